@@ -1,0 +1,32 @@
+"""tapeviz: an eager tensor library in TensorFlow 2's style, built to be debugged visually.
+
+`import tapeviz as tf` runs TF eager code over the surface it covers. Every op goes
+through one dispatch point (`tapeviz.dispatch`), which records tapes and tells
+subscribers (`tapeviz.subscribe`) about each op.
+"""
+# tensor first: its operators load the op table, which needs tensor's classes defined
+from .tensor import Tensor, TensorShape, Variable  # isort: skip
+from . import dtypes
+from .backward import Backward, BackwardStep
+from .creation import (constant, convert_to_tensor, executing_eagerly, eye, fill, newaxis, ones,
+                       ones_like, range, zeros, zeros_like)
+from .dispatch import Node
+from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
+                     int16, int32, int64, uint8)
+from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
+from .events import OpExecuted, VJPApplied, subscribe, unsubscribe
+from .ops.linalg import matmul, tensordot
+from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos, divide, equal,
+                       exp, floor, floordiv, floormod, greater, greater_equal, identity, less,
+                       less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor,
+                       maximum, minimum, multiply, negative, not_equal, pow, reciprocal, round,
+                       rsqrt, sigmoid, sign, sin, softplus, sqrt, square, squared_difference,
+                       subtract, tanh, truediv, where)
+from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+                         reduce_min, reduce_prod, reduce_sum)
+from .ops.shape import broadcast_to, expand_dims, reshape, squeeze, transpose
+from .tape import GradientTape, UnconnectedGradients
+from . import math
+
+__version__ = "0.1.0"
+

@@ -1,0 +1,161 @@
+"""Turning Python values, numpy arrays and tensors into an op's input arrays.
+
+TensorFlow's rules: Python float -> float32, Python int -> int32 (int64 when it does
+not fit), bool -> bool, numpy arrays keep their dtype, nested lists work; a Python value
+next to a tensor takes the tensor's dtype; two tensors of different dtypes are an error.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .errors import DTypeError
+from .tensor import Tensor, wrap
+
+ALL = "all"  # Op.dtype_args value: every input shares one dtype
+
+_INT32 = np.iinfo(np.int32)
+_SUPPORTED_KINDS = "biuf"
+
+
+def infer_array(value, op: str = "convert_to_tensor"):
+    """The numpy value of `value` under TensorFlow's inference rules."""
+    if isinstance(value, Tensor):
+        return value._value
+    if isinstance(value, (np.ndarray, np.generic)):
+        array = value
+    elif isinstance(value, bool):
+        return np.bool_(value)
+    elif isinstance(value, int):
+        return np.int32(value) if _INT32.min <= value <= _INT32.max else np.int64(value)
+    elif isinstance(value, float):
+        return np.float32(value)
+    else:
+        array = _nested_to_array(value, op)
+        if isinstance(value, (list, tuple)):
+            if array.dtype == np.float64 and not _holds_float64(value):
+                array = array.astype(np.float32)
+            elif array.dtype == np.int64 and array.size and \
+                    _INT32.min <= array.min() and array.max() <= _INT32.max:
+                array = array.astype(np.int32)
+    _check_numeric(array, value, op)
+    return array
+
+
+def to_array(value, dtype, op: str = "convert_to_tensor"):
+    """`value` as a numpy value of `dtype` (a numpy dtype); lossy conversions raise."""
+    if dtype is None:
+        return infer_array(value, op)
+    if isinstance(value, Tensor):
+        array = value._value
+        if array.dtype != dtype:
+            raise DTypeError(op, f"expected a tensor of dtype {np.dtype(dtype).name}; "
+                             f"got a tensor of dtype {array.dtype.name}",
+                             hint=f"convert it first: tapeviz.cast(x, tapeviz.{np.dtype(dtype).name})")
+        return array
+    source = value if isinstance(value, (np.ndarray, np.generic)) else _nested_to_array(value, op)
+    _check_numeric(source, value, op)
+    target = np.dtype(dtype)
+    if source.dtype.kind == "f" and target.kind in "biu" and not np.all(np.mod(source, 1) == 0) \
+            or source.dtype.kind in "iuf" and target.kind == "b" and not isinstance(value, np.ndarray):
+        raise DTypeError(op, f"cannot convert {_short(value)} to a tensor of dtype {target.name}")
+    if isinstance(value, (int, float, bool)) and target.kind in "iu":
+        info = np.iinfo(target)
+        if not info.min <= value <= info.max:
+            raise DTypeError(op, f"{value} does not fit in dtype {target.name}")
+    if source.dtype == target:
+        return source
+    return np.asarray(source, dtype=target) if source.ndim else target.type(source)
+
+
+def input_arrays(op, args) -> list:
+    """The numpy inputs of `op` for `args`, dtypes checked and Python values converted."""
+    shared = op.dtype_args
+    ref = None
+    loose = False
+    arrays = []
+    for i, arg in enumerate(args):
+        if isinstance(arg, Tensor):
+            value = arg._value
+            if shared is ALL or i in shared:
+                dtype = value.dtype
+                if ref is None:
+                    ref = dtype
+                elif dtype is not ref and dtype != ref:
+                    raise _mismatch(op, args, shared)
+            arrays.append(value)
+        else:
+            arrays.append(None)
+            loose = True
+    if loose:
+        for i, arg in enumerate(args):
+            if arrays[i] is None:
+                dtype = ref if shared is ALL or i in shared else None
+                arrays[i] = to_array(arg, dtype, op.name)
+        if ref is None and shared is ALL and len(args) > 1:
+            _unify_python_values(op, args, arrays)
+    return arrays
+
+
+def input_tensors(op, args) -> tuple[tuple, tuple]:
+    """Tensors the op saw (a Variable read as its current value) and the ids that track them."""
+    arrays = input_arrays(op, args)
+    tensors = []
+    ids = []
+    for arg, array in zip(args, arrays):
+        if type(arg) is Tensor:
+            tensors.append(arg)
+            ids.append(id(arg))
+        else:
+            tensor = wrap(array)
+            tensors.append(tensor)
+            ids.append(id(arg) if isinstance(arg, Tensor) else id(tensor))
+    return tuple(tensors), tuple(ids)
+
+
+def _unify_python_values(op, args, arrays):
+    """With no tensor among the inputs (e.g. tf.add(1, 2.5)), Python values agree as TF's do."""
+    kinds = {a.dtype for a in arrays}
+    if len(kinds) > 1:
+        raise DTypeError(op.name, "inputs must have the same dtype; got "
+                         + " and ".join(sorted(str(k) for k in kinds)))
+
+
+def _mismatch(op, args, shared) -> DTypeError:
+    dtypes = [(i, a._value.dtype.name) for i, a in enumerate(args)
+              if isinstance(a, Tensor) and (shared is ALL or i in shared)]
+    described = ", ".join(f"input {i} is {name}" for i, name in dtypes)
+    first = dtypes[0][1]
+    return DTypeError(op.name, f"inputs must have the same dtype; got {described}",
+                      hint=f"cast to one dtype first, e.g. tapeviz.cast(x, tapeviz.{first})")
+
+
+def _nested_to_array(value, op):
+    try:
+        return np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise DTypeError(op, f"expected a tensor, number, array or nested list of numbers; "
+                         f"got {_short(value)} ({exc})") from None
+
+
+def _check_numeric(array, value, op):
+    if array.dtype.kind not in _SUPPORTED_KINDS or array.dtype.itemsize > 8:
+        raise DTypeError(op, "expected a tensor, number, array or nested list of numbers; "
+                         f"got {_short(value)} of type {type(value).__name__}")
+
+
+def _holds_float64(value) -> bool:
+    """True when a nested list already holds float64 numpy values (they keep float64)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype == np.float64
+    if isinstance(value, Tensor):
+        return value._value.dtype == np.float64
+    if isinstance(value, (list, tuple)):
+        return any(_holds_float64(v) for v in value)
+    return False
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,97 @@
+"""DType objects with TensorFlow's names and inference rules, thin over numpy dtypes.
+
+Every tensor's dtype is one of the module constants below; they compare equal to the
+matching numpy dtype, its type and its name, so `t.dtype == np.float32` holds.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+
+class DType:
+    """A tensor element type: TensorFlow's name over a numpy dtype."""
+
+    __slots__ = ("name", "as_numpy_dtype", "_np")
+
+    def __init__(self, name: str, np_dtype):
+        self.name = name
+        self._np = np.dtype(np_dtype)
+        self.as_numpy_dtype = self._np.type
+
+    @property
+    def is_floating(self) -> bool:
+        return self._np.kind == "f"
+
+    @property
+    def is_integer(self) -> bool:
+        return self._np.kind in "iu"
+
+    @property
+    def is_bool(self) -> bool:
+        return self._np.kind == "b"
+
+    @property
+    def is_unsigned(self) -> bool:
+        return self._np.kind == "u"
+
+    @property
+    def min(self):
+        return np.finfo(self._np).min if self.is_floating else np.iinfo(self._np).min
+
+    @property
+    def max(self):
+        return np.finfo(self._np).max if self.is_floating else np.iinfo(self._np).max
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, DType):
+            return self._np == other._np
+        try:
+            return self._np == np.dtype(other)
+        except TypeError:
+            return False
+
+    def __hash__(self) -> int:
+        return hash(self._np)
+
+    def __repr__(self) -> str:
+        return f"tf.{self.name}"
+
+
+float16 = DType("float16", np.float16)
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
+int32 = DType("int32", np.int32)
+int64 = DType("int64", np.int64)
+uint8 = DType("uint8", np.uint8)
+bool = DType("bool", np.bool_)  # noqa: A001 - TensorFlow's public name
+half, double = float16, float64
+
+_BY_NUMPY = {d._np: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
+_BY_NAME = {d.name: d for d in _BY_NUMPY.values()}
+_BY_NAME.update(half=float16, double=float64)
+
+
+def as_dtype(value) -> DType:
+    """Return the DType for a DType, numpy dtype, numpy type or name."""
+    if isinstance(value, DType):
+        return value
+    if isinstance(value, str) and value in _BY_NAME:
+        return _BY_NAME[value]
+    try:
+        np_dtype = np.dtype(value)
+    except TypeError:
+        raise TypeError(f"Cannot convert {value!r} to a tapeviz dtype") from None
+    if np_dtype not in _BY_NUMPY:
+        raise TypeError(f"tapeviz has no dtype for numpy {np_dtype}; supported: "
+                        + ", ".join(_BY_NAME))
+    return _BY_NUMPY[np_dtype]
+
+
+def from_numpy(np_dtype: np.dtype) -> DType:
+    """The DType of a numpy dtype (hot path: one dict lookup)."""
+    try:
+        return _BY_NUMPY[np_dtype]
+    except KeyError:
+        return as_dtype(np_dtype)

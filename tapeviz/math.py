@@ -1,0 +1,10 @@
+"""`tapeviz.math`: the math functions under the names `tf.math` gives them."""
+from .ops.math import (abs, add, argmax, argmin, ceil, cos, divide, equal, exp, floor, floordiv,
+                       floormod, greater, greater_equal, less, less_equal, log, log1p, logical_and,
+                       logical_not, logical_or, logical_xor, maximum, minimum, multiply, negative,
+                       not_equal, pow, reciprocal, round, rsqrt, sigmoid, sign, sin, softplus,
+                       sqrt, square, squared_difference, subtract, tanh, truediv)
+from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
+                         reduce_min, reduce_prod, reduce_sum)
+
+__all__ = [name for name in dir() if not name.startswith("_")]

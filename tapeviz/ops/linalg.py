@@ -1,0 +1,97 @@
+"""Linear algebra: matmul (batched, transposes) and tensordot (built from matmul)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import ShapeError
+from .registry import defop
+from . import shape as _shape
+
+
+def _oriented(a, b, transpose_a, transpose_b):
+    if transpose_a:
+        a = np.swapaxes(a, -1, -2)
+    if transpose_b:
+        b = np.swapaxes(b, -1, -2)
+    return a, b
+
+
+def _matmul_forward(a, b, *, transpose_a, transpose_b):
+    if np.ndim(a) < 2 or np.ndim(b) < 2:
+        raise ShapeError("matmul", f"both operands must have rank >= 2; got shapes "
+                                   f"{tuple(np.shape(a))} and {tuple(np.shape(b))}",
+                         hint="add an axis with tf.expand_dims or tf.reshape")
+    return np.matmul(*_oriented(a, b, transpose_a, transpose_b))
+
+
+def _matmul_explain(a, b, *, transpose_a, transpose_b):
+    x, w = _oriented(a, b, transpose_a, transpose_b)
+    if x.shape[-1] == w.shape[-2]:
+        return None  # the batch dimensions are what failed: let the generic message say so
+    hint = None
+    if x.shape[-1] == w.shape[-1]:
+        hint = f"the right operand transposed, shape {w.shape[:-2] + w.shape[::-1][:2]}, " \
+               f"would fit (transpose_b=True)"
+    elif x.shape[-2] == w.shape[-2]:
+        hint = "the left operand transposed would fit (transpose_a=True)"
+    return ShapeError, (f"x.shape[-1] must equal w.shape[-2]; got {x.shape} @ {w.shape}"), hint
+
+
+def _matmul_vjp(g, ans, a, b, *, transpose_a, transpose_b):
+    if not transpose_a and not transpose_b:
+        return _matmul(g, b, transpose_a=False, transpose_b=True), \
+            _matmul(a, g, transpose_a=True, transpose_b=False)
+    if transpose_a and not transpose_b:
+        return _matmul(b, g, transpose_a=False, transpose_b=True), \
+            _matmul(a, g, transpose_a=False, transpose_b=False)
+    if not transpose_a and transpose_b:
+        return _matmul(g, b, transpose_a=False, transpose_b=False), \
+            _matmul(g, a, transpose_a=True, transpose_b=False)
+    return _matmul(b, g, transpose_a=True, transpose_b=True), \
+        _matmul(g, a, transpose_a=True, transpose_b=True)
+
+
+_FLAGS = {"transpose_a": False, "transpose_b": False}
+_matmul = defop("matmul", _matmul_forward, _matmul_vjp, kind="linalg", label="@",
+                broadcasting=True, explain=_matmul_explain,
+                samples=((((2, 3), (3, 4)), _FLAGS),
+                         (((3, 2), (3, 4)), {"transpose_a": True, "transpose_b": False}),
+                         (((2, 3), (4, 3)), {"transpose_a": False, "transpose_b": True}),
+                         (((3, 2), (4, 3)), {"transpose_a": True, "transpose_b": True}),
+                         (((2, 2, 3), (3, 4)), _FLAGS)),
+                doc="Matrix product over the last two axes; leading axes broadcast.")
+
+
+def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_b=False,
+           a_is_sparse=False, b_is_sparse=False, output_type=None, name=None):
+    """a @ b over the last two axes, optionally transposing either first.
+
+    >>> import tapeviz as tf
+    >>> print(tf.matmul([[2.0]], [[2.0]]))
+    tapeviz.Tensor([[4.]], shape=(1, 1), dtype=float32)
+    """
+    return _matmul(a, b, transpose_a=bool(transpose_a or adjoint_a),
+                   transpose_b=bool(transpose_b or adjoint_b))
+
+
+def tensordot(a, b, axes, name=None):
+    """Sum of products over `axes` (an int, or a pair of axis lists), as np.tensordot."""
+    a_rank, b_rank = np.ndim(a), np.ndim(b)
+    if isinstance(axes, (int, np.integer)):
+        a_axes, b_axes = list(range(a_rank - axes, a_rank)), list(range(axes))
+    else:
+        a_axes, b_axes = ([axes_part] if np.ndim(axes_part) == 0 else list(axes_part)
+                          for axes_part in axes)
+    a_axes = [int(i) % a_rank for i in a_axes]
+    b_axes = [int(i) % b_rank for i in b_axes]
+    a_shape, b_shape = np.shape(a), np.shape(b)
+    if [a_shape[i] for i in a_axes] != [b_shape[i] for i in b_axes]:
+        raise ShapeError("tensordot", f"contracted dimensions must match; got "
+                         f"{[a_shape[i] for i in a_axes]} and {[b_shape[i] for i in b_axes]}")
+    a_free = [i for i in range(a_rank) if i not in a_axes]
+    b_free = [i for i in range(b_rank) if i not in b_axes]
+    size = int(np.prod([a_shape[i] for i in a_axes], dtype=np.int64))
+    a2 = _shape.reshape(_shape.transpose(a, a_free + a_axes), [-1, size])
+    b2 = _shape.reshape(_shape.transpose(b, b_axes + b_free), [size, -1])
+    out_shape = [a_shape[i] for i in a_free] + [b_shape[i] for i in b_free]
+    return _shape.reshape(matmul(a2, b2), out_shape)

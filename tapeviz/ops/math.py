@@ -1,0 +1,237 @@
+"""Elementwise math, comparisons, logic, casts and variable updates: one `defop` row each.
+
+VJPs are written with tapeviz ops (operators included), so an outer tape records them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..errors import InvalidArgumentError, ShapeError
+from .registry import defop
+
+POSITIVE = (0.5, 2.0)
+
+
+def _zeros(x):
+    return x * 0
+
+
+# ---- binary arithmetic -------------------------------------------------------------------
+add = defop("add", np.add, label="+", broadcasting=True,
+            vjp=lambda g, ans, x, y: (g, g),
+            doc="x + y elementwise; broadcasts like numpy.")
+subtract = defop("subtract", np.subtract, label="−", broadcasting=True,
+                 vjp=lambda g, ans, x, y: (g, -g),
+                 doc="x - y elementwise; broadcasts like numpy.")
+multiply = defop("multiply", np.multiply, label="×", broadcasting=True,
+                 vjp=lambda g, ans, x, y: (g * y, g * x),
+                 doc="x * y elementwise; broadcasts like numpy.")
+truediv = defop("truediv", np.true_divide, label="÷", broadcasting=True, domain=POSITIVE,
+                vjp=lambda g, ans, x, y: (g / y, -g * ans / y),
+                doc="x / y elementwise (integers divide to float64, as in TF).")
+divide = truediv
+floordiv = defop("floordiv", np.floor_divide, label="//", broadcasting=True, nondiff=True,
+                 domain=POSITIVE, doc="Floor of x / y elementwise.")
+floormod = defop("floormod", np.mod, label="mod", broadcasting=True, domain=(0.6, 1.9),
+                 vjp=lambda g, ans, x, y: (g, -g * floor(x / y)),
+                 doc="x - floor(x / y) * y elementwise (Python's %).")
+
+
+def _pow_vjp(g, ans, x, y):
+    positive = x > 0
+    safe_x = where(positive, x, 1)
+    return g * y * pow(x, y - 1), where(positive, g * ans * log(safe_x), 0)
+
+
+pow = defop("pow", np.power, _pow_vjp, label="**", broadcasting=True, domain=POSITIVE,
+            doc="x ** y elementwise.")
+maximum = defop("maximum", np.maximum, label="max", broadcasting=True,
+                vjp=lambda g, ans, x, y: (where(x >= y, g, 0), where(x >= y, 0, g)),
+                doc="Elementwise max of x and y (ties send the gradient to x, as in TF).")
+minimum = defop("minimum", np.minimum, label="min", broadcasting=True,
+                vjp=lambda g, ans, x, y: (where(x <= y, g, 0), where(x <= y, 0, g)),
+                doc="Elementwise min of x and y (ties send the gradient to x, as in TF).")
+squared_difference = defop("squared_difference", lambda x, y: np.square(x - y), label="(x−y)²",
+                           broadcasting=True,
+                           vjp=lambda g, ans, x, y: (2 * g * (x - y), -2 * g * (x - y)),
+                           doc="(x - y) ** 2 elementwise.")
+
+# ---- unary math --------------------------------------------------------------------------
+negative = defop("negative", np.negative, label="−x", vjp=lambda g, ans, x: (-g,),
+                 doc="-x elementwise.")
+abs = defop("abs", np.abs, label="|x|", vjp=lambda g, ans, x: (g * sign(x),),
+            doc="Absolute value elementwise.")
+sign = defop("sign", np.sign, vjp=lambda g, ans, x: (_zeros(g),),
+             doc="-1, 0 or 1 by the sign of x; its gradient is zero, as in TF.")
+exp = defop("exp", np.exp, vjp=lambda g, ans, x: (g * ans,), domain=(-3.0, 3.0),
+            doc="Elementwise e**x.")
+log = defop("log", np.log, vjp=lambda g, ans, x: (g / x,), domain=POSITIVE,
+            doc="Natural logarithm elementwise.")
+log1p = defop("log1p", np.log1p, vjp=lambda g, ans, x: (g / (1 + x),), domain=(-0.5, 2.0),
+              doc="log(1 + x) elementwise, accurate near 0.")
+sqrt = defop("sqrt", np.sqrt, vjp=lambda g, ans, x: (g * 0.5 / ans,), domain=POSITIVE,
+             label="√", doc="Square root elementwise.")
+rsqrt = defop("rsqrt", lambda x: 1 / np.sqrt(x), label="1/√", domain=POSITIVE,
+              vjp=lambda g, ans, x: (-0.5 * g * ans * ans * ans,),
+              doc="1 / sqrt(x) elementwise.")
+square = defop("square", np.square, label="x²", vjp=lambda g, ans, x: (2 * g * x,),
+               doc="x * x elementwise.")
+reciprocal = defop("reciprocal", np.reciprocal, label="1/x", domain=POSITIVE,
+                   vjp=lambda g, ans, x: (-g * ans * ans,), doc="1 / x elementwise.")
+sin = defop("sin", np.sin, vjp=lambda g, ans, x: (g * cos(x),), domain=(-3.0, 3.0),
+            doc="Sine elementwise.")
+cos = defop("cos", np.cos, vjp=lambda g, ans, x: (-g * sin(x),), domain=(-3.0, 3.0),
+            doc="Cosine elementwise.")
+tanh = defop("tanh", np.tanh, vjp=lambda g, ans, x: (g * (1 - ans * ans),), kind="activation",
+             domain=(-3.0, 3.0), doc="Hyperbolic tangent elementwise.")
+
+
+def _sigmoid(x):
+    # split by sign so exp never overflows
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+sigmoid = defop("sigmoid", _sigmoid, vjp=lambda g, ans, x: (g * ans * (1 - ans),),
+                kind="activation", domain=(-4.0, 4.0), label="σ", doc="1 / (1 + exp(-x)).")
+
+
+def _softplus(x):
+    return (np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)).astype(x.dtype, copy=False)
+
+
+softplus = defop("softplus", _softplus, vjp=lambda g, ans, x: (g * sigmoid(x),),
+                 kind="activation", domain=(-4.0, 4.0), doc="log(1 + exp(x)), overflow-safe.")
+round = defop("round", np.round, nondiff=True, doc="Round half to even, as TF does.")
+floor = defop("floor", np.floor, nondiff=True, doc="Largest integer <= x, elementwise.")
+ceil = defop("ceil", np.ceil, nondiff=True, doc="Smallest integer >= x, elementwise.")
+
+# ---- selection and clipping ----------------------------------------------------------------
+
+
+def _where_vjp(g, ans, condition, x, y):
+    return None, where(condition, g, 0), where(condition, 0, g)
+
+
+where = defop("where", np.where, _where_vjp, broadcasting=True, dtype_args=(1, 2),
+              samples=(((np.array([True, False, True]), (3,), (3,)), {}),
+                       ((np.array([[True], [False]]), (2, 3), (3,)), {})),
+              doc="Elementwise x where condition is true, else y; broadcasts.")
+
+
+def _clip_forward(t, clip_value_min, clip_value_max):
+    return np.minimum(np.maximum(t, clip_value_min), clip_value_max)
+
+
+def _clip_vjp(g, ans, t, low, high):
+    below, above = t < low, t > high
+    inside = logical_not(logical_or(below, above))
+    return where(inside, g, 0), where(below, g, 0), where(above, g, 0)
+
+
+clip_by_value = defop("clip_by_value", _clip_forward, _clip_vjp, broadcasting=True, label="clip",
+                      samples=((((2, 3), (), ()), {}),), domain=(-2.0, 2.0),
+                      doc="t clipped to [clip_value_min, clip_value_max] elementwise.")
+
+# ---- comparisons and logic (no gradient) ---------------------------------------------------
+equal = defop("equal", np.equal, label="==", kind="compare", broadcasting=True, nondiff=True,
+              doc="x == y elementwise.")
+not_equal = defop("not_equal", np.not_equal, label="!=", kind="compare", broadcasting=True,
+                  nondiff=True, doc="x != y elementwise.")
+less = defop("less", np.less, label="<", kind="compare", broadcasting=True, nondiff=True,
+             doc="x < y elementwise.")
+less_equal = defop("less_equal", np.less_equal, label="<=", kind="compare", broadcasting=True,
+                   nondiff=True, doc="x <= y elementwise.")
+greater = defop("greater", np.greater, label=">", kind="compare", broadcasting=True,
+                nondiff=True, doc="x > y elementwise.")
+greater_equal = defop("greater_equal", np.greater_equal, label=">=", kind="compare",
+                      broadcasting=True, nondiff=True, doc="x >= y elementwise.")
+logical_and = defop("logical_and", np.logical_and, label="and", kind="compare",
+                    broadcasting=True, nondiff=True, doc="x and y elementwise, on bools.")
+logical_or = defop("logical_or", np.logical_or, label="or", kind="compare", broadcasting=True,
+                   nondiff=True, doc="x or y elementwise, on bools.")
+logical_xor = defop("logical_xor", np.logical_xor, label="xor", kind="compare",
+                    broadcasting=True, nondiff=True, doc="x xor y elementwise, on bools.")
+logical_not = defop("logical_not", np.logical_not, label="not", kind="compare", nondiff=True,
+                    doc="not x elementwise, on bools.")
+
+
+def _arg_forward(reduce):
+    def forward(x, *, axis, output_type):
+        return np.asarray(reduce(x, axis=axis)).astype(output_type)
+    return forward
+
+
+_argmax = defop("argmax", _arg_forward(np.argmax), kind="reduce", nondiff=True,
+                doc="Index of the largest value along an axis.")
+_argmin = defop("argmin", _arg_forward(np.argmin), kind="reduce", nondiff=True,
+                doc="Index of the smallest value along an axis.")
+
+
+def argmax(input, axis=None, output_type=dtypes.int64, name=None):
+    """Index of the largest value along `axis` (0 when None), as in tf.math.argmax.
+
+    >>> import tapeviz as tf
+    >>> tf.argmax([[1, 5], [7, 2]], axis=1).numpy()
+    array([1, 0])
+    """
+    return _argmax(input, axis=_one_axis("argmax", input, axis),
+                   output_type=dtypes.as_dtype(output_type)._np)
+
+
+def argmin(input, axis=None, output_type=dtypes.int64, name=None):
+    """Index of the smallest value along `axis` (0 when None), as in tf.math.argmin."""
+    return _argmin(input, axis=_one_axis("argmin", input, axis),
+                   output_type=dtypes.as_dtype(output_type)._np)
+
+
+def _one_axis(op, input, axis):
+    rank = np.ndim(input)
+    axis = 0 if axis is None else int(axis)
+    if not -rank <= axis < max(rank, 1):
+        raise InvalidArgumentError(op, f"axis must be in [{-rank}, {rank}); got {axis}")
+    return axis % max(rank, 1)
+
+# ---- dtype and identity --------------------------------------------------------------------
+
+
+def _cast_vjp(g, ans, x, *, dtype):
+    return (_cast(g, dtype=x._value.dtype) if x._value.dtype.kind == "f" else None,)
+
+
+_cast = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype) if np.ndim(x)
+              else dtype.type(x), _cast_vjp,
+              samples=((((3,),), {"dtype": np.dtype(np.float64)}),),
+              doc="x converted to another dtype.")
+
+
+def cast(x, dtype, name=None):
+    """`x` converted to `dtype` (floats to ints truncate toward zero, as in TF).
+
+    >>> import tapeviz as tf
+    >>> tf.cast([1.7, -1.7], tf.int32).numpy()
+    array([ 1, -1], dtype=int32)
+    """
+    return _cast(x, dtype=dtypes.as_dtype(dtype)._np)
+identity = defop("identity", lambda x: x, vjp=lambda g, ans, x: (g,), label="id",
+                 doc="The same value, as a new tensor (a variable read, when given one).")
+
+# ---- variable updates: seen by the debugger, never differentiated --------------------------
+
+
+def _assigned(old, new, combine=None):
+    new = np.asarray(new)
+    if np.shape(new) != np.shape(old):
+        raise ShapeError("assign", f"the new value must have the variable's shape "
+                         f"{tuple(np.shape(old))}; got shape {tuple(np.shape(new))}")
+    value = new if combine is None else combine(old, new)
+    return value.copy() if isinstance(value, np.ndarray) and value is new else value
+
+
+assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
+               doc="The new value of a variable (Variable.assign).")
+assign_add = defop("assign_add", lambda old, d: _assigned(old, d, np.add), kind="update",
+                   nondiff=True, label="+=", doc="A variable's value plus delta.")
+assign_sub = defop("assign_sub", lambda old, d: _assigned(old, d, np.subtract), kind="update",
+                   nondiff=True, label="−=", doc="A variable's value minus delta.")

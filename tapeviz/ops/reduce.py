@@ -1,0 +1,132 @@
+"""Reductions over axes (int, list, negative) with keepdims: one `defop` row each.
+
+The public functions take TensorFlow's signatures and normalize `axis`; the rows see
+a tuple of non-negative axes (or None) so VJPs can re-expand gradients.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .axes import normalize_axes
+from .registry import defop
+from . import math as _m
+
+REDUCE_SAMPLES = ((((2, 3),), {"axis": None, "keepdims": False}),
+                  (((2, 3, 4),), {"axis": (0, 2), "keepdims": False}),
+                  (((2, 3),), {"axis": (1,), "keepdims": True}))
+
+
+def _expand(g, x, axis, keepdims):
+    """The reduced gradient reshaped so it broadcasts against x."""
+    if keepdims:
+        return g
+    shape = [1 if axis is None or i in axis else n for i, n in enumerate(np.shape(x._value))]
+    return _shape.reshape(g, shape)
+
+
+def _count(x, axis) -> int:
+    shape = np.shape(x._value)
+    return int(np.prod([shape[i] for i in range(len(shape)) if axis is None or i in axis]))
+
+
+def _sum_forward(x, *, axis, keepdims):
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+
+
+def _mean_forward(x, *, axis, keepdims):
+    mean = np.mean(x, axis=axis, keepdims=keepdims)
+    return mean if x.dtype.kind == "f" else np.trunc(mean).astype(x.dtype)
+
+
+def _extreme_vjp(g, ans, x, *, axis, keepdims):
+    # ties share the gradient equally, as TF does
+    hits = _m.cast(_m.equal(x, _expand(ans, x, axis, keepdims)), x.dtype)
+    return (_expand(g, x, axis, keepdims) * hits / _sum(hits, axis=axis, keepdims=True),)
+
+
+def _prod_vjp(g, ans, x, *, axis, keepdims):
+    return (_expand(g, x, axis, keepdims) * _product_of_others(x, axis=axis),)
+
+
+def _product_of_others_forward(x, *, axis):
+    """For each element, the product of the other elements it was reduced with."""
+    rank = x.ndim
+    reduced = list(range(rank)) if axis is None else list(axis)
+    perm = reduced + [i for i in range(rank) if i not in reduced]
+    moved = np.transpose(x, perm)
+    flat = moved.reshape((-1,) + moved.shape[len(reduced):])
+    ones = np.ones_like(flat[:1])
+    left = np.cumprod(np.concatenate([ones, flat[:-1]]), axis=0, dtype=x.dtype)
+    right = np.cumprod(np.concatenate([ones, flat[:0:-1]]), axis=0, dtype=x.dtype)[::-1]
+    return np.transpose((left * right).reshape(moved.shape), np.argsort(perm))
+
+
+def _logsumexp_forward(x, *, axis, keepdims):
+    peak = np.max(x, axis=axis, keepdims=True)
+    peak = np.where(np.isfinite(peak), peak, 0)
+    out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
+    return (out if keepdims else np.squeeze(out, axis=axis)).astype(x.dtype, copy=False)
+
+
+_sum = defop("reduce_sum", _sum_forward, kind="reduce", label="Σ", samples=REDUCE_SAMPLES,
+             vjp=lambda g, ans, x, *, axis, keepdims:
+             (_shape.broadcast_to(_expand(g, x, axis, keepdims), np.shape(x._value)),),
+             doc="Sum over axes.")
+_mean = defop("reduce_mean", _mean_forward, kind="reduce", label="mean", samples=REDUCE_SAMPLES,
+              vjp=lambda g, ans, x, *, axis, keepdims:
+              (_shape.broadcast_to(_expand(g, x, axis, keepdims) / _count(x, axis),
+                                   np.shape(x._value)),),
+              doc="Mean over axes (integer inputs truncate, as in TF).")
+_max = defop("reduce_max", lambda x, *, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+             _extreme_vjp, kind="reduce", label="max", samples=REDUCE_SAMPLES,
+             doc="Maximum over axes.")
+_min = defop("reduce_min", lambda x, *, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
+             _extreme_vjp, kind="reduce", label="min", samples=REDUCE_SAMPLES,
+             doc="Minimum over axes.")
+_prod = defop("reduce_prod",
+              lambda x, *, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype),
+              _prod_vjp, kind="reduce", label="Π", samples=REDUCE_SAMPLES,
+              doc="Product over axes.")
+_logsumexp = defop("reduce_logsumexp", _logsumexp_forward, kind="reduce", label="logΣexp",
+                   samples=REDUCE_SAMPLES,
+                   vjp=lambda g, ans, x, *, axis, keepdims:
+                   (_expand(g, x, axis, keepdims) * _m.exp(x - _expand(ans, x, axis, keepdims)),),
+                   doc="log(sum(exp(x))) over axes, computed stably.")
+_any = defop("reduce_any", lambda x, *, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims),
+             kind="reduce", label="any", nondiff=True, doc="Logical or over axes.")
+_all = defop("reduce_all", lambda x, *, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims),
+             kind="reduce", label="all", nondiff=True, doc="Logical and over axes.")
+
+
+# exact with zeros (no division); its own gradient is not provided, so reduce_prod has
+# first derivatives only
+_product_of_others = defop("product_of_others", _product_of_others_forward, kind="reduce",
+                           nondiff=True, label="Π others",
+                           doc="Product of the other reduced elements (reduce_prod's gradient).")
+
+
+def _reduction(row, op_name, doc):
+    def reduce(input_tensor, axis=None, keepdims=False, name=None):
+        return row(input_tensor, axis=normalize_axes(op_name, axis, np.ndim(input_tensor)),
+                   keepdims=bool(keepdims))
+    reduce.__name__ = reduce.__qualname__ = op_name
+    reduce.__doc__ = doc
+    return reduce
+
+
+reduce_sum = _reduction(_sum, "reduce_sum", """Sum of elements over `axis` (all when None).
+
+    >>> import tapeviz as tf
+    >>> tf.reduce_sum([[1, 2], [3, 4]], axis=-1).numpy()
+    array([3, 7], dtype=int32)
+    """)
+reduce_mean = _reduction(_mean, "reduce_mean", "Mean of elements over `axis` (all when None).")
+reduce_max = _reduction(_max, "reduce_max", "Maximum over `axis` (all when None).")
+reduce_min = _reduction(_min, "reduce_min", "Minimum over `axis` (all when None).")
+reduce_prod = _reduction(_prod, "reduce_prod", "Product over `axis` (all when None).")
+reduce_logsumexp = _reduction(_logsumexp, "reduce_logsumexp",
+                              "log(sum(exp(x))) over `axis`, computed stably.")
+reduce_any = _reduction(_any, "reduce_any", "Logical or over `axis` (all when None).")
+reduce_all = _reduction(_all, "reduce_all", "Logical and over `axis` (all when None).")
+
+from . import shape as _shape  # noqa: E402  (shape's VJPs use reductions too)

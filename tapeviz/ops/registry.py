@@ -1,0 +1,73 @@
+"""The op registry: one `Op` row per op, holding its forward, VJP and display metadata.
+
+`defop` is the only way to make an op. Calling an `Op` runs it through the dispatch
+point, so every op, wherever it is called from, is seen and can be recorded.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from ..convert import ALL
+
+REGISTRY: dict[str, "Op"] = {}
+
+# A sample is (input specs, params); a spec is a shape (random floats drawn from the
+# op's domain) or a concrete numpy array (used as given: indices, labels, masks).
+UNARY_SAMPLES = ((((3,),), {}), (((2, 3),), {}))
+BINARY_SAMPLES = ((((2, 3), (2, 3)), {}), (((2, 3), (3,)), {}), (((), (2, 1)), {}))
+
+
+class Op:
+    """One registry row. Call it like the TensorFlow function it implements.
+
+    Fields: `forward(*arrays, **params)` on numpy arrays; `vjp(g, ans, *inputs,
+    **params)` with tapeviz ops, one gradient (or None) per input; `label` and `kind`
+    for drawing; `broadcasting` (the engine unbroadcasts gradients); `dtype_args`
+    (indices of the inputs that must share a dtype; Python values there take it);
+    `domain` and `samples` (input ranges and shapes for the gradient tests);
+    `nondiff` (no gradient flows through it); `explain(arrays, params)` (a clearer
+    message when the forward raises).
+    """
+
+    def __init__(self, name, forward, vjp, *, label, kind, broadcasting, dtype_args, domain,
+                 samples, nondiff, explain, doc):
+        self.name = name
+        self.__name__ = name
+        self.forward = forward
+        self.vjp = vjp
+        self.label = label
+        self.kind = kind
+        self.broadcasting = broadcasting
+        self.dtype_args = dtype_args
+        self.domain = domain
+        self.samples = samples
+        self.nondiff = nondiff
+        self.explain = explain
+        self.__doc__ = doc
+
+    def __call__(self, *args, name=None, **params):
+        return dispatch(self, args, params)
+
+    def __repr__(self) -> str:
+        return f"<tapeviz op {self.name}>"
+
+
+def defop(name: str, forward: Callable, vjp: Callable | None = None, *, label: str | None = None,
+          kind: str = "math", broadcasting: bool = False, dtype_args=ALL,
+          domain=(-2.0, 2.0), samples=None, nondiff: bool = False,
+          explain: Callable | None = None, doc: str = "") -> Op:
+    """Register an op; its name must be new. Returns the callable `Op`."""
+    if name in REGISTRY:
+        raise ValueError(f"op {name!r} is already registered")
+    if vjp is None and not nondiff:
+        raise ValueError(f"op {name!r} needs a vjp or nondiff=True")
+    if samples is None:
+        samples = BINARY_SAMPLES if broadcasting else UNARY_SAMPLES
+    op = Op(name, forward, vjp, label=label or name, kind=kind, broadcasting=broadcasting,
+            dtype_args=dtype_args, domain=domain, samples=samples, nondiff=nondiff,
+            explain=explain, doc=doc)
+    REGISTRY[name] = op
+    return op
+
+
+from ..dispatch import dispatch  # noqa: E402  (dispatch imports nothing from here at load)

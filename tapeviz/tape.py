@@ -1,0 +1,267 @@
+"""GradientTape, as TensorFlow documents it, over the dispatch point and the backward iterator.
+
+A tape is pushed on this thread's stack while its `with` block runs; dispatch then
+records on it every op with an input it watches. Tensors it watches, trainable
+variables it sees read, and the outputs it recorded are tracked by `id()`, which is
+safe because the tape keeps every one of them alive.
+"""
+from __future__ import annotations
+
+import contextlib
+import enum
+import warnings
+
+import numpy as np
+
+from . import nest
+from .backward import Backward
+from .dispatch import thread_state
+from .tensor import Tensor, Variable, wrap
+
+
+class UnconnectedGradients(enum.Enum):
+    """What `gradient` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class GradientTape:
+    """Records ops on watched tensors so that gradients can be computed.
+
+    >>> import tapeviz as tf
+    >>> x = tf.Variable(3.0)
+    >>> with tf.GradientTape() as tape:
+    ...     y = x * x
+    >>> print(tape.gradient(y, x))
+    tapeviz.Tensor(6.0, shape=(), dtype=float32)
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        self._persistent = persistent
+        self._watch_accessed_variables = watch_accessed_variables
+        self._nodes: list = []
+        self._ids: set = set()
+        self._watched: list = []
+        self._recording = False
+        self._used = False
+
+    # ---- recording -----------------------------------------------------------------------
+    def __enter__(self) -> "GradientTape":
+        thread_state().tapes.append(self)
+        self._recording = True
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        tapes = thread_state().tapes
+        if self in tapes:
+            del tapes[len(tapes) - 1 - tapes[::-1].index(self)]
+        self._recording = False
+
+    def watch(self, tensor) -> None:
+        """Track `tensor` (or a nested structure of them) so gradients can flow to it."""
+        for item in nest.flatten(tensor):
+            if not isinstance(item, Tensor):
+                raise TypeError(f"GradientTape.watch: expected a tensor or variable; "
+                                f"got {type(item).__name__}")
+            if item._value.dtype.kind != "f":
+                warnings.warn(f"GradientTape.watch: the dtype of the watched tensor must be "
+                              f"floating (e.g. tf.float32), got {item.dtype.name}; it is not "
+                              f"watched", stacklevel=2)
+                continue
+            self._track(item)
+
+    def _track(self, item) -> None:
+        if id(item) not in self._ids:
+            self._ids.add(id(item))
+            self._watched.append(item)
+
+    def watched_variables(self) -> tuple:
+        """The variables this tape watches, in the order it first watched them."""
+        return tuple(item for item in self._watched if isinstance(item, Variable))
+
+    @contextlib.contextmanager
+    def stop_recording(self):
+        """Ops in this block are not recorded on this tape."""
+        was_recording = self._recording
+        self._recording = False
+        try:
+            yield
+        finally:
+            self._recording = was_recording
+
+    def reset(self) -> None:
+        """Forget everything recorded and watched so far; the tape keeps recording."""
+        self._nodes = []
+        self._ids = set()
+        self._watched = []
+        self._used = False
+
+    def _watches_any(self, args, ids) -> bool:
+        """Called by dispatch: does this op read anything the tape tracks?"""
+        if self._watch_accessed_variables:
+            for arg in args:
+                if type(arg) is Variable and arg.trainable and arg._value.dtype.kind == "f":
+                    self._track(arg)
+        tracked = self._ids
+        for input_id in ids:
+            if input_id in tracked:
+                return True
+        return False
+
+    def _record(self, node) -> None:
+        self._nodes.append(node)
+        self._ids.add(id(node.output))
+
+    @property
+    def nodes(self) -> tuple:
+        """The recorded nodes in execution order (each has op, inputs, output, source)."""
+        return tuple(self._nodes)
+
+    def __len__(self) -> int:
+        return len(self._nodes)
+
+    def __repr__(self) -> str:
+        kind = "persistent " if self._persistent else ""
+        return f"<tapeviz.GradientTape {kind}with {len(self._nodes)} ops>"
+
+    # ---- differentiation -----------------------------------------------------------------
+    def backward(self, target, sources=None, output_gradients=None) -> Backward:
+        """The backward pass from `target` as an iterator of steps, one VJP each.
+
+        Stepping it by hand gives the same gradients as `gradient`; it does not
+        consume a non-persistent tape.
+        """
+        self._check_usable("backward")
+        targets = nest.flatten(target)
+        seeds = None if output_gradients is None else nest.flatten(output_gradients)
+        flat_sources = None if sources is None else nest.flatten(sources)
+        return Backward(self, targets, seeds, flat_sources)
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=UnconnectedGradients.NONE):
+        """d(sum of target)/d(source) for each source, in the structure of `sources`.
+
+        >>> import tapeviz as tf
+        >>> w = tf.Variable([[1.0], [2.0]])
+        >>> with tf.GradientTape() as tape:
+        ...     loss = tf.reduce_sum(w * w)
+        >>> tape.gradient(loss, [w])[0].numpy().tolist()
+        [[2.0], [4.0]]
+        """
+        self._check_usable("gradient")
+        flat_sources = self._checked_sources(sources)
+        targets = nest.flatten(target)
+        for t in targets:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"GradientTape.gradient: the target must be a tensor or a "
+                                f"nested structure of tensors; got {type(t).__name__}")
+        seeds = None if output_gradients is None else nest.flatten(output_gradients)
+        backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
+        result = [self._result(backward, s, unconnected_gradients) for s in flat_sources]
+        self._consume()
+        return nest.pack_sequence_as(sources, result)
+
+    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
+                 parallel_iterations=None, experimental_use_pfor=True):
+        """d(target[i...])/d(source[j...]) with shape target.shape + source.shape, per source.
+
+        >>> import tapeviz as tf
+        >>> x = tf.Variable([1.0, 2.0])
+        >>> with tf.GradientTape() as tape:
+        ...     y = x * x
+        >>> tape.jacobian(y, x).numpy().tolist()
+        [[2.0, 0.0], [0.0, 4.0]]
+        """
+        self._check_usable("jacobian")
+        flat_sources = self._checked_sources(sources)
+        shape = tuple(target.shape)
+        seeds = np.eye(int(np.prod(shape, dtype=np.int64)), dtype=target._value.dtype)
+        rows = [self._gradients(target, seed.reshape(shape), flat_sources) for seed in seeds]
+        result = []
+        for i, source in enumerate(flat_sources):
+            if not self._differentiable(target, source, unconnected_gradients):
+                result.append(None)
+                continue
+            values = np.stack([row[i] for row in rows]) if rows else \
+                np.zeros((0,) + tuple(source.shape), source._value.dtype)
+            result.append(wrap(values.reshape(shape + tuple(source.shape))))
+        self._consume()
+        return nest.pack_sequence_as(sources, result)
+
+    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
+                       parallel_iterations=None, experimental_use_pfor=True):
+        """Per-example jacobian: shape (batch,) + target.shape[1:] + source.shape[1:].
+
+        Examples must be independent (row b of target depends only on row b of source).
+        """
+        self._check_usable("batch_jacobian")
+        [source] = self._checked_sources([source])
+        shape, source_shape = tuple(target.shape), tuple(source.shape)
+        if not shape or not source_shape or shape[0] != source_shape[0]:
+            raise ValueError(f"batch_jacobian: target and source need the same first "
+                             f"(batch) dimension; got shapes {shape} and {source_shape}")
+        batch, per_example = shape[0], shape[1:]
+        width = int(np.prod(per_example, dtype=np.int64))
+        columns = []
+        for index in range(width):
+            seed = np.zeros((batch, width), dtype=target._value.dtype)
+            seed[:, index] = 1
+            columns.append(self._gradients(target, seed.reshape(shape), [source])[0])
+        differentiable = self._differentiable(target, source, unconnected_gradients)
+        self._consume()
+        if not differentiable:
+            return None
+        stacked = np.stack(columns, axis=1) if columns else \
+            np.zeros((batch, 0) + source_shape[1:], source._value.dtype)
+        return wrap(stacked.reshape((batch,) + per_example + source_shape[1:]))
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _check_usable(self, what: str) -> None:
+        if self._used and not self._persistent:
+            raise RuntimeError(f"A non-persistent GradientTape can only be used to compute "
+                               f"one set of gradients (or jacobians); this call to {what} "
+                               f"is the second. Use GradientTape(persistent=True) to call "
+                               f"it more than once.")
+
+    def _consume(self) -> None:
+        if not self._persistent:
+            self._used = True
+            self._nodes = []
+            self._ids = set()
+
+    @staticmethod
+    def _checked_sources(sources) -> list:
+        flat = nest.flatten(sources)
+        for s in flat:
+            if not isinstance(s, Tensor):
+                raise TypeError(f"GradientTape.gradient: sources must be tensors or "
+                                f"variables; got {type(s).__name__}")
+        return flat
+
+    @staticmethod
+    def _result(backward, source, unconnected):
+        if source._value.dtype.kind != "f":
+            return None
+        grad = backward.gradient_of(source)
+        if grad is None and unconnected is UnconnectedGradients.ZERO:
+            return wrap(np.zeros_like(source._value))
+        return grad
+
+    def _gradients(self, target, seed, sources) -> list:
+        """Gradient values (numpy, zeros where unconnected) of one seeded backward pass."""
+        backward = Backward(self, [target], [wrap(seed)], sources, keep_intermediate=False).run()
+        return [np.zeros_like(s._value) if g is None else g._value
+                for s, g in zip(sources, map(backward.gradient_of, sources))]
+
+    def _differentiable(self, target, source, unconnected) -> bool:
+        """Whether a jacobian of `target` w.r.t. `source` is returned (not None)."""
+        if source._value.dtype.kind != "f":
+            return False
+        if unconnected is UnconnectedGradients.ZERO:
+            return True
+        reachable = {id(source)}
+        for node in self._nodes:
+            if any(i in reachable for i in node.input_ids):
+                reachable.add(id(node.output))
+        return id(target) in reachable

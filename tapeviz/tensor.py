@@ -1,0 +1,354 @@
+"""Tensor and Variable: immutable values over numpy, and the one mutable binding.
+
+A `Tensor` never changes after it is made, so a value recorded on a tape or in history
+stays valid with no copy. A `Variable` is a Tensor whose value can be rebound with
+`assign*`; every op reads its value at the moment it runs. Operators and methods call
+the registered ops, so everything goes through the dispatch point.
+"""
+from __future__ import annotations
+
+import itertools
+import threading
+
+import numpy as np
+
+from . import dtypes as _dtypes
+
+_new = object.__new__
+
+
+class TensorShape(tuple):
+    """A tensor's shape: a tuple of ints that prints like TensorFlow's."""
+
+    @property
+    def rank(self) -> int:
+        return len(self)
+
+    @property
+    def ndims(self) -> int:
+        return len(self)
+
+    def as_list(self) -> list:
+        return list(self)
+
+    def num_elements(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+    def __getitem__(self, key):
+        item = tuple.__getitem__(self, key)
+        return TensorShape(item) if isinstance(key, slice) else item
+
+    def __repr__(self) -> str:
+        return f"TensorShape({list(self)})"
+
+    def __str__(self) -> str:
+        return tuple.__repr__(tuple(self))
+
+
+class Tensor:
+    """An immutable n-dimensional value, used like a TensorFlow eager tensor.
+
+    >>> import tapeviz as tf
+    >>> print(tf.constant([[1, 2], [3, 4]]))
+    tapeviz.Tensor(
+    [[1 2]
+     [3 4]], shape=(2, 2), dtype=int32)
+    """
+
+    __slots__ = ("_value", "__weakref__")
+    # numpy defers `ndarray * tensor` to Tensor.__rmul__, so mixed arithmetic stays a Tensor
+    __array_priority__ = 100
+
+    def __init__(self, value):
+        from .convert import infer_array
+        self._value = infer_array(value)
+
+    # ---- value and metadata ------------------------------------------------------------
+    def numpy(self):
+        """The value as a numpy array (a numpy scalar for 0-d tensors); a copy."""
+        value = self._value
+        return value.copy() if isinstance(value, np.ndarray) else value
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(np.shape(self._value))
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        return _dtypes.from_numpy(self._value.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return np.ndim(self._value)
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    def ref(self) -> "Reference":
+        """A hashable reference, for using tensors and variables as dict keys (as in TF)."""
+        return Reference(self)
+
+    def __array__(self, dtype=None, copy=None):
+        value = np.asarray(self._value)
+        if dtype is not None and value.dtype != dtype:
+            return value.astype(dtype)
+        return value.copy() if copy else value
+
+    def __len__(self) -> int:
+        if not np.ndim(self._value):
+            raise TypeError("Scalar tensor has no `len()`")
+        return len(self._value)
+
+    def __iter__(self):
+        if not np.ndim(self._value):
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        for i in range(len(self._value)):
+            yield self[i]
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __int__(self) -> int:
+        return int(self._value)
+
+    def __float__(self) -> float:
+        return float(self._value)
+
+    def __index__(self) -> int:
+        if self._value.dtype.kind not in "iu" or np.ndim(self._value):
+            raise TypeError(f"Only scalar integer tensors can be used as an index; "
+                            f"got dtype {self._value.dtype.name}, shape {self.shape}")
+        return int(self._value)
+
+    def __hash__(self):
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
+    def __format__(self, spec: str) -> str:
+        value = self._value
+        return str(value) if not spec else format(value, spec)
+
+    def __str__(self) -> str:
+        return f"tapeviz.Tensor({_numpy_text(self._value, False)}, shape={self.shape}, " \
+               f"dtype={self.dtype.name})"
+
+    def __repr__(self) -> str:
+        return f"<tapeviz.Tensor: shape={self.shape}, dtype={self.dtype.name}, " \
+               f"numpy={_numpy_text(self._value, True)}>"
+
+    # ---- operators: each is a registered op, so each goes through dispatch ---------------
+    def __add__(self, other):
+        return _m.add(self, other)
+
+    def __radd__(self, other):
+        return _m.add(other, self)
+
+    def __sub__(self, other):
+        return _m.subtract(self, other)
+
+    def __rsub__(self, other):
+        return _m.subtract(other, self)
+
+    def __mul__(self, other):
+        return _m.multiply(self, other)
+
+    def __rmul__(self, other):
+        return _m.multiply(other, self)
+
+    def __truediv__(self, other):
+        return _m.truediv(self, other)
+
+    def __rtruediv__(self, other):
+        return _m.truediv(other, self)
+
+    def __floordiv__(self, other):
+        return _m.floordiv(self, other)
+
+    def __rfloordiv__(self, other):
+        return _m.floordiv(other, self)
+
+    def __mod__(self, other):
+        return _m.floormod(self, other)
+
+    def __rmod__(self, other):
+        return _m.floormod(other, self)
+
+    def __pow__(self, other):
+        return _m.pow(self, other)
+
+    def __rpow__(self, other):
+        return _m.pow(other, self)
+
+    def __matmul__(self, other):
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _linalg.matmul(other, self)
+
+    def __neg__(self):
+        return _m.negative(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _m.abs(self)
+
+    def __invert__(self):
+        return _m.logical_not(self)
+
+    def __and__(self, other):
+        return _m.logical_and(self, other)
+
+    def __rand__(self, other):
+        return _m.logical_and(other, self)
+
+    def __or__(self, other):
+        return _m.logical_or(self, other)
+
+    def __ror__(self, other):
+        return _m.logical_or(other, self)
+
+    def __xor__(self, other):
+        return _m.logical_xor(self, other)
+
+    def __rxor__(self, other):
+        return _m.logical_xor(other, self)
+
+    def __lt__(self, other):
+        return _m.less(self, other)
+
+    def __le__(self, other):
+        return _m.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _m.greater(self, other)
+
+    def __ge__(self, other):
+        return _m.greater_equal(self, other)
+
+    def __eq__(self, other):
+        if other is None:
+            return False
+        try:
+            return _m.equal(self, other)
+        except TypeError:
+            return False
+
+    def __ne__(self, other):
+        if other is None:
+            return True
+        try:
+            return _m.not_equal(self, other)
+        except TypeError:
+            return True
+
+    def __getitem__(self, key):
+        return _shape.getitem(self, key)
+
+
+class Variable(Tensor):
+    """A named, mutable binding to a tensor value, watched by tapes when trainable.
+
+    >>> import tapeviz as tf
+    >>> v = tf.Variable([1.0, 2.0])
+    >>> _ = v.assign_add([1.0, 1.0])
+    >>> v.numpy()
+    array([2., 3.], dtype=float32)
+    """
+
+    __slots__ = ("trainable", "name", "_unique_id")
+
+    def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
+                 dtype=None, shape=None):
+        from .convert import to_array
+        if initial_value is None:
+            raise ValueError("Variable: initial_value must be given")
+        if callable(initial_value):
+            initial_value = initial_value()
+        np_dtype = None if dtype is None else _dtypes.as_dtype(dtype)._np
+        value = to_array(initial_value, np_dtype, "Variable")
+        self._value = value.copy() if isinstance(value, np.ndarray) else value
+        self.trainable = bool(trainable)
+        self.name = _unique_variable_name(name or "Variable")
+        self._unique_id = next(_variable_ids)
+
+    def assign(self, value, read_value: bool = True):
+        """Rebind this variable to `value` (same shape and dtype); returns the variable."""
+        return self._rebind(_m.assign(self, value))
+
+    def assign_add(self, delta, read_value: bool = True):
+        """Rebind this variable to its value plus `delta`."""
+        return self._rebind(_m.assign_add(self, delta))
+
+    def assign_sub(self, delta, read_value: bool = True):
+        """Rebind this variable to its value minus `delta`."""
+        return self._rebind(_m.assign_sub(self, delta))
+
+    def _rebind(self, new_value: Tensor):
+        self._value = new_value._value
+        return self
+
+    def read_value(self) -> Tensor:
+        """The current value as a tensor (an `identity` op, so tapes see the read)."""
+        return _m.identity(self)
+
+    def value(self) -> Tensor:
+        return _m.identity(self)
+
+    def __repr__(self) -> str:
+        return f"<tapeviz.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, " \
+               f"numpy={_numpy_text(self._value, True)}>"
+
+    __str__ = __repr__
+
+
+class Reference:
+    """Hashable handle of a tensor or variable; `deref()` gives it back."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def deref(self):
+        return self._obj
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Reference) and other._obj is self._obj
+
+    def __hash__(self) -> int:
+        return id(self._obj)
+
+    def __repr__(self) -> str:
+        return f"<Reference to {self._obj!r}>"
+
+
+def wrap(value) -> Tensor:
+    """A Tensor around a numpy value, without conversion (the engine's hot path)."""
+    tensor = _new(Tensor)
+    tensor._value = value
+    return tensor
+
+
+def _numpy_text(value, is_repr: bool) -> str:
+    text = repr(value) if is_repr and isinstance(value, np.ndarray) else str(value)
+    if is_repr and not isinstance(value, np.ndarray):
+        text = repr(value.item())
+    return "\n" + text if "\n" in text else text
+
+
+_variable_ids = itertools.count()
+_name_counts: dict[str, int] = {}
+_name_lock = threading.Lock()
+
+
+def _unique_variable_name(base: str) -> str:
+    """TF-style unique names: 'Variable:0', 'Variable_1:0', ... per base name."""
+    base = base[:-2] if base.endswith(":0") else base
+    with _name_lock:
+        count = _name_counts.get(base, 0)
+        _name_counts[base] = count + 1
+    return f"{base}:0" if count == 0 else f"{base}_{count}:0"
+
+
+from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402  (operators)
