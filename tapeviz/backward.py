@@ -80,6 +80,47 @@ class Backward:
         return self
 
     def __next__(self) -> BackwardStep:
+        was_recording, phase = self._enter_backward_phase()
+        try:
+            found = self._advance()
+        finally:
+            self._leave_backward_phase(was_recording, phase)
+        if found is None:
+            raise StopIteration
+        node, g, input_grads = found
+        step = BackwardStep(node, g, tuple(input_grads), self._position)
+        if events._subscribers:
+            events.emit(events.VJPApplied(step))
+        return step
+
+    def run(self) -> "Backward":
+        """Run every remaining step; returns self."""
+        if events._subscribers:
+            for _ in self:
+                pass
+            return self
+        was_recording, phase = self._enter_backward_phase()
+        try:
+            while self._advance() is not None:
+                pass
+        finally:
+            self._leave_backward_phase(was_recording, phase)
+        return self
+
+    def _enter_backward_phase(self):
+        """VJP ops are not recorded on the tape being differentiated; outer tapes see them."""
+        state = thread_state()
+        was_recording, phase = self._tape._pause(), state.phase
+        state.phase = "backward"
+        return was_recording, phase
+
+    def _leave_backward_phase(self, was_recording, phase):
+        thread_state().phase = phase
+        if was_recording:
+            self._tape._resume()
+
+    def _advance(self):
+        """Apply the next VJP; returns (node, upstream, input grads) or None at the end."""
         nodes = self._nodes
         grads = self.grads
         reachable = self._reachable
@@ -94,39 +135,31 @@ class Backward:
                 continue
             if not self._keep and (self._sources is None or output_id not in self._sources):
                 del grads[output_id]
-            step = BackwardStep(node, g, self._apply(node, g), self._position)
-            if events._subscribers:
-                events.emit(events.VJPApplied(step))
-            return step
-        raise StopIteration
+            return node, g, self._apply(node, g)
+        return None
 
-    def run(self) -> "Backward":
-        """Run every remaining step; returns self."""
-        for _ in self:
-            pass
-        return self
-
-    def _apply(self, node, g) -> tuple:
-        state = thread_state()
-        tape = self._tape
-        was_recording, phase = tape._recording, state.phase
-        tape._recording, state.phase = False, "backward"
-        try:
-            input_grads = node.op.vjp(g, node.output, *node.inputs, **node.params)
-            if node.op.broadcasting:
-                input_grads = tuple(
-                    unbroadcast(grad, np.shape(x._value))
-                    if grad is not None and np.shape(grad._value) != np.shape(x._value) else grad
-                    for grad, x in zip(input_grads, node.inputs))
-            reachable = self._reachable
-            for input_id, x, grad in zip(node.input_ids, node.inputs, input_grads):
-                if grad is None or x._value.dtype.kind != "f":
-                    continue
-                if reachable is None or input_id in reachable:
-                    self._accumulate(input_id, grad)
-        finally:
-            tape._recording, state.phase = was_recording, phase
-        return tuple(input_grads)
+    def _apply(self, node, g):
+        reachable = self._reachable
+        inputs = node.inputs
+        keys = node.input_ids
+        needed = []
+        for key, x in zip(keys, inputs):
+            needed.append(x._value.dtype.kind == "f" and (reachable is None or key in reachable))
+        input_grads = node.op.input_grads(g, node.output, inputs, node.params, needed)
+        broadcasting = node.op.broadcasting
+        grads = self.grads
+        for i, grad in enumerate(input_grads):
+            if grad is None or not needed[i]:
+                continue
+            if broadcasting:
+                shape = inputs[i]._value.shape
+                if grad._value.shape != shape:
+                    input_grads = list(input_grads)
+                    grad = input_grads[i] = unbroadcast(grad, shape)
+            key = keys[i]
+            existing = grads.get(key)
+            grads[key] = grad if existing is None else add(existing, grad)
+        return input_grads
 
     def _accumulate(self, key: int, grad) -> None:
         existing = self.grads.get(key)
@@ -134,7 +167,8 @@ class Backward:
 
 
 def _ones_like(target):
-    return wrap(np.ones_like(target._value))
+    value = target._value
+    return wrap(value.dtype.type(1) if isinstance(value, np.generic) else np.ones_like(value))
 
 
 def _as_gradient(seed, target):

@@ -69,52 +69,85 @@ def to_array(value, dtype, op: str = "convert_to_tensor"):
     return np.asarray(source, dtype=target) if source.ndim else target.type(source)
 
 
-def input_arrays(op, args) -> list:
-    """The numpy inputs of `op` for `args`, dtypes checked and Python values converted."""
+def _reference_dtype(op, args):
+    """The dtype the op's shared inputs have (None when no tensor is among them)."""
     shared = op.dtype_args
     ref = None
-    loose = False
-    arrays = []
     for i, arg in enumerate(args):
-        if isinstance(arg, Tensor):
-            value = arg._value
-            if shared is ALL or i in shared:
-                dtype = value.dtype
-                if ref is None:
-                    ref = dtype
-                elif dtype is not ref and dtype != ref:
-                    raise _mismatch(op, args, shared)
-            arrays.append(value)
-        else:
-            arrays.append(None)
-            loose = True
-    if loose:
-        for i, arg in enumerate(args):
-            if arrays[i] is None:
-                dtype = ref if shared is ALL or i in shared else None
-                arrays[i] = to_array(arg, dtype, op.name)
-        if ref is None and shared is ALL and len(args) > 1:
-            _unify_python_values(op, args, arrays)
+        if isinstance(arg, Tensor) and (shared is ALL or i in shared):
+            dtype = arg._value.dtype
+            if ref is None:
+                ref = dtype
+            elif dtype is not ref and dtype != ref:
+                raise _mismatch(op, args, shared)
+    return ref
+
+
+def _python_value(op, i, arg, ref):
+    """A non-tensor argument converted: to the shared dtype where it is a shared input."""
+    if ref is not None and (op.dtype_args is ALL or i in op.dtype_args):
+        kind = type(arg)
+        if (kind is float or kind is int) and ref.kind == "f":
+            return ref.type(arg)  # the hot case: `x * 2.0`
+        return to_array(arg, ref, op.name)
+    return to_array(arg, None, op.name)
+
+
+def input_arrays(op, args):
+    """The numpy inputs of `op` for `args`, dtypes checked and Python values converted."""
+    if len(args) == 1:
+        (x,) = args
+        if isinstance(x, Tensor):
+            return (x._value,)
+    elif len(args) == 2:  # the hot case: both operands already tensors of one dtype
+        x, y = args
+        if isinstance(x, Tensor):
+            x = x._value
+            if isinstance(y, Tensor):
+                y = y._value
+                if op.dtype_args is ALL and x.dtype is not y.dtype and x.dtype != y.dtype:
+                    raise _mismatch(op, args, ALL)
+                return x, y
+            if type(y) is float and op.dtype_args is ALL and x.dtype.kind == "f":
+                return x, x.dtype.type(y)  # `x * 2.0`
+        elif type(x) is float and isinstance(y, Tensor) and op.dtype_args is ALL:
+            y = y._value
+            if y.dtype.kind == "f":
+                return y.dtype.type(x), y  # `2.0 * x`
+    ref = _reference_dtype(op, args)
+    arrays = [arg._value if isinstance(arg, Tensor) else _python_value(op, i, arg, ref)
+              for i, arg in enumerate(args)]
+    if ref is None and op.dtype_args is ALL and len(arrays) > 1:
+        _unify_python_values(op, arrays)
     return arrays
 
 
-def input_tensors(op, args) -> tuple[tuple, tuple]:
-    """Tensors the op saw (a Variable read as its current value) and the ids that track them."""
+def input_tensors(op, args):
+    """The tensors the op saw, the ids that track them, and whether a Variable was read.
+
+    A Variable is read as a tensor of its current value but tracked by the variable's
+    own id; a Python value becomes a constant tensor tracked by nothing.
+    """
     arrays = input_arrays(op, args)
     tensors = []
     ids = []
-    for arg, array in zip(args, arrays):
+    reads_variable = False
+    for arg, value in zip(args, arrays):
         if type(arg) is Tensor:
             tensors.append(arg)
             ids.append(id(arg))
+        elif isinstance(arg, Tensor):
+            reads_variable = True
+            tensors.append(wrap(value))
+            ids.append(id(arg))
         else:
-            tensor = wrap(array)
-            tensors.append(tensor)
-            ids.append(id(arg) if isinstance(arg, Tensor) else id(tensor))
-    return tuple(tensors), tuple(ids)
+            constant = wrap(value)
+            tensors.append(constant)
+            ids.append(id(constant))
+    return tuple(tensors), tuple(ids), reads_variable
 
 
-def _unify_python_values(op, args, arrays):
+def _unify_python_values(op, arrays):
     """With no tensor among the inputs (e.g. tf.add(1, 2.5)), Python values agree as TF's do."""
     kinds = {a.dtype for a in arrays}
     if len(kinds) > 1:

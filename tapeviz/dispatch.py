@@ -14,13 +14,13 @@ import numpy as np
 from . import events
 from .convert import ALL, input_arrays, input_tensors
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
-from .sourceinfo import user_source
+from .sourceinfo import SourceInfo, user_frame
 from .tensor import wrap
 
 
 class _ThreadState(threading.local):
     def __init__(self):
-        self.tapes = []          # active tapes of this thread, innermost last
+        self.tapes = []          # tapes recording on this thread now (a paused tape leaves it)
         self.phase = "forward"   # "backward" while a VJP runs
 
 
@@ -28,24 +28,35 @@ _state = _ThreadState()
 
 
 def thread_state() -> _ThreadState:
-    """This thread's tape stack and phase (tapes and the backward engine use it)."""
+    """This thread's recording tapes and phase (tapes and the backward engine use it)."""
     return _state
 
 
 class Node:
     """One executed op: what ran, on what, what came out, and where in user code."""
 
-    __slots__ = ("op", "inputs", "output", "params", "input_ids", "source", "phase",
-                 "__weakref__")
+    __slots__ = ("op", "inputs", "output", "params", "input_ids", "phase", "_code", "_lineno",
+                 "_source", "__weakref__")
 
-    def __init__(self, op, inputs, output, params, input_ids, source, phase):
+    def __init__(self, op, inputs, output, params, input_ids, frame, phase):
         self.op = op
         self.inputs = inputs          # tuple of Tensors, the values the op saw
         self.output = output          # the Tensor it made
         self.params = params          # static attributes (axis, perm, strides, ...)
         self.input_ids = input_ids    # id() of each argument as passed (a Variable's own id)
-        self.source = source          # SourceInfo of the user's call, or None
         self.phase = phase            # "forward" or "backward"
+        # the user's frame is kept as (code, line): a SourceInfo is built only when asked for
+        self._code = frame.f_code if frame is not None else None
+        self._lineno = frame.f_lineno if frame is not None else 0
+        self._source = None
+
+    @property
+    def source(self) -> SourceInfo | None:
+        """Where in user code the op was called (file, line, function), or None."""
+        if self._source is None and self._code is not None:
+            code = self._code
+            self._source = SourceInfo(code.co_filename, self._lineno, code.co_name)
+        return self._source
 
     @property
     def output_id(self) -> int:
@@ -53,46 +64,57 @@ class Node:
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(t.shape) for t in self.inputs)
-        where = f" at {self.source.filename.rsplit('/', 1)[-1]}:{self.source.lineno}" \
-            if self.source else ""
+        source = self.source
+        where = f" at {source.filename.rsplit('/', 1)[-1]}:{source.lineno}" if source else ""
         return f"<Node {self.op.name}({shapes}) -> {self.output.shape}{where}>"
 
 
 def dispatch(op, args: tuple, params: dict):
     """Run `op` on `args` with static `params`; record and announce it if anyone listens."""
-    if not _state.tapes and not events._subscribers:
-        return wrap(_forward(op, input_arrays(op, args), params))
-    return _dispatch_traced(op, args, params)
-
-
-def _dispatch_traced(op, args, params):
-    state = _state
-    tensors, ids = input_tensors(op, args)
-    ans = wrap(_forward(op, [t._value for t in tensors], params))
-    node = None
-    for tape in state.tapes:
-        if tape._recording and tape._watches_any(args, ids):
-            if node is None:
-                node = Node(op, tensors, ans, params, ids, user_source(3), state.phase)
-            tape._record(node)
-    subscribers = events._subscribers
-    if subscribers:
-        taped = node is not None
-        if node is None:
-            node = Node(op, tensors, ans, params, ids, user_source(3), state.phase)
-        event = events.OpExecuted(node, taped)
-        for callback in subscribers:
-            callback(event)
-    return ans
-
-
-def _forward(op, arrays, params):
+    if _state.tapes or events._subscribers:
+        return _dispatch_traced(op, args, params)
+    arrays = input_arrays(op, args)
     try:
-        return op.forward(*arrays, **params)
+        return wrap(op.forward(*arrays, **params))
     except OpError:
         raise
     except Exception as exc:  # turned into an error that names the op and the user's line
         raise _explain_failure(op, arrays, params, exc) from None
+
+
+def _dispatch_traced(op, args, params):
+    state = _state
+    tensors, ids, reads_variable = input_tensors(op, args)
+    arrays = [t._value for t in tensors]
+    try:
+        ans = wrap(op.forward(*arrays, **params))
+    except OpError:
+        raise
+    except Exception as exc:
+        raise _explain_failure(op, arrays, params, exc) from None
+    node = None
+    for tape in state.tapes:  # the tape protocol: _ids (tracked), _nodes, _watch_read
+        if reads_variable and tape._watch_accessed_variables:
+            tape._watch_read(args)
+        tracked = tape._ids
+        for key in ids:
+            if key in tracked:
+                break
+        else:
+            continue
+        if node is None:
+            node = Node(op, tensors, ans, params, ids, user_frame(2), state.phase)
+        tape._nodes.append(node)
+        tracked.add(id(ans))
+    subscribers = events._subscribers
+    if subscribers:
+        taped = node is not None
+        if node is None:
+            node = Node(op, tensors, ans, params, ids, user_frame(2), state.phase)
+        event = events.OpExecuted(node, taped)
+        for callback in subscribers:
+            callback(event)
+    return ans
 
 
 def _explain_failure(op, arrays, params, exc) -> OpError:

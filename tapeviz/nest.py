@@ -8,6 +8,8 @@ def _is_sequence(value) -> bool:
 
 def flatten(structure) -> list:
     """Leaves of `structure` in order (dicts by sorted key); a lone value gives [value]."""
+    if not isinstance(structure, (list, tuple, dict)):
+        return [structure]
     if isinstance(structure, dict):
         return [leaf for key in sorted(structure) for leaf in flatten(structure[key])]
     if isinstance(structure, (list, tuple)):
@@ -17,6 +19,8 @@ def flatten(structure) -> list:
 
 def pack_sequence_as(structure, flat: list):
     """`flat` poured back into the shape of `structure` (the inverse of `flatten`)."""
+    if not isinstance(structure, (list, tuple, dict)):
+        return flat[0]
     leaves = iter(flat)
 
     def build(node):

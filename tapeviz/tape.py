@@ -1,7 +1,8 @@
 """GradientTape, as TensorFlow documents it, over the dispatch point and the backward iterator.
 
-A tape is pushed on this thread's stack while its `with` block runs; dispatch then
-records on it every op with an input it watches. Tensors it watches, trainable
+A tape is on this thread's stack of recording tapes while its `with` block runs (and
+is not paused); dispatch then records on it every op with an input it watches, by
+appending to `_nodes` and adding the output's id to `_ids`. Tensors it watches, trainable
 variables it sees read, and the outputs it recorded are tracked by `id()`, which is
 safe because the tape keeps every one of them alive.
 """
@@ -43,20 +44,27 @@ class GradientTape:
         self._nodes: list = []
         self._ids: set = set()
         self._watched: list = []
-        self._recording = False
         self._used = False
 
     # ---- recording -----------------------------------------------------------------------
     def __enter__(self) -> "GradientTape":
         thread_state().tapes.append(self)
-        self._recording = True
         return self
 
     def __exit__(self, *exc_info) -> None:
+        self._pause()
+
+    def _pause(self) -> bool:
+        """Stop recording on this thread; returns whether it was recording."""
         tapes = thread_state().tapes
-        if self in tapes:
-            del tapes[len(tapes) - 1 - tapes[::-1].index(self)]
-        self._recording = False
+        for i in range(len(tapes) - 1, -1, -1):
+            if tapes[i] is self:
+                del tapes[i]
+                return True
+        return False
+
+    def _resume(self) -> None:
+        thread_state().tapes.append(self)
 
     def watch(self, tensor) -> None:
         """Track `tensor` (or a nested structure of them) so gradients can flow to it."""
@@ -77,18 +85,19 @@ class GradientTape:
             self._watched.append(item)
 
     def watched_variables(self) -> tuple:
-        """The variables this tape watches, in the order it first watched them."""
-        return tuple(item for item in self._watched if isinstance(item, Variable))
+        """The variables this tape watches, in order of construction (as TF returns them)."""
+        variables = [item for item in self._watched if isinstance(item, Variable)]
+        return tuple(sorted(variables, key=lambda v: v._unique_id))
 
     @contextlib.contextmanager
     def stop_recording(self):
         """Ops in this block are not recorded on this tape."""
-        was_recording = self._recording
-        self._recording = False
+        was_recording = self._pause()
         try:
             yield
         finally:
-            self._recording = was_recording
+            if was_recording:
+                self._resume()
 
     def reset(self) -> None:
         """Forget everything recorded and watched so far; the tape keeps recording."""
@@ -97,21 +106,11 @@ class GradientTape:
         self._watched = []
         self._used = False
 
-    def _watches_any(self, args, ids) -> bool:
-        """Called by dispatch: does this op read anything the tape tracks?"""
-        if self._watch_accessed_variables:
-            for arg in args:
-                if type(arg) is Variable and arg.trainable and arg._value.dtype.kind == "f":
-                    self._track(arg)
-        tracked = self._ids
-        for input_id in ids:
-            if input_id in tracked:
-                return True
-        return False
-
-    def _record(self, node) -> None:
-        self._nodes.append(node)
-        self._ids.add(id(node.output))
+    def _watch_read(self, args) -> None:
+        """Dispatch calls this when an op reads variables: trainable float ones get watched."""
+        for arg in args:
+            if type(arg) is Variable and arg.trainable and arg._value.dtype.kind == "f":
+                self._track(arg)
 
     @property
     def nodes(self) -> tuple:

@@ -37,22 +37,20 @@ def _matmul_explain(a, b, *, transpose_a, transpose_b):
     return ShapeError, (f"x.shape[-1] must equal w.shape[-2]; got {x.shape} @ {w.shape}"), hint
 
 
-def _matmul_vjp(g, ans, a, b, *, transpose_a, transpose_b):
-    if not transpose_a and not transpose_b:
-        return _matmul(g, b, transpose_a=False, transpose_b=True), \
-            _matmul(a, g, transpose_a=True, transpose_b=False)
-    if transpose_a and not transpose_b:
-        return _matmul(b, g, transpose_a=False, transpose_b=True), \
-            _matmul(a, g, transpose_a=False, transpose_b=False)
-    if not transpose_a and transpose_b:
-        return _matmul(g, b, transpose_a=False, transpose_b=False), \
-            _matmul(g, a, transpose_a=True, transpose_b=False)
-    return _matmul(b, g, transpose_a=True, transpose_b=True), \
-        _matmul(g, a, transpose_a=True, transpose_b=True)
+def _matmul_a_vjp(g, ans, a, b, *, transpose_a, transpose_b):
+    if transpose_a:
+        return _matmul(b, g, transpose_a=transpose_b, transpose_b=True)
+    return _matmul(g, b, transpose_a=False, transpose_b=not transpose_b)
+
+
+def _matmul_b_vjp(g, ans, a, b, *, transpose_a, transpose_b):
+    if transpose_b:
+        return _matmul(g, a, transpose_a=True, transpose_b=transpose_a)
+    return _matmul(a, g, transpose_a=not transpose_a, transpose_b=False)
 
 
 _FLAGS = {"transpose_a": False, "transpose_b": False}
-_matmul = defop("matmul", _matmul_forward, _matmul_vjp, kind="linalg", label="@",
+_matmul = defop("matmul", _matmul_forward, (_matmul_a_vjp, _matmul_b_vjp), kind="linalg", label="@",
                 broadcasting=True, explain=_matmul_explain,
                 samples=((((2, 3), (3, 4)), _FLAGS),
                          (((3, 2), (3, 4)), {"transpose_a": True, "transpose_b": False}),

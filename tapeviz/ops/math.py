@@ -1,8 +1,13 @@
 """Elementwise math, comparisons, logic, casts and variable updates: one `defop` row each.
 
+Forwards use Python's operators where they exist: on numpy scalars (what 0-d values
+are) `a * b` costs ~0.04 us and `np.multiply(a, b)` ~0.6 us.
+
 VJPs are written with tapeviz ops (operators included), so an outer tape records them.
 """
 from __future__ import annotations
+
+import operator
 
 import numpy as np
 
@@ -18,33 +23,33 @@ def _zeros(x):
 
 
 # ---- binary arithmetic -------------------------------------------------------------------
-add = defop("add", np.add, label="+", broadcasting=True,
-            vjp=lambda g, ans, x, y: (g, g),
+add = defop("add", operator.add, label="+", broadcasting=True,
+            vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
             doc="x + y elementwise; broadcasts like numpy.")
-subtract = defop("subtract", np.subtract, label="−", broadcasting=True,
-                 vjp=lambda g, ans, x, y: (g, -g),
+subtract = defop("subtract", operator.sub, label="−", broadcasting=True,
+                 vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
                  doc="x - y elementwise; broadcasts like numpy.")
-multiply = defop("multiply", np.multiply, label="×", broadcasting=True,
-                 vjp=lambda g, ans, x, y: (g * y, g * x),
+multiply = defop("multiply", operator.mul, label="×", broadcasting=True,
+                 vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
                  doc="x * y elementwise; broadcasts like numpy.")
-truediv = defop("truediv", np.true_divide, label="÷", broadcasting=True, domain=POSITIVE,
-                vjp=lambda g, ans, x, y: (g / y, -g * ans / y),
+truediv = defop("truediv", operator.truediv, label="÷", broadcasting=True, domain=POSITIVE,
+                vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
                 doc="x / y elementwise (integers divide to float64, as in TF).")
 divide = truediv
-floordiv = defop("floordiv", np.floor_divide, label="//", broadcasting=True, nondiff=True,
+floordiv = defop("floordiv", operator.floordiv, label="//", broadcasting=True, nondiff=True,
                  domain=POSITIVE, doc="Floor of x / y elementwise.")
 floormod = defop("floormod", np.mod, label="mod", broadcasting=True, domain=(0.6, 1.9),
                  vjp=lambda g, ans, x, y: (g, -g * floor(x / y)),
                  doc="x - floor(x / y) * y elementwise (Python's %).")
 
 
-def _pow_vjp(g, ans, x, y):
+def _pow_exponent_vjp(g, ans, x, y):
     positive = x > 0
-    safe_x = where(positive, x, 1)
-    return g * y * pow(x, y - 1), where(positive, g * ans * log(safe_x), 0)
+    return where(positive, g * ans * log(where(positive, x, 1)), 0)
 
 
-pow = defop("pow", np.power, _pow_vjp, label="**", broadcasting=True, domain=POSITIVE,
+pow = defop("pow", np.power, (lambda g, ans, x, y: g * y * pow(x, y - 1), _pow_exponent_vjp),
+            label="**", broadcasting=True, domain=POSITIVE,
             doc="x ** y elementwise.")
 maximum = defop("maximum", np.maximum, label="max", broadcasting=True,
                 vjp=lambda g, ans, x, y: (where(x >= y, g, 0), where(x >= y, 0, g)),
@@ -58,7 +63,7 @@ squared_difference = defop("squared_difference", lambda x, y: np.square(x - y), 
                            doc="(x - y) ** 2 elementwise.")
 
 # ---- unary math --------------------------------------------------------------------------
-negative = defop("negative", np.negative, label="−x", vjp=lambda g, ans, x: (-g,),
+negative = defop("negative", operator.neg, label="−x", vjp=lambda g, ans, x: (-g,),
                  doc="-x elementwise.")
 abs = defop("abs", np.abs, label="|x|", vjp=lambda g, ans, x: (g * sign(x),),
             doc="Absolute value elementwise.")
@@ -135,17 +140,17 @@ clip_by_value = defop("clip_by_value", _clip_forward, _clip_vjp, broadcasting=Tr
                       doc="t clipped to [clip_value_min, clip_value_max] elementwise.")
 
 # ---- comparisons and logic (no gradient) ---------------------------------------------------
-equal = defop("equal", np.equal, label="==", kind="compare", broadcasting=True, nondiff=True,
+equal = defop("equal", operator.eq, label="==", kind="compare", broadcasting=True, nondiff=True,
               doc="x == y elementwise.")
-not_equal = defop("not_equal", np.not_equal, label="!=", kind="compare", broadcasting=True,
+not_equal = defop("not_equal", operator.ne, label="!=", kind="compare", broadcasting=True,
                   nondiff=True, doc="x != y elementwise.")
-less = defop("less", np.less, label="<", kind="compare", broadcasting=True, nondiff=True,
+less = defop("less", operator.lt, label="<", kind="compare", broadcasting=True, nondiff=True,
              doc="x < y elementwise.")
-less_equal = defop("less_equal", np.less_equal, label="<=", kind="compare", broadcasting=True,
+less_equal = defop("less_equal", operator.le, label="<=", kind="compare", broadcasting=True,
                    nondiff=True, doc="x <= y elementwise.")
-greater = defop("greater", np.greater, label=">", kind="compare", broadcasting=True,
+greater = defop("greater", operator.gt, label=">", kind="compare", broadcasting=True,
                 nondiff=True, doc="x > y elementwise.")
-greater_equal = defop("greater_equal", np.greater_equal, label=">=", kind="compare",
+greater_equal = defop("greater_equal", operator.ge, label=">=", kind="compare",
                       broadcasting=True, nondiff=True, doc="x >= y elementwise.")
 logical_and = defop("logical_and", np.logical_and, label="and", kind="compare",
                     broadcasting=True, nondiff=True, doc="x and y elementwise, on bools.")

@@ -21,7 +21,9 @@ class Op:
     """One registry row. Call it like the TensorFlow function it implements.
 
     Fields: `forward(*arrays, **params)` on numpy arrays; `vjp(g, ans, *inputs,
-    **params)` with tapeviz ops, one gradient (or None) per input; `label` and `kind`
+    **params)` with tapeviz ops, one gradient (or None) per input, or a tuple of such
+    functions, one per input, each returning that input's gradient (autograd's `defvjp`
+    form: the engine then runs only the ones it needs); `label` and `kind`
     for drawing; `broadcasting` (the engine unbroadcasts gradients); `dtype_args`
     (indices of the inputs that must share a dtype; Python values there take it);
     `domain` and `samples` (input ranges and shapes for the gradient tests);
@@ -47,6 +49,16 @@ class Op:
 
     def __call__(self, *args, name=None, **params):
         return dispatch(self, args, params)
+
+    def input_grads(self, g, ans, inputs, params, needed=None):
+        """The VJP: one gradient (or None) per input; `needed[i]` False skips input i."""
+        vjp = self.vjp
+        if type(vjp) is not tuple:
+            return vjp(g, ans, *inputs, **params)
+        grads = []
+        for i, rule in enumerate(vjp):
+            grads.append(rule(g, ans, *inputs, **params) if needed is None or needed[i] else None)
+        return grads
 
     def __repr__(self) -> str:
         return f"<tapeviz op {self.name}>"
