@@ -27,6 +27,8 @@ from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, r
 from .ops.shape import broadcast_to, expand_dims, reshape, squeeze, transpose
 from .tape import GradientTape, UnconnectedGradients
 from . import math
+from . import nn, random
+from . import contrib, functional
 
 __version__ = "0.1.0"
 

@@ -14,7 +14,7 @@ from .convert import to_array
 from .dispatch import thread_state
 from .ops.math import add
 from .ops.shape import unbroadcast
-from .tensor import Tensor, wrap
+from .tensor import Tensor, Variable, wrap
 
 
 class BackwardStep:
@@ -46,7 +46,10 @@ class Backward:
         self._nodes = tape._nodes
         self._position = len(self._nodes)
         self._keep = keep_intermediate
-        self._sources = None if sources is None else {id(s) for s in sources}
+        # an unwatched variable gets no gradient even where an op read it next to a watched
+        # input: TF records no read of it, so its gradient is None
+        self._sources = None if sources is None else {
+            id(s) for s in sources if type(s) is not Variable or id(s) in tape._ids}
         self._reachable = None if sources is None else self._reachable_from(self._sources)
         self.grads: dict[int, object] = {}
         if output_gradients is None:

@@ -6,12 +6,11 @@ next to a tensor takes the tensor's dtype; two tensors of different dtypes are a
 """
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
 from .errors import DTypeError
-from .tensor import Tensor, wrap
+from .tensor import Tensor, VariableRead, wrap
 
 ALL = "all"  # Op.dtype_args value: every input shares one dtype
 
@@ -126,7 +125,9 @@ def input_tensors(op, args):
     """The tensors the op saw, the ids that track them, and whether a Variable was read.
 
     A Variable is read as a tensor of its current value but tracked by the variable's
-    own id; a Python value becomes a constant tensor tracked by nothing.
+    own id; so is that read when a VJP passes it on (an outer tape then records the VJP's
+    ops: higher-order gradients w.r.t. variables). A Python value becomes a constant
+    tensor tracked by nothing.
     """
     arrays = input_arrays(op, args)
     tensors = []
@@ -136,9 +137,12 @@ def input_tensors(op, args):
         if type(arg) is Tensor:
             tensors.append(arg)
             ids.append(id(arg))
+        elif type(arg) is VariableRead:
+            tensors.append(arg)
+            ids.append(id(arg.variable))
         elif isinstance(arg, Tensor):
             reads_variable = True
-            tensors.append(wrap(value))
+            tensors.append(VariableRead(value, arg))
             ids.append(id(arg))
         else:
             constant = wrap(value)

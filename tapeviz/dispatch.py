@@ -119,7 +119,7 @@ def _dispatch_traced(op, args, params):
 
 def _explain_failure(op, arrays, params, exc) -> OpError:
     if op.explain is not None:
-        explained = op.explain(arrays, **params)
+        explained = op.explain(*arrays, **params)
         if explained is not None:
             cls, message, hint = explained
             return cls(op.name, message, hint)

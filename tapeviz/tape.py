@@ -149,6 +149,7 @@ class GradientTape:
         [[2.0], [4.0]]
         """
         self._check_usable("gradient")
+        unconnected_gradients = UnconnectedGradients(unconnected_gradients)  # 'zero' works too
         flat_sources = self._checked_sources(sources)
         targets = nest.flatten(target)
         for t in targets:
@@ -173,6 +174,7 @@ class GradientTape:
         [[2.0, 0.0], [0.0, 4.0]]
         """
         self._check_usable("jacobian")
+        unconnected_gradients = UnconnectedGradients(unconnected_gradients)
         flat_sources = self._checked_sources(sources)
         shape = tuple(target.shape)
         seeds = np.eye(int(np.prod(shape, dtype=np.int64)), dtype=target._value.dtype)
@@ -195,6 +197,7 @@ class GradientTape:
         Examples must be independent (row b of target depends only on row b of source).
         """
         self._check_usable("batch_jacobian")
+        unconnected_gradients = UnconnectedGradients(unconnected_gradients)
         [source] = self._checked_sources([source])
         shape, source_shape = tuple(target.shape), tuple(source.shape)
         if not shape or not source_shape or shape[0] != source_shape[0]:
@@ -259,6 +262,8 @@ class GradientTape:
             return False
         if unconnected is UnconnectedGradients.ZERO:
             return True
+        if type(source) is Variable and id(source) not in self._ids:
+            return False  # an unwatched variable: TF recorded no read of it
         reachable = {id(source)}
         for node in self._nodes:
             if any(i in reachable for i in node.input_ids):

@@ -302,6 +302,17 @@ class Variable(Tensor):
     __str__ = __repr__
 
 
+class VariableRead(Tensor):
+    """A variable's value as one op read it (a node's input): ops on it count as reads of
+    `variable`, so tapes that watch the variable record the VJPs that use it."""
+
+    __slots__ = ("variable",)
+
+    def __init__(self, value, variable: Variable):
+        self._value = value
+        self.variable = variable
+
+
 class Reference:
     """Hashable handle of a tensor or variable; `deref()` gives it back."""
 
@@ -331,9 +342,10 @@ def wrap(value) -> Tensor:
 
 
 def _numpy_text(value, is_repr: bool) -> str:
-    text = repr(value) if is_repr and isinstance(value, np.ndarray) else str(value)
-    if is_repr and not isinstance(value, np.ndarray):
-        text = repr(value.item())
+    if is_repr:  # a 0-d array shows as its number, as a numpy scalar does (TF's numpy=6.0)
+        text = repr(value) if np.ndim(value) else repr(value.item())
+    else:
+        text = str(value)
     return "\n" + text if "\n" in text else text
 
 

@@ -42,3 +42,14 @@ def test_vjp_is_linear_in_the_upstream_gradient(op):
     for a, b in zip(once, twice):
         if a is not None:
             np.testing.assert_allclose(np.asarray(b), 2 * np.asarray(a), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("op", DIFFERENTIABLE, ids=lambda op: op.name)
+def test_inputs_can_be_passed_by_their_tensorflow_names(op):
+    import tapeviz as tf
+    specs, params = op.samples[0]
+    inputs = [tf.constant(x) for x in sample_inputs(op, specs)]
+    assert len(op.input_names) == len(inputs), op.input_names
+    positional = op(*inputs, **params)
+    by_name = op(**dict(zip(op.input_names, inputs)), **params)
+    np.testing.assert_array_equal(by_name.numpy(), positional.numpy())

@@ -107,7 +107,8 @@ def _softplus(x):
 
 
 softplus = defop("softplus", _softplus, vjp=lambda g, ans, x: (g * sigmoid(x),),
-                 kind="activation", domain=(-4.0, 4.0), doc="log(1 + exp(x)), overflow-safe.")
+                 kind="activation", domain=(-4.0, 4.0), inputs=("features",),
+                 doc="log(1 + exp(x)), overflow-safe.")
 round = defop("round", np.round, nondiff=True, doc="Round half to even, as TF does.")
 floor = defop("floor", np.floor, nondiff=True, doc="Largest integer <= x, elementwise.")
 ceil = defop("ceil", np.ceil, nondiff=True, doc="Smallest integer >= x, elementwise.")
@@ -136,6 +137,7 @@ def _clip_vjp(g, ans, t, low, high):
 
 
 clip_by_value = defop("clip_by_value", _clip_forward, _clip_vjp, broadcasting=True, label="clip",
+                      inputs=("t", "clip_value_min", "clip_value_max"),
                       samples=((((2, 3), (), ()), {}),), domain=(-2.0, 2.0),
                       doc="t clipped to [clip_value_min, clip_value_max] elementwise.")
 

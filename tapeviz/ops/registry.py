@@ -5,6 +5,7 @@ point, so every op, wherever it is called from, is seen and can be recorded.
 """
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from ..convert import ALL
@@ -27,13 +28,15 @@ class Op:
     for drawing; `broadcasting` (the engine unbroadcasts gradients); `dtype_args`
     (indices of the inputs that must share a dtype; Python values there take it);
     `domain` and `samples` (input ranges and shapes for the gradient tests);
-    `nondiff` (no gradient flows through it); `explain(arrays, params)` (a clearer
-    message when the forward raises).
+    `nondiff` (no gradient flows through it); `explain(*arrays, **params)` (a clearer
+    message when the forward raises); `input_names` (TF's names for the tensor inputs,
+    so `tf.exp(x=t)` and `tf.nn.relu(features=t)` work).
     """
 
     def __init__(self, name, forward, vjp, *, label, kind, broadcasting, dtype_args, domain,
-                 samples, nondiff, explain, doc):
+                 samples, nondiff, explain, doc, input_names):
         self.name = name
+        self.input_names = input_names
         self.__name__ = name
         self.forward = forward
         self.vjp = vjp
@@ -48,7 +51,24 @@ class Op:
         self.__doc__ = doc
 
     def __call__(self, *args, name=None, **params):
+        if params and not params.keys().isdisjoint(self.input_names):
+            args, params = self._bind_inputs(args, params)
         return dispatch(self, args, params)
+
+    def _bind_inputs(self, args, params):
+        """Tensor inputs given by keyword join the positional ones, in TF's order."""
+        params = dict(params)
+        args = list(args)
+        for position, input_name in enumerate(self.input_names):
+            if input_name not in params:
+                continue
+            if position < len(args):
+                raise TypeError(f"{self.name}() got multiple values for input {input_name!r}")
+            if position > len(args):
+                missing = self.input_names[len(args)]
+                raise TypeError(f"{self.name}() missing input {missing!r}")
+            args.append(params.pop(input_name))
+        return tuple(args), params
 
     def input_grads(self, g, ans, inputs, params, needed=None):
         """The VJP: one gradient (or None) per input; `needed[i]` False skips input i."""
@@ -67,7 +87,7 @@ class Op:
 def defop(name: str, forward: Callable, vjp: Callable | None = None, *, label: str | None = None,
           kind: str = "math", broadcasting: bool = False, dtype_args=ALL,
           domain=(-2.0, 2.0), samples=None, nondiff: bool = False,
-          explain: Callable | None = None, doc: str = "") -> Op:
+          explain: Callable | None = None, doc: str = "", inputs: tuple | None = None) -> Op:
     """Register an op; its name must be new. Returns the callable `Op`."""
     if name in REGISTRY:
         raise ValueError(f"op {name!r} is already registered")
@@ -77,9 +97,30 @@ def defop(name: str, forward: Callable, vjp: Callable | None = None, *, label: s
         samples = BINARY_SAMPLES if broadcasting else UNARY_SAMPLES
     op = Op(name, forward, vjp, label=label or name, kind=kind, broadcasting=broadcasting,
             dtype_args=dtype_args, domain=domain, samples=samples, nondiff=nondiff,
-            explain=explain, doc=doc)
+            explain=explain, doc=doc, input_names=inputs or _input_names(forward, vjp))
     REGISTRY[name] = op
     return op
+
+
+def _input_names(forward, vjp) -> tuple:
+    """Input names from the VJP's signature (after g and ans), else from the forward's."""
+    rule = vjp[0] if isinstance(vjp, tuple) else vjp
+    if rule is not None:
+        parameters = list(inspect.signature(rule).parameters.values())[2:]
+        names = tuple(p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD)
+        if names:
+            return names
+    count = getattr(forward, "nin", None)  # numpy ufuncs
+    if count is None:
+        try:
+            parameters = [p for p in inspect.signature(forward).parameters.values()
+                          if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            parameters = []
+        if parameters and all(p.kind is p.POSITIONAL_OR_KEYWORD for p in parameters):
+            return tuple(p.name for p in parameters)
+        count = len(parameters) or 1
+    return ("x", "y", "z")[:count]
 
 
 from ..dispatch import dispatch  # noqa: E402  (dispatch imports nothing from here at load)

@@ -1,0 +1,325 @@
+"""`tapeviz.nn`: TensorFlow's `tf.nn` functions, checked here and run as registry ops.
+
+Each function takes TF's exact signature, validates its arguments (errors name the
+op and the user's line), normalizes them to static params and calls a row from
+`ops/nn.py`, `ops/conv.py` or `ops/random.py`. Images are NHWC and kernels HWIO.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .convert import infer_array
+from .creation import convert_to_tensor
+from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .ops import conv as _conv
+from .ops import nn as _nn
+from .ops import random as _random
+from .ops.axes import normalize_axis
+from .ops.math import identity, sigmoid, softplus, tanh
+from .ops.nn import elu, l2_loss, relu, relu6
+from .ops.shape import transpose
+
+__all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "l2_loss",
+           "leaky_relu", "log_softmax", "max_pool", "max_pool2d", "relu", "relu6", "sigmoid",
+           "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
+           "softplus", "sparse_softmax_cross_entropy_with_logits", "tanh"]
+
+_TO_NHWC, _TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
+
+
+# ---- argument checks shared by the functions below ---------------------------------------
+def _shape(value) -> tuple:
+    return tuple(np.shape(value))
+
+
+def _dtype(value) -> np.dtype:
+    """The dtype `value` has as a tensor (TF's rules: Python floats are float32)."""
+    return np.asarray(infer_array(value)).dtype
+
+
+def _check_float(op: str, name: str, value) -> None:
+    dtype = _dtype(value)
+    if dtype.kind != "f":
+        raise DTypeError(op, f"{name} must be a floating tensor (float16/32/64); got {dtype}",
+                         hint=f"convert it first: tf.cast({name}, tf.float32)")
+
+
+def _check_rank(op: str, name: str, value, rank: int, layout: str) -> None:
+    if np.ndim(value) != rank:
+        raise ShapeError(op, f"{name} must have rank {rank} ({layout}); got shape "
+                             f"{_shape(value)}")
+
+
+def _spatial_pair(op: str, name: str, value, data_format: str) -> tuple:
+    """An int or a list of 1, 2 or 4 ints (TF's strides/dilations/ksize) as (h, w)."""
+    values = np.asarray(value).reshape(-1).tolist()
+    if not values or not all(isinstance(v, numbers.Integral) and v >= 1 for v in values):
+        raise InvalidArgumentError(op, f"{name} must be a positive int or a list of 1, 2 or "
+                                       f"4 positive ints; got {value!r}")
+    if len(values) == 1:
+        return (values[0], values[0])
+    if len(values) == 2:
+        return tuple(values)
+    if len(values) == 4:
+        batch, channel = (0, 3) if data_format == "NHWC" else (0, 1)
+        if values[batch] != 1 or values[channel] != 1:
+            raise InvalidArgumentError(op, f"{name} must be 1 on the batch and channel "
+                                           f"dimensions; got {list(values)} ({data_format})")
+        spatial = (1, 2) if data_format == "NHWC" else (2, 3)
+        return tuple(values[i] for i in spatial)
+    raise InvalidArgumentError(op, f"{name} must have 1, 2 or 4 entries; got {list(values)}")
+
+
+def _padding(op: str, padding, data_format: str, explicit_ok: bool = True):
+    """'SAME', 'VALID', or TF's explicit [[0, 0], [top, bottom], [left, right], [0, 0]]."""
+    if isinstance(padding, str):
+        upper = padding.upper()
+        if upper in ("SAME", "VALID"):
+            return upper
+    elif explicit_ok:
+        pairs = np.asarray(padding).tolist() if np.ndim(padding) == 2 else None
+        if pairs and len(pairs) == 4 and all(len(p) == 2 and all(
+                isinstance(v, numbers.Integral) and v >= 0 for v in p) for p in pairs):
+            spatial = (1, 2) if data_format == "NHWC" else (2, 3)
+            if all(pairs[i] == [0, 0] for i in range(4) if i not in spatial):
+                return tuple(tuple(pairs[i]) for i in spatial)
+    explicit = " or a list of 4 [before, after] pairs" if explicit_ok else ""
+    raise InvalidArgumentError(op, f"padding must be 'SAME' or 'VALID'{explicit}; got "
+                                   f"{padding!r}")
+
+
+def _data_format(op: str, data_format) -> str:
+    if data_format in (None, "NHWC", "NCHW"):
+        return data_format or "NHWC"
+    raise InvalidArgumentError(op, f"data_format must be 'NHWC' or 'NCHW'; got {data_format!r}")
+
+
+def _in_nhwc(run, input, data_format):
+    """Run `run` on `input` in NHWC, transposing an NCHW input there and back."""
+    if data_format == "NHWC":
+        return run(input)
+    return transpose(run(transpose(input, _TO_NHWC)), _TO_NCHW)
+
+
+def _check_fits(op: str, hw, khw, strides, padding, dilations) -> None:
+    out_hw, _ = _conv.geometry(hw, khw, strides, padding, dilations)
+    if min(out_hw) < 1:
+        span = tuple((k - 1) * d + 1 for k, d in zip(khw, dilations))
+        raise ShapeError(op, f"the window (spatial size {span} with dilation) is larger than "
+                             f"the padded input {tuple(hw)}; the output would be {out_hw}",
+                         hint="use padding='SAME' or a smaller kernel")
+
+
+# ---- activations and softmax ------------------------------------------------------------
+def leaky_relu(features, alpha=0.2, name=None):
+    """features where positive, else alpha * features.
+
+    >>> import tapeviz as tf
+    >>> tf.nn.leaky_relu([-1.0, 2.0]).numpy()
+    array([-0.2,  2. ], dtype=float32)
+    """
+    return _nn.leaky_relu(features, alpha=float(alpha))
+
+
+def softmax(logits, axis=None, name=None):
+    """exp(logits) / sum(exp(logits)) along `axis` (the last by default), computed stably.
+
+    >>> import tapeviz as tf
+    >>> tf.nn.softmax([0.0, 0.0]).numpy()
+    array([0.5, 0.5], dtype=float32)
+    """
+    _check_float("softmax", "logits", logits)
+    return _nn.softmax(logits, axis=normalize_axis("softmax", -1 if axis is None else axis,
+                                                   np.ndim(logits)))
+
+
+def log_softmax(logits, axis=None, name=None):
+    """logits - log(sum(exp(logits))) along `axis` (the last by default), computed stably."""
+    _check_float("log_softmax", "logits", logits)
+    return _nn.log_softmax(logits, axis=normalize_axis("log_softmax", -1 if axis is None
+                                                       else axis, np.ndim(logits)))
+
+
+# ---- losses ------------------------------------------------------------------------------
+def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Per-example -log(softmax(logits)[label]); labels are int class indices.
+
+    >>> import tapeviz as tf
+    >>> loss = tf.nn.sparse_softmax_cross_entropy_with_logits([0], [[0.0, 0.0]])
+    >>> round(float(loss[0]), 4)
+    0.6931
+    """
+    op = "sparse_softmax_cross_entropy_with_logits"
+    _check_float(op, "logits", logits)
+    if _dtype(labels).kind not in "iu":
+        raise DTypeError(op, f"labels must be integer class indices; got dtype {_dtype(labels)}",
+                         hint="for one-hot or probability labels use "
+                              "tf.nn.softmax_cross_entropy_with_logits")
+    if np.ndim(logits) < 1 or _shape(labels) != _shape(logits)[:-1]:
+        raise ShapeError(op, f"labels must have the shape of logits without its last axis, "
+                             f"{_shape(logits)[:-1]}; got labels {_shape(labels)} and logits "
+                             f"{_shape(logits)}")
+    depth = _shape(logits)[-1]
+    values = np.asarray(labels)
+    if values.size and (values.min() < 0 or values.max() >= depth):
+        raise InvalidArgumentError(op, f"labels must be in [0, {depth}) for {depth} classes; "
+                                       f"got values from {values.min()} to {values.max()}")
+    return _nn.sparse_softmax_cross_entropy(labels, logits)
+
+
+def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
+    """-sum(labels * log_softmax(logits)) along `axis`; each row of labels a distribution.
+
+    >>> import tapeviz as tf
+    >>> loss = tf.nn.softmax_cross_entropy_with_logits([[0.5, 0.5]], [[0.0, 0.0]])
+    >>> round(float(loss[0]), 4)
+    0.6931
+    """
+    op = "softmax_cross_entropy_with_logits"
+    _check_float(op, "logits", logits)
+    if _shape(labels) != _shape(logits):
+        raise ShapeError(op, f"labels and logits must have the same shape; got "
+                             f"{_shape(labels)} and {_shape(logits)}")
+    return _nn.softmax_cross_entropy(labels, logits,
+                                     axis=normalize_axis(op, axis, np.ndim(logits)))
+
+
+def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
+    """Elementwise logistic loss of logits x against labels z in [0, 1], overflow-safe.
+
+    >>> import tapeviz as tf
+    >>> tf.nn.sigmoid_cross_entropy_with_logits([1.0], [1000.0]).numpy()
+    array([0.], dtype=float32)
+    """
+    op = "sigmoid_cross_entropy_with_logits"
+    _check_float(op, "logits", logits)
+    if _shape(labels) != _shape(logits):
+        raise ShapeError(op, f"labels and logits must have the same shape; got "
+                             f"{_shape(labels)} and {_shape(logits)}")
+    return _nn.sigmoid_cross_entropy(labels, logits)
+
+
+# ---- layers' building blocks ---------------------------------------------------------------
+def bias_add(value, bias, data_format=None, name=None):
+    """value + bias, with the rank-1 bias added along the channel (last) axis.
+
+    >>> import tapeviz as tf
+    >>> tf.nn.bias_add([[1.0, 2.0]], [10.0, 20.0]).numpy()
+    array([[11., 22.]], dtype=float32)
+    """
+    if data_format not in (None, "NHWC", "NCHW", "N...C", "NC..."):
+        raise InvalidArgumentError("bias_add", f"data_format must be 'NHWC' or 'NCHW'; got "
+                                               f"{data_format!r}")
+    if np.ndim(bias) != 1:
+        raise ShapeError("bias_add", f"bias must have rank 1; got shape {_shape(bias)}")
+    if np.ndim(value) < 2:
+        raise ShapeError("bias_add", f"value must have rank >= 2; got shape {_shape(value)}")
+    axis = 1 if data_format in ("NCHW", "NC...") else np.ndim(value) - 1
+    if _shape(value)[axis] != _shape(bias)[0]:
+        raise ShapeError("bias_add", f"bias has {_shape(bias)[0]} values but value has "
+                                     f"{_shape(value)[axis]} channels on axis {axis}; got "
+                                     f"value {_shape(value)}, bias {_shape(bias)}")
+    return _nn.bias_add(value, bias, axis=axis)
+
+
+def dropout(x, rate, noise_shape=None, seed=None, name=None):
+    """x with each value zeroed with probability `rate`; kept values scaled by 1/(1 - rate).
+
+    >>> import tapeviz as tf
+    >>> tf.nn.dropout(tf.ones([4]), rate=0.0).numpy()
+    array([1., 1., 1., 1.], dtype=float32)
+    """
+    _check_float("dropout", "x", x)
+    x = convert_to_tensor(x)
+    if not isinstance(rate, numbers.Real) and np.ndim(rate) == 0:
+        rate = float(rate)
+    if not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+        raise InvalidArgumentError("dropout", f"rate must be a number in [0, 1); got {rate!r}")
+    if rate == 0:
+        return identity(x)
+    shape = _shape(x)
+    if noise_shape is not None:
+        given = list(noise_shape)
+        if len(given) != len(shape):
+            raise ShapeError("dropout", f"noise_shape must have the rank of x, {len(shape)}; "
+                                        f"got {given}")
+        noise = tuple(n if d is None else int(d) for n, d in zip(shape, given))
+        if any(d not in (1, n) for d, n in zip(noise, shape)):
+            raise ShapeError("dropout", f"noise_shape {list(noise)} must broadcast to x's "
+                                        f"shape {list(shape)}")
+        shape = noise
+    mask = _random.dropout_mask(shape=shape, rate=float(rate), dtype=_dtype(x).name,
+                                seed=None if seed is None else int(seed))
+    return x * mask / (1 - rate)
+
+
+# ---- convolution and pooling ---------------------------------------------------------------
+def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """2-D cross-correlation of NHWC `input` with HWIO `filters`, as tf.nn.conv2d.
+
+    >>> import tapeviz as tf
+    >>> tf.nn.conv2d(tf.ones([1, 5, 5, 3]), tf.ones([3, 3, 3, 8]), strides=2,
+    ...              padding="SAME").shape
+    TensorShape([1, 3, 3, 8])
+    """
+    fmt = _data_format("conv2d", data_format)
+    strides = _spatial_pair("conv2d", "strides", strides, fmt)
+    dilations = _spatial_pair("conv2d", "dilations", 1 if dilations is None else dilations, fmt)
+    padding = _padding("conv2d", padding, fmt)
+    _check_rank("conv2d", "input", input, 4, fmt)
+    _check_rank("conv2d", "filters", filters, 4, "HWIO: height, width, in, out channels")
+    shape, kernel = _shape(input), _shape(filters)
+    channels = shape[3] if fmt == "NHWC" else shape[1]
+    if channels != kernel[2]:
+        hint = None
+        if fmt == "NHWC" and shape[1] == kernel[2]:
+            hint = "the input looks NCHW: pass data_format='NCHW' or transpose it to NHWC"
+        elif kernel[3] == channels:
+            hint = "the filters look HWOI: tf.transpose(filters, [0, 1, 3, 2]) would fit"
+        raise ShapeError("conv2d", f"input has {channels} channels but filters expect "
+                                   f"{kernel[2]} (filters are HWIO); got input {shape} "
+                                   f"({fmt}), filters {kernel}", hint=hint)
+    hw = shape[1:3] if fmt == "NHWC" else shape[2:4]
+    _check_fits("conv2d", hw, kernel[:2], strides, padding, dilations)
+    return _in_nhwc(lambda t: _conv.conv2d(t, filters, strides=strides, padding=padding,
+                                           dilations=dilations), input, fmt)
+
+
+def _pool(op: str, row, input, ksize, strides, padding, data_format):
+    fmt = _data_format(op, data_format)
+    ksize = _spatial_pair(op, "ksize", ksize, fmt)
+    strides = _spatial_pair(op, "strides", strides, fmt)
+    padding = _padding(op, padding, fmt, explicit_ok=False)
+    _check_rank(op, "input", input, 4, fmt)
+    hw = _shape(input)[1:3] if fmt == "NHWC" else _shape(input)[2:4]
+    _check_fits(op, hw, ksize, strides, padding, (1, 1))
+    return _in_nhwc(lambda t: row(t, ksize=ksize, strides=strides, padding=padding), input, fmt)
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Maximum over each ksize window of NHWC `input`, as tf.nn.max_pool2d.
+
+    >>> import tapeviz as tf
+    >>> x = tf.reshape(tf.range(16.0), [1, 4, 4, 1])
+    >>> tf.reshape(tf.nn.max_pool2d(x, 2, 2, "VALID"), [-1]).numpy()
+    array([ 5.,  7., 13., 15.], dtype=float32)
+    """
+    return _pool("max_pool2d", _conv.max_pool2d, input, ksize, strides, padding, data_format)
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """Mean over each ksize window of NHWC `input`; SAME windows average real pixels only."""
+    _check_float("avg_pool2d", "input", input)
+    return _pool("avg_pool2d", _conv.avg_pool2d, input, ksize, strides, padding, data_format)
+
+
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """tf.nn.max_pool for 4-D (NHWC or NCHW) input: the same as max_pool2d."""
+    return max_pool2d(input, ksize, strides, padding, data_format or "NHWC")
+
+
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """tf.nn.avg_pool for 4-D (NHWC or NCHW) input: the same as avg_pool2d."""
+    return avg_pool2d(input, ksize, strides, padding, data_format or "NHWC")

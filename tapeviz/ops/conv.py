@@ -1,0 +1,280 @@
+"""2-D convolution and pooling over NHWC images with HWIO kernels: one `defop` row each.
+
+Every forward is a strided window view of the padded input (no copy) followed by one
+reduction: a single BLAS matmul for the convolutions, a max or a sum for the pools.
+As in TensorFlow, conv2d's gradients are ops of their own (`conv2d_backprop_input`, a
+full convolution, and `conv2d_backprop_filter`) whose VJPs are written in terms of
+each other, so nested tapes give gradients of any order. Rows take normalized params:
+`strides`, `dilations` and `ksize` are (height, width) pairs; `padding` is "SAME",
+"VALID" or explicit ((top, bottom), (left, right)).
+"""
+from __future__ import annotations
+
+import numpy as np
+from numpy.lib.stride_tricks import as_strided
+
+from ..errors import ShapeError
+from .registry import defop
+
+
+# ---- geometry: output sizes and TF's padding arithmetic ------------------------------------
+def _axis_geometry(size: int, k: int, stride: int, dilation: int, padding) -> tuple:
+    """(output size, pad before, pad after) along one spatial axis, as TF computes them."""
+    span = (k - 1) * dilation + 1
+    if padding == "VALID":
+        return (size - span) // stride + 1, 0, 0
+    if padding == "SAME":
+        out = -(-size // stride)
+        total = max((out - 1) * stride + span - size, 0)
+        return out, total // 2, total - total // 2  # the odd pixel goes bottom/right, as in TF
+    before, after = padding
+    return (size + before + after - span) // stride + 1, before, after
+
+
+def geometry(hw, khw, strides, padding, dilations) -> tuple:
+    """((OH, OW), ((top, bottom), (left, right))) for an image of spatial size `hw`."""
+    rows = [_axis_geometry(hw[i], khw[i], strides[i], dilations[i],
+                           padding if isinstance(padding, str) else padding[i]) for i in (0, 1)]
+    return (rows[0][0], rows[1][0]), ((rows[0][1], rows[0][2]), (rows[1][1], rows[1][2]))
+
+
+def _pad(x, pads, value=0):
+    """`x` (NHWC) padded spatially by `pads`; negative pads crop instead."""
+    crop = tuple(slice(max(-b, 0), x.shape[i + 1] - max(-a, 0)) for i, (b, a) in enumerate(pads))
+    x = x[:, crop[0], crop[1], :]
+    grow = ((0, 0),) + tuple((max(b, 0), max(a, 0)) for b, a in pads) + ((0, 0),)
+    if not any(b or a for b, a in grow):
+        return x
+    return np.pad(x, grow, constant_values=value)
+
+
+def _windows(xp, khw, strides, dilations, out_hw):
+    """A read-only (N, OH, OW, KH, KW, C) view: the receptive field of each output pixel."""
+    n, _, _, c = xp.shape
+    sn, sh, sw, sc = xp.strides
+    shape = (n, out_hw[0], out_hw[1], khw[0], khw[1], c)
+    steps = (sn, sh * strides[0], sw * strides[1], sh * dilations[0], sw * dilations[1], sc)
+    return as_strided(xp, shape, steps, writeable=False)
+
+
+def _correlate(xp, w, strides, dilations, out_hw):
+    """Cross-correlation of padded `xp` with HWIO `w`: windows reshaped, then one matmul."""
+    kh, kw, c, o = w.shape
+    cols = _windows(xp, (kh, kw), strides, dilations, out_hw).reshape(-1, kh * kw * c)
+    return (cols @ w.reshape(kh * kw * c, o)).reshape(xp.shape[0], out_hw[0], out_hw[1], o)
+
+
+# ---- convolution: three ops, each one's VJP made of the others -----------------------------
+def _conv2d_forward(x, w, *, strides, padding, dilations):
+    out_hw, pads = geometry(x.shape[1:3], w.shape[:2], strides, padding, dilations)
+    return _correlate(_pad(x, pads), w, strides, dilations, out_hw)
+
+
+def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
+    """d(conv2d)/dx as a full convolution: dilate g by the stride, pad, correlate with w
+    flipped in space and with its in/out channels swapped."""
+    kh, kw = w.shape[:2]
+    (oh, ow), pads = geometry(input_shape[1:3], (kh, kw), strides, padding, dilations)
+    gd = np.zeros((g.shape[0], (oh - 1) * strides[0] + 1, (ow - 1) * strides[1] + 1, g.shape[3]),
+                  dtype=g.dtype)
+    gd[:, ::strides[0], ::strides[1], :] = g
+    full = tuple(((k - 1) * d - before, size + before - length)
+                 for k, d, (before, _), size, length in
+                 zip((kh, kw), dilations, pads, input_shape[1:3], gd.shape[1:3]))
+    flipped = np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
+    return _correlate(_pad(gd, full), flipped, (1, 1), dilations, tuple(input_shape[1:3]))
+
+
+def _backprop_filter_forward(x, g, *, filter_shape, strides, padding, dilations):
+    """d(conv2d)/dw: windows of x contracted with g over batch and positions, one matmul."""
+    kh, kw, c, o = filter_shape
+    out_hw, pads = geometry(x.shape[1:3], (kh, kw), strides, padding, dilations)
+    cols = _windows(_pad(x, pads), (kh, kw), strides, dilations, out_hw).reshape(-1, kh * kw * c)
+    return (cols.T @ g.reshape(-1, o)).reshape(filter_shape)
+
+
+def _shape_of(t) -> tuple:
+    return tuple(np.shape(t._value))
+
+
+# one rule per input, so a gradient nobody needs (the images') is never computed
+_conv2d_vjp = (
+    lambda g, ans, x, w, **p: _conv2d_backprop_input(g, w, input_shape=_shape_of(x), **p),
+    lambda g, ans, x, w, **p: _conv2d_backprop_filter(x, g, filter_shape=_shape_of(w), **p))
+# linear in g and in w: the adjoint in g is conv2d itself, in w the filter gradient
+_backprop_input_vjp = (
+    lambda G, ans, g, w, *, input_shape, **p: conv2d(G, w, **p),
+    lambda G, ans, g, w, *, input_shape, **p:
+    _conv2d_backprop_filter(G, g, filter_shape=_shape_of(w), **p))
+_backprop_filter_vjp = (
+    lambda G, ans, x, g, *, filter_shape, **p:
+    _conv2d_backprop_input(g, G, input_shape=_shape_of(x), **p),
+    lambda G, ans, x, g, *, filter_shape, **p: conv2d(x, G, **p))
+
+
+def _conv2d_explain(x, w, *, strides, padding, dilations):
+    if np.ndim(x) != 4 or np.ndim(w) != 4:
+        return ShapeError, (f"input must be NHWC (rank 4) and filters HWIO (rank 4); got "
+                            f"shapes {np.shape(x)} and {np.shape(w)}"), None
+    if x.shape[3] != w.shape[2]:
+        return ShapeError, (f"input has {x.shape[3]} channels but filters expect "
+                            f"{w.shape[2]} (filters are HWIO); got input {x.shape}, filters "
+                            f"{w.shape}"), None
+    return None
+
+
+def _conv_params(strides=(1, 1), padding="SAME", dilations=(1, 1)):
+    return {"strides": strides, "padding": padding, "dilations": dilations}
+
+
+# (input shape, filter shape, params): stride 1 and 2, VALID and SAME, dilation 2, odd
+# sizes where SAME pads one more pixel at the bottom/right, explicit padding
+CONV_CASES = (
+    ((1, 5, 5, 2), (3, 3, 2, 3), _conv_params()),
+    ((2, 6, 5, 2), (3, 2, 2, 2), _conv_params((2, 2), "VALID")),
+    ((1, 7, 6, 1), (2, 3, 1, 2), _conv_params((2, 2), "SAME")),
+    ((1, 6, 6, 1), (2, 2, 1, 2), _conv_params((1, 1), "SAME")),
+    ((1, 7, 7, 2), (3, 3, 2, 2), _conv_params((1, 1), "SAME", (2, 2))),
+    ((1, 8, 7, 1), (2, 3, 1, 2), _conv_params((2, 1), "VALID", (2, 2))),
+    ((1, 5, 6, 1), (3, 2, 1, 2), _conv_params((2, 2), ((1, 0), (2, 1)))),
+)
+
+
+def _out_shape(x_shape, k_shape, out_channels, params) -> tuple:
+    (oh, ow), _ = geometry(x_shape[1:3], k_shape, params["strides"], params["padding"],
+                           params.get("dilations", (1, 1)))
+    return (x_shape[0], oh, ow, out_channels)
+
+
+conv2d = defop("conv2d", _conv2d_forward, _conv2d_vjp, kind="conv", label="conv",
+               explain=_conv2d_explain,
+               samples=tuple(((x, w), p) for x, w, p in CONV_CASES),
+               doc="2-D cross-correlation of NHWC input with an HWIO kernel.")
+_conv2d_backprop_input = defop(
+    "conv2d_backprop_input", _backprop_input_forward, _backprop_input_vjp, kind="conv",
+    label="convᵀ", samples=tuple(((_out_shape(x, w[:2], w[3], p), w), {"input_shape": x, **p})
+                                 for x, w, p in CONV_CASES),
+    doc="conv2d's gradient w.r.t. its input: a full convolution of g with the flipped kernel.")
+_conv2d_backprop_filter = defop(
+    "conv2d_backprop_filter", _backprop_filter_forward, _backprop_filter_vjp, kind="conv",
+    label="conv ∂w", samples=tuple(((x, _out_shape(x, w[:2], w[3], p)), {"filter_shape": w, **p})
+                                   for x, w, p in CONV_CASES),
+    doc="conv2d's gradient w.r.t. its kernel: input windows contracted with g.")
+
+
+# ---- pooling -----------------------------------------------------------------------------
+def _pool_windows(x, ksize, strides, padding, fill):
+    out_hw, pads = geometry(x.shape[1:3], ksize, strides, padding, (1, 1))
+    return _windows(_pad(x, pads, fill), ksize, strides, (1, 1), out_hw), out_hw, pads
+
+
+def _lowest(dtype):
+    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+
+
+def _argmax_in_window(x, ksize, strides, padding):
+    """Flat index (row-major in the window) of each window's first maximum, as TF picks."""
+    win, out_hw, pads = _pool_windows(x, ksize, strides, padding, _lowest(x.dtype))
+    n, oh, ow, kh, kw, c = win.shape
+    return np.argmax(win.reshape(n, oh, ow, kh * kw, c), axis=3), out_hw, pads
+
+
+def _scatter_windows(values, input_shape, ksize, strides, padding, select=None):
+    """Sum of `values` (N, OH, OW, C) placed back on each window offset, pads cropped.
+
+    `select(a, b)` picks, per output pixel, whether window offset (a, b) receives it.
+    One strided add per kernel offset (KH * KW of them), never a per-element loop.
+    """
+    (oh, ow), pads = geometry(input_shape[1:3], ksize, strides, padding, (1, 1))
+    (top, bottom), (left, right) = pads
+    n, h, w, c = input_shape
+    out = np.zeros((n, h + top + bottom, w + left + right, c), dtype=values.dtype)
+    for a in range(ksize[0]):
+        for b in range(ksize[1]):
+            part = values if select is None else np.where(select(a, b), values, 0)
+            out[:, a:a + (oh - 1) * strides[0] + 1:strides[0],
+                b:b + (ow - 1) * strides[1] + 1:strides[1], :] += part
+    return out[:, top:top + h, left:left + w, :]
+
+
+def _max_pool_forward(x, *, ksize, strides, padding):
+    win, _, _ = _pool_windows(x, ksize, strides, padding, _lowest(x.dtype))
+    return win.max(axis=(3, 4))
+
+
+def _max_pool_grad_forward(x, g, *, ksize, strides, padding):
+    """g routed to the first maximum of each window (overlapping windows add up)."""
+    index, _, _ = _argmax_in_window(x, ksize, strides, padding)
+    return _scatter_windows(g, x.shape, ksize, strides, padding,
+                            select=lambda a, b: index == a * ksize[1] + b)
+
+
+def _max_pool_grad_grad_forward(x, G, *, ksize, strides, padding):
+    """The adjoint of max_pool2d_grad in g: G gathered at each window's argmax."""
+    index, out_hw, pads = _argmax_in_window(x, ksize, strides, padding)
+    win = _windows(_pad(G, pads), ksize, strides, (1, 1), out_hw)
+    n, oh, ow, kh, kw, c = win.shape
+    flat = win.reshape(n, oh, ow, kh * kw, c)
+    return np.take_along_axis(flat, index[:, :, :, None], axis=3)[:, :, :, 0]
+
+
+def _window_counts(input_shape, ksize, strides, padding, dtype):
+    """How many real (not padded) pixels each window covers, shaped (1, OH, OW, 1)."""
+    ones = np.ones((1,) + tuple(input_shape[1:3]) + (1,), dtype=dtype)
+    return _pool_windows(ones, ksize, strides, padding, 0)[0].sum(axis=(3, 4))
+
+
+def _avg_pool_forward(x, *, ksize, strides, padding):
+    win, _, _ = _pool_windows(x, ksize, strides, padding, 0)
+    counts = _window_counts(x.shape, ksize, strides, padding, x.dtype)
+    return (win.sum(axis=(3, 4)) / counts).astype(x.dtype, copy=False)
+
+
+def _avg_pool_grad_forward(g, *, input_shape, ksize, strides, padding):
+    counts = _window_counts(input_shape, ksize, strides, padding, g.dtype)
+    return _scatter_windows(g / counts, input_shape, ksize, strides, padding)
+
+
+def _pool_params(ksize=(2, 2), strides=(2, 2), padding="VALID"):
+    return {"ksize": ksize, "strides": strides, "padding": padding}
+
+
+# (input shape, params): non-overlapping, overlapping, SAME with an asymmetric pad
+POOL_CASES = (
+    ((2, 4, 4, 2), _pool_params()),
+    ((1, 5, 6, 2), _pool_params((3, 3), (2, 2), "VALID")),
+    ((1, 5, 6, 1), _pool_params((2, 3), (2, 2), "SAME")),
+    ((1, 5, 5, 2), _pool_params((3, 3), (1, 1), "SAME")),
+)
+
+
+def _pool_out(x, p) -> tuple:
+    (oh, ow), _ = geometry(x[1:3], p["ksize"], p["strides"], p["padding"], (1, 1))
+    return (x[0], oh, ow, x[3])
+
+
+max_pool2d = defop("max_pool2d", _max_pool_forward, kind="pool", label="max pool",
+                   vjp=lambda g, ans, x, **p: (_max_pool2d_grad(x, g, **p),),
+                   samples=tuple(((x,), p) for x, p in POOL_CASES),
+                   doc="Maximum over each window of NHWC input.")
+_max_pool2d_grad = defop(
+    "max_pool2d_grad", _max_pool_grad_forward, kind="pool", label="max poolᵀ",
+    # piecewise constant in x (its gradient there is zero); linear in g
+    vjp=lambda G, ans, x, g, **p: (None, _max_pool2d_grad_grad(x, G, **p)),
+    samples=tuple(((x, _pool_out(x, p)), p) for x, p in POOL_CASES),
+    doc="max_pool2d's gradient: g routed to each window's first maximum.")
+_max_pool2d_grad_grad = defop(
+    "max_pool2d_grad_grad", _max_pool_grad_grad_forward, kind="pool", label="max poolᵀᵀ",
+    vjp=lambda g, ans, x, G, **p: (None, _max_pool2d_grad(x, g, **p)),
+    samples=tuple(((x, x), p) for x, p in POOL_CASES),
+    doc="max_pool2d_grad's gradient: the upstream gradient gathered at each window's argmax.")
+avg_pool2d = defop("avg_pool2d", _avg_pool_forward, kind="pool", label="avg pool",
+                   vjp=lambda g, ans, x, **p: (_avg_pool2d_grad(g, input_shape=_shape_of(x),
+                                                                **p),),
+                   samples=tuple(((x,), p) for x, p in POOL_CASES),
+                   doc="Mean over each window of NHWC input (SAME: over the real pixels only).")
+_avg_pool2d_grad = defop(
+    "avg_pool2d_grad", _avg_pool_grad_forward, kind="pool", label="avg poolᵀ",
+    vjp=lambda G, ans, g, *, input_shape, **p: (avg_pool2d(G, **p),),
+    samples=tuple(((_pool_out(x, p),), {"input_shape": x, **p}) for x, p in POOL_CASES),
+    doc="avg_pool2d's gradient: g shared equally among the pixels of each window.")

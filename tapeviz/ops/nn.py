@@ -1,0 +1,143 @@
+"""Neural-network ops: activations, softmax, cross-entropy losses, bias_add, l2_loss.
+
+One `defop` row each; the public functions with TensorFlow's signatures live in
+`tapeviz.nn`. The losses are computed stably in numpy (log-sum-exp, |x| splits) and
+their VJPs are written with tapeviz ops, so nested tapes give higher derivatives.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import wrap
+from . import math as _m
+from . import reduce as _reduce
+from . import shape as _shape
+from .registry import defop
+
+AXIS_SAMPLES = ((((2, 3),), {"axis": 1}), (((3, 2, 2),), {"axis": 0}))
+
+
+def _all_but(axis, rank) -> list:
+    return [i for i in range(rank) if i != axis]
+
+
+# ---- activations -------------------------------------------------------------------------
+relu = defop("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False), kind="activation",
+             vjp=lambda g, ans, x: (_m.where(x > 0, g, 0),), inputs=("features",),
+             doc="max(x, 0) elementwise.")
+relu6 = defop("relu6", lambda x: np.clip(x, 0, 6).astype(x.dtype, copy=False),
+              kind="activation", domain=(-2.0, 8.0),
+              vjp=lambda g, ans, x: (_m.where(_m.logical_and(x > 0, x < 6), g, 0),),
+              inputs=("features",), doc="min(max(x, 0), 6) elementwise.")
+leaky_relu = defop("leaky_relu", lambda x, *, alpha: np.where(x > 0, x, x * alpha).astype(
+                       x.dtype, copy=False), kind="activation",
+                   vjp=lambda g, ans, x, *, alpha: (_m.where(x > 0, g, g * alpha),),
+                   samples=((((2, 3),), {"alpha": 0.2}), (((4,),), {"alpha": 0.01})),
+                   doc="x where x > 0, else alpha * x.")
+elu = defop("elu", lambda x: np.where(x > 0, x, np.expm1(x)).astype(x.dtype, copy=False),
+            kind="activation", vjp=lambda g, ans, x: (_m.where(x > 0, g, g * (ans + 1)),),
+            inputs=("features",), doc="x where x > 0, else exp(x) - 1.")
+
+
+# ---- softmax -----------------------------------------------------------------------------
+def _softmax_forward(x, *, axis):
+    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _log_softmax_forward(x, *, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+
+
+softmax = defop("softmax", _softmax_forward, kind="activation", samples=AXIS_SAMPLES,
+                vjp=lambda g, ans, x, *, axis:
+                (ans * (g - _reduce.reduce_sum(g * ans, axis=axis, keepdims=True)),),
+                doc="exp(x) / sum(exp(x)) along `axis`, computed stably.")
+log_softmax = defop("log_softmax", _log_softmax_forward, kind="activation", label="log softmax",
+                    samples=AXIS_SAMPLES,
+                    vjp=lambda g, ans, x, *, axis:
+                    (g - _m.exp(ans) * _reduce.reduce_sum(g, axis=axis, keepdims=True),),
+                    doc="x - log(sum(exp(x))) along `axis`, computed stably.")
+
+
+# ---- losses ------------------------------------------------------------------------------
+def _logsumexp_last(x):
+    peak = np.max(x, axis=-1)
+    return peak + np.log(np.sum(np.exp(x - peak[..., None]), axis=-1))
+
+
+def _sparse_ce_forward(labels, logits):
+    picked = np.take_along_axis(logits, labels[..., None].astype(np.intp), axis=-1)[..., 0]
+    return _logsumexp_last(logits) - picked
+
+
+def _one_hot_like(labels, logits):
+    """One-hot rows of `labels` with the logits' depth and dtype (a constant: no gradient)."""
+    depth = np.shape(logits._value)[-1]
+    hits = _m.equal(_shape.expand_dims(labels, -1), wrap(np.arange(depth, dtype=labels.dtype._np)))
+    return _m.cast(hits, logits.dtype)
+
+
+def _sparse_ce_vjp(g, ans, labels, logits):
+    probs = softmax(logits, axis=np.ndim(logits._value) - 1)
+    return None, _shape.expand_dims(g, -1) * (probs - _one_hot_like(labels, logits))
+
+
+sparse_softmax_cross_entropy = defop(
+    "sparse_softmax_cross_entropy_with_logits", _sparse_ce_forward, _sparse_ce_vjp,
+    kind="loss", label="sparse CE", dtype_args=(1,), domain=(-3.0, 3.0),
+    samples=(((np.array([0, 2]), (2, 3)), {}),
+             ((np.array([[1, 0], [3, 3]]), (2, 2, 4)), {})),
+    doc="-log(softmax(logits)[label]) per example; labels are class indices.")
+
+
+def _dense_ce_forward(labels, logits, *, axis):
+    return -np.sum(labels * _log_softmax_forward(logits, axis=axis), axis=axis)
+
+
+def _dense_ce_vjp(g, ans, labels, logits, *, axis):
+    g = _shape.expand_dims(g, axis)
+    total = _reduce.reduce_sum(labels, axis=axis, keepdims=True)
+    # exact for any labels; equals TF's softmax - labels when each row of labels sums to 1
+    return (-g * log_softmax(logits, axis=axis),
+            g * (softmax(logits, axis=axis) * total - labels))
+
+
+softmax_cross_entropy = defop(
+    "softmax_cross_entropy_with_logits", _dense_ce_forward, _dense_ce_vjp, kind="loss",
+    label="CE", domain=(0.0, 2.0),
+    samples=((((2, 3), (2, 3)), {"axis": 1}), (((3, 2, 2), (3, 2, 2)), {"axis": 0})),
+    doc="-sum(labels * log_softmax(logits)) along `axis`; labels are distributions.")
+
+
+def _sigmoid_ce_forward(labels, logits):
+    x, z = logits, labels
+    return np.maximum(x, 0) - x * z + np.log1p(np.exp(-np.abs(x)))
+
+
+sigmoid_cross_entropy = defop(
+    "sigmoid_cross_entropy_with_logits", _sigmoid_ce_forward, kind="loss", label="σ CE",
+    vjp=lambda g, ans, labels, logits: (-g * logits, g * (_m.sigmoid(logits) - labels)),
+    samples=((((2, 3), (2, 3)), {}),),
+    doc="Elementwise logistic loss max(x, 0) - x * z + log(1 + exp(-|x|)), z the labels.")
+
+
+# ---- layers' building blocks ---------------------------------------------------------------
+def _bias_shape(rank, axis, size) -> tuple:
+    return tuple(size if i == axis else 1 for i in range(rank))
+
+
+def _bias_add_vjp(g, ans, value, bias, *, axis):
+    return g, _reduce.reduce_sum(g, axis=_all_but(axis, g.ndim))
+
+
+bias_add = defop("bias_add", lambda value, bias, *, axis: value + bias.reshape(
+                     _bias_shape(value.ndim, axis, bias.shape[0])), _bias_add_vjp,
+                 kind="nn", label="+b",
+                 samples=((((2, 3), (3,)), {"axis": 1}), (((2, 3, 4), (3,)), {"axis": 1}),
+                          (((2, 2, 2, 3), (3,)), {"axis": 3})),
+                 doc="value + bias, bias added along the channel axis.")
+l2_loss = defop("l2_loss", lambda t: np.asarray(np.sum(t * t) / 2, dtype=t.dtype)[()],
+                kind="loss", label="½‖x‖²", vjp=lambda g, ans, t: (g * t,),
+                doc="sum(t ** 2) / 2.")

@@ -1,0 +1,118 @@
+"""`tapeviz.random`: TensorFlow's `tf.random` functions over the random rows.
+
+Draws come from one module-level generator (`ops/random.py`), reset by `set_seed`.
+As in TF, `normal` and `uniform` are a standard draw scaled and shifted by ordinary
+ops, so gradients flow to a `mean`, `stddev`, `minval` or `maxval` given as a tensor
+(the reparameterization trick); with the default Python numbers no op is added.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import dtypes as _dtypes
+from .creation import _shape_arg
+from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .ops import random as _r
+from .ops.random import set_seed
+
+__all__ = ["normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
+
+
+def _float_dtype(op: str, dtype) -> str:
+    dtype = _dtypes.as_dtype(dtype)
+    if not dtype.is_floating:
+        raise DTypeError(op, f"dtype must be a floating type (float16/32/64); got {dtype.name}")
+    return dtype.name
+
+
+def _seed(seed):
+    return None if seed is None else int(seed)
+
+
+def _is(value, number) -> bool:
+    return isinstance(value, numbers.Number) and value == number
+
+
+def _scaled(draws, scale, shift):
+    """draws * scale + shift, skipping the identity cases so the graph stays small."""
+    if not _is(scale, 1):
+        draws = draws * scale
+    if not _is(shift, 0):
+        draws = draws + shift
+    return draws
+
+
+def normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
+    """Values drawn from a normal distribution with this mean and standard deviation.
+
+    >>> import tapeviz as tf
+    >>> tf.random.set_seed(0)
+    >>> a = tf.random.normal([2, 3])
+    >>> tf.random.set_seed(0)
+    >>> bool(tf.reduce_all(a == tf.random.normal([2, 3])))
+    True
+    """
+    draws = _r.random_standard_normal(shape=_shape_arg("normal", shape),
+                                      dtype=_float_dtype("normal", dtype), seed=_seed(seed))
+    return _scaled(draws, stddev, mean)
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
+    """Normal values, each farther than 2 standard deviations from the mean drawn again.
+
+    >>> import tapeviz as tf
+    >>> bool(tf.reduce_max(tf.abs(tf.random.truncated_normal([1000]))) <= 2.0)
+    True
+    """
+    draws = _r.truncated_normal(shape=_shape_arg("truncated_normal", shape),
+                                dtype=_float_dtype("truncated_normal", dtype), seed=_seed(seed))
+    return _scaled(draws, stddev, mean)
+
+
+def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name=None):
+    """Values drawn uniformly from [minval, maxval); integer dtypes need `maxval`.
+
+    >>> import tapeviz as tf
+    >>> x = tf.random.uniform([100], minval=2, maxval=5, dtype=tf.int32)
+    >>> bool(tf.reduce_min(x) >= 2) and bool(tf.reduce_max(x) < 5)
+    True
+    """
+    dtype = _dtypes.as_dtype(dtype)
+    shape = _shape_arg("uniform", shape)
+    if dtype.is_integer:
+        if maxval is None:
+            raise InvalidArgumentError("uniform", f"maxval must be given for integer dtype "
+                                                  f"{dtype.name}",
+                                       hint="e.g. tf.random.uniform(shape, 0, 10, tf.int32)")
+        low, high = _int_bound("minval", minval), _int_bound("maxval", maxval)
+        if low >= high:
+            raise InvalidArgumentError("uniform", f"minval must be less than maxval; got "
+                                                  f"minval={low}, maxval={high}")
+        return _r.random_uniform_int(shape=shape, minval=low, maxval=high, dtype=dtype.name,
+                                     seed=_seed(seed))
+    draws = _r.random_uniform(shape=shape, dtype=_float_dtype("uniform", dtype),
+                              seed=_seed(seed))
+    maxval = 1 if maxval is None else maxval
+    return _scaled(draws, maxval if _is(minval, 0) else maxval - minval, minval)
+
+
+def _int_bound(name: str, value) -> int:
+    if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iu":
+        raise DTypeError("uniform", f"{name} must be an integer scalar for an integer dtype; "
+                                    f"got {value!r}")
+    return int(np.asarray(value))
+
+
+def shuffle(value, seed=None, name=None):
+    """`value` with its first axis randomly permuted (a new tensor; rows stay intact).
+
+    >>> import tapeviz as tf
+    >>> sorted(tf.random.shuffle([3, 1, 2]).numpy().tolist())
+    [1, 2, 3]
+    """
+    if np.ndim(value) < 1:
+        raise ShapeError("random_shuffle", f"value must have rank >= 1; got a scalar "
+                                           f"{value!r}")
+    return _r.random_shuffle(value, seed=_seed(seed))
