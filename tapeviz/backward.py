@@ -48,9 +48,10 @@ class Backward:
         self._keep = keep_intermediate
         # an unwatched variable gets no gradient even where an op read it next to a watched
         # input: TF records no read of it, so its gradient is None
-        self._sources = None if sources is None else {
-            id(s) for s in sources if type(s) is not Variable or id(s) in tape._ids}
-        self._reachable = None if sources is None else self._reachable_from(self._sources)
+        roots = tape._watched if sources is None else [
+            s for s in sources if type(s) is not Variable or id(s) in tape._ids]
+        self._sources = {id(s) for s in roots if s._value.dtype.kind == "f"}
+        self._reachable = self._reachable_from(self._sources)
         self.grads: dict[int, object] = {}
         if output_gradients is None:
             output_gradients = [None] * len(targets)
@@ -59,11 +60,13 @@ class Backward:
             self._accumulate(id(target), seed)
 
     def _reachable_from(self, source_ids: set) -> set:
+        """Ids of the float tensors that depend on a source: the only ones that get gradients."""
         reachable = set(source_ids)
         for node in self._nodes:
             for input_id in node.input_ids:
                 if input_id in reachable:
-                    reachable.add(id(node.output))
+                    if node.output._value.dtype.kind == "f":
+                        reachable.add(id(node.output))
                     break
         return reachable
 
@@ -124,45 +127,33 @@ class Backward:
 
     def _advance(self):
         """Apply the next VJP; returns (node, upstream, input grads) or None at the end."""
-        nodes = self._nodes
-        grads = self.grads
-        reachable = self._reachable
+        nodes, grads, reachable = self._nodes, self.grads, self._reachable
         while self._position > 0:
             self._position -= 1
             node = nodes[self._position]
             output_id = id(node.output)
+            if output_id not in reachable or node.op.nondiff:
+                continue
             g = grads.get(output_id)
-            if g is None or node.op.nondiff:
+            if g is None:
                 continue
-            if reachable is not None and output_id not in reachable:
-                continue
-            if not self._keep and (self._sources is None or output_id not in self._sources):
+            if not self._keep and output_id not in self._sources:
                 del grads[output_id]
-            return node, g, self._apply(node, g)
+            keys, inputs = node.input_ids, node.inputs
+            needed = [key in reachable for key in keys]
+            input_grads = node.op.input_grads(g, node.output, inputs, node.params, needed)
+            for i, grad in enumerate(input_grads):
+                if grad is None or not needed[i]:
+                    continue
+                if node.op.broadcasting:
+                    shape = inputs[i]._value.shape
+                    if grad._value.shape != shape:
+                        input_grads = list(input_grads)
+                        grad = input_grads[i] = unbroadcast(grad, shape)
+                existing = grads.get(keys[i])
+                grads[keys[i]] = grad if existing is None else add(existing, grad)
+            return node, g, input_grads
         return None
-
-    def _apply(self, node, g):
-        reachable = self._reachable
-        inputs = node.inputs
-        keys = node.input_ids
-        needed = []
-        for key, x in zip(keys, inputs):
-            needed.append(x._value.dtype.kind == "f" and (reachable is None or key in reachable))
-        input_grads = node.op.input_grads(g, node.output, inputs, node.params, needed)
-        broadcasting = node.op.broadcasting
-        grads = self.grads
-        for i, grad in enumerate(input_grads):
-            if grad is None or not needed[i]:
-                continue
-            if broadcasting:
-                shape = inputs[i]._value.shape
-                if grad._value.shape != shape:
-                    input_grads = list(input_grads)
-                    grad = input_grads[i] = unbroadcast(grad, shape)
-            key = keys[i]
-            existing = grads.get(key)
-            grads[key] = grad if existing is None else add(existing, grad)
-        return input_grads
 
     def _accumulate(self, key: int, grad) -> None:
         existing = self.grads.get(key)

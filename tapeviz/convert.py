@@ -104,7 +104,9 @@ def input_arrays(op, args):
             x = x._value
             if isinstance(y, Tensor):
                 y = y._value
-                if op.dtype_args is ALL and x.dtype is not y.dtype and x.dtype != y.dtype:
+                kind = type(x)  # numpy scalars of one type share a dtype: skip the compare
+                if (kind is not type(y) or kind is np.ndarray) and op.dtype_args is ALL \
+                        and x.dtype is not y.dtype and x.dtype != y.dtype:
                     raise _mismatch(op, args, ALL)
                 return x, y
             if type(y) is float and op.dtype_args is ALL and x.dtype.kind == "f":

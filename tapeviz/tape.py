@@ -27,6 +27,11 @@ class UnconnectedGradients(enum.Enum):
     ZERO = "zero"
 
 
+def _unconnected(value) -> UnconnectedGradients:
+    """The enum member for `value` ('none' and 'zero' work too, as in TF)."""
+    return value if type(value) is UnconnectedGradients else UnconnectedGradients(value)
+
+
 class GradientTape:
     """Records ops on watched tensors so that gradients can be computed.
 
@@ -149,7 +154,7 @@ class GradientTape:
         [[2.0], [4.0]]
         """
         self._check_usable("gradient")
-        unconnected_gradients = UnconnectedGradients(unconnected_gradients)  # 'zero' works too
+        unconnected_gradients = _unconnected(unconnected_gradients)
         flat_sources = self._checked_sources(sources)
         targets = nest.flatten(target)
         for t in targets:
@@ -174,7 +179,7 @@ class GradientTape:
         [[2.0, 0.0], [0.0, 4.0]]
         """
         self._check_usable("jacobian")
-        unconnected_gradients = UnconnectedGradients(unconnected_gradients)
+        unconnected_gradients = _unconnected(unconnected_gradients)
         flat_sources = self._checked_sources(sources)
         shape = tuple(target.shape)
         seeds = np.eye(int(np.prod(shape, dtype=np.int64)), dtype=target._value.dtype)
@@ -197,7 +202,7 @@ class GradientTape:
         Examples must be independent (row b of target depends only on row b of source).
         """
         self._check_usable("batch_jacobian")
-        unconnected_gradients = UnconnectedGradients(unconnected_gradients)
+        unconnected_gradients = _unconnected(unconnected_gradients)
         [source] = self._checked_sources([source])
         shape, source_shape = tuple(target.shape), tuple(source.shape)
         if not shape or not source_shape or shape[0] != source_shape[0]:

@@ -137,46 +137,46 @@ class Tensor:
 
     # ---- operators: each is a registered op, so each goes through dispatch ---------------
     def __add__(self, other):
-        return _m.add(self, other)
+        return _dispatch(_m.add, (self, other), _NO_PARAMS)
 
     def __radd__(self, other):
-        return _m.add(other, self)
+        return _dispatch(_m.add, (other, self), _NO_PARAMS)
 
     def __sub__(self, other):
-        return _m.subtract(self, other)
+        return _dispatch(_m.subtract, (self, other), _NO_PARAMS)
 
     def __rsub__(self, other):
-        return _m.subtract(other, self)
+        return _dispatch(_m.subtract, (other, self), _NO_PARAMS)
 
     def __mul__(self, other):
-        return _m.multiply(self, other)
+        return _dispatch(_m.multiply, (self, other), _NO_PARAMS)
 
     def __rmul__(self, other):
-        return _m.multiply(other, self)
+        return _dispatch(_m.multiply, (other, self), _NO_PARAMS)
 
     def __truediv__(self, other):
-        return _m.truediv(self, other)
+        return _dispatch(_m.truediv, (self, other), _NO_PARAMS)
 
     def __rtruediv__(self, other):
-        return _m.truediv(other, self)
+        return _dispatch(_m.truediv, (other, self), _NO_PARAMS)
 
     def __floordiv__(self, other):
-        return _m.floordiv(self, other)
+        return _dispatch(_m.floordiv, (self, other), _NO_PARAMS)
 
     def __rfloordiv__(self, other):
-        return _m.floordiv(other, self)
+        return _dispatch(_m.floordiv, (other, self), _NO_PARAMS)
 
     def __mod__(self, other):
-        return _m.floormod(self, other)
+        return _dispatch(_m.floormod, (self, other), _NO_PARAMS)
 
     def __rmod__(self, other):
-        return _m.floormod(other, self)
+        return _dispatch(_m.floormod, (other, self), _NO_PARAMS)
 
     def __pow__(self, other):
-        return _m.pow(self, other)
+        return _dispatch(_m.pow, (self, other), _NO_PARAMS)
 
     def __rpow__(self, other):
-        return _m.pow(other, self)
+        return _dispatch(_m.pow, (other, self), _NO_PARAMS)
 
     def __matmul__(self, other):
         return _linalg.matmul(self, other)
@@ -185,7 +185,7 @@ class Tensor:
         return _linalg.matmul(other, self)
 
     def __neg__(self):
-        return _m.negative(self)
+        return _dispatch(_m.negative, (self,), _NO_PARAMS)
 
     def __pos__(self):
         return self
@@ -197,34 +197,34 @@ class Tensor:
         return _m.logical_not(self)
 
     def __and__(self, other):
-        return _m.logical_and(self, other)
+        return _dispatch(_m.logical_and, (self, other), _NO_PARAMS)
 
     def __rand__(self, other):
-        return _m.logical_and(other, self)
+        return _dispatch(_m.logical_and, (other, self), _NO_PARAMS)
 
     def __or__(self, other):
-        return _m.logical_or(self, other)
+        return _dispatch(_m.logical_or, (self, other), _NO_PARAMS)
 
     def __ror__(self, other):
-        return _m.logical_or(other, self)
+        return _dispatch(_m.logical_or, (other, self), _NO_PARAMS)
 
     def __xor__(self, other):
-        return _m.logical_xor(self, other)
+        return _dispatch(_m.logical_xor, (self, other), _NO_PARAMS)
 
     def __rxor__(self, other):
-        return _m.logical_xor(other, self)
+        return _dispatch(_m.logical_xor, (other, self), _NO_PARAMS)
 
     def __lt__(self, other):
-        return _m.less(self, other)
+        return _dispatch(_m.less, (self, other), _NO_PARAMS)
 
     def __le__(self, other):
-        return _m.less_equal(self, other)
+        return _dispatch(_m.less_equal, (self, other), _NO_PARAMS)
 
     def __gt__(self, other):
-        return _m.greater(self, other)
+        return _dispatch(_m.greater, (self, other), _NO_PARAMS)
 
     def __ge__(self, other):
-        return _m.greater_equal(self, other)
+        return _dispatch(_m.greater_equal, (self, other), _NO_PARAMS)
 
     def __eq__(self, other):
         if other is None:
@@ -363,4 +363,7 @@ def _unique_variable_name(base: str) -> str:
     return f"{base}:0" if count == 0 else f"{base}_{count}:0"
 
 
-from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402  (operators)
+_NO_PARAMS: dict = {}  # shared by operator calls; nothing mutates an op's params
+
+from .dispatch import dispatch as _dispatch  # noqa: E402  (operators)
+from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402
