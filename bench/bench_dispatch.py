@@ -19,18 +19,23 @@ import tapeviz as tf
 CHAIN_LENGTH = 10
 
 
+def chain(lib, x):
+    """The 10 ops, written once for any library with TF/torch-style sin, exp, tanh, ..."""
+    y = x * 1.5
+    y = y + 0.25
+    y = lib.sin(y)
+    y = y * y
+    y = lib.exp(y)
+    y = y - 1.0
+    y = lib.tanh(y)
+    y = y / 2.0
+    y = lib.square(y)
+    return lib.sqrt(y)
+
+
 def tapeviz_chain(x):
     with tf.GradientTape() as tape:
-        y = x * 1.5
-        y = y + 0.25
-        y = tf.sin(y)
-        y = y * y
-        y = tf.exp(y)
-        y = y - 1.0
-        y = tf.tanh(y)
-        y = y / 2.0
-        y = tf.square(y)
-        y = tf.sqrt(y)
+        y = chain(tf, x)
     return tape.gradient(y, x)
 
 
@@ -69,17 +74,7 @@ def numpy_chain(x):
 
 def torch_chain(torch):
     def run(x):
-        y = x * 1.5
-        y = y + 0.25
-        y = torch.sin(y)
-        y = y * y
-        y = torch.exp(y)
-        y = y - 1.0
-        y = torch.tanh(y)
-        y = y / 2.0
-        y = torch.square(y)
-        y = torch.sqrt(y)
-        (grad,) = torch.autograd.grad(y, x)
+        (grad,) = torch.autograd.grad(chain(torch, x), x)
         return grad
     return run
 

@@ -1,28 +1,31 @@
-"""Shape ops: reshape, transpose, slicing, broadcasting, joining and splitting.
+"""Shape ops: reshape, transpose, slicing, broadcasting, joining, splitting, tiling, padding.
 
 Rows see normalized static params (tuples of ints, slice keys); the public functions
 take TensorFlow's signatures. Joining and splitting ops that TF defines as one kernel
-with many outputs are written here as several single-output ops, so every node has
-exactly one output.
+with many outputs are written here as several single-output ops (one strided slice per
+piece), so every node has exactly one output; ops joining many tensors take them as
+separate positional inputs. Gathering lives in `gather.py`.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .. import dtypes
 from ..errors import InvalidArgumentError, ShapeError
+from ..tensor import wrap
 from .axes import normalize_axes, normalize_axis
 from .registry import defop
 from . import reduce as _reduce
 
 
-def _static_shape(op: str, shape) -> tuple:
-    """A shape argument (list, tuple, tensor) as a tuple of Python ints."""
+def _static_shape(op: str, shape, what: str = "shape") -> tuple:
+    """A shape-like argument (list, tuple, tensor) as a flat tuple of Python ints."""
     try:
         values = np.asarray(shape).reshape(-1).tolist()
     except (TypeError, ValueError):
         values = None
     if values is None or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise InvalidArgumentError(op, f"shape must be a list of ints; got {shape!r}")
+        raise InvalidArgumentError(op, f"{what} must be a list of ints; got {shape!r}")
     return tuple(values)
 
 
