@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DTypeError
-from .tensor import Tensor, VariableRead, wrap
+from .tensor import Tensor, VariableRead, read_variable, wrap
 
 ALL = "all"  # Op.dtype_args value: every input shares one dtype
 
@@ -144,7 +144,7 @@ def input_tensors(op, args):
             ids.append(id(arg.variable))
         elif isinstance(arg, Tensor):
             reads_variable = True
-            tensors.append(VariableRead(value, arg))
+            tensors.append(read_variable(arg))
             ids.append(id(arg))
         else:
             constant = wrap(value)

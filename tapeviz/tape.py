@@ -114,7 +114,8 @@ class GradientTape:
     def _watch_read(self, args) -> None:
         """Dispatch calls this when an op reads variables: trainable float ones get watched."""
         for arg in args:
-            if type(arg) is Variable and arg.trainable and arg._value.dtype.kind == "f":
+            if type(arg) is Variable and id(arg) not in self._ids and arg.trainable \
+                    and arg._value.dtype.kind == "f":
                 self._track(arg)
 
     @property

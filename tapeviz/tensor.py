@@ -308,9 +308,13 @@ class VariableRead(Tensor):
 
     __slots__ = ("variable",)
 
-    def __init__(self, value, variable: Variable):
-        self._value = value
-        self.variable = variable
+
+def read_variable(variable: Variable) -> VariableRead:
+    """A snapshot of `variable`'s current value (hot path: no __init__ call)."""
+    read = _new(VariableRead)
+    read._value = variable._value
+    read.variable = variable
+    return read
 
 
 class Reference:
