@@ -89,29 +89,29 @@ class Backward:
         was_recording, phase = self._enter_backward_phase()
         try:
             found = self._advance()
+            if found is None:
+                raise StopIteration
+            return self._announce(found)
         finally:
             self._leave_backward_phase(was_recording, phase)
-        if found is None:
-            raise StopIteration
+
+    def run(self) -> "Backward":
+        """Run every remaining step; returns self."""
+        was_recording, phase = self._enter_backward_phase()
+        try:
+            while (found := self._advance()) is not None:
+                if events._subscribers:
+                    self._announce(found)
+        finally:
+            self._leave_backward_phase(was_recording, phase)
+        return self
+
+    def _announce(self, found) -> BackwardStep:
         node, g, input_grads = found
         step = BackwardStep(node, g, tuple(input_grads), self._position)
         if events._subscribers:
             events.emit(events.VJPApplied(step))
         return step
-
-    def run(self) -> "Backward":
-        """Run every remaining step; returns self."""
-        if events._subscribers:
-            for _ in self:
-                pass
-            return self
-        was_recording, phase = self._enter_backward_phase()
-        try:
-            while self._advance() is not None:
-                pass
-        finally:
-            self._leave_backward_phase(was_recording, phase)
-        return self
 
     def _enter_backward_phase(self):
         """VJP ops are not recorded on the tape being differentiated; outer tapes see them."""
