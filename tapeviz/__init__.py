@@ -24,7 +24,10 @@ from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos,
                        subtract, tanh, truediv, where)
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                          reduce_min, reduce_prod, reduce_sum)
-from .ops.shape import broadcast_to, expand_dims, reshape, squeeze, transpose
+from .ops.gather import boolean_mask, gather, one_hot
+from .ops.pad import pad, tile
+from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, shape, size, split,
+                        squeeze, stack, strided_slice, transpose, unstack)
 from .tape import GradientTape, UnconnectedGradients
 from . import math
 from . import nn, random

@@ -44,7 +44,8 @@ def test_vjp_is_linear_in_the_upstream_gradient(op):
             np.testing.assert_allclose(np.asarray(b), 2 * np.asarray(a), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("op", DIFFERENTIABLE, ids=lambda op: op.name)
+@pytest.mark.parametrize("op", [op for op in DIFFERENTIABLE if op.input_names],
+                         ids=lambda op: op.name)
 def test_inputs_can_be_passed_by_their_tensorflow_names(op):
     import tapeviz as tf
     specs, params = op.samples[0]

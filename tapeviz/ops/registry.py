@@ -30,7 +30,7 @@ class Op:
     `domain` and `samples` (input ranges and shapes for the gradient tests);
     `nondiff` (no gradient flows through it); `explain(*arrays, **params)` (a clearer
     message when the forward raises); `input_names` (TF's names for the tensor inputs,
-    so `tf.exp(x=t)` and `tf.nn.relu(features=t)` work).
+    so `tf.exp(x=t)` and `tf.nn.relu(features=t)` work; empty for variadic ops).
     """
 
     def __init__(self, name, forward, vjp, *, label, kind, broadcasting, dtype_args, domain,
@@ -97,7 +97,7 @@ def defop(name: str, forward: Callable, vjp: Callable | None = None, *, label: s
         samples = BINARY_SAMPLES if broadcasting else UNARY_SAMPLES
     op = Op(name, forward, vjp, label=label or name, kind=kind, broadcasting=broadcasting,
             dtype_args=dtype_args, domain=domain, samples=samples, nondiff=nondiff,
-            explain=explain, doc=doc, input_names=inputs or _input_names(forward, vjp))
+            explain=explain, doc=doc, input_names=inputs if inputs is not None else _input_names(forward, vjp))
     REGISTRY[name] = op
     return op
 

@@ -1,12 +1,14 @@
-"""Shape ops: reshape, transpose, slicing, broadcasting, joining, splitting, tiling, padding.
+"""Shape ops: reshape, transpose, slicing, broadcasting, joining, splitting.
 
 Rows see normalized static params (tuples of ints, slice keys); the public functions
 take TensorFlow's signatures. Joining and splitting ops that TF defines as one kernel
 with many outputs are written here as several single-output ops (one strided slice per
 piece), so every node has exactly one output; ops joining many tensors take them as
-separate positional inputs. Gathering lives in `gather.py`.
+separate positional inputs. Tiling and padding live in `pad.py`, gathering in `gather.py`.
 """
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 
@@ -175,3 +177,197 @@ _getitem_grad = defop("strided_slice_grad", _getitem_grad_forward, kind="shape",
 def getitem(tensor, key):
     """`tensor[key]` with numpy's basic indexing (what Tensor.__getitem__ runs)."""
     return _getitem(tensor, key=_normalize_key(key))
+
+
+def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
+                  new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
+    """`input_[begin:end:strides]` per axis, with TF's bit masks (bit i is position i).
+
+    `begin_mask`/`end_mask` ignore begin[i]/end[i] (slice from the start / to the end),
+    `ellipsis_mask` puts `...` at i, `new_axis_mask` a new axis of length 1, and
+    `shrink_axis_mask` takes the single index begin[i], dropping the axis.
+
+    >>> import tapeviz as tf
+    >>> tf.strided_slice([[1, 2, 3], [4, 5, 6]], [0, 1], [2, 3], [1, 1]).numpy()
+    array([[2, 3],
+           [5, 6]], dtype=int32)
+    """
+    begin = _static_shape("strided_slice", begin, "begin")
+    end = _static_shape("strided_slice", end, "end")
+    strides = (1,) * len(begin) if strides is None else \
+        _static_shape("strided_slice", strides, "strides")
+    if not len(begin) == len(end) == len(strides):
+        raise InvalidArgumentError("strided_slice", f"begin, end and strides must have the same "
+                                   f"length; got {len(begin)}, {len(end)} and {len(strides)}")
+    if 0 in strides:
+        raise InvalidArgumentError("strided_slice",
+                                   f"strides must be non-zero; got {list(strides)}")
+    if int(ellipsis_mask).bit_count() > 1:
+        raise InvalidArgumentError("strided_slice", f"at most one bit of ellipsis_mask may be set; "
+                                   f"got {bin(ellipsis_mask)}")
+    key = []
+    for i, (start, stop, step) in enumerate(zip(begin, end, strides)):
+        bit = 1 << i
+        if ellipsis_mask & bit:
+            key.append(Ellipsis)
+        elif new_axis_mask & bit:
+            key.append(None)
+        elif shrink_axis_mask & bit:
+            key.append(start)
+        else:
+            key.append(slice(None if begin_mask & bit else start,
+                             None if end_mask & bit else stop, step))
+    return _getitem(input_, key=tuple(key))
+
+
+# ---- joining and splitting -----------------------------------------------------------------
+def _along(axis: int, item) -> tuple:
+    """An indexing key applying `item` on `axis` (everything is taken on the axes before)."""
+    return (slice(None),) * axis + (item,)
+
+
+def _check_same_shapes(op: str, shapes: list, axis: int | None = None) -> None:
+    """All shapes equal (ignoring `axis`, when given), else a ShapeError naming two of them."""
+    def trimmed(shape):
+        return shape[:axis] + shape[axis + 1:] if axis is not None else shape
+    for i, shape in enumerate(shapes[1:], start=1):
+        if len(shape) != len(shapes[0]) or trimmed(shape) != trimmed(shapes[0]):
+            rule = "the same shape" if axis is None else f"the same shape except on axis {axis}"
+            raise ShapeError(op, f"all inputs must have {rule}; got {shapes[0]} and {shape} "
+                                 f"(inputs 0 and {i})")
+
+
+def _concat_vjp(g, ans, *values, axis):
+    bounds = np.cumsum([0] + [np.shape(v._value)[axis] for v in values]).tolist()
+    return [_getitem(g, key=_along(axis, slice(start, stop)))
+            for start, stop in itertools.pairwise(bounds)]
+
+
+_concat = defop("concat", lambda *values, axis: np.concatenate(values, axis=axis), _concat_vjp,
+                kind="shape", inputs=(),
+                samples=((((2, 3), (2, 1), (2, 2)), {"axis": 1}),
+                         (((1, 3), (2, 3)), {"axis": 0}), (((2, 3),), {"axis": 0})),
+                doc="Tensors joined along an existing axis.")
+_stack = defop("stack", lambda *values, axis: np.stack(values, axis=axis), kind="shape",
+               vjp=lambda g, ans, *values, axis:
+               [_getitem(g, key=_along(axis, i)) for i in range(len(values))],
+               inputs=(),
+               samples=((((2, 3), (2, 3), (2, 3)), {"axis": 2}), (((), ()), {"axis": 0}),
+                        (((2, 3),), {"axis": 0})),
+               doc="Tensors of one shape joined along a new axis.")
+
+
+def concat(values, axis, name=None):
+    """`values` joined along `axis` (negative counts from the end); other axes must match.
+
+    >>> import tapeviz as tf
+    >>> tf.concat([[[1, 2]], [[3, 4]]], axis=-1).numpy()
+    array([[1, 2, 3, 4]], dtype=int32)
+    """
+    values = list(values) if isinstance(values, (list, tuple)) else [values]
+    if not values:
+        raise InvalidArgumentError("concat", "expected a non-empty list of tensors; got []")
+    shapes = [tuple(np.shape(v)) for v in values]
+    if not shapes[0]:
+        raise InvalidArgumentError("concat", "cannot concatenate scalars (shape ())",
+                                   hint="tf.stack joins scalars into a vector")
+    axis = normalize_axis("concat", axis, len(shapes[0]))
+    _check_same_shapes("concat", shapes, axis)
+    return _concat(*values, axis=axis)
+
+
+def stack(values, axis=0, name=None):
+    """Tensors of one shape joined along a new axis at `axis`.
+
+    >>> import tapeviz as tf
+    >>> tf.stack([[1, 2], [3, 4]], axis=1).numpy()
+    array([[1, 3],
+           [2, 4]], dtype=int32)
+    """
+    values = list(values)
+    if not values:
+        raise InvalidArgumentError("stack", "expected a non-empty list of tensors; got []")
+    shapes = [tuple(np.shape(v)) for v in values]
+    _check_same_shapes("stack", shapes)
+    return _stack(*values, axis=normalize_axis("stack", axis, len(shapes[0]) + 1))
+
+
+def _axis_of_nonscalar(op: str, value, axis) -> tuple:
+    """`value`'s shape and `axis` normalized against it; scalars have no axis to split."""
+    shape = tuple(np.shape(value))
+    if not shape:
+        raise InvalidArgumentError(op, "expected a tensor of rank >= 1; got a scalar")
+    return shape, normalize_axis(op, axis, len(shape))
+
+
+def unstack(value, num=None, axis=0, name=None):
+    """The slices of `value` along `axis`, as a list of tensors (one op each).
+
+    >>> import tapeviz as tf
+    >>> [t.numpy().tolist() for t in tf.unstack([[1, 2], [3, 4]], axis=1)]
+    [[1, 3], [2, 4]]
+    """
+    shape, axis = _axis_of_nonscalar("unstack", value, axis)
+    if num is not None and num != shape[axis]:
+        raise ShapeError("unstack", f"num={num} does not match the length {shape[axis]} of "
+                                    f"axis {axis} in shape {shape}")
+    return [_getitem(value, key=_along(axis, i)) for i in range(shape[axis])]
+
+
+def _split_sizes(spec, length: int, axis: int) -> list:
+    """Piece lengths from split's `num_or_size_splits`: a count, or sizes with one -1 allowed."""
+    given = _static_shape("split", spec, "num_or_size_splits")
+    if np.ndim(spec) == 0:
+        (count,) = given
+        if count <= 0 or length % count:
+            quotient, remainder = divmod(length, max(count, 1))
+            sizes = [quotient + 1] * remainder + [quotient] * (count - remainder)
+            hint = f"pass sizes instead, e.g. {sizes}" if 0 < count <= length else None
+            raise ShapeError("split", f"cannot split axis {axis} of length {length} into {count} "
+                                      f"equal pieces", hint=hint)
+        return [length // count] * count
+    values = list(given)
+    if any(v < -1 for v in values) or values.count(-1) > 1:
+        raise InvalidArgumentError("split", f"sizes must be non-negative, with at most one -1; "
+                                            f"got {values}")
+    if -1 in values:
+        values[values.index(-1)] = length - (sum(values) + 1)
+    if sum(values) != length or min(values, default=0) < 0:
+        raise ShapeError("split", f"sizes must sum to {length} (the length of axis {axis}); "
+                                  f"got {list(given)}")
+    return values
+
+
+def split(value, num_or_size_splits, axis=0, num=None, name=None):
+    """`value` cut along `axis` into equal pieces (given a count) or pieces of given sizes.
+
+    >>> import tapeviz as tf
+    >>> [t.numpy().tolist() for t in tf.split([1, 2, 3, 4, 5], [2, -1])]
+    [[1, 2], [3, 4, 5]]
+    """
+    shape, axis = _axis_of_nonscalar("split", value, axis)
+    sizes = _split_sizes(num_or_size_splits, shape[axis], axis)
+    bounds = np.cumsum([0] + sizes).tolist()
+    return [_getitem(value, key=_along(axis, slice(start, stop)))
+            for start, stop in itertools.pairwise(bounds)]
+
+
+# ---- static facts: constants, as TF eager computes them without an op ----------------------
+def shape(input, out_type=dtypes.int32, name=None):
+    """The shape of `input` as a 1-D integer tensor.
+
+    >>> import tapeviz as tf
+    >>> tf.shape(tf.zeros([2, 3])).numpy()
+    array([2, 3], dtype=int32)
+    """
+    return wrap(np.array(np.shape(input), dtype=dtypes.as_dtype(out_type)._np))
+
+
+def size(input, out_type=dtypes.int32, name=None):
+    """The number of elements of `input`, as a scalar integer tensor."""
+    return wrap(dtypes.as_dtype(out_type)._np.type(np.size(input)))
+
+
+def rank(input, name=None):
+    """The number of axes of `input`, as a scalar int32 tensor."""
+    return wrap(np.int32(np.ndim(input)))

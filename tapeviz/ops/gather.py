@@ -1,0 +1,146 @@
+"""Indexing by integer arrays and masks: gather, its scatter-add gradient, boolean_mask, one_hot.
+
+`gather` and `gather_grad` are each other's gradients (a gather's transpose adds the
+upstream slices back at their indices, repeats summing), so nested tapes give
+higher-order gradients. `boolean_mask` is a reshape and a gather, as in TF. Indices
+out of range are an error, as on TF's CPU kernels, never a silent wrap-around.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import dtypes
+from ..convert import infer_array
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
+from .axes import normalize_axis
+from .registry import defop
+from .shape import reshape
+
+
+def _check_indices(op: str, indices, length: int, axis: int, shape: tuple) -> None:
+    if indices.dtype.kind not in "iu":
+        raise DTypeError(op, f"indices must be integers; got dtype {indices.dtype.name}")
+    outside = (indices < 0) | (indices >= length)
+    if np.any(outside):
+        where = tuple(int(i) for i in np.argwhere(outside)[0])
+        position = str(list(where)) if where else ""
+        raise InvalidArgumentError(op, f"indices{position} = {indices[where]} is not in "
+                                       f"[0, {length}) (axis {axis} of params with shape {shape})")
+
+
+def _gather_forward(params, indices, *, axis):
+    _check_indices("gather", indices, params.shape[axis], axis, params.shape)
+    return np.take(params, indices, axis=axis)
+
+
+def _gather_grad_forward(grad, indices, *, shape, axis):
+    """Zeros of `shape` with each slice of `grad` added at its index along `axis`."""
+    out = np.zeros(shape, dtype=grad.dtype)
+    batch = np.ndim(indices)
+    slices = np.moveaxis(grad, range(axis, axis + batch), range(batch))
+    np.add.at(np.moveaxis(out, axis, 0), indices, slices)  # a view: adds into `out`
+    return out
+
+
+_gather = defop("gather", _gather_forward, kind="shape", dtype_args=(0,),
+                vjp=lambda g, ans, params, indices, *, axis:
+                (_gather_grad(g, indices, shape=np.shape(params._value), axis=axis), None),
+                samples=((((4, 3), np.array([[0, 3], [1, 1]])), {"axis": 0}),
+                         (((2, 4, 3), np.array([2, 0, 2])), {"axis": 1}),
+                         (((5,), np.array(3)), {"axis": 0})),
+                doc="Slices of params at integer indices along an axis.")
+_gather_grad = defop("gather_grad", _gather_grad_forward, kind="shape", dtype_args=(0,),
+                     label="scatter+",
+                     vjp=lambda g, ans, grad, indices, *, shape, axis:
+                     (_gather(g, indices, axis=axis), None),
+                     samples=((((2, 2, 3), np.array([[0, 3], [1, 1]])), {"shape": (4, 3),
+                                                                          "axis": 0}),
+                              (((2, 3, 3), np.array([2, 0, 2])), {"shape": (2, 4, 3),
+                                                                  "axis": 1})),
+                     doc="Zeros with slices added at indices (repeats add up): gather's "
+                         "gradient.")
+
+
+def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name=None):
+    """Slices of `params` along `axis` (0 when None) at integer `indices`.
+
+    >>> import tapeviz as tf
+    >>> tf.gather([[1, 2], [3, 4], [5, 6]], [2, 0]).numpy()
+    array([[5, 6],
+           [1, 2]], dtype=int32)
+    """
+    if batch_dims != 0:
+        raise InvalidArgumentError("gather", f"only batch_dims=0 is supported; got {batch_dims}",
+                                   hint="gather each batch element and tf.stack the results")
+    rank = np.ndim(params)
+    if rank == 0:
+        raise InvalidArgumentError("gather", "params must have rank >= 1; got a scalar")
+    return _gather(params, indices, axis=normalize_axis("gather", 0 if axis is None else axis,
+                                                        rank))
+
+
+def boolean_mask(tensor, mask, axis=None, name=None):
+    """The entries (or slices) of `tensor` where `mask` is true, flattened along `axis`.
+
+    `mask`'s shape must equal `tensor`'s shape on the axes from `axis` (0 when None).
+
+    >>> import tapeviz as tf
+    >>> tf.boolean_mask([[1, 2], [3, 4], [5, 6]], [True, False, True]).numpy()
+    array([[1, 2],
+           [5, 6]], dtype=int32)
+    """
+    mask = np.asarray(mask)
+    if mask.dtype != np.bool_:
+        raise DTypeError("boolean_mask", f"mask must be bool; got dtype {mask.dtype.name}")
+    if mask.ndim == 0:
+        raise InvalidArgumentError("boolean_mask", "mask must have rank >= 1; got a scalar")
+    shape = tuple(np.shape(tensor))
+    axis = normalize_axis("boolean_mask", 0 if axis is None else axis, len(shape))
+    masked = shape[axis:axis + mask.ndim]
+    if masked != mask.shape:
+        raise ShapeError("boolean_mask", f"mask shape {mask.shape} must equal the tensor's "
+                                         f"shape on axes {axis}..{axis + mask.ndim - 1}; got "
+                                         f"{masked} (tensor shape {shape})")
+    flat = reshape(tensor, shape[:axis] + (mask.size,) + shape[axis + mask.ndim:])
+    return _gather(flat, np.flatnonzero(mask), axis=axis)
+
+
+def _one_hot_forward(indices, *, depth, on_value, off_value, axis, dtype):
+    if indices.dtype.kind not in "iu":
+        raise DTypeError("one_hot", f"indices must be integers; got dtype {indices.dtype.name}")
+    hits = np.moveaxis(np.expand_dims(indices, -1) == np.arange(depth), -1, axis)
+    return np.where(hits, on_value, off_value).astype(dtype)
+
+
+_one_hot = defop("one_hot", _one_hot_forward, nondiff=True, label="one-hot",
+                 samples=(((np.array([0, 2, -1]),), {"depth": 3, "on_value": 1, "off_value": 0,
+                                                      "axis": 1, "dtype": np.dtype(np.float32)}),),
+                 doc="on_value where an index hits a position in range(depth), else off_value.")
+
+
+def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
+    """A new axis of length `depth` (last by default): `on_value` at each index, else `off_value`.
+
+    Indices outside [0, depth) give all-`off_value` rows. The dtype defaults to the
+    values' dtype when given, else float32. No gradient flows through it.
+
+    >>> import tapeviz as tf
+    >>> tf.one_hot([0, 2], 3).numpy()
+    array([[1., 0., 0.],
+           [0., 0., 1.]], dtype=float32)
+    """
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)._np
+    elif on_value is not None or off_value is not None:
+        dtype = infer_array(on_value if on_value is not None else off_value, "one_hot").dtype
+    else:
+        dtype = np.dtype(np.float32)
+    depth = int(depth)
+    if depth < 0:
+        raise InvalidArgumentError("one_hot", f"depth must be non-negative; got {depth}")
+    values = [np.asarray(v if v is not None else default).item()
+              for v, default in ((on_value, 1), (off_value, 0))]
+    rank = np.ndim(indices)
+    return _one_hot(indices, depth=depth, on_value=values[0], off_value=values[1],
+                    axis=normalize_axis("one_hot", -1 if axis is None else axis, rank + 1),
+                    dtype=dtype)
