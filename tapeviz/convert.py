@@ -49,15 +49,19 @@ def to_array(value, dtype, op: str = "convert_to_tensor"):
     if isinstance(value, Tensor):
         array = value._value
         if array.dtype != dtype:
-            raise DTypeError(op, f"expected a tensor of dtype {np.dtype(dtype).name}; "
+            wanted = np.dtype(dtype).name
+            raise DTypeError(op, f"expected a tensor of dtype {wanted}; "
                              f"got a tensor of dtype {array.dtype.name}",
-                             hint=f"convert it first: tapeviz.cast(x, tapeviz.{np.dtype(dtype).name})")
+                             hint=f"convert it first: tapeviz.cast(x, tapeviz.{wanted})")
         return array
     source = value if isinstance(value, (np.ndarray, np.generic)) else _nested_to_array(value, op)
     _check_numeric(source, value, op)
     target = np.dtype(dtype)
-    if source.dtype.kind == "f" and target.kind in "biu" and not np.all(np.mod(source, 1) == 0) \
-            or source.dtype.kind in "iuf" and target.kind == "b" and not isinstance(value, np.ndarray):
+    lossy_float = source.dtype.kind == "f" and target.kind in "biu" \
+        and not np.all(np.mod(source, 1) == 0)
+    number_as_bool = source.dtype.kind in "iuf" and target.kind == "b" \
+        and not isinstance(value, np.ndarray)
+    if lossy_float or number_as_bool:
         raise DTypeError(op, f"cannot convert {_short(value)} to a tensor of dtype {target.name}")
     if isinstance(value, (int, float, bool)) and target.kind in "iu":
         info = np.iinfo(target)

@@ -34,7 +34,7 @@ def check_grads(op, inputs, params, seed: int = 1, eps: float = 1e-6, rtol: floa
             assert grad.shape == x.shape, f"{op.name}: gradient {i} has shape {grad.shape}, " \
                                           f"input has {x.shape}"
 
-        def f(shifted):
+        def f(shifted, i=i):
             args = list(inputs)
             args[i] = shifted
             return np.asarray(op(*[tf.constant(a) for a in args], **params).numpy(), np.float64)

@@ -97,7 +97,8 @@ def defop(name: str, forward: Callable, vjp: Callable | None = None, *, label: s
         samples = BINARY_SAMPLES if broadcasting else UNARY_SAMPLES
     op = Op(name, forward, vjp, label=label or name, kind=kind, broadcasting=broadcasting,
             dtype_args=dtype_args, domain=domain, samples=samples, nondiff=nondiff,
-            explain=explain, doc=doc, input_names=inputs if inputs is not None else _input_names(forward, vjp))
+            explain=explain, doc=doc,
+            input_names=inputs if inputs is not None else _input_names(forward, vjp))
     REGISTRY[name] = op
     return op
 
