@@ -10,7 +10,7 @@ from . import dtypes
 from .backward import Backward, BackwardStep
 from .creation import (constant, convert_to_tensor, executing_eagerly, eye, fill, newaxis, ones,
                        ones_like, range, zeros, zeros_like)
-from .dispatch import Node
+from .dispatch import Node, name_scope
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, uint8)
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError

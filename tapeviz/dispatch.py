@@ -7,6 +7,7 @@ a fast path: convert, forward, wrap.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import numpy as np
@@ -24,6 +25,7 @@ class _ThreadState(threading.local):
     def __init__(self):
         self.tapes = []          # tapes recording on this thread now (a paused tape leaves it)
         self.phase = "forward"   # "backward" while a VJP runs
+        self.scope = ""          # the layer path ops run under, e.g. "sequential/conv2d_1"
 
 
 _state = _ThreadState()
@@ -37,16 +39,17 @@ def thread_state() -> _ThreadState:
 class Node:
     """One executed op: what ran, on what, what came out, and where in user code."""
 
-    __slots__ = ("op", "inputs", "output", "params", "input_ids", "phase", "_code", "_lineno",
-                 "_source", "__weakref__")
+    __slots__ = ("op", "inputs", "output", "params", "input_ids", "phase", "scope", "_code",
+                 "_lineno", "_source", "__weakref__")
 
-    def __init__(self, op, inputs, output, params, input_ids, frame, phase):
+    def __init__(self, op, inputs, output, params, input_ids, frame, state):
         self.op = op
         self.inputs = inputs          # tuple of Tensors, the values the op saw
         self.output = output          # the Tensor it made
         self.params = params          # static attributes (axis, perm, strides, ...)
         self.input_ids = input_ids    # id() of each argument as passed (a Variable's own id)
-        self.phase = phase            # "forward" or "backward"
+        self.phase = state.phase      # "forward" or "backward"
+        self.scope = state.scope      # the layer path (name scope) it ran under, or ""
         # the user's frame is kept as (code, line): a SourceInfo is built only when asked for
         self._code = frame.f_code if frame is not None else None
         self._lineno = frame.f_lineno if frame is not None else 0
@@ -69,6 +72,40 @@ class Node:
         source = self.source
         where = f" at {source.filename.rsplit('/', 1)[-1]}:{source.lineno}" if source else ""
         return f"<Node {self.op.name}({shapes}) -> {self.output.shape}{where}>"
+
+
+@contextlib.contextmanager
+def name_scope(name: str):
+    """Ops in this block record `name` as the next segment of their scope path.
+
+    >>> import tapeviz as tf
+    >>> seen = tf.subscribe(lambda event: print(event.node.scope))
+    >>> with tf.name_scope("block"):
+    ...     with tf.name_scope("dense"):
+    ...         _ = tf.constant(1.0) + 1.0
+    block/dense
+    >>> tf.unsubscribe(seen)
+    """
+    state = _state
+    outer = state.scope
+    state.scope = f"{outer}/{name}" if outer else name
+    try:
+        yield state.scope
+    finally:
+        state.scope = outer
+
+
+@contextlib.contextmanager
+def unrecorded():
+    """Ops in this block still go through dispatch (subscribers see them) but no tape
+    records them: how optimizer updates run."""
+    state = _state
+    tapes = state.tapes
+    state.tapes = []
+    try:
+        yield
+    finally:
+        state.tapes = tapes
 
 
 def dispatch(op, args: tuple, params: dict):
@@ -113,14 +150,14 @@ def _dispatch_traced(op, args, params):
         else:
             continue
         if node is None:
-            node = Node(op, tensors, ans, params, ids, user_frame(2), state.phase)
+            node = Node(op, tensors, ans, params, ids, user_frame(2), state)
         tape._nodes.append(node)
         tracked.add(id(ans))
     subscribers = events._subscribers
     if subscribers:
         taped = node is not None
         if node is None:
-            node = Node(op, tensors, ans, params, ids, user_frame(2), state.phase)
+            node = Node(op, tensors, ans, params, ids, user_frame(2), state)
         event = events.OpExecuted(node, taped)
         for callback in subscribers:
             callback(event)
@@ -144,4 +181,4 @@ def _describe(array) -> str:
     return f"{np.asarray(array).dtype}{list(np.shape(array))}"
 
 
-__all__ = ["dispatch", "Node", "thread_state", "ALL"]
+__all__ = ["dispatch", "Node", "thread_state", "name_scope", "unrecorded", "ALL"]

@@ -627,3 +627,31 @@ def test_subscriber_may_unsubscribe_itself():
     _ = tf.constant(1.0) + 1.0
     _ = tf.constant(1.0) + 1.0
     assert len(seen) == 1
+
+
+def test_nodes_record_the_name_scope_they_ran_under():
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        with tf.name_scope("model"):
+            with tf.name_scope("dense"):
+                y = x * 3.0
+            z = y + 1.0
+        _ = z * z
+    assert [n.scope for n in tape.nodes] == ["model/dense", "model", ""]
+
+
+def test_unrecorded_ops_reach_subscribers_but_no_tape():
+    from tapeviz.dispatch import unrecorded
+    x = tf.Variable(2.0)
+    seen = []
+    tf.subscribe(seen.append)
+    try:
+        with tf.GradientTape() as tape:
+            y = x * x
+            with unrecorded():
+                x.assign_sub(0.1 * y)
+    finally:
+        tf.unsubscribe(seen.append)
+    assert [n.op.name for n in tape.nodes] == ["multiply"]
+    assert [e.node.op.name for e in seen] == ["multiply", "multiply", "assign_sub"]
+    assert not any(e.taped for e in seen[1:])
