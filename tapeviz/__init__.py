@@ -35,3 +35,11 @@ from . import contrib, functional
 
 __version__ = "0.1.0"
 
+_LAZY_NAMESPACES = {"keras", "data", "train"}  # loaded on first use: importing them is slow
+
+
+def __getattr__(name):
+    if name in _LAZY_NAMESPACES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
