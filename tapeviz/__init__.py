@@ -31,7 +31,7 @@ from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, shape,
 from .tape import GradientTape, UnconnectedGradients
 from . import math
 from . import nn, random
-from . import contrib, functional
+from . import contrib, debugging, errors, functional
 
 __version__ = "0.1.0"
 

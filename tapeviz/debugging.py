@@ -1,0 +1,100 @@
+"""`tapeviz.debugging`: TensorFlow's eager assertions and numeric checks.
+
+In eager mode each check runs at once and raises `InvalidArgumentError` (a ValueError)
+that names the check, the values and the user's line; on success it returns None (or
+the checked tensor, for `check_numerics` and `assert_all_finite`, as TF does).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .creation import convert_to_tensor
+from .errors import InvalidArgumentError
+
+
+def _values(x) -> np.ndarray:
+    return np.asarray(convert_to_tensor(x).numpy())
+
+
+def _fail(check: str, message, condition: str, **shown) -> InvalidArgumentError:
+    values = ", ".join(f"{name} = {_summary(value)}" for name, value in shown.items())
+    prefix = f"{message}: " if message else ""
+    return InvalidArgumentError(check, f"{prefix}Condition {condition} did not hold. {values}")
+
+
+def _summary(value, limit: int = 10) -> str:
+    flat = np.asarray(value).reshape(-1)
+    text = " ".join(str(v) for v in flat[:limit])
+    return f"[{text}{' ...' if flat.size > limit else ''}]"
+
+
+def assert_equal(x, y, message=None, summarize=None, name=None):
+    """Raise InvalidArgumentError unless x == y elementwise (with broadcasting).
+
+    >>> import tapeviz as tf
+    >>> tf.debugging.assert_equal(tf.constant([1, 2]).shape, (2,))
+    """
+    a, b = _values(x), _values(y)
+    try:
+        equal = np.all(np.equal(a, b))
+    except ValueError:
+        equal = False
+    if not equal:
+        raise _fail("assert_equal", message, "x == y", x=a, y=b)
+
+
+def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=None):
+    """Raise unless |x - y| <= atol + rtol * |y| elementwise (TF's float32 defaults: 1e-6*10)."""
+    a, b = _values(x), _values(y)
+    eps = np.finfo(a.dtype).eps if a.dtype.kind == "f" else 0.0
+    rtol = 10 * eps if rtol is None else rtol
+    atol = 10 * eps if atol is None else atol
+    if not np.all(np.abs(a - b) <= atol + rtol * np.abs(b)):
+        raise _fail("assert_near", message, "x and y are close", x=a, y=b)
+
+
+def assert_rank(x, rank, message=None, name=None):
+    """Raise unless `x` has rank `rank`."""
+    actual = np.ndim(_values(x))
+    if actual != int(rank):
+        raise InvalidArgumentError("assert_rank", f"{message + ': ' if message else ''}expected "
+                                   f"a tensor of rank {int(rank)}; got rank {actual} "
+                                   f"(shape {np.shape(_values(x))})")
+
+
+def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
+    """Raise unless each (tensor, shape) pair fits; named dimensions must agree across pairs.
+
+    >>> import tapeviz as tf
+    >>> tf.debugging.assert_shapes([(tf.zeros([2, 3]), ("N", 3)), (tf.zeros([2]), ("N",))])
+    """
+    sizes: dict = {}
+    for tensor, expected in shapes:
+        actual = np.shape(_values(tensor))
+        expected = tuple(expected)
+        if len(actual) != len(expected):
+            raise InvalidArgumentError("assert_shapes", f"expected rank {len(expected)} "
+                                       f"(shape {expected}); got shape {actual}")
+        for dim, want in zip(actual, expected):
+            if isinstance(want, str) and want not in (".", "*"):
+                want = sizes.setdefault(want, dim)
+            if isinstance(want, int) and want != dim:
+                raise InvalidArgumentError("assert_shapes", f"{message + ': ' if message else ''}"
+                                           f"expected shape {expected} (with "
+                                           f"{sizes or 'no named dimensions'}); got {actual}")
+
+
+def assert_all_finite(t, message, name=None):
+    """Return `t`, or raise if it holds NaN or Inf."""
+    return check_numerics(t, message)
+
+
+def check_numerics(tensor, message, name=None):
+    """Return `tensor`, or raise InvalidArgumentError naming how many NaN and Inf it holds."""
+    tensor = convert_to_tensor(tensor)
+    values = np.asarray(tensor.numpy())
+    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+        nans, infs = int(np.isnan(values).sum()), int(np.isinf(values).sum())
+        raise InvalidArgumentError("check_numerics", f"{message} : Tensor had {nans} NaN and "
+                                   f"{infs} Inf values (of {values.size}, shape {values.shape})")
+    return tensor
