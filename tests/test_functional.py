@@ -18,7 +18,7 @@ def test_contrib_is_exported_and_reexports_functional():
     assert tfe.implicit_gradients is functional.implicit_gradients
     assert tfe.implicit_value_and_gradients is functional.implicit_value_and_gradients
     assert tfe.Variable is tf.Variable
-    assert not hasattr(tfe, "Iterator")
+    assert tfe.Iterator is tf.data.Iterator
 
 
 def test_enable_eager_execution_is_a_no_op():

@@ -1,7 +1,7 @@
 """`tapeviz.contrib.eager`, TF1's `tf.contrib.eager`, usually imported as `tfe`.
 
 The names the Stanford CS20 lecture on eager execution uses; each is defined elsewhere
-(`tapeviz.functional`, `tapeviz.tensor`) and only re-exported here.
+(`tapeviz.functional`, `tapeviz.tensor`, `tapeviz.data`) and only re-exported here.
 
 >>> import tapeviz.contrib.eager as tfe
 >>> tfe.enable_eager_execution()
@@ -18,5 +18,14 @@ def enable_eager_execution(config=None, device_policy=None, execution_mode=None)
     """Does nothing: tapeviz always executes eagerly."""
 
 
-__all__ = ["Variable", "enable_eager_execution", "executing_eagerly", "gradients_function",
-           "implicit_gradients", "implicit_value_and_gradients", "value_and_gradients_function"]
+def __getattr__(name):
+    # Iterator lives in tapeviz.data, which loads on first use (see tapeviz/__init__.py)
+    if name == "Iterator":
+        from ..data.iterator import Iterator
+        return Iterator
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["Iterator", "Variable", "enable_eager_execution",  # noqa: F822 (__getattr__)
+           "executing_eagerly", "gradients_function", "implicit_gradients",
+           "implicit_value_and_gradients", "value_and_gradients_function"]

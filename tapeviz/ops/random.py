@@ -33,14 +33,28 @@ def set_seed(seed) -> None:
     _state.op_seed_calls = {}
 
 
+def seed_words(seed=None) -> list:
+    """Seed words for one random stream under TF's rules.
+
+    An op seed with no global seed uses TF's default global seed; a global seed with no
+    op seed draws the op seed from the global generator (so it repeats after
+    `set_seed`); with neither, every run gets fresh entropy.
+    """
+    if seed is not None:
+        global_seed = _DEFAULT_GLOBAL_SEED if _state.global_seed is None else _state.global_seed
+        return [global_seed, int(seed) & 0xFFFFFFFF]
+    if _state.global_seed is not None:
+        return [_state.global_seed, int(_state.generator.integers(2**32))]
+    return [int(np.random.SeedSequence().entropy)]
+
+
 def generator(seed=None) -> np.random.Generator:
     """The numpy Generator an op draws from: the global one, or one for an op-level seed."""
     if seed is None:
         return _state.generator
     calls = _state.op_seed_calls.get(seed, 0)
     _state.op_seed_calls[seed] = calls + 1
-    global_seed = _DEFAULT_GLOBAL_SEED if _state.global_seed is None else _state.global_seed
-    return np.random.default_rng([global_seed, int(seed) & 0xFFFFFFFF, calls])
+    return np.random.default_rng(seed_words(seed) + [calls])
 
 
 def _standard_normal(*, shape, dtype, seed):

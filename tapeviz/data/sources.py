@@ -1,0 +1,139 @@
+"""The datasets that start a pipeline: slices, whole tensors, ranges, generators and zips.
+
+Each function returns a `Dataset` (dataset.py) whose start function yields fresh tensors;
+`Dataset.from_tensor_slices`, `Dataset.range`, ... call these.
+"""
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+from ..convert import infer_array
+from ..creation import convert_to_tensor
+from ..dtypes import as_dtype
+from ..tensor import wrap
+from . import dataset as _d
+from . import structure as _s
+
+def from_tensor_slices(tensors, name=None) -> _d.Dataset:
+    """One element per row: every component sliced along its first axis.
+
+    >>> import tapeviz as tf
+    >>> ds = tf.data.Dataset.from_tensor_slices(([1, 2, 3], [[1.0], [2.0], [3.0]]))
+    >>> [(int(x), y.numpy().tolist()) for x, y in ds]
+    [(1, [1.0]), (2, [2.0]), (3, [3.0])]
+    """
+    arrays = _s.map_structure(lambda v: np.array(infer_array(v, "from_tensor_slices")),
+                              tensors)
+    leaves = _s.flatten(arrays)
+    if not leaves:
+        raise ValueError("from_tensor_slices: the structure holds no tensors")
+    if any(a.ndim == 0 for a in leaves):
+        shapes = [tuple(a.shape) for a in leaves]
+        raise ValueError(f"from_tensor_slices: every component needs rank >= 1 to be "
+                         f"sliced; got shapes {shapes} (use from_tensors for one element)")
+    sizes = {len(a) for a in leaves}
+    if len(sizes) > 1:
+        shapes = _s.map_structure(lambda a: tuple(a.shape), arrays)
+        raise ValueError(f"from_tensor_slices: all components must have the same size "
+                         f"along axis 0; got shapes {shapes}")
+    count = sizes.pop()
+
+    def start():
+        for i in builtins.range(count):
+            yield _s.pack(arrays, [wrap(a[i]) for a in leaves])
+
+    spec = _s.map_structure(lambda a: _s.spec_of_array(a, True), arrays)
+    return _d.Dataset(start, count, spec, "TensorSlice")
+
+
+def from_tensors(tensors, name=None) -> _d.Dataset:
+    """A dataset of one element: `tensors` whole.
+
+    >>> import tapeviz as tf
+    >>> [x.shape for x in tf.data.Dataset.from_tensors([[1, 2], [3, 4]])]
+    [TensorShape([2, 2])]
+    """
+    element = _s.to_element(tensors)
+    return _d.Dataset(lambda: iter([element]), 1, _s.spec_of(element), "Tensor")
+
+
+def range(*args, output_type=None, name=None) -> _d.Dataset:
+    """int64 scalars from start (inclusive) to stop (exclusive) by step, like Python's range.
+
+    >>> import tapeviz as tf
+    >>> [int(x) for x in tf.data.Dataset.range(1, 8, 3).as_numpy_iterator()]
+    [1, 4, 7]
+    """
+    numbers = builtins.range(*(int(a) for a in args))
+    dtype = as_dtype(output_type or "int64")
+    to_scalar = dtype._np.type
+
+    def start():
+        return (wrap(to_scalar(i)) for i in numbers)
+
+    return _d.Dataset(start, len(numbers), _s.TensorSpec((), dtype), "Range")
+
+
+def from_generator(generator, output_types=None, output_shapes=None, args=None,
+                   output_signature=None, name=None) -> _d.Dataset:
+    """Elements yielded by `generator(*args)`, called afresh for each iteration.
+
+    >>> import tapeviz as tf
+    >>> ds = tf.data.Dataset.from_generator(lambda: iter([1, 2]), output_types=tf.int64)
+    >>> [x.dtype for x in ds]
+    [tf.int64, tf.int64]
+    """
+    if output_signature is not None:
+        output_types = _s.map_structure(lambda spec: spec.dtype, output_signature)
+    args = tuple(args or ())
+
+    def convert(value):
+        if output_types is None:  # TF requires output types; a yielded list is one tensor
+            return _s.to_element(value)
+        if not isinstance(output_types, (tuple, dict)):
+            return convert_to_tensor(value, as_dtype(output_types))
+        dtypes = _s.flatten(output_types)
+        values = _s.flatten(_s.map_structure(lambda v: v, value))
+        if len(values) != len(dtypes):
+            raise ValueError(f"from_generator: the generator yielded {value!r}, which does "
+                             f"not match the structure of {output_types!r}")
+        return _s.pack(output_types, [convert_to_tensor(v, as_dtype(d))
+                                      for v, d in builtins.zip(values, dtypes)])
+
+    def start():
+        return (convert(value) for value in generator(*args))
+
+    return _d.Dataset(start, _d.UNKNOWN, output_signature, "FlatMap")
+
+
+def zip(*args, datasets=None, name=None) -> _d.Dataset:
+    """Elements of several datasets side by side, as long as the shortest one.
+
+    >>> import tapeviz as tf
+    >>> a, b = tf.data.Dataset.range(3), tf.data.Dataset.range(10, 12)
+    >>> [(int(x), int(y)) for x, y in tf.data.Dataset.zip((a, b))]
+    [(0, 10), (1, 11)]
+    """
+    if datasets is None:
+        datasets = args[0] if len(args) == 1 else args
+    if isinstance(datasets, list):
+        datasets = tuple(datasets)
+    inputs = _s.flatten(datasets)
+    if not inputs or not all(isinstance(d, _d.Dataset) for d in inputs):
+        raise TypeError(f"zip: expected a tuple or dict of Datasets; got {datasets!r}")
+
+    def start():
+        sources = [d._start() for d in inputs]
+        while True:
+            items = [next(source, _d._END) for source in sources]
+            if any(item is _d._END for item in items):
+                return
+            yield _s.pack(datasets, items)
+
+    cards = [d._cardinality for d in inputs]
+    finite = [c for c in cards if c >= 0]
+    card = _d.UNKNOWN if _d.UNKNOWN in cards else builtins.min(finite) if finite else _d.INFINITE
+    return _d.Dataset(start, card, lambda: _s.pack(datasets, [d.element_spec for d in inputs]),
+                      "Zip")

@@ -1,0 +1,122 @@
+"""Dataset elements: nested tuples and dicts of tensors, and the specs that describe them.
+
+As in tf.data, tuples (namedtuples too) and dicts are structure while a Python list is a
+value to convert to one tensor; a list returned by a `map` function becomes a tuple.
+`Dataset` (dataset.py) builds every element through `to_element`, so iteration always
+yields tapeviz tensors.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import nest
+from ..creation import convert_to_tensor
+from ..dtypes import DType, from_numpy
+from ..tensor import Tensor, TensorShape, wrap
+
+
+class TensorSpec:
+    """The shape (None for an unknown size) and dtype of one component of an element.
+
+    >>> from tapeviz.data import Dataset
+    >>> Dataset.from_tensor_slices([[1, 2], [3, 4]]).element_spec
+    TensorSpec(shape=(2,), dtype=tf.int32, name=None)
+    """
+
+    def __init__(self, shape, dtype: DType, name: str | None = None):
+        self.shape = TensorShape(shape)
+        self.dtype = dtype
+        self.name = name
+
+    def is_compatible_with(self, value) -> bool:
+        """Whether `value` (a tensor or spec) has this dtype and a fitting shape."""
+        shape, dtype = tuple(value.shape), value.dtype
+        return dtype == self.dtype and len(shape) == len(self.shape) and all(
+            a is None or b is None or a == b for a, b in zip(self.shape, shape))
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TensorSpec) and tuple(other.shape) == tuple(self.shape) \
+            and other.dtype == self.dtype
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
+
+
+def map_structure(fn, structure):
+    """`fn` applied to every leaf of a tuple/namedtuple/dict structure (lists are leaves)."""
+    if isinstance(structure, dict):
+        return type(structure)((key, map_structure(fn, value))
+                               for key, value in structure.items())
+    if isinstance(structure, tuple):
+        items = [map_structure(fn, item) for item in structure]
+        return type(structure)(*items) if hasattr(structure, "_fields") else tuple(items)
+    return fn(structure)
+
+
+def to_element(value, lists_are_tuples: bool = False):
+    """`value` as a dataset element: its structure kept, each leaf a tensor."""
+    if lists_are_tuples and isinstance(value, list):
+        value = tuple(value)
+    if isinstance(value, dict):
+        return type(value)((key, to_element(item, lists_are_tuples))
+                           for key, item in value.items())
+    if isinstance(value, tuple):
+        items = [to_element(item, lists_are_tuples) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    if type(value) is Tensor:
+        return value
+    return convert_to_tensor(value)
+
+
+def flatten(element) -> list:
+    """The element's tensors in a fixed order (dict keys sorted, as tf.nest does)."""
+    return nest.flatten(element)
+
+
+def pack(template, leaves: list):
+    """`leaves` poured back into `template`'s structure (the inverse of `flatten`)."""
+    return nest.pack_sequence_as(template, list(leaves))
+
+
+def spec_of(element):
+    """The TensorSpec structure of an element."""
+    return map_structure(lambda t: TensorSpec(t.shape, t.dtype), element)
+
+
+def spec_of_array(array: np.ndarray, drop_leading: bool) -> TensorSpec:
+    shape = array.shape[1:] if drop_leading else array.shape
+    return TensorSpec(shape, from_numpy(array.dtype))
+
+
+def to_numpy(element):
+    """The element with each tensor replaced by its numpy value."""
+    return map_structure(lambda t: t.numpy(), element)
+
+
+def call_unpacked(fn, element):
+    """fn(*element) for a plain tuple, fn(element) otherwise, as tf.data calls user functions."""
+    if type(element) is tuple:
+        return fn(*element)
+    return fn(element)
+
+
+def stack(elements: list):
+    """Elements stacked per component into one batch element."""
+    columns = [flatten(e) for e in elements]
+    for k, column in enumerate(columns):
+        if len(column) != len(columns[0]):
+            raise ValueError(f"batch: element {k} has {len(column)} components but the first "
+                             f"element has {len(columns[0])}; every element needs one structure")
+    stacked = []
+    for j in range(len(columns[0])):
+        values = [column[j]._value for column in columns]
+        for k, value in enumerate(values):
+            if np.shape(value) != np.shape(values[0]):
+                raise ValueError(f"batch: cannot batch tensors with different shapes in "
+                                 f"component {j}: the first element had shape "
+                                 f"{np.shape(values[0])} and element {k} had shape "
+                                 f"{np.shape(value)} (map them to one shape first)")
+        stacked.append(wrap(np.stack(values)))
+    return pack(elements[0], stacked)
