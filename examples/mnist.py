@@ -4,7 +4,8 @@ Conv2D(16, 3x3, relu) -> Conv2D(16, 3x3, relu) -> GlobalAveragePooling2D -> Dens
 Adam, SparseCategoricalCrossentropy(from_logits=True), shuffle(1000).batch(32), 3 epochs.
 Only the import changed from the guide's code. Without --mnist it trains offline on
 scikit-learn's bundled 8x8 handwritten digits (1,797 real images; the model's
-input_shape=(None, None, 1) takes any image size).
+input_shape=(None, None, 1) takes any image size) for 30 epochs: the guide's 3 epochs
+over 60,000 MNIST images are ~5,600 steps, 3 epochs over 1,438 digits only 132.
 
 Run: python examples/mnist.py [--mnist mnist.npz | --mnist FOLDER_WITH_IDX_FILES]
 """
@@ -21,7 +22,8 @@ def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mnist", help="mnist.npz or a folder of MNIST IDX files "
                                         "(default: scikit-learn's 8x8 digits, offline)")
-    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--epochs", type=int,
+                        help="default: 3 on MNIST (the guide's), 30 on the small digits set")
     parser.add_argument("--plot", default="mnist_loss.png", help="where to save the plot")
     return parser.parse_args(argv)
 
@@ -80,7 +82,9 @@ def main(argv=None):
             print('Epoch {} finished: mean loss {:.4f} ({:.1f} s)'.format(
                 epoch, epoch_loss, time.time() - start))
 
-    train(epochs=args.epochs)
+    epochs = args.epochs or (3 if args.mnist else 30)
+    print(f"Training for {epochs} epochs of {len(dataset)} batches")
+    train(epochs=epochs)
 
     test_logits = mnist_model(tf.cast(test_images[..., tf.newaxis] / 255, tf.float32))
     accuracy = float(np.mean(np.argmax(test_logits.numpy(), axis=1) == test_labels))

@@ -4,8 +4,8 @@ Submodules load on first use (PEP 562), so `import tapeviz` stays quick.
 """
 import importlib
 
-_SUBMODULES = {"activations", "datasets", "initializers", "layers", "losses", "metrics",
-               "models", "optimizers", "backend"}
+_SUBMODULES = {"activations", "backend", "callbacks", "datasets", "initializers", "layers",
+               "losses", "metrics", "models", "optimizers", "utils"}
 _FROM_MODELS = {"Model", "Sequential"}
 
 

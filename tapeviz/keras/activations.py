@@ -1,0 +1,127 @@
+"""`tapeviz.keras.activations`: Keras's activation functions, by name or as callables.
+
+Each is built from tapeviz ops, so it shows on the tape under its layer's scope.
+"""
+from __future__ import annotations
+
+from .. import nn as _nn
+from ..creation import convert_to_tensor
+from ..ops import math as _m
+
+
+def relu(x, alpha=0.0, max_value=None, threshold=0.0):
+    """max(x, 0), with Keras's options: a slope below `threshold` and a cap `max_value`.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.activations.relu(tf.constant([-1.0, 2.0, 9.0]), max_value=6.0).numpy()
+    array([0., 2., 6.], dtype=float32)
+    """
+    x = convert_to_tensor(x)
+    if alpha == 0 and threshold == 0:
+        out = _nn.relu(x)
+    elif threshold == 0:
+        out = _nn.leaky_relu(x, alpha=alpha)
+    else:
+        below = x < threshold
+        out = _m.where(below, alpha * (x - threshold) if alpha else _m.multiply(x, 0.0), x)
+    if max_value is not None:
+        out = _m.minimum(out, max_value)
+    return out
+
+
+def sigmoid(x):
+    """1 / (1 + exp(-x))."""
+    return _m.sigmoid(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent."""
+    return _m.tanh(x)
+
+
+def softmax(x, axis=-1):
+    """exp(x) / sum(exp(x)) along `axis`.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.activations.softmax(tf.constant([[0.0, 0.0]])).numpy()
+    array([[0.5, 0.5]], dtype=float32)
+    """
+    return _nn.softmax(x, axis=axis)
+
+
+def linear(x):
+    """x unchanged (the activation of a layer given none)."""
+    return x
+
+
+def softplus(x):
+    """log(1 + exp(x))."""
+    return _m.softplus(x)
+
+
+def softsign(x):
+    """x / (1 + |x|)."""
+    return x / (1.0 + _m.abs(x))
+
+
+def elu(x, alpha=1.0):
+    """x where positive, else alpha * (exp(x) - 1)."""
+    out = _nn.elu(x)
+    if alpha == 1.0:
+        return out
+    return _m.where(convert_to_tensor(x) > 0, out, alpha * out)
+
+
+def selu(x):
+    """Scaled ELU with the self-normalizing constants."""
+    scale, alpha = 1.0507009873554805, 1.6732632423543772
+    return scale * elu(x, alpha)
+
+
+def leaky_relu(x, negative_slope=0.2):
+    """x where positive, else negative_slope * x."""
+    return _nn.leaky_relu(x, alpha=negative_slope)
+
+
+def swish(x):
+    """x * sigmoid(x)."""
+    return x * _m.sigmoid(x)
+
+
+def exponential(x):
+    """exp(x)."""
+    return _m.exp(x)
+
+
+_BY_NAME = {f.__name__: f for f in (relu, sigmoid, tanh, softmax, linear, softplus, softsign,
+                                    elu, selu, leaky_relu, swish, exponential)}
+_BY_NAME["silu"] = swish
+
+
+def serialize(activation) -> str:
+    """The name of a Keras activation function (or the callable's own name)."""
+    return getattr(activation, "__name__", repr(activation))
+
+
+def deserialize(name: str):
+    return get(name)
+
+
+def get(identifier):
+    """The activation for a name, a callable, or None (None gives `linear`).
+
+    >>> import tapeviz as tf
+    >>> tf.keras.activations.get("relu").__name__
+    'relu'
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        try:
+            return _BY_NAME[identifier]
+        except KeyError:
+            raise ValueError(f"Unknown activation function: {identifier!r}; known: "
+                             f"{sorted(_BY_NAME)}") from None
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")

@@ -1,0 +1,154 @@
+"""`tapeviz.keras.callbacks`: what `fit` reports through: History and Keras's progress bar.
+
+`fit` calls each callback's `on_train_begin`, `on_epoch_begin`, `on_train_batch_begin`,
+`on_train_batch_end`, `on_epoch_end` and `on_train_end` when it defines them.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+__all__ = ["Callback", "History", "Progbar"]
+
+
+class Callback:
+    """Base class of fit's callbacks: override the `on_*` hooks you need."""
+
+    def __init__(self):
+        self.model = None
+        self.params: dict = {}
+
+    def set_model(self, model) -> None:
+        self.model = model
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+
+
+class History(Callback):
+    """What `fit` returns: `history` maps each log name to its per-epoch values."""
+
+    def __init__(self):
+        super().__init__()
+        self.history: dict = {}
+        self.epoch: list = []
+
+    def on_epoch_end(self, epoch: int, logs: dict) -> None:
+        self.epoch.append(epoch)
+        for key, value in logs.items():
+            self.history.setdefault(key, []).append(value)
+
+    def __repr__(self) -> str:
+        return f"<History epochs={len(self.epoch)} keys={list(self.history)}>"
+
+
+def _format_time(seconds: float, unit: str) -> str:
+    if seconds >= 1 or seconds == 0:
+        return f" {seconds:.0f}s/{unit}"
+    if seconds >= 1e-3:
+        return f" {seconds * 1e3:.0f}ms/{unit}"
+    return f" {seconds * 1e6:.0f}us/{unit}"
+
+
+def _format_values(values: dict) -> str:
+    return "".join(f" - {k}: {v:.4f}" if abs(v) > 1e-3 else f" - {k}: {v:.4e}"
+                   for k, v in values.items())
+
+
+class Progbar:
+    """Keras's progress bar: `12/12 [====...] - 1s 3ms/step - loss: 0.1234`.
+
+    `update(current, values)` takes (name, value) pairs (or a dict); values not named in
+    `stateful_metrics` are shown as their average over the steps so far, as in Keras.
+    verbose=1 redraws the line in place with '\\r' where the output is a terminal or a
+    notebook and otherwise prints only the final line; verbose=2 prints one short line.
+
+    >>> bar = Progbar(2, stream=__import__("io").StringIO())
+    >>> bar.update(1, [("loss", 1.0)]); bar.update(2, [("loss", 3.0)])
+    >>> bar.stream.getvalue().split(" - ")[-1].strip()
+    'loss: 2.0000'
+    """
+
+    def __init__(self, target, width: int = 30, verbose: int = 1, interval: float = 0.05,
+                 stateful_metrics=None, unit_name: str = "step", stream=None):
+        self.target, self.width, self.verbose, self.unit_name = target, width, verbose, unit_name
+        self.interval = interval
+        # names shown as given, not averaged; a set is kept by reference, so a caller can
+        # add names as they appear (fit does: its logs are running averages already)
+        self.stateful_metrics = stateful_metrics if isinstance(stateful_metrics, set) \
+            else set(stateful_metrics or ())
+        self.stream = stream or sys.stdout
+        isatty = getattr(self.stream, "isatty", None)
+        self.dynamic = bool(isatty and isatty()) or "ipykernel" in sys.modules
+        self.start = time.perf_counter()
+        self._last_width = 0
+        self._last_draw = 0.0
+        self._seen = 0
+        self._sums: dict = {}
+
+    def add(self, n: int, values=None) -> None:
+        """Advance by `n` steps."""
+        self.update(self._seen + n, values)
+
+    def _averaged(self, current: int, values) -> dict:
+        shown = {}
+        for name, value in (values.items() if isinstance(values, dict) else values or ()):
+            value = float(value)
+            if name in self.stateful_metrics:
+                shown[name] = value
+                continue
+            steps = max(current - self._seen, 1)
+            total, count = self._sums.get(name, (0.0, 0))
+            self._sums[name] = (total + value * steps, count + steps)
+        for name, (total, count) in self._sums.items():
+            shown[name] = total / count
+        return shown
+
+    def _bar(self, current: int) -> str:
+        if self.target is None:
+            return f"{current:7d}/Unknown"
+        digits = len(str(self.target))
+        done = int(self.width * current / self.target) if self.target else self.width
+        bar = "=" * max(done - 1, 0)
+        if done > 0:
+            bar += ">" if current < self.target else "="
+        bar += "." * (self.width - done)
+        return f"{current:{digits}d}/{self.target} [{bar}]"
+
+    def update(self, current: int, values=None, finalize: bool | None = None) -> None:
+        """Show progress at step `current` with `values` ((name, value) pairs or a dict)."""
+        if finalize is None:
+            finalize = self.target is not None and current >= self.target
+        values = self._averaged(current, values)
+        self._seen = current
+        if finalize and self.target is None:
+            self.target = current
+        now = time.perf_counter()
+        if not finalize and now - self._last_draw < self.interval:
+            return
+        self._last_draw = now
+        elapsed = now - self.start
+        per_unit = elapsed / current if current else 0.0
+        if self.verbose == 1 and (finalize or self.dynamic):
+            line = self._bar(current)
+            if finalize:
+                line += f" - {elapsed:.0f}s" + _format_time(per_unit, self.unit_name)
+            else:
+                eta = per_unit * (self.target - current) if self.target else 0.0
+                line += " - ETA: " + (f"{int(eta // 60)}:{int(eta % 60):02d}" if eta > 60
+                                      else f"{eta:.0f}s")
+            line += _format_values(values)
+            if self.dynamic:
+                padding = " " * max(self._last_width - len(line), 0)
+                self.stream.write("\r" + line + padding + ("\n" if finalize else ""))
+            else:
+                self.stream.write(line + "\n")
+            self._last_width = len(line)
+            self.stream.flush()
+        elif self.verbose == 2 and finalize:
+            digits = len(str(self.target))
+            line = f"{current:{digits}d}/{self.target} - {elapsed:.0f}s" + \
+                _format_values(values) + " -" + _format_time(elapsed, "epoch") + " -" + \
+                _format_time(per_unit, self.unit_name)
+            self.stream.write(line + "\n")
+            self.stream.flush()

@@ -1,0 +1,13 @@
+"""`tapeviz.keras.layers`: Keras's layers, each a `Layer` whose ops run in its name scope."""
+from .base import Layer
+from .convolutional import Conv2D, Convolution2D
+from .core import (Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambda, ReLU,
+                   Reshape)
+from .normalization import BatchNormalization
+from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D,
+                      GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
+
+__all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D",
+           "Convolution2D", "Dense", "Dropout", "Flatten", "GlobalAveragePooling2D",
+           "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "Input", "InputLayer",
+           "Lambda", "Layer", "MaxPool2D", "MaxPooling2D", "ReLU", "Reshape"]

@@ -1,0 +1,392 @@
+"""Layer: Keras's base class: naming, weight creation, attribute tracking and `__call__`.
+
+`__call__` converts the inputs, builds the layer on first use and runs `call` inside
+`tapeviz.name_scope(self.name)`, so every op a layer runs carries its layer path
+(e.g. "sequential/conv2d_1") on the tape. Sublayers and variables assigned as
+attributes (also inside lists, tuples and dicts) are found by scanning the
+instance's attributes, in assignment order, whenever weights are asked for.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+import threading
+
+import numpy as np
+
+from ... import dtypes as _dtypes
+from ...creation import constant, zeros
+from ...dispatch import name_scope, unrecorded
+from ...errors import ShapeError
+from ...ops.math import cast
+from ...tensor import Tensor, TensorShape, Variable
+from .. import backend
+from .. import initializers as _initializers
+
+_EXTRA_KWARGS = {"batch_input_shape", "batch_size", "input_dim", "autocast", "dynamic"}
+
+
+class _CallContext(threading.local):
+    """The `training` value of the layer call in progress, inherited by nested calls."""
+
+    def __init__(self):
+        self.training = None
+        self.depth = 0
+
+
+_context = _CallContext()
+
+
+def to_snake_case(name: str) -> str:
+    """Keras's default layer name for a class name.
+
+    >>> to_snake_case("GlobalAveragePooling2D"), to_snake_case("ReLU")
+    ('global_average_pooling2d', 're_lu')
+    """
+    intermediate = re.sub("(.)([A-Z][a-z0-9]+)", r"\1_\2", name)
+    snake = re.sub("([a-z])([A-Z])", r"\1_\2", intermediate).lower()
+    return snake if snake[0] != "_" else "private" + snake
+
+
+def shape_error(layer, message: str, hint: str | None = None) -> ShapeError:
+    """A ShapeError that names the layer (and, through OpError, the user's line)."""
+    return ShapeError(f'layer "{layer.name}" ({type(layer).__name__})', message, hint)
+
+
+def _dedup(items) -> list:
+    seen, out = set(), []
+    for item in items:
+        if id(item) not in seen:
+            seen.add(id(item))
+            out.append(item)
+    return out
+
+
+def _shapes(value, batch_free: bool = False):
+    """The TensorShape of a tensor (or a nest of them); with batch_free, tuples whose batch
+    dimension is None, as Keras reports shapes."""
+    if isinstance(value, Tensor):
+        shape = value.shape
+        return (None,) + tuple(shape[1:]) if batch_free and shape else shape
+    if isinstance(value, (list, tuple)):
+        return [_shapes(v, batch_free) for v in value]
+    if isinstance(value, dict):
+        return {k: _shapes(v, batch_free) for k, v in value.items()}
+    return None
+
+
+class Layer:
+    """A callable block of computation with its own weights, named like Keras's.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.backend.clear_session()
+    >>> layer = tf.keras.layers.Dense(3)
+    >>> layer(tf.ones([2, 4])).shape, [w.name for w in layer.weights]
+    (TensorShape([2, 3]), ['dense/kernel:0', 'dense/bias:0'])
+    """
+
+    _TRAINING_ARG = None  # per class: whether `call` accepts `training` (set on first call)
+
+    def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, **kwargs):
+        unknown = sorted(set(kwargs) - _EXTRA_KWARGS)
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: keyword argument not understood: "
+                            f"{unknown[0]!r}")
+        object.__setattr__(self, "_own_weights", [])
+        self._trainable = bool(trainable)
+        self._name = name or backend.unique_object_name(to_snake_case(type(self).__name__))
+        self._dtype = backend.floatx() if dtype is None else _dtypes.as_dtype(dtype).name
+        self._autocast = kwargs.get("autocast", True)
+        self._losses = []
+        self._callable_losses = []
+        self._regularized = []  # (variable, regularizer) pairs, evaluated in `losses`
+        self.built = False
+        self._input_shape = None
+        self._output_shape = None
+        batch_input_shape = kwargs.get("batch_input_shape")
+        if input_shape is None and kwargs.get("input_dim") is not None:
+            input_shape = (kwargs["input_dim"],)
+        if batch_input_shape is None and input_shape is not None:
+            batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
+        self._batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)
+
+    # ---- attribute tracking ---------------------------------------------------------------
+    def __setattr__(self, name, value):
+        if "_own_weights" not in self.__dict__ and isinstance(value, (Layer, Variable)):
+            raise RuntimeError(f"It looks like you are subclassing `{type(self).__name__}` and "
+                               f"forgot to call `super().__init__()` before assigning "
+                               f"{name!r}. Always start with this line.")
+        old = self.__dict__.get(name)
+        if isinstance(old, Variable) and old is not value:  # Keras untracks a replaced weight
+            self._own_weights[:] = [v for v in self._own_weights if v is not old]
+        object.__setattr__(self, name, value)
+        if isinstance(value, Variable) and "_own_weights" in self.__dict__ \
+                and all(value is not v for v in self._own_weights):
+            self._own_weights.append(value)  # in assignment order, as Keras tracks them
+
+    def _tracked(self) -> tuple:
+        """(direct sublayers, own variables), in the order they were assigned."""
+        layers, variables = [], list(self.__dict__.get("_own_weights", ()))
+        seen = {id(v) for v in variables} | {id(self)}
+
+        def visit(value, depth):
+            if id(value) in seen:
+                return
+            if isinstance(value, Layer):
+                seen.add(id(value))
+                layers.append(value)
+            elif isinstance(value, Variable):
+                seen.add(id(value))
+                variables.append(value)
+            elif depth < 4 and isinstance(value, (list, tuple)):
+                for item in value:
+                    visit(item, depth + 1)
+            elif depth < 4 and isinstance(value, dict):
+                for item in value.values():
+                    visit(item, depth + 1)
+
+        for key, value in self.__dict__.items():
+            if key not in ("_own_weights", "_regularized", "_losses", "_callable_losses"):
+                visit(value, 0)
+        return layers, variables
+
+    def _flatten_layers(self, include_self: bool = True, recursive: bool = True) -> list:
+        out = [self] if include_self else []
+        for layer in self._tracked()[0]:
+            out.extend(layer._flatten_layers(True, recursive) if recursive else [layer])
+        return _dedup(out)
+
+    @property
+    def submodules(self) -> list:
+        return self._flatten_layers(include_self=False)
+
+    # ---- names, dtype, trainability ----------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self._name
+
+    @property
+    def dtype(self) -> str:
+        return self._dtype
+
+    compute_dtype = variable_dtype = dtype
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        for layer in self._flatten_layers():
+            layer._trainable = bool(value)
+
+    # ---- weights ----------------------------------------------------------------------------
+    def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,
+                   trainable=None, constraint=None, **kwargs):
+        """Create a variable named "<layer name>/<name>:0" and track it as this layer's."""
+        dtype = _dtypes.as_dtype(dtype or self._dtype)
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        if initializer is None:
+            initializer = "glorot_uniform" if dtype.is_floating else "zeros"
+        initializer = _initializers.get(initializer)
+        value = initializer(shape, dtype=dtype.name)
+        trainable = True if trainable is None else bool(trainable)
+        variable = Variable(value, trainable=trainable, dtype=dtype, name=f"{self.name}/{name}")
+        variable.name = f"{self.name}/{name}:0"  # as TF eager names it: never uniquified
+        self._own_weights.append(variable)
+        if regularizer is not None:
+            self._regularized.append((variable, regularizer))
+        return variable
+
+    @property
+    def trainable_weights(self) -> list:
+        if not self._trainable:
+            return []
+        layers, own = self._tracked()
+        out = [v for v in own if v.trainable]
+        for layer in layers:
+            out += layer.trainable_weights
+        return _dedup(out)
+
+    @property
+    def non_trainable_weights(self) -> list:
+        layers, own = self._tracked()
+        if self._trainable:
+            out = [v for v in own if not v.trainable]
+            for layer in layers:
+                out += layer.non_trainable_weights
+        else:  # a frozen layer's weights are all non-trainable, trainable ones first
+            out = [v for v in own if v.trainable] + [v for v in own if not v.trainable]
+            for layer in layers:
+                out += layer.weights
+        return _dedup(out)
+
+    @property
+    def weights(self) -> list:
+        return _dedup(self.trainable_weights + self.non_trainable_weights)
+
+    @property
+    def variables(self) -> list:
+        return self.weights
+
+    @property
+    def trainable_variables(self) -> list:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list:
+        return self.non_trainable_weights
+
+    def get_weights(self) -> list:
+        """The weights' values as numpy arrays, in the order of `weights`."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Assign numpy arrays (in the order and layouts of `get_weights`) to the weights."""
+        params = self.weights
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ValueError(f'You called `set_weights(weights)` on layer "{self.name}" with a '
+                             f"weight list of length {len(weights)}, but the layer was "
+                             f"expecting {len(params)} weights.")
+        for variable, value in zip(params, weights):
+            value = np.asarray(value)
+            if tuple(value.shape) != tuple(variable.shape):
+                raise ValueError(f'Layer "{self.name}" weight {variable.name} has shape '
+                                 f"{tuple(variable.shape)}, not compatible with provided "
+                                 f"weight shape {tuple(value.shape)}")
+        for variable, value in zip(params, weights):
+            variable.assign(np.asarray(value, dtype=variable._value.dtype))
+
+    def count_params(self) -> int:
+        """The number of scalars in this layer's weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer {self.name}, but the "
+                             f"layer isn't built. You can build it manually via: "
+                             f"`{self.name}.build(batch_input_shape)`.")
+        return int(sum(np.prod(v.shape, dtype=np.int64) for v in self.weights))
+
+    # ---- losses -----------------------------------------------------------------------------
+    def add_loss(self, loss) -> None:
+        """Add a loss that training adds to its loss: a tensor (kept until the next outer
+        call, as when added inside `call`) or a zero-argument callable (kept for good)."""
+        (self._callable_losses if callable(loss) else self._losses).append(loss)
+
+    @property
+    def losses(self) -> list:
+        out = []
+        for layer in self._flatten_layers():
+            out += list(layer._losses) + [loss() for loss in layer._callable_losses]
+            out += [regularizer(variable) for variable, regularizer in layer._regularized]
+        return out
+
+    # ---- building and calling ---------------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Create the weights for inputs of `input_shape` (subclasses override it)."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation (subclasses override it)."""
+        return inputs
+
+    def _build_on_call(self, input_shape) -> None:
+        self.build(input_shape)
+
+    def _build_for_shape(self, input_shape) -> None:
+        """Build (once) in this layer's name scope, given a shape with batch None."""
+        if not self.built:
+            with name_scope(self.name):
+                self.build(TensorShape(input_shape))
+            self.built = True
+        self._input_shape = tuple(input_shape)
+
+    def __call__(self, *args, **kwargs):
+        if args:
+            inputs, args = args[0], args[1:]
+        else:
+            inputs = kwargs.pop("inputs")
+        training = kwargs.pop("training", None)
+        if training is None:
+            training = _context.training
+        if _context.depth == 0:  # losses added by `call` last only until the next outer call
+            for layer in self._flatten_layers():
+                layer._losses.clear()
+        with name_scope(self.name):
+            inputs = self._convert_inputs(inputs)
+            if not self.built:
+                self._build_on_call(_shapes(inputs))
+                self.built = True
+            if training is not None and self._accepts_training():
+                kwargs["training"] = training
+            outer = _context.training
+            _context.training, _context.depth = training, _context.depth + 1
+            try:
+                outputs = self.call(inputs, *args, **kwargs)
+            finally:
+                _context.training, _context.depth = outer, _context.depth - 1
+        self._input_shape = _shapes(inputs, batch_free=True)
+        self._output_shape = _shapes(outputs, batch_free=True)
+        return outputs
+
+    def _accepts_training(self) -> bool:
+        cls = type(self)
+        if cls.__dict__.get("_TRAINING_ARG") is None:
+            parameters = inspect.signature(self.call).parameters
+            cls._TRAINING_ARG = "training" in parameters or any(
+                p.kind is p.VAR_KEYWORD for p in parameters.values())
+        return cls._TRAINING_ARG
+
+    def _convert_inputs(self, inputs):
+        if isinstance(inputs, Tensor):
+            return self._autocast_tensor(inputs)
+        if isinstance(inputs, dict):
+            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+        if isinstance(inputs, (list, tuple)) and any(
+                isinstance(v, (Tensor, np.ndarray, dict)) for v in inputs):
+            return type(inputs)(self._convert_inputs(v) for v in inputs)
+        if isinstance(inputs, (np.ndarray, np.generic, float, int, list, tuple)):
+            return self._autocast_tensor(constant(inputs))
+        return inputs
+
+    def _autocast_tensor(self, tensor):
+        if self._autocast and tensor.dtype.is_floating and tensor.dtype.name != self._dtype:
+            return cast(tensor, self._dtype)
+        return tensor
+
+    # ---- shapes -----------------------------------------------------------------------------
+    def compute_output_shape(self, input_shape):
+        """The output shape for `input_shape` (batch may be None): by running the layer on
+        zeros when a subclass does not say."""
+        shape = [1 if d is None else int(d) for d in input_shape]
+        with unrecorded():
+            out = self(zeros(shape, dtype=self._dtype))
+        out_shape = tuple(out.shape)
+        return (input_shape[0],) + out_shape[1:] if input_shape and out_shape else out_shape
+
+    @property
+    def input_shape(self):
+        if self._input_shape is None:
+            raise AttributeError(f'The layer "{self.name}" has never been called and thus has '
+                                 f"no defined input shape.")
+        return self._input_shape
+
+    @property
+    def output_shape(self):
+        if self._output_shape is None:
+            raise AttributeError(f'The layer "{self.name}" has never been called and thus has '
+                                 f"no defined output shape.")
+        return self._output_shape
+
+    # ---- config -----------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"

@@ -1,0 +1,146 @@
+"""Conv2D: Keras's 2-D convolution layer over `tf.nn.conv2d` (NHWC images, HWIO kernels)."""
+from __future__ import annotations
+
+from ... import nn as _nn
+from .. import activations as _activations
+from .. import initializers as _initializers
+from .base import Layer, shape_error
+from .core import _as_float
+
+
+def normalize_tuple(value, name: str, owner: str) -> tuple:
+    """An int or a pair of ints as a pair: Keras's kernel_size/strides/pool_size rule."""
+    if isinstance(value, int):
+        return (value, value)
+    value = tuple(value)
+    if len(value) != 2 or not all(isinstance(v, int) and v > 0 for v in value):
+        raise ValueError(f"{owner}: the `{name}` argument must be an int or a tuple of 2 "
+                         f"positive ints; got {value!r}")
+    return value
+
+
+def normalize_padding(value, owner: str) -> str:
+    padding = str(value).lower()
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{owner}: padding must be 'valid' or 'same'; got {value!r}")
+    return padding
+
+
+def normalize_data_format(value, owner: str) -> str:
+    data_format = value or "channels_last"
+    if data_format not in ("channels_last", "channels_first"):
+        raise ValueError(f"{owner}: data_format must be 'channels_last' or 'channels_first'; "
+                         f"got {value!r}")
+    return data_format
+
+
+def output_length(size, window: int, stride: int, padding: str, dilation: int = 1):
+    """Output length along one spatial axis (None stays None)."""
+    if size is None:
+        return None
+    if padding == "same":
+        return (size + stride - 1) // stride
+    return (size - (window - 1) * dilation - 1) // stride + 1
+
+
+def spatial_output_shape(input_shape, window, strides, padding, dilation, channels,
+                         data_format) -> tuple:
+    """The NHWC (or NCHW) output shape of a conv or pooling layer."""
+    first = data_format == "channels_first"
+    h, w = (input_shape[2], input_shape[3]) if first else (input_shape[1], input_shape[2])
+    out = tuple(output_length(n, k, s, padding, d)
+                for n, k, s, d in zip((h, w), window, strides, dilation))
+    return (input_shape[0], channels) + out if first else (input_shape[0],) + out + (channels,)
+
+
+class Conv2D(Layer):
+    """2-D convolution: activation(conv2d(inputs, kernel) + bias); the kernel is HWIO.
+
+    >>> import tapeviz as tf
+    >>> conv = tf.keras.layers.Conv2D(8, 3, strides=2, padding="same")
+    >>> conv(tf.ones([1, 5, 5, 3])).shape, tuple(conv.kernel.shape)
+    (TensorShape([1, 3, 3, 8]), (3, 3, 3, 8))
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        self.filters = int(filters)
+        self.kernel_size = normalize_tuple(kernel_size, "kernel_size", owner)
+        self.strides = normalize_tuple(strides, "strides", owner)
+        self.padding = normalize_padding(padding, owner)
+        self.data_format = normalize_data_format(data_format, owner)
+        self.dilation_rate = normalize_tuple(dilation_rate, "dilation_rate", owner)
+        if groups != 1:
+            raise NotImplementedError(f"{owner}: grouped convolutions (groups={groups}) are "
+                                      f"not supported")
+        if self.strides != (1, 1) and self.dilation_rate != (1, 1):
+            raise ValueError(f"{owner}: strides > 1 are not supported with dilation_rate > 1; "
+                             f"got strides={self.strides}, dilation_rate={self.dilation_rate}")
+        self.activation = _activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+
+    @property
+    def _channel_axis(self) -> int:
+        return 1 if self.data_format == "channels_first" else -1
+
+    def build(self, input_shape):
+        if len(input_shape) != 4:
+            raise shape_error(self, f"expected an input of rank 4 (batch, height, width, "
+                                    f"channels); got shape {tuple(input_shape)}",
+                              hint="a single grayscale image batch needs a channel axis: "
+                                   "tf.expand_dims(x, -1)" if len(input_shape) == 3 else None)
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise shape_error(self, f"the channel dimension of the inputs should be defined; "
+                                    f"got shape {tuple(input_shape)}")
+        self.kernel = self.add_weight("kernel", self.kernel_size + (int(channels), self.filters),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
+        self.built = True
+
+    def call(self, inputs):
+        inputs = _as_float(self, inputs)
+        expected = int(self.kernel.shape[2])
+        if inputs.ndim != 4 or inputs.shape[self._channel_axis] != expected:
+            raise shape_error(
+                self, f"expected axis {self._channel_axis} of input shape to have value "
+                      f"{expected} (a rank-4 {self._layout} input), but received input with "
+                      f"shape {tuple(inputs.shape)}")
+        fmt = "NCHW" if self.data_format == "channels_first" else "NHWC"
+        outputs = _nn.conv2d(inputs, self.kernel, strides=self.strides,
+                             padding=self.padding.upper(), data_format=fmt,
+                             dilations=self.dilation_rate)
+        if self.use_bias:
+            outputs = _nn.bias_add(outputs, self.bias, data_format=fmt)
+        return self.activation(outputs)
+
+    @property
+    def _layout(self) -> str:
+        return "NCHW" if self.data_format == "channels_first" else "NHWC"
+
+    def compute_output_shape(self, input_shape):
+        return spatial_output_shape(input_shape, self.kernel_size, self.strides, self.padding,
+                                    self.dilation_rate, self.filters, self.data_format)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "activation": _activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
+                "bias_initializer": _initializers.serialize(self.bias_initializer)}
+
+
+Convolution2D = Conv2D

@@ -1,0 +1,224 @@
+"""Core layers: Dense, Flatten, Reshape, Dropout, ReLU, Activation and Lambda.
+
+Each `call` is built from tapeviz ops (matmul, bias_add, reshape, ...), which the
+tape records under the layer's name scope.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import nn as _nn
+from ...ops.linalg import matmul, tensordot
+from ...ops.math import cast, identity
+from ...ops.shape import reshape
+from .. import activations as _activations
+from .. import initializers as _initializers
+from .base import Layer, shape_error
+
+
+def _as_float(layer, inputs):
+    """Inputs in the layer's dtype (Dense and Conv2D cast integer inputs too, as Keras)."""
+    return inputs if inputs.dtype.name == layer.dtype else cast(inputs, layer.dtype)
+
+
+class Dense(Layer):
+    """activation(inputs @ kernel + bias) on the last axis; the kernel is (in, units).
+
+    >>> import tapeviz as tf
+    >>> layer = tf.keras.layers.Dense(4, activation="relu")
+    >>> layer(tf.ones([2, 5, 3])).shape, tuple(layer.kernel.shape)
+    (TensorShape([2, 5, 4]), (3, 4))
+    """
+
+    def __init__(self, units, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        self.units = int(units)
+        if self.units <= 0:
+            raise ValueError(f"Dense: units must be a positive integer; got {units!r}")
+        self.activation = _activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = _initializers.get(kernel_initializer)
+        self.bias_initializer = _initializers.get(bias_initializer)
+        self.kernel_regularizer = kernel_regularizer
+        self.bias_regularizer = bias_regularizer
+
+    def build(self, input_shape):
+        if len(input_shape) < 2:
+            raise shape_error(self, f"expected an input of rank >= 2 (batch, ..., features); "
+                                    f"got shape {tuple(input_shape)}",
+                              hint="add a batch axis, e.g. tf.reshape(x, [1, -1])")
+        if input_shape[-1] is None:
+            raise shape_error(self, "the last dimension of the inputs to a Dense layer should "
+                                    f"be defined; got shape {tuple(input_shape)}")
+        self.kernel = self.add_weight("kernel", (int(input_shape[-1]), self.units),
+                                      initializer=self.kernel_initializer,
+                                      regularizer=self.kernel_regularizer)
+        self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
+                                    regularizer=self.bias_regularizer) if self.use_bias else None
+        self.built = True
+
+    def call(self, inputs):
+        inputs = _as_float(self, inputs)
+        features = int(self.kernel.shape[0])
+        rank = inputs.ndim
+        if rank < 2 or inputs.shape[-1] != features:
+            raise shape_error(
+                self, f"expected axis -1 of input shape to have value {features}, but received "
+                      f"input with shape {tuple(inputs.shape)}",
+                hint=f"{self.name} was built for {features} input features but was fed "
+                     f"{inputs.shape[-1] if rank else 'a scalar'}")
+        if rank == 2:
+            outputs = matmul(inputs, self.kernel)
+        else:
+            outputs = tensordot(inputs, self.kernel, [[rank - 1], [0]])
+        if self.use_bias:
+            outputs = _nn.bias_add(outputs, self.bias)
+        return self.activation(outputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "units": self.units,
+                "activation": _activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
+                "bias_initializer": _initializers.serialize(self.bias_initializer)}
+
+
+class Flatten(Layer):
+    """Reshape each example to one axis: (batch, ...) -> (batch, product of the rest).
+
+    >>> import tapeviz as tf
+    >>> tf.keras.layers.Flatten()(tf.ones([2, 3, 4])).shape
+    TensorShape([2, 12])
+    """
+
+    def __init__(self, data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        self.data_format = data_format
+
+    def call(self, inputs):
+        if inputs.ndim == 0:
+            raise shape_error(self, "expected an input with a batch axis; got a scalar")
+        return reshape(inputs, [inputs.shape[0], -1])
+
+    def compute_output_shape(self, input_shape):
+        rest = input_shape[1:]
+        size = None if any(d is None for d in rest) else int(np.prod(rest, dtype=np.int64))
+        return (input_shape[0], size)
+
+
+class Reshape(Layer):
+    """Reshape each example to `target_shape` (the batch axis is kept)."""
+
+    def __init__(self, target_shape, **kwargs):
+        super().__init__(**kwargs)
+        self.target_shape = tuple(target_shape)
+
+    def call(self, inputs):
+        return reshape(inputs, [inputs.shape[0], *self.target_shape])
+
+    def compute_output_shape(self, input_shape):
+        target = list(self.target_shape)
+        if -1 in target:
+            known = int(np.prod([d for d in target if d != -1]))
+            rest = input_shape[1:]
+            target[target.index(-1)] = None if None in rest else int(np.prod(rest)) // known
+        return (input_shape[0], *target)
+
+
+class Dropout(Layer):
+    """Zero a fraction `rate` of the inputs (scaling the rest) only when training=True.
+
+    >>> import tapeviz as tf
+    >>> x = tf.ones([2, 4])
+    >>> bool(tf.reduce_all(tf.keras.layers.Dropout(0.5)(x) == x))
+    True
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= rate <= 1:
+            raise ValueError(f"Dropout: rate must be in [0, 1]; got {rate!r}")
+        self.rate, self.noise_shape, self.seed = float(rate), noise_shape, seed
+
+    def call(self, inputs, training=None):
+        if training and self.rate > 0:
+            if self.rate == 1:
+                return inputs * 0.0
+            return _nn.dropout(inputs, self.rate, noise_shape=self.noise_shape, seed=self.seed)
+        return identity(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
+                "seed": self.seed}
+
+
+class ReLU(Layer):
+    """Rectified linear unit, with Keras's max_value, negative_slope and threshold."""
+
+    def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.max_value, self.negative_slope, self.threshold = max_value, negative_slope, threshold
+
+    def call(self, inputs):
+        return _activations.relu(inputs, alpha=self.negative_slope, max_value=self.max_value,
+                                 threshold=self.threshold)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+
+class Activation(Layer):
+    """Apply an activation function (a name like "relu" or a callable).
+
+    >>> import tapeviz as tf
+    >>> tf.keras.layers.Activation("relu")(tf.constant([[-1.0, 2.0]])).numpy()
+    array([[0., 2.]], dtype=float32)
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = _activations.get(activation)
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(),
+                "activation": _activations.serialize(self.activation)}
+
+
+class Lambda(Layer):
+    """Wrap a function of the inputs as a layer (its ops show under the layer's scope)."""
+
+    def __init__(self, function, output_shape=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        self.function, self.arguments = function, dict(arguments or {})
+        self._given_output_shape = output_shape
+
+    def call(self, inputs):
+        return self.function(inputs, **self.arguments)
+
+
+class InputLayer(Layer):
+    """Declares the input shape of a Sequential model (it adds no computation)."""
+
+    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, **kwargs):
+        super().__init__(name=name, dtype=dtype, input_shape=input_shape,
+                         batch_size=batch_size, **kwargs)
+        self.built = True
+
+
+def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):  # noqa: N802
+    """An InputLayer for `Sequential([Input(shape=(4,)), ...])` (no functional API)."""
+    return InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype, **kwargs)

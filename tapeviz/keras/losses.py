@@ -1,0 +1,398 @@
+"""`tapeviz.keras.losses`: Keras's loss classes and functions, written with tapeviz ops.
+
+A loss function maps `(y_true, y_pred)` to one value per example; a `Loss` object
+weights those by `sample_weight` and reduces them (the mean over the batch by default).
+Every step is a tapeviz op, so gradients flow and the debugger sees each one under the
+loss's name scope. Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does; the
+`from_logits=True` paths use `tf.nn`'s overflow-safe ops.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ..creation import convert_to_tensor
+from ..dispatch import name_scope
+from ..errors import InvalidArgumentError, ShapeError
+from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
+                  sparse_softmax_cross_entropy_with_logits)
+from ..ops.math import abs, cast, clip_by_value, log, square, where
+from ..ops.reduce import reduce_mean, reduce_sum
+from ..ops.shape import broadcast_to, expand_dims, squeeze
+from ..tensor import Tensor
+
+EPSILON = 1e-7  # Keras's backend.epsilon()
+
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "MAE", "MSE",
+           "MeanAbsoluteError", "MeanSquaredError", "Reduction", "SparseCategoricalCrossentropy",
+           "binary_crossentropy", "categorical_crossentropy", "deserialize", "get", "huber",
+           "mae", "mean_absolute_error", "mean_squared_error", "mse", "serialize",
+           "sparse_categorical_crossentropy"]
+
+
+class Reduction:
+    """How a `Loss` reduces per-example losses: TF's `tf.keras.losses.Reduction` names."""
+
+    AUTO, NONE, SUM, SUM_OVER_BATCH_SIZE = "auto", "none", "sum", "sum_over_batch_size"
+
+    @classmethod
+    def all(cls) -> tuple:
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
+
+    @classmethod
+    def validate(cls, key) -> str:
+        """`key` as one of the names (AUTO means SUM_OVER_BATCH_SIZE); a clear error otherwise."""
+        if key not in cls.all():
+            raise ValueError(f"Invalid Reduction Key: {key!r}; expected one of {cls.all()}")
+        return cls.SUM_OVER_BATCH_SIZE if key == cls.AUTO else key
+
+
+# ---- input checks shared by the functions ------------------------------------------------
+def _pred_and_true(y_true, y_pred):
+    """Both as tensors, y_true cast to y_pred's dtype (as Keras casts it)."""
+    y_pred = convert_to_tensor(y_pred)
+    y_true = convert_to_tensor(y_true)
+    if y_true.dtype != y_pred.dtype:
+        y_true = cast(y_true, y_pred.dtype)
+    return y_true, y_pred
+
+
+def _check_broadcast(loss: str, y_true, y_pred) -> None:
+    try:
+        out = np.broadcast_shapes(tuple(y_true.shape), tuple(y_pred.shape))
+    except ValueError:
+        raise ShapeError(loss, f"y_true and y_pred must have broadcastable shapes; got y_true "
+                               f"{tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}") from None
+    if out != tuple(y_pred.shape) and out != tuple(y_true.shape):
+        # the classic trap: labels (N,) against predictions (N, 1) broadcast to (N, N)
+        warnings.warn(f"{loss}: y_true {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)} "
+                      f"broadcast to {out}, larger than either; reshape one of them (the loss "
+                      f"classes squeeze a trailing 1 for you)", stacklevel=3)
+
+
+def squeeze_or_expand_dimensions(y_true, y_pred):
+    """Keras's squeeze_or_expand_dimensions: drop a trailing 1 when the ranks differ by one."""
+    diff = y_pred.ndim - y_true.ndim
+    if diff == 1 and y_pred.shape[-1] == 1:
+        y_pred = squeeze(y_pred, [-1])
+    elif diff == -1 and y_true.shape[-1] == 1:
+        y_true = squeeze(y_true, [-1])
+    return y_true, y_pred
+
+
+# ---- the loss functions: one value per example (the last axis is reduced) -----------------
+def mean_squared_error(y_true, y_pred):
+    """mean(square(y_pred - y_true), axis=-1).
+
+    >>> import tapeviz as tf
+    >>> tf.keras.losses.mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]]).numpy()
+    array([0.5], dtype=float32)
+    """
+    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    _check_broadcast("mean_squared_error", y_true, y_pred)
+    return reduce_mean(square(y_pred - y_true), axis=-1)
+
+
+def mean_absolute_error(y_true, y_pred):
+    """mean(abs(y_pred - y_true), axis=-1)."""
+    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    _check_broadcast("mean_absolute_error", y_true, y_pred)
+    return reduce_mean(abs(y_pred - y_true), axis=-1)
+
+
+def huber(y_true, y_pred, delta=1.0):
+    """mean over the last axis of 0.5 e**2 where |e| <= delta, else delta (|e| - delta / 2)."""
+    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    _check_broadcast("huber", y_true, y_pred)
+    error = y_pred - y_true
+    abs_error = abs(error)
+    delta = float(delta)
+    return reduce_mean(where(abs_error <= delta, 0.5 * square(error),
+                             delta * abs_error - 0.5 * delta * delta), axis=-1)
+
+
+def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """mean over `axis` of -(y log p + (1 - y) log(1 - p)); p clipped unless from_logits.
+
+    >>> import tapeviz as tf
+    >>> loss = tf.keras.losses.binary_crossentropy([[1.0]], [[1000.0]], from_logits=True)
+    >>> loss.numpy()
+    array([0.], dtype=float32)
+    """
+    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    _check_broadcast("binary_crossentropy", y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    if from_logits:
+        shape = np.broadcast_shapes(tuple(y_true.shape), tuple(y_pred.shape))
+        if tuple(y_true.shape) != shape:  # the nn op wants equal shapes
+            y_true = broadcast_to(y_true, shape)
+        if tuple(y_pred.shape) != shape:
+            y_pred = broadcast_to(y_pred, shape)
+        return reduce_mean(sigmoid_cross_entropy_with_logits(y_true, y_pred), axis=axis)
+    p = clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
+    bce = y_true * log(p + EPSILON) + (1.0 - y_true) * log(1.0 - p + EPSILON)
+    return reduce_mean(-bce, axis=axis)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """-sum(y_true * log(p)) over `axis`, y_true one-hot (or a distribution) per example.
+
+    >>> import tapeviz as tf
+    >>> loss = tf.keras.losses.categorical_crossentropy([[0.0, 1.0]], [[0.5, 0.5]])
+    >>> round(float(loss[0]), 4)
+    0.6931
+    """
+    name = "categorical_crossentropy"
+    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    if tuple(y_true.shape) != tuple(y_pred.shape):
+        hint = None
+        if y_true.ndim == y_pred.ndim - 1 or (y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1):
+            hint = "y_true looks like integer class labels: use sparse_categorical_crossentropy " \
+                   "(SparseCategoricalCrossentropy), or one-hot encode them (tf.one_hot)"
+        raise ShapeError(name, f"y_true and y_pred must have the same shape (y_true one-hot); "
+                               f"got y_true {tuple(y_true.shape)} and y_pred "
+                               f"{tuple(y_pred.shape)}", hint=hint)
+    if label_smoothing:
+        classes = y_pred.shape[axis]
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
+    if from_logits:
+        return softmax_cross_entropy_with_logits(y_true, y_pred, axis=axis)
+    p = y_pred / reduce_sum(y_pred, axis=axis, keepdims=True)
+    p = clip_by_value(p, EPSILON, 1.0 - EPSILON)
+    return -reduce_sum(y_true * log(p), axis=axis)
+
+
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
+    """-log(p[label]) per example, y_true holding integer class indices.
+
+    >>> import tapeviz as tf
+    >>> loss = tf.keras.losses.sparse_categorical_crossentropy([1], [[0.5, 0.5]])
+    >>> round(float(loss[0]), 4)
+    0.6931
+    """
+    name = "sparse_categorical_crossentropy"
+    y_pred = convert_to_tensor(y_pred)
+    y_true = convert_to_tensor(y_true)
+    if axis not in (-1, y_pred.ndim - 1):
+        raise InvalidArgumentError(name, f"only the last axis holds classes; got axis={axis}")
+    if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
+        y_true = squeeze(y_true, [-1])  # labels (N, 1), as Keras accepts
+    got = f"got y_true {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}"
+    if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape)[:-1]:
+        hint = "y_true looks one-hot: use categorical_crossentropy (CategoricalCrossentropy)" \
+            if tuple(y_true.shape) == tuple(y_pred.shape) else None
+        raise ShapeError(name, f"y_true must hold one class index per example, shape "
+                               f"{tuple(y_pred.shape)[:-1]} (y_pred without its class axis); {got}",
+                         hint=hint)
+    labels = np.asarray(y_true)
+    classes = y_pred.shape[-1]
+    if labels.size and (labels.min() < 0 or labels.max() >= classes
+                        or np.any(labels != np.round(labels))):
+        raise InvalidArgumentError(name, f"y_true must hold integer class indices in [0, "
+                                         f"{classes}) for y_pred's {classes} classes; got "
+                                         f"values from {labels.min()} to {labels.max()}")
+    if y_true.dtype.name not in ("int32", "int64"):
+        y_true = cast(y_true, "int64")
+    if not from_logits:  # Keras: log of the clipped probabilities, renormalized by the op
+        y_pred = log(clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
+    return sparse_softmax_cross_entropy_with_logits(y_true, y_pred)
+
+
+mse = MSE = mean_squared_error
+mae = MAE = mean_absolute_error
+
+
+# ---- weighting and reduction ---------------------------------------------------------------
+def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OVER_BATCH_SIZE,
+                          name: str = "loss"):
+    """Per-example `losses` times `sample_weight`, reduced as `reduction` says."""
+    reduction = Reduction.validate(reduction)
+    if sample_weight is not None:
+        weight = convert_to_tensor(sample_weight)
+        if weight.dtype != losses.dtype:
+            weight = cast(weight, losses.dtype)
+        if weight.ndim == losses.ndim + 1 and weight.shape[-1] == 1:
+            weight = squeeze(weight, [-1])
+        elif weight.ndim == losses.ndim - 1 and weight.ndim:
+            weight = expand_dims(weight, -1)
+        try:
+            np.broadcast_shapes(tuple(weight.shape), tuple(losses.shape))
+        except ValueError:
+            raise ShapeError(name, f"sample_weight must broadcast to the per-example losses "
+                                   f"{tuple(losses.shape)}; got sample_weight "
+                                   f"{tuple(weight.shape)}") from None
+        losses = losses * weight
+    if reduction == Reduction.NONE:
+        return losses
+    if reduction == Reduction.SUM:
+        return reduce_sum(losses)
+    return reduce_mean(losses)  # sum over the number of elements, as Keras's _safe_mean
+
+
+# ---- the classes -----------------------------------------------------------------------------
+class Loss:
+    """Base class: `__call__` weights and reduces what `call(y_true, y_pred)` returns per example.
+
+    >>> import tapeviz as tf
+    >>> class Abs(tf.keras.losses.Loss):
+    ...     def call(self, y_true, y_pred):
+    ...         return tf.abs(y_pred - y_true)
+    >>> Abs()([1.0, 2.0], [2.0, 4.0]).numpy()
+    np.float32(1.5)
+    """
+
+    def __init__(self, reduction=Reduction.AUTO, name: str | None = None):
+        Reduction.validate(reduction)
+        self.reduction = reduction
+        self.name = name or "".join("_" + c.lower() if c.isupper() else c
+                                    for c in type(self).__name__).lstrip("_")
+
+    def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        with name_scope(self.name):
+            losses = self.call(convert_to_tensor(y_true), convert_to_tensor(y_pred))
+            return compute_weighted_loss(losses, sample_weight, self.reduction, self.name)
+
+    def call(self, y_true, y_pred) -> Tensor:
+        raise NotImplementedError("Loss subclasses must implement call(y_true, y_pred)")
+
+    def get_config(self) -> dict:
+        return {"reduction": self.reduction, "name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Loss":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} reduction={self.reduction!r}>"
+
+
+class LossFunctionWrapper(Loss):
+    """A Loss around a loss function and its keyword arguments (how the Keras classes are made)."""
+
+    def __init__(self, fn, reduction=Reduction.AUTO, name: str | None = None, **kwargs):
+        super().__init__(reduction, name or fn.__name__)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred) -> Tensor:
+        if self.fn is not sparse_categorical_crossentropy:
+            y_true, y_pred = squeeze_or_expand_dimensions(y_true, y_pred)
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self._fn_kwargs}
+
+
+class SparseCategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy of integer labels against class probabilities (or logits).
+
+    >>> import tapeviz as tf
+    >>> loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    >>> round(float(loss([0, 1], [[0.0, 0.0], [0.0, 0.0]])), 4)
+    0.6931
+    """
+
+    def __init__(self, from_logits=False, reduction=Reduction.AUTO,
+                 name="sparse_categorical_crossentropy"):
+        super().__init__(sparse_categorical_crossentropy, reduction, name,
+                         from_logits=from_logits)
+
+
+class CategoricalCrossentropy(LossFunctionWrapper):
+    """Cross-entropy of one-hot labels against class probabilities (or logits)."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction=Reduction.AUTO, name="categorical_crossentropy"):
+        super().__init__(categorical_crossentropy, reduction, name, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+
+
+class BinaryCrossentropy(LossFunctionWrapper):
+    """Cross-entropy of 0/1 labels against probabilities (or logits), mean over the last axis."""
+
+    def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
+                 reduction=Reduction.AUTO, name="binary_crossentropy"):
+        super().__init__(binary_crossentropy, reduction, name, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)
+
+
+class MeanSquaredError(LossFunctionWrapper):
+    """Mean of squared errors over the last axis, then over the batch.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.losses.MeanSquaredError()([[0.0], [1.0]], [[1.0], [1.0]]).numpy()
+    np.float32(0.5)
+    """
+
+    def __init__(self, reduction=Reduction.AUTO, name="mean_squared_error"):
+        super().__init__(mean_squared_error, reduction, name)
+
+
+class MeanAbsoluteError(LossFunctionWrapper):
+    """Mean of absolute errors over the last axis, then over the batch."""
+
+    def __init__(self, reduction=Reduction.AUTO, name="mean_absolute_error"):
+        super().__init__(mean_absolute_error, reduction, name)
+
+
+class Huber(LossFunctionWrapper):
+    """Quadratic for errors up to `delta`, linear beyond (robust regression)."""
+
+    def __init__(self, delta=1.0, reduction=Reduction.AUTO, name="huber_loss"):
+        super().__init__(huber, reduction, name, delta=delta)
+
+
+_BY_NAME = {
+    "sparse_categorical_crossentropy": sparse_categorical_crossentropy,
+    "categorical_crossentropy": categorical_crossentropy,
+    "binary_crossentropy": binary_crossentropy,
+    "mean_squared_error": mean_squared_error, "mse": mean_squared_error,
+    "mean_absolute_error": mean_absolute_error, "mae": mean_absolute_error,
+    "huber": huber, "huber_loss": huber,
+}
+_CLASSES = {cls.__name__: cls for cls in (SparseCategoricalCrossentropy, CategoricalCrossentropy,
+                                          BinaryCrossentropy, MeanSquaredError,
+                                          MeanAbsoluteError, Huber)}
+
+
+def get(identifier):
+    """A loss from a name ('mse', 'sparse_categorical_crossentropy', 'Huber'), a Loss or a callable.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.losses.get("mse").__name__
+    'mean_squared_error'
+    """
+    if identifier is None or isinstance(identifier, Loss):
+        return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, str):
+        if identifier in _CLASSES:
+            return _CLASSES[identifier]()
+        fn = _BY_NAME.get(identifier.lower())
+        if fn is None:
+            raise ValueError(f"Unknown loss function: {identifier!r}; known names are "
+                             f"{sorted(_BY_NAME) + sorted(_CLASSES)}")
+        return fn
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret loss function identifier: {identifier!r}")
+
+
+def serialize(loss) -> dict | str:
+    """A loss as {'class_name', 'config'} (a Loss) or its name (a function)."""
+    if isinstance(loss, Loss):
+        return {"class_name": type(loss).__name__, "config": loss.get_config()}
+    return loss.__name__
+
+
+def deserialize(config):
+    """The inverse of `serialize`."""
+    if isinstance(config, str):
+        return get(config)
+    cls = _CLASSES.get(config.get("class_name"))
+    if cls is None:
+        raise ValueError(f"Unknown loss class: {config.get('class_name')!r}")
+    return cls.from_config(config.get("config", {}))

@@ -1,0 +1,372 @@
+"""`tapeviz.keras.metrics`: running averages (accuracy, mean, MSE, ...) over batches, as Keras's.
+
+A metric keeps its state in non-trainable Variables: `update_state` folds in a batch,
+`result` reads the value, `reset_state` zeroes it. Updates and results run inside
+`dispatch.unrecorded()`, so the debugger sees them under the metric's name scope but
+no tape differentiates them.
+"""
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import dtypes
+from ..creation import convert_to_tensor
+from ..dispatch import name_scope, thread_state, unrecorded
+from ..errors import ShapeError
+from ..ops.math import argmax, cast, equal, greater, identity, where
+from ..ops.reduce import reduce_mean, reduce_sum
+from ..ops.shape import broadcast_to, expand_dims, squeeze
+from ..tensor import Tensor, Variable
+from .losses import (binary_crossentropy, categorical_crossentropy, mean_absolute_error,
+                     mean_squared_error, sparse_categorical_crossentropy,
+                     squeeze_or_expand_dimensions)
+
+__all__ = ["Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
+           "CategoricalCrossentropy", "Mean", "MeanAbsoluteError", "MeanMetricWrapper",
+           "MeanSquaredError", "Metric", "SparseCategoricalAccuracy",
+           "SparseCategoricalCrossentropy", "Sum", "accuracy", "binary_accuracy",
+           "categorical_accuracy", "get", "mae", "mse", "resolve", "sparse_categorical_accuracy"]
+
+
+def _quietly(method):
+    """Run a metric method unrecorded, under the metric's name scope (once, when nested)."""
+
+    @functools.wraps(method)
+    def wrapped(self, *args, **kwargs):
+        scope = thread_state().scope
+        if scope == self.name or scope.endswith("/" + self.name):
+            with unrecorded():
+                return method(self, *args, **kwargs)
+        with unrecorded(), name_scope(self.name):
+            return method(self, *args, **kwargs)
+
+    return wrapped
+
+
+class Metric:
+    """Base class: subclasses create state with `add_weight` and define `update_state`/`result`.
+
+    >>> import numpy as np, tapeviz as tf
+    >>> class Maximum(tf.keras.metrics.Metric):
+    ...     def __init__(self, name="maximum"):
+    ...         super().__init__(name=name)
+    ...         self.largest = self.add_weight("largest", initializer=-np.inf)
+    ...     def update_state(self, values):
+    ...         self.largest.assign(tf.maximum(self.largest, tf.reduce_max(values)))
+    ...     def result(self):
+    ...         return tf.identity(self.largest)
+    >>> float(Maximum()([1.0, 5.0, 2.0]))
+    5.0
+    """
+
+    def __init__(self, name: str | None = None, dtype=None):
+        self.name = name or _snake(type(self).__name__)
+        self.dtype = dtypes.as_dtype(dtype or "float32")
+        self._variables: list = []
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for method in ("update_state", "result", "reset_state"):
+            if method in cls.__dict__:
+                setattr(cls, method, _quietly(cls.__dict__[method]))
+
+    def add_weight(self, name: str, shape=(), initializer="zeros", dtype=None) -> Variable:
+        """A non-trainable state Variable, reset to `initializer` (zeros, ones or a number)."""
+        np_dtype = dtypes.as_dtype(dtype or self.dtype)._np
+        fill = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer)
+        variable = Variable(np.full(tuple(shape), fill, dtype=np_dtype), trainable=False,
+                            name=f"{self.name}/{name}")
+        self._variables.append((variable, fill))  # fill: what reset_state restores
+        return variable
+
+    def update_state(self, *args, **kwargs) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state")
+
+    def result(self) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must implement result")
+
+    def reset_state(self) -> None:
+        """Every state variable back to its initial value."""
+        with unrecorded():
+            for variable, fill in self._variables:
+                variable.assign(np.full(tuple(variable.shape), fill, dtype=variable._value.dtype))
+
+    def reset_states(self) -> None:
+        """The TF 2.0-2.4 name of `reset_state`."""
+        self.reset_state()
+
+    def __call__(self, *args, **kwargs) -> Tensor:
+        """update_state(*args, **kwargs), then the result so far."""
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    @property
+    def variables(self) -> list:
+        return [variable for variable, _ in self._variables]
+
+    weights = non_trainable_weights = variables
+
+    @property
+    def trainable_weights(self) -> list:
+        return []
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype.name}
+
+    @classmethod
+    def from_config(cls, config: dict):
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r}>"
+
+
+# ---- reductions of values --------------------------------------------------------------------
+class Sum(Metric):
+    """The running (weighted) sum of every value seen.
+
+    >>> import tapeviz as tf
+    >>> float(tf.keras.metrics.Sum()([1.0, 2.0, 3.0]))
+    6.0
+    """
+
+    def __init__(self, name: str = "sum", dtype=None):
+        super().__init__(name, dtype)
+        self.total = self.add_weight("total")
+
+    def update_state(self, values, sample_weight=None) -> None:
+        values, _ = _weighted(self, values, sample_weight)
+        self.total.assign_add(reduce_sum(values))
+
+    def result(self) -> Tensor:
+        return identity(self.total)
+
+
+class Mean(Metric):
+    """The running (weighted) mean of every value seen: total / count.
+
+    >>> import tapeviz as tf
+    >>> m = tf.keras.metrics.Mean()
+    >>> m.update_state([1.0, 2.0])
+    >>> float(m([6.0]))
+    3.0
+    """
+
+    def __init__(self, name: str = "mean", dtype=None):
+        super().__init__(name, dtype)
+        self.total = self.add_weight("total")
+        self.count = self.add_weight("count")
+
+    def update_state(self, values, sample_weight=None) -> None:
+        values, weight = _weighted(self, values, sample_weight)
+        self.total.assign_add(reduce_sum(values))
+        self.count.assign_add(float(values.shape.num_elements()) if weight is None
+                              else reduce_sum(weight))
+
+    def result(self) -> Tensor:
+        count = self.count
+        return where(equal(count, 0.0), 0.0 * self.total, self.total / where(equal(count, 0.0),
+                                                                             1.0, count))
+
+
+def _weighted(metric: Metric, values, sample_weight):
+    """(values * weight, weight broadcast to values), in the metric's dtype; weight None if none."""
+    values = convert_to_tensor(values)
+    if values.dtype != metric.dtype:
+        values = cast(values, metric.dtype)
+    if sample_weight is None:
+        return values, None
+    weight = convert_to_tensor(sample_weight)
+    if weight.dtype != metric.dtype:
+        weight = cast(weight, metric.dtype)
+    if weight.ndim == values.ndim + 1 and weight.shape[-1] == 1:
+        weight = squeeze(weight, [-1])
+    while 0 < weight.ndim < values.ndim:
+        weight = expand_dims(weight, -1)
+    try:
+        weight = broadcast_to(weight, tuple(values.shape))
+    except ValueError:
+        raise ShapeError(metric.name, f"sample_weight must broadcast to the values' shape "
+                                      f"{tuple(values.shape)}; got {tuple(weight.shape)}") from None
+    return values * weight, weight
+
+
+# ---- functions comparing y_true and y_pred, one value per example ----------------------------
+def accuracy(y_true, y_pred):
+    """1.0 where y_pred equals y_true, else 0.0."""
+    y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+    if y_pred.dtype != y_true.dtype:
+        y_pred = cast(y_pred, y_true.dtype)
+    return cast(equal(y_true, y_pred), "float32")
+
+
+def binary_accuracy(y_true, y_pred, threshold=0.5):
+    """Mean over the last axis of (y_pred > threshold) == y_true."""
+    y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+    predicted = cast(greater(y_pred, float(threshold)), y_pred.dtype)
+    if y_true.dtype != predicted.dtype:
+        y_true = cast(y_true, predicted.dtype)
+    return reduce_mean(cast(equal(y_true, predicted), "float32"), axis=-1)
+
+
+def categorical_accuracy(y_true, y_pred):
+    """1.0 where argmax(y_pred) == argmax(y_true) (one-hot labels), else 0.0."""
+    y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+    if tuple(y_true.shape) != tuple(y_pred.shape):
+        raise ShapeError("categorical_accuracy", f"y_true must be one-hot with y_pred's shape; "
+                                                 f"got y_true {tuple(y_true.shape)} and y_pred "
+                                                 f"{tuple(y_pred.shape)}",
+                         hint="integer labels need sparse_categorical_accuracy")
+    return cast(equal(argmax(y_true, axis=-1), argmax(y_pred, axis=-1)), "float32")
+
+
+def sparse_categorical_accuracy(y_true, y_pred):
+    """1.0 where argmax(y_pred) equals the integer label y_true, else 0.0.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.metrics.sparse_categorical_accuracy([1, 0], [[0.2, 0.8], [0.3, 0.7]]).numpy()
+    array([1., 0.], dtype=float32)
+    """
+    y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+    if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
+        y_true = squeeze(y_true, [-1])
+    if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape)[:-1]:
+        raise ShapeError("sparse_categorical_accuracy", f"y_true must hold one class index per "
+                                                        f"example; got y_true "
+                                                        f"{tuple(y_true.shape)} and y_pred "
+                                                        f"{tuple(y_pred.shape)}")
+    predicted = argmax(y_pred, axis=-1)
+    if predicted.dtype != y_true.dtype:
+        predicted = cast(predicted, y_true.dtype)
+    return cast(equal(y_true, predicted), "float32")
+
+
+mse = mean_squared_error
+mae = mean_absolute_error
+
+
+# ---- metrics from those functions -------------------------------------------------------------
+class MeanMetricWrapper(Mean):
+    """The running mean of `fn(y_true, y_pred, **kwargs)` over every example seen."""
+
+    def __init__(self, fn, name: str | None = None, dtype=None, **kwargs):
+        super().__init__(name or fn.__name__, dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+        if self._fn not in (sparse_categorical_accuracy, sparse_categorical_crossentropy):
+            y_true, y_pred = squeeze_or_expand_dimensions(y_true, y_pred)
+        super().update_state(self._fn(y_true, y_pred, **self._fn_kwargs), sample_weight)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), **self._fn_kwargs}
+
+
+def _wrapper(class_name: str, fn, default_name: str, doc: str, **defaults):
+    """A MeanMetricWrapper subclass with Keras's constructor (name, dtype and fn's options)."""
+
+    def __init__(self, name=default_name, dtype=None, **kwargs):
+        unknown = set(kwargs) - set(defaults)
+        if unknown:
+            raise TypeError(f"{class_name}: unexpected arguments {sorted(unknown)}")
+        MeanMetricWrapper.__init__(self, fn, name, dtype, **{**defaults, **kwargs})
+
+    return type(class_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc,
+                                                   "__module__": __name__})
+
+
+Accuracy = _wrapper("Accuracy", accuracy, "accuracy", "How often y_pred equals y_true.")
+BinaryAccuracy = _wrapper("BinaryAccuracy", binary_accuracy, "binary_accuracy",
+                          "How often (y_pred > threshold) equals the 0/1 label.", threshold=0.5)
+CategoricalAccuracy = _wrapper("CategoricalAccuracy", categorical_accuracy,
+                               "categorical_accuracy",
+                               "How often argmax(y_pred) matches the one-hot label.")
+SparseCategoricalAccuracy = _wrapper("SparseCategoricalAccuracy", sparse_categorical_accuracy,
+                                     "sparse_categorical_accuracy",
+                                     "How often argmax(y_pred) equals the integer label.")
+MeanSquaredError = _wrapper("MeanSquaredError", mean_squared_error, "mean_squared_error",
+                            "The running mean of squared errors.")
+MeanAbsoluteError = _wrapper("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error",
+                             "The running mean of absolute errors.")
+SparseCategoricalCrossentropy = _wrapper(
+    "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
+    "sparse_categorical_crossentropy", "The running mean cross-entropy of integer labels.",
+    from_logits=False)
+CategoricalCrossentropy = _wrapper(
+    "CategoricalCrossentropy", categorical_crossentropy, "categorical_crossentropy",
+    "The running mean cross-entropy of one-hot labels.", from_logits=False, label_smoothing=0.0)
+BinaryCrossentropy = _wrapper(
+    "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
+    "The running mean binary cross-entropy.", from_logits=False, label_smoothing=0.0)
+
+_BY_NAME = {
+    "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
+    "categorical_accuracy": CategoricalAccuracy,
+    "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
+    "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
+    "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
+    "categorical_crossentropy": CategoricalCrossentropy,
+    "binary_crossentropy": BinaryCrossentropy, "mean": Mean, "sum": Sum,
+}
+_BY_CLASS = {cls.__name__: cls for cls in set(_BY_NAME.values())}
+
+
+def get(identifier) -> Metric:
+    """A Metric from a name ('accuracy', 'mse', 'SparseCategoricalAccuracy', ...), a Metric, or a
+    function of (y_true, y_pred) (wrapped in a running mean). Always a Metric object.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.metrics.get("sparse_categorical_accuracy").name
+    'sparse_categorical_accuracy'
+    """
+    if isinstance(identifier, Metric):
+        return identifier
+    if isinstance(identifier, str):
+        if identifier in _BY_CLASS:
+            return _BY_CLASS[identifier]()
+        cls = _BY_NAME.get(identifier.lower())
+        if cls is None:
+            raise ValueError(f"Unknown metric function: {identifier!r}; known names are "
+                             f"{sorted(_BY_NAME)}")
+        return cls(name=identifier) if identifier in ("accuracy", "acc") else cls()
+    if isinstance(identifier, type) and issubclass(identifier, Metric):
+        return identifier()
+    if callable(identifier):
+        return MeanMetricWrapper(identifier, name=getattr(identifier, "__name__", None))
+    raise ValueError(f"Could not interpret metric identifier: {identifier!r}")
+
+
+def resolve(identifier, y_true, y_pred, loss=None) -> Metric:
+    """Like `get`, but 'accuracy'/'acc' and 'crossentropy'/'ce' pick the binary, sparse or
+    categorical variant from the shapes of y_true and y_pred, as Keras's compile does.
+
+    >>> import tapeviz as tf
+    >>> type(tf.keras.metrics.resolve("accuracy", tf.zeros([4]), tf.zeros([4, 10]))).__name__
+    'SparseCategoricalAccuracy'
+    """
+    if not (isinstance(identifier, str) and identifier in ("accuracy", "acc", "crossentropy",
+                                                           "ce")):
+        return get(identifier)
+    true_shape, pred_shape = tuple(np.shape(y_true)), tuple(np.shape(y_pred))
+    pred_last = pred_shape[-1] if pred_shape else 1
+    true_last = true_shape[-1] if true_shape else 1
+    loss_name = getattr(loss, "name", getattr(loss, "__name__", loss))
+    is_binary = pred_last == 1 or loss_name == "binary_crossentropy"
+    is_sparse = len(true_shape) < len(pred_shape) or (true_last == 1 and pred_last > 1) \
+        or loss_name == "sparse_categorical_crossentropy"
+    if identifier in ("accuracy", "acc"):
+        cls = BinaryAccuracy if is_binary else SparseCategoricalAccuracy if is_sparse \
+            else CategoricalAccuracy
+    else:
+        cls = BinaryCrossentropy if is_binary else SparseCategoricalCrossentropy if is_sparse \
+            else CategoricalCrossentropy
+    return cls(name=identifier)
+
+
+def _snake(name: str) -> str:
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")

@@ -1,0 +1,264 @@
+"""Model and Sequential: layers of layers that can be summarized, saved and trained.
+
+A `Model` is a `Layer` (its sublayers are found by attribute tracking) plus the
+training loop of `training.Trainer`. Subclass it and define `call`, or stack layers in
+a `Sequential`. The functional API (`Model(inputs, outputs)`) is not supported.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..creation import zeros
+from ..dispatch import name_scope, unrecorded
+from .layers.base import Layer, _dedup
+from .layers.core import InputLayer
+from .training import Trainer
+
+__all__ = ["Model", "Sequential", "clone_model"]
+
+
+class Model(Trainer, Layer):
+    """A layer with training methods; subclass it and define `call`.
+
+    >>> import tapeviz as tf
+    >>> class MLP(tf.keras.Model):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.hidden = tf.keras.layers.Dense(8, activation="relu")
+    ...         self.out = tf.keras.layers.Dense(2)
+    ...     def call(self, x):
+    ...         return self.out(self.hidden(x))
+    >>> model = MLP()
+    >>> model(tf.ones([3, 4])).shape, len(model.trainable_variables)
+    (TensorShape([3, 2]), 4)
+    """
+
+    def __init__(self, *args, **kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise NotImplementedError("tapeviz.keras.Model(inputs, outputs): the functional API "
+                                      "is not supported; subclass Model and define call(), or "
+                                      "use Sequential")
+        super().__init__(**kwargs)
+        self.compiled_loss = None
+        self.compiled_metrics = None
+        self.optimizer = None
+
+    def call(self, inputs, training=None):
+        raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define "
+                                  f"call(inputs, training=None)")
+
+    @property
+    def layers(self) -> list:
+        """The direct sublayers, in the order they were assigned (or added)."""
+        return self._tracked()[0]
+
+    @property
+    def weights(self) -> list:
+        """Each layer's weights in turn, then the model's own (Keras's Model order)."""
+        layers, own = self._tracked()
+        out = []
+        for layer in layers:
+            out += layer.weights
+        return _dedup(out + own)
+
+    def get_layer(self, name=None, index=None) -> Layer:
+        """A direct sublayer by name or by index."""
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}.")
+
+    def build(self, input_shape) -> None:
+        """Create the weights by calling the model once on zeros of `input_shape`."""
+        if getattr(self, "_building_in_call", False):  # super().build() from a user build
+            self.built = True
+            return
+        if type(self).call is Model.call:
+            raise NotImplementedError(f"{type(self).__name__} defines no call()")
+        shape = [1 if d is None else int(d) for d in input_shape]
+        with unrecorded():
+            self.built = True  # so __call__ does not come back here
+            self(zeros(shape, dtype=self.dtype))
+        self._input_shape = (None,) + tuple(input_shape)[1:]
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False) -> None:
+        """Print Keras's table of layers, output shapes and parameter counts."""
+        if not self.built:
+            raise ValueError("This model has not yet been built. Build the model first by "
+                             "calling `build()` or by calling the model on a batch of data.")
+        print_summary(self, line_length=line_length, positions=positions,
+                      print_fn=print_fn or print)
+
+    def _build_on_call(self, input_shape) -> None:
+        if type(self).build is Model.build:
+            self.built = True  # a subclassed model's layers build themselves as they run
+            return
+        self._building_in_call = True
+        try:
+            self.build(input_shape)
+        finally:
+            self._building_in_call = False
+
+    # ---- saving weights --------------------------------------------------------------------
+    def save_weights(self, filepath, overwrite=True, save_format=None) -> None:
+        """Save `get_weights()` to an .npz file (a tapeviz format, not TF checkpoints)."""
+        path = str(filepath)
+        path = path if path.endswith(".npz") else path + ".npz"
+        np.savez(path, *self.get_weights())
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False) -> None:
+        """Load weights saved by `save_weights`, in the same order and layouts."""
+        path = str(filepath)
+        path = path if path.endswith(".npz") else path + ".npz"
+        with np.load(path) as archive:
+            self.set_weights([archive[f"arr_{i}"] for i in range(len(archive.files))])
+
+
+class Sequential(Model):
+    """A plain stack of layers, each feeding the next.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.backend.clear_session()
+    >>> model = tf.keras.Sequential([tf.keras.layers.Dense(4, input_shape=(3,)),
+    ...                              tf.keras.layers.Dense(1)])
+    >>> model.count_params(), model.output_shape
+    (21, (None, 1))
+    """
+
+    def __init__(self, layers=None, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._layers = []
+        self._declared_input = None  # batch input shape from an Input or the first layer
+        for layer in layers or []:
+            self.add(layer)
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    def add(self, layer) -> None:
+        """Append a layer; the model builds as soon as the input shape is known."""
+        if isinstance(layer, InputLayer):
+            if self._layers:
+                raise ValueError("An InputLayer must be the first layer of a Sequential model")
+            self._declared_input = layer._batch_input_shape
+            return
+        if not isinstance(layer, Layer):
+            raise TypeError(f"The added layer must be an instance of class Layer. Received: "
+                            f"layer={layer!r} of type {type(layer).__name__}.")
+        if any(existing.name == layer.name for existing in self._layers):
+            raise ValueError(f'All layers added to a Sequential model should have unique names. '
+                             f'Name "{layer.name}" is already the name of a layer in this model. '
+                             f"Update the `name` argument to pass a unique name.")
+        self._layers.append(layer)
+        if self._declared_input is None and len(self._layers) == 1:
+            self._declared_input = layer._batch_input_shape
+        if self._declared_input is not None:
+            self.build(self._declared_input)
+        else:
+            self.built = False
+
+    def pop(self) -> Layer:
+        """Remove and return the last layer."""
+        if not self._layers:
+            raise TypeError("There are no layers in the model.")
+        layer = self._layers.pop()
+        if self._layers and self._input_shape is not None:
+            self._output_shape = self._layers[-1]._output_shape
+        return layer
+
+    def build(self, input_shape=None) -> None:
+        """Build every layer for inputs of `input_shape` (the batch dimension may be None)."""
+        input_shape = input_shape if input_shape is not None else self._declared_input
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument.")
+        shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:])
+        self._input_shape = shape
+        with name_scope(self.name):
+            for layer in self._layers:
+                layer._build_for_shape(shape)
+                shape = tuple(layer.compute_output_shape(shape))
+                layer._output_shape = shape
+        self._output_shape = shape
+        self.built = True
+
+    def call(self, inputs, training=None, mask=None):
+        outputs = inputs
+        for layer in self._layers:
+            outputs = layer(outputs, training=training)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        shape = tuple(input_shape)
+        for layer in self._layers:
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "layers": [{"class_name": type(layer).__name__,
+                                               "config": layer.get_config()}
+                                              for layer in self._layers]}
+
+
+def _row(fields, positions) -> str:
+    """One summary row: each field cut or padded to end at its column (Keras's layout)."""
+    line = ""
+    for i, field in enumerate(fields):
+        if i > 0:
+            line = line[:-1] + " "
+        line += str(field)
+        line = line[:positions[i]]
+        line += " " * (positions[i] - len(line))
+    return line
+
+
+def _count(variables) -> int:
+    return int(sum(np.prod(v.shape, dtype=np.int64) for v in _dedup(variables)))
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=print) -> None:
+    """Keras's (TF 2.x) model summary table: one row per direct sublayer, then totals."""
+    line_length = line_length or 65
+    positions = positions or [0.45, 0.85, 1.0]
+    if positions[-1] <= 1:
+        positions = [int(line_length * p) for p in positions]
+    print_fn(f'Model: "{model.name}"')
+    print_fn("_" * line_length)
+    print_fn(_row(["Layer (type)", "Output Shape", "Param #"], positions))
+    print_fn("=" * line_length)
+    layers = model.layers
+    for i, layer in enumerate(layers):
+        shape = layer._output_shape
+        shape = "multiple" if shape is None else str(shape)
+        params = layer.count_params() if layer.built else "0 (unused)"
+        print_fn(_row([f"{layer.name} ({type(layer).__name__})", shape, params], positions))
+        print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
+    if not layers:
+        print_fn("=" * line_length)
+    trainable = _count(model.trainable_weights)
+    non_trainable = _count(model.non_trainable_weights)
+    print_fn(f"Total params: {trainable + non_trainable:,}")
+    print_fn(f"Trainable params: {trainable:,}")
+    print_fn(f"Non-trainable params: {non_trainable:,}")
+    print_fn("_" * line_length)
+
+
+def clone_model(model: Sequential) -> Sequential:
+    """A new Sequential with the same layer configs and fresh weights."""
+    if not isinstance(model, Sequential):
+        raise NotImplementedError("clone_model: only Sequential models can be cloned")
+    layers = []
+    for layer in model.layers:
+        config = {k: v for k, v in layer.get_config().items() if k != "name"}
+        layers.append(type(layer).from_config(config))
+    clone = Sequential(layers)
+    if model.built and model._input_shape is not None:
+        clone.build(model._input_shape)
+    return clone

@@ -1,0 +1,31 @@
+"""Keras's Adam (and AMSGrad), with Keras 2's bias correction folded into the step size."""
+from __future__ import annotations
+
+from . import update
+from .base import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam: lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); w -= lr_t m / (sqrt(v) + epsilon).
+
+    >>> import tapeviz as tf
+    >>> w = tf.Variable(1.0)
+    >>> _ = tf.keras.optimizers.Adam(learning_rate=0.1).apply_gradients([(tf.constant(5.0), w)])
+    >>> round(float(w), 4)  # the first step moves by about lr, whatever the gradient's size
+    0.9
+    """
+
+    _hyper_names = ("beta_1", "beta_2", "epsilon", "amsgrad")
+
+    def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, amsgrad: bool = False, name: str = "Adam", **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
+        self.epsilon = float(epsilon)
+        self.amsgrad = bool(amsgrad)
+        self._slot_names = ("m", "v", "vhat") if self.amsgrad else ("m", "v")
+
+    def _apply_dense(self, grad, var, lr, step):
+        vhat = self.get_slot(var, "vhat") if self.amsgrad else None
+        update.adam(var, grad, self.get_slot(var, "m"), self.get_slot(var, "v"), vhat, lr,
+                    self.beta_1, self.beta_2, self.epsilon, step)

@@ -1,0 +1,268 @@
+"""The optimizer base class: (gradient, variable) pairs in, variable updates out.
+
+`apply_gradients` checks the pairs, clips the gradients, creates slot variables on
+first sight of a variable, and runs a subclass's update formula (`update.py`) for each
+pair. Every update runs inside `dispatch.unrecorded()`: the debugger's subscribers see
+the assign ops, under the optimizer's name scope, but no tape records them.
+"""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from ... import nest
+from ...creation import convert_to_tensor
+from ...dispatch import name_scope, unrecorded
+from ...errors import DTypeError, ShapeError
+from ...ops.math import clip_by_value, maximum, sqrt, square
+from ...ops.reduce import reduce_sum
+from ...tape import GradientTape
+from ...tensor import Tensor, Variable
+
+
+class _VariableList(list):
+    """A list that can also be called: `opt.variables` (Keras 3) and `opt.variables()` (Keras 2)."""
+
+    def __call__(self):
+        return self
+
+
+class Optimizer:
+    """Base class of the Keras optimizers; subclasses define `_slot_names` and `_apply_dense`."""
+
+    _slot_names: tuple = ()
+    _hyper_names: tuple = ()       # constructor arguments get_config reports
+    _warn_missing_gradients = True  # Keras warns about None gradients; TF1 skips them quietly
+
+    def __init__(self, learning_rate=0.001, name: str = "Optimizer", clipnorm=None,
+                 clipvalue=None, global_clipnorm=None, decay: float = 0.0, **kwargs):
+        if "lr" in kwargs:  # Keras 2 still took lr=, with a deprecation warning
+            warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.",
+                          stacklevel=3)
+            learning_rate = kwargs.pop("lr")
+        if kwargs:
+            raise TypeError(f"{type(self).__name__}: unexpected keyword arguments "
+                            f"{sorted(kwargs)}")
+        if clipnorm is not None and global_clipnorm is not None:
+            raise ValueError("At most one of `clipnorm` and `global_clipnorm` can be set; "
+                             f"got clipnorm={clipnorm}, global_clipnorm={global_clipnorm}")
+        self.name = name
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
+        self.decay = float(decay)
+        self._learning_rate = None
+        self.learning_rate = learning_rate
+        self._iterations = Variable(np.int64(0), trainable=False, name=f"{name}/iter")
+        self._slots: dict = {}  # var.ref() -> {slot name: Variable}
+
+    # ---- hyperparameters --------------------------------------------------------------------
+    @property
+    def learning_rate(self):
+        """A non-trainable float32 Variable (or the schedule given); assign to change it."""
+        return self._learning_rate
+
+    @learning_rate.setter
+    def learning_rate(self, value):
+        if callable(value) and not isinstance(value, Tensor):  # a LearningRateSchedule
+            self._learning_rate = value
+        elif isinstance(self._learning_rate, Variable):
+            with unrecorded():
+                self._learning_rate.assign(float(value))
+        else:
+            self._learning_rate = Variable(np.float32(float(value)), trainable=False,
+                                           name=f"{self.name}/learning_rate")
+
+    lr = learning_rate
+
+    @property
+    def iterations(self) -> Variable:
+        """How many times `apply_gradients` ran: a non-trainable int64 Variable."""
+        return self._iterations
+
+    def _current_learning_rate(self) -> float:
+        """The learning rate for this step: scheduled, then Keras 2's `decay` applied."""
+        lr = self._learning_rate
+        lr = float(lr(self._iterations)) if not isinstance(lr, Tensor) else float(lr)
+        if self.decay:
+            lr = lr / (1.0 + self.decay * int(self._iterations))
+        return lr
+
+    # ---- slot variables ---------------------------------------------------------------------
+    def add_slot(self, var: Variable, slot_name: str, initializer="zeros") -> Variable:
+        """The `slot_name` slot of `var`, created on first use (zeros, ones, a number, or a
+        callable of (shape, dtype))."""
+        slots = self._slots.setdefault(var.ref(), {})
+        if slot_name not in slots:
+            dtype = var._value.dtype
+            shape = tuple(var.shape)
+            if callable(initializer):
+                value = initializer(shape, dtype)
+            else:
+                fill = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer)
+                value = np.full(shape, fill, dtype=dtype)
+            base = var.name[:-2] if var.name.endswith(":0") else var.name
+            slots[slot_name] = Variable(value, trainable=False, dtype=dtype,
+                                        name=f"{self.name}/{base}/{slot_name}")
+        return slots[slot_name]
+
+    def get_slot(self, var: Variable, slot_name: str) -> Variable:
+        """The slot variable `slot_name` of `var` (after the first update of `var`)."""
+        slots = self._slots.get(var.ref(), {})
+        if slot_name not in slots:
+            raise KeyError(f"{self.name}: no slot {slot_name!r} for variable {var.name!r}; "
+                           f"slots: {sorted(slots) or 'none yet (apply gradients first)'}")
+        return slots[slot_name]
+
+    def get_slot_names(self) -> list:
+        return list(self._slot_names)
+
+    def _create_slots(self, var: Variable) -> None:
+        for slot_name in self._slot_names:
+            self.add_slot(var, slot_name)
+
+    @property
+    def variables(self) -> list:
+        """The iteration count and every slot variable, in creation order."""
+        found = [self._iterations]
+        for slots in self._slots.values():
+            found.extend(slots.values())
+        return _VariableList(found)
+
+    @property
+    def weights(self) -> list:
+        return list(self.variables)
+
+    # ---- applying gradients -----------------------------------------------------------------
+    def apply_gradients(self, grads_and_vars, name=None, experimental_aggregate_gradients=True):
+        """Update each variable from its gradient; returns `iterations` (incremented).
+
+        >>> import tapeviz as tf
+        >>> w = tf.Variable(1.0)
+        >>> _ = tf.keras.optimizers.SGD(0.5).apply_gradients([(tf.constant(2.0), w)])
+        >>> w.numpy()
+        np.float32(0.0)
+        """
+        pairs = self._usable_pairs(grads_and_vars)
+        self._apply(pairs)
+        return self._iterations
+
+    def _apply(self, pairs: list) -> None:
+        """Clip, then run the update formula for each pair; never taped."""
+        with unrecorded(), name_scope(self.name):
+            grads = self._clip([grad for grad, _ in pairs])
+            lr = self._current_learning_rate()
+            step = int(self._iterations) + 1
+            for grad, (_, var) in zip(grads, pairs):
+                if var.ref() not in self._slots:
+                    self._slots[var.ref()] = {}
+                    self._create_slots(var)
+                base = var.name[:-2] if var.name.endswith(":0") else var.name
+                with name_scope(base):
+                    self._apply_dense(grad, var, lr, step)
+            self._iterations.assign_add(1)
+
+    def _apply_dense(self, grad: Tensor, var: Variable, lr: float, step: int) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _apply_dense")
+
+    def _usable_pairs(self, grads_and_vars) -> list:
+        """The (gradient tensor, variable) pairs with a gradient; None ones warned about."""
+        pairs = []
+        for item in grads_and_vars:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                raise TypeError(f"{self.name}.apply_gradients: expected (gradient, variable) "
+                                f"pairs, e.g. zip(grads, model.trainable_variables); got "
+                                f"{type(item).__name__} {item!r:.80}")
+            grad, var = item
+            if not isinstance(var, Variable):
+                raise TypeError(f"{self.name}.apply_gradients: the second item of each pair "
+                                f"must be a Variable; got {type(var).__name__}")
+            pairs.append((grad, var))
+        missing = [var.name for grad, var in pairs if grad is None]
+        kept = [(self._checked_gradient(grad, var), var) for grad, var in pairs
+                if grad is not None]
+        if not kept:
+            raise ValueError(f"No gradients provided for any variable: {missing}. "
+                             f"Check that the loss depends on the variables (computed inside "
+                             f"the GradientTape block).")
+        if missing and self._warn_missing_gradients:
+            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
+                          f"the loss. If you're using `model.compile()`, did you forget to "
+                          f"provide a `loss` argument?", stacklevel=3)
+        return kept
+
+    def _checked_gradient(self, grad, var: Variable) -> Tensor:
+        if not isinstance(grad, Tensor):  # numpy or Python gradients take the variable's dtype
+            grad = convert_to_tensor(grad, dtype=var.dtype)
+        if tuple(grad.shape) != tuple(var.shape):
+            raise ShapeError(self.name, f"the gradient for variable {var.name!r} must have its "
+                                        f"shape {tuple(var.shape)}; got {tuple(grad.shape)}")
+        if grad.dtype != var.dtype:
+            raise DTypeError(self.name, f"the gradient for variable {var.name!r} must have "
+                                        f"its dtype {var.dtype.name}; got {grad.dtype.name}")
+        return grad
+
+    def _clip(self, grads: list) -> list:
+        """Keras's clipvalue, clipnorm (each gradient) and global_clipnorm (all together)."""
+        if self.clipvalue is not None:
+            grads = [clip_by_value(g, -float(self.clipvalue), float(self.clipvalue))
+                     for g in grads]
+        if self.clipnorm is not None:
+            c = float(self.clipnorm)
+            grads = [g * c / maximum(sqrt(reduce_sum(square(g))), c) for g in grads]
+        if self.global_clipnorm is not None:
+            c = float(self.global_clipnorm)
+            norm = float(np.sqrt(sum(float(reduce_sum(square(g))) for g in grads)))
+            grads = [g * (c / max(norm, c)) for g in grads]
+        return grads
+
+    # ---- gradients from a loss --------------------------------------------------------------
+    def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
+        """Compute gradients of `loss` (a callable, or a tensor with its `tape`) and apply them.
+
+        >>> import tapeviz as tf
+        >>> w = tf.Variable(3.0)
+        >>> _ = tf.keras.optimizers.SGD(0.25).minimize(lambda: w * w, [w])
+        >>> w.numpy()
+        np.float32(1.5)
+        """
+        grads_and_vars = self._compute_gradients(loss, var_list, grad_loss, tape)
+        return self.apply_gradients(grads_and_vars)
+
+    def _compute_gradients(self, loss, var_list, grad_loss=None, tape=None) -> list:
+        """[(gradient, variable), ...]; var_list None means every variable the loss read."""
+        if not callable(loss) and tape is None:
+            raise ValueError("`tape` is required when a `Tensor` loss is passed; pass a "
+                             "callable loss (e.g. `lambda: loss_fn(model(x), y)`) or the "
+                             "GradientTape that recorded it.")
+        tape = tape if tape is not None else GradientTape()
+        if callable(loss):
+            with tape:
+                if var_list is not None and not callable(var_list):
+                    tape.watch(var_list)
+                loss = loss()
+        if callable(var_list):
+            var_list = var_list()
+        var_list = list(tape.watched_variables()) if var_list is None else nest.flatten(var_list)
+        grads = tape.gradient(loss, var_list, output_gradients=grad_loss)
+        return list(zip(grads, var_list))
+
+    # ---- configuration ----------------------------------------------------------------------
+    def get_config(self) -> dict:
+        lr = self._learning_rate
+        config = {"name": self.name,
+                  # float32's shortest repr, so 0.01 reads back as 0.01
+                  "learning_rate": float(str(lr.numpy())) if isinstance(lr, Tensor) else lr,
+                  "decay": self.decay}
+        for key in ("clipnorm", "clipvalue", "global_clipnorm"):
+            if getattr(self, key) is not None:
+                config[key] = getattr(self, key)
+        config.update({key: getattr(self, key) for key in self._hyper_names})
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Optimizer":
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name!r} learning_rate=" \
+               f"{self._current_learning_rate():g} iterations={int(self._iterations)}>"

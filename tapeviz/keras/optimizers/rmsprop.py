@@ -1,0 +1,37 @@
+"""Keras's RMSprop: gradients scaled by a running root mean square (optionally centered)."""
+from __future__ import annotations
+
+from . import update
+from .base import Optimizer
+
+
+class RMSprop(Optimizer):
+    """RMSprop as Keras 2 computes it: w -= lr g / (sqrt(rms) + epsilon) without momentum;
+    with momentum, the ApplyRMSProp kernel (epsilon inside the square root).
+
+    >>> import tapeviz as tf
+    >>> w = tf.Variable(1.0)
+    >>> _ = tf.keras.optimizers.RMSprop(0.01).apply_gradients([(tf.constant(2.0), w)])
+    >>> round(float(w), 4)  # rms = 0.1 * 4: w -= 0.01 * 2 / sqrt(0.4)
+    0.9684
+    """
+
+    _hyper_names = ("rho", "momentum", "epsilon", "centered")
+
+    def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0,
+                 epsilon: float = 1e-7, centered: bool = False, name: str = "RMSprop",
+                 **kwargs):
+        super().__init__(learning_rate, name, **kwargs)
+        self.rho, self.momentum, self.epsilon = float(rho), float(momentum), float(epsilon)
+        self.centered = bool(centered)
+        self._slot_names = ("rms",) + (("momentum",) if self.momentum else ()) \
+            + (("mg",) if self.centered else ())
+
+    def _apply_dense(self, grad, var, lr, step):
+        rms = self.get_slot(var, "rms")
+        mg = self.get_slot(var, "mg") if self.centered else None
+        if self.momentum:
+            update.rmsprop_momentum(var, grad, rms, mg, self.get_slot(var, "momentum"), lr,
+                                    self.rho, self.momentum, self.epsilon)
+        else:
+            update.rmsprop(var, grad, rms, mg, lr, self.rho, self.epsilon)

@@ -1,0 +1,82 @@
+"""The update formulas, one function each, shared by the Keras optimizers and `tapeviz.train`.
+
+Each function rebinds `var` (and its slot variables) with tapeviz ops and `assign*`, so
+the debugger sees every update. Callers run them inside `dispatch.unrecorded()`, so no
+tape records them. Hyperparameters arrive as Python floats (already decayed or scheduled);
+`step` is the 1-based update count.
+"""
+from __future__ import annotations
+
+import math
+
+from ...ops.math import maximum, sqrt, square
+
+
+def gradient_descent(var, grad, lr: float) -> None:
+    """var -= lr * grad."""
+    var.assign_sub(lr * grad)
+
+
+def keras_momentum(var, grad, velocity, lr: float, momentum: float, nesterov: bool) -> None:
+    """Keras's SGD with momentum: v = momentum v - lr g; var += v (nesterov: momentum v - lr g)."""
+    velocity.assign(momentum * velocity - lr * grad)
+    if nesterov:
+        var.assign_add(momentum * velocity - lr * grad)
+    else:
+        var.assign_add(velocity)
+
+
+def tf1_momentum(var, grad, accum, lr: float, momentum: float, nesterov: bool) -> None:
+    """TF1's MomentumOptimizer: a = momentum a + g; var -= lr a (nesterov: lr (g + momentum a))."""
+    accum.assign(momentum * accum + grad)
+    if nesterov:
+        var.assign_sub(lr * grad + lr * momentum * accum)
+    else:
+        var.assign_sub(lr * accum)
+
+
+def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon: float,
+         step: int) -> None:
+    """Adam as Keras 2 and TF1 compute it: bias correction folded into the step size.
+
+    lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); var -= lr_t m / (sqrt(v) + epsilon),
+    with v replaced by its running maximum `vhat` for AMSGrad.
+    """
+    lr_t = lr * math.sqrt(1.0 - beta_2 ** step) / (1.0 - beta_1 ** step)
+    m.assign(beta_1 * m + (1.0 - beta_1) * grad)
+    v.assign(beta_2 * v + (1.0 - beta_2) * square(grad))
+    denominator = v
+    if vhat is not None:
+        denominator = vhat.assign(maximum(vhat, v))
+    var.assign_sub(lr_t * m / (sqrt(denominator) + epsilon))
+
+
+def rmsprop(var, grad, rms, mg, lr: float, rho: float, epsilon: float) -> None:
+    """Keras 2's RMSprop without momentum: var -= lr g / (sqrt(rms - mg^2) + epsilon)."""
+    rms.assign(rho * rms + (1.0 - rho) * square(grad))
+    denominator = rms
+    if mg is not None:  # centered: subtract the squared mean gradient
+        mg.assign(rho * mg + (1.0 - rho) * grad)
+        denominator = rms - square(mg)
+    var.assign_sub(lr * grad / (sqrt(denominator) + epsilon))
+
+
+def rmsprop_momentum(var, grad, rms, mg, mom, lr: float, rho: float, momentum: float,
+                     epsilon: float) -> None:
+    """The ApplyRMSProp kernel (Keras 2 with momentum, TF1 always): epsilon inside the sqrt.
+
+    mom = momentum mom + lr g / sqrt(rms - mg^2 + epsilon); var -= mom.
+    """
+    rms.assign(rho * rms + (1.0 - rho) * square(grad))
+    denominator = rms
+    if mg is not None:
+        mg.assign(rho * mg + (1.0 - rho) * grad)
+        denominator = rms - square(mg)
+    mom.assign(momentum * mom + lr * grad / sqrt(denominator + epsilon))
+    var.assign_sub(mom)
+
+
+def adagrad(var, grad, accumulator, lr: float, epsilon: float) -> None:
+    """accumulator += g^2; var -= lr g / (sqrt(accumulator) + epsilon) (TF1: epsilon 0)."""
+    accumulator.assign_add(square(grad))
+    var.assign_sub(lr * grad / (sqrt(accumulator) + epsilon))

@@ -1,0 +1,401 @@
+"""Keras's training loop: compile, fit, evaluate and predict, a progress bar and History.
+
+`Trainer` is mixed into `Model`. `fit` slices arrays (or iterates a
+`tapeviz.data.Dataset`) into batches and runs `train_step` on each: a forward pass under
+a `GradientTape`, the compiled loss plus the layers' losses, `tape.gradient`, and
+`optimizer.apply_gradients`; metrics are running averages over the epoch. The progress
+bar and History live in `callbacks.py`.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..creation import constant
+from ..ops.math import add
+from ..tape import GradientTape
+from ..tensor import Tensor
+from .callbacks import History, Progbar
+
+# ---- data: arrays sliced into batches, or a Dataset's elements ---------------------------------
+def _is_dataset(x) -> bool:
+    return x is not None and not isinstance(x, (np.ndarray, Tensor, list, tuple, dict)) \
+        and hasattr(x, "__iter__")
+
+
+def _to_numpy(x):
+    if x is None:
+        return None
+    if isinstance(x, dict):
+        return {k: _to_numpy(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and x and isinstance(x[0], (np.ndarray, Tensor)):
+        return [_to_numpy(v) for v in x]
+    return np.asarray(x)
+
+
+def _length(x) -> int:
+    if isinstance(x, dict):
+        return _length(next(iter(x.values())))
+    if isinstance(x, list):
+        return _length(x[0])
+    return len(x)
+
+
+def _take(x, index):
+    if x is None:
+        return None
+    if isinstance(x, dict):
+        return {k: _take(v, index) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_take(v, index) for v in x]
+    return constant(x[index])
+
+
+class _Batches:
+    """One epoch's batches as (x, y, sample_weight) data tuples, and their count."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
+                 steps=None):
+        self.dataset = _is_dataset(x)
+        self.max_steps = steps
+        if self.dataset:
+            if y is not None:
+                raise ValueError("`y` argument is not supported when using a dataset as "
+                                 "input: the dataset must yield (x, y) pairs")
+            self.x = x
+            try:
+                count = len(x)
+            except TypeError:
+                count = None
+            self.steps = count if steps is None else steps
+            return
+        if x is None:
+            raise ValueError("no input data: pass `x` (arrays, tensors or a Dataset)")
+        self.x, self.y, self.sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
+        self.n = _length(self.x)
+        if self.y is not None and _length(self.y) != self.n:
+            raise ValueError(f"Data cardinality is ambiguous: x has {self.n} samples but y has "
+                             f"{_length(self.y)}; make sure all arrays contain the same "
+                             f"number of samples.")
+        self.batch_size = 32 if batch_size is None else int(batch_size)
+        self.shuffle = shuffle
+        self.steps = math.ceil(self.n / self.batch_size)
+        self.steps = self.steps if steps is None else min(int(steps), self.steps)
+
+    def __iter__(self):
+        if self.dataset:
+            for i, element in enumerate(self.x):
+                if self.max_steps is not None and i >= self.max_steps:
+                    return
+                yield element if isinstance(element, tuple) else (element,)
+            return
+        from .. import random as _random
+        from ..creation import range as _range
+        order = _random.shuffle(_range(self.n)).numpy() if self.shuffle else np.arange(self.n)
+        for step in range(self.steps):
+            index = order[step * self.batch_size:(step + 1) * self.batch_size]
+            data = (_take(self.x, index), _take(self.y, index), _take(self.sample_weight, index))
+            yield data[:2] if data[2] is None else data
+
+
+def unpack_x_y_sample_weight(data) -> tuple:
+    """(x, y, sample_weight) from a data tuple of length 1, 2 or 3 (or a bare x)."""
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) > 3:
+        raise ValueError(f"data should be (x,), (x, y) or (x, y, sample_weight); got a tuple "
+                         f"of {len(data)} items")
+    return tuple(data) + (None,) * (3 - len(data))
+
+
+# ---- compiled loss and metrics ---------------------------------------------------------------
+class _Named:
+    """A metric shown under the name the user gave in `compile` (e.g. 'acc')."""
+
+    def __init__(self, metric, name: str):
+        self.metric, self.name = metric, name
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        return self.metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def result(self):
+        return self.metric.result()
+
+    def reset_state(self):
+        self.metric.reset_state()
+
+
+class CompiledLoss:
+    """The compiled loss plus the layers' losses; it tracks their mean as 'loss'."""
+
+    def __init__(self, loss):
+        from . import losses, metrics
+        if isinstance(loss, (list, dict)):
+            raise NotImplementedError("compile: one loss for one output is supported; got "
+                                      f"{type(loss).__name__}")
+        fn = losses.get(loss)
+        if fn is not None and not isinstance(fn, losses.Loss):
+            fn = losses.LossFunctionWrapper(fn, name=getattr(fn, "__name__", None))
+        self.loss = fn
+        self.metric = metrics.Mean(name="loss")
+
+    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        terms = [] if self.loss is None else [self.loss(y_true, y_pred,
+                                                        sample_weight=sample_weight)]
+        terms += list(regularization_losses or [])
+        if not terms:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = terms[0]
+        for term in terms[1:]:
+            total = add(total, term)
+        batch = int(y_pred.shape[0]) if isinstance(y_pred, Tensor) and y_pred.ndim else 1
+        self.metric.update_state(total, sample_weight=batch)
+        return total
+
+
+class CompiledMetrics:
+    """The metrics given to `compile`, each resolved on the first batch (Keras picks the
+    accuracy for 'accuracy' from the label and prediction shapes)."""
+
+    def __init__(self, metrics, loss=None):
+        if isinstance(metrics, dict):
+            raise NotImplementedError("compile: metrics for named outputs are not supported")
+        self._identifiers = list(metrics or [])
+        self._loss = loss
+        self.metrics = None
+
+    def _build(self, y_true, y_pred) -> None:
+        self.metrics = [_resolve_metric(m, y_true, y_pred, self._loss) for m in self._identifiers]
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        if self.metrics is None:
+            self._build(y_true, y_pred)
+        for metric in self.metrics:
+            metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+
+    def reset_state(self) -> None:
+        for metric in self.metrics or []:
+            metric.reset_state()
+
+
+def _resolve_metric(identifier, y_true, y_pred, loss=None):
+    """A metric object for a compile() entry, shown under the name the user gave."""
+    from . import metrics
+    metric = metrics.resolve(identifier, y_true, y_pred, loss=loss)
+    if isinstance(identifier, str) and metric.name != identifier:
+        return _Named(metric, identifier)
+    return metric
+
+
+def _is_metric(value) -> bool:
+    return all(hasattr(value, a) for a in ("update_state", "result", "reset_state", "name"))
+
+
+def _as_logs(logs) -> dict:
+    if not isinstance(logs, dict):
+        return {"loss": float(np.asarray(logs))}
+    return {k: float(np.asarray(v)) if np.ndim(v) == 0 else np.asarray(v)
+            for k, v in logs.items()}
+
+
+def _concat(outputs: list):
+    first = outputs[0]
+    if isinstance(first, dict):
+        return {k: _concat([o[k] for o in outputs]) for k in first}
+    if isinstance(first, (list, tuple)):
+        return type(first)(_concat([o[i] for o in outputs]) for i in range(len(first)))
+    return np.concatenate([np.asarray(o) for o in outputs], axis=0)
+
+
+def _callback(callbacks, hook: str, *args) -> None:
+    for cb in callbacks:
+        method = getattr(cb, hook, None)
+        if method is not None:
+            method(*args)
+
+
+class Trainer:
+    """compile / fit / evaluate / predict, as Keras's Model has them (mixed into Model)."""
+
+    def compile(self, optimizer="rmsprop", loss=None, metrics=None, loss_weights=None,
+                weighted_metrics=None, run_eagerly=None, steps_per_execution=None, **kwargs):
+        """Choose the optimizer, loss and metrics that `fit` and `evaluate` use."""
+        from . import optimizers
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss
+        self.compiled_loss = CompiledLoss(loss)
+        self.compiled_metrics = CompiledMetrics(metrics, loss)
+        self.stop_training = False
+
+    def _assert_compiled(self, what: str) -> None:
+        if getattr(self, "compiled_loss", None) is None:
+            raise RuntimeError(f"You must compile your model before {what}. Call "
+                               f"`model.compile(optimizer, loss)`.")
+
+    @property
+    def metrics(self) -> list:
+        """The 'loss' mean, the compiled metrics, and metrics set as attributes."""
+        out = []
+        if getattr(self, "compiled_loss", None) is not None:
+            out.append(self.compiled_loss.metric)
+            out += self.compiled_metrics.metrics or []
+        for key, value in self.__dict__.items():
+            if key not in ("optimizer", "compiled_loss", "compiled_metrics") and \
+                    _is_metric(value) and all(value is not m for m in out):
+                out.append(value)
+        return out
+
+    @property
+    def metrics_names(self) -> list:
+        return [m.name for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for metric in self.metrics:
+            metric.reset_state()
+
+    # ---- one step each ----------------------------------------------------------------------
+    def train_step(self, data) -> dict:
+        """Forward under a tape, loss, gradients, one optimizer update; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        with GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+        variables = self.trainable_variables
+        gradients = tape.gradient(loss, variables)
+        self.optimizer.apply_gradients(zip(gradients, variables))
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return {m.name: m.result() for m in self.metrics}
+
+    def test_step(self, data) -> dict:
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+        self.compiled_metrics.update_state(y, y_pred, sample_weight)
+        return {m.name: m.result() for m in self.metrics}
+
+    def predict_step(self, data):
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    # ---- loops ------------------------------------------------------------------------------
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            validation_batch_size=None, validation_freq=1, **kwargs) -> History:
+        """Train for `epochs` passes over the data; returns a History of per-epoch logs."""
+        self._assert_compiled("training/testing")
+        if class_weight is not None:
+            raise NotImplementedError("fit: class_weight is not supported; pass sample_weight")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        if validation_split and validation_data is None and not _is_dataset(x):
+            x, y, sample_weight, validation_data = _split(x, y, sample_weight, validation_split)
+        batches = _Batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        history = History()
+        history.model = self
+        history.params = {"verbose": verbose, "epochs": epochs, "steps": batches.steps}
+        callbacks = [history] + list(callbacks or [])
+        for cb in callbacks[1:]:
+            cb.set_model(self) if hasattr(cb, "set_model") else setattr(cb, "model", self)
+        _callback(callbacks, "on_train_begin", {})
+        self.stop_training = False
+        for epoch in range(initial_epoch, epochs):
+            self.reset_metrics()
+            _callback(callbacks, "on_epoch_begin", epoch, {})
+            if verbose and epochs > 1:  # as Keras's ProgbarLogger
+                print(f"Epoch {epoch + 1}/{epochs}", flush=True)
+            bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
+            logs, step = {}, 0
+            for step, data in enumerate(batches, start=1):
+                _callback(callbacks, "on_train_batch_begin", step - 1, {})
+                logs = _as_logs(self.train_step(data))
+                bar.stateful_metrics.update(logs)
+                bar.update(step, logs, finalize=False)
+                _callback(callbacks, "on_train_batch_end", step - 1, logs)
+                if self.stop_training:
+                    break
+            batches.steps = batches.steps or step
+            if validation_data is not None and (epoch + 1) % validation_freq == 0:
+                val = validation_data if _is_dataset(validation_data) else \
+                    unpack_x_y_sample_weight(tuple(validation_data))
+                val_logs = self.evaluate(*((val,) if _is_dataset(val) else val[:2]),
+                                         sample_weight=None if _is_dataset(val) else val[2],
+                                         batch_size=validation_batch_size or batch_size,
+                                         steps=validation_steps, verbose=0, return_dict=True)
+                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+            bar.update(step, logs, finalize=True)
+            _callback(callbacks, "on_epoch_end", epoch, logs)
+            if self.stop_training:
+                break
+        _callback(callbacks, "on_train_end", logs if epochs > initial_epoch else {})
+        return history
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
+                 steps=None, callbacks=None, return_dict=False, **kwargs):
+        """The loss and metrics over the data: a scalar, a list (metrics_names) or a dict."""
+        self._assert_compiled("training/testing")
+        verbose = 1 if verbose == "auto" else int(verbose)
+        batches = _Batches(x, y, sample_weight, batch_size, False, steps)
+        self.reset_metrics()
+        bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
+        logs, step = {}, 0
+        for step, data in enumerate(batches, start=1):
+            logs = _as_logs(self.test_step(data))
+            bar.stateful_metrics.update(logs)
+            bar.update(step, logs, finalize=False)
+        bar.update(step, logs, finalize=True)
+        if return_dict:
+            return logs
+        values = [logs[name] for name in self.metrics_names if name in logs]
+        return values[0] if len(values) == 1 else values
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
+                **kwargs):
+        """The model's outputs for `x`, batch by batch, concatenated into numpy arrays."""
+        verbose = 1 if verbose == "auto" else int(verbose)
+        batches = _Batches(x, None, None, batch_size, False, steps)
+        bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
+        outputs, step = [], 0
+        for step, data in enumerate(batches, start=1):
+            outputs.append(self.predict_step(data))
+            bar.update(step, finalize=False)
+        bar.update(step, finalize=True)
+        if not outputs:
+            raise ValueError("predict: the input data is empty")
+        return _concat(outputs)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
+                       return_dict=False):
+        """One `train_step` on one batch; returns the loss (and metrics)."""
+        self._assert_compiled("training/testing")
+        if reset_metrics:
+            self.reset_metrics()
+        data = next(iter(_Batches(x, y, sample_weight, _length(_to_numpy(x)), False)))
+        logs = _as_logs(self.train_step(data))
+        if return_dict:
+            return logs
+        values = list(logs.values())
+        return values[0] if len(values) == 1 else values
+
+    def predict_on_batch(self, x):
+        return np.asarray(self.predict_step((x,)))
+
+
+def _split(x, y, sample_weight, fraction: float) -> tuple:
+    """The last `fraction` of the samples held out for validation, as Keras does."""
+    x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
+    n = _length(x)
+    cut = int(n * (1.0 - fraction))
+    head, tail = np.arange(cut), np.arange(cut, n)
+
+    def part(value, index):
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return {k: v[index] for k, v in value.items()}
+        if isinstance(value, list):
+            return [v[index] for v in value]
+        return value[index]
+
+    validation = (part(x, tail), part(y, tail), part(sample_weight, tail))
+    return part(x, head), part(y, head), part(sample_weight, head), validation
