@@ -82,9 +82,10 @@ def main(argv=None):
             if epoch % 10 == 0:
                 print('Epoch {0}: {1}'.format(epoch, total_loss / n_samples))
         print('Took: %f seconds' % (time.time() - start))
+        return float(total_loss / n_samples)
 
-    train(huber_loss if args.loss == "huber" else squared_loss)
-    print(f"w = {w.numpy():.4f}, b = {b.numpy():.4f}")
+    mean_loss = train(huber_loss if args.loss == "huber" else squared_loss)
+    print(f"w = {w.numpy():.4f}, b = {b.numpy():.4f}, mean loss of the last epoch {mean_loss:.4f}")
 
     import matplotlib
     matplotlib.use("Agg")  # write a file; no display needed
@@ -98,7 +99,7 @@ def main(argv=None):
     plt.legend()
     plt.savefig(args.plot)
     print(f"Plot saved to {args.plot}")
-    return w.numpy(), b.numpy()
+    return w.numpy(), b.numpy(), mean_loss
 
 
 if __name__ == "__main__":

@@ -1,17 +1,7 @@
 """The example programs run offline on built-in data and produce what they promise."""
-import importlib.util
-import pathlib
-
 import pytest
 
-EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
-
-
-def load_example(name):
-    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from programs import load_example
 
 
 def test_tape_demo_prints_the_tape_and_gradients(capsys):
@@ -25,7 +15,7 @@ def test_tape_demo_prints_the_tape_and_gradients(capsys):
 def test_regression_example_fits_the_synthetic_stand_in(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     plot = tmp_path / "fit.png"
-    w, b = load_example("regression").main(["--plot", str(plot)])  # the lecture's 100 epochs
+    w, b, _ = load_example("regression").main(["--plot", str(plot)])  # the lecture's 100 epochs
     out = capsys.readouterr().out
     assert "SYNTHETIC" in out and "Epoch 90:" in out and "Took:" in out
     # the stand-in is drawn around life = 85.7 - 5.7 * birth rate

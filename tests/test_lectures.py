@@ -7,42 +7,20 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-import tapeviz.contrib.eager as tfe
-from tapeviz.datasets import load_birth_life
+from programs import load_example
 
 
-def test_cs20_regression_reaches_the_published_figures(shared_data):
-    """Lecture 04, per-example SGD with the squared loss at lr 0.001 for 100 epochs."""
-    data, n_samples = load_birth_life(str(shared_data / "birth_life_2010.txt"))
-    dataset = tf.data.Dataset.from_tensor_slices((data[:, 0], data[:, 1]))
-
-    w = tfe.Variable(0.0)
-    b = tfe.Variable(0.0)
-
-    def prediction(x):
-        return x * w + b
-
-    def squared_loss(y, y_predicted):
-        return (y - y_predicted) ** 2
-
-    optimizer = tf.train.GradientDescentOptimizer(learning_rate=0.001)
-
-    def loss_for_example(x, y):
-        return squared_loss(y, prediction(x))
-
-    grad_fn = tfe.implicit_value_and_gradients(loss_for_example)
-    for epoch in range(100):
-        total_loss = 0.0
-        for x_i, y_i in tfe.Iterator(dataset):
-            loss, gradients = grad_fn(x_i, y_i)
-            optimizer.apply_gradients(gradients)
-            total_loss += loss
-
+def test_cs20_regression_reaches_the_published_figures(shared_data, tmp_path):
+    """Lecture 04 as written (examples/regression.py: contrib-eager names, tfe.Iterator,
+    tf.train.GradientDescentOptimizer), with the squared loss at lr 0.001 for 100 epochs."""
+    w, b, mean_loss = load_example("regression").main([
+        "--data", str(shared_data / "birth_life_2010.txt"), "--loss", "squared",
+        "--learning-rate", "0.001", "--plot", str(tmp_path / "fit.png")])
     # published: w = -6.07, b = 84.93, mean loss 30.04 (numpy, same procedure:
     # -6.070214, 84.929512, 30.0355)
-    assert w.numpy() == pytest.approx(-6.0702, abs=2e-3)
-    assert b.numpy() == pytest.approx(84.9295, abs=2e-3)
-    assert float(total_loss / n_samples) == pytest.approx(30.0355, abs=5e-3)
+    assert w == pytest.approx(-6.0702, abs=2e-3)
+    assert b == pytest.approx(84.9295, abs=2e-3)
+    assert mean_loss == pytest.approx(30.0355, abs=5e-3)
 
 
 def _read_idx(path):

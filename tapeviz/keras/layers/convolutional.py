@@ -5,7 +5,7 @@ from ... import nn as _nn
 from .. import activations as _activations
 from .. import initializers as _initializers
 from .base import Layer, shape_error
-from .core import _as_float
+from .core import _as_float, add_kernel_and_bias
 
 
 def normalize_tuple(value, name: str, owner: str) -> tuple:
@@ -101,11 +101,7 @@ class Conv2D(Layer):
         if channels is None:
             raise shape_error(self, f"the channel dimension of the inputs should be defined; "
                                     f"got shape {tuple(input_shape)}")
-        self.kernel = self.add_weight("kernel", self.kernel_size + (int(channels), self.filters),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+        add_kernel_and_bias(self, self.kernel_size + (int(channels), self.filters))
         self.built = True
 
     def call(self, inputs):

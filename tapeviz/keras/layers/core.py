@@ -21,6 +21,16 @@ def _as_float(layer, inputs):
     return inputs if inputs.dtype.name == layer.dtype else cast(inputs, layer.dtype)
 
 
+def add_kernel_and_bias(layer, kernel_shape: tuple) -> None:
+    """A layer's `kernel` and, with use_bias, its `bias` (one per output unit, the last
+    kernel axis), from the layer's initializers and regularizers."""
+    layer.kernel = layer.add_weight("kernel", kernel_shape, initializer=layer.kernel_initializer,
+                                    regularizer=layer.kernel_regularizer)
+    layer.bias = layer.add_weight("bias", (kernel_shape[-1],),
+                                  initializer=layer.bias_initializer,
+                                  regularizer=layer.bias_regularizer) if layer.use_bias else None
+
+
 class Dense(Layer):
     """activation(inputs @ kernel + bias) on the last axis; the kernel is (in, units).
 
@@ -52,11 +62,7 @@ class Dense(Layer):
         if input_shape[-1] is None:
             raise shape_error(self, "the last dimension of the inputs to a Dense layer should "
                                     f"be defined; got shape {tuple(input_shape)}")
-        self.kernel = self.add_weight("kernel", (int(input_shape[-1]), self.units),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
-        self.bias = self.add_weight("bias", (self.units,), initializer=self.bias_initializer,
-                                    regularizer=self.bias_regularizer) if self.use_bias else None
+        add_kernel_and_bias(self, (int(input_shape[-1]), self.units))
         self.built = True
 
     def call(self, inputs):
