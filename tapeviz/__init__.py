@@ -14,7 +14,7 @@ from .dispatch import Node, name_scope
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, uint8)
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
-from .events import OpExecuted, VJPApplied, subscribe, unsubscribe
+from .events import GradientComputed, OpExecuted, VJPApplied, subscribe, unsubscribe
 from .ops.linalg import matmul, tensordot
 from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos, divide, equal,
                        exp, floor, floordiv, floormod, greater, greater_equal, identity, less,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from time import perf_counter
 
 import numpy as np
 
@@ -133,12 +134,14 @@ def _dispatch_traced(op, args, params):
     else:  # every input already a plain tensor: the usual case inside a model
         tensors, ids, reads_variable = args, tuple(map(id, args)), False
         arrays = input_arrays(op, args)
+    started = perf_counter() if events._subscribers else 0.0
     try:
         ans = wrap(op.forward(*arrays, **params))
     except OpError:
         raise
     except Exception as exc:
         raise _explain_failure(op, arrays, params, exc) from None
+    duration = perf_counter() - started if started else 0.0
     node = None
     for tape in state.tapes:  # the tape protocol: _ids (tracked), _nodes, _watch_read
         if reads_variable and tape._watch_accessed_variables:
@@ -158,7 +161,7 @@ def _dispatch_traced(op, args, params):
         taped = node is not None
         if node is None:
             node = Node(op, tensors, ans, params, ids, user_frame(2), state)
-        event = events.OpExecuted(node, taped)
+        event = events.OpExecuted(node, taped, duration)
         for callback in subscribers:
             callback(event)
     return ans

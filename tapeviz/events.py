@@ -14,13 +14,15 @@ _lock = threading.Lock()
 
 
 class OpExecuted:
-    """An op ran (forward, or inside a backward step); `node` describes it."""
+    """An op ran (forward, or inside a backward step); `node` describes it, `duration` is
+    its forward's wall time in seconds."""
 
-    __slots__ = ("node", "taped")
+    __slots__ = ("node", "taped", "duration")
 
-    def __init__(self, node, taped: bool):
+    def __init__(self, node, taped: bool, duration: float = 0.0):
         self.node = node
         self.taped = taped
+        self.duration = duration
 
     def __repr__(self) -> str:
         return f"OpExecuted({self.node!r}, taped={self.taped})"
@@ -36,6 +38,23 @@ class VJPApplied:
 
     def __repr__(self) -> str:
         return f"VJPApplied({self.step!r})"
+
+
+class GradientComputed:
+    """`tape.gradient` finished: the tape, the flat targets and sources, the gradients.
+
+    A training step usually ends here, so the recorder groups ops by these events."""
+
+    __slots__ = ("tape", "targets", "sources", "gradients")
+
+    def __init__(self, tape, targets, sources, gradients):
+        self.tape = tape
+        self.targets = targets
+        self.sources = sources
+        self.gradients = gradients
+
+    def __repr__(self) -> str:
+        return f"GradientComputed({len(self.sources)} sources)"
 
 
 def subscribe(callback: Callable) -> Callable:

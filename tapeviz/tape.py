@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from . import nest
+from . import events, nest
 from .backward import Backward
 from .dispatch import thread_state
 from .tensor import Tensor, Variable, wrap
@@ -166,6 +166,8 @@ class GradientTape:
         backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
         result = [self._result(backward, s, unconnected_gradients) for s in flat_sources]
         self._consume()
+        if events._subscribers:
+            events.emit(events.GradientComputed(self, targets, flat_sources, result))
         return nest.pack_sequence_as(sources, result)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,

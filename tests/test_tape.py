@@ -655,3 +655,21 @@ def test_unrecorded_ops_reach_subscribers_but_no_tape():
     assert [n.op.name for n in tape.nodes] == ["multiply"]
     assert [e.node.op.name for e in seen] == ["multiply", "multiply", "assign_sub"]
     assert not any(e.taped for e in seen[1:])
+
+
+def test_subscribers_hear_when_a_gradient_is_computed_and_how_long_ops_took():
+    x = tf.Variable(3.0)
+    seen = []
+    tf.subscribe(seen.append)
+    try:
+        with tf.GradientTape() as tape:
+            y = x * x
+        grad = tape.gradient(y, [x])
+    finally:
+        tf.unsubscribe(seen.append)
+    done = [e for e in seen if isinstance(e, tf.GradientComputed)]
+    assert len(done) == 1 and done[0].tape is tape and done[0].sources == [x]
+    assert done[0].gradients[0] is grad[0]
+    assert isinstance(seen[-1], tf.GradientComputed)
+    executed = [e for e in seen if isinstance(e, tf.OpExecuted)]
+    assert executed and all(e.duration > 0 for e in executed)
