@@ -35,7 +35,8 @@ from . import contrib, debugging, errors, functional
 
 __version__ = "0.1.0"
 
-_LAZY_NAMESPACES = {"keras", "data", "train", "debugger"}  # loaded on first use: importing them is slow
+# loaded on first use: importing them is slow
+_LAZY_NAMESPACES = {"keras", "data", "train", "debugger"}
 
 
 def __getattr__(name):

@@ -1,0 +1,279 @@
+"""Run a training function in a background thread that can be paused, stepped and stopped.
+
+The caller (a notebook kernel, say) stays free while the loop trains. Control goes through
+a gate: a subscriber to the dispatch point that acts only on events from the runner's own
+thread and, while paused, blocks that thread on a condition variable. It therefore pauses
+the loop right after an op (forward or inside a backward step) or right after a VJP step,
+with nothing monkeypatched; ops run by any other thread (the caller inspecting tensors
+while the loop is paused) pass through untouched.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+from typing import Callable
+
+import numpy as np
+
+from .. import events
+
+
+class RunnerStopped(BaseException):
+    """Raised inside the training loop, at its next op, by `Runner.stop()`.
+
+    A `BaseException`, as `KeyboardInterrupt` is, so that an `except Exception` in the loop
+    (or in a library it calls) does not swallow the stop; `finally` blocks still run.
+    """
+
+
+class PausePoint:
+    """Where a paused runner waits: just after an op ran ("op") or after a VJP step ("vjp")."""
+
+    __slots__ = ("kind", "node", "step", "op_count")
+
+    def __init__(self, kind: str, node, step=None, op_count: int = 0):
+        self.kind = kind            # "op" or "vjp"
+        self.node = node            # the op's Node (for "vjp": the node whose VJP ran)
+        self.step = step            # the BackwardStep for "vjp", else None
+        self.op_count = op_count    # ops the runner's thread had run when it paused
+
+    @property
+    def op_name(self) -> str:
+        return self.node.op.name
+
+    @property
+    def phase(self) -> str:
+        """ "forward" or "backward": a VJP step is backward even though its node was not."""
+        return "backward" if self.kind == "vjp" else self.node.phase
+
+    @property
+    def source(self):
+        """The user's line that ran the op (file, line, function), or None."""
+        return self.node.source
+
+    def __repr__(self) -> str:
+        source = self.source
+        where = f" at {source.filename.rsplit('/', 1)[-1]}:{source.lineno}" if source else ""
+        what = "after VJP of" if self.kind == "vjp" else "after"
+        return f"<PausePoint {what} {self.op_name} ({self.phase}){where}>"
+
+
+class Runner:
+    """Run `train_fn(*args, **kwargs)` in a background thread; pause, step, resume or stop it.
+
+    >>> import tapeviz as tf
+    >>> from tapeviz.debugger import Runner
+    >>> def train(n):
+    ...     w = tf.Variable(1.0)
+    ...     for _ in range(n):
+    ...         with tf.GradientTape() as tape:
+    ...             loss = w * w
+    ...         w.assign_sub(0.25 * tape.gradient(loss, w))
+    ...     return float(w)
+    >>> runner = Runner(train, 3)
+    >>> runner.pause()              # pause at the very first op once started
+    >>> _ = runner.start()
+    >>> runner.wait_paused(5.0), runner.state, runner.paused_at.op_name
+    (True, 'paused', 'multiply')
+    >>> runner.resume()
+    >>> runner.join(5.0), runner.state, runner.result, runner.step_count, runner.last_loss
+    (True, 'finished', 0.125, 3, 0.0625)
+
+    Control methods (`pause`, `step_op`, `step_vjp`, `resume`, `stop`) only send a request
+    and return at once; `wait_paused(timeout)` and `join(timeout)` are how to wait.
+    """
+
+    def __init__(self, train_fn: Callable, *args, **kwargs):
+        self._fn, self._args, self._kwargs = train_fn, args, kwargs
+        self.name = getattr(train_fn, "__name__", "train")
+        self._cond = threading.Condition()
+        self._state = "idle"
+        self._request: str | None = None   # None: run on; "op" / "vjp": pause at the next one
+        self._stop = False                 # stop() asked; cleared once RunnerStopped is raised
+        self._thread: threading.Thread | None = None
+        self._ident: int | None = None
+        self.step_count = 0                # GradientComputed events seen: training steps
+        self.op_count = 0                  # OpExecuted events from the runner's thread
+        self.last_loss: float | None = None
+        self.paused_at: PausePoint | None = None
+        self.error: BaseException | None = None
+        self.result = None
+
+    @property
+    def state(self) -> str:
+        """ "idle", "running", "paused", "finished", "stopped" or "failed"."""
+        return self._state
+
+    # ---- control ------------------------------------------------------------------------
+    def start(self) -> "Runner":
+        """Start the training function in a daemon thread; returns self."""
+        with self._cond:
+            if self._state != "idle":
+                raise RuntimeError(f"Runner.start: the runner is {self._state}; start it once")
+            self._state = "running"
+        route_output = _cell_output_router()
+        self._thread = threading.Thread(target=self._main, args=(route_output,), daemon=True,
+                                        name=f"tapeviz-runner-{self.name}")
+        self._thread.start()
+        return self
+
+    def pause(self, at: str = "op") -> None:
+        """Pause after the next op (`at="op"`, forward or backward) or VJP step (`at="vjp"`).
+
+        Before `start()` it pauses at the very first one; once paused or ended it does nothing.
+        """
+        if at not in ("op", "vjp"):
+            raise ValueError(f"Runner.pause: `at` must be 'op' or 'vjp'; got {at!r}")
+        with self._cond:
+            if self._state in ("idle", "running"):
+                self._request = at
+
+    def step_op(self) -> None:
+        """Run exactly one more op of the loop, then pause again."""
+        self._advance("op")
+
+    def step_vjp(self) -> None:
+        """Run on until just after the next backward (VJP) step, then pause again."""
+        self._advance("vjp")
+
+    def resume(self) -> None:
+        """Let the loop run on freely (also cancels a pause that has not landed yet)."""
+        self._advance(None)
+
+    def stop(self) -> None:
+        """Raise `RunnerStopped` inside the loop at its next op (a paused loop wakes for it)."""
+        with self._cond:
+            if self._state == "idle":
+                self._state = "stopped"
+            elif self._state in ("running", "paused"):
+                self._stop, self._request = True, None
+                self._release()
+
+    def _advance(self, request: str | None) -> None:
+        with self._cond:
+            if self._state in ("idle", "running", "paused"):
+                self._request = request
+                self._release()
+
+    def _release(self) -> None:
+        """Wake a paused loop; the caller holds the lock. The state flips at once, so a
+        `wait_paused` right after a step waits for the *next* pause."""
+        if self._state == "paused":
+            self._state, self.paused_at = "running", None
+        self._cond.notify_all()
+
+    # ---- waiting ------------------------------------------------------------------------
+    def wait_paused(self, timeout: float | None = None) -> bool:
+        """Block until the runner is paused (True) or has ended or `timeout` passed (False)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._state not in ("idle", "running"), timeout)
+            return self._state == "paused"
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the thread to end; True if it has. Re-raises the loop's exception."""
+        if self._thread is None:
+            if self._state == "stopped":
+                return True
+            raise RuntimeError("Runner.join: the runner was never started")
+        self._thread.join(timeout)
+        if self._thread.is_alive():
+            return False
+        self.raise_error()
+        return True
+
+    def raise_error(self) -> None:
+        """Raise the exception the training function raised, if it failed."""
+        if self.error is not None:
+            raise self.error
+
+    def __enter__(self) -> "Runner":
+        if self._state == "idle":
+            self.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> bool:
+        self.stop()
+        if self._thread is not None:
+            self._thread.join()
+        if exc_type is None:  # an error in the with-block wins; the loop's stays in .error
+            self.raise_error()
+        return False
+
+    # ---- the thread and its gate ----------------------------------------------------------
+    def _main(self, route_output) -> None:
+        self._ident = threading.get_ident()
+        outcome = "failed"
+        events.subscribe(self._gate)
+        try:
+            if route_output is not None:
+                route_output()
+            self.result = self._fn(*self._args, **self._kwargs)
+            outcome = "finished"
+        except RunnerStopped:
+            outcome = "stopped"
+        except BaseException as exc:  # kept for join()/raise_error(); never swallowed
+            self.error = exc
+        finally:
+            events.unsubscribe(self._gate)
+            self._ident = None
+            with self._cond:
+                self._state, self.paused_at, self._request = outcome, None, None
+                self._cond.notify_all()
+
+    def _gate(self, event) -> None:
+        if threading.get_ident() != self._ident:
+            return  # another thread's op (e.g. the caller inspecting tensors): untouched
+        kind = type(event)
+        if kind is events.OpExecuted:
+            self.op_count += 1
+        elif kind is events.GradientComputed:
+            self.step_count += 1
+            self.last_loss = float(sum(np.sum(t.numpy()) for t in event.targets))
+        if self._stop:
+            self._raise_stop(event)
+        request = self._request
+        if request is None:
+            return
+        if request == "op" and kind is events.OpExecuted:
+            self._wait(PausePoint("op", event.node, None, self.op_count))
+        elif request == "vjp" and kind is events.VJPApplied:
+            self._wait(PausePoint("vjp", event.step.node, event.step, self.op_count))
+
+    def _wait(self, point: PausePoint) -> None:
+        with self._cond:
+            if self._stop:
+                self._raise_stop(None)
+            if self._request != point.kind:  # resume() came between the check and the lock
+                return
+            self._request, self.paused_at, self._state = None, point, "paused"
+            self._cond.notify_all()
+            while self._state == "paused":
+                self._cond.wait()
+        if self._stop:
+            self._raise_stop(None)
+
+    def _raise_stop(self, event) -> None:
+        self._stop = False  # raised once, so ops in the loop's `finally` blocks still run
+        node = getattr(event, "node", None)
+        where = f" at {node.op.name}" if node is not None else ""
+        raise RunnerStopped(f"training loop {self.name!r} stopped by Runner.stop(){where}")
+
+    def __repr__(self) -> str:
+        parts = [f"{self.step_count} steps"]
+        if self.last_loss is not None:
+            parts.append(f"loss {self.last_loss:.4g}")
+        if self.paused_at is not None:
+            parts.append(f"paused {self.paused_at!r}")
+        return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
+
+
+def _cell_output_router():
+    """In an IPython kernel that offers it, a function that sends the calling thread's
+    prints to the cell that started the runner; else None (output goes to sys.stdout as is).
+    """
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "set_thread_parent"):
+        return None
+    parent = shell.get_parent()
+    return lambda: shell.set_thread_parent(parent)
