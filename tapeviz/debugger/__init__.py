@@ -9,11 +9,11 @@ import importlib
 _WHERE = {
     # recorder.py
     "Recorder": "recorder", "RecordedStep": "recorder", "RecordedOp": "recorder",
-    # stepper.py and breakpoints.py
+    # stepper.py and breakpoint.py
     "BackwardStepper": "stepper",
-    "Breakpoint": "breakpoints", "BreakpointHit": "breakpoints", "break_on": "breakpoints",
-    "breakpoints": "breakpoints", "clear_breakpoints": "breakpoints",
-    "BreakpointError": "breakpoints",
+    "Breakpoint": "breakpoint", "BreakpointHit": "breakpoint", "break_on": "breakpoint",
+    "breakpoints": "breakpoint", "clear_breakpoints": "breakpoint",
+    "BreakpointError": "breakpoint",
     # numerics.py, summary.py, gradcheck.py, diagnose.py
     "find_nan_origin": "numerics", "NaNOrigin": "numerics",
     "summarize": "summary", "histogram": "summary",

@@ -1,0 +1,321 @@
+"""Breakpoints on ops: match an executed op (or a backward step) and stop in a debugger.
+
+A module-level listener, subscribed through `tapeviz.subscribe` only while some
+breakpoint is enabled (so the fast path stays fast otherwise), checks every
+`OpExecuted` event (phase "forward" or "backward") and every `VJPApplied` event (phase
+"vjp") against the enabled breakpoints. A hit is recorded as a `BreakpointHit`, emitted
+to subscribers, and handed to `session.open_debugger`, which picks the debugger that
+fits the context (DESIGN decision 10) and never hangs where no input is possible.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from typing import Callable, Iterable
+
+import numpy as np
+
+from .. import events
+
+PHASES = (None, "forward", "backward", "vjp")
+ACTIONS = ("raise", "continue")
+
+
+class BreakpointError(RuntimeError):
+    """A breakpoint was hit where no debugger can take input, and its action is "raise"."""
+
+    def __init__(self, message: str, hit: "BreakpointHit | None" = None):
+        super().__init__(message)
+        self.hit = hit
+
+
+class BreakpointHit:
+    """One time a breakpoint matched: the node, where in user code, when, and why."""
+
+    __slots__ = ("breakpoint", "node", "source", "time", "phase", "upstream", "reasons",
+                 "step", "debugger")
+
+    def __init__(self, breakpoint, node, phase, reasons, upstream=None, step=None):
+        self.breakpoint = breakpoint
+        self.node = node
+        self.source = node.source
+        self.time = time.time()
+        self.phase = phase            # "forward", "backward" or "vjp"
+        self.upstream = upstream      # gradient reaching the node's output, when known
+        self.reasons = reasons        # e.g. ["op='matmul'", "output has nan"]
+        self.step = step              # the BackwardStep, for phase "vjp"
+        self.debugger = None          # which debugger opened: "debugpy", "ipython", "pdb", None
+
+    def describe(self) -> str:
+        """One line: the op, where it ran, and why the breakpoint matched."""
+        where = _where(self.source)
+        return f"{self.node.op.name} ({self.phase}){where}; matched {', '.join(self.reasons)}"
+
+    def __repr__(self) -> str:
+        return f"<BreakpointHit {self.describe()}>"
+
+
+class Breakpoint:
+    """A condition on executed ops; see `break_on`."""
+
+    def __init__(self, op=None, kind=None, layer=None, file=None, line=None, phase=None,
+                 condition=None, nan=False, once=False, action="raise", internal=False):
+        if phase not in PHASES:
+            raise ValueError(f"break_on: phase must be one of {PHASES}; got {phase!r}")
+        if action not in ACTIONS:
+            raise ValueError(f"break_on: action must be one of {ACTIONS}; got {action!r}")
+        if condition is not None and not callable(condition):
+            raise TypeError(f"break_on: condition must be callable (node -> bool); "
+                            f"got {type(condition).__name__}")
+        self.op = _names(op)
+        self.kind = _names(kind)
+        self.layer = layer.strip("/") if layer else None
+        self.file = file
+        self.line = line
+        self.phase = phase
+        self.condition = condition
+        self.nan = nan
+        self.once = once
+        self.action = action
+        self.internal = internal      # armed by a debugger command (nextop / nextvjp)
+        self.enabled = True
+        self.hits: list[BreakpointHit] = []
+
+    # ---- state ----------------------------------------------------------------------------
+    def enable(self) -> "Breakpoint":
+        """Match again (re-adds a cleared breakpoint)."""
+        self.enabled = True
+        if self not in _registry:
+            _registry.append(self)
+        _sync_listener()
+        return self
+
+    def disable(self) -> "Breakpoint":
+        """Stop matching, but stay in `breakpoints()`."""
+        self.enabled = False
+        _sync_listener()
+        return self
+
+    def clear(self) -> None:
+        """Remove from `breakpoints()` for good (until `enable`)."""
+        self.enabled = False
+        if self in _registry:
+            _registry.remove(self)
+        _sync_listener()
+
+    # ---- matching -------------------------------------------------------------------------
+    def match(self, node, phase: str, values=None) -> list | None:
+        """The reasons `node` (run in `phase`) matches, or None; `values` are checked for nan."""
+        if self.phase is None and phase == "vjp" or self.phase not in (None, phase):
+            return None
+        reasons = []
+        if self.phase is not None:
+            reasons.append(f"phase={phase!r}")
+        if self.op is not None:
+            if node.op.name not in self.op:
+                return None
+            reasons.append(f"op={node.op.name!r}")
+        if self.kind is not None:
+            if node.op.kind not in self.kind:
+                return None
+            reasons.append(f"kind={node.op.kind!r}")
+        if self.layer is not None:
+            if not _in_layer(node.scope, self.layer):
+                return None
+            reasons.append(f"layer={node.scope!r}")
+        if self.file is not None or self.line is not None:
+            source = node.source
+            if source is None:
+                return None
+            if self.file is not None and not _same_file(source.filename, self.file):
+                return None
+            if self.line is not None and source.lineno != self.line:
+                return None
+            reasons.append(f"source='{os.path.basename(source.filename)}:{source.lineno}'")
+        if self.nan:
+            bad = _non_finite(node.output if values is None else values)
+            if not bad:
+                return None
+            reasons.append(f"{'gradient' if phase == 'vjp' else 'output'} has {bad}")
+        if self.condition is not None:
+            if not self.condition(node):
+                return None
+            reasons.append("condition")
+        return reasons or ["any op" if phase != "vjp" else "any backward step"]
+
+    def __repr__(self) -> str:
+        fields = [f"{name}={value!r}" for name, value in (
+            ("op", self.op), ("kind", self.kind), ("layer", self.layer), ("file", self.file),
+            ("line", self.line), ("phase", self.phase), ("nan", self.nan or None),
+            ("once", self.once or None)) if value is not None]
+        if self.condition is not None:
+            fields.append("condition=...")
+        state = "" if self.enabled else " disabled"
+        return f"<Breakpoint {' '.join(fields) or 'any op'}{state}, {len(self.hits)} hits>"
+
+
+def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
+             condition: Callable | None = None, nan: bool = False, once: bool = False,
+             action: str | None = None) -> Breakpoint:
+    """Stop in a debugger when an op matching every given criterion runs.
+
+    >>> import tapeviz as tf
+    >>> bp = break_on(op="exp", action="continue")
+    >>> import os; os.environ["TAPEVIZ_DEBUGGER"] = "none"
+    >>> _ = tf.exp(tf.constant(1.0))
+    >>> bp.hits[0].node.op.name
+    'exp'
+    >>> bp.clear(); del os.environ["TAPEVIZ_DEBUGGER"]
+
+    Parameters
+    ----------
+    op, kind : an op name (``"matmul"``) or kind (``"conv"``), or a list of them.
+    layer : a layer path; matches that scope and every scope under it
+        (``"sequential/dense"``), or a run of segments inside it (``"dense"``).
+    file, line : the user's source: a basename or path suffix, and a line number.
+    phase : ``"forward"``, ``"backward"`` (ops run inside VJPs), or ``"vjp"`` (one backward
+        step: the node whose VJP was applied, with its upstream gradient). None matches
+        ops in both phases but not backward steps.
+    condition : ``condition(node) -> bool``, e.g. ``lambda node: node.output.numpy().max() > 10``.
+    nan : match only when the output (for "vjp": an input gradient) has a nan or inf.
+    once : a one-shot breakpoint: removed after its first hit.
+    action : where no debugger can take input: ``"raise"`` (default) raises BreakpointError,
+        ``"continue"`` records the hit and goes on.
+    """
+    bp = Breakpoint(op, kind, layer, file, line, phase, condition, nan, once,
+                    action or "raise")
+    return bp.enable()
+
+
+def breakpoints() -> list:
+    """The breakpoints set with `break_on`, enabled or not (not the debugger's own)."""
+    return [bp for bp in _registry if not bp.internal]
+
+
+def clear_breakpoints() -> None:
+    """Remove every breakpoint."""
+    for bp in list(_registry):
+        bp.clear()
+
+
+# ---- the listener -------------------------------------------------------------------------
+_registry: list[Breakpoint] = []
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.busy = False         # matching or inside a hit: ops run meanwhile don't stop
+        self.hit_count = 0        # hits on this thread so far (the stepper watches it)
+        self.stepper = None       # a BackwardStepper driving the backward pass, if any
+
+
+_state = _State()
+
+
+def thread_state() -> _State:
+    """This thread's breakpoint state (the stepper and the debugger session use it)."""
+    return _state
+
+
+def _listener(event) -> None:
+    state = _state
+    if state.busy:
+        return
+    kind = type(event)
+    if kind is events.OpExecuted:
+        node, phase, step, values = event.node, event.node.phase, None, None
+    elif kind is events.VJPApplied:
+        step = event.step
+        node, phase = step.node, "vjp"
+        values = [g for g in step.input_grads if g is not None]
+    else:
+        return
+    state.busy = True  # ops run by a condition or from the debugger prompt don't stop
+    try:
+        for bp in tuple(_registry):
+            if not bp.enabled:
+                continue
+            reasons = bp.match(node, phase, values)
+            if reasons is not None:
+                _hit(bp, node, phase, reasons, step)
+                return  # one stop per op, however many breakpoints match it
+    finally:
+        state.busy = False
+
+
+def _hit(bp: Breakpoint, node, phase: str, reasons: list, step) -> None:
+    if os.environ.get("PYTHONBREAKPOINT") == "0":
+        return
+    from . import session
+    upstream = step.upstream if step is not None else None
+    if upstream is None and phase == "backward":
+        upstream = session.upstream_in_flight()
+    hit = BreakpointHit(bp, node, phase, reasons, upstream, step)
+    bp.hits.append(hit)
+    if bp.once:
+        bp.clear()
+    state = _state
+    state.hit_count += 1
+    if events._subscribers:
+        events.emit(hit)
+    if phase == "vjp" and state.stepper is not None:
+        return  # a stepper drives this backward pass: it pauses at the step instead
+    session.open_debugger(hit)
+
+
+def _sync_listener() -> None:
+    """Subscribe while some breakpoint is enabled, so dispatch's fast path stays otherwise."""
+    active = any(bp.enabled for bp in _registry)
+    subscribed = _listener in events.subscribers()
+    if active and not subscribed:
+        events.subscribe(_listener)
+    elif not active and subscribed:
+        events.unsubscribe(_listener)
+
+
+# ---- matching helpers ---------------------------------------------------------------------
+def _names(value) -> frozenset | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return frozenset([value])
+    if isinstance(value, Iterable):
+        return frozenset(getattr(v, "name", v) for v in value)
+    return frozenset([getattr(value, "name", value)])  # an Op or defop function
+
+
+def _in_layer(scope: str, layer: str) -> bool:
+    if not scope:
+        return False
+    return scope == layer or scope.startswith(layer + "/") or f"/{layer}/" in f"/{scope}/"
+
+
+def _same_file(filename: str, wanted: str) -> bool:
+    filename = os.path.normpath(filename)
+    wanted = os.path.normpath(wanted)
+    if os.path.isabs(wanted):
+        return filename == wanted
+    return filename == wanted or filename.endswith(os.sep + wanted)
+
+
+def _non_finite(values) -> str:
+    """'nan', 'inf', 'nan and inf' or '' for a tensor or a list of tensors."""
+    found = set()
+    for tensor in values if isinstance(values, list) else [values]:
+        array = np.asarray(getattr(tensor, "_value", tensor))
+        if array.dtype.kind not in "fc":
+            continue
+        if np.isnan(array).any():
+            found.add("nan")
+        if np.isinf(array).any():
+            found.add("inf")
+    return " and ".join(sorted(found, reverse=True))
+
+
+def _where(source) -> str:
+    if source is None:
+        return ""
+    text = f" at {os.path.basename(source.filename)}:{source.lineno}"
+    line = source.line
+    return f"{text} ({line})" if line else text

@@ -1,0 +1,344 @@
+"""Breakpoints: matching criteria, one-shot and persistent, the debugger they open, no hangs."""
+import os
+import pathlib
+import subprocess
+import sys
+import textwrap
+import types
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz import events
+from tapeviz.debugger import (BreakpointError, BreakpointHit, break_on, breakpoints,
+                              clear_breakpoints)
+from tapeviz.debugger import breakpoint as bp_module
+from tapeviz.debugger import session
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _no_input(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    monkeypatch.delenv("PYTHONBREAKPOINT", raising=False)
+    clear_breakpoints()
+    yield
+    clear_breakpoints()
+
+
+def _ops():
+    x = tf.constant([1.0, 2.0])
+    y = tf.exp(x)                                   # line: exp
+    return tf.reduce_sum(y * 2.0)
+
+
+def _line_of(text):
+    source = pathlib.Path(__file__).read_text().splitlines()
+    return next(i for i, line in enumerate(source, 1) if text in line)
+
+
+# ---- matching ------------------------------------------------------------------------------
+def test_op_breakpoint_raises_where_no_input_is_possible_naming_op_line_and_reason():
+    bp = break_on(op="exp")
+    with pytest.raises(BreakpointError) as info:
+        _ops()
+    message = str(info.value)
+    assert "exp" in message and f"test_breakpoints.py:{_line_of('# line: exp')}" in message
+    assert "op='exp'" in message and "TAPEVIZ_DEBUGGER=none" in message
+    hit = info.value.hit
+    assert isinstance(hit, BreakpointHit) and bp.hits == [hit]
+    assert hit.node.op.name == "exp" and hit.source.function == "_ops" and hit.time > 0
+
+
+@pytest.mark.parametrize("criteria, expected", [
+    (dict(op="multiply"), ["multiply"]),
+    (dict(op=["exp", "reduce_sum"]), ["exp", "reduce_sum"]),
+    (dict(kind="reduce"), ["reduce_sum"]),
+    (dict(line=_line_of("# line: exp")), ["exp"]),
+    (dict(file="test_breakpoints.py", line=_line_of("# line: exp")), ["exp"]),
+    (dict(file="tests/test_breakpoints.py", op="exp"), ["exp"]),
+    (dict(file="other.py"), []),
+    (dict(condition=lambda node: node.output.numpy().max() > 10), ["multiply", "reduce_sum"]),
+    (dict(phase="forward", op="exp"), ["exp"]),
+    (dict(phase="backward"), []),
+])
+def test_each_criterion_selects_the_right_ops(criteria, expected):
+    bp = break_on(action="continue", **criteria)
+    _ops()
+    assert [hit.node.op.name for hit in bp.hits] == expected
+
+
+def test_layer_matches_the_scope_and_everything_under_it():
+    outer = break_on(layer="model/dense", action="continue")
+    segment = break_on(layer="dense_1", action="continue")
+    x = tf.constant(1.0)
+    with tf.name_scope("model"):
+        with tf.name_scope("dense"):
+            x = x + 1.0
+            with tf.name_scope("kernel"):
+                x = x * 2.0
+        with tf.name_scope("dense_1"):
+            x = x - 1.0
+    assert [h.node.op.name for h in outer.hits] == ["add", "multiply"]
+    segment.disable()
+    outer.disable()
+    both = break_on(layer="model", action="continue")
+    with tf.name_scope("model"), tf.name_scope("dense_1"):
+        _ = x - 1.0
+    assert [h.node.scope for h in both.hits] == ["model/dense_1"]
+
+
+def test_nan_breakpoint_stops_only_where_a_nan_or_inf_appears():
+    bp = break_on(nan=True, action="continue")
+    x = tf.constant([1.0, -1.0])
+    y = tf.sqrt(x)
+    z = tf.exp(tf.constant(1000.0))
+    _ = y * 0.0
+    assert [h.node.op.name for h in bp.hits] == ["sqrt", "exp", "multiply"]
+    assert bp.hits[0].reasons == ["output has nan"] and bp.hits[1].reasons == ["output has inf"]
+    assert np.isnan(y.numpy()[1]) and np.isinf(z.numpy())
+
+
+def test_backward_phase_breakpoint_sees_ops_inside_vjps_with_their_upstream():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.exp(x) * 3.0)
+    bp = break_on(phase="backward", op="multiply", action="continue")
+    tape.gradient(loss, x)
+    assert bp.hits and all(h.node.phase == "backward" for h in bp.hits)
+    assert bp.hits[0].upstream is not None
+
+
+def test_vjp_phase_breakpoint_gives_the_step_and_its_upstream():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.exp(x) * 3.0)
+    bp = break_on(phase="vjp", op="exp", action="continue")
+    anything = break_on(op="exp", action="continue")   # phase=None: ops, not steps
+    tape.gradient(loss, x)
+    [hit] = bp.hits
+    assert hit.phase == "vjp" and hit.step.node is hit.node and hit.node.op.name == "exp"
+    assert np.array_equal(hit.upstream.numpy(), [3.0, 3.0])
+    assert anything.hits == []
+
+
+def test_one_shot_breakpoint_hits_once_and_leaves_the_list():
+    once = break_on(op="exp", once=True, action="continue")
+    persistent = break_on(op="exp", action="continue")
+    _ops()
+    _ops()
+    assert len(once.hits) == 1 and once not in breakpoints()
+    assert len(persistent.hits) == 1                      # first run: `once` matched first
+    assert breakpoints() == [persistent]
+
+
+def test_enable_disable_clear_and_the_listener_only_while_needed():
+    bp = break_on(op="exp", action="continue")
+    assert bp_module._listener in events.subscribers()
+    bp.disable()
+    assert bp_module._listener not in events.subscribers() and bp in breakpoints()
+    _ops()
+    assert bp.hits == []
+    bp.enable()
+    _ops()
+    assert len(bp.hits) == 1
+    bp.clear()
+    assert breakpoints() == [] and bp_module._listener not in events.subscribers()
+    other = break_on(kind="reduce", action="continue")
+    clear_breakpoints()
+    assert breakpoints() == [] and not other.enabled
+
+
+def test_pythonbreakpoint_0_disables_breakpoints_at_hit_time(monkeypatch):
+    bp = break_on(op="exp")
+    monkeypatch.setenv("PYTHONBREAKPOINT", "0")
+    _ops()
+    assert bp.hits == []
+
+
+def test_bad_arguments_are_refused():
+    with pytest.raises(ValueError, match="phase"):
+        break_on(phase="sideways")
+    with pytest.raises(ValueError, match="action"):
+        break_on(action="explode")
+    with pytest.raises(TypeError, match="callable"):
+        break_on(condition=3)
+
+
+def test_ops_run_while_handling_a_hit_do_not_stop_again():
+    seen = []
+    bp = break_on(condition=lambda node: seen.append(tf.reduce_sum(node.output)) or True,
+                  action="continue")
+    tf.constant(1.0) + 1.0
+    assert len(bp.hits) == 1 and len(seen) == 1
+
+
+def test_hits_are_announced_to_subscribers():
+    got = []
+    tf.subscribe(got.append)
+    try:
+        break_on(op="exp", action="continue")
+        _ops()
+    finally:
+        tf.unsubscribe(got.append)
+    assert any(isinstance(e, BreakpointHit) and e.node.op.name == "exp" for e in got)
+
+
+# ---- choosing the debugger ----------------------------------------------------------------
+def test_auto_choice_without_a_terminal_is_no_debugger(monkeypatch):
+    monkeypatch.delenv("TAPEVIZ_DEBUGGER")
+    monkeypatch.setattr(sys, "stdin", open(os.devnull))
+    assert session.choose_debugger() == (None, "stdin is not a terminal")
+
+
+def test_a_kernel_that_allows_no_stdin_gets_no_debugger(monkeypatch):
+    monkeypatch.delenv("TAPEVIZ_DEBUGGER")
+    shell = types.SimpleNamespace(kernel=types.SimpleNamespace(_allow_stdin=False))
+    monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda: shell))
+    assert session.choose_debugger()[0] is None
+    shell.kernel._allow_stdin = True
+    assert session.choose_debugger() == ("ipython", "")
+
+
+def test_an_attached_debugpy_client_gets_the_frame_with_the_op_context(monkeypatch):
+    monkeypatch.delenv("TAPEVIZ_DEBUGGER")
+    frames = []
+    fake = types.SimpleNamespace(is_client_connected=lambda: True,
+                                 breakpoint=lambda: frames.append(sys._getframe(1).f_locals))
+    monkeypatch.setitem(sys.modules, "debugpy", fake)
+    bp = break_on(op="exp")
+    _ops()
+    [frame] = frames
+    assert set(frame) == {"node", "op", "inputs", "output", "upstream", "source", "line"}
+    assert frame["op"].name == "exp" and frame["line"].startswith("y = tf.exp(x)")
+    assert bp.hits[0].debugger == "debugpy"
+
+
+def test_a_debugger_that_cannot_read_stdin_falls_back_to_the_action(monkeypatch):
+    class StdinNotImplementedError(Exception):
+        pass
+
+    class NoStdin:
+        def start(self, frame):
+            raise StdinNotImplementedError("raw_input was called, but this frontend does not "
+                                           "support input requests.")
+
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "ipython")
+    monkeypatch.setattr(session, "make_pdb", lambda which, hit: NoStdin())
+    bp = break_on(op="exp")
+    with pytest.raises(BreakpointError, match="allows no input"):
+        _ops()
+    assert bp.hits[0].debugger is None
+
+
+# ---- real debugger sessions in a subprocess -------------------------------------------------
+SCRIPT = """\
+import tapeviz as tf
+from tapeviz.debugger import break_on
+
+x = tf.Variable([[1.0, 2.0, 3.0]])
+bp = break_on({criteria})
+with tf.GradientTape() as tape:
+    h = x * 2.0
+    y = tf.exp(h)
+    loss = tf.reduce_sum(y)
+recorded = len(tape.nodes)
+grad = tape.gradient(loss, x)
+print("finished", loss.numpy(), "hits", len(bp.hits), "nodes", recorded)
+"""
+
+
+def _run(tmp_path, criteria, stdin=None, **env):
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT.format(criteria=criteria))
+    environ = {k: v for k, v in os.environ.items()
+               if k not in ("TAPEVIZ_DEBUGGER", "PYTHONBREAKPOINT")}
+    environ.update(env, PYTHONPATH=str(ROOT))
+    kwargs = dict(input=textwrap.dedent(stdin)) if stdin is not None else dict(
+        stdin=subprocess.DEVNULL)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60, env=environ, cwd=tmp_path, **kwargs)
+
+
+def test_pdb_session_stops_at_the_op_with_its_context_as_locals(tmp_path):
+    result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
+        p op.name
+        p output.shape
+        p bool(op(inputs[0]).numpy().sum() > 0)
+        p inputs[0].numpy().tolist()
+        p line
+        p source.lineno
+        node
+        continue
+        """)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "tapeviz breakpoint: exp (forward) at train.py:8" in out
+    assert "(Pdb) 'exp'" in out and "TensorShape([1, 3])" in out
+    assert "(Pdb) True" in out and "nodes 3" in out          # ops run at the prompt: not taped
+    assert "[[2.0, 4.0, 6.0]]" in out and "'y = tf.exp(h)'" in out and "(Pdb) 8" in out
+    assert "exp [math] phase=forward" in out and "input[0]: float32[1, 3] min=2 max=6" in out
+    assert "finished" in out and "hits 1" in out
+
+
+def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
+    result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
+        tape
+        nextop
+        p op.name
+        nextvjp
+        p op.name
+        p upstream.numpy().tolist()
+        node
+        continue
+        """)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "   #0    multiply([1, 3], []) -> [1, 3]  train.py:7" in out
+    assert "-> #1    exp([1, 3]) -> [1, 3]  train.py:8" in out
+    assert "(Pdb) 'reduce_sum'" in out                      # nextop: the next op
+    assert "reduce_sum (vjp)" in out and "(Pdb) 1.0" in out  # nextvjp: first backward step
+    assert "upstream: float32[] min=1 max=1" in out
+    assert "hits 1" in out                                  # the debugger's own stops are not bp's
+
+
+def test_ipython_debugger_session(tmp_path):
+    pytest.importorskip("IPython")
+    result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="ipython", stdin="""\
+        p op.name
+        node
+        continue
+        """)
+    assert result.returncode == 0, result.stderr
+    assert "ipdb> 'exp'" in result.stdout and "exp [math] phase=forward" in result.stdout
+
+
+def test_backward_phase_session_shows_the_vjp_it_runs_in(tmp_path):
+    criteria = 'op="multiply", phase="backward", once=True'
+    result = _run(tmp_path, criteria, TAPEVIZ_DEBUGGER="pdb", stdin="""\
+        p node.phase
+        p upstream is not None
+        tape
+        continue
+        """)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "(Pdb) 'backward'" in out and "(Pdb) True" in out
+    assert "runs inside the VJP of tape entry #1 (exp)" in out
+
+
+@pytest.mark.parametrize("action, code, text", [
+    ("", 1, "BreakpointError: breakpoint hit: exp (forward) at train.py:8 (y = tf.exp(h))"),
+    (', action="continue"', 0, "finished"),
+])
+def test_no_stdin_never_hangs(tmp_path, action, code, text):
+    result = _run(tmp_path, f'op="exp"{action}')
+    assert result.returncode == code
+    assert text in result.stdout + result.stderr
+
+
+def test_pythonbreakpoint_0_disables_breakpoints_in_a_forced_pdb_session(tmp_path):
+    result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", PYTHONBREAKPOINT="0")
+    assert result.returncode == 0 and "hits 0" in result.stdout and "(Pdb)" not in result.stdout
