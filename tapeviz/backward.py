@@ -14,7 +14,7 @@ from .convert import to_array
 from .dispatch import thread_state
 from .ops.math import add
 from .ops.shape import unbroadcast
-from .tensor import Tensor, Variable, wrap
+from .tensor import Tensor, wrap
 
 
 class BackwardStep:
@@ -46,10 +46,9 @@ class Backward:
         self._nodes = tape._nodes
         self._position = len(self._nodes)
         self._keep = keep_intermediate
-        # an unwatched variable gets no gradient even where an op read it next to a watched
-        # input: TF records no read of it, so its gradient is None
-        roots = tape._watched if sources is None else [
-            s for s in sources if type(s) is not Variable or id(s) in tape._ids]
+        # a source the tape never tracked (an unwatched constant, an unwatched variable)
+        # gets no gradient, as in TF, even where an op read it next to a watched input
+        roots = tape._watched if sources is None else [s for s in sources if id(s) in tape._ids]
         self._sources = {id(s) for s in roots if s._value.dtype.kind == "f"}
         self._reachable = self._reachable_from(self._sources)
         self.grads: dict[int, object] = {}

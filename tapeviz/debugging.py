@@ -98,3 +98,31 @@ def check_numerics(tensor, message, name=None):
         raise InvalidArgumentError("check_numerics", f"{message} : Tensor had {nans} NaN and "
                                    f"{infs} Inf values (of {values.size}, shape {values.shape})")
     return tensor
+
+
+def enable_check_numerics(stack_height_limit=30, path_length_limit=50):
+    """Raise InvalidArgumentError at the first op (forward or in a VJP) that makes NaN or Inf.
+
+    The error names the op, the phase, the user's line, the counts, a summary of each
+    input and a computed hint. Calling it twice is the same as once.
+
+    >>> import tapeviz as tf
+    >>> tf.debugging.enable_check_numerics()
+    >>> try:
+    ...     _ = tf.math.log(tf.constant([-1.0]))
+    ... except tf.errors.InvalidArgumentError as error:
+    ...     print(str(error).splitlines()[0].split(" (")[0])
+    log: produced nan in forward
+    >>> tf.debugging.disable_check_numerics()
+    """
+    from . import events
+    from .debugger.numerics import check_op
+    if check_op not in events.subscribers():
+        events.subscribe(check_op)
+
+
+def disable_check_numerics():
+    """Stop checking op outputs for NaN and Inf (no-op when not enabled)."""
+    from . import events
+    from .debugger.numerics import check_op
+    events.unsubscribe(check_op)

@@ -270,8 +270,8 @@ class GradientTape:
             return False
         if unconnected is UnconnectedGradients.ZERO:
             return True
-        if type(source) is Variable and id(source) not in self._ids:
-            return False  # an unwatched variable: TF recorded no read of it
+        if id(source) not in self._ids:
+            return False  # never watched: TF recorded nothing of it
         reachable = {id(source)}
         for node in self._nodes:
             if any(i in reachable for i in node.input_ids):

@@ -673,3 +673,12 @@ def test_subscribers_hear_when_a_gradient_is_computed_and_how_long_ops_took():
     assert isinstance(seen[-1], tf.GradientComputed)
     executed = [e for e in seen if isinstance(e, tf.OpExecuted)]
     assert executed and all(e.duration > 0 for e in executed)
+
+
+def test_an_unwatched_constant_gets_no_gradient_even_next_to_a_watched_variable():
+    c = tf.constant(2.0)
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = c * x
+    grad_c, grad_x = tape.gradient(y, [c, x])
+    assert grad_c is None and float(grad_x) == 2.0

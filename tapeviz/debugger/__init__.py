@@ -14,11 +14,11 @@ _WHERE = {
     "Breakpoint": "breakpoint", "BreakpointHit": "breakpoint", "break_on": "breakpoint",
     "breakpoints": "breakpoint", "clear_breakpoints": "breakpoint",
     "BreakpointError": "breakpoint",
-    # numerics.py, summary.py, gradcheck.py, diagnose.py
+    # numerics.py, summary.py, gradcheck.py, diagnosis.py
     "find_nan_origin": "numerics", "NaNOrigin": "numerics",
     "summarize": "summary", "histogram": "summary",
     "check_node_gradient": "gradcheck",
-    "why_none": "diagnose", "diagnose": "diagnose",
+    "why_none": "diagnosis", "diagnose": "diagnosis",
     # runner.py
     "Runner": "runner", "RunnerStopped": "runner",
 }

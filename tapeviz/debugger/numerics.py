@@ -1,0 +1,264 @@
+"""Where NaN and Inf are born: the check-numerics subscriber and `find_nan_origin`.
+
+Both read nodes as dispatch made them (forward, or inside a VJP with phase "backward"):
+the checker hears each `OpExecuted` while `tf.debugging.enable_check_numerics()` is on and
+raises at the first non-finite float output; `find_nan_origin` scans a recorded tape (and,
+given the target, its backward pass) for the first node whose output is non-finite while
+its inputs were all finite, i.e. where the value was born rather than where it spread.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+
+from .. import events
+from ..dispatch import thread_state
+from ..errors import InvalidArgumentError
+from .summary import _array, summarize
+
+_local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
+
+
+def _op_name(node) -> str:
+    op = node.op
+    return getattr(op, "name", None) or str(op)
+
+
+def _counts(value) -> tuple[int, int]:
+    """(NaN count, Inf count) of a float value; (0, 0) for other dtypes."""
+    values = _array(value)
+    if values.dtype.kind not in "fc" or values.size == 0:
+        return 0, 0
+    nans = int(np.isnan(values).sum())
+    return nans, int(values.size - nans - np.isfinite(values).sum())
+
+
+def _finite(value) -> bool:
+    values = _array(value)
+    return values.dtype.kind not in "fc" or bool(np.isfinite(values).all())
+
+
+def _where(source) -> str:
+    if source is None:
+        return "unknown line"
+    short = source.filename.rsplit("/", 1)[-1]
+    return f"{short}:{source.lineno}: {source.line}" if source.line else f"{short}:{source.lineno}"
+
+
+def _count_of(mask, what: str) -> str:
+    return f"{int(np.count_nonzero(mask))} of {np.size(mask)} {what}"
+
+
+def explain(name: str, inputs, output) -> str | None:
+    """A computed hint for why op `name` made NaN/Inf from `inputs`, or None.
+
+    >>> import numpy as np
+    >>> explain("log", [np.array([1.0, -1.0, 0.0, -2.0])], None)
+    '3 of 4 inputs were <= 0'
+    """
+    arrays = [_array(x) for x in inputs]
+    for i, x in enumerate(arrays):
+        nans, infs = _counts(x)
+        if nans or infs:
+            return (f"input {i} already held {nans} NaN and {infs} Inf: it came from outside "
+                    f"the recorded ops (a constant, a variable's value, or a fresh tensor)")
+    x = arrays[0] if arrays else np.zeros(0)
+    y = arrays[1] if len(arrays) > 1 else None
+    if name in ("log", "rsqrt", "reciprocal") or (name == "sqrt"):
+        bad = x < 0 if name == "sqrt" else (x == 0 if name == "reciprocal" else x <= 0)
+        kind = "< 0" if name == "sqrt" else ("== 0" if name == "reciprocal" else "<= 0")
+        if np.any(bad):
+            return f"{_count_of(bad, 'inputs')} were {kind}"
+    if name == "log1p" and np.any(x <= -1):
+        return f"{_count_of(x <= -1, 'inputs')} were <= -1"
+    if name in ("truediv", "floordiv", "floormod") and y is not None and np.any(y == 0):
+        return f"the divisor held {_count_of(y == 0, 'values')} equal to 0"
+    if name == "exp" and x.dtype.kind == "f":
+        limit = float(np.log(np.finfo(x.dtype).max))
+        if np.any(x > limit):
+            return (f"{_count_of(x > limit, 'inputs')} were > {limit:.4g} "
+                    f"(exp overflows {x.dtype.name} there)")
+    if name == "pow" and y is not None:
+        xb, yb = np.broadcast_arrays(x, y)
+        negative = (xb < 0) & (yb != np.round(yb))
+        if np.any(negative):
+            return f"{_count_of(negative, 'bases')} were < 0 with a non-integer exponent"
+        if np.any((xb == 0) & (yb < 0)):
+            return f"{_count_of((xb == 0) & (yb < 0), 'bases')} were 0 with a negative exponent"
+    out = None if output is None else _array(output)
+    if out is not None and out.dtype.kind == "f" and np.isinf(out).any():
+        largest = max((float(np.abs(a).max()) for a in arrays if a.size and a.dtype.kind in "iuf"),
+                      default=0.0)
+        return f"the result overflowed {out.dtype.name} (largest |input| {largest:.4g})"
+    return None
+
+
+def _input_lines(inputs) -> list[str]:
+    return [f"input {i}: {summarize(x)}" for i, x in enumerate(inputs)]
+
+
+class NaNOrigin:
+    """The node where NaN/Inf was born, with counts, input summaries and a computed hint.
+
+    `index` is the node's position on the tape (for a backward origin: the position of
+    the forward node whose VJP made it, `vjp_of`); `source` is the user's line (for a
+    backward origin: the line of that forward op).
+    """
+
+    def __init__(self, node, phase, index, nan_count, inf_count, inputs, source, hint=None,
+                 vjp_of=None, step=None):
+        self.node = node
+        self.phase = phase
+        self.index = index
+        self.nan_count = nan_count
+        self.inf_count = inf_count
+        self.inputs = inputs            # one summarize() line per input
+        self.source = source
+        self.hint = hint
+        self.vjp_of = vjp_of            # backward: the forward node whose VJP ran the op
+        self.step = step                # backward: the BackwardStep, when known
+
+    @property
+    def op(self) -> str:
+        return _op_name(self.node)
+
+    @property
+    def what(self) -> str:
+        return " and ".join(w for w, n in (("nan", self.nan_count), ("inf", self.inf_count)) if n)
+
+    def headline(self, hint: bool = True) -> str:
+        """One line in STYLE.md's NaN format, without the op name."""
+        if self.vjp_of is not None:
+            entry = f"tape entry #{self.index}, " if self.index is not None else ""
+            where = (f"in backward, in the VJP of {_op_name(self.vjp_of)} "
+                     f"({entry}{_where(self.source)})")
+        else:
+            entry = f" at tape entry #{self.index}" if self.index is not None else ""
+            where = f"in {self.phase}{entry} ({_where(self.source)})"
+        return (f"produced {self.what} {where}; {self.nan_count} NaN and {self.inf_count} Inf"
+                + (f"; {self.hint}" if self.hint and hint else ""))
+
+    def __str__(self) -> str:
+        lines = [f"{self.op} {self.headline()}"] + [f"  {line}" for line in self.inputs]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<NaNOrigin {self.op} {self.phase} #{self.index}: {self.what}>"
+
+
+def _origin(node, index, vjp_of=None, step=None) -> NaNOrigin:
+    nans, infs = _counts(node.output)
+    source = vjp_of.source if vjp_of is not None and vjp_of.source is not None else node.source
+    phase = getattr(node, "phase", "forward")
+    return NaNOrigin(node, phase, index, nans, infs, _input_lines(node.inputs), source,
+                     explain(_op_name(node), node.inputs, node.output), vjp_of, step)
+
+
+def _born(node) -> bool:
+    return (not _finite(node.output)) and all(_finite(x) for x in node.inputs)
+
+
+def _nodes_of(source) -> list:
+    if isinstance(source, (list, tuple)):
+        return list(source)
+    for attribute in ("nodes", "ops"):
+        found = getattr(source, attribute, None)
+        if found is not None:
+            return list(found() if callable(found) else found)
+    return list(source)
+
+
+def find_nan_origin(source, target=None, sources=None, output_gradients=None):
+    """The first node, in execution order, that made NaN/Inf from finite inputs; or None.
+
+    `source` is a tape, a list of nodes, or anything with `.nodes`/`.ops` of node-like
+    objects (`.op`, `.inputs`, `.output`, `.phase`, `.source`). Given a tape and `target`,
+    the backward pass is run too (the tape is not consumed) and the ops inside each VJP
+    are searched after the forward ones.
+
+    >>> import tapeviz as tf
+    >>> x = tf.Variable([1.0, -1.0])
+    >>> with tf.GradientTape() as tape:
+    ...     y = tf.exp(tf.log(x) * 2.0)
+    >>> find_nan_origin(tape).op
+    'log'
+    """
+    nodes = _nodes_of(source)
+    for index, node in enumerate(nodes):
+        if _born(node):
+            return _origin(node, index)
+    if target is None:
+        return None
+    return _backward_origin(source, target, sources, output_gradients)
+
+
+def _backward_origin(tape, target, sources, output_gradients):
+    ops, steps = [], []
+
+    def listen(event):
+        if type(event) is events.OpExecuted and event.node.phase == "backward":
+            ops.append((len(steps), event.node))
+        elif type(event) is events.VJPApplied:
+            steps.append(event.step)
+
+    _local.suspended = getattr(_local, "suspended", 0) + 1
+    events.subscribe(listen)
+    try:
+        for _ in tape.backward(target, sources, output_gradients):
+            pass
+    finally:
+        events.unsubscribe(listen)
+        _local.suspended -= 1
+    for k, node in ops:  # ops run before step k is announced belong to step k's VJP
+        if _born(node):
+            step = steps[k] if k < len(steps) else None
+            return _origin(node, step.index if step else None, step and step.node, step)
+    for step in steps:  # a VJP that made non-finite values without running an op
+        grads = [g for g in step.input_grads if g is not None]
+        if _finite(step.upstream) and any(not _finite(g) for g in grads):
+            bad = next(g for g in grads if not _finite(g))
+            nans, infs = _counts(bad)
+            node = step.node
+            return NaNOrigin(node, "backward", step.index, nans, infs, _input_lines(node.inputs),
+                             node.source, explain(_op_name(node), node.inputs, None), node, step)
+    return None
+
+
+# ---- tf.debugging.enable_check_numerics ------------------------------------------------------
+def _vjp_on_stack():
+    """(forward node, tape entry) whose VJP is running, read from the backward iterator's
+    frame; only called on the failure path; (None, None) if the iterator's layout changes."""
+    from ..backward import Backward
+    code = Backward._advance.__code__
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code is code:
+            backward = frame.f_locals.get("self")
+            return frame.f_locals.get("node"), getattr(backward, "_position", None)
+        frame = frame.f_back
+    return None, None
+
+
+def _tape_entry(node):
+    for tape in reversed(thread_state().tapes):
+        if tape._nodes and tape._nodes[-1] is node:
+            return len(tape._nodes) - 1
+    return None
+
+
+def check_op(event) -> None:
+    """Subscriber: raise InvalidArgumentError at the first op whose float output is non-finite."""
+    if type(event) is not events.OpExecuted or getattr(_local, "suspended", 0):
+        return
+    node = event.node
+    value = node.output._value
+    if value.dtype.kind != "f" or np.isfinite(value).all():
+        return
+    vjp_of, entry = _vjp_on_stack() if node.phase == "backward" else (None, None)
+    if vjp_of is None:
+        entry = _tape_entry(node)
+    origin = _origin(node, entry, vjp_of)
+    detail = "\n  ".join([origin.headline(hint=False)] + origin.inputs)
+    raise InvalidArgumentError(_op_name(node), detail, origin.hint, source=node.source)

@@ -1,0 +1,147 @@
+"""One-line value summaries and text histograms of tensors, for error messages and reports.
+
+Everything here reads values only (a Tensor, a numpy array or a Python number) and never
+runs an op, so summaries are safe to call from inside subscribers and error paths.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def _array(value) -> np.ndarray:
+    """The numpy value behind a Tensor, a VariableRead, an array or a Python number."""
+    return np.asarray(getattr(value, "_value", value))
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _head(values: np.ndarray) -> str:
+    return f"{values.dtype.name}[{', '.join(str(d) for d in values.shape)}]"
+
+
+def summarize(tensor) -> str:
+    """One line: dtype, shape, min/max/mean/std of the finite values, NaN/Inf/zero counts.
+
+    >>> import numpy as np
+    >>> summarize(np.array([[1.0, 0.0], [np.nan, 3.0]], np.float32))
+    'float32[2, 2] min 0 max 3 mean 1.333 std 1.247 | nan 1 inf 0 zeros 1'
+    >>> summarize(np.array([True, False, True]))
+    'bool[3] true 2 false 1'
+    >>> summarize(np.zeros((0, 3)))
+    'float64[0, 3] empty'
+    """
+    values = _array(tensor)
+    head = _head(values)
+    if values.size == 0:
+        return f"{head} empty"
+    if values.dtype.kind == "b":
+        true = int(np.count_nonzero(values))
+        return f"{head} true {true} false {values.size - true}"
+    if values.dtype.kind not in "iuf":
+        return f"{head} (not numeric)"
+    zeros = int(values.size - np.count_nonzero(values))
+    if values.dtype.kind != "f":
+        as_float = values.astype(np.float64)
+        return (f"{head} min {_num(values.min())} max {_num(values.max())} mean "
+                f"{_num(as_float.mean())} std {_num(as_float.std())} | zeros {zeros}")
+    finite_mask = np.isfinite(values)
+    nans = int(np.isnan(values).sum())
+    infs = int(values.size - nans - finite_mask.sum())
+    finite = values[finite_mask].astype(np.float64)
+    if finite.size:
+        stats = (f"min {_num(finite.min())} max {_num(finite.max())} mean {_num(finite.mean())} "
+                 f"std {_num(finite.std())}")
+    else:
+        stats = "no finite values"
+    return f"{head} {stats} | nan {nans} inf {infs} zeros {zeros}"
+
+
+class Histogram:
+    """Counts of the finite values in `bins` equal bins over [min, max]; NaN/Inf counted apart.
+
+    `counts` and `edges` are numpy arrays as `np.histogram` returns them; `str()` gives a
+    one-line sparkline of block characters, `text()` a bar per bin.
+    """
+
+    def __init__(self, counts, edges, nan: int, posinf: int, neginf: int, dtype, shape):
+        self.counts = counts
+        self.edges = edges
+        self.nan = nan
+        self.posinf = posinf
+        self.neginf = neginf
+        self.dtype = dtype
+        self.shape = shape
+
+    @property
+    def inf(self) -> int:
+        return self.posinf + self.neginf
+
+    @property
+    def sparkline(self) -> str:
+        """One block character per bin, height by count (a space for an empty bin)."""
+        top = int(self.counts.max()) if self.counts.size else 0
+        if top == 0:
+            return ""
+        return "".join(" " if c == 0 else BLOCKS[max(1, int(np.ceil(8 * c / top))) - 1]
+                       for c in self.counts)
+
+    def _nonfinite(self) -> str:
+        return f"nan {self.nan} +inf {self.posinf} -inf {self.neginf}"
+
+    def __str__(self) -> str:
+        total = int(self.counts.sum())
+        if total == 0:
+            return f"(no finite values) {self._nonfinite()}"
+        return (f"{self.sparkline}  [{_num(self.edges[0])}, {_num(self.edges[-1])}]  "
+                f"n={total}  {self._nonfinite()}")
+
+    def text(self, width: int = 30) -> str:
+        """A multi-line rendering: one row per bin with its range, a bar and its count."""
+        top = int(self.counts.max()) if self.counts.size else 0
+        rows = []
+        for count, lo, hi in zip(self.counts, self.edges[:-1], self.edges[1:]):
+            bar = "█" * (int(round(width * count / top)) if top else 0)
+            rows.append(f"[{_num(lo):>9}, {_num(hi):>9}) {bar} {int(count)}")
+        rows.append(self._nonfinite())
+        return "\n".join(rows)
+
+    def __repr__(self) -> str:
+        return f"<Histogram {self}>"
+
+    def _repr_html_(self) -> str:
+        from html import escape
+        return f"<pre>{escape(self.text())}</pre>"
+
+
+def histogram(tensor, bins: int = 10) -> Histogram:
+    """Histogram of the finite values of `tensor`; NaN and ±Inf are counted, not binned.
+
+    >>> import numpy as np
+    >>> h = histogram(np.array([0.0, 1, 1, 2, 2, 2, 3, np.inf]), bins=4)
+    >>> h.counts.tolist(), h.posinf
+    ([1, 2, 3, 1], 1)
+    >>> str(h)
+    '▃▆█▃  [0, 3]  n=7  nan 0 +inf 1 -inf 0'
+    """
+    values = _array(tensor)
+    flat = values.reshape(-1)
+    if values.dtype.kind == "b":
+        flat = flat.astype(np.int64)
+    if flat.dtype.kind not in "iuf":
+        raise TypeError(f"histogram: expected a numeric tensor; got {values.dtype}")
+    nan = posinf = neginf = 0
+    if flat.dtype.kind == "f":
+        nan = int(np.isnan(flat).sum())
+        posinf = int(np.isposinf(flat).sum())
+        neginf = int(np.isneginf(flat).sum())
+        flat = flat[np.isfinite(flat)]
+    flat = flat.astype(np.float64)
+    if flat.size:
+        counts, edges = np.histogram(flat, bins=bins)
+    else:
+        counts, edges = np.zeros(bins, np.int64), np.linspace(0.0, 1.0, bins + 1)
+    return Histogram(counts, edges, nan, posinf, neginf, values.dtype, values.shape)

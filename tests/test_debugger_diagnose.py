@@ -1,0 +1,220 @@
+"""why_none's reasons for a None gradient, and diagnose's suspicious patterns."""
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.debugger import diagnose, why_none
+from tapeviz.debugger.diagnosis import OpLog, gradient_norms
+
+
+def test_why_none_unused_variable():
+    x, w = tf.Variable(1.0), tf.Variable(2.0, name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * 3.0
+    assert tape.gradient(y, w) is None
+    reason = why_none(tape, y, w)
+    assert reason.kind == "unused" and "'w:0' was never read" in reason.message
+
+
+def test_why_none_read_but_not_on_the_path():
+    x, w = tf.Variable(1.0), tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        side = w * 5.0
+        y = x * 3.0
+    assert tape.gradient(y, w) is None and side is not None
+    reason = why_none(tape, y, w)
+    assert reason.kind == "not_on_path" and "side = w * 5.0" in reason.message
+    assert reason.source.line == "side = w * 5.0"
+
+
+def test_why_none_chain_cut_by_numpy_names_both_lines():
+    w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    x = tf.Variable([[1.0, 1.0], [1.0, 1.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        h = tf.matmul(w, w)
+        h_np = h.numpy()                           # leaves tapeviz
+        loss = tf.reduce_sum(tf.constant(h_np) * x)  # and comes back as a constant
+    assert tape.gradient(loss, w) is None
+    reason = why_none(tape, loss, w)
+    assert reason.kind == "cut"
+    assert "matmul at test_debugger_diagnose.py:" in reason.message
+    assert "h = tf.matmul(w, w)" in reason.message
+    assert reason.source.line.startswith("loss = tf.reduce_sum(tf.constant(h_np) * x)")
+    assert reason.related.line == "h = tf.matmul(w, w)"
+
+
+def test_why_none_cut_of_the_variable_itself_by_np_asarray():
+    w, x = tf.Variable([1.0, 2.0, 3.0]), tf.Variable([1.0, 1.0, 1.0])
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(x * np.asarray(w))
+    reason = why_none(tape, loss, w)
+    assert reason.kind == "cut" and "the value of variable 'Variable" in reason.message
+    assert reason.source.line == "loss = tf.reduce_sum(x * np.asarray(w))"
+
+
+def test_why_none_target_computed_only_from_untracked_values():
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(tf.square(np.asarray(w)))
+    reason = why_none(tape, loss, w)
+    assert reason.kind == "target_not_recorded" and ".numpy()" in reason.message
+
+
+def test_why_none_integer_dtype():
+    n = tf.Variable([1, 2])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.cast(n, tf.float32) * 2.0
+    assert tape.gradient(y, n) is None
+    reason = why_none(tape, y, n)
+    assert reason.kind == "integer_dtype" and "int32" in reason.message
+
+
+def test_why_none_constant_not_watched_and_watch_accessed_variables_false():
+    c = tf.constant([1.0, 2.0])
+    v = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(c * v)
+        alone = tf.reduce_sum(c * 2.0)
+    assert tape.gradient(alone, c) is None
+    assert why_none(tape, alone, c).kind == "not_watched"
+    assert why_none(tape, y, c).kind == "connected"  # next to a watched variable, as in TF
+    with tf.GradientTape(persistent=True, watch_accessed_variables=False) as tape:
+        tape.watch(c)
+        y = tf.reduce_sum(c * v)
+    assert tape.gradient(y, v) is None
+    reason = why_none(tape, y, v)
+    assert reason.kind == "not_watched" and "watch_accessed_variables=False" in reason.message
+
+
+def test_why_none_non_trainable_variable():
+    x = tf.Variable(1.0)
+    frozen = tf.Variable(2.0, trainable=False, name="frozen")
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * frozen
+    assert tape.gradient(y, frozen) is None
+    reason = why_none(tape, y, frozen)
+    assert reason.kind == "not_trainable" and "tape.watch(frozen)" in reason.message
+
+
+def test_why_none_stop_recording_with_an_op_log():
+    w, x = tf.Variable([1.0, 2.0]), tf.Variable([3.0, 4.0])
+    with OpLog() as log:
+        with tf.GradientTape(persistent=True) as tape:
+            start = x * 1.0
+            with tape.stop_recording():
+                h = w * 2.0
+            loss = tf.reduce_sum(h * start)
+    assert tape.gradient(loss, w) is None
+    reason = why_none(tape, loss, w, ops=log)
+    assert reason.kind == "recording_stopped"
+    assert "inside tape.stop_recording()" in reason.message and "h = w * 2.0" in reason.message
+    assert reason.related.line == "loss = tf.reduce_sum(h * start)"
+    # without the log the read left no trace: both possibilities are named
+    plain = why_none(tape, loss, w)
+    assert plain.kind == "unused" and "stop_recording" in plain.message
+
+
+def test_why_none_read_before_the_tape_started():
+    w, x = tf.Variable([1.0, 2.0]), tf.Variable([3.0, 4.0])
+    with OpLog() as log:
+        h = w * 2.0
+        with tf.GradientTape(persistent=True) as tape:
+            loss = tf.reduce_sum(h * x)
+    reason = why_none(tape, loss, w, ops=log)
+    assert reason.kind == "read_outside_tape" and "before the tape started" in reason.message
+
+
+def test_why_none_through_a_nondifferentiable_op_and_when_connected():
+    x = tf.Variable([1.0, 3.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        i = tf.cast(tf.argmax(x), tf.float32)
+        y = i * 2.0
+        z = tf.reduce_sum(x * x)
+    reason = why_none(tape, y, x)
+    assert reason.kind == "nondiff" and "argmax" in reason.message
+    assert why_none(tape, z, x).kind == "connected"
+
+
+def test_why_none_after_a_non_persistent_tape_freed_its_record():
+    x, w = tf.Variable(1.0), tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = x * w
+        tape.gradient(y, [x])
+    assert why_none(tape, y, w).kind == "tape_freed"
+
+
+def test_diagnose_flags_an_outer_product_broadcast_on_the_way_to_the_loss():
+    pred = tf.Variable(np.zeros(32, np.float32))
+    labels = tf.constant(np.ones((32, 1), np.float32))
+    bias = tf.Variable(np.zeros(10, np.float32))
+    with tf.GradientTape() as tape:
+        unrelated = tf.zeros([5, 1]) + bias  # also grows both, but not on the loss's path
+        loss = tf.reduce_mean(tf.square(pred - labels))
+    findings = diagnose(tape, loss)
+    assert [f.kind for f in findings] == ["outer_broadcast"] and unrelated.shape == (5, 10)
+    finding = findings[0]
+    assert "subtract broadcast (32,) and (32, 1) to (32, 32)" in finding.message
+    assert "1024 values from 32 + 32" in finding.message
+    assert finding.source.line == "loss = tf.reduce_mean(tf.square(pred - labels))"
+    assert finding.node.op.name == "subtract"
+    assert len([f for f in diagnose(tape) if f.kind == "outer_broadcast"]) == 2
+
+
+def test_diagnose_ignores_ordinary_broadcasts():
+    x = tf.Variable(np.ones((4, 3), np.float32))
+    b = tf.Variable(np.ones(3, np.float32))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(x + b) * 2.0
+    assert diagnose(tape, loss) == []
+
+
+def test_diagnose_zero_gradient_over_steps():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, activation="relu"),
+                                 tf.keras.layers.Dense(1)])
+    model(tf.zeros([1, 2]))
+    for layer_weight in model.layers[0].trainable_variables:  # every ReLU dead
+        layer_weight.assign(tf.fill(layer_weight.shape, -1.0))
+    history = []
+    for step in range(3):
+        x = tf.constant(np.random.default_rng(step).uniform(0, 1, (8, 2)).astype(np.float32))
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(model(x))
+        grads = tape.gradient(loss, model.trainable_variables)
+        history.append(dict(zip([v.name for v in model.trainable_variables], grads)))
+    findings = diagnose(history=history)
+    zero = [f for f in findings if f.kind == "zero_gradient"]
+    assert [f.message.split(":")[0] for f in zero] == \
+        ["dense/kernel", "dense/bias", "dense_1/kernel"]
+    assert "exactly zero in all 3 steps" in zero[0].message
+    # lists named by `variables` work too, and one step is not enough evidence
+    lists = [list(step.values()) for step in history]
+    assert len(diagnose(history=lists, variables=model.trainable_variables,
+                        low=0.0)) == 3
+    assert diagnose(history=lists[:1], low=0.0) == []
+
+
+def test_diagnose_exploding_and_vanishing_norms_across_layers():
+    grads = {"dense/kernel:0": np.full((4, 4), 1e-2), "dense/bias:0": np.zeros(4),
+             "dense_1/kernel:0": np.full((4, 4), 5e2), "dense_2/kernel:0": np.full(2, 1e-9)}
+    norms = gradient_norms(grads)
+    assert list(norms) == ["dense", "dense_1", "dense_2"]
+    assert norms["dense_1"] == pytest.approx(2000.0)
+    findings = diagnose(gradients=grads)
+    kinds = [f.kind for f in findings]
+    assert kinds == ["exploding_gradient", "vanishing_gradient", "gradient_ratio",
+                     "gradient_ratio"]
+    assert "dense_1: gradient norm 2e+03 > 1000" == findings[0].message
+    assert "changes 5e+04x from dense (0.04) to dense_1 (2e+03)" in findings[2].message
+    assert "vanishing across layers" in findings[3].message
+
+
+def test_diagnose_reports_where_nan_was_born():
+    x = tf.Variable([-1.0, 1.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.sqrt(x))
+    [finding] = diagnose(tape, loss)
+    assert finding.kind == "nan" and finding.message.startswith("sqrt produced nan in forward")
+    assert finding.source.line == "loss = tf.reduce_sum(tf.sqrt(x))"
+
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
