@@ -111,7 +111,7 @@ def unrecorded():
 
 def dispatch(op, args: tuple, params: dict):
     """Run `op` on `args` with static `params`; record and announce it if anyone listens."""
-    if _state.tapes or events._subscribers:
+    if _state.tapes or events._subscribers or op.watched:
         return _dispatch_traced(op, args, params)
     arrays = input_arrays(op, args)
     try:
@@ -134,7 +134,10 @@ def _dispatch_traced(op, args, params):
     else:  # every input already a plain tensor: the usual case inside a model
         tensors, ids, reads_variable = args, tuple(map(id, args)), False
         arrays = input_arrays(op, args)
-    started = perf_counter() if events._subscribers else 0.0
+    subscribers = events._subscribers
+    if op.watched:  # plus those who asked for this op alone
+        subscribers = subscribers + events._by_op[op]
+    started = perf_counter() if subscribers else 0.0
     try:
         ans = wrap(op.forward(*arrays, **params))
     except OpError:
@@ -156,7 +159,6 @@ def _dispatch_traced(op, args, params):
             node = Node(op, tensors, ans, params, ids, user_frame(2), state)
         tape._nodes.append(node)
         tracked.add(id(ans))
-    subscribers = events._subscribers
     if subscribers:
         taped = node is not None
         if node is None:

@@ -10,6 +10,7 @@ import threading
 from typing import Callable
 
 _subscribers: tuple = ()
+_by_op: dict = {}  # op -> callbacks that only want that op's OpExecuted events
 _lock = threading.Lock()
 
 
@@ -57,8 +58,12 @@ class GradientComputed:
         return f"GradientComputed({len(self.sources)} sources)"
 
 
-def subscribe(callback: Callable) -> Callable:
+def subscribe(callback: Callable, ops=None) -> Callable:
     """Call `callback(event)` for every event from now on; returns the callback.
+
+    With `ops` (registered ops, e.g. `{tf.ops.REGISTRY["log"]}`), call it only for
+    those ops' OpExecuted events: other ops keep dispatch's fast path, so a listener
+    that cares about a few ops costs the rest nothing.
 
     >>> import tapeviz as tf
     >>> seen = []
@@ -70,7 +75,12 @@ def subscribe(callback: Callable) -> Callable:
     """
     global _subscribers
     with _lock:
-        _subscribers = _subscribers + (callback,)
+        if ops is None:
+            _subscribers = _subscribers + (callback,)
+        else:
+            for op in ops:
+                _by_op[op] = _by_op.get(op, ()) + (callback,)
+                op.watched = True
     return callback
 
 
@@ -84,10 +94,19 @@ def unsubscribe(callback: Callable) -> None:
                 del kept[i]
                 break
         _subscribers = tuple(kept)
+        for op in list(_by_op):
+            remaining = tuple(cb for cb in _by_op[op] if cb != callback)
+            if remaining:
+                _by_op[op] = remaining
+            else:
+                del _by_op[op]
+                op.watched = False
 
 
 def subscribers() -> tuple:
-    return _subscribers
+    """Every subscribed callback: those of all events, then those of chosen ops."""
+    chosen = [cb for callbacks in _by_op.values() for cb in callbacks]
+    return _subscribers + tuple(dict.fromkeys(cb for cb in chosen if cb not in _subscribers))
 
 
 def emit(event) -> None:

@@ -342,3 +342,25 @@ def test_no_stdin_never_hangs(tmp_path, action, code, text):
 def test_pythonbreakpoint_0_disables_breakpoints_in_a_forced_pdb_session(tmp_path):
     result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", PYTHONBREAKPOINT="0")
     assert result.returncode == 0 and "hits 0" in result.stdout and "(Pdb)" not in result.stdout
+
+
+def test_a_breakpoint_on_an_op_wakes_only_for_that_op():
+    """Breakpoints that name their ops subscribe for those ops alone: the rest keep
+    dispatch's fast path (no node is made for them)."""
+    import tapeviz.ops.registry as registry
+    bp = break_on(op="log", action="continue")
+    try:
+        assert registry.REGISTRY["log"].watched and not registry.REGISTRY["exp"].watched
+        assert bp_module._listener not in events._subscribers
+        x = tf.constant([1.0, 2.0])
+        _ = tf.exp(x)
+        assert bp.hits == []
+        _ = tf.math.log(x)
+        assert [hit.node.op.name for hit in bp.hits] == ["log"]
+        condition = break_on(condition=lambda node: False, action="continue")
+        assert bp_module._listener in events._subscribers  # a condition must see every op
+        condition.clear()
+        assert bp_module._listener not in events._subscribers
+    finally:
+        clear_breakpoints()
+    assert not registry.REGISTRY["log"].watched

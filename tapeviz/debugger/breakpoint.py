@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .. import events
+from ..ops.registry import REGISTRY
 
 PHASES = (None, "forward", "backward", "vjp")
 ACTIONS = ("raise", "continue")
@@ -81,6 +82,15 @@ class Breakpoint:
         self.internal = internal      # armed by a debugger command (nextop / nextvjp)
         self.enabled = True
         self.hits: list[BreakpointHit] = []
+
+    def ops_matched(self) -> set | None:
+        """The registered ops this breakpoint can match, or None when it must see them all
+        (no op or kind given, or it watches backward steps)."""
+        if self.phase == "vjp" or (self.op is None and self.kind is None):
+            return None
+        return {op for op in REGISTRY.values()
+                if (self.op is None or op.name in self.op)
+                and (self.kind is None or op.kind in self.kind)}
 
     # ---- state ----------------------------------------------------------------------------
     def enable(self) -> "Breakpoint":
@@ -265,13 +275,20 @@ def _hit(bp: Breakpoint, node, phase: str, reasons: list, step) -> None:
 
 
 def _sync_listener() -> None:
-    """Subscribe while some breakpoint is enabled, so dispatch's fast path stays otherwise."""
-    active = any(bp.enabled for bp in _registry)
-    subscribed = _listener in events.subscribers()
-    if active and not subscribed:
-        events.subscribe(_listener)
-    elif not active and subscribed:
-        events.unsubscribe(_listener)
+    """Subscribe while some breakpoint is enabled, so dispatch's fast path stays otherwise;
+    when every enabled breakpoint names its ops, only those ops wake the listener."""
+    events.unsubscribe(_listener)
+    enabled = [bp for bp in _registry if bp.enabled]
+    if not enabled:
+        return
+    ops = set()
+    for bp in enabled:
+        wanted = bp.ops_matched()
+        if wanted is None:
+            events.subscribe(_listener)
+            return
+        ops |= wanted
+    events.subscribe(_listener, ops=ops)
 
 
 # ---- matching helpers ---------------------------------------------------------------------

@@ -37,6 +37,7 @@ class Op:
                  samples, nondiff, explain, doc, input_names):
         self.name = name
         self.input_names = input_names
+        self.watched = False  # someone subscribed to this op alone (events.subscribe(ops=...))
         self.__name__ = name
         self.forward = forward
         self.vjp = vjp

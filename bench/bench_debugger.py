@@ -1,0 +1,118 @@
+"""What the debugger costs: the two reference loops plain, with breakpoints armed but never
+hit, and with the recorder on, measured side by side in one run (read the ratios).
+
+Run: python bench/bench_debugger.py [--repeats 3]
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+
+import numpy as np
+
+import tapeviz as tf
+import tapeviz.contrib.eager as tfe
+from tapeviz.datasets import synthetic_birth_life
+from tapeviz.debugger import Recorder, break_on, clear_breakpoints
+
+
+def regression_loop(epochs: int = 3):
+    """The CS20 per-example Huber regression (as examples/regression.py), a few epochs."""
+    data, _ = synthetic_birth_life()
+    dataset = tf.data.Dataset.from_tensor_slices((data[:, 0], data[:, 1]))
+    w, b = tfe.Variable(0.0), tfe.Variable(0.0)
+
+    def huber_loss(y, y_predicted, m=1.0):
+        t = y - y_predicted
+        return t ** 2 if tf.abs(t) <= m else m * (2 * tf.abs(t) - m)
+
+    grad_fn = tfe.implicit_value_and_gradients(lambda x, y: huber_loss(y, x * w + b))
+    optimizer = tf.train.GradientDescentOptimizer(learning_rate=0.01)
+    for _ in range(epochs):
+        for x_i, y_i in tfe.Iterator(dataset):
+            _, gradients = grad_fn(x_i, y_i)
+            optimizer.apply_gradients(gradients)
+
+
+def cnn_loop(steps: int = 20):
+    """The TF2 guide's MNIST CNN and train step, on batches of 32 random 28x28 images."""
+    tf.random.set_seed(0)
+    images = np.random.default_rng(0).random((steps, 32, 28, 28, 1), dtype=np.float32)
+    labels = np.random.default_rng(1).integers(0, 10, (steps, 32))
+    model = tf.keras.Sequential([
+        tf.keras.layers.Conv2D(16, [3, 3], activation='relu', input_shape=(None, None, 1)),
+        tf.keras.layers.Conv2D(16, [3, 3], activation='relu'),
+        tf.keras.layers.GlobalAveragePooling2D(),
+        tf.keras.layers.Dense(10)])
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for x, y in zip(images, labels):
+        with tf.GradientTape() as tape:
+            loss = loss_object(y, model(x, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+
+@contextlib.contextmanager
+def plain():
+    yield
+
+
+@contextlib.contextmanager
+def op_breakpoint_armed():
+    """One breakpoint on an op these loops never run."""
+    break_on(op="log")
+    try:
+        yield
+    finally:
+        clear_breakpoints()
+
+
+@contextlib.contextmanager
+def breakpoints_armed():
+    """Breakpoints of each kind, none of which these loops ever hit."""
+    break_on(op="conv2d_backprop_filter", layer="no_such_layer")
+    break_on(file="no_such_file.py", line=1)
+    break_on(op="log")
+    break_on(condition=lambda node: False)
+    try:
+        yield
+    finally:
+        clear_breakpoints()
+
+
+@contextlib.contextmanager
+def recorder_on():
+    with Recorder():
+        yield
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    loops = {"regression (3 epochs x 190 examples)": regression_loop,
+             "CNN (20 steps, batch 32, 28x28)": cnn_loop}
+    modes = {"plain": plain, "op breakpoint armed, not hit": op_breakpoint_armed,
+             "4 kinds armed, not hit": breakpoints_armed, "recorder on": recorder_on}
+    best = {(loop, mode): float("inf") for loop in loops for mode in modes}
+    for _ in range(args.repeats):  # interleaved: every mode sees the same machine load
+        for loop_name, loop in loops.items():
+            for mode_name, mode in modes.items():
+                with mode():
+                    start = time.perf_counter()
+                    loop()
+                    best[loop_name, mode_name] = min(best[loop_name, mode_name],
+                                                     time.perf_counter() - start)
+    print(f"best of {args.repeats}; ratio = time / plain time")
+    for loop_name in loops:
+        base = best[loop_name, "plain"]
+        print(loop_name)
+        for mode_name in modes:
+            seconds = best[loop_name, mode_name]
+            print(f"  {mode_name:<28}{seconds:8.3f} s {seconds / base:7.2f}x")
+
+
+if __name__ == "__main__":
+    main()
