@@ -7,12 +7,7 @@ from tapeviz.keras import activations, backend, initializers
 from tapeviz.keras import layers as L
 
 
-@pytest.fixture(autouse=True)
-def fresh_session():
-    backend.clear_session()
-    tf.random.set_seed(0)
-    yield
-    backend.clear_session()
+pytestmark = pytest.mark.usefixtures("keras_session")
 
 
 # ---- names and variables ---------------------------------------------------------------------

@@ -5,16 +5,10 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-from tapeviz.keras import backend
 from tapeviz.keras import layers as L
 
 
-@pytest.fixture(autouse=True)
-def fresh_session():
-    backend.clear_session()
-    tf.random.set_seed(0)
-    yield
-    backend.clear_session()
+pytestmark = pytest.mark.usefixtures("keras_session")
 
 
 def guide_cnn():

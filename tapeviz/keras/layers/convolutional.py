@@ -5,7 +5,7 @@ from ... import nn as _nn
 from .. import activations as _activations
 from .. import initializers as _initializers
 from .base import Layer, shape_error
-from .core import _as_float, add_kernel_and_bias
+from .core import _as_float, add_kernel_and_bias, configure_kernel
 
 
 def normalize_tuple(value, name: str, owner: str) -> tuple:
@@ -80,12 +80,8 @@ class Conv2D(Layer):
         if self.strides != (1, 1) and self.dilation_rate != (1, 1):
             raise ValueError(f"{owner}: strides > 1 are not supported with dilation_rate > 1; "
                              f"got strides={self.strides}, dilation_rate={self.dilation_rate}")
-        self.activation = _activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
+        configure_kernel(self, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer)
 
     @property
     def _channel_axis(self) -> int:

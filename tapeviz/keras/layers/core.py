@@ -21,6 +21,17 @@ def _as_float(layer, inputs):
     return inputs if inputs.dtype.name == layer.dtype else cast(inputs, layer.dtype)
 
 
+def configure_kernel(layer, activation, use_bias, kernel_initializer, bias_initializer,
+                     kernel_regularizer, bias_regularizer) -> None:
+    """The settings Dense and Conv2D share: activation, bias, initializers, regularizers."""
+    layer.activation = _activations.get(activation)
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = _initializers.get(kernel_initializer)
+    layer.bias_initializer = _initializers.get(bias_initializer)
+    layer.kernel_regularizer = kernel_regularizer
+    layer.bias_regularizer = bias_regularizer
+
+
 def add_kernel_and_bias(layer, kernel_shape: tuple) -> None:
     """A layer's `kernel` and, with use_bias, its `bias` (one per output unit, the last
     kernel axis), from the layer's initializers and regularizers."""
@@ -47,12 +58,8 @@ class Dense(Layer):
         self.units = int(units)
         if self.units <= 0:
             raise ValueError(f"Dense: units must be a positive integer; got {units!r}")
-        self.activation = _activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = _initializers.get(kernel_initializer)
-        self.bias_initializer = _initializers.get(bias_initializer)
-        self.kernel_regularizer = kernel_regularizer
-        self.bias_regularizer = bias_regularizer
+        configure_kernel(self, activation, use_bias, kernel_initializer, bias_initializer,
+                         kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape):
         if len(input_shape) < 2:
