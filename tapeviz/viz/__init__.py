@@ -1,0 +1,22 @@
+"""`tapeviz.viz`: the tape drawn as a graph, the Jupyter widgets and the exports.
+
+Nothing here is imported by the engine: the widgets need the `jupyter` extra
+(`pip install tapeviz[jupyter]`). Modules load on first use (PEP 562).
+"""
+import importlib
+
+_WHERE = {
+    "Graph": "graph", "GraphNode": "graph", "GraphEdge": "graph",
+    "to_dot": "dot", "layout_svg": "render",
+    "inspect_node": "inspect",
+}
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(_WHERE)
