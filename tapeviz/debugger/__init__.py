@@ -19,8 +19,9 @@ _WHERE = {
     "summarize": "summary", "histogram": "summary",
     "check_node_gradient": "gradcheck",
     "why_none": "diagnosis", "diagnose": "diagnosis",
-    # runner.py
+    # runner.py, replay.py
     "Runner": "runner", "RunnerStopped": "runner",
+    "replay_tape": "replay", "Replay": "replay",
 }
 
 

@@ -1,0 +1,71 @@
+"""Step the backward pass of a recorded training step again, long after its tape was freed.
+
+A non-persistent tape drops its nodes when `gradient` returns (DESIGN decision 9), but the
+Recorder keeps every taped node of a step, and nodes are immutable. `replay_tape(step)`
+puts the step's taped forward nodes on a fresh persistent tape that watches the trainable
+variables they read, and finds the loss the step's gradient call started from; a
+`BackwardStepper` over it then walks the very VJPs that ran, one at a time.
+"""
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from ..tape import GradientTape
+from ..tensor import VariableRead
+
+
+class Replay(NamedTuple):
+    """A persistent tape holding a recorded step's forward, its loss and its variables."""
+
+    tape: GradientTape
+    target: object        # the loss tensor of the step's gradient call
+    sources: list         # the trainable variables the taped ops read, in first-read order
+
+
+def replay_tape(step) -> Replay:
+    """The taped forward ops of `step` (a RecordedStep) as a tape you can step backward.
+
+    >>> import tapeviz as tf
+    >>> from tapeviz.debugger import BackwardStepper, Recorder
+    >>> w = tf.Variable(3.0)
+    >>> with Recorder() as rec:
+    ...     with tf.GradientTape() as tape:
+    ...         loss = w * w + w
+    ...     grad = tape.gradient(loss, w)
+    >>> replay = replay_tape(rec.last_step)
+    >>> [node.op.name for node in replay.tape.nodes], replay.target is loss
+    (['multiply', 'add'], True)
+    >>> float(BackwardStepper(*replay).run().gradient(w))
+    7.0
+    """
+    nodes = [rop.node for rop in step.ops if rop.taped and rop.node.phase == "forward"]
+    if not nodes:
+        raise ValueError(f"replay_tape: step {step.index} recorded no taped forward ops "
+                         f"(was the step's work done under a GradientTape?)")
+    target = _loss_tensor(step, nodes)
+    tape = GradientTape(persistent=True)
+    tape._nodes = nodes
+    variables: dict = {}
+    for node in nodes:
+        for tensor, key in zip(node.inputs, node.input_ids):
+            variable = getattr(tensor, "variable", None)
+            if type(tensor) is VariableRead and key == id(variable) and variable.trainable \
+                    and tensor._value.dtype.kind == "f":
+                variables.setdefault(key, variable)
+        tape._ids.add(id(node.output))
+    for variable in variables.values():
+        tape._track(variable)
+    return Replay(tape, target, list(variables.values()))
+
+
+def _loss_tensor(step, nodes):
+    """The tensor whose value the step's gradient call differentiated, else the last output."""
+    loss = step._loss
+    if loss is not None:
+        for node in reversed(nodes):
+            if node.output._value is loss:
+                return node.output
+    for node in reversed(nodes):
+        if node.output._value.dtype.kind == "f":
+            return node.output
+    raise ValueError(f"replay_tape: step {step.index} has no float output to differentiate")
