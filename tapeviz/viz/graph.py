@@ -1,0 +1,449 @@
+"""The graph the widget draws: a tape, a node list or a recorded step turned into plain nodes
+and edges, and collapsed views of it.
+
+It sits between the engine (dispatch `Node`s, `Backward.grads`, the debugger's
+`RecordedStep`) and the DOT builder: op nodes ("n<i>", i = position in the source's node
+list), one leaf per variable read ("v<j>") and per other input tensor ("c<j>"), edges that
+carry the tensor's shape and the gradient norm of its producer. `Graph.collapse` folds ops
+by layer path (name scope) into "g..." group nodes, so a large tape is laid out as a few
+hundred boxes; group ids come from the scope path, so they stay the same across calls.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from urllib.parse import quote
+
+import numpy as np
+
+from ..tensor import VariableRead
+
+
+class GraphNode:
+    """One box of the graph: an op, a variable or constant leaf, or a collapsed group."""
+
+    __slots__ = ("id", "label", "op", "kind", "shape", "dtype", "scope", "phase", "source",
+                 "grad_norm", "nonfinite", "members", "ref")
+
+    def __init__(self, id: str, label: str, kind: str, *, op=None, shape=(), dtype="",
+                 scope="", phase="forward", source=None, grad_norm=None, nonfinite=False,
+                 members=None, ref=None):
+        self.id = id
+        self.label = label
+        self.op = op
+        self.kind = kind
+        self.shape = tuple(shape) if shape is not None else None
+        self.dtype = dtype
+        self.scope = scope
+        self.phase = phase
+        self.source = source
+        self.grad_norm = grad_norm
+        self.nonfinite = nonfinite
+        self.members = members if members is not None else []
+        self.ref = ref
+
+    def __repr__(self) -> str:
+        return f"<GraphNode {self.id} {self.kind} {self.label!r} {self.shape}>"
+
+
+class GraphEdge:
+    """A tensor flowing from `src` to `dst`; `count` > 1 when collapsing merged edges."""
+
+    __slots__ = ("src", "dst", "shape", "grad_norm", "count")
+
+    def __init__(self, src: str, dst: str, shape=(), grad_norm=None, count: int = 1):
+        self.src = src
+        self.dst = dst
+        self.shape = shape
+        self.grad_norm = grad_norm
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"<GraphEdge {self.src}->{self.dst} {self.shape} x{self.count}>"
+
+
+def gradient_norm(value) -> float | None:
+    """L2 norm of a gradient, accumulated in float64: nan if it holds a NaN, inf if an Inf.
+
+    >>> gradient_norm(np.array([3.0, 4.0], dtype=np.float32))
+    5.0
+    >>> gradient_norm(np.array([1.0, np.nan])), gradient_norm(None)
+    (nan, None)
+    """
+    if value is None:
+        return None
+    value = getattr(value, "_value", value)
+    if isinstance(value, np.floating):   # the many scalar ops of a long tape: skip the arrays
+        return abs(float(value))
+    value = np.asarray(value)
+    if value.size == 0:
+        return 0.0
+    if value.dtype.kind not in "fciub":
+        return None
+    magnitude = np.abs(value).astype(np.float64, copy=False).ravel()
+    largest = float(magnitude.max())   # NaN propagates through max: the alarm stays visible
+    if not math.isfinite(largest) or largest == 0.0:
+        return largest
+    if 1e-150 < largest < 1e150:
+        return math.sqrt(float(np.dot(magnitude, magnitude)))
+    scaled = magnitude / largest          # squares of huge or tiny values over/underflow
+    return largest * math.sqrt(float(np.dot(scaled, scaled)))
+
+
+def _nonfinite(value) -> bool:
+    if isinstance(value, np.floating):
+        return not math.isfinite(value)
+    value = np.asarray(value)
+    return value.dtype.kind in "fc" and not np.isfinite(value).all()
+
+
+_dtype_names: dict = {}
+
+
+def _dtype_name(value) -> str:
+    """numpy's dtype name, memoised (`dtype.name` costs microseconds per call)."""
+    dtype = np.asarray(value).dtype if not hasattr(value, "dtype") else value.dtype
+    name = _dtype_names.get(dtype)
+    if name is None:
+        name = _dtype_names[dtype] = dtype.name
+    return name
+
+
+def _finite_or_none(norm) -> bool:
+    return norm is None or math.isfinite(norm)
+
+
+def _louder(a, b):
+    """The larger of two gradient norms; a NaN wins (it must not be hidden by merging)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a != a or b != b:
+        return math.nan
+    return a if a >= b else b
+
+
+def _grads_mapping(grads) -> Mapping:
+    if grads is None:
+        return {}
+    if isinstance(grads, Mapping):
+        return grads
+    return grads.grads  # a Backward (or anything holding its `grads` dict)
+
+
+class Graph:
+    """Nodes (in execution order) and edges of a tape, a node list or a recorded step.
+
+    >>> import tapeviz as tf
+    >>> w = tf.Variable([1.0, 2.0], name="w")
+    >>> with tf.GradientTape(persistent=True) as tape:
+    ...     loss = tf.reduce_sum(w * w)
+    >>> g = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    >>> [(n.id, n.label) for n in g.nodes.values()]
+    [('v0', 'w:0'), ('n0', '×'), ('n1', 'Σ')]
+    >>> round(g.nodes["v0"].grad_norm, 4)   # |2 w|
+    4.4721
+    """
+
+    def __init__(self, nodes=None, edges=None):
+        self.nodes: dict[str, GraphNode] = dict(nodes or {})
+        self.edges: list[GraphEdge] = list(edges or [])
+        self._rep: dict | None = None   # for a collapsed view: underlying id -> visible id
+        self._tree = None
+
+    def __len__(self) -> int:
+        return len(self.nodes)
+
+    def __repr__(self) -> str:
+        return f"<Graph {len(self.nodes)} nodes, {len(self.edges)} edges>"
+
+    # ---- building --------------------------------------------------------------------------
+    @classmethod
+    def from_tape(cls, tape, grads=None) -> "Graph":
+        """The graph of a GradientTape's recorded nodes; `grads` like `Backward.grads`."""
+        return cls.from_nodes(tape._nodes, grads)
+
+    @classmethod
+    def from_nodes(cls, nodes, grads=None) -> "Graph":
+        """The graph of a list of dispatch Nodes; `grads` maps id(tensor or variable) to grad."""
+        grads = _grads_mapping(grads)
+        by_id = grads.get
+        return cls._build(((i, node, node) for i, node in enumerate(nodes)),
+                          lambda node, ref: by_id(id(node.output)),
+                          lambda variable: by_id(id(variable)),
+                          lambda tensor: by_id(id(tensor)))
+
+    @classmethod
+    def from_step(cls, step, phases=("forward",)) -> "Graph":
+        """The graph of a debugger RecordedStep's ops in `phases`; gradients from the recording."""
+        phases = frozenset(phases)
+        var_grads = step.variable_gradients
+        return cls._build(((rop.index, rop.node, rop) for rop in step.ops
+                           if rop.node.phase in phases),
+                          lambda node, rop: rop._grad,
+                          lambda variable: var_grads.get(variable.name),
+                          lambda tensor: None)
+
+    @classmethod
+    def _build(cls, entries, grad_of, variable_grad, leaf_grad) -> "Graph":
+        graph = cls()
+        nodes, edges = graph.nodes, graph.edges
+        made_by: dict[int, str] = {}     # id(output tensor) -> op node id
+        leaves: dict[int, str] = {}      # id(variable or constant) -> leaf id
+        counts = {"v": 0, "c": 0}
+        for index, node, ref in entries:
+            nid = f"n{index}"
+            linked = set()
+            for tensor in node.inputs:
+                src = made_by.get(id(tensor))
+                if src is None:
+                    src = cls._leaf(nodes, leaves, counts, tensor, node, variable_grad, leaf_grad)
+                if src not in linked:   # x * x: one edge, not two on top of each other
+                    linked.add(src)
+                    edges.append(GraphEdge(src, nid, tuple(np.shape(tensor._value)),
+                                           nodes[src].grad_norm))
+            output = node.output._value
+            grad = grad_of(node, ref)
+            norm = gradient_norm(grad)
+            op = node.op
+            nodes[nid] = GraphNode(
+                nid, op.label, op.kind, op=op.name, shape=np.shape(output),
+                dtype=_dtype_name(output), scope=node.scope, phase=node.phase,
+                source=node.source, grad_norm=norm,
+                nonfinite=_nonfinite(output) or not _finite_or_none(norm), ref=ref)
+            made_by[id(node.output)] = nid
+        return graph
+
+    @staticmethod
+    def _leaf(nodes, leaves, counts, tensor, consumer, variable_grad, leaf_grad) -> str:
+        """The leaf for an input no recorded op produced (made on first sight)."""
+        is_variable = type(tensor) is VariableRead
+        obj = tensor.variable if is_variable else tensor
+        lid = leaves.get(id(obj))
+        if lid is not None:
+            return lid
+        prefix = "v" if is_variable else "c"
+        lid = leaves[id(obj)] = f"{prefix}{counts[prefix]}"
+        counts[prefix] += 1
+        norm = gradient_norm(variable_grad(obj) if is_variable else leaf_grad(obj))
+        value = tensor._value
+        # a leaf sits in its first consumer's scope, so it folds into that layer's group
+        nodes[lid] = GraphNode(
+            lid, obj.name if is_variable else "const", "variable" if is_variable else "constant",
+            shape=np.shape(value), dtype=_dtype_name(value), scope=consumer.scope,
+            phase=consumer.phase, grad_norm=norm,
+            nonfinite=_nonfinite(value) or not _finite_or_none(norm), ref=obj)
+        return lid
+
+    # ---- finding ---------------------------------------------------------------------------
+    def visible_id(self, node_id: str) -> str | None:
+        """The id of the node that shows `node_id` in this view (itself, or its group)."""
+        if self._rep is None:
+            return node_id if node_id in self.nodes else None
+        return self._rep.get(node_id)
+
+    def id_of(self, obj) -> str | None:
+        """The id of the node made from `obj` (a dispatch Node, RecordedOp, Variable, Tensor)."""
+        for node in self.nodes.values():
+            ref = node.ref
+            if ref is obj or getattr(ref, "node", None) is obj:
+                return node.id
+        return None
+
+    def reveal(self, node_id: str, expanded=frozenset(), max_nodes: int = 300) -> frozenset:
+        """`expanded` plus the groups to open so that `node_id` shows in `collapse(...)`."""
+        if node_id not in self.nodes:
+            raise KeyError(node_id)
+        opened = set(expanded)
+        while True:
+            view = self.collapse(opened, max_nodes)
+            shown = view.visible_id(node_id)
+            if shown == node_id:
+                return frozenset(opened)
+            opened.add(shown)
+
+    # ---- collapsing ------------------------------------------------------------------------
+    def collapse(self, expanded=frozenset(), max_nodes: int = 300) -> "Graph":
+        """A view with ops folded by layer path; returns self when it has <= max_nodes nodes.
+
+        Larger graphs open collapsed at the top level: each scope is one group node
+        ("g:<path>") unless its id is in `expanded` (its parents must be open too);
+        a level with more than `max_nodes` entries is bucketed into ranges of op indices
+        ("g:<path>#100-199"), which open the same way.
+
+        >>> import tapeviz as tf
+        >>> x = tf.Variable(1.0)
+        >>> with tf.GradientTape() as tape:
+        ...     for i in range(3):
+        ...         with tf.name_scope(f"block{i}"):
+        ...             x = x * 2.0
+        >>> g = Graph.from_tape(tape)
+        >>> list(g.collapse(max_nodes=5).nodes)
+        ['g:block0', 'g:block1', 'g:block2']
+        >>> list(g.collapse({"g:block1"}, max_nodes=5).nodes)
+        ['g:block0', 'c1', 'n1', 'g:block2']
+        """
+        if len(self.nodes) <= max_nodes:
+            return self
+        if self._tree is None:
+            self._tree = _scope_tree(self)
+        return _Folder(self, frozenset(expanded), max_nodes).view(self._tree)
+
+
+def group_id(path: str) -> str:
+    """The stable id of the group of scope `path` ('g:' + the path, percent-encoded).
+
+    >>> group_id("sequential/conv2d"), group_id('a "b"')
+    ('g:sequential/conv2d', 'g:a%20%22b%22')
+    """
+    return "g:" + quote(path, safe="/")
+
+
+class _Scope:
+    """One layer path of the tree: its entries (key, node id or child _Scope) in order."""
+
+    __slots__ = ("path", "key", "entries", "_members")
+
+    def __init__(self, path: str, key: int):
+        self.path = path
+        self.key = key          # the op index where the scope starts
+        self.entries: list = []
+        self._members = None
+
+    def members(self) -> list:
+        if self._members is None:
+            self._members = _flatten(self.entries)
+        return self._members
+
+
+def _flatten(entries) -> list:
+    found = []
+    for _, entry in entries:
+        if type(entry) is str:
+            found.append(entry)
+        else:
+            found.extend(entry.members())
+    return found
+
+
+def _scope_tree(graph: Graph) -> _Scope:
+    """The scope tree of a full graph; keys are op indices (a leaf takes its consumer's)."""
+    keys = {}
+    following = 0
+    for nid in reversed(graph.nodes):
+        if nid[0] == "n":
+            following = int(nid[1:])
+        keys[nid] = following
+    root = _Scope("", 0)
+    scopes = {"": root}
+
+    def scope_of(path: str, key: int) -> _Scope:
+        scope = scopes.get(path)
+        if scope is None:
+            parent = scope_of(path.rpartition("/")[0], key)
+            scope = scopes[path] = _Scope(path, key)
+            parent.entries.append((key, scope))
+        return scope
+
+    for nid, node in graph.nodes.items():
+        key = keys[nid]
+        scope_of(node.scope, key).entries.append((key, nid))
+    return root
+
+
+class _Folder:
+    """Builds one collapsed view: which entries show, which fold into group nodes."""
+
+    def __init__(self, graph: Graph, expanded: frozenset, max_nodes: int):
+        self.graph = graph
+        self.expanded = expanded
+        self.max_nodes = max_nodes
+        self.rep: dict[str, str] = {}
+        self.shown: list = []   # (key, GraphNode)
+
+    def view(self, root: _Scope) -> Graph:
+        self.open(root.entries, group_id(""))
+        self.shown.sort(key=lambda item: item[0])
+        view = Graph({node.id: node for _, node in self.shown}, self.merged_edges())
+        view._rep = self.rep
+        return view
+
+    def open(self, entries, gid: str) -> None:
+        if len(entries) > self.max_nodes:
+            for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 2, 1)):
+                rid = f"{gid}#{lo}-{hi}"
+                if rid in self.expanded:
+                    self.open(chunk, rid)
+                else:
+                    last = chunk[-1][0]
+                    label = f"ops {chunk[0][0]}-{last}" if last != chunk[0][0] else f"op {last}"
+                    self.fold(rid, label, _flatten(chunk), chunk[0][0])
+            return
+        nodes, rep, shown = self.graph.nodes, self.rep, self.shown
+        for key, entry in entries:
+            if type(entry) is str:
+                rep[entry] = entry
+                shown.append((key, nodes[entry]))
+                continue
+            sid = group_id(entry.path)
+            if sid in self.expanded:
+                self.open(entry.entries, sid)
+            else:
+                self.fold(sid, entry.path.rpartition("/")[2], entry.members(), key, entry.path)
+
+    def fold(self, gid: str, label: str, members: list, key: int, scope=None) -> None:
+        nodes, rep = self.graph.nodes, self.rep
+        first_op = last_op = None
+        norm, nonfinite, forward = None, False, False
+        for member in members:
+            rep[member] = gid
+            node = nodes[member]
+            if node.op is not None:
+                first_op = first_op or node
+                last_op = node
+            norm = _louder(norm, node.grad_norm)
+            nonfinite = nonfinite or node.nonfinite
+            forward = forward or node.phase == "forward"
+        shown_by = last_op or nodes[members[-1]]
+        self.shown.append((key, GraphNode(
+            gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
+            scope=scope if scope is not None else shown_by.scope,
+            phase="forward" if forward else "backward",
+            source=first_op.source if first_op else None, grad_norm=norm,
+            nonfinite=nonfinite, members=members)))
+
+    def merged_edges(self) -> list:
+        rep = self.rep
+        merged: dict = {}
+        for edge in self.graph.edges:
+            src, dst = rep[edge.src], rep[edge.dst]
+            if src == dst:
+                continue
+            found = merged.get((src, dst))
+            if found is None:
+                merged[src, dst] = GraphEdge(src, dst, edge.shape, edge.grad_norm, edge.count)
+            else:
+                found.count += edge.count
+                if found.shape != edge.shape:
+                    found.shape = None   # merged tensors of different shapes: no one shape
+                found.grad_norm = _louder(found.grad_norm, edge.grad_norm)
+        return list(merged.values())
+
+
+def _buckets(entries, budget: int):
+    """Consecutive chunks of `entries` by op index // B, B the smallest power of ten that
+    makes at most `budget` chunks; yields (first index, last index of the range, chunk)."""
+    size = 1
+    while len({key // size for key, _ in entries}) > budget:
+        size *= 10
+    chunk, current = [], None
+    for item in entries:
+        bucket = item[0] // size
+        if bucket != current and chunk:
+            yield current * size, current * size + size - 1, chunk
+            chunk = []
+        current = bucket
+        chunk.append(item)
+    if chunk:
+        yield current * size, current * size + size - 1, chunk
