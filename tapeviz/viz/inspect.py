@@ -1,0 +1,242 @@
+"""The node inspector: what the widget shows when a user clicks a node of the drawn tape.
+
+`inspect_node` turns a dispatch Node, a debugger RecordedOp, a BackwardStep, a Tensor or
+Variable (a leaf), or a viz GraphNode holding one of those in `.ref`, into a JSON-ready
+payload `{"id", "title", "sections": [{"title", "type", "content"}, ...]}`: the op and
+its params, the user's source line, value and gradient summaries, histograms (SVG) and
+pictures (PNG data URLs from `viz.image`). Work is capped so that big tensors stay fast
+and small: histograms bin a sample, pictures are block-averaged to at most 256 px a side,
+and only the first images, channels and filters are drawn.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..debugger.history import RecordedOp
+from ..debugger.summary import summarize
+from ..dispatch import Node
+from ..tensor import Tensor, Variable, VariableRead
+from . import image
+
+SMALL_TEXT = 64        # 0-D/1-D values up to this many are listed in full, larger abridged
+MAX_TILES = 16         # images, channels or filters drawn per grid
+PICTURE_SIDE = 256     # pixels, the longest side of any picture
+
+
+def _array(value):
+    return None if value is None else np.asarray(getattr(value, "_value", value))
+
+
+def _section(title: str, kind: str, content) -> dict:
+    return {"title": title, "type": kind, "content": content}
+
+
+def _short(value) -> str:
+    """A param's value in a table cell: big arrays summarised, long text cut."""
+    if isinstance(value, np.ndarray) and value.size > 8:
+        text = summarize(value)
+    else:
+        text = repr(value.tolist() if isinstance(value, np.ndarray) else value)
+    return text if len(text) <= 120 else text[:119] + "…"
+
+
+def _numeric(values: np.ndarray) -> bool:
+    return values.dtype.kind in "biuf" and values.size > 0
+
+
+def _legend(values: np.ndarray) -> str:
+    """How a heatmap's colours read, e.g. 'blue -2 · white 0 · red 2'."""
+    low, high, diverging = image.colour_scale(values)
+    if diverging:
+        text = f"blue {-high:.4g} · white 0 · red {high:.4g}"
+    elif low == high:
+        text = f"all {low:.4g}"
+    else:
+        text = f"purple {low:.4g} → yellow {high:.4g}"
+    if values.dtype.kind == "f" and not np.isfinite(values).all():
+        text += "; magenta NaN, cyan Inf"
+    return text
+
+
+def _summary_table(values: np.ndarray) -> list:
+    return [["summary", summarize(values)], ["shape", str(values.shape)],
+            ["dtype", values.dtype.name], ["size", str(values.size)]]
+
+
+def _pictures(values: np.ndarray, prefix: str, kernel: bool = False) -> list:
+    """The values drawn by rank: text for 0-D/1-D, a heatmap for 2-D (the first slice of
+    3-D), an image grid or feature maps for 4-D NHWC, a filter grid for an HWIO kernel."""
+    if values.ndim <= 1:
+        text = np.array2string(values, precision=6, threshold=SMALL_TEXT, max_line_width=100)
+        return [_section(f"{prefix}Values", "text", text)] if values.size else []
+    if not _numeric(values):
+        return []
+    if values.ndim == 2:
+        return [_section(f"{prefix}Heatmap ({_legend(values)})", "img",
+                         image.heatmap(values, max_size=PICTURE_SIDE))]
+    if values.ndim == 3:
+        return [_section(f"{prefix}Heatmap of [0] ({_legend(values[0])})", "img",
+                         image.heatmap(values[0], max_size=PICTURE_SIDE))]
+    if values.ndim != 4:
+        return []
+    if kernel:
+        out = values.shape[3]
+        how = "RGB" if values.shape[2] == 3 else "mean over inputs, blue < 0 < red"
+        return [_section(f"{prefix}Filters ({min(out, MAX_TILES)} of {out}, {how})", "img",
+                         image.filter_grid(values, max_filters=MAX_TILES,
+                                           max_size=PICTURE_SIDE))]
+    batch, channels = values.shape[0], values.shape[3]
+    if channels in (1, 3):
+        return [_section(f"{prefix}Images ({min(batch, MAX_TILES)} of {batch})", "img",
+                         image.image_grid(values[:MAX_TILES], max_size=PICTURE_SIDE))]
+    return [_section(f"{prefix}Feature maps (example 0, {min(channels, MAX_TILES)} of "
+                     f"{channels} channels)", "img",
+                     image.image_grid(values[:1], max_images=MAX_TILES, max_size=PICTURE_SIDE))]
+
+
+def _value_sections(values: np.ndarray, title: str, kernel: bool = False) -> list:
+    """Summary table, histogram and picture of one array (an output or a gradient)."""
+    prefix = "" if title == "Output" else f"{title}: "
+    sections = [_section(title, "table", _summary_table(values))]
+    if _numeric(values) and values.size > 1:
+        sections.append(_section(f"{prefix}Histogram", "svg", image.histogram_svg(values)))
+    return sections + _pictures(values, prefix, kernel)
+
+
+def _op_table(node: Node, rop: RecordedOp | None) -> list:
+    op = node.op
+    rows = [["op", op.name], ["label", op.label], ["kind", op.kind], ["phase", node.phase],
+            ["layer path", node.scope or "(none)"]]
+    if rop is not None:
+        rows += [["duration", f"{rop.duration * 1e3:.3g} ms"], ["taped", str(rop.taped)],
+                 ["index in step", str(rop.index)]]
+    rows += [[f"param {key}", _short(value)] for key, value in node.params.items()]
+    return rows
+
+
+def _source_section(source) -> list:
+    if source is None:
+        return []
+    line = source.line
+    return [_section("Source", "code", f"{source}\n    {line}" if line else str(source))]
+
+
+def _input_name(node: Node, i: int) -> str:
+    names = node.op.input_names
+    return names[i] if i < len(names) else f"input {i}"
+
+
+def _producer(node: Node, i: int, names: dict) -> str:
+    tensor = node.inputs[i]
+    known = names.get(id(tensor)) or names.get(node.input_ids[i])
+    if known:
+        return known
+    return f"variable {tensor.variable.name}" if isinstance(tensor, VariableRead) else ""
+
+
+def _input_sections(node: Node, names: dict) -> list:
+    rows = [["input", "from", "value"]]
+    for i, tensor in enumerate(node.inputs):
+        rows.append([_input_name(node, i), _producer(node, i, names), summarize(tensor)])
+    return [_section("Inputs", "table", rows)] if node.inputs else []
+
+
+def _input_grad_sections(node: Node, input_grads) -> list:
+    """A summary row per input, and pictures where a user learns from them: the saliency
+    map of an NHWC image input, a conv filter's gradient, a 2-D input's gradient."""
+    rows = [["input", "d target / d input"]]
+    pictures = []
+    for i, grad in enumerate(input_grads):
+        name = _input_name(node, i)
+        values = _array(grad)
+        rows.append([name, "none flows" if values is None else summarize(values)])
+        if values is None or not _numeric(values) or len(pictures) >= 4:
+            continue
+        if node.op.name == "conv2d" and i == 1:
+            pictures += _pictures(values, f"Input gradient {name}: ", kernel=True)
+        elif values.ndim == 4 and values.shape[3] in (1, 3):
+            saliency = np.abs(values[:MAX_TILES].astype(np.float64)).max(axis=3, keepdims=True)
+            pictures.append(_section(
+                f"Input gradient {name}: saliency (|gradient|, max over channels)", "img",
+                image.image_grid(saliency, max_size=PICTURE_SIDE)))
+        elif values.ndim == 2:
+            pictures += _pictures(values, f"Input gradient {name}: ")
+    return [_section("Input gradients", "table", rows)] + pictures
+
+
+def _leaf_table(tensor) -> tuple:
+    """(title, rows) of a tensor that no op on the tape made."""
+    if isinstance(tensor, VariableRead):
+        tensor = tensor.variable
+    if isinstance(tensor, Variable):
+        rows = [["kind", "variable"], ["name", tensor.name], ["trainable", str(tensor.trainable)]]
+        return f"variable {tensor.name}", rows
+    return "constant", [["kind", "constant"]]
+
+
+def _title(head: str, values: np.ndarray) -> str:
+    return f"{head} → {values.dtype.name}{list(values.shape)}"
+
+
+def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None) -> dict:
+    """The inspector payload of a node: `{"id", "title", "sections": [...]}`, JSON-ready.
+
+    `node`: a dispatch Node, a RecordedOp (its gradient is used when `grad` is None), a
+    BackwardStep (its upstream gradient and input gradients), a Tensor or Variable, or a
+    viz GraphNode whose `.ref` holds one. `grad`: d(target)/d(output). `input_grads`:
+    one gradient (or None) per input. `names`: id(tensor) -> label of the node that made
+    it, for the Inputs table.
+
+    >>> import tapeviz as tf
+    >>> x = tf.Variable([[1.0, -2.0], [3.0, 4.0]], name="x")
+    >>> with tf.GradientTape() as tape:
+    ...     y = tf.matmul(x, x)
+    >>> payload = inspect_node(tape._nodes[0])
+    >>> payload["title"], [s["title"] for s in payload["sections"]][:3]
+    ('matmul → float32[2, 2]', ['Op', 'Source', 'Output'])
+    """
+    names = names or {}
+    node_id, ref = "", node
+    if hasattr(node, "ref") and not isinstance(node, Tensor):  # a viz GraphNode
+        node_id, ref = str(node.id), node.ref
+        if ref is None:  # a collapsed group: no values of its own
+            rows = [["kind", str(node.kind)], ["layer path", str(node.scope)],
+                    ["nodes inside", str(len(node.members))]]
+            return {"id": node_id, "title": str(node.label),
+                    "sections": [_section("Group", "table", rows)]}
+    if hasattr(ref, "upstream") and hasattr(ref, "input_grads"):  # a BackwardStep
+        grad = ref.upstream if grad is None else grad
+        input_grads = ref.input_grads if input_grads is None else input_grads
+        ref = ref.node
+    rop = None
+    if isinstance(ref, RecordedOp):
+        rop, ref = ref, ref.node
+        grad = rop._grad if grad is None else grad
+    if isinstance(ref, Node):
+        output = _array(ref.output)
+        # outputs that are HWIO kernels: a filter's gradient, a 4-D variable
+        kernel = ref.op.name == "conv2d_backprop_filter"
+        sections = [_section("Op", "table", _op_table(ref, rop))] + _source_section(ref.source)
+        sections += _value_sections(output, "Output", kernel)
+        if ref.op.name == "conv2d" and len(ref.inputs) > 1:
+            sections += _pictures(_array(ref.inputs[1]), "Kernel input: ", kernel=True)
+        title = _title(ref.op.name, output)
+    elif isinstance(ref, Tensor):
+        output = _array(ref)
+        head, rows = _leaf_table(ref)
+        kernel = rows[0][1] == "variable" and output.ndim == 4
+        sections = [_section("Tensor", "table", rows)] + _value_sections(output, "Output", kernel)
+        title = _title(head, output)
+    else:
+        raise TypeError(f"inspect_node: expected a Node, RecordedOp, BackwardStep, Tensor or "
+                        f"GraphNode; got {type(ref).__name__}")
+    if grad is not None:
+        sections += _value_sections(_array(grad), "Gradient", kernel)
+    if isinstance(ref, Node):
+        sections += _input_sections(ref, names)
+        if input_grads is not None:
+            sections += _input_grad_sections(ref, input_grads)
+    return {"id": node_id, "title": title, "sections": sections}
+
+
+__all__ = ["inspect_node"]
