@@ -44,3 +44,16 @@ def __getattr__(name):
         import importlib
         return importlib.import_module(f"{__name__}.{name}")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# `%load_ext tapeviz`: IPython is imported only when the extension is loaded
+def load_ipython_extension(ipython):
+    """Register the tapeviz magics (`%%tapeviz`, `%tapeviz`, `%tapeviz_train`, ...)."""
+    from .ipython import load_ipython_extension as load
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    """Remove everything `%load_ext tapeviz` added (`%unload_ext tapeviz`)."""
+    from .ipython import unload_ipython_extension as unload
+    unload(ipython)

@@ -1,0 +1,433 @@
+"""`%load_ext tapeviz`: each magic run in a real IPython shell, and `%unload_ext` undoing it."""
+import re
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("IPython")
+from IPython.core.error import UsageError  # noqa: E402
+from IPython.testing import globalipapp  # noqa: E402
+
+import tapeviz.ipython as tvip  # noqa: E402
+from tapeviz import events  # noqa: E402
+from tapeviz.debugger import breakpoint as bps  # noqa: E402
+
+MAGICS = {"line": ["tapeviz", "tapeviz_break", "tapeviz_train"], "cell": ["tapeviz"]}
+PROGRAM = """\
+x = tf.constant([[1.0, 2.0]])
+w = tf.Variable([[1.0], [2.0]])
+"""
+
+
+@pytest.fixture
+def ip():
+    shell = globalipapp.get_ipython()   # the module rebinds the name once started
+    shell.run_line_magic("load_ext", "tapeviz")
+    run(shell, "import tapeviz as tf\n" + PROGRAM)
+    yield shell
+    shell.run_line_magic("unload_ext", "tapeviz")
+    bps.clear_breakpoints()
+
+
+@pytest.fixture
+def shown(monkeypatch):
+    """What the magics displayed, in order."""
+    displayed = []
+    monkeypatch.setattr(tvip, "display", displayed.append)
+    return displayed
+
+
+@pytest.fixture
+def no_debugger(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+
+
+def run(shell, code: str):
+    """Run a cell; fail the test with the cell's error if it raised."""
+    result = shell.run_cell(code)
+    error = result.error_before_exec or result.error_in_exec
+    if error is not None:
+        raise error
+    return result.result
+
+
+def state(shell) -> dict:
+    """What the extension could leave behind in a shell and in tapeviz."""
+    manager = shell.magics_manager
+    return {"line": set(manager.magics["line"]), "cell": set(manager.magics["cell"]),
+            "registry": set(manager.registry),
+            "post_run_cell": list(shell.events.callbacks["post_run_cell"]),
+            "breakpoints": list(bps.breakpoints()), "subscribers": events.subscribers(),
+            "runner": tvip.RUNNER_NAME in shell.user_ns}
+
+
+# ---- loading --------------------------------------------------------------------------------
+def test_import_tapeviz_does_not_import_ipython():
+    code = "import sys, tapeviz; print('IPython' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_load_ext_registers_each_magic(ip):
+    for kind, names in MAGICS.items():
+        for name in names:
+            assert name in ip.magics_manager.magics[kind], (kind, name)
+    assert "TapevizMagics" in ip.magics_manager.registry
+
+
+def test_each_magic_docstring_has_usage_options_and_an_example(ip):
+    for kind, names in MAGICS.items():
+        for name in names:
+            doc = ip.magics_manager.magics[kind][name].__doc__
+            prefix = "%%" if kind == "cell" else "%"
+            assert f"  {prefix}{name} [" in doc, (kind, name)      # the usage line
+            assert "options:" in doc and "--" in doc
+            assert "In [1]: " in doc                                # an example session
+            assert re.search(rf"In \[\d\]: {re.escape(prefix + name)}( |$)", doc, re.M)
+
+
+def test_unload_ext_removes_everything_it_added(no_debugger):
+    shell = globalipapp.get_ipython()   # the module rebinds the name once started
+    before = state(shell)
+    shell.run_line_magic("load_ext", "tapeviz")
+    run(shell, "import tapeviz as tf\n" + PROGRAM)
+    shell.run_line_magic("tapeviz_break", "op=log --action continue")
+    shell.run_line_magic("tapeviz_break", "--nan")
+    run(shell, "%%tapeviz --no-show\ny = tf.log(x)")
+    assert state(shell) != before
+    shell.run_line_magic("unload_ext", "tapeviz")
+    assert state(shell) == before
+    # and it loads again cleanly
+    shell.run_line_magic("load_ext", "tapeviz")
+    assert "tapeviz_break" in shell.magics_manager.magics["line"]
+    shell.run_line_magic("unload_ext", "tapeviz")
+    assert state(shell) == before
+
+
+def test_unload_ext_leaves_breakpoints_set_in_code(ip, no_debugger):
+    own = bps.break_on(op="exp", action="continue")
+    ip.run_line_magic("tapeviz_break", "op=log")
+    ip.run_line_magic("unload_ext", "tapeviz")
+    assert bps.breakpoints() == [own]
+    ip.run_line_magic("load_ext", "tapeviz")
+
+
+# ---- %%tapeviz --------------------------------------------------------------------------------
+CELL = """\
+%%tapeviz --name rec
+with tf.GradientTape() as tape:
+    loss = tf.reduce_sum(tf.matmul(x, w))
+grad = tape.gradient(loss, w)
+loss
+"""
+
+
+def test_cell_magic_records_the_cells_ops_and_shows_the_widget(ip, shown):
+    from tapeviz.debugger import Recorder
+    from tapeviz.viz.widget import TapeWidget
+    value = run(ip, CELL)
+    assert float(value) == 5.0                          # the last expression, as for any cell
+    rec = ip.user_ns["rec"]
+    assert isinstance(rec, Recorder) and not rec.recording
+    assert len(rec) == 1
+    step = rec.last_step
+    assert [op.op for op in step.ops if op.phase == "forward"] == ["matmul", "reduce_sum"]
+    assert "matmul" in [op.op for op in step.ops if op.phase == "backward"]
+    assert step.loss == 5.0
+    assert ip.user_ns["grad"].numpy().tolist() == [[1.0], [2.0]]
+    [widget] = shown
+    assert isinstance(widget, TapeWidget)
+    assert widget.step_count == 1 and widget.svg.startswith("<svg")
+    ops = {node.op for node in widget.graph.nodes.values() if node.op}
+    assert {"matmul", "reduce_sum"} <= ops and "broadcast_to" not in ops
+
+
+def test_cell_magic_all_draws_the_backward_ops_too(ip, shown):
+    run(ip, CELL.replace("--name rec", "--all --max-nodes 50"))
+    [widget] = shown
+    assert widget.max_nodes == 50
+    phases = {node.phase for node in widget.graph.nodes.values() if node.op}
+    assert phases == {"forward", "backward"}
+
+
+def test_cell_magic_widget_travels_over_each_step(ip, shown):
+    run(ip, textwrap.dedent("""\
+        %%tapeviz --name rec
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * w)
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+        """))
+    assert len(ip.user_ns["rec"]) == 3
+    [widget] = shown
+    assert (widget.step_count, widget.step_index) == (3, 2)   # opens on the last step
+
+
+def test_cell_magic_error_propagates_and_the_recording_is_kept(ip, shown):
+    cell = "%%tapeviz --no-show --name rec\ny = tf.exp(x)\nraise ValueError('boom')\nz = tf.log(x)"
+    result = ip.run_cell(cell)
+    assert isinstance(result.error_in_exec, ValueError)
+    assert [op.op for op in ip.user_ns["rec"].last_step.ops] == ["exp"]
+    assert shown == []
+    ip.run_line_magic("tapeviz", "--svg")                  # and %tapeviz shows it again
+    assert "exp" in shown[0].data
+
+
+def test_cell_magic_error_still_shows_what_ran(ip, shown):
+    result = ip.run_cell("%%tapeviz\ny = tf.exp(x)\n1 / 0")
+    assert isinstance(result.error_in_exec, ZeroDivisionError)
+    [widget] = shown
+    assert "exp" in {node.op for node in widget.graph.nodes.values()}
+
+
+def test_cell_magic_without_ops_says_so(ip, shown, capsys):
+    run(ip, "%%tapeviz\na = 1 + 1")
+    assert shown == []
+    assert "ran no tapeviz ops" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("line, message", [
+    ("--bogus", "unrecognized arguments: --bogus"),
+    ("--max-nodes 0", "--max-nodes must be a positive"),
+    ("--max-nodes many", "invalid int value"),
+    ("--name 2x", "--name wants a Python identifier"),
+])
+def test_cell_magic_bad_options_name_the_magic(ip, line, message):
+    with pytest.raises(UsageError, match="%%tapeviz: ") as info:
+        ip.run_cell_magic("tapeviz", line, "y = 1")
+    assert message in str(info.value)
+
+
+# ---- %tapeviz ---------------------------------------------------------------------------------
+TAPE_CELL = """\
+with tf.GradientTape(persistent=True) as tape:
+    loss = tf.reduce_sum(tf.matmul(x, w))
+"""
+
+
+def test_line_magic_shows_a_tape_variable(ip, shown):
+    from tapeviz.viz.widget import TapeWidget
+    run(ip, TAPE_CELL)
+    ip.run_line_magic("tapeviz", "tape --max-nodes 40")
+    [widget] = shown
+    assert isinstance(widget, TapeWidget) and widget.max_nodes == 40
+    assert {"matmul", "reduce_sum"} <= {node.op for node in widget.graph.nodes.values()}
+
+
+def test_line_magic_svg_displays_a_static_svg(ip, shown):
+    from IPython.display import SVG
+    run(ip, TAPE_CELL)
+    ip.run_line_magic("tapeviz", "tape --svg")
+    [svg] = shown
+    assert isinstance(svg, SVG)
+    assert "<svg" in svg.data and "matmul" in svg.data
+
+
+def test_line_magic_evaluates_an_expression(ip, shown):
+    run(ip, "%%tapeviz --no-show --name rec\n" + TAPE_CELL)
+    ip.run_line_magic("tapeviz", "rec.steps[ 0 ]")      # spaces inside the expression
+    assert shown[0].title.startswith("step ")
+
+
+def test_line_magic_step_picks_a_recorder_step(ip, shown):
+    run(ip, textwrap.dedent("""\
+        %%tapeviz --no-show --name rec
+        for n in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * float(n))
+            tape.gradient(loss, w)
+        """))
+    ip.run_line_magic("tapeviz", "rec --step 0")
+    ip.run_line_magic("tapeviz", "rec --step -2")
+    assert [widget.step_index for widget in shown] == [0, 1]
+    assert shown[0].step_count == 3
+    with pytest.raises(UsageError, match=r"--step 3: the recorder keeps 3 steps"):
+        ip.run_line_magic("tapeviz", "rec --step 3")
+
+
+def test_bare_line_magic_shows_the_latest_recording_or_tape(ip, shown):
+    with pytest.raises(UsageError, match="%tapeviz: nothing to show yet"):
+        ip.run_line_magic("tapeviz", "")
+    run(ip, "%%tapeviz --no-show --name rec\n" + TAPE_CELL)   # binds `tape`: the recording wins
+    ip.run_line_magic("tapeviz", "--svg")
+    run(ip, "with tf.GradientTape() as other:\n    q = tf.exp(w)")   # a newer tape
+    ip.run_line_magic("tapeviz", "--svg")
+    run(ip, "unrelated = 1")                             # nothing new: still that tape
+    ip.run_line_magic("tapeviz", "--svg")
+    assert ["matmul" in svg.data for svg in shown] == [True, False, False]
+    assert ["exp" in svg.data for svg in shown] == [False, True, True]
+
+
+def test_line_magic_rejects_what_it_cannot_show(ip):
+    run(ip, "n = 3\n" + TAPE_CELL)
+    with pytest.raises(UsageError, match="%tapeviz: n is a int; expected a GradientTape"):
+        ip.run_line_magic("tapeviz", "n")
+    with pytest.raises(UsageError, match="%tapeviz: --step picks a step of a Recorder"):
+        ip.run_line_magic("tapeviz", "tape --step 0")
+    with pytest.raises(NameError):
+        ip.run_line_magic("tapeviz", "no_such_name")
+
+
+# ---- %tapeviz_break ---------------------------------------------------------------------------
+def test_break_sets_a_breakpoint_that_hits(ip, no_debugger, capsys):
+    ip.run_line_magic("tapeviz_break", "op=log --action continue")
+    assert "Breakpoint 1: op=log" in capsys.readouterr().out
+    [bp] = bps.breakpoints()
+    assert bp.op == {"log"} and bp.action == "continue"
+    run(ip, "y = tf.log(x)\nz = tf.exp(x)")
+    [hit] = bp.hits
+    assert hit.node.op.name == "log" and hit.phase == "forward"
+
+
+def test_break_layer_and_phase(ip, no_debugger):
+    ip.run_line_magic("tapeviz_break", "layer=dense phase=vjp --action continue")
+    run(ip, textwrap.dedent("""\
+        with tf.GradientTape() as tape:
+            with tf.name_scope("sequential"):
+                with tf.name_scope("dense"):
+                    h = tf.matmul(x, w)
+            loss = tf.reduce_sum(h)
+        tape.gradient(loss, w)
+        """))
+    [bp] = bps.breakpoints()
+    assert (bp.layer, bp.phase) == ("dense", "vjp")
+    [hit] = bp.hits                                       # the backward step of dense's matmul
+    assert (hit.node.op.name, hit.phase, hit.node.scope) == ("matmul", "vjp", "sequential/dense")
+    assert hit.upstream is not None
+
+
+def test_break_file_line_once(ip, no_debugger, tmp_path, monkeypatch):
+    (tmp_path / "train.py").write_text(
+        "import tapeviz as tf\n\n\ndef forward(x):\n    return tf.exp(x) * 2.0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ip.run_line_magic("tapeviz_break", "file=train.py line=5 --once --action continue")
+    [bp] = bps.breakpoints()
+    run(ip, "import train\ntrain.forward(x)\ntrain.forward(x)")
+    [hit] = bp.hits                                       # one-shot: gone after its hit
+    assert hit.node.op.name == "exp" and hit.source.lineno == 5
+    assert bps.breakpoints() == []
+    sys.modules.pop("train", None)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered in log")
+def test_break_nan(ip, no_debugger):
+    ip.run_line_magic("tapeviz_break", "--nan --action continue")
+    run(ip, "a = tf.log(tf.constant([1.0, 2.0]))\nb = tf.log(tf.constant([-1.0]))")
+    [bp] = bps.breakpoints()
+    [hit] = bp.hits
+    assert hit.node.op.name == "log" and "output has nan" in hit.reasons
+
+
+def test_break_list_disable_enable_clear(ip, no_debugger, capsys):
+    ip.run_line_magic("tapeviz_break", "op=log,exp --action continue")
+    ip.run_line_magic("tapeviz_break", "kind=reduce phase=forward")
+    run(ip, "y = tf.log(x)")
+    capsys.readouterr()
+    ip.run_line_magic("tapeviz_break", "--list")
+    table = capsys.readouterr().out.splitlines()
+    assert table[0].split() == ["#", "state", "criteria", "action", "hits"]
+    assert table[1].split() == ["1", "enabled", "op=exp,log", "continue", "1"]
+    assert table[2].split() == ["2", "enabled", "kind=reduce", "phase=forward", "raise", "0"]
+
+    ip.run_line_magic("tapeviz_break", "--disable 1")
+    first, second = bps.breakpoints()
+    assert not first.enabled and second.enabled
+    run(ip, "y = tf.log(x)")
+    assert len(first.hits) == 1                           # disabled: no new hit
+    ip.run_line_magic("tapeviz_break", "")                # no input lists too
+    assert "disabled" in capsys.readouterr().out.splitlines()[1]
+    ip.run_line_magic("tapeviz_break", "--enable 1")
+    run(ip, "y = tf.log(x)")
+    assert len(first.hits) == 2
+
+    ip.run_line_magic("tapeviz_break", "--clear 2")
+    assert bps.breakpoints() == [first]
+    ip.run_line_magic("tapeviz_break", "op=sqrt")         # numbers are not reused
+    assert "Breakpoint 3: op=sqrt" in capsys.readouterr().out
+    ip.run_line_magic("tapeviz_break", "--clear")
+    assert bps.breakpoints() == []
+    ip.run_line_magic("tapeviz_break", "--list")
+    assert "No breakpoints" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("line, message", [
+    ("op=lgo", "no op named 'lgo'; did you mean log"),
+    ("kind=cnv", "no op kind 'cnv'; did you mean conv"),
+    ("depth=3", "expected KEY=VALUE with KEY one of op, kind, layer, file, line, phase; "
+                "got 'depth=3'"),
+    ("log", "expected KEY=VALUE"),
+    ("line=twelve", "line= wants a line number; got 'twelve'"),
+    ("phase=sideways", "phase= wants forward, backward or vjp"),
+    ("op=log op=exp", "op= given twice"),
+    ("--clear 9", "--clear: no breakpoint '9'; the numbers are: none are set"),
+    ("--disable x", "invalid int value"),
+    ("--list op=log", "use one of --list, --clear, --disable, --enable at a time"),
+    ("--action stop", "invalid choice"),
+])
+def test_break_bad_input_is_a_usage_error_naming_the_magic(ip, line, message):
+    with pytest.raises(UsageError, match="%tapeviz_break") as info:
+        ip.run_line_magic("tapeviz_break", line)
+    assert message in str(info.value)
+    assert bps.breakpoints() == []
+
+
+# ---- %tapeviz_train ---------------------------------------------------------------------------
+TRAIN = """\
+def train(steps, lr=0.1):
+    w = tf.Variable(1.0)
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = w * w
+        w.assign_sub(lr * tape.gradient(loss, w))
+    return float(w)
+"""
+
+
+def test_train_runs_in_the_background_with_the_dashboard(ip, shown):
+    from tapeviz.debugger import Runner
+    from tapeviz.viz.dashboard import Dashboard
+    run(ip, TRAIN)
+    ip.run_line_magic("tapeviz_train", "--max-rate 5 train 3 lr=0.25")
+    runner = ip.user_ns[tvip.RUNNER_NAME]
+    assert isinstance(runner, Runner)
+    assert runner.join(10.0)
+    assert runner.state == "finished" and runner.result == 0.125 and runner.step_count == 3
+    [dashboard] = shown
+    assert isinstance(dashboard, Dashboard)
+
+
+def test_train_pause_waits_for_the_user(ip, shown):
+    run(ip, TRAIN)
+    ip.run_line_magic("tapeviz_train", "--pause train 2")
+    runner = ip.user_ns[tvip.RUNNER_NAME]
+    assert runner.wait_paused(10.0)
+    assert runner.paused_at.op_count == 1                  # at the very first op
+    with pytest.raises(UsageError, match="%tapeviz_train: 'train' is still paused"):
+        ip.run_line_magic("tapeviz_train", "train 1")
+    runner.resume()
+    assert runner.join(10.0) and runner.state == "finished"
+
+
+def test_unload_stops_a_running_training(ip, shown):
+    run(ip, TRAIN)
+    ip.run_line_magic("tapeviz_train", "--pause train 1000")
+    runner = ip.user_ns[tvip.RUNNER_NAME]
+    assert runner.wait_paused(10.0)
+    ip.run_line_magic("unload_ext", "tapeviz")
+    assert runner.state == "stopped"
+    assert tvip.RUNNER_NAME not in ip.user_ns
+    ip.run_line_magic("load_ext", "tapeviz")
+
+
+@pytest.mark.parametrize("line, message", [
+    ("", "the following arguments are required: fn"),
+    ("x", "expected a training function; 'x' is a Tensor"),
+    ("--max-rate 0 train", "--max-rate must be a positive number"),
+])
+def test_train_bad_input_is_a_usage_error_naming_the_magic(ip, line, message):
+    with pytest.raises(UsageError, match="%tapeviz_train: ") as info:
+        ip.run_line_magic("tapeviz_train", line)
+    assert message in str(info.value)
