@@ -1,0 +1,224 @@
+"""viz.inspect: the inspector payload of real nodes from tapes, recordings and backward steps."""
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from test_viz_image import decode_png
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.debugger.summary import summarize
+from tapeviz.tensor import Tensor
+from tapeviz.viz.graph import Graph
+from tapeviz.viz.image import NAN_RGB
+from tapeviz.viz.inspect import inspect_node
+
+
+def check_payload(payload) -> dict:
+    """Assert the payload's shape (JSON-ready, typed sections); return title -> section."""
+    json.dumps(payload)
+    assert set(payload) == {"id", "title", "sections"}
+    assert isinstance(payload["id"], str) and isinstance(payload["title"], str)
+    by_title = {}
+    for section in payload["sections"]:
+        kind, content = section["type"], section["content"]
+        if kind in ("text", "code"):
+            assert isinstance(content, str)
+        elif kind == "img":
+            decode_png(content)
+        elif kind == "svg":
+            assert content.startswith("<svg") and content.endswith("</svg>")
+        elif kind == "table":
+            assert all(isinstance(cell, str) for row in content for cell in row)
+        else:
+            raise AssertionError(kind)
+        assert section["title"] not in by_title, section["title"]
+        by_title[section["title"]] = section
+    return by_title
+
+
+def find(sections: dict, start: str) -> dict:
+    found = [s for title, s in sections.items() if title.startswith(start)]
+    assert len(found) == 1, (start, list(sections))
+    return found[0]
+
+
+def table(section) -> dict:
+    return {row[0]: row[1:] if len(row) > 2 else row[1] for row in section["content"]}
+
+
+def line_of(marker: str) -> int:
+    with open(__file__) as f:
+        for number, text in enumerate(f, start=1):
+            if marker in text and "line_of(" not in text:
+                return number
+    raise AssertionError(marker)
+
+
+@pytest.fixture
+def conv_tape(keras_session):
+    layer = tf.keras.layers.Conv2D(6, 3, activation="relu")
+    images = tf.constant(np.random.default_rng(0).random((3, 10, 10, 1), np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(images)
+        features = layer(images)  # conv line
+        loss = tf.reduce_mean(features)
+    return SimpleNamespace(tape=tape, layer=layer, images=images, loss=loss)
+
+
+def node_named(tape, op):
+    return next(node for node in tape._nodes if node.op.name == op)
+
+
+def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
+    node = node_named(conv_tape.tape, "conv2d")
+    payload = inspect_node(node)
+    sections = check_payload(payload)
+    assert payload["title"] == "conv2d → float32[3, 8, 8, 6]"
+    op = table(sections["Op"])
+    assert op["op"] == "conv2d" and op["kind"] == "conv" and op["layer path"] == "conv2d"
+    assert op["param padding"] == "'VALID'"
+    source = sections["Source"]
+    assert source["type"] == "code"
+    assert f"{__file__}:{line_of('# conv line')} in conv_tape" in source["content"]
+    assert "features = layer(images)" in source["content"]
+    assert table(sections["Output"])["summary"] == summarize(node.output)
+    maps = decode_png(find(sections, "Feature maps (example 0, 6 of 6 channels)")["content"])
+    tile = (maps.shape[1] - 2) // 3                  # 6 maps: 3 columns, 2 rows of 8 x 8 tiles
+    assert tile % 8 == 0 and maps.shape[:2] == (2 * tile + 1, 3 * tile + 2)
+    filters = find(sections, "Kernel input: Filters (6 of 6")
+    assert decode_png(filters["content"]).size
+    inputs = sections["Inputs"]["content"]
+    assert inputs[0] == ["input", "from", "value"]
+    assert inputs[2][:2] == ["w", "variable conv2d/kernel:0"]
+
+
+def test_image_input_leaf_is_drawn_as_an_image_grid(conv_tape):
+    sections = check_payload(inspect_node(conv_tape.images))
+    assert table(sections["Tensor"])["kind"] == "constant"
+    assert "Images (3 of 3)" in sections
+
+
+def test_matmul_node_shows_a_heatmap_and_a_scalar_loss_its_value():
+    x = tf.Variable([[1.0, -2.0, 0.5], [3.0, 4.0, -1.0]], name="x")
+    w = tf.Variable(np.ones((3, 4), np.float32), name="w")
+    with tf.GradientTape() as tape:
+        y = tf.matmul(x, w)
+        loss = tf.reduce_sum(y * y)
+    sections = check_payload(inspect_node(node_named(tape, "matmul")))
+    heat = find(sections, "Heatmap (blue -6 · white 0 · red 6)")
+    assert decode_png(heat["content"]).shape[:2] == (24, 48)   # 2 x 4, upscaled 12 times
+    scalar = check_payload(inspect_node(tape._nodes[-1]))
+    assert scalar["Values"]["content"] == np.array2string(loss.numpy(), precision=6)
+    assert "Histogram" not in scalar and "Heatmap" not in " ".join(scalar)
+
+
+def test_recorded_op_carries_its_gradient_and_timing():
+    w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="w")
+    x = tf.constant(np.ones((3, 2), np.float32))
+    with Recorder() as rec:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.square(tf.matmul(w, x)))
+        tape.gradient(loss, w)
+    rop = rec.last_step.find(op="matmul")[0]
+    sections = check_payload(inspect_node(rop))
+    assert table(sections["Op"])["taped"] == "True" and "duration" in table(sections["Op"])
+    assert table(sections["Gradient"])["summary"] == summarize(rop.grad)
+    assert "Gradient: Histogram" in sections
+    find(sections, "Gradient: Heatmap")
+    # an explicit grad wins over the recorded one
+    given = check_payload(inspect_node(rop, grad=np.zeros((2, 2), np.float32)))
+    assert table(given["Gradient"])["summary"].endswith("zeros 4")
+
+
+def test_backward_step_shows_input_gradients_saliency_and_filter_gradient(conv_tape):
+    steps = {step.node.op.name: step for step in conv_tape.tape.backward(conv_tape.loss)}
+    step = steps["conv2d"]
+    sections = check_payload(inspect_node(step))
+    assert table(sections["Gradient"])["summary"] == summarize(step.upstream)
+    rows = sections["Input gradients"]["content"]
+    assert rows[1] == ["x", summarize(step.input_grads[0])]
+    assert rows[2] == ["w", summarize(step.input_grads[1])]
+    saliency = find(sections, "Input gradient x: saliency")
+    tiles = decode_png(saliency["content"])
+    tile = (tiles.shape[1] - 1) // 2                 # 3 images of 10 x 10: a 2 x 2 grid
+    assert tile % 10 == 0 and tiles.shape[:2] == (2 * tile + 1, 2 * tile + 1)
+    find(sections, "Input gradient w: Filters (6 of 6")
+
+
+def test_input_gradients_say_where_none_flows():
+    x = tf.Variable([1.0, 2.0])
+    c = tf.constant([3.0, 4.0])
+    with tf.GradientTape() as tape:
+        y = x * c
+    step = next(iter(tape.backward(y, sources=[x])))
+    rows = check_payload(inspect_node(step))["Input gradients"]["content"]
+    assert rows[2][1] == "none flows"
+
+
+def test_graph_nodes_give_their_id_and_groups_a_table(conv_tape):
+    graph = Graph.from_tape(conv_tape.tape)
+    ids = {node.op: nid for nid, node in graph.nodes.items() if node.op}
+    payload = inspect_node(graph.nodes[ids["relu"]])
+    assert payload["id"] == ids["relu"] and payload["title"].startswith("relu")
+    variable = next(n for n in graph.nodes.values() if n.kind == "variable" and "kernel" in n.label)
+    kernel = check_payload(inspect_node(variable))
+    assert table(kernel["Tensor"])["name"] == "conv2d/kernel:0"
+    find(kernel, "Filters (6 of 6")
+    group = next(n for n in graph.collapse(max_nodes=1).nodes.values() if n.kind == "group")
+    sections = check_payload(inspect_node(group))
+    assert list(sections) == ["Group"]
+
+
+def test_names_fill_the_from_column():
+    a = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(a)
+        b = tf.exp(a)
+        _ = b * 2.0
+    node = tape._nodes[1]
+    rows = check_payload(inspect_node(node, names={id(b): "n0 exp"}))["Inputs"]["content"]
+    assert rows[1][:2] == ["x", "n0 exp"]
+
+
+def test_nan_output_is_flagged_in_summary_histogram_and_heatmap():
+    x = tf.Variable([[1.0, -1.0], [0.0, 4.0]])
+    with tf.GradientTape() as tape, np.errstate(divide="ignore", invalid="ignore"):
+        tf.math.log(x)
+    sections = check_payload(inspect_node(tape._nodes[0]))
+    assert "nan 1 inf 1" in table(sections["Output"])["summary"]
+    assert "nan 1 inf 1" in sections["Histogram"]["content"]
+    heat = find(sections, "Heatmap (")
+    assert "magenta NaN" in heat["title"]
+    assert (decode_png(heat["content"]) == NAN_RGB).all(axis=2).any()
+
+
+@pytest.mark.parametrize("value", [
+    np.array(True), np.array([True, False, True]), np.zeros((0, 3), np.float32),
+    np.array(["a", "<b>"]), np.ones((2, 3, 4, 5, 6)), np.full((5, 5), 7.0), np.arange(1000),
+], ids=["bool-scalar", "bool-vector", "empty", "text", "5-d", "constant", "long-int-vector"])
+def test_odd_values_give_a_payload(value):
+    tensor = object.__new__(Tensor)   # text values cannot be made through tf.constant
+    tensor._value = value
+    sections = check_payload(inspect_node(tensor))
+    assert table(sections["Output"])["summary"] == summarize(value)
+    if value.ndim == 1 and value.size > 64:
+        assert "..." in sections["Values"]["content"]
+
+
+def test_payload_of_a_million_element_tensor_stays_small_and_deterministic():
+    rng = np.random.default_rng(0)
+    big = tf.constant(rng.normal(size=(1000, 1000)).astype(np.float32))
+    grad = rng.normal(size=(1000, 1000)).astype(np.float32)
+    payload = inspect_node(big, grad=grad)
+    sections = check_payload(payload)
+    assert len(json.dumps(payload)) < 300_000
+    for title in ("Heatmap", "Gradient: Heatmap"):
+        assert max(decode_png(find(sections, title)["content"]).shape[:2]) <= 256
+    assert inspect_node(big, grad=grad) == payload
+
+
+def test_unknown_objects_are_refused():
+    with pytest.raises(TypeError, match="inspect_node"):
+        inspect_node(object())
