@@ -1,0 +1,336 @@
+"""A real-browser harness: a throwaway Jupyter server plus headless Chromium driven by Playwright.
+
+`JupyterServer` starts JupyterLab (``app="lab"``) or Notebook 7 (``app="notebook"``) on a free
+loopback port with a random token, all Jupyter/IPython config, data and runtime dirs in a temp
+dir, a ``python3`` kernelspec pointing at this interpreter (so notebooks import tapeviz from
+this venv) and, as root dir, a temp copy of the given notebooks. `Browser` launches
+``/usr/bin/chromium`` (or ``$TAPEVIZ_CHROMIUM``) headless with a fresh profile and aborts every
+request that does not go to ``http://127.0.0.1``, ``data:`` or ``blob:``, recording it in
+``browser.blocked``: a test asserting that list is empty proves the page works offline.
+`Browser.open_notebook` returns a `NotebookPage` whose helpers wait for the kernel, run all
+cells, find elements inside cell outputs, click them and save screenshots into
+``tests/browser/artifacts/`` (or ``$TAPEVIZ_ARTIFACTS``). Typical use (the ``browser``
+fixture of conftest.py gives a shared `Browser` and skips when Chromium is missing)::
+
+    with JupyterServer([NOTEBOOKS / "01_eager_basics.ipynb"], app="lab") as server:
+        page = browser.open_notebook(server, "01_eager_basics.ipynb")
+        page.run_all()                      # raises with the traceback if a cell fails
+        node = page.wait_for_output("svg g.node")
+        page.click_output("svg g.node >> nth=0")
+        page.screenshot(".jp-OutputArea-output svg", "graph")
+        assert browser.blocked == []
+
+Standalone (no pytest): ``with JupyterServer(paths) as server, Browser() as browser: ...``.
+"""
+import json
+import os
+import pathlib
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+CHROMIUM = os.environ.get("TAPEVIZ_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+ARTIFACTS = pathlib.Path(os.environ.get("TAPEVIZ_ARTIFACTS")
+                         or pathlib.Path(__file__).resolve().parent / "artifacts")
+OUTPUT = ".jp-OutputArea-output"
+# uncaught page errors of Jupyter itself, not of the page under test: kept apart from `errors`
+UPSTREAM_ERRORS = (
+    # Notebook 7.6 shortcuts settings race, https://github.com/jupyter/notebook/issues/7862
+    "Cannot read properties of undefined (reading 'schema')",
+)
+
+# the current notebook panel, its kernel status, and every cell's run state, in one expression
+_PANEL = "window.jupyterapp && window.jupyterapp.shell.currentWidget"
+_KERNEL_IDLE = f"""() => {{
+    const panel = {_PANEL};
+    const kernel = panel && panel.sessionContext && panel.sessionContext.session
+        && panel.sessionContext.session.kernel;
+    return !!(kernel && kernel.status === 'idle' && panel.context.isReady);
+}}"""
+# fire and forget: returning the promise would block Python until every cell has finished
+_RUN_ALL = """() => {
+    window.__tapeviz_run = null;
+    window.jupyterapp.commands.execute('notebook:run-all-cells').then(
+        ok => { window.__tapeviz_run = {ok: ok}; },
+        err => { window.__tapeviz_run = {ok: false, error: String(err)}; });
+}"""
+_CELL_ERRORS = f"""() => {{
+    const panel = {_PANEL};
+    const errors = [];
+    panel.content.widgets.forEach((cell, i) => {{
+        if (cell.model.type !== 'code') return;
+        for (const out of cell.model.outputs.toJSON())
+            if (out.output_type === 'error')
+                errors.push(`cell ${{i}}: ${{out.ename}}: ${{out.evalue}}\\n`
+                            + out.traceback.join('\\n').replace(/\\x1b\\[[0-9;]*m/g, ''));
+    }});
+    return errors;
+}}"""
+
+
+def unavailable_reason():
+    """Why the browser tests cannot run here (None when Chromium and Playwright are present)."""
+    if not os.path.exists(CHROMIUM):
+        return f"{CHROMIUM} is absent (apt-get install chromium, or set $TAPEVIZ_CHROMIUM)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install playwright; no browser download needed)"
+    for module in ("jupyterlab", "notebook", "ipykernel"):
+        try:
+            __import__(module)
+        except ImportError:
+            return f"{module} is not installed (pip install -e '.[test]')"
+    return None
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class JupyterServer:
+    """JupyterLab (app="lab") or Notebook 7 (app="notebook") serving a temp copy of notebooks."""
+
+    def __init__(self, notebooks=(), app="lab", timeout=60):
+        if app not in ("lab", "notebook"):
+            raise ValueError(f"app must be 'lab' or 'notebook', not {app!r}")
+        self.notebooks = [pathlib.Path(p) for p in notebooks]
+        self.app, self.timeout = app, timeout
+        self.token = secrets.token_hex(16)
+        self.port = self.process = self._tmp = None
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.port}"
+
+    def notebook_url(self, name):
+        """The browser URL that opens notebook `name` (relative to the root dir)."""
+        quoted = urllib.parse.quote(name)
+        if self.app == "lab":  # ?reset: a fresh workspace, not the layout of a previous test
+            return f"{self.base_url}/lab/tree/{quoted}?reset&token={self.token}"
+        return f"{self.base_url}/notebooks/{quoted}?token={self.token}"
+
+    def api(self, path, method="GET"):
+        """Call the REST API; return the decoded JSON (None for an empty body)."""
+        request = urllib.request.Request(f"{self.base_url}/api/{path}", method=method,
+                                         headers={"Authorization": f"token {self.token}"})
+        # no proxy: loopback must never go through one set in the environment
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def delete_sessions(self):
+        """Shut down every kernel session, so a notebook opens on a fresh kernel."""
+        for session in self.api("sessions"):
+            self.api(f"sessions/{session['id']}", method="DELETE")
+
+    def log(self):
+        """The server's combined stdout/stderr so far."""
+        return (self._tmp / "server.log").read_text(errors="replace")
+
+    def __enter__(self):
+        self._tmp = pathlib.Path(tempfile.mkdtemp(prefix="tapeviz-jupyter-"))
+        self.root = self._tmp / "root"
+        self.root.mkdir()
+        for path in self.notebooks:
+            shutil.copy(path, self.root / path.name)
+        env = self._environment()
+        try:
+            for _ in range(3):  # --port-retries=0: another process may grab the free port
+                self.port = _free_port()
+                if self._start(env):
+                    return self
+            raise RuntimeError(f"Jupyter server did not start:\n{self.log()[-3000:]}")
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+
+    def _environment(self):
+        env = dict(os.environ)
+        for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                         ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
+            env[var] = str(self._tmp / sub)
+            (self._tmp / sub).mkdir()
+        kernel = self._tmp / "data" / "kernels" / "python3"
+        kernel.mkdir(parents=True)
+        (kernel / "kernel.json").write_text(json.dumps({
+            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+            "display_name": "Python 3 (tapeviz)", "language": "python"}))
+        # no "receive Jupyter news?" toast covering the notebook; and a notebook without
+        # kernelspec metadata starts the default kernel instead of a kernel-picker dialog
+        for plugin, settings in (("apputils-extension/notification", {"fetchNews": "false"}),
+                                 ("notebook-extension/tracker", {"autoStartDefaultKernel": True})):
+            path = self._tmp / f"config/lab/user-settings/@jupyterlab/{plugin}.jupyterlab-settings"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(settings))
+        return env
+
+    def _start(self, env):
+        app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
+        cmd = [sys.executable, "-m", "jupyterlab" if self.app == "lab" else "notebook",
+               "--no-browser", "--ip=127.0.0.1", f"--port={self.port}", "--port-retries=0",
+               f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
+               f"--{app_class}.expose_app_in_browser=True",
+               "--LabApp.news_url=None",
+               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+               "--LabApp.extension_manager=readonly"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            cmd.append("--allow-root")
+        with open(self._tmp / "server.log", "ab") as log:
+            self.process = subprocess.Popen(cmd, env=env, cwd=self.root, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                return False
+            try:
+                self.api("status")
+                return True
+            except OSError:
+                time.sleep(0.2)
+        raise TimeoutError(f"Jupyter server not up after {self.timeout} s:\n{self.log()[-3000:]}")
+
+    def __exit__(self, *exc):
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # shuts its kernels down cleanly
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+
+
+class Browser:
+    """Headless Chromium with a fresh profile; every non-loopback request is aborted and kept."""
+
+    def __init__(self, viewport=(1280, 900)):
+        self.viewport = viewport
+        self.blocked = []   # URLs the page tried to fetch from outside 127.0.0.1
+        self.pages = []
+        self._playwright = self.context = self._profile = None
+
+    def __enter__(self):
+        reason = unavailable_reason()
+        if reason:
+            raise RuntimeError(reason)
+        from playwright.sync_api import sync_playwright
+        self._profile = tempfile.mkdtemp(prefix="tapeviz-chromium-")
+        self._playwright = sync_playwright().start()
+        try:
+            width, height = self.viewport
+            self.context = self._playwright.chromium.launch_persistent_context(
+                self._profile, headless=True, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                viewport={"width": width, "height": height})
+            self.context.route("**/*", self._route)
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _route(self, route):
+        url = route.request.url
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme in ("data", "blob") or (parts.scheme == "http"
+                                                and parts.hostname == "127.0.0.1"):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort()
+
+    def open_notebook(self, server, name, timeout=60):
+        """Open notebook `name` of `server` in a new page on a fresh kernel; wait until idle."""
+        server.delete_sessions()
+        page = NotebookPage(self.context.new_page(), server.app)
+        self.pages.append(page)
+        page.page.goto(server.notebook_url(name))
+        page.wait_for_kernel_idle(timeout)
+        return page
+
+    def close_pages(self):
+        """Close every page opened so far (the browser stays up for the next test)."""
+        for page in self.pages:
+            page.page.close()
+        self.pages.clear()
+
+    def __exit__(self, *exc):
+        if self.context is not None:
+            self.context.close()
+        if self._playwright is not None:
+            self._playwright.stop()
+        if self._profile is not None:
+            shutil.rmtree(self._profile, ignore_errors=True)
+
+
+class NotebookPage:
+    """One open notebook: `page` is the Playwright Page; `errors` the uncaught JS errors.
+
+    Known errors of Jupyter itself (`UPSTREAM_ERRORS`) go to `upstream_errors` instead.
+    """
+
+    def __init__(self, page, app):
+        self.page, self.app = page, app
+        self.errors, self.upstream_errors = [], []
+        page.on("pageerror", self._page_error)
+
+    def _page_error(self, error):
+        known = any(text in str(error) for text in UPSTREAM_ERRORS)
+        (self.upstream_errors if known else self.errors).append(str(error))
+
+    def wait_for_kernel_idle(self, timeout=60):
+        """Wait until the notebook is loaded and its kernel is idle."""
+        self.page.wait_for_function(_KERNEL_IDLE, timeout=timeout * 1000, polling=100)
+
+    def run_all(self, timeout=120, check=True):
+        """Run every cell and wait for the end; with check, raise on a cell's error."""
+        self.wait_for_kernel_idle(timeout)
+        self.page.evaluate(_RUN_ALL)
+        self.page.wait_for_function("() => window.__tapeviz_run", timeout=timeout * 1000,
+                                    polling=100)
+        errors = self.page.evaluate(_CELL_ERRORS)
+        if check and errors:
+            raise AssertionError("notebook cells failed:\n" + "\n\n".join(errors))
+        return errors
+
+    def output(self, selector):
+        """A Locator for `selector` (CSS, text=..., any Playwright selector) inside cell outputs.
+
+        Scoped so that text selectors never match the notebook's source code.
+        """
+        return self.page.locator(OUTPUT).locator(selector)
+
+    def wait_for_output(self, selector, timeout=30):
+        """Wait until `selector` is visible inside an output; return its first match."""
+        locator = self.output(selector).first
+        locator.wait_for(state="visible", timeout=timeout * 1000)
+        return locator
+
+    def click_output(self, selector, timeout=30):
+        """Click the first element matching `selector` inside an output."""
+        locator = self.wait_for_output(selector, timeout)
+        locator.scroll_into_view_if_needed()
+        locator.click()
+        return locator
+
+    def screenshot(self, target, name):
+        """Save a PNG of `target` (a selector or Locator) as ARTIFACTS/<app>-<name>.png."""
+        locator = self.page.locator(target).first if isinstance(target, str) else target
+        locator.scroll_into_view_if_needed()  # Lab scrolls inside its own panel
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.app}-{name}.png"
+        locator.screenshot(path=path)
+        return path

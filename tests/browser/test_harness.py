@@ -1,0 +1,75 @@
+"""The browser harness itself: an anywidget click round trip in JupyterLab and Notebook 7."""
+import sys
+import time
+
+import nbformat
+import pytest
+
+ECHO_WIDGET = '''
+import sys
+import anywidget
+import traitlets
+
+class Echo(anywidget.AnyWidget):
+    _esm = """
+    export default {
+      render({ model, el }) {
+        const button = document.createElement("button");
+        button.className = "echo-press";
+        button.textContent = "press";
+        button.addEventListener("click", () => {
+          model.set("clicks", model.get("clicks") + 1);
+          model.save_changes();
+        });
+        const reply = document.createElement("span");
+        reply.className = "echo-reply";
+        const show = () => { reply.textContent = model.get("reply"); };
+        model.on("change:reply", show);
+        show();
+        el.append(button, reply);
+      }
+    };
+    """
+    clicks = traitlets.Int(0).tag(sync=True)
+    reply = traitlets.Unicode("waiting").tag(sync=True)
+
+echo = Echo()
+echo.observe(lambda change: setattr(echo, "reply", f"python saw {change['new']} clicks"),
+             "clicks")
+echo
+'''
+
+
+@pytest.fixture
+def echo_notebook(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell("import sys, tapeviz\nprint('kernel:', sys.executable)"),
+                nbformat.v4.new_code_cell(ECHO_WIDGET.strip())]
+    path = tmp_path / "echo.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("app", ["lab", "notebook"])
+def test_widget_click_round_trip(app, echo_notebook, jupyter_server, browser):
+    start = time.monotonic()
+    server = jupyter_server([echo_notebook], app=app)
+    page = browser.open_notebook(server, "echo.ipynb")
+    page.run_all()
+
+    # the kernel is this venv's interpreter, so notebooks import the tapeviz under test
+    page.output(f"text=kernel: {sys.executable}").wait_for()
+    reply = page.wait_for_output(".echo-reply")
+    assert reply.text_content() == "waiting"
+    for clicks in (1, 2):
+        page.click_output("button.echo-press")
+        page.output(f".echo-reply:text-is('python saw {clicks} clicks')").wait_for(timeout=10_000)
+    shot = page.screenshot(page.output(".echo-press").locator(".."), "echo")
+    assert shot.stat().st_size > 0
+
+    assert page.errors == []
+    assert browser.blocked == [], "the page needed the network"
+    print(f"{app}: {time.monotonic() - start:.1f} s")
