@@ -371,7 +371,8 @@ class _Folder:
 
     def open(self, entries, gid: str) -> None:
         if len(entries) > self.max_nodes:
-            for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 2, 1)):
+            # few, round ranges (ops 0-99, 100-199, ...): each opens to a level that fits
+            for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 10, 2)):
                 rid = f"{gid}#{lo}-{hi}"
                 if rid in self.expanded:
                     self.open(chunk, rid)

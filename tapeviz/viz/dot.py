@@ -1,0 +1,210 @@
+"""Graph -> DOT text for Graphviz, built as plain strings with every string escaped.
+
+The next stop after `graph.py` and before `render.py`: each node is a box with its op
+label and output shape, filled by op kind; after a backward pass borders and edges are
+shaded by gradient magnitude (log scale against the graph's largest), NaN/Inf nodes get a
+red alarm style, and the current backward step and the selected node get their own
+outlines. Names are user input, so every id, label and tooltip is quoted and escaped
+(backslash, quote, newline, control characters, and `&` so Graphviz keeps entities
+literal): a variable named `<script>` comes out of the SVG as text.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+
+FILL = {   # by op kind; 6-digit hex because old Graphviz paints "#eef" black
+    "math": "#eef2f7", "linalg": "#dbe7ff", "conv": "#ffe2c6", "activation": "#dcf3df",
+    "reduce": "#efe3f6", "shape": "#f2f2f2", "loss": "#ffd9e6", "pool": "#fff0c2",
+    "nn": "#dcf1f4", "random": "#fbeedd", "compare": "#ebebeb", "update": "#e6defc",
+    "variable": "#fff4a8", "constant": "#ffffff", "group": "#e6e9ee",
+}
+DEFAULT_FILL = "#f5f5f5"
+ALARM = {"fill": "#ffd6d6", "line": "#d00000", "text": "#8b0000"}
+HIGHLIGHT = "#ff8c00"   # the node whose VJP the backward stepper just ran
+SELECTED = "#1f6feb"    # the node the user clicked
+NO_GRAD = "#b0b0b0"
+# the gradient ramp runs from faint grey-violet (weakest) to deep violet (the largest)
+WEAK, STRONG = (205, 198, 222), (74, 20, 140)
+DECADES = 6             # gradients more than 1e6 times smaller than the largest look weakest
+MAX_LABEL = 32
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+HEADER = """digraph tape {
+  graph [rankdir=TB, nodesep=0.2, ranksep=0.3, fontname="Helvetica", fontsize=9];
+  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, height=0.3,
+        margin="0.08,0.04", color="#6b7280", penwidth=1];
+  edge [fontname="Helvetica", fontsize=7, arrowsize=0.6, color="#8c8c8c",
+        fontcolor="#555555"];
+"""
+
+
+def quote(text) -> str:
+    """`text` as a quoted DOT string that Graphviz shows literally.
+
+    >>> print(quote('a "b" \\\\ <c>\\nd & e'))
+    "a \\"b\\" \\\\ <c>\\nd &amp; e"
+    """
+    text = str(text).replace("\\", "\\\\").replace('"', '\\"').replace("&", "&amp;")
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+    return f'"{_CONTROL.sub(chr(0xFFFD), text)}"'
+
+
+def shape_text(shape) -> str:
+    """A shape as the widget writes it: '(2, 3)', 'scalar', or '?' when unknown.
+
+    >>> shape_text((2, 3)), shape_text(()), shape_text(None)
+    ('(2, 3)', 'scalar', '?')
+    """
+    if shape is None:
+        return "?"
+    return str(tuple(shape)) if len(shape) else "scalar"
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
+
+
+def strength(norm, largest) -> float | None:
+    """Where a gradient norm sits on the log ramp: 0 (weakest) to 1 (the graph's largest).
+
+    >>> strength(1.0, 1.0), strength(1e-3, 1.0), strength(0.0, 1.0), strength(None, 1.0)
+    (1.0, 0.5, 0.0, None)
+    """
+    if norm is None or not largest:
+        return None
+    if norm <= 0.0:
+        return 0.0
+    return min(1.0, max(0.0, 1.0 + math.log10(norm / largest) / DECADES))
+
+
+def _ramp(t: float) -> str:
+    r, g, b = (round(w + (s - w) * t) for w, s in zip(WEAK, STRONG))
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def _attrs(pairs: dict) -> str:
+    return ", ".join(f"{key}={quote(value)}" for key, value in pairs.items())
+
+
+def _label(node) -> str:
+    shape = shape_text(node.shape)
+    if node.kind == "group":
+        ops = sum(1 for m in node.members if m[0] == "n")
+        return f"{_clip(node.label)}\n{ops} op{'s' if ops != 1 else ''} · {shape}"
+    if node.kind == "constant":
+        value = getattr(node.ref, "_value", None)
+        if value is not None and np.ndim(value) == 0:   # a scalar says more than 'scalar'
+            return f"const {np.asarray(value).item():.4g}"
+    text = _clip(node.label)
+    return f"⚠ {text}\n{shape}" if node.nonfinite else f"{text}\n{shape}"
+
+
+def _tooltip(node, with_grads: bool) -> str:
+    if node.kind == "group":
+        lines = [f"group {node.scope or node.label}: {len(node.members)} nodes"]
+    elif node.op is not None:
+        lines = [f"{node.op} ({node.label}) · {node.kind}"]
+    else:
+        lines = [f"{node.kind} {node.label}"]
+    lines.append(f"{shape_text(node.shape)} {node.dtype}".rstrip())
+    if node.scope and node.kind != "group":
+        lines.append(f"scope: {node.scope}")
+    if node.phase != "forward":
+        lines.append(f"phase: {node.phase}")
+    source = node.source
+    if source is not None:
+        name = source.filename.replace("\\", "/").rsplit("/", 1)[-1]
+        lines.append(f"{name}:{source.lineno} in {source.function}")
+        code = source.line
+        if code:
+            lines.append(f"    {code}")
+    if node.nonfinite:
+        lines.append("holds NaN or Inf")
+    if node.grad_norm is not None:
+        lines.append(f"|grad| = {node.grad_norm:.3e}")
+    elif with_grads:
+        lines.append("no gradient reached it")
+    return "\n".join(lines)
+
+
+def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
+    kind = node.kind
+    attrs = {"id": node.id, "label": _label(node), "tooltip": _tooltip(node, with_grads),
+             "fillcolor": FILL.get(kind, DEFAULT_FILL)}
+    classes = [f"kind-{kind}"]
+    style = ["filled"] if kind == "group" else ["rounded", "filled"]
+    if kind == "group":
+        attrs["shape"] = "box3d"
+    elif kind == "variable":
+        attrs["shape"] = "ellipse"
+    elif kind == "constant":
+        attrs.update(fontsize="8", fontcolor="#555555")
+    t = strength(node.grad_norm, largest)
+    if t is not None:
+        attrs.update(color=_ramp(t), penwidth=f"{1.0 + 2.5 * t:.2f}")
+    elif with_grads and node.grad_norm is None:
+        attrs["color"] = NO_GRAD
+        style.append("dashed")
+    if node.nonfinite:
+        attrs.update(fillcolor=ALARM["fill"], color=ALARM["line"], fontcolor=ALARM["text"],
+                     penwidth="2.5")
+        classes.append("nonfinite")
+    if node.id == selected:
+        attrs.update(color=SELECTED, penwidth="3.5")
+        classes.append("selected")
+    if node.id == highlight:   # drawn over the selection: the step is what moves
+        attrs.update(color=HIGHLIGHT, penwidth="4.5")
+        style.append("bold")
+        classes.append("highlight")
+    attrs["style"] = ",".join(style)
+    attrs["class"] = " ".join(classes)
+    return attrs
+
+
+def _edge_attrs(edge, largest) -> dict:
+    label = shape_text(edge.shape) if edge.shape is not None else ""
+    if edge.count > 1:
+        label = f"{label} ×{edge.count}".strip()
+    tooltip = f"{edge.src} → {edge.dst}: {label}"
+    attrs = {"label": label}
+    t = strength(edge.grad_norm, largest)
+    if edge.grad_norm is not None and not math.isfinite(edge.grad_norm):
+        attrs.update(color=ALARM["line"], penwidth="2.5")
+        tooltip += "\ngradient holds NaN or Inf"
+    elif t is not None:
+        attrs.update(color=_ramp(t), penwidth=f"{0.6 + 2.4 * t:.2f}")
+        tooltip += f"\n|grad| = {edge.grad_norm:.3e}"
+    attrs["tooltip"] = tooltip
+    return attrs
+
+
+def _largest(graph) -> float:
+    norms = [n.grad_norm for n in graph.nodes.values()
+             if n.grad_norm is not None and math.isfinite(n.grad_norm)]
+    return max(norms, default=0.0)
+
+
+def to_dot(graph, *, highlight: str | None = None, selected: str | None = None) -> str:
+    """DOT text for `graph`; `highlight` and `selected` are node ids to outline.
+
+    >>> from tapeviz.viz.graph import Graph, GraphNode
+    >>> g = Graph({"v0": GraphNode("v0", 'say "hi"', "variable", shape=(2,))})
+    >>> print(to_dot(g).splitlines()[-2])
+      "v0" [id="v0", label="say \\"hi\\"\\n(2,)", tooltip="variable say \\"hi\\"\\n(2,)", \
+fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variable"];
+    """
+    with_grads = any(n.grad_norm is not None for n in graph.nodes.values())
+    largest = _largest(graph)
+    lines = [HEADER]
+    for node in graph.nodes.values():
+        attrs = _node_attrs(node, largest, with_grads, highlight, selected)
+        lines.append(f"  {quote(node.id)} [{_attrs(attrs)}];\n")
+    for edge in graph.edges:
+        lines.append(f"  {quote(edge.src)} -> {quote(edge.dst)} "
+                     f"[{_attrs(_edge_attrs(edge, largest))}];\n")
+    lines.append("}\n")
+    return "".join(lines)

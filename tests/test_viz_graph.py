@@ -1,0 +1,206 @@
+"""The Graph model: tapes, Keras models and recorded steps as nodes and edges; collapsing."""
+import time
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.viz.graph import Graph, gradient_norm, group_id
+
+
+def _small_tape():
+    w = tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="w")
+    x = tf.constant([[1.0, -1.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        h = tf.matmul(x, w)
+        loss = tf.reduce_sum(h * h)
+    return w, x, h, loss, tape
+
+
+def test_graph_from_tape_has_op_nodes_leaves_and_shaped_edges():
+    w, x, h, loss, tape = _small_tape()
+    g = Graph.from_tape(tape)
+    assert list(g.nodes) == ["c0", "v0", "n0", "n1", "n2"]
+    assert [(n.kind, n.label) for n in g.nodes.values()] == [
+        ("constant", "const"), ("variable", "w:0"), ("linalg", "@"), ("math", "×"),
+        ("reduce", "Σ")]
+    matmul = g.nodes["n0"]
+    assert (matmul.op, matmul.shape, matmul.dtype, matmul.phase) == (
+        "matmul", (1, 2), "float32", "forward")
+    assert matmul.ref is tape.nodes[0] and g.nodes["v0"].ref is w and g.nodes["c0"].ref is x
+    assert matmul.source.filename == __file__ and matmul.source.line == "h = tf.matmul(x, w)"
+    # h * h is one edge, not two
+    assert [(e.src, e.dst, e.shape) for e in g.edges] == [
+        ("c0", "n0", (1, 2)), ("v0", "n0", (2, 2)), ("n0", "n1", (1, 2)), ("n1", "n2", (1, 2))]
+    assert all(n.grad_norm is None and not n.nonfinite for n in g.nodes.values())
+
+
+def test_gradient_norms_match_the_gradients_of_a_backward_pass():
+    w, x, h, loss, tape = _small_tape()
+    backward = tape.backward(loss)
+    steps = list(backward)              # stepped by hand, like the widget's stepper
+    assert len(steps) == 3
+    g = Graph.from_tape(tape, backward)
+    dw = tape.gradient(loss, w).numpy()
+    assert g.nodes["v0"].grad_norm == pytest.approx(np.linalg.norm(dw))
+    dh = 2 * h.numpy()
+    assert g.nodes["n0"].grad_norm == pytest.approx(np.linalg.norm(dh))
+    assert g.nodes["n2"].grad_norm == 1.0
+    assert g.nodes["c0"].grad_norm is None   # an unwatched constant gets no gradient
+    # an edge carries the gradient of its producer's output
+    edge = next(e for e in g.edges if e.src == "n0")
+    assert edge.grad_norm == g.nodes["n0"].grad_norm
+    # the same from Backward(...).run().grads
+    again = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    assert again.nodes["v0"].grad_norm == pytest.approx(g.nodes["v0"].grad_norm)
+
+
+def test_gradient_norm_is_float64_and_nonfinite_safe():
+    big = np.full(4, 1e30, dtype=np.float32)
+    assert gradient_norm(big) == pytest.approx(2e30)           # float32 squares would overflow
+    assert gradient_norm(np.array([1e200, 1e200])) == pytest.approx(np.sqrt(2) * 1e200)
+    assert np.isnan(gradient_norm(np.array([np.inf, np.nan])))
+    assert gradient_norm(np.array([1.0, -np.inf])) == np.inf
+    assert gradient_norm(np.zeros((0, 3))) == 0.0
+    assert gradient_norm(tf.constant([3.0, 4.0])) == 5.0
+
+
+def test_nan_and_inf_mark_nodes_nonfinite_without_crashing():
+    x = tf.Variable([0.0, 1.0], name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.math.log(x)             # log(0) = -inf, and d/dx = 1/x = inf
+        loss = tf.reduce_sum(y * 0.0)  # -inf * 0 = nan
+    g = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    log, product = g.nodes["n0"], g.nodes["n1"]
+    assert log.nonfinite and product.nonfinite
+    assert g.nodes["v0"].nonfinite and g.nodes["v0"].grad_norm != g.nodes["v0"].grad_norm
+
+
+def test_keras_sequential_forward_groups_by_layer_path(keras_session):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, activation="relu"),
+                                 tf.keras.layers.Dense(1)])
+    x = tf.ones((2, 4))
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_mean(tf.square(model(x)))
+    g = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    scopes = [n.scope for n in g.nodes.values() if n.op]
+    assert scopes == ["sequential/dense"] * 3 + ["sequential/dense_1"] * 2 + ["", ""]
+    kernel = next(n for n in g.nodes.values() if n.label == "dense/kernel:0")
+    assert kernel.kind == "variable" and kernel.scope == "sequential/dense"
+    assert kernel.grad_norm > 0
+
+    top = g.collapse(max_nodes=8)
+    assert list(top.nodes) == ["g:sequential", "n5", "n6"]
+    group = top.nodes["g:sequential"]
+    assert group.kind == "group" and group.label == "sequential" and group.shape == (2, 1)
+    assert set(group.members) == {n.id for n in g.nodes.values()
+                                  if n.scope.startswith("sequential")}
+    assert [(e.src, e.dst) for e in top.edges] == [("g:sequential", "n5"), ("n5", "n6")]
+
+    opened = g.collapse({"g:sequential"}, max_nodes=8)
+    assert list(opened.nodes) == ["g:sequential/dense", "g:sequential/dense_1", "n5", "n6"]
+    inner = g.collapse({"g:sequential", "g:sequential/dense"}, max_nodes=8)
+    assert {"n0", "n1", "n2", "g:sequential/dense_1"} <= set(inner.nodes)
+    # a child id opens nothing while its parent is closed
+    assert list(g.collapse({"g:sequential/dense"}, max_nodes=8).nodes) == list(top.nodes)
+
+
+def test_from_step_uses_the_recorders_gradients_and_phases(keras_session):
+    w = tf.Variable([1.0, 2.0], name="w")
+    with Recorder() as rec:
+        with tf.GradientTape() as tape:
+            with tf.name_scope("model"):
+                y = w * 3.0
+            loss = tf.reduce_sum(y * y)
+        grad = tape.gradient(loss, w)
+        w.assign_sub(0.1 * grad)
+    step = rec.last_step
+    g = Graph.from_step(step)
+    ops = [n for n in g.nodes.values() if n.op]
+    assert [n.op for n in ops] == ["multiply", "multiply", "reduce_sum", "multiply",
+                                   "assign_sub"]
+    assert all(n.phase == "forward" for n in g.nodes.values())
+    assert ops[0].ref is step.ops[0] and ops[0].scope == "model"
+    assert ops[0].grad_norm == pytest.approx(np.linalg.norm(2 * y.numpy()))
+    assert g.nodes["v0"].grad_norm == pytest.approx(np.linalg.norm(grad.numpy()))
+    both = Graph.from_step(step, phases=("forward", "backward"))
+    assert any(n.phase == "backward" for n in both.nodes.values())
+    assert len(both.nodes) > len(g.nodes)
+    assert both.id_of(step.ops[0]) == "n0" and both.id_of(step.ops[0].node) == "n0"
+
+
+def _long_tape(blocks: int, per_block: int):
+    x = tf.Variable(tf.ones((3,)))
+    with tf.GradientTape(persistent=True) as tape:
+        h = x
+        for b in range(blocks):
+            with tf.name_scope(f"block{b}"):
+                for _ in range(per_block):
+                    h = h * 1.0001 + 0.5
+        loss = tf.reduce_sum(h)
+    return tape, loss
+
+
+def test_a_10000_op_tape_opens_collapsed_and_fast():
+    tape, loss = _long_tape(100, 50)
+    assert len(tape.nodes) == 10001
+    g = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    started = time.perf_counter()
+    view = g.collapse(max_nodes=300)
+    elapsed = time.perf_counter() - started
+    assert len(view.nodes) <= 300
+    assert list(view.nodes)[:2] == ["g:block0", "g:block1"] and "n10000" in view.nodes
+    assert elapsed < 0.5, f"collapse took {elapsed:.3f} s"   # ~0.04 s here; CI is slower
+    # group ids are the same on every call, and expanding one shows its members
+    again = g.collapse(max_nodes=300)
+    assert list(again.nodes) == list(view.nodes)
+    opened = g.collapse({"g:block7"}, max_nodes=300)
+    members = view.nodes["g:block7"].members
+    assert set(members) <= set(opened.nodes) and len(members) == 200
+    assert opened.visible_id("n750") == "n750" and opened.visible_id("n0") == "g:block0"
+
+
+def test_unscoped_ops_beyond_the_limit_fold_into_ranges():
+    tape, loss = _long_tape(0, 0)
+    x = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        h = x
+        for _ in range(1000):
+            h = h + 1.0
+    g = Graph.from_tape(tape)
+    view = g.collapse(max_nodes=300)
+    assert len(view.nodes) <= 300
+    first = view.nodes["g:#0-99"]
+    assert first.label == "ops 0-99" and first.kind == "group"
+    assert sum(1 for m in first.members if m[0] == "n") == 100
+    # merged edges between ranges carry one edge each here
+    assert [(e.src, e.dst, e.count) for e in view.edges[:1]] == [("g:#0-99", "g:#100-199", 1)]
+    opened = g.collapse({"g:#100-199"}, max_nodes=300)
+    assert "n150" in opened.nodes and "g:#0-99" in opened.nodes
+    assert g.reveal("n555", max_nodes=300) == {"g:#500-599"}
+
+
+def test_edges_between_groups_merge_with_a_count():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        with tf.name_scope("a"):
+            h = x * 2.0
+        with tf.name_scope("b"):
+            y = h + h * h - h
+    view = Graph.from_tape(tape).collapse(max_nodes=2)
+    assert list(view.nodes) == ["g:a", "g:b"]
+    [edge] = view.edges
+    assert (edge.src, edge.dst, edge.count, edge.shape) == ("g:a", "g:b", 3, (2,))
+    assert y.shape == (2,)
+
+
+def test_a_graph_within_the_limit_is_shown_whole():
+    w, x, h, loss, tape = _small_tape()
+    g = Graph.from_tape(tape)
+    assert g.collapse(max_nodes=300) is g and g.visible_id("n1") == "n1"
+
+
+def test_group_ids_are_percent_encoded_scope_paths():
+    assert group_id("sequential/conv2d") == "g:sequential/conv2d"
+    assert group_id('<b x="1">#') == "g:%3Cb%20x%3D%221%22%3E%23"
