@@ -1,0 +1,354 @@
+"""The live training dashboard: loss, gradient norms, state, the step's tape and the controls.
+
+`Dashboard` is an anywidget that watches a training loop run by a `tapeviz.debugger.Runner`
+(with Pause / Step op / Step VJP / Resume / Stop buttons acting on it) or, read-only, any
+loop while a `tapeviz.debugger.Recorder` is on. Per DESIGN decision 8 the work per dispatch
+event is tiny: the subscriber appends to plain lists (the step's taped nodes, one loss and
+one norm per variable per `GradientComputed`). A timer thread pushes the traits to the
+browser at most `max_rate` times a second, in one message per push, and lays out the tape
+(Graphviz, ~10 ms and up) at most about once a second and only when its structure changed,
+or at once when the loop pauses or ends. Errors raised in any callback land in the `error`
+trait, which the front end shows.
+"""
+from __future__ import annotations
+
+import pathlib
+import threading
+import time
+import traceback
+
+import anywidget
+import numpy as np
+import traitlets
+
+from .. import events
+from .series import Series, json_number
+
+_STATIC = pathlib.Path(__file__).parent / "static"
+_ACTIONS = ("pause", "step_op", "step_vjp", "resume", "stop")
+_ENDED = ("finished", "stopped", "failed")
+_RENDER_EVERY = 1.0  # seconds between tape layouts while the loop runs
+
+
+class Dashboard(anywidget.AnyWidget):
+    """Live charts and controls for a training loop run by a Runner (or watched by a Recorder).
+
+    >>> import tapeviz as tf
+    >>> def train(steps):
+    ...     w = tf.Variable(3.0, name="w")
+    ...     for _ in range(steps):
+    ...         with tf.GradientTape() as tape:
+    ...             loss = w * w
+    ...         w.assign_sub(0.25 * tape.gradient(loss, w))
+    >>> dash = Dashboard(show_tape=False)
+    >>> runner = dash.train(train, 3)
+    >>> runner.join(5.0)
+    True
+    >>> dash.flush()
+    >>> dash.state, dash.step_count, dash.loss["values"], dash.grad_norms[0]["values"]
+    ('finished', 3, [9.0, 2.25, 0.5625], [6.0, 3.0, 1.5])
+    >>> dash.close()
+    """
+
+    _esm = _STATIC / "dashboard.js"
+    _css = _STATIC / "dashboard.css"
+
+    mode = traitlets.Unicode("none").tag(sync=True)        # "runner", "recorder" or "none"
+    state = traitlets.Unicode("idle").tag(sync=True)       # the runner's state, or recording
+    status = traitlets.Unicode("").tag(sync=True)          # e.g. "paused after matmul at a.py:3"
+    step_count = traitlets.Int(0).tag(sync=True)
+    loss = traitlets.Dict({"steps": [], "values": []}).tag(sync=True)
+    grad_norms = traitlets.List([]).tag(sync=True)         # [{"name", "steps", "values"}]
+    controls = traitlets.Dict({}).tag(sync=True)           # action -> enabled
+    svg = traitlets.Unicode("").tag(sync=True)             # the current step's tape
+    tape_title = traitlets.Unicode("").tag(sync=True)
+    highlight = traitlets.Unicode("").tag(sync=True)       # graph node id of the pause point
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, runner=None, recorder=None, *, max_rate: float = 10.0,
+                 max_points: int = 1000, max_nodes: int = 150, show_tape: bool = True,
+                 **kwargs):
+        super().__init__(**kwargs)
+        if max_rate <= 0:
+            raise ValueError(f"Dashboard: max_rate must be positive; got {max_rate}")
+        self.max_rate = float(max_rate)
+        self.max_points = int(max_points)
+        self.max_nodes = int(max_nodes)
+        self.show_tape = show_tape
+        self.runner = self.recorder = None
+        self._push_lock = threading.RLock()  # one pusher at a time: the timer or flush()
+        self._data_lock = threading.Lock()   # the subscriber's lists vs the timer's reads
+        self._closed = threading.Event()
+        self._timer: threading.Thread | None = None
+        self._errors: list = []
+        self._reset()
+        self.on_msg(self._on_msg)
+        if runner is not None or recorder is not None:
+            self.attach(runner, recorder)
+
+    # ---- attaching ----------------------------------------------------------------------
+    def attach(self, runner=None, recorder=None) -> "Dashboard":
+        """Watch `runner` (with controls) and/or `recorder` (read-only); returns self."""
+        self.detach()
+        self._reset()
+        with self._data_lock:
+            self._errors.clear()
+        self.runner, self.recorder = runner, recorder
+        self.mode = "runner" if runner is not None else \
+            "recorder" if recorder is not None else "none"
+        if runner is not None:
+            self._step_offset = runner.step_count
+            events.subscribe(self._on_event)
+        self._closed.clear()
+        self._timer = threading.Thread(target=self._loop, daemon=True,
+                                       name="tapeviz-dashboard")
+        self._timer.start()
+        return self
+
+    def train(self, train_fn, *args, **kwargs):
+        """Run `train_fn(*args, **kwargs)` in a new Runner shown here; returns the runner."""
+        from ..debugger import Runner
+        runner = Runner(train_fn, *args, **kwargs)
+        self.attach(runner, self.recorder)
+        return runner.start()
+
+    def detach(self) -> None:
+        """Stop listening: unsubscribe from dispatch and end the timer thread."""
+        events.unsubscribe(self._on_event)
+        self._closed.set()
+        timer, self._timer = self._timer, None
+        if timer is not None and timer is not threading.current_thread():
+            timer.join(5.0)
+
+    def close(self) -> None:
+        """Detach, then close the widget."""
+        self.detach()
+        super().close()
+
+    def _reset(self) -> None:
+        self._step_offset = 0
+        self._steps = 0                  # GradientComputed events seen from the loop
+        self._version = 0                # bumped when the series change
+        self._pushed_version = -1
+        self._loss = Series(self.max_points)
+        self._norms: dict = {}           # variable name -> Series
+        self._ops: list = []             # taped nodes of the step in progress
+        self._grads: dict = {}           # id(output) -> its gradient, for the step in progress
+        self._last_ops: list = []        # ... and of the last finished step
+        self._last_grads: dict = {}
+        self._last_recorded = -1         # recorder mode: index of the last step read
+        self._tape_key = None
+        self._rendered_at = 0.0
+
+    # ---- the subscriber: cheap, on the training thread ------------------------------------
+    def _on_event(self, event) -> None:
+        try:
+            thread = self.runner._thread
+            if thread is None or threading.get_ident() != thread.ident:
+                return  # the caller inspecting tensors while paused, or another loop
+            kind = type(event)
+            if kind is events.OpExecuted:
+                if event.taped and self.show_tape:
+                    self._ops.append(event.node)
+            elif kind is events.VJPApplied:
+                if self.show_tape:
+                    self._grads[id(event.step.node.output)] = event.step.upstream
+            elif kind is events.GradientComputed:
+                loss = sum(float(np.sum(t._value)) for t in event.targets)
+                norms = [(source.name, float(np.linalg.norm(grad._value.reshape(-1))))
+                         for source, grad in zip(event.sources, event.gradients)
+                         if grad is not None and getattr(source, "name", None)]
+                self._add_step(self._step_offset + self._steps + 1, loss, norms)
+        except Exception as exc:  # never break the user's loop for a chart; report it
+            self._report_error("dashboard event", exc)
+
+    def _add_step(self, step: int, loss, norms) -> None:
+        with self._data_lock:
+            self._steps += 1
+            if loss is not None:
+                self._loss.append(step, loss)
+            for name, norm in norms:
+                series = self._norms.get(name)
+                if series is None:
+                    series = self._norms[name] = Series(self.max_points)
+                series.append(step, norm)
+            if self.runner is not None:
+                self._last_ops, self._ops = self._ops, []
+                self._last_grads, self._grads = self._grads, {}
+            self._version += 1
+
+    # ---- browser -> Python -------------------------------------------------------------------
+    def _on_msg(self, _widget, content, _buffers) -> None:
+        try:
+            if not isinstance(content, dict) or "action" not in content:
+                return  # not ours (anywidget has messages of its own)
+            action = content["action"]
+            if action not in _ACTIONS:
+                raise ValueError(f"Dashboard: unknown action {action!r}; expected one of "
+                                 f"{', '.join(_ACTIONS)}")
+            if self.runner is None:
+                raise RuntimeError(f"Dashboard: {action!r} needs a Runner; this dashboard "
+                                   f"is read-only ({self.mode})")
+            getattr(self.runner, action)()
+        except Exception as exc:
+            self._report_error("button", exc)
+
+    def _report_error(self, where: str, exc: BaseException, push: bool = True) -> None:
+        """Keep the error for the `error` trait (the last five); push it if no timer will."""
+        text = f"{where}: {''.join(traceback.format_exception_only(type(exc), exc)).strip()}"
+        with self._data_lock:
+            if self._errors[-1:] != [text]:
+                self._errors.append(text)
+                del self._errors[:-5]
+        if push and (self._timer is None or not self._timer.is_alive()):
+            self.flush()
+
+    # ---- the throttle: a timer thread ---------------------------------------------------------
+    def _loop(self) -> None:
+        interval = 1.0 / self.max_rate
+        while not self._closed.wait(interval):
+            try:
+                if self._tick():
+                    return  # the loop ended and its final state is pushed
+            except Exception as exc:
+                self._report_error("dashboard update", exc)
+
+    def flush(self) -> None:
+        """Push the current state to the browser now (the timer does this on its own)."""
+        with self._push_lock:
+            self._tick()
+
+    def _tick(self) -> bool:
+        """Push what changed (in one message); True once a runner has ended and all is shown."""
+        with self._push_lock:
+            if self.recorder is not None and self.runner is None:
+                self._poll_recorder()
+            state, status, controls = self._describe()
+            tape = self._tape(state)
+            with self._data_lock:
+                version, errors = self._version, "\n".join(self._errors)
+                series = None
+                if version != self._pushed_version:
+                    series = (self._loss.to_json(),
+                              [{"name": name, **s.to_json()} for name, s in self._norms.items()])
+                steps = self._step_offset + self._steps
+            if self.runner is not None:
+                steps = max(steps, self.runner.step_count)
+            with self.hold_sync():
+                self.state, self.status, self.controls = state, status, controls
+                self.step_count, self.error = steps, errors
+                if series is not None:
+                    self.loss, self.grad_norms = series
+                if tape is not None:
+                    self.svg, self.tape_title, self.highlight = tape
+                self._pushed_version = version
+            return self.runner is not None and state in _ENDED and version == self._version
+
+    def _describe(self) -> tuple:
+        """(state, status text, enabled controls) of what is watched."""
+        runner = self.runner
+        if runner is not None:
+            state = runner.state
+            status = _runner_status(runner)
+            controls = {"pause": state in ("idle", "running"),
+                        "step_op": state == "paused", "step_vjp": state == "paused",
+                        "resume": state == "paused",
+                        "stop": state in ("idle", "running", "paused")}
+            if state == "failed" and runner.error is not None:
+                self._note_failure(runner.error)
+            return state, status, controls
+        recorder = self.recorder
+        if recorder is not None:
+            state = "recording" if recorder.recording else "stopped"
+            dropped = recorder.dropped.steps
+            status = f"recorder {'on' if recorder.recording else 'off'}: {len(recorder)} " \
+                     f"steps kept" + (f", {dropped} dropped" if dropped else "")
+            return state, status, {}
+        return "idle", "nothing attached: Dashboard.train(fn, ...) or attach(runner)", {}
+
+    def _note_failure(self, exc: BaseException) -> None:
+        text = f"training failed: {type(exc).__name__}: {exc}"
+        with self._data_lock:
+            if text not in self._errors:
+                self._errors.append(text)
+
+    def _poll_recorder(self) -> None:
+        """Read-only mode: take the steps the recorder finished since the last poll."""
+        for step in self.recorder.steps:
+            if step.complete and step.index > self._last_recorded:
+                norms = [(name, float(np.linalg.norm(grad._value.reshape(-1))))
+                         for name, grad in step.variable_gradients.items()]
+                self._add_step(step.index, step.loss, norms)
+                self._last_recorded = step.index
+
+    # ---- the tape ---------------------------------------------------------------------------
+    def _tape(self, state: str):
+        """(svg, title, highlight) when the tape should be laid out again now, else None."""
+        if not self.show_tape:
+            return None
+        urgent = state == "paused" or state in _ENDED or self.recorder is not None and \
+            not self.recorder.recording
+        if not urgent and time.monotonic() - self._rendered_at < _RENDER_EVERY:
+            return None
+        try:
+            from .dot import to_dot
+            from .graph import Graph
+            from .render import layout_svg
+        except ImportError as exc:  # say so once, then draw the charts alone
+            self.show_tape = False
+            self._report_error("tape (charts still update)", exc, push=False)
+            return None
+        source = self._tape_source(state, Graph)
+        if source is None or source[0] == self._tape_key:
+            return None
+        key, build, title, paused_node = source
+        self._tape_key, self._rendered_at = key, time.monotonic()
+        try:
+            graph = build().collapse(max_nodes=self.max_nodes)
+            shown = (graph.visible_id(paused_node) if paused_node else None) or ""
+            svg = layout_svg(to_dot(graph, highlight=shown or None))
+        except Exception as exc:  # retried when the structure changes
+            self._report_error("tape layout", exc, push=False)
+            return None
+        return svg, f"{title} ({len(graph.nodes)} nodes shown)", shown
+
+    def _tape_source(self, state: str, Graph):
+        """(structure key, graph builder, title, node id to highlight) or None."""
+        if self.runner is None or self.recorder is not None:
+            step = self.recorder.last_step if self.recorder is not None else None
+            if step is None:
+                return None
+            key = tuple((rop.op, rop.scope, rop.phase) for rop in step.ops)
+            return key, lambda: Graph.from_step(step), f"step {step.index}", None
+        with self._data_lock:
+            paused = self.runner.paused_at if state == "paused" else None
+            in_progress = paused is not None and bool(self._ops)
+            nodes, grads = (self._ops, self._grads) if in_progress else \
+                (self._last_ops, self._last_grads)
+            nodes, grads = [n for n in nodes if n.phase == "forward"], dict(grads)
+        if not nodes:
+            return None
+        highlight = None
+        if paused is not None:
+            highlight = next((f"n{i}" for i, n in enumerate(nodes) if n is paused.node), None)
+        key = (tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes), highlight)
+        step = self._step_offset + self._steps
+        title = f"step {step + 1} so far" if in_progress else f"step {step}"
+        title = f"{title}: {len(nodes)} taped ops"
+        return key, lambda: Graph.from_nodes(nodes, grads), title, highlight
+
+
+def _runner_status(runner) -> str:
+    """A line like "paused after matmul at train.py:12" or "running: 12 steps"."""
+    state, point = runner.state, runner.paused_at
+    if state == "paused" and point is not None:
+        what = f"VJP of {point.op_name}" if point.kind == "vjp" else point.op_name
+        source = point.source
+        where = f" at {source.filename.rsplit('/', 1)[-1]}:{source.lineno}" if source else ""
+        return f"paused after {what}{where} ({point.phase})"
+    if state == "failed" and runner.error is not None:
+        return f"failed: {type(runner.error).__name__}: {runner.error}"
+    if state == "idle":
+        return "idle: not started"
+    loss = runner.last_loss
+    return state if loss is None else f"{state} (loss {json_number(loss)})"

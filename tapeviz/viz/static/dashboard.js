@@ -1,0 +1,208 @@
+// tapeviz live training Dashboard front end: draws what Python pushes (state, loss, gradient
+// norms, the step's tape) and sends button intents back with model.send({action}).
+// Python throttles the pushes and decides which buttons make sense; this module only draws.
+// Plain ES module: no build step, no CDN. Text always goes through textContent.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const COLORS = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bc4c00", "#1b7c83",
+                "#bf3989", "#4d2d00", "#6e7781", "#953800"];
+const BUTTONS = [["pause", "Pause"], ["step_op", "Step op"], ["step_vjp", "Step VJP"],
+                 ["resume", "Resume"], ["stop", "Stop"]];
+const W = 380, H = 190, M = { left: 52, right: 96, top: 10, bottom: 24 };
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function svgEl(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function fmt(v) {
+  if (v === null || v === undefined) return "NaN/Inf";
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+  return String(Number(v.toPrecision(4)));
+}
+
+// Draw series [{name, steps, values, color}] into an <svg>: axes with min/max ticks, one
+// polyline per run of plottable values (NaN/Inf, and <= 0 on a log axis, leave gaps) and a
+// label with the last value at the right edge of each line.
+export function drawChart(svg, series, { log = false, empty = "no data yet" } = {}) {
+  svg.replaceChildren();
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  const ok = (v) => v !== null && v !== undefined && Number.isFinite(v) && (!log || v > 0);
+  const y = (v) => (log ? Math.log10(v) : v);
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const s of series) {
+    s.steps.forEach((step, i) => {
+      x0 = Math.min(x0, step); x1 = Math.max(x1, step);
+      if (ok(s.values[i])) { y0 = Math.min(y0, y(s.values[i])); y1 = Math.max(y1, y(s.values[i])); }
+    });
+  }
+  const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
+  svg.append(svgEl("rect", { x: M.left, y: M.top, width: pw, height: ph, class: "tvd-plot" }));
+  if (!(x1 >= x0) || !(y1 >= y0)) {
+    svg.append(svgEl("text", { x: M.left + pw / 2, y: M.top + ph / 2, class: "tvd-empty",
+                               "text-anchor": "middle" }, empty));
+    return;
+  }
+  if (x1 === x0) { x0 -= 1; x1 += 1; }
+  if (y1 === y0) { y0 -= log ? 0.5 : Math.abs(y0) * 0.1 || 1; y1 += log ? 0.5 : Math.abs(y1) * 0.1 || 1; }
+  const px = (step) => M.left + ((step - x0) / (x1 - x0)) * pw;
+  const py = (v) => M.top + ph - ((y(v) - y0) / (y1 - y0)) * ph;
+  const tick = (v) => (log ? fmt(10 ** v) : fmt(v));
+  svg.append(svgEl("line", { x1: M.left, y1: M.top + ph, x2: M.left + pw, y2: M.top + ph, class: "tvd-axis" }));
+  svg.append(svgEl("line", { x1: M.left, y1: M.top, x2: M.left, y2: M.top + ph, class: "tvd-axis" }));
+  for (const [v, anchorY] of [[y0, M.top + ph], [y1, M.top + 8]]) {
+    svg.append(svgEl("text", { x: M.left - 4, y: anchorY, "text-anchor": "end", class: "tvd-tick" }, tick(v)));
+  }
+  for (const [step, anchor] of [[x0, "start"], [x1, "end"]]) {
+    svg.append(svgEl("text", { x: px(step), y: H - 8, "text-anchor": anchor, class: "tvd-tick" },
+                     String(Math.round(step))));
+  }
+  svg.append(svgEl("text", { x: M.left + pw / 2, y: H - 8, "text-anchor": "middle", class: "tvd-tick" }, "step"));
+  const labels = [];
+  series.forEach((s, k) => {
+    const color = s.color || COLORS[k % COLORS.length];
+    let run = [];
+    const flush = () => {
+      if (run.length === 1) svg.append(svgEl("circle", { cx: run[0][0], cy: run[0][1], r: 1.5, fill: color }));
+      if (run.length > 1) {
+        svg.append(svgEl("polyline", { points: run.map((p) => p.join(",")).join(" "),
+                                        stroke: color, class: "tvd-line" }));
+      }
+      run = [];
+    };
+    s.steps.forEach((step, i) => {
+      const v = s.values[i];
+      if (ok(v)) run.push([px(step).toFixed(1), py(v).toFixed(1)]); else flush();
+    });
+    flush();
+    const n = s.values.length;
+    if (n) {
+      const last = s.values[n - 1];
+      const at = ok(last) ? py(last) : M.top + ph;
+      labels.push({ y: at, text: (s.label || "") + fmt(last), color, bad: !ok(last) });
+    }
+  });
+  // last-value labels at the right edge, pushed apart so they never overlap
+  labels.sort((a, b) => a.y - b.y);
+  let prev = -Infinity;
+  for (const label of labels) {
+    label.y = Math.max(label.y, prev + 11);
+    prev = label.y;
+    svg.append(svgEl("text", { x: M.left + pw + 4, y: label.y + 4, fill: label.color,
+                               class: label.bad ? "tvd-last tvd-bad" : "tvd-last" }, label.text));
+  }
+}
+
+function render({ model, el: root }) {
+  const box = el("div", "tapeviz-dashboard");
+  const bar = el("div", "tvd-bar");
+  const title = el("span", "tvd-title", "tapeviz dashboard");
+  const state = el("span", "tvd-state");
+  const steps = el("span", "tvd-steps");
+  const status = el("span", "tvd-status");
+  const buttons = el("span", "tvd-buttons");
+  const byAction = {};
+  for (const [action, text] of BUTTONS) {
+    const button = el("button", `tvd-btn tvd-${action}`, text);
+    button.type = "button";
+    button.dataset.action = action;
+    button.addEventListener("click", () => model.send({ action }));
+    byAction[action] = button;
+    buttons.append(button);
+  }
+  bar.append(title, state, steps, status, el("span", "tvd-spacer"), buttons);
+
+  const charts = el("div", "tvd-charts");
+  const panel = (name) => {
+    const p = el("div", "tvd-chart");
+    const svg = document.createElementNS(SVG_NS, "svg");
+    svg.setAttribute("class", `tvd-svg tvd-${name}`);
+    p.append(el("div", "tvd-chart-title", name === "loss" ? "loss" : "gradient norm per variable (log)"), svg);
+    charts.append(p);
+    return svg;
+  };
+  const lossSvg = panel("loss");
+  const normSvg = panel("norms");
+  const legend = el("div", "tvd-legend");
+  charts.lastChild.append(legend);
+
+  const tapeBox = el("div", "tvd-tape-box");
+  const tapeTitle = el("div", "tvd-chart-title");
+  const tape = el("div", "tvd-tape");
+  tapeBox.append(tapeTitle, tape);
+  const error = el("pre", "tvd-error");
+  box.append(bar, error, charts, tapeBox);
+  root.append(box);
+
+  function drawState() {
+    const s = model.get("state");
+    state.textContent = s;
+    state.className = `tvd-state tvd-state-${s}`;
+    steps.textContent = `step ${model.get("step_count")}`;
+    status.textContent = model.get("status");
+    const runner = model.get("mode") === "runner";
+    buttons.hidden = !runner;
+    const controls = model.get("controls") || {};
+    for (const [action, button] of Object.entries(byAction)) button.disabled = !controls[action];
+  }
+  function drawLoss() {
+    const loss = model.get("loss") || { steps: [], values: [] };
+    drawChart(lossSvg, [{ ...loss, color: COLORS[0] }]);
+  }
+  function drawNorms() {
+    const norms = model.get("grad_norms") || [];
+    drawChart(normSvg, norms, { log: true });
+    legend.replaceChildren();
+    norms.forEach((s, k) => {
+      const item = el("span", "tvd-legend-item");
+      const swatch = el("span", "tvd-swatch");
+      swatch.style.background = COLORS[k % COLORS.length];
+      const last = s.values.length ? fmt(s.values[s.values.length - 1]) : "";
+      item.append(swatch, el("span", "", `${s.name} ${last}`));
+      legend.append(item);
+    });
+  }
+  function drawTape() {
+    const svg = model.get("svg");
+    tapeBox.hidden = !svg;
+    tapeTitle.textContent = model.get("tape_title");
+    // the SVG comes from our own Graphviz call on DOT whose every label is escaped
+    tape.innerHTML = svg;
+    drawHighlight();
+  }
+  function drawHighlight() {
+    const id = model.get("highlight");
+    for (const g of tape.querySelectorAll("g.node")) g.classList.toggle("tvd-highlight", g.id === id);
+  }
+  function drawError() {
+    const text = model.get("error");
+    error.textContent = text;
+    error.hidden = !text;
+  }
+
+  const handlers = [
+    ["change:state change:status change:step_count change:controls change:mode", drawState],
+    ["change:loss", drawLoss], ["change:grad_norms", drawNorms],
+    ["change:svg change:tape_title", drawTape], ["change:highlight", drawHighlight],
+    ["change:error", drawError],
+  ];
+  for (const [events, fn] of handlers) {
+    for (const name of events.split(" ")) model.on(name, fn);
+    fn();
+  }
+  return () => {
+    for (const [events, fn] of handlers) for (const name of events.split(" ")) model.off(name, fn);
+  };
+}
+
+export default { render };

@@ -1,0 +1,275 @@
+"""Dashboard: throttled pushes, the final state, buttons on a real Runner, read-only recorder
+mode, gradient norms, bounded series, detaching and errors. No browser: what would reach the
+front end is read from the widget's outgoing messages (ipywidgets' `_send`).
+
+Every wait has a timeout, so a broken throttle or gate fails a test instead of hanging it.
+"""
+import json
+import time
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz import events
+from tapeviz.debugger import Recorder
+from tapeviz.viz.dashboard import Dashboard
+from tapeviz.viz.series import Series
+
+T = 10.0
+_rng = np.random.default_rng(0)
+IMAGES = _rng.random((8, 8, 8, 1), dtype=np.float32)
+LABELS = _rng.integers(0, 10, 8)
+
+
+def wait_until(predicate, timeout=T):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
+
+
+class Front:
+    """Stands in for the browser: applies every state update the widget sends."""
+
+    def __init__(self, dash):
+        self.updates, self.state = 0, {}
+        dash._send = self.receive
+
+    def receive(self, msg, buffers=None):
+        if msg.get("method") == "update":
+            json.dumps(msg["state"], allow_nan=False)  # what the kernel's session would do
+            self.updates += 1
+            self.state.update(msg["state"])
+
+
+def scalar_loop(steps, pause=0.0):
+    w = tf.Variable(3.0, name="w")
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = w * w
+        w.assign_sub(0.01 * tape.gradient(loss, w))
+        if pause:
+            time.sleep(pause)
+
+
+def small_cnn():
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([
+        tf.keras.layers.Conv2D(4, [3, 3], activation="relu", input_shape=(None, None, 1)),
+        tf.keras.layers.Conv2D(4, [3, 3], activation="relu"),
+        tf.keras.layers.GlobalAveragePooling2D(),
+        tf.keras.layers.Dense(10)])
+    model(IMAGES[:1])
+    return model
+
+
+def cnn_loop(model, steps, norms=None):
+    """The TF2 guide's train step on random 8x8 images; `norms` collects numpy grad norms."""
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = loss_object(LABELS, model(IMAGES, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        if norms is not None:
+            norms.append({v.name: np.linalg.norm(g.numpy()) for v, g in
+                          zip(model.trainable_variables, grads)})
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+
+@pytest.fixture
+def dashboards():
+    """Make dashboards whose runners are always stopped and which are always closed."""
+    made = []
+
+    def make(*args, **kwargs):
+        dash = Dashboard(*args, **kwargs)
+        made.append(dash)
+        return dash
+
+    yield make
+    for dash in made:
+        if dash.runner is not None:
+            dash.runner.stop()
+            dash.runner._thread is not None and dash.runner._thread.join(T)
+        dash.close()
+
+
+def test_throttle_bounds_pushes_and_the_final_state_reaches_the_front(dashboards):
+    dash = dashboards(max_rate=20.0, show_tape=False)
+    front = Front(dash)
+    start = time.monotonic()
+    runner = dash.train(scalar_loop, 500, pause=0.001)
+    assert runner.join(T)
+    duration = time.monotonic() - start
+    assert wait_until(lambda: front.state.get("state") == "finished")
+    assert wait_until(lambda: not dash._timer.is_alive())  # it ends once all is out
+    assert 3 <= front.updates <= duration * 20.0 + 3  # live, yet at most max_rate a second
+    assert front.state["step_count"] == 500
+    assert front.state["loss"]["steps"][-1] == 500
+    assert front.state["loss"]["values"][-1] == pytest.approx(runner.last_loss, rel=1e-4)
+    assert front.state["controls"] == dict.fromkeys(
+        ["pause", "step_op", "step_vjp", "resume", "stop"], False)
+
+
+def test_series_stay_bounded_over_a_long_loop(dashboards):
+    dash = dashboards(max_points=50, show_tape=False)
+    runner = dash.train(scalar_loop, 700)
+    assert runner.join(T)
+    assert wait_until(lambda: dash.state == "finished" and dash.step_count == 700)
+    steps = dash.loss["steps"]
+    assert 25 <= len(steps) <= 51 and steps[0] == 1 and steps[-1] == 700
+    assert steps == sorted(steps)
+    (norms,) = dash.grad_norms
+    assert norms["name"].startswith("w") and len(norms["steps"]) <= 51 and norms["steps"][-1] == 700
+
+
+def test_series_keeps_nan_as_null_and_the_newest_point():
+    s = Series(max_points=4)
+    for step, value in enumerate([1.0, float("nan"), float("inf"), 2.0, 3.0, 4.0, 5.0]):
+        s.append(step, value)
+    data = s.to_json()
+    json.dumps(data, allow_nan=False)
+    assert data["steps"][-1] == 6 and data["values"][-1] == 5.0
+    assert Series(10).to_json() == {"steps": [], "values": []}
+
+
+def test_grad_norms_per_variable_match_numpy(dashboards, keras_session):
+    model = small_cnn()
+    expected = []
+    dash = dashboards(show_tape=False)
+    runner = dash.train(cnn_loop, model, 3, norms=expected)
+    assert runner.join(T)
+    dash.flush()
+    names = [v.name for v in model.trainable_variables]
+    assert [s["name"] for s in dash.grad_norms] == names
+    for s in dash.grad_norms:
+        assert s["steps"] == [1, 2, 3]
+        want = [step[s["name"]] for step in expected]
+        np.testing.assert_allclose(s["values"], want, rtol=1e-4)
+    assert dash.loss["values"][-1] == pytest.approx(runner.last_loss, rel=1e-4)
+
+
+def test_buttons_pause_step_resume_and_stop_a_real_runner(dashboards, keras_session):
+    model = small_cnn()
+
+    dash = dashboards(max_rate=50.0)
+    runner = dash.train(cnn_loop, model, 100_000)
+    press = lambda action: dash._handle_custom_msg({"action": action}, [])
+    assert wait_until(lambda: runner.step_count >= 1)
+
+    press("pause")
+    assert runner.wait_paused(T)
+    assert wait_until(lambda: dash.state == "paused")
+    assert dash.status.startswith("paused after ")
+    assert dash.controls == {"pause": False, "step_op": True, "step_vjp": True,
+                             "resume": True, "stop": True}
+
+    press("step_vjp")
+    assert runner.wait_paused(T)
+    assert runner.paused_at.kind == "vjp"
+    assert wait_until(lambda: "VJP of" in dash.status)
+
+    press("step_op")
+    assert runner.wait_paused(T) and runner.paused_at.kind == "op"
+
+    press("resume")
+    steps = runner.step_count
+    assert wait_until(lambda: runner.step_count > steps + 1)
+    assert wait_until(lambda: dash.state == "running" and dash.controls["pause"])
+
+    press("stop")
+    runner._thread.join(T)
+    assert runner.state == "stopped"
+    assert wait_until(lambda: dash.state == "stopped")
+    assert not any(dash.controls.values())
+    assert dash.error == ""
+
+
+def test_paused_tape_is_drawn_with_the_pause_point(dashboards, keras_session):
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    model = small_cnn()
+    dash = dashboards(max_rate=50.0)
+    runner = dash.train(cnn_loop, model, 1000)
+    assert wait_until(lambda: runner.step_count >= 2)
+    runner.pause()
+    assert runner.wait_paused(T)
+    assert wait_until(lambda: dash.state == "paused" and "so far" in dash.tape_title), \
+        (dash.tape_title, dash.error)
+    assert dash.svg.startswith("<svg") and dash.highlight
+    assert f'id="{dash.highlight}"' in dash.svg
+    runner.stop()
+
+
+def test_recorder_mode_is_read_only_and_reads_the_recorded_steps(dashboards):
+    before = events.subscribers()
+    w = tf.Variable([1.0, 2.0], name="w")
+    with Recorder() as rec:
+        dash = dashboards(recorder=rec, show_tape=False)
+        assert events.subscribers() == before + (rec._on_event,)  # the dashboard adds none
+        for _ in range(5):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * w)
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+        dash.flush()
+        assert dash.mode == "recorder" and dash.state == "recording"
+    dash.flush()
+    assert dash.state == "stopped" and dash.controls == {} and dash.step_count == 5
+    assert dash.loss["values"] == pytest.approx([s.loss for s in rec.steps], rel=1e-4)
+    assert dash.grad_norms[0]["name"] == w.name
+    np.testing.assert_allclose(
+        dash.grad_norms[0]["values"],
+        [np.linalg.norm(s.variable_gradients[w.name].numpy()) for s in rec.steps], rtol=1e-4)
+    dash._handle_custom_msg({"action": "pause"}, [])
+    assert wait_until(lambda: "read-only" in dash.error)
+
+
+def test_close_unsubscribes_and_ends_the_timer(dashboards):
+    before = events.subscribers()
+    dash = dashboards(show_tape=False)
+    runner = dash.train(scalar_loop, 100_000)
+    assert wait_until(lambda: runner.step_count > 3)
+    assert len(events.subscribers()) > len(before)
+    timer = dash._timer
+    dash.close()
+    assert not timer.is_alive()
+    assert dash._on_event not in events.subscribers()
+    runner.stop()
+    runner._thread.join(T)
+    assert events.subscribers() == before
+
+
+def test_errors_in_callbacks_and_training_reach_the_error_trait(dashboards, monkeypatch):
+    dash = dashboards(show_tape=False)
+    dash._handle_custom_msg({"action": "explode"}, [])
+    assert wait_until(lambda: "unknown action 'explode'" in dash.error)
+
+    def broken(self, step, value):
+        raise RuntimeError("boom in the chart")
+
+    monkeypatch.setattr(Series, "append", broken)
+    runner = dash.train(scalar_loop, 3)
+    assert runner.join(T)  # the loop itself is not broken by the dashboard's failure
+    assert wait_until(lambda: "dashboard event: RuntimeError: boom in the chart" in dash.error)
+    monkeypatch.undo()
+
+    def failing():
+        scalar_loop(2)
+        raise ValueError("bad batch")
+
+    runner = dash.train(failing)
+    runner._thread.join(T)
+    assert wait_until(lambda: "training failed: ValueError: bad batch" in dash.error)
+    assert dash.state == "failed" and "failed: ValueError" in dash.status
+
+
+def test_messages_without_an_action_are_ignored(dashboards):
+    dash = dashboards(show_tape=False)
+    dash._handle_custom_msg({"kind": "anywidget-something"}, [])
+    dash.flush()
+    assert dash.error == ""
