@@ -211,11 +211,10 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     rop = None
     if isinstance(ref, RecordedOp):
         rop, ref = ref, ref.node
-        grad = rop._grad if grad is None else grad
+        grad = rop.grad if grad is None else grad
     if isinstance(ref, Node):
         output = _array(ref.output)
-        # outputs that are HWIO kernels: a filter's gradient, a 4-D variable
-        kernel = ref.op.name == "conv2d_backprop_filter"
+        kernel = ref.op.name == "conv2d_backprop_filter"   # its output is an HWIO kernel
         sections = [_section("Op", "table", _op_table(ref, rop))] + _source_section(ref.source)
         sections += _value_sections(output, "Output", kernel)
         if ref.op.name == "conv2d" and len(ref.inputs) > 1:
@@ -224,7 +223,8 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     elif isinstance(ref, Tensor):
         output = _array(ref)
         head, rows = _leaf_table(ref)
-        kernel = rows[0][1] == "variable" and output.ndim == 4
+        # a 4-D variable is a conv kernel (activations are never variables)
+        kernel = isinstance(ref, (Variable, VariableRead)) and output.ndim == 4
         sections = [_section("Tensor", "table", rows)] + _value_sections(output, "Output", kernel)
         title = _title(head, output)
     else:
