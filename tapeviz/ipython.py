@@ -50,9 +50,10 @@ class TapevizMagics(Magics):
         self.last = None               # what `%tapeviz` with no argument shows
         self.set_breakpoints: list = []   # set by %tapeviz_break: cleared at unload
         self.runner = None             # the Runner %tapeviz_train started last
+        self.dashboard = None          # ... and its Dashboard (subscribed until detached)
         self._numbers = weakref.WeakKeyDictionary()   # Breakpoint -> its number in --list
         self._next_number = 1
-        self._tapes: dict = {}         # user-namespace name -> id of the GradientTape bound there
+        self._tapes = self._bound_tapes()   # name -> id of the GradientTape bound there
         self._recorded_cell = False    # the cell that just ran was a %%tapeviz cell
 
     # ---- %%tapeviz ----------------------------------------------------------------------
@@ -224,13 +225,18 @@ class TapevizMagics(Magics):
                 keywords[keyword.group(1)] = self.shell.ev(keyword.group(2))
             else:
                 positional.append(self.shell.ev(token))
+        from .debugger.runner import Runner
         from .viz.dashboard import Dashboard
-        dashboard = Dashboard(max_rate=args.max_rate)
-        self.runner = dashboard.train(fn, *positional, **keywords)
+        runner = Runner(fn, *positional, **keywords)
         if args.pause:
-            self.runner.pause()
-        self.shell.user_ns[RUNNER_NAME] = self.runner
-        display(dashboard)
+            runner.pause()          # before start: at the very first op
+        if self.dashboard is not None:
+            self.dashboard.detach()  # the last run's dashboard keeps its final picture
+        self.dashboard = Dashboard(runner, max_rate=args.max_rate)
+        self.runner = runner
+        self.shell.user_ns[RUNNER_NAME] = runner
+        display(self.dashboard)
+        runner.start()
 
     # ---- %tapeviz_break -----------------------------------------------------------------
     @magic_arguments()
@@ -333,13 +339,16 @@ class TapevizMagics(Magics):
     # ---- the post-run hook --------------------------------------------------------------
     def post_run_cell(self, result) -> None:
         """Remember the GradientTape a cell bound to a name last, for a bare `%tapeviz`."""
-        tapes = {name: id(value) for name, value in self.shell.user_ns.items()
-                 if isinstance(value, GradientTape) and not name.startswith("_")}
+        tapes = self._bound_tapes()
         fresh = [name for name, ident in tapes.items() if self._tapes.get(name) != ident]
         self._tapes = tapes
         if fresh and not self._recorded_cell:   # a %%tapeviz cell's recording wins
             self.last = self.shell.user_ns[fresh[-1]]
         self._recorded_cell = False
+
+    def _bound_tapes(self) -> dict:
+        return {name: id(value) for name, value in self.shell.user_ns.items()
+                if isinstance(value, GradientTape) and not name.startswith("_")}
 
 
 # ---- helpers ------------------------------------------------------------------------------
@@ -442,5 +451,7 @@ def unload_ipython_extension(shell) -> None:
     if runner is not None and runner.state in ("running", "paused"):
         runner.stop()
         runner.join(5.0)
+    if magics.dashboard is not None:
+        magics.dashboard.detach()
     if shell.user_ns.get(RUNNER_NAME) is runner:
         shell.user_ns.pop(RUNNER_NAME, None)

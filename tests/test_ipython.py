@@ -97,6 +97,9 @@ def test_unload_ext_removes_everything_it_added(no_debugger):
     shell.run_line_magic("tapeviz_break", "op=log --action continue")
     shell.run_line_magic("tapeviz_break", "--nan")
     run(shell, "%%tapeviz --no-show\ny = tf.log(x)")
+    run(shell, TRAIN)
+    shell.run_line_magic("tapeviz_train", "train 2")
+    assert shell.user_ns[tvip.RUNNER_NAME].join(10.0)
     assert state(shell) != before
     shell.run_line_magic("unload_ext", "tapeviz")
     assert state(shell) == before
