@@ -35,7 +35,7 @@ def ip():
 def shown(monkeypatch):
     """What the magics displayed, in order."""
     displayed = []
-    monkeypatch.setattr(tvip, "display", displayed.append)
+    monkeypatch.setattr(tvip.magic, "display", displayed.append)
     return displayed
 
 
@@ -75,7 +75,7 @@ def test_load_ext_registers_each_magic(ip):
     for kind, names in MAGICS.items():
         for name in names:
             assert name in ip.magics_manager.magics[kind], (kind, name)
-    assert "TapevizMagics" in ip.magics_manager.registry
+    assert {"TapevizMagics", "BreakpointMagics"} <= set(ip.magics_manager.registry)
 
 
 def test_each_magic_docstring_has_usage_options_and_an_example(ip):

@@ -1,38 +1,30 @@
-"""`%load_ext tapeviz`: the IPython magics that put the debugger and the widgets in a notebook.
+"""The display and training magics: `%%tapeviz`, `%tapeviz` and `%tapeviz_train`.
 
 `%%tapeviz` runs a cell under a `debugger.Recorder` and shows the `TapeWidget` for what it
-did; `%tapeviz` shows a tape or recording (the last one by default); `%tapeviz_train` runs
-a training function under the debugger's `Runner` with the live `Dashboard`, leaving the
-kernel free; `%tapeviz_break` sets, lists and clears `debugger.break_on` breakpoints. The
-widgets are imported only when something is shown, and `tapeviz/__init__.py` imports this
-module only when the extension is loaded, so `import tapeviz` never imports IPython.
-`%unload_ext tapeviz` removes the magics, the event hook, the breakpoints the magics set
-and stops a training run they started.
+did; `%tapeviz` shows a tape or recording (by default the last recording, or the tape a
+cell last bound to a name, which the post-run hook notes); `%tapeviz_train` runs a
+training function under the debugger's `Runner` with the live `Dashboard`, leaving the
+kernel free. The widgets are imported only when something is shown.
 """
 from __future__ import annotations
 
 import argparse
 import ast
-import difflib
 import re
-import weakref
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
-from .debugger import breakpoint as _breakpoints
-from .debugger.recorder import Recorder
-from .ops.registry import REGISTRY
-from .tape import GradientTape
+from ..debugger.recorder import Recorder
+from ..tape import GradientTape
 
 RUNNER_NAME = "_tapeviz_runner"   # where %tapeviz_train leaves its Runner in the user namespace
 _KEYWORD = re.compile(r"^([A-Za-z_]\w*)=(?!=)(.*)$", re.S)   # key=value, not key==value
-_CRITERIA = ("op", "kind", "layer", "file", "line", "phase")
 
 
-def _parse(magic, line: str, name: str) -> argparse.Namespace:
+def parse_magic_line(magic, line: str, name: str) -> argparse.Namespace:
     """argparse's verdict on `line`, with the magic's name and usage in any error."""
     try:
         return parse_argstring(magic, line)
@@ -43,16 +35,13 @@ def _parse(magic, line: str, name: str) -> argparse.Namespace:
 
 @magics_class
 class TapevizMagics(Magics):
-    """The magics `%load_ext tapeviz` registers, and what they remember between cells."""
+    """`%%tapeviz`, `%tapeviz`, `%tapeviz_train`, and what they remember between cells."""
 
     def __init__(self, shell):
         super().__init__(shell)
         self.last = None               # what `%tapeviz` with no argument shows
-        self.set_breakpoints: list = []   # set by %tapeviz_break: cleared at unload
         self.runner = None             # the Runner %tapeviz_train started last
         self.dashboard = None          # ... and its Dashboard (subscribed until detached)
-        self._numbers = weakref.WeakKeyDictionary()   # Breakpoint -> its number in --list
-        self._next_number = 1
         self._tapes = self._bound_tapes()   # name -> id of the GradientTape bound there
         self._recorded_cell = False    # the cell that just ran was a %%tapeviz cell
 
@@ -87,7 +76,7 @@ class TapevizMagics(Magics):
             Out[2]: ['matmul', 'reduce_sum', ...]
         """
         __tracebackhide__ = True   # the user's traceback starts in their cell
-        args = _parse(self.tapeviz_cell, line, "%%tapeviz")
+        args = parse_magic_line(self.tapeviz_cell, line, "%%tapeviz")
         if args.max_nodes < 1:
             raise UsageError("%%tapeviz: --max-nodes must be a positive number of nodes")
         if args.name is not None and not args.name.isidentifier():
@@ -124,7 +113,7 @@ class TapevizMagics(Magics):
         if not len(recorder):
             print("%%tapeviz: the cell ran no tapeviz ops; nothing to show.")
             return
-        from .viz.widget import TapeWidget
+        from ..viz.widget import TapeWidget
         phases = ("forward", "backward") if args.all else ("forward",)
         display(TapeWidget(recorder, max_nodes=args.max_nodes, phases=phases))
 
@@ -155,7 +144,7 @@ class TapevizMagics(Magics):
 
             In [3]: %tapeviz rec --step -2
         """
-        args = _parse(self.tapeviz_line, line, "%tapeviz")
+        args = parse_magic_line(self.tapeviz_line, line, "%tapeviz")
         if args.max_nodes < 1:
             raise UsageError("%tapeviz: --max-nodes must be a positive number of nodes")
         expression = " ".join(args.source).strip()
@@ -173,10 +162,10 @@ class TapevizMagics(Magics):
                 source = source.steps[step]
             from IPython.display import SVG
 
-            from .viz.export import to_svg
+            from ..viz.export import to_svg
             display(SVG(to_svg(source, max_nodes=args.max_nodes)))
             return
-        from .viz.widget import TapeWidget
+        from ..viz.widget import TapeWidget
         widget = TapeWidget(source, max_nodes=args.max_nodes)
         if step is not None:
             widget.show_step(step)
@@ -208,7 +197,7 @@ class TapevizMagics(Magics):
 
             In [2]: _tapeviz_runner.join(60); _tapeviz_runner.result
         """
-        args = _parse(self.tapeviz_train, line, "%tapeviz_train")
+        args = parse_magic_line(self.tapeviz_train, line, "%tapeviz_train")
         if args.max_rate <= 0:
             raise UsageError("%tapeviz_train: --max-rate must be a positive number per second")
         if self.runner is not None and self.runner.state in ("running", "paused"):
@@ -225,8 +214,8 @@ class TapevizMagics(Magics):
                 keywords[keyword.group(1)] = self.shell.ev(keyword.group(2))
             else:
                 positional.append(self.shell.ev(token))
-        from .debugger.runner import Runner
-        from .viz.dashboard import Dashboard
+        from ..debugger.runner import Runner
+        from ..viz.dashboard import Dashboard
         runner = Runner(fn, *positional, **keywords)
         if args.pause:
             runner.pause()          # before start: at the very first op
@@ -237,104 +226,6 @@ class TapevizMagics(Magics):
         self.shell.user_ns[RUNNER_NAME] = runner
         display(self.dashboard)
         runner.start()
-
-    # ---- %tapeviz_break -----------------------------------------------------------------
-    @magic_arguments()
-    @argument("criteria", nargs="*", metavar="KEY=VALUE",
-              help="What to stop on, all of them at once: op=NAME[,NAME...], "
-                   "kind=KIND[,KIND...], layer=PATH, file=FILE, line=N, "
-                   "phase=forward|backward|vjp.")
-    @argument("--nan", action="store_true", help="Only when the output has a NaN or Inf.")
-    @argument("--once", action="store_true", help="Remove the breakpoint after its first hit.")
-    @argument("--action", choices=_breakpoints.ACTIONS,
-              help="Where no debugger can take input: raise BreakpointError (default) or "
-                   "record the hit and continue.")
-    @argument("--list", action="store_true", help="List the breakpoints (also with no input).")
-    @argument("--clear", nargs="?", const="all", metavar="N",
-              help="Remove breakpoint N, or all of them.")
-    @argument("--disable", type=int, metavar="N", help="Stop breakpoint N from matching.")
-    @argument("--enable", type=int, metavar="N", help="Let breakpoint N match again.")
-    @line_magic("tapeviz_break")
-    def tapeviz_break(self, line: str):
-        """Stop in a debugger when a matching op runs (tapeviz.debugger.break_on).
-
-        The criteria combine: every one given must match. A hit opens the debugger that fits
-        (IPython's in a notebook); `node`, `tape`, `nextop` and `nextvjp` work at its
-        prompt. Breakpoints are numbered as `--list` shows them.
-
-        Example::
-
-            In [1]: %tapeviz_break op=log
-
-            In [2]: %tapeviz_break layer=sequential/dense phase=backward --nan
-
-            In [3]: %tapeviz_break file=train.py line=12 --once --action continue
-
-            In [4]: %tapeviz_break --list
-             #  state    criteria          action  hits
-             1  enabled  op=log            raise   0
-             ...
-
-            In [5]: %tapeviz_break --clear 1
-        """
-        args = _parse(self.tapeviz_break, line, "%tapeviz_break")
-        managing = [flag for flag, value in (("--list", args.list), ("--clear", args.clear),
-                    ("--disable", args.disable), ("--enable", args.enable))
-                    if value is not None and value is not False]
-        setting = bool(args.criteria or args.nan or args.once or args.action)
-        if len(managing) > 1 or (managing and setting):
-            raise UsageError("%tapeviz_break: use one of --list, --clear, --disable, --enable "
-                             f"at a time, and without criteria; got {line.strip()!r}")
-        if args.clear is not None:
-            targets = list(_breakpoints.breakpoints()) if args.clear == "all" \
-                else [self._numbered(args.clear, "--clear")]
-            for bp in targets:
-                bp.clear()
-            return
-        if args.disable is not None:
-            self._numbered(args.disable, "--disable").disable()
-            return
-        if args.enable is not None:
-            self._numbered(args.enable, "--enable").enable()
-            return
-        if args.list or not setting:
-            print(self._table())
-            return
-        criteria = _criteria_from(args.criteria)
-        try:
-            bp = _breakpoints.break_on(nan=args.nan, once=args.once, action=args.action,
-                                       **criteria)
-        except (ValueError, TypeError) as error:
-            raise UsageError(f"%tapeviz_break: {error}") from None
-        self.set_breakpoints.append(bp)
-        print(f"Breakpoint {self._number(bp)}: {_describe(bp)}")
-
-    def _number(self, bp) -> int:
-        if bp not in self._numbers:
-            self._numbers[bp] = self._next_number
-            self._next_number += 1
-        return self._numbers[bp]
-
-    def _numbered(self, number, flag: str):
-        """The breakpoint listed as `number`, or a UsageError naming the ones there are."""
-        listed = {self._number(bp): bp for bp in _breakpoints.breakpoints()}
-        try:
-            return listed[int(number)]
-        except (KeyError, ValueError):
-            there = ", ".join(map(str, sorted(listed))) or "none are set"
-            raise UsageError(f"%tapeviz_break {flag}: no breakpoint {number!r}; "
-                             f"the numbers are: {there}") from None
-
-    def _table(self) -> str:
-        rows = sorted((self._number(bp), bp) for bp in _breakpoints.breakpoints())
-        if not rows:
-            return "No breakpoints. Set one with: %tapeviz_break op=NAME"
-        table = [("#", "state", "criteria", "action", "hits")]
-        table += [(str(n), "enabled" if bp.enabled else "disabled", _describe(bp), bp.action,
-                   str(len(bp.hits))) for n, bp in rows]
-        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
-                         for row in table)
 
     # ---- the post-run hook --------------------------------------------------------------
     def post_run_cell(self, result) -> None:
@@ -353,8 +244,8 @@ class TapevizMagics(Magics):
 
 # ---- helpers ------------------------------------------------------------------------------
 def _check_source(source, what: str) -> None:
-    from .debugger.history import RecordedStep
-    from .debugger.stepper import BackwardStepper
+    from ..debugger.history import RecordedStep
+    from ..debugger.stepper import BackwardStepper
     if isinstance(source, (GradientTape, Recorder, RecordedStep, BackwardStepper)):
         return
     if isinstance(source, list) and all(hasattr(node, "op") for node in source):
@@ -373,85 +264,3 @@ def _step_index(source, step: int) -> int:
         raise UsageError(f"%tapeviz: --step {step}: the recorder keeps {len(steps)} steps "
                          f"(0 to {len(steps) - 1}, or negative from the end)")
     return step % len(steps)
-
-
-def _criteria_from(pairs: list) -> dict:
-    """`["op=log,exp", "line=12"]` -> `{"op": ["log", "exp"], "line": 12}`, or a UsageError."""
-    criteria = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not value or key not in _CRITERIA:
-            raise UsageError(f"%tapeviz_break: expected KEY=VALUE with KEY one of "
-                             f"{', '.join(_CRITERIA)}; got {pair!r}")
-        if key in criteria:
-            raise UsageError(f"%tapeviz_break: {key}= given twice")
-        if key == "line":
-            if not value.isdigit():
-                raise UsageError(f"%tapeviz_break: line= wants a line number; got {value!r}")
-            criteria[key] = int(value)
-        elif key == "phase" and value not in _breakpoints.PHASES:
-            raise UsageError(f"%tapeviz_break: phase= wants forward, backward or vjp; "
-                             f"got {value!r}")
-        elif key in ("op", "kind"):
-            criteria[key] = [_known(key, name) for name in value.split(",")]
-        else:
-            criteria[key] = value
-    return criteria
-
-
-def _known(key: str, name: str) -> str:
-    known = sorted(REGISTRY) if key == "op" else sorted({op.kind for op in REGISTRY.values()})
-    if name in known:
-        return name
-    close = difflib.get_close_matches(name, known, n=3)
-    if close:
-        hint = f"; did you mean {' or '.join(close)}?"
-    else:
-        hint = f"; the {key}s are: {', '.join(known)}" if key == "kind" else ""
-    what = "op named" if key == "op" else "op kind"
-    raise UsageError(f"%tapeviz_break: no {what} {name!r}{hint}")
-
-
-def _describe(bp) -> str:
-    parts = [f"{key}={','.join(sorted(value)) if isinstance(value, frozenset) else value}"
-             for key in _CRITERIA if (value := getattr(bp, key)) is not None]
-    parts += [flag for flag in ("nan", "once") if getattr(bp, flag)]
-    if bp.condition is not None:
-        parts.append("condition")
-    return " ".join(parts) or "any op"
-
-
-# ---- loading and unloading ----------------------------------------------------------------
-_loaded: dict = {}   # id(shell) -> its TapevizMagics
-
-
-def load_ipython_extension(shell) -> None:
-    """Register the tapeviz magics and the post-run hook on `shell` (`%load_ext tapeviz`)."""
-    magics = TapevizMagics(shell)
-    shell.register_magics(magics)
-    shell.events.register("post_run_cell", magics.post_run_cell)
-    _loaded[id(shell)] = magics
-
-
-def unload_ipython_extension(shell) -> None:
-    """Remove all `load_ipython_extension` added: magics, hook, breakpoints, a live run."""
-    magics = _loaded.pop(id(shell), None)
-    if magics is None:
-        return
-    shell.events.unregister("post_run_cell", magics.post_run_cell)
-    manager = shell.magics_manager
-    for kind, names in magics.magics.items():
-        for name in names:
-            if getattr(manager.magics[kind].get(name), "__self__", None) is magics:
-                del manager.magics[kind][name]
-    manager.registry.pop(type(magics).__name__, None)
-    for bp in magics.set_breakpoints:
-        bp.clear()
-    runner = magics.runner
-    if runner is not None and runner.state in ("running", "paused"):
-        runner.stop()
-        runner.join(5.0)
-    if magics.dashboard is not None:
-        magics.dashboard.detach()
-    if shell.user_ns.get(RUNNER_NAME) is runner:
-        shell.user_ns.pop(RUNNER_NAME, None)

@@ -1,0 +1,52 @@
+"""`%load_ext tapeviz`: the IPython extension that puts the debugger and the widgets in a
+notebook.
+
+`load_ipython_extension` registers `%%tapeviz`, `%tapeviz` and `%tapeviz_train` (magic.py)
+and `%tapeviz_break` (breakpoint.py), plus a post-run hook that notes the tape a cell last
+bound to a name. `tapeviz/__init__.py` imports this package only when the extension is
+loaded, so `import tapeviz` never imports IPython. `unload_ipython_extension` removes the
+magics and the hook, clears the breakpoints the magic set, stops a training run the
+extension started and detaches its dashboard.
+"""
+from .breakpoint import BreakpointMagics
+from .magic import RUNNER_NAME, TapevizMagics
+
+_loaded: dict = {}   # id(shell) -> (TapevizMagics, BreakpointMagics) registered on it
+
+
+def load_ipython_extension(shell) -> None:
+    """Register the tapeviz magics and the post-run hook on `shell` (`%load_ext tapeviz`)."""
+    magics, breaks = TapevizMagics(shell), BreakpointMagics(shell)
+    shell.register_magics(magics, breaks)
+    shell.events.register("post_run_cell", magics.post_run_cell)
+    _loaded[id(shell)] = magics, breaks
+
+
+def unload_ipython_extension(shell) -> None:
+    """Remove all `load_ipython_extension` added: magics, hook, breakpoints, a live run."""
+    if id(shell) not in _loaded:
+        return
+    magics, breaks = _loaded.pop(id(shell))
+    shell.events.unregister("post_run_cell", magics.post_run_cell)
+    manager = shell.magics_manager
+    for instance in (magics, breaks):
+        for kind, names in instance.magics.items():
+            for name in names:
+                # only if still ours: another extension may have taken the name since
+                if getattr(manager.magics[kind].get(name), "__self__", None) is instance:
+                    del manager.magics[kind][name]
+        manager.registry.pop(type(instance).__name__, None)
+    for bp in breaks.set_breakpoints:
+        bp.clear()
+    runner = magics.runner
+    if runner is not None and runner.state in ("running", "paused"):
+        runner.stop()
+        runner.join(5.0)
+    if magics.dashboard is not None:
+        magics.dashboard.detach()
+    if runner is not None and shell.user_ns.get(RUNNER_NAME) is runner:
+        del shell.user_ns[RUNNER_NAME]
+
+
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "TapevizMagics",
+           "BreakpointMagics", "RUNNER_NAME"]
