@@ -1,0 +1,95 @@
+"""Exports and static displays: an SVG, one self-contained HTML file, and the rich reprs
+that tapes, recordings and widgets show where no kernel runs the widget.
+
+The HTML file inlines the SVG, the inspector payload of each drawn node and the widget's
+own ES module (for pan, zoom and the inspector's drawing), so it opens offline, from
+disk, with no kernel and nothing fetched.
+"""
+from __future__ import annotations
+
+import html
+import json
+
+from .dot import to_dot
+from .render import layout_svg
+from .scene import Scene
+
+MAX_INSPECTED = 200   # nodes whose inspector payload an HTML export carries
+
+
+def to_svg(source, max_nodes: int = 300, **scene_options) -> str:
+    """The graph of `source` (a tape, stepper, Recorder, RecordedStep or nodes) as SVG."""
+    graph = Scene(source, **scene_options).graph()
+    return layout_svg(to_dot(graph.collapse(frozenset(), max_nodes)))
+
+
+def static_html(source, max_nodes: int = 300) -> str:
+    """A static HTML block for a rich repr: the title and the graph's SVG."""
+    return static_block(Scene(source).title(), to_svg(source, max_nodes))
+
+
+def static_block(title: str, svg: str) -> str:
+    """The title and an inline SVG, scrollable: what a notebook shows without a kernel."""
+    return (f'<div class="tapeviz-static"><div><b>{html.escape(title)}</b></div>'
+            f'<div style="max-height:480px;overflow:auto">{svg}</div></div>')
+
+
+def widget_html(widget) -> str:
+    """One self-contained HTML page of `widget`'s current view (see the module docstring)."""
+    from .widget import STATIC
+    payloads = {}
+    for node_id, node in list(widget.view.nodes.items())[:MAX_INSPECTED]:
+        if node.kind != "group":
+            payloads[node_id] = widget.inspect(node_id)
+    data = {"title": widget.title, "status": widget.status, "alerts": widget.alerts,
+            "inspector": payloads}
+    module = (STATIC / "tape.js").read_text(encoding="utf-8")
+    css = (STATIC / "tape.css").read_text(encoding="utf-8")
+    return _PAGE.format(title=html.escape(widget.title), css=css, svg=widget.svg,
+                        data=_script_json(data), module=module, viewer=_VIEWER)
+
+
+def _script_json(data) -> str:
+    """JSON that is safe inside a <script> element: no '<' at all, so nothing can close it."""
+    return json.dumps(data).replace("<", "\\u003c")
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>tapeviz: {title}</title>
+<style>{css}
+body {{ margin: 16px; }} .tv-graph {{ height: 80vh; }} .tv-side {{ max-height: 80vh; }}</style>
+</head><body>
+<div class="tapeviz"><div class="tv-toolbar"><span class="tv-title"></span>
+<span class="tv-status"></span></div><div class="tv-alerts"></div>
+<div class="tv-main"><div class="tv-graph">{svg}</div>
+<div class="tv-side"><div class="tv-inspector"><div class="tv-hint">Click a node to inspect it.</div>
+</div></div></div></div>
+<script type="application/json" id="tapeviz-data">{data}</script>
+<script type="module">
+{module}
+{viewer}
+</script>
+</body></html>
+"""
+
+# Runs after the widget's module, in the same module scope: reuses panZoom and section.
+_VIEWER = """
+const data = JSON.parse(document.getElementById("tapeviz-data").textContent);
+document.querySelector(".tv-title").textContent = data.title;
+document.querySelector(".tv-status").textContent = data.status;
+const graphBox = document.querySelector(".tv-graph");
+const inspectorBox = document.querySelector(".tv-inspector");
+document.querySelector(".tv-alerts").replaceChildren(...data.alerts.map((a) =>
+  h("div", { class: `tv-alert tv-alert-${a.kind}` }, `${a.kind}: ${a.message}`)));
+function show(id) {
+  for (const node of graphBox.querySelectorAll("g.node")) {
+    node.classList.toggle("tv-selected", node.id === id);
+  }
+  const payload = data.inspector[id];
+  inspectorBox.replaceChildren(payload
+    ? h("div", {}, h("div", { class: "tv-inspector-title" }, payload.title),
+        ...payload.sections.map(section))
+    : h("div", { class: "tv-hint" }, "No inspector data for this node in the export."));
+}
+panZoom(graphBox, show).attach(graphBox.querySelector("svg"));
+"""

@@ -1,0 +1,138 @@
+"""What a widget draws: any tapeviz object that holds ops, as a list of steps to show.
+
+A `Scene` takes a GradientTape, a BackwardStepper, a debugger Recorder or RecordedStep, or
+a list of dispatch Nodes, and answers the same questions for each: how many steps there
+are (a Recorder keeps many: time travel), the graph of the shown one, its nodes, and how
+to step its backward pass (a recorded step is replayed with `debugger.replay_tape`).
+"""
+from __future__ import annotations
+
+from ..debugger.history import RecordedStep
+from ..debugger.recorder import Recorder
+from ..debugger.replay import replay_tape
+from ..debugger.stepper import BackwardStepper
+from ..tape import GradientTape
+from .graph import Graph
+
+
+class Scene:
+    """The steps a widget can show for `source`, and the one it shows now."""
+
+    def __init__(self, source, *, target=None, sources=None, phases=("forward",)):
+        if not isinstance(source, (GradientTape, BackwardStepper, Recorder, RecordedStep,
+                                   list, tuple)):
+            raise TypeError(f"TapeWidget: expected a GradientTape, BackwardStepper, Recorder, "
+                            f"RecordedStep or a list of nodes; got {type(source).__name__}")
+        self.source = source
+        self.target = target
+        self.sources = sources
+        self.phases = tuple(phases)
+        self.index = max(0, self.step_count - 1)   # a Recorder opens on its latest step
+
+    # ---- which step ------------------------------------------------------------------------
+    @property
+    def step_count(self) -> int:
+        return len(self.source.steps) if isinstance(self.source, Recorder) else 1
+
+    def show_step(self, index: int) -> None:
+        count = self.step_count
+        if not 0 <= index < max(count, 1):
+            raise IndexError(f"TapeWidget: step {index} does not exist (0 to {count - 1} kept)")
+        self.index = index
+
+    @property
+    def step(self) -> RecordedStep | None:
+        """The recorded step shown, for Recorder and RecordedStep sources."""
+        if isinstance(self.source, RecordedStep):
+            return self.source
+        if isinstance(self.source, Recorder):
+            steps = self.source.steps
+            return steps[self.index] if steps else None
+        return None
+
+    @property
+    def tape(self) -> GradientTape | None:
+        if isinstance(self.source, BackwardStepper):
+            return self.source.tape
+        return self.source if isinstance(self.source, GradientTape) else None
+
+    # ---- what it holds ---------------------------------------------------------------------
+    def graph(self, grads=None) -> Graph:
+        """The shown step's full graph; `grads` ({id(tensor): gradient}) shade it."""
+        step = self.step
+        if step is not None:
+            return Graph.from_step(step, phases=self.phases)
+        tape = self.tape
+        if tape is not None:
+            self._check_not_consumed(tape)
+            return Graph.from_tape(tape, grads)
+        if isinstance(self.source, (list, tuple)):
+            return Graph.from_nodes(list(self.source), grads)
+        return Graph.from_nodes([], None)
+
+    def nodes(self) -> list:
+        """The shown step's dispatch nodes in execution order (forward phase)."""
+        step = self.step
+        if step is not None:
+            return [rop.node for rop in step.ops if rop.node.phase in self.phases]
+        tape = self.tape
+        if tape is not None:
+            return list(tape._nodes)
+        if isinstance(self.source, (list, tuple)):
+            return list(self.source)
+        return []
+
+    def title(self) -> str:
+        source = self.source
+        if isinstance(source, Recorder):
+            step = self.step
+            if step is None:
+                return "Recorder: no steps recorded yet"
+            loss = f", loss {step.loss:.4g}" if step.loss is not None else ""
+            return (f"step {step.index} ({self.index + 1} of {self.step_count} kept): "
+                    f"{len(step.ops)} ops{loss}")
+        if isinstance(source, RecordedStep):
+            loss = f", loss {source.loss:.4g}" if source.loss is not None else ""
+            return f"step {source.index}: {len(source.ops)} ops{loss}"
+        tape = self.tape
+        if tape is not None:
+            kind = "persistent tape" if tape._persistent else "tape"
+            return f"{kind}: {len(tape._nodes)} ops"
+        return f"{len(self.source)} ops"
+
+    # ---- stepping its backward pass --------------------------------------------------------
+    def stepper(self) -> BackwardStepper:
+        """A fresh BackwardStepper for the shown step (raises ValueError when none can run)."""
+        source = self.source
+        if isinstance(source, BackwardStepper):
+            if source.count == 0:
+                return source
+            return BackwardStepper(source.tape, source.target, source.sources)
+        step = self.step
+        if step is not None:
+            replay = replay_tape(step)
+            return BackwardStepper(replay.tape, self.target or replay.target,
+                                   self.sources or replay.sources)
+        tape = self.tape
+        if tape is None:
+            raise ValueError("TapeWidget: backward stepping needs a tape, a stepper or a "
+                             "recorded step; a list of nodes has no tape")
+        self._check_not_consumed(tape)
+        target = self.target if self.target is not None else _last_float_output(tape)
+        return BackwardStepper(tape, target, self.sources)
+
+    @staticmethod
+    def _check_not_consumed(tape) -> None:
+        if tape._used and not tape._nodes:
+            raise ValueError("TapeWidget: this GradientTape was consumed by gradient() and "
+                             "freed its ops; use GradientTape(persistent=True), show it before "
+                             "calling gradient(), or record the cell with %%tapeviz / "
+                             "tapeviz.debugger.Recorder")
+
+
+def _last_float_output(tape):
+    for node in reversed(tape._nodes):
+        if node.output._value.dtype.kind == "f":
+            return node.output
+    raise ValueError("TapeWidget: the tape holds no float output to differentiate; pass "
+                     "target=...")

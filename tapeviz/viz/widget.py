@@ -1,0 +1,402 @@
+"""TapeWidget: the tape drawn as a graph in Jupyter, with an inspector, backward stepping,
+alerts, breakpoints and time travel.
+
+Python holds the truth (DESIGN decision 12): it lays the graph out (graph -> DOT -> SVG),
+builds the inspector's payload, drives the BackwardStepper, and pushes traits. The plain
+ES module `static/tape.js` draws them, pans and zooms, and reports intents: a click sets
+`selected`; buttons send `{"action": ...}` messages that `_on_message` carries out.
+Errors from those actions land in the `error` trait, shown in the widget, never dropped.
+"""
+from __future__ import annotations
+
+import pathlib
+import traceback
+
+import anywidget
+import numpy as np
+import traitlets
+
+from ..debugger import breakpoint as breakpoints
+from ..debugger.diagnosis import diagnose
+from ..debugger.gradcheck import check_node_gradient
+from ..debugger.numerics import find_nan_origin
+from ..debugger.recorder import Recorder
+from .dot import to_dot
+from .export import static_block
+from .inspect import inspect_node
+from .render import layout_svg
+from .scene import Scene
+
+STATIC = pathlib.Path(__file__).parent / "static"
+MAX_ALERTS = 20
+
+
+class TapeWidget(anywidget.AnyWidget):
+    """The live tape of `source` (a GradientTape, BackwardStepper, Recorder, RecordedStep or
+    list of Nodes) as a clickable graph.
+
+    >>> import tapeviz as tf
+    >>> w = tf.Variable([[1.0], [2.0]])
+    >>> with tf.GradientTape(persistent=True) as tape:
+    ...     loss = tf.reduce_sum(tf.square(tf.matmul([[3.0, 4.0]], w)))
+    >>> widget = TapeWidget(tape)
+    >>> widget.title, widget.svg.startswith("<svg")
+    ('persistent tape: 3 ops', True)
+    >>> widget.step(); widget.stepper["op"]
+    'reduce_sum'
+    """
+
+    _esm = STATIC / "tape.js"
+    _css = STATIC / "tape.css"
+
+    title = traitlets.Unicode("").tag(sync=True)
+    svg = traitlets.Unicode("").tag(sync=True)
+    selected = traitlets.Unicode("").tag(sync=True)      # node id the user clicked
+    inspector = traitlets.Dict().tag(sync=True)          # inspect_node payload of `selected`
+    highlight = traitlets.Unicode("").tag(sync=True)     # node of the current backward step
+    stepper = traitlets.Dict().tag(sync=True)            # the backward stepping's state
+    alerts = traitlets.List().tag(sync=True)             # [{kind, message, node}]
+    breakpoints = traitlets.List().tag(sync=True)        # descriptions of the breakpoints set
+    step_count = traitlets.Int(1).tag(sync=True)         # steps kept (time travel)
+    step_index = traitlets.Int(0).tag(sync=True)         # the step shown
+    status = traitlets.Unicode("").tag(sync=True)
+    error = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, source, *, target=None, sources=None, max_nodes: int = 300,
+                 phases=("forward",), **kwargs):
+        super().__init__(**kwargs)
+        self._scene = Scene(source, target=target, sources=sources, phases=phases)
+        self.max_nodes = max_nodes
+        self._expanded: set = set()
+        self._stepper = None
+        self._graph = self._view = None
+        self._gradcheck: dict = {}
+        self.on_msg(self._on_message)
+        self.observe(self._on_select, names=["selected"])
+        self.observe(self._on_step_index, names=["step_index"])
+        self.step_count = max(1, self._scene.step_count)
+        self.step_index = self._scene.index
+        self._load_step()
+
+    # ---- public actions (the buttons call these too) ---------------------------------------
+    def step(self) -> None:
+        """Apply one VJP of the shown step's backward pass."""
+        stepper = self._active_stepper()
+        stepper.step()
+        self._after_stepping()
+
+    def continue_(self) -> None:
+        """Run the backward pass to its end or the next breakpoint hit."""
+        self._active_stepper().continue_()
+        self._after_stepping()
+
+    def reset(self) -> None:
+        """Forget the backward stepping: back to the recorded gradients."""
+        self._stepper = None
+        self.highlight = ""
+        self.stepper = {}
+        self._refresh()
+
+    def show_step(self, index: int) -> None:
+        """Show the recorder's kept step `index` (0 is the oldest kept)."""
+        self.step_index = index
+
+    def toggle(self, node_id: str) -> None:
+        """Expand a collapsed group; given a node inside an expanded group, collapse that."""
+        node = self._view.nodes.get(node_id)
+        if node is not None and node.kind == "group":
+            self._expanded.add(node_id)
+        else:
+            for gid in sorted(self._expanded, key=len, reverse=True):
+                fewer = frozenset(self._expanded - {gid})
+                if self._graph.collapse(fewer, self.max_nodes).visible_id(node_id) == gid:
+                    self._expanded.discard(gid)
+                    break
+            else:
+                return
+        self._refresh()
+
+    def break_here(self, what: str = "op") -> None:
+        """Set a breakpoint on the selected node's op (`what="op"`) or source line ("line")."""
+        node = self._dispatch_node(self.selected)
+        if node is None:
+            raise ValueError("TapeWidget: select an op node first")
+        if what == "op":
+            breakpoints.break_on(op=node.op.name)
+        elif node.source is not None:
+            breakpoints.break_on(file=node.source.filename, line=node.source.lineno)
+        else:
+            raise ValueError(f"TapeWidget: {node.op.name} has no source line to break on")
+        self._sync_breakpoints()
+
+    def clear_breaks_here(self) -> None:
+        """Clear every breakpoint that matches the selected node."""
+        node = self._dispatch_node(self.selected)
+        for bp in breakpoints.breakpoints():
+            if node is not None and bp.match(node, node.phase) is not None:
+                bp.clear()
+        self._sync_breakpoints()
+
+    def gradient_check(self) -> str:
+        """Finite-difference check of the selected node's VJP at its recorded inputs."""
+        node = self._dispatch_node(self.selected)
+        if node is None:
+            raise ValueError("TapeWidget: select an op node first")
+        text = str(check_node_gradient(node))
+        self._gradcheck[self.selected] = text
+        self._inspect()
+        return text
+
+    def to_svg(self) -> str:
+        """The graph as drawn now, a standalone SVG document."""
+        return self.svg
+
+    def to_html(self) -> str:
+        """One self-contained HTML file: the graph, pan/zoom and every node's inspector."""
+        from .export import widget_html
+        return widget_html(self)
+
+    def save(self, path) -> pathlib.Path:
+        """Write `to_html()` (".html") or `to_svg()` (".svg") to `path`."""
+        path = pathlib.Path(path)
+        text = self.to_svg() if path.suffix.lower() == ".svg" else self.to_html()
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def _repr_mimebundle_(self, **kwargs):
+        """The live widget, plus a static SVG for viewers with no kernel (GitHub, nbviewer)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle
+        data["text/html"] = static_block(self.title, self.svg)
+        return data, metadata
+
+    # ---- what the view holds ---------------------------------------------------------------
+    @property
+    def graph(self):
+        """The shown step's full Graph (before collapsing)."""
+        return self._graph
+
+    @property
+    def view(self):
+        """The Graph as drawn: collapsed to at most about `max_nodes` nodes."""
+        return self._view
+
+    def inspect(self, node_id: str) -> dict:
+        """The inspector payload of one node of the shown graph."""
+        graph_node = self._graph.nodes.get(node_id) or self._view.nodes.get(node_id)
+        if graph_node is None:
+            raise KeyError(f"TapeWidget: no node {node_id!r} in the shown graph")
+        dispatch_node = _dispatch_of(graph_node)
+        grad = input_grads = None
+        if self._stepper is not None and dispatch_node is not None:
+            grads = self._stepper._backward.grads
+            grad = grads.get(id(dispatch_node.output))
+            last = self._stepper.last_step
+            if last is not None and last.node is dispatch_node:
+                input_grads = last.input_grads
+        payload = inspect_node(graph_node, grad=grad, input_grads=input_grads)
+        if node_id in self._gradcheck:
+            payload["sections"].append({"title": "Gradient check", "type": "code",
+                                        "content": self._gradcheck[node_id]})
+        payload["actions"] = ["break_op", "break_line", "clear_breaks", "gradcheck"] \
+            if dispatch_node is not None else []
+        return payload
+
+    # ---- internals -------------------------------------------------------------------------
+    def _load_step(self) -> None:
+        self._stepper = None
+        self._expanded.clear()
+        self._gradcheck.clear()
+        self.highlight = ""
+        self.stepper = {}
+        self.title = self._scene.title()
+        self._refresh()
+        self.alerts = self._find_alerts()
+        self._sync_breakpoints()
+        if self.selected and self.selected not in self._view.nodes:
+            self.selected = ""
+
+    def _refresh(self) -> None:
+        grads = self._stepper._backward.grads if self._stepper is not None else None
+        graph = self._scene.graph(grads)
+        if grads is not None and self._scene.step is not None:
+            _shade(graph, grads)
+        self._graph = graph
+        self._view = graph.collapse(frozenset(self._expanded), self.max_nodes)
+        # selection and the step highlight are CSS classes the JS sets: no relayout per click
+        self.svg = layout_svg(to_dot(self._view))
+        self.highlight = self._visible(self.highlight)
+        shown, total = len(self._view.nodes), len(graph.nodes)
+        self.status = f"{total} nodes" if shown == total else \
+            f"{total} nodes, {shown} shown (click a group to expand it)"
+        if self.selected:
+            self._inspect()
+
+    def _visible(self, node_id: str) -> str:
+        """`node_id`, or the collapsed group that holds it."""
+        return (self._view.visible_id(node_id) or "") if node_id else ""
+
+    def _dispatch_node(self, node_id: str):
+        graph_node = self._graph.nodes.get(node_id) if self._graph is not None else None
+        return None if graph_node is None else _dispatch_of(graph_node)
+
+    def _node_id_of(self, dispatch_node) -> str:
+        return self._graph.id_of(dispatch_node) or ""
+
+    def _inspect(self) -> None:
+        node_id = self.selected
+        view_node = self._view.nodes.get(node_id)
+        if view_node is not None and view_node.kind == "group":
+            self.inspector = {"id": node_id, "title": f"{view_node.label}", "actions": [],
+                              "sections": [{"title": "Group", "type": "text",
+                                            "content": f"{len(view_node.members)} nodes; "
+                                                       f"click it again to expand"}]}
+            return
+        self.inspector = self.inspect(node_id) if node_id else {}
+
+    def _active_stepper(self):
+        if self._stepper is None:
+            self._stepper = self._scene.stepper()
+        return self._stepper
+
+    def _after_stepping(self) -> None:
+        stepper = self._stepper
+        last = stepper.last_step
+        state = {"count": stepper.count, "done": stepper.done, "node": "", "op": "",
+                 "upstream": "", "input_grads": [], "source": "",
+                 "gradients": [[_name(s), _summary(stepper.gradient(s))]
+                               for s in stepper._flat_sources]}
+        if last is not None:
+            node = last.node
+            state.update(node=self._node_id_of(node), op=node.op.name,
+                         upstream=_summary(last.upstream),
+                         input_grads=[_summary(g) for g in last.input_grads],
+                         source=_where(node.source))
+        self.stepper = state
+        self.highlight = state["node"]
+        self._refresh()
+        if state["node"]:
+            self.selected = state["node"]   # the inspector follows the step
+            self._inspect()
+
+    def _find_alerts(self) -> list:
+        nodes = self._scene.nodes()
+        alerts = []
+        origin = find_nan_origin(nodes)
+        if origin is not None:
+            alerts.append({"kind": "nan", "message": f"{origin.op} {origin.headline()}",
+                           "node": self._node_id_of(origin.node)})
+        findings = diagnose(nodes) if nodes else []
+        if isinstance(self._scene.source, Recorder):
+            history = [step.variable_gradients for step in self._scene.source.steps
+                       if step.variable_gradients]
+            if history:
+                findings += diagnose(history=history)
+        for finding in findings:
+            if finding.kind == "nan":
+                continue  # the origin above already says it, with its node
+            node_id = self._node_id_of(finding.node) if finding.node is not None else ""
+            alerts.append({"kind": finding.kind, "message": finding.message, "node": node_id})
+        return alerts[:MAX_ALERTS]
+
+    def _sync_breakpoints(self) -> None:
+        self.breakpoints = [repr(bp) for bp in breakpoints.breakpoints()]
+
+    # ---- trait observers and messages from the browser ------------------------------------
+    def _on_select(self, change) -> None:
+        self._guarded(self._select, change["new"])
+
+    def _select(self, node_id: str) -> None:
+        view_node = self._view.nodes.get(node_id) if node_id else None
+        if view_node is not None and view_node.kind == "group":
+            self._expanded.add(node_id)   # a click on a collapsed group opens it
+            self._refresh()
+        elif node_id and view_node is None and node_id in self._graph.nodes:
+            # an alert or a step named a node inside a collapsed group: open its groups
+            self._expanded = set(self._graph.reveal(node_id, self._expanded, self.max_nodes))
+            self._refresh()
+        else:
+            self._inspect()
+
+    def _on_step_index(self, change) -> None:
+        def load():
+            self._scene.show_step(change["new"])
+            self._load_step()
+        self._guarded(load)
+
+    def _on_message(self, widget, content, buffers) -> None:
+        action = content.get("action") if isinstance(content, dict) else None
+        handlers = {
+            "step": self.step, "continue": self.continue_, "reset": self.reset,
+            "toggle": lambda: self.toggle(content.get("node", "")),
+            "break_op": lambda: self.break_here("op"),
+            "break_line": lambda: self.break_here("line"),
+            "clear_breaks": self.clear_breaks_here, "gradcheck": self.gradient_check,
+            "export_html": lambda: self.send({"type": "download", "filename": "tape.html",
+                                              "content": self.to_html()}),
+            "refresh": self._refresh_source,
+        }
+        handler = handlers.get(action)
+        if handler is None:
+            self.error = f"TapeWidget: unknown action {action!r} from the browser"
+            return
+        self._guarded(handler)
+
+    def _refresh_source(self) -> None:
+        """Pick up steps a live recorder kept since the widget was made."""
+        self.step_count = max(1, self._scene.step_count)
+        if self.step_index != self.step_count - 1:
+            self.step_index = self.step_count - 1
+        else:
+            self._load_step()
+
+    def _guarded(self, action, *args) -> None:
+        """Run `action`; its error is shown in the widget (and kept in `error`)."""
+        try:
+            action(*args)
+            self.error = ""
+        except Exception as exc:  # shown to the user in the widget, not swallowed
+            self.error = f"{type(exc).__name__}: {exc}"
+            self._last_traceback = traceback.format_exc()
+
+
+def _dispatch_of(graph_node):
+    """The dispatch Node behind a graph node (a RecordedOp holds one), or None for leaves."""
+    ref = graph_node.ref
+    node = getattr(ref, "node", ref)
+    return node if hasattr(node, "op") and hasattr(node, "inputs") else None
+
+
+def _shade(graph, grads) -> None:
+    """Gradient norms from a running backward pass, for a graph drawn from a recorded step."""
+    for graph_node in graph.nodes.values():
+        node = _dispatch_of(graph_node)
+        if node is not None:
+            grad = grads.get(id(node.output))
+            graph_node.grad_norm = None if grad is None else _norm(grad)
+    norms = {gid: n.grad_norm for gid, n in graph.nodes.items()}
+    for edge in graph.edges:
+        edge.grad_norm = norms.get(edge.src)
+
+
+def _norm(tensor) -> float:
+    value = np.asarray(tensor._value, np.float64)
+    return float(np.sqrt(np.sum(value * value)))
+
+
+def _summary(tensor) -> str:
+    from ..debugger.summary import summarize
+    return "None" if tensor is None else summarize(tensor)
+
+
+def _name(source) -> str:
+    return getattr(source, "name", None) or f"{source.dtype.name}{list(source.shape)}"
+
+
+def _where(source) -> str:
+    if source is None:
+        return ""
+    short = source.filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return f"{short}:{source.lineno}  {source.line}".rstrip()

@@ -1,0 +1,208 @@
+"""TapeWidget as plain Python: its traits, clicks, stepping, alerts, breakpoints, time travel
+and exports, with no browser (tests/browser drives the real one)."""
+import json
+import re
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder, breakpoints, clear_breakpoints
+
+pytest.importorskip("anywidget")
+from tapeviz.viz.render import find_layout_binary  # noqa: E402
+from tapeviz.viz.widget import TapeWidget  # noqa: E402
+
+if find_layout_binary() is None:
+    pytest.skip("no Graphviz layout binary: pip install graphviz-pure==0.2.2",
+                allow_module_level=True)
+
+
+@pytest.fixture(autouse=True)
+def no_breakpoints():
+    clear_breakpoints()
+    yield
+    clear_breakpoints()
+
+
+def regression_tape():
+    w, b = tf.Variable(0.5, name="w"), tf.Variable(0.1, name="b")
+    with tf.GradientTape(persistent=True) as tape:
+        residual = 3.0 - (w * 2.0 + b)
+        loss = tf.where(tf.abs(residual) <= 1.0, 0.5 * tf.square(residual),
+                        tf.abs(residual) - 0.5)
+    return tape, loss, (w, b)
+
+
+def svg_node_ids(svg: str) -> list:
+    return re.findall(r'<g id="([^"]+)" class="node[ "]', svg)
+
+
+def test_widget_draws_every_op_with_clickable_ids():
+    tape, loss, _ = regression_tape()
+    widget = TapeWidget(tape)
+    ids = svg_node_ids(widget.svg)
+    assert {f"n{i}" for i in range(len(tape.nodes))} == {i for i in ids if i.startswith("n")}
+    assert {"v0", "v1"} <= set(ids)
+    assert widget.title == f"persistent tape: {len(tape.nodes)} ops"
+
+
+def test_click_fills_the_inspector_with_the_source_line():
+    tape, loss, _ = regression_tape()
+    widget = TapeWidget(tape)
+    widget.selected = "n0"        # what the JS does on a click
+    payload = widget.inspector
+    assert payload["id"] == "n0"
+    text = json.dumps(payload)
+    assert "multiply" in text and "w * 2.0 + b" in text
+    assert set(payload["actions"]) == {"break_op", "break_line", "clear_breaks", "gradcheck"}
+
+
+def test_stepping_matches_tape_gradient_and_moves_the_highlight():
+    tape, loss, (w, b) = regression_tape()
+    widget = TapeWidget(tape, target=loss, sources=[w, b])
+    highlights = []
+    while not widget.stepper.get("done", False):
+        widget.step()
+        highlights.append(widget.highlight)
+    assert highlights[0] == f"n{len(tape.nodes) - 1}"    # backward starts at the loss
+    assert len(set(highlights)) > 3
+    expected = tape.gradient(loss, [w, b])
+    stepped = dict(widget.stepper["gradients"])
+    from tapeviz.debugger.summary import summarize
+    assert stepped[w.name] == summarize(expected[0])
+    assert stepped[b.name] == summarize(expected[1])
+
+
+def test_continue_and_reset():
+    tape, loss, (w, b) = regression_tape()
+    widget = TapeWidget(tape, target=loss, sources=[w, b])
+    widget.continue_()
+    assert widget.stepper["done"]
+    widget.reset()
+    assert widget.stepper == {} and widget.highlight == ""
+
+
+def test_recorder_time_travel_and_replayed_backward():
+    w = tf.Variable(2.0, name="w")
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = w * w
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    widget = TapeWidget(rec)
+    assert widget.step_count == 3 and widget.step_index == 2
+    first_title = widget.title
+    widget.step_index = 0          # the slider
+    assert widget.title != first_title and "loss 4" in widget.title
+    widget.continue_()             # the tape is long gone: the recorded step is replayed
+    grads = dict(widget.stepper["gradients"])
+    assert grads[w.name].startswith("float32[] min 4 max 4")
+
+
+def test_alert_for_nan_names_the_node_and_a_click_on_it_inspects():
+    x = tf.Variable([1.0, -1.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(tf.log(x) * 2.0)
+    widget = TapeWidget(tape)
+    nan = [a for a in widget.alerts if a["kind"] == "nan"]
+    assert nan and nan[0]["node"] == "n0" and "log" in nan[0]["message"]
+    widget.selected = nan[0]["node"]
+    assert widget.inspector["id"] == "n0"
+    del y
+
+
+def test_breakpoint_from_the_inspector_then_hits(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    tape, loss, _ = regression_tape()
+    widget = TapeWidget(tape)
+    abs_node = next(gid for gid, n in widget.graph.nodes.items() if n.op == "abs")
+    widget.selected = abs_node
+    widget._on_message(widget, {"action": "break_op"}, [])
+    assert widget.error == ""
+    assert len(breakpoints()) == 1 and "abs" in widget.breakpoints[0]
+    with pytest.raises(tf.debugger.BreakpointError):
+        tf.abs(tf.constant(-1.0))
+    widget._on_message(widget, {"action": "clear_breaks"}, [])
+    assert breakpoints() == [] and widget.breakpoints == []
+
+
+def test_gradient_check_from_the_widget():
+    tape, loss, _ = regression_tape()
+    widget = TapeWidget(tape)
+    widget.selected = "n0"
+    widget._on_message(widget, {"action": "gradcheck"}, [])
+    assert widget.inspector["sections"][-1]["title"] == "Gradient check"
+    assert "ok" in widget.inspector["sections"][-1]["content"].lower() or \
+        "pass" in widget.inspector["sections"][-1]["content"].lower()
+
+
+def test_errors_from_actions_are_shown_not_swallowed():
+    widget = TapeWidget([])
+    widget._on_message(widget, {"action": "step"}, [])
+    assert "ValueError" in widget.error and "list of nodes has no tape" in widget.error
+    widget._on_message(widget, {"action": "no such thing"}, [])
+    assert "unknown action" in widget.error
+
+
+def test_consumed_tape_says_what_to_do():
+    w = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        loss = w * w
+    tape.gradient(loss, w)
+    with pytest.raises(ValueError, match="persistent=True"):
+        TapeWidget(tape)
+
+
+def test_large_tape_opens_collapsed_and_a_click_expands():
+    x = tf.Variable(1.0)
+    with tf.GradientTape(persistent=True) as tape:
+        for block in range(40):
+            with tf.name_scope(f"block{block}"):
+                for _ in range(30):
+                    x = x * 1.001
+    widget = TapeWidget(tape, max_nodes=300)
+    ids = svg_node_ids(widget.svg)
+    assert len(ids) <= 300 and all(i.startswith("g:") for i in ids)
+    widget.selected = "g:block3"
+    ids = svg_node_ids(widget.svg)
+    assert "g:block3" not in ids and sum(i.startswith("n") for i in ids) == 30
+    inner = next(i for i in ids if i.startswith("n"))
+    widget.toggle(inner)
+    assert "g:block3" in svg_node_ids(widget.svg)
+
+
+def test_names_with_markup_stay_text_in_svg_and_html():
+    evil = '<script>alert("x")</script>\\'
+    w = tf.Variable(np.ones((2, 2), np.float32), name=evil)
+    with tf.GradientTape(persistent=True) as tape:
+        with tf.name_scope(evil):
+            loss = tf.reduce_sum(w * w)
+    widget = TapeWidget(tape)
+    for text in (widget.svg, widget.to_html()):
+        assert "<script>alert" not in text
+    assert "&lt;script&gt;" in widget.svg
+    page = widget.to_html()
+    assert page.count("<script") == 2       # our JSON data block and our module, nothing else
+    del loss
+
+
+def test_html_export_is_self_contained(tmp_path):
+    tape, loss, _ = regression_tape()
+    widget = TapeWidget(tape)
+    path = widget.save(tmp_path / "tape.html")
+    page = path.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "<svg" in page
+    assert not re.search(r'(src|href)="(https?:)?//', page)     # nothing fetched
+    data = json.loads(re.search(r'id="tapeviz-data">(.*?)</script>', page, re.S).group(1))
+    assert "n0" in data["inspector"]
+    svg = widget.save(tmp_path / "tape.svg").read_text()
+    assert svg.startswith("<svg") and svg == widget.svg
+
+
+def test_rich_repr_carries_a_static_fallback():
+    tape, loss, _ = regression_tape()
+    widget = TapeWidget(tape)
+    data = widget._repr_mimebundle_()[0]
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert "<svg" in data["text/html"]
