@@ -136,12 +136,12 @@ class Graph:
     """Nodes (in execution order) and edges of a tape, a node list or a recorded step.
 
     >>> import tapeviz as tf
-    >>> w = tf.Variable([1.0, 2.0], name="w")
+    >>> w = tf.Variable([1.0, 2.0], name="graph_doc_w")
     >>> with tf.GradientTape(persistent=True) as tape:
     ...     loss = tf.reduce_sum(w * w)
     >>> g = Graph.from_tape(tape, tape.backward(loss).run().grads)
     >>> [(n.id, n.label) for n in g.nodes.values()]
-    [('v0', 'w:0'), ('n0', '×'), ('n1', 'Σ')]
+    [('v0', 'graph_doc_w:0'), ('n0', '×'), ('n1', 'Σ')]
     >>> round(g.nodes["v0"].grad_norm, 4)   # |2 w|
     4.4721
     """

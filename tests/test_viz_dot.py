@@ -1,0 +1,146 @@
+"""DOT text: escaping of user names, colours, gradient shading, alarm and outline styles."""
+import re
+
+import pytest
+
+import tapeviz as tf
+from tapeviz.viz.dot import ALARM, HIGHLIGHT, SELECTED, quote, to_dot
+from tapeviz.viz.graph import Graph
+from tapeviz.viz.render import find_layout_binary, layout_svg
+
+EVIL = '<script>alert("x")</script>\\'
+EVIL_SCOPE = '<img src=x onerror="alert(1)">\\'   # no "/": that would split the layer path
+
+needs_graphviz = pytest.mark.skipif(
+    find_layout_binary() is None,
+    reason="no Graphviz binary (graphviz-pure: pip install graphviz-pure==0.2.2, or dot)")
+
+
+def _node_line(dot: str, node_id: str) -> str:
+    return next(line for line in dot.splitlines() if line.startswith(f'  "{node_id}" ['))
+
+
+def _attr(line: str, name: str) -> str:
+    return re.search(rf'\b{name}="((?:[^"\\]|\\.)*)"', line).group(1)
+
+
+def _evil_graph():
+    w = tf.Variable([1.0, 2.0], name=EVIL)
+    with tf.GradientTape(persistent=True) as tape:
+        with tf.name_scope(EVIL_SCOPE + "\nline2"):
+            y = w * 2.0
+        loss = tf.reduce_sum(y)
+    return Graph.from_tape(tape, tape.backward(loss).run().grads)
+
+
+def test_quote_escapes_backslashes_quotes_newlines_and_control_characters():
+    assert quote('a"b') == '"a\\"b"'
+    assert quote("a\\") == '"a\\\\"'
+    assert quote("a\nb\r\nc") == '"a\\nb\\nc"'
+    assert quote("x\x00y\x1b") == '"x\ufffdy\ufffd"'
+    assert quote("&lt;") == '"&amp;lt;"'          # an entity stays text, not "<"
+    assert quote("\\N \\G \\l") == '"\\\\N \\\\G \\\\l"'  # no Graphviz escapes get through
+
+
+def test_every_string_in_the_dot_is_quoted_and_escaped():
+    dot = to_dot(_evil_graph())
+    line = _node_line(dot, "v0")
+    assert re.fullmatch(r'<script>alert\(\\"x\\"\)</script>\\\\[_\d]*:0\\n\(2,\)',
+                        _attr(line, "label"))
+    # nothing unquoted: every attribute value is a quoted string
+    for node_line in dot.splitlines():
+        if node_line.startswith('  "'):
+            attrs = node_line[node_line.index("[") + 1:node_line.rindex("]")]
+            assert re.fullmatch(r'(\w+="(?:[^"\\]|\\.)*"(, )?)+', attrs), node_line
+
+
+@needs_graphviz
+def test_a_script_name_comes_out_of_the_svg_as_text():
+    graph = _evil_graph()
+    svg = layout_svg(to_dot(graph))
+    assert "<script" not in svg.lower() and "<img" not in svg.lower()
+    assert re.search(r"&lt;script&gt;alert\(&quot;x&quot;\)&lt;/script&gt;\\[_\d]*:0</text>", svg)
+    # collapsed, the group's label is the scope name
+    svg = layout_svg(to_dot(graph.collapse(max_nodes=2)))
+    assert "<img" not in svg.lower()
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;\\" in svg
+
+
+def test_colours_are_six_digit_hex():
+    dot = to_dot(_evil_graph(), highlight="n0", selected="n1")
+    colours = re.findall(r'(?:fill)?color="([^"]*)"', dot)
+    assert colours and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours), colours
+
+
+def test_gradient_magnitude_shades_nodes_and_edges_on_a_log_scale():
+    x = tf.Variable([1.0, 1.0], name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        small = x * 1e-4
+        loss = tf.reduce_sum(small)
+    g = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    dot = to_dot(g)
+    strong = float(_attr(_node_line(dot, "n0"), "penwidth"))   # |d loss/d small| = 1.41
+    weak = float(_attr(_node_line(dot, "v0"), "penwidth"))     # |d loss/dx| = 1.4e-4
+    assert strong == 3.5 and 1.0 < weak < 2.0
+    assert "|grad| = 1.000e+00" in _attr(_node_line(dot, "n1"), "tooltip")
+    edge = next(line for line in dot.splitlines() if line.startswith('  "n0" -> "n1"'))
+    assert float(_attr(edge, "penwidth")) == 3.0 and _attr(edge, "label") == "(2,)"
+
+
+def test_nodes_without_gradient_are_dashed_once_gradients_are_known():
+    x = tf.Variable(2.0, name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * 3.0
+        z = x + 1.0                      # not on the path to the target
+    g = Graph.from_tape(tape, tape.backward(y).run().grads)
+    dot = to_dot(g)
+    assert "dashed" in _attr(_node_line(dot, "n1"), "style")
+    assert "dashed" not in _attr(_node_line(dot, "n0"), "style")
+    assert not re.search(r'style="[^"]*dashed', to_dot(Graph.from_tape(tape)))
+    assert z.numpy() == 3.0
+
+
+def test_nonfinite_nodes_get_the_alarm_style():
+    x = tf.Variable([0.0, 1.0], name="x")
+    with tf.GradientTape() as tape:
+        y = tf.math.log(x)
+    line = _node_line(to_dot(Graph.from_tape(tape)), "n0")
+    assert _attr(line, "fillcolor") == ALARM["fill"] and _attr(line, "color") == ALARM["line"]
+    assert _attr(line, "label").startswith("⚠") and "nonfinite" in _attr(line, "class")
+    assert "holds NaN or Inf" in _attr(line, "tooltip")
+    assert y.shape == (2,)
+
+
+def test_highlight_and_selection_have_distinct_outlines_and_classes():
+    dot = to_dot(_evil_graph(), highlight="n0", selected="n1")
+    highlighted, selected = _node_line(dot, "n0"), _node_line(dot, "n1")
+    assert _attr(highlighted, "color") == HIGHLIGHT and "highlight" in _attr(highlighted, "class")
+    assert _attr(selected, "color") == SELECTED and "selected" in _attr(selected, "class")
+    assert _attr(_node_line(dot, "v0"), "color") not in (HIGHLIGHT, SELECTED)
+
+
+def test_tooltips_carry_the_source_line_and_ids_the_node_ids():
+    x = tf.Variable(2.0, name="x")
+    with tf.GradientTape() as tape:
+        y = x * 3.0  # the line the tooltip shows
+    dot = to_dot(Graph.from_tape(tape))
+    line = _node_line(dot, "n0")
+    assert _attr(line, "id") == "n0"
+    tooltip = _attr(line, "tooltip")
+    assert re.search(r"test_viz_dot\.py:\d+ in test_tooltips", tooltip)
+    assert "y = x * 3.0  # the line the tooltip shows" in tooltip
+    assert y.numpy() == 6.0
+
+
+def test_groups_are_box3d_with_op_counts_and_merged_edge_counts():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        with tf.name_scope("a"):
+            h = x * 2.0
+        with tf.name_scope("b"):
+            h + h * h
+    dot = to_dot(Graph.from_tape(tape).collapse(max_nodes=2))
+    line = _node_line(dot, "g:a")
+    assert _attr(line, "shape") == "box3d" and _attr(line, "label") == "a\\n1 op · (2,)"
+    edge = next(line for line in dot.splitlines() if line.startswith('  "g:a" -> "g:b"'))
+    assert _attr(edge, "label") == "(2,) ×2"
