@@ -304,3 +304,40 @@ def test_two_runners_gate_only_their_own_threads(runners):
     second = runners(train, make_model(), 3).start()
     assert second.join(T) and second.state == "finished"
     assert first.state == "paused"
+
+
+def test_wait_awaits_the_end_without_blocking_the_event_loop():
+    import asyncio
+
+    def train():
+        w = tf.Variable(1.0)
+        for _ in range(50):
+            with tf.GradientTape() as tape:
+                loss = w * w
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+        return float(w)
+
+    async def main():
+        ticks = 0
+
+        async def ticker():
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0.001)
+
+        task = asyncio.ensure_future(ticker())
+        runner = Runner(train)
+        runner.pause()
+        runner.start()
+        assert runner.wait_paused(5.0)
+        waiting = asyncio.ensure_future(runner.wait(poll=0.001))
+        await asyncio.sleep(0.05)
+        before = ticks
+        assert not waiting.done() and before > 5    # the loop is paused; the event loop runs
+        runner.resume()
+        result = await waiting
+        task.cancel()
+        return result
+
+    assert abs(asyncio.run(main()) - 0.8 ** 50) < 1e-6

@@ -181,6 +181,21 @@ class Runner:
         self.raise_error()
         return True
 
+    async def wait(self, poll: float = 0.05):
+        """Await the end of the loop without blocking the event loop; returns `result`.
+
+        In Jupyter, `await runner.wait()` keeps the kernel answering widget clicks (Pause,
+        Step, Resume) while it waits; a plain `join()` would hold them until the loop ends.
+        Re-raises the loop's exception.
+        """
+        import asyncio
+        if self._thread is None:
+            raise RuntimeError("Runner.wait: the runner was never started")
+        while self._thread.is_alive():
+            await asyncio.sleep(poll)
+        self.raise_error()
+        return self.result
+
     def raise_error(self) -> None:
         """Raise the exception the training function raised, if it failed."""
         if self.error is not None:
