@@ -62,8 +62,8 @@ body {{ margin: 16px; }} .tv-graph {{ height: 80vh; }} .tv-side {{ max-height: 8
 <div class="tapeviz"><div class="tv-toolbar"><span class="tv-title"></span>
 <span class="tv-status"></span></div><div class="tv-alerts"></div>
 <div class="tv-main"><div class="tv-graph">{svg}</div>
-<div class="tv-side"><div class="tv-inspector"><div class="tv-hint">Click a node to inspect it.</div>
-</div></div></div></div>
+<div class="tv-side"><div class="tv-inspector">
+<div class="tv-hint">Click a node to inspect it.</div></div></div></div></div>
 <script type="application/json" id="tapeviz-data">{data}</script>
 <script type="module">
 {module}
