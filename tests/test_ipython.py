@@ -140,6 +140,8 @@ def test_cell_magic_records_the_cells_ops_and_shows_the_widget(ip, shown):
     assert [op.op for op in step.ops if op.phase == "forward"] == ["matmul", "reduce_sum"]
     assert "matmul" in [op.op for op in step.ops if op.phase == "backward"]
     assert step.loss == 5.0
+    assert step.ops[0].source.line.strip() == "loss = tf.reduce_sum(tf.matmul(x, w))"
+    assert step.ops[0].source.lineno == 2                 # the line in the cell's body
     assert ip.user_ns["grad"].numpy().tolist() == [[1.0], [2.0]]
     [widget] = shown
     assert isinstance(widget, TapeWidget)
@@ -434,3 +436,37 @@ def test_train_bad_input_is_a_usage_error_naming_the_magic(ip, line, message):
     with pytest.raises(UsageError, match="%tapeviz_train: ") as info:
         ip.run_line_magic("tapeviz_train", line)
     assert message in str(info.value)
+
+
+# ---- the real display path and a real kernel ---------------------------------------------------
+def test_cell_magic_displays_a_widget_view(ip):
+    from IPython.utils.capture import capture_output
+    with capture_output() as captured:
+        run(ip, CELL)
+    [output] = captured.outputs
+    assert "application/vnd.jupyter.widget-view+json" in output.data
+
+
+def test_magics_in_a_real_kernel_keep_it_free_while_training():
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    cells = ["%load_ext tapeviz\nimport tapeviz as tf\n" + PROGRAM,
+             CELL,
+             TRAIN,
+             "%tapeviz_train --pause train 3 lr=0.25",
+             # the kernel runs this cell while the loop waits, paused, in its thread
+             "print(_tapeviz_runner.wait_paused(10), _tapeviz_runner.state)",
+             "_tapeviz_runner.resume(); print(_tapeviz_runner.join(10), _tapeviz_runner.result)",
+             "%unload_ext tapeviz\nprint(tf.debugger.breakpoints(), tf.events.subscribers())"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    outputs = [cell.outputs for cell in nb.cells]
+    widget = "application/vnd.jupyter.widget-view+json"
+    assert [o.output_type for o in outputs[1]] == ["display_data", "execute_result"]
+    assert widget in outputs[1][0].data                        # the tape widget
+    assert float(outputs[1][1].data["text/plain"].split("numpy=")[1].rstrip(">")) == 5.0
+    assert widget in outputs[3][0].data                        # the dashboard
+    assert outputs[4][0].text == "True paused\n"
+    assert outputs[5][0].text == "True 0.125\n"
+    assert outputs[6][0].text == "[] ()\n"
