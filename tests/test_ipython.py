@@ -470,3 +470,17 @@ def test_magics_in_a_real_kernel_keep_it_free_while_training():
     assert outputs[4][0].text == "True paused\n"
     assert outputs[5][0].text == "True 0.125\n"
     assert outputs[6][0].text == "[] ()\n"
+
+
+def test_line_magic_shows_a_backward_stepper_and_a_recorded_step_as_svg(ip, shown):
+    from tapeviz.viz.widget import TapeWidget
+    run(ip, TAPE_CELL + "from tapeviz.debugger import BackwardStepper\n"
+                        "stepper = BackwardStepper(tape, loss, [w])\nstepper.step()")
+    ip.run_line_magic("tapeviz", "stepper")
+    run(ip, "%%tapeviz --no-show --name rec\n" + TAPE_CELL.replace("tf.matmul(x, w)", "tf.exp(w)") +
+        "tape.gradient(loss, w)")
+    ip.run_line_magic("tapeviz", "rec --step 0 --svg")
+    widget, svg = shown
+    assert isinstance(widget, TapeWidget)
+    assert "matmul" in {node.op for node in widget.graph.nodes.values()}
+    assert "<svg" in svg.data and "exp" in svg.data and "matmul" not in svg.data
