@@ -14,7 +14,8 @@ fixture of conftest.py gives a shared `Browser` and skips when Chromium is missi
 
     with JupyterServer([NOTEBOOKS / "01_eager_basics.ipynb"], app="lab") as server:
         page = browser.open_notebook(server, "01_eager_basics.ipynb")
-        page.run_all()                      # raises with the traceback if a cell fails
+        page.run_all()              # raises with the traceback if a cell fails; wait=False
+                                    # returns at once (then page.wait_for_run())
         node = page.wait_for_output("svg g.node")
         page.click_output("svg g.node >> nth=0")
         page.screenshot(".jp-OutputArea-output svg", "graph")
@@ -295,10 +296,14 @@ class NotebookPage:
         """Wait until the notebook is loaded and its kernel is idle."""
         self.page.wait_for_function(_KERNEL_IDLE, timeout=timeout * 1000, polling=100)
 
-    def run_all(self, timeout=120, check=True):
-        """Run every cell and wait for the end; with check, raise on a cell's error."""
+    def run_all(self, timeout=120, check=True, wait=True):
+        """Run every cell; unless wait=False (to click while cells run), `wait_for_run` too."""
         self.wait_for_kernel_idle(timeout)
         self.page.evaluate(_RUN_ALL)
+        return self.wait_for_run(timeout, check) if wait else None
+
+    def wait_for_run(self, timeout=120, check=True):
+        """Wait until run_all has finished; return the cells' errors (with check, raise on one)."""
         self.page.wait_for_function("() => window.__tapeviz_run", timeout=timeout * 1000,
                                     polling=100)
         errors = self.page.evaluate(_CELL_ERRORS)

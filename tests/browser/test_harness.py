@@ -73,3 +73,21 @@ def test_widget_click_round_trip(app, echo_notebook, jupyter_server, browser):
     assert page.errors == []
     assert browser.blocked == [], "the page needed the network"
     print(f"{app}: {time.monotonic() - start:.1f} s")
+
+    # the guard itself: a request off the loopback is aborted and recorded
+    outcome = page.page.evaluate(
+        "() => fetch('http://192.0.2.1/x').then(() => 'sent', () => 'aborted')")
+    assert outcome == "aborted"
+    assert browser.blocked == ["http://192.0.2.1/x"]
+
+
+@pytest.mark.browser
+def test_run_all_reports_the_failing_cell(tmp_path, jupyter_server, browser):
+    nb = nbformat.v4.new_notebook()  # no kernelspec metadata: the default kernel starts anyway
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("x / 0"),
+                nbformat.v4.new_code_cell("print('never runs')")]
+    nbformat.write(nb, tmp_path / "fails.ipynb")
+    page = browser.open_notebook(jupyter_server([tmp_path / "fails.ipynb"]), "fails.ipynb")
+    with pytest.raises(AssertionError, match=r"cell 1: ZeroDivisionError: division by zero"):
+        page.run_all()
+    assert page.output("text=never runs").count() == 0
