@@ -119,7 +119,7 @@ class TapevizMagics(Magics):
 
     # ---- %tapeviz -----------------------------------------------------------------------
     @magic_arguments("tapeviz")
-    @argument("source", nargs="*",
+    @argument("source", nargs="*", metavar="EXPR",
               help="An expression for a GradientTape, Recorder, RecordedStep, BackwardStepper "
                    "or list of Nodes (default: the last %%%%tapeviz recording, or else the "
                    "tape a cell last bound to a name).")
