@@ -206,3 +206,15 @@ def test_rich_repr_carries_a_static_fallback():
     data = widget._repr_mimebundle_()[0]
     assert "application/vnd.jupyter.widget-view+json" in data
     assert "<svg" in data["text/html"]
+
+
+def test_a_stepper_stepped_in_code_shows_where_it_is():
+    tape, loss, (w, b) = regression_tape()
+    stepper = tf.debugger.BackwardStepper(tape, loss, [w, b])
+    stepper.step()
+    stepper.step()
+    widget = TapeWidget(stepper)
+    assert widget.stepper["count"] == 2
+    assert widget.highlight == widget.graph.id_of(stepper.current)
+    widget.step()
+    assert stepper.count == 3              # the widget drives the user's own stepper

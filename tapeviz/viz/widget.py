@@ -21,6 +21,7 @@ from ..debugger.diagnosis import diagnose
 from ..debugger.gradcheck import check_node_gradient
 from ..debugger.numerics import find_nan_origin
 from ..debugger.recorder import Recorder
+from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
 from .export import static_block
 from .inspect import inspect_node
@@ -77,6 +78,9 @@ class TapeWidget(anywidget.AnyWidget):
         self.step_count = max(1, self._scene.step_count)
         self.step_index = self._scene.index
         self._load_step()
+        if isinstance(source, BackwardStepper) and source.count:
+            self._stepper = source          # stepped in code already: show where it is
+            self._after_stepping()
 
     # ---- public actions (the buttons call these too) ---------------------------------------
     def step(self) -> None:
