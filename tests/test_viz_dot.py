@@ -144,3 +144,17 @@ def test_groups_are_box3d_with_op_counts_and_merged_edge_counts():
     assert _attr(line, "shape") == "box3d" and _attr(line, "label") == "a\\n1 op · (2,)"
     edge = next(line for line in dot.splitlines() if line.startswith('  "g:a" -> "g:b"'))
     assert _attr(edge, "label") == "(2,) ×2"
+
+
+def test_a_widely_shared_variable_is_drawn_beside_each_consumer_with_one_id():
+    w = tf.Variable(2.0, name="shared")
+    with tf.GradientTape() as tape:
+        h = tf.constant(2.0)
+        for _ in range(6):
+            h = h * w            # six uses: one long edge each would slow the layout down
+    dot = to_dot(Graph.from_tape(tape))
+    copies = [line for line in dot.splitlines() if line.startswith('  "v0')
+              and "->" not in line]
+    assert len(copies) == 6 and all(_attr(line, "id") == "v0" for line in copies)
+    assert dot.count('"v0~') == 2 * 5   # five copies, each declared and used once
+    assert h.numpy() == 128.0

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 import numpy as np
 
@@ -30,6 +31,10 @@ NO_GRAD = "#b0b0b0"
 WEAK, STRONG = (205, 198, 222), (74, 20, 140)
 DECADES = 6             # gradients more than 1e6 times smaller than the largest look weakest
 MAX_LABEL = 32
+# a variable or constant feeding more ops than this is drawn again beside each consumer
+# (same DOT id, so a click on any copy selects it): edges from one weight to every step of
+# a long loop span the whole graph, and Graphviz's layout time explodes with such edges
+MAX_FANOUT = 3
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -197,14 +202,24 @@ def to_dot(graph, *, highlight: str | None = None, selected: str | None = None) 
       "v0" [id="v0", label="say \\"hi\\"\\n(2,)", tooltip="variable say \\"hi\\"\\n(2,)", \
 fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variable"];
     """
-    with_grads = any(n.grad_norm is not None for n in graph.nodes.values())
+    nodes = graph.nodes
+    with_grads = any(n.grad_norm is not None for n in nodes.values())
     largest = _largest(graph)
     lines = [HEADER]
-    for node in graph.nodes.values():
-        attrs = _node_attrs(node, largest, with_grads, highlight, selected)
-        lines.append(f"  {quote(node.id)} [{_attrs(attrs)}];\n")
+    drawn = {}
+    for node in nodes.values():
+        drawn[node.id] = _attrs(_node_attrs(node, largest, with_grads, highlight, selected))
+        lines.append(f"  {quote(node.id)} [{drawn[node.id]}];\n")
+    fanout = Counter(e.src for e in graph.edges if nodes[e.src].kind in ("variable", "constant"))
+    copies: Counter = Counter()
     for edge in graph.edges:
-        lines.append(f"  {quote(edge.src)} -> {quote(edge.dst)} "
+        src = edge.src
+        if fanout[src] > MAX_FANOUT:
+            copies[src] += 1
+            if copies[src] > 1:
+                src = f"{src}~{copies[src]}"
+                lines.append(f"  {quote(src)} [{drawn[edge.src]}];\n")
+        lines.append(f"  {quote(src)} -> {quote(edge.dst)} "
                      f"[{_attrs(_edge_attrs(edge, largest))}];\n")
     lines.append("}\n")
     return "".join(lines)
