@@ -32,7 +32,8 @@ def wait_until(predicate, timeout=T):
 
 
 class Front:
-    """Stands in for the browser: applies every state update the widget sends."""
+    """Stands in for the browser: applies every state update the widget sends, with its
+    binary buffers put back where `buffer_paths` says (as ipywidgets' JS does)."""
 
     def __init__(self, dash):
         self.updates, self.state = 0, {}
@@ -40,9 +41,21 @@ class Front:
 
     def receive(self, msg, buffers=None):
         if msg.get("method") == "update":
-            json.dumps(msg["state"], allow_nan=False)  # what the kernel's session would do
+            json.dumps(msg, allow_nan=False)  # what the kernel's session does; no NaN allowed
+            state = msg["state"]
+            for path, buffer in zip(msg["buffer_paths"], buffers or []):
+                obj = state
+                for key in path[:-1]:
+                    obj = obj[key]
+                obj[path[-1]] = bytes(buffer)
             self.updates += 1
-            self.state.update(msg["state"])
+            self.state.update(state)
+
+
+def decode(series):
+    """(steps, values) lists of a series as the browser receives it."""
+    return (np.frombuffer(series["steps"], "<i4").tolist(),
+            np.frombuffer(series["values"], "<f4").tolist())
 
 
 def scalar_loop(steps, pause=0.0):
@@ -109,8 +122,9 @@ def test_throttle_bounds_pushes_and_the_final_state_reaches_the_front(dashboards
     assert wait_until(lambda: not dash._timer.is_alive())  # it ends once all is out
     assert 3 <= front.updates <= duration * 20.0 + 3  # live, yet at most max_rate a second
     assert front.state["step_count"] == 500
-    assert front.state["loss"]["steps"][-1] == 500
-    assert front.state["loss"]["values"][-1] == pytest.approx(runner.last_loss, rel=1e-4)
+    steps, values = decode(front.state["loss"])
+    assert steps[-1] == 500 and values[-1] == pytest.approx(runner.last_loss, rel=1e-6)
+    assert len(front.state["grad_norms"]) == 1 and decode(front.state["grad_norms"][0])[0] == steps
     assert front.state["controls"] == dict.fromkeys(
         ["pause", "step_op", "step_vjp", "resume", "stop"], False)
 
@@ -120,21 +134,22 @@ def test_series_stay_bounded_over_a_long_loop(dashboards):
     runner = dash.train(scalar_loop, 700)
     assert runner.join(T)
     assert wait_until(lambda: dash.state == "finished" and dash.step_count == 700)
-    steps = dash.loss["steps"]
+    steps, _ = dash.history()["loss"]
     assert 25 <= len(steps) <= 51 and steps[0] == 1 and steps[-1] == 700
-    assert steps == sorted(steps)
+    assert steps == sorted(steps) and decode(dash.loss)[0] == steps
     (norms,) = dash.grad_norms
-    assert norms["name"].startswith("w") and len(norms["steps"]) <= 51 and norms["steps"][-1] == 700
+    assert norms["name"].startswith("w") and decode(norms)[0] == steps
 
 
-def test_series_keeps_nan_as_null_and_the_newest_point():
+def test_series_keeps_nan_and_inf_and_the_newest_point():
     s = Series(max_points=4)
-    for step, value in enumerate([1.0, float("nan"), float("inf"), 2.0, 3.0, 4.0, 5.0]):
+    for step, value in enumerate([float("nan"), 1.0, float("inf"), 2.0, 3.0, 4.0, 5.0]):
         s.append(step, value)
-    data = s.to_json()
-    json.dumps(data, allow_nan=False)
-    assert data["steps"][-1] == 6 and data["values"][-1] == 5.0
-    assert Series(10).to_json() == {"steps": [], "values": []}
+    steps, values = decode(s.to_bytes())
+    assert steps == [0, 4, 6] and np.isnan(values[0]) and values[1:] == [3.0, 5.0]
+    s.append(7, float("-inf"))
+    assert decode(s.to_bytes())[1][-1] == float("-inf")
+    assert decode(Series(10).to_bytes()) == ([], [])
 
 
 def test_grad_norms_per_variable_match_numpy(dashboards, keras_session):
@@ -146,11 +161,12 @@ def test_grad_norms_per_variable_match_numpy(dashboards, keras_session):
     dash.flush()
     names = [v.name for v in model.trainable_variables]
     assert [s["name"] for s in dash.grad_norms] == names
+    history = dash.history()["grad_norms"]
     for s in dash.grad_norms:
-        assert s["steps"] == [1, 2, 3]
         want = [step[s["name"]] for step in expected]
-        np.testing.assert_allclose(s["values"], want, rtol=1e-4)
-    assert dash.loss["values"][-1] == pytest.approx(runner.last_loss, rel=1e-4)
+        assert history[s["name"]] == ([1, 2, 3], pytest.approx(want, rel=1e-6))
+        np.testing.assert_allclose(decode(s)[1], want, rtol=1e-6)  # as sent, float32
+    assert dash.history()["loss"][1][-1] == pytest.approx(runner.last_loss, rel=1e-6)
 
 
 def test_buttons_pause_step_resume_and_stop_a_real_runner(dashboards, keras_session):
@@ -199,10 +215,18 @@ def test_paused_tape_is_drawn_with_the_pause_point(dashboards, keras_session):
     assert wait_until(lambda: runner.step_count >= 2)
     runner.pause()
     assert runner.wait_paused(T)
-    assert wait_until(lambda: dash.state == "paused" and "so far" in dash.tape_title), \
+    assert wait_until(lambda: dash.state == "paused" and dash.svg.startswith("<svg"))
+    for _ in range(2000):  # the pause may land in Adam's untaped update: step to a taped op
+        if any(node is runner.paused_at.node for node in dash._ops):
+            break
+        runner.step_op()
+        assert runner.wait_paused(T)
+    else:
+        pytest.fail("stepping op by op never reached the next forward pass")
+    assert wait_until(lambda: "so far" in dash.tape_title and dash.highlight), \
         (dash.tape_title, dash.error)
-    assert dash.svg.startswith("<svg") and dash.highlight
     assert f'id="{dash.highlight}"' in dash.svg
+    assert dash.error == ""
     runner.stop()
 
 
@@ -220,11 +244,12 @@ def test_recorder_mode_is_read_only_and_reads_the_recorded_steps(dashboards):
         assert dash.mode == "recorder" and dash.state == "recording"
     dash.flush()
     assert dash.state == "stopped" and dash.controls == {} and dash.step_count == 5
-    assert dash.loss["values"] == pytest.approx([s.loss for s in rec.steps], rel=1e-4)
-    assert dash.grad_norms[0]["name"] == w.name
+    history = dash.history()
+    assert history["loss"] == ([s.index for s in rec.steps], [s.loss for s in rec.steps])
+    assert list(history["grad_norms"]) == [w.name]
     np.testing.assert_allclose(
-        dash.grad_norms[0]["values"],
-        [np.linalg.norm(s.variable_gradients[w.name].numpy()) for s in rec.steps], rtol=1e-4)
+        history["grad_norms"][w.name][1],
+        [np.linalg.norm(s.variable_gradients[w.name].numpy()) for s in rec.steps], rtol=1e-6)
     dash._handle_custom_msg({"action": "pause"}, [])
     assert wait_until(lambda: "read-only" in dash.error)
 

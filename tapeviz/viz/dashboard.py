@@ -22,7 +22,7 @@ import numpy as np
 import traitlets
 
 from .. import events
-from .series import Series, json_number
+from .series import Series
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _ACTIONS = ("pause", "step_op", "step_vjp", "resume", "stop")
@@ -45,9 +45,13 @@ class Dashboard(anywidget.AnyWidget):
     >>> runner.join(5.0)
     True
     >>> dash.flush()
-    >>> dash.state, dash.step_count, dash.loss["values"], dash.grad_norms[0]["values"]
-    ('finished', 3, [9.0, 2.25, 0.5625], [6.0, 3.0, 1.5])
+    >>> history = dash.history()
+    >>> dash.state, dash.step_count, history["loss"], [*history["grad_norms"].values()]
+    ('finished', 3, ([1, 2, 3], [9.0, 2.25, 0.5625]), [([1, 2, 3], [6.0, 3.0, 1.5])])
     >>> dash.close()
+
+    The series reach the browser as binary buffers (`Series.to_bytes`); `history()` is the
+    same data as lists.
     """
 
     _esm = _STATIC / "dashboard.js"
@@ -57,7 +61,7 @@ class Dashboard(anywidget.AnyWidget):
     state = traitlets.Unicode("idle").tag(sync=True)       # the runner's state, or recording
     status = traitlets.Unicode("").tag(sync=True)          # e.g. "paused after matmul at a.py:3"
     step_count = traitlets.Int(0).tag(sync=True)
-    loss = traitlets.Dict({"steps": [], "values": []}).tag(sync=True)
+    loss = traitlets.Dict({}).tag(sync=True)               # Series.to_bytes(): int32, float32
     grad_norms = traitlets.List([]).tag(sync=True)         # [{"name", "steps", "values"}]
     controls = traitlets.Dict({}).tag(sync=True)           # action -> enabled
     svg = traitlets.Unicode("").tag(sync=True)             # the current step's tape
@@ -124,6 +128,12 @@ class Dashboard(anywidget.AnyWidget):
         """Detach, then close the widget."""
         self.detach()
         super().close()
+
+    def history(self) -> dict:
+        """{"loss": (steps, values), "grad_norms": {name: (steps, values)}}, as lists."""
+        with self._data_lock:
+            return {"loss": self._loss.points(),
+                    "grad_norms": {name: s.points() for name, s in self._norms.items()}}
 
     def _reset(self) -> None:
         self._step_offset = 0
@@ -229,8 +239,8 @@ class Dashboard(anywidget.AnyWidget):
                 version, errors = self._version, "\n".join(self._errors)
                 series = None
                 if version != self._pushed_version:
-                    series = (self._loss.to_json(),
-                              [{"name": name, **s.to_json()} for name, s in self._norms.items()])
+                    series = (self._loss.to_bytes(),
+                              [{"name": name, **s.to_bytes()} for name, s in self._norms.items()])
                 steps = self._step_offset + self._steps
             if self.runner is not None:
                 steps = max(steps, self.runner.step_count)
@@ -351,4 +361,4 @@ def _runner_status(runner) -> str:
     if state == "idle":
         return "idle: not started"
     loss = runner.last_loss
-    return state if loss is None else f"{state} (loss {json_number(loss)})"
+    return state if loss is None else f"{state} (loss {loss:.5g})"

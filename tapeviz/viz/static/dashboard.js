@@ -25,10 +25,27 @@ function svgEl(tag, attrs = {}, text) {
 }
 
 export function fmt(v) {
-  if (v === null || v === undefined) return "NaN/Inf";
+  if (v === null || v === undefined || Number.isNaN(v)) return "NaN";
+  if (!Number.isFinite(v)) return v > 0 ? "Inf" : "-Inf";
   const a = Math.abs(v);
   if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
   return String(Number(v.toPrecision(4)));
+}
+
+// A series' steps (int32) or values (float32) arrive as binary buffers: a DataView (live
+// kernel), an ArrayBuffer or a typed array; copied, so any byte offset is fine.
+export function typed(data, Type) {
+  if (!data) return new Type(0);
+  if (Array.isArray(data)) return Type.from(data, (x) => (x === null ? NaN : x));
+  if (data instanceof ArrayBuffer) return new Type(data.slice(0));
+  if (ArrayBuffer.isView(data)) {
+    return new Type(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
+  }
+  return new Type(0);
+}
+
+function decode(series) {
+  return { ...series, steps: typed(series.steps, Int32Array), values: typed(series.values, Float32Array) };
 }
 
 // Draw series [{name, steps, values, color}] into an <svg>: axes with min/max ticks, one
@@ -156,11 +173,10 @@ function render({ model, el: root }) {
     for (const [action, button] of Object.entries(byAction)) button.disabled = !controls[action];
   }
   function drawLoss() {
-    const loss = model.get("loss") || { steps: [], values: [] };
-    drawChart(lossSvg, [{ ...loss, color: COLORS[0] }]);
+    drawChart(lossSvg, [{ ...decode(model.get("loss") || {}), color: COLORS[0] }]);
   }
   function drawNorms() {
-    const norms = model.get("grad_norms") || [];
+    const norms = (model.get("grad_norms") || []).map(decode);
     drawChart(normSvg, norms, { log: true });
     legend.replaceChildren();
     norms.forEach((s, k) => {
