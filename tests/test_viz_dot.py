@@ -84,7 +84,7 @@ def test_gradient_magnitude_shades_nodes_and_edges_on_a_log_scale():
     assert strong == 3.5 and 1.0 < weak < 2.0
     assert "|grad| = 1.000e+00" in _attr(_node_line(dot, "n1"), "tooltip")
     edge = next(line for line in dot.splitlines() if line.startswith('  "n0" -> "n1"'))
-    assert float(_attr(edge, "penwidth")) == 3.0 and _attr(edge, "label") == "(2,)"
+    assert float(_attr(edge, "penwidth")) == 3.0 and _attr(edge, "xlabel") == "(2,)"
 
 
 def test_nodes_without_gradient_are_dashed_once_gradients_are_known():
@@ -143,7 +143,7 @@ def test_groups_are_box3d_with_op_counts_and_merged_edge_counts():
     line = _node_line(dot, "g:a")
     assert _attr(line, "shape") == "box3d" and _attr(line, "label") == "a\\n1 op · (2,)"
     edge = next(line for line in dot.splitlines() if line.startswith('  "g:a" -> "g:b"'))
-    assert _attr(edge, "label") == "(2,) ×2"
+    assert _attr(edge, "xlabel") == "(2,) ×2"
 
 
 def test_a_widely_shared_variable_is_drawn_beside_each_consumer_with_one_id():

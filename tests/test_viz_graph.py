@@ -203,3 +203,17 @@ def test_a_graph_within_the_limit_is_shown_whole():
 def test_group_ids_are_percent_encoded_scope_paths():
     assert group_id("sequential/conv2d") == "g:sequential/conv2d"
     assert group_id('<b x="1">#') == "g:%3Cb%20x%3D%221%22%3E%23"
+
+
+def test_a_weight_shared_by_layers_sits_outside_their_groups():
+    w = tf.Variable(1.5, name="shared")
+    with tf.GradientTape() as tape:
+        h = tf.constant(1.0)
+        for i in range(3):
+            with tf.name_scope("rnn"), tf.name_scope(f"step{i}"):
+                h = h * w
+    g = Graph.from_tape(tape)
+    assert g.nodes["v0"].scope == "rnn" and g.nodes["c0"].scope == "rnn/step0"
+    view = g.collapse({"g:rnn"}, max_nodes=4)
+    assert set(view.nodes) == {"v0", "g:rnn/step0", "g:rnn/step1", "g:rnn/step2"}
+    assert h.numpy() == pytest.approx(3.375)

@@ -109,6 +109,20 @@ def _dtype_name(value) -> str:
     return name
 
 
+def _common_scope(a: str, b: str) -> str:
+    """The longest layer path both `a` and `b` are inside ('' when none).
+
+    >>> _common_scope("seq/dense/inner", "seq/dense_1"), _common_scope("a", "b")
+    ('seq', '')
+    """
+    shared = []
+    for x, y in zip(a.split("/"), b.split("/")):
+        if x != y:
+            break
+        shared.append(x)
+    return "/".join(shared)
+
+
 def _finite_or_none(norm) -> bool:
     return norm is None or math.isfinite(norm)
 
@@ -199,6 +213,9 @@ class Graph:
                 src = made_by.get(id(tensor))
                 if src is None:
                     src = cls._leaf(nodes, leaves, counts, tensor, node, variable_grad, leaf_grad)
+                    leaf = nodes[src]
+                    if leaf.scope != node.scope:   # shared by layers: it belongs to neither
+                        leaf.scope = _common_scope(leaf.scope, node.scope)
                 if src not in linked:   # x * x: one edge, not two on top of each other
                     linked.add(src)
                     edges.append(GraphEdge(src, nid, tuple(np.shape(tensor._value)),
@@ -228,7 +245,8 @@ class Graph:
         counts[prefix] += 1
         norm = gradient_norm(variable_grad(obj) if is_variable else leaf_grad(obj))
         value = tensor._value
-        # a leaf sits in its first consumer's scope, so it folds into that layer's group
+        # a leaf sits in the deepest scope all its consumers share, so it folds into the
+        # group of the layer that uses it, and a weight shared by layers stays outside them
         nodes[lid] = GraphNode(
             lid, obj.name if is_variable else "const", "variable" if is_variable else "constant",
             shape=np.shape(value), dtype=_dtype_name(value), scope=consumer.scope,
