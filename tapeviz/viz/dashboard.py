@@ -153,8 +153,7 @@ class Dashboard(anywidget.AnyWidget):
     # ---- the subscriber: cheap, on the training thread ------------------------------------
     def _on_event(self, event) -> None:
         try:
-            thread = self.runner._thread
-            if thread is None or threading.get_ident() != thread.ident:
+            if threading.get_ident() != self.runner._ident:
                 return  # the caller inspecting tensors while paused, or another loop
             kind = type(event)
             if kind is events.OpExecuted:
