@@ -214,7 +214,7 @@ class Graph:
                 if src is None:
                     src = cls._leaf(nodes, leaves, counts, tensor, node, variable_grad, leaf_grad)
                     leaf = nodes[src]
-                    if leaf.scope != node.scope:   # shared by layers: it belongs to neither
+                    if leaf.scope and leaf.scope != node.scope:   # shared by layers: in neither
                         leaf.scope = _common_scope(leaf.scope, node.scope)
                 if src not in linked:   # x * x: one edge, not two on top of each other
                     linked.add(src)
