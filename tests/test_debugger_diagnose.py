@@ -218,3 +218,10 @@ def test_diagnose_reports_where_nan_was_born():
 
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+
+def test_a_plain_matmul_is_not_an_outer_product():
+    x = tf.Variable(tf.ones([4, 3]))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.matmul(x, tf.ones([3, 5])))
+    assert [f.kind for f in diagnose(tape, loss)] == []

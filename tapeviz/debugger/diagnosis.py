@@ -240,6 +240,14 @@ def why_none(recording, target, source, ops=None) -> Finding:
 
 
 # ---- diagnose ------------------------------------------------------------------------------
+def _elementwise(inputs, out) -> bool:
+    """Whether `out` has the elementwise broadcast shape of `inputs`."""
+    try:
+        return np.broadcast_shapes(*(np.shape(_array(x)) for x in inputs)) == np.shape(out)
+    except ValueError:
+        return False
+
+
 def _broadcasts(nodes) -> list:
     found = []
     for node in nodes:
@@ -247,6 +255,8 @@ def _broadcasts(nodes) -> list:
             continue
         sizes = [_array(x).size for x in node.inputs]
         out = _array(node.output)
+        if not _elementwise(node.inputs, out):
+            continue   # matmul broadcasts its batch dimensions only: (4, 3) @ (3, 5) is fine
         if out.size > 1 and all(s < out.size for s in sizes):
             shapes = " and ".join(str(tuple(np.shape(_array(x)))) for x in node.inputs)
             message = (f"{_op_name(node)} broadcast {shapes} to {tuple(out.shape)}: both "
