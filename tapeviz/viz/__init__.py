@@ -9,7 +9,18 @@ _WHERE = {
     "Graph": "graph", "GraphNode": "graph", "GraphEdge": "graph",
     "to_dot": "dot", "layout_svg": "render",
     "inspect_node": "inspect",
+    "TapeWidget": "widget", "Dashboard": "dashboard",
+    "to_svg": "export", "static_html": "export",
 }
+
+
+def show(source, **options):
+    """Display a TapeWidget of `source` (a tape, stepper, Recorder, RecordedStep or nodes)."""
+    from IPython.display import display
+    from .widget import TapeWidget
+    widget = TapeWidget(source, **options)
+    display(widget)
+    return widget
 
 
 def __getattr__(name):
@@ -19,4 +30,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(_WHERE)
+    return sorted([*_WHERE, "show"])
