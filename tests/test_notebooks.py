@@ -156,7 +156,7 @@ def test_eager_tapes_drawn_clicked_stepped_and_exported(executed):
     assert sorted(svg_node_ids(cell_magic["svg"])) == ["n0", "v0"]    # w, and w * w
     assert ">w:0<" in cell_magic["svg"] and ">×<" in cell_magic["svg"]
 
-    dense = run.widget("from tapeviz.viz.widget import TapeWidget")
+    dense = run.widget("from tapeviz.viz import TapeWidget")
     assert dense["title"] == "persistent tape: 8 ops"
     ids = svg_node_ids(dense["svg"])
     assert [i for i in ids if i.startswith("n")] == [f"n{i}" for i in range(8)]
