@@ -38,3 +38,15 @@ def test_mnist_example_learns_the_offline_digits(tmp_path, capsys):
     assert sum(losses[-44:]) / 44 < 0.5 * sum(losses[:44]) / 44
     assert accuracy > 0.6  # chance is 0.1; ~0.87 measured
     assert plot.stat().st_size > 1000
+
+
+def test_demo_runs_the_first_notebook_headless_and_writes_its_export(tmp_path, capsys):
+    pytest.importorskip("nbclient")
+    pytest.importorskip("anywidget")
+    assert load_example("demo").main(["--headless", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    export = tmp_path / "eager_basics.html"
+    assert f"Tape widget export (opens offline): {export}" in out
+    page = export.read_text()
+    assert page.startswith("<!DOCTYPE html>") and 'class="node' in page
+    assert (tmp_path / "01_eager_basics.ipynb").stat().st_size > 10_000   # with outputs
