@@ -238,14 +238,14 @@ def dashboard_state(dash):
     return dash.locator(".tvd-state").text_content().strip()
 
 
-def exercise_dashboard(page, dash, total, name="dashboard"):
+def exercise_dashboard(page, dash, name="dashboard"):
     """Live counter, Pause holds it for a second, Resume lets it run on; screenshots."""
     dash.locator(".tvd-steps").wait_for()
     wait_until(page, lambda: dashboard_state(dash) == "running" and dashboard_steps(dash) > 0,
                "the loop to be running")
     first = dashboard_steps(dash)
     wait_until(page, lambda: dashboard_steps(dash) > first, "a live step counter", timeout=15)
-    assert dashboard_steps(dash) < total, "the loop ended before the test could act on it"
+    assert dashboard_state(dash) == "running", "the loop ended before the test could act on it"
     page.screenshot(dash, f"{name}-running")
 
     dash.locator("button.tvd-pause").click()
@@ -272,7 +272,7 @@ def test_dashboard_live_pause_resume(tmp_path, jupyter_server, browser):
     page.run_all(wait=False)   # the second cell awaits the loop: clicks are served meanwhile
     dash = page.wait_for_output(DASHBOARD, timeout=60)
 
-    exercise_dashboard(page, dash, total=300)
+    exercise_dashboard(page, dash)
 
     page.wait_for_run(timeout=60)
     page.wait_for_output("text=finished with loss")

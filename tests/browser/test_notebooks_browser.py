@@ -1,0 +1,185 @@
+"""The three tutorial notebooks run in JupyterLab, in headless Chromium, offline.
+
+For each notebook: Run All succeeds; its TapeWidget draws the expected ops (read from each
+node's tooltip in the Graphviz SVG, which names the op); a click on a node fills the inspector
+with the op and the notebook's own line of code; Reset then Step moves the highlight from node
+to node. 02 also stops in IPython's debugger at its `abs` breakpoint: the test types `node` and
+`continue` into JupyterLab's stdin box. 03 trains under the live Dashboard: the step counter
+rises, Pause holds it, Resume lets it run on, and it ends "finished". Screenshots (graph,
+inspector, stepping, debugger prompt, dashboard) go to tests/browser/artifacts/.
+"""
+import pathlib
+import re
+import time
+
+import pytest
+
+from test_widgets import (DASHBOARD, WIDGET, check_clean, click_node, dashboard_state,
+                          dashboard_steps, exercise_dashboard, inspector_title, marked,
+                          node, node_ids, step_and_expect_moves, wait_until, widget_error)
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def svg_ops(widget):
+    """{node id: op name} of the op nodes drawn, from the tooltip Graphviz puts on each node."""
+    titles = widget.locator(".tv-graph svg g.node").evaluate_all("""els => els.map(e => {
+        const a = e.querySelector('a');
+        return [e.id, a ? (a.getAttribute('xlink:title') || a.getAttribute('title') || '') : ''];
+    })""")
+    return {node_id: title.split()[0] for node_id, title in titles
+            if re.fullmatch(r"n\d+", node_id) and title}
+
+
+def tape_widget(page, title_text):
+    """The TapeWidget whose title contains `title_text`, its graph drawn."""
+    widget = page.output(WIDGET).filter(
+        has=page.page.locator(".tv-title", has_text=title_text)).first
+    widget.locator(".tv-graph svg g.node").first.wait_for(timeout=30_000)
+    return widget
+
+
+def op_node(widget, op):
+    """Id of the first drawn node of `op`."""
+    ops = svg_ops(widget)
+    found = [node_id for node_id, name in ops.items() if name == op]
+    assert found, f"no {op} node drawn; ops: {sorted(set(ops.values()))}"
+    return min(found, key=lambda node_id: int(node_id[1:]))
+
+
+def inspect_and_step(page, widget, op, line, name, sections=()):
+    """Click the first `op` node: the inspector shows it with `line` and `sections`; then
+    Reset and Step three times, the highlight moving each time. Returns the highlighted ids."""
+    node_id = op_node(widget, op)
+    click_node(page, widget, node_id)
+    wait_until(page, lambda: op in inspector_title(widget), f"the inspector to show {op}")
+    widget.locator(".tv-inspector .tv-section", has_text=line).first.wait_for()
+    titles = widget.locator(".tv-inspector .tv-section-title").all_text_contents()
+    assert all(any(t.startswith(want) for t in titles) for want in sections), titles
+    page.screenshot(widget, f"{name}-inspector")
+
+    widget.locator(".tv-toolbar button.tv-reset").click()
+    wait_until(page, lambda: marked(widget, "tv-highlight") == ""
+               and "steps applied" not in widget.locator(".tv-stepper").text_content(),
+               "Reset to clear the stepping")
+    highlights = step_and_expect_moves(page, widget, 3)
+    assert len(set(highlights)) == 3
+    page.screenshot(widget, f"{name}-stepped")
+    assert widget_error(widget) == ""
+    return highlights
+
+
+def answer_stdin(page, text):
+    """Type `text` + Enter into JupyterLab's input box once the previous answer's box is gone
+    (for a moment both are on the page, and the old one takes no more input)."""
+    boxes = page.page.locator(".jp-Stdin-input")
+    wait_until(page, lambda: boxes.count() == 1 and boxes.first.input_value() == "",
+               "a fresh stdin prompt")
+    boxes.first.fill(text)
+    boxes.first.press("Enter")
+
+
+def run_notebook(jupyter_server, browser, name, wait=True):
+    path = NOTEBOOKS / name
+    if not path.exists():
+        pytest.fail(f"{path} is missing")
+    page = browser.open_notebook(jupyter_server([path], app="lab"), name)
+    page.run_all(timeout=180, wait=wait)
+    return page
+
+
+@pytest.mark.browser
+def test_01_eager_basics(jupyter_server, browser):
+    start = time.monotonic()
+    page = run_notebook(jupyter_server, browser, "01_eager_basics.ipynb")
+    page.wait_for_output("text=FizzBuzz")
+
+    # %%tapeviz draws what its cell did: the multiply of `w * w`
+    recorded = page.output(WIDGET).first
+    recorded.locator(".tv-graph svg g.node").first.wait_for()
+    assert "multiply" in svg_ops(recorded).values()
+
+    widget = tape_widget(page, "persistent tape")
+    ops = svg_ops(widget)
+    assert sorted(ops) == sorted(f"n{i}" for i in range(len(ops)))
+    assert [ops[f"n{i}"] for i in range(len(ops))] == [
+        "matmul", "add", "relu", "matmul", "add", "subtract", "square", "reduce_mean"]
+    assert {"w1:0", "b1:0", "w2:0", "b2:0"} <= set(
+        widget.locator(".tv-graph svg text").all_text_contents())
+    page.screenshot(widget.locator(".tv-graph"), "nb01-graph")
+
+    highlights = inspect_and_step(page, widget, "relu",
+                                  "tf.nn.relu(tf.matmul(x, w1) + b1)", "nb01")
+    assert highlights[0] == "n7"   # the backward pass starts at the loss (reduce_mean)
+    check_clean(page, browser)
+    print(f"01: {time.monotonic() - start:.1f} s")
+
+
+@pytest.mark.browser
+def test_02_regression_debugging(jupyter_server, browser):
+    start = time.monotonic()
+    page = run_notebook(jupyter_server, browser, "02_regression_debugging.ipynb", wait=False)
+
+    # the breakpoint on `abs` opens IPython's debugger: JupyterLab asks for input
+    stdin = page.page.locator(".jp-Stdin-input")
+    stdin.first.wait_for(timeout=90_000)
+    page.output("text=tapeviz breakpoint").first.wait_for()
+    answer_stdin(page, "node")
+    shown = page.output("text=/abs \\[math\\] phase=forward/").first
+    shown.wait_for(timeout=30_000)
+    summary = shown.text_content()
+    assert "tf.abs(t) <= m" in summary, summary   # the user's own line, from the notebook
+    cell = page.page.locator(".jp-CodeCell", has=page.page.locator(".jp-Stdin-input")).first
+    cell.wait_for(timeout=30_000)
+    page.screenshot(cell.locator(".jp-OutputArea"), "nb02-debugger")
+    answer_stdin(page, "continue")
+    page.wait_for_run(timeout=120)
+    assert page.page.locator(".jp-Stdin-input").count() == 0
+
+    widget = page.output(WIDGET).first
+    ops = set(svg_ops(widget).values())
+    assert {"abs", "multiply", "subtract", "less_equal"} <= ops and "pow" not in ops
+    page.screenshot(widget.locator(".tv-graph"), "nb02-graph")
+    inspect_and_step(page, widget, "abs", "tf.abs(t)", "nb02")
+    check_clean(page, browser)
+    print(f"02: {time.monotonic() - start:.1f} s")
+
+
+@pytest.mark.browser
+def test_03_mnist_debugging(jupyter_server, browser):
+    start = time.monotonic()
+    page = run_notebook(jupyter_server, browser, "03_mnist_debugging.ipynb", wait=False)
+    dash = page.wait_for_output(DASHBOARD, timeout=90)
+    exercise_dashboard(page, dash, name="nb03-dashboard")
+    page.wait_for_run(timeout=180)
+    wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
+    done = page.output("text=/finished: \\d+ steps/").first.text_content()
+    assert dashboard_steps(dash) == int(re.search(r"finished: (\d+) steps", done).group(1))
+    page.output("text=/test accuracy/").first.wait_for()
+    page.screenshot(dash, "nb03-dashboard-finished")
+
+    # %%tapeviz --max-nodes 40: the step opens collapsed by layer; a group click expands it
+    collapsed = page.output(WIDGET).first
+    collapsed.locator(".tv-graph svg g.node").first.wait_for()
+    groups = [i for i in node_ids(collapsed) if i.startswith("g")]
+    assert groups, node_ids(collapsed)
+    before = len(node_ids(collapsed))
+    node(collapsed, groups[0]).click()
+    wait_until(page, lambda: len(node_ids(collapsed)) > before, "the group to expand")
+
+    widget = tape_widget(page, "persistent tape")
+    ops = set(svg_ops(widget).values())
+    assert {"conv2d", "relu", "matmul"} <= ops, ops
+    page.screenshot(widget.locator(".tv-graph"), "nb03-graph")
+    inspect_and_step(page, widget, "conv2d", "mnist_model(images, training=True)", "nb03",
+                     sections=("Feature maps",))
+
+    nan_widget = page.output(WIDGET).last
+    alert = nan_widget.locator(".tv-alerts .tv-alert-nan").first
+    alert.scroll_into_view_if_needed()
+    assert "log" in alert.text_content()
+    alert.click()
+    wait_until(page, lambda: "log" in inspector_title(nan_widget), "the NaN origin inspected")
+    page.screenshot(nan_widget, "nb03-nan-alert")
+    check_clean(page, browser)
+    print(f"03: {time.monotonic() - start:.1f} s")
