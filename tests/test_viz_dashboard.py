@@ -298,3 +298,25 @@ def test_messages_without_an_action_are_ignored(dashboards):
     dash._handle_custom_msg({"kind": "anywidget-something"}, [])
     dash.flush()
     assert dash.error == ""
+
+
+def test_an_ended_run_gives_dispatch_its_fast_path_back_and_titles_the_last_step():
+    import tapeviz as tf
+    from tapeviz import events
+    from tapeviz.viz.dashboard import Dashboard
+
+    def train(steps):
+        w = tf.Variable(3.0)
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = w * w
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+
+    before = events.subscribers()
+    dash = Dashboard(max_rate=50.0)
+    runner = dash.train(train, 30)
+    assert runner.join(10.0)
+    dash._timer.join(5.0)
+    assert events.subscribers() == before
+    assert dash.tape_title.startswith("step 30")
+    dash.close()

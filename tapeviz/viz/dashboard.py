@@ -147,7 +147,7 @@ class Dashboard(anywidget.AnyWidget):
         self._last_ops: list = []        # ... and of the last finished step
         self._last_grads: dict = {}
         self._last_recorded = -1         # recorder mode: index of the last step read
-        self._tape_key = None
+        self._tape_key, self._tape_shown = None, 0
         self._rendered_at = 0.0
 
     # ---- the subscriber: cheap, on the training thread ------------------------------------
@@ -217,8 +217,9 @@ class Dashboard(anywidget.AnyWidget):
         interval = 1.0 / self.max_rate
         while not self._closed.wait(interval):
             try:
-                if self._tick():
-                    return  # the loop ended and its final state is pushed
+                if self._tick():   # the loop ended and its final state is pushed:
+                    events.unsubscribe(self._on_event)   # give dispatch its fast path back
+                    return
             except Exception as exc:
                 self._report_error("dashboard update", exc)
 
@@ -308,9 +309,11 @@ class Dashboard(anywidget.AnyWidget):
             self._report_error("tape (charts still update)", exc, push=False)
             return None
         source = self._tape_source(state, Graph)
-        if source is None or source[0] == self._tape_key:
+        if source is None:
             return None
         key, build, title, paused_node = source
+        if key == self._tape_key:   # same structure: keep the layout, say which step it is
+            return self.svg, f"{title} ({self._tape_shown} nodes shown)", self.highlight
         self._tape_key, self._rendered_at = key, time.monotonic()
         try:
             graph = build().collapse(max_nodes=self.max_nodes)
@@ -319,7 +322,8 @@ class Dashboard(anywidget.AnyWidget):
         except Exception as exc:  # retried when the structure changes
             self._report_error("tape layout", exc, push=False)
             return None
-        return svg, f"{title} ({len(graph.nodes)} nodes shown)", shown
+        self._tape_shown = len(graph.nodes)
+        return svg, f"{title} ({self._tape_shown} nodes shown)", shown
 
     def _tape_source(self, state: str, Graph):
         """(structure key, graph builder, title, node id to highlight) or None."""
