@@ -100,6 +100,11 @@ class Runner:
         self.result = None
 
     @property
+    def thread_ident(self) -> int | None:
+        """`threading.get_ident()` of the training thread while it runs, else None."""
+        return self._ident
+
+    @property
     def state(self) -> str:
         """ "idle", "running", "paused", "finished", "stopped" or "failed"."""
         return self._state

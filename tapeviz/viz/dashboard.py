@@ -153,7 +153,7 @@ class Dashboard(anywidget.AnyWidget):
     # ---- the subscriber: cheap, on the training thread ------------------------------------
     def _on_event(self, event) -> None:
         try:
-            if threading.get_ident() != self.runner._ident:
+            if threading.get_ident() != self.runner.thread_ident:
                 return  # the caller inspecting tensors while paused, or another loop
             kind = type(event)
             if kind is events.OpExecuted:
