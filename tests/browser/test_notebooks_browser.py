@@ -166,6 +166,7 @@ def test_03_mnist_debugging(jupyter_server, browser):
     before = len(node_ids(collapsed))
     node(collapsed, groups[0]).click()
     wait_until(page, lambda: len(node_ids(collapsed)) > before, "the group to expand")
+    page.screenshot(collapsed.locator(".tv-graph"), "nb03-expanded")
 
     widget = tape_widget(page, "persistent tape")
     ops = set(svg_ops(widget).values())
@@ -181,5 +182,7 @@ def test_03_mnist_debugging(jupyter_server, browser):
     alert.click()
     wait_until(page, lambda: "log" in inspector_title(nan_widget), "the NaN origin inspected")
     page.screenshot(nan_widget, "nb03-nan-alert")
+    assert widget_error(nan_widget) == ""
+    assert widget_error(collapsed) == "", "after expanding a group"
     check_clean(page, browser)
     print(f"03: {time.monotonic() - start:.1f} s")
