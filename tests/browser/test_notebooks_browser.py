@@ -56,6 +56,7 @@ def inspect_and_step(page, widget, op, line, name, sections=()):
     widget.locator(".tv-inspector .tv-section", has_text=line).first.wait_for()
     titles = widget.locator(".tv-inspector .tv-section-title").all_text_contents()
     assert all(any(t.startswith(want) for t in titles) for want in sections), titles
+    widget.locator(".tv-inspector").scroll_into_view_if_needed()   # the side panel scrolls
     page.screenshot(widget, f"{name}-inspector")
 
     widget.locator(".tv-toolbar button.tv-reset").click()

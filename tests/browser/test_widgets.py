@@ -83,8 +83,9 @@ def step_and_expect_moves(page, widget, times=3):
     seen = [marked(widget, "tv-highlight")]
     for count in range(1, times + 1):
         widget.locator(".tv-toolbar button.tv-step").click()
-        wait_until(page, lambda: re.search(rf"steps applied\s*{count}(?!\d)",
-                                           widget.locator(".tv-stepper").text_content()),
+        wait_until(page, lambda count=count: re.search(
+                       rf"steps applied\s*{count}(?!\d)",
+                       widget.locator(".tv-stepper").text_content()),
                    f"the stepper to show {count} steps applied")
         wait_until(page, lambda: marked(widget, "tv-highlight") not in seen,
                    f"the highlight to move after step {count} (was on {seen})")
@@ -153,6 +154,7 @@ def test_tape_widget(app, tmp_path, jupyter_server, browser):
     source = small.locator(".tv-inspector .tv-section", has_text="w * 2.0 + b")
     source.wait_for()
     assert source.locator(".tv-section-title").first.text_content() == "Source"
+    small.locator(".tv-inspector").scroll_into_view_if_needed()   # the side panel scrolls
     page.screenshot(small, "tape-inspector")
 
     # backward stepping: the highlight walks back from the loss, a new node each step
