@@ -165,6 +165,7 @@ def test_large_tape_opens_collapsed_and_a_click_expands():
     ids = svg_node_ids(widget.svg)
     assert len(ids) <= 300 and all(i.startswith("g:") for i in ids)
     widget.selected = "g:block3"
+    assert widget.error == "" and widget.selected == ""
     ids = svg_node_ids(widget.svg)
     assert "g:block3" not in ids and sum(i.startswith("n") for i in ids) == 30
     inner = next(i for i in ids if i.startswith("n"))

@@ -316,6 +316,7 @@ class TapeWidget(anywidget.AnyWidget):
         view_node = self._view.nodes.get(node_id) if node_id else None
         if view_node is not None and view_node.kind == "group":
             self._expanded.add(node_id)   # a click on a collapsed group opens it
+            self.selected = ""            # the group is gone from the view it opens into
             self._refresh()
         elif node_id and view_node is None and node_id in self._graph.nodes:
             # an alert or a step named a node inside a collapsed group: open its groups
