@@ -169,8 +169,11 @@ def test_large_tape_opens_collapsed_and_a_click_expands():
     ids = svg_node_ids(widget.svg)
     assert "g:block3" not in ids and sum(i.startswith("n") for i in ids) == 30
     inner = next(i for i in ids if i.startswith("n"))
-    widget.toggle(inner)
-    assert "g:block3" in svg_node_ids(widget.svg)
+    widget.selected = inner
+    assert "collapse" in widget.inspector["actions"]
+    widget._on_message(widget, {"action": "collapse"}, [])     # the inspector's button
+    assert widget.error == "" and "g:block3" in svg_node_ids(widget.svg)
+    assert widget.selected == "" and widget.inspector == {}
 
 
 def test_names_with_markup_stay_text_in_svg_and_html():

@@ -111,14 +111,21 @@ class TapeWidget(anywidget.AnyWidget):
         if node is not None and node.kind == "group":
             self._expanded.add(node_id)
         else:
-            for gid in sorted(self._expanded, key=len, reverse=True):
-                fewer = frozenset(self._expanded - {gid})
-                if self._graph.collapse(fewer, self.max_nodes).visible_id(node_id) == gid:
-                    self._expanded.discard(gid)
-                    break
-            else:
+            group = self._opened_group_of(node_id)
+            if group is None:
                 return
+            self._expanded.discard(group)
+            if self.selected == node_id:
+                self.selected = ""   # its box left the view (selecting a group opens it)
         self._refresh()
+
+    def _opened_group_of(self, node_id: str):
+        """The innermost expanded group that shows `node_id`, or None."""
+        for gid in sorted(self._expanded, key=len, reverse=True):
+            fewer = frozenset(self._expanded - {gid})
+            if self._graph.collapse(fewer, self.max_nodes).visible_id(node_id) == gid:
+                return gid
+        return None
 
     def break_here(self, what: str = "op") -> None:
         """Set a breakpoint on the selected node's op (`what="op"`) or source line ("line")."""
@@ -206,6 +213,8 @@ class TapeWidget(anywidget.AnyWidget):
                                         "content": self._gradcheck[node_id]})
         payload["actions"] = ["break_op", "break_line", "clear_breaks", "gradcheck"] \
             if dispatch_node is not None else []
+        if self._opened_group_of(node_id) is not None:
+            payload["actions"].append("collapse")
         return payload
 
     # ---- internals -------------------------------------------------------------------------
@@ -339,6 +348,7 @@ class TapeWidget(anywidget.AnyWidget):
             "break_op": lambda: self.break_here("op"),
             "break_line": lambda: self.break_here("line"),
             "clear_breaks": self.clear_breaks_here, "gradcheck": self.gradient_check,
+            "collapse": lambda: self.toggle(self.selected),
             "export_html": lambda: self.send({"type": "download", "filename": "tape.html",
                                               "content": self.to_html()}),
             "refresh": self._refresh_source,

@@ -93,6 +93,7 @@ function section(s) {
 const ACTION_LABELS = {
   break_op: "Break on this op", break_line: "Break on this line",
   clear_breaks: "Clear its breakpoints", gradcheck: "Gradient check",
+  collapse: "Collapse its group",
 };
 
 function render({ model, el }) {
