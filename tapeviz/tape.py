@@ -130,6 +130,11 @@ class GradientTape:
         kind = "persistent " if self._persistent else ""
         return f"<tapeviz.GradientTape {kind}with {len(self._nodes)} ops>"
 
+    def _repr_html_(self):
+        """A notebook shows the tape drawn (plain text where tapeviz.viz cannot draw)."""
+        from .viz.richrepr import html_of
+        return html_of(self)
+
     # ---- differentiation -----------------------------------------------------------------
     def backward(self, target, sources=None, output_gradients=None) -> Backward:
         """The backward pass from `target` as an iterator of steps, one VJP each.
