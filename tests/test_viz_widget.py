@@ -222,3 +222,17 @@ def test_a_stepper_stepped_in_code_shows_where_it_is():
     assert widget.highlight == widget.graph.id_of(stepper.current)
     widget.step()
     assert stepper.count == 3              # the widget drives the user's own stepper
+
+
+def test_a_recorded_step_replays_to_a_watched_input_too():
+    x = tf.constant([[1.0, 2.0]])
+    w = tf.Variable([[3.0], [4.0]], name="w")
+    with Recorder() as rec:
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_sum(tf.matmul(x, w))
+        dx, dw = tape.gradient(loss, [x, w])
+    widget = TapeWidget(rec)
+    widget.continue_()
+    from tapeviz.debugger.summary import summarize
+    assert [g for _, g in widget.stepper["gradients"]] == [summarize(dx), summarize(dw)]

@@ -111,6 +111,7 @@ class RecordedStep:
         self.nbytes = 0             # distinct arrays held (each once) + OP_OVERHEAD per op
         self.complete = False       # False while ops are still being added
         self.variable_gradients: dict = {}   # variable name -> gradient from tape.gradient
+        self.gradient_sources: list = []    # what the step's gradient call differentiated for
         self._loss = None
         self._seen: set = set()     # ids of the arrays (and views) already counted
         self._by_node: dict = {}    # id(node) -> RecordedOp, for taped ops (gradients)

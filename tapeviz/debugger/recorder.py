@@ -262,6 +262,7 @@ class Recorder:
         step = self._current
         if len(event.targets) == 1:
             step._loss = event.targets[0]._value
+        step.gradient_sources = list(event.sources)
         for source, grad in zip(event.sources, event.gradients):
             if type(source) is Variable and grad is not None:
                 step.variable_gradients[source.name] = grad

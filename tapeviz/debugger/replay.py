@@ -2,8 +2,9 @@
 
 A non-persistent tape drops its nodes when `gradient` returns (DESIGN decision 9), but the
 Recorder keeps every taped node of a step, and nodes are immutable. `replay_tape(step)`
-puts the step's taped forward nodes on a fresh persistent tape that watches the trainable
-variables they read, and finds the loss the step's gradient call started from; a
+puts the step's taped forward nodes on a fresh persistent tape that watches what the
+step's gradient call differentiated for (else the trainable variables its ops read), and
+finds the loss that call started from; a
 `BackwardStepper` over it then walks the very VJPs that ran, one at a time.
 """
 from __future__ import annotations
@@ -19,7 +20,7 @@ class Replay(NamedTuple):
 
     tape: GradientTape
     target: object        # the loss tensor of the step's gradient call
-    sources: list         # the trainable variables the taped ops read, in first-read order
+    sources: list         # the gradient call's sources (else the variables read), in order
 
 
 def replay_tape(step) -> Replay:
@@ -53,9 +54,12 @@ def replay_tape(step) -> Replay:
                     and tensor._value.dtype.kind == "f":
                 variables.setdefault(key, variable)
         tape._ids.add(id(node.output))
-    for variable in variables.values():
-        tape._track(variable)
-    return Replay(tape, target, list(variables.values()))
+    # the gradient call's own sources, when recorded: watched tensors too (tape.watch(x))
+    sources = [s for s in step.gradient_sources if s._value.dtype.kind == "f"] \
+        or list(variables.values())
+    for source in sources:
+        tape._track(source)
+    return Replay(tape, target, sources)
 
 
 def _loss_tensor(step, nodes):
