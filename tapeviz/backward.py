@@ -14,6 +14,7 @@ from .convert import to_array
 from .dispatch import thread_state
 from .ops.math import add
 from .ops.shape import unbroadcast
+from .sourceinfo import UNKNOWN
 from .tensor import Tensor, wrap
 
 
@@ -85,42 +86,51 @@ class Backward:
         return self
 
     def __next__(self) -> BackwardStep:
-        was_recording, phase = self._enter_backward_phase()
+        saved = self._enter_backward_phase()
         try:
             found = self._advance()
             if found is None:
                 raise StopIteration
             return self._announce(found)
         finally:
-            self._leave_backward_phase(was_recording, phase)
+            self._leave_backward_phase(saved)
 
     def run(self) -> "Backward":
         """Run every remaining step; returns self."""
-        was_recording, phase = self._enter_backward_phase()
+        saved = self._enter_backward_phase()
         try:
             while (found := self._advance()) is not None:
                 if events._subscribers:
                     self._announce(found)
         finally:
-            self._leave_backward_phase(was_recording, phase)
+            self._leave_backward_phase(saved)
         return self
 
     def _announce(self, found) -> BackwardStep:
         node, g, input_grads = found
         step = BackwardStep(node, g, tuple(input_grads), self._position)
-        if events._subscribers:
-            events.emit(events.VJPApplied(step))
+        subscribers = events._subscribers
+        if subscribers:
+            event = events.VJPApplied(step)
+            for callback in subscribers:
+                callback(event)
         return step
 
     def _enter_backward_phase(self):
-        """VJP ops are not recorded on the tape being differentiated; outer tapes see them."""
-        state = thread_state()
-        was_recording, phase = self._tape._pause(), state.phase
-        state.phase = "backward"
-        return was_recording, phase
+        """VJP ops are not recorded on the tape being differentiated; outer tapes see them.
 
-    def _leave_backward_phase(self, was_recording, phase):
-        thread_state().phase = phase
+        Every VJP op until `_leave_backward_phase` has the same user line (the one that
+        called `gradient` or stepped the iterator): dispatch looks for it once, if at all."""
+        state = thread_state()
+        saved = self._tape._pause(), state.phase, state.known_source
+        state.phase = "backward"
+        state.known_source = [_ADVANCE, UNKNOWN]
+        return saved
+
+    def _leave_backward_phase(self, saved):
+        was_recording, phase, known_source = saved
+        state = thread_state()
+        state.phase, state.known_source = phase, known_source
         if was_recording:
             self._tape._resume()
 
@@ -159,9 +169,12 @@ class Backward:
         self.grads[key] = grad if existing is None else add(existing, grad)
 
 
+_ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see _enter_backward_phase)
+
+
 def _ones_like(target):
     value = target._value
-    return wrap(value.dtype.type(1) if isinstance(value, np.generic) else np.ones_like(value))
+    return wrap(type(value)(1) if isinstance(value, np.generic) else np.ones_like(value))
 
 
 def _as_gradient(seed, target):

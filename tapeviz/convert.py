@@ -16,6 +16,8 @@ ALL = "all"  # Op.dtype_args value: every input shares one dtype
 
 _INT32 = np.iinfo(np.int32)
 _SUPPORTED_KINDS = "biuf"
+_constants: dict = {}  # (Python number, numpy float type) -> that number as a numpy scalar
+_MAX_CONSTANTS = 4096
 
 
 def infer_array(value, op: str = "convert_to_tensor"):
@@ -91,7 +93,7 @@ def _python_value(op, i, arg, ref):
     if ref is not None and (op.dtype_args is ALL or i in op.dtype_args):
         kind = type(arg)
         if (kind is float or kind is int) and ref.kind == "f":
-            return ref.type(arg)  # the hot case: `x * 2.0`
+            return float_constant(arg, ref.type)  # the hot case: `x * 2.0`
         return to_array(arg, ref, op.name)
     return to_array(arg, None, op.name)
 
@@ -113,12 +115,14 @@ def input_arrays(op, args):
                         and x.dtype is not y.dtype and x.dtype != y.dtype:
                     raise _mismatch(op, args, ALL)
                 return x, y
-            if type(y) is float and op.dtype_args is ALL and x.dtype.kind == "f":
-                return x, x.dtype.type(y)  # `x * 2.0`
-        elif type(x) is float and isinstance(y, Tensor) and op.dtype_args is ALL:
+            kind = type(y)
+            if (kind is float or kind is int) and op.dtype_args is ALL and x.dtype.kind == "f":
+                return x, float_constant(y, x.dtype.type)  # `x * 2.0`
+        elif (type(x) is float or type(x) is int) and isinstance(y, Tensor) \
+                and op.dtype_args is ALL:
             y = y._value
             if y.dtype.kind == "f":
-                return y.dtype.type(x), y  # `2.0 * x`
+                return float_constant(x, y.dtype.type), y  # `2.0 * x`
     ref = _reference_dtype(op, args)
     arrays = [arg._value if isinstance(arg, Tensor) else _python_value(op, i, arg, ref)
               for i, arg in enumerate(args)]
@@ -128,7 +132,8 @@ def input_arrays(op, args):
 
 
 def input_tensors(op, args):
-    """The tensors the op saw, the ids that track them, and whether a Variable was read.
+    """The numpy inputs of `op` for `args`, the tensors the op saw, the ids that track
+    them, and whether a Variable was read.
 
     A Variable is read as a tensor of its current value but tracked by the variable's
     own id; so is that read when a VJP passes it on (an outer tape then records the VJP's
@@ -136,6 +141,20 @@ def input_tensors(op, args):
     tensor tracked by nothing.
     """
     arrays = input_arrays(op, args)
+    if len(args) == 2:  # the hot cases, `x * y` and `x * 2.0`, without the general loop
+        x, y = args
+        x_kind, y_kind = type(x), type(y)
+        if x_kind is Tensor:
+            if y_kind is Tensor:
+                return arrays, args, (id(x), id(y)), False
+            if y_kind is float or y_kind is int:
+                constant = wrap(arrays[1])
+                return arrays, (x, constant), (id(x), id(constant)), False
+        elif y_kind is Tensor and (x_kind is float or x_kind is int):
+            constant = wrap(arrays[0])
+            return arrays, (constant, y), (id(constant), id(y)), False
+    elif len(args) == 1 and type(args[0]) is Tensor:
+        return arrays, args, (id(args[0]),), False
     tensors = []
     ids = []
     reads_variable = False
@@ -154,7 +173,25 @@ def input_tensors(op, args):
             constant = wrap(value)
             tensors.append(constant)
             ids.append(id(constant))
-    return tuple(tensors), tuple(ids), reads_variable
+    return arrays, tuple(tensors), tuple(ids), reads_variable
+
+
+def float_constant(value, scalar_type):
+    """The Python number `value` as a numpy scalar of the float type `scalar_type`.
+
+    Cached per value: converting costs ~0.2 us, a lookup ~0.06, and VJPs and user code
+    repeat a few constants (`2 * g`, `x * 0.5`). Numpy scalars are immutable, so sharing
+    one is safe; zero is not cached, since 0.0 and -0.0 are equal keys.
+    """
+    if not value:
+        return scalar_type(value)
+    key = (value, scalar_type)
+    constant = _constants.get(key)
+    if constant is None:
+        if len(_constants) >= _MAX_CONSTANTS:  # e.g. a new random constant every step
+            _constants.clear()
+        constant = _constants[key] = scalar_type(value)
+    return constant
 
 
 def _unify_python_values(op, arrays):

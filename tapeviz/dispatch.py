@@ -8,6 +8,7 @@ a fast path: convert, forward, wrap.
 from __future__ import annotations
 
 import contextlib
+import sys
 import threading
 from time import perf_counter
 
@@ -16,34 +17,49 @@ import numpy as np
 from . import events
 from .convert import ALL, input_arrays, input_tensors
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
-from .sourceinfo import SourceInfo, user_frame
-from .tensor import Tensor, wrap
+from .events import OpExecuted
+from .sourceinfo import source_from
+from .tensor import Tensor
 
 _new = object.__new__
+_getframe = sys._getframe
 
 
-class _ThreadState(threading.local):
+class _ThreadState:
+    """One thread's recording state. A plain object that a thread-local holds: reading a
+    slot costs ~10 ns, an attribute of a thread-local ~40, and dispatch reads several."""
+
+    __slots__ = ("tapes", "phase", "scope", "known_source")
+
     def __init__(self):
         self.tapes = []          # tapes recording on this thread now (a paused tape leaves it)
         self.phase = "forward"   # "backward" while a VJP runs
         self.scope = ""          # the layer path ops run under, e.g. "sequential/conv2d_1"
+        # [code, SourceInfo] while the backward engine runs: the user line that drives it,
+        # found once per step instead of once per VJP op (see sourceinfo.source_from)
+        self.known_source = None
 
 
-_state = _ThreadState()
+class _Local(threading.local):
+    def __init__(self):
+        self.state = _ThreadState()
+
+
+_local = _Local()
 
 
 def thread_state() -> _ThreadState:
     """This thread's recording tapes and phase (tapes and the backward engine use it)."""
-    return _state
+    return _local.state
 
 
 class Node:
     """One executed op: what ran, on what, what came out, and where in user code."""
 
-    __slots__ = ("op", "inputs", "output", "params", "input_ids", "phase", "scope", "_code",
-                 "_lineno", "_source", "__weakref__")
+    __slots__ = ("op", "inputs", "output", "params", "input_ids", "phase", "scope", "source",
+                 "__weakref__")
 
-    def __init__(self, op, inputs, output, params, input_ids, frame, state):
+    def __init__(self, op, inputs, output, params, input_ids, source, state):
         self.op = op
         self.inputs = inputs          # tuple of Tensors, the values the op saw
         self.output = output          # the Tensor it made
@@ -51,18 +67,7 @@ class Node:
         self.input_ids = input_ids    # id() of each argument as passed (a Variable's own id)
         self.phase = state.phase      # "forward" or "backward"
         self.scope = state.scope      # the layer path (name scope) it ran under, or ""
-        # the user's frame is kept as (code, line): a SourceInfo is built only when asked for
-        self._code = frame.f_code if frame is not None else None
-        self._lineno = frame.f_lineno if frame is not None else 0
-        self._source = None
-
-    @property
-    def source(self) -> SourceInfo | None:
-        """Where in user code the op was called (file, line, function), or None."""
-        if self._source is None and self._code is not None:
-            code = self._code
-            self._source = SourceInfo(code.co_filename, self._lineno, code.co_name)
-        return self._source
+        self.source = source          # the user's SourceInfo (file, line, function), or None
 
     @property
     def output_id(self) -> int:
@@ -87,7 +92,7 @@ def name_scope(name: str):
     block/dense
     >>> tf.unsubscribe(seen)
     """
-    state = _state
+    state = _local.state
     outer = state.scope
     state.scope = f"{outer}/{name}" if outer else name
     try:
@@ -100,7 +105,7 @@ def name_scope(name: str):
 def unrecorded():
     """Ops in this block still go through dispatch (subscribers see them) but no tape
     records them: how optimizer updates run."""
-    state = _state
+    state = _local.state
     tapes = state.tapes
     state.tapes = []
     try:
@@ -111,8 +116,9 @@ def unrecorded():
 
 def dispatch(op, args: tuple, params: dict):
     """Run `op` on `args` with static `params`; record and announce it if anyone listens."""
-    if _state.tapes or events._subscribers or op.watched:
-        return _dispatch_traced(op, args, params)
+    state = _local.state
+    if state.tapes or events._subscribers or op.watched:
+        return _dispatch_traced(op, args, params, state)
     arrays = input_arrays(op, args)
     try:
         ans = _new(Tensor)  # wrap(), inlined: this is the hottest line of the library
@@ -124,46 +130,40 @@ def dispatch(op, args: tuple, params: dict):
         raise _explain_failure(op, arrays, params, exc) from None
 
 
-def _dispatch_traced(op, args, params):
-    state = _state
-    for arg in args:
-        if type(arg) is not Tensor:
-            tensors, ids, reads_variable = input_tensors(op, args)
-            arrays = [t._value for t in tensors]
-            break
-    else:  # every input already a plain tensor: the usual case inside a model
-        tensors, ids, reads_variable = args, tuple(map(id, args)), False
-        arrays = input_arrays(op, args)
+def _dispatch_traced(op, args, params, state):
+    arrays, tensors, ids, reads_variable = input_tensors(op, args)
     subscribers = events._subscribers
     if op.watched:  # plus those who asked for this op alone
         subscribers = subscribers + events._by_op[op]
     started = perf_counter() if subscribers else 0.0
     try:
-        ans = wrap(op.forward(*arrays, **params))
+        ans = _new(Tensor)
+        ans._value = op.forward(*arrays, **params)
     except OpError:
         raise
     except Exception as exc:
         raise _explain_failure(op, arrays, params, exc) from None
     duration = perf_counter() - started if started else 0.0
-    node = None
+    recording = None  # the tapes that record this op: those watching one of its inputs
     for tape in state.tapes:  # the tape protocol: _ids (tracked), _nodes, _watch_read
         if reads_variable and tape._watch_accessed_variables:
             tape._watch_read(args)
         tracked = tape._ids
         for key in ids:
             if key in tracked:
+                recording = [tape] if recording is None else recording + [tape]
                 break
-        else:
-            continue
-        if node is None:
-            node = Node(op, tensors, ans, params, ids, user_frame(2), state)
-        tape._nodes.append(node)
-        tracked.add(id(ans))
+    if recording is None and not subscribers:
+        return ans
+    source = source_from(_getframe(1), state.known_source)  # from dispatch up
+    node = Node(op, tensors, ans, params, ids, source, state)
+    if recording is not None:
+        for tape in recording:
+            tape._nodes.append(node)
+            tape._ids.add(id(ans))
     if subscribers:
-        taped = node is not None
-        if node is None:
-            node = Node(op, tensors, ans, params, ids, user_frame(2), state)
-        event = events.OpExecuted(node, taped, duration)
+        event = _new(OpExecuted)  # OpExecuted(node, taped, duration), without the call
+        event.node, event.taped, event.duration = node, recording is not None, duration
         for callback in subscribers:
             callback(event)
     return ans

@@ -9,6 +9,7 @@ fits the context (DESIGN decision 10) and never hangs where no input is possible
 """
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -116,41 +117,57 @@ class Breakpoint:
 
     # ---- matching -------------------------------------------------------------------------
     def match(self, node, phase: str, values=None) -> list | None:
-        """The reasons `node` (run in `phase`) matches, or None; `values` are checked for nan."""
+        """The reasons `node` (run in `phase`) matches, or None; `values` are checked for nan.
+
+        The listener asks every enabled breakpoint about every op, so the cheap tests come
+        first and the reasons are only written for a match."""
         if self.phase is None and phase == "vjp" or self.phase not in (None, phase):
             return None
-        reasons = []
-        if self.phase is not None:
-            reasons.append(f"phase={phase!r}")
-        if self.op is not None:
-            if node.op.name not in self.op:
-                return None
-            reasons.append(f"op={node.op.name!r}")
-        if self.kind is not None:
-            if node.op.kind not in self.kind:
-                return None
-            reasons.append(f"kind={node.op.kind!r}")
-        if self.layer is not None:
-            if not _in_layer(node.scope, self.layer):
-                return None
-            reasons.append(f"layer={node.scope!r}")
-        if self.file is not None or self.line is not None:
-            source = node.source
-            if source is None:
-                return None
-            if self.file is not None and not _same_file(source.filename, self.file):
-                return None
-            if self.line is not None and source.lineno != self.line:
-                return None
-            reasons.append(f"source='{os.path.basename(source.filename)}:{source.lineno}'")
+        if not self._selects(node):
+            return None
+        bad = ""
         if self.nan:
             bad = _non_finite(node.output if values is None else values)
             if not bad:
                 return None
+        if self.condition is not None and not self.condition(node):
+            return None
+        return self._reasons(node, phase, bad)
+
+    def _selects(self, node) -> bool:
+        """Whether the op, kind, layer and source criteria hold."""
+        if self.op is not None and node.op.name not in self.op:
+            return False
+        if self.kind is not None and node.op.kind not in self.kind:
+            return False
+        if self.layer is not None and not _in_layer(node.scope, self.layer):
+            return False
+        if self.file is not None or self.line is not None:
+            source = node.source
+            if source is None:
+                return False
+            if self.line is not None and source.lineno != self.line:
+                return False
+            if self.file is not None and not _same_file(source.filename, self.file):
+                return False
+        return True
+
+    def _reasons(self, node, phase: str, bad: str) -> list:
+        reasons = []
+        if self.phase is not None:
+            reasons.append(f"phase={phase!r}")
+        if self.op is not None:
+            reasons.append(f"op={node.op.name!r}")
+        if self.kind is not None:
+            reasons.append(f"kind={node.op.kind!r}")
+        if self.layer is not None:
+            reasons.append(f"layer={node.scope!r}")
+        if self.file is not None or self.line is not None:
+            source = node.source
+            reasons.append(f"source='{os.path.basename(source.filename)}:{source.lineno}'")
+        if bad:
             reasons.append(f"{'gradient' if phase == 'vjp' else 'output'} has {bad}")
         if self.condition is not None:
-            if not self.condition(node):
-                return None
             reasons.append("condition")
         return reasons or ["any op" if phase != "vjp" else "any backward step"]
 
@@ -211,6 +228,11 @@ def clear_breakpoints() -> None:
 
 # ---- the listener -------------------------------------------------------------------------
 _registry: list[Breakpoint] = []
+_enabled: tuple = ()  # the enabled breakpoints, in order; replaced on each change
+# (phase, op) -> those of them that can match that op in that phase, filled as ops arrive and
+# replaced by an empty dict after `_enabled` on each change (a listener on another thread
+# then fills the old one): most events skip most breakpoints, or all (backward steps, usually)
+_candidates: dict = {}
 
 
 class _State(threading.local):
@@ -238,12 +260,18 @@ def _listener(event) -> None:
     elif kind is events.VJPApplied:
         step = event.step
         node, phase = step.node, "vjp"
-        values = [g for g in step.input_grads if g is not None]
+        values = step.input_grads  # None where no gradient flows; only nan breakpoints look
     else:
+        return
+    table = _candidates
+    candidates = table.get((phase, node.op))
+    if candidates is None:
+        candidates = table[phase, node.op] = _can_match(phase, node.op)
+    if not candidates:
         return
     state.busy = True  # ops run by a condition or from the debugger prompt don't stop
     try:
-        for bp in tuple(_registry):
+        for bp in candidates:
             if not bp.enabled:
                 continue
             reasons = bp.match(node, phase, values)
@@ -274,11 +302,21 @@ def _hit(bp: Breakpoint, node, phase: str, reasons: list, step) -> None:
     session.open_debugger(hit)
 
 
+def _can_match(phase: str, op) -> tuple:
+    """The enabled breakpoints whose phase, op and kind criteria admit `op` in `phase`."""
+    return tuple(bp for bp in _enabled
+                 if (bp.phase == phase or bp.phase is None and phase != "vjp")
+                 and (bp.op is None or op.name in bp.op)
+                 and (bp.kind is None or op.kind in bp.kind))
+
+
 def _sync_listener() -> None:
     """Subscribe while some breakpoint is enabled, so dispatch's fast path stays otherwise;
     when every enabled breakpoint names its ops, only those ops wake the listener."""
+    global _enabled, _candidates
     events.unsubscribe(_listener)
-    enabled = [bp for bp in _registry if bp.enabled]
+    enabled = _enabled = tuple(bp for bp in _registry if bp.enabled)
+    _candidates = {}
     if not enabled:
         return
     ops = set()
@@ -302,12 +340,14 @@ def _names(value) -> frozenset | None:
     return frozenset([getattr(value, "name", value)])  # an Op or defop function
 
 
+@functools.lru_cache(maxsize=4096)  # asked for every op; few distinct scopes and files
 def _in_layer(scope: str, layer: str) -> bool:
     if not scope:
         return False
     return scope == layer or scope.startswith(layer + "/") or f"/{layer}/" in f"/{scope}/"
 
 
+@functools.lru_cache(maxsize=4096)
 def _same_file(filename: str, wanted: str) -> bool:
     filename = os.path.normpath(filename)
     wanted = os.path.normpath(wanted)
@@ -317,9 +357,11 @@ def _same_file(filename: str, wanted: str) -> bool:
 
 
 def _non_finite(values) -> str:
-    """'nan', 'inf', 'nan and inf' or '' for a tensor or a list of tensors."""
+    """'nan', 'inf', 'nan and inf' or '' for a tensor or a list or tuple of them (None skipped)."""
     found = set()
-    for tensor in values if isinstance(values, list) else [values]:
+    for tensor in values if isinstance(values, (list, tuple)) else [values]:
+        if tensor is None:
+            continue
         array = np.asarray(getattr(tensor, "_value", tensor))
         if array.dtype.kind not in "fc":
             continue

@@ -147,8 +147,11 @@ class RecordedStep:
             self._by_node[id(node)] = rop
         self.nbytes += OP_OVERHEAD
         added = OP_OVERHEAD + self._count(node.output._value)
+        seen = self._seen
         for tensor in node.inputs:
-            added += self._count(tensor._value)
+            value = tensor._value
+            if id(value) not in seen:  # inputs are mostly outputs already counted: no call
+                added += self._count(value)
         return added
 
     def _take_tail(self, start: int) -> list:
