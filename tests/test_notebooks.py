@@ -12,7 +12,6 @@ import json
 import pathlib
 import re
 import shutil
-import sys
 import time
 
 import numpy as np
@@ -24,8 +23,7 @@ nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed "
                                "(pip install -e '.[test]')")
 pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install -e '.[test]')")
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "browser"))
-from harness import JupyterServer  # noqa: E402  (the browser tests' Jupyter set-up)
+from browser.harness import jupyter_environment  # noqa: E402  (the browser tests' set-up)
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = ["01_eager_basics", "02_regression_debugging", "03_mnist_debugging"]
@@ -84,9 +82,7 @@ def section_titles(inspector: dict) -> list:
 @pytest.fixture(scope="module")
 def jupyter_env(tmp_path_factory):
     """Jupyter and IPython dirs in a temp dir whose "python3" kernel is `sys.executable`."""
-    server = JupyterServer()
-    server._tmp = tmp_path_factory.mktemp("jupyter")   # its kernelspec and settings go here
-    env = server._environment()
+    env = jupyter_environment(tmp_path_factory.mktemp("jupyter"))
     with pytest.MonkeyPatch.context() as patch:
         for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
                     "IPYTHONDIR"):

@@ -7,7 +7,7 @@ app="lab")` starts a `harness.JupyterServer` that is stopped when the test ends.
 """
 import pytest
 
-from harness import Browser, JupyterServer, unavailable_reason
+from .harness import Browser, JupyterServer, unavailable_reason
 
 
 def pytest_configure(config):

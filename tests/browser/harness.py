@@ -101,6 +101,30 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+def jupyter_environment(tmp) -> dict:
+    """os.environ with Jupyter's and IPython's dirs under `tmp`, a "python3" kernel that is
+    this interpreter, no news toast, and no kernel-picker dialog."""
+    tmp = pathlib.Path(tmp)
+    env = dict(os.environ)
+    for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
+                     ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
+        env[var] = str(tmp / sub)
+        (tmp / sub).mkdir()
+    kernel = tmp / "data" / "kernels" / "python3"
+    kernel.mkdir(parents=True)
+    (kernel / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (tapeviz)", "language": "python"}))
+    # no "receive Jupyter news?" toast covering the notebook; and a notebook without
+    # kernelspec metadata starts the default kernel instead of a kernel-picker dialog
+    for plugin, settings in (("apputils-extension/notification", {"fetchNews": "false"}),
+                             ("notebook-extension/tracker", {"autoStartDefaultKernel": True})):
+        path = tmp / f"config/lab/user-settings/@jupyterlab/{plugin}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(settings))
+    return env
+
+
 class JupyterServer:
     """JupyterLab (app="lab") or Notebook 7 (app="notebook") serving a temp copy of notebooks."""
 
@@ -160,24 +184,7 @@ class JupyterServer:
             raise
 
     def _environment(self):
-        env = dict(os.environ)
-        for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
-                         ("JUPYTER_RUNTIME_DIR", "runtime"), ("IPYTHONDIR", "ipython")):
-            env[var] = str(self._tmp / sub)
-            (self._tmp / sub).mkdir()
-        kernel = self._tmp / "data" / "kernels" / "python3"
-        kernel.mkdir(parents=True)
-        (kernel / "kernel.json").write_text(json.dumps({
-            "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-            "display_name": "Python 3 (tapeviz)", "language": "python"}))
-        # no "receive Jupyter news?" toast covering the notebook; and a notebook without
-        # kernelspec metadata starts the default kernel instead of a kernel-picker dialog
-        for plugin, settings in (("apputils-extension/notification", {"fetchNews": "false"}),
-                                 ("notebook-extension/tracker", {"autoStartDefaultKernel": True})):
-            path = self._tmp / f"config/lab/user-settings/@jupyterlab/{plugin}.jupyterlab-settings"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(settings))
-        return env
+        return jupyter_environment(self._tmp)
 
     def _start(self, env):
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"

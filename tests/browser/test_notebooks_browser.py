@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from test_widgets import (DASHBOARD, WIDGET, check_clean, click_node, dashboard_state,
+from .test_widgets import (DASHBOARD, WIDGET, check_clean, click_node, dashboard_state,
                           dashboard_steps, exercise_dashboard, inspector_title, marked,
                           node, node_ids, step_and_expect_moves, wait_until, widget_error)
 
