@@ -79,7 +79,7 @@ class Progbar:
             else set(stateful_metrics or ())
         self.stream = stream or sys.stdout
         isatty = getattr(self.stream, "isatty", None)
-        self.dynamic = bool(isatty and isatty()) or "ipykernel" in sys.modules
+        self.dynamic = bool(isatty and isatty()) or _in_jupyter_kernel()
         self.start = time.perf_counter()
         self._last_width = 0
         self._last_draw = 0.0
@@ -152,3 +152,11 @@ class Progbar:
                 _format_time(per_unit, self.unit_name)
             self.stream.write(line + "\n")
             self.stream.flush()
+
+
+def _in_jupyter_kernel() -> bool:
+    """Whether this process is a Jupyter kernel (whose output redraws in place); merely
+    importing ipykernel, as a test or a tool may, does not make it one."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "kernel", None) is not None
