@@ -121,16 +121,16 @@ class Backward:
 
         Every VJP op until `_leave_backward_phase` has the same user line (the one that
         called `gradient` or stepped the iterator): dispatch looks for it once, if at all."""
-        state = thread_state()
-        saved = self._tape._pause(), state.phase, state.known_source
+        state = self._state = thread_state()
+        saved = self._tape._pause(), state.phase, state.known_source, state.scope
         state.phase = "backward"
         state.known_source = [_ADVANCE, UNKNOWN]
         return saved
 
     def _leave_backward_phase(self, saved):
-        was_recording, phase, known_source = saved
-        state = thread_state()
-        state.phase, state.known_source = phase, known_source
+        was_recording, phase, known_source, scope = saved
+        state = self._state
+        state.phase, state.known_source, state.scope = phase, known_source, scope
         if was_recording:
             self._tape._resume()
 
@@ -150,6 +150,7 @@ class Backward:
                 del grads[output_id]
             keys, inputs = node.input_ids, node.inputs
             needed = [key in reachable for key in keys]
+            self._state.scope = node.scope   # a VJP's ops belong to its node's layer, as in TF
             input_grads = node.op.input_grads(g, node.output, inputs, node.params, needed)
             for i, grad in enumerate(input_grads):
                 if grad is None or not needed[i]:

@@ -364,3 +364,19 @@ def test_a_breakpoint_on_an_op_wakes_only_for_that_op():
     finally:
         clear_breakpoints()
     assert not registry.REGISTRY["log"].watched
+
+
+def test_a_layer_breakpoint_in_the_backward_phase_stops_in_that_layers_vjp(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    w = tf.Variable([[1.0, 2.0]])
+    with tf.GradientTape() as tape:
+        with tf.name_scope("model"), tf.name_scope("dense"):
+            h = tf.matmul(tf.constant([[3.0]]), w)
+        loss = tf.reduce_sum(h * h)
+    bp = break_on(layer="model/dense", phase="backward", action="continue")
+    try:
+        tape.gradient(loss, w)
+    finally:
+        bp.clear()
+    assert bp.hits and {hit.node.scope for hit in bp.hits} == {"model/dense"}
+    assert {hit.phase for hit in bp.hits} == {"backward"}
