@@ -37,9 +37,15 @@ def regression_loop(epochs: int = 3):
 
 def cnn_loop(steps: int = 20):
     """The TF2 guide's MNIST CNN and train step, on batches of 32 random 28x28 images."""
-    tf.random.set_seed(0)
     images = np.random.default_rng(0).random((steps, 32, 28, 28, 1), dtype=np.float32)
     labels = np.random.default_rng(1).integers(0, 10, (steps, 32))
+    train_guide_cnn(zip(images, labels))
+
+
+def train_guide_cnn(batches) -> float:
+    """The TF2 guide's CNN, Adam and train step over `batches` of (images, labels); returns
+    the last loss."""
+    tf.random.set_seed(0)
     model = tf.keras.Sequential([
         tf.keras.layers.Conv2D(16, [3, 3], activation='relu', input_shape=(None, None, 1)),
         tf.keras.layers.Conv2D(16, [3, 3], activation='relu'),
@@ -47,11 +53,13 @@ def cnn_loop(steps: int = 20):
         tf.keras.layers.Dense(10)])
     optimizer = tf.keras.optimizers.Adam()
     loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    for x, y in zip(images, labels):
+    loss = None
+    for x, y in batches:
         with tf.GradientTape() as tape:
             loss = loss_object(y, model(x, training=True))
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return float(loss)
 
 
 @contextlib.contextmanager

@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 import tapeviz as tf
+from bench_debugger import train_guide_cnn  # this folder: one definition of the guide's loop
 from tapeviz.datasets import load_digits
 from tapeviz.debugger import Runner
 from tapeviz.viz import render
@@ -29,23 +30,8 @@ from tapeviz.viz.graph import Graph
 
 def mnist_loop(images, labels, steps: int, batch: int = 32) -> float:
     """The TF2 guide's CNN and train step over `steps` batches; returns the last loss."""
-    tf.random.set_seed(0)
-    model = tf.keras.Sequential([
-        tf.keras.layers.Conv2D(16, [3, 3], activation="relu", input_shape=(None, None, 1)),
-        tf.keras.layers.Conv2D(16, [3, 3], activation="relu"),
-        tf.keras.layers.GlobalAveragePooling2D(),
-        tf.keras.layers.Dense(10)])
-    optimizer = tf.keras.optimizers.Adam()
-    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    loss = None
-    for step in range(steps):
-        at = (step * batch) % (len(images) - batch)
-        x, y = images[at:at + batch], labels[at:at + batch]
-        with tf.GradientTape() as tape:
-            loss = loss_object(y, model(x, training=True))
-        grads = tape.gradient(loss, model.trainable_variables)
-        optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    return float(loss)
+    starts = ((step * batch) % (len(images) - batch) for step in range(steps))
+    return train_guide_cnn((images[at:at + batch], labels[at:at + batch]) for at in starts)
 
 
 class _TimedDashboard(Dashboard):
