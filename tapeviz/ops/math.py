@@ -78,17 +78,17 @@ log1p = defop("log1p", np.log1p, vjp=lambda g, ans, x: (g / (1 + x),), domain=(-
 sqrt = defop("sqrt", np.sqrt, vjp=lambda g, ans, x: (g * 0.5 / ans,), domain=POSITIVE,
              label="√", doc="Square root elementwise.")
 rsqrt = defop("rsqrt", lambda x: 1 / np.sqrt(x), label="1/√", domain=POSITIVE,
-              vjp=lambda g, ans, x: (-0.5 * g * ans * ans * ans,),
+              vjp=lambda g, ans, x: (rsqrt_grad(ans, g),),
               doc="1 / sqrt(x) elementwise.")
-square = defop("square", np.square, label="x²", vjp=lambda g, ans, x: (2 * g * x,),
+square = defop("square", np.square, label="x²", vjp=lambda g, ans, x: (square_grad(x, g),),
                doc="x * x elementwise.")
 reciprocal = defop("reciprocal", np.reciprocal, label="1/x", domain=POSITIVE,
-                   vjp=lambda g, ans, x: (-g * ans * ans,), doc="1 / x elementwise.")
-sin = defop("sin", np.sin, vjp=lambda g, ans, x: (g * cos(x),), domain=(-3.0, 3.0),
+                   vjp=lambda g, ans, x: (reciprocal_grad(ans, g),), doc="1 / x elementwise.")
+sin = defop("sin", np.sin, vjp=lambda g, ans, x: (sin_grad(x, g),), domain=(-3.0, 3.0),
             doc="Sine elementwise.")
-cos = defop("cos", np.cos, vjp=lambda g, ans, x: (-g * sin(x),), domain=(-3.0, 3.0),
+cos = defop("cos", np.cos, vjp=lambda g, ans, x: (cos_grad(x, g),), domain=(-3.0, 3.0),
             doc="Cosine elementwise.")
-tanh = defop("tanh", np.tanh, vjp=lambda g, ans, x: (g * (1 - ans * ans),), kind="activation",
+tanh = defop("tanh", np.tanh, vjp=lambda g, ans, x: (tanh_grad(ans, g),), kind="activation",
              domain=(-3.0, 3.0), doc="Hyperbolic tangent elementwise.")
 
 
@@ -98,7 +98,7 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-sigmoid = defop("sigmoid", _sigmoid, vjp=lambda g, ans, x: (g * ans * (1 - ans),),
+sigmoid = defop("sigmoid", _sigmoid, vjp=lambda g, ans, x: (sigmoid_grad(ans, g),),
                 kind="activation", domain=(-4.0, 4.0), label="σ", doc="1 / (1 + exp(-x)).")
 
 
@@ -106,12 +106,58 @@ def _softplus(x):
     return (np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)).astype(x.dtype, copy=False)
 
 
-softplus = defop("softplus", _softplus, vjp=lambda g, ans, x: (g * sigmoid(x),),
+softplus = defop("softplus", _softplus, vjp=lambda g, ans, x: (softplus_grad(g, x),),
                  kind="activation", domain=(-4.0, 4.0), inputs=("features",),
                  doc="log(1 + exp(x)), overflow-safe.")
 round = defop("round", np.round, nondiff=True, doc="Round half to even, as TF does.")
 floor = defop("floor", np.floor, nondiff=True, doc="Largest integer <= x, elementwise.")
 ceil = defop("ceil", np.ceil, nondiff=True, doc="Smallest integer >= x, elementwise.")
+
+# ---- gradient ops: unary VJPs as one op each, like TF's raw_ops TanhGrad, SigmoidGrad, ...
+# `g * (1 - ans * ans)` is three dispatches and `tanh_grad(ans, g)` one (a dispatch costs
+# ~1 us of Python). Their own VJPs are written with tapeviz ops, so nested tapes still give
+# higher derivatives. Arguments follow TF: the op's output y (or its input x, where TF has
+# no fused op) and the upstream gradient dy. Not exported: they appear in backward passes.
+# sqrt keeps `g * 0.5 / ans`: the debugger's NaN/Inf hint names that truediv's zero divisor.
+PAIR_SAMPLES = ((((3,), (3,)), {}), (((2, 3), (2, 3)), {}))
+
+rsqrt_grad = defop("rsqrt_grad", lambda y, dy: -0.5 * dy * y * y * y, label="(1/√)′",
+                   vjp=(lambda g, ans, y, dy: -1.5 * g * dy * y * y,
+                        lambda g, ans, y, dy: rsqrt_grad(y, g)),
+                   domain=POSITIVE, samples=PAIR_SAMPLES,
+                   doc="-0.5 * dy * y ** 3, y = rsqrt(x): the VJP of rsqrt.")
+square_grad = defop("square_grad", lambda x, dy: 2 * dy * x, label="(x²)′",
+                    vjp=(lambda g, ans, x, dy: 2 * g * dy, lambda g, ans, x, dy: square_grad(x, g)),
+                    samples=PAIR_SAMPLES, doc="2 * dy * x: the VJP of square.")
+reciprocal_grad = defop("reciprocal_grad", lambda y, dy: -dy * y * y, label="(1/x)′",
+                        vjp=(lambda g, ans, y, dy: -2 * g * dy * y,
+                             lambda g, ans, y, dy: reciprocal_grad(y, g)),
+                        domain=POSITIVE, samples=PAIR_SAMPLES,
+                        doc="-dy * y ** 2, y = 1 / x: the VJP of reciprocal.")
+sin_grad = defop("sin_grad", lambda x, dy: dy * np.cos(x), label="sin′", domain=(-3.0, 3.0),
+                 vjp=(lambda g, ans, x, dy: cos_grad(x, g * dy),
+                      lambda g, ans, x, dy: sin_grad(x, g)),
+                 samples=PAIR_SAMPLES, doc="dy * cos(x): the VJP of sin.")
+cos_grad = defop("cos_grad", lambda x, dy: -dy * np.sin(x), label="cos′", domain=(-3.0, 3.0),
+                 vjp=(lambda g, ans, x, dy: -sin_grad(x, g * dy),
+                      lambda g, ans, x, dy: cos_grad(x, g)),
+                 samples=PAIR_SAMPLES, doc="-dy * sin(x): the VJP of cos.")
+tanh_grad = defop("tanh_grad", lambda y, dy: dy * (1 - y * y), label="tanh′", domain=(-3.0, 3.0),
+                  vjp=(lambda g, ans, y, dy: -2 * g * dy * y,
+                       lambda g, ans, y, dy: tanh_grad(y, g)),
+                  samples=PAIR_SAMPLES, doc="dy * (1 - y ** 2), y = tanh(x): the VJP of tanh.")
+sigmoid_grad = defop("sigmoid_grad", lambda y, dy: dy * y * (1 - y), label="σ′",
+                     vjp=(lambda g, ans, y, dy: g * dy * (1 - 2 * y),
+                          lambda g, ans, y, dy: sigmoid_grad(y, g)),
+                     samples=PAIR_SAMPLES,
+                     doc="dy * y * (1 - y), y = sigmoid(x): the VJP of sigmoid.")
+softplus_grad = defop("softplus_grad", lambda gradients, features: gradients * _sigmoid(features),
+                      label="softplus′", domain=(-4.0, 4.0),
+                      vjp=(lambda g, ans, gradients, features: softplus_grad(g, features),
+                           lambda g, ans, gradients, features:
+                           sigmoid_grad(sigmoid(features), g * gradients)),
+                      samples=PAIR_SAMPLES,
+                      doc="gradients * sigmoid(features): the VJP of softplus.")
 
 # ---- selection and clipping ----------------------------------------------------------------
 

@@ -23,8 +23,13 @@ def _all_but(axis, rank) -> list:
 
 # ---- activations -------------------------------------------------------------------------
 relu = defop("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False), kind="activation",
-             vjp=lambda g, ans, x: (_m.where(x > 0, g, 0),), inputs=("features",),
+             vjp=lambda g, ans, x: (relu_grad(g, x),), inputs=("features",),
              doc="max(x, 0) elementwise.")
+# relu's VJP as one op (TF's ReluGrad); zero a.e. in features, so no gradient flows there
+relu_grad = defop("relu_grad", lambda gradients, features: np.where(features > 0, gradients, 0)
+                  .astype(gradients.dtype, copy=False), label="relu′",
+                  vjp=lambda g, ans, gradients, features: (relu_grad(g, features), None),
+                  samples=_m.PAIR_SAMPLES, doc="gradients where features > 0, else 0.")
 relu6 = defop("relu6", lambda x: np.clip(x, 0, 6).astype(x.dtype, copy=False),
               kind="activation", domain=(-2.0, 8.0),
               vjp=lambda g, ans, x: (_m.where(_m.logical_and(x > 0, x < 6), g, 0),),
