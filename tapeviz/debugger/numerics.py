@@ -75,6 +75,8 @@ def explain(name: str, inputs, output) -> str | None:
         return f"{_count_of(x <= -1, 'inputs')} were <= -1"
     if name in ("truediv", "floordiv", "floormod") and y is not None and np.any(y == 0):
         return f"the divisor held {_count_of(y == 0, 'values')} equal to 0"
+    if name == "sqrt_grad" and np.any(x == 0):  # dy * 0.5 / y, y = sqrt(x)
+        return f"the divisor y = sqrt(x) held {_count_of(x == 0, 'values')} equal to 0"
     if name == "exp" and x.dtype.kind == "f":
         limit = float(np.log(np.finfo(x.dtype).max))
         if np.any(x > limit):

@@ -75,7 +75,7 @@ log = defop("log", np.log, vjp=lambda g, ans, x: (g / x,), domain=POSITIVE,
             doc="Natural logarithm elementwise.")
 log1p = defop("log1p", np.log1p, vjp=lambda g, ans, x: (g / (1 + x),), domain=(-0.5, 2.0),
               doc="log(1 + x) elementwise, accurate near 0.")
-sqrt = defop("sqrt", np.sqrt, vjp=lambda g, ans, x: (g * 0.5 / ans,), domain=POSITIVE,
+sqrt = defop("sqrt", np.sqrt, vjp=lambda g, ans, x: (sqrt_grad(ans, g),), domain=POSITIVE,
              label="√", doc="Square root elementwise.")
 rsqrt = defop("rsqrt", lambda x: 1 / np.sqrt(x), label="1/√", domain=POSITIVE,
               vjp=lambda g, ans, x: (rsqrt_grad(ans, g),),
@@ -118,9 +118,11 @@ ceil = defop("ceil", np.ceil, nondiff=True, doc="Smallest integer >= x, elementw
 # ~1 us of Python). Their own VJPs are written with tapeviz ops, so nested tapes still give
 # higher derivatives. Arguments follow TF: the op's output y (or its input x, where TF has
 # no fused op) and the upstream gradient dy. Not exported: they appear in backward passes.
-# sqrt keeps `g * 0.5 / ans`: the debugger's NaN/Inf hint names that truediv's zero divisor.
 PAIR_SAMPLES = ((((3,), (3,)), {}), (((2, 3), (2, 3)), {}))
 
+sqrt_grad = defop("sqrt_grad", lambda y, dy: dy * 0.5 / y, label="√′", domain=POSITIVE,
+                  vjp=(lambda g, ans, y, dy: -g * ans / y, lambda g, ans, y, dy: sqrt_grad(y, g)),
+                  samples=PAIR_SAMPLES, doc="dy * 0.5 / y, y = sqrt(x): the VJP of sqrt.")
 rsqrt_grad = defop("rsqrt_grad", lambda y, dy: -0.5 * dy * y * y * y, label="(1/√)′",
                    vjp=(lambda g, ans, y, dy: -1.5 * g * dy * y * y,
                         lambda g, ans, y, dy: rsqrt_grad(y, g)),
