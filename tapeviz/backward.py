@@ -49,8 +49,9 @@ class Backward:
         self._keep = keep_intermediate
         # a source the tape never tracked (an unwatched constant, an unwatched variable)
         # gets no gradient, as in TF, even where an op read it next to a watched input
-        roots = tape._watched if sources is None else [s for s in sources if id(s) in tape._ids]
-        self._sources = {id(s) for s in roots if s._value.dtype.kind == "f"}
+        tracked = tape._ids
+        self._sources = {id(s) for s in (tape._watched if sources is None else sources)
+                         if id(s) in tracked and s._value.dtype.kind == "f"}
         self._reachable = self._reachable_from(self._sources)
         self.grads: dict[int, object] = {}
         if output_gradients is None:
@@ -62,12 +63,10 @@ class Backward:
     def _reachable_from(self, source_ids: set) -> set:
         """Ids of the float tensors that depend on a source: the only ones that get gradients."""
         reachable = set(source_ids)
+        touches, add = reachable.isdisjoint, reachable.add  # bound once: this runs per node
         for node in self._nodes:
-            for input_id in node.input_ids:
-                if input_id in reachable:
-                    if node.output._value.dtype.kind == "f":
-                        reachable.add(id(node.output))
-                    break
+            if not touches(node.input_ids) and node.output._value.dtype.kind == "f":
+                add(id(node.output))
         return reachable
 
     @property
@@ -135,34 +134,40 @@ class Backward:
             self._tape._resume()
 
     def _advance(self):
-        """Apply the next VJP; returns (node, upstream, input grads) or None at the end."""
+        """Apply the next VJP; returns (node, upstream, input grads) or None at the end.
+
+        Debuggers read this frame's `self`, `node` and `g` while the VJP runs, and
+        `self._position` is then the node's index on the tape."""
         nodes, grads, reachable = self._nodes, self.grads, self._reachable
-        while self._position > 0:
-            self._position -= 1
-            node = nodes[self._position]
+        position = self._position
+        while position:
+            position -= 1
+            node = nodes[position]
             output_id = id(node.output)
             if output_id not in reachable or node.op.nondiff:
                 continue
             g = grads.get(output_id)
             if g is None:
                 continue
+            self._position = position
             if not self._keep and output_id not in self._sources:
                 del grads[output_id]
             keys, inputs = node.input_ids, node.inputs
-            needed = [key in reachable for key in keys]
+            # None (every input needs its gradient) spares a list in the common case
+            needed = None if reachable.issuperset(keys) else [key in reachable for key in keys]
             self._state.scope = node.scope   # a VJP's ops belong to its node's layer, as in TF
             input_grads = node.op.input_grads(g, node.output, inputs, node.params, needed)
+            broadcasting = node.op.broadcasting
             for i, grad in enumerate(input_grads):
-                if grad is None or not needed[i]:
+                if grad is None or keys[i] not in reachable:
                     continue
-                if node.op.broadcasting:
-                    shape = inputs[i]._value.shape
-                    if grad._value.shape != shape:
-                        input_grads = list(input_grads)
-                        grad = input_grads[i] = unbroadcast(grad, shape)
+                if broadcasting and grad._value.shape != inputs[i]._value.shape:
+                    input_grads = list(input_grads)
+                    grad = input_grads[i] = unbroadcast(grad, inputs[i]._value.shape)
                 existing = grads.get(keys[i])
                 grads[keys[i]] = grad if existing is None else add(existing, grad)
             return node, g, input_grads
+        self._position = 0
         return None
 
     def _accumulate(self, key: int, grad) -> None:

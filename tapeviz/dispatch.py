@@ -148,14 +148,11 @@ def _dispatch_traced(op, args, params, state):
     for tape in state.tapes:  # the tape protocol: _ids (tracked), _nodes, _watch_read
         if reads_variable and tape._watch_accessed_variables:
             tape._watch_read(args)
-        tracked = tape._ids
-        for key in ids:
-            if key in tracked:
-                recording = [tape] if recording is None else recording + [tape]
-                break
+        if not tape._ids.isdisjoint(ids):
+            recording = [tape] if recording is None else recording + [tape]
     if recording is None and not subscribers:
         return ans
-    source = source_from(_getframe(1), state.known_source)  # from dispatch up
+    source = source_from(_getframe(2), state.known_source)  # from dispatch's caller up
     node = Node(op, tensors, ans, params, ids, source, state)
     if recording is not None:
         for tape in recording:

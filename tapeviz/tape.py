@@ -169,7 +169,13 @@ class GradientTape:
                                 f"nested structure of tensors; got {type(t).__name__}")
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
-        result = [self._result(backward, s, unconnected_gradients) for s in flat_sources]
+        grads = backward.grads
+        result = []  # a loop, not a comprehension: cheaper for the usual one or few sources
+        for s in flat_sources:
+            grad = grads.get(id(s))
+            if grad is None or s._value.dtype.kind != "f":
+                grad = self._unconnected_result(s, unconnected_gradients)
+            result.append(grad)
         self._consume()
         if events._subscribers:
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
@@ -255,13 +261,13 @@ class GradientTape:
         return flat
 
     @staticmethod
-    def _result(backward, source, unconnected):
+    def _unconnected_result(source, unconnected):
+        """What `gradient` returns for a source no gradient reached (None for a non-float one)."""
         if source._value.dtype.kind != "f":
             return None
-        grad = backward.gradient_of(source)
-        if grad is None and unconnected is UnconnectedGradients.ZERO:
+        if unconnected is UnconnectedGradients.ZERO:
             return wrap(np.zeros_like(source._value))
-        return grad
+        return None
 
     def _gradients(self, target, seed, sources) -> list:
         """Gradient values (numpy, zeros where unconnected) of one seeded backward pass."""
