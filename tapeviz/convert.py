@@ -140,6 +140,8 @@ def input_tensors(op, args):
     ops: higher-order gradients w.r.t. variables). A Python value becomes a constant
     tensor tracked by nothing.
     """
+    if len(args) == 1 and type(args[0]) is Tensor:  # the hot unary case: nothing to convert
+        return (args[0]._value,), args, (id(args[0]),), False
     arrays = input_arrays(op, args)
     if len(args) == 2:  # the hot cases, `x * y` and `x * 2.0`, without the general loop
         x, y = args
@@ -153,8 +155,6 @@ def input_tensors(op, args):
         elif y_kind is Tensor and (x_kind is float or x_kind is int):
             constant = wrap(arrays[0])
             return arrays, (constant, y), (id(constant), id(y)), False
-    elif len(args) == 1 and type(args[0]) is Tensor:
-        return arrays, args, (id(args[0]),), False
     tensors = []
     ids = []
     reads_variable = False

@@ -153,7 +153,9 @@ def _dispatch_traced(op, args, params, state):
     if recording is None and not subscribers:
         return ans
     source = source_from(_getframe(2), state.known_source)  # from dispatch's caller up
-    node = Node(op, tensors, ans, params, ids, source, state)
+    node = _new(Node)  # Node(op, tensors, ans, params, ids, source, state), without the call
+    node.op, node.inputs, node.output, node.params, node.input_ids = op, tensors, ans, params, ids
+    node.phase, node.scope, node.source = state.phase, state.scope, source
     if recording is not None:
         for tape in recording:
             tape._nodes.append(node)
