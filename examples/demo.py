@@ -2,7 +2,7 @@
 
 By default it opens JupyterLab on `notebooks/` (your browser opens on
 01_eager_basics.ipynb; press Ctrl+C to stop the server). With --headless (or where no
-browser can open, e.g. over SSH) it runs notebooks/01_eager_basics.ipynb in a kernel
+browser can open: no display, e.g. over SSH or in a container) it runs notebooks/01_eager_basics.ipynb in a kernel
 with no front end and writes two files: the executed notebook and the HTML export of
 its tape widget (one self-contained file that opens offline in any browser).
 
@@ -51,14 +51,21 @@ def main(argv=None) -> int:
                         help="run the first notebook without a browser and write its exports")
     parser.add_argument("--out", default="demo_output", help="where --headless writes")
     args = parser.parse_args(argv)
-    headless = args.headless
-    if not headless:
-        try:
-            webbrowser.get()
-        except webbrowser.Error:
-            print("No browser found here: running headless instead (see --headless).")
-            headless = True
+    headless = args.headless or not _can_show_a_browser()
+    if headless and not args.headless:
+        print("No browser can open here (no display, or none installed): running headless.")
     return run_headless(pathlib.Path(args.out).resolve()) if headless else open_lab()
+
+
+def _can_show_a_browser() -> bool:
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY")
+                                                 or os.environ.get("WAYLAND_DISPLAY")):
+        return False   # e.g. over SSH or in a container: a browser would have no screen
+    try:
+        webbrowser.get()
+        return True
+    except webbrowser.Error:
+        return False
 
 
 if __name__ == "__main__":
