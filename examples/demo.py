@@ -3,8 +3,9 @@
 By default it opens JupyterLab on `notebooks/` (your browser opens on
 01_eager_basics.ipynb; press Ctrl+C to stop the server). With --headless, or where no
 browser can open (no display, e.g. over SSH or in a container), it runs
-notebooks/01_eager_basics.ipynb in a kernel with no front end and writes two files: the executed notebook and the HTML export of
-its tape widget (one self-contained file that opens offline in any browser).
+notebooks/01_eager_basics.ipynb in a kernel with no front end and writes two files: the
+executed notebook and the HTML export of its tape widget (one self-contained file that
+opens offline in any browser).
 
 Run: python examples/demo.py [--headless] [--out DIR]
 """
