@@ -682,3 +682,19 @@ def test_an_unwatched_constant_gets_no_gradient_even_next_to_a_watched_variable(
         y = c * x
     grad_c, grad_x = tape.gradient(y, [c, x])
     assert grad_c is None and float(grad_x) == 2.0
+
+
+def test_a_tensor_times_itself_differentiates_as_a_square_to_any_order():
+    x = tf.constant([1.5, -2.0])
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = x * x
+        dy = inner.gradient(y, x)
+    np.testing.assert_allclose(dy.numpy(), [3.0, -4.0])
+    np.testing.assert_allclose(outer.gradient(dy, x).numpy(), [2.0, 2.0])
+    w = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        loss = w * w
+    assert float(tape.gradient(loss, w)) == 6.0

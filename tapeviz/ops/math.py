@@ -29,8 +29,10 @@ add = defop("add", operator.add, label="+", broadcasting=True,
 subtract = defop("subtract", operator.sub, label="−", broadcasting=True,
                  vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
                  doc="x - y elementwise; broadcasts like numpy.")
+# x * x (one tensor used twice) sends its whole gradient, 2 g x, through the first input
 multiply = defop("multiply", operator.mul, label="×", broadcasting=True,
-                 vjp=(lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x),
+                 vjp=(lambda g, ans, x, y: square_grad(x, g) if x is y else g * y,
+                      lambda g, ans, x, y: None if x is y else g * x),
                  doc="x * y elementwise; broadcasts like numpy.")
 truediv = defop("truediv", operator.truediv, label="÷", broadcasting=True, domain=POSITIVE,
                 vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
