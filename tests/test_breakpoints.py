@@ -8,6 +8,7 @@ import types
 
 import numpy as np
 import pytest
+from programs import line_of
 
 import tapeviz as tf
 from tapeviz import events
@@ -34,18 +35,13 @@ def _ops():
     return tf.reduce_sum(y * 2.0)
 
 
-def _line_of(text):
-    source = pathlib.Path(__file__).read_text().splitlines()
-    return next(i for i, line in enumerate(source, 1) if text in line)
-
-
 # ---- matching ------------------------------------------------------------------------------
 def test_op_breakpoint_raises_where_no_input_is_possible_naming_op_line_and_reason():
     bp = break_on(op="exp")
     with pytest.raises(BreakpointError) as info:
         _ops()
     message = str(info.value)
-    assert "exp" in message and f"test_breakpoints.py:{_line_of('# line: exp')}" in message
+    assert "exp" in message and f"test_breakpoints.py:{line_of(__file__, '# line: exp')}" in message
     assert "op='exp'" in message and "TAPEVIZ_DEBUGGER=none" in message
     hit = info.value.hit
     assert isinstance(hit, BreakpointHit) and bp.hits == [hit]
@@ -56,8 +52,8 @@ def test_op_breakpoint_raises_where_no_input_is_possible_naming_op_line_and_reas
     (dict(op="multiply"), ["multiply"]),
     (dict(op=["exp", "reduce_sum"]), ["exp", "reduce_sum"]),
     (dict(kind="reduce"), ["reduce_sum"]),
-    (dict(line=_line_of("# line: exp")), ["exp"]),
-    (dict(file="test_breakpoints.py", line=_line_of("# line: exp")), ["exp"]),
+    (dict(line=line_of(__file__, "# line: exp")), ["exp"]),
+    (dict(file="test_breakpoints.py", line=line_of(__file__, "# line: exp")), ["exp"]),
     (dict(file="tests/test_breakpoints.py", op="exp"), ["exp"]),
     (dict(file="other.py"), []),
     (dict(condition=lambda node: node.output.numpy().max() > 10), ["multiply", "reduce_sum"]),

@@ -12,15 +12,7 @@ import tapeviz as tf
 from tapeviz import events
 from tapeviz.debugger import RecordedOp, RecordedStep, Recorder
 from tapeviz.debugger.recorder import DEFAULT_MAX_BYTES, StepsDroppedWarning
-
-
-def line_of(marker: str) -> int:
-    """The line number in this file of the line containing `marker`."""
-    with open(__file__) as f:
-        for number, text in enumerate(f, start=1):
-            if marker in text and "line_of(" not in text:
-                return number
-    raise AssertionError(marker)
+from programs import line_of
 
 
 def dense_model():
@@ -54,14 +46,14 @@ def test_captures_taped_and_untaped_ops_with_source_lines_and_scopes():
     untaped = step.ops[0]
     assert (untaped.op, untaped.taped, untaped.phase) == ("multiply", False, "forward")
     assert untaped.source.filename == __file__
-    assert untaped.source.lineno == line_of("marker: untaped")
+    assert untaped.source.lineno == line_of(__file__, "marker: untaped")
     assert "tf.constant([1.0, 2.0]) * 2.0" in untaped.source.line
     np.testing.assert_array_equal(untaped.output, offset.numpy())
     np.testing.assert_array_equal(untaped.inputs[0], [1.0, 2.0])
     first, second = (f"{model.name}/{layer.name}" for layer in model.layers)
     layer_ops = step.find(scope=model.name + "/")
     assert {op.scope for op in layer_ops} == {first, second}
-    assert all(op.taped and op.source.lineno == line_of("marker: model call")
+    assert all(op.taped and op.source.lineno == line_of(__file__, "marker: model call")
                for op in layer_ops if op.phase == "forward")
     assert [op.op for op in step.find(scope=second, phase="forward")] == \
         ["matmul", "bias_add"]

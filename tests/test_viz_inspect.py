@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from programs import line_of
 from test_viz_image import decode_png
 
 import tapeviz as tf
@@ -48,14 +49,6 @@ def table(section) -> dict:
     return {row[0]: row[1:] if len(row) > 2 else row[1] for row in section["content"]}
 
 
-def line_of(marker: str) -> int:
-    with open(__file__) as f:
-        for number, text in enumerate(f, start=1):
-            if marker in text and "line_of(" not in text:
-                return number
-    raise AssertionError(marker)
-
-
 @pytest.fixture
 def conv_tape(keras_session):
     layer = tf.keras.layers.Conv2D(6, 3, activation="relu")
@@ -81,7 +74,7 @@ def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
     assert op["param padding"] == "'VALID'"
     source = sections["Source"]
     assert source["type"] == "code"
-    assert f"{__file__}:{line_of('# conv line')} in conv_tape" in source["content"]
+    assert f"{__file__}:{line_of(__file__, '# conv line')} in conv_tape" in source["content"]
     assert "features = layer(images)" in source["content"]
     assert table(sections["Output"])["summary"] == summarize(node.output)
     maps = decode_png(find(sections, "Feature maps (example 0, 6 of 6 channels)")["content"])
