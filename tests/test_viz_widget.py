@@ -236,3 +236,31 @@ def test_a_recorded_step_replays_to_a_watched_input_too():
     widget.continue_()
     from tapeviz.debugger.summary import summarize
     assert [g for _, g in widget.stepper["gradients"]] == [summarize(dx), summarize(dw)]
+
+
+def test_the_slider_to_a_shorter_step_drops_a_selection_it_lacks():
+    w = tf.Variable(2.0, name="w")
+    with Recorder() as rec:
+        for depth in (1, 4):
+            with tf.GradientTape() as tape:
+                loss = w
+                for _ in range(depth):
+                    loss = loss * w
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    widget = TapeWidget(rec)
+    widget.selected = "n3"
+    assert widget.inspector["id"] == "n3"
+    widget.step_index = 0
+    assert widget.error == "" and widget.selected == "" and widget.inspector == {}
+
+
+def test_each_step_inspects_its_node_once(monkeypatch):
+    tape, loss, (w, b) = regression_tape()
+    widget = TapeWidget(tape, target=loss, sources=[w, b])
+    calls = []
+    inspect = widget.inspect
+    monkeypatch.setattr(widget, "inspect", lambda node_id: calls.append(node_id) or
+                        inspect(node_id))
+    widget.step()
+    widget.step()
+    assert len(calls) == 2 and calls[-1] == widget.highlight == widget.selected

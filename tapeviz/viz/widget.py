@@ -72,6 +72,7 @@ class TapeWidget(anywidget.AnyWidget):
         self._stepper = None
         self._graph = self._view = None
         self._gradcheck: dict = {}
+        self._following = False   # selection set by stepping, which inspects it itself
         self.on_msg(self._on_message)
         self.observe(self._on_select, names=["selected"])
         self.observe(self._on_step_index, names=["step_index"])
@@ -260,6 +261,8 @@ class TapeWidget(anywidget.AnyWidget):
 
     def _inspect(self) -> None:
         node_id = self.selected
+        if node_id not in self._view.nodes and node_id not in self._graph.nodes:
+            node_id = ""   # e.g. the slider moved to a step without that node
         view_node = self._view.nodes.get(node_id)
         if view_node is not None and view_node.kind == "group":
             self.inspector = {"id": node_id, "title": f"{view_node.label}", "actions": [],
@@ -288,11 +291,16 @@ class TapeWidget(anywidget.AnyWidget):
                          input_grads=[_summary(g) for g in last.input_grads],
                          source=_where(node.source))
         self.stepper = state
-        self.highlight = state["node"]
+        self.highlight = node_id = state["node"]
+        if node_id:   # the inspector follows the step; _refresh inspects it, once
+            if node_id not in self._view.nodes:
+                self._expanded = set(self._graph.reveal(node_id, self._expanded, self.max_nodes))
+            self._following = True
+            try:
+                self.selected = node_id
+            finally:
+                self._following = False
         self._refresh()
-        if state["node"]:
-            self.selected = state["node"]   # the inspector follows the step
-            self._inspect()
 
     def _find_alerts(self) -> list:
         nodes = self._scene.nodes()
@@ -319,7 +327,8 @@ class TapeWidget(anywidget.AnyWidget):
 
     # ---- trait observers and messages from the browser ------------------------------------
     def _on_select(self, change) -> None:
-        self._guarded(self._select, change["new"])
+        if not self._following:
+            self._guarded(self._select, change["new"])
 
     def _select(self, node_id: str) -> None:
         view_node = self._view.nodes.get(node_id) if node_id else None
