@@ -17,6 +17,8 @@ from .ops.shape import unbroadcast
 from .sourceinfo import UNKNOWN
 from .tensor import Tensor, wrap
 
+_new = object.__new__
+
 
 class BackwardStep:
     """One VJP: the node, the gradient that reached its output, the gradients it made."""
@@ -66,7 +68,7 @@ class Backward:
         touches, add = reachable.isdisjoint, reachable.add  # bound once: this runs per node
         for node in self._nodes:
             if not touches(node.input_ids) and node.output._value.dtype.kind == "f":
-                add(id(node.output))
+                add(node.output_id)
         return reachable
 
     @property
@@ -106,11 +108,13 @@ class Backward:
         return self
 
     def _announce(self, found) -> BackwardStep:
-        node, g, input_grads = found
-        step = BackwardStep(node, g, tuple(input_grads), self._position)
+        step = _new(BackwardStep)  # BackwardStep(node, g, input grads, position), without the call
+        step.node, step.upstream, input_grads = found
+        step.input_grads, step.index = tuple(input_grads), self._position
         subscribers = events._subscribers
         if subscribers:
-            event = events.VJPApplied(step)
+            event = _new(events.VJPApplied)
+            event.step = step
             for callback in subscribers:
                 callback(event)
         return step
@@ -143,7 +147,7 @@ class Backward:
         while position:
             position -= 1
             node = nodes[position]
-            output_id = id(node.output)
+            output_id = node.output_id
             if output_id not in reachable or node.op.nondiff:
                 continue
             g = grads.get(output_id)
@@ -156,8 +160,11 @@ class Backward:
             # None (every input needs its gradient) spares a list in the common case
             needed = None if reachable.issuperset(keys) else [key in reachable for key in keys]
             self._state.scope = node.scope   # a VJP's ops belong to its node's layer, as in TF
-            input_grads = node.op.input_grads(g, node.output, inputs, node.params, needed)
-            broadcasting = node.op.broadcasting
+            op = node.op
+            vjp = op.vjp  # a single rule is called here, saving a call per step
+            input_grads = vjp(g, node.output, *inputs, **node.params) if type(vjp) is not tuple \
+                else op.input_grads(g, node.output, inputs, node.params, needed)
+            broadcasting = op.broadcasting
             for i, grad in enumerate(input_grads):
                 if grad is None or keys[i] not in reachable:
                     continue

@@ -18,6 +18,7 @@ _INT32 = np.iinfo(np.int32)
 _SUPPORTED_KINDS = "biuf"
 _constants: dict = {}  # (Python number, numpy float type) -> that number as a numpy scalar
 _MAX_CONSTANTS = 4096
+_new = object.__new__
 
 
 def infer_array(value, op: str = "convert_to_tensor"):
@@ -140,21 +141,37 @@ def input_tensors(op, args):
     ops: higher-order gradients w.r.t. variables). A Python value becomes a constant
     tensor tracked by nothing.
     """
-    if len(args) == 1 and type(args[0]) is Tensor:  # the hot unary case: nothing to convert
-        return (args[0]._value,), args, (id(args[0]),), False
-    arrays = input_arrays(op, args)
-    if len(args) == 2:  # the hot cases, `x * y` and `x * 2.0`, without the general loop
+    count = len(args)
+    if count == 1:
+        (x,) = args
+        if type(x) is Tensor:  # the hot unary case: nothing to convert
+            return (x._value,), args, (id(x),), False
+    elif count == 2:  # the hot cases, `x * y` and `x * 2.0`, without the general loop
         x, y = args
         x_kind, y_kind = type(x), type(y)
-        if x_kind is Tensor:
-            if y_kind is Tensor:
-                return arrays, args, (id(x), id(y)), False
-            if y_kind is float or y_kind is int:
-                constant = wrap(arrays[1])
-                return arrays, (x, constant), (id(x), id(constant)), False
-        elif y_kind is Tensor and (x_kind is float or x_kind is int):
-            constant = wrap(arrays[0])
-            return arrays, (constant, y), (id(constant), id(y)), False
+        if x_kind is Tensor and y_kind is Tensor:
+            a, b = x._value, y._value
+            kind = type(a)  # numpy scalars of one type share a dtype: skip the compare
+            if (kind is not type(b) or kind is np.ndarray) and op.dtype_args is ALL \
+                    and a.dtype is not b.dtype and a.dtype != b.dtype:
+                raise _mismatch(op, args, ALL)
+            return (a, b), args, (id(x), id(y)), False
+        if op.dtype_args is ALL:  # `x * 2.0`, `2.0 * x`: the number becomes a constant tensor
+            if x_kind is Tensor and (y_kind is float or y_kind is int):
+                a = x._value
+                if a.dtype.kind == "f":
+                    constant = _new(Tensor)
+                    b = constant._value = _constants.get((y, a.dtype.type)) \
+                        or float_constant(y, a.dtype.type)
+                    return (a, b), (x, constant), (id(x), id(constant)), False
+            elif y_kind is Tensor and (x_kind is float or x_kind is int):
+                b = y._value
+                if b.dtype.kind == "f":
+                    constant = _new(Tensor)
+                    a = constant._value = _constants.get((x, b.dtype.type)) \
+                        or float_constant(x, b.dtype.type)
+                    return (a, b), (constant, y), (id(constant), id(y)), False
+    arrays = input_arrays(op, args)
     tensors = []
     ids = []
     reads_variable = False

@@ -56,8 +56,8 @@ def thread_state() -> _ThreadState:
 class Node:
     """One executed op: what ran, on what, what came out, and where in user code."""
 
-    __slots__ = ("op", "inputs", "output", "params", "input_ids", "phase", "scope", "source",
-                 "__weakref__")
+    __slots__ = ("op", "inputs", "output", "params", "input_ids", "output_id", "phase", "scope",
+                 "source", "__weakref__")
 
     def __init__(self, op, inputs, output, params, input_ids, source, state):
         self.op = op
@@ -65,13 +65,10 @@ class Node:
         self.output = output          # the Tensor it made
         self.params = params          # static attributes (axis, perm, strides, ...)
         self.input_ids = input_ids    # id() of each argument as passed (a Variable's own id)
+        self.output_id = id(output)   # what tapes and the backward pass track the output by
         self.phase = state.phase      # "forward" or "backward"
         self.scope = state.scope      # the layer path (name scope) it ran under, or ""
         self.source = source          # the user's SourceInfo (file, line, function), or None
-
-    @property
-    def output_id(self) -> int:
-        return id(self.output)
 
     def __repr__(self) -> str:
         shapes = ", ".join(str(t.shape) for t in self.inputs)
@@ -114,8 +111,12 @@ def unrecorded():
         state.tapes = tapes
 
 
-def dispatch(op, args: tuple, params: dict):
-    """Run `op` on `args` with static `params`; record and announce it if anyone listens."""
+def dispatch(op, *args, **params):
+    """Run `op` on `args` with static `params`; record and announce it if anyone listens.
+
+    This is also every op's `__call__`: `tf.exp(x)` is `dispatch(tf.exp, x)`."""
+    if params and ("name" in params or not params.keys().isdisjoint(op.input_names)):
+        args, params = op.bind(args, params)
     state = _local.state
     if state.tapes or events._subscribers or op.watched:
         return _dispatch_traced(op, args, params, state)
@@ -155,11 +156,11 @@ def _dispatch_traced(op, args, params, state):
     source = source_from(_getframe(2), state.known_source)  # from dispatch's caller up
     node = _new(Node)  # Node(op, tensors, ans, params, ids, source, state), without the call
     node.op, node.inputs, node.output, node.params, node.input_ids = op, tensors, ans, params, ids
-    node.phase, node.scope, node.source = state.phase, state.scope, source
+    node.output_id, node.phase, node.scope, node.source = id(ans), state.phase, state.scope, source
     if recording is not None:
         for tape in recording:
             tape._nodes.append(node)
-            tape._ids.add(id(ans))
+            tape._ids.add(node.output_id)
     if subscribers:
         event = _new(OpExecuted)  # OpExecuted(node, taped, duration), without the call
         event.node, event.taped, event.duration = node, recording is not None, duration

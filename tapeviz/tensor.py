@@ -142,46 +142,46 @@ class Tensor:
 
     # ---- operators: each is a registered op, so each goes through dispatch ---------------
     def __add__(self, other):
-        return _dispatch(_m.add, (self, other), _NO_PARAMS)
+        return _dispatch(_m.add, self, other)
 
     def __radd__(self, other):
-        return _dispatch(_m.add, (other, self), _NO_PARAMS)
+        return _dispatch(_m.add, other, self)
 
     def __sub__(self, other):
-        return _dispatch(_m.subtract, (self, other), _NO_PARAMS)
+        return _dispatch(_m.subtract, self, other)
 
     def __rsub__(self, other):
-        return _dispatch(_m.subtract, (other, self), _NO_PARAMS)
+        return _dispatch(_m.subtract, other, self)
 
     def __mul__(self, other):
-        return _dispatch(_m.multiply, (self, other), _NO_PARAMS)
+        return _dispatch(_m.multiply, self, other)
 
     def __rmul__(self, other):
-        return _dispatch(_m.multiply, (other, self), _NO_PARAMS)
+        return _dispatch(_m.multiply, other, self)
 
     def __truediv__(self, other):
-        return _dispatch(_m.truediv, (self, other), _NO_PARAMS)
+        return _dispatch(_m.truediv, self, other)
 
     def __rtruediv__(self, other):
-        return _dispatch(_m.truediv, (other, self), _NO_PARAMS)
+        return _dispatch(_m.truediv, other, self)
 
     def __floordiv__(self, other):
-        return _dispatch(_m.floordiv, (self, other), _NO_PARAMS)
+        return _dispatch(_m.floordiv, self, other)
 
     def __rfloordiv__(self, other):
-        return _dispatch(_m.floordiv, (other, self), _NO_PARAMS)
+        return _dispatch(_m.floordiv, other, self)
 
     def __mod__(self, other):
-        return _dispatch(_m.floormod, (self, other), _NO_PARAMS)
+        return _dispatch(_m.floormod, self, other)
 
     def __rmod__(self, other):
-        return _dispatch(_m.floormod, (other, self), _NO_PARAMS)
+        return _dispatch(_m.floormod, other, self)
 
     def __pow__(self, other):
-        return _dispatch(_m.pow, (self, other), _NO_PARAMS)
+        return _dispatch(_m.pow, self, other)
 
     def __rpow__(self, other):
-        return _dispatch(_m.pow, (other, self), _NO_PARAMS)
+        return _dispatch(_m.pow, other, self)
 
     def __matmul__(self, other):
         return _linalg.matmul(self, other)
@@ -190,7 +190,7 @@ class Tensor:
         return _linalg.matmul(other, self)
 
     def __neg__(self):
-        return _dispatch(_m.negative, (self,), _NO_PARAMS)
+        return _dispatch(_m.negative, self,)
 
     def __pos__(self):
         return self
@@ -202,34 +202,34 @@ class Tensor:
         return _m.logical_not(self)
 
     def __and__(self, other):
-        return _dispatch(_m.logical_and, (self, other), _NO_PARAMS)
+        return _dispatch(_m.logical_and, self, other)
 
     def __rand__(self, other):
-        return _dispatch(_m.logical_and, (other, self), _NO_PARAMS)
+        return _dispatch(_m.logical_and, other, self)
 
     def __or__(self, other):
-        return _dispatch(_m.logical_or, (self, other), _NO_PARAMS)
+        return _dispatch(_m.logical_or, self, other)
 
     def __ror__(self, other):
-        return _dispatch(_m.logical_or, (other, self), _NO_PARAMS)
+        return _dispatch(_m.logical_or, other, self)
 
     def __xor__(self, other):
-        return _dispatch(_m.logical_xor, (self, other), _NO_PARAMS)
+        return _dispatch(_m.logical_xor, self, other)
 
     def __rxor__(self, other):
-        return _dispatch(_m.logical_xor, (other, self), _NO_PARAMS)
+        return _dispatch(_m.logical_xor, other, self)
 
     def __lt__(self, other):
-        return _dispatch(_m.less, (self, other), _NO_PARAMS)
+        return _dispatch(_m.less, self, other)
 
     def __le__(self, other):
-        return _dispatch(_m.less_equal, (self, other), _NO_PARAMS)
+        return _dispatch(_m.less_equal, self, other)
 
     def __gt__(self, other):
-        return _dispatch(_m.greater, (self, other), _NO_PARAMS)
+        return _dispatch(_m.greater, self, other)
 
     def __ge__(self, other):
-        return _dispatch(_m.greater_equal, (self, other), _NO_PARAMS)
+        return _dispatch(_m.greater_equal, self, other)
 
     def __eq__(self, other):
         if other is None:
@@ -371,8 +371,6 @@ def _unique_variable_name(base: str) -> str:
         _name_counts[base] = count + 1
     return f"{base}:0" if count == 0 else f"{base}_{count}:0"
 
-
-_NO_PARAMS: dict = {}  # shared by operator calls; nothing mutates an op's params
 
 from .dispatch import dispatch as _dispatch  # noqa: E402  (operators)
 from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402

@@ -51,14 +51,13 @@ class Op:
         self.explain = explain
         self.__doc__ = doc
 
-    def __call__(self, *args, name=None, **params):
-        if params and not params.keys().isdisjoint(self.input_names):
-            args, params = self._bind_inputs(args, params)
-        return dispatch(self, args, params)
+    # __call__ is `dispatch` itself (set below): `tf.exp(x)` runs one Python frame, not two
 
-    def _bind_inputs(self, args, params):
-        """Tensor inputs given by keyword join the positional ones, in TF's order."""
+    def bind(self, args, params):
+        """(args, params) for a call with keywords: TF's `name=` is dropped and tensor inputs
+        given by keyword join the positional ones, in TF's order."""
         params = dict(params)
+        params.pop("name", None)
         args = list(args)
         for position, input_name in enumerate(self.input_names):
             if input_name not in params:
@@ -126,3 +125,5 @@ def _input_names(forward, vjp) -> tuple:
 
 
 from ..dispatch import dispatch  # noqa: E402  (dispatch imports nothing from here at load)
+
+Op.__call__ = dispatch
