@@ -125,7 +125,9 @@ class Backward:
         Every VJP op until `_leave_backward_phase` has the same user line (the one that
         called `gradient` or stepped the iterator): dispatch looks for it once, if at all."""
         state = self._state = thread_state()
-        saved = self._tape._pause(), state.phase, state.known_source, state.scope
+        tapes = state.tapes  # the tape is usually done recording: skip _pause's search then
+        recording = self._tape in tapes and self._tape._pause()
+        saved = recording, state.phase, state.known_source, state.scope
         state.phase = "backward"
         state.known_source = [_ADVANCE, UNKNOWN]
         return saved
@@ -185,9 +187,18 @@ class Backward:
 _ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see _enter_backward_phase)
 
 
+_ONE: dict = {}  # numpy scalar type -> its 1, the seed of a scalar loss
+
+
 def _ones_like(target):
     value = target._value
-    return wrap(type(value)(1) if isinstance(value, np.generic) else np.ones_like(value))
+    if isinstance(value, np.ndarray):
+        return wrap(np.ones_like(value))
+    kind = type(value)
+    one = _ONE.get(kind)
+    if one is None:
+        one = _ONE[kind] = kind(1)
+    return wrap(one)
 
 
 def _as_gradient(seed, target):

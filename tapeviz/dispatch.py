@@ -145,28 +145,31 @@ def _dispatch_traced(op, args, params, state):
     except Exception as exc:
         raise _explain_failure(op, arrays, params, exc) from None
     duration = perf_counter() - started if started else 0.0
-    recording = None  # the tapes that record this op: those watching one of its inputs
+    node = None
     for tape in state.tapes:  # the tape protocol: _ids (tracked), _nodes, _watch_read
         if reads_variable and tape._watch_accessed_variables:
             tape._watch_read(args)
-        if not tape._ids.isdisjoint(ids):
-            recording = [tape] if recording is None else recording + [tape]
-    if recording is None and not subscribers:
-        return ans
-    source = source_from(_getframe(2), state.known_source)  # from dispatch's caller up
-    node = _new(Node)  # Node(op, tensors, ans, params, ids, source, state), without the call
-    node.op, node.inputs, node.output, node.params, node.input_ids = op, tensors, ans, params, ids
-    node.output_id, node.phase, node.scope, node.source = id(ans), state.phase, state.scope, source
-    if recording is not None:
-        for tape in recording:
+        if not tape._ids.isdisjoint(ids):  # it watches an input: it records the op
+            if node is None:
+                node = _node(op, tensors, ans, params, ids, state)
             tape._nodes.append(node)
             tape._ids.add(node.output_id)
     if subscribers:
         event = _new(OpExecuted)  # OpExecuted(node, taped, duration), without the call
-        event.node, event.taped, event.duration = node, recording is not None, duration
+        event.taped, event.duration = node is not None, duration
+        event.node = node if node is not None else _node(op, tensors, ans, params, ids, state)
         for callback in subscribers:
             callback(event)
     return ans
+
+
+def _node(op, tensors, ans, params, ids, state) -> Node:
+    """Node(op, tensors, ans, params, ids, source, state), without the __init__ call."""
+    node = _new(Node)
+    node.op, node.inputs, node.output, node.params, node.input_ids = op, tensors, ans, params, ids
+    node.output_id, node.phase, node.scope = id(ans), state.phase, state.scope
+    node.source = source_from(_getframe(3), state.known_source)  # from dispatch's caller up
+    return node
 
 
 def _explain_failure(op, arrays, params, exc) -> OpError:

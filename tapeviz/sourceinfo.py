@@ -14,9 +14,8 @@ import os
 import sys
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
-_own_ids: set = set()    # id() of the code objects that are tapeviz's own
-_user_ids: set = set()   # id() of the others seen so far
-_codes: list = []        # every code object in those sets, kept alive so no id is reused
+_own: dict = {}          # id() of each code object seen -> whether it is tapeviz's own
+_codes: list = []        # every code object in _own, kept alive so no id is reused
 _sites: dict = {}        # (id(code), f_lasti) -> the SourceInfo of that call site
 
 
@@ -71,11 +70,14 @@ def source_from(frame, known=None) -> SourceInfo | None:
     so the frames above it are walked once per step, not once per VJP op.
     """
     stop = known[0] if known is not None else None
-    own_ids = _own_ids
+    own = _own
     while frame is not None:
         code = frame.f_code
         key = id(code)
-        if key not in own_ids and (key in _user_ids or not _learn(code)):
+        mine = own.get(key)
+        if mine is None:
+            mine = _learn(code)
+        if not mine:
             source = _sites.get((key, frame.f_lasti))
             return source if source is not None else _intern(frame)
         if code is stop:
@@ -88,9 +90,8 @@ def source_from(frame, known=None) -> SourceInfo | None:
 
 def _learn(code) -> bool:
     """Whether `code` is tapeviz's own, remembered by id."""
-    own = code.co_filename.startswith(_PACKAGE_DIR)
+    own = _own[id(code)] = code.co_filename.startswith(_PACKAGE_DIR)
     _codes.append(code)
-    (_own_ids if own else _user_ids).add(id(code))
     return own
 
 

@@ -162,11 +162,14 @@ class GradientTape:
         self._check_usable("gradient")
         unconnected_gradients = _unconnected(unconnected_gradients)
         flat_sources = self._checked_sources(sources)
-        targets = nest.flatten(target)
-        for t in targets:
-            if not isinstance(t, Tensor):
-                raise TypeError(f"GradientTape.gradient: the target must be a tensor or a "
-                                f"nested structure of tensors; got {type(t).__name__}")
+        if isinstance(target, Tensor):  # the usual loss: no structure to flatten
+            targets = [target]
+        else:
+            targets = nest.flatten(target)
+            for t in targets:
+                if not isinstance(t, Tensor):
+                    raise TypeError(f"GradientTape.gradient: the target must be a tensor or "
+                                    f"a nested structure of tensors; got {type(t).__name__}")
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
         grads = backward.grads
@@ -179,7 +182,7 @@ class GradientTape:
         self._consume()
         if events._subscribers:
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
-        return nest.pack_sequence_as(sources, result)
+        return result[0] if isinstance(sources, Tensor) else nest.pack_sequence_as(sources, result)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
@@ -253,6 +256,8 @@ class GradientTape:
 
     @staticmethod
     def _checked_sources(sources) -> list:
+        if isinstance(sources, Tensor):
+            return [sources]
         flat = nest.flatten(sources)
         for s in flat:
             if not isinstance(s, Tensor):
