@@ -11,7 +11,7 @@ import numpy as np
 
 from . import events
 from .convert import to_array
-from .dispatch import thread_state
+from .dispatch import set_scope, thread_state
 from .ops.math import add
 from .ops.shape import unbroadcast
 from .sourceinfo import UNKNOWN
@@ -101,7 +101,7 @@ class Backward:
         saved = self._enter_backward_phase()
         try:
             while (found := self._advance()) is not None:
-                if events._subscribers:
+                if events._step_listeners or found[0].op.steps_watched:
                     self._announce(found)
         finally:
             self._leave_backward_phase(saved)
@@ -111,7 +111,9 @@ class Backward:
         step = _new(BackwardStep)  # BackwardStep(node, g, input grads, position), without the call
         step.node, step.upstream, input_grads = found
         step.input_grads, step.index = tuple(input_grads), self._position
-        subscribers = events._subscribers
+        subscribers = events._step_listeners
+        if step.node.op.steps_watched:
+            subscribers = events.listeners(events.VJPApplied, step.node.op)
         if subscribers:
             event = _new(events.VJPApplied)
             event.step = step
@@ -135,7 +137,9 @@ class Backward:
     def _leave_backward_phase(self, saved):
         was_recording, phase, known_source, scope = saved
         state = self._state
-        state.phase, state.known_source, state.scope = phase, known_source, scope
+        state.phase, state.known_source = phase, known_source
+        if scope is not state.scope:
+            set_scope(state, scope)
         if was_recording:
             self._tape._resume()
 
@@ -161,7 +165,8 @@ class Backward:
             keys, inputs = node.input_ids, node.inputs
             # None (every input needs its gradient) spares a list in the common case
             needed = None if reachable.issuperset(keys) else [key in reachable for key in keys]
-            self._state.scope = node.scope   # a VJP's ops belong to its node's layer, as in TF
+            if node.scope is not self._state.scope:  # a VJP's ops run in its node's layer, as in TF
+                set_scope(self._state, node.scope)
             op = node.op
             vjp = op.vjp  # a single rule is called here, saving a call per step
             input_grads = vjp(g, node.output, *inputs, **node.params) if type(vjp) is not tuple \

@@ -91,11 +91,35 @@ def name_scope(name: str):
     """
     state = _local.state
     outer = state.scope
-    state.scope = f"{outer}/{name}" if outer else name
+    scope = f"{outer}/{name}" if outer else name
+    set_scope(state, scope)
     try:
-        yield state.scope
+        yield scope
     finally:
-        state.scope = outer
+        set_scope(state, outer)
+
+
+_scope_watchers: tuple = ()  # called as watcher(scope) on the thread whose layer path changed
+
+
+def set_scope(state: _ThreadState, scope: str) -> None:
+    """Make `scope` the layer path of `state`'s thread and tell the scope watchers."""
+    state.scope = scope
+    for watcher in _scope_watchers:
+        watcher(scope)
+
+
+def watch_scopes(watcher) -> None:
+    """Call `watcher(scope)` whenever a thread's layer path changes, on that thread: how a
+    layer breakpoint hears ops only inside its layer (changes are rare, ops are not)."""
+    global _scope_watchers
+    if watcher not in _scope_watchers:
+        _scope_watchers = _scope_watchers + (watcher,)
+
+
+def unwatch_scopes(watcher) -> None:
+    global _scope_watchers
+    _scope_watchers = tuple(w for w in _scope_watchers if w != watcher)
 
 
 @contextlib.contextmanager
@@ -118,7 +142,7 @@ def dispatch(op, *args, **params):
     if params and ("name" in params or not params.keys().isdisjoint(op.input_names)):
         args, params = op.bind(args, params)
     state = _local.state
-    if state.tapes or events._subscribers or op.watched:
+    if state.tapes or events._op_listeners or op.watched:
         return _dispatch_traced(op, args, params, state)
     arrays = input_arrays(op, args)
     try:
@@ -133,9 +157,9 @@ def dispatch(op, *args, **params):
 
 def _dispatch_traced(op, args, params, state):
     arrays, tensors, ids, reads_variable = input_tensors(op, args)
-    subscribers = events._subscribers
+    subscribers = events._op_listeners
     if op.watched:  # plus those who asked for this op alone
-        subscribers = subscribers + events._by_op[op]
+        subscribers = events.listeners(OpExecuted, op)
     started = perf_counter() if subscribers else 0.0
     try:
         ans = _new(Tensor)
@@ -189,4 +213,5 @@ def _describe(array) -> str:
     return f"{np.asarray(array).dtype}{list(np.shape(array))}"
 
 
-__all__ = ["dispatch", "Node", "thread_state", "name_scope", "unrecorded", "ALL"]
+__all__ = ["dispatch", "Node", "thread_state", "name_scope", "unrecorded", "set_scope",
+           "watch_scopes", "unwatch_scopes", "ALL"]

@@ -1,16 +1,25 @@
-"""Event types and the subscriber list: how the debugger hears the dispatch point.
+"""Event types and the subscriber lists: how the debugger hears the dispatch point.
 
 Subscribers are called synchronously, in subscription order, on the thread that ran
-the op; they must be cheap. The list is replaced, never mutated, so dispatch reads it
-without a lock and a subscriber may unsubscribe itself from inside a callback.
+the op; they must be cheap. The lists are replaced, never mutated, so dispatch reads
+them without a lock and a subscriber may unsubscribe itself from inside a callback.
+
+A subscriber chooses what it hears: event classes (`kinds`) and, for the events of an
+op (OpExecuted, VJPApplied), which ops. What nobody hears is never built: an op no
+one listens for keeps dispatch's fast path, a backward step no one listens for makes
+no VJPApplied.
 """
 from __future__ import annotations
 
 import threading
 from typing import Callable
 
-_subscribers: tuple = ()
-_by_op: dict = {}  # op -> callbacks that only want that op's OpExecuted events
+_subscribers: tuple = ()     # callbacks of every event
+_op_listeners: tuple = ()    # callbacks of every OpExecuted (dispatch reads this per op)
+_step_listeners: tuple = ()  # callbacks of every VJPApplied (read at every backward step)
+_by_op: dict = {}            # op -> callbacks of that op's OpExecuted events only
+_steps_by_op: dict = {}      # op -> callbacks of the VJPApplied events of that op's nodes only
+_by_kind: dict = {}          # event class -> callbacks of every event of that class
 _lock = threading.Lock()
 
 
@@ -58,12 +67,13 @@ class GradientComputed:
         return f"GradientComputed({len(self.sources)} sources)"
 
 
-def subscribe(callback: Callable, ops=None) -> Callable:
-    """Call `callback(event)` for every event from now on; returns the callback.
+def subscribe(callback: Callable, ops=None, kinds=None) -> Callable:
+    """Call `callback(event)` for the events it asks for from now on; returns it.
 
-    With `ops` (registered ops, e.g. `{tf.ops.REGISTRY["log"]}`), call it only for
-    those ops' OpExecuted events: other ops keep dispatch's fast path, so a listener
-    that cares about a few ops costs the rest nothing.
+    With neither argument, every event. `kinds` is a collection of event classes
+    (OpExecuted, VJPApplied, GradientComputed, ...); `ops` (registered ops, e.g.
+    `{tf.ops.REGISTRY["log"]}`) restricts OpExecuted and VJPApplied to those ops' nodes,
+    and alone means their OpExecuted events.
 
     >>> import tapeviz as tf
     >>> seen = []
@@ -74,41 +84,72 @@ def subscribe(callback: Callable, ops=None) -> Callable:
     'multiply'
     """
     global _subscribers
+    ops = None if ops is None else tuple(ops)
+    if kinds is None:
+        kinds = (OpExecuted,) if ops is not None else None
     with _lock:
-        if ops is None:
+        if kinds is None:
             _subscribers = _subscribers + (callback,)
         else:
-            for op in ops:
-                _by_op[op] = _by_op.get(op, ()) + (callback,)
-                op.watched = True
+            for kind in kinds:
+                if ops is not None and kind in (OpExecuted, VJPApplied):
+                    table = _by_op if kind is OpExecuted else _steps_by_op
+                    for op in ops:
+                        table[op] = table.get(op, ()) + (callback,)
+                else:
+                    _by_kind[kind] = _by_kind.get(kind, ()) + (callback,)
+        _refresh()
     return callback
 
 
 def unsubscribe(callback: Callable) -> None:
-    """Stop calling `callback`; unknown callbacks are ignored."""
+    """Stop calling `callback` for anything; unknown callbacks are ignored."""
     global _subscribers
     with _lock:
-        kept = list(_subscribers)
-        for i, cb in enumerate(kept):
-            if cb == callback:
-                del kept[i]
-                break
-        _subscribers = tuple(kept)
-        for op in list(_by_op):
-            remaining = tuple(cb for cb in _by_op[op] if cb != callback)
-            if remaining:
-                _by_op[op] = remaining
-            else:
-                del _by_op[op]
-                op.watched = False
+        _subscribers = tuple(cb for cb in _subscribers if cb != callback)
+        for table in (_by_op, _steps_by_op, _by_kind):
+            for key in list(table):
+                remaining = tuple(cb for cb in table[key] if cb != callback)
+                if remaining:
+                    table[key] = remaining
+                else:
+                    del table[key]
+        _refresh()
+
+
+def _refresh() -> None:
+    """Recompute what the hot paths read, after any change (under the lock)."""
+    global _op_listeners, _step_listeners
+    _op_listeners = listeners(OpExecuted)
+    _step_listeners = listeners(VJPApplied)
+    for op in {*_by_op, *_steps_by_op, *_watched_ops}:
+        op.watched = op in _by_op
+        op.steps_watched = op in _steps_by_op
+    _watched_ops.clear()
+    _watched_ops.update(_by_op, _steps_by_op)
+
+
+_watched_ops: set = set()  # the ops whose flags are set, so clearing them finds them all
+
+
+def listeners(kind, op=None) -> tuple:
+    """The callbacks an event of class `kind` (about `op`'s node, for op events) goes to."""
+    chosen = _by_kind.get(kind, ())
+    if op is not None:
+        chosen = chosen + (_by_op if kind is OpExecuted else _steps_by_op).get(op, ())
+    if not chosen:
+        return _subscribers
+    return _subscribers + tuple(dict.fromkeys(cb for cb in chosen if cb not in _subscribers))
 
 
 def subscribers() -> tuple:
-    """Every subscribed callback: those of all events, then those of chosen ops."""
-    chosen = [cb for callbacks in _by_op.values() for cb in callbacks]
+    """Every subscribed callback: those of all events, then those of some kinds or ops."""
+    chosen = [cb for table in (_by_kind, _by_op, _steps_by_op)
+              for callbacks in table.values() for cb in callbacks]
     return _subscribers + tuple(dict.fromkeys(cb for cb in chosen if cb not in _subscribers))
 
 
 def emit(event) -> None:
-    for callback in _subscribers:
+    """Send an event that is not about one op (GradientComputed, BreakpointHit, ...)."""
+    for callback in listeners(type(event)):
         callback(event)

@@ -180,7 +180,7 @@ class GradientTape:
                 grad = self._unconnected_result(s, unconnected_gradients)
             result.append(grad)
         self._consume()
-        if events._subscribers:
+        if events._subscribers or events._by_kind:
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
         return result[0] if isinstance(sources, Tensor) else nest.pack_sequence_as(sources, result)
 

@@ -17,8 +17,9 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .. import events
+from .. import dispatch, events
 from ..ops.registry import REGISTRY
+from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
 ACTIONS = ("raise", "continue")
@@ -85,13 +86,22 @@ class Breakpoint:
         self.hits: list[BreakpointHit] = []
 
     def ops_matched(self) -> set | None:
-        """The registered ops this breakpoint can match, or None when it must see them all
-        (no op or kind given, or it watches backward steps)."""
-        if self.phase == "vjp" or (self.op is None and self.kind is None):
+        """The registered ops this breakpoint (or, for phase "vjp", the steps it) can match,
+        or None when it names no op or kind."""
+        if self.op is None and self.kind is None:
             return None
         return {op for op in REGISTRY.values()
                 if (self.op is None or op.name in self.op)
                 and (self.kind is None or op.kind in self.kind)}
+
+    def hears(self) -> str:
+        """Which events the listener needs for this breakpoint: "steps" (backward steps),
+        "ops" (the ops it names), "layer" (every op, but only inside its layer) or "all"."""
+        if self.phase == "vjp":
+            return "steps"
+        if self.op is not None or self.kind is not None:
+            return "ops"
+        return "layer" if self.layer is not None else "all"
 
     # ---- state ----------------------------------------------------------------------------
     def enable(self) -> "Breakpoint":
@@ -238,6 +248,9 @@ _candidates: dict = {}
 class _State(threading.local):
     def __init__(self):
         self.busy = False         # matching or inside a hit: ops run meanwhile don't stop
+        self.last_event = None    # the event matched last
+        self.layers_seen = -1     # the _layers.generation `inside` was worked out for
+        self.inside = False       # inside a layer that a layer breakpoint names
         self.hit_count = 0        # hits on this thread so far (the stepper watches it)
         self.stepper = None       # a BackwardStepper driving the backward pass, if any
 
@@ -252,8 +265,9 @@ def thread_state() -> _State:
 
 def _listener(event) -> None:
     state = _state
-    if state.busy:
+    if state.busy or event is state.last_event:  # heard twice inside a layer: by op and by layer
         return
+    state.last_event = event
     kind = type(event)
     if kind is events.OpExecuted:
         node, phase, step, values = event.node, event.node.phase, None, None
@@ -295,8 +309,7 @@ def _hit(bp: Breakpoint, node, phase: str, reasons: list, step) -> None:
         bp.clear()
     state = _state
     state.hit_count += 1
-    if events._subscribers:
-        events.emit(hit)
+    events.emit(hit)
     if phase == "vjp" and state.stepper is not None:
         return  # a stepper drives this backward pass: it pauses at the step instead
     session.open_debugger(hit)
@@ -311,22 +324,86 @@ def _can_match(phase: str, op) -> tuple:
 
 
 def _sync_listener() -> None:
-    """Subscribe while some breakpoint is enabled, so dispatch's fast path stays otherwise;
-    when every enabled breakpoint names its ops, only those ops wake the listener."""
+    """Subscribe the listener to what the enabled breakpoints need, so dispatch keeps its
+    fast path for every op none of them can match: the ops they name, backward steps, and
+    every op only inside the layers they name; every op only for a breakpoint that names
+    neither op, kind nor layer (a file:line, a condition or nan alone)."""
     global _enabled, _candidates
     events.unsubscribe(_listener)
     enabled = _enabled = tuple(bp for bp in _registry if bp.enabled)
     _candidates = {}
-    if not enabled:
+    needs = {bp.hears() for bp in enabled}
+    _layers.arm(tuple(bp for bp in enabled if bp.hears() == "layer"))
+    if "all" in needs:
+        events.subscribe(_listener)
         return
-    ops = set()
-    for bp in enabled:
-        wanted = bp.ops_matched()
-        if wanted is None:
-            events.subscribe(_listener)
+    ops = set().union(*(bp.ops_matched() for bp in enabled if bp.hears() == "ops"))
+    if ops:
+        events.subscribe(_listener, ops=ops)
+    steps = [bp for bp in enabled if bp.hears() == "steps"]
+    if steps:
+        stepped = [bp.ops_matched() for bp in steps]
+        if any(chosen is None for chosen in stepped):
+            events.subscribe(_listener, kinds=(events.VJPApplied,))
+        else:
+            events.subscribe(_listener, ops=set().union(*stepped), kinds=(events.VJPApplied,))
+
+
+class _LayerGate:
+    """Hears every op, but only while some thread is inside a layer that a layer
+    breakpoint names: dispatch tells it each change of a thread's layer path (one per
+    layer call, not one per op), and it subscribes the listener while any thread is in.
+
+    A thread works out whether it is inside once per change of the breakpoints
+    (`generation`); until its next layer change, a thread other than the one that set the
+    breakpoint may run on in a newly named layer unheard."""
+
+    def __init__(self):
+        self.breakpoints: tuple = ()
+        self.generation = 0
+        self.matches: dict = {}       # scope -> whether a layer breakpoint names it
+        self.inside: set = set()      # idents of the threads inside such a layer now
+        self.lock = threading.Lock()
+
+    def arm(self, breakpoints: tuple) -> None:
+        with self.lock:
+            self.breakpoints, self.matches = breakpoints, {}
+            self.generation += 1
+            self.inside.clear()
+            events.unsubscribe(self.hear)
+        if breakpoints:
+            dispatch.watch_scopes(self.on_scope)
+            self.on_scope(dispatch.thread_state().scope)
+        else:
+            dispatch.unwatch_scopes(self.on_scope)
+
+    def hear(self, event) -> None:
+        _listener(event)
+
+    def on_scope(self, scope: str) -> None:
+        inside = self.matches.get(scope)
+        if inside is None:
+            inside = self.matches[scope] = any(_in_layer(scope, bp.layer)
+                                               for bp in self.breakpoints)
+        state = _state
+        if state.layers_seen != self.generation:
+            state.layers_seen, state.inside = self.generation, False
+        if inside is state.inside:
             return
-        ops |= wanted
-    events.subscribe(_listener, ops=ops)
+        state.inside = inside
+        ident = threading.get_ident()
+        with self.lock:
+            if inside:
+                self.inside.add(ident)
+                if len(self.inside) == 1:
+                    events.subscribe(self.hear)
+            else:
+                self.inside.discard(ident)
+                if not self.inside:
+                    events.unsubscribe(self.hear)
+
+
+_layers = _LayerGate()
 
 
 # ---- matching helpers ---------------------------------------------------------------------
@@ -360,7 +437,7 @@ def _non_finite(values) -> str:
     """'nan', 'inf', 'nan and inf' or '' for a tensor or a list or tuple of them (None skipped)."""
     found = set()
     for tensor in values if isinstance(values, (list, tuple)) else [values]:
-        if tensor is None:
+        if tensor is None or all_finite(tensor):
             continue
         array = np.asarray(getattr(tensor, "_value", tensor))
         if array.dtype.kind not in "fc":

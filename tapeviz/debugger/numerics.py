@@ -16,7 +16,7 @@ import numpy as np
 from .. import events
 from ..dispatch import thread_state
 from ..errors import InvalidArgumentError
-from .summary import _array, summarize
+from .summary import _array, all_finite, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
 
@@ -33,11 +33,6 @@ def _counts(value) -> tuple[int, int]:
         return 0, 0
     nans = int(np.isnan(values).sum())
     return nans, int(values.size - nans - np.isfinite(values).sum())
-
-
-def _finite(value) -> bool:
-    values = _array(value)
-    return values.dtype.kind not in "fc" or bool(np.isfinite(values).all())
 
 
 def _where(source) -> str:
@@ -159,7 +154,7 @@ def _origin(node, index, vjp_of=None, step=None) -> NaNOrigin:
 
 
 def _born(node) -> bool:
-    return (not _finite(node.output)) and all(_finite(x) for x in node.inputs)
+    return (not all_finite(node.output)) and all(all_finite(x) for x in node.inputs)
 
 
 def _nodes_of(source) -> list:
@@ -219,8 +214,8 @@ def _backward_origin(tape, target, sources, output_gradients):
             return _origin(node, step.index if step else None, step and step.node, step)
     for step in steps:  # a VJP that made non-finite values without running an op
         grads = [g for g in step.input_grads if g is not None]
-        if _finite(step.upstream) and any(not _finite(g) for g in grads):
-            bad = next(g for g in grads if not _finite(g))
+        if all_finite(step.upstream) and any(not all_finite(g) for g in grads):
+            bad = next(g for g in grads if not all_finite(g))
             nans, infs = _counts(bad)
             node = step.node
             return NaNOrigin(node, "backward", step.index, nans, infs, _input_lines(node.inputs),
@@ -255,8 +250,7 @@ def check_op(event) -> None:
     if type(event) is not events.OpExecuted or getattr(_local, "suspended", 0):
         return
     node = event.node
-    value = node.output._value
-    if value.dtype.kind != "f" or np.isfinite(value).all():
+    if all_finite(node.output):
         return
     vjp_of, entry = _vjp_on_stack() if node.phase == "backward" else (None, None)
     if vjp_of is None:

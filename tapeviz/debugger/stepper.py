@@ -120,7 +120,7 @@ class BackwardStepper:
 
     def _finish(self) -> None:
         self._finished = True
-        if events._subscribers:
+        if events._subscribers or events._by_kind:
             targets = nest.flatten(self.target)
             result = [self.gradient(s) for s in self._flat_sources]
             events.emit(events.GradientComputed(self.tape, targets, self._flat_sources, result))

@@ -5,6 +5,8 @@ runs an op, so summaries are safe to call from inside subscribers and error path
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 BLOCKS = "▁▂▃▄▅▆▇█"
@@ -13,6 +15,28 @@ BLOCKS = "▁▂▃▄▅▆▇█"
 def _array(value) -> np.ndarray:
     """The numpy value behind a Tensor, a VariableRead, an array or a Python number."""
     return np.asarray(getattr(value, "_value", value))
+
+
+def all_finite(value) -> bool:
+    """Whether a value holds no NaN or Inf (True for integer and bool values).
+
+    Asked of every op's output by nan breakpoints and check-numerics, so it is cheap: a
+    float scalar is checked by `math.isfinite` (~0.05 us, `np.isfinite` ~0.7), an array
+    by its sum (one pass, no temporary array): a sum of finite numbers is finite unless
+    it overflows, and only then are the elements checked one by one.
+
+    >>> all_finite(np.array([1.0, 3e38, 3e38], np.float32)), all_finite(np.float32("nan"))
+    (True, False)
+    """
+    values = getattr(value, "_value", value)
+    if isinstance(values, np.floating):
+        return math.isfinite(values)
+    values = np.asarray(values)
+    if values.dtype.kind not in "fc":
+        return True
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = values.sum()
+    return bool(np.isfinite(total)) or bool(np.isfinite(values).all())
 
 
 def _num(x: float) -> str:

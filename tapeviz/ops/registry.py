@@ -37,7 +37,8 @@ class Op:
                  samples, nondiff, explain, doc, input_names):
         self.name = name
         self.input_names = input_names
-        self.watched = False  # someone subscribed to this op alone (events.subscribe(ops=...))
+        self.watched = False  # someone hears this op's OpExecuted alone (events.subscribe(ops=))
+        self.steps_watched = False  # ... or the VJPApplied of its nodes alone
         self.__name__ = name
         self.forward = forward
         self.vjp = vjp

@@ -16,6 +16,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from ..debugger.summary import all_finite
 from ..tensor import VariableRead
 
 
@@ -88,13 +89,6 @@ def gradient_norm(value) -> float | None:
         return math.sqrt(float(np.dot(magnitude, magnitude)))
     scaled = magnitude / largest          # squares of huge or tiny values over/underflow
     return largest * math.sqrt(float(np.dot(scaled, scaled)))
-
-
-def _nonfinite(value) -> bool:
-    if isinstance(value, np.floating):
-        return not math.isfinite(value)
-    value = np.asarray(value)
-    return value.dtype.kind in "fc" and not np.isfinite(value).all()
 
 
 _dtype_names: dict = {}
@@ -228,7 +222,7 @@ class Graph:
                 nid, op.label, op.kind, op=op.name, shape=np.shape(output),
                 dtype=_dtype_name(output), scope=node.scope, phase=node.phase,
                 source=node.source, grad_norm=norm,
-                nonfinite=_nonfinite(output) or not _finite_or_none(norm), ref=ref)
+                nonfinite=not all_finite(output) or not _finite_or_none(norm), ref=ref)
             made_by[id(node.output)] = nid
         return graph
 
@@ -251,7 +245,7 @@ class Graph:
             lid, obj.name if is_variable else "const", "variable" if is_variable else "constant",
             shape=np.shape(value), dtype=_dtype_name(value), scope=consumer.scope,
             phase=consumer.phase, grad_norm=norm,
-            nonfinite=_nonfinite(value) or not _finite_or_none(norm), ref=obj)
+            nonfinite=not all_finite(value) or not _finite_or_none(norm), ref=obj)
         return lid
 
     # ---- finding ---------------------------------------------------------------------------
