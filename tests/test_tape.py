@@ -629,6 +629,57 @@ def test_subscriber_may_unsubscribe_itself():
     assert len(seen) == 1
 
 
+def _gradient_of_exp_times_three():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.exp(x) * 3.0)
+    return tape.gradient(loss, x)
+
+
+def test_a_subscriber_of_some_kinds_hears_only_those_and_ops_keep_the_fast_path():
+    from tapeviz import events as event_lists
+    steps = []
+    tf.subscribe(steps.append, kinds=(tf.VJPApplied,))
+    try:
+        assert event_lists._op_listeners == ()  # no op builds a node for it
+        _gradient_of_exp_times_three()
+    finally:
+        tf.unsubscribe(steps.append)
+    assert [type(e) for e in steps] == [tf.VJPApplied] * 3
+    assert [e.step.node.op.name for e in steps] == ["reduce_sum", "multiply", "exp"]
+    assert event_lists._step_listeners == ()
+
+
+def test_ops_and_kinds_together_choose_the_steps_of_those_ops():
+    exp, multiply = tf.ops.REGISTRY["exp"], tf.ops.REGISTRY["multiply"]
+    chosen, ops_only = [], []
+    tf.subscribe(chosen.append, ops={exp}, kinds=(tf.VJPApplied,))
+    tf.subscribe(ops_only.append, ops={multiply})
+    try:
+        assert exp.steps_watched and not exp.watched
+        assert multiply.watched and not multiply.steps_watched
+        _gradient_of_exp_times_three()
+    finally:
+        tf.unsubscribe(chosen.append)
+        tf.unsubscribe(ops_only.append)
+    assert [(type(e), e.step.node.op.name) for e in chosen] == [(tf.VJPApplied, "exp")]
+    assert {type(e) for e in ops_only} == {tf.OpExecuted}
+    assert {e.node.op.name for e in ops_only} == {"multiply"}
+    assert {e.node.phase for e in ops_only} == {"forward", "backward"}
+    assert not (exp.steps_watched or multiply.watched)  # unsubscribing clears the flags
+
+
+def test_a_kind_subscriber_of_op_events_hears_every_op_but_no_steps():
+    seen = []
+    tf.subscribe(seen.append, kinds=(tf.OpExecuted, tf.GradientComputed))
+    try:
+        _gradient_of_exp_times_three()
+    finally:
+        tf.unsubscribe(seen.append)
+    assert {type(e) for e in seen} == {tf.OpExecuted, tf.GradientComputed}
+    assert type(seen[-1]) is tf.GradientComputed
+
+
 def test_nodes_record_the_name_scope_they_ran_under():
     x = tf.Variable(2.0)
     with tf.GradientTape() as tape:
