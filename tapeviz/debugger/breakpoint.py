@@ -385,6 +385,8 @@ class _LayerGate:
         if inside is None:
             inside = self.matches[scope] = any(_in_layer(scope, bp.layer)
                                                for bp in self.breakpoints)
+        if not inside and not self.inside:  # the usual case: no thread is in, nor enters
+            return
         state = _state
         if state.layers_seen != self.generation:
             state.layers_seen, state.inside = self.generation, False
