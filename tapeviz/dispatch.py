@@ -18,7 +18,7 @@ from . import events
 from .convert import ALL, input_arrays, input_tensors
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
 from .events import OpExecuted
-from .sourceinfo import source_from
+from .sourceinfo import UNKNOWN, source_from
 from .tensor import Tensor
 
 _new = object.__new__
@@ -156,10 +156,13 @@ def dispatch(op, *args, **params):
 
 
 def _dispatch_traced(op, args, params, state):
-    arrays, tensors, ids, reads_variable = input_tensors(op, args)
     subscribers = events._op_listeners
-    if op.watched:  # plus those who asked for this op alone
-        subscribers = events.listeners(OpExecuted, op)
+    if op.watched:  # someone listens for this op alone, or for the ops run at some lines
+        subscribers = events._op_listeners_of.get(op, subscribers)
+    if state.tapes or subscribers:
+        arrays, tensors, ids, reads_variable = input_tensors(op, args)
+    else:  # only listeners by line: the op's tensors are made if it ran at one of their lines
+        arrays, tensors = input_arrays(op, args), None
     started = perf_counter() if subscribers else 0.0
     try:
         ans = _new(Tensor)
@@ -175,24 +178,37 @@ def _dispatch_traced(op, args, params, state):
             tape._watch_read(args)
         if not tape._ids.isdisjoint(ids):  # it watches an input: it records the op
             if node is None:
-                node = _node(op, tensors, ans, params, ids, state)
+                source = source_from(_getframe(2), state.known_source)  # dispatch's caller up
+                node = _node(op, tensors, ans, params, ids, state, source)
             tape._nodes.append(node)
             tape._ids.add(node.output_id)
+    if not subscribers and not op.watched:
+        return ans  # recorded, and nobody listens: the usual op under a tape
+    taped = node is not None
+    source = node.source if taped else UNKNOWN
+    if op.watched and events._by_site:  # some listen by line: is this op at one of them?
+        if source is UNKNOWN:
+            source = source_from(_getframe(2), state.known_source)
+        subscribers = events.listeners_at(source, subscribers)
     if subscribers:
+        if tensors is None:
+            _, tensors, ids, _ = input_tensors(op, args)
+        if node is None:
+            if source is UNKNOWN:
+                source = source_from(_getframe(2), state.known_source)
+            node = _node(op, tensors, ans, params, ids, state, source)
         event = _new(OpExecuted)  # OpExecuted(node, taped, duration), without the call
-        event.taped, event.duration = node is not None, duration
-        event.node = node if node is not None else _node(op, tensors, ans, params, ids, state)
+        event.node, event.taped, event.duration = node, taped, duration
         for callback in subscribers:
             callback(event)
     return ans
 
 
-def _node(op, tensors, ans, params, ids, state) -> Node:
+def _node(op, tensors, ans, params, ids, state, source) -> Node:
     """Node(op, tensors, ans, params, ids, source, state), without the __init__ call."""
     node = _new(Node)
     node.op, node.inputs, node.output, node.params, node.input_ids = op, tensors, ans, params, ids
-    node.output_id, node.phase, node.scope = id(ans), state.phase, state.scope
-    node.source = source_from(_getframe(3), state.known_source)  # from dispatch's caller up
+    node.output_id, node.phase, node.scope, node.source = id(ans), state.phase, state.scope, source
     return node
 
 

@@ -20,6 +20,9 @@ _step_listeners: tuple = ()  # callbacks of every VJPApplied (read at every back
 _by_op: dict = {}            # op -> callbacks of that op's OpExecuted events only
 _steps_by_op: dict = {}      # op -> callbacks of the VJPApplied events of that op's nodes only
 _by_kind: dict = {}          # event class -> callbacks of every event of that class
+_by_site: tuple = ()         # (accepts, callback): OpExecuted of ops run at lines it accepts
+_op_listeners_of: dict = {}  # op -> every callback of its OpExecuted, for the ops in _by_op
+_at_site: dict = {}          # id(SourceInfo) -> the _by_site callbacks that accept it
 _lock = threading.Lock()
 
 
@@ -67,13 +70,17 @@ class GradientComputed:
         return f"GradientComputed({len(self.sources)} sources)"
 
 
-def subscribe(callback: Callable, ops=None, kinds=None) -> Callable:
+def subscribe(callback: Callable, ops=None, kinds=None, sites=None) -> Callable:
     """Call `callback(event)` for the events it asks for from now on; returns it.
 
-    With neither argument, every event. `kinds` is a collection of event classes
+    With no argument, every event. `kinds` is a collection of event classes
     (OpExecuted, VJPApplied, GradientComputed, ...); `ops` (registered ops, e.g.
     `{tf.ops.REGISTRY["log"]}`) restricts OpExecuted and VJPApplied to those ops' nodes,
-    and alone means their OpExecuted events.
+    and alone means their OpExecuted events. `sites`, a predicate on a SourceInfo, asks
+    for the OpExecuted events of ops run at the user lines it accepts: dispatch then looks
+    up every op's line, but builds no node or event for the others (a file:line
+    breakpoint). It is asked once per line, not once per op. (An event that only such
+    listeners hear has `duration` 0.0: ops are not timed for them.)
 
     >>> import tapeviz as tf
     >>> seen = []
@@ -83,12 +90,14 @@ def subscribe(callback: Callable, ops=None, kinds=None) -> Callable:
     >>> seen[0].node.op.name
     'multiply'
     """
-    global _subscribers
+    global _subscribers, _by_site
     ops = None if ops is None else tuple(ops)
     if kinds is None:
         kinds = (OpExecuted,) if ops is not None else None
     with _lock:
-        if kinds is None:
+        if sites is not None:
+            _by_site = _by_site + ((sites, callback),)
+        elif kinds is None:
             _subscribers = _subscribers + (callback,)
         else:
             for kind in kinds:
@@ -104,9 +113,10 @@ def subscribe(callback: Callable, ops=None, kinds=None) -> Callable:
 
 def unsubscribe(callback: Callable) -> None:
     """Stop calling `callback` for anything; unknown callbacks are ignored."""
-    global _subscribers
+    global _subscribers, _by_site
     with _lock:
         _subscribers = tuple(cb for cb in _subscribers if cb != callback)
+        _by_site = tuple(pair for pair in _by_site if pair[1] != callback)
         for table in (_by_op, _steps_by_op, _by_kind):
             for key in list(table):
                 remaining = tuple(cb for cb in table[key] if cb != callback)
@@ -118,18 +128,41 @@ def unsubscribe(callback: Callable) -> None:
 
 
 def _refresh() -> None:
-    """Recompute what the hot paths read, after any change (under the lock)."""
-    global _op_listeners, _step_listeners
+    """Recompute what the hot paths read, after any change (under the lock).
+
+    An op's `watched` flag sends it down dispatch's traced path to `_op_listeners_of`
+    and, while someone listens by line, to `listeners_at`: with site listeners every op
+    registered so far is flagged."""
+    global _op_listeners, _step_listeners, _op_listeners_of, _at_site
     _op_listeners = listeners(OpExecuted)
     _step_listeners = listeners(VJPApplied)
-    for op in {*_by_op, *_steps_by_op, *_watched_ops}:
-        op.watched = op in _by_op
+    _op_listeners_of = {op: listeners(OpExecuted, op) for op in _by_op}
+    _at_site = {}
+    flagged = set(_by_op) | set(_steps_by_op)
+    if _by_site:
+        from .ops.registry import REGISTRY
+        flagged.update(REGISTRY.values())
+    for op in flagged | _watched_ops:
+        op.watched = op in _by_op or bool(_by_site)
         op.steps_watched = op in _steps_by_op
     _watched_ops.clear()
-    _watched_ops.update(_by_op, _steps_by_op)
+    _watched_ops.update(flagged)
 
 
 _watched_ops: set = set()  # the ops whose flags are set, so clearing them finds them all
+
+
+def listeners_at(source, already: tuple) -> tuple:
+    """`already` plus the site callbacks that accept `source` (an op's SourceInfo, interned
+    per line and kept alive, so its id is a key; None where no user frame was found)."""
+    key = id(source)
+    chosen = _at_site.get(key)
+    if chosen is None:
+        chosen = _at_site[key] = tuple(
+            callback for accepts, callback in _by_site if source is not None and accepts(source))
+    if not chosen:
+        return already
+    return already + tuple(cb for cb in chosen if cb not in already)
 
 
 def listeners(kind, op=None) -> tuple:
@@ -146,6 +179,7 @@ def subscribers() -> tuple:
     """Every subscribed callback: those of all events, then those of some kinds or ops."""
     chosen = [cb for table in (_by_kind, _by_op, _steps_by_op)
               for callbacks in table.values() for cb in callbacks]
+    chosen += [callback for _, callback in _by_site]
     return _subscribers + tuple(dict.fromkeys(cb for cb in chosen if cb not in _subscribers))
 
 

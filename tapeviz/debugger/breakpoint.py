@@ -96,12 +96,24 @@ class Breakpoint:
 
     def hears(self) -> str:
         """Which events the listener needs for this breakpoint: "steps" (backward steps),
-        "ops" (the ops it names), "layer" (every op, but only inside its layer) or "all"."""
+        "ops" (the ops it names), "sites" (ops run at its file:line), "layer" (every op,
+        but only inside its layer) or "all"."""
         if self.phase == "vjp":
             return "steps"
         if self.op is not None or self.kind is not None:
             return "ops"
+        if self.file is not None or self.line is not None:
+            return "sites"
         return "layer" if self.layer is not None else "all"
+
+    def at(self, source) -> bool:
+        """Whether `source` (a SourceInfo or None) is at the file:line this breakpoint names
+        (True when it names neither)."""
+        if self.file is None and self.line is None:
+            return True
+        if source is None or self.line is not None and source.lineno != self.line:
+            return False
+        return self.file is None or _same_file(source.filename, self.file)
 
     # ---- state ----------------------------------------------------------------------------
     def enable(self) -> "Breakpoint":
@@ -152,15 +164,7 @@ class Breakpoint:
             return False
         if self.layer is not None and not _in_layer(node.scope, self.layer):
             return False
-        if self.file is not None or self.line is not None:
-            source = node.source
-            if source is None:
-                return False
-            if self.line is not None and source.lineno != self.line:
-                return False
-            if self.file is not None and not _same_file(source.filename, self.file):
-                return False
-        return True
+        return self.at(node.source)
 
     def _reasons(self, node, phase: str, bad: str) -> list:
         reasons = []
@@ -324,10 +328,10 @@ def _can_match(phase: str, op) -> tuple:
 
 
 def _sync_listener() -> None:
-    """Subscribe the listener to what the enabled breakpoints need, so dispatch keeps its
-    fast path for every op none of them can match: the ops they name, backward steps, and
-    every op only inside the layers they name; every op only for a breakpoint that names
-    neither op, kind nor layer (a file:line, a condition or nan alone)."""
+    """Subscribe the listener to what the enabled breakpoints need, so dispatch builds no
+    node or event for an op none of them can match: the ops they name, the ops run at
+    their lines, backward steps, every op only inside the layers they name; every op only
+    for a breakpoint that names no op, kind, line or layer (a condition or nan alone)."""
     global _enabled, _candidates
     events.unsubscribe(_listener)
     enabled = _enabled = tuple(bp for bp in _registry if bp.enabled)
@@ -340,6 +344,9 @@ def _sync_listener() -> None:
     ops = set().union(*(bp.ops_matched() for bp in enabled if bp.hears() == "ops"))
     if ops:
         events.subscribe(_listener, ops=ops)
+    sited = [bp for bp in enabled if bp.hears() == "sites"]
+    if sited:
+        events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
     steps = [bp for bp in enabled if bp.hears() == "steps"]
     if steps:
         stepped = [bp.ops_matched() for bp in steps]
