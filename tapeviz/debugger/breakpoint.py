@@ -223,6 +223,12 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     once : a one-shot breakpoint: removed after its first hit.
     action : where no debugger can take input: ``"raise"`` (default) raises BreakpointError,
         ``"continue"`` records the hit and goes on.
+
+    Cost while armed: a breakpoint naming ops or kinds wakes only for those ops (the rest
+    keep dispatch's fast path); one naming a layer, only inside that layer; one with
+    phase "vjp", only at backward steps; one naming a file or line makes dispatch find
+    each op's line (a walk up the stack) and nothing more for other lines. A breakpoint
+    naming none of these (a bare `condition` or `nan`) sees every op.
     """
     bp = Breakpoint(op, kind, layer, file, line, phase, condition, nan, once,
                     action or "raise")
