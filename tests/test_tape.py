@@ -680,6 +680,40 @@ def test_a_kind_subscriber_of_op_events_hears_every_op_but_no_steps():
     assert type(seen[-1]) is tf.GradientComputed
 
 
+def test_a_subscriber_by_line_hears_only_ops_run_at_the_lines_it_accepts():
+    from programs import line_of
+    from tapeviz import events as event_lists
+    wanted = {line_of(__file__, "# line: heard taped"), line_of(__file__, "# line: heard once")}
+    asked, heard, everything = [], [], []
+
+    def accepts(source):
+        asked.append(source.lineno)
+        return source.lineno in wanted
+
+    tf.subscribe(heard.append, sites=accepts)
+    try:
+        assert event_lists._op_listeners == () and tf.ops.REGISTRY["exp"].watched
+        x = tf.Variable(2.0)
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                y = tf.exp(x) * 2.0                     # line: heard taped
+                z = y + 1.0
+            tf.constant(1.0) * 3.0                      # untaped, at a line not accepted
+            tape.gradient(z, x)
+        tf.subscribe(everything.append)                 # both: each event reaches it once
+        tf.exp(tf.constant(1.0))                        # line: heard once
+    finally:
+        tf.unsubscribe(heard.append)
+        tf.unsubscribe(everything.append)
+    assert [(e.node.op.name, e.taped) for e in heard] == [("exp", True), ("multiply", True)] * 3 \
+        + [("exp", False)]
+    assert {e.node.source.lineno for e in heard} == wanted
+    assert heard[0].duration == 0.0 and heard[-1].duration > 0  # timed only for `everything`
+    assert len(asked) == len(set(asked))                # each line is asked about once
+    assert len([e for e in everything if isinstance(e, tf.OpExecuted)]) == 1
+    assert not tf.ops.REGISTRY["exp"].watched            # unsubscribing clears the flags
+
+
 def test_nodes_record_the_name_scope_they_ran_under():
     x = tf.Variable(2.0)
     with tf.GradientTape() as tape:
