@@ -79,7 +79,7 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None) -> Callable:
     and alone means their OpExecuted events. `sites`, a predicate on a SourceInfo, asks
     for the OpExecuted events of ops run at the user lines it accepts: dispatch then looks
     up every op's line, but builds no node or event for the others (a file:line
-    breakpoint). It is asked once per line, not once per op. (An event that only such
+    breakpoint). It is asked once per call site, not once per op. (An event that only such
     listeners hear has `duration` 0.0: ops are not timed for them.)
 
     >>> import tapeviz as tf
