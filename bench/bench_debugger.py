@@ -3,8 +3,9 @@ hit, and with the recorder on, measured side by side in one run (read the ratios
 
 Breakpoints come in two costs. Those that select ops by name, kind, layer or backward
 step are heard only by the ops they can match (the rest keep dispatch's fast path): the
-target is <= 1.05x. Those that must look at every op (a file:line, a condition, nan on
-every output) put every op on the traced path; their ratio is reported, one by one.
+target is <= 1.05x. A file:line one makes dispatch find every op's line; those that must
+look at every op's values (a bare condition, nan) put every op on the traced path. Their
+ratios are reported one by one.
 
 Run: python bench/bench_debugger.py [--repeats 3]
 """
@@ -93,10 +94,10 @@ MODES = {
     "plain": armed(),
     "op breakpoint": armed({"op": "log"}),
     "op, kind, layer and vjp ones": armed(*SELECTIVE),
+    "file:line (finds each op's line)": armed({"file": "no_such_file.py", "line": 1}),
     "nan in any backward step": armed({"phase": "vjp", "nan": True}),
-    "every op: file:line": armed({"file": "no_such_file.py", "line": 1}),
-    "every op: condition": armed({"condition": NEVER}),
-    "every op: nan": armed({"nan": True}),
+    "condition on every op": armed({"condition": NEVER}),
+    "nan in every op's output": armed({"nan": True}),
     "recorder on": recorder_on,
 }
 
@@ -122,7 +123,7 @@ def main() -> None:
         print(loop_name)
         for mode_name in MODES:
             seconds = best[loop_name, mode_name]
-            print(f"  {mode_name:<30}{seconds:8.3f} s {seconds / base:7.2f}x")
+            print(f"  {mode_name:<34}{seconds:8.3f} s {seconds / base:7.2f}x")
 
 
 if __name__ == "__main__":
