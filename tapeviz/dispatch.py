@@ -2,8 +2,11 @@
 
 It converts and checks the inputs (errors name the user's line), runs the numpy
 forward, records a `Node` on every active tape that watches an input, and emits an
-`OpExecuted` event to subscribers. With no tape active and nobody subscribed it takes
-a fast path: convert, forward, wrap.
+`OpExecuted` event to subscribers. With no tape active and nobody listening for this op
+it takes a fast path: convert, forward, wrap. Listeners choose what they hear (see
+`events.subscribe`): some ops, the ops run at some lines, backward steps only; and
+`watch_scopes` tells a listener when a thread enters or leaves a layer, so it can
+listen inside that layer alone.
 """
 from __future__ import annotations
 
