@@ -152,6 +152,14 @@ def _refresh() -> None:
 _watched_ops: set = set()  # the ops whose flags are set, so clearing them finds them all
 
 
+def registered(op) -> None:
+    """A new op joins the listeners by line already subscribed (defop calls this)."""
+    with _lock:
+        if _by_site:
+            op.watched = True
+            _watched_ops.add(op)
+
+
 def listeners_at(source, already: tuple) -> tuple:
     """`already` plus the site callbacks that accept `source` (an op's SourceInfo, interned
     per line and kept alive, so its id is a key; None where no user frame was found)."""

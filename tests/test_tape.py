@@ -783,3 +783,17 @@ def test_a_tensor_times_itself_differentiates_as_a_square_to_any_order():
     with tf.GradientTape() as tape:
         loss = w * w
     assert float(tape.gradient(loss, w)) == 6.0
+
+
+def test_an_op_registered_after_a_subscriber_by_line_is_heard_at_its_lines():
+    from tapeviz.ops.registry import REGISTRY, defop
+    heard = []
+    tf.subscribe(heard.append, sites=lambda source: source.filename == __file__)
+    try:
+        double = defop("test_double_after_sites", lambda x: 2 * x, lambda g, ans, x: (2 * g,))
+        double(tf.constant(1.0))
+    finally:
+        tf.unsubscribe(heard.append)
+        del REGISTRY["test_double_after_sites"]
+    assert [e.node.op.name for e in heard] == ["test_double_after_sites"]
+    assert not double.watched

@@ -8,6 +8,7 @@ from __future__ import annotations
 import inspect
 from typing import Callable
 
+from .. import events
 from ..convert import ALL
 
 REGISTRY: dict[str, "Op"] = {}
@@ -101,6 +102,7 @@ def defop(name: str, forward: Callable, vjp: Callable | None = None, *, label: s
             explain=explain, doc=doc,
             input_names=inputs if inputs is not None else _input_names(forward, vjp))
     REGISTRY[name] = op
+    events.registered(op)
     return op
 
 
