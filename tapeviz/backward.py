@@ -167,10 +167,13 @@ class Backward:
             needed = None if reachable.issuperset(keys) else [key in reachable for key in keys]
             if node.scope is not self._state.scope:  # a VJP's ops run in its node's layer, as in TF
                 set_scope(self._state, node.scope)
-            op = node.op
-            vjp = op.vjp  # a single rule is called here, saving a call per step
-            input_grads = vjp(g, node.output, *inputs, **node.params) if type(vjp) is not tuple \
-                else op.input_grads(g, node.output, inputs, node.params, needed)
+            op, params = node.op, node.params
+            vjp = op.vjp
+            if type(vjp) is tuple:
+                input_grads = op.input_grads(g, node.output, inputs, params, needed)
+            else:  # a single rule, called here (a call less per step; no empty **params)
+                input_grads = vjp(g, node.output, *inputs, **params) if params \
+                    else vjp(g, node.output, *inputs)
             broadcasting = op.broadcasting
             for i, grad in enumerate(input_grads):
                 if grad is None or keys[i] not in reachable:
