@@ -164,9 +164,10 @@ def listeners_at(source, already: tuple) -> tuple:
     """`already` plus the site callbacks that accept `source` (an op's SourceInfo, interned
     per line and kept alive, so its id is a key; None where no user frame was found)."""
     key = id(source)
-    chosen = _at_site.get(key)
+    table = _at_site  # read before _by_site: a change meanwhile fills a table already replaced
+    chosen = table.get(key)
     if chosen is None:
-        chosen = _at_site[key] = tuple(
+        chosen = table[key] = tuple(
             callback for accepts, callback in _by_site if source is not None and accepts(source))
     if not chosen:
         return already

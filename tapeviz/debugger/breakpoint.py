@@ -394,10 +394,10 @@ class _LayerGate:
         _listener(event)
 
     def on_scope(self, scope: str) -> None:
-        inside = self.matches.get(scope)
+        matches = self.matches  # read before the breakpoints, as in events.listeners_at
+        inside = matches.get(scope)
         if inside is None:
-            inside = self.matches[scope] = any(_in_layer(scope, bp.layer)
-                                               for bp in self.breakpoints)
+            inside = matches[scope] = any(_in_layer(scope, bp.layer) for bp in self.breakpoints)
         if not inside and not self.inside:  # the usual case: no thread is in, nor enters
             return
         state = _state
