@@ -130,20 +130,21 @@ def unsubscribe(callback: Callable) -> None:
 def _refresh() -> None:
     """Recompute what the hot paths read, after any change (under the lock).
 
-    An op's `watched` flag sends it down dispatch's traced path to `_op_listeners_of`
-    and, while someone listens by line, to `listeners_at`: with site listeners every op
-    registered so far is flagged."""
+    An op's `watched` flag is the one thing dispatch's fast path asks about listeners: it
+    is set on every op while someone hears every op or listens by line (dispatch then
+    asks `listeners_at`), and on the ops in `_by_op` (it then reads `_op_listeners_of`)."""
     global _op_listeners, _step_listeners, _op_listeners_of, _at_site
     _op_listeners = listeners(OpExecuted)
     _step_listeners = listeners(VJPApplied)
     _op_listeners_of = {op: listeners(OpExecuted, op) for op in _by_op}
     _at_site = {}
     flagged = set(_by_op) | set(_steps_by_op)
-    if _by_site:
+    every = bool(_op_listeners or _by_site)
+    if every:
         from .ops.registry import REGISTRY
         flagged.update(REGISTRY.values())
     for op in flagged | _watched_ops:
-        op.watched = op in _by_op or bool(_by_site)
+        op.watched = every or op in _by_op
         op.steps_watched = op in _steps_by_op
     _watched_ops.clear()
     _watched_ops.update(flagged)
@@ -153,9 +154,10 @@ _watched_ops: set = set()  # the ops whose flags are set, so clearing them finds
 
 
 def registered(op) -> None:
-    """A new op joins the listeners by line already subscribed (defop calls this)."""
+    """A new op is heard by those already listening to every op or by line (defop calls
+    this)."""
     with _lock:
-        if _by_site:
+        if _op_listeners or _by_site:
             op.watched = True
             _watched_ops.add(op)
 
