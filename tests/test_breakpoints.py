@@ -354,9 +354,10 @@ def test_a_breakpoint_on_an_op_wakes_only_for_that_op():
         _ = tf.math.log(x)
         assert [hit.node.op.name for hit in bp.hits] == ["log"]
         condition = break_on(condition=lambda node: False, action="continue")
-        assert bp_module._listener in events._subscribers  # a condition must see every op
+        assert bp_module._listener in events._op_listeners  # a condition must see every op,
+        assert bp_module._listener not in events._step_listeners  # but no backward step
         condition.clear()
-        assert bp_module._listener not in events._subscribers
+        assert bp_module._listener not in events._op_listeners
     finally:
         clear_breakpoints()
     assert not registry.REGISTRY["log"].watched

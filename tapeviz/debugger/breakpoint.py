@@ -345,14 +345,14 @@ def _sync_listener() -> None:
     needs = {bp.hears() for bp in enabled}
     _layers.arm(tuple(bp for bp in enabled if bp.hears() == "layer"))
     if "all" in needs:
-        events.subscribe(_listener)
-        return
-    ops = set().union(*(bp.ops_matched() for bp in enabled if bp.hears() == "ops"))
-    if ops:
-        events.subscribe(_listener, ops=ops)
-    sited = [bp for bp in enabled if bp.hears() == "sites"]
-    if sited:
-        events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
+        events.subscribe(_listener, kinds=(events.OpExecuted,))
+    else:
+        ops = set().union(*(bp.ops_matched() for bp in enabled if bp.hears() == "ops"))
+        if ops:
+            events.subscribe(_listener, ops=ops)
+        sited = [bp for bp in enabled if bp.hears() == "sites"]
+        if sited:
+            events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
     steps = [bp for bp in enabled if bp.hears() == "steps"]
     if steps:
         stepped = [bp.ops_matched() for bp in steps]
@@ -411,7 +411,7 @@ class _LayerGate:
             if inside:
                 self.inside.add(ident)
                 if len(self.inside) == 1:
-                    events.subscribe(self.hear)
+                    events.subscribe(self.hear, kinds=(events.OpExecuted,))
             else:
                 self.inside.discard(ident)
                 if not self.inside:
