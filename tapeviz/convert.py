@@ -158,19 +158,13 @@ def input_tensors(op, args):
             return (a, b), args, (id(x), id(y)), False
         if op.dtype_args is ALL:  # `x * 2.0`, `2.0 * x`: the number becomes a constant tensor
             if x_kind is Tensor and (y_kind is float or y_kind is int):
-                a = x._value
-                if a.dtype.kind == "f":
-                    constant = _new(Tensor)
-                    b = constant._value = _constants.get((y, a.dtype.type)) \
-                        or float_constant(y, a.dtype.type)
-                    return (a, b), (x, constant), (id(x), id(constant)), False
+                constant = _constant_like(y, x._value)
+                if constant is not None:
+                    return (x._value, constant._value), (x, constant), (id(x), id(constant)), False
             elif y_kind is Tensor and (x_kind is float or x_kind is int):
-                b = y._value
-                if b.dtype.kind == "f":
-                    constant = _new(Tensor)
-                    a = constant._value = _constants.get((x, b.dtype.type)) \
-                        or float_constant(x, b.dtype.type)
-                    return (a, b), (constant, y), (id(constant), id(y)), False
+                constant = _constant_like(x, y._value)
+                if constant is not None:
+                    return (constant._value, y._value), (constant, y), (id(constant), id(y)), False
     arrays = input_arrays(op, args)
     tensors = []
     ids = []
@@ -191,6 +185,16 @@ def input_tensors(op, args):
             tensors.append(constant)
             ids.append(id(constant))
     return arrays, tuple(tensors), tuple(ids), reads_variable
+
+
+def _constant_like(number, value):
+    """`number` as a constant tensor of `value`'s dtype, where that is a float (else None)."""
+    dtype = value.dtype
+    if dtype.kind != "f":
+        return None
+    constant = _new(Tensor)
+    constant._value = float_constant(number, dtype.type)
+    return constant
 
 
 def float_constant(value, scalar_type):
