@@ -23,6 +23,7 @@ _by_kind: dict = {}          # event class -> callbacks of every event of that c
 _by_site: tuple = ()         # (accepts, callback): OpExecuted of ops run at lines it accepts
 _op_listeners_of: dict = {}  # op -> every callback of its OpExecuted, for the ops in _by_op
 _at_site: dict = {}          # id(SourceInfo) -> the _by_site callbacks that accept it
+_watched_ops: set = set()    # the ops whose flags _refresh set, so it finds them to clear
 _lock = threading.Lock()
 
 
@@ -91,6 +92,9 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None) -> Callable:
     'multiply'
     """
     global _subscribers, _by_site
+    if sites is not None and (ops is not None or kinds is not None):
+        raise ValueError("subscribe: sites= chooses OpExecuted events by line; it does not "
+                         "combine with ops= or kinds=")
     ops = None if ops is None else tuple(ops)
     if kinds is None:
         kinds = (OpExecuted,) if ops is not None else None
@@ -148,9 +152,6 @@ def _refresh() -> None:
         op.steps_watched = op in _steps_by_op
     _watched_ops.clear()
     _watched_ops.update(flagged)
-
-
-_watched_ops: set = set()  # the ops whose flags are set, so clearing them finds them all
 
 
 def registered(op) -> None:
