@@ -18,7 +18,6 @@ _INT32 = np.iinfo(np.int32)
 _SUPPORTED_KINDS = "biuf"
 _constants: dict = {}  # (Python number, numpy float type) -> that number as a numpy scalar
 _MAX_CONSTANTS = 4096
-_new = object.__new__
 
 
 def infer_array(value, op: str = "convert_to_tensor"):
@@ -192,9 +191,7 @@ def _constant_like(number, value):
     dtype = value.dtype
     if dtype.kind != "f":
         return None
-    constant = _new(Tensor)
-    constant._value = float_constant(number, dtype.type)
-    return constant
+    return wrap(float_constant(number, dtype.type))
 
 
 def float_constant(value, scalar_type):
