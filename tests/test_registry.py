@@ -54,3 +54,14 @@ def test_inputs_can_be_passed_by_their_tensorflow_names(op):
     positional = op(*inputs, **params)
     by_name = op(**dict(zip(op.input_names, inputs)), **params)
     np.testing.assert_array_equal(by_name.numpy(), positional.numpy())
+
+
+def test_tf_name_argument_is_accepted_and_bad_keyword_inputs_are_named():
+    import tapeviz as tf
+    x = tf.constant([1.0, 2.0])
+    np.testing.assert_array_equal(tf.exp(x, name="e").numpy(), tf.exp(x).numpy())
+    assert float(tf.reduce_sum(x, axis=0, name="total")) == 3.0
+    with pytest.raises(TypeError, match=r"exp\(\) got multiple values for input 'x'"):
+        tf.exp(x, x=x)
+    with pytest.raises(TypeError, match=r"add\(\) missing input 'x'"):
+        tf.add(y=x)
