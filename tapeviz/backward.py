@@ -113,7 +113,7 @@ class Backward:
         step.input_grads, step.index = tuple(input_grads), self._position
         subscribers = events._step_listeners
         if step.node.op.steps_watched:
-            subscribers = events.listeners(events.VJPApplied, step.node.op)
+            subscribers = events._step_listeners_of.get(step.node.op, subscribers)
         if subscribers:
             event = _new(events.VJPApplied)
             event.step = step

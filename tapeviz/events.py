@@ -22,6 +22,7 @@ _steps_by_op: dict = {}      # op -> callbacks of the VJPApplied events of that 
 _by_kind: dict = {}          # event class -> callbacks of every event of that class
 _by_site: tuple = ()         # (accepts, callback): OpExecuted of ops run at lines it accepts
 _op_listeners_of: dict = {}  # op -> every callback of its OpExecuted, for the ops in _by_op
+_step_listeners_of: dict = {}  # op -> every callback of its nodes' VJPApplied, for _steps_by_op
 _at_site: dict = {}          # id(SourceInfo) -> the _by_site callbacks that accept it
 _watched_ops: set = set()    # the ops whose flags _refresh set, so it finds them to clear
 _lock = threading.Lock()
@@ -137,10 +138,11 @@ def _refresh() -> None:
     An op's `watched` flag is the one thing dispatch's fast path asks about listeners: it
     is set on every op while someone hears every op or listens by line (dispatch then
     asks `listeners_at`), and on the ops in `_by_op` (it then reads `_op_listeners_of`)."""
-    global _op_listeners, _step_listeners, _op_listeners_of, _at_site
+    global _op_listeners, _step_listeners, _op_listeners_of, _step_listeners_of, _at_site
     _op_listeners = listeners(OpExecuted)
     _step_listeners = listeners(VJPApplied)
     _op_listeners_of = {op: listeners(OpExecuted, op) for op in _by_op}
+    _step_listeners_of = {op: listeners(VJPApplied, op) for op in _steps_by_op}
     _at_site = {}
     flagged = set(_by_op) | set(_steps_by_op)
     every = bool(_op_listeners or _by_site)
