@@ -2,11 +2,13 @@
 that tapes, recordings and widgets show where no kernel runs the widget.
 
 The HTML file inlines the SVG, the inspector payload of each drawn node and the widget's
-own ES module (for pan, zoom and the inspector's drawing), so it opens offline, from
-disk, with no kernel and nothing fetched.
+own ES module, `static/tape.js`, as a `data:` URL; a small inline module imports the
+functions it needs from it (`h`, `panZoom`, `section`), so the page pans, zooms and
+inspects as the widget does, opens offline from disk, with no kernel and nothing fetched.
 """
 from __future__ import annotations
 
+import base64
 import html
 import json
 
@@ -43,10 +45,17 @@ def widget_html(widget) -> str:
             payloads[node_id] = widget.inspect(node_id)
     data = {"title": widget.title, "status": widget.status, "alerts": widget.alerts,
             "inspector": payloads}
-    module = (STATIC / "tape.js").read_text(encoding="utf-8")
     css = (STATIC / "tape.css").read_text(encoding="utf-8")
     return _PAGE.format(title=html.escape(widget.title), css=css, svg=widget.svg,
-                        data=_script_json(data), module=module, viewer=_VIEWER)
+                        data=_script_json(data), module=_module_url(STATIC / "tape.js"),
+                        viewer=_VIEWER)
+
+
+def _module_url(path) -> str:
+    """An ES module file as a `data:` URL: importable offline, even from a file:// page, and
+    in base64 so nothing in the module's text can end the <script> element it sits in."""
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"data:text/javascript;base64,{encoded}"
 
 
 def _script_json(data) -> str:
@@ -66,13 +75,13 @@ body {{ margin: 16px; }} .tv-graph {{ height: 80vh; }} .tv-side {{ max-height: 8
 <div class="tv-hint">Click a node to inspect it.</div></div></div></div></div>
 <script type="application/json" id="tapeviz-data">{data}</script>
 <script type="module">
-{module}
+import {{ h, panZoom, section }} from "{module}";
 {viewer}
 </script>
 </body></html>
 """
 
-# Runs after the widget's module, in the same module scope: reuses panZoom and section.
+# The export's own viewer: the widget's drawing helpers, fed from the inlined JSON.
 _VIEWER = """
 const data = JSON.parse(document.getElementById("tapeviz-data").textContent);
 document.querySelector(".tv-title").textContent = data.title;

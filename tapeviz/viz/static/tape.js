@@ -1,8 +1,11 @@
 // tapeviz TapeWidget front end: draws what Python sends, reports clicks and button intents.
 // Python is the source of truth (svg, inspector, stepper, alerts); this module only draws,
 // pans and zooms, and writes back small intents. Plain ES module: no build step, no CDN.
+// The default export is anywidget's { render }; the named exports (h, panZoom, section) are
+// what the self-contained HTML export (viz/export.py) imports to draw the same graph offline.
 
-function h(tag, attrs = {}, ...children) {
+// A DOM element with attributes ("on..." ones become listeners) and children (strings as text).
+export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
     if (key === "class") node.className = value;
@@ -18,6 +21,8 @@ function h(tag, attrs = {}, ...children) {
 }
 
 // Pan and zoom by rewriting the SVG viewBox: wheel zooms about the cursor, drag pans.
+// A drag may leave the graph, so its moves and release are heard on `window`; `dispose()`
+// removes those listeners (the container's own go away with the container).
 export function panZoom(container, onClick) {
   let svg = null, box = null, home = null, drag = null;
   function attach(newSvg) {
@@ -52,25 +57,33 @@ export function panZoom(container, onClick) {
     if (!box) return;
     drag = { x: e.clientX, y: e.clientY, box: { ...box }, moved: false };
   });
-  window.addEventListener("pointermove", (e) => {
+  const onMove = (e) => {
     if (!drag) return;
     const r = container.getBoundingClientRect();
     const dx = (e.clientX - drag.x) * drag.box.w / r.width;
     const dy = (e.clientY - drag.y) * drag.box.h / r.height;
     if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) drag.moved = true;
     if (drag.moved) apply({ ...drag.box, x: drag.box.x - dx, y: drag.box.y - dy });
-  });
-  window.addEventListener("pointerup", (e) => {
+  };
+  const onUp = (e) => {
     const wasDrag = drag && drag.moved;
     drag = null;
     if (wasDrag) return;
     const node = e.target && e.target.closest && e.target.closest("g.node");
     if (node && container.contains(node)) onClick(node.id);
-  });
-  return { attach, fit, zoom, reset: () => { box = null; } };
+  };
+  window.addEventListener("pointermove", onMove);
+  window.addEventListener("pointerup", onUp);
+  function dispose() {
+    window.removeEventListener("pointermove", onMove);
+    window.removeEventListener("pointerup", onUp);
+    drag = null;
+  }
+  return { attach, fit, zoom, reset: () => { box = null; }, dispose };
 }
 
-function section(s) {
+// One inspector section ({title, type: svg|img|table|code|text, content}) as DOM.
+export function section(s) {
   const body = h("div", { class: "tv-section-body" });
   if (s.type === "svg") {
     body.innerHTML = s.content;  // our own encoder's SVG (every text in it escaped in Python)
@@ -220,7 +233,12 @@ function render({ model, el }) {
   for (const [event, handler] of Object.entries(handlers)) model.on(event, handler);
   drawSvg(); drawTitle(); drawSlider(); drawAlerts(); drawStepper(); drawInspector();
   drawBreakpoints(); drawError();
-  return () => { for (const [event, handler] of Object.entries(handlers)) model.off(event, handler); };
+  // anywidget calls this when the view goes away: drop the model handlers and the
+  // window-level pointer listeners, which would otherwise outlive the view
+  return () => {
+    for (const [event, handler] of Object.entries(handlers)) model.off(event, handler);
+    zoomer.dispose();
+  };
 }
 
 export default { render };
