@@ -1,12 +1,12 @@
 """The graph the widget draws: a tape, a node list or a recorded step turned into plain nodes
-and edges, and collapsed views of it.
+and edges.
 
 It sits between the engine (dispatch `Node`s, `Backward.grads`, the debugger's
 `RecordedStep`) and the DOT builder: op nodes ("n<i>", i = position in the source's node
 list), one leaf per variable read ("v<j>") and per other input tensor ("c<j>"), edges that
-carry the tensor's shape and the gradient norm of its producer. `Graph.collapse` folds ops
-by layer path (name scope) into "g..." group nodes, so a large tape is laid out as a few
-hundred boxes; group ids come from the scope path, so they stay the same across calls.
+carry the tensor's shape and the gradient norm of its producer, and the ids of collapsed
+groups ("g:<scope path>"). How a large graph folds into those groups is `collapse.py`'s
+job; `Graph.collapse` and `Graph.reveal` are its entry points.
 """
 from __future__ import annotations
 
@@ -121,17 +121,6 @@ def _finite_or_none(norm) -> bool:
     return norm is None or math.isfinite(norm)
 
 
-def _louder(a, b):
-    """The larger of two gradient norms; a NaN wins (it must not be hidden by merging)."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    if a != a or b != b:
-        return math.nan
-    return a if a >= b else b
-
-
 def _grads_mapping(grads) -> Mapping:
     if grads is None:
         return {}
@@ -154,11 +143,11 @@ class Graph:
     4.4721
     """
 
-    def __init__(self, nodes=None, edges=None):
+    def __init__(self, nodes=None, edges=None, shown_by: dict | None = None):
         self.nodes: dict[str, GraphNode] = dict(nodes or {})
         self.edges: list[GraphEdge] = list(edges or [])
-        self._rep: dict | None = None   # for a collapsed view: underlying id -> visible id
-        self._tree = None
+        self._rep = shown_by   # for a collapsed view: underlying id -> the id that shows it
+        self._tree = None      # the scope tree, built by the first collapse
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -275,7 +264,7 @@ class Graph:
                 return frozenset(opened)
             opened.add(shown)
 
-    # ---- collapsing ------------------------------------------------------------------------
+    # ---- collapsing (see collapse.py) -------------------------------------------------------
     def collapse(self, expanded=frozenset(), max_nodes: int = 300) -> "Graph":
         """A view with ops folded by layer path; returns self when it has <= max_nodes nodes.
 
@@ -298,9 +287,12 @@ class Graph:
         """
         if len(self.nodes) <= max_nodes:
             return self
+        # collapse.py builds on this module's classes; imported here, the dependency
+        # points one way at import time
+        from .collapse import collapsed_view, scope_tree
         if self._tree is None:
-            self._tree = _scope_tree(self)
-        return _Folder(self, frozenset(expanded), max_nodes).view(self._tree)
+            self._tree = scope_tree(self)
+        return collapsed_view(self, self._tree, frozenset(expanded), max_nodes)
 
 
 def group_id(path: str) -> str:
@@ -310,153 +302,3 @@ def group_id(path: str) -> str:
     ('g:sequential/conv2d', 'g:a%20%22b%22')
     """
     return "g:" + quote(path, safe="/")
-
-
-class _Scope:
-    """One layer path of the tree: its entries (key, node id or child _Scope) in order."""
-
-    __slots__ = ("path", "key", "entries", "_members")
-
-    def __init__(self, path: str, key: int):
-        self.path = path
-        self.key = key          # the op index where the scope starts
-        self.entries: list = []
-        self._members = None
-
-    def members(self) -> list:
-        if self._members is None:
-            self._members = _flatten(self.entries)
-        return self._members
-
-
-def _flatten(entries) -> list:
-    found = []
-    for _, entry in entries:
-        if type(entry) is str:
-            found.append(entry)
-        else:
-            found.extend(entry.members())
-    return found
-
-
-def _scope_tree(graph: Graph) -> _Scope:
-    """The scope tree of a full graph; keys are op indices (a leaf takes its consumer's)."""
-    keys = {}
-    following = 0
-    for nid in reversed(graph.nodes):
-        if nid[0] == "n":
-            following = int(nid[1:])
-        keys[nid] = following
-    root = _Scope("", 0)
-    scopes = {"": root}
-
-    def scope_of(path: str, key: int) -> _Scope:
-        scope = scopes.get(path)
-        if scope is None:
-            parent = scope_of(path.rpartition("/")[0], key)
-            scope = scopes[path] = _Scope(path, key)
-            parent.entries.append((key, scope))
-        return scope
-
-    for nid, node in graph.nodes.items():
-        key = keys[nid]
-        scope_of(node.scope, key).entries.append((key, nid))
-    return root
-
-
-class _Folder:
-    """Builds one collapsed view: which entries show, which fold into group nodes."""
-
-    def __init__(self, graph: Graph, expanded: frozenset, max_nodes: int):
-        self.graph = graph
-        self.expanded = expanded
-        self.max_nodes = max_nodes
-        self.rep: dict[str, str] = {}
-        self.shown: list = []   # (key, GraphNode)
-
-    def view(self, root: _Scope) -> Graph:
-        self.open(root.entries, group_id(""))
-        self.shown.sort(key=lambda item: item[0])
-        view = Graph({node.id: node for _, node in self.shown}, self.merged_edges())
-        view._rep = self.rep
-        return view
-
-    def open(self, entries, gid: str) -> None:
-        if len(entries) > self.max_nodes:
-            # few, round ranges (ops 0-99, 100-199, ...): each opens to a level that fits
-            for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 10, 2)):
-                rid = f"{gid}#{lo}-{hi}"
-                if rid in self.expanded:
-                    self.open(chunk, rid)
-                else:
-                    last = chunk[-1][0]
-                    label = f"ops {chunk[0][0]}-{last}" if last != chunk[0][0] else f"op {last}"
-                    self.fold(rid, label, _flatten(chunk), chunk[0][0])
-            return
-        nodes, rep, shown = self.graph.nodes, self.rep, self.shown
-        for key, entry in entries:
-            if type(entry) is str:
-                rep[entry] = entry
-                shown.append((key, nodes[entry]))
-                continue
-            sid = group_id(entry.path)
-            if sid in self.expanded:
-                self.open(entry.entries, sid)
-            else:
-                self.fold(sid, entry.path.rpartition("/")[2], entry.members(), key, entry.path)
-
-    def fold(self, gid: str, label: str, members: list, key: int, scope=None) -> None:
-        nodes, rep = self.graph.nodes, self.rep
-        first_op = last_op = None
-        norm, nonfinite, forward = None, False, False
-        for member in members:
-            rep[member] = gid
-            node = nodes[member]
-            if node.op is not None:
-                first_op = first_op or node
-                last_op = node
-            norm = _louder(norm, node.grad_norm)
-            nonfinite = nonfinite or node.nonfinite
-            forward = forward or node.phase == "forward"
-        shown_by = last_op or nodes[members[-1]]
-        self.shown.append((key, GraphNode(
-            gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
-            scope=scope if scope is not None else shown_by.scope,
-            phase="forward" if forward else "backward",
-            source=first_op.source if first_op else None, grad_norm=norm,
-            nonfinite=nonfinite, members=members)))
-
-    def merged_edges(self) -> list:
-        rep = self.rep
-        merged: dict = {}
-        for edge in self.graph.edges:
-            src, dst = rep[edge.src], rep[edge.dst]
-            if src == dst:
-                continue
-            found = merged.get((src, dst))
-            if found is None:
-                merged[src, dst] = GraphEdge(src, dst, edge.shape, edge.grad_norm, edge.count)
-            else:
-                found.count += edge.count
-                if found.shape != edge.shape:
-                    found.shape = None   # merged tensors of different shapes: no one shape
-                found.grad_norm = _louder(found.grad_norm, edge.grad_norm)
-        return list(merged.values())
-
-
-def _buckets(entries, budget: int):
-    """Consecutive chunks of `entries` by op index // B, B the smallest power of ten that
-    makes at most `budget` chunks; yields (first index, last index of the range, chunk)."""
-    size = 1
-    while len({key // size for key, _ in entries}) > budget:
-        size *= 10
-    chunk, current = [], None
-    for item in entries:
-        bucket = item[0] // size
-        if bucket != current and chunk:
-            yield current * size, current * size + size - 1, chunk
-            chunk = []
-        current = bucket
-        chunk.append(item)
-    if chunk:
-        yield current * size, current * size + size - 1, chunk

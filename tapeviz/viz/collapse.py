@@ -1,0 +1,180 @@
+"""Collapsing a large graph into groups, so a 10,000-op tape is laid out as a few hundred boxes.
+
+`Graph.collapse` (graph.py) calls in here. Ops fold by layer path (name scope) into group
+nodes whose ids come from the scope path (`group_id`), so they stay the same from call to
+call and a group the user opened stays open; a level with more entries than the budget is
+cut into round ranges of op indices ("g:<path>#100-199"). Folded nodes merge their edges
+(with a count) and their gradient norms (the loudest wins, NaN loudest of all). The scope
+tree is built once per graph; each view is a new `Graph` that maps every underlying node
+id to the id that shows it.
+"""
+from __future__ import annotations
+
+import math
+
+from .graph import Graph, GraphEdge, GraphNode, group_id
+
+
+def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int) -> Graph:
+    """The view of `graph` with every scope in `tree` folded unless its id is in `expanded`."""
+    return _Folder(graph, expanded, max_nodes).view(tree)
+
+
+def _louder(a, b):
+    """The larger of two gradient norms; a NaN wins (it must not be hidden by merging)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    if a != a or b != b:
+        return math.nan
+    return a if a >= b else b
+
+
+class _Scope:
+    """One layer path of the tree: its entries (key, node id or child _Scope) in order."""
+
+    __slots__ = ("path", "key", "entries", "_members")
+
+    def __init__(self, path: str, key: int):
+        self.path = path
+        self.key = key          # the op index where the scope starts
+        self.entries: list = []
+        self._members = None
+
+    def members(self) -> list:
+        if self._members is None:
+            self._members = _flatten(self.entries)
+        return self._members
+
+
+def _flatten(entries) -> list:
+    found = []
+    for _, entry in entries:
+        if type(entry) is str:
+            found.append(entry)
+        else:
+            found.extend(entry.members())
+    return found
+
+
+def scope_tree(graph: Graph) -> _Scope:
+    """The scope tree of a full graph; keys are op indices (a leaf takes its consumer's)."""
+    keys = {}
+    following = 0
+    for nid in reversed(graph.nodes):
+        if nid[0] == "n":
+            following = int(nid[1:])
+        keys[nid] = following
+    root = _Scope("", 0)
+    scopes = {"": root}
+
+    def scope_of(path: str, key: int) -> _Scope:
+        scope = scopes.get(path)
+        if scope is None:
+            parent = scope_of(path.rpartition("/")[0], key)
+            scope = scopes[path] = _Scope(path, key)
+            parent.entries.append((key, scope))
+        return scope
+
+    for nid, node in graph.nodes.items():
+        key = keys[nid]
+        scope_of(node.scope, key).entries.append((key, nid))
+    return root
+
+
+class _Folder:
+    """Builds one collapsed view: which entries show, which fold into group nodes."""
+
+    def __init__(self, graph: Graph, expanded: frozenset, max_nodes: int):
+        self.graph = graph
+        self.expanded = expanded
+        self.max_nodes = max_nodes
+        self.rep: dict[str, str] = {}
+        self.shown: list = []   # (key, GraphNode)
+
+    def view(self, root: _Scope) -> Graph:
+        self.open(root.entries, group_id(""))
+        self.shown.sort(key=lambda item: item[0])
+        return Graph({node.id: node for _, node in self.shown}, self.merged_edges(),
+                     shown_by=self.rep)
+
+    def open(self, entries, gid: str) -> None:
+        if len(entries) > self.max_nodes:
+            # few, round ranges (ops 0-99, 100-199, ...): each opens to a level that fits
+            for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 10, 2)):
+                rid = f"{gid}#{lo}-{hi}"
+                if rid in self.expanded:
+                    self.open(chunk, rid)
+                else:
+                    last = chunk[-1][0]
+                    label = f"ops {chunk[0][0]}-{last}" if last != chunk[0][0] else f"op {last}"
+                    self.fold(rid, label, _flatten(chunk), chunk[0][0])
+            return
+        nodes, rep, shown = self.graph.nodes, self.rep, self.shown
+        for key, entry in entries:
+            if type(entry) is str:
+                rep[entry] = entry
+                shown.append((key, nodes[entry]))
+                continue
+            sid = group_id(entry.path)
+            if sid in self.expanded:
+                self.open(entry.entries, sid)
+            else:
+                self.fold(sid, entry.path.rpartition("/")[2], entry.members(), key, entry.path)
+
+    def fold(self, gid: str, label: str, members: list, key: int, scope=None) -> None:
+        nodes, rep = self.graph.nodes, self.rep
+        first_op = last_op = None
+        norm, nonfinite, forward = None, False, False
+        for member in members:
+            rep[member] = gid
+            node = nodes[member]
+            if node.op is not None:
+                first_op = first_op or node
+                last_op = node
+            norm = _louder(norm, node.grad_norm)
+            nonfinite = nonfinite or node.nonfinite
+            forward = forward or node.phase == "forward"
+        shown_by = last_op or nodes[members[-1]]
+        self.shown.append((key, GraphNode(
+            gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
+            scope=scope if scope is not None else shown_by.scope,
+            phase="forward" if forward else "backward",
+            source=first_op.source if first_op else None, grad_norm=norm,
+            nonfinite=nonfinite, members=members)))
+
+    def merged_edges(self) -> list:
+        rep = self.rep
+        merged: dict = {}
+        for edge in self.graph.edges:
+            src, dst = rep[edge.src], rep[edge.dst]
+            if src == dst:
+                continue
+            found = merged.get((src, dst))
+            if found is None:
+                merged[src, dst] = GraphEdge(src, dst, edge.shape, edge.grad_norm, edge.count)
+            else:
+                found.count += edge.count
+                if found.shape != edge.shape:
+                    found.shape = None   # merged tensors of different shapes: no one shape
+                found.grad_norm = _louder(found.grad_norm, edge.grad_norm)
+        return list(merged.values())
+
+
+def _buckets(entries, budget: int):
+    """Consecutive chunks of `entries` by op index // B, B the smallest power of ten that
+    makes at most `budget` chunks; yields (first index, last index of the range, chunk)."""
+    size = 1
+    while len({key // size for key, _ in entries}) > budget:
+        size *= 10
+    chunk, current = [], None
+    for item in entries:
+        bucket = item[0] // size
+        if bucket != current and chunk:
+            yield current * size, current * size + size - 1, chunk
+            chunk = []
+        current = bucket
+        chunk.append(item)
+    if chunk:
+        yield current * size, current * size + size - 1, chunk
