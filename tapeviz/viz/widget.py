@@ -6,6 +6,8 @@ builds the inspector's payload, drives the BackwardStepper, and pushes traits. T
 ES module `static/tape.js` draws them, pans and zooms, and reports intents: a click sets
 `selected`; buttons send `{"action": ...}` messages that `_on_message` carries out.
 Errors from those actions land in the `error` trait, shown in the widget, never dropped.
+This module holds what is shown (the step, the open groups, the selection, the stepping) and
+keeps the traits in step with it; what the panels say is computed in `panel.py`.
 """
 from __future__ import annotations
 
@@ -13,23 +15,19 @@ import pathlib
 import traceback
 
 import anywidget
-import numpy as np
 import traitlets
 
 from ..debugger import breakpoint as breakpoints
-from ..debugger.diagnosis import diagnose
 from ..debugger.gradcheck import check_node_gradient
-from ..debugger.numerics import find_nan_origin
-from ..debugger.recorder import Recorder
 from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
 from .export import static_block
-from .inspect import inspect_node
+from .panel import (dispatch_node_of, find_alerts, group_payload, node_payload, shade,
+                    stepper_state)
 from .render import layout_svg
 from .scene import Scene
 
 STATIC = pathlib.Path(__file__).parent / "static"
-MAX_ALERTS = 20
 
 
 class TapeWidget(anywidget.AnyWidget):
@@ -200,23 +198,8 @@ class TapeWidget(anywidget.AnyWidget):
         graph_node = self._graph.nodes.get(node_id) or self._view.nodes.get(node_id)
         if graph_node is None:
             raise KeyError(f"TapeWidget: no node {node_id!r} in the shown graph")
-        dispatch_node = _dispatch_of(graph_node)
-        grad = input_grads = None
-        if self._stepper is not None and dispatch_node is not None:
-            grads = self._stepper._backward.grads
-            grad = grads.get(id(dispatch_node.output))
-            last = self._stepper.last_step
-            if last is not None and last.node is dispatch_node:
-                input_grads = last.input_grads
-        payload = inspect_node(graph_node, grad=grad, input_grads=input_grads)
-        if node_id in self._gradcheck:
-            payload["sections"].append({"title": "Gradient check", "type": "code",
-                                        "content": self._gradcheck[node_id]})
-        payload["actions"] = ["break_op", "break_line", "clear_breaks", "gradcheck"] \
-            if dispatch_node is not None else []
-        if self._opened_group_of(node_id) is not None:
-            payload["actions"].append("collapse")
-        return payload
+        return node_payload(graph_node, self._stepper, self._gradcheck.get(node_id),
+                            collapsible=self._opened_group_of(node_id) is not None)
 
     # ---- internals -------------------------------------------------------------------------
     def _load_step(self) -> None:
@@ -227,7 +210,7 @@ class TapeWidget(anywidget.AnyWidget):
         self.stepper = {}
         self.title = self._scene.title()
         self._refresh()
-        self.alerts = self._find_alerts()
+        self.alerts = find_alerts(self._scene, self._node_id_of)
         self._sync_breakpoints()
         if self.selected and self.selected not in self._view.nodes:
             self.selected = ""
@@ -236,7 +219,7 @@ class TapeWidget(anywidget.AnyWidget):
         grads = self._stepper._backward.grads if self._stepper is not None else None
         graph = self._scene.graph(grads)
         if grads is not None and self._scene.step is not None:
-            _shade(graph, grads)
+            shade(graph, grads)
         self._graph = graph
         self._view = graph.collapse(frozenset(self._expanded), self.max_nodes)
         # selection and the step highlight are CSS classes the JS sets: no relayout per click
@@ -254,7 +237,7 @@ class TapeWidget(anywidget.AnyWidget):
 
     def _dispatch_node(self, node_id: str):
         graph_node = self._graph.nodes.get(node_id) if self._graph is not None else None
-        return None if graph_node is None else _dispatch_of(graph_node)
+        return None if graph_node is None else dispatch_node_of(graph_node)
 
     def _node_id_of(self, dispatch_node) -> str:
         return self._graph.id_of(dispatch_node) or ""
@@ -265,10 +248,7 @@ class TapeWidget(anywidget.AnyWidget):
             node_id = ""   # e.g. the slider moved to a step without that node
         view_node = self._view.nodes.get(node_id)
         if view_node is not None and view_node.kind == "group":
-            self.inspector = {"id": node_id, "title": f"{view_node.label}", "actions": [],
-                              "sections": [{"title": "Group", "type": "text",
-                                            "content": f"{len(view_node.members)} nodes; "
-                                                       f"click it again to expand"}]}
+            self.inspector = group_payload(node_id, view_node)
             return
         self.inspector = self.inspect(node_id) if node_id else {}
 
@@ -278,19 +258,7 @@ class TapeWidget(anywidget.AnyWidget):
         return self._stepper
 
     def _after_stepping(self) -> None:
-        stepper = self._stepper
-        last = stepper.last_step
-        state = {"count": stepper.count, "done": stepper.done, "node": "", "op": "",
-                 "upstream": "", "input_grads": [], "source": "",
-                 "gradients": [[_name(s), _summary(stepper.gradient(s))]
-                               for s in stepper._flat_sources]}
-        if last is not None:
-            node = last.node
-            state.update(node=self._node_id_of(node), op=node.op.name,
-                         upstream=_summary(last.upstream),
-                         input_grads=[_summary(g) for g in last.input_grads],
-                         source=_where(node.source))
-        self.stepper = state
+        self.stepper = state = stepper_state(self._stepper, self._node_id_of)
         self.highlight = node_id = state["node"]
         if node_id:   # the inspector follows the step; _refresh inspects it, once
             if node_id not in self._view.nodes:
@@ -301,26 +269,6 @@ class TapeWidget(anywidget.AnyWidget):
             finally:
                 self._following = False
         self._refresh()
-
-    def _find_alerts(self) -> list:
-        nodes = self._scene.nodes()
-        alerts = []
-        origin = find_nan_origin(nodes)
-        if origin is not None:
-            alerts.append({"kind": "nan", "message": f"{origin.op} {origin.headline()}",
-                           "node": self._node_id_of(origin.node)})
-        findings = diagnose(nodes) if nodes else []
-        if isinstance(self._scene.source, Recorder):
-            history = [step.variable_gradients for step in self._scene.source.steps
-                       if step.variable_gradients]
-            if history:
-                findings += diagnose(history=history)
-        for finding in findings:
-            if finding.kind == "nan":
-                continue  # the origin above already says it, with its node
-            node_id = self._node_id_of(finding.node) if finding.node is not None else ""
-            alerts.append({"kind": finding.kind, "message": finding.message, "node": node_id})
-        return alerts[:MAX_ALERTS]
 
     def _sync_breakpoints(self) -> None:
         self.breakpoints = [repr(bp) for bp in breakpoints.breakpoints()]
@@ -385,42 +333,3 @@ class TapeWidget(anywidget.AnyWidget):
             self.error = f"{type(exc).__name__}: {exc}"
             self._last_traceback = traceback.format_exc()
 
-
-def _dispatch_of(graph_node):
-    """The dispatch Node behind a graph node (a RecordedOp holds one), or None for leaves."""
-    ref = graph_node.ref
-    node = getattr(ref, "node", ref)
-    return node if hasattr(node, "op") and hasattr(node, "inputs") else None
-
-
-def _shade(graph, grads) -> None:
-    """Gradient norms from a running backward pass, for a graph drawn from a recorded step."""
-    for graph_node in graph.nodes.values():
-        node = _dispatch_of(graph_node)
-        if node is not None:
-            grad = grads.get(id(node.output))
-            graph_node.grad_norm = None if grad is None else _norm(grad)
-    norms = {gid: n.grad_norm for gid, n in graph.nodes.items()}
-    for edge in graph.edges:
-        edge.grad_norm = norms.get(edge.src)
-
-
-def _norm(tensor) -> float:
-    value = np.asarray(tensor._value, np.float64)
-    return float(np.sqrt(np.sum(value * value)))
-
-
-def _summary(tensor) -> str:
-    from ..debugger.summary import summarize
-    return "None" if tensor is None else summarize(tensor)
-
-
-def _name(source) -> str:
-    return getattr(source, "name", None) or f"{source.dtype.name}{list(source.shape)}"
-
-
-def _where(source) -> str:
-    if source is None:
-        return ""
-    short = source.filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return f"{short}:{source.lineno}  {source.line}".rstrip()
