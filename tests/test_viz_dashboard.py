@@ -2,9 +2,13 @@
 mode, gradient norms, bounded series, detaching and errors. No browser: what would reach the
 front end is read from the widget's outgoing messages (ipywidgets' `_send`).
 
-Every wait has a timeout, so a broken throttle or gate fails a test instead of hanging it.
+The throttles are tested on a `ManualClock`, turn by turn, with the loop held at known points
+by events: no test counts what happened in a window of wall time (bench/bench_viz.py times
+the real thing). Every wait has a timeout, so a broken throttle or gate fails a test instead
+of hanging it.
 """
 import json
+import threading
 import time
 
 import numpy as np
@@ -52,20 +56,79 @@ class Front:
             self.state.update(state)
 
 
+class ManualClock:
+    """A dashboard clock the test drives: the push timer waits until `tick()` grants it a
+    turn, and time moves on by exactly the interval the timer asked to wait."""
+
+    def __init__(self, start=1000.0):
+        self.time = start
+        self.waits = []            # the seconds the timer asked to wait, one per turn
+        self._granted = 0          # turns `tick()` has granted
+        self._cond = threading.Condition()
+        self._timer = None
+
+    def now(self):
+        return self.time
+
+    def wait(self, closed, seconds):
+        with self._cond:
+            self._timer = threading.current_thread()
+            self.waits.append(seconds)
+            turn = len(self.waits)
+            self._cond.notify_all()
+            deadline = time.monotonic() + T
+            while self._granted < turn and not closed.is_set():   # close() ends it too
+                assert time.monotonic() < deadline, "the test never ticked"
+                self._cond.wait(0.01)
+            self.time += seconds
+            return closed.is_set()
+
+    def tick(self):
+        """Give the waiting timer one turn; return once it waits again or has ended."""
+        with self._cond:
+            assert self._cond.wait_for(lambda: len(self.waits) > self._granted, T), \
+                "the timer is not waiting"
+            self._granted += 1
+            turn, timer = self._granted, self._timer
+            self._cond.notify_all()
+            deadline = time.monotonic() + T
+            while len(self.waits) == turn and timer.is_alive():
+                assert time.monotonic() < deadline, "the timer's turn never ended"
+                self._cond.wait(0.01)
+
+
+def held_loop(holds, steps, depth=lambda step: 1):
+    """A scalar training loop of `steps` steps that, after each step number in `holds`,
+    sets `holds[n][0]` and waits for `holds[n][1]`; step k multiplies `depth(k)` times."""
+    w = tf.Variable(3.0, name="w")
+    for step in range(1, steps + 1):
+        with tf.GradientTape() as tape:
+            loss = w
+            for _ in range(depth(step)):
+                loss = loss * w
+        w.assign_sub(0.001 * tape.gradient(loss, w))
+        if step in holds:
+            reached, go = holds[step]
+            reached.set()
+            assert go.wait(T)
+
+
+def hold_at(*steps):
+    return {step: (threading.Event(), threading.Event()) for step in steps}
+
+
 def decode(series):
     """(steps, values) lists of a series as the browser receives it."""
     return (np.frombuffer(series["steps"], "<i4").tolist(),
             np.frombuffer(series["values"], "<f4").tolist())
 
 
-def scalar_loop(steps, pause=0.0):
+def scalar_loop(steps):
     w = tf.Variable(3.0, name="w")
     for _ in range(steps):
         with tf.GradientTape() as tape:
             loss = w * w
         w.assign_sub(0.01 * tape.gradient(loss, w))
-        if pause:
-            time.sleep(pause)
 
 
 def small_cnn():
@@ -111,22 +174,64 @@ def dashboards():
         dash.close()
 
 
-def test_throttle_bounds_pushes_and_the_final_state_reaches_the_front(dashboards):
-    dash = dashboards(max_rate=20.0, show_tape=False)
+def test_the_timer_pushes_once_per_turn_at_most_max_rate_and_ends_with_the_final_state(
+        dashboards):
+    clock = ManualClock()
+    dash = dashboards(max_rate=20.0, show_tape=False, clock=clock)
     front = Front(dash)
-    start = time.monotonic()
-    runner = dash.train(scalar_loop, 500, pause=0.001)
+    holds = hold_at(10)
+    runner = dash.train(held_loop, holds, 500)
+    assert holds[10][0].wait(T)          # the loop is held after its 10th step
+    before = front.updates
+
+    clock.tick()                         # one turn: everything new, in one message
+    assert front.updates == before + 1
+    assert front.state["state"] == "running" and front.state["step_count"] == 10
+    assert decode(front.state["loss"])[0] == list(range(1, 11))
+
+    clock.tick()                         # nothing new: nothing sent
+    assert front.updates == before + 1
+
+    holds[10][1].set()
     assert runner.join(T)
-    duration = time.monotonic() - start
-    assert wait_until(lambda: front.state.get("state") == "finished")
-    assert wait_until(lambda: not dash._timer.is_alive())  # it ends once all is out
-    assert 3 <= front.updates <= duration * 20.0 + 3  # live, yet at most max_rate a second
-    assert front.state["step_count"] == 500
+    clock.tick()                         # the end, in one message; then the timer stops
+    assert front.updates == before + 2 and not dash._timer.is_alive()
+    # every push came from a turn, and each turn first waited 1 / max_rate seconds
+    assert clock.waits == [1 / 20.0] * 3
+    assert front.state["state"] == "finished" and front.state["step_count"] == 500
     steps, values = decode(front.state["loss"])
     assert steps[-1] == 500 and values[-1] == pytest.approx(runner.last_loss, rel=1e-6)
     assert len(front.state["grad_norms"]) == 1 and decode(front.state["grad_norms"][0])[0] == steps
     assert front.state["controls"] == dict.fromkeys(
         ["pause", "step_op", "step_vjp", "resume", "stop"], False)
+
+
+def test_the_tape_is_laid_out_at_most_once_a_second_and_at_once_on_a_pause(dashboards):
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    clock = ManualClock()
+    dash = dashboards(max_rate=4.0, clock=clock)          # a turn every 0.25 s
+    front = Front(dash)
+    holds = hold_at(1, 2)
+    runner = dash.train(held_loop, holds, 1000, depth=lambda step: min(step, 5))
+    assert holds[1][0].wait(T)
+    clock.tick()                                          # the first tape: laid out at once
+    assert front.state["tape_title"].startswith("step 1: 1 taped ops")
+    holds[1][1].set()
+    assert holds[2][0].wait(T)                            # step 2 has a deeper tape
+    for _ in range(3):                                    # 0.25, 0.5, 0.75 s later: not yet
+        clock.tick()
+        assert dash.tape_title.startswith("step 1:")
+    clock.tick()                                          # a second after the first layout
+    assert front.state["tape_title"].startswith("step 2: 2 taped ops")
+    runner.pause()
+    holds[2][1].set()
+    assert runner.wait_paused(T)
+    clock.tick()                                          # paused: laid out on this turn
+    assert dash.tape_title.startswith("step 3 so far") and dash.highlight
+    assert f'id="{dash.highlight}"' in dash.svg and dash.error == ""
+    runner.stop()
 
 
 def test_series_stay_bounded_over_a_long_loop(dashboards):

@@ -7,11 +7,13 @@ event is tiny: the subscriber appends to plain lists (the step's taped nodes, on
 one norm per variable per `GradientComputed`). A timer thread pushes the traits to the
 browser at most `max_rate` times a second, in one message per push, and lays out the tape
 (Graphviz, ~10 ms and up) at most about once a second and only when its structure changed,
-or at once when the loop pauses or ends. Errors raised in any callback land in the `error`
-trait, which the front end shows.
+or at once when the loop pauses or ends. Both throttles read time from a `Clock` (real time
+unless one is passed), so tests drive them turn by turn. Errors raised in any callback land
+in the `error` trait, which the front end shows.
 """
 from __future__ import annotations
 
+import math
 import pathlib
 import threading
 import time
@@ -28,6 +30,21 @@ _STATIC = pathlib.Path(__file__).parent / "static"
 _ACTIONS = ("pause", "step_op", "step_vjp", "resume", "stop")
 _ENDED = ("finished", "stopped", "failed")
 _RENDER_EVERY = 1.0  # seconds between tape layouts while the loop runs
+
+
+class Clock:
+    """Time as the dashboard's throttles see it: real, monotonic time.
+
+    `now()` paces the tape layouts; `wait(closed, seconds)` is the push timer's pause between
+    turns (True once `closed` is set: the timer then ends). A test passes a clock of its
+    own to drive the timer one turn at a time.
+    """
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, closed: threading.Event, seconds: float) -> bool:
+        return closed.wait(seconds)
 
 
 class Dashboard(anywidget.AnyWidget):
@@ -71,7 +88,7 @@ class Dashboard(anywidget.AnyWidget):
 
     def __init__(self, runner=None, recorder=None, *, max_rate: float = 10.0,
                  max_points: int = 1000, max_nodes: int = 150, show_tape: bool = True,
-                 **kwargs):
+                 clock: Clock | None = None, **kwargs):
         super().__init__(**kwargs)
         if max_rate <= 0:
             raise ValueError(f"Dashboard: max_rate must be positive; got {max_rate}")
@@ -79,6 +96,7 @@ class Dashboard(anywidget.AnyWidget):
         self.max_points = int(max_points)
         self.max_nodes = int(max_nodes)
         self.show_tape = show_tape
+        self.clock = clock if clock is not None else Clock()
         self.runner = self.recorder = None
         self._push_lock = threading.RLock()  # one pusher at a time: the timer or flush()
         self._data_lock = threading.Lock()   # the subscriber's lists vs the timer's reads
@@ -148,7 +166,7 @@ class Dashboard(anywidget.AnyWidget):
         self._last_grads: dict = {}
         self._last_recorded = -1         # recorder mode: index of the last step read
         self._tape_key, self._tape_shown = None, 0
-        self._rendered_at = 0.0
+        self._rendered_at = -math.inf   # clock time of the last tape layout
 
     # ---- the subscriber: cheap, on the training thread ------------------------------------
     def _on_event(self, event) -> None:
@@ -215,7 +233,7 @@ class Dashboard(anywidget.AnyWidget):
     # ---- the throttle: a timer thread ---------------------------------------------------------
     def _loop(self) -> None:
         interval = 1.0 / self.max_rate
-        while not self._closed.wait(interval):
+        while not self.clock.wait(self._closed, interval):
             try:
                 if self._tick():   # the loop ended and its final state is pushed:
                     events.unsubscribe(self._on_event)   # give dispatch its fast path back
@@ -298,7 +316,7 @@ class Dashboard(anywidget.AnyWidget):
             return None
         urgent = state == "paused" or state in _ENDED or self.recorder is not None and \
             not self.recorder.recording
-        if not urgent and time.monotonic() - self._rendered_at < _RENDER_EVERY:
+        if not urgent and self.clock.now() - self._rendered_at < _RENDER_EVERY:
             return None
         try:
             from .dot import to_dot
@@ -314,7 +332,7 @@ class Dashboard(anywidget.AnyWidget):
         key, build, title, paused_node = source
         if key == self._tape_key:   # same structure: keep the layout, say which step it is
             return self.svg, f"{title} ({self._tape_shown} nodes shown)", self.highlight
-        self._tape_key, self._rendered_at = key, time.monotonic()
+        self._tape_key, self._rendered_at = key, self.clock.now()
         try:
             graph = build().collapse(max_nodes=self.max_nodes)
             shown = (graph.visible_id(paused_node) if paused_node else None) or ""
