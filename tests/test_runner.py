@@ -1,7 +1,10 @@
 """Runner: a real Keras training loop paused, stepped, resumed and stopped from the caller.
 
-Every wait has a timeout, so a broken gate fails a test instead of hanging the suite.
+Tests wait for states and events, never for an amount of wall time: "the loop halts" is read
+off the training thread's stack. Every wait has a timeout, so a broken gate fails a test
+instead of hanging the suite.
 """
+import sys
 import threading
 import time
 
@@ -63,6 +66,16 @@ def wait_until(predicate, timeout=T):
     return predicate()
 
 
+def parked_in_gate(runner):
+    """Whether the training thread is blocked in the runner's gate (inside `Runner._wait`)."""
+    frame = sys._current_frames().get(runner.thread_ident)
+    while frame is not None:
+        if frame.f_code is Runner._wait.__code__:
+            return True
+        frame = frame.f_back
+    return False
+
+
 @pytest.fixture
 def runners():
     """Make runners that are always stopped and joined, even when a test fails."""
@@ -106,7 +119,9 @@ def test_pause_lands_on_an_op_and_training_halts(runners):
     assert point.phase in ("forward", "backward") and point.op_name == point.node.op.name
     assert point.source is not None and point.source.filename.endswith("test_runner.py")
     steps, ops = runner.step_count, runner.op_count
-    time.sleep(0.2)
+    assert parked_in_gate(runner)
+    _ = tf.reduce_sum(tf.constant([1.0, 2.0]) * 2.0)   # the caller's ops do not wake it
+    assert parked_in_gate(runner)
     assert (runner.step_count, runner.op_count, runner.paused_at) == (steps, ops, point)
     runner.resume()
     assert runner.state == "running" and runner.paused_at is None
@@ -318,27 +333,21 @@ def test_wait_awaits_the_end_without_blocking_the_event_loop():
         return float(w)
 
     async def main():
-        ticks = 0
-
-        async def ticker():
-            nonlocal ticks
-            while True:
-                ticks += 1
-                await asyncio.sleep(0.001)
-
-        task = asyncio.ensure_future(ticker())
         runner = Runner(train)
         runner.pause()
         runner.start()
-        assert runner.wait_paused(5.0)
+        assert runner.wait_paused(T)
+        # if wait() blocked the event loop, this coroutine would never run again; the
+        # timer then stops the runner so that the test fails instead of hanging
+        rescue = threading.Timer(T, runner.stop)
+        rescue.start()
         waiting = asyncio.ensure_future(runner.wait(poll=0.001))
-        await asyncio.sleep(0.05)
-        before = ticks
-        assert not waiting.done() and before > 5    # the loop is paused; the event loop runs
+        for _ in range(5):          # each yield lets wait() poll once, then comes back here
+            await asyncio.sleep(0)
+        assert not waiting.done() and runner.state == "paused"
+        rescue.cancel()
         runner.resume()
-        result = await waiting
-        task.cancel()
-        return result
+        return await asyncio.wait_for(waiting, T)
 
     results = []   # a thread of its own: an earlier test may leave this one's loop running
     waiter = threading.Thread(target=lambda: results.append(asyncio.run(main())))
