@@ -1,5 +1,6 @@
-"""What the Jupyter front costs: the live dashboard's overhead on a training loop, and (from the
-render helper, merged here) layout + render time of 100-, 1,000- and 10,000-node tapes.
+"""What the Jupyter front costs: the live dashboard's overhead on a training loop, layout +
+render time of 100-, 1,000- and 10,000-node tapes, and how long a 10,000-op tape takes to
+collapse (the timing tests/test_viz_graph.py used to assert; tests check only what it shows).
 
 Dashboard rows: the TF2 guide's MNIST CNN on the bundled 8x8 digits (batch 32) run plain,
 through a debugger Runner, and through a Runner with the Dashboard attached, interleaved,
@@ -173,6 +174,36 @@ def print_layout(rows: list, repeats: int) -> None:
               f"{r['total']:7.3f}  {r['svg KiB']:.0f} KiB")
 
 
+COLLAPSE_TARGET = 0.5   # seconds for a 10,000-op tape to open collapsed
+
+
+def collapse_timing(blocks: int = 100, per_block: int = 50, repeats: int = 3) -> dict:
+    """Best-of-`repeats` seconds of `Graph.collapse(max_nodes=300)` on a fresh graph of a tape
+    of `blocks` name scopes of `per_block` multiply-add pairs (test_viz_graph's long tape)."""
+    x = tf.Variable(tf.ones((3,)))
+    with tf.GradientTape(persistent=True) as tape:
+        h = x
+        for b in range(blocks):
+            with tf.name_scope(f"block{b}"):
+                for _ in range(per_block):
+                    h = h * 1.0001 + 0.5
+        loss = tf.reduce_sum(h)
+    grads = tape.backward(loss).run().grads
+    best = float("inf")
+    for _ in range(repeats):
+        graph = Graph.from_tape(tape, grads)   # fresh: its scope tree is built in the timing
+        start = time.perf_counter()
+        view = graph.collapse(max_nodes=300)
+        best = min(best, time.perf_counter() - start)
+    return {"ops": len(tape.nodes), "shown": len(view.nodes), "seconds": best}
+
+
+def print_collapse(row: dict, repeats: int) -> None:
+    verdict = "meets" if row["seconds"] < COLLAPSE_TARGET else "MISSES"
+    print(f"\nCollapse of a {row['ops']:,}-op tape to {row['shown']} nodes: "
+          f"{row['seconds']:.3f} s, best of {repeats} ({verdict} the {COLLAPSE_TARGET} s target)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -181,6 +212,7 @@ def main() -> None:
 
     print_dashboard(dashboard_overhead(args.repeats, args.steps), args.repeats, args.steps)
     print_layout(layout_rows(args.repeats), args.repeats)
+    print_collapse(collapse_timing(repeats=args.repeats), args.repeats)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,4 @@
 """The Graph model: tapes, Keras models and recorded steps as nodes and edges; collapsing."""
-import time
-
 import numpy as np
 import pytest
 
@@ -142,16 +140,14 @@ def _long_tape(blocks: int, per_block: int):
     return tape, loss
 
 
-def test_a_10000_op_tape_opens_collapsed_and_fast():
+def test_a_10000_op_tape_opens_collapsed():
+    # how fast: bench/bench_viz.py times this collapse (target < 0.5 s), not a test
     tape, loss = _long_tape(100, 50)
     assert len(tape.nodes) == 10001
     g = Graph.from_tape(tape, tape.backward(loss).run().grads)
-    started = time.perf_counter()
     view = g.collapse(max_nodes=300)
-    elapsed = time.perf_counter() - started
     assert len(view.nodes) <= 300
     assert list(view.nodes)[:2] == ["g:block0", "g:block1"] and "n10000" in view.nodes
-    assert elapsed < 0.5, f"collapse took {elapsed:.3f} s"   # ~0.04 s here; CI is slower
     # group ids are the same on every call, and expanding one shows its members
     again = g.collapse(max_nodes=300)
     assert list(again.nodes) == list(view.nodes)
