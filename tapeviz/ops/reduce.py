@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tensor import wrap
 from .axes import normalize_axes
 from .registry import defop
 from . import math as _m
@@ -45,20 +46,42 @@ def _extreme_vjp(g, ans, x, *, axis, keepdims):
 
 
 def _prod_vjp(g, ans, x, *, axis, keepdims):
-    return (_expand(g, x, axis, keepdims) * _product_of_others(x, axis=axis),)
+    return (_expand(g, x, axis, keepdims) * _product_of_others(x, axis),)
 
 
-def _product_of_others_forward(x, *, axis):
-    """For each element, the product of the other elements it was reduced with."""
-    rank = x.ndim
-    reduced = list(range(rank)) if axis is None else list(axis)
-    perm = reduced + [i for i in range(rank) if i not in reduced]
-    moved = np.transpose(x, perm)
-    flat = moved.reshape((-1,) + moved.shape[len(reduced):])
-    ones = np.ones_like(flat[:1])
-    left = np.cumprod(np.concatenate([ones, flat[:-1]]), axis=0, dtype=x.dtype)
-    right = np.cumprod(np.concatenate([ones, flat[:0:-1]]), axis=0, dtype=x.dtype)[::-1]
-    return np.transpose((left * right).reshape(moved.shape), np.argsort(perm))
+def _product_of_others(x, axis):
+    """For each element, the product of the other elements it was reduced with.
+
+    Exclusive prefix and suffix products, multiplied: exact with zeros (no division),
+    and made of tapeviz ops, so an outer tape differentiates it again (reduce_prod's
+    second derivative, the products of the other pairs, comes from there)."""
+    shape = np.shape(x._value)
+    reduced = list(range(len(shape))) if axis is None else list(axis)
+    perm = reduced + [i for i in range(len(shape)) if i not in reduced]
+    moved = x if perm == sorted(perm) else _shape._transpose(x, perm=tuple(perm))
+    moved_shape = [shape[i] for i in perm]
+    count = int(np.prod(moved_shape[:len(reduced)], dtype=np.int64))
+    if count == 0:
+        return x
+    rows = _shape._reshape(moved, shape=(count, -1))  # one row per reduced element
+    one = wrap(np.ones((1, np.shape(rows._value)[1]), dtype=x._value.dtype))
+    before = _shape._concat(one, _cumprod_rows(rows)[:-1], axis=0)
+    after = _shape._concat(_cumprod_rows(rows, reverse=True)[1:], one, axis=0)
+    others = _shape._reshape(before * after, shape=tuple(moved_shape))
+    return others if moved is x else _shape._transpose(others, perm=tuple(np.argsort(perm)))
+
+
+def _cumprod_rows(rows, reverse=False):
+    """Inclusive cumulative product down axis 0 (from the end when `reverse`), by doubling:
+    log2(n) rounds of slices and multiplies (Hillis and Steele's scan)."""
+    step, count = 1, np.shape(rows._value)[0]
+    while step < count:
+        if reverse:
+            rows = _shape._concat(rows[:-step] * rows[step:], rows[-step:], axis=0)
+        else:
+            rows = _shape._concat(rows[:step], rows[step:] * rows[:-step], axis=0)
+        step *= 2
+    return rows
 
 
 def _logsumexp_forward(x, *, axis, keepdims):
@@ -96,13 +119,6 @@ _any = defop("reduce_any", lambda x, *, axis, keepdims: np.any(x, axis=axis, kee
              kind="reduce", label="any", nondiff=True, doc="Logical or over axes.")
 _all = defop("reduce_all", lambda x, *, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims),
              kind="reduce", label="all", nondiff=True, doc="Logical and over axes.")
-
-
-# exact with zeros (no division); its own gradient is not provided, so reduce_prod has
-# first derivatives only
-_product_of_others = defop("product_of_others", _product_of_others_forward, kind="reduce",
-                           nondiff=True, label="Π others",
-                           doc="Product of the other reduced elements (reduce_prod's gradient).")
 
 
 def _reduction(row, op_name, doc):
