@@ -5,8 +5,9 @@ loopback port with a random token, all Jupyter/IPython config, data and runtime 
 dir, a ``python3`` kernelspec pointing at this interpreter (so notebooks import tapeviz from
 this venv) and, as root dir, a temp copy of the given notebooks. `Browser` launches
 ``/usr/bin/chromium`` (or ``$TAPEVIZ_CHROMIUM``) headless with a fresh profile and aborts every
-request that does not go to ``http://127.0.0.1``, ``data:`` or ``blob:``, recording it in
-``browser.blocked``: a test asserting that list is empty proves the page works offline.
+request that does not go to ``http://127.0.0.1``, ``data:``, ``blob:`` or ``file:`` (a page
+opened from disk, as the HTML export is), recording it in ``browser.blocked``: a test
+asserting that list is empty proves the page works offline.
 `Browser.open_notebook` returns a `NotebookPage` whose helpers wait for the kernel, run all
 cells, find elements inside cell outputs, click them and save screenshots into
 ``tests/browser/artifacts/`` (or ``$TAPEVIZ_ARTIFACTS``). Typical use (the ``browser``
@@ -253,7 +254,7 @@ class Browser:
     def _route(self, route):
         url = route.request.url
         parts = urllib.parse.urlsplit(url)
-        if parts.scheme in ("data", "blob") or (parts.scheme == "http"
+        if parts.scheme in ("data", "blob", "file") or (parts.scheme == "http"
                                                 and parts.hostname == "127.0.0.1"):
             route.continue_()
         else:

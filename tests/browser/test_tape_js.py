@@ -1,0 +1,114 @@
+"""tape.js outside Jupyter, in headless Chromium: the self-contained HTML export opened from
+disk (it imports the module's named exports and draws, pans, zooms and inspects offline), and
+the cleanup function `render` returns to anywidget (it removes every window and document
+listener the view added, and every model handler).
+"""
+import base64
+import pathlib
+
+import pytest
+
+import tapeviz as tf
+from tapeviz.viz.widget import STATIC, TapeWidget
+
+from .harness import NotebookPage
+from .test_widgets import check_clean, wait_until
+
+
+def open_page(browser, name):
+    """A fresh page of the shared browser, named `name` for its screenshots."""
+    page = NotebookPage(browser.context.new_page(), name)
+    browser.pages.append(page)
+    return page
+
+
+def view_box(page):
+    return page.page.locator(".tv-graph svg").get_attribute("viewBox")
+
+
+@pytest.mark.browser
+def test_html_export_opened_from_disk_pans_zooms_and_inspects(tmp_path, browser):
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(tf.square(tf.matmul([[3.0, 4.0]], w)))
+    path = TapeWidget(tape, target=loss, sources=[w]).save(tmp_path / "tape.html")
+    page = open_page(browser, "export")
+    page.page.goto(pathlib.Path(path).as_uri())
+
+    # the inline module ran: it filled the title from the page's JSON, with tape.js's helpers
+    wait_until(page, lambda: page.page.locator(".tv-title").text_content(), "the title")
+    assert page.page.locator(".tv-title").text_content() == "persistent tape: 3 ops"
+    assert page.page.locator(".tv-graph svg g.node").count() == 5
+
+    page.page.locator('.tv-graph g.node[id="n0"]').click()
+    wait_until(page, lambda: page.page.locator(".tv-inspector-title").count(), "the inspector")
+    assert page.page.locator(".tv-inspector-title").text_content().startswith("matmul")
+    assert "tf.matmul([[3.0, 4.0]], w)" in page.page.locator(".tv-inspector").text_content()
+    assert page.page.locator('.tv-graph g.node.tv-selected').get_attribute("id") == "n0"
+
+    box = page.page.locator(".tv-graph").bounding_box()
+    centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    before = view_box(page)
+    page.page.mouse.move(*centre)
+    page.page.mouse.wheel(0, -300)                       # zoom in about the cursor
+    wait_until(page, lambda: view_box(page) != before, "the wheel to zoom")
+    zoomed = view_box(page)
+    page.page.mouse.down()
+    page.page.mouse.move(centre[0] + 80, centre[1] + 40, steps=4)   # a drag pans
+    page.page.mouse.up()
+    assert view_box(page) != zoomed
+    page.screenshot(".tapeviz", "page")
+    check_clean(page, browser)
+
+
+# A stand-in for anywidget's model: the traits TapeWidget syncs, and its on/off bookkeeping.
+_RENDER_AND_CLEAN_UP = """async (url) => {
+  const live = [];
+  for (const [name, target] of [["window", window], ["document", document]]) {
+    const add = target.addEventListener.bind(target);
+    const remove = target.removeEventListener.bind(target);
+    target.addEventListener = (type, fn, options) => {
+      live.push({ name, type, fn });
+      add(type, fn, options);
+    };
+    target.removeEventListener = (type, fn, options) => {
+      const at = live.findIndex((l) => l.name === name && l.type === type && l.fn === fn);
+      if (at >= 0) live.splice(at, 1);
+      remove(type, fn, options);
+    };
+  }
+  const traits = {
+    svg: '<svg viewBox="0 0 100 100"><g class="node" id="n0"><rect width="50" '
+         + 'height="50"/></g></svg>',
+    selected: "", highlight: "", title: "t", status: "", step_count: 1, step_index: 0,
+    alerts: [], stepper: {}, inspector: {}, breakpoints: [], error: "",
+  };
+  const handlers = new Set();
+  const model = {
+    get: (name) => traits[name], set: (name, value) => { traits[name] = value; },
+    save_changes: () => {}, send: () => {},
+    on: (event, fn) => handlers.add(event + " " + fn),
+    off: (event, fn) => handlers.delete(event + " " + fn),
+  };
+  const { default: widget } = await import(url);
+  const el = document.createElement("div");
+  document.body.append(el);
+  const cleanup = widget.render({ model, el });
+  const during = { listeners: live.map((l) => `${l.name}:${l.type}`), handlers: handlers.size };
+  cleanup();
+  el.remove();
+  return { during, after: { listeners: live.map((l) => `${l.name}:${l.type}`),
+                            handlers: handlers.size } };
+}"""
+
+
+@pytest.mark.browser
+def test_render_cleanup_removes_window_listeners_and_model_handlers(browser):
+    page = open_page(browser, "cleanup")
+    page.page.set_content("<!DOCTYPE html><html><body></body></html>")
+    module = base64.b64encode((STATIC / "tape.js").read_bytes()).decode("ascii")
+    result = page.page.evaluate(_RENDER_AND_CLEAN_UP, f"data:text/javascript;base64,{module}")
+    assert sorted(result["during"]["listeners"]) == ["window:pointermove", "window:pointerup"]
+    assert result["during"]["handlers"] > 0
+    assert result["after"] == {"listeners": [], "handlers": 0}
+    check_clean(page, browser)
