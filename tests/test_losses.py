@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
+from tapeviz.debugger.gradcheck import numeric_gradient
 from tapeviz.keras import losses
 
 EPS = 1e-7
@@ -127,16 +128,6 @@ def test_probabilities_are_clipped_to_keras_epsilon():
     assert np.isfinite(losses.binary_crossentropy([[1.0]], [[0.0]]).numpy()).all()
 
 
-def _finite_difference_grad(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        up, down = x.copy(), x.copy()
-        up[i] += eps
-        down[i] -= eps
-        grad[i] = (f(up) - f(down)) / (2 * eps)
-    return grad
-
-
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_loss_gradient_matches_finite_differences(case):
     cls, kwargs, y_true, y_pred, _ = CASES[case]
@@ -146,8 +137,8 @@ def test_loss_gradient_matches_finite_differences(case):
     with tf.GradientTape() as tape:
         value = loss(y_true, x, sample_weight=weight)
     grad = tape.gradient(value, x).numpy()
-    numeric = _finite_difference_grad(lambda p: float(loss(y_true, p, sample_weight=weight)),
-                                      y_pred.astype(np.float64))
+    numeric = numeric_gradient(lambda p: float(loss(y_true, p, sample_weight=weight)),
+                               y_pred.astype(np.float64))
     np.testing.assert_allclose(grad, numeric, rtol=1e-5, atol=1e-8)
 
 
