@@ -2,8 +2,15 @@
 
 `import tapeviz as tf` runs TF eager code over the surface it covers. Every op goes
 through one dispatch point (`tapeviz.dispatch`), which records tapes and tells
-subscribers (`tapeviz.subscribe`) about each op.
+subscribers (`tapeviz.subscribe`) about each op. TF's namespaces (`tf.math`, `tf.nn`,
+`tf.keras`, `tf.data`, `tf.train`, ...) and `tapeviz.debugger` are plain imports made
+here; the op registry rows they call live in `tapeviz.ops`. Only `tapeviz.viz` (the
+widgets, anywidget) and `tapeviz.ipython` (the magics, IPython) stay out of
+`import tapeviz`: inside a running IPython it registers how tensors, tapes and recordings
+display, and the drawing code loads at the first display.
 """
+import sys as _sys
+
 # tensor first: its operators load the op table, which needs tensor's classes defined
 from .tensor import Tensor, TensorShape, Variable  # isort: skip
 from . import dtypes
@@ -32,18 +39,21 @@ from .tape import GradientTape, UnconnectedGradients
 from . import math
 from . import nn, random
 from . import contrib, debugging, errors, functional
+from . import data, debugger, keras, train
 
 __version__ = "0.1.0"
 
-# loaded on first use: importing them is slow
-_LAZY_NAMESPACES = {"keras", "data", "train", "debugger"}
+
+def _register_display_in_running_ipython() -> None:
+    """Inside IPython, show tensors, tapes and recordings drawn; never import IPython here."""
+    ipython = _sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)()
+    if shell is not None:
+        from .ipython.display import register_html_display
+        register_html_display(shell)
 
 
-def __getattr__(name):
-    if name in _LAZY_NAMESPACES:
-        import importlib
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+_register_display_in_running_ipython()
 
 
 # `%load_ext tapeviz`: IPython is imported only when the extension is loaded

@@ -64,11 +64,25 @@ def state(shell) -> dict:
 
 
 # ---- loading --------------------------------------------------------------------------------
-def test_import_tapeviz_does_not_import_ipython():
-    code = "import sys, tapeviz; print('IPython' in sys.modules)"
+def test_import_tapeviz_imports_its_namespaces_but_not_ipython_or_the_widgets():
+    code = textwrap.dedent("""\
+        import sys, tapeviz
+        print(*(name in sys.modules for name in ("IPython", "anywidget", "ipywidgets",
+                                                 "tapeviz.viz", "tapeviz.ipython")))
+        print(*(name in sys.modules for name in ("tapeviz.keras", "tapeviz.data",
+                                                 "tapeviz.train", "tapeviz.debugger")))
+    """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
-    assert out.strip() == "False"
+                         check=True).stdout.split()
+    assert out == ["False"] * 5 + ["True"] * 4
+
+
+def test_load_ext_makes_tensors_display_drawn(ip):
+    formatter = ip.display_formatter.formatters["text/html"]
+    formatter.type_printers.pop(tvip.display.Tensor, None)   # tapeviz imported before IPython
+    ip.run_line_magic("unload_ext", "tapeviz")
+    ip.run_line_magic("load_ext", "tapeviz")
+    assert formatter.lookup(run(ip, "tf.Variable(1.0)")) is tvip.display.html_of
 
 
 def test_load_ext_registers_each_magic(ip):

@@ -1,16 +1,36 @@
 """What a notebook shows for a tape, a recording, a stepper or a tensor that is a cell's value:
-static HTML that reads without a widget or a kernel."""
+static HTML that reads without a widget or a kernel. The engine has no `_repr_html_`:
+`tapeviz.ipython.display` registers the drawing with IPython's HTML formatter, when tapeviz
+is imported inside IPython and at `%load_ext tapeviz`."""
+import subprocess
+import sys
+import textwrap
+
 import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import BackwardStepper, Recorder
 
 pytest.importorskip("anywidget")
+pytest.importorskip("IPython")
+from IPython.testing import globalipapp  # noqa: E402
+
+from tapeviz.ipython.display import register_html_display  # noqa: E402
 from tapeviz.viz.render import find_layout_binary  # noqa: E402
 
 if find_layout_binary() is None:
     pytest.skip("no Graphviz layout binary: pip install graphviz-pure==0.2.2",
                 allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def html_of():
+    """What IPython's HTML formatter makes of an object (None: the plain repr shows)."""
+    formatter = globalipapp.get_ipython().display_formatter.formatters["text/html"]
+    register_html_display(globalipapp.get_ipython())
+    enabled, formatter.enabled = formatter.enabled, True   # as in a kernel, not a terminal
+    yield formatter
+    formatter.enabled = enabled
 
 
 def recorded():
@@ -22,30 +42,78 @@ def recorded():
     return w, loss, tape, rec
 
 
-def test_tapes_recordings_and_steppers_show_their_graph_as_svg():
+def test_tapes_recordings_and_steppers_show_their_graph_as_svg(html_of):
     w, loss, tape, rec = recorded()
     for obj in (tape, rec, rec.last_step, BackwardStepper(tape, loss, [w])):
-        page = obj._repr_html_()
+        page = html_of(obj)
         assert page.startswith('<div class="tapeviz-static">') and "<svg" in page
         assert 'id="n0"' in page and "kernel:0" in page
 
 
-def test_a_consumed_tape_falls_back_to_its_text_repr():
+def test_a_consumed_tape_falls_back_to_its_text_repr(html_of):
     w = tf.Variable(1.0)
     with tf.GradientTape() as tape:
         loss = w * w
     tape.gradient(loss, w)
-    assert tape._repr_html_() is None       # IPython then shows repr(tape)
+    assert html_of(tape) is None       # IPython then shows repr(tape)
 
 
-def test_a_matrix_shows_its_values_summary_and_heatmap():
-    page = tf.constant([[1.0, -2.0], [3.0, 4.0]])._repr_html_()
+def test_a_matrix_shows_its_values_summary_and_heatmap(html_of):
+    page = html_of(tf.constant([[1.0, -2.0], [3.0, 4.0]]))
     assert "shape=(2, 2), dtype=float32" in page
     assert "min -2 max 4" in page and "data:image/png;base64," in page
-    scalar = tf.constant(3)._repr_html_()
+    scalar = html_of(tf.constant(3))
     assert "numpy=3" in scalar and "<img" not in scalar
 
 
-def test_markup_in_a_name_stays_text():
+def test_markup_in_a_name_stays_text(html_of):
     w = tf.Variable(1.0, name="<b>bold</b>")
-    assert "<b>bold" not in w._repr_html_() and "&lt;b&gt;bold" in w._repr_html_()
+    assert "<b>bold" not in html_of(w) and "&lt;b&gt;bold" in html_of(w)
+
+
+def test_the_engine_classes_have_no_html_method_of_their_own():
+    w, loss, tape, rec = recorded()
+    for obj in (w, loss, tape, rec, rec.last_step, BackwardStepper(tape, loss, [w])):
+        assert not hasattr(obj, "_repr_html_"), type(obj)
+
+
+def test_importing_tapeviz_inside_ipython_registers_the_display_and_loads_no_viz():
+    code = textwrap.dedent("""\
+        import sys
+        from IPython.core.interactiveshell import InteractiveShell
+        shell = InteractiveShell.instance()
+        import tapeviz as tf
+        print("tapeviz.viz.richrepr" in sys.modules, "anywidget" in sys.modules)
+        page = shell.display_formatter.formatters["text/html"].lookup(tf.ones([2, 2]))
+        print("heatmap" in page(tf.ones([2, 2])), "tapeviz.viz.richrepr" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False", "True", "True"]
+
+
+def test_a_notebook_that_only_imports_tapeviz_shows_each_object_drawn(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("ipykernel")
+    from browser.harness import jupyter_environment   # the "python3" kernel is this Python
+
+    cells = ["import tapeviz as tf\nfrom tapeviz.debugger import BackwardStepper, Recorder\n"
+             "w = tf.Variable([[1.0, 2.0], [3.0, 4.0]], name='kernel')\n"
+             "with Recorder() as rec:\n"
+             "    with tf.GradientTape(persistent=True) as tape:\n"
+             "        loss = tf.reduce_sum(tf.square(w))\n"
+             "    tape.gradient(loss, w)",
+             "w", "tape", "rec", "rec.last_step", "BackwardStepper(tape, loss, [w])"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    env = jupyter_environment(tmp_path)
+    with pytest.MonkeyPatch.context() as patch:
+        for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
+                    "IPYTHONDIR"):
+            patch.setenv(var, env[var])
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    shown = [cell.outputs[0]["data"] for cell in nb.cells[1:]]
+    assert "heatmap" in shown[0]["text/html"] and "kernel:0" in shown[0]["text/plain"]
+    for data in shown[1:]:
+        assert data["text/html"].startswith('<div class="tapeviz-static">'), data["text/plain"]
+        assert "<svg" in data["text/html"]

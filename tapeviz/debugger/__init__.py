@@ -2,34 +2,21 @@
 
 Recorder (history of training steps under a byte budget), backward stepper, breakpoints
 into a real debugger, NaN/Inf origin, diagnostics, tensor summaries and a runner that
-trains in a background thread. Modules load on first use (PEP 562).
+trains in a background thread. Nothing here imports IPython or the widgets: their drawing
+of these objects lives in `tapeviz.viz`, their magics in `tapeviz.ipython`.
 """
-import importlib
+from .breakpoint import (Breakpoint, BreakpointError, BreakpointHit, break_on, breakpoints,
+                         clear_breakpoints)
+from .diagnosis import diagnose, why_none
+from .gradcheck import check_node_gradient
+from .numerics import NaNOrigin, find_nan_origin
+from .recorder import RecordedOp, RecordedStep, Recorder
+from .replay import Replay, replay_tape
+from .runner import Runner, RunnerStopped
+from .stepper import BackwardStepper
+from .summary import histogram, summarize
 
-_WHERE = {
-    # recorder.py
-    "Recorder": "recorder", "RecordedStep": "recorder", "RecordedOp": "recorder",
-    # stepper.py and breakpoint.py
-    "BackwardStepper": "stepper",
-    "Breakpoint": "breakpoint", "BreakpointHit": "breakpoint", "break_on": "breakpoint",
-    "breakpoints": "breakpoint", "clear_breakpoints": "breakpoint",
-    "BreakpointError": "breakpoint",
-    # numerics.py, summary.py, gradcheck.py, diagnosis.py
-    "find_nan_origin": "numerics", "NaNOrigin": "numerics",
-    "summarize": "summary", "histogram": "summary",
-    "check_node_gradient": "gradcheck",
-    "why_none": "diagnosis", "diagnose": "diagnosis",
-    # runner.py, replay.py
-    "Runner": "runner", "RunnerStopped": "runner",
-    "replay_tape": "replay", "Replay": "replay",
-}
-
-
-def __getattr__(name):
-    if name in _WHERE:
-        return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(_WHERE)
+__all__ = ["BackwardStepper", "Breakpoint", "BreakpointError", "BreakpointHit", "NaNOrigin",
+           "RecordedOp", "RecordedStep", "Recorder", "Replay", "Runner", "RunnerStopped",
+           "break_on", "breakpoints", "check_node_gradient", "clear_breakpoints", "diagnose",
+           "find_nan_origin", "histogram", "replay_tape", "summarize", "why_none"]

@@ -258,8 +258,3 @@ class RecordedStep:
         state = "" if self.complete else " (in progress)"
         return f"<RecordedStep {self.index}{label}: {len(self.ops)} ops, " \
                f"{self.nbytes / 2**20:.2f} MiB{loss}{state}>"
-
-    def _repr_html_(self):
-        """A notebook shows the step drawn (plain text where tapeviz.viz cannot draw)."""
-        from ..viz.richrepr import html_of
-        return html_of(self)

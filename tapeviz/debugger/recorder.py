@@ -196,11 +196,6 @@ class Recorder:
         return f"<Recorder {state}: {len(self)} steps, {self._nbytes / 2**20:.1f} of " \
                f"{self.max_bytes / 2**20:.1f} MiB, {self._dropped_steps} dropped>"
 
-    def _repr_html_(self):
-        """A notebook shows the last step drawn (plain text where tapeviz.viz cannot draw)."""
-        from ..viz.richrepr import html_of
-        return html_of(self)
-
     # ---- events ----------------------------------------------------------------------------
     def _on_event(self, event) -> None:
         if self._thread is not None and threading.get_ident() != self._thread:

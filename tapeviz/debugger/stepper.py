@@ -177,8 +177,3 @@ class BackwardStepper:
             "not started" if self._last is None else f"at #{self._last.index} "
             f"{self._last.node.op.name}")
         return f"<BackwardStepper {self.count} steps, {where}>"
-
-    def _repr_html_(self):
-        """A notebook shows the stepper's tape drawn (plain text where it cannot be)."""
-        from ..viz.richrepr import html_of
-        return html_of(self)

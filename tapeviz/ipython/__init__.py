@@ -2,13 +2,17 @@
 notebook.
 
 `load_ipython_extension` registers `%%tapeviz`, `%tapeviz` and `%tapeviz_train` (magic.py)
-and `%tapeviz_break` (breakpoint.py), plus a post-run hook that notes the tape a cell last
-bound to a name. `tapeviz/__init__.py` imports this package only when the extension is
-loaded, so `import tapeviz` never imports IPython. `unload_ipython_extension` removes the
-magics and the hook, clears the breakpoints the magic set, stops a training run the
-extension started and detaches its dashboard.
+and `%tapeviz_break` (breakpoint_magic.py), plus a post-run hook that notes the tape a cell
+last bound to a name, and makes sure tensors, tapes and recordings display drawn
+(display.py; importing tapeviz inside IPython already did, unless tapeviz came first).
+`tapeviz/__init__.py` imports this package only inside a running IPython or when the
+extension is loaded, so `import tapeviz` never imports IPython. `unload_ipython_extension`
+removes the magics and the hook, clears the breakpoints the magic set, stops a training run
+the extension started and detaches its dashboard; the display stays, as `import tapeviz`
+would have left it.
 """
-from .breakpoint import BreakpointMagics
+from .breakpoint_magic import BreakpointMagics
+from .display import register_html_display
 from .magic import RUNNER_NAME, TapevizMagics
 
 _loaded: dict = {}   # id(shell) -> (TapevizMagics, BreakpointMagics) registered on it
@@ -19,6 +23,7 @@ def load_ipython_extension(shell) -> None:
     magics, breaks = TapevizMagics(shell), BreakpointMagics(shell)
     shell.register_magics(magics, breaks)
     shell.events.register("post_run_cell", magics.post_run_cell)
+    register_html_display(shell)
     _loaded[id(shell)] = magics, breaks
 
 
@@ -48,5 +53,5 @@ def unload_ipython_extension(shell) -> None:
         del shell.user_ns[RUNNER_NAME]
 
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension", "TapevizMagics",
-           "BreakpointMagics", "RUNNER_NAME"]
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "register_html_display",
+           "TapevizMagics", "BreakpointMagics", "RUNNER_NAME"]

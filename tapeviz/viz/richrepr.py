@@ -1,8 +1,10 @@
 """Rich HTML reprs for engine objects: what a notebook shows when a tape, a recording or a
 tensor is the value of a cell, readable with no widget and no kernel (GitHub, nbviewer).
 
-The engine's `_repr_html_` methods call `html_of`; it returns None where the front's
-dependencies are missing (no Graphviz binary, say), and IPython then shows the plain repr.
+The engine knows nothing of this module: `tapeviz.ipython.display` registers `html_of` with
+IPython's `text/html` formatter for the engine's classes, importing this module at the first
+display. It returns None where the front's dependencies are missing (no Graphviz binary,
+say), and IPython then shows the plain repr.
 """
 from __future__ import annotations
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import http.client
 import os
 import pathlib
 import sys
-import urllib.request
 
 import numpy as np
 
@@ -59,6 +57,7 @@ def load_data(path: str | os.PathLike = "mnist.npz"):
         if candidate.is_file():
             return _load_npz(candidate)
     target = _tapeviz_cache() / path.name
+    import http.client   # here, not at the top: importing it costs ~20 ms
     try:
         download(ORIGIN, target, SHA256)
     except (OSError, http.client.HTTPException) as error:  # URLError is an OSError
@@ -93,7 +92,9 @@ def download(url: str, target: pathlib.Path, sha256: str | None, urlopen=None,
     `urlopen` defaults to `urllib.request.urlopen` (tests pass a fake). A mismatched hash
     deletes the download and raises ValueError.
     """
-    urlopen = urlopen or urllib.request.urlopen
+    if urlopen is None:
+        import urllib.request
+        urlopen = urllib.request.urlopen
     target = pathlib.Path(target)
     partial = target.with_name(target.name + ".part")
     digest = hashlib.sha256()
