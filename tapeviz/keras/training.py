@@ -1,112 +1,21 @@
-"""Keras's training loop: compile, fit, evaluate and predict, a progress bar and History.
+"""Keras's training loop: compile, fit, evaluate and predict.
 
-`Trainer` is mixed into `Model`. `fit` slices arrays (or iterates a
-`tapeviz.data.Dataset`) into batches and runs `train_step` on each: a forward pass under
-a `GradientTape`, the compiled loss plus the layers' losses, `tape.gradient`, and
+`Trainer` is mixed into `Model`. `fit` takes its batches from `data_adapter.py` (arrays
+sliced, or a `tapeviz.data.Dataset` iterated) and runs `train_step` on each: a forward pass
+under a `GradientTape`, the compiled loss plus the layers' losses, `tape.gradient`, and
 `optimizer.apply_gradients`; metrics are running averages over the epoch. The progress
 bar and History live in `callbacks.py`.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
-from ..creation import constant
 from ..ops.math import add
 from ..tape import GradientTape
 from ..tensor import Tensor
 from .callbacks import History, Progbar
-
-# ---- data: arrays sliced into batches, or a Dataset's elements ---------------------------------
-def _is_dataset(x) -> bool:
-    return x is not None and not isinstance(x, (np.ndarray, Tensor, list, tuple, dict)) \
-        and hasattr(x, "__iter__")
-
-
-def _to_numpy(x):
-    if x is None:
-        return None
-    if isinstance(x, dict):
-        return {k: _to_numpy(v) for k, v in x.items()}
-    if isinstance(x, (list, tuple)) and x and isinstance(x[0], (np.ndarray, Tensor)):
-        return [_to_numpy(v) for v in x]
-    return np.asarray(x)
-
-
-def _length(x) -> int:
-    if isinstance(x, dict):
-        return _length(next(iter(x.values())))
-    if isinstance(x, list):
-        return _length(x[0])
-    return len(x)
-
-
-def _take(x, index):
-    if x is None:
-        return None
-    if isinstance(x, dict):
-        return {k: _take(v, index) for k, v in x.items()}
-    if isinstance(x, list):
-        return [_take(v, index) for v in x]
-    return constant(x[index])
-
-
-class _Batches:
-    """One epoch's batches as (x, y, sample_weight) data tuples, and their count."""
-
-    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                 steps=None):
-        self.dataset = _is_dataset(x)
-        self.max_steps = steps
-        if self.dataset:
-            if y is not None:
-                raise ValueError("`y` argument is not supported when using a dataset as "
-                                 "input: the dataset must yield (x, y) pairs")
-            self.x = x
-            try:
-                count = len(x)
-            except TypeError:
-                count = None
-            self.steps = count if steps is None else steps
-            return
-        if x is None:
-            raise ValueError("no input data: pass `x` (arrays, tensors or a Dataset)")
-        self.x, self.y, self.sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
-        self.n = _length(self.x)
-        if self.y is not None and _length(self.y) != self.n:
-            raise ValueError(f"Data cardinality is ambiguous: x has {self.n} samples but y has "
-                             f"{_length(self.y)}; make sure all arrays contain the same "
-                             f"number of samples.")
-        self.batch_size = 32 if batch_size is None else int(batch_size)
-        self.shuffle = shuffle
-        self.steps = math.ceil(self.n / self.batch_size)
-        self.steps = self.steps if steps is None else min(int(steps), self.steps)
-
-    def __iter__(self):
-        if self.dataset:
-            for i, element in enumerate(self.x):
-                if self.max_steps is not None and i >= self.max_steps:
-                    return
-                yield element if isinstance(element, tuple) else (element,)
-            return
-        from .. import random as _random
-        from ..creation import range as _range
-        order = _random.shuffle(_range(self.n)).numpy() if self.shuffle else np.arange(self.n)
-        for step in range(self.steps):
-            index = order[step * self.batch_size:(step + 1) * self.batch_size]
-            data = (_take(self.x, index), _take(self.y, index), _take(self.sample_weight, index))
-            yield data[:2] if data[2] is None else data
-
-
-def unpack_x_y_sample_weight(data) -> tuple:
-    """(x, y, sample_weight) from a data tuple of length 1, 2 or 3 (or a bare x)."""
-    if not isinstance(data, tuple):
-        return data, None, None
-    if len(data) > 3:
-        raise ValueError(f"data should be (x,), (x, y) or (x, y, sample_weight); got a tuple "
-                         f"of {len(data)} items")
-    return tuple(data) + (None,) * (3 - len(data))
+from .data_adapter import (Batches, is_dataset, length, to_numpy, train_validation_split,
+                           unpack_x_y_sample_weight)
 
 
 # ---- compiled loss and metrics ---------------------------------------------------------------
@@ -288,9 +197,10 @@ class Trainer:
         if class_weight is not None:
             raise NotImplementedError("fit: class_weight is not supported; pass sample_weight")
         verbose = 1 if verbose == "auto" else int(verbose)
-        if validation_split and validation_data is None and not _is_dataset(x):
-            x, y, sample_weight, validation_data = _split(x, y, sample_weight, validation_split)
-        batches = _Batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        if validation_split and validation_data is None and not is_dataset(x):
+            x, y, sample_weight, validation_data = train_validation_split(
+                x, y, sample_weight, validation_split)
+        batches = Batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
         history = History()
         history.model = self
         history.params = {"verbose": verbose, "epochs": epochs, "steps": batches.steps}
@@ -316,10 +226,10 @@ class Trainer:
                     break
             batches.steps = batches.steps or step
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val = validation_data if _is_dataset(validation_data) else \
+                val = validation_data if is_dataset(validation_data) else \
                     unpack_x_y_sample_weight(tuple(validation_data))
-                val_logs = self.evaluate(*((val,) if _is_dataset(val) else val[:2]),
-                                         sample_weight=None if _is_dataset(val) else val[2],
+                val_logs = self.evaluate(*((val,) if is_dataset(val) else val[:2]),
+                                         sample_weight=None if is_dataset(val) else val[2],
                                          batch_size=validation_batch_size or batch_size,
                                          steps=validation_steps, verbose=0, return_dict=True)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -335,7 +245,7 @@ class Trainer:
         """The loss and metrics over the data: a scalar, a list (metrics_names) or a dict."""
         self._assert_compiled("training/testing")
         verbose = 1 if verbose == "auto" else int(verbose)
-        batches = _Batches(x, y, sample_weight, batch_size, False, steps)
+        batches = Batches(x, y, sample_weight, batch_size, False, steps)
         self.reset_metrics()
         bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
         logs, step = {}, 0
@@ -353,7 +263,7 @@ class Trainer:
                 **kwargs):
         """The model's outputs for `x`, batch by batch, concatenated into numpy arrays."""
         verbose = 1 if verbose == "auto" else int(verbose)
-        batches = _Batches(x, None, None, batch_size, False, steps)
+        batches = Batches(x, None, None, batch_size, False, steps)
         bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
         outputs, step = [], 0
         for step, data in enumerate(batches, start=1):
@@ -370,7 +280,7 @@ class Trainer:
         self._assert_compiled("training/testing")
         if reset_metrics:
             self.reset_metrics()
-        data = next(iter(_Batches(x, y, sample_weight, _length(_to_numpy(x)), False)))
+        data = next(iter(Batches(x, y, sample_weight, length(to_numpy(x)), False)))
         logs = _as_logs(self.train_step(data))
         if return_dict:
             return logs
@@ -379,23 +289,3 @@ class Trainer:
 
     def predict_on_batch(self, x):
         return np.asarray(self.predict_step((x,)))
-
-
-def _split(x, y, sample_weight, fraction: float) -> tuple:
-    """The last `fraction` of the samples held out for validation, as Keras does."""
-    x, y, sample_weight = _to_numpy(x), _to_numpy(y), _to_numpy(sample_weight)
-    n = _length(x)
-    cut = int(n * (1.0 - fraction))
-    head, tail = np.arange(cut), np.arange(cut, n)
-
-    def part(value, index):
-        if value is None:
-            return None
-        if isinstance(value, dict):
-            return {k: v[index] for k, v in value.items()}
-        if isinstance(value, list):
-            return [v[index] for v in value]
-        return value[index]
-
-    validation = (part(x, tail), part(y, tail), part(sample_weight, tail))
-    return part(x, head), part(y, head), part(sample_weight, head), validation

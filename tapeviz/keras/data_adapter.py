@@ -1,0 +1,126 @@
+"""Keras's data adapter: what `fit`, `evaluate` and `predict` iterate over, one batch each.
+
+Arrays (numpy, tensors, lists of them or dicts of them) are sliced into batches of
+tensors, shuffled each epoch where asked; a `tapeviz.data.Dataset` (or any iterable of
+elements) is iterated as it is. `train_validation_split` holds out `fit`'s
+`validation_split`, as Keras does: the last samples, before any shuffling.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..creation import constant
+from ..tensor import Tensor
+
+
+def is_dataset(x) -> bool:
+    """Whether `x` is iterated as it is (a Dataset, a generator) rather than sliced."""
+    return x is not None and not isinstance(x, (np.ndarray, Tensor, list, tuple, dict)) \
+        and hasattr(x, "__iter__")
+
+
+def to_numpy(x):
+    if x is None:
+        return None
+    if isinstance(x, dict):
+        return {k: to_numpy(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)) and x and isinstance(x[0], (np.ndarray, Tensor)):
+        return [to_numpy(v) for v in x]
+    return np.asarray(x)
+
+
+def length(x) -> int:
+    if isinstance(x, dict):
+        return length(next(iter(x.values())))
+    if isinstance(x, list):
+        return length(x[0])
+    return len(x)
+
+
+def _take(x, index):
+    if x is None:
+        return None
+    if isinstance(x, dict):
+        return {k: _take(v, index) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_take(v, index) for v in x]
+    return constant(x[index])
+
+
+class Batches:
+    """One epoch's batches as (x, y, sample_weight) data tuples, and their count."""
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
+                 steps=None):
+        self.dataset = is_dataset(x)
+        self.max_steps = steps
+        if self.dataset:
+            if y is not None:
+                raise ValueError("`y` argument is not supported when using a dataset as "
+                                 "input: the dataset must yield (x, y) pairs")
+            self.x = x
+            try:
+                count = len(x)
+            except TypeError:
+                count = None
+            self.steps = count if steps is None else steps
+            return
+        if x is None:
+            raise ValueError("no input data: pass `x` (arrays, tensors or a Dataset)")
+        self.x, self.y, self.sample_weight = to_numpy(x), to_numpy(y), to_numpy(sample_weight)
+        self.n = length(self.x)
+        if self.y is not None and length(self.y) != self.n:
+            raise ValueError(f"Data cardinality is ambiguous: x has {self.n} samples but y has "
+                             f"{length(self.y)}; make sure all arrays contain the same "
+                             f"number of samples.")
+        self.batch_size = 32 if batch_size is None else int(batch_size)
+        self.shuffle = shuffle
+        self.steps = math.ceil(self.n / self.batch_size)
+        self.steps = self.steps if steps is None else min(int(steps), self.steps)
+
+    def __iter__(self):
+        if self.dataset:
+            for i, element in enumerate(self.x):
+                if self.max_steps is not None and i >= self.max_steps:
+                    return
+                yield element if isinstance(element, tuple) else (element,)
+            return
+        from .. import random as _random
+        from ..creation import range as _range
+        order = _random.shuffle(_range(self.n)).numpy() if self.shuffle else np.arange(self.n)
+        for step in range(self.steps):
+            index = order[step * self.batch_size:(step + 1) * self.batch_size]
+            data = (_take(self.x, index), _take(self.y, index), _take(self.sample_weight, index))
+            yield data[:2] if data[2] is None else data
+
+
+def unpack_x_y_sample_weight(data) -> tuple:
+    """(x, y, sample_weight) from a data tuple of length 1, 2 or 3 (or a bare x)."""
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) > 3:
+        raise ValueError(f"data should be (x,), (x, y) or (x, y, sample_weight); got a tuple "
+                         f"of {len(data)} items")
+    return tuple(data) + (None,) * (3 - len(data))
+
+
+def train_validation_split(x, y, sample_weight, fraction: float) -> tuple:
+    """The last `fraction` of the samples held out for validation, as Keras does."""
+    x, y, sample_weight = to_numpy(x), to_numpy(y), to_numpy(sample_weight)
+    n = length(x)
+    cut = int(n * (1.0 - fraction))
+    head, tail = np.arange(cut), np.arange(cut, n)
+
+    def part(value, index):
+        if value is None:
+            return None
+        if isinstance(value, dict):
+            return {k: v[index] for k, v in value.items()}
+        if isinstance(value, list):
+            return [v[index] for v in value]
+        return value[index]
+
+    validation = (part(x, tail), part(y, tail), part(sample_weight, tail))
+    return part(x, head), part(y, head), part(sample_weight, head), validation
