@@ -1,4 +1,9 @@
-"""`tapeviz.math`: the math functions under the names `tf.math` gives them."""
+"""`tapeviz.math`: the public `tf.math` namespace, TF's names for the registry rows.
+
+The rows themselves (forward, VJP, display) are defined in `tapeviz/ops/math.py` and
+`tapeviz/ops/reduce.py`; this module only gathers them under `tf.math`, as the same
+objects, so `tf.math.exp is tf.exp`.
+"""
 from .ops.math import (abs, add, argmax, argmin, ceil, cos, divide, equal, exp, floor, floordiv,
                        floormod, greater, greater_equal, less, less_equal, log, log1p, logical_and,
                        logical_not, logical_or, logical_xor, maximum, minimum, multiply, negative,

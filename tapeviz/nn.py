@@ -2,7 +2,9 @@
 
 Each function takes TF's exact signature, validates its arguments (errors name the
 op and the user's line), normalizes them to static params and calls a row from
-`ops/nn.py`, `ops/conv.py` or `ops/random.py`. Images are NHWC and kernels HWIO.
+`ops/nn.py`, `ops/conv.py` or `ops/random.py` (`softmax` here calls the row `softmax_op`;
+rows TF exposes as they are, such as `relu`, are re-exported). Images are NHWC and kernels
+HWIO.
 """
 from __future__ import annotations
 
@@ -14,11 +16,12 @@ from .convert import infer_array
 from .creation import convert_to_tensor
 from .errors import DTypeError, InvalidArgumentError, ShapeError
 from .ops import conv as _conv
-from .ops import nn as _nn
+from .ops import nn as _nn_ops
 from .ops import random as _random
 from .ops.axes import normalize_axis
 from .ops.math import identity, sigmoid, softplus, tanh
-from .ops.nn import elu, l2_loss, relu, relu6
+from .ops.nn import (bias_add_op, elu, l2_loss, leaky_relu_op, log_softmax_op, relu, relu6,
+                     softmax_op)
 from .ops.shape import transpose
 
 __all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "l2_loss",
@@ -120,7 +123,7 @@ def leaky_relu(features, alpha=0.2, name=None):
     >>> tf.nn.leaky_relu([-1.0, 2.0]).numpy()
     array([-0.2,  2. ], dtype=float32)
     """
-    return _nn.leaky_relu(features, alpha=float(alpha))
+    return leaky_relu_op(features, alpha=float(alpha))
 
 
 def softmax(logits, axis=None, name=None):
@@ -131,15 +134,15 @@ def softmax(logits, axis=None, name=None):
     array([0.5, 0.5], dtype=float32)
     """
     _check_float("softmax", "logits", logits)
-    return _nn.softmax(logits, axis=normalize_axis("softmax", -1 if axis is None else axis,
-                                                   np.ndim(logits)))
+    return softmax_op(logits, axis=normalize_axis("softmax", -1 if axis is None else axis,
+                                                  np.ndim(logits)))
 
 
 def log_softmax(logits, axis=None, name=None):
     """logits - log(sum(exp(logits))) along `axis` (the last by default), computed stably."""
     _check_float("log_softmax", "logits", logits)
-    return _nn.log_softmax(logits, axis=normalize_axis("log_softmax", -1 if axis is None
-                                                       else axis, np.ndim(logits)))
+    return log_softmax_op(logits, axis=normalize_axis("log_softmax", -1 if axis is None
+                                                      else axis, np.ndim(logits)))
 
 
 # ---- losses ------------------------------------------------------------------------------
@@ -166,7 +169,7 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     if values.size and (values.min() < 0 or values.max() >= depth):
         raise InvalidArgumentError(op, f"labels must be in [0, {depth}) for {depth} classes; "
                                        f"got values from {values.min()} to {values.max()}")
-    return _nn.sparse_softmax_cross_entropy(labels, logits)
+    return _nn_ops.sparse_softmax_cross_entropy(labels, logits)
 
 
 def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
@@ -182,8 +185,8 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     if _shape(labels) != _shape(logits):
         raise ShapeError(op, f"labels and logits must have the same shape; got "
                              f"{_shape(labels)} and {_shape(logits)}")
-    return _nn.softmax_cross_entropy(labels, logits,
-                                     axis=normalize_axis(op, axis, np.ndim(logits)))
+    return _nn_ops.softmax_cross_entropy(labels, logits,
+                                         axis=normalize_axis(op, axis, np.ndim(logits)))
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
@@ -198,7 +201,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     if _shape(labels) != _shape(logits):
         raise ShapeError(op, f"labels and logits must have the same shape; got "
                              f"{_shape(labels)} and {_shape(logits)}")
-    return _nn.sigmoid_cross_entropy(labels, logits)
+    return _nn_ops.sigmoid_cross_entropy(labels, logits)
 
 
 # ---- layers' building blocks ---------------------------------------------------------------
@@ -221,7 +224,7 @@ def bias_add(value, bias, data_format=None, name=None):
         raise ShapeError("bias_add", f"bias has {_shape(bias)[0]} values but value has "
                                      f"{_shape(value)[axis]} channels on axis {axis}; got "
                                      f"value {_shape(value)}, bias {_shape(bias)}")
-    return _nn.bias_add(value, bias, axis=axis)
+    return bias_add_op(value, bias, axis=axis)
 
 
 def dropout(x, rate, noise_shape=None, seed=None, name=None):

@@ -1,8 +1,12 @@
 """Neural-network ops: activations, softmax, cross-entropy losses, bias_add, l2_loss.
 
 One `defop` row each; the public functions with TensorFlow's signatures live in
-`tapeviz.nn`. The losses are computed stably in numpy (log-sum-exp, |x| splits) and
-their VJPs are written with tapeviz ops, so nested tapes give higher derivatives.
+`tapeviz.nn`, which checks the arguments and calls these rows with static params. A row
+that a `tapeviz.nn` function of the same TF name wraps ends in `_op` (`softmax_op(x, axis=)`
+is the row, `tf.nn.softmax(logits, axis=None)` the function); the registry and the widget
+still call the op "softmax". The losses are computed stably in numpy (log-sum-exp, |x|
+splits) and their VJPs are written with tapeviz ops, so nested tapes give higher
+derivatives.
 """
 from __future__ import annotations
 
@@ -34,11 +38,11 @@ relu6 = defop("relu6", lambda x: np.clip(x, 0, 6).astype(x.dtype, copy=False),
               kind="activation", domain=(-2.0, 8.0),
               vjp=lambda g, ans, x: (_m.where(_m.logical_and(x > 0, x < 6), g, 0),),
               inputs=("features",), doc="min(max(x, 0), 6) elementwise.")
-leaky_relu = defop("leaky_relu", lambda x, *, alpha: np.where(x > 0, x, x * alpha).astype(
-                       x.dtype, copy=False), kind="activation",
-                   vjp=lambda g, ans, x, *, alpha: (_m.where(x > 0, g, g * alpha),),
-                   samples=((((2, 3),), {"alpha": 0.2}), (((4,),), {"alpha": 0.01})),
-                   doc="x where x > 0, else alpha * x.")
+leaky_relu_op = defop("leaky_relu", lambda x, *, alpha: np.where(x > 0, x, x * alpha)
+                      .astype(x.dtype, copy=False), kind="activation",
+                      vjp=lambda g, ans, x, *, alpha: (_m.where(x > 0, g, g * alpha),),
+                      samples=((((2, 3),), {"alpha": 0.2}), (((4,),), {"alpha": 0.01})),
+                      doc="x where x > 0, else alpha * x.")
 elu = defop("elu", lambda x: np.where(x > 0, x, np.expm1(x)).astype(x.dtype, copy=False),
             kind="activation", vjp=lambda g, ans, x: (_m.where(x > 0, g, g * (ans + 1)),),
             inputs=("features",), doc="x where x > 0, else exp(x) - 1.")
@@ -55,15 +59,15 @@ def _log_softmax_forward(x, *, axis):
     return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
 
 
-softmax = defop("softmax", _softmax_forward, kind="activation", samples=AXIS_SAMPLES,
-                vjp=lambda g, ans, x, *, axis:
-                (ans * (g - _reduce.reduce_sum(g * ans, axis=axis, keepdims=True)),),
-                doc="exp(x) / sum(exp(x)) along `axis`, computed stably.")
-log_softmax = defop("log_softmax", _log_softmax_forward, kind="activation", label="log softmax",
-                    samples=AXIS_SAMPLES,
-                    vjp=lambda g, ans, x, *, axis:
-                    (g - _m.exp(ans) * _reduce.reduce_sum(g, axis=axis, keepdims=True),),
-                    doc="x - log(sum(exp(x))) along `axis`, computed stably.")
+softmax_op = defop("softmax", _softmax_forward, kind="activation", samples=AXIS_SAMPLES,
+                   vjp=lambda g, ans, x, *, axis:
+                   (ans * (g - _reduce.reduce_sum(g * ans, axis=axis, keepdims=True)),),
+                   doc="exp(x) / sum(exp(x)) along `axis`, computed stably.")
+log_softmax_op = defop("log_softmax", _log_softmax_forward, kind="activation",
+                       label="log softmax", samples=AXIS_SAMPLES,
+                       vjp=lambda g, ans, x, *, axis:
+                       (g - _m.exp(ans) * _reduce.reduce_sum(g, axis=axis, keepdims=True),),
+                       doc="x - log(sum(exp(x))) along `axis`, computed stably.")
 
 
 # ---- losses ------------------------------------------------------------------------------
@@ -85,7 +89,7 @@ def _one_hot_like(labels, logits):
 
 
 def _sparse_ce_vjp(g, ans, labels, logits):
-    probs = softmax(logits, axis=np.ndim(logits._value) - 1)
+    probs = softmax_op(logits, axis=np.ndim(logits._value) - 1)
     return None, _shape.expand_dims(g, -1) * (probs - _one_hot_like(labels, logits))
 
 
@@ -105,8 +109,8 @@ def _dense_ce_vjp(g, ans, labels, logits, *, axis):
     g = _shape.expand_dims(g, axis)
     total = _reduce.reduce_sum(labels, axis=axis, keepdims=True)
     # exact for any labels; equals TF's softmax - labels when each row of labels sums to 1
-    return (-g * log_softmax(logits, axis=axis),
-            g * (softmax(logits, axis=axis) * total - labels))
+    return (-g * log_softmax_op(logits, axis=axis),
+            g * (softmax_op(logits, axis=axis) * total - labels))
 
 
 softmax_cross_entropy = defop(
@@ -137,12 +141,12 @@ def _bias_add_vjp(g, ans, value, bias, *, axis):
     return g, _reduce.reduce_sum(g, axis=_all_but(axis, g.ndim))
 
 
-bias_add = defop("bias_add", lambda value, bias, *, axis: value + bias.reshape(
-                     _bias_shape(value.ndim, axis, bias.shape[0])), _bias_add_vjp,
-                 kind="nn", label="+b",
-                 samples=((((2, 3), (3,)), {"axis": 1}), (((2, 3, 4), (3,)), {"axis": 1}),
-                          (((2, 2, 2, 3), (3,)), {"axis": 3})),
-                 doc="value + bias, bias added along the channel axis.")
+bias_add_op = defop("bias_add", lambda value, bias, *, axis: value + bias.reshape(
+                        _bias_shape(value.ndim, axis, bias.shape[0])), _bias_add_vjp,
+                    kind="nn", label="+b",
+                    samples=((((2, 3), (3,)), {"axis": 1}), (((2, 3, 4), (3,)), {"axis": 1}),
+                             (((2, 2, 2, 3), (3,)), {"axis": 3})),
+                    doc="value + bias, bias added along the channel axis.")
 l2_loss = defop("l2_loss", lambda t: np.asarray(np.sum(t * t) / 2, dtype=t.dtype)[()],
                 kind="loss", label="½‖x‖²", vjp=lambda g, ans, t: (g * t,),
                 doc="sum(t ** 2) / 2.")
