@@ -3,21 +3,22 @@
 A tape is recorded in execution order, so it is already topologically sorted: the
 iterator walks it in reverse, running the VJP of each node whose output has a gradient
 and that leads back to a source. `tape.gradient` drains it; a debugger pulls one step
-at a time. Both give identical gradients because they are the same loop.
+at a time. Both give identical gradients because they are the same loop. While a VJP
+runs, the thread's state names this engine (`state.backward`), whose `in_flight` says
+which node and upstream gradient: that is how a debugger stopped inside a VJP knows
+where the backward pass is.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from . import events
 from .convert import to_array
-from .dispatch import set_scope, thread_state
+from .events import VJPApplied, set_scope
 from .ops.math import add
 from .ops.shape import unbroadcast
-from .sourceinfo import UNKNOWN
+from .sourceinfo import Origin
 from .tensor import Tensor, wrap
-
-_new = object.__new__
+from .threadstate import thread_state
 
 
 class BackwardStep:
@@ -45,15 +46,15 @@ class Backward:
 
     def __init__(self, tape, targets, output_gradients=None, sources=None,
                  keep_intermediate: bool = True):
-        self._tape = tape
-        self._nodes = tape._nodes
+        self.tape = tape
+        self._nodes = tape.nodes
         self._position = len(self._nodes)
         self._keep = keep_intermediate
+        self._upstream = None  # the gradient reaching the node whose VJP runs now
         # a source the tape never tracked (an unwatched constant, an unwatched variable)
         # gets no gradient, as in TF, even where an op read it next to a watched input
-        tracked = tape._ids
-        self._sources = {id(s) for s in (tape._watched if sources is None else sources)
-                         if id(s) in tracked and s._value.dtype.kind == "f"}
+        self._sources = {id(s) for s in (tape.watched_tensors() if sources is None else sources)
+                         if tape.tracks(s) and s._value.dtype.kind == "f"}
         self._reachable = self._reachable_from(self._sources)
         self.grads: dict[int, object] = {}
         if output_gradients is None:
@@ -65,10 +66,11 @@ class Backward:
     def _reachable_from(self, source_ids: set) -> set:
         """Ids of the float tensors that depend on a source: the only ones that get gradients."""
         reachable = set(source_ids)
-        touches, add = reachable.isdisjoint, reachable.add  # bound once: this runs per node
+        # bound once: this runs per node
+        independent, mark = reachable.isdisjoint, reachable.add
         for node in self._nodes:
-            if not touches(node.input_ids) and node.output._value.dtype.kind == "f":
-                add(node.output_id)
+            if not independent(node.input_ids) and node.output._value.dtype.kind == "f":
+                mark(node.output_id)
         return reachable
 
     @property
@@ -82,6 +84,13 @@ class Backward:
 
     def gradient_of(self, tensor):
         return self.grads.get(id(tensor))
+
+    @property
+    def in_flight(self) -> tuple | None:
+        """(node, upstream gradient) of the VJP running now, or None between steps."""
+        if self._upstream is None:
+            return None
+        return self._nodes[self._position], self._upstream
 
     def __iter__(self):
         return self
@@ -101,23 +110,19 @@ class Backward:
         saved = self._enter_backward_phase()
         try:
             while (found := self._advance()) is not None:
-                if events._step_listeners or found[0].op.steps_watched:
+                if found[0].op.route.steps:
                     self._announce(found)
         finally:
             self._leave_backward_phase(saved)
         return self
 
     def _announce(self, found) -> BackwardStep:
-        step = _new(BackwardStep)  # BackwardStep(node, g, input grads, position), without the call
-        step.node, step.upstream, input_grads = found
-        step.input_grads, step.index = tuple(input_grads), self._position
-        subscribers = events._step_listeners
-        if step.node.op.steps_watched:
-            subscribers = events._step_listeners_of.get(step.node.op, subscribers)
-        if subscribers:
-            event = _new(events.VJPApplied)
-            event.step = step
-            for callback in subscribers:
+        node, upstream, input_grads = found
+        step = BackwardStep(node, upstream, tuple(input_grads), self._position)
+        listeners = node.op.route.steps
+        if listeners:
+            event = VJPApplied(step)
+            for callback in listeners:
                 callback(event)
         return step
 
@@ -127,27 +132,27 @@ class Backward:
         Every VJP op until `_leave_backward_phase` has the same user line (the one that
         called `gradient` or stepped the iterator): dispatch looks for it once, if at all."""
         state = self._state = thread_state()
-        tapes = state.tapes  # the tape is usually done recording: skip _pause's search then
-        recording = self._tape in tapes and self._tape._pause()
-        saved = recording, state.phase, state.known_source, state.scope
-        state.phase = "backward"
-        state.known_source = [_ADVANCE, UNKNOWN]
+        tape = self.tape
+        recording = tape in state.tapes and tape.pause()  # usually done recording already
+        saved = recording, state.phase, state.origin, state.scope, state.backward
+        state.phase, state.origin, state.backward = "backward", Origin(_ADVANCE), self
         return saved
 
     def _leave_backward_phase(self, saved):
-        was_recording, phase, known_source, scope = saved
+        was_recording, phase, origin, scope, backward = saved
         state = self._state
-        state.phase, state.known_source = phase, known_source
+        state.phase, state.origin, state.backward = phase, origin, backward
+        self._upstream = None
         if scope is not state.scope:
             set_scope(state, scope)
         if was_recording:
-            self._tape._resume()
+            self.tape.resume()
 
     def _advance(self):
         """Apply the next VJP; returns (node, upstream, input grads) or None at the end.
 
-        Debuggers read this frame's `self`, `node` and `g` while the VJP runs, and
-        `self._position` is then the node's index on the tape."""
+        While the VJP runs, `self._position` is its node's index on the tape and
+        `self._upstream` its upstream gradient (see `in_flight`)."""
         nodes, grads, reachable = self._nodes, self.grads, self._reachable
         position = self._position
         while position:
@@ -159,7 +164,7 @@ class Backward:
             g = grads.get(output_id)
             if g is None:
                 continue
-            self._position = position
+            self._position, self._upstream = position, g
             if not self._keep and output_id not in self._sources:
                 del grads[output_id]
             keys, inputs = node.input_ids, node.inputs
@@ -167,13 +172,8 @@ class Backward:
             needed = None if reachable.issuperset(keys) else [key in reachable for key in keys]
             if node.scope is not self._state.scope:  # a VJP's ops run in its node's layer, as in TF
                 set_scope(self._state, node.scope)
-            op, params = node.op, node.params
-            vjp = op.vjp
-            if type(vjp) is tuple:
-                input_grads = op.input_grads(g, node.output, inputs, params, needed)
-            else:  # a single rule, called here (a call less per step; no empty **params)
-                input_grads = vjp(g, node.output, *inputs, **params) if params \
-                    else vjp(g, node.output, *inputs)
+            op = node.op
+            input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
             broadcasting = op.broadcasting
             for i, grad in enumerate(input_grads):
                 if grad is None or keys[i] not in reachable:
@@ -192,7 +192,7 @@ class Backward:
         self.grads[key] = grad if existing is None else add(existing, grad)
 
 
-_ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see _enter_backward_phase)
+_ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see sourceinfo.Origin)
 
 
 _ONE: dict = {}  # numpy scalar type -> its 1, the seed of a scalar loss

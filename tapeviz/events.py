@@ -1,31 +1,23 @@
-"""Event types and the subscriber lists: how the debugger hears the dispatch point.
+"""Events, subscriptions, and the routes that decide who hears each op.
 
-Subscribers are called synchronously, in subscription order, on the thread that ran
-the op; they must be cheap. The lists are replaced, never mutated, so dispatch reads
-them without a lock and a subscriber may unsubscribe itself from inside a callback.
+A subscriber chooses what it hears (`subscribe`): event classes, some ops, the ops run at
+some user lines, or every op run inside some layers. Whenever subscriptions change, one
+immutable `Route` per op is built from them and set as `op.route`: dispatch asks that one
+object whether anyone hears the op (if not, the op keeps the fast path) and whom to
+tell; the backward engine asks it who hears the op's backward steps. What nobody hears
+is never built. Listeners by layer are routed per thread: entering a layer (`set_scope`)
+looks up who hears every op there, once per layer change rather than once per op.
 
-A subscriber chooses what it hears: event classes (`kinds`) and, for the events of an
-op (OpExecuted, VJPApplied), which ops. What nobody hears is never built: an op no
-one listens for keeps dispatch's fast path, a backward step no one listens for makes
-no VJPApplied.
+Subscribers are called synchronously, in subscription order, on the thread that ran the
+op; they must be cheap. Routes are replaced, never mutated, so dispatch reads them
+without a lock, and a subscriber may unsubscribe itself from inside a callback.
 """
 from __future__ import annotations
 
 import threading
-from typing import Callable
+from typing import Callable, NamedTuple
 
-_subscribers: tuple = ()     # callbacks of every event
-_op_listeners: tuple = ()    # callbacks of every OpExecuted (dispatch reads this per op)
-_step_listeners: tuple = ()  # callbacks of every VJPApplied (read at every backward step)
-_by_op: dict = {}            # op -> callbacks of that op's OpExecuted events only
-_steps_by_op: dict = {}      # op -> callbacks of the VJPApplied events of that op's nodes only
-_by_kind: dict = {}          # event class -> callbacks of every event of that class
-_by_site: tuple = ()         # (accepts, callback): OpExecuted of ops run at lines it accepts
-_op_listeners_of: dict = {}  # op -> every callback of its OpExecuted, for the ops in _by_op
-_step_listeners_of: dict = {}  # op -> every callback of its nodes' VJPApplied, for _steps_by_op
-_at_site: dict = {}          # id(SourceInfo) -> the _by_site callbacks that accept it
-_watched_ops: set = set()    # the ops whose flags _refresh set, so it finds them to clear
-_lock = threading.Lock()
+from .threadstate import all_thread_states
 
 
 class OpExecuted:
@@ -72,7 +64,120 @@ class GradientComputed:
         return f"GradientComputed({len(self.sources)} sources)"
 
 
-def subscribe(callback: Callable, ops=None, kinds=None, sites=None) -> Callable:
+OP_EVENTS = (OpExecuted, VJPApplied)  # the events about one op's node, which routes carry
+
+
+class Subscription(NamedTuple):
+    """What one `subscribe` call asked for (None: no restriction of that kind)."""
+
+    callback: Callable
+    kinds: frozenset | None = None   # event classes
+    ops: frozenset | None = None     # ops whose OpExecuted (and VJPApplied) events it hears
+    sites: Callable | None = None    # SourceInfo -> bool: OpExecuted at the lines it accepts
+    layers: Callable | None = None   # scope -> bool: OpExecuted inside the layers it accepts
+
+    def hears(self, kind, op=None) -> bool:
+        """Whether it hears every `kind` event (about `op`'s node, for op events), without
+        a line or layer to check."""
+        if self.sites is not None or self.layers is not None:
+            return False
+        if self.kinds is not None and kind not in self.kinds:
+            return False
+        return self.ops is None or kind not in OP_EVENTS or op in self.ops
+
+
+class Route:
+    """Who hears one op; built by `Routing`, never modified.
+
+    `ops`: callbacks of its every OpExecuted; `lines`: the listeners by line (a LineRoute,
+    or None), which hear it where it runs at a line they accept; `steps`: callbacks of
+    the VJPApplied of its nodes; `heard`: whether dispatch must leave its fast path for it.
+    """
+
+    __slots__ = ("ops", "lines", "steps", "heard")
+
+    def __init__(self, ops: tuple, lines, steps: tuple):
+        self.ops = ops
+        self.lines = lines
+        self.steps = steps
+        self.heard = bool(ops) or lines is not None
+
+    def __repr__(self) -> str:
+        return (f"<Route {len(self.ops)} by op, {'some' if self.lines else 'none'} by line, "
+                f"{len(self.steps)} of steps>")
+
+
+class LineRoute:
+    """The listeners by line: `add(source, hearers)` adds those that accept `source`.
+
+    Each listener is asked once per call site (an op's SourceInfo is interned per line and
+    kept alive, so its id is a key), not once per op."""
+
+    def __init__(self, sited: tuple):
+        self.sited = sited                # (accepts, callback) pairs
+        self.accepted: dict = {}          # id(SourceInfo) -> the callbacks that accept it
+
+    def add(self, source, hearers: tuple) -> tuple:
+        chosen = self.accepted.get(id(source))
+        if chosen is None:
+            chosen = self.accepted[id(source)] = tuple(
+                callback for accepts, callback in self.sited
+                if source is not None and accepts(source))
+        return merged(hearers, chosen) if chosen else hearers
+
+
+class Routing:
+    """Every route, for one tuple of subscriptions. Replaced as a whole on each change; its
+    caches (per kind, per layer path) only fill, so readers on any thread need no lock."""
+
+    def __init__(self, subscriptions: tuple):
+        self.subscriptions = subscriptions
+        self.callbacks = tuple(dict.fromkeys(s.callback for s in subscriptions))
+        sited = tuple((s.sites, s.callback) for s in subscriptions if s.sites is not None)
+        self.lines = LineRoute(sited) if sited else None
+        self.layered = tuple((s.layers, s.callback) for s in subscriptions
+                             if s.layers is not None)
+        self._kinds: dict = {}
+        self._layers: dict = {}
+        self._routes: dict = {}  # (ops, steps) -> its Route: ops heard alike share one
+        self.quiet = self._route((), ())
+
+    def listeners(self, kind, op=None) -> tuple:
+        """The callbacks of every `kind` event (about `op`'s node, for op events)."""
+        key = (kind, op)
+        found = self._kinds.get(key)
+        if found is None:
+            found = self._kinds[key] = tuple(dict.fromkeys(
+                s.callback for s in self.subscriptions if s.hears(kind, op)))
+        return found
+
+    def route(self, op) -> Route:
+        """The route of `op`: who hears its ops and its backward steps."""
+        return self._route(self.listeners(OpExecuted, op), self.listeners(VJPApplied, op))
+
+    def _route(self, ops: tuple, steps: tuple) -> Route:
+        route = self._routes.get((ops, steps))
+        if route is None:
+            route = self._routes[ops, steps] = Route(ops, self.lines, steps)
+        return route
+
+    def in_layer(self, scope: str) -> tuple:
+        """The callbacks that hear every op run inside layer path `scope`."""
+        if not self.layered:
+            return ()
+        found = self._layers.get(scope)
+        if found is None:
+            found = self._layers[scope] = tuple(dict.fromkeys(
+                callback for accepts, callback in self.layered if scope and accepts(scope)))
+        return found
+
+
+_lock = threading.Lock()
+_ops: list = []                  # every registered op, whose routes a change replaces
+_routing = Routing(())
+
+
+def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None) -> Callable:
     """Call `callback(event)` for the events it asks for from now on; returns it.
 
     With no argument, every event. `kinds` is a collection of event classes
@@ -81,7 +186,9 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None) -> Callable:
     and alone means their OpExecuted events. `sites`, a predicate on a SourceInfo, asks
     for the OpExecuted events of ops run at the user lines it accepts: dispatch then looks
     up every op's line, but builds no node or event for the others (a file:line
-    breakpoint). It is asked once per call site, not once per op. (An event that only such
+    breakpoint); it is asked once per call site. `layers`, a predicate on a layer path
+    ("sequential/dense"), asks for the OpExecuted events of every op run inside the
+    layers it accepts: ops outside them keep the fast path. (An event that only `sites=`
     listeners hear has `duration` 0.0: ops are not timed for them.)
 
     >>> import tapeviz as tf
@@ -92,112 +199,72 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None) -> Callable:
     >>> seen[0].node.op.name
     'multiply'
     """
-    global _subscribers, _by_site
-    if sites is not None and (ops is not None or kinds is not None):
-        raise ValueError("subscribe: sites= chooses OpExecuted events by line; it does not "
-                         "combine with ops= or kinds=")
-    ops = None if ops is None else tuple(ops)
-    if kinds is None:
-        kinds = (OpExecuted,) if ops is not None else None
+    if (sites is not None or layers is not None) and (ops is not None or kinds is not None):
+        raise ValueError("subscribe: sites= and layers= choose OpExecuted events by line or "
+                         "layer; they do not combine with ops= or kinds=")
+    if sites is not None and layers is not None:
+        raise ValueError("subscribe: give sites= or layers=, not both (subscribe twice)")
+    ops = None if ops is None else frozenset(ops)
+    if kinds is None and ops is not None:
+        kinds = (OpExecuted,)
+    kinds = None if kinds is None else frozenset(kinds)
     with _lock:
-        if sites is not None:
-            _by_site = _by_site + ((sites, callback),)
-        elif kinds is None:
-            _subscribers = _subscribers + (callback,)
-        else:
-            for kind in kinds:
-                if ops is not None and kind in (OpExecuted, VJPApplied):
-                    table = _by_op if kind is OpExecuted else _steps_by_op
-                    for op in ops:
-                        table[op] = table.get(op, ()) + (callback,)
-                else:
-                    _by_kind[kind] = _by_kind.get(kind, ()) + (callback,)
-        _refresh()
+        _install(_routing.subscriptions + (Subscription(callback, kinds, ops, sites, layers),))
     return callback
 
 
 def unsubscribe(callback: Callable) -> None:
     """Stop calling `callback` for anything; unknown callbacks are ignored."""
-    global _subscribers, _by_site
     with _lock:
-        _subscribers = tuple(cb for cb in _subscribers if cb != callback)
-        _by_site = tuple(pair for pair in _by_site if pair[1] != callback)
-        for table in (_by_op, _steps_by_op, _by_kind):
-            for key in list(table):
-                remaining = tuple(cb for cb in table[key] if cb != callback)
-                if remaining:
-                    table[key] = remaining
-                else:
-                    del table[key]
-        _refresh()
+        kept = tuple(s for s in _routing.subscriptions if s.callback != callback)
+        if len(kept) != len(_routing.subscriptions):
+            _install(kept)
 
 
-def _refresh() -> None:
-    """Recompute what the hot paths read, after any change (under the lock).
-
-    An op's `watched` flag is the one thing dispatch's fast path asks about listeners: it
-    is set on every op while someone hears every op or listens by line (dispatch then
-    asks `listeners_at`), and on the ops in `_by_op` (it then reads `_op_listeners_of`)."""
-    global _op_listeners, _step_listeners, _op_listeners_of, _step_listeners_of, _at_site
-    _op_listeners = listeners(OpExecuted)
-    _step_listeners = listeners(VJPApplied)
-    _op_listeners_of = {op: listeners(OpExecuted, op) for op in _by_op}
-    _step_listeners_of = {op: listeners(VJPApplied, op) for op in _steps_by_op}
-    _at_site = {}
-    flagged = set(_by_op) | set(_steps_by_op)
-    every = bool(_op_listeners or _by_site)
-    if every:
-        from .ops.registry import REGISTRY
-        flagged.update(REGISTRY.values())
-    for op in flagged | _watched_ops:
-        op.watched = every or op in _by_op
-        op.steps_watched = op in _steps_by_op
-    _watched_ops.clear()
-    _watched_ops.update(flagged)
+def _install(subscriptions: tuple) -> None:
+    """Route every op and every thread for `subscriptions` (under the lock)."""
+    global _routing
+    routing = _routing = Routing(subscriptions)
+    for op in _ops:
+        op.route = routing.route(op)
+    for state in all_thread_states():
+        state.layer_listeners = routing.in_layer(state.scope)
 
 
 def registered(op) -> None:
-    """A new op is heard by those already listening to every op or by line (defop calls
-    this)."""
+    """Route a new op (defop calls this): those already listening to every op hear it."""
     with _lock:
-        if _op_listeners or _by_site:
-            op.watched = True
-            _watched_ops.add(op)
+        _ops.append(op)
+        op.route = _routing.route(op)
 
 
-def listeners_at(source, already: tuple) -> tuple:
-    """`already` plus the site callbacks that accept `source` (an op's SourceInfo, interned
-    per line and kept alive, so its id is a key; None where no user frame was found)."""
-    key = id(source)
-    table = _at_site  # read before _by_site: a change meanwhile fills a table already replaced
-    chosen = table.get(key)
-    if chosen is None:
-        chosen = table[key] = tuple(
-            callback for accepts, callback in _by_site if source is not None and accepts(source))
-    if not chosen:
-        return already
-    return already + tuple(cb for cb in chosen if cb not in already)
+def set_scope(state, scope: str) -> None:
+    """Move `state`'s thread into layer path `scope`; listeners by layer hear its ops there."""
+    state.scope = scope
+    if _routing.layered or state.layer_listeners:  # read after the write: see _install
+        with _lock:
+            state.layer_listeners = _routing.in_layer(state.scope)
+
+
+def merged(first: tuple, second: tuple) -> tuple:
+    """`first`, then the callbacks of `second` not already in it."""
+    if not first:
+        return second
+    return first + tuple(cb for cb in second if cb not in first)
 
 
 def listeners(kind, op=None) -> tuple:
-    """The callbacks an event of class `kind` (about `op`'s node, for op events) goes to."""
-    chosen = _by_kind.get(kind, ())
-    if op is not None:
-        chosen = chosen + (_by_op if kind is OpExecuted else _steps_by_op).get(op, ())
-    if not chosen:
-        return _subscribers
-    return _subscribers + tuple(dict.fromkeys(cb for cb in chosen if cb not in _subscribers))
+    """The callbacks an event of class `kind` (about `op`'s node, for op events) goes to,
+    not counting those that hear it only at some lines or layers."""
+    return _routing.listeners(kind, op)
 
 
 def subscribers() -> tuple:
-    """Every subscribed callback: those of all events, then those of some kinds or ops."""
-    chosen = [cb for table in (_by_kind, _by_op, _steps_by_op)
-              for callbacks in table.values() for cb in callbacks]
-    chosen += [callback for _, callback in _by_site]
-    return _subscribers + tuple(dict.fromkeys(cb for cb in chosen if cb not in _subscribers))
+    """Every subscribed callback, in order of first subscription."""
+    return _routing.callbacks
 
 
 def emit(event) -> None:
     """Send an event that is not about one op (GradientComputed, BreakpointHit, ...)."""
-    for callback in listeners(type(event)):
+    for callback in _routing.listeners(type(event)):
         callback(event)

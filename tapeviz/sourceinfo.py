@@ -52,7 +52,17 @@ class SourceInfo:
         return hash((self.filename, self.lineno, self.function))
 
 
-UNKNOWN = object()  # a `known` source not looked for yet (None means: no user frame)
+class Origin:
+    """The user line every op of one backward pass shares: the line that called `gradient`
+    or stepped the pass. The walk from a VJP's op stops at the frame of `code` (the
+    engine's) and looks above it once, the first time an op asks."""
+
+    __slots__ = ("code", "source", "found")
+
+    def __init__(self, code):
+        self.code = code
+        self.source = None
+        self.found = False
 
 
 def user_source(depth: int = 1) -> SourceInfo | None:
@@ -61,15 +71,14 @@ def user_source(depth: int = 1) -> SourceInfo | None:
     return source_from(sys._getframe(depth), None)
 
 
-def source_from(frame, known=None) -> SourceInfo | None:
+def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
     """SourceInfo of the innermost frame from `frame` up whose code is not tapeviz's.
 
-    `known` is None or a list [code, source]: reaching a frame of `code` with no user
-    frame below it, the walk returns `source`, looking for it above that frame the first
-    time (while it is UNKNOWN). The backward engine passes its own frame's code this way,
-    so the frames above it are walked once per step, not once per VJP op.
+    With an `origin`, a walk that reaches the frame of `origin.code` returns the origin's
+    line (found on the first such walk), so the frames above the backward engine are
+    walked once per pass, not once per VJP op.
     """
-    stop = known[0] if known is not None else None
+    stop = origin.code if origin is not None else None
     own = _own
     while frame is not None:
         code = frame.f_code
@@ -81,9 +90,9 @@ def source_from(frame, known=None) -> SourceInfo | None:
             source = _sites.get((key, frame.f_lasti))
             return source if source is not None else _intern(frame)
         if code is stop:
-            if known[1] is UNKNOWN:
-                known[1] = source_from(frame.f_back)
-            return known[1]
+            if not origin.found:
+                origin.source, origin.found = source_from(frame.f_back), True
+            return origin.source
         frame = frame.f_back
     return None
 

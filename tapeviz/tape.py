@@ -1,10 +1,11 @@
 """GradientTape, as TensorFlow documents it, over the dispatch point and the backward iterator.
 
-A tape is on this thread's stack of recording tapes while its `with` block runs (and
-is not paused); dispatch then records on it every op with an input it watches, by
-appending to `_nodes` and adding the output's id to `_ids`. Tensors it watches, trainable
-variables it sees read, and the outputs it recorded are tracked by `id()`, which is
-safe because the tape keeps every one of them alive.
+A tape is on this thread's list of recording tapes while its `with` block runs (and is
+not paused). Dispatch offers it every op run meanwhile (`record`), and it keeps those with
+an input it tracks: tensors it watches, trainable variables it sees read (`watch_read`),
+and the outputs it recorded, all tracked by `id()`, which is safe because the tape keeps
+every one of them alive. The backward engine reads it through `nodes`, `tracks`,
+`watched_tensors`, `pause` and `resume`; a debugger rebuilds one with `from_nodes`.
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ import numpy as np
 
 from . import events, nest
 from .backward import Backward
-from .dispatch import thread_state
 from .tensor import Tensor, Variable, wrap
+from .threadstate import thread_state
 
 
 class UnconnectedGradients(enum.Enum):
@@ -57,9 +58,49 @@ class GradientTape:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        self._pause()
+        self.pause()
 
-    def _pause(self) -> bool:
+    @classmethod
+    def from_nodes(cls, nodes, sources, persistent: bool = True) -> "GradientTape":
+        """A tape that holds `nodes` (recorded elsewhere, in execution order) and watches
+        `sources`, as if it had recorded them: how a debugger replays a past step."""
+        tape = cls(persistent=persistent)
+        for source in sources:
+            tape._track(source)
+        for node in nodes:
+            tape._nodes.append(node)
+            tape._ids.add(node.output_id)
+        return tape
+
+    # ---- the recording protocol: dispatch and the backward engine use these ---------------
+    def record(self, node) -> bool:
+        """Keep `node` if it read something this tape tracks; returns whether it did."""
+        ids = self._ids
+        if ids.isdisjoint(node.input_ids):
+            return False
+        self._nodes.append(node)
+        ids.add(node.output_id)
+        return True
+
+    def watch_read(self, args) -> None:
+        """An op read the variables among `args`: trainable float ones get watched (when the
+        tape watches accessed variables)."""
+        if not self._watch_accessed_variables:
+            return
+        for arg in args:
+            if type(arg) is Variable and id(arg) not in self._ids and arg.trainable \
+                    and arg._value.dtype.kind == "f":
+                self._track(arg)
+
+    def tracks(self, tensor) -> bool:
+        """Whether gradients can flow to `tensor` on this tape (watched, or recorded output)."""
+        return id(tensor) in self._ids
+
+    def watched_tensors(self) -> tuple:
+        """Every tensor and variable this tape watches, in the order it began to."""
+        return tuple(self._watched)
+
+    def pause(self) -> bool:
         """Stop recording on this thread; returns whether it was recording."""
         tapes = thread_state().tapes
         for i in range(len(tapes) - 1, -1, -1):
@@ -68,7 +109,8 @@ class GradientTape:
                 return True
         return False
 
-    def _resume(self) -> None:
+    def resume(self) -> None:
+        """Record on this thread again, after `pause`."""
         thread_state().tapes.append(self)
 
     def watch(self, tensor) -> None:
@@ -97,12 +139,12 @@ class GradientTape:
     @contextlib.contextmanager
     def stop_recording(self):
         """Ops in this block are not recorded on this tape."""
-        was_recording = self._pause()
+        was_recording = self.pause()
         try:
             yield
         finally:
             if was_recording:
-                self._resume()
+                self.resume()
 
     def reset(self) -> None:
         """Forget everything recorded and watched so far; the tape keeps recording."""
@@ -110,13 +152,6 @@ class GradientTape:
         self._ids = set()
         self._watched = []
         self._used = False
-
-    def _watch_read(self, args) -> None:
-        """Dispatch calls this when an op reads variables: trainable float ones get watched."""
-        for arg in args:
-            if type(arg) is Variable and id(arg) not in self._ids and arg.trainable \
-                    and arg._value.dtype.kind == "f":
-                self._track(arg)
 
     @property
     def nodes(self) -> tuple:
@@ -129,11 +164,6 @@ class GradientTape:
     def __repr__(self) -> str:
         kind = "persistent " if self._persistent else ""
         return f"<tapeviz.GradientTape {kind}with {len(self._nodes)} ops>"
-
-    def _repr_html_(self):
-        """A notebook shows the tape drawn (plain text where tapeviz.viz cannot draw)."""
-        from .viz.richrepr import html_of
-        return html_of(self)
 
     # ---- differentiation -----------------------------------------------------------------
     def backward(self, target, sources=None, output_gradients=None) -> Backward:
@@ -180,7 +210,7 @@ class GradientTape:
                 grad = self._unconnected_result(s, unconnected_gradients)
             result.append(grad)
         self._consume()
-        if events._subscribers or events._by_kind:
+        if events.listeners(events.GradientComputed):
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
         return result[0] if isinstance(sources, Tensor) else nest.pack_sequence_as(sources, result)
 

@@ -135,11 +135,6 @@ class Tensor:
         return f"<tapeviz.Tensor: shape={self.shape}, dtype={self.dtype.name}, " \
                f"numpy={_numpy_text(self._value, True)}>"
 
-    def _repr_html_(self):
-        """A notebook shows the repr, a summary line and, for a matrix, a heatmap."""
-        from .viz.richrepr import html_of
-        return html_of(self)
-
     # ---- operators: each is a registered op, so each goes through dispatch ---------------
     def __add__(self, other):
         return _dispatch(_m.add, self, other)

@@ -6,7 +6,7 @@ import tapeviz as tf
 from tapeviz import events
 from tapeviz.debugger import NaNOrigin, check_node_gradient, find_nan_origin, histogram, summarize
 from tapeviz.debugger.numerics import check_op
-from tapeviz.ops.registry import REGISTRY, Op
+from tapeviz.ops.registry import REGISTRY, defop
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -169,10 +169,8 @@ def test_check_node_gradient_passes_on_every_node_of_a_real_tape(index):
 
 def test_check_node_gradient_fails_on_a_wrong_vjp_without_registering_it():
     good = REGISTRY["sin"]
-    wrong = Op("sin_with_wrong_vjp", np.sin, lambda g, ans, x: (g * tf.sin(x),),
-               label="sin", kind="math", broadcasting=False, dtype_args=good.dtype_args,
-               domain=good.domain, samples=good.samples, nondiff=False, explain=None,
-               doc="", input_names=("x",))
+    wrong = defop("sin_with_wrong_vjp", np.sin, lambda g, ans, x: (g * tf.sin(x),),
+                  label="sin", domain=good.domain, samples=good.samples, register=False)
     assert "sin_with_wrong_vjp" not in REGISTRY
     x = tf.Variable([0.3, 1.2])
     with tf.GradientTape() as tape:

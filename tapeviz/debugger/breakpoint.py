@@ -17,7 +17,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .. import dispatch, events
+from .. import events
 from ..ops.registry import REGISTRY
 from .summary import all_finite
 
@@ -258,9 +258,6 @@ _candidates: dict = {}
 class _State(threading.local):
     def __init__(self):
         self.busy = False         # matching or inside a hit: ops run meanwhile don't stop
-        self.last_event = None    # the event matched last
-        self.layers_seen = -1     # the _layers.generation `inside` was worked out for
-        self.inside = False       # inside a layer that a layer breakpoint names
         self.hit_count = 0        # hits on this thread so far (the stepper watches it)
         self.stepper = None       # a BackwardStepper driving the backward pass, if any
 
@@ -275,9 +272,8 @@ def thread_state() -> _State:
 
 def _listener(event) -> None:
     state = _state
-    if state.busy or event is state.last_event:  # heard twice inside a layer: by op and by layer
+    if state.busy:
         return
-    state.last_event = event
     kind = type(event)
     if kind is events.OpExecuted:
         node, phase, step, values = event.node, event.node.phase, None, None
@@ -343,7 +339,10 @@ def _sync_listener() -> None:
     enabled = _enabled = tuple(bp for bp in _registry if bp.enabled)
     _candidates = {}
     needs = {bp.hears() for bp in enabled}
-    _layers.arm(tuple(bp for bp in enabled if bp.hears() == "layer"))
+    layered = [bp for bp in enabled if bp.hears() == "layer"]
+    if layered and "all" not in needs:
+        events.subscribe(_listener,
+                         layers=lambda scope: any(_in_layer(scope, bp.layer) for bp in layered))
     if "all" in needs:
         events.subscribe(_listener, kinds=(events.OpExecuted,))
     else:
@@ -360,65 +359,6 @@ def _sync_listener() -> None:
             events.subscribe(_listener, kinds=(events.VJPApplied,))
         else:
             events.subscribe(_listener, ops=set().union(*stepped), kinds=(events.VJPApplied,))
-
-
-class _LayerGate:
-    """Hears every op, but only while some thread is inside a layer that a layer
-    breakpoint names: dispatch tells it each change of a thread's layer path (one per
-    layer call, not one per op), and it subscribes the listener while any thread is in.
-
-    A thread works out whether it is inside once per change of the breakpoints
-    (`generation`); until its next layer change, a thread other than the one that set the
-    breakpoint may run on in a newly named layer unheard."""
-
-    def __init__(self):
-        self.breakpoints: tuple = ()
-        self.generation = 0
-        self.matches: dict = {}       # scope -> whether a layer breakpoint names it
-        self.inside: set = set()      # idents of the threads inside such a layer now
-        self.lock = threading.Lock()
-
-    def arm(self, breakpoints: tuple) -> None:
-        with self.lock:
-            self.breakpoints, self.matches = breakpoints, {}
-            self.generation += 1
-            self.inside.clear()
-            events.unsubscribe(self.hear)
-        if breakpoints:
-            dispatch.watch_scopes(self.on_scope)
-            self.on_scope(dispatch.thread_state().scope)
-        else:
-            dispatch.unwatch_scopes(self.on_scope)
-
-    def hear(self, event) -> None:
-        _listener(event)
-
-    def on_scope(self, scope: str) -> None:
-        matches = self.matches  # read before the breakpoints, as in events.listeners_at
-        inside = matches.get(scope)
-        if inside is None:
-            inside = matches[scope] = any(_in_layer(scope, bp.layer) for bp in self.breakpoints)
-        if not inside and not self.inside:  # the usual case: no thread is in, nor enters
-            return
-        state = _state
-        if state.layers_seen != self.generation:
-            state.layers_seen, state.inside = self.generation, False
-        if inside is state.inside:
-            return
-        state.inside = inside
-        ident = threading.get_ident()
-        with self.lock:
-            if inside:
-                self.inside.add(ident)
-                if len(self.inside) == 1:
-                    events.subscribe(self.hear, kinds=(events.OpExecuted,))
-            else:
-                self.inside.discard(ident)
-                if not self.inside:
-                    events.unsubscribe(self.hear)
-
-
-_layers = _LayerGate()
 
 
 # ---- matching helpers ---------------------------------------------------------------------

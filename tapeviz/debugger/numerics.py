@@ -8,13 +8,12 @@ its inputs were all finite, i.e. where the value was born rather than where it s
 """
 from __future__ import annotations
 
-import sys
 import threading
 
 import numpy as np
 
 from .. import events
-from ..dispatch import thread_state
+from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
 from .summary import _array, all_finite, summarize
 
@@ -224,24 +223,18 @@ def _backward_origin(tape, target, sources, output_gradients):
 
 
 # ---- tf.debugging.enable_check_numerics ------------------------------------------------------
-def _vjp_on_stack():
-    """(forward node, tape entry) whose VJP is running, read from the backward iterator's
-    frame; only called on the failure path; (None, None) if the iterator's layout changes."""
-    from ..backward import Backward
-    code = Backward._advance.__code__
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code is code:
-            backward = frame.f_locals.get("self")
-            return frame.f_locals.get("node"), getattr(backward, "_position", None)
-        frame = frame.f_back
-    return None, None
+def _vjp_in_flight():
+    """(forward node, tape entry) whose VJP is running on this thread, or (None, None)."""
+    backward = thread_state().backward
+    found = None if backward is None else backward.in_flight
+    return (None, None) if found is None else (found[0], backward.position)
 
 
 def _tape_entry(node):
     for tape in reversed(thread_state().tapes):
-        if tape._nodes and tape._nodes[-1] is node:
-            return len(tape._nodes) - 1
+        nodes = tape.nodes
+        if nodes and nodes[-1] is node:
+            return len(nodes) - 1
     return None
 
 
@@ -252,7 +245,7 @@ def check_op(event) -> None:
     node = event.node
     if all_finite(node.output):
         return
-    vjp_of, entry = _vjp_on_stack() if node.phase == "backward" else (None, None)
+    vjp_of, entry = _vjp_in_flight() if node.phase == "backward" else (None, None)
     if vjp_of is None:
         entry = _tape_entry(node)
     origin = _origin(node, entry, vjp_of)

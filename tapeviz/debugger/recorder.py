@@ -16,7 +16,7 @@ from collections import deque
 from typing import NamedTuple
 
 from .. import events
-from ..dispatch import thread_state
+from ..threadstate import thread_state
 from ..tensor import Variable
 from .history import OP_OVERHEAD, RecordedOp, RecordedStep
 

@@ -44,8 +44,6 @@ def replay_tape(step) -> Replay:
         raise ValueError(f"replay_tape: step {step.index} recorded no taped forward ops "
                          f"(was the step's work done under a GradientTape?)")
     target = _loss_tensor(step, nodes)
-    tape = GradientTape(persistent=True)
-    tape._nodes = nodes
     variables: dict = {}
     for node in nodes:
         for tensor, key in zip(node.inputs, node.input_ids):
@@ -53,13 +51,10 @@ def replay_tape(step) -> Replay:
             if type(tensor) is VariableRead and key == id(variable) and variable.trainable \
                     and tensor._value.dtype.kind == "f":
                 variables.setdefault(key, variable)
-        tape._ids.add(id(node.output))
     # the gradient call's own sources, when recorded: watched tensors too (tape.watch(x))
     sources = [s for s in step.gradient_sources if s._value.dtype.kind == "f"] \
         or list(variables.values())
-    for source in sources:
-        tape._track(source)
-    return Replay(tape, target, sources)
+    return Replay(GradientTape.from_nodes(nodes, sources), target, sources)
 
 
 def _loss_tensor(step, nodes):

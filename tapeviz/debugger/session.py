@@ -19,6 +19,7 @@ import threading
 import numpy as np
 
 from ..dispatch import unrecorded
+from ..threadstate import thread_state
 from .breakpoint import Breakpoint, BreakpointError
 
 DEBUGGERS = ("pdb", "ipython", "debugpy", "none")
@@ -115,15 +116,9 @@ def _isatty(stream) -> bool:
 # ---- where the backward pass is -----------------------------------------------------------
 def in_flight():
     """(node, upstream, Backward) of the VJP running on this thread now, or None."""
-    from ..backward import Backward
-    code = Backward._advance.__code__
-    frame = sys._getframe(1)
-    while frame is not None:
-        if frame.f_code is code:
-            local = frame.f_locals
-            return local.get("node"), local.get("g"), local.get("self")
-        frame = frame.f_back
-    return None
+    backward = thread_state().backward
+    found = None if backward is None else backward.in_flight
+    return None if found is None else (*found, backward)
 
 
 def upstream_in_flight():
@@ -135,7 +130,6 @@ def upstream_in_flight():
 def _candidate_tapes(frame) -> list:
     """Tapes that may hold the node: recording ones, then any a caller's frame refers to."""
     from ..backward import Backward
-    from ..dispatch import thread_state
     from ..tape import GradientTape
     from .breakpoint import thread_state as breakpoint_state
     tapes = list(thread_state().tapes)
@@ -147,7 +141,7 @@ def _candidate_tapes(frame) -> list:
             if isinstance(value, GradientTape):
                 tapes.append(value)
             elif isinstance(value, Backward):
-                tapes.append(value._tape)
+                tapes.append(value.tape)
             elif isinstance(getattr(value, "tape", None), GradientTape):
                 tapes.append(value.tape)
         frame = frame.f_back
@@ -161,7 +155,7 @@ def _candidate_tapes(frame) -> list:
 def find_on_tape(node, frame) -> tuple:
     """(tape, index) of `node` on a tape reachable from `frame`, or (None, -1)."""
     for tape in _candidate_tapes(frame):
-        for index, recorded in enumerate(tape._nodes):
+        for index, recorded in enumerate(tape.nodes):
             if recorded is node:
                 return tape, index
     return None, -1
@@ -207,7 +201,7 @@ def node_summary(node, upstream=None) -> str:
 
 def tape_listing(tape, index: int, around: int = 3) -> str:
     """Tape entries `around` either side of `index`, the current one marked '->'."""
-    nodes = tape._nodes
+    nodes = tape.nodes
     lines = [f"{tape!r}, entry #{index}:"]
     for i in range(max(0, index - around), min(len(nodes), index + around + 1)):
         node = nodes[i]
@@ -247,7 +241,7 @@ class _Commands:
         found = in_flight()
         if found is not None and found[2] is not None:
             vjp_node, backward = found[0], found[2]
-            tape, index = backward._tape, backward.position
+            tape, index = backward.tape, backward.position
             self.message(f"{node.op.name} runs inside the VJP of tape entry #{index} "
                          f"({vjp_node.op.name}); no tape records it")
             self.message(tape_listing(tape, index, around))

@@ -38,7 +38,8 @@ class BackwardStepper:
         self.tape = tape
         self.target = target
         self.sources = sources
-        self._flat_sources = list(tape._watched) if sources is None else nest.flatten(sources)
+        flat = tape.watched_tensors() if sources is None else nest.flatten(sources)
+        self._flat_sources = list(flat)
         self._backward = tape.backward(target, sources, output_gradients)
         self._last = None
         self._finished = False
@@ -106,7 +107,7 @@ class BackwardStepper:
         return step
 
     def _index_of(self, node_or_index) -> int:
-        nodes = self.tape._nodes
+        nodes = self.tape.nodes
         if isinstance(node_or_index, int):
             if not 0 <= node_or_index < len(nodes):
                 raise IndexError(f"run_to: tape entry #{node_or_index} does not exist "
@@ -120,7 +121,7 @@ class BackwardStepper:
 
     def _finish(self) -> None:
         self._finished = True
-        if events._subscribers or events._by_kind:
+        if events.listeners(events.GradientComputed):
             targets = nest.flatten(self.target)
             result = [self.gradient(s) for s in self._flat_sources]
             events.emit(events.GradientComputed(self.tape, targets, self._flat_sources, result))

@@ -1,7 +1,9 @@
 """The op registry: one `Op` row per op, holding its forward, VJP and display metadata.
 
 `defop` is the only way to make an op. Calling an `Op` runs it through the dispatch
-point, so every op, wherever it is called from, is seen and can be recorded.
+point, so every op, wherever it is called from, is seen and can be recorded; `events`
+gives each op its `route` (who hears it) when it is registered and whenever
+subscriptions change.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from typing import Callable
 
 from .. import events
 from ..convert import ALL
+from ..dispatch import dispatch
 
 REGISTRY: dict[str, "Op"] = {}
 
@@ -22,27 +25,26 @@ BINARY_SAMPLES = ((((2, 3), (2, 3)), {}), (((2, 3), (3,)), {}), (((), (2, 1)), {
 class Op:
     """One registry row. Call it like the TensorFlow function it implements.
 
-    Fields: `forward(*arrays, **params)` on numpy arrays; `vjp(g, ans, *inputs,
-    **params)` with tapeviz ops, one gradient (or None) per input, or a tuple of such
-    functions, one per input, each returning that input's gradient (autograd's `defvjp`
-    form: the engine then runs only the ones it needs); `label` and `kind`
-    for drawing; `broadcasting` (the engine unbroadcasts gradients); `dtype_args`
-    (indices of the inputs that must share a dtype; Python values there take it);
-    `domain` and `samples` (input ranges and shapes for the gradient tests);
-    `nondiff` (no gradient flows through it); `explain(*arrays, **params)` (a clearer
-    message when the forward raises); `input_names` (TF's names for the tensor inputs,
-    so `tf.exp(x=t)` and `tf.nn.relu(features=t)` work; empty for variadic ops).
+    Fields: `forward(*arrays, **params)` on numpy arrays; `input_grads(g, ans, inputs,
+    params, needed=None)`, the VJP in the one form the engine calls (see `defop`); `route`,
+    who hears it (set by `events` when subscriptions change); `label` and `kind` for
+    drawing; `broadcasting` (the engine unbroadcasts gradients); `dtype_args` (indices of
+    the inputs that must share a dtype; Python values there take it); `domain` and
+    `samples` (input ranges and shapes for the gradient tests); `nondiff` (no gradient
+    flows through it); `explain(*arrays, **params)` (a clearer message when the forward
+    raises); `input_names` (TF's names for the tensor inputs, so `tf.exp(x=t)` and
+    `tf.nn.relu(features=t)` work; empty for variadic ops).
     """
 
-    def __init__(self, name, forward, vjp, *, label, kind, broadcasting, dtype_args, domain,
-                 samples, nondiff, explain, doc, input_names):
+    def __init__(self, name, forward, input_grads, *, label, kind, broadcasting, dtype_args,
+                 domain, samples, nondiff, explain, doc, input_names):
         self.name = name
-        self.input_names = input_names
-        self.watched = False  # someone hears this op's OpExecuted alone (events.subscribe(ops=))
-        self.steps_watched = False  # ... or the VJPApplied of its nodes alone
         self.__name__ = name
+        self.__doc__ = doc
         self.forward = forward
-        self.vjp = vjp
+        self.input_grads = input_grads
+        self.route = None  # events.registered sets it
+        self.input_names = input_names
         self.label = label
         self.kind = kind
         self.broadcasting = broadcasting
@@ -51,9 +53,8 @@ class Op:
         self.samples = samples
         self.nondiff = nondiff
         self.explain = explain
-        self.__doc__ = doc
 
-    # __call__ is `dispatch` itself (set below): `tf.exp(x)` runs one Python frame, not two
+    __call__ = dispatch  # `tf.exp(x)` is `dispatch(tf.exp, x)`: one Python frame, not two
 
     def bind(self, args, params):
         """(args, params) for a call with keywords: TF's `name=` is dropped and tensor inputs
@@ -72,19 +73,6 @@ class Op:
             args.append(params.pop(input_name))
         return tuple(args), params
 
-    def input_grads(self, g, ans, inputs, params, needed=None):
-        """The VJP: one gradient (or None) per input; `needed[i]` False skips input i."""
-        vjp = self.vjp
-        if type(vjp) is not tuple:
-            return vjp(g, ans, *inputs, **params)
-        grads = []
-        for i, rule in enumerate(vjp):
-            if needed is not None and not needed[i]:
-                grads.append(None)
-            else:  # an empty **params costs ~60 ns a call: most ops have no params
-                grads.append(rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs))
-        return grads
-
     def __repr__(self) -> str:
         return f"<tapeviz op {self.name}>"
 
@@ -92,21 +80,53 @@ class Op:
 def defop(name: str, forward: Callable, vjp: Callable | None = None, *, label: str | None = None,
           kind: str = "math", broadcasting: bool = False, dtype_args=ALL,
           domain=(-2.0, 2.0), samples=None, nondiff: bool = False,
-          explain: Callable | None = None, doc: str = "", inputs: tuple | None = None) -> Op:
-    """Register an op; its name must be new. Returns the callable `Op`."""
-    if name in REGISTRY:
+          explain: Callable | None = None, doc: str = "", inputs: tuple | None = None,
+          register: bool = True) -> Op:
+    """Register an op; its name must be new. Returns the callable `Op`.
+
+    `vjp` comes in either of two forms, whichever reads better for the op: one function
+    `vjp(g, ans, *inputs, **params)` returning a gradient (or None) per input, or a tuple
+    of functions, one per input, each returning that input's gradient (autograd's
+    `defvjp` form: the engine then runs only the rules of inputs that need a gradient, which
+    spares e.g. a convolution's input gradient in a first layer). Either becomes the one
+    `op.input_grads(g, ans, inputs, params, needed)` the engine calls.
+
+    `register=False` makes an op that stays out of `REGISTRY` (and so out of the registry
+    tests), e.g. a deliberately wrong VJP in a test of the gradient checker.
+    """
+    if register and name in REGISTRY:
         raise ValueError(f"op {name!r} is already registered")
     if vjp is None and not nondiff:
         raise ValueError(f"op {name!r} needs a vjp or nondiff=True")
     if samples is None:
         samples = BINARY_SAMPLES if broadcasting else UNARY_SAMPLES
-    op = Op(name, forward, vjp, label=label or name, kind=kind, broadcasting=broadcasting,
+    input_grads = None if vjp is None else _input_grads(vjp)
+    op = Op(name, forward, input_grads, label=label or name, kind=kind, broadcasting=broadcasting,
             dtype_args=dtype_args, domain=domain, samples=samples, nondiff=nondiff,
             explain=explain, doc=doc,
             input_names=inputs if inputs is not None else _input_names(forward, vjp))
-    REGISTRY[name] = op
+    if register:
+        REGISTRY[name] = op
     events.registered(op)
     return op
+
+
+def _input_grads(vjp) -> Callable:
+    """`vjp`, in either form `defop` takes, as `input_grads(g, ans, inputs, params, needed)`.
+
+    `needed[i]` False skips input i's rule (per-input form); None means every input.
+    (An empty **params costs ~60 ns a call: most ops have none.)"""
+    if isinstance(vjp, tuple):
+        rules = vjp
+
+        def input_grads(g, ans, inputs, params, needed=None):
+            return [None if needed is not None and not needed[i]
+                    else rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
+                    for i, rule in enumerate(rules)]
+    else:
+        def input_grads(g, ans, inputs, params, needed=None):
+            return vjp(g, ans, *inputs, **params) if params else vjp(g, ans, *inputs)
+    return input_grads
 
 
 def _input_names(forward, vjp) -> tuple:
@@ -129,7 +149,3 @@ def _input_names(forward, vjp) -> tuple:
         count = len(parameters) or 1
     return ("x", "y", "z")[:count]
 
-
-from ..dispatch import dispatch  # noqa: E402  (dispatch imports nothing from here at load)
-
-Op.__call__ = dispatch

@@ -1,0 +1,31 @@
+"""`Node`: one executed op, the unit that tapes record, events carry and the debugger shows.
+
+Dispatch makes one per op that a tape records or someone hears, and nothing changes it
+afterwards, so a tape, the recorder's history and the widget share one without copying.
+"""
+from __future__ import annotations
+
+
+class Node:
+    """One executed op: what ran, on what, what came out, and where in user code."""
+
+    __slots__ = ("op", "inputs", "output", "params", "input_ids", "output_id", "phase", "scope",
+                 "source", "__weakref__")
+
+    # made only by dispatch, which sets these fields (it is the one place a Node is made):
+    # op          the registered Op that ran
+    # inputs      tuple of Tensors, the values the op saw
+    # output      the Tensor it made
+    # params      static attributes (axis, perm, strides, ...)
+    # input_ids   id() of each argument as passed (a Variable's own id)
+    # output_id   id(output): what tapes and the backward pass track the output by
+    # phase       "forward", or "backward" for an op inside a VJP
+    # scope       the layer path (name scope) it ran under, or ""
+    # source      the user's SourceInfo (file, line, function), or None
+
+    def __repr__(self) -> str:
+        shapes = ", ".join(str(t.shape) for t in self.inputs)
+        source = self.source
+        where = f" at {source.filename.rsplit('/', 1)[-1]}:{source.lineno}" if source else ""
+        return f"<Node {self.op.name}({shapes}) -> {self.output.shape}{where}>"
+
