@@ -154,6 +154,11 @@ class GradientTape:
         self._used = False
 
     @property
+    def freed(self) -> bool:
+        """Whether this non-persistent tape computed its gradient and dropped its record."""
+        return self._used and not self._persistent
+
+    @property
     def nodes(self) -> tuple:
         """The recorded nodes in execution order (each has op, inputs, output, source)."""
         return tuple(self._nodes)

@@ -60,7 +60,6 @@ class Tensor:
     __array_priority__ = 100
 
     def __init__(self, value):
-        from .convert import infer_array
         self._value = infer_array(value)
 
     # ---- value and metadata ------------------------------------------------------------
@@ -260,7 +259,6 @@ class Variable(Tensor):
 
     def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
                  dtype=None, shape=None):
-        from .convert import to_array
         if initial_value is None:
             raise ValueError("Variable: initial_value must be given")
         if callable(initial_value):
@@ -367,5 +365,9 @@ def _unique_variable_name(base: str) -> str:
     return f"{base}:0" if count == 0 else f"{base}_{count}:0"
 
 
-from .dispatch import dispatch as _dispatch  # noqa: E402  (operators)
+# The core's one import cycle, and an honest one: a tensor's constructors convert values
+# and its operators call ops, and conversion and ops take tensors. These modules import
+# Tensor at their top, so Tensor is imported first (tapeviz/__init__.py) and they last.
+from .convert import infer_array, to_array  # noqa: E402
+from .dispatch import dispatch as _dispatch  # noqa: E402
 from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402

@@ -141,6 +141,24 @@ def _helper_that_fails(x):
     return tf.reshape(x, [7])  # the innermost user frame is this line
 
 
+def test_numpy_rejecting_the_input_becomes_an_op_error_that_keeps_numpys_error(path):
+    err, line = raised(tf.InvalidArgumentError, lambda: tf.reshape(tf.ones([2, 3]), [4]))
+    assert_names_this_line(err, line)
+    assert isinstance(err.__cause__, ValueError)  # numpy's own message, in the traceback
+    assert not isinstance(err.__cause__, tf.OpError)
+
+
+def test_a_bug_inside_an_op_surfaces_as_itself_not_as_the_users_error(path):
+    from tapeviz.ops.registry import defop
+
+    def buggy_forward(x):
+        return x.no_such_attribute  # our bug, not the user's input
+
+    buggy = defop("test_buggy_forward", buggy_forward, nondiff=True, register=False)
+    with pytest.raises(AttributeError, match="no_such_attribute"):
+        buggy(tf.constant(1.0))
+
+
 def test_error_names_the_innermost_user_frame():
     err, _ = raised(tf.ShapeError, lambda: _helper_that_fails(tf.ones([2, 3])))
     assert err.source.filename == __file__

@@ -174,7 +174,8 @@ def why_none(recording, target, source, ops=None) -> Finding:
         return Finding("integer_dtype", f"{name} has dtype {dtype.name}: gradients flow only "
                        f"to floating-point tensors; make it float (tf.Variable(..., "
                        f"dtype=tf.float32) or tf.cast before the tape)")
-    watched_list = tape._watched if tape is not None else getattr(recording, "watched", None)
+    watched_list = tape.watched_tensors() if tape is not None \
+        else getattr(recording, "watched", None)
     watched = None if watched_list is None else {id(t) for t in watched_list}
     explicit = watched is not None and sid in watched
     if isinstance(source, Variable) and not source.trainable and not explicit:
@@ -186,7 +187,7 @@ def why_none(recording, target, source, ops=None) -> Finding:
         return Finding("not_watched", f"the tape has watch_accessed_variables=False and "
                        f"{name} was not passed to tape.watch()")
     nodes = _nodes_of(recording)
-    if not nodes and tape is not None and tape._used:
+    if not nodes and tape is not None and tape.freed:
         return Finding("tape_freed", "this non-persistent tape freed its record in gradient(); "
                        "ask before calling gradient, or use GradientTape(persistent=True)")
     produced = {id(n.output) for n in nodes}

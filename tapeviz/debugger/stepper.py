@@ -158,6 +158,17 @@ class BackwardStepper:
         return None if self._last is None else self._last.index
 
     @property
+    def flat_sources(self) -> list:
+        """The sources gradients flow to, flattened (the tape's watched ones by default)."""
+        return list(self._flat_sources)
+
+    @property
+    def grads(self) -> dict:
+        """Every gradient accumulated so far, keyed by id() of its tensor or variable (the
+        engine's own map: read it, don't change it)."""
+        return self._backward.grads
+
+    @property
     def gradients(self) -> dict:
         """Each source's gradient so far, keyed by `source.ref()` (tensors are unhashable)."""
         return {source.ref(): self.gradient(source) for source in self._flat_sources}

@@ -159,7 +159,7 @@ class Graph:
     @classmethod
     def from_tape(cls, tape, grads=None) -> "Graph":
         """The graph of a GradientTape's recorded nodes; `grads` like `Backward.grads`."""
-        return cls.from_nodes(tape._nodes, grads)
+        return cls.from_nodes(tape.nodes, grads)
 
     @classmethod
     def from_nodes(cls, nodes, grads=None) -> "Graph":

@@ -191,7 +191,7 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     >>> x = tf.Variable([[1.0, -2.0], [3.0, 4.0]], name="x")
     >>> with tf.GradientTape() as tape:
     ...     y = tf.matmul(x, x)
-    >>> payload = inspect_node(tape._nodes[0])
+    >>> payload = inspect_node(tape.nodes[0])
     >>> payload["title"], [s["title"] for s in payload["sections"]][:3]
     ('matmul → float32[2, 2]', ['Op', 'Source', 'Output'])
     """

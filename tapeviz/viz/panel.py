@@ -35,7 +35,7 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
     dispatch_node = dispatch_node_of(graph_node)
     grad = input_grads = None
     if stepper is not None and dispatch_node is not None:
-        grad = stepper._backward.grads.get(id(dispatch_node.output))
+        grad = stepper.grads.get(id(dispatch_node.output))
         last = stepper.last_step
         if last is not None and last.node is dispatch_node:
             input_grads = last.input_grads
@@ -63,7 +63,7 @@ def stepper_state(stepper, node_id_of) -> dict:
     state = {"count": stepper.count, "done": stepper.done, "node": "", "op": "",
              "upstream": "", "input_grads": [], "source": "",
              "gradients": [[_name(s), _summary(stepper.gradient(s))]
-                           for s in stepper._flat_sources]}
+                           for s in stepper.flat_sources]}
     if last is not None:
         node = last.node
         state.update(node=node_id_of(node), op=node.op.name,

@@ -77,7 +77,7 @@ class Scene:
             return [rop.node for rop in step.ops if rop.node.phase in self.phases]
         tape = self.tape
         if tape is not None:
-            return list(tape._nodes)
+            return list(tape.nodes)
         if isinstance(self.source, (list, tuple)):
             return list(self.source)
         return []
@@ -97,7 +97,7 @@ class Scene:
         tape = self.tape
         if tape is not None:
             kind = "persistent tape" if tape._persistent else "tape"
-            return f"{kind}: {len(tape._nodes)} ops"
+            return f"{kind}: {len(tape)} ops"
         return f"{len(self.source)} ops"
 
     # ---- stepping its backward pass --------------------------------------------------------
@@ -123,7 +123,7 @@ class Scene:
 
     @staticmethod
     def _check_not_consumed(tape) -> None:
-        if tape._used and not tape._nodes:
+        if tape.freed:
             raise ValueError("TapeWidget: this GradientTape was consumed by gradient() and "
                              "freed its ops; use GradientTape(persistent=True), show it before "
                              "calling gradient(), or record the cell with %%tapeviz / "
@@ -131,7 +131,7 @@ class Scene:
 
 
 def _last_float_output(tape):
-    for node in reversed(tape._nodes):
+    for node in reversed(tape.nodes):
         if node.output._value.dtype.kind == "f":
             return node.output
     raise ValueError("TapeWidget: the tape holds no float output to differentiate; pass "

@@ -216,7 +216,7 @@ class TapeWidget(anywidget.AnyWidget):
             self.selected = ""
 
     def _refresh(self) -> None:
-        grads = self._stepper._backward.grads if self._stepper is not None else None
+        grads = self._stepper.grads if self._stepper is not None else None
         graph = self._scene.graph(grads)
         if grads is not None and self._scene.step is not None:
             shade(graph, grads)
