@@ -1,7 +1,9 @@
 """`tapeviz.viz`: the tape drawn as a graph, the Jupyter widgets and the exports.
 
 Nothing here is imported by the engine: the widgets need the `jupyter` extra
-(`pip install tapeviz[jupyter]`). Modules load on first use (PEP 562).
+(`pip install tapeviz[jupyter]`). Modules load on first use (PEP 562), so a notebook that
+draws a tensor or a tape as a cell's value (`richrepr.py`, through `tapeviz.ipython.display`)
+imports no anywidget; `from tapeviz.viz import TapeWidget` does.
 """
 import importlib
 
