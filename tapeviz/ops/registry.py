@@ -120,9 +120,14 @@ def _input_grads(vjp) -> Callable:
         rules = vjp
 
         def input_grads(g, ans, inputs, params, needed=None):
-            return [None if needed is not None and not needed[i]
-                    else rule(g, ans, *inputs, **params) if params else rule(g, ans, *inputs)
-                    for i, rule in enumerate(rules)]
+            grads = []  # a loop, not a comprehension: one frame less per step
+            for i, rule in enumerate(rules):
+                if needed is not None and not needed[i]:
+                    grads.append(None)
+                else:
+                    grads.append(rule(g, ans, *inputs, **params) if params
+                                 else rule(g, ans, *inputs))
+            return grads
     else:
         def input_grads(g, ans, inputs, params, needed=None):
             return vjp(g, ans, *inputs, **params) if params else vjp(g, ans, *inputs)
