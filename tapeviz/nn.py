@@ -286,7 +286,7 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
                                    f"({fmt}), filters {kernel}", hint=hint)
     hw = shape[1:3] if fmt == "NHWC" else shape[2:4]
     _check_fits("conv2d", hw, kernel[:2], strides, padding, dilations)
-    return _in_nhwc(lambda t: _conv.conv2d(t, filters, strides=strides, padding=padding,
+    return _in_nhwc(lambda t: _conv.conv2d_op(t, filters, strides=strides, padding=padding,
                                            dilations=dilations), input, fmt)
 
 
@@ -309,13 +309,13 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     >>> tf.reshape(tf.nn.max_pool2d(x, 2, 2, "VALID"), [-1]).numpy()
     array([ 5.,  7., 13., 15.], dtype=float32)
     """
-    return _pool("max_pool2d", _conv.max_pool2d, input, ksize, strides, padding, data_format)
+    return _pool("max_pool2d", _conv.max_pool2d_op, input, ksize, strides, padding, data_format)
 
 
 def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """Mean over each ksize window of NHWC `input`; SAME windows average real pixels only."""
     _check_float("avg_pool2d", "input", input)
-    return _pool("avg_pool2d", _conv.avg_pool2d, input, ksize, strides, padding, data_format)
+    return _pool("avg_pool2d", _conv.avg_pool2d_op, input, ksize, strides, padding, data_format)
 
 
 def max_pool(input, ksize, strides, padding, data_format=None, name=None):

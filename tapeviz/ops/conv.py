@@ -103,13 +103,13 @@ _conv2d_vjp = (
     lambda g, ans, x, w, **p: _conv2d_backprop_filter(x, g, filter_shape=_shape_of(w), **p))
 # linear in g and in w: the adjoint in g is conv2d itself, in w the filter gradient
 _backprop_input_vjp = (
-    lambda G, ans, g, w, *, input_shape, **p: conv2d(G, w, **p),
+    lambda G, ans, g, w, *, input_shape, **p: conv2d_op(G, w, **p),
     lambda G, ans, g, w, *, input_shape, **p:
     _conv2d_backprop_filter(G, g, filter_shape=_shape_of(w), **p))
 _backprop_filter_vjp = (
     lambda G, ans, x, g, *, filter_shape, **p:
     _conv2d_backprop_input(g, G, input_shape=_shape_of(x), **p),
-    lambda G, ans, x, g, *, filter_shape, **p: conv2d(x, G, **p))
+    lambda G, ans, x, g, *, filter_shape, **p: conv2d_op(x, G, **p))
 
 
 def _conv2d_explain(x, w, *, strides, padding, dilations):
@@ -146,7 +146,7 @@ def _out_shape(x_shape, k_shape, out_channels, params) -> tuple:
     return (x_shape[0], oh, ow, out_channels)
 
 
-conv2d = defop("conv2d", _conv2d_forward, _conv2d_vjp, kind="conv", label="conv",
+conv2d_op = defop("conv2d", _conv2d_forward, _conv2d_vjp, kind="conv", label="conv",
                explain=_conv2d_explain,
                samples=tuple(((x, w), p) for x, w, p in CONV_CASES),
                doc="2-D cross-correlation of NHWC input with an HWIO kernel.")
@@ -253,7 +253,7 @@ def _pool_out(x, p) -> tuple:
     return (x[0], oh, ow, x[3])
 
 
-max_pool2d = defop("max_pool2d", _max_pool_forward, kind="pool", label="max pool",
+max_pool2d_op = defop("max_pool2d", _max_pool_forward, kind="pool", label="max pool",
                    vjp=lambda g, ans, x, **p: (_max_pool2d_grad(x, g, **p),),
                    samples=tuple(((x,), p) for x, p in POOL_CASES),
                    doc="Maximum over each window of NHWC input.")
@@ -268,13 +268,13 @@ _max_pool2d_grad_grad = defop(
     vjp=lambda g, ans, x, G, **p: (None, _max_pool2d_grad(x, g, **p)),
     samples=tuple(((x, x), p) for x, p in POOL_CASES),
     doc="max_pool2d_grad's gradient: the upstream gradient gathered at each window's argmax.")
-avg_pool2d = defop("avg_pool2d", _avg_pool_forward, kind="pool", label="avg pool",
+avg_pool2d_op = defop("avg_pool2d", _avg_pool_forward, kind="pool", label="avg pool",
                    vjp=lambda g, ans, x, **p: (_avg_pool2d_grad(g, input_shape=_shape_of(x),
                                                                 **p),),
                    samples=tuple(((x,), p) for x, p in POOL_CASES),
                    doc="Mean over each window of NHWC input (SAME: over the real pixels only).")
 _avg_pool2d_grad = defop(
     "avg_pool2d_grad", _avg_pool_grad_forward, kind="pool", label="avg poolᵀ",
-    vjp=lambda G, ans, g, *, input_shape, **p: (avg_pool2d(G, **p),),
+    vjp=lambda G, ans, g, *, input_shape, **p: (avg_pool2d_op(G, **p),),
     samples=tuple(((_pool_out(x, p),), {"input_shape": x, **p}) for x, p in POOL_CASES),
     doc="avg_pool2d's gradient: g shared equally among the pixels of each window.")
