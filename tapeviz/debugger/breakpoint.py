@@ -1,62 +1,25 @@
-"""Breakpoints on ops: match an executed op (or a backward step) and stop in a debugger.
+"""Breakpoints on ops: what a breakpoint names (`break_on`) and how it matches a node.
 
-A module-level listener, subscribed through `tapeviz.subscribe` only while some
-breakpoint is enabled (so the fast path stays fast otherwise), checks every
-`OpExecuted` event (phase "forward" or "backward") and every `VJPApplied` event (phase
-"vjp") against the enabled breakpoints. A hit is recorded as a `BreakpointHit`, emitted
-to subscribers, and handed to `session.open_debugger`, which picks the debugger that
-fits the context (DESIGN decision 10) and never hangs where no input is possible.
+A `Breakpoint` is a set of criteria on an executed op (its name, kind, layer, user line,
+phase, values, a condition) or on a backward step. Enabling one hands it to
+`breakpoint_listener`, which subscribes to just the events the enabled breakpoints can
+match and turns a match into a `BreakpointHit` and a debugger.
 """
 from __future__ import annotations
 
 import functools
 import os
-import threading
-import time
 from typing import Callable, Iterable
 
 import numpy as np
 
-from .. import events
 from ..ops.registry import REGISTRY
+from . import breakpoint_listener as listener
+from .breakpoint_listener import BreakpointError, BreakpointHit, thread_state
 from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
 ACTIONS = ("raise", "continue")
-
-
-class BreakpointError(RuntimeError):
-    """A breakpoint was hit where no debugger can take input, and its action is "raise"."""
-
-    def __init__(self, message: str, hit: "BreakpointHit | None" = None):
-        super().__init__(message)
-        self.hit = hit
-
-
-class BreakpointHit:
-    """One time a breakpoint matched: the node, where in user code, when, and why."""
-
-    __slots__ = ("breakpoint", "node", "source", "time", "phase", "upstream", "reasons",
-                 "step", "debugger")
-
-    def __init__(self, breakpoint, node, phase, reasons, upstream=None, step=None):
-        self.breakpoint = breakpoint
-        self.node = node
-        self.source = node.source
-        self.time = time.time()
-        self.phase = phase            # "forward", "backward" or "vjp"
-        self.upstream = upstream      # gradient reaching the node's output, when known
-        self.reasons = reasons        # e.g. ["op='matmul'", "output has nan"]
-        self.step = step              # the BackwardStep, for phase "vjp"
-        self.debugger = None          # which debugger opened: "debugpy", "ipython", "pdb", None
-
-    def describe(self) -> str:
-        """One line: the op, where it ran, and why the breakpoint matched."""
-        where = _where(self.source)
-        return f"{self.node.op.name} ({self.phase}){where}; matched {', '.join(self.reasons)}"
-
-    def __repr__(self) -> str:
-        return f"<BreakpointHit {self.describe()}>"
 
 
 class Breakpoint:
@@ -106,6 +69,11 @@ class Breakpoint:
             return "sites"
         return "layer" if self.layer is not None else "all"
 
+    def inside(self, scope: str) -> bool:
+        """Whether layer path `scope` is inside the layer this breakpoint names (True when
+        it names none)."""
+        return self.layer is None or _in_layer(scope, self.layer)
+
     def at(self, source) -> bool:
         """Whether `source` (a SourceInfo or None) is at the file:line this breakpoint names
         (True when it names neither)."""
@@ -119,23 +87,19 @@ class Breakpoint:
     def enable(self) -> "Breakpoint":
         """Match again (re-adds a cleared breakpoint)."""
         self.enabled = True
-        if self not in _registry:
-            _registry.append(self)
-        _sync_listener()
+        listener.arm(self)
         return self
 
     def disable(self) -> "Breakpoint":
         """Stop matching, but stay in `breakpoints()`."""
         self.enabled = False
-        _sync_listener()
+        listener.sync()
         return self
 
     def clear(self) -> None:
         """Remove from `breakpoints()` for good (until `enable`)."""
         self.enabled = False
-        if self in _registry:
-            _registry.remove(self)
-        _sync_listener()
+        listener.disarm(self)
 
     # ---- matching -------------------------------------------------------------------------
     def match(self, node, phase: str, values=None) -> list | None:
@@ -162,7 +126,7 @@ class Breakpoint:
             return False
         if self.kind is not None and node.op.kind not in self.kind:
             return False
-        if self.layer is not None and not _in_layer(node.scope, self.layer):
+        if self.layer is not None and not self.inside(node.scope):
             return False
         return self.at(node.source)
 
@@ -237,128 +201,13 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
 
 def breakpoints() -> list:
     """The breakpoints set with `break_on`, enabled or not (not the debugger's own)."""
-    return [bp for bp in _registry if not bp.internal]
+    return [bp for bp in listener.armed() if not bp.internal]
 
 
 def clear_breakpoints() -> None:
     """Remove every breakpoint."""
-    for bp in list(_registry):
+    for bp in listener.armed():
         bp.clear()
-
-
-# ---- the listener -------------------------------------------------------------------------
-_registry: list[Breakpoint] = []
-_enabled: tuple = ()  # the enabled breakpoints, in order; replaced on each change
-# (phase, op) -> those of them that can match that op in that phase, filled as ops arrive and
-# replaced by an empty dict after `_enabled` on each change (a listener on another thread
-# then fills the old one): most events skip most breakpoints, or all (backward steps, usually)
-_candidates: dict = {}
-
-
-class _State(threading.local):
-    def __init__(self):
-        self.busy = False         # matching or inside a hit: ops run meanwhile don't stop
-        self.hit_count = 0        # hits on this thread so far (the stepper watches it)
-        self.stepper = None       # a BackwardStepper driving the backward pass, if any
-
-
-_state = _State()
-
-
-def thread_state() -> _State:
-    """This thread's breakpoint state (the stepper and the debugger session use it)."""
-    return _state
-
-
-def _listener(event) -> None:
-    state = _state
-    if state.busy:
-        return
-    kind = type(event)
-    if kind is events.OpExecuted:
-        node, phase, step, values = event.node, event.node.phase, None, None
-    elif kind is events.VJPApplied:
-        step = event.step
-        node, phase = step.node, "vjp"
-        values = step.input_grads  # None where no gradient flows; only nan breakpoints look
-    else:
-        return
-    table = _candidates
-    candidates = table.get((phase, node.op))
-    if candidates is None:
-        candidates = table[phase, node.op] = _can_match(phase, node.op)
-    if not candidates:
-        return
-    state.busy = True  # ops run by a condition or from the debugger prompt don't stop
-    try:
-        for bp in candidates:
-            if not bp.enabled:
-                continue
-            reasons = bp.match(node, phase, values)
-            if reasons is not None:
-                _hit(bp, node, phase, reasons, step)
-                return  # one stop per op, however many breakpoints match it
-    finally:
-        state.busy = False
-
-
-def _hit(bp: Breakpoint, node, phase: str, reasons: list, step) -> None:
-    if os.environ.get("PYTHONBREAKPOINT") == "0":
-        return
-    from . import session
-    upstream = step.upstream if step is not None else None
-    if upstream is None and phase == "backward":
-        upstream = session.upstream_in_flight()
-    hit = BreakpointHit(bp, node, phase, reasons, upstream, step)
-    bp.hits.append(hit)
-    if bp.once:
-        bp.clear()
-    state = _state
-    state.hit_count += 1
-    events.emit(hit)
-    if phase == "vjp" and state.stepper is not None:
-        return  # a stepper drives this backward pass: it pauses at the step instead
-    session.open_debugger(hit)
-
-
-def _can_match(phase: str, op) -> tuple:
-    """The enabled breakpoints whose phase, op and kind criteria admit `op` in `phase`."""
-    return tuple(bp for bp in _enabled
-                 if (bp.phase == phase or bp.phase is None and phase != "vjp")
-                 and (bp.op is None or op.name in bp.op)
-                 and (bp.kind is None or op.kind in bp.kind))
-
-
-def _sync_listener() -> None:
-    """Subscribe the listener to what the enabled breakpoints need, so dispatch builds no
-    node or event for an op none of them can match: the ops they name, the ops run at
-    their lines, backward steps, every op only inside the layers they name; every op only
-    for a breakpoint that names no op, kind, line or layer (a condition or nan alone)."""
-    global _enabled, _candidates
-    events.unsubscribe(_listener)
-    enabled = _enabled = tuple(bp for bp in _registry if bp.enabled)
-    _candidates = {}
-    needs = {bp.hears() for bp in enabled}
-    layered = [bp for bp in enabled if bp.hears() == "layer"]
-    if layered and "all" not in needs:
-        events.subscribe(_listener,
-                         layers=lambda scope: any(_in_layer(scope, bp.layer) for bp in layered))
-    if "all" in needs:
-        events.subscribe(_listener, kinds=(events.OpExecuted,))
-    else:
-        ops = set().union(*(bp.ops_matched() for bp in enabled if bp.hears() == "ops"))
-        if ops:
-            events.subscribe(_listener, ops=ops)
-        sited = [bp for bp in enabled if bp.hears() == "sites"]
-        if sited:
-            events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
-    steps = [bp for bp in enabled if bp.hears() == "steps"]
-    if steps:
-        stepped = [bp.ops_matched() for bp in steps]
-        if any(chosen is None for chosen in stepped):
-            events.subscribe(_listener, kinds=(events.VJPApplied,))
-        else:
-            events.subscribe(_listener, ops=set().union(*stepped), kinds=(events.VJPApplied,))
 
 
 # ---- matching helpers ---------------------------------------------------------------------
@@ -404,9 +253,5 @@ def _non_finite(values) -> str:
     return " and ".join(sorted(found, reverse=True))
 
 
-def _where(source) -> str:
-    if source is None:
-        return ""
-    text = f" at {os.path.basename(source.filename)}:{source.lineno}"
-    line = source.line
-    return f"{text} ({line})" if line else text
+__all__ = ["ACTIONS", "PHASES", "Breakpoint", "BreakpointError", "BreakpointHit", "break_on",
+           "breakpoints", "clear_breakpoints", "thread_state"]

@@ -1,0 +1,192 @@
+"""Listening for breakpoints: the breakpoints set, the one listener that matches events
+against the enabled ones, and what a hit does.
+
+The listener is subscribed through `events.subscribe` only to what the enabled
+breakpoints can match (the ops they name, their lines, their layers, backward steps; every
+op only for one that names none of these), so every other op keeps dispatch's fast path.
+It checks each `OpExecuted` (phase "forward" or "backward") and `VJPApplied` (phase "vjp")
+it hears. A hit is recorded as a `BreakpointHit`, emitted to subscribers, and handed to
+`session.open_debugger`, which picks the debugger that fits the context and never hangs
+where no input is possible.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+from .. import events
+
+
+class BreakpointError(RuntimeError):
+    """A breakpoint was hit where no debugger can take input, and its action is "raise"."""
+
+    def __init__(self, message: str, hit: "BreakpointHit | None" = None):
+        super().__init__(message)
+        self.hit = hit
+
+
+class BreakpointHit:
+    """One time a breakpoint matched: the node, where in user code, when, and why."""
+
+    __slots__ = ("breakpoint", "node", "source", "time", "phase", "upstream", "reasons",
+                 "step", "debugger")
+
+    def __init__(self, breakpoint, node, phase, reasons, upstream=None, step=None):
+        self.breakpoint = breakpoint
+        self.node = node
+        self.source = node.source
+        self.time = time.time()
+        self.phase = phase            # "forward", "backward" or "vjp"
+        self.upstream = upstream      # gradient reaching the node's output, when known
+        self.reasons = reasons        # e.g. ["op='matmul'", "output has nan"]
+        self.step = step              # the BackwardStep, for phase "vjp"
+        self.debugger = None          # which debugger opened: "debugpy", "ipython", "pdb", None
+
+    def describe(self) -> str:
+        """One line: the op, where it ran, and why the breakpoint matched."""
+        where = _where(self.source)
+        return f"{self.node.op.name} ({self.phase}){where}; matched {', '.join(self.reasons)}"
+
+    def __repr__(self) -> str:
+        return f"<BreakpointHit {self.describe()}>"
+
+
+_registry: list = []  # the breakpoints set, enabled or not, in order
+_enabled: tuple = ()  # the enabled breakpoints, in order; replaced on each change
+# (phase, op) -> those of them that can match that op in that phase, filled as ops arrive and
+# replaced by an empty dict after `_enabled` on each change (a listener on another thread
+# then fills the old one): most events skip most breakpoints, or all (backward steps, usually)
+_candidates: dict = {}
+
+
+class _State(threading.local):
+    def __init__(self):
+        self.busy = False         # matching or inside a hit: ops run meanwhile don't stop
+        self.hit_count = 0        # hits on this thread so far (the stepper watches it)
+        self.stepper = None       # a BackwardStepper driving the backward pass, if any
+
+
+_state = _State()
+
+
+def thread_state() -> _State:
+    """This thread's breakpoint state (the stepper and the debugger session use it)."""
+    return _state
+
+
+def _listener(event) -> None:
+    state = _state
+    if state.busy:
+        return
+    kind = type(event)
+    if kind is events.OpExecuted:
+        node, phase, step, values = event.node, event.node.phase, None, None
+    elif kind is events.VJPApplied:
+        step = event.step
+        node, phase = step.node, "vjp"
+        values = step.input_grads  # None where no gradient flows; only nan breakpoints look
+    else:
+        return
+    table = _candidates
+    candidates = table.get((phase, node.op))
+    if candidates is None:
+        candidates = table[phase, node.op] = _can_match(phase, node.op)
+    if not candidates:
+        return
+    state.busy = True  # ops run by a condition or from the debugger prompt don't stop
+    try:
+        for bp in candidates:
+            if not bp.enabled:
+                continue
+            reasons = bp.match(node, phase, values)
+            if reasons is not None:
+                _hit(bp, node, phase, reasons, step)
+                return  # one stop per op, however many breakpoints match it
+    finally:
+        state.busy = False
+
+
+def _hit(bp, node, phase: str, reasons: list, step) -> None:
+    if os.environ.get("PYTHONBREAKPOINT") == "0":
+        return
+    from . import session
+    upstream = step.upstream if step is not None else None
+    if upstream is None and phase == "backward":
+        upstream = session.upstream_in_flight()
+    hit = BreakpointHit(bp, node, phase, reasons, upstream, step)
+    bp.hits.append(hit)
+    if bp.once:
+        bp.clear()
+    state = _state
+    state.hit_count += 1
+    events.emit(hit)
+    if phase == "vjp" and state.stepper is not None:
+        return  # a stepper drives this backward pass: it pauses at the step instead
+    session.open_debugger(hit)
+
+
+def _can_match(phase: str, op) -> tuple:
+    """The enabled breakpoints whose phase, op and kind criteria admit `op` in `phase`."""
+    return tuple(bp for bp in _enabled
+                 if (bp.phase == phase or bp.phase is None and phase != "vjp")
+                 and (bp.op is None or op.name in bp.op)
+                 and (bp.kind is None or op.kind in bp.kind))
+
+
+def arm(bp) -> None:
+    """Add `bp` to the breakpoints set (if new) and listen for what it needs."""
+    if bp not in _registry:
+        _registry.append(bp)
+    sync()
+
+
+def disarm(bp) -> None:
+    """Remove `bp` from the breakpoints set, and stop listening for it."""
+    if bp in _registry:
+        _registry.remove(bp)
+    sync()
+
+
+def armed() -> list:
+    """The breakpoints set, enabled or not, in the order they were set."""
+    return list(_registry)
+
+
+def sync() -> None:
+    """Subscribe the listener to what the enabled breakpoints need, so dispatch builds no
+    node or event for an op none of them can match: the ops they name, the ops run at
+    their lines, backward steps, every op only inside the layers they name; every op only
+    for a breakpoint that names no op, kind, line or layer (a condition or nan alone)."""
+    global _enabled, _candidates
+    events.unsubscribe(_listener)
+    enabled = _enabled = tuple(bp for bp in _registry if bp.enabled)
+    _candidates = {}
+    needs = {bp.hears() for bp in enabled}
+    layered = [bp for bp in enabled if bp.hears() == "layer"]
+    if layered and "all" not in needs:
+        events.subscribe(_listener, layers=lambda scope: any(bp.inside(scope) for bp in layered))
+    if "all" in needs:
+        events.subscribe(_listener, kinds=(events.OpExecuted,))
+    else:
+        ops = set().union(*(bp.ops_matched() for bp in enabled if bp.hears() == "ops"))
+        if ops:
+            events.subscribe(_listener, ops=ops)
+        sited = [bp for bp in enabled if bp.hears() == "sites"]
+        if sited:
+            events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
+    steps = [bp for bp in enabled if bp.hears() == "steps"]
+    if steps:
+        stepped = [bp.ops_matched() for bp in steps]
+        if any(chosen is None for chosen in stepped):
+            events.subscribe(_listener, kinds=(events.VJPApplied,))
+        else:
+            events.subscribe(_listener, ops=set().union(*stepped), kinds=(events.VJPApplied,))
+
+
+def _where(source) -> str:
+    if source is None:
+        return ""
+    text = f" at {os.path.basename(source.filename)}:{source.lineno}"
+    line = source.line
+    return f"{text} ({line})" if line else text
