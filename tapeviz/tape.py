@@ -154,6 +154,17 @@ class GradientTape:
         self._used = False
 
     @property
+    def persistent(self) -> bool:
+        """Whether the tape keeps its record after `gradient` (TF's `persistent=`)."""
+        return self._persistent
+
+    @property
+    def watches_accessed_variables(self) -> bool:
+        """Whether trainable variables are watched when an op reads them (TF's
+        `watch_accessed_variables=`)."""
+        return self._watch_accessed_variables
+
+    @property
     def freed(self) -> bool:
         """Whether this non-persistent tape computed its gradient and dropped its record."""
         return self._used and not self._persistent

@@ -183,7 +183,7 @@ def why_none(recording, target, source, ops=None) -> Finding:
                        f"watch it; call tape.watch({source.name.split(':')[0]}) or make it "
                        f"trainable")
     if isinstance(source, Variable) and tape is not None and not explicit \
-            and not tape._watch_accessed_variables:
+            and not tape.watches_accessed_variables:
         return Finding("not_watched", f"the tape has watch_accessed_variables=False and "
                        f"{name} was not passed to tape.watch()")
     nodes = _nodes_of(recording)

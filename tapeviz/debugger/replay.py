@@ -1,12 +1,11 @@
 """Step the backward pass of a recorded training step again, long after its tape was freed.
 
-A non-persistent tape drops its nodes when `gradient` returns (DESIGN decision 9), but the
-Recorder keeps every taped node of a step, and nodes are immutable. `replay_tape(step)`
-puts the step's taped forward nodes on a fresh persistent tape that watches what the
-step's gradient call differentiated for (else the trainable variables its ops read), and
-finds the loss that call started from; a
-`BackwardStepper` over it then walks the very VJPs that ran, one at a time.
-"""
+A non-persistent tape drops its nodes when `gradient` returns (ARCHITECTURE.md: memory is
+bounded), but the Recorder keeps every taped node of a step, and nodes are immutable.
+`replay_tape(step)` puts the step's taped forward nodes on a fresh persistent tape that
+watches what the step's gradient call differentiated for (else the trainable variables its
+ops read), and finds the loss that call started from; a `BackwardStepper` over it then
+walks the very VJPs that ran, one at a time."""
 from __future__ import annotations
 
 from typing import NamedTuple

@@ -1,14 +1,13 @@
 """Opening a debugger at a breakpoint hit, chosen by context, plus tapeviz's pdb commands.
 
-`open_debugger(hit)` picks (DESIGN decision 10): JupyterLab's debugger when a debugpy
-client is attached, IPython's debugger where IPython can read input, plain pdb on a
-terminal, and otherwise no debugger at all: the hit is already recorded, and the
-breakpoint's action raises `BreakpointError` or continues, so nothing ever waits for
-input that cannot come. `TAPEVIZ_DEBUGGER` (read at each hit) forces a choice:
-"pdb", "ipython", "debugpy", or "none" (auto when unset). The debugger opens in
-`_breakpoint_frame`, whose locals are the op's context: node, op, inputs, output,
-upstream, source, line. Its commands: node, tape [N], nextop, nextvjp.
-"""
+`open_debugger(hit)` picks (ARCHITECTURE.md: breakpoints open a real debugger):
+JupyterLab's debugger when a debugpy client is attached, IPython's debugger where IPython
+can read input, plain pdb on a terminal, and otherwise no debugger at all: the hit is
+already recorded, and the breakpoint's action raises `BreakpointError` or continues, so
+nothing ever waits for input that cannot come. `TAPEVIZ_DEBUGGER` (read at each hit) forces
+a choice: "pdb", "ipython", "debugpy", or "none" (auto when unset). The debugger opens in
+`_breakpoint_frame`, whose locals are the op's context: node, op, inputs, output, upstream,
+source, line. Its commands: node, tape [N], nextop, nextvjp."""
 from __future__ import annotations
 
 import os

@@ -1,13 +1,12 @@
 """A backward pass you step through: one VJP at a time over `tape.backward(...)`.
 
-The stepper holds the backward iterator (DESIGN decision 7) and remembers the last
-step, so a debugger or the widget can show what just happened: the node whose VJP ran,
-the gradient that reached it, the gradients it produced, and every source's gradient
-so far. Because it pulls the same iterator `tape.gradient` drains, its final gradients
-are identical to `tape.gradient`'s. A step that is interrupted (an exception or
+The stepper holds the backward iterator (ARCHITECTURE.md: backward is an iterator) and
+remembers the last step, so a debugger or the widget can show what just happened: the node
+whose VJP ran, the gradient that reached it, the gradients it produced, and every source's
+gradient so far. Because it pulls the same iterator `tape.gradient` drains, its final
+gradients are identical to `tape.gradient`'s. A step that is interrupted (an exception or
 KeyboardInterrupt, from a subscriber or a breakpoint) is rolled back, so the step can be
-retried and the tape keeps working.
-"""
+retried and the tape keeps working."""
 from __future__ import annotations
 
 from .. import events, nest

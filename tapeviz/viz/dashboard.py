@@ -2,15 +2,15 @@
 
 `Dashboard` is an anywidget that watches a training loop run by a `tapeviz.debugger.Runner`
 (with Pause / Step op / Step VJP / Resume / Stop buttons acting on it) or, read-only, any
-loop while a `tapeviz.debugger.Recorder` is on. Per DESIGN decision 8 the work per dispatch
-event is tiny: the subscriber appends to plain lists (the step's taped nodes, one loss and
-one norm per variable per `GradientComputed`). A timer thread pushes the traits to the
-browser at most `max_rate` times a second, in one message per push, and lays out the tape
-(Graphviz, ~10 ms and up) at most about once a second and only when its structure changed,
-or at once when the loop pauses or ends. Both throttles read time from a `Clock` (real time
-unless one is passed), so tests drive them turn by turn. Errors raised in any callback land
-in the `error` trait, which the front end shows.
-"""
+loop while a `tapeviz.debugger.Recorder` is on. Events are synchronous and cheap
+(ARCHITECTURE.md), so the work per dispatch event is tiny: the subscriber appends to plain
+lists (the step's taped nodes, one loss and one norm per variable per `GradientComputed`).
+A timer thread pushes the traits to the browser at most `max_rate` times a second, in one
+message per push, and lays out the tape (Graphviz, ~10 ms and up) at most about once a
+second and only when its structure changed, or at once when the loop pauses or ends. Both
+throttles read time from a `Clock` (real time unless one is passed), so tests drive them
+turn by turn. Errors raised in any callback land in the `error` trait, which the front end
+shows."""
 from __future__ import annotations
 
 import math

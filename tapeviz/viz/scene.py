@@ -96,7 +96,7 @@ class Scene:
             return f"step {source.index}: {len(source.ops)} ops{loss}"
         tape = self.tape
         if tape is not None:
-            kind = "persistent tape" if tape._persistent else "tape"
+            kind = "persistent tape" if tape.persistent else "tape"
             return f"{kind}: {len(tape)} ops"
         return f"{len(self.source)} ops"
 

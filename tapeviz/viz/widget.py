@@ -1,14 +1,14 @@
 """TapeWidget: the tape drawn as a graph in Jupyter, with an inspector, backward stepping,
 alerts, breakpoints and time travel.
 
-Python holds the truth (DESIGN decision 12): it lays the graph out (graph -> DOT -> SVG),
-builds the inspector's payload, drives the BackwardStepper, and pushes traits. The plain
-ES module `static/tape.js` draws them, pans and zooms, and reports intents: a click sets
-`selected`; buttons send `{"action": ...}` messages that `_on_message` carries out.
-Errors from those actions land in the `error` trait, shown in the widget, never dropped.
-This module holds what is shown (the step, the open groups, the selection, the stepping) and
-keeps the traits in step with it; what the panels say is computed in `panel.py`.
-"""
+Python holds the truth (ARCHITECTURE.md: rendering with pip alone): it lays the graph out
+(graph -> DOT -> SVG), builds the inspector's payload, drives the BackwardStepper, and
+pushes traits. The plain ES module `static/tape.js` draws them, pans and zooms, and reports
+intents: a click sets `selected`; buttons send `{"action": ...}` messages that
+`_on_message` carries out. Errors from those actions land in the `error` trait, shown in
+the widget, never dropped. This module holds what is shown (the step, the open groups, the
+selection, the stepping) and keeps the traits in step with it; what the panels say is
+computed in `panel.py`."""
 from __future__ import annotations
 
 import pathlib
