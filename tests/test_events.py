@@ -138,18 +138,20 @@ def test_a_kind_subscriber_of_op_events_hears_every_op_but_no_steps():
     assert type(seen[-1]) is tf.GradientComputed
 
 
-def test_an_op_registered_after_a_subscriber_is_routed_to_it():
+@pytest.mark.parametrize("how", [{}, {"sites": lambda source: source.filename == __file__}],
+                         ids=["every op", "by line"])
+def test_an_op_registered_after_a_subscriber_is_routed_to_it(how):
     from tapeviz.ops.registry import REGISTRY, defop
     heard = []
-    tf.subscribe(heard.append)
+    tf.subscribe(heard.append, **how)
     try:
-        double = defop("test_double_after_everything", lambda x: 2 * x,
+        double = defop("test_double_after_subscribing", lambda x: 2 * x,
                        lambda g, ans, x: (2 * g,))
         double(tf.constant(1.0))
     finally:
         tf.unsubscribe(heard.append)
-        del REGISTRY["test_double_after_everything"]
-    assert [e.node.op.name for e in heard] == ["test_double_after_everything"]
+        del REGISTRY["test_double_after_subscribing"]
+    assert [e.node.op.name for e in heard] == ["test_double_after_subscribing"]
     assert not double.route.heard
 
 
@@ -184,20 +186,6 @@ def test_a_subscriber_by_line_hears_only_ops_run_at_the_lines_it_accepts():
     assert len(asked) == len(set(map(id, asked)))        # each call site is asked about once
     assert len([e for e in everything if isinstance(e, tf.OpExecuted)]) == 1
     assert _every_op_quiet()
-
-
-def test_an_op_registered_after_a_subscriber_by_line_is_heard_at_its_lines():
-    from tapeviz.ops.registry import REGISTRY, defop
-    heard = []
-    tf.subscribe(heard.append, sites=lambda source: source.filename == __file__)
-    try:
-        double = defop("test_double_after_sites", lambda x: 2 * x, lambda g, ans, x: (2 * g,))
-        double(tf.constant(1.0))
-    finally:
-        tf.unsubscribe(heard.append)
-        del REGISTRY["test_double_after_sites"]
-    assert [e.node.op.name for e in heard] == ["test_double_after_sites"]
-    assert not double.route.heard
 
 
 # ---- by layer ------------------------------------------------------------------------------
