@@ -192,6 +192,13 @@ class Backward:
         self.grads[key] = grad if existing is None else add(existing, grad)
 
 
+def vjp_in_flight() -> tuple | None:
+    """(node, upstream, Backward) of the VJP running on this thread now, or None."""
+    backward = thread_state().backward
+    found = None if backward is None else backward.in_flight
+    return None if found is None else (*found, backward)
+
+
 _ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see sourceinfo.Origin)
 
 

@@ -222,26 +222,32 @@ def test_a_subscriber_by_layer_subscribed_inside_the_layer_hears_at_once():
     assert [e.node.op.name for e in heard] == ["subtract"]
 
 
-def test_a_subscriber_by_layer_hears_each_thread_only_while_that_thread_is_inside():
-    heard = []
-    entered, release, done = threading.Event(), threading.Event(), threading.Event()
+def _add_in_worker_layer(while_inside):
+    """Run `x + 1.0` inside layer "worker" on another thread; call `while_inside()` here once
+    that thread is inside the layer, before it adds."""
+    entered, go = threading.Event(), threading.Event()
 
     def work():
         with tf.name_scope("worker"):
             entered.set()
-            release.wait(5)
+            go.wait(5)
             _ = tf.constant(1.0) + 1.0
-        done.set()
 
-    tf.subscribe(heard.append, layers=lambda scope: scope == "worker")
+    thread = threading.Thread(target=work)
+    thread.start()
+    entered.wait(5)
     try:
-        thread = threading.Thread(target=work)
-        thread.start()
-        entered.wait(5)
-        _ = tf.constant(2.0) * 2.0  # this thread is outside the layer: not heard
-        release.set()
-        done.wait(5)
+        while_inside()
+    finally:
+        go.set()
         thread.join(5)
+
+
+def test_a_subscriber_by_layer_hears_each_thread_only_while_that_thread_is_inside():
+    heard = []
+    tf.subscribe(heard.append, layers=lambda scope: scope == "worker")
+    try:  # this thread is outside the layer: its multiply is not heard
+        _add_in_worker_layer(lambda: tf.constant(2.0) * 2.0)
     finally:
         tf.unsubscribe(heard.append)
     assert [(e.node.op.name, e.node.scope) for e in heard] == [("add", "worker")]
@@ -249,23 +255,9 @@ def test_a_subscriber_by_layer_hears_each_thread_only_while_that_thread_is_insid
 
 def test_a_layer_subscription_made_on_another_thread_reaches_a_thread_already_inside():
     heard = []
-    entered, subscribed, done = threading.Event(), threading.Event(), threading.Event()
-
-    def work():
-        with tf.name_scope("worker"):
-            entered.set()
-            subscribed.wait(5)
-            _ = tf.constant(1.0) + 1.0
-        done.set()
-
-    thread = threading.Thread(target=work)
-    thread.start()
-    entered.wait(5)
-    tf.subscribe(heard.append, layers=lambda scope: scope == "worker")
     try:
-        subscribed.set()
-        done.wait(5)
-        thread.join(5)
+        _add_in_worker_layer(lambda: tf.subscribe(heard.append,
+                                                  layers=lambda scope: scope == "worker"))
     finally:
         tf.unsubscribe(heard.append)
     assert [e.node.op.name for e in heard] == ["add"]

@@ -13,6 +13,7 @@ import threading
 import numpy as np
 
 from .. import events
+from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
 from .summary import _array, all_finite, summarize
@@ -223,13 +224,6 @@ def _backward_origin(tape, target, sources, output_gradients):
 
 
 # ---- tf.debugging.enable_check_numerics ------------------------------------------------------
-def _vjp_in_flight():
-    """(forward node, tape entry) whose VJP is running on this thread, or (None, None)."""
-    backward = thread_state().backward
-    found = None if backward is None else backward.in_flight
-    return (None, None) if found is None else (found[0], backward.position)
-
-
 def _tape_entry(node):
     for tape in reversed(thread_state().tapes):
         nodes = tape.nodes
@@ -245,7 +239,8 @@ def check_op(event) -> None:
     node = event.node
     if all_finite(node.output):
         return
-    vjp_of, entry = _vjp_in_flight() if node.phase == "backward" else (None, None)
+    found = vjp_in_flight() if node.phase == "backward" else None
+    vjp_of, entry = (None, None) if found is None else (found[0], found[2].position)
     if vjp_of is None:
         entry = _tape_entry(node)
     origin = _origin(node, entry, vjp_of)

@@ -17,6 +17,7 @@ import threading
 
 import numpy as np
 
+from ..backward import vjp_in_flight
 from ..dispatch import unrecorded
 from ..threadstate import thread_state
 from .breakpoint import Breakpoint, BreakpointError
@@ -113,16 +114,9 @@ def _isatty(stream) -> bool:
 
 
 # ---- where the backward pass is -----------------------------------------------------------
-def in_flight():
-    """(node, upstream, Backward) of the VJP running on this thread now, or None."""
-    backward = thread_state().backward
-    found = None if backward is None else backward.in_flight
-    return None if found is None else (*found, backward)
-
-
 def upstream_in_flight():
     """The upstream gradient of the VJP whose ops run now (for backward-phase hits)."""
-    found = in_flight()
+    found = vjp_in_flight()
     return None if found is None else found[1]
 
 
@@ -237,7 +231,7 @@ class _Commands:
         if tape is not None:
             self.message(tape_listing(tape, index, around))
             return
-        found = in_flight()
+        found = vjp_in_flight()
         if found is not None and found[2] is not None:
             vjp_node, backward = found[0], found[2]
             tape, index = backward.tape, backward.position
