@@ -4,7 +4,8 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import diagnose, why_none
-from tapeviz.debugger.diagnosis import OpLog, gradient_norms
+from tapeviz.debugger.diagnosis import gradient_norms
+from tapeviz.debugger.why_none import OpLog
 
 
 def test_why_none_unused_variable():

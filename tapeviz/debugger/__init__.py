@@ -7,7 +7,8 @@ of these objects lives in `tapeviz.viz`, their magics in `tapeviz.ipython`.
 """
 from .breakpoint import (Breakpoint, BreakpointError, BreakpointHit, break_on, breakpoints,
                          clear_breakpoints)
-from .diagnosis import diagnose, why_none
+from .diagnosis import diagnose
+from .why_none import why_none
 from .gradcheck import check_node_gradient
 from .numerics import NaNOrigin, find_nan_origin
 from .recorder import RecordedOp, RecordedStep, Recorder
