@@ -102,9 +102,13 @@ def _free_port():
         return sock.getsockname()[1]
 
 
-def jupyter_environment(tmp) -> dict:
+THEMES = {"light": "JupyterLab Light", "dark": "JupyterLab Dark"}
+
+
+def jupyter_environment(tmp, theme="light") -> dict:
     """os.environ with Jupyter's and IPython's dirs under `tmp`, a "python3" kernel that is
-    this interpreter, no news toast, and no kernel-picker dialog."""
+    this interpreter, no news toast, no kernel-picker dialog, and JupyterLab's `theme`
+    ("light" or "dark"; Notebook 7 reads the same setting)."""
     tmp = pathlib.Path(tmp)
     env = dict(os.environ)
     for var, sub in (("JUPYTER_CONFIG_DIR", "config"), ("JUPYTER_DATA_DIR", "data"),
@@ -119,7 +123,8 @@ def jupyter_environment(tmp) -> dict:
     # no "receive Jupyter news?" toast covering the notebook; and a notebook without
     # kernelspec metadata starts the default kernel instead of a kernel-picker dialog
     for plugin, settings in (("apputils-extension/notification", {"fetchNews": "false"}),
-                             ("notebook-extension/tracker", {"autoStartDefaultKernel": True})):
+                             ("notebook-extension/tracker", {"autoStartDefaultKernel": True}),
+                             ("apputils-extension/themes", {"theme": THEMES[theme]})):
         path = tmp / f"config/lab/user-settings/@jupyterlab/{plugin}.jupyterlab-settings"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(settings))
@@ -129,9 +134,12 @@ def jupyter_environment(tmp) -> dict:
 class JupyterServer:
     """JupyterLab (app="lab") or Notebook 7 (app="notebook") serving a temp copy of notebooks."""
 
-    def __init__(self, notebooks=(), app="lab", timeout=60):
+    def __init__(self, notebooks=(), app="lab", timeout=60, theme="light"):
         if app not in ("lab", "notebook"):
             raise ValueError(f"app must be 'lab' or 'notebook', not {app!r}")
+        if theme not in THEMES:
+            raise ValueError(f"theme must be one of {sorted(THEMES)}, not {theme!r}")
+        self.theme = theme
         self.notebooks = [pathlib.Path(p) for p in notebooks]
         self.app, self.timeout = app, timeout
         self.token = secrets.token_hex(16)
@@ -185,7 +193,7 @@ class JupyterServer:
             raise
 
     def _environment(self):
-        return jupyter_environment(self._tmp)
+        return jupyter_environment(self._tmp, self.theme)
 
     def _start(self, env):
         app_class = "LabApp" if self.app == "lab" else "JupyterNotebookApp"
