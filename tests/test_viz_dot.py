@@ -68,8 +68,10 @@ def test_a_script_name_comes_out_of_the_svg_as_text():
 
 def test_colours_are_six_digit_hex():
     dot = to_dot(_evil_graph(), highlight="n0", selected="n1")
-    colours = re.findall(r'(?:fill)?color="([^"]*)"', dot)
+    colours = re.findall(r'\b(?:fill|font)?color="([^"]*)"', dot)
     assert colours and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours), colours
+    # no background of its own: the widget's pane (light or dark theme) shows through
+    assert re.findall(r'\bbgcolor="([^"]*)"', dot) == ["transparent"]
 
 
 def test_gradient_magnitude_shades_nodes_and_edges_on_a_log_scale():
@@ -158,3 +160,28 @@ def test_a_widely_shared_variable_is_drawn_beside_each_consumer_with_one_id():
     assert len(copies) == 6 and all(_attr(line, "id") == "v0" for line in copies)
     assert dot.count('"v0~') == 2 * 5   # five copies, each declared and used once
     assert h.numpy() == 128.0
+
+
+def test_ops_read_as_names_with_their_symbol_beside():
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.nn.relu(tf.matmul([[3.0, 4.0]], w) + 1.0))
+    dot = to_dot(Graph.from_tape(tape))
+    labels = [_attr(_node_line(dot, f"n{i}"), "label").split("\\n")[0] for i in range(4)]
+    assert labels == ["@ matmul", "+ add", "relu", "mean reduce_mean"]
+    assert loss.numpy() == 12.0
+
+
+def test_a_box_of_repeated_blocks_is_marked_with_their_count():
+    x = tf.Variable([1.0, 2.0], name="x")
+    with tf.GradientTape() as tape:
+        h = x
+        for i in range(5):
+            with tf.name_scope(f"block{i}"):
+                h = tf.nn.relu(h * 2.0 + 1.0)
+    view = Graph.from_tape(tape).collapse(max_nodes=3)   # block0 holds x too
+    assert list(view.nodes) == ["g:block0", "g:block1*4"]
+    line = _node_line(to_dot(view), "g:block1*4")
+    assert _attr(line, "label") == "block ×4\\n3 ops each · (2,)"
+    assert _attr(line, "shape") == "box3d"
+    assert h.shape == (2,)

@@ -147,14 +147,19 @@ def test_a_10000_op_tape_opens_collapsed():
     g = Graph.from_tape(tape, tape.backward(loss).run().grads)
     view = g.collapse(max_nodes=300)
     assert len(view.nodes) <= 300
-    assert list(view.nodes)[:2] == ["g:block0", "g:block1"] and "n10000" in view.nodes
+    # block0 also holds the variable x; the 99 blocks after it are copies of one block
+    assert list(view.nodes) == ["g:block0", "g:block1*99", "n10000"]
+    assert view.nodes["g:block1*99"].repeat == 99
     # group ids are the same on every call, and expanding one shows its members
     again = g.collapse(max_nodes=300)
     assert list(again.nodes) == list(view.nodes)
-    opened = g.collapse({"g:block7"}, max_nodes=300)
-    members = view.nodes["g:block7"].members
+    blocks = g.collapse({"g:block1*99"}, max_nodes=300)
+    assert [i for i in blocks.nodes if i.startswith("g:")] == [f"g:block{i}" for i in range(100)]
+    opened = g.collapse({"g:block1*99", "g:block7"}, max_nodes=300)
+    members = blocks.nodes["g:block7"].members
     assert set(members) <= set(opened.nodes) and len(members) == 200
     assert opened.visible_id("n750") == "n750" and opened.visible_id("n0") == "g:block0"
+    assert g.reveal("n750", max_nodes=300) == {"g:block1*99", "g:block7"}
 
 
 def test_unscoped_ops_beyond_the_limit_fold_into_ranges():
@@ -213,3 +218,46 @@ def test_a_weight_shared_by_layers_sits_outside_their_groups():
     view = g.collapse({"g:rnn"}, max_nodes=4)
     assert set(view.nodes) == {"v0", "g:rnn/step0", "g:rnn/step1", "g:rnn/step2"}
     assert h.numpy() == pytest.approx(3.375)
+
+
+def _dense_stack(widths):
+    """A Sequential of Dense+relu layers of `widths` and the graph of one forward pass."""
+    model = tf.keras.Sequential([tf.keras.layers.Dense(w, activation="relu") for w in widths])
+    with tf.GradientTape() as tape:
+        model(tf.ones((2, 8)))
+    return Graph.from_tape(tape)
+
+
+def test_twelve_identical_dense_blocks_fold_into_one_box_marked_x12(keras_session):
+    g = _dense_stack([8] * 12)
+    top = g.collapse({"g:sequential"}, max_nodes=20)
+    # the model's input sits in the first layer: constants do not tell copies apart
+    assert list(top.nodes) == ["g:sequential/dense*12"]
+    box = top.nodes["g:sequential/dense*12"]
+    assert (box.kind, box.label, box.repeat, box.shape) == ("group", "dense", 12, (2, 8))
+    assert len(box.members) == 12 * 5 + 1   # matmul, add, relu and two variables each; input
+    # it opens like any group: to the twelve layers, each a group of its own
+    opened = g.collapse({"g:sequential", "g:sequential/dense*12"}, max_nodes=20)
+    assert list(opened.nodes) == ["g:sequential/dense"] + [
+        f"g:sequential/dense_{i}" for i in range(1, 12)]
+    assert g.reveal("n20", max_nodes=20) == {
+        "g:sequential", "g:sequential/dense*12", "g:sequential/dense_6"}
+
+
+def test_blocks_differing_in_shape_or_too_few_stay_apart(keras_session):
+    # dense_1 is 16 wide, the others 8: kernels of (8, 8), (8, 16), (16, 8), then 3 x (8, 8)
+    wide = _dense_stack([8, 16, 8, 8, 8, 8])
+    assert list(wide.collapse({"g:sequential"}, max_nodes=10).nodes) == [
+        "g:sequential/dense", "g:sequential/dense_1", "g:sequential/dense_2",
+        "g:sequential/dense_3*3"]
+    tf.keras.backend.clear_session()
+    two = _dense_stack([8, 8])   # two copies stay two boxes: folding them saves no click
+    assert list(two.collapse({"g:sequential"}, max_nodes=5).nodes) == [
+        "g:sequential/dense", "g:sequential/dense_1"]
+
+
+def test_a_loop_body_recorded_hundreds_of_times_is_one_box_before_any_range():
+    tape, _ = _long_tape(400, 1)    # more blocks than max_nodes: runs are found first
+    view = Graph.from_tape(tape).collapse(max_nodes=300)
+    assert list(view.nodes) == ["g:block0", "g:block1*399", "n800"]
+    assert view.nodes["g:block1*399"].repeat == 399

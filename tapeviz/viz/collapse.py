@@ -3,7 +3,11 @@
 `Graph.collapse` (graph.py) calls in here. Ops fold by layer path (name scope) into group
 nodes whose ids come from the scope path (`group_id`), so they stay the same from call to
 call and a group the user opened stays open; a level with more entries than the budget is
-cut into round ranges of op indices ("g:<path>#100-199"). Folded nodes merge their edges
+cut into round ranges of op indices ("g:<path>#100-199"). A run of sibling scopes that
+repeat one structure (dense, dense_1, ... with the same ops and shapes: a model's N identical
+blocks, a loop body under a name scope per pass) folds into one box marked ×N
+("g:<first path>*N"), which opens to the N groups, as torchvista shows repeated modules.
+Folded nodes merge their edges
 (with a count) and their gradient norms (the loudest wins, NaN loudest of all). The scope
 tree is built once per graph; each view is a new `Graph` that maps every underlying node
 id to the id that shows it.
@@ -11,6 +15,7 @@ id to the id that shows it.
 from __future__ import annotations
 
 import math
+import re
 
 from .graph import Graph, GraphEdge, GraphNode, group_id
 
@@ -18,6 +23,28 @@ from .graph import Graph, GraphEdge, GraphNode, group_id
 def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int) -> Graph:
     """The view of `graph` with every scope in `tree` folded unless its id is in `expanded`."""
     return _Folder(graph, expanded, max_nodes).view(tree)
+
+
+MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
+_NUMBERED = re.compile(r"_?\d+$")
+
+
+def stem(name: str) -> str:
+    """A layer name without the number that tells its copies apart.
+
+    >>> stem("dense_12"), stem("block3"), stem("conv2d"), stem("7")
+    ('dense', 'block', 'conv2d', '7')
+    """
+    return _NUMBERED.sub("", name) if not name.isdigit() else name
+
+
+def repeat_id(first_path: str, count: int) -> str:
+    """The id of the box that holds `count` identical blocks starting with scope `first_path`.
+
+    >>> repeat_id("model/block0", 12)
+    'g:model/block0*12'
+    """
+    return f"{group_id(first_path)}*{count}"
 
 
 def _louder(a, b):
@@ -34,18 +61,33 @@ def _louder(a, b):
 class _Scope:
     """One layer path of the tree: its entries (key, node id or child _Scope) in order."""
 
-    __slots__ = ("path", "key", "entries", "_members")
+    __slots__ = ("path", "key", "entries", "_members", "_structure")
 
     def __init__(self, path: str, key: int):
         self.path = path
         self.key = key          # the op index where the scope starts
         self.entries: list = []
         self._members = None
+        self._structure = None
+
+    @property
+    def name(self) -> str:
+        return self.path.rpartition("/")[2]
 
     def members(self) -> list:
         if self._members is None:
             self._members = _flatten(self.entries)
         return self._members
+
+    def structure(self, nodes) -> tuple:
+        """What two copies of a block share: the name stem, then the kind, op, shape and
+        dtype of each op and variable in order (nested scopes included, their names aside;
+        constants left out, as the input that the first copy takes in)."""
+        if self._structure is None:
+            self._structure = (stem(self.name), *(
+                (node.kind, node.op, node.shape, node.dtype)
+                for node in map(nodes.__getitem__, self.members()) if node.kind != "constant"))
+        return self._structure
 
 
 def _flatten(entries) -> list:
@@ -100,7 +142,8 @@ class _Folder:
                      shown_by=self.rep)
 
     def open(self, entries, gid: str) -> None:
-        if len(entries) > self.max_nodes:
+        runs = self.runs(entries)
+        if len(runs) > self.max_nodes:
             # few, round ranges (ops 0-99, 100-199, ...): each opens to a level that fits
             for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 10, 2)):
                 rid = f"{gid}#{lo}-{hi}"
@@ -112,18 +155,49 @@ class _Folder:
                     self.fold(rid, label, _flatten(chunk), chunk[0][0])
             return
         nodes, rep, shown = self.graph.nodes, self.rep, self.shown
-        for key, entry in entries:
+        for run in runs:
+            key, entry = run[0]
             if type(entry) is str:
                 rep[entry] = entry
                 shown.append((key, nodes[entry]))
-                continue
-            sid = group_id(entry.path)
-            if sid in self.expanded:
-                self.open(entry.entries, sid)
+            elif len(run) == 1:
+                self.open_scope(key, entry)
+            elif repeat_id(entry.path, len(run)) in self.expanded:
+                for key, scope in run:
+                    self.open_scope(key, scope)
             else:
-                self.fold(sid, entry.path.rpartition("/")[2], entry.members(), key, entry.path)
+                self.fold(repeat_id(entry.path, len(run)), stem(entry.name),
+                          [m for _, scope in run for m in scope.members()],
+                          key, entry.path.rpartition("/")[0], repeat=len(run))
 
-    def fold(self, gid: str, label: str, members: list, key: int, scope=None) -> None:
+    def open_scope(self, key: int, scope: _Scope) -> None:
+        sid = group_id(scope.path)
+        if sid in self.expanded:
+            self.open(scope.entries, sid)
+        else:
+            self.fold(sid, scope.name, scope.members(), key, scope.path)
+
+    def runs(self, entries) -> list:
+        """`entries` cut into runs: MIN_REPEAT or more copies of one block side by side make
+        one run, anything else is a run of its own."""
+        nodes = self.graph.nodes
+        runs, at = [], 0
+        while at < len(entries):
+            entry = entries[at][1]
+            end = at + 1
+            if type(entry) is not str:
+                first = entry.structure(nodes)
+                while end < len(entries) and type(entries[end][1]) is not str \
+                        and entries[end][1].structure(nodes) == first:
+                    end += 1
+                if end - at < MIN_REPEAT:
+                    end = at + 1
+            runs.append(entries[at:end])
+            at = end
+        return runs
+
+    def fold(self, gid: str, label: str, members: list, key: int, scope=None,
+             repeat: int = 1) -> None:
         nodes, rep = self.graph.nodes, self.rep
         first_op = last_op = None
         norm, nonfinite, forward = None, False, False
@@ -142,7 +216,7 @@ class _Folder:
             scope=scope if scope is not None else shown_by.scope,
             phase="forward" if forward else "backward",
             source=first_op.source if first_op else None, grad_norm=norm,
-            nonfinite=nonfinite, members=members)))
+            nonfinite=nonfinite, members=members, repeat=repeat)))
 
     def merged_edges(self) -> list:
         rep = self.rep

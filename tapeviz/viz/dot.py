@@ -27,8 +27,9 @@ ALARM = {"fill": "#ffd6d6", "line": "#d00000", "text": "#8b0000"}
 HIGHLIGHT = "#ff8c00"   # the node whose VJP the backward stepper just ran
 SELECTED = "#1f6feb"    # the node the user clicked
 NO_GRAD = "#b0b0b0"
-# the gradient ramp runs from faint grey-violet (weakest) to deep violet (the largest)
-WEAK, STRONG = (205, 198, 222), (74, 20, 140)
+# the gradient ramp runs from faint grey-violet (weakest) to a violet that stands out on a
+# light and on a dark pane alike (3:1 or more against both)
+WEAK, STRONG = (205, 198, 222), (124, 58, 237)
 DECADES = 6             # gradients more than 1e6 times smaller than the largest look weakest
 MAX_LABEL = 32
 # a variable or constant feeding more ops than this is drawn again beside each consumer
@@ -38,11 +39,16 @@ MAX_FANOUT = 3
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
+# One text size for nodes and edge labels, so the widget can scale the drawing to keep every
+# label 11-16 px on screen (tape.js); no background, so the pane's own (theme) colour shows.
+# Node text stays dark on the light fills in both themes; edge labels sit on the pane and
+# take the theme's text colour in tape.css.
 HEADER = """digraph tape {
-  graph [rankdir=TB, nodesep=0.2, ranksep=0.3, fontname="Helvetica", fontsize=9];
-  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=9, height=0.3,
-        margin="0.08,0.04", color="#6b7280", penwidth=1];
-  edge [fontname="Helvetica", fontsize=7, arrowsize=0.6, color="#8c8c8c",
+  graph [rankdir=TB, nodesep=0.25, ranksep=0.3, fontname="Helvetica", fontsize=10,
+         bgcolor="transparent"];
+  node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, height=0.3,
+        margin="0.08,0.04", color="#6b7280", fontcolor="#1f2328", penwidth=1];
+  edge [fontname="Helvetica", fontsize=9, arrowsize=0.6, color="#8c8c8c",
         fontcolor="#555555"];
 """
 
@@ -95,16 +101,36 @@ def _attrs(pairs: dict) -> str:
     return ", ".join(f"{key}={quote(value)}" for key, value in pairs.items())
 
 
+def op_title(node) -> str:
+    """What a node is called on the graph: the op's name, its symbol beside it when it has one.
+
+    >>> from tapeviz.viz.graph import GraphNode
+    >>> op_title(GraphNode("n0", "@", "linalg", op="matmul"))
+    '@ matmul'
+    >>> op_title(GraphNode("n1", "relu", "activation", op="relu"))
+    'relu'
+    >>> op_title(GraphNode("v0", "w:0", "variable"))
+    'w:0'
+    """
+    if node.op is None or node.label == node.op:
+        return node.label
+    return f"{node.label} {node.op}"
+
+
 def _label(node) -> str:
     shape = shape_text(node.shape)
     if node.kind == "group":
         ops = sum(1 for m in node.members if m[0] == "n")
+        if node.repeat > 1:   # N identical blocks in one box: what one of them holds
+            ops //= node.repeat
+            return f"{_clip(node.label)} ×{node.repeat}\n{ops} op{'s' if ops != 1 else ''} " \
+                   f"each · {shape}"
         return f"{_clip(node.label)}\n{ops} op{'s' if ops != 1 else ''} · {shape}"
     if node.kind == "constant":
         value = getattr(node.ref, "_value", None)
         if value is not None and np.ndim(value) == 0:   # a scalar says more than 'scalar'
             return f"const {np.asarray(value).item():.4g}"
-    text = _clip(node.label)
+    text = _clip(op_title(node))
     return f"⚠ {text}\n{shape}" if node.nonfinite else f"{text}\n{shape}"
 
 
@@ -122,8 +148,7 @@ def _tooltip(node, with_grads: bool) -> str:
         lines.append(f"phase: {node.phase}")
     source = node.source
     if source is not None:
-        name = source.filename.replace("\\", "/").rsplit("/", 1)[-1]
-        lines.append(f"{name}:{source.lineno} in {source.function}")
+        lines.append(str(source))
         code = source.line
         if code:
             lines.append(f"    {code}")
@@ -147,7 +172,7 @@ def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
     elif kind == "variable":
         attrs["shape"] = "ellipse"
     elif kind == "constant":
-        attrs.update(fontsize="8", fontcolor="#555555")
+        attrs["fontcolor"] = "#555555"
     t = strength(node.grad_norm, largest)
     if t is not None:
         attrs.update(color=_ramp(t), penwidth=f"{1.0 + 2.5 * t:.2f}")

@@ -21,14 +21,15 @@ from ..tensor import VariableRead
 
 
 class GraphNode:
-    """One box of the graph: an op, a variable or constant leaf, or a collapsed group."""
+    """One box of the graph: an op, a variable or constant leaf, or a collapsed group
+    (`repeat` > 1: that many identical blocks folded into one box)."""
 
     __slots__ = ("id", "label", "op", "kind", "shape", "dtype", "scope", "phase", "source",
-                 "grad_norm", "nonfinite", "members", "ref")
+                 "grad_norm", "nonfinite", "members", "ref", "repeat")
 
     def __init__(self, id: str, label: str, kind: str, *, op=None, shape=(), dtype="",
                  scope="", phase="forward", source=None, grad_norm=None, nonfinite=False,
-                 members=None, ref=None):
+                 members=None, ref=None, repeat: int = 1):
         self.id = id
         self.label = label
         self.op = op
@@ -42,6 +43,7 @@ class GraphNode:
         self.nonfinite = nonfinite
         self.members = members if members is not None else []
         self.ref = ref
+        self.repeat = repeat
 
     def __repr__(self) -> str:
         return f"<GraphNode {self.id} {self.kind} {self.label!r} {self.shape}>"
