@@ -28,7 +28,7 @@ from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos,
                        less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor,
                        maximum, minimum, multiply, negative, not_equal, pow, reciprocal, round,
                        rsqrt, sigmoid, sign, sin, softplus, sqrt, square, squared_difference,
-                       subtract, tanh, truediv, where)
+                       stop_gradient, subtract, tanh, truediv, where)
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                          reduce_min, reduce_prod, reduce_sum)
 from .ops.gather import boolean_mask, gather, one_hot

@@ -10,6 +10,6 @@ from .ops.math import (abs, add, argmax, argmin, ceil, cos, divide, equal, exp, 
                        not_equal, pow, reciprocal, round, rsqrt, sigmoid, sign, sin, softplus,
                        sqrt, square, squared_difference, subtract, tanh, truediv)
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
-                         reduce_min, reduce_prod, reduce_sum)
+                         reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance)
 
 __all__ = [name for name in dir() if not name.startswith("_")]

@@ -14,18 +14,21 @@ import numpy as np
 
 from .convert import infer_array
 from .creation import convert_to_tensor
+from .dispatch import name_scope
 from .errors import DTypeError, InvalidArgumentError, ShapeError
 from .ops import conv as _conv
 from .ops import nn as _nn_ops
 from .ops import random as _random
-from .ops.axes import normalize_axis
-from .ops.math import identity, sigmoid, softplus, tanh
+from .ops.axes import normalize_axes, normalize_axis
+from .ops.math import cast, identity, sigmoid, softplus, squared_difference, stop_gradient, tanh
 from .ops.nn import (bias_add_op, elu, l2_loss, leaky_relu_op, log_softmax_op, relu, relu6,
                      softmax_op)
-from .ops.shape import transpose
+from .ops.reduce import reduce_mean
+from .ops.shape import squeeze, transpose
 
 __all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "l2_loss",
-           "leaky_relu", "log_softmax", "max_pool", "max_pool2d", "relu", "relu6", "sigmoid",
+           "leaky_relu", "log_softmax", "max_pool", "max_pool2d", "moments", "relu", "relu6",
+           "sigmoid",
            "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
            "softplus", "sparse_softmax_cross_entropy_with_logits", "tanh"]
 
@@ -225,6 +228,29 @@ def bias_add(value, bias, data_format=None, name=None):
                                      f"{_shape(value)[axis]} channels on axis {axis}; got "
                                      f"value {_shape(value)}, bias {_shape(bias)}")
     return bias_add_op(value, bias, axis=axis)
+
+
+def moments(x, axes, shift=None, keepdims=False, name=None):
+    """(mean, variance) of `x` over `axes`, as TF's: the variance is taken around the mean
+    held constant (stop_gradient), float16 is computed in float32; `shift` is unused.
+
+    >>> import tapeviz as tf
+    >>> mean, variance = tf.nn.moments(tf.constant([[1.0, 2.0], [3.0, 6.0]]), axes=[0])
+    >>> mean.numpy(), variance.numpy()
+    (array([2., 4.], dtype=float32), array([1., 4.], dtype=float32))
+    """
+    _check_float("moments", "x", x)
+    with name_scope(name or "moments"):
+        y = x if _dtype(x) != np.float16 else cast(x, "float32")
+        mean = reduce_mean(y, axis=axes, keepdims=True)
+        variance = reduce_mean(squared_difference(y, stop_gradient(mean)), axis=axes,
+                               keepdims=True)
+        if not keepdims:
+            axes = normalize_axes("moments", axes, np.ndim(x))
+            mean, variance = squeeze(mean, axes), squeeze(variance, axes)
+        if _dtype(x) == np.float16:
+            mean, variance = cast(mean, "float16"), cast(variance, "float16")
+        return mean, variance
 
 
 def dropout(x, rate, noise_shape=None, seed=None, name=None):

@@ -273,6 +273,9 @@ def cast(x, dtype, name=None):
     return _cast(x, dtype=dtypes.as_dtype(dtype)._np)
 identity = defop("identity", lambda x: x, vjp=lambda g, ans, x: (g,), label="id",
                  doc="The same value, as a new tensor (a variable read, when given one).")
+stop_gradient = defop("stop_gradient", lambda x: x, label="stop∇", nondiff=True,
+                      inputs=("input",),
+                      doc="The same value, through which no gradient flows (a constant to tapes).")
 
 # ---- variable updates: seen by the debugger, never differentiated --------------------------
 

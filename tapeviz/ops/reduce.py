@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..dispatch import name_scope
+from ..errors import DTypeError
 from ..tensor import wrap
 from .axes import normalize_axes
 from .registry import defop
@@ -142,6 +144,38 @@ reduce_min = _reduction(_min, "reduce_min", "Minimum over `axis` (all when None)
 reduce_prod = _reduction(_prod, "reduce_prod", "Product over `axis` (all when None).")
 reduce_logsumexp = _reduction(_logsumexp, "reduce_logsumexp",
                               "log(sum(exp(x))) over `axis`, computed stably.")
+
+
+def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
+    """Mean of squared deviations from the mean over `axis` (all when None), as TF's:
+    a composite of mean, subtract, square and mean under the scope "reduce_variance".
+
+    >>> import tapeviz as tf
+    >>> tf.math.reduce_variance([[1.0, 2.0], [3.0, 4.0]], axis=0).numpy()
+    array([1., 1.], dtype=float32)
+    """
+    with name_scope(name or "reduce_variance"):
+        means = reduce_mean(input_tensor, axis=axis, keepdims=True)
+        if not means.dtype.is_floating:
+            raise DTypeError("reduce_variance", f"input must be a floating tensor; got "
+                                                f"{means.dtype.name}",
+                             hint="convert it first: tf.cast(x, tf.float32)")
+        return reduce_mean(_m.square(_m.subtract(input_tensor, means)), axis=axis,
+                           keepdims=keepdims)
+
+
+def reduce_std(input_tensor, axis=None, keepdims=False, name=None):
+    """sqrt(reduce_variance(...)), as TF's (zero for a constant slice, where its gradient
+    is NaN in TF too).
+
+    >>> import tapeviz as tf
+    >>> tf.math.reduce_std([[1.0, 2.0], [3.0, 4.0]], axis=1).numpy()
+    array([0.5, 0.5], dtype=float32)
+    """
+    with name_scope(name or "reduce_std"):
+        return _m.sqrt(reduce_variance(input_tensor, axis=axis, keepdims=keepdims))
+
+
 reduce_any = _reduction(_any, "reduce_any", "Logical or over `axis` (all when None).")
 reduce_all = _reduction(_all, "reduce_all", "Logical and over `axis` (all when None).")
 
