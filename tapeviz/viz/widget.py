@@ -119,12 +119,13 @@ class TapeWidget(anywidget.AnyWidget):
         self._refresh()
 
     def _opened_group_of(self, node_id: str):
-        """The innermost expanded group that shows `node_id`, or None."""
-        for gid in sorted(self._expanded, key=len, reverse=True):
-            fewer = frozenset(self._expanded - {gid})
-            if self._graph.collapse(fewer, self.max_nodes).visible_id(node_id) == gid:
-                return gid
-        return None
+        """The innermost expanded group that shows `node_id` (the smallest), or None."""
+        found = []
+        for gid in self._expanded:
+            view = self._graph.collapse(frozenset(self._expanded - {gid}), self.max_nodes)
+            if view.visible_id(node_id) == gid:
+                found.append((len(view.nodes[gid].members), gid))
+        return min(found)[1] if found else None
 
     def break_here(self, what: str = "op") -> None:
         """Set a breakpoint on the selected node's op (`what="op"`) or source line ("line")."""
