@@ -74,7 +74,8 @@ def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
     assert op["param padding"] == "'VALID'"
     source = sections["Source"]
     assert source["type"] == "code"
-    assert f"{__file__}:{line_of(__file__, '# conv line')} in conv_tape" in source["content"]
+    assert f"test_viz_inspect.py:{line_of(__file__, '# conv line')} in conv_tape" in \
+        source["content"]
     assert "features = layer(images)" in source["content"]
     assert table(sections["Output"])["summary"] == summarize(node.output)
     maps = decode_png(find(sections, "Feature maps (example 0, 6 of 6 channels)")["content"])

@@ -120,9 +120,16 @@ def test_breakpoint_from_the_inspector_then_hits(monkeypatch):
     widget.selected = abs_node
     widget._on_message(widget, {"action": "break_op"}, [])
     assert widget.error == ""
-    assert len(breakpoints()) == 1 and "abs" in widget.breakpoints[0]
+    assert len(breakpoints()) == 1
+    assert widget.breakpoints == ["break on op abs (0 hits)"]
     with pytest.raises(tf.debugger.BreakpointError):
         tf.abs(tf.constant(-1.0))
+    widget.selected = abs_node    # a hit updates the count the next time the list is shown
+    widget._on_message(widget, {"action": "break_line"}, [])
+    line = widget.graph.nodes[abs_node].source.lineno
+    assert widget.breakpoints[0] == "break on op abs (1 hit)"
+    assert re.fullmatch(rf"break on line \S*test_viz_widget\.py:{line}\b.*tf\.abs.* \(0 hits\)",
+                        widget.breakpoints[1])
     widget._on_message(widget, {"action": "clear_breaks"}, [])
     assert breakpoints() == [] and widget.breakpoints == []
 
@@ -132,9 +139,12 @@ def test_gradient_check_from_the_widget():
     widget = TapeWidget(tape)
     widget.selected = "n0"
     widget._on_message(widget, {"action": "gradcheck"}, [])
-    assert widget.inspector["sections"][-1]["title"] == "Gradient check"
-    assert "ok" in widget.inspector["sections"][-1]["content"].lower() or \
-        "pass" in widget.inspector["sections"][-1]["content"].lower()
+    # the result sits under the buttons that made it, not after every other section
+    [result] = widget.inspector["results"]
+    assert result["title"] == "Gradient check"
+    assert result["content"].startswith("multiply") and "gradient check passed" in \
+        result["content"]
+    assert all(s["title"] != "Gradient check" for s in widget.inspector["sections"])
 
 
 def test_errors_from_actions_are_shown_not_swallowed():
@@ -266,3 +276,106 @@ def test_each_step_inspects_its_node_once(monkeypatch):
     widget.step()
     widget.step()
     assert len(calls) == 2 and calls[-1] == widget.highlight == widget.selected
+
+
+def test_gradients_read_not_computed_yet_until_the_pass_reaches_them():
+    tape, loss, (w, b) = regression_tape()
+    widget = TapeWidget(tape, target=loss, sources=[w, b])
+    widget.selected = "n0"
+    sections = {s["title"]: s for s in widget.inspector["sections"]}
+    assert sections["Gradient"]["content"].startswith("not computed yet: Step or Continue")
+    widget.step()                         # the loss's VJP: n0 (w * 2.0) is far from it
+    widget.selected = "n0"
+    sections = {s["title"]: s for s in widget.inspector["sections"]}
+    assert sections["Gradient"]["content"].startswith("not computed yet: the backward pass")
+    assert dict(widget.stepper["gradients"]) == {w.name: "not computed yet",
+                                                 b.name: "not computed yet"}
+    assert "None" not in json.dumps(widget.stepper)
+    widget.continue_()
+    widget.selected = "n0"
+    sections = {s["title"]: s for s in widget.inspector["sections"]}
+    assert sections["Gradient"]["type"] == "table"           # a value now, not a note
+    assert "not computed" not in json.dumps(widget.stepper["gradients"])
+
+
+def test_after_the_pass_a_node_off_the_path_has_no_gradient_and_says_why():
+    w = tf.Variable(2.0, name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * 3.0
+        side = tf.exp(w)       # recorded, but the loss does not depend on it
+    widget = TapeWidget(tape, target=loss, sources=[w])
+    widget.continue_()
+    widget.selected = "n1"
+    sections = {s["title"]: s for s in widget.inspector["sections"]}
+    assert sections["Gradient"]["content"].startswith("none flows here")
+    del side
+
+
+def test_counts_agree_title_status_inspector_and_stepper():
+    tape, loss, (w, b) = regression_tape()
+    widget = TapeWidget(tape, target=loss, sources=[w, b])
+    ops = len(tape.nodes)
+    assert widget.title == f"persistent tape: {ops} ops"
+    leaves = len(widget.graph.nodes) - ops
+    constants = leaves - 2
+    assert widget.status == (f"{ops + leaves} nodes: {ops} ops, 2 variables, "
+                             f"{constants} constants")
+    last = f"n{ops - 1}"
+    widget.selected = last
+    rows = dict(r for r in widget.inspector["sections"][0]["content"])
+    assert rows["position"] == f"op {ops} of {ops}"          # counted like the title, from 1
+    widget.step()
+    widget.step()
+    assert widget.stepper["count"] == 2
+
+
+def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():
+    w = tf.Variable(2.0, name="w")
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.abs(w * w - 1.0)
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    widget = TapeWidget(rec)
+    step = rec.steps[-1]
+    forward = sum(1 for rop in step.ops if rop.node.phase == "forward")
+    total = len(step.ops)
+    assert 0 < forward < total
+    assert widget.title.startswith(f"step {step.index} (3 of 3 kept): {total} ops")
+    assert f"{forward} of the {total} ops ({total - forward} of the backward pass not drawn)" \
+        in widget.status
+    drawn_ops = [gid for gid, n in widget.graph.nodes.items() if gid.startswith("n")]
+    assert len(drawn_ops) == forward
+    widget.selected = drawn_ops[-1]
+    rows = dict(r for r in widget.inspector["sections"][0]["content"])
+    assert rows["position"] == f"op {int(drawn_ops[-1][1:]) + 1} of {total}"
+    # the recorded pass reached every drawn op but the update: no "not computed yet" there
+    widget.selected = "n0"
+    gradient = next(s for s in widget.inspector["sections"] if s["title"] == "Gradient")
+    assert gradient["type"] == "table"
+
+
+def test_an_empty_tape_says_so_and_what_to_do():
+    with tf.GradientTape(persistent=True) as tape:
+        tf.constant(1.0) * 2.0          # nothing watched: nothing recorded
+    widget = TapeWidget(tape)
+    assert widget.graph.nodes == {} and widget.status == "0 nodes: 0 ops"
+    assert "recorded no ops" in widget.empty and "tape.watch(x)" in widget.empty
+    assert TapeWidget(Recorder()).empty.startswith("No steps recorded yet")
+    assert TapeWidget([]).empty == "No ops to draw: the list of nodes is empty."
+    full, _, _ = regression_tape()
+    assert TapeWidget(full).empty == ""
+
+
+def test_repr_is_one_line_with_the_tape_and_the_loss():
+    tape, loss, (w, b) = regression_tape()
+    widget = TapeWidget(tape, target=loss, sources=[w, b])
+    assert repr(widget) == (f"<TapeWidget: persistent tape, {len(tape.nodes)} ops, "
+                            f"loss {float(loss.numpy()):.4g}>")
+    data = widget._repr_mimebundle_()[0]
+    assert data["text/plain"] == repr(widget)
+    with tf.GradientTape(persistent=True) as vector_tape:
+        v = tf.Variable([1.0, 2.0])
+        doubled = v * 2.0
+    assert repr(TapeWidget(vector_tape)) == "<TapeWidget: persistent tape, 1 ops>"
+    del doubled

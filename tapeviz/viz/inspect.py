@@ -103,13 +103,16 @@ def _value_sections(values: np.ndarray, title: str, kernel: bool = False) -> lis
     return sections + _pictures(values, prefix, kernel)
 
 
-def _op_table(node: Node, rop: RecordedOp | None) -> list:
+def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> list:
     op = node.op
     rows = [["op", op.name], ["label", op.label], ["kind", op.kind], ["phase", node.phase],
             ["layer path", node.scope or "(none)"]]
+    if position is not None:   # counted from 1, as the title's "N ops" counts them
+        rows.append(["position", f"op {position[0] + 1} of {position[1]}"])
+    elif rop is not None:
+        rows.append(["position", f"op {rop.index + 1} of its step"])
     if rop is not None:
-        rows += [["duration", f"{rop.duration * 1e3:.3g} ms"], ["taped", str(rop.taped)],
-                 ["index in step", str(rop.index)]]
+        rows += [["duration", f"{rop.duration * 1e3:.3g} ms"], ["taped", str(rop.taped)]]
     rows += [[f"param {key}", _short(value)] for key, value in node.params.items()]
     return rows
 
@@ -178,14 +181,17 @@ def _title(head: str, values: np.ndarray) -> str:
     return f"{head} → {values.dtype.name}{list(values.shape)}"
 
 
-def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None) -> dict:
+def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None,
+                 grad_note: str | None = None, position: tuple | None = None) -> dict:
     """The inspector payload of a node: `{"id", "title", "sections": [...]}`, JSON-ready.
 
     `node`: a dispatch Node, a RecordedOp (its gradient is used when `grad` is None), a
     BackwardStep (its upstream gradient and input gradients), a Tensor or Variable, or a
     viz GraphNode whose `.ref` holds one. `grad`: d(target)/d(output). `input_grads`:
     one gradient (or None) per input. `names`: id(tensor) -> label of the node that made
-    it, for the Inputs table.
+    it, for the Inputs table. `grad_note`: the Gradient section's text when there is no
+    gradient (e.g. "not computed yet"). `position`: (index, total) of the op among its
+    source's ops.
 
     >>> import tapeviz as tf
     >>> x = tf.Variable([[1.0, -2.0], [3.0, 4.0]], name="x")
@@ -215,7 +221,8 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     if isinstance(ref, Node):
         output = _array(ref.output)
         kernel = ref.op.name == "conv2d_backprop_filter"   # its output is an HWIO kernel
-        sections = [_section("Op", "table", _op_table(ref, rop))] + _source_section(ref.source)
+        sections = [_section("Op", "table", _op_table(ref, rop, position))]
+        sections += _source_section(ref.source)
         sections += _value_sections(output, "Output", kernel)
         if ref.op.name == "conv2d" and len(ref.inputs) > 1:
             sections += _pictures(_array(ref.inputs[1]), "Kernel input: ", kernel=True)
@@ -232,6 +239,8 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
                         f"GraphNode; got {type(ref).__name__}")
     if grad is not None:
         sections += _value_sections(_array(grad), "Gradient", kernel)
+    elif grad_note is not None:
+        sections.append(_section("Gradient", "text", grad_note))
     if isinstance(ref, Node):
         sections += _input_sections(ref, names)
         if input_grads is not None:

@@ -9,15 +9,21 @@ and syncs what these return into its traits; `inspect.py` builds the sections of
 """
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 
 from ..debugger.diagnosis import diagnose
 from ..debugger.numerics import find_nan_origin
 from ..debugger.recorder import Recorder
 from ..debugger.summary import summarize
+from ..sourceinfo import SourceInfo
 from .inspect import inspect_node
 
 MAX_ALERTS = 20
+LEAF_KINDS = ("variable", "constant")   # graph nodes no op made
+NOT_YET = "not computed yet"
+NO_GRADIENT = "none flows here (it does not connect the target to the sources)"
 NODE_ACTIONS = ["break_op", "break_line", "clear_breaks", "gradcheck"]   # op nodes' buttons
 
 
@@ -29,9 +35,12 @@ def dispatch_node_of(graph_node):
 
 
 def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
-                 collapsible: bool = False) -> dict:
+                 collapsible: bool = False, grad_note: str | None = None,
+                 position: tuple | None = None) -> dict:
     """The inspector of one node: `inspect_node`'s sections, plus the gradient the stepping
-    has brought to it, a finished gradient check, and the buttons that apply to it."""
+    has brought to it (or `grad_note`, from `gradient_note`, saying why there is none), the
+    buttons that apply to it and, under them in `results`, what the last of them found (a
+    gradient check). `position`: (index, total) of the node among the source's ops."""
     dispatch_node = dispatch_node_of(graph_node)
     grad = input_grads = None
     if stepper is not None and dispatch_node is not None:
@@ -39,14 +48,54 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
         last = stepper.last_step
         if last is not None and last.node is dispatch_node:
             input_grads = last.input_grads
-    payload = inspect_node(graph_node, grad=grad, input_grads=input_grads)
-    if gradcheck is not None:
-        payload["sections"].append({"title": "Gradient check", "type": "code",
-                                    "content": gradcheck})
+    payload = inspect_node(graph_node, grad=grad, input_grads=input_grads,
+                           grad_note=grad_note, position=position)
+    payload["results"] = [] if gradcheck is None else [
+        {"title": "Gradient check", "type": "code", "content": gradcheck}]
     payload["actions"] = list(NODE_ACTIONS) if dispatch_node is not None else []
     if collapsible:
         payload["actions"].append("collapse")
     return payload
+
+
+def gradient_note(stepper, scene) -> str | None:
+    """What the inspector says of a node the backward pass brought no gradient to: not yet
+    (stepping, or a pass that can be stepped), none (the pass is over), or nothing (a list
+    of nodes has no pass to run)."""
+    if stepper is not None:
+        return NO_GRADIENT if stepper.done else NOT_YET + ": the backward pass has not " \
+            "reached this node; Step or Continue goes on"
+    step = scene.step
+    if step is not None and step.gradients:
+        return NO_GRADIENT
+    if step is not None or scene.tape is not None:
+        return NOT_YET + ": Step or Continue runs the backward pass"
+    return None
+
+
+def describe_breakpoint(bp) -> str:
+    """A breakpoint as a person reads it: 'break on op abs (0 hits)'."""
+    parts = []
+    if bp.op:
+        parts.append(f"op {', '.join(sorted(bp.op))}")
+    if bp.kind:
+        parts.append(f"kind {', '.join(sorted(bp.kind))}")
+    if bp.layer:
+        parts.append(f"layer {bp.layer}")
+    if bp.line is not None:
+        parts.append(f"line {_where(SourceInfo(bp.file or '', bp.line, ''))}")
+    elif bp.file:
+        parts.append(f"file {bp.file}")
+    if bp.phase:
+        parts.append(f"in the {bp.phase} phase" if bp.phase != "vjp" else "backward steps")
+    if bp.nan:
+        parts.append("a NaN or Inf")
+    if bp.condition is not None:
+        parts.append("a condition")
+    flags = [flag for flag, on in (("once", bp.once), ("disabled", not bp.enabled)) if on]
+    hits = len(bp.hits)
+    tail = ", ".join([f"{hits} hit" + ("" if hits == 1 else "s")] + flags)
+    return f"break on {', '.join(parts) or 'every op'} ({tail})"
 
 
 def group_payload(node_id: str, group) -> dict:
@@ -56,19 +105,57 @@ def group_payload(node_id: str, group) -> dict:
                           "content": f"{len(group.members)} nodes; click it again to expand"}]}
 
 
+def status_line(graph, shown: int, scene) -> str:
+    """The toolbar's count of what is drawn, in the title's numbering: '17 nodes: 10 ops, 2
+    variables, 5 constants'; ops of other phases (a recorded step's backward pass) are said
+    to be left out, and a collapsed view says how many boxes are shown."""
+    kinds = Counter(n.kind if n.kind in LEAF_KINDS else "op" for n in graph.nodes.values())
+    drawn, total = kinds["op"], scene.op_count
+    ops = _count(drawn, "op")
+    if drawn < total:
+        ops = f"{drawn} of the {total} ops ({total - drawn} of the backward pass not drawn)"
+    parts = [ops] + [_count(kinds[kind], kind) for kind in LEAF_KINDS if kinds[kind]]
+    head = _count(len(graph.nodes), "node")
+    if shown != len(graph.nodes):
+        head += f", {shown} shown (click a group to expand it)"
+    return f"{head}: {', '.join(parts)}"
+
+
+def empty_message(scene) -> str:
+    """What the graph pane says when there is nothing to draw, and how to record something."""
+    if isinstance(scene.source, Recorder) and scene.step is None:
+        return ("No steps recorded yet. Run your training step while the Recorder is on "
+                "(`with Recorder() as rec:`); each tape.gradient call ends a step. Then show "
+                "the widget again.")
+    if scene.tape is not None:
+        return ("This tape recorded no ops. A GradientTape records the ops that read a watched "
+                "tensor inside its `with` block: a trainable tf.Variable, or a tensor passed "
+                "to tape.watch(x). Run your computation inside `with tf.GradientTape() as "
+                "tape:` and show the widget again.")
+    if scene.step is not None:
+        return ("This step recorded no forward ops: nothing ran on a tape while the Recorder "
+                "was on.")
+    return "No ops to draw: the list of nodes is empty."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def stepper_state(stepper, node_id_of) -> dict:
     """The stepping panel: steps applied, the last VJP (node id via `node_id_of`, op, line,
     upstream and input gradients) and each source's gradient so far, as summaries."""
     last = stepper.last_step
     state = {"count": stepper.count, "done": stepper.done, "node": "", "op": "",
              "upstream": "", "input_grads": [], "source": "",
-             "gradients": [[_name(s), _summary(stepper.gradient(s))]
+             "gradients": [[_name(s), _gradient(stepper.gradient(s), stepper.done)]
                            for s in stepper.flat_sources]}
     if last is not None:
         node = last.node
         state.update(node=node_id_of(node), op=node.op.name,
-                     upstream=_summary(last.upstream),
-                     input_grads=[_summary(g) for g in last.input_grads],
+                     upstream=summarize(last.upstream),
+                     input_grads=["none flows" if g is None else summarize(g)
+                                  for g in last.input_grads],
                      source=_where(node.source))
     return state
 
@@ -113,8 +200,11 @@ def _norm(tensor) -> float:
     return float(np.sqrt(np.sum(value * value)))
 
 
-def _summary(tensor) -> str:
-    return "None" if tensor is None else summarize(tensor)
+def _gradient(tensor, final: bool) -> str:
+    """A gradient's summary; for none, whether one may still come (`final` False) or not."""
+    if tensor is not None:
+        return summarize(tensor)
+    return NO_GRADIENT if final else NOT_YET
 
 
 def _name(source) -> str:
@@ -124,5 +214,4 @@ def _name(source) -> str:
 def _where(source) -> str:
     if source is None:
         return ""
-    short = source.filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return f"{short}:{source.lineno}  {source.line}".rstrip()
+    return f"{source.location}  {source.line}".rstrip()

@@ -82,6 +82,15 @@ class Scene:
             return list(self.source)
         return []
 
+    @property
+    def op_count(self) -> int:
+        """The shown step's ops, every phase: what the title counts and node ids number."""
+        step = self.step
+        if step is not None:
+            return len(step.ops)
+        tape = self.tape
+        return len(tape) if tape is not None else len(self.nodes())
+
     def title(self) -> str:
         source = self.source
         if isinstance(source, Recorder):
@@ -90,15 +99,15 @@ class Scene:
                 return "Recorder: no steps recorded yet"
             loss = f", loss {step.loss:.4g}" if step.loss is not None else ""
             return (f"step {step.index} ({self.index + 1} of {self.step_count} kept): "
-                    f"{len(step.ops)} ops{loss}")
+                    f"{self.op_count} ops{loss}")
         if isinstance(source, RecordedStep):
             loss = f", loss {source.loss:.4g}" if source.loss is not None else ""
-            return f"step {source.index}: {len(source.ops)} ops{loss}"
+            return f"step {source.index}: {self.op_count} ops{loss}"
         tape = self.tape
         if tape is not None:
             kind = "persistent tape" if tape.persistent else "tape"
-            return f"{kind}: {len(tape)} ops"
-        return f"{len(self.source)} ops"
+            return f"{kind}: {self.op_count} ops"
+        return f"{self.op_count} ops"
 
     # ---- stepping its backward pass --------------------------------------------------------
     def stepper(self) -> BackwardStepper:

@@ -22,7 +22,8 @@ from ..debugger.gradcheck import check_node_gradient
 from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
 from .export import static_block
-from .panel import (dispatch_node_of, find_alerts, group_payload, node_payload, shade,
+from .panel import (describe_breakpoint, dispatch_node_of, empty_message, find_alerts,
+                    gradient_note, group_payload, node_payload, shade, status_line,
                     stepper_state)
 from .render import layout_svg
 from .scene import Scene
@@ -56,6 +57,7 @@ class TapeWidget(anywidget.AnyWidget):
     stepper = traitlets.Dict().tag(sync=True)            # the backward stepping's state
     alerts = traitlets.List().tag(sync=True)             # [{kind, message, node}]
     breakpoints = traitlets.List().tag(sync=True)        # descriptions of the breakpoints set
+    empty = traitlets.Unicode("").tag(sync=True)         # why nothing is drawn, and what to do
     step_count = traitlets.Int(1).tag(sync=True)         # steps kept (time travel)
     step_index = traitlets.Int(0).tag(sync=True)         # the step shown
     status = traitlets.Unicode("").tag(sync=True)
@@ -174,6 +176,23 @@ class TapeWidget(anywidget.AnyWidget):
         path.write_text(text, encoding="utf-8")
         return path
 
+    def __repr__(self) -> str:
+        """One line for terminal IPython and the text/plain fallback."""
+        loss = self._loss()
+        summary = self.title.replace(": ", ", ", 1) + (f", loss {loss:.4g}" if loss is not None
+                                                       and "loss" not in self.title else "")
+        return f"<TapeWidget: {summary}>"
+
+    def _loss(self):
+        """The scalar the backward pass starts from: `target`, else the tape's last output."""
+        target = self._scene.target
+        if target is None and self._scene.tape is not None and self._scene.tape.nodes:
+            target = self._scene.tape.nodes[-1].output
+        value = getattr(target, "_value", None)
+        if value is None or getattr(value, "size", 0) != 1 or value.dtype.kind != "f":
+            return None
+        return float(value.reshape(()))
+
     def _repr_mimebundle_(self, **kwargs):
         """The live widget, plus a static SVG for viewers with no kernel (GitHub, nbviewer)."""
         bundle = super()._repr_mimebundle_(**kwargs)
@@ -200,7 +219,15 @@ class TapeWidget(anywidget.AnyWidget):
         if graph_node is None:
             raise KeyError(f"TapeWidget: no node {node_id!r} in the shown graph")
         return node_payload(graph_node, self._stepper, self._gradcheck.get(node_id),
-                            collapsible=self._opened_group_of(node_id) is not None)
+                            collapsible=self._opened_group_of(node_id) is not None,
+                            grad_note=gradient_note(self._stepper, self._scene),
+                            position=self._position(node_id))
+
+    def _position(self, node_id: str):
+        """(index, total) of an op node among the shown step's ops (ids are "n<index>")."""
+        if node_id.startswith("n") and node_id[1:].isdigit():
+            return int(node_id[1:]), self._scene.op_count
+        return None
 
     # ---- internals -------------------------------------------------------------------------
     def _load_step(self) -> None:
@@ -211,6 +238,7 @@ class TapeWidget(anywidget.AnyWidget):
         self.stepper = {}
         self.title = self._scene.title()
         self._refresh()
+        self.empty = "" if self._graph.nodes else empty_message(self._scene)
         self.alerts = find_alerts(self._scene, self._node_id_of)
         self._sync_breakpoints()
         if self.selected and self.selected not in self._view.nodes:
@@ -226,9 +254,7 @@ class TapeWidget(anywidget.AnyWidget):
         # selection and the step highlight are CSS classes the JS sets: no relayout per click
         self.svg = layout_svg(to_dot(self._view))
         self.highlight = self._visible(self.highlight)
-        shown, total = len(self._view.nodes), len(graph.nodes)
-        self.status = f"{total} nodes" if shown == total else \
-            f"{total} nodes, {shown} shown (click a group to expand it)"
+        self.status = status_line(graph, len(self._view.nodes), self._scene)
         if self.selected:
             self._inspect()
 
@@ -272,7 +298,7 @@ class TapeWidget(anywidget.AnyWidget):
         self._refresh()
 
     def _sync_breakpoints(self) -> None:
-        self.breakpoints = [repr(bp) for bp in breakpoints.breakpoints()]
+        self.breakpoints = [describe_breakpoint(bp) for bp in breakpoints.breakpoints()]
 
     # ---- trait observers and messages from the browser ------------------------------------
     def _on_select(self, change) -> None:
