@@ -16,6 +16,7 @@ from .. import events
 from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
+from ..nonfinite import fix, reason
 from .summary import _array, all_finite, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
@@ -42,70 +43,21 @@ def _where(source) -> str:
     return f"{short}:{source.lineno}: {source.line}" if source.line else f"{short}:{source.lineno}"
 
 
-def _count_of(mask, what: str) -> str:
-    return f"{int(np.count_nonzero(mask))} of {np.size(mask)} {what}"
-
-
-def explain(name: str, inputs, output) -> str | None:
-    """A computed hint for why op `name` made NaN/Inf from `inputs`, or None.
-
-    >>> import numpy as np
-    >>> explain("log", [np.array([1.0, -1.0, 0.0, -2.0])], None)
-    '3 of 4 inputs were <= 0'
-    """
-    arrays = [_array(x) for x in inputs]
-    for i, x in enumerate(arrays):
-        nans, infs = _counts(x)
-        if nans or infs:
-            return (f"input {i} already held {nans} NaN and {infs} Inf: it came from outside "
-                    f"the recorded ops (a constant, a variable's value, or a fresh tensor)")
-    x = arrays[0] if arrays else np.zeros(0)
-    y = arrays[1] if len(arrays) > 1 else None
-    if name in ("log", "rsqrt", "reciprocal") or (name == "sqrt"):
-        bad = x < 0 if name == "sqrt" else (x == 0 if name == "reciprocal" else x <= 0)
-        kind = "< 0" if name == "sqrt" else ("== 0" if name == "reciprocal" else "<= 0")
-        if np.any(bad):
-            return f"{_count_of(bad, 'inputs')} were {kind}"
-    if name == "log1p" and np.any(x <= -1):
-        return f"{_count_of(x <= -1, 'inputs')} were <= -1"
-    if name in ("truediv", "floordiv", "floormod") and y is not None and np.any(y == 0):
-        return f"the divisor held {_count_of(y == 0, 'values')} equal to 0"
-    if name == "sqrt_grad" and np.any(x == 0):  # dy * 0.5 / y, y = sqrt(x)
-        return f"the divisor y = sqrt(x) held {_count_of(x == 0, 'values')} equal to 0"
-    if name == "exp" and x.dtype.kind == "f":
-        limit = float(np.log(np.finfo(x.dtype).max))
-        if np.any(x > limit):
-            return (f"{_count_of(x > limit, 'inputs')} were > {limit:.4g} "
-                    f"(exp overflows {x.dtype.name} there)")
-    if name == "pow" and y is not None:
-        xb, yb = np.broadcast_arrays(x, y)
-        negative = (xb < 0) & (yb != np.round(yb))
-        if np.any(negative):
-            return f"{_count_of(negative, 'bases')} were < 0 with a non-integer exponent"
-        if np.any((xb == 0) & (yb < 0)):
-            return f"{_count_of((xb == 0) & (yb < 0), 'bases')} were 0 with a negative exponent"
-    out = None if output is None else _array(output)
-    if out is not None and out.dtype.kind == "f" and np.isinf(out).any():
-        largest = max((float(np.abs(a).max()) for a in arrays if a.size and a.dtype.kind in "iuf"),
-                      default=0.0)
-        return f"the result overflowed {out.dtype.name} (largest |input| {largest:.4g})"
-    return None
-
-
 def _input_lines(inputs) -> list[str]:
     return [f"input {i}: {summarize(x)}" for i, x in enumerate(inputs)]
 
 
 class NaNOrigin:
-    """The node where NaN/Inf was born, with counts, input summaries and a computed hint.
+    """The node where NaN/Inf was born, with counts, input summaries, why (`reason`, in
+    words) and the usual `fix`, both computed from the input values.
 
     `index` is the node's position on the tape (for a backward origin: the position of
     the forward node whose VJP made it, `vjp_of`); `source` is the user's line (for a
     backward origin: the line of that forward op).
     """
 
-    def __init__(self, node, phase, index, nan_count, inf_count, inputs, source, hint=None,
-                 vjp_of=None, step=None):
+    def __init__(self, node, phase, index, nan_count, inf_count, inputs, source, reason=None,
+                 fix=None, vjp_of=None, step=None):
         self.node = node
         self.phase = phase
         self.index = index
@@ -113,7 +65,8 @@ class NaNOrigin:
         self.inf_count = inf_count
         self.inputs = inputs            # one summarize() line per input
         self.source = source
-        self.hint = hint
+        self.reason = reason
+        self.fix = fix
         self.vjp_of = vjp_of            # backward: the forward node whose VJP ran the op
         self.step = step                # backward: the BackwardStep, when known
 
@@ -125,8 +78,9 @@ class NaNOrigin:
     def what(self) -> str:
         return " and ".join(w for w, n in (("nan", self.nan_count), ("inf", self.inf_count)) if n)
 
-    def headline(self, hint: bool = True) -> str:
-        """One line in STYLE.md's NaN format, without the op name."""
+    def headline(self, fix: bool = True) -> str:
+        """One line in STYLE.md's NaN format, without the op name: where, the counts, why,
+        and (unless `fix` is False) the usual fix."""
         if self.vjp_of is not None:
             entry = f"tape entry #{self.index}, " if self.index is not None else ""
             where = (f"in backward, in the VJP of {_op_name(self.vjp_of)} "
@@ -135,7 +89,8 @@ class NaNOrigin:
             entry = f" at tape entry #{self.index}" if self.index is not None else ""
             where = f"in {self.phase}{entry} ({_where(self.source)})"
         return (f"produced {self.what} {where}; {self.nan_count} NaN and {self.inf_count} Inf"
-                + (f"; {self.hint}" if self.hint and hint else ""))
+                + (f"; {self.reason}" if self.reason else "")
+                + (f"; fix: {self.fix}" if self.fix and fix else ""))
 
     def __str__(self) -> str:
         lines = [f"{self.op} {self.headline()}"] + [f"  {line}" for line in self.inputs]
@@ -149,8 +104,9 @@ def _origin(node, index, vjp_of=None, step=None) -> NaNOrigin:
     nans, infs = _counts(node.output)
     source = vjp_of.source if vjp_of is not None and vjp_of.source is not None else node.source
     phase = getattr(node, "phase", "forward")
+    name = _op_name(node)
     return NaNOrigin(node, phase, index, nans, infs, _input_lines(node.inputs), source,
-                     explain(_op_name(node), node.inputs, node.output), vjp_of, step)
+                     reason(name, node.inputs, node.output), fix(name, node.inputs), vjp_of, step)
 
 
 def _born(node) -> bool:
@@ -218,8 +174,10 @@ def _backward_origin(tape, target, sources, output_gradients):
             bad = next(g for g in grads if not all_finite(g))
             nans, infs = _counts(bad)
             node = step.node
+            name = _op_name(node)
             return NaNOrigin(node, "backward", step.index, nans, infs, _input_lines(node.inputs),
-                             node.source, explain(_op_name(node), node.inputs, None), node, step)
+                             node.source, reason(name, node.inputs), fix(name, node.inputs),
+                             node, step)
     return None
 
 
@@ -244,5 +202,5 @@ def check_op(event) -> None:
     if vjp_of is None:
         entry = _tape_entry(node)
     origin = _origin(node, entry, vjp_of)
-    detail = "\n  ".join([origin.headline(hint=False)] + origin.inputs)
-    raise InvalidArgumentError(_op_name(node), detail, origin.hint, source=node.source)
+    detail = "\n  ".join([origin.headline(fix=False)] + origin.inputs)
+    raise InvalidArgumentError(_op_name(node), detail, origin.fix, source=node.source)

@@ -1,0 +1,158 @@
+"""Why an op made NaN or Inf from its inputs, in a user's words, and the usual fix.
+
+Computed from the op's name and input values only when a non-finite value has appeared,
+so nothing here is on the hot path. Read by check-numerics and NaN origins
+(`debugger/numerics.py`) and by the re-attributed numpy warnings (`fpwarnings.py`).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_DIVISIONS = ("truediv", "floordiv", "floormod")
+LOG_FIX = ("clip the input away from 0, tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)), or add an "
+           "epsilon, tf.math.log(p + 1e-7); for a cross-entropy, give logits to the built-in "
+           "loss instead (tf.nn.softmax_cross_entropy_with_logits, or "
+           "tf.keras.losses.CategoricalCrossentropy(from_logits=True)); for log(softmax(x)) use "
+           "tf.nn.log_softmax(x)")
+
+
+def _array(value) -> np.ndarray:
+    return np.asarray(getattr(value, "_value", value))
+
+
+def _count_of(mask, what: str) -> str:
+    return f"{int(np.count_nonzero(mask))} of {np.size(mask)} {what}"
+
+
+def _non_finite(x) -> tuple[int, int]:
+    if x.dtype.kind not in "fc" or x.size == 0:
+        return 0, 0
+    nans = int(np.isnan(x).sum())
+    return nans, int(x.size - nans - np.isfinite(x).sum())
+
+
+def reason(name: str, inputs, output=None) -> str | None:
+    """Why op `name` made NaN/Inf from `inputs`, in words; None when no rule knows.
+
+    >>> import numpy as np
+    >>> reason("log", [np.array([1.0, -1.0, 0.0, -2.0])])
+    '1 of 4 inputs were 0 (log(0) = -inf); 2 of 4 inputs were negative (log(x < 0) = NaN)'
+    """
+    arrays = [_array(x) for x in inputs]
+    for i, x in enumerate(arrays):
+        nans, infs = _non_finite(x)
+        if nans or infs:
+            return (f"input {i} already held {nans} NaN and {infs} Inf: it came from outside "
+                    f"the recorded ops (a constant, a variable's value, or a fresh tensor)")
+    x = arrays[0] if arrays else np.zeros(0)
+    y = arrays[1] if len(arrays) > 1 else None
+    found = _domain_reason(name, x) or (_division_reason(x, y) if name in _DIVISIONS
+                                         and y is not None else None)
+    if found:
+        return found
+    if name == "sqrt_grad" and np.any(x == 0):  # dy * 0.5 / y, y = sqrt(x)
+        return (f"sqrt's gradient 0.5 / sqrt(x) is infinite where x = 0 "
+                f"({_count_of(x == 0, 'values')}): e.g. the standard deviation of a constant "
+                f"feature, or the norm of a zero vector")
+    if name == "exp" and x.dtype.kind == "f":
+        limit = float(np.log(np.finfo(x.dtype).max))
+        if np.any(x > limit):
+            return (f"{_count_of(x > limit, 'inputs')} were > {limit:.4g} "
+                    f"(exp overflows {x.dtype.name} there)")
+    if name == "pow" and y is not None:
+        xb, yb = np.broadcast_arrays(x, y)
+        negative = (xb < 0) & (yb != np.round(yb))
+        if np.any(negative):
+            return f"{_count_of(negative, 'bases')} were < 0 with a non-integer exponent"
+        if np.any((xb == 0) & (yb < 0)):
+            return f"{_count_of((xb == 0) & (yb < 0), 'bases')} were 0 with a negative exponent"
+    out = None if output is None else _array(output)
+    if out is not None and out.dtype.kind == "f" and np.isinf(out).any():
+        largest = max((float(np.abs(a).max()) for a in arrays if a.size and a.dtype.kind in "iuf"),
+                      default=0.0)
+        return f"the result overflowed {out.dtype.name} (largest |input| {largest:.4g})"
+    return None
+
+
+def _domain_reason(name: str, x) -> str | None:
+    """Inputs outside the domain of a one-input op: log, log1p, sqrt, rsqrt, reciprocal."""
+    parts = []
+    if name == "log":
+        if np.any(x == 0):
+            parts.append(f"{_count_of(x == 0, 'inputs')} were 0 (log(0) = -inf)")
+        if np.any(x < 0):
+            parts.append(f"{_count_of(x < 0, 'inputs')} were negative (log(x < 0) = NaN)")
+    elif name == "log1p" and np.any(x <= -1):
+        parts.append(f"{_count_of(x <= -1, 'inputs')} were <= -1")
+    elif name == "sqrt" and np.any(x < 0):
+        parts.append(f"{_count_of(x < 0, 'inputs')} were negative (sqrt(x < 0) = NaN)")
+    elif name in ("rsqrt", "reciprocal"):
+        if np.any(x == 0):
+            parts.append(f"{_count_of(x == 0, 'inputs')} were 0 (1 / 0 = inf)")
+        if name == "rsqrt" and np.any(x < 0):
+            parts.append(f"{_count_of(x < 0, 'inputs')} were negative (rsqrt(x < 0) = NaN)")
+    return "; ".join(parts) or None
+
+
+def _division_reason(x, y) -> str | None:
+    if not np.any(y == 0):
+        return None
+    text = f"the divisor held {_count_of(y == 0, 'values')} equal to 0"
+    constant = _constant_features(x, y)
+    if constant is not None:
+        features = (f"feature {constant[0]} is" if len(constant) == 1
+                    else f"features {constant} are")
+        return (f"{text}, and the dividend was 0 there too (0/0 = NaN): a standard deviation "
+                f"of 0, because {features} constant (every value equals the mean, so x - mean "
+                f"is 0 and so is the std)")
+    xb, yb = np.broadcast_arrays(x, y)
+    if np.any((yb == 0) & (xb == 0)):
+        return f"{text}, and the dividend was 0 there too (0/0 = NaN)"
+    return f"{text} (x / 0 = ±inf)"
+
+
+def _constant_features(x, y) -> list | None:
+    """The indices (at most 5) of the divisor's zeros when the divisor was broadcast over
+    some axes of the dividend (one value per feature, shared by the batch) and the
+    dividend is 0 wherever the divisor is: a constant feature divided by its standard
+    deviation. None for any other division."""
+    xb, yb = np.broadcast_arrays(x, y)
+    padded = (1,) * (yb.ndim - y.ndim) + y.shape
+    batch = [i for i, n in enumerate(padded) if n == 1 and yb.shape[i] > 1]
+    zero = yb == 0
+    if not batch or not np.all(xb[zero] == 0):
+        return None
+    per_feature = zero[tuple(0 if i in batch else slice(None) for i in range(yb.ndim))]
+    where = [tuple(int(i) for i in index) for index in np.argwhere(per_feature)[:5]]
+    return [w[0] if len(w) == 1 else list(w) for w in where]
+
+
+def fix(name: str, inputs) -> str | None:
+    """The usual fix for op `name` making NaN/Inf from `inputs`; None when none is known.
+
+    >>> import numpy as np
+    >>> fix("rsqrt", [np.array([0.0])])
+    'add an epsilon: tf.math.rsqrt(variance + 1e-5), as batch normalisation does'
+    """
+    arrays = [_array(x) for x in inputs]
+    x = arrays[0] if arrays else np.zeros(0)
+    if any(sum(_non_finite(a)) for a in arrays):
+        return "find where the NaN/Inf entered (tapeviz.debugger.find_nan_origin on the tape)"
+    if name == "log" and np.any(x == 0):
+        return LOG_FIX
+    if name == "log" and np.any(x < 0):
+        return "log is defined for x > 0: look at what feeds it (a difference can go negative)"
+    if name == "sqrt" and np.any(x < 0):
+        return "take the root of a non-negative value: tf.sqrt(tf.maximum(x, 0.0))"
+    if name == "rsqrt" and np.any(x <= 0):
+        return "add an epsilon: tf.math.rsqrt(variance + 1e-5), as batch normalisation does"
+    if name == "reciprocal" and np.any(x == 0):
+        return "add an epsilon: tf.math.reciprocal(x + 1e-7)"
+    if name in _DIVISIONS and len(arrays) > 1 and np.any(arrays[1] == 0):
+        if _constant_features(x, arrays[1]) is not None:
+            return ("add an epsilon to the divisor, (x - mean) / (std + 1e-7), or drop the "
+                    "constant feature")
+        return "add an epsilon to the divisor, x / (y + 1e-7), or leave the zeros out"
+    if name == "sqrt_grad" and np.any(x == 0):
+        return "add an epsilon inside the root: tf.sqrt(x + 1e-12)"
+    return None
