@@ -1,16 +1,27 @@
-"""Suspicious patterns in a recording that train badly: findings with figures.
+"""Suspicious patterns in a recording that train badly: findings with figures, ops and lines.
 
 `diagnose` looks for broadcasts that grow both operands (an accidental outer product) on
-the way to the loss, NaN/Inf, gradients that stay exactly zero over steps, and gradient
-norms that explode or vanish from one layer to the next. Nothing here runs an op.
+the way to the loss, where NaN/Inf was born (in the recording, or in the first step of a
+history that holds any), a loss that diverges under updates as large as the weights, ReLU
+layers that output only zeros, gradients that stay exactly zero over steps, and gradient
+norms that explode or vanish across the layers (naming the sigmoid/tanh ops in between).
+Nothing here runs an op, except the backward pass of a tape given with its target.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from .. import nest
+from ..errors import InvalidArgumentError
+from ..tensor import Variable, VariableRead
+from .activations import describe_saturating, dead_relus, saturating_ops, variable_order
+from .divergence import find_divergence
 from .findings import Finding
+from .history import RecordedStep
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
-from .summary import _array
+from .summary import _array, all_finite
 from .why_none import path_nodes
 
 
@@ -52,7 +63,10 @@ def _key_name(key) -> str:
 
 
 def _grad_items(step, variables=None) -> list:
-    """[(name, gradient or None)] from a dict, a list (named by `variables`) or a step."""
+    """[(name, gradient or None)] from a dict, a list (named by `variables`), a recorded
+    step (its variables' gradients) or a step with `.gradients`."""
+    if isinstance(step, RecordedStep):
+        return list(step.variable_gradients.items())
     if isinstance(step, dict):
         return [(_key_name(k), g) for k, g in step.items()]
     sources = getattr(step, "sources", None)
@@ -65,20 +79,43 @@ def _grad_items(step, variables=None) -> list:
     return [(names[i] if names and i < len(names) else f"#{i}", g) for i, g in enumerate(step)]
 
 
-def _zero_gradients(history, variables, min_steps: int) -> list:
+def _always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
+    """(names whose gradient is None in every step, (name, size) of those exactly zero in
+    every step, steps looked at); nothing below `min_steps` steps."""
     steps = [dict(_grad_items(step, variables)) for step in history]
     if len(steps) < min_steps:
-        return []
-    found = []
+        return [], [], len(steps)
+    none, zero = [], []
     for name in steps[0]:
         grads = [s.get(name) for s in steps]
         if all(g is None for g in grads):
-            found.append(Finding("none_gradient", f"{name}: the gradient is None in all "
-                                 f"{len(steps)} steps (see why_none)"))
+            none.append(name)
         elif all(g is not None and not np.any(_array(g)) for g in grads):
-            found.append(Finding("zero_gradient", f"{name}: the gradient is exactly zero in all "
-                                 f"{len(steps)} steps ({_array(grads[0]).size} values each): it "
-                                 f"never trains (dead ReLUs, a masked path, or a constant input)"))
+            zero.append((name, _array(grads[0]).size))
+    return none, zero, len(steps)
+
+
+def _first_read(nodes, name):
+    for node in nodes:
+        for tensor in node.inputs:
+            if type(tensor) is VariableRead and tensor.variable.name == name:
+                return node
+    return None
+
+
+def _zero_findings(none, zero, count, nodes, explained) -> list:
+    found = [Finding("none_gradient", f"{name}: the gradient is None in all {count} steps "
+                     f"(see why_none)") for name in none]
+    for name, size in zero:
+        if name in explained:
+            continue   # a dead ReLU's finding names it, with the op to blame
+        reader = _first_read(nodes, name)
+        where = (f"; read by {_op_name(reader)} at {_where(reader.source)}"
+                 if reader is not None else "")
+        found.append(Finding("zero_gradient", f"{name}: the gradient is exactly zero in all "
+                             f"{count} steps ({size} values each): it never "
+                             f"trains (dead ReLUs, a masked path, or a constant input){where}",
+                             reader, variables=[name]))
     return found
 
 
@@ -87,50 +124,121 @@ def _layer(name: str) -> str:
     return name.rsplit("/", 1)[0] if "/" in name else name
 
 
-def gradient_norms(gradients, variables=None) -> dict:
-    """L2 norm of the gradients per layer (the variable name up to its last '/'), in order.
+def gradient_norms(gradients, variables=None, order=None) -> dict:
+    """L2 norm of the gradients per layer (the variable name up to its last '/'), in order
+    (of `order`, variable names input side first, where given).
 
     >>> import numpy as np
     >>> gradient_norms({"dense/kernel:0": np.array([3.0]), "dense/bias:0": np.array([4.0])})
     {'dense': 5.0}
     """
+    items = _grad_items(gradients, variables)
+    if order:
+        rank = {name: i for i, name in enumerate(order)}
+        items.sort(key=lambda item: rank.get(item[0], len(rank)))
     squares: dict = {}
-    for name, grad in _grad_items(gradients, variables):
+    for name, grad in items:
         if grad is not None:
             value = _array(grad).astype(np.float64)
             squares[_layer(name)] = squares.get(_layer(name), 0.0) + float(np.sum(value * value))
     return {layer: float(np.sqrt(total)) for layer, total in squares.items()}
 
 
-def _norm_findings(norms: dict, high: float, low: float, ratio: float) -> list:
+def _norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:
+    """Per layer: above `high`, below `low` (an exact zero is a zero gradient, not a
+    vanishing one); across layers: a change of more than `ratio`, between neighbours or,
+    when no neighbours differ that much, over the whole stack."""
+    norms = {k: v for k, v in norms.items() if math.isfinite(v)}  # NaN: the origin says it
     found, layers = [], list(norms)
     for layer in layers:
         if norms[layer] > high:
             found.append(Finding("exploding_gradient", f"{layer}: gradient norm "
                                  f"{norms[layer]:.3g} > {high:g}"))
-        elif norms[layer] < low:
+        elif 0 < norms[layer] < low:
             found.append(Finding("vanishing_gradient", f"{layer}: gradient norm "
                                  f"{norms[layer]:.3g} < {low:g}"))
+    layers = [layer for layer in layers if norms[layer] > 0]
+    neighbours = []
     for a, b in zip(layers, layers[1:]):
-        if norms[a] > 0 and norms[b] > 0:
-            r = norms[b] / norms[a]
-            if r > ratio or r < 1 / ratio:
-                found.append(Finding("gradient_ratio", f"gradient norm changes {r:.3g}x from "
-                                     f"{a} ({norms[a]:.3g}) to {b} ({norms[b]:.3g}): "
-                                     f"{'exploding' if r > 1 else 'vanishing'} across layers"))
-    return found
+        r = norms[b] / norms[a]
+        if r > ratio or r < 1 / ratio:
+            neighbours.append(Finding("gradient_ratio", f"gradient norm changes {r:.3g}x from "
+                                      f"{a} ({norms[a]:.3g}) to {b} ({norms[b]:.3g}): "
+                                      f"{'exploding' if r > 1 else 'vanishing'} across layers"))
+    if not neighbours and len(layers) > 2:
+        neighbours += _stack_finding(norms, layers[0], layers[-1], ratio, nodes)
+    return found + neighbours
 
 
-def diagnose(recording=None, target=None, *, gradients=None, history=None, variables=None,
-             min_steps: int = 2, high: float = 1e3, low: float = 1e-7,
+def _stack_finding(norms, first, last, ratio, nodes) -> list:
+    r = norms[first] / norms[last]
+    if 1 / ratio <= r <= ratio:
+        return []
+    saturating = saturating_ops(nodes)
+    through = (f" through {describe_saturating(saturating)}" if saturating else
+               " (no sigmoid or tanh on the way: look at the weights' initial scale)")
+    if r < 1:
+        message = (f"vanishing gradients: the first layer's gradient norm is {r:.3g} of the "
+                   f"last layer's ({first} {norms[first]:.3g}, {last} {norms[last]:.3g}): "
+                   f"the gradient shrinks on its way back{through}, so the first layers "
+                   f"barely train; hint: use relu (with He initialisation) in deep stacks, "
+                   f"or batch normalisation / residual connections")
+    else:
+        message = (f"exploding gradients: the first layer's gradient norm is {r:.3g}x the "
+                   f"last layer's ({first} {norms[first]:.3g}, {last} {norms[last]:.3g})"
+                   f"{through}; hint: smaller initial weights, normalisation, or "
+                   f"tf.clip_by_global_norm")
+    node = saturating[0][0] if saturating else None
+    return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]
+
+
+def _first_nan(steps, shown) -> list:
+    """Where NaN/Inf was born in the first recorded step that made any (later steps only
+    carry it), unless `shown` (the recording's own finding) already names that op and line."""
+    for step in steps:
+        origin = find_nan_origin([rop.node for rop in step.ops])
+        if origin is None:
+            continue
+        if shown is not None and _op_name(shown.node) == origin.op and \
+                shown.source == origin.source:
+            return []
+        later = sum(1 for s in steps if s.index > step.index and s.loss is not None
+                    and not math.isfinite(s.loss))
+        after = f"; {later} later step(s) have a non-finite loss" if later else ""
+        return [Finding("nan", f"{str(origin).splitlines()[0]}; first in step "
+                        f"{step.index}{after}", origin.node, origin.source)]
+    return []
+
+
+def _tape_gradients(recording, target, sources):
+    """{variable name: gradient} from a tape's backward pass (the tape is not consumed), or
+    None when it cannot run or check-numerics stops it."""
+    if target is None or not hasattr(recording, "backward") or recording.freed:
+        return None
+    chosen = nest.flatten(sources) if sources is not None else recording.watched_tensors()
+    variables = [v for v in chosen if isinstance(v, Variable) and v.dtype.is_floating]
+    if not variables:
+        return None
+    try:
+        grads = recording.backward(target, variables).run().grads
+    except InvalidArgumentError:
+        return None   # check-numerics is on and the backward pass made NaN: it said so
+    return {v.name: grads.get(id(v)) for v in variables}
+
+
+def diagnose(recording=None, target=None, *, sources=None, gradients=None, history=None,
+             variables=None, min_steps: int = 2, high: float = 1e3, low: float = 1e-7,
              ratio: float = 1e3) -> list:
     """Findings for suspicious patterns, each with `kind`, a `message` and the node it names.
 
-    `recording`: a tape or nodes (outer-product broadcasts on the path to `target`, and
-    where NaN/Inf was born); `history`: gradients per step (dicts, lists named by
-    `variables`, or steps with `.gradients`); `gradients` (default: the last step): norms
-    per layer, flagged above `high`, below `low`, or changing more than `ratio` between
-    consecutive layers.
+    `recording`: a tape or nodes (outer-product broadcasts on the path to `target`, where
+    NaN/Inf was born, dead ReLUs; a tape given with `target` is differentiated w.r.t. the
+    variables among `sources` for the gradient checks); `history`: a Recorder, its steps,
+    or gradients per step (dicts, lists named by `variables`, or steps with `.gradients`):
+    gradients exactly zero in every step, and for recorded steps a diverging loss and the
+    first step where NaN/Inf was born; `gradients` (default: the tape's, else the last
+    finite step's): norms per layer, flagged above `high`, below `low`, or changing more
+    than `ratio` across the layers.
 
     >>> import tapeviz as tf
     >>> x, y = tf.Variable(tf.zeros([4])), tf.zeros([4, 1])
@@ -139,19 +247,48 @@ def diagnose(recording=None, target=None, *, gradients=None, history=None, varia
     >>> [f.kind for f in diagnose(tape, loss)]
     ['outer_broadcast']
     """
-    found = []
+    found, nodes, nan = [], [], None
     if recording is not None:
         nodes = [n for n in _nodes_of(recording) if getattr(n, "phase", "forward") == "forward"]
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
         origin = find_nan_origin(nodes)
         if origin is not None:
-            found.append(Finding("nan", str(origin).splitlines()[0], origin.node,
-                                 origin.source))
-    if history is not None:
-        history = list(getattr(history, "steps", history))
-        found += _zero_gradients(history, variables, min_steps)
-        if gradients is None and history:
-            gradients = history[-1]
+            nan = Finding("nan", str(origin).splitlines()[0], origin.node, origin.source)
+            found.append(nan)
+        elif gradients is None:
+            gradients = _tape_gradients(recording, target, sources)
+    steps = list(getattr(history, "steps", history)) if history is not None else []
+    recorded = [step for step in steps if isinstance(step, RecordedStep)]
+    if recorded:
+        divergence = find_divergence(recorded)
+        born = _first_nan(recorded, nan)
+        if divergence is not None:
+            found.append(divergence)
+            for finding in born:
+                finding.message += "; the loss was diverging before: see the divergence finding"
+        found += born
+    if gradients is None and steps:
+        gradients = next((s for s in reversed(steps) if _finite(s, variables)), None)
+    none, zero, count = _always_zero(steps, variables, min_steps)
+    evidence = ({name for name, _ in zero} if count >= min_steps
+                else _zero_names(gradients, variables))
+    dead = dead_relus(nodes, evidence)
+    found += dead
+    found += _zero_findings(none, zero, count, nodes,
+                            {name for f in dead for name in f.variables})
     if gradients is not None:
-        found += _norm_findings(gradient_norms(gradients, variables), high, low, ratio)
+        order = variable_order(nodes)
+        found += _norm_findings(gradient_norms(gradients, variables, order), high, low,
+                                ratio, nodes)
     return found
+
+
+def _zero_names(gradients, variables) -> set | None:
+    if gradients is None:
+        return None
+    return {name for name, g in _grad_items(gradients, variables)
+            if g is not None and not np.any(_array(g))}
+
+
+def _finite(step, variables) -> bool:
+    return all(g is None or all_finite(g) for _, g in _grad_items(step, variables))

@@ -14,7 +14,6 @@ from collections import Counter
 import numpy as np
 
 from ..debugger.diagnosis import diagnose
-from ..debugger.numerics import find_nan_origin
 from ..debugger.recorder import Recorder
 from ..debugger.summary import summarize
 from ..sourceinfo import SourceInfo
@@ -58,19 +57,23 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
     return payload
 
 
-def gradient_note(stepper, scene) -> str | None:
+def gradient_note(stepper, scene, saved: bool = False) -> str | None:
     """What the inspector says of a node the backward pass brought no gradient to: not yet
     (stepping, or a pass that can be stepped), none (the pass is over), or nothing (a list
-    of nodes has no pass to run)."""
-    if stepper is not None:
-        return NO_GRADIENT if stepper.done else NOT_YET + ": the backward pass has not " \
-            "reached this node; Step or Continue goes on"
-    step = scene.step
-    if step is not None and step.gradients:
+    of nodes has no pass to run). `saved`: for a saved page, which has no Step button."""
+    if stepper is not None and stepper.done:
         return NO_GRADIENT
-    if step is not None or scene.tape is not None:
-        return NOT_YET + ": Step or Continue runs the backward pass"
-    return None
+    step = scene.step
+    if stepper is None and step is not None and step.gradients:
+        return NO_GRADIENT
+    if stepper is None and step is None and scene.tape is None:
+        return None
+    if saved:
+        return NOT_YET + " when this page was saved"
+    if stepper is not None:
+        return NOT_YET + ": the backward pass has not reached this node; Step or Continue " \
+            "goes on"
+    return NOT_YET + ": Step or Continue runs the backward pass"
 
 
 def describe_breakpoint(bp) -> str:
@@ -161,26 +164,32 @@ def stepper_state(stepper, node_id_of) -> dict:
 
 
 def find_alerts(scene, node_id_of) -> list:
-    """[{kind, message, node}]: where a NaN was born, then the diagnoses of the shown step
-    (and, for a Recorder, of its gradient history); at most MAX_ALERTS."""
+    """[{kind, message, node}]: `diagnose` of the shown step (a tape shown with its target
+    is differentiated for the gradient checks) and, for a Recorder, of all its steps (where
+    NaN was first born, divergence, gradients that never change); NaN first, at most
+    MAX_ALERTS. A finding about an op of another step points at the same op and line here."""
     nodes = scene.nodes()
+    recorder = scene.source if isinstance(scene.source, Recorder) else None
+    if not nodes and recorder is None:
+        return []
+    tape = scene.tape
+    recording = tape if tape is not None and not tape.freed else nodes
+    findings = diagnose(recording, scene.target, sources=scene.sources, history=recorder)
+    findings.sort(key=lambda finding: finding.kind != "nan")
     alerts = []
-    origin = find_nan_origin(nodes)
-    if origin is not None:
-        alerts.append({"kind": "nan", "message": f"{origin.op} {origin.headline()}",
-                       "node": node_id_of(origin.node)})
-    findings = diagnose(nodes) if nodes else []
-    if isinstance(scene.source, Recorder):
-        history = [step.variable_gradients for step in scene.source.steps
-                   if step.variable_gradients]
-        if history:
-            findings += diagnose(history=history)
-    for finding in findings:
-        if finding.kind == "nan":
-            continue  # the origin above already says it, with its node
-        node_id = node_id_of(finding.node) if finding.node is not None else ""
-        alerts.append({"kind": finding.kind, "message": finding.message, "node": node_id})
-    return alerts[:MAX_ALERTS]
+    for finding in findings[:MAX_ALERTS]:
+        node = _shown_node(finding.node, nodes)
+        alerts.append({"kind": finding.kind, "message": finding.message,
+                       "node": node_id_of(node) if node is not None else ""})
+    return alerts
+
+
+def _shown_node(node, nodes):
+    """`node` if shown, else the shown node of the same op, layer and line (or None)."""
+    if node is None or any(n is node for n in nodes):
+        return node
+    return next((n for n in nodes if n.op is node.op and n.scope == node.scope
+                 and n.source == node.source), None)
 
 
 def shade(graph, grads) -> None:

@@ -1,0 +1,124 @@
+"""Training that diverges: the loss grows geometrically step after step while the updates
+are as large as the weights they change, found in a Recorder's steps before any NaN.
+
+A learning rate too large for the loss's curvature makes every update overshoot: the
+weights' distance to the minimum, and the loss, grow by a constant factor a step until
+they overflow. Healthy training moves a weight by about a thousandth of its norm a step;
+diverging training by about its whole norm or more.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..tensor import VariableRead
+from .findings import Finding
+from .numerics import _where
+
+
+def _norm(value) -> float:
+    value = np.asarray(value, np.float64)
+    return float(np.sqrt(np.sum(value * value)))
+
+
+class Update:
+    """How one step changed one variable: its update op, and the sizes that matter."""
+
+    def __init__(self, name, node, ratio, step_size):
+        self.name = name              # the variable's name
+        self.node = node              # the last update op (assign, assign_sub...) on it
+        self.ratio = ratio            # |update| / |weight before|
+        self.step_size = step_size    # |update| / |gradient| (the learning rate, for SGD)
+
+
+def _update_node(step, name):
+    found = None
+    for rop in step.ops:
+        node = rop.node
+        if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead \
+                and node.inputs[0].variable.name == name:
+            found = node
+    return found
+
+
+def largest_update(step) -> Update | None:
+    """The trained variable that the step's update changed most relative to its norm."""
+    before, after, best = step.variables, step.variables_after, None
+    for name, grad in step.variable_gradients.items():
+        if name not in before or name not in after:
+            continue
+        weight = _norm(before[name])
+        change = _norm(np.asarray(after[name], np.float64) - np.asarray(before[name]))
+        if not (weight > 0 and math.isfinite(weight) and math.isfinite(change)):
+            continue
+        gradient = _norm(grad._value)
+        update = Update(name, _update_node(step, name), change / weight,
+                        change / gradient if gradient > 0 else math.nan)
+        if best is None or update.ratio > best.ratio:
+            best = update
+    return best
+
+
+def _finite_losses(steps) -> tuple[list, object]:
+    """[(step, loss)] up to the first non-finite loss, and that step (or None)."""
+    finite = []
+    for step in steps:
+        loss = step.loss
+        if loss is None:
+            continue
+        if not math.isfinite(loss):
+            return finite, step
+        finite.append((step, loss))
+    return finite, None
+
+
+def find_divergence(steps, growth: float = 10.0, min_rises: int = 3,
+                    update_ratio: float = 0.1) -> Finding | None:
+    """The first run of at least `min_rises` consecutive loss rises that multiplies the loss
+    by `growth` or more while the updates change the weights by at least `update_ratio` of
+    their norm (the median over the run; not checked when no update was recorded)."""
+    losses, blown = _finite_losses(steps)
+    start = 0
+    for i in range(1, len(losses)):
+        if not 0 < losses[i - 1][1] < losses[i][1]:
+            start = i
+            continue
+        if i - start < min_rises or losses[i][1] < growth * losses[start][1]:
+            continue
+        updates = [u for u in (largest_update(step) for step, _ in losses[start:i + 1]) if u]
+        if updates and float(np.median([u.ratio for u in updates])) < update_ratio:
+            continue   # the loss rose, but the weights barely moved: noise, not divergence
+        end = i
+        while end + 1 < len(losses) and losses[end + 1][1] > losses[end][1]:
+            end += 1
+        return _finding(losses[start:end + 1], i - start, blown, updates)
+    return None
+
+
+def _finding(run, evident: int, blown, updates) -> Finding:
+    (first, loss0), (last, loss1) = run[0], run[-1]
+    seen_step, seen_loss = run[evident]
+    rate = (seen_loss / loss0) ** (1 / evident)
+    message = (f"the training diverges: the loss grows x{rate:.3g} a step, "
+               f"{loss0:.4g} at step {first.index} -> {seen_loss:.4g} at step "
+               f"{seen_step.index}")
+    if len(run) - 1 > evident:
+        message += f", rising {len(run) - 1} steps in a row to {loss1:.4g} at step {last.index}"
+    if blown is not None:
+        message += f", then {blown.loss} at step {blown.index}"
+    node = None
+    if updates:
+        worst = max(updates, key=lambda u: u.ratio)
+        node = worst.node
+        what = "the update" if node is None else node.op.name + (
+            f" (in {node.scope})" if node.scope else "")
+        message += (f"; the updates overshoot: {what} changed {worst.name} by "
+                    f"{worst.ratio:.3g}x its norm in one step (healthy training: about 0.001)")
+        if math.isfinite(worst.step_size):
+            message += (f", a step of {worst.step_size:.3g}x the gradient (the learning "
+                        f"rate, for plain SGD)")
+        message += f"; at {_where(node.source if node is not None else None)}"
+    message += ("; hint: the learning rate is too large for this loss: lower it (10x, "
+                "until the loss falls) or clip the gradients (tf.clip_by_global_norm)")
+    return Finding("divergence", message, node, variables=[u.name for u in updates])
