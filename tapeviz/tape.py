@@ -6,19 +6,31 @@ an input it tracks: tensors it watches, trainable variables it sees read (`watch
 and the outputs it recorded, all tracked by `id()`, which is safe because the tape keeps
 every one of them alive. The backward engine reads it through `nodes`, `tracks`,
 `watched_tensors`, `pause` and `resume`; a debugger rebuilds one with `from_nodes`.
+
+For `why_none` a tape also notes, while it records, where a tracked value left tapeviz
+(`value_left`, called by `Tensor.numpy`/`__array__`/`__float__`) and the integer tensors
+`watch` refused; after `gradient` frees a non-persistent tape's nodes, it keeps their
+`Skeleton` (tape_skeleton.py: no values). The last `gradient` call that returned a None
+is remembered (`last_missing_gradient`) so the optimizer can say why when it gets one.
 """
 from __future__ import annotations
 
 import contextlib
 import enum
+import os
 import warnings
+import weakref
 
 import numpy as np
 
 from . import events, nest
 from .backward import Backward
+from .sourceinfo import source_from, user_source
+from .tape_skeleton import MAX_EXITS, RefusedWatch, Skeleton, ValueExit
 from .tensor import Tensor, Variable, wrap
 from .threadstate import thread_state
+
+_NUMPY_DIR = os.path.dirname(np.__file__) + os.sep  # np.mean(t) reads t from numpy's frames
 
 
 class UnconnectedGradients(enum.Enum):
@@ -51,6 +63,12 @@ class GradientTape:
         self._ids: set = set()
         self._watched: list = []
         self._used = False
+        self._exits: list = []        # ValueExits noted while recording
+        self._refused: dict = {}      # id -> RefusedWatch: integer tensors watch() refused
+        self._awaiting = False        # an exit or refused tensor not yet seen read by an op
+        self._skeleton = None         # what a freed non-persistent tape keeps (no values)
+        self._missing: dict = {}      # id -> weakref: sources the last gradient call gave None
+        self._target_ids: tuple = ()  # ids of the last gradient call's targets
 
     # ---- recording -----------------------------------------------------------------------
     def __enter__(self) -> "GradientTape":
@@ -77,10 +95,50 @@ class GradientTape:
         """Keep `node` if it read something this tape tracks; returns whether it did."""
         ids = self._ids
         if ids.isdisjoint(node.input_ids):
+            if self._awaiting:
+                self._look_for_returns(node)
             return False
+        if self._awaiting:
+            self._look_for_returns(node)
         self._nodes.append(node)
         ids.add(node.output_id)
         return True
+
+    def value_left(self, tensor, how: str, frame) -> None:
+        """`tensor`'s value left tapeviz (`how`: .numpy(), np.asarray or numpy math, float())
+        in `frame`: noted, with the user's line, when this tape tracks it or would watch it."""
+        ids = self._ids
+        key = id(tensor)
+        if key not in ids and not (type(tensor) is Variable and tensor.trainable
+                                   and self._watch_accessed_variables
+                                   and tensor._value.dtype.kind == "f"):
+            return
+        while frame is not None and frame.f_code.co_filename.startswith(_NUMPY_DIR):
+            frame = frame.f_back
+        source = None if frame is None else source_from(frame)
+        if source is None or source.filename != frame.f_code.co_filename:
+            return  # tapeviz's own code read the value, not the user's
+        exits = self._exits
+        if len(exits) >= MAX_EXITS or any(e.tensor_id == key and e.source is source
+                                          for e in exits):
+            return
+        exits.append(ValueExit(tensor, how, source, len(self._nodes)))
+        self._awaiting = True
+
+    def _look_for_returns(self, node) -> None:
+        """Does `node` read a refused integer tensor, or a value that left, as a constant?"""
+        ids, refused = self._ids, self._refused
+        for key, tensor in zip(node.input_ids, node.inputs):
+            if key in ids:
+                continue
+            watch = refused.get(key)
+            if watch is not None and watch.first_reader is None:
+                watch.first_reader = (node.op.name, node.source)
+            for exit_ in self._exits:
+                if exit_.came_back is None and exit_.matches(tensor._value):
+                    exit_.came_back = (node.op.name, node.source)
+        self._awaiting = any(e.came_back is None for e in self._exits) or \
+            any(w.first_reader is None for w in refused.values())
 
     def watch_read(self, args) -> None:
         """An op read the variables among `args`: trainable float ones get watched (when the
@@ -97,8 +155,29 @@ class GradientTape:
         return id(tensor) in self._ids
 
     def watched_tensors(self) -> tuple:
-        """Every tensor and variable this tape watches, in the order it began to."""
+        """Every tensor and variable this tape watches, in the order it began to (after a
+        non-persistent tape freed its record: those still alive)."""
+        if self._skeleton is not None:
+            return self._skeleton.watched()
         return tuple(self._watched)
+
+    def value_exits(self) -> tuple:
+        """Where tracked values left tapeviz while this tape recorded (`ValueExit`s)."""
+        return self._skeleton.exits if self._skeleton is not None else tuple(self._exits)
+
+    def refused_watches(self) -> dict:
+        """id -> `RefusedWatch` of each integer tensor `watch` refused."""
+        return self._skeleton.refused if self._skeleton is not None else dict(self._refused)
+
+    @property
+    def skeleton(self):
+        """The `Skeleton` a non-persistent tape kept when `gradient` freed its nodes, or None."""
+        return self._skeleton
+
+    @property
+    def target_ids(self) -> tuple:
+        """id() of each target of the last `gradient` call."""
+        return self._target_ids
 
     def pause(self) -> bool:
         """Stop recording on this thread; returns whether it was recording."""
@@ -120,6 +199,8 @@ class GradientTape:
                 raise TypeError(f"GradientTape.watch: expected a tensor or variable; "
                                 f"got {type(item).__name__}")
             if item._value.dtype.kind != "f":
+                self._refused[id(item)] = RefusedWatch(item, user_source())
+                self._awaiting = True
                 warnings.warn(f"GradientTape.watch: the dtype of the watched tensor must be "
                               f"floating (e.g. tf.float32), got {item.dtype.name}; it is not "
                               f"watched", stacklevel=2)
@@ -133,7 +214,7 @@ class GradientTape:
 
     def watched_variables(self) -> tuple:
         """The variables this tape watches, in order of construction (as TF returns them)."""
-        variables = [item for item in self._watched if isinstance(item, Variable)]
+        variables = [item for item in self.watched_tensors() if isinstance(item, Variable)]
         return tuple(sorted(variables, key=lambda v: v._unique_id))
 
     @contextlib.contextmanager
@@ -152,6 +233,8 @@ class GradientTape:
         self._ids = set()
         self._watched = []
         self._used = False
+        self._exits, self._refused, self._awaiting = [], {}, False
+        self._skeleton, self._missing, self._target_ids = None, {}, ()
 
     @property
     def persistent(self) -> bool:
@@ -219,12 +302,16 @@ class GradientTape:
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
         grads = backward.grads
-        result = []  # a loop, not a comprehension: cheaper for the usual one or few sources
+        result, missing = [], None  # a loop, not a comprehension: cheaper for one or few sources
         for s in flat_sources:
             grad = grads.get(id(s))
             if grad is None or s._value.dtype.kind != "f":
                 grad = self._unconnected_result(s, unconnected_gradients)
+                if grad is None:
+                    missing = missing or {}
+                    missing[id(s)] = weakref.ref(s)
             result.append(grad)
+        self._remember_call(targets, missing)
         self._consume()
         if events.listeners(events.GradientComputed):
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
@@ -295,10 +382,22 @@ class GradientTape:
                                f"it more than once.")
 
     def _consume(self) -> None:
+        """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none."""
         if not self._persistent:
             self._used = True
-            self._nodes = []
-            self._ids = set()
+            self._skeleton = Skeleton(self._nodes, self._watched, self._exits, self._refused)
+            self._nodes, self._ids, self._watched = [], set(), []
+            self._exits, self._refused, self._awaiting = [], {}, False
+
+    def _remember_call(self, targets, missing) -> None:
+        """The last gradient call's targets; with None results, the tape whose call it was."""
+        global _last_missing
+        self._target_ids = tuple(map(id, targets))
+        self._missing = missing or {}
+        if missing:
+            _last_missing = self
+        elif _last_missing is not None:
+            _last_missing = None
 
     @staticmethod
     def _checked_sources(sources) -> list:
@@ -339,3 +438,16 @@ class GradientTape:
             if any(i in reachable for i in node.input_ids):
                 reachable.add(id(node.output))
         return id(target) in reachable
+
+
+_last_missing = None  # the tape whose last gradient call returned a None (it holds no values
+#                       when non-persistent); replaced by the next gradient call
+
+
+def last_missing_gradient(source):
+    """(tape, target id) of the last `gradient` call, when it returned None for `source`."""
+    tape = _last_missing
+    ref = None if tape is None else tape._missing.get(id(source))
+    if ref is None or ref() is not source:
+        return None
+    return tape, tape._target_ids[0]

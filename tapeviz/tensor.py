@@ -8,11 +8,13 @@ the registered ops, so everything goes through the dispatch point.
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 
 import numpy as np
 
 from . import dtypes as _dtypes
+from .threadstate import local as _thread
 
 _new = object.__new__
 
@@ -65,6 +67,8 @@ class Tensor:
     # ---- value and metadata ------------------------------------------------------------
     def numpy(self):
         """The value as a numpy array (a numpy scalar for 0-d tensors); a copy."""
+        if _thread.state.tapes:
+            _left(self, ".numpy()")
         value = self._value
         return value.copy() if isinstance(value, np.ndarray) else value
 
@@ -88,6 +92,8 @@ class Tensor:
         return Reference(self)
 
     def __array__(self, dtype=None, copy=None):
+        if _thread.state.tapes:
+            _left(self, "np.asarray or numpy math")
         value = np.asarray(self._value)
         if dtype is not None and value.dtype != dtype:
             return value.astype(dtype)
@@ -111,6 +117,8 @@ class Tensor:
         return int(self._value)
 
     def __float__(self) -> float:
+        if _thread.state.tapes:
+            _left(self, "float()")
         return float(self._value)
 
     def __index__(self) -> int:
@@ -334,6 +342,14 @@ class Reference:
 
     def __repr__(self) -> str:
         return f"<Reference to {self._obj!r}>"
+
+
+def _left(tensor: Tensor, how: str) -> None:
+    """A value leaves tapeviz while tapes record: each notes where, for why_none's "the
+    chain was cut" (its frame is the caller of numpy(), __array__ or __float__)."""
+    frame = sys._getframe(2)
+    for tape in _thread.state.tapes:
+        tape.value_left(tensor, how, frame)
 
 
 def wrap(value) -> Tensor:

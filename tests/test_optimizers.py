@@ -174,14 +174,40 @@ def test_a_schedule_sets_the_learning_rate_from_iterations():
 def test_none_gradients_warn_naming_the_variable_and_are_skipped():
     used, unused = tf.Variable(1.0, name="dense/kernel"), tf.Variable(1.0, name="dense/bias")
     opt = optimizers.SGD(0.5)
-    expected = re.escape(f"Gradients do not exist for variables ['{unused.name}'] when "
-                         f"minimizing the loss")
     assert unused.name.startswith("dense/bias")
-    with pytest.warns(UserWarning, match=expected):
-        opt.apply_gradients(zip([tf.constant(1.0), None], [used, unused]))
+    with pytest.warns(UserWarning) as caught:
+        opt.apply_gradients(zip([tf.constant(1.0), None], [used, unused]))  # the call
+    [warning] = caught
+    call = _line_of("# the call")
+    assert warning.filename == __file__ and warning.lineno == call
+    message = str(warning.message)
+    assert re.search(rf"SGD.apply_gradients at \S*test_optimizers\.py:{call}\b", message)
+    assert f"the gradient for variable '{unused.name}' is None, so it is not updated" in message
+    assert "did you forget to provide a `loss` argument" not in message
     assert float(used) == 0.5 and float(unused) == 1.0
-    with pytest.raises(ValueError, match="No gradients provided for any variable"):
+    with pytest.raises(ValueError, match="no gradients provided for any variable"):
         opt.apply_gradients([(None, unused)])
+
+
+def test_a_none_gradient_from_the_last_tape_is_warned_about_with_its_reason():
+    w, unused = tf.Variable([1.0, 2.0], name="w"), tf.Variable(3.0, name="temperature")
+    opt = optimizers.Adam(0.1)
+    for _ in range(3):  # one warning for the line, not one per step
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w * w)  # the loss
+        grads = tape.gradient(loss, [w, unused])
+        with pytest.warns(UserWarning) as caught:
+            opt.apply_gradients(zip(grads, [w, unused]))
+    [warning] = [w for w in caught if "temperature" in str(w.message)]
+    message = str(warning.message)
+    assert f"variable '{unused.name}' was never read by an op recorded on this tape" in message
+    assert re.search(rf"made at \S*test_optimizers\.py:{_line_of('# the loss')}\b", message)
+
+
+def _line_of(marker: str) -> int:
+    """The line of this file that carries `marker`."""
+    lines = open(__file__).read().splitlines()
+    return next(i for i, line in enumerate(lines, 1) if line.rstrip().endswith(marker))
 
 
 def test_tf1_optimizers_skip_none_gradients_quietly():

@@ -3,7 +3,9 @@
 `apply_gradients` checks the pairs, clips the gradients, creates slot variables on
 first sight of a variable, and runs a subclass's update formula (`update.py`) for each
 pair. Every update runs inside `dispatch.unrecorded()`: the debugger's subscribers see
-the assign ops, under the optimizer's name scope, but no tape records them.
+the assign ops, under the optimizer's name scope, but no tape records them. A None
+gradient is warned about at the user's line of the call, with why it is None when the
+last `tape.gradient` call returned it (`why_none`'s words).
 """
 from __future__ import annotations
 
@@ -13,12 +15,36 @@ import numpy as np
 
 from ... import nest
 from ...creation import convert_to_tensor
+from ...debugger.numerics import _where
+from ...debugger.why_none import explain_missing_gradient
 from ...dispatch import name_scope, unrecorded
 from ...errors import DTypeError, ShapeError
 from ...ops.math import clip_by_value, maximum, sqrt, square
 from ...ops.reduce import reduce_sum
+from ...sourceinfo import user_source
 from ...tape import GradientTape
 from ...tensor import Tensor, Variable
+
+
+_warned: dict = {}  # the warnings registry: each message once per user line, as warnings.warn
+
+
+def _why_missing(var: Variable) -> str:
+    """why_none's reason when the last tape.gradient call gave None for `var`; else a guess."""
+    finding = explain_missing_gradient(var)
+    if finding is not None:
+        return finding.message
+    return ("it did not come from the last tape.gradient call; check that the loss depends "
+            "on the variable and is computed inside the GradientTape block (with "
+            "model.compile(), that a loss was given)")
+
+
+def _warn_at(site, message: str) -> None:
+    if site is None:
+        warnings.warn(message, stacklevel=4)
+    else:
+        warnings.warn_explicit(message, UserWarning, site.filename, site.lineno,
+                               registry=_warned)
 
 
 class _VariableList(list):
@@ -177,17 +203,20 @@ class Optimizer:
                 raise TypeError(f"{self.name}.apply_gradients: the second item of each pair "
                                 f"must be a Variable; got {type(var).__name__}")
             pairs.append((grad, var))
-        missing = [var.name for grad, var in pairs if grad is None]
+        missing = [var for grad, var in pairs if grad is None]
         kept = [(self._checked_gradient(grad, var), var) for grad, var in pairs
                 if grad is not None]
         if not kept:
-            raise ValueError(f"No gradients provided for any variable: {missing}. "
-                             f"Check that the loss depends on the variables (computed inside "
-                             f"the GradientTape block).")
+            site = user_source()
+            reasons = "; ".join(f"{var.name!r}: {_why_missing(var)}" for var in missing)
+            raise ValueError(f"{self.name}.apply_gradients at {_where(site)}: no gradients "
+                             f"provided for any variable (all are None): {reasons}")
         if missing and self._warn_missing_gradients:
-            warnings.warn(f"Gradients do not exist for variables {missing} when minimizing "
-                          f"the loss. If you're using `model.compile()`, did you forget to "
-                          f"provide a `loss` argument?", stacklevel=3)
+            site = user_source()
+            for var in missing:
+                _warn_at(site, f"{self.name}.apply_gradients at {_where(site)}: the gradient "
+                               f"for variable {var.name!r} is None, so it is not updated: "
+                               f"{_why_missing(var)}")
         return kept
 
     def _checked_gradient(self, grad, var: Variable) -> Tensor:

@@ -1,0 +1,110 @@
+"""What a tape knows about its record without the values: the outline of each op, where
+values left it, the integer tensors `watch` refused. A non-persistent tape keeps this
+after `gradient` frees its nodes, so `why_none` can still answer.
+
+Kept per recorded op: one tuple (the op, its input ids, output id, user line and the
+dtype of its output). Kept per tape: the ids, names and
+dtypes of what it watched (weak references, not the tensors), each `ValueExit`, each
+`RefusedWatch`. About 150 bytes an op and no array; a record over `MAX_OPS` ops keeps no outline.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+MAX_OPS = 100_000     # a longer record keeps only its exits and watches (~15 MB otherwise)
+MAX_EXITS = 32        # value exits noted per tape (a loop logging .numpy() stops here)
+
+
+class OpOutline:
+    """One recorded op without its values: the fields of a `Node` that `why_none` reads."""
+
+    __slots__ = ("op", "input_ids", "output_id", "source", "output_dtype")
+
+    def __init__(self, op, input_ids, output_id, source, output_dtype):
+        self.op = op
+        self.input_ids = input_ids
+        self.output_id = output_id
+        self.source = source
+        self.output_dtype = output_dtype          # the output's numpy dtype
+
+    def __repr__(self) -> str:
+        return f"<OpOutline {self.op.name} at {self.source}>"
+
+
+class ValueExit:
+    """A tracked value that left the tape while it recorded: `.numpy()`, `__array__` (numpy
+    math, `np.asarray`) or `float()`, at the user's line; and the op it came back into as
+    a constant, when one of the next ops took an untracked input equal to it (or, for more
+    than one element, of its shape: numpy changed it on the way)."""
+
+    __slots__ = ("tensor_id", "how", "source", "position", "dtype", "shape", "came_back",
+                 "value")
+
+    def __init__(self, tensor, how: str, source, position: int):
+        self.tensor_id = id(tensor)
+        self.how = how                  # ".numpy()", "np.asarray / numpy math", "float()"
+        self.source = source            # the user's line where it left
+        self.position = position        # ops recorded before it left
+        self.dtype = tensor._value.dtype.name
+        self.shape = tuple(np.shape(tensor._value))
+        self.came_back = None           # (op name, user line) of the op it came back into
+        self.value = tensor             # only while the tape records: the comparison needs it
+
+    def matches(self, value) -> bool:
+        """Whether an untracked input `value` (numpy) is this exit coming back."""
+        mine = self.value._value
+        if np.shape(value) != self.shape or np.asarray(value).dtype.kind != "f":
+            return False
+        return np.size(value) > 1 or bool(np.array_equal(value, mine))
+
+    def __repr__(self) -> str:
+        return f"<ValueExit {self.how} at {self.source}>"
+
+
+class RefusedWatch:
+    """A tensor `tape.watch` refused for its dtype, the line that asked, and the first op
+    that read it while the tape recorded (usually the cast the model makes of it)."""
+
+    __slots__ = ("tensor_id", "dtype", "shape", "source", "first_reader")
+
+    def __init__(self, tensor, source):
+        self.tensor_id = id(tensor)
+        self.dtype = tensor._value.dtype.name
+        self.shape = tuple(np.shape(tensor._value))
+        self.source = source
+        self.first_reader = None        # (op name, user line)
+
+
+def outline_tuple(node) -> tuple:
+    """One node as the tuple a skeleton keeps (no values)."""
+    return node.op, node.input_ids, node.output_id, node.source, node.output._value.dtype
+
+
+class Skeleton:
+    """A freed tape's record without values (see the module docstring for what is kept)."""
+
+    def __init__(self, nodes, watched, exits, refused):
+        self._outlines = [outline_tuple(node) for node in nodes] if len(nodes) <= MAX_OPS \
+            else None
+        self.watched_ids = frozenset(id(item) for item in watched)
+        self._watched = [weakref.ref(item) for item in watched]
+        self.exits = tuple(exits)
+        for exit_ in self.exits:
+            exit_.value = None
+        self.refused = dict(refused)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every op's outline was kept (not over MAX_OPS)."""
+        return self._outlines is not None
+
+    def outlines(self) -> list:
+        """The ops in execution order, as `OpOutline`s."""
+        return [OpOutline(*row) for row in self._outlines or ()]
+
+    def watched(self) -> tuple:
+        """The watched tensors and variables still alive, in the order they were watched."""
+        alive = (ref() for ref in self._watched)
+        return tuple(item for item in alive if item is not None)
