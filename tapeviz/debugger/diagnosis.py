@@ -192,22 +192,19 @@ def _stack_finding(norms, first, last, ratio, nodes) -> list:
     return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]
 
 
-def _first_nan(steps, shown) -> list:
+def _first_nan(steps) -> Finding | None:
     """Where NaN/Inf was born in the first recorded step that made any (later steps only
-    carry it), unless `shown` (the recording's own finding) already names that op and line."""
+    carry it, or make it again), with that step's index."""
     for step in steps:
         origin = find_nan_origin([rop.node for rop in step.ops])
         if origin is None:
             continue
-        if shown is not None and _op_name(shown.node) == origin.op and \
-                shown.source == origin.source:
-            return []
         later = sum(1 for s in steps if s.index > step.index and s.loss is not None
                     and not math.isfinite(s.loss))
         after = f"; {later} later step(s) have a non-finite loss" if later else ""
-        return [Finding("nan", f"{str(origin).splitlines()[0]}; first in step "
-                        f"{step.index}{after}", origin.node, origin.source)]
-    return []
+        return Finding("nan", f"{str(origin).splitlines()[0]}; first in step "
+                       f"{step.index}{after}", origin.node, origin.source)
+    return None
 
 
 def _tape_gradients(recording, target, sources):
@@ -260,13 +257,17 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     steps = list(getattr(history, "steps", history)) if history is not None else []
     recorded = [step for step in steps if isinstance(step, RecordedStep)]
     if recorded:
+        born = _first_nan(recorded)
+        if born is not None:
+            if nan is not None and _op_name(nan.node) == _op_name(born.node) and \
+                    nan.source == born.source:
+                found.remove(nan)   # the same op and line: say it once, with its first step
+            found.append(born)
         divergence = find_divergence(recorded)
-        born = _first_nan(recorded, nan)
         if divergence is not None:
             found.append(divergence)
-            for finding in born:
-                finding.message += "; the loss was diverging before: see the divergence finding"
-        found += born
+            if born is not None:
+                born.message += "; the loss was diverging before: see the divergence finding"
     if gradients is None and steps:
         gradients = next((s for s in reversed(steps) if _finite(s, variables)), None)
     none, zero, count = _always_zero(steps, variables, min_steps)
