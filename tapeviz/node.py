@@ -26,6 +26,6 @@ class Node:
     def __repr__(self) -> str:
         shapes = ", ".join(str(t.shape) for t in self.inputs)
         source = self.source
-        where = f" at {source.filename.rsplit('/', 1)[-1]}:{source.lineno}" if source else ""
+        where = f" at {source.location}" if source else ""
         return f"<Node {self.op.name}({shapes}) -> {self.output.shape}{where}>"
 

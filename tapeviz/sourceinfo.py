@@ -26,12 +26,27 @@ class SourceInfo:
     node for its source costs nothing and nothing should modify one.
     """
 
-    __slots__ = ("filename", "lineno", "function")
+    __slots__ = ("filename", "lineno", "function", "_location")
 
     def __init__(self, filename: str, lineno: int, function: str):
         self.filename = filename
         self.lineno = lineno
         self.function = function
+        self._location = None
+
+    @property
+    def location(self) -> str:
+        """Where, as the user knows the place: `Cell In[12], line 14` for a notebook cell (as
+        IPython's tracebacks say), else `path:14` with the path relative to the working
+        directory when that is shorter. Every location shown to a user is this one string,
+        made on first use (never on the hot path) and kept."""
+        if self._location is None:
+            cell = _cell_name(self.filename)
+            if cell is not None:
+                self._location = f"{cell}, line {self.lineno}"
+            else:
+                self._location = f"{_short_path(self.filename)}:{self.lineno}"
+        return self._location
 
     @property
     def line(self) -> str:
@@ -39,7 +54,9 @@ class SourceInfo:
         return linecache.getline(self.filename, self.lineno).strip()
 
     def __str__(self) -> str:
-        return f"{self.filename}:{self.lineno} in {self.function}"
+        """The location, and the function when the line is in one."""
+        inside = self.function and not self.function.startswith("<")
+        return f"{self.location} in {self.function}" if inside else self.location
 
     def __repr__(self) -> str:
         return f"SourceInfo({self.filename!r}, {self.lineno}, {self.function!r})"
@@ -50,6 +67,27 @@ class SourceInfo:
 
     def __hash__(self) -> int:
         return hash((self.filename, self.lineno, self.function))
+
+
+def _cell_name(filename: str) -> str | None:
+    """`Cell In[12]` when IPython compiled `filename` from cell 12 (the name its tracebacks
+    give it), else None; IPython is asked only when already imported."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    name_of = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    named = name_of(filename) if name_of is not None else None
+    return f"{named[0]} {named[1]}" if named else None
+
+
+def _short_path(filename: str) -> str:
+    """`filename` relative to the working directory when that is shorter, else as given."""
+    if filename.startswith("<"):
+        return filename   # <stdin>, <string>: not a file
+    try:
+        relative = os.path.relpath(filename)
+    except ValueError:    # another drive, on Windows
+        return filename
+    return relative if len(relative) < len(filename) else filename
 
 
 class Origin:

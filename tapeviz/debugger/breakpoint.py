@@ -142,7 +142,7 @@ class Breakpoint:
             reasons.append(f"layer={node.scope!r}")
         if self.file is not None or self.line is not None:
             source = node.source
-            reasons.append(f"source='{os.path.basename(source.filename)}:{source.lineno}'")
+            reasons.append(f"source='{source.location}'")
         if bad:
             reasons.append(f"{'gradient' if phase == 'vjp' else 'output'} has {bad}")
         if self.condition is not None:

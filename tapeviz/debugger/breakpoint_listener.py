@@ -187,6 +187,6 @@ def sync() -> None:
 def _where(source) -> str:
     if source is None:
         return ""
-    text = f" at {os.path.basename(source.filename)}:{source.lineno}"
+    text = f" at {source.location}"
     line = source.line
     return f"{text} ({line})" if line else text

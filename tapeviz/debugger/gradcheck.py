@@ -213,8 +213,7 @@ class GradCheckResult:
             return f"{self.op}: not checked ({self.skipped})"
         verdict = "passed" if self.passed else "FAILED"
         bad = [c.index for c in self.inputs if not c.passed]
-        where = f" at {self.source.filename.rsplit('/', 1)[-1]}:{self.source.lineno}" \
-            if self.source is not None else ""
+        where = f" at {self.source.location}" if self.source is not None else ""
         text = (f"{self.op}{where}: gradient check {verdict}; max abs error "
                 f"{self.max_abs_error:.3g}, max rel error {self.max_rel_error:.3g}")
         return text + (f"; wrong input(s): {bad}" if bad else "")

@@ -85,7 +85,7 @@ class RecordedOp:
 
     def __repr__(self) -> str:
         source = self.node.source
-        where = f" at {source.filename.rsplit('/', 1)[-1]}:{source.lineno}" if source else ""
+        where = f" at {source.location}" if source else ""
         return f"<RecordedOp {self.label} {self.phase} -> {np.shape(self.output)}{where}>"
 
 

@@ -39,8 +39,8 @@ def _counts(value) -> tuple[int, int]:
 def _where(source) -> str:
     if source is None:
         return "unknown line"
-    short = source.filename.rsplit("/", 1)[-1]
-    return f"{short}:{source.lineno}: {source.line}" if source.line else f"{short}:{source.lineno}"
+    line = source.line
+    return f"{source.location}: {line}" if line else source.location
 
 
 def _input_lines(inputs) -> list[str]:

@@ -199,7 +199,7 @@ def tape_listing(tape, index: int, around: int = 3) -> str:
     for i in range(max(0, index - around), min(len(nodes), index + around + 1)):
         node = nodes[i]
         source = node.source
-        where = f"  {os.path.basename(source.filename)}:{source.lineno}" if source else ""
+        where = f"  {source.location}" if source else ""
         shapes = ", ".join(str(list(t.shape)) for t in node.inputs)
         mark = "->" if i == index else "  "
         lines.append(f"{mark} #{i:<4} {node.op.name}({shapes}) -> {list(node.output.shape)}{where}")
