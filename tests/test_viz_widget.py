@@ -379,3 +379,30 @@ def test_repr_is_one_line_with_the_tape_and_the_loss():
         doubled = v * 2.0
     assert repr(TapeWidget(vector_tape)) == "<TapeWidget: persistent tape, 1 ops>"
     del doubled
+
+
+def test_dashboard_and_widget_print_one_line_in_terminal_ipython():
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from tapeviz.viz.dashboard import Dashboard
+
+    def train(steps):
+        w = tf.Variable(3.0, name="w")
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = w * w
+            w.assign_sub(0.25 * tape.gradient(loss, w))
+
+    dash = Dashboard(show_tape=False)
+    assert repr(Dashboard(show_tape=False)) == "<Dashboard: not attached>"
+    runner = dash.train(train, 3)
+    assert runner.join(5.0)
+    dash.flush()
+    assert repr(dash) == "<Dashboard: training loop finished, step 3, loss 0.5625>"
+    tape, loss, (w, b) = regression_tape()
+    widget = TapeWidget(tape, target=loss, sources=[w, b])
+    formatter = InteractiveShell.instance().display_formatter   # what terminal IPython prints
+    for shown in (dash, widget):
+        data, _ = formatter.format(shown)
+        assert data["text/plain"] == repr(shown) and " object at 0x" not in repr(shown)
+    dash.close()

@@ -153,6 +153,16 @@ class Dashboard(anywidget.AnyWidget):
             return {"loss": self._loss.points(),
                     "grad_norms": {name: s.points() for name, s in self._norms.items()}}
 
+    def __repr__(self) -> str:
+        """One line for terminal IPython and the text/plain fallback."""
+        if self.mode == "none":
+            return "<Dashboard: not attached>"
+        with self._data_lock:
+            values = self._loss.points()[1]
+        loss = f", loss {values[-1]:.4g}" if len(values) else ""
+        watched = "training loop" if self.mode == "runner" else "recorder"
+        return f"<Dashboard: {watched} {self.state}, step {self.step_count}{loss}>"
+
     def _reset(self) -> None:
         self._step_offset = 0
         self._steps = 0                  # GradientComputed events seen from the loop
@@ -375,7 +385,7 @@ def _runner_status(runner) -> str:
     if state == "paused" and point is not None:
         what = f"VJP of {point.op_name}" if point.kind == "vjp" else point.op_name
         source = point.source
-        where = f" at {source.filename.rsplit('/', 1)[-1]}:{source.lineno}" if source else ""
+        where = f" at {source.location}" if source else ""
         return f"paused after {what}{where} ({point.phase})"
     if state == "failed" and runner.error is not None:
         return f"failed: {type(runner.error).__name__}: {runner.error}"

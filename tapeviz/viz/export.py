@@ -3,8 +3,10 @@ that tapes, recordings and widgets show where no kernel runs the widget.
 
 The HTML file inlines the SVG, the inspector payload of each drawn node and the widget's
 own ES module, `static/tape.js`, as a `data:` URL; a small inline module imports the
-functions it needs from it (`h`, `panZoom`, `section`), so the page pans, zooms and
-inspects as the widget does, opens offline from disk, with no kernel and nothing fetched.
+functions it needs from it (`h`, `panZoom`, `alertItem`, `inspectorContent`,
+`sidePanel`), so the page pans, zooms, fits, jumps from an alert to its node and inspects as
+the widget does (the inspector widened, narrowed or hidden alike), opens offline from disk,
+with no kernel and nothing fetched.
 """
 from __future__ import annotations
 
@@ -42,9 +44,9 @@ def widget_html(widget) -> str:
     payloads = {}
     for node_id, node in list(widget.view.nodes.items())[:MAX_INSPECTED]:
         if node.kind != "group":
-            payloads[node_id] = widget.inspect(node_id)
+            payloads[node_id] = widget.inspect(node_id, saved=True)
     data = {"title": widget.title, "status": widget.status, "alerts": widget.alerts,
-            "inspector": payloads}
+            "empty": widget.empty, "inspector": payloads}
     css = (STATIC / "tape.css").read_text(encoding="utf-8")
     return _PAGE.format(title=html.escape(widget.title), css=css, svg=widget.svg,
                         data=_script_json(data), module=_module_url(STATIC / "tape.js"),
@@ -66,16 +68,19 @@ def _script_json(data) -> str:
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>tapeviz: {title}</title>
 <style>{css}
-body {{ margin: 16px; }} .tv-graph {{ height: 80vh; }} .tv-side {{ max-height: 80vh; }}</style>
+body {{ margin: 16px; }} .tv-graph {{ height: 80vh; }}</style>
 </head><body>
 <div class="tapeviz"><div class="tv-toolbar"><span class="tv-title"></span>
-<span class="tv-status"></span></div><div class="tv-alerts"></div>
+<span class="tv-status"></span><span class="tv-spacer"></span>
+<button class="tv-zoom-in" title="Zoom in">+</button>
+<button class="tv-zoom-out" title="Zoom out">−</button>
+<button class="tv-fit" title="Fit the graph">Fit</button></div><div class="tv-alerts"></div>
 <div class="tv-main"><div class="tv-graph">{svg}</div>
 <div class="tv-side"><div class="tv-inspector">
 <div class="tv-hint">Click a node to inspect it.</div></div></div></div></div>
 <script type="application/json" id="tapeviz-data">{data}</script>
 <script type="module">
-import {{ h, panZoom, section }} from "{module}";
+import {{ h, panZoom, alertItem, inspectorContent, sidePanel }} from "{module}";
 {viewer}
 </script>
 </body></html>
@@ -88,17 +93,25 @@ document.querySelector(".tv-title").textContent = data.title;
 document.querySelector(".tv-status").textContent = data.status;
 const graphBox = document.querySelector(".tv-graph");
 const inspectorBox = document.querySelector(".tv-inspector");
-document.querySelector(".tv-alerts").replaceChildren(...data.alerts.map((a) =>
-  h("div", { class: `tv-alert tv-alert-${a.kind}` }, `${a.kind}: ${a.message}`)));
 function show(id) {
   for (const node of graphBox.querySelectorAll("g.node")) {
     node.classList.toggle("tv-selected", node.id === id);
   }
   const payload = data.inspector[id];
-  inspectorBox.replaceChildren(payload
-    ? h("div", {}, h("div", { class: "tv-inspector-title" }, payload.title),
-        ...payload.sections.map(section))
-    : h("div", { class: "tv-hint" }, "No inspector data for this node in the export."));
+  inspectorBox.replaceChildren(...(payload ? inspectorContent(payload)
+    : [h("div", { class: "tv-hint" }, "No inspector data for this node in the export.")]));
+  inspectorBox.parentElement.scrollTop = 0;
 }
-panZoom(graphBox, show).attach(graphBox.querySelector("svg"));
+document.querySelector(".tv-alerts").replaceChildren(...data.alerts.map((a) => alertItem(a, show)));
+if (data.empty) {
+  graphBox.replaceChildren(h("div", { class: "tv-empty" }, data.empty));
+  inspectorBox.replaceChildren(h("div", { class: "tv-hint" }, "Nothing recorded to inspect."));
+}
+const zoomer = panZoom(graphBox, show);
+zoomer.attach(graphBox.querySelector("svg"));
+document.querySelector(".tv-zoom-in").onclick = () => zoomer.zoom(1 / 1.3);
+document.querySelector(".tv-zoom-out").onclick = () => zoomer.zoom(1.3);
+document.querySelector(".tv-fit").onclick = () => zoomer.fit();
+sidePanel(document.querySelector(".tv-main"), document.querySelector(".tv-side"),
+          document.querySelector(".tv-toolbar"));
 """

@@ -213,14 +213,15 @@ class TapeWidget(anywidget.AnyWidget):
         """The Graph as drawn: collapsed to at most about `max_nodes` nodes."""
         return self._view
 
-    def inspect(self, node_id: str) -> dict:
-        """The inspector payload of one node of the shown graph."""
+    def inspect(self, node_id: str, saved: bool = False) -> dict:
+        """The inspector payload of one node of the shown graph (`saved`: for a page saved
+        from the widget, which has no buttons)."""
         graph_node = self._graph.nodes.get(node_id) or self._view.nodes.get(node_id)
         if graph_node is None:
             raise KeyError(f"TapeWidget: no node {node_id!r} in the shown graph")
         return node_payload(graph_node, self._stepper, self._gradcheck.get(node_id),
                             collapsible=self._opened_group_of(node_id) is not None,
-                            grad_note=gradient_note(self._stepper, self._scene),
+                            grad_note=gradient_note(self._stepper, self._scene, saved),
                             position=self._position(node_id))
 
     def _position(self, node_id: str):

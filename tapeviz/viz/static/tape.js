@@ -1,8 +1,9 @@
 // tapeviz TapeWidget front end: draws what Python sends, reports clicks and button intents.
 // Python is the source of truth (svg, inspector, stepper, alerts); this module only draws,
 // pans and zooms, and writes back small intents. Plain ES module: no build step, no CDN.
-// The default export is anywidget's { render }; the named exports (h, panZoom, section) are
-// what the self-contained HTML export (viz/export.py) imports to draw the same graph offline.
+// The default export is anywidget's { render }; the named exports (h, panZoom, section,
+// alertItem, inspectorContent, sidePanel) are what the self-contained HTML export
+// (viz/export.py) imports to draw the same graph, alerts and inspector offline.
 
 // A DOM element with attributes ("on..." ones become listeners) and children (strings as text).
 export function h(tag, attrs = {}, ...children) {
@@ -14,48 +15,173 @@ export function h(tag, attrs = {}, ...children) {
   }
   for (const child of children) {
     if (child !== null && child !== undefined) {
-      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+      node.append(typeof child === "string" ? located(child) : child);
     }
   }
   return node;
 }
 
-// Pan and zoom by rewriting the SVG viewBox: wheel zooms about the cursor, drag pans.
+// Text in which each source location (as SourceInfo.location writes one: "Cell In[3], line 7",
+// "train.py:12") sits in a tv-loc span, which never wraps inside.
+const LOCATION = /(Cell In\[\d+\], line \d+|[^\s'"()]+\.py:\d+)/;
+export function located(text) {
+  const parts = text.split(LOCATION);
+  if (parts.length === 1) return document.createTextNode(text);
+  const fragment = document.createDocumentFragment();
+  parts.forEach((part, i) => {
+    if (i % 2 === 0) { fragment.append(part); return; }
+    const span = document.createElement("span");
+    span.className = "tv-loc";
+    span.textContent = part;
+    fragment.append(span);
+  });
+  return fragment;
+}
+
+// Graphviz draws text at a few point sizes; on screen every label stays between about 12
+// and 15 px: the drawing fits the pane's width only down to the scale that keeps the
+// smallest text legible (then it scrolls), and never grows a small tape past the largest.
+export const TEXT_PX = { min: 12, max: 15 };
+const MAX_PANE = () => Math.max(480, Math.round(window.innerHeight * 0.75));
+
+// How tall each point size of `svg`'s text is in SVG units (measured once shown; until then
+// the usual ascent + descent of a sans font).
+function textHeights(svg) {
+  const heights = new Map();
+  for (const text of svg.querySelectorAll("text")) {
+    const size = parseFloat(text.getAttribute("font-size")) || 14;
+    if (heights.has(size)) continue;
+    const measured = text.getBBox ? text.getBBox().height : 0;
+    heights.set(size, measured > 0 ? measured : size * 1.15);
+  }
+  return [...heights.values()];
+}
+
+// The scale (px per SVG unit) a pane `width` px wide shows `home` at, by the rule above.
+export function legibleScale(home, width, heights) {
+  if (!heights.length) return Math.min(1, width / home.w);
+  const least = TEXT_PX.min / Math.min(...heights), most = TEXT_PX.max / Math.max(...heights);
+  return Math.max(least, Math.min(most, width / home.w));
+}
+
+// A node as keyboard and screen readers reach it: Tab stops on it, Enter or Space selects
+// it, and its label is Graphviz's tooltip (op, shape, dtype, the user's line).
+function focusable(node) {
+  const tip = node.querySelector("a[*|title]");
+  const label = tip ? tip.getAttributeNS("http://www.w3.org/1999/xlink", "title")
+    || tip.getAttribute("title") : "";
+  node.setAttribute("tabindex", "0");
+  node.setAttribute("role", "button");
+  node.setAttribute("aria-label", (label || node.id).replace(/\n+/g, "; "));
+}
+
+// Pan and zoom by rewriting the SVG viewBox: it opens at the legible scale (above), the wheel
+// scrolls (the page takes over at the graph's ends), Ctrl+wheel or a pinch zooms about the
+// cursor, drag pans. The pane is as tall as the graph at that scale, up to 3/4 of the window.
 // A drag may leave the graph, so its moves and release are heard on `window`; `dispose()`
-// removes those listeners (the container's own go away with the container).
+// removes those listeners and the pane's resize observer.
 export function panZoom(container, onClick) {
-  let svg = null, box = null, home = null, drag = null;
+  let svg = null, box = null, home = null, drag = null, moved = false, heights = [];
+  const size = () => ({ w: container.clientWidth, h: container.clientHeight });
   function attach(newSvg) {
+    const focused = svg && container.contains(document.activeElement)
+      ? document.activeElement.id : null;
     svg = newSvg;
-    if (!svg) return;
+    if (!svg) { container.style.minHeight = ""; return; }
     const vb = svg.viewBox && svg.viewBox.baseVal;
     home = vb && vb.width ? { x: vb.x, y: vb.y, w: vb.width, h: vb.height } : null;
     svg.removeAttribute("width");
     svg.removeAttribute("height");
     svg.style.width = "100%";
     svg.style.height = "100%";
-    if (box && home) apply(box); else fit();
+    svg.style.display = "block";
+    svg.setAttribute("role", "group");
+    svg.setAttribute("aria-label", "The tape's ops: Tab moves from node to node, Enter inspects");
+    for (const node of svg.querySelectorAll("g.node")) focusable(node);
+    heights = [];
+    if (moved && box) keepScale(); else fit();
+    if (focused) {
+      const again = [...svg.querySelectorAll("g.node")].find((n) => n.id === focused);
+      if (again) again.focus({ preventScroll: true });
+    }
   }
   function apply(b) {
     box = b;
     if (svg) svg.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
   }
-  function fit() { if (home) apply({ ...home }); }
+  // the legible view: the scale of `legibleScale`, the graph's top in view, centred when narrow
+  function fit() {
+    if (!home) return;
+    moved = false;
+    const pane = size();
+    if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
+    if (!heights.length) heights = textHeights(svg);
+    const scale = legibleScale(home, pane.w, heights);
+    container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
+    const h = size().h || pane.h;
+    const w = pane.w / scale;
+    apply({ x: home.x - Math.max(0, (w - home.w) / 2), y: home.y, w, h: h / scale });
+  }
+  // the pane changed size after the user moved: same scale and corner, new extent
+  function keepScale() {
+    const pane = size();
+    if (!pane.w || !box) return;
+    const scale = Math.min(pane.w / box.w, pane.h / box.h) || 1;
+    apply({ ...box, w: pane.w / scale, h: pane.h / scale });
+  }
   function zoom(factor, cx = 0.5, cy = 0.5) {
     if (!box) return;
+    moved = true;
     const w = box.w * factor, hh = box.h * factor;
     apply({ x: box.x + (box.w - w) * cx, y: box.y + (box.h - hh) * cy, w, h: hh });
   }
+  // `box` moved by (dx, dy) SVG units, kept so the graph never leaves the pane entirely
+  function panned(b, dx, dy) {
+    const within = (at, span, lo, extent) => {
+      const a = Math.min(lo, lo + extent - span), z = Math.max(lo, lo + extent - span);
+      return Math.min(z, Math.max(a, at));
+    };
+    return { ...b, x: within(b.x + dx, b.w, home.x, home.w), y: within(b.y + dy, b.h, home.y, home.h) };
+  }
+  const observer = typeof ResizeObserver === "undefined" ? null
+    : new ResizeObserver(() => { if (svg && home) { if (moved) keepScale(); else fit(); } });
+  if (observer) observer.observe(container);
   container.addEventListener("wheel", (e) => {
-    if (!svg) return;
-    e.preventDefault();
+    if (!svg || !box) return;
     const r = container.getBoundingClientRect();
-    zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, (e.clientX - r.left) / r.width,
-         (e.clientY - r.top) / r.height);
+    if (e.ctrlKey || e.metaKey) {
+      e.preventDefault();
+      zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, (e.clientX - r.left) / r.width,
+           (e.clientY - r.top) / r.height);
+      return;
+    }
+    const [dx, dy] = e.shiftKey ? [e.deltaY, e.deltaX] : [e.deltaX, e.deltaY];
+    const next = panned(box, dx * box.w / r.width, dy * box.h / r.height);
+    if (next.x === box.x && next.y === box.y) return;   // at the end: the page scrolls on
+    e.preventDefault();
+    moved = true;
+    apply(next);
   }, { passive: false });
   container.addEventListener("pointerdown", (e) => {
     if (!box) return;
     drag = { x: e.clientX, y: e.clientY, box: { ...box }, moved: false };
+  });
+  container.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    const node = e.target.closest && e.target.closest("g.node");
+    if (!node || !container.contains(node)) return;
+    e.preventDefault();
+    onClick(node.id);
+  });
+  // a node reached by Tab is scrolled into the pane
+  container.addEventListener("focusin", (e) => {
+    const node = e.target.closest && e.target.closest("g.node");
+    if (!node || !box) return;
+    const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
+    if (n.left >= r.left && n.top >= r.top && n.right <= r.right && n.bottom <= r.bottom) return;
+    moved = true;   // centre it: screen pixels to SVG units
+    apply({ ...box, x: box.x + ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width,
+            y: box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height });
   });
   const onMove = (e) => {
     if (!drag) return;
@@ -63,7 +189,10 @@ export function panZoom(container, onClick) {
     const dx = (e.clientX - drag.x) * drag.box.w / r.width;
     const dy = (e.clientY - drag.y) * drag.box.h / r.height;
     if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) drag.moved = true;
-    if (drag.moved) apply({ ...drag.box, x: drag.box.x - dx, y: drag.box.y - dy });
+    if (drag.moved) {
+      moved = true;
+      apply({ ...drag.box, x: drag.box.x - dx, y: drag.box.y - dy });
+    }
   };
   const onUp = (e) => {
     const wasDrag = drag && drag.moved;
@@ -77,9 +206,10 @@ export function panZoom(container, onClick) {
   function dispose() {
     window.removeEventListener("pointermove", onMove);
     window.removeEventListener("pointerup", onUp);
+    if (observer) observer.disconnect();
     drag = null;
   }
-  return { attach, fit, zoom, reset: () => { box = null; }, dispose };
+  return { attach, fit, zoom, reset: () => { box = null; moved = false; }, dispose };
 }
 
 // One inspector section ({title, type: svg|img|table|code|text, content}) as DOM.
@@ -101,6 +231,82 @@ export function section(s) {
     body.append(h("div", { class: "tv-text" }, String(s.content)));
   }
   return h("div", { class: "tv-section" }, h("div", { class: "tv-section-title" }, s.title), body);
+}
+
+// One alert line; with a node, a click (or Enter) calls `jump(node)`.
+export function alertItem(a, jump) {
+  const item = h("div", { class: `tv-alert tv-alert-${a.kind}` }, `${a.kind}: ${a.message}`);
+  if (a.node) {
+    item.classList.add("tv-jump");
+    item.title = "Show this node";
+    item.tabIndex = 0;
+    item.setAttribute("role", "button");
+    item.addEventListener("click", () => jump(a.node));
+    item.addEventListener("keydown", (e) => { if (e.key === "Enter") jump(a.node); });
+  }
+  return item;
+}
+
+// The inspector's content for a payload: its title, the buttons (`buttons`, DOM) with what
+// they found right under them (`payload.results`, then `extra` nodes), then the sections.
+// The title and buttons stay pinned at the top of the side panel while it scrolls.
+export function inspectorContent(payload, buttons = [], extra = []) {
+  const results = (payload.results || []).map(section);
+  return [h("div", { class: "tv-inspector-head" },
+            h("div", { class: "tv-inspector-title" }, payload.title),
+            buttons.length ? h("div", { class: "tv-actions" }, ...buttons) : null,
+            results.length || extra.length
+              ? h("div", { class: "tv-results" }, ...results, ...extra) : null),
+          ...(payload.sections || []).map(section)];
+}
+
+// The side panel beside the graph can be widened, narrowed (buttons, or dragging the handle
+// between them, or arrow keys on it) and hidden (then a toolbar button shows it again); the
+// graph, flex 1, takes the room. Returns { setWidth(fraction), hidden() } for tests and callers.
+export function sidePanel(main, side, toolbar) {
+  const MIN = 0.2, MAX = 0.8, STEP = 0.12;
+  let fraction = 0.38;
+  const setWidth = (f) => {
+    fraction = Math.min(MAX, Math.max(MIN, f));
+    side.style.flexBasis = `${(fraction * 100).toFixed(1)}%`;
+    handle.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
+  };
+  const setHidden = (hide) => {
+    main.classList.toggle("tv-side-hidden", hide);
+    show.style.display = hide ? "" : "none";
+  };
+  const handle = h("div", {
+    class: "tv-handle", role: "separator", "aria-orientation": "vertical", tabindex: "0",
+    "aria-label": "Inspector width (drag, or arrow keys)", title: "Drag to resize the inspector",
+    "aria-valuemin": String(MIN * 100), "aria-valuemax": String(MAX * 100),
+  });
+  handle.addEventListener("pointerdown", (e) => {
+    handle.setPointerCapture(e.pointerId);   // moves reach the handle even off it
+    e.preventDefault();
+  });
+  handle.addEventListener("pointermove", (e) => {
+    if (!handle.hasPointerCapture(e.pointerId)) return;
+    const r = main.getBoundingClientRect();
+    setWidth((r.right - e.clientX) / r.width);
+  });
+  handle.addEventListener("keydown", (e) => {
+    if (e.key === "ArrowLeft") setWidth(fraction + STEP / 3);
+    else if (e.key === "ArrowRight") setWidth(fraction - STEP / 3);
+  });
+  const button = (cls, label, title, onclick) => h("button", { class: cls, title, onclick }, label);
+  const head = h("div", { class: "tv-side-head" },
+    h("span", { class: "tv-side-label" }, "Inspector"),
+    button("tv-side-wider", "◂ Wider", "Widen the inspector", () => setWidth(fraction + STEP)),
+    button("tv-side-narrower", "Narrower ▸", "Narrow the inspector", () => setWidth(fraction - STEP)),
+    button("tv-side-hide", "Hide ✕", "Hide the inspector: the graph takes the room",
+           () => setHidden(true)));
+  const show = button("tv-side-show", "Inspector", "Show the inspector", () => setHidden(false));
+  side.prepend(head);
+  main.insertBefore(handle, side);
+  toolbar.append(show);
+  setWidth(fraction);
+  setHidden(false);
+  return { setWidth, hidden: () => main.classList.contains("tv-side-hidden") };
 }
 
 const ACTION_LABELS = {
@@ -141,13 +347,14 @@ function render({ model, el }) {
     h("button", { title: "Download the SVG", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "SVG"),
     h("button", { title: "Download a self-contained HTML file", onclick: () => send("export_html") }, "HTML"));
   const alerts = h("div", { class: "tv-alerts" });
+  // the stepping strip sits above the graph and inspector, so it never pushes the inspector down
   const stepPanel = h("div", { class: "tv-stepper" });
   const inspector = h("div", { class: "tv-inspector" });
-  const breakList = h("div", { class: "tv-breakpoints" });
-  const side = h("div", { class: "tv-side" }, stepPanel, inspector, breakList);
+  const side = h("div", { class: "tv-side" }, inspector);
+  const main = h("div", { class: "tv-main" }, graph, side);
   const error = h("pre", { class: "tv-error" });
-  const root = h("div", { class: "tapeviz" }, toolbar, alerts,
-    h("div", { class: "tv-main" }, graph, side), error);
+  const root = h("div", { class: "tapeviz" }, toolbar, alerts, stepPanel, main, error);
+  sidePanel(main, side, toolbar);
   el.append(root);
 
   function mark(cls, id) {
@@ -158,7 +365,9 @@ function render({ model, el }) {
     }
   }
   function drawSvg() {
-    graph.innerHTML = model.get("svg");  // laid out by Graphviz from escaped DOT
+    const empty = model.get("empty");
+    if (empty) graph.replaceChildren(h("div", { class: "tv-empty" }, empty));
+    else graph.innerHTML = model.get("svg");  // laid out by Graphviz from escaped DOT
     zoomer.attach(graph.querySelector("svg"));
     mark("tv-selected", model.get("selected"));
     mark("tv-highlight", model.get("highlight"));
@@ -172,47 +381,46 @@ function render({ model, el }) {
     stepBox.style.display = count > 1 ? "" : "none";
     slider.max = String(Math.max(0, count - 1));
     slider.value = String(model.get("step_index"));
-    sliderLabel.textContent = ` ${model.get("step_index") + 1} / ${count}`;
+    sliderLabel.textContent = ` ${model.get("step_index") + 1} of ${count} kept`;
   }
   function drawAlerts() {
-    alerts.replaceChildren(...model.get("alerts").map((a) => {
-      const item = h("div", { class: `tv-alert tv-alert-${a.kind}` }, `${a.kind}: ${a.message}`);
-      if (a.node) {
-        item.classList.add("tv-jump");
-        item.title = "Show this node";
-        item.addEventListener("click", () => { model.set("selected", a.node); model.save_changes(); });
-      }
-      return item;
-    }));
+    alerts.replaceChildren(...model.get("alerts").map((a) => alertItem(a, (node) => {
+      model.set("selected", node); model.save_changes();
+    })));
   }
   function drawStepper() {
     const s = model.get("stepper");
     if (!s || s.count === undefined) {
-      stepPanel.replaceChildren(h("div", { class: "tv-hint" },
-        "Step runs the backward pass one vector-Jacobian product at a time."));
+      stepPanel.replaceChildren();   // empty: hidden (the inspector says how to start)
       return;
     }
     const rows = [["steps applied", String(s.count) + (s.done ? " (done)" : "")]];
     if (s.op) rows.push(["VJP of", s.op], ["at", s.source], ["upstream", s.upstream]);
     (s.input_grads || []).forEach((g, i) => rows.push([`grad input ${i}`, g]));
     (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g]));
-    stepPanel.replaceChildren(section({ title: "Backward stepping", type: "table", content: rows }));
+    stepPanel.replaceChildren(h("span", { class: "tv-stepper-title" }, "Backward stepping"),
+      ...rows.map(([label, value]) => h("span", { class: "tv-chip" },
+        h("span", { class: "tv-chip-label" }, label), " ", value)));
   }
+  let shownId = null;   // the node the inspector shows: a new one scrolls back to its top
   function drawInspector() {
     const payload = model.get("inspector");
+    const list = model.get("breakpoints");
+    const breakList = list.length ? [h("div", { class: "tv-breakpoints" },
+      h("div", { class: "tv-section-title" }, "Breakpoints"),
+      ...list.map((b) => h("div", { class: "tv-text" }, b)))] : [];
     if (!payload || !payload.title) {
-      inspector.replaceChildren(h("div", { class: "tv-hint" }, "Click a node to inspect it."));
+      const hint = model.get("empty") ? "Nothing recorded to inspect." : "Click a node to inspect it.";
+      inspector.replaceChildren(h("div", { class: "tv-hint" }, hint), ...breakList);
+      shownId = null;
       return;
     }
     const buttons = (payload.actions || []).map((action) =>
       h("button", { class: `tv-action tv-${action}`, onclick: () => send(action) }, ACTION_LABELS[action] || action));
-    inspector.replaceChildren(h("div", { class: "tv-inspector-title" }, payload.title),
-      h("div", { class: "tv-actions" }, ...buttons), ...(payload.sections || []).map(section));
-  }
-  function drawBreakpoints() {
-    const list = model.get("breakpoints");
-    breakList.replaceChildren(...(list.length ? [h("div", { class: "tv-section-title" }, "Breakpoints"),
-      ...list.map((b) => h("div", { class: "tv-text" }, b))] : []));
+    const top = side.scrollTop;
+    inspector.replaceChildren(...inspectorContent(payload, buttons, breakList));
+    side.scrollTop = payload.id === shownId ? top : 0;
+    shownId = payload.id;
   }
   function drawError() {
     error.textContent = model.get("error");
@@ -227,12 +435,13 @@ function render({ model, el }) {
     "change:title": drawTitle, "change:status": drawTitle,
     "change:step_count": drawSlider, "change:step_index": drawSlider,
     "change:alerts": drawAlerts, "change:stepper": drawStepper,
-    "change:inspector": drawInspector, "change:breakpoints": drawBreakpoints,
+    "change:inspector": drawInspector, "change:breakpoints": drawInspector,
+    "change:empty": () => { drawSvg(); drawInspector(); },
     "change:error": drawError, "msg:custom": onMessage,
   };
   for (const [event, handler] of Object.entries(handlers)) model.on(event, handler);
   drawSvg(); drawTitle(); drawSlider(); drawAlerts(); drawStepper(); drawInspector();
-  drawBreakpoints(); drawError();
+  drawError();
   // anywidget calls this when the view goes away: drop the model handlers and the
   // window-level pointer listeners, which would otherwise outlive the view
   return () => {

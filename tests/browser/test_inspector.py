@@ -1,0 +1,265 @@
+"""The TapeWidget's inspector as a person sees it, in JupyterLab and Notebook 7, light and dark,
+and in the exported HTML opened from disk.
+
+In a notebook: a button's result (the gradient check, the breakpoint list) appears right under
+the button that made it and reads as words; after Step the inspector's op, source and value
+stay in view (the stepping strip is above the graph, not in the side panel); gradients not yet
+computed say so; the counts of title, status, inspector, stepper and slider agree; an empty
+tape says what to do; the inspector widens, narrows, hides and comes back, and the graph takes
+the room. Text the inspector adds stays legible in both themes (contrast measured). In the
+export: Fit brings a zoomed graph back, an alert click selects and inspects its node, and
+the inspector hides. Screenshots go to the artifacts as <app>-inspector-<theme>-<what>.png.
+"""
+import pathlib
+import re
+
+import pytest
+
+import tapeviz as tf
+from tapeviz.viz.widget import TapeWidget
+
+from .harness import JupyterServer, NotebookPage
+from .test_widgets import (WIDGET, check_clean, click_node, inspector_title, marked, node,
+                           wait_until, widget_error, write_notebook)
+
+CELLS = [
+    """
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.viz.widget import TapeWidget
+w, b = tf.Variable(0.5, name="w"), tf.Variable(0.1, name="b")
+with tf.GradientTape(persistent=True) as tape:
+    residual = 3.0 - (w * 2.0 + b)
+    loss = tf.where(tf.abs(residual) <= 1.0, 0.5 * tf.square(residual),
+                    tf.abs(residual) - 0.5)
+widget = TapeWidget(tape, target=loss, sources=[w, b])
+print("abs node:", next(i for i, n in widget.graph.nodes.items() if n.op == "abs"))
+widget
+""",
+    """
+with tf.GradientTape(persistent=True) as empty_tape:
+    tf.constant(1.0) * 2.0      # nothing watched: nothing recorded
+TapeWidget(empty_tape)
+""",
+    """
+v = tf.Variable(2.0, name="v")
+with Recorder() as rec:
+    for _ in range(3):
+        with tf.GradientTape() as step_tape:
+            step_loss = tf.abs(v * v - 1.0)
+        v.assign_sub(0.1 * step_tape.gradient(step_loss, v))
+TapeWidget(rec)
+""",
+]
+
+# WCAG contrast of an element's text against the first opaque background behind it
+_CONTRAST = """(el) => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  let bg = null;
+  for (let e = el; e && !bg; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) bg = c.slice(0, 3);
+  }
+  bg = bg || [255, 255, 255];
+  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)];
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def legible(locator):
+    """The contrast of `locator`'s text on its background (4.5 is WCAG AA for small text)."""
+    return locator.evaluate(_CONTRAST)
+
+
+def box(locator):
+    b = locator.bounding_box()
+    assert b is not None, "the element is not rendered"
+    return b
+
+
+def within(inner, outer, slack=1.0):
+    """Whether box `inner` lies inside box `outer` (both from `bounding_box()`)."""
+    return (inner["y"] >= outer["y"] - slack and inner["x"] >= outer["x"] - slack
+            and inner["y"] + inner["height"] <= outer["y"] + outer["height"] + slack
+            and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack)
+
+
+def section(widget, title):
+    return widget.locator(".tv-inspector .tv-section", has=widget.page.locator(
+        f'.tv-section-title:text-is("{title}")'))
+
+
+def results_under_buttons(page, widget, text):
+    """The results box once it holds `text`: directly under the inspector's buttons, in view."""
+    results = widget.locator(".tv-inspector .tv-results")
+    wait_until(page, lambda: results.count() and text in results.text_content(),
+               f"{text!r} under the buttons")
+    actions = box(widget.locator(".tv-inspector .tv-actions"))
+    found = box(results)
+    assert 0 <= found["y"] - (actions["y"] + actions["height"]) < 12, (actions, found)
+    assert within(found, box(widget.locator(".tv-side"))), "the result is out of view"
+    return results
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("app,theme", [("lab", "light"), ("lab", "dark"), ("notebook", "dark")])
+def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
+    path = write_notebook(tmp_path / "inspector.ipynb", CELLS)
+    with JupyterServer([path], app=app, theme=theme) as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all()
+
+        def shot(target, what):
+            page.screenshot(target, f"inspector-{theme}-{what}")
+
+        abs_id = page.wait_for_output("text=/abs node: n\\d+/").text_content().split()[-1]
+        widget, empty, recorded = (page.output(WIDGET).nth(i) for i in range(3))
+        widget.locator(".tv-graph svg g.node").first.wait_for()
+
+        # counts in one numbering: "N ops" in the title, the status and the op's position
+        ops = int(re.fullmatch(r"persistent tape: (\d+) ops",
+                               widget.locator(".tv-title").text_content()).group(1))
+        status = widget.locator(".tv-status").text_content()
+        assert re.fullmatch(rf"\d+ nodes: {ops} ops, 2 variables, \d+ constants", status)
+        drawn = [i for i in widget.locator(".tv-graph svg g.node").evaluate_all(
+            "els => els.map(e => e.id)") if i.startswith("n")]
+        assert len(drawn) == ops
+
+        # before any stepping: the gradient is "not computed yet", never None
+        click_node(page, widget, abs_id)
+        wait_until(page, lambda: inspector_title(widget).startswith("abs"), "abs inspected")
+        gradient = section(widget, "Gradient")
+        assert gradient.locator(".tv-text").text_content().startswith("not computed yet")
+        assert "None" not in widget.locator(".tv-inspector").text_content()
+        op_rows = section(widget, "Op").locator("tr").all_text_contents()
+        assert f"positionop {int(abs_id[1:]) + 1} of {ops}" in op_rows
+
+        # a breakpoint and a gradient check appear under the buttons, in words
+        widget.locator("button.tv-break_op").click()
+        results = results_under_buttons(page, widget, "break on op abs (0 hits)")
+        assert "Breakpoint" not in results.text_content().replace("Breakpoints", "")
+        widget.locator("button.tv-gradcheck").click()
+        results = results_under_buttons(page, widget, "gradient check passed")
+        assert "break on op abs (0 hits)" in results.text_content()
+        assert legible(results.locator(".tv-text").first) >= 4.5
+        assert legible(results.locator(".tv-code").first) >= 4.5
+        shot(widget, "results")
+
+        # stepping: the strip above counts the steps; the inspector's op, source and value
+        # stay in view in the side panel, the strip is not in it
+        for count in (1, 2, 3):
+            widget.locator(".tv-toolbar button.tv-step").click()
+            wait_until(page, lambda count=count: re.search(
+                rf"steps applied\s*{count}(?!\d)", widget.locator(".tv-stepper").text_content()),
+                f"{count} steps applied")
+        stepped = marked(widget, "tv-highlight")
+        wait_until(page, lambda: marked(widget, "tv-selected") == stepped, "selection follows")
+        strip = widget.locator(".tv-stepper")
+        assert widget.locator(".tv-side .tv-stepper").count() == 0
+        assert "d/d w:0" in strip.text_content()
+        side = box(widget.locator(".tv-side"))
+        for part in (widget.locator(".tv-inspector-title"), section(widget, "Source"),
+                     section(widget, "Output").locator("tr").first):
+            assert within(box(part), side), f"{part} is pushed out of view"
+        assert legible(strip.locator(".tv-chip-label").first) >= 4.5
+        assert legible(widget.locator(".tv-side-label")) >= 4.5
+        shot(widget, "stepped")
+
+        # the inspector widens, narrows, hides (the graph takes the room) and comes back
+        graph_box = widget.locator(".tv-graph")
+        side_width, graph_width = side["width"], box(graph_box)["width"]
+        widget.locator("button.tv-side-wider").click()
+        wider = box(widget.locator(".tv-side"))["width"]
+        assert wider > side_width + 40 and box(graph_box)["width"] < graph_width - 40
+        shot(widget, "wider")
+        handle = box(widget.locator(".tv-handle"))
+        page.page.mouse.move(handle["x"] + 3, handle["y"] + 40)
+        page.page.mouse.down()
+        page.page.mouse.move(handle["x"] + 203, handle["y"] + 40, steps=5)
+        page.page.mouse.up()
+        dragged = box(widget.locator(".tv-side"))["width"]
+        assert wider - 240 < dragged < wider - 160, (wider, dragged)
+        main_width = box(widget.locator(".tv-main"))["width"]
+        widget.locator("button.tv-side-hide").click()
+        assert not widget.locator(".tv-side").is_visible()
+        assert box(graph_box)["width"] > main_width - 4
+        shot(widget, "hidden")
+        widget.locator("button.tv-side-show").click()
+        assert widget.locator(".tv-side").is_visible()
+        assert not widget.locator("button.tv-side-show").is_visible()
+
+        # an empty tape says so where the graph would be, and what to do
+        message = empty.locator(".tv-graph .tv-empty")
+        assert "This tape recorded no ops" in message.text_content()
+        assert "tape.watch(x)" in message.text_content()
+        assert legible(message) >= 4.5
+        shot(empty, "empty")
+
+        # a recorder's slider counts kept steps as its title does
+        title = recorded.locator(".tv-title").text_content()
+        kept = re.search(r"\((\d+ of \d+ kept)\)", title).group(1)
+        assert recorded.locator(".tv-slider-label").text_content().strip() == kept
+        assert re.search(r"\d+ of the \d+ ops \(\d+ of the backward pass not drawn\)",
+                         recorded.locator(".tv-status").text_content())
+        shot(recorded, "recorder")
+
+        assert widget_error(widget) == "" and widget_error(recorded) == ""
+        check_clean(page, browser)
+
+
+def open_page(browser, name):
+    page = NotebookPage(browser.context.new_page(), name)
+    browser.pages.append(page)
+    return page
+
+
+def view_box(page):
+    return page.page.locator(".tv-graph svg").get_attribute("viewBox")
+
+
+@pytest.mark.browser
+def test_exported_html_fits_jumps_from_alerts_and_hides_the_inspector(tmp_path, browser):
+    v = tf.Variable([1.0, -1.0], name="v")
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(tf.log(v) * 2.0)
+    widget = TapeWidget(tape, target=y, sources=[v])
+    path = widget.save(tmp_path / "nan.html")
+    page = open_page(browser, "export")
+    page.page.goto(pathlib.Path(path).as_uri())
+    wait_until(page, lambda: page.page.locator(".tv-title").text_content(), "the title")
+    graph = page.page.locator(".tv-graph")
+
+    # Fit: a zoomed graph comes back to the view it opened at
+    fitted = view_box(page)
+    page.page.locator("button.tv-zoom-in").click()
+    page.page.locator("button.tv-zoom-in").click()
+    assert view_box(page) != fitted
+    page.page.locator("button.tv-fit").click()
+    assert view_box(page) == fitted
+
+    # an alert jumps to its node: selected and inspected, with the note a saved page needs
+    alert = page.page.locator(".tv-alerts .tv-alert-nan")
+    assert "log" in alert.text_content() and marked(page.page, "tv-selected") == ""
+    alert.click()
+    assert marked(page.page, "tv-selected") == "n0"
+    assert page.page.locator(".tv-inspector-title").text_content().startswith("log")
+    note = page.page.locator(".tv-inspector .tv-section", has=page.page.locator(
+        '.tv-section-title:text-is("Gradient")'))
+    assert note.text_content().endswith("not computed yet when this page was saved")
+    page.screenshot(".tapeviz", "alert")
+
+    # the inspector hides and the graph takes the room; the toolbar button brings it back
+    before = box(graph)["width"]
+    page.page.locator("button.tv-side-hide").click()
+    assert box(graph)["width"] > before + 200
+    page.screenshot(".tapeviz", "hidden")
+    page.page.locator("button.tv-side-show").click()
+    assert page.page.locator(".tv-side").is_visible()
+    node(page.page, "n1").click()
+    assert page.page.locator(".tv-inspector-title").text_content().startswith("multiply")
+    check_clean(page, browser)
+    del y
