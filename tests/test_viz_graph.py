@@ -233,6 +233,8 @@ def test_twelve_identical_dense_blocks_fold_into_one_box_marked_x12(keras_sessio
     top = g.collapse({"g:sequential"}, max_nodes=20)
     # the model's input sits in the first layer: constants do not tell copies apart
     assert list(top.nodes) == ["g:sequential/dense*12"]
+    # a level that would be one box alone opens by itself: the model is that level here
+    assert list(g.collapse(max_nodes=20).nodes) == ["g:sequential/dense*12"]
     box = top.nodes["g:sequential/dense*12"]
     assert (box.kind, box.label, box.repeat, box.shape) == ("group", "dense", 12, (2, 8))
     assert len(box.members) == 12 * 5 + 1   # matmul, add, relu and two variables each; input
@@ -240,8 +242,7 @@ def test_twelve_identical_dense_blocks_fold_into_one_box_marked_x12(keras_sessio
     opened = g.collapse({"g:sequential", "g:sequential/dense*12"}, max_nodes=20)
     assert list(opened.nodes) == ["g:sequential/dense"] + [
         f"g:sequential/dense_{i}" for i in range(1, 12)]
-    assert g.reveal("n20", max_nodes=20) == {
-        "g:sequential", "g:sequential/dense*12", "g:sequential/dense_6"}
+    assert g.reveal("n20", max_nodes=20) == {"g:sequential/dense*12", "g:sequential/dense_6"}
 
 
 def test_blocks_differing_in_shape_or_too_few_stay_apart(keras_session):

@@ -143,6 +143,10 @@ class _Folder:
 
     def open(self, entries, gid: str) -> None:
         runs = self.runs(entries)
+        if len(runs) == 1 and len(runs[0]) == 1 and type(runs[0][0][1]) is not str:
+            scope = runs[0][0][1]   # one box alone says nothing: show what it holds
+            self.open(scope.entries, group_id(scope.path))
+            return
         if len(runs) > self.max_nodes:
             # few, round ranges (ops 0-99, 100-199, ...): each opens to a level that fits
             for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 10, 2)):

@@ -1,0 +1,200 @@
+"""The tape widget as a person sees it, in JupyterLab's light and dark themes.
+
+Measured in the real page: every label of the graph (node and edge text) is 11-16 px tall on
+screen, for a 2-node tape, notebook 01's network and notebook 03's CNN alike; ops read as
+names (matmul, add, reduce_mean); the pane takes the notebook's width and grows with it;
+twelve identical Dense blocks show as one box marked x12; every button's text and every node's
+label reach WCAG contrast 4.5 against what is behind them; nodes are reached by Tab, named
+for screen readers and selected with Enter. Screenshots go to tests/browser/artifacts/ as
+lab-look-<theme>-<what>.png.
+"""
+import re
+
+import pytest
+
+from .harness import JupyterServer
+from .test_widgets import WIDGET, check_clean, marked, wait_until, write_notebook
+
+LOOK_CELLS = [
+    """
+import numpy as np
+import tapeviz as tf
+from tapeviz.viz import TapeWidget
+x = tf.Variable(3.0, name="x")
+with tf.GradientTape(persistent=True) as tiny:
+    y = tf.square(x)
+TapeWidget(tiny)
+""",
+    # notebook 01's network, as the notebook writes it
+    """
+tf.random.set_seed(0)
+x = tf.random.normal([4, 3])
+y_true = tf.constant([[1.0], [0.0], [1.0], [0.0]])
+w1 = tf.Variable(tf.random.normal([3, 5]), name="w1")
+b1 = tf.Variable(tf.zeros([5]), name="b1")
+w2 = tf.Variable(tf.random.normal([5, 1]), name="w2")
+b2 = tf.Variable(tf.zeros([1]), name="b2")
+with tf.GradientTape(persistent=True) as tape:
+    hidden = tf.nn.relu(tf.matmul(x, w1) + b1)
+    y_pred = tf.matmul(hidden, w2) + b2
+    loss = tf.reduce_mean(tf.square(y_pred - y_true))
+TapeWidget(tape)
+""",
+    # notebook 03's CNN and loss on one batch (random digits: no data set needed)
+    """
+mnist_model = tf.keras.Sequential([
+    tf.keras.layers.Conv2D(16, [3, 3], activation='relu', input_shape=(None, None, 1)),
+    tf.keras.layers.Conv2D(16, [3, 3], activation='relu'),
+    tf.keras.layers.GlobalAveragePooling2D(),
+    tf.keras.layers.Dense(10)
+])
+loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+images = tf.random.uniform([32, 28, 28, 1])
+labels = tf.constant(np.arange(32) % 10)
+with tf.GradientTape(persistent=True) as cnn_tape:
+    loss_value = loss_object(labels, mnist_model(images, training=True))
+TapeWidget(cnn_tape)
+""",
+    """
+deep = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu") for _ in range(12)])
+with tf.GradientTape(persistent=True) as deep_tape:
+    deep(tf.ones((2, 8)))
+TapeWidget(deep_tape, max_nodes=20)
+""",
+]
+NAMES = ["tiny", "nb01", "nb03", "repeat"]
+
+# WCAG 2 contrast of what an element draws against what lies behind it, in the page
+_CONTRAST = """(pairs) => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const [r, g, b, a = 1] = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return { r, g, b, a };
+  };
+  const over = (top, under) => ({
+    r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a),
+    b: top.b * top.a + under.b * (1 - top.a), a: 1 });
+  const background = (el) => {       // the colours behind el, composited from the page up
+    const layers = [];
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c.a > 0) layers.push(c);
+    }
+    const page = { r: 255, g: 255, b: 255, a: 1 };
+    return layers.reverse().reduce((under, top) => over(top, under), page);
+  };
+  const luminance = ({ r, g, b }) => {
+    const lin = (v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    };
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  };
+  const ratio = (a, b) => {
+    const [hi, lo] = [luminance(a), luminance(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05);
+  };
+  return pairs.map(([text, fill]) => {
+    const back = fill ? over(parse(getComputedStyle(fill).fill), background(fill.ownerSVGElement))
+                      : background(text);
+    const style = getComputedStyle(text);
+    const fore = parse(fill || text instanceof SVGElement ? style.fill : style.color);
+    return ratio(over(fore, back), back);
+  });
+}"""
+
+
+def contrasts(widget, selector_pairs):
+    """WCAG ratios of each (text element, filled shape or None) the JS `selector_pairs` picks."""
+    return widget.evaluate(f"""(root) => {{
+        const pairs = ({selector_pairs})(root);
+        return ({_CONTRAST})(pairs);
+    }}""")
+
+
+BUTTONS = """(root) => [...root.querySelectorAll("button")]
+    .filter((b) => b.offsetParent !== null).map((b) => [b, null])"""
+NODE_LABELS = """(root) => [...root.querySelectorAll(".tv-graph g.node")].flatMap((n) => {
+    const shape = [...n.querySelectorAll("path, polygon, ellipse")]
+        .find((s) => getComputedStyle(s).fill !== "none");
+    return [...n.querySelectorAll("text")].map((t) => [t, shape]);
+})"""
+EDGE_LABELS = """(root) => [...root.querySelectorAll(".tv-graph g.edge text")]
+    .map((t) => [t, null])"""
+
+
+def label_heights(widget):
+    """On-screen heights (px) of every text of the graph."""
+    return widget.locator(".tv-graph svg text").evaluate_all(
+        "els => els.map(e => e.getBoundingClientRect().height)")
+
+
+def graph_text(widget):
+    return " ".join(widget.locator(".tv-graph svg text").all_text_contents())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_graph_is_legible_and_readable_in_both_themes(theme, tmp_path, browser):
+    path = write_notebook(tmp_path / "look.ipynb", LOOK_CELLS)
+    with JupyterServer([path], app="lab", theme=theme) as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all()
+        widgets = [page.output(WIDGET).nth(i) for i in range(len(LOOK_CELLS))]
+        for widget in widgets:
+            widget.locator(".tv-graph svg g.node").first.wait_for()
+        assert page.page.evaluate("document.body.dataset.jpThemeLight") == (
+            "true" if theme == "light" else "false")
+
+        for name, widget in zip(NAMES, widgets):
+            widget.scroll_into_view_if_needed()
+            page.screenshot(widget, f"look-{theme}-{name}")
+            heights = label_heights(widget)
+            assert heights and all(11 <= h <= 16 for h in heights), (name, sorted(heights))
+            # the drawing fills the pane's width: no fixed-size box inside a wider pane
+            pane, svg = (widget.locator(s).bounding_box() for s in (".tv-graph", ".tv-graph svg"))
+            assert abs(svg["width"] - pane["width"]) <= 2, (name, pane, svg)
+            # contrast: buttons, node labels on their fills, edge labels on the pane
+            for what, pairs in (("button", BUTTONS), ("node label", NODE_LABELS),
+                                ("edge label", EDGE_LABELS)):
+                ratios = contrasts(widget, pairs)
+                assert all(r >= 4.5 for r in ratios), (name, what, ratios)
+            assert contrasts(widget, BUTTONS), name
+
+        tiny, nb01, nb03, repeat = widgets
+        # a 2-node tape is not blown up, and a wide CNN is not shrunk below legible
+        assert max(label_heights(tiny)) <= 16 and min(label_heights(nb03)) >= 11
+        text = graph_text(nb01)
+        for op in ("matmul", "add", "reduce_mean", "relu", "square"):
+            assert re.search(rf"\b{op}\b", text), (op, text)
+        assert "dense ×12" in graph_text(repeat)
+
+        # the pane takes most of the notebook's width, and grows with it
+        before = nb01.locator(".tv-graph").bounding_box()["width"]
+        assert before >= 0.5 * nb01.bounding_box()["width"]
+        page.page.set_viewport_size({"width": 1600, "height": 900})
+        wait_until(page, lambda: nb01.locator(".tv-graph").bounding_box()["width"] > before + 150,
+                   "the pane to grow with the window")
+        heights = label_heights(nb01)
+        assert all(11 <= h <= 16 for h in heights), sorted(heights)
+        page.page.set_viewport_size({"width": 1280, "height": 900})
+
+        # keyboard: Tab reaches the nodes, each named by op, shape and line; Enter selects
+        first = nb01.locator('.tv-graph g.node[id="n0"]')
+        label = first.get_attribute("aria-label")
+        assert first.get_attribute("tabindex") == "0" and first.get_attribute("role") == "button"
+        assert label.startswith("matmul") and "(4, 5)" in label, label
+        assert re.search(r"(:\d+|line \d+)", label) and "tf.matmul(x, w1)" in label, label
+        first.focus()
+        page.page.keyboard.press("Tab")
+        focused = page.page.evaluate("document.activeElement.id")
+        assert focused != "n0" and nb01.locator(f'.tv-graph g.node[id="{focused}"]').count()
+        box = nb01.locator(f'.tv-graph g.node[id="{focused}"]').bounding_box()
+        pane = nb01.locator(".tv-graph").bounding_box()
+        assert pane["x"] <= box["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"]
+        assert pane["y"] <= box["y"] and box["y"] + box["height"] <= pane["y"] + pane["height"]
+        page.page.keyboard.press("Enter")
+        wait_until(page, lambda: marked(nb01, "tv-selected") == focused, "Enter to select")
+        page.screenshot(nb01, f"look-{theme}-keyboard")
+        check_clean(page, browser)
