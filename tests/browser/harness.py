@@ -60,6 +60,7 @@ _KERNEL_IDLE = f"""() => {{
     return !!(kernel && kernel.status === 'idle' && panel.context.isReady);
 }}"""
 # fire and forget: returning the promise would block Python until every cell has finished
+_LOADED = f"() => {{ const panel = {_PANEL}; return !!(panel && panel.context.isReady); }}"
 _RUN_ALL = """() => {
     window.__tapeviz_run = null;
     window.jupyterapp.commands.execute('notebook:run-all-cells').then(
@@ -134,12 +135,13 @@ def jupyter_environment(tmp, theme="light") -> dict:
 class JupyterServer:
     """JupyterLab (app="lab") or Notebook 7 (app="notebook") serving a temp copy of notebooks."""
 
-    def __init__(self, notebooks=(), app="lab", timeout=60, theme="light"):
+    def __init__(self, notebooks=(), app="lab", timeout=60, theme="light", kernels=True):
         if app not in ("lab", "notebook"):
             raise ValueError(f"app must be 'lab' or 'notebook', not {app!r}")
         if theme not in THEMES:
             raise ValueError(f"theme must be one of {sorted(THEMES)}, not {theme!r}")
         self.theme = theme
+        self.kernels = kernels   # False: no kernelspec at all, so a notebook opens with no kernel
         self.notebooks = [pathlib.Path(p) for p in notebooks]
         self.app, self.timeout = app, timeout
         self.token = secrets.token_hex(16)
@@ -181,7 +183,7 @@ class JupyterServer:
         self.root.mkdir()
         for path in self.notebooks:
             shutil.copy(path, self.root / path.name)
-        env = self._environment()
+        self.env = env = self._environment()
         try:
             for _ in range(3):  # --port-retries=0: another process may grab the free port
                 self.port = _free_port()
@@ -204,6 +206,8 @@ class JupyterServer:
                "--LabApp.news_url=None",
                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
                "--LabApp.extension_manager=readonly"]
+        if not self.kernels:
+            cmd.append("--KernelSpecManager.allowed_kernelspecs=no-kernel-at-all")
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             cmd.append("--allow-root")
         with open(self._tmp / "server.log", "ab") as log:
@@ -270,12 +274,16 @@ class Browser:
             route.abort()
 
     def open_notebook(self, server, name, timeout=60):
-        """Open notebook `name` of `server` in a new page on a fresh kernel; wait until idle."""
+        """Open notebook `name` of `server` in a new page on a fresh kernel; wait until idle
+        (a server with no kernels: until the notebook is loaded)."""
         server.delete_sessions()
         page = NotebookPage(self.context.new_page(), server.app)
         self.pages.append(page)
         page.page.goto(server.notebook_url(name))
-        page.wait_for_kernel_idle(timeout)
+        if server.kernels:
+            page.wait_for_kernel_idle(timeout)
+        else:
+            page.page.wait_for_function(_LOADED, timeout=timeout * 1000, polling=100)
         return page
 
     def close_pages(self):
