@@ -118,3 +118,37 @@ def test_a_notebook_that_only_imports_tapeviz_shows_each_object_drawn(tmp_path):
     for data in shown[1:]:
         assert data["text/html"].startswith('<div class="tapeviz-static">'), data["text/plain"]
         assert "<svg" in data["text/html"]
+
+
+def test_a_tape_widget_displays_after_a_twin_a_saved_notebook_keeps():
+    """The twin (tapeviz.viz.saved) carries the graph as an image and an image/svg+xml copy;
+    its script holds the HTML export and cannot be ended early by it; the widget's own
+    output then carries no second HTML copy for nbconvert to show."""
+    import base64
+    import re
+
+    from tapeviz.viz.widget import TapeWidget
+    shell = globalipapp.get_ipython()
+    register_html_display(shell)
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        tf.reduce_sum(tf.square(tf.matmul([[3.0, 4.0]], w)))
+    widget = TapeWidget(tape)
+    published = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(shell.display_pub, "publish",
+                      lambda data, metadata=None, **kw: published.append(data))
+        shell.display_formatter.format(widget)   # what a cell's value goes through
+    assert len(published) == 2
+    twin, live = published
+    assert set(live) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
+    assert twin["image/svg+xml"] == widget.svg
+    markup = twin["text/html"]
+    assert markup.startswith('<div class="tapeviz-saved" id="tapeviz-saved-')
+    image = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', markup)
+    assert base64.b64decode(image.group(1)).decode() == widget.svg
+    assert image.group(2) == widget.title == "persistent tape: 3 ops"
+    assert markup.count("<script") == 1 and markup.count("</script") == 1
+    assert markup.endswith("</script></div>")
+    # the export rides inside the script as a string: no inline SVG whose ids could collide
+    assert "tapeviz-data" in markup and "<svg" not in markup
