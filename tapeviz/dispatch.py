@@ -11,7 +11,8 @@ op's numpy forward, and then, only if someone records or listens:
 
 With no tape recording and nobody listening it takes the fast path: convert, forward, wrap.
 Errors numpy raises about the user's input become errors that name the op and the user's
-line; anything else is a bug of ours and surfaces as itself.
+line; anything else is a bug of ours and surfaces as itself. numpy's floating-point
+warnings are said from the user's line by `fpwarnings`, at no cost here.
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from time import perf_counter
 
 import numpy as np
 
-from . import events
+from . import events, fpwarnings
 from .convert import input_arrays, input_tensors
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
 from .events import OpExecuted, set_scope
@@ -56,6 +57,8 @@ def dispatch(op, *args, **params):
         raise
     except _INPUT_ERRORS as exc:
         raise _explain_failure(op, arrays, params, exc) from exc
+    except RuntimeWarning as warning:  # numpy's, under an "error" warnings filter
+        raise fpwarnings.as_error(op, arrays, warning) from warning
 
 
 def _dispatch_traced(op, args, params, state, route):
@@ -79,6 +82,8 @@ def _dispatch_traced(op, args, params, state, route):
         raise
     except _INPUT_ERRORS as exc:
         raise _explain_failure(op, arrays, params, exc) from exc
+    except RuntimeWarning as warning:
+        raise fpwarnings.as_error(op, arrays, warning) from warning
     if not tapes and not hearers:
         return ans
     duration = perf_counter() - started if started else 0.0
@@ -96,6 +101,11 @@ def _dispatch_traced(op, args, params, state, route):
         for callback in hearers:
             callback(event)
     return ans
+
+
+# the frames numpy's warnings come from: fpwarnings finds the op and its inputs there
+TRACED_CODES = (dispatch.__code__, _dispatch_traced.__code__)
+fpwarnings.install()
 
 
 def _explain_failure(op, arrays, params, exc) -> OpError:

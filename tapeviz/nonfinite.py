@@ -106,8 +106,11 @@ def _division_reason(x, y) -> str | None:
                 f"of 0, because {features} constant (every value equals the mean, so x - mean "
                 f"is 0 and so is the std)")
     xb, yb = np.broadcast_arrays(x, y)
-    if np.any((yb == 0) & (xb == 0)):
+    both = int(np.count_nonzero((yb == 0) & (xb == 0)))
+    if both == np.count_nonzero(yb == 0):
         return f"{text}, and the dividend was 0 there too (0/0 = NaN)"
+    if both:
+        return f"{text} ({both} of them over a dividend of 0: 0/0 = NaN; the rest x / 0 = ±inf)"
     return f"{text} (x / 0 = ±inf)"
 
 

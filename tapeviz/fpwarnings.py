@@ -1,0 +1,84 @@
+"""numpy's floating-point RuntimeWarnings ("divide by zero encountered in log"), said from
+the user's line and naming the op, instead of from inside tapeviz.
+
+numpy warns from the Python frame that called the ufunc, which is tapeviz's dispatch (or an
+op's forward). Wrapping every op in `np.errstate` would cost ~0.1 us an op, a sixth of a
+fast one, so dispatch is left alone and the warnings module is asked instead, only when a
+warning is about to be shown: `warnings._showwarnmsg` (the hook the module invites
+replacing, and the one `catch_warnings(record=True)` and `pytest.warns` still call) gets a
+RuntimeWarning raised under a dispatch and warns again from the user's line, so filters,
+"once per line" and recorders see the user's line. Under an "error" filter numpy raises
+instead, and dispatch re-raises through `as_error`.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+
+import numpy as np
+
+from .nonfinite import reason
+from .sourceinfo import _PACKAGE_DIR
+from .threadstate import local
+
+_NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
+
+
+def _text(op, arrays, message) -> str:
+    """`log: divide by zero encountered in log; 1 of 4 inputs were 0 (log(0) = -inf)`."""
+    phase = " (in backward)" if local.state.phase == "backward" else ""
+    why = reason(op.name, arrays or ())
+    return f"{op.name}{phase}: {message}" + (f"; {why}" if why else "")
+
+
+def as_error(op, arrays, warning: RuntimeWarning) -> RuntimeWarning:
+    """The RuntimeWarning to raise when an "error" filter made numpy raise `warning`."""
+    return RuntimeWarning(_text(op, arrays, warning))
+
+
+def _dispatch_frames(frame):
+    """(op, its input arrays, the user's frame) for the innermost dispatch above `frame`,
+    or None when the warning did not come from an op."""
+    from .dispatch import TRACED_CODES
+    while frame is not None and frame.f_code not in TRACED_CODES:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    op, arrays = frame.f_locals.get("op"), frame.f_locals.get("arrays")
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return None if frame is None or op is None else (op, arrays, frame)
+
+
+def _forget(frame, msg) -> None:
+    """Drop the "already shown" mark the warning left at tapeviz's line, so the same warning
+    from another user line is shown too (the user's line keeps its own mark)."""
+    registry = frame.f_globals.get("__warningregistry__")
+    if registry:
+        text = str(msg.message)
+        registry.pop((text, msg.category, msg.lineno), None)
+        registry.pop((text, msg.category, 0), None)
+
+
+def _show(msg, _original=warnings._showwarnmsg) -> None:
+    if msg.category is RuntimeWarning and msg.filename.startswith((_PACKAGE_DIR, _NUMPY_DIR)):
+        emitter = sys._getframe(1)
+        found = _dispatch_frames(emitter)
+        if found is not None:
+            op, arrays, user = found
+            _forget(emitter, msg)
+            namespace = user.f_globals
+            warnings.warn_explicit(_text(op, arrays, msg.message), RuntimeWarning,
+                                   user.f_code.co_filename, user.f_lineno,
+                                   module=namespace.get("__name__", "__main__"),
+                                   registry=namespace.setdefault("__warningregistry__", {}),
+                                   module_globals=namespace)
+            return
+    _original(msg)
+
+
+def install() -> None:
+    """Route shown warnings through `_show` (once; dispatch calls this at import)."""
+    if warnings._showwarnmsg is not _show:
+        warnings._showwarnmsg = _show

@@ -1,0 +1,201 @@
+"""Issue 12's value bugs, each in a small program of its own, found by the step a user takes
+for the symptom: NaN in the loss -> `tf.debugging.enable_check_numerics()` or the alerts of
+a TapeWidget on the tape or on a Recorder of the loop; numpy's RuntimeWarning -> read it.
+
+"Found" is one message that says the problem in words, names the op, and names this file
+and the line of the buggy statement (marked `# BUG <n>` below), with the usual fix.
+"""
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder, find_nan_origin
+from tapeviz.viz.widget import TapeWidget
+from programs import line_of
+
+FILE = os.path.basename(__file__)
+
+
+def here(marker: str) -> str:
+    """'test_bugs_values.py:<line>' of the line marked `marker`."""
+    return f"{FILE}:{line_of(__file__, marker)}"
+
+
+def at_marker(source, marker: str) -> bool:
+    return source.filename == __file__ and source.lineno == line_of(__file__, marker)
+
+
+@pytest.fixture
+def check_numerics():
+    tf.debugging.enable_check_numerics()
+    yield
+    tf.debugging.disable_check_numerics()
+
+
+def nan_alert(source) -> str:
+    [message] = [a["message"] for a in TapeWidget(source).alerts if a["kind"] == "nan"]
+    return message
+
+
+def classes(n: int = 32, features: int = 4, k: int = 3, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, features)).astype(np.float32)
+    labels = rng.integers(0, k, size=n)
+    return x, labels, np.eye(k, dtype=np.float32)[labels]
+
+
+# ---- bug 1: log(0) in a hand-written cross-entropy ------------------------------------------
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_log_of_zero_in_a_hand_written_loop_stops_check_numerics_at_the_log(check_numerics):
+    x, _, y = classes()
+    w = tf.Variable(tf.random.normal([4, 3], seed=1) * 60.0)  # confident logits: softmax hits 0
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                probs = tf.nn.softmax(tf.matmul(x, w))
+                loss = -tf.reduce_mean(tf.reduce_sum(y * tf.math.log(probs), axis=1))  # BUG 1a
+            optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+    error = caught.value
+    message = str(error)
+    assert error.op == "log" and message.startswith("log: produced inf in forward")
+    assert "inputs were 0 (log(0) = -inf)" in message
+    assert at_marker(error.source, "# BUG 1a") and here("# BUG 1a") in message
+    assert "tf.math.log(tf.clip_by_value(p, 1e-7, 1.0))" in error.hint
+    assert "tf.math.log(p + 1e-7)" in error.hint and "from_logits=True" in error.hint
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_log_of_zero_in_a_keras_loop_is_an_alert_on_the_recording():
+    x, _, y = classes(seed=1)
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, activation="softmax")])
+    optimizer = tf.keras.optimizers.Adam(0.01)
+
+    def cross_entropy(y_true, y_pred):
+        return -tf.reduce_sum(y_true * tf.math.log(y_pred), axis=-1)  # BUG 1b
+
+    with Recorder() as rec:
+        for _ in range(2):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(cross_entropy(y, model(x * 200.0)))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert not np.isfinite(rec.steps[0].loss)
+    message = nan_alert(rec)
+    assert message.startswith("log produced")
+    assert "inputs were 0 (log(0) = -inf)" in message
+    assert here("# BUG 1b") in message
+    assert "fix: clip the input away from 0" in message and "from_logits=True" in message
+
+
+# ---- bug 3: a constant feature divided by its zero standard deviation ------------------------
+def features_with_a_constant_column(n: int = 16):
+    x = np.random.default_rng(2).normal(size=(n, 3)).astype(np.float32)
+    x[:, 2] = 7.0  # a feature that never varies
+    return x
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_dividing_by_a_hand_computed_zero_std_stops_check_numerics_at_the_division(
+        check_numerics):
+    x = features_with_a_constant_column()
+    mean = tf.reduce_mean(x, axis=0)
+    std = tf.sqrt(tf.reduce_mean(tf.square(x - mean), axis=0))
+    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
+        normalised = (x - mean) / std  # BUG 3a
+        tf.reduce_sum(normalised)
+    error = caught.value
+    message = str(error)
+    assert error.op == "truediv" and message.startswith("truediv: produced nan in forward")
+    assert "the divisor held 1 of 3 values equal to 0" in message
+    assert "a standard deviation of 0, because feature 2 is constant" in message
+    assert at_marker(error.source, "# BUG 3a") and here("# BUG 3a") in message
+    assert error.hint == ("add an epsilon to the divisor, (x - mean) / (std + 1e-7), or drop "
+                          "the constant feature")
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_normalising_with_reduce_std_in_a_keras_loop_is_an_alert_on_the_recording():
+    x = features_with_a_constant_column()
+    y = x[:, :1] * 2.0
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    optimizer = tf.keras.optimizers.SGD(0.01)
+    with Recorder() as rec:
+        for _ in range(2):
+            with tf.GradientTape() as tape:
+                inputs = (x - tf.reduce_mean(x, axis=0)) / tf.math.reduce_std(x, axis=0)  # BUG 3b
+                loss = tf.reduce_mean(tf.square(model(inputs) - y))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert not np.isfinite(rec.steps[-1].loss)
+    message = nan_alert(rec)
+    assert message.startswith("truediv produced nan")
+    assert "a standard deviation of 0, because feature 2 is constant" in message
+    assert here("# BUG 3b") in message
+    assert "fix: add an epsilon to the divisor, (x - mean) / (std + 1e-7)" in message
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_dividing_by_the_root_of_moments_variance_is_found_on_the_tape():
+    x = tf.constant(features_with_a_constant_column())
+    scale = tf.Variable(tf.ones([3]))
+    with tf.GradientTape() as tape:
+        mean, variance = tf.nn.moments(x, axes=[0])
+        loss = tf.reduce_sum(scale * (x - mean) / tf.sqrt(variance))  # BUG 3c
+    origin = find_nan_origin(tape, loss)
+    assert origin.op == "truediv" and origin.phase == "forward"
+    assert at_marker(origin.source, "# BUG 3c")
+    assert "because feature 2 is constant" in origin.reason and "epsilon" in origin.fix
+
+
+# ---- numpy's RuntimeWarnings, said from the user's line ---------------------------------------
+def test_numpy_divide_by_zero_in_an_op_is_said_from_the_users_line_naming_the_op():
+    p = tf.constant([0.0, 0.5])
+    with pytest.warns(RuntimeWarning) as record:
+        tf.math.log(p)  # WARN log
+    [warning] = record.list
+    assert (warning.filename, warning.lineno) == (__file__, line_of(__file__, "# WARN log"))
+    assert str(warning.message) == ("log: divide by zero encountered in log; "
+                                    "1 of 2 inputs were 0 (log(0) = -inf)")
+
+
+def test_numpy_warning_inside_a_vjp_is_said_from_the_gradient_line():
+    v = tf.Variable([0.0, 4.0])
+    with tf.GradientTape() as tape:
+        total = tf.reduce_sum(tf.sqrt(v))
+    with pytest.warns(RuntimeWarning) as record:
+        tape.gradient(total, v)  # WARN vjp
+    [warning] = record.list
+    assert (warning.filename, warning.lineno) == (__file__, line_of(__file__, "# WARN vjp"))
+    assert str(warning.message).startswith("sqrt_grad (in backward): divide by zero encountered")
+
+
+def test_each_user_line_warns_once_under_the_default_filter():
+    p = tf.constant([0.0, 1.0])
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        for _ in range(3):
+            tf.math.log(p)  # WARN loop
+        tf.math.log(p)  # WARN after
+    assert [w.lineno for w in record] == [line_of(__file__, "# WARN loop"),
+                                          line_of(__file__, "# WARN after")]
+    assert all(w.filename == __file__ for w in record)
+
+
+def test_an_error_filter_raises_a_runtime_warning_naming_the_op():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(RuntimeWarning, match=r"^truediv: divide by zero encountered"):
+            tf.constant([1.0]) / tf.constant([0.0])
+
+
+def test_numpy_called_directly_still_warns_as_numpy_does():
+    with pytest.warns(RuntimeWarning) as record:
+        np.log(np.zeros(1))  # WARN numpy
+    [warning] = record.list
+    assert str(warning.message) == "divide by zero encountered in log"
+    assert (warning.filename, warning.lineno) == (__file__, line_of(__file__, "# WARN numpy"))
