@@ -167,7 +167,7 @@ class GradientTape:
 
     def refused_watches(self) -> dict:
         """id -> `RefusedWatch` of each integer tensor `watch` refused."""
-        return self._skeleton.refused if self._skeleton is not None else dict(self._refused)
+        return dict(self._skeleton.refused if self._skeleton is not None else self._refused)
 
     @property
     def skeleton(self):

@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import events
 from ..tape import GradientTape, last_missing_gradient
-from ..tape_skeleton import OpOutline, outline_tuple
+from ..tape_skeleton import OpOutline, outline_rows
 from ..tensor import Variable
 from .findings import Finding
 from .numerics import _nodes_of, _op_name, _where
@@ -71,7 +71,7 @@ class _Record:
             self.complete = skeleton.complete
         else:
             self.nodes, self.complete = _nodes_of(recording), True
-            self.outlines = [OpOutline(*outline_tuple(node)) for node in self.nodes]
+            self.outlines = [OpOutline(*row) for row in outline_rows(self.nodes)]
         self.produced = {o.output_id: o for o in self.outlines}
 
 
@@ -137,12 +137,12 @@ def _exit_cut(name, record, loose, path, target_id) -> Finding | None:
         producer = record.produced.get(exit_.tensor_id)
         what = f"the value of {_at(producer)}" if producer is not None else f"the value of {name}"
         if exit_.came_back is not None:
-            back = f"came back as a constant into {_at_pair(exit_.came_back)}"
+            back = f"It came back as a constant into {_at_pair(exit_.came_back)}."
         else:
-            back = "came back (changed by numpy) as a constant"
+            back = "It came back as a constant, changed by numpy on the way."
         return Finding("cut", f"the chain from {name} to the target was cut: {what} left "
-                       f"tapeviz through {exit_.how} at {_where(exit_.source)} and {back}; a "
-                       f"numpy value carries no gradient: keep the computation in tapeviz ops "
+                       f"tapeviz through {exit_.how} at {_where(exit_.source)}. {back} A numpy "
+                       f"value carries no gradient: keep the computation in tapeviz ops "
                        f"(tf.math instead of np, no .numpy() or float() inside the tape)",
                        source=exit_.source,
                        related=exit_.came_back[1] if exit_.came_back is not None else None)
@@ -215,15 +215,15 @@ def _integer(source, name, record) -> Finding:
     refused = record.refused.get(id(source))
     said = ""
     if refused is not None:
-        said = f"; tape.watch refused it at {_where(refused.source)}"
+        said = f" tape.watch refused it at {_where(refused.source)}."
         if refused.first_reader is not None:
-            said += (f", and {_at_pair(refused.first_reader)} read it as {dtype}: make the "
-                     f"float tensor there, before the tape, and differentiate with respect "
-                     f"to that")
+            said += (f" The first op that read it was {_at_pair(refused.first_reader)}; "
+                     f"what it made from the {dtype} values is not connected to them.")
     return Finding("integer_dtype", f"{name} has dtype {dtype}: gradients flow only to "
-                   f"floating-point tensors{said}; fix: x = tf.cast(x, tf.float32) before "
+                   f"floating-point tensors.{said} Fix: x = tf.cast(x, tf.float32) before "
                    f"the tape (tf.Variable(..., dtype=tf.float32) for a variable), then "
-                   f"tape.watch(x)", source=refused.source if refused is not None else None,
+                   f"tape.watch(x) and ask for the gradient with respect to x",
+                   source=refused.source if refused is not None else None,
                    related=refused.first_reader[1] if refused is not None
                    and refused.first_reader is not None else None)
 
