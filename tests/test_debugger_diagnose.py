@@ -8,6 +8,7 @@ import tapeviz as tf
 from tapeviz.debugger import diagnose, why_none
 from tapeviz.debugger.diagnosis import gradient_norms
 from tapeviz.debugger.why_none import OpLog
+from programs import line_of
 
 
 def test_why_none_unused_variable():
@@ -228,3 +229,27 @@ def test_a_plain_matmul_is_not_an_outer_product():
     with tf.GradientTape() as tape:
         loss = tf.reduce_sum(tf.matmul(x, tf.ones([3, 5])))
     assert [f.kind for f in diagnose(tape, loss)] == []
+
+
+def test_a_hinge_loss_at_zero_is_no_dead_layer_and_its_zero_gradient_names_the_read():
+    w = tf.Variable([[2.0], [2.0]], name="svm_w")
+    x = tf.constant([[1.0, 1.0], [2.0, 1.0], [1.0, 3.0]])
+    history = []
+    for _ in range(3):
+        with tf.GradientTape(persistent=True) as tape:
+            margins = tf.matmul(x, w)  # every margin > 1
+            loss = tf.reduce_mean(tf.nn.relu(1.0 - margins))
+        history.append({w.name: tape.gradient(loss, w)})
+    findings = diagnose(tape, loss, history=history)
+    assert [f.kind for f in findings] == ["zero_gradient"]
+    assert findings[0].message.startswith("svm_w:0: the gradient is exactly zero in all 3")
+    assert findings[0].node.op.name == "matmul"
+    line = line_of(__file__, "every margin > 1")
+    assert "read by matmul at " in findings[0].message
+    assert f"test_debugger_diagnose.py:{line}" in findings[0].message
+
+
+def test_non_finite_gradient_norms_are_no_layer_finding():
+    grads = {"dense/kernel:0": np.full(3, np.nan), "dense_1/kernel:0": np.ones(3),
+             "dense_2/kernel:0": np.full(3, np.inf)}
+    assert diagnose(gradients=grads) == []

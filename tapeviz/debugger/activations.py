@@ -15,6 +15,7 @@ from .summary import _array
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
+WEIGHING = ("matmul", "conv2d", "multiply", "einsum", "tensordot")
 SATURATING = {"sigmoid": lambda y: y * (1 - y), "tanh": lambda y: 1 - y * y}
 
 
@@ -33,13 +34,16 @@ def variable_order(nodes) -> list:
     return [v.name for v in _variables_read(nodes)]
 
 
+def _weighing(nodes, node) -> list:
+    """The nodes that multiply `node`'s output by something (the next layer's kernel)."""
+    return [n for n in nodes if id(node.output) in n.input_ids and n.op.name in WEIGHING]
+
+
 def starved_variables(nodes, relu) -> list:
     """Names of the variables a dead `relu` leaves with no gradient: those it is computed
     from, and those multiplied by its zeros (the next layer's kernel)."""
-    before = path_nodes(nodes, id(relu.output))
-    consumers = [n for n in nodes if id(relu.output) in n.input_ids
-                 and n.op.name in ("matmul", "conv2d", "multiply", "einsum", "tensordot")]
-    return [v.name for v in _variables_read(before + consumers)]
+    return [v.name for v in _variables_read(path_nodes(nodes, id(relu.output))
+                                            + _weighing(nodes, relu))]
 
 
 def _layer_of(node) -> str:
@@ -60,6 +64,8 @@ def dead_relus(nodes, zero_gradients=None) -> list:
         out, pre = _array(node.output), _array(node.inputs[0])
         if out.size < 2 or out.dtype.kind != "f" or np.any(out):
             continue
+        if not node.scope and not _weighing(nodes, node):
+            continue   # not a layer's activation: a hinge loss at zero is no dead layer
         starved = starved_variables(nodes, node)
         if zero_gradients is not None:
             starved = [name for name in starved if name in zero_gradients]
