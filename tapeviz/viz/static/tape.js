@@ -116,7 +116,7 @@ export function panZoom(container, onClick) {
     const pane = size();
     if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
     if (!heights.length) heights = textHeights(svg);
-    const scale = legibleScale(home, pane.w, heights);
+    const scale = legibleScale(home, pane.w, heights); console.log("FIT", JSON.stringify({home, pane, heights, scale}));
     container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
     const h = size().h || pane.h;
     const w = pane.w / scale;
@@ -135,13 +135,12 @@ export function panZoom(container, onClick) {
     const w = box.w * factor, hh = box.h * factor;
     apply({ x: box.x + (box.w - w) * cx, y: box.y + (box.h - hh) * cy, w, h: hh });
   }
-  // `box` moved by (dx, dy) SVG units, kept so the graph never leaves the pane entirely
+  // `box` scrolled by (dx, dy) SVG units: only along an axis where the graph is larger than
+  // the pane, and never past the graph's edges
   function panned(b, dx, dy) {
-    const within = (at, span, lo, extent) => {
-      const a = Math.min(lo, lo + extent - span), z = Math.max(lo, lo + extent - span);
-      return Math.min(z, Math.max(a, at));
-    };
-    return { ...b, x: within(b.x + dx, b.w, home.x, home.w), y: within(b.y + dy, b.h, home.y, home.h) };
+    const within = (at, by, span, lo, extent) =>
+      (span >= extent ? at : Math.min(lo + extent - span, Math.max(lo, at + by)));
+    return { ...b, x: within(b.x, dx, b.w, home.x, home.w), y: within(b.y, dy, b.h, home.y, home.h) };
   }
   const observer = typeof ResizeObserver === "undefined" ? null
     : new ResizeObserver(() => { if (svg && home) { if (moved) keepScale(); else fit(); } });
@@ -254,10 +253,10 @@ export function inspectorContent(payload, buttons = [], extra = []) {
   const results = (payload.results || []).map(section);
   return [h("div", { class: "tv-inspector-head" },
             h("div", { class: "tv-inspector-title" }, payload.title),
-            buttons.length ? h("div", { class: "tv-actions" }, ...buttons) : null,
-            results.length || extra.length
-              ? h("div", { class: "tv-results" }, ...results, ...extra) : null),
-          ...(payload.sections || []).map(section)];
+            buttons.length ? h("div", { class: "tv-actions" }, ...buttons) : null),
+          results.length || extra.length
+            ? h("div", { class: "tv-results" }, ...results, ...extra) : null,
+          ...(payload.sections || []).map(section)].filter(Boolean);
 }
 
 // The side panel beside the graph can be widened, narrowed (buttons, or dragging the handle
