@@ -38,14 +38,19 @@ def as_error(op, arrays, warning: RuntimeWarning) -> RuntimeWarning:
 
 
 def _dispatch_frames(frame):
-    """(op, its input arrays, the user's frame) for the innermost dispatch above `frame`,
-    or None when the warning did not come from an op."""
+    """(op, its input arrays, the user's frame) when `frame` runs inside an op's forward,
+    or None (a warning from a subscriber that dispatch called keeps its own line)."""
     from .dispatch import TRACED_CODES
+    callee = None
     while frame is not None and frame.f_code not in TRACED_CODES:
-        frame = frame.f_back
+        callee, frame = frame, frame.f_back
     if frame is None:
         return None
     op, arrays = frame.f_locals.get("op"), frame.f_locals.get("arrays")
+    if callee is not None and callee.f_code is not getattr(getattr(op, "forward", None),
+                                                           "__code__", None) \
+            and not callee.f_code.co_filename.startswith(_NUMPY_DIR):
+        return None
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     return None if frame is None or op is None else (op, arrays, frame)

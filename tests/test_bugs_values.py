@@ -199,3 +199,20 @@ def test_numpy_called_directly_still_warns_as_numpy_does():
     [warning] = record.list
     assert str(warning.message) == "divide by zero encountered in log"
     assert (warning.filename, warning.lineno) == (__file__, line_of(__file__, "# WARN numpy"))
+
+
+def test_a_warning_from_tapeviz_code_run_by_a_subscriber_is_not_blamed_on_the_op():
+    """A debugger's subscriber runs inside dispatch, after the forward: its own numpy
+    warning keeps its line (here a listener compiled as if it were tapeviz's code)."""
+    fake = os.path.join(os.path.dirname(tf.__file__), "debugger", "listener_in_tapeviz.py")
+    namespace = {"np": np}
+    exec(compile("def listener(event):\n    np.log(np.zeros(1))\n", fake, "exec"), namespace)
+    tf.subscribe(namespace["listener"])
+    try:
+        with pytest.warns(RuntimeWarning) as record:
+            tf.exp(tf.constant([1.0]))
+    finally:
+        tf.unsubscribe(namespace["listener"])
+    [warning] = record.list
+    assert str(warning.message) == "divide by zero encountered in log"
+    assert (warning.filename, warning.lineno) == (fake, 2)
