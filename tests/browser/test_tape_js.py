@@ -12,6 +12,7 @@ import tapeviz as tf
 from tapeviz.viz.widget import STATIC, TapeWidget
 
 from .harness import NotebookPage
+from .test_widget_look import BUTTONS, EDGE_LABELS, NODE_LABELS, contrasts, label_heights
 from .test_widgets import check_clean, wait_until
 
 
@@ -50,8 +51,13 @@ def test_html_export_opened_from_disk_pans_zooms_and_inspects(tmp_path, browser)
     centre = (box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     before = view_box(page)
     page.page.mouse.move(*centre)
-    page.page.mouse.wheel(0, -300)                       # zoom in about the cursor
-    wait_until(page, lambda: view_box(page) != before, "the wheel to zoom")
+    page.page.mouse.wheel(0, 300)          # the whole graph is in view: the wheel scrolls the page
+    page.page.wait_for_timeout(200)
+    assert view_box(page) == before
+    page.page.keyboard.down("Control")
+    page.page.mouse.wheel(0, -300)                       # Ctrl+wheel zooms in about the cursor
+    page.page.keyboard.up("Control")
+    wait_until(page, lambda: view_box(page) != before, "Ctrl+wheel to zoom")
     zoomed = view_box(page)
     page.page.mouse.down()
     page.page.mouse.move(centre[0] + 80, centre[1] + 40, steps=4)   # a drag pans
@@ -111,4 +117,36 @@ def test_render_cleanup_removes_window_listeners_and_model_handlers(browser):
     assert sorted(result["during"]["listeners"]) == ["window:pointermove", "window:pointerup"]
     assert result["during"]["handlers"] > 0
     assert result["after"] == {"listeners": [], "handlers": 0}
+    check_clean(page, browser)
+
+
+@pytest.mark.browser
+def test_html_export_keeps_text_legible_and_contrast_without_jupyter_theme(tmp_path, browser):
+    # 40 parallel branches: far wider than the pane at a legible size
+    x = tf.Variable(tf.ones((3,)), name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        total = tf.reduce_sum(tf.stack([tf.reduce_sum(tf.sin(x * float(i))) for i in range(40)]))
+    path = TapeWidget(tape, target=total).save(tmp_path / "wide.html")
+    page = open_page(browser, "export-wide")
+    page.page.goto(pathlib.Path(path).as_uri())
+    widget = page.page.locator(".tapeviz")
+    widget.locator(".tv-graph svg g.node").first.wait_for()
+    heights = label_heights(widget)
+    assert heights and all(11 <= h <= 16 for h in heights), sorted(heights)
+    # the graph is cut at the pane's right edge, not shrunk: the wheel scrolls it sideways
+    graph = widget.locator(".tv-graph")
+    before = view_box(page)
+    box = graph.bounding_box()
+    page.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.page.keyboard.down("Shift")
+    page.page.mouse.wheel(0, 400)
+    page.page.keyboard.up("Shift")
+    wait_until(page, lambda: view_box(page) != before, "Shift+wheel to scroll sideways")
+    assert view_box(page).split()[1:] == before.split()[1:]   # only x moved
+    # no JupyterLab variables here: the fallbacks must read as well as the themes do
+    for what, pairs in (("button", BUTTONS), ("node label", NODE_LABELS),
+                        ("edge label", EDGE_LABELS)):
+        ratios = contrasts(widget, pairs)
+        assert ratios and all(r >= 4.5 for r in ratios), (what, ratios)
+    page.screenshot(".tapeviz", "wide")
     check_clean(page, browser)

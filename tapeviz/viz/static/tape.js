@@ -44,17 +44,13 @@ export function located(text) {
 export const TEXT_PX = { min: 12, max: 15 };
 const MAX_PANE = () => Math.max(480, Math.round(window.innerHeight * 0.75));
 
-// How tall each point size of `svg`'s text is in SVG units (measured once shown; until then
-// the usual ascent + descent of a sans font).
+// How tall each point size of `svg`'s text is in SVG units: a sans font's ascent + descent.
+// From the font sizes, not getBBox: measured before the page's fonts are ready, that is off
+// by half.
 function textHeights(svg) {
-  const heights = new Map();
-  for (const text of svg.querySelectorAll("text")) {
-    const size = parseFloat(text.getAttribute("font-size")) || 14;
-    if (heights.has(size)) continue;
-    const measured = text.getBBox ? text.getBBox().height : 0;
-    heights.set(size, measured > 0 ? measured : size * 1.15);
-  }
-  return [...heights.values()];
+  const sizes = new Set([...svg.querySelectorAll("text")].map(
+    (text) => parseFloat(text.getAttribute("font-size")) || 14));
+  return [...sizes].map((size) => size * 1.13);
 }
 
 // The scale (px per SVG unit) a pane `width` px wide shows `home` at, by the rule above.
@@ -98,7 +94,7 @@ export function panZoom(container, onClick) {
     svg.setAttribute("role", "group");
     svg.setAttribute("aria-label", "The tape's ops: Tab moves from node to node, Enter inspects");
     for (const node of svg.querySelectorAll("g.node")) focusable(node);
-    heights = [];
+    heights = textHeights(svg);
     if (moved && box) keepScale(); else fit();
     if (focused) {
       const again = [...svg.querySelectorAll("g.node")].find((n) => n.id === focused);
@@ -115,8 +111,7 @@ export function panZoom(container, onClick) {
     moved = false;
     const pane = size();
     if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
-    if (!heights.length) heights = textHeights(svg);
-    const scale = legibleScale(home, pane.w, heights); console.log("FIT", JSON.stringify({home, pane, heights, scale}));
+    const scale = legibleScale(home, pane.w, heights);
     container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
     const h = size().h || pane.h;
     const w = pane.w / scale;
