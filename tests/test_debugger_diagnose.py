@@ -253,3 +253,20 @@ def test_non_finite_gradient_norms_are_no_layer_finding():
     grads = {"dense/kernel:0": np.full(3, np.nan), "dense_1/kernel:0": np.ones(3),
              "dense_2/kernel:0": np.full(3, np.inf)}
     assert diagnose(gradients=grads) == []
+
+
+def test_nan_that_no_recorded_op_made_is_traced_to_the_op_that_read_it():
+    from tapeviz.debugger import Recorder
+    w = tf.Variable([np.nan, 1.0], name="poisoned")
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * 2.0)  # reads the NaN
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    shown = [op.node for op in rec.last_step.ops]
+    [finding] = [f for f in diagnose(shown, history=rec) if f.kind == "nan"]
+    first = rec.steps[0].index
+    assert finding.message.startswith(f"multiply read NaN/Inf that no kept op made, in step "
+                                      f"{first} (the first with a non-finite loss)")
+    assert f"test_debugger_diagnose.py:{line_of(__file__, 'reads the NaN')}" in finding.message
+    assert "input 0 already held 1 NaN" in finding.message and "dropped" not in finding.message

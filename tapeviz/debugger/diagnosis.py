@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import nest
 from ..errors import InvalidArgumentError
+from ..nonfinite import reason
 from ..tensor import Variable, VariableRead
 from .activations import describe_saturating, dead_relus, saturating_ops, variable_order
 from .divergence import find_divergence
@@ -207,6 +208,25 @@ def _first_nan(steps) -> Finding | None:
     return None
 
 
+def _nan_carried_in(steps, dropped: int) -> Finding | None:
+    """When a kept loss is non-finite but no kept op made NaN/Inf from finite inputs: the
+    first op of that step that read one, and where it may have come from."""
+    for step in steps:
+        if step.loss is None or math.isfinite(step.loss):
+            continue
+        node = next((rop.node for rop in step.ops if not all_finite(rop.node.output)), None)
+        if node is None:
+            continue
+        why = reason(_op_name(node), node.inputs, node.output) or "its input held NaN/Inf"
+        older = (f"; {dropped} older step(s) were dropped to keep the Recorder's byte budget "
+                 f"and it may have been born there: raise Recorder(max_bytes=...)"
+                 if dropped else "")
+        return Finding("nan", f"{_op_name(node)} read NaN/Inf that no kept op made, in step "
+                       f"{step.index} (the first with a non-finite loss) at "
+                       f"{_where(node.source)}; {why}{older}", node)
+    return None
+
+
 def _tape_gradients(recording, target, sources):
     """{variable name: gradient} from a tape's backward pass (the tape is not consumed), or
     None when it cannot run or check-numerics stops it."""
@@ -258,6 +278,9 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     recorded = [step for step in steps if isinstance(step, RecordedStep)]
     if recorded:
         born = _first_nan(recorded)
+        if born is None and nan is None:
+            dropped = getattr(history, "dropped", None)    # a Recorder's
+            born = _nan_carried_in(recorded, dropped.steps if dropped else 0)
         if born is not None:
             if nan is not None and _op_name(nan.node) == _op_name(born.node) and \
                     nan.source == born.source:
