@@ -155,7 +155,7 @@ class Dashboard(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         """One line for terminal IPython and the text/plain fallback."""
-        if self.mode == "none":
+        if self.mode == "none" or not hasattr(self, "_loss"):
             return "<Dashboard: not attached>"
         with self._data_lock:
             values = self._loss.points()[1]
@@ -175,7 +175,7 @@ class Dashboard(anywidget.AnyWidget):
         self._last_ops: list = []        # ... and of the last finished step
         self._last_grads: dict = {}
         self._last_recorded = -1         # recorder mode: index of the last step read
-        self._tape_key, self._tape_shown = None, 0
+        self._tape_key = self._tape_svg = self._tape_graph = None   # the last layout
         self._rendered_at = -math.inf   # clock time of the last tape layout
 
     # ---- the subscriber: cheap, on the training thread ------------------------------------
@@ -340,18 +340,21 @@ class Dashboard(anywidget.AnyWidget):
         if source is None:
             return None
         key, build, title, paused_node = source
-        if key == self._tape_key:   # same structure: keep the layout, say which step it is
-            return self.svg, f"{title} ({self._tape_shown} nodes shown)", self.highlight
-        self._tape_key, self._rendered_at = key, self.clock.now()
-        try:
-            graph = build().collapse(max_nodes=self.max_nodes)
-            shown = (graph.visible_id(paused_node) if paused_node else None) or ""
-            svg = layout_svg(to_dot(graph, highlight=shown or None))
-        except Exception as exc:  # retried when the structure changes
-            self._report_error("tape layout", exc, push=False)
+        if key != self._tape_key:   # a new structure: lay it out (the highlight is a CSS class)
+            self._tape_key, self._rendered_at = key, self.clock.now()
+            try:
+                graph = build().collapse(max_nodes=self.max_nodes)
+                self._tape_svg = layout_svg(to_dot(graph))
+            except Exception as exc:  # retried when the structure changes
+                self._report_error("tape layout", exc, push=False)
+                self._tape_graph = None
+                return None
+            self._tape_graph = graph
+        graph = self._tape_graph
+        if graph is None:
             return None
-        self._tape_shown = len(graph.nodes)
-        return svg, f"{title} ({self._tape_shown} nodes shown)", shown
+        shown = (graph.visible_id(paused_node) if paused_node else None) or ""
+        return self._tape_svg, f"{title} ({len(graph.nodes)} nodes shown)", shown
 
     def _tape_source(self, state: str, Graph):
         """(structure key, graph builder, title, node id to highlight) or None."""
@@ -370,9 +373,10 @@ class Dashboard(anywidget.AnyWidget):
         if not nodes:
             return None
         highlight = None
-        if paused is not None:
-            highlight = next((f"n{i}" for i, n in enumerate(nodes) if n is paused.node), None)
-        key = (tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes), highlight)
+        if paused is not None:   # a backward op is shown at the forward node whose VJP ran it
+            at = paused.forward_node
+            highlight = next((f"n{i}" for i, n in enumerate(nodes) if n is at), None)
+        key = tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes)
         step = self._step_offset + self._steps
         title = f"step {step + 1} so far" if in_progress else f"step {step}"
         title = f"{title}: {len(nodes)} taped ops"

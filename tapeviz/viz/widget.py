@@ -178,6 +178,8 @@ class TapeWidget(anywidget.AnyWidget):
 
     def __repr__(self) -> str:
         """One line for terminal IPython and the text/plain fallback."""
+        if not hasattr(self, "_scene"):   # asked while traitlets builds the widget
+            return "<TapeWidget>"
         loss = self._loss()
         summary = self.title.replace(": ", ", ", 1) + (f", loss {loss:.4g}" if loss is not None
                                                        and "loss" not in self.title else "")
