@@ -675,3 +675,46 @@ def test_a_tensor_times_itself_differentiates_as_a_square_to_any_order():
         loss = w * w
     assert float(tape.gradient(loss, w)) == 6.0
 
+
+
+# ---- what a tape notes for why_none ----------------------------------------------------------
+def test_a_tape_notes_where_a_tracked_value_left_and_the_op_it_came_back_into():
+    w = tf.Variable([1.0, 2.0])
+    data = tf.constant([3.0, 4.0])
+    with tf.GradientTape() as tape:
+        h = w * 2.0
+        data.numpy()                       # untracked: not noted
+        tf.constant([h, h])                # tapeviz converting a list reads h: not noted
+        back = tf.constant(h.numpy()) * w  # noted, with this line
+    [left] = tape.value_exits()
+    line = sys._getframe().f_lineno - 2  # the line of `back = ...`
+    assert left.how == ".numpy()" and left.source.lineno == line and left.shape == (2,)
+    assert left.came_back == ("multiply", left.source) and back is not None
+    h.numpy()
+    assert len(tape.value_exits()) == 1  # the tape stopped recording: nothing noted
+
+
+def test_a_freed_tape_keeps_its_outline_and_watched_variables():
+    x, w = tf.Variable(2.0), tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x * w
+    assert value(tape.gradient(y, x)) == 3.0
+    assert tape.freed and tape.nodes == () and tape.watched_variables() == (x, w)
+    [outline] = tape.skeleton.outlines()
+    assert outline.op.name == "multiply" and outline.output_id == id(y)
+    assert outline.input_ids == (id(x), id(w)) and outline.output_dtype == np.float32
+    with tf.GradientTape() as tape:
+        y = x * w
+        tape.reset()
+    assert tape.skeleton is None and tape.value_exits() == ()
+
+
+def test_integer_tensors_watch_refused_are_remembered_with_their_first_reader():
+    counts = tf.constant([1, 2], dtype=tf.uint8)
+    with pytest.warns(UserWarning, match="must be floating"):
+        with tf.GradientTape() as tape:
+            tape.watch(counts)
+            tf.cast(counts, tf.float32)
+    refused = tape.refused_watches()[id(counts)]
+    assert refused.dtype == "uint8" and refused.first_reader[0] == "cast"
+    assert refused.first_reader[1].lineno == refused.source.lineno + 1

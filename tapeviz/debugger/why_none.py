@@ -244,7 +244,7 @@ def why_none(recording, target, source, ops=None) -> Finding:
     >>> why_none(tape, y, w).kind
     'unused'
     """
-    return explain(recording, id(target), source, ops,
+    return _explain(recording, id(target), source, ops,
                    _local_names(sys._getframe(1), source))
 
 
@@ -252,10 +252,10 @@ def explain_missing_gradient(variable) -> Finding | None:
     """Why the last `tape.gradient` call returned None for `variable` (None when it did not):
     what an optimizer says when it gets that None."""
     found = last_missing_gradient(variable)
-    return None if found is None else explain(found[0], found[1], variable)
+    return None if found is None else _explain(found[0], found[1], variable)
 
 
-def explain(recording, target_id: int, source, ops=None, names=()) -> Finding:
+def _explain(recording, target_id: int, source, ops=None, names=()) -> Finding:
     """`why_none` for the target of id `target_id`; `names` are the user's names of `source`."""
     tape = recording if isinstance(recording, GradientTape) else None
     name, sid = _name(source, names), id(source)
