@@ -258,3 +258,21 @@ def test_the_guide_cnn_gives_no_alert_on_its_recording_or_its_tape():
         loss = loss_object(batch_labels, model(batch_images, training=True))
     widget = TapeWidget(tape, target=loss, sources=[batch_images] + model.trainable_variables)
     assert widget.alerts == []
+
+
+def test_an_armed_breakpoint_is_not_hit_by_the_alerts_backward_pass(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="sigmoid")
+                                 for _ in range(8)] + [tf.keras.layers.Dense(1)])
+    x = tf.constant(np.random.default_rng(0).normal(size=(16, 4)).astype(np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_mean(model(x))
+    tf.debugger.break_on(op="matmul")
+    try:
+        widget = TapeWidget(tape, target=loss, sources=model.trainable_variables)
+        assert [a["kind"] for a in widget.alerts] == []   # no backward pass, no hit
+    finally:
+        tf.debugger.clear_breakpoints()
+    assert [a["kind"] for a in TapeWidget(tape, target=loss, sources=model.trainable_variables)
+            .alerts] == ["vanishing_stack"]

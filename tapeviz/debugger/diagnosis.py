@@ -17,6 +17,7 @@ from .. import nest
 from ..errors import InvalidArgumentError
 from ..nonfinite import reason
 from ..tensor import Variable, VariableRead
+from . import breakpoint_listener
 from .activations import describe_saturating, dead_relus, saturating_ops, variable_order
 from .divergence import find_divergence
 from .findings import Finding
@@ -229,9 +230,11 @@ def _nan_carried_in(steps, dropped: int) -> Finding | None:
 
 def _tape_gradients(recording, target, sources):
     """{variable name: gradient} from a tape's backward pass (the tape is not consumed), or
-    None when it cannot run or check-numerics stops it."""
+    None when it cannot run, a breakpoint could stop it, or check-numerics stops it."""
     if target is None or not hasattr(recording, "backward") or recording.freed:
         return None
+    if any(bp.enabled for bp in breakpoint_listener.armed()):
+        return None   # a diagnosis must not open the debugger at the user's breakpoint
     chosen = nest.flatten(sources) if sources is not None else recording.watched_tensors()
     variables = [v for v in chosen if isinstance(v, Variable) and v.dtype.is_floating]
     if not variables:
