@@ -425,3 +425,61 @@ def test_an_ended_run_gives_dispatch_its_fast_path_back_and_titles_the_last_step
     assert events.subscribers() == before
     assert dash.tape_title.startswith("step 30")
     dash.close()
+
+
+def test_a_pause_inside_a_vjp_highlights_its_forward_node_and_moves_without_a_relayout(
+        dashboards, monkeypatch):
+    import re
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    dash = dashboards(max_rate=50.0)
+    runner = dash.train(scalar_loop, 100_000)
+    assert wait_until(lambda: runner.step_count >= 2)
+    runner.pause()
+    assert runner.wait_paused(T)
+    for _ in range(200):   # op by op into the backward pass: an op run by multiply's VJP
+        point = runner.paused_at
+        if point.node.phase == "backward" and point.vjp_of is not None:
+            break
+        runner.step_op()
+        assert runner.wait_paused(T)
+    else:
+        pytest.fail("stepping op by op never reached an op inside a VJP")
+    assert point.vjp_of.op.name == "multiply" and point.vjp_of.phase == "forward"
+    assert point.forward_node is point.vjp_of
+
+    # the tape names the step the counter is on, and outlines the node whose VJP runs
+    assert wait_until(lambda: dash.highlight and dash.tape_title.startswith(
+        f"step {dash.step_count + 1} so far")), (dash.tape_title, dash.step_count, dash.error)
+    drawn = re.search(rf'<g id="{dash.highlight}" class="node[^"]*">\s*<title>[^<]*</title>'
+                      rf'\s*<g id="a_{dash.highlight}"><a xlink:title="(\w+)', dash.svg)
+    assert drawn and drawn.group(1) == "multiply", dash.svg[:400]
+
+    # one op further in the same step: same structure, so no new layout; the outline is a
+    # CSS class the front end moves
+    layouts = []
+    monkeypatch.setattr(render, "layout_svg", lambda dot: layouts.append(dot) or "<svg/>")
+    runner.step_op()
+    assert runner.wait_paused(T)
+    dash.flush()
+    assert layouts == [] and dash.svg.startswith("<svg ")
+    assert dash.error == ""
+    runner.stop()
+
+
+def test_the_paused_node_is_outlined_as_the_tape_widget_outlines_its_step():
+    """One colour for "where the loop is" across widgets: dashboard.css repeats tape.css's
+    step highlight exactly."""
+    import pathlib
+    import re
+    static = pathlib.Path(__file__).resolve().parents[1] / "tapeviz" / "viz" / "static"
+
+    def highlight_rule(css, cls):
+        found = re.search(rf"g\.node\.{cls} path\s*\{{([^}}]*)\}}", css)
+        assert found, f"no {cls} rule"
+        return sorted(part.strip() for part in found.group(1).split(";") if part.strip())
+
+    tape = highlight_rule((static / "tape.css").read_text(), "tv-highlight")
+    dash = highlight_rule((static / "dashboard.css").read_text(), "tvd-highlight")
+    assert dash == tape and any(part.startswith("stroke:") for part in tape)

@@ -16,6 +16,7 @@ from typing import Callable
 import numpy as np
 
 from .. import events
+from ..backward import vjp_in_flight
 
 
 class RunnerStopped(BaseException):
@@ -29,13 +30,20 @@ class RunnerStopped(BaseException):
 class PausePoint:
     """Where a paused runner waits: just after an op ran ("op") or after a VJP step ("vjp")."""
 
-    __slots__ = ("kind", "node", "step", "op_count")
+    __slots__ = ("kind", "node", "step", "op_count", "vjp_of")
 
-    def __init__(self, kind: str, node, step=None, op_count: int = 0):
+    def __init__(self, kind: str, node, step=None, op_count: int = 0, vjp_of=None):
         self.kind = kind            # "op" or "vjp"
         self.node = node            # the op's Node (for "vjp": the node whose VJP ran)
         self.step = step            # the BackwardStep for "vjp", else None
         self.op_count = op_count    # ops the runner's thread had run when it paused
+        self.vjp_of = vjp_of        # an op inside a VJP: the node whose VJP was running
+
+    @property
+    def forward_node(self):
+        """The node of the forward pass the pause is at: the op's own node, or for an op run
+        inside a VJP (and a VJP step) the node whose VJP it was."""
+        return self.vjp_of if self.vjp_of is not None else self.node
 
     @property
     def op_name(self) -> str:
@@ -255,7 +263,9 @@ class Runner:
         if request is None:
             return
         if request == "op" and kind is events.OpExecuted:
-            self._wait(PausePoint("op", event.node, None, self.op_count))
+            in_flight = vjp_in_flight() if event.node.phase == "backward" else None
+            self._wait(PausePoint("op", event.node, None, self.op_count,
+                                  in_flight[0] if in_flight is not None else None))
         elif request == "vjp" and kind is events.VJPApplied:
             self._wait(PausePoint("vjp", event.step.node, event.step, self.op_count))
 

@@ -4,8 +4,9 @@
 // Plain ES module: no build step, no CDN. Text always goes through textContent.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
-const COLORS = ["#0969da", "#cf222e", "#1a7f37", "#8250df", "#bc4c00", "#1b7c83",
-                "#bf3989", "#4d2d00", "#6e7781", "#953800"];
+// series k is drawn in the theme's colour of CSS class `tvd-s${k % SERIES_COLOURS}` (dashboard.css)
+const SERIES_COLOURS = 10;
+const seriesClass = (k) => `tvd-s${k % SERIES_COLOURS}`;
 const BUTTONS = [["pause", "Pause"], ["step_op", "Step op"], ["step_vjp", "Step VJP"],
                  ["resume", "Resume"], ["stop", "Stop"]];
 const W = 380, H = 190, M = { left: 52, right: 96, top: 10, bottom: 24 };
@@ -48,7 +49,7 @@ function decode(series) {
   return { ...series, steps: typed(series.steps, Int32Array), values: typed(series.values, Float32Array) };
 }
 
-// Draw series [{name, steps, values, color}] into an <svg>: axes with min/max ticks, one
+// Draw series [{name, steps, values}] into an <svg>: axes with min/max ticks, one
 // polyline per run of plottable values (NaN/Inf, and <= 0 on a log axis, leave gaps) and a
 // label with the last value at the right edge of each line.
 export function drawChart(svg, series, { log = false, empty = "no data yet" } = {}) {
@@ -87,13 +88,13 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
   svg.append(svgEl("text", { x: M.left + pw / 2, y: H - 8, "text-anchor": "middle", class: "tvd-tick" }, "step"));
   const labels = [];
   series.forEach((s, k) => {
-    const color = s.color || COLORS[k % COLORS.length];
+    const colour = seriesClass(k);
     let run = [];
     const flush = () => {
-      if (run.length === 1) svg.append(svgEl("circle", { cx: run[0][0], cy: run[0][1], r: 1.5, fill: color }));
+      if (run.length === 1) svg.append(svgEl("circle", { cx: run[0][0], cy: run[0][1], r: 1.5, class: colour }));
       if (run.length > 1) {
         svg.append(svgEl("polyline", { points: run.map((p) => p.join(",")).join(" "),
-                                        stroke: color, class: "tvd-line" }));
+                                        class: `tvd-line ${colour}` }));
       }
       run = [];
     };
@@ -106,7 +107,7 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
     if (n) {
       const last = s.values[n - 1];
       const at = ok(last) ? py(last) : M.top + ph;
-      labels.push({ y: at, text: (s.label || "") + fmt(last), color, bad: !ok(last) });
+      labels.push({ y: at, text: (s.label || "") + fmt(last), colour, bad: !ok(last) });
     }
   });
   // last-value labels at the right edge, pushed apart so they never overlap
@@ -115,9 +116,18 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
   for (const label of labels) {
     label.y = Math.max(label.y, prev + 11);
     prev = label.y;
-    svg.append(svgEl("text", { x: M.left + pw + 4, y: label.y + 4, fill: label.color,
-                               class: label.bad ? "tvd-last tvd-bad" : "tvd-last" }, label.text));
+    svg.append(svgEl("text", { x: M.left + pw + 4, y: label.y + 4,
+                               class: `tvd-last ${label.colour}${label.bad ? " tvd-bad" : ""}` },
+                     label.text));
   }
+}
+
+// Scroll `pane` (only it: not the notebook around it) so that `target` is centred in it,
+// when it is not wholly in view already.
+export function scrollInto(pane, target) {
+  const p = pane.getBoundingClientRect(), t = target.getBoundingClientRect();
+  if (t.top < p.top || t.bottom > p.bottom) pane.scrollTop += t.top - p.top - (p.height - t.height) / 2;
+  if (t.left < p.left || t.right > p.right) pane.scrollLeft += t.left - p.left - (p.width - t.width) / 2;
 }
 
 function render({ model, el: root }) {
@@ -173,7 +183,7 @@ function render({ model, el: root }) {
     for (const [action, button] of Object.entries(byAction)) button.disabled = !controls[action];
   }
   function drawLoss() {
-    drawChart(lossSvg, [{ ...decode(model.get("loss") || {}), color: COLORS[0] }]);
+    drawChart(lossSvg, [decode(model.get("loss") || {})]);
   }
   function drawNorms() {
     const norms = (model.get("grad_norms") || []).map(decode);
@@ -181,8 +191,7 @@ function render({ model, el: root }) {
     legend.replaceChildren();
     norms.forEach((s, k) => {
       const item = el("span", "tvd-legend-item");
-      const swatch = el("span", "tvd-swatch");
-      swatch.style.background = COLORS[k % COLORS.length];
+      const swatch = el("span", `tvd-swatch ${seriesClass(k)}`);
       const last = s.values.length ? fmt(s.values[s.values.length - 1]) : "";
       item.append(swatch, el("span", "", `${s.name} ${last}`));
       legend.append(item);
@@ -198,7 +207,12 @@ function render({ model, el: root }) {
   }
   function drawHighlight() {
     const id = model.get("highlight");
-    for (const g of tape.querySelectorAll("g.node")) g.classList.toggle("tvd-highlight", g.id === id);
+    let marked = null;
+    for (const g of tape.querySelectorAll("g.node")) {
+      g.classList.toggle("tvd-highlight", g.id === id);
+      if (g.id === id) marked = g;
+    }
+    if (marked && !tapeBox.hidden) scrollInto(tape, marked);
   }
   function drawError() {
     const text = model.get("error");
