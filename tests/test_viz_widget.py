@@ -406,3 +406,25 @@ def test_dashboard_and_widget_print_one_line_in_terminal_ipython():
         data, _ = formatter.format(shown)
         assert data["text/plain"] == repr(shown) and " object at 0x" not in repr(shown)
     dash.close()
+
+
+def test_breakpoints_read_as_words_whatever_they_name(monkeypatch):
+    from tapeviz.viz.panel import describe_breakpoint
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    by_kind = tf.debugger.break_on(kind="conv", layer="dense", phase="vjp", once=True)
+    on_nan = tf.debugger.break_on(op=["log", "exp"], nan=True, action="continue")
+    anything = tf.debugger.break_on(condition=lambda node: False).disable()
+    assert describe_breakpoint(by_kind) == \
+        "break on kind conv, layer dense, backward steps (0 hits, once)"
+    assert describe_breakpoint(anything) == "break on a condition (0 hits, disabled)"
+    tf.log(tf.constant([-1.0]))
+    tf.log(tf.constant([0.0]))
+    assert describe_breakpoint(on_nan) == "break on op exp, log, a NaN or Inf (2 hits)"
+
+
+def test_html_export_of_an_empty_tape_says_so(tmp_path):
+    with tf.GradientTape(persistent=True) as tape:
+        pass
+    page = TapeWidget(tape).save(tmp_path / "empty.html").read_text()
+    data = json.loads(re.search(r'id="tapeviz-data">(.*?)</script>', page, re.S).group(1))
+    assert data["empty"].startswith("This tape recorded no ops") and data["inspector"] == {}
