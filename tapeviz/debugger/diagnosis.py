@@ -228,6 +228,18 @@ def _nan_carried_in(steps, dropped: int) -> Finding | None:
     return None
 
 
+def _over_steps(steps, shown_nan, dropped: int) -> list:
+    """Where NaN/Inf was first born in recorded `steps` (or carried in, when `shown_nan`,
+    the shown step's own finding, is None too), then whether the loss diverged."""
+    born = _first_nan(steps)
+    if born is None and shown_nan is None:
+        born = _nan_carried_in(steps, dropped)
+    divergence = find_divergence(steps)
+    if born is not None and divergence is not None:
+        born.message += "; the loss was diverging before: see the divergence finding"
+    return [f for f in (born, divergence) if f is not None]
+
+
 def _tape_gradients(recording, target, sources):
     """{variable name: gradient} from a tape's backward pass (the tape is not consumed), or
     None when it cannot run, a breakpoint could stop it, or check-numerics stops it."""
@@ -280,20 +292,13 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     steps = list(getattr(history, "steps", history)) if history is not None else []
     recorded = [step for step in steps if isinstance(step, RecordedStep)]
     if recorded:
-        born = _first_nan(recorded)
-        if born is None and nan is None:
-            dropped = getattr(history, "dropped", None)    # a Recorder's
-            born = _nan_carried_in(recorded, dropped.steps if dropped else 0)
-        if born is not None:
-            if nan is not None and _op_name(nan.node) == _op_name(born.node) and \
-                    nan.source == born.source:
-                found.remove(nan)   # the same op and line: say it once, with its first step
-            found.append(born)
-        divergence = find_divergence(recorded)
-        if divergence is not None:
-            found.append(divergence)
-            if born is not None:
-                born.message += "; the loss was diverging before: see the divergence finding"
+        dropped = getattr(history, "dropped", None)    # a Recorder's
+        over_steps = _over_steps(recorded, nan, dropped.steps if dropped else 0)
+        if nan is not None and over_steps and over_steps[0].kind == "nan" and \
+                _op_name(nan.node) == _op_name(over_steps[0].node) and \
+                nan.source == over_steps[0].source:
+            found.remove(nan)   # the same op and line: say it once, with its first step
+        found += over_steps
     if gradients is None and steps:
         gradients = next((s for s in reversed(steps) if _finite(s, variables)), None)
     none, zero, count = _always_zero(steps, variables, min_steps)
