@@ -7,8 +7,9 @@ stay in view (the stepping strip is above the graph, not in the side panel); gra
 computed say so; the counts of title, status, inspector, stepper and slider agree; an empty
 tape says what to do; the inspector widens, narrows, hides and comes back, and the graph takes
 the room. Text the inspector adds stays legible in both themes (contrast measured). In the
-export: Fit brings a zoomed graph back, an alert click selects and inspects its node, and
-the inspector hides. Screenshots go to the artifacts as <app>-inspector-<theme>-<what>.png.
+export: Fit brings a zoomed graph back, an alert click selects and inspects its node, the
+inspector hides and comes back, and its handle takes the arrow keys. Screenshots go to the
+artifacts as <app>-inspector-<theme>-<what>.png (export-<what>.png for the export).
 """
 import pathlib
 import re
@@ -259,6 +260,16 @@ def test_exported_html_fits_jumps_from_alerts_and_hides_the_inspector(tmp_path, 
     page.screenshot(".tapeviz", "hidden")
     page.page.locator("button.tv-side-show").click()
     assert page.page.locator(".tv-side").is_visible()
+    # the handle between graph and inspector takes the arrow keys too, and says its width
+    side = page.page.locator(".tv-side")
+    narrow = box(side)["width"]
+    handle = page.page.locator(".tv-handle")
+    assert handle.get_attribute("role") == "separator"
+    handle.focus()
+    page.page.keyboard.press("ArrowLeft")
+    page.page.keyboard.press("ArrowLeft")
+    assert box(side)["width"] > narrow + 50
+    assert int(handle.get_attribute("aria-valuenow")) == 46
     node(page.page, "n1").click()
     assert page.page.locator(".tv-inspector-title").text_content().startswith("multiply")
     check_clean(page, browser)

@@ -101,9 +101,17 @@ export function panZoom(container, onClick) {
       if (again) again.focus({ preventScroll: true });
     }
   }
+  // shown while the view cuts the graph, so nobody takes the part in view for all of it
+  const more = h("div", { class: "tv-more", "aria-hidden": "true" },
+    "more: drag or scroll · Ctrl+scroll zooms · Fit goes back");
   function apply(b) {
     box = b;
-    if (svg) svg.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
+    if (!svg) return;
+    svg.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
+    const cut = home && (b.x > home.x + 1 || b.y > home.y + 1 || b.x + b.w < home.x + home.w - 1
+      || b.y + b.h < home.y + home.h - 1);
+    if (!cut) more.remove();
+    else if (more.parentNode !== container) container.append(more);
   }
   // the legible view: the scale of `legibleScale`, the graph's top in view, centred when narrow
   function fit() {
@@ -337,7 +345,7 @@ function render({ model, el }) {
     stepBox,
     h("button", { title: "Zoom in", onclick: () => zoomer.zoom(1 / 1.3) }, "+"),
     h("button", { title: "Zoom out", onclick: () => zoomer.zoom(1.3) }, "−"),
-    h("button", { title: "Fit the graph", onclick: () => zoomer.fit() }, "Fit"),
+    h("button", { title: "The graph across the pane at a readable size", onclick: () => zoomer.fit() }, "Fit"),
     h("button", { title: "Download the SVG", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "SVG"),
     h("button", { title: "Download a self-contained HTML file", onclick: () => send("export_html") }, "HTML"));
   const alerts = h("div", { class: "tv-alerts" });
@@ -347,7 +355,8 @@ function render({ model, el }) {
   const side = h("div", { class: "tv-side" }, inspector);
   const main = h("div", { class: "tv-main" }, graph, side);
   const error = h("pre", { class: "tv-error" });
-  const root = h("div", { class: "tapeviz" }, toolbar, alerts, stepPanel, main, error);
+  // an action's error shows under the toolbar, in view of both the toolbar and the inspector
+  const root = h("div", { class: "tapeviz" }, toolbar, error, alerts, stepPanel, main);
   sidePanel(main, side, toolbar);
   el.append(root);
 
