@@ -267,6 +267,41 @@ def test_nan_that_no_recorded_op_made_is_traced_to_the_op_that_read_it():
     [finding] = [f for f in diagnose(shown, history=rec) if f.kind == "nan"]
     first = rec.steps[0].index
     assert finding.message.startswith(f"multiply read NaN/Inf that no kept op made, in step "
-                                      f"{first} (the first with a non-finite loss)")
+                                      f"{first} at ")
     assert f"test_debugger_diagnose.py:{line_of(__file__, 'reads the NaN')}" in finding.message
     assert "input 0 already held 1 NaN" in finding.message and "dropped" not in finding.message
+
+
+def test_nan_born_in_an_update_is_found_in_that_step_though_its_loss_was_finite():
+    from tapeviz.debugger import Recorder
+    w = tf.Variable([1.0, 2.0])
+    scale = tf.constant([3e38, 1.0])
+    with Recorder() as rec:
+        for _ in range(4):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * w)
+            w.assign_sub(10.0 * tape.gradient(loss, w) * scale)  # the update overflows
+    first = rec.steps[0]
+    assert np.isfinite(first.loss) and not np.isfinite(rec.steps[1].loss)
+    [finding] = [f for f in diagnose(history=rec) if f.kind == "nan"]
+    assert finding.message.startswith("multiply produced inf")
+    assert f"first in step {first.index}; 3 later step(s) have a non-finite loss" \
+        in finding.message
+    assert f"test_debugger_diagnose.py:{line_of(__file__, 'the update overflows')}" \
+        in finding.message
+
+
+def test_inf_read_from_a_constant_in_an_update_names_that_step_and_line():
+    from tapeviz.debugger import Recorder
+    w = tf.Variable([1.0, 2.0])
+    scale = tf.constant([np.inf, 1.0])
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * w)
+            w.assign_sub(0.1 * tape.gradient(loss, w) * scale)  # reads a constant inf
+    [finding] = [f for f in diagnose(history=rec) if f.kind == "nan"]
+    assert finding.message.startswith(f"multiply read NaN/Inf that no kept op made, in step "
+                                      f"{rec.steps[0].index} at ")
+    assert f"test_debugger_diagnose.py:{line_of(__file__, 'reads a constant inf')}" \
+        in finding.message and "input 1 already held 0 NaN and 1 Inf" in finding.message

@@ -194,6 +194,19 @@ def _stack_finding(norms, first, last, ratio, nodes) -> list:
     return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]
 
 
+def _finite_step(step) -> bool:
+    loss = step.loss
+    return (loss is None or math.isfinite(loss)) and \
+        all(all_finite(g) for g in step.variable_gradients.values())
+
+
+def _suspects(steps) -> list:
+    """The steps from the one before the first non-finite loss or gradient: NaN that
+    reaches neither is harmless (and the shown step is searched on its own)."""
+    first = next((i for i, step in enumerate(steps) if not _finite_step(step)), None)
+    return [] if first is None else steps[max(0, first - 1):]
+
+
 def _first_nan(steps) -> Finding | None:
     """Where NaN/Inf was born in the first recorded step that made any (later steps only
     carry it, or make it again), with that step's index."""
@@ -210,11 +223,9 @@ def _first_nan(steps) -> Finding | None:
 
 
 def _nan_carried_in(steps, dropped: int) -> Finding | None:
-    """When a kept loss is non-finite but no kept op made NaN/Inf from finite inputs: the
-    first op of that step that read one, and where it may have come from."""
+    """When NaN/Inf is in the steps but no kept op made it from finite inputs: the first op
+    that read it, and where it may have come from."""
     for step in steps:
-        if step.loss is None or math.isfinite(step.loss):
-            continue
         node = next((rop.node for rop in step.ops if not all_finite(rop.node.output)), None)
         if node is None:
             continue
@@ -223,17 +234,17 @@ def _nan_carried_in(steps, dropped: int) -> Finding | None:
                  f"and it may have been born there: raise Recorder(max_bytes=...)"
                  if dropped else "")
         return Finding("nan", f"{_op_name(node)} read NaN/Inf that no kept op made, in step "
-                       f"{step.index} (the first with a non-finite loss) at "
-                       f"{_where(node.source)}; {why}{older}", node)
+                       f"{step.index} at {_where(node.source)}; {why}{older}", node)
     return None
 
 
 def _over_steps(steps, shown_nan, dropped: int) -> list:
     """Where NaN/Inf was first born in recorded `steps` (or carried in, when `shown_nan`,
     the shown step's own finding, is None too), then whether the loss diverged."""
-    born = _first_nan(steps)
+    suspects = _suspects(steps)
+    born = _first_nan(suspects)
     if born is None and shown_nan is None:
-        born = _nan_carried_in(steps, dropped)
+        born = _nan_carried_in(suspects, dropped)
     divergence = find_divergence(steps)
     if born is not None and divergence is not None:
         born.message += "; the loss was diverging before: see the divergence finding"
