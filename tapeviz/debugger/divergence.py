@@ -77,7 +77,21 @@ def find_divergence(steps, growth: float = 10.0, min_rises: int = 3,
                     update_ratio: float = 0.1) -> Finding | None:
     """The first run of at least `min_rises` consecutive loss rises that multiplies the loss
     by `growth` or more while the updates change the weights by at least `update_ratio` of
-    their norm (the median over the run; not checked when no update was recorded)."""
+    their norm (the median over the run; not checked when no update was recorded).
+
+    >>> import tapeviz as tf
+    >>> from tapeviz.debugger import Recorder
+    >>> w = tf.Variable([1.0, -1.0])
+    >>> with Recorder() as rec:
+    ...     for _ in range(5):
+    ...         with tf.GradientTape() as tape:
+    ...             loss = tf.reduce_sum(w * w)
+    ...         _ = w.assign_sub(1.5 * tape.gradient(loss, w))   # w -> -2 w: overshoots
+    >>> print(find_divergence(rec.steps).message.split(";")[0].replace(", ", ",\n"))
+    the training diverges: the loss grows x4 a step,
+    2 at step 0 -> 128 at step 3,
+    rising 4 steps in a row to 512 at step 4
+    """
     losses, blown = _finite_losses(steps)
     start = 0
     for i in range(1, len(losses)):
