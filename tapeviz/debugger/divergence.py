@@ -87,9 +87,10 @@ def find_divergence(steps, growth: float = 10.0, min_rises: int = 3,
     ...         with tf.GradientTape() as tape:
     ...             loss = tf.reduce_sum(w * w)
     ...         _ = w.assign_sub(1.5 * tape.gradient(loss, w))   # w -> -2 w: overshoots
-    >>> print(find_divergence(rec.steps).message.split(";")[0].replace(", ", ",\n"))
-    the training diverges: the loss grows x4 a step,
-    2 at step 0 -> 128 at step 3,
+    >>> for part in find_divergence(rec.steps).message.split(";")[0].split(", "):
+    ...     print(part)
+    the training diverges: the loss grows x4 a step
+    2 at step 0 -> 128 at step 3
     rising 4 steps in a row to 512 at step 4
     """
     losses, blown = _finite_losses(steps)
