@@ -180,6 +180,38 @@ def test_dead_relu_in_a_hand_written_layer_found_on_the_tape():
     assert here("# BUG 6b") in alert["message"]
 
 
+class TwoLayers(tf.keras.Model):
+    """A subclassed model: its layers are called on lines of its own `call`."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = tf.keras.layers.Dense(
+            12, activation="relu", kernel_initializer=tf.keras.initializers.Constant(-1.0))
+        self.out = tf.keras.layers.Dense(1)
+
+    def call(self, x):
+        h = self.hidden(x)  # BUG 6c: every kernel weight -1 on positive inputs
+        return self.out(h)
+
+
+def test_dead_relu_in_a_subclassed_model_names_the_line_inside_call():
+    tf.random.set_seed(0)
+    model = TwoLayers()
+    x = tf.constant(np.random.default_rng(3).uniform(0.1, 1.0, (16, 3)).astype(np.float32))
+    optimizer = tf.keras.optimizers.Adam(0.01)
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x) - 1.0))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    widget = TapeWidget(rec)
+    [alert] = widget.alerts
+    assert alert["kind"] == "dead_relu" and widget.graph.nodes[alert["node"]].op == "relu"
+    assert f"layer {model.name}/{model.hidden.name} outputs only zeros" in alert["message"]
+    assert here("# BUG 6c") in alert["message"]
+
+
 # ---- bug 10: gradients vanishing through a deep stack of sigmoids -------------------------------
 def test_vanishing_gradients_through_a_keras_sigmoid_stack():
     tf.random.set_seed(0)
