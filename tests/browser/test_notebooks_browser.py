@@ -187,3 +187,166 @@ def test_03_mnist_debugging(jupyter_server, browser):
     assert widget_error(collapsed) == "", "after expanding a group"
     check_clean(page, browser)
     print(f"03: {time.monotonic() - start:.1f} s")
+
+
+# ---- the dashboard and the notebooks in both themes -----------------------------------------
+# WCAG contrast ratio of an element's text against the first opaque background behind it
+# (translucent colours, such as JupyterLab's text colours, blended over what is behind them)
+CONTRAST = """(el) => {
+  const parse = (text) => {
+    const nums = (text.match(/-?[\\d.]+/g) || []).map(Number);
+    const scale = text.startsWith("color(") ? 255 : 1;   // color(srgb r g b / a), 0..1
+    const [r, g, b] = nums.slice(0, 3).map((v) => v * scale);
+    return [r, g, b, nums.length > 3 ? nums[3] : 1];
+  };
+  const over = (top, bottom) =>
+    top.slice(0, 3).map((v, i) => v * top[3] + bottom[i] * (1 - top[3]));
+  const layers = [];
+  for (let node = el; node; node = node.parentElement) {
+    const style = getComputedStyle(node);
+    const bg = parse(style.backgroundColor);
+    if (bg[3] > 0) layers.push(bg);
+    if (bg[3] >= 1) break;
+  }
+  let background = [255, 255, 255];
+  for (const layer of layers.reverse()) background = over(layer, background);
+  const style = getComputedStyle(el);
+  const opacity = Number(style.opacity);
+  const text = over(parse(el instanceof SVGElement ? style.fill : style.color), background);
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [hi, lo] = [luminance(text), luminance(background)].sort((a, b) => b - a);
+  return { ratio: (hi + 0.05) / (lo + 0.05), opacity };
+}"""
+
+
+def contrast(locator):
+    return locator.evaluate(CONTRAST)
+
+
+def enabled_button_contrasts(dash):
+    buttons = dash.locator("button.tvd-btn")
+    return {buttons.nth(i).text_content(): contrast(buttons.nth(i))["ratio"]
+            for i in range(buttons.count()) if buttons.nth(i).is_enabled()}
+
+
+def tape_step(dash):
+    """(step number, "so far"?) the dashboard's tape title names."""
+    title = dash.locator(".tvd-tape-box .tvd-chart-title").text_content()
+    match = re.match(r"step (\d+)( so far)?:", title)
+    assert match, f"unexpected tape title {title!r}"
+    return int(match.group(1)), bool(match.group(2))
+
+
+def in_view(pane, target):
+    """Whether `target` lies wholly inside the visible part of the scrolling `pane`."""
+    return pane.evaluate("""(pane, target) => {
+        const p = pane.getBoundingClientRect(), t = target.getBoundingClientRect();
+        return t.top >= p.top - 1 && t.bottom <= p.bottom + 1
+            && t.left >= p.left - 1 && t.right <= p.right + 1;
+    }""", target.element_handle())
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser):
+    """Readable buttons and chart text in both JupyterLab themes; paused, the tape names the
+    step the counter is on and shows the paused node outlined, scrolled into view."""
+    from .harness import JupyterServer
+    from .test_widgets import DASHBOARD_CELLS, write_notebook
+    path = write_notebook(tmp_path / "dashboard.ipynb", DASHBOARD_CELLS)
+    with JupyterServer([path], app="lab", theme=theme) as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all(wait=False)
+        dash = page.wait_for_output(DASHBOARD, timeout=60)
+        wait_until(page, lambda: dashboard_state(dash) == "running"
+                   and dash.locator(".tvd-loss polyline").count(), "the loop running, charted")
+        page.screenshot(dash, f"dashboard-{theme}-running")
+        low = {name: ratio for name, ratio in enabled_button_contrasts(dash).items()
+               if ratio < 4.5}
+        assert low == {}, f"button text below 4.5:1 in the {theme} theme: {low}"
+        for text in (".tvd-tick", ".tvd-chart-title", ".tvd-status", ".tvd-state"):
+            ratio = contrast(dash.locator(text).first)["ratio"]
+            assert ratio >= 4.5, f"{text} at {ratio:.2f}:1 in the {theme} theme"
+
+        dash.locator("button.tvd-pause").click()
+        wait_until(page, lambda: dashboard_state(dash) == "paused", "the paused state")
+        for _ in range(60):   # Step op until the pause is at a taped op (not an update)
+            if dash.locator(".tvd-tape g.node.tvd-highlight").count():
+                break
+            status = dash.locator(".tvd-status").text_content()
+            dash.locator("button.tvd-step_op").click()
+            wait_until(page, lambda status=status: dash.locator(".tvd-status").text_content()
+                       != status and dashboard_state(dash) == "paused", "the next op")
+        marked = dash.locator(".tvd-tape g.node.tvd-highlight")
+        wait_until(page, lambda: marked.count() == 1, "the paused node outlined")
+        step, so_far = tape_step(dash)
+        assert step == dashboard_steps(dash) + (1 if so_far else 0), (step, so_far)
+        assert in_view(dash.locator(".tvd-tape"), marked)
+        outline = marked.locator("path, polygon, ellipse").first.evaluate(
+            "el => getComputedStyle(el).stroke")
+        assert outline == "rgb(191, 57, 137)", outline   # tape.css's step highlight, #bf3989
+        low = {name: ratio for name, ratio in enabled_button_contrasts(dash).items()
+               if ratio < 4.5}
+        assert low == {}, f"button text below 4.5:1 in the {theme} theme: {low}"
+        page.screenshot(dash, f"dashboard-{theme}-paused")
+
+        dash.locator("button.tvd-resume").click()
+        page.wait_for_run(timeout=120)
+        wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
+        page.screenshot(dash, f"dashboard-{theme}-finished")
+        check_clean(page, browser)
+
+
+def page_through(page, name, limit=14):
+    """Screenshots of the whole notebook, one viewport at a time (at most `limit`)."""
+    scroller = page.page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first
+    shots = []
+    for index in range(limit):
+        shots.append(page.screenshot(".jp-NotebookPanel", f"{name}-{index:02d}"))
+        moved = scroller.evaluate("""el => {
+            const before = el.scrollTop;
+            el.scrollTop = before + el.clientHeight * 0.9;
+            return el.scrollTop !== before;
+        }""")
+        if not moved:
+            break
+        page.page.wait_for_timeout(300)
+    return shots
+
+
+@pytest.mark.browser
+def test_the_notebooks_read_in_the_dark_theme(tmp_path, browser, monkeypatch):
+    """Notebooks 01-03 run in JupyterLab Dark; screenshots of each, top to bottom, to look at;
+    every tapeviz output's text is readable against what is behind it."""
+    import nbformat
+
+    from test_notebooks import PARAMETERS, set_parameter
+
+    from .harness import JupyterServer
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")   # 02's breakpoint: no prompt to answer
+    paths = []
+    for name in ("01_eager_basics", "02_regression_debugging", "03_mnist_debugging"):
+        nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+        for variable, value in PARAMETERS.get(name, {}).items():
+            set_parameter(nb, variable, value)
+        nbformat.write(nb, tmp_path / f"{name}.ipynb")
+        paths.append(tmp_path / f"{name}.ipynb")
+    with JupyterServer(paths, app="lab", theme="dark") as server:
+        for path in paths:
+            page = browser.open_notebook(server, path.name)
+            page.run_all(timeout=240)
+            page.page.wait_for_timeout(1000)
+            page_through(page, f"dark-{path.stem[:2]}")
+            for selector in (".tv-title", ".tv-status", ".tvd-status"):
+                found = page.output(selector)
+                for i in range(found.count()):
+                    ratio = contrast(found.nth(i))["ratio"]
+                    assert ratio >= 4.5, f"{path.stem}: {selector} at {ratio:.2f}:1"
+            check_clean(page, browser)
+            browser.close_pages()
