@@ -323,10 +323,13 @@ def test_counts_agree_title_status_inspector_and_stepper():
     last = f"n{ops - 1}"
     widget.selected = last
     rows = dict(r for r in widget.inspector["sections"][0]["content"])
-    assert rows["position"] == f"op {ops} of {ops}"          # counted like the title, from 1
+    # numbered as alerts and run_to number tape entries, and counted as the title counts
+    assert rows["tape entry"] == f"#{ops - 1} (op {ops} of {ops})"
     widget.step()
+    assert widget.stepper["count"] == 1 and widget.stepper["entry"] == ops - 1
     widget.step()
     assert widget.stepper["count"] == 2
+    assert widget.stepper["entry"] == int(widget.stepper["node"][1:])
 
 
 def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():
@@ -348,7 +351,8 @@ def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():
     assert len(drawn_ops) == forward
     widget.selected = drawn_ops[-1]
     rows = dict(r for r in widget.inspector["sections"][0]["content"])
-    assert rows["position"] == f"op {int(drawn_ops[-1][1:]) + 1} of {total}"
+    index = int(drawn_ops[-1][1:])
+    assert rows["tape entry"] == f"#{index} (op {index + 1} of {total})"
     # the recorded pass reached every drawn op but the update: no "not computed yet" there
     widget.selected = "n0"
     gradient = next(s for s in widget.inspector["sections"] if s["title"] == "Gradient")

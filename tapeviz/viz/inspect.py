@@ -107,10 +107,11 @@ def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> lis
     op = node.op
     rows = [["op", op.name], ["label", op.label], ["kind", op.kind], ["phase", node.phase],
             ["layer path", node.scope or "(none)"]]
-    if position is not None:   # counted from 1, as the title's "N ops" counts them
-        rows.append(["position", f"op {position[0] + 1} of {position[1]}"])
+    # "#i" as alerts, errors and run_to number tape entries; "op i+1 of N" as the title counts
+    if position is not None:
+        rows.append(["tape entry", f"#{position[0]} (op {position[0] + 1} of {position[1]})"])
     elif rop is not None:
-        rows.append(["position", f"op {rop.index + 1} of its step"])
+        rows.append(["tape entry", f"#{rop.index} of its step"])
     if rop is not None:
         rows += [["duration", f"{rop.duration * 1e3:.3g} ms"], ["taped", str(rop.taped)]]
     rows += [[f"param {key}", _short(value)] for key, value in node.params.items()]

@@ -146,8 +146,8 @@ def _count(number: int, noun: str) -> str:
 
 
 def stepper_state(stepper, node_id_of) -> dict:
-    """The stepping panel: steps applied, the last VJP (node id via `node_id_of`, op, line,
-    upstream and input gradients) and each source's gradient so far, as summaries."""
+    """The stepping panel: steps applied, the last VJP (node id via `node_id_of`, op, tape
+    entry, line, upstream and input gradients) and each source's gradient so far, as summaries."""
     last = stepper.last_step
     state = {"count": stepper.count, "done": stepper.done, "node": "", "op": "",
              "upstream": "", "input_grads": [], "source": "",
@@ -155,7 +155,7 @@ def stepper_state(stepper, node_id_of) -> dict:
                            for s in stepper.flat_sources]}
     if last is not None:
         node = last.node
-        state.update(node=node_id_of(node), op=node.op.name,
+        state.update(node=node_id_of(node), op=node.op.name, entry=last.index,
                      upstream=summarize(last.upstream),
                      input_grads=["none flows" if g is None else summarize(g)
                                   for g in last.input_grads],

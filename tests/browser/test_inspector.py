@@ -137,7 +137,8 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert gradient.locator(".tv-text").text_content().startswith("not computed yet")
         assert "None" not in widget.locator(".tv-inspector").text_content()
         op_rows = section(widget, "Op").locator("tr").all_text_contents()
-        assert f"positionop {int(abs_id[1:]) + 1} of {ops}" in op_rows
+        index = int(abs_id[1:])
+        assert f"tape entry#{index} (op {index + 1} of {ops})" in op_rows
 
         # a breakpoint and a gradient check appear under the buttons, in words
         widget.locator("button.tv-break_op").click()
@@ -162,6 +163,11 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         strip = widget.locator(".tv-stepper")
         assert widget.locator(".tv-side .tv-stepper").count() == 0
         assert "d/d w:0" in strip.text_content()
+        # the strip names the step's tape entry as the inspector beside it does
+        entry = f"#{stepped[1:]}"
+        assert re.search(rf"VJP of\s*abs {entry}(?!\d)", strip.text_content())
+        assert f"tape entry{entry} (op" in "".join(
+            section(widget, "Op").locator("tr").all_text_contents())
         side = box(widget.locator(".tv-side"))
         for part in (widget.locator(".tv-inspector-title"), section(widget, "Source"),
                      section(widget, "Output").locator("tr").first):

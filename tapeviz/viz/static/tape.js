@@ -398,7 +398,7 @@ function render({ model, el }) {
       return;
     }
     const rows = [["steps applied", String(s.count) + (s.done ? " (done)" : "")]];
-    if (s.op) rows.push(["VJP of", s.op], ["at", s.source], ["upstream", s.upstream]);
+    if (s.op) rows.push(["VJP of", `${s.op} #${s.entry}`], ["at", s.source], ["upstream", s.upstream]);
     (s.input_grads || []).forEach((g, i) => rows.push([`grad input ${i}`, g]));
     (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g]));
     stepPanel.replaceChildren(h("span", { class: "tv-stepper-title" }, "Backward stepping"),
