@@ -235,7 +235,7 @@ export function section(s) {
   return h("div", { class: "tv-section" }, h("div", { class: "tv-section-title" }, s.title), body);
 }
 
-// One alert line; with a node, a click (or Enter) calls `jump(node)`.
+// One alert line; with a node, a click (or Enter or Space) calls `jump(node)`.
 export function alertItem(a, jump) {
   const item = h("div", { class: `tv-alert tv-alert-${a.kind}` }, `${a.kind}: ${a.message}`);
   if (a.node) {
@@ -244,7 +244,9 @@ export function alertItem(a, jump) {
     item.tabIndex = 0;
     item.setAttribute("role", "button");
     item.addEventListener("click", () => jump(a.node));
-    item.addEventListener("keydown", (e) => { if (e.key === "Enter") jump(a.node); });
+    item.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); jump(a.node); }
+    });
   }
   return item;
 }
@@ -264,7 +266,7 @@ export function inspectorContent(payload, buttons = [], extra = []) {
 
 // The side panel beside the graph can be widened, narrowed (buttons, or dragging the handle
 // between them, or arrow keys on it) and hidden (then a toolbar button shows it again); the
-// graph, flex 1, takes the room. Returns { setWidth(fraction), hidden() } for tests and callers.
+// graph, flex 1, takes the room.
 export function sidePanel(main, side, toolbar) {
   const MIN = 0.2, MAX = 0.8, STEP = 0.12;
   let fraction = 0.38;
@@ -308,7 +310,6 @@ export function sidePanel(main, side, toolbar) {
   toolbar.append(show);
   setWidth(fraction);
   setHidden(false);
-  return { setWidth, hidden: () => main.classList.contains("tv-side-hidden") };
 }
 
 const ACTION_LABELS = {
