@@ -305,3 +305,16 @@ def test_inf_read_from_a_constant_in_an_update_names_that_step_and_line():
                                       f"{rec.steps[0].index} at ")
     assert f"test_debugger_diagnose.py:{line_of(__file__, 'reads a constant inf')}" \
         in finding.message and "input 1 already held 0 NaN and 1 Inf" in finding.message
+
+
+def test_a_layer_gradient_finding_names_the_op_that_reads_the_layer_and_its_line():
+    w = tf.Variable(tf.ones([3, 2]), name="big/kernel")
+    x = tf.constant(np.full((4, 3), 10.0, np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(tf.square(tf.matmul(x, w))) * 100.0  # a large loss scale
+    [finding] = diagnose(tape, loss, sources=[w])
+    assert finding.kind == "exploding_gradient" and finding.message.startswith("big: gradient")
+    assert finding.node.op.name == "matmul"
+    assert "big is read by matmul at " in finding.message
+    assert f"test_debugger_diagnose.py:{line_of(__file__, 'a large loss scale')}" \
+        in finding.message

@@ -146,6 +146,15 @@ def gradient_norms(gradients, variables=None, order=None) -> dict:
     return {layer: float(np.sqrt(total)) for layer, total in squares.items()}
 
 
+def _layer_finding(kind: str, message: str, layer: str, nodes) -> Finding:
+    """A finding about `layer`, naming the op that reads its first variable and its line."""
+    reader = next((n for n in nodes for t in n.inputs
+                   if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
+    if reader is not None:
+        message += f"; {layer} is read by {_op_name(reader)} at {_where(reader.source)}"
+    return Finding(kind, message, reader)
+
+
 def _norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:
     """Per layer: above `high`, below `low` (an exact zero is a zero gradient, not a
     vanishing one); across layers: a change of more than `ratio`, between neighbours or,
@@ -154,19 +163,20 @@ def _norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) ->
     found, layers = [], list(norms)
     for layer in layers:
         if norms[layer] > high:
-            found.append(Finding("exploding_gradient", f"{layer}: gradient norm "
-                                 f"{norms[layer]:.3g} > {high:g}"))
+            found.append(_layer_finding("exploding_gradient", f"{layer}: gradient norm "
+                                        f"{norms[layer]:.3g} > {high:g}", layer, nodes))
         elif 0 < norms[layer] < low:
-            found.append(Finding("vanishing_gradient", f"{layer}: gradient norm "
-                                 f"{norms[layer]:.3g} < {low:g}"))
+            found.append(_layer_finding("vanishing_gradient", f"{layer}: gradient norm "
+                                        f"{norms[layer]:.3g} < {low:g}", layer, nodes))
     layers = [layer for layer in layers if norms[layer] > 0]
     neighbours = []
     for a, b in zip(layers, layers[1:]):
         r = norms[b] / norms[a]
         if r > ratio or r < 1 / ratio:
-            neighbours.append(Finding("gradient_ratio", f"gradient norm changes {r:.3g}x from "
-                                      f"{a} ({norms[a]:.3g}) to {b} ({norms[b]:.3g}): "
-                                      f"{'exploding' if r > 1 else 'vanishing'} across layers"))
+            neighbours.append(_layer_finding(
+                "gradient_ratio", f"gradient norm changes {r:.3g}x from {a} ({norms[a]:.3g}) "
+                f"to {b} ({norms[b]:.3g}): {'exploding' if r > 1 else 'vanishing'} across "
+                f"layers", min(a, b, key=norms.get), nodes))
     if not neighbours and len(layers) > 2:
         neighbours += _stack_finding(norms, layers[0], layers[-1], ratio, nodes)
     return found + neighbours
