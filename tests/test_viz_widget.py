@@ -345,6 +345,8 @@ def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():
     total = len(step.ops)
     assert 0 < forward < total
     assert widget.title.startswith(f"step {step.index} (3 of 3 kept): {total} ops")
+    assert repr(widget) == f"<TapeWidget: step {step.index} (3 of 3 kept), {total} ops, " \
+        f"loss {step.loss:.4g}>"
     assert f"{forward} of the {total} ops ({total - forward} of the backward pass not drawn)" \
         in widget.status
     drawn_ops = [gid for gid, n in widget.graph.nodes.items() if gid.startswith("n")]

@@ -180,16 +180,19 @@ class TapeWidget(anywidget.AnyWidget):
         """One line for terminal IPython and the text/plain fallback."""
         if not hasattr(self, "_scene"):   # asked while traitlets builds the widget
             return "<TapeWidget>"
-        loss = self._loss()
-        summary = self.title.replace(": ", ", ", 1) + (f", loss {loss:.4g}" if loss is not None
-                                                       and "loss" not in self.title else "")
-        return f"<TapeWidget: {summary}>"
+        loss = self._tape_loss()
+        summary = self.title.replace(": ", ", ", 1)
+        return f"<TapeWidget: {summary}{'' if loss is None else f', loss {loss:.4g}'}>"
 
-    def _loss(self):
-        """The scalar the backward pass starts from: `target`, else the tape's last output."""
+    def _tape_loss(self):
+        """A tape's scalar the backward pass starts from (`target`, else its last output);
+        None for recorded steps, whose title says their loss already."""
+        tape = self._scene.tape
+        if tape is None:
+            return None
         target = self._scene.target
-        if target is None and self._scene.tape is not None and self._scene.tape.nodes:
-            target = self._scene.tape.nodes[-1].output
+        if target is None and tape.nodes:
+            target = tape.nodes[-1].output
         value = getattr(target, "_value", None)
         if value is None or getattr(value, "size", 0) != 1 or value.dtype.kind != "f":
             return None
