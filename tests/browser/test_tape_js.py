@@ -133,7 +133,9 @@ def test_html_export_keeps_text_legible_and_contrast_without_jupyter_theme(tmp_p
     widget.locator(".tv-graph svg g.node").first.wait_for()
     heights = label_heights(widget)
     assert heights and all(11 <= h <= 16 for h in heights), sorted(heights)
-    # the graph is cut at the pane's right edge, not shrunk: the wheel scrolls it sideways
+    # the graph is cut at the pane's right edge, not shrunk, and says so; the wheel scrolls
+    # it sideways
+    assert "drag or scroll" in widget.locator(".tv-graph .tv-more").text_content()
     graph = widget.locator(".tv-graph")
     before = view_box(page)
     box = graph.bounding_box()

@@ -5,8 +5,8 @@ screen, for a 2-node tape, notebook 01's network and notebook 03's CNN alike; op
 names (matmul, add, reduce_mean); the pane takes the notebook's width and grows with it;
 twelve identical Dense blocks show as one box marked x12; every button's text and every node's
 label reach WCAG contrast 4.5 against what is behind them; nodes are reached by Tab, named
-for screen readers and selected with Enter. Screenshots go to tests/browser/artifacts/ as
-lab-look-<theme>-<what>.png.
+for screen readers and selected with Enter. JupyterLab in both themes, Notebook 7 in the dark
+one. Screenshots go to tests/browser/artifacts/ as <app>-look-<theme>-<what>.png.
 """
 import re
 
@@ -120,6 +120,7 @@ NODE_LABELS = """(root) => [...root.querySelectorAll(".tv-graph g.node")].flatMa
         .find((s) => getComputedStyle(s).fill !== "none");
     return [...n.querySelectorAll("text")].map((t) => [t, shape]);
 })"""
+HINT = """(root) => [...root.querySelectorAll(".tv-more")].map((t) => [t, null])"""
 EDGE_LABELS = """(root) => [...root.querySelectorAll(".tv-graph g.edge text")]
     .map((t) => [t, null])"""
 
@@ -130,15 +131,25 @@ def label_heights(widget):
         "els => els.map(e => e.getBoundingClientRect().height)")
 
 
+def cut(widget):
+    """Whether the pane shows only part of the drawing."""
+    return widget.evaluate("""(root) => {
+        const pane = root.querySelector(".tv-graph").getBoundingClientRect();
+        const drawn = root.querySelector(".tv-graph svg g.graph").getBoundingClientRect();
+        return drawn.left < pane.left - 1 || drawn.top < pane.top - 1
+            || drawn.right > pane.right + 1 || drawn.bottom > pane.bottom + 1;
+    }""")
+
+
 def graph_text(widget):
     return " ".join(widget.locator(".tv-graph svg text").all_text_contents())
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_the_graph_is_legible_and_readable_in_both_themes(theme, tmp_path, browser):
+@pytest.mark.parametrize("app, theme", [("lab", "light"), ("lab", "dark"), ("notebook", "dark")])
+def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, browser):
     path = write_notebook(tmp_path / "look.ipynb", LOOK_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
+    with JupyterServer([path], app=app, theme=theme) as server:
         page = browser.open_notebook(server, path.name)
         page.run_all()
         widgets = [page.output(WIDGET).nth(i) for i in range(len(LOOK_CELLS))]
@@ -163,19 +174,32 @@ def test_the_graph_is_legible_and_readable_in_both_themes(theme, tmp_path, brows
             assert contrasts(widget, BUTTONS), name
 
         tiny, nb01, nb03, repeat = widgets
-        # a 2-node tape is not blown up, and a wide CNN is not shrunk below legible
+        # a 2-node tape is not blown up, and a wide CNN is not shrunk below legible: it is
+        # cut, and says so
         assert max(label_heights(tiny)) <= 16 and min(label_heights(nb03)) >= 11
+        assert not cut(tiny) and tiny.locator(".tv-more").count() == 0
+        for widget in widgets:
+            assert widget.locator(".tv-more").count() == int(cut(widget))
+            if cut(widget):
+                assert "drag or scroll" in widget.locator(".tv-more").text_content()
+                assert all(r >= 4.5 for r in contrasts(widget, HINT))
+        assert cut(nb03) or app == "notebook"   # Notebook 7's wider page fits it whole
         text = graph_text(nb01)
         for op in ("matmul", "add", "reduce_mean", "relu", "square"):
             assert re.search(rf"\b{op}\b", text), (op, text)
         assert "dense ×12" in graph_text(repeat)
 
-        # the pane takes most of the notebook's width, and grows with it
-        before = nb01.locator(".tv-graph").bounding_box()["width"]
-        assert before >= 0.5 * nb01.bounding_box()["width"]
-        page.page.set_viewport_size({"width": 1600, "height": 900})
-        wait_until(page, lambda: nb01.locator(".tv-graph").bounding_box()["width"] > before + 150,
-                   "the pane to grow with the window")
+        # the pane takes most of the notebook's width, and grows with it (Notebook 7 caps
+        # its column at 1,200 px: 960 -> 1,440 px widens it by less than the window)
+        def pane_width():
+            return nb01.locator(".tv-graph").bounding_box()["width"]
+        at_1280 = pane_width()
+        assert at_1280 >= 0.5 * nb01.bounding_box()["width"]
+        page.page.set_viewport_size({"width": 960, "height": 900})
+        wait_until(page, lambda: pane_width() < at_1280 - 50, "the pane to shrink with the window")
+        before = pane_width()
+        page.page.set_viewport_size({"width": 1440, "height": 900})
+        wait_until(page, lambda: pane_width() > before + 100, "the pane to grow with the window")
         heights = label_heights(nb01)
         assert all(11 <= h <= 16 for h in heights), sorted(heights)
         page.page.set_viewport_size({"width": 1280, "height": 900})
