@@ -67,8 +67,7 @@ class GradientTape:
         self._refused: dict = {}      # id -> RefusedWatch: integer tensors watch() refused
         self._awaiting = False        # an exit or refused tensor not yet seen read by an op
         self._skeleton = None         # what a freed non-persistent tape keeps (no values)
-        self._missing: dict = {}      # id -> weakref: sources the last gradient call gave None
-        self._target_ids: tuple = ()  # ids of the last gradient call's targets
+        self._missing = None          # (target id, {id: weakref to each source given None})
 
     # ---- recording -----------------------------------------------------------------------
     def __enter__(self) -> "GradientTape":
@@ -163,7 +162,7 @@ class GradientTape:
 
     def value_exits(self) -> tuple:
         """Where tracked values left tapeviz while this tape recorded (`ValueExit`s)."""
-        return self._skeleton.exits if self._skeleton is not None else tuple(self._exits)
+        return tuple(self._skeleton.exits if self._skeleton is not None else self._exits)
 
     def refused_watches(self) -> dict:
         """id -> `RefusedWatch` of each integer tensor `watch` refused."""
@@ -173,11 +172,6 @@ class GradientTape:
     def skeleton(self):
         """The `Skeleton` a non-persistent tape kept when `gradient` freed its nodes, or None."""
         return self._skeleton
-
-    @property
-    def target_ids(self) -> tuple:
-        """id() of each target of the last `gradient` call."""
-        return self._target_ids
 
     def pause(self) -> bool:
         """Stop recording on this thread; returns whether it was recording."""
@@ -234,7 +228,7 @@ class GradientTape:
         self._watched = []
         self._used = False
         self._exits, self._refused, self._awaiting = [], {}, False
-        self._skeleton, self._missing, self._target_ids = None, {}, ()
+        self._skeleton, self._missing = None, None
 
     @property
     def persistent(self) -> bool:
@@ -288,6 +282,7 @@ class GradientTape:
         >>> tape.gradient(loss, [w])[0].numpy().tolist()
         [[2.0], [4.0]]
         """
+        global _last_missing
         self._check_usable("gradient")
         unconnected_gradients = _unconnected(unconnected_gradients)
         flat_sources = self._checked_sources(sources)
@@ -311,7 +306,10 @@ class GradientTape:
                     missing = missing or {}
                     missing[id(s)] = weakref.ref(s)
             result.append(grad)
-        self._remember_call(targets, missing)
+        if missing is not None:  # remembered for the optimizer that gets these Nones
+            self._missing, _last_missing = (id(targets[0]), missing), self
+        elif _last_missing is not None:
+            _last_missing = None
         self._consume()
         if events.listeners(events.GradientComputed):
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
@@ -389,16 +387,6 @@ class GradientTape:
             self._nodes, self._ids, self._watched = [], set(), []
             self._exits, self._refused, self._awaiting = [], {}, False
 
-    def _remember_call(self, targets, missing) -> None:
-        """The last gradient call's targets; with None results, the tape whose call it was."""
-        global _last_missing
-        self._target_ids = tuple(map(id, targets))
-        self._missing = missing or {}
-        if missing:
-            _last_missing = self
-        elif _last_missing is not None:
-            _last_missing = None
-
     @staticmethod
     def _checked_sources(sources) -> list:
         if isinstance(sources, Tensor):
@@ -447,7 +435,8 @@ _last_missing = None  # the tape whose last gradient call returned a None (it ho
 def last_missing_gradient(source):
     """(tape, target id) of the last `gradient` call, when it returned None for `source`."""
     tape = _last_missing
-    ref = None if tape is None else tape._missing.get(id(source))
-    if ref is None or ref() is not source:
+    if tape is None:
         return None
-    return tape, tape._target_ids[0]
+    target_id, missing = tape._missing
+    ref = missing.get(id(source))
+    return (tape, target_id) if ref is not None and ref() is source else None

@@ -90,7 +90,7 @@ class Skeleton:
     def __init__(self, nodes, watched, exits, refused):
         self._outlines = outline_rows(nodes) if len(nodes) <= MAX_OPS else None
         self._watched = list(map(weakref.ref, watched))
-        self.exits = tuple(exits)
+        self.exits = exits             # the tape starts a new list
         for exit_ in exits:
             exit_.value = None
         self.refused = refused
