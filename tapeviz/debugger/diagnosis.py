@@ -15,13 +15,13 @@ import numpy as np
 
 from .. import nest
 from ..errors import InvalidArgumentError
-from ..nonfinite import reason
 from ..tensor import Variable, VariableRead
 from . import breakpoint_listener
 from .activations import describe_saturating, dead_relus, saturating_ops, variable_order
 from .divergence import find_divergence
 from .findings import Finding
 from .history import RecordedStep
+from .nan_steps import nan_over_steps
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
 from .summary import _array, all_finite
 from .why_none import path_nodes
@@ -204,57 +204,10 @@ def _stack_finding(norms, first, last, ratio, nodes) -> list:
     return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]
 
 
-def _finite_step(step) -> bool:
-    loss = step.loss
-    return (loss is None or math.isfinite(loss)) and \
-        all(all_finite(g) for g in step.variable_gradients.values())
-
-
-def _suspects(steps) -> list:
-    """The steps from the one before the first non-finite loss or gradient: NaN that
-    reaches neither is harmless (and the shown step is searched on its own)."""
-    first = next((i for i, step in enumerate(steps) if not _finite_step(step)), None)
-    return [] if first is None else steps[max(0, first - 1):]
-
-
-def _first_nan(steps) -> Finding | None:
-    """Where NaN/Inf was born in the first recorded step that made any (later steps only
-    carry it, or make it again), with that step's index."""
-    for step in steps:
-        origin = find_nan_origin([rop.node for rop in step.ops])
-        if origin is None:
-            continue
-        later = sum(1 for s in steps if s.index > step.index and s.loss is not None
-                    and not math.isfinite(s.loss))
-        after = f"; {later} later step(s) have a non-finite loss" if later else ""
-        return Finding("nan", f"{str(origin).splitlines()[0]}; first in step "
-                       f"{step.index}{after}", origin.node, origin.source)
-    return None
-
-
-def _nan_carried_in(steps, dropped: int) -> Finding | None:
-    """When NaN/Inf is in the steps but no kept op made it from finite inputs: the first op
-    that read it, and where it may have come from."""
-    for step in steps:
-        node = next((rop.node for rop in step.ops if not all_finite(rop.node.output)), None)
-        if node is None:
-            continue
-        why = reason(_op_name(node), node.inputs, node.output) or "its input held NaN/Inf"
-        older = (f"; {dropped} older step(s) were dropped to keep the Recorder's byte budget "
-                 f"and it may have been born there: raise Recorder(max_bytes=...)"
-                 if dropped else "")
-        return Finding("nan", f"{_op_name(node)} read NaN/Inf that no kept op made, in step "
-                       f"{step.index} at {_where(node.source)}; {why}{older}", node)
-    return None
-
-
 def _over_steps(steps, shown_nan, dropped: int) -> list:
     """Where NaN/Inf was first born in recorded `steps` (or carried in, when `shown_nan`,
     the shown step's own finding, is None too), then whether the loss diverged."""
-    suspects = _suspects(steps)
-    born = _first_nan(suspects)
-    if born is None and shown_nan is None:
-        born = _nan_carried_in(suspects, dropped)
+    born = nan_over_steps(steps, carried_in=shown_nan is None, dropped=dropped)
     divergence = find_divergence(steps)
     if born is not None and divergence is not None:
         born.message += "; the loss was diverging before: see the divergence finding"
