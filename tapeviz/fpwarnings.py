@@ -1,5 +1,6 @@
-"""numpy's floating-point RuntimeWarnings ("divide by zero encountered in log"), said from
-the user's line and naming the op, instead of from inside tapeviz.
+"""Warnings said from the user's line: numpy's floating-point RuntimeWarnings ("divide by
+zero encountered in log") naming the op instead of pointing inside tapeviz, and tapeviz's
+own warnings (`warn_from_user_line`).
 
 numpy warns from the Python frame that called the ufunc, which is tapeviz's dispatch (or an
 op's forward). Wrapping every op in `np.errstate` would cost ~0.1 us an op, a sixth of a
@@ -37,8 +38,29 @@ def as_error(op, arrays, warning: RuntimeWarning) -> RuntimeWarning:
     return RuntimeWarning(_text(op, arrays, warning))
 
 
+def _user_frame(frame):
+    """The innermost frame from `frame` up whose code is not tapeviz's, or None."""
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+    return frame
+
+
+def warn_from_user_line(text: str, category=UserWarning, frame=None) -> None:
+    """Warn `text` from the user's line (above `frame`, default: the caller's), so filters,
+    "once per line" and recorders see that line, not tapeviz's."""
+    user = _user_frame(frame if frame is not None else sys._getframe(1))
+    if user is None:
+        warnings.warn(text, category, stacklevel=2)
+        return
+    namespace = user.f_globals
+    warnings.warn_explicit(text, category, user.f_code.co_filename, user.f_lineno,
+                           module=namespace.get("__name__", "__main__"),
+                           registry=namespace.setdefault("__warningregistry__", {}),
+                           module_globals=namespace)
+
+
 def _dispatch_frames(frame):
-    """(op, its input arrays, the user's frame) when `frame` runs inside an op's forward,
+    """(op, its input arrays, dispatch's frame) when `frame` runs inside an op's forward,
     or None (a warning from a subscriber that dispatch called keeps its own line)."""
     from .dispatch import TRACED_CODES
     callee = None
@@ -51,9 +73,7 @@ def _dispatch_frames(frame):
                                                            "__code__", None) \
             and not callee.f_code.co_filename.startswith(_NUMPY_DIR):
         return None
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-    return None if frame is None or op is None else (op, arrays, frame)
+    return None if op is None else (op, arrays, frame)
 
 
 def _forget(frame, msg) -> None:
@@ -70,15 +90,10 @@ def _show(msg, _original=warnings._showwarnmsg) -> None:
     if msg.category is RuntimeWarning and msg.filename.startswith((_PACKAGE_DIR, _NUMPY_DIR)):
         emitter = sys._getframe(1)
         found = _dispatch_frames(emitter)
-        if found is not None:
-            op, arrays, user = found
+        if found is not None and _user_frame(found[2]) is not None:
+            op, arrays, dispatching = found
             _forget(emitter, msg)
-            namespace = user.f_globals
-            warnings.warn_explicit(_text(op, arrays, msg.message), RuntimeWarning,
-                                   user.f_code.co_filename, user.f_lineno,
-                                   module=namespace.get("__name__", "__main__"),
-                                   registry=namespace.setdefault("__warningregistry__", {}),
-                                   module_globals=namespace)
+            warn_from_user_line(_text(op, arrays, msg.message), RuntimeWarning, dispatching)
             return
     _original(msg)
 

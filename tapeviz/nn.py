@@ -16,6 +16,7 @@ from .convert import infer_array
 from .creation import convert_to_tensor
 from .dispatch import name_scope
 from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .logits_check import check_sigmoid_logits, check_softmax_logits
 from .ops import conv as _conv
 from .ops import nn as _nn_ops
 from .ops import random as _random
@@ -172,6 +173,7 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     if values.size and (values.min() < 0 or values.max() >= depth):
         raise InvalidArgumentError(op, f"labels must be in [0, {depth}) for {depth} classes; "
                                        f"got values from {values.min()} to {values.max()}")
+    check_softmax_logits(op, logits)
     return _nn_ops.sparse_softmax_cross_entropy(labels, logits)
 
 
@@ -188,8 +190,9 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     if _shape(labels) != _shape(logits):
         raise ShapeError(op, f"labels and logits must have the same shape; got "
                              f"{_shape(labels)} and {_shape(logits)}")
-    return _nn_ops.softmax_cross_entropy(labels, logits,
-                                         axis=normalize_axis(op, axis, np.ndim(logits)))
+    axis = normalize_axis(op, axis, np.ndim(logits))
+    check_softmax_logits(op, logits, axis)
+    return _nn_ops.softmax_cross_entropy(labels, logits, axis=axis)
 
 
 def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
@@ -204,6 +207,7 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     if _shape(labels) != _shape(logits):
         raise ShapeError(op, f"labels and logits must have the same shape; got "
                              f"{_shape(labels)} and {_shape(logits)}")
+    check_sigmoid_logits(op, logits)
     return _nn_ops.sigmoid_cross_entropy(labels, logits)
 
 

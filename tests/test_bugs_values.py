@@ -13,6 +13,7 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import Recorder, find_nan_origin
+from tapeviz.logits_check import ProbabilitiesAsLogitsWarning
 from tapeviz.viz.widget import TapeWidget
 from programs import line_of
 
@@ -216,3 +217,88 @@ def test_a_warning_from_tapeviz_code_run_by_a_subscriber_is_not_blamed_on_the_op
     [warning] = record.list
     assert str(warning.message) == "divide by zero encountered in log"
     assert (warning.filename, warning.lineno) == (fake, 2)
+
+
+# ---- bug 5: softmax outputs given to a loss that expects logits ------------------------------
+def no_logits_warnings(run) -> None:
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        run()
+    assert [w for w in record if w.category is ProbabilitiesAsLogitsWarning] == []
+
+
+def test_a_softmax_model_fit_with_from_logits_warns_at_the_fit_line_naming_the_softmax_layer():
+    x, labels, _ = classes(seed=3)
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu"),
+                                 tf.keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam",
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        model.fit(x, labels, epochs=2, batch_size=16, verbose=0)  # BUG 5a
+    # said once for the line (as the default filter does), not once a step
+    [warning] = [w for w in record if w.category is ProbabilitiesAsLogitsWarning]
+    assert (warning.filename, warning.lineno) == (__file__, line_of(__file__, "# BUG 5a"))
+    message = str(warning.message)
+    assert message.startswith("sparse_softmax_cross_entropy_with_logits: the logits look like "
+                              "probabilities: all 48 values are in [0, 1] and each row sums to 1")
+    assert here("# BUG 5a") in message
+    assert f"the output of softmax (layer {model.name}/{model.layers[1].name}) at " in message
+    assert "Dense(k) with no activation" in message and "from_logits=False" in message
+
+
+def test_a_hand_written_softmax_given_to_the_tf_nn_loss_names_both_lines():
+    x, labels, _ = classes(seed=4)
+    w = tf.Variable(tf.random.normal([4, 3], seed=2))
+    with tf.GradientTape() as tape:
+        probs = tf.nn.softmax(tf.matmul(x, w))  # BUG 5b: the softmax
+        with pytest.warns(ProbabilitiesAsLogitsWarning) as record:
+            losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels, probs)  # BUG 5b: loss
+        loss = tf.reduce_mean(losses)
+    [warning] = record.list
+    assert warning.lineno == line_of(__file__, "# BUG 5b: loss")
+    message = str(warning.message)
+    assert "the output of softmax at " in message and here("# BUG 5b: the softmax") in message
+    assert tape.gradient(loss, w) is not None
+
+
+def test_probabilities_given_as_logits_outside_a_tape_are_still_caught_by_their_values():
+    probs = tf.nn.softmax(tf.random.normal([5, 4], seed=3))
+    with pytest.warns(ProbabilitiesAsLogitsWarning, match="each row sums to 1, as a softmax "
+                                                          "makes them") as record:
+        loss_fn = tf.keras.losses.CategoricalCrossentropy(from_logits=True)
+        loss_fn(tf.one_hot([0, 1, 2, 3, 0], 4), probs)  # BUG 5c
+    assert record.list[0].lineno == line_of(__file__, "# BUG 5c")
+
+
+def test_a_sigmoid_output_given_to_binary_crossentropy_from_logits_names_the_sigmoid():
+    x = np.random.default_rng(5).normal(size=(16, 4)).astype(np.float32)
+    tf.random.set_seed(1)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation="sigmoid")])
+    loss_fn = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    with tf.GradientTape():
+        scores = model(x)  # BUG 5d: the sigmoid
+        with pytest.warns(ProbabilitiesAsLogitsWarning) as record:
+            loss_fn(np.ones((16, 1), np.float32), scores)
+    message = str(record.list[0].message)
+    assert message.startswith("sigmoid_cross_entropy_with_logits: the logits are probabilities")
+    assert f"the output of sigmoid (layer {model.name}/{model.layers[0].name}) at " in message
+    assert here("# BUG 5d: the sigmoid") in message
+
+
+def test_real_logits_and_probabilities_without_from_logits_raise_no_warning():
+    x, labels, onehot = classes(seed=6)
+    tf.random.set_seed(2)
+    logits_model = tf.keras.Sequential([tf.keras.layers.Dense(3)])
+    probs_model = tf.keras.Sequential([tf.keras.layers.Dense(3, activation="softmax")])
+    sparse = tf.keras.losses.SparseCategoricalCrossentropy
+    with tf.GradientTape():
+        no_logits_warnings(lambda: sparse(from_logits=True)(labels, logits_model(x)))
+        no_logits_warnings(lambda: sparse()(labels, probs_model(x)))
+        no_logits_warnings(lambda: tf.keras.losses.categorical_crossentropy(onehot,
+                                                                            probs_model(x)))
+        relu_scores = tf.nn.relu(logits_model(x))  # in [0, inf), rows not summing to 1
+        no_logits_warnings(lambda: tf.nn.softmax_cross_entropy_with_logits(onehot, relu_scores))
+        no_logits_warnings(lambda: tf.nn.sigmoid_cross_entropy_with_logits(
+            np.ones((32, 3), np.float32), tf.nn.sigmoid(logits_model(x)) * 0.0 - 1.0))
