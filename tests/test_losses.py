@@ -164,8 +164,9 @@ def test_loss_class_squeezes_a_trailing_one_like_keras():
 
 
 def test_function_form_warns_when_labels_and_predictions_broadcast_to_a_square():
-    with pytest.warns(UserWarning, match=r"broadcast to \(3, 3\)"):
+    with pytest.warns(UserWarning, match=r"broadcast to \(3, 3\)") as record:
         losses.mse(np.zeros(3, np.float32), np.zeros((3, 1), np.float32))
+    assert record.list[0].filename == __file__  # the user's line, not the loss module's
 
 
 def test_shape_errors_name_the_loss_and_both_shapes():

@@ -8,13 +8,12 @@ loss's name scope. Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does; 
 """
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope
 from ..errors import InvalidArgumentError, ShapeError
+from ..fpwarnings import warn_from_user_line
 from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
                   sparse_softmax_cross_entropy_with_logits)
 from ..ops.math import abs, cast, clip_by_value, log, square, where
@@ -66,9 +65,10 @@ def _check_broadcast(loss: str, y_true, y_pred) -> None:
                                f"{tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}") from None
     if out != tuple(y_pred.shape) and out != tuple(y_true.shape):
         # the classic trap: labels (N,) against predictions (N, 1) broadcast to (N, N)
-        warnings.warn(f"{loss}: y_true {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)} "
-                      f"broadcast to {out}, larger than either; reshape one of them (the loss "
-                      f"classes squeeze a trailing 1 for you)", stacklevel=3)
+        warn_from_user_line(f"{loss}: y_true {tuple(y_true.shape)} and y_pred "
+                            f"{tuple(y_pred.shape)} broadcast to {out}, larger than either; "
+                            f"reshape one of them (the loss classes squeeze a trailing 1 for "
+                            f"you)")
 
 
 def squeeze_or_expand_dimensions(y_true, y_pred):
