@@ -135,6 +135,20 @@ def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
     return None
 
 
+def user_frame(frame):
+    """The innermost frame from `frame` up whose code is not tapeviz's (the frame of the
+    line `source_from` names), or None."""
+    own = _own
+    while frame is not None:
+        mine = own.get(id(frame.f_code))
+        if mine is None:
+            mine = _learn(frame.f_code)
+        if not mine:
+            return frame
+        frame = frame.f_back
+    return None
+
+
 def _learn(code) -> bool:
     """Whether `code` is tapeviz's own, remembered by id."""
     own = _own[id(code)] = code.co_filename.startswith(_PACKAGE_DIR)

@@ -1,9 +1,11 @@
 """Breakpoints: matching criteria, one-shot and persistent, the debugger they open, no hangs."""
 import os
 import pathlib
+import re
 import subprocess
 import sys
 import textwrap
+import threading
 import types
 
 import numpy as np
@@ -195,20 +197,26 @@ def test_a_kernel_that_allows_no_stdin_gets_no_debugger(monkeypatch):
     assert session.choose_debugger()[0] is None
     shell.kernel._allow_stdin = True
     assert session.choose_debugger() == ("ipython", "")
+    chosen = []                            # a training thread's hit (the Runner's) never waits
+    worker = threading.Thread(target=lambda: chosen.append(session.choose_debugger()))
+    worker.start()
+    worker.join()
+    assert chosen[0][0] is None and "background thread" in chosen[0][1]
 
 
-def test_an_attached_debugpy_client_gets_the_frame_with_the_op_context(monkeypatch):
+def test_an_attached_debugpy_client_pauses_in_the_users_frame(monkeypatch, capsys):
     monkeypatch.delenv("TAPEVIZ_DEBUGGER")
-    frames = []
-    fake = types.SimpleNamespace(is_client_connected=lambda: True,
-                                 breakpoint=lambda: frames.append(sys._getframe(1).f_locals))
-    monkeypatch.setitem(sys.modules, "debugpy", fake)
+    pauses = []
+    debugpy = types.SimpleNamespace(is_client_connected=lambda: True)
+    pydevd = types.SimpleNamespace(settrace=lambda **how: pauses.append(
+        (how["stop_at_frame"].f_code.co_name, how["stop_at_frame"].f_lineno, how["suspend"])))
+    monkeypatch.setitem(sys.modules, "debugpy", debugpy)
+    monkeypatch.setitem(sys.modules, "pydevd", pydevd)
     bp = break_on(op="exp")
     _ops()
-    [frame] = frames
-    assert set(frame) == {"node", "op", "inputs", "output", "upstream", "source", "line"}
-    assert frame["op"].name == "exp" and frame["line"].startswith("y = tf.exp(x)")
+    assert pauses == [("_ops", line_of(__file__, "# line: exp"), True)]
     assert bp.hits[0].debugger == "debugpy"
+    assert "tapeviz breakpoint: exp (forward)" in capsys.readouterr().err
 
 
 def test_a_debugger_that_cannot_read_stdin_falls_back_to_the_action(monkeypatch):
@@ -216,7 +224,7 @@ def test_a_debugger_that_cannot_read_stdin_falls_back_to_the_action(monkeypatch)
         pass
 
     class NoStdin:
-        def start(self, frame):
+        def start(self, frame, names):
             raise StdinNotImplementedError("raw_input was called, but this frontend does not "
                                            "support input requests.")
 
@@ -257,6 +265,13 @@ def _run(tmp_path, criteria, stdin=None, **env):
                           timeout=60, env=environ, cwd=tmp_path, **kwargs)
 
 
+def first_frame(out: str) -> list:
+    """The first frame a pdb session shows: its '> file(line)function()' and '-> code'."""
+    lines = out.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("> "))
+    return lines[at:at + 2]
+
+
 def test_pdb_session_stops_at_the_op_with_its_context_as_locals(tmp_path):
     result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
         p op.name
@@ -271,6 +286,7 @@ def test_pdb_session_stops_at_the_op_with_its_context_as_locals(tmp_path):
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "tapeviz breakpoint: exp (forward) at train.py:8" in out
+    assert first_frame(out) == [f"> {tmp_path / 'train.py'}(8)<module>()", "-> y = tf.exp(h)"]
     assert "(Pdb) 'exp'" in out and "TensorShape([1, 3])" in out
     assert "(Pdb) True" in out and "nodes 3" in out          # ops run at the prompt: not taped
     assert "[[2.0, 4.0, 6.0]]" in out and "'y = tf.exp(h)'" in out and "(Pdb) 8" in out
@@ -299,6 +315,21 @@ def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
     assert "hits 1" in out                                  # the debugger's own stops are not bp's
 
 
+def test_next_goes_on_in_the_users_code_and_their_names_win(tmp_path):
+    result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
+        p tape is hit.node and False or type(tape).__name__
+        next
+        p [round(v, 1) for v in y.numpy()[0].tolist()]
+        continue
+        """)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "(here tape is your own; the op's: hit.node, hit.upstream)" in out
+    assert "(Pdb) 'GradientTape'" in out
+    assert f"> {tmp_path / 'train.py'}(9)<module>()\n-> loss = tf.reduce_sum(y)" in out
+    assert "[7.4, 54.6, 403.4]" in out and "finished" in out and "hits 1" in out
+
+
 def test_ipython_debugger_session(tmp_path):
     pytest.importorskip("IPython")
     result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="ipython", stdin="""\
@@ -308,6 +339,8 @@ def test_ipython_debugger_session(tmp_path):
         """)
     assert result.returncode == 0, result.stderr
     assert "ipdb> 'exp'" in result.stdout and "exp [math] phase=forward" in result.stdout
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)   # IPython's colours
+    assert f"> {tmp_path / 'train.py'}(8)<module>()" in plain and "tapeviz/" not in plain
 
 
 def test_backward_phase_session_shows_the_vjp_it_runs_in(tmp_path):
@@ -320,6 +353,8 @@ def test_backward_phase_session_shows_the_vjp_it_runs_in(tmp_path):
         """)
     out = result.stdout
     assert result.returncode == 0, result.stderr
+    assert first_frame(out) == [f"> {tmp_path / 'train.py'}(11)<module>()",
+                                "-> grad = tape.gradient(loss, x)"]   # the line that called it
     assert "(Pdb) 'backward'" in out and "(Pdb) True" in out
     assert "runs inside the VJP of tape entry #1 (exp)" in out
 

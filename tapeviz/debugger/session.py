@@ -5,33 +5,31 @@ JupyterLab's debugger when a debugpy client is attached, IPython's debugger wher
 can read input, plain pdb on a terminal, and otherwise no debugger at all: the hit is
 already recorded, and the breakpoint's action raises `BreakpointError` or continues, so
 nothing ever waits for input that cannot come. `TAPEVIZ_DEBUGGER` (read at each hit) forces
-a choice: "pdb", "ipython", "debugpy", or "none" (auto when unset). The debugger opens in
-`_breakpoint_frame`, whose locals are the op's context: node, op, inputs, output, upstream,
-source, line. Its commands: node, tape [N], nextop, nextvjp."""
+a choice: "pdb", "ipython", "debugpy", or "none" (auto when unset).
+
+The debugger opens in the user's frame, as `breakpoint()` on their line would: the line that
+called the op, or that called `gradient` for a hit inside the backward pass (pdb and ipdb
+never step into tapeviz's own modules). The op's context is at hand there as names (node,
+op, inputs, output, upstream, tape, source, line, hit; where the user's code has a name of
+its own, theirs wins) and as the commands node, tape [N], nextop, nextvjp."""
 from __future__ import annotations
 
 import os
 import pdb
 import sys
 import threading
+from collections import ChainMap
 
 import numpy as np
 
 from ..backward import vjp_in_flight
 from ..dispatch import unrecorded
+from ..sourceinfo import user_frame
 from ..threadstate import thread_state
 from .breakpoint import Breakpoint, BreakpointError
 
 DEBUGGERS = ("pdb", "ipython", "debugpy", "none")
-
-
-class _Session(threading.local):
-    def __init__(self):
-        self.which = None    # the debugger _breakpoint_frame starts
-        self.hit = None      # the hit it shows
-
-
-_session = _Session()
+OWN_MODULES = ["tapeviz", "tapeviz.*"]   # where pdb's step and next never stop
 
 
 def open_debugger(hit) -> None:
@@ -41,19 +39,41 @@ def open_debugger(hit) -> None:
     if which is None:
         _no_input(hit, why)
         return
-    _session.which, _session.hit = which, hit
-    node = hit.node
+    here = sys._getframe()
+    frame = user_frame(here) or here   # the whole stack is tapeviz's only in its own tests
     try:
         with unrecorded():  # ops evaluated at the prompt must not land on the user's tape
-            _breakpoint_frame(node, node.inputs, node.output, hit.upstream, hit.source)
+            if which == "debugpy":
+                _pause_in_debugpy(frame, hit)
+            else:
+                make_pdb(which, hit).start(frame, op_context(hit, frame))
     except Exception as exc:
         if type(exc).__name__ != "StdinNotImplementedError":
             raise
         sys.settrace(None)  # the debugger could not read its first command (nbclient, CI)
         hit.debugger = None
         _no_input(hit, "the Jupyter front end allows no input")
-    finally:
-        _session.which = _session.hit = None
+
+
+def op_context(hit, frame) -> dict:
+    """The names the debugger offers at a hit: the op, what it read and made, its tape."""
+    node = hit.node
+    return {"hit": hit, "node": node, "op": node.op, "inputs": node.inputs,
+            "output": node.output, "upstream": hit.upstream, "tape": tape_of(node, frame)[0],
+            "source": hit.source, "line": hit.source.line if hit.source is not None else ""}
+
+
+def _pause_in_debugpy(frame, hit) -> None:
+    """Pause JupyterLab's debugger in `frame` (pydevd stops on its next line: the op's line
+    has run by then), saying which hit it is and where its context is."""
+    print(f"tapeviz breakpoint: {hit.describe()}; the op's node, inputs, output and upstream "
+          f"are the hit's: <breakpoint>.hits[-1]", file=sys.stderr)
+    pydevd = sys.modules.get("pydevd")
+    if pydevd is None:
+        sys.modules["debugpy"].breakpoint()   # a debugpy without pydevd loaded: here, then
+        return
+    pydevd.settrace(suspend=True, trace_only_current_thread=True, patch_multiprocessing=False,
+                    stop_at_frame=frame, notify_stdin=False)
 
 
 def choose_debugger() -> tuple:
@@ -70,6 +90,9 @@ def choose_debugger() -> tuple:
     if ip is not None:
         kernel = getattr(ip, "kernel", None)
         if kernel is not None:
+            if threading.current_thread() is not threading.main_thread():
+                return None, ("a Jupyter kernel reads input for its running cell only, not "
+                              "for a background thread's")
             if getattr(kernel, "_allow_stdin", False):
                 return "ipython", ""
             return None, "the Jupyter front end allows no input"
@@ -78,17 +101,6 @@ def choose_debugger() -> tuple:
     if _isatty(sys.stdin):
         return "pdb", ""
     return None, "stdin is not a terminal"
-
-
-def _breakpoint_frame(node, inputs, output, upstream, source):
-    """The frame the debugger opens in: the op's context as plainly named locals."""
-    op = node.op
-    line = source.line if source is not None else ""
-    if _session.which == "debugpy":
-        sys.modules["debugpy"].breakpoint()  # JupyterLab's debugger pauses on the next line
-    else:
-        make_pdb(_session.which, _session.hit).start(sys._getframe())
-    return op, line  # `continue` resumes the program; `nextop` stops at the next op
 
 
 def _no_input(hit, why: str) -> None:
@@ -154,6 +166,19 @@ def find_on_tape(node, frame) -> tuple:
     return None, -1
 
 
+def tape_of(node, frame) -> tuple:
+    """(tape, index, VJP node): where `node` is recorded, with no VJP node; or, for an op
+    no tape records that runs inside a VJP, the tape and entry of that VJP and its node;
+    else (None, -1, None)."""
+    tape, index = find_on_tape(node, frame)
+    if tape is not None:
+        return tape, index, None
+    found = vjp_in_flight()
+    if found is not None and found[2] is not None:
+        return found[2].tape, found[2].position, found[0]
+    return None, -1, None
+
+
 # ---- text ---------------------------------------------------------------------------------
 def describe_tensor(tensor) -> str:
     """dtype, shape and, for numbers, min/max/mean and non-finite counts."""
@@ -211,13 +236,43 @@ class _Commands:
     """tapeviz commands for a pdb-style debugger stopped at a breakpoint hit."""
 
     hit = None
+    user_frame = None    # the frame the session opened in
+    op_names = {}        # the op's names offered there (op_context)
 
-    def start(self, frame):
-        """Say why we stopped, then stop in `frame`."""
+    def start(self, frame, op_names):
+        """Say why we stopped, then stop in `frame` (the user's) now, as `set_trace` would
+        on its line, with `op_names` at hand there."""
+        self.user_frame, self.op_names = frame, op_names
+        own = sorted(name for name in op_names if name in frame.f_locals)
         self.message(f"tapeviz breakpoint: {self.hit.describe()}")
-        self.message("locals: node, op, inputs, output, upstream, source, line; "
-                     "commands: node, tape [N], nextop, nextvjp, continue")
-        self.set_trace(frame)
+        self.message("names: " + ", ".join(op_names) + (
+            f" (here {', '.join(own)} {'is' if len(own) == 1 else 'are'} your own; the op's: "
+            f"hit.node, hit.upstream)" if own else "")
+            + "; commands: node, tape [N], nextop, nextvjp, continue")
+        self.reset()
+        caller = frame
+        while caller is not None:    # as Bdb.set_trace: trace from the user's frame up
+            caller.f_trace = self.trace_dispatch
+            self.botframe = caller
+            caller = caller.f_back
+        self._set_stopinfo(self.botframe, None, -1)   # as `continue`, unless a command says
+        self.interaction(frame, None)
+        if self.stopframe is not self.botframe or self.stoplineno != -1 or self.breaks:
+            sys.settrace(self.trace_dispatch)        # next, step, until, a pdb breakpoint
+
+    def setup(self, frame, traceback):
+        done = super().setup(frame, traceback)
+        self._offer_context()
+        return done
+
+    def _select_frame(self, number):
+        super()._select_frame(number)
+        self._offer_context()
+
+    def _offer_context(self):
+        """In the user's frame, names not its own read the op's context."""
+        if self.curframe is self.user_frame and self.op_names:
+            self.curframe_locals = ChainMap(self.curframe_locals, self.op_names)
 
     def do_node(self, arg):
         """node: show the op this breakpoint stopped at (inputs, output, source, upstream)."""
@@ -227,19 +282,14 @@ class _Commands:
         """tape [N]: show N (default 3) tape entries either side of this op."""
         around = int(arg) if arg.strip().isdigit() else 3
         node = self.hit.node
-        tape, index = find_on_tape(node, self.curframe)
-        if tape is not None:
-            self.message(tape_listing(tape, index, around))
+        tape, index, vjp_node = tape_of(node, self.curframe)
+        if tape is None:
+            self.message(f"{node.op.name} is not on a tape that is recording or in reach")
             return
-        found = vjp_in_flight()
-        if found is not None and found[2] is not None:
-            vjp_node, backward = found[0], found[2]
-            tape, index = backward.tape, backward.position
+        if vjp_node is not None:
             self.message(f"{node.op.name} runs inside the VJP of tape entry #{index} "
                          f"({vjp_node.op.name}); no tape records it")
-            self.message(tape_listing(tape, index, around))
-            return
-        self.message(f"{node.op.name} is not on a tape that is recording or in reach")
+        self.message(tape_listing(tape, index, around))
 
     def do_nextop(self, arg):
         """nextop: continue to the next op (forward or backward) and stop there."""
@@ -271,8 +321,8 @@ def make_pdb(which: str, hit):
             from IPython.core.debugger import Pdb as IPythonPdb
             _ipython_pdb_class = type("TapevizIPythonPdb", (_Commands, IPythonPdb),
                                       {"__doc__": "IPython's debugger with tapeviz commands."})
-        debugger = _ipython_pdb_class()
+        debugger = _ipython_pdb_class(skip=OWN_MODULES)
     else:
-        debugger = TapevizPdb()
+        debugger = TapevizPdb(skip=OWN_MODULES)
     debugger.hit = hit
     return debugger
