@@ -103,8 +103,9 @@ def check_numerics(tensor, message, name=None):
 def enable_check_numerics(stack_height_limit=30, path_length_limit=50):
     """Raise InvalidArgumentError at the first op (forward or in a VJP) that makes NaN or Inf.
 
-    The error names the op, the phase, the user's line, the counts, a summary of each
-    input and a computed hint. Calling it twice is the same as once.
+    The error names the op, the phase, the user's line, the counts, why in words (e.g. "1 of
+    4 inputs were 0 (log(0) = -inf)"), a summary of each input, and the usual fix as its
+    hint. Calling it twice is the same as once.
 
     >>> import tapeviz as tf
     >>> tf.debugging.enable_check_numerics()
