@@ -31,7 +31,7 @@ FRAME_HEIGHT = 520   # px of the interactive copy: the export's 80vh graph pane 
 def twin_bundle(title: str, svg: str, page: str) -> dict:
     """The mime bundle of the twin of a graph titled `title`; `page` is its HTML export."""
     twin_id = f"{TWIN_CLASS}-{uuid.uuid4().hex}"
-    image = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    image = base64.b64encode(_on_white(svg).encode("utf-8")).decode("ascii")
     text = html.escape(title)
     markup = (f'<div class="{TWIN_CLASS}" id="{twin_id}">'
               f'<div><b>{text}</b> <i>(saved graph; run the cell for the live widget)</i></div>'
@@ -48,6 +48,13 @@ def display_with_twin(widget) -> None:
     data, metadata = widget._repr_mimebundle_()
     data.pop("text/html", None)
     display(data, metadata=metadata, raw=True)
+
+
+def _on_white(svg: str) -> str:
+    """`svg` painted on white: an image takes no page colours, and Graphviz's grey edge labels
+    would vanish on a dark theme's background."""
+    start = svg.index(">", svg.index("<svg")) + 1
+    return f'{svg[:start]}<rect width="100%" height="100%" fill="#ffffff"/>{svg[start:]}'
 
 
 def _open_interactive(twin_id: str, page: str) -> str:

@@ -306,6 +306,8 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
 def page_through(page, name, limit=14):
     """Screenshots of the whole notebook, one viewport at a time (at most `limit`)."""
     scroller = page.page.locator(".jp-NotebookPanel .jp-WindowedPanel-outer").first
+    scroller.evaluate("el => { el.scrollTop = 0; }")   # Run All leaves it at the bottom
+    page.page.wait_for_timeout(500)
     shots = []
     for index in range(limit):
         shots.append(page.screenshot(".jp-NotebookPanel", f"{name}-{index:02d}"))
