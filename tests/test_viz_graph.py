@@ -166,8 +166,8 @@ def test_unscoped_ops_beyond_the_limit_fold_into_ranges():
     x = tf.Variable(1.0)
     with tf.GradientTape() as tape:
         h = x
-        for _ in range(1000):
-            h = h + 1.0
+        for i in range(1000):   # add or multiply by Thue-Morse: no stretch repeats 3 times
+            h = h + 1.0 if bin(i).count("1") % 2 == 0 else h * 1.0
     g = Graph.from_tape(tape)
     view = g.collapse(max_nodes=300)
     assert len(view.nodes) <= 300
@@ -262,3 +262,45 @@ def test_a_loop_body_recorded_hundreds_of_times_is_one_box_before_any_range():
     view = Graph.from_tape(tape).collapse(max_nodes=300)
     assert list(view.nodes) == ["g:block0", "g:block1*399", "n800"]
     assert view.nodes["g:block1*399"].repeat == 399
+
+
+def test_a_loop_body_recorded_without_scopes_folds_into_one_box():
+    w = tf.Variable(tf.eye(3) * 0.5, name="w")
+    b = tf.Variable(tf.zeros(3), name="b")
+    with tf.GradientTape() as tape:
+        h = tf.ones((1, 3))
+        for _ in range(200):
+            h = tf.tanh(tf.matmul(h, w) + b)
+        tf.reduce_sum(h)
+    g = Graph.from_tape(tape)
+    view = g.collapse(max_nodes=300)
+    assert list(view.nodes) == ["g:@0*200", "n600"]
+    box = view.nodes["g:@0*200"]
+    assert (box.kind, box.label, box.repeat) == ("group", "matmul → add → tanh", 200)
+    assert len(box.members) == 600 + 3    # the ops, the input, w and b
+    assert [(e.src, e.dst) for e in view.edges] == [("g:@0*200", "n600")]
+    # opened, the 600 ops are more than a level shows: they come in op ranges
+    opened = g.collapse({"g:@0*200"}, max_nodes=300)
+    assert list(opened.nodes)[:2] == ["g:@0*200#0-99", "g:@0*200#100-199"]
+    assert g.reveal("n350", max_nodes=300) == {"g:@0*200", "g:@0*200#300-399"}
+    # within the limit nothing folds
+    assert g.collapse(max_nodes=700) is g
+
+
+def test_loop_stretches_take_the_most_ops_and_never_cross_a_scope():
+    from tapeviz.viz.collapse import _Scope
+    from tapeviz.viz.graph import GraphNode
+    from tapeviz.viz.loops import loop_stretches
+
+    ops = "xab" + "ab" * 5 + "cde" * 4   # a 2-op body 6 times (from 1), then a 3-op body 4 times
+    nodes = {f"n{i}": GraphNode(f"n{i}", op, "math", op=op) for i, op in enumerate(ops)}
+    nodes["c0"] = GraphNode("c0", "const", "constant")   # a leaf goes with the op after it
+    entries = [(0, "n0"), (1, "c0")] + [(i, f"n{i}") for i in range(1, len(ops))]
+    assert loop_stretches(entries, nodes) == [(1, 14, 2, 6), (14, 26, 3, 4)]
+    # a scope splits the 2-op passes: 2 before it are too few, the 4 after it fold
+    entries.insert(6, (5, _Scope("s", 5)))
+    assert loop_stretches(entries, nodes) == [(7, 15, 2, 4), (15, 27, 3, 4)]
+    # the longest stretch wins: 'ab' x 7 eats the start of 'abc' x 4
+    ops = "ab" * 6 + "abc" * 4
+    nodes = {f"n{i}": GraphNode(f"n{i}", op, "math", op=op) for i, op in enumerate(ops)}
+    assert loop_stretches([(i, f"n{i}") for i in range(len(ops))], nodes) == [(0, 14, 2, 7)]

@@ -6,7 +6,9 @@ call and a group the user opened stays open; a level with more entries than the 
 cut into round ranges of op indices ("g:<path>#100-199"). A run of sibling scopes that
 repeat one structure (dense, dense_1, ... with the same ops and shapes: a model's N identical
 blocks, a loop body under a name scope per pass) folds into one box marked ×N
-("g:<first path>*N"), which opens to the N groups, as torchvista shows repeated modules.
+("g:<first path>*N"), which opens to the N groups, as torchvista shows repeated modules;
+a loop body recorded N times with no scope of its own folds the same way (loops.py,
+"g:<level>@<first op>*N").
 Folded nodes merge their edges
 (with a count) and their gradient norms (the loudest wins, NaN loudest of all). The scope
 tree is built once per graph; each view is a new `Graph` that maps every underlying node
@@ -18,6 +20,7 @@ import math
 import re
 
 from .graph import Graph, GraphEdge, GraphNode, group_id
+from .loops import loop_stretches
 
 
 def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int) -> Graph:
@@ -36,6 +39,16 @@ def stem(name: str) -> str:
     ('dense', 'block', 'conv2d', '7')
     """
     return _NUMBERED.sub("", name) if not name.isdigit() else name
+
+
+def loop_id(level_id: str, first_key: int, passes: int) -> str:
+    """The id of the box of a loop body recorded `passes` times from op `first_key` on, in
+    the level (a group's id) that holds it.
+
+    >>> loop_id("g:", 40, 100), loop_id("g:rnn", 7, 12)
+    ('g:@40*100', 'g:rnn@7*12')
+    """
+    return f"{level_id}@{first_key}*{passes}"
 
 
 def repeat_id(first_path: str, count: int) -> str:
@@ -141,10 +154,11 @@ class _Folder:
         return Graph({node.id: node for _, node in self.shown}, self.merged_edges(),
                      shown_by=self.rep)
 
-    def open(self, entries, gid: str) -> None:
-        runs = self.runs(entries)
-        if len(runs) == 1 and len(runs[0]) == 1 and type(runs[0][0][1]) is not str:
-            scope = runs[0][0][1]   # one box alone says nothing: show what it holds
+    def open(self, entries, gid: str, loops: bool = True) -> None:
+        # a level that fits is shown as it is; one that does not first folds its loops
+        runs = self.runs(entries, loops and len(entries) > self.max_nodes)
+        if len(runs) == 1 and runs[0][0] == "one" and type(runs[0][1][0][1]) is not str:
+            scope = runs[0][1][0][1]   # one box alone says nothing: show what it holds
             self.open(scope.entries, group_id(scope.path))
             return
         if len(runs) > self.max_nodes:
@@ -152,27 +166,34 @@ class _Folder:
             for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 10, 2)):
                 rid = f"{gid}#{lo}-{hi}"
                 if rid in self.expanded:
-                    self.open(chunk, rid)
+                    self.open(chunk, rid, loops)
                 else:
                     last = chunk[-1][0]
                     label = f"ops {chunk[0][0]}-{last}" if last != chunk[0][0] else f"op {last}"
                     self.fold(rid, label, _flatten(chunk), chunk[0][0])
             return
         nodes, rep, shown = self.graph.nodes, self.rep, self.shown
-        for run in runs:
+        for kind, run, count in runs:
             key, entry = run[0]
-            if type(entry) is str:
+            if kind == "loop":
+                rid = loop_id(gid, key, count)
+                if rid in self.expanded:
+                    self.open(run, rid, loops=False)   # the passes themselves, not the box again
+                else:
+                    self.fold(rid, self.loop_label(run, count), _flatten(run), key,
+                              repeat=count)
+            elif type(entry) is str:
                 rep[entry] = entry
                 shown.append((key, nodes[entry]))
-            elif len(run) == 1:
+            elif kind == "one":
                 self.open_scope(key, entry)
-            elif repeat_id(entry.path, len(run)) in self.expanded:
+            elif repeat_id(entry.path, count) in self.expanded:
                 for key, scope in run:
                     self.open_scope(key, scope)
             else:
-                self.fold(repeat_id(entry.path, len(run)), stem(entry.name),
+                self.fold(repeat_id(entry.path, count), stem(entry.name),
                           [m for _, scope in run for m in scope.members()],
-                          key, entry.path.rpartition("/")[0], repeat=len(run))
+                          key, entry.path.rpartition("/")[0], repeat=count)
 
     def open_scope(self, key: int, scope: _Scope) -> None:
         sid = group_id(scope.path)
@@ -181,24 +202,36 @@ class _Folder:
         else:
             self.fold(sid, scope.name, scope.members(), key, scope.path)
 
-    def runs(self, entries) -> list:
-        """`entries` cut into runs: MIN_REPEAT or more copies of one block side by side make
-        one run, anything else is a run of its own."""
+    def runs(self, entries, loops: bool) -> list:
+        """`entries` cut into runs (kind, entries, count): "loop" for a loop body recorded
+        `count` times (loops.py), "blocks" for MIN_REPEAT or more copies of one scope side by
+        side, "one" for anything else."""
         nodes = self.graph.nodes
+        stretches = loop_stretches(entries, nodes) if loops else []
         runs, at = [], 0
-        while at < len(entries):
-            entry = entries[at][1]
-            end = at + 1
-            if type(entry) is not str:
-                first = entry.structure(nodes)
-                while end < len(entries) and type(entries[end][1]) is not str \
-                        and entries[end][1].structure(nodes) == first:
-                    end += 1
-                if end - at < MIN_REPEAT:
-                    end = at + 1
-            runs.append(entries[at:end])
-            at = end
+        for start, stop, _, passes in stretches + [(len(entries), len(entries), 0, 0)]:
+            while at < start:
+                entry = entries[at][1]
+                end = at + 1
+                if type(entry) is not str:
+                    first = entry.structure(nodes)
+                    while end < start and type(entries[end][1]) is not str \
+                            and entries[end][1].structure(nodes) == first:
+                        end += 1
+                    if end - at < MIN_REPEAT:
+                        end = at + 1
+                runs.append(("one" if end - at == 1 else "blocks", entries[at:end], end - at))
+                at = end
+            if passes:
+                runs.append(("loop", entries[start:stop], passes))
+                at = stop
         return runs
+
+    def loop_label(self, run, passes: int) -> str:
+        """The ops of one pass, in order: 'matmul → add → tanh'."""
+        ops = [self.graph.nodes[entry].op for _, entry in run
+               if self.graph.nodes[entry].op is not None]
+        return " → ".join(ops[:len(ops) // passes])
 
     def fold(self, gid: str, label: str, members: list, key: int, scope=None,
              repeat: int = 1) -> None:

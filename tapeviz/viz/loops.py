@@ -1,0 +1,62 @@
+"""A loop body recorded pass after pass, found in one level's flat list of ops.
+
+`for t in range(100): h = tf.tanh(h @ w + b)` under no name scope records matmul, add, tanh
+a hundred times side by side; collapse.py folds such a stretch into one box marked ×100
+instead of cutting it into op ranges. A pass is a run of `body` ops (each with the leaves
+drawn just before it) whose op names, shapes, dtypes and phases repeat exactly; the stretch
+covering the most ops wins, the shortest body among equals.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+MIN_PASSES = 3
+MIN_OPS = 6        # fewer ops than this in all passes together stay as they are
+MAX_BODY = 40      # the longest loop body looked for, in ops
+
+
+def loop_stretches(entries, nodes, min_passes: int = MIN_PASSES, max_body: int = MAX_BODY):
+    """[(start, stop, body, passes)]: `entries[start:stop]` is `passes` passes of a `body`-op
+    loop body; the stretches do not overlap and come in order.
+
+    `entries` are one level's (key, node id or scope) pairs, as collapse.py's scope tree holds
+    them; a scope is never part of a pass.
+
+    >>> from tapeviz.viz.graph import GraphNode
+    >>> nodes = {f"n{i}": GraphNode(f"n{i}", "", "math", op="ab"[i % 2] if i < 8 else "c")
+    ...          for i in range(10)}
+    >>> loop_stretches([(i, f"n{i}") for i in range(10)], nodes)
+    [(0, 8, 2, 4)]
+    """
+    starts, stops, codes, table = [], [], [], {}
+    begins = 0                    # where the current unit begins: leaves go with the next op
+    for at, (_, entry) in enumerate(entries):
+        if type(entry) is str:
+            node = nodes[entry]
+            if node.op is None:
+                continue
+            codes.append(table.setdefault((node.op, node.shape, node.dtype, node.phase),
+                                          len(table)))
+        else:
+            codes.append(-1 - at)   # equal to nothing
+        starts.append(begins)
+        stops.append(at + 1)
+        begins = at + 1
+    code = np.asarray(codes, dtype=np.int64)
+    units = len(code)
+    found = []
+    for body in range(1, min(max_body, units // min_passes) + 1):
+        same = (code[:-body] == code[body:]) & (code[:-body] >= 0)
+        edges = np.diff(np.concatenate(([0], same.view(np.int8), [0])))
+        for first, end in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
+            passes = (end - first + body) // body
+            if passes >= min_passes and passes * body >= MIN_OPS:
+                found.append((passes * body, -body, int(first), int(passes)))
+    found.sort(reverse=True)
+    taken = np.zeros(units, dtype=bool)
+    chosen = []
+    for covered, minus_body, first, passes in found:
+        if not taken[first:first + covered].any():
+            taken[first:first + covered] = True
+            chosen.append((starts[first], stops[first + covered - 1], -minus_body, passes))
+    return sorted(chosen)
