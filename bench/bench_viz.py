@@ -1,6 +1,7 @@
 """What the Jupyter front costs: the live dashboard's overhead on a training loop, layout +
 render time of 100-, 1,000- and 10,000-node tapes, and how long a 10,000-op tape takes to
-collapse (the timing tests/test_viz_graph.py used to assert; tests check only what it shows).
+collapse (the timing tests/test_viz_graph.py used to assert; tests check only what it shows),
+with and without name scopes (an unscoped loop body folds into one box; see viz/loops.py).
 
 Dashboard rows: the TF2 guide's MNIST CNN on the bundled 8x8 digits (batch 32) run plain,
 through a debugger Runner, and through a Runner with the Dashboard attached, interleaved,
@@ -204,6 +205,35 @@ def print_collapse(row: dict, repeats: int) -> None:
           f"{row['seconds']:.3f} s, best of {repeats} ({verdict} the {COLLAPSE_TARGET} s target)")
 
 
+def unscoped_timing(ops: int = 10000, repeats: int = 3) -> list:
+    """Best-of-`repeats` seconds of `Graph.collapse(max_nodes=300)` on `ops` ops under no name
+    scope: one add repeated (one loop box) and add/multiply in Thue-Morse order (nothing
+    repeats three times: the loop search's worst case, then op ranges)."""
+    rows = []
+    for name, pick in (("one op repeated", lambda i: True),
+                       ("aperiodic", lambda i: bin(i).count("1") % 2 == 0)):
+        x = tf.Variable(1.0)
+        with tf.GradientTape() as tape:
+            h = x
+            for i in range(ops):
+                h = h + 1.0 if pick(i) else h * 1.0
+        best = float("inf")
+        for _ in range(repeats):
+            graph = Graph.from_tape(tape)
+            start = time.perf_counter()
+            view = graph.collapse(max_nodes=300)
+            best = min(best, time.perf_counter() - start)
+        rows.append({"name": name, "nodes": len(graph.nodes), "shown": len(view.nodes),
+                     "seconds": best})
+    return rows
+
+
+def print_unscoped(rows: list, repeats: int) -> None:
+    for r in rows:
+        print(f"Collapse of {r['nodes']:,} unscoped nodes ({r['name']}) to {r['shown']}: "
+              f"{r['seconds']:.3f} s, best of {repeats}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
@@ -213,6 +243,7 @@ def main() -> None:
     print_dashboard(dashboard_overhead(args.repeats, args.steps), args.repeats, args.steps)
     print_layout(layout_rows(args.repeats), args.repeats)
     print_collapse(collapse_timing(repeats=args.repeats), args.repeats)
+    print_unscoped(unscoped_timing(repeats=args.repeats), args.repeats)
 
 
 if __name__ == "__main__":
