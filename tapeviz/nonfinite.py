@@ -24,6 +24,13 @@ def _count_of(mask, what: str) -> str:
     return f"{int(np.count_nonzero(mask))} of {np.size(mask)} {what}"
 
 
+def _were(mask, plural: str) -> str:
+    """'3 of 4 inputs were', or 'the input was' for a single value."""
+    if np.size(mask) == 1:
+        return f"the {plural[:-1]} was"
+    return f"{_count_of(mask, plural)} were"
+
+
 def _non_finite(x) -> tuple[int, int]:
     if x.dtype.kind not in "fc" or x.size == 0:
         return 0, 0
@@ -57,15 +64,15 @@ def reason(name: str, inputs, output=None) -> str | None:
     if name == "exp" and x.dtype.kind == "f":
         limit = float(np.log(np.finfo(x.dtype).max))
         if np.any(x > limit):
-            return (f"{_count_of(x > limit, 'inputs')} were > {limit:.4g} "
+            return (f"{_were(x > limit, 'inputs')} > {limit:.4g} "
                     f"(exp overflows {x.dtype.name} there)")
     if name == "pow" and y is not None:
         xb, yb = np.broadcast_arrays(x, y)
         negative = (xb < 0) & (yb != np.round(yb))
         if np.any(negative):
-            return f"{_count_of(negative, 'bases')} were < 0 with a non-integer exponent"
+            return f"{_were(negative, 'bases')} < 0 with a non-integer exponent"
         if np.any((xb == 0) & (yb < 0)):
-            return f"{_count_of((xb == 0) & (yb < 0), 'bases')} were 0 with a negative exponent"
+            return f"{_were((xb == 0) & (yb < 0), 'bases')} 0 with a negative exponent"
     out = None if output is None else _array(output)
     if out is not None and out.dtype.kind == "f" and np.isinf(out).any():
         largest = max((float(np.abs(a).max()) for a in arrays if a.size and a.dtype.kind in "iuf"),
@@ -79,25 +86,26 @@ def _domain_reason(name: str, x) -> str | None:
     parts = []
     if name == "log":
         if np.any(x == 0):
-            parts.append(f"{_count_of(x == 0, 'inputs')} were 0 (log(0) = -inf)")
+            parts.append(f"{_were(x == 0, 'inputs')} 0 (log(0) = -inf)")
         if np.any(x < 0):
-            parts.append(f"{_count_of(x < 0, 'inputs')} were negative (log(x < 0) = NaN)")
+            parts.append(f"{_were(x < 0, 'inputs')} negative (log(x < 0) = NaN)")
     elif name == "log1p" and np.any(x <= -1):
-        parts.append(f"{_count_of(x <= -1, 'inputs')} were <= -1")
+        parts.append(f"{_were(x <= -1, 'inputs')} <= -1")
     elif name == "sqrt" and np.any(x < 0):
-        parts.append(f"{_count_of(x < 0, 'inputs')} were negative (sqrt(x < 0) = NaN)")
+        parts.append(f"{_were(x < 0, 'inputs')} negative (sqrt(x < 0) = NaN)")
     elif name in ("rsqrt", "reciprocal"):
         if np.any(x == 0):
-            parts.append(f"{_count_of(x == 0, 'inputs')} were 0 (1 / 0 = inf)")
+            parts.append(f"{_were(x == 0, 'inputs')} 0 (1 / 0 = inf)")
         if name == "rsqrt" and np.any(x < 0):
-            parts.append(f"{_count_of(x < 0, 'inputs')} were negative (rsqrt(x < 0) = NaN)")
+            parts.append(f"{_were(x < 0, 'inputs')} negative (rsqrt(x < 0) = NaN)")
     return "; ".join(parts) or None
 
 
 def _division_reason(x, y) -> str | None:
     if not np.any(y == 0):
         return None
-    text = f"the divisor held {_count_of(y == 0, 'values')} equal to 0"
+    text = ("the divisor was 0" if y.size == 1
+            else f"the divisor held {_count_of(y == 0, 'values')} equal to 0")
     constant = _constant_features(x, y)
     if constant is not None:
         features = (f"feature {constant[0]} is" if len(constant) == 1
