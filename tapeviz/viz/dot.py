@@ -102,18 +102,21 @@ def _attrs(pairs: dict) -> str:
 
 
 def op_title(node) -> str:
-    """What a node is called on the graph: the op's name, its symbol beside it when it has one.
+    """What a node is called on the graph: the op's name, its symbol beside it when it has one
+    that the name does not already spell.
 
     >>> from tapeviz.viz.graph import GraphNode
     >>> op_title(GraphNode("n0", "@", "linalg", op="matmul"))
     '@ matmul'
-    >>> op_title(GraphNode("n1", "relu", "activation", op="relu"))
-    'relu'
+    >>> op_title(GraphNode("n1", "mean", "reduce", op="reduce_mean"))
+    'reduce_mean'
     >>> op_title(GraphNode("v0", "w:0", "variable"))
     'w:0'
     """
-    if node.op is None or node.label == node.op:
+    if node.op is None:
         return node.label
+    if node.label.replace(" ", "_") in node.op:
+        return node.op
     return f"{node.label} {node.op}"
 
 
