@@ -15,8 +15,10 @@ import numpy as np
 from ..debugger.history import RecordedOp
 from ..debugger.summary import summarize
 from ..dispatch import Node
+from ..errors import OpError
 from ..tensor import Tensor, Variable, VariableRead
 from . import image
+from .failure import failed_payload
 
 SMALL_TEXT = 64        # 0-D/1-D values up to this many are listed in full, larger abridged
 MAX_TILES = 16         # images, channels or filters drawn per grid
@@ -200,12 +202,14 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     ...     y = tf.matmul(x, x)
     >>> payload = inspect_node(tape.nodes[0])
     >>> payload["title"], [s["title"] for s in payload["sections"]][:3]
-    ('matmul → float32[2, 2]', ['Op', 'Source', 'Output'])
+    ('matmul → float32[2, 2]', ['Source', 'Op', 'Output'])
     """
     names = names or {}
     node_id, ref = "", node
     if hasattr(node, "ref") and not isinstance(node, Tensor):  # a viz GraphNode
         node_id, ref = str(node.id), node.ref
+        if isinstance(ref, OpError):  # the op a cell failed at
+            return failed_payload(node_id, ref)
         if ref is None:  # a collapsed group: no values of its own
             rows = [["kind", str(node.kind)], ["layer path", str(node.scope)],
                     ["nodes inside", str(len(node.members))]]
@@ -222,8 +226,10 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     if isinstance(ref, Node):
         output = _array(ref.output)
         kernel = ref.op.name == "conv2d_backprop_filter"   # its output is an HWIO kernel
-        sections = [_section("Op", "table", _op_table(ref, rop, position))]
-        sections += _source_section(ref.source)
+        # the user's line first: with the title (the op) and the output it is what a person
+        # looks for, and it stays in view above the op's details
+        sections = _source_section(ref.source)
+        sections.append(_section("Op", "table", _op_table(ref, rop, position)))
         sections += _value_sections(output, "Output", kernel)
         if ref.op.name == "conv2d" and len(ref.inputs) > 1:
             sections += _pictures(_array(ref.inputs[1]), "Kernel input: ", kernel=True)
