@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from .nonfinite import reason
+from .nonfinite import SPREAD, reason
 from .sourceinfo import _PACKAGE_DIR
 from .threadstate import local
 
@@ -29,7 +29,7 @@ _NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
 def _text(op, arrays, message) -> str:
     """`log: divide by zero encountered in log; 1 of 4 inputs were 0 (log(0) = -inf)`."""
     phase = " (in backward)" if local.state.phase == "backward" else ""
-    why = reason(op.name, arrays or ())
+    why = reason(op.name, arrays or (), arrived=SPREAD)
     return f"{op.name}{phase}: {message}" + (f"; {why}" if why else "")
 
 

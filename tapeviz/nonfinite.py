@@ -38,8 +38,14 @@ def _non_finite(x) -> tuple[int, int]:
     return nans, int(x.size - nans - np.isfinite(x).sum())
 
 
-def reason(name: str, inputs, output=None) -> str | None:
+FROM_OUTSIDE = "it came from outside the recorded ops (a constant, a variable's value, or a " \
+               "fresh tensor)"
+SPREAD = "it spread from an earlier op"
+
+
+def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str | None:
     """Why op `name` made NaN/Inf from `inputs`, in words; None when no rule knows.
+    `arrived` says where a NaN/Inf already in an input came from.
 
     >>> import numpy as np
     >>> reason("log", [np.array([1.0, -1.0, 0.0, -2.0])])
@@ -49,8 +55,7 @@ def reason(name: str, inputs, output=None) -> str | None:
     for i, x in enumerate(arrays):
         nans, infs = _non_finite(x)
         if nans or infs:
-            return (f"input {i} already held {nans} NaN and {infs} Inf: it came from outside "
-                    f"the recorded ops (a constant, a variable's value, or a fresh tensor)")
+            return f"input {i} already held {nans} NaN and {infs} Inf: {arrived}"
     x = arrays[0] if arrays else np.zeros(0)
     y = arrays[1] if len(arrays) > 1 else None
     found = _domain_reason(name, x) or (_division_reason(x, y) if name in _DIVISIONS

@@ -13,6 +13,7 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import Recorder, find_nan_origin
+from tapeviz.debugger.numerics import _where
 from tapeviz.logits_check import ProbabilitiesAsLogitsWarning
 from tapeviz.viz.widget import TapeWidget
 from programs import line_of
@@ -302,3 +303,33 @@ def test_real_logits_and_probabilities_without_from_logits_raise_no_warning():
         no_logits_warnings(lambda: tf.nn.softmax_cross_entropy_with_logits(onehot, relu_scores))
         no_logits_warnings(lambda: tf.nn.sigmoid_cross_entropy_with_logits(
             np.ones((32, 3), np.float32), tf.nn.sigmoid(logits_model(x)) * 0.0 - 1.0))
+
+
+# ---- in a notebook: %%tapeviz shows the recording with its alerts ----------------------------
+def test_log_of_zero_in_a_tapeviz_cell_is_an_alert_on_the_widget_it_shows(monkeypatch):
+    pytest.importorskip("IPython")
+    from IPython.testing import globalipapp
+    import tapeviz.ipython as tvip
+    shown = []
+    monkeypatch.setattr(tvip.magic, "display", shown.append)
+    shell = globalipapp.get_ipython()
+    shell.run_line_magic("load_ext", "tapeviz")
+    shell.user_ns["tf"] = tf
+    try:
+        result = shell.run_cell(
+            "%%tapeviz --name rec\n"
+            "w = tf.Variable([[60.0, -60.0], [-60.0, 60.0]])\n"
+            "with tf.GradientTape() as tape:\n"
+            "    p = tf.nn.softmax(tf.matmul(tf.constant([[1.0, 0.0]]), w))\n"
+            "    loss = -tf.reduce_sum(tf.constant([[0.0, 1.0]]) * tf.math.log(p))\n"
+            "grad = tape.gradient(loss, w)\n", store_history=True)
+    finally:
+        shell.run_line_magic("unload_ext", "tapeviz")
+    assert result.error_in_exec is None and result.error_before_exec is None
+    [widget] = shown
+    [message] = [a["message"] for a in widget.alerts if a["kind"] == "nan"]
+    assert message.startswith("log produced")
+    assert "inputs were 0 (log(0) = -inf)" in message and "fix: clip the input" in message
+    [log] = [op for op in shell.user_ns["rec"].last_step.ops if op.op == "log"]
+    assert log.source.lineno == 4  # the line of the cell's body
+    assert f"({_where(log.source)})" in message and "ipykernel" not in message
