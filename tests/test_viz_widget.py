@@ -335,6 +335,9 @@ def test_counts_agree_title_status_inspector_and_stepper():
     widget.step()
     assert widget.stepper["count"] == 2
     assert widget.stepper["entry"] == int(widget.stepper["node"][1:])
+    stepped = tape.nodes[widget.stepper["entry"]]
+    assert widget.stepper["input_names"] == list(stepped.op.input_names)[:len(stepped.inputs)]
+    assert len(widget.stepper["input_grads"]) == len(stepped.inputs)
 
 
 def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():

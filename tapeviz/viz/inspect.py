@@ -127,7 +127,8 @@ def _source_section(source) -> list:
     return [_section("Source", "code", f"{source}\n    {line}" if line else str(source))]
 
 
-def _input_name(node: Node, i: int) -> str:
+def input_name(node: Node, i: int) -> str:
+    """The op's name for its input `i` ('x', 'filters'), else 'input i'."""
     names = node.op.input_names
     return names[i] if i < len(names) else f"input {i}"
 
@@ -143,7 +144,7 @@ def _producer(node: Node, i: int, names: dict) -> str:
 def _input_sections(node: Node, names: dict) -> list:
     rows = [["input", "from", "value"]]
     for i, tensor in enumerate(node.inputs):
-        rows.append([_input_name(node, i), _producer(node, i, names), summarize(tensor)])
+        rows.append([input_name(node, i), _producer(node, i, names), summarize(tensor)])
     return [_section("Inputs", "table", rows)] if node.inputs else []
 
 
@@ -153,7 +154,7 @@ def _input_grad_sections(node: Node, input_grads) -> list:
     rows = [["input", "d target / d input"]]
     pictures = []
     for i, grad in enumerate(input_grads):
-        name = _input_name(node, i)
+        name = input_name(node, i)
         values = _array(grad)
         rows.append([name, "none flows" if values is None else summarize(values)])
         if values is None or not _numeric(values) or len(pictures) >= 4:
@@ -255,4 +256,4 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     return {"id": node_id, "title": title, "sections": sections}
 
 
-__all__ = ["inspect_node"]
+__all__ = ["input_name", "inspect_node"]

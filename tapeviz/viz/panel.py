@@ -17,7 +17,8 @@ from ..debugger.diagnosis import diagnose
 from ..debugger.recorder import Recorder
 from ..debugger.summary import summarize
 from ..sourceinfo import SourceInfo
-from .inspect import inspect_node
+from .failure import failure_alerts
+from .inspect import input_name, inspect_node
 
 MAX_ALERTS = 20
 LEAF_KINDS = ("variable", "constant")   # graph nodes no op made
@@ -150,7 +151,7 @@ def stepper_state(stepper, node_id_of) -> dict:
     entry, line, upstream and input gradients) and each source's gradient so far, as summaries."""
     last = stepper.last_step
     state = {"count": stepper.count, "done": stepper.done, "node": "", "op": "",
-             "upstream": "", "input_grads": [], "source": "",
+             "upstream": "", "input_grads": [], "input_names": [], "source": "",
              "gradients": [[_name(s), _gradient(stepper.gradient(s), stepper.done)]
                            for s in stepper.flat_sources]}
     if last is not None:
@@ -159,6 +160,7 @@ def stepper_state(stepper, node_id_of) -> dict:
                      upstream=summarize(last.upstream),
                      input_grads=["none flows" if g is None else summarize(g)
                                   for g in last.input_grads],
+                     input_names=[input_name(node, i) for i in range(len(last.input_grads))],
                      source=_where(node.source))
     return state
 
@@ -167,17 +169,18 @@ def find_alerts(scene, node_id_of) -> list:
     """[{kind, message, node}]: `diagnose` of the shown step (a tape shown with its target
     is differentiated for the gradient checks) and, for a Recorder, of all its steps (where
     NaN was first born, divergence, gradients that never change); NaN first, at most
-    MAX_ALERTS. A finding about an op of another step points at the same op and line here."""
+    MAX_ALERTS. A finding about an op of another step points at the same op and line here.
+    The op a cell failed at (scene.failure) comes first."""
+    alerts = failure_alerts(scene.failure, node_id_of)
     nodes = scene.nodes()
     recorder = scene.source if isinstance(scene.source, Recorder) else None
     if not nodes and recorder is None:
-        return []
+        return alerts
     tape = scene.tape
     recording = tape if tape is not None and not tape.freed else nodes
     findings = diagnose(recording, scene.target, sources=scene.sources, history=recorder)
     findings.sort(key=lambda finding: finding.kind != "nan")
-    alerts = []
-    for finding in findings[:MAX_ALERTS]:
+    for finding in findings[:MAX_ALERTS - len(alerts)]:
         node = _shown_node(finding.node, nodes)
         alerts.append({"kind": finding.kind, "message": finding.message,
                        "node": node_id_of(node) if node is not None else ""})

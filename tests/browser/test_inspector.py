@@ -163,6 +163,7 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         strip = widget.locator(".tv-stepper")
         assert widget.locator(".tv-side .tv-stepper").count() == 0
         assert "d/d w:0" in strip.text_content()
+        assert re.search(r"grad x\s*float32", strip.text_content())   # inputs by name
         # the strip names the step's tape entry as the inspector beside it does
         entry = f"#{stepped[1:]}"
         assert re.search(rf"VJP of\s*abs {entry}(?!\d)", strip.text_content())

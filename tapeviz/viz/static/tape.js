@@ -400,7 +400,7 @@ function render({ model, el }) {
     }
     const rows = [["steps applied", String(s.count) + (s.done ? " (done)" : "")]];
     if (s.op) rows.push(["VJP of", `${s.op} #${s.entry}`], ["at", s.source], ["upstream", s.upstream]);
-    (s.input_grads || []).forEach((g, i) => rows.push([`grad input ${i}`, g]));
+    (s.input_grads || []).forEach((g, i) => rows.push([`grad ${s.input_names[i]}`, g]));
     (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g]));
     stepPanel.replaceChildren(h("span", { class: "tv-stepper-title" }, "Backward stepping"),
       ...rows.map(([label, value]) => h("span", { class: "tv-chip" },
