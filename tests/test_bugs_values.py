@@ -1,6 +1,10 @@
-"""Issue 12's value bugs, each in a small program of its own, found by the step a user takes
-for the symptom: NaN in the loss -> `tf.debugging.enable_check_numerics()` or the alerts of
-a TapeWidget on the tape or on a Recorder of the loop; numpy's RuntimeWarning -> read it.
+"""Issue 12's value bugs, each in small programs of their own (1: log(0) in a hand-written
+cross-entropy; 3: a constant feature divided by its zero standard deviation; 5: softmax
+outputs given to a loss that expects logits), found by the step a user takes for the
+symptom: NaN in the loss -> `tf.debugging.enable_check_numerics()`, `find_nan_origin`, or
+the alerts of the TapeWidget on a Recorder or a `%%tapeviz` cell; a model that learns
+slowly -> the warning at the loss call; numpy's RuntimeWarning -> it names the op and the
+user's line (lines marked `# WARN`).
 
 "Found" is one message that says the problem in words, names the op, and names this file
 and the line of the buggy statement (marked `# BUG <n>` below), with the usual fix.
