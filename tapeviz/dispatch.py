@@ -53,7 +53,8 @@ def dispatch(op, *args, **params):
         # an empty **params costs ~60 ns a call: most ops have no params
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
         return ans
-    except OpError:
+    except OpError as error:   # the op's own check: keep what it was given
+        error.input_values = arrays
         raise
     except _INPUT_ERRORS as exc:
         raise _explain_failure(op, arrays, params, exc) from exc
@@ -78,7 +79,8 @@ def _dispatch_traced(op, args, params, state, route):
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except OpError:
+    except OpError as error:   # the op's own check: keep what it was given
+        error.input_values = arrays
         raise
     except _INPUT_ERRORS as exc:
         raise _explain_failure(op, arrays, params, exc) from exc
@@ -109,8 +111,15 @@ fpwarnings.install()
 
 
 def _explain_failure(op, arrays, params, exc) -> OpError:
-    """The error to raise when numpy rejects the inputs: the op's own explanation if it has
-    one, else numpy's message with the op's name and what came."""
+    """The error to raise when numpy rejects the inputs, keeping what the op was given."""
+    error = _explanation(op, arrays, params, exc)
+    error.input_values = arrays
+    return error
+
+
+def _explanation(op, arrays, params, exc) -> OpError:
+    """The op's own explanation of numpy's error if it has one, else numpy's message with
+    the op's name and what came."""
     if op.explain is not None:
         explained = op.explain(*arrays, **params)
         if explained is not None:

@@ -9,13 +9,16 @@ from .sourceinfo import user_source
 
 
 class OpError(Exception):
-    """Base of tapeviz's op errors; `.op` is the op name, `.source` the user's line."""
+    """Base of tapeviz's op errors; `.op` is the op name, `.source` the user's line and
+    `.input_values` the arrays the op was given (set by dispatch when the op itself failed,
+    so a failed cell can draw the op where it happened; None otherwise)."""
 
     def __init__(self, op: str, message: str, hint: str | None = None, source=None):
         self.op = op
         self.detail = message
         self.hint = hint
         self.source = source if source is not None else user_source(2)
+        self.input_values = None
         super().__init__(self._format())
 
     def _format(self) -> str:

@@ -10,6 +10,7 @@ pytest.importorskip("IPython")
 from IPython.core.error import UsageError  # noqa: E402
 from IPython.testing import globalipapp  # noqa: E402
 
+import tapeviz as tf  # noqa: E402
 import tapeviz.ipython as tvip  # noqa: E402
 from tapeviz import events  # noqa: E402
 from tapeviz.debugger import breakpoint as bps  # noqa: E402
@@ -200,6 +201,49 @@ def test_cell_magic_error_still_shows_what_ran(ip, shown):
     assert isinstance(result.error_in_exec, ZeroDivisionError)
     [widget] = shown
     assert "exp" in {node.op for node in widget.graph.nodes.values()}
+
+
+def test_cell_magic_draws_the_op_that_failed_where_it_happened(ip, shown):
+    cell = ("%%tapeviz\n"
+            "h = tf.matmul(x, w)\n"                        # (1, 2) @ (2, 1) -> (1, 1)
+            "bad = tf.matmul(h, tf.ones([3, 4]))\n"        # (1, 1) @ (3, 4): the shapes clash
+            "never = tf.exp(bad)")
+    count = ip.execution_count
+    result = ip.run_cell(cell)
+    assert isinstance(result.error_in_exec, tf.errors.InvalidArgumentError)
+    [widget] = shown
+    graph = widget.graph
+    failed = graph.nodes["failed"]
+    assert (failed.kind, failed.op, failed.label) == ("failed", "matmul", "✗ matmul")
+    assert failed.source.location == f"Cell In[{count}], line 2"
+    into = {edge.src: edge.shape for edge in graph.edges if edge.dst == "failed"}
+    made_h = next(n.id for n in graph.nodes.values() if n.op == "matmul" and n.id != "failed")
+    assert into[made_h] == (1, 1)                       # wired to the op that made h
+    assert (3, 4) in into.values() and len(into) == 2
+    assert "exp" not in {n.op for n in graph.nodes.values()}   # nothing after it ran
+    dot = tapeviz_dot(widget)
+    assert 'id="failed"' in dot and "octagon" in dot and "✗ matmul" in dot
+    alert = widget.alerts[0]
+    assert alert["kind"] == "error" and alert["node"] == "failed"
+    assert alert["message"].startswith(f"matmul failed at Cell In[{count}], line 2: ")
+    widget.selected = "failed"                          # its inspector: the error, the inputs
+    sections = {s["title"]: s["content"] for s in widget.inspector["sections"]}
+    assert "bad = tf.matmul(h, tf.ones([3, 4]))" in sections["Error"]
+    assert sections["Inputs"][1:] == [["input 0", "float32[1, 1]"],
+                                      ["input 1", "float32[3, 4]"]]
+
+
+def test_cell_magic_draws_a_failure_even_as_the_cells_first_op(ip, shown, capsys):
+    result = ip.run_cell("%%tapeviz\ntf.reshape(x, [3])")
+    assert isinstance(result.error_in_exec, tf.errors.InvalidArgumentError)
+    [widget] = shown
+    assert [n.kind for n in widget.graph.nodes.values()] == ["constant", "failed"]
+    assert "ran no tapeviz ops" not in capsys.readouterr().out
+
+
+def tapeviz_dot(widget) -> str:
+    from tapeviz.viz.dot import to_dot
+    return to_dot(widget.graph)
 
 
 def test_cell_magic_without_ops_says_so(ip, shown, capsys):
@@ -457,8 +501,9 @@ def test_cell_magic_displays_a_widget_view(ip):
     from IPython.utils.capture import capture_output
     with capture_output() as captured:
         run(ip, CELL)
-    [output] = captured.outputs
-    assert "application/vnd.jupyter.widget-view+json" in output.data
+    views = [output for output in captured.outputs   # beside the saved twin (viz/saved.py)
+             if "application/vnd.jupyter.widget-view+json" in output.data]
+    assert len(views) == 1
 
 
 def test_magics_in_a_real_kernel_keep_it_free_while_training():
@@ -472,18 +517,23 @@ def test_magics_in_a_real_kernel_keep_it_free_while_training():
              # the kernel runs this cell while the loop waits, paused, in its thread
              "print(_tapeviz_runner.wait_paused(10), _tapeviz_runner.state)",
              "_tapeviz_runner.resume(); print(_tapeviz_runner.join(10), _tapeviz_runner.result)",
-             "%unload_ext tapeviz\nprint(tf.debugger.breakpoints(), tf.events.subscribers())"]
+             "%unload_ext tapeviz\nprint(tf.debugger.breakpoints(), tf.events.subscribers())",
+             # a location in a real kernel reads as IPython's traceback names the cell
+             "with tf.GradientTape() as t:\n    t.watch(x)\n    y = tf.exp(x)\n"
+             "print(t.nodes[0].source.location)"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
     nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
     outputs = [cell.outputs for cell in nb.cells]
     widget = "application/vnd.jupyter.widget-view+json"
-    assert [o.output_type for o in outputs[1]] == ["display_data", "execute_result"]
-    assert widget in outputs[1][0].data                        # the tape widget
-    assert float(outputs[1][1].data["text/plain"].split("numpy=")[1].rstrip(">")) == 5.0
-    assert widget in outputs[3][0].data                        # the dashboard
+    *shown, result = outputs[1]
+    assert [widget in o.get("data", {}) for o in shown].count(True) == 1   # the tape widget
+    assert result.output_type == "execute_result"
+    assert float(result.data["text/plain"].split("numpy=")[1].rstrip(">")) == 5.0
+    assert any(widget in o.get("data", {}) for o in outputs[3])   # the dashboard
     assert outputs[4][0].text == "True paused\n"
     assert outputs[5][0].text == "True 0.125\n"
     assert outputs[6][0].text == "[] ()\n"
+    assert outputs[7][0].text == "Cell In[8], line 3\n"
 
 
 def test_line_magic_shows_a_backward_stepper_and_a_recorded_step_as_svg(ip, shown):

@@ -18,6 +18,7 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 
 from ..debugger.recorder import Recorder
+from ..errors import OpError
 from ..tape import GradientTape
 
 RUNNER_NAME = "_tapeviz_runner"   # where %tapeviz_train leaves its Runner in the user namespace
@@ -62,8 +63,9 @@ class TapevizMagics(Magics):
         Every op the cell runs is recorded, grouped into steps (a step ends at each
         `tape.gradient`); the widget opens on the last step, with a slider over the others.
         An error in the cell propagates as usual: what ran until then is still recorded,
-        shown and kept (`%tapeviz` with no argument shows it again). The value of the
-        cell's last expression is returned, as for any cell.
+        shown and kept (`%tapeviz` with no argument shows it again), and an op that
+        raised is drawn after it, in red, with its inputs' shapes, message and line. The
+        value of the cell's last expression is returned, as for any cell.
 
         Example::
 
@@ -83,15 +85,19 @@ class TapevizMagics(Magics):
             raise UsageError(f"%%tapeviz: --name wants a Python identifier; got {args.name!r}")
         recorder = Recorder(split="gradient")
         recorder.start()
+        failure = None
         try:
             return self._run_cell(cell)
+        except OpError as error:
+            failure = error
+            raise
         finally:
             recorder.stop()
             self.last, self._recorded_cell = recorder, True
             if args.name is not None:
                 self.shell.user_ns[args.name] = recorder
             if not args.no_show:
-                self._show_recording(recorder, args)
+                self._show_recording(recorder, args, failure)
 
     def _run_cell(self, cell: str):
         """Run `cell` in the user namespace; returns its last expression's value, if any."""
@@ -109,13 +115,13 @@ class TapevizMagics(Magics):
             return eval(compile(last, filename, "eval"), self.shell.user_global_ns, namespace)
         return None
 
-    def _show_recording(self, recorder: Recorder, args) -> None:
-        if not len(recorder):
+    def _show_recording(self, recorder: Recorder, args, failure=None) -> None:
+        if not len(recorder) and failure is None:
             print("%%tapeviz: the cell ran no tapeviz ops; nothing to show.")
             return
         from ..viz.widget import TapeWidget
         phases = ("forward", "backward") if args.all else ("forward",)
-        display(TapeWidget(recorder, max_nodes=args.max_nodes, phases=phases))
+        display(TapeWidget(recorder, max_nodes=args.max_nodes, phases=phases, failure=failure))
 
     # ---- %tapeviz -----------------------------------------------------------------------
     @magic_arguments("tapeviz")

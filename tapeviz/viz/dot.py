@@ -186,6 +186,10 @@ def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
         attrs.update(fillcolor=ALARM["fill"], color=ALARM["line"], fontcolor=ALARM["text"],
                      penwidth="2.5")
         classes.append("nonfinite")
+    if kind == "failed":   # the op that raised (viz/failure.py): red, its message on hover
+        attrs.update(fillcolor=ALARM["fill"], color=ALARM["line"], fontcolor=ALARM["text"],
+                     penwidth="3", label=f"{node.label}\nfailed", shape="octagon",
+                     tooltip=f"{node.ref}")
     if node.id == selected:
         attrs.update(color=SELECTED, penwidth="3.5")
         classes.append("selected")

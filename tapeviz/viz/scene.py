@@ -12,13 +12,15 @@ from ..debugger.recorder import Recorder
 from ..debugger.replay import replay_tape
 from ..debugger.stepper import BackwardStepper
 from ..tape import GradientTape
+from .failure import add_failed_op
 from .graph import Graph
 
 
 class Scene:
     """The steps a widget can show for `source`, and the one it shows now."""
 
-    def __init__(self, source, *, target=None, sources=None, phases=("forward",)):
+    def __init__(self, source, *, target=None, sources=None, phases=("forward",),
+                 failure=None):
         if not isinstance(source, (GradientTape, BackwardStepper, Recorder, RecordedStep,
                                    list, tuple)):
             raise TypeError(f"TapeWidget: expected a GradientTape, BackwardStepper, Recorder, "
@@ -27,6 +29,7 @@ class Scene:
         self.target = target
         self.sources = sources
         self.phases = tuple(phases)
+        self.failure = failure   # the OpError that ended the recording, drawn after its ops
         self.index = max(0, self.step_count - 1)   # a Recorder opens on its latest step
 
     # ---- which step ------------------------------------------------------------------------
@@ -61,14 +64,20 @@ class Scene:
         """The shown step's full graph; `grads` ({id(tensor): gradient}) shade it."""
         step = self.step
         if step is not None:
-            return Graph.from_step(step, phases=self.phases)
+            return self._with_failure(Graph.from_step(step, phases=self.phases))
         tape = self.tape
         if tape is not None:
             self._check_not_consumed(tape)
             return Graph.from_tape(tape, grads)
         if isinstance(self.source, (list, tuple)):
             return Graph.from_nodes(list(self.source), grads)
-        return Graph.from_nodes([], None)
+        return self._with_failure(Graph.from_nodes([], None))
+
+    def _with_failure(self, graph: Graph) -> Graph:
+        """`graph`, and on the last step the op that failed (viz/failure.py)."""
+        if self.failure is not None and self.index == max(0, self.step_count - 1):
+            add_failed_op(graph, self.failure)
+        return graph
 
     def nodes(self) -> list:
         """The shown step's dispatch nodes in execution order (forward phase)."""

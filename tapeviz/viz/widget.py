@@ -64,9 +64,10 @@ class TapeWidget(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, source, *, target=None, sources=None, max_nodes: int = 300,
-                 phases=("forward",), **kwargs):
+                 phases=("forward",), failure=None, **kwargs):
         super().__init__(**kwargs)
-        self._scene = Scene(source, target=target, sources=sources, phases=phases)
+        self._scene = Scene(source, target=target, sources=sources, phases=phases,
+                            failure=failure)   # failure: the OpError a cell raised
         self.max_nodes = max_nodes
         self._expanded: set = set()
         self._stepper = None
