@@ -143,8 +143,9 @@ def _constant_features(x, y) -> list | None:
     return [w[0] if len(w) == 1 else list(w) for w in where]
 
 
-def fix(name: str, inputs) -> str | None:
-    """The usual fix for op `name` making NaN/Inf from `inputs`; None when none is known.
+def fix(name: str, inputs, scope: str = "") -> str | None:
+    """The usual fix for op `name` making NaN/Inf from `inputs` under the name `scope` (for an
+    op inside a VJP, the scope of the forward op); None when none is known.
 
     >>> import numpy as np
     >>> fix("rsqrt", [np.array([0.0])])
@@ -170,5 +171,9 @@ def fix(name: str, inputs) -> str | None:
                     "constant feature")
         return "add an epsilon to the divisor, x / (y + 1e-7), or leave the zeros out"
     if name == "sqrt_grad" and np.any(x == 0):
+        if (scope or "").rsplit("/", 1)[-1] == "reduce_std":
+            return ("tf.math.reduce_std has no finite gradient where the std is 0: use "
+                    "tf.sqrt(tf.math.reduce_variance(x, axis) + 1e-12), or drop the constant "
+                    "feature")
         return "add an epsilon inside the root: tf.sqrt(x + 1e-12)"
     return None

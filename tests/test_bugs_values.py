@@ -158,6 +158,24 @@ def test_dividing_by_the_root_of_moments_variance_is_found_on_the_tape():
     assert "because feature 2 is constant" in origin.reason and "epsilon" in origin.fix
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_reduce_std_of_a_learned_constant_feature_has_a_nan_gradient_found_in_its_vjp():
+    x = features_with_a_constant_column()
+    scale = tf.Variable(tf.ones([3]))
+    with tf.GradientTape() as tape:
+        h = x * scale
+        z = (h - tf.reduce_mean(h, axis=0)) / (tf.math.reduce_std(h, axis=0) + 1e-5)  # BUG 3d
+        loss = tf.reduce_sum(tf.square(z - 1.0))
+    assert np.isfinite(loss.numpy())  # the epsilon keeps the forward finite
+    origin = find_nan_origin(tape, loss)
+    assert origin.phase == "backward" and origin.vjp_of.op.name == "sqrt"
+    assert at_marker(origin.source, "# BUG 3d")
+    assert "sqrt's gradient 0.5 / sqrt(x) is infinite where x = 0" in origin.reason
+    assert "standard deviation of a constant feature" in origin.reason
+    assert origin.fix.startswith("tf.math.reduce_std has no finite gradient where the std is 0")
+    assert "tf.sqrt(tf.math.reduce_variance(x, axis) + 1e-12)" in origin.fix
+
+
 # ---- numpy's RuntimeWarnings, said from the user's line ---------------------------------------
 def test_numpy_divide_by_zero_in_an_op_is_said_from_the_users_line_naming_the_op():
     p = tf.constant([0.0, 0.5])

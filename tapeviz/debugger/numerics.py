@@ -104,9 +104,10 @@ def _origin(node, index, vjp_of=None, step=None) -> NaNOrigin:
     nans, infs = _counts(node.output)
     source = vjp_of.source if vjp_of is not None and vjp_of.source is not None else node.source
     phase = getattr(node, "phase", "forward")
-    name = _op_name(node)
+    name, scope = _op_name(node), getattr(vjp_of if vjp_of is not None else node, "scope", "")
     return NaNOrigin(node, phase, index, nans, infs, _input_lines(node.inputs), source,
-                     reason(name, node.inputs, node.output), fix(name, node.inputs), vjp_of, step)
+                     reason(name, node.inputs, node.output), fix(name, node.inputs, scope),
+                     vjp_of, step)
 
 
 def _born(node) -> bool:
