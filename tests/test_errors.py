@@ -59,6 +59,20 @@ def test_matmul_operator_shape_error_names_user_line(path):
     assert_names_this_line(err, line)
 
 
+@pytest.mark.parametrize("call, shapes", [
+    (lambda a, b: tf.matmul(a, b), [(2, 3), (2, 3)]),        # the op's own check
+    (lambda a, b: tf.reshape(a, [4]), [(2, 3)]),             # numpy's error, explained
+    (lambda a, b: a + tf.ones([5]), [(2, 3), (5,)]),         # numpy's, said by dispatch
+])
+def test_an_op_error_keeps_the_values_the_op_was_given(path, call, shapes):
+    a = tf.ones([2, 3])
+    with pytest.raises(tf.errors.OpError) as info:
+        call(a, a)
+    given = info.value.input_values
+    assert [np.shape(value) for value in given] == shapes
+    assert given[0] is a._value                   # the very array: a graph can wire it
+
+
 def test_matmul_of_a_vector_is_a_shape_error(path):
     err, line = raised(tf.ShapeError, lambda: tf.matmul(tf.ones([3]), tf.ones([3, 2])))
     assert "matmul" in str(err) and "rank >= 2" in str(err) and "(3,)" in str(err)
