@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from .nonfinite import SPREAD, reason
-from .sourceinfo import _PACKAGE_DIR
+from .sourceinfo import _PACKAGE_DIR, user_frame
 from .threadstate import local
 
 _NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
@@ -38,17 +38,10 @@ def as_error(op, arrays, warning: RuntimeWarning) -> RuntimeWarning:
     return RuntimeWarning(_text(op, arrays, warning))
 
 
-def _user_frame(frame):
-    """The innermost frame from `frame` up whose code is not tapeviz's, or None."""
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back
-    return frame
-
-
 def warn_from_user_line(text: str, category=UserWarning, frame=None) -> None:
     """Warn `text` from the user's line (above `frame`, default: the caller's), so filters,
     "once per line" and recorders see that line, not tapeviz's."""
-    user = _user_frame(frame if frame is not None else sys._getframe(1))
+    user = user_frame(frame if frame is not None else sys._getframe(1))
     if user is None:
         warnings.warn(text, category, stacklevel=2)
         return
@@ -90,7 +83,7 @@ def _show(msg, _original=warnings._showwarnmsg) -> None:
     if msg.category is RuntimeWarning and msg.filename.startswith((_PACKAGE_DIR, _NUMPY_DIR)):
         emitter = sys._getframe(1)
         found = _dispatch_frames(emitter)
-        if found is not None and _user_frame(found[2]) is not None:
+        if found is not None and user_frame(found[2]) is not None:
             op, arrays, dispatching = found
             _forget(emitter, msg)
             warn_from_user_line(_text(op, arrays, msg.message), RuntimeWarning, dispatching)
