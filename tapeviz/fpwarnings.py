@@ -20,7 +20,7 @@ import warnings
 import numpy as np
 
 from .nonfinite import SPREAD, reason
-from .sourceinfo import _PACKAGE_DIR, user_frame
+from .sourceinfo import _PACKAGE_DIR, SourceInfo, user_frame
 from .threadstate import local
 
 _NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
@@ -40,11 +40,15 @@ def as_error(op, arrays, warning: RuntimeWarning) -> RuntimeWarning:
 
 def warn_from_user_line(text: str, category=UserWarning, frame=None) -> None:
     """Warn `text` from the user's line (above `frame`, default: the caller's), so filters,
-    "once per line" and recorders see that line, not tapeviz's."""
+    "once per line" and recorders see that line, not tapeviz's. In a notebook the text
+    starts with the cell's label (`Cell In[12], line 4`): the file is a temporary path."""
     user = user_frame(frame if frame is not None else sys._getframe(1))
     if user is None:
         warnings.warn(text, category, stacklevel=2)
         return
+    where = SourceInfo(user.f_code.co_filename, user.f_lineno, "").location
+    if not where.endswith(f":{user.f_lineno}"):  # a notebook cell: the file is a temp path
+        text = f"{where}: {text}"
     namespace = user.f_globals
     warnings.warn_explicit(text, category, user.f_code.co_filename, user.f_lineno,
                            module=namespace.get("__name__", "__main__"),

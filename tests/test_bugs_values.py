@@ -328,7 +328,7 @@ def test_real_logits_and_probabilities_without_from_logits_raise_no_warning():
 
 
 # ---- in a notebook: %%tapeviz shows the recording with its alerts ----------------------------
-def test_log_of_zero_in_a_tapeviz_cell_is_an_alert_on_the_widget_it_shows(monkeypatch):
+def test_log_of_zero_in_a_tapeviz_cell_is_an_alert_and_a_warning_naming_the_cell(monkeypatch):
     pytest.importorskip("IPython")
     from IPython.testing import globalipapp
     import tapeviz.ipython as tvip
@@ -338,13 +338,15 @@ def test_log_of_zero_in_a_tapeviz_cell_is_an_alert_on_the_widget_it_shows(monkey
     shell.run_line_magic("load_ext", "tapeviz")
     shell.user_ns["tf"] = tf
     try:
-        result = shell.run_cell(
-            "%%tapeviz --name rec\n"
-            "w = tf.Variable([[60.0, -60.0], [-60.0, 60.0]])\n"
-            "with tf.GradientTape() as tape:\n"
-            "    p = tf.nn.softmax(tf.matmul(tf.constant([[1.0, 0.0]]), w))\n"
-            "    loss = -tf.reduce_sum(tf.constant([[0.0, 1.0]]) * tf.math.log(p))\n"
-            "grad = tape.gradient(loss, w)\n", store_history=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = shell.run_cell(
+                "%%tapeviz --name rec\n"
+                "w = tf.Variable([[60.0, -60.0], [-60.0, 60.0]])\n"
+                "with tf.GradientTape() as tape:\n"
+                "    p = tf.nn.softmax(tf.matmul(tf.constant([[1.0, 0.0]]), w))\n"
+                "    loss = -tf.reduce_sum(tf.constant([[0.0, 1.0]]) * tf.math.log(p))\n"
+                "grad = tape.gradient(loss, w)\n", store_history=True)
     finally:
         shell.run_line_magic("unload_ext", "tapeviz")
     assert result.error_in_exec is None and result.error_before_exec is None
@@ -355,3 +357,5 @@ def test_log_of_zero_in_a_tapeviz_cell_is_an_alert_on_the_widget_it_shows(monkey
     [log] = [op for op in shell.user_ns["rec"].last_step.ops if op.op == "log"]
     assert log.source.lineno == 4  # the line of the cell's body
     assert f"({_where(log.source)})" in message and "ipykernel" not in message
+    [warned] = [w for w in caught if "log: divide by zero" in str(w.message)]
+    assert str(warned.message).startswith(f"{log.source.location}: log: divide by zero")
