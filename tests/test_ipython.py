@@ -78,6 +78,34 @@ def test_import_tapeviz_imports_its_namespaces_but_not_ipython_or_the_widgets():
     assert out == ["False"] * 5 + ["True"] * 4
 
 
+def test_without_the_jupyter_extra_the_widgets_say_how_to_install_it():
+    code = textwrap.dedent("""\
+        import sys
+        class NoAnywidget:                      # as if the jupyter extra were not installed
+            def find_spec(self, name, path=None, target=None):
+                if name == "anywidget":
+                    raise ModuleNotFoundError("No module named 'anywidget'", name=name)
+        sys.meta_path.insert(0, NoAnywidget())
+        for attempt in ("from tapeviz.viz import TapeWidget", "from tapeviz.viz import Dashboard"):
+            try:
+                exec(attempt)
+            except ModuleNotFoundError as error:
+                print("said:", error.name, "|", error)
+        from IPython.testing import globalipapp
+        shell = globalipapp.start_ipython()
+        shell.run_line_magic("load_ext", "tapeviz")
+        result = shell.run_cell("%%tapeviz\\nimport tapeviz as tf\\ntf.exp(tf.constant(1.0))")
+        print("said:", type(result.error_in_exec).__name__, "|", result.error_in_exec)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    out = [line[6:] for line in run.stdout.splitlines() if line.startswith("said: ")]
+    hint = 'pip install "tapeviz[jupyter]"'
+    assert len(out) == 3 and all(hint in line for line in out), out
+    assert out[0].startswith("anywidget | ") and out[1].startswith("anywidget | ")
+    assert out[2].startswith("ModuleNotFoundError | ")      # what %%tapeviz raises
+
+
 def test_load_ext_makes_tensors_display_drawn(ip):
     formatter = ip.display_formatter.formatters["text/html"]
     formatter.type_printers.pop(tvip.display.Tensor, None)   # tapeviz imported before IPython

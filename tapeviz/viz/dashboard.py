@@ -19,11 +19,10 @@ import threading
 import time
 import traceback
 
-import anywidget
 import numpy as np
-import traitlets
 
 from .. import events
+from .jupyter_extra import anywidget, traitlets
 from .series import Series
 
 _STATIC = pathlib.Path(__file__).parent / "static"

@@ -14,14 +14,12 @@ from __future__ import annotations
 import pathlib
 import traceback
 
-import anywidget
-import traitlets
-
 from ..debugger import breakpoint as breakpoints
 from ..debugger.gradcheck import check_node_gradient
 from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
 from .export import static_block
+from .jupyter_extra import anywidget, traitlets
 from .panel import (describe_breakpoint, dispatch_node_of, empty_message, find_alerts,
                     gradient_note, group_payload, node_payload, shade, status_line,
                     stepper_state)
