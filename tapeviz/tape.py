@@ -62,10 +62,10 @@ class GradientTape:
         self._nodes: list = []
         self._ids: set = set()
         self._watched: list = []
+        self._watches_tensors = False  # whether a plain tensor (not a variable) is watched
         self._used = False
         self._exits: list = []        # ValueExits noted while recording
         self._refused: dict = {}      # id -> RefusedWatch: integer tensors watch() refused
-        self._awaiting = False        # an exit or refused tensor not yet seen read by an op
         self._skeleton = None         # what a freed non-persistent tape keeps (no values)
         self._missing = None          # (target id, {id: weakref to each source given None})
 
@@ -94,11 +94,7 @@ class GradientTape:
         """Keep `node` if it read something this tape tracks; returns whether it did."""
         ids = self._ids
         if ids.isdisjoint(node.input_ids):
-            if self._awaiting:
-                self._look_for_returns(node)
             return False
-        if self._awaiting:
-            self._look_for_returns(node)
         self._nodes.append(node)
         ids.add(node.output_id)
         return True
@@ -122,7 +118,20 @@ class GradientTape:
                                           for e in exits):
             return
         exits.append(ValueExit(tensor, how, source, len(self._nodes)))
-        self._awaiting = True
+        self._await_readers(True)
+
+    def _await_readers(self, awaiting: bool) -> None:
+        """While an exit or a refused tensor awaits the op that reads it, this tape's
+        `record` looks at every op's untracked inputs first; otherwise it is the plain
+        method (an instance attribute shadows it: no flag to test on every op)."""
+        if awaiting:
+            self.record = self._record_watching
+        else:
+            self.__dict__.pop("record", None)
+
+    def _record_watching(self, node) -> bool:
+        self._look_for_returns(node)
+        return GradientTape.record(self, node)
 
     def _look_for_returns(self, node) -> None:
         """Does `node` read a refused integer tensor, or a value that left, as a constant?"""
@@ -136,8 +145,8 @@ class GradientTape:
             for exit_ in self._exits:
                 if exit_.came_back is None and exit_.matches(tensor._value):
                     exit_.came_back = (node.op.name, node.source)
-        self._awaiting = any(e.came_back is None for e in self._exits) or \
-            any(w.first_reader is None for w in refused.values())
+        self._await_readers(any(e.came_back is None for e in self._exits)
+                            or any(w.first_reader is None for w in refused.values()))
 
     def watch_read(self, args) -> None:
         """An op read the variables among `args`: trainable float ones get watched (when the
@@ -194,7 +203,7 @@ class GradientTape:
                                 f"got {type(item).__name__}")
             if item._value.dtype.kind != "f":
                 self._refused[id(item)] = RefusedWatch(item, user_source())
-                self._awaiting = True
+                self._await_readers(True)
                 warnings.warn(f"GradientTape.watch: the dtype of the watched tensor must be "
                               f"floating (e.g. tf.float32), got {item.dtype.name}; it is not "
                               f"watched", stacklevel=2)
@@ -205,6 +214,8 @@ class GradientTape:
         if id(item) not in self._ids:
             self._ids.add(id(item))
             self._watched.append(item)
+            if type(item) is not Variable:
+                self._watches_tensors = True
 
     def watched_variables(self) -> tuple:
         """The variables this tape watches, in order of construction (as TF returns them)."""
@@ -225,9 +236,10 @@ class GradientTape:
         """Forget everything recorded and watched so far; the tape keeps recording."""
         self._nodes = []
         self._ids = set()
-        self._watched = []
+        self._watched, self._watches_tensors = [], False
         self._used = False
-        self._exits, self._refused, self._awaiting = [], {}, False
+        self._exits, self._refused = [], {}
+        self._await_readers(False)
         self._skeleton, self._missing = None, None
 
     @property
@@ -383,9 +395,17 @@ class GradientTape:
         """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none."""
         if not self._persistent:
             self._used = True
-            self._skeleton = Skeleton(self._nodes, self._watched, self._exits, self._refused)
+            watched = self._watched
+            if self._watches_tensors:  # their values are not kept: weak references
+                watched = [item if type(item) is Variable else weakref.ref(item)
+                           for item in watched]
+            self._skeleton = Skeleton(self._nodes, watched, self._exits, self._refused)
             self._nodes, self._ids, self._watched = [], set(), []
-            self._exits, self._refused, self._awaiting = [], {}, False
+            if self._exits or self._refused:
+                for exit_ in self._exits:
+                    exit_.value = None
+                self._exits, self._refused = [], {}
+                self._await_readers(False)
 
     @staticmethod
     def _checked_sources(sources) -> list:

@@ -3,8 +3,8 @@ values left it, the integer tensors `watch` refused. A non-persistent tape keeps
 after `gradient` frees its nodes, so `why_none` can still answer.
 
 Kept per recorded op: one tuple (the op, its input ids, output id, user line and the
-dtype of its output). Kept per tape: the ids, names and
-dtypes of what it watched (weak references, not the tensors), each `ValueExit`, each
+dtype of its output). Kept per tape: the variables it
+watched and weak references to the tensors it watched, each `ValueExit`, each
 `RefusedWatch`. About 150 bytes an op and no array; a record over `MAX_OPS` ops keeps no outline.
 """
 from __future__ import annotations
@@ -87,24 +87,27 @@ def outline_rows(nodes) -> list:
 class Skeleton:
     """A freed tape's record without values (see the module docstring for what is kept)."""
 
+    __slots__ = ("_rows", "_watched", "exits", "refused")
+
     def __init__(self, nodes, watched, exits, refused):
-        self._outlines = outline_rows(nodes) if len(nodes) <= MAX_OPS else None
-        self._watched = list(map(weakref.ref, watched))
-        self.exits = exits             # the tape starts a new list
-        for exit_ in exits:
-            exit_.value = None
+        """Made on every gradient call of a non-persistent tape: it only takes what it is
+        given (the tape starts new lists) and outlines the nodes. `watched` holds the
+        variables and weak references to the watched tensors."""
+        self._rows = outline_rows(nodes) if len(nodes) <= MAX_OPS else None
+        self._watched = watched
+        self.exits = exits
         self.refused = refused
 
     @property
     def complete(self) -> bool:
         """Whether every op's outline was kept (not over MAX_OPS)."""
-        return self._outlines is not None
+        return self._rows is not None
 
     def outlines(self) -> list:
         """The ops in execution order, as `OpOutline`s."""
-        return [OpOutline(*row) for row in self._outlines or ()]
+        return [OpOutline(*row) for row in self._rows or ()]
 
     def watched(self) -> tuple:
         """The watched tensors and variables still alive, in the order they were watched."""
-        alive = (ref() for ref in self._watched)
+        alive = (item() if type(item) is weakref.ref else item for item in self._watched)
         return tuple(item for item in alive if item is not None)
