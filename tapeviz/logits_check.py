@@ -27,7 +27,7 @@ def _head_in_unit_interval(values) -> bool:
     """Whether the first few values lie in [0, 1]: real logits mostly fail here (~0.3 us)."""
     if values.dtype.kind != "f" or values.size == 0:
         return False
-    return all(0.0 <= value <= 1.0 for value in values.reshape(-1)[:8].tolist())
+    return all(0.0 <= value <= 1.0 for value in values.flat[:8].tolist())
 
 
 def _in_unit_interval(values) -> bool:
