@@ -83,7 +83,7 @@ export function panZoom(container, onClick) {
     const focused = svg && container.contains(document.activeElement)
       ? document.activeElement.id : null;
     svg = newSvg;
-    if (!svg) { container.style.minHeight = ""; return; }
+    if (!svg) { container.style.height = ""; return; }
     const vb = svg.viewBox && svg.viewBox.baseVal;
     home = vb && vb.width ? { x: vb.x, y: vb.y, w: vb.width, h: vb.height } : null;
     svg.removeAttribute("width");
@@ -120,7 +120,8 @@ export function panZoom(container, onClick) {
     const pane = size();
     if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
     const scale = legibleScale(home, pane.w, heights);
-    container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
+    // a set height, not a minimum: the svg (100% high) must never size its own pane
+    container.style.height = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
     const h = size().h || pane.h;
     const w = pane.w / scale;
     apply({ x: home.x - Math.max(0, (w - home.w) / 2), y: home.y, w, h: h / scale });
