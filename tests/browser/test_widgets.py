@@ -175,12 +175,17 @@ def test_tape_widget(app, tmp_path, jupyter_server, browser):
     page.screenshot(nan, "tape-alert")
     assert widget_error(small) == "" and widget_error(nan) == ""
 
-    # 1,200 ops open collapsed by layer; a click on a group expands it in place
+    # 1,200 ops open collapsed by layer, the 39 identical blocks after block0 (which also
+    # reads x) in one box marked ×39; a click on a group expands it in place
     big.locator(".tv-graph svg g.node").first.wait_for()
     before = node_ids(big)
-    assert 0 < len(before) <= 300 and all(i.startswith("g:") for i in before)
+    assert set(before) == {"g:block0", "g:block1*39"}
+    assert "block ×39" in node(big, "g:block1*39").text_content()
     status = re.search(r"(\d+) nodes, (\d+) shown", big.locator(".tv-status").text_content())
     assert status and int(status.group(1)) > 1200 and int(status.group(2)) == len(before)
+    node(big, "g:block1*39").click()
+    wait_until(page, lambda: "g:block3" in node_ids(big), "the ×39 box to open")
+    before = node_ids(big)
     target = node(big, "g:block3")
     target.scroll_into_view_if_needed()
     target.click()
