@@ -82,6 +82,11 @@ class Backward:
         """Index of the next node the iterator will look at, plus one."""
         return self._position
 
+    @property
+    def reachable(self) -> set:
+        """Ids of the float tensors that depend on a source: the only ones that get gradients."""
+        return self._reachable
+
     def gradient_of(self, tensor):
         return self.grads.get(id(tensor))
 

@@ -322,7 +322,7 @@ class GradientTape:
             self._missing, _last_missing = (id(targets[0]), missing), self
         elif _last_missing is not None:
             _last_missing = None
-        self._consume()
+        self._consume(backward.reachable)
         if events.listeners(events.GradientComputed):
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
         return result[0] if isinstance(sources, Tensor) else nest.pack_sequence_as(sources, result)
@@ -391,15 +391,16 @@ class GradientTape:
                                f"is the second. Use GradientTape(persistent=True) to call "
                                f"it more than once.")
 
-    def _consume(self) -> None:
-        """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none."""
+    def _consume(self, floats=None) -> None:
+        """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none
+        (`floats`: the backward pass's ids of float outputs that depend on a source)."""
         if not self._persistent:
             self._used = True
             watched = self._watched
             if self._watches_tensors:  # their values are not kept: weak references
                 watched = [item if type(item) is Variable else weakref.ref(item)
                            for item in watched]
-            self._skeleton = Skeleton(self._nodes, watched, self._exits, self._refused)
+            self._skeleton = Skeleton(self._nodes, watched, self._exits, self._refused, floats)
             self._nodes, self._ids, self._watched = [], set(), []
             if self._exits or self._refused:
                 for exit_ in self._exits:

@@ -2,10 +2,12 @@
 values left it, the integer tensors `watch` refused. A non-persistent tape keeps this
 after `gradient` frees its nodes, so `why_none` can still answer.
 
-Kept per recorded op: one tuple (the op, its input ids, output id, user line and the
-dtype of its output). Kept per tape: the variables it
-watched and weak references to the tensors it watched, each `ValueExit`, each
-`RefusedWatch`. About 150 bytes an op and no array; a record over `MAX_OPS` ops keeps no outline.
+Kept per recorded op: one tuple (the op, its input ids, output id and user line). Kept
+per tape: the set the backward pass made of the float outputs that depend on the
+gradient's sources (for those sources, it tells where a chain stops being float), the
+variables it watched and weak references to the tensors it watched, each `ValueExit` and
+each `RefusedWatch`. About 120 bytes an op and no array; a record over `MAX_OPS` ops keeps
+no outline.
 """
 from __future__ import annotations
 
@@ -20,14 +22,14 @@ MAX_EXITS = 32        # value exits noted per tape (a loop logging .numpy() stop
 class OpOutline:
     """One recorded op without its values: the fields of a `Node` that `why_none` reads."""
 
-    __slots__ = ("op", "input_ids", "output_id", "source", "output_dtype")
+    __slots__ = ("op", "input_ids", "output_id", "source", "floating")
 
-    def __init__(self, op, input_ids, output_id, source, output_dtype):
+    def __init__(self, op, input_ids, output_id, source, floating=None):
         self.op = op
         self.input_ids = input_ids
         self.output_id = output_id
         self.source = source
-        self.output_dtype = output_dtype          # the output's numpy dtype
+        self.floating = floating    # whether the output is float; None when not known
 
     def __repr__(self) -> str:
         return f"<OpOutline {self.op.name} at {self.source}>"
@@ -78,34 +80,40 @@ class RefusedWatch:
 
 
 def outline_rows(nodes) -> list:
-    """Each node as the tuple a skeleton keeps, no values (~0.1 us a node: it runs on
-    every gradient call of a non-persistent tape)."""
-    return [(node.op, node.input_ids, node.output_id, node.source, node.output._value.dtype)
-            for node in nodes]
+    """Each node as the tuple a skeleton keeps, no values (it runs on every gradient call
+    of a non-persistent tape: four slot reads a node, not the output's dtype)."""
+    return [(node.op, node.input_ids, node.output_id, node.source) for node in nodes]
 
 
 class Skeleton:
     """A freed tape's record without values (see the module docstring for what is kept)."""
 
-    __slots__ = ("_rows", "_watched", "exits", "refused")
+    __slots__ = ("_rows", "_watched", "exits", "refused", "_floats")
 
-    def __init__(self, nodes, watched, exits, refused):
+    def __init__(self, nodes, watched, exits, refused, floats=None):
         """Made on every gradient call of a non-persistent tape: it only takes what it is
         given (the tape starts new lists) and outlines the nodes. `watched` holds the
-        variables and weak references to the watched tensors."""
+        variables and weak references to the watched tensors; `floats`, the backward
+        pass's ids of float outputs that depend on a source (None after a jacobian)."""
         self._rows = outline_rows(nodes) if len(nodes) <= MAX_OPS else None
         self._watched = watched
         self.exits = exits
         self.refused = refused
+        self._floats = floats
 
     @property
     def complete(self) -> bool:
         """Whether every op's outline was kept (not over MAX_OPS)."""
         return self._rows is not None
 
-    def outlines(self) -> list:
-        """The ops in execution order, as `OpOutline`s."""
-        return [OpOutline(*row) for row in self._rows or ()]
+    def outlines(self, source_id: int) -> list:
+        """The ops in execution order, as `OpOutline`s, with whether each output is float
+        where that is known for paths from the tensor of id `source_id` (a source of the
+        gradient call: the ops that read what depends on it were all looked at)."""
+        floats = self._floats
+        if floats is None or source_id not in floats:
+            return [OpOutline(*row) for row in self._rows or ()]
+        return [OpOutline(*row, row[2] in floats) for row in self._rows or ()]
 
     def watched(self) -> tuple:
         """The watched tensors and variables still alive, in the order they were watched."""

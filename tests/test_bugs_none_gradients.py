@@ -182,6 +182,18 @@ def test_bug9_float_of_a_taped_value_names_where_it_left_and_came_back():
     assert reason.related.lineno == _line_of("# came back (bug 9c)")
 
 
+def test_a_chain_through_an_integer_cast_is_named_after_the_tape_freed_its_record():
+    w = tf.Variable([0.4, 1.7], name="w")
+    with tf.GradientTape() as tape:
+        bins = tf.cast(w * 2.0, tf.int32)  # BUG: rounds to int
+        loss = tf.reduce_sum(tf.cast(bins, tf.float32))
+    assert tape.gradient(loss, w) is None
+    reason = why_none(tape, loss, w)
+    assert reason.kind == "nondiff" and "goes through cast at" in reason.message
+    assert "makes integer or boolean values" in reason.message
+    assert _names_line(reason.message, "# BUG: rounds to int")
+
+
 def test_logging_a_value_inside_the_tape_is_not_blamed():
     w, frozen_out = tf.Variable([1.0, 2.0], name="w"), tf.Variable(1.0, name="unused_too")
     with tf.GradientTape() as tape:
@@ -209,7 +221,7 @@ def test_a_freed_tape_keeps_no_tensor_value_alive():
     gc.collect()
     assert [ref() for ref in refs] == [None, None]
     skeleton = tape.skeleton
-    assert skeleton is not None and [o.op.name for o in skeleton.outlines()] == \
+    assert skeleton is not None and [o.op.name for o in skeleton.outlines(id(w))] == \
         ["matmul", "multiply", "matmul", "reduce_sum"]
     assert all(exit_.value is None for exit_ in skeleton.exits)
     assert tape.watched_tensors() == (w,)  # the watched constant is gone, the variable kept

@@ -57,7 +57,7 @@ class _Record:
     a freed tape's skeleton, a recorder step's or a node list's), the live nodes when
     values are still there, what was watched, and where values left."""
 
-    def __init__(self, recording):
+    def __init__(self, recording, source_id: int):
         tape = self.tape = recording if isinstance(recording, GradientTape) else None
         skeleton = tape.skeleton if tape is not None else None
         watched = tape.watched_tensors() if tape is not None \
@@ -67,11 +67,12 @@ class _Record:
         self.refused = tape.refused_watches() if tape is not None else {}
         self.freed = tape is not None and tape.freed
         if skeleton is not None:
-            self.nodes, self.outlines = None, skeleton.outlines()
+            self.nodes, self.outlines = None, skeleton.outlines(source_id)
             self.complete = skeleton.complete
         else:
             self.nodes, self.complete = _nodes_of(recording), True
-            self.outlines = [OpOutline(*row) for row in outline_rows(self.nodes)]
+            self.outlines = [OpOutline(*row, _array(node.output).dtype.kind == "f")
+                             for row, node in zip(outline_rows(self.nodes), self.nodes)]
         self.produced = {o.output_id: o for o in self.outlines}
 
 
@@ -106,7 +107,7 @@ def _reachable(outlines, start: set, differentiable: bool) -> set:
     for outline in outlines:
         if any(i in reached for i in outline.input_ids):
             if differentiable and (getattr(outline.op, "nondiff", False)
-                                   or outline.output_dtype.kind != "f"):
+                                   or outline.floating is False):
                 continue
             reached.add(outline.output_id)
     return reached
@@ -259,7 +260,7 @@ def _explain(recording, target_id: int, source, ops=None, names=()) -> Finding:
     """`why_none` for the target of id `target_id`; `names` are the user's names of `source`."""
     tape = recording if isinstance(recording, GradientTape) else None
     name, sid = _name(source, names), id(source)
-    record = _Record(recording)
+    record = _Record(recording, sid)
     if _array(source).dtype.kind != "f":
         return _integer(source, name, record)
     watched = record.watched
@@ -302,7 +303,7 @@ def _explain(recording, target_id: int, source, ops=None, names=()) -> Finding:
         for outline in path:
             if any(i in loose for i in outline.input_ids) and outline.output_id not in reach:
                 what = "has no gradient" if getattr(outline.op, "nondiff", False) else \
-                    f"makes {outline.output_dtype.name} values, which carry no gradient"
+                    "makes integer or boolean values, which carry no gradient"
                 return Finding("nondiff", f"the path from {name} to the target goes through "
                                f"{_at(outline)}, which {what}", outline)
     cut = _exit_cut(name, record, loose, path, target_id)
