@@ -80,8 +80,9 @@ _OPEN_INTERACTIVE = r"""(() => {
   const dead = () => !!(next() && /Error displaying widget/.test(next().textContent));
   const follow = () => {
     if (!output) return;
-    output.style.display = live() ? "none" : "";
-    if (dead()) next().style.display = "none";
+    const drawn = live();
+    output.style.display = drawn ? "none" : "";
+    if (!drawn && dead()) next().style.display = "none";
   };
   if (output && output.parentElement) {
     new MutationObserver(follow).observe(output.parentElement, { childList: true, subtree: true });

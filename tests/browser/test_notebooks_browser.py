@@ -352,3 +352,36 @@ def test_the_notebooks_read_in_the_dark_theme(tmp_path, browser, monkeypatch):
                     assert ratio >= 4.5, f"{path.stem}: {selector} at {ratio:.2f}:1"
             check_clean(page, browser)
             browser.close_pages()
+
+
+@pytest.mark.browser
+def test_dashboard_scrolls_the_paused_node_into_its_own_pane_only(browser):
+    """dashboard.js's scrollInto brings a node far down a tall tape into the tape pane's view
+    and leaves the page around it where it was (in Lab, the notebook's scroll position)."""
+    import base64
+    module = (pathlib.Path(__file__).resolve().parents[2] / "tapeviz" / "viz" / "static"
+              / "dashboard.js").read_bytes()
+    url = "data:text/javascript;base64," + base64.b64encode(module).decode("ascii")
+    page = browser.context.new_page()
+    try:
+        page.set_content("""<div style="height: 1500px">page above</div>
+            <div class="pane" style="height: 200px; width: 300px; overflow: auto">
+              <svg width="900" height="2000"><g class="node" id="n9">
+                <rect x="700" y="1700" width="80" height="40"/></g></svg></div>
+            <div style="height: 1500px">page below</div>""")
+        page.evaluate("() => window.scrollTo(0, 1400)")
+        before = page.evaluate("() => window.scrollY")
+        result = page.evaluate("""async (url) => {
+            const { scrollInto } = await import(url);
+            const pane = document.querySelector(".pane"), node = document.getElementById("n9");
+            scrollInto(pane, node);
+            const p = pane.getBoundingClientRect(), t = node.getBoundingClientRect();
+            return { inside: t.top >= p.top && t.bottom <= p.bottom && t.left >= p.left
+                              && t.right <= p.right,
+                     scrolled: pane.scrollTop > 0 && pane.scrollLeft > 0 };
+        }""", url)
+        assert result == {"inside": True, "scrolled": True}
+        assert page.evaluate("() => window.scrollY") == before
+    finally:
+        page.close()
+    assert browser.blocked == []

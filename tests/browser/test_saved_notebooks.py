@@ -1,11 +1,11 @@
 """A notebook with tape graphs, saved in JupyterLab, shows its graphs wherever it is reopened.
 
-The notebook is run and saved in a real JupyterLab; while it runs each graph shows once (the
-live widget, its saved twin hidden). Then it is reopened four ways, each with a screenshot
-in tests/browser/artifacts/:
+The notebook is run and saved in a real JupyterLab (and Notebook 7); while it runs each graph
+shows once (the live widget, its saved twin hidden). Then it is reopened four ways, each with
+a screenshot in tests/browser/artifacts/:
 - the usual way (its kernel shut down, a fresh one started: the widget models are gone):
   each twin shows the graph, interactive (a click in it inspects a node), and the dead
-  "model not found" view is hidden;
+  "model not found" view is hidden (in JupyterLab and in Notebook 7);
 - on a server with no kernel at all, trusted (`jupyter trust`): the twins, interactive;
 - there, untrusted (another machine): the sanitized twins still show the graph as an image;
 - as `jupyter nbconvert --to html` opened from disk, and that page with every script, style
@@ -115,10 +115,10 @@ def strip_active_content(page_html: str) -> str:
     return "".join(stripper.out)
 
 
-@pytest.mark.browser
-def test_saved_notebook_shows_its_graphs_when_reopened(tmp_path, browser):
-    path = write_notebook(tmp_path / "saved.ipynb", CELLS)
-    with JupyterServer([path], app="lab") as server:
+def run_save_and_reopen(browser, path, app):
+    """Run the notebook at `path` in `app`, save it, reopen it on a fresh kernel (checking
+    each stage, with screenshots); return the saved file's bytes."""
+    with JupyterServer([path], app=app) as server:
         # live: each graph once, the live widget; the twins hidden
         page = browser.open_notebook(server, path.name)
         page.run_all()
@@ -148,8 +148,18 @@ def test_saved_notebook_shows_its_graphs_when_reopened(tmp_path, browser):
         inspect_in_twin(page, 0, "matmul")
         page.screenshot(".jp-Notebook", "saved-reopened")
         check_clean(page, browser)
-        notebook = saved.read_bytes()
+        return saved.read_bytes()
 
+
+@pytest.mark.browser
+def test_saved_notebook_reopened_in_notebook_7(tmp_path, browser):
+    run_save_and_reopen(browser, write_notebook(tmp_path / "saved.ipynb", CELLS), "notebook")
+
+
+@pytest.mark.browser
+def test_saved_notebook_shows_its_graphs_when_reopened(tmp_path, browser):
+    path = write_notebook(tmp_path / "saved.ipynb", CELLS)
+    notebook = run_save_and_reopen(browser, path, "lab")
     with JupyterServer([], app="lab", kernels=False) as bare:
         (bare.root / path.name).write_bytes(notebook)
         # untrusted, no kernel: sanitized twins, the graph as an image
