@@ -1,16 +1,24 @@
 """The example programs run offline on built-in data and produce what they promise."""
+import ast
+import gzip
 import re
+import subprocess
+import sys
 
+import numpy as np
 import pytest
 
-from programs import load_example
+from programs import EXAMPLES, line_of, load_example
+
+import tapeviz as tf
 
 
 def test_tape_demo_prints_the_tape_and_gradients(capsys):
-    load_example("tape_demo")
+    load_example("tape_demo").main([])
     out = capsys.readouterr().out
     assert "the tape recorded 6 ops" in out
-    assert "line 12: h = tf.matmul(x, w) + b" in out
+    line = line_of(EXAMPLES / "tape_demo.py", "h = tf.matmul(x, w) + b")
+    assert f"line {line}: h = tf.matmul(x, w) + b" in out
     # the variable is "w:0", or "w_1:0" if an earlier test made a "w" (TF's global counter)
     assert "step at #0  matmul" in out and re.search(r"d loss / d w(_\d+)?:0", out)
 
@@ -40,6 +48,47 @@ def test_mnist_example_learns_the_offline_digits(tmp_path, capsys):
     assert plot.stat().st_size > 1000
 
 
+def write_idx(path, array, magic):
+    """`array` (uint8) as a gzipped IDX file: magic, each dimension, then the bytes."""
+    header = magic.to_bytes(4, "big") + b"".join(n.to_bytes(4, "big") for n in array.shape)
+    path.write_bytes(gzip.compress(header + array.astype(np.uint8).tobytes()))
+
+
+def test_mnist_example_trains_on_a_split_of_a_folder_that_holds_only_t10k(
+        tmp_path, capsys, shared_data):
+    pytest.importorskip("matplotlib")
+    mnist = load_example("mnist")
+    (x, y), (tx, ty) = mnist.load_folder(shared_data / "mnist")   # the real 10,000
+    out = capsys.readouterr().out
+    assert "holds only MNIST's test split (10,000 images): training on 8,000 of them and " \
+           "testing on the other 2,000" in out
+    assert (x.shape, tx.shape) == ((8000, 28, 28), (2000, 28, 28))
+    assert set(np.unique(y)) == set(range(10)) and set(np.unique(ty)) == set(range(10))
+    # the program itself, on a folder of only the first 320 t10k images and labels
+    small = tmp_path / "t10k_only"
+    small.mkdir()
+    write_idx(small / "t10k-images-idx3-ubyte.gz", np.concatenate([x, tx])[:320], 2051)
+    write_idx(small / "t10k-labels-idx1-ubyte.gz", np.concatenate([y, ty])[:320], 2049)
+    losses, accuracy = mnist.main(["--mnist", str(small), "--epochs", "1",
+                                   "--plot", str(tmp_path / "loss.png")])
+    out = capsys.readouterr().out
+    assert "training on 256 of them and testing on the other 64" in out
+    assert "Training for 1 epochs of 8 batches" in out and len(losses) == 8
+    assert "Evaluating on 64 held-out images" in out and 0.0 <= accuracy <= 1.0
+
+
+def test_example_help_shows_each_default(capsys):
+    figures = "--data birth_life_2010.txt --loss squared --learning-rate 0.001"
+    for name, said in [("mnist", ["(default: mnist_loss.png)", "(default: None)"]),
+                       ("regression", ["(default: 100)", "(default: 0.01)", "(default: huber)",
+                                       f"The lecture's published figures: {figures}"])]:
+        with pytest.raises(SystemExit) as exit_:
+            load_example(name).parse_args(["--help"])
+        assert exit_.value.code == 0
+        out = " ".join(capsys.readouterr().out.split())   # as argparse wrapped it, unwrapped
+        assert all(text in out for text in said), (name, out)
+
+
 def test_demo_runs_the_first_notebook_headless_and_writes_its_export(tmp_path, capsys):
     pytest.importorskip("nbclient")
     pytest.importorskip("anywidget")
@@ -50,3 +99,23 @@ def test_demo_runs_the_first_notebook_headless_and_writes_its_export(tmp_path, c
     page = export.read_text()
     assert page.startswith("<!DOCTYPE html>") and 'class="node' in page
     assert (tmp_path / "01_eager_basics.ipynb").stat().st_size > 10_000   # with outputs
+
+
+def test_python_m_tapeviz_says_what_is_there_and_shows_a_tape_works(tmp_path):
+    picture = tmp_path / "tape.svg"
+    run = subprocess.run([sys.executable, "-m", "tapeviz", "--svg", str(picture)],
+                         capture_output=True, text=True, check=True, cwd=tmp_path)
+    out = run.stdout
+    assert out.startswith(f"tapeviz {tf.__version__} ")
+    assert "A tape of 4 ops" in out and "#0 matmul([1, 2], [2, 2]) -> [1, 2]" in out
+    w = np.array([[0.5, -1.0], [2.0, 0.25]])
+    x = np.array([[1.0, 2.0]])
+    t = np.tanh(x @ w)                                  # d sum(tanh(xw)^2) / dw, by hand
+    expected = x.T @ (2 * t * (1 - t * t))
+    shown = ast.literal_eval(re.search(r"d loss / d w = (.*)", out).group(1))
+    np.testing.assert_allclose(shown, expected, atol=1e-4)
+    assert picture.read_text().lstrip().startswith("<svg") and "matmul" in picture.read_text()
+    assert "%load_ext tapeviz" in out and "break_on" in out
+    usage = subprocess.run([sys.executable, "-m", "tapeviz", "--help"], capture_output=True,
+                           text=True, check=True).stdout
+    assert usage.startswith("usage: python -m tapeviz") and "--svg FILE" in usage

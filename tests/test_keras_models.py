@@ -307,7 +307,7 @@ def test_fit_before_compile_is_a_clear_error():
 
 # ---- a cross-check against PyTorch ---------------------------------------------------------------
 def test_guide_cnn_matches_torch_logits_loss_and_gradients():
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch cross-check: pip install torch==2.13.0")
     rng = np.random.default_rng(0)
     images = rng.normal(size=(4, 9, 9, 1)).astype(np.float32)
     labels = np.array([1, 0, 7, 3])

@@ -353,7 +353,7 @@ def _torch_same_pad(torch, x, k, stride, dilation, value=0.0):
     ((1, 9, 7, 2), (3, 2, 2, 2), (2, 3), "VALID", (1, 1)),
 ])
 def test_conv2d_forward_and_gradients_match_torch(xs, ws, strides, padding, dilations):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch cross-check: pip install torch==2.13.0")
     x, w, = RNG.standard_normal(xs), RNG.standard_normal(ws)
     xv, wv = tf.Variable(x), tf.Variable(w)
     with tf.GradientTape() as tape:
@@ -374,7 +374,7 @@ def test_conv2d_forward_and_gradients_match_torch(xs, ws, strides, padding, dila
 @pytest.mark.parametrize("k,stride,padding", [((2, 2), (2, 2), "VALID"), ((3, 3), (2, 2), "SAME"),
                                               ((3, 2), (1, 2), "SAME")])
 def test_max_pool2d_forward_and_gradient_match_torch(k, stride, padding):
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch cross-check: pip install torch==2.13.0")
     x = RNG.standard_normal((2, 7, 6, 3))
     xv = tf.Variable(x)
     with tf.GradientTape() as tape:

@@ -47,7 +47,7 @@ def test_moments_match_numpy_and_torch_and_keep_float16():
     half_mean, half_variance = tf.nn.moments(tf.constant(X, tf.float16), axes=[0])
     assert half_mean.dtype == tf.float16 and half_variance.dtype == tf.float16
     np.testing.assert_allclose(half_variance.numpy(), X.var(axis=0), rtol=2e-2, atol=2e-3)
-    torch = pytest.importorskip("torch")
+    torch = pytest.importorskip("torch", reason="PyTorch cross-check: pip install torch==2.13.0")
     t = torch.tensor(X)
     np.testing.assert_allclose(variance.numpy(), t.var(dim=(0, 2), unbiased=False).numpy(),
                                rtol=1e-5)
