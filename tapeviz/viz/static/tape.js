@@ -83,14 +83,14 @@ export function panZoom(container, onClick) {
     const focused = svg && container.contains(document.activeElement)
       ? document.activeElement.id : null;
     svg = newSvg;
-    if (!svg) { container.style.height = ""; return; }
+    if (!svg) { container.style.minHeight = ""; return; }
     const vb = svg.viewBox && svg.viewBox.baseVal;
     home = vb && vb.width ? { x: vb.x, y: vb.y, w: vb.width, h: vb.height } : null;
     svg.removeAttribute("width");
     svg.removeAttribute("height");
-    svg.style.width = "100%";
-    svg.style.height = "100%";
-    svg.style.display = "block";
+    // out of the flow: the svg fills its pane and never sizes it (inserted at Graphviz's
+    // own size it would stretch the pane, and the side panel that follows its height)
+    Object.assign(svg.style, { position: "absolute", inset: "0", width: "100%", height: "100%" });
     svg.setAttribute("role", "group");
     svg.setAttribute("aria-label", "The tape's ops: Tab moves from node to node, Enter inspects");
     for (const node of svg.querySelectorAll("g.node")) focusable(node);
@@ -120,8 +120,7 @@ export function panZoom(container, onClick) {
     const pane = size();
     if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
     const scale = legibleScale(home, pane.w, heights);
-    // a set height, not a minimum: the svg (100% high) must never size its own pane
-    container.style.height = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
+    container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
     const h = size().h || pane.h;
     const w = pane.w / scale;
     apply({ x: home.x - Math.max(0, (w - home.w) / 2), y: home.y, w, h: h / scale });
