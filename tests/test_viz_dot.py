@@ -70,8 +70,8 @@ def test_colours_are_six_digit_hex():
     dot = to_dot(_evil_graph(), highlight="n0", selected="n1")
     colours = re.findall(r'\b(?:fill|font)?color="([^"]*)"', dot)
     assert colours and all(re.fullmatch(r"#[0-9a-f]{6}", c) for c in colours), colours
-    # no background of its own: the widget's pane (light or dark theme) shows through
-    assert re.findall(r'\bbgcolor="([^"]*)"', dot) == ["transparent"]
+    # white behind the SVG seen alone (saved notebooks, downloads); the widget clears it
+    assert re.findall(r'\bbgcolor="([^"]*)"', dot) == ["#ffffff"]
 
 
 def test_gradient_magnitude_shades_nodes_and_edges_on_a_log_scale():

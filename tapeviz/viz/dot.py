@@ -40,12 +40,13 @@ MAX_FANOUT = 3
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 # One text size for nodes and edge labels, so the widget can scale the drawing to keep every
-# label 11-16 px on screen (tape.js); no background, so the pane's own (theme) colour shows.
+# label 11-16 px on screen (tape.js). A white background for the SVG seen alone (a saved
+# notebook, GitHub, a download); the widget's CSS clears it, so its pane's theme colour shows.
 # Node text stays dark on the light fills in both themes; edge labels sit on the pane and
 # take the theme's text colour in tape.css.
 HEADER = """digraph tape {
   graph [rankdir=TB, nodesep=0.25, ranksep=0.3, fontname="Helvetica", fontsize=10,
-         bgcolor="transparent"];
+         bgcolor="#ffffff"];
   node [shape=box, style="rounded,filled", fontname="Helvetica", fontsize=10, height=0.3,
         margin="0.08,0.04", color="#6b7280", fontcolor="#1f2328", penwidth=1];
   edge [fontname="Helvetica", fontsize=9, arrowsize=0.6, color="#8c8c8c",

@@ -166,6 +166,9 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
             # the drawing fills the pane's width: no fixed-size box inside a wider pane
             pane, svg = (widget.locator(s).bounding_box() for s in (".tv-graph", ".tv-graph svg"))
             assert abs(svg["width"] - pane["width"]) <= 2, (name, pane, svg)
+            # Graphviz's white page is cleared: the pane's theme colour is behind the graph
+            assert widget.locator(".tv-graph svg > g.graph > polygon").first.evaluate(
+                "p => getComputedStyle(p).fill") == "rgba(0, 0, 0, 0)"
             # contrast: buttons, node labels on their fills, edge labels on the pane
             for what, pairs in (("button", BUTTONS), ("node label", NODE_LABELS),
                                 ("edge label", EDGE_LABELS)):
