@@ -483,3 +483,63 @@ def test_the_paused_node_is_outlined_as_the_tape_widget_outlines_its_step():
     tape = highlight_rule((static / "tape.css").read_text(), "tv-highlight")
     dash = highlight_rule((static / "dashboard.css").read_text(), "tvd-highlight")
     assert dash == tape and any(part.startswith("stroke:") for part in tape)
+
+
+class Handle:
+    """Stands in for IPython's DisplayHandle of the saved twin: keeps what it is updated with."""
+
+    def __init__(self):
+        self.updates = []
+
+    def update(self, obj, **kwargs):
+        self.updates.append((obj, kwargs))
+
+
+def test_an_ended_runs_chart_snapshot_updates_the_saved_twin(dashboards):
+    import base64
+    import re
+    dash = dashboards(show_tape=False)
+    runner = dash.train(scalar_loop, 3)
+    assert runner.join(T)
+    dash.flush()
+    dash.saved_twin = twin = Handle()
+    chart = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 380 190"><text>1.5</text></svg>'
+    dash._handle_custom_msg({"snapshot": {"charts": [{"title": "loss <1>", "svg": chart}],
+                                          "legend": "w:0 1.5"}}, [])
+    assert len(twin.updates) == 1
+    bundle, kwargs = twin.updates[0]
+    assert kwargs == {"raw": True}
+    markup = bundle["text/html"]
+    assert "tapeviz dashboard: 3 steps, finished (loss " in markup and "saved charts" in markup
+    assert "loss &lt;1&gt;" in markup and "w:0 1.5" in markup
+    image = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)"', markup).group(1)
+    assert base64.b64decode(image).decode() == chart
+    assert dash.error == ""
+
+    # what the browser sends is checked: a chart that is not an SVG document is refused
+    dash._handle_custom_msg({"snapshot": {"charts": [{"title": "x", "svg": "<img src=x>"}]}}, [])
+    dash.flush()
+    assert len(twin.updates) == 1
+    assert dash.error.startswith("chart snapshot: ValueError: Dashboard: a chart snapshot must")
+
+
+def test_a_dashboard_displays_after_a_twin_whose_display_it_keeps():
+    globalipapp = pytest.importorskip("IPython.testing.globalipapp")
+    from tapeviz.ipython.display import register_html_display
+    shell = globalipapp.get_ipython() or globalipapp.start_ipython()
+    register_html_display(shell)
+    dash = Dashboard(show_tape=False)
+    published = []
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(shell.display_pub, "publish",
+                          lambda data, metadata=None, transient=None, **kw:
+                          published.append((data, transient)))
+            shell.display_formatter.format(dash)
+        (twin, transient), (live, _) = published
+        assert twin["text/html"].startswith('<div class="tapeviz-saved"')
+        assert "the charts are saved here when the run ends" in twin["text/html"]
+        assert transient["display_id"] == dash.saved_twin.display_id
+        assert set(live) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
+    finally:
+        dash.close()

@@ -1,10 +1,11 @@
-"""How a notebook shows a tensor, a tape, a recording, a stepper or a TapeWidget.
+"""How a notebook shows a tensor, a tape, a recording, a stepper, a TapeWidget or a Dashboard.
 
 `register_html_display(shell)` gives IPython's `text/html` formatter one printer per
 engine class; each printer imports `tapeviz.viz.richrepr` at its first call, so the engine
 never imports the front end and `import tapeviz` stays free of the drawing code.
-A TapeWidget (registered by name, so nothing is imported for it) displays through
-`tapeviz.viz.saved`: a plain twin output that a saved notebook keeps, then the live view.
+A TapeWidget or a Dashboard (registered by name, so nothing is imported for them) displays
+through `tapeviz.viz.saved`: a plain twin output that a saved notebook keeps, then the live
+view.
 `tapeviz/__init__.py` calls it when imported inside a running IPython, and
 `%load_ext tapeviz` calls it again for a tapeviz imported before the shell started.
 A printer that returns None leaves IPython showing the plain repr.
@@ -22,15 +23,16 @@ DRAWN = (Tensor, GradientTape, Recorder, RecordedStep, BackwardStepper)
 
 def register_html_display(shell) -> None:
     """Show the `DRAWN` classes (and subclasses, such as Variable) as HTML in `shell`, and
-    TapeWidgets with their saved twin.
+    TapeWidgets and Dashboards with their saved twins.
 
     Registering again replaces the printers, so calling it twice is harmless.
     """
     html = shell.display_formatter.formatters["text/html"]
     for cls in DRAWN:
         html.for_type(cls, html_of)
-    shell.display_formatter.ipython_display_formatter.for_type_by_name(
-        "tapeviz.viz.widget", "TapeWidget", display_tape_widget)
+    widgets = shell.display_formatter.ipython_display_formatter
+    widgets.for_type_by_name("tapeviz.viz.widget", "TapeWidget", display_tape_widget)
+    widgets.for_type_by_name("tapeviz.viz.dashboard", "Dashboard", display_dashboard)
 
 
 def html_of(obj) -> str | None:
@@ -43,3 +45,9 @@ def display_tape_widget(widget) -> None:
     """Display a TapeWidget after its saved twin (`tapeviz.viz.saved`)."""
     from ..viz.saved import display_with_twin
     display_with_twin(widget)
+
+
+def display_dashboard(dashboard) -> None:
+    """Display a Dashboard after its saved twin, which receives its charts when a run ends."""
+    from ..viz.saved import display_dashboard_with_twin
+    display_dashboard_with_twin(dashboard)

@@ -102,6 +102,7 @@ class Dashboard(anywidget.AnyWidget):
         self._closed = threading.Event()
         self._timer: threading.Thread | None = None
         self._errors: list = []
+        self.saved_twin = None   # the display of its saved twin (tapeviz.viz.saved), if shown
         self._reset()
         self.on_msg(self._on_msg)
         if runner is not None or recorder is not None:
@@ -216,6 +217,12 @@ class Dashboard(anywidget.AnyWidget):
     # ---- browser -> Python -------------------------------------------------------------------
     def _on_msg(self, _widget, content, _buffers) -> None:
         try:
+            if isinstance(content, dict) and "snapshot" in content:
+                try:
+                    self._save_snapshot(content["snapshot"])
+                except Exception as exc:
+                    self._report_error("chart snapshot", exc)
+                return
             if not isinstance(content, dict) or "action" not in content:
                 return  # not ours (anywidget has messages of its own)
             action = content["action"]
@@ -228,6 +235,24 @@ class Dashboard(anywidget.AnyWidget):
             getattr(self.runner, action)()
         except Exception as exc:
             self._report_error("button", exc)
+
+    def _save_snapshot(self, snapshot) -> None:
+        """The browser drew an ended run's charts: keep them in the saved twin, so a saved
+        notebook shows them with no kernel (GitHub, nbconvert, a reopen)."""
+        if self.saved_twin is None:
+            return
+        charts = snapshot.get("charts") if isinstance(snapshot, dict) else None
+        if not isinstance(charts, list) or not all(
+                isinstance(c, dict) and isinstance(c.get("title"), str)
+                and isinstance(c.get("svg"), str) and c["svg"].startswith("<svg")
+                for c in charts):
+            raise ValueError("Dashboard: a chart snapshot must be {charts: [{title, svg}], "
+                             f"legend}} with each svg an <svg> document; got {snapshot!r:.200}")
+        from .saved import dashboard_twin_bundle
+        legend = snapshot.get("legend") if isinstance(snapshot.get("legend"), str) else ""
+        summary = f"{self.step_count} steps, {self.status}"
+        self.saved_twin.update(dashboard_twin_bundle(
+            summary, [(c["title"], c["svg"]) for c in charts], legend), raw=True)
 
     def _report_error(self, where: str, exc: BaseException, push: bool = True) -> None:
         """Keep the error for the `error` trait (the last five); push it if no timer will."""

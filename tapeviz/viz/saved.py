@@ -1,4 +1,5 @@
-"""What a saved notebook keeps of a live TapeWidget: a plain "twin" output shown before it.
+"""What a saved notebook keeps of a live TapeWidget or Dashboard: a plain "twin" output
+shown before it.
 
 JupyterLab never falls back from a widget view to another mime type of the same output, so a
 notebook reopened without the widget's model (no kernel, a fresh kernel) shows an error where
@@ -16,6 +17,10 @@ goes out as its own display output, which every viewer keeps:
 The same script, in a live notebook, hides the twin while the widget's view (the next output)
 is drawn, so a running notebook shows one graph, and hides a dead view after a reopen.
 torchvista-style self-contained HTML alone would lose the live widget; this keeps both.
+
+A Dashboard's charts exist only once its run has ended, and are drawn in the browser: there
+`dashboard.js` sends them, as standalone SVG with their colours inlined, and the twin's
+display is updated with them (`display_id`), as images, with the legend as text.
 """
 from __future__ import annotations
 
@@ -31,13 +36,30 @@ FRAME_HEIGHT = 520   # px of the interactive copy: the export's 80vh graph pane 
 def twin_bundle(title: str, svg: str, page: str) -> dict:
     """The mime bundle of the twin of a graph titled `title`; `page` is its HTML export."""
     twin_id = f"{TWIN_CLASS}-{uuid.uuid4().hex}"
-    image = base64.b64encode(_on_white(svg).encode("utf-8")).decode("ascii")
     text = html.escape(title)
     markup = (f'<div class="{TWIN_CLASS}" id="{twin_id}">'
               f'<div><b>{text}</b> <i>(saved graph; run the cell for the live widget)</i></div>'
-              f'<img src="data:image/svg+xml;base64,{image}" alt="{text}">'
-              f'<script>{_open_interactive(twin_id, page)}</script></div>')
+              f'{_image(_on_white(svg), text)}'
+              f'<script>{_twin_script(twin_id, ".tapeviz", page)}</script></div>')
     return {"text/html": markup, "image/svg+xml": svg, "text/plain": f"tapeviz: {title}"}
+
+
+def dashboard_twin_bundle(summary: str, charts=(), legend: str = "") -> dict:
+    """The twin of a Dashboard: `summary` (e.g. "finished, 352 steps") and the charts as the
+    browser drew them, [(title, standalone SVG)], with the legend's text, once a run ended."""
+    twin_id = f"{TWIN_CLASS}-{uuid.uuid4().hex}"
+    note = ("saved charts" if charts else "the charts are saved here when the run ends") + \
+        "; run the cell for the live dashboard"
+    parts = [f'<div><b>tapeviz dashboard: {html.escape(summary)}</b> <i>({note})</i></div>']
+    for title, svg in charts:
+        text = html.escape(title)
+        parts.append(f'<div style="display:inline-block;vertical-align:top;margin:4px 8px 0 0">'
+                     f'<div>{text}</div>{_image(svg, text)}</div>')
+    if legend:
+        parts.append(f"<div>{html.escape(legend)}</div>")
+    markup = (f'<div class="{TWIN_CLASS}" id="{twin_id}">{"".join(parts)}'
+              f'<script>{_twin_script(twin_id, ".tapeviz-dashboard", None)}</script></div>')
+    return {"text/html": markup, "text/plain": f"tapeviz dashboard: {summary}"}
 
 
 def display_with_twin(widget) -> None:
@@ -45,9 +67,29 @@ def display_with_twin(widget) -> None:
     fallback (which the twin replaces: nbconvert would show both)."""
     from IPython.display import display
     display(twin_bundle(widget.title, widget.svg, widget.to_html()), raw=True)
+    _display_live(widget)
+
+
+def display_dashboard_with_twin(dashboard) -> None:
+    """Display a Dashboard's twin (updated with its charts when a run ends: the dashboard
+    keeps the handle as `saved_twin`), then the live dashboard."""
+    from IPython.display import display
+    dashboard.saved_twin = display(dashboard_twin_bundle(dashboard.state), raw=True,
+                                   display_id=True)
+    _display_live(dashboard)
+
+
+def _display_live(widget) -> None:
+    from IPython.display import display
     data, metadata = widget._repr_mimebundle_()
     data.pop("text/html", None)
     display(data, metadata=metadata, raw=True)
+
+
+def _image(svg: str, alt: str) -> str:
+    """An <img> of `svg` (escaped `alt`): no inline SVG ids to collide, nothing to sanitize."""
+    encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{alt}">'
 
 
 def _on_white(svg: str) -> str:
@@ -57,26 +99,27 @@ def _on_white(svg: str) -> str:
     return f'{svg[:start]}<rect width="100%" height="100%" fill="#ffffff"/>{svg[start:]}'
 
 
-def _open_interactive(twin_id: str, page: str) -> str:
-    """The twin's script, its id and page given as string literals that cannot end it."""
-    def literal(text):
-        return json.dumps(text).replace("<", "\\u003c")
-    return (_OPEN_INTERACTIVE.replace("TWIN_ID", literal(twin_id))
+def _twin_script(twin_id: str, live: str, page: str | None) -> str:
+    """The twin's script: its id, the selector of a drawn live view and its export page (or
+    None: nothing interactive) given as literals that cannot end the <script>."""
+    def literal(value):
+        return json.dumps(value).replace("<", "\\u003c")
+    return (_TWIN_SCRIPT.replace("TWIN_ID", literal(twin_id)).replace("LIVE_VIEW", literal(live))
             .replace("FRAME_HEIGHT", str(FRAME_HEIGHT)).replace("EXPORT_PAGE", literal(page)))
 
 
 # Runs where scripts may. In a live notebook the widget's output follows the twin's: while it
-# holds a drawn `.tapeviz` the twin hides, and shows again if the view goes; a dead view
+# holds a drawn live view (LIVE_VIEW) the twin hides, and shows again if the view goes; a dead view
 # ("Error displaying widget: model not found", after a reopen) hides instead. Once
 # the twin is on screen, its image becomes the export page in an iframe with the page's
 # --jp-* theme colours (after a pause, so a live view about to draw does not pay for one).
-_OPEN_INTERACTIVE = r"""(() => {
+_TWIN_SCRIPT = r"""(() => {
   const twin = document.getElementById(TWIN_ID);
   if (!twin) return;
   const page = EXPORT_PAGE;
   const output = twin.closest(".jp-OutputArea-child, .output_area");
   const next = () => output && output.nextElementSibling;
-  const live = () => !!(next() && next().querySelector(".tapeviz"));
+  const live = () => !!(next() && next().querySelector(LIVE_VIEW));
   const dead = () => !!(next() && /Error displaying widget/.test(next().textContent));
   const follow = () => {
     if (!output) return;
@@ -103,7 +146,7 @@ _OPEN_INTERACTIVE = r"""(() => {
     image.replaceWith(frame);
     return true;
   };
-  if (!window.IntersectionObserver) return;
+  if (!page || !window.IntersectionObserver) return;
   new IntersectionObserver((entries, observer) => {
     if (entries.some((entry) => entry.isIntersecting)) {
       setTimeout(() => { if (open()) observer.disconnect(); }, 300);

@@ -238,3 +238,36 @@ def test_saved_notebook_in_nbconvert_html_and_without_scripts(tmp_path, browser)
     ours = [url for url in browser.blocked
             if not url.startswith("https://cdnjs.cloudflare.com/ajax/libs/")]
     assert ours == [], "the saved graphs needed the network"
+
+
+@pytest.mark.browser
+def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
+    """The dashboard's twin receives the charts once the run ends, hidden while the live
+    dashboard shows; reopened on a fresh kernel, the charts show as images."""
+    from .test_widgets import DASHBOARD_CELLS, dashboard_state
+    path = write_notebook(tmp_path / "dashboard.ipynb", DASHBOARD_CELLS)
+    with JupyterServer([path], app="lab") as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all(timeout=120)
+        dash = page.wait_for_output(".tapeviz-dashboard")
+        wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
+        charts = twins(page).locator("img")
+        wait_until(page, lambda: charts.count() == 2, "the charts sent to the twin")
+        assert visible_count(twins(page)) == 0, "the twin shows beside the live dashboard"
+        save(page)
+        check_clean(page, browser)
+
+        page = browser.open_notebook(server, path.name)
+        wait_until(page, lambda: visible_count(twins(page)) == 1, "the twin shown")
+        twin = twins(page).first
+        assert "tapeviz dashboard: 300 steps, finished" in twin.text_content()
+        images = twin.locator("img")
+        assert images.count() == 2
+        for i in range(2):
+            assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 300")
+        assert "w:0" in twin.text_content() and "v:0" in twin.text_content()   # the legend
+        dead = page.output("text=Error displaying widget")
+        wait_until(page, lambda: dead.count() == 1, "the dead dashboard view")
+        assert visible_count(dead) == 0
+        page.screenshot(twin, "saved-dashboard-reopened")
+        check_clean(page, browser)

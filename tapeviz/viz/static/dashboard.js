@@ -122,6 +122,28 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
   }
 }
 
+const ENDED = ["finished", "stopped", "failed"];
+const INLINED = ["fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-linejoin",
+                 "font-size", "font-family", "font-weight", "opacity"];
+
+// A drawn chart as a standalone SVG document: its computed colours and fonts written into it,
+// on `background`, so that as an image in a saved notebook it reads as it did on screen.
+export function standalone(svg, background) {
+  const copy = svg.cloneNode(true);
+  const drawn = [svg, ...svg.querySelectorAll("*")];
+  [copy, ...copy.querySelectorAll("*")].forEach((node, i) => {
+    const style = getComputedStyle(drawn[i]);
+    for (const prop of INLINED) node.setAttribute(prop, style.getPropertyValue(prop));
+    node.removeAttribute("class");
+  });
+  const [, , width, height] = copy.getAttribute("viewBox").split(" ");
+  copy.setAttribute("xmlns", SVG_NS);
+  copy.setAttribute("width", width);
+  copy.setAttribute("height", height);
+  copy.prepend(svgEl("rect", { width: "100%", height: "100%", fill: background }));
+  return new XMLSerializer().serializeToString(copy);
+}
+
 // Scroll `pane` (only it: not the notebook around it) so that `target` is centred in it,
 // when it is not wholly in view already.
 export function scrollInto(pane, target) {
@@ -149,26 +171,26 @@ function render({ model, el: root }) {
   }
   bar.append(title, state, steps, status, el("span", "tvd-spacer"), buttons);
 
-  const charts = el("div", "tvd-charts");
+  const chartBox = el("div", "tvd-charts");
   const panel = (name) => {
     const p = el("div", "tvd-chart");
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("class", `tvd-svg tvd-${name}`);
     p.append(el("div", "tvd-chart-title", name === "loss" ? "loss" : "gradient norm per variable (log)"), svg);
-    charts.append(p);
+    chartBox.append(p);
     return svg;
   };
   const lossSvg = panel("loss");
   const normSvg = panel("norms");
   const legend = el("div", "tvd-legend");
-  charts.lastChild.append(legend);
+  chartBox.lastChild.append(legend);
 
   const tapeBox = el("div", "tvd-tape-box");
   const tapeTitle = el("div", "tvd-chart-title");
   const tape = el("div", "tvd-tape");
   tapeBox.append(tapeTitle, tape);
   const error = el("pre", "tvd-error");
-  box.append(bar, error, charts, tapeBox);
+  box.append(bar, error, chartBox, tapeBox);
   root.append(box);
 
   function drawState() {
@@ -181,6 +203,23 @@ function render({ model, el: root }) {
     buttons.hidden = !runner;
     const controls = model.get("controls") || {};
     for (const [action, button] of Object.entries(byAction)) button.disabled = !controls[action];
+    const ended = `${s} ${model.get("step_count")}`;
+    if (runner && ENDED.includes(s) && snapshotOf !== ended) {
+      snapshotOf = ended;
+      setTimeout(sendSnapshot);   // after this push's other traits are drawn
+    }
+  }
+  // an ended run's charts, as drawn, go to Python for the twin a saved notebook keeps
+  let snapshotOf = null;
+  function sendSnapshot() {
+    if (!box.isConnected) { snapshotOf = null; return; }
+    const background = getComputedStyle(box).backgroundColor;
+    const charts = [...chartBox.querySelectorAll(".tvd-chart")].map((chart) => ({
+      title: chart.querySelector(".tvd-chart-title").textContent,
+      svg: standalone(chart.querySelector("svg"), background),
+    }));
+    const items = [...legend.children].map((item) => item.textContent);
+    model.send({ snapshot: { charts, legend: items.join(" · ") } });
   }
   function drawLoss() {
     drawChart(lossSvg, [decode(model.get("loss") || {})]);
