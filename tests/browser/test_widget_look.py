@@ -3,9 +3,10 @@
 Measured in the real page: every label of the graph (node and edge text) is 11-16 px tall on
 screen, for a 2-node tape, notebook 01's network and notebook 03's CNN alike; ops read as
 names (matmul, add, reduce_mean); the pane takes the notebook's width and grows with it;
-twelve identical Dense blocks show as one box marked x12; every button's text and every node's
-label reach WCAG contrast 4.5 against what is behind them; nodes are reached by Tab, named
-for screen readers and selected with Enter. JupyterLab in both themes, Notebook 7 in the dark
+twelve identical Dense blocks show as one box marked ×12, a loop body recorded 120 times as
+one box marked ×120; every button's text and every node's label reach WCAG contrast 4.5
+against what is behind them; nodes are reached by Tab, named for screen readers and
+selected with Enter. JupyterLab in both themes, Notebook 7 in the dark
 one. Screenshots go to tests/browser/artifacts/ as <app>-look-<theme>-<what>.png.
 """
 import re
@@ -61,8 +62,18 @@ with tf.GradientTape(persistent=True) as deep_tape:
     deep(tf.ones((2, 8)))
 TapeWidget(deep_tape, max_nodes=20)
 """,
+    """
+w = tf.Variable(tf.eye(4) * 0.9, name="w")
+b = tf.Variable(tf.zeros(4), name="b")
+with tf.GradientTape(persistent=True) as rnn_tape:
+    h = tf.ones((1, 4))
+    for _ in range(120):     # no name scope per step: the loop body is found all the same
+        h = tf.tanh(tf.matmul(h, w) + b)
+    tf.reduce_sum(h)
+TapeWidget(rnn_tape)
+""",
 ]
-NAMES = ["tiny", "nb01", "nb03", "repeat"]
+NAMES = ["tiny", "nb01", "nb03", "repeat", "loop"]
 
 # WCAG 2 contrast of what an element draws against what lies behind it, in the page
 _CONTRAST = """(pairs) => {
@@ -176,7 +187,7 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
                 assert all(r >= 4.5 for r in ratios), (name, what, ratios)
             assert contrasts(widget, BUTTONS), name
 
-        tiny, nb01, nb03, repeat = widgets
+        tiny, nb01, nb03, repeat, loop = widgets
         # a 2-node tape is not blown up, and a wide CNN is not shrunk below legible: it is
         # cut, and says so
         assert max(label_heights(tiny)) <= 16 and min(label_heights(nb03)) >= 11
@@ -191,6 +202,7 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
         for op in ("matmul", "add", "reduce_mean", "relu", "square"):
             assert re.search(rf"\b{op}\b", text), (op, text)
         assert "dense ×12" in graph_text(repeat)
+        assert "matmul → add → tanh ×120" in graph_text(loop)
 
         # the pane takes most of the notebook's width, and grows with it (Notebook 7 caps
         # its column at 1,200 px: 960 -> 1,440 px widens it by less than the window)
