@@ -58,7 +58,7 @@ class _Record:
     values are still there, what was watched, and where values left."""
 
     def __init__(self, recording, source_id: int):
-        tape = self.tape = recording if isinstance(recording, GradientTape) else None
+        tape = recording if isinstance(recording, GradientTape) else None
         skeleton = tape.skeleton if tape is not None else None
         watched = tape.watched_tensors() if tape is not None \
             else getattr(recording, "watched", None)
