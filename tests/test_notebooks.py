@@ -162,14 +162,14 @@ def test_eager_tapes_drawn_clicked_stepped_and_exported(executed):
     cell_magic = run.widget("%%tapeviz")
     assert cell_magic["title"].startswith("step 0")
     assert sorted(svg_node_ids(cell_magic["svg"])) == ["n0", "v0"]    # w, and w * w
-    assert ">w:0<" in cell_magic["svg"] and ">×<" in cell_magic["svg"]
+    assert ">w:0<" in cell_magic["svg"] and ">× multiply<" in cell_magic["svg"]
 
     dense = run.widget("from tapeviz.viz import TapeWidget")
     assert dense["title"] == "persistent tape: 8 ops"
     ids = svg_node_ids(dense["svg"])
     assert [i for i in ids if i.startswith("n")] == [f"n{i}" for i in range(8)]
     assert {"v0", "v1", "v2", "v3"} <= set(ids)                        # w1, b1, w2, b2
-    for label in ("@", "relu", "x²", "mean", "w1:0", "b2:0"):
+    for label in ("@ matmul", "relu", "x² square", "reduce_mean", "w1:0", "b2:0"):
         assert f">{label}<" in dense["svg"], label
     # two backward steps from the loss: reduce_mean's VJP, then square's, which the
     # inspector follows (the selection made in the cell before moves with the step)
@@ -206,7 +206,7 @@ def test_regression_step_tape_and_branch(executed):
     assert "pow" not in ops
     assert "m * (2 * tf.abs(t) - m)" in listing
     assert {"c0", "v0", "v1", "n0", "n8"} <= set(svg_node_ids(widget["svg"]))
-    assert ">|x|<" in widget["svg"] and ">w:0<" in widget["svg"]
+    assert ">|x| abs<" in widget["svg"] and ">w:0<" in widget["svg"]
 
     steps = run.stdout("for _ in range(4)")
     assert re.findall(r"VJP of (\w+)\s+\((n\d+)\)", steps) == \

@@ -7,6 +7,11 @@ to node. 02 also stops in IPython's debugger at its `abs` breakpoint: the test t
 `continue` into JupyterLab's stdin box. 03 trains under the live Dashboard: the step counter
 rises, Pause holds it, Resume lets it run on, and it ends "finished". Screenshots (graph,
 inspector, stepping, debugger prompt, dashboard) go to tests/browser/artifacts/.
+
+Both themes: the Dashboard in JupyterLab Light and Dark (text contrast of its buttons, ticks,
+titles and status; the paused node outlined as the tape widget outlines its step, in view, the
+tape naming the counter's step), and the three notebooks run in JupyterLab Dark, screenshot
+top to bottom (lab-dark-01-00.png, ...) to be looked at.
 """
 import pathlib
 import re
