@@ -139,8 +139,11 @@ def _label(node) -> str:
 
 
 def _tooltip(node, with_grads: bool) -> str:
-    if node.kind == "group":
-        lines = [f"group {node.scope or node.label}: {len(node.members)} nodes"]
+    if node.kind == "group" and node.repeat > 1:
+        lines = [f"{node.repeat} copies of {node.label}: {len(node.members)} nodes, "
+                 f"click to open"]
+    elif node.kind == "group":
+        lines = [f"group {node.scope or node.label}: {len(node.members)} nodes, click to open"]
     elif node.op is not None:
         lines = [f"{node.op} ({node.label}) · {node.kind}"]
     else:
