@@ -184,6 +184,5 @@ def test_a_box_of_repeated_blocks_is_marked_with_their_count():
     line = _node_line(to_dot(view), "g:block1*4")
     assert _attr(line, "label") == "block ×4\\n3 ops each · (2,)"
     assert _attr(line, "shape") == "box3d"
-    assert _attr(line, "tooltip").startswith("4 copies of block: ")
-    assert _attr(line, "tooltip").endswith("nodes, click to open")
+    assert _attr(line, "tooltip").startswith("4 copies of block: 20 nodes, click to open\\n")
     assert h.shape == (2,)
