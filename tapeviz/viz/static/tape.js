@@ -41,7 +41,7 @@ export function located(text) {
 // Graphviz draws text at a few point sizes; on screen every label stays between about 12
 // and 15 px: the drawing fits the pane's width only down to the scale that keeps the
 // smallest text legible (then it scrolls), and never grows a small tape past the largest.
-export const TEXT_PX = { min: 12, max: 15 };
+const TEXT_PX = { min: 12, max: 15 };
 const MAX_PANE = () => Math.max(480, Math.round(window.innerHeight * 0.75));
 
 // How tall each point size of `svg`'s text is in SVG units: a sans font's ascent + descent.
@@ -54,7 +54,7 @@ function textHeights(svg) {
 }
 
 // The scale (px per SVG unit) a pane `width` px wide shows `home` at, by the rule above.
-export function legibleScale(home, width, heights) {
+function legibleScale(home, width, heights) {
   if (!heights.length) return Math.min(1, width / home.w);
   const least = TEXT_PX.min / Math.min(...heights), most = TEXT_PX.max / Math.max(...heights);
   return Math.max(least, Math.min(most, width / home.w));
@@ -121,9 +121,9 @@ export function panZoom(container, onClick) {
     if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
     const scale = legibleScale(home, pane.w, heights);
     container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
-    const h = size().h || pane.h;
+    const tall = size().h || pane.h;
     const w = pane.w / scale;
-    apply({ x: home.x - Math.max(0, (w - home.w) / 2), y: home.y, w, h: h / scale });
+    apply({ x: home.x - Math.max(0, (w - home.w) / 2), y: home.y, w, h: tall / scale });
   }
   // the pane changed size after the user moved: same scale and corner, new extent
   function keepScale() {
