@@ -153,3 +153,25 @@ def test_a_tape_widget_displays_after_a_twin_a_saved_notebook_keeps():
     assert markup.endswith("</script></div>")
     # the export rides inside the script as a string: no inline SVG whose ids could collide
     assert "tapeviz-data" in markup and "<svg" not in markup
+
+
+def test_a_tape_widget_whose_saved_copy_fails_still_displays_and_says_so(monkeypatch):
+    from tapeviz.viz.widget import TapeWidget
+    shell = globalipapp.get_ipython()
+    register_html_display(shell)
+    w = tf.Variable(2.0, name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        tf.square(w)
+    widget = TapeWidget(tape)
+
+    def broken():
+        raise RuntimeError("export broke")
+    monkeypatch.setattr(widget, "to_html", broken)
+    published = []
+    monkeypatch.setattr(shell.display_pub, "publish",
+                        lambda data, metadata=None, **kw: published.append(data))
+    shell.display_formatter.format(widget)
+    note, live = published
+    assert note == {"text/plain": "tapeviz: no saved copy of this graph (RuntimeError: export "
+                                  "broke); a saved notebook will not show it"}
+    assert "application/vnd.jupyter.widget-view+json" in live

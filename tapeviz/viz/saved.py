@@ -66,7 +66,12 @@ def display_with_twin(widget) -> None:
     """Display the twin of a TapeWidget's graph, then the live widget without its own HTML
     fallback (which the twin replaces: nbconvert would show both)."""
     from IPython.display import display
-    display(twin_bundle(widget.title, widget.svg, widget.to_html()), raw=True)
+    try:
+        twin = twin_bundle(widget.title, widget.svg, widget.to_html())
+    except Exception as exc:   # the live widget still shows; the missing copy is said
+        twin = {"text/plain": f"tapeviz: no saved copy of this graph ({type(exc).__name__}: "
+                              f"{exc}); a saved notebook will not show it"}
+    display(twin, raw=True)
     _display_live(widget)
 
 
