@@ -543,3 +543,26 @@ def test_a_dashboard_displays_after_a_twin_whose_display_it_keeps():
         assert set(live) == {"application/vnd.jupyter.widget-view+json", "text/plain"}
     finally:
         dash.close()
+
+
+def test_the_tape_title_follows_every_step_between_layouts(dashboards, monkeypatch):
+    """Same structure step after step: one layout, and on every turn the title names the step
+    the counter shows (no "step 2" while the counter reads 138)."""
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    clock = ManualClock()
+    dash = dashboards(max_rate=4.0, clock=clock)          # a turn every 0.25 s
+    layouts = []
+    real_layout = render.layout_svg
+    monkeypatch.setattr(render, "layout_svg", lambda dot: layouts.append(dot) or real_layout(dot))
+    holds = hold_at(1, 2, 3, 4)
+    runner = dash.train(held_loop, holds, 1000)
+    for step in (1, 2, 3, 4):                             # four turns: 0.75 s in all
+        assert holds[step][0].wait(T)
+        clock.tick()
+        assert dash.step_count == step
+        assert dash.tape_title.startswith(f"step {step}: 1 taped ops"), dash.tape_title
+        holds[step][1].set()
+    assert len(layouts) == 1
+    runner.stop()

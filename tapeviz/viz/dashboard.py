@@ -345,13 +345,14 @@ class Dashboard(anywidget.AnyWidget):
 
     # ---- the tape ---------------------------------------------------------------------------
     def _tape(self, state: str):
-        """(svg, title, highlight) when the tape should be laid out again now, else None."""
+        """(svg, title, highlight) to show now, else None (nothing new to show).
+
+        The title and the highlight follow every push; a new structure is laid out at most
+        once a second (at once on a pause or the end), the last layout showing meanwhile."""
         if not self.show_tape:
             return None
         urgent = state == "paused" or state in _ENDED or self.recorder is not None and \
             not self.recorder.recording
-        if not urgent and self.clock.now() - self._rendered_at < _RENDER_EVERY:
-            return None
         try:
             from .dot import to_dot
             from .graph import Graph
@@ -365,6 +366,8 @@ class Dashboard(anywidget.AnyWidget):
             return None
         key, build, title, paused_node = source
         if key != self._tape_key:   # a new structure: lay it out (the highlight is a CSS class)
+            if not urgent and self.clock.now() - self._rendered_at < _RENDER_EVERY:
+                return None
             self._tape_key, self._rendered_at = key, self.clock.now()
             try:
                 graph = build().collapse(max_nodes=self.max_nodes)
