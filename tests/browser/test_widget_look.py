@@ -237,3 +237,53 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
         wait_until(page, lambda: marked(nb01, "tv-selected") == focused, "Enter to select")
         page.screenshot(nb01, f"look-{theme}-keyboard")
         check_clean(page, browser)
+
+
+BLOCKS_CELLS = ["""
+import tapeviz as tf
+from tapeviz.viz import TapeWidget
+x = tf.Variable(1.0, name="x")
+with tf.GradientTape(persistent=True) as big_tape:
+    for block in range(40):
+        with tf.name_scope(f"block{block}"):
+            for _ in range(30):
+                x = x * 1.001
+TapeWidget(big_tape)
+"""]
+
+
+def centre(box):
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+@pytest.mark.browser
+def test_a_group_opens_where_it_was_clicked(tmp_path, browser):
+    path = write_notebook(tmp_path / "blocks.ipynb", BLOCKS_CELLS)
+    with JupyterServer([path], app="lab") as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all()
+        widget = page.output(WIDGET).first
+        graph = widget.locator(".tv-graph")
+        widget.locator('.tv-graph g.node[id="g:block1*39"]').click()
+        block30 = widget.locator('.tv-graph g.node[id="g:block30"]')
+        block30.wait_for()
+        graph.scroll_into_view_if_needed()
+        pane = graph.bounding_box()
+        page.page.mouse.move(*centre(pane))
+        for _ in range(40):   # scroll the graph (not the page) until block30 is in the pane
+            y = centre(block30.bounding_box())[1]
+            if pane["y"] + 40 < y < pane["y"] + pane["height"] - 40:
+                break
+            page.page.mouse.wheel(0, 200)
+            page.page.wait_for_timeout(50)
+        at = centre(block30.bounding_box())
+        assert pane["y"] < at[1] < pane["y"] + pane["height"], "block30 never came into view"
+        before = set(widget.locator(".tv-graph g.node").evaluate_all("els => els.map(e => e.id)"))
+        block30.click()
+        wait_until(page, lambda: block30.count() == 0, "block30 to open")
+        ids = widget.locator(".tv-graph g.node").evaluate_all("els => els.map(e => e.id)")
+        first_new = next(i for i in ids if i not in before)
+        now = centre(widget.locator(f'.tv-graph g.node[id="{first_new}"]').bounding_box())
+        assert abs(now[0] - at[0]) < 3 and abs(now[1] - at[1]) < 3, (at, now)
+        page.screenshot(widget, "look-opened-in-place")
+        check_clean(page, browser)

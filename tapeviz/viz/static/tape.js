@@ -78,7 +78,31 @@ function focusable(node) {
 // removes those listeners and the pane's resize observer.
 export function panZoom(container, onClick) {
   let svg = null, box = null, home = null, drag = null, moved = false, heights = [];
+  let clicked = null, known = new Set();   // the last node clicked, where; the ids drawn
   const size = () => ({ w: container.clientWidth, h: container.clientHeight });
+  // a click on a node, remembered with its place in the pane, then passed on
+  function choose(node) {
+    const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
+    clicked = { id: node.id, x: (n.left + n.right) / 2 - r.left, y: (n.top + n.bottom) / 2 - r.top };
+    onClick(node.id);
+  }
+  // After a redraw, the clicked node (or, when it was a group that opened or closed, the
+  // first node that is new) goes back where the click was: the view does not jump away.
+  function anchor() {
+    const nodes = [...svg.querySelectorAll("g.node")];
+    const ids = new Set(nodes.map((n) => n.id));
+    const target = clicked && (nodes.find((n) => n.id === clicked.id)
+      || nodes.find((n) => !known.has(n.id)));
+    known = ids;
+    if (!target || !box) return;
+    const n = target.getBoundingClientRect(), r = container.getBoundingClientRect();
+    if (!r.width) return;
+    const dx = (n.left + n.right) / 2 - r.left - clicked.x;
+    const dy = (n.top + n.bottom) / 2 - r.top - clicked.y;
+    if (Math.abs(dx) + Math.abs(dy) < 1) return;
+    moved = true;
+    apply({ ...box, x: box.x + dx * box.w / r.width, y: box.y + dy * box.h / r.height });
+  }
   function attach(newSvg) {
     const focused = svg && container.contains(document.activeElement)
       ? document.activeElement.id : null;
@@ -96,6 +120,7 @@ export function panZoom(container, onClick) {
     for (const node of svg.querySelectorAll("g.node")) focusable(node);
     heights = textHeights(svg);
     if (moved && box) keepScale(); else fit();
+    anchor();
     if (focused) {
       const again = [...svg.querySelectorAll("g.node")].find((n) => n.id === focused);
       if (again) again.focus({ preventScroll: true });
@@ -135,6 +160,7 @@ export function panZoom(container, onClick) {
   function zoom(factor, cx = 0.5, cy = 0.5) {
     if (!box) return;
     moved = true;
+    clicked = null;   // the user moved the view: no node to hold in place
     const w = box.w * factor, hh = box.h * factor;
     apply({ x: box.x + (box.w - w) * cx, y: box.y + (box.h - hh) * cy, w, h: hh });
   }
@@ -162,6 +188,7 @@ export function panZoom(container, onClick) {
     if (next.x === box.x && next.y === box.y) return;   // at the end: the page scrolls on
     e.preventDefault();
     moved = true;
+    clicked = null;
     apply(next);
   }, { passive: false });
   container.addEventListener("pointerdown", (e) => {
@@ -173,7 +200,7 @@ export function panZoom(container, onClick) {
     const node = e.target.closest && e.target.closest("g.node");
     if (!node || !container.contains(node)) return;
     e.preventDefault();
-    onClick(node.id);
+    choose(node);
   });
   // a node reached by Tab is scrolled into the pane
   container.addEventListener("focusin", (e) => {
@@ -182,6 +209,7 @@ export function panZoom(container, onClick) {
     const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
     if (n.left >= r.left && n.top >= r.top && n.right <= r.right && n.bottom <= r.bottom) return;
     moved = true;   // centre it: screen pixels to SVG units
+    clicked = null;
     apply({ ...box, x: box.x + ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width,
             y: box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height });
   });
@@ -193,6 +221,7 @@ export function panZoom(container, onClick) {
     if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) drag.moved = true;
     if (drag.moved) {
       moved = true;
+      clicked = null;
       apply({ ...drag.box, x: drag.box.x - dx, y: drag.box.y - dy });
     }
   };
@@ -201,7 +230,7 @@ export function panZoom(container, onClick) {
     drag = null;
     if (wasDrag) return;
     const node = e.target && e.target.closest && e.target.closest("g.node");
-    if (node && container.contains(node)) onClick(node.id);
+    if (node && container.contains(node)) choose(node);
   };
   window.addEventListener("pointermove", onMove);
   window.addEventListener("pointerup", onUp);
@@ -211,7 +240,8 @@ export function panZoom(container, onClick) {
     if (observer) observer.disconnect();
     drag = null;
   }
-  return { attach, fit, zoom, reset: () => { box = null; moved = false; }, dispose };
+  const refit = () => { clicked = null; fit(); };   // the Fit button: the view the graph opens at
+  return { attach, fit: refit, zoom, reset: () => { box = null; moved = false; }, dispose };
 }
 
 // One inspector section ({title, type: svg|img|table|code|text, content}) as DOM.
