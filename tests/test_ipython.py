@@ -576,3 +576,49 @@ def test_line_magic_shows_a_backward_stepper_and_a_recorded_step_as_svg(ip, show
     assert isinstance(widget, TapeWidget)
     assert "matmul" in {node.op for node in widget.graph.nodes.values()}
     assert "<svg" in svg.data and "exp" in svg.data and "matmul" not in svg.data
+
+
+def test_a_breakpoint_in_a_kernel_opens_ipdb_in_the_cell_with_the_ops_names():
+    """A real kernel whose front end answers input: ipdb's first frame is the cell's line
+    that called the op, and the op's names are at its prompt."""
+    manager = pytest.importorskip("jupyter_client.manager")
+    import queue
+    kernel, client = manager.start_new_kernel(kernel_name="python3")
+    code = ("import tapeviz as tf\n"
+            "bp = tf.debugger.break_on(op='exp')\n"
+            "x = tf.constant([1.0, 2.0])\n"
+            "y = tf.exp(x)\n"
+            "print('after', bp.hits[0].debugger)\n")
+    answers = iter(["p op.name, inputs[0].numpy().tolist()", "continue"])
+    said = []
+    try:
+        request = client.execute(code, allow_stdin=True)
+        finished, rounds = False, 0
+        while not finished:
+            rounds += 1
+            assert rounds < 1000, f"the cell never finished; it said: {''.join(said)}"
+            try:
+                client.get_stdin_msg(timeout=0.2)
+                said.append("<prompt>")
+                client.input(next(answers))
+            except queue.Empty:
+                pass
+            while True:
+                try:
+                    message = client.get_iopub_msg(timeout=0.2)
+                except queue.Empty:
+                    break
+                if message["msg_type"] == "stream":
+                    said.append(message["content"]["text"])
+                finished = finished or (
+                    message["msg_type"] == "status"
+                    and message["content"]["execution_state"] == "idle"
+                    and message["parent_header"].get("msg_id") == request)
+    finally:
+        client.stop_channels()
+        kernel.shutdown_kernel(now=True)
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", "".join(said))
+    before, _, after = shown.partition("<prompt>")
+    assert "tapeviz breakpoint: exp (forward) at Cell In[1], line 4" in before
+    assert "----> 4 y = tf.exp(x)" in before and "tapeviz/" not in before   # the cell's frame
+    assert "('exp', [1.0, 2.0])" in after and "after ipython" in after
