@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import os
+import types
 import warnings
 import weakref
 
@@ -45,6 +46,9 @@ def _unconnected(value) -> UnconnectedGradients:
     return value if type(value) is UnconnectedGradients else UnconnectedGradients(value)
 
 
+_NOTHING_REFUSED = types.MappingProxyType({})
+
+
 class GradientTape:
     """Records ops on watched tensors so that gradients can be computed.
 
@@ -56,18 +60,20 @@ class GradientTape:
     tapeviz.Tensor(6.0, shape=(), dtype=float32)
     """
 
+    # what why_none needs, as class defaults: a tape made every step sets none of them
+    _watches_tensors = False   # whether a plain tensor (not a variable) is watched
+    _exits: tuple = ()         # the ValueExits noted while recording (replaced, not appended)
+    _refused = _NOTHING_REFUSED  # id -> RefusedWatch: integer tensors watch() refused
+    _skeleton = None           # what a freed non-persistent tape keeps (no values)
+    _missing = None            # (target id, {id: weakref to each source given None})
+
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         self._persistent = persistent
         self._watch_accessed_variables = watch_accessed_variables
         self._nodes: list = []
         self._ids: set = set()
         self._watched: list = []
-        self._watches_tensors = False  # whether a plain tensor (not a variable) is watched
         self._used = False
-        self._exits: list = []        # ValueExits noted while recording
-        self._refused: dict = {}      # id -> RefusedWatch: integer tensors watch() refused
-        self._skeleton = None         # what a freed non-persistent tape keeps (no values)
-        self._missing = None          # (target id, {id: weakref to each source given None})
 
     # ---- recording -----------------------------------------------------------------------
     def __enter__(self) -> "GradientTape":
@@ -117,7 +123,7 @@ class GradientTape:
         if len(exits) >= MAX_EXITS or any(e.tensor_id == key and e.source is source
                                           for e in exits):
             return
-        exits.append(ValueExit(tensor, how, source, len(self._nodes)))
+        self._exits = (*exits, ValueExit(tensor, how, source, len(self._nodes)))
         self._await_readers(True)
 
     def _await_readers(self, awaiting: bool) -> None:
@@ -171,7 +177,7 @@ class GradientTape:
 
     def value_exits(self) -> tuple:
         """Where tracked values left tapeviz while this tape recorded (`ValueExit`s)."""
-        return tuple(self._skeleton.exits if self._skeleton is not None else self._exits)
+        return self._skeleton.exits if self._skeleton is not None else self._exits
 
     def refused_watches(self) -> dict:
         """id -> `RefusedWatch` of each integer tensor `watch` refused."""
@@ -202,7 +208,7 @@ class GradientTape:
                 raise TypeError(f"GradientTape.watch: expected a tensor or variable; "
                                 f"got {type(item).__name__}")
             if item._value.dtype.kind != "f":
-                self._refused[id(item)] = RefusedWatch(item, user_source())
+                self._refused = {**self._refused, id(item): RefusedWatch(item, user_source())}
                 self._await_readers(True)
                 warnings.warn(f"GradientTape.watch: the dtype of the watched tensor must be "
                               f"floating (e.g. tf.float32), got {item.dtype.name}; it is not "
@@ -238,7 +244,7 @@ class GradientTape:
         self._ids = set()
         self._watched, self._watches_tensors = [], False
         self._used = False
-        self._exits, self._refused = [], {}
+        self._exits, self._refused = (), _NOTHING_REFUSED
         self._await_readers(False)
         self._skeleton, self._missing = None, None
 
@@ -405,7 +411,7 @@ class GradientTape:
             if self._exits or self._refused:
                 for exit_ in self._exits:
                     exit_.value = None
-                self._exits, self._refused = [], {}
+                self._exits, self._refused = (), _NOTHING_REFUSED
                 self._await_readers(False)
 
     @staticmethod

@@ -92,7 +92,7 @@ class Skeleton:
 
     def __init__(self, nodes, watched, exits, refused, floats=None):
         """Made on every gradient call of a non-persistent tape: it only takes what it is
-        given (the tape starts new lists) and outlines the nodes. `watched` holds the
+        given (the tape starts anew) and outlines the nodes. `watched` holds the
         variables and weak references to the watched tensors; `floats`, the backward
         pass's ids of float outputs that depend on a source (None after a jacobian)."""
         self._rows = outline_rows(nodes) if len(nodes) <= MAX_OPS else None

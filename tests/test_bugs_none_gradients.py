@@ -13,18 +13,14 @@ import pytest
 import tapeviz as tf
 from tapeviz.debugger import why_none
 
-
-def _line_of(marker: str) -> int:
-    """The line of this file that carries `marker` (each marker is used once)."""
-    with open(__file__) as source:
-        lines = [n for n, line in enumerate(source, 1) if line.rstrip().endswith(marker)]
-    assert len(lines) == 1, (marker, lines)
-    return lines[0]
+from programs import line_of
 
 
 def _names_line(text: str, marker: str) -> bool:
     """Whether `text` names this file with the line of `marker`."""
-    return re.search(rf"test_bugs_none_gradients\.py:{_line_of(marker)}\b", text) is not None
+    line = line_of(__file__, marker)
+    return re.search(rf"test_bugs_none_gradients\.py:{line}\b", text) is not None
+
 
 
 def _regression_data(n=16):
@@ -58,7 +54,8 @@ def test_bug7_a_variable_the_hand_written_loss_forgets():
     [warning] = [w for w in caught if scale.name in str(w.message)]
     warned = str(warning.message)
     assert reason.message in warned and "is None, so it is not updated" in warned
-    assert _names_line(warned, "# apply (bug 7)") and warning.lineno == _line_of("# apply (bug 7)")
+    assert _names_line(warned, "# apply (bug 7)")
+    assert warning.lineno == line_of(__file__, "# apply (bug 7)")
 
 
 def test_bug7_a_keras_head_computed_but_left_out_of_the_loss():
@@ -82,7 +79,7 @@ def test_bug7_a_keras_head_computed_but_left_out_of_the_loss():
     assert f"variable '{kernel.name}' is read at matmul at" in reason.message
     assert "nothing computed from it reaches the target" in reason.message
     assert _names_line(reason.message, "# BUG: the aux output never enters the loss")
-    assert reason.source.lineno == _line_of("# BUG: the aux output never enters the loss")
+    assert reason.source.lineno == line_of(__file__, "# BUG: the aux output never enters the loss")
 
 
 # ---- bug 8: gradients with respect to an integer (uint8) input ---------------------------
@@ -106,7 +103,7 @@ def test_bug8_a_saliency_map_of_uint8_images_through_a_keras_model():
     assert _names_line(reason.message, "# BUG: images are uint8")
     assert _names_line(reason.message, "# the model casts them (bug 8)")
     assert "tf.cast(x, tf.float32) before the tape" in reason.message
-    assert reason.source.lineno == _line_of("# BUG: images are uint8")
+    assert reason.source.lineno == line_of(__file__, "# BUG: images are uint8")
 
 
 def test_bug8_a_hand_written_input_gradient_of_byte_features():
@@ -141,7 +138,7 @@ def test_bug9_numpy_inside_a_hand_written_cross_entropy():
     assert f"the chain from variable '{logits_w.name}'" in reason.message
     assert "the value of softmax at" in reason.message
     assert _names_line(reason.message, "# BUG: the probabilities leave the tape")
-    assert reason.source.lineno == _line_of("# BUG: the probabilities leave the tape")
+    assert reason.source.lineno == line_of(__file__, "# BUG: the probabilities leave the tape")
     assert "keep the computation in tapeviz ops" in reason.message
 
 
@@ -179,7 +176,7 @@ def test_bug9_float_of_a_taped_value_names_where_it_left_and_came_back():
     assert reason.kind == "cut" and "through float() at" in reason.message
     assert _names_line(reason.message, "# BUG: float() leaves the tape")
     assert "came back as a constant into multiply at" in reason.message
-    assert reason.related.lineno == _line_of("# came back (bug 9c)")
+    assert reason.related.lineno == line_of(__file__, "# came back (bug 9c)")
 
 
 def test_a_chain_through_an_integer_cast_is_named_after_the_tape_freed_its_record():

@@ -9,6 +9,8 @@ import tapeviz as tf
 import tapeviz.contrib.eager as tfe
 from tapeviz.keras import optimizers
 
+from programs import line_of
+
 # a small quadratic: f(w) = 0.5 * sum(a * (w - c)^2), gradient a * (w - c)
 A = np.array([1.0, 3.0, 0.5])
 C = np.array([0.5, -1.0, 2.0])
@@ -178,7 +180,7 @@ def test_none_gradients_warn_naming_the_variable_and_are_skipped():
     with pytest.warns(UserWarning) as caught:
         opt.apply_gradients(zip([tf.constant(1.0), None], [used, unused]))  # the call
     [warning] = caught
-    call = _line_of("# the call")
+    call = line_of(__file__, "# the call")
     assert warning.filename == __file__ and warning.lineno == call
     message = str(warning.message)
     assert re.search(rf"SGD.apply_gradients at \S*test_optimizers\.py:{call}\b", message)
@@ -201,13 +203,8 @@ def test_a_none_gradient_from_the_last_tape_is_warned_about_with_its_reason():
     [warning] = [w for w in caught if "temperature" in str(w.message)]
     message = str(warning.message)
     assert f"variable '{unused.name}' was never read by an op recorded on this tape" in message
-    assert re.search(rf"made at \S*test_optimizers\.py:{_line_of('# the loss')}\b", message)
-
-
-def _line_of(marker: str) -> int:
-    """The line of this file that carries `marker`."""
-    lines = open(__file__).read().splitlines()
-    return next(i for i, line in enumerate(lines, 1) if line.rstrip().endswith(marker))
+    loss_line = line_of(__file__, "# the loss")
+    assert re.search(rf"made at \S*test_optimizers\.py:{loss_line}\b", message)
 
 
 def test_tf1_optimizers_skip_none_gradients_quietly():
