@@ -1,7 +1,9 @@
 """Breakpoints: matching criteria, one-shot and persistent, the debugger they open, no hangs."""
+import json
 import os
 import pathlib
 import re
+import socket
 import subprocess
 import sys
 import textwrap
@@ -392,3 +394,87 @@ def test_a_layer_breakpoint_in_the_backward_phase_stops_in_that_layers_vjp(monke
 
 
 
+
+
+# ---- JupyterLab's debugger: debugpy, driven as its debugger panel drives it (DAP) -----------
+DEBUGPY_SCRIPT = """\
+import sys
+import debugpy
+debugpy.listen(("127.0.0.1", int(sys.argv[1])))
+debugpy.wait_for_client()
+import tapeviz as tf
+bp = tf.debugger.break_on(op="exp")
+x = tf.constant([1.0, 2.0])
+y = tf.exp(x)
+z = y * 2.0
+print("finished", bp.hits[0].debugger)
+"""
+
+
+class DapClient:
+    """The few Debug Adapter Protocol requests JupyterLab's debugger panel makes."""
+
+    def __init__(self, port):
+        for _ in range(300):                   # until the script listens
+            try:
+                self.stream = socket.create_connection(("127.0.0.1", port)).makefile("rwb")
+                break
+            except OSError:
+                threading.Event().wait(0.1)
+        else:
+            raise AssertionError("debugpy never listened")
+        self.seq = 0
+
+    def request(self, command, **arguments):
+        self.seq += 1
+        body = json.dumps({"seq": self.seq, "type": "request", "command": command,
+                           "arguments": arguments}).encode()
+        self.stream.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+        self.stream.flush()
+
+    def wait(self, key, value):
+        """The first message whose `key` is `value` (a response's command, an event)."""
+        while True:
+            length = 0
+            while (header := self.stream.readline().strip()):
+                name, _, number = header.partition(b":")
+                if name == b"Content-Length":
+                    length = int(number)
+            message = json.loads(self.stream.read(length))
+            if message.get(key) == value:
+                return message
+
+
+def test_jupyterlabs_debugger_pauses_in_the_users_frame(tmp_path):
+    pytest.importorskip("debugpy")
+    script = tmp_path / "train.py"
+    script.write_text(DEBUGPY_SCRIPT)
+    with socket.socket() as probe:                      # a free port for debugpy
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if k != "TAPEVIZ_DEBUGGER"}
+    environ.update(PYTHONPATH=str(ROOT), PYDEVD_DISABLE_FILE_VALIDATION="1")
+    program = subprocess.Popen([sys.executable, str(script), str(port)], cwd=tmp_path,
+                               env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        panel = DapClient(port)
+        panel.request("initialize", adapterID="tapeviz-test", pathFormat="path",
+                      linesStartAt1=True, columnsStartAt1=True)
+        panel.wait("command", "initialize")
+        panel.request("attach", justMyCode=False)
+        panel.wait("event", "initialized")
+        panel.request("configurationDone")
+        thread = panel.wait("event", "stopped")["body"]["threadId"]
+        panel.request("stackTrace", threadId=thread)
+        top = panel.wait("command", "stackTrace")["body"]["stackFrames"][0]
+        panel.request("continue", threadId=thread)
+        panel.wait("command", "continue")
+        panel.request("disconnect")
+        out, err = program.communicate(timeout=60)
+    finally:
+        program.kill()
+    # the user's frame, on the line after the op's (pydevd pauses on the next line it runs)
+    assert (top["name"], top["source"]["path"], top["line"]) == ("<module>", str(script), 9)
+    assert "tapeviz breakpoint: exp (forward) at train.py:8" in err
+    assert out == "finished debugpy\n"
