@@ -271,6 +271,16 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
         dash = page.wait_for_output(DASHBOARD, timeout=60)
         wait_until(page, lambda: dashboard_state(dash) == "running"
                    and dash.locator(".tvd-loss polyline").count(), "the loop running, charted")
+        # running: the tape names the step the counter shows (both come in one push)
+        tape_title = dash.locator(".tvd-tape-box .tvd-chart-title")
+        wait_until(page, lambda: tape_title.text_content().startswith("step "), "the tape")
+        for _ in range(5):
+            title, counter = dash.evaluate("""d => [
+                d.querySelector('.tvd-tape-box .tvd-chart-title').textContent,
+                d.querySelector('.tvd-steps').textContent]""")
+            step, counter = int(re.match(r"step (\d+)", title).group(1)), int(counter.split()[1])
+            assert counter - 1 <= step <= counter, (title, counter)
+            page.page.wait_for_timeout(150)
         page.screenshot(dash, f"dashboard-{theme}-running")
         low = {name: ratio for name, ratio in enabled_button_contrasts(dash).items()
                if ratio < 4.5}
