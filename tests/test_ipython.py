@@ -236,8 +236,8 @@ def test_cell_magic_draws_the_op_that_failed_where_it_happened(ip, shown):
             "h = tf.matmul(x, w)\n"                        # (1, 2) @ (2, 1) -> (1, 1)
             "bad = tf.matmul(h, tf.ones([3, 4]))\n"        # (1, 1) @ (3, 4): the shapes clash
             "never = tf.exp(bad)")
-    count = ip.execution_count
-    result = ip.run_cell(cell)
+    result = ip.run_cell(cell, store_history=True)    # numbered as a kernel numbers it
+    count = result.execution_count
     assert isinstance(result.error_in_exec, tf.errors.InvalidArgumentError)
     [widget] = shown
     graph = widget.graph

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import ast
 import re
+import sys
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
@@ -103,8 +104,9 @@ class TapevizMagics(Magics):
         """Run `cell` in the user namespace; returns its last expression's value, if any."""
         __tracebackhide__ = True
         code = self.shell.transform_cell(cell)
-        # cached in linecache, so tracebacks and the recorded source lines show the code
-        filename = self.shell.compile.cache(code, self.shell.execution_count, raw_code=cell)
+        # cached in linecache under the cell's own number, so tracebacks and the recorded
+        # source lines show the code and name it `Cell In[n]` as the cell's prompt does
+        filename = self.shell.compile.cache(code, self._running_cell_number(), raw_code=cell)
         tree = ast.parse(code, filename)
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
@@ -114,6 +116,19 @@ class TapevizMagics(Magics):
         if last is not None:
             return eval(compile(last, filename, "eval"), self.shell.user_global_ns, namespace)
         return None
+
+    def _running_cell_number(self) -> int:
+        """The In[n] of the cell that runs this magic: the number IPython compiled the
+        calling cell's code under (`execution_count` has moved on by then when the cell is
+        stored in the history, as in a kernel)."""
+        numbers = self.shell.compile._filename_map
+        frame = sys._getframe(1)
+        while frame is not None:
+            number = numbers.get(frame.f_code.co_filename)
+            if number is not None:
+                return number
+            frame = frame.f_back
+        return self.shell.execution_count
 
     def _show_recording(self, recorder: Recorder, args, failure=None) -> None:
         if not len(recorder) and failure is None:
