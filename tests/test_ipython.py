@@ -257,8 +257,9 @@ def test_cell_magic_draws_the_op_that_failed_where_it_happened(ip, shown):
     widget.selected = "failed"                          # its inspector: the error, the inputs
     sections = {s["title"]: s["content"] for s in widget.inspector["sections"]}
     assert "bad = tf.matmul(h, tf.ones([3, 4]))" in sections["Error"]
-    assert sections["Inputs"][1:] == [["input 0", "float32[1, 1]"],
-                                      ["input 1", "float32[3, 4]"]]
+    assert sections["Inputs"][1:] == [["a", "float32[1, 1]"], ["b", "float32[3, 4]"]]
+    leaf = next(n for n in graph.nodes.values() if n.id.startswith("failed:"))
+    assert (leaf.label, leaf.shape) == ("b", (3, 4))      # named as matmul names its input
 
 
 def test_cell_magic_draws_a_failure_even_as_the_cells_first_op(ip, shown, capsys):

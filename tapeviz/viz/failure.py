@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..ops.registry import REGISTRY
 from .graph import GraphEdge, GraphNode, _dtype_name
 
 FAILED_ID = "failed"   # the failed op's node id (op nodes are n<i>, leaves v<j> and c<j>)
@@ -17,14 +18,15 @@ FAILED_ID = "failed"   # the failed op's node id (op nodes are n<i>, leaves v<j>
 
 def add_failed_op(graph, error) -> None:
     """Add `error`'s op to `graph` as a node of kind "failed", an edge from the node that made
-    each input (or a leaf "failed:<i>" holding its shape when none did)."""
+    each input (or a leaf "failed:<i>", named as the op names that input, holding its shape
+    when none did)."""
     made_by = _producers(graph)
-    values = error.input_values or ()
-    for i, value in enumerate(values):
+    names = input_names(error)
+    for i, value in enumerate(error.input_values or ()):
         src = made_by.get(id(value))
         if src is None:
             src = f"{FAILED_ID}:{i}"
-            graph.nodes[src] = GraphNode(src, f"input {i}", "constant", shape=np.shape(value),
+            graph.nodes[src] = GraphNode(src, names[i], "constant", shape=np.shape(value),
                                          dtype=_dtype_name(value))
         graph.edges.append(GraphEdge(src, FAILED_ID, tuple(np.shape(value))))
     graph.nodes[FAILED_ID] = GraphNode(FAILED_ID, f"✗ {error.op}", "failed", op=error.op,
@@ -33,7 +35,8 @@ def add_failed_op(graph, error) -> None:
 
 def failed_payload(node_id: str, error) -> dict:
     """The inspector of the failed op: the error as raised, then what each input was."""
-    rows = [["input", "value"]] + [[f"input {i}", f"{_dtype_name(v)}{list(np.shape(v))}"]
+    names = input_names(error)
+    rows = [["input", "value"]] + [[names[i], f"{_dtype_name(v)}{list(np.shape(v))}"]
                                    for i, v in enumerate(error.input_values or ())]
     sections = [{"title": "Error", "type": "code", "content": str(error)}]
     if len(rows) > 1:
@@ -50,6 +53,15 @@ def failure_alerts(error, node_id_of) -> list:
     where = f" at {error.source.location}" if error.source is not None else ""
     return [{"kind": "error", "message": f"{error.op} failed{where}: {error.detail}",
              "node": node_id_of(error) or ""}]
+
+
+def input_names(error) -> list:
+    """What the failed op calls each input it was given ('a', 'b' for matmul), else
+    'input <i>'."""
+    op = REGISTRY.get(error.op)
+    named = op.input_names if op is not None else ()
+    return [named[i] if i < len(named) else f"input {i}"
+            for i in range(len(error.input_values or ()))]
 
 
 def _producers(graph) -> dict:
