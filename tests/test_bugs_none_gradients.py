@@ -22,7 +22,6 @@ def _names_line(text: str, marker: str) -> bool:
     return re.search(rf"test_bugs_none_gradients\.py:{line}\b", text) is not None
 
 
-
 def _regression_data(n=16):
     rng = np.random.default_rng(0)
     x = rng.normal(size=(n, 3)).astype(np.float32)
