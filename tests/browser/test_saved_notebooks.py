@@ -52,8 +52,8 @@ def visible_count(locator):
 
 
 def inspect_in_twin(page, index, op):
-    """Click the first `op` node inside the index-th twin's interactive copy; its inspector
-    names the op."""
+    """Click the first `op` node inside the index-th twin's interactive copy: its inspector
+    names the op; then Zoom in changes what the graph pane shows."""
     frame = page.page.frame_locator(f"{TWIN} iframe").nth(index)
     target = frame.locator("g.node", has_text=op).first
     target.wait_for(timeout=30_000)
@@ -61,6 +61,20 @@ def inspect_in_twin(page, index, op):
     title = frame.locator(".tv-inspector .tv-inspector-title")
     title.wait_for(timeout=10_000)
     assert op in title.text_content()
+    graph = frame.locator(".tv-graph svg")
+    shown = graph.get_attribute("viewBox")
+    frame.locator(".tv-zoom-in").click()
+    wait_until(page, lambda: graph.get_attribute("viewBox") != shown, "the saved graph to zoom")
+
+
+def made_interactive(page):
+    """Scroll to each twin in turn (each becomes interactive once on screen); wait for its
+    iframe."""
+    for i in range(GRAPHS):
+        twin = twins(page).nth(i)
+        twin.scroll_into_view_if_needed()
+        wait_until(page, lambda twin=twin: twin.locator("iframe").count() == 1,
+                   f"twin {i} made interactive")
 
 
 def shows_graph_image(page, twin):
@@ -140,8 +154,7 @@ def run_save_and_reopen(browser, path, app):
         # the usual reopen: a fresh kernel, the old widget models gone
         page = browser.open_notebook(server, path.name)
         wait_until(page, lambda: visible_count(twins(page)) == GRAPHS, "the twins shown")
-        wait_until(page, lambda: twins(page).locator("iframe").count() == GRAPHS,
-                   "the twins made interactive")
+        made_interactive(page)
         dead = page.output("text=Error displaying widget")
         wait_until(page, lambda: dead.count() == GRAPHS, "the dead widget views")
         assert visible_count(dead) == 0, "a dead widget view still shows"
@@ -179,8 +192,7 @@ def test_saved_notebook_shows_its_graphs_when_reopened(tmp_path, browser):
                        env=bare.env, check=True, capture_output=True)
         page = browser.open_notebook(bare, path.name)
         page.page.locator(".jp-Dialog button", has_text="No Kernel").click()
-        wait_until(page, lambda: twins(page).locator("iframe").count() == GRAPHS,
-                   "the twins made interactive")
+        made_interactive(page)
         inspect_in_twin(page, 1, "relu")
         page.screenshot(".jp-Notebook", "saved-trusted-no-kernel")
         check_clean(page, browser)
