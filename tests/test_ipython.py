@@ -404,6 +404,16 @@ def test_break_file_line_once(ip, no_debugger, tmp_path, monkeypatch):
     sys.modules.pop("train", None)
 
 
+def test_a_breakpoint_on_a_cells_line_lists_as_the_cell(ip, no_debugger, capsys):
+    result = ip.run_cell("with tf.GradientTape() as t:\n    t.watch(x)\n    y = tf.exp(x)\n"
+                         "_source = t.nodes[0].source", store_history=True)
+    source = ip.user_ns.pop("_source")
+    bps.break_on(file=source.filename, line=source.lineno)
+    ip.run_line_magic("tapeviz_break", "--list")     # as the widget's Break on this line sets
+    row = capsys.readouterr().out.splitlines()[1]
+    assert f"at Cell In[{result.execution_count}], line 3" in row and "ipykernel" not in row
+
+
 @pytest.mark.filterwarnings("ignore:invalid value encountered in log")
 def test_break_nan(ip, no_debugger):
     ip.run_line_magic("tapeviz_break", "--nan --action continue")

@@ -18,6 +18,7 @@ from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..debugger import breakpoint as _breakpoints
 from ..ops.registry import REGISTRY
+from ..sourceinfo import SourceInfo
 from .magic import parse_magic_line
 
 _CRITERIA = ("op", "kind", "layer", "file", "line", "phase")
@@ -169,8 +170,14 @@ def _known(key: str, name: str) -> str:
 
 
 def _describe(bp) -> str:
+    """The breakpoint's criteria; a file and line as the user knows the place (a notebook
+    cell's `Cell In[3], line 2`, not the kernel's temp file)."""
+    placed = bp.file is not None and bp.line is not None
     parts = [f"{key}={','.join(sorted(value)) if isinstance(value, frozenset) else value}"
-             for key in _CRITERIA if (value := getattr(bp, key)) is not None]
+             for key in _CRITERIA if (value := getattr(bp, key)) is not None
+             and not (placed and key in ("file", "line"))]
+    if placed:
+        parts.append(f"at {SourceInfo(bp.file, bp.line, '').location}")
     parts += [flag for flag in ("nan", "once") if getattr(bp, flag)]
     if bp.condition is not None:
         parts.append("condition")
