@@ -251,8 +251,9 @@ class Dashboard(anywidget.AnyWidget):
         from .saved import dashboard_twin_bundle
         legend = snapshot.get("legend") if isinstance(snapshot.get("legend"), str) else ""
         summary = f"{self.step_count} steps, {self.status}"
+        tape = (self.tape_title, self.svg) if self.svg.startswith("<svg") else None
         self.saved_twin.update(dashboard_twin_bundle(
-            summary, [(c["title"], c["svg"]) for c in charts], legend), raw=True)
+            summary, [(c["title"], c["svg"]) for c in charts], legend, tape), raw=True)
 
     def _report_error(self, where: str, exc: BaseException, push: bool = True) -> None:
         """Keep the error for the `error` trait (the last five); push it if no timer will."""

@@ -44,9 +44,10 @@ def twin_bundle(title: str, svg: str, page: str) -> dict:
     return {"text/html": markup, "image/svg+xml": svg, "text/plain": f"tapeviz: {title}"}
 
 
-def dashboard_twin_bundle(summary: str, charts=(), legend: str = "") -> dict:
-    """The twin of a Dashboard: `summary` (e.g. "finished, 352 steps") and the charts as the
-    browser drew them, [(title, standalone SVG)], with the legend's text, once a run ended."""
+def dashboard_twin_bundle(summary: str, charts=(), legend: str = "", tape=None) -> dict:
+    """The twin of a Dashboard: `summary` (e.g. "352 steps, finished") and, once a run ended,
+    the charts as the browser drew them, [(title, standalone SVG)], the legend's text and the
+    last step's tape, (title, Graphviz SVG)."""
     twin_id = f"{TWIN_CLASS}-{uuid.uuid4().hex}"
     note = ("saved charts" if charts else "the charts are saved here when the run ends") + \
         "; run the cell for the live dashboard"
@@ -57,6 +58,10 @@ def dashboard_twin_bundle(summary: str, charts=(), legend: str = "") -> dict:
                      f'<div>{text}</div>{_image(svg, text)}</div>')
     if legend:
         parts.append(f"<div>{html.escape(legend)}</div>")
+    if tape is not None:
+        title, svg = tape
+        text = html.escape(title)
+        parts.append(f"<div>{text}</div>{_image(_on_white(svg), text)}")
     markup = (f'<div class="{TWIN_CLASS}" id="{twin_id}">{"".join(parts)}'
               f'<script>{_twin_script(twin_id, ".tapeviz-dashboard", None)}</script></div>')
     return {"text/html": markup, "text/plain": f"tapeviz dashboard: {summary}"}

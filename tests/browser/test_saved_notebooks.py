@@ -254,8 +254,8 @@ def test_saved_notebook_in_nbconvert_html_and_without_scripts(tmp_path, browser)
 
 @pytest.mark.browser
 def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
-    """The dashboard's twin receives the charts once the run ends, hidden while the live
-    dashboard shows; reopened on a fresh kernel, the charts show as images."""
+    """The dashboard's twin receives the charts and the last step's tape once the run ends,
+    hidden while the live dashboard shows; reopened on a fresh kernel, they show as images."""
     from .test_widgets import DASHBOARD_CELLS, dashboard_state
     path = write_notebook(tmp_path / "dashboard.ipynb", DASHBOARD_CELLS)
     with JupyterServer([path], app="lab") as server:
@@ -263,8 +263,8 @@ def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
         page.run_all(timeout=120)
         dash = page.wait_for_output(".tapeviz-dashboard")
         wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
-        charts = twins(page).locator("img")
-        wait_until(page, lambda: charts.count() == 2, "the charts sent to the twin")
+        images = twins(page).locator("img")   # the two charts and the last step's tape
+        wait_until(page, lambda: images.count() == 3, "the charts sent to the twin")
         assert visible_count(twins(page)) == 0, "the twin shows beside the live dashboard"
         save(page)
         check_clean(page, browser)
@@ -274,9 +274,10 @@ def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
         twin = twins(page).first
         assert "tapeviz dashboard: 300 steps, finished" in twin.text_content()
         images = twin.locator("img")
-        assert images.count() == 2
-        for i in range(2):
-            assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 300")
+        assert images.count() == 3
+        for i in range(3):
+            assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 100")
+        assert "step 300: 6 taped ops" in twin.text_content()
         assert "w:0" in twin.text_content() and "v:0" in twin.text_content()   # the legend
         dead = page.output("text=Error displaying widget")
         wait_until(page, lambda: dead.count() == 1, "the dead dashboard view")
