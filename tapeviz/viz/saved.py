@@ -119,10 +119,10 @@ def _twin_script(twin_id: str, live: str, page: str | None) -> str:
 
 
 # Runs where scripts may. In a live notebook the widget's output follows the twin's: while it
-# holds a drawn live view (LIVE_VIEW) the twin hides, and shows again if the view goes; a dead view
-# ("Error displaying widget: model not found", after a reopen) hides instead. Once
-# the twin is on screen, its image becomes the export page in an iframe with the page's
-# --jp-* theme colours (after a pause, so a live view about to draw does not pay for one).
+# holds a drawn live view (LIVE_VIEW) the twin hides, and shows again if the view goes; a
+# dead view ("Error displaying widget: model not found", after a reopen) hides instead. With
+# an export page, once the twin is on screen its image becomes that page in an iframe with the
+# page's --jp-* theme colours (after a pause, so a live view about to draw pays for none).
 _TWIN_SCRIPT = r"""(() => {
   const twin = document.getElementById(TWIN_ID);
   if (!twin) return;
