@@ -9,9 +9,10 @@ every one of them alive. The backward engine reads it through `nodes`, `tracks`,
 
 For `why_none` a tape also notes, while it records, where a tracked value left tapeviz
 (`value_left`, called by `Tensor.numpy`/`__array__`/`__float__`) and the integer tensors
-`watch` refused; after `gradient` frees a non-persistent tape's nodes, it keeps their
-`Skeleton` (tape_skeleton.py: no values). The last `gradient` call that returned a None
-is remembered (`last_missing_gradient`) so the optimizer can say why when it gets one.
+`watch` refused; when `gradient` returns a None and frees a non-persistent tape's nodes,
+it keeps their `Skeleton` (tape_skeleton.py: no values; a call with every gradient found
+keeps none, so a correct loop pays nothing for it). The last `gradient` call that
+returned a None is remembered (`last_missing_gradient`) so the optimizer can say why.
 """
 from __future__ import annotations
 
@@ -64,7 +65,7 @@ class GradientTape:
     _watches_tensors = False   # whether a plain tensor (not a variable) is watched
     _exits: tuple = ()         # the ValueExits noted while recording (replaced, not appended)
     _refused = _NOTHING_REFUSED  # id -> RefusedWatch: integer tensors watch() refused
-    _skeleton = None           # what a freed non-persistent tape keeps (no values)
+    _skeleton = None           # what a freed tape keeps after a None gradient (no values)
     _missing = None            # (target id, {id: weakref to each source given None})
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
@@ -171,8 +172,9 @@ class GradientTape:
     def watched_tensors(self) -> tuple:
         """Every tensor and variable this tape watches, in the order it began to (after a
         non-persistent tape freed its record: those still alive)."""
-        if self._skeleton is not None:
-            return self._skeleton.watched()
+        if self._watches_tensors and self.freed:  # tensors are held by weak references
+            alive = (item() if type(item) is weakref.ref else item for item in self._watched)
+            return tuple(item for item in alive if item is not None)
         return tuple(self._watched)
 
     def value_exits(self) -> tuple:
@@ -328,7 +330,7 @@ class GradientTape:
             self._missing, _last_missing = (id(targets[0]), missing), self
         elif _last_missing is not None:
             _last_missing = None
-        self._consume(backward.reachable)
+        self._consume(backward.reachable, keep_skeleton=missing is not None)
         if events.listeners(events.GradientComputed):
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
         return result[0] if isinstance(sources, Tensor) else nest.pack_sequence_as(sources, result)
@@ -397,17 +399,18 @@ class GradientTape:
                                f"is the second. Use GradientTape(persistent=True) to call "
                                f"it more than once.")
 
-    def _consume(self, floats=None) -> None:
-        """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none
-        (`floats`: the backward pass's ids of float outputs that depend on a source)."""
+    def _consume(self, floats=None, keep_skeleton: bool = True) -> None:
+        """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none when
+        asked (`floats`: the backward pass's ids of float outputs that depend on a source).
+        Watched variables stay; watched tensors are kept by weak reference."""
         if not self._persistent:
             self._used = True
-            watched = self._watched
-            if self._watches_tensors:  # their values are not kept: weak references
-                watched = [item if type(item) is Variable else weakref.ref(item)
-                           for item in watched]
-            self._skeleton = Skeleton(self._nodes, watched, self._exits, self._refused, floats)
-            self._nodes, self._ids, self._watched = [], set(), []
+            if self._watches_tensors:
+                self._watched = [item if type(item) is Variable else weakref.ref(item)
+                                 for item in self._watched]
+            if keep_skeleton:
+                self._skeleton = Skeleton(self._nodes, self._exits, self._refused, floats)
+            self._nodes, self._ids = [], set()
             if self._exits or self._refused:
                 for exit_ in self._exits:
                     exit_.value = None

@@ -1,17 +1,16 @@
 """What a tape knows about its record without the values: the outline of each op, where
-values left it, the integer tensors `watch` refused. A non-persistent tape keeps this
-after `gradient` frees its nodes, so `why_none` can still answer.
+values left it, the integer tensors `watch` refused. A non-persistent tape whose
+`gradient` returned a None keeps this when it frees its nodes, so `why_none` can still
+answer where the None was seen.
 
 Kept per recorded op: one tuple (the op, its input ids, output id and user line). Kept
 per tape: the set the backward pass made of the float outputs that depend on the
-gradient's sources (for those sources, it tells where a chain stops being float), the
-variables it watched and weak references to the tensors it watched, each `ValueExit` and
-each `RefusedWatch`. About 120 bytes an op and no array; a record over `MAX_OPS` ops keeps
-no outline.
+gradient's sources (for those sources, it tells where a chain stops being float), each
+`ValueExit` and each `RefusedWatch` (the tape itself keeps its watched variables, and
+weak references to the tensors it watched). About 120 bytes an op and no array; a
+record over `MAX_OPS` ops keeps no outline.
 """
 from __future__ import annotations
-
-import weakref
 
 import numpy as np
 
@@ -80,23 +79,20 @@ class RefusedWatch:
 
 
 def outline_rows(nodes) -> list:
-    """Each node as the tuple a skeleton keeps, no values (it runs on every gradient call
-    of a non-persistent tape: four slot reads a node, not the output's dtype)."""
+    """Each node as the tuple a skeleton keeps, no values (four slot reads a node)."""
     return [(node.op, node.input_ids, node.output_id, node.source) for node in nodes]
 
 
 class Skeleton:
     """A freed tape's record without values (see the module docstring for what is kept)."""
 
-    __slots__ = ("_rows", "_watched", "exits", "refused", "_floats")
+    __slots__ = ("_rows", "exits", "refused", "_floats")
 
-    def __init__(self, nodes, watched, exits, refused, floats=None):
-        """Made on every gradient call of a non-persistent tape: it only takes what it is
-        given (the tape starts anew) and outlines the nodes. `watched` holds the
-        variables and weak references to the watched tensors; `floats`, the backward
-        pass's ids of float outputs that depend on a source (None after a jacobian)."""
+    def __init__(self, nodes, exits, refused, floats=None):
+        """It takes what it is given (the tape starts anew) and outlines the nodes;
+        `floats` are the backward pass's ids of float outputs that depend on a source
+        (None after a jacobian)."""
         self._rows = outline_rows(nodes) if len(nodes) <= MAX_OPS else None
-        self._watched = watched
         self.exits = exits
         self.refused = refused
         self._floats = floats
@@ -114,8 +110,3 @@ class Skeleton:
         if floats is None or source_id not in floats:
             return [OpOutline(*row) for row in self._rows or ()]
         return [OpOutline(*row, row[2] in floats) for row in self._rows or ()]
-
-    def watched(self) -> tuple:
-        """The watched tensors and variables still alive, in the order they were watched."""
-        alive = (item() if type(item) is weakref.ref else item for item in self._watched)
-        return tuple(item for item in alive if item is not None)

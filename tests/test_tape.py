@@ -694,11 +694,15 @@ def test_a_tape_notes_where_a_tracked_value_left_and_the_op_it_came_back_into():
     assert len(tape.value_exits()) == 1  # the tape stopped recording: nothing noted
 
 
-def test_a_freed_tape_keeps_its_outline_and_watched_variables():
-    x, w = tf.Variable(2.0), tf.Variable(3.0)
+def test_a_freed_tape_keeps_its_outline_when_a_gradient_was_none():
+    x, w, unused = tf.Variable(2.0), tf.Variable(3.0), tf.Variable(4.0)
     with tf.GradientTape() as tape:
         y = x * w
     assert value(tape.gradient(y, x)) == 3.0
+    assert tape.freed and tape.skeleton is None  # every gradient found: nothing kept
+    with tf.GradientTape() as tape:
+        y = x * w
+    assert tape.gradient(y, [x, unused])[1] is None
     assert tape.freed and tape.nodes == () and tape.watched_variables() == (x, w)
     [outline] = tape.skeleton.outlines(id(x))
     assert outline.op.name == "multiply" and outline.output_id == id(y)

@@ -69,6 +69,8 @@ class _Record:
         if skeleton is not None:
             self.nodes, self.outlines = None, skeleton.outlines(source_id)
             self.complete = skeleton.complete
+        elif self.freed:
+            self.nodes, self.outlines, self.complete = None, [], False
         else:
             self.nodes, self.complete = _nodes_of(recording), True
             self.outlines = [OpOutline(*row, _array(node.output).dtype.kind == "f")
@@ -276,8 +278,9 @@ def _explain(recording, target_id: int, source, ops=None, names=()) -> Finding:
     outlines = record.outlines
     if record.freed and not record.complete:
         return Finding("tape_freed", "this non-persistent tape freed its record in gradient() "
-                       "and kept no outline of it (over tape_skeleton.MAX_OPS ops); ask before "
-                       "calling gradient, or use GradientTape(persistent=True)")
+                       "and kept no outline of it (it keeps one when gradient returns a None, "
+                       "for up to tape_skeleton.MAX_OPS ops); ask before calling gradient, or "
+                       "use GradientTape(persistent=True)")
     produced = record.produced
     reach = _reachable(outlines, {sid}, differentiable=True)
     if target_id in reach:
