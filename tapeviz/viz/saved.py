@@ -31,6 +31,7 @@ import uuid
 
 TWIN_CLASS = "tapeviz-saved"
 FRAME_HEIGHT = 520   # px of the interactive copy: the export's 80vh graph pane and its inspector
+STUCK_MS = 5000      # a widget view still loading after this long has no kernel to come from
 
 
 def twin_bundle(title: str, svg: str, page: str) -> dict:
@@ -115,12 +116,14 @@ def _twin_script(twin_id: str, live: str, page: str | None) -> str:
     def literal(value):
         return json.dumps(value).replace("<", "\\u003c")
     return (_TWIN_SCRIPT.replace("TWIN_ID", literal(twin_id)).replace("LIVE_VIEW", literal(live))
-            .replace("FRAME_HEIGHT", str(FRAME_HEIGHT)).replace("EXPORT_PAGE", literal(page)))
+            .replace("FRAME_HEIGHT", str(FRAME_HEIGHT)).replace("STUCK_MS", str(STUCK_MS))
+            .replace("EXPORT_PAGE", literal(page)))
 
 
 # Runs where scripts may. In a live notebook the widget's output follows the twin's: while it
 # holds a drawn live view (LIVE_VIEW) the twin hides, and shows again if the view goes; a
-# dead view ("Error displaying widget: model not found", after a reopen) hides instead. With
+# dead view ("Error displaying widget: model not found" after a reopen, or "Loading widget..."
+# for seconds: no kernel) hides instead, and shows again if it comes alive after all. With
 # an export page, once the twin is on screen its image becomes that page in an iframe with the
 # page's --jp-* theme colours (after a pause, so a live view about to draw pays for none).
 _TWIN_SCRIPT = r"""(() => {
@@ -130,13 +133,17 @@ _TWIN_SCRIPT = r"""(() => {
   const output = twin.closest(".jp-OutputArea-child, .output_area");
   const next = () => output && output.nextElementSibling;
   const live = () => !!(next() && next().querySelector(LIVE_VIEW));
-  const dead = () => !!(next() && /Error displaying widget/.test(next().textContent));
+  let waited = false;   // a view still "Loading widget..." after STUCK_MS ms: no kernel
+  const dead = () => !!(next() && (/Error displaying widget/.test(next().textContent)
+    || waited && /Loading widget/.test(next().textContent)));
   const follow = () => {
     if (!output) return;
     const drawn = live();
     output.style.display = drawn ? "none" : "";
-    if (!drawn && dead()) next().style.display = "none";
+    if (drawn) next().style.display = "";
+    else if (dead()) next().style.display = "none";
   };
+  setTimeout(() => { waited = true; follow(); }, STUCK_MS);
   if (output && output.parentElement) {
     new MutationObserver(follow).observe(output.parentElement, { childList: true, subtree: true });
   }
