@@ -22,3 +22,4 @@ def keras_session():
     tf.random.set_seed(0)
     yield
     backend.clear_session()
+    tf.random.set_seed(None)
