@@ -1,10 +1,11 @@
 """What the always-on None-gradient bookkeeping costs: the two reference loops of
-bench_debugger.py run on this tree and on a checkout from before the bookkeeping (a
-freed tape's skeleton, `.numpy()`/`__array__`/`float()` exit tracking, the last gradient
-call's None sources), alternately in fresh processes, so both see the same machine load.
-Target: at most 1.05x the time of the tree before. Each figure is the best of all runs,
-in CPU seconds of the process (on a shared machine, wall time mostly measures the others)
-and in wall seconds.
+bench_debugger.py run on this tree and on a checkout from before the bookkeeping (the
+check for a None among a gradient call's results, the class defaults a tape reads, the
+thread-state check in `.numpy()`/`__array__`/`float()`, which note an exit only while a
+tape records), alternately in fresh processes, so both see the same machine load. Target:
+at most 1.05x the time of the tree before. Each figure is the best of all runs, in CPU
+seconds of the process and in wall seconds (BLAS threads make the CNN's CPU time the
+noisier of the two on a shared machine).
 
 Run: git worktree add ../base <commit before>; python bench/bench_bookkeeping.py --base ../base
 """
