@@ -23,3 +23,18 @@ def keras_session():
     yield
     backend.clear_session()
     tf.random.set_seed(None)
+
+
+@pytest.fixture
+def kernel_shell(monkeypatch):
+    """IPython's test shell posing as a kernel's, with tapeviz's displays registered; they
+    are unregistered after the test, so a later test sees what terminal IPython does."""
+    globalipapp = pytest.importorskip("IPython.testing.globalipapp")
+    from tapeviz.ipython.display import register_html_display
+    shell = globalipapp.get_ipython() or globalipapp.start_ipython()
+    monkeypatch.setattr(shell, "kernel", object(), raising=False)
+    register_html_display(shell)
+    yield shell
+    widgets = shell.display_formatter.ipython_display_formatter
+    for name in ("tapeviz.viz.widget.TapeWidget", "tapeviz.viz.dashboard.Dashboard"):
+        widgets.pop(name, None)

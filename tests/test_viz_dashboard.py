@@ -529,11 +529,8 @@ def test_an_ended_runs_chart_snapshot_updates_the_saved_twin(dashboards):
     assert dash.error.startswith("chart snapshot: ValueError: Dashboard: a chart snapshot must")
 
 
-def test_a_dashboard_displays_after_a_twin_whose_display_it_keeps():
-    globalipapp = pytest.importorskip("IPython.testing.globalipapp")
-    from tapeviz.ipython.display import register_html_display
-    shell = globalipapp.get_ipython() or globalipapp.start_ipython()
-    register_html_display(shell)
+def test_a_dashboard_displays_after_a_twin_whose_display_it_keeps(kernel_shell):
+    shell = kernel_shell
     dash = Dashboard(show_tape=False)
     published = []
     try:

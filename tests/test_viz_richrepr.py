@@ -120,7 +120,7 @@ def test_a_notebook_that_only_imports_tapeviz_shows_each_object_drawn(tmp_path):
         assert "<svg" in data["text/html"]
 
 
-def test_a_tape_widget_displays_after_a_twin_a_saved_notebook_keeps():
+def test_a_tape_widget_displays_after_a_twin_a_saved_notebook_keeps(kernel_shell):
     """The twin (tapeviz.viz.saved) carries the graph as an image and an image/svg+xml copy;
     its script holds the HTML export and cannot be ended early by it; the widget's own
     output then carries no second HTML copy for nbconvert to show."""
@@ -128,8 +128,7 @@ def test_a_tape_widget_displays_after_a_twin_a_saved_notebook_keeps():
     import re
 
     from tapeviz.viz.widget import TapeWidget
-    shell = globalipapp.get_ipython()
-    register_html_display(shell)
+    shell = kernel_shell
     w = tf.Variable([[1.0], [2.0]], name="w")
     with tf.GradientTape(persistent=True) as tape:
         tf.reduce_sum(tf.square(tf.matmul([[3.0, 4.0]], w)))
@@ -155,10 +154,10 @@ def test_a_tape_widget_displays_after_a_twin_a_saved_notebook_keeps():
     assert "tapeviz-data" in markup and "<svg" not in markup
 
 
-def test_a_tape_widget_whose_saved_copy_fails_still_displays_and_says_so(monkeypatch):
+def test_a_tape_widget_whose_saved_copy_fails_still_displays_and_says_so(monkeypatch,
+                                                                         kernel_shell):
     from tapeviz.viz.widget import TapeWidget
-    shell = globalipapp.get_ipython()
-    register_html_display(shell)
+    shell = kernel_shell
     w = tf.Variable(2.0, name="w")
     with tf.GradientTape(persistent=True) as tape:
         tf.square(w)

@@ -398,6 +398,7 @@ def test_repr_is_one_line_with_the_tape_and_the_loss():
 def test_dashboard_and_widget_print_one_line_in_terminal_ipython():
     from IPython.core.interactiveshell import InteractiveShell
 
+    from tapeviz.ipython.display import register_html_display
     from tapeviz.viz.dashboard import Dashboard
 
     def train(steps):
@@ -415,7 +416,9 @@ def test_dashboard_and_widget_print_one_line_in_terminal_ipython():
     assert repr(dash) == "<Dashboard: training loop finished, step 3, loss 0.5625>"
     tape, loss, (w, b) = regression_tape()
     widget = TapeWidget(tape, target=loss, sources=[w, b])
-    formatter = InteractiveShell.instance().display_formatter   # what terminal IPython prints
+    shell = InteractiveShell.instance()
+    register_html_display(shell)       # as `import tapeviz` in terminal IPython does
+    formatter = shell.display_formatter   # what terminal IPython prints
     for shown in (dash, widget):
         data, _ = formatter.format(shown)
         assert data["text/plain"] == repr(shown) and " object at 0x" not in repr(shown)

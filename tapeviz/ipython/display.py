@@ -22,14 +22,17 @@ DRAWN = (Tensor, GradientTape, Recorder, RecordedStep, BackwardStepper)
 
 
 def register_html_display(shell) -> None:
-    """Show the `DRAWN` classes (and subclasses, such as Variable) as HTML in `shell`, and
-    TapeWidgets and Dashboards with their saved twins.
+    """Show the `DRAWN` classes (and subclasses, such as Variable) as HTML in `shell`, and,
+    in a kernel, TapeWidgets and Dashboards with their saved twins (terminal IPython prints
+    their one-line repr: it can draw neither).
 
     Registering again replaces the printers, so calling it twice is harmless.
     """
     html = shell.display_formatter.formatters["text/html"]
     for cls in DRAWN:
         html.for_type(cls, html_of)
+    if getattr(shell, "kernel", None) is None:
+        return
     widgets = shell.display_formatter.ipython_display_formatter
     widgets.for_type_by_name("tapeviz.viz.widget", "TapeWidget", display_tape_widget)
     widgets.for_type_by_name("tapeviz.viz.dashboard", "Dashboard", display_dashboard)
