@@ -19,7 +19,8 @@ import pytest
 import tapeviz as tf
 from tapeviz.viz.widget import TapeWidget
 
-from .harness import JupyterServer, NotebookPage
+from .harness import JupyterServer
+from .test_tape_js import open_page, view_box
 from .test_widgets import (WIDGET, check_clean, click_node, inspector_title, marked, node,
                            wait_until, widget_error, write_notebook)
 
@@ -223,16 +224,6 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
 
         assert widget_error(widget) == "" and widget_error(recorded) == ""
         check_clean(page, browser)
-
-
-def open_page(browser, name):
-    page = NotebookPage(browser.context.new_page(), name)
-    browser.pages.append(page)
-    return page
-
-
-def view_box(page):
-    return page.page.locator(".tv-graph svg").get_attribute("viewBox")
 
 
 @pytest.mark.browser
