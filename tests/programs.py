@@ -1,6 +1,9 @@
-"""Loading the example programs as modules, so tests run them as a user would."""
+"""Programs the tests share: the examples loaded as modules (run as a user would), marked
+lines, and the guide's CNN."""
 import importlib.util
 import pathlib
+
+import tapeviz as tf
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
 
@@ -21,3 +24,13 @@ def line_of(path, marker: str) -> int:
             if marker in text and "line_of(" not in text:
                 return number
     raise AssertionError(f"no line of {path} contains {marker!r}")
+
+
+def guide_cnn():
+    """The TF 2 guide's MNIST CNN: 160 + 2320 + 0 + 170 = 2650 parameters."""
+    return tf.keras.Sequential([
+        tf.keras.layers.Conv2D(16, [3, 3], activation="relu", input_shape=(None, None, 1)),
+        tf.keras.layers.Conv2D(16, [3, 3], activation="relu"),
+        tf.keras.layers.GlobalAveragePooling2D(),
+        tf.keras.layers.Dense(10),
+    ])

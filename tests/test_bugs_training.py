@@ -15,7 +15,7 @@ import tapeviz as tf
 from tapeviz.datasets import load_digits
 from tapeviz.debugger import Recorder
 from tapeviz.viz.widget import TapeWidget
-from programs import line_of, load_example
+from programs import guide_cnn, line_of, load_example
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
@@ -270,11 +270,7 @@ def test_the_guide_cnn_gives_no_alert_on_its_recording_or_its_tape():
     (images, labels), _ = load_digits()   # 8x8 real digits, offline, as notebook 03 trains
     images = tf.cast(images[:320, :, :, np.newaxis] / 255, tf.float32)
     dataset = tf.data.Dataset.from_tensor_slices((images, tf.cast(labels[:320], tf.int64)))
-    model = tf.keras.Sequential([
-        tf.keras.layers.Conv2D(16, [3, 3], activation='relu', input_shape=(None, None, 1)),
-        tf.keras.layers.Conv2D(16, [3, 3], activation='relu'),
-        tf.keras.layers.GlobalAveragePooling2D(),
-        tf.keras.layers.Dense(10)])
+    model = guide_cnn()
     optimizer = tf.keras.optimizers.Adam()
     loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     with Recorder() as rec:

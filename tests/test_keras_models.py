@@ -7,18 +7,10 @@ import pytest
 import tapeviz as tf
 from tapeviz.keras import layers as L
 
+from programs import guide_cnn
+
 
 pytestmark = pytest.mark.usefixtures("keras_session")
-
-
-def guide_cnn():
-    """The TF 2 guide's CNN: 160 + 2320 + 0 + 170 = 2650 parameters."""
-    return tf.keras.Sequential([
-        L.Conv2D(16, [3, 3], activation="relu", input_shape=(None, None, 1)),
-        L.Conv2D(16, [3, 3], activation="relu"),
-        L.GlobalAveragePooling2D(),
-        L.Dense(10),
-    ])
 
 
 GUIDE_SUMMARY = """\

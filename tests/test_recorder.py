@@ -13,7 +13,7 @@ from tapeviz import events
 from tapeviz.debugger import RecordedOp, RecordedStep, Recorder
 from tapeviz.debugger.gradcheck import numeric_gradient
 from tapeviz.debugger.recorder import DEFAULT_MAX_BYTES, StepsDroppedWarning
-from programs import line_of
+from programs import guide_cnn, line_of
 
 
 def dense_model():
@@ -257,11 +257,7 @@ def test_memory_stays_under_budget_over_2000_steps_of_the_mnist_loop():
     images = rng.random((50, 8, 12, 12, 1), dtype=np.float32)
     labels = rng.integers(0, 10, (50, 8))
     tf.random.set_seed(0)
-    model = tf.keras.Sequential([
-        tf.keras.layers.Conv2D(16, [3, 3], activation="relu", input_shape=(None, None, 1)),
-        tf.keras.layers.Conv2D(16, [3, 3], activation="relu"),
-        tf.keras.layers.GlobalAveragePooling2D(),
-        tf.keras.layers.Dense(10)])
+    model = guide_cnn()
     optimizer = tf.keras.optimizers.Adam()
     loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
