@@ -1,7 +1,7 @@
 """Ten classic training bugs, each met as a student meets it, and what tapeviz says.
 
 Each bug is a small training program, written as a student would write it, with the bug
-marked `# BUG n`. The tour runs it, sees the symptom a student would see (the loss is NaN,
+marked `# BUG n:`. The tour runs it, sees the symptom a student would see (the loss is NaN,
 the loss does not fall, a gradient is None, a warning), takes the step a student would
 take for that symptom, and prints what tapeviz said: the problem, the op and the line.
 
@@ -34,7 +34,7 @@ def logistic_regression_by_hand():
     for _ in range(5):
         with tf.GradientTape() as tape:
             p = tf.sigmoid(tf.matmul(x, w) + b)
-            loss = -tf.reduce_mean(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p))  # BUG 1
+            loss = -tf.reduce_mean(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p))  # BUG 1:
         dw, db = tape.gradient(loss, [w, b])
         w.assign_sub(0.1 * dw)
         b.assign_sub(0.1 * db)
@@ -69,7 +69,7 @@ def standardised_features():
     for _ in range(3):
         with tf.GradientTape() as tape:
             mean, variance = tf.nn.moments(x, axes=[0])
-            z = (x - mean) / tf.sqrt(variance)  # BUG 3
+            z = (x - mean) / tf.sqrt(variance)  # BUG 3: a std of 0
             loss = tf.reduce_mean(tf.square(tf.matmul(z, w) - y))
         w.assign_sub(0.1 * tape.gradient(loss, w))
     return loss
@@ -86,7 +86,7 @@ def house_prices():
     for _ in range(20):
         with tf.GradientTape() as tape:
             predicted = tf.matmul(x, w) + b
-            loss = tf.reduce_mean((predicted - prices) ** 2)  # BUG 4
+            loss = tf.reduce_mean((predicted - prices) ** 2)  # BUG 4: (48, 1) - (48,)
         optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
         losses.append(float(loss))
     return losses
@@ -179,7 +179,7 @@ def median_error_regression():
     w = tf.Variable(tf.zeros([2, 1]), name="w")
     with tf.GradientTape() as tape:
         errors = tf.abs(tf.matmul(x, w) - y)
-        loss = tf.constant(np.median(errors))  # BUG 9
+        loss = tf.constant(np.median(errors))  # BUG 9: numpy math
     grad = tape.gradient(loss, w)
     if grad is None:
         return why_none(tape, loss, w)
