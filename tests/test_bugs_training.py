@@ -76,7 +76,7 @@ def test_a_run_that_overflowed_still_says_where_nan_was_born_and_why():
     assert widget.alerts[0]["kind"] == "nan"
     born = widget.alerts[0]["message"]
     first_bad = next(s for s in rec.steps if not np.isfinite(s.loss))
-    assert f"first in step {first_bad.index}" in born
+    assert f"first in step {first_bad.number}" in born
     assert born.split(" ")[0] in ("matmul", "subtract", "square", "reduce_mean")
     assert "overflowed float32" in born and "the loss was diverging before" in born
     assert "loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))" in born

@@ -265,7 +265,7 @@ def test_nan_that_no_recorded_op_made_is_traced_to_the_op_that_read_it():
             w.assign_sub(0.1 * tape.gradient(loss, w))
     shown = [op.node for op in rec.last_step.ops]
     [finding] = [f for f in diagnose(shown, history=rec) if f.kind == "nan"]
-    first = rec.steps[0].index
+    first = rec.steps[0].number
     assert finding.message.startswith(f"multiply read NaN/Inf that no kept op made, in step "
                                       f"{first} at ")
     assert f"test_debugger_diagnose.py:{line_of(__file__, 'reads the NaN')}" in finding.message
@@ -285,7 +285,7 @@ def test_nan_born_in_an_update_is_found_in_that_step_though_its_loss_was_finite(
     assert np.isfinite(first.loss) and not np.isfinite(rec.steps[1].loss)
     [finding] = [f for f in diagnose(history=rec) if f.kind == "nan"]
     assert finding.message.startswith("multiply produced inf")
-    assert f"first in step {first.index}; 3 later step(s) have a non-finite loss" \
+    assert f"first in step {first.number}; 3 later step(s) have a non-finite loss" \
         in finding.message
     assert f"test_debugger_diagnose.py:{line_of(__file__, 'the update overflows')}" \
         in finding.message
@@ -302,7 +302,7 @@ def test_inf_read_from_a_constant_in_an_update_names_that_step_and_line():
             w.assign_sub(0.1 * tape.gradient(loss, w) * scale)  # reads a constant inf
     [finding] = [f for f in diagnose(history=rec) if f.kind == "nan"]
     assert finding.message.startswith(f"multiply read NaN/Inf that no kept op made, in step "
-                                      f"{rec.steps[0].index} at ")
+                                      f"{rec.steps[0].number} at ")
     assert f"test_debugger_diagnose.py:{line_of(__file__, 'reads a constant inf')}" \
         in finding.message and "input 1 already held 0 NaN and 1 Inf" in finding.message
 

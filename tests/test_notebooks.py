@@ -160,7 +160,7 @@ def test_eager_guide_prints(executed):
 def test_eager_tapes_drawn_clicked_stepped_and_exported(executed):
     run = executed("01_eager_basics")
     cell_magic = run.widget("%%tapeviz")
-    assert cell_magic["title"].startswith("step 0")
+    assert cell_magic["title"].startswith("step 1")
     assert sorted(svg_node_ids(cell_magic["svg"])) == ["n0", "v0"]    # w, and w * w
     assert ">w:0<" in cell_magic["svg"] and ">× multiply<" in cell_magic["svg"]
 
@@ -198,7 +198,7 @@ def test_regression_step_tape_and_branch(executed):
     widget = run.widget("with Recorder() as rec")
     assert widget["step_count"] == 3 and widget["step_index"] == 0     # the slider moved
     listing = run.stdout("widget.show_step(0)")
-    assert listing.startswith("step 0 (1 of 3 kept)")
+    assert listing.startswith("step 1 of 3:")
     # the else branch's ops are on the tape, t ** 2's pow is not
     ops = re.findall(r"^\s*n\d+\s+(\w+)", listing, re.M)
     assert ops[:9] == ["multiply", "add", "subtract", "abs", "less_equal", "abs", "multiply",

@@ -235,7 +235,7 @@ def test_a_step_bigger_than_the_budget_is_kept_alone_with_a_warning():
         with Recorder(max_bytes=50_000) as rec:
             big_steps(rec, 3)
     messages = " ".join(str(w.message) for w in caught)
-    assert "step 0 alone holds" in messages and "budget of 48.8 KiB" in messages
+    assert "step 1 alone holds" in messages and "budget of 48.8 KiB" in messages
     assert "dropped 1 oldest step" in messages
     assert len(rec) == 1 and rec.last_step.index == 2 and rec.dropped.steps == 2
     assert rec.nbytes == rec.last_step.nbytes > 50_000

@@ -350,7 +350,7 @@ def test_recorder_mode_is_read_only_and_reads_the_recorded_steps(dashboards):
     dash.flush()
     assert dash.state == "stopped" and dash.controls == {} and dash.step_count == 5
     history = dash.history()
-    assert history["loss"] == ([s.index for s in rec.steps], [s.loss for s in rec.steps])
+    assert history["loss"] == ([s.number for s in rec.steps], [s.loss for s in rec.steps])
     assert list(history["grad_norms"]) == [w.name]
     np.testing.assert_allclose(
         history["grad_norms"][w.name][1],

@@ -2,6 +2,7 @@
 and exports, with no browser (tests/browser drives the real one)."""
 import json
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -352,9 +353,9 @@ def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():
     forward = sum(1 for rop in step.ops if rop.node.phase == "forward")
     total = len(step.ops)
     assert 0 < forward < total
-    assert widget.title.startswith(f"step {step.index} (3 of 3 kept): {total} ops")
-    assert repr(widget) == f"<TapeWidget: step {step.index} (3 of 3 kept), {total} ops, " \
-        f"loss {step.loss:.4g}>"
+    assert widget.title.startswith(f"step 3 of 3: {total} ops")
+    assert widget.step_labels[widget.step_index] == "step 3 of 3"   # the slider's label
+    assert repr(widget) == f"<TapeWidget: step 3 of 3, {total} ops, loss {step.loss:.4g}>"
     assert f"{forward} of the {total} ops ({total - forward} of the backward pass not drawn)" \
         in widget.status
     drawn_ops = [gid for gid, n in widget.graph.nodes.items() if gid.startswith("n")]
@@ -445,3 +446,58 @@ def test_html_export_of_an_empty_tape_says_so(tmp_path):
     page = TapeWidget(tape).save(tmp_path / "empty.html").read_text()
     data = json.loads(re.search(r'id="tapeviz-data">(.*?)</script>', page, re.S).group(1))
     assert data["empty"].startswith("This tape recorded no ops") and data["inspector"] == {}
+
+
+def nan_in_the_third_step(rec):
+    """Three recorded steps of log(w + shift); the third's shift makes log read a negative."""
+    w = tf.Variable(1.0, name="w")
+    with rec, warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # log's NaN, said from this line
+        for shift in (2.0, 3.0, -5.0):
+            with tf.GradientTape() as tape:
+                loss = tf.math.log(w + shift)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    return rec
+
+
+def test_one_step_numbering_in_title_slider_repr_alerts_and_dashboard():
+    """The third step recorded is 'step 3' wherever a person reads it, counting from 1 as the
+    dashboard's counter counts steps done; the Python index stays recorder.steps[2]."""
+    from tapeviz.viz.dashboard import Dashboard
+    rec = nan_in_the_third_step(Recorder())
+    third = rec.steps[2]
+    assert repr(third).startswith("<RecordedStep step 3: ")
+    widget = TapeWidget(rec)
+    assert widget.step_labels == ["step 1 of 3", "step 2 of 3", "step 3 of 3"]
+    assert widget.title.startswith("step 3 of 3: ")
+    nan_alerts = [a["message"] for a in widget.alerts if a["kind"] == "nan"]
+    assert nan_alerts and "first in step 3" in nan_alerts[0], widget.alerts
+    widget.show_step(0)
+    assert widget.title.startswith(widget.step_labels[0] + ": ")
+    assert TapeWidget(third).title.startswith("step 3: ")
+    dash = Dashboard(recorder=rec)
+    try:
+        dash.flush()
+        assert dash.step_count == 3 and dash.tape_title.startswith("step 3")
+        assert dash.history()["loss"][0] == [1, 2, 3]   # the loss chart's x axis
+    finally:
+        dash.close()
+
+
+def test_the_slider_and_title_name_a_dropped_recorders_steps_by_their_numbers():
+    """A recorder that dropped its oldest steps: the kept ones keep their numbers and the
+    title says how many are kept, so 'step 9' is the ninth step, not the ninth kept."""
+    w = tf.Variable(1.0, name="w")
+    with Recorder(max_bytes=1) as rec, warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # the recorder warns that it drops steps
+        for _ in range(4):
+            with tf.GradientTape() as tape:
+                loss = w * w
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    kept = len(rec.steps)
+    assert rec.dropped.steps == 4 - kept and kept < 4
+    widget = TapeWidget(rec)
+    assert widget.title.startswith(f"step 4 of 4, {kept} kept: ")
+    assert widget.step_labels[0] == f"step {4 - kept + 1} of 4, {kept} kept"
+    with pytest.raises(IndexError, match=f"no kept step at index {kept}"):
+        widget._scene.show_step(kept)

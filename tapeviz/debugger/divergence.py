@@ -90,8 +90,8 @@ def find_divergence(steps, growth: float = 10.0, min_rises: int = 3,
     >>> for part in find_divergence(rec.steps).message.split(";")[0].split(", "):
     ...     print(part)
     the training diverges: the loss grows x4 a step
-    2 at step 0 -> 128 at step 3
-    rising 4 steps in a row to 512 at step 4
+    2 at step 1 -> 128 at step 4
+    rising 4 steps in a row to 512 at step 5
     """
     losses, blown = _finite_losses(steps)
     start = 0
@@ -116,12 +116,12 @@ def _finding(run, evident: int, blown, updates) -> Finding:
     seen_step, seen_loss = run[evident]
     rate = (seen_loss / loss0) ** (1 / evident)
     message = (f"the training diverges: the loss grows x{rate:.3g} a step, "
-               f"{loss0:.4g} at step {first.index} -> {seen_loss:.4g} at step "
-               f"{seen_step.index}")
+               f"{loss0:.4g} at step {first.number} -> {seen_loss:.4g} at step "
+               f"{seen_step.number}")
     if len(run) - 1 > evident:
-        message += f", rising {len(run) - 1} steps in a row to {loss1:.4g} at step {last.index}"
+        message += f", rising {len(run) - 1} steps in a row to {loss1:.4g} at step {last.number}"
     if blown is not None:
-        message += f", then {blown.loss} at step {blown.index}"
+        message += f", then {blown.loss} at step {blown.number}"
     node = None
     if updates:
         worst = max(updates, key=lambda u: u.ratio)

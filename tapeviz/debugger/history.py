@@ -105,7 +105,7 @@ class RecordedStep:
     """
 
     def __init__(self, index: int, label=None):
-        self.index = index          # counts every step since the recorder was made
+        self.index = index          # counts every step since the recorder was made, from 0
         self.label = label
         self.ops: list[RecordedOp] = []
         self.nbytes = 0             # distinct arrays held (each once) + OP_OVERHEAD per op
@@ -169,6 +169,13 @@ class RecordedStep:
         return tail
 
     # ---- looking at it ---------------------------------------------------------------------
+    @property
+    def number(self) -> int:
+        """The step as every view names it, counting from 1 (`index` + 1): the widget's title
+        and slider, the dashboard, diagnose's messages and this repr all say "step 3" of the
+        third step the recorder saw, as a dashboard's counter reads 3 steps done."""
+        return self.index + 1
+
     @property
     def loss(self):
         """The target of the gradient call that ended the step, as a float when scalar."""
@@ -256,5 +263,5 @@ class RecordedStep:
         label = f" {self.label!r}" if self.label is not None else ""
         loss = f" loss={self.loss:.4g}" if self.loss is not None else ""
         state = "" if self.complete else " (in progress)"
-        return f"<RecordedStep {self.index}{label}: {len(self.ops)} ops, " \
+        return f"<RecordedStep step {self.number}{label}: {len(self.ops)} ops, " \
                f"{self.nbytes / 2**20:.2f} MiB{loss}{state}>"

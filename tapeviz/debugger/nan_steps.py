@@ -27,7 +27,7 @@ def _suspects(steps) -> list:
 
 def _first_nan(steps) -> Finding | None:
     """Where NaN/Inf was born in the first recorded step that made any (later steps only
-    carry it, or make it again), with that step's index."""
+    carry it, or make it again), with that step's number."""
     for step in steps:
         origin = find_nan_origin([rop.node for rop in step.ops])
         if origin is None:
@@ -36,7 +36,7 @@ def _first_nan(steps) -> Finding | None:
                     and not math.isfinite(s.loss))
         after = f"; {later} later step(s) have a non-finite loss" if later else ""
         return Finding("nan", f"{str(origin).splitlines()[0]}; first in step "
-                       f"{step.index}{after}", origin.node, origin.source)
+                       f"{step.number}{after}", origin.node, origin.source)
     return None
 
 
@@ -52,12 +52,12 @@ def _nan_carried_in(steps, dropped: int) -> Finding | None:
                  f"and it may have been born there: raise Recorder(max_bytes=...)"
                  if dropped else "")
         return Finding("nan", f"{_op_name(node)} read NaN/Inf that no kept op made, in step "
-                       f"{step.index} at {_where(node.source)}; {why}{older}", node)
+                       f"{step.number} at {_where(node.source)}; {why}{older}", node)
     return None
 
 
 def nan_over_steps(steps, carried_in: bool = True, dropped: int = 0) -> Finding | None:
-    """Where NaN/Inf was first born in recorded `steps`, with the step's index; else, with
+    """Where NaN/Inf was first born in recorded `steps`, with the step's number; else, with
     `carried_in`, the first op that read NaN/Inf no kept op made (`dropped`: how many older
     steps the Recorder dropped, where it may have been born)."""
     suspects = _suspects(steps)

@@ -321,7 +321,7 @@ class Recorder:
             big = self._closing
         if not big._warned_big:
             big._warned_big = True
-            self._warn(f"Recorder: step {big.index} alone holds {_size(big.nbytes)}, more than "
+            self._warn(f"Recorder: step {big.number} alone holds {_size(big.nbytes)}, more than "
                        f"the max_bytes budget of {_size(self.max_bytes)}; "
                        f"it is kept (a step in progress is never dropped) and older steps "
                        f"are dropped first.")

@@ -40,7 +40,7 @@ def replay_tape(step) -> Replay:
     """
     nodes = [rop.node for rop in step.ops if rop.taped and rop.node.phase == "forward"]
     if not nodes:
-        raise ValueError(f"replay_tape: step {step.index} recorded no taped forward ops "
+        raise ValueError(f"replay_tape: step {step.number} recorded no taped forward ops "
                          f"(was the step's work done under a GradientTape?)")
     target = _loss_tensor(step, nodes)
     variables: dict = {}
@@ -66,4 +66,4 @@ def _loss_tensor(step, nodes):
     for node in reversed(nodes):
         if node.output._value.dtype.kind == "f":
             return node.output
-    raise ValueError(f"replay_tape: step {step.index} has no float output to differentiate")
+    raise ValueError(f"replay_tape: step {step.number} has no float output to differentiate")

@@ -294,7 +294,10 @@ class Dashboard(anywidget.AnyWidget):
                 if version != self._pushed_version:
                     series = (self._loss.to_bytes(),
                               [{"name": name, **s.to_bytes()} for name, s in self._norms.items()])
-                steps = self._step_offset + self._steps
+                # steps done; for a recorder alone, the last read step's number (it may have
+                # dropped older ones), as its title says "step 3" of the third
+                steps = self._step_offset + self._steps if self.runner is not None \
+                    else self._last_recorded + 1
             if self.runner is not None:
                 steps = max(steps, self.runner.step_count)
             with self.hold_sync():
@@ -341,7 +344,7 @@ class Dashboard(anywidget.AnyWidget):
             if step.complete and step.index > self._last_recorded:
                 norms = [(name, float(np.linalg.norm(grad._value.reshape(-1))))
                          for name, grad in step.variable_gradients.items()]
-                self._add_step(step.index, step.loss, norms)
+                self._add_step(step.number, step.loss, norms)
                 self._last_recorded = step.index
 
     # ---- the tape ---------------------------------------------------------------------------
@@ -391,7 +394,7 @@ class Dashboard(anywidget.AnyWidget):
             if step is None:
                 return None
             key = tuple((rop.op, rop.scope, rop.phase) for rop in step.ops)
-            return key, lambda: Graph.from_step(step), f"step {step.index}", None
+            return key, lambda: Graph.from_step(step), f"step {step.number}", None
         with self._data_lock:
             paused = self.runner.paused_at if state == "paused" else None
             in_progress = paused is not None and bool(self._ops)

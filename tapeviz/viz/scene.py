@@ -16,6 +16,14 @@ from .failure import add_failed_op
 from .graph import Graph
 
 
+def step_of(steps, position: int) -> str:
+    """Kept step `position` of `steps` as the title and the slider name it: 'step 3 of 3', and
+    when the recorder dropped older steps, how many it keeps ('step 9 of 9, 5 kept')."""
+    last = steps[-1].number
+    kept = "" if len(steps) == last else f", {len(steps)} kept"
+    return f"step {steps[position].number} of {last}{kept}"
+
+
 class Scene:
     """The steps a widget can show for `source`, and the one it shows now."""
 
@@ -37,10 +45,16 @@ class Scene:
     def step_count(self) -> int:
         return len(self.source.steps) if isinstance(self.source, Recorder) else 1
 
+    def step_labels(self) -> list:
+        """Each kept step as the slider names it ('step 3 of 3'); empty for one-step sources."""
+        steps = self.source.steps if isinstance(self.source, Recorder) else []
+        return [step_of(steps, i) for i in range(len(steps))]
+
     def show_step(self, index: int) -> None:
         count = self.step_count
         if not 0 <= index < max(count, 1):
-            raise IndexError(f"TapeWidget: step {index} does not exist (0 to {count - 1} kept)")
+            raise IndexError(f"TapeWidget: no kept step at index {index} (the recorder keeps "
+                             f"{count}: indices 0 to {count - 1})")
         self.index = index
 
     @property
@@ -107,11 +121,10 @@ class Scene:
             if step is None:
                 return "Recorder: no steps recorded yet"
             loss = f", loss {step.loss:.4g}" if step.loss is not None else ""
-            return (f"step {step.index} ({self.index + 1} of {self.step_count} kept): "
-                    f"{self.op_count} ops{loss}")
+            return f"{step_of(source.steps, self.index)}: {self.op_count} ops{loss}"
         if isinstance(source, RecordedStep):
             loss = f", loss {source.loss:.4g}" if source.loss is not None else ""
-            return f"step {source.index}: {self.op_count} ops{loss}"
+            return f"step {source.number}: {self.op_count} ops{loss}"
         tape = self.tape
         if tape is not None:
             kind = "persistent tape" if tape.persistent else "tape"

@@ -58,6 +58,7 @@ class TapeWidget(anywidget.AnyWidget):
     empty = traitlets.Unicode("").tag(sync=True)         # why nothing is drawn, and what to do
     step_count = traitlets.Int(1).tag(sync=True)         # steps kept (time travel)
     step_index = traitlets.Int(0).tag(sync=True)         # the step shown
+    step_labels = traitlets.List().tag(sync=True)        # the slider's name of each kept step
     status = traitlets.Unicode("").tag(sync=True)
     error = traitlets.Unicode("").tag(sync=True)
 
@@ -76,6 +77,7 @@ class TapeWidget(anywidget.AnyWidget):
         self.observe(self._on_select, names=["selected"])
         self.observe(self._on_step_index, names=["step_index"])
         self.step_count = max(1, self._scene.step_count)
+        self.step_labels = self._scene.step_labels()
         self.step_index = self._scene.index
         self._load_step()
         if isinstance(source, BackwardStepper) and source.count:
@@ -102,7 +104,8 @@ class TapeWidget(anywidget.AnyWidget):
         self._refresh()
 
     def show_step(self, index: int) -> None:
-        """Show the recorder's kept step `index` (0 is the oldest kept)."""
+        """Show `recorder.steps[index]` (0 is the oldest kept; the title names it 'step 3 of 3',
+        counting from 1 as every view does)."""
         self.step_index = index
 
     def toggle(self, node_id: str) -> None:
@@ -351,6 +354,7 @@ class TapeWidget(anywidget.AnyWidget):
     def _refresh_source(self) -> None:
         """Pick up steps a live recorder kept since the widget was made."""
         self.step_count = max(1, self._scene.step_count)
+        self.step_labels = self._scene.step_labels()
         if self.step_index != self.step_count - 1:
             self.step_index = self.step_count - 1
         else:

@@ -352,9 +352,17 @@ function render({ model, el }) {
   const send = (action, extra = {}) => model.send({ action, ...extra });
   const title = h("span", { class: "tv-title" });
   const status = h("span", { class: "tv-status" });
-  const slider = h("input", { type: "range", min: "0", step: "1", class: "tv-slider" });
+  const slider = h("input", { type: "range", min: "0", step: "1", class: "tv-slider",
+    "aria-label": "Recorded step" });
   const sliderLabel = h("span", { class: "tv-slider-label" });
-  const stepBox = h("span", { class: "tv-timetravel" }, "step ", slider, sliderLabel);
+  const stepBox = h("span", { class: "tv-timetravel", title: "The recorded steps: drag to show another" },
+    slider, sliderLabel);
+  // while dragging, the label names the step the slider is on, as the title will
+  const labelSlider = () => {
+    const labels = model.get("step_labels") || [];
+    sliderLabel.textContent = labels[parseInt(slider.value, 10)] || "";
+  };
+  slider.addEventListener("input", labelSlider);
   slider.addEventListener("change", () => {
     model.set("step_index", parseInt(slider.value, 10));
     model.save_changes();
@@ -415,7 +423,7 @@ function render({ model, el }) {
     stepBox.style.display = count > 1 ? "" : "none";
     slider.max = String(Math.max(0, count - 1));
     slider.value = String(model.get("step_index"));
-    sliderLabel.textContent = ` ${model.get("step_index") + 1} of ${count} kept`;
+    labelSlider();
   }
   function drawAlerts() {
     alerts.replaceChildren(...model.get("alerts").map((a) => alertItem(a, (node) => {
@@ -429,7 +437,7 @@ function render({ model, el }) {
       return;
     }
     const rows = [["steps applied", String(s.count) + (s.done ? " (done)" : "")]];
-    if (s.op) rows.push(["VJP of", `${s.op} #${s.entry}`], ["at", s.source], ["upstream", s.upstream]);
+    if (s.op) rows.push(["VJP of", `${s.op} (tape entry #${s.entry})`], ["at", s.source], ["upstream", s.upstream]);
     (s.input_grads || []).forEach((g, i) => rows.push([`grad ${s.input_names[i]}`, g]));
     (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g]));
     stepPanel.replaceChildren(h("span", { class: "tv-stepper-title" }, "Backward stepping"),
@@ -468,6 +476,7 @@ function render({ model, el }) {
     "change:highlight": () => mark("tv-highlight", model.get("highlight")),
     "change:title": drawTitle, "change:status": drawTitle,
     "change:step_count": drawSlider, "change:step_index": drawSlider,
+    "change:step_labels": drawSlider,
     "change:alerts": drawAlerts, "change:stepper": drawStepper,
     "change:inspector": drawInspector, "change:breakpoints": drawInspector,
     "change:empty": () => { drawSvg(); drawInspector(); },
