@@ -23,6 +23,8 @@ import tapeviz as tf
 from tapeviz.debugger import Recorder, why_none
 from tapeviz.debugger.findings import Finding
 
+STEPS = 10   # training steps of each program
+
 
 # ---- the ten programs --------------------------------------------------------------------
 def logistic_regression_by_hand():
@@ -31,14 +33,16 @@ def logistic_regression_by_hand():
     x = (rng.normal(size=(64, 2)) * 40.0).astype(np.float32)   # features never scaled
     y = (x[:, :1] + x[:, 1:] > 0).astype(np.float32)
     w, b = tf.Variable(tf.random.normal([2, 1], seed=1)), tf.Variable(0.0)
-    for _ in range(5):
+    losses = []
+    for _ in range(STEPS):
         with tf.GradientTape() as tape:
             p = tf.sigmoid(tf.matmul(x, w) + b)
             loss = -tf.reduce_mean(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p))  # BUG 1:
         dw, db = tape.gradient(loss, [w, b])
         w.assign_sub(0.1 * dw)
         b.assign_sub(0.1 * db)
-    return loss
+        losses.append(float(loss))
+    return losses
 
 
 def polynomial_fit():
@@ -50,7 +54,7 @@ def polynomial_fit():
     model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
     optimizer = tf.keras.optimizers.SGD(learning_rate=0.2)   # the cause: 0.2 is far too large
     losses = []
-    for _ in range(8):
+    for _ in range(STEPS):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(model(x) - y))
         grads = tape.gradient(loss, model.trainable_variables)
@@ -66,24 +70,26 @@ def standardised_features():
     x[:, 2] = 1.0   # a bias column left in the data
     y = x[:, :1] - x[:, 1:2]
     w = tf.Variable(tf.zeros([3, 1]))
-    for _ in range(3):
+    losses = []
+    for _ in range(STEPS):
         with tf.GradientTape() as tape:
             mean, variance = tf.nn.moments(x, axes=[0])
             z = (x - mean) / tf.sqrt(variance)  # BUG 3: a std of 0
             loss = tf.reduce_mean(tf.square(tf.matmul(z, w) - y))
         w.assign_sub(0.1 * tape.gradient(loss, w))
-    return loss
+        losses.append(float(loss))
+    return losses
 
 
 def house_prices():
     """Bug 4: labels of shape (n,) against predictions of shape (n, 1)."""
     rng = np.random.default_rng(4)
     x = rng.normal(size=(48, 4)).astype(np.float32)
-    prices = x @ np.array([3.0, -1.0, 2.0, 0.5], np.float32) + 10.0   # shape (48,)
+    prices = x @ np.array([3.0, -1.0, 2.0, 0.5], np.float32)   # centred, shape (48,)
     w, b = tf.Variable(tf.zeros([4, 1])), tf.Variable(0.0)
-    optimizer = tf.keras.optimizers.Adam(0.1)
+    optimizer = tf.keras.optimizers.SGD(0.1)
     losses = []
-    for _ in range(20):
+    for _ in range(STEPS):
         with tf.GradientTape() as tape:
             predicted = tf.matmul(x, w) + b
             loss = tf.reduce_mean((predicted - prices) ** 2)  # BUG 4: (48, 1) - (48,)
@@ -110,12 +116,14 @@ def three_classes():
     model = Classifier()
     loss_fn = tf.keras.losses.CategoricalCrossentropy(from_logits=True)
     optimizer = tf.keras.optimizers.Adam(0.01)
-    for _ in range(3):
+    losses = []
+    for _ in range(STEPS):
         with tf.GradientTape() as tape:
             loss = loss_fn(labels, model(x))
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    return loss
+        losses.append(float(loss))
+    return losses
 
 
 def pixel_mlp():
@@ -127,7 +135,7 @@ def pixel_mlp():
     b1 = tf.Variable(tf.zeros([8]))
     w2 = tf.Variable(tf.random.normal([8, 1], seed=3))
     losses = []
-    for _ in range(5):
+    for _ in range(STEPS):
         with tf.GradientTape() as tape:
             hidden = tf.nn.relu(tf.matmul(pixels, w1) + b1)  # BUG 6: every unit dead
             loss = tf.reduce_mean(tf.square(tf.matmul(hidden, w2) - targets))
@@ -147,11 +155,15 @@ def calibrated_classifier():
     loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     optimizer = tf.keras.optimizers.SGD(0.1)
     variables = model.trainable_variables + [temperature]
-    with tf.GradientTape() as tape:
-        logits = model(x)  # BUG 7: meant model(x) / temperature
-        loss = loss_fn(labels, logits)
-    grads = tape.gradient(loss, variables)
-    optimizer.apply_gradients(zip(grads, variables))
+    losses = []
+    for _ in range(STEPS):
+        with tf.GradientTape() as tape:
+            logits = model(x)  # BUG 7: meant model(x) / temperature
+            loss = loss_fn(labels, logits)
+        grads = tape.gradient(loss, variables)
+        optimizer.apply_gradients(zip(grads, variables))
+        losses.append(float(loss))
+    return losses
 
 
 def adversarial_example():
@@ -177,14 +189,17 @@ def median_error_regression():
     x = rng.normal(size=(50, 2)).astype(np.float32)
     y = x @ np.array([[2.0], [-1.0]], np.float32)
     w = tf.Variable(tf.zeros([2, 1]), name="w")
-    with tf.GradientTape() as tape:
-        errors = tf.abs(tf.matmul(x, w) - y)
-        loss = tf.constant(np.median(errors))  # BUG 9: numpy math
-    grad = tape.gradient(loss, w)
-    if grad is None:
-        return why_none(tape, loss, w)
-    w.assign_sub(0.1 * grad)
-    return [float(loss)]
+    losses = []
+    for _ in range(STEPS):
+        with tf.GradientTape() as tape:
+            errors = tf.abs(tf.matmul(x, w) - y)
+            loss = tf.constant(np.median(errors))  # BUG 9: numpy math
+        grad = tape.gradient(loss, w)
+        if grad is None:                        # the symptom
+            return why_none(tape, loss, w)      # the step, right where the None was seen
+        w.assign_sub(0.1 * grad)
+        losses.append(float(loss))
+    return losses
 
 
 def deep_sigmoid_net():
@@ -198,7 +213,7 @@ def deep_sigmoid_net():
     loss_fn = tf.keras.losses.BinaryCrossentropy(from_logits=True)
     optimizer = tf.keras.optimizers.SGD(0.1)
     losses = []
-    for _ in range(10):
+    for _ in range(STEPS):
         with tf.GradientTape() as tape:
             loss = loss_fn(y, model(x))  # BUG 10: model(x) runs the stack
         grads = tape.gradient(loss, model.trainable_variables)
@@ -258,12 +273,12 @@ def symptom(result, printed) -> tuple[str, object]:
         return "the gradient is None", what_why_none_said
     if any(": RuntimeWarning: " not in line for line in printed):
         return "a warning while training", read_the_warning
-    losses = [float(loss) for loss in (result if isinstance(result, list) else [result])]
-    if not np.all(np.isfinite(losses)):
-        return f"the loss is {losses[-1]}", rerun_with_check_numerics
-    if not losses[-1] < 0.5 * losses[0]:
-        return (f"the loss does not fall enough: {losses[0]:.4g} -> {losses[-1]:.4g}",
-                record_and_diagnose)
+    if isinstance(result, list):   # the losses of a training loop
+        if not np.all(np.isfinite(result)):
+            return f"the loss is {result[-1]}", rerun_with_check_numerics
+        if not result[-1] < 0.5 * result[0]:
+            return (f"the loss does not halve in {len(result)} steps: {result[0]:.4g} -> "
+                    f"{result[-1]:.4g}", record_and_diagnose)
     return "nothing looks wrong", None
 
 
@@ -271,7 +286,7 @@ BUGS = {1: logistic_regression_by_hand, 2: polynomial_fit, 3: standardised_featu
         4: house_prices, 5: three_classes, 6: pixel_mlp, 7: calibrated_classifier,
         8: adversarial_example, 9: median_error_regression, 10: deep_sigmoid_net}
 
-STEPS = {rerun_with_check_numerics: "tf.debugging.enable_check_numerics(), run again",
+STEP_TAKEN = {rerun_with_check_numerics: "tf.debugging.enable_check_numerics(), run again",
          record_and_diagnose: "with Recorder() as rec: train(); TapeWidget(rec).alerts",
          read_the_warning: "read the warning",
          what_why_none_said: "why_none(tape, loss, variable) after tape.gradient"}
@@ -297,7 +312,7 @@ def run(number: int) -> None:
     if step is None:
         print()
         return
-    print(f"   step: {STEPS[step]}")
+    print(f"   step: {STEP_TAKEN[step]}")
     print("   tapeviz said:")
     for line in step(program, result, printed).splitlines():
         print(textwrap.indent(line, "     "))
