@@ -1,9 +1,10 @@
 """Ten classic training bugs, each met as a student meets it, and what tapeviz says.
 
 Each bug is a small training program, written as a student would write it, with the bug
-marked `# BUG n:`. The tour runs it, sees the symptom a student would see (the loss is NaN,
-the loss does not fall, a gradient is None, a warning), takes the step a student would
-take for that symptom, and prints what tapeviz said: the problem, the op and the line.
+marked `# BUG n:`. The tour runs it once plainly, reads the symptom a student would see
+(the loss is NaN, the loss does not halve, a gradient is None, a warning), takes the step a
+student would take for that symptom, and prints what tapeviz said: the problem, the op and
+the line.
 
   NaN in the loss        tf.debugging.enable_check_numerics(), then run again
   does not learn         record the loop (Recorder), read TapeWidget(rec).alerts
@@ -286,10 +287,11 @@ BUGS = {1: logistic_regression_by_hand, 2: polynomial_fit, 3: standardised_featu
         4: house_prices, 5: three_classes, 6: pixel_mlp, 7: calibrated_classifier,
         8: adversarial_example, 9: median_error_regression, 10: deep_sigmoid_net}
 
-STEP_TAKEN = {rerun_with_check_numerics: "tf.debugging.enable_check_numerics(), run again",
-         record_and_diagnose: "with Recorder() as rec: train(); TapeWidget(rec).alerts",
-         read_the_warning: "read the warning",
-         what_why_none_said: "why_none(tape, loss, variable) after tape.gradient"}
+STEP_TAKEN = {
+    rerun_with_check_numerics: "tf.debugging.enable_check_numerics(), run again",
+    record_and_diagnose: "with Recorder() as rec: train(); TapeWidget(rec).alerts",
+    read_the_warning: "read the warning",
+    what_why_none_said: "why_none(tape, loss, variable) after tape.gradient"}
 
 
 def seeded(program, seed: int):
