@@ -8,6 +8,7 @@ the real thing). Every wait has a timeout, so a broken throttle or gate fails a 
 of hanging it.
 """
 import json
+import re
 import threading
 import time
 
@@ -569,3 +570,139 @@ def test_the_tape_title_follows_every_step_between_layouts(dashboards, monkeypat
         holds[step][1].set()
     assert len(layouts) == 1
     runner.stop()
+
+
+# ---- alerts: the debugger's diagnosis, shown while the loop runs and after -------------------
+
+def marked_line(tag):
+    """`Cell In[n], line m` / `tests/test_viz_dashboard.py:m` of this file's line marked `tag`."""
+    import inspect
+
+    from tapeviz.sourceinfo import SourceInfo
+    lines = inspect.getsource(inspect.getmodule(marked_line)).splitlines()
+    (lineno,) = [i + 1 for i, line in enumerate(lines) if line.rstrip().endswith(f"# {tag}")]
+    return SourceInfo(__file__, lineno, "").location
+
+
+def log_of_zero_loop(steps):
+    """A hand-written cross-entropy whose probabilities hold a 0: log(0) = -inf at step 1."""
+    w = tf.Variable([0.5, 1.0, 2.0], name="w")
+    x = tf.constant([1.0, 0.0, 1.0])
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_sum(tf.math.log(x * w))   # ALERT: log
+        w.assign_sub(0.01 * tape.gradient(loss, w))
+
+
+def diverging_loop(steps, learning_rate=1.5):
+    """Plain SGD on w.w with a learning rate past 1: every update overshoots, w -> -2 w."""
+    w = tf.Variable([1.0, -1.0], name="w")
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w * w)
+        w.assign_sub(learning_rate * tape.gradient(loss, w))   # ALERT: update
+
+
+def outer_product_loop(steps):
+    """A regression whose targets are (n, 1) against (n,) predictions: an outer product."""
+    w = tf.Variable(tf.zeros([4]), name="w")
+    y = tf.ones([4, 1])
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(w - y))   # ALERT: broadcast
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+
+
+def ended(dash, runner):
+    assert runner.join(T)
+    dash._timer.join(T)   # the timer's last turn pushed the end (and the alerts)
+    assert not dash._timer.is_alive() and dash.error == "", dash.error
+
+
+def test_a_nan_loop_alerts_where_nan_was_born_with_the_line_and_the_fix(dashboards):
+    dash = dashboards(show_tape=False)
+    with pytest.warns(RuntimeWarning):
+        runner = dash.train(log_of_zero_loop, 50)
+        ended(dash, runner)
+    (alert,) = [a for a in dash.alerts if a["kind"] == "nan"]
+    message = alert["message"]
+    assert message.startswith("log produced inf in forward"), message
+    assert marked_line("ALERT: log") in message
+    assert "fix: clip the input away from 0" in message
+    assert alert["step"] == 1   # born in the first step; the 49 after it only carried it
+
+
+def test_a_diverging_loop_under_a_recorder_alerts_the_update_before_the_nan(dashboards):
+    with Recorder() as rec:
+        dash = dashboards(recorder=rec, show_tape=False)
+        diverging_loop(12)   # the loss grows x4 a step: 2, 8, 32, ... still finite
+    dash.flush()
+    (alert,) = [a for a in dash.alerts if a["kind"] == "divergence"]
+    message = alert["message"]
+    assert message.startswith("the training diverges: the loss grows x4 a step"), message
+    assert "assign_sub changed w" in message and marked_line("ALERT: update") in message
+    assert "hint: the learning rate is too large" in message
+    assert not [a for a in dash.alerts if a["kind"] == "nan"]   # found before any NaN
+
+
+def test_a_healthy_loop_has_no_alert(dashboards):
+    dash = dashboards()
+    ended(dash, dash.train(scalar_loop, 200))
+    assert dash.alerts == [] and dash.step_count == 200
+    with Recorder() as rec:
+        watching = dashboards(recorder=rec, show_tape=False)
+        scalar_loop(30)
+    watching.flush()
+    assert watching.alerts == [] and watching.step_count == 30
+
+
+def test_an_alert_names_the_node_in_the_tape_drawn_when_its_step_is_shown(dashboards):
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    dash = dashboards()
+    ended(dash, dash.train(outer_product_loop, 5))
+    (alert,) = dash.alerts
+    assert alert["kind"] == "outer_broadcast" and alert["step"] == 5
+    assert marked_line("ALERT: broadcast") in alert["message"]
+    assert "hint: (4,) against (4, 1)" in alert["message"]
+    assert dash.tape_title.startswith("step 5") and alert["node"]
+    drawn = re.search(rf'<g id="{alert["node"]}" class="node[^"]*">\s*<title>[^<]*</title>'
+                      rf'\s*<g id="a_{alert["node"]}"><a xlink:title="(\w+)', dash.svg)
+    assert drawn and drawn.group(1) == "subtract"
+
+
+def test_alerts_are_diagnosed_at_most_once_a_second_off_the_training_thread(
+        dashboards, monkeypatch):
+    from tapeviz.viz import dashboard as module
+    calls = []
+    real = module.diagnose
+    monkeypatch.setattr(module, "diagnose", lambda *a, **k: calls.append(
+        threading.current_thread().name) or real(*a, **k))
+    clock = ManualClock()
+    dash = dashboards(max_rate=4.0, show_tape=False, clock=clock)   # a turn every 0.25 s
+    holds = hold_at(1, 2, 3, 4, 5, 6)
+    runner = dash.train(held_loop, holds, 6)
+    for step in range(1, 7):   # a new step on every turn: 1.5 s of turns
+        assert holds[step][0].wait(T)
+        clock.tick()
+        holds[step][1].set()
+    # turns at 0.25 s .. 1.5 s: diagnosed on the first and four turns (a second) later
+    assert calls == ["tapeviz-dashboard"] * 2
+    assert runner.join(T)
+    clock.tick()   # the end: diagnosed at once
+    assert len(calls) == 3 and dash.state == "finished"
+
+
+def test_the_saved_twin_carries_the_alerts_as_text(dashboards):
+    dash = dashboards(show_tape=False)
+    with pytest.warns(RuntimeWarning):
+        ended(dash, dash.train(log_of_zero_loop, 3))
+    dash.saved_twin = twin = Handle()
+    chart = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 380 190"></svg>'
+    dash._handle_custom_msg({"snapshot": {"charts": [{"title": "loss", "svg": chart}]}}, [])
+    (bundle, _), = twin.updates
+    assert "<b>alerts (1)</b>" in bundle["text/html"]
+    assert "log produced inf in forward" in bundle["text/html"]
+    assert marked_line("ALERT: log") in bundle["text/plain"]
+    assert "\n  nan: log produced inf" in bundle["text/plain"]

@@ -10,7 +10,13 @@ message per push, and lays out the tape (Graphviz, ~10 ms and up) at most about 
 second and only when its structure changed, or at once when the loop pauses or ends. Both
 throttles read time from a `Clock` (real time unless one is passed), so tests drive them
 turn by turn. Errors raised in any callback land in the `error` trait, which the front end
-shows."""
+shows.
+
+Alerts are the debugger's own (`diagnose`, as `TapeWidget(recorder)` shows them): for a
+Recorder, `find_alerts` over its steps; for a Runner, `diagnose` of the last finished step's
+taped ops and gradients, and of the first step whose loss or gradients were NaN/Inf (kept,
+since every later step only carries the NaN). They run on the timer thread at most once a
+second and when the loop pauses or ends, never in the subscriber."""
 from __future__ import annotations
 
 import math
@@ -22,13 +28,18 @@ import traceback
 import numpy as np
 
 from .. import events
+from ..debugger.diagnosis import diagnose
+from ..debugger.summary import all_finite
 from .jupyter_extra import anywidget, traitlets
+from .panel import MAX_ALERTS, alert_list, find_alerts
+from .scene import Scene
 from .series import Series
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _ACTIONS = ("pause", "step_op", "step_vjp", "resume", "stop")
 _ENDED = ("finished", "stopped", "failed")
 _RENDER_EVERY = 1.0  # seconds between tape layouts while the loop runs
+_DIAGNOSE_EVERY = 1.0  # seconds between diagnoses (the alerts) while the loop runs
 
 
 class Clock:
@@ -84,10 +95,11 @@ class Dashboard(anywidget.AnyWidget):
     tape_title = traitlets.Unicode("").tag(sync=True)
     highlight = traitlets.Unicode("").tag(sync=True)       # graph node id of the pause point
     error = traitlets.Unicode("").tag(sync=True)
+    alerts = traitlets.List([]).tag(sync=True)             # [{kind, message, node, step}]
 
     def __init__(self, runner=None, recorder=None, *, max_rate: float = 10.0,
                  max_points: int = 1000, max_nodes: int = 150, show_tape: bool = True,
-                 clock: Clock | None = None, **kwargs):
+                 show_alerts: bool = True, clock: Clock | None = None, **kwargs):
         super().__init__(**kwargs)
         if max_rate <= 0:
             raise ValueError(f"Dashboard: max_rate must be positive; got {max_rate}")
@@ -95,6 +107,7 @@ class Dashboard(anywidget.AnyWidget):
         self.max_points = int(max_points)
         self.max_nodes = int(max_nodes)
         self.show_tape = show_tape
+        self.show_alerts = show_alerts
         self.clock = clock if clock is not None else Clock()
         self.runner = self.recorder = None
         self._push_lock = threading.RLock()  # one pusher at a time: the timer or flush()
@@ -176,7 +189,14 @@ class Dashboard(anywidget.AnyWidget):
         self._last_grads: dict = {}
         self._last_recorded = -1         # recorder mode: index of the last step read
         self._tape_key = self._tape_svg = self._tape_graph = None   # the last layout
+        self._tape_full = None           # ... and the uncollapsed graph it shows
+        self._tape_nodes: list = []      # runner mode: the dispatch nodes the layout drew
         self._rendered_at = -math.inf   # clock time of the last tape layout
+        self._gradients: dict = {}       # variable name -> gradient, of the last finished step
+        self._last_step = 0              # that step's number
+        self._nan_step = None            # (number, forward nodes) of the first non-finite step
+        self._diagnosed_at = -math.inf   # clock time of the last diagnosis
+        self._diagnosed_version = -1
 
     # ---- the subscriber: cheap, on the training thread ------------------------------------
     def _on_event(self, event) -> None:
@@ -185,21 +205,23 @@ class Dashboard(anywidget.AnyWidget):
                 return  # the caller inspecting tensors while paused, or another loop
             kind = type(event)
             if kind is events.OpExecuted:
-                if event.taped and self.show_tape:
+                if event.taped and (self.show_tape or self.show_alerts):
                     self._ops.append(event.node)
             elif kind is events.VJPApplied:
                 if self.show_tape:
                     self._grads[id(event.step.node.output)] = event.step.upstream
             elif kind is events.GradientComputed:
                 loss = sum(float(np.sum(t._value)) for t in event.targets)
-                norms = [(source.name, float(np.linalg.norm(grad._value.reshape(-1))))
-                         for source, grad in zip(event.sources, event.gradients)
+                named = [(source.name, grad) for source, grad in
+                         zip(event.sources, event.gradients)
                          if grad is not None and getattr(source, "name", None)]
-                self._add_step(self._step_offset + self._steps + 1, loss, norms)
+                norms = [(name, float(np.linalg.norm(grad._value.reshape(-1))))
+                         for name, grad in named]
+                self._add_step(self._step_offset + self._steps + 1, loss, norms, dict(named))
         except Exception as exc:  # never break the user's loop for a chart; report it
             self._report_error("dashboard event", exc)
 
-    def _add_step(self, step: int, loss, norms) -> None:
+    def _add_step(self, step: int, loss, norms, gradients=None) -> None:
         with self._data_lock:
             self._steps += 1
             if loss is not None:
@@ -210,8 +232,12 @@ class Dashboard(anywidget.AnyWidget):
                     series = self._norms[name] = Series(self.max_points)
                 series.append(step, norm)
             if self.runner is not None:
+                if self._nan_step is None and self.show_alerts and not (
+                        math.isfinite(loss) and all(map(all_finite, (gradients or {}).values()))):
+                    self._nan_step = (step, [n for n in self._ops if n.phase == "forward"])
                 self._last_ops, self._ops = self._ops, []
                 self._last_grads, self._grads = self._grads, {}
+                self._gradients, self._last_step = gradients or {}, step
             self._version += 1
 
     # ---- browser -> Python -------------------------------------------------------------------
@@ -252,8 +278,9 @@ class Dashboard(anywidget.AnyWidget):
         legend = snapshot.get("legend") if isinstance(snapshot.get("legend"), str) else ""
         summary = f"{self.step_count} steps, {self.status}"
         tape = (self.tape_title, self.svg) if self.svg.startswith("<svg") else None
+        alerts = [(alert["kind"], alert["message"]) for alert in self.alerts]
         self.saved_twin.update(dashboard_twin_bundle(
-            summary, [(c["title"], c["svg"]) for c in charts], legend, tape), raw=True)
+            summary, [(c["title"], c["svg"]) for c in charts], legend, tape, alerts), raw=True)
 
     def _report_error(self, where: str, exc: BaseException, push: bool = True) -> None:
         """Keep the error for the `error` trait (the last five); push it if no timer will."""
@@ -287,7 +314,9 @@ class Dashboard(anywidget.AnyWidget):
             if self.recorder is not None and self.runner is None:
                 self._poll_recorder()
             state, status, controls = self._describe()
+            drawn = self._tape_full
             tape = self._tape(state)
+            alerts = self._alerts(state, relaid=self._tape_full is not drawn)
             with self._data_lock:
                 version, errors = self._version, "\n".join(self._errors)
                 series = None
@@ -307,6 +336,8 @@ class Dashboard(anywidget.AnyWidget):
                     self.loss, self.grad_norms = series
                 if tape is not None:
                     self.svg, self.tape_title, self.highlight = tape
+                if alerts is not None and alerts != self.alerts:
+                    self.alerts = alerts
                 self._pushed_version = version
             return self.runner is not None and state in _ENDED and version == self._version
 
@@ -374,18 +405,26 @@ class Dashboard(anywidget.AnyWidget):
                 return None
             self._tape_key, self._rendered_at = key, self.clock.now()
             try:
-                graph = build().collapse(max_nodes=self.max_nodes)
+                full = build()
+                graph = full.collapse(max_nodes=self.max_nodes)
                 self._tape_svg = layout_svg(to_dot(graph))
             except Exception as exc:  # retried when the structure changes
                 self._report_error("tape layout", exc, push=False)
-                self._tape_graph = None
+                self._tape_graph = self._tape_full = None
                 return None
-            self._tape_graph = graph
+            self._tape_graph, self._tape_full = graph, full
         graph = self._tape_graph
         if graph is None:
             return None
         shown = (graph.visible_id(paused_node) if paused_node else None) or ""
         return self._tape_svg, f"{title} ({len(graph.nodes)} nodes shown)", shown
+
+    def _node_id_of(self, node) -> str:
+        """The id of `node` (a dispatch Node) in the tape shown, or of its group; else ""."""
+        full, view = self._tape_full, self._tape_graph
+        if full is None or view is None:
+            return ""
+        return view.visible_id(full.id_of(node) or "") or ""
 
     def _tape_source(self, state: str, Graph):
         """(structure key, graph builder, title, node id to highlight) or None."""
@@ -412,6 +451,62 @@ class Dashboard(anywidget.AnyWidget):
         title = f"step {step + 1} so far" if in_progress else f"step {step}"
         title = f"{title}: {len(nodes)} taped ops"
         return key, lambda: Graph.from_nodes(nodes, grads), title, highlight
+
+    # ---- the alerts -------------------------------------------------------------------------
+    def _alerts(self, state: str, relaid: bool):
+        """The alerts to show now, else None: not due (less than a second since the last
+        diagnosis while the loop runs; nothing new since it). Due at once on a pause, at the
+        end, and when a new tape is drawn (their node ids point into it)."""
+        if not self.show_alerts or self.mode == "none":
+            return None
+        with self._data_lock:
+            version = self._version
+        if version == self._diagnosed_version and not relaid:
+            return None
+        urgent = relaid or state == "paused" or state in _ENDED or \
+            self.recorder is not None and not self.recorder.recording
+        if not urgent and self.clock.now() - self._diagnosed_at < _DIAGNOSE_EVERY:
+            return None
+        self._diagnosed_at, self._diagnosed_version = self.clock.now(), version
+        try:
+            return self._runner_alerts() if self.runner is not None and self.recorder is None \
+                else self._recorder_alerts()
+        except Exception as exc:   # the charts go on; said in the error line
+            self._report_error("alerts", exc, push=False)
+            return None
+
+    def _runner_alerts(self) -> list:
+        """`diagnose` of the first step that made NaN/Inf (where it was born) and of the last
+        finished step (its taped ops and variables' gradients), each alert with its step."""
+        with self._data_lock:
+            nodes = [n for n in self._last_ops if n.phase == "forward"]
+            gradients, step, nan_step = dict(self._gradients), self._last_step, self._nan_step
+        groups = []
+        if nan_step is not None:
+            number, nan_nodes = nan_step
+            groups.append((number, nan_nodes,
+                           [f for f in diagnose(nan_nodes) if f.kind == "nan"]))
+        if nodes:
+            findings = diagnose(nodes, gradients=gradients or None)
+            groups.append((step, nodes, [f for f in findings
+                                         if nan_step is None or f.kind != "nan"]))
+        alerts = []
+        for number, step_nodes, findings in groups:
+            for alert in alert_list(findings, step_nodes, self._node_id_of,
+                                    MAX_ALERTS - len(alerts)):
+                alerts.append({**alert, "step": number})
+        return alerts
+
+    def _recorder_alerts(self) -> list:
+        """`find_alerts` over the recorder's steps, as `TapeWidget(recorder)` shows them, with
+        node ids in the step the tape shows."""
+        recorder = self.recorder
+        scene = Scene(recorder)
+        last, steps = recorder.last_step, recorder.steps
+        if last is None:
+            return []
+        scene.show_step(next(i for i, s in enumerate(steps) if s is last))
+        return [{**alert, "step": last.number} for alert in find_alerts(scene, self._node_id_of)]
 
 
 def _runner_status(runner) -> str:

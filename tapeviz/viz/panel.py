@@ -179,8 +179,14 @@ def find_alerts(scene, node_id_of) -> list:
     tape = scene.tape
     recording = tape if tape is not None and not tape.freed else nodes
     findings = diagnose(recording, scene.target, sources=scene.sources, history=recorder)
-    findings.sort(key=lambda finding: finding.kind != "nan")
-    for finding in findings[:MAX_ALERTS - len(alerts)]:
+    return alerts + alert_list(findings, nodes, node_id_of, MAX_ALERTS - len(alerts))
+
+
+def alert_list(findings, nodes, node_id_of, limit: int = MAX_ALERTS) -> list:
+    """[{kind, message, node}] of `diagnose`'s findings, NaN first, at most `limit`; `node`
+    is the id (via `node_id_of`) of the finding's op among the shown `nodes`, or ""."""
+    alerts = []
+    for finding in sorted(findings, key=lambda finding: finding.kind != "nan")[:limit]:
         node = _shown_node(finding.node, nodes)
         alerts.append({"kind": finding.kind, "message": finding.message,
                        "node": node_id_of(node) if node is not None else ""})

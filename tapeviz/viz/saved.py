@@ -45,14 +45,19 @@ def twin_bundle(title: str, svg: str, page: str) -> dict:
     return {"text/html": markup, "image/svg+xml": svg, "text/plain": f"tapeviz: {title}"}
 
 
-def dashboard_twin_bundle(summary: str, charts=(), legend: str = "", tape=None) -> dict:
+def dashboard_twin_bundle(summary: str, charts=(), legend: str = "", tape=None,
+                          alerts=()) -> dict:
     """The twin of a Dashboard: `summary` (e.g. "352 steps, finished") and, once a run ended,
-    the charts as the browser drew them, [(title, standalone SVG)], the legend's text and the
-    last step's tape, (title, Graphviz SVG)."""
+    the charts as the browser drew them, [(title, standalone SVG)], the legend's text, the
+    last step's tape, (title, Graphviz SVG), and the alerts' text, [(kind, message)]."""
     twin_id = f"{TWIN_CLASS}-{uuid.uuid4().hex}"
     note = ("saved charts" if charts else "the charts are saved here when the run ends") + \
         "; run the cell for the live dashboard"
     parts = [f'<div><b>tapeviz dashboard: {html.escape(summary)}</b> <i>({note})</i></div>']
+    if alerts:   # text, in the page's own colours: it reads in either theme
+        items = "".join(f"<li><b>{html.escape(kind)}</b>: {html.escape(message)}</li>"
+                        for kind, message in alerts)
+        parts.append(f"<div><b>alerts ({len(alerts)})</b><ul>{items}</ul></div>")
     for title, svg in charts:
         text = html.escape(title)
         parts.append(f'<div style="display:inline-block;vertical-align:top;margin:4px 8px 0 0">'
@@ -65,7 +70,8 @@ def dashboard_twin_bundle(summary: str, charts=(), legend: str = "", tape=None) 
         parts.append(f"<div>{text}</div>{_image(_on_white(svg), text)}")
     markup = (f'<div class="{TWIN_CLASS}" id="{twin_id}">{"".join(parts)}'
               f'<script>{_twin_script(twin_id, ".tapeviz-dashboard", None)}</script></div>')
-    return {"text/html": markup, "text/plain": f"tapeviz dashboard: {summary}"}
+    text = "".join(f"\n  {kind}: {message}" for kind, message in alerts)
+    return {"text/html": markup, "text/plain": f"tapeviz dashboard: {summary}{text}"}
 
 
 def display_with_twin(widget) -> None:

@@ -190,7 +190,9 @@ function render({ model, el: root }) {
   const tape = el("div", "tvd-tape");
   tapeBox.append(tapeTitle, tape);
   const error = el("pre", "tvd-error");
-  box.append(bar, error, chartBox, tapeBox);
+  const alertBox = el("div", "tvd-alerts");
+  alertBox.setAttribute("aria-label", "alerts");
+  box.append(bar, error, alertBox, chartBox, tapeBox);
   root.append(box);
 
   function drawState() {
@@ -243,6 +245,7 @@ function render({ model, el: root }) {
     // the SVG comes from our own Graphviz call on DOT whose every label is escaped
     tape.innerHTML = svg;
     drawHighlight();
+    drawMark();
   }
   function drawHighlight() {
     const id = model.get("highlight");
@@ -252,6 +255,44 @@ function render({ model, el: root }) {
       if (g.id === id) marked = g;
     }
     if (marked && !tapeBox.hidden) scrollInto(tape, marked);
+  }
+  // The debugger's alerts (Python's diagnose): each names the op, the user's line and a fix.
+  // A click outlines the op in the tape below when its step is the one drawn, else says
+  // which step it is in; it never touches the loop.
+  let marked = "";   // the graph node id of the clicked alert
+  function drawAlerts() {
+    const alerts = model.get("alerts") || [];
+    alertBox.replaceChildren();
+    alertBox.hidden = !alerts.length;
+    if (!alerts.length) return;
+    alertBox.append(el("div", "tvd-chart-title", `alerts (${alerts.length})`));
+    for (const alert of alerts) {
+      const item = el("div", `tvd-alert tvd-alert-${alert.kind === "nan" ? "nan" : "warn"}`);
+      item.tabIndex = 0;
+      item.setAttribute("role", "button");
+      item.dataset.node = alert.node || "";
+      const note = el("div", "tvd-alert-note");
+      note.hidden = true;
+      item.append(el("span", "tvd-alert-kind", alert.kind), el("span", "tvd-alert-text", alert.message), note);
+      const show = () => {
+        const target = alert.node && !tapeBox.hidden ? tape.querySelector(`g.node[id="${CSS.escape(alert.node)}"]`) : null;
+        for (const other of alertBox.querySelectorAll(".tvd-alert-note")) other.hidden = true;
+        marked = target ? alert.node : "";
+        drawMark();
+        note.textContent = target ? "outlined in the tape below"
+          : `in step ${alert.step}; the tape below shows ${model.get("tape_title") || "no step"}`;
+        note.hidden = false;
+        if (target) scrollInto(tape, target);
+      };
+      item.addEventListener("click", show);
+      item.addEventListener("keydown", (event) => {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); show(); }
+      });
+      alertBox.append(item);
+    }
+  }
+  function drawMark() {
+    for (const g of tape.querySelectorAll("g.node")) g.classList.toggle("tvd-alert-mark", g.id === marked);
   }
   function drawError() {
     const text = model.get("error");
@@ -263,7 +304,7 @@ function render({ model, el: root }) {
     ["change:state change:status change:step_count change:controls change:mode", drawState],
     ["change:loss", drawLoss], ["change:grad_norms", drawNorms],
     ["change:svg change:tape_title", drawTape], ["change:highlight", drawHighlight],
-    ["change:error", drawError],
+    ["change:error", drawError], ["change:alerts", drawAlerts],
   ];
   for (const [events, fn] of handlers) {
     for (const name of events.split(" ")) model.on(name, fn);
