@@ -124,28 +124,32 @@ def test_python_m_tapeviz_says_what_is_there_and_shows_a_tape_works(tmp_path):
 def test_ten_bugs_tour_names_each_bugs_op_and_marked_line():
     """examples/ten_bugs.py, run as a student runs it: for each bug the step its symptom
     calls for, and what tapeviz said names the op (the variable or tensor, for a None
-    gradient) and the line marked `# BUG n` in ten_bugs.py."""
+    gradient), the line marked `# BUG n:` in ten_bugs.py and the usual fix."""
     script = EXAMPLES / "ten_bugs.py"
-    expected = {1: ("enable_check_numerics", "log: produced inf"),
-                2: ("TapeWidget(rec).alerts", "assign_sub (in SGD/"),
-                3: ("enable_check_numerics", "truediv: produced nan"),
-                4: ("TapeWidget(rec).alerts", "subtract broadcast (48, 1) and (48,)"),
-                5: ("read the warning", "the output of softmax (layer "),
-                6: ("TapeWidget(rec).alerts", "relu in layer (no layer) outputs only zeros"),
-                7: ("read the warning", "variable 'temperature:0' was never read"),
-                8: ("why_none", "the tensor images (uint8"),
-                9: ("why_none", "the chain from variable 'w:0' to the target was cut"),
-                10: ("TapeWidget(rec).alerts", "through 8 sigmoid ops")}
+    expected = {  # bug: (the step taken, the op or variable named, the fix suggested)
+        1: ("enable_check_numerics", "log: produced inf", "clip the input away from 0"),
+        2: ("TapeWidget(rec).alerts", "assign_sub (in SGD/", "the learning rate is too large"),
+        3: ("enable_check_numerics", "truediv: produced nan", "add an epsilon to the divisor"),
+        4: ("TapeWidget(rec).alerts", "subtract broadcast (48, 1) and (48,)", "tf.squeeze"),
+        5: ("read the warning", "the output of softmax (layer ", "Pass the logits"),
+        6: ("TapeWidget(rec).alerts", "relu in layer (no layer) outputs only zeros",
+            "leaky_relu"),
+        7: ("read the warning", "variable 'temperature:0' was never read",
+            "Use it in the loss"),
+        8: ("why_none", "the tensor images (uint8", "tf.cast(x, tf.float32) before the tape"),
+        9: ("why_none", "the chain from variable 'w:0' to the target was cut",
+            "keep the computation in tapeviz ops"),
+        10: ("TapeWidget(rec).alerts", "through 8 sigmoid ops", "use relu")}
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          check=True, cwd=EXAMPLES.parent).stdout
     sections = dict(re.findall(r"^== Bug (\d+): .*?\n(.*?)(?=^== Bug |\Z)", out, re.M | re.S))
     assert sorted(map(int, sections)) == sorted(expected)
-    for number, (step, names_op) in expected.items():
+    for number, (step, names_op, fix) in expected.items():
         section = sections[str(number)]
         taken, said = re.search(r"step: (.*)\n\s+tapeviz said:\n(.*)", section, re.S).groups()
         line = line_of(script, f"# BUG {number}:")
         assert step in taken, (number, taken)
-        assert names_op in said, (number, said)
+        assert names_op in said and fix in said, (number, said)
         assert re.search(rf"ten_bugs\.py:{line}\b", said), (number, line, said)
     one = subprocess.run([sys.executable, str(script), "--bug", "4"], capture_output=True,
                          text=True, check=True).stdout
