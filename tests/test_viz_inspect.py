@@ -1,5 +1,7 @@
 """viz.inspect: the inspector payload of real nodes from tapes, recordings and backward steps."""
 import json
+import pathlib
+import re
 from types import SimpleNamespace
 
 import numpy as np
@@ -8,6 +10,7 @@ from programs import line_of
 from test_viz_image import decode_png
 
 import tapeviz as tf
+import tapeviz.viz
 from tapeviz.debugger import Recorder
 from tapeviz.debugger.summary import summarize
 from tapeviz.tensor import Tensor
@@ -117,7 +120,7 @@ def test_recorded_op_carries_its_gradient_and_timing():
         tape.gradient(loss, w)
     rop = rec.last_step.find(op="matmul")[0]
     sections = check_payload(inspect_node(rop))
-    assert table(sections["Op"])["taped"] == "True" and "duration" in table(sections["Op"])
+    assert table(sections["Op"])["on a tape"] == "yes" and "duration" in table(sections["Op"])
     assert table(sections["Gradient"])["summary"] == summarize(rop.grad)
     assert "Gradient: Histogram" in sections
     find(sections, "Gradient: Heatmap")
@@ -186,6 +189,24 @@ def test_nan_output_is_flagged_in_summary_histogram_and_heatmap():
     heat = find(sections, "Heatmap (")
     assert "magenta NaN" in heat["title"]
     assert (decode_png(heat["content"]) == NAN_RGB).all(axis=2).any()
+
+
+def test_the_histograms_text_takes_the_theme_colours_the_widget_css_gives_its_classes():
+    """Dark on dark in JupyterLab's dark theme otherwise: each text and the axis carry a
+    class tape.css colours with theme variables (tests/browser/test_inspector.py measures the
+    contrast); the fill attributes stay for the SVG seen alone."""
+    x = tf.Variable([1.0, -1.0, 2.0])
+    with tf.GradientTape() as tape, np.errstate(invalid="ignore"):
+        tf.math.log(x)
+    svg = check_payload(inspect_node(tape._nodes[0]))["Histogram"]["content"]
+    texts = re.findall(r'<text [^>]*class="([\w-]+)"[^>]*>([^<]*)<', svg)
+    assert [cls for cls, _ in texts] == ["tv-hist-label", "tv-hist-label", "tv-hist-alert"]
+    assert "nan 1" in texts[-1][1]
+    assert 'class="tv-hist-axis"' in svg and 'fill="#333"' in svg
+    css = (pathlib.Path(tapeviz.viz.__file__).parent / "static" / "tape.css").read_text()
+    for cls in ("tv-hist-label", "tv-hist-alert", "tv-hist-axis"):
+        rule = re.search(rf"\.tv-histogram \.{cls} {{([^}}]*)}}", css)
+        assert rule and "var(--jp-" in rule.group(1), cls
 
 
 @pytest.mark.parametrize("value", [

@@ -97,6 +97,7 @@ function show(id) {
   for (const node of graphBox.querySelectorAll("g.node")) {
     node.classList.toggle("tv-selected", node.id === id);
   }
+  panel.reveal();   // a hidden inspector comes back to show what was clicked
   const payload = data.inspector[id];
   inspectorBox.replaceChildren(...(payload ? inspectorContent(payload)
     : [h("div", { class: "tv-hint" }, "No inspector data for this node in the export.")]));
@@ -112,6 +113,6 @@ zoomer.attach(graphBox.querySelector("svg"));
 document.querySelector(".tv-zoom-in").onclick = () => zoomer.zoom(1 / 1.3);
 document.querySelector(".tv-zoom-out").onclick = () => zoomer.zoom(1.3);
 document.querySelector(".tv-fit").onclick = () => zoomer.fit();
-sidePanel(document.querySelector(".tv-main"), document.querySelector(".tv-side"),
-          document.querySelector(".tv-toolbar"));
+const panel = sidePanel(document.querySelector(".tv-main"), document.querySelector(".tv-side"),
+                        document.querySelector(".tv-toolbar"));
 """

@@ -296,6 +296,9 @@ def histogram_svg(values, bins: int = 30, *, width: int = 240, height: int = 90,
                   max_samples: int = 1_000_000) -> str:
     """A small inline SVG bar chart of the finite values, with min/max and NaN/Inf counts.
 
+    Its colours are attributes, for the SVG seen alone; its parts carry classes (tv-hist-bar,
+    -axis, -label, -alert) by which the widget's CSS gives them the notebook theme's colours.
+
     Arrays over `max_samples` elements are binned from an evenly strided sample (the
     caption says so); NaN and Inf are still counted over every element.
 
@@ -315,27 +318,31 @@ def histogram_svg(values, bins: int = 30, *, width: int = 240, height: int = 90,
     most = int(hist.counts.max()) if hist.counts.size else 0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" class="tv-histogram" font-family="sans-serif" '
-             f'font-size="10">']
+             f'font-size="11">']
     for i, count in enumerate(hist.counts.tolist()):
         if count:
             bar_h = max(1.0, plot_h * count / most)
             lo, hi = _num(hist.edges[i]), _num(hist.edges[i + 1])
             parts.append(f'<rect x="{left + i * bar_w:.1f}" y="{top + plot_h - bar_h:.1f}" '
-                         f'width="{max(bar_w - 1, 1):.1f}" height="{bar_h:.1f}" fill="#4682b4">'
+                         f'width="{max(bar_w - 1, 1):.1f}" height="{bar_h:.1f}" fill="#4682b4" '
+                         f'class="tv-hist-bar">'
                          f'<title>{html.escape(f"[{lo}, {hi}): {count}")}</title></rect>')
     axis_y = top + plot_h
     parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{width - left}" y2="{axis_y}" '
-                 f'stroke="#888"/>')
+                 f'stroke="#888" class="tv-hist-axis"/>')
     total = int(hist.counts.sum())
     if total:
         low, high = _num(hist.edges[0]), _num(hist.edges[-1])
-        parts.append(f'<text x="{left}" y="{axis_y + 12}">{html.escape(low)}</text>')
-        parts.append(f'<text x="{width - left}" y="{axis_y + 12}" text-anchor="end">'
+        parts.append(f'<text x="{left}" y="{axis_y + 13}" fill="#333" class="tv-hist-label">'
+                     f'{html.escape(low)}</text>')
+        parts.append(f'<text x="{width - left}" y="{axis_y + 13}" text-anchor="end" fill="#333" '
+                     f'class="tv-hist-label">'
                      f'{html.escape(high)}</text>')
     caption = f"n={flat.size}" + (f" (1 in {step} binned)" if step > 1 else "")
     caption += f" nan {nan} inf {inf}" if total else f" no finite values, nan {nan} inf {inf}"
-    colour = "#c00" if nan or inf else "#333"
-    parts.append(f'<text x="{width - left}" y="10" text-anchor="end" fill="{colour}">'
+    colour, role = ("#c00", "tv-hist-alert") if nan or inf else ("#333", "tv-hist-label")
+    parts.append(f'<text x="{width - left}" y="11" text-anchor="end" fill="{colour}" '
+                 f'class="{role}">'
                  f'{html.escape(caption)}</text></svg>')
     return "".join(parts)
 

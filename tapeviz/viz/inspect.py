@@ -107,7 +107,7 @@ def _value_sections(values: np.ndarray, title: str, kernel: bool = False) -> lis
 
 def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> list:
     op = node.op
-    rows = [["op", op.name], ["label", op.label], ["kind", op.kind], ["phase", node.phase],
+    rows = [["op", op.name], ["drawn as", op.label], ["kind", op.kind], ["phase", node.phase],
             ["layer path", node.scope or "(none)"]]
     # "#i" as alerts, errors and run_to number tape entries; "op i+1 of N" as the title counts
     if position is not None:
@@ -115,7 +115,8 @@ def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> lis
     elif rop is not None:
         rows.append(["tape entry", f"#{rop.index} of its step"])
     if rop is not None:
-        rows += [["duration", f"{rop.duration * 1e3:.3g} ms"], ["taped", str(rop.taped)]]
+        rows += [["duration", f"{rop.duration * 1e3:.3g} ms"],
+                 ["on a tape", "yes" if rop.taped else "no"]]
     rows += [[f"param {key}", _short(value)] for key, value in node.params.items()]
     return rows
 
@@ -182,7 +183,9 @@ def _leaf_table(tensor) -> tuple:
 
 
 def _title(head: str, values: np.ndarray) -> str:
-    return f"{head} → {values.dtype.name}{list(values.shape)}"
+    """'matmul → float32[2, 2]'; a 0-D value reads 'float32 scalar', as the graph labels it."""
+    shape = " scalar" if values.ndim == 0 else str(list(values.shape))
+    return f"{head} → {values.dtype.name}{shape}"
 
 
 def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None,

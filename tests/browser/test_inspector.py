@@ -6,7 +6,9 @@ the button that made it and reads as words; after Step the inspector's op, sourc
 stay in view (the stepping strip is above the graph, not in the side panel); gradients not yet
 computed say so; the counts of title, status, inspector, stepper and slider agree; an empty
 tape says what to do; the inspector widens, narrows, hides and comes back, and the graph takes
-the room. Text the inspector adds stays legible in both themes (contrast measured). In the
+the room, and a node clicked while it is hidden brings it back. A recorder's title and slider
+name a step alike ("step 3 of 3"). Text the inspector adds, the histogram's axis text and its
+NaN count included, stays legible in both themes (contrast measured). In the
 export: Fit brings a zoomed graph back, an alert click selects and inspects its node, the
 inspector hides and comes back, and its handle takes the arrow keys. Screenshots go to the
 artifacts as <app>-inspector-<theme>-<what>.png (export-<what>.png for the export).
@@ -52,22 +54,41 @@ with Recorder() as rec:
         v.assign_sub(0.1 * step_tape.gradient(step_loss, v))
 TapeWidget(rec)
 """,
+    """
+hist_v = tf.Variable([1.0, -1.0, 2.0, 3.0, 0.5, 4.0], name="hist_v")
+with tf.GradientTape(persistent=True) as hist_tape:
+    hist_y = tf.math.log(hist_v)      # log(-1): NaN
+TapeWidget(hist_tape)
+""",
 ]
 
-# WCAG contrast of an element's text against the first opaque background behind it
+# WCAG contrast of an element's text (an SVG text's fill) against the first opaque background
+# behind it; any CSS colour (rgba, color-mix) is read as the browser paints it, on a canvas,
+# and a translucent text colour is blended over that background
 _CONTRAST = """(el) => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const ctx = document.createElement("canvas").getContext("2d", { willReadFrequently: true });
+  const rgba = (c) => {
+    ctx.clearRect(0, 0, 1, 1);
+    ctx.fillStyle = "rgba(0, 0, 0, 0)";
+    ctx.fillStyle = c;
+    ctx.fillRect(0, 0, 1, 1);
+    const [r, g, b, a] = ctx.getImageData(0, 0, 1, 1).data;
+    return [r, g, b, a / 255];
+  };
   const lum = ([r, g, b]) => {
     const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
     return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
   };
   let bg = null;
   for (let e = el; e && !bg; e = e.parentElement) {
-    const c = rgb(getComputedStyle(e).backgroundColor);
-    if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) bg = c.slice(0, 3);
+    const c = rgba(getComputedStyle(e).backgroundColor);
+    if (c[3] > 0.5) bg = c;
   }
-  bg = bg || [255, 255, 255];
-  const [a, b] = [lum(rgb(getComputedStyle(el).color)), lum(bg)];
+  bg = bg || [255, 255, 255, 1];
+  const style = getComputedStyle(el);
+  const fg = rgba(el instanceof SVGElement ? style.fill : style.color);
+  const shown = fg.slice(0, 3).map((v, i) => v * fg[3] + bg[i] * (1 - fg[3]));
+  const [a, b] = [lum(shown), lum(bg)];
   return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
 }"""
 
@@ -119,7 +140,7 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
             page.screenshot(target, f"inspector-{theme}-{what}")
 
         abs_id = page.wait_for_output("text=/abs node: n\\d+/").text_content().split()[-1]
-        widget, empty, recorded = (page.output(WIDGET).nth(i) for i in range(3))
+        widget, empty, recorded, histogram = (page.output(WIDGET).nth(i) for i in range(4))
         widget.locator(".tv-graph svg g.node").first.wait_for()
 
         # counts in one numbering: "N ops" in the title, the status and the op's position
@@ -167,7 +188,7 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert re.search(r"grad x\s*float32", strip.text_content())   # inputs by name
         # the strip names the step's tape entry as the inspector beside it does
         entry = f"#{stepped[1:]}"
-        assert re.search(rf"VJP of\s*abs {entry}(?!\d)", strip.text_content())
+        assert re.search(rf"VJP of\s*abs \(tape entry {entry}\)", strip.text_content())
         assert f"tape entry{entry} (op" in "".join(
             section(widget, "Op").locator("tr").all_text_contents())
         side = box(widget.locator(".tv-side"))
@@ -200,6 +221,13 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         widget.locator("button.tv-side-show").click()
         assert widget.locator(".tv-side").is_visible()
         assert not widget.locator("button.tv-side-show").is_visible()
+        # hidden, a click on a node brings the inspector back, showing that node
+        widget.locator("button.tv-side-hide").click()
+        assert not widget.locator(".tv-side").is_visible()
+        click_node(page, widget, "n0")
+        wait_until(page, lambda: widget.locator(".tv-side").is_visible()
+                   and inspector_title(widget).startswith("multiply"), "n0 shown in the inspector")
+        assert not widget.locator("button.tv-side-show").is_visible()
 
         # an empty tape says so where the graph would be, and what to do
         message = empty.locator(".tv-graph .tv-empty")
@@ -214,13 +242,33 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert abs(error_box["y"] - (toolbar["y"] + toolbar["height"])) < 2
         shot(empty, "empty")
 
-        # a recorder's slider counts kept steps as its title does
+        # a recorder's title and slider name the step alike, counting from 1; dragging the
+        # slider names the step it is on, and letting go shows that step under that name
         title = recorded.locator(".tv-title").text_content()
-        kept = re.search(r"\((\d+ of \d+ kept)\)", title).group(1)
-        assert recorded.locator(".tv-slider-label").text_content().strip() == kept
+        assert title.startswith("step 3 of 3: "), title
+        label = recorded.locator(".tv-slider-label")
+        assert label.text_content() == "step 3 of 3"
+        recorded.locator(".tv-slider").evaluate(
+            "s => { s.value = '0'; s.dispatchEvent(new Event('input')); }")
+        assert label.text_content() == "step 1 of 3"
+        recorded.locator(".tv-slider").evaluate("s => s.dispatchEvent(new Event('change'))")
+        wait_until(page, lambda: recorded.locator(".tv-title").text_content().startswith(
+            "step 1 of 3: "), "step 1 shown")
+        assert label.text_content() == "step 1 of 3"
         assert re.search(r"\d+ of the \d+ ops \(\d+ of the backward pass not drawn\)",
                          recorded.locator(".tv-status").text_content())
         shot(recorded, "recorder")
+
+        # the histogram's axis text and its NaN count read in both themes
+        click_node(page, histogram, "n0")
+        wait_until(page, lambda: inspector_title(histogram).startswith("log"), "log inspected")
+        chart = histogram.locator(".tv-inspector .tv-histogram")
+        assert "nan 1" in chart.locator(".tv-hist-alert").text_content()
+        for part in (chart.locator(".tv-hist-label").first, chart.locator(".tv-hist-alert")):
+            ratio = legible(part)
+            assert ratio >= 4.5, f"histogram text at {ratio:.2f}:1 in the {theme} theme"
+        chart.scroll_into_view_if_needed()
+        shot(histogram, "histogram")
 
         assert widget_error(widget) == "" and widget_error(recorded) == ""
         check_clean(page, browser)
@@ -262,6 +310,10 @@ def test_exported_html_fits_jumps_from_alerts_and_hides_the_inspector(tmp_path, 
     page.page.locator("button.tv-side-hide").click()
     assert box(graph)["width"] > before + 200
     page.screenshot(".tapeviz", "hidden")
+    node(page.page, "n1").click()   # a node clicked while it is hidden brings it back
+    assert page.page.locator(".tv-side").is_visible()
+    assert page.page.locator(".tv-inspector-title").text_content().startswith("multiply")
+    page.page.locator("button.tv-side-hide").click()
     page.page.locator("button.tv-side-show").click()
     assert page.page.locator(".tv-side").is_visible()
     # the handle between graph and inspector takes the arrow keys too, and says its width

@@ -296,7 +296,8 @@ export function inspectorContent(payload, buttons = [], extra = []) {
 
 // The side panel beside the graph can be widened, narrowed (buttons, or dragging the handle
 // between them, or arrow keys on it) and hidden (then a toolbar button shows it again); the
-// graph, flex 1, takes the room.
+// graph, flex 1, takes the room. Returns { reveal }: a click on a node calls it, so the
+// details it asks for come into view rather than into a hidden panel.
 export function sidePanel(main, side, toolbar) {
   const MIN = 0.2, MAX = 0.8, STEP = 0.12;
   let fraction = 0.38;
@@ -334,12 +335,14 @@ export function sidePanel(main, side, toolbar) {
     button("tv-side-narrower", "Narrower ▸", "Narrow the inspector", () => setWidth(fraction - STEP)),
     button("tv-side-hide", "Hide ✕", "Hide the inspector: the graph takes the room",
            () => setHidden(true)));
-  const show = button("tv-side-show", "Inspector", "Show the inspector", () => setHidden(false));
+  const show = button("tv-side-show", "Show inspector", "Show the inspector beside the graph",
+                      () => setHidden(false));
   side.prepend(head);
   main.insertBefore(handle, side);
   toolbar.append(show);
   setWidth(fraction);
   setHidden(false);
+  return { reveal: () => setHidden(false) };
 }
 
 const ACTION_LABELS = {
@@ -368,7 +371,13 @@ function render({ model, el }) {
     model.save_changes();
   });
   const graph = h("div", { class: "tv-graph" });
-  const zoomer = panZoom(graph, (id) => { model.set("selected", id); model.save_changes(); });
+  let panel = null;   // the side panel (below): a node chosen in the graph or an alert opens it
+  const choose = (id) => {
+    if (panel) panel.reveal();
+    model.set("selected", id);
+    model.save_changes();
+  };
+  const zoomer = panZoom(graph, choose);
   const download = (filename, text, type) => {
     const url = URL.createObjectURL(new Blob([text], { type }));
     const a = h("a", { href: url, download: filename });
@@ -378,6 +387,8 @@ function render({ model, el }) {
   const toolbar = h("div", { class: "tv-toolbar" },
     title, status,
     h("span", { class: "tv-spacer" }),
+    // a newcomer reads what Step and Continue step through before pressing them
+    h("span", { class: "tv-group-label" }, "Backward:"),
     h("button", { class: "tv-step", title: "Apply one vector-Jacobian product", onclick: () => send("step") }, "Step"),
     h("button", { class: "tv-continue", title: "Run backward to the end or a breakpoint", onclick: () => send("continue") }, "Continue"),
     h("button", { class: "tv-reset", title: "Forget the stepping", onclick: () => send("reset") }, "Reset"),
@@ -385,8 +396,9 @@ function render({ model, el }) {
     h("button", { title: "Zoom in", onclick: () => zoomer.zoom(1 / 1.3) }, "+"),
     h("button", { title: "Zoom out", onclick: () => zoomer.zoom(1.3) }, "−"),
     h("button", { title: "The graph across the pane at a readable size", onclick: () => zoomer.fit() }, "Fit"),
-    h("button", { title: "Download the SVG", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "SVG"),
-    h("button", { title: "Download a self-contained HTML file", onclick: () => send("export_html") }, "HTML"));
+    h("button", { title: "Download the graph as an SVG file", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "↓ SVG"),
+    h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
+                  onclick: () => send("export_html") }, "↓ HTML"));
   const alerts = h("div", { class: "tv-alerts" });
   // the stepping strip sits above the graph and inspector, so it never pushes the inspector down
   const stepPanel = h("div", { class: "tv-stepper" });
@@ -396,7 +408,7 @@ function render({ model, el }) {
   const error = h("pre", { class: "tv-error" });
   // an action's error shows under the toolbar, in view of both the toolbar and the inspector
   const root = h("div", { class: "tapeviz" }, toolbar, error, alerts, stepPanel, main);
-  sidePanel(main, side, toolbar);
+  panel = sidePanel(main, side, toolbar);
   el.append(root);
 
   function mark(cls, id) {
@@ -426,9 +438,7 @@ function render({ model, el }) {
     labelSlider();
   }
   function drawAlerts() {
-    alerts.replaceChildren(...model.get("alerts").map((a) => alertItem(a, (node) => {
-      model.set("selected", node); model.save_changes();
-    })));
+    alerts.replaceChildren(...model.get("alerts").map((a) => alertItem(a, choose)));
   }
   function drawStepper() {
     const s = model.get("stepper");
