@@ -706,3 +706,35 @@ def test_the_saved_twin_carries_the_alerts_as_text(dashboards):
     assert "log produced inf in forward" in bundle["text/html"]
     assert marked_line("ALERT: log") in bundle["text/plain"]
     assert "\n  nan: log produced inf" in bundle["text/plain"]
+
+
+def test_a_diverging_loop_under_a_runner_alerts_the_update_with_the_runs_step_numbers(
+        dashboards):
+    dash = dashboards(show_tape=False)
+    ended(dash, dash.train(diverging_loop, 30))   # losses 2, 8, 32, ...: finite throughout
+    (alert,) = [a for a in dash.alerts if a["kind"] == "divergence"]
+    message = alert["message"]
+    # a Recorder started at the third rise in a row (step 4) holds steps 5 on
+    assert message.startswith("the training diverges: the loss grows x4 a step, 512 at step 5"), \
+        message
+    steps, losses = dash.history()["loss"]
+    assert losses[steps.index(5)] == 512.0
+    assert "assign_sub changed w" in message and marked_line("ALERT: update") in message
+    assert "hint: the learning rate is too large" in message
+    assert dash._suspect is not None and not dash._suspect.recording   # nothing left listening
+    assert dash._suspect._on_event not in events.subscribers()
+
+
+def test_a_loss_that_rises_and_falls_again_keeps_no_recorder(dashboards):
+    def bumpy(steps):
+        w = tf.Variable(3.0, name="w")
+        for step in range(steps):
+            with tf.GradientTape() as tape:
+                loss = w * w + (0.5 * (step % 8) if step % 8 < 5 else 0.0)   # 4 rises, a fall
+            w.assign_sub(0.001 * tape.gradient(loss, w))
+
+    before = events.subscribers()
+    dash = dashboards(show_tape=False)
+    ended(dash, dash.train(bumpy, 40))
+    assert dash.alerts == [] and events.subscribers() == before
+    assert dash._suspect is None

@@ -76,7 +76,9 @@ class Recorder:
     """
 
     def __init__(self, max_bytes: int = DEFAULT_MAX_BYTES, threads: str = "current",
-                 split: str = "gradient", warn_every: int = 1000):
+                 split: str = "gradient", warn_every: int = 1000, first_index: int = 0):
+        """`first_index`: the index of the first step (a recorder started mid-run, by the
+        Dashboard, numbers its steps as the run does)."""
         if threads not in ("current", "all"):
             raise ValueError(f"Recorder: threads must be 'current' or 'all'; got {threads!r}")
         if split not in ("gradient", "mark"):
@@ -86,10 +88,10 @@ class Recorder:
         self.split = split
         self.warn_every = max(1, int(warn_every))
         self._steps: deque[RecordedStep] = deque()   # finished steps, oldest first
-        self._current = RecordedStep(0)
+        self._current = RecordedStep(first_index)
         self._closing: RecordedStep | None = None    # ended at a gradient call, taking updates
         self._waiting_from = 0                       # its ops from here on may be the next step's
-        self._next_index = 1
+        self._next_index = first_index + 1
         self._nbytes = 0
         self._dropped_steps = 0
         self._dropped_bytes = 0

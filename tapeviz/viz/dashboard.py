@@ -15,7 +15,10 @@ shows.
 Alerts are the debugger's own (`diagnose`, as `TapeWidget(recorder)` shows them): for a
 Recorder, `find_alerts` over its steps; for a Runner, `diagnose` of the last finished step's
 taped ops and gradients, and of the first step whose loss or gradients were NaN/Inf (kept,
-since every later step only carries the NaN). They run on the timer thread at most once a
+since every later step only carries the NaN). A diverging loss needs whole steps (weights
+before and after each update): a Recorder is kept only while the loss keeps rising (from
+its third rise in a row, for at most `_SUSPECT_STEPS` steps, and until the first NaN), so a
+healthy loop pays next to nothing for it. Diagnoses run on the timer thread at most once a
 second and when the loop pauses or ends, never in the subscriber."""
 from __future__ import annotations
 
@@ -40,6 +43,8 @@ _ACTIONS = ("pause", "step_op", "step_vjp", "resume", "stop")
 _ENDED = ("finished", "stopped", "failed")
 _RENDER_EVERY = 1.0  # seconds between tape layouts while the loop runs
 _DIAGNOSE_EVERY = 1.0  # seconds between diagnoses (the alerts) while the loop runs
+_ARM_AFTER_RISES = 3   # consecutive rises of the loss that start a Recorder (divergence)
+_SUSPECT_STEPS = 12    # ... and the steps it keeps at most (memory: whole steps)
 
 
 class Clock:
@@ -150,6 +155,7 @@ class Dashboard(anywidget.AnyWidget):
     def detach(self) -> None:
         """Stop listening: unsubscribe from dispatch and end the timer thread."""
         events.unsubscribe(self._on_event)
+        self._stop_suspect()
         self._closed.set()
         timer, self._timer = self._timer, None
         if timer is not None and timer is not threading.current_thread():
@@ -195,6 +201,10 @@ class Dashboard(anywidget.AnyWidget):
         self._gradients: dict = {}       # variable name -> gradient, of the last finished step
         self._last_step = 0              # that step's number
         self._nan_step = None            # (number, forward nodes) of the first non-finite step
+        self._rises = 0                  # consecutive rises of the loss, up to the last step
+        self._previous_loss = math.inf   # the last step's loss
+        self._suspect = None             # a Recorder of a rising loss (runner mode)
+        self._diverged: list = []        # the divergence findings it gave, with their step
         self._diagnosed_at = -math.inf   # clock time of the last diagnosis
         self._diagnosed_version = -1
 
@@ -238,7 +248,26 @@ class Dashboard(anywidget.AnyWidget):
                 self._last_ops, self._ops = self._ops, []
                 self._last_grads, self._grads = self._grads, {}
                 self._gradients, self._last_step = gradients or {}, step
+                if self.show_alerts and not self._diverged:
+                    self._watch_rising(step, loss)
             self._version += 1
+
+    def _watch_rising(self, step: int, loss: float) -> None:
+        """On the training thread, after step `step`: start a Recorder of the next steps at
+        the loss's third rise in a row; stop it at a fall (dropping it), a NaN or its last
+        step (keeping it until the timer has diagnosed it)."""
+        finite, previous, self._previous_loss = math.isfinite(loss), self._previous_loss, loss
+        self._rises = self._rises + 1 if finite and loss > previous else 0
+        suspect = self._suspect
+        if suspect is not None and suspect.recording:
+            if not finite or len(suspect) >= _SUSPECT_STEPS:
+                suspect.stop()
+            elif self._rises == 0:
+                suspect.stop()
+                self._suspect = None
+        elif suspect is None and self._rises >= _ARM_AFTER_RISES and finite:
+            from ..debugger import Recorder   # its steps are numbered as this run's
+            self._suspect = Recorder(first_index=step).start()
 
     # ---- browser -> Python -------------------------------------------------------------------
     def _on_msg(self, _widget, content, _buffers) -> None:
@@ -299,6 +328,7 @@ class Dashboard(anywidget.AnyWidget):
             try:
                 if self._tick():   # the loop ended and its final state is pushed:
                     events.unsubscribe(self._on_event)   # give dispatch its fast path back
+                    self._stop_suspect()
                     return
             except Exception as exc:
                 self._report_error("dashboard update", exc)
@@ -475,17 +505,30 @@ class Dashboard(anywidget.AnyWidget):
             self._report_error("alerts", exc, push=False)
             return None
 
+    def _stop_suspect(self) -> None:
+        suspect = self._suspect
+        if suspect is not None and suspect.recording:
+            suspect.stop()
+
     def _runner_alerts(self) -> list:
         """`diagnose` of the first step that made NaN/Inf (where it was born) and of the last
         finished step (its taped ops and variables' gradients), each alert with its step."""
         with self._data_lock:
             nodes = [n for n in self._last_ops if n.phase == "forward"]
             gradients, step, nan_step = dict(self._gradients), self._last_step, self._nan_step
-        groups = []
+            suspect = self._suspect
+        if suspect is not None and not self._diverged:
+            stopped = not suspect.recording   # read first: then its steps are all there
+            steps = [s for s in suspect.steps if s.complete]
+            self._diverged = [(f, s.number) for f in diagnose(history=steps)
+                              if f.kind == "divergence" for s in steps[-1:]]
+            if stopped and not self._diverged:
+                self._suspect = None   # nothing in it: the next rising run starts another
+        groups = [(number, [], [finding]) for finding, number in self._diverged]
         if nan_step is not None:
             number, nan_nodes = nan_step
-            groups.append((number, nan_nodes,
-                           [f for f in diagnose(nan_nodes) if f.kind == "nan"]))
+            groups.insert(0, (number, nan_nodes,
+                              [f for f in diagnose(nan_nodes) if f.kind == "nan"]))
         if nodes:
             findings = diagnose(nodes, gradients=gradients or None)
             groups.append((step, nodes, [f for f in findings
