@@ -332,12 +332,15 @@ def test_line_magic_step_picks_a_recorder_step(ip, shown):
                 loss = tf.reduce_sum(w * float(n))
             tape.gradient(loss, w)
         """))
-    ip.run_line_magic("tapeviz", "rec --step 0")
+    ip.run_line_magic("tapeviz", "rec --step 1")     # the number the title shows
     ip.run_line_magic("tapeviz", "rec --step -2")
     assert [widget.step_index for widget in shown] == [0, 1]
+    assert shown[0].title.startswith("step 1 of 3:") and shown[1].title.startswith("step 2 of 3:")
     assert shown[0].step_count == 3
-    with pytest.raises(UsageError, match=r"--step 3: the recorder keeps 3 steps"):
-        ip.run_line_magic("tapeviz", "rec --step 3")
+    with pytest.raises(UsageError, match=r"--step 0: the recorder keeps steps 1 to 3"):
+        ip.run_line_magic("tapeviz", "rec --step 0")
+    with pytest.raises(UsageError, match=r"or -1 to -3 from the end"):
+        ip.run_line_magic("tapeviz", "rec --step -4")
 
 
 def test_bare_line_magic_shows_the_latest_recording_or_tape(ip, shown):
@@ -582,7 +585,7 @@ def test_line_magic_shows_a_backward_stepper_and_a_recorded_step_as_svg(ip, show
     ip.run_line_magic("tapeviz", "stepper")
     run(ip, "%%tapeviz --no-show --name rec\n" + TAPE_CELL.replace("tf.matmul(x, w)", "tf.exp(w)") +
         "tape.gradient(loss, w)")
-    ip.run_line_magic("tapeviz", "rec --step 0 --svg")
+    ip.run_line_magic("tapeviz", "rec --step 1 --svg")
     widget, svg = shown
     assert isinstance(widget, TapeWidget)
     assert "matmul" in {node.op for node in widget.graph.nodes.values()}

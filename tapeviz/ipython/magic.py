@@ -145,7 +145,8 @@ class TapevizMagics(Magics):
                    "or list of Nodes (default: the last %%%%tapeviz recording, or else the "
                    "tape a cell last bound to a name).")
     @argument("--step", type=int, metavar="N",
-              help="For a Recorder: open on its kept step N (negative counts from the end).")
+              help="For a Recorder: open on its step N, numbered from 1 as the widget's title "
+                   "names it ('step 3 of 3'); negative counts back from the last kept step.")
     @argument("--svg", action="store_true", help="Display a static SVG instead of the widget.")
     @argument("--max-nodes", type=int, default=300, metavar="N",
               help="Lay out at most about N nodes (default 300).")
@@ -276,12 +277,17 @@ def _check_source(source, what: str) -> None:
 
 
 def _step_index(source, step: int) -> int:
-    """The position in `source.steps` of `--step step`, or a UsageError."""
+    """The position in `source.steps` of `--step step` (a step's number, or negative from
+    the end), or a UsageError."""
     if not isinstance(source, Recorder):
         raise UsageError(f"%tapeviz: --step picks a step of a Recorder; got a "
                          f"{type(source).__name__}")
     steps = source.steps
-    if not -len(steps) <= step < len(steps):
-        raise UsageError(f"%tapeviz: --step {step}: the recorder keeps {len(steps)} steps "
-                         f"(0 to {len(steps) - 1}, or negative from the end)")
-    return step % len(steps)
+    if step < 0 and -step <= len(steps):
+        return len(steps) + step
+    numbers = [kept.number for kept in steps]
+    if step in numbers:
+        return numbers.index(step)
+    kept = f"steps {numbers[0]} to {numbers[-1]}" if numbers else "no steps"
+    raise UsageError(f"%tapeviz: --step {step}: the recorder keeps {kept} (numbered as the "
+                     f"widget's title numbers them), or -1 to -{len(steps)} from the end")
