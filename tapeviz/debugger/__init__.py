@@ -8,6 +8,7 @@ of these objects lives in `tapeviz.viz`, their magics in `tapeviz.ipython`.
 from .breakpoint import (Breakpoint, BreakpointError, BreakpointHit, break_on, breakpoints,
                          clear_breakpoints)
 from .diagnosis import diagnose
+from .findings import Finding
 from .why_none import why_none
 from .gradcheck import check_node_gradient
 from .numerics import NaNOrigin, find_nan_origin
@@ -17,7 +18,8 @@ from .runner import Runner, RunnerStopped
 from .stepper import BackwardStepper
 from .summary import histogram, summarize
 
-__all__ = ["BackwardStepper", "Breakpoint", "BreakpointError", "BreakpointHit", "NaNOrigin",
-           "RecordedOp", "RecordedStep", "Recorder", "Replay", "Runner", "RunnerStopped",
-           "break_on", "breakpoints", "check_node_gradient", "clear_breakpoints", "diagnose",
-           "find_nan_origin", "histogram", "replay_tape", "summarize", "why_none"]
+__all__ = ["BackwardStepper", "Breakpoint", "BreakpointError", "BreakpointHit", "Finding",
+           "NaNOrigin", "RecordedOp", "RecordedStep", "Recorder", "Replay", "Runner",
+           "RunnerStopped", "break_on", "breakpoints", "check_node_gradient",
+           "clear_breakpoints", "diagnose", "find_nan_origin", "histogram", "replay_tape",
+           "summarize", "why_none"]

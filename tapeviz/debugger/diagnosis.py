@@ -23,6 +23,7 @@ from .findings import Finding
 from .history import RecordedStep
 from .nan_steps import nan_over_steps
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
+from .recorder import Recorder
 from .summary import _array, all_finite
 from .why_none import path_nodes
 
@@ -232,12 +233,32 @@ def _tape_gradients(recording, target, sources):
     return {v.name: grads.get(id(v)) for v in variables}
 
 
+def _what_to_read(recording, history) -> tuple:
+    """(the nodes' holder, the history) for what `diagnose` was given: a Recorder is its last
+    step with all its kept steps as history; a RecordedStep its ops, with itself as the
+    history unless one is given; a tape or a list of nodes stays as it is."""
+    if isinstance(recording, Recorder):
+        step = recording.last_step
+        return ([] if step is None else step), recording if history is None else history
+    if isinstance(recording, RecordedStep):
+        return recording, [recording] if history is None else history
+    if recording is None or hasattr(recording, "nodes") or (
+            isinstance(recording, (list, tuple))
+            and all(hasattr(n, "op") and hasattr(n, "inputs") for n in recording)):
+        return recording, history
+    raise TypeError(f"diagnose: expected a Recorder, a RecordedStep, a GradientTape or a list "
+                    f"of its nodes; got {type(recording).__name__} (to diagnose a training "
+                    f"loop, record it: with Recorder() as rec: ...; then diagnose(rec))")
+
+
 def diagnose(recording=None, target=None, *, sources=None, gradients=None, history=None,
              variables=None, min_steps: int = 2, high: float = 1e3, low: float = 1e-7,
              ratio: float = 1e3) -> list:
     """Findings for suspicious patterns, each with `kind`, a `message` and the node it names.
 
-    `recording`: a tape or nodes (outer-product broadcasts on the path to `target`, where
+    `recording`: a Recorder (its last step, with all its kept steps as `history`: what
+    `TapeWidget(recorder).alerts` says), a RecordedStep (its ops and gradients), a tape or
+    nodes (outer-product broadcasts on the path to `target`, where
     NaN/Inf was born, dead ReLUs; a tape given with `target` is differentiated w.r.t. the
     variables among `sources` for the gradient checks); `history`: a Recorder, its steps,
     or gradients per step (dicts, lists named by `variables`, or steps with `.gradients`):
@@ -254,6 +275,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     ['outer_broadcast']
     """
     found, nodes, nan = [], [], None
+    recording, history = _what_to_read(recording, history)
     if recording is not None:
         nodes = [n for n in _nodes_of(recording) if getattr(n, "phase", "forward") == "forward"]
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)

@@ -115,13 +115,14 @@ def _born(node) -> bool:
 
 
 def _nodes_of(source) -> list:
-    if isinstance(source, (list, tuple)):
-        return list(source)
-    for attribute in ("nodes", "ops"):
-        found = getattr(source, attribute, None)
-        if found is not None:
-            return list(found() if callable(found) else found)
-    return list(source)
+    """The dispatch nodes of a tape, a recorded step, or a list (a RecordedOp's node)."""
+    if not isinstance(source, (list, tuple)):
+        for attribute in ("nodes", "ops"):
+            found = getattr(source, attribute, None)
+            if found is not None:
+                source = found() if callable(found) else found
+                break
+    return [getattr(node, "node", node) for node in source]
 
 
 def find_nan_origin(source, target=None, sources=None, output_gradients=None):

@@ -166,9 +166,10 @@ def stepper_state(stepper, node_id_of) -> dict:
 
 
 def find_alerts(scene, node_id_of) -> list:
-    """[{kind, message, node}]: `diagnose` of the shown step (a tape shown with its target
-    is differentiated for the gradient checks) and, for a Recorder, of all its steps (where
-    NaN was first born, divergence, gradients that never change); NaN first, at most
+    """[{kind, message, node}]: `diagnose` of the shown step (a recorded step with its
+    gradients; a tape shown with its target is differentiated for the gradient checks) and,
+    for a Recorder, of all its steps (where NaN was first born, divergence, gradients that
+    never change): what `diagnose(recorder)` says of its last step; NaN first, at most
     MAX_ALERTS. A finding about an op of another step points at the same op and line here.
     The op a cell failed at (scene.failure) comes first."""
     alerts = failure_alerts(scene.failure, node_id_of)
@@ -176,8 +177,9 @@ def find_alerts(scene, node_id_of) -> list:
     recorder = scene.source if isinstance(scene.source, Recorder) else None
     if not nodes and recorder is None:
         return alerts
-    tape = scene.tape
-    recording = tape if tape is not None and not tape.freed else nodes
+    tape, step = scene.tape, scene.step
+    recording = step if step is not None else (
+        tape if tape is not None and not tape.freed else nodes)
     findings = diagnose(recording, scene.target, sources=scene.sources, history=recorder)
     return alerts + alert_list(findings, nodes, node_id_of, MAX_ALERTS - len(alerts))
 
