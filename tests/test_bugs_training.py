@@ -13,7 +13,8 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.datasets import load_digits
-from tapeviz.debugger import Recorder
+from tapeviz.debugger import Finding, Recorder, diagnose
+from tapeviz.debugger.diagnosis import gradient_norms
 from tapeviz.viz.widget import TapeWidget
 from programs import guide_cnn, line_of, load_example
 
@@ -254,6 +255,72 @@ def test_vanishing_gradients_through_a_hand_written_stack_on_a_recording():
     assert "(w0 " in message and ", w9 " in message
     assert "through 10 sigmoid ops" in message and "at most 0.25" in message
     assert here("# BUG 10b") in message
+
+
+def sigmoid_stack_trained(steps: int):
+    tf.random.set_seed(10)
+    rng = np.random.default_rng(10)
+    x = rng.normal(size=(64, 10)).astype(np.float32)
+    y = (x.sum(axis=1, keepdims=True) > 0).astype(np.float32)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(24, activation="sigmoid")
+                                 for _ in range(8)] + [tf.keras.layers.Dense(1)])
+    loss_fn = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    with Recorder() as rec:
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x))  # BUG 10c: eight sigmoid layers
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return rec, model
+
+
+def test_vanishing_gradients_stay_found_after_the_head_has_trained():
+    rec, model = sigmoid_stack_trained(steps=30)
+    first, last = model.layers[0].name, model.layers[-1].name
+
+    def ratio(step):
+        norms = gradient_norms(step)
+        return norms[first] / norms[last]
+    # the head's gradient fell as it fitted the mean: the last step alone looks healthier
+    assert ratio(rec.steps[-1]) > 1e-3 > ratio(rec.steps[0])
+    [finding] = [f for f in diagnose(rec) if f.kind == "vanishing_stack"]
+    worst = min(rec.steps, key=ratio)
+    assert f"the first layer's gradient norm is {ratio(worst):.3g} of the last layer's in " \
+        f"step {worst.number}, {ratio(rec.steps[-1]):.3g} in step 30" in finding.message
+    assert "through 8 sigmoid ops" in finding.message and here("# BUG 10c") in finding.message
+    assert finding.node.op.name == "sigmoid"
+
+
+# ---- diagnose(recorder) says what the widget's alerts say, without the widget ----------------
+def test_diagnose_of_a_recorder_or_its_step_finds_what_the_widget_alerts():
+    rec, w = diverging_regression(steps=5)
+    messages = [f.message for f in diagnose(rec)]
+    assert sorted(messages) == sorted(a["message"] for a in TapeWidget(rec).alerts)
+    [divergence] = [f for f in diagnose(rec) if f.kind == "divergence"]
+    assert isinstance(divergence, Finding) and here("# BUG 2a") in divergence.message
+    assert [f.kind for f in diagnose(rec.last_step, history=rec)] == \
+        [f.kind for f in diagnose(rec)]
+    # a step alone has its own gradients, not the run's: no divergence in one step
+    assert "divergence" not in [f.kind for f in diagnose(rec.last_step)]
+    with pytest.raises(TypeError, match="expected a Recorder, a RecordedStep, a GradientTape"):
+        diagnose(w)
+
+
+def test_diagnose_of_a_recorder_names_an_outer_product_and_the_sigmoids_of_a_stack():
+    x, y = linear_data()
+    w = tf.Variable(tf.zeros([3, 1]))
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y[:, 0]))  # BUG 4c
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    [message] = [f.message for f in diagnose(rec) if f.kind == "outer_broadcast"]
+    assert message.startswith("subtract broadcast (32, 1) and (32,) to (32, 32)")
+    assert here("# BUG 4c") in message
+    rec, _ = sigmoid_stack_trained(steps=3)
+    [message] = [f.message for f in diagnose(rec) if f.kind == "vanishing_stack"]
+    assert "through 8 sigmoid ops" in message and "no sigmoid or tanh" not in message
 
 
 # ---- the false-alarm side: healthy reference workloads give no alert --------------------------

@@ -28,6 +28,9 @@ from .summary import _array, all_finite
 from .why_none import path_nodes
 
 
+ACROSS_LAYERS = ("gradient_ratio", "vanishing_stack", "exploding_stack")
+
+
 def _elementwise(inputs, out) -> bool:
     """Whether `out` has the elementwise broadcast shape of `inputs`."""
     try:
@@ -183,7 +186,9 @@ def _norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) ->
     return found + neighbours
 
 
-def _stack_finding(norms, first, last, ratio, nodes) -> list:
+def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
+    """A finding when the first layer's norm is more than `ratio` away from the last's;
+    `when` says which step it was judged on (e.g. ' in step 1, 0.0087 in step 30')."""
     r = norms[first] / norms[last]
     if 1 / ratio <= r <= ratio:
         return []
@@ -192,17 +197,43 @@ def _stack_finding(norms, first, last, ratio, nodes) -> list:
                " (no sigmoid or tanh on the way: look at the weights' initial scale)")
     if r < 1:
         message = (f"vanishing gradients: the first layer's gradient norm is {r:.3g} of the "
-                   f"last layer's ({first} {norms[first]:.3g}, {last} {norms[last]:.3g}): "
+                   f"last layer's{when} ({first} {norms[first]:.3g}, {last} "
+                   f"{norms[last]:.3g}): "
                    f"the gradient shrinks on its way back{through}, so the first layers "
                    f"barely train; hint: use relu (with He initialisation) in deep stacks, "
                    f"or batch normalisation / residual connections")
     else:
         message = (f"exploding gradients: the first layer's gradient norm is {r:.3g}x the "
-                   f"last layer's ({first} {norms[first]:.3g}, {last} {norms[last]:.3g})"
+                   f"last layer's{when} ({first} {norms[first]:.3g}, {last} {norms[last]:.3g})"
                    f"{through}; hint: smaller initial weights, normalisation, or "
                    f"tf.clip_by_global_norm")
     node = saturating[0][0] if saturating else None
     return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]
+
+
+def _stack_over_steps(steps, order, ratio, nodes) -> list:
+    """The stack finding judged on the kept step where the first and last layers' gradient
+    norms are furthest apart: a stack whose first layers get 1e-4 of the head's gradient at
+    the start may get 1e-2 once the head has fitted the mean, the first layers unmoved."""
+    worst = None   # (distance in decades, step, norms)
+    for step in steps:
+        if not _finite(step, None):
+            continue
+        norms = {k: v for k, v in gradient_norms(step, order=order).items() if v > 0}
+        if len(norms) > 2:
+            layers = list(norms)
+            distance = abs(math.log10(norms[layers[0]] / norms[layers[-1]]))
+            if worst is None or distance > worst[0]:
+                worst = (distance, step, norms, layers[0], layers[-1])
+    if worst is None:
+        return []
+    _, step, norms, first, last = worst
+    latest = next(s for s in reversed(steps) if _finite(s, None))
+    when = f" in step {step.number}"
+    now = gradient_norms(latest, order=order)
+    if step is not latest and now.get(first) and now.get(last):
+        when += f", {now[first] / now[last]:.3g} in step {latest.number}"
+    return _stack_finding(norms, first, last, ratio, nodes, when)
 
 
 def _over_steps(steps, shown_nan, dropped: int) -> list:
@@ -308,6 +339,8 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
         order = variable_order(nodes)
         found += _norm_findings(gradient_norms(gradients, variables, order), high, low,
                                 ratio, nodes)
+        if len(recorded) > 1 and not any(f.kind in ACROSS_LAYERS for f in found):
+            found += _stack_over_steps(recorded, order, ratio, nodes)
     return found
 
 
