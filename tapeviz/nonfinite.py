@@ -79,11 +79,31 @@ def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str |
         if np.any((xb == 0) & (yb < 0)):
             return f"{_were((xb == 0) & (yb < 0), 'bases')} 0 with a negative exponent"
     out = None if output is None else _array(output)
+    largest = _largest(arrays)
     if out is not None and out.dtype.kind == "f" and np.isinf(out).any():
-        largest = max((float(np.abs(a).max()) for a in arrays if a.size and a.dtype.kind in "iuf"),
-                      default=0.0)
-        return f"the result overflowed {out.dtype.name} (largest |input| {largest:.4g})"
-    return None
+        overflowed = f"the result overflowed {out.dtype.name} (largest |input| {largest:.4g})"
+        return overflowed + (f": {_grown(f'to {largest:.3g}')}" if largest > HUGE else "")
+    # a warning (no output): one text for every step, so "once per line" holds
+    return _grown(f"past {HUGE:.0e}") if largest > HUGE else None
+
+
+HUGE = 1e18   # no healthy activation, weight or loss comes near: a run that diverged did
+GROWN_FIX = ("lower the learning rate (10x, until the loss falls), clip the gradients "
+             "(tf.clip_by_global_norm) or normalise the inputs; to see the loss grow and the "
+             "update that overshoots, train under a Recorder (then "
+             "tapeviz.debugger.diagnose(rec)) or a Dashboard")
+
+
+def _largest(arrays) -> float:
+    return max((float(np.abs(a).max()) for a in arrays if a.size and a.dtype.kind in "iuf"),
+               default=0.0)
+
+
+def _grown(size: str) -> str:
+    """Why an op overflowed from finite inputs that had grown `size` ('to 2e+19')."""
+    return (f"the values had grown {size} before this op, as they do when a "
+            f"training run diverges (a learning rate too large, or inputs not normalised): "
+            f"this op is only where the growth overflowed")
 
 
 def _domain_reason(name: str, x) -> str | None:
@@ -176,4 +196,6 @@ def fix(name: str, inputs, scope: str = "") -> str | None:
                     "tf.sqrt(tf.math.reduce_variance(x, axis) + 1e-12), or drop the constant "
                     "feature")
         return "add an epsilon inside the root: tf.sqrt(x + 1e-12)"
+    if _largest(arrays) > HUGE:
+        return GROWN_FIX
     return None

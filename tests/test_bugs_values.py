@@ -176,6 +176,60 @@ def test_reduce_std_of_a_learned_constant_feature_has_a_nan_gradient_found_in_it
     assert "tf.sqrt(tf.math.reduce_variance(x, axis) + 1e-12)" in origin.fix
 
 
+# ---- bug 2 at its end: a diverging run overflows --------------------------------------------
+def diverge_until_overflow(steps: int = 200):
+    """A regression whose learning rate of 0.5 overshoots until the loss overflows."""
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(32, 3)) * 3).astype(np.float32)
+    y = x @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+    w = tf.Variable(tf.zeros([3, 1]), name="w")
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))  # BUG 2c: overflows here
+        w.assign_sub(0.5 * tape.gradient(loss, w))  # BUG 2c: the update that overshoots
+    return w
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_an_overflow_after_divergence_says_the_values_grew_and_how_to_stop_it(check_numerics):
+    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
+        diverge_until_overflow()
+    message = str(caught.value)
+    assert message.startswith("square: produced inf in forward")
+    assert at_marker(caught.value.source, "# BUG 2c: overflows here")
+    assert "the result overflowed float32" in message
+    assert "the values had grown to" in message and "a training run diverges" in message
+    assert "a learning rate too large" in message
+    assert "hint: lower the learning rate" in message and "tf.clip_by_global_norm" in message
+    assert "Recorder" in message.split("hint:")[1]
+    assert "the training diverges" not in message   # nothing recorded the run
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_an_overflow_under_a_recorder_names_the_diverging_loss_and_the_update_line(
+        check_numerics):
+    with Recorder():
+        with pytest.raises(tf.errors.InvalidArgumentError) as caught:
+            diverge_until_overflow()
+    message = str(caught.value)
+    assert message.startswith("square: produced inf") and "the values had grown to" in message
+    [recorded] = [line for line in message.splitlines() if "a Recorder is recording" in line]
+    assert "the training diverges: the loss grows x" in recorded
+    assert f"{here('# BUG 2c: the update')}: w.assign_sub(0.5 * tape.gradient(loss, w))" \
+        in recorded
+
+
+def test_the_numpy_overflow_warning_of_a_diverging_run_says_the_values_grew_once_per_line():
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("default")
+        diverge_until_overflow(steps=40)
+    [square] = [w for w in record if str(w.message).startswith("square: overflow")
+                and "already held" not in str(w.message)]   # not the Inf it spread to
+    assert (square.filename, square.lineno) == (__file__, line_of(__file__, "# BUG 2c: over"))
+    assert "the values had grown past 1e+18 before this op" in str(square.message)
+    assert "a learning rate too large" in str(square.message)
+
+
 # ---- numpy's RuntimeWarnings, said from the user's line ---------------------------------------
 def test_numpy_divide_by_zero_in_an_op_is_said_from_the_users_line_naming_the_op():
     p = tf.constant([0.0, 0.5])

@@ -12,9 +12,11 @@ import math
 
 import numpy as np
 
+from .. import events
 from ..tensor import VariableRead
 from .findings import Finding
 from .numerics import _where
+from .recorder import Recorder
 
 
 def _norm(value) -> float:
@@ -137,3 +139,15 @@ def _finding(run, evident: int, blown, updates) -> Finding:
     message += ("; hint: the learning rate is too large for this loss: lower it (10x, "
                 "until the loss falls) or clip the gradients (tf.clip_by_global_norm)")
     return Finding("divergence", message, node, variables=[u.name for u in updates])
+
+
+def divergence_being_recorded() -> Finding | None:
+    """The divergence in the finished steps of a Recorder recording now, if any: what
+    check-numerics adds when it stops a run whose values overflowed after growing."""
+    for callback in events.subscribers():
+        recorder = getattr(callback, "__self__", None)
+        if isinstance(recorder, Recorder) and recorder.recording:
+            found = find_divergence(recorder.steps)
+            if found is not None:
+                return found
+    return None

@@ -16,7 +16,7 @@ from .. import events
 from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
-from ..nonfinite import fix, reason
+from ..nonfinite import GROWN_FIX, fix, reason
 from .summary import _array, all_finite, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
@@ -204,5 +204,11 @@ def check_op(event) -> None:
     if vjp_of is None:
         entry = _tape_entry(node)
     origin = _origin(node, entry, vjp_of)
-    detail = "\n  ".join([origin.headline(fix=False)] + origin.inputs)
+    lines = [origin.headline(fix=False)] + origin.inputs
+    if origin.fix == GROWN_FIX:   # overflowed from values grown huge: a diverging run?
+        from .divergence import divergence_being_recorded   # it imports this module
+        diverging = divergence_being_recorded()
+        if diverging is not None:
+            lines.append(f"a Recorder is recording this run: {diverging.message}")
+    detail = "\n  ".join(lines)
     raise InvalidArgumentError(_op_name(node), detail, origin.fix, source=node.source)
