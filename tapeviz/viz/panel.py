@@ -115,11 +115,11 @@ def status_line(graph, shown: int, scene) -> str:
     to be left out, and a collapsed view says how many boxes are shown."""
     kinds = Counter(n.kind if n.kind in LEAF_KINDS else "op" for n in graph.nodes.values())
     drawn, total = kinds["op"], scene.op_count
-    ops = _count(drawn, "op")
+    ops = counted(drawn, "op")
     if drawn < total:
         ops = f"{drawn} of the {total} ops ({total - drawn} of the backward pass not drawn)"
-    parts = [ops] + [_count(kinds[kind], kind) for kind in LEAF_KINDS if kinds[kind]]
-    head = _count(len(graph.nodes), "node")
+    parts = [ops] + [counted(kinds[kind], kind) for kind in LEAF_KINDS if kinds[kind]]
+    head = counted(len(graph.nodes), "node")
     if shown != len(graph.nodes):
         head += f", {shown} shown (click a group to expand it)"
     return f"{head}: {', '.join(parts)}"
@@ -142,7 +142,8 @@ def empty_message(scene) -> str:
     return "No ops to draw: the list of nodes is empty."
 
 
-def _count(number: int, noun: str) -> str:
+def counted(number: int, noun: str) -> str:
+    """'1 op', '3 ops': a count as a person reads it."""
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
@@ -185,13 +186,15 @@ def find_alerts(scene, node_id_of) -> list:
 
 
 def alert_list(findings, nodes, node_id_of, limit: int = MAX_ALERTS) -> list:
-    """[{kind, message, node}] of `diagnose`'s findings, NaN first, at most `limit`; `node`
-    is the id (via `node_id_of`) of the finding's op among the shown `nodes`, or ""."""
+    """[{kind, message, node, location}] of `diagnose`'s findings, NaN first, at most
+    `limit`; `node` is the id (via `node_id_of`) of the finding's op among the shown `nodes`,
+    or ""; `location` the user's line as the message writes it (kept whole on screen)."""
     alerts = []
     for finding in sorted(findings, key=lambda finding: finding.kind != "nan")[:limit]:
         node = _shown_node(finding.node, nodes)
         alerts.append({"kind": finding.kind, "message": finding.message,
-                       "node": node_id_of(node) if node is not None else ""})
+                       "node": node_id_of(node) if node is not None else "",
+                       "location": finding.source.location if finding.source else ""})
     return alerts
 
 

@@ -273,7 +273,14 @@ function render({ model, el: root }) {
       item.dataset.node = alert.node || "";
       const note = el("div", "tvd-alert-note");
       note.hidden = true;
-      item.append(el("span", "tvd-alert-kind", alert.kind), el("span", "tvd-alert-text", alert.message), note);
+      const text = el("span", "tvd-alert-text");
+      // the user's line (as Python's SourceInfo.location wrote it) never wraps inside
+      const parts = alert.location ? alert.message.split(alert.location) : [alert.message];
+      parts.forEach((part, i) => {
+        if (i) text.append(el("span", "tvd-loc", alert.location));
+        text.append(part);
+      });
+      item.append(el("span", "tvd-alert-kind", alert.kind), text, note);
       const show = () => {
         const target = alert.node && !tapeBox.hidden ? tape.querySelector(`g.node[id="${CSS.escape(alert.node)}"]`) : null;
         for (const other of alertBox.querySelectorAll(".tvd-alert-note")) other.hidden = true;

@@ -1,0 +1,108 @@
+"""The Dashboard's alerts as a person sees them, in JupyterLab's light and dark themes.
+
+Two loops train under two dashboards: one whose loss broadcasts (4,) against (4, 1) (an outer
+product) and one whose hand-written cross-entropy takes log(0) in its first step. Each
+dashboard lists its alert with the op, the notebook's own cell and line (never wrapped
+inside) and the fix; the alert text reaches WCAG contrast 4.5 on its tinted background;
+clicking the broadcast alert outlines the subtract node in the tape drawn (that step is
+shown), clicking the NaN alert says which step it was born in (the tape shows the last
+step). Screenshots go to tests/browser/artifacts/ as lab-dashboard-alerts-<theme>-<what>.png.
+"""
+import pytest
+
+from .harness import JupyterServer
+from .test_notebooks_browser import contrast
+from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until, write_notebook
+
+ALERT_CELLS = [
+    """
+import tapeviz as tf
+from tapeviz.viz import Dashboard
+
+def outer_product(steps):
+    w = tf.Variable(tf.zeros([4]), name="w")
+    y = tf.ones([4, 1])
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(w - y))
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+
+broadcast = Dashboard()
+broadcast.train(outer_product, 20)
+broadcast
+""",
+    """
+def cross_entropy(steps):
+    w = tf.Variable([0.5, 1.0, 2.0], name="w")
+    x = tf.constant([1.0, 0.0, 1.0])
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = -tf.reduce_sum(tf.math.log(x * w))
+        w.assign_sub(0.01 * tape.gradient(loss, w))
+
+born = Dashboard()
+born.train(cross_entropy, 30)
+born
+""",
+]
+
+
+def finished_with_alert(page, dash):
+    wait_until(page, lambda: dashboard_state(dash) == "finished", "the loop finished", 60)
+    alert = dash.locator(".tvd-alert").first
+    wait_until(page, lambda: alert.count() and alert.is_visible(), "an alert shown", 30)
+    return alert
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
+        theme, tmp_path, browser):
+    path = write_notebook(tmp_path / "alerts.ipynb", ALERT_CELLS)
+    with JupyterServer([path], app="lab", theme=theme) as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all()
+        dashes = page.output(DASHBOARD)
+        wait_until(page, lambda: dashes.count() == 2, "both dashboards")
+        broadcast, born = dashes.nth(0), dashes.nth(1)
+
+        # the outer product: its op and line in the tape shown, outlined on a click
+        alert = finished_with_alert(page, broadcast)
+        text = alert.locator(".tvd-alert-text").text_content()
+        assert text.startswith("subtract broadcast (4,) and (4, 1) to (4, 4)"), text
+        assert "Cell In[1], line 9" in text and "hint: (4,) against (4, 1)" in text, text
+        location = alert.locator(".tvd-loc")   # one line, never wrapped inside
+        assert location.text_content() == "Cell In[1], line 9"
+        assert location.evaluate("el => el.getClientRects().length") == 1
+        assert broadcast.locator(".tvd-alerts .tvd-chart-title").text_content() == "alerts (1)"
+        for part in (".tvd-alert-text", ".tvd-alert-kind"):
+            ratio = contrast(alert.locator(part))["ratio"]
+            assert ratio >= 4.5, f"{part} at {ratio:.2f}:1 in the {theme} theme"
+        assert broadcast.locator(".tvd-tape g.node.tvd-alert-mark").count() == 0
+        alert.click()
+        outlined = broadcast.locator(".tvd-tape g.node.tvd-alert-mark")
+        wait_until(page, lambda: outlined.count() == 1, "the alert's node outlined")
+        title = outlined.locator("a").first.get_attribute("xlink:title") or ""
+        assert title.split()[0] == "subtract", title
+        note = alert.locator(".tvd-alert-note")
+        assert note.text_content() == "outlined in the tape below"
+        assert contrast(note)["ratio"] >= 4.5
+        assert dashboard_state(broadcast) == "finished"   # a click changes nothing else
+        page.screenshot(broadcast, f"dashboard-alerts-{theme}-broadcast")
+
+        # NaN born in step 1 of 30: the tape shows step 30, so the alert says where
+        alert = finished_with_alert(page, born)
+        text = alert.locator(".tvd-alert-text").text_content()
+        assert text.startswith("log produced inf in forward"), text
+        assert "Cell In[2], line 6" in text and "fix: clip the input away from 0" in text, text
+        assert alert.locator(".tvd-alert-kind").text_content() == "nan"
+        ratio = contrast(alert.locator(".tvd-alert-text"))["ratio"]
+        assert ratio >= 4.5, f"the NaN alert at {ratio:.2f}:1 in the {theme} theme"
+        alert.click()
+        note = alert.locator(".tvd-alert-note")
+        wait_until(page, lambda: note.is_visible(), "the alert's note")
+        assert note.text_content().startswith("in step 1; the tape below shows step 30"), \
+            note.text_content()
+        assert born.locator(".tvd-tape g.node.tvd-alert-mark").count() == 0
+        page.screenshot(born, f"dashboard-alerts-{theme}-nan")
+        check_clean(page, browser)
