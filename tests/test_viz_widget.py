@@ -392,7 +392,7 @@ def test_repr_is_one_line_with_the_tape_and_the_loss():
     with tf.GradientTape(persistent=True) as vector_tape:
         v = tf.Variable([1.0, 2.0])
         doubled = v * 2.0
-    assert repr(TapeWidget(vector_tape)) == "<TapeWidget: persistent tape, 1 ops>"
+    assert repr(TapeWidget(vector_tape)) == "<TapeWidget: persistent tape, 1 op>"
     del doubled
 
 

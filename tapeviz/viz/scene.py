@@ -14,6 +14,7 @@ from ..debugger.stepper import BackwardStepper
 from ..tape import GradientTape
 from .failure import add_failed_op
 from .graph import Graph
+from .panel import counted
 
 
 def step_of(steps, position: int) -> str:
@@ -121,15 +122,15 @@ class Scene:
             if step is None:
                 return "Recorder: no steps recorded yet"
             loss = f", loss {step.loss:.4g}" if step.loss is not None else ""
-            return f"{step_of(source.steps, self.index)}: {self.op_count} ops{loss}"
+            return f"{step_of(source.steps, self.index)}: {counted(self.op_count, 'op')}{loss}"
         if isinstance(source, RecordedStep):
             loss = f", loss {source.loss:.4g}" if source.loss is not None else ""
-            return f"step {source.number}: {self.op_count} ops{loss}"
+            return f"step {source.number}: {counted(self.op_count, 'op')}{loss}"
         tape = self.tape
         if tape is not None:
             kind = "persistent tape" if tape.persistent else "tape"
-            return f"{kind}: {self.op_count} ops"
-        return f"{self.op_count} ops"
+            return f"{kind}: {counted(self.op_count, 'op')}"
+        return counted(self.op_count, "op")
 
     # ---- stepping its backward pass --------------------------------------------------------
     def stepper(self) -> BackwardStepper:

@@ -384,21 +384,23 @@ function render({ model, el }) {
     document.body.append(a); a.click(); a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
+  // the buttons in groups that wrap as wholes on a narrow pane: stepping, zoom, downloads
+  const group = (...children) => h("span", { class: "tv-tools" }, ...children);
   const toolbar = h("div", { class: "tv-toolbar" },
     title, status,
     h("span", { class: "tv-spacer" }),
     // a newcomer reads what Step and Continue step through before pressing them
-    h("span", { class: "tv-group-label" }, "Backward:"),
-    h("button", { class: "tv-step", title: "Apply one vector-Jacobian product", onclick: () => send("step") }, "Step"),
-    h("button", { class: "tv-continue", title: "Run backward to the end or a breakpoint", onclick: () => send("continue") }, "Continue"),
-    h("button", { class: "tv-reset", title: "Forget the stepping", onclick: () => send("reset") }, "Reset"),
+    group(h("span", { class: "tv-group-label" }, "Backward:"),
+      h("button", { class: "tv-step", title: "Apply one vector-Jacobian product", onclick: () => send("step") }, "Step"),
+      h("button", { class: "tv-continue", title: "Run backward to the end or a breakpoint", onclick: () => send("continue") }, "Continue"),
+      h("button", { class: "tv-reset", title: "Forget the stepping", onclick: () => send("reset") }, "Reset")),
     stepBox,
-    h("button", { title: "Zoom in", onclick: () => zoomer.zoom(1 / 1.3) }, "+"),
-    h("button", { title: "Zoom out", onclick: () => zoomer.zoom(1.3) }, "−"),
-    h("button", { title: "The graph across the pane at a readable size", onclick: () => zoomer.fit() }, "Fit"),
-    h("button", { title: "Download the graph as an SVG file", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "↓ SVG"),
-    h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
-                  onclick: () => send("export_html") }, "↓ HTML"));
+    group(h("button", { title: "Zoom in", onclick: () => zoomer.zoom(1 / 1.3) }, "+"),
+      h("button", { title: "Zoom out", onclick: () => zoomer.zoom(1.3) }, "−"),
+      h("button", { title: "The graph across the pane at a readable size", onclick: () => zoomer.fit() }, "Fit")),
+    group(h("button", { title: "Download the graph as an SVG file", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "↓ SVG"),
+      h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
+                    onclick: () => send("export_html") }, "↓ HTML")));
   const alerts = h("div", { class: "tv-alerts" });
   // the stepping strip sits above the graph and inspector, so it never pushes the inspector down
   const stepPanel = h("div", { class: "tv-stepper" });
