@@ -39,6 +39,22 @@ def linear_data(n: int = 32, scale: float = 3.0):
 
 
 # ---- bug 2: a learning rate too large: the loss grows step after step ------------------------
+def test_divergence_names_where_the_optimizers_learning_rate_was_set():
+    x, y = linear_data()
+    w = tf.Variable(tf.zeros([3, 1]), name="w")
+    optimizer = tf.keras.optimizers.SGD(learning_rate=0.5)  # BUG 2d: far too large
+    with Recorder() as rec:
+        for _ in range(6):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+            optimizer.apply_gradients([(tape.gradient(loss, w), w)])  # BUG 2d: the update
+    [finding] = [f for f in diagnose(rec) if f.kind == "divergence"]
+    assert f"{here('# BUG 2d: the update')}: optimizer.apply_gradients" in finding.message
+    assert "the optimizer's learning rate was set at " in finding.message
+    assert f"{here('# BUG 2d: far')}: optimizer = tf.keras.optimizers.SGD(learning_rate=0.5)" \
+        in finding.message.split("the optimizer's learning rate was set at ")[1]
+
+
 def diverging_regression(steps: int):
     x, y = linear_data()
     w = tf.Variable(tf.zeros([3, 1]), name="w")
@@ -155,8 +171,8 @@ def test_dead_relu_layer_of_a_keras_model_named_without_false_alarms():
     first, head = model.layers
     assert f"relu in layer {model.name}/{first.name} outputs only zeros" in message
     assert "(64x16 values: every unit, every example)" in message
-    assert f"{first.name}/kernel:0, {first.name}/bias:0, {head.name}/kernel:0 never train" \
-        in message
+    assert f"the kernel and bias of layer {first.name} and the kernel of layer {head.name} " \
+        f"never train" in message
     assert here("# BUG 6a") in message and "leaky_relu" in message
     # the head's bias trains, and the dead layer is dead, not "vanishing"
     assert [a["kind"] for a in widget.alerts] == ["dead_relu"]
@@ -177,8 +193,30 @@ def test_dead_relu_in_a_hand_written_layer_found_on_the_tape():
     [alert] = widget.alerts
     assert alert["kind"] == "dead_relu" and widget.graph.nodes[alert["node"]].op == "relu"
     assert "relu in layer (no layer) outputs only zeros (32x8 values" in alert["message"]
-    assert "w1:0, b1:0, w2:0 never train" in alert["message"]
+    assert ": w1, b1 and w2 never train" in alert["message"]
     assert here("# BUG 6b") in alert["message"]
+
+
+def test_dead_relu_names_unnamed_variables_by_shape_and_the_op_that_reads_them():
+    rng = np.random.default_rng(6)
+    pixels = rng.uniform(0, 1, size=(40, 16)).astype(np.float32)
+    w1 = tf.Variable(tf.random.uniform([16, 8], seed=2) - 1.0)   # no names given
+    b1 = tf.Variable(tf.zeros([8]))
+    w2 = tf.Variable(tf.random.normal([8, 1], seed=3))
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                hidden = tf.nn.relu(tf.matmul(pixels, w1) + b1)  # BUG 6d: all weights < 0
+                loss = tf.reduce_mean(tf.square(tf.matmul(hidden, w2) - 0.5))  # 6d head
+            for v, g in zip([w1, b1, w2], tape.gradient(loss, [w1, b1, w2])):
+                v.assign_sub(0.05 * g)
+    [finding] = [f for f in diagnose(rec) if f.kind == "dead_relu"]
+    relu, head = line_of(__file__, "# BUG 6d"), line_of(__file__, "# 6d head")
+    assert f"the 16x8 variable read by matmul (line {relu}), the 8-element variable read " \
+        f"by add (line {relu}) and the 8x1 variable read by matmul (line {head}) never " \
+        f"train" in finding.message
+    assert "Variable" not in finding.message and here("# BUG 6d") in finding.message
+    assert finding.variables == (w1.name, b1.name, w2.name)
 
 
 class TwoLayers(tf.keras.Model):

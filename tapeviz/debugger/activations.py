@@ -6,6 +6,8 @@ here runs an op.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..tensor import VariableRead
@@ -40,10 +42,47 @@ def _weighing(nodes, node) -> list:
 
 
 def starved_variables(nodes, relu) -> list:
-    """Names of the variables a dead `relu` leaves with no gradient: those it is computed
-    from, and those multiplied by its zeros (the next layer's kernel)."""
-    return [v.name for v in _variables_read(path_nodes(nodes, id(relu.output))
-                                            + _weighing(nodes, relu))]
+    """The variables a dead `relu` leaves with no gradient: those it is computed from, and
+    those multiplied by its zeros (the next layer's kernel)."""
+    return _variables_read(path_nodes(nodes, id(relu.output)) + _weighing(nodes, relu))
+
+
+UNNAMED = re.compile(r"^Variable(_\d+)?:\d+$")   # tf.Variable(...) given no name
+
+
+def _and(parts: list) -> str:
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+
+def _unnamed(variable, nodes) -> str:
+    """'the 16x8 variable read by matmul (line 141)': an unnamed variable as code shows it."""
+    shape = tuple(variable.shape)
+    size = "scalar" if not shape else (f"{shape[0]}-element" if len(shape) == 1
+                                       else "x".join(map(str, shape)))
+    reader = next((n for n in nodes for t in n.inputs
+                   if type(t) is VariableRead and t.variable is variable), None)
+    if reader is None:
+        return f"the {size} variable {variable.name}"
+    line = f" (line {reader.source.lineno})" if reader.source is not None else ""
+    return f"the {size} variable read by {reader.op.name}{line}"
+
+
+def describe_variables(variables, nodes) -> str:
+    """Variables as their user names them: a layer's as 'the kernel and bias of layer
+    dense_1', one named at creation by that name ('w1'), an unnamed one by its shape and
+    the op that reads it."""
+    parts, layers = [], {}   # a layer's part is (its name,), filled in at the end
+    for variable in variables:
+        name = variable.name[:-2] if variable.name.endswith(":0") else variable.name
+        if "/" in name:
+            layer, what = name.rsplit("/", 1)
+            if layer not in layers:
+                parts.append((layer,))
+            layers.setdefault(layer, []).append(what)
+        else:
+            parts.append(_unnamed(variable, nodes) if UNNAMED.match(variable.name) else name)
+    return _and([f"the {_and(layers[part[0]])} of layer {part[0]}"
+                 if isinstance(part, tuple) else part for part in parts])
 
 
 def _layer_of(node) -> str:
@@ -68,18 +107,19 @@ def dead_relus(nodes, zero_gradients=None) -> list:
             continue   # not a layer's activation: a hinge loss at zero is no dead layer
         starved = starved_variables(nodes, node)
         if zero_gradients is not None:
-            starved = [name for name in starved if name in zero_gradients]
+            starved = [v for v in starved if v.name in zero_gradients]
         shape = "x".join(map(str, out.shape))
         message = (f"dead ReLU: {node.op.name} in layer {_layer_of(node)} outputs only zeros "
                    f"({shape} values: every unit, every example); its inputs are all <= 0 "
                    f"(largest {float(np.max(pre)):.3g}), so no gradient flows back through it")
         if starved:
-            message += f" and {', '.join(starved)} never train"
+            message += f": {describe_variables(starved, nodes)} never train"
         message += (f"; at {_where(node.source)}; hint: a large negative bias or weights "
                     f"(initialisation, or a learning rate that pushed them there) kill every "
                     f"unit: re-initialise the layer (bias 0), lower the learning rate, or use "
                     f"tf.nn.leaky_relu")
-        found.append(Finding("dead_relu", message, node, variables=starved))
+        found.append(Finding("dead_relu", message, node,
+                             variables=[v.name for v in starved]))
     return found
 
 

@@ -136,9 +136,25 @@ def _finding(run, evident: int, blown, updates) -> Finding:
             message += (f", a step of {worst.step_size:.3g}x the gradient (the learning "
                         f"rate, for plain SGD)")
         message += f"; at {_where(node.source if node is not None else None)}"
+        made_at = _optimizer_line(last)
+        if made_at is not None:
+            message += f"; the optimizer's learning rate was set at {_where(made_at)}"
     message += ("; hint: the learning rate is too large for this loss: lower it (10x, "
                 "until the loss falls) or clip the gradients (tf.clip_by_global_norm)")
     return Finding("divergence", message, node, variables=[u.name for u in updates])
+
+
+def _optimizer_line(step):
+    """The user's line that made the Keras optimizer whose iteration count `step` advanced
+    (where its learning rate was set), or None."""
+    from ..keras.optimizers.base import MADE_AT   # keras imports the debugger: not at the top
+    for rop in step.ops:
+        node = rop.node
+        if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
+            made_at = MADE_AT.get(node.inputs[0].variable.name)
+            if made_at is not None:
+                return made_at
+    return None
 
 
 def divergence_being_recorded() -> Finding | None:

@@ -27,6 +27,7 @@ from ...tensor import Tensor, Variable
 
 
 _warned: dict = {}  # the warnings registry: each message once per user line, as warnings.warn
+MADE_AT: dict = {}  # iterations variable's name -> the user's line that made the optimizer
 
 
 def _why_missing(var: Variable) -> str:
@@ -80,6 +81,7 @@ class Optimizer:
         self.learning_rate = learning_rate
         self._iterations = Variable(np.int64(0), trainable=False, name=f"{name}/iter")
         self._slots: dict = {}  # var.ref() -> {slot name: Variable}
+        MADE_AT[self._iterations.name] = user_source()   # where its learning rate was set
 
     # ---- hyperparameters --------------------------------------------------------------------
     @property
