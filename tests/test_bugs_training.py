@@ -337,8 +337,8 @@ def test_diagnose_of_a_recorder_or_its_step_finds_what_the_widget_alerts():
     assert sorted(messages) == sorted(a["message"] for a in TapeWidget(rec).alerts)
     [divergence] = [f for f in diagnose(rec) if f.kind == "divergence"]
     assert isinstance(divergence, Finding) and here("# BUG 2a") in divergence.message
-    assert [f.kind for f in diagnose(rec.last_step, history=rec)] == \
-        [f.kind for f in diagnose(rec)]
+    assert [f.message for f in diagnose(rec.last_step, history=rec)] == messages
+    assert [f.message for f in diagnose(history=rec)] == messages
     # a step alone has its own gradients, not the run's: no divergence in one step
     assert "divergence" not in [f.kind for f in diagnose(rec.last_step)]
     with pytest.raises(TypeError, match="expected a Recorder, a RecordedStep, a GradientTape"):
@@ -359,6 +359,10 @@ def test_diagnose_of_a_recorder_names_an_outer_product_and_the_sigmoids_of_a_sta
     rec, _ = sigmoid_stack_trained(steps=3)
     [message] = [f.message for f in diagnose(rec) if f.kind == "vanishing_stack"]
     assert "through 8 sigmoid ops" in message and "no sigmoid or tanh" not in message
+    # steps without their ops: the norms say it vanishes, nothing is claimed of the ops
+    [message] = [f.message for f in diagnose(history=list(rec.steps))
+                 if f.kind == "vanishing_stack"]
+    assert message.startswith("vanishing gradients") and "sigmoid" not in message
 
 
 # ---- the false-alarm side: healthy reference workloads give no alert --------------------------

@@ -194,7 +194,8 @@ def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
         return []
     saturating = saturating_ops(nodes)
     through = (f" through {describe_saturating(saturating)}" if saturating else
-               " (no sigmoid or tanh on the way: look at the weights' initial scale)")
+               " (no sigmoid or tanh on the way: look at the weights' initial scale)"
+               if nodes else "")   # without the ops, nothing is known of the activations
     if r < 1:
         message = (f"vanishing gradients: the first layer's gradient norm is {r:.3g} of the "
                    f"last layer's{when} ({first} {norms[first]:.3g}, {last} "
@@ -268,6 +269,8 @@ def _what_to_read(recording, history) -> tuple:
     """(the nodes' holder, the history) for what `diagnose` was given: a Recorder is its last
     step with all its kept steps as history; a RecordedStep its ops, with itself as the
     history unless one is given; a tape or a list of nodes stays as it is."""
+    if recording is None and isinstance(history, Recorder):
+        recording = history   # diagnose(history=recorder) reads its last step's ops too
     if isinstance(recording, Recorder):
         step = recording.last_step
         return ([] if step is None else step), recording if history is None else history
