@@ -104,6 +104,7 @@ def test_matmul_node_shows_a_heatmap_and_a_scalar_loss_its_value():
         y = tf.matmul(x, w)
         loss = tf.reduce_sum(y * y)
     sections = check_payload(inspect_node(node_named(tape, "matmul")))
+    assert table(sections["Op"])["drawn as"] == "@"   # the symbol the graph shows
     heat = find(sections, "Heatmap (blue -6 · white 0 · red 6)")
     assert decode_png(heat["content"]).shape[:2] == (24, 48)   # 2 x 4, upscaled 12 times
     scalar = check_payload(inspect_node(tape._nodes[-1]))
@@ -184,6 +185,7 @@ def test_nan_output_is_flagged_in_summary_histogram_and_heatmap():
     with tf.GradientTape() as tape, np.errstate(divide="ignore", invalid="ignore"):
         tf.math.log(x)
     sections = check_payload(inspect_node(tape._nodes[0]))
+    assert "drawn as" not in table(sections["Op"])   # log is drawn by its name: no row
     assert "nan 1 inf 1" in table(sections["Output"])["summary"]
     assert "nan 1 inf 1" in sections["Histogram"]["content"]
     heat = find(sections, "Heatmap (")

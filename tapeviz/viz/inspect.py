@@ -107,8 +107,8 @@ def _value_sections(values: np.ndarray, title: str, kernel: bool = False) -> lis
 
 def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> list:
     op = node.op
-    rows = [["op", op.name], ["drawn as", op.label], ["kind", op.kind], ["phase", node.phase],
-            ["layer path", node.scope or "(none)"]]
+    rows = [["op", op.name]] + ([["drawn as", op.label]] if op.label != op.name else [])
+    rows += [["kind", op.kind], ["phase", node.phase], ["layer path", node.scope or "(none)"]]
     # "#i" as alerts, errors and run_to number tape entries; "op i+1 of N" as the title counts
     if position is not None:
         rows.append(["tape entry", f"#{position[0]} (op {position[0] + 1} of {position[1]})"])
