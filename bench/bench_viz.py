@@ -4,10 +4,12 @@ collapse (the timing tests/test_viz_graph.py used to assert; tests check only wh
 with and without name scopes (an unscoped loop body folds into one box; see viz/loops.py).
 
 Dashboard rows: the TF2 guide's MNIST CNN on the bundled 8x8 digits (batch 32) run plain,
-through a debugger Runner, and through a Runner with the Dashboard attached, interleaved,
-best of N; the ratio is against the Runner alone (target <= 1.1x). There is no browser here,
-so each state message the widget sends is JSON-encoded as the kernel's session would encode
-it; that serialisation, the throttle's timer thread and the tape layouts are the real cost.
+through a debugger Runner, and through a Runner with the Dashboard attached (with its alerts,
+and without: `show_alerts=False`), interleaved, best of N; the ratio is against the Runner
+alone (target <= 1.1x; the alerts' part, the last two rows' ratio, <= 1.05x). There is no
+browser here, so each state message the widget sends is JSON-encoded as the kernel's session
+would encode it; that serialisation, the throttle's timer thread and the tape layouts are
+the real cost.
 
 Run: python bench/bench_viz.py [--repeats 3] [--steps 40]
 """
@@ -75,8 +77,8 @@ def dashboard_overhead(repeats: int = 3, steps: int = 40) -> list:
     def runner():
         Runner(loop).start().join()
 
-    def dashboard():
-        dash = _TimedDashboard(max_rate=10.0)
+    def dashboard(alerts=True):
+        dash = _TimedDashboard(max_rate=10.0, show_alerts=alerts)
         dash._send = front
         children = _children_cpu()
         try:
@@ -85,7 +87,8 @@ def dashboard_overhead(repeats: int = 3, steps: int = 40) -> list:
             dash.close()  # waits for the timer thread, so all its work is counted
         cpu["dashboard"] = dash.timer_cpu + _children_cpu() - children
 
-    modes = {"plain (no runner)": loop, "Runner": runner, "Runner + Dashboard": dashboard}
+    modes = {"plain (no runner)": loop, "Runner": runner, "Runner + Dashboard": dashboard,
+             "... no alerts": lambda: dashboard(alerts=False)}
     best = {name: [float("inf")] * 3 for name in modes}
     messages = dict.fromkeys(modes, 0)
     for _ in range(repeats):  # interleaved: every mode sees the same machine load

@@ -242,8 +242,10 @@ class Dashboard(anywidget.AnyWidget):
                     series = self._norms[name] = Series(self.max_points)
                 series.append(step, norm)
             if self.runner is not None:
-                if self._nan_step is None and self.show_alerts and not (
-                        math.isfinite(loss) and all(map(all_finite, (gradients or {}).values()))):
+                if self._nan_step is None and self.show_alerts and not (  # a finite norm: a
+                        math.isfinite(loss) and all(math.isfinite(norm)     # finite gradient
+                                                    or all_finite(gradients[name])
+                                                    for name, norm in norms)):
                     self._nan_step = (step, [n for n in self._ops if n.phase == "forward"])
                 self._last_ops, self._ops = self._ops, []
                 self._last_grads, self._grads = self._grads, {}
