@@ -376,6 +376,9 @@ def test_an_empty_tape_says_so_and_what_to_do():
     widget = TapeWidget(tape)
     assert widget.graph.nodes == {} and widget.status == "0 nodes: 0 ops"
     assert "recorded no ops" in widget.empty and "tape.watch(x)" in widget.empty
+    widget._on_message(widget, {"action": "step"}, [])   # the Step button on it says why not
+    assert widget.error == ("ValueError: TapeWidget: nothing to step: this tape recorded no "
+                            "ops, so it has no backward pass")
     assert TapeWidget(Recorder()).empty.startswith("No steps recorded yet")
     assert TapeWidget([]).empty == "No ops to draw: the list of nodes is empty."
     full, _, _ = regression_tape()

@@ -166,5 +166,8 @@ def _last_float_output(tape):
     for node in reversed(tape.nodes):
         if node.output._value.dtype.kind == "f":
             return node.output
+    if not tape.nodes:
+        raise ValueError("TapeWidget: nothing to step: this tape recorded no ops, so it has no "
+                         "backward pass")
     raise ValueError("TapeWidget: the tape holds no float output to differentiate; pass "
                      "target=...")

@@ -237,7 +237,7 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         # Step on it: the error says why, under the toolbar whose button made it
         empty.locator(".tv-toolbar button.tv-step").click()
         wait_until(page, lambda: widget_error(empty), "the error of Step on an empty tape")
-        assert "no float output to differentiate" in widget_error(empty)
+        assert "nothing to step: this tape recorded no ops" in widget_error(empty)
         error_box, toolbar = box(empty.locator(".tv-error")), box(empty.locator(".tv-toolbar"))
         assert abs(error_box["y"] - (toolbar["y"] + toolbar["height"])) < 2
         shot(empty, "empty")
