@@ -400,7 +400,7 @@ def test_repr_is_one_line_with_the_tape_and_the_loss():
 
 
 def test_dashboard_and_widget_print_one_line_in_terminal_ipython():
-    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.testing import globalipapp
 
     from tapeviz.ipython.display import register_html_display
     from tapeviz.viz.dashboard import Dashboard
@@ -415,12 +415,12 @@ def test_dashboard_and_widget_print_one_line_in_terminal_ipython():
     dash = Dashboard(show_tape=False)
     assert repr(Dashboard(show_tape=False)) == "<Dashboard: not attached>"
     runner = dash.train(train, 3)
-    assert runner.join(5.0)
+    assert runner.join(60.0)          # returns as soon as the 3 steps are done
     dash.flush()
     assert repr(dash) == "<Dashboard: training loop finished, step 3, loss 0.5625>"
     tape, loss, (w, b) = regression_tape()
     widget = TapeWidget(tape, target=loss, sources=[w, b])
-    shell = InteractiveShell.instance()
+    shell = globalipapp.get_ipython() or globalipapp.start_ipython()   # a terminal shell
     register_html_display(shell)       # as `import tapeviz` in terminal IPython does
     formatter = shell.display_formatter   # what terminal IPython prints
     for shown in (dash, widget):
