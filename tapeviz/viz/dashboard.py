@@ -100,7 +100,7 @@ class Dashboard(anywidget.AnyWidget):
     tape_title = traitlets.Unicode("").tag(sync=True)
     highlight = traitlets.Unicode("").tag(sync=True)       # graph node id of the pause point
     error = traitlets.Unicode("").tag(sync=True)
-    alerts = traitlets.List([]).tag(sync=True)             # [{kind, message, node, step}]
+    alerts = traitlets.List([]).tag(sync=True)  # [{kind, message, node, location, step}]
 
     def __init__(self, runner=None, recorder=None, *, max_rate: float = 10.0,
                  max_points: int = 1000, max_nodes: int = 150, show_tape: bool = True,
@@ -196,7 +196,6 @@ class Dashboard(anywidget.AnyWidget):
         self._last_recorded = -1         # recorder mode: index of the last step read
         self._tape_key = self._tape_svg = self._tape_graph = None   # the last layout
         self._tape_full = None           # ... and the uncollapsed graph it shows
-        self._tape_nodes: list = []      # runner mode: the dispatch nodes the layout drew
         self._rendered_at = -math.inf   # clock time of the last tape layout
         self._gradients: dict = {}       # variable name -> gradient, of the last finished step
         self._last_step = 0              # that step's number
@@ -522,10 +521,11 @@ class Dashboard(anywidget.AnyWidget):
         if suspect is not None and not self._diverged:
             stopped = not suspect.recording   # read first: then its steps are all there
             steps = [s for s in suspect.steps if s.complete]
-            self._diverged = [(f, s.number) for f in diagnose(history=steps)
-                              if f.kind == "divergence" for s in steps[-1:]]
+            self._diverged = [(f, _step_holding(steps, f.node)) for f in diagnose(history=steps)
+                              if f.kind == "divergence"]
             if stopped and not self._diverged:
-                self._suspect = None   # nothing in it: the next rising run starts another
+                with self._data_lock:   # nothing in it: the next rising run starts another
+                    self._suspect = None
         groups = [(number, [], [finding]) for finding, number in self._diverged]
         if nan_step is not None:
             number, nan_nodes = nan_step
@@ -544,14 +544,21 @@ class Dashboard(anywidget.AnyWidget):
 
     def _recorder_alerts(self) -> list:
         """`find_alerts` over the recorder's steps, as `TapeWidget(recorder)` shows them, with
-        node ids in the step the tape shows."""
+        node ids in the step the tape shows (its step; else their messages name theirs)."""
         recorder = self.recorder
         scene = Scene(recorder)
         last, steps = recorder.last_step, recorder.steps
         if last is None:
             return []
         scene.show_step(next(i for i, s in enumerate(steps) if s is last))
-        return [{**alert, "step": last.number} for alert in find_alerts(scene, self._node_id_of)]
+        return [{**alert, "step": last.number if alert["node"] else None}
+                for alert in find_alerts(scene, self._node_id_of)]
+
+
+def _step_holding(steps, node):
+    """The number of the recorded step among `steps` that ran `node`, else None."""
+    return next((step.number for step in steps if any(rop.node is node for rop in step.ops)),
+                None)
 
 
 def _runner_status(runner) -> str:

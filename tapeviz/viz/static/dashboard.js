@@ -286,8 +286,10 @@ function render({ model, el: root }) {
         for (const other of alertBox.querySelectorAll(".tvd-alert-note")) other.hidden = true;
         marked = target ? alert.node : "";
         drawMark();
+        const shown = model.get("tape_title") || "no step";
         note.textContent = target ? "outlined in the tape below"
-          : `in step ${alert.step}; the tape below shows ${model.get("tape_title") || "no step"}`;
+          : alert.step ? `in step ${alert.step}; the tape below shows ${shown}`
+          : `not in the tape below, which shows ${shown}`;
         note.hidden = false;
         if (target) scrollInto(tape, target);
       };
