@@ -249,6 +249,9 @@ def test_cell_magic_draws_the_op_that_failed_where_it_happened(ip, shown):
     assert into[made_h] == (1, 1)                       # wired to the op that made h
     assert (3, 4) in into.values() and len(into) == 2
     assert "exp" not in {n.op for n in graph.nodes.values()}   # nothing after it ran
+    # counted alike: the title's one op the tape holds, the status the failed one besides
+    assert widget.title.split(",")[0] == "step 1 of 1: 1 op"
+    assert widget.status.startswith(f"{len(graph.nodes)} nodes: 1 op and the op that failed, ")
     dot = tapeviz_dot(widget)
     assert 'id="failed"' in dot and "octagon" in dot and "✗ matmul" in dot
     alert = widget.alerts[0]

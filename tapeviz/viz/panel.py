@@ -113,11 +113,14 @@ def status_line(graph, shown: int, scene) -> str:
     """The toolbar's count of what is drawn, in the title's numbering: '17 nodes: 10 ops, 2
     variables, 5 constants'; ops of other phases (a recorded step's backward pass) are said
     to be left out, and a collapsed view says how many boxes are shown."""
-    kinds = Counter(n.kind if n.kind in LEAF_KINDS else "op" for n in graph.nodes.values())
+    kinds = Counter(n.kind if n.kind in LEAF_KINDS + ("failed",) else "op"
+                    for n in graph.nodes.values())
     drawn, total = kinds["op"], scene.op_count
     ops = counted(drawn, "op")
     if drawn < total:
         ops = f"{drawn} of the {total} ops ({total - drawn} of the backward pass not drawn)"
+    if kinds["failed"]:   # the op a cell failed in: drawn, but not an op the tape holds
+        ops += " and the op that failed"
     parts = [ops] + [counted(kinds[kind], kind) for kind in LEAF_KINDS if kinds[kind]]
     head = counted(len(graph.nodes), "node")
     if shown != len(graph.nodes):
