@@ -7,7 +7,7 @@ student would take for that symptom, and prints what tapeviz said: the problem, 
 the line.
 
   NaN in the loss        tf.debugging.enable_check_numerics(), then run again
-  does not learn         record the loop (Recorder), read TapeWidget(rec).alerts
+  does not learn         record the loop (Recorder), diagnose(rec): the widget's alerts
   a gradient is None     why_none(tape, loss, variable), right after tape.gradient
   a warning is printed   read it (apply_gradients, a loss given probabilities, numpy)
 
@@ -21,8 +21,7 @@ import warnings
 import numpy as np
 
 import tapeviz as tf
-from tapeviz.debugger import Recorder, why_none
-from tapeviz.debugger.findings import Finding
+from tapeviz.debugger import Finding, Recorder, diagnose, why_none
 
 STEPS = 10   # training steps of each program
 
@@ -248,14 +247,12 @@ def rerun_with_check_numerics(program, result, printed) -> str:
 
 
 def record_and_diagnose(program, result, printed) -> str:
-    """The loss does not fall: record the loop and read the alerts the widget would show."""
+    """The loss does not fall: record the loop and diagnose it (what TapeWidget(rec) alerts)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         with Recorder() as rec:
             program()
-    from tapeviz.viz import TapeWidget   # needs the Jupyter extra; no browser is needed
-    alerts = TapeWidget(rec).alerts
-    return "\n".join(alert["message"] for alert in alerts) or "(no alert)"
+    return "\n".join(finding.message for finding in diagnose(rec)) or "(no alert)"
 
 
 def read_the_warning(program, result, printed) -> str:
@@ -289,7 +286,7 @@ BUGS = {1: logistic_regression_by_hand, 2: polynomial_fit, 3: standardised_featu
 
 STEP_TAKEN = {
     rerun_with_check_numerics: "tf.debugging.enable_check_numerics(), run again",
-    record_and_diagnose: "with Recorder() as rec: train(); TapeWidget(rec).alerts",
+    record_and_diagnose: "with Recorder() as rec: train(); diagnose(rec)",
     read_the_warning: "read the warning",
     what_why_none_said: "why_none(tape, loss, variable) after tape.gradient"}
 

@@ -128,18 +128,18 @@ def test_ten_bugs_tour_names_each_bugs_op_and_marked_line():
     script = EXAMPLES / "ten_bugs.py"
     expected = {  # bug: (the step taken, the op or variable named, the fix suggested)
         1: ("enable_check_numerics", "log: produced inf", "clip the input away from 0"),
-        2: ("TapeWidget(rec).alerts", "assign_sub (in SGD/", "the learning rate is too large"),
+        2: ("diagnose(rec)", "assign_sub (in SGD/", "the learning rate is too large"),
         3: ("enable_check_numerics", "truediv: produced nan", "add an epsilon to the divisor"),
-        4: ("TapeWidget(rec).alerts", "subtract broadcast (48, 1) and (48,)", "tf.squeeze"),
+        4: ("diagnose(rec)", "subtract broadcast (48, 1) and (48,)", "tf.squeeze"),
         5: ("read the warning", "the output of softmax (layer ", "Pass the logits"),
-        6: ("TapeWidget(rec).alerts", "relu in layer (no layer) outputs only zeros",
+        6: ("diagnose(rec)", "relu outputs only zeros",
             "leaky_relu"),
         7: ("read the warning", "variable 'temperature:0' was never read",
             "Use it in the loss"),
         8: ("why_none", "the tensor images (uint8", "tf.cast(x, tf.float32) before the tape"),
         9: ("why_none", "the chain from variable 'w:0' to the target was cut",
             "keep the computation in tapeviz ops"),
-        10: ("TapeWidget(rec).alerts", "through 8 sigmoid ops", "use relu")}
+        10: ("diagnose(rec)", "through 8 sigmoid ops", "use relu")}
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
                          check=True, cwd=EXAMPLES.parent).stdout
     sections = dict(re.findall(r"^== Bug (\d+): .*?\n(.*?)(?=^== Bug |\Z)", out, re.M | re.S))

@@ -85,10 +85,6 @@ def describe_variables(variables, nodes) -> str:
                  if isinstance(part, tuple) else part for part in parts])
 
 
-def _layer_of(node) -> str:
-    return node.scope or "(no layer)"
-
-
 def dead_relus(nodes, zero_gradients=None) -> list:
     """A Finding per ReLU op whose whole output is zero, naming the variables it starves.
 
@@ -109,7 +105,8 @@ def dead_relus(nodes, zero_gradients=None) -> list:
         if zero_gradients is not None:
             starved = [v for v in starved if v.name in zero_gradients]
         shape = "x".join(map(str, out.shape))
-        message = (f"dead ReLU: {node.op.name} in layer {_layer_of(node)} outputs only zeros "
+        layer = f" in layer {node.scope}" if node.scope else ""
+        message = (f"dead ReLU: {node.op.name}{layer} outputs only zeros "
                    f"({shape} values: every unit, every example); its inputs are all <= 0 "
                    f"(largest {float(np.max(pre)):.3g}), so no gradient flows back through it")
         if starved:
