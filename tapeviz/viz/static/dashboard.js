@@ -265,7 +265,7 @@ function render({ model, el: root }) {
     alertBox.replaceChildren();
     alertBox.hidden = !alerts.length;
     if (!alerts.length) return;
-    alertBox.append(el("div", "tvd-chart-title", `alerts (${alerts.length})`));
+    alertBox.append(el("div", "tvd-alerts-title", `alerts (${alerts.length})`));
     for (const alert of alerts) {
       const item = el("div", `tvd-alert tvd-alert-${alert.kind === "nan" ? "nan" : "warn"}`);
       item.tabIndex = 0;
