@@ -740,9 +740,10 @@ def test_a_loss_that_rises_and_falls_again_keeps_no_recorder(dashboards):
     assert dash._suspect is None
 
 
-@pytest.mark.xfail(strict=True, reason="IPython's ipython_display_formatter finds the "
-                   "by-name printer (ipython/display.py) for the first Dashboard only: the "
-                   "second one's lookup raises KeyError and it displays without its twin")
+@pytest.mark.xfail(strict=True, reason="anywidget gives each instance its own subclass "
+                   "(same module and name); IPython moves the by-name printer of "
+                   "ipython/display.py onto the first instance's subclass, so the second "
+                   "instance's lookup raises KeyError and it displays without its twin")
 def test_a_second_dashboard_also_displays_after_its_twin(kernel_shell):
     shell = kernel_shell
     dashes = [Dashboard(show_tape=False), Dashboard(show_tape=False)]
