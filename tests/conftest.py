@@ -35,6 +35,9 @@ def kernel_shell(monkeypatch):
     monkeypatch.setattr(shell, "kernel", object(), raising=False)
     register_html_display(shell)
     yield shell
+    from tapeviz.ipython.display import display_dashboard, display_tape_widget
     widgets = shell.display_formatter.ipython_display_formatter
-    for name in ("tapeviz.viz.widget.TapeWidget", "tapeviz.viz.dashboard.Dashboard"):
-        widgets.pop(name, None)
+    ours = (display_tape_widget, display_dashboard)
+    for printers in (widgets.type_printers, widgets.deferred_printers):
+        for key in [key for key, printer in printers.items() if printer in ours]:
+            del printers[key]

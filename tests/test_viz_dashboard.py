@@ -740,10 +740,6 @@ def test_a_loss_that_rises_and_falls_again_keeps_no_recorder(dashboards):
     assert dash._suspect is None
 
 
-@pytest.mark.xfail(strict=True, reason="anywidget gives each instance its own subclass "
-                   "(same module and name); IPython moves the by-name printer of "
-                   "ipython/display.py onto the first instance's subclass, so the second "
-                   "instance's lookup raises KeyError and it displays without its twin")
 def test_a_second_dashboard_also_displays_after_its_twin(kernel_shell):
     shell = kernel_shell
     dashes = [Dashboard(show_tape=False), Dashboard(show_tape=False)]

@@ -47,10 +47,25 @@ def html_of(obj) -> str | None:
 def display_tape_widget(widget) -> None:
     """Display a TapeWidget after its saved twin (`tapeviz.viz.saved`)."""
     from ..viz.saved import display_with_twin
+    from ..viz.widget import TapeWidget
+    _bind_to_base(TapeWidget, display_tape_widget)
     display_with_twin(widget)
 
 
 def display_dashboard(dashboard) -> None:
     """Display a Dashboard after its saved twin, which receives its charts when a run ends."""
+    from ..viz.dashboard import Dashboard
     from ..viz.saved import display_dashboard_with_twin
+    _bind_to_base(Dashboard, display_dashboard)
     display_dashboard_with_twin(dashboard)
+
+
+def _bind_to_base(cls, printer) -> None:
+    """Register `printer` for `cls` itself. anywidget gives each instance its own subclass
+    of the same module and name, and IPython binds a by-name printer to the first class it
+    meets with that name: the first instance's subclass. Bound to the base class, every
+    instance finds it through its MRO."""
+    from IPython import get_ipython
+    shell = get_ipython()
+    if shell is not None:
+        shell.display_formatter.ipython_display_formatter.for_type(cls, printer)
