@@ -117,6 +117,8 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         assert note.text_content().startswith("in step 1; the tape below shows step 30"), \
             note.text_content()
         assert born.locator(".tvd-tape g.node.tvd-alert-mark").count() == 0
+        assert born.locator(".tvd-loss .tvd-empty").text_content() == \
+            "nothing to plot: all 30 values are NaN or Inf"     # not "no data yet"
         page.screenshot(born, f"dashboard-alerts-{theme}-nan")
 
         check_clean(page, browser)

@@ -57,18 +57,22 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const ok = (v) => v !== null && v !== undefined && Number.isFinite(v) && (!log || v > 0);
   const y = (v) => (log ? Math.log10(v) : v);
-  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity, points = 0;
   for (const s of series) {
     s.steps.forEach((step, i) => {
-      x0 = Math.min(x0, step); x1 = Math.max(x1, step);
+      x0 = Math.min(x0, step); x1 = Math.max(x1, step); points += 1;
       if (ok(s.values[i])) { y0 = Math.min(y0, y(s.values[i])); y1 = Math.max(y1, y(s.values[i])); }
     });
   }
   const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
   svg.append(svgEl("rect", { x: M.left, y: M.top, width: pw, height: ph, class: "tvd-plot" }));
   if (!(x1 >= x0) || !(y1 >= y0)) {
+    // values that cannot be drawn are not "no data": say what they are
+    const text = !points ? empty
+      : log ? `nothing to plot: all ${points} values are NaN, Inf or 0`
+        : `nothing to plot: all ${points} values are NaN or Inf`;
     svg.append(svgEl("text", { x: M.left + pw / 2, y: M.top + ph / 2, class: "tvd-empty",
-                               "text-anchor": "middle" }, empty));
+                               "text-anchor": "middle" }, text));
     return;
   }
   if (x1 === x0) { x0 -= 1; x1 += 1; }
