@@ -47,8 +47,8 @@ def warn_from_user_line(text: str, category=UserWarning, frame=None) -> None:
         warnings.warn(text, category, stacklevel=2)
         return
     where = SourceInfo(user.f_code.co_filename, user.f_lineno, "").location
-    if not where.endswith(f":{user.f_lineno}"):  # a notebook cell: the file is a temp path
-        text = f"{where}: {text}"
+    if not where.endswith(f":{user.f_lineno}") and where not in text:  # a notebook cell
+        text = f"{where}: {text}"   # (its file is a temp path) not named by the text yet
     namespace = user.f_globals
     warnings.warn_explicit(text, category, user.f_code.co_filename, user.f_lineno,
                            module=namespace.get("__name__", "__main__"),

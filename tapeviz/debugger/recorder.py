@@ -8,20 +8,17 @@ when over budget.
 """
 from __future__ import annotations
 
-import os
-import sys
 import threading
-import warnings
 from collections import deque
 from typing import NamedTuple
 
 from .. import events
+from ..fpwarnings import warn_from_user_line
 from ..threadstate import thread_state
 from ..tensor import Variable
 from .history import OP_OVERHEAD, RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 class StepsDroppedWarning(UserWarning):
@@ -330,11 +327,7 @@ class Recorder:
 
     @staticmethod
     def _warn(message: str) -> None:
-        level, frame = 2, sys._getframe(1)
-        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-            level += 1
-            frame = frame.f_back
-        warnings.warn(message, StepsDroppedWarning, stacklevel=level)
+        warn_from_user_line(message, StepsDroppedWarning)
 
 
 def _size(nbytes: int) -> str:

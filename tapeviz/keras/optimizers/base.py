@@ -19,6 +19,7 @@ from ...debugger.numerics import _where
 from ...debugger.why_none import explain_missing_gradient
 from ...dispatch import name_scope, unrecorded
 from ...errors import DTypeError, ShapeError
+from ...fpwarnings import warn_from_user_line
 from ...ops.math import clip_by_value, maximum, sqrt, square
 from ...ops.reduce import reduce_sum
 from ...sourceinfo import user_source
@@ -26,7 +27,6 @@ from ...tape import GradientTape
 from ...tensor import Tensor, Variable
 
 
-_warned: dict = {}  # the warnings registry: each message once per user line, as warnings.warn
 MADE_AT: dict = {}  # iterations variable's name -> the user's line that made the optimizer
 
 
@@ -38,14 +38,6 @@ def _why_missing(var: Variable) -> str:
     return ("it did not come from the last tape.gradient call; check that the loss depends "
             "on the variable and is computed inside the GradientTape block (with "
             "model.compile(), that a loss was given)")
-
-
-def _warn_at(site, message: str) -> None:
-    if site is None:
-        warnings.warn(message, stacklevel=4)
-    else:
-        warnings.warn_explicit(message, UserWarning, site.filename, site.lineno,
-                               registry=_warned)
 
 
 class _VariableList(list):
@@ -214,11 +206,11 @@ class Optimizer:
             raise ValueError(f"{self.name}.apply_gradients at {_where(site)}: no gradients "
                              f"provided for any variable (all are None): {reasons}")
         if missing and self._warn_missing_gradients:
-            site = user_source()
+            where = _where(user_source())
             for var in missing:
-                _warn_at(site, f"{self.name}.apply_gradients at {_where(site)}: the gradient "
-                               f"for variable {var.name!r} is None, so it is not updated: "
-                               f"{_why_missing(var)}")
+                warn_from_user_line(f"{self.name}.apply_gradients at {where}: the gradient "
+                                    f"for variable {var.name!r} is None, so it is not updated: "
+                                    f"{_why_missing(var)}")
         return kept
 
     def _checked_gradient(self, grad, var: Variable) -> Tensor:
