@@ -1,0 +1,124 @@
+"""The CS20 lecture's regression against PyTorch: 19,000 per-example steps on the real file.
+
+Birth rate -> life expectancy, one example at a time (190 rows x 100 epochs), squared loss,
+learning rate 0.001: a `tf.data` loop, a `GradientTape` and two `assign_sub` updates per
+step in tapeviz; the same per-example loop in PyTorch (iterating the rows of a tensor,
+`torch.autograd.grad`, `sub_` under `no_grad`). Both must land on the lecture's figures
+(w = -6.07, b = 84.93) or the run stops. Rounds alternate, so both see the same machine
+load; the ratio of each round is tapeviz / PyTorch, and the median of them is the figure.
+
+Needs the real data beside the project (../shared/data/birth_life_2010.txt) and PyTorch.
+Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_regression.py [--rounds 5]
+"""
+from __future__ import annotations
+
+import argparse
+import pathlib
+import statistics
+import sys
+import time
+
+import tapeviz as tf
+from tapeviz.datasets import load_birth_life
+
+DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "birth_life_2010.txt"
+EPOCHS = 100
+LEARNING_RATE = 0.001
+GOAL = 0.7
+CLOCKS = {"wall": time.perf_counter, "CPU": time.process_time}
+PUBLISHED = {"w": -6.07, "b": 84.93}  # the lecture's figures for this procedure
+
+
+def tapeviz_regression(data, epochs: int = EPOCHS) -> tuple:
+    """The loop in tapeviz; returns the final (w, b)."""
+    dataset = tf.data.Dataset.from_tensor_slices((data[:, 0], data[:, 1]))
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    for _ in range(epochs):
+        for x, y in dataset:
+            with tf.GradientTape() as tape:
+                loss = (y - (w * x + b)) ** 2
+            dw, db = tape.gradient(loss, [w, b])
+            w.assign_sub(LEARNING_RATE * dw)
+            b.assign_sub(LEARNING_RATE * db)
+    return float(w.numpy()), float(b.numpy())
+
+
+def torch_regression(torch, data, epochs: int = EPOCHS) -> tuple:
+    """The same loop in PyTorch; returns the final (w, b)."""
+    xs, ys = torch.from_numpy(data[:, 0].copy()), torch.from_numpy(data[:, 1].copy())
+    w = torch.zeros((), requires_grad=True)
+    b = torch.zeros((), requires_grad=True)
+    for _ in range(epochs):
+        for x, y in zip(xs, ys):
+            loss = (y - (w * x + b)) ** 2
+            dw, db = torch.autograd.grad(loss, [w, b])
+            with torch.no_grad():
+                w.sub_(LEARNING_RATE * dw)
+                b.sub_(LEARNING_RATE * db)
+    return float(w.detach()), float(b.detach())
+
+
+def blas_kernel() -> str:
+    """Which BLAS numpy uses and the kernel it picked (threadpoolctl), in one line."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return "unknown (pip install threadpoolctl to name it)"
+    found = [f"{info.get('internal_api')} {info.get('version')}, kernel "
+             f"{info.get('architecture')}, {info.get('num_threads')} threads"
+             for info in threadpool_info() if info.get("user_api") == "blas"]
+    return "; ".join(found) or "none found"
+
+
+def check_result(name: str, w: float, b: float) -> None:
+    if abs(w - PUBLISHED["w"]) > 5e-3 or abs(b - PUBLISHED["b"]) > 5e-3:
+        raise SystemExit(f"{name} ends at w = {w:.4f}, b = {b:.4f}; the lecture's figures "
+                         f"are w = {PUBLISHED['w']}, b = {PUBLISHED['b']}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=EPOCHS)
+    args = parser.parse_args()
+    if not DATA.is_file():
+        sys.exit(f"the real data is absent: {DATA} (see the project's shared data README)")
+    try:
+        import torch
+    except ImportError:
+        sys.exit("PyTorch is not installed: `pip install torch==2.13.0` to compare")
+    data, rows = load_birth_life(DATA)
+    runs = {"tapeviz": lambda: tapeviz_regression(data, args.epochs),
+            "pytorch": lambda: torch_regression(torch, data, args.epochs)}
+    print(f"numpy BLAS: {blas_kernel()}; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads")
+    # (name, clock) -> seconds of each round; CPU time is the steadier on a shared machine
+    seconds = {(name, clock): [] for name in runs for clock in CLOCKS}
+    for round_ in range(args.rounds):
+        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+        for name in order:
+            start = {clock: read() for clock, read in CLOCKS.items()}
+            w, b = runs[name]()
+            for clock, read in CLOCKS.items():
+                seconds[name, clock].append(read() - start[clock])
+            if args.epochs == EPOCHS:
+                check_result(name, w, b)
+    steps = rows * args.epochs
+    print(f"the lecture's regression: {steps} per-example steps (GradientTape + assign_sub), "
+          f"{args.rounds} alternating rounds")
+    for clock in CLOCKS:
+        for name in runs:
+            times = seconds[name, clock]
+            median = statistics.median(times)
+            print(f"  {clock:<5} {name:<8} median {median:6.3f} s "
+                  f"({median / steps * 1e6:5.1f} us a step), "
+                  f"rounds {', '.join(f'{t:.3f}' for t in times)}")
+        ratios = [t / p for t, p in zip(seconds["tapeviz", clock], seconds["pytorch", clock])]
+        ratio = statistics.median(ratios)
+        print(f"  {clock:<5} tapeviz / pytorch: median {ratio:.3f}x (rounds "
+              f"{', '.join(f'{r:.2f}' for r in ratios)}); goal <= {GOAL}x: "
+              f"{'met' if ratio <= GOAL else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
