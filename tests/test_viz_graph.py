@@ -304,3 +304,47 @@ def test_loop_stretches_take_the_most_ops_and_never_cross_a_scope():
     ops = "ab" * 6 + "abc" * 4
     nodes = {f"n{i}": GraphNode(f"n{i}", op, "math", op=op) for i, op in enumerate(ops)}
     assert loop_stretches([(i, f"n{i}") for i in range(len(ops))], nodes) == [(0, 14, 2, 7)]
+
+
+def test_a_level_whose_entries_share_one_op_index_splits_by_position():
+    # 400 constants and a variable all read by one stack: one op index for 402 entries
+    v = tf.Variable(1.0, name="v")
+    with tf.GradientTape() as tape:
+        tf.stack([tf.constant(float(i)) for i in range(400)] + [v])
+    g = Graph.from_tape(tape)
+    view = g.collapse(max_nodes=300)
+    assert 2 <= len(view.nodes) <= 30
+    first = view.nodes["g:#0:0-19"]
+    assert first.label == "op 0: 20 constants" and first.members == [f"c{i}" for i in range(20)]
+    # every node is one reveal away, and what reveals it shows fewer nodes than the level
+    for node_id in ("c0", "c399", "v0", "n0"):
+        opened = g.reveal(node_id, max_nodes=300)
+        assert len(opened) == 1
+        assert node_id in g.collapse(opened, max_nodes=300).nodes
+
+
+def test_a_scope_of_one_op_index_range_opens_instead_of_nesting_ids():
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        with tf.name_scope("b"):
+            tf.reduce_sum(w * w) + 1.0
+    g = Graph.from_tape(tape)
+    view = g.collapse(max_nodes=4)
+    assert 2 <= len(view.nodes) <= 4
+    for gid in [i for i in view.nodes if i.startswith("g:")]:
+        opened = g.collapse({gid}, max_nodes=4)
+        assert gid not in opened.nodes and set(view.nodes[gid].members) <= set(opened.nodes)
+    assert g.reveal("n2", max_nodes=4) == {"g:b#2-2"}
+
+
+def test_an_opened_repeat_box_of_more_blocks_than_max_nodes_comes_in_ranges():
+    tape, _ = _long_tape(400, 1)
+    g = Graph.from_tape(tape)
+    assert "g:block1*399" in g.collapse(max_nodes=50).nodes
+    opened = g.collapse({"g:block1*399"}, max_nodes=50)
+    assert len(opened.nodes) <= 50
+    assert not any(i.startswith("g:block") and "*" not in i for i in opened.nodes)
+    assert "g:block1*399" not in opened.nodes
+    # every block is still reachable, and one block shows its ops
+    opened = g.reveal("n555", max_nodes=50)
+    assert "n555" in g.collapse(opened, max_nodes=50).nodes

@@ -194,6 +194,38 @@ def test_large_tape_opens_collapsed_and_a_click_expands():
     assert widget.selected == "" and widget.inspector == {}
 
 
+def test_stepping_into_a_scope_wider_than_max_nodes_opens_it():
+    # issue 13: five nodes of one scope, four shown: reveal() recursed without end
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        with tf.name_scope("b"):
+            tf.reduce_sum(w * w) + 1.0
+    widget = TapeWidget(tape, max_nodes=4)
+    widget.step()
+    assert widget.error == "" and widget.highlight == "n2" == widget.selected
+    assert "n2" in svg_node_ids(widget.svg) and len(widget.view.nodes) <= 4
+    # a toggle opens the group it names, and no id nests inside another's range
+    closed = next(i for i in widget.view.nodes if i.startswith("g:"))
+    members = widget.view.nodes[closed].members
+    widget.toggle(closed)
+    assert set(members) <= set(widget.view.nodes)
+    assert not any(i.count("#") > 1 for i in widget.view.nodes)
+
+
+def test_a_stack_of_400_constants_steps_twice_at_the_default_max_nodes():
+    v = tf.Variable(1.0)
+    with tf.GradientTape(persistent=True) as tape:
+        tf.reduce_sum(tf.stack([tf.constant(float(i)) for i in range(400)] + [v]))
+    widget = TapeWidget(tape)
+    assert len(widget.view.nodes) <= 300
+    widget.step()
+    widget.step()
+    assert widget.error == "" and widget.stepper["op"] == "stack"
+    assert widget.highlight == "n0" and "n0" in svg_node_ids(widget.svg)
+    widget.continue_()
+    assert widget.stepper["done"] and widget.error == ""
+
+
 def test_names_with_markup_stay_text_in_svg_and_html():
     evil = '<script>alert("x")</script>\\'
     w = tf.Variable(np.ones((2, 2), np.float32), name=evil)

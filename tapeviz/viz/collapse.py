@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections import Counter
 
 from .graph import Graph, GraphEdge, GraphNode, group_id
 from .loops import loop_stretches
+from .panel import counted
 
 
 def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int) -> Graph:
@@ -161,15 +163,12 @@ class _Folder:
             scope = runs[0][1][0][1]   # one box alone says nothing: show what it holds
             self.open(scope.entries, group_id(scope.path))
             return
-        if len(runs) > self.max_nodes:
-            # few, round ranges (ops 0-99, 100-199, ...): each opens to a level that fits
-            for lo, hi, chunk in _buckets(entries, max(self.max_nodes // 10, 2)):
-                rid = f"{gid}#{lo}-{hi}"
+        if self.boxes(runs) > self.max_nodes:
+            # few, round ranges (ops 0-99, 100-199, ...): each opens to a smaller level
+            for rid, label, chunk in _chunks(entries, gid, max(self.max_nodes // 10, 2)):
                 if rid in self.expanded:
                     self.open(chunk, rid, loops)
                 else:
-                    last = chunk[-1][0]
-                    label = f"ops {chunk[0][0]}-{last}" if last != chunk[0][0] else f"op {last}"
                     self.fold(rid, label, _flatten(chunk), chunk[0][0])
             return
         nodes, rep, shown = self.graph.nodes, self.rep, self.shown
@@ -201,6 +200,11 @@ class _Folder:
             self.open(scope.entries, sid)
         else:
             self.fold(sid, scope.name, scope.members(), key, scope.path)
+
+    def boxes(self, runs) -> int:
+        """How many boxes `runs` draw: an opened ×N box draws its N blocks."""
+        return sum(count if kind == "blocks" and repeat_id(run[0][1].path, count) in
+                   self.expanded else 1 for kind, run, count in runs)
 
     def runs(self, entries, loops: bool) -> list:
         """`entries` cut into runs (kind, entries, count): "loop" for a loop body recorded
@@ -273,19 +277,59 @@ class _Folder:
         return list(merged.values())
 
 
-def _buckets(entries, budget: int):
-    """Consecutive chunks of `entries` by op index // B, B the smallest power of ten that
-    makes at most `budget` chunks; yields (first index, last index of the range, chunk)."""
+def _chunks(entries, gid: str, budget: int):
+    """`entries` (a level too large to show) cut into 2 to `budget` consecutive chunks, each
+    smaller than the level, so opening one always shows less; yields (id, label, chunk).
+
+    Chunks are round ranges of op indices ("g:#100-199", "ops 100-199"); entries that all
+    share one op index (the 400 constants `tf.stack` reads) are cut by position instead
+    ("g:#7:0-199", "op 7: 200 constants")."""
+    keys = [key for key, _ in entries]
+    if keys[0] == keys[-1]:   # keys never decrease along a level
+        per = _round_up(-(-len(entries) // budget))
+        if per >= len(entries):
+            per = -(-len(entries) // budget)
+        for first in range(0, len(entries), per):
+            chunk = entries[first:first + per]
+            yield (f"{gid}#{keys[0]}:{first}-{first + len(chunk) - 1}",
+                   f"op {keys[0]}: {_contents(chunk)}", chunk)
+        return
     size = 1
-    while len({key // size for key, _ in entries}) > budget:
+    while len({key // size for key in keys}) > budget:
         size *= 10
-    chunk, current = [], None
+    if len({key // size for key in keys}) == 1:
+        size //= 10   # one range would hold them all: ten times finer, merged to the budget
+    ranges: list = []
     for item in entries:
-        bucket = item[0] // size
-        if bucket != current and chunk:
-            yield current * size, current * size + size - 1, chunk
-            chunk = []
-        current = bucket
-        chunk.append(item)
-    if chunk:
-        yield current * size, current * size + size - 1, chunk
+        if not ranges or item[0] // size != ranges[-1][0]:
+            ranges.append((item[0] // size, []))
+        ranges[-1][1].append(item)
+    per = -(-len(ranges) // budget)
+    for at in range(0, len(ranges), per):
+        part = ranges[at:at + per]
+        chunk = [item for _, items in part for item in items]
+        first, last = chunk[0][0], chunk[-1][0]
+        yield (f"{gid}#{part[0][0] * size}-{part[-1][0] * size + size - 1}",
+               f"ops {first}-{last}" if last != first else f"op {last}", chunk)
+
+
+def _round_up(number: int) -> int:
+    """The smallest of 1, 2, 5, 10, 20, 50, ... that is >= `number`.
+
+    >>> [_round_up(n) for n in (1, 3, 14, 51)]
+    [1, 5, 20, 100]
+    """
+    size = 1
+    while True:
+        for step in (1, 2, 5):
+            if size * step >= number:
+                return size * step
+        size *= 10
+
+
+def _contents(chunk) -> str:
+    """What a chunk of one op's entries holds, by kind: '199 constants, 1 variable'."""
+    kinds = Counter("scope" if type(entry) is not str else
+                    {"v": "variable", "c": "constant", "n": "op"}.get(entry[0], "node")
+                    for _, entry in chunk)
+    return ", ".join(counted(number, kind) for kind, number in kinds.items())

@@ -264,6 +264,8 @@ class Graph:
             shown = view.visible_id(node_id)
             if shown == node_id:
                 return frozenset(opened)
+            if shown is None or shown in opened:   # our bug: opening it showed nothing new
+                raise RuntimeError(f"Graph.reveal: opening {shown!r} does not show {node_id!r}")
             opened.add(shown)
 
     # ---- collapsing (see collapse.py) -------------------------------------------------------
