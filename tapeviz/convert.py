@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import DTypeError
+from .errors import DTypeError, InvalidArgumentError
 from .tensor import Tensor, VariableRead, read_variable, wrap
 
 ALL = "all"  # Op.dtype_args value: every input shares one dtype
 
 _INT32 = np.iinfo(np.int32)
+_INT64 = np.iinfo(np.int64)
 _SUPPORTED_KINDS = "biuf"
 _constants: dict = {}  # (Python number, numpy float type) -> that number as a numpy scalar
 _MAX_CONSTANTS = 4096
@@ -29,7 +30,11 @@ def infer_array(value, op: str = "convert_to_tensor"):
     elif isinstance(value, bool):
         return np.bool_(value)
     elif isinstance(value, int):
-        return np.int32(value) if _INT32.min <= value <= _INT32.max else np.int64(value)
+        if _INT32.min <= value <= _INT32.max:
+            return np.int32(value)
+        if not _INT64.min <= value <= _INT64.max:
+            raise _too_large(op, value)
+        return np.int64(value)
     elif isinstance(value, float):
         return np.float32(value)
     else:
@@ -231,10 +236,33 @@ def _mismatch(op, args, shared) -> DTypeError:
 
 def _nested_to_array(value, op):
     try:
-        return np.asarray(value)
+        array = np.asarray(value)
     except (ValueError, TypeError) as exc:
+        if "inhomogeneous" in str(exc):
+            raise InvalidArgumentError(op, f"expected a tensor, number, array or nested list "
+                                           f"of numbers with rows of one length; got a ragged "
+                                           f"list {_short(value)}") from None
         raise DTypeError(op, f"expected a tensor, number, array or nested list of numbers; "
                          f"got {_short(value)} ({exc})") from None
+    except OverflowError:
+        raise _too_large(op, value) from None
+    if array.dtype.kind in "uO" and isinstance(value, (int, list, tuple)) \
+            and _holds_huge_int(value):
+        raise _too_large(op, value)
+    return array
+
+
+def _holds_huge_int(value) -> bool:
+    """True when a Python int (in a nested list) is outside int64, TF's largest integer."""
+    if isinstance(value, (list, tuple)):
+        return any(_holds_huge_int(v) for v in value)
+    return isinstance(value, int) and not _INT64.min <= value <= _INT64.max
+
+
+def _too_large(op, value) -> InvalidArgumentError:
+    return InvalidArgumentError(op, f"cannot convert {_short(value)} to a tensor: an integer "
+                                    f"outside int64's range [-2**63, 2**63)",
+                                hint="write it as a float (1e30) for a float tensor")
 
 
 def _check_numeric(array, value, op):

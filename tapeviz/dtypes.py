@@ -5,7 +5,11 @@ matching numpy dtype, its type and its name, so `t.dtype == np.float32` holds.
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+from .errors import DTypeError, describe
 
 
 class DType:
@@ -71,6 +75,7 @@ half, double = float16, float64
 _BY_NUMPY = {d._np: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
 _BY_NAME = {d.name: d for d in _BY_NUMPY.values()}
 _BY_NAME.update(half=float16, double=float64)
+ALL = tuple(_BY_NUMPY.values())
 
 
 def as_dtype(value) -> DType:
@@ -79,13 +84,16 @@ def as_dtype(value) -> DType:
         return value
     if isinstance(value, str) and value in _BY_NAME:
         return _BY_NAME[value]
-    try:
-        np_dtype = np.dtype(value)
-    except TypeError:
-        raise TypeError(f"Cannot convert {value!r} to a tapeviz dtype") from None
+    np_dtype = None
+    if value is not None and not isinstance(value, (numbers.Number, np.ndarray)) \
+            and not hasattr(value, "_value"):   # None, numbers, arrays, tensors are no dtypes
+        try:
+            np_dtype = np.dtype(value)
+        except (TypeError, ValueError):
+            pass
     if np_dtype not in _BY_NUMPY:
-        raise TypeError(f"tapeviz has no dtype for numpy {np_dtype}; supported: "
-                        + ", ".join(_BY_NAME))
+        raise DTypeError("as_dtype", f"expected a dtype ({', '.join(_BY_NAME)}); got "
+                                     f"{describe(value)}")
     return _BY_NUMPY[np_dtype]
 
 

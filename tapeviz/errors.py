@@ -5,24 +5,41 @@ Each class subclasses the builtin that existing `except` clauses expect
 """
 from __future__ import annotations
 
-from .sourceinfo import user_source
+import sys
+
+import numpy as np
+
+from .sourceinfo import source_from, user_frame
+
+# entry frames that are not a function the user called by name
+_NOT_CALLED_BY_NAME = frozenset({"dispatch"})
 
 
 class OpError(Exception):
     """Base of tapeviz's op errors; `.op` is the op name, `.source` the user's line and
     `.input_values` the arrays the op was given (set by dispatch when the op itself failed,
-    so a failed cell can draw the op where it happened; None otherwise)."""
+    so a failed cell can draw the op where it happened; None otherwise).
+
+    `.function` is the tapeviz function the user's line called when that is not the op
+    (`tf.keras.losses.mse` failing in its `reduce_mean`): the message starts with it, so it
+    names what the user typed as well as the op that failed."""
 
     def __init__(self, op: str, message: str, hint: str | None = None, source=None):
         self.op = op
         self.detail = message
         self.hint = hint
-        self.source = source if source is not None else user_source(2)
+        frame = sys._getframe(1)
+        self.source = source if source is not None else source_from(frame)
+        self.function = called_function(frame)
+        if self.function == op or not op:
+            self.function = None
         self.input_values = None
         super().__init__(self._format())
 
     def _format(self) -> str:
         text = f"{self.op}: {self.detail}" if self.op else self.detail
+        if self.function:
+            text = f"{self.function}: {text}"
         if self.source is not None:
             text += f"\n  at {self.source}"
             line = self.source.line
@@ -31,6 +48,25 @@ class OpError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+def called_function(frame) -> str | None:
+    """The name of the tapeviz function the user's code called (the outermost tapeviz frame
+    from `frame` up), or None for methods, operators and private helpers."""
+    user = user_frame(frame)
+    if user is None:
+        return None
+    entry = None
+    while frame is not None and frame is not user:
+        entry, frame = frame, frame.f_back
+    if entry is None:
+        return None
+    code = entry.f_code
+    name = code.co_name
+    is_method = code.co_argcount and code.co_varnames[0] in ("self", "cls")
+    if name.startswith(("_", "<")) or is_method or name in _NOT_CALLED_BY_NAME:
+        return None
+    return name
 
 
 class InvalidArgumentError(OpError, ValueError):
@@ -43,3 +79,34 @@ class ShapeError(InvalidArgumentError):
 
 class DTypeError(OpError, TypeError):
     """Operand dtypes do not fit the op, or a value cannot be converted to a tensor."""
+
+
+def describe(value) -> str:
+    """What came, as an error says it: a tensor by dtype and shape, anything else by a short
+    repr and its type."""
+    from .tensor import Tensor  # errors is imported by tensor's own imports
+    if isinstance(value, Tensor):
+        array = value._value
+        return f"a {array.dtype.name} tensor of shape {tuple(np.shape(array))}"
+    if isinstance(value, np.ndarray):
+        return f"a {value.dtype.name} array of shape {value.shape}"
+    text = repr(value)
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"{text} ({type(value).__name__})"
+
+
+def bad_argument(op: str, name: str, expected: str, value, cls=None) -> OpError:
+    """The error for argument `name` of `op`: what it must be and what came (a TypeError
+    for a value of the wrong kind, a ValueError for a right kind out of range)."""
+    if cls is None:
+        cls = DTypeError if not _is_number_like(value) else InvalidArgumentError
+    return cls(op, f"{name} must be {expected}; got {describe(value)}")
+
+
+def _is_number_like(value) -> bool:
+    from .tensor import Tensor
+    if isinstance(value, Tensor):
+        value = value._value
+    if isinstance(value, (list, tuple)):
+        return all(_is_number_like(v) for v in value)
+    return isinstance(value, (int, float, np.number, np.ndarray)) and not isinstance(value, bool)

@@ -111,7 +111,7 @@ def _softplus(x):
 softplus = defop("softplus", _softplus, vjp=lambda g, ans, x: (softplus_grad(g, x),),
                  kind="activation", domain=(-4.0, 4.0), inputs=("features",),
                  doc="log(1 + exp(x)), overflow-safe.")
-round = defop("round", np.round, nondiff=True, doc="Round half to even, as TF does.")
+round = defop("round", np.round, nondiff=True, inputs=("x",), doc="Round half to even, as TF does.")
 floor = defop("floor", np.floor, nondiff=True, doc="Largest integer <= x, elementwise.")
 ceil = defop("ceil", np.ceil, nondiff=True, doc="Smallest integer >= x, elementwise.")
 

@@ -128,6 +128,8 @@ def _reduction(row, op_name, doc):
         return row(input_tensor, axis=normalize_axes(op_name, axis, np.ndim(input_tensor)),
                    keepdims=bool(keepdims))
     reduce.__name__ = reduce.__qualname__ = op_name
+    # so tracebacks and errors (which name the function the user called) say reduce_sum
+    reduce.__code__ = reduce.__code__.replace(co_name=op_name, co_qualname=op_name)
     reduce.__doc__ = doc
     return reduce
 
