@@ -340,7 +340,7 @@ def test_pad_bad_paddings_shape():
 
 
 def test_pad_bad_mode_and_reflect_width():
-    assert "mode must be one of CONSTANT, REFLECT, SYMMETRIC; got 'WRAP'" in raised(
+    assert "mode must be one of 'CONSTANT', 'REFLECT', 'SYMMETRIC'; got 'wrap'" in raised(
         tf.InvalidArgumentError, lambda: tf.pad(tf.zeros([3]), [[1, 1]], mode="wrap"))
     assert "REFLECT paddings on axis 0 (length 3) must be at most 2; got [3, 0]" in raised(
         tf.InvalidArgumentError, lambda: tf.pad(tf.zeros([3]), [[3, 0]], mode="REFLECT"))

@@ -3,26 +3,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from ..arguments import int_entries
+from ..errors import InvalidArgumentError, describe
 
 
 def normalize_axes(op: str, axis, rank: int):
-    """`axis` as a sorted tuple of non-negative ints, or None for all axes."""
+    """`axis` as a sorted tuple of non-negative ints, or None for all axes; an axis given
+    twice is an error, as in TF."""
     if axis is None:
         return None
-    values = np.asarray(axis).reshape(-1).tolist()
+    values = int_entries(axis)
+    if values is None or np.ndim(axis) > 1:
+        raise InvalidArgumentError(op, f"axis must be an int or a list of ints; got "
+                                       f"{describe(axis)}")
     for a in values:
-        if not isinstance(a, int) or isinstance(a, bool):
-            raise InvalidArgumentError(op, f"axis must be an int or a list of ints; got {axis!r}")
         if not -rank <= a < max(rank, 1):
             raise InvalidArgumentError(op, f"axis {a} is out of range for a tensor of rank "
                                            f"{rank}; expected an axis in [{-rank}, {rank})")
-    return tuple(sorted({a % max(rank, 1) for a in values}))
+    axes = sorted(a % max(rank, 1) for a in values)
+    if len(set(axes)) != len(axes):
+        raise InvalidArgumentError(op, f"axis {list(values)} names an axis twice (rank {rank})")
+    return tuple(axes)
 
 
 def normalize_axis(op: str, axis, rank: int) -> int:
     """One axis in [-rank, rank) as a non-negative int."""
-    axes = normalize_axes(op, axis, rank)
-    if axes is None or len(axes) != 1 or np.ndim(axis) != 0:
-        raise InvalidArgumentError(op, f"axis must be a single int; got {axis!r}")
-    return axes[0]
+    if isinstance(axis, (list, tuple)) or np.ndim(axis) != 0:
+        raise InvalidArgumentError(op, f"axis must be a single int; got {describe(axis)}")
+    return normalize_axes(op, axis, rank)[0]

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import ShapeError
+from .. import arguments
+from ..errors import InvalidArgumentError, ShapeError, bad_argument
+from .axes import normalize_axis
 from .registry import defop
 from . import shape as _shape
 
@@ -68,21 +70,39 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     >>> print(tf.matmul([[2.0]], [[2.0]]))
     tapeviz.Tensor([[4.]], shape=(1, 1), dtype=float32)
     """
-    return _matmul(a, b, transpose_a=bool(transpose_a or adjoint_a),
-                   transpose_b=bool(transpose_b or adjoint_b))
+    flags = [arguments.flag("matmul", flag_name, value) for flag_name, value in
+             (("transpose_a", transpose_a), ("transpose_b", transpose_b),
+              ("adjoint_a", adjoint_a), ("adjoint_b", adjoint_b))]
+    return _matmul(a, b, transpose_a=flags[0] or flags[2], transpose_b=flags[1] or flags[3])
+
+
+def _contracted_axes(a_rank: int, b_rank: int, axes) -> tuple:
+    """tensordot's `axes` (an int n: a's last n against b's first n; or a pair of axis
+    lists) as two lists of non-negative axes."""
+    if not isinstance(axes, (list, tuple)) and np.ndim(axes) == 0:
+        n = arguments.count("tensordot", "axes", axes)
+        if n > min(a_rank, b_rank):
+            raise InvalidArgumentError("tensordot", f"axes={n} contracts more axes than a "
+                                                    f"(rank {a_rank}) or b (rank {b_rank}) has")
+        return list(range(a_rank - n, a_rank)), list(range(n))
+    pair = list(axes) if isinstance(axes, (list, tuple)) else None
+    if pair is None or len(pair) != 2:
+        raise bad_argument("tensordot", "axes", "an int or a pair of axis lists", axes)
+    a_axes, b_axes = ([normalize_axis("tensordot", axis, rank)
+                       for axis in arguments.int_list("tensordot", "axes", part)]
+                      for part, rank in zip(pair, (a_rank, b_rank)))
+    if len(a_axes) != len(b_axes):
+        raise InvalidArgumentError("tensordot", f"axes must pair as many axes of a as of b; "
+                                                f"got {pair[0]!r} and {pair[1]!r}")
+    return a_axes, b_axes
 
 
 def tensordot(a, b, axes, name=None):
     """Sum of products over `axes` (an int, or a pair of axis lists), as np.tensordot."""
-    a_rank, b_rank = np.ndim(a), np.ndim(b)
-    if isinstance(axes, (int, np.integer)):
-        a_axes, b_axes = list(range(a_rank - axes, a_rank)), list(range(axes))
-    else:
-        a_axes, b_axes = ([axes_part] if np.ndim(axes_part) == 0 else list(axes_part)
-                          for axes_part in axes)
-    a_axes = [int(i) % a_rank for i in a_axes]
-    b_axes = [int(i) % b_rank for i in b_axes]
-    a_shape, b_shape = np.shape(a), np.shape(b)
+    a_shape = arguments.shape_of("tensordot", "a", a)
+    b_shape = arguments.shape_of("tensordot", "b", b)
+    a_rank, b_rank = len(a_shape), len(b_shape)
+    a_axes, b_axes = _contracted_axes(a_rank, b_rank, axes)
     if [a_shape[i] for i in a_axes] != [b_shape[i] for i in b_axes]:
         raise ShapeError("tensordot", f"contracted dimensions must match; got "
                          f"{[a_shape[i] for i in a_axes]} and {[b_shape[i] for i in b_axes]}")

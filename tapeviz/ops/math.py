@@ -11,8 +11,9 @@ import operator
 
 import numpy as np
 
-from .. import dtypes
+from .. import arguments, dtypes
 from ..errors import InvalidArgumentError, ShapeError
+from .axes import normalize_axis
 from .registry import defop
 
 POSITIVE = (0.5, 2.0)
@@ -234,21 +235,24 @@ def argmax(input, axis=None, output_type=dtypes.int64, name=None):
     array([1, 0])
     """
     return _argmax(input, axis=_one_axis("argmax", input, axis),
-                   output_type=dtypes.as_dtype(output_type)._np)
+                   output_type=_index_dtype("argmax", output_type))
 
 
 def argmin(input, axis=None, output_type=dtypes.int64, name=None):
     """Index of the smallest value along `axis` (0 when None), as in tf.math.argmin."""
     return _argmin(input, axis=_one_axis("argmin", input, axis),
-                   output_type=dtypes.as_dtype(output_type)._np)
+                   output_type=_index_dtype("argmin", output_type))
 
 
 def _one_axis(op, input, axis):
-    rank = np.ndim(input)
-    axis = 0 if axis is None else int(axis)
-    if not -rank <= axis < max(rank, 1):
-        raise InvalidArgumentError(op, f"axis must be in [{-rank}, {rank}); got {axis}")
-    return axis % max(rank, 1)
+    return normalize_axis(op, 0 if axis is None else axis, arguments.rank_of(op, "input", input))
+
+
+def _index_dtype(op, output_type):
+    dtype = arguments.dtype(op, "output_type", output_type, optional=False)
+    if dtype not in (dtypes.int32, dtypes.int64):
+        raise InvalidArgumentError(op, f"output_type must be tf.int32 or tf.int64; got {dtype}")
+    return dtype._np
 
 # ---- dtype and identity --------------------------------------------------------------------
 
@@ -270,7 +274,7 @@ def cast(x, dtype, name=None):
     >>> tf.cast([1.7, -1.7], tf.int32).numpy()
     array([ 1, -1], dtype=int32)
     """
-    return _cast(x, dtype=dtypes.as_dtype(dtype)._np)
+    return _cast(x, dtype=arguments.dtype("cast", "dtype", dtype, optional=False)._np)
 identity = defop("identity", lambda x: x, vjp=lambda g, ans, x: (g,), label="id",
                  doc="The same value, as a new tensor (a variable read, when given one).")
 stop_gradient = defop("stop_gradient", lambda x: x, label="stop∇", nondiff=True,

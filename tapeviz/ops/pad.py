@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, ShapeError
+from .. import arguments
+from ..errors import InvalidArgumentError, ShapeError, bad_argument
 from .registry import defop
-from .shape import _along, _reshape, _static_shape
+from .shape import _along, _reshape
 from . import reduce as _reduce
 
 
@@ -39,8 +40,8 @@ def tile(input, multiples, name=None):
     array([[1, 2, 1, 2],
            [1, 2, 1, 2]], dtype=int32)
     """
-    rank = np.ndim(input)
-    multiples = _static_shape("tile", multiples, "multiples")
+    rank = arguments.rank_of("tile", "input", input)
+    multiples = arguments.shape("tile", "multiples", multiples)
     if len(multiples) != rank or min(multiples, default=0) < 0:
         raise InvalidArgumentError("tile", f"multiples must hold one non-negative int per axis "
                                            f"of input (rank {rank}); got {list(multiples)}")
@@ -91,6 +92,21 @@ _pad_grad = defop("pad_grad", _pad_grad_forward, kind="shape", label="padᵀ",
                   doc="pad's gradient: the padding cut off, mirrored entries added back.")
 
 
+def _paddings(paddings) -> tuple:
+    """pad's `paddings` (a list of [before, after] lists, or an int tensor) as its flat
+    values and its shape."""
+    if not isinstance(paddings, (list, tuple)):
+        values = arguments.int_entries(paddings)
+        if values is None:
+            raise bad_argument("pad", "paddings", "a list of [before, after] int pairs",
+                               paddings)
+        return values, tuple(np.shape(paddings))
+    rows = [arguments.int_list("pad", "paddings", row) for row in paddings]
+    lengths = {len(row) for row in rows}
+    got = (len(rows), lengths.pop()) if len(lengths) == 1 else (len(rows), "ragged")
+    return [v for row in rows for v in row], got
+
+
 def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     """`tensor` with paddings[i] = [before, after] entries added on each axis i.
 
@@ -101,10 +117,9 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     >>> tf.pad([[1, 2, 3]], [[0, 0], [2, 1]], mode="REFLECT").numpy()
     array([[3, 2, 1, 2, 3, 2]], dtype=int32)
     """
-    shape = tuple(np.shape(tensor))
+    shape = arguments.shape_of("pad", "tensor", tensor)
     rank = len(shape)
-    values = _static_shape("pad", paddings, "paddings")
-    got = tuple(np.shape(paddings))
+    values, got = _paddings(paddings)
     if got != (rank, 2) and not (rank == 0 and not values):
         raise ShapeError("pad", f"paddings must have shape [{rank}, 2] (one [before, after] pair "
                                 f"per axis of the input, shape {shape}); got shape {list(got)}")
@@ -112,18 +127,13 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
     if min(values, default=0) < 0:
         raise InvalidArgumentError("pad", f"paddings must be non-negative; "
                                           f"got {[list(p) for p in pairs]}")
-    mode = str(mode).upper()
-    if mode not in PAD_MODES:
-        raise InvalidArgumentError("pad", f"mode must be one of {', '.join(PAD_MODES)}; "
-                                          f"got {mode!r}")
+    mode = arguments.choice("pad", "mode", mode, PAD_MODES, upper=True)
     for axis, (before, after) in enumerate(pairs):
         largest = shape[axis] - 1 if mode == "REFLECT" else shape[axis]
         if mode != "CONSTANT" and max(before, after) > largest:
             raise InvalidArgumentError("pad", f"{mode} paddings on axis {axis} (length "
                                               f"{shape[axis]}) must be at most {largest}; "
                                               f"got {[before, after]}")
-    if np.ndim(constant_values):
-        raise InvalidArgumentError("pad", f"constant_values must be a scalar; got shape "
-                                          f"{tuple(np.shape(constant_values))}")
+    arguments.number("pad", "constant_values", constant_values)
     return _pad(tensor, paddings=pairs, mode=mode,
                 constant_values=np.asarray(constant_values).item())

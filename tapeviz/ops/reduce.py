@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import arguments
 from ..dispatch import name_scope
 from ..errors import DTypeError
 from ..tensor import wrap
@@ -125,8 +126,9 @@ _all = defop("reduce_all", lambda x, *, axis, keepdims: np.all(x, axis=axis, kee
 
 def _reduction(row, op_name, doc):
     def reduce(input_tensor, axis=None, keepdims=False, name=None):
-        return row(input_tensor, axis=normalize_axes(op_name, axis, np.ndim(input_tensor)),
-                   keepdims=bool(keepdims))
+        rank = arguments.rank_of(op_name, "input_tensor", input_tensor)
+        return row(input_tensor, axis=normalize_axes(op_name, axis, rank),
+                   keepdims=arguments.flag(op_name, "keepdims", keepdims, default=False))
     reduce.__name__ = reduce.__qualname__ = op_name
     # so tracebacks and errors (which name the function the user called) say reduce_sum
     reduce.__code__ = reduce.__code__.replace(co_name=op_name, co_qualname=op_name)

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from .. import dtypes
+from .. import arguments, dtypes
 from ..errors import InvalidArgumentError, ShapeError
 from ..tensor import wrap
 from .axes import normalize_axes, normalize_axis
@@ -20,15 +20,6 @@ from .registry import defop
 from . import reduce as _reduce
 
 
-def _static_shape(op: str, shape, what: str = "shape") -> tuple:
-    """A shape-like argument (list, tuple, tensor) as a flat tuple of Python ints."""
-    try:
-        values = np.asarray(shape).reshape(-1).tolist()
-    except (TypeError, ValueError):
-        values = None
-    if values is None or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
-        raise InvalidArgumentError(op, f"{what} must be a list of ints; got {shape!r}")
-    return tuple(values)
 
 
 # ---- reshape and friends -------------------------------------------------------------------
@@ -52,7 +43,7 @@ def reshape(tensor, shape, name=None):
     >>> tf.reshape(tf.range(6), [2, -1]).shape
     TensorShape([2, 3])
     """
-    return _reshape(tensor, shape=_static_shape("reshape", shape))
+    return _reshape(tensor, shape=arguments.shape("reshape", "shape", shape, unknown=True))
 
 
 _transpose = defop("transpose", lambda x, *, perm: np.transpose(x, perm), kind="shape",
@@ -63,9 +54,11 @@ _transpose = defop("transpose", lambda x, *, perm: np.transpose(x, perm), kind="
 
 def transpose(a, perm=None, conjugate=False, name=None):
     """`a` with its axes permuted (reversed when perm is None)."""
-    rank = np.ndim(a)
-    perm = tuple(range(rank))[::-1] if perm is None else _static_shape("transpose", perm)
-    if sorted(p % max(rank, 1) for p in perm) != list(range(rank)) or len(perm) != rank:
+    rank = arguments.rank_of("transpose", "a", a)
+    perm = tuple(range(rank))[::-1] if perm is None else arguments.int_list("transpose", "perm",
+                                                                            perm)
+    if len(perm) != rank or any(not -rank <= p < rank for p in perm) \
+            or sorted(p % rank for p in perm) != list(range(rank)):
         raise InvalidArgumentError("transpose", f"perm must be a permutation of "
                                    f"0..{rank - 1} for a tensor of rank {rank}; got {list(perm)}")
     return _transpose(a, perm=tuple(p % rank for p in perm))
@@ -73,7 +66,7 @@ def transpose(a, perm=None, conjugate=False, name=None):
 
 def expand_dims(input, axis, name=None):
     """`input` with a new axis of length 1 at `axis` (negative counts from the end)."""
-    rank = np.ndim(input)
+    rank = arguments.rank_of("expand_dims", "input", input)
     axis = normalize_axis("expand_dims", axis, rank + 1)
     shape = list(np.shape(input))
     shape.insert(axis, 1)
@@ -82,7 +75,9 @@ def expand_dims(input, axis, name=None):
 
 def squeeze(input, axis=None, name=None):
     """`input` without its length-1 axes (only those in `axis`, when given)."""
-    shape = np.shape(input)
+    shape = arguments.shape_of("squeeze", "input", input)
+    if not shape and axis is not None:
+        raise InvalidArgumentError("squeeze", f"a scalar has no axis {axis!r} to squeeze")
     axes = normalize_axes("squeeze", axis, len(shape))
     if axes is None:
         axes = tuple(i for i, n in enumerate(shape) if n == 1)
@@ -119,7 +114,7 @@ _broadcast_to = defop("broadcast_to", lambda x, *, shape: np.broadcast_to(x, sha
 
 def broadcast_to(input, shape, name=None):
     """`input` broadcast to `shape` with numpy's rules."""
-    return _broadcast_to(input, shape=_static_shape("broadcast_to", shape))
+    return _broadcast_to(input, shape=arguments.shape("broadcast_to", "shape", shape))
 
 
 # ---- indexing ----------------------------------------------------------------------------
@@ -141,6 +136,8 @@ def _normalize_key(key) -> tuple:
 
 def _index_value(value) -> int:
     try:
+        if isinstance(value, (bool, np.bool_)):
+            raise TypeError("a bool is not an index")  # numpy reads x[True] as x[None]
         return int(value.__index__())
     except (AttributeError, TypeError):
         raise InvalidArgumentError(
@@ -192,10 +189,14 @@ def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, el
     array([[2, 3],
            [5, 6]], dtype=int32)
     """
-    begin = _static_shape("strided_slice", begin, "begin")
-    end = _static_shape("strided_slice", end, "end")
+    begin = arguments.int_list("strided_slice", "begin", begin)
+    end = arguments.int_list("strided_slice", "end", end)
     strides = (1,) * len(begin) if strides is None else \
-        _static_shape("strided_slice", strides, "strides")
+        arguments.int_list("strided_slice", "strides", strides)
+    begin_mask, end_mask, ellipsis_mask, new_axis_mask, shrink_axis_mask = (
+        arguments.count("strided_slice", mask_name, mask) for mask_name, mask in
+        (("begin_mask", begin_mask), ("end_mask", end_mask), ("ellipsis_mask", ellipsis_mask),
+         ("new_axis_mask", new_axis_mask), ("shrink_axis_mask", shrink_axis_mask)))
     if not len(begin) == len(end) == len(strides):
         raise InvalidArgumentError("strided_slice", f"begin, end and strides must have the same "
                                    f"length; got {len(begin)}, {len(end)} and {len(strides)}")
@@ -294,7 +295,7 @@ def stack(values, axis=0, name=None):
 
 def _axis_of_nonscalar(op: str, value, axis) -> tuple:
     """`value`'s shape and `axis` normalized against it; scalars have no axis to split."""
-    shape = tuple(np.shape(value))
+    shape = arguments.shape_of(op, "value", value)
     if not shape:
         raise InvalidArgumentError(op, "expected a tensor of rank >= 1; got a scalar")
     return shape, normalize_axis(op, axis, len(shape))
@@ -316,7 +317,7 @@ def unstack(value, num=None, axis=0, name=None):
 
 def _split_sizes(spec, length: int, axis: int) -> list:
     """Piece lengths from split's `num_or_size_splits`: a count, or sizes with one -1 allowed."""
-    given = _static_shape("split", spec, "num_or_size_splits")
+    given = arguments.int_list("split", "num_or_size_splits", spec)
     if np.ndim(spec) == 0:
         (count,) = given
         if count <= 0 or length % count:
@@ -360,14 +361,23 @@ def shape(input, out_type=dtypes.int32, name=None):
     >>> tf.shape(tf.zeros([2, 3])).numpy()
     array([2, 3], dtype=int32)
     """
-    return wrap(np.array(np.shape(input), dtype=dtypes.as_dtype(out_type)._np))
+    return wrap(np.array(arguments.shape_of("shape", "input", input),
+                         dtype=_index_type("shape", out_type)))
 
 
 def size(input, out_type=dtypes.int32, name=None):
     """The number of elements of `input`, as a scalar integer tensor."""
-    return wrap(dtypes.as_dtype(out_type)._np.type(np.size(input)))
+    return wrap(_index_type("size", out_type).type(np.size(arguments.array_of("size", "input",
+                                                                             input))))
 
 
 def rank(input, name=None):
     """The number of axes of `input`, as a scalar int32 tensor."""
-    return wrap(np.int32(np.ndim(input)))
+    return wrap(np.int32(arguments.rank_of("rank", "input", input)))
+
+
+def _index_type(op: str, out_type) -> np.dtype:
+    dtype = arguments.dtype(op, "out_type", out_type, optional=False)
+    if dtype not in (dtypes.int32, dtypes.int64):
+        raise InvalidArgumentError(op, f"out_type must be tf.int32 or tf.int64; got {dtype}")
+    return dtype._np
