@@ -1,0 +1,176 @@
+"""The guide's CNN training step (batch 32, 28x28x1) in tapeviz against PyTorch, side by side.
+
+Conv2D(16, 3x3, relu) -> Conv2D(16, 3x3, relu) -> GlobalAveragePooling2D -> Dense(10), Adam,
+sparse categorical cross-entropy from logits: forward, backward and the Adam update, in one
+process. Both models start from the same weights; one step is checked to give the same loss
+and gradients (to 1e-4) before anything is timed. Then rounds alternate (tapeviz first in
+even rounds, PyTorch first in odd ones), each timing `--steps` steps of both; the ratio is
+the median over rounds of tapeviz's median step time over PyTorch's. Goal (issue 14): <= 1.0x.
+
+Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_cnn.py [--rounds 15]
+(those two variables force numpy's OpenBLAS onto an older kernel; a user's machine has none).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+
+import tapeviz as tf
+
+BATCH, SIZE, CLASSES = 32, 28, 10
+GOAL = 1.0
+
+
+def blas_kernel() -> str:
+    """Which BLAS numpy calls and the kernel it chose (threadpoolctl's report)."""
+    from threadpoolctl import threadpool_info
+    found = [f"{info['internal_api']} {info.get('version')} kernel "
+             f"{info.get('architecture')}, {info['num_threads']} threads"
+             for info in threadpool_info() if info["user_api"] == "blas"]
+    return "; ".join(found) or "no BLAS found"
+
+
+def batches(count: int, seed: int = 0) -> list:
+    rng = np.random.default_rng(seed)
+    return [(rng.random((BATCH, SIZE, SIZE, 1), dtype=np.float32),
+             rng.integers(0, CLASSES, BATCH)) for _ in range(count)]
+
+
+# ---- tapeviz: the guide's code ---------------------------------------------------------------
+def tapeviz_model():
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([
+        tf.keras.layers.Conv2D(16, [3, 3], activation='relu', input_shape=(None, None, 1)),
+        tf.keras.layers.Conv2D(16, [3, 3], activation='relu'),
+        tf.keras.layers.GlobalAveragePooling2D(),
+        tf.keras.layers.Dense(10)])
+    model(tf.zeros([1, SIZE, SIZE, 1]))
+    return model
+
+
+def tapeviz_step(model, optimizer, loss_object):
+    def step(images, labels):
+        with tf.GradientTape() as tape:
+            loss = loss_object(labels, model(images, training=True))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        return loss, grads
+    return step
+
+
+# ---- PyTorch: the same network, NCHW -------------------------------------------------------
+def torch_model(torch, keras_model):
+    """The PyTorch twin of `keras_model`, holding a copy of its weights (HWIO -> OIHW)."""
+    nn = torch.nn
+    conv1, conv2, dense = nn.Conv2d(1, 16, 3), nn.Conv2d(16, 16, 3), nn.Linear(16, CLASSES)
+    k1, b1, k2, b2, w, b = (v.numpy() for v in keras_model.trainable_variables)
+    with torch.no_grad():
+        conv1.weight.copy_(torch.from_numpy(k1.transpose(3, 2, 0, 1).copy()))
+        conv1.bias.copy_(torch.from_numpy(b1))
+        conv2.weight.copy_(torch.from_numpy(k2.transpose(3, 2, 0, 1).copy()))
+        conv2.bias.copy_(torch.from_numpy(b2))
+        dense.weight.copy_(torch.from_numpy(w.T.copy()))
+        dense.bias.copy_(torch.from_numpy(b))
+
+    class GuideCNN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.conv2, self.dense = conv1, conv2, dense
+
+        def forward(self, x):
+            x = torch.relu(self.conv1(x))
+            x = torch.relu(self.conv2(x))
+            return self.dense(x.mean(dim=(2, 3)))
+
+    return GuideCNN()
+
+
+def torch_step(torch, model):
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)  # Keras's epsilon
+
+    def step(images, labels):
+        optimizer.zero_grad()
+        loss = torch.nn.functional.cross_entropy(model(images), labels)
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def torch_grads_as_keras(model) -> list:
+    """The twin's gradients in the Keras variables' order and layouts."""
+    m = model
+    return [m.conv1.weight.grad.numpy().transpose(2, 3, 1, 0), m.conv1.bias.grad.numpy(),
+            m.conv2.weight.grad.numpy().transpose(2, 3, 1, 0), m.conv2.bias.grad.numpy(),
+            m.dense.weight.grad.numpy().T, m.dense.bias.grad.numpy()]
+
+
+def check_same(tv_step, th_step, th_model, tv_batch, th_batch, tolerance=1e-4) -> float:
+    """One step of each from the same weights: the losses and gradients must agree."""
+    loss, grads = tv_step(*tv_batch)
+    th_loss = th_step(*th_batch)
+    worst = abs(float(loss) - th_loss.item()) / max(abs(th_loss.item()), 1.0)
+    for name, ours, theirs in zip(("kernel 1", "bias 1", "kernel 2", "bias 2", "dense kernel",
+                                   "dense bias"), grads, torch_grads_as_keras(th_model)):
+        scale = max(float(np.max(np.abs(theirs))), 1e-12)
+        worst = max(worst, float(np.max(np.abs(ours.numpy() - theirs))) / scale)
+        if worst > tolerance:
+            raise AssertionError(f"tapeviz and PyTorch disagree on the gradient of {name}: "
+                                 f"largest difference {worst:.2e} of its largest value")
+    return worst
+
+
+def timed(step, data) -> float:
+    """Median seconds per step over `data`."""
+    times = []
+    for batch in data:
+        start = time.perf_counter()
+        step(*batch)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--steps", type=int, default=20, help="steps per library per round")
+    args = parser.parse_args()
+    import torch
+    torch.set_num_threads(2)
+
+    keras_model = tapeviz_model()
+    twin = torch_model(torch, keras_model)
+    tv_step = tapeviz_step(keras_model, tf.keras.optimizers.Adam(),
+                           tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    th_step = torch_step(torch, twin)
+    data = batches(args.steps)
+    tv_data = [(tf.constant(x), tf.constant(y)) for x, y in data]
+    th_data = [(torch.from_numpy(x.transpose(0, 3, 1, 2).copy()), torch.from_numpy(y))
+               for x, y in data]
+
+    print(f"numpy {np.__version__}: {blas_kernel()}")
+    print(f"PyTorch {torch.__version__}: {torch.get_num_threads()} threads")
+    worst = check_same(tv_step, th_step, twin, tv_data[0], th_data[0])
+    print(f"same weights, one step: loss and gradients agree to {worst:.1e} (<= 1e-4)")
+
+    ratios, ours, theirs = [], [], []
+    for round_ in range(args.rounds):
+        order = [("tapeviz", tv_step, tv_data), ("pytorch", th_step, th_data)]
+        result = {name: timed(step, d) for name, step, d in
+                  (order if round_ % 2 == 0 else order[::-1])}
+        ours.append(result["tapeviz"])
+        theirs.append(result["pytorch"])
+        ratios.append(result["tapeviz"] / result["pytorch"])
+    ratio = statistics.median(ratios)
+    print(f"{args.rounds} rounds x {args.steps} steps, batch {BATCH}, {SIZE}x{SIZE}x1")
+    print(f"  tapeviz {statistics.median(ours) * 1e3:6.2f} ms/step, "
+          f"PyTorch {statistics.median(theirs) * 1e3:6.2f} ms/step")
+    print(f"  median ratio tapeviz/PyTorch {ratio:.2f}x (rounds {min(ratios):.2f}-"
+          f"{max(ratios):.2f}x); goal <= {GOAL}x: {'met' if ratio <= GOAL else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()
