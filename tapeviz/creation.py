@@ -5,12 +5,14 @@ Constants are values, not ops (as in TF eager): they are not recorded on tapes.
 from __future__ import annotations
 
 import builtins
+import math
 
 import numpy as np
 
+from . import arguments
 from . import dtypes as _dtypes
 from .convert import infer_array, to_array
-from .errors import InvalidArgumentError
+from .errors import InvalidArgumentError, allocation_error, describe
 from .ops import math as _m
 from .tensor import Tensor, Variable, wrap
 
@@ -22,15 +24,9 @@ def executing_eagerly() -> bool:
     return True
 
 
-def _np_dtype(dtype):
-    return None if dtype is None else _dtypes.as_dtype(dtype)._np
-
-
-def _shape_arg(op: str, shape) -> tuple:
-    values = np.asarray(shape).reshape(-1).tolist() if not isinstance(shape, int) else [shape]
-    if not all(isinstance(v, int) and v >= 0 for v in values):
-        raise InvalidArgumentError(op, f"shape must be a list of non-negative ints; got {shape!r}")
-    return tuple(values)
+def _np_dtype(op: str, dtype, name: str = "dtype"):
+    dtype = arguments.dtype(op, name, dtype)
+    return None if dtype is None else dtype._np
 
 
 def constant(value, dtype=None, shape=None, name=None) -> Tensor:
@@ -42,13 +38,12 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     [[1 2]
      [3 4]], shape=(2, 2), dtype=int32)
     """
-    array = to_array(value, _np_dtype(dtype), "constant")
-    if isinstance(array, np.ndarray):
-        array = array.copy() if array is value or array.base is not None else array
+    array = _copied(to_array(value, _np_dtype("constant", dtype), "constant"), value)
     if shape is not None:
-        shape = _shape_arg("constant", shape)
+        shape = arguments.shape("constant", "shape", shape)
         if np.size(array) == 1:
-            array = np.full(shape, np.asarray(array).reshape(()), dtype=array.dtype)
+            array = allocate("constant", np.full, shape, array.dtype,
+                             np.asarray(array).reshape(()))
         elif np.size(array) == int(np.prod(shape, dtype=np.int64)):
             array = np.reshape(array, shape)
         else:
@@ -57,45 +52,72 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
     return wrap(array)
 
 
+def _copied(array, value):
+    """`array`, copied when it is the caller's array or a view of one (tensors are immutable)."""
+    if isinstance(array, np.ndarray) and (array is value or array.base is not None):
+        return array.copy()
+    return array
+
+
+def allocate(op: str, make, shape: tuple, dtype, *args):
+    """`make(shape, *args, dtype=dtype)`; a size no memory holds is an error naming the op,
+    the shape and the bytes (a MemoryError stays one)."""
+    try:
+        return make(shape, *args, dtype=dtype)
+    except MemoryError as exc:
+        raise allocation_error(op, shape, dtype, exc) from exc
+    except ValueError as exc:  # numpy's "array is too big" / "maximum allowed dimension"
+        raise allocation_error(op, shape, dtype, exc) from exc
+
+
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     """`value` as a tensor: tensors pass through, variables are read, the rest is converted."""
     if isinstance(value, Variable):
         value = _m.identity(value)
+    dtype = _np_dtype("convert_to_tensor", dtype)
+    hint = _np_dtype("convert_to_tensor", dtype_hint, "dtype_hint")
     if isinstance(value, Tensor):
-        return value if dtype is None else wrap(to_array(value, _np_dtype(dtype),
-                                                         "convert_to_tensor"))
-    if dtype is None and dtype_hint is not None:
+        return value if dtype is None else wrap(to_array(value, dtype, "convert_to_tensor"))
+    if dtype is None and hint is not None:
         try:
-            return wrap(to_array(value, _np_dtype(dtype_hint), "convert_to_tensor"))
+            return wrap(to_array(value, hint, "convert_to_tensor"))
         except TypeError:
             pass
-    return constant(value, dtype)
+    return wrap(_copied(to_array(value, dtype, "convert_to_tensor"), value))
 
 
 def zeros(shape, dtype=_dtypes.float32, name=None) -> Tensor:
     """A tensor of `shape` filled with zeros."""
-    return wrap(np.zeros(_shape_arg("zeros", shape), dtype=_np_dtype(dtype)))
+    return wrap(allocate("zeros", np.zeros, arguments.shape("zeros", "shape", shape),
+                         _np_dtype("zeros", dtype)))
 
 
 def ones(shape, dtype=_dtypes.float32, name=None) -> Tensor:
     """A tensor of `shape` filled with ones."""
-    return wrap(np.ones(_shape_arg("ones", shape), dtype=_np_dtype(dtype)))
+    return wrap(allocate("ones", np.ones, arguments.shape("ones", "shape", shape),
+                         _np_dtype("ones", dtype)))
 
 
 def zeros_like(input, dtype=None, name=None) -> Tensor:
     """Zeros with the shape (and, unless given, the dtype) of `input`."""
-    return wrap(np.zeros_like(infer_array(input, "zeros_like"), dtype=_np_dtype(dtype)))
+    array = arguments.array_of("zeros_like", "input", input)
+    return wrap(np.zeros_like(array, dtype=_np_dtype("zeros_like", dtype)))
 
 
 def ones_like(input, dtype=None, name=None) -> Tensor:
     """Ones with the shape (and, unless given, the dtype) of `input`."""
-    return wrap(np.ones_like(infer_array(input, "ones_like"), dtype=_np_dtype(dtype)))
+    array = arguments.array_of("ones_like", "input", input)
+    return wrap(np.ones_like(array, dtype=_np_dtype("ones_like", dtype)))
 
 
 def fill(dims, value, name=None) -> Tensor:
-    """A tensor of shape `dims` filled with `value` (whose dtype it takes)."""
-    scalar = infer_array(value, "fill")
-    return wrap(np.full(_shape_arg("fill", dims), scalar, dtype=np.asarray(scalar).dtype))
+    """A tensor of shape `dims` filled with the scalar `value` (whose dtype it takes)."""
+    scalar = arguments.array_of("fill", "value", value)
+    if np.ndim(scalar):
+        raise InvalidArgumentError("fill", f"value must be a scalar; got {describe(value)}",
+                                   hint="tf.broadcast_to(value, dims) repeats a tensor")
+    return wrap(allocate("fill", np.full, arguments.shape("fill", "dims", dims),
+                         scalar.dtype, scalar))
 
 
 def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # noqa: A001
@@ -107,20 +129,31 @@ def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # no
     """
     if limit is None:
         start, limit = 0, start
+    for argument, value in (("start", start), ("limit", limit), ("delta", delta)):
+        arguments.number("range", argument, value)
     values = [infer_array(v, "range") for v in (start, limit, delta)]
     if dtype is None:
         kinds = {np.asarray(v).dtype for v in values}
         dtype = builtins.max(kinds, key=lambda d: (d.kind == "f", d.itemsize))
     else:
-        dtype = _np_dtype(dtype)
+        dtype = _np_dtype("range", dtype)
     if float(values[2]) == 0:
         raise InvalidArgumentError("range", "delta must not be 0")
-    return wrap(np.arange(*(np.asarray(v).item() for v in values), dtype=dtype))
+    start, limit, delta = (np.asarray(v).item() for v in values)
+    length = builtins.max(math.ceil((limit - start) / delta), 0)
+    return wrap(allocate("range", lambda shape, dtype: np.arange(start, limit, delta,
+                                                                 dtype=dtype), (length,), dtype))
 
 
 def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, name=None) -> Tensor:
     """An identity matrix (or a batch of them)."""
-    matrix = np.eye(num_rows, num_columns, dtype=_np_dtype(dtype))
-    if batch_shape is not None:
-        matrix = np.broadcast_to(matrix, _shape_arg("eye", batch_shape) + matrix.shape).copy()
+    rows = arguments.count("eye", "num_rows", num_rows)
+    columns = rows if num_columns is None else arguments.count("eye", "num_columns", num_columns)
+    dtype = _np_dtype("eye", dtype)
+    batch = () if batch_shape is None else arguments.shape("eye", "batch_shape", batch_shape)
+    matrix = allocate("eye", lambda shape, dtype: np.eye(rows, columns, dtype=dtype),
+                      (rows, columns), dtype)
+    if batch:
+        matrix = allocate("eye", lambda shape, dtype: np.broadcast_to(matrix, shape).copy(),
+                          batch + matrix.shape, dtype)
     return wrap(matrix)

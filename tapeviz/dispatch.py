@@ -24,7 +24,7 @@ import numpy as np
 
 from . import events, fpwarnings
 from .convert import input_arrays, input_tensors
-from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
+from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
 from .events import OpExecuted, set_scope
 from .node import Node
 from .sourceinfo import source_from
@@ -33,8 +33,9 @@ from .threadstate import local, thread_state
 
 _new = object.__new__
 _getframe = sys._getframe
-# what numpy raises about its input (AxisError is a ValueError and an IndexError)
-_INPUT_ERRORS = (ValueError, TypeError, ArithmeticError, IndexError)
+# what numpy raises about its input (AxisError is a ValueError and an IndexError), and
+# MemoryError, said again naming the op and the shape it could not allocate
+_INPUT_ERRORS = (ValueError, TypeError, ArithmeticError, IndexError, MemoryError)
 
 
 def dispatch(op, *args, **params):
@@ -120,6 +121,11 @@ def _explain_failure(op, arrays, params, exc) -> OpError:
 def _explanation(op, arrays, params, exc) -> OpError:
     """The op's own explanation of numpy's error if it has one, else numpy's message with
     the op's name and what came."""
+    if isinstance(exc, MemoryError) or "array is too big" in str(exc):
+        return allocation_error(op.name, getattr(exc, "shape", None),
+                                getattr(exc, "dtype", None), exc,
+                                f"its inputs {', '.join(_describe(a) for a in arrays)}, "
+                                f"params {params}")
     if op.explain is not None:
         explained = op.explain(*arrays, **params)
         if explained is not None:

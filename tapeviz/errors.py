@@ -81,6 +81,37 @@ class DTypeError(OpError, TypeError):
     """Operand dtypes do not fit the op, or a value cannot be converted to a tensor."""
 
 
+class OutOfMemoryError(OpError, MemoryError):
+    """The op's result (or a temporary of it) did not fit in memory."""
+
+
+def allocation_error(op: str, shape, dtype, exc: Exception, inputs: str = "") -> OpError:
+    """The error for a tensor of `shape` and `dtype` (None when numpy did not say) that `op`
+    could not allocate: an OutOfMemoryError when memory ran out, an InvalidArgumentError
+    for a size no array can have (numpy's "array is too big"); `inputs` says what the op
+    was given."""
+    if shape is not None:
+        dtype = np.dtype(dtype if dtype is not None else np.float32)
+        count = float(np.prod([float(n) for n in shape]))
+        what = f"a tensor of shape {tuple(shape)} and dtype {dtype.name} " \
+               f"({_bytes(count * dtype.itemsize)})"
+    else:
+        what = "its result"
+    given = f" from {inputs}" if inputs else ""
+    if isinstance(exc, MemoryError):
+        return OutOfMemoryError(op, f"out of memory allocating {what}{given}",
+                                hint="use smaller shapes or batches")
+    return InvalidArgumentError(op, f"cannot allocate {what}{given}: {exc}")
+
+
+def _bytes(count: float) -> str:
+    for unit, size in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30),
+                       ("MiB", 2**20)):
+        if count >= size:
+            return f"{count / size:,.1f} {unit}" if count < 2**70 else f"{count:.2e} bytes"
+    return f"{int(count)} bytes"
+
+
 def describe(value) -> str:
     """What came, as an error says it: a tensor by dtype and shape, anything else by a short
     repr and its type."""

@@ -11,8 +11,8 @@ import numbers
 
 import numpy as np
 
+from . import arguments
 from . import dtypes as _dtypes
-from .creation import _shape_arg
 from .errors import DTypeError, InvalidArgumentError, ShapeError
 from .ops import random as _r
 from .ops.random import set_seed
@@ -21,14 +21,10 @@ __all__ = ["normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
 
 
 def _float_dtype(op: str, dtype) -> str:
-    dtype = _dtypes.as_dtype(dtype)
+    dtype = arguments.dtype(op, "dtype", dtype, optional=False)
     if not dtype.is_floating:
         raise DTypeError(op, f"dtype must be a floating type (float16/32/64); got {dtype.name}")
     return dtype.name
-
-
-def _seed(seed):
-    return None if seed is None else int(seed)
 
 
 def _is(value, number) -> bool:
@@ -54,8 +50,9 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=N
     >>> bool(tf.reduce_all(a == tf.random.normal([2, 3])))
     True
     """
-    draws = _r.random_standard_normal(shape=_shape_arg("normal", shape),
-                                      dtype=_float_dtype("normal", dtype), seed=_seed(seed))
+    draws = _r.random_standard_normal(shape=arguments.shape("normal", "shape", shape),
+                                      dtype=_float_dtype("normal", dtype),
+                                      seed=arguments.seed("normal", seed))
     return _scaled(draws, stddev, mean)
 
 
@@ -66,8 +63,9 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=No
     >>> bool(tf.reduce_max(tf.abs(tf.random.truncated_normal([1000]))) <= 2.0)
     True
     """
-    draws = _r.truncated_normal(shape=_shape_arg("truncated_normal", shape),
-                                dtype=_float_dtype("truncated_normal", dtype), seed=_seed(seed))
+    draws = _r.truncated_normal(shape=arguments.shape("truncated_normal", "shape", shape),
+                                dtype=_float_dtype("truncated_normal", dtype),
+                                seed=arguments.seed("truncated_normal", seed))
     return _scaled(draws, stddev, mean)
 
 
@@ -79,8 +77,8 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
     >>> bool(tf.reduce_min(x) >= 2) and bool(tf.reduce_max(x) < 5)
     True
     """
-    dtype = _dtypes.as_dtype(dtype)
-    shape = _shape_arg("uniform", shape)
+    dtype = arguments.dtype("uniform", "dtype", dtype, optional=False)
+    shape = arguments.shape("uniform", "shape", shape)
     if dtype.is_integer:
         if maxval is None:
             raise InvalidArgumentError("uniform", f"maxval must be given for integer dtype "
@@ -91,18 +89,19 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
             raise InvalidArgumentError("uniform", f"minval must be less than maxval; got "
                                                   f"minval={low}, maxval={high}")
         return _r.random_uniform_int(shape=shape, minval=low, maxval=high, dtype=dtype.name,
-                                     seed=_seed(seed))
+                                     seed=arguments.seed("uniform", seed))
     draws = _r.random_uniform(shape=shape, dtype=_float_dtype("uniform", dtype),
-                              seed=_seed(seed))
+                              seed=arguments.seed("uniform", seed))
     maxval = 1 if maxval is None else maxval
     return _scaled(draws, maxval if _is(minval, 0) else maxval - minval, minval)
 
 
 def _int_bound(name: str, value) -> int:
-    if np.ndim(value) != 0 or np.asarray(value).dtype.kind not in "iu":
+    entries = arguments.int_entries(value)
+    if entries is None or np.ndim(value) != 0:
         raise DTypeError("uniform", f"{name} must be an integer scalar for an integer dtype; "
                                     f"got {value!r}")
-    return int(np.asarray(value))
+    return entries[0]
 
 
 def shuffle(value, seed=None, name=None):
@@ -112,7 +111,6 @@ def shuffle(value, seed=None, name=None):
     >>> sorted(tf.random.shuffle([3, 1, 2]).numpy().tolist())
     [1, 2, 3]
     """
-    if np.ndim(value) < 1:
-        raise ShapeError("random_shuffle", f"value must have rank >= 1; got a scalar "
-                                           f"{value!r}")
-    return _r.random_shuffle(value, seed=_seed(seed))
+    if arguments.rank_of("shuffle", "value", value) < 1:
+        raise ShapeError("random_shuffle", f"value must have rank >= 1; got a scalar {value!r}")
+    return _r.random_shuffle(value, seed=arguments.seed("shuffle", seed))

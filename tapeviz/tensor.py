@@ -268,14 +268,16 @@ class Variable(Tensor):
     def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
                  dtype=None, shape=None):
         if initial_value is None:
-            raise ValueError("Variable: initial_value must be given")
+            raise InvalidArgumentError("Variable", "initial_value must be given")
         if callable(initial_value):
             initial_value = initial_value()
-        np_dtype = None if dtype is None else _dtypes.as_dtype(dtype)._np
-        value = to_array(initial_value, np_dtype, "Variable")
+        np_dtype = arguments.dtype("Variable", "dtype", dtype)
+        value = to_array(initial_value, None if np_dtype is None else np_dtype._np, "Variable")
+        if shape is not None:
+            _check_variable_shape(shape, np.shape(value))
+        self.trainable = arguments.flag("Variable", "trainable", trainable)
+        self.name = _unique_variable_name(arguments.name("Variable", name) or "Variable")
         self._value = value.copy() if isinstance(value, np.ndarray) else value
-        self.trainable = bool(trainable)
-        self.name = _unique_variable_name(name or "Variable")
         self._unique_id = next(_variable_ids)
 
     def assign(self, value, read_value: bool = True):
@@ -313,6 +315,22 @@ class VariableRead(Tensor):
     `variable`, so tapes that watch the variable record the VJPs that use it."""
 
     __slots__ = ("variable",)
+
+
+def _check_variable_shape(shape, value_shape: tuple) -> None:
+    """Variable's `shape`: ints (and None for a dimension left unknown, as TF allows) that
+    the initial value's shape matches."""
+    entries = list(shape) if isinstance(shape, (list, tuple)) else None
+    known = entries is not None and all(
+        n is None or arguments.int_entries(n) is not None and np.ndim(n) == 0 and n >= 0
+        for n in entries)
+    if not known:
+        raise bad_argument("Variable", "shape", "a list of non-negative ints or None", shape,
+                           DTypeError)
+    if len(entries) != len(value_shape) or any(
+            n is not None and n != m for n, m in zip(entries, value_shape)):
+        raise ShapeError("Variable", f"initial_value has shape {value_shape}, which does not "
+                                     f"match shape {list(entries)}")
 
 
 def read_variable(variable: Variable) -> VariableRead:
@@ -384,6 +402,8 @@ def _unique_variable_name(base: str) -> str:
 # The core's one import cycle, and an honest one: a tensor's constructors convert values
 # and its operators call ops, and conversion and ops take tensors. These modules import
 # Tensor at their top, so Tensor is imported first (tapeviz/__init__.py) and they last.
+from . import arguments  # noqa: E402
 from .convert import infer_array, to_array  # noqa: E402
+from .errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument  # noqa: E402
 from .dispatch import dispatch as _dispatch  # noqa: E402
 from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import arguments
 from .registry import defop
 
 # TF's DEFAULT_GRAPH_SEED: used with an op seed when no global seed was set
@@ -28,8 +29,9 @@ _state = _RandomState()
 
 def set_seed(seed) -> None:
     """Reset the global random state so later random ops repeat their values."""
-    _state.global_seed = None if seed is None else int(seed)
-    _state.generator = np.random.default_rng(_state.global_seed)
+    _state.global_seed = arguments.seed("set_seed", seed)
+    _state.generator = np.random.default_rng(
+        None if seed is None else _state.global_seed & 0xFFFFFFFFFFFFFFFF)  # TF's are int64
     _state.op_seed_calls = {}
 
 
