@@ -2,6 +2,9 @@
 
 Every forward is a strided window view of the padded input (no copy) followed by one
 reduction: a single BLAS matmul for the convolutions, a max or a sum for the pools.
+conv2d keeps its last few window matrices (`_RecentWindows`) so the filter gradient of the
+same input reuses them; a stride-1 input gradient is one matmul per kernel offset
+(`_scatter_shifted`) instead of a convolution of the padded gradient.
 As in TensorFlow, conv2d's gradients are ops of their own (`conv2d_backprop_input`, a
 full convolution, and `conv2d_backprop_filter`) whose VJPs are written in terms of
 each other, so nested tapes give gradients of any order. Rows take normalized params:
@@ -9,6 +12,9 @@ each other, so nested tapes give gradients of any order. Rows take normalized pa
 "VALID" or explicit ((top, bottom), (left, right)).
 """
 from __future__ import annotations
+
+import threading
+from collections import OrderedDict
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
@@ -57,17 +63,91 @@ def _windows(xp, khw, strides, dilations, out_hw):
     return as_strided(xp, shape, steps, writeable=False)
 
 
+def _columns(xp, khw, strides, dilations, out_hw):
+    """The im2col matrix: one row per output pixel, its window's KH*KW*C values (a copy)."""
+    return _windows(xp, khw, strides, dilations, out_hw).reshape(-1, khw[0] * khw[1] * xp.shape[3])
+
+
 def _correlate(xp, w, strides, dilations, out_hw):
     """Cross-correlation of padded `xp` with HWIO `w`: windows reshaped, then one matmul."""
     kh, kw, c, o = w.shape
-    cols = _windows(xp, (kh, kw), strides, dilations, out_hw).reshape(-1, kh * kw * c)
+    cols = _columns(xp, (kh, kw), strides, dilations, out_hw)
     return (cols @ w.reshape(kh * kw * c, o)).reshape(xp.shape[0], out_hw[0], out_hw[1], o)
+
+
+class _RecentWindows:
+    """The im2col matrices of the last conv2d forwards, keyed by their input array.
+
+    conv2d_backprop_filter of the same input (its backward step) takes them instead of
+    building them again. Tensor values are immutable, so while an entry holds its input
+    array, that array's identity names the same windows. Bounded in entries and bytes;
+    the oldest go first."""
+
+    def __init__(self, entries: int = 8, budget: int = 64 << 20):
+        self._entries, self._budget = entries, budget
+        self._kept: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, key, x, cols) -> None:
+        if cols.nbytes > self._budget:
+            return
+        with self._lock:
+            self._kept[(id(x),) + key] = (x, cols)
+            total = sum(c.nbytes for _, c in self._kept.values())
+            while len(self._kept) > self._entries or total > self._budget:
+                _, (_, dropped) = self._kept.popitem(last=False)
+                total -= dropped.nbytes
+
+    def get(self, key, x):
+        with self._lock:
+            kept = self._kept.get((id(x),) + key)
+        return kept[1] if kept is not None and kept[0] is x else None
+
+
+_recent_windows = _RecentWindows()
+
+
+def _window_key(x, khw, strides, padding, dilations) -> tuple:
+    return (x.shape, x.dtype.str, tuple(khw), tuple(strides), str(padding), tuple(dilations))
 
 
 # ---- convolution: three ops, each one's VJP made of the others -----------------------------
 def _conv2d_forward(x, w, *, strides, padding, dilations):
-    out_hw, pads = geometry(x.shape[1:3], w.shape[:2], strides, padding, dilations)
-    return _correlate(_pad(x, pads), w, strides, dilations, out_hw)
+    kh, kw, c, o = w.shape
+    out_hw, pads = geometry(x.shape[1:3], (kh, kw), strides, padding, dilations)
+    cols = _columns(_pad(x, pads), (kh, kw), strides, dilations, out_hw)
+    _recent_windows.put(_window_key(x, (kh, kw), strides, padding, dilations), x, cols)
+    return (cols @ w.reshape(kh * kw * c, o)).reshape(x.shape[0], out_hw[0], out_hw[1], o)
+
+
+def _scatter_shifted(g, w, pads, dilations):
+    """d(conv2d)/dx at stride 1: for each kernel offset, g times that tap of the kernel,
+    added to the padded input's gradient shifted by the offset. On the flat grid of padded
+    pixels (N*Hp*Wp rows) an offset is a constant row shift, so each term is one matmul
+    of contiguous rows; g sits in the grid's top-left corner, zeros elsewhere, so rows that
+    wrap past a row's end carry zeros."""
+    n, oh, ow, o = g.shape
+    kh, kw, c, _ = w.shape
+    (top, bottom), (left, right) = pads
+    hp = oh + (kh - 1) * dilations[0]
+    wp = ow + (kw - 1) * dilations[1]
+    grid = np.zeros((n, hp, wp, o), dtype=g.dtype)
+    grid[:, :oh, :ow, :] = g
+    offsets = [a * dilations[0] * wp + b * dilations[1] for a in range(kh) for b in range(kw)]
+    rows = n * hp * wp - offsets[-1]
+    source = grid.reshape(-1, o)[:rows]
+    taps = w.reshape(kh * kw, c, o).transpose(0, 2, 1)  # (O, C) per offset
+    dxp = np.empty((n * hp * wp, c), dtype=np.result_type(g, w))
+    np.matmul(source, taps[0], out=dxp[:rows])  # offsets[0] is 0
+    dxp[rows:] = 0
+    term = np.empty((rows, c), dtype=dxp.dtype)
+    for tap, offset in zip(taps[1:], offsets[1:]):
+        np.matmul(source, tap, out=term)
+        dxp[offset:offset + rows] += term
+    dxp = dxp.reshape(n, hp, wp, c)
+    if top or bottom or left or right:
+        return np.ascontiguousarray(dxp[:, top:hp - bottom, left:wp - right, :])
+    return dxp
 
 
 def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
@@ -75,6 +155,8 @@ def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
     flipped in space and with its in/out channels swapped."""
     kh, kw = w.shape[:2]
     (oh, ow), pads = geometry(input_shape[1:3], (kh, kw), strides, padding, dilations)
+    if tuple(strides) == (1, 1) and min(min(pads[0]), min(pads[1])) >= 0:
+        return _scatter_shifted(g, w, pads, dilations)
     gd = np.zeros((g.shape[0], (oh - 1) * strides[0] + 1, (ow - 1) * strides[1] + 1, g.shape[3]),
                   dtype=g.dtype)
     gd[:, ::strides[0], ::strides[1], :] = g
@@ -86,10 +168,13 @@ def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
 
 
 def _backprop_filter_forward(x, g, *, filter_shape, strides, padding, dilations):
-    """d(conv2d)/dw: windows of x contracted with g over batch and positions, one matmul."""
+    """d(conv2d)/dw: windows of x (the forward's, when still kept) contracted with g over
+    batch and positions, one matmul."""
     kh, kw, c, o = filter_shape
-    out_hw, pads = geometry(x.shape[1:3], (kh, kw), strides, padding, dilations)
-    cols = _windows(_pad(x, pads), (kh, kw), strides, dilations, out_hw).reshape(-1, kh * kw * c)
+    cols = _recent_windows.get(_window_key(x, (kh, kw), strides, padding, dilations), x)
+    if cols is None:
+        out_hw, pads = geometry(x.shape[1:3], (kh, kw), strides, padding, dilations)
+        cols = _columns(_pad(x, pads), (kh, kw), strides, dilations, out_hw)
     return (cols.T @ g.reshape(-1, o)).reshape(filter_shape)
 
 
