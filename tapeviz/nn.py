@@ -8,14 +8,12 @@ HWIO.
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from .convert import infer_array
+from . import arguments
 from .creation import convert_to_tensor
 from .dispatch import name_scope
-from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
 from .logits_check import check_sigmoid_logits, check_softmax_logits
 from .ops import conv as _conv
 from .ops import nn as _nn_ops
@@ -37,32 +35,32 @@ _TO_NHWC, _TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 
 
 # ---- argument checks shared by the functions below ---------------------------------------
-def _shape(value) -> tuple:
-    return tuple(np.shape(value))
+def _shape(op: str, name: str, value) -> tuple:
+    return arguments.shape_of(op, name, value)
 
 
-def _dtype(value) -> np.dtype:
+def _dtype(op: str, name: str, value) -> np.dtype:
     """The dtype `value` has as a tensor (TF's rules: Python floats are float32)."""
-    return np.asarray(infer_array(value)).dtype
+    return np.asarray(arguments.array_of(op, name, value)).dtype
 
 
 def _check_float(op: str, name: str, value) -> None:
-    dtype = _dtype(value)
+    dtype = _dtype(op, name, value)
     if dtype.kind != "f":
         raise DTypeError(op, f"{name} must be a floating tensor (float16/32/64); got {dtype}",
                          hint=f"convert it first: tf.cast({name}, tf.float32)")
 
 
 def _check_rank(op: str, name: str, value, rank: int, layout: str) -> None:
-    if np.ndim(value) != rank:
-        raise ShapeError(op, f"{name} must have rank {rank} ({layout}); got shape "
-                             f"{_shape(value)}")
+    shape = _shape(op, name, value)
+    if len(shape) != rank:
+        raise ShapeError(op, f"{name} must have rank {rank} ({layout}); got shape {shape}")
 
 
 def _spatial_pair(op: str, name: str, value, data_format: str) -> tuple:
     """An int or a list of 1, 2 or 4 ints (TF's strides/dilations/ksize) as (h, w)."""
-    values = np.asarray(value).reshape(-1).tolist()
-    if not values or not all(isinstance(v, numbers.Integral) and v >= 1 for v in values):
+    values = arguments.int_entries(value)
+    if not values or np.ndim(value) > 1 or min(values) < 1:
         raise InvalidArgumentError(op, f"{name} must be a positive int or a list of 1, 2 or "
                                        f"4 positive ints; got {value!r}")
     if len(values) == 1:
@@ -85,22 +83,22 @@ def _padding(op: str, padding, data_format: str, explicit_ok: bool = True):
         upper = padding.upper()
         if upper in ("SAME", "VALID"):
             return upper
-    elif explicit_ok:
-        pairs = np.asarray(padding).tolist() if np.ndim(padding) == 2 else None
-        if pairs and len(pairs) == 4 and all(len(p) == 2 and all(
-                isinstance(v, numbers.Integral) and v >= 0 for v in p) for p in pairs):
+    elif explicit_ok and isinstance(padding, (list, tuple)) and len(padding) == 4:
+        pairs = [arguments.int_entries(p) if isinstance(p, (list, tuple)) else None
+                 for p in padding]
+        if all(p is not None and len(p) == 2 and min(p) >= 0 for p in pairs):
             spatial = (1, 2) if data_format == "NHWC" else (2, 3)
             if all(pairs[i] == [0, 0] for i in range(4) if i not in spatial):
                 return tuple(tuple(pairs[i]) for i in spatial)
     explicit = " or a list of 4 [before, after] pairs" if explicit_ok else ""
-    raise InvalidArgumentError(op, f"padding must be 'SAME' or 'VALID'{explicit}; got "
-                                   f"{padding!r}")
+    raise bad_argument(op, "padding", f"'SAME' or 'VALID'{explicit}", padding,
+                       InvalidArgumentError)
 
 
 def _data_format(op: str, data_format) -> str:
-    if data_format in (None, "NHWC", "NCHW"):
-        return data_format or "NHWC"
-    raise InvalidArgumentError(op, f"data_format must be 'NHWC' or 'NCHW'; got {data_format!r}")
+    if data_format is None:
+        return "NHWC"
+    return arguments.choice(op, "data_format", data_format, ("NHWC", "NCHW"))
 
 
 def _in_nhwc(run, input, data_format):
@@ -127,7 +125,7 @@ def leaky_relu(features, alpha=0.2, name=None):
     >>> tf.nn.leaky_relu([-1.0, 2.0]).numpy()
     array([-0.2,  2. ], dtype=float32)
     """
-    return leaky_relu_op(features, alpha=float(alpha))
+    return leaky_relu_op(features, alpha=arguments.number("leaky_relu", "alpha", alpha))
 
 
 def softmax(logits, axis=None, name=None):
@@ -139,14 +137,16 @@ def softmax(logits, axis=None, name=None):
     """
     _check_float("softmax", "logits", logits)
     return softmax_op(logits, axis=normalize_axis("softmax", -1 if axis is None else axis,
-                                                  np.ndim(logits)))
+                                                  len(_shape("softmax", "logits", logits))))
 
 
 def log_softmax(logits, axis=None, name=None):
     """logits - log(sum(exp(logits))) along `axis` (the last by default), computed stably."""
     _check_float("log_softmax", "logits", logits)
     return log_softmax_op(logits, axis=normalize_axis("log_softmax", -1 if axis is None
-                                                      else axis, np.ndim(logits)))
+                                                      else axis,
+                                                      len(_shape("log_softmax", "logits",
+                                                                 logits))))
 
 
 # ---- losses ------------------------------------------------------------------------------
@@ -160,15 +160,17 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     """
     op = "sparse_softmax_cross_entropy_with_logits"
     _check_float(op, "logits", logits)
-    if _dtype(labels).kind not in "iu":
-        raise DTypeError(op, f"labels must be integer class indices; got dtype {_dtype(labels)}",
+    if _dtype(op, "labels", labels).kind not in "iu":
+        raise DTypeError(op, f"labels must be integer class indices; got dtype "
+                             f"{_dtype(op, 'labels', labels)}",
                          hint="for one-hot or probability labels use "
                               "tf.nn.softmax_cross_entropy_with_logits")
-    if np.ndim(logits) < 1 or _shape(labels) != _shape(logits)[:-1]:
+    labels_shape, logits_shape = _shape(op, "labels", labels), _shape(op, "logits", logits)
+    if not logits_shape or labels_shape != logits_shape[:-1]:
         raise ShapeError(op, f"labels must have the shape of logits without its last axis, "
-                             f"{_shape(logits)[:-1]}; got labels {_shape(labels)} and logits "
-                             f"{_shape(logits)}")
-    depth = _shape(logits)[-1]
+                             f"{logits_shape[:-1]}; got labels {labels_shape} and logits "
+                             f"{logits_shape}")
+    depth = logits_shape[-1]
     values = np.asarray(labels)
     if values.size and (values.min() < 0 or values.max() >= depth):
         raise InvalidArgumentError(op, f"labels must be in [0, {depth}) for {depth} classes; "
@@ -187,10 +189,10 @@ def softmax_cross_entropy_with_logits(labels, logits, axis=-1, name=None):
     """
     op = "softmax_cross_entropy_with_logits"
     _check_float(op, "logits", logits)
-    if _shape(labels) != _shape(logits):
+    if _shape(op, "labels", labels) != _shape(op, "logits", logits):
         raise ShapeError(op, f"labels and logits must have the same shape; got "
-                             f"{_shape(labels)} and {_shape(logits)}")
-    axis = normalize_axis(op, axis, np.ndim(logits))
+                             f"{_shape(op, 'labels', labels)} and {_shape(op, 'logits', logits)}")
+    axis = normalize_axis(op, axis, len(_shape(op, "logits", logits)))
     check_softmax_logits(op, logits, axis)
     return _nn_ops.softmax_cross_entropy(labels, logits, axis=axis)
 
@@ -204,9 +206,9 @@ def sigmoid_cross_entropy_with_logits(labels=None, logits=None, name=None):
     """
     op = "sigmoid_cross_entropy_with_logits"
     _check_float(op, "logits", logits)
-    if _shape(labels) != _shape(logits):
+    if _shape(op, "labels", labels) != _shape(op, "logits", logits):
         raise ShapeError(op, f"labels and logits must have the same shape; got "
-                             f"{_shape(labels)} and {_shape(logits)}")
+                             f"{_shape(op, 'labels', labels)} and {_shape(op, 'logits', logits)}")
     check_sigmoid_logits(op, logits)
     return _nn_ops.sigmoid_cross_entropy(labels, logits)
 
@@ -219,18 +221,19 @@ def bias_add(value, bias, data_format=None, name=None):
     >>> tf.nn.bias_add([[1.0, 2.0]], [10.0, 20.0]).numpy()
     array([[11., 22.]], dtype=float32)
     """
-    if data_format not in (None, "NHWC", "NCHW", "N...C", "NC..."):
-        raise InvalidArgumentError("bias_add", f"data_format must be 'NHWC' or 'NCHW'; got "
-                                               f"{data_format!r}")
-    if np.ndim(bias) != 1:
-        raise ShapeError("bias_add", f"bias must have rank 1; got shape {_shape(bias)}")
-    if np.ndim(value) < 2:
-        raise ShapeError("bias_add", f"value must have rank >= 2; got shape {_shape(value)}")
-    axis = 1 if data_format in ("NCHW", "NC...") else np.ndim(value) - 1
-    if _shape(value)[axis] != _shape(bias)[0]:
-        raise ShapeError("bias_add", f"bias has {_shape(bias)[0]} values but value has "
-                                     f"{_shape(value)[axis]} channels on axis {axis}; got "
-                                     f"value {_shape(value)}, bias {_shape(bias)}")
+    if data_format is not None:
+        arguments.choice("bias_add", "data_format", data_format,
+                         ("NHWC", "NCHW", "N...C", "NC..."))
+    value_shape, bias_shape = _shape("bias_add", "value", value), _shape("bias_add", "bias", bias)
+    if len(bias_shape) != 1:
+        raise ShapeError("bias_add", f"bias must have rank 1; got shape {bias_shape}")
+    if len(value_shape) < 2:
+        raise ShapeError("bias_add", f"value must have rank >= 2; got shape {value_shape}")
+    axis = 1 if data_format in ("NCHW", "NC...") else len(value_shape) - 1
+    if value_shape[axis] != bias_shape[0]:
+        raise ShapeError("bias_add", f"bias has {bias_shape[0]} values but value has "
+                                     f"{value_shape[axis]} channels on axis {axis}; got "
+                                     f"value {value_shape}, bias {bias_shape}")
     return bias_add_op(value, bias, axis=axis)
 
 
@@ -244,15 +247,17 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     (array([2., 4.], dtype=float32), array([1., 4.], dtype=float32))
     """
     _check_float("moments", "x", x)
+    keepdims = arguments.flag("moments", "keepdims", keepdims, default=False)
+    half = _dtype("moments", "x", x) == np.float16
     with name_scope(name or "moments"):
-        y = x if _dtype(x) != np.float16 else cast(x, "float32")
+        y = cast(x, "float32") if half else x
         mean = reduce_mean(y, axis=axes, keepdims=True)
         variance = reduce_mean(squared_difference(y, stop_gradient(mean)), axis=axes,
                                keepdims=True)
         if not keepdims:
-            axes = normalize_axes("moments", axes, np.ndim(x))
+            axes = normalize_axes("moments", axes, len(_shape("moments", "x", x)))
             mean, variance = squeeze(mean, axes), squeeze(variance, axes)
-        if _dtype(x) == np.float16:
+        if half:
             mean, variance = cast(mean, "float16"), cast(variance, "float16")
         return mean, variance
 
@@ -266,26 +271,34 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     """
     _check_float("dropout", "x", x)
     x = convert_to_tensor(x)
-    if not isinstance(rate, numbers.Real) and np.ndim(rate) == 0:
-        rate = float(rate)
-    if not isinstance(rate, numbers.Real) or not 0 <= rate < 1:
+    rate = arguments.number("dropout", "rate", rate)
+    if not 0 <= rate < 1:
         raise InvalidArgumentError("dropout", f"rate must be a number in [0, 1); got {rate!r}")
+    seed = arguments.seed("dropout", seed)
     if rate == 0:
         return identity(x)
-    shape = _shape(x)
+    shape = tuple(x.shape)
     if noise_shape is not None:
-        given = list(noise_shape)
+        given = _noise_shape(noise_shape)
         if len(given) != len(shape):
             raise ShapeError("dropout", f"noise_shape must have the rank of x, {len(shape)}; "
                                         f"got {given}")
-        noise = tuple(n if d is None else int(d) for n, d in zip(shape, given))
+        noise = tuple(n if d is None else d for n, d in zip(shape, given))
         if any(d not in (1, n) for d, n in zip(noise, shape)):
             raise ShapeError("dropout", f"noise_shape {list(noise)} must broadcast to x's "
                                         f"shape {list(shape)}")
         shape = noise
-    mask = _random.dropout_mask(shape=shape, rate=float(rate), dtype=_dtype(x).name,
-                                seed=None if seed is None else int(seed))
+    mask = _random.dropout_mask(shape=shape, rate=rate, dtype=x.dtype.name, seed=seed)
     return x * mask / (1 - rate)
+
+
+def _noise_shape(noise_shape) -> list:
+    """dropout's `noise_shape`: non-negative ints, or None for "as x's dimension"."""
+    entries = list(noise_shape) if isinstance(noise_shape, (list, tuple)) else None
+    if entries is None:
+        return list(arguments.shape("dropout", "noise_shape", noise_shape))
+    return [None if d is None else arguments.shape("dropout", "noise_shape", [d])[0]
+            for d in entries]
 
 
 # ---- convolution and pooling ---------------------------------------------------------------
@@ -303,7 +316,7 @@ def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None,
     padding = _padding("conv2d", padding, fmt)
     _check_rank("conv2d", "input", input, 4, fmt)
     _check_rank("conv2d", "filters", filters, 4, "HWIO: height, width, in, out channels")
-    shape, kernel = _shape(input), _shape(filters)
+    shape, kernel = _shape("conv2d", "input", input), _shape("conv2d", "filters", filters)
     channels = shape[3] if fmt == "NHWC" else shape[1]
     if channels != kernel[2]:
         hint = None
@@ -326,7 +339,8 @@ def _pool(op: str, row, input, ksize, strides, padding, data_format):
     strides = _spatial_pair(op, "strides", strides, fmt)
     padding = _padding(op, padding, fmt, explicit_ok=False)
     _check_rank(op, "input", input, 4, fmt)
-    hw = _shape(input)[1:3] if fmt == "NHWC" else _shape(input)[2:4]
+    shape = _shape(op, "input", input)
+    hw = shape[1:3] if fmt == "NHWC" else shape[2:4]
     _check_fits(op, hw, ksize, strides, padding, (1, 1))
     return _in_nhwc(lambda t: row(t, ksize=ksize, strides=strides, padding=padding), input, fmt)
 
@@ -350,9 +364,9 @@ def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
 
 def max_pool(input, ksize, strides, padding, data_format=None, name=None):
     """tf.nn.max_pool for 4-D (NHWC or NCHW) input: the same as max_pool2d."""
-    return max_pool2d(input, ksize, strides, padding, data_format or "NHWC")
+    return max_pool2d(input, ksize, strides, padding, _data_format("max_pool", data_format))
 
 
 def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
     """tf.nn.avg_pool for 4-D (NHWC or NCHW) input: the same as avg_pool2d."""
-    return avg_pool2d(input, ksize, strides, padding, data_format or "NHWC")
+    return avg_pool2d(input, ksize, strides, padding, _data_format("avg_pool", data_format))
