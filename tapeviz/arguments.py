@@ -114,13 +114,15 @@ def dtype(op: str, name: str, value, optional: bool = True):
         raise bad_argument(op, name, f"a dtype ({names})", value, DTypeError) from None
 
 
-def count(op: str, name: str, value, minimum: int = 0) -> int:
-    """An int >= `minimum`: a Python or numpy int or a scalar integer tensor, never a bool."""
+def count(op: str, name: str, value, minimum: int | None = 0) -> int:
+    """An int >= `minimum` (any int when None): a Python or numpy int or a scalar integer
+    tensor, never a bool."""
+    expected = "an int" if minimum is None else f"an int >= {minimum}"
     entries = int_entries(value)
     if entries is None or np.ndim(value) != 0:
-        raise bad_argument(op, name, f"an int >= {minimum}", value, DTypeError)
-    if entries[0] < minimum:
-        raise bad_argument(op, name, f"an int >= {minimum}", value, InvalidArgumentError)
+        raise bad_argument(op, name, expected, value, DTypeError)
+    if minimum is not None and entries[0] < minimum:
+        raise bad_argument(op, name, expected, value, InvalidArgumentError)
     return entries[0]
 
 

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import dtypes
-from ..convert import infer_array
-from ..errors import DTypeError, InvalidArgumentError, ShapeError
+from .. import arguments
+from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
 from .axes import normalize_axis
 from .registry import defop
 from .shape import reshape
@@ -69,10 +68,10 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     array([[5, 6],
            [1, 2]], dtype=int32)
     """
-    if batch_dims != 0:
+    if arguments.count("gather", "batch_dims", batch_dims, minimum=None) != 0:
         raise InvalidArgumentError("gather", f"only batch_dims=0 is supported; got {batch_dims}",
                                    hint="gather each batch element and tf.stack the results")
-    rank = np.ndim(params)
+    rank = arguments.rank_of("gather", "params", params)
     if rank == 0:
         raise InvalidArgumentError("gather", "params must have rank >= 1; got a scalar")
     return _gather(params, indices, axis=normalize_axis("gather", 0 if axis is None else axis,
@@ -89,12 +88,12 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     array([[1, 2],
            [5, 6]], dtype=int32)
     """
-    mask = np.asarray(mask)
+    mask = np.asarray(arguments.array_of("boolean_mask", "mask", mask))
     if mask.dtype != np.bool_:
         raise DTypeError("boolean_mask", f"mask must be bool; got dtype {mask.dtype.name}")
     if mask.ndim == 0:
         raise InvalidArgumentError("boolean_mask", "mask must have rank >= 1; got a scalar")
-    shape = tuple(np.shape(tensor))
+    shape = arguments.shape_of("boolean_mask", "tensor", tensor)
     axis = normalize_axis("boolean_mask", 0 if axis is None else axis, len(shape))
     masked = shape[axis:axis + mask.ndim]
     if masked != mask.shape:
@@ -129,18 +128,21 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     array([[1., 0., 0.],
            [0., 0., 1.]], dtype=float32)
     """
+    given = [(name, value) for name, value in (("on_value", on_value), ("off_value", off_value))
+             if value is not None]
+    for name, value in given:
+        if np.ndim(arguments.array_of("one_hot", name, value)):
+            raise bad_argument("one_hot", name, "a scalar", value, InvalidArgumentError)
     if dtype is not None:
-        dtype = dtypes.as_dtype(dtype)._np
-    elif on_value is not None or off_value is not None:
-        dtype = infer_array(on_value if on_value is not None else off_value, "one_hot").dtype
+        dtype = arguments.dtype("one_hot", "dtype", dtype)._np
+    elif given:
+        dtype = np.asarray(arguments.array_of("one_hot", *given[0])).dtype
     else:
         dtype = np.dtype(np.float32)
-    depth = int(depth)
-    if depth < 0:
-        raise InvalidArgumentError("one_hot", f"depth must be non-negative; got {depth}")
+    depth = arguments.count("one_hot", "depth", depth)
     values = [np.asarray(v if v is not None else default).item()
               for v, default in ((on_value, 1), (off_value, 0))]
-    rank = np.ndim(indices)
+    rank = arguments.rank_of("one_hot", "indices", indices)
     return _one_hot(indices, depth=depth, on_value=values[0], off_value=values[1],
                     axis=normalize_axis("one_hot", -1 if axis is None else axis, rank + 1),
                     dtype=dtype)

@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from .. import arguments, dtypes
-from ..errors import InvalidArgumentError, ShapeError
+from ..errors import InvalidArgumentError, ShapeError, bad_argument
 from ..tensor import wrap
 from .axes import normalize_axes, normalize_axis
 from .registry import defop
@@ -258,6 +258,20 @@ _stack = defop("stack", lambda *values, axis: np.stack(values, axis=axis), kind=
                doc="Tensors of one shape joined along a new axis.")
 
 
+def _tensor_list(op: str, values) -> tuple:
+    """concat's and stack's `values` (a non-empty list of tensors; a lone tensor is a list
+    of one for concat, its slices along axis 0 for stack, as in TF) and their shapes."""
+    from ..tensor import Tensor
+    if isinstance(values, Tensor):
+        values = [values] if op == "concat" else list(values)
+    if not isinstance(values, (list, tuple)):
+        raise bad_argument(op, "values", "a list of tensors", values)
+    if not values:
+        raise InvalidArgumentError(op, "expected a non-empty list of tensors; got []")
+    shapes = [arguments.shape_of(op, f"values[{i}]", v) for i, v in enumerate(values)]
+    return list(values), shapes
+
+
 def concat(values, axis, name=None):
     """`values` joined along `axis` (negative counts from the end); other axes must match.
 
@@ -265,10 +279,7 @@ def concat(values, axis, name=None):
     >>> tf.concat([[[1, 2]], [[3, 4]]], axis=-1).numpy()
     array([[1, 2, 3, 4]], dtype=int32)
     """
-    values = list(values) if isinstance(values, (list, tuple)) else [values]
-    if not values:
-        raise InvalidArgumentError("concat", "expected a non-empty list of tensors; got []")
-    shapes = [tuple(np.shape(v)) for v in values]
+    values, shapes = _tensor_list("concat", values)
     if not shapes[0]:
         raise InvalidArgumentError("concat", "cannot concatenate scalars (shape ())",
                                    hint="tf.stack joins scalars into a vector")
@@ -285,10 +296,7 @@ def stack(values, axis=0, name=None):
     array([[1, 3],
            [2, 4]], dtype=int32)
     """
-    values = list(values)
-    if not values:
-        raise InvalidArgumentError("stack", "expected a non-empty list of tensors; got []")
-    shapes = [tuple(np.shape(v)) for v in values]
+    values, shapes = _tensor_list("stack", values)
     _check_same_shapes("stack", shapes)
     return _stack(*values, axis=normalize_axis("stack", axis, len(shapes[0]) + 1))
 
@@ -309,7 +317,7 @@ def unstack(value, num=None, axis=0, name=None):
     [[1, 3], [2, 4]]
     """
     shape, axis = _axis_of_nonscalar("unstack", value, axis)
-    if num is not None and num != shape[axis]:
+    if num is not None and arguments.count("unstack", "num", num) != shape[axis]:
         raise ShapeError("unstack", f"num={num} does not match the length {shape[axis]} of "
                                     f"axis {axis} in shape {shape}")
     return [_getitem(value, key=_along(axis, i)) for i in range(shape[axis])]
