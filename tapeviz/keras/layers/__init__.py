@@ -6,8 +6,9 @@ from .core import (Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambd
 from .normalization import BatchNormalization
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D,
                       GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
+from .preprocessing import Normalization
 
 __all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D",
            "Convolution2D", "Dense", "Dropout", "Flatten", "GlobalAveragePooling2D",
            "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "Input", "InputLayer",
-           "Lambda", "Layer", "MaxPool2D", "MaxPooling2D", "ReLU", "Reshape"]
+           "Lambda", "Layer", "MaxPool2D", "MaxPooling2D", "Normalization", "ReLU", "Reshape"]
