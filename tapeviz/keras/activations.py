@@ -4,6 +4,7 @@ Each is built from tapeviz ops, so it shows on the tape under its layer's scope.
 """
 from __future__ import annotations
 
+from .. import arguments
 from .. import nn as _nn
 from ..creation import convert_to_tensor
 from ..ops import math as _m
@@ -17,6 +18,10 @@ def relu(x, alpha=0.0, max_value=None, threshold=0.0):
     array([0., 2., 6.], dtype=float32)
     """
     x = convert_to_tensor(x)
+    alpha, threshold = (arguments.number("relu", name, value)
+                        for name, value in (("alpha", alpha), ("threshold", threshold)))
+    if max_value is not None:
+        max_value = arguments.number("relu", "max_value", max_value)
     if alpha == 0 and threshold == 0:
         out = _nn.relu(x)
     elif threshold == 0:
@@ -67,6 +72,7 @@ def softsign(x):
 def elu(x, alpha=1.0):
     """x where positive, else alpha * (exp(x) - 1)."""
     out = _nn.elu(x)
+    alpha = arguments.number("elu", "alpha", alpha)
     if alpha == 1.0:
         return out
     return _m.where(convert_to_tensor(x) > 0, out, alpha * out)

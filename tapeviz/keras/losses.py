@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import arguments
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope
 from ..errors import InvalidArgumentError, ShapeError
@@ -107,7 +108,7 @@ def huber(y_true, y_pred, delta=1.0):
     _check_broadcast("huber", y_true, y_pred)
     error = y_pred - y_true
     abs_error = abs(error)
-    delta = float(delta)
+    delta = arguments.number("huber", "delta", delta)
     return reduce_mean(where(abs_error <= delta, 0.5 * square(error),
                              delta * abs_error - 0.5 * delta * delta), axis=-1)
 
@@ -122,6 +123,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _check_broadcast("binary_crossentropy", y_true, y_pred)
+    from_logits = arguments.flag("binary_crossentropy", "from_logits", from_logits)
+    label_smoothing = arguments.number("binary_crossentropy", "label_smoothing", label_smoothing)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
     if from_logits:
@@ -146,6 +149,8 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     """
     name = "categorical_crossentropy"
     y_true, y_pred = _pred_and_true(y_true, y_pred)
+    from_logits = arguments.flag(name, "from_logits", from_logits)
+    label_smoothing = arguments.number(name, "label_smoothing", label_smoothing)
     if tuple(y_true.shape) != tuple(y_pred.shape):
         hint = None
         if y_true.ndim == y_pred.ndim - 1 or (y_true.ndim == y_pred.ndim and y_true.shape[-1] == 1):
@@ -175,7 +180,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     name = "sparse_categorical_crossentropy"
     y_pred = convert_to_tensor(y_pred)
     y_true = convert_to_tensor(y_true)
-    if axis not in (-1, y_pred.ndim - 1):
+    from_logits = arguments.flag(name, "from_logits", from_logits)
+    if arguments.count(name, "axis", axis, minimum=None) not in (-1, y_pred.ndim - 1):
         raise InvalidArgumentError(name, f"only the last axis holds classes; got axis={axis}")
     if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
         y_true = squeeze(y_true, [-1])  # labels (N, 1), as Keras accepts
