@@ -47,8 +47,9 @@ floormod = defop("floormod", np.mod, label="mod", broadcasting=True, domain=(0.6
 
 
 def _pow_exponent_vjp(g, ans, x, y):
+    # TF's: log(x) taken as 0 where x <= 0, so a NaN power (x < 0, y not whole) stays NaN
     positive = x > 0
-    return where(positive, g * ans * log(where(positive, x, 1)), 0)
+    return g * ans * where(positive, log(where(positive, x, 1)), 0)
 
 
 pow = defop("pow", np.power, (lambda g, ans, x, y: g * y * pow(x, y - 1), _pow_exponent_vjp),
@@ -123,10 +124,23 @@ ceil = defop("ceil", np.ceil, nondiff=True, doc="Smallest integer >= x, elementw
 # no fused op) and the upstream gradient dy. Not exported: they appear in backward passes.
 PAIR_SAMPLES = ((((3,), (3,)), {}), (((2, 3), (2, 3)), {}))
 
-sqrt_grad = defop("sqrt_grad", lambda y, dy: dy * 0.5 / y, label="√′", domain=POSITIVE,
+
+def _zero_where_no_gradient(dy, gradient):
+    """`gradient()` where dy != 0, else 0, as TF's SqrtGrad, RsqrtGrad and ReciprocalGrad
+    kernels: `tf.where(x > 0, tf.sqrt(x), 0.)` then has a finite gradient at x = 0."""
+    if np.all(dy != 0):
+        return gradient()
+    with np.errstate(all="ignore"):
+        value = gradient()
+        return np.where(dy == 0, 0, value).astype(np.result_type(value), copy=False)
+
+
+sqrt_grad = defop("sqrt_grad", lambda y, dy: _zero_where_no_gradient(dy, lambda: dy * 0.5 / y),
+                  label="√′", domain=POSITIVE,
                   vjp=(lambda g, ans, y, dy: -g * ans / y, lambda g, ans, y, dy: sqrt_grad(y, g)),
                   samples=PAIR_SAMPLES, doc="dy * 0.5 / y, y = sqrt(x): the VJP of sqrt.")
-rsqrt_grad = defop("rsqrt_grad", lambda y, dy: -0.5 * dy * y * y * y, label="(1/√)′",
+rsqrt_grad = defop("rsqrt_grad", lambda y, dy: _zero_where_no_gradient(
+                       dy, lambda: -0.5 * dy * y * y * y), label="(1/√)′",
                    vjp=(lambda g, ans, y, dy: -1.5 * g * dy * y * y,
                         lambda g, ans, y, dy: rsqrt_grad(y, g)),
                    domain=POSITIVE, samples=PAIR_SAMPLES,
@@ -134,7 +148,8 @@ rsqrt_grad = defop("rsqrt_grad", lambda y, dy: -0.5 * dy * y * y * y, label="(1/
 square_grad = defop("square_grad", lambda x, dy: 2 * dy * x, label="(x²)′",
                     vjp=(lambda g, ans, x, dy: 2 * g * dy, lambda g, ans, x, dy: square_grad(x, g)),
                     samples=PAIR_SAMPLES, doc="2 * dy * x: the VJP of square.")
-reciprocal_grad = defop("reciprocal_grad", lambda y, dy: -dy * y * y, label="(1/x)′",
+reciprocal_grad = defop("reciprocal_grad", lambda y, dy: _zero_where_no_gradient(
+                            dy, lambda: -dy * y * y), label="(1/x)′",
                         vjp=(lambda g, ans, y, dy: -2 * g * dy * y,
                              lambda g, ans, y, dy: reciprocal_grad(y, g)),
                         domain=POSITIVE, samples=PAIR_SAMPLES,
