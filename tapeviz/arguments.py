@@ -13,20 +13,21 @@ import numbers
 import numpy as np
 
 from . import dtypes as _dtypes
-from .convert import infer_array
+from .convert import infer_array, to_array
 from .errors import DTypeError, InvalidArgumentError, OpError, bad_argument
 from .tensor import Tensor
 
 _INT64 = np.iinfo(np.int64)
 
 
-def array_of(op: str, name: str, value):
-    """The numpy value `value` has as the tensor argument `name` of `op`: for a wrapper that
-    looks at its shape or dtype before its op runs (a bad value is refused naming both)."""
-    if isinstance(value, Tensor):
+def array_of(op: str, name: str, value, dtype=None):
+    """The numpy value `value` has as the tensor argument `name` of `op` (of numpy `dtype`
+    when given): for a wrapper that looks at its shape or dtype before its op runs (a bad
+    value is refused naming both)."""
+    if isinstance(value, Tensor) and dtype is None:
         return value._value
     try:
-        return infer_array(value, op)
+        return infer_array(value, op) if dtype is None else to_array(value, dtype, op)
     except OpError as error:
         raise type(error)(op, f"{name}: {error.detail}", error.hint) from None
 

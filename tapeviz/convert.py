@@ -61,6 +61,12 @@ def to_array(value, dtype, op: str = "convert_to_tensor"):
                              f"got a tensor of dtype {array.dtype.name}",
                              hint=f"convert it first: tapeviz.cast(x, tapeviz.{wanted})")
         return array
+    if type(value) is int and not _INT64.min <= value <= _INT64.max \
+            and np.dtype(dtype).kind == "f":   # 10**30 for a float tensor, as TF converts it
+        try:
+            return np.dtype(dtype).type(float(value))
+        except OverflowError:
+            raise _too_large(op, value) from None
     source = value if isinstance(value, (np.ndarray, np.generic)) else _nested_to_array(value, op)
     _check_numeric(source, value, op)
     target = np.dtype(dtype)

@@ -16,6 +16,7 @@ from . import dtypes as _dtypes
 from .errors import DTypeError, InvalidArgumentError, ShapeError
 from .ops import random as _r
 from .ops.random import set_seed
+from .tensor import Tensor
 
 __all__ = ["normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
 
@@ -92,7 +93,10 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
                                      seed=arguments.seed("uniform", seed))
     draws = _r.random_uniform(shape=shape, dtype=_float_dtype("uniform", dtype),
                               seed=arguments.seed("uniform", seed))
-    maxval = 1 if maxval is None else maxval
+    minval, maxval = (value if isinstance(value, Tensor) else
+                      arguments.array_of("uniform", name, value, dtype._np)
+                      for name, value in (("minval", minval), ("maxval", 1 if maxval is None
+                                                                else maxval)))
     return _scaled(draws, maxval if _is(minval, 0) else maxval - minval, minval)
 
 
