@@ -9,6 +9,7 @@ import builtins
 
 import numpy as np
 
+from .. import arguments
 from ..convert import infer_array
 from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
@@ -66,8 +67,9 @@ def range(*args, output_type=None, name=None) -> _d.Dataset:
     >>> [int(x) for x in tf.data.Dataset.range(1, 8, 3).as_numpy_iterator()]
     [1, 4, 7]
     """
-    numbers = builtins.range(*(int(a) for a in args))
-    dtype = as_dtype(output_type or "int64")
+    numbers = builtins.range(*(arguments.count("range", "start, stop and step", a, minimum=None)
+                               for a in args))
+    dtype = arguments.dtype("range", "output_type", output_type) or as_dtype("int64")
     to_scalar = dtype._np.type
 
     def start():
