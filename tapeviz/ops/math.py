@@ -182,14 +182,28 @@ softplus_grad = defop("softplus_grad", lambda gradients, features: gradients * _
 # ---- selection and clipping ----------------------------------------------------------------
 
 
-def _where_vjp(g, ans, condition, x, y):
+def _where_forward(condition, x=None, y=None):
+    if x is None and y is None:  # TF's one-argument form: the int64 coordinates of the trues
+        return np.argwhere(condition).astype(np.int64)
+    if x is None or y is None:
+        raise InvalidArgumentError("where", "x and y must both be given, or neither (then "
+                                            "where returns the coordinates of the true values)")
+    return np.where(condition, x, y)
+
+
+def _where_vjp(g, ans, condition, x=None, y=None):
+    if x is None:
+        return (None,)
     return None, where(condition, g, 0), where(condition, 0, g)
 
 
-where = defop("where", np.where, _where_vjp, broadcasting=True, dtype_args=(1, 2),
+where = defop("where", _where_forward, _where_vjp, broadcasting=True, dtype_args=(1, 2),
               samples=(((np.array([True, False, True]), (3,), (3,)), {}),
                        ((np.array([[True], [False]]), (2, 3), (3,)), {})),
-              doc="Elementwise x where condition is true, else y; broadcasts.")
+              inputs=("condition", "x", "y"),
+              doc="Elementwise x where condition is true, else y; broadcasts. With the "
+                  "condition alone: the coordinates of its true (nonzero) values, int64 "
+                  "(N, rank).")
 
 
 def _clip_forward(t, clip_value_min, clip_value_max):
@@ -230,15 +244,19 @@ logical_not = defop("logical_not", np.logical_not, label="not", kind="compare", 
                     doc="not x elementwise, on bools.")
 
 
-def _arg_forward(reduce):
+def _arg_forward(reduce, nan_as):
     def forward(x, *, axis, output_type):
+        if x.dtype.kind == "f":  # a NaN never wins, as in TF (numpy's first NaN would)
+            nan = np.isnan(x)
+            if nan.any():
+                x = np.where(nan, nan_as, x)
         return np.asarray(reduce(x, axis=axis)).astype(output_type)
     return forward
 
 
-_argmax = defop("argmax", _arg_forward(np.argmax), kind="reduce", nondiff=True,
+_argmax = defop("argmax", _arg_forward(np.argmax, -np.inf), kind="reduce", nondiff=True,
                 doc="Index of the largest value along an axis.")
-_argmin = defop("argmin", _arg_forward(np.argmin), kind="reduce", nondiff=True,
+_argmin = defop("argmin", _arg_forward(np.argmin, np.inf), kind="reduce", nondiff=True,
                 doc="Index of the smallest value along an axis.")
 
 
