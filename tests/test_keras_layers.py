@@ -154,6 +154,18 @@ def test_pooling_layers_match_numpy():
     assert L.GlobalAveragePooling2D(keepdims=True)(x).shape == (1, 1, 1, 2)
 
 
+def test_global_average_pool_of_images_matches_float64_and_keeps_numpy_overflow_warning():
+    """At image sizes the mean is a matmul with ones: as accurate as numpy's, and an overflow
+    still says which op overflowed."""
+    x = np.random.default_rng(2).normal(size=(4, 9, 9, 3)).astype(np.float32) * 100
+    got = L.GlobalAveragePooling2D()(x).numpy()
+    assert got.dtype == np.float32
+    np.testing.assert_allclose(got, x.astype(np.float64).mean(axis=(1, 2)), rtol=1e-5, atol=1e-4)
+    with pytest.warns(RuntimeWarning, match="reduce_mean: overflow encountered in reduce"):
+        huge = L.GlobalAveragePooling2D()(np.full((2, 9, 9, 3), 3e37, np.float32)).numpy()
+    assert np.isinf(huge).all()
+
+
 def test_flatten_keeps_the_batch_axis():
     assert tuple(L.Flatten()(tf.ones([4, 3, 2, 1])).shape) == (4, 6)
     assert L.Flatten().compute_output_shape((None, 3, 2)) == (None, 6)
@@ -338,6 +350,18 @@ def test_conv2d_gradients_match_finite_differences():
     rng = np.random.default_rng(0)
     _check_layer_gradients(L.Conv2D(2, 3, strides=2, padding="same", activation="sigmoid",
                                     dtype="float64"), rng.normal(size=(2, 5, 5, 3)))
+
+
+def test_the_guides_cnn_gradients_match_finite_differences_at_image_sizes():
+    """Conv2D relu x2, GlobalAveragePooling2D, Dense on 3 images of 12x12 (float64): the
+    stride-1 input gradient, the reused windows and the pooled and bias sums at real sizes."""
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([L.Conv2D(4, 3, activation="relu", dtype="float64"),
+                                 L.Conv2D(5, 3, activation="relu", dtype="float64",
+                                          bias_initializer="random_normal"),
+                                 L.GlobalAveragePooling2D(dtype="float64"),
+                                 L.Dense(3, dtype="float64")], dtype="float64")
+    _check_layer_gradients(model, np.random.default_rng(1).normal(size=(3, 12, 12, 2)))
 
 
 def test_batch_normalization_training_gradients_match_finite_differences():

@@ -33,11 +33,42 @@ def _count(x, axis) -> int:
     return int(np.prod([shape[i] for i in range(len(shape)) if axis is None or i in axis]))
 
 
+def _sum_by_matmul(x, axis, keepdims):
+    """(sum, count reduced) of a C-contiguous float32/64 `x` over one run of consecutive
+    axes followed by a short kept tail (a bias gradient, a global average pool), as a matmul
+    with ones; numpy's own loop adds such rows 16 values at a time (0.38 ms against 0.02 ms
+    on 32x24x24x16). None when that does not apply or the sum is not finite (numpy's sum
+    then gives its exact value and its warning)."""
+    if axis is None or not axis or x.dtype not in _MATMUL_FLOATS or not x.flags.c_contiguous:
+        return None
+    first, last = min(axis), max(axis)
+    shape = x.shape
+    reduced = int(np.prod(shape[first:last + 1]))
+    tail = int(np.prod(shape[last + 1:]))
+    if last - first + 1 != len(axis) or tail >= 128 or reduced < 64:
+        return None
+    with np.errstate(all="ignore"):
+        total = np.matmul(np.ones(reduced, x.dtype), x.reshape(-1, reduced, tail))
+    if not np.isfinite(total).all():
+        return None
+    kept = [1 if i in axis else n for i, n in enumerate(shape) if keepdims or i not in axis]
+    return total.reshape(kept), reduced
+
+
+_MATMUL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _sum_forward(x, *, axis, keepdims):
+    summed = _sum_by_matmul(x, axis, keepdims)
+    if summed is not None:
+        return summed[0]
     return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 def _mean_forward(x, *, axis, keepdims):
+    summed = _sum_by_matmul(x, axis, keepdims)
+    if summed is not None:
+        return summed[0] / summed[1]
     mean = np.mean(x, axis=axis, keepdims=keepdims)
     return mean if x.dtype.kind == "f" else np.trunc(mean).astype(x.dtype)
 
