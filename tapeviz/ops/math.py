@@ -254,9 +254,12 @@ def _arg_forward(reduce, nan_as):
     return forward
 
 
+_ARG_SAMPLES = ((((2, 3),), {"axis": 1, "output_type": np.dtype(np.int64)}),)
 _argmax = defop("argmax", _arg_forward(np.argmax, -np.inf), kind="reduce", nondiff=True,
+                samples=_ARG_SAMPLES,
                 doc="Index of the largest value along an axis.")
 _argmin = defop("argmin", _arg_forward(np.argmin, np.inf), kind="reduce", nondiff=True,
+                samples=_ARG_SAMPLES,
                 doc="Index of the smallest value along an axis.")
 
 
@@ -327,8 +330,11 @@ def _assigned(old, new, combine=None):
 
 
 assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
+               samples=PAIR_SAMPLES,
                doc="The new value of a variable (Variable.assign).")
 assign_add = defop("assign_add", lambda old, d: _assigned(old, d, np.add), kind="update",
-                   nondiff=True, label="+=", doc="A variable's value plus delta.")
+                   nondiff=True, samples=PAIR_SAMPLES, label="+=",
+                   doc="A variable's value plus delta.")
 assign_sub = defop("assign_sub", lambda old, d: _assigned(old, d, np.subtract), kind="update",
-                   nondiff=True, label="−=", doc="A variable's value minus delta.")
+                   nondiff=True, samples=PAIR_SAMPLES, label="−=",
+                   doc="A variable's value minus delta.")

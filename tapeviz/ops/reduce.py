@@ -150,9 +150,11 @@ _logsumexp = defop("reduce_logsumexp", _logsumexp_forward, kind="reduce", label=
                    (_expand(g, x, axis, keepdims) * _m.exp(x - _expand(ans, x, axis, keepdims)),),
                    doc="log(sum(exp(x))) over axes, computed stably.")
 _any = defop("reduce_any", lambda x, *, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims),
-             kind="reduce", label="any", nondiff=True, doc="Logical or over axes.")
+             kind="reduce", label="any", nondiff=True, samples=REDUCE_SAMPLES,
+             doc="Logical or over axes.")
 _all = defop("reduce_all", lambda x, *, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims),
-             kind="reduce", label="all", nondiff=True, doc="Logical and over axes.")
+             kind="reduce", label="all", nondiff=True, samples=REDUCE_SAMPLES,
+             doc="Logical and over axes.")
 
 
 def _reduction(row, op_name, doc):
