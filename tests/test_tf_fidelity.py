@@ -1,0 +1,185 @@
+"""TensorFlow fidelity: every case of tests/tf_fidelity/cases.py replayed under tapeviz and
+compared with what real TensorFlow gave (tests/tf_fidelity/goldens.json, written by
+tests/tf_fidelity/record.py): values (float32 rtol 1e-5), dtypes, shapes, the gradients of
+sum(output * cotangent) w.r.t. every float input, and, where TF rejects the call, an
+error that is a ValueError or TypeError naming the op.
+"""
+from __future__ import annotations
+
+import inspect
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.ops import REGISTRY
+
+from tf_fidelity import cases as cases_module
+from tf_fidelity.cases import CASES
+from tf_fidelity.differences import DELIBERATE, TO_FIX
+from tf_fidelity.harness import run_case
+
+HERE = pathlib.Path(__file__).resolve().parent
+GOLDENS = json.loads((HERE / "tf_fidelity" / "goldens.json").read_text())
+README = (HERE.parent / "README.md").read_text()
+TOLERANCES = {"float16": (1e-3, 1e-3), "float32": (1e-5, 1e-6), "float64": (1e-10, 1e-12)}
+REJECTIONS = ("ValueError", "TypeError", "InvalidArgumentError", "UnimplementedError")
+
+
+def _mismatches(expected, actual, case, where="out") -> list:
+    """What differs between two encoded results (empty when they agree)."""
+    if expected["t"] != actual["t"] and {expected["t"], actual["t"]} != {"py"}:
+        return [f"{where}: TF gave a {expected['t']}, tapeviz a {actual['t']} "
+                f"({_short(expected)} vs {_short(actual)})"]
+    kind = expected["t"]
+    if kind == "none":
+        return []
+    if kind == "list":
+        if len(expected["items"]) != len(actual["items"]):
+            return [f"{where}: TF gave {len(expected['items'])} items, tapeviz "
+                    f"{len(actual['items'])}"]
+        return [m for i, (e, a) in enumerate(zip(expected["items"], actual["items"]))
+                for m in _mismatches(e, a, case, f"{where}[{i}]")]
+    if kind == "dict":
+        if sorted(expected["items"]) != sorted(actual["items"]):
+            return [f"{where}: keys {sorted(expected['items'])} vs {sorted(actual['items'])}"]
+        return [m for k in expected["items"]
+                for m in _mismatches(expected["items"][k], actual["items"][k], case,
+                                     f"{where}[{k!r}]")]
+    if kind == "py":
+        e, a = expected["value"], actual["value"]
+        if isinstance(e, float) or isinstance(a, float):
+            if not (isinstance(a, (int, float)) and np.isclose(e, a, rtol=1e-6, equal_nan=True)):
+                return [f"{where}: {e!r} vs {a!r}"]
+        elif e != a or type(e) is not type(a):
+            return [f"{where}: TF {e!r}, tapeviz {a!r}"]
+        return []
+    if expected["dtype"] != actual["dtype"]:
+        return [f"{where}: dtype {expected['dtype']} vs tapeviz {actual['dtype']}"]
+    if expected["shape"] != actual["shape"]:
+        return [f"{where}: shape {expected['shape']} vs tapeviz {actual['shape']}"]
+    e = np.array(expected["value"], dtype=expected["dtype"]).reshape(expected["shape"])
+    a = np.array(actual["value"], dtype=actual["dtype"]).reshape(actual["shape"])
+    if expected["dtype"] in TOLERANCES:
+        rtol, atol = TOLERANCES[expected["dtype"]]
+        rtol, atol = case.rtol or rtol, case.atol or atol
+        close = np.isclose(a, e, rtol=rtol, atol=atol, equal_nan=True) | (a == e)
+        if not close.all():
+            return [f"{where}: values differ at {np.argwhere(~close)[:3].tolist()}: TF "
+                    f"{e[~close][:4].tolist()}, tapeviz {a[~close][:4].tolist()}"]
+    elif not np.array_equal(a, e):
+        return [f"{where}: TF {e.tolist()}, tapeviz {a.tolist()}"]
+    return []
+
+
+def _short(encoded) -> str:
+    return json.dumps(encoded)[:120]
+
+
+def differences(case, expected: dict, actual: dict) -> list:
+    """Every way tapeviz's result of `case` differs from TensorFlow's."""
+    if "error" in expected:
+        if "error" not in actual:
+            return [f"TF rejects this call ({expected['error']}: {expected['message'][:150]}); "
+                    f"tapeviz returned {_short(actual['out'])}"]
+        if expected["error"] in REJECTIONS:
+            problems = []
+            if not actual["value_or_type_error"]:
+                problems.append(f"tapeviz raised {actual['error']}, not a ValueError or "
+                                f"TypeError subclass")
+            if case.op_name not in actual["message"]:
+                problems.append(f"the error does not name {case.op_name!r}: "
+                                f"{actual['message']!r}")
+            return problems
+        same = expected["error"] == actual["error"]
+        return [] if same else [f"TF raised {expected['error']}, tapeviz {actual['error']}"]
+    if "error" in actual:
+        return [f"tapeviz raised {actual['error']}: {actual['message']}; TF returned "
+                f"{_short(expected['out'])}"]
+    problems = _mismatches(expected["out"], actual["out"], case)
+    if "grads" in expected:
+        if "grads" not in actual:
+            problems.append(f"no gradient from tapeviz: {actual.get('grads_error')}")
+        else:
+            problems += _mismatches(expected["grads"], actual["grads"], case, "grad")
+    elif "grads" in actual:
+        problems.append(f"TF's gradient failed ({expected.get('grads_error')}); tapeviz gave one")
+    return problems
+
+
+def _param(name):
+    reason = DELIBERATE.get(name) or TO_FIX.get(name)
+    if reason is None:
+        return name
+    return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
+
+
+@pytest.mark.parametrize("name", [_param(name) for name in CASES])
+def test_case_matches_tensorflow(name):
+    case = CASES[name]
+    tf.keras.backend.clear_session()
+    actual = run_case(tf, case)
+    problems = differences(case, GOLDENS["cases"][name], actual)
+    assert not problems, "\n".join(problems)
+
+
+def test_goldens_hold_every_case_and_name_their_tensorflow():
+    assert sorted(GOLDENS["cases"]) == sorted(CASES), "re-run tests/tf_fidelity/record.py"
+    assert GOLDENS["tensorflow"].startswith("2.") and GOLDENS["keras"].startswith("3.")
+    assert len(CASES) >= 300
+
+
+def test_every_listed_difference_is_a_case_and_every_deliberate_one_is_in_the_readme():
+    section = README.split("## Differences from TensorFlow", 1)
+    assert len(section) == 2, "README has no 'Differences from TensorFlow' section"
+    table = section[1].split("\n## ", 1)[0]
+    for name in list(DELIBERATE) + list(TO_FIX):
+        assert name in CASES, name
+    assert not set(DELIBERATE) & set(TO_FIX)
+    missing = [name for name in DELIBERATE if f"`{name}`" not in table]
+    assert not missing, f"deliberate differences missing from README's table: {missing}"
+    assert GOLDENS["tensorflow"] in table, "the README names the TF version of the goldens"
+
+
+def test_every_registered_op_runs_in_some_case():
+    seen = set()
+
+    def heard(event):
+        seen.add(event.node.op.name)
+
+    tf.subscribe(heard, kinds=(tf.OpExecuted,))
+    try:
+        for case in CASES.values():
+            tf.keras.backend.clear_session()
+            run_case(tf, case)
+    finally:
+        tf.unsubscribe(heard)
+    random_ops = {"dropout_mask", "random_shuffle", "random_standard_normal", "random_uniform",
+                  "random_uniform_int", "truncated_normal"}  # values TF cannot reproduce
+    assert sorted(set(REGISTRY) - seen - random_ops) == []
+
+
+PUBLIC = {
+    "math": tf.math.__all__, "nn": tf.nn.__all__, "keras.layers": tf.keras.layers.__all__,
+    "keras.losses": tf.keras.losses.__all__, "keras.metrics": tf.keras.metrics.__all__,
+    "keras.optimizers": tf.keras.optimizers.__all__,
+    "keras.optimizers.schedules": tf.keras.optimizers.schedules.__all__,
+    "train": tf.train.__all__, "contrib.eager": tf.contrib.eager.__all__,
+}
+NOT_TENSORFLOW = {  # public tapeviz names with no TensorFlow counterpart to compare against
+    "keras.layers": {"Layer", "Input", "InputLayer", "Convolution2D"},
+}
+
+
+def test_every_public_function_is_named_in_some_case():
+    source = inspect.getsource(cases_module)
+    top = [name for name in dir(tf) if callable(getattr(tf, name)) and not name.startswith("_")
+           and getattr(getattr(tf, name), "__module__", "").startswith(("tapeviz.ops",
+                                                                       "tapeviz.creation"))]
+    missing = [name for name in top if name not in source]
+    for space, names in PUBLIC.items():
+        missing += [f"{space}.{name}" for name in names if name not in source
+                    and name not in NOT_TENSORFLOW.get(space, ())]
+    assert missing == []

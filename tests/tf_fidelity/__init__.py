@@ -1,0 +1,1 @@
+"""TensorFlow fidelity: cases run under TensorFlow (record.py) and replayed under tapeviz."""

@@ -1,0 +1,1259 @@
+"""The differential cases: each a small function of a `tf` module, run unchanged under
+TensorFlow (record.py) and tapeviz (tests/test_tf_fidelity.py). Never imports tensorflow.
+
+`case(name, *inputs)` registers one; numpy inputs become constants (float ones watched
+for gradients), other inputs pass as they are. `op=` names the op an error must name
+(default: the name's first part). A case whose result differs from TensorFlow on purpose
+is listed in DELIBERATE (its reason, also a row of README's "Differences from
+TensorFlow"); one that differs and is still to be fixed in a file this suite's owner may
+not edit is listed in TO_FIX with the reason. Neither is skipped: the test asserts they
+still differ, so a fix shows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .harness import spread
+
+
+@dataclass
+class Case:
+    name: str
+    fn: Callable
+    inputs: tuple
+    grad: bool = True
+    op: str | None = None
+    rtol: float | None = None
+    atol: float | None = None
+
+    @property
+    def op_name(self) -> str:
+        return self.op or self.name.split("/")[0].split(".")[-1]
+
+
+CASES: dict[str, Case] = {}
+
+
+def case(name, *inputs, grad=True, op=None, rtol=None, atol=None):
+    def register(fn):
+        if name in CASES:
+            raise ValueError(f"case {name!r} is defined twice")
+        CASES[name] = Case(name, fn, tuple(inputs), grad, op, rtol, atol)
+        return fn
+    return register
+
+
+def add_case(name, fn, *inputs, **options):
+    case(name, *inputs, **options)(fn)
+
+
+def f32(*shape, seed=1, low=-2.0, high=2.0):
+    return spread(shape, seed, low, high, "float32")
+
+
+def f64(*shape, seed=1, low=-2.0, high=2.0):
+    return spread(shape, seed, low, high, "float64")
+
+
+def i32(*shape, seed=1, low=-5, high=5):
+    return np.floor(spread(shape, seed, low, high, "float64")).astype(np.int32)
+
+
+def a32(values):
+    return np.array(values, dtype=np.float32)
+
+
+def lookup(tf, path: str):
+    """`tf.math.exp` for 'math.exp': a dotted name under the module."""
+    value = tf
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+# ---- elementwise unary ops --------------------------------------------------------------------
+UNARY = {  # path: (domain low, high)
+    "math.abs": (-2, 2), "math.negative": (-2, 2), "math.sign": (-2, 2), "math.exp": (-3, 3),
+    "math.log": (0.2, 3), "math.log1p": (-0.5, 2), "math.sqrt": (0.2, 3),
+    "math.rsqrt": (0.2, 3), "math.square": (-2, 2), "math.reciprocal": (0.3, 3),
+    "math.sin": (-3, 3), "math.cos": (-3, 3), "math.tanh": (-3, 3), "math.sigmoid": (-4, 4),
+    "math.softplus": (-4, 4), "math.round": (-3, 3), "math.floor": (-3, 3),
+    "math.ceil": (-3, 3), "nn.relu": (-2, 2), "nn.relu6": (-2, 8), "nn.elu": (-2, 2),
+    "nn.leaky_relu": (-2, 2), "nn.softmax": (-2, 2), "nn.log_softmax": (-2, 2),
+    "identity": (-2, 2), "stop_gradient": (-2, 2),
+}
+UNARY_SHAPES = {"r0": (), "r1": (5,), "r2": (2, 3), "r4": (2, 1, 2, 3), "empty": (0, 3)}
+
+
+def _unary(path):
+    return lambda tf, x: lookup(tf, path)(x)
+
+
+for _path, (_low, _high) in UNARY.items():
+    for _label, _shape in UNARY_SHAPES.items():
+        if _path.startswith("nn.") and "softmax" in _path and _shape == ():
+            continue
+        add_case(f"{_path}/{_label}", _unary(_path), f32(*_shape, low=_low, high=_high))
+    add_case(f"{_path}/f64", _unary(_path), f64(3, 2, low=_low, high=_high))
+
+# edge values: zeros, negatives into log/sqrt, large values, NaN
+add_case("math.log/zero_negative_nan", _unary("math.log"), a32([0.0, -1.0, np.nan, 1.0]))
+add_case("math.sqrt/zero_negative", _unary("math.sqrt"), a32([0.0, -4.0, 4.0]))
+add_case("math.rsqrt/zero", _unary("math.rsqrt"), a32([0.0, 4.0]))
+add_case("math.reciprocal/zero", _unary("math.reciprocal"), a32([0.0, -2.0]))
+add_case("math.exp/large", _unary("math.exp"), a32([88.0, 89.0, -104.0, 0.0]))
+add_case("math.softplus/large", _unary("math.softplus"), a32([-100.0, 30.0, 100.0, 1e4]))
+add_case("math.sigmoid/large", _unary("math.sigmoid"), a32([-100.0, -20.0, 20.0, 100.0]))
+add_case("math.tanh/large", _unary("math.tanh"), a32([-50.0, 50.0]))
+add_case("math.round/halves", _unary("math.round"), a32([-2.5, -1.5, -0.5, 0.5, 1.5, 2.5]))
+add_case("math.sign/zero_nan", _unary("math.sign"), a32([0.0, -0.0, np.nan, -3.0]), grad=False)
+add_case("math.abs/int32", _unary("math.abs"), np.array([-3, 0, 4], np.int32))
+add_case("math.square/int32", _unary("math.square"), np.array([-3, 0, 4], np.int32))
+add_case("math.negative/int32", _unary("math.negative"), np.array([-3, 0, 4], np.int32))
+add_case("math.sign/int32", _unary("math.sign"), np.array([-3, 0, 4], np.int32))
+add_case("nn.relu/int32", _unary("nn.relu"), np.array([-3, 0, 4], np.int32))
+add_case("nn.relu/zero", _unary("nn.relu"), a32([0.0, -1.0, 1.0]))
+add_case("nn.softmax/large", _unary("nn.softmax"), a32([[1000.0, 0.0], [-1000.0, -1000.0]]))
+add_case("nn.log_softmax/large", _unary("nn.log_softmax"), a32([[1000.0, 0.0, -5.0]]))
+add_case("math.abs/zero", _unary("math.abs"), a32([0.0, -1.0]))
+add_case("math.exp/int32", _unary("math.exp"), np.array([1, 2], np.int32), op="exp")
+add_case("math.log/int32", _unary("math.log"), np.array([1, 2], np.int32), op="log")
+add_case("math.sqrt/int32", _unary("math.sqrt"), np.array([1, 4], np.int32), op="sqrt")
+add_case("math.sigmoid/int32", _unary("math.sigmoid"), np.array([1, 4], np.int32),
+         op="sigmoid")
+add_case("math.exp/python_list", lambda tf: tf.exp([0.0, 1.0]))
+add_case("nn.softmax/axis0", lambda tf, x: tf.nn.softmax(x, axis=0), f32(3, 2))
+add_case("nn.log_softmax/axis_neg2", lambda tf, x: tf.nn.log_softmax(x, axis=-2), f32(2, 3, 2))
+add_case("nn.leaky_relu/alpha", lambda tf, x: tf.nn.leaky_relu(x, alpha=0.1), f32(6))
+
+
+# ---- elementwise binary ops -------------------------------------------------------------------
+BINARY = {  # path: (x domain, y domain)
+    "math.add": ((-2, 2), (-2, 2)), "math.subtract": ((-2, 2), (-2, 2)),
+    "math.multiply": ((-2, 2), (-2, 2)), "math.truediv": ((-2, 2), (0.5, 2)),
+    "math.divide": ((-2, 2), (0.5, 2)), "math.floordiv": ((-3, 3), (0.5, 2)),
+    "math.floormod": ((-3, 3), (0.6, 1.9)), "math.pow": ((0.5, 2), (-2, 2)),
+    "math.maximum": ((-2, 2), (-2, 2)), "math.minimum": ((-2, 2), (-2, 2)),
+    "math.squared_difference": ((-2, 2), (-2, 2)), "math.equal": ((-2, 2), (-2, 2)),
+    "math.not_equal": ((-2, 2), (-2, 2)), "math.less": ((-2, 2), (-2, 2)),
+    "math.less_equal": ((-2, 2), (-2, 2)), "math.greater": ((-2, 2), (-2, 2)),
+    "math.greater_equal": ((-2, 2), (-2, 2)),
+}
+BROADCAST_PAIRS = {"same": ((2, 3), (2, 3)), "row": ((2, 3), (3,)), "scalar": ((), (2, 1)),
+                   "outer": ((3, 1), (1, 4)), "r4": ((2, 1, 2, 3), (2, 1)),
+                   "empty": ((0, 3), (3,))}
+
+
+def _binary(path):
+    return lambda tf, x, y: lookup(tf, path)(x, y)
+
+
+for _path, ((_xl, _xh), (_yl, _yh)) in BINARY.items():
+    for _label, (_xs, _ys) in BROADCAST_PAIRS.items():
+        add_case(f"{_path}/{_label}", _binary(_path), f32(*_xs, low=_xl, high=_xh),
+                 f32(*_ys, seed=2, low=_yl, high=_yh))
+    add_case(f"{_path}/f64", _binary(_path), f64(2, 2, low=_xl, high=_xh),
+             f64(2, 2, seed=2, low=_yl, high=_yh))
+    if _path not in ("math.pow", "math.truediv", "math.divide"):
+        add_case(f"{_path}/int32", _binary(_path), i32(2, 3, low=-5, high=5),
+                 i32(3, seed=3, low=1, high=4))
+
+for _name in ("logical_and", "logical_or", "logical_xor"):
+    add_case(f"math.{_name}/bool", _binary(f"math.{_name}"),
+             np.array([[True, False], [True, True]]), np.array([True, False]))
+    add_case(f"math.{_name}/int32", _binary(f"math.{_name}"), np.array([1, 0], np.int32),
+             np.array([1, 1], np.int32), op=_name)
+add_case("math.logical_not/bool", lambda tf, x: tf.math.logical_not(x), np.array([True, False]))
+add_case("math.logical_not/int32", lambda tf, x: tf.math.logical_not(x),
+         np.array([1, 0], np.int32), op="logical_not")
+
+add_case("math.multiply/bool", _binary("math.multiply"), np.array([True, False]),
+         np.array([True, True]), op="multiply")
+add_case("math.add/bool", _binary("math.add"), np.array([True]), np.array([True]), op="add")
+add_case("math.add/list_to_other_dtype", lambda tf: tf.add([1.0, 2.0], tf.constant([1, 2])),
+         op="add")
+add_case("math.add/float_list_int_list", lambda tf: tf.add([1.0, 2.0], [1, 2]), op="add")
+add_case("math.add/mismatch", _binary("math.add"), a32([1.0]), np.array([1], np.int32))
+add_case("math.add/f32_f64", _binary("math.add"), a32([1.0]), np.array([1.0]))
+add_case("math.add/shapes", _binary("math.add"), f32(2, 3), f32(2, 4), op="add")
+add_case("math.add/python_scalar", lambda tf, x: tf.add(x, 2), f32(3))
+add_case("math.multiply/python_float_int", lambda tf, x: x * 2.5, i32(3), op="multiply")
+add_case("math.floordiv/int_zero", _binary("math.floordiv"), np.array([3, -3], np.int32),
+         np.array([0, 2], np.int32), op="floordiv")
+add_case("math.floormod/int_zero", _binary("math.floormod"), np.array([3, -3], np.int32),
+         np.array([0, 2], np.int32), op="floormod")
+add_case("math.floordiv/negative", _binary("math.floordiv"), a32([-7.0, 7.0, -7.5]),
+         a32([2.0, -2.0, 2.0]))
+add_case("math.floormod/negative", _binary("math.floormod"), a32([-7.0, 7.0, -7.5]),
+         a32([2.0, -2.0, 2.0]))
+add_case("math.floormod/int_negative", _binary("math.floormod"), np.array([-7, 7], np.int32),
+         np.array([2, -2], np.int32))
+add_case("math.truediv/int32", _binary("math.truediv"), np.array([3, -3], np.int32),
+         np.array([2, 2], np.int32))
+add_case("math.truediv/zero", _binary("math.truediv"), a32([1.0, -1.0, 0.0]),
+         a32([0.0, 0.0, 0.0]))
+add_case("math.pow/negative_base", _binary("math.pow"), a32([-2.0, -0.5, 2.0]),
+         a32([2.0, 3.0, 0.5]))
+add_case("math.pow/zero_base", _binary("math.pow"), a32([0.0, 0.0]), a32([2.0, 0.5]))
+add_case("math.pow/int32", _binary("math.pow"), np.array([2, 3], np.int32),
+         np.array([3, 2], np.int32))
+add_case("math.maximum/ties", _binary("math.maximum"), a32([1.0, 2.0, 3.0]),
+         a32([1.0, 5.0, 3.0]))
+add_case("math.minimum/ties", _binary("math.minimum"), a32([1.0, 2.0, 3.0]),
+         a32([1.0, 5.0, 3.0]))
+add_case("math.maximum/nan", _binary("math.maximum"), a32([np.nan, 1.0]), a32([0.0, np.nan]),
+         grad=False)
+add_case("math.equal/nan", _binary("math.equal"), a32([np.nan, 1.0]), a32([np.nan, 1.0]))
+add_case("operators/mixed", lambda tf, x, y: (x + y) * (x - y) / (y * y + 1.0) - x ** 2,
+         f32(2, 3), f32(3, seed=4))
+add_case("operators/rpow_rsub_rdiv", lambda tf, x: [2.0 ** x, 1.0 - x, 1.0 / (x + 3.0)], f32(4))
+add_case("operators/neg_abs", lambda tf, x: [-x, abs(x)], f32(4))
+add_case("operators/compare", lambda tf, x, y: [x < y, x <= y, x > y, x >= y],
+         f32(4), f32(4, seed=5))
+add_case("operators/mod_floordiv", lambda tf, x: [x % 1.5, x // 1.5], f32(5, low=-4, high=4))
+add_case("operators/bool_ops", lambda tf, x, y: [x & y, x | y, x ^ y, ~x],
+         np.array([True, False, True]), np.array([True, True, False]))
+add_case("operators/matmul", lambda tf, x, y: x @ y, f32(2, 3), f32(3, 2, seed=3))
+
+
+# ---- clip, where, cast ------------------------------------------------------------------------
+add_case("clip_by_value/scalars", lambda tf, x: tf.clip_by_value(x, -0.5, 1.0), f32(2, 3))
+add_case("clip_by_value/tensors", lambda tf, x, lo, hi: tf.clip_by_value(x, lo, hi), f32(2, 3),
+         a32([-1.0, -0.5, 0.0]), a32([0.5, 1.0, 1.5]))
+add_case("clip_by_value/int32", lambda tf, x: tf.clip_by_value(x, -2, 2), i32(6))
+add_case("where/three_args", lambda tf, c, x, y: tf.where(c, x, y), np.array([True, False, True]),
+         f32(3), f32(3, seed=2))
+add_case("where/broadcast", lambda tf, c, x, y: tf.where(c, x, y),
+         np.array([[True], [False]]), f32(2, 3), f32(3, seed=2))
+add_case("where/scalar_branch", lambda tf, x: tf.where(x > 0, x, 0.0), f32(5))
+add_case("where/one_arg", lambda tf, c: tf.where(c), np.array([[True, False], [False, True]]))
+add_case("where/one_arg_1d", lambda tf, c: tf.where(c), np.array([False, True, True]))
+add_case("where/one_arg_numbers", lambda tf, x: tf.where(x), a32([0.0, 2.0, -1.0]), grad=False)
+add_case("where/one_arg_empty", lambda tf, c: tf.where(c), np.array([False, False]))
+add_case("where/guarded_sqrt", lambda tf, x: tf.where(x > 0, tf.sqrt(x), 0.0),
+         a32([-1.0, 0.0, 4.0]))
+add_case("where/guarded_log", lambda tf, x: tf.where(x > 0, tf.math.log(x), 0.0),
+         a32([-1.0, 0.0, 4.0]))
+add_case("where/guarded_rsqrt", lambda tf, x: tf.where(x > 0, tf.math.rsqrt(x), 0.0),
+         a32([0.0, 4.0]))
+add_case("where/guarded_reciprocal", lambda tf, x: tf.where(x != 0, tf.math.reciprocal(x), 0.0),
+         a32([0.0, 4.0]))
+add_case("where/safe_norm", lambda tf, x: tf.where(
+    tf.reduce_sum(x * x, axis=1) > 0, tf.sqrt(tf.reduce_sum(x * x, axis=1)), 0.0),
+    a32([[0.0, 0.0], [3.0, 4.0]]))
+add_case("where/mismatched", lambda tf, c, x, y: tf.where(c, x, y), np.array([True]),
+         a32([1.0]), np.array([1], np.int32), op="where")
+for _to in ("int32", "float64", "bool", "float32", "int64"):
+    add_case(f"cast/f32_to_{_to}", lambda tf, x, _to=_to: tf.cast(x, lookup(tf, _to)),
+             a32([-1.7, -0.5, 0.0, 0.5, 2.9]))
+add_case("cast/int_to_f32", lambda tf, x: tf.cast(x, tf.float32), i32(4))
+add_case("cast/bool_to_f32", lambda tf, x: tf.cast(x, tf.float32), np.array([True, False]))
+add_case("cast/f64_grad", lambda tf, x: tf.cast(x, tf.float32) * 2.0, f64(3))
+
+
+# ---- reductions -------------------------------------------------------------------------------
+REDUCE = ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod",
+          "reduce_logsumexp", "reduce_std", "reduce_variance"]
+REDUCE_VARIANTS = {"all": ((2, 3, 4), dict()), "axis0": ((2, 3, 4), dict(axis=0)),
+                   "axis_neg1": ((2, 3, 4), dict(axis=-1)),
+                   "axes_0_2": ((2, 3, 4), dict(axis=[0, 2])),
+                   "keepdims": ((2, 3), dict(axis=1, keepdims=True)),
+                   "keepdims_all": ((2, 3), dict(keepdims=True)),
+                   "r0": ((), dict()), "r1": ((5,), dict(axis=0))}
+
+
+def _reduce(name, options):
+    return lambda tf, x: lookup(tf, f"math.{name}")(x, **options)
+
+
+for _name in REDUCE:
+    for _label, (_shape, _options) in REDUCE_VARIANTS.items():
+        add_case(f"math.{_name}/{_label}", _reduce(_name, _options),
+                 f32(*_shape, low=0.5, high=2) if _name == "reduce_prod" else f32(*_shape))
+    add_case(f"math.{_name}/f64", _reduce(_name, dict(axis=1)), f64(2, 3))
+    add_case(f"math.{_name}/empty_axis", _reduce(_name, dict(axis=0)), f32(0, 3))
+    add_case(f"math.{_name}/empty_other", _reduce(_name, dict(axis=1)), f32(0, 3))
+for _name in ("reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod"):
+    add_case(f"math.{_name}/int32", _reduce(_name, dict(axis=1)), i32(2, 3))
+for _name in ("reduce_max", "reduce_min"):
+    add_case(f"math.{_name}/ties", _reduce(_name, dict(axis=1)),
+             a32([[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]))
+    add_case(f"math.{_name}/nan", _reduce(_name, dict(axis=0)), a32([1.0, np.nan, 3.0]),
+             grad=False)
+add_case("math.reduce_logsumexp/large", _reduce("reduce_logsumexp", dict(axis=1)),
+         a32([[1000.0, 1000.0], [-1000.0, 0.0]]))
+add_case("math.reduce_logsumexp/neg_inf", _reduce("reduce_logsumexp", dict(axis=0)),
+         a32([-np.inf, -np.inf]), grad=False)
+add_case("math.reduce_prod/zeros", _reduce("reduce_prod", dict(axis=1)),
+         a32([[0.0, 2.0, 3.0], [0.0, 0.0, 2.0]]))
+add_case("math.reduce_std/constant", _reduce("reduce_std", dict(axis=1)), a32([[1.0, 1.0]]),
+         grad=False)
+add_case("math.reduce_variance/int32", _reduce("reduce_variance", dict(axis=1)), i32(2, 3),
+         op="reduce_variance")
+for _name in ("reduce_any", "reduce_all"):
+    for _label, _options in (("all", {}), ("axis0", dict(axis=0)),
+                             ("keepdims", dict(axis=-1, keepdims=True))):
+        add_case(f"math.{_name}/{_label}", _reduce(_name, _options),
+                 np.array([[True, False], [False, False], [True, True]]))
+    add_case(f"math.{_name}/int32", _reduce(_name, {}), np.array([1, 0], np.int32), op=_name)
+    add_case(f"math.{_name}/empty", _reduce(_name, dict(axis=0)), np.zeros((0, 2), bool))
+add_case("math.reduce_sum/bool", _reduce("reduce_sum", {}), np.array([True, True, False]),
+         op="reduce_sum")
+add_case("math.reduce_sum/axis_out_of_range", _reduce("reduce_sum", dict(axis=2)), f32(2, 3),
+         op="reduce_sum")
+add_case("math.reduce_mean/int_truncates", _reduce("reduce_mean", {}),
+         np.array([1, 2, 2], np.int32))
+add_case("math.reduce_sum/python_list", lambda tf: tf.reduce_sum([[1, 2], [3, 4]], axis=-1))
+
+for _name in ("argmax", "argmin"):
+    add_case(f"math.{_name}/axis0", lambda tf, x, _n=_name: lookup(tf, f"math.{_n}")(x), f32(3, 4))
+    add_case(f"math.{_name}/axis_neg1", lambda tf, x, _n=_name: lookup(tf, f"math.{_n}")(
+        x, axis=-1), f32(3, 4))
+    add_case(f"math.{_name}/ties", lambda tf, x, _n=_name: lookup(tf, f"math.{_n}")(x),
+             a32([3.0, 1.0, 3.0, 1.0]))
+    add_case(f"math.{_name}/nan", lambda tf, x, _n=_name: lookup(tf, f"math.{_n}")(x),
+             a32([1.0, np.nan, 3.0, 0.0]))
+    add_case(f"math.{_name}/int32_out", lambda tf, x, _n=_name: lookup(tf, f"math.{_n}")(
+        x, axis=1, output_type=tf.int32), i32(2, 5))
+    add_case(f"math.{_name}/r4", lambda tf, x, _n=_name: lookup(tf, f"math.{_n}")(x, axis=2),
+             f32(2, 2, 3, 2))
+
+
+# ---- shape ops --------------------------------------------------------------------------------
+add_case("reshape/flat", lambda tf, x: tf.reshape(x, [-1]), f32(2, 3, 2))
+add_case("reshape/infer", lambda tf, x: tf.reshape(x, [3, -1]), f32(2, 3, 2))
+add_case("reshape/to_scalar", lambda tf, x: tf.reshape(x, []), f32(1, 1))
+add_case("reshape/empty", lambda tf, x: tf.reshape(x, [3, 0]), f32(0, 3))
+add_case("reshape/bad", lambda tf, x: tf.reshape(x, [4, -1]), f32(2, 3), op="reshape")
+add_case("reshape/int32", lambda tf, x: tf.reshape(x, [2, 2]), i32(4))
+add_case("transpose/default", lambda tf, x: tf.transpose(x), f32(2, 3, 4))
+add_case("transpose/perm", lambda tf, x: tf.transpose(x, [1, 0, 2]), f32(2, 3, 4))
+add_case("transpose/neg_perm", lambda tf, x: tf.transpose(x, [-1, 0, 1]), f32(2, 3, 4),
+         grad=False)
+add_case("transpose/bad_perm", lambda tf, x: tf.transpose(x, [0, 0]), f32(2, 3), op="transpose")
+add_case("expand_dims/0", lambda tf, x: tf.expand_dims(x, 0), f32(2, 3))
+add_case("expand_dims/neg1", lambda tf, x: tf.expand_dims(x, -1), f32(2, 3))
+add_case("expand_dims/scalar", lambda tf, x: tf.expand_dims(x, 0), f32())
+add_case("squeeze/all", lambda tf, x: tf.squeeze(x), f32(1, 3, 1))
+add_case("squeeze/axis", lambda tf, x: tf.squeeze(x, axis=-1), f32(1, 3, 1))
+add_case("squeeze/bad", lambda tf, x: tf.squeeze(x, axis=1), f32(1, 3, 1), op="squeeze")
+add_case("concat/axis0", lambda tf, x, y: tf.concat([x, y], 0), f32(1, 3), f32(2, 3, seed=2))
+add_case("concat/neg_axis", lambda tf, x, y: tf.concat([x, y], -1), f32(2, 1), f32(2, 2, seed=2))
+add_case("concat/int32", lambda tf, x, y: tf.concat([x, y], 0), i32(2), i32(3))
+add_case("concat/empty", lambda tf, x, y: tf.concat([x, y], 0), f32(0, 3), f32(2, 3, seed=2))
+add_case("concat/mismatch", lambda tf, x, y: tf.concat([x, y], 0), f32(1, 3), f32(1, 2),
+         op="concat")
+add_case("stack/axis0", lambda tf, x, y: tf.stack([x, y]), f32(2, 3), f32(2, 3, seed=2))
+add_case("stack/axis_neg1", lambda tf, x, y: tf.stack([x, y], axis=-1), f32(2, 3),
+         f32(2, 3, seed=2))
+add_case("stack/scalars", lambda tf, x, y: tf.stack([x, y]), f32(), f32(seed=2))
+add_case("stack/mismatch", lambda tf, x, y: tf.stack([x, y]), f32(2), f32(3), op="stack")
+add_case("unstack/axis0", lambda tf, x: tf.unstack(x), f32(3, 2))
+add_case("unstack/axis1", lambda tf, x: tf.unstack(x, axis=1), f32(3, 2))
+add_case("split/count", lambda tf, x: tf.split(x, 2, axis=1), f32(2, 4))
+add_case("split/sizes", lambda tf, x: tf.split(x, [1, -1]), f32(4, 2))
+add_case("split/uneven", lambda tf, x: tf.split(x, 3), f32(4), op="split")
+add_case("tile/2d", lambda tf, x: tf.tile(x, [2, 3]), f32(2, 2))
+add_case("tile/int32", lambda tf, x: tf.tile(x, [3]), i32(2))
+add_case("pad/constant", lambda tf, x: tf.pad(x, [[1, 0], [2, 1]]), f32(2, 3))
+add_case("pad/constant_value", lambda tf, x: tf.pad(x, [[1, 1]], constant_values=-1.0), f32(3))
+add_case("pad/reflect", lambda tf, x: tf.pad(x, [[1, 1], [2, 2]], mode="REFLECT"), f32(3, 3))
+add_case("pad/symmetric", lambda tf, x: tf.pad(x, [[2, 1]], mode="SYMMETRIC"), f32(4))
+add_case("broadcast_to/row", lambda tf, x: tf.broadcast_to(x, [2, 3]), f32(3))
+add_case("broadcast_to/col", lambda tf, x: tf.broadcast_to(x, [2, 2, 4]), f32(2, 1))
+add_case("broadcast_to/bad", lambda tf, x: tf.broadcast_to(x, [2, 4]), f32(3),
+         op="broadcast_to")
+add_case("shape/of", lambda tf, x: [tf.shape(x), tf.size(x), tf.rank(x)], f32(2, 3, 1))
+add_case("shape/properties", lambda tf, x: [x.shape.as_list(), x.dtype.name, len(x.shape)],
+         f32(2, 3))
+add_case("getitem/slices", lambda tf, x: x[1:, ::2], f32(3, 4))
+add_case("getitem/int_and_ellipsis", lambda tf, x: x[..., 0], f32(2, 3, 2))
+add_case("getitem/newaxis", lambda tf, x: x[tf.newaxis, :, -1], f32(2, 3))
+add_case("getitem/negative_step", lambda tf, x: x[::-1], f32(4))
+add_case("getitem/out_of_range", lambda tf, x: x[5], f32(3), op="getitem")
+add_case("strided_slice/masks", lambda tf, x: tf.strided_slice(
+    x, [0, 1], [2, 3], [1, 1], begin_mask=1, shrink_axis_mask=0), f32(3, 4))
+add_case("strided_slice/shrink", lambda tf, x: tf.strided_slice(
+    x, [1, 0], [2, 4], [1, 2], shrink_axis_mask=1), f32(3, 4))
+add_case("gather/axis0", lambda tf, p, i: tf.gather(p, i), f32(4, 3),
+         np.array([[0, 3], [1, 1]], np.int32))
+add_case("gather/axis1", lambda tf, p, i: tf.gather(p, i, axis=1), f32(2, 4, 3),
+         np.array([2, 0, 2], np.int32))
+add_case("gather/axis_neg1", lambda tf, p, i: tf.gather(p, i, axis=-1), f32(2, 4),
+         np.array([3, 0], np.int32))
+add_case("gather/scalar_index", lambda tf, p: tf.gather(p, 2), f32(5))
+add_case("gather/batch_dims1", lambda tf, p, i: tf.gather(p, i, batch_dims=1), f32(2, 4),
+         np.array([[0, 3], [1, 1]], np.int32))
+add_case("gather/batch_dims1_axis2", lambda tf, p, i: tf.gather(p, i, axis=2, batch_dims=1),
+         f32(2, 3, 4), np.array([[0, 3], [1, 1]], np.int32))
+add_case("gather/batch_dims_neg1", lambda tf, p, i: tf.gather(p, i, batch_dims=-1), f32(2, 4),
+         np.array([[0, 3], [1, 1]], np.int32))
+add_case("gather/out_of_range", lambda tf, p: tf.gather(p, [4]), f32(4), op="gather")
+add_case("gather/float_indices", lambda tf, p: tf.gather(p, tf.constant([1.0])), f32(4),
+         op="gather")
+add_case("boolean_mask/1d", lambda tf, x, m: tf.boolean_mask(x, m), f32(3, 2),
+         np.array([True, False, True]))
+add_case("boolean_mask/2d", lambda tf, x, m: tf.boolean_mask(x, m), f32(2, 2),
+         np.array([[True, False], [False, True]]))
+add_case("boolean_mask/axis1", lambda tf, x, m: tf.boolean_mask(x, m, axis=1), f32(2, 3),
+         np.array([False, True, True]))
+add_case("one_hot/default", lambda tf, i: tf.one_hot(i, 3), np.array([0, 2, -1, 3], np.int32))
+add_case("one_hot/values_axis0", lambda tf, i: tf.one_hot(i, 3, on_value=5.0, off_value=-1.0,
+                                                          axis=0), np.array([0, 2], np.int32))
+add_case("one_hot/int_dtype", lambda tf, i: tf.one_hot(i, 4, dtype=tf.int32),
+         np.array([[1], [3]], np.int32))
+add_case("matmul/2d", lambda tf, a, b: tf.matmul(a, b), f32(2, 3), f32(3, 4, seed=2))
+add_case("matmul/transposes", lambda tf, a, b: tf.matmul(a, b, transpose_a=True,
+                                                         transpose_b=True),
+         f32(3, 2), f32(4, 3, seed=2))
+add_case("matmul/batched", lambda tf, a, b: tf.matmul(a, b), f32(2, 2, 3), f32(2, 3, 2, seed=2))
+add_case("matmul/batch_broadcast", lambda tf, a, b: tf.matmul(a, b), f32(2, 2, 3),
+         f32(3, 2, seed=2))
+add_case("matmul/int32", lambda tf, a, b: tf.matmul(a, b), i32(2, 2), i32(2, 2, seed=3))
+add_case("matmul/f64", lambda tf, a, b: tf.matmul(a, b), f64(2, 3), f64(3, 1, seed=2))
+add_case("matmul/mismatch", lambda tf, a, b: tf.matmul(a, b), f32(2, 3), f32(2, 3),
+         op="matmul")
+add_case("matmul/vector", lambda tf, a, b: tf.matmul(a, b), f32(3), f32(3, 2), op="matmul")
+add_case("tensordot/int_axes", lambda tf, a, b: tf.tensordot(a, b, 1), f32(2, 3),
+         f32(3, 4, seed=2))
+add_case("tensordot/list_axes", lambda tf, a, b: tf.tensordot(a, b, [[0, 2], [1, 0]]),
+         f32(2, 3, 4), f32(4, 2, 5, seed=2))
+add_case("tensordot/outer", lambda tf, a, b: tf.tensordot(a, b, 0), f32(2), f32(3, seed=2))
+
+
+# ---- creation and conversion ------------------------------------------------------------------
+add_case("constant/dtypes", lambda tf: [tf.constant(1), tf.constant(1.5), tf.constant(True),
+                                        tf.constant([1, 2]), tf.constant([1.0, 2]),
+                                        tf.constant(np.float64(2.0)), tf.constant(2 ** 40)])
+add_case("constant/shape", lambda tf: [tf.constant(3.0, shape=[2, 2]),
+                                       tf.constant([1, 2, 3, 4], shape=[2, 2])])
+add_case("constant/dtype_arg", lambda tf: [tf.constant([1, 2], dtype=tf.float32),
+                                           tf.constant(1, dtype=tf.int64)])
+add_case("constant/lossy", lambda tf: tf.constant([1.5], dtype=tf.int32), op="constant")
+add_case("constant/overflow", lambda tf: tf.constant(2 ** 64), op="constant")
+add_case("constant/int64_overflow", lambda tf: tf.constant(2 ** 63), op="constant")
+add_case("constant/string", lambda tf: tf.constant(object()), op="constant")
+add_case("convert_to_tensor/hint", lambda tf: [tf.convert_to_tensor([1, 2]),
+                                               tf.convert_to_tensor(1, dtype_hint=tf.float32),
+                                               tf.convert_to_tensor(np.array([1, 2]))])
+add_case("creation/zeros_ones_fill", lambda tf: [tf.zeros([2, 3]), tf.ones([2], tf.int32),
+                                                 tf.fill([2, 2], 7), tf.fill([1], 2.5),
+                                                 tf.zeros([0, 2])])
+add_case("creation/like", lambda tf, x: [tf.zeros_like(x), tf.ones_like(x)], f32(2, 2))
+add_case("creation/like_int", lambda tf, x: [tf.zeros_like(x), tf.ones_like(x, dtype=tf.float32)],
+         i32(3))
+add_case("creation/range", lambda tf: [tf.range(5), tf.range(1, 4), tf.range(0.0, 1.0, 0.25),
+                                       tf.range(5, 0, -2), tf.range(3, dtype=tf.float32)])
+add_case("creation/eye", lambda tf: [tf.eye(2), tf.eye(2, 3), tf.eye(2, batch_shape=[2])])
+
+
+# ---- nn ---------------------------------------------------------------------------------------
+add_case("nn.softmax_cross_entropy_with_logits/onehot",
+         lambda tf, y, x: tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=x),
+         a32([[0, 1, 0], [1, 0, 0]]), f32(2, 3))
+add_case("nn.softmax_cross_entropy_with_logits/soft",
+         lambda tf, y, x: tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=x),
+         a32([[0.2, 0.5, 0.3]]), f32(1, 3))
+add_case("nn.softmax_cross_entropy_with_logits/unnormalized",
+         lambda tf, y, x: tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=x),
+         a32([[0.5, 1.0, 0.0], [0.1, 0.1, 0.1]]), f32(2, 3))
+add_case("nn.softmax_cross_entropy_with_logits/axis0",
+         lambda tf, y, x: tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=x, axis=0),
+         a32([[0.0, 1.0], [1.0, 0.0], [0.0, 0.0]]), f32(3, 2))
+add_case("nn.softmax_cross_entropy_with_logits/large",
+         lambda tf, y, x: tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=x),
+         a32([[0.0, 1.0]]), a32([[1000.0, -1000.0]]))
+add_case("nn.sparse_softmax_cross_entropy_with_logits/1d",
+         lambda tf, y, x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=x),
+         np.array([0, 2], np.int32), f32(2, 3))
+add_case("nn.sparse_softmax_cross_entropy_with_logits/2d",
+         lambda tf, y, x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=x),
+         np.array([[1, 0], [3, 3]], np.int64), f32(2, 2, 4))
+add_case("nn.sparse_softmax_cross_entropy_with_logits/large",
+         lambda tf, y, x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=x),
+         np.array([1], np.int32), a32([[1000.0, -1000.0]]))
+add_case("nn.sparse_softmax_cross_entropy_with_logits/out_of_range",
+         lambda tf, y, x: tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=x),
+         np.array([3], np.int32), f32(1, 3), op="sparse_softmax_cross_entropy_with_logits")
+add_case("nn.sigmoid_cross_entropy_with_logits/basic",
+         lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x),
+         a32([[0.0, 1.0, 0.5]]), f32(1, 3))
+add_case("nn.sigmoid_cross_entropy_with_logits/large",
+         lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x),
+         a32([0.0, 1.0, 1.0]), a32([1000.0, -1000.0, 1000.0]))
+add_case("nn.sigmoid_cross_entropy_with_logits/shapes",
+         lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x),
+         a32([0.0, 1.0]), f32(2, 1), op="sigmoid_cross_entropy_with_logits")
+add_case("nn.bias_add/2d", lambda tf, x, b: tf.nn.bias_add(x, b), f32(2, 3), f32(3, seed=2))
+add_case("nn.bias_add/4d", lambda tf, x, b: tf.nn.bias_add(x, b), f32(2, 2, 2, 3), f32(3, seed=2))
+add_case("nn.bias_add/nchw", lambda tf, x, b: tf.nn.bias_add(x, b, data_format="NCHW"),
+         f32(2, 3, 2, 2), f32(3, seed=2))
+add_case("nn.bias_add/bad", lambda tf, x, b: tf.nn.bias_add(x, b), f32(2, 3), f32(2),
+         op="bias_add")
+add_case("nn.l2_loss/2d", lambda tf, x: tf.nn.l2_loss(x), f32(2, 3))
+add_case("nn.l2_loss/f64", lambda tf, x: tf.nn.l2_loss(x), f64(4))
+add_case("nn.moments/axis0", lambda tf, x: tf.nn.moments(x, axes=[0]), f32(4, 3))
+add_case("nn.moments/keepdims", lambda tf, x: tf.nn.moments(x, axes=[0, 1, 2], keepdims=True),
+         f32(2, 3, 3, 2))
+add_case("nn.dropout/rate0", lambda tf, x: tf.nn.dropout(x, rate=0.0), f32(2, 3))
+add_case("nn.dropout/bad_rate", lambda tf, x: tf.nn.dropout(x, rate=1.5), f32(2, 3),
+         op="dropout")
+for _pad in ("VALID", "SAME"):
+    for _stride in (1, 2):
+        add_case(f"nn.conv2d/{_pad}_s{_stride}",
+                 lambda tf, x, k, _p=_pad, _s=_stride: tf.nn.conv2d(x, k, _s, _p),
+                 f32(2, 5, 5, 2), f32(3, 3, 2, 3, seed=2, low=-0.5, high=0.5))
+    add_case(f"nn.max_pool2d/{_pad}",
+             lambda tf, x, _p=_pad: tf.nn.max_pool2d(x, 2, 2, _p), f32(1, 5, 5, 2))
+    add_case(f"nn.avg_pool2d/{_pad}",
+             lambda tf, x, _p=_pad: tf.nn.avg_pool2d(x, 3, 2, _p), f32(1, 5, 5, 2))
+add_case("nn.conv2d/dilated", lambda tf, x, k: tf.nn.conv2d(x, k, 1, "SAME", dilations=2),
+         f32(1, 6, 6, 1), f32(2, 2, 1, 2, seed=3))
+add_case("nn.conv2d/strides4", lambda tf, x, k: tf.nn.conv2d(x, k, [1, 2, 2, 1], "VALID"),
+         f32(1, 6, 6, 2), f32(2, 2, 2, 1, seed=3))
+add_case("nn.conv2d/channel_stride", lambda tf, x, k: tf.nn.conv2d(x, k, [1, 1, 2, 2], "VALID"),
+         f32(1, 6, 6, 2), f32(2, 2, 2, 1, seed=3), op="conv2d")
+add_case("nn.conv2d/kernel_larger_than_input",
+         lambda tf, x, k: tf.nn.conv2d(x, k, 1, "VALID"), f32(1, 2, 2, 1), f32(3, 3, 1, 1),
+         grad=False)
+add_case("nn.conv2d/channels", lambda tf, x, k: tf.nn.conv2d(x, k, 1, "VALID"),
+         f32(1, 4, 4, 2), f32(3, 3, 3, 1), op="conv2d")
+add_case("nn.max_pool/ties", lambda tf, x: tf.nn.max_pool(x, 2, 2, "VALID"),
+         np.ones((1, 2, 2, 1), np.float32))
+add_case("nn.max_pool2d/f64", lambda tf, x: tf.nn.max_pool2d(x, [2, 2], [1, 1], "VALID"),
+         f64(1, 3, 3, 1))
+add_case("nn.avg_pool/nchw_as_nhwc", lambda tf, x: tf.nn.avg_pool(x, 2, 1, "VALID"),
+         f32(1, 3, 3, 2))
+add_case("nn.sigmoid/alias", lambda tf, x: [tf.nn.sigmoid(x), tf.nn.tanh(x), tf.nn.softplus(x)],
+         f32(3))
+
+
+# ---- tape semantics ---------------------------------------------------------------------------
+def _tape_persistent(tf, x):
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+        z = y * y
+    return [tape.gradient(y, x), tape.gradient(z, x), tape.gradient(z, y)]
+
+
+def _tape_nested(tf, x):
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.sin(x) * x * x
+        dy = inner.gradient(y, x)
+    return [dy, outer.gradient(dy, x)]
+
+
+def _tape_third_order(tf, x):
+    with tf.GradientTape() as t3:
+        t3.watch(x)
+        with tf.GradientTape() as t2:
+            t2.watch(x)
+            with tf.GradientTape() as t1:
+                t1.watch(x)
+                y = tf.exp(x) * x ** 3
+            d1 = t1.gradient(y, x)
+        d2 = t2.gradient(d1, x)
+    return [d1, d2, t3.gradient(d2, x)]
+
+
+def _tape_jacobian(tf, x):
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.nn.softmax(x)
+        s = tf.reduce_sum(x * x)
+    return [tape.jacobian(y, x), tape.jacobian(s, x)]
+
+
+def _tape_batch_jacobian(tf, x, w):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.tanh(tf.matmul(x, w))
+    return tape.batch_jacobian(y, x)
+
+
+def _tape_unconnected(tf, x, y):
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        tape.watch(y)
+        z = x * 2.0
+    return [tape.gradient(z, [x, y]),
+            tape.gradient(z, [x, y], unconnected_gradients=tf.UnconnectedGradients.ZERO),
+            tape.gradient(z, [x, y], unconnected_gradients="zero")]
+
+
+def _tape_integer_source(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * 2
+    return tape.gradient(y, x)
+
+
+def _tape_variables(tf, x):
+    w = tf.Variable([[1.0, -2.0], [0.5, 3.0]])
+    b = tf.Variable([0.1, -0.1])
+    frozen = tf.Variable([1.0, 1.0], trainable=False)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.nn.relu(tf.matmul(x, w) + b) * frozen)
+    return tape.gradient(y, [w, b, frozen])
+
+
+def _tape_not_watching(tf, x):
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(w * x)
+    return tape.gradient(y, [w, x])
+
+
+def _tape_output_gradients(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    return tape.gradient(y, x, output_gradients=tf.constant([1.0, 0.5, -1.0]))
+
+
+def _tape_list_target(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a, b = tf.sin(x), tf.cos(x)
+    return tape.gradient([a, b], x)
+
+
+def _tape_dict_sources(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(x ** 3)
+    return tape.gradient(y, {"x": x, "again": x})
+
+
+def _tape_stop_gradient(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * tf.stop_gradient(x) + tf.stop_gradient(x * 3.0)
+    return tape.gradient(y, x)
+
+
+def _tape_stop_recording(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+        with tape.stop_recording():
+            z = y * 10.0
+        w = y + z
+    return tape.gradient(w, x)
+
+
+def _tape_variable_assign(tf, x):
+    v = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = v * x
+        v.assign(5.0)
+        z = v * x
+    return [tape.gradient(y + z, v), v]
+
+
+def _tape_reused(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    tape.gradient(y, x)
+    return tape.gradient(y, x)
+
+
+def _tape_watched_tensors(tf, x, y):
+    with tf.GradientTape() as tape:
+        tape.watch(y)
+        tape.watch(x)
+    return len(tape.watched_variables())
+
+
+def _tape_float64(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_sum(tf.exp(x) * tf.cast(tf.range(3), tf.float64))
+    return tape.gradient(y, x)
+
+
+def _tape_python_source(tf):
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    return tape.gradient(y, x)
+
+
+def _tape_relu_at_zero(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.nn.relu(x) + tf.abs(x) + tf.maximum(x, 0.0)
+    return tape.gradient(y, x)
+
+
+def _tape_max_ties(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.reduce_max(x)
+    return tape.gradient(y, x)
+
+
+def _tape_gradient_of_source(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+    return tape.gradient(x, x)
+
+
+def _tape_pow_exponent(tf, x, y):
+    with tf.GradientTape() as tape:
+        tape.watch(y)
+        z = tf.pow(x, y)
+    return tape.gradient(z, y)
+
+
+for _name, _fn, _inputs in (
+        ("persistent", _tape_persistent, (a32([1.0, -2.0]),)),
+        ("nested_second_order", _tape_nested, (a32([0.5, 2.0]),)),
+        ("third_order", _tape_third_order, (a32([0.3, -1.0]),)),
+        ("jacobian", _tape_jacobian, (a32([0.5, -1.0, 2.0]),)),
+        ("batch_jacobian", _tape_batch_jacobian, (f32(2, 3), f32(3, 2, seed=2))),
+        ("unconnected", _tape_unconnected, (a32([1.0]), a32([2.0]))),
+        ("integer_source", _tape_integer_source, (np.array([1, 2], np.int32),)),
+        ("variables", _tape_variables, (a32([[1.0, 2.0]]),)),
+        ("watch_accessed_variables_false", _tape_not_watching, (a32([3.0, 4.0]),)),
+        ("output_gradients", _tape_output_gradients, (a32([1.0, 2.0, 3.0]),)),
+        ("list_target", _tape_list_target, (a32([0.5, 1.0]),)),
+        ("dict_sources", _tape_dict_sources, (a32([1.0, 2.0]),)),
+        ("stop_gradient", _tape_stop_gradient, (a32([1.0, 2.0]),)),
+        ("stop_recording", _tape_stop_recording, (a32([1.0, 2.0]),)),
+        ("variable_assign_inside", _tape_variable_assign, (a32(1.5),)),
+        ("nonpersistent_reused", _tape_reused, (a32([1.0]),)),
+        ("float64", _tape_float64, (f64(3),)),
+        ("variable_scalar", _tape_python_source, ()),
+        ("kinks_at_zero", _tape_relu_at_zero, (a32([0.0, -1.0, 1.0]),)),
+        ("reduce_max_ties", _tape_max_ties, (a32([2.0, 2.0, 1.0]),)),
+        ("gradient_of_source", _tape_gradient_of_source, (a32([1.0, 2.0]),)),
+        ("pow_exponent_negative_base", _tape_pow_exponent, (a32([-2.0, 0.0, 2.0]),
+                                                            a32([2.0, 2.0, 2.0]))),
+):
+    add_case(f"GradientTape/{_name}", _fn, *_inputs, grad=False, op="gradient")
+
+
+# ---- variables and printing -------------------------------------------------------------------
+def _variable_names(tf):
+    names = []
+    for _ in range(2):
+        names.append(tf.Variable(0.0, name="w").name)
+    names.append(tf.Variable(0.0).name)
+    names.append(tf.Variable(1, name="n").name)
+    return names
+
+
+def _variable_updates(tf):
+    v = tf.Variable([1.0, 2.0])
+    v.assign_add([1.0, 1.0])
+    a = v.numpy()
+    v.assign_sub([0.5, 0.5])
+    b = v.read_value()
+    v.assign([7.0, 8.0])
+    return [a, b, v.value(), v, v.dtype.name, v.shape.as_list(), v.trainable]
+
+
+def _variable_bad_assign(tf):
+    v = tf.Variable([1.0, 2.0])
+    v.assign([1.0, 2.0, 3.0])
+    return v
+
+
+def _normalized(text: str) -> str:
+    """Printed text with the module's own prefix removed: 'tf.Tensor(' and 'tapeviz.Tensor('
+    read alike (the one deliberate difference in printing)."""
+    for prefix in ("tf.", "tapeviz."):
+        text = text.replace(prefix + "Tensor", "Tensor").replace(prefix + "Variable", "Variable")
+    return text
+
+
+add_case("Variable/names_kept", _variable_names, grad=False)
+add_case("Variable/updates", _variable_updates, grad=False)
+add_case("Variable/dtype_int", lambda tf: [tf.Variable([1, 2]), tf.Variable(2.5, dtype=tf.float64)],
+         grad=False)
+add_case("Variable/bad_assign", _variable_bad_assign, grad=False, op="assign")
+add_case("Variable/arithmetic", lambda tf, x: tf.Variable([1.0, 2.0]) * x + 1.0, a32([3.0, 4.0]))
+add_case("print/str_2d", lambda tf: _normalized(str(tf.constant([[1, 2], [3, 4]]))), grad=False)
+add_case("print/str_scalar", lambda tf: _normalized(str(tf.constant(2.5))), grad=False)
+add_case("print/repr_vector", lambda tf: _normalized(repr(tf.constant([1.0, 2.5]))), grad=False)
+add_case("print/repr_scalar", lambda tf: _normalized(repr(tf.constant(3))), grad=False)
+add_case("print/repr_bool", lambda tf: _normalized(repr(tf.constant([True, False]))), grad=False)
+add_case("print/repr_variable",
+         lambda tf: _normalized(repr(tf.Variable([1.0, 2.0], name="printed"))), grad=False)
+add_case("print/shape", lambda tf: [str(tf.zeros([2, 3]).shape), repr(tf.zeros([2, 3]).shape)],
+         grad=False)
+add_case("print/dtype", lambda tf: [repr(tf.float32), str(tf.int32.name), tf.float64.is_floating,
+                                    tf.int32.is_integer, tf.bool.name], grad=False)
+add_case("print/format", lambda tf: [f"{tf.constant(2.5)}", f"{tf.constant(2.5):.2f}"],
+         grad=False)
+add_case("python/conversions", lambda tf: [float(tf.constant(2.5)), int(tf.constant(3)),
+                                           bool(tf.constant(True)), len(tf.zeros([4, 2])),
+                                           tf.constant([1, 2]).numpy().tolist()], grad=False)
+
+
+# ---- Keras layers, with fixed weights ---------------------------------------------------------
+def _fixed(layer, tf, x, **call):
+    """Build `layer` on x, set its weights to fixed values, run it, and return its output
+    and the gradients of sum(output * cotangent) w.r.t. its trainable weights."""
+    from .harness import cotangent
+    layer(x, **call)
+    layer.set_weights([spread(w.shape, seed=11 + i, low=-0.8, high=0.8, dtype=w.dtype.name)
+                       if "variance" not in getattr(v, "name", "")
+                       else spread(w.shape, seed=11 + i, low=0.5, high=1.5, dtype=w.dtype.name)
+                       for i, (w, v) in enumerate(zip(layer.get_weights(), layer.weights))])
+    with tf.GradientTape() as tape:
+        y = layer(x, **call)
+        loss = tf.reduce_sum(y * cotangent(tuple(y.shape), y.dtype.name))
+    return [y, tape.gradient(loss, layer.trainable_weights)]
+
+
+def _layer_case(name, make, x, **call):
+    add_case(f"keras.layers.{name}", lambda tf, x: _fixed(make(tf), tf, x, **call), x)
+
+
+_layer_case("Dense/relu", lambda tf: tf.keras.layers.Dense(3, activation="relu"), f32(4, 5))
+_layer_case("Dense/no_bias", lambda tf: tf.keras.layers.Dense(2, use_bias=False), f32(3, 4))
+_layer_case("Dense/rank3", lambda tf: tf.keras.layers.Dense(2, activation="tanh"), f32(2, 3, 4))
+_layer_case("Dense/sigmoid", lambda tf: tf.keras.layers.Dense(1, activation="sigmoid"), f32(3, 2))
+_layer_case("Conv2D/valid", lambda tf: tf.keras.layers.Conv2D(2, 3), f32(2, 5, 5, 2))
+_layer_case("Conv2D/same_strides", lambda tf: tf.keras.layers.Conv2D(
+    3, (2, 2), strides=2, padding="same", activation="relu"), f32(1, 5, 5, 1))
+_layer_case("Conv2D/dilation", lambda tf: tf.keras.layers.Conv2D(
+    1, 2, dilation_rate=2, use_bias=False), f32(1, 5, 5, 2))
+_layer_case("MaxPooling2D/default", lambda tf: tf.keras.layers.MaxPooling2D(2), f32(1, 4, 5, 2))
+_layer_case("MaxPooling2D/same", lambda tf: tf.keras.layers.MaxPooling2D(
+    3, strides=2, padding="same"), f32(1, 5, 5, 1))
+_layer_case("AveragePooling2D/default", lambda tf: tf.keras.layers.AveragePooling2D(2),
+            f32(1, 4, 4, 2))
+_layer_case("AveragePooling2D/same", lambda tf: tf.keras.layers.AveragePooling2D(
+    3, strides=2, padding="same"), f32(1, 5, 5, 1))
+_layer_case("GlobalAveragePooling2D/default", lambda tf: tf.keras.layers.GlobalAveragePooling2D(),
+            f32(2, 3, 3, 2))
+_layer_case("GlobalAveragePooling2D/keepdims", lambda tf: tf.keras.layers.GlobalAveragePooling2D(
+    keepdims=True), f32(2, 3, 3, 2))
+_layer_case("GlobalMaxPooling2D/default", lambda tf: tf.keras.layers.GlobalMaxPooling2D(),
+            f32(2, 3, 3, 2))
+_layer_case("Flatten/default", lambda tf: tf.keras.layers.Flatten(), f32(2, 3, 2))
+_layer_case("Reshape/default", lambda tf: tf.keras.layers.Reshape((3, 2)), f32(2, 6))
+_layer_case("Reshape/infer", lambda tf: tf.keras.layers.Reshape((-1, 2)), f32(2, 6))
+_layer_case("Activation/softmax", lambda tf: tf.keras.layers.Activation("softmax"), f32(2, 3))
+_layer_case("ReLU/default", lambda tf: tf.keras.layers.ReLU(), f32(2, 3))
+_layer_case("ReLU/options", lambda tf: tf.keras.layers.ReLU(max_value=1.0, negative_slope=0.1),
+            f32(2, 3))
+_layer_case("ReLU/threshold", lambda tf: tf.keras.layers.ReLU(threshold=0.5), f32(2, 3))
+_layer_case("Dropout/inference", lambda tf: tf.keras.layers.Dropout(0.5), f32(2, 3))
+_layer_case("Dropout/rate0_training", lambda tf: tf.keras.layers.Dropout(0.0), f32(2, 3),
+            training=True)
+_layer_case("Lambda/square", lambda tf: tf.keras.layers.Lambda(lambda t: t * t), f32(2, 3))
+_layer_case("BatchNormalization/inference", lambda tf: tf.keras.layers.BatchNormalization(),
+            f32(4, 3))
+_layer_case("BatchNormalization/training", lambda tf: tf.keras.layers.BatchNormalization(),
+            f32(4, 3), training=True)
+_layer_case("BatchNormalization/training_4d", lambda tf: tf.keras.layers.BatchNormalization(),
+            f32(2, 3, 3, 2), training=True)
+_layer_case("BatchNormalization/axis1", lambda tf: tf.keras.layers.BatchNormalization(
+    axis=1, momentum=0.5, epsilon=0.01), f32(3, 2, 2, 2), training=True)
+_layer_case("BatchNormalization/no_scale_center", lambda tf: tf.keras.layers.BatchNormalization(
+    center=False, scale=False), f32(5, 2), training=True)
+
+
+def _batchnorm_moving(tf, x):
+    layer = tf.keras.layers.BatchNormalization(momentum=0.9)
+    for _ in range(3):
+        layer(x, training=True)
+    return [layer.moving_mean, layer.moving_variance, layer(x, training=False)]
+
+
+def _batchnorm_moving_4d(tf, x):
+    layer = tf.keras.layers.BatchNormalization(momentum=0.8)
+    for _ in range(2):
+        layer(x, training=True)
+    return [layer.moving_mean, layer.moving_variance]
+
+
+add_case("keras.layers.BatchNormalization/moving_statistics", _batchnorm_moving, f32(6, 3))
+add_case("keras.layers.BatchNormalization/moving_statistics_4d", _batchnorm_moving_4d,
+         f32(2, 3, 3, 2))
+
+
+def _normalization(tf, x, data, **options):
+    layer = tf.keras.layers.Normalization(**options)
+    layer.adapt(data)
+    return [layer(x), layer.mean, layer.variance]
+
+
+add_case("keras.layers.Normalization/adapt",
+         lambda tf, x, d: _normalization(tf, x, d), f32(3, 4), f32(10, 4, seed=5))
+add_case("keras.layers.Normalization/adapt_axis_none",
+         lambda tf, x, d: _normalization(tf, x, d, axis=None), f32(3, 4), f32(10, 4, seed=5))
+add_case("keras.layers.Normalization/adapt_axis0",
+         lambda tf, x, d: _normalization(tf, x, d, axis=(1, 2)), f32(2, 2, 3),
+         f32(5, 2, 3, seed=5))
+add_case("keras.layers.Normalization/given",
+         lambda tf, x: tf.keras.layers.Normalization(mean=[1.0, 2.0], variance=[4.0, 0.25])(x),
+         f32(3, 2))
+add_case("keras.layers.Normalization/invert",
+         lambda tf, x: tf.keras.layers.Normalization(mean=[1.0, 2.0], variance=[4.0, 0.25],
+                                                      invert=True)(x), f32(3, 2))
+add_case("keras.layers.Normalization/numpy_adapt",
+         lambda tf, x: _normalization(tf, x, np.arange(12, dtype=np.float32).reshape(6, 2)),
+         f32(2, 2))
+
+
+def _sequential(tf, x):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="relu"),
+                                 tf.keras.layers.Dense(2)])
+    return _fixed(model, tf, x)
+
+
+add_case("keras.Sequential/two_dense", _sequential, f32(3, 5))
+
+
+# ---- Keras activations by name ----------------------------------------------------------------
+for _name in ("relu", "sigmoid", "tanh", "softmax", "linear", "softplus", "softsign", "elu",
+              "selu", "swish", "silu", "exponential", "leaky_relu"):
+    add_case(f"keras.activations/{_name}",
+             lambda tf, x, _n=_name: tf.keras.activations.get(_n)(x), f32(2, 4, low=-3, high=3))
+add_case("keras.activations/relu_options", lambda tf, x: tf.keras.activations.relu(
+    x, max_value=1.0, threshold=0.5), f32(2, 4))
+
+
+# ---- Keras losses -----------------------------------------------------------------------------
+LOSS_DATA = {
+    "mse": (f32(3, 2), f32(3, 2, seed=3)),
+    "binary": (a32([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]]), f32(3, 2, low=0.05, high=0.95)),
+    "categorical": (a32([[0, 1, 0], [1, 0, 0]]), f32(2, 3, low=0.05, high=0.9)),
+    "sparse": (np.array([1, 0], np.int32), f32(2, 3, low=0.05, high=0.9)),
+}
+LOSSES = {  # class name: (function name, data, options)
+    "MeanSquaredError": ("mse", "mse", {}),
+    "MeanAbsoluteError": ("mae", "mse", {}),
+    "Huber": ("huber", "mse", {}),
+    "BinaryCrossentropy": ("binary_crossentropy", "binary", {}),
+    "CategoricalCrossentropy": ("categorical_crossentropy", "categorical", {}),
+    "SparseCategoricalCrossentropy": ("sparse_categorical_crossentropy", "sparse", {}),
+}
+for _cls, (_fn, _data, _options) in LOSSES.items():
+    _y, _p = LOSS_DATA[_data]
+    for _reduction in ("sum_over_batch_size", "sum", "none"):
+        add_case(f"keras.losses.{_cls}/{_reduction}",
+                 lambda tf, y, p, _c=_cls, _r=_reduction: lookup(tf, f"keras.losses.{_c}")(
+                     reduction=_r)(y, p), _y, _p)
+    add_case(f"keras.losses.{_cls}/sample_weight",
+             lambda tf, y, p, _c=_cls: lookup(tf, f"keras.losses.{_c}")()(
+                 y, p, sample_weight=tf.constant([0.5, 2.0] + [1.0] * (len(p) - 2))), _y, _p)
+    add_case(f"keras.losses.{_fn}/function",
+             lambda tf, y, p, _f=_fn: lookup(tf, f"keras.losses.{_f}")(y, p), _y, _p)
+for _cls, _data in (("BinaryCrossentropy", "binary"), ("CategoricalCrossentropy", "categorical"),
+                    ("SparseCategoricalCrossentropy", "sparse")):
+    _y, _p = LOSS_DATA[_data]
+    add_case(f"keras.losses.{_cls}/from_logits",
+             lambda tf, y, p, _c=_cls: lookup(tf, f"keras.losses.{_c}")(from_logits=True)(
+                 y, p * 4.0 - 2.0), _y, _p)
+add_case("keras.losses.BinaryCrossentropy/exact_0_1",
+         lambda tf, y, p: tf.keras.losses.BinaryCrossentropy()(y, p),
+         a32([[0.0, 1.0, 1.0, 0.0]]), a32([[0.0, 1.0, 0.0, 1.0]]))
+add_case("keras.losses.BinaryCrossentropy/label_smoothing",
+         lambda tf, y, p: tf.keras.losses.BinaryCrossentropy(label_smoothing=0.2)(y, p),
+         *LOSS_DATA["binary"])
+add_case("keras.losses.CategoricalCrossentropy/label_smoothing",
+         lambda tf, y, p: tf.keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(y, p),
+         *LOSS_DATA["categorical"])
+add_case("keras.losses.CategoricalCrossentropy/exact_zero",
+         lambda tf, y, p: tf.keras.losses.CategoricalCrossentropy()(y, p),
+         a32([[0, 1, 0]]), a32([[0.5, 0.0, 0.5]]))
+add_case("keras.losses.CategoricalCrossentropy/unnormalized",
+         lambda tf, y, p: tf.keras.losses.CategoricalCrossentropy()(y, p),
+         a32([[0, 1, 0]]), a32([[1.0, 2.0, 1.0]]))
+add_case("keras.losses.SparseCategoricalCrossentropy/column_labels",
+         lambda tf, y, p: tf.keras.losses.SparseCategoricalCrossentropy()(y, p),
+         np.array([[1], [0]], np.int32), f32(2, 3, low=0.05, high=0.9))
+add_case("keras.losses.SparseCategoricalCrossentropy/float_labels",
+         lambda tf, y, p: tf.keras.losses.SparseCategoricalCrossentropy()(y, p),
+         a32([1.0, 2.0]), f32(2, 3, low=0.05, high=0.9))
+add_case("keras.losses.MeanSquaredError/column_vs_flat",
+         lambda tf, y, p: tf.keras.losses.MeanSquaredError()(y, p), f32(3), f32(3, 1, seed=3))
+add_case("keras.losses.Huber/delta",
+         lambda tf, y, p: tf.keras.losses.Huber(delta=0.5)(y, p), *LOSS_DATA["mse"])
+add_case("keras.losses.get/by_name", lambda tf, y, p: [tf.keras.losses.get("mse")(y, p),
+                                                       tf.keras.losses.get("mae")(y, p)],
+         *LOSS_DATA["mse"])
+add_case("keras.losses.MeanSquaredError/sample_weight_2d",
+         lambda tf, y, p: tf.keras.losses.MeanSquaredError()(
+             y, p, sample_weight=tf.constant([[1.0], [0.0], [2.0]])), *LOSS_DATA["mse"])
+
+
+# ---- Keras optimizers: several steps on fixed gradients ---------------------------------------
+GRADIENT_SCALES = {"unit": 1.0, "tiny": 1e-10, "large": 1e4}
+
+
+def _optimize(tf, make, scale, steps=3):
+    v = tf.Variable([1.0, -2.0, 0.5])
+    w = tf.Variable([[0.3], [-0.7]])
+    optimizer = make(tf)
+    history = []
+    for step in range(steps):
+        grads = [tf.constant(spread((3,), seed=20 + step) * scale),
+                 tf.constant(spread((2, 1), seed=30 + step) * scale)]
+        optimizer.apply_gradients(zip(grads, [v, w]))
+        history += [v.numpy(), w.numpy()]
+    return history + [int(optimizer.iterations.numpy())]
+
+
+OPTIMIZERS = {
+    "SGD/plain": lambda tf: tf.keras.optimizers.SGD(0.1),
+    "SGD/momentum": lambda tf: tf.keras.optimizers.SGD(0.1, momentum=0.9),
+    "SGD/nesterov": lambda tf: tf.keras.optimizers.SGD(0.1, momentum=0.9, nesterov=True),
+    "Adam/default": lambda tf: tf.keras.optimizers.Adam(0.01),
+    "Adam/amsgrad": lambda tf: tf.keras.optimizers.Adam(0.01, amsgrad=True),
+    "Adam/betas": lambda tf: tf.keras.optimizers.Adam(0.05, beta_1=0.5, beta_2=0.9,
+                                                      epsilon=1e-3),
+    "RMSprop/default": lambda tf: tf.keras.optimizers.RMSprop(0.01),
+    "RMSprop/momentum": lambda tf: tf.keras.optimizers.RMSprop(0.01, momentum=0.5),
+    "RMSprop/centered": lambda tf: tf.keras.optimizers.RMSprop(0.01, centered=True),
+    "Adagrad/default": lambda tf: tf.keras.optimizers.Adagrad(0.1),
+    "SGD/schedule": lambda tf: tf.keras.optimizers.SGD(
+        tf.keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=1, decay_rate=0.5)),
+    "SGD/clipnorm": lambda tf: tf.keras.optimizers.SGD(0.1, clipnorm=0.5),
+    "SGD/clipvalue": lambda tf: tf.keras.optimizers.SGD(0.1, clipvalue=0.3),
+}
+for _name, _make in OPTIMIZERS.items():
+    for _scale_name, _scale in GRADIENT_SCALES.items():
+        if _scale_name != "unit" and ("schedule" in _name or "clip" in _name):
+            continue
+        add_case(f"keras.optimizers.{_name}/{_scale_name}",
+                 lambda tf, _m=_make, _s=_scale: _optimize(tf, _m, _s), grad=False)
+
+
+def _minimize(tf):
+    v = tf.Variable([1.0, -2.0])
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(v * v)
+    optimizer.apply_gradients(zip(tape.gradient(loss, [v]), [v]))
+    return v
+
+
+add_case("keras.optimizers.SGD/tape_step", _minimize, grad=False)
+
+
+# ---- learning-rate schedules ------------------------------------------------------------------
+SCHEDULES = {
+    "ExponentialDecay/smooth": lambda tf: tf.keras.optimizers.schedules.ExponentialDecay(
+        0.1, decay_steps=10, decay_rate=0.5),
+    "ExponentialDecay/staircase": lambda tf: tf.keras.optimizers.schedules.ExponentialDecay(
+        0.1, decay_steps=10, decay_rate=0.5, staircase=True),
+    "InverseTimeDecay/smooth": lambda tf: tf.keras.optimizers.schedules.InverseTimeDecay(
+        0.1, decay_steps=5, decay_rate=0.5),
+    "InverseTimeDecay/staircase": lambda tf: tf.keras.optimizers.schedules.InverseTimeDecay(
+        0.1, decay_steps=5, decay_rate=0.5, staircase=True),
+    "PiecewiseConstantDecay/default": lambda tf:
+        tf.keras.optimizers.schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]),
+}
+for _name, _make in SCHEDULES.items():
+    add_case(f"keras.optimizers.schedules.{_name}",
+             lambda tf, _m=_make: [tf.cast(_m(tf)(step), tf.float32)
+                                   for step in (0, 1, 9, 10, 11, 20, 25)], grad=False)
+
+
+# ---- Keras metrics ----------------------------------------------------------------------------
+def _metric(tf, make, *batches):
+    metric = make(tf)
+    results = []
+    for batch in batches:
+        metric.update_state(*[tf.constant(part) for part in batch])
+        results.append(metric.result())
+    metric.reset_state()
+    return results + [metric.result()]
+
+
+METRICS = {
+    "Mean/weighted": (lambda tf: tf.keras.metrics.Mean(),
+                      [([1.0, 2.0, 3.0],), ([4.0, 5.0], [0.5, 2.0])]),
+    "Sum/default": (lambda tf: tf.keras.metrics.Sum(), [([1.0, 2.0],), ([3.0],)]),
+    "Accuracy/default": (lambda tf: tf.keras.metrics.Accuracy(),
+                         [([1, 2, 3], [1, 2, 0]), ([0, 1], [0, 0])]),
+    "BinaryAccuracy/default": (lambda tf: tf.keras.metrics.BinaryAccuracy(),
+                               [([[1.0], [0.0]], [[0.7], [0.6]]), ([[1.0]], [[0.5]])]),
+    "BinaryAccuracy/threshold": (lambda tf: tf.keras.metrics.BinaryAccuracy(threshold=0.65),
+                                 [([[1.0], [0.0]], [[0.7], [0.6]])]),
+    "CategoricalAccuracy/default": (lambda tf: tf.keras.metrics.CategoricalAccuracy(),
+                                    [([[0, 1, 0], [1, 0, 0]], [[0.1, 0.8, 0.1], [0.2, 0.7, 0.1]])]),
+    "SparseCategoricalAccuracy/default": (
+        lambda tf: tf.keras.metrics.SparseCategoricalAccuracy(),
+        [([1, 0], [[0.1, 0.8, 0.1], [0.2, 0.7, 0.1]]), ([[2]], [[0.1, 0.2, 0.7]])]),
+    "SparseCategoricalAccuracy/weighted": (
+        lambda tf: tf.keras.metrics.SparseCategoricalAccuracy(),
+        [([1, 0], [[0.1, 0.8, 0.1], [0.9, 0.05, 0.05]], [1.0, 3.0])]),
+    "MeanSquaredError/default": (lambda tf: tf.keras.metrics.MeanSquaredError(),
+                                 [([[0.0, 1.0]], [[1.0, 1.0]]), ([[2.0, 2.0]], [[0.0, 0.0]])]),
+    "MeanAbsoluteError/default": (lambda tf: tf.keras.metrics.MeanAbsoluteError(),
+                                  [([[0.0, 1.0]], [[1.0, 3.0]])]),
+    "BinaryCrossentropy/default": (lambda tf: tf.keras.metrics.BinaryCrossentropy(),
+                                   [([[1.0], [0.0]], [[0.8], [0.3]])]),
+    "CategoricalCrossentropy/default": (lambda tf: tf.keras.metrics.CategoricalCrossentropy(),
+                                        [([[0, 1, 0]], [[0.1, 0.8, 0.1]])]),
+    "SparseCategoricalCrossentropy/logits": (
+        lambda tf: tf.keras.metrics.SparseCategoricalCrossentropy(from_logits=True),
+        [([1, 2], [[0.1, 0.8, 0.1], [1.0, -1.0, 2.0]])]),
+}
+for _name, (_make, _batches) in METRICS.items():
+    add_case(f"keras.metrics.{_name}", lambda tf, _m=_make, _b=_batches: _metric(tf, _m, *_b),
+             grad=False)
+for _name, _args in (("binary_accuracy", ([[1.0], [0.0]], [[0.7], [0.6]])),
+                     ("categorical_accuracy", ([[0, 1]], [[0.3, 0.7]])),
+                     ("sparse_categorical_accuracy", ([1, 0], [[0.3, 0.7], [0.4, 0.6]]))):
+    add_case(f"keras.metrics.{_name}/function",
+             lambda tf, _n=_name, _a=_args: lookup(tf, f"keras.metrics.{_n}")(*_a), grad=False)
+
+
+# ---- tf.data pipelines ------------------------------------------------------------------------
+def _elements(dataset) -> list:
+    return [element for element in dataset]
+
+
+DATA = {
+    "from_tensor_slices/pairs": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        ([1.0, 2.0, 3.0], [0, 1, 0]))),
+    "from_tensor_slices/dict": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        {"a": [1, 2], "b": [[1.0, 2.0], [3.0, 4.0]]})),
+    "from_tensors": lambda tf: _elements(tf.data.Dataset.from_tensors([1, 2, 3])),
+    "range/map_batch": lambda tf: _elements(tf.data.Dataset.range(7).map(
+        lambda x: x * 2).batch(3)),
+    "range/batch_drop_remainder": lambda tf: _elements(tf.data.Dataset.range(7).batch(
+        3, drop_remainder=True)),
+    "range/filter": lambda tf: _elements(tf.data.Dataset.range(10).filter(lambda x: x % 3 == 0)),
+    "range/repeat_take": lambda tf: _elements(tf.data.Dataset.range(3).repeat(2).take(5)),
+    "range/skip": lambda tf: _elements(tf.data.Dataset.range(5).skip(2)),
+    "range/start_stop_step": lambda tf: _elements(tf.data.Dataset.range(2, 10, 3)),
+    "range/enumerate": lambda tf: _elements(tf.data.Dataset.range(3).enumerate(start=5)),
+    "zip": lambda tf: _elements(tf.data.Dataset.zip((tf.data.Dataset.range(3),
+                                                     tf.data.Dataset.range(10, 13)))),
+    "concatenate": lambda tf: _elements(tf.data.Dataset.range(2).concatenate(
+        tf.data.Dataset.range(5, 7))),
+    "unbatch": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        [[1, 2], [3, 4]]).unbatch()),
+    "reduce": lambda tf: tf.data.Dataset.range(5).reduce(np.int64(0), lambda s, x: s + x),
+    "cardinality": lambda tf: [tf.data.Dataset.range(10).batch(3).cardinality(),
+                               tf.data.Dataset.range(10).batch(3, drop_remainder=True)
+                               .cardinality(),
+                               tf.data.Dataset.range(3).repeat().cardinality(),
+                               tf.data.Dataset.range(10).filter(lambda x: x > 2).cardinality()],
+    "as_numpy_iterator": lambda tf: list(tf.data.Dataset.from_tensor_slices(
+        [[1.0, 2.0], [3.0, 4.0]]).as_numpy_iterator()),
+    "map_tuple": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        ([1.0, 2.0], [3.0, 4.0])).map(lambda x, y: x * y)),
+    "shuffle_full_is_permutation": lambda tf: sorted(
+        int(x) for x in tf.data.Dataset.range(6).shuffle(6, seed=1)),
+    "prefetch_cache": lambda tf: _elements(tf.data.Dataset.range(3).cache().prefetch(
+        tf.data.AUTOTUNE)),
+    "shard": lambda tf: _elements(tf.data.Dataset.range(7).shard(3, 1)),
+    "batch_pairs": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        (np.arange(6, dtype=np.float32).reshape(3, 2), np.array([0, 1, 1], np.int32))).batch(2)),
+    "element_spec": lambda tf: [repr(s.dtype) for s in tf.data.Dataset.from_tensor_slices(
+        ([1.0], [1])).element_spec],
+    "from_generator": lambda tf: _elements(tf.data.Dataset.from_generator(
+        lambda: iter([[1, 2], [3, 4]]), output_types=tf.int32)),
+}
+for _name, _fn in DATA.items():
+    add_case(f"data.Dataset/{_name}", _fn, grad=False)
+
+
+# ---- TF1 names: tf.compat.v1.train (TF) and tf.train (tapeviz); contrib.eager -----------------
+def v1_train(tf):
+    """TF1's optimizers: `tf.compat.v1.train` in TF 2, `tf.train` in tapeviz."""
+    compat = getattr(tf, "compat", None)
+    return compat.v1.train if compat is not None else tf.train
+
+
+def tfe(tf):
+    """`tf.contrib.eager` as TF 1.x shipped it: tapeviz has it; under TF 2 (which dropped
+    contrib) the same functions, written with GradientTape as TF 1's were."""
+    contrib = getattr(tf, "contrib", None)
+    return contrib.eager if contrib is not None else _TF2Eager(tf)
+
+
+class _TF2Eager:
+    """TF 1's `tfe.gradients_function` family over TF 2's GradientTape (the reference)."""
+
+    def __init__(self, tf):
+        self.tf = tf
+
+    def value_and_gradients_function(self, f):
+        def decorated(*args):
+            args = [self.tf.convert_to_tensor(a) for a in args]
+            with self.tf.GradientTape() as tape:
+                for a in args:
+                    tape.watch(a)
+                value = f(*args)
+            return value, tape.gradient(value, args)
+        return decorated
+
+    def gradients_function(self, f):
+        return lambda *args: self.value_and_gradients_function(f)(*args)[1]
+
+    def implicit_value_and_gradients(self, f):
+        def decorated(*args):
+            with self.tf.GradientTape() as tape:
+                value = f(*args)
+            variables = tape.watched_variables()
+            return value, list(zip(tape.gradient(value, variables), variables))
+        return decorated
+
+    def implicit_gradients(self, f):
+        return lambda *args: self.implicit_value_and_gradients(f)(*args)[1]
+
+    def Variable(self, *args, **kwargs):  # noqa: N802 (TF 1's name)
+        return self.tf.Variable(*args, **kwargs)
+
+
+def _tfe_implicit(tf):
+    w = tfe(tf).Variable([2.0, -1.0])
+    pairs = tfe(tf).implicit_gradients(lambda x: tf.reduce_sum(w * w * x))(tf.constant(3.0))
+    return [g for g, _ in pairs]
+
+
+def _tfe_implicit_value(tf):
+    w = tfe(tf).Variable(2.0)
+    value, pairs = tfe(tf).implicit_value_and_gradients(lambda x: w * x * x)(3.0)
+    return [value, pairs[0][0]]
+
+
+def _v1_optimizer(tf, name, *args, steps=3, **kwargs):
+    v = tf.Variable([1.0, -2.0, 0.5])
+    optimizer = getattr(v1_train(tf), name)(*args, **kwargs)
+    history = []
+    for step in range(steps):
+        optimizer.apply_gradients([(tf.constant(spread((3,), seed=40 + step)), v)])
+        history.append(v.numpy())
+    return history
+
+
+add_case("contrib.eager/gradients_function",
+         lambda tf: tfe(tf).gradients_function(lambda x, y: x * x * y)(3.0, 2.0), grad=False)
+add_case("contrib.eager/value_and_gradients_function",
+         lambda tf: tfe(tf).value_and_gradients_function(lambda x: tf.exp(x) * 2.0)(1.0),
+         grad=False)
+add_case("contrib.eager/implicit_gradients", _tfe_implicit, grad=False)
+add_case("contrib.eager/implicit_value_and_gradients", _tfe_implicit_value, grad=False)
+for _name, _args, _kwargs in (("GradientDescentOptimizer", (0.1,), {}),
+                              ("MomentumOptimizer", (0.1, 0.9), {}),
+                              ("MomentumOptimizer", (0.1, 0.9), {"use_nesterov": True}),
+                              ("AdamOptimizer", (0.01,), {}),
+                              ("AdagradOptimizer", (0.1,), {}),
+                              ("RMSPropOptimizer", (0.01,), {}),
+                              ("RMSPropOptimizer", (0.01,), {"momentum": 0.5})):
+    _label = "_".join([_name] + sorted(_kwargs)) + f"_{len(_args)}"
+    add_case(f"train.{_label}",
+             lambda tf, _n=_name, _a=_args, _k=_kwargs: _v1_optimizer(tf, _n, *_a, **_k),
+             grad=False)
