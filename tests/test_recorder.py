@@ -72,7 +72,8 @@ def test_recording_off_captures_nothing():
     assert rec.recording
     _ = tf.constant(1.0) + 1.0
     rec.stop()
-    assert not rec.recording and rec._on_event not in events.subscribers()
+    assert not rec.recording
+    assert not [cb for cb in events.subscribers() if getattr(cb, "__self__", None) is rec]
     _ = tf.constant(1.0) * 3.0
     assert [op.op for step in rec for op in step] == ["add"]
 
@@ -245,10 +246,10 @@ def test_shared_arrays_count_once_per_step():
     x = tf.constant(np.ones(1000, np.float64))  # 8000 bytes
     with Recorder() as rec:
         y = x + 1.0
-        _ = y * y
-    step = rec.last_step
-    from tapeviz.debugger.history import OP_OVERHEAD
-    assert step.nbytes == 3 * 8000 + 2 * OP_OVERHEAD + 8  # x, y, y*y and the scalar 1.0
+        _ = y * y      # y, its output and input, counted once
+    with Recorder() as alone:
+        _ = x + 1.0
+    assert 8000 < rec.last_step.nbytes - alone.last_step.nbytes < 2 * 8000
 
 
 def test_memory_stays_under_budget_over_2000_steps_of_the_mnist_loop():

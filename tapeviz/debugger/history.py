@@ -1,20 +1,22 @@
-"""What the Recorder keeps: `RecordedStep`s of `RecordedOp`s, and how their bytes are counted.
+"""What the Recorder keeps: `RecordedStep`s of `RecordedOp`s.
 
-A RecordedOp wraps the dispatch `Node` (inputs, output, source, scope, phase) and adds the
-op's duration and, once backward has run, the gradient of the loss w.r.t. its output. Every
-value is exposed lazily as numpy: recording an op only appends a small object. Tensors are
-immutable, so a recorded value stays valid without a copy.
+Recording an op appends its `OpExecuted` event to the step and nothing more; the step's
+`RecordedOp`s (the dispatch `Node`: inputs, output, source, scope, phase, plus the op's
+duration and, once backward has run, the gradient of the loss w.r.t. its output) are made
+when someone first looks, and the bytes held are counted per step (`footprint`). Tensors
+are immutable, so a recorded value stays valid without a copy.
 """
 from __future__ import annotations
+
+import sys
+import threading
 
 import numpy as np
 
 from ..tensor import Variable, VariableRead
+from .footprint import PER_GRADIENT, PER_RECORD, Footprint, allocated
 
-# Estimated Python-object bytes per recorded op (RecordedOp, Node, its tuples, Tensor
-# wrappers, numpy scalars, bookkeeping), added to the array bytes so that the budget also
-# bounds steps of many tiny ops: tracemalloc measured ~720 bytes per scalar op.
-OP_OVERHEAD = 700
+_looking = threading.Lock()  # two threads making one step's RecordedOps make them once
 
 
 def _value(tensor):
@@ -33,14 +35,19 @@ class RecordedOp:
     ('multiply', [3.0, 6.0], 'forward')
     """
 
-    __slots__ = ("node", "duration", "taped", "index", "_grad")
+    __slots__ = ("node", "duration", "taped", "index", "_step")
 
-    def __init__(self, node, duration: float, taped: bool, index: int):
+    def __init__(self, node, duration: float, taped: bool, index: int, step):
         self.node = node            # the dispatch Node: holds the input and output tensors
         self.duration = duration    # the forward's wall time, seconds
         self.taped = taped          # whether a GradientTape recorded it
         self.index = index          # position in its step
-        self._grad = None           # d target / d output, once a backward step reached it
+        self._step = step           # the RecordedStep that keeps the gradients
+
+    @property
+    def _grad(self):
+        """The gradient tensor d target / d output, once a backward step reached it."""
+        return self._step._grads.get(id(self.node))
 
     @property
     def op(self) -> str:
@@ -107,65 +114,99 @@ class RecordedStep:
     def __init__(self, index: int, label=None):
         self.index = index          # counts every step since the recorder was made, from 0
         self.label = label
-        self.ops: list[RecordedOp] = []
-        self.nbytes = 0             # distinct arrays held (each once) + OP_OVERHEAD per op
         self.complete = False       # False while ops are still being added
         self.variable_gradients: dict = {}   # variable name -> gradient from tape.gradient
         self.gradient_sources: list = []    # what the step's gradient call differentiated for
         self._loss = None
-        self._seen: set = set()     # ids of the arrays (and views) already counted
-        self._by_node: dict = {}    # id(node) -> RecordedOp, for taped ops (gradients)
+        self._events: list = []     # the OpExecuted of each op, in order
+        self._ops: list = []        # their RecordedOps, made on first look (a prefix)
+        self._grads: dict = {}      # id(node) -> upstream gradient tensor
+        self._grad_log: list = []   # (id(node), tensor) as gradients came, for the count
+        self._taped: dict | None = None   # id(node) -> True for taped ops, made on first VJP
+        self._taped_upto = 0
+        self._footprint = Footprint()
+        self._owner = None          # told of bytes a kept step grows by when looked at
         self._warned_big = False
 
     # ---- bookkeeping (called by the Recorder) ---------------------------------------------
-    def _count(self, value) -> int:
-        """Count `value`'s memory once; a view counts its base (which it keeps alive)."""
-        seen = self._seen
-        key = id(value)
-        if key in seen:
-            return 0
-        seen.add(key)
-        base = getattr(value, "base", None)
-        if base is None:  # the usual case: an array that owns its memory, or a numpy scalar
-            added = getattr(value, "nbytes", 8)
-        else:
-            while isinstance(getattr(base, "base", None), np.ndarray):
-                base = base.base
-            if id(base) in seen:
-                return 0
-            seen.add(id(base))
-            added = getattr(base, "nbytes", 8)
-        self.nbytes += added
+    @property
+    def ops(self) -> list:
+        """The RecordedOps, in the order they ran (made on first look, and counted then)."""
+        ops, events = self._ops, self._events
+        if len(ops) < len(events):
+            with _looking:
+                made = len(events) - len(ops)
+                for index in range(len(ops), len(events)):
+                    event = events[index]
+                    ops.append(RecordedOp(event.node, event.duration, event.taped, index, self))
+                self._footprint.nbytes += made * RECORD_BYTES
+            if self._owner is not None:
+                self._owner(made * RECORD_BYTES, self)
+        return ops
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes this step holds: its ops' objects, each distinct tensor and array once, its
+        gradients (see `footprint`)."""
+        self._count()
+        return STEP_BYTES + self._footprint.nbytes
+
+    def _count(self) -> int:
+        """Count the ops and gradients that came since the last count; returns the bytes."""
+        footprint = self._footprint
+        added = 0
+        if footprint.ops < len(self._events):
+            added += footprint.count_ops(self._events)
+        if footprint.gradients < len(self._grad_log):
+            added += footprint.count_gradients(self._grad_log)
         return added
 
-    def _append(self, rop: RecordedOp) -> int:
-        """Add an op; returns the bytes this step grew by."""
-        node = rop.node
-        rop.index = len(self.ops)
-        self.ops.append(rop)
-        if rop.taped:
-            self._by_node[id(node)] = rop
-        self.nbytes += OP_OVERHEAD
-        added = OP_OVERHEAD + self._count(node.output._value)
-        seen = self._seen
-        for tensor in node.inputs:
-            value = tensor._value
-            if id(value) not in seen:  # inputs are mostly outputs already counted: no call
-                added += self._count(value)
+    def _hold_gradient(self, tensor) -> None:
+        """Count a variable's gradient, kept outside the step's ops."""
+        self._footprint.nbytes += PER_GRADIENT + self._footprint.hold(tensor)
+
+    def _hold_loss(self, value) -> None:
+        """Keep and count the loss value (usually an op's output, counted already)."""
+        self._loss = value
+        self._footprint.nbytes += self._footprint.hold_value(value)
+
+    def _finish_count(self) -> int:
+        """Count what is left and forget which arrays were seen (the set is memory too)."""
+        added = self._count()
+        self._footprint.seen = None
         return added
+
+    def _has(self, node_id: int) -> bool:
+        """Whether a taped op of this step made the node with this id."""
+        taped = self._taped
+        if taped is None:
+            taped = self._taped = {}
+        events = self._events
+        if self._taped_upto < len(events):
+            for index in range(self._taped_upto, len(events)):
+                event = events[index]
+                if event.taped:
+                    taped[id(event.node)] = True
+            self._taped_upto = len(events)
+        return node_id in taped
+
+    def _set_gradient(self, node_id: int, tensor) -> None:
+        self._grads[node_id] = tensor
+        self._grad_log.append((node_id, tensor))
 
     def _take_tail(self, start: int) -> list:
-        """Remove and return the ops from `start` on, recounting the bytes this step holds."""
-        tail = self.ops[start:]
+        """Remove and return the events from `start` on; the bytes are counted again."""
+        tail = self._events[start:]
         if tail:
-            kept = self.ops[:start]
-            self.ops, self._seen, self._by_node, self.nbytes = [], set(), {}, 0
-            for rop in kept:
-                self._append(rop)
-                if rop._grad is not None:
-                    self._count(rop._grad._value)
+            del self._events[start:]
+            del self._ops[start:]
+            self._taped, self._taped_upto = None, 0
+            self._footprint = Footprint()
+            self._footprint.nbytes = len(self._ops) * RECORD_BYTES
             for grad in self.variable_gradients.values():
-                self._count(grad._value)
+                self._hold_gradient(grad)
+            if self._loss is not None:
+                self._hold_loss(self._loss)
         return tail
 
     # ---- looking at it ---------------------------------------------------------------------
@@ -198,9 +239,8 @@ class RecordedStep:
     def variables(self) -> dict:
         """Variable name -> its value when first read in this step (before the step's update)."""
         first: dict = {}
-        for rop in self.ops:
-            node = rop.node
-            for tensor in node.inputs:
+        for event in self._events:
+            for tensor in event.node.inputs:
                 if type(tensor) is VariableRead:
                     first.setdefault(tensor.variable.name, tensor._value)
         return first
@@ -209,8 +249,8 @@ class RecordedStep:
     def variables_after(self) -> dict:
         """Variable name -> its value after this step's last assign to it (updated ones only)."""
         after: dict = {}
-        for rop in self.ops:
-            node = rop.node
+        for event in self._events:
+            node = event.node
             if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
                 after[node.inputs[0].variable.name] = node.output._value
         return after
@@ -254,7 +294,7 @@ class RecordedStep:
         return None if rop is None else rop.grad
 
     def __len__(self) -> int:
-        return len(self.ops)
+        return len(self._events)
 
     def __iter__(self):
         return iter(self.ops)
@@ -263,5 +303,13 @@ class RecordedStep:
         label = f" {self.label!r}" if self.label is not None else ""
         loss = f" loss={self.loss:.4g}" if self.loss is not None else ""
         state = "" if self.complete else " (in progress)"
-        return f"<RecordedStep step {self.number}{label}: {len(self.ops)} ops, " \
+        return f"<RecordedStep step {self.number}{label}: {len(self._events)} ops, " \
                f"{self.nbytes / 2**20:.2f} MiB{loss}{state}>"
+
+
+# A RecordedOp, made when someone looks, with its slot in the list and its index.
+RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp)))
+# A step's own object, its attributes and its empty containers.
+STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
+    object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], {}, {}, {}, {},
+    Footprint(), set()))

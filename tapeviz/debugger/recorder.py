@@ -1,24 +1,28 @@
 """The Recorder: a history of training steps, every op in them, under a byte budget.
 
-It listens at the dispatch point (`tapeviz.subscribe`): each `OpExecuted` appends a small
-`RecordedOp`, each `VJPApplied` attaches d loss / d output to the op that made the node,
-and each `GradientComputed` ends a step. Nothing is copied (tensors are immutable); the
-bytes of the arrays held are counted as they arrive and the oldest whole steps are dropped
-when over budget.
+It listens at the dispatch point (`tapeviz.subscribe`): each `OpExecuted` is appended to
+the step as it is (its `RecordedOp` is made when someone looks), each `VJPApplied` attaches
+d loss / d output to the op that made the node, and each `GradientComputed` ends a step.
+Nothing is copied (tensors are immutable). Bytes are counted per step, not per op: when a
+step ends, and within a long step as often as its ops so far say it could reach the budget;
+the oldest whole steps are dropped when over budget.
 """
 from __future__ import annotations
 
 import threading
 from collections import deque
+from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
 from ..fpwarnings import warn_from_user_line
 from ..threadstate import thread_state
 from ..tensor import Variable
-from .history import OP_OVERHEAD, RecordedOp, RecordedStep
+from .history import RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
+FIRST_CHECK = 64                   # ops of a step before its bytes are first counted
+MIN_CHECK_GAP, MAX_CHECK_GAP = 8, 4096   # ops between counts of the step in progress
 
 
 class StepsDroppedWarning(UserWarning):
@@ -46,14 +50,15 @@ class Recorder:
     `stop`) end steps.
 
     Memory. The recorder keeps the latest steps while the bytes they hold stay within
-    `max_bytes` (default 256 MiB): each distinct numpy array an op of the step holds
-    (inputs, output, gradient; a view counts its base) is counted once per step, plus an
-    estimate of `OP_OVERHEAD` bytes per op for the Python objects. Over budget, the oldest
-    whole steps are dropped first, counted in `dropped`, and a `StepsDroppedWarning` says so
-    (at the first drop, then every `warn_every` dropped steps). The step in progress (and one
-    still taking its update ops) is never dropped; a single step bigger than the budget is
-    kept alone, with a warning. Arrays shared between steps are counted in each of them, so
-    `nbytes` may overstate what is held, never understate it.
+    `max_bytes` (default 256 MiB). A step counts what keeping it keeps alive: each op's
+    event, node, tensors, tuples and record, each distinct numpy array (inputs, output,
+    gradient; a view counts its base) once with its object and its allocation, and its own
+    bookkeeping (`footprint`). Over budget, the oldest whole steps are dropped first,
+    counted in `dropped`, and a `StepsDroppedWarning` says so (at the first drop, then every
+    `warn_every` dropped steps). The step in progress (and one still taking its update ops)
+    is never dropped; a single step bigger than the budget is kept alone, with a warning.
+    Arrays shared between steps are counted in each of them, so `nbytes` may overstate
+    what is held, never understate it.
 
     Threads. By default only ops from the thread that called `start()` are recorded (a
     Runner's training thread starts its own recorder); `threads="all"` records every thread
@@ -89,7 +94,8 @@ class Recorder:
         self._closing: RecordedStep | None = None    # ended at a gradient call, taking updates
         self._waiting_from = 0                       # its ops from here on may be the next step's
         self._next_index = first_index + 1
-        self._nbytes = 0
+        self._nbytes = 0            # bytes of the finished steps, but the closing one
+        self._check_at = FIRST_CHECK                 # count the step in progress at this many ops
         self._dropped_steps = 0
         self._dropped_bytes = 0
         self._warned_at = 0
@@ -108,14 +114,19 @@ class Recorder:
             if not self._recording:
                 self._thread = threading.get_ident() if self.threads == "current" else None
                 self._recording = True
-                events.subscribe(self._on_event)
+                on_op = self._on_op if self._thread is not None else self._on_op_any_thread
+                events.subscribe(on_op, kinds=(events.OpExecuted,))
+                events.subscribe(self._on_vjp, kinds=(events.VJPApplied,))
+                events.subscribe(self._on_gradient, kinds=(events.GradientComputed,))
         return self
 
     def stop(self) -> "Recorder":
         """Stop recording and finish the step in progress; returns self."""
         with self._lock:
             if self._recording:
-                events.unsubscribe(self._on_event)
+                for callback in (self._on_op, self._on_op_any_thread, self._on_vjp,
+                                 self._on_gradient):
+                    events.unsubscribe(callback)
                 self._recording = False
                 self._end_step(None, closing=False)
         return self
@@ -143,11 +154,14 @@ class Recorder:
     def clear(self) -> None:
         """Forget every recorded step (the drop counts are kept)."""
         with self._lock:
+            for step in self._steps:
+                step._owner = None
             self._steps.clear()
             self._closing = None
             self._current = RecordedStep(self._next_index)
             self._next_index += 1
             self._nbytes = 0
+            self._check_at = FIRST_CHECK
 
     # ---- what was kept ---------------------------------------------------------------------
     @property
@@ -155,7 +169,7 @@ class Recorder:
         """The kept steps, oldest first; the one in progress last if it has ops."""
         with self._lock:
             kept = list(self._steps)
-            if self._current.ops:
+            if self._current._events:
                 kept.append(self._current)
             return kept
 
@@ -165,7 +179,7 @@ class Recorder:
         with self._lock:
             if self._steps:
                 return self._steps[-1]
-            return self._current if self._current.ops else None
+            return self._current if self._current._events else None
 
     @property
     def current_step(self) -> RecordedStep:
@@ -174,7 +188,8 @@ class Recorder:
     @property
     def nbytes(self) -> int:
         """Bytes held by the kept steps (see the class docstring for what counts)."""
-        return self._nbytes
+        with self._lock:
+            return self._held()
 
     @property
     def dropped(self) -> Dropped:
@@ -182,7 +197,7 @@ class Recorder:
         return Dropped(self._dropped_steps, self._dropped_bytes)
 
     def __len__(self) -> int:
-        return len(self._steps) + (1 if self._current.ops else 0)
+        return len(self._steps) + (1 if self._current._events else 0)
 
     def __iter__(self):
         return iter(self.steps)
@@ -192,79 +207,87 @@ class Recorder:
 
     def __repr__(self) -> str:
         state = "recording" if self._recording else "stopped"
-        return f"<Recorder {state}: {len(self)} steps, {self._nbytes / 2**20:.1f} of " \
+        return f"<Recorder {state}: {len(self)} steps, {self.nbytes / 2**20:.1f} of " \
                f"{self.max_bytes / 2**20:.1f} MiB, {self._dropped_steps} dropped>"
 
     # ---- events ----------------------------------------------------------------------------
-    def _on_event(self, event) -> None:
-        if self._thread is not None and threading.get_ident() != self._thread:
-            return
-        kind = type(event)
-        with self._lock:
-            if kind is events.OpExecuted:
-                self._on_op(event)
-            elif kind is events.VJPApplied:
-                self._on_vjp(event.step)
-            elif kind is events.GradientComputed:
-                self._on_gradient(event)
-
     def _on_op(self, event) -> None:
-        node = event.node
-        rop = RecordedOp(node, event.duration, event.taped, 0)
+        """An op ran: kept as its event (the hot path: no lock, no count, no record made)."""
+        if get_ident() != self._thread:
+            return
+        if self._closing is not None:
+            with self._lock:
+                self._on_op_after_gradient(event)
+            return
+        recorded = self._current._events
+        recorded.append(event)
+        if len(recorded) >= self._check_at:
+            with self._lock:
+                self._check_budget()
+
+    def _on_op_any_thread(self, event) -> None:
+        with self._lock:
+            if self._closing is not None:
+                self._on_op_after_gradient(event)
+                return
+            recorded = self._current._events
+            recorded.append(event)
+            if len(recorded) >= self._check_at:
+                self._check_budget()
+
+    def _on_op_after_gradient(self, event) -> None:
         closing = self._closing
-        if closing is None:
-            self._nbytes += self._current._append(rop)
-        elif event.taped:              # the next step's forward pass: the update is over
+        if event.taped:              # the next step's forward pass: the update is over
             self._commit_update()
-            self._nbytes += self._current._append(rop)
-        else:                          # maybe part of the update: wait in the ended step
-            self._nbytes += closing._append(rop)
-            if node.op.kind == "update":
-                self._waiting_from = len(closing.ops)
-        if self._nbytes > self.max_bytes:
-            self._enforce_budget()
+            self._current._events.append(event)
+        else:                        # maybe part of the update: wait in the ended step
+            closing._events.append(event)
+            if event.node.op.kind == "update":
+                self._waiting_from = len(closing._events)
 
     def _commit_update(self) -> None:
-        """The ended step takes no more ops; those after its last update start the next."""
+        """The ended step takes no more ops; those after its last update start the next,
+        and it is counted and kept within the budget."""
         closing, self._closing = self._closing, None
-        if closing is None or self._waiting_from >= len(closing.ops):
+        if closing is None:
             return
-        before = closing.nbytes
-        waiting = closing._take_tail(self._waiting_from)
-        self._nbytes -= before - closing.nbytes
-        for rop in waiting:
-            self._nbytes += self._current._append(rop)
+        if self._waiting_from < len(closing._events):
+            self._current._events[:0] = closing._take_tail(self._waiting_from)
+        self._finish(closing)
 
-    def _on_vjp(self, step) -> None:
+    def _on_vjp(self, event) -> None:
+        if self._thread is not None and get_ident() != self._thread:
+            return
+        step = event.step
         node_id = id(step.node)
-        for recorded in self._newest_first():
-            rop = recorded._by_node.get(node_id)
-            if rop is not None:
-                rop._grad = step.upstream
-                added = recorded._count(step.upstream._value)
-                if added:
-                    self._nbytes += added
-                    if self._nbytes > self.max_bytes:
+        current = self._current
+        if current._has(node_id):
+            current._set_gradient(node_id, step.upstream)
+            return
+        with self._lock:
+            for recorded in reversed(self._steps):
+                if recorded._has(node_id):
+                    before = recorded.nbytes
+                    recorded._set_gradient(node_id, step.upstream)
+                    if recorded.complete and recorded is not self._closing:
+                        self._nbytes += recorded.nbytes - before
                         self._enforce_budget()
-                return
-
-    def _newest_first(self):
-        yield self._current
-        yield from reversed(self._steps)
+                    return
 
     def _on_gradient(self, event) -> None:
-        step = self._current
-        if len(event.targets) == 1:
-            step._loss = event.targets[0]._value
-        step.gradient_sources = list(event.sources)
-        for source, grad in zip(event.sources, event.gradients):
-            if type(source) is Variable and grad is not None:
-                step.variable_gradients[source.name] = grad
-                self._nbytes += step._count(grad._value)
-        if self.split == "gradient" and not self._outer_tape_recording(event.tape):
-            self._end_step(None, closing=True)
-        if self._nbytes > self.max_bytes:
-            self._enforce_budget()
+        if self._thread is not None and get_ident() != self._thread:
+            return
+        with self._lock:
+            step = self._current
+            if len(event.targets) == 1:
+                step._hold_loss(event.targets[0]._value)
+            step.gradient_sources = list(event.sources)
+            for source, grad in zip(event.sources, event.gradients):
+                if type(source) is Variable and grad is not None:
+                    step.variable_gradients[source.name] = grad
+                    step._hold_gradient(grad)
+            if self.split == "gradient" and not self._outer_tape_recording(event.tape):
+                self._end_step(None, closing=True)
 
     @staticmethod
     def _outer_tape_recording(tape) -> bool:
@@ -275,7 +298,7 @@ class Recorder:
         """Finish the step in progress (if it has ops); `closing`: it takes update ops next."""
         self._commit_update()
         ended = self._current
-        if not ended.ops and ended._loss is None:
+        if not ended._events and ended._loss is None:
             return None
         ended.complete = True
         if label is not None:
@@ -283,24 +306,62 @@ class Recorder:
         self._steps.append(ended)
         self._current = RecordedStep(self._next_index)
         self._next_index += 1
+        self._check_at = FIRST_CHECK
         if closing:
-            self._closing, self._waiting_from = ended, len(ended.ops)
-        self._enforce_budget()
+            self._closing, self._waiting_from = ended, len(ended._events)
+            self._enforce_budget()
+        else:
+            self._finish(ended)
         return ended
+
+    def _finish(self, step: RecordedStep) -> None:
+        """`step` is final: count the rest of it into the kept bytes, then keep the budget."""
+        step._owner = self._grew
+        step._finish_count()
+        self._nbytes += step.nbytes
+        self._enforce_budget()
+
+    def _grew(self, nbytes: int, step: RecordedStep) -> None:
+        """A kept step grew (someone looked at its ops: their records were made)."""
+        with self._lock:
+            if step._owner is not None:
+                self._nbytes += nbytes
+
+    def _held(self) -> int:
+        """Bytes held now: the finished steps, and the open ones counted up to their last op."""
+        current = self._current
+        held = self._nbytes + (current.nbytes if current._events else 0)
+        if self._closing is not None:
+            held += self._closing.nbytes
+        return held
+
+    def _check_budget(self) -> None:
+        """Count the step in progress so far, keep the budget, and choose when to look again:
+        before its ops, at the rate they came so far, could fill half of what is left."""
+        self._enforce_budget()
+        current = self._current
+        done = len(current._events)
+        per_op = max(1, current.nbytes // max(1, done))
+        left = max(0, self.max_bytes - self._held())
+        self._check_at = done + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, left // (2 * per_op)))
 
     def _enforce_budget(self) -> None:
         """Drop the oldest finished steps until the kept ones fit in `max_bytes`."""
-        if self._nbytes <= self.max_bytes:
+        held = self._held()
+        if held <= self.max_bytes:
             return
         steps = self._steps
         dropped = dropped_bytes = 0
-        while self._nbytes > self.max_bytes and steps and steps[0] is not self._closing:
-            if len(steps) == 1 and not self._current.ops:
+        while held > self.max_bytes and steps and steps[0] is not self._closing:
+            if len(steps) == 1 and not self._current._events:
                 break                       # the newest finished step: kept alone
             old = steps.popleft()
-            self._nbytes -= old.nbytes
+            old._owner = None
+            size = old.nbytes
+            self._nbytes -= size
+            held -= size
             dropped += 1
-            dropped_bytes += old.nbytes
+            dropped_bytes += size
         if dropped:
             self._dropped_steps += dropped
             self._dropped_bytes += dropped_bytes
@@ -311,11 +372,11 @@ class Recorder:
                            f"budget of {_size(self.max_bytes)}; "
                            f"{len(self)} step(s) kept. Raise Recorder(max_bytes=...) to keep "
                            f"more.")
-        if self._nbytes > self.max_bytes:
+        if held > self.max_bytes:
             self._warn_too_big()
 
     def _warn_too_big(self) -> None:
-        big = self._steps[-1] if self._steps and not self._current.ops else self._current
+        big = self._steps[-1] if self._steps and not self._current._events else self._current
         if self._closing is not None:
             big = self._closing
         if not big._warned_big:
@@ -335,4 +396,4 @@ def _size(nbytes: int) -> str:
 
 
 __all__ = ["Recorder", "RecordedStep", "RecordedOp", "StepsDroppedWarning", "Dropped",
-           "DEFAULT_MAX_BYTES", "OP_OVERHEAD"]
+           "DEFAULT_MAX_BYTES"]

@@ -1,0 +1,151 @@
+"""What a recorded step really holds, in bytes: array buffers and the Python objects around them.
+
+The Recorder keeps each op's `OpExecuted` event, whose `Node` holds the input and output
+tensors; keeping them keeps alive every object listed below, so every one is counted. Sizes
+are `sys.getsizeof` of real instances, taken once at import and rounded up to the 16 bytes
+both Python's small-object allocator and glibc's malloc hand out; an array buffer also
+pays malloc's 8-byte header and its 32-byte smallest chunk. Objects shared between steps
+(interned source lines, scope strings, the ops themselves) are not counted; an array
+shared between steps is counted in each step that holds it, so the count may overstate,
+never understate, what is held.
+"""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from ..events import OpExecuted
+from ..node import Node
+from ..tensor import Tensor
+
+_getsizeof = sys.getsizeof
+_ndarray = np.ndarray
+
+
+def allocated(size: int) -> int:
+    """The bytes the allocator hands out for a request of `size`: a multiple of 16."""
+    return (size + 15) & ~15
+
+
+def _instance(cls) -> int:
+    return allocated(_getsizeof(object.__new__(cls)))
+
+
+_TUPLE = _getsizeof(())                       # an empty tuple; each item adds a pointer
+_BIG_INT = allocated(_getsizeof(2**40))       # an id() number
+_ARRAY_HEADER = allocated(_getsizeof(np.empty((0,))[:0]))   # a view: no buffer of its own
+_AXIS = 16                                    # numpy keeps a shape and a stride per axis
+_LIST_SLOT = 9                                # a pointer, plus a list's 1/8 overallocation
+_TENSOR = _instance(Tensor)
+
+_DICT_ENTRY = 48                              # a dict's entry and index, at 2/3 load
+# Every recorded op: its event, its node, the output tensor, the node's params dict, the
+# (floating-point) duration and a slot in the step's list of events.
+PER_OP = (_instance(OpExecuted) + _instance(Node) + _TENSOR + allocated(_getsizeof({}))
+          + allocated(_getsizeof(0.5)) + _LIST_SLOT)
+# A taped op also has an entry, and its number key, in the step's map of taped nodes.
+PER_TAPED = _DICT_ENTRY + _BIG_INT
+# Each input: the number of its id in the node's input_ids (tuples are counted whole).
+PER_INPUT = _BIG_INT
+# Each kept gradient: its number key and entry in a dict, a logged pair (the tensor is
+# counted with its value, once).
+PER_GRADIENT = _BIG_INT + _DICT_ENTRY + allocated(_TUPLE + 16) + _LIST_SLOT
+# A record made when someone looks at an op: its object's size is the caller's, plus a
+# slot in the step's list of records and the index number.
+PER_RECORD = _LIST_SLOT + _BIG_INT
+
+
+def array_bytes(value) -> int:
+    """Bytes of one numpy value: its object, its shape and strides, and its own buffer."""
+    if not isinstance(value, _ndarray):
+        return allocated(_getsizeof(value))   # a numpy scalar (or a Python number)
+    size = _ARRAY_HEADER + _AXIS * value.ndim
+    if value.base is None:
+        size += max(32, allocated(value.nbytes + 8))
+    return size
+
+
+class Footprint:
+    """The bytes one step holds, counted as its ops and gradients are: each op's objects,
+    each distinct tensor and array once (a view also counts the buffer it keeps alive)."""
+
+    __slots__ = ("nbytes", "ops", "gradients", "seen")
+
+    def __init__(self, fixed: int = 0):
+        self.nbytes = fixed
+        self.ops = 0          # events counted so far
+        self.gradients = 0    # logged gradients counted so far
+        self.seen: set | None = set()   # ids of the tensors and arrays counted
+
+    def count_ops(self, events) -> int:
+        """Count the events from `self.ops` on."""
+        seen = self.seen
+        added = 0
+        start = self.ops
+        per_op = PER_OP
+        for index in range(start, len(events)):
+            event = events[index]
+            node = event.node
+            inputs = node.inputs
+            added += per_op + allocated(_TUPLE + 8 * len(inputs)) * 2 + PER_INPUT * len(inputs)
+            if event.taped:
+                added += PER_TAPED
+            if node.params:
+                added += _params_bytes(node.params)
+            output = node.output
+            seen.add(id(output))
+            added += self._array(output._value)
+            for tensor in inputs:
+                key = id(tensor)
+                if key not in seen:
+                    seen.add(key)
+                    added += allocated(_getsizeof(tensor)) + self._array(tensor._value)
+        self.ops = max(start, len(events))
+        self.nbytes += added
+        return added
+
+    def count_gradients(self, log) -> int:
+        """Count the logged (key, tensor) gradients from `self.gradients` on."""
+        added = 0
+        for index in range(self.gradients, len(log)):
+            added += PER_GRADIENT + self.hold(log[index][1])
+        self.gradients = max(self.gradients, len(log))
+        self.nbytes += added
+        return added
+
+    def hold(self, tensor) -> int:
+        """The bytes `tensor` and its value add, if not counted yet."""
+        if self.seen is None:  # a finished step: no dedup left, count it whole
+            return _TENSOR + array_bytes(tensor._value)
+        key = id(tensor)
+        if key in self.seen:
+            return 0
+        self.seen.add(key)
+        return allocated(_getsizeof(tensor)) + self._array(tensor._value)
+
+    def hold_value(self, value) -> int:
+        """The bytes a numpy value adds, if not counted yet."""
+        return array_bytes(value) if self.seen is None else self._array(value)
+
+    def _array(self, value) -> int:
+        seen = self.seen
+        key = id(value)
+        if key in seen:
+            return 0
+        seen.add(key)
+        base = getattr(value, "base", None)
+        if base is None:
+            return array_bytes(value)
+        while isinstance(getattr(base, "base", None), _ndarray):
+            base = base.base
+        size = _ARRAY_HEADER + _AXIS * value.ndim
+        if id(base) not in seen:
+            seen.add(id(base))
+            size += array_bytes(base)
+        return size
+
+
+def _params_bytes(params: dict) -> int:
+    """A non-empty params dict and the values in it (axis tuples, strides, names)."""
+    return allocated(_getsizeof(params)) + sum(allocated(_getsizeof(v)) for v in params.values())
