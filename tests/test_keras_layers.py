@@ -74,6 +74,29 @@ def test_add_weight_names_and_tracks_variables_with_initializers():
     assert layer.w.numpy().tolist() == [1.0, 1.0, 1.0]
 
 
+def test_losses_added_in_call_last_until_the_next_outer_call_and_attributes_are_tracked():
+    class Penalized(L.Layer):
+        def __init__(self):
+            super().__init__()
+            self.size, self.names, self.fn = 3, ("a", 1, None), abs  # plain values: not tracked
+            self.blocks = [[L.Dense(2)], {"head": L.Dense(1)}]
+
+        def call(self, x):
+            self.add_loss(tf.reduce_sum(x))
+            return self.blocks[1]["head"](self.blocks[0][0](x))
+
+    outer = tf.keras.Sequential([Penalized()])
+    inner = outer.layers[0]
+    outer(tf.ones([1, 3]))         # builds the model first
+    outer(tf.ones([1, 3]) * 2.0)
+    assert [float(loss) for loss in outer.losses] == [6.0]
+    outer(tf.ones([1, 3]) * 3.0)   # the next outer call drops the last call's loss
+    assert [float(loss) for loss in outer.losses] == [9.0]
+    assert len(inner.trainable_weights) == 4 and len(inner.submodules) == 2
+    inner.blocks[0].append(L.Dense(5))   # a sublayer added to a list later is found too
+    assert len(inner.submodules) == 3
+
+
 def test_freezing_a_layer_moves_its_weights_to_non_trainable():
     layer = L.Dense(2)
     layer(tf.ones([1, 3]))

@@ -11,6 +11,8 @@ from __future__ import annotations
 import inspect
 import re
 import threading
+import types
+import weakref
 
 import numpy as np
 
@@ -24,6 +26,9 @@ from .. import backend
 from .. import initializers as _initializers
 
 _EXTRA_KWARGS = {"batch_input_shape", "batch_size", "input_dim", "autocast", "dynamic"}
+# attribute values that cannot hold a layer or a variable: `_tracked` skips them unvisited
+_PLAIN = frozenset({int, float, str, bool, type(None), types.FunctionType})
+_UNTRACKED = frozenset({"_own_weights", "_regularized", "_losses", "_callable_losses"})
 
 
 class _CallContext(threading.local):
@@ -35,6 +40,7 @@ class _CallContext(threading.local):
 
 
 _context = _CallContext()
+_holding_losses = weakref.WeakSet()  # layers whose add_loss tensors await the next outer call
 
 
 def to_snake_case(name: str) -> str:
@@ -140,13 +146,14 @@ class Layer:
                 variables.append(value)
             elif depth < 4 and isinstance(value, (list, tuple)):
                 for item in value:
-                    visit(item, depth + 1)
+                    if type(item) not in _PLAIN:
+                        visit(item, depth + 1)
             elif depth < 4 and isinstance(value, dict):
                 for item in value.values():
                     visit(item, depth + 1)
 
         for key, value in self.__dict__.items():
-            if key not in ("_own_weights", "_regularized", "_losses", "_callable_losses"):
+            if type(value) not in _PLAIN and key not in _UNTRACKED:
                 visit(value, 0)
         return layers, variables
 
@@ -270,7 +277,11 @@ class Layer:
     def add_loss(self, loss) -> None:
         """Add a loss that training adds to its loss: a tensor (kept until the next outer
         call, as when added inside `call`) or a zero-argument callable (kept for good)."""
-        (self._callable_losses if callable(loss) else self._losses).append(loss)
+        if callable(loss):
+            self._callable_losses.append(loss)
+        else:
+            self._losses.append(loss)
+            _holding_losses.add(self)
 
     @property
     def losses(self) -> list:
@@ -308,9 +319,10 @@ class Layer:
         training = kwargs.pop("training", None)
         if training is None:
             training = _context.training
-        if _context.depth == 0:  # losses added by `call` last only until the next outer call
+        if _context.depth == 0 and _holding_losses:  # added losses last until the next outer call
             for layer in self._flatten_layers():
                 layer._losses.clear()
+                _holding_losses.discard(layer)
         with name_scope(self.name):
             inputs = self._convert_inputs(inputs)
             if not self.built:
