@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from .. import arguments, dtypes
-from ..errors import InvalidArgumentError, ShapeError
+from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from .axes import normalize_axis
 from .registry import defop
 
@@ -23,15 +23,58 @@ def _zeros(x):
     return x * 0
 
 
+def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
+    """`forward`, refusing inputs whose dtype is not of `kinds` (numpy's kind letters), as
+    TF's kernels refuse them (numpy would compute exp(int) in float64, or `and` on ints)."""
+    def check(*arrays):
+        for array in arrays:
+            if array.dtype.kind not in kinds:
+                raise DTypeError(name, f"expected {expected} tensors; got dtype "
+                                       f"{array.dtype.name}",
+                                 hint=f"convert it first: tf.cast(x, tf.{_CAST_TO[kinds]})")
+
+    if arity == 1:
+        def checked(x):
+            check(x)
+            return forward(x)
+    else:
+        def checked(x, y):
+            check(x, y)
+            return forward(x, y)
+    return checked
+
+
+_CAST_TO = {"f": "float32", "b": "bool"}
+
+
+def _floats_only(name: str, forward):
+    return _kinds_only(name, forward, "f", "floating (float16/32/64)")
+
+
+def _bools_only(name: str, forward, arity: int = 1):
+    return _kinds_only(name, forward, "b", "bool", arity)
+
+
+def _no_bools(name: str, forward):
+    """`forward` refusing bool operands, as TF's arithmetic kernels do (numpy adds bools as or)."""
+    def checked(x, y):
+        out = forward(x, y)
+        if out.dtype.kind == "b":
+            raise DTypeError(name, "expected numeric tensors; got dtype bool",
+                             hint="use tf.logical_and / tf.logical_or, or tf.cast(x, tf.int32)")
+        return out
+    return checked
+
+
 # ---- binary arithmetic -------------------------------------------------------------------
-add = defop("add", operator.add, label="+", broadcasting=True,
+add = defop("add", _no_bools("add", operator.add), label="+", broadcasting=True,
             vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
             doc="x + y elementwise; broadcasts like numpy.")
 subtract = defop("subtract", operator.sub, label="−", broadcasting=True,
                  vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
                  doc="x - y elementwise; broadcasts like numpy.")
 # x * x (one tensor used twice) sends its whole gradient, 2 g x, through the first input
-multiply = defop("multiply", operator.mul, label="×", broadcasting=True,
+multiply = defop("multiply", _no_bools("multiply", operator.mul), label="×", broadcasting=True,
                  vjp=(lambda g, ans, x, y: square_grad(x, g) if x is y else g * y,
                       lambda g, ans, x, y: None if x is y else g * x),
                  doc="x * y elementwise; broadcasts like numpy.")
@@ -73,26 +116,33 @@ abs = defop("abs", np.abs, label="|x|", vjp=lambda g, ans, x: (g * sign(x),),
             doc="Absolute value elementwise.")
 sign = defop("sign", np.sign, vjp=lambda g, ans, x: (_zeros(g),),
              doc="-1, 0 or 1 by the sign of x; its gradient is zero, as in TF.")
-exp = defop("exp", np.exp, vjp=lambda g, ans, x: (g * ans,), domain=(-3.0, 3.0),
+exp = defop("exp", _floats_only("exp", np.exp),
+            vjp=lambda g, ans, x: (g * ans,), domain=(-3.0, 3.0),
             doc="Elementwise e**x.")
-log = defop("log", np.log, vjp=lambda g, ans, x: (g / x,), domain=POSITIVE,
+log = defop("log", _floats_only("log", np.log), vjp=lambda g, ans, x: (g / x,), domain=POSITIVE,
             doc="Natural logarithm elementwise.")
-log1p = defop("log1p", np.log1p, vjp=lambda g, ans, x: (g / (1 + x),), domain=(-0.5, 2.0),
+log1p = defop("log1p", _floats_only("log1p", np.log1p),
+              vjp=lambda g, ans, x: (g / (1 + x),), domain=(-0.5, 2.0),
               doc="log(1 + x) elementwise, accurate near 0.")
-sqrt = defop("sqrt", np.sqrt, vjp=lambda g, ans, x: (sqrt_grad(ans, g),), domain=POSITIVE,
+sqrt = defop("sqrt", _floats_only("sqrt", np.sqrt),
+             vjp=lambda g, ans, x: (sqrt_grad(ans, g),), domain=POSITIVE,
              label="√", doc="Square root elementwise.")
-rsqrt = defop("rsqrt", lambda x: 1 / np.sqrt(x), label="1/√", domain=POSITIVE,
+rsqrt = defop("rsqrt", _floats_only("rsqrt", lambda x: 1 / np.sqrt(x)),
+              label="1/√", domain=POSITIVE,
               vjp=lambda g, ans, x: (rsqrt_grad(ans, g),),
               doc="1 / sqrt(x) elementwise.")
 square = defop("square", np.square, label="x²", vjp=lambda g, ans, x: (square_grad(x, g),),
                doc="x * x elementwise.")
 reciprocal = defop("reciprocal", np.reciprocal, label="1/x", domain=POSITIVE,
                    vjp=lambda g, ans, x: (reciprocal_grad(ans, g),), doc="1 / x elementwise.")
-sin = defop("sin", np.sin, vjp=lambda g, ans, x: (sin_grad(x, g),), domain=(-3.0, 3.0),
+sin = defop("sin", _floats_only("sin", np.sin),
+            vjp=lambda g, ans, x: (sin_grad(x, g),), domain=(-3.0, 3.0),
             doc="Sine elementwise.")
-cos = defop("cos", np.cos, vjp=lambda g, ans, x: (cos_grad(x, g),), domain=(-3.0, 3.0),
+cos = defop("cos", _floats_only("cos", np.cos),
+            vjp=lambda g, ans, x: (cos_grad(x, g),), domain=(-3.0, 3.0),
             doc="Cosine elementwise.")
-tanh = defop("tanh", np.tanh, vjp=lambda g, ans, x: (tanh_grad(ans, g),), kind="activation",
+tanh = defop("tanh", _floats_only("tanh", np.tanh),
+             vjp=lambda g, ans, x: (tanh_grad(ans, g),), kind="activation",
              domain=(-3.0, 3.0), doc="Hyperbolic tangent elementwise.")
 
 
@@ -102,7 +152,8 @@ def _sigmoid(x):
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
 
-sigmoid = defop("sigmoid", _sigmoid, vjp=lambda g, ans, x: (sigmoid_grad(ans, g),),
+sigmoid = defop("sigmoid", _floats_only("sigmoid", _sigmoid),
+                vjp=lambda g, ans, x: (sigmoid_grad(ans, g),),
                 kind="activation", domain=(-4.0, 4.0), label="σ", doc="1 / (1 + exp(-x)).")
 
 
@@ -110,12 +161,15 @@ def _softplus(x):
     return (np.log1p(np.exp(-np.abs(x))) + np.maximum(x, 0)).astype(x.dtype, copy=False)
 
 
-softplus = defop("softplus", _softplus, vjp=lambda g, ans, x: (softplus_grad(g, x),),
+softplus = defop("softplus", _floats_only("softplus", _softplus),
+                 vjp=lambda g, ans, x: (softplus_grad(g, x),),
                  kind="activation", domain=(-4.0, 4.0), inputs=("features",),
                  doc="log(1 + exp(x)), overflow-safe.")
 round = defop("round", np.round, nondiff=True, inputs=("x",), doc="Round half to even, as TF does.")
-floor = defop("floor", np.floor, nondiff=True, doc="Largest integer <= x, elementwise.")
-ceil = defop("ceil", np.ceil, nondiff=True, doc="Smallest integer >= x, elementwise.")
+floor = defop("floor", _floats_only("floor", np.floor),
+              nondiff=True, doc="Largest integer <= x, elementwise.")
+ceil = defop("ceil", _floats_only("ceil", np.ceil),
+             nondiff=True, doc="Smallest integer >= x, elementwise.")
 
 # ---- gradient ops: unary VJPs as one op each, like TF's raw_ops TanhGrad, SigmoidGrad, ...
 # `g * (1 - ans * ans)` is three dispatches and `tanh_grad(ans, g)` one (a dispatch costs
@@ -234,13 +288,17 @@ greater = defop("greater", operator.gt, label=">", kind="compare", broadcasting=
                 nondiff=True, doc="x > y elementwise.")
 greater_equal = defop("greater_equal", operator.ge, label=">=", kind="compare",
                       broadcasting=True, nondiff=True, doc="x >= y elementwise.")
-logical_and = defop("logical_and", np.logical_and, label="and", kind="compare",
+logical_and = defop("logical_and", _bools_only("logical_and", np.logical_and, 2),
+                    label="and", kind="compare",
                     broadcasting=True, nondiff=True, doc="x and y elementwise, on bools.")
-logical_or = defop("logical_or", np.logical_or, label="or", kind="compare", broadcasting=True,
+logical_or = defop("logical_or", _bools_only("logical_or", np.logical_or, 2),
+                   label="or", kind="compare", broadcasting=True,
                    nondiff=True, doc="x or y elementwise, on bools.")
-logical_xor = defop("logical_xor", np.logical_xor, label="xor", kind="compare",
+logical_xor = defop("logical_xor", _bools_only("logical_xor", np.logical_xor, 2),
+                    label="xor", kind="compare",
                     broadcasting=True, nondiff=True, doc="x xor y elementwise, on bools.")
-logical_not = defop("logical_not", np.logical_not, label="not", kind="compare", nondiff=True,
+logical_not = defop("logical_not", _bools_only("logical_not", np.logical_not),
+                    label="not", kind="compare", nondiff=True,
                     doc="not x elementwise, on bools.")
 
 
