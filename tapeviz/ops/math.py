@@ -66,6 +66,17 @@ def _no_bools(name: str, forward):
     return checked
 
 
+def _no_integer_zero_divisor(name: str, forward):
+    """`forward` refusing an integer divisor of 0, as TF does (numpy gives 0 and a warning)."""
+    def checked(x, y):
+        if y.dtype.kind in "iu" and np.any(y == 0):
+            zeros = np.size(y) - np.count_nonzero(y)
+            raise InvalidArgumentError(name, f"integer division by zero: {zeros} of "
+                                             f"{np.size(y)} divisors are 0")
+        return forward(x, y)
+    return checked
+
+
 # ---- binary arithmetic -------------------------------------------------------------------
 add = defop("add", _no_bools("add", operator.add), label="+", broadcasting=True,
             vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
@@ -82,9 +93,11 @@ truediv = defop("truediv", operator.truediv, label="÷", broadcasting=True, doma
                 vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
                 doc="x / y elementwise (integers divide to float64, as in TF).")
 divide = truediv
-floordiv = defop("floordiv", operator.floordiv, label="//", broadcasting=True, nondiff=True,
+floordiv = defop("floordiv", _no_integer_zero_divisor("floordiv", operator.floordiv),
+                 label="//", broadcasting=True, nondiff=True,
                  domain=POSITIVE, doc="Floor of x / y elementwise.")
-floormod = defop("floormod", np.mod, label="mod", broadcasting=True, domain=(0.6, 1.9),
+floormod = defop("floormod", _no_integer_zero_divisor("floormod", np.mod), label="mod",
+                 broadcasting=True, domain=(0.6, 1.9),
                  vjp=lambda g, ans, x, y: (g, -g * floor(x / y)),
                  doc="x - floor(x / y) * y elementwise (Python's %).")
 
