@@ -342,9 +342,12 @@ def test_an_opened_repeat_box_of_more_blocks_than_max_nodes_comes_in_ranges():
     g = Graph.from_tape(tape)
     assert "g:block1*399" in g.collapse(max_nodes=50).nodes
     opened = g.collapse({"g:block1*399"}, max_nodes=50)
-    assert len(opened.nodes) <= 50
-    assert not any(i.startswith("g:block") and "*" not in i for i in opened.nodes)
-    assert "g:block1*399" not in opened.nodes
-    # every block is still reachable, and one block shows its ops
+    assert len(opened.nodes) <= 50 and "g:block1*399" not in opened.nodes
+    ranges = [n for i, n in opened.nodes.items() if i.startswith("g:block1*399#")]
+    assert ranges[0].label == "block1 … block49" and ranges[-1].label.endswith("block399")
+    assert sum(len(n.members) for n in ranges) == 399 * 4   # two ops, two constants each
+    # a range opens to its blocks, not to one box of them again
+    inner = g.collapse({"g:block1*399", ranges[1].id}, max_nodes=50)
+    assert [i for i in inner.nodes if i.startswith("g:block5")][:2] == ["g:block50", "g:block51"]
     opened = g.reveal("n555", max_nodes=50)
     assert "n555" in g.collapse(opened, max_nodes=50).nodes

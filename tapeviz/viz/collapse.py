@@ -156,18 +156,18 @@ class _Folder:
         return Graph({node.id: node for _, node in self.shown}, self.merged_edges(),
                      shown_by=self.rep)
 
-    def open(self, entries, gid: str, loops: bool = True) -> None:
+    def open(self, entries, gid: str, loops: bool = True, repeats: bool = True) -> None:
         # a level that fits is shown as it is; one that does not first folds its loops
-        runs = self.runs(entries, loops and len(entries) > self.max_nodes)
+        runs = self.runs(entries, loops and len(entries) > self.max_nodes, repeats)
         if len(runs) == 1 and runs[0][0] == "one" and type(runs[0][1][0][1]) is not str:
             scope = runs[0][1][0][1]   # one box alone says nothing: show what it holds
             self.open(scope.entries, group_id(scope.path))
             return
-        if self.boxes(runs) > self.max_nodes:
+        if len(runs) > self.max_nodes:
             # few, round ranges (ops 0-99, 100-199, ...): each opens to a smaller level
             for rid, label, chunk in _chunks(entries, gid, max(self.max_nodes // 10, 2)):
                 if rid in self.expanded:
-                    self.open(chunk, rid, loops)
+                    self.open(chunk, rid, loops, repeats)
                 else:
                     self.fold(rid, label, _flatten(chunk), chunk[0][0])
             return
@@ -187,8 +187,7 @@ class _Folder:
             elif kind == "one":
                 self.open_scope(key, entry)
             elif repeat_id(entry.path, count) in self.expanded:
-                for key, scope in run:
-                    self.open_scope(key, scope)
+                self.open_blocks(run, repeat_id(entry.path, count), len(runs) - 1)
             else:
                 self.fold(repeat_id(entry.path, count), stem(entry.name),
                           [m for _, scope in run for m in scope.members()],
@@ -201,12 +200,23 @@ class _Folder:
         else:
             self.fold(sid, scope.name, scope.members(), key, scope.path)
 
-    def boxes(self, runs) -> int:
-        """How many boxes `runs` draw: an opened ×N box draws its N blocks."""
-        return sum(count if kind == "blocks" and repeat_id(run[0][1].path, count) in
-                   self.expanded else 1 for kind, run, count in runs)
+    def open_blocks(self, run, rid: str, others: int) -> None:
+        """The N blocks of an opened ×N box `rid`, beside `others` boxes; more than the level
+        has room for come in ranges of blocks, which open to the blocks themselves."""
+        if len(run) + others <= self.max_nodes:
+            for key, scope in run:
+                self.open_scope(key, scope)
+            return
+        parent = run[0][1].path.rpartition("/")[0]
+        for cid, _, chunk in _chunks(run, rid, max(self.max_nodes - others, 2)):
+            if cid in self.expanded:
+                self.open(chunk, cid, repeats=False)
+            else:
+                first, last = chunk[0][1].name, chunk[-1][1].name
+                label = first if first == last else f"{first} … {last}"
+                self.fold(cid, label, _flatten(chunk), chunk[0][0], parent)
 
-    def runs(self, entries, loops: bool) -> list:
+    def runs(self, entries, loops: bool, repeats: bool = True) -> list:
         """`entries` cut into runs (kind, entries, count): "loop" for a loop body recorded
         `count` times (loops.py), "blocks" for MIN_REPEAT or more copies of one scope side by
         side, "one" for anything else."""
@@ -217,7 +227,7 @@ class _Folder:
             while at < start:
                 entry = entries[at][1]
                 end = at + 1
-                if type(entry) is not str:
+                if repeats and type(entry) is not str:
                     first = entry.structure(nodes)
                     while end < start and type(entries[end][1]) is not str \
                             and entries[end][1].structure(nodes) == first:
