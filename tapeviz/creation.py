@@ -12,7 +12,7 @@ import numpy as np
 from . import arguments
 from . import dtypes as _dtypes
 from .convert import infer_array, to_array
-from .errors import InvalidArgumentError, allocation_error, describe
+from .errors import InvalidArgumentError, allocation_error, bad_argument, describe
 from .ops import math as _m
 from .tensor import Tensor, Variable, wrap
 
@@ -130,7 +130,9 @@ def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # no
     if limit is None:
         start, limit = 0, start
     for argument, value in (("start", start), ("limit", limit), ("delta", delta)):
-        arguments.number("range", argument, value)
+        if not math.isfinite(arguments.number("range", argument, value)):
+            raise bad_argument("range", argument, "a finite number", value,
+                               InvalidArgumentError)
     values = [infer_array(v, "range") for v in (start, limit, delta)]
     if dtype is None:
         kinds = {np.asarray(v).dtype for v in values}

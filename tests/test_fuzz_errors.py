@@ -260,6 +260,10 @@ ACCEPTED = {
     ("concat", "values", "a ragged list"): "a list of vectors of different lengths",
     # Keras's linear activation returns its argument untouched, whatever it is
     ("linear", "x", "*"): "returned as given",
+    # Keras casts y_true to y_pred's dtype
+    **{(fn, param, "mixed dtypes (int32 beside float32)"): "cast to y_pred's dtype"
+       for fn in ("mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
+                  "categorical_crossentropy") for param in ("y_true", "y_pred")},
     # a dict of tensors is a dataset element structure
     ("from_tensors", "tensors", "a dict"): "a structure",
     ("from_tensor_slices", "tensors", "a dict"): "a structure",
@@ -273,8 +277,9 @@ HUGE_INTS = ("a huge int 10**30", "an int 2**64")
 def may_accept(fn_name, fn, param, kind) -> bool:
     """True where TF accepts this kind of value too (ACCEPTED), or where a huge Python int
     stands beside a float tensor (it converts to that dtype)."""
-    if (fn_name, param, kind) in ACCEPTED or (fn_name, param, "*") in ACCEPTED:
-        return True
+    for name in {fn_name, getattr(fn, "__name__", fn_name)}:  # MSE is mean_squared_error
+        if (name, param, kind) in ACCEPTED or (name, param, "*") in ACCEPTED:
+            return True
     if kind in HUGE_INTS:
         others = [value for name, value in valid_call(fn_name, fn).items()
                   if name != param and role(fn_name, name) == TENSOR]
@@ -282,12 +287,32 @@ def may_accept(fn_name, fn, param, kind) -> bool:
     return False
 
 
+def is_float_tensor(value) -> bool:
+    return isinstance(value, tf.Tensor) and value.dtype.is_floating
+
+
+def mismatched(fn_name: str, fn, param: str) -> dict:
+    """Bad values that depend on the other arguments: for a float tensor beside other
+    tensors, the same values as int32 (mixed dtypes) and a tensor of a shape that fits
+    nothing."""
+    given = valid_call(fn_name, fn)
+    value = given.get(param)
+    others = [other for name, other in given.items()
+              if name != param and role(fn_name, name) == TENSOR and is_float_tensor(other)]
+    if not (is_float_tensor(value) and others):
+        return {}
+    return {"mixed dtypes (int32 beside float32)": tf.cast(value * 10, tf.int32),
+            "a wrong shape (5, 7)": floats(5, 7)}
+
+
 def fuzz_cases():
     """(qualified name, function, parameter, kind, bad value) for every fuzzable argument."""
     for qualified, fn in FUNCTIONS.items():
         fn_name = qualified.rsplit(".", 1)[1]
         for param in parameters(fn):
-            kinds = BAD.get(role(fn_name, param), {})
+            kinds = dict(BAD.get(role(fn_name, param), {}))
+            if role(fn_name, param) == TENSOR:
+                kinds.update(mismatched(fn_name, fn, param))
             for kind, value in kinds.items():
                 if not may_accept(fn_name, fn, param, kind):
                     yield qualified, fn, param, kind, value
@@ -384,5 +409,121 @@ def test_every_bad_input_is_a_named_value_or_type_error(mode):
             if failure is None:
                 context.assert_usable()
         if failure:
+            failures.append(failure)
+    assert not failures, f"{len(failures)} bad calls:\n" + "\n".join(failures)
+
+
+# ---- registry rows: each op as dispatch runs it, its inputs replaced by bad values ---------
+def row_inputs(op) -> tuple:
+    """Valid inputs and params for `op` from its first sample: shapes drawn as floats in its
+    domain, or as bools for a row that refuses floats (the logical ops)."""
+    specs, params = op.samples[0]
+    low, high = op.domain
+    as_floats = []
+    for spec in specs:
+        if isinstance(spec, np.ndarray):
+            as_floats.append(spec)
+        else:
+            count = int(np.prod(spec, dtype=np.int64))
+            values = np.linspace(low, high, count + 2, dtype=np.float32)[1:-1]
+            as_floats.append(values.reshape(spec))
+    inputs = [tf.constant(value) for value in as_floats]
+    try:
+        op(*inputs, **params)
+    except TypeError:
+        middle = (low + high) / 2
+        inputs = [tf.constant(value if isinstance(spec, np.ndarray) else value > middle)
+                  for spec, value in zip(specs, as_floats)]
+    return inputs, dict(params)
+
+
+def broadcasts(a, b) -> bool:
+    try:
+        np.broadcast_shapes(tuple(a), tuple(b))
+    except ValueError:
+        return False
+    return True
+
+
+def shares_dtype(op, i: int, j: int) -> bool:
+    shared = op.dtype_args
+    return isinstance(shared, str) or (i in shared and j in shared)
+
+
+def row_cases():
+    """(op, input index, kind, bad value) for every input of every registry row."""
+    for op in REGISTRY.values():
+        inputs, _ = row_inputs(op)
+        for i, value in enumerate(inputs):
+            floats_beside = [j for j, other in enumerate(inputs)
+                             if j != i and is_float_tensor(other) and shares_dtype(op, i, j)]
+            kinds = dict(BAD[TENSOR])
+            if floats_beside:
+                for kind in HUGE_INTS:   # converted to the float dtype beside them, as in TF
+                    kinds.pop(kind)
+                if is_float_tensor(value):
+                    kinds["mixed dtypes (int32 beside float32)"] = tf.cast(value * 10, tf.int32)
+            if op.broadcasting and any(not broadcasts(other.shape, (5, 7))
+                                       for j, other in enumerate(inputs) if j != i):
+                kinds["a shape that does not broadcast (5, 7)"] = floats(5, 7)
+            for kind, bad in kinds.items():
+                yield op, i, kind, bad
+
+
+def check_row_error(op, i, kind, bad):
+    inputs, params = row_inputs(op)
+    inputs[i] = bad
+    try:
+        op(*inputs, **params)
+    except (ValueError, TypeError) as error:
+        if op.name not in str(error):
+            return f"{op.name}(input {i}={kind}): the message does not name it: {str(error)!r}"
+        return None
+    except Exception as error:  # noqa: BLE001 - any other type is the failure reported
+        return f"{op.name}(input {i}={kind}): raised {type(error).__name__}: {error}"
+    return f"{op.name}(input {i}={kind}): accepted"
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_registry_samples_run(name):
+    """The row fuzz starts from each row's first sample: it must run."""
+    op = REGISTRY[name]
+    inputs, params = row_inputs(op)
+    op(*inputs, **params)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_every_registry_row_refuses_bad_inputs_by_name(mode):
+    failures = []
+    for op, i, kind, bad in row_cases():
+        with Mode(mode) as context:
+            failure = check_row_error(op, i, kind, bad)
+            if failure is None:
+                context.assert_usable()
+        if failure:
+            failures.append(failure)
+    assert not failures, f"{len(failures)} bad calls:\n" + "\n".join(failures)
+
+
+# ---- NaN and Inf: legitimate values; whatever an op makes of them, never a raw error ------
+NONFINITE = {"NaN": math.nan, "inf": math.inf, "a NaN tensor": tf.fill([2, 3], math.nan),
+             "an inf tensor": tf.fill([2, 3], -math.inf)}
+
+
+def nonfinite_cases():
+    for qualified, fn in FUNCTIONS.items():
+        fn_name = qualified.rsplit(".", 1)[1]
+        for param in parameters(fn):
+            if role(fn_name, param) in (TENSOR, NUMBER):
+                for kind, value in NONFINITE.items():
+                    yield qualified, fn, param, kind, value
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy's, said from the user's line
+def test_nan_and_inf_arguments_are_computed_or_refused_by_name():
+    failures = []
+    for qualified, fn, param, kind, value in nonfinite_cases():
+        failure = check_error(qualified, fn, param, kind, value)
+        if failure and not failure.endswith(": accepted"):
             failures.append(failure)
     assert not failures, f"{len(failures)} bad calls:\n" + "\n".join(failures)
