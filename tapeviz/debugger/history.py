@@ -309,7 +309,7 @@ class RecordedStep:
 
 # A RecordedOp, made when someone looks, with its slot in the list and its index.
 RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp)))
-# A step's own object, its attributes and its empty containers.
+# A step's own object, its attributes, its empty containers and the recorder's callback.
 STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
     object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], {}, {}, {}, {},
-    Footprint(), set()))
+    Footprint(), set(), Footprint().count_ops))

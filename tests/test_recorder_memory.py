@@ -1,0 +1,127 @@
+"""The Recorder's byte count against what it really holds: object by object for a small
+recording, and against the process's resident memory for a long one."""
+from __future__ import annotations
+
+import gc
+import json
+import subprocess
+import sys
+import textwrap
+import types
+
+import numpy as np
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.debugger.footprint import allocated
+from tapeviz.ops.registry import Op
+from tapeviz.sourceinfo import SourceInfo
+from tapeviz.tensor import Variable
+
+LEAVES_SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, str,
+                 Op, SourceInfo, Variable, Recorder, types.MethodType)
+
+
+def held_objects(step, shared_ids: set) -> list:
+    """Every object reachable from `step` but the shared ones: not the ops, source lines,
+    strings, variables or the recorder, and none of `shared_ids`."""
+    found, stack = {}, [step]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in found or id(obj) in shared_ids or isinstance(obj, LEAVES_SHARED):
+            continue
+        found[id(obj)] = obj
+        stack.extend(gc.get_referents(obj))
+    return list(found.values())
+
+
+def held_bytes(objects) -> int:
+    return sum(allocated(sys.getsizeof(obj)) for obj in objects)
+
+
+def test_the_count_of_a_small_recording_covers_every_object_it_holds():
+    x = tf.constant(np.ones(1000, np.float64))   # made before, but the step keeps it too
+    shared = {id(None), id(True), id(False)}
+    with Recorder() as rec:
+        y = x + 1.0
+        _ = y * y
+    step = rec.last_step
+    before_look = held_objects(step, shared)
+    arrays = [obj for obj in before_look if isinstance(obj, np.ndarray)]
+    assert sorted(array.nbytes for array in arrays) == [8000] * 3   # x, y and y * y
+    assert any(isinstance(obj, np.float64) for obj in before_look)     # the constant 1.0
+    counted = step.nbytes
+    assert held_bytes(before_look) <= counted <= 1.25 * held_bytes(before_look)
+    assert rec.nbytes == counted
+
+    ops = step.ops                                        # the records are made now
+    after_look = held_objects(step, shared)
+    assert len(after_look) == len(before_look) + len(ops) + 1   # the records and their list
+    assert held_bytes(after_look) <= step.nbytes <= 1.25 * held_bytes(after_look)
+    assert step.nbytes > counted and rec.nbytes == step.nbytes  # the recorder was told
+
+
+def test_a_count_grows_with_the_arrays_it_holds_each_once():
+    x = tf.constant(np.ones(1000, np.float64))
+    with Recorder() as rec:
+        y = x + 1.0
+        _ = y * y          # y is the second op's input twice and the first one's output
+    with Recorder() as alone:
+        _ = x + 1.0
+    assert 8000 < rec.last_step.nbytes - alone.last_step.nbytes < 8000 + 2000
+
+
+LONG_RECORDING = textwrap.dedent("""
+    import gc, json, warnings
+    import psutil
+    import tapeviz as tf
+    from tapeviz.datasets import synthetic_birth_life
+    from tapeviz.debugger import Recorder
+
+    data, n = synthetic_birth_life()
+    examples = [(tf.constant(x), tf.constant(y)) for x, y in data]
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+
+    def huber_loss(y, y_predicted, m=1.0):
+        t = y - y_predicted
+        return t ** 2 if tf.abs(t) <= m else m * (2 * tf.abs(t) - m)
+
+    def step(i):
+        x, y = examples[i % n]
+        with tf.GradientTape() as tape:
+            loss = huber_loss(y, x * w + b)
+        dw, db = tape.gradient(loss, [w, b])
+        w.assign_sub(0.001 * dw)
+        b.assign_sub(0.001 * db)
+
+    for i in range(200):
+        step(i)
+    process = psutil.Process()
+    gc.collect()
+    before = process.memory_info().rss
+    warnings.simplefilter("ignore")
+    with Recorder(max_bytes=BUDGET) as rec:
+        for i in range(STEPS):
+            step(i)
+    gc.collect()
+    print(json.dumps({"grown": process.memory_info().rss - before, "counted": rec.nbytes,
+                      "dropped": rec.dropped.steps, "kept": len(rec)}))
+""")
+
+
+def test_a_long_recording_grows_the_process_by_what_it_counts_and_within_budget(tmp_path):
+    """The lecture's per-example loop, 6,000 steps at a 48 MiB budget (about 3,400 steps
+    fit), in a fresh process: resident memory grows by at most 1.1x the count."""
+    budget, steps = 48 * 2**20, 6000
+    script = tmp_path / "long_recording.py"
+    script.write_text(LONG_RECORDING.replace("BUDGET", str(budget)).replace("STEPS", str(steps)))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    measured = json.loads(done.stdout.splitlines()[-1])
+    grown, counted = measured["grown"], measured["counted"]
+    assert measured["dropped"] > 0 and measured["kept"] + measured["dropped"] == steps
+    assert counted <= budget
+    assert grown <= 1.1 * counted, measured
+    assert grown < budget, measured
+    assert grown > 0.5 * counted, measured    # the growth is the recording, far above noise
