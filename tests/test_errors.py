@@ -252,3 +252,88 @@ def test_gradient_error_on_bad_output_gradients_leaves_a_persistent_tape_usable(
     with tape:
         z = tf.reduce_sum(y * 2.0)
     np.testing.assert_array_equal(tape.gradient(z, x).numpy(), [4.0, 8.0])
+
+
+# ---- issue 13: each call a ValueError or TypeError naming the function, the argument and what
+# came; nothing TF refuses is silently computed ---------------------------------------------
+X2D = tf.constant([[1, 2, 3], [4, 5, 6]])
+ISSUE_13 = [  # (call, error type, words the message must hold)
+    (lambda: tf.constant(10**30), ValueError, ["constant", "10000", "int64"]),
+    (lambda: tf.constant(2**64), ValueError, ["constant", "18446744073709551616", "int64"]),
+    (lambda: tf.exp(10**30), ValueError, ["exp", "int64"]),
+    (lambda: tf.argmax(tf.ones([2, 3]), axis=float("inf")), ValueError, ["argmax", "axis",
+                                                                          "inf"]),
+    (lambda: tf.argmax(tf.ones([2, 3]), axis=1.7), ValueError, ["argmax", "axis", "1.7"]),
+    (lambda: tf.tensordot(2.0, tf.ones([3, 4]), axes=1), ValueError, ["tensordot", "axes=1",
+                                                                       "rank 0"]),
+    (lambda: tf.squeeze(tf.constant(1.0), axis=0), ValueError, ["squeeze", "scalar", "axis 0"]),
+    (lambda: tf.Variable(1.0, name=3), TypeError, ["Variable", "name", "3 (int)"]),
+    (lambda: tf.reduce_sum([[1., 2.], [3.]]), ValueError, ["reduce_sum", "input_tensor",
+                                                           "ragged"]),
+    (lambda: tf.nn.softmax("abc"), TypeError, ["softmax", "logits", "'abc'"]),
+    (lambda: tf.eye(tf.ones([2])), TypeError, ["eye", "num_rows", "float32 tensor"]),
+    (lambda: tf.cast(tf.ones([2]), tf.ones([2])), TypeError, ["cast", "dtype", "tensor"]),
+    (lambda: tf.range(tf.ones([2])), TypeError, ["range", "limit", "tensor"]),
+    (lambda: X2D[True], ValueError, ["getitem", "True"]),
+    (lambda: tf.transpose(X2D, [1, 2]), ValueError, ["transpose", "perm", "[1, 2]"]),
+    (lambda: tf.reshape(X2D, [-2, 3]), ValueError, ["reshape", "shape", "[-2, 3]"]),
+    (lambda: tf.shape(None), TypeError, ["shape", "input", "None"]),
+    (lambda: tf.fill([2, 3], tf.ones([2, 3])), ValueError, ["fill", "value", "scalar"]),
+    (lambda: tf.reduce_sum(X2D, axis=[0, 0]), ValueError, ["reduce_sum", "axis", "twice"]),
+    (lambda: tf.matmul(tf.ones([2, 2]), tf.ones([2, 2]), transpose_b="no"), TypeError,
+     ["matmul", "transpose_b", "'no'"]),
+    (lambda: tf.reduce_mean(X2D, keepdims="no"), TypeError, ["reduce_mean", "keepdims"]),
+    (lambda: tf.zeros([2, -3]), ValueError, ["zeros", "shape", "[2, -3]"]),
+    (lambda: tf.keras.losses.mse("abc", tf.ones([2])), TypeError, ["mean_squared_error",
+                                                                   "'abc'"]),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ISSUE_13)))
+def test_issue_13_calls_are_named_errors(path, case):
+    call, kind, words = ISSUE_13[case]
+    with pytest.raises(kind) as info:
+        call()
+    assert isinstance(info.value, tf.OpError)
+    text = str(info.value)
+    for word in words:
+        assert word in text, f"{word!r} not in {text!r}"
+    assert info.value.source.filename == __file__   # the user's line: the lambda above
+
+
+def test_an_error_inside_a_composite_names_the_function_called_and_the_op():
+    """reduce_variance fails in its reduce_mean: the message starts with both names."""
+    x = tf.ones([2, 3])
+    err, line = raised(tf.InvalidArgumentError, lambda: tf.math.reduce_variance(x, axis=5))
+    assert str(err).startswith("reduce_variance: reduce_mean: axis 5 is out of range")
+    assert err.function == "reduce_variance" and err.op == "reduce_mean"
+    assert_names_this_line(err, line)
+
+
+def test_an_error_from_an_operator_names_only_the_op():
+    err, _ = raised(tf.ShapeError, lambda: tf.ones([2]) + tf.ones([3]))
+    assert str(err).startswith("add: ") and err.function is None
+
+
+def test_out_of_memory_inside_an_op_stays_a_memory_error_naming_op_and_shape(path):
+    from numpy._core._exceptions import _ArrayMemoryError
+
+    from tapeviz.ops.registry import defop
+
+    def allocates_too_much(x):
+        raise _ArrayMemoryError((2**20, 2**20), np.dtype(np.float32))  # what numpy raises
+
+    hog = defop("test_memory_hog", allocates_too_much, nondiff=True, register=False)
+    err, line = raised(MemoryError, lambda: hog(tf.ones([2])))
+    assert isinstance(err, tf.errors.OutOfMemoryError)
+    text = str(err)
+    assert text.startswith("test_memory_hog: out of memory")
+    assert "(1048576, 1048576)" in text and "float32" in text and "4.0 TiB" in text
+    assert_names_this_line(err, line)
+
+
+def test_a_size_no_array_can_have_names_the_function_and_shape():
+    err, line = raised(ValueError, lambda: tf.zeros([2**40, 2**30]))
+    assert str(err).startswith("zeros: cannot allocate a tensor of shape "
+                               "(1099511627776, 1073741824)")
+    assert_names_this_line(err, line)
