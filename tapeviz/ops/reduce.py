@@ -18,6 +18,56 @@ from . import math as _m
 REDUCE_SAMPLES = ((((2, 3),), {"axis": None, "keepdims": False}),
                   (((2, 3, 4),), {"axis": (0, 2), "keepdims": False}),
                   (((2, 3),), {"axis": (1,), "keepdims": True}))
+BOOL_SAMPLES = (((np.array([[True, False, True], [False, False, True]]),),
+                 {"axis": None, "keepdims": False}),
+                ((np.array([[True, False], [True, True]]),), {"axis": (1,), "keepdims": True}))
+
+
+def _numbers_only(name: str, forward):
+    """`forward` refusing bools, as TF's Sum, Mean, Prod, Max and Min kernels do (numpy's sum
+    of bools is an or when kept bool)."""
+    def checked(x, *, axis, keepdims):
+        if x.dtype.kind == "b":
+            raise DTypeError(name, "expected a numeric tensor; got dtype bool",
+                             hint="count the trues with tf.reduce_sum(tf.cast(x, tf.int32)), "
+                                  "or use tf.reduce_any / tf.reduce_all")
+        return forward(x, axis=axis, keepdims=keepdims)
+    return checked
+
+
+def _bools_only(name: str, forward):
+    """`forward` refusing non-bools, as TF's Any and All kernels do."""
+    def checked(x, *, axis, keepdims):
+        if x.dtype.kind != "b":
+            raise DTypeError(name, f"expected a bool tensor; got dtype {x.dtype.name}",
+                             hint="compare first, e.g. tf.reduce_any(x != 0)")
+        return forward(x, axis=axis, keepdims=keepdims)
+    return checked
+
+
+def _reduced_shape(shape: tuple, axis, keepdims: bool) -> tuple:
+    reduced = [axis is None or i in axis for i in range(len(shape))]
+    return tuple(1 if gone else n for n, gone in zip(shape, reduced) if keepdims or not gone)
+
+
+def _extreme_forward(reduce, identity):
+    """np.max or np.min, giving TF's identity (-inf / +inf, an int's lowest / highest) over an
+    empty axis, where numpy raises."""
+    def forward(x, *, axis, keepdims):
+        if x.size == 0:
+            limits = np.finfo(x.dtype) if x.dtype.kind == "f" else np.iinfo(x.dtype)
+            value = identity(x.dtype, limits)
+            return np.full(_reduced_shape(x.shape, axis, keepdims), value, dtype=x.dtype)
+        return reduce(x, axis=axis, keepdims=keepdims)
+    return forward
+
+
+def _lowest(dtype, limits):
+    return -np.inf if dtype.kind == "f" else limits.min
+
+
+def _highest(dtype, limits):
+    return np.inf if dtype.kind == "f" else limits.max
 
 
 def _expand(g, x, axis, keepdims):
@@ -119,41 +169,56 @@ def _cumprod_rows(rows, reverse=False):
 
 
 def _logsumexp_forward(x, *, axis, keepdims):
+    if x.size == 0:  # log(0): TF's -inf over an empty axis
+        return np.full(_reduced_shape(x.shape, axis, keepdims), -np.inf, dtype=x.dtype)
     peak = np.max(x, axis=axis, keepdims=True)
     peak = np.where(np.isfinite(peak), peak, 0)
     out = np.log(np.sum(np.exp(x - peak), axis=axis, keepdims=True)) + peak
     return (out if keepdims else np.squeeze(out, axis=axis)).astype(x.dtype, copy=False)
 
 
-_sum = defop("reduce_sum", _sum_forward, kind="reduce", label="Σ", samples=REDUCE_SAMPLES,
+def _logsumexp_vjp(g, ans, x, *, axis, keepdims):
+    """TF's: the softmax of x over the axes, exp(x - max) / sum(exp(x - max)) (not exp(x -
+    ans), whose float32 rounding of a large ans is off by 1e-5 of the gradient)."""
+    peak = np.max(x._value, axis=axis, keepdims=True) if np.size(x._value) else 0
+    shift = wrap(np.where(np.isfinite(peak), peak, 0).astype(x._value.dtype))
+    e = _m.exp(x - shift)
+    return (_expand(g, x, axis, keepdims) * e / _sum(e, axis=axis, keepdims=True),)
+
+
+_sum = defop("reduce_sum", _numbers_only("reduce_sum", _sum_forward), kind="reduce", label="Σ",
+             samples=REDUCE_SAMPLES,
              vjp=lambda g, ans, x, *, axis, keepdims:
              (_shape.broadcast_to(_expand(g, x, axis, keepdims), np.shape(x._value)),),
              doc="Sum over axes.")
-_mean = defop("reduce_mean", _mean_forward, kind="reduce", label="mean", samples=REDUCE_SAMPLES,
+_mean = defop("reduce_mean", _numbers_only("reduce_mean", _mean_forward), kind="reduce",
+              label="mean", samples=REDUCE_SAMPLES,
               vjp=lambda g, ans, x, *, axis, keepdims:
               (_shape.broadcast_to(_expand(g, x, axis, keepdims) / _count(x, axis),
                                    np.shape(x._value)),),
               doc="Mean over axes (integer inputs truncate, as in TF).")
-_max = defop("reduce_max", lambda x, *, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+_max = defop("reduce_max", _numbers_only("reduce_max", _extreme_forward(np.max, _lowest)),
              _extreme_vjp, kind="reduce", label="max", samples=REDUCE_SAMPLES,
              doc="Maximum over axes.")
-_min = defop("reduce_min", lambda x, *, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
+_min = defop("reduce_min", _numbers_only("reduce_min", _extreme_forward(np.min, _highest)),
              _extreme_vjp, kind="reduce", label="min", samples=REDUCE_SAMPLES,
              doc="Minimum over axes.")
-_prod = defop("reduce_prod",
-              lambda x, *, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype),
+_prod = defop("reduce_prod", _numbers_only(
+              "reduce_prod",
+              lambda x, *, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims, dtype=x.dtype)),
               _prod_vjp, kind="reduce", label="Π", samples=REDUCE_SAMPLES,
               doc="Product over axes.")
 _logsumexp = defop("reduce_logsumexp", _logsumexp_forward, kind="reduce", label="logΣexp",
                    samples=REDUCE_SAMPLES,
-                   vjp=lambda g, ans, x, *, axis, keepdims:
-                   (_expand(g, x, axis, keepdims) * _m.exp(x - _expand(ans, x, axis, keepdims)),),
+                   vjp=_logsumexp_vjp,
                    doc="log(sum(exp(x))) over axes, computed stably.")
-_any = defop("reduce_any", lambda x, *, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims),
-             kind="reduce", label="any", nondiff=True, samples=REDUCE_SAMPLES,
+_any = defop("reduce_any", _bools_only(
+             "reduce_any", lambda x, *, axis, keepdims: np.any(x, axis=axis, keepdims=keepdims)),
+             kind="reduce", label="any", nondiff=True, samples=BOOL_SAMPLES,
              doc="Logical or over axes.")
-_all = defop("reduce_all", lambda x, *, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims),
-             kind="reduce", label="all", nondiff=True, samples=REDUCE_SAMPLES,
+_all = defop("reduce_all", _bools_only(
+             "reduce_all", lambda x, *, axis, keepdims: np.all(x, axis=axis, keepdims=keepdims)),
+             kind="reduce", label="all", nondiff=True, samples=BOOL_SAMPLES,
              doc="Logical and over axes.")
 
 
