@@ -53,9 +53,14 @@ relu6 = defop("relu6", lambda x: np.clip(x, 0, 6).astype(x.dtype, copy=False),
               kind="activation", domain=(-2.0, 8.0),
               vjp=lambda g, ans, x: (_m.where(_m.logical_and(x > 0, x < 6), g, 0),),
               inputs=("features",), doc="min(max(x, 0), 6) elementwise.")
-leaky_relu_op = defop("leaky_relu", lambda x, *, alpha: np.where(x > 0, x, x * alpha)
+def _attr_float(alpha) -> float:
+    """`alpha` rounded to float32, as TF holds a float attr (so float64 inputs match TF's)."""
+    return float(np.float32(alpha))
+
+
+leaky_relu_op = defop("leaky_relu", lambda x, *, alpha: np.where(x > 0, x, x * _attr_float(alpha))
                       .astype(x.dtype, copy=False), kind="activation",
-                      vjp=lambda g, ans, x, *, alpha: (_m.where(x > 0, g, g * alpha),),
+                      vjp=lambda g, ans, x, *, alpha: (_m.where(x > 0, g, g * _attr_float(alpha)),),
                       samples=((((2, 3),), {"alpha": 0.2}), (((4,),), {"alpha": 0.01})),
                       doc="x where x > 0, else alpha * x.")
 elu = defop("elu", lambda x: np.where(x > 0, x, np.expm1(x)).astype(x.dtype, copy=False),
