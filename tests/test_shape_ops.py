@@ -326,9 +326,9 @@ def test_gather_out_of_range_inside_a_tape():
         assert "is not in [0, 2)" in raised(tf.InvalidArgumentError, lambda: tf.gather(x, 2))
 
 
-def test_gather_rejects_batch_dims_and_float_indices():
-    assert "batch_dims=0" in raised(tf.InvalidArgumentError,
-                                    lambda: tf.gather(tf.zeros([2, 2]), [[0], [1]], batch_dims=1))
+def test_gather_rejects_batch_dims_out_of_range_and_float_indices():
+    assert "batch_dims must be in [-2, 2]" in raised(
+        tf.InvalidArgumentError, lambda: tf.gather(tf.zeros([2, 2]), [[0], [1]], batch_dims=3))
     assert "indices must be integers" in raised(tf.DTypeError,
                                                 lambda: tf.gather(tf.zeros([2]), [0.0]))
 

@@ -11,9 +11,11 @@ import numpy as np
 
 from .. import arguments
 from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
+from ..tensor import Tensor, wrap
+from ..convert import infer_array
 from .axes import normalize_axis
 from .registry import defop
-from .shape import reshape
+from .shape import reshape, stack
 
 
 def _check_indices(op: str, indices, length: int, axis: int, shape: tuple) -> None:
@@ -68,14 +70,46 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     array([[5, 6],
            [1, 2]], dtype=int32)
     """
-    if arguments.count("gather", "batch_dims", batch_dims, minimum=None) != 0:
-        raise InvalidArgumentError("gather", f"only batch_dims=0 is supported; got {batch_dims}",
-                                   hint="gather each batch element and tf.stack the results")
+    batch_dims = arguments.count("gather", "batch_dims", batch_dims, minimum=None)
     rank = arguments.rank_of("gather", "params", params)
     if rank == 0:
         raise InvalidArgumentError("gather", "params must have rank >= 1; got a scalar")
-    return _gather(params, indices, axis=normalize_axis("gather", 0 if axis is None else axis,
-                                                        rank))
+    if batch_dims == 0:
+        return _gather(params, indices, axis=normalize_axis("gather", 0 if axis is None
+                                                            else axis, rank))
+    return _gather_batches(params, indices, axis, batch_dims, rank)
+
+
+def _gather_batches(params, indices, axis, batch_dims: int, rank: int):
+    """TF's gather with batch_dims: each batch element's params gathered at its own indices,
+    stacked (ops that differentiate as they are)."""
+    params = params if isinstance(params, Tensor) else wrap(infer_array(params, "gather"))
+    indices = indices if isinstance(indices, Tensor) else wrap(infer_array(indices, "gather"))
+    index_rank = np.ndim(indices._value)
+    batch = batch_dims + index_rank if batch_dims < 0 else batch_dims
+    if not 0 <= batch <= index_rank:
+        raise InvalidArgumentError("gather", f"batch_dims must be in [-{index_rank}, "
+                                             f"{index_rank}] (the rank of indices); got "
+                                             f"{batch_dims}")
+    axis = normalize_axis("gather", batch if axis is None else axis, rank)
+    if batch > axis:
+        raise InvalidArgumentError("gather", f"batch_dims ({batch}) must be at most axis "
+                                             f"({axis})")
+    if params.shape[:batch] != indices.shape[:batch]:
+        raise ShapeError("gather", f"params and indices must share their first {batch} "
+                                   f"(batch) dimensions; got params {tuple(params.shape)} and "
+                                   f"indices {tuple(indices.shape)}")
+    return _gather_each(params, indices, axis, batch)
+
+
+def _gather_each(params, indices, axis: int, batch: int):
+    if batch == 0:
+        return _gather(params, indices, axis=axis)
+    if params.shape[0] == 0:
+        shape = params.shape[:axis] + indices.shape[batch:] + params.shape[axis + 1:]
+        return wrap(np.zeros(shape, dtype=params._value.dtype))
+    return stack([_gather_each(params[i], indices[i], axis - 1, batch - 1)
+                  for i in range(params.shape[0])])
 
 
 def boolean_mask(tensor, mask, axis=None, name=None):
