@@ -256,9 +256,13 @@ def test_updates_are_seen_by_subscribers_but_not_recorded_by_an_enclosing_tape()
     finally:
         tf.unsubscribe(events.append)
     update_ops = [e.node for e in events if isinstance(e, tf.OpExecuted)
-                  and e.node.op.name in ("assign", "assign_sub")]
-    assert {n.op.name for n in update_ops} == {"assign", "assign_sub"}
-    assert all(n.scope.startswith("Adam") for n in update_ops)
+                  and e.node.op.kind == "update"]
+    # m, v and w each changed by one update op reading that variable; then the step count
+    assert [(n.op.name, n.inputs[0].variable) for n in update_ops] == [
+        ("moving_average", opt.get_slot(w, "m")), ("moving_average", opt.get_slot(w, "v")),
+        ("adam_step", w), ("assign_add", opt.iterations)]
+    assert [n.scope for n in update_ops] == [f"Adam/{w.name[:-2]}"] * 3 + ["Adam"]
+    np.testing.assert_array_equal(update_ops[2].output.numpy(), w.numpy())
     assert len(outer.nodes) == recorded  # nothing from the update reached the outer tape
     assert not any(n.scope.startswith("Adam") for n in outer.nodes)
 

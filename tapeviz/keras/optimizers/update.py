@@ -1,15 +1,16 @@
 """The update formulas, one function each, shared by the Keras optimizers and `tapeviz.train`.
 
-Each function rebinds `var` (and its slot variables) with tapeviz ops and `assign*`, so
-the debugger sees every update. Callers run them inside `dispatch.unrecorded()`, so no
-tape records them. Hyperparameters arrive as Python floats (already decayed or scheduled);
-`step` is the 1-based update count.
+Each function rebinds `var` (and its slot variables) with tapeviz ops: `assign*` or an
+update row of `ops/optim.py`, so the debugger sees every update. Callers run them inside
+`dispatch.unrecorded()`, so no tape records them. Hyperparameters arrive as Python floats
+(already decayed or scheduled); `step` is the 1-based update count.
 """
 from __future__ import annotations
 
 import math
 
 from ...ops.math import maximum, sqrt, square
+from ...ops.optim import adam_step, moving_average
 
 
 def gradient_descent(var, grad, lr: float) -> None:
@@ -40,15 +41,16 @@ def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon
     """Adam as Keras 2 and TF1 compute it: bias correction folded into the step size.
 
     lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); var -= lr_t m / (sqrt(v) + epsilon),
-    with v replaced by its running maximum `vhat` for AMSGrad.
+    with v replaced by its running maximum `vhat` for AMSGrad. m, v and var each change by
+    one update op (`ops/optim.py`), not by the five arithmetic ops each formula reads as.
     """
     lr_t = lr * math.sqrt(1.0 - beta_2 ** step) / (1.0 - beta_1 ** step)
-    m.assign(beta_1 * m + (1.0 - beta_1) * grad)
-    v.assign(beta_2 * v + (1.0 - beta_2) * square(grad))
+    m._rebind(moving_average(m, grad, decay=beta_1))
+    v._rebind(moving_average(v, square(grad), decay=beta_2))
     denominator = v
     if vhat is not None:
         denominator = vhat.assign(maximum(vhat, v))
-    var.assign_sub(lr_t * m / (sqrt(denominator) + epsilon))
+    var._rebind(adam_step(var, m, denominator, step_size=lr_t, epsilon=epsilon))
 
 
 def rmsprop(var, grad, rms, mg, lr: float, rho: float, epsilon: float) -> None:
