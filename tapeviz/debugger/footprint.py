@@ -48,12 +48,25 @@ PER_OP = (_instance(OpExecuted) + _instance(Node) + _TENSOR + allocated(_getsize
 PER_TAPED = _DICT_ENTRY + _BIG_INT
 # Each input: the number of its id in the node's input_ids (tuples are counted whole).
 PER_INPUT = _BIG_INT
-# Each kept gradient: its number key and entry in a dict, a logged pair (the tensor is
-# counted with its value, once).
-PER_GRADIENT = _BIG_INT + _DICT_ENTRY + allocated(_TUPLE + 16) + _LIST_SLOT
+# Each kept gradient: its number key and entry in a dict, a slot in the step's log (the
+# tensor is counted with its value, once).
+PER_GRADIENT = _BIG_INT + _DICT_ENTRY + _LIST_SLOT
 # A record made when someone looks at an op: its object's size is the caller's, plus a
 # slot in the step's list of records and the index number.
 PER_RECORD = _LIST_SLOT + _BIG_INT
+
+
+def _tuples_and_ids(count: int) -> int:
+    """A node's inputs and input_ids tuples of `count` items, and the id numbers."""
+    return 2 * allocated(_TUPLE + 8 * count) + PER_INPUT * count
+
+
+_TUPLES_AND_IDS = [_tuples_and_ids(count) for count in range(8)]
+# numpy's scalar types, whose objects all have one size: the usual value of a scalar op
+_SCALAR_BYTES = {kind: allocated(_getsizeof(kind(0))) for kind in (
+    np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
+    np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64,
+    np.bool_)}
 
 
 def array_bytes(value) -> int:
@@ -79,37 +92,46 @@ class Footprint:
         self.seen: set | None = set()   # ids of the tensors and arrays counted
 
     def count_ops(self, events) -> int:
-        """Count the events from `self.ops` on."""
+        """Count the events from `self.ops` on (the loop inlines the usual cases: a numpy
+        scalar value, a tensor seen already)."""
         seen = self.seen
+        seen_add = seen.add
+        scalar_size = _SCALAR_BYTES.get
+        tuples = _TUPLES_AND_IDS
         added = 0
-        start = self.ops
-        per_op = PER_OP
-        for index in range(start, len(events)):
+        start, stop = self.ops, len(events)
+        for index in range(start, stop):
             event = events[index]
             node = event.node
             inputs = node.inputs
-            added += per_op + allocated(_TUPLE + 8 * len(inputs)) * 2 + PER_INPUT * len(inputs)
+            count = len(inputs)
+            added += PER_OP + (tuples[count] if count < 8 else _tuples_and_ids(count))
             if event.taped:
                 added += PER_TAPED
             if node.params:
                 added += _params_bytes(node.params)
             output = node.output
-            seen.add(id(output))
-            added += self._array(output._value)
+            seen_add(id(output))
+            value = output._value
+            size = scalar_size(type(value))   # a scalar made by this op: its own object
+            added += size if size is not None else self._array(value)
             for tensor in inputs:
                 key = id(tensor)
                 if key not in seen:
-                    seen.add(key)
-                    added += allocated(_getsizeof(tensor)) + self._array(tensor._value)
-        self.ops = max(start, len(events))
+                    seen_add(key)
+                    value = tensor._value
+                    size = scalar_size(type(value))
+                    added += allocated(_getsizeof(tensor)) + (
+                        size if size is not None else self._array(value))
+        self.ops = max(start, stop)
         self.nbytes += added
         return added
 
     def count_gradients(self, log) -> int:
-        """Count the logged (key, tensor) gradients from `self.gradients` on."""
+        """Count the logged gradient tensors from `self.gradients` on."""
         added = 0
         for index in range(self.gradients, len(log)):
-            added += PER_GRADIENT + self.hold(log[index][1])
+            added += PER_GRADIENT + self.hold(log[index])
         self.gradients = max(self.gradients, len(log))
         self.nbytes += added
         return added

@@ -121,7 +121,7 @@ class RecordedStep:
         self._events: list = []     # the OpExecuted of each op, in order
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
         self._grads: dict = {}      # id(node) -> upstream gradient tensor
-        self._grad_log: list = []   # (id(node), tensor) as gradients came, for the count
+        self._grad_log: list = []   # the gradient tensors as they came, for the count
         self._taped: dict | None = None   # id(node) -> True for taped ops, made on first VJP
         self._taped_upto = 0
         self._footprint = Footprint()
@@ -192,7 +192,7 @@ class RecordedStep:
 
     def _set_gradient(self, node_id: int, tensor) -> None:
         self._grads[node_id] = tensor
-        self._grad_log.append((node_id, tensor))
+        self._grad_log.append(tensor)
 
     def _take_tail(self, start: int) -> list:
         """Remove and return the events from `start` on; the bytes are counted again."""
