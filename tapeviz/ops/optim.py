@@ -16,10 +16,9 @@ from .registry import defop
 
 def _same_shapes(op: str, variable, *others) -> None:
     for other in others:
-        if np.shape(other) != np.shape(variable):
+        if other.shape != variable.shape:
             raise ShapeError(op, f"every input must have the variable's shape "
-                                 f"{tuple(np.shape(variable))}; got shape "
-                                 f"{tuple(np.shape(other))}")
+                                 f"{variable.shape}; got shape {other.shape}")
 
 
 def _moving_average(average, value, *, decay):
