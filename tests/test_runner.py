@@ -303,7 +303,8 @@ def test_the_gate_unsubscribes_when_the_thread_ends(runners, outcome):
         return train(make_model(), LONG if outcome == "stopped" else 1)
 
     runner = runners(loop).start()
-    assert wait_until(lambda: runner._gate in events.subscribers() or runner.state != "running")
+    assert wait_until(lambda: runner._on_gradient in events.subscribers()
+                      or runner.state != "running")
     if outcome == "stopped":
         runner.stop()
     try:
@@ -312,6 +313,24 @@ def test_the_gate_unsubscribes_when_the_thread_ends(runners, outcome):
         pass
     assert runner.state == outcome
     assert runner._gate not in events.subscribers()
+    assert runner._on_gradient not in events.subscribers()
+
+
+def test_a_running_loop_keeps_the_fast_path_until_asked_to_pause(runners):
+    runner = runners(train, make_model(), LONG).start()
+    assert wait_until(lambda: runner.step_count >= 2)
+    assert runner._gate not in events.subscribers() and runner.op_count == 0
+    runner.pause()
+    assert runner.wait_paused(T) and runner._gate in events.subscribers()
+    assert runner.op_count == runner.paused_at.op_count == 1   # counted from the pause
+    runner.step_op()
+    assert runner.wait_paused(T) and runner.op_count == 2
+    runner.resume()
+    assert runner._gate not in events.subscribers()
+    steps = runner.step_count
+    assert wait_until(lambda: runner.step_count > steps) and runner.op_count == 2
+    runner.stop()
+    assert runner.join(T) and runner.state == "stopped"
 
 
 def test_two_runners_gate_only_their_own_threads(runners):

@@ -341,7 +341,8 @@ def test_recorder_mode_is_read_only_and_reads_the_recorded_steps(dashboards):
     w = tf.Variable([1.0, 2.0], name="w")
     with Recorder() as rec:
         dash = dashboards(recorder=rec, show_tape=False)
-        assert events.subscribers() == before + (rec._on_event,)  # the dashboard adds none
+        recording = (rec._on_op, rec._on_vjp, rec._on_gradient)
+        assert events.subscribers() == before + recording  # the dashboard adds none
         for _ in range(5):
             with tf.GradientTape() as tape:
                 loss = tf.reduce_sum(w * w)
@@ -722,7 +723,8 @@ def test_a_diverging_loop_under_a_runner_alerts_the_update_with_the_runs_step_nu
     assert "assign_sub changed w" in message and marked_line("ALERT: update") in message
     assert "hint: the learning rate is too large" in message
     assert dash._suspect is not None and not dash._suspect.recording   # nothing left listening
-    assert dash._suspect._on_event not in events.subscribers()
+    assert not [callback for callback in events.subscribers()
+                if getattr(callback, "__self__", None) is dash._suspect]
 
 
 def test_a_loss_that_rises_and_falls_again_keeps_no_recorder(dashboards):

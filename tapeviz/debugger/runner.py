@@ -5,7 +5,9 @@ a gate: a subscriber to the dispatch point that acts only on events from the run
 thread and, while paused, blocks that thread on a condition variable. It therefore pauses
 the loop right after an op (forward or inside a backward step) or right after a VJP step,
 with nothing monkeypatched; ops run by any other thread (the caller inspecting tensors
-while the loop is paused) pass through untouched.
+while the loop is paused) pass through untouched. The gate hears ops only while a pause,
+a step or a stop is pending (or the loop is paused): a loop left running keeps dispatch's
+fast path, and the runner hears only its gradient calls (to count steps).
 """
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ class PausePoint:
         self.kind = kind            # "op" or "vjp"
         self.node = node            # the op's Node (for "vjp": the node whose VJP ran)
         self.step = step            # the BackwardStep for "vjp", else None
-        self.op_count = op_count    # ops the runner's thread had run when it paused
+        self.op_count = op_count    # ops the gate had heard when it paused (from the first pause)
         self.vjp_of = vjp_of        # an op inside a VJP: the node whose VJP was running
 
     @property
@@ -101,7 +103,8 @@ class Runner:
         self._thread: threading.Thread | None = None
         self._ident: int | None = None
         self.step_count = 0                # GradientComputed events seen: training steps
-        self.op_count = 0                  # OpExecuted events from the runner's thread
+        self.op_count = 0                  # ops of the runner's thread the gate heard
+        self._hearing = False              # whether the gate hears ops now
         self.last_loss: float | None = None
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
@@ -140,6 +143,7 @@ class Runner:
         with self._cond:
             if self._state in ("idle", "running"):
                 self._request = at
+                self._hear_ops()
 
     def step_op(self) -> None:
         """Run exactly one more op of the loop, then pause again."""
@@ -161,12 +165,26 @@ class Runner:
             elif self._state in ("running", "paused"):
                 self._stop, self._request = True, None
                 self._release()
+                self._hear_ops()
 
     def _advance(self, request: str | None) -> None:
         with self._cond:
             if self._state in ("idle", "running", "paused"):
                 self._request = request
                 self._release()
+                self._hear_ops()
+
+    def _hear_ops(self) -> None:
+        """Subscribe the gate to ops and VJP steps while a pause, a step or a stop is pending
+        or the loop is paused, and only then (the caller holds the lock)."""
+        wanted = self._ident is not None and (
+            self._request is not None or self._stop or self._state == "paused")
+        if wanted != self._hearing:
+            self._hearing = wanted
+            if wanted:
+                events.subscribe(self._gate, kinds=(events.OpExecuted, events.VJPApplied))
+            else:
+                events.unsubscribe(self._gate)
 
     def _release(self) -> None:
         """Wake a paused loop; the caller holds the lock. The state flips at once, so a
@@ -231,7 +249,9 @@ class Runner:
     def _main(self, route_output) -> None:
         self._ident = threading.get_ident()
         outcome = "failed"
-        events.subscribe(self._gate)
+        events.subscribe(self._on_gradient, kinds=(events.GradientComputed,))
+        with self._cond:
+            self._hear_ops()  # a pause asked for before start
         try:
             if route_output is not None:
                 route_output()
@@ -242,11 +262,20 @@ class Runner:
         except BaseException as exc:  # kept for join()/raise_error(); never swallowed
             self.error = exc
         finally:
-            events.unsubscribe(self._gate)
-            self._ident = None
+            events.unsubscribe(self._on_gradient)
             with self._cond:
+                self._ident = None
+                self._hear_ops()
                 self._state, self.paused_at, self._request = outcome, None, None
                 self._cond.notify_all()
+
+    def _on_gradient(self, event) -> None:
+        if threading.get_ident() != self._ident:
+            return
+        self.step_count += 1
+        self.last_loss = float(sum(np.sum(t.numpy()) for t in event.targets))
+        if self._stop:
+            self._raise_stop(event)
 
     def _gate(self, event) -> None:
         if threading.get_ident() != self._ident:
@@ -254,9 +283,6 @@ class Runner:
         kind = type(event)
         if kind is events.OpExecuted:
             self.op_count += 1
-        elif kind is events.GradientComputed:
-            self.step_count += 1
-            self.last_loss = float(sum(np.sum(t.numpy()) for t in event.targets))
         if self._stop:
             self._raise_stop(event)
         request = self._request
