@@ -193,6 +193,11 @@ def test_activations_bias_add_and_l2_loss_values():
     np.testing.assert_allclose(tf.nn.bias_add(value, bias).numpy(), value + bias)
     np.testing.assert_allclose(tf.nn.bias_add(value, bias[:3], data_format="NCHW").numpy(),
                                value + bias[:3, None])
+    images = RNG.standard_normal((2, 5, 3, 4)).astype(np.float32)   # NHWC: added row by row
+    for batch in (images, images[:, ::2]):
+        added = tf.nn.bias_add(batch, bias.astype(np.float32)).numpy()
+        assert added.dtype == np.float32 and added.shape == batch.shape
+        np.testing.assert_array_equal(added, batch + bias.astype(np.float32))
     assert np.isclose(float(tf.nn.l2_loss(value)), np.sum(value ** 2) / 2)
 
 
