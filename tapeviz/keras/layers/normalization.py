@@ -16,10 +16,10 @@ class BatchNormalization(Layer):
     """gamma * (x - mean) / sqrt(var + epsilon) + beta, per feature along `axis`.
 
     With training=True the batch's mean and variance are used and the moving
-    statistics updated: moving = moving * momentum + batch * (1 - momentum). Rank-4
-    inputs with channels on axis 1 or 3 take TF's fused path, which updates the moving
-    variance with the unbiased (n / (n - 1)) batch variance. A frozen layer
-    (trainable=False) always runs in inference mode, as in TF 2.
+    statistics updated: moving = moving * momentum + batch * (1 - momentum), with the
+    biased batch variance for every rank, as Keras 3 does (Keras 2's fused rank-4 path
+    used the unbiased n / (n - 1) one). A frozen layer (trainable=False) always runs in
+    inference mode, as in TF 2.
 
     >>> import tapeviz as tf
     >>> bn = tf.keras.layers.BatchNormalization()
@@ -83,7 +83,7 @@ class BatchNormalization(Layer):
             variance = reduce_mean((inputs - mean) * (inputs - mean), axis=reduce_axes,
                                    keepdims=True)
             mean, variance = reshape(mean, [size]), reshape(variance, [size])
-            self._update_moving(inputs, mean, variance, reduce_axes)
+            self._update_moving(mean, variance)
         else:
             mean, variance = self.moving_mean, self.moving_variance
         inv = rsqrt(variance + self.epsilon)
@@ -94,12 +94,7 @@ class BatchNormalization(Layer):
             shift = shift + self.beta
         return inputs * reshape(inv, broadcast) + reshape(shift, broadcast)
 
-    def _update_moving(self, inputs, mean, variance, reduce_axes) -> None:
-        if self._rank == 4 and self._axis in (1, 3):  # TF's fused kernel: unbiased variance
-            count = 1
-            for i in reduce_axes:
-                count *= int(inputs.shape[i])
-            variance = variance * (count / max(count - 1, 1))
+    def _update_moving(self, mean, variance) -> None:
         decay = 1.0 - self.momentum
         self.moving_mean.assign_sub((self.moving_mean - mean) * decay)
         self.moving_variance.assign_sub((self.moving_variance - variance) * decay)
