@@ -103,7 +103,7 @@ class Backward:
     def __next__(self) -> BackwardStep:
         saved = self._enter_backward_phase()
         try:
-            found = self._advance()
+            found = self._advance(True)
             if found is None:
                 raise StopIteration
             return self._announce(found)
@@ -111,12 +111,12 @@ class Backward:
             self._leave_backward_phase(saved)
 
     def run(self) -> "Backward":
-        """Run every remaining step; returns self."""
+        """Run every remaining step; returns self. Only steps someone hears become
+        `BackwardStep`s (`_advance` returns at those alone)."""
         saved = self._enter_backward_phase()
         try:
-            while (found := self._advance()) is not None:
-                if found[0].op.route.steps:
-                    self._announce(found)
+            while (found := self._advance(False)) is not None:
+                self._announce(found)
         finally:
             self._leave_backward_phase(saved)
         return self
@@ -153,43 +153,52 @@ class Backward:
         if was_recording:
             self.tape.resume()
 
-    def _advance(self):
-        """Apply the next VJP; returns (node, upstream, input grads) or None at the end.
+    def _advance(self, every_step: bool):
+        """Apply VJPs up to the next step to return: (node, upstream, input grads), or None
+        at the end. With `every_step` False it returns only at steps someone hears
+        (`op.route.steps`) and runs the others in this one loop: `run`'s fast path.
 
-        While the VJP runs, `self._position` is its node's index on the tape and
+        While a VJP runs, `self._position` is its node's index on the tape and
         `self._upstream` its upstream gradient (see `in_flight`)."""
         nodes, grads, reachable = self._nodes, self.grads, self._reachable
+        frees = None if self._keep else self._sources  # outputs whose gradient is dropped once used
+        state = self._state
         position = self._position
         while position:
             position -= 1
             node = nodes[position]
             output_id = node.output_id
-            if output_id not in reachable or node.op.nondiff:
+            if output_id not in reachable:
+                continue
+            op = node.op
+            if op.nondiff:
                 continue
             g = grads.get(output_id)
             if g is None:
                 continue
             self._position, self._upstream = position, g
-            if not self._keep and output_id not in self._sources:
+            if frees is not None and output_id not in frees:
                 del grads[output_id]
             keys, inputs = node.input_ids, node.inputs
             # None (every input needs its gradient) spares a list in the common case
             needed = None if reachable.issuperset(keys) else [key in reachable for key in keys]
-            if node.scope is not self._state.scope:  # a VJP's ops run in its node's layer, as in TF
-                set_scope(self._state, node.scope)
-            op = node.op
+            if node.scope is not state.scope:  # a VJP's ops run in its node's layer, as in TF
+                set_scope(state, node.scope)
             input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
             broadcasting = op.broadcasting
-            for i, grad in enumerate(input_grads):
-                if grad is None or keys[i] not in reachable:
-                    continue
-                if broadcasting and grad._value.shape != inputs[i]._value.shape:
-                    input_grads = list(input_grads)
-                    grad = input_grads[i] = unbroadcast(grad, inputs[i]._value.shape)
-                existing = grads.get(keys[i])
-                grads[keys[i]] = grad if existing is None else add(existing, grad)
-            return node, g, input_grads
-        self._position = 0
+            i = 0
+            for grad in input_grads:
+                key = keys[i]
+                if grad is not None and key in reachable:
+                    if broadcasting and grad._value.shape != inputs[i]._value.shape:
+                        input_grads = list(input_grads)
+                        grad = input_grads[i] = unbroadcast(grad, inputs[i]._value.shape)
+                    existing = grads.get(key)
+                    grads[key] = grad if existing is None else add(existing, grad)
+                i += 1
+            if every_step or op.route.steps:
+                return node, g, input_grads
+        self._position, self._upstream = 0, None
         return None
 
     def _accumulate(self, key: int, grad) -> None:
