@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import DTypeError, InvalidArgumentError
+from .errors import DTypeError, InvalidArgumentError, OpError
 from .tensor import Tensor, VariableRead, read_variable, wrap
 
 ALL = "all"  # Op.dtype_args value: every input shares one dtype
@@ -135,8 +135,11 @@ def input_arrays(op, args):
             if y.dtype.kind == "f":
                 return float_constant(x, y.dtype.type), y  # `2.0 * x`
     ref = _reference_dtype(op, args)
-    arrays = [arg._value if isinstance(arg, Tensor) else _python_value(op, i, arg, ref)
-              for i, arg in enumerate(args)]
+    try:
+        arrays = [arg._value if isinstance(arg, Tensor) else _python_value(op, i, arg, ref)
+                  for i, arg in enumerate(args)]
+    except OpError as error:
+        raise _naming_the_input(op, args, ref, error) from None
     if ref is None and op.dtype_args is ALL and len(arrays) > 1:
         _unify_python_values(op, arrays)
     return arrays
@@ -221,6 +224,20 @@ def float_constant(value, scalar_type):
             _constants.clear()
         constant = _constants[key] = scalar_type(value)
     return constant
+
+
+def _naming_the_input(op, args, ref, error) -> OpError:
+    """`error` (a Python value of `op`'s input that did not convert) said again with the
+    input's name, as `tf.exp(x="abc")` would name it: found by converting each again."""
+    for i, arg in enumerate(args):
+        if isinstance(arg, Tensor):
+            continue
+        try:
+            _python_value(op, i, arg, ref)
+        except OpError:
+            name = op.input_names[i] if i < len(op.input_names) else f"input {i}"
+            return type(error)(op.name, f"{name}: {error.detail}", error.hint)
+    return error
 
 
 def _unify_python_values(op, arrays):
