@@ -134,8 +134,8 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         if tuple(y_pred.shape) != shape:
             y_pred = broadcast_to(y_pred, shape)
         return reduce_mean(sigmoid_cross_entropy_with_logits(y_true, y_pred), axis=axis)
-    p = clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)
-    bce = y_true * log(p + EPSILON) + (1.0 - y_true) * log(1.0 - p + EPSILON)
+    p = clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)  # Keras 3: clipped, no epsilon added
+    bce = y_true * log(p) + (1.0 - y_true) * log(1.0 - p)
     return reduce_mean(-bce, axis=axis)
 
 

@@ -16,7 +16,7 @@ from ..creation import convert_to_tensor
 from ..dispatch import name_scope, thread_state, unrecorded
 from ..errors import ShapeError
 from ..ops.math import argmax, cast, equal, greater, identity, where
-from ..ops.reduce import reduce_mean, reduce_sum
+from ..ops.reduce import reduce_sum
 from ..ops.shape import broadcast_to, expand_dims, squeeze
 from ..tensor import Tensor, Variable
 from .losses import (binary_crossentropy, categorical_crossentropy, mean_absolute_error,
@@ -203,12 +203,13 @@ def accuracy(y_true, y_pred):
 
 
 def binary_accuracy(y_true, y_pred, threshold=0.5):
-    """Mean over the last axis of (y_pred > threshold) == y_true."""
+    """(y_pred > threshold) == y_true as 1.0 or 0.0 per value, as Keras 3 (Keras 2 averaged
+    over the last axis; BinaryAccuracy's mean over everything is the same)."""
     y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
     predicted = cast(greater(y_pred, float(threshold)), y_pred.dtype)
     if y_true.dtype != predicted.dtype:
         y_true = cast(y_true, predicted.dtype)
-    return reduce_mean(cast(equal(y_true, predicted), "float32"), axis=-1)
+    return cast(equal(y_true, predicted), "float32")
 
 
 def categorical_accuracy(y_true, y_pred):
