@@ -363,7 +363,9 @@ class Mode:
     def assert_usable(self):
         """The variable, the tape and the Recorder work as if nothing had failed."""
         assert self.variable.numpy().tolist() == [1.0, 2.0]
-        assert local.state.scope in (None, "")
+        state = local.state   # the thread is as it was: no scope, phase or pass left behind
+        assert state.scope == "" and state.phase == "forward" and state.backward is None
+        assert state.tapes == ([] if self.tape is None else [self.tape])
         if self.tape is not None:
             loss = tf.reduce_sum(self.variable * self.variable)
             grad = self.tape.gradient(loss, self.variable)
@@ -371,8 +373,7 @@ class Mode:
         if self.recorder is not None:
             assert self.recorder.recording
             assert self.recorder.last_step is not None
-            assert self.recorder.last_step.ops[-1].op == "reduce_sum" or any(
-                op.op == "reduce_sum" for op in self.recorder.last_step.ops)
+            assert "reduce_sum" in [op.op for op in self.recorder.last_step.ops]
 
 
 MODES = ("bare", "under a tape", "tape and Recorder")
