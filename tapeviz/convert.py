@@ -70,8 +70,9 @@ def to_array(value, dtype, op: str = "convert_to_tensor"):
     source = value if isinstance(value, (np.ndarray, np.generic)) else _nested_to_array(value, op)
     _check_numeric(source, value, op)
     target = np.dtype(dtype)
-    lossy_float = source.dtype.kind == "f" and target.kind in "biu" \
-        and not np.all(np.mod(source, 1) == 0)
+    # TF never converts a Python float to an integer (not even 2.0); a numpy array, if whole
+    lossy_float = source.dtype.kind == "f" and target.kind in "biu" and (
+        not isinstance(value, (np.ndarray, np.generic)) or not np.all(np.mod(source, 1) == 0))
     number_as_bool = source.dtype.kind in "iuf" and target.kind == "b" \
         and not isinstance(value, np.ndarray)
     if lossy_float or number_as_bool:
@@ -141,7 +142,7 @@ def input_arrays(op, args):
     except OpError as error:
         raise _naming_the_input(op, args, ref, error) from None
     if ref is None and op.dtype_args is ALL and len(arrays) > 1:
-        _unify_python_values(op, arrays)
+        arrays = _unify_python_values(op, args, arrays)
     return arrays
 
 
@@ -240,12 +241,12 @@ def _naming_the_input(op, args, ref, error) -> OpError:
     return error
 
 
-def _unify_python_values(op, arrays):
-    """With no tensor among the inputs (e.g. tf.add(1, 2.5)), Python values agree as TF's do."""
-    kinds = {a.dtype for a in arrays}
-    if len(kinds) > 1:
-        raise DTypeError(op.name, "inputs must have the same dtype; got "
-                         + " and ".join(sorted(str(k) for k in kinds)))
+def _unify_python_values(op, args, arrays) -> list:
+    """With no tensor among the inputs, the rest converted to the first one's dtype, as TF
+    does: tf.add([1.0, 2.0], [1, 2]) is float32, tf.add(1, 2.5) an error."""
+    first = arrays[0].dtype
+    return [array if array.dtype == first else to_array(arg, first, op.name)
+            for arg, array in zip(args, arrays)]
 
 
 def _mismatch(op, args, shared) -> DTypeError:
