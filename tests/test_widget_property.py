@@ -20,6 +20,8 @@ import tapeviz as tf
 from tapeviz.debugger import Recorder
 
 pytest.importorskip("anywidget")
+from tapeviz.viz.dot import to_dot  # noqa: E402
+from tapeviz.viz.panel import shade  # noqa: E402
 from tapeviz.viz.render import find_layout_binary  # noqa: E402
 from tapeviz.viz.widget import TapeWidget  # noqa: E402
 
@@ -137,6 +139,26 @@ def check_view(widget) -> None:
     # every node of the graph is drawn, itself or inside the one box that shows it
     shown = {node_id: view.visible_id(node_id) for node_id in graph.nodes}
     assert set(shown.values()) == set(view.nodes)
+    for node_id in sorted(view.nodes)[:8]:   # "Collapse its group" closes the innermost
+        assert widget._opened_group_of(node_id) == innermost_opened(widget, node_id)
+    scene, stepper = widget._scene, widget._stepper
+    if stepper is not None and not (scene.tape is not None and scene.tape.freed):
+        # a Step shades what it changed in place: the drawing a rebuild would make
+        fresh = scene.graph(stepper.grads)
+        if scene.step is not None:
+            shade(fresh, stepper.grads)
+        assert to_dot(fresh.collapse(frozenset(widget._expanded), widget.max_nodes)) == \
+            to_dot(view)
+
+
+def innermost_opened(widget, node_id: str):
+    """The smallest opened group whose closing hides `node_id`, by collapsing without each."""
+    found = []
+    for gid in widget._expanded:
+        view = widget.graph.collapse(frozenset(widget._expanded - {gid}), widget.max_nodes)
+        if view.visible_id(node_id) == gid:
+            found.append((len(view.nodes[gid].members), gid))
+    return min(found)[1] if found else None
 
 
 def click(widget, action: str, number: int) -> None:

@@ -149,14 +149,33 @@ class _Folder:
         self.max_nodes = max_nodes
         self.rep: dict[str, str] = {}
         self.shown: list = []   # (key, GraphNode)
+        self.level = None       # the id of the level being opened (a group's, or the root's)
+        self.placed: dict[str, str] = {}    # box id -> the level that shows it
+        self.parents: dict[str, str] = {}   # level id -> the level it opened in
 
     def view(self, root: _Scope) -> Graph:
         self.open(root.entries, group_id(""))
         self.shown.sort(key=lambda item: item[0])
-        return Graph({node.id: node for _, node in self.shown}, self.merged_edges(),
-                     shown_by=self.rep)
+        view = Graph({node.id: node for _, node in self.shown}, self.merged_edges(),
+                     shown_by=self.rep, levels=(self.placed, self.parents))
+        view._parts = self.parts
+        return view
+
+    def enter(self, gid: str):
+        """Open level `gid` inside the current one; returns the level to go back to."""
+        outer = self.level
+        self.parents.setdefault(gid, outer)
+        self.level = gid
+        return outer
 
     def open(self, entries, gid: str, loops: bool = True, repeats: bool = True) -> None:
+        outer = self.enter(gid)
+        try:
+            self.open_level(entries, gid, loops, repeats)
+        finally:
+            self.level = outer
+
+    def open_level(self, entries, gid: str, loops: bool, repeats: bool) -> None:
         # a level that fits is shown as it is; one that does not first folds its loops
         runs = self.runs(entries, loops and len(entries) > self.max_nodes, repeats)
         if len(runs) == 1 and runs[0][0] == "one" and type(runs[0][1][0][1]) is not str:
@@ -183,6 +202,7 @@ class _Folder:
                               repeat=count)
             elif type(entry) is str:
                 rep[entry] = entry
+                self.placed[entry] = self.level
                 shown.append((key, nodes[entry]))
             elif kind == "one":
                 self.open_scope(key, entry)
@@ -203,18 +223,22 @@ class _Folder:
     def open_blocks(self, run, rid: str, others: int) -> None:
         """The N blocks of an opened ×N box `rid`, beside `others` boxes; more than the level
         has room for come in ranges of blocks, which open to the blocks themselves."""
-        if len(run) + others <= self.max_nodes:
-            for key, scope in run:
-                self.open_scope(key, scope)
-            return
-        parent = run[0][1].path.rpartition("/")[0]
-        for cid, _, chunk in _chunks(run, rid, max(self.max_nodes - others, 2)):
-            if cid in self.expanded:
-                self.open(chunk, cid, repeats=False)
-            else:
-                first, last = chunk[0][1].name, chunk[-1][1].name
-                label = first if first == last else f"{first} … {last}"
-                self.fold(cid, label, _flatten(chunk), chunk[0][0], parent)
+        outer = self.enter(rid)   # its blocks show beside the others, opened by rid
+        try:
+            if len(run) + others <= self.max_nodes:
+                for key, scope in run:
+                    self.open_scope(key, scope)
+                return
+            parent = run[0][1].path.rpartition("/")[0]
+            for cid, _, chunk in _chunks(run, rid, max(self.max_nodes - others, 2)):
+                if cid in self.expanded:
+                    self.open(chunk, cid, repeats=False)
+                else:
+                    first, last = chunk[0][1].name, chunk[-1][1].name
+                    label = first if first == last else f"{first} … {last}"
+                    self.fold(cid, label, _flatten(chunk), chunk[0][0], parent)
+        finally:
+            self.level = outer
 
     def runs(self, entries, loops: bool, repeats: bool = True) -> list:
         """`entries` cut into runs (kind, entries, count): "loop" for a loop body recorded
@@ -251,27 +275,30 @@ class _Folder:
              repeat: int = 1) -> None:
         nodes, rep = self.graph.nodes, self.rep
         first_op = last_op = None
-        norm, nonfinite, forward = None, False, False
+        norm, nonfinite, forward, ops = None, False, False, 0
         for member in members:
             rep[member] = gid
             node = nodes[member]
             if node.op is not None:
                 first_op = first_op or node
                 last_op = node
+                ops += member[0] == "n"
             norm = _louder(norm, node.grad_norm)
             nonfinite = nonfinite or node.nonfinite
             forward = forward or node.phase == "forward"
         shown_by = last_op or nodes[members[-1]]
+        self.placed[gid] = self.level
         self.shown.append((key, GraphNode(
             gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
             scope=scope if scope is not None else shown_by.scope,
             phase="forward" if forward else "backward",
             source=first_op.source if first_op else None, grad_norm=norm,
-            nonfinite=nonfinite, members=members, repeat=repeat)))
+            nonfinite=nonfinite, members=members, ops=ops, repeat=repeat)))
 
     def merged_edges(self) -> list:
         rep = self.rep
         merged: dict = {}
+        self.parts: dict = {}   # (src, dst) -> the sources of the edges merged there
         for edge in self.graph.edges:
             src, dst = rep[edge.src], rep[edge.dst]
             if src == dst:
@@ -279,12 +306,51 @@ class _Folder:
             found = merged.get((src, dst))
             if found is None:
                 merged[src, dst] = GraphEdge(src, dst, edge.shape, edge.grad_norm, edge.count)
+                self.parts[src, dst] = {edge.src}
             else:
+                self.parts[src, dst].add(edge.src)
                 found.count += edge.count
                 if found.shape != edge.shape:
                     found.shape = None   # merged tensors of different shapes: no one shape
                 found.grad_norm = _louder(found.grad_norm, edge.grad_norm)
         return list(merged.values())
+
+
+def renorm(view: Graph, graph: Graph, before: dict) -> None:
+    """Bring the gradient norms of the collapsed `view` of `graph` up to date after those of
+    the nodes in `before` ({node id: (norm, nonfinite) before}) changed: the boxes that show
+    them and the edges out of those boxes, as `collapsed_view` merges them. A box is
+    re-merged from all its members only when a changed member may have been its loudest."""
+    nodes = graph.nodes
+    boxes: dict = {}
+    for node_id in before:
+        boxes.setdefault(view.visible_id(node_id), []).append(node_id)
+    for box_id, changed in boxes.items():
+        box = view.nodes[box_id]
+        if box.kind != "group":
+            continue
+        if any(_may_win(before[node_id][0], box.grad_norm) for node_id in changed):
+            box.grad_norm = None
+            for member in box.members:
+                box.grad_norm = _louder(box.grad_norm, nodes[member].grad_norm)
+        else:
+            for node_id in changed:
+                box.grad_norm = _louder(box.grad_norm, nodes[node_id].grad_norm)
+        if any(nodes[node_id].nonfinite for node_id in changed):
+            box.nonfinite = True
+        elif any(before[node_id][1] for node_id in changed):
+            box.nonfinite = any(nodes[member].nonfinite for member in box.members)
+    for edge in view.edges:   # once stepping shades them, an edge shows its source's norm
+        if edge.src in boxes:
+            norm = None
+            for src in view._parts[edge.src, edge.dst]:
+                norm = _louder(norm, nodes[src].grad_norm)
+            edge.grad_norm = norm
+
+
+def _may_win(norm, loudest) -> bool:
+    """Whether a member's `norm` may be what its box's `loudest` norm came from."""
+    return norm is not None and (norm != norm or loudest is None or norm >= loudest)
 
 
 def _chunks(entries, gid: str, budget: int):

@@ -124,7 +124,7 @@ def op_title(node) -> str:
 def _label(node) -> str:
     shape = shape_text(node.shape)
     if node.kind == "group":
-        ops = sum(1 for m in node.members if m[0] == "n")
+        ops = node.ops
         if node.repeat > 1:   # N identical blocks in one box: what one of them holds
             ops //= node.repeat
             return f"{_clip(node.label)} ×{node.repeat}\n{ops} op{'s' if ops != 1 else ''} " \

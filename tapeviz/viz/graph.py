@@ -25,11 +25,11 @@ class GraphNode:
     (`repeat` > 1: that many identical blocks folded into one box)."""
 
     __slots__ = ("id", "label", "op", "kind", "shape", "dtype", "scope", "phase", "source",
-                 "grad_norm", "nonfinite", "members", "ref", "repeat")
+                 "grad_norm", "nonfinite", "bad_value", "members", "ops", "ref", "repeat")
 
     def __init__(self, id: str, label: str, kind: str, *, op=None, shape=(), dtype="",
                  scope="", phase="forward", source=None, grad_norm=None, nonfinite=False,
-                 members=None, ref=None, repeat: int = 1):
+                 bad_value=False, members=None, ops: int = 0, ref=None, repeat: int = 1):
         self.id = id
         self.label = label
         self.op = op
@@ -40,8 +40,10 @@ class GraphNode:
         self.phase = phase
         self.source = source
         self.grad_norm = grad_norm
-        self.nonfinite = nonfinite
+        self.nonfinite = nonfinite      # its value or its gradient holds NaN/Inf: the alarm
+        self.bad_value = bad_value      # its value does, whatever its gradient
         self.members = members if members is not None else []
+        self.ops = ops                  # a group's op nodes among its members
         self.ref = ref
         self.repeat = repeat
 
@@ -145,11 +147,19 @@ class Graph:
     4.4721
     """
 
-    def __init__(self, nodes=None, edges=None, shown_by: dict | None = None):
+    def __init__(self, nodes=None, edges=None, shown_by: dict | None = None,
+                 levels: tuple | None = None):
         self.nodes: dict[str, GraphNode] = dict(nodes or {})
         self.edges: list[GraphEdge] = list(edges or [])
         self._rep = shown_by   # for a collapsed view: underlying id -> the id that shows it
+        # for a collapsed view: (box id -> id of the level that shows it, level -> its parent)
+        self._levels = levels
+        self._parts = None     # for a collapsed view: (src, dst) -> the edges merged there
         self._tree = None      # the scope tree, built by the first collapse
+        self._ids: dict = {}   # id(ref) -> node id, for id_of
+        self._indexed = 0      # how many nodes _ids was built from
+        # id of the tensor or variable whose gradient a node shows -> the node's id
+        self.gradient_keys: dict[int, str] = {}
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -187,7 +197,7 @@ class Graph:
     @classmethod
     def _build(cls, entries, grad_of, variable_grad, leaf_grad) -> "Graph":
         graph = cls()
-        nodes, edges = graph.nodes, graph.edges
+        nodes, edges, ids = graph.nodes, graph.edges, graph._ids
         made_by: dict[int, str] = {}     # id(output tensor) -> op node id
         leaves: dict[int, str] = {}      # id(variable or constant) -> leaf id
         counts = {"v": 0, "c": 0}
@@ -209,12 +219,17 @@ class Graph:
             grad = grad_of(node, ref)
             norm = gradient_norm(grad)
             op = node.op
+            bad = not all_finite(output)
             nodes[nid] = GraphNode(
                 nid, op.label, op.kind, op=op.name, shape=np.shape(output),
                 dtype=_dtype_name(output), scope=node.scope, phase=node.phase,
                 source=node.source, grad_norm=norm,
-                nonfinite=not all_finite(output) or not _finite_or_none(norm), ref=ref)
-            made_by[id(node.output)] = nid
+                nonfinite=bad or not _finite_or_none(norm), bad_value=bad, ref=ref)
+            made_by[id(node.output)] = ids[id(ref)] = ids[id(node)] = nid
+        for obj_id, lid in leaves.items():
+            ids.setdefault(obj_id, lid)
+        graph._indexed = len(nodes)
+        graph.gradient_keys = {**leaves, **made_by}
         return graph
 
     @staticmethod
@@ -230,13 +245,14 @@ class Graph:
         counts[prefix] += 1
         norm = gradient_norm(variable_grad(obj) if is_variable else leaf_grad(obj))
         value = tensor._value
+        bad = not all_finite(value)
         # a leaf sits in the deepest scope all its consumers share, so it folds into the
         # group of the layer that uses it, and a weight shared by layers stays outside them
         nodes[lid] = GraphNode(
             lid, obj.name if is_variable else "const", "variable" if is_variable else "constant",
             shape=np.shape(value), dtype=_dtype_name(value), scope=consumer.scope,
             phase=consumer.phase, grad_norm=norm,
-            nonfinite=not all_finite(value) or not _finite_or_none(norm), ref=obj)
+            nonfinite=bad or not _finite_or_none(norm), bad_value=bad, ref=obj)
         return lid
 
     # ---- finding ---------------------------------------------------------------------------
@@ -248,11 +264,26 @@ class Graph:
 
     def id_of(self, obj) -> str | None:
         """The id of the node made from `obj` (a dispatch Node, RecordedOp, Variable, Tensor)."""
-        for node in self.nodes.values():
-            ref = node.ref
-            if ref is obj or getattr(ref, "node", None) is obj:
-                return node.id
-        return None
+        if self._indexed != len(self.nodes):   # built on first use, again if nodes were added
+            self._ids, self._indexed = {}, len(self.nodes)
+            for node in reversed(self.nodes.values()):   # the first node wins, as in a scan
+                self._ids[id(node.ref)] = self._ids[id(getattr(node.ref, "node", None))] = \
+                    node.id
+            self._ids.pop(id(None), None)
+        found = self._ids.get(id(obj))
+        ref = self.nodes[found].ref if found is not None else None
+        return found if ref is obj or getattr(ref, "node", None) is obj else None
+
+    def opened_group_of(self, node_id: str, expanded) -> str | None:
+        """In a collapsed view, the innermost group of `expanded` whose opening shows
+        `node_id` (the one to close to fold it away again), or None."""
+        if self._levels is None or node_id not in self._rep:
+            return None
+        placed, parents = self._levels
+        level = placed.get(self._rep[node_id])
+        while level is not None and level not in expanded:
+            level = parents.get(level)
+        return level
 
     def reveal(self, node_id: str, expanded=frozenset(), max_nodes: int = 300) -> frozenset:
         """`expanded` plus the groups to open so that `node_id` shows in `collapse(...)`."""

@@ -18,6 +18,7 @@ from ..debugger.recorder import Recorder
 from ..debugger.summary import summarize
 from ..sourceinfo import SourceInfo
 from .failure import failure_alerts
+from .graph import gradient_norm
 from .inspect import input_name, inspect_node
 
 MAX_ALERTS = 20
@@ -219,6 +220,60 @@ def shade(graph, grads) -> None:
     norms = {gid: n.grad_norm for gid, n in graph.nodes.items()}
     for edge in graph.edges:
         edge.grad_norm = norms.get(edge.src)
+
+
+class StepShading:
+    """The gradient norms a backward stepping brings to a drawn graph, updated after each
+    step for the nodes whose gradient it changed, so a Step costs what it changes on screen,
+    not a rebuild of the graph. The norms are those a rebuild computes: `Graph.from_nodes`
+    with the stepper's gradients for a tape (every node, its alarm too), `shade` for a
+    recorded step (its ops; its leaves keep the recording's)."""
+
+    def __init__(self, graph, recorded: bool):
+        self.graph = graph
+        self.recorded = recorded
+        self.seen: dict = {}      # the gradients shown: key -> gradient
+        self.stale: set = set()   # nodes whose edges in `graph` do not show their norm yet
+
+    def update(self, grads) -> dict:
+        """Shade the nodes whose gradient changed since the last update; returns
+        {their id: (norm, nonfinite) before}."""
+        graph = self.graph
+        if self.recorded and not self.seen:   # the first: every op leaves the recording's norm
+            before = {node_id: (node.grad_norm, node.nonfinite)
+                      for node_id, node in graph.nodes.items()}
+            shade(graph, grads)
+            self.seen = dict(grads)
+            return before
+        seen, keys, nodes = self.seen, graph.gradient_keys, graph.nodes
+        changed = [key for key, grad in grads.items() if seen.get(key) is not grad]
+        changed += [key for key in seen if key not in grads]   # consumed by the pass
+        self.seen = dict(grads)
+        touched = {}
+        for key in changed:
+            node_id = keys.get(key)
+            if node_id is None or (self.recorded and node_id[0] != "n"):
+                continue
+            grad, graph_node = grads.get(key), nodes[node_id]
+            touched[node_id] = (graph_node.grad_norm, graph_node.nonfinite)
+            if self.recorded:
+                graph_node.grad_norm = None if grad is None else _norm(grad)
+            else:
+                graph_node.grad_norm = norm = gradient_norm(grad)
+                graph_node.nonfinite = graph_node.bad_value or not (
+                    norm is None or np.isfinite(norm))
+        self.stale.update(touched)
+        return touched
+
+    def sync_edges(self) -> None:
+        """Give the graph's edges out of the nodes shaded so far their norms (each shows its
+        source's): before the graph is collapsed again or drawn whole."""
+        if self.stale:
+            nodes, stale = self.graph.nodes, self.stale
+            for edge in self.graph.edges:
+                if edge.src in stale:
+                    edge.grad_norm = nodes[edge.src].grad_norm
+            stale.clear()
 
 
 def _norm(tensor) -> float:

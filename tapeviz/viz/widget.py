@@ -20,8 +20,9 @@ from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
 from .export import static_block
 from .jupyter_extra import anywidget, traitlets
-from .panel import (describe_breakpoint, dispatch_node_of, empty_message, find_alerts,
-                    gradient_note, group_payload, node_payload, shade, status_line,
+from .collapse import renorm
+from .panel import (StepShading, describe_breakpoint, dispatch_node_of, empty_message,
+                    find_alerts, gradient_note, group_payload, node_payload, status_line,
                     stepper_state)
 from .render import layout_svg
 from .scene import Scene
@@ -71,6 +72,7 @@ class TapeWidget(anywidget.AnyWidget):
         self._expanded: set = set()
         self._stepper = None
         self._graph = self._view = None
+        self._shading = None   # the stepping's gradient norms on the graph (StepShading)
         self._gradcheck: dict = {}
         self._following = False   # selection set by stepping, which inspects it itself
         self.on_msg(self._on_message)
@@ -101,7 +103,7 @@ class TapeWidget(anywidget.AnyWidget):
         self._stepper = None
         self.highlight = ""
         self.stepper = {}
-        self._refresh()
+        self._rebuild()
 
     def show_step(self, index: int) -> None:
         """Show `recorder.steps[index]` (0 is the oldest kept; the title names it 'step 3 of 3',
@@ -120,16 +122,11 @@ class TapeWidget(anywidget.AnyWidget):
             self._expanded.discard(group)
             if self.selected == node_id:
                 self.selected = ""   # its box left the view (selecting a group opens it)
-        self._refresh()
+        self._redraw()
 
     def _opened_group_of(self, node_id: str):
-        """The innermost expanded group that shows `node_id` (the smallest), or None."""
-        found = []
-        for gid in self._expanded:
-            view = self._graph.collapse(frozenset(self._expanded - {gid}), self.max_nodes)
-            if view.visible_id(node_id) == gid:
-                found.append((len(view.nodes[gid].members), gid))
-        return min(found)[1] if found else None
+        """The innermost expanded group that shows `node_id`, or None."""
+        return self._view.opened_group_of(node_id, self._expanded)
 
     def break_here(self, what: str = "op") -> None:
         """Set a breakpoint on the selected node's op (`what="op"`) or source line ("line")."""
@@ -245,24 +242,31 @@ class TapeWidget(anywidget.AnyWidget):
         self.highlight = ""
         self.stepper = {}
         self.title = self._scene.title()
-        self._refresh()
+        self._rebuild()
         self.empty = "" if self._graph.nodes else empty_message(self._scene)
         self.alerts = find_alerts(self._scene, self._node_id_of)
         self._sync_breakpoints()
         if self.selected and self.selected not in self._view.nodes:
             self.selected = ""
 
-    def _refresh(self) -> None:
-        grads = self._stepper.grads if self._stepper is not None else None
-        graph = self._scene.graph(grads)
-        if grads is not None and self._scene.step is not None:
-            shade(graph, grads)
-        self._graph = graph
-        self._view = graph.collapse(frozenset(self._expanded), self.max_nodes)
+    def _rebuild(self) -> None:
+        """The graph of the shown step as recorded, before any stepping, drawn."""
+        self._graph = self._scene.graph()
+        self._shading = None
+        self._redraw()
+
+    def _redraw(self) -> None:
+        """The view of the graph with the groups open now, laid out."""
+        if self._shading is not None:
+            self._shading.sync_edges()
+        self._view = self._graph.collapse(frozenset(self._expanded), self.max_nodes)
+        self._repaint()
+        self.status = status_line(self._graph, len(self._view.nodes), self._scene)
+
+    def _repaint(self) -> None:
         # selection and the step highlight are CSS classes the JS sets: no relayout per click
         self.svg = layout_svg(to_dot(self._view))
         self.highlight = self._visible(self.highlight)
-        self.status = status_line(graph, len(self._view.nodes), self._scene)
         if self.selected:
             self._inspect()
 
@@ -293,17 +297,30 @@ class TapeWidget(anywidget.AnyWidget):
         return self._stepper
 
     def _after_stepping(self) -> None:
+        """Show a step: the gradients it changed, its node (opening the groups that hide
+        it) and its inspector; the rest of the graph and its layout stay as they are."""
+        if self._shading is None:
+            self._shading = StepShading(self._graph, recorded=self._scene.step is not None)
+        changed = self._shading.update(self._stepper.grads)
         self.stepper = state = stepper_state(self._stepper, self._node_id_of)
         self.highlight = node_id = state["node"]
-        if node_id:   # the inspector follows the step; _refresh inspects it, once
-            if node_id not in self._view.nodes:
-                self._expanded = set(self._graph.reveal(node_id, self._expanded, self.max_nodes))
+        opened = node_id and node_id not in self._view.nodes
+        if opened:
+            self._expanded = set(self._graph.reveal(node_id, self._expanded, self.max_nodes))
+        if node_id:   # the inspector follows the step; the redraw inspects it, once
             self._following = True
             try:
                 self.selected = node_id
             finally:
                 self._following = False
-        self._refresh()
+        if opened:
+            self._redraw()
+            return
+        if self._view is self._graph:   # drawn whole: at most max_nodes nodes
+            self._shading.sync_edges()
+        else:
+            renorm(self._view, self._graph, changed)
+        self._repaint()
 
     def _sync_breakpoints(self) -> None:
         self.breakpoints = [describe_breakpoint(bp) for bp in breakpoints.breakpoints()]
@@ -318,11 +335,11 @@ class TapeWidget(anywidget.AnyWidget):
         if view_node is not None and view_node.kind == "group":
             self._expanded.add(node_id)   # a click on a collapsed group opens it
             self.selected = ""            # the group is gone from the view it opens into
-            self._refresh()
+            self._redraw()
         elif node_id and view_node is None and node_id in self._graph.nodes:
             # an alert or a step named a node inside a collapsed group: open its groups
             self._expanded = set(self._graph.reveal(node_id, self._expanded, self.max_nodes))
-            self._refresh()
+            self._redraw()
         else:
             self._inspect()
 
