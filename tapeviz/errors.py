@@ -5,6 +5,7 @@ Each class subclasses the builtin that existing `except` clauses expect
 """
 from __future__ import annotations
 
+import inspect
 import sys
 
 import numpy as np
@@ -52,7 +53,7 @@ class OpError(Exception):
 
 def called_function(frame) -> str | None:
     """The name of the tapeviz function the user's code called (the outermost tapeviz frame
-    from `frame` up), or None for methods, operators and private helpers."""
+    from `frame` up), or None for methods, operators, closures and private helpers."""
     user = user_frame(frame)
     if user is None:
         return None
@@ -64,7 +65,8 @@ def called_function(frame) -> str | None:
     code = entry.f_code
     name = code.co_name
     is_method = code.co_argcount and code.co_varnames[0] in ("self", "cls")
-    if name.startswith(("_", "<")) or is_method or name in _NOT_CALLED_BY_NAME:
+    is_closure = code.co_flags & inspect.CO_NESTED   # e.g. the function gradients_function made
+    if name.startswith(("_", "<")) or is_method or is_closure or name in _NOT_CALLED_BY_NAME:
         return None
     return name
 
