@@ -132,14 +132,16 @@ MODES = {
 
 
 def run(mode, loop) -> float:
-    """Seconds `loop` takes under `mode` (a context manager factory, or a loop runner)."""
-    start = time.perf_counter()
+    """CPU seconds (every thread of this process) `loop` takes under `mode` (a context
+    manager factory, or a loop runner): on a shared machine, other processes' load moves
+    wall time far more than it moves this."""
+    start = time.process_time()
     if mode is under_runner:
         under_runner(loop)
     else:
         with mode():
             loop()
-    return time.perf_counter() - start
+    return time.process_time() - start
 
 
 def main() -> None:
@@ -164,8 +166,8 @@ def main() -> None:
                 seconds = run(mode, loop)
                 best[loop_name, mode_name] = min(best[loop_name, mode_name], seconds)
                 ratios[loop_name, mode_name].append(seconds / plain)
-    print(f"{args.repeats} rounds; ratio = median over rounds of time / that round's plain "
-          f"time (best times beside)")
+    print(f"{args.repeats} rounds; ratio = median over rounds of CPU time / that round's "
+          f"plain CPU time (best CPU seconds beside)")
     for loop_name in loops:
         print(loop_name)
         for mode_name, (_, goal) in MODES.items():

@@ -103,32 +103,35 @@ class Breakpoint:
 
     # ---- matching -------------------------------------------------------------------------
     def match(self, node, phase: str, values=None) -> list | None:
-        """The reasons `node` (run in `phase`) matches, or None; `values` are checked for nan.
-
-        The listener asks every enabled breakpoint about every op, so the cheap tests come
-        first and the reasons are only written for a match."""
+        """The reasons `node` (run in `phase`) matches, or None; `values` are checked for nan."""
         if self.phase is None and phase == "vjp" or self.phase not in (None, phase):
             return None
-        if not self._selects(node):
+        if self.op is not None and node.op.name not in self.op:
+            return None
+        if self.kind is not None and node.op.kind not in self.kind:
+            return None
+        return self.match_admitted(node, phase, values)
+
+    def match_admitted(self, node, phase: str, values=None) -> list | None:
+        """`match` for a node whose phase, op and kind the listener has admitted already
+        (`breakpoint_listener` asks this of every op it hears: the cheap tests come first,
+        a finite output is told by one check, and reasons are written only for a match)."""
+        if self.layer is not None and not _in_layer(node.scope, self.layer):
+            return None
+        if (self.file is not None or self.line is not None) and not self.at(node.source):
             return None
         bad = ""
         if self.nan:
-            bad = _non_finite(node.output if values is None else values)
+            if values is None:
+                if all_finite(node.output):
+                    return None
+                values = node.output
+            bad = _non_finite(values)
             if not bad:
                 return None
         if self.condition is not None and not self.condition(node):
             return None
         return self._reasons(node, phase, bad)
-
-    def _selects(self, node) -> bool:
-        """Whether the op, kind, layer and source criteria hold."""
-        if self.op is not None and node.op.name not in self.op:
-            return False
-        if self.kind is not None and node.op.kind not in self.kind:
-            return False
-        if self.layer is not None and not self.inside(node.scope):
-            return False
-        return self.at(node.source)
 
     def _reasons(self, node, phase: str, bad: str) -> list:
         reasons = []

@@ -99,7 +99,7 @@ def _listener(event) -> None:
         for bp in candidates:
             if not bp.enabled:
                 continue
-            reasons = bp.match(node, phase, values)
+            reasons = bp.match_admitted(node, phase, values)
             if reasons is not None:
                 _hit(bp, node, phase, reasons, step)
                 return  # one stop per op, however many breakpoints match it

@@ -105,7 +105,7 @@ class Runner:
         self.step_count = 0                # GradientComputed events seen: training steps
         self.op_count = 0                  # ops of the runner's thread the gate heard
         self._hearing = False              # whether the gate hears ops now
-        self.last_loss: float | None = None
+        self._last_targets: tuple = ()     # the last gradient call's targets (immutable)
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
         self.result = None
@@ -114,6 +114,14 @@ class Runner:
     def thread_ident(self) -> int | None:
         """`threading.get_ident()` of the training thread while it runs, else None."""
         return self._ident
+
+    @property
+    def last_loss(self) -> float | None:
+        """The sum of the last gradient call's targets (the loss), or None before one."""
+        targets = self._last_targets
+        if not targets:
+            return None
+        return float(sum(np.sum(t.numpy()) for t in targets))
 
     @property
     def state(self) -> str:
@@ -273,7 +281,7 @@ class Runner:
         if threading.get_ident() != self._ident:
             return
         self.step_count += 1
-        self.last_loss = float(sum(np.sum(t.numpy()) for t in event.targets))
+        self._last_targets = event.targets   # read as a float only when asked (last_loss)
         if self._stop:
             self._raise_stop(event)
 
@@ -316,8 +324,9 @@ class Runner:
 
     def __repr__(self) -> str:
         parts = [f"{self.step_count} steps"]
-        if self.last_loss is not None:
-            parts.append(f"loss {self.last_loss:.4g}")
+        loss = self.last_loss
+        if loss is not None:
+            parts.append(f"loss {loss:.4g}")
         if self.paused_at is not None:
             parts.append(f"paused {self.paused_at!r}")
         return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
