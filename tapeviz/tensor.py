@@ -111,15 +111,24 @@ class Tensor:
             yield self[i]
 
     def __bool__(self) -> bool:
-        return bool(self._value)
+        try:
+            return bool(self._value)
+        except ValueError:
+            raise _not_one_value("bool", self._value, InvalidArgumentError) from None
 
     def __int__(self) -> int:
-        return int(self._value)
+        try:
+            return int(self._value)
+        except TypeError:
+            raise _not_one_value("int", self._value, DTypeError) from None
 
     def __float__(self) -> float:
         if _thread.state.tapes:
             _left(self, "float()")
-        return float(self._value)
+        try:
+            return float(self._value)
+        except TypeError:
+            raise _not_one_value("float", self._value, DTypeError) from None
 
     def __index__(self) -> int:
         if self._value.dtype.kind not in "iu" or np.ndim(self._value):
@@ -360,6 +369,19 @@ class Reference:
 
     def __repr__(self) -> str:
         return f"<Reference to {self._obj!r}>"
+
+
+def _not_one_value(kind: str, value, error_class):
+    """bool(), int() or float() of a tensor of many values: the error numpy's would be (a
+    ValueError for bool, a TypeError for the numbers), naming the call and the shape."""
+    if kind == "bool":
+        which, hint = "a tensor holding one value", "reduce it first, e.g. tf.reduce_all(x)"
+    else:
+        which, hint = "a scalar tensor (shape ())", "pick one value (x[0, 0]) or reduce it " \
+                                                    "first (tf.reduce_sum(x))"
+    return error_class(f"{kind}()", f"only {which} converts to a Python {kind}; got a "
+                                    f"{value.dtype.name} tensor of shape "
+                                    f"{tuple(np.shape(value))}", hint)
 
 
 def _left(tensor: Tensor, how: str) -> None:

@@ -497,3 +497,28 @@ def test_cast_truncates_toward_zero_and_identity_copies_value():
 
 def test_executing_eagerly():
     assert tf.executing_eagerly() is True
+
+
+@pytest.mark.parametrize("convert, error", [(bool, ValueError), (int, TypeError),
+                                            (float, TypeError)])
+def test_python_scalars_of_a_tensor_of_many_values_name_the_call_and_shape(convert, error):
+    with pytest.raises(error) as info:
+        convert(tf.ones([2, 3]))
+    assert isinstance(info.value, tf.OpError)
+    assert str(info.value).startswith(f"{convert.__name__}(): only a ")
+    assert "shape (2, 3)" in str(info.value)
+    assert convert(tf.constant(1.0)) == convert(1.0)  # a scalar converts
+
+
+@pytest.mark.parametrize("key", [True, 1.5, 10**30, "a", [0, 1]])
+def test_index_of_the_wrong_kind_is_refused_by_getitem(key):
+    x = tf.constant([[1, 2, 3], [4, 5, 6]])
+    with pytest.raises(tf.InvalidArgumentError, match="getitem: indices must be ints"):
+        _ = x[key]
+
+
+def test_a_float_tensor_as_index_is_refused_by_getitem_and_an_int_one_works():
+    x = tf.constant([10, 20, 30])
+    with pytest.raises(tf.InvalidArgumentError, match="got a float32 tensor of shape"):
+        _ = x[tf.constant(1.0)]
+    assert int(x[tf.constant(1)]) == 20 and x[tf.constant(0):tf.constant(2)].shape == (2,)

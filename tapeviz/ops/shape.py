@@ -13,7 +13,7 @@ import itertools
 import numpy as np
 
 from .. import arguments, dtypes
-from ..errors import InvalidArgumentError, ShapeError, bad_argument
+from ..errors import InvalidArgumentError, ShapeError, bad_argument, describe
 from ..tensor import wrap
 from .axes import normalize_axes, normalize_axis
 from .registry import defop
@@ -119,12 +119,9 @@ def broadcast_to(input, shape, name=None):
 
 # ---- indexing ----------------------------------------------------------------------------
 def _normalize_key(key) -> tuple:
-    from ..tensor import Tensor
     key = key if isinstance(key, tuple) else (key,)
     normalized = []
     for item in key:
-        if isinstance(item, Tensor):
-            item = item.__index__()
         if isinstance(item, slice):
             item = slice(*(None if v is None else _index_value(v) for v in
                            (item.start, item.stop, item.step)))
@@ -135,14 +132,12 @@ def _normalize_key(key) -> tuple:
 
 
 def _index_value(value) -> int:
-    try:
-        if isinstance(value, (bool, np.bool_)):
-            raise TypeError("a bool is not an index")  # numpy reads x[True] as x[None]
-        return int(value.__index__())
-    except (AttributeError, TypeError):
+    entries = arguments.int_entries(value)   # no bools: numpy reads x[True] as x[None]
+    if entries is None or np.ndim(value) != 0:
         raise InvalidArgumentError(
             "getitem", f"indices must be ints, slices, `...` or tf.newaxis (use tf.gather or "
-                       f"tf.boolean_mask for lists and masks); got {value!r}") from None
+                       f"tf.boolean_mask for lists and masks); got {describe(value)}")
+    return entries[0]
 
 
 def _getitem_forward(x, *, key):
