@@ -1,7 +1,9 @@
 """What the Jupyter front costs: the live dashboard's overhead on a training loop, layout +
 render time of 100-, 1,000- and 10,000-node tapes, and how long a 10,000-op tape takes to
 collapse (the timing tests/test_viz_graph.py used to assert; tests check only what it shows),
-with and without name scopes (an unscoped loop body folds into one box; see viz/loops.py).
+with and without name scopes (an unscoped loop body folds into one box; see viz/loops.py),
+and a TapeWidget opened and stepped on a 99,000-node tape against a 3,000-node one (issue
+14: a Step costs what changes on screen, opening what is shown).
 
 Dashboard rows: the TF2 guide's MNIST CNN on the bundled 8x8 digits (batch 32) run plain,
 through a debugger Runner, and through a Runner with the Dashboard attached (with its alerts,
@@ -237,11 +239,72 @@ def print_unscoped(rows: list, repeats: int) -> None:
               f"{r['seconds']:.3f} s, best of {repeats}")
 
 
+WIDGET_GOALS = {"open": 5.0, "step": 3.0}   # issue 14: 99,000 nodes against 3,000
+
+
+def blocks_tape(blocks: int):
+    """A persistent tape of `blocks` name scopes of tanh(h * 0.9): a constant and two ops
+    each, so 3 * blocks + 2 nodes with the variable and the final sum."""
+    w = tf.Variable([0.5, -0.25], name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        h = w
+        for block in range(blocks):
+            with tf.name_scope(f"block{block}"):
+                h = tf.tanh(h * 0.9)
+        tf.reduce_sum(h)
+    return tape
+
+
+def widget_timing(blocks: int, repeats: int = 3) -> dict:
+    """Best-of-`repeats` seconds of a TapeWidget on `blocks_tape(blocks)`: opening it, its
+    first Step (which starts the backward pass), the Step that opens the hidden block of the
+    next op, and a Step inside that open block (the Step a user presses most). Layouts are
+    timed, not cached."""
+    from tapeviz.viz.widget import TapeWidget
+    tape = blocks_tape(blocks)
+    best = dict.fromkeys(("open", "first step", "opening step", "step"), float("inf"))
+    for _ in range(repeats):
+        times = []
+        render._cache.clear()
+        start = time.perf_counter()
+        widget = TapeWidget(tape)
+        times.append(time.perf_counter() - start)
+        for _ in range(3):
+            render._cache.clear()
+            start = time.perf_counter()
+            widget.step()
+            times.append(time.perf_counter() - start)
+        assert widget.error == "", widget.error
+        for name, seconds in zip(best, times):
+            best[name] = min(best[name], seconds)
+    return {"blocks": blocks, "nodes": len(widget.graph.nodes), "shown": len(widget.view.nodes),
+            **best}
+
+
+def print_widget(small: dict, large: dict, repeats: int) -> None:
+    print(f"\nTapeWidget on {large['nodes']:,} nodes ({large['blocks']:,} scoped blocks) "
+          f"against {small['nodes']:,}; best of {repeats}, layouts not cached")
+    print(f"  {'':<14}{small['nodes']:>10,}{large['nodes']:>10,}{'ratio':>8}{'goal':>8}")
+    for name in ("open", "first step", "opening step", "step"):
+        goal = WIDGET_GOALS.get(name)
+        ratio = large[name] / small[name]
+        verdict = "" if goal is None else f"<= {goal:.0f}x " + ("met" if ratio <= goal else
+                                                                "MISSED")
+        print(f"  {name:<14}{small[name]:9.3f}s{large[name]:9.3f}s{ratio:7.1f}x  {verdict}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--widget-only", action="store_true",
+                        help="only the TapeWidget row (3,000 against 99,000 nodes)")
     args = parser.parse_args()
+
+    print_widget(widget_timing(1000, args.repeats), widget_timing(33000, args.repeats),
+                 args.repeats)
+    if args.widget_only:
+        return
 
     print_dashboard(dashboard_overhead(args.repeats, args.steps), args.repeats, args.steps)
     print_layout(layout_rows(args.repeats), args.repeats)

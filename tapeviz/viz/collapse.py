@@ -25,9 +25,11 @@ from .loops import loop_stretches
 from .panel import counted
 
 
-def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int) -> Graph:
-    """The view of `graph` with every scope in `tree` folded unless its id is in `expanded`."""
-    return _Folder(graph, expanded, max_nodes).view(tree)
+def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int,
+                   edges: bool = True) -> Graph:
+    """The view of `graph` with every scope in `tree` folded unless its id is in `expanded`
+    (without edges if `edges` is False)."""
+    return _Folder(graph, expanded, max_nodes).view(tree, edges)
 
 
 MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
@@ -153,10 +155,12 @@ class _Folder:
         self.placed: dict[str, str] = {}    # box id -> the level that shows it
         self.parents: dict[str, str] = {}   # level id -> the level it opened in
 
-    def view(self, root: _Scope) -> Graph:
+    def view(self, root: _Scope, edges: bool = True) -> Graph:
         self.open(root.entries, group_id(""))
         self.shown.sort(key=lambda item: item[0])
-        view = Graph({node.id: node for _, node in self.shown}, self.merged_edges(),
+        self.parts: dict = {}   # (src, dst) -> the sources of the edges merged there
+        view = Graph({node.id: node for _, node in self.shown},
+                     self.merged_edges() if edges else [],
                      shown_by=self.rep, levels=(self.placed, self.parents))
         view._parts = self.parts
         return view
@@ -298,7 +302,6 @@ class _Folder:
     def merged_edges(self) -> list:
         rep = self.rep
         merged: dict = {}
-        self.parts: dict = {}   # (src, dst) -> the sources of the edges merged there
         for edge in self.graph.edges:
             src, dst = rep[edge.src], rep[edge.dst]
             if src == dst:
