@@ -351,3 +351,16 @@ def test_an_opened_repeat_box_of_more_blocks_than_max_nodes_comes_in_ranges():
     assert [i for i in inner.nodes if i.startswith("g:block5")][:2] == ["g:block50", "g:block51"]
     opened = g.reveal("n555", max_nodes=50)
     assert "n555" in g.collapse(opened, max_nodes=50).nodes
+
+
+def test_building_and_collapsing_leave_the_garbage_collector_as_they_found_it():
+    import gc
+    tape, _ = _long_tape(20, 2)
+    was = gc.isenabled()
+    try:
+        for enabled in (True, False):
+            (gc.enable if enabled else gc.disable)()
+            Graph.from_tape(tape).collapse(max_nodes=5)
+            assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -316,6 +316,39 @@ def test_each_step_inspects_its_node_once(monkeypatch):
     assert len(calls) == 2 and calls[-1] == widget.highlight == widget.selected
 
 
+def test_a_step_shades_the_graph_it_shows_instead_of_rebuilding_it(monkeypatch):
+    from tapeviz.viz.graph import Graph
+    from tapeviz.viz.scene import Scene
+    x = tf.Variable([1.0, -2.0], name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        h = x
+        for block in range(40):
+            with tf.name_scope(f"block{block}"):
+                h = tf.tanh(h * 0.9)
+        loss = tf.reduce_sum(h)
+    widget = TapeWidget(tape, max_nodes=30)
+    widget.step()                      # the sum: drawn at the top level
+    widget.step()                      # the last block's tanh: its block opens
+    built, collapsed = [], []
+    monkeypatch.setattr(Scene, "graph", lambda *a, **k: built.append(1))
+    collapse = Graph.collapse
+    monkeypatch.setattr(Graph, "collapse", lambda *a, **k: collapsed.append(1) or
+                        collapse(*a, **k))
+    view = widget.view
+    widget.step()                      # the multiply beside it, in the same open block
+    assert widget.error == "" and widget.stepper["op"] == "multiply"
+    assert built == [] and collapsed == [] and widget.view is view
+    # and yet it reads as a rebuild with the same gradients would
+    monkeypatch.undo()
+    fresh = Graph.from_tape(tape, widget._stepper.grads)
+    again = fresh.collapse(frozenset(widget._expanded), widget.max_nodes)
+    assert [(n.id, n.grad_norm, n.nonfinite) for n in again.nodes.values()] == [
+        (n.id, n.grad_norm, n.nonfinite) for n in widget.view.nodes.values()]
+    assert [(e.src, e.dst, e.grad_norm) for e in again.edges] == [
+        (e.src, e.dst, e.grad_norm) for e in widget.view.edges]
+    assert loss.numpy() == pytest.approx(np.sum(h.numpy()))
+
+
 def test_gradients_read_not_computed_yet_until_the_pass_reaches_them():
     tape, loss, (w, b) = regression_tape()
     widget = TapeWidget(tape, target=loss, sources=[w, b])

@@ -3,16 +3,19 @@
 `Graph.collapse` (graph.py) calls in here. Ops fold by layer path (name scope) into group
 nodes whose ids come from the scope path (`group_id`), so they stay the same from call to
 call and a group the user opened stays open; a level with more entries than the budget is
-cut into round ranges of op indices ("g:<path>#100-199"). A run of sibling scopes that
+cut into round ranges of op indices ("g:<path>#100-199"), always two or more, each smaller
+than the level, so opening one shows less (entries that share one op index, the constants
+one `tf.stack` reads, are cut by position: "g:<path>#7:0-19"). A run of sibling scopes that
 repeat one structure (dense, dense_1, ... with the same ops and shapes: a model's N identical
 blocks, a loop body under a name scope per pass) folds into one box marked ×N
-("g:<first path>*N"), which opens to the N groups, as torchvista shows repeated modules;
-a loop body recorded N times with no scope of its own folds the same way (loops.py,
-"g:<level>@<first op>*N").
+("g:<first path>*N"), which opens to the N groups (in ranges of blocks when they are more
+than the level has room for), as torchvista shows repeated modules; a loop body recorded N
+times with no scope of its own folds the same way (loops.py, "g:<level>@<first op>*N").
 Folded nodes merge their edges
 (with a count) and their gradient norms (the loudest wins, NaN loudest of all). The scope
 tree is built once per graph; each view is a new `Graph` that maps every underlying node
-id to the id that shows it.
+id to the id that shows it, and each box to the level (the opened group) that shows it.
+A backward step re-norms only the boxes whose members it changed (`renorm`).
 """
 from __future__ import annotations
 
