@@ -333,7 +333,11 @@ class GradientTape:
         self._consume(backward.reachable, keep_skeleton=missing is not None)
         if events.listeners(events.GradientComputed):
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
-        return result[0] if isinstance(sources, Tensor) else nest.pack_sequence_as(sources, result)
+        if isinstance(sources, Tensor):
+            return result[0]
+        if flat_sources is sources:  # a flat list, [w, b]: nothing to pack
+            return result
+        return nest.pack_sequence_as(sources, result)
 
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
@@ -421,6 +425,12 @@ class GradientTape:
     def _checked_sources(sources) -> list:
         if isinstance(sources, Tensor):
             return [sources]
+        if type(sources) is list:  # the usual [w, b], returned as is when flat
+            for s in sources:
+                if not isinstance(s, Tensor):
+                    break
+            else:
+                return sources
         flat = nest.flatten(sources)
         for s in flat:
             if not isinstance(s, Tensor):

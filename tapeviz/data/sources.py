@@ -41,9 +41,17 @@ def from_tensor_slices(tensors, name=None) -> _d.Dataset:
                          f"along axis 0; got shapes {shapes}")
     count = sizes.pop()
 
-    def start():
-        for i in builtins.range(count):
-            yield _s.pack(arrays, [wrap(a[i]) for a in leaves])
+    if isinstance(arrays, np.ndarray):
+        def start():
+            return map(wrap, arrays)  # row i of the array, as `arrays[i]` gives it
+    elif type(arrays) is tuple and all(isinstance(a, np.ndarray) for a in arrays):
+        def start():  # (features, labels): a plain tuple of rows, no structure to pack
+            for row in builtins.zip(*arrays):
+                yield tuple(map(wrap, row))
+    else:
+        def start():
+            for i in builtins.range(count):
+                yield _s.pack(arrays, [wrap(a[i]) for a in leaves])
 
     spec = _s.map_structure(lambda a: _s.spec_of_array(a, True), arrays)
     return _d.Dataset(start, count, spec, "TensorSlice")
