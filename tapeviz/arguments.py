@@ -42,6 +42,16 @@ def shape_of(op: str, name: str, value) -> tuple:
     return tuple(np.shape(array_of(op, name, value)))
 
 
+def ndim(value) -> int:
+    """The rank of an argument, read without converting it (np.ndim would call a tensor's
+    __array__, which a recording tape notes as its value leaving tapeviz)."""
+    if isinstance(value, Tensor):
+        return np.ndim(value._value)
+    if isinstance(value, (list, tuple)):
+        return 1 + (ndim(value[0]) if value else 0)
+    return np.ndim(value)
+
+
 def int_entries(value) -> list | None:
     """The ints of an int, a flat list of ints or an integer tensor/array (any rank), or
     None when anything else came (bools, floats, strings, ints beyond int64, nesting)."""
@@ -56,7 +66,7 @@ def int_entries(value) -> list | None:
     for item in items:
         if isinstance(item, Tensor) or isinstance(item, (np.ndarray, np.generic)):
             inner = int_entries(item)
-            if inner is None or np.ndim(item) != 0:
+            if inner is None or ndim(item) != 0:
                 return None
             entries.extend(inner)
         elif isinstance(item, numbers.Integral) and not isinstance(item, (bool, np.bool_)):
@@ -72,7 +82,7 @@ def shape(op: str, name: str, value, unknown: bool = False) -> tuple:
     """A shape as a tuple of non-negative ints (one -1 allowed when `unknown`, as reshape's)."""
     entries = int_entries(value)
     expected = "a list of non-negative ints" + (" (one may be -1)" if unknown else "")
-    if entries is None or np.ndim(value) > 1:
+    if entries is None or ndim(value) > 1:
         raise bad_argument(op, name, expected, value, DTypeError)
     lowest = -1 if unknown else 0
     if any(n < lowest for n in entries) or (unknown and entries.count(-1) > 1):
@@ -83,7 +93,7 @@ def shape(op: str, name: str, value, unknown: bool = False) -> tuple:
 def int_list(op: str, name: str, value) -> tuple:
     """A flat list of ints of any sign (perm, begin, end, strides)."""
     entries = int_entries(value)
-    if entries is None or np.ndim(value) > 1:
+    if entries is None or ndim(value) > 1:
         raise bad_argument(op, name, "an int or a list of ints", value, DTypeError)
     return tuple(entries)
 
@@ -120,7 +130,7 @@ def count(op: str, name: str, value, minimum: int | None = 0) -> int:
     tensor, never a bool."""
     expected = "an int" if minimum is None else f"an int >= {minimum}"
     entries = int_entries(value)
-    if entries is None or np.ndim(value) != 0:
+    if entries is None or ndim(value) != 0:
         raise bad_argument(op, name, expected, value, DTypeError)
     if minimum is not None and entries[0] < minimum:
         raise bad_argument(op, name, expected, value, InvalidArgumentError)
@@ -132,7 +142,7 @@ def seed(op: str, value) -> int | None:
     if value is None:
         return None
     entries = int_entries(value)
-    if entries is None or np.ndim(value) != 0:
+    if entries is None or ndim(value) != 0:
         raise bad_argument(op, "seed", "None or an int", value, DTypeError)
     return entries[0]
 

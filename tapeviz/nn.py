@@ -60,7 +60,7 @@ def _check_rank(op: str, name: str, value, rank: int, layout: str) -> None:
 def _spatial_pair(op: str, name: str, value, data_format: str) -> tuple:
     """An int or a list of 1, 2 or 4 ints (TF's strides/dilations/ksize) as (h, w)."""
     values = arguments.int_entries(value)
-    if not values or np.ndim(value) > 1 or min(values) < 1:
+    if not values or arguments.ndim(value) > 1 or min(values) < 1:
         raise InvalidArgumentError(op, f"{name} must be a positive int or a list of 1, 2 or "
                                        f"4 positive ints; got {value!r}")
     if len(values) == 1:

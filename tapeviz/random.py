@@ -102,7 +102,7 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
 
 def _int_bound(name: str, value) -> int:
     entries = arguments.int_entries(value)
-    if entries is None or np.ndim(value) != 0:
+    if entries is None or arguments.ndim(value) != 0:
         raise DTypeError("uniform", f"{name} must be an integer scalar for an integer dtype; "
                                     f"got {value!r}")
     return entries[0]

@@ -8,6 +8,7 @@ the registered ops, so everything goes through the dispatch point.
 from __future__ import annotations
 
 import itertools
+import numbers
 import sys
 import threading
 
@@ -331,7 +332,7 @@ def _check_variable_shape(shape, value_shape: tuple) -> None:
     the initial value's shape matches."""
     entries = list(shape) if isinstance(shape, (list, tuple)) else None
     known = entries is not None and all(
-        n is None or arguments.int_entries(n) is not None and np.ndim(n) == 0 and n >= 0
+        n is None or isinstance(n, numbers.Integral) and not isinstance(n, bool) and n >= 0
         for n in entries)
     if not known:
         raise bad_argument("Variable", "shape", "a list of non-negative ints or None", shape,

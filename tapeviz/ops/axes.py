@@ -1,9 +1,7 @@
 """Axis arguments as TensorFlow takes them (int, list, negative, tensor), checked once."""
 from __future__ import annotations
 
-import numpy as np
-
-from ..arguments import int_entries
+from ..arguments import int_entries, ndim
 from ..errors import InvalidArgumentError, describe
 
 
@@ -13,7 +11,7 @@ def normalize_axes(op: str, axis, rank: int):
     if axis is None:
         return None
     values = int_entries(axis)
-    if values is None or np.ndim(axis) > 1:
+    if values is None or ndim(axis) > 1:
         raise InvalidArgumentError(op, f"axis must be an int or a list of ints; got "
                                        f"{describe(axis)}")
     for a in values:
@@ -28,6 +26,6 @@ def normalize_axes(op: str, axis, rank: int):
 
 def normalize_axis(op: str, axis, rank: int) -> int:
     """One axis in [-rank, rank) as a non-negative int."""
-    if isinstance(axis, (list, tuple)) or np.ndim(axis) != 0:
+    if isinstance(axis, (list, tuple)) or ndim(axis) != 0:
         raise InvalidArgumentError(op, f"axis must be a single int; got {describe(axis)}")
     return normalize_axes(op, axis, rank)[0]

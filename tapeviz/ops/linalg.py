@@ -79,7 +79,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
 def _contracted_axes(a_rank: int, b_rank: int, axes) -> tuple:
     """tensordot's `axes` (an int n: a's last n against b's first n; or a pair of axis
     lists) as two lists of non-negative axes."""
-    if not isinstance(axes, (list, tuple)) and np.ndim(axes) == 0:
+    if not isinstance(axes, (list, tuple)) and arguments.ndim(axes) == 0:
         n = arguments.count("tensordot", "axes", axes)
         if n > min(a_rank, b_rank):
             raise InvalidArgumentError("tensordot", f"axes={n} contracts more axes than a "

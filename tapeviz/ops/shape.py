@@ -133,7 +133,7 @@ def _normalize_key(key) -> tuple:
 
 def _index_value(value) -> int:
     entries = arguments.int_entries(value)   # no bools: numpy reads x[True] as x[None]
-    if entries is None or np.ndim(value) != 0:
+    if entries is None or arguments.ndim(value) != 0:
         raise InvalidArgumentError(
             "getitem", f"indices must be ints, slices, `...` or tf.newaxis (use tf.gather or "
                        f"tf.boolean_mask for lists and masks); got {describe(value)}")
@@ -321,7 +321,7 @@ def unstack(value, num=None, axis=0, name=None):
 def _split_sizes(spec, length: int, axis: int) -> list:
     """Piece lengths from split's `num_or_size_splits`: a count, or sizes with one -1 allowed."""
     given = arguments.int_list("split", "num_or_size_splits", spec)
-    if np.ndim(spec) == 0:
+    if arguments.ndim(spec) == 0:
         (count,) = given
         if count <= 0 or length % count:
             quotient, remainder = divmod(length, max(count, 1))
