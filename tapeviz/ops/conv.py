@@ -3,8 +3,8 @@
 Every forward is a strided window view of the padded input (no copy) followed by one
 reduction: a single BLAS matmul for the convolutions, a max or a sum for the pools.
 conv2d keeps its last few window matrices (`_RecentWindows`) so the filter gradient of the
-same input reuses them; a stride-1 input gradient is one matmul per kernel offset
-(`_scatter_shifted`) instead of a convolution of the padded gradient.
+same input reuses them; a stride-1 input gradient is one matmul for all kernel taps and
+shifted adds (`_scatter_shifted`) instead of an im2col of the padded gradient.
 As in TensorFlow, conv2d's gradients are ops of their own (`conv2d_backprop_input`, a
 full convolution, and `conv2d_backprop_filter`) whose VJPs are written in terms of
 each other, so nested tapes give gradients of any order. Rows take normalized params:
@@ -139,11 +139,13 @@ def _conv2d_forward(x, w, *, strides, padding, dilations):
 
 
 def _scatter_shifted(g, w, pads, dilations):
-    """d(conv2d)/dx at stride 1: for each kernel offset, g times that tap of the kernel,
-    added to the padded input's gradient shifted by the offset. On the flat grid of padded
-    pixels (N*Hp*Wp rows) an offset is a constant row shift, so each term is one matmul
-    of contiguous rows; g sits in the grid's top-left corner, zeros elsewhere, so rows that
-    wrap past a row's end carry zeros."""
+    """d(conv2d)/dx at stride 1 in one matmul: every kernel tap times g at once,
+    W (KH*KW*C x O) @ G^T, then each tap's C rows added into the channel-major gradient of
+    the padded input, shifted by the tap's offset. On the flat grid of padded pixels
+    (N*Hp*Wp) an offset is a constant shift, so each add is contiguous; g sits in the
+    grid's top-left corner with zeros elsewhere, so what wraps past a row's end adds zeros.
+    One BLAS call rather than one per tap: a multithreaded call waits for its second thread,
+    which on a busy machine can cost a scheduler slice per call."""
     n, oh, ow, o = g.shape
     kh, kw, c, _ = w.shape
     (top, bottom), (left, right) = pads
@@ -153,19 +155,14 @@ def _scatter_shifted(g, w, pads, dilations):
     grid[:, :oh, :ow, :] = g
     offsets = [a * dilations[0] * wp + b * dilations[1] for a in range(kh) for b in range(kw)]
     rows = n * hp * wp - offsets[-1]
-    source = grid.reshape(-1, o)[:rows]
-    taps = w.reshape(kh * kw, c, o).transpose(0, 2, 1)  # (O, C) per offset
-    dxp = np.empty((n * hp * wp, c), dtype=np.result_type(g, w))
-    np.matmul(source, taps[0], out=dxp[:rows])  # offsets[0] is 0
-    dxp[rows:] = 0
-    term = np.empty((rows, c), dtype=dxp.dtype)
-    for tap, offset in zip(taps[1:], offsets[1:]):
-        np.matmul(source, tap, out=term)
-        dxp[offset:offset + rows] += term
-    dxp = dxp.reshape(n, hp, wp, c)
-    if top or bottom or left or right:
-        return np.ascontiguousarray(dxp[:, top:hp - bottom, left:wp - right, :])
-    return dxp
+    taps = w.reshape(kh * kw * c, o) @ grid.reshape(-1, o)[:rows].T  # (KH*KW*C, rows)
+    dxp = np.empty((c, n * hp * wp), dtype=taps.dtype)
+    dxp[:, :rows] = taps[:c]  # offsets[0] is 0
+    dxp[:, rows:] = 0
+    for k, offset in enumerate(offsets[1:], start=1):
+        dxp[:, offset:offset + rows] += taps[k * c:(k + 1) * c]
+    dxp = dxp.T.reshape(n, hp, wp, c)
+    return np.ascontiguousarray(dxp[:, top:hp - bottom, left:wp - right, :])
 
 
 def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
