@@ -28,11 +28,18 @@ from .loops import loop_stretches
 from .panel import counted
 
 
-def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int,
-                   edges: bool = True) -> Graph:
-    """The view of `graph` with every scope in `tree` folded unless its id is in `expanded`
-    (without edges if `edges` is False)."""
-    return _Folder(graph, expanded, max_nodes).view(tree, edges)
+def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int) -> Graph:
+    """The view of `graph` with every scope in `tree` folded unless its id is in `expanded`."""
+    return _Folder(graph, expanded, max_nodes).view(tree)
+
+
+def box_of(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int,
+           node_id: str) -> str:
+    """The id of the box that shows `node_id` in `collapsed_view(...)`, found without
+    building the view: the boxes are not merged, only searched for the node."""
+    folder = _Folder(graph, expanded, max_nodes, target=node_id)
+    folder.open(tree.entries, group_id(""))
+    return folder.found
 
 
 MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
@@ -148,22 +155,23 @@ def scope_tree(graph: Graph) -> _Scope:
 class _Folder:
     """Builds one collapsed view: which entries show, which fold into group nodes."""
 
-    def __init__(self, graph: Graph, expanded: frozenset, max_nodes: int):
+    def __init__(self, graph: Graph, expanded: frozenset, max_nodes: int, target=None):
         self.graph = graph
         self.expanded = expanded
         self.max_nodes = max_nodes
+        self.target = target    # a node id to find the box of, instead of building a view
+        self.found = None
         self.rep: dict[str, str] = {}
         self.shown: list = []   # (key, GraphNode)
         self.level = None       # the id of the level being opened (a group's, or the root's)
         self.placed: dict[str, str] = {}    # box id -> the level that shows it
         self.parents: dict[str, str] = {}   # level id -> the level it opened in
 
-    def view(self, root: _Scope, edges: bool = True) -> Graph:
+    def view(self, root: _Scope) -> Graph:
         self.open(root.entries, group_id(""))
         self.shown.sort(key=lambda item: item[0])
         self.parts: dict = {}   # (src, dst) -> the sources of the edges merged there
-        view = Graph({node.id: node for _, node in self.shown},
-                     self.merged_edges() if edges else [],
+        view = Graph({node.id: node for _, node in self.shown}, self.merged_edges(),
                      shown_by=self.rep, levels=(self.placed, self.parents))
         view._parts = self.parts
         return view
@@ -208,6 +216,8 @@ class _Folder:
                     self.fold(rid, self.loop_label(run, count), _flatten(run), key,
                               repeat=count)
             elif type(entry) is str:
+                if entry == self.target:
+                    self.found = entry
                 rep[entry] = entry
                 self.placed[entry] = self.level
                 shown.append((key, nodes[entry]))
@@ -280,6 +290,10 @@ class _Folder:
 
     def fold(self, gid: str, label: str, members: list, key: int, scope=None,
              repeat: int = 1) -> None:
+        if self.target is not None:
+            if self.target in members:
+                self.found = gid
+            return
         nodes, rep = self.graph.nodes, self.rep
         first_op = last_op = None
         norm, nonfinite, forward, ops = None, False, False, 0

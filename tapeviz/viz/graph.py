@@ -296,10 +296,13 @@ class Graph:
         """`expanded` plus the groups to open so that `node_id` shows in `collapse(...)`."""
         if node_id not in self.nodes:
             raise KeyError(node_id)
+        if len(self.nodes) <= max_nodes:
+            return frozenset(expanded)
+        from .collapse import box_of
         opened = set(expanded)
         while True:
-            view = self.collapse(opened, max_nodes, edges=False)
-            shown = view.visible_id(node_id)
+            with _collector_paused():
+                shown = box_of(self, self._scope_tree(), frozenset(opened), max_nodes, node_id)
             if shown == node_id:
                 return frozenset(opened)
             if shown is None or shown in opened:   # our bug: opening it showed nothing new
@@ -307,14 +310,13 @@ class Graph:
             opened.add(shown)
 
     # ---- collapsing (see collapse.py) -------------------------------------------------------
-    def collapse(self, expanded=frozenset(), max_nodes: int = 300, edges: bool = True) -> "Graph":
+    def collapse(self, expanded=frozenset(), max_nodes: int = 300) -> "Graph":
         """A view with ops folded by layer path; returns self when it has <= max_nodes nodes.
 
         Larger graphs open collapsed at the top level: each scope is one group node
         ("g:<path>") unless its id is in `expanded` (its parents must be open too);
         a level with more than `max_nodes` entries is bucketed into ranges of op indices
-        ("g:<path>#100-199"), which open the same way. `edges=False` leaves the view's
-        edges out (for finding what shows a node, as `reveal` does).
+        ("g:<path>#100-199"), which open the same way.
 
         >>> import tapeviz as tf
         >>> x = tf.Variable(1.0)
@@ -332,11 +334,16 @@ class Graph:
             return self
         # collapse.py builds on this module's classes; imported here, the dependency
         # points one way at import time
-        from .collapse import collapsed_view, scope_tree
+        from .collapse import collapsed_view
         with _collector_paused():
-            if self._tree is None:
-                self._tree = scope_tree(self)
-            return collapsed_view(self, self._tree, frozenset(expanded), max_nodes, edges)
+            return collapsed_view(self, self._scope_tree(), frozenset(expanded), max_nodes)
+
+    def _scope_tree(self):
+        """The scope tree collapsing folds by (collapse.py), built on first use."""
+        if self._tree is None:
+            from .collapse import scope_tree
+            self._tree = scope_tree(self)
+        return self._tree
 
 
 @contextlib.contextmanager
