@@ -368,3 +368,16 @@ def test_strided_slice_argument_errors():
         tf.InvalidArgumentError, lambda: tf.strided_slice(x, [0], [1], [0]))
     assert "the tensor has shape (2, 3)" in raised(
         tf.InvalidArgumentError, lambda: tf.strided_slice(x, [5], [6], shrink_axis_mask=1))
+
+
+def test_tensor_arguments_checked_under_a_tape_are_not_values_leaving_it():
+    """Axes, perms, sizes and indices given as tensors are read by the argument checks, not
+    converted through __array__ (which a tape notes as the value leaving tapeviz)."""
+    x = tf.Variable(tf.ones([2, 3]))
+    with tf.GradientTape() as tape:
+        tf.reduce_sum(x, axis=tf.constant(1))
+        tf.transpose(x, tf.constant([1, 0]))
+        tf.split(x, tf.constant(3), axis=tf.constant(1))
+        _ = x[tf.constant(0)]
+        tf.reshape(x, tf.constant([3, 2]))
+    assert tape.value_exits() == ()
