@@ -76,33 +76,32 @@ def thread_state() -> _State:
 
 
 def _listener(event) -> None:
-    state = _state
-    if state.busy:
-        return
-    kind = type(event)
-    if kind is events.OpExecuted:
-        node, phase, step, values = event.node, event.node.phase, None, None
-    elif kind is events.VJPApplied:
+    if type(event) is events.OpExecuted:
+        node = event.node
+        phase, step, values = node.phase, None, None
+    elif type(event) is events.VJPApplied:
         step = event.step
         node, phase = step.node, "vjp"
         values = step.input_grads  # None where no gradient flows; only nan breakpoints look
     else:
         return
-    table = _candidates
-    candidates = table.get((phase, node.op))
+    key = (phase, node.op)
+    candidates = _candidates.get(key)
     if candidates is None:
-        candidates = table[phase, node.op] = _can_match(phase, node.op)
+        candidates = _candidates[key] = _can_match(phase, node.op)
     if not candidates:
+        return
+    state = _state
+    if state.busy:
         return
     state.busy = True  # ops run by a condition or from the debugger prompt don't stop
     try:
         for bp in candidates:
-            if not bp.enabled:
-                continue
-            reasons = bp.match_admitted(node, phase, values)
-            if reasons is not None:
-                _hit(bp, node, phase, reasons, step)
-                return  # one stop per op, however many breakpoints match it
+            if bp.enabled:
+                reasons = bp.match_admitted(node, phase, values)
+                if reasons is not None:
+                    _hit(bp, node, phase, reasons, step)
+                    return  # one stop per op, however many breakpoints match it
     finally:
         state.busy = False
 
