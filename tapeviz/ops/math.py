@@ -251,6 +251,10 @@ softplus_grad = defop("softplus_grad", lambda gradients, features: gradients * _
 
 def _where_forward(condition, x=None, y=None):
     if x is None and y is None:  # TF's one-argument form: the int64 coordinates of the trues
+        if np.ndim(condition) == 0:
+            raise InvalidArgumentError("where", "the condition alone must have rank >= 1 (its "
+                                                "true values' coordinates are returned); got "
+                                                "a scalar")
         return np.argwhere(condition).astype(np.int64)
     if x is None or y is None:
         raise InvalidArgumentError("where", "x and y must both be given, or neither (then "
@@ -392,6 +396,8 @@ stop_gradient = defop("stop_gradient", lambda x: x, label="stop∇", nondiff=Tru
 
 
 def _assigned(old, new, combine=None):
+    if type(new) is type(old) and type(old) is not np.ndarray:  # numpy scalars of one type:
+        return new if combine is None else combine(old, new)    # same shape, nothing to copy
     new = np.asarray(new)
     if np.shape(new) != np.shape(old):
         raise ShapeError("assign", f"the new value must have the variable's shape "
@@ -403,9 +409,10 @@ def _assigned(old, new, combine=None):
 assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
                samples=PAIR_SAMPLES,
                doc="The new value of a variable (Variable.assign).")
-assign_add = defop("assign_add", lambda old, d: _assigned(old, d, np.add), kind="update",
+assign_add = defop("assign_add", lambda old, d: _assigned(old, d, operator.add), kind="update",
                    nondiff=True, samples=PAIR_SAMPLES, label="+=",
                    doc="A variable's value plus delta.")
-assign_sub = defop("assign_sub", lambda old, d: _assigned(old, d, np.subtract), kind="update",
+assign_sub = defop("assign_sub", lambda old, d: _assigned(old, d, operator.sub),
+                 kind="update",
                    nondiff=True, samples=PAIR_SAMPLES, label="−=",
                    doc="A variable's value minus delta.")
