@@ -116,6 +116,8 @@ def _param(name):
     return pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=reason))
 
 
+# edge values (log(0), 0/0) warn in tapeviz, from the op and line; TF is silent about them
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("name", [_param(name) for name in CASES])
 def test_case_matches_tensorflow(name):
     case = CASES[name]
@@ -143,6 +145,7 @@ def test_every_listed_difference_is_a_case_and_every_deliberate_one_is_in_the_re
     assert GOLDENS["tensorflow"] in table, "the README names the TF version of the goldens"
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_every_registered_op_runs_in_some_case():
     seen = set()
 
@@ -168,8 +171,12 @@ PUBLIC = {
     "keras.optimizers.schedules": tf.keras.optimizers.schedules.__all__,
     "train": tf.train.__all__, "contrib.eager": tf.contrib.eager.__all__,
 }
-NOT_TENSORFLOW = {  # public tapeviz names with no TensorFlow counterpart to compare against
-    "keras.layers": {"Layer", "Input", "InputLayer", "Convolution2D"},
+NOT_TENSORFLOW = {  # public tapeviz names with no TensorFlow 2.21 counterpart to compare against
+    "keras.layers": {"Layer", "Input", "InputLayer", "Convolution2D"},  # bases, the functional API
+    # Keras 2 names that Keras 3's tf.keras.losses dropped (it keeps mse, mae, MSE, MAE)
+    "keras.losses": {"mean_absolute_error", "mean_squared_error"},
+    "keras.metrics": {"resolve"},  # tapeviz's compile() helper
+    "keras.optimizers": {"legacy"},  # Keras 3 refuses its legacy optimizers
 }
 
 

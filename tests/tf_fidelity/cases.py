@@ -1257,3 +1257,128 @@ for _name, _args, _kwargs in (("GradientDescentOptimizer", (0.1,), {}),
     add_case(f"train.{_label}",
              lambda tf, _n=_name, _a=_args, _k=_kwargs: _v1_optimizer(tf, _n, *_a, **_k),
              grad=False)
+
+
+# ---- names not reached above: aliases, subclassing, round trips ---------------------------
+class _Eager(_TF2Eager):
+    """The rest of TF 1's `tfe` names, for the reference."""
+
+    def enable_eager_execution(self):
+        return None
+
+    def executing_eagerly(self):
+        return self.tf.executing_eagerly()
+
+    def Iterator(self, dataset):  # noqa: N802 (TF 1's name)
+        return iter(dataset)
+
+
+def _tfe_rest(tf):
+    eager = tf.contrib.eager if getattr(tf, "contrib", None) is not None else _Eager(tf)
+    eager.enable_eager_execution()
+    return [eager.executing_eagerly(),
+            [x for x in eager.Iterator(tf.data.Dataset.from_tensor_slices([1.0, 2.0]))]]
+
+
+def _custom_loss(tf, y, p):
+    class Absolute(tf.keras.losses.Loss):
+        def call(self, y_true, y_pred):
+            return tf.reduce_mean(tf.abs(y_pred - y_true), axis=-1)
+    return [Absolute()(y, p), Absolute(reduction="sum")(y, p)]
+
+
+def _custom_metric(tf):
+    class Total(tf.keras.metrics.Metric):
+        def __init__(self, name="total", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.total = self.add_weight(name="total", shape=(), initializer="zeros")
+
+        def update_state(self, values):
+            self.total.assign_add(tf.reduce_sum(values))
+
+        def result(self):
+            return tf.identity(self.total)
+
+    metric = Total()
+    metric.update_state(tf.constant([1.0, 2.0]))
+    metric.update_state(tf.constant([3.5]))
+    return metric.result()
+
+
+def _wrapped_metric(tf):
+    metric = tf.keras.metrics.MeanMetricWrapper(fn=lambda y, p: tf.abs(y - p), name="abs")
+    metric.update_state(tf.constant([[1.0, 2.0]]), tf.constant([[0.0, 4.0]]))
+    return metric.result()
+
+
+def _custom_schedule(tf):
+    class Halving(tf.keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            return 0.1 * 0.5 ** tf.cast(step, tf.float32)
+
+        def get_config(self):
+            return {}
+
+    v = tf.Variable([1.0, 2.0])
+    optimizer = tf.keras.optimizers.SGD(Halving())
+    for _ in range(3):
+        optimizer.apply_gradients([(tf.constant([1.0, -1.0]), v)])
+    return v
+
+
+def _optimizer_round_trip(tf):
+    v = tf.Variable([1.0, 2.0])
+    config = tf.keras.optimizers.serialize(tf.keras.optimizers.SGD(0.25, momentum=0.5))
+    optimizer = tf.keras.optimizers.deserialize(config)
+    for _ in range(2):
+        optimizer.apply_gradients([(tf.constant([1.0, -1.0]), v)])
+    return v
+
+
+def _global_step(tf):
+    step = v1_train(tf).get_or_create_global_step()
+    step.assign_add(3)
+    again = v1_train(tf).get_global_step()
+    return [step.dtype.name, int(again.numpy()), step.shape.as_list()]
+
+
+def _max_pool_second_order(tf, x):
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.nn.max_pool2d(x, 2, 1, "VALID") ** 2)
+        g = inner.gradient(y, x)
+        z = tf.reduce_sum(g * g)
+    return [g, outer.gradient(z, x)]
+
+
+add_case("executing_eagerly/true", lambda tf: tf.executing_eagerly(), grad=False)
+add_case("contrib.eager/enable_iterator", _tfe_rest, grad=False)
+for _alias, _options in (("AvgPool2D", (2,)), ("MaxPool2D", (2,)), ("GlobalAvgPool2D", ()),
+                         ("GlobalMaxPool2D", ())):
+    _layer_case(f"{_alias}/alias", lambda tf, _a=_alias, _o=_options:
+                lookup(tf, f"keras.layers.{_a}")(*_o), f32(1, 4, 4, 2))
+add_case("keras.losses.Loss/subclass", _custom_loss, *LOSS_DATA["mse"])
+add_case("keras.losses.MSE_MAE/aliases", lambda tf, y, p: [tf.keras.losses.MSE(y, p),
+                                                          tf.keras.losses.MAE(y, p)],
+         *LOSS_DATA["mse"])
+add_case("keras.losses.Reduction/names", lambda tf: [tf.keras.losses.Reduction.SUM,
+                                                    tf.keras.losses.Reduction.NONE],
+         grad=False)
+add_case("keras.losses.serialize/round_trip", lambda tf, y, p: tf.keras.losses.deserialize(
+    tf.keras.losses.serialize(tf.keras.losses.Huber(delta=0.5)))(y, p), *LOSS_DATA["mse"])
+add_case("keras.metrics.Metric/subclass", _custom_metric, grad=False)
+add_case("keras.metrics.MeanMetricWrapper/fn", _wrapped_metric, grad=False)
+add_case("keras.optimizers.schedules.LearningRateSchedule/subclass", _custom_schedule,
+         grad=False)
+add_case("keras.optimizers.serialize/round_trip", _optimizer_round_trip, grad=False)
+add_case("train.get_or_create_global_step/get_global_step", _global_step, grad=False)
+add_case("GradientTape/max_pool_second_order", _max_pool_second_order, f32(1, 3, 3, 1),
+         grad=False)
+add_case("math.argmax/nan_first", lambda tf, x: [tf.math.argmax(x), tf.math.argmin(x)],
+         a32([np.nan, 1.0, 3.0]))
+add_case("math.argmax/all_nan", lambda tf, x: [tf.math.argmax(x), tf.math.argmin(x)],
+         a32([np.nan, np.nan]))
+add_case("where/one_arg_scalar", lambda tf: tf.where(tf.constant(True)), grad=False)
+add_case("where/one_arg_3d", lambda tf, c: tf.where(c), np.arange(8).reshape(2, 2, 2) % 3 == 0)
