@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import statistics
 import time
 
@@ -134,7 +135,9 @@ MODES = {
 def run(mode, loop) -> float:
     """CPU seconds (every thread of this process) `loop` takes under `mode` (a context
     manager factory, or a loop runner): on a shared machine, other processes' load moves
-    wall time far more than it moves this."""
+    wall time far more than it moves this. The garbage of the runs before is collected
+    first, so no mode pays for another's."""
+    gc.collect()
     start = time.process_time()
     if mode is under_runner:
         under_runner(loop)

@@ -282,3 +282,24 @@ def test_memory_stays_under_budget_over_2000_steps_of_the_mnist_loop():
     assert rec.dropped.steps > 1500 and len(rec) + rec.dropped.steps == 2000
     assert any(w.category is StepsDroppedWarning for w in caught)
     assert peak <= budget + 30 * 2**20
+
+
+def test_a_long_step_drops_older_steps_while_it_runs():
+    """Bytes are counted per step, and inside a long step as it grows: older steps go before
+    the step ends, and the kept bytes never pass the budget by more than a few ops."""
+    budget, array = 3_000_000, np.ones(10_000, np.float32)  # an op holds ~80 kB: 2 arrays
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepsDroppedWarning)
+        with Recorder(max_bytes=budget, split="mark") as rec:
+            for _ in range(3):
+                for _ in range(10):
+                    _ = tf.constant(array) * 2.0
+                rec.mark_step()
+            assert rec.dropped.steps == 0 and len(rec) == 3
+            held = []
+            for _ in range(60):                     # ~4.8 MB: more than the budget alone
+                _ = tf.constant(array) * 2.0
+                held.append(rec.nbytes)
+            assert rec.dropped.steps == 3 and len(rec) == 1   # before the step ended
+    assert max(held[:30]) <= budget + 8 * 85_000             # while the step fits alone
+    assert rec.last_step.nbytes > budget                      # kept alone, over budget

@@ -94,6 +94,9 @@ class Footprint:
     def count_ops(self, events) -> int:
         """Count the events from `self.ops` on (the loop inlines the usual cases: a numpy
         scalar value, a tensor seen already)."""
+        finished = self.seen is None   # a finished step took an op after all (a race)
+        if finished:
+            self.seen = set()
         seen = self.seen
         seen_add = seen.add
         scalar_size = _SCALAR_BYTES.get
@@ -125,6 +128,8 @@ class Footprint:
                         size if size is not None else self._array(value))
         self.ops = max(start, stop)
         self.nbytes += added
+        if finished:
+            self.seen = None
         return added
 
     def count_gradients(self, log) -> int:

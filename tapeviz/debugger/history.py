@@ -23,6 +23,23 @@ def _value(tensor):
     return None if tensor is None else tensor._value
 
 
+class KeptBytes:
+    """The bytes a recorder's finished steps hold; a kept step adds to it the records made
+    when someone looks at its ops. A plain object: a step holds no reference back to its
+    recorder, so a recorder let go is freed at once, not by the cycle collector."""
+
+    __slots__ = ("nbytes", "lock")
+
+    def __init__(self, lock):
+        self.nbytes = 0
+        self.lock = lock      # the recorder's
+
+    def grew(self, nbytes: int, step) -> None:
+        with self.lock:
+            if step._owner is self:   # not dropped meanwhile
+                self.nbytes += nbytes
+
+
 class RecordedOp:
     """One executed op as recorded: name, input and output values, gradient, where and when.
 
@@ -35,19 +52,19 @@ class RecordedOp:
     ('multiply', [3.0, 6.0], 'forward')
     """
 
-    __slots__ = ("node", "duration", "taped", "index", "_step")
+    __slots__ = ("node", "duration", "taped", "index", "_grads")
 
-    def __init__(self, node, duration: float, taped: bool, index: int, step):
+    def __init__(self, node, duration: float, taped: bool, index: int, grads: dict):
         self.node = node            # the dispatch Node: holds the input and output tensors
         self.duration = duration    # the forward's wall time, seconds
         self.taped = taped          # whether a GradientTape recorded it
         self.index = index          # position in its step
-        self._step = step           # the RecordedStep that keeps the gradients
+        self._grads = grads         # its step's id(node) -> gradient (not the step: no cycle)
 
     @property
     def _grad(self):
         """The gradient tensor d target / d output, once a backward step reached it."""
-        return self._step._grads.get(id(self.node))
+        return self._grads.get(id(self.node))
 
     @property
     def op(self) -> str:
@@ -125,7 +142,7 @@ class RecordedStep:
         self._taped: dict | None = None   # id(node) -> True for taped ops, made on first VJP
         self._taped_upto = 0
         self._footprint = Footprint()
-        self._owner = None          # told of bytes a kept step grows by when looked at
+        self._owner = None          # the KeptBytes this step is counted in, once finished
         self._warned_big = False
 
     # ---- bookkeeping (called by the Recorder) ---------------------------------------------
@@ -138,10 +155,12 @@ class RecordedStep:
                 made = len(events) - len(ops)
                 for index in range(len(ops), len(events)):
                     event = events[index]
-                    ops.append(RecordedOp(event.node, event.duration, event.taped, index, self))
+                    ops.append(RecordedOp(event.node, event.duration, event.taped, index,
+                                          self._grads))
                 self._footprint.nbytes += made * RECORD_BYTES
-            if self._owner is not None:
-                self._owner(made * RECORD_BYTES, self)
+            owner = self._owner
+            if owner is not None:
+                owner.grew(made * RECORD_BYTES, self)
         return ops
 
     @property
@@ -309,7 +328,7 @@ class RecordedStep:
 
 # A RecordedOp, made when someone looks, with its slot in the list and its index.
 RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp)))
-# A step's own object, its attributes, its empty containers and the recorder's callback.
+# A step's own object, its attributes and its empty containers.
 STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
     object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], {}, {}, {}, {},
-    Footprint(), set(), Footprint().count_ops))
+    Footprint(), set()))

@@ -18,10 +18,9 @@ from .. import events
 from ..fpwarnings import warn_from_user_line
 from ..threadstate import thread_state
 from ..tensor import Variable
-from .history import RecordedOp, RecordedStep
+from .history import KeptBytes, RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
-FIRST_CHECK = 64                   # ops of a step before its bytes are first counted
 MIN_CHECK_GAP, MAX_CHECK_GAP = 8, 4096   # ops between counts of the step in progress
 
 
@@ -94,13 +93,13 @@ class Recorder:
         self._closing: RecordedStep | None = None    # ended at a gradient call, taking updates
         self._waiting_from = 0                       # its ops from here on may be the next step's
         self._next_index = first_index + 1
-        self._nbytes = 0            # bytes of the finished steps, but the closing one
-        self._check_at = FIRST_CHECK                 # count the step in progress at this many ops
+        self._check_at = MIN_CHECK_GAP               # count the step in progress at this many ops
         self._dropped_steps = 0
         self._dropped_bytes = 0
         self._warned_at = 0
         self._thread: int | None = None
         self._lock = threading.RLock()
+        self._kept = KeptBytes(self._lock)   # bytes of the finished steps, but the closing one
         self._recording = False
 
     # ---- the switch ------------------------------------------------------------------------
@@ -160,8 +159,8 @@ class Recorder:
             self._closing = None
             self._current = RecordedStep(self._next_index)
             self._next_index += 1
-            self._nbytes = 0
-            self._check_at = FIRST_CHECK
+            self._kept.nbytes = 0
+            self._check_at = MIN_CHECK_GAP
 
     # ---- what was kept ---------------------------------------------------------------------
     @property
@@ -270,7 +269,7 @@ class Recorder:
                     before = recorded.nbytes
                     recorded._set_gradient(node_id, step.upstream)
                     if recorded.complete and recorded is not self._closing:
-                        self._nbytes += recorded.nbytes - before
+                        self._kept.nbytes += recorded.nbytes - before
                         self._enforce_budget()
                     return
 
@@ -306,44 +305,41 @@ class Recorder:
         self._steps.append(ended)
         self._current = RecordedStep(self._next_index)
         self._next_index += 1
-        self._check_at = FIRST_CHECK
         if closing:
             self._closing, self._waiting_from = ended, len(ended._events)
             self._enforce_budget()
         else:
             self._finish(ended)
+        self._plan_check(ended.nbytes // max(1, len(ended)))  # the next step, like this one
         return ended
 
     def _finish(self, step: RecordedStep) -> None:
         """`step` is final: count the rest of it into the kept bytes, then keep the budget."""
-        step._owner = self._grew
+        step._owner = self._kept
         step._finish_count()
-        self._nbytes += step.nbytes
+        self._kept.nbytes += step.nbytes
         self._enforce_budget()
-
-    def _grew(self, nbytes: int, step: RecordedStep) -> None:
-        """A kept step grew (someone looked at its ops: their records were made)."""
-        with self._lock:
-            if step._owner is not None:
-                self._nbytes += nbytes
 
     def _held(self) -> int:
         """Bytes held now: the finished steps, and the open ones counted up to their last op."""
         current = self._current
-        held = self._nbytes + (current.nbytes if current._events else 0)
+        held = self._kept.nbytes + (current.nbytes if current._events else 0)
         if self._closing is not None:
             held += self._closing.nbytes
         return held
 
     def _check_budget(self) -> None:
-        """Count the step in progress so far, keep the budget, and choose when to look again:
-        before its ops, at the rate they came so far, could fill half of what is left."""
+        """Count the step in progress so far, keep the budget, and plan the next count."""
         self._enforce_budget()
         current = self._current
-        done = len(current._events)
-        per_op = max(1, current.nbytes // max(1, done))
+        self._plan_check(current.nbytes // max(1, len(current._events)))
+
+    def _plan_check(self, per_op: int) -> None:
+        """Count the step in progress next when its ops, at `per_op` bytes each, could have
+        filled half of what the budget has left."""
         left = max(0, self.max_bytes - self._held())
-        self._check_at = done + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, left // (2 * per_op)))
+        gap = left // (2 * max(1, per_op))
+        self._check_at = len(self._current._events) + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, gap))
 
     def _enforce_budget(self) -> None:
         """Drop the oldest finished steps until the kept ones fit in `max_bytes`."""
@@ -358,7 +354,7 @@ class Recorder:
             old = steps.popleft()
             old._owner = None
             size = old.nbytes
-            self._nbytes -= size
+            self._kept.nbytes -= size
             held -= size
             dropped += 1
             dropped_bytes += size
