@@ -30,6 +30,7 @@ NOT_FUZZED = {
     "name_scope",                         # a context manager taking a scope name
     "load_ipython_extension", "unload_ipython_extension",  # take an IPython shell
     "get", "serialize", "deserialize",    # Keras lookups by name or config
+    "from_generator", "zip",              # Dataset constructors taking a generator, datasets
 }
 
 
@@ -56,8 +57,9 @@ def public_functions() -> dict:
                                          and value.__module__.startswith("tapeviz")):
                 found[f"tf.{path}.{name}" if path else f"tf.{name}"] = value
     found["tf.Variable"] = tf.Variable
-    for name in ("from_tensor_slices", "from_tensors", "range"):
-        found[f"tf.data.Dataset.{name}"] = getattr(tf.data.Dataset, name)
+    for name, value in vars(tf.data.Dataset).items():   # its constructors
+        if isinstance(value, staticmethod) and name not in NOT_FUZZED:
+            found[f"tf.data.Dataset.{name}"] = getattr(tf.data.Dataset, name)
     return found
 
 
