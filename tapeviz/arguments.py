@@ -18,6 +18,7 @@ from .errors import DTypeError, InvalidArgumentError, OpError, bad_argument
 from .tensor import Tensor
 
 _INT64 = np.iinfo(np.int64)
+_LOWEST, _HIGHEST = int(_INT64.min), int(_INT64.max)
 
 
 def array_of(op: str, name: str, value, dtype=None):
@@ -45,16 +46,28 @@ def shape_of(op: str, name: str, value) -> tuple:
 def ndim(value) -> int:
     """The rank of an argument, read without converting it (np.ndim would call a tensor's
     __array__, which a recording tape notes as its value leaving tapeviz)."""
+    kind = type(value)
+    if kind is int:
+        return 0
+    if kind is list or kind is tuple:
+        return 1 + (ndim(value[0]) if value else 0)
     if isinstance(value, Tensor):
         return np.ndim(value._value)
-    if isinstance(value, (list, tuple)):
-        return 1 + (ndim(value[0]) if value else 0)
     return np.ndim(value)
 
 
 def int_entries(value) -> list | None:
     """The ints of an int, a flat list of ints or an integer tensor/array (any rank), or
     None when anything else came (bools, floats, strings, ints beyond int64, nesting)."""
+    kind = type(value)   # the usual cases first: an int, a list of ints
+    if kind is int:
+        return [value] if _LOWEST <= value <= _HIGHEST else None
+    if kind is list or kind is tuple:
+        for v in value:
+            if type(v) is not int or not _LOWEST <= v <= _HIGHEST:
+                break
+        else:
+            return list(value)
     if isinstance(value, Tensor):
         value = value._value
     if isinstance(value, (np.ndarray, np.generic)):
@@ -81,13 +94,15 @@ def int_entries(value) -> list | None:
 def shape(op: str, name: str, value, unknown: bool = False) -> tuple:
     """A shape as a tuple of non-negative ints (one -1 allowed when `unknown`, as reshape's)."""
     entries = int_entries(value)
-    expected = "a list of non-negative ints" + (" (one may be -1)" if unknown else "")
     if entries is None or ndim(value) > 1:
-        raise bad_argument(op, name, expected, value, DTypeError)
-    lowest = -1 if unknown else 0
-    if any(n < lowest for n in entries) or (unknown and entries.count(-1) > 1):
-        raise bad_argument(op, name, expected, value, InvalidArgumentError)
+        raise bad_argument(op, name, _shape_expected(unknown), value, DTypeError)
+    if min(entries, default=0) < (-1 if unknown else 0) or (unknown and entries.count(-1) > 1):
+        raise bad_argument(op, name, _shape_expected(unknown), value, InvalidArgumentError)
     return tuple(entries)
+
+
+def _shape_expected(unknown: bool) -> str:
+    return "a list of non-negative ints" + (" (one may be -1)" if unknown else "")
 
 
 def int_list(op: str, name: str, value) -> tuple:
@@ -102,6 +117,8 @@ def flag(op: str, name: str, value, default: bool | None = None) -> bool:
     """A bool flag: True, False, a numpy bool or a scalar bool tensor (never a string, whose
     truth would silently be True, nor a tensor of many values); None means `default` where
     TF takes None for it."""
+    if value is True or value is False:   # the usual case, first
+        return value
     if value is None and default is not None:
         return default
     if isinstance(value, Tensor):

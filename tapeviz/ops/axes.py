@@ -10,6 +10,8 @@ def normalize_axes(op: str, axis, rank: int):
     twice is an error, as in TF."""
     if axis is None:
         return None
+    if type(axis) is int and -rank <= axis < max(rank, 1):   # the usual case
+        return (axis % max(rank, 1),)
     values = int_entries(axis)
     if values is None or ndim(axis) > 1:
         raise InvalidArgumentError(op, f"axis must be an int or a list of ints; got "

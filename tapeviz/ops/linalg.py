@@ -70,6 +70,9 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     >>> print(tf.matmul([[2.0]], [[2.0]]))
     tapeviz.Tensor([[4.]], shape=(1, 1), dtype=float32)
     """
+    if transpose_a is False and transpose_b is False and adjoint_a is False \
+            and adjoint_b is False:   # `x @ w`, checked at the cost of four identity tests
+        return _matmul(a, b, transpose_a=False, transpose_b=False)
     flags = [arguments.flag("matmul", flag_name, value) for flag_name, value in
              (("transpose_a", transpose_a), ("transpose_b", transpose_b),
               ("adjoint_a", adjoint_a), ("adjoint_b", adjoint_b))]
