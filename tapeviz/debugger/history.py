@@ -152,8 +152,9 @@ class RecordedStep:
         ops, events = self._ops, self._events
         if len(ops) < len(events):
             with _looking:
-                made = len(events) - len(ops)
-                for index in range(len(ops), len(events)):
+                start, stop = len(ops), len(events)
+                made = stop - start
+                for index in range(start, stop):
                     event = events[index]
                     ops.append(RecordedOp(event.node, event.duration, event.taped, index,
                                           self._grads))
