@@ -161,6 +161,7 @@ class Backward:
         While a VJP runs, `self._position` is its node's index on the tape and
         `self._upstream` its upstream gradient (see `in_flight`)."""
         nodes, grads, reachable = self._nodes, self.grads, self._reachable
+        is_reachable = reachable.__contains__
         frees = None if self._keep else self._sources  # outputs whose gradient is dropped once used
         state = self._state
         position = self._position
@@ -180,8 +181,9 @@ class Backward:
             if frees is not None and output_id not in frees:
                 del grads[output_id]
             keys, inputs = node.input_ids, node.inputs
-            # None (every input needs its gradient) spares a list in the common case
-            needed = None if reachable.issuperset(keys) else [key in reachable for key in keys]
+            # None: every input needs its gradient (the common case); else one flag each
+            # (map, not a comprehension: no Python frame per step)
+            needed = None if reachable.issuperset(keys) else tuple(map(is_reachable, keys))
             if node.scope is not state.scope:  # a VJP's ops run in its node's layer, as in TF
                 set_scope(state, node.scope)
             input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
