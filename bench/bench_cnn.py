@@ -8,7 +8,24 @@ even rounds, PyTorch first in odd ones), each timing `--steps` steps of both; th
 the median over rounds of tapeviz's median step time over PyTorch's. Goal (issue 14): <= 1.0x.
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_cnn.py [--rounds 15]
-(those two variables force numpy's OpenBLAS onto an older kernel; a user's machine has none).
+[--threads 2] (those two variables force numpy's OpenBLAS onto an older kernel; a user's
+machine has none).
+
+Figures, December 2026, a 2-core machine shared with five other engineers' test runs (load
+4-12), OpenBLAS 0.3.31 (SkylakeX kernel), PyTorch 2.13 CPU, 9 rounds x 20 steps:
+- --threads 1 (the work each library does): 2.12-2.25x over three runs, against 2.90-3.55x
+  for the code before these changes, alternated with them. CPU time of one tapeviz step
+  with one BLAS thread: 11.3-12.0 ms, against 21.2-23.2 ms before; PyTorch's: 4.8 ms.
+- --threads 2 (the goal's setting): medians 1.15x and 2.06x, single rounds 0.5x to 4.2x.
+  Each multithreaded BLAS call (or OpenMP region, for PyTorch) waits for its second thread,
+  which a loaded machine may not schedule for milliseconds: these rounds measure the load.
+What bought it (CPU, one BLAS thread, the guide's shapes): relu_grad as a bit mask, 0.1
+against 1.8 ms; bias gradients and the global average pool as matmuls with ones, 0.02
+against 0.38 ms each; the second conv's input gradient as one matmul and shifted adds,
+2.2-2.5 against 3.3-3.6 ms; the filter gradients reusing the forward's im2col windows;
+the first conv's im2col built transposed, 0.05 against 0.32 ms; bias_add by image rows,
+0.08 against 0.15 ms; Adam's 14 ops a variable as 4 (apply_gradients 0.325 -> 0.215 ms);
+the layers' attribute walk, 51 -> 25 us a trainable_variables call.
 """
 from __future__ import annotations
 
@@ -137,9 +154,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--steps", type=int, default=20, help="steps per library per round")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="threads for PyTorch and for numpy's BLAS (1: the work each does, "
+                             "without waits for a second thread on a busy machine)")
     args = parser.parse_args()
     import torch
-    torch.set_num_threads(2)
+    from threadpoolctl import threadpool_limits
+    torch.set_num_threads(args.threads)
+    threadpool_limits(args.threads, user_api="blas")
 
     keras_model = tapeviz_model()
     twin = torch_model(torch, keras_model)
