@@ -284,6 +284,7 @@ ISSUE_13 = [  # (call, error type, words the message must hold)
      ["matmul", "transpose_b", "'no'"]),
     (lambda: tf.reduce_mean(X2D, keepdims="no"), TypeError, ["reduce_mean", "keepdims"]),
     (lambda: tf.zeros([2, -3]), ValueError, ["zeros", "shape", "[2, -3]"]),
+    (lambda: tf.matmul([[True]], [[False]]), TypeError, ["matmul", "bool"]),
     (lambda: tf.keras.losses.mse("abc", tf.ones([2])), TypeError, ["mean_squared_error",
                                                                    "'abc'"]),
 ]

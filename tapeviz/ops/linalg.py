@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from ..errors import InvalidArgumentError, ShapeError, bad_argument
+from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
 from .axes import normalize_axis
 from .registry import defop
 from . import shape as _shape
@@ -23,6 +23,9 @@ def _matmul_forward(a, b, *, transpose_a, transpose_b):
         raise ShapeError("matmul", f"both operands must have rank >= 2; got shapes "
                                    f"{tuple(np.shape(a))} and {tuple(np.shape(b))}",
                          hint="add an axis with tf.expand_dims or tf.reshape")
+    if a.dtype.kind == "b":   # numpy computes an or of ands; TF has no bool matmul
+        raise DTypeError("matmul", "expected numeric tensors; got dtype bool",
+                         hint="convert them first: tf.cast(a, tf.float32)")
     return np.matmul(*_oriented(a, b, transpose_a, transpose_b))
 
 
