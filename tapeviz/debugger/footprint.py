@@ -17,7 +17,7 @@ import numpy as np
 
 from ..events import OpExecuted
 from ..node import Node
-from ..tensor import Tensor
+from ..tensor import Tensor, VariableRead
 
 _getsizeof = sys.getsizeof
 _ndarray = np.ndarray
@@ -69,6 +69,10 @@ _SCALAR_BYTES = {kind: allocated(_getsizeof(kind(0))) for kind in (
     np.bool_)}
 
 
+# the tensor classes, whose objects all have one size
+_TENSOR_BYTES = {kind: _instance(kind) for kind in (Tensor, VariableRead)}
+
+
 def array_bytes(value) -> int:
     """Bytes of one numpy value: its object, its shape and strides, and its own buffer."""
     if not isinstance(value, _ndarray):
@@ -100,6 +104,7 @@ class Footprint:
         seen = self.seen
         seen_add = seen.add
         scalar_size = _SCALAR_BYTES.get
+        tensor_size = _TENSOR_BYTES.get
         tuples = _TUPLES_AND_IDS
         added = 0
         start, stop = self.ops, len(events)
@@ -124,7 +129,7 @@ class Footprint:
                     seen_add(key)
                     value = tensor._value
                     size = scalar_size(type(value))
-                    added += allocated(_getsizeof(tensor)) + (
+                    added += (tensor_size(type(tensor)) or allocated(_getsizeof(tensor))) + (
                         size if size is not None else self._array(value))
         self.ops = max(start, stop)
         self.nbytes += added
