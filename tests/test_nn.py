@@ -74,6 +74,9 @@ CONV_GRID = [
     ((1, 9, 9, 2), (3, 3, 2, 2), 1, "SAME", 2),
     ((1, 10, 9, 2), (2, 3, 2, 2), 1, "VALID", [2, 1]),
     ((1, 6, 6, 1), (4, 4, 1, 1), [1, 2, 2, 1], "SAME", 1),
+    # more than 3 channels: the im2col matrix is built row-major, not transposed
+    ((2, 6, 6, 5), (3, 3, 5, 4), 1, "SAME", 1),
+    ((1, 7, 7, 4), (3, 3, 4, 2), 2, "VALID", 1),
 ]
 
 
