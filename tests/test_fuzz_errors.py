@@ -317,10 +317,15 @@ def fuzz_cases():
 
 
 # ---- the checks ----------------------------------------------------------------------------
-def check_error(qualified, fn, param, kind, value):
-    """None when calling with `param` = `value` raised a well-named error, else what is wrong."""
+def check_error(qualified, fn, param, kind, value, variables=False):
+    """None when calling with `param` = `value` raised a well-named error, else what is wrong.
+    With `variables`, the other float tensor arguments are trainable Variables (so a tape
+    watches them, and records what reads them)."""
     fn_name = qualified.rsplit(".", 1)[1]
     kwargs = valid_call(fn_name, fn)
+    if variables:
+        kwargs = {name: tf.Variable(arg) if is_float_tensor(arg) else arg
+                  for name, arg in kwargs.items()}
     kwargs[param] = value
     try:
         result = call(fn, kwargs)
@@ -409,7 +414,8 @@ def test_every_bad_input_is_a_named_value_or_type_error(mode):
     failures = []
     for qualified, fn, param, kind, value in fuzz_cases():
         with Mode(mode) as context:
-            failure = check_error(qualified, fn, param, kind, value)
+            failure = check_error(qualified, fn, param, kind, value,
+                                  variables=context.tape is not None)
             if failure is None:
                 context.assert_usable()
         if failure:
