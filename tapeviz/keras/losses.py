@@ -13,7 +13,7 @@ import numpy as np
 from .. import arguments
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope
-from ..errors import InvalidArgumentError, ShapeError
+from ..errors import InvalidArgumentError, OpError, ShapeError
 from ..fpwarnings import warn_from_user_line
 from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
                   sparse_softmax_cross_entropy_with_logits)
@@ -51,11 +51,19 @@ class Reduction:
 # ---- input checks shared by the functions ------------------------------------------------
 def _pred_and_true(y_true, y_pred):
     """Both as tensors, y_true cast to y_pred's dtype (as Keras casts it)."""
-    y_pred = convert_to_tensor(y_pred)
-    y_true = convert_to_tensor(y_true)
+    y_pred = _as_tensor("y_pred", y_pred)
+    y_true = _as_tensor("y_true", y_true)
     if y_true.dtype != y_pred.dtype:
         y_true = cast(y_true, y_pred.dtype)
     return y_true, y_pred
+
+
+def _as_tensor(name: str, value):
+    """convert_to_tensor(value), an error naming the argument (y_true or y_pred) it was."""
+    try:
+        return convert_to_tensor(value)
+    except OpError as error:
+        raise type(error)(error.op, f"{name}: {error.detail}", error.hint) from None
 
 
 def _check_broadcast(loss: str, y_true, y_pred) -> None:
@@ -178,8 +186,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     0.6931
     """
     name = "sparse_categorical_crossentropy"
-    y_pred = convert_to_tensor(y_pred)
-    y_true = convert_to_tensor(y_true)
+    y_pred = _as_tensor("y_pred", y_pred)
+    y_true = _as_tensor("y_true", y_true)
     from_logits = arguments.flag(name, "from_logits", from_logits)
     if arguments.count(name, "axis", axis, minimum=None) not in (-1, y_pred.ndim - 1):
         raise InvalidArgumentError(name, f"only the last axis holds classes; got axis={axis}")
