@@ -114,11 +114,13 @@ def int_list(op: str, name: str, value) -> tuple:
 
 
 def flag(op: str, name: str, value, default: bool | None = None) -> bool:
-    """A bool flag: True, False, a numpy bool or a scalar bool tensor (never a string, whose
-    truth would silently be True, nor a tensor of many values); None means `default` where
-    TF takes None for it."""
+    """A bool flag: True, False, 0, 1, a numpy bool or a scalar bool tensor (never a string,
+    whose truth would silently be True, nor a tensor of many values); None means `default`
+    where TF takes None for it."""
     if value is True or value is False:   # the usual case, first
         return value
+    if type(value) is int and value in (0, 1):   # keepdims=1, as older Keras code writes
+        return bool(value)
     if value is None and default is not None:
         return default
     if isinstance(value, Tensor):
