@@ -285,7 +285,7 @@ class Variable(Tensor):
         value = to_array(initial_value, None if np_dtype is None else np_dtype._np, "Variable")
         if shape is not None:
             _check_variable_shape(shape, np.shape(value))
-        self.trainable = arguments.flag("Variable", "trainable", trainable)
+        self.trainable = arguments.flag("Variable", "trainable", trainable, default=True)
         self.name = _unique_variable_name(arguments.name("Variable", name) or "Variable")
         self._value = value.copy() if isinstance(value, np.ndarray) else value
         self._unique_id = next(_variable_ids)
