@@ -1382,3 +1382,105 @@ add_case("math.argmax/all_nan", lambda tf, x: [tf.math.argmax(x), tf.math.argmin
          a32([np.nan, np.nan]))
 add_case("where/one_arg_scalar", lambda tf: tf.where(tf.constant(True)), grad=False)
 add_case("where/one_arg_3d", lambda tf, c: tf.where(c), np.arange(8).reshape(2, 2, 2) % 3 == 0)
+
+
+# ---- random ops: their values are TF's own, so the cases compare what must hold ------------
+def _random_facts(tf, make, low=None, high=None):
+    """dtype, shape and bounds of a draw (values cannot match another generator's)."""
+    t = make(tf)
+    facts = [t.dtype.name, t.shape.as_list()]
+    if low is not None:
+        facts.append(bool(tf.reduce_all(t >= low)))
+    if high is not None:
+        facts.append(bool(tf.reduce_all(t < high)))
+    return facts
+
+
+RANDOM = {
+    "random.normal/default": (lambda tf: tf.random.normal([3, 4], seed=1), None, None),
+    "random.normal/f64_scaled": (lambda tf: tf.random.normal([5], 2.0, 0.5, tf.float64, seed=1),
+                                 None, None),
+    "random.truncated_normal/bounds": (lambda tf: tf.random.truncated_normal([200], seed=1),
+                                       -2.0, 2.0001),
+    "random.truncated_normal/scaled": (lambda tf: tf.random.truncated_normal(
+        [50], mean=1.0, stddev=0.5, seed=1), 0.0, 2.0001),
+    "random.uniform/default": (lambda tf: tf.random.uniform([2, 3], seed=1), 0.0, 1.0),
+    "random.uniform/range": (lambda tf: tf.random.uniform([100], -3.0, -1.0, seed=1),
+                             -3.0, -1.0),
+    "random.uniform/int32": (lambda tf: tf.random.uniform([100], 0, 5, dtype=tf.int32, seed=1),
+                             0, 5),
+    "random.uniform/int64": (lambda tf: tf.random.uniform([20], -4, 4, dtype=tf.int64, seed=1),
+                             -4, 4),
+}
+for _name, (_make, _low, _high) in RANDOM.items():
+    add_case(_name, lambda tf, _m=_make, _l=_low, _h=_high: _random_facts(tf, _m, _l, _h),
+             grad=False)
+add_case("random.shuffle/permutation", lambda tf: tf.sort(tf.random.shuffle(tf.range(6)))
+         if hasattr(tf, "sort") else tf.constant(sorted(tf.random.shuffle(tf.range(6)).numpy())),
+         grad=False)
+add_case("random.shuffle/rows", lambda tf, x: tf.reduce_sum(tf.random.shuffle(x), axis=0),
+         f32(4, 2))
+def _seeded_twice(tf):
+    tf.random.set_seed(3)
+    first = tf.random.uniform([3], seed=1)
+    tf.random.set_seed(3)
+    return bool(tf.reduce_all(first == tf.random.uniform([3], seed=1)))
+
+
+def _dropped_or_scaled(tf, y, x, rate):
+    """Each value of a dropout output is 0 or its input / (1 - rate)."""
+    return tf.reduce_all((y == 0.0) | (tf.abs(y - x / (1.0 - rate)) < 1e-5))
+
+
+def _dropout_noise_shape(tf, x):
+    y = tf.nn.dropout(x, rate=0.5, noise_shape=[3, 1], seed=1)
+    return [_dropped_or_scaled(tf, y, x, 0.5), tf.reduce_all(tf.equal(y[:, 0] == 0.0,
+                                                                      y[:, 1] == 0.0))]
+
+
+add_case("random.uniform/seeded_twice", _seeded_twice, grad=False)
+add_case("nn.dropout/kept_scaled", lambda tf, x: _dropped_or_scaled(
+    tf, tf.nn.dropout(x, rate=0.5, seed=1), x, 0.5), f32(20, low=0.5, high=2))
+add_case("nn.dropout/shape_dtype", lambda tf, x: [tf.nn.dropout(x, rate=0.3).shape.as_list(),
+                                                  tf.nn.dropout(x, rate=0.3).dtype.name],
+         f64(2, 3))
+add_case("nn.dropout/noise_shape", _dropout_noise_shape, f32(3, 2, low=0.5, high=2))
+add_case("keras.layers.Dropout/training_facts", lambda tf, x: _dropped_or_scaled(
+    tf, tf.keras.layers.Dropout(0.25)(x, training=True), x, 0.25), f32(30, low=0.5, high=2))
+
+
+# ---- more of the ops the cases above reach least ----------------------------------------
+add_case("nn.l2_loss/scalar", lambda tf, x: tf.nn.l2_loss(x), f32())
+add_case("nn.l2_loss/r4", lambda tf, x: tf.nn.l2_loss(x), f32(2, 1, 2, 3))
+add_case("math.logical_xor/broadcast", _binary("math.logical_xor"),
+         np.array([[True], [False]]), np.array([True, False, True]))
+add_case("math.logical_xor/operator", lambda tf, x, y: x ^ y, np.array([True, False]),
+         np.array([True, True]))
+add_case("tile/r3_ones", lambda tf, x: tf.tile(x, [1, 2, 1]), f32(2, 1, 3))
+add_case("tile/zero", lambda tf, x: tf.tile(x, [0, 2]), f32(2, 2))
+add_case("tile/bool", lambda tf, x: tf.tile(x, [2]), np.array([True, False]))
+add_case("one_hot/axis_neg2", lambda tf, i: tf.one_hot(i, 2, axis=-2),
+         np.array([[0, 1, 1]], np.int32))
+add_case("one_hot/float64_values", lambda tf, i: tf.one_hot(i, 3, on_value=np.float64(2.0),
+                                                           off_value=np.float64(0.5)),
+         np.array([2, 0], np.int32))
+add_case("nn.sigmoid_cross_entropy_with_logits/f64",
+         lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x),
+         np.array([0.0, 1.0, 0.3]), f64(3))
+add_case("nn.sigmoid_cross_entropy_with_logits/r3",
+         lambda tf, y, x: tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=x),
+         f32(2, 2, 2, low=0, high=1), f32(2, 2, 2, seed=3))
+
+
+def _avg_pool_second_order(tf, x):
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.nn.max_pool2d(x, 2, 2, "SAME") ** 3)
+        g = inner.gradient(y, x)
+    return [g, outer.gradient(g, x)]
+
+
+add_case("GradientTape/max_pool_same_second_order", _avg_pool_second_order, f32(1, 3, 3, 2),
+         grad=False)
