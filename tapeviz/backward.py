@@ -18,7 +18,7 @@ from .ops.math import add
 from .ops.shape import unbroadcast
 from .sourceinfo import Origin
 from .tensor import Tensor, wrap
-from .threadstate import thread_state
+from .threadstate import local, thread_state
 
 
 class BackwardStep:
@@ -136,7 +136,7 @@ class Backward:
 
         Every VJP op until `_leave_backward_phase` has the same user line (the one that
         called `gradient` or stepped the iterator): dispatch looks for it once, if at all."""
-        state = self._state = thread_state()
+        state = self._state = local.state
         tape = self.tape
         recording = tape in state.tapes and tape.pause()  # usually done recording already
         saved = recording, state.phase, state.origin, state.scope, state.backward

@@ -91,8 +91,15 @@ def _dispatch_traced(op, args, params, state, route):
         return ans
     duration = perf_counter() - started if started else 0.0
     node = _new(Node)  # the one place a Node is made (no __init__ call: ~120 ns an op less)
-    node.op, node.inputs, node.output, node.params, node.input_ids = op, tensors, ans, params, ids
-    node.output_id, node.phase, node.scope, node.source = id(ans), state.phase, state.scope, source
+    node.op = op       # one store a line: a tuple assignment builds and unpacks a tuple
+    node.inputs = tensors
+    node.output = ans
+    node.params = params
+    node.input_ids = ids
+    node.output_id = id(ans)
+    node.phase = state.phase
+    node.scope = state.scope
+    node.source = source
     taped = False
     for tape in tapes:
         if reads_variable:
