@@ -722,3 +722,74 @@ def test_integer_tensors_watch_refused_are_remembered_with_their_first_reader():
     refused = tape.refused_watches()[id(counts)]
     assert refused.dtype == "uint8" and refused.first_reader[0] == "cast"
     assert refused.first_reader[1].lineno == refused.source.lineno + 1
+
+
+# ---- the fast paths of a training step keep their results ------------------------------------
+def test_gradient_returns_the_structure_of_its_sources():
+    w, b = tf.Variable(2.0), tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * w + 5.0 * b
+    flat = tape.gradient(loss, [w, b])
+    assert type(flat) is list and [value(g) for g in flat] == [4.0, 5.0]
+    nested = tape.gradient(loss, [[w], b])
+    assert type(nested[0]) is list and value(nested[0][0]) == 4.0 and value(nested[1]) == 5.0
+    as_tuple = tape.gradient(loss, (w, b))
+    assert type(as_tuple) is tuple and value(as_tuple[1]) == 5.0
+    named = tape.gradient(loss, {"w": w, "b": b})
+    assert value(named["w"]) == 4.0 and value(named["b"]) == 5.0
+
+
+def test_run_announces_only_the_steps_someone_hears_and_computes_every_gradient():
+    x = tf.Variable(0.5)
+
+    def gradient():
+        with tf.GradientTape() as tape:
+            y = tf.exp(tf.sin(x * 3.0)) * x
+        return tape.gradient(y, x)
+
+    unheard = value(gradient())
+    heard = []
+    exp = tf.ops.REGISTRY["exp"]
+    tf.subscribe(heard.append, ops={exp}, kinds=(tf.VJPApplied,))
+    try:
+        again = value(gradient())
+    finally:
+        tf.unsubscribe(heard.append)
+    assert [e.step.node.op.name for e in heard] == ["exp"]
+    assert again == unheard
+    x0 = np.float32(0.5)
+    expected = np.exp(np.sin(3 * x0)) * (np.cos(3 * x0) * 3 * x0 + 1)
+    assert unheard == pytest.approx(expected, rel=1e-6)
+
+
+def test_per_example_regression_steps_match_numpy():
+    """The lecture's loop (tf.data rows, GradientTape, assign_sub), step for step against the
+    same float32 arithmetic in numpy: the fast paths of iteration, gradient and update."""
+    rows = np.array([[1.5, 70.0], [3.0, 60.5], [6.0, 50.25]], np.float32)
+    dataset = tf.data.Dataset.from_tensor_slices((rows[:, 0], rows[:, 1]))
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    nw, nb, rate = np.float32(0), np.float32(0), np.float32(0.001)
+    for _ in range(3):
+        for (x, y), (nx, ny) in zip(dataset, rows):
+            with tf.GradientTape() as tape:
+                loss = (y - (w * x + b)) ** 2
+            dw, db = tape.gradient(loss, [w, b])
+            w.assign_sub(0.001 * dw)
+            b.assign_sub(0.001 * db)
+            residual = ny - (nw * nx + nb)
+            nw, nb = nw - rate * (-2 * residual * nx), nb - rate * (-2 * residual)
+            assert float(loss) == pytest.approx(float(residual ** 2), rel=1e-6)
+    assert w.numpy() == pytest.approx(nw, rel=1e-6) and b.numpy() == pytest.approx(nb, rel=1e-6)
+    assert w.dtype == tf.float32 and type(w.numpy()) is np.float32
+
+
+def test_assign_sub_of_a_scalar_variable_checks_the_delta():
+    v = tf.Variable(1.0)
+    with pytest.raises(tf.errors.OpError, match="assign_sub"):
+        v.assign_sub(tf.constant(1.0, tf.float64))
+    with pytest.raises(tf.errors.OpError, match="shape"):
+        v.assign_sub(tf.constant([1.0, 2.0]))
+    assert v.assign_sub(0.25).numpy() == np.float32(0.75)
+    m = tf.Variable([1.0, 2.0])
+    m.assign_sub([0.5, 0.5])
+    assert m.numpy().tolist() == [0.5, 1.5]
