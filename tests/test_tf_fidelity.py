@@ -170,7 +170,7 @@ PUBLIC = {
     "train": tf.train.__all__, "contrib.eager": tf.contrib.eager.__all__,
 }
 NOT_TENSORFLOW = {  # public tapeviz names with no TensorFlow 2.21 counterpart to compare against
-    "keras.layers": {"Layer", "Input", "InputLayer", "Convolution2D"},  # bases, the functional API
+    "keras.layers": {"Layer"},  # the base class: every case's layer is one
     # Keras 2 names that Keras 3's tf.keras.losses dropped (it keeps mse, mae, MSE, MAE)
     "keras.losses": {"mean_absolute_error", "mean_squared_error"},
     "keras.metrics": {"resolve"},  # tapeviz's compile() helper

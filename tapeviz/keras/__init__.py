@@ -7,7 +7,8 @@ TensorShape([2, 1])
 """
 from . import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics,
                models, optimizers, utils)
+from .layers import Input
 from .models import Model, Sequential
 
-__all__ = ["Model", "Sequential", "activations", "backend", "callbacks", "datasets",
+__all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
            "initializers", "layers", "losses", "metrics", "models", "optimizers", "utils"]

@@ -1484,3 +1484,12 @@ def _avg_pool_second_order(tf, x):
 
 add_case("GradientTape/max_pool_same_second_order", _avg_pool_second_order, f32(1, 3, 3, 2),
          grad=False)
+
+
+# ---- Keras's input declarations and the Conv2D alias -------------------------------------
+add_case("keras.Input/sequential", lambda tf, x: _fixed(tf.keras.Sequential(
+    [tf.keras.Input(shape=(3,)), tf.keras.layers.Dense(2, activation="tanh")]), tf, x), f32(4, 3))
+add_case("keras.layers.InputLayer/shape", lambda tf, x: _fixed(tf.keras.Sequential(
+    [tf.keras.layers.InputLayer(shape=(3,)), tf.keras.layers.Dense(2)]), tf, x), f32(4, 3))
+_layer_case("Convolution2D/alias", lambda tf: tf.keras.layers.Convolution2D(2, 2, strides=2),
+            f32(1, 4, 4, 1))

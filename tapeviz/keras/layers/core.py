@@ -224,10 +224,16 @@ class Lambda(Layer):
 
 
 class InputLayer(Layer):
-    """Declares the input shape of a Sequential model (it adds no computation)."""
+    """Declares the input shape of a Sequential model (it adds no computation); the shape
+    comes as Keras 3's `shape=` or Keras 2's `input_shape=`."""
 
-    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, **kwargs):
-        super().__init__(name=name, dtype=dtype, input_shape=input_shape,
+    def __init__(self, input_shape=None, batch_size=None, dtype=None, name=None, shape=None,
+                 **kwargs):
+        if shape is not None and input_shape is not None:
+            raise ValueError(f"InputLayer: give shape= or input_shape=, not both; got "
+                             f"shape={shape!r}, input_shape={input_shape!r}")
+        super().__init__(name=name, dtype=dtype,
+                         input_shape=input_shape if shape is None else shape,
                          batch_size=batch_size, **kwargs)
         self.built = True
 
