@@ -318,3 +318,46 @@ def test_a_layer_gradient_finding_names_the_op_that_reads_the_layer_and_its_line
     assert "big is read by matmul at " in finding.message
     assert f"test_debugger_diagnose.py:{line_of(__file__, 'a large loss scale')}" \
         in finding.message
+
+
+def test_nonfinite_each_agrees_with_all_finite_across_batches(monkeypatch):
+    """The batched NaN/Inf check says of each value what all_finite says, whatever the
+    dtypes joined, empty values, scalars, large values checked alone and batch edges."""
+    from tapeviz.debugger import summary
+    rng = np.random.default_rng(7)
+    makers = [lambda: np.float32(rng.normal()), lambda: np.array(rng.normal()),
+              lambda: rng.normal(size=rng.integers(0, 6)).astype(np.float16),
+              lambda: np.arange(4), lambda: np.array([True, False]), lambda: np.zeros((0, 3)),
+              lambda: np.array([1 + 2j, 3j]), lambda: np.full(3, 6e4, np.float16),
+              lambda: rng.normal(size=summary.SMALL + 5), lambda: tf.constant([1.0, 2.0])]
+    values = []
+    for _ in range(600):
+        value = makers[rng.integers(len(makers))]()
+        array = np.asarray(getattr(value, "_value", value))
+        if array.size and array.dtype.kind in "fc" and rng.random() < 0.15:
+            array = array.copy()
+            array.flat[rng.integers(array.size)] = rng.choice([np.nan, np.inf, -np.inf])
+            value = array
+        values.append(value)
+    monkeypatch.setattr(summary, "BATCH", 50)   # many batches, some cut mid-way
+    flags = summary.nonfinite_each(values)
+    assert flags == [not summary.all_finite(v) for v in values]
+    assert 20 < sum(flags) < 200
+
+
+def test_diagnose_finds_nan_origin_deep_in_a_long_finite_tape():
+    """The batched look at the outputs still leads to the first op that made NaN, and a
+    tape of only finite values says nothing of NaN."""
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        h = x
+        for _ in range(300):
+            h = tf.tanh(h * 0.9)
+        bad = tf.math.log(h - 1.0)
+        tf.reduce_sum(bad * 2.0)
+    nan = [f for f in diagnose(tape) if f.kind == "nan"]
+    assert len(nan) == 1 and nan[0].node.op.name == "log"
+    assert "bad = tf.math.log(h - 1.0)" in nan[0].source.line
+    with tf.GradientTape(persistent=True) as clean:
+        tf.reduce_sum(tf.tanh(x * 0.9))
+    assert not [f for f in diagnose(clean) if f.kind == "nan"]

@@ -24,41 +24,58 @@ from .history import RecordedStep
 from .nan_steps import nan_over_steps
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
 from .recorder import Recorder
-from .summary import _array, all_finite
+from .summary import _array, all_finite, nonfinite_each
 from .why_none import path_nodes
 
 
 ACROSS_LAYERS = ("gradient_ratio", "vanishing_stack", "exploding_stack")
 
 
-def _elementwise(inputs, out) -> bool:
-    """Whether `out` has the elementwise broadcast shape of `inputs`."""
+def _shape(value) -> tuple:
+    return np.shape(getattr(value, "_value", value))
+
+
+def _outer_broadcast(shapes: tuple, out_shape: tuple) -> bool:
+    """Whether an elementwise op broadcast operands of `shapes` to `out_shape` with every
+    operand smaller than the result (matmul broadcasts its batch dimensions only: (4, 3) @
+    (3, 5) is fine)."""
     try:
-        return np.broadcast_shapes(*(np.shape(_array(x)) for x in inputs)) == np.shape(out)
+        if np.broadcast_shapes(*shapes) != out_shape:
+            return False
     except ValueError:
         return False
+    size = math.prod(out_shape)
+    return size > 1 and all(math.prod(shape) < size for shape in shapes)
 
 
 def _broadcasts(nodes) -> list:
-    found = []
+    """Outer-product broadcasts among `nodes`; each distinct set of shapes is judged once
+    (a long tape repeats a few)."""
+    found, verdicts = [], {}
     for node in nodes:
         if not getattr(node.op, "broadcasting", False) or len(node.inputs) < 2:
             continue
-        sizes = [_array(x).size for x in node.inputs]
-        out = _array(node.output)
-        if not _elementwise(node.inputs, out):
-            continue   # matmul broadcasts its batch dimensions only: (4, 3) @ (3, 5) is fine
-        if out.size > 1 and all(s < out.size for s in sizes):
-            shapes = " and ".join(str(tuple(np.shape(_array(x)))) for x in node.inputs)
-            message = (f"{_op_name(node)} broadcast {shapes} to {tuple(out.shape)}: both "
-                       f"operands grew ({out.size} values from {' + '.join(map(str, sizes))}), "
-                       f"an outer product; at {_where(node.source)}")
-            shapes = sorted((np.shape(_array(x)) for x in node.inputs), key=len)
-            if len(shapes) == 2 and shapes[1] == shapes[0] + (1,):
-                message += (f"; hint: {shapes[0]} against {shapes[1]}: reshape one so they "
-                            f"match, e.g. tf.squeeze the {shapes[1]} operand")
-            found.append(Finding("outer_broadcast", message, node))
+        shapes = tuple(map(_shape, node.inputs))
+        out_shape = _shape(node.output)
+        verdict = verdicts.get((shapes, out_shape))
+        if verdict is None:
+            verdict = verdicts[shapes, out_shape] = _outer_broadcast(shapes, out_shape)
+        if verdict:
+            found.append(Finding("outer_broadcast", _broadcast_message(node, shapes,
+                                                                       out_shape), node))
     return found
+
+
+def _broadcast_message(node, shapes: tuple, out_shape: tuple) -> str:
+    sizes = [math.prod(shape) for shape in shapes]
+    message = (f"{_op_name(node)} broadcast {' and '.join(map(str, shapes))} to {out_shape}: "
+               f"both operands grew ({math.prod(out_shape)} values from "
+               f"{' + '.join(map(str, sizes))}), an outer product; at {_where(node.source)}")
+    ordered = sorted(shapes, key=len)
+    if len(ordered) == 2 and ordered[1] == ordered[0] + (1,):
+        message += (f"; hint: {ordered[0]} against {ordered[1]}: reshape one so they "
+                    f"match, e.g. tf.squeeze the {ordered[1]} operand")
+    return message
 
 
 def _key_name(key) -> str:
@@ -313,7 +330,10 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     if recording is not None:
         nodes = [n for n in _nodes_of(recording) if getattr(n, "phase", "forward") == "forward"]
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
-        origin = find_nan_origin(nodes)
+        # one batched look at the outputs; the search for the first op that made NaN/Inf
+        # from finite inputs runs only when some output holds one
+        origin = find_nan_origin(nodes) if any(
+            nonfinite_each([node.output for node in nodes])) else None
         if origin is not None:
             nan = Finding("nan", str(origin).splitlines()[0], origin.node, origin.source)
             found.append(nan)

@@ -46,6 +46,52 @@ def all_finite(value) -> bool:
     return bool(np.isfinite(quick)) or bool(np.isfinite(values).all())
 
 
+SMALL = 4096           # values at most this large are checked together, many per numpy call
+BATCH = 1 << 20        # values joined into one array at a time (8 MiB as float64)
+
+
+def nonfinite_each(values) -> list:
+    """For each value (as `all_finite` takes them), whether it holds NaN or Inf.
+
+    The many small values of a long tape are joined and checked a batch at a time, so a
+    100,000-op tape costs a few numpy calls, not one (~2 us of `errstate`) per value;
+    joining promotes to a common dtype, which never makes a finite value non-finite.
+    Larger values are asked of `all_finite` one by one.
+
+    >>> nonfinite_each([np.ones(3), np.float32("inf"), np.array([1, 2]), np.zeros((0, 2))])
+    [False, True, False, False]
+    """
+    arrays = [np.asarray(getattr(value, "_value", value)) for value in values]
+    flags = [False] * len(arrays)
+    batch, positions, size = [], [], 0
+    for at, array in enumerate(arrays):
+        if array.size > SMALL or array.dtype.kind not in "biufc":
+            flags[at] = not all_finite(array)
+            continue
+        batch.append(array)
+        positions.append(at)
+        size += array.size
+        if size >= BATCH:
+            _mark_nonfinite(flags, batch, positions)
+            batch, positions, size = [], [], 0
+    if batch:
+        _mark_nonfinite(flags, batch, positions)
+    return flags
+
+
+def _mark_nonfinite(flags: list, batch: list, positions: list) -> None:
+    """Set `flags[positions[k]]` for each array `batch[k]` that holds NaN or Inf."""
+    joined = np.concatenate(batch, axis=None)
+    if joined.dtype.kind not in "fc" or np.isfinite(joined).all():
+        return
+    bad_before = np.concatenate(([0], np.cumsum(~np.isfinite(joined))))
+    sizes = np.fromiter((array.size for array in batch), np.intp, len(batch))
+    ends = np.cumsum(sizes)
+    bad = bad_before[ends] - bad_before[ends - sizes]
+    for at in np.flatnonzero(bad):
+        flags[positions[at]] = True
+
+
 def _num(x: float) -> str:
     return f"{x:.4g}"
 

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import numpy as np
 
-from ..debugger.summary import all_finite
+from ..debugger.summary import nonfinite_each
 from ..tensor import VariableRead
 
 
@@ -207,32 +207,37 @@ class Graph:
         nodes, edges, ids = graph.nodes, graph.edges, graph._ids
         made_by: dict[int, str] = {}     # id(output tensor) -> op node id
         leaves: dict[int, str] = {}      # id(variable or constant) -> leaf id
+        leaf_values: list = []           # (leaf id, value), checked for NaN/Inf together
         counts = {"v": 0, "c": 0}
-        for index, node, ref in entries:
+        entries = list(entries)
+        outputs_bad = nonfinite_each([node.output for _, node, _ in entries])
+        for (index, node, ref), bad in zip(entries, outputs_bad):
             nid = f"n{index}"
             linked = set()
             for tensor in node.inputs:
                 src = made_by.get(id(tensor))
                 if src is None:
-                    src = cls._leaf(nodes, leaves, counts, tensor, node, variable_grad, leaf_grad)
+                    src = cls._leaf(nodes, leaves, counts, tensor, node, variable_grad,
+                                    leaf_grad, leaf_values)
                     leaf = nodes[src]
                     if leaf.scope and leaf.scope != node.scope:   # shared by layers: in neither
                         leaf.scope = _common_scope(leaf.scope, node.scope)
                 if src not in linked:   # x * x: one edge, not two on top of each other
                     linked.add(src)
-                    edges.append(GraphEdge(src, nid, tuple(np.shape(tensor._value)),
+                    edges.append(GraphEdge(src, nid, np.shape(tensor._value),
                                            nodes[src].grad_norm))
             output = node.output._value
-            grad = grad_of(node, ref)
-            norm = gradient_norm(grad)
+            norm = gradient_norm(grad_of(node, ref))
             op = node.op
-            bad = not all_finite(output)
             nodes[nid] = GraphNode(
                 nid, op.label, op.kind, op=op.name, shape=np.shape(output),
                 dtype=_dtype_name(output), scope=node.scope, phase=node.phase,
                 source=node.source, grad_norm=norm,
                 nonfinite=bad or not _finite_or_none(norm), bad_value=bad, ref=ref)
             made_by[id(node.output)] = ids[id(ref)] = ids[id(node)] = nid
+        for (lid, _), bad in zip(leaf_values, nonfinite_each(v for _, v in leaf_values)):
+            if bad:
+                nodes[lid].nonfinite = nodes[lid].bad_value = True
         for obj_id, lid in leaves.items():
             ids.setdefault(obj_id, lid)
         graph._indexed = len(nodes)
@@ -240,8 +245,10 @@ class Graph:
         return graph
 
     @staticmethod
-    def _leaf(nodes, leaves, counts, tensor, consumer, variable_grad, leaf_grad) -> str:
-        """The leaf for an input no recorded op produced (made on first sight)."""
+    def _leaf(nodes, leaves, counts, tensor, consumer, variable_grad, leaf_grad,
+              leaf_values) -> str:
+        """The leaf for an input no recorded op produced (made on first sight); its value
+        goes to `leaf_values`, to be checked for NaN/Inf with the others."""
         is_variable = type(tensor) is VariableRead
         obj = tensor.variable if is_variable else tensor
         lid = leaves.get(id(obj))
@@ -252,14 +259,14 @@ class Graph:
         counts[prefix] += 1
         norm = gradient_norm(variable_grad(obj) if is_variable else leaf_grad(obj))
         value = tensor._value
-        bad = not all_finite(value)
+        leaf_values.append((lid, value))
         # a leaf sits in the deepest scope all its consumers share, so it folds into the
         # group of the layer that uses it, and a weight shared by layers stays outside them
         nodes[lid] = GraphNode(
             lid, obj.name if is_variable else "const", "variable" if is_variable else "constant",
             shape=np.shape(value), dtype=_dtype_name(value), scope=consumer.scope,
-            phase=consumer.phase, grad_norm=norm,
-            nonfinite=bad or not _finite_or_none(norm), bad_value=bad, ref=obj)
+            phase=consumer.phase, grad_norm=norm, nonfinite=not _finite_or_none(norm),
+            ref=obj)
         return lid
 
     # ---- finding ---------------------------------------------------------------------------
