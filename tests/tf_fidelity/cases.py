@@ -3,11 +3,10 @@ TensorFlow (record.py) and tapeviz (tests/test_tf_fidelity.py). Never imports te
 
 `case(name, *inputs)` registers one; numpy inputs become constants (float ones watched
 for gradients), other inputs pass as they are. `op=` names the op an error must name
-(default: the name's first part). A case whose result differs from TensorFlow on purpose
-is listed in DELIBERATE (its reason, also a row of README's "Differences from
-TensorFlow"); one that differs and is still to be fixed in a file this suite's owner may
-not edit is listed in TO_FIX with the reason. Neither is skipped: the test asserts they
-still differ, so a fix shows.
+(default: the name's first part, after any "math." or "nn."). A case whose result differs
+from TensorFlow is listed, with its reason, in differences.py: DELIBERATE (also a row of
+README's "Differences from TensorFlow") or TO_FIX. Neither is skipped: the replay asserts
+they still differ, so a fix shows. Random ops are compared by what must hold of a draw.
 """
 from __future__ import annotations
 
