@@ -3,10 +3,11 @@ TensorFlow (record.py) and tapeviz (tests/test_tf_fidelity.py). Never imports te
 
 `case(name, *inputs)` registers one; numpy inputs become constants (float ones watched
 for gradients), other inputs pass as they are. `op=` names the op an error must name
-(default: the name's first part, after any "math." or "nn."). A case whose result differs
-from TensorFlow is listed, with its reason, in differences.py: DELIBERATE (also a row of
-README's "Differences from TensorFlow") or TO_FIX. Neither is skipped: the replay asserts
-they still differ, so a fix shows. Random ops are compared by what must hold of a draw.
+(default: the last dotted part before the "/": "exp" for "math.exp/int32"). A case
+whose result differs from TensorFlow is listed, with its reason, in differences.py:
+DELIBERATE (also a row of README's "Differences from TensorFlow") or TO_FIX. Neither is
+skipped: the replay asserts they still differ, so a fix shows. Random ops are compared by
+what must hold of a draw.
 """
 from __future__ import annotations
 
