@@ -52,8 +52,7 @@ def warn_from_user_line(text: str, category=UserWarning, frame=None) -> None:
     namespace = user.f_globals
     warnings.warn_explicit(text, category, user.f_code.co_filename, user.f_lineno,
                            module=namespace.get("__name__", "__main__"),
-                           registry=namespace.setdefault("__warningregistry__", {}),
-                           module_globals=namespace)
+                           registry=namespace.setdefault("__warningregistry__", {}))
 
 
 def _dispatch_frames(frame):

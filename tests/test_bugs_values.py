@@ -10,6 +10,8 @@ user's line (lines marked `# WARN`).
 and the line of the buggy statement (marked `# BUG <n>` below), with the usual fix.
 """
 import os
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -265,6 +267,15 @@ def test_each_user_line_warns_once_under_the_default_filter():
     assert [w.lineno for w in record] == [line_of(__file__, "# WARN loop"),
                                           line_of(__file__, "# WARN after")]
     assert all(w.filename == __file__ for w in record)
+
+
+def test_a_warning_from_a_python_c_program_is_said_from_its_line():
+    """`python -c`'s __main__ has no source a loader can give: the warning still shows."""
+    program = "import tapeviz as tf\ntf.math.log(tf.constant([0.0, 1.0]))\n"
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          timeout=120, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith("<string>:2: RuntimeWarning: log: divide by zero"), done.stderr
 
 
 def test_an_error_filter_raises_a_runtime_warning_naming_the_op():
