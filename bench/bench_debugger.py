@@ -1,21 +1,20 @@
 """What the debugger costs: the reference loops plain, with breakpoints armed but never hit,
 with the recorder on and under a Runner, measured side by side in one run (read the ratios).
 
-Each row prints its ratio to the plain loop (the median over rounds of the ratio to that
-round's plain run, so a noisy round moves both) and issue 14's goal for it. Breakpoints
+Each row prints its ratio to the plain loop (best CPU time over interleaved rounds, the run
+least disturbed by a shared machine) and issue 14's goal for it. Breakpoints
 that select ops by name, kind, layer or backward step are heard only by the ops they can
 match (the rest keep dispatch's fast path). A file:line one makes dispatch find every
 op's line; those that must look at every op's values (a bare condition, nan) put every op
 on the traced path. The Runner's gate, never paused, should cost next to nothing.
 
-Run: python bench/bench_debugger.py [--repeats 5] [--loops regression,lecture,cnn]
+Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import gc
-import statistics
 import time
 
 import numpy as np
@@ -149,7 +148,7 @@ def run(mode, loop) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--loops", default="regression,lecture,cnn",
                         help="comma-separated: regression, lecture, cnn")
     args = parser.parse_args()
@@ -158,24 +157,18 @@ def main() -> None:
     for loop in loops.values():
         loop()  # warm up: first-call caches, the op routes, numpy's allocator
     best = {(loop, mode): float("inf") for loop in loops for mode in MODES}
-    ratios = {key: [] for key in best}
     for _ in range(args.repeats):  # interleaved: every mode sees the same machine load
         for loop_name, loop in loops.items():
-            plain = run(MODES["plain"][0], loop)
-            best[loop_name, "plain"] = min(best[loop_name, "plain"], plain)
             for mode_name, (mode, _) in MODES.items():
-                if mode_name == "plain":
-                    continue
-                seconds = run(mode, loop)
-                best[loop_name, mode_name] = min(best[loop_name, mode_name], seconds)
-                ratios[loop_name, mode_name].append(seconds / plain)
-    print(f"{args.repeats} rounds; ratio = median over rounds of CPU time / that round's "
-          f"plain CPU time (best CPU seconds beside)")
+                best[loop_name, mode_name] = min(best[loop_name, mode_name], run(mode, loop))
+    print(f"best of {args.repeats} interleaved rounds, CPU seconds; ratio = best time / best "
+          f"plain time")
     for loop_name in loops:
         print(loop_name)
+        base = best[loop_name, "plain"]
         for mode_name, (_, goal) in MODES.items():
             seconds = best[loop_name, mode_name]
-            ratio = statistics.median(ratios[loop_name, mode_name] or [1.0])
+            ratio = seconds / base
             verdict = ""
             if goal is not None:
                 verdict = f"  goal <= {goal}x: {'met' if ratio <= goal else 'MISSED'}"
