@@ -20,7 +20,7 @@ A backward step re-norms only the boxes whose members it changed (`renorm`).
 from __future__ import annotations
 
 import math
-import re
+import operator
 from collections import Counter
 
 from .graph import Graph, GraphEdge, GraphNode, group_id
@@ -42,8 +42,8 @@ def box_of(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int,
     return folder.found
 
 
+_SIGNATURE = operator.attrgetter("kind", "op", "shape", "dtype")   # what copies share
 MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
-_NUMBERED = re.compile(r"_?\d+$")
 
 
 def stem(name: str) -> str:
@@ -52,7 +52,10 @@ def stem(name: str) -> str:
     >>> stem("dense_12"), stem("block3"), stem("conv2d"), stem("7")
     ('dense', 'block', 'conv2d', '7')
     """
-    return _NUMBERED.sub("", name) if not name.isdigit() else name
+    bare = name.rstrip("0123456789")   # str methods: a regex per block costs 3x more
+    if bare == name or not bare:
+        return name
+    return bare[:-1] if bare[-1] == "_" else bare
 
 
 def loop_id(level_id: str, first_key: int, passes: int) -> str:
@@ -72,6 +75,16 @@ def repeat_id(first_path: str, count: int) -> str:
     'g:model/block0*12'
     """
     return f"{group_id(first_path)}*{count}"
+
+
+def _loudest(norms: list):
+    """The largest of some gradient norms (None: no norm), as `_louder` pairwise: a NaN wins."""
+    present = [norm for norm in norms if norm is not None]
+    if not present:
+        return None
+    if any(norm != norm for norm in present):
+        return math.nan
+    return max(present)
 
 
 def _louder(a, b):
@@ -111,9 +124,10 @@ class _Scope:
         dtype of each op and variable in order (nested scopes included, their names aside;
         constants left out, as the input that the first copy takes in)."""
         if self._structure is None:
-            self._structure = (stem(self.name), *(
-                (node.kind, node.op, node.shape, node.dtype)
-                for node in map(nodes.__getitem__, self.members()) if node.kind != "constant"))
+            self._structure = (stem(self.name), *[
+                signature for signature in map(_SIGNATURE, map(nodes.__getitem__,
+                                                               self.members()))
+                if signature[0] != "constant"])
         return self._structure
 
 
@@ -129,12 +143,13 @@ def _flatten(entries) -> list:
 
 def scope_tree(graph: Graph) -> _Scope:
     """The scope tree of a full graph; keys are op indices (a leaf takes its consumer's)."""
-    keys = {}
+    keys = []
     following = 0
     for nid in reversed(graph.nodes):
         if nid[0] == "n":
             following = int(nid[1:])
-        keys[nid] = following
+        keys.append(following)
+    keys.reverse()
     root = _Scope("", 0)
     scopes = {"": root}
 
@@ -146,9 +161,12 @@ def scope_tree(graph: Graph) -> _Scope:
             parent.entries.append((key, scope))
         return scope
 
-    for nid, node in graph.nodes.items():
-        key = keys[nid]
-        scope_of(node.scope, key).entries.append((key, nid))
+    path, scope = None, root   # consecutive nodes mostly share a scope: looked up once
+    for (nid, node), key in zip(graph.nodes.items(), keys):
+        if node.scope != path:
+            path = node.scope
+            scope = scope_of(path, key)
+        scope.entries.append((key, nid))
     return root
 
 
@@ -294,27 +312,20 @@ class _Folder:
             if self.target in members:
                 self.found = gid
             return
-        nodes, rep = self.graph.nodes, self.rep
-        first_op = last_op = None
-        norm, nonfinite, forward, ops = None, False, False, 0
-        for member in members:
-            rep[member] = gid
-            node = nodes[member]
-            if node.op is not None:
-                first_op = first_op or node
-                last_op = node
-                ops += member[0] == "n"
-            norm = _louder(norm, node.grad_norm)
-            nonfinite = nonfinite or node.nonfinite
-            forward = forward or node.phase == "forward"
-        shown_by = last_op or nodes[members[-1]]
+        self.rep.update(dict.fromkeys(members, gid))
+        folded = list(map(self.graph.nodes.__getitem__, members))
+        with_op = [node for node in folded if node.op is not None]
+        first_op = with_op[0] if with_op else None
+        shown_by = with_op[-1] if with_op else folded[-1]
         self.placed[gid] = self.level
         self.shown.append((key, GraphNode(
             gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
             scope=scope if scope is not None else shown_by.scope,
-            phase="forward" if forward else "backward",
-            source=first_op.source if first_op else None, grad_norm=norm,
-            nonfinite=nonfinite, members=members, ops=ops, repeat=repeat)))
+            phase="forward" if any(node.phase == "forward" for node in folded) else "backward",
+            source=first_op.source if first_op else None,
+            grad_norm=_loudest([node.grad_norm for node in folded]),
+            nonfinite=any(node.nonfinite for node in folded), members=members,
+            ops=sum(member[0] == "n" for member in members), repeat=repeat)))
 
     def merged_edges(self) -> list:
         rep = self.rep
