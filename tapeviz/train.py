@@ -149,9 +149,8 @@ class RMSPropOptimizer(Optimizer):
 
     def _apply_dense(self, grad, var, lr, step):
         mg = self.get_slot(var, "mg") if self._centered else None
-        update.rmsprop_momentum(var, grad, self.get_slot(var, "rms"), mg,
-                                self.get_slot(var, "momentum"), lr, self._decay,
-                                self._momentum, self._epsilon)
+        update.rmsprop(var, grad, self.get_slot(var, "rms"), mg, self.get_slot(var, "momentum"),
+                       lr, self._decay, self._momentum, self._epsilon)
 
 
 _global_step: list = []

@@ -70,11 +70,9 @@ def ref_rmsprop(lr=0.001, rho=0.9, momentum=0.0, eps=1e-7, centered=False, steps
         rms = rho * rms + (1 - rho) * g * g
         mg = rho * mg + (1 - rho) * g
         denom = rms - mg * mg if centered else rms
-        if momentum or rms0:  # the ApplyRMSProp kernel: epsilon inside the square root
-            mom = momentum * mom + lr * g / np.sqrt(denom + eps)
-            w = w - mom
-        else:
-            w = w - lr * g / (np.sqrt(denom) + eps)
+        # Keras 3 and TF1's ApplyRMSProp kernel: epsilon inside the square root
+        mom = momentum * mom + lr * g / np.sqrt(denom + eps)
+        w = w - mom
         out.append(w.copy())
     return out
 

@@ -29,11 +29,4 @@ TO_FIX: dict[str, str] = {
         "another engineer): with TF's names the lecture regression's two unnamed variables "
         "are both 'Variable:0' and its Recorder gave a false divergence alert. Fix: key them "
         "by the variable, then name as TF",
-    "keras.optimizers.RMSprop/default/tiny":
-        "Keras 3's RMSprop divides by sqrt(v + epsilon); tapeviz's (keras/optimizers/update.py "
-        "rmsprop, the optimizers' owner's) by sqrt(v) + epsilon, Keras 2's: the same for "
-        "ordinary gradients, 1e-5 against 3e-9 per step for gradients of 1e-10",
-    "keras.optimizers.RMSprop/centered/tiny":
-        "as RMSprop/default/tiny: Keras 3 adds epsilon inside the square root "
-        "(keras/optimizers/update.py, the optimizers' owner's)",
 }

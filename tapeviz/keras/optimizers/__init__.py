@@ -1,4 +1,4 @@
-"""`tapeviz.keras.optimizers`: SGD, Adam, RMSprop and Adagrad with Keras 2's formulas.
+"""`tapeviz.keras.optimizers`: SGD, Adam, RMSprop and Adagrad with Keras 3's formulas.
 
 `base.Optimizer` does the bookkeeping (pairs, None gradients, clipping, slots,
 `iterations`); `update.py` holds the formulas, which `tapeviz.train`'s TF1 optimizers

@@ -6,13 +6,13 @@ from .base import Optimizer
 
 
 class RMSprop(Optimizer):
-    """RMSprop as Keras 2 computes it: w -= lr g / (sqrt(rms) + epsilon) without momentum;
-    with momentum, the ApplyRMSProp kernel (epsilon inside the square root).
+    """RMSprop as Keras 3 computes it: w -= lr g / sqrt(rms + epsilon), through a momentum
+    slot when `momentum` is set (Keras 2 put epsilon outside the square root without one).
 
     >>> import tapeviz as tf
     >>> w = tf.Variable(1.0)
     >>> _ = tf.keras.optimizers.RMSprop(0.01).apply_gradients([(tf.constant(2.0), w)])
-    >>> round(float(w), 4)  # rms = 0.1 * 4: w -= 0.01 * 2 / sqrt(0.4)
+    >>> round(float(w), 4)  # rms = 0.1 * 4: w -= 0.01 * 2 / sqrt(0.4 + 1e-7)
     0.9684
     """
 
@@ -30,8 +30,5 @@ class RMSprop(Optimizer):
     def _apply_dense(self, grad, var, lr, step):
         rms = self.get_slot(var, "rms")
         mg = self.get_slot(var, "mg") if self.centered else None
-        if self.momentum:
-            update.rmsprop_momentum(var, grad, rms, mg, self.get_slot(var, "momentum"), lr,
-                                    self.rho, self.momentum, self.epsilon)
-        else:
-            update.rmsprop(var, grad, rms, mg, lr, self.rho, self.epsilon)
+        mom = self.get_slot(var, "momentum") if self.momentum else None
+        update.rmsprop(var, grad, rms, mg, mom, lr, self.rho, self.momentum, self.epsilon)

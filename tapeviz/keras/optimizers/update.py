@@ -53,28 +53,23 @@ def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon
     var._rebind(adam_step(var, m, denominator, step_size=lr_t, epsilon=epsilon))
 
 
-def rmsprop(var, grad, rms, mg, lr: float, rho: float, epsilon: float) -> None:
-    """Keras 2's RMSprop without momentum: var -= lr g / (sqrt(rms - mg^2) + epsilon)."""
+def rmsprop(var, grad, rms, mg, mom, lr: float, rho: float, momentum: float,
+            epsilon: float) -> None:
+    """RMSprop as Keras 3 and TF1's ApplyRMSProp kernel compute it: epsilon inside the sqrt.
+
+    increment = lr g / sqrt(rms - mg^2 + epsilon) (mg: centered only); with momentum
+    (`mom` a slot) mom = momentum mom + increment and var -= mom, else var -= increment.
+    """
     rms.assign(rho * rms + (1.0 - rho) * square(grad))
     denominator = rms
     if mg is not None:  # centered: subtract the squared mean gradient
         mg.assign(rho * mg + (1.0 - rho) * grad)
         denominator = rms - square(mg)
-    var.assign_sub(lr * grad / (sqrt(denominator) + epsilon))
-
-
-def rmsprop_momentum(var, grad, rms, mg, mom, lr: float, rho: float, momentum: float,
-                     epsilon: float) -> None:
-    """The ApplyRMSProp kernel (Keras 2 with momentum, TF1 always): epsilon inside the sqrt.
-
-    mom = momentum mom + lr g / sqrt(rms - mg^2 + epsilon); var -= mom.
-    """
-    rms.assign(rho * rms + (1.0 - rho) * square(grad))
-    denominator = rms
-    if mg is not None:
-        mg.assign(rho * mg + (1.0 - rho) * grad)
-        denominator = rms - square(mg)
-    mom.assign(momentum * mom + lr * grad / sqrt(denominator + epsilon))
+    increment = lr * grad / sqrt(denominator + epsilon)
+    if mom is None:
+        var.assign_sub(increment)
+        return
+    mom.assign(momentum * mom + increment)
     var.assign_sub(mom)
 
 
