@@ -177,9 +177,9 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     values = [np.asarray(v if v is not None else default).item()
               for v, default in ((on_value, 1), (off_value, 0))]
     rank = arguments.rank_of("one_hot", "indices", indices)
+    normalized = normalize_axis("one_hot", -1 if axis is None else axis, rank + 1)
     if axis is not None and np.ndim(axis) == 0 and int(axis) < -1:
         raise InvalidArgumentError("one_hot", f"axis must be -1 or in [0, {rank}] (TF takes no "
                                               f"other negative axis); got {axis}")
     return _one_hot(indices, depth=depth, on_value=values[0], off_value=values[1],
-                    axis=normalize_axis("one_hot", -1 if axis is None else axis, rank + 1),
-                    dtype=dtype)
+                    axis=normalized, dtype=dtype)

@@ -44,12 +44,17 @@ def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
     return checked
 
 
-_CAST_TO = {"f": "float32", "b": "bool"}
+_CAST_TO = {"f": "float32", "b": "bool", "iuf": "float32"}
 _BOOL = np.dtype(np.bool_)
 
 
 def _floats_only(name: str, forward):
     return _kinds_only(name, forward, "f", "floating (float16/32/64)")
+
+
+def _numbers_only(name: str, forward, arity: int = 1):
+    """`forward`, refusing bools as TF's kernels do (numpy reads max of bools as or)."""
+    return _kinds_only(name, forward, "iuf", "numeric (int or float)", arity)
 
 
 def _bools_only(name: str, forward, arity: int = 1):
@@ -119,13 +124,15 @@ def _pow_exponent_vjp(g, ans, x, y):
     return g * ans * where(positive, log(where(positive, x, 1)), 0)
 
 
-pow = defop("pow", np.power, (lambda g, ans, x, y: g * y * pow(x, y - 1), _pow_exponent_vjp),
-            label="**", broadcasting=True, domain=POSITIVE,
-            doc="x ** y elementwise.")
-maximum = defop("maximum", np.maximum, label="max", broadcasting=True,
+pow = defop("pow", _numbers_only("pow", np.power, 2),
+            (lambda g, ans, x, y: g * y * pow(x, y - 1), _pow_exponent_vjp),
+            label="**", broadcasting=True, domain=POSITIVE, doc="x ** y elementwise.")
+maximum = defop("maximum", _numbers_only("maximum", np.maximum, 2), label="max",
+                broadcasting=True,
                 vjp=lambda g, ans, x, y: (where(x >= y, g, 0), where(x >= y, 0, g)),
                 doc="Elementwise max of x and y (ties send the gradient to x, as in TF).")
-minimum = defop("minimum", np.minimum, label="min", broadcasting=True,
+minimum = defop("minimum", _numbers_only("minimum", np.minimum, 2), label="min",
+                broadcasting=True,
                 vjp=lambda g, ans, x, y: (where(x <= y, g, 0), where(x <= y, 0, g)),
                 doc="Elementwise min of x and y (ties send the gradient to x, as in TF).")
 squared_difference = defop("squared_difference", lambda x, y: np.square(x - y), label="(x−y)²",
@@ -136,7 +143,7 @@ squared_difference = defop("squared_difference", lambda x, y: np.square(x - y), 
 # ---- unary math --------------------------------------------------------------------------
 negative = defop("negative", operator.neg, label="−x", vjp=lambda g, ans, x: (-g,),
                  doc="-x elementwise.")
-abs = defop("abs", np.abs, label="|x|", vjp=lambda g, ans, x: (g * sign(x),),
+abs = defop("abs", _numbers_only("abs", np.abs), label="|x|", vjp=lambda g, ans, x: (g * sign(x),),
             doc="Absolute value elementwise.")
 sign = defop("sign", np.sign, vjp=lambda g, ans, x: (_zeros(g),),
              doc="-1, 0 or 1 by the sign of x; its gradient is zero, as in TF.")
@@ -155,8 +162,8 @@ rsqrt = defop("rsqrt", _floats_only("rsqrt", lambda x: 1 / np.sqrt(x)),
               label="1/√", domain=POSITIVE,
               vjp=lambda g, ans, x: (rsqrt_grad(ans, g),),
               doc="1 / sqrt(x) elementwise.")
-square = defop("square", np.square, label="x²", vjp=lambda g, ans, x: (square_grad(x, g),),
-               doc="x * x elementwise.")
+square = defop("square", _numbers_only("square", np.square), label="x²",
+               vjp=lambda g, ans, x: (square_grad(x, g),), doc="x * x elementwise.")
 reciprocal = defop("reciprocal", np.reciprocal, label="1/x", domain=POSITIVE,
                    vjp=lambda g, ans, x: (reciprocal_grad(ans, g),), doc="1 / x elementwise.")
 sin = defop("sin", _floats_only("sin", np.sin),

@@ -26,7 +26,11 @@ def _all_but(axis, rank) -> list:
 
 
 # ---- activations -------------------------------------------------------------------------
-relu = defop("relu", lambda x: np.maximum(x, 0).astype(x.dtype, copy=False), kind="activation",
+def _relu_forward(x):
+    return np.maximum(x, 0).astype(x.dtype, copy=False)
+
+
+relu = defop("relu", _m._numbers_only("relu", _relu_forward), kind="activation",
              vjp=lambda g, ans, x: (relu_grad(g, x),), inputs=("features",),
              doc="max(x, 0) elementwise.")
 
@@ -176,6 +180,10 @@ bias_add_op = defop("bias_add", _bias_add_forward, _bias_add_vjp, kind="nn", lab
                     samples=((((2, 3), (3,)), {"axis": 1}), (((2, 3, 4), (3,)), {"axis": 1}),
                              (((2, 2, 2, 3), (3,)), {"axis": 3})),
                     doc="value + bias, bias added along the channel axis.")
-l2_loss = defop("l2_loss", lambda t: np.asarray(np.sum(t * t) / 2, dtype=t.dtype)[()],
+def _l2_loss_forward(t):
+    return np.asarray(np.sum(t * t) / 2, dtype=t.dtype)[()]
+
+
+l2_loss = defop("l2_loss", _m._floats_only("l2_loss", _l2_loss_forward),
                 kind="loss", label="½‖x‖²", vjp=lambda g, ans, t: (g * t,),
                 doc="sum(t ** 2) / 2.")

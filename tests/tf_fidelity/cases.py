@@ -173,6 +173,13 @@ add_case("math.logical_not/int32", lambda tf, x: tf.math.logical_not(x),
 add_case("math.multiply/bool", _binary("math.multiply"), np.array([True, False]),
          np.array([True, True]), op="multiply")
 add_case("math.add/bool", _binary("math.add"), np.array([True]), np.array([True]), op="add")
+for _name in ("abs", "square", "maximum", "minimum", "pow"):
+    _bools = (np.array([True, False]),) * (2 if _name in ("maximum", "minimum", "pow") else 1)
+    add_case(f"math.{_name}/bool", lambda tf, *xs, _name=_name: getattr(tf.math, _name)(*xs),
+             *_bools, op=_name)
+add_case("nn.relu/bool", lambda tf, x: tf.nn.relu(x), np.array([True, False]), op="relu")
+add_case("nn.l2_loss/int32", lambda tf, x: tf.nn.l2_loss(x), np.array([1, 2], np.int32),
+         op="l2_loss")
 add_case("math.add/list_to_other_dtype", lambda tf: tf.add([1.0, 2.0], tf.constant([1, 2])),
          op="add")
 add_case("math.add/float_list_int_list", lambda tf: tf.add([1.0, 2.0], [1, 2]), op="add")
