@@ -259,10 +259,14 @@ def widget_timing(blocks: int, repeats: int = 3) -> dict:
     """Best-of-`repeats` seconds of a TapeWidget on `blocks_tape(blocks)`: opening it, its
     first Step (which starts the backward pass), the Step that opens the hidden block of the
     next op, and a Step inside that open block (the Step a user presses most). Layouts are
-    timed, not cached."""
+    timed, not cached. Also the parts of opening (graph build, collapse, the alerts'
+    `diagnose`) and a floor: one pass that only reads each node's inputs and output."""
+    from tapeviz.viz.panel import find_alerts
+    from tapeviz.viz.scene import Scene
     from tapeviz.viz.widget import TapeWidget
     tape = blocks_tape(blocks)
-    best = dict.fromkeys(("open", "first step", "opening step", "step"), float("inf"))
+    best = dict.fromkeys(("open", "first step", "opening step", "step", "graph build",
+                          "collapse", "alerts", "read each node"), float("inf"))
     for _ in range(repeats):
         times = []
         render._cache.clear()
@@ -275,22 +279,59 @@ def widget_timing(blocks: int, repeats: int = 3) -> dict:
             widget.step()
             times.append(time.perf_counter() - start)
         assert widget.error == "", widget.error
+        times += _open_parts(tape, lambda graph: find_alerts(Scene(tape), graph.id_of))
         for name, seconds in zip(best, times):
             best[name] = min(best[name], seconds)
     return {"blocks": blocks, "nodes": len(widget.graph.nodes), "shown": len(widget.view.nodes),
             **best}
 
 
+def _open_parts(tape, alerts) -> list:
+    """Seconds of the graph build, its collapse and `alerts(graph)`, then of reading each
+    node's inputs and output once (what any open that looks at every node pays at least)."""
+    start = time.perf_counter()
+    graph = Graph.from_tape(tape)
+    built = time.perf_counter()
+    graph.collapse(max_nodes=300)
+    collapsed = time.perf_counter()
+    alerts(graph)
+    alerted = time.perf_counter()
+    values = [[tensor._value for tensor in node.inputs] + [node.output._value]
+              for node in tape.nodes]
+    del values
+    return [built - start, collapsed - built, alerted - collapsed,
+            time.perf_counter() - alerted]
+
+
+# issue 14's widget row before and after this row's changes (commits 4774275..), measured
+# interleaved on the 2-core shared machine (load 4-8), best of 3, seconds (3,002 / 99,002)
+WIDGET_BEFORE = {"open": ((0.057, 0.111), (1.494, 3.170))}
+WIDGET_AFTER = {"open": ((0.024, 0.033), (0.764, 1.171))}
+
+
 def print_widget(small: dict, large: dict, repeats: int) -> None:
     print(f"\nTapeWidget on {large['nodes']:,} nodes ({large['blocks']:,} scoped blocks) "
           f"against {small['nodes']:,}; best of {repeats}, layouts not cached")
-    print(f"  {'':<14}{small['nodes']:>10,}{large['nodes']:>10,}{'ratio':>8}{'goal':>8}")
-    for name in ("open", "first step", "opening step", "step"):
+    print(f"  {'':<18}{small['nodes']:>10,}{large['nodes']:>10,}{'ratio':>8}{'goal':>8}")
+    for name in ("open", "first step", "opening step", "step", "graph build", "collapse",
+                 "alerts", "read each node"):
         goal = WIDGET_GOALS.get(name)
         ratio = large[name] / small[name]
         verdict = "" if goal is None else f"<= {goal:.0f}x " + ("met" if ratio <= goal else
                                                                 "MISSED")
-        print(f"  {name:<14}{small[name]:9.3f}s{large[name]:9.3f}s{ratio:7.1f}x  {verdict}")
+        part = "    " if name in ("graph build", "collapse", "alerts", "read each node") \
+            else ""
+        print(f"  {part + name:<18}{small[name]:9.3f}s{large[name]:9.3f}s{ratio:7.1f}x  "
+              f"{verdict}")
+    budget = WIDGET_GOALS["open"] * small["open"] / large["nodes"] * 1e6
+    print(f"  <= {WIDGET_GOALS['open']:.0f}x leaves {budget:.2f} us a node of the "
+          f"{large['nodes']:,}-node open; it spends "
+          f"{large['open'] / large['nodes'] * 1e6:.2f}, and reading each node once "
+          f"{large['read each node'] / large['nodes'] * 1e6:.2f}")
+    for label, figures in (("before", WIDGET_BEFORE), ("after", WIDGET_AFTER)):
+        (small_lo, small_hi), (large_lo, large_hi) = figures["open"]
+        print(f"  open, {label} (recorded): {small_lo:.3f}-{small_hi:.3f} s against "
+              f"{large_lo:.3f}-{large_hi:.3f} s")
 
 
 def main() -> None:
