@@ -10,6 +10,7 @@ Nothing here runs an op, except the backward pass of a tape given with its targe
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -31,8 +32,7 @@ from .why_none import path_nodes
 ACROSS_LAYERS = ("gradient_ratio", "vanishing_stack", "exploding_stack")
 
 
-def _shape(value) -> tuple:
-    return np.shape(getattr(value, "_value", value))
+_shape = operator.attrgetter("_value.shape")   # a tensor's shape (its numpy value's)
 
 
 def _outer_broadcast(shapes: tuple, out_shape: tuple) -> bool:
