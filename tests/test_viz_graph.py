@@ -364,3 +364,46 @@ def test_building_and_collapsing_leave_the_garbage_collector_as_they_found_it():
             assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+@pytest.mark.filterwarnings("ignore:.*(divide by zero|invalid value):RuntimeWarning")
+def test_a_folded_group_says_what_its_members_say():
+    """Each box of a collapsed view carries its members' loudest gradient norm (a NaN
+    loudest of all), NaN/Inf if any member holds one, their op count, the first op's line
+    and the last op's shape; a constant input holding Inf is a bad value (the batched
+    check of the leaves), a finite one is not."""
+    import math
+    w = tf.Variable([0.5, -0.25], name="fold_w")
+    spike = tf.constant([np.inf, 1.0])
+    with tf.GradientTape(persistent=True) as tape:
+        h = w
+        for block in range(12):
+            with tf.name_scope(f"stage{block // 4}"), tf.name_scope(f"block{block}"):
+                h = tf.tanh(h * 0.9) + (spike if block == 6 else 1.0)   # block 6: Inf
+                if block == 9:   # sqrt's gradient at 0 is Inf, times 0: NaN norms here
+                    h = h + tf.sqrt(tf.abs(w) * 0.0)
+        loss = tf.reduce_sum(h * h)
+    graph = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    constants = [n for n in graph.nodes.values() if n.kind == "constant"]
+    assert [n.bad_value for n in constants if n.ref is spike] == [True]
+    assert sum(n.bad_value for n in constants) == 1
+    for expanded in (frozenset(), {group_id("stage1")}):
+        view = graph.collapse(expanded, max_nodes=6)
+        groups = [n for n in view.nodes.values() if n.kind == "group"]
+        assert groups and any(n.nonfinite for n in groups)
+        assert any(n.grad_norm != n.grad_norm for n in groups)   # a NaN norm wins its box
+        for group in groups:
+            members = [graph.nodes[m] for m in group.members]
+            loudest = None
+            for norm in (m.grad_norm for m in members if m.grad_norm is not None):
+                loudest = norm if loudest is None or norm != norm or (
+                    loudest == loudest and norm > loudest) else loudest
+            assert (group.grad_norm is None) == (loudest is None)
+            if loudest is not None:
+                assert math.isnan(group.grad_norm) if math.isnan(loudest) else \
+                    group.grad_norm == loudest
+            assert group.nonfinite == any(m.nonfinite for m in members)
+            assert group.ops == sum(m.id.startswith("n") for m in members)
+            with_op = [m for m in members if m.op is not None]
+            assert group.source == with_op[0].source and group.shape == with_op[-1].shape
+            assert all(view.visible_id(m.id) == group.id for m in members)
