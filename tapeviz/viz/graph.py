@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import math
+from collections import Counter
 from collections.abc import Mapping
 from urllib.parse import quote
 
@@ -177,6 +178,7 @@ class Graph:
         self._tree = None      # the scope tree, built by the first collapse
         self._ids: dict = {}   # id(ref) -> node id, for id_of
         self._indexed = 0      # how many nodes _ids was built from
+        self._kinds = (0, Counter())   # (node count, nodes of each kind) for kinds()
         # id of the tensor or variable whose gradient a node shows -> the node's id
         self.gradient_keys: dict[int, str] = {}
 
@@ -283,6 +285,13 @@ class Graph:
             None, value.shape, _dtype_names.get(value.dtype) or _dtype_name(value),
             consumer.scope, consumer.phase, None, norm, not _finite_or_none(norm), False, obj)
         return lid
+
+    def kinds(self) -> Counter:
+        """How many nodes of each kind; counted again only when nodes were added (a redraw
+        of a 100,000-node graph asks, and kinds do not change)."""
+        if self._kinds[0] != len(self.nodes):
+            self._kinds = (len(self.nodes), Counter(node.kind for node in self.nodes.values()))
+        return self._kinds[1]
 
     # ---- finding ---------------------------------------------------------------------------
     def visible_id(self, node_id: str) -> str | None:

@@ -8,8 +8,11 @@ covering the most ops wins, the shortest body among equals.
 """
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
+_ENTRY = operator.itemgetter(1)
 MIN_PASSES = 3
 MIN_OPS = 6        # fewer ops than this in all passes together stay as they are
 MAX_BODY = 40      # the longest loop body looked for, in ops
@@ -28,6 +31,8 @@ def loop_stretches(entries, nodes, min_passes: int = MIN_PASSES, max_body: int =
     >>> loop_stretches([(i, f"n{i}") for i in range(10)], nodes)
     [(0, 8, 2, 4)]
     """
+    if str not in set(map(type, map(_ENTRY, entries))):
+        return []   # a level of scopes only (33,000 blocks) holds no pass: no scope is in one
     starts, stops, codes, table = [], [], [], {}
     begins = 0                    # where the current unit begins: leaves go with the next op
     for at, (_, entry) in enumerate(entries):

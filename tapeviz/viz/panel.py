@@ -114,8 +114,9 @@ def status_line(graph, shown: int, scene) -> str:
     """The toolbar's count of what is drawn, in the title's numbering: '17 nodes: 10 ops, 2
     variables, 5 constants'; ops of other phases (a recorded step's backward pass) are said
     to be left out, and a collapsed view says how many boxes are shown."""
-    kinds = Counter(n.kind if n.kind in LEAF_KINDS + ("failed",) else "op"
-                    for n in graph.nodes.values())
+    kinds = Counter()
+    for kind, number in graph.kinds().items():
+        kinds[kind if kind in LEAF_KINDS + ("failed",) else "op"] += number
     drawn, total = kinds["op"], scene.op_count
     ops = counted(drawn, "op")
     if drawn < total:
