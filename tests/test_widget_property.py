@@ -97,7 +97,9 @@ def _run(program, variables) -> tf.Tensor:
 
 
 def _source(program):
-    variables = [tf.Variable([0.5 * (i + 1), -0.25], name=f"w{i}")
+    # names of their own: a name made hundreds of times is numbered (w1_78), and other tests
+    # read messages that name their w1
+    variables = [tf.Variable([0.5 * (i + 1), -0.25], name=f"property_w{i}")
                  for i in range(program["variables"])]
     kind = program["source"]
     if kind == "recorder":
