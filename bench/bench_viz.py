@@ -303,10 +303,13 @@ def _open_parts(tape, alerts) -> list:
             time.perf_counter() - alerted]
 
 
-# issue 14's widget row before and after this row's changes (commits 4774275..), measured
-# interleaved on the 2-core shared machine (load 4-8), best of 3, seconds (3,002 / 99,002)
+# issue 14's widget row before and after this row's changes (commits 4774275..c93a98f),
+# each run interleaved with the tree before them on the 2-core shared machine (load 4-8),
+# best of 3, seconds (3,002 / 99,002 nodes). Both sides got 2-3x faster, so the ratio stays
+# ~30x: what is left is per-node Python work (a GraphNode, its edges, its place in the scope
+# tree, its share of a fold), and <= 5x leaves ~2 us a node for all of it.
 WIDGET_BEFORE = {"open": ((0.057, 0.111), (1.494, 3.170))}
-WIDGET_AFTER = {"open": ((0.024, 0.033), (0.764, 1.171))}
+WIDGET_AFTER = {"open": ((0.024, 0.046), (0.764, 1.731))}
 
 
 def print_widget(small: dict, large: dict, repeats: int) -> None:
