@@ -31,8 +31,8 @@ def loop_stretches(entries, nodes, min_passes: int = MIN_PASSES, max_body: int =
     >>> loop_stretches([(i, f"n{i}") for i in range(10)], nodes)
     [(0, 8, 2, 4)]
     """
-    if str not in set(map(type, map(_ENTRY, entries))):
-        return []   # a level of scopes only (33,000 blocks) holds no pass: no scope is in one
+    if list(map(type, map(_ENTRY, entries))).count(str) < MIN_OPS:
+        return []   # a level of scopes (33,000 blocks) holds no pass: no scope is in one
     starts, stops, codes, table = [], [], [], {}
     begins = 0                    # where the current unit begins: leaves go with the next op
     for at, (_, entry) in enumerate(entries):
