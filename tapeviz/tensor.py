@@ -11,6 +11,7 @@ import itertools
 import numbers
 import sys
 import threading
+import weakref
 
 import numpy as np
 
@@ -286,7 +287,7 @@ class Variable(Tensor):
         if shape is not None:
             _check_variable_shape(shape, np.shape(value))
         self.trainable = arguments.flag("Variable", "trainable", trainable, default=True)
-        self.name = _unique_variable_name(arguments.name("Variable", name) or "Variable")
+        self.name = _live_variable_name(self, arguments.name("Variable", name) or "Variable")
         self._value = value.copy() if isinstance(value, np.ndarray) else value
         self._unique_id = next(_variable_ids)
 
@@ -409,17 +410,22 @@ def _numpy_text(value, is_repr: bool) -> str:
 
 
 _variable_ids = itertools.count()
-_name_counts: dict[str, int] = {}
+_names_in_use: dict[str, weakref.ref] = {}   # a name -> the variable that last took it
 _name_lock = threading.Lock()
 
 
-def _unique_variable_name(base: str) -> str:
-    """TF-style unique names: 'Variable:0', 'Variable_1:0', ... per base name."""
+def _live_variable_name(variable, base: str) -> str:
+    """`base:0` as TF 2 names it, unless a variable still alive holds that name: then
+    `base_1:0`, `base_2:0`, ... (TF would repeat the name; the debugger tells variables apart
+    by name). A cell run again makes `w:0` again once the old `w` is gone."""
     base = base[:-2] if base.endswith(":0") else base
     with _name_lock:
-        count = _name_counts.get(base, 0)
-        _name_counts[base] = count + 1
-    return f"{base}:0" if count == 0 else f"{base}_{count}:0"
+        for count in itertools.count():
+            name = f"{base}:0" if count == 0 else f"{base}_{count}:0"
+            holder = _names_in_use.get(name)
+            if holder is None or holder() is None:
+                _names_in_use[name] = weakref.ref(variable)
+                return name
 
 
 # The core's one import cycle, and an honest one: a tensor's constructors convert values

@@ -785,6 +785,9 @@ def _normalized(text: str) -> str:
 
 
 add_case("Variable/names_kept", _variable_names, grad=False)
+add_case("Variable/names_of_live_variables",
+         lambda tf: [v.name for v in (tf.Variable(0.0, name="w"), tf.Variable(1.0, name="w"))],
+         grad=False)
 add_case("Variable/updates", _variable_updates, grad=False)
 add_case("Variable/dtype_int", lambda tf: [tf.Variable([1, 2]), tf.Variable(2.5, dtype=tf.float64)],
          grad=False)

