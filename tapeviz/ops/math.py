@@ -213,7 +213,7 @@ PAIR_SAMPLES = ((((3,), (3,)), {}), (((2, 3), (2, 3)), {}))
 def _zero_where_no_gradient(dy, gradient):
     """`gradient()` where dy != 0, else 0, as TF's SqrtGrad, RsqrtGrad and ReciprocalGrad
     kernels: `tf.where(x > 0, tf.sqrt(x), 0.)` then has a finite gradient at x = 0."""
-    if np.all(dy != 0):
+    if (dy != 0).all():  # the method: np.all costs ~1 us more on a numpy scalar
         return gradient()
     with np.errstate(all="ignore"):
         value = gradient()
