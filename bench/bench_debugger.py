@@ -69,15 +69,20 @@ def cnn_loop(steps: int = 20):
     train_guide_cnn(zip(images, labels))
 
 
-def train_guide_cnn(batches) -> float:
-    """The TF2 guide's CNN, Adam and train step over `batches` of (images, labels); returns
-    the last loss."""
+def guide_cnn():
+    """The TF2 guide's CNN (seed 0), as its code builds it."""
     tf.random.set_seed(0)
-    model = tf.keras.Sequential([
+    return tf.keras.Sequential([
         tf.keras.layers.Conv2D(16, [3, 3], activation='relu', input_shape=(None, None, 1)),
         tf.keras.layers.Conv2D(16, [3, 3], activation='relu'),
         tf.keras.layers.GlobalAveragePooling2D(),
         tf.keras.layers.Dense(10)])
+
+
+def train_guide_cnn(batches) -> float:
+    """The TF2 guide's CNN, Adam and train step over `batches` of (images, labels); returns
+    the last loss."""
+    model = guide_cnn()
     optimizer = tf.keras.optimizers.Adam()
     loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     loss = None
