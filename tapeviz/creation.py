@@ -159,3 +159,42 @@ def eye(num_rows, num_columns=None, batch_shape=None, dtype=_dtypes.float32, nam
         matrix = allocate("eye", lambda shape, dtype: np.broadcast_to(matrix, shape).copy(),
                           batch + matrix.shape, dtype)
     return wrap(matrix)
+
+
+def linspace(start, stop, num, name=None, axis=0) -> Tensor:
+    """`num` evenly spaced values from `start` to `stop`, both included, as tf.linspace.
+
+    Integer ends give float64, as in TF; `start` and `stop` may be tensors of one
+    (broadcast) shape, and the new axis of length `num` goes at `axis`. It is made of
+    ops, so it differentiates with respect to `start` and `stop`.
+
+    >>> import tapeviz as tf
+    >>> tf.linspace(-2, 2, 5).numpy()
+    array([-2., -1.,  0.,  1.,  2.])
+    """
+    from .ops import shape as _s
+    count = arguments.count("linspace", "num", num)
+    start, stop = convert_to_tensor(start), convert_to_tensor(stop)
+    for end in (start, stop):
+        if not end.dtype.is_floating:
+            end_dtype = _dtypes.float64
+            break
+    else:
+        end_dtype = start.dtype
+    start, stop = _m.cast(start, end_dtype), _m.cast(stop, end_dtype)
+    shape = np.broadcast_shapes(tuple(start.shape), tuple(stop.shape))
+    rank = len(shape) + 1
+    position = arguments.number("linspace", "axis", axis)
+    if not -rank <= position < rank or position != int(position):
+        raise bad_argument("linspace", "axis", f"an int in [{-rank}, {rank})", axis,
+                           InvalidArgumentError)
+    position = int(position) % rank
+    start = _s.expand_dims(_s.broadcast_to(start, shape), position)
+    stop = _s.expand_dims(_s.broadcast_to(stop, shape), position)
+    if count <= 1:
+        return start if count == 1 else _s.strided_slice(start, [0] * rank, [0] * rank)
+    index_shape = [1] * rank
+    index_shape[position] = count - 2
+    steps = constant(np.arange(1, count - 1).reshape(index_shape), dtype=end_dtype)
+    middle = start + steps * ((stop - start) / (count - 1))
+    return _s.concat([start, middle, stop], position)
