@@ -143,6 +143,8 @@ class Tensor:
 
     def __format__(self, spec: str) -> str:
         value = self._value
+        if value.ndim == 0:  # as TF: numpy's scalar, so "{}" gives 1.154594898223877
+            return format(value[()], spec)
         return str(value) if not spec else format(value, spec)
 
     def __str__(self) -> str:
