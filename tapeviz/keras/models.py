@@ -108,18 +108,22 @@ class Model(Trainer, Layer):
 
     # ---- saving weights --------------------------------------------------------------------
     def save_weights(self, filepath, overwrite=True, save_format=None) -> None:
-        """Save `get_weights()` to an .npz file (a tapeviz format, not TF checkpoints)."""
-        path = str(filepath)
-        path = path if path.endswith(".npz") else path + ".npz"
-        np.savez(path, *self.get_weights())
+        """Save `get_weights()` as an .npz archive (a tapeviz format, not TF checkpoints):
+        under the name given when it ends in .npz or in Keras 3's `.weights.h5`, else
+        with .npz added."""
+        with open(_weights_path(filepath), "wb") as file:
+            np.savez(file, *self.get_weights())
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False) -> None:
         """Load weights saved by `save_weights`, in the same order and layouts."""
-        path = str(filepath)
-        path = path if path.endswith(".npz") else path + ".npz"
-        with np.load(path) as archive:
+        with np.load(_weights_path(filepath)) as archive:
             self.set_weights([archive[f"arr_{i}"] for i in range(len(archive.files))])
 
+
+
+def _weights_path(filepath) -> str:
+    path = str(filepath)
+    return path if path.endswith((".npz", ".weights.h5")) else path + ".npz"
 
 class Sequential(Model):
     """A plain stack of layers, each feeding the next.
