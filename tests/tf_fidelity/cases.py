@@ -806,6 +806,25 @@ add_case("print/dtype", lambda tf: [repr(tf.float32), str(tf.int32.name), tf.flo
                                     tf.int32.is_integer, tf.bool.name], grad=False)
 add_case("print/format", lambda tf: [f"{tf.constant(2.5)}", f"{tf.constant(2.5):.2f}"],
          grad=False)
+add_case("print/format_float32_scalar",
+         lambda tf: [f"{tf.constant(1.1545949)}", "{}".format(tf.constant(3)),
+                     "{}".format(tf.constant(True))], grad=False)
+
+
+def _model_variable_attribute(tf):
+    class Line(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(5.0)
+
+        def call(self, x):
+            return self.w * x
+
+    model = Line()
+    return [len(model.trainable_variables), len(model.variables)]
+
+
+add_case("keras.Model/tf_variable_attribute", _model_variable_attribute, grad=False)
 add_case("python/conversions", lambda tf: [float(tf.constant(2.5)), int(tf.constant(3)),
                                            bool(tf.constant(True)), len(tf.zeros([4, 2])),
                                            tf.constant([1, 2]).numpy().tolist()], grad=False)

@@ -24,6 +24,11 @@ DELIBERATE: dict[str, str] = {
     "keras.losses.serialize/round_trip":
         "Keras 3's Huber.get_config leaves out delta, so a serialized Huber(delta=0.5) comes "
         "back with delta 1.0; tapeviz's config keeps it",
+    "keras.Model/tf_variable_attribute":
+        "a tf.Variable assigned as an attribute of a keras.Model subclass: Keras 3 (TF 2.21) "
+        "does not track it, so the model has no trainable variables and fit() never updates "
+        "it (the basic-training-loops guide's Keras section trains nothing under TF 2.21: "
+        "its loss stays flat); tapeviz tracks it as Keras 2 did, and fit() trains it",
 }
 
 TO_FIX: dict[str, str] = {}
