@@ -12,7 +12,7 @@ import numpy as np
 from . import arguments
 from . import dtypes as _dtypes
 from .convert import infer_array, to_array
-from .errors import InvalidArgumentError, allocation_error, bad_argument, describe
+from .errors import InvalidArgumentError, ShapeError, allocation_error, bad_argument, describe
 from .ops import math as _m
 from .tensor import Tensor, Variable, wrap
 
@@ -174,15 +174,16 @@ def linspace(start, stop, num, name=None, axis=0) -> Tensor:
     """
     from .ops import shape as _s
     count = arguments.count("linspace", "num", num)
-    start, stop = convert_to_tensor(start), convert_to_tensor(stop)
-    for end in (start, stop):
-        if not end.dtype.is_floating:
-            end_dtype = _dtypes.float64
-            break
-    else:
-        end_dtype = start.dtype
+    start = convert_to_tensor(start)
+    if not (isinstance(stop, Tensor) and stop.dtype == start.dtype):
+        stop = convert_to_tensor(stop, dtype=start.dtype)  # as TF: stop takes start's dtype
+    end_dtype = start.dtype if start.dtype.is_floating else _dtypes.float64
     start, stop = _m.cast(start, end_dtype), _m.cast(stop, end_dtype)
-    shape = np.broadcast_shapes(tuple(start.shape), tuple(stop.shape))
+    try:
+        shape = np.broadcast_shapes(tuple(start.shape), tuple(stop.shape))
+    except ValueError:
+        raise bad_argument("linspace", "stop", f"a shape that broadcasts with start's "
+                           f"{tuple(start.shape)}", stop, ShapeError) from None
     rank = len(shape) + 1
     position = arguments.number("linspace", "axis", axis)
     if not -rank <= position < rank or position != int(position):
@@ -191,8 +192,11 @@ def linspace(start, stop, num, name=None, axis=0) -> Tensor:
     position = int(position) % rank
     start = _s.expand_dims(_s.broadcast_to(start, shape), position)
     stop = _s.expand_dims(_s.broadcast_to(stop, shape), position)
-    if count <= 1:
-        return start if count == 1 else _s.strided_slice(start, [0] * rank, [0] * rank)
+    if count <= 1:  # as TF: both ends stay connected (zero gradients), sliced to `count`
+        ends = _s.concat([start, stop], position)
+        end = list(ends.shape)
+        end[position] = count
+        return _s.strided_slice(ends, [0] * rank, end)
     index_shape = [1] * rank
     index_shape[position] = count - 2
     steps = constant(np.arange(1, count - 1).reshape(index_shape), dtype=end_dtype)

@@ -131,6 +131,8 @@ ROLE_OVERRIDES = {
     ("strided_slice", "begin"): INTS,        # ints of any sign
     ("strided_slice", "end"): INTS,
     ("strided_slice", "strides"): INTS,
+    ("linspace", "start"): TENSOR,           # tensors of one (broadcast) shape, not numbers
+    ("linspace", "stop"): TENSOR,
 }
 
 # valid arguments where the defaults below do not fit

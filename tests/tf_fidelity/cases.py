@@ -806,6 +806,38 @@ add_case("print/dtype", lambda tf: [repr(tf.float32), str(tf.int32.name), tf.flo
                                     tf.int32.is_integer, tf.bool.name], grad=False)
 add_case("print/format", lambda tf: [f"{tf.constant(2.5)}", f"{tf.constant(2.5):.2f}"],
          grad=False)
+add_case("linspace/ints", lambda tf: tf.linspace(-2, 2, 201), grad=False)
+add_case("linspace/floats", lambda tf, a, b: tf.linspace(a, b, 5), a32(-10.0), a32(10.0))
+add_case("linspace/vectors", lambda tf, a, b: tf.linspace(a, b, 4), a32([0.0, 1.0]),
+         a32([1.0, 3.0]))
+add_case("linspace/broadcast_axis_last", lambda tf, a, b: tf.linspace(a, b, 3, axis=-1),
+         f32(2, 1), f32(3, seed=2))
+add_case("linspace/one", lambda tf, a, b: tf.linspace(a, b, 1), a32(2.0), a32(5.0))
+add_case("linspace/none", lambda tf, a, b: tf.linspace(a, b, 0), a32(2.0), a32(5.0))
+add_case("linspace/float64", lambda tf, a, b: tf.linspace(a, b, 7), f64(), f64(seed=3))
+
+
+def _module_variables(tf):
+    class Inner(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.k = tf.Variable([1.0, 2.0])
+
+    class Outer(tf.Module):
+        def __init__(self):
+            super().__init__(name="outer")
+            self.w = tf.Variable(5.0)
+            self.frozen = tf.Variable(1.0, trainable=False)
+            self.inner = Inner()
+            self.layers = [tf.Variable(3.0), {"b": tf.Variable(4.0), "a": tf.Variable(2.0)}]
+
+    model = Outer()
+    return [[v.numpy() for v in model.variables],
+            [v.numpy() for v in model.trainable_variables],
+            [m.name for m in model.submodules], model.name, Inner().name]
+
+
+add_case("Module/variables", _module_variables, grad=False)
 add_case("print/format_float32_scalar",
          lambda tf: [f"{tf.constant(1.1545949)}", "{}".format(tf.constant(3)),
                      "{}".format(tf.constant(True))], grad=False)
