@@ -13,6 +13,7 @@ import io
 import json
 import math
 
+import matplotlib
 import numpy as np
 import pytest
 
@@ -36,7 +37,19 @@ class Draws:
 
 
 def run_replayed(name: str, monkeypatch, directory) -> tuple:
-    """Run the program with TF's draws; return (its outcomes, its globals, what it printed)."""
+    """Run the program with TF's draws, its plots drawn off-screen; return its outcomes,
+    its globals, what it printed and the y data of each figure's axes' lines."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    plt.close("all")
+    figures = []
+
+    def show_and_close(*args, **kwargs):  # as a notebook's inline backend does
+        figures.extend([[np.asarray(line.get_ydata(), dtype=float) for line in axes.lines]
+                        for axes in plt.figure(number).axes] for number in plt.get_fignums())
+        plt.close("all")
+
+    monkeypatch.setattr(plt, "show", show_and_close)
     draws = Draws(RECORDED["programs"][name]["draws"])
     monkeypatch.setattr(tf.random, "normal",
                         lambda shape, *args, **kwargs: draws.next("normal", shape))
@@ -48,7 +61,8 @@ def run_replayed(name: str, monkeypatch, directory) -> tuple:
     with contextlib.redirect_stdout(printed):
         program_globals = run(name)
     assert not any(draws.left.values()), "the program drew fewer random values than TF did"
-    return outcomes(name, program_globals), program_globals, printed.getvalue()
+    show_and_close()  # a figure left open at the end is shown as the cell ends
+    return outcomes(name, program_globals), program_globals, printed.getvalue(), figures
 
 
 def same(ours, theirs, rtol=1e-5, atol=1e-6, where="") -> list:
@@ -130,7 +144,10 @@ def test_autodiff_gives_the_gradients_the_guide_prints(ran):
     for cut in ("unconnected", "through_numpy", "through_int", "through_state"):
         assert got[cut] is None, cut
     assert value(got["zeros_instead"]).tolist() == [0.0, 0.0]
-    assert isinstance(g["tape"], tf.GradientTape)
+    # the guide's plot: y and dy/dx against x, through matplotlib
+    [[[curve, slope]]] = ran["autodiff"][3]
+    np.testing.assert_array_equal(curve, s)
+    np.testing.assert_array_equal(slope, value(got["sigmoid_grad"]))
 
 
 def test_autodiff_matches_tensorflow(ran):
@@ -146,7 +163,7 @@ def test_autodiff_matches_tensorflow(ran):
 
 # ---- the basic training loops guide ----------------------------------------------------------
 def test_training_loop_fits_the_line(ran):
-    got, g, printed, directory = ran["basic_training_loops"]
+    got, g, printed, figures, directory = ran["basic_training_loops"]
     # as in the guide, both loops append to the same lists: the tf.Module's 10 epochs, then
     # the Keras model's 10
     assert len(got["losses"]) == len(got["weights"]) == len(got["biases"]) == 20
@@ -164,6 +181,13 @@ def test_training_loop_fits_the_line(ran):
     assert [value(v).item() for v in got["keras_loop_weights"]] == [w, b]
     assert got["losses"][10:] == got["losses"][:10] and got["weights"][10:] == got["weights"][:10]
     assert (directory / "my_checkpoint.weights.h5").is_file()
+    # the guide's four plots: the data; data, truth and first predictions; W and b by
+    # epoch against the true values; data, truth and fitted predictions
+    assert [[len(lines) for lines in figure] for figure in figures] == [[1], [3], [4], [3]]
+    np.testing.assert_array_equal(figures[0][0][0], g["y"].numpy())
+    np.testing.assert_allclose(figures[2][0][0], [value(v) for v in got["weights"][:10]])
+    np.testing.assert_array_equal(figures[2][0][1], [g["TRUE_W"]] * 10)
+    np.testing.assert_allclose(figures[3][0][2], w * g["x"].numpy() + b, rtol=1e-6, atol=1e-6)
 
 
 def test_training_loop_keras_fit_trains_the_tf_variables(ran):
@@ -212,6 +236,11 @@ def test_walkthrough_trains_and_classifies_held_out_iris(ran):
     assert "Test set accuracy: " in printed
     assert len(got["predicted_names"]) == 3
     assert set(got["predicted_names"]) <= set(g["class_names"])
+    # the tutorial's plots: a scatter of the first batch; loss and accuracy by epoch
+    figures = ran["custom_training_walkthrough"][3]
+    assert len(figures) == 2 and len(figures[1]) == 2
+    np.testing.assert_allclose(figures[1][0][0], losses, rtol=1e-6)
+    np.testing.assert_allclose(figures[1][1][0], accuracies, rtol=1e-6)
 
 
 def test_walkthrough_matches_tensorflow(ran):

@@ -2,10 +2,12 @@
 (tensorflow.org/guide/autodiff), followed section by section with the same API calls.
 
 Written for tapeviz, not copied: only `import tapeviz as tf` would change to run it under
-TensorFlow. Plots are left out (nothing is shown), and so is the guide's section on an op
-with no registered gradient (it uses `tf.image.adjust_contrast`, outside tapeviz's surface).
+TensorFlow. Its plot is drawn with matplotlib, as in the guide. The guide's section on an op
+with no registered gradient is left out (it uses `tf.image.adjust_contrast`, outside the
+covered surface).
 The values a reader sees are printed; tests/test_tutorials.py reads them and the globals.
 """
+import matplotlib.pyplot as plt
 import numpy as np
 
 import tapeviz as tf
@@ -118,8 +120,12 @@ x = tf.linspace(-10.0, 10.0, 200+1)
 with tf.GradientTape() as tape:
     tape.watch(x)
     y = tf.nn.sigmoid(x)
-sigmoid_grad = tape.gradient(y, x)           # what the guide plots against x
+sigmoid_grad = tape.gradient(y, x)
 sigmoid_curve = y
+plt.plot(x, y, label='y')
+plt.plot(x, sigmoid_grad, label='dy/dx')
+plt.legend()
+_ = plt.xlabel('x')
 
 # --- Control flow: only the branch taken is recorded
 x = tf.constant(1.0)

@@ -2,13 +2,18 @@
 followed step by step with the same API calls.
 
 Written for tapeviz, not copied: only `import tapeviz as tf` would change to run it under
-TensorFlow. The data is generated, as in the guide. Plots are left out. Two calls follow
+TensorFlow. The data is generated and the plots drawn with matplotlib, as in the guide.
+Two calls follow
 TensorFlow 2.21 (Keras 3) where the guide's text predates it: the loss is
 `tf.keras.losses.MSE` (Keras 3 has no `tf.keras.losses.mean_squared_error`) and the weights
 file is named `*.weights.h5` (Keras 3 refuses other names); `save_weights` writes into the
 working directory.
 """
+import matplotlib.pyplot as plt
+
 import tapeviz as tf
+
+colors = plt.rcParams['axes.prop_cycle'].by_key()['color']
 
 # --- Data: points on a line, with noise
 TRUE_W = 3.0
@@ -25,6 +30,9 @@ def f(x):
 
 noise = tf.random.normal(shape=[NUM_EXAMPLES])
 y = f(x) + noise
+
+plt.plot(x, y, '.')
+plt.show()
 
 
 # --- The model: a tf.Module holding two variables
@@ -48,6 +56,11 @@ def loss(target_y, predicted_y):
     return tf.reduce_mean(tf.square(target_y - predicted_y))
 
 
+plt.plot(x, y, '.', label="Data")
+plt.plot(x, f(x), label="Ground truth")
+plt.plot(x, model(x), label="Predictions")
+plt.legend()
+plt.show()
 initial_loss = loss(y, model(x)).numpy()
 print("Current loss: %1.6f" % initial_loss)
 
@@ -87,6 +100,19 @@ current_loss = loss(y, model(x))
 print("Starting:")
 print("    ", report(model, current_loss))
 training_loop(model, x, y)
+
+plt.plot(epochs, weights, label='Weights', color=colors[0])
+plt.plot(epochs, [TRUE_W] * len(epochs), '--', label="True weight", color=colors[0])
+plt.plot(epochs, biases, label='bias', color=colors[1])
+plt.plot(epochs, [TRUE_B] * len(epochs), "--", label="True bias", color=colors[1])
+plt.legend()
+plt.show()
+
+plt.plot(x, y, '.', label="Data")
+plt.plot(x, f(x), label="Ground truth")
+plt.plot(x, model(x), label="Predictions")
+plt.legend()
+plt.show()
 final_loss = loss(model(x), y).numpy()
 print("Current loss: %1.6f" % final_loss)
 

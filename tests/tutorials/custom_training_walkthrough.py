@@ -7,8 +7,10 @@ TensorFlow. One substitution: the tutorial downloads the processed penguins data
 tensorflow_datasets (not available offline); here the iris measurements that ship with
 scikit-learn take its place, as in the tutorial's first (iris) edition: 150 flowers, four
 features scaled to [0, 1] as the processed penguins' are, three species, shuffled once with
-a fixed seed and split 20% test / 80% train into `tf.data.Dataset`s. Plots are left out.
+a fixed seed and split 20% test / 80% train into `tf.data.Dataset`s. The plots are drawn
+with matplotlib, as in the tutorial.
 """
+import matplotlib.pyplot as plt
 import numpy as np
 from sklearn.datasets import load_iris
 
@@ -32,6 +34,11 @@ ds_train_batch = ds_train.batch(32)
 features, labels = next(iter(ds_train_batch))
 print(features)
 print(labels)
+
+plt.scatter(features[:, 0], features[:, 2], c=labels, cmap='viridis')
+plt.xlabel("Sepal length")
+plt.ylabel("Petal length")
+plt.show()
 
 # --- The model: two hidden ReLU layers of 10, three logits
 model = tf.keras.Sequential([
@@ -95,6 +102,15 @@ for epoch in range(num_epochs):
         print("Epoch {:03d}: Loss: {:.3f}, Accuracy: {:.3%}".format(epoch,
                                                                     epoch_loss_avg.result(),
                                                                     epoch_accuracy.result()))
+
+fig, axes = plt.subplots(2, sharex=True, figsize=(12, 8))
+fig.suptitle('Training Metrics')
+axes[0].set_ylabel("Loss", fontsize=14)
+axes[0].plot(train_loss_results)
+axes[1].set_ylabel("Accuracy", fontsize=14)
+axes[1].set_xlabel("Epoch", fontsize=14)
+axes[1].plot(train_accuracy_results)
+plt.show()
 
 # --- Evaluation on the held-out fifth
 test_accuracy = tf.keras.metrics.Accuracy()

@@ -1,7 +1,7 @@
 """Record what TensorFlow gives for the three tutorial programs, into tensorflow.json.
 
 Not run in CI. With TensorFlow and scikit-learn in a venv of their own (`python -m venv
-tfvenv && tfvenv/bin/pip install tensorflow-cpu scikit-learn`), from the repository root:
+tfvenv && tfvenv/bin/pip install tensorflow-cpu scikit-learn matplotlib`), from the repository root:
 
     tfvenv/bin/python tests/tutorials/record.py
 
@@ -23,6 +23,7 @@ HERE = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
 import keras  # noqa: E402
+import matplotlib  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
@@ -60,6 +61,7 @@ def record(name: str) -> dict:
 
 def main() -> None:
     tf.get_logger().setLevel("ERROR")
+    matplotlib.use("Agg")  # the programs' plots, drawn off-screen
     data = {"tensorflow": tf.__version__, "keras": keras.__version__,
             "programs": {name: record(name) for name in PROGRAMS}}
     RESULTS.write_text(json.dumps(data, separators=(",", ":"), sort_keys=True) + "\n")
