@@ -9,6 +9,7 @@ TF's draws in order, so training runs are deterministic and comparable value by 
 """
 import ast
 import contextlib
+import gc
 import io
 import json
 import math
@@ -105,7 +106,10 @@ def ran(tmp_path_factory):
             with pytest.warns(UserWarning, match="watch") if name == "autodiff" \
                     else contextlib.nullcontext():
                 results[name] = run_replayed(name, monkeypatch, directory) + (directory,)
-    return results
+    yield results
+    # the programs' variables ('w', 'b', 'x0', ...) go, so later tests' names are free again
+    results.clear()
+    gc.collect()
 
 
 def test_programs_differ_from_tensorflow_only_in_the_import():
