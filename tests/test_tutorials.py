@@ -19,9 +19,9 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-from tutorials.outcomes import PROGRAMS, outcomes, run, source
+from tutorials.outcomes import HERE, PROGRAMS, outcomes, run, source
 
-RECORDED = json.loads((outcomes.__globals__["HERE"] / "tensorflow.json").read_text())
+RECORDED = json.loads((HERE / "tensorflow.json").read_text())
 
 
 class Draws:
