@@ -3,6 +3,11 @@ import pathlib
 
 import pytest
 
+# not tests: the recorders run under TensorFlow in its own venv, and the tutorial programs
+# run when tests/test_tutorials.py imports them (collecting them as doctest modules would
+# train their models again at collection)
+collect_ignore_glob = ["tf_fidelity/record.py", "tutorials/*.py"]
+
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
