@@ -393,7 +393,7 @@ def _chunks(entries, gid: str, budget: int):
 
     Chunks are round ranges of op indices ("g:#100-199", "ops 100-199"); entries that all
     share one op index (the 400 constants `tf.stack` reads) are cut by position instead
-    ("g:#7:0-199", "op 7: 200 constants")."""
+    ("g:#7:0-199", "200 constants (1-200 of 401)")."""
     keys = [key for key, _ in entries]
     if keys[0] == keys[-1]:   # keys never decrease along a level
         per = _round_up(-(-len(entries) // budget))
@@ -401,8 +401,9 @@ def _chunks(entries, gid: str, budget: int):
             per = -(-len(entries) // budget)
         for first in range(0, len(entries), per):
             chunk = entries[first:first + per]
-            yield (f"{gid}#{keys[0]}:{first}-{first + len(chunk) - 1}",
-                   f"op {keys[0]}: {_contents(chunk)}", chunk)
+            last = first + len(chunk) - 1
+            yield (f"{gid}#{keys[0]}:{first}-{last}",
+                   f"{_contents(chunk)} ({first + 1}-{last + 1} of {len(entries)})", chunk)
         return
     size = 1
     while len({key // size for key in keys}) > budget:

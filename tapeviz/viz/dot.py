@@ -129,6 +129,8 @@ def _label(node) -> str:
             ops //= node.repeat
             return f"{_clip(node.label)} ×{node.repeat}\n{ops} op{'s' if ops != 1 else ''} " \
                    f"each · {shape}"
+        if not ops:   # a chunk of constants and variables: its shape says enough
+            return f"{_clip(node.label)}\n{shape}"
         return f"{_clip(node.label)}\n{ops} op{'s' if ops != 1 else ''} · {shape}"
     if node.kind == "constant":
         value = getattr(node.ref, "_value", None)
