@@ -96,7 +96,7 @@ def allocation_error(op: str, shape, dtype, exc: Exception, inputs: str = "") ->
         dtype = np.dtype(dtype if dtype is not None else np.float32)
         count = float(np.prod([float(n) for n in shape]))
         what = f"a tensor of shape {tuple(shape)} and dtype {dtype.name} " \
-               f"({_bytes(count * dtype.itemsize)})"
+               f"({size_text(count * dtype.itemsize)})"
     else:
         what = "its result"
     given = f" from {inputs}" if inputs else ""
@@ -106,9 +106,10 @@ def allocation_error(op: str, shape, dtype, exc: Exception, inputs: str = "") ->
     return InvalidArgumentError(op, f"cannot allocate {what}{given}: {exc}")
 
 
-def _bytes(count: float) -> str:
+def size_text(count: float) -> str:
+    """A byte count as people read it: '1.5 GiB', '12.0 KiB', '512 bytes'."""
     for unit, size in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30),
-                       ("MiB", 2**20)):
+                       ("MiB", 2**20), ("KiB", 2**10)):
         if count >= size:
             return f"{count / size:,.1f} {unit}" if count < 2**70 else f"{count:.2e} bytes"
     return f"{int(count)} bytes"

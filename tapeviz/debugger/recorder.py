@@ -15,6 +15,7 @@ from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
+from ..errors import size_text
 from ..fpwarnings import warn_from_user_line
 from ..threadstate import thread_state
 from ..tensor import Variable
@@ -364,8 +365,8 @@ class Recorder:
             if self._dropped_steps - self._warned_at >= self.warn_every or not self._warned_at:
                 self._warned_at = self._dropped_steps
                 self._warn(f"Recorder dropped {self._dropped_steps} oldest step(s) so far "
-                           f"({_size(self._dropped_bytes)}) to stay within its max_bytes "
-                           f"budget of {_size(self.max_bytes)}; "
+                           f"({size_text(self._dropped_bytes)}) to stay within its max_bytes "
+                           f"budget of {size_text(self.max_bytes)}; "
                            f"{len(self)} step(s) kept. Raise Recorder(max_bytes=...) to keep "
                            f"more.")
         if held > self.max_bytes:
@@ -377,18 +378,14 @@ class Recorder:
             big = self._closing
         if not big._warned_big:
             big._warned_big = True
-            self._warn(f"Recorder: step {big.number} alone holds {_size(big.nbytes)}, more than "
-                       f"the max_bytes budget of {_size(self.max_bytes)}; "
+            self._warn(f"Recorder: step {big.number} alone holds {size_text(big.nbytes)}, "
+                       f"more than the max_bytes budget of {size_text(self.max_bytes)}; "
                        f"it is kept (a step in progress is never dropped) and older steps "
                        f"are dropped first.")
 
     @staticmethod
     def _warn(message: str) -> None:
         warn_from_user_line(message, StepsDroppedWarning)
-
-
-def _size(nbytes: int) -> str:
-    return f"{nbytes / 2**20:.1f} MiB" if nbytes >= 2**20 else f"{nbytes / 1024:.1f} KiB"
 
 
 __all__ = ["Recorder", "RecordedStep", "RecordedOp", "StepsDroppedWarning", "Dropped",
