@@ -9,6 +9,8 @@ from __future__ import annotations
 import inspect
 import json
 import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -122,9 +124,20 @@ def _param(name):
 def test_case_matches_tensorflow(name):
     case = CASES[name]
     tf.keras.backend.clear_session()
-    actual = run_case(tf, case)
+    actual = _run_fresh(name) if case.fresh else run_case(tf, case)
     problems = differences(case, GOLDENS["cases"][name], actual)
     assert not problems, "\n".join(problems)
+
+
+def _run_fresh(name: str):
+    """The case's result in a new interpreter: no variable or global step of other tests."""
+    program = ("import json, sys; import tapeviz as tf; "
+               "from tf_fidelity.cases import CASES; from tf_fidelity.harness import run_case; "
+               "print(json.dumps(run_case(tf, CASES[sys.argv[1]])))")
+    done = subprocess.run([sys.executable, "-c", program, name], capture_output=True,
+                          text=True, cwd=HERE, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def test_goldens_hold_every_case_and_name_their_tensorflow():

@@ -7,7 +7,9 @@ for gradients), other inputs pass as they are. `op=` names the op an error must 
 whose result differs from TensorFlow is listed, with its reason, in differences.py:
 DELIBERATE (also a row of README's "Differences from TensorFlow") or TO_FIX. Neither is
 skipped: the replay asserts they still differ, so a fix shows. Random ops are compared by
-what must hold of a draw.
+what must hold of a draw. A `fresh` case is replayed in a new interpreter: its result
+depends on what the process made before it (other tests' live variables hold their names,
+the global step counts on).
 """
 from __future__ import annotations
 
@@ -28,6 +30,7 @@ class Case:
     op: str | None = None
     rtol: float | None = None
     atol: float | None = None
+    fresh: bool = False   # its result depends on process state (names, the global step)
 
     @property
     def op_name(self) -> str:
@@ -37,11 +40,11 @@ class Case:
 CASES: dict[str, Case] = {}
 
 
-def case(name, *inputs, grad=True, op=None, rtol=None, atol=None):
+def case(name, *inputs, grad=True, op=None, rtol=None, atol=None, fresh=False):
     def register(fn):
         if name in CASES:
             raise ValueError(f"case {name!r} is defined twice")
-        CASES[name] = Case(name, fn, tuple(inputs), grad, op, rtol, atol)
+        CASES[name] = Case(name, fn, tuple(inputs), grad, op, rtol, atol, fresh)
         return fn
     return register
 
@@ -784,10 +787,10 @@ def _normalized(text: str) -> str:
     return text
 
 
-add_case("Variable/names_kept", _variable_names, grad=False)
+add_case("Variable/names_kept", _variable_names, grad=False, fresh=True)
 add_case("Variable/names_of_live_variables",
          lambda tf: [v.name for v in (tf.Variable(0.0, name="w"), tf.Variable(1.0, name="w"))],
-         grad=False)
+         grad=False, fresh=True)
 add_case("Variable/updates", _variable_updates, grad=False)
 add_case("Variable/dtype_int", lambda tf: [tf.Variable([1, 2]), tf.Variable(2.5, dtype=tf.float64)],
          grad=False)
@@ -1434,7 +1437,8 @@ add_case("keras.metrics.MeanMetricWrapper/fn", _wrapped_metric, grad=False)
 add_case("keras.optimizers.schedules.LearningRateSchedule/subclass", _custom_schedule,
          grad=False)
 add_case("keras.optimizers.serialize/round_trip", _optimizer_round_trip, grad=False)
-add_case("train.get_or_create_global_step/get_global_step", _global_step, grad=False)
+add_case("train.get_or_create_global_step/get_global_step", _global_step, grad=False,
+         fresh=True)
 add_case("GradientTape/max_pool_second_order", _max_pool_second_order, f32(1, 3, 3, 1),
          grad=False)
 add_case("math.argmax/nan_first", lambda tf, x: [tf.math.argmax(x), tf.math.argmin(x)],
