@@ -276,7 +276,7 @@ class Variable(Tensor):
     array([2., 3.], dtype=float32)
     """
 
-    __slots__ = ("trainable", "name", "_unique_id")
+    __slots__ = ("trainable", "_name", "_base_name", "_unique_id")
 
     def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
                  dtype=None, shape=None):
@@ -289,9 +289,24 @@ class Variable(Tensor):
         if shape is not None:
             _check_variable_shape(shape, np.shape(value))
         self.trainable = arguments.flag("Variable", "trainable", trainable, default=True)
-        self.name = _live_variable_name(self, arguments.name("Variable", name) or "Variable")
+        self._base_name = arguments.name("Variable", name) or "Variable"
+        self._name = None   # chosen on first read: see `name`
         self._value = value.copy() if isinstance(value, np.ndarray) else value
         self._unique_id = next(_variable_ids)
+
+    @property
+    def name(self) -> str:
+        """'w:0' as TF 2 names it, chosen when first read: by then a cell run again has let
+        the variable it replaces go, so the new one is 'w:0' again. Only while another
+        variable whose name was read holds 'w:0' is this one 'w_1:0' (TF would repeat the
+        name; the debugger tells variables apart by name)."""
+        if self._name is None:
+            self._name = _live_variable_name(self, self._base_name)
+        return self._name
+
+    @name.setter
+    def name(self, value: str) -> None:
+        self._name = value
 
     def assign(self, value, read_value: bool = True):
         """Rebind this variable to `value` (same shape and dtype); returns the variable."""
@@ -417,9 +432,7 @@ _name_lock = threading.Lock()
 
 
 def _live_variable_name(variable, base: str) -> str:
-    """`base:0` as TF 2 names it, unless a variable still alive holds that name: then
-    `base_1:0`, `base_2:0`, ... (TF would repeat the name; the debugger tells variables apart
-    by name). A cell run again makes `w:0` again once the old `w` is gone."""
+    """`base:0`, unless a variable still alive holds that name: then `base_1:0`, ..."""
     base = base[:-2] if base.endswith(":0") else base
     with _name_lock:
         for count in itertools.count():

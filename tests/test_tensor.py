@@ -368,6 +368,14 @@ def test_a_variable_keeps_its_name_as_tf_once_the_old_one_is_gone():
     assert names == ["kept:0"] * 3
 
 
+def test_a_cell_run_again_names_its_variable_as_before():
+    names = []
+    for _ in range(3):   # the old w is still bound while the new one is made
+        w = tf.Variable(0.0, name="rerun")
+        names.append(w.name)
+    assert names == ["rerun:0"] * 3
+
+
 def test_variables_alive_at_once_get_names_the_debugger_tells_apart():
     alive = [tf.Variable(1.0, name="twin") for _ in range(3)]
     assert [v.name for v in alive] == ["twin:0", "twin_1:0", "twin_2:0"]

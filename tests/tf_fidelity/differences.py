@@ -19,8 +19,9 @@ DELIBERATE: dict[str, str] = {
     "Variable/names_of_live_variables":
         "two variables alive at once with one name: TF names both 'w:0'; tapeviz names the "
         "second 'w_1:0', because the debugger (a recorded step's variables, the divergence "
-        "alert, the optimizer's update lines) tells variables apart by name. A name is taken "
-        "again once its variable is gone, so a rerun cell's 'w' is 'w:0' as in TF",
+        "alert, the optimizer's update lines) tells variables apart by name. A name is chosen "
+        "when first read and is free again once its variable is gone, so a rerun cell's 'w' "
+        "is 'w:0' as in TF",
     "keras.losses.serialize/round_trip":
         "Keras 3's Huber.get_config leaves out delta, so a serialized Huber(delta=0.5) comes "
         "back with delta 1.0; tapeviz's config keeps it",
