@@ -1406,15 +1406,18 @@ def _global_step(tf):
     return [step.dtype.name, int(again.numpy()), step.shape.as_list()]
 
 
-def _max_pool_second_order(tf, x):
-    with tf.GradientTape() as outer:
-        outer.watch(x)
-        with tf.GradientTape() as inner:
-            inner.watch(x)
-            y = tf.reduce_sum(tf.nn.max_pool2d(x, 2, 1, "VALID") ** 2)
-        g = inner.gradient(y, x)
-        z = tf.reduce_sum(g * g)
-    return [g, outer.gradient(z, x)]
+def _max_pool_second_order(strides, padding, power, of_norm):
+    """max_pool2d's gradient and the gradient of that (of its squared norm, `of_norm`)."""
+    def run(tf, x):
+        with tf.GradientTape() as outer:
+            outer.watch(x)
+            with tf.GradientTape() as inner:
+                inner.watch(x)
+                y = tf.reduce_sum(tf.nn.max_pool2d(x, 2, strides, padding) ** power)
+            g = inner.gradient(y, x)
+            z = tf.reduce_sum(g * g) if of_norm else g
+        return [g, outer.gradient(z, x)]
+    return run
 
 
 add_case("executing_eagerly/true", lambda tf: tf.executing_eagerly(), grad=False)
@@ -1439,7 +1442,8 @@ add_case("keras.optimizers.schedules.LearningRateSchedule/subclass", _custom_sch
 add_case("keras.optimizers.serialize/round_trip", _optimizer_round_trip, grad=False)
 add_case("train.get_or_create_global_step/get_global_step", _global_step, grad=False,
          fresh=True)
-add_case("GradientTape/max_pool_second_order", _max_pool_second_order, f32(1, 3, 3, 1),
+add_case("GradientTape/max_pool_second_order", _max_pool_second_order(1, "VALID", 2, True),
+         f32(1, 3, 3, 1),
          grad=False)
 add_case("math.argmax/nan_first", lambda tf, x: [tf.math.argmax(x), tf.math.argmin(x)],
          a32([np.nan, 1.0, 3.0]))
@@ -1537,17 +1541,8 @@ add_case("nn.sigmoid_cross_entropy_with_logits/r3",
          f32(2, 2, 2, low=0, high=1), f32(2, 2, 2, seed=3))
 
 
-def _avg_pool_second_order(tf, x):
-    with tf.GradientTape() as outer:
-        outer.watch(x)
-        with tf.GradientTape() as inner:
-            inner.watch(x)
-            y = tf.reduce_sum(tf.nn.max_pool2d(x, 2, 2, "SAME") ** 3)
-        g = inner.gradient(y, x)
-    return [g, outer.gradient(g, x)]
-
-
-add_case("GradientTape/max_pool_same_second_order", _avg_pool_second_order, f32(1, 3, 3, 2),
+add_case("GradientTape/max_pool_same_second_order", _max_pool_second_order(2, "SAME", 3, False),
+         f32(1, 3, 3, 2),
          grad=False)
 
 
