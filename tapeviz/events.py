@@ -175,6 +175,7 @@ class Routing:
 _lock = threading.Lock()
 _ops: list = []                  # every registered op, whose routes a change replaces
 _routing = Routing(())
+_watchers: list = []             # called after each change (a producer outside dispatch)
 
 
 def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None) -> Callable:
@@ -229,6 +230,8 @@ def _install(subscriptions: tuple) -> None:
         op.route = routing.route(op)
     for state in all_thread_states():
         state.layer_listeners = routing.in_layer(state.scope)
+    for watcher in _watchers:
+        watcher()
 
 
 def registered(op) -> None:
@@ -236,6 +239,18 @@ def registered(op) -> None:
     with _lock:
         _ops.append(op)
         op.route = _routing.route(op)
+
+
+def registered_ops() -> tuple:
+    """Every op routed here: the registry's, and those of other producers (tapeviz.torch)."""
+    return tuple(_ops)
+
+
+def watch_routing(watcher: Callable) -> None:
+    """Call `watcher()` after every change of subscriptions (under the lock: it must not
+    subscribe), so a producer that hooks into another engine (tapeviz.torch) installs its
+    hooks only while someone listens."""
+    _watchers.append(watcher)
 
 
 def set_scope(state, scope: str) -> None:

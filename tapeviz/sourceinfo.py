@@ -14,6 +14,7 @@ import os
 import sys
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+_not_user: tuple = (_PACKAGE_DIR,)   # code under these directories is never the user's line
 _own: dict = {}          # id() of each code object seen -> whether it is tapeviz's own
 _codes: list = []        # every code object in _own, kept alive so no id is reused
 _sites: dict = {}        # (id(code), f_lasti) -> the SourceInfo of that call site
@@ -150,10 +151,21 @@ def user_frame(frame):
 
 
 def _learn(code) -> bool:
-    """Whether `code` is tapeviz's own, remembered by id."""
-    own = _own[id(code)] = code.co_filename.startswith(_PACKAGE_DIR)
+    """Whether `code` is tapeviz's own (or another excluded package's), remembered by id."""
+    own = _own[id(code)] = code.co_filename.startswith(_not_user)
     _codes.append(code)
     return own
+
+
+def exclude_package(directory: str) -> None:
+    """Walk past code under `directory` too (the torch adapter: torch's own frames, such
+    as `Module.__call__` and `F.conv2d`, are not the user's line)."""
+    global _not_user
+    directory = os.path.dirname(os.path.abspath(directory) + os.sep) + os.sep
+    if directory not in _not_user:
+        _not_user = _not_user + (directory,)
+        for code in _codes:   # code seen before now is judged again
+            _own[id(code)] = code.co_filename.startswith(_not_user)
 
 
 def _intern(frame) -> SourceInfo:

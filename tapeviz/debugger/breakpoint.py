@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from ..ops.registry import REGISTRY
+from .. import events
 from . import breakpoint_listener as listener
 from .breakpoint_listener import BreakpointError, BreakpointHit, thread_state
 from .summary import all_finite
@@ -53,7 +53,7 @@ class Breakpoint:
         or None when it names no op or kind."""
         if self.op is None and self.kind is None:
             return None
-        return {op for op in REGISTRY.values()
+        return {op for op in events.registered_ops()   # the torch adapter's ops too
                 if (self.op is None or op.name in self.op)
                 and (self.kind is None or op.kind in self.kind)}
 
