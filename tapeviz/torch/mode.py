@@ -1,0 +1,261 @@
+"""The adapter's instrumentation point: a `TorchFunctionMode` that turns torch calls into Nodes.
+
+Why a TorchFunctionMode and not a TorchDispatchMode: it sees the calls the user wrote
+(`F.cross_entropy`, `x + y`, `model.conv1`'s `conv2d`) under their public names and from
+Python, where the user's line is on the stack; a dispatch mode sees aten ops after
+decomposition (`aten.addmm`, `aten._log_softmax`) and runs below autograd. Inside its
+handler torch pops the mode, so the ops a torch function calls are not seen twice.
+
+The mode is on a thread's stack only while someone listens (any subscriber of
+`tapeviz.events`) or a `record()` tape records there: a change of subscriptions pushes or
+pops it on the thread that made it (`events.watch_routing`), and the global module hooks
+push it on any other thread that runs a module (torch's mode stack is per thread). Per call
+it asks what dispatch asks: the op's route, the thread's layer listeners, the tapes
+recording here; an op nobody hears costs the handler call and those checks, and copies
+nothing. A heard op gets the user's line, copies of its values and a `Node`, offered to
+the tapes and sent to its hearers as an `OpExecuted`.
+"""
+from __future__ import annotations
+
+import inspect
+import sys
+import threading
+from time import perf_counter
+
+import torch
+from torch.overrides import TorchFunctionMode
+
+from .. import events
+from ..node import Node
+from ..sourceinfo import exclude_package, source_from
+from ..threadstate import local as _thread
+from . import autograd, modules, values
+from .ops import BACKWARD, op_for
+
+_new = object.__new__
+_getframe = sys._getframe
+_by_func = op_for.__globals__["_by_func"]   # op_for's memo, read inline on the hot path
+
+exclude_package(torch.__path__[0])   # torch's frames are not the user's line
+
+
+class _Local(threading.local):
+    def __init__(self):
+        self.mode = None     # the adapter's mode while it is on this thread's stack
+        self.tapes = ()      # record() tapes recording on this thread
+
+
+_local = _Local()
+_active = False              # someone listens: every thread running a module gets the mode
+_lock = threading.RLock()
+
+
+class AdapterMode(TorchFunctionMode):
+    """Turns each torch call someone hears into a Node (see the module docstring)."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if kwargs is None:
+            kwargs = {}
+        try:
+            op = _by_func[func]
+        except (KeyError, TypeError):
+            op = op_for(func)
+        if op is None:
+            return func(*args, **kwargs)
+        if op is BACKWARD:
+            return autograd.run(func, args, kwargs, _local.tapes)
+        tapes = _local.tapes
+        route = op.route
+        if tapes or route.heard or _thread.state.layer_listeners:
+            return _traced(op, func, args, kwargs, route, tapes)
+        return func(*args, **kwargs)
+
+
+def _traced(op, func, args, kwargs, route, tapes):
+    """A call that a tape may record or someone may hear: the Node and its OpExecuted."""
+    state = _thread.state
+    source = source_from(_getframe(1))
+    hearers = route.ops
+    if state.layer_listeners:
+        hearers = events.merged(hearers, state.layer_listeners)
+    if route.lines is not None:
+        hearers = route.lines.add(source, hearers)
+    if not tapes and not hearers:   # heard only at other lines
+        return func(*args, **kwargs)
+    named = _tensor_arguments(func, args, kwargs)
+    tensors = [tensor for _, tensor in named]
+    early = op.inplace or "out" in kwargs   # the inputs change: copy them before
+    inputs = _inputs(tensors) if early else None
+    started = perf_counter()
+    result = func(*args, **kwargs)
+    duration = perf_counter() - started
+    output = _first_tensor(result)
+    if output is None or not tensors:   # not an op on tensors (a factory, a query)
+        return result
+    if inputs is None:
+        inputs = _inputs(tensors)
+    if not op.input_names:
+        op.input_names = tuple(name for name, _ in named)
+    node = _new(Node)
+    node.op = op
+    node.inputs = inputs
+    node.output = values.snapshot(output, modules.parameter_name)
+    node.params = _params(func, args, kwargs)
+    node.input_ids = tuple(id(getattr(t, "variable", t)) for t in inputs)
+    node.output_id = id(node.output)
+    node.phase = "forward"
+    node.scope = state.scope
+    node.source = source
+    taped = output.requires_grad
+    if taped:
+        autograd.remember(node, output, tensors)
+    for tape in tapes:
+        tape.record(node)
+    if hearers:
+        event = events.OpExecuted(node, taped, duration)
+        for callback in hearers:
+            callback(event)
+    return result
+
+
+def _inputs(tensors) -> tuple:
+    name_of = modules.parameter_name
+    return tuple(values.snapshot(tensor, name_of) for tensor in tensors)
+
+
+def _tensor_arguments(func, args, kwargs) -> list:
+    """[(name, tensor)] of the tensors passed, in order (a list argument's each)."""
+    names = _argument_names(func)
+    found = []
+    for i, arg in enumerate(args):
+        name = names[i] if i < len(names) else f"input {i}"
+        if isinstance(arg, torch.Tensor):
+            found.append((name, arg))
+        elif isinstance(arg, (list, tuple)):
+            found += [(f"{name}[{j}]", t) for j, t in enumerate(arg)
+                      if isinstance(t, torch.Tensor)]
+    found += [(key, arg) for key, arg in kwargs.items()
+              if isinstance(arg, torch.Tensor) and key != "out"]
+    return found
+
+
+def _params(func, args, kwargs) -> dict:
+    """The non-tensor arguments by name (stride, padding, dim, reduction, ...)."""
+    names = _argument_names(func)
+    params = {}
+    for i, arg in enumerate(args):
+        if not _holds_tensor(arg):
+            params[names[i] if i < len(names) else f"arg {i}"] = arg
+    params.update((key, arg) for key, arg in kwargs.items() if not _holds_tensor(arg))
+    return params
+
+
+def _holds_tensor(arg) -> bool:
+    return isinstance(arg, torch.Tensor) or (
+        isinstance(arg, (list, tuple)) and any(isinstance(a, torch.Tensor) for a in arg))
+
+
+def _first_tensor(result):
+    if isinstance(result, torch.Tensor):
+        return result
+    if isinstance(result, (list, tuple)):
+        return next((r for r in result if isinstance(r, torch.Tensor)), None)
+    return None
+
+
+_names: dict = {}        # torch function -> its positional argument names
+_overrides = None        # torch's table of every overridable function's signature
+
+
+def _argument_names(func) -> tuple:
+    names = _names.get(func)
+    if names is None:
+        names = _names[func] = _signature_names(func)
+    return names
+
+
+def _signature_names(func) -> tuple:
+    """The argument names of `func`: its signature, else the one torch's override tests
+    give it (the built-ins have none), with a method's `self` called `input`."""
+    global _overrides
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        if _overrides is None:
+            _overrides = torch.overrides.get_testing_overrides()
+        stand_in = _overrides.get(func)
+        if stand_in is None:
+            return ()
+        signature = inspect.signature(stand_in)
+    names = tuple(p.name for p in signature.parameters.values()
+                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
+    return tuple("input" if name == "self" else name for name in names)
+
+
+# ---- activation ----------------------------------------------------------------------------
+def _wanted_here() -> bool:
+    return _active or bool(_local.tapes)
+
+
+def sync_thread() -> None:
+    """Push the mode on this thread when wanted and absent; pop it when unwanted and on top
+    (a mode the user pushed above it stays, and ours stays under it, inert)."""
+    mode = _local.mode
+    if _wanted_here():
+        if mode is None:
+            _local.mode = AdapterMode()
+            torch._C._push_on_torch_function_stack(_local.mode)
+    elif mode is not None:
+        depth = torch._C._len_torch_function_stack()
+        if depth and torch._C._get_function_stack_at(depth - 1) is mode:
+            torch._C._pop_torch_function_stack()
+            _local.mode = None
+
+
+def _on_thread() -> None:
+    """A module runs: this thread gets the mode if someone listens (the module pre-hook)."""
+    if _local.mode is None and _active:
+        sync_thread()
+
+
+def routing_changed() -> None:
+    """Subscriptions changed (events calls this under its lock): activate or deactivate."""
+    global _active
+    with _lock:
+        _active = bool(events.subscribers())
+        if _active or any_recording():
+            modules.install(_on_thread)
+        else:
+            modules.uninstall()
+            values.forget()
+        sync_thread()
+
+
+_recording_threads: set = set()   # threads with a record() tape open
+
+
+def any_recording() -> bool:
+    return bool(_recording_threads)
+
+
+def start_recording(tape) -> None:
+    with _lock:
+        _local.tapes = _local.tapes + (tape,)
+        _recording_threads.add(threading.get_ident())
+        modules.install(_on_thread)
+        sync_thread()
+
+
+def stop_recording(tape) -> None:
+    with _lock:
+        _local.tapes = tuple(t for t in _local.tapes if t is not tape)
+        if not _local.tapes:
+            _recording_threads.discard(threading.get_ident())
+        if not _active and not any_recording():
+            modules.uninstall()
+            values.forget()
+        sync_thread()
+
+
+events.watch_routing(routing_changed)
+routing_changed()

@@ -1,0 +1,82 @@
+"""Torch values as the debugger keeps them: numpy copies, wrapped as tapeviz Tensors.
+
+Torch tensors are mutable (`optimizer.step()` and in-place ops change them), so a recorded
+value is a copy taken when the op ran (on CUDA, the copy to the host). One copy is made per
+tensor and version: the output an op recorded is the very Tensor its consumers' nodes take
+as input (the widget links ops by that identity), until an in-place op makes a new version.
+A leaf that requires grad (a parameter) becomes a `VariableRead` of one tapeviz `Variable`
+per parameter, named as `model.named_parameters()` names it (`conv1.weight`), so the widget
+draws it as a variable and the Recorder keys its gradient by that name. Copies are made
+only on the traced path: when a tape records or someone hears the op.
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import torch
+
+from ..tensor import Variable, VariableRead, wrap
+
+_new = object.__new__
+_snapshots: dict = {}   # id(torch tensor) -> (weakref to it, its version, its Tensor)
+_variables: dict = {}   # id(leaf torch tensor) -> (weakref to it, its Variable)
+
+
+def host_copy(tensor: torch.Tensor) -> np.ndarray:
+    """A numpy copy of `tensor`'s value now (bfloat16 and half widen to float32)."""
+    tensor = tensor.detach()
+    if tensor.dtype in (torch.bfloat16, torch.float16):
+        tensor = tensor.float()
+    tensor = tensor.resolve_conj().resolve_neg()
+    if tensor.device.type != "cpu":
+        return tensor.cpu().numpy()   # .cpu() made the copy
+    return tensor.numpy().copy()      # .numpy() shares the tensor's memory
+
+
+def _version(tensor: torch.Tensor) -> int:
+    try:
+        return tensor._version
+    except RuntimeError:   # an inference-mode tensor keeps no version: it is never modified
+        return -1
+
+
+def snapshot(tensor: torch.Tensor, name_of=None):
+    """The tapeviz Tensor of `tensor`'s value now: the one made before if its version has
+    not changed since, else a new copy. `name_of(leaf)` names a parameter seen first."""
+    key = id(tensor)
+    version = _version(tensor)
+    entry = _snapshots.get(key)
+    if entry is not None and entry[1] == version and entry[0]() is tensor:
+        return entry[2]
+    value = host_copy(tensor)
+    if tensor.requires_grad and tensor.is_leaf:
+        variable = variable_of(tensor, value, name_of)
+        made = _new(VariableRead)
+        made._value = value
+        made.variable = variable
+        variable._value = value   # the variable reads as its latest recorded value
+    else:
+        made = wrap(value)
+    _snapshots[key] = (weakref.ref(tensor, lambda _, key=key: _snapshots.pop(key, None)),
+                       version, made)
+    return made
+
+
+def variable_of(leaf: torch.Tensor, value=None, name_of=None) -> Variable:
+    """The tapeviz Variable standing for a torch leaf that requires grad (one per leaf)."""
+    key = id(leaf)
+    entry = _variables.get(key)
+    if entry is not None and entry[0]() is leaf:
+        return entry[1]
+    name = (name_of(leaf) if name_of is not None else None) or "leaf"
+    variable = Variable(host_copy(leaf) if value is None else value, name="leaf")
+    if name != "leaf":
+        variable.name = name   # torch's own name for it, as named_parameters() says
+    _variables[key] = (weakref.ref(leaf, lambda _, key=key: _variables.pop(key, None)), variable)
+    return variable
+
+
+def forget() -> None:
+    """Drop every kept copy (the adapter stops: nobody listens, nothing records)."""
+    _snapshots.clear()

@@ -1,0 +1,162 @@
+"""record(): torch ops as Nodes, with torch's names, shapes, module paths and the user's line."""
+import threading
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from digits_cnn import DigitsCNN
+from torch import nn
+
+import tapeviz as tf
+import tapeviz.torch as tvt
+from tapeviz.tensor import VariableRead
+from tapeviz.threadstate import thread_state
+
+
+class MLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(4, 8)
+        self.fc2 = nn.Linear(8, 3)
+
+    def forward(self, x):
+        h = torch.tanh(self.fc1(x))
+        return self.fc2(h)
+
+
+def _line_of(text: str) -> int:
+    """The line number in this file of the (unique) line that reads `text`."""
+    with open(__file__) as source:
+        found = [i for i, line in enumerate(source, 1) if line.strip() == text]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_mlp_ops_have_torch_names_shapes_scopes_and_the_callers_lines():
+    torch.manual_seed(0)
+    model, x, y = MLP(), torch.randn(5, 4), torch.tensor([0, 2, 1, 1, 0])
+    with tvt.record() as tape:
+        logits = model(x)
+        loss = F.cross_entropy(logits, y)
+    assert [n.op.name for n in tape.nodes] == ["linear", "tanh", "linear", "cross_entropy"]
+    assert [n.scope for n in tape.nodes] == ["MLP/fc1", "MLP", "MLP/fc2", ""]
+    assert [tuple(n.output.shape) for n in tape.nodes] == [(5, 8), (5, 8), (5, 3), ()]
+    lines = [n.source.lineno for n in tape.nodes]
+    assert lines == [_line_of("h = torch.tanh(self.fc1(x))")] * 2 + [
+        _line_of("return self.fc2(h)"), _line_of("loss = F.cross_entropy(logits, y)")]
+    assert all(n.source.filename == __file__ for n in tape.nodes)
+    assert np.allclose(tape.nodes[-1].output.numpy(), loss.item())
+
+
+def test_parameters_are_variables_named_as_named_parameters_and_ops_link_by_value():
+    model, x = MLP(), torch.randn(2, 4)
+    with tvt.record() as tape:
+        model(x)
+    first, tanh, second = tape.nodes
+    weight = first.inputs[1]
+    assert type(weight) is VariableRead and weight.variable.name == "fc1.weight"
+    assert [t.variable.name for t in second.inputs[1:]] == ["fc2.weight", "fc2.bias"]
+    assert np.array_equal(weight.numpy(), model.fc1.weight.detach().numpy())
+    # the tensor an op made is the very Tensor its consumer took: the graph links them
+    assert tanh.inputs[0] is first.output and second.inputs[0] is tanh.output
+    assert first.op.input_names == ("input", "weight", "bias")
+
+
+def test_guide_cnn_ops_grouped_by_module_at_the_model_files_lines():
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    images, labels = torch.rand(4, 1, 8, 8), torch.tensor([1, 2, 3, 4])
+    with tvt.record() as tape:
+        loss = F.cross_entropy(model(images), labels)
+    names = [n.op.name for n in tape.nodes]
+    assert names == ["conv2d", "relu", "conv2d", "relu", "mean", "linear", "cross_entropy"]
+    assert [n.scope for n in tape.nodes] == ["DigitsCNN/conv1", "DigitsCNN", "DigitsCNN/conv2",
+                                             "DigitsCNN", "DigitsCNN", "DigitsCNN/fc", ""]
+    conv = tape.nodes[0]
+    assert conv.output.shape == (4, 16, 6, 6) and conv.params["stride"] == (1, 1)
+    assert conv.source.line == "x = F.relu(self.conv1(x))"
+    assert tape.nodes[4].params["dim"] == (2, 3)
+    assert tape.nodes[-1].source.lineno == _line_of("loss = F.cross_entropy(model(images), labels)")
+    assert tape.nodes[-1].params["reduction"] == "mean"
+    assert np.isclose(float(tape.nodes[-1].output.numpy()), loss.item())
+
+
+def test_operators_and_methods_are_named_as_torch_names_them():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    with tvt.record() as tape:
+        y = (x + 1) * x - 2 / x
+        z = y.sum().log()
+        _ = z.item(), y.shape, len(y)   # not ops
+    assert [n.op.name for n in tape.nodes] == ["add", "mul", "rdiv", "sub", "sum", "log"]
+    assert [n.op.label for n in tape.nodes][:2] == ["+", "×"]
+    assert tape.nodes[0].params == {"other": 1}
+
+
+def test_in_place_ops_and_optimizer_step_leave_recorded_values_as_they_were():
+    model = MLP()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    x = torch.randn(3, 4)
+    before = model.fc1.weight.detach().numpy().copy()
+    with tvt.record() as tape:
+        h = model.fc1(x)
+        h.mul_(0.0)                 # in place: h's earlier value stays on the tape
+        model(x).sum().backward()
+        optimizer.step()
+    linear, mul_ = tape.nodes[:2]
+    assert mul_.op.name == "mul_" and mul_.op.kind == "update"
+    assert np.abs(linear.output.numpy()).sum() > 0
+    assert np.array_equal(mul_.inputs[0].numpy(), linear.output.numpy())
+    assert not mul_.output.numpy().any()
+    assert np.array_equal(linear.inputs[1].numpy(), before)
+    assert not np.array_equal(model.fc1.weight.detach().numpy(), before)   # it did train
+
+
+def test_record_sees_only_its_own_thread():
+    x = torch.ones(3)
+    ready = threading.Event()
+
+    def other():
+        torch.exp(x)
+        ready.set()
+
+    with tvt.record() as tape:
+        torch.sin(x)
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join()
+    assert ready.is_set() and [n.op.name for n in tape.nodes] == ["sin"]
+
+
+def test_nobody_listening_leaves_torch_untouched():
+    import tapeviz.torch   # noqa: F401  (imported: still no mode, no hooks)
+    assert torch._C._len_torch_function_stack() == 0
+    assert not torch.nn.modules.module._global_forward_pre_hooks
+    assert not torch.nn.modules.module._global_forward_hooks
+
+
+def test_an_error_in_a_module_leaves_the_mode_hooks_and_layer_path_clean():
+    class Broken(nn.Module):
+        def forward(self, x):
+            return x @ torch.ones(5, 5)    # (2, 3) @ (5, 5)
+
+    with pytest.raises(RuntimeError):
+        with tvt.record() as tape:
+            torch.relu(torch.ones(2, 3))
+            Broken()(torch.ones(2, 3))
+    assert [n.op.name for n in tape.nodes] == ["relu"]
+    assert thread_state().scope == ""
+    assert torch._C._len_torch_function_stack() == 0
+
+
+def test_subscribing_activates_the_adapter_and_unsubscribing_removes_it():
+    seen, model, x = [], MLP(), torch.randn(2, 4)
+    tf.subscribe(seen.append, kinds=(tf.events.OpExecuted,))
+    try:
+        assert torch._C._len_torch_function_stack() == 1
+        model(x)   # an unmodified forward pass
+    finally:
+        tf.unsubscribe(seen.append)
+    assert [e.node.op.name for e in seen] == ["linear", "tanh", "linear"]
+    assert all(e.taped for e in seen)
+    assert torch._C._len_torch_function_stack() == 0
