@@ -20,32 +20,33 @@ A backward step re-norms only the boxes whose members it changed (`renorm`).
 from __future__ import annotations
 
 import math
-import operator
 from collections import Counter
+from collections.abc import Sequence
+
+import numpy as np
 
 from .graph import Graph, GraphEdge, GraphNode, group_id
 from .loops import loop_stretches
 from .panel import counted
+from .table import NodeTable, codes_of
 
 
-def collapsed_view(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int) -> Graph:
-    """The view of `graph` with every scope in `tree` folded unless its id is in `expanded`."""
-    return _Folder(graph, expanded, max_nodes).view(tree)
+def collapsed_view(table: NodeTable, tree: "_Scope", expanded: frozenset,
+                   max_nodes: int) -> Graph:
+    """The view of the graph of `table` with every scope in `tree` folded unless its id is in
+    `expanded`."""
+    return _Folder(table, expanded, max_nodes).view(tree)
 
 
-def box_of(graph: Graph, tree: "_Scope", expanded: frozenset, max_nodes: int,
-           node_id: str) -> str:
-    """The id of the box that shows `node_id` in `collapsed_view(...)`, found without
-    building the view: the boxes are not merged, only searched for the node."""
-    folder = _Folder(graph, expanded, max_nodes, target=node_id)
-    folder.open(tree.entries, group_id(""))
+def box_of(table: NodeTable, tree: "_Scope", expanded: frozenset, max_nodes: int,
+           position: int) -> str:
+    """The id of the box that shows the node at `position` in `collapsed_view(...)`, found
+    without building the view: the boxes are not merged, only searched for the node."""
+    folder = _Folder(table, expanded, max_nodes, target=position)
+    folder.open(tree.entries(), group_id(""))
     return folder.found
 
 
-_SIGNATURE = operator.attrgetter("kind", "op", "shape", "dtype")   # what copies share
-# a fold reads one field of every member: C-level getters, as a 33,000-block box has 99,000
-_PHASE, _NORM = operator.attrgetter("phase"), operator.attrgetter("grad_norm")
-_NONFINITE, _FIRST = operator.attrgetter("nonfinite"), operator.itemgetter(0)
 MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
 
 
@@ -102,98 +103,164 @@ def _louder(a, b):
 
 
 class _Scope:
-    """One layer path of the tree: its entries (key, node id or child _Scope) in order."""
+    """One layer path of the tree: what it holds in order, each a child _Scope or a run of
+    node positions (`range`), and the table those positions are in."""
 
-    __slots__ = ("path", "key", "entries", "_members", "_structure")
+    __slots__ = ("path", "key", "items", "table", "_entries", "_members", "_structure")
 
-    def __init__(self, path: str, key: int):
+    def __init__(self, path: str, key: int, table: NodeTable):
         self.path = path
         self.key = key          # the op index where the scope starts
-        self.entries: list = []
-        self._members = None
-        self._structure = None
+        self.items: list = []
+        self.table = table
+        self._entries = self._members = self._structure = None
 
     @property
     def name(self) -> str:
         return self.path.rpartition("/")[2]
 
+    def entries(self) -> list:
+        """(key, node position or child _Scope) in order, made when the scope is opened."""
+        if self._entries is None:
+            keys, found = self.table.keys, []
+            for item in self.items:
+                if type(item) is range:
+                    found.extend(zip(map(keys.__getitem__, item), item))
+                else:
+                    found.append((item.key, item))
+            self._entries = found
+        return self._entries
+
     def members(self) -> list:
+        """The positions of every node inside, nested scopes' too, in order."""
         if self._members is None:
-            self._members = _flatten(self.entries)
+            items = self.items
+            if len(items) == 1 and type(items[0]) is range:
+                self._members = list(items[0])
+            else:
+                found = []
+                for item in items:
+                    found.extend(item if type(item) is range else item.members())
+                self._members = found
         return self._members
 
-    def structure(self, nodes) -> tuple:
+    def structure(self) -> tuple:
         """What two copies of a block share: the name stem, then the kind, op, shape and
         dtype of each op and variable in order (nested scopes included, their names aside;
-        constants left out, as the input that the first copy takes in)."""
+        constants left out, as the input that the first copy takes in), as table codes."""
         if self._structure is None:
-            self._structure = (stem(self.name), *[
-                signature for signature in map(_SIGNATURE, map(nodes.__getitem__,
-                                                               self.members()))
-                if signature[0] != "constant"])
+            codes = self.table.structure_codes
+            items = self.items
+            if len(items) == 1 and type(items[0]) is range:
+                run = codes[items[0].start:items[0].stop]
+            else:
+                run = list(map(codes.__getitem__, self.members()))
+            self._structure = (stem(self.name), *filter((-1).__ne__, run))
         return self._structure
 
 
 def _flatten(entries) -> list:
     found = []
     for _, entry in entries:
-        if type(entry) is str:
+        if type(entry) is int:
             found.append(entry)
         else:
             found.extend(entry.members())
     return found
 
 
-def scope_tree(graph: Graph) -> _Scope:
-    """The scope tree of a full graph; keys are op indices (a leaf takes its consumer's)."""
-    keys = []
-    following = 0
-    for nid in reversed(graph.nodes):
-        if nid[0] == "n":
-            following = int(nid[1:])
-        keys.append(following)
-    keys.reverse()
-    root = _Scope("", 0)
-    scopes = {"": root}
+def scope_tree(table: NodeTable) -> _Scope:
+    """The scope tree of a graph's table; keys are op indices (a leaf takes its reader's)."""
+    scopes, keys = table.scopes, table.keys
+    root = _Scope("", 0, table)
+    found = {"": root}
 
     def scope_of(path: str, key: int) -> _Scope:
-        scope = scopes.get(path)
+        scope = found.get(path)
         if scope is None:
             parent = scope_of(path.rpartition("/")[0], key)
-            scope = scopes[path] = _Scope(path, key)
-            parent.entries.append((key, scope))
+            scope = found[path] = _Scope(path, key, table)
+            parent.items.append(scope)
         return scope
 
-    path, scope = None, root   # consecutive nodes mostly share a scope: looked up once
-    for (nid, node), key in zip(graph.nodes.items(), keys):
-        if node.scope != path:
-            path = node.scope
-            scope = scope_of(path, key)
-        scope.entries.append((key, nid))
+    codes = np.asarray(codes_of(scopes), dtype=np.int64)
+    starts = (np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()
+    for start, stop in zip([0] + starts, starts + [table.count]):
+        if start < stop:   # consecutive nodes mostly share a scope: looked up once a run
+            scope_of(scopes[start], keys[start]).items.append(range(start, stop))
     return root
+
+
+class Members(Sequence):
+    """The node ids inside a group, made from their positions when asked for."""
+
+    __slots__ = ("table", "positions")
+
+    def __init__(self, table: NodeTable, positions: list):
+        self.table = table
+        self.positions = positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    def __getitem__(self, at):
+        if isinstance(at, slice):
+            return list(map(self.table.id, self.positions[at]))
+        return self.table.id(self.positions[at])
+
+    def __iter__(self):
+        return map(self.table.id, self.positions)
+
+    def __contains__(self, node_id) -> bool:
+        position = self.table.position(node_id)
+        return position is not None and position in self.positions
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
+
+    def __repr__(self) -> str:
+        return f"<Members: {len(self.positions)} nodes>"
+
+
+class _Shown:
+    """Which box of a view shows each node of the graph: node id -> box id."""
+
+    __slots__ = ("table", "box", "ids")
+
+    def __init__(self, table: NodeTable, box: np.ndarray, ids: list):
+        self.table, self.box, self.ids = table, box, ids
+
+    def get(self, node_id, default=None):
+        position = self.table.position(node_id)
+        if position is None or self.box[position] < 0:
+            return default
+        return self.ids[self.box[position]]
 
 
 class _Folder:
     """Builds one collapsed view: which entries show, which fold into group nodes."""
 
-    def __init__(self, graph: Graph, expanded: frozenset, max_nodes: int, target=None):
-        self.graph = graph
+    def __init__(self, table: NodeTable, expanded: frozenset, max_nodes: int, target=None):
+        self.table = table
         self.expanded = expanded
         self.max_nodes = max_nodes
-        self.target = target    # a node id to find the box of, instead of building a view
+        self.target = target    # a node position to find the box of, instead of a view
         self.found = None
-        self.rep: dict[str, str] = {}
-        self.shown: list = []   # (key, GraphNode)
+        self.box = np.full(table.count, -1, dtype=np.int64)   # position -> its box's number
+        self.shown: list = []   # (key, GraphNode), a box's number is its place here
         self.level = None       # the id of the level being opened (a group's, or the root's)
         self.placed: dict[str, str] = {}    # box id -> the level that shows it
         self.parents: dict[str, str] = {}   # level id -> the level it opened in
 
     def view(self, root: _Scope) -> Graph:
-        self.open(root.entries, group_id(""))
-        self.shown.sort(key=lambda item: item[0])
+        self.open(root.entries(), group_id(""))
+        ids = [node.id for _, node in self.shown]
+        order = sorted(range(len(self.shown)), key=lambda at: self.shown[at][0])
         self.parts: dict = {}   # (src, dst) -> the sources of the edges merged there
-        view = Graph({node.id: node for _, node in self.shown}, self.merged_edges(),
-                     shown_by=self.rep, levels=(self.placed, self.parents))
+        edges = self.merged_edges(ids)
+        view = Graph({self.shown[at][1].id: self.shown[at][1] for at in order}, edges,
+                     shown_by=_Shown(self.table, self.box, ids),
+                     levels=(self.placed, self.parents))
         view._parts = self.parts
         return view
 
@@ -214,19 +281,19 @@ class _Folder:
     def open_level(self, entries, gid: str, loops: bool, repeats: bool) -> None:
         # a level that fits is shown as it is; one that does not first folds its loops
         runs = self.runs(entries, loops and len(entries) > self.max_nodes, repeats)
-        if len(runs) == 1 and runs[0][0] == "one" and type(runs[0][1][0][1]) is not str:
+        if len(runs) == 1 and runs[0][0] == "one" and type(runs[0][1][0][1]) is not int:
             scope = runs[0][1][0][1]   # one box alone says nothing: show what it holds
-            self.open(scope.entries, group_id(scope.path))
+            self.open(scope.entries(), group_id(scope.path))
             return
         if len(runs) > self.max_nodes:
             # few, round ranges (ops 0-99, 100-199, ...): each opens to a smaller level
-            for rid, label, chunk in _chunks(entries, gid, max(self.max_nodes // 10, 2)):
+            for rid, label, chunk in _chunks(entries, gid, max(self.max_nodes // 10, 2),
+                                             self.table.letters):
                 if rid in self.expanded:
                     self.open(chunk, rid, loops, repeats)
                 else:
                     self.fold(rid, label, _flatten(chunk), chunk[0][0])
             return
-        nodes, rep, shown = self.graph.nodes, self.rep, self.shown
         for kind, run, count in runs:
             key, entry = run[0]
             if kind == "loop":
@@ -236,12 +303,8 @@ class _Folder:
                 else:
                     self.fold(rid, self.loop_label(run, count), _flatten(run), key,
                               repeat=count)
-            elif type(entry) is str:
-                if entry == self.target:
-                    self.found = entry
-                rep[entry] = entry
-                self.placed[entry] = self.level
-                shown.append((key, nodes[entry]))
+            elif type(entry) is int:
+                self.show(key, entry)
             elif kind == "one":
                 self.open_scope(key, entry)
             elif repeat_id(entry.path, count) in self.expanded:
@@ -251,10 +314,21 @@ class _Folder:
                           [m for _, scope in run for m in scope.members()],
                           key, entry.path.rpartition("/")[0], repeat=count)
 
+    def show(self, key: int, position: int) -> None:
+        """The node at `position` drawn as itself."""
+        if position == self.target:
+            self.found = self.table.id(position)
+        if self.target is not None:
+            return
+        node = self.table.node(position)
+        self.box[position] = len(self.shown)
+        self.placed[node.id] = self.level
+        self.shown.append((key, node))
+
     def open_scope(self, key: int, scope: _Scope) -> None:
         sid = group_id(scope.path)
         if sid in self.expanded:
-            self.open(scope.entries, sid)
+            self.open(scope.entries(), sid)
         else:
             self.fold(sid, scope.name, scope.members(), key, scope.path)
 
@@ -268,7 +342,8 @@ class _Folder:
                     self.open_scope(key, scope)
                 return
             parent = run[0][1].path.rpartition("/")[0]
-            for cid, _, chunk in _chunks(run, rid, max(self.max_nodes - others, 2)):
+            for cid, _, chunk in _chunks(run, rid, max(self.max_nodes - others, 2),
+                                         self.table.letters):
                 if cid in self.expanded:
                     self.open(chunk, cid, repeats=False)
                 else:
@@ -282,17 +357,16 @@ class _Folder:
         """`entries` cut into runs (kind, entries, count): "loop" for a loop body recorded
         `count` times (loops.py), "blocks" for MIN_REPEAT or more copies of one scope side by
         side, "one" for anything else."""
-        nodes = self.graph.nodes
-        stretches = loop_stretches(entries, nodes) if loops else []
+        stretches = loop_stretches(entries, self.table.loop_codes) if loops else []
         runs, at = [], 0
         for start, stop, _, passes in stretches + [(len(entries), len(entries), 0, 0)]:
             while at < start:
                 entry = entries[at][1]
                 end = at + 1
-                if repeats and type(entry) is not str:
-                    first = entry.structure(nodes)
-                    while end < start and type(entries[end][1]) is not str \
-                            and entries[end][1].structure(nodes) == first:
+                if repeats and type(entry) is not int:
+                    first = entry.structure()
+                    while end < start and type(entries[end][1]) is not int \
+                            and entries[end][1].structure() == first:
                         end += 1
                     if end - at < MIN_REPEAT:
                         end = at + 1
@@ -305,9 +379,9 @@ class _Folder:
 
     def loop_label(self, run, passes: int) -> str:
         """The ops of one pass, in order: 'matmul → add → tanh'."""
-        ops = [self.graph.nodes[entry].op for _, entry in run
-               if self.graph.nodes[entry].op is not None]
-        return " → ".join(ops[:len(ops) // passes])
+        codes, table = self.table.loop_codes, self.table
+        ops = [position for _, position in run if codes[position] >= 0]
+        return " → ".join(table.node(position).op for position in ops[:len(ops) // passes])
 
     def fold(self, gid: str, label: str, members: list, key: int, scope=None,
              repeat: int = 1) -> None:
@@ -315,38 +389,44 @@ class _Folder:
             if self.target in members:
                 self.found = gid
             return
-        self.rep.update(dict.fromkeys(members, gid))
-        folded = list(map(self.graph.nodes.__getitem__, members))
-        with_op = [node for node in folded if node.op is not None]
-        first_op = with_op[0] if with_op else None
-        shown_by = with_op[-1] if with_op else folded[-1]
+        table = self.table
+        self.box[members] = len(self.shown)
         self.placed[gid] = self.level
+        codes = table.loop_codes
+        first_op = next((at for at in members if codes[at] >= 0), None)
+        last_op = next((at for at in reversed(members) if codes[at] >= 0), None)
+        first_op = table.node(first_op) if first_op is not None else None
+        shown_by = table.node(last_op if last_op is not None else members[-1])
+        forward = table.forward
         self.shown.append((key, GraphNode(
             gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
             scope=scope if scope is not None else shown_by.scope,
-            phase="forward" if "forward" in map(_PHASE, folded) else "backward",
+            phase="forward" if any(map(forward.__getitem__, members)) else "backward",
             source=first_op.source if first_op else None,
-            grad_norm=_loudest(list(map(_NORM, folded))),
-            nonfinite=any(map(_NONFINITE, folded)), members=members,
-            ops=sum(map("n".__eq__, map(_FIRST, members))), repeat=repeat)))
+            grad_norm=_loudest(list(map(table.norms.__getitem__, members))),
+            nonfinite=any(map(table.nonfinite.__getitem__, members)),
+            members=Members(table, members),
+            ops=list(map(table.letters.__getitem__, members)).count("n"), repeat=repeat)))
 
-    def merged_edges(self) -> list:
-        rep = self.rep
+    def merged_edges(self, ids: list) -> list:
+        table, box = self.table, self.box
+        src_box, dst_box = box[table.edge_src], box[table.edge_dst]
         merged: dict = {}
-        for edge in self.graph.edges:
-            src, dst = rep[edge.src], rep[edge.dst]
-            if src == dst:
-                continue
+        for at in np.flatnonzero(src_box != dst_box).tolist():
+            src, dst = ids[src_box[at]], ids[dst_box[at]]
+            source = table.id(int(table.edge_src[at]))
+            shape, norm = table.edge_shape(at), table.edge_norm(at)
+            count = table.edge_multiplicity(at)
             found = merged.get((src, dst))
             if found is None:
-                merged[src, dst] = GraphEdge(src, dst, edge.shape, edge.grad_norm, edge.count)
-                self.parts[src, dst] = {edge.src}
+                merged[src, dst] = GraphEdge(src, dst, shape, norm, count)
+                self.parts[src, dst] = {source}
             else:
-                self.parts[src, dst].add(edge.src)
-                found.count += edge.count
-                if found.shape != edge.shape:
+                self.parts[src, dst].add(source)
+                found.count += count
+                if found.shape != shape:
                     found.shape = None   # merged tensors of different shapes: no one shape
-                found.grad_norm = _louder(found.grad_norm, edge.grad_norm)
+                found.grad_norm = _louder(found.grad_norm, norm)
         return list(merged.values())
 
 
@@ -356,6 +436,7 @@ def renorm(view: Graph, graph: Graph, before: dict) -> None:
     them and the edges out of those boxes, as `collapsed_view` merges them. A box is
     re-merged from all its members only when a changed member may have been its loudest."""
     nodes = graph.nodes
+    table = graph.table()
     boxes: dict = {}
     for node_id in before:
         boxes.setdefault(view.visible_id(node_id), []).append(node_id)
@@ -363,17 +444,16 @@ def renorm(view: Graph, graph: Graph, before: dict) -> None:
         box = view.nodes[box_id]
         if box.kind != "group":
             continue
+        positions = box.members.positions
         if any(_may_win(before[node_id][0], box.grad_norm) for node_id in changed):
-            box.grad_norm = None
-            for member in box.members:
-                box.grad_norm = _louder(box.grad_norm, nodes[member].grad_norm)
+            box.grad_norm = _loudest(list(map(table.norms.__getitem__, positions)))
         else:
             for node_id in changed:
                 box.grad_norm = _louder(box.grad_norm, nodes[node_id].grad_norm)
         if any(nodes[node_id].nonfinite for node_id in changed):
             box.nonfinite = True
         elif any(before[node_id][1] for node_id in changed):
-            box.nonfinite = any(nodes[member].nonfinite for member in box.members)
+            box.nonfinite = any(map(table.nonfinite.__getitem__, positions))
     for edge in view.edges:   # once stepping shades them, an edge shows its source's norm
         if edge.src in boxes:
             norm = None
@@ -387,7 +467,7 @@ def _may_win(norm, loudest) -> bool:
     return norm is not None and (norm != norm or loudest is None or norm >= loudest)
 
 
-def _chunks(entries, gid: str, budget: int):
+def _chunks(entries, gid: str, budget: int, letters: list):
     """`entries` (a level too large to show) cut into 2 to `budget` consecutive chunks, each
     smaller than the level, so opening one always shows less; yields (id, label, chunk).
 
@@ -403,7 +483,8 @@ def _chunks(entries, gid: str, budget: int):
             chunk = entries[first:first + per]
             last = first + len(chunk) - 1
             yield (f"{gid}#{keys[0]}:{first}-{last}",
-                   f"{_contents(chunk)} ({first + 1}-{last + 1} of {len(entries)})", chunk)
+                   f"{_contents(chunk, letters)} ({first + 1}-{last + 1} of {len(entries)})",
+                   chunk)
         return
     size = 1
     while len({key // size for key in keys}) > budget:
@@ -438,9 +519,9 @@ def _round_up(number: int) -> int:
         size *= 10
 
 
-def _contents(chunk) -> str:
+def _contents(chunk, letters: list) -> str:
     """What a chunk of one op's entries holds, by kind: '199 constants, 1 variable'."""
-    kinds = Counter("scope" if type(entry) is not str else
-                    {"v": "variable", "c": "constant", "n": "op"}.get(entry[0], "node")
+    kinds = Counter("scope" if type(entry) is not int else
+                    {"v": "variable", "c": "constant", "n": "op"}.get(letters[entry], "node")
                     for _, entry in chunk)
     return ", ".join(counted(number, kind) for kind, number in kinds.items())

@@ -14,13 +14,11 @@ import contextlib
 import gc
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from urllib.parse import quote
 
 import numpy as np
 
-from ..debugger.summary import nonfinite_each
-from ..tensor import VariableRead
 
 
 class GraphNode:
@@ -167,26 +165,42 @@ class Graph:
     4.4721
     """
 
-    def __init__(self, nodes=None, edges=None, shown_by: dict | None = None,
-                 levels: tuple | None = None):
-        self.nodes: dict[str, GraphNode] = dict(nodes or {})
-        self.edges: list[GraphEdge] = list(edges or [])
-        self._rep = shown_by   # for a collapsed view: underlying id -> the id that shows it
+    def __init__(self, nodes=None, edges=None, shown_by=None, levels: tuple | None = None):
+        self.nodes = nodes if isinstance(nodes, _TableNodes) else dict(nodes or {})
+        self._edges = None if isinstance(nodes, _TableNodes) else list(edges or [])
+        self._rep = shown_by   # for a collapsed view: which box shows each underlying node id
         # for a collapsed view: (box id -> id of the level that shows it, level -> its parent)
         self._levels = levels
         self._parts = None     # for a collapsed view: (src, dst) -> the edges merged there
-        self._tree = None      # the scope tree, built by the first collapse
-        self._ids: dict = {}   # id(ref) -> node id, for id_of
-        self._indexed = 0      # how many nodes _ids was built from
-        self._kinds = (0, Counter())   # (node count, nodes of each kind) for kinds()
-        # id of the tensor or variable whose gradient a node shows -> the node's id
-        self.gradient_keys: dict[int, str] = {}
+        self._table = None     # (nodes, edges counted, NodeTable) for a graph of GraphNodes
+        self._objects = None   # (table, id(obj) -> position), for id_of
+        self._gradient_keys = None
 
     def __len__(self) -> int:
         return len(self.nodes)
 
     def __repr__(self) -> str:
         return f"<Graph {len(self.nodes)} nodes, {len(self.edges)} edges>"
+
+    @property
+    def edges(self) -> list:
+        """The edges as GraphEdges; a built graph makes them when first asked (collapsing
+        reads its table's columns instead)."""
+        if self._edges is None:
+            self._edges = self.nodes.table.graph_edges()
+        return self._edges
+
+    @edges.setter
+    def edges(self, edges: list) -> None:
+        self._edges = edges
+
+    @property
+    def gradient_keys(self) -> dict:
+        """id of the tensor or variable whose gradient a node shows -> the node's id."""
+        if self._gradient_keys is None:
+            self._gradient_keys = self.nodes.table.gradient_keys() \
+                if isinstance(self.nodes, _TableNodes) else {}
+        return self._gradient_keys
 
     # ---- building --------------------------------------------------------------------------
     @classmethod
@@ -198,8 +212,11 @@ class Graph:
     def from_nodes(cls, nodes, grads=None) -> "Graph":
         """The graph of a list of dispatch Nodes; `grads` maps id(tensor or variable) to grad."""
         grads = _grads_mapping(grads)
+        entries = ((i, node, node) for i, node in enumerate(nodes))
+        if not grads:   # no gradients: no norms to look up
+            return cls._build(entries, None, None, None)
         by_id = grads.get
-        return cls._build(((i, node, node) for i, node in enumerate(nodes)),
+        return cls._build(entries,
                           lambda node, ref: by_id(id(node.output)),
                           lambda variable: by_id(id(variable)),
                           lambda tensor: by_id(id(tensor)))
@@ -217,81 +234,33 @@ class Graph:
 
     @classmethod
     def _build(cls, entries, grad_of, variable_grad, leaf_grad) -> "Graph":
+        from .table import NodeTable
         with _collector_paused():
-            return cls._build_nodes(entries, grad_of, variable_grad, leaf_grad)
+            table = NodeTable.from_entries(entries, grad_of, variable_grad, leaf_grad)
+        return cls(_TableNodes(table))
 
-    @classmethod
-    def _build_nodes(cls, entries, grad_of, variable_grad, leaf_grad) -> "Graph":
-        graph = cls()
-        nodes, edges, ids = graph.nodes, graph.edges, graph._ids
-        made_by: dict[int, str] = {}     # id(output tensor) -> op node id
-        leaves: dict[int, str] = {}      # id(variable or constant) -> leaf id
-        leaf_values: list = []           # (leaf id, value), checked for NaN/Inf together
-        counts = {"v": 0, "c": 0}
-        entries = list(entries)
-        outputs_bad = nonfinite_each([node.output for _, node, _ in entries])
-        for (index, node, ref), bad in zip(entries, outputs_bad):
-            nid = f"n{index}"
-            linked = []
-            for tensor in node.inputs:
-                src = made_by.get(id(tensor))
-                if src is None:
-                    src = cls._leaf(nodes, leaves, counts, tensor, node, variable_grad,
-                                    leaf_grad, leaf_values)
-                    leaf = nodes[src]
-                    if leaf.scope and leaf.scope != node.scope:   # shared by layers: in neither
-                        leaf.scope = _common_scope(leaf.scope, node.scope)
-                if src not in linked:   # x * x: one edge, not two on top of each other
-                    linked.append(src)
-                    edges.append(GraphEdge(src, nid, tensor._value.shape,
-                                           nodes[src].grad_norm))
-            output = node.output._value
-            norm = gradient_norm(grad_of(node, ref))
-            op = node.op
-            nodes[nid] = _plain_node(
-                nid, op.label, op.kind, op.name, output.shape,
-                _dtype_names.get(output.dtype) or _dtype_name(output), node.scope,
-                node.phase, node.source, norm, bad or not _finite_or_none(norm), bad, ref)
-            made_by[id(node.output)] = ids[id(ref)] = ids[id(node)] = nid
-        for (lid, _), bad in zip(leaf_values, nonfinite_each(v for _, v in leaf_values)):
-            if bad:
-                nodes[lid].nonfinite = nodes[lid].bad_value = True
-        for obj_id, lid in leaves.items():
-            ids.setdefault(obj_id, lid)
-        graph._indexed = len(nodes)
-        graph.gradient_keys = {**leaves, **made_by}
-        return graph
-
-    @staticmethod
-    def _leaf(nodes, leaves, counts, tensor, consumer, variable_grad, leaf_grad,
-              leaf_values) -> str:
-        """The leaf for an input no recorded op produced (made on first sight); its value
-        goes to `leaf_values`, to be checked for NaN/Inf with the others."""
-        is_variable = type(tensor) is VariableRead
-        obj = tensor.variable if is_variable else tensor
-        lid = leaves.get(id(obj))
-        if lid is not None:
-            return lid
-        prefix = "v" if is_variable else "c"
-        lid = leaves[id(obj)] = f"{prefix}{counts[prefix]}"
-        counts[prefix] += 1
-        norm = gradient_norm(variable_grad(obj) if is_variable else leaf_grad(obj))
-        value = tensor._value
-        leaf_values.append((lid, value))
-        # a leaf sits in the deepest scope all its consumers share, so it folds into the
-        # group of the layer that uses it, and a weight shared by layers stays outside them
-        nodes[lid] = _plain_node(
-            lid, obj.name if is_variable else "const", "variable" if is_variable else "constant",
-            None, value.shape, _dtype_names.get(value.dtype) or _dtype_name(value),
-            consumer.scope, consumer.phase, None, norm, not _finite_or_none(norm), False, obj)
-        return lid
+    def table(self):
+        """The NodeTable collapsing reads: the build's, or one made from the GraphNodes of a
+        graph whose nodes or edges were added to by hand (remade when they change)."""
+        nodes = self.nodes
+        if isinstance(nodes, _TableNodes) and nodes.plain_only is False and (
+                self._edges is None or len(self._edges) == nodes.table.edge_count):
+            table = nodes.table
+        else:
+            from .table import NodeTable
+            stamp = (len(nodes), len(self.edges))
+            if self._table is None or self._table[0] != stamp:
+                self._table = (stamp, NodeTable.from_graph(dict(nodes.items()), self.edges))
+            table = self._table[1]
+        table.sync()
+        return table
 
     def kinds(self) -> Counter:
-        """How many nodes of each kind; counted again only when nodes were added (a redraw
-        of a 100,000-node graph asks, and kinds do not change)."""
-        if self._kinds[0] != len(self.nodes):
-            self._kinds = (len(self.nodes), Counter(node.kind for node in self.nodes.values()))
-        return self._kinds[1]
+        """How many nodes of each kind (a built graph counts them from its table)."""
+        nodes = self.nodes
+        if isinstance(nodes, _TableNodes) and nodes.plain_only is False:
+            return nodes.table.kinds()
+        return Counter(node.kind for node in nodes.values())
 
     # ---- finding ---------------------------------------------------------------------------
     def visible_id(self, node_id: str) -> str | None:
@@ -302,23 +271,24 @@ class Graph:
 
     def id_of(self, obj) -> str | None:
         """The id of the node made from `obj` (a dispatch Node, RecordedOp, Variable, Tensor)."""
-        if self._indexed != len(self.nodes):   # built on first use, again if nodes were added
-            self._ids, self._indexed = {}, len(self.nodes)
-            for node in reversed(self.nodes.values()):   # the first node wins, as in a scan
-                self._ids[id(node.ref)] = self._ids[id(getattr(node.ref, "node", None))] = \
-                    node.id
-            self._ids.pop(id(None), None)
-        found = self._ids.get(id(obj))
-        ref = self.nodes[found].ref if found is not None else None
-        return found if ref is obj or getattr(ref, "node", None) is obj else None
+        table = self.table()
+        if self._objects is None or self._objects[0] is not table:
+            self._objects = (table, table.object_index())
+        found = self._objects[1].get(id(obj))
+        if found is None:
+            return None
+        node = table.node(found)
+        ref = node.ref
+        return node.id if ref is obj or getattr(ref, "node", None) is obj else None
 
     def opened_group_of(self, node_id: str, expanded) -> str | None:
         """In a collapsed view, the innermost group of `expanded` whose opening shows
         `node_id` (the one to close to fold it away again), or None."""
-        if self._levels is None or node_id not in self._rep:
+        shown = self._rep.get(node_id) if self._levels is not None else None
+        if shown is None:
             return None
         placed, parents = self._levels
-        level = placed.get(self._rep[node_id])
+        level = placed.get(shown)
         while level is not None and level not in expanded:
             level = parents.get(level)
         return level
@@ -331,9 +301,12 @@ class Graph:
             return frozenset(expanded)
         from .collapse import box_of
         opened = set(expanded)
+        table = self.table()
+        position = table.position(node_id)
         while True:
             with _collector_paused():
-                shown = box_of(self, self._scope_tree(), frozenset(opened), max_nodes, node_id)
+                shown = box_of(table, self._scope_tree(table), frozenset(opened), max_nodes,
+                               position)
             if shown == node_id:
                 return frozenset(opened)
             if shown is None or shown in opened:   # our bug: opening it showed nothing new
@@ -367,14 +340,78 @@ class Graph:
         # points one way at import time
         from .collapse import collapsed_view
         with _collector_paused():
-            return collapsed_view(self, self._scope_tree(), frozenset(expanded), max_nodes)
+            table = self.table()
+            return collapsed_view(table, self._scope_tree(table), frozenset(expanded),
+                                  max_nodes)
 
-    def _scope_tree(self):
-        """The scope tree collapsing folds by (collapse.py), built on first use."""
-        if self._tree is None:
+    @staticmethod
+    def _scope_tree(table):
+        """The scope tree collapsing folds by (collapse.py), built once per table."""
+        tree = getattr(table, "tree", None)
+        if tree is None:
             from .collapse import scope_tree
-            self._tree = scope_tree(self)
-        return self._tree
+            tree = table.tree = scope_tree(table)
+        return tree
+
+
+class _TableNodes(MutableMapping):
+    """A built graph's nodes by id: each GraphNode made from the table when first asked for,
+    all of them when iterated. A node added by hand (the op a cell failed in) makes the
+    mapping a plain one over all nodes (`plain_only`), so the graph's table is remade."""
+
+    def __init__(self, table):
+        self.table = table
+        self.plain = None          # every node by id, once something iterated them
+        self.plain_only = False
+
+    def _all(self) -> dict:
+        if self.plain is None:
+            table = self.table
+            self.plain = dict(zip(table.all_ids(), map(table.node, range(table.count))))
+        return self.plain
+
+    def __getitem__(self, node_id) -> GraphNode:
+        if self.plain is not None:
+            return self.plain[node_id]
+        position = self.table.position(node_id)
+        if position is None:
+            raise KeyError(node_id)
+        return self.table.node(position)
+
+    def get(self, node_id, default=None):
+        try:
+            return self[node_id]
+        except KeyError:
+            return default
+
+    def __contains__(self, node_id) -> bool:
+        if self.plain is not None:
+            return node_id in self.plain
+        return self.table.position(node_id) is not None
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self.plain) if self.plain is not None else self.table.count
+
+    def keys(self):
+        return self._all().keys()
+
+    def values(self):
+        return self._all().values()
+
+    def items(self):
+        return self._all().items()
+
+    def __setitem__(self, node_id, node) -> None:
+        if node_id not in self or self[node_id] is not node:
+            self._all()[node_id] = node
+            self.plain_only = True
+
+    def __delitem__(self, node_id) -> None:
+        del self._all()[node_id]
+        self.plain_only = True
 
 
 @contextlib.contextmanager

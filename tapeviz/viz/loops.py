@@ -18,30 +18,29 @@ MIN_OPS = 6        # fewer ops than this in all passes together stay as they are
 MAX_BODY = 40      # the longest loop body looked for, in ops
 
 
-def loop_stretches(entries, nodes, min_passes: int = MIN_PASSES, max_body: int = MAX_BODY):
+def loop_stretches(entries, loop_codes, min_passes: int = MIN_PASSES,
+                   max_body: int = MAX_BODY):
     """[(start, stop, body, passes)]: `entries[start:stop]` is `passes` passes of a `body`-op
     loop body; the stretches do not overlap and come in order.
 
-    `entries` are one level's (key, node id or scope) pairs, as collapse.py's scope tree holds
-    them; a scope is never part of a pass.
+    `entries` are one level's (key, node position or scope) pairs, as collapse.py's scope
+    tree holds them; a scope is never part of a pass. `loop_codes[position]` numbers an op's
+    name, shape, dtype and phase (equal numbers: the same op), -1 for a leaf (table.py).
 
-    >>> from tapeviz.viz.graph import GraphNode
-    >>> nodes = {f"n{i}": GraphNode(f"n{i}", "", "math", op="ab"[i % 2] if i < 8 else "c")
-    ...          for i in range(10)}
-    >>> loop_stretches([(i, f"n{i}") for i in range(10)], nodes)
+    >>> codes = [0, 1, 0, 1, 0, 1, 0, 1, 2, 2]   # a, b four times, then c, c
+    >>> loop_stretches([(i, i) for i in range(10)], codes)
     [(0, 8, 2, 4)]
     """
-    if list(map(type, map(_ENTRY, entries))).count(str) < MIN_OPS:
+    if list(map(type, map(_ENTRY, entries))).count(int) < MIN_OPS:
         return []   # a level of scopes (33,000 blocks) holds no pass: no scope is in one
-    starts, stops, codes, table = [], [], [], {}
+    starts, stops, codes = [], [], []
     begins = 0                    # where the current unit begins: leaves go with the next op
     for at, (_, entry) in enumerate(entries):
-        if type(entry) is str:
-            node = nodes[entry]
-            if node.op is None:
+        if type(entry) is int:
+            code = loop_codes[entry]
+            if code < 0:
                 continue
-            codes.append(table.setdefault((node.op, node.shape, node.dtype, node.phase),
-                                          len(table)))
+            codes.append(code)
         else:
             codes.append(-1 - at)   # equal to nothing
         starts.append(begins)

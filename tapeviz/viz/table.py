@@ -1,0 +1,403 @@
+"""A graph's nodes and edges as columns: one field of every node per list, filled a field at a
+time by C-level passes over the tape, so a 100,000-node tape is indexed without a Python
+object per node.
+
+`Graph` (graph.py) keeps one `NodeTable` per built graph and makes a `GraphNode` only for a
+node someone asks for (`node`); collapsing (collapse.py) folds by these columns and never
+visits a hidden node in Python. A node's place in the table ("position") is its place in
+`Graph.nodes`: each op ("n<index>") comes right after the leaves first read by it ("v<j>"
+for variables, "c<j>" for other input tensors, numbered in order of first sight).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter
+
+import numpy as np
+
+from ..debugger.summary import nonfinite_each
+from ..tensor import VariableRead
+
+_OUTPUT, _INPUTS, _VALUE = attrgetter("output"), attrgetter("inputs"), attrgetter("_value")
+_SHAPE, _DTYPE, _OP = attrgetter("shape"), attrgetter("dtype"), attrgetter("op")
+_SCOPE, _PHASE, _SOURCE = attrgetter("scope"), attrgetter("phase"), attrgetter("source")
+_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+_NORM, _NONFINITE = attrgetter("grad_norm"), attrgetter("nonfinite")
+
+
+def codes_of(keys) -> list:
+    """Each key's number among the distinct keys, in order of first sight: equal keys, equal
+    numbers.
+
+    >>> codes_of(["a", "b", "a", "c"])
+    [0, 1, 0, 2]
+    """
+    table = dict(zip(dict.fromkeys(keys), range(len(keys))))
+    return list(map(table.__getitem__, keys))
+
+
+def _codes_but_none(keys) -> list:
+    """`codes_of(keys)`, with -1 for each None (a node the codes say nothing of)."""
+    return [-1 if key is None else code for key, code in zip(keys, codes_of(keys))]
+
+
+def dtype_names(dtypes) -> list:
+    """numpy's name of each dtype, asked once per distinct dtype (`dtype.name` costs
+    microseconds)."""
+    names = {dtype: dtype.name for dtype in set(dtypes)}
+    return list(map(names.__getitem__, dtypes))
+
+
+def _norms(values) -> list:
+    from .graph import gradient_norm
+    return list(map(gradient_norm, values))
+
+
+def _unfinite(norm) -> bool:
+    return norm is not None and not math.isfinite(norm)
+
+
+class NodeTable:
+    """The nodes of one graph, by position, as columns; see the module docstring.
+
+    Columns every table has (lists of length `count`): `scopes`, `keys` (the op index a
+    node is folded at: its own, or its first reader's for a leaf), `letters` (the first
+    letter of its id: n, v, c), `structure_codes` (kind, op, shape and dtype as a number;
+    -1 for a constant), `loop_codes` (op, shape, dtype and phase as a number; -1 for a
+    leaf), `norms`, `nonfinite`, `forward`. Edges: `edge_src`, `edge_dst` (positions)."""
+
+    def __init__(self):
+        self.count = 0
+        self.cache: dict = {}   # position -> the GraphNode made for it (the truth once made)
+
+    # ---- building from dispatch nodes -----------------------------------------------------
+    @classmethod
+    def from_entries(cls, entries, grad_of=None, variable_grad=None, leaf_grad=None):
+        """The table of `entries` ((index, dispatch Node, ref) in execution order); the three
+        functions give a node's, a variable's and another leaf's gradient (None: no
+        gradients, so no norms to compute)."""
+        table = cls()
+        entries = list(entries)
+        table.indices = list(map(_FIRST, entries))
+        nodes = table.ops = list(map(_SECOND, entries))
+        table.refs = list(map(_THIRD, entries))
+        outputs = list(map(_OUTPUT, nodes))
+        values = table.values = list(map(_VALUE, outputs))
+        count = len(nodes)
+        inputs = list(map(_INPUTS, nodes))
+        table.flat = flat = list(chain.from_iterable(inputs))
+        sizes = np.fromiter(map(len, inputs), dtype=np.int64, count=count)
+        consumers = np.repeat(np.arange(count), sizes)
+        producers = _producers(outputs, flat, consumers)
+        table.outputs = outputs
+        table._leaves(flat, producers, consumers, nodes)
+        table._order(count)
+        table._node_columns(nodes, values, grad_of, variable_grad, leaf_grad)
+        table._edges(producers, consumers, np.repeat(sizes, sizes))
+        return table
+
+    def _leaves(self, flat, producers, consumers, nodes) -> None:
+        """The leaves: each input no recorded op made, one per variable or tensor, in order of
+        first sight; its scope the deepest all its readers share."""
+        at_leaf = np.flatnonzero(producers < 0)
+        tensors = list(map(flat.__getitem__, at_leaf.tolist()))
+        objs = [tensor.variable if type(tensor) is VariableRead else tensor
+                for tensor in tensors]
+        obj_ids = list(map(id, objs))
+        first = dict(zip(reversed(obj_ids), range(len(obj_ids) - 1, -1, -1)))
+        firsts = sorted(first.values())                   # each leaf's first input, in order
+        ordinal = dict(zip(map(obj_ids.__getitem__, firsts), range(len(firsts))))
+        self.leaf_of_input = np.full(len(flat), -1, dtype=np.int64)
+        self.leaf_of_input[at_leaf] = list(map(ordinal.__getitem__, obj_ids))
+        self.leaf_objs = list(map(objs.__getitem__, firsts))
+        self.leaf_values = list(map(_VALUE, map(tensors.__getitem__, firsts)))
+        self.leaf_variable = [type(tensors[at]) is VariableRead for at in firsts]
+        readers = consumers[at_leaf]
+        self.leaf_reader = readers[firsts] if firsts else np.zeros(0, dtype=np.int64)
+        first_readers = list(map(nodes.__getitem__, self.leaf_reader.tolist()))
+        self.leaf_scopes = list(map(_SCOPE, first_readers))
+        self.leaf_phases = list(map(_PHASE, first_readers))
+        leaf_numbers = self.leaf_of_input[at_leaf]
+        again = np.ones(len(at_leaf), dtype=bool)
+        again[firsts] = False
+        if again.any():   # a leaf read again: its scope is what all its readers share
+            from .graph import _common_scope
+            scopes = self.leaf_scopes
+            for leaf, reader in zip(leaf_numbers[again].tolist(), readers[again].tolist()):
+                scope, there = scopes[leaf], nodes[reader].scope
+                if scope and scope != there:
+                    scopes[leaf] = _common_scope(scope, there)
+        variable = np.asarray(self.leaf_variable, dtype=bool)
+        self.leaf_numbers = np.where(variable, np.cumsum(variable) - 1,
+                                     np.cumsum(~variable) - 1).tolist()
+
+    def _order(self, count: int) -> None:
+        """Positions: the leaves first read by an op come right before it."""
+        readers = self.leaf_reader
+        leaves = len(readers)
+        self.count = count + leaves
+        self.leaf_position = (np.arange(leaves) + readers).astype(np.int64)
+        self.op_position = np.arange(count) + np.searchsorted(readers, np.arange(count),
+                                                              side="right")
+        is_op = np.zeros(self.count, dtype=bool)
+        is_op[self.op_position] = True
+        self.is_op = is_op
+        self.ordinal = np.empty(self.count, dtype=np.int64)
+        self.ordinal[self.op_position] = np.arange(count)
+        self.ordinal[self.leaf_position] = np.arange(leaves)
+        self.index_array = np.asarray(self.indices, dtype=np.int64)
+
+    def _scatter(self, of_ops, of_leaves) -> list:
+        column = np.empty(self.count, dtype=object)
+        column[self.op_position] = of_ops
+        column[self.leaf_position] = of_leaves
+        return column.tolist()
+
+    def _node_columns(self, nodes, values, grad_of, variable_grad, leaf_grad) -> None:
+        ops = list(map(_OP, nodes))
+        self.op_kinds = list(map(attrgetter("kind"), ops))
+        shapes = self.op_shapes = list(map(_SHAPE, values))
+        dtypes = self.op_dtypes = dtype_names(list(map(_DTYPE, values)))
+        names = list(map(attrgetter("name"), ops))
+        phases = list(map(_PHASE, nodes))
+        self.op_bad = nonfinite_each(values)
+        leaf_shapes = self.leaf_shapes = list(map(_SHAPE, self.leaf_values))
+        leaf_dtypes = self.leaf_dtypes = dtype_names(list(map(_DTYPE, self.leaf_values)))
+        self.leaf_bad = nonfinite_each(self.leaf_values)
+        if grad_of is None:
+            op_norms, leaf_norms = [None] * len(nodes), [None] * len(self.leaf_objs)
+        else:
+            op_norms = _norms(map(grad_of, nodes, self.refs))
+            leaf_norms = _norms(variable_grad(obj) if variable else leaf_grad(obj)
+                                for obj, variable in zip(self.leaf_objs, self.leaf_variable))
+        self.scopes = self._scatter(list(map(_SCOPE, nodes)), self.leaf_scopes)
+        self.keys = self._scatter(self.indices,
+                                  list(map(self.indices.__getitem__, self.leaf_reader.tolist())))
+        self.letters = self._scatter(["n"] * len(nodes),
+                                     ["v" if v else "c" for v in self.leaf_variable])
+        signatures = self._scatter(
+            list(zip(self.op_kinds, names, shapes, dtypes)),
+            [("variable", None, shape, dtype) if variable else None
+             for variable, shape, dtype in zip(self.leaf_variable, leaf_shapes, leaf_dtypes)])
+        self.structure_codes = _codes_but_none(signatures)
+        loop = np.asarray(codes_of(list(zip(names, shapes, dtypes, phases))), dtype=np.int64)
+        loop_codes = np.full(self.count, -1, dtype=np.int64)
+        loop_codes[self.op_position] = loop
+        self.loop_codes = loop_codes.tolist()
+        self.norms = self._scatter(op_norms, leaf_norms)
+        self.nonfinite = self._scatter(
+            [bad or _unfinite(norm) for bad, norm in zip(self.op_bad, op_norms)],
+            [bad or _unfinite(norm) for bad, norm in zip(self.leaf_bad, leaf_norms)])
+        forward = np.zeros(self.count, dtype=bool)
+        forward[self.op_position] = np.asarray(phases, dtype=object) == "forward"
+        forward[self.leaf_position] = np.asarray(self.leaf_phases, dtype=object) == "forward"
+        self.forward = forward
+        self.op_names = names
+
+    def _edges(self, producers, consumers, arity) -> None:
+        """One edge per input of each op, from its producer or leaf; an op reading one
+        tensor twice (x * x) gets one edge from it, not two on top of each other.
+        `arity`: how many inputs the reader of each input has."""
+        src = np.where(producers >= 0, self.op_position[np.maximum(producers, 0)],
+                       self.leaf_position[np.maximum(self.leaf_of_input, 0)]
+                       if len(self.leaf_position) else 0)
+        dst = self.op_position[consumers]
+        pair = dst * self.count + src
+        keep = np.ones(len(pair), dtype=bool)
+        keep[1:] = pair[1:] != pair[:-1]   # an op's inputs are side by side: x * x here
+        wide = np.flatnonzero(arity >= 3)  # and here, a tensor read apart by a wider op
+        if len(wide):
+            _, first = np.unique(pair[wide], return_index=True)
+            kept = np.zeros(len(wide), dtype=bool)
+            kept[first] = True
+            keep[wide] = kept
+        self.edge_input = np.flatnonzero(keep)    # the input each edge carries
+        self.edge_src, self.edge_dst = src[keep], dst[keep]
+
+    # ---- building from GraphNodes ---------------------------------------------------------
+    @classmethod
+    def from_graph(cls, nodes: dict, edges: list):
+        """The table of a graph held as GraphNodes and GraphEdges (one whose nodes were added
+        to by hand: the op a cell failed in); its nodes are their own cache."""
+        table = cls()
+        listed = list(nodes.values())
+        table.count = len(listed)
+        table.cache = dict(enumerate(listed))
+        table.ids = list(nodes)
+        table.positions = dict(zip(table.ids, range(table.count)))
+        keys, following = [], 0
+        for node_id in reversed(table.ids):   # a leaf is folded at the op after it
+            if node_id[0] == "n" and node_id[1:].isdigit():
+                following = int(node_id[1:])
+            keys.append(following)
+        table.keys = keys[::-1]
+        table.scopes = list(map(_SCOPE, listed))
+        table.letters = list(map(_FIRST, table.ids))
+        table.structure_codes = _codes_but_none([
+            None if n.kind == "constant" else (n.kind, n.op, n.shape, n.dtype) for n in listed])
+        table.loop_codes = _codes_but_none([
+            None if n.op is None else (n.op, n.shape, n.dtype, n.phase) for n in listed])
+        table.forward = np.asarray([n.phase == "forward" for n in listed], dtype=bool)
+        table.norms = list(map(_NORM, listed))
+        table.nonfinite = list(map(_NONFINITE, listed))
+        table.edge_list = edges
+        table.edge_src = np.asarray([table.positions[e.src] for e in edges], dtype=np.int64)
+        table.edge_dst = np.asarray([table.positions[e.dst] for e in edges], dtype=np.int64)
+        return table
+
+    # ---- ids and nodes ---------------------------------------------------------------------
+    def id(self, position: int) -> str:
+        """The node id at `position`."""
+        ids = getattr(self, "ids", None)
+        if ids is not None:
+            return ids[position]
+        ordinal = int(self.ordinal[position])
+        if self.is_op[position]:
+            return f"n{self.indices[ordinal]}"
+        return f"{self.letters[position]}{self.leaf_numbers[ordinal]}"
+
+    def all_ids(self) -> list:
+        """Every node id, in position order (made once, when something asks for them all)."""
+        if getattr(self, "ids", None) is None:
+            self.ids = list(map(self.id, range(self.count)))
+        return self.ids
+
+    def position(self, node_id) -> int | None:
+        """The position of `node_id`, or None when no node has it."""
+        positions = getattr(self, "positions", None)
+        if positions is not None:
+            return positions.get(node_id)
+        if type(node_id) is not str or len(node_id) < 2 or not node_id[1:].isdigit() \
+                or node_id[1] == "0" and len(node_id) > 2:
+            return None
+        number, letter = int(node_id[1:]), node_id[0]
+        if letter == "n":
+            at = int(np.searchsorted(self.index_array, number))
+            if at < len(self.index_array) and self.index_array[at] == number:
+                return int(self.op_position[at])
+            return None
+        if letter not in "vc":
+            return None
+        variable = letter == "v"
+        found = self._leaf_positions(variable)
+        return int(found[number]) if number < len(found) else None
+
+    def _leaf_positions(self, variable: bool) -> np.ndarray:
+        cached = getattr(self, "_by_letter", None)
+        if cached is None:
+            mask = np.asarray(self.leaf_variable, dtype=bool)
+            cached = self._by_letter = (self.leaf_position[~mask], self.leaf_position[mask])
+        return cached[variable]
+
+    def node(self, position: int):
+        """The GraphNode at `position`, made on first use and kept (a step shades it)."""
+        node = self.cache.get(position)
+        if node is None:
+            node = self.cache[position] = self._make(position)
+        return node
+
+    def _make(self, position: int):
+        from .graph import _plain_node
+        ordinal = int(self.ordinal[position])
+        norm, nonfinite = self.norms[position], self.nonfinite[position]
+        if self.is_op[position]:
+            node, op = self.ops[ordinal], self.ops[ordinal].op
+            return _plain_node(
+                f"n{self.indices[ordinal]}", op.label, op.kind, op.name,
+                self.op_shapes[ordinal], self.op_dtypes[ordinal], node.scope, node.phase,
+                node.source, norm, nonfinite, self.op_bad[ordinal], self.refs[ordinal])
+        obj, variable = self.leaf_objs[ordinal], self.leaf_variable[ordinal]
+        return _plain_node(
+            self.id(position), obj.name if variable else "const",
+            "variable" if variable else "constant", None, self.leaf_shapes[ordinal],
+            self.leaf_dtypes[ordinal], self.leaf_scopes[ordinal], self.leaf_phases[ordinal],
+            None, norm, nonfinite, self.leaf_bad[ordinal], obj)
+
+    def sync(self) -> None:
+        """Read back the norms and NaN marks of the nodes made so far: a backward step shades
+        those GraphNodes in place."""
+        norms, nonfinite = self.norms, self.nonfinite
+        for position, node in self.cache.items():
+            norms[position], nonfinite[position] = node.grad_norm, node.nonfinite
+
+    def kinds(self) -> Counter:
+        """How many nodes of each kind."""
+        if getattr(self, "ids", None) is not None and not hasattr(self, "op_kinds"):
+            return Counter(node.kind for node in self.cache.values())
+        kinds = Counter(self.op_kinds)
+        variables = sum(self.leaf_variable)
+        kinds.update({"variable": variables, "constant": len(self.leaf_variable) - variables})
+        return +kinds
+
+    # ---- edges -----------------------------------------------------------------------------
+    @property
+    def edge_count(self) -> int:
+        return len(self.edge_src)
+
+    def edge_shape(self, edge: int):
+        listed = getattr(self, "edge_list", None)
+        if listed is not None:
+            return listed[edge].shape
+        return self.flat[int(self.edge_input[edge])]._value.shape
+
+    def edge_norm(self, edge: int):
+        """An edge's gradient norm: its source's (the build and a step's shading keep it so)."""
+        listed = getattr(self, "edge_list", None)
+        if listed is not None:
+            return listed[edge].grad_norm
+        return self.norms[int(self.edge_src[edge])]
+
+    def edge_multiplicity(self, edge: int) -> int:
+        listed = getattr(self, "edge_list", None)
+        return listed[edge].count if listed is not None else 1
+
+    def graph_edges(self) -> list:
+        """The edges as GraphEdges (made when something asks for them all)."""
+        from .graph import GraphEdge
+        self.sync()
+        ids = self.all_ids()
+        return [GraphEdge(ids[src], ids[dst], self.edge_shape(at), self.norms[src])
+                for at, (src, dst) in enumerate(zip(self.edge_src.tolist(),
+                                                    self.edge_dst.tolist()))]
+
+    # ---- finding ---------------------------------------------------------------------------
+    def object_index(self) -> dict:
+        """id(obj) -> position for every dispatch Node, ref and leaf object (the first node
+        wins, op nodes over leaves), for `Graph.id_of`."""
+        found = dict(zip(map(id, reversed(self.leaf_objs)),
+                         reversed(self.leaf_position.tolist())))
+        positions = self.op_position.tolist()
+        inner = [getattr(ref, "node", None) for ref in self.refs]
+        for objs in (inner, self.ops, self.refs):
+            found.update(zip(map(id, reversed(objs)), reversed(positions)))
+        found.pop(id(None), None)
+        return found
+
+    def gradient_keys(self) -> dict:
+        """id(tensor or variable whose gradient a node shows) -> the node's id."""
+        ids = self.all_ids()
+        keys = dict(zip(map(id, self.leaf_objs),
+                        map(ids.__getitem__, self.leaf_position.tolist())))
+        keys.update(zip(map(id, self.outputs), map(ids.__getitem__, self.op_position.tolist())))
+        return keys
+
+
+def _producers(outputs, flat, consumers) -> np.ndarray:
+    """For each input in `flat`, the op (by order) whose output it is, or -1: the latest
+    op before its reader that made that tensor."""
+    made_by = dict(zip(map(id, outputs), range(len(outputs))))
+    producers = np.fromiter(map(made_by.get, map(id, flat), repeat(-1)), dtype=np.int64,
+                            count=len(flat))
+    if len(made_by) == len(outputs) and not (producers >= consumers).any():
+        return producers
+    made: dict = {}   # an output object seen twice, or read before it was made: in order
+    found, at = [], 0
+    readers = consumers.tolist()
+    for op, output in enumerate(outputs):
+        while at < len(flat) and readers[at] == op:
+            found.append(made.get(id(flat[at]), -1))
+            at += 1
+        made[id(output)] = op
+    return np.asarray(found, dtype=np.int64)
