@@ -106,7 +106,7 @@ def _traced(op, func, args, kwargs, route, tapes):
     node.phase = "forward"
     node.scope = state.scope
     node.source = source
-    taped = output.requires_grad
+    taped = output.grad_fn is not None   # autograd recorded it; optimizer.step()'s updates: no
     if taped:
         autograd.remember(node, output, tensors)
     for tape in tapes:
