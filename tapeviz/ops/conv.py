@@ -1,7 +1,7 @@
 """2-D convolution and pooling over NHWC images with HWIO kernels: one `defop` row each.
 
 A stride-1 convolution of 8 or more channels (and its two gradients) runs by kernel
-taps (`_correlate_taps`): one small matmul per tap on shifted slices of the flat padded
+taps (`conv_taps.py`): one small matmul per tap on shifted slices of the flat padded
 input, no window matrix. Otherwise a forward is a strided window view of the padded input
 followed by one reduction: a BLAS matmul of the im2col matrix for the convolutions, a max
 or a sum for the pools; conv2d then keeps its last few window matrices (`_RecentWindows`)
@@ -22,6 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..errors import ShapeError
+from . import conv_taps
 from .registry import defop
 
 
@@ -89,74 +90,10 @@ _FEW_CHANNELS = 3
 
 
 def _correlate(xp, w, strides, dilations, out_hw):
-    """Cross-correlation of padded `xp` with HWIO `w`: by taps where they apply, else
-    windows reshaped, then one matmul."""
-    if _by_taps(xp.shape, strides, out_hw):
-        return _correlate_taps(xp, w, dilations, out_hw)
+    """Cross-correlation of padded `xp` with HWIO `w`: windows reshaped, then one matmul."""
     kh, kw, c, o = w.shape
     cols = _columns(xp, (kh, kw), strides, dilations, out_hw)
     return (cols @ w.reshape(kh * kw * c, o)).reshape(xp.shape[0], out_hw[0], out_hw[1], o)
-
-
-# below 8 input channels im2col's one deep matmul wins (4: even; 1: taps 30x slower)
-_TAPS_MIN_CHANNELS = 8
-_TAP_BLOCK_BYTES = 128 << 10  # rows per block: each operand a cache-resident slice
-
-
-def _by_taps(input_shape, strides, out_hw) -> bool:
-    """Whether a correlation of an NHWC input of this shape runs as `_correlate_taps`."""
-    return (tuple(strides) == (1, 1) and input_shape[3] >= _TAPS_MIN_CHANNELS
-            and input_shape[0] > 0 and min(out_hw) > 0)
-
-
-def _tap_offsets(khw, dilations, width) -> list:
-    """Each kernel tap's shift on the flat grid of an image batch `width` pixels wide."""
-    return [a * dilations[0] * width + b * dilations[1]
-            for a in range(khw[0]) for b in range(khw[1])]
-
-
-def _correlate_taps(xp, w, dilations, out_hw):
-    """Stride-1 cross-correlation with no im2col copy: one (rows, C) @ (C, O) matmul per
-    kernel tap, accumulated. On the flat grid of padded pixels (N*Hp*Wp rows of C values)
-    a tap is a constant row shift, so its input is a contiguous slice; the grid's pixels
-    past each image's last output column and row are computed too, then cropped (17% more
-    rows on the guide's 26x26 images). Rows go in blocks that stay in cache: 1.3-1.4 ms
-    against 2.7-3.3 ms for im2col's 10.6 MB matrix on the guide's second conv."""
-    n, hp, wp, c = xp.shape
-    kh, kw, _, o = w.shape
-    flat = np.ascontiguousarray(xp).reshape(-1, c)
-    taps = w.reshape(kh * kw, c, o)
-    offsets = _tap_offsets((kh, kw), dilations, wp)
-    rows = n * hp * wp - offsets[-1]
-    grid = np.empty((n * hp * wp, o), dtype=np.result_type(xp.dtype, w.dtype))
-    block = max(256, _TAP_BLOCK_BYTES // (max(c, o) * grid.itemsize))
-    scratch = np.empty((block, o), dtype=grid.dtype)
-    for start in range(0, rows, block):
-        stop = min(start + block, rows)
-        total, term = grid[start:stop], scratch[:stop - start]
-        np.matmul(flat[start:stop], taps[0], out=total)
-        for tap, offset in zip(taps[1:], offsets[1:]):
-            np.matmul(flat[start + offset:stop + offset], tap, out=term)
-            total += term
-    return np.ascontiguousarray(grid.reshape(n, hp, wp, o)[:, :out_hw[0], :out_hw[1]])
-
-
-def _filter_taps(xp, g, khw, dilations):
-    """Stride-1 filter gradient with no im2col copy: per kernel tap, the shifted flat input
-    grid (see `_correlate_taps`) contracted with g laid on the same grid, zeros where the
-    grid has no output pixel: (C, rows) @ (rows, O), one matmul a tap."""
-    n, hp, wp, c = xp.shape
-    oh, ow, o = g.shape[1:]
-    placed = np.zeros((n, hp, wp, o), dtype=g.dtype)
-    placed[:, :oh, :ow] = g
-    offsets = _tap_offsets(khw, dilations, wp)
-    rows = n * hp * wp - offsets[-1]
-    flat = np.ascontiguousarray(xp).reshape(-1, c)
-    upstream = placed.reshape(-1, o)[:rows]
-    dw = np.empty((len(offsets), c, o), dtype=np.result_type(xp.dtype, g.dtype))
-    for k, offset in enumerate(offsets):
-        np.matmul(flat[offset:offset + rows].T, upstream, out=dw[k])
-    return dw.reshape(khw[0], khw[1], c, o)
 
 
 class _RecentWindows:
@@ -199,8 +136,8 @@ def _window_key(x, khw, strides, padding, dilations) -> tuple:
 def _conv2d_forward(x, w, *, strides, padding, dilations):
     kh, kw, c, o = w.shape
     out_hw, pads = geometry(x.shape[1:3], (kh, kw), strides, padding, dilations)
-    if _by_taps(x.shape, strides, out_hw):
-        return _correlate_taps(_pad(x, pads), w, dilations, out_hw)
+    if conv_taps.by_taps(x.shape, strides, out_hw):
+        return conv_taps.correlate(conv_taps.padded(x, pads), w, dilations, out_hw)
     cols = _columns(_pad(x, pads), (kh, kw), strides, dilations, out_hw)
     _recent_windows.put(_window_key(x, (kh, kw), strides, padding, dilations), x, cols)
     return (cols @ w.reshape(kh * kw * c, o)).reshape(x.shape[0], out_hw[0], out_hw[1], o)
@@ -239,7 +176,7 @@ def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
     kh, kw = w.shape[:2]
     (oh, ow), pads = geometry(input_shape[1:3], (kh, kw), strides, padding, dilations)
     if tuple(strides) == (1, 1) and min(min(pads[0]), min(pads[1])) >= 0 \
-            and g.shape[3] < _TAPS_MIN_CHANNELS:
+            and g.shape[3] < conv_taps.MIN_CHANNELS:
         return _scatter_shifted(g, w, pads, dilations)
     gd = g
     if tuple(strides) != (1, 1):
@@ -250,6 +187,8 @@ def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
                  for k, d, (before, _), size, length in
                  zip((kh, kw), dilations, pads, input_shape[1:3], gd.shape[1:3]))
     flipped = np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
+    if conv_taps.by_taps(gd.shape, (1, 1), input_shape[1:3]):
+        return conv_taps.correlate(conv_taps.padded(gd, full), flipped, dilations, input_shape[1:3])
     return _correlate(_pad(gd, full), flipped, (1, 1), dilations, tuple(input_shape[1:3]))
 
 
@@ -258,8 +197,8 @@ def _backprop_filter_forward(x, g, *, filter_shape, strides, padding, dilations)
     kept) contracted with g over batch and positions, one matmul."""
     kh, kw, c, o = filter_shape
     out_hw, pads = geometry(x.shape[1:3], (kh, kw), strides, padding, dilations)
-    if _by_taps(x.shape, strides, out_hw):
-        return _filter_taps(_pad(x, pads), g, (kh, kw), dilations)
+    if conv_taps.by_taps(x.shape, strides, out_hw):
+        return conv_taps.filter_gradient(conv_taps.padded(x, pads), g, (kh, kw), dilations)
     cols = _recent_windows.get(_window_key(x, (kh, kw), strides, padding, dilations), x)
     if cols is None:
         cols = _columns(_pad(x, pads), (kh, kw), strides, dilations, out_hw)
@@ -305,7 +244,7 @@ def _conv_params(strides=(1, 1), padding="SAME", dilations=(1, 1)):
 
 # (input shape, filter shape, params): stride 1 and 2, VALID and SAME, dilation 2, odd
 # sizes where SAME pads one more pixel at the bottom/right, explicit padding; the last
-# three have 8 or more channels, so they run by taps (`_correlate_taps`)
+# three have 8 or more channels, so they run by taps (`conv_taps.py`)
 CONV_CASES = (
     ((1, 5, 5, 2), (3, 3, 2, 3), _conv_params()),
     ((2, 6, 5, 2), (3, 2, 2, 2), _conv_params((2, 2), "VALID")),

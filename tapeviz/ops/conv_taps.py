@@ -1,0 +1,126 @@
+"""Stride-1 convolutions of 8 or more channels by kernel taps, for `conv.py`'s rows.
+
+On the flat grid of padded pixels (N*Hp*Wp rows of C values) a kernel tap is a constant
+row shift, so a tap's input is a contiguous slice: a convolution is one small
+(rows, C) @ (C, O) matmul per tap, accumulated, with no im2col matrix (10.6 MB on the
+guide's second conv). The grid's pixels past each image's last output row and column are
+computed too and never kept (17% more rows on the guide's 26x26 images). Work goes in
+blocks of rows that stay in cache, and zero-padded inputs are laid into per-thread
+buffers reused from call to call: a fresh large array costs a page fault per 4 KB each
+time it is touched (glibc hands freed memory back to the system), 1,100 of the guide
+step's 3,400 faults came from such temporaries.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import numpy as np
+
+MIN_CHANNELS = 8  # below it im2col's one deep matmul wins (4 channels: even; 1: 30x slower)
+_BLOCK_BYTES = 120 << 10  # under glibc's 128 KB mmap threshold, in L2 with its operands
+
+
+def by_taps(input_shape, strides, out_hw) -> bool:
+    """Whether a correlation of an NHWC input of this shape runs here."""
+    return (tuple(strides) == (1, 1) and input_shape[3] >= MIN_CHANNELS
+            and input_shape[0] > 0 and min(out_hw) > 0)
+
+
+def _tap_offsets(khw, dilations, width) -> list:
+    """Each kernel tap's shift on the flat grid of an image batch `width` pixels wide."""
+    return [a * dilations[0] * width + b * dilations[1]
+            for a in range(khw[0]) for b in range(khw[1])]
+
+
+class _Scratch(threading.local):
+    """This thread's reusable zero-bordered buffers, by (key, shape, dtype), newest last.
+    A buffer's zeros stay zeros because its users only ever write the part their key
+    names. At most 4 buffers and 64 MB are kept; the oldest go first."""
+
+    def __init__(self, entries: int = 4, budget: int = 64 << 20):
+        self.entries, self.budget = entries, budget
+        self.kept: OrderedDict = OrderedDict()
+
+    def zeros(self, key, shape, dtype) -> np.ndarray:
+        full_key = (key, shape, np.dtype(dtype).str)
+        buffer = self.kept.pop(full_key, None)
+        if buffer is None:
+            buffer = np.zeros(shape, dtype)
+        if buffer.nbytes <= self.budget:
+            self.kept[full_key] = buffer
+        while len(self.kept) > self.entries or \
+                sum(b.nbytes for b in self.kept.values()) > self.budget:
+            self.kept.popitem(last=False)
+        return buffer
+
+
+_scratch = _Scratch()
+
+
+def padded(x, pads):
+    """`x` (NHWC) padded with zeros by `pads` ((top, bottom), (left, right); negative pads
+    crop), in a reused buffer: read it before this thread pads again, never keep it."""
+    n, h, w, c = x.shape
+    x = x[:, max(-pads[0][0], 0):h - max(-pads[0][1], 0),
+          max(-pads[1][0], 0):w - max(-pads[1][1], 0), :]
+    (top, bottom), (left, right) = ((max(b, 0), max(a, 0)) for b, a in pads)
+    if not (top or bottom or left or right):
+        return x
+    shape = (n, x.shape[1] + top + bottom, x.shape[2] + left + right, c)
+    buffer = _scratch.zeros(("padded", top, left, x.shape[1:3]), shape, x.dtype)
+    buffer[:, top:top + x.shape[1], left:left + x.shape[2]] = x
+    return buffer
+
+
+def correlate(xp, w, dilations, out_hw):
+    """Stride-1 cross-correlation of padded NHWC `xp` with HWIO `w`, (N, OH, OW, O)."""
+    n, hp, wp, c = xp.shape
+    kh, kw, _, o = w.shape
+    flat = np.ascontiguousarray(xp).reshape(-1, c)
+    taps = w.reshape(kh * kw, c, o)
+    offsets = _tap_offsets((kh, kw), dilations, wp)
+    rows = n * hp * wp - offsets[-1]  # grid pixels whose whole window lies on the grid
+    out = np.empty((n,) + tuple(out_hw) + (o,), dtype=np.result_type(xp.dtype, w.dtype))
+    band = max(1, _BLOCK_BYTES // (wp * max(c, o) * out.itemsize))  # image rows a block
+    block = np.empty((band * wp, o), dtype=out.dtype)
+    term = np.empty_like(block)
+    for top in range(0, n * hp, band):  # `top`: the block's first row of the stacked images
+        start, stop = top * wp, min((top + band) * wp, rows)
+        if start >= stop:  # every pixel from here on is past the last output pixel
+            break
+        total, part = block[:stop - start], term[:stop - start]
+        np.matmul(flat[start:stop], taps[0], out=total)
+        for tap, offset in zip(taps[1:], offsets[1:]):
+            np.matmul(flat[start + offset:stop + offset], tap, out=part)
+            total += part
+        _keep_outputs(block.reshape(band, wp, o), top, hp, out)
+    return out
+
+
+def _keep_outputs(block, top, hp, out):
+    """Copy the output pixels among `block`'s image rows (stacked-image rows `top` on)
+    into `out`; the rest of the block (and its unwritten tail) is never read."""
+    n, oh, ow, _ = out.shape
+    for image in range(top // hp, min((top + len(block) - 1) // hp + 1, n)):
+        first, last = max(top, image * hp), min(top + len(block), image * hp + oh)
+        if first < last:
+            out[image, first - image * hp:last - image * hp] = block[first - top:last - top, :ow]
+
+
+def filter_gradient(xp, g, khw, dilations):
+    """Stride-1 filter gradient: per kernel tap, the shifted flat input grid contracted with
+    g laid on the same grid (zeros where the grid has no output pixel), (C, rows) @
+    (rows, O), one matmul a tap."""
+    n, hp, wp, c = xp.shape
+    oh, ow, o = g.shape[1:]
+    placed = _scratch.zeros(("placed", oh, ow), (n, hp, wp, o), g.dtype)
+    placed[:, :oh, :ow] = g
+    offsets = _tap_offsets(khw, dilations, wp)
+    rows = n * hp * wp - offsets[-1]
+    flat = np.ascontiguousarray(xp).reshape(-1, c)
+    upstream = placed.reshape(-1, o)[:rows]
+    dw = np.empty((len(offsets), c, o), dtype=np.result_type(xp.dtype, g.dtype))
+    for k, offset in enumerate(offsets):
+        np.matmul(flat[offset:offset + rows].T, upstream, out=dw[k])
+    return dw.reshape(khw[0], khw[1], c, o)
