@@ -87,12 +87,8 @@ def check_agreement(cases) -> None:
             raise SystemExit(f"{name} computes gradient {value}, numpy tape {reference}")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    parser.add_argument("--iterations", type=int, default=2000)
-    args = parser.parse_args()
-
+def measure(repeats: int, iterations: int) -> dict:
+    """Best microseconds per op of each case over `repeats` interleaved rounds."""
     sink = []
 
     def keep_source(event):
@@ -112,21 +108,29 @@ def main() -> None:
     check_agreement(cases)
 
     best = {name: float("inf") for name in cases}
-    for _ in range(args.repeats):  # interleaved, so every case sees the same machine load
+    for _ in range(repeats):  # interleaved, so every case sees the same machine load
         for name, (fn, arg) in cases.items():
             subscribed = "subscriber" in name
             if subscribed:
                 tf.subscribe(keep_source)
             start = time.perf_counter()
-            for _ in range(args.iterations):
+            for _ in range(iterations):
                 fn(arg)
             elapsed = time.perf_counter() - start
             if subscribed:
                 tf.unsubscribe(keep_source)
                 assert sink and sink[-1] is not None and sink[-1].filename == __file__
                 sink.clear()
-            best[name] = min(best[name], elapsed / args.iterations / CHAIN_LENGTH * 1e6)
+            best[name] = min(best[name], elapsed / iterations / CHAIN_LENGTH * 1e6)
+    return best
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--iterations", type=int, default=2000)
+    args = parser.parse_args()
+    best = measure(args.repeats, args.iterations)
     numpy_us = best["numpy tape"]
     print(f"{CHAIN_LENGTH}-op scalar chain, forward + backward under a tape "
           f"(best of {args.repeats} x {args.iterations} iterations)")
