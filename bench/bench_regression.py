@@ -76,6 +76,26 @@ def check_result(name: str, w: float, b: float) -> None:
                          f"are w = {PUBLISHED['w']}, b = {PUBLISHED['b']}")
 
 
+def measure(torch, rounds: int, epochs: int = EPOCHS) -> tuple:
+    """({(library, clock): seconds of each round}, steps a run): `rounds` alternating rounds
+    of both loops (CPU time is the steadier on a shared machine). A run of the full
+    `EPOCHS` must land on the lecture's figures, or this stops."""
+    data, rows = load_birth_life(DATA)
+    runs = {"tapeviz": lambda: tapeviz_regression(data, epochs),
+            "pytorch": lambda: torch_regression(torch, data, epochs)}
+    seconds = {(name, clock): [] for name in runs for clock in CLOCKS}
+    for round_ in range(rounds):
+        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
+        for name in order:
+            start = {clock: read() for clock, read in CLOCKS.items()}
+            w, b = runs[name]()
+            for clock, read in CLOCKS.items():
+                seconds[name, clock].append(read() - start[clock])
+            if epochs == EPOCHS:
+                check_result(name, w, b)
+    return seconds, rows * epochs
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -87,23 +107,10 @@ def main() -> None:
         import torch
     except ImportError:
         sys.exit("PyTorch is not installed: `pip install torch==2.13.0` to compare")
-    data, rows = load_birth_life(DATA)
-    runs = {"tapeviz": lambda: tapeviz_regression(data, args.epochs),
-            "pytorch": lambda: torch_regression(torch, data, args.epochs)}
     print(f"numpy BLAS: {blas_kernel()}; torch {torch.__version__}, "
           f"{torch.get_num_threads()} threads")
-    # (name, clock) -> seconds of each round; CPU time is the steadier on a shared machine
-    seconds = {(name, clock): [] for name in runs for clock in CLOCKS}
-    for round_ in range(args.rounds):
-        order = list(runs) if round_ % 2 == 0 else list(reversed(runs))
-        for name in order:
-            start = {clock: read() for clock, read in CLOCKS.items()}
-            w, b = runs[name]()
-            for clock, read in CLOCKS.items():
-                seconds[name, clock].append(read() - start[clock])
-            if args.epochs == EPOCHS:
-                check_result(name, w, b)
-    steps = rows * args.epochs
+    seconds, steps = measure(torch, args.rounds, args.epochs)
+    runs = ("tapeviz", "pytorch")
     print(f"the lecture's regression: {steps} per-example steps (GradientTape + assign_sub), "
           f"{args.rounds} alternating rounds")
     for clock in CLOCKS:
