@@ -151,6 +151,19 @@ def run(mode, loop) -> float:
     return time.process_time() - start
 
 
+def measure(loops: dict, modes: dict, repeats: int) -> dict:
+    """{(loop name, mode name): best CPU seconds} over `repeats` interleaved rounds of every
+    loop of `loops` ({name: loop}) under every mode of `modes` (as `MODES`)."""
+    for loop in loops.values():
+        loop()  # warm up: first-call caches, the op routes, numpy's allocator
+    best = {(loop, mode): float("inf") for loop in loops for mode in modes}
+    for _ in range(repeats):  # interleaved: every mode sees the same machine load
+        for loop_name, loop in loops.items():
+            for mode_name, (mode, _) in modes.items():
+                best[loop_name, mode_name] = min(best[loop_name, mode_name], run(mode, loop))
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
@@ -159,13 +172,7 @@ def main() -> None:
     args = parser.parse_args()
     chosen = args.loops.split(",")
     loops = {name: loop for key, (name, loop) in LOOPS.items() if key in chosen}
-    for loop in loops.values():
-        loop()  # warm up: first-call caches, the op routes, numpy's allocator
-    best = {(loop, mode): float("inf") for loop in loops for mode in MODES}
-    for _ in range(args.repeats):  # interleaved: every mode sees the same machine load
-        for loop_name, loop in loops.items():
-            for mode_name, (mode, _) in MODES.items():
-                best[loop_name, mode_name] = min(best[loop_name, mode_name], run(mode, loop))
+    best = measure(loops, MODES, args.repeats)
     print(f"best of {args.repeats} interleaved rounds, CPU seconds; ratio = best time / best "
           f"plain time")
     for loop_name in loops:
