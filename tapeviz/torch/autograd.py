@@ -1,10 +1,260 @@
-"""Backward passes under the adapter: autograd's own steps, as the debugger's BackwardSteps."""
+"""Backward passes under the adapter: autograd's own work, as the debugger's BackwardSteps.
+
+Forward, each traced op whose output requires grad is remembered by its output's autograd
+node (`grad_fn`, by sequence number: no reference keeps torch's graph alive) and how each
+input reaches autograd (its own `grad_fn` and output slot, or the leaf). When
+`loss.backward()`, `torch.autograd.backward` or `torch.autograd.grad` runs under the mode,
+the graph is walked from the roots once: each remembered op owns its output's autograd node
+and the nodes between it and its inputs (`linear` owns `AddmmBackward0` and the
+`TBackward0` of its weight; `cross_entropy` owns `NllLossBackward0` and
+`LogSoftmaxBackward0`). Hooks on those nodes catch the gradient reaching the op's output
+(a pre-hook) and what flows out to each input (hooks), and when the last of an op's
+autograd nodes has run, one `BackwardStep` (the forward Node, its upstream gradient, one
+input gradient per input, aligned with `node.inputs`) goes to the op's step listeners as a
+`VJPApplied` and to the tapes recording here: in the order autograd ran them. Leaf
+gradients are caught where they accumulate, for the one `GradientComputed` that ends the
+pass (the Recorder ends a training step there). Every hook is removed when the pass ends,
+however it ends.
+"""
 from __future__ import annotations
+
+import threading
+
+import torch
+
+from .. import events
+from ..backward import BackwardStep
+from ..tensor import wrap
+from . import modules, values
+
+MAX_PENDING = 8192   # ops remembered for a backward that never came (an eval without no_grad)
+
+
+class _Local(threading.local):
+    def __init__(self):
+        # sequence number of an op's output grad_fn -> (its name, node, output slot, input keys)
+        self.pending = {}
+
+
+_local = _Local()
 
 
 def remember(node, output, tensors) -> None:
-    """Keep what maps `output`'s autograd node back to `node` for the next backward."""
+    """Keep what maps `output`'s autograd node back to `node`, for the next backward pass."""
+    grad_fn = output.grad_fn
+    if grad_fn is None:   # a leaf that requires grad (an in-place op on a parameter)
+        return
+    pending = _local.pending
+    if len(pending) >= MAX_PENDING:
+        for key in list(pending)[:MAX_PENDING // 2]:
+            del pending[key]
+    pending[grad_fn._sequence_nr()] = (grad_fn.name(), node, output.output_nr,
+                                       tuple(map(_input_key, tensors)))
+
+
+def _input_key(tensor):
+    """How autograd reaches `tensor`: (its grad_fn's sequence number, output slot), or
+    ("leaf", id) for a leaf that requires grad, or None when no gradient flows to it."""
+    grad_fn = tensor.grad_fn
+    if grad_fn is not None:
+        return grad_fn._sequence_nr(), tensor.output_nr
+    return ("leaf", id(tensor)) if tensor.requires_grad else None
+
+
+def _edge_key(fn, slot):
+    variable = getattr(fn, "variable", None)   # an AccumulateGrad: the leaf it fills
+    if variable is not None:
+        return "leaf", id(variable)
+    return fn._sequence_nr(), slot
+
+
+class _OpSteps:
+    """One remembered op during a pass: its autograd nodes, the gradients caught so far."""
+
+    __slots__ = ("node", "slot", "inputs", "owned", "ran", "upstream", "input_grads")
+
+    def __init__(self, node, slot, inputs):
+        self.node = node
+        self.slot = slot              # which output of its head autograd node it is
+        self.inputs = inputs          # input keys, as _input_key made them
+        self.owned = []               # its autograd nodes: (node, {edge index: input index})
+        self.ran = 0
+        self.upstream = None
+        self.input_grads = [None] * len(inputs)
 
 
 def run(func, args, kwargs, tapes):
-    return func(*args, **kwargs)
+    """Run the backward call `func(*args, **kwargs)`, announcing its steps and gradients."""
+    pending = _local.pending
+    hear_gradients = bool(events.listeners(events.GradientComputed))
+    if not pending and not hear_gradients and not tapes:
+        return func(*args, **kwargs)
+    roots = _roots(func, args, kwargs)
+    ops, leaves = _walk(roots, pending)
+    announced = [op for op in ops if tapes or op.node.op.route.steps]
+    pass_ = _Pass(announced, leaves if func is not torch.autograd.grad else {}, tapes)
+    try:
+        result = func(*args, **kwargs)
+    finally:
+        pass_.remove_hooks()
+    pass_.flush()
+    if not (kwargs.get("retain_graph") or kwargs.get("create_graph")):
+        for op in ops:
+            pending.pop(_sequence_of(op), None)
+    if hear_gradients:
+        _announce_gradients(func, args, kwargs, roots, result, pass_, tapes)
+    return result
+
+
+def _sequence_of(op: _OpSteps):
+    return op.owned[0][0]._sequence_nr() if op.owned else None
+
+
+def _roots(func, args, kwargs) -> list:
+    """The tensors the pass starts from."""
+    if func is torch.Tensor.backward:
+        return [args[0]]
+    first = args[0] if args else kwargs.get("outputs", kwargs.get("tensors"))
+    return [first] if isinstance(first, torch.Tensor) else list(first)
+
+
+def _walk(roots, pending):
+    """The remembered ops the graph from `roots` reaches (each with the autograd nodes it
+    owns), and the AccumulateGrad node of each leaf it reaches."""
+    ops, leaves, seen = [], {}, set()
+    stack = [root.grad_fn for root in roots if root.grad_fn is not None]
+    while stack:
+        fn = stack.pop()
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        variable = getattr(fn, "variable", None)
+        if variable is not None:
+            leaves[id(variable)] = (fn, variable)
+            continue
+        entry = pending.get(fn._sequence_nr())
+        if entry is not None and entry[0] == fn.name():
+            ops.append(_own(fn, entry, pending))
+        stack.extend(next_fn for next_fn, _ in fn.next_functions if next_fn is not None)
+    return ops, leaves
+
+
+def leaves_of(roots) -> list:
+    """The leaves that require grad which the autograd graph of `roots` reaches."""
+    return [variable for _, variable in _walk(roots, {})[1].values()]
+
+
+def _own(head, entry, pending) -> _OpSteps:
+    """The op of `entry` and its autograd nodes: from its head down to its inputs' edges."""
+    _, node, slot, inputs = entry
+    op = _OpSteps(node, slot, inputs)
+    where: dict = {}   # input key -> the inputs it is (x * x: one tensor, two inputs)
+    for i, key in enumerate(inputs):
+        if key is not None:
+            where.setdefault(key, []).append(i)
+    stack, seen = [head], {id(head)}
+    while stack:
+        fn = stack.pop()
+        edges = {}
+        for k, (next_fn, next_slot) in enumerate(fn.next_functions):
+            if next_fn is None:
+                continue
+            key = _edge_key(next_fn, next_slot)
+            if key in where:   # a tensor passed twice: its edges in argument order
+                indices = where[key]
+                edges[k] = indices.pop(0) if len(indices) > 1 else indices[0]
+            elif key[0] != "leaf" and key[0] not in pending and id(next_fn) not in seen:
+                seen.add(id(next_fn))   # made inside the op (TBackward0 of linear's weight)
+                stack.append(next_fn)
+        op.owned.append((fn, edges))
+    return op
+
+
+class _Pass:
+    """The hooks of one backward pass, and the steps they complete."""
+
+    def __init__(self, ops, leaves, tapes):
+        self.tapes = tapes
+        self.handles = []
+        self.leaf_grads = {}    # id(leaf) -> (leaf, its gradient in this pass)
+        self.pending_steps = list(ops)
+        self.index = _indices(tapes)
+        for op in ops:
+            head = op.owned[0][0]
+            self.handles.append(head.register_prehook(self._upstream_hook(op)))
+            for fn, edges in op.owned:
+                self.handles.append(fn.register_hook(self._ran_hook(op, edges)))
+        for fn, variable in leaves.values():
+            self.handles.append(fn.register_prehook(self._leaf_hook(variable)))
+
+    def _upstream_hook(self, op):
+        def caught(grad_outputs):
+            op.upstream = grad_outputs[op.slot]
+        return caught
+
+    def _ran_hook(self, op, edges):
+        def ran(grad_inputs, grad_outputs):
+            for k, i in edges.items():
+                grad = grad_inputs[k]
+                if grad is not None:
+                    earlier = op.input_grads[i]
+                    op.input_grads[i] = grad if earlier is None else earlier + grad
+            op.ran += 1
+            if op.ran == len(op.owned):
+                self._announce(op)
+        return ran
+
+    def _leaf_hook(self, variable):
+        def caught(grad_outputs):
+            self.leaf_grads[id(variable)] = (variable, grad_outputs[0])
+        return caught
+
+    def _announce(self, op) -> None:
+        self.pending_steps.remove(op)
+        node = op.node
+        step = BackwardStep(node, _tensor(op.upstream), tuple(map(_tensor, op.input_grads)),
+                            self.index.get(id(node)))
+        for tape in self.tapes:
+            tape.steps.append(step)
+        listeners = node.op.route.steps
+        if listeners:
+            event = events.VJPApplied(step)
+            for callback in listeners:
+                callback(event)
+
+    def flush(self) -> None:
+        """Announce the ops autograd ran only in part (a pass that stopped early)."""
+        for op in list(self.pending_steps):
+            if op.ran:
+                self._announce(op)
+
+    def remove_hooks(self) -> None:
+        while self.handles:
+            self.handles.pop().remove()
+
+
+def _indices(tapes) -> dict:
+    """id(node) -> its position on the first tape recording here (a step's `index`)."""
+    return {id(node): i for i, node in enumerate(tapes[0].nodes)} if tapes else {}
+
+
+def _tensor(grad):
+    return None if grad is None else wrap(values.host_copy(grad))
+
+
+def _announce_gradients(func, args, kwargs, roots, result, pass_, tapes) -> None:
+    """The GradientComputed that ends the pass: the roots, the leaves, their gradients."""
+    name_of = modules.parameter_name
+    targets = [values.snapshot(root, name_of) for root in roots]
+    if func is torch.autograd.grad:
+        inputs = args[1] if len(args) > 1 else kwargs["inputs"]
+        inputs = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
+        pairs = zip(inputs, result)
+    else:
+        pairs = pass_.leaf_grads.values()
+    sources, gradients = [], []
+    for leaf, grad in pairs:
+        sources.append(values.variable_of(leaf, None, name_of))
+        gradients.append(_tensor(grad))
+    events.emit(events.GradientComputed(tapes[0] if tapes else None, targets, sources,
+                                        gradients))

@@ -66,13 +66,14 @@ class AdapterMode(TorchFunctionMode):
             return autograd.run(func, args, kwargs, _local.tapes)
         tapes = _local.tapes
         route = op.route
-        if tapes or route.heard or _thread.state.layer_listeners:
+        if tapes or route.heard or route.steps or _thread.state.layer_listeners:
             return _traced(op, func, args, kwargs, route, tapes)
         return func(*args, **kwargs)
 
 
 def _traced(op, func, args, kwargs, route, tapes):
-    """A call that a tape may record or someone may hear: the Node and its OpExecuted."""
+    """A call that a tape may record or someone may hear: the Node and its OpExecuted (an
+    op whose backward steps alone are heard gets its Node, for them, and no event)."""
     state = _thread.state
     source = source_from(_getframe(1))
     hearers = route.ops
@@ -80,7 +81,7 @@ def _traced(op, func, args, kwargs, route, tapes):
         hearers = events.merged(hearers, state.layer_listeners)
     if route.lines is not None:
         hearers = route.lines.add(source, hearers)
-    if not tapes and not hearers:   # heard only at other lines
+    if not tapes and not hearers and not route.steps:   # heard only at other lines
         return func(*args, **kwargs)
     named = _tensor_arguments(func, args, kwargs)
     tensors = [tensor for _, tensor in named]
@@ -110,7 +111,7 @@ def _traced(op, func, args, kwargs, route, tapes):
     if taped:
         autograd.remember(node, output, tensors)
     for tape in tapes:
-        tape.record(node)
+        tape.record(node, output if taped else None)
     if hearers:
         event = events.OpExecuted(node, taped, duration)
         for callback in hearers:

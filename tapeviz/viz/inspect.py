@@ -65,9 +65,26 @@ def _summary_table(values: np.ndarray) -> list:
             ["dtype", values.dtype.name], ["size", str(values.size)]]
 
 
-def _pictures(values: np.ndarray, prefix: str, kernel: bool = False) -> list:
+def _channels_last(values: np.ndarray, layout: str, kernel: bool) -> np.ndarray:
+    """A 4-D value of an engine that puts channels first (torch: NCHW images, OIHW kernels)
+    as the pictures take it (NHWC, HWIO)."""
+    if layout != "NCHW" or values.ndim != 4:
+        return values
+    return values.transpose((2, 3, 1, 0) if kernel else (0, 2, 3, 1))
+
+
+def _layout(obj) -> str:
+    """The layout of the 4-D values of an op or a variable: "NHWC" (TF's, the numpy
+    engine's) unless it says otherwise (tapeviz.torch's ops and parameters say "NCHW")."""
+    return getattr(obj, "layout", "NHWC")
+
+
+def _pictures(values: np.ndarray, prefix: str, kernel: bool = False,
+              layout: str = "NHWC") -> list:
     """The values drawn by rank: text for 0-D/1-D, a heatmap for 2-D (the first slice of
-    3-D), an image grid or feature maps for 4-D NHWC, a filter grid for an HWIO kernel."""
+    3-D), an image grid or feature maps for 4-D NHWC, a filter grid for an HWIO kernel
+    (a channels-first `layout`'s values are drawn the same, transposed)."""
+    values = _channels_last(values, layout, kernel)
     if values.ndim <= 1:
         text = np.array2string(values, precision=6, threshold=SMALL_TEXT, max_line_width=100)
         return [_section(f"{prefix}Values", "text", text)] if values.size else []
@@ -96,13 +113,14 @@ def _pictures(values: np.ndarray, prefix: str, kernel: bool = False) -> list:
                      image.image_grid(values[:1], max_images=MAX_TILES, max_size=PICTURE_SIDE))]
 
 
-def _value_sections(values: np.ndarray, title: str, kernel: bool = False) -> list:
+def _value_sections(values: np.ndarray, title: str, kernel: bool = False,
+                    layout: str = "NHWC") -> list:
     """Summary table, histogram and picture of one array (an output or a gradient)."""
     prefix = "" if title == "Output" else f"{title}: "
     sections = [_section(title, "table", _summary_table(values))]
     if _numeric(values) and values.size > 1:
         sections.append(_section(f"{prefix}Histogram", "svg", image.histogram_svg(values)))
-    return sections + _pictures(values, prefix, kernel)
+    return sections + _pictures(values, prefix, kernel, layout)
 
 
 def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> list:
@@ -154,6 +172,7 @@ def _input_grad_sections(node: Node, input_grads) -> list:
     map of an NHWC image input, a conv filter's gradient, a 2-D input's gradient."""
     rows = [["input", "d target / d input"]]
     pictures = []
+    layout = _layout(node.op)
     for i, grad in enumerate(input_grads):
         name = input_name(node, i)
         values = _array(grad)
@@ -161,8 +180,10 @@ def _input_grad_sections(node: Node, input_grads) -> list:
         if values is None or not _numeric(values) or len(pictures) >= 4:
             continue
         if node.op.name == "conv2d" and i == 1:
-            pictures += _pictures(values, f"Input gradient {name}: ", kernel=True)
-        elif values.ndim == 4 and values.shape[3] in (1, 3):
+            pictures += _pictures(values, f"Input gradient {name}: ", kernel=True, layout=layout)
+            continue
+        values = _channels_last(values, layout, kernel=False)
+        if values.ndim == 4 and values.shape[3] in (1, 3):
             saliency = np.abs(values[:MAX_TILES].astype(np.float64)).max(axis=3, keepdims=True)
             pictures.append(_section(
                 f"Input gradient {name}: saliency (|gradient|, max over channels)", "img",
@@ -230,26 +251,30 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     if isinstance(ref, Node):
         output = _array(ref.output)
         kernel = ref.op.name == "conv2d_backprop_filter"   # its output is an HWIO kernel
+        layout = _layout(ref.op)
         # the user's line first: with the title (the op) and the output it is what a person
         # looks for, and it stays in view above the op's details
         sections = _source_section(ref.source)
         sections.append(_section("Op", "table", _op_table(ref, rop, position)))
-        sections += _value_sections(output, "Output", kernel)
+        sections += _value_sections(output, "Output", kernel, layout)
         if ref.op.name == "conv2d" and len(ref.inputs) > 1:
-            sections += _pictures(_array(ref.inputs[1]), "Kernel input: ", kernel=True)
+            sections += _pictures(_array(ref.inputs[1]), "Kernel input: ", kernel=True,
+                                  layout=layout)
         title = _title(ref.op.name, output)
     elif isinstance(ref, Tensor):
         output = _array(ref)
         head, rows = _leaf_table(ref)
         # a 4-D variable is a conv kernel (activations are never variables)
         kernel = isinstance(ref, (Variable, VariableRead)) and output.ndim == 4
-        sections = [_section("Tensor", "table", rows)] + _value_sections(output, "Output", kernel)
+        layout = _layout(getattr(ref, "variable", ref))
+        sections = [_section("Tensor", "table", rows)] + _value_sections(output, "Output", kernel,
+                                                                          layout)
         title = _title(head, output)
     else:
         raise TypeError(f"inspect_node: expected a Node, RecordedOp, BackwardStep, Tensor or "
                         f"GraphNode; got {type(ref).__name__}")
     if grad is not None:
-        sections += _value_sections(_array(grad), "Gradient", kernel)
+        sections += _value_sections(_array(grad), "Gradient", kernel, layout)
     elif grad_note is not None:
         sections.append(_section("Gradient", "text", grad_note))
     if isinstance(ref, Node):

@@ -1,9 +1,12 @@
 """What a widget draws: any tapeviz object that holds ops, as a list of steps to show.
 
-A `Scene` takes a GradientTape, a BackwardStepper, a debugger Recorder or RecordedStep, or
-a list of dispatch Nodes, and answers the same questions for each: how many steps there
-are (a Recorder keeps many: time travel), the graph of the shown one, its nodes, and how
-to step its backward pass (a recorded step is replayed with `debugger.replay_tape`).
+A `Scene` takes a GradientTape, a BackwardStepper, a debugger Recorder or RecordedStep, a
+list of dispatch Nodes, or another engine's tape, and answers the same questions for each:
+how many steps there are (a Recorder keeps many: time travel), the graph of the shown one,
+its nodes, and how to step its backward pass (a recorded step is replayed with
+`debugger.replay_tape`). Another engine's tape (`tapeviz.torch.record()`'s) is read through
+the neutral protocol alone: `nodes`, `freed`, `label` and `stepper(target, sources)`, which
+returns an object with the BackwardStepper's reading methods.
 """
 from __future__ import annotations
 
@@ -31,9 +34,10 @@ class Scene:
     def __init__(self, source, *, target=None, sources=None, phases=("forward",),
                  failure=None):
         if not isinstance(source, (GradientTape, BackwardStepper, Recorder, RecordedStep,
-                                   list, tuple)):
+                                   list, tuple)) and not _other_engines_tape(source):
             raise TypeError(f"TapeWidget: expected a GradientTape, BackwardStepper, Recorder, "
-                            f"RecordedStep or a list of nodes; got {type(source).__name__}")
+                            f"RecordedStep, a list of nodes or a tapeviz.torch tape; got "
+                            f"{type(source).__name__}")
         self.source = source
         self.target = target
         self.sources = sources
@@ -69,10 +73,12 @@ class Scene:
         return None
 
     @property
-    def tape(self) -> GradientTape | None:
+    def tape(self):
+        """The GradientTape (or another engine's tape) shown, else None."""
         if isinstance(self.source, BackwardStepper):
             return self.source.tape
-        return self.source if isinstance(self.source, GradientTape) else None
+        source = self.source
+        return source if isinstance(source, GradientTape) or _other_engines_tape(source) else None
 
     # ---- what it holds ---------------------------------------------------------------------
     def graph(self, grads=None) -> Graph:
@@ -128,7 +134,8 @@ class Scene:
             return f"step {source.number}: {counted(self.op_count, 'op')}{loss}"
         tape = self.tape
         if tape is not None:
-            kind = "persistent tape" if tape.persistent else "tape"
+            kind = getattr(tape, "label", None) or (
+                "persistent tape" if tape.persistent else "tape")
             return f"{kind}: {counted(self.op_count, 'op')}"
         return counted(self.op_count, "op")
 
@@ -150,6 +157,8 @@ class Scene:
             raise ValueError("TapeWidget: backward stepping needs a tape, a stepper or a "
                              "recorded step; a list of nodes has no tape")
         self._check_not_consumed(tape)
+        if _other_engines_tape(tape):
+            return tape.stepper(self.target, self.sources)
         target = self.target if self.target is not None else _last_float_output(tape)
         return BackwardStepper(tape, target, self.sources)
 
@@ -160,6 +169,13 @@ class Scene:
                              "freed its ops; use GradientTape(persistent=True), show it before "
                              "calling gradient(), or record the cell with %%tapeviz / "
                              "tapeviz.debugger.Recorder")
+
+
+def _other_engines_tape(source) -> bool:
+    """Whether `source` is a tape another engine made (tapeviz.torch's): it has nodes and
+    makes its own stepper."""
+    return not isinstance(source, GradientTape) and hasattr(source, "nodes") \
+        and callable(getattr(source, "stepper", None))
 
 
 def _last_float_output(tape):

@@ -1,0 +1,152 @@
+"""Backward steps of torch's autograd: one per forward op, in autograd's order, with its real
+upstream and input gradients; a GradientComputed at the end."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from digits_cnn import DigitsCNN, make_training
+from torch import nn
+
+import tapeviz as tf
+import tapeviz.torch as tvt
+
+
+def _cnn_batch(seed=0):
+    torch.manual_seed(seed)
+    return DigitsCNN(), torch.rand(6, 1, 8, 8), torch.tensor([0, 1, 2, 3, 4, 5])
+
+
+def test_each_forward_op_is_one_step_in_reverse_with_torchs_gradients():
+    model, images, labels = _cnn_batch()
+    with tvt.record() as tape:
+        loss = F.cross_entropy(model(images), labels)
+        loss.backward()
+    assert [s.node for s in tape.steps] == tape.nodes[::-1]
+    assert [s.index for s in tape.steps] == list(range(len(tape.nodes)))[::-1]
+    # each parameter's gradient is what the steps sent it: torch's own .grad
+    sent = {}
+    for step in tape.steps:
+        for tensor, grad in zip(step.node.inputs, step.input_grads):
+            variable = getattr(tensor, "variable", None)
+            if variable is not None and grad is not None:
+                sent[variable.name] = sent.get(variable.name, 0) + grad.numpy()
+    params = dict(model.named_parameters())
+    assert set(sent) == set(params)
+    for name, parameter in params.items():
+        np.testing.assert_allclose(sent[name], parameter.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_upstream_and_input_gradients_match_torch_at_every_op():
+    """d loss / d (each op's output and input), as torch computes them with retain_grad."""
+    torch.manual_seed(1)
+    x = torch.randn(4, 3, requires_grad=True)
+    w = torch.randn(3, 2, requires_grad=True)
+    with tvt.record() as tape:
+        h = x @ w
+        h.retain_grad()
+        r = torch.sigmoid(h)
+        r.retain_grad()
+        loss = (r * r).mean()
+        loss.backward()
+    mean, mul, sigmoid, matmul = tape.steps
+    assert [s.node.op.name for s in tape.steps] == ["mean", "mul", "sigmoid", "matmul"]
+    assert float(mean.upstream.numpy()) == 1.0
+    np.testing.assert_allclose(sigmoid.upstream.numpy(), r.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(matmul.upstream.numpy(), h.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(sigmoid.input_grads[0].numpy(), h.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(matmul.input_grads[0].numpy(), x.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(matmul.input_grads[1].numpy(), w.grad.numpy(), rtol=1e-6)
+    # r * r: the same tensor twice, each input its own share
+    np.testing.assert_allclose(mul.input_grads[0].numpy() + mul.input_grads[1].numpy(),
+                               r.grad.numpy(), rtol=1e-6)
+
+
+def test_an_op_made_of_several_autograd_nodes_is_one_step_aligned_with_its_inputs():
+    """linear is AddmmBackward0 and the TBackward0 of its weight; cross_entropy is
+    NllLossBackward0 and LogSoftmaxBackward0: one step each, gradients per input."""
+    torch.manual_seed(2)
+    layer, x = nn.Linear(3, 4), torch.randn(5, 3, requires_grad=True)
+    y = torch.tensor([0, 3, 1, 2, 0])
+    with tvt.record() as tape:
+        logits = layer(x)
+        logits.retain_grad()
+        F.cross_entropy(logits, y).backward()
+    cross_entropy, linear = tape.steps
+    assert linear.node.op.name == "linear" and linear.input_grads[1].shape == (4, 3)
+    np.testing.assert_allclose(linear.input_grads[1].numpy(), layer.weight.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(linear.input_grads[2].numpy(), layer.bias.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(linear.input_grads[0].numpy(), x.grad.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(cross_entropy.input_grads[0].numpy(), logits.grad.numpy(),
+                               rtol=1e-6)
+    assert cross_entropy.input_grads[1] is None   # the labels: no gradient flows
+
+
+def test_vjp_applied_and_gradient_computed_reach_subscribers_on_an_unmodified_loop():
+    model, optimizer, train_step = make_training(seed=3)
+    images, labels = torch.rand(8, 1, 8, 8), torch.randint(0, 10, (8,))
+    steps, ends = [], []
+    tf.subscribe(steps.append, kinds=(tf.events.VJPApplied,))
+    tf.subscribe(ends.append, kinds=(tf.events.GradientComputed,))
+    try:
+        loss = train_step(images, labels)
+    finally:
+        tf.unsubscribe(steps.append)
+        tf.unsubscribe(ends.append)
+    assert [e.step.node.op.name for e in steps] == [
+        "cross_entropy", "linear", "mean", "relu", "conv2d", "relu", "conv2d"]
+    (end,) = ends
+    assert np.isclose(float(end.targets[0].numpy()), loss)
+    assert sorted(s.name for s in end.sources) == sorted(n for n, _ in model.named_parameters())
+    by_name = dict(zip((s.name for s in end.sources), end.gradients))
+    # optimizer.step() changed the parameters, not the gradients
+    for name, parameter in model.named_parameters():
+        np.testing.assert_allclose(by_name[name].numpy(), parameter.grad.numpy(), rtol=1e-6)
+
+
+def test_autograd_grad_is_stepped_and_ends_with_its_inputs_gradients():
+    x = torch.tensor([0.5, 2.0], requires_grad=True)
+    ends = []
+    tf.subscribe(ends.append, kinds=(tf.events.GradientComputed,))
+    try:
+        with tvt.record() as tape:
+            y = torch.exp(x).sum()
+            (gx,) = torch.autograd.grad(y, [x])
+    finally:
+        tf.unsubscribe(ends.append)
+    assert [s.node.op.name for s in tape.steps] == ["sum", "exp"]
+    np.testing.assert_allclose(tape.steps[-1].input_grads[0].numpy(), gx.numpy())
+    np.testing.assert_allclose(ends[0].gradients[0].numpy(), np.exp([0.5, 2.0]), rtol=1e-6)
+    assert x.grad is None
+
+
+def test_hooks_are_removed_after_the_pass_even_when_it_fails():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+
+    def boom(grad):
+        raise ZeroDivisionError("a user's hook failed")
+
+    with tvt.record() as tape:
+        h = x * 2
+        handle = h.register_hook(boom)
+        y = h.sum()
+        with pytest.raises(ZeroDivisionError):
+            y.backward(retain_graph=True)
+    announced = len(tape.steps)
+    handle.remove()
+    y.backward()   # outside record(): no hook of the adapter is left to add steps
+    assert len(tape.steps) == announced and x.grad is not None
+
+
+def test_a_tape_without_a_backward_pass_runs_it_for_stepping_leaving_grad_alone():
+    model, images, labels = _cnn_batch(4)
+    with tvt.record() as tape:
+        F.cross_entropy(model(images), labels)
+    assert tape.steps == []
+    stepper = tape.stepper()
+    assert [s.node.op.name for s in tape.steps][0] == "cross_entropy"
+    assert all(p.grad is None for p in model.parameters())
+    stepper.run()
+    weight = next(v for v in stepper.flat_sources if v.name == "conv1.weight")
+    F.cross_entropy(model(images), labels).backward()
+    np.testing.assert_allclose(stepper.gradient(weight).numpy(), model.conv1.weight.grad.numpy(),
+                               rtol=1e-5, atol=1e-7)

@@ -1,0 +1,90 @@
+"""The tape widget on a torch tape: the graph by module, the inspector, Step through every VJP."""
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from digits_cnn import DigitsCNN
+
+import tapeviz.torch as tvt
+from tapeviz.viz import TapeWidget
+from tapeviz.viz.graph import Graph
+
+
+@pytest.fixture
+def cnn_tape():
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    images, labels = torch.rand(4, 1, 8, 8), torch.tensor([1, 2, 3, 4])
+    with tvt.record() as tape:
+        loss = F.cross_entropy(model(images), labels)
+        loss.backward()
+    return model, tape
+
+
+def test_graph_draws_ops_and_parameters_grouped_by_module(cnn_tape):
+    _, tape = cnn_tape
+    graph = Graph.from_tape(tape)
+    ops = [n for n in graph.nodes.values() if n.kind not in ("variable", "constant")]
+    assert [n.op for n in ops] == ["conv2d", "relu", "conv2d", "relu", "mean", "linear",
+                                   "cross_entropy"]
+    variables = {n.label: n.scope for n in graph.nodes.values() if n.kind == "variable"}
+    assert variables == {"conv1.weight": "DigitsCNN/conv1", "conv1.bias": "DigitsCNN/conv1",
+                         "conv2.weight": "DigitsCNN/conv2", "conv2.bias": "DigitsCNN/conv2",
+                         "fc.weight": "DigitsCNN/fc", "fc.bias": "DigitsCNN/fc"}
+    collapsed = graph.collapse(max_nodes=5)
+    assert "g:DigitsCNN" in collapsed.nodes
+    # ops link through the values they passed: conv1 -> relu -> conv2 ...
+    assert ("n0", "n1") in {(e.src, e.dst) for e in graph.edges}
+
+
+def test_stepping_the_widget_shows_every_vjp_with_its_real_gradients(cnn_tape):
+    model, tape = cnn_tape
+    widget = TapeWidget(tape)
+    assert widget.title == "torch tape: 7 ops"
+    shown = []
+    while True:
+        widget.step()
+        state = widget.stepper
+        shown.append((state["op"], state["node"]))
+        assert widget.highlight == state["node"]
+        if state["done"]:
+            break
+    assert shown == [("cross_entropy", "n6"), ("linear", "n5"), ("mean", "n4"), ("relu", "n3"),
+                     ("conv2d", "n2"), ("relu", "n1"), ("conv2d", "n0")]
+    gradients = dict(widget.stepper["gradients"])
+    assert set(gradients) == {name for name, _ in model.named_parameters()}
+    weight = next(n for n in widget.graph.nodes.values() if n.label == "conv1.weight")
+    norm = float(np.linalg.norm(model.conv1.weight.grad.numpy()))
+    assert widget.graph.nodes[weight.id].grad_norm == pytest.approx(norm, rel=1e-5)
+
+
+def test_inspector_shows_a_torch_ops_value_gradient_and_source_line(cnn_tape):
+    model, tape = cnn_tape
+    widget = TapeWidget(tape)
+    widget.continue_()
+    payload = widget.inspect("n0")
+    titles = [section["title"] for section in payload["sections"]]
+    assert payload["title"] == "conv2d → float32[4, 16, 6, 6]"
+    source = payload["sections"][0]
+    assert source["title"] == "Source" and "x = F.relu(self.conv1(x))" in source["content"]
+    assert "digits_cnn.py" in source["content"]
+    op_table = dict(map(tuple, payload["sections"][1]["content"]))
+    assert op_table["layer path"] == "DigitsCNN/conv1" and op_table["param stride"] == "(1, 1)"
+    # NCHW feature maps and an OIHW kernel, drawn as the numpy engine's NHWC/HWIO are
+    assert "Feature maps (example 0, 16 of 16 channels)" in titles
+    assert "Kernel input: Filters (16 of 16, mean over inputs, blue < 0 < red)" in titles
+    assert "Gradient" in titles
+    grads = dict(map(tuple, next(s for s in payload["sections"]
+                                 if s["title"] == "Input gradients")["content"][1:]))
+    assert set(grads) == {"input", "weight", "bias"}
+
+
+def test_a_tape_recorded_without_backward_is_stepped_by_running_it(cnn_tape):
+    torch.manual_seed(5)
+    model = DigitsCNN()
+    with tvt.record() as tape:
+        F.cross_entropy(model(torch.rand(2, 1, 8, 8)), torch.tensor([3, 4]))
+    widget = TapeWidget(tape)
+    widget.continue_()
+    assert widget.stepper["done"] and widget.stepper["count"] == 7
+    assert all(p.grad is None for p in model.parameters())
