@@ -42,6 +42,13 @@ def replay_tape(step) -> Replay:
     if not nodes:
         raise ValueError(f"replay_tape: step {step.number} recorded no taped forward ops "
                          f"(was the step's work done under a GradientTape?)")
+    foreign = next((node.op for node in nodes if not hasattr(node.op, "input_grads")), None)
+    if foreign is not None:   # a torch op: autograd ran its backward once, and freed it
+        raise ValueError(f"replay_tape: step {step.number} holds {foreign.name}, an op of "
+                         f"another engine ({type(foreign).__name__}) whose backward cannot be "
+                         f"run again from the recording; to step it, record the step on that "
+                         f"engine's own tape (tapeviz.torch.record()), which keeps its "
+                         f"backward steps")
     target = _loss_tensor(step, nodes)
     variables: dict = {}
     for node in nodes:

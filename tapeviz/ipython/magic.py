@@ -57,12 +57,17 @@ class TapevizMagics(Magics):
     @argument("--no-show", action="store_true", help="Record only; show nothing.")
     @argument("--name", metavar="VAR",
               help="Also store the Recorder in the user namespace as VAR.")
+    @argument("--torch", action="store_true",
+              help="Record the cell's PyTorch ops too (tapeviz.torch; pip install "
+                   "\"tapeviz[torch]\"): a step ends at each backward().")
     @cell_magic("tapeviz")
     def tapeviz_cell(self, line: str, cell: str):
         """Run the cell with a tapeviz Recorder on and show the tape widget for what it did.
 
         Every op the cell runs is recorded, grouped into steps (a step ends at each
         `tape.gradient`); the widget opens on the last step, with a slider over the others.
+        With `--torch` the cell's PyTorch ops are recorded the same way (a step ends at each
+        `loss.backward()`; the optimizer's update joins the step it ends), grouped by module.
         An error in the cell propagates as usual: what ran until then is still recorded,
         shown and kept (`%tapeviz` with no argument shows it again), and an op that
         raised is drawn after it, in red, with its inputs' shapes, message and line. The
@@ -77,6 +82,10 @@ class TapevizMagics(Magics):
 
             In [2]: [op.op for op in rec.last_step.ops]
             Out[2]: ['matmul', 'reduce_sum', ...]
+
+            In [3]: %%tapeviz --torch
+               ...: loss = F.cross_entropy(model(images), labels)
+               ...: loss.backward()
         """
         __tracebackhide__ = True   # the user's traceback starts in their cell
         args = parse_magic_line(self.tapeviz_cell, line, "%%tapeviz")
@@ -84,6 +93,8 @@ class TapevizMagics(Magics):
             raise UsageError("%%tapeviz: --max-nodes must be a positive number of nodes")
         if args.name is not None and not args.name.isidentifier():
             raise UsageError(f"%%tapeviz: --name wants a Python identifier; got {args.name!r}")
+        if args.torch:
+            _load_torch_adapter()   # it hears torch ops while the Recorder listens
         recorder = Recorder(split="gradient")
         recorder.start()
         failure = None
@@ -132,7 +143,8 @@ class TapevizMagics(Magics):
 
     def _show_recording(self, recorder: Recorder, args, failure=None) -> None:
         if not len(recorder) and failure is None:
-            print("%%tapeviz: the cell ran no tapeviz ops; nothing to show.")
+            ran = "PyTorch" if args.torch else "tapeviz"
+            print(f"%%tapeviz: the cell ran no {ran} ops; nothing to show.")
             return
         from ..viz.widget import TapeWidget
         phases = ("forward", "backward") if args.all else ("forward",)
@@ -265,6 +277,13 @@ class TapevizMagics(Magics):
 
 
 # ---- helpers ------------------------------------------------------------------------------
+def _load_torch_adapter() -> None:
+    try:
+        import tapeviz.torch  # noqa: F401
+    except ImportError as error:
+        raise UsageError(f"%%tapeviz --torch: {error}") from None
+
+
 def _check_source(source, what: str) -> None:
     from ..debugger.history import RecordedStep
     from ..debugger.stepper import BackwardStepper
