@@ -168,9 +168,9 @@ def sync() -> None:
     if "all" in needs:
         events.subscribe(_listener, kinds=(events.OpExecuted,))
     else:
-        ops = set().union(*(bp.ops_matched() for bp in enabled if bp.hears() == "ops"))
-        if ops:
-            events.subscribe(_listener, ops=ops)
+        by_op = [bp for bp in enabled if bp.hears() == "ops"]
+        if by_op:   # even when no op has its name yet: tapeviz.torch makes ops on first sight
+            events.subscribe(_listener, ops=set().union(*(bp.ops_matched() for bp in by_op)))
         sited = [bp for bp in enabled if bp.hears() == "sites"]
         if sited:
             events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))

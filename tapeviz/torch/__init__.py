@@ -18,14 +18,25 @@ It is active whenever anyone subscribes to tapeviz events (a Recorder, a breakpo
 Runner's gate) or a `record()` block records, on an unmodified loop, and removes itself
 when nobody listens. Importing it needs torch: `pip install "tapeviz[torch]"`.
 
-API: `record()` -> TorchTape (`.nodes`, `.steps`, a context manager).
+API, with the numpy engine's names and meanings:
+
+- `record()` -> `TorchTape`: `.nodes` (Nodes), `.steps` (BackwardSteps, autograd's order),
+  `.stepper()` (a `TorchStepper`, the BackwardStepper's reading protocol); a context manager.
+- `break_on(op="log", ...)`, `breakpoints()`, `clear_breakpoints()`: `tapeviz.debugger`'s
+  own (torch ops route through the same events; `phase="vjp"` breaks on backward steps).
+- `find_nan_origin(fn_or_tape, *args)`: the torch op and user line where NaN/Inf was born.
+- `TorchOp`: what a node's `op` is (`name`, `label`, `kind`, `input_names`, `route`).
 """
 try:
     import torch  # noqa: F401
 except ImportError as error:   # torch is an optional extra
     raise ImportError('tapeviz.torch needs PyTorch: pip install "tapeviz[torch]"') from error
 
+from ..debugger.breakpoint import break_on, breakpoints, clear_breakpoints
+from .nan import find_nan_origin
 from .ops import TorchOp
+from .stepper import TorchStepper
 from .tape import TorchTape, record
 
-__all__ = ["TorchOp", "TorchTape", "record"]
+__all__ = ["TorchOp", "TorchStepper", "TorchTape", "break_on", "breakpoints",
+           "clear_breakpoints", "find_nan_origin", "record"]

@@ -1,0 +1,103 @@
+"""tvt.break_on: the debugger's breakpoints on torch ops, at the user's line, nowhere else."""
+import pytest
+import torch
+import torch.nn.functional as F
+from digits_cnn import DigitsCNN, make_training
+
+import tapeviz.torch as tvt
+from tapeviz.debugger import BreakpointError
+from tapeviz.torch import values
+
+
+@pytest.fixture(autouse=True)
+def no_debugger(monkeypatch):
+    """Hits are recorded (or raise) instead of opening pdb; every breakpoint is cleared."""
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    yield
+    tvt.clear_breakpoints()
+
+
+def _line_of(text: str) -> int:
+    with open(__file__) as source:
+        found = [i for i, line in enumerate(source, 1) if line.strip() == text]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def _loss_with_a_log(model, images, labels):
+    probabilities = F.softmax(model(images), dim=1)
+    picked = probabilities[torch.arange(len(labels)), labels]
+    return -torch.log(picked).mean()
+
+
+def test_break_on_log_hits_at_the_users_line_and_never_elsewhere():
+    torch.manual_seed(0)
+    model, images, labels = DigitsCNN(), torch.rand(4, 1, 8, 8), torch.tensor([0, 1, 2, 3])
+    bp = tvt.break_on(op="log", action="continue")
+    for _ in range(2):
+        loss = _loss_with_a_log(model, images, labels)
+        loss.backward()
+    assert [hit.node.op.name for hit in bp.hits] == ["log", "log"]
+    hit = bp.hits[0]
+    assert hit.phase == "forward" and hit.source.filename == __file__
+    assert hit.source.lineno == _line_of("return -torch.log(picked).mean()")
+    assert "log (forward) at" in hit.describe() and "torch.log(picked)" in hit.describe()
+    assert hit.node.inputs[0].shape == (4,)
+
+
+def test_a_hit_with_no_debugger_raises_naming_the_op_and_line_and_leaves_torch_clean():
+    x = torch.tensor([0.5, 2.0])
+    tvt.break_on(op="log")
+    with pytest.raises(BreakpointError, match="log") as raised:
+        torch.log(x)
+    assert raised.value.hit.source.lineno == _line_of("torch.log(x)")
+    tvt.clear_breakpoints()
+    assert torch._C._len_torch_function_stack() == 0   # nobody listens: the mode is gone
+
+
+def test_an_armed_breakpoint_on_log_copies_no_value_of_other_ops(monkeypatch):
+    copies = []
+    original = values.host_copy
+    monkeypatch.setattr(values, "host_copy", lambda t: copies.append(t.shape) or original(t))
+    _, _, train_step = make_training(seed=1)
+    images, labels = torch.rand(8, 1, 8, 8), torch.randint(0, 10, (8,))
+    bp = tvt.break_on(op="log", action="continue")
+    train_step(images, labels)   # conv2d, relu, mean, linear, cross_entropy, Adam: no log
+    assert copies == [] and bp.hits == []
+    torch.log(images.mean())
+    assert len(bp.hits) == 1 and copies == [(), ()]   # log's input and output only
+
+
+def test_a_breakpoint_set_before_the_op_was_ever_seen_still_hits():
+    bp = tvt.break_on(op="logaddexp2", action="continue")   # no torch op of that name yet
+    torch.logaddexp2(torch.ones(2), torch.zeros(2))
+    assert [hit.node.op.name for hit in bp.hits] == ["logaddexp2"]
+
+
+def test_break_on_kind_and_layer_use_the_same_criteria():
+    torch.manual_seed(2)
+    model, images = DigitsCNN(), torch.rand(2, 1, 8, 8)
+    by_kind = tvt.break_on(kind="conv", action="continue")
+    by_layer = tvt.break_on(layer="fc", action="continue")
+    model(images)
+    assert [h.node.scope for h in by_kind.hits] == ["DigitsCNN/conv1", "DigitsCNN/conv2"]
+    assert [(h.node.op.name, h.node.scope) for h in by_layer.hits] == [("linear", "DigitsCNN/fc")]
+
+
+def test_break_on_a_file_line():
+    x = torch.tensor([1.0, 4.0])
+    bp = tvt.break_on(file=__file__, line=_line_of("y = torch.sqrt(x) + 1.0"), action="continue")
+    y = torch.sqrt(x) + 1.0
+    torch.exp(y)
+    assert [hit.node.op.name for hit in bp.hits] == ["sqrt", "add"]
+
+
+def test_a_vjp_breakpoint_with_nan_stops_at_the_backward_step_that_made_it():
+    x = torch.tensor([0.0, 4.0], requires_grad=True)
+    bp = tvt.break_on(phase="vjp", nan=True, action="continue")
+    y = torch.sqrt(x) * 2.0
+    y.sum().backward()
+    assert [(h.node.op.name, h.phase) for h in bp.hits] == [("sqrt", "vjp")]
+    hit = bp.hits[0]
+    assert hit.source.lineno == _line_of("y = torch.sqrt(x) * 2.0")
+    assert "gradient has inf" in hit.reasons
