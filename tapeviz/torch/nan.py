@@ -43,7 +43,7 @@ def find_nan_origin(source, *args, **kwargs) -> NaNOrigin | None:
     origin = _find_in_nodes(tape.nodes)
     if origin is not None:
         rule = RULE_NAMES.get(origin.op)
-        if origin.reason is None and rule is not None:
+        if rule is not None:   # asked again under the numpy engine's name for it
             origin.reason = reason(rule, origin.node.inputs, origin.node.output)
             origin.fix = fix(rule, origin.node.inputs, origin.node.scope)
         return origin
