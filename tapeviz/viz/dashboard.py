@@ -224,8 +224,7 @@ class Dashboard(anywidget.AnyWidget):
                 named = [(source.name, grad) for source, grad in
                          zip(event.sources, event.gradients)
                          if grad is not None and getattr(source, "name", None)]
-                norms = [(name, float(np.linalg.norm(grad._value.reshape(-1))))
-                         for name, grad in named]
+                norms = [(name, _norm(grad._value)) for name, grad in named]
                 self._add_step(self._step_offset + self._steps + 1, loss, norms, dict(named))
         except Exception as exc:  # never break the user's loop for a chart; report it
             self._report_error("dashboard event", exc)
@@ -404,7 +403,7 @@ class Dashboard(anywidget.AnyWidget):
         """Read-only mode: take the steps the recorder finished since the last poll."""
         for step in self.recorder.steps:
             if step.complete and step.index > self._last_recorded:
-                norms = [(name, float(np.linalg.norm(grad._value.reshape(-1))))
+                norms = [(name, _norm(grad._value))
                          for name, grad in step.variable_gradients.items()]
                 self._add_step(step.number, step.loss, norms)
                 self._last_recorded = step.index
@@ -553,6 +552,13 @@ class Dashboard(anywidget.AnyWidget):
         scene.show_step(next(i for i, s in enumerate(steps) if s is last))
         return [{**alert, "step": last.number if alert["node"] else None}
                 for alert in find_alerts(scene, self._node_id_of)]
+
+
+def _norm(value) -> float:
+    """The L2 norm of a gradient; inf where float32's overflows, which the alerts report
+    (numpy's RuntimeWarning would point at numpy's own line, from the training thread)."""
+    with np.errstate(over="ignore"):
+        return float(np.linalg.norm(value.reshape(-1)))
 
 
 def _step_holding(steps, node):
