@@ -140,7 +140,8 @@ def _finding(run, evident: int, blown, updates) -> Finding:
         if made_at is not None:
             message += f"; the optimizer's learning rate was set at {_where(made_at)}"
     message += ("; hint: the learning rate is too large for this loss: lower it (10x, "
-                "until the loss falls) or clip the gradients (tf.clip_by_global_norm)")
+                "until the loss falls) or clip the gradients (tf.clip_by_global_norm; in "
+                "PyTorch, torch.nn.utils.clip_grad_norm_)")
     return Finding("divergence", message, node, variables=[u.name for u in updates])
 
 
