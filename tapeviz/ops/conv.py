@@ -22,7 +22,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from ..errors import ShapeError
-from . import conv_taps
+from . import conv_taps, recycler
 from .registry import defop
 
 
@@ -140,7 +140,9 @@ def _conv2d_forward(x, w, *, strides, padding, dilations):
         return conv_taps.correlate(conv_taps.padded(x, pads), w, dilations, out_hw)
     cols = _columns(_pad(x, pads), (kh, kw), strides, dilations, out_hw)
     _recent_windows.put(_window_key(x, (kh, kw), strides, padding, dilations), x, cols)
-    return (cols @ w.reshape(kh * kw * c, o)).reshape(x.shape[0], out_hw[0], out_hw[1], o)
+    out = recycler.empty((x.shape[0], out_hw[0], out_hw[1], o), np.result_type(x, w))
+    np.matmul(cols, w.reshape(kh * kw * c, o), out=out.reshape(-1, o))
+    return out
 
 
 def _scatter_shifted(g, w, pads, dilations):

@@ -17,6 +17,8 @@ from collections import OrderedDict
 
 import numpy as np
 
+from . import recycler
+
 MIN_CHANNELS = 8  # below it im2col's one deep matmul wins (4 channels: even; 1: 30x slower)
 _BLOCK_BYTES = 120 << 10  # under glibc's 128 KB mmap threshold, in L2 with its operands
 
@@ -81,7 +83,7 @@ def correlate(xp, w, dilations, out_hw):
     taps = w.reshape(kh * kw, c, o)
     offsets = _tap_offsets((kh, kw), dilations, wp)
     rows = n * hp * wp - offsets[-1]  # grid pixels whose whole window lies on the grid
-    out = np.empty((n,) + tuple(out_hw) + (o,), dtype=np.result_type(xp.dtype, w.dtype))
+    out = recycler.empty((n,) + tuple(out_hw) + (o,), np.result_type(xp.dtype, w.dtype))
     band = max(1, _BLOCK_BYTES // (wp * max(c, o) * out.itemsize))  # image rows a block
     block = np.empty((band * wp, o), dtype=out.dtype)
     term = np.empty_like(block)

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..tensor import wrap
 from . import math as _m
+from . import recycler
 from . import reduce as _reduce
 from . import shape as _shape
 from .registry import defop
@@ -27,6 +28,8 @@ def _all_but(axis, rank) -> list:
 
 # ---- activations -------------------------------------------------------------------------
 def _relu_forward(x):
+    if x.dtype.kind == "f" and x.ndim:
+        return np.maximum(x, 0, out=recycler.empty(x.shape, x.dtype))
     return np.maximum(x, 0).astype(x.dtype, copy=False)
 
 
@@ -45,8 +48,10 @@ def _relu_grad_forward(gradients, features):
             or keep.shape != gradients.shape:
         return np.where(keep, gradients, 0).astype(gradients.dtype, copy=False)
     bits = np.dtype(f"i{size}")
-    mask = np.negative(keep.view(np.int8), dtype=bits)  # True: all bits set; False: 0
-    return np.bitwise_and(gradients.view(bits), mask, out=mask).view(gradients.dtype)
+    out = recycler.empty(gradients.shape, gradients.dtype)
+    mask = np.negative(keep.view(np.int8), dtype=bits, out=out.view(bits))  # True: all bits
+    np.bitwise_and(gradients.view(bits), mask, out=mask)
+    return out
 
 
 # relu's VJP as one op (TF's ReluGrad); zero a.e. in features, so no gradient flows there
@@ -172,7 +177,9 @@ def _bias_add_forward(value, bias, *, axis):
     if axis == value.ndim - 1 and value.ndim >= 3 and value.flags.c_contiguous \
             and value.dtype == bias.dtype:
         row = value.shape[-2] * value.shape[-1]
-        return (value.reshape(-1, row) + np.tile(bias, value.shape[-2])).reshape(value.shape)
+        out = recycler.empty(value.shape, value.dtype)
+        np.add(value.reshape(-1, row), np.tile(bias, value.shape[-2]), out=out.reshape(-1, row))
+        return out
     return value + bias.reshape(_bias_shape(value.ndim, axis, bias.shape[0]))
 
 
