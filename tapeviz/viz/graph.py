@@ -173,7 +173,6 @@ class Graph:
         self._levels = levels
         self._parts = None     # for a collapsed view: (src, dst) -> the edges merged there
         self._table = None     # (nodes, edges counted, NodeTable) for a graph of GraphNodes
-        self._objects = None   # (table, id(obj) -> position), for id_of
         self._gradient_keys = None
 
     def __len__(self) -> int:
@@ -195,7 +194,12 @@ class Graph:
         self._edges = edges
 
     @property
-    def gradient_keys(self) -> dict:
+    def has_edge_objects(self) -> bool:
+        """Whether `edges` exist as GraphEdges yet (a built graph makes them when asked)."""
+        return self._edges is not None
+
+    @property
+    def gradient_keys(self) -> Mapping:
         """id of the tensor or variable whose gradient a node shows -> the node's id."""
         if self._gradient_keys is None:
             self._gradient_keys = self.nodes.table.gradient_keys() \
@@ -212,11 +216,11 @@ class Graph:
     def from_nodes(cls, nodes, grads=None) -> "Graph":
         """The graph of a list of dispatch Nodes; `grads` maps id(tensor or variable) to grad."""
         grads = _grads_mapping(grads)
-        entries = ((i, node, node) for i, node in enumerate(nodes))
+        nodes = list(nodes)
         if not grads:   # no gradients: no norms to look up
-            return cls._build(entries, None, None, None)
+            return cls._build(list(range(len(nodes))), nodes, nodes, None, None, None)
         by_id = grads.get
-        return cls._build(entries,
+        return cls._build(list(range(len(nodes))), nodes, nodes,
                           lambda node, ref: by_id(id(node.output)),
                           lambda variable: by_id(id(variable)),
                           lambda tensor: by_id(id(tensor)))
@@ -226,17 +230,18 @@ class Graph:
         """The graph of a debugger RecordedStep's ops in `phases`; gradients from the recording."""
         phases = frozenset(phases)
         var_grads = step.variable_gradients
-        return cls._build(((rop.index, rop.node, rop) for rop in step.ops
-                           if rop.node.phase in phases),
+        shown = [rop for rop in step.ops if rop.node.phase in phases]
+        return cls._build([rop.index for rop in shown], [rop.node for rop in shown], shown,
                           lambda node, rop: rop._grad,
                           lambda variable: var_grads.get(variable.name),
                           lambda tensor: None)
 
     @classmethod
-    def _build(cls, entries, grad_of, variable_grad, leaf_grad) -> "Graph":
+    def _build(cls, indices, nodes, refs, grad_of, variable_grad, leaf_grad) -> "Graph":
         from .table import NodeTable
         with _collector_paused():
-            table = NodeTable.from_entries(entries, grad_of, variable_grad, leaf_grad)
+            table = NodeTable.from_entries(indices, nodes, refs, grad_of, variable_grad,
+                                           leaf_grad)
         return cls(_TableNodes(table))
 
     def table(self):
@@ -272,14 +277,8 @@ class Graph:
     def id_of(self, obj) -> str | None:
         """The id of the node made from `obj` (a dispatch Node, RecordedOp, Variable, Tensor)."""
         table = self.table()
-        if self._objects is None or self._objects[0] is not table:
-            self._objects = (table, table.object_index())
-        found = self._objects[1].get(id(obj))
-        if found is None:
-            return None
-        node = table.node(found)
-        ref = node.ref
-        return node.id if ref is obj or getattr(ref, "node", None) is obj else None
+        position = table.find(obj)
+        return None if position is None else table.id(position)
 
     def opened_group_of(self, node_id: str, expanded) -> str | None:
         """In a collapsed view, the innermost group of `expanded` whose opening shows

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter
 
@@ -23,7 +24,7 @@ from ..tensor import VariableRead
 _OUTPUT, _INPUTS, _VALUE = attrgetter("output"), attrgetter("inputs"), attrgetter("_value")
 _SHAPE, _DTYPE, _OP = attrgetter("shape"), attrgetter("dtype"), attrgetter("op")
 _SCOPE, _PHASE, _SOURCE = attrgetter("scope"), attrgetter("phase"), attrgetter("source")
-_FIRST, _SECOND, _THIRD = itemgetter(0), itemgetter(1), itemgetter(2)
+_FIRST = itemgetter(0)
 _NORM, _NONFINITE = attrgetter("grad_norm"), attrgetter("nonfinite")
 
 
@@ -74,15 +75,14 @@ class NodeTable:
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
-    def from_entries(cls, entries, grad_of=None, variable_grad=None, leaf_grad=None):
-        """The table of `entries` ((index, dispatch Node, ref) in execution order); the three
+    def from_entries(cls, indices: list, nodes: list, refs: list, grad_of=None,
+                     variable_grad=None, leaf_grad=None):
+        """The table of dispatch `nodes` in execution order, their op indices (ids n<index>)
+        and what each node stands for (`refs`: itself, or a RecordedOp); the three
         functions give a node's, a variable's and another leaf's gradient (None: no
         gradients, so no norms to compute)."""
         table = cls()
-        entries = list(entries)
-        table.indices = list(map(_FIRST, entries))
-        nodes = table.ops = list(map(_SECOND, entries))
-        table.refs = list(map(_THIRD, entries))
+        table.indices, table.ops, table.refs = indices, nodes, refs
         outputs = list(map(_OUTPUT, nodes))
         values = table.values = list(map(_VALUE, outputs))
         count = len(nodes)
@@ -90,7 +90,8 @@ class NodeTable:
         table.flat = flat = list(chain.from_iterable(inputs))
         sizes = np.fromiter(map(len, inputs), dtype=np.int64, count=count)
         consumers = np.repeat(np.arange(count), sizes)
-        producers = _producers(outputs, flat, consumers)
+        table.made_by = dict(zip(map(id, outputs), range(count)))   # the last op wins
+        producers = _producers(table.made_by, outputs, flat, consumers)
         table.outputs = outputs
         table._leaves(flat, producers, consumers, nodes)
         table._order(count)
@@ -108,7 +109,8 @@ class NodeTable:
         obj_ids = list(map(id, objs))
         first = dict(zip(reversed(obj_ids), range(len(obj_ids) - 1, -1, -1)))
         firsts = sorted(first.values())                   # each leaf's first input, in order
-        ordinal = dict(zip(map(obj_ids.__getitem__, firsts), range(len(firsts))))
+        ordinal = self.leaf_by_object = dict(zip(map(obj_ids.__getitem__, firsts),
+                                                 range(len(firsts))))
         self.leaf_of_input = np.full(len(flat), -1, dtype=np.int64)
         self.leaf_of_input[at_leaf] = list(map(ordinal.__getitem__, obj_ids))
         self.leaf_objs = list(map(objs.__getitem__, firsts))
@@ -160,41 +162,46 @@ class NodeTable:
         self.op_kinds = list(map(attrgetter("kind"), ops))
         shapes = self.op_shapes = list(map(_SHAPE, values))
         dtypes = self.op_dtypes = dtype_names(list(map(_DTYPE, values)))
-        names = list(map(attrgetter("name"), ops))
         phases = list(map(_PHASE, nodes))
-        self.op_bad = nonfinite_each(values)
         leaf_shapes = self.leaf_shapes = list(map(_SHAPE, self.leaf_values))
         leaf_dtypes = self.leaf_dtypes = dtype_names(list(map(_DTYPE, self.leaf_values)))
-        self.leaf_bad = nonfinite_each(self.leaf_values)
+        bad = nonfinite_each(values + self.leaf_values)   # one batched check for all
+        self.op_bad, self.leaf_bad = bad[:len(values)], bad[len(values):]
         if grad_of is None:
             op_norms, leaf_norms = [None] * len(nodes), [None] * len(self.leaf_objs)
+            op_nonfinite, leaf_nonfinite = self.op_bad, self.leaf_bad
         else:
             op_norms = _norms(map(grad_of, nodes, self.refs))
             leaf_norms = _norms(variable_grad(obj) if variable else leaf_grad(obj)
                                 for obj, variable in zip(self.leaf_objs, self.leaf_variable))
+            op_nonfinite = [bad or _unfinite(norm) for bad, norm in zip(self.op_bad, op_norms)]
+            leaf_nonfinite = [bad or _unfinite(norm)
+                              for bad, norm in zip(self.leaf_bad, leaf_norms)]
         self.scopes = self._scatter(list(map(_SCOPE, nodes)), self.leaf_scopes)
         self.keys = self._scatter(self.indices,
                                   list(map(self.indices.__getitem__, self.leaf_reader.tolist())))
-        self.letters = self._scatter(["n"] * len(nodes),
-                                     ["v" if v else "c" for v in self.leaf_variable])
-        signatures = self._scatter(
-            list(zip(self.op_kinds, names, shapes, dtypes)),
-            [("variable", None, shape, dtype) if variable else None
-             for variable, shape, dtype in zip(self.leaf_variable, leaf_shapes, leaf_dtypes)])
-        self.structure_codes = _codes_but_none(signatures)
-        loop = np.asarray(codes_of(list(zip(names, shapes, dtypes, phases))), dtype=np.int64)
-        loop_codes = np.full(self.count, -1, dtype=np.int64)
-        loop_codes[self.op_position] = loop
-        self.loop_codes = loop_codes.tolist()
+        variable = self.leaf_variable
+        self.letters = self._scatter(["n"] * len(nodes), ["v" if v else "c" for v in variable])
+        # what copies of a block share, as numbers: kind, op, shape, dtype (constants: -1)
+        op_signature = np.asarray(codes_of(list(zip(ops, shapes, dtypes))), dtype=np.int64)
+        leaf_signature = np.asarray(codes_of(list(zip(variable, leaf_shapes, leaf_dtypes))),
+                                    dtype=np.int64) + len(nodes)
+        leaf_signature[~np.asarray(variable, dtype=bool)] = -1
+        self.structure_codes = self._scatter_ints(op_signature, leaf_signature)
+        # what passes of a loop share: the op's signature and its phase (leaves: -1)
+        phase_codes = np.asarray(codes_of(phases), dtype=np.int64)
+        self.loop_codes = self._scatter_ints(op_signature * (phase_codes.max(initial=0) + 1)
+                                             + phase_codes, -1)
         self.norms = self._scatter(op_norms, leaf_norms)
-        self.nonfinite = self._scatter(
-            [bad or _unfinite(norm) for bad, norm in zip(self.op_bad, op_norms)],
-            [bad or _unfinite(norm) for bad, norm in zip(self.leaf_bad, leaf_norms)])
-        forward = np.zeros(self.count, dtype=bool)
-        forward[self.op_position] = np.asarray(phases, dtype=object) == "forward"
-        forward[self.leaf_position] = np.asarray(self.leaf_phases, dtype=object) == "forward"
-        self.forward = forward
-        self.op_names = names
+        self.nonfinite = self._scatter(op_nonfinite, leaf_nonfinite)
+        self.forward = self._scatter([phase == "forward" for phase in phases],
+                                     [phase == "forward" for phase in self.leaf_phases])
+
+    def _scatter_ints(self, of_ops, of_leaves) -> list:
+        column = np.empty(self.count, dtype=np.int64)
+        column[self.op_position] = of_ops
+        column[self.leaf_position] = of_leaves
+        return column.tolist()
 
     def _edges(self, producers, consumers, arity) -> None:
         """One edge per input of each op, from its producer or leaf; an op reading one
@@ -239,7 +246,7 @@ class NodeTable:
             None if n.kind == "constant" else (n.kind, n.op, n.shape, n.dtype) for n in listed])
         table.loop_codes = _codes_but_none([
             None if n.op is None else (n.op, n.shape, n.dtype, n.phase) for n in listed])
-        table.forward = np.asarray([n.phase == "forward" for n in listed], dtype=bool)
+        table.forward = [n.phase == "forward" for n in listed]
         table.norms = list(map(_NORM, listed))
         table.nonfinite = list(map(_NONFINITE, listed))
         table.edge_list = edges
@@ -261,7 +268,9 @@ class NodeTable:
     def all_ids(self) -> list:
         """Every node id, in position order (made once, when something asks for them all)."""
         if getattr(self, "ids", None) is None:
-            self.ids = list(map(self.id, range(self.count)))
+            leaves = [f"{'v' if variable else 'c'}{number}"
+                      for variable, number in zip(self.leaf_variable, self.leaf_numbers)]
+            self.ids = self._scatter(list(map("n{}".format, self.indices)), leaves)
         return self.ids
 
     def position(self, node_id) -> int | None:
@@ -363,31 +372,76 @@ class NodeTable:
                                                     self.edge_dst.tolist()))]
 
     # ---- finding ---------------------------------------------------------------------------
-    def object_index(self) -> dict:
+    def find(self, obj) -> int | None:
+        """The position of the node made from `obj` (a dispatch Node, RecordedOp, Variable or
+        Tensor), or None; the first such node wins, an op over a leaf."""
+        if getattr(self, "made_by", None) is not None and len(self.made_by) == len(self.ops):
+            # each node has its own output: its position is that output's (no index needed)
+            output = getattr(getattr(obj, "node", obj), "output", None)
+            ordinal = self.made_by.get(id(output)) if output is not None else None
+            if ordinal is not None and (self.ops[ordinal] is obj or self.refs[ordinal] is obj):
+                return int(self.op_position[ordinal])
+            if output is None:
+                ordinal = self.leaf_by_object.get(id(obj))
+                return None if ordinal is None else int(self.leaf_position[ordinal])
+        index = getattr(self, "_objects", None)
+        if index is None:
+            index = self._objects = self._object_index()
+        position = index.get(id(obj))
+        if position is None:
+            return None
+        ref = self.node(position).ref
+        return position if ref is obj or getattr(ref, "node", None) is obj else None
+
+    def _object_index(self) -> dict:
         """id(obj) -> position for every dispatch Node, ref and leaf object (the first node
-        wins, op nodes over leaves), for `Graph.id_of`."""
+        wins, op nodes over leaves)."""
+        if getattr(self, "refs", None) is None:   # a table of GraphNodes
+            found = {}
+            for position, node in reversed(self.cache.items()):
+                found[id(node.ref)] = found[id(getattr(node.ref, "node", None))] = position
+            found.pop(id(None), None)
+            return found
         found = dict(zip(map(id, reversed(self.leaf_objs)),
                          reversed(self.leaf_position.tolist())))
         positions = self.op_position.tolist()
-        inner = [getattr(ref, "node", None) for ref in self.refs]
-        for objs in (inner, self.ops, self.refs):
+        # a ref is the dispatch node itself (a tape's), or a RecordedOp whose .node it is
+        for objs in (self.ops,) if self.refs is self.ops else (self.ops, self.refs):
             found.update(zip(map(id, reversed(objs)), reversed(positions)))
-        found.pop(id(None), None)
         return found
 
-    def gradient_keys(self) -> dict:
+    def gradient_keys(self) -> "GradientKeys":
         """id(tensor or variable whose gradient a node shows) -> the node's id."""
-        ids = self.all_ids()
-        keys = dict(zip(map(id, self.leaf_objs),
-                        map(ids.__getitem__, self.leaf_position.tolist())))
-        keys.update(zip(map(id, self.outputs), map(ids.__getitem__, self.op_position.tolist())))
-        return keys
+        return GradientKeys(self)
 
 
-def _producers(outputs, flat, consumers) -> np.ndarray:
+class GradientKeys(Mapping):
+    """id of an op's output tensor, or of a leaf's variable or tensor -> the node's id (an
+    op's over a leaf's), from the table's dicts: no id is made before it is asked for."""
+
+    def __init__(self, table: NodeTable):
+        self.table = table
+
+    def __getitem__(self, key) -> str:
+        table = self.table
+        ordinal = table.made_by.get(key)
+        if ordinal is not None:
+            return table.id(int(table.op_position[ordinal]))
+        ordinal = table.leaf_by_object.get(key)
+        if ordinal is None:
+            raise KeyError(key)
+        return table.id(int(table.leaf_position[ordinal]))
+
+    def __iter__(self):
+        return iter({**self.table.leaf_by_object, **self.table.made_by})
+
+    def __len__(self) -> int:
+        return len({**self.table.leaf_by_object, **self.table.made_by})
+
+
+def _producers(made_by: dict, outputs, flat, consumers) -> np.ndarray:
     """For each input in `flat`, the op (by order) whose output it is, or -1: the latest
-    op before its reader that made that tensor."""
-    made_by = dict(zip(map(id, outputs), range(len(outputs))))
+    op before its reader that made that tensor (`made_by`: id(output) -> the last op)."""
     producers = np.fromiter(map(made_by.get, map(id, flat), repeat(-1)), dtype=np.int64,
                             count=len(flat))
     if len(made_by) == len(outputs) and not (producers >= consumers).any():

@@ -257,7 +257,8 @@ class TapeWidget(anywidget.AnyWidget):
 
     def _redraw(self) -> None:
         """The view of the graph with the groups open now, laid out."""
-        if self._shading is not None:
+        if self._shading is not None and self._graph.has_edge_objects:
+            # (collapsing a built graph reads each edge's norm from its source node)
             self._shading.sync_edges()
         self._view = self._graph.collapse(frozenset(self._expanded), self.max_nodes)
         self._repaint()
