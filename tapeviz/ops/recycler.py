@@ -14,6 +14,7 @@ immutable while anything can see it, and at most 32 arrays and 64 MB are kept.
 """
 from __future__ import annotations
 
+import math
 import sys
 import threading
 
@@ -41,7 +42,7 @@ def empty(shape, dtype) -> np.ndarray:
     """An uninitialized array of `shape` and `dtype`, recycled when one is free."""
     dtype = np.dtype(dtype)
     shape = tuple(shape)
-    if dtype.itemsize * int(np.prod(shape)) < _MIN_BYTES or dtype.hasobject:
+    if dtype.itemsize * math.prod(shape) < _MIN_BYTES or dtype.hasobject:
         return np.empty(shape, dtype)
     with _lock:
         for array in _kept:

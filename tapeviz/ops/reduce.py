@@ -5,6 +5,8 @@ a tuple of non-negative axes (or None) so VJPs can re-expand gradients.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import arguments
@@ -80,7 +82,7 @@ def _expand(g, x, axis, keepdims):
 
 def _count(x, axis) -> int:
     shape = np.shape(x._value)
-    return int(np.prod([shape[i] for i in range(len(shape)) if axis is None or i in axis]))
+    return math.prod(shape[i] for i in range(len(shape)) if axis is None or i in axis)
 
 
 def _sum_by_matmul(x, axis, keepdims):
@@ -93,8 +95,8 @@ def _sum_by_matmul(x, axis, keepdims):
         return None
     first, last = min(axis), max(axis)
     shape = x.shape
-    reduced = int(np.prod(shape[first:last + 1]))
-    tail = int(np.prod(shape[last + 1:]))
+    reduced = math.prod(shape[first:last + 1])
+    tail = math.prod(shape[last + 1:])
     if last - first + 1 != len(axis) or tail >= 128 or reduced < 64:
         return None
     with np.errstate(all="ignore"):
