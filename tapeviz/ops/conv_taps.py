@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
+from numpy.lib.stride_tricks import as_strided
 
 from . import recycler
 
@@ -112,17 +113,27 @@ def _keep_outputs(block, top, hp, out):
 
 def filter_gradient(xp, g, khw, dilations):
     """Stride-1 filter gradient: per kernel tap, the shifted flat input grid contracted with
-    g laid on the same grid (zeros where the grid has no output pixel), (C, rows) @
-    (rows, O), one matmul a tap."""
+    g laid on the same grid (zeros where the grid has no output pixel). Blocks of rows
+    stay in cache, and one matmul call takes all the taps of a block at once: the taps'
+    (C, rows) slices form one strided view (1.0-1.2 against 1.8-2.1 ms for one matmul a tap
+    over all rows, the guide's second conv)."""
     n, hp, wp, c = xp.shape
     oh, ow, o = g.shape[1:]
+    kh, kw = khw
     placed = _scratch.zeros(("placed", oh, ow), (n, hp, wp, o), g.dtype)
     placed[:, :oh, :ow] = g
-    offsets = _tap_offsets(khw, dilations, wp)
-    rows = n * hp * wp - offsets[-1]
+    rows = n * hp * wp - _tap_offsets(khw, dilations, wp)[-1]
     flat = np.ascontiguousarray(xp).reshape(-1, c)
-    upstream = placed.reshape(-1, o)[:rows]
-    dw = np.empty((len(offsets), c, o), dtype=np.result_type(xp.dtype, g.dtype))
-    for k, offset in enumerate(offsets):
-        np.matmul(flat[offset:offset + rows].T, upstream, out=dw[k])
-    return dw.reshape(khw[0], khw[1], c, o)
+    upstream = placed.reshape(-1, o)
+    dtype = np.result_type(xp.dtype, g.dtype)
+    dw, part = np.zeros((kh, kw, c, o), dtype), np.empty((kh, kw, c, o), dtype)
+    step = flat.strides[0]
+    block = max(256, _BLOCK_BYTES // (max(c, o) * flat.itemsize))
+    for start in range(0, rows, block):
+        stop = min(start + block, rows)
+        taps = as_strided(flat[start:], (kh, kw, c, stop - start),
+                          (dilations[0] * wp * step, dilations[1] * step, flat.strides[1], step),
+                          writeable=False)
+        np.matmul(taps, upstream[start:stop], out=part)
+        dw += part
+    return dw
