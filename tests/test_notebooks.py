@@ -31,7 +31,7 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 CELL_TIMEOUT = 180   # seconds; a whole notebook takes 2-30 s on two cores
 # values the tests run with, lower than a reader's (03 trains long enough to press Pause)
-PARAMETERS = {"03_mnist_debugging": {"EPOCHS": 8}}
+PARAMETERS = {"03_mnist_debugging": {"EPOCHS": 8}, "04_pytorch_debugging": {"EPOCHS": 8}}
 
 
 class Run:

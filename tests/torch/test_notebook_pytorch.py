@@ -1,0 +1,92 @@
+"""notebooks/04_pytorch_debugging.ipynb, executed headless as tests/test_notebooks.py runs the
+others (its fixtures, a fresh kernel on this interpreter), with outputs and widget state
+asserted: the dashboard charted every torch step, the step is drawn grouped by module, the
+inspector shows the notebook's own line, the backward pass steps in autograd's order, and the
+planted NaN is stopped at and found at its op and its line in the notebook."""
+import re
+
+import pytest
+import test_notebooks
+from test_notebooks import executed, jupyter_env  # noqa: F401  (its fixtures: run once here)
+from test_notebooks import numbers, section_titles, svg_node_ids
+
+NAME = "04_pytorch_debugging"
+
+
+@pytest.fixture(scope="module")
+def run(executed):  # noqa: F811
+    return executed(NAME)
+
+
+def test_committed_without_outputs_on_the_python3_kernel():
+    test_notebooks.test_committed_without_outputs_on_the_python3_kernel(NAME)
+
+
+def test_dashboard_charted_every_torch_step(run):
+    batches = int(re.search(r"(\d+) batches of 32", run.stdout("import torch")).group(1))
+    epochs = int(re.search(r"^EPOCHS = (\d+)", run.cell("EPOCHS =").source, re.M).group(1))
+    steps = batches * epochs
+    dash = run.widget("EPOCHS =")
+    assert dash["mode"] == "runner" and dash["state"] == "finished", dash["status"]
+    assert dash["step_count"] == steps and dash["error"] == ""
+    assert numbers(dash["loss"]["steps"], "<i4") == list(range(1, steps + 1))
+    losses = numbers(dash["loss"]["values"], "<f4")
+    assert len(losses) == steps and losses[-1] < losses[0]
+    assert {s["name"]: len(numbers(s["values"], "<f4")) for s in dash["grad_norms"]} == \
+        {name: steps for name in ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
+                                  "fc.weight", "fc.bias")}
+    assert dash["tape_title"].startswith(f"step {steps}: 7 taped ops")
+    assert not any(dash["controls"].values())
+    printed = run.stdout("await runner.wait()")
+    first = f"{losses[0]:.3f}"
+    assert printed.startswith(f"finished: {steps} steps, loss {first} -> ")
+    assert float(re.search(r"test accuracy (\d\.\d+)", printed).group(1)) > 0.2
+
+
+def test_step_drawn_by_module_inspected_and_stepped(run):
+    recorded = run.widget("%%tapeviz --torch")
+    assert recorded["title"].startswith("step 1 of 1: 7 ops")
+    assert svg_node_ids(recorded["svg"])[0] == "g:DigitsCNN"      # collapsed by module
+    assert re.fullmatch(r"loss \d\.\d{4}\n", run.stdout("%%tapeviz --torch"))
+
+    widget = run.widget("with tvt.record()")
+    assert widget["title"] == "torch tape: 7 ops"
+    assert {"n0", "n6", "v0", "v5"} <= set(svg_node_ids(widget["svg"]))
+    printed = run.stdout("with tvt.record()").splitlines()
+    assert printed[0] == "conv2d → float32[32, 16, 6, 6]"          # the clicked node
+    assert "Feature maps (example 0, 16 of 16 channels)" in printed[1]
+    stepped = run.stdout("for _ in range(3)")
+    assert re.findall(r"VJP of (\w+)\s+\((n\d)\)", stepped) == \
+        [("cross_entropy", "n6"), ("linear", "n5"), ("mean", "n4")]
+    # the selection follows the step: the saved inspector is the mean's, at the model's line
+    assert widget["stepper"]["count"] == 3 and widget["selected"] == "n4"
+    source = widget["inspector"]["sections"][0]
+    assert source["title"] == "Source" and "x = x.mean(dim=(2, 3))" in source["content"]
+    assert re.match(r"Cell In\[\d+\], line 11 in forward", source["content"])
+    assert {"Op", "Output", "Gradient"} <= set(section_titles(widget["inspector"]))
+
+
+def test_planted_nan_stopped_at_and_found_at_the_notebooks_line(run):
+    cell = run.cell("def my_cross_entropy")
+    line = next(i for i, text in enumerate(cell.source.splitlines(), 1)
+                if "torch.log(" in text)
+    log_line = cell.source.splitlines()[line - 1].strip()
+    printed = run.stdout("def my_cross_entropy")
+    assert printed.splitlines() == ["loss: inf", "conv1.weight.grad finite: False"]
+    where = rf"Cell In\[{cell.execution_count}\], line {line}"
+
+    hit = run.stdout("from tapeviz.debugger.session import node_summary")
+    assert re.match(rf"log \(forward\) at {where} \({re.escape(log_line)}\); matched "
+                    rf"op='log', output has inf", hit), hit
+    assert re.search(r"input\[0\]: float32\[32\] min=0 max=1", hit)
+
+    origin = run.stdout("origin = tvt.find_nan_origin")
+    assert re.match(rf"log produced inf in forward at tape entry #\d+ \({where}: "
+                    rf"{re.escape(log_line)}\)", origin), origin
+    assert re.search(r"(\d+) of 32 inputs were 0 \(log\(0\) = -inf\)", origin)
+
+    widget = run.widget("nan_widget = ")
+    alert = widget["alerts"][0]
+    assert alert["kind"] == "nan" and alert["message"].startswith("log produced inf")
+    assert f'<g id="{alert["node"]}" class="node' in widget["svg"]
+    assert f"[nan] node {alert['node']}: log produced inf" in run.stdout("nan_widget = ")
