@@ -22,13 +22,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from itertools import chain
+from operator import ne
 
 import numpy as np
 
 from .graph import Graph, GraphEdge, GraphNode, group_id
 from .loops import loop_stretches
 from .panel import counted
-from .table import NodeTable, codes_of
+from .table import NodeTable
 
 
 def collapsed_view(table: NodeTable, tree: "_Scope", expanded: frozenset,
@@ -47,6 +49,7 @@ def box_of(table: NodeTable, tree: "_Scope", expanded: frozenset, max_nodes: int
     return folder.found
 
 
+_NOT_CONSTANT = (-1).__ne__   # a structure code of -1: a constant, left out
 MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
 
 
@@ -134,14 +137,17 @@ class _Scope:
     def members(self) -> list:
         """The positions of every node inside, nested scopes' too, in order."""
         if self._members is None:
-            items = self.items
-            if len(items) == 1 and type(items[0]) is range:
-                self._members = list(items[0])
-            else:
-                found = []
-                for item in items:
-                    found.extend(item if type(item) is range else item.members())
-                self._members = found
+            self._members = list(self.positions())
+        return self._members
+
+    def positions(self):
+        """`members()`, or the one run of positions a scope of no nested scopes holds."""
+        items = self.items
+        if len(items) == 1 and type(items[0]) is range:
+            return items[0]
+        if self._members is None:
+            self._members = list(chain.from_iterable(
+                item if type(item) is range else item.positions() for item in items))
         return self._members
 
     def structure(self) -> tuple:
@@ -154,8 +160,8 @@ class _Scope:
             if len(items) == 1 and type(items[0]) is range:
                 run = codes[items[0].start:items[0].stop]
             else:
-                run = list(map(codes.__getitem__, self.members()))
-            self._structure = (stem(self.name), *filter((-1).__ne__, run))
+                run = list(map(codes.__getitem__, self.positions()))
+            self._structure = (stem(self.path.rpartition("/")[2]), *filter(_NOT_CONSTANT, run))
         return self._structure
 
 
@@ -165,7 +171,7 @@ def _flatten(entries) -> list:
         if type(entry) is int:
             found.append(entry)
         else:
-            found.extend(entry.members())
+            found.extend(entry.positions())
     return found
 
 
@@ -176,18 +182,24 @@ def scope_tree(table: NodeTable) -> _Scope:
     found = {"": root}
 
     def scope_of(path: str, key: int) -> _Scope:
-        scope = found.get(path)
-        if scope is None:
-            parent = scope_of(path.rpartition("/")[0], key)
-            scope = found[path] = _Scope(path, key, table)
-            parent.items.append(scope)
+        parent_path = path.rpartition("/")[0]
+        parent = found.get(parent_path) or scope_of(parent_path, key)
+        scope = found[path] = _Scope(path, key, table)
+        parent.items.append(scope)
         return scope
 
-    codes = np.asarray(codes_of(scopes), dtype=np.int64)
-    starts = (np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()
-    for start, stop in zip([0] + starts, starts + [table.count]):
-        if start < stop:   # consecutive nodes mostly share a scope: looked up once a run
-            scope_of(scopes[start], keys[start]).items.append(range(start, stop))
+    if not table.count:
+        return root
+    # consecutive nodes mostly share a scope: it is looked up once a run of them
+    changed = np.fromiter(map(ne, scopes[1:], scopes[:-1]), bool, table.count - 1)
+    starts = [0, *(np.flatnonzero(changed) + 1).tolist()]
+    get = found.get
+    for path, key, run in zip(map(scopes.__getitem__, starts), map(keys.__getitem__, starts),
+                              map(range, starts, starts[1:] + [table.count])):
+        scope = get(path)
+        if scope is None:
+            scope = scope_of(path, key)
+        scope.items.append(run)
     return root
 
 
@@ -311,7 +323,7 @@ class _Folder:
                 self.open_blocks(run, repeat_id(entry.path, count), len(runs) - 1)
             else:
                 self.fold(repeat_id(entry.path, count), stem(entry.name),
-                          [m for _, scope in run for m in scope.members()],
+                          list(chain.from_iterable(scope.positions() for _, scope in run)),
                           key, entry.path.rpartition("/")[0], repeat=count)
 
     def show(self, key: int, position: int) -> None:
