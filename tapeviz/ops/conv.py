@@ -177,9 +177,10 @@ def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
     flipped in space and with its in/out channels swapped."""
     kh, kw = w.shape[:2]
     (oh, ow), pads = geometry(input_shape[1:3], (kh, kw), strides, padding, dilations)
-    if tuple(strides) == (1, 1) and min(min(pads[0]), min(pads[1])) >= 0 \
-            and g.shape[3] < conv_taps.MIN_CHANNELS:
-        return _scatter_shifted(g, w, pads, dilations)
+    if tuple(strides) == (1, 1) and min(min(pads[0]), min(pads[1])) >= 0:
+        if g.shape[3] < conv_taps.MIN_CHANNELS or not g.size:
+            return _scatter_shifted(g, w, pads, dilations)
+        return conv_taps.input_gradient(g, w, pads, dilations, input_shape)
     gd = g
     if tuple(strides) != (1, 1):
         gd = np.zeros((g.shape[0], (oh - 1) * strides[0] + 1, (ow - 1) * strides[1] + 1,
