@@ -407,3 +407,117 @@ def test_a_folded_group_says_what_its_members_say():
             with_op = [m for m in members if m.op is not None]
             assert group.source == with_op[0].source and group.shape == with_op[-1].shape
             assert all(view.visible_id(m.id) == group.id for m in members)
+
+
+def _drawn_one_node_at_a_time(nodes):
+    """What Graph.from_nodes draws, derived node by node as a reader would: node ids in
+    order (each leaf just before its first reader), each node's scope (a leaf's: the deepest
+    all its readers share) and the edges (src, dst, shape), one per tensor an op reads."""
+    from tapeviz.tensor import VariableRead
+    order, scopes, edges, made_by, leaves, counts = [], {}, [], {}, {}, {"v": 0, "c": 0}
+    for i, node in enumerate(nodes):
+        linked = []
+        for tensor in node.inputs:
+            src = made_by.get(id(tensor))
+            if src is None:
+                obj = tensor.variable if type(tensor) is VariableRead else tensor
+                src = leaves.get(id(obj))
+                if src is None:
+                    prefix = "v" if obj is not tensor else "c"
+                    src = leaves[id(obj)] = f"{prefix}{counts[prefix]}"
+                    counts[prefix] += 1
+                    order.append(src)
+                    scopes[src] = node.scope
+                elif scopes[src] and scopes[src] != node.scope:
+                    shared = []
+                    for a, b in zip(scopes[src].split("/"), node.scope.split("/")):
+                        if a != b:
+                            break
+                        shared.append(a)
+                    scopes[src] = "/".join(shared)
+            if src not in linked:
+                linked.append(src)
+                edges.append((src, f"n{i}", tensor.shape))
+        order.append(f"n{i}")
+        scopes[f"n{i}"] = node.scope
+        made_by[id(node.output)] = f"n{i}"
+    return order, scopes, edges
+
+
+def _mixed_tape():
+    """Shared weights across scopes, x * x, a stack reading one tensor twice among others,
+    a constant read by two ops, nested and re-entered scopes, an unscoped loop."""
+    w = tf.Variable([0.5, -0.25], name="mixed_w")
+    c = tf.constant([2.0, 3.0])
+    with tf.GradientTape(persistent=True) as tape:
+        with tf.name_scope("enc"), tf.name_scope("a"):
+            h = w * c
+        with tf.name_scope("enc"), tf.name_scope("b"):
+            h = h * h + w
+        with tf.name_scope("dec"):
+            s = tf.stack([h, c, h, tf.constant([1.0, 1.0])])
+            h = tf.reduce_sum(s, axis=0) - c
+        with tf.name_scope("enc"):
+            h = tf.tanh(h)
+        for _ in range(12):
+            h = tf.nn.relu(h * 0.5 + w)
+        tf.reduce_sum(h)
+    return tape
+
+
+def test_a_built_graph_has_the_nodes_scopes_and_edges_one_node_at_a_time_gives():
+    tape = _mixed_tape()
+    graph = Graph.from_tape(tape)
+    order, scopes, edges = _drawn_one_node_at_a_time(tape.nodes)
+    assert list(graph.nodes) == order and len(graph) == len(order)
+    assert {node_id: graph.nodes[node_id].scope for node_id in order} == scopes
+    assert [(e.src, e.dst, e.shape) for e in graph.edges] == edges
+    assert scopes["v0"] == "" and scopes["c0"] == ""   # w and c: read in and out of enc
+    w = tape.nodes[0].inputs[0].variable
+    assert graph.id_of(w) == "v0" and graph.id_of(tape.nodes[5]) == "n5"
+    assert graph.gradient_keys[id(tape.nodes[5].output)] == "n5"
+
+
+def test_a_built_graph_collapses_as_the_same_graph_held_as_graph_nodes():
+    """The columns a tape is built into fold as a graph made of its GraphNodes does (the
+    table read back from them): same boxes, labels, members and merged edges."""
+    from tapeviz.viz.dot import to_dot
+    for tape in (_mixed_tape(), _long_tape(30, 2)[0]):
+        graph = Graph.from_tape(tape, tape.backward(tape.nodes[-1].output).run().grads)
+        plain = Graph(dict(graph.nodes.items()), list(graph.edges))
+        for max_nodes in (3, 8, 20):
+            expanded, seen = set(), 0
+            while True:   # open the groups one by one, each view compared
+                built = graph.collapse(frozenset(expanded), max_nodes)
+                assert to_dot(built) == to_dot(plain.collapse(frozenset(expanded), max_nodes))
+                groups = sorted(i for i, n in built.nodes.items() if n.kind == "group")
+                for group in groups:
+                    assert list(built.nodes[group].members) == \
+                        list(plain.collapse(frozenset(expanded), max_nodes).nodes[group].members)
+                if not groups or seen > 6:
+                    break
+                expanded.add(groups[seen % len(groups)])
+                seen += 1
+
+
+def test_opening_a_long_tape_makes_graph_nodes_only_for_what_it_shows():
+    """Cost follows what is on screen: a 6,002-node tape opens as three boxes, and only the
+    nodes those boxes show or take their line and shape from become GraphNodes; its edges
+    stay columns until something asks for all of them."""
+    pytest.importorskip("anywidget")
+    from tapeviz.viz.widget import TapeWidget
+    w = tf.Variable([0.5, -0.25], name="long_w")
+    with tf.GradientTape(persistent=True) as tape:
+        h = w
+        for block in range(2000):
+            with tf.name_scope(f"block{block}"):
+                h = tf.tanh(h * 0.9)
+        tf.reduce_sum(h)
+    widget = TapeWidget(tape)
+    assert list(widget.view.nodes) == ["g:block0", "g:block1*1999", "n4000"]
+    made = widget.graph.nodes.table.cache
+    assert len(made) <= 5, sorted(made)   # n4000, and each box's first and last op
+    assert not widget.graph.has_edge_objects
+    assert len(widget.view.nodes["g:block1*1999"].members) == 1999 * 3
+    widget.step()   # the sum's step: its node is drawn, nothing else is made
+    assert widget.highlight == "n4000" and len(made) <= 6
