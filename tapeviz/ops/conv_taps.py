@@ -162,12 +162,12 @@ def filter_gradient(xp, g, khw, dilations):
     dtype = np.result_type(xp.dtype, g.dtype)
     dw, part = np.zeros((kh, kw, c, o), dtype), np.empty((kh, kw, c, o), dtype)
     step = flat.strides[0]
+    taps = as_strided(flat, (kh, kw, c, rows),
+                      (dilations[0] * wp * step, dilations[1] * step, flat.strides[1], step),
+                      writeable=False)  # taps[a, b]: (C, rows), the input shifted by tap (a, b)
     block = max(256, _BLOCK_BYTES // (max(c, o) * flat.itemsize))
     for start in range(0, rows, block):
         stop = min(start + block, rows)
-        taps = as_strided(flat[start:], (kh, kw, c, stop - start),
-                          (dilations[0] * wp * step, dilations[1] * step, flat.strides[1], step),
-                          writeable=False)
-        np.matmul(taps, upstream[start:stop], out=part)
+        np.matmul(taps[..., start:stop], upstream[start:stop], out=part)
         dw += part
     return dw
