@@ -23,7 +23,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from itertools import chain
-from operator import ne
+from operator import itemgetter, ne
 
 import numpy as np
 
@@ -45,10 +45,12 @@ def box_of(table: NodeTable, tree: "_Scope", expanded: frozenset, max_nodes: int
     """The id of the box that shows the node at `position` in `collapsed_view(...)`, found
     without building the view: the boxes are not merged, only searched for the node."""
     folder = _Folder(table, expanded, max_nodes, target=position)
+    folder.target_holders = {position, *tree.holders(table.scopes[position])}
     folder.open(tree.entries(), group_id(""))
     return folder.found
 
 
+_KEY, _ENTRY = itemgetter(0), itemgetter(1)
 _NOT_CONSTANT = (-1).__ne__   # a structure code of -1: a constant, left out
 MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
 
@@ -109,7 +111,8 @@ class _Scope:
     """One layer path of the tree: what it holds in order, each a child _Scope or a run of
     node positions (`range`), and the table those positions are in."""
 
-    __slots__ = ("path", "key", "items", "table", "_entries", "_members", "_structure")
+    __slots__ = ("path", "key", "items", "table", "by_path", "_entries", "_members",
+                 "_structure")
 
     def __init__(self, path: str, key: int, table: NodeTable):
         self.path = path
@@ -122,6 +125,11 @@ class _Scope:
     def name(self) -> str:
         return self.path.rpartition("/")[2]
 
+    def holders(self, path: str) -> list:
+        """The scopes of this tree (its root's) that hold scope `path`: it and its parents."""
+        parts = path.split("/") if path else []
+        return [self.by_path["/".join(parts[:depth])] for depth in range(len(parts) + 1)]
+
     def entries(self) -> list:
         """(key, node position or child _Scope) in order, made when the scope is opened."""
         if self._entries is None:
@@ -132,6 +140,7 @@ class _Scope:
                 else:
                     found.append((item.key, item))
             self._entries = found
+            self.table.level_runs[id(found)] = (found, {})   # the Folder's runs of them
         return self._entries
 
     def members(self) -> list:
@@ -188,6 +197,7 @@ def scope_tree(table: NodeTable) -> _Scope:
         parent.items.append(scope)
         return scope
 
+    root.by_path = found
     if not table.count:
         return root
     # consecutive nodes mostly share a scope: it is looked up once a run of them
@@ -257,6 +267,7 @@ class _Folder:
         self.expanded = expanded
         self.max_nodes = max_nodes
         self.target = target    # a node position to find the box of, instead of a view
+        self.target_holders: set = set()   # it and every scope it is in (box_of sets them)
         self.found = None
         self.box = np.full(table.count, -1, dtype=np.int64)   # position -> its box's number
         self.shown: list = []   # (key, GraphNode), a box's number is its place here
@@ -304,7 +315,7 @@ class _Folder:
                 if rid in self.expanded:
                     self.open(chunk, rid, loops, repeats)
                 else:
-                    self.fold(rid, label, _flatten(chunk), chunk[0][0])
+                    self.fold(rid, label, chunk, chunk[0][0])
             return
         for kind, run, count in runs:
             key, entry = run[0]
@@ -313,7 +324,7 @@ class _Folder:
                 if rid in self.expanded:
                     self.open(run, rid, loops=False)   # the passes themselves, not the box again
                 else:
-                    self.fold(rid, self.loop_label(run, count), _flatten(run), key,
+                    self.fold(rid, self.loop_label(run, count), run, key,
                               repeat=count)
             elif type(entry) is int:
                 self.show(key, entry)
@@ -322,9 +333,8 @@ class _Folder:
             elif repeat_id(entry.path, count) in self.expanded:
                 self.open_blocks(run, repeat_id(entry.path, count), len(runs) - 1)
             else:
-                self.fold(repeat_id(entry.path, count), stem(entry.name),
-                          list(chain.from_iterable(scope.positions() for _, scope in run)),
-                          key, entry.path.rpartition("/")[0], repeat=count)
+                self.fold(repeat_id(entry.path, count), stem(entry.name), run, key,
+                          entry.path.rpartition("/")[0], repeat=count)
 
     def show(self, key: int, position: int) -> None:
         """The node at `position` drawn as itself."""
@@ -342,7 +352,7 @@ class _Folder:
         if sid in self.expanded:
             self.open(scope.entries(), sid)
         else:
-            self.fold(sid, scope.name, scope.members(), key, scope.path)
+            self.fold(sid, scope.name, [(key, scope)], key, scope.path)
 
     def open_blocks(self, run, rid: str, others: int) -> None:
         """The N blocks of an opened ×N box `rid`, beside `others` boxes; more than the level
@@ -361,14 +371,24 @@ class _Folder:
                 else:
                     first, last = chunk[0][1].name, chunk[-1][1].name
                     label = first if first == last else f"{first} … {last}"
-                    self.fold(cid, label, _flatten(chunk), chunk[0][0], parent)
+                    self.fold(cid, label, chunk, chunk[0][0], parent)
         finally:
             self.level = outer
 
     def runs(self, entries, loops: bool, repeats: bool = True) -> list:
         """`entries` cut into runs (kind, entries, count): "loop" for a loop body recorded
         `count` times (loops.py), "blocks" for MIN_REPEAT or more copies of one scope side by
-        side, "one" for anything else."""
+        side, "one" for anything else. A scope's own entries are cut once per table (every
+        view and every reveal of a 33,000-block level asks again)."""
+        kept = self.table.level_runs.get(id(entries))
+        if kept is None or kept[0] is not entries:   # a chunk or run of a level: cut anew
+            return self.cut(entries, loops, repeats)
+        found = kept[1].get((loops, repeats))
+        if found is None:
+            found = kept[1][loops, repeats] = self.cut(entries, loops, repeats)
+        return found
+
+    def cut(self, entries, loops: bool, repeats: bool) -> list:
         stretches = loop_stretches(entries, self.table.loop_codes) if loops else []
         runs, at = [], 0
         for start, stop, _, passes in stretches + [(len(entries), len(entries), 0, 0)]:
@@ -395,12 +415,15 @@ class _Folder:
         ops = [position for _, position in run if codes[position] >= 0]
         return " → ".join(table.node(position).op for position in ops[:len(ops) // passes])
 
-    def fold(self, gid: str, label: str, members: list, key: int, scope=None,
+    def fold(self, gid: str, label: str, entries: list, key: int, scope=None,
              repeat: int = 1) -> None:
+        """One box for `entries` (nodes and scopes, with every node inside them)."""
         if self.target is not None:
-            if self.target in members:
+            if not self.target_holders.isdisjoint(map(_ENTRY, entries)):
                 self.found = gid
             return
+        members = entries[0][1].members() if len(entries) == 1 and \
+            type(entries[0][1]) is not int else _flatten(entries)
         table = self.table
         self.box[members] = len(self.shown)
         self.placed[gid] = self.level
@@ -486,7 +509,7 @@ def _chunks(entries, gid: str, budget: int, letters: list):
     Chunks are round ranges of op indices ("g:#100-199", "ops 100-199"); entries that all
     share one op index (the 400 constants `tf.stack` reads) are cut by position instead
     ("g:#7:0-199", "200 constants (1-200 of 401)")."""
-    keys = [key for key, _ in entries]
+    keys = list(map(_KEY, entries))
     if keys[0] == keys[-1]:   # keys never decrease along a level
         per = _round_up(-(-len(entries) // budget))
         if per >= len(entries):
@@ -498,22 +521,29 @@ def _chunks(entries, gid: str, budget: int, letters: list):
                    f"{_contents(chunk, letters)} ({first + 1}-{last + 1} of {len(entries)})",
                    chunk)
         return
+    keys = np.asarray(keys, dtype=np.int64)
+    rising = bool((keys[1:] >= keys[:-1]).all())
+
+    def ranges(size: int) -> int:   # how many ranges of `size` op indices the keys fall in
+        buckets = keys // size
+        return int((buckets[1:] != buckets[:-1]).sum()) + 1 if rising else \
+            len(np.unique(buckets))
+
     size = 1
-    while len({key // size for key in keys}) > budget:
+    while ranges(size) > budget:
         size *= 10
-    if len({key // size for key in keys}) == 1:
+    if ranges(size) == 1:
         size //= 10   # one range would hold them all: ten times finer, merged to the budget
-    ranges: list = []
-    for item in entries:
-        if not ranges or item[0] // size != ranges[-1][0]:
-            ranges.append((item[0] // size, []))
-        ranges[-1][1].append(item)
-    per = -(-len(ranges) // budget)
-    for at in range(0, len(ranges), per):
-        part = ranges[at:at + per]
-        chunk = [item for _, items in part for item in items]
+    buckets = keys // size
+    starts = [0, *(np.flatnonzero(buckets[1:] != buckets[:-1]) + 1).tolist()]
+    ends = starts[1:] + [len(entries)]
+    buckets = buckets[starts].tolist()   # each range's bucket: its ops' index // size
+    per = -(-len(starts) // budget)
+    for at in range(0, len(starts), per):
+        upto = min(at + per, len(starts)) - 1
+        chunk = entries[starts[at]:ends[upto]]
         first, last = chunk[0][0], chunk[-1][0]
-        yield (f"{gid}#{part[0][0] * size}-{part[-1][0] * size + size - 1}",
+        yield (f"{gid}#{buckets[at] * size}-{buckets[upto] * size + size - 1}",
                f"ops {first}-{last}" if last != first else f"op {last}", chunk)
 
 

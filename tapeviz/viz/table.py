@@ -72,6 +72,7 @@ class NodeTable:
     def __init__(self):
         self.count = 0
         self.cache: dict = {}   # position -> the GraphNode made for it (the truth once made)
+        self.level_runs: dict = {}   # id(a scope's entries) -> (them, collapse.py's runs)
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
