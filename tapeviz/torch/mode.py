@@ -23,6 +23,8 @@ import threading
 from time import perf_counter
 
 import torch
+from torch.optim.optimizer import (register_optimizer_step_post_hook,
+                                   register_optimizer_step_pre_hook)
 from torch.overrides import TorchFunctionMode
 
 from .. import events
@@ -215,8 +217,43 @@ def sync_thread() -> None:
 
 def _on_thread() -> None:
     """A module runs: this thread gets the mode if someone listens (the module pre-hook)."""
-    if _local.mode is None and _active:
+    if _local.mode is None and _wanted_here():
         sync_thread()
+
+
+def _optimizer_starts(optimizer, args, kwargs) -> None:
+    """`optimizer.step()` runs without the mode unless someone hears every op (a Recorder,
+    a Runner's gate, a nan breakpoint): its per-parameter calls (Adam: ~90 a step) would
+    cost torch's mode dispatch each, more than the guide CNN's forward pass, for listeners
+    that cannot hear them. Tapes do not record updates, as a GradientTape does not."""
+    mode = _local.mode
+    if mode is None or events.listeners(events.OpExecuted):
+        return
+    depth = torch._C._len_torch_function_stack()
+    if depth and torch._C._get_function_stack_at(depth - 1) is mode:
+        torch._C._pop_torch_function_stack()
+        _local.mode = None
+
+
+def _optimizer_ends(optimizer, args, kwargs) -> None:
+    sync_thread()
+
+
+_optimizer_hooks: list = []
+
+
+def _install_hooks() -> None:
+    modules.install(_on_thread)
+    if not _optimizer_hooks:
+        _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
+        _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
+
+
+def _uninstall_hooks() -> None:
+    modules.uninstall()
+    while _optimizer_hooks:
+        _optimizer_hooks.pop().remove()
+    values.forget()
 
 
 def routing_changed() -> None:
@@ -225,10 +262,9 @@ def routing_changed() -> None:
     with _lock:
         _active = bool(events.subscribers())
         if _active or any_recording():
-            modules.install(_on_thread)
+            _install_hooks()
         else:
-            modules.uninstall()
-            values.forget()
+            _uninstall_hooks()
         sync_thread()
 
 
@@ -243,7 +279,7 @@ def start_recording(tape) -> None:
     with _lock:
         _local.tapes = _local.tapes + (tape,)
         _recording_threads.add(threading.get_ident())
-        modules.install(_on_thread)
+        _install_hooks()
         sync_thread()
 
 
@@ -253,8 +289,7 @@ def stop_recording(tape) -> None:
         if not _local.tapes:
             _recording_threads.discard(threading.get_ident())
         if not _active and not any_recording():
-            modules.uninstall()
-            values.forget()
+            _uninstall_hooks()
         sync_thread()
 
 

@@ -160,3 +160,25 @@ def test_subscribing_activates_the_adapter_and_unsubscribing_removes_it():
     assert [e.node.op.name for e in seen] == ["linear", "tanh", "linear"]
     assert all(e.taped for e in seen)
     assert torch._C._len_torch_function_stack() == 0
+
+
+def test_optimizer_updates_are_heard_by_listeners_of_every_op_and_not_taped():
+    model = MLP()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.randn(3, 4)
+    with tvt.record() as tape:
+        model(x).sum().backward()
+        optimizer.step()    # as a GradientTape does not record optimizer updates
+        model(x)            # the mode is back after the step
+    assert "add_" not in [n.op.name for n in tape.nodes]
+    assert [n.op.name for n in tape.nodes][-3:] == ["linear", "tanh", "linear"]
+    seen = []
+    tf.subscribe(seen.append, kinds=(tf.events.OpExecuted,))
+    try:
+        optimizer.step()
+    finally:
+        tf.unsubscribe(seen.append)
+    updates = [e.node for e in seen if e.node.op.name == "add_"]
+    assert len(updates) == 4 and all(n.op.kind == "update" for n in updates)
+    assert {n.inputs[0].variable.name for n in updates} == {"fc1.weight", "fc1.bias",
+                                                           "fc2.weight", "fc2.bias"}
