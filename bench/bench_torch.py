@@ -1,0 +1,161 @@
+"""What the debugger costs on a PyTorch training loop: the guide's CNN in torch, plain and
+under each debugger mode, measured side by side in one run (read the ratios).
+
+The loop is tests/torch/digits_cnn.py's (Conv2d 16 3x3 relu x2, global average pool,
+Linear 10, Adam, F.cross_entropy; batches of 32 offline 8x8 digits), each step as a user
+writes it: zero_grad, forward, loss, backward, step. Modes: plain (tapeviz.torch imported,
+nobody listening: the adapter is off); the Recorder on (every op and backward step kept, as
+numpy copies); a breakpoint armed on `log` (an op this loop never runs) and one on a file
+and line it never reaches; a Runner, never paused, running the loop in its thread. Rounds
+alternate the modes; each round times `--steps` steps of every mode in CPU seconds of the
+process (all threads: the Runner's too), and the ratio is a mode's median over rounds of
+its time over the plain loop's in the same round (range in brackets). Goals (issue 15):
+<= 1.1x with a breakpoint armed; the Recorder as cheap, relative to its own loop, as the
+numpy engine's Recorder on the same CNN (printed for comparison, from bench_debugger).
+
+Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_torch.py [--rounds 9]
+[--steps 40] [--threads 1] [--no-numpy]
+
+Figures, December 2026, PyTorch 2.13 CPU, one thread, a 2-core machine at load 9-11 (other
+engineers' tests), 9 rounds x 40 steps; predicted before measuring in brackets:
+- plain 1.20 ms a step;
+- break_on(op='log') 1.08x [0.77-1.61] (predicted 1.15x): the adapter's mode is on while
+  anyone listens, and every torch call pays its Python handler (route and tape checks);
+- break_on(file, line) 1.17x [0.83-1.39] (predicted 1.25x): each call's line is looked up;
+- Runner never paused 1.27x [0.91-1.56] (predicted 1.2x): it hears each backward's
+  GradientComputed, for which the adapter walks autograd's graph, hooks the parameters'
+  AccumulateGrad nodes and copies every gradient to numpy;
+- Recorder 3.03x [2.43-3.59] (predicted 2-4x), against 1.14x [1.07-1.44] for the numpy
+  engine's Recorder on its CNN: missed. A torch step is 1.2 ms for ~60 calls (7 forward,
+  Adam's ~50 small in-place ones), so the ~45 us each traced call costs weighs 3x; numpy
+  copies of inputs and outputs are 1.3 ms of the 3.2 ms added (measured by stubbing them),
+  the rest the handler's Node (arguments, params, line), the Recorder's append and the
+  hooks on each op's autograd nodes.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gc
+import pathlib
+import statistics
+import sys
+import time
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "torch"))   # one definition of the torch CNN
+from digits_cnn import digit_batches, make_training  # noqa: E402
+
+import tapeviz.torch as tvt  # noqa: E402
+from tapeviz.debugger import Recorder, Runner  # noqa: E402
+
+BREAKPOINT_GOAL = 1.1
+
+
+@contextlib.contextmanager
+def plain():
+    yield
+
+
+@contextlib.contextmanager
+def recorder_on():
+    with Recorder():
+        yield
+
+
+def armed(**criteria):
+    @contextlib.contextmanager
+    def mode():
+        bp = tvt.break_on(**criteria)
+        try:
+            yield
+        finally:
+            bp.clear()
+    return mode
+
+
+UNDER_RUNNER = object()   # the steps run as a Runner's training function
+MODES = {
+    "plain": (plain, None),
+    "recorder on": (recorder_on, "numpy"),
+    "break_on(op='log'), never hit": (armed(op="log"), BREAKPOINT_GOAL),
+    "break_on(file, line), never hit": (armed(file="no_such_file.py", line=1),
+                                        BREAKPOINT_GOAL),
+    "runner, never paused": (UNDER_RUNNER, None),
+}
+
+
+def timed(mode, train_step, batches, threads: int) -> float:
+    """CPU seconds of the process for one pass of `train_step` over `batches` under `mode`."""
+    def loop():
+        tvt.torch.set_num_threads(threads)   # OpenMP's count is per thread: the Runner's too
+        for images, labels in batches:
+            train_step(images, labels)
+    gc.collect()
+    start = time.process_time()
+    if mode is UNDER_RUNNER:
+        Runner(loop).start().join()
+    else:
+        with mode():
+            loop()
+    return time.process_time() - start
+
+
+def numpy_recorder_ratio(rounds: int, steps: int) -> tuple[float, float, float]:
+    """(median, min, max) over rounds of the numpy engine's Recorder on the guide's CNN
+    (bench_debugger's cnn_loop) over the same loop plain."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_debugger import armed as numpy_armed, cnn_loop, recorder_on as numpy_recorder
+    from bench_debugger import run
+    loop = lambda: cnn_loop(steps)   # noqa: E731
+    loop()
+    ratios = []
+    for _ in range(rounds):
+        base = run(numpy_armed(), loop)
+        ratios.append(run(numpy_recorder, loop) / base)
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch's intra-op threads (default 1: the work each mode does; "
+                             "an idle OpenMP thread spins, and CPU time counts it)")
+    parser.add_argument("--no-numpy", action="store_true",
+                        help="skip the numpy engine's Recorder ratio")
+    args = parser.parse_args()
+    _, _, train_step = make_training()
+    batches = digit_batches()[:args.steps]
+    for mode, _ in MODES.values():
+        timed(mode, train_step, batches[:5], args.threads)   # warm up: routes, Adam's state
+    seconds = {name: [] for name in MODES}
+    for round_ in range(args.rounds):
+        names = list(MODES) if round_ % 2 == 0 else list(reversed(MODES))
+        for name in names:
+            seconds[name].append(timed(MODES[name][0], train_step, batches, args.threads))
+    plain_seconds = seconds["plain"]
+    numpy_ratio = None if args.no_numpy else numpy_recorder_ratio(max(3, args.rounds // 2),
+                                                                  steps=5)
+    print(f"torch {tvt.torch.__version__}, {args.threads} thread(s), {args.steps} steps a "
+          f"round, {args.rounds} rounds alternated; CPU ms a step (median), ratio to the "
+          f"plain loop in the same round (median [min-max])")
+    for name, (_, goal) in MODES.items():
+        ratios = [t / p for t, p in zip(seconds[name], plain_seconds)]
+        ms = statistics.median(seconds[name]) / args.steps * 1e3
+        line = (f"  {name:<34}{ms:7.2f} ms {statistics.median(ratios):6.2f}x "
+                f"[{min(ratios):.2f}-{max(ratios):.2f}]")
+        if goal == "numpy" and numpy_ratio is not None:
+            median, low, high = numpy_ratio
+            verdict = "met" if statistics.median(ratios) <= median else "MISSED"
+            line += (f"  goal <= the numpy engine's Recorder on its CNN, {median:.2f}x "
+                     f"[{low:.2f}-{high:.2f}]: {verdict}")
+        elif isinstance(goal, float):
+            verdict = "met" if statistics.median(ratios) <= goal else "MISSED"
+            line += f"  goal <= {goal}x: {verdict}"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
