@@ -182,3 +182,27 @@ def test_optimizer_updates_are_heard_by_listeners_of_every_op_and_not_taped():
     assert len(updates) == 4 and all(n.op.kind == "update" for n in updates)
     assert {n.inputs[0].variable.name for n in updates} == {"fc1.weight", "fc1.bias",
                                                            "fc2.weight", "fc2.bias"}
+
+
+def test_a_thread_that_never_subscribed_is_heard_from_its_first_module_call():
+    """torch's mode stack is per thread: the global module hook pushes the adapter's mode
+    on a training thread (a Runner's) when someone listens, at its first module call."""
+    model, x = MLP(), torch.randn(2, 4)
+    seen, threads = [], []
+
+    def hear(event):
+        seen.append(event.node.op.name)
+        threads.append(threading.get_ident())
+
+    def train():
+        model(x).sum()
+
+    tf.subscribe(hear, kinds=(tf.events.OpExecuted,))
+    try:
+        thread = threading.Thread(target=train)
+        thread.start()
+        thread.join()
+    finally:
+        tf.unsubscribe(hear)
+    assert seen == ["linear", "tanh", "linear", "sum"]
+    assert set(threads) == {thread.ident}
