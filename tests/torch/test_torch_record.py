@@ -1,4 +1,6 @@
 """record(): torch ops as Nodes, with torch's names, shapes, module paths and the user's line."""
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -206,3 +208,21 @@ def test_a_thread_that_never_subscribed_is_heard_from_its_first_module_call():
         tf.unsubscribe(hear)
     assert seen == ["linear", "tanh", "linear", "sum"]
     assert set(threads) == {thread.ident}
+
+
+def _run_python(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+
+
+def test_tapeviz_and_its_viz_never_import_torch():
+    done = _run_python("import sys, tapeviz, tapeviz.viz, tapeviz.debugger\n"
+                       "print('torch' in sys.modules)")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_importing_the_adapter_without_torch_says_how_to_install_it():
+    done = _run_python("import sys\nsys.modules['torch'] = None\nimport tapeviz.torch")
+    assert done.returncode != 0
+    assert 'ImportError: tapeviz.torch needs PyTorch: pip install "tapeviz[torch]"' in done.stderr
