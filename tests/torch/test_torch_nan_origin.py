@@ -1,8 +1,10 @@
 """tvt.find_nan_origin: the torch op and the user's line where NaN/Inf was born."""
+import pytest
 import torch
 import torch.nn.functional as F
 from digits_cnn import DigitsCNN
 
+import tapeviz as tf
 import tapeviz.torch as tvt
 
 
@@ -72,3 +74,15 @@ def test_finite_values_have_no_origin_and_a_recorded_tape_can_be_searched():
     with tvt.record() as tape:
         torch.log(torch.zeros(1) - 1.0)
     assert tvt.find_nan_origin(tape).op == "log"
+
+
+def test_check_numerics_falls_out_of_the_same_events():
+    x = torch.tensor([1.0, 0.0])
+    tf.debugging.enable_check_numerics()
+    try:
+        with pytest.raises(tf.errors.InvalidArgumentError, match="log: produced inf") as raised:
+            torch.log(x)
+    finally:
+        tf.debugging.disable_check_numerics()
+    assert raised.value.source.filename == __file__
+    assert raised.value.source.lineno == _line_of("torch.log(x)")
