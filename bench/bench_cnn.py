@@ -11,21 +11,31 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_cnn.py [--r
 [--threads 2] (those two variables force numpy's OpenBLAS onto an older kernel; a user's
 machine has none).
 
-Figures, December 2026, a 2-core machine shared with five other engineers' test runs (load
-4-12), OpenBLAS 0.3.31 (SkylakeX kernel), PyTorch 2.13 CPU, 9 rounds x 20 steps:
-- --threads 1 (the work each library does): 2.12-2.25x over three runs, against 2.90-3.55x
-  for the code before these changes, alternated with them. CPU time of one tapeviz step
-  with one BLAS thread: 11.3-12.0 ms, against 21.2-23.2 ms before; PyTorch's: 4.8 ms.
-- --threads 2 (the goal's setting): medians 1.15x and 2.06x, single rounds 0.5x to 4.2x.
-  Each multithreaded BLAS call (or OpenMP region, for PyTorch) waits for its second thread,
-  which a loaded machine may not schedule for milliseconds: these rounds measure the load.
-What bought it (CPU, one BLAS thread, the guide's shapes): relu_grad as a bit mask, 0.1
-against 1.8 ms; bias gradients and the global average pool as matmuls with ones, 0.02
-against 0.38 ms each; the second conv's input gradient as one matmul and shifted adds,
-2.2-2.5 against 3.3-3.6 ms; the filter gradients reusing the forward's im2col windows;
-the first conv's im2col built transposed, 0.05 against 0.32 ms; bias_add by image rows,
-0.08 against 0.15 ms; Adam's 14 ops a variable as 4 (apply_gradients 0.325 -> 0.215 ms);
-the layers' attribute walk, 51 -> 25 us a trainable_variables call.
+Figures, December 2026, a 2-core VM shared with five other engineers' test runs (load
+6-10), OpenBLAS 0.3.31 (SkylakeX kernel), PyTorch 2.13 CPU, one thread each (`--threads 1`:
+with 2 threads each multithreaded BLAS call or OpenMP region waits for its second thread,
+which a loaded machine may not schedule for milliseconds, so those rounds measure the load):
+- in one process, 15 rounds x 20 steps: 0.81x (rounds 0.79-0.85x), 8.0 against 9.6 ms of
+  CPU a step; PyTorch suffers more from the load in this setting than alone.
+- each library alone in its own process, four alternations: tapeviz 8.3-8.7 ms, PyTorch
+  7.7-8.6 ms (1.04-1.11x); the tree before this round 11.5-12.7 ms (2.12-2.25x before it).
+What bought it (CPU, one BLAS thread, the guide's second conv unless said; "before" and
+"after" alternated in one process):
+- stride-1 convolutions of 8+ channels by kernel taps (ops/conv_taps.py: one small matmul a
+  tap on shifted slices of the flat input, in cache-sized blocks, no im2col matrix): forward
+  2.7-3.3 -> 1.3-1.4 ms; the whole step 11.7 -> 8.7 ms;
+- large outputs (conv2d, bias_add, relu, relu_grad) written into the arrays of dropped ones
+  (ops/recycler.py): page faults 2,490 -> 0 a step, the step 18.0 -> 10.6 ms at load 6;
+- the filter gradient as one matmul call over all taps of a block: 1.8-2.1 -> 1.0-1.2 ms;
+- the input gradient on the input's own grid, not a padded g's: 1.8-2.1 -> 1.5-1.6 ms.
+Earlier rounds: relu_grad as a bit mask (0.1 against 1.8 ms), bias gradients and the global
+average pool as matmuls with ones (0.02 against 0.38 ms each), the first conv's im2col built
+transposed (0.05 against 0.32 ms), bias_add by image rows, Adam's 14 ops a variable as 4.
+Where a step's CPU goes now (8 ms at load 9): the second conv's forward, input and filter
+gradients 1.6, 1.6 and 1.1 ms (their matmuls have 16-deep inner products, which OpenBLAS runs
+at ~45 GFLOP/s, and the 8 adds a block cost 0.3 ms of the forward's 1.4: numpy's matmul cannot
+accumulate); the first conv 0.5 ms; relu, relu_grad and bias_add 1.1 ms (memory-bound);
+Python outside the ops (dispatch, tape, backward, Keras) 1.1-1.3 ms.
 """
 from __future__ import annotations
 
