@@ -105,6 +105,13 @@ class TorchOp:
         self.broadcasting = False
         self.inplace = self.kind == "update"
 
+    def forward(self, *arrays, **params):
+        """What the widget's gradient check reruns; a torch op has no numpy forward."""
+        raise NotImplementedError(
+            f"{self.name}: the gradient check reruns a numpy-engine op's forward and VJP; "
+            f"torch's {self.name} is differentiated by torch's autograd (torch.autograd."
+            f"gradcheck checks it, on float64 inputs)")
+
     def __repr__(self) -> str:
         return f"<torch op {self.name}>"
 

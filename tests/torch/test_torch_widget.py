@@ -88,3 +88,12 @@ def test_a_tape_recorded_without_backward_is_stepped_by_running_it(cnn_tape):
     widget.continue_()
     assert widget.stepper["done"] and widget.stepper["count"] == 7
     assert all(p.grad is None for p in model.parameters())
+
+
+def test_the_gradient_check_button_says_why_it_does_not_apply_to_a_torch_op(cnn_tape):
+    _, tape = cnn_tape
+    widget = TapeWidget(tape)
+    widget.selected = "n1"
+    widget._guarded(widget.gradient_check)
+    assert widget.error.startswith("NotImplementedError: relu: the gradient check reruns")
+    assert "torch.autograd.gradcheck" in widget.error
