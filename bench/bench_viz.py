@@ -303,13 +303,17 @@ def _open_parts(tape, alerts) -> list:
             time.perf_counter() - alerted]
 
 
-# issue 14's widget row before and after this row's changes (commits 4774275..c93a98f),
-# each run interleaved with the tree before them on the 2-core shared machine (load 4-8),
-# best of 3, seconds (3,002 / 99,002 nodes). Both sides got 2-3x faster, so the ratio stays
-# ~30x: what is left is per-node Python work (a GraphNode, its edges, its place in the scope
-# tree, its share of a fold), and <= 5x leaves ~2 us a node for all of it.
-WIDGET_BEFORE = {"open": ((0.057, 0.111), (1.494, 3.170))}
-WIDGET_AFTER = {"open": ((0.024, 0.046), (0.764, 1.731))}
+# issue 14's widget row before and after the columnar graph (viz/table.py: a tape's nodes as
+# columns, GraphNodes made only for what is drawn; collapsing by the columns; commits
+# 6cba09d..95d7976), each run interleaved with the tree before them on the 2-core shared
+# machine (load 8-11), best of 3, seconds (3,002 / 99,002 nodes). In CPU time (medians of 6,
+# interleaved) the 99,002-node open went 756-801 ms -> 371-384 ms (36-38x the 3,002-node
+# open -> 23.5-24x) and the Step that opens a hidden block 267-292 -> 47-67 ms. What is left
+# is work every node needs for the first view (its scope, op, shape and dtype for the ×N
+# boxes, its producer for the edges between boxes, its value's NaN/Inf check: ~2.2 us a node
+# as C-level passes over the tape) and `diagnose` for the alerts (~0.6 us a node).
+WIDGET_BEFORE = {"open": ((0.050, 0.056), (1.910, 2.513))}
+WIDGET_AFTER = {"open": ((0.043, 0.052), (0.963, 1.649))}
 
 
 def print_widget(small: dict, large: dict, repeats: int) -> None:
