@@ -85,25 +85,27 @@ def _traced(op, func, args, kwargs, route, tapes):
         hearers = route.lines.add(source, hearers)
     if not tapes and not hearers and not route.steps:   # heard only at other lines
         return func(*args, **kwargs)
-    named = _tensor_arguments(func, args, kwargs)
-    tensors = [tensor for _, tensor in named]
+    names, tensors, params = _arguments(func, args, kwargs)
     early = op.inplace or "out" in kwargs   # the inputs change: copy them before
     inputs = _inputs(tensors) if early else None
     started = perf_counter()
     result = func(*args, **kwargs)
     duration = perf_counter() - started
     output = _first_tensor(result)
-    if output is None or not tensors:   # not an op on tensors (a factory, a query)
+    if output is None:   # a query (torch.is_complex): never an op, never traced again
+        _by_func[func] = None
+        return result
+    if not tensors:      # a factory: no op on tensors
         return result
     if inputs is None:
         inputs = _inputs(tensors)
     if not op.input_names:
-        op.input_names = tuple(name for name, _ in named)
+        op.input_names = names
     node = _new(Node)
     node.op = op
     node.inputs = inputs
     node.output = values.snapshot(output, modules.parameter_name)
-    node.params = _params(func, args, kwargs)
+    node.params = params
     node.input_ids = tuple(id(getattr(t, "variable", t)) for t in inputs)
     node.output_id = id(node.output)
     node.phase = "forward"
@@ -126,36 +128,31 @@ def _inputs(tensors) -> tuple:
     return tuple(values.snapshot(tensor, name_of) for tensor in tensors)
 
 
-def _tensor_arguments(func, args, kwargs) -> list:
-    """[(name, tensor)] of the tensors passed, in order (a list argument's each)."""
-    names = _argument_names(func)
-    found = []
+def _arguments(func, args, kwargs) -> tuple:
+    """(names, tensors, params): the tensors passed, in order (a list argument's each), their
+    argument names, and the other arguments by name (stride, padding, dim, reduction)."""
+    signature = _argument_names(func)
+    names, tensors, params = [], [], {}
     for i, arg in enumerate(args):
-        name = names[i] if i < len(names) else f"input {i}"
+        name = signature[i] if i < len(signature) else f"input {i}"
         if isinstance(arg, torch.Tensor):
-            found.append((name, arg))
-        elif isinstance(arg, (list, tuple)):
-            found += [(f"{name}[{j}]", t) for j, t in enumerate(arg)
-                      if isinstance(t, torch.Tensor)]
-    found += [(key, arg) for key, arg in kwargs.items()
-              if isinstance(arg, torch.Tensor) and key != "out"]
-    return found
-
-
-def _params(func, args, kwargs) -> dict:
-    """The non-tensor arguments by name (stride, padding, dim, reduction, ...)."""
-    names = _argument_names(func)
-    params = {}
-    for i, arg in enumerate(args):
-        if not _holds_tensor(arg):
-            params[names[i] if i < len(names) else f"arg {i}"] = arg
-    params.update((key, arg) for key, arg in kwargs.items() if not _holds_tensor(arg))
-    return params
-
-
-def _holds_tensor(arg) -> bool:
-    return isinstance(arg, torch.Tensor) or (
-        isinstance(arg, (list, tuple)) and any(isinstance(a, torch.Tensor) for a in arg))
+            names.append(name)
+            tensors.append(arg)
+        elif isinstance(arg, (list, tuple)) and any(isinstance(a, torch.Tensor) for a in arg):
+            for j, item in enumerate(arg):
+                if isinstance(item, torch.Tensor):
+                    names.append(f"{name}[{j}]")
+                    tensors.append(item)
+        else:
+            params[name] = arg
+    for key, arg in kwargs.items():
+        if isinstance(arg, torch.Tensor):
+            if key != "out":
+                names.append(key)
+                tensors.append(arg)
+        else:
+            params[key] = arg
+    return tuple(names), tensors, params
 
 
 def _first_tensor(result):
