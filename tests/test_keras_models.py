@@ -324,3 +324,46 @@ def test_guide_cnn_matches_torch_logits_loss_and_gradients():
     assert float(loss) == pytest.approx(torch_loss.item(), rel=1e-5)
     for grad, param in zip(grads, (k1, b1, k2, b2, w, b)):
         np.testing.assert_allclose(grad.numpy(), param.grad.numpy(), rtol=1e-3, atol=1e-6)
+
+
+def test_guide_cnn_at_the_benchmark_size_matches_torch_and_stays_float32():
+    """Batch 32 of 28x28 images, as bench_cnn times it: the convolutions run by kernel taps
+    and large outputs reuse dropped arrays; every op of forward and backward stays float32
+    (no silent float64 temporaries) and the gradients agree with PyTorch's in float64."""
+    torch = pytest.importorskip("torch", reason="PyTorch cross-check: pip install torch==2.13.0")
+    rng = np.random.default_rng(1)
+    images = rng.random((32, 28, 28, 1), dtype=np.float32)
+    labels = rng.integers(0, 10, 32)
+    model = guide_cnn()
+    model(images[:1])
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    dtypes = set()
+
+    def note_dtype(event):
+        if type(event) is tf.OpExecuted and event.node.output.dtype.is_floating:
+            dtypes.add((event.node.op.name, event.node.output.dtype.name))
+
+    tf.subscribe(note_dtype)
+    try:
+        for _ in range(2):  # the second step reuses the first one's dropped arrays
+            with tf.GradientTape() as tape:
+                loss = loss_fn(labels, model(images, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+    finally:
+        tf.unsubscribe(note_dtype)
+    assert {"conv2d_backprop_input", "conv2d_backprop_filter", "relu_grad"} <= \
+        {name for name, _ in dtypes}
+    assert {dtype for _, dtype in dtypes} == {"float32"}, sorted(dtypes)
+
+    k1, b1, k2, b2, w, b = [torch.tensor(v, dtype=torch.float64, requires_grad=True)
+                            for v in model.get_weights()]
+    h = torch.tensor(images, dtype=torch.float64).permute(0, 3, 1, 2)
+    h = torch.relu(torch.nn.functional.conv2d(h, k1.permute(3, 2, 0, 1), b1))
+    h = torch.relu(torch.nn.functional.conv2d(h, k2.permute(3, 2, 0, 1), b2))
+    torch_loss = torch.nn.functional.cross_entropy(h.mean(dim=(2, 3)) @ w + b,
+                                                   torch.tensor(labels))
+    torch_loss.backward()
+    assert float(loss) == pytest.approx(torch_loss.item(), rel=1e-5)
+    for grad, param in zip(grads, (k1, b1, k2, b2, w, b)):
+        scale = float(param.grad.abs().max())
+        np.testing.assert_allclose(grad.numpy(), param.grad.numpy(), rtol=0, atol=1e-4 * scale)
