@@ -4,7 +4,10 @@ On the flat grid of padded pixels (N*Hp*Wp rows of C values) a kernel tap is a c
 row shift, so a tap's input is a contiguous slice: a convolution is one small
 (rows, C) @ (C, O) matmul per tap, accumulated, with no im2col matrix (10.6 MB on the
 guide's second conv). The grid's pixels past each image's last output row and column are
-computed too and never kept (17% more rows on the guide's 26x26 images). Work goes in
+computed too and never kept (17% more rows on the guide's 26x26 images). The input
+gradient is the same correlation, with the flipped kernel, of g laid on the input's grid;
+the filter gradient contracts the shifted input with g laid the same way, all taps of a
+block in one matmul call. Work goes in
 blocks of rows that stay in cache, and zero-padded inputs are laid into per-thread
 buffers reused from call to call: a fresh large array costs a page fault per 4 KB each
 time it is touched (glibc hands freed memory back to the system), 1,100 of the guide
