@@ -27,7 +27,7 @@ from ..backward import BackwardStep
 from ..tensor import wrap
 from . import modules, values
 
-MAX_PENDING = 8192   # ops remembered for a backward that never came (an eval without no_grad)
+MAX_PENDING = 4096   # ops remembered for a backward that never came (a forward-only loop)
 
 
 class _Local(threading.local):
@@ -98,16 +98,22 @@ def run(func, args, kwargs, tapes):
     finally:
         pass_.remove_hooks()
     pass_.flush()
-    if not (kwargs.get("retain_graph") or kwargs.get("create_graph")):
-        for op in ops:
-            pending.pop(_sequence_of(op), None)
+    if ops and not (kwargs.get("retain_graph") or kwargs.get("create_graph")):
+        _forget_before(pending, max(map(_sequence_of, ops)))
     if hear_gradients:
         _announce_gradients(func, args, kwargs, roots, result, pass_, tapes)
     return result
 
 
-def _sequence_of(op: _OpSteps):
-    return op.owned[0][0]._sequence_nr() if op.owned else None
+def _sequence_of(op: _OpSteps) -> int:
+    return op.owned[0][0]._sequence_nr()
+
+
+def _forget_before(pending: dict, last: int) -> None:
+    """Drop the ops this pass differentiated and those made before them that it did not
+    reach (an evaluation run without no_grad): their graphs are done with."""
+    for key in [key for key in pending if key <= last]:
+        del pending[key]
 
 
 def _roots(func, args, kwargs) -> list:
