@@ -288,7 +288,7 @@ def test_a_loop_body_recorded_without_scopes_folds_into_one_box():
 
 
 def test_loop_stretches_take_the_most_ops_and_never_cross_a_scope():
-    from tapeviz.viz.collapse import _Scope
+    from tapeviz.viz.scopetree import Scope
     from tapeviz.viz.loops import loop_stretches
 
     ops = "xab" + "ab" * 5 + "cde" * 4   # a 2-op body 6 times (from 1), then a 3-op body 4 times
@@ -297,7 +297,7 @@ def test_loop_stretches_take_the_most_ops_and_never_cross_a_scope():
     entries = [(0, 0), (1, constant)] + [(i, i) for i in range(1, len(ops))]
     assert loop_stretches(entries, codes) == [(1, 14, 2, 6), (14, 26, 3, 4)]
     # a scope splits the 2-op passes: 2 before it are too few, the 4 after it fold
-    entries.insert(6, (5, _Scope("s", 5, None)))
+    entries.insert(6, (5, Scope("s", 5, None)))
     assert loop_stretches(entries, codes) == [(7, 15, 2, 4), (15, 27, 3, 4)]
     # the longest stretch wins: 'ab' x 7 eats the start of 'abc' x 4
     ops = "ab" * 6 + "abc" * 4

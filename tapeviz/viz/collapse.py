@@ -12,35 +12,37 @@ blocks, a loop body under a name scope per pass) folds into one box marked ×N
 than the level has room for), as torchvista shows repeated modules; a loop body recorded N
 times with no scope of its own folds the same way (loops.py, "g:<level>@<first op>*N").
 Folded nodes merge their edges
-(with a count) and their gradient norms (the loudest wins, NaN loudest of all). The scope
-tree is built once per graph; each view is a new `Graph` that maps every underlying node
-id to the id that shows it, and each box to the level (the opened group) that shows it.
+(with a count) and their gradient norms (the loudest wins, NaN loudest of all). All of it
+reads the graph's columns (table.py) and its scope tree (scopetree.py, built once per
+graph), so a hidden node costs no Python object; each view is a new `Graph` that maps every
+underlying node id to the id that shows it, and each box to the level (the opened group)
+that shows it.
 A backward step re-norms only the boxes whose members it changed (`renorm`).
 """
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
-from itertools import chain
-from operator import itemgetter, ne
+from operator import itemgetter
 
 import numpy as np
 
+from .byid import Members, Shown
 from .graph import Graph, GraphEdge, GraphNode, group_id
 from .loops import loop_stretches
 from .panel import counted
+from .scopetree import Scope, flatten, stem
 from .table import NodeTable
 
 
-def collapsed_view(table: NodeTable, tree: "_Scope", expanded: frozenset,
+def collapsed_view(table: NodeTable, tree: "Scope", expanded: frozenset,
                    max_nodes: int) -> Graph:
     """The view of the graph of `table` with every scope in `tree` folded unless its id is in
     `expanded`."""
     return _Folder(table, expanded, max_nodes).view(tree)
 
 
-def box_of(table: NodeTable, tree: "_Scope", expanded: frozenset, max_nodes: int,
+def box_of(table: NodeTable, tree: "Scope", expanded: frozenset, max_nodes: int,
            position: int) -> str:
     """The id of the box that shows the node at `position` in `collapsed_view(...)`, found
     without building the view: the boxes are not merged, only searched for the node."""
@@ -51,20 +53,7 @@ def box_of(table: NodeTable, tree: "_Scope", expanded: frozenset, max_nodes: int
 
 
 _KEY, _ENTRY = itemgetter(0), itemgetter(1)
-_NOT_CONSTANT = (-1).__ne__   # a structure code of -1: a constant, left out
 MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
-
-
-def stem(name: str) -> str:
-    """A layer name without the number that tells its copies apart.
-
-    >>> stem("dense_12"), stem("block3"), stem("conv2d"), stem("7")
-    ('dense', 'block', 'conv2d', '7')
-    """
-    bare = name.rstrip("0123456789")   # str methods: a regex per block costs 3x more
-    if bare == name or not bare:
-        return name
-    return bare[:-1] if bare[-1] == "_" else bare
 
 
 def loop_id(level_id: str, first_key: int, passes: int) -> str:
@@ -107,158 +96,6 @@ def _louder(a, b):
     return a if a >= b else b
 
 
-class _Scope:
-    """One layer path of the tree: what it holds in order, each a child _Scope or a run of
-    node positions (`range`), and the table those positions are in."""
-
-    __slots__ = ("path", "key", "items", "table", "by_path", "_entries", "_members",
-                 "_structure")
-
-    def __init__(self, path: str, key: int, table: NodeTable):
-        self.path = path
-        self.key = key          # the op index where the scope starts
-        self.items: list = []
-        self.table = table
-        self._entries = self._members = self._structure = None
-
-    @property
-    def name(self) -> str:
-        return self.path.rpartition("/")[2]
-
-    def holders(self, path: str) -> list:
-        """The scopes of this tree (its root's) that hold scope `path`: it and its parents."""
-        parts = path.split("/") if path else []
-        return [self.by_path["/".join(parts[:depth])] for depth in range(len(parts) + 1)]
-
-    def entries(self) -> list:
-        """(key, node position or child _Scope) in order, made when the scope is opened."""
-        if self._entries is None:
-            keys, found = self.table.keys, []
-            for item in self.items:
-                if type(item) is range:
-                    found.extend(zip(map(keys.__getitem__, item), item))
-                else:
-                    found.append((item.key, item))
-            self._entries = found
-            self.table.level_runs[id(found)] = (found, {})   # the Folder's runs of them
-        return self._entries
-
-    def members(self) -> list:
-        """The positions of every node inside, nested scopes' too, in order."""
-        if self._members is None:
-            self._members = list(self.positions())
-        return self._members
-
-    def positions(self):
-        """`members()`, or the one run of positions a scope of no nested scopes holds."""
-        items = self.items
-        if len(items) == 1 and type(items[0]) is range:
-            return items[0]
-        if self._members is None:
-            self._members = list(chain.from_iterable(
-                item if type(item) is range else item.positions() for item in items))
-        return self._members
-
-    def structure(self) -> tuple:
-        """What two copies of a block share: the name stem, then the kind, op, shape and
-        dtype of each op and variable in order (nested scopes included, their names aside;
-        constants left out, as the input that the first copy takes in), as table codes."""
-        if self._structure is None:
-            codes = self.table.structure_codes
-            items = self.items
-            if len(items) == 1 and type(items[0]) is range:
-                run = codes[items[0].start:items[0].stop]
-            else:
-                run = list(map(codes.__getitem__, self.positions()))
-            self._structure = (stem(self.path.rpartition("/")[2]), *filter(_NOT_CONSTANT, run))
-        return self._structure
-
-
-def _flatten(entries) -> list:
-    found = []
-    for _, entry in entries:
-        if type(entry) is int:
-            found.append(entry)
-        else:
-            found.extend(entry.positions())
-    return found
-
-
-def scope_tree(table: NodeTable) -> _Scope:
-    """The scope tree of a graph's table; keys are op indices (a leaf takes its reader's)."""
-    scopes, keys = table.scopes, table.keys
-    root = _Scope("", 0, table)
-    found = {"": root}
-
-    def scope_of(path: str, key: int) -> _Scope:
-        parent_path = path.rpartition("/")[0]
-        parent = found.get(parent_path) or scope_of(parent_path, key)
-        scope = found[path] = _Scope(path, key, table)
-        parent.items.append(scope)
-        return scope
-
-    root.by_path = found
-    if not table.count:
-        return root
-    # consecutive nodes mostly share a scope: it is looked up once a run of them
-    changed = np.fromiter(map(ne, scopes[1:], scopes[:-1]), bool, table.count - 1)
-    starts = [0, *(np.flatnonzero(changed) + 1).tolist()]
-    get = found.get
-    for path, key, run in zip(map(scopes.__getitem__, starts), map(keys.__getitem__, starts),
-                              map(range, starts, starts[1:] + [table.count])):
-        scope = get(path)
-        if scope is None:
-            scope = scope_of(path, key)
-        scope.items.append(run)
-    return root
-
-
-class Members(Sequence):
-    """The node ids inside a group, made from their positions when asked for."""
-
-    __slots__ = ("table", "positions")
-
-    def __init__(self, table: NodeTable, positions: list):
-        self.table = table
-        self.positions = positions
-
-    def __len__(self) -> int:
-        return len(self.positions)
-
-    def __getitem__(self, at):
-        if isinstance(at, slice):
-            return list(map(self.table.id, self.positions[at]))
-        return self.table.id(self.positions[at])
-
-    def __iter__(self):
-        return map(self.table.id, self.positions)
-
-    def __contains__(self, node_id) -> bool:
-        position = self.table.position(node_id)
-        return position is not None and position in self.positions
-
-    def __eq__(self, other) -> bool:
-        return list(self) == list(other) if isinstance(other, Sequence) else NotImplemented
-
-    def __repr__(self) -> str:
-        return f"<Members: {len(self.positions)} nodes>"
-
-
-class _Shown:
-    """Which box of a view shows each node of the graph: node id -> box id."""
-
-    __slots__ = ("table", "box", "ids")
-
-    def __init__(self, table: NodeTable, box: np.ndarray, ids: list):
-        self.table, self.box, self.ids = table, box, ids
-
-    def get(self, node_id, default=None):
-        position = self.table.position(node_id)
-        if position is None or self.box[position] < 0:
-            return default
-        return self.ids[self.box[position]]
-
-
 class _Folder:
     """Builds one collapsed view: which entries show, which fold into group nodes."""
 
@@ -275,14 +112,14 @@ class _Folder:
         self.placed: dict[str, str] = {}    # box id -> the level that shows it
         self.parents: dict[str, str] = {}   # level id -> the level it opened in
 
-    def view(self, root: _Scope) -> Graph:
+    def view(self, root: Scope) -> Graph:
         self.open(root.entries(), group_id(""))
         ids = [node.id for _, node in self.shown]
         order = sorted(range(len(self.shown)), key=lambda at: self.shown[at][0])
         self.parts: dict = {}   # (src, dst) -> the sources of the edges merged there
         edges = self.merged_edges(ids)
         view = Graph({self.shown[at][1].id: self.shown[at][1] for at in order}, edges,
-                     shown_by=_Shown(self.table, self.box, ids),
+                     shown_by=Shown(self.table, self.box, ids),
                      levels=(self.placed, self.parents))
         view._parts = self.parts
         return view
@@ -347,7 +184,7 @@ class _Folder:
         self.placed[node.id] = self.level
         self.shown.append((key, node))
 
-    def open_scope(self, key: int, scope: _Scope) -> None:
+    def open_scope(self, key: int, scope: Scope) -> None:
         sid = group_id(scope.path)
         if sid in self.expanded:
             self.open(scope.entries(), sid)
@@ -423,7 +260,7 @@ class _Folder:
                 self.found = gid
             return
         members = entries[0][1].members() if len(entries) == 1 and \
-            type(entries[0][1]) is not int else _flatten(entries)
+            type(entries[0][1]) is not int else flatten(entries)
         table = self.table
         self.box[members] = len(self.shown)
         self.placed[gid] = self.level

@@ -6,7 +6,10 @@ It sits between the engine (dispatch `Node`s, `Backward.grads`, the debugger's
 list), one leaf per variable read ("v<j>") and per other input tensor ("c<j>"), edges that
 carry the tensor's shape and the gradient norm of its producer, and the ids of collapsed
 groups ("g:<scope path>"). How a large graph folds into those groups is `collapse.py`'s
-job; `Graph.collapse` and `Graph.reveal` are its entry points.
+job; `Graph.collapse` and `Graph.reveal` are its entry points. A graph built from a tape
+keeps its nodes as columns (table.py) and makes a `GraphNode` or `GraphEdge` only when one
+is asked for (byid.py), so opening a 100,000-node tape costs what its view shows, plus one
+C-level pass per field over the tape.
 """
 from __future__ import annotations
 
@@ -14,10 +17,12 @@ import contextlib
 import gc
 import math
 from collections import Counter
-from collections.abc import Mapping, MutableMapping
+from collections.abc import Mapping
 from urllib.parse import quote
 
 import numpy as np
+
+from .byid import GradientKeys, TableNodes
 
 
 
@@ -139,10 +144,6 @@ def _common_scope(a: str, b: str) -> str:
     return "/".join(shared)
 
 
-def _finite_or_none(norm) -> bool:
-    return norm is None or math.isfinite(norm)
-
-
 def _grads_mapping(grads) -> Mapping:
     if grads is None:
         return {}
@@ -166,8 +167,8 @@ class Graph:
     """
 
     def __init__(self, nodes=None, edges=None, shown_by=None, levels: tuple | None = None):
-        self.nodes = nodes if isinstance(nodes, _TableNodes) else dict(nodes or {})
-        self._edges = None if isinstance(nodes, _TableNodes) else list(edges or [])
+        self.nodes = nodes if isinstance(nodes, TableNodes) else dict(nodes or {})
+        self._edges = None if isinstance(nodes, TableNodes) else list(edges or [])
         self._rep = shown_by   # for a collapsed view: which box shows each underlying node id
         # for a collapsed view: (box id -> id of the level that shows it, level -> its parent)
         self._levels = levels
@@ -202,8 +203,8 @@ class Graph:
     def gradient_keys(self) -> Mapping:
         """id of the tensor or variable whose gradient a node shows -> the node's id."""
         if self._gradient_keys is None:
-            self._gradient_keys = self.nodes.table.gradient_keys() \
-                if isinstance(self.nodes, _TableNodes) else {}
+            self._gradient_keys = GradientKeys(self.nodes.table) \
+                if isinstance(self.nodes, TableNodes) else {}
         return self._gradient_keys
 
     # ---- building --------------------------------------------------------------------------
@@ -242,13 +243,13 @@ class Graph:
         with _collector_paused():
             table = NodeTable.from_entries(indices, nodes, refs, grad_of, variable_grad,
                                            leaf_grad)
-        return cls(_TableNodes(table))
+        return cls(TableNodes(table))
 
     def table(self):
         """The NodeTable collapsing reads: the build's, or one made from the GraphNodes of a
         graph whose nodes or edges were added to by hand (remade when they change)."""
         nodes = self.nodes
-        if isinstance(nodes, _TableNodes) and nodes.plain_only is False and (
+        if isinstance(nodes, TableNodes) and nodes.plain_only is False and (
                 self._edges is None or len(self._edges) == nodes.table.edge_count):
             table = nodes.table
         else:
@@ -263,7 +264,7 @@ class Graph:
     def kinds(self) -> Counter:
         """How many nodes of each kind (a built graph counts them from its table)."""
         nodes = self.nodes
-        if isinstance(nodes, _TableNodes) and nodes.plain_only is False:
+        if isinstance(nodes, TableNodes) and nodes.plain_only is False:
             return nodes.table.kinds()
         return Counter(node.kind for node in nodes.values())
 
@@ -348,69 +349,9 @@ class Graph:
         """The scope tree collapsing folds by (collapse.py), built once per table."""
         tree = getattr(table, "tree", None)
         if tree is None:
-            from .collapse import scope_tree
+            from .scopetree import scope_tree
             tree = table.tree = scope_tree(table)
         return tree
-
-
-class _TableNodes(MutableMapping):
-    """A built graph's nodes by id: each GraphNode made from the table when first asked for,
-    all of them when iterated. A node added by hand (the op a cell failed in) makes the
-    mapping a plain one over all nodes (`plain_only`), so the graph's table is remade."""
-
-    def __init__(self, table):
-        self.table = table
-        self.plain = None          # every node by id, once something iterated them
-        self.plain_only = False
-
-    def _all(self) -> dict:
-        if self.plain is None:
-            table = self.table
-            self.plain = dict(zip(table.all_ids(), map(table.node, range(table.count))))
-        return self.plain
-
-    def __getitem__(self, node_id) -> GraphNode:
-        if self.plain is not None:
-            return self.plain[node_id]
-        position = self.table.position(node_id)
-        if position is None:
-            raise KeyError(node_id)
-        return self.table.node(position)
-
-    def get(self, node_id, default=None):
-        try:
-            return self[node_id]
-        except KeyError:
-            return default
-
-    def __contains__(self, node_id) -> bool:
-        if self.plain is not None:
-            return node_id in self.plain
-        return self.table.position(node_id) is not None
-
-    def __iter__(self):
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self.plain) if self.plain is not None else self.table.count
-
-    def keys(self):
-        return self._all().keys()
-
-    def values(self):
-        return self._all().values()
-
-    def items(self):
-        return self._all().items()
-
-    def __setitem__(self, node_id, node) -> None:
-        if node_id not in self or self[node_id] is not node:
-            self._all()[node_id] = node
-            self.plain_only = True
-
-    def __delitem__(self, node_id) -> None:
-        del self._all()[node_id]
-        self.plain_only = True
 
 
 @contextlib.contextmanager

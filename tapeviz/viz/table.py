@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter
 
@@ -410,35 +409,6 @@ class NodeTable:
         for objs in (self.ops,) if self.refs is self.ops else (self.ops, self.refs):
             found.update(zip(map(id, reversed(objs)), reversed(positions)))
         return found
-
-    def gradient_keys(self) -> "GradientKeys":
-        """id(tensor or variable whose gradient a node shows) -> the node's id."""
-        return GradientKeys(self)
-
-
-class GradientKeys(Mapping):
-    """id of an op's output tensor, or of a leaf's variable or tensor -> the node's id (an
-    op's over a leaf's), from the table's dicts: no id is made before it is asked for."""
-
-    def __init__(self, table: NodeTable):
-        self.table = table
-
-    def __getitem__(self, key) -> str:
-        table = self.table
-        ordinal = table.made_by.get(key)
-        if ordinal is not None:
-            return table.id(int(table.op_position[ordinal]))
-        ordinal = table.leaf_by_object.get(key)
-        if ordinal is None:
-            raise KeyError(key)
-        return table.id(int(table.leaf_position[ordinal]))
-
-    def __iter__(self):
-        return iter({**self.table.leaf_by_object, **self.table.made_by})
-
-    def __len__(self) -> int:
-        return len({**self.table.leaf_by_object, **self.table.made_by})
-
 
 def _producers(made_by: dict, outputs, flat, consumers) -> np.ndarray:
     """For each input in `flat`, the op (by order) whose output it is, or -1: the latest
