@@ -31,7 +31,7 @@ from .. import events
 from ..node import Node
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
-from . import autograd, modules, values
+from . import autograd, modules, ops, values
 from .ops import BACKWARD, op_for
 
 _new = object.__new__
@@ -254,8 +254,12 @@ def _uninstall_hooks() -> None:
 
 
 def routing_changed() -> None:
-    """Subscriptions changed (events calls this under its lock): activate or deactivate."""
+    """Subscriptions changed (events calls this under its lock): activate or deactivate
+    (not while breakpoints are routed again to a new op: they listen before and after, and a
+    deactivation in between would lose the module path of the forward pass running)."""
     global _active
+    if ops.resyncing:
+        return
     with _lock:
         _active = bool(events.subscribers())
         if _active or any_recording():

@@ -154,12 +154,21 @@ def op_named(name: str) -> TorchOp:
     return op
 
 
+resyncing = 0   # > 0 while breakpoints are routed again to a new op (see mode.routing_changed)
+
+
 def _armed_for(op: TorchOp) -> None:
-    """Breakpoints armed before `op` existed name it by name: route them to it too."""
+    """Breakpoints armed before `op` existed name it by name: route them to it too (the
+    listener unsubscribes and subscribes again: someone listens before and after)."""
+    global resyncing
     from ..debugger import breakpoint_listener as listener
     if any((bp.op is not None and op.name in bp.op) or (bp.kind is not None and op.kind in bp.kind)
            for bp in listener.armed() if bp.enabled):
-        listener.sync()
+        resyncing += 1
+        try:
+            listener.sync()
+        finally:
+            resyncing -= 1
 
 
 def torch_name(func) -> str | None:

@@ -3,6 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from digits_cnn import DigitsCNN, make_training
+from torch import nn
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import BreakpointError
@@ -101,3 +102,20 @@ def test_a_vjp_breakpoint_with_nan_stops_at_the_backward_step_that_made_it():
     hit = bp.hits[0]
     assert hit.source.lineno == _line_of("y = torch.sqrt(x) * 2.0")
     assert "gradient has inf" in hit.reasons
+
+
+def test_an_op_first_seen_inside_a_module_keeps_the_module_paths_of_the_ops_after_it():
+    class FirstSight(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 2)
+
+        def forward(self, x):
+            return self.fc(torch.hypot(x, x)).relu()
+
+    model = FirstSight()
+    by_op = tvt.break_on(op="hypot", action="continue")   # breakpoints route again to it
+    by_layer = tvt.break_on(layer="FirstSight/fc", action="continue")
+    model(torch.ones(3, 2))
+    assert [(h.node.op.name, h.node.scope) for h in by_op.hits + by_layer.hits] == [
+        ("hypot", "FirstSight"), ("linear", "FirstSight/fc")]
