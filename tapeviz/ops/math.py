@@ -26,26 +26,35 @@ def _zeros(x):
 def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
     """`forward`, refusing inputs whose dtype is not of `kinds` (numpy's kind letters), as
     TF's kernels refuse them (numpy would compute exp(int) in float64, or `and` on ints).
-    The check is inline: it costs ~0.1 us a call, a call of a checking function twice that."""
+    The check is inline: it costs ~0.1 us a call, a call of a checking function twice that;
+    a numpy scalar of an accepted type passes on its type alone (reading a scalar's
+    `.dtype.kind` costs more than the op)."""
     def refuse(array):
         return DTypeError(name, f"expected {expected} tensors; got dtype {array.dtype.name}",
                           hint=f"convert it first: tf.cast(x, tf.{_CAST_TO[kinds]})")
 
+    accepted = _SCALAR_TYPES[kinds]
     if arity == 1:
         def checked(x):
-            if x.dtype.kind not in kinds:
+            if type(x) not in accepted and x.dtype.kind not in kinds:
                 raise refuse(x)
             return forward(x)
     else:
         def checked(x, y):
-            if x.dtype.kind not in kinds or y.dtype.kind not in kinds:
+            if (type(x) not in accepted and x.dtype.kind not in kinds) \
+                    or (type(y) not in accepted and y.dtype.kind not in kinds):
                 raise refuse(x if x.dtype.kind not in kinds else y)
             return forward(x, y)
     return checked
 
 
 _CAST_TO = {"f": "float32", "b": "bool", "iuf": "float32"}
+# kinds -> the numpy scalar types of those kinds (what 0-d values are)
+_SCALAR_TYPES = {kinds: frozenset(t for t in np.sctypeDict.values()
+                                  if np.dtype(t).kind in kinds)
+                 for kinds in _CAST_TO}
 _BOOL = np.dtype(np.bool_)
+_NDARRAY, _BOOL_SCALAR = np.ndarray, np.bool_
 
 
 def _floats_only(name: str, forward):
@@ -67,9 +76,10 @@ def _refused_bools(name: str) -> DTypeError:
 
 
 def _add(x, y):
-    """x + y, refusing bools as TF's AddV2 does (numpy adds bools as or)."""
+    """x + y, refusing bools as TF's AddV2 does (numpy adds bools as or). A scalar result's
+    type tells, without reading its `.dtype` (which costs more than the addition)."""
     out = x + y
-    if out.dtype is _BOOL:
+    if type(out) is _BOOL_SCALAR or type(out) is _NDARRAY and out.dtype is _BOOL:
         raise _refused_bools("add")
     return out
 
@@ -77,7 +87,7 @@ def _add(x, y):
 def _multiply(x, y):
     """x * y, refusing bools as TF's Mul does (numpy multiplies bools as and)."""
     out = x * y
-    if out.dtype is _BOOL:
+    if type(out) is _BOOL_SCALAR or type(out) is _NDARRAY and out.dtype is _BOOL:
         raise _refused_bools("multiply")
     return out
 
