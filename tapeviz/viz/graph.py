@@ -347,7 +347,7 @@ class Graph:
     @staticmethod
     def _scope_tree(table):
         """The scope tree collapsing folds by (collapse.py), built once per table."""
-        tree = getattr(table, "tree", None)
+        tree = table.tree
         if tree is None:
             from .scopetree import scope_tree
             tree = table.tree = scope_tree(table)

@@ -72,6 +72,13 @@ class NodeTable:
         self.count = 0
         self.cache: dict = {}   # position -> the GraphNode made for it (the truth once made)
         self.level_runs: dict = {}   # id(a scope's entries) -> (them, collapse.py's runs)
+        self.tree = None        # the scope tree (scopetree.py), built by the first collapse
+        self.ids = None         # every node id by position, once asked for
+        # a table built from dispatch nodes has these (from_entries)
+        self.refs = self.made_by = None
+        # one built from GraphNodes has these instead (from_graph)
+        self.positions = self.edge_list = None
+        self._by_letter = self._objects = None
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
@@ -257,7 +264,7 @@ class NodeTable:
     # ---- ids and nodes ---------------------------------------------------------------------
     def id(self, position: int) -> str:
         """The node id at `position`."""
-        ids = getattr(self, "ids", None)
+        ids = self.ids
         if ids is not None:
             return ids[position]
         ordinal = int(self.ordinal[position])
@@ -267,7 +274,7 @@ class NodeTable:
 
     def all_ids(self) -> list:
         """Every node id, in position order (made once, when something asks for them all)."""
-        if getattr(self, "ids", None) is None:
+        if self.ids is None:
             leaves = [f"{'v' if variable else 'c'}{number}"
                       for variable, number in zip(self.leaf_variable, self.leaf_numbers)]
             self.ids = self._scatter(list(map("n{}".format, self.indices)), leaves)
@@ -275,7 +282,7 @@ class NodeTable:
 
     def position(self, node_id) -> int | None:
         """The position of `node_id`, or None when no node has it."""
-        positions = getattr(self, "positions", None)
+        positions = self.positions
         if positions is not None:
             return positions.get(node_id)
         if type(node_id) is not str or len(node_id) < 2 or not node_id[1:].isdigit() \
@@ -294,7 +301,7 @@ class NodeTable:
         return int(found[number]) if number < len(found) else None
 
     def _leaf_positions(self, variable: bool) -> np.ndarray:
-        cached = getattr(self, "_by_letter", None)
+        cached = self._by_letter
         if cached is None:
             mask = np.asarray(self.leaf_variable, dtype=bool)
             cached = self._by_letter = (self.leaf_position[~mask], self.leaf_position[mask])
@@ -332,9 +339,7 @@ class NodeTable:
             norms[position], nonfinite[position] = node.grad_norm, node.nonfinite
 
     def kinds(self) -> Counter:
-        """How many nodes of each kind."""
-        if getattr(self, "ids", None) is not None and not hasattr(self, "op_kinds"):
-            return Counter(node.kind for node in self.cache.values())
+        """How many nodes of each kind (a table built from dispatch nodes)."""
         kinds = Counter(self.op_kinds)
         variables = sum(self.leaf_variable)
         kinds.update({"variable": variables, "constant": len(self.leaf_variable) - variables})
@@ -346,20 +351,20 @@ class NodeTable:
         return len(self.edge_src)
 
     def edge_shape(self, edge: int):
-        listed = getattr(self, "edge_list", None)
+        listed = self.edge_list
         if listed is not None:
             return listed[edge].shape
         return self.flat[int(self.edge_input[edge])]._value.shape
 
     def edge_norm(self, edge: int):
         """An edge's gradient norm: its source's (the build and a step's shading keep it so)."""
-        listed = getattr(self, "edge_list", None)
+        listed = self.edge_list
         if listed is not None:
             return listed[edge].grad_norm
         return self.norms[int(self.edge_src[edge])]
 
     def edge_multiplicity(self, edge: int) -> int:
-        listed = getattr(self, "edge_list", None)
+        listed = self.edge_list
         return listed[edge].count if listed is not None else 1
 
     def graph_edges(self) -> list:
@@ -375,7 +380,7 @@ class NodeTable:
     def find(self, obj) -> int | None:
         """The position of the node made from `obj` (a dispatch Node, RecordedOp, Variable or
         Tensor), or None; the first such node wins, an op over a leaf."""
-        if getattr(self, "made_by", None) is not None and len(self.made_by) == len(self.ops):
+        if self.made_by is not None and len(self.made_by) == len(self.ops):
             # each node has its own output: its position is that output's (no index needed)
             output = getattr(getattr(obj, "node", obj), "output", None)
             ordinal = self.made_by.get(id(output)) if output is not None else None
@@ -384,7 +389,7 @@ class NodeTable:
             if output is None:
                 ordinal = self.leaf_by_object.get(id(obj))
                 return None if ordinal is None else int(self.leaf_position[ordinal])
-        index = getattr(self, "_objects", None)
+        index = self._objects
         if index is None:
             index = self._objects = self._object_index()
         position = index.get(id(obj))
@@ -396,7 +401,7 @@ class NodeTable:
     def _object_index(self) -> dict:
         """id(obj) -> position for every dispatch Node, ref and leaf object (the first node
         wins, op nodes over leaves)."""
-        if getattr(self, "refs", None) is None:   # a table of GraphNodes
+        if self.refs is None:   # a table of GraphNodes
             found = {}
             for position, node in reversed(self.cache.items()):
                 found[id(node.ref)] = found[id(getattr(node.ref, "node", None))] = position
