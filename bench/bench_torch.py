@@ -42,12 +42,12 @@ import statistics
 import sys
 import time
 
+import tapeviz.torch as tvt   # first: without torch it says how to install it
+from tapeviz.debugger import Recorder, Runner
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "torch"))   # one definition of the torch CNN
 from digits_cnn import digit_batches, make_training  # noqa: E402
-
-import tapeviz.torch as tvt  # noqa: E402
-from tapeviz.debugger import Recorder, Runner  # noqa: E402
 
 BREAKPOINT_GOAL = 1.1
 
