@@ -7,7 +7,8 @@ op's numpy forward, and then, only if someone records or listens:
 2. builds a `Node` and offers it to every tape recording on this thread
    (`GradientTape.record` keeps it when the tape watches an input),
 3. tells the op's listeners (`op.route`, built by `events` when subscriptions change,
-   plus those that hear every op of the layer this thread is in) with an `OpExecuted`.
+   plus those that hear every op of the layer this thread is in): the node itself to
+   those that take it (`route.on_node`), one `OpExecuted` to the others.
 
 With no tape recording and nobody listening it takes the fast path: convert, forward, wrap.
 Errors numpy raises about the user's input become errors that name the op and the user's
@@ -66,17 +67,19 @@ def dispatch(op, *args, **params):
 def _dispatch_traced(op, args, params, state, route):
     """`dispatch` for an op that a tape may record or someone may hear."""
     source = source_from(_getframe(2), state.origin)  # dispatch's caller, and up
-    hearers = route.ops
+    on_node = route.on_node
+    hearers = route.evented
     if state.layer_listeners:
         hearers = events.merged(hearers, state.layer_listeners)
     if route.lines is not None:
         hearers = route.lines.add(source, hearers)
     tapes = state.tapes
-    if not tapes and not hearers:  # heard only at other lines: no tensors, no node
+    heard = on_node or hearers
+    if not tapes and not heard:  # heard only at other lines: no tensors, no node
         arrays = input_arrays(op, args)
     else:
         arrays, tensors, ids, reads_variable = input_tensors(op, args)
-    started = perf_counter() if hearers else 0.0
+    started = perf_counter() if heard else 0.0
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
@@ -87,7 +90,7 @@ def _dispatch_traced(op, args, params, state, route):
         raise _explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning) from warning
-    if not tapes and not hearers:
+    if not tapes and not heard:
         return ans
     duration = perf_counter() - started if started else 0.0
     node = _new(Node)  # the one place a Node is made (no __init__ call: ~120 ns an op less)
@@ -106,6 +109,8 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
+    for heard_node in on_node:   # those that take the node itself: no event to build
+        heard_node(node, taped, duration)
     if hearers:
         event = OpExecuted(node, taped, duration)
         for callback in hearers:

@@ -11,6 +11,12 @@ looks up who hears every op there, once per layer change rather than once per op
 Subscribers are called synchronously, in subscription order, on the thread that ran the
 op; they must be cheap. Routes are replaced, never mutated, so dispatch reads them
 without a lock, and a subscriber may unsubscribe itself from inside a callback.
+
+The events are the protocol: any engine that runs ops calls `route.ops` with one
+`OpExecuted`. A listener that hears every op (the Recorder, breakpoints that look at
+every op) may also give a node form, `on_node(node, taped, duration)`: tapeviz's own
+dispatch calls that instead (`route.on_node`), building no event for it, and builds an
+event only for the callbacks without one (`route.evented`).
 """
 from __future__ import annotations
 
@@ -75,6 +81,7 @@ class Subscription(NamedTuple):
     ops: frozenset | None = None     # ops whose OpExecuted (and VJPApplied) events it hears
     sites: Callable | None = None    # SourceInfo -> bool: OpExecuted at the lines it accepts
     layers: Callable | None = None   # scope -> bool: OpExecuted inside the layers it accepts
+    on_node: Callable | None = None  # (node, taped, duration): callback's form without an event
 
     def hears(self, kind, op=None) -> bool:
         """Whether it hears every `kind` event (about `op`'s node, for op events), without
@@ -92,15 +99,19 @@ class Route:
     `ops`: callbacks of its every OpExecuted; `lines`: the listeners by line (a LineRoute,
     or None), which hear it where it runs at a line they accept; `steps`: callbacks of
     the VJPApplied of its nodes; `heard`: whether dispatch must leave its fast path for it.
+    The same `ops` split for tapeviz's dispatch: `on_node`, the node forms of those that
+    gave one (called first, with no event), and `evented`, the callbacks of the others.
     """
 
-    __slots__ = ("ops", "lines", "steps", "heard")
+    __slots__ = ("ops", "lines", "steps", "heard", "on_node", "evented")
 
-    def __init__(self, ops: tuple, lines, steps: tuple):
+    def __init__(self, ops: tuple, lines, steps: tuple, node_forms: dict):
         self.ops = ops
         self.lines = lines
         self.steps = steps
         self.heard = bool(ops) or lines is not None
+        self.on_node = tuple(node_forms[cb] for cb in ops if cb in node_forms)
+        self.evented = tuple(cb for cb in ops if cb not in node_forms)
 
     def __repr__(self) -> str:
         return (f"<Route {len(self.ops)} by op, {'some' if self.lines else 'none'} by line, "
@@ -133,6 +144,7 @@ class Routing:
     def __init__(self, subscriptions: tuple):
         self.subscriptions = subscriptions
         self.callbacks = tuple(dict.fromkeys(s.callback for s in subscriptions))
+        self.node_forms = {s.callback: s.on_node for s in subscriptions if s.on_node is not None}
         sited = tuple((s.sites, s.callback) for s in subscriptions if s.sites is not None)
         self.lines = LineRoute(sited) if sited else None
         self.layered = tuple((s.layers, s.callback) for s in subscriptions
@@ -158,7 +170,7 @@ class Routing:
     def _route(self, ops: tuple, steps: tuple) -> Route:
         route = self._routes.get((ops, steps))
         if route is None:
-            route = self._routes[ops, steps] = Route(ops, self.lines, steps)
+            route = self._routes[ops, steps] = Route(ops, self.lines, steps, self.node_forms)
         return route
 
     def in_layer(self, scope: str) -> tuple:
@@ -178,7 +190,8 @@ _routing = Routing(())
 _watchers: list = []             # called after each change (a producer outside dispatch)
 
 
-def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None) -> Callable:
+def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
+              on_node: Callable | None = None) -> Callable:
     """Call `callback(event)` for the events it asks for from now on; returns it.
 
     With no argument, every event. `kinds` is a collection of event classes
@@ -190,7 +203,10 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None)
     breakpoint); it is asked once per call site. `layers`, a predicate on a layer path
     ("sequential/dense"), asks for the OpExecuted events of every op run inside the
     layers it accepts: ops outside them keep the fast path. (An event that only `sites=`
-    listeners hear has `duration` 0.0: ops are not timed for them.)
+    listeners hear has `duration` 0.0: ops are not timed for them.) `on_node`, given
+    with a callback that hears OpExecuted by op or kind, is that callback's own work taking
+    `(node, taped, duration)`: tapeviz's dispatch calls it, before the callbacks that take
+    events, and makes no event for it; other engines still send `callback` the event.
 
     >>> import tapeviz as tf
     >>> seen = []
@@ -205,12 +221,16 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None)
                          "layer; they do not combine with ops= or kinds=")
     if sites is not None and layers is not None:
         raise ValueError("subscribe: give sites= or layers=, not both (subscribe twice)")
+    if on_node is not None and (sites is not None or layers is not None):
+        raise ValueError("subscribe: on_node= goes with listeners by op or kind; the events "
+                         "of sites= and layers= listeners are built for them")
     ops = None if ops is None else frozenset(ops)
     if kinds is None and ops is not None:
         kinds = (OpExecuted,)
     kinds = None if kinds is None else frozenset(kinds)
     with _lock:
-        _install(_routing.subscriptions + (Subscription(callback, kinds, ops, sites, layers),))
+        subscription = Subscription(callback, kinds, ops, sites, layers, on_node)
+        _install(_routing.subscriptions + (subscription,))
     return callback
 
 

@@ -85,6 +85,40 @@ def test_subscribers_are_called_in_subscription_order_once_each():
     assert calls == ["first", "second"]
 
 
+def test_dispatch_hands_a_node_form_the_node_and_other_engines_send_the_event():
+    """`on_node` is the same listener without an event: tapeviz's dispatch calls it (first,
+    making no OpExecuted for it); an engine of its own sends one event to `route.ops`."""
+    calls, heard = [], []
+
+    def on_event(event):
+        calls.append(("event", event))
+
+    tf.subscribe(heard.append, ops={EXP})
+    tf.subscribe(on_event, kinds=(tf.OpExecuted,),
+                 on_node=lambda node, taped, duration: calls.append(("node", node, taped)))
+    try:
+        y = tf.exp(tf.constant(1.0))
+        (kind, node, taped), = calls
+        assert kind == "node" and node.output is y and taped is False
+        assert [event.node for event in heard] == [node]   # the others still get the event
+        assert EXP.route.on_node and on_event in EXP.route.ops
+        assert on_event not in EXP.route.evented
+        event = tf.OpExecuted(node, True, 0.5)
+        for callback in EXP.route.ops:                    # as another engine tells it
+            callback(event)
+        assert calls[-1] == ("event", event) and heard[-1] is event
+    finally:
+        tf.unsubscribe(on_event)
+        tf.unsubscribe(heard.append)
+
+
+def test_a_node_form_goes_with_listeners_by_op_or_kind_only():
+    with pytest.raises(ValueError, match="on_node="):
+        tf.subscribe(print, sites=lambda source: True, on_node=print)
+    with pytest.raises(ValueError, match="on_node="):
+        tf.subscribe(print, layers=lambda scope: True, on_node=print)
+
+
 def test_sites_and_layers_do_not_combine_with_ops_or_kinds():
     with pytest.raises(ValueError, match="sites= and layers="):
         tf.subscribe(print, ops={EXP}, sites=lambda source: True)

@@ -91,6 +91,24 @@ def test_records_only_the_starting_thread_unless_threads_all():
         assert [op.op for op in rec.last_step] == expected
 
 
+def test_ops_another_engine_tells_as_events_are_recorded_as_dispatchs_are():
+    """Dispatch hands the Recorder each node (no event made); an engine of its own (the
+    PyTorch adapter) sends OpExecuted through the op's route: both are kept alike."""
+    multiply = tf.ops.REGISTRY["multiply"]
+    with Recorder() as rec:
+        y = tf.constant([1.0, 2.0]) * 3.0
+        node = rec.current_step.ops[0].node
+        event = events.OpExecuted(node, True, 0.25)
+        for callback in multiply.route.ops:
+            callback(event)
+    first, second = rec.last_step.ops
+    assert first.node is node and second.node is node and node.output is y
+    assert (first.taped, second.taped) == (False, True)
+    assert first.duration >= 0.0 and second.duration == 0.25
+    assert [op.index for op in rec.last_step] == [0, 1]
+    assert rec.last_step.nbytes > y.numpy().nbytes
+
+
 # ---- steps ---------------------------------------------------------------------------------
 def test_steps_end_at_gradient_calls_and_take_their_update_ops():
     model, optimizer = dense_model(), tf.keras.optimizers.SGD(0.1)

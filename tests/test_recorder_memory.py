@@ -58,7 +58,8 @@ def test_the_count_of_a_small_recording_covers_every_object_it_holds():
 
     ops = step.ops                                        # the records are made now
     after_look = held_objects(step, shared)
-    assert len(after_look) == len(before_look) + len(ops) + 1   # the records and their list
+    # the records, the float of each one's duration, and their list
+    assert len(after_look) == len(before_look) + 2 * len(ops) + 1
     assert held_bytes(after_look) <= step.nbytes <= 1.25 * held_bytes(after_look)
     assert step.nbytes > counted and rec.nbytes == step.nbytes  # the recorder was told
 

@@ -1,7 +1,8 @@
 """What a recorded step really holds, in bytes: array buffers and the Python objects around them.
 
-The Recorder keeps each op's `OpExecuted` event, whose `Node` holds the input and output
-tensors; keeping them keeps alive every object listed below, so every one is counted. Sizes
+The Recorder keeps each op's `Node`, which holds the input and output tensors, its duration
+(in an array of floats) and whether a tape kept it (in a bytearray); keeping them keeps
+alive every object listed below, so every one is counted. Sizes
 are `sys.getsizeof` of real instances, taken once at import and rounded up to the 16 bytes
 both Python's small-object allocator and glibc's malloc hand out; an array buffer also
 pays malloc's 8-byte header and its 32-byte smallest chunk. Objects shared between steps
@@ -15,7 +16,6 @@ import sys
 
 import numpy as np
 
-from ..events import OpExecuted
 from ..node import Node
 from ..tensor import Tensor, VariableRead
 
@@ -37,13 +37,15 @@ _BIG_INT = allocated(_getsizeof(2**40))       # an id() number
 _ARRAY_HEADER = allocated(_getsizeof(np.empty((0,))[:0]))   # a view: no buffer of its own
 _AXIS = 16                                    # numpy keeps a shape and a stride per axis
 _LIST_SLOT = 9                                # a pointer, plus a list's 1/8 overallocation
+_DURATION_SLOT = 9                            # a double, plus an array's 1/16 overallocation
+_FLAG_SLOT = 2                                # a byte, plus a bytearray's 1/8 overallocation
 _TENSOR = _instance(Tensor)
 
 _DICT_ENTRY = 48                              # a dict's entry and index, at 2/3 load
-# Every recorded op: its event, its node, the output tensor, the node's params dict, the
-# (floating-point) duration and a slot in the step's list of events.
-PER_OP = (_instance(OpExecuted) + _instance(Node) + _TENSOR + allocated(_getsizeof({}))
-          + allocated(_getsizeof(0.5)) + _LIST_SLOT)
+# Every recorded op: its node, the output tensor, the node's params dict, and its slots in
+# the step's list of nodes, array of durations and bytearray of taped flags.
+PER_OP = (_instance(Node) + _TENSOR + allocated(_getsizeof({})) + _LIST_SLOT + _DURATION_SLOT
+          + _FLAG_SLOT)
 # A taped op also has an entry, and its number key, in the step's map of taped nodes.
 PER_TAPED = _DICT_ENTRY + _BIG_INT
 # Each input: the number of its id in the node's input_ids (tuples are counted whole).
@@ -91,13 +93,13 @@ class Footprint:
 
     def __init__(self, fixed: int = 0):
         self.nbytes = fixed
-        self.ops = 0          # events counted so far
+        self.ops = 0          # ops counted so far
         self.gradients = 0    # logged gradients counted so far
         self.seen: set | None = set()   # ids of the tensors and arrays counted
 
-    def count_ops(self, events) -> int:
-        """Count the events from `self.ops` on (the loop inlines the usual cases: a numpy
-        scalar value, a tensor seen already)."""
+    def count_ops(self, nodes, taped) -> int:
+        """Count the ops from `self.ops` on, given their `nodes` and `taped` flags (the loop
+        inlines the usual cases: a numpy scalar value, a tensor seen already)."""
         finished = self.seen is None   # a finished step took an op after all (a race)
         if finished:
             self.seen = set()
@@ -107,14 +109,13 @@ class Footprint:
         tensor_size = _TENSOR_BYTES.get
         tuples = _TUPLES_AND_IDS
         added = 0
-        start, stop = self.ops, len(events)
+        start, stop = self.ops, len(nodes)
         for index in range(start, stop):
-            event = events[index]
-            node = event.node
+            node = nodes[index]
             inputs = node.inputs
             count = len(inputs)
             added += PER_OP + (tuples[count] if count < 8 else _tuples_and_ids(count))
-            if event.taped:
+            if taped[index]:
                 added += PER_TAPED
             if node.params:
                 added += _params_bytes(node.params)

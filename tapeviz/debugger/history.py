@@ -1,15 +1,17 @@
 """What the Recorder keeps: `RecordedStep`s of `RecordedOp`s.
 
-Recording an op appends its `OpExecuted` event to the step and nothing more; the step's
-`RecordedOp`s (the dispatch `Node`: inputs, output, source, scope, phase, plus the op's
-duration and, once backward has run, the gradient of the loss w.r.t. its output) are made
-when someone first looks, and the bytes held are counted per step (`footprint`). Tensors
-are immutable, so a recorded value stays valid without a copy.
+Recording an op appends its `Node`, its duration and whether a tape kept it to the step and
+nothing more (no object is made for it: each kept object is more work for the cycle
+collector); the step's `RecordedOp`s (the dispatch `Node`: inputs, output, source, scope,
+phase, plus the op's duration and, once backward has run, the gradient of the loss w.r.t.
+its output) are made when someone first looks, and the bytes held are counted per step
+(`footprint`). Tensors are immutable, so a recorded value stays valid without a copy.
 """
 from __future__ import annotations
 
 import sys
 import threading
+from array import array
 
 import numpy as np
 
@@ -135,11 +137,13 @@ class RecordedStep:
         self.variable_gradients: dict = {}   # variable name -> gradient from tape.gradient
         self.gradient_sources: list = []    # what the step's gradient call differentiated for
         self._loss = None
-        self._events: list = []     # the OpExecuted of each op, in order
+        self._nodes: list = []      # the Node of each op, in order
+        self._durations = array("d")   # each op's forward time, seconds
+        self._taped = bytearray()   # 1 where a tape kept the op's node
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
         self._grads: dict = {}      # id(node) -> upstream gradient tensor
         self._grad_log: list = []   # the gradient tensors as they came, for the count
-        self._taped: dict | None = None   # id(node) -> True for taped ops, made on first VJP
+        self._taped_ids: dict | None = None   # id(node) -> True for taped ops, on first VJP
         self._taped_upto = 0
         self._footprint = Footprint()
         self._owner = None          # the KeptBytes this step is counted in, once finished
@@ -149,15 +153,15 @@ class RecordedStep:
     @property
     def ops(self) -> list:
         """The RecordedOps, in the order they ran (made on first look, and counted then)."""
-        ops, events = self._ops, self._events
-        if len(ops) < len(events):
+        ops, nodes = self._ops, self._nodes
+        if len(ops) < len(nodes):
             with _looking:
-                start, stop = len(ops), len(events)
+                start, stop = len(ops), len(nodes)
                 made = stop - start
+                durations, taped, grads = self._durations, self._taped, self._grads
                 for index in range(start, stop):
-                    event = events[index]
-                    ops.append(RecordedOp(event.node, event.duration, event.taped, index,
-                                          self._grads))
+                    ops.append(RecordedOp(nodes[index], durations[index], bool(taped[index]),
+                                          index, grads))
                 self._footprint.nbytes += made * RECORD_BYTES
             owner = self._owner
             if owner is not None:
@@ -175,8 +179,8 @@ class RecordedStep:
         """Count the ops and gradients that came since the last count; returns the bytes."""
         footprint = self._footprint
         added = 0
-        if footprint.ops < len(self._events):
-            added += footprint.count_ops(self._events)
+        if footprint.ops < len(self._nodes):
+            added += footprint.count_ops(self._nodes, self._taped)
         if footprint.gradients < len(self._grad_log):
             added += footprint.count_gradients(self._grad_log)
         return added
@@ -198,29 +202,36 @@ class RecordedStep:
 
     def _has(self, node_id: int) -> bool:
         """Whether a taped op of this step made the node with this id."""
-        taped = self._taped
-        if taped is None:
-            taped = self._taped = {}
-        events = self._events
-        if self._taped_upto < len(events):
-            for index in range(self._taped_upto, len(events)):
-                event = events[index]
-                if event.taped:
-                    taped[id(event.node)] = True
-            self._taped_upto = len(events)
-        return node_id in taped
+        taped_ids = self._taped_ids
+        if taped_ids is None:
+            taped_ids = self._taped_ids = {}
+        nodes, taped = self._nodes, self._taped
+        if self._taped_upto < len(nodes):
+            for index in range(self._taped_upto, len(nodes)):
+                if taped[index]:
+                    taped_ids[id(nodes[index])] = True
+            self._taped_upto = len(nodes)
+        return node_id in taped_ids
 
     def _set_gradient(self, node_id: int, tensor) -> None:
         self._grads[node_id] = tensor
         self._grad_log.append(tensor)
 
-    def _take_tail(self, start: int) -> list:
-        """Remove and return the events from `start` on; the bytes are counted again."""
-        tail = self._events[start:]
-        if tail:
-            del self._events[start:]
+    def _add(self, node, taped: bool, duration: float) -> None:
+        self._nodes.append(node)
+        self._taped.append(taped)
+        self._durations.append(duration)
+
+    def _take_tail(self, start: int) -> tuple:
+        """Remove and return the ops from `start` on (nodes, taped flags, durations); the
+        bytes are counted again."""
+        tail = (self._nodes[start:], self._taped[start:], self._durations[start:])
+        if tail[0]:
+            del self._nodes[start:]
+            del self._taped[start:]
+            del self._durations[start:]
             del self._ops[start:]
-            self._taped, self._taped_upto = None, 0
+            self._taped_ids, self._taped_upto = None, 0
             self._footprint = Footprint()
             self._footprint.nbytes = len(self._ops) * RECORD_BYTES
             for grad in self.variable_gradients.values():
@@ -228,6 +239,13 @@ class RecordedStep:
             if self._loss is not None:
                 self._hold_loss(self._loss)
         return tail
+
+    def _put_first(self, tail: tuple) -> None:
+        """Put the ops another step's `_take_tail` gave before this step's own."""
+        nodes, taped, durations = tail
+        self._nodes[:0] = nodes
+        self._taped[:0] = taped
+        self._durations[:0] = durations
 
     # ---- looking at it ---------------------------------------------------------------------
     @property
@@ -259,8 +277,8 @@ class RecordedStep:
     def variables(self) -> dict:
         """Variable name -> its value when first read in this step (before the step's update)."""
         first: dict = {}
-        for event in self._events:
-            for tensor in event.node.inputs:
+        for node in self._nodes:
+            for tensor in node.inputs:
                 if type(tensor) is VariableRead:
                     first.setdefault(tensor.variable.name, tensor._value)
         return first
@@ -269,8 +287,7 @@ class RecordedStep:
     def variables_after(self) -> dict:
         """Variable name -> its value after this step's last assign to it (updated ones only)."""
         after: dict = {}
-        for event in self._events:
-            node = event.node
+        for node in self._nodes:
             if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
                 after[node.inputs[0].variable.name] = node.output._value
         return after
@@ -314,7 +331,7 @@ class RecordedStep:
         return None if rop is None else rop.grad
 
     def __len__(self) -> int:
-        return len(self._events)
+        return len(self._nodes)
 
     def __iter__(self):
         return iter(self.ops)
@@ -323,13 +340,15 @@ class RecordedStep:
         label = f" {self.label!r}" if self.label is not None else ""
         loss = f" loss={self.loss:.4g}" if self.loss is not None else ""
         state = "" if self.complete else " (in progress)"
-        return f"<RecordedStep step {self.number}{label}: {len(self._events)} ops, " \
+        return f"<RecordedStep step {self.number}{label}: {len(self._nodes)} ops, " \
                f"{self.nbytes / 2**20:.2f} MiB{loss}{state}>"
 
 
-# A RecordedOp, made when someone looks, with its slot in the list and its index.
-RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp)))
+# A RecordedOp, made when someone looks, with its slot in the list, its index and its
+# duration (a float of its own, read from the step's array).
+RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp))) + allocated(
+    sys.getsizeof(0.5))
 # A step's own object, its attributes and its empty containers.
 STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
     object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], {}, {}, {}, {},
-    Footprint(), set()))
+    array("d"), bytearray(), Footprint(), set()))

@@ -1,8 +1,9 @@
 """The Recorder: a history of training steps, every op in them, under a byte budget.
 
-It listens at the dispatch point (`tapeviz.subscribe`): each `OpExecuted` is appended to
-the step as it is (its `RecordedOp` is made when someone looks), each `VJPApplied` attaches
-d loss / d output to the op that made the node, and each `GradientComputed` ends a step.
+It listens at the dispatch point (`tapeviz.subscribe`): each op's node is appended to the
+step as it is (its `RecordedOp` is made when someone looks; tapeviz's dispatch hands the
+node over without making an `OpExecuted`, other engines send the event), each `VJPApplied`
+attaches d loss / d output to the op that made the node, each `GradientComputed` ends a step.
 Nothing is copied (tensors are immutable). Bytes are counted per step, not per op: when a
 step ends, and within a long step as often as its ops so far say it could reach the budget;
 the oldest whole steps are dropped when over budget.
@@ -51,7 +52,7 @@ class Recorder:
 
     Memory. The recorder keeps the latest steps while the bytes they hold stay within
     `max_bytes` (default 256 MiB). A step counts what keeping it keeps alive: each op's
-    event, node, tensors, tuples and record, each distinct numpy array (inputs, output,
+    node, tensors, tuples, duration and record, each distinct numpy array (inputs, output,
     gradient; a view counts its base) once with its object and its allocation, and its own
     bookkeeping (`footprint`). Over budget, the oldest whole steps are dropped first,
     counted in `dropped`, and a `StepsDroppedWarning` says so (at the first drop, then every
@@ -114,8 +115,11 @@ class Recorder:
             if not self._recording:
                 self._thread = threading.get_ident() if self.threads == "current" else None
                 self._recording = True
-                on_op = self._on_op if self._thread is not None else self._on_op_any_thread
-                events.subscribe(on_op, kinds=(events.OpExecuted,))
+                if self._thread is not None:
+                    on_op, on_node = self._on_op, self._record_op
+                else:
+                    on_op, on_node = self._on_op_any_thread, self._record_op_any_thread
+                events.subscribe(on_op, kinds=(events.OpExecuted,), on_node=on_node)
                 events.subscribe(self._on_vjp, kinds=(events.VJPApplied,))
                 events.subscribe(self._on_gradient, kinds=(events.GradientComputed,))
         return self
@@ -169,7 +173,7 @@ class Recorder:
         """The kept steps, oldest first; the one in progress last if it has ops."""
         with self._lock:
             kept = list(self._steps)
-            if self._current._events:
+            if self._current._nodes:
                 kept.append(self._current)
             return kept
 
@@ -179,7 +183,7 @@ class Recorder:
         with self._lock:
             if self._steps:
                 return self._steps[-1]
-            return self._current if self._current._events else None
+            return self._current if self._current._nodes else None
 
     @property
     def current_step(self) -> RecordedStep:
@@ -197,7 +201,7 @@ class Recorder:
         return Dropped(self._dropped_steps, self._dropped_bytes)
 
     def __len__(self) -> int:
-        return len(self._steps) + (1 if self._current._events else 0)
+        return len(self._steps) + (1 if self._current._nodes else 0)
 
     def __iter__(self):
         return iter(self.steps)
@@ -212,38 +216,49 @@ class Recorder:
 
     # ---- events ----------------------------------------------------------------------------
     def _on_op(self, event) -> None:
-        """An op ran: kept as its event (the hot path: no lock, no count, no record made)."""
+        """An op ran, told by an engine other than tapeviz's dispatch (which calls
+        `_record_op` with the node, making no event)."""
+        self._record_op(event.node, event.taped, event.duration)
+
+    def _on_op_any_thread(self, event) -> None:
+        self._record_op_any_thread(event.node, event.taped, event.duration)
+
+    def _record_op(self, node, taped: bool, duration: float) -> None:
+        """An op ran: its node kept as it is (the hot path: no lock, no count, no object)."""
         if get_ident() != self._thread:
             return
         if self._closing is not None:
             with self._lock:
-                self._on_op_after_gradient(event)
+                self._record_after_gradient(node, taped, duration)
             return
-        recorded = self._current._events
-        recorded.append(event)
-        if len(recorded) >= self._check_at:
+        step = self._current
+        nodes = step._nodes
+        nodes.append(node)
+        step._taped.append(taped)
+        step._durations.append(duration)
+        if len(nodes) >= self._check_at:
             with self._lock:
                 self._check_budget()
 
-    def _on_op_any_thread(self, event) -> None:
+    def _record_op_any_thread(self, node, taped: bool, duration: float) -> None:
         with self._lock:
             if self._closing is not None:
-                self._on_op_after_gradient(event)
+                self._record_after_gradient(node, taped, duration)
                 return
-            recorded = self._current._events
-            recorded.append(event)
-            if len(recorded) >= self._check_at:
+            step = self._current
+            step._add(node, taped, duration)
+            if len(step._nodes) >= self._check_at:
                 self._check_budget()
 
-    def _on_op_after_gradient(self, event) -> None:
+    def _record_after_gradient(self, node, taped: bool, duration: float) -> None:
         closing = self._closing
-        if event.taped:              # the next step's forward pass: the update is over
+        if taped:                    # the next step's forward pass: the update is over
             self._commit_update()
-            self._current._events.append(event)
+            self._current._add(node, taped, duration)
         else:                        # maybe part of the update: wait in the ended step
-            closing._events.append(event)
-            if event.node.op.kind == "update":
-                self._waiting_from = len(closing._events)
+            closing._add(node, taped, duration)
+            if node.op.kind == "update":
+                self._waiting_from = len(closing._nodes)
 
     def _commit_update(self) -> None:
         """The ended step takes no more ops; those after its last update start the next,
@@ -251,8 +266,8 @@ class Recorder:
         closing, self._closing = self._closing, None
         if closing is None:
             return
-        if self._waiting_from < len(closing._events):
-            self._current._events[:0] = closing._take_tail(self._waiting_from)
+        if self._waiting_from < len(closing._nodes):
+            self._current._put_first(closing._take_tail(self._waiting_from))
         self._finish(closing)
 
     def _on_vjp(self, event) -> None:
@@ -298,7 +313,7 @@ class Recorder:
         """Finish the step in progress (if it has ops); `closing`: it takes update ops next."""
         self._commit_update()
         ended = self._current
-        if not ended._events and ended._loss is None:
+        if not ended._nodes and ended._loss is None:
             return None
         ended.complete = True
         if label is not None:
@@ -307,7 +322,7 @@ class Recorder:
         self._current = RecordedStep(self._next_index)
         self._next_index += 1
         if closing:
-            self._closing, self._waiting_from = ended, len(ended._events)
+            self._closing, self._waiting_from = ended, len(ended._nodes)
             self._enforce_budget()
         else:
             self._finish(ended)
@@ -324,7 +339,7 @@ class Recorder:
     def _held(self) -> int:
         """Bytes held now: the finished steps, and the open ones counted up to their last op."""
         current = self._current
-        held = self._kept.nbytes + (current.nbytes if current._events else 0)
+        held = self._kept.nbytes + (current.nbytes if current._nodes else 0)
         if self._closing is not None:
             held += self._closing.nbytes
         return held
@@ -333,14 +348,14 @@ class Recorder:
         """Count the step in progress so far, keep the budget, and plan the next count."""
         self._enforce_budget()
         current = self._current
-        self._plan_check(current.nbytes // max(1, len(current._events)))
+        self._plan_check(current.nbytes // max(1, len(current._nodes)))
 
     def _plan_check(self, per_op: int) -> None:
         """Count the step in progress next when its ops, at `per_op` bytes each, could have
         filled half of what the budget has left."""
         left = max(0, self.max_bytes - self._held())
         gap = left // (2 * max(1, per_op))
-        self._check_at = len(self._current._events) + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, gap))
+        self._check_at = len(self._current._nodes) + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, gap))
 
     def _enforce_budget(self) -> None:
         """Drop the oldest finished steps until the kept ones fit in `max_bytes`."""
@@ -350,7 +365,7 @@ class Recorder:
         steps = self._steps
         dropped = dropped_bytes = 0
         while held > self.max_bytes and steps and steps[0] is not self._closing:
-            if len(steps) == 1 and not self._current._events:
+            if len(steps) == 1 and not self._current._nodes:
                 break                       # the newest finished step: kept alone
             old = steps.popleft()
             old._owner = None
@@ -373,7 +388,7 @@ class Recorder:
             self._warn_too_big()
 
     def _warn_too_big(self) -> None:
-        big = self._steps[-1] if self._steps and not self._current._events else self._current
+        big = self._steps[-1] if self._steps and not self._current._nodes else self._current
         if self._closing is not None:
             big = self._closing
         if not big._warned_big:
