@@ -28,6 +28,7 @@ from torch.optim.optimizer import (register_optimizer_step_post_hook,
 from torch.overrides import TorchFunctionMode
 
 from .. import events
+from ..debugger import breakpoint_listener
 from ..node import Node
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
@@ -77,7 +78,8 @@ def _traced(op, func, args, kwargs, route, tapes):
     """A call that a tape may record or someone may hear: the Node and its OpExecuted (an
     op whose backward steps alone are heard gets its Node, for them, and no event)."""
     state = _thread.state
-    source = source_from(_getframe(1))
+    caller = _getframe(1)
+    source = source_from(caller)
     hearers = route.ops
     if state.layer_listeners:
         hearers = events.merged(hearers, state.layer_listeners)
@@ -86,8 +88,16 @@ def _traced(op, func, args, kwargs, route, tapes):
     if not tapes and not hearers and not route.steps:   # heard only at other lines
         return func(*args, **kwargs)
     names, tensors, params = _arguments(func, args, kwargs)
+    if modules.installed():
+        scope, name_of = state.scope, modules.parameter_name
+    else:   # an op heard alone (a breakpoint's): its modules are on the stack
+        running = modules.frames_from_stack(caller)
+        scope = running[-1][1] if running else ""
+
+        def name_of(leaf):
+            return modules.parameter_name(leaf, running)
     early = op.inplace or "out" in kwargs   # the inputs change: copy them before
-    inputs = _inputs(tensors) if early else None
+    inputs = _inputs(tensors, name_of) if early else None
     started = perf_counter()
     result = func(*args, **kwargs)
     duration = perf_counter() - started
@@ -98,18 +108,18 @@ def _traced(op, func, args, kwargs, route, tapes):
     if not tensors:      # a factory: no op on tensors
         return result
     if inputs is None:
-        inputs = _inputs(tensors)
+        inputs = _inputs(tensors, name_of)
     if not op.input_names:
         op.input_names = names
     node = _new(Node)
     node.op = op
     node.inputs = inputs
-    node.output = values.snapshot(output, modules.parameter_name)
+    node.output = values.snapshot(output, name_of)
     node.params = params
     node.input_ids = tuple(id(getattr(t, "variable", t)) for t in inputs)
     node.output_id = id(node.output)
     node.phase = "forward"
-    node.scope = state.scope
+    node.scope = scope
     node.source = source
     taped = output.grad_fn is not None   # autograd recorded it; optimizer.step()'s updates: no
     if taped:
@@ -123,8 +133,7 @@ def _traced(op, func, args, kwargs, route, tapes):
     return result
 
 
-def _inputs(tensors) -> tuple:
-    name_of = modules.parameter_name
+def _inputs(tensors, name_of) -> tuple:
     return tuple(values.snapshot(tensor, name_of) for tensor in tensors)
 
 
@@ -239,18 +248,24 @@ def _optimizer_ends(optimizer, args, kwargs) -> None:
 _optimizer_hooks: list = []
 
 
-def _install_hooks() -> None:
-    modules.install(_on_thread)
+def _sync_hooks() -> None:
+    """The global hooks the listeners need: the optimizer's while anyone listens or records;
+    the modules' while every op is heard (a tape records, someone hears every op, a
+    breakpoint names a layer); none, and no kept copies, when nobody listens."""
+    if not _active and not any_recording():
+        modules.uninstall()
+        while _optimizer_hooks:
+            _optimizer_hooks.pop().remove()
+        values.forget()
+        return
     if not _optimizer_hooks:
         _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
         _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
-
-
-def _uninstall_hooks() -> None:
-    modules.uninstall()
-    while _optimizer_hooks:
-        _optimizer_hooks.pop().remove()
-    values.forget()
+    if any_recording() or events.listeners(events.OpExecuted) or any(
+            bp.enabled and bp.layer is not None for bp in breakpoint_listener.armed()):
+        modules.install(_on_thread)
+    else:
+        modules.uninstall()
 
 
 def routing_changed() -> None:
@@ -262,10 +277,7 @@ def routing_changed() -> None:
         return
     with _lock:
         _active = bool(events.subscribers())
-        if _active or any_recording():
-            _install_hooks()
-        else:
-            _uninstall_hooks()
+        _sync_hooks()
         sync_thread()
 
 
@@ -280,7 +292,7 @@ def start_recording(tape) -> None:
     with _lock:
         _local.tapes = _local.tapes + (tape,)
         _recording_threads.add(threading.get_ident())
-        _install_hooks()
+        _sync_hooks()
         sync_thread()
 
 
@@ -289,8 +301,7 @@ def stop_recording(tape) -> None:
         _local.tapes = tuple(t for t in _local.tapes if t is not tape)
         if not _local.tapes:
             _recording_threads.discard(threading.get_ident())
-        if not _active and not any_recording():
-            _uninstall_hooks()
+        _sync_hooks()
         sync_thread()
 
 

@@ -1,13 +1,15 @@
 """Layer paths from torch modules: `Net/conv1` while `model.conv1` runs.
 
-Global module forward hooks (`register_module_forward_pre_hook` and `..._forward_hook`,
-installed only while the adapter is active) keep each thread's stack of running modules
-and set the thread's layer path through `events.set_scope`, as a Keras layer call does:
-nodes carry it as `scope`, the widget groups by it, `break_on(layer=...)` matches it. The
-root module is named by its class, the others by their attribute in their parent
-(`Sequential/0`), as `named_modules()` names them. The pre-hook is also where a thread
-that never subscribed (a Runner's training thread) gets the adapter's mode pushed: torch's
-mode stack is per thread.
+Global module forward hooks (`register_module_forward_pre_hook` and `..._forward_hook`)
+keep each thread's stack of running modules and set the thread's layer path through
+`events.set_scope`, as a Keras layer call does: nodes carry it as `scope`, the widget
+groups by it, `break_on(layer=...)` matches it. The root module is named by its class,
+the others by their attribute in their parent (`Sequential/0`), as `named_modules()` names
+them. The pre-hook is also where a thread that never subscribed gets the adapter's mode
+pushed: torch's mode stack is per thread. Any global hook sends every module call down
+torch's slow path (~10 us a conv layer), so they are installed only while every op is
+heard (a tape, a Recorder, a layer breakpoint); otherwise the few ops heard (a breakpoint's)
+find their modules on the Python stack (`frames_from_stack`).
 """
 from __future__ import annotations
 
@@ -80,6 +82,27 @@ def _frames() -> list:
     return _stack.frames
 
 
+_CALL = torch.nn.Module._call_impl.__code__   # the frame of a module call: its `self`
+
+
+def frames_from_stack(frame) -> list:
+    """[(module, path)] of the modules running at `frame`, outermost first, read off the
+    Python stack (for an op heard while the hooks are not installed)."""
+    running = []
+    while frame is not None:
+        if frame.f_code is _CALL:
+            running.append(frame.f_locals.get("self"))
+        frame = frame.f_back
+    frames = []
+    for module in reversed(running):
+        if frames:
+            parent, parent_path = frames[-1]
+            frames.append((module, f"{parent_path}/{_child_name(parent, module)}"))
+        else:
+            frames.append((module, type(module).__name__))
+    return frames
+
+
 def _child_name(parent, child) -> str:
     """`child`'s attribute name in `parent` ('conv1'), or its class name in lower case when
     the parent calls a module it does not hold."""
@@ -89,10 +112,10 @@ def _child_name(parent, child) -> str:
     return type(child).__name__.lower()
 
 
-def parameter_name(leaf) -> str | None:
+def parameter_name(leaf, frames=None) -> str | None:
     """`leaf`'s name as `model.named_parameters()` gives it ('conv1.weight'), when a module
-    running on this thread holds it; else None."""
-    for module, path in reversed(_stack.frames):
+    running on this thread (in `frames`, else the hooks' stack) holds it; else None."""
+    for module, path in reversed(_stack.frames if frames is None else frames):
         for name, parameter in module._parameters.items():
             if parameter is leaf:
                 return ".".join(path.split("/")[1:] + [name])

@@ -119,3 +119,16 @@ def test_an_op_first_seen_inside_a_module_keeps_the_module_paths_of_the_ops_afte
     model(torch.ones(3, 2))
     assert [(h.node.op.name, h.node.scope) for h in by_op.hits + by_layer.hits] == [
         ("hypot", "FirstSight"), ("linear", "FirstSight/fc")]
+
+
+def test_an_op_breakpoint_leaves_module_calls_on_torchs_fast_path_and_still_names_the_layer():
+    from tapeviz.torch import modules
+    torch.manual_seed(3)
+    model = DigitsCNN()
+    bp = tvt.break_on(op="linear", action="continue")
+    assert not modules.installed()   # global module hooks would slow every module call
+    model(torch.rand(2, 1, 8, 8))
+    (hit,) = bp.hits
+    assert hit.node.scope == "DigitsCNN/fc"
+    names = [t.variable.name if hasattr(t, "variable") else None for t in hit.node.inputs]
+    assert names == [None, "fc.weight", "fc.bias"]
