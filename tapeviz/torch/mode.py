@@ -8,8 +8,9 @@ handler torch pops the mode, so the ops a torch function calls are not seen twic
 
 The mode is on a thread's stack only while someone listens (any subscriber of
 `tapeviz.events`) or a `record()` tape records there: a change of subscriptions pushes or
-pops it on the thread that made it (`events.watch_routing`), and the global module hooks
-push it on any other thread that runs a module (torch's mode stack is per thread). Per call
+pops it on the thread that made it (`events.watch_routing`: a Runner's training thread
+subscribes, so it gets it), and while every op is heard the global module hooks push it on
+any other thread that runs a module (torch's mode stack is per thread). Per call
 it asks what dispatch asks: the op's route, the thread's layer listeners, the tapes
 recording here; an op nobody hears costs the handler call and those checks, and copies
 nothing. A heard op gets the user's line, copies of its values and a `Node`, offered to
@@ -33,11 +34,10 @@ from ..node import Node
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
 from . import autograd, modules, ops, values
-from .ops import BACKWARD, op_for
+from .ops import BACKWARD, BY_FUNC, op_for
 
 _new = object.__new__
 _getframe = sys._getframe
-_by_func = op_for.__globals__["_by_func"]   # op_for's memo, read inline on the hot path
 
 exclude_package(torch.__path__[0])   # torch's frames are not the user's line
 
@@ -49,7 +49,7 @@ class _Local(threading.local):
 
 
 _local = _Local()
-_active = False              # someone listens: every thread running a module gets the mode
+_active = False              # someone listens (any subscriber of tapeviz.events)
 _lock = threading.RLock()
 
 
@@ -60,7 +60,7 @@ class AdapterMode(TorchFunctionMode):
         if kwargs is None:
             kwargs = {}
         try:
-            op = _by_func[func]
+            op = BY_FUNC[func]
         except (KeyError, TypeError):
             op = op_for(func)
         if op is None:
@@ -103,7 +103,7 @@ def _traced(op, func, args, kwargs, route, tapes):
     duration = perf_counter() - started
     output = _first_tensor(result)
     if output is None:   # a query (torch.is_complex): never an op, never traced again
-        _by_func[func] = None
+        BY_FUNC[func] = None
         return result
     if not tensors:      # a factory: no op on tensors
         return result

@@ -118,13 +118,14 @@ class TorchOp:
 
 _lock = threading.Lock()
 _by_name: dict = {}    # torch name -> its TorchOp
-_by_func: dict = {}    # torch function -> its TorchOp, BACKWARD, or None (not an op)
+BY_FUNC: dict = {}     # torch function -> its TorchOp, BACKWARD, or None (not an op);
+#                       the mode reads it inline, and marks a function found not to be an op
 
 
 def op_for(func):
     """The TorchOp a call of `func` is, BACKWARD, or None when the call is not an op."""
     try:
-        return _by_func[func]
+        return BY_FUNC[func]
     except KeyError:
         pass
     except TypeError:   # an unhashable callable: never an op we know
@@ -134,7 +135,7 @@ def op_for(func):
     else:
         name = torch_name(func)
         found = None if name is None else op_named(name)
-    _by_func[func] = found
+    BY_FUNC[func] = found
     return found
 
 
