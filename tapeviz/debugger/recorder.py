@@ -298,7 +298,7 @@ class Recorder:
                 step._hold_loss(event.targets[0]._value)
             step.gradient_sources = list(event.sources)
             for source, grad in zip(event.sources, event.gradients):
-                if type(source) is Variable and grad is not None:
+                if isinstance(source, Variable) and grad is not None:   # tapeviz.torch's too
                     step.variable_gradients[source.name] = grad
                     step._hold_gradient(grad)
             if self.split == "gradient" and not self._outer_tape_recording(event.tape):

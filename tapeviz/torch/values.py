@@ -4,10 +4,11 @@ Torch tensors are mutable (`optimizer.step()` and in-place ops change them), so 
 value is a copy taken when the op ran (on CUDA, the copy to the host). One copy is made per
 tensor and version: the output an op recorded is the very Tensor its consumers' nodes take
 as input (the widget links ops by that identity), until an in-place op makes a new version.
-A leaf that requires grad (a parameter) becomes a `VariableRead` of one tapeviz `Variable`
-per parameter, named as `model.named_parameters()` names it (`conv1.weight`), so the widget
-draws it as a variable and the Recorder keys its gradient by that name. Copies are made
-only on the traced path: when a tape records or someone hears the op.
+A leaf that requires grad (a parameter) becomes a `VariableRead` of one tapeviz Variable (a
+`TorchParameter`) per parameter, named as `model.named_parameters()` names it
+(`conv1.weight`), so the widget draws it as a variable and the Recorder keys its gradient
+by that name. Copies are made only on the traced path: when a tape records or someone
+hears the op.
 """
 from __future__ import annotations
 
@@ -21,6 +22,13 @@ from ..tensor import Variable, VariableRead, wrap
 _new = object.__new__
 _snapshots: dict = {}   # id(torch tensor) -> (weakref to it, its version, its Tensor)
 _variables: dict = {}   # id(leaf torch tensor) -> (weakref to it, its Variable)
+
+
+class TorchParameter(Variable):
+    """The Variable standing for a torch leaf that requires grad (a parameter)."""
+
+    __slots__ = ()
+    layout = "NCHW"   # a conv weight is OIHW: the inspector draws it as filters, transposed
 
 
 def host_copy(tensor: torch.Tensor) -> np.ndarray:
@@ -63,14 +71,14 @@ def snapshot(tensor: torch.Tensor, name_of=None):
     return made
 
 
-def variable_of(leaf: torch.Tensor, value=None, name_of=None) -> Variable:
+def variable_of(leaf: torch.Tensor, value=None, name_of=None) -> TorchParameter:
     """The tapeviz Variable standing for a torch leaf that requires grad (one per leaf)."""
     key = id(leaf)
     entry = _variables.get(key)
     if entry is not None and entry[0]() is leaf:
         return entry[1]
     name = (name_of(leaf) if name_of is not None else None) or "leaf"
-    variable = Variable(host_copy(leaf) if value is None else value, name="leaf")
+    variable = TorchParameter(host_copy(leaf) if value is None else value, name="leaf")
     if name != "leaf":
         variable.name = name   # torch's own name for it, as named_parameters() says
     _variables[key] = (weakref.ref(leaf, lambda _, key=key: _variables.pop(key, None)), variable)

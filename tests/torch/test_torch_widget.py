@@ -97,3 +97,12 @@ def test_the_gradient_check_button_says_why_it_does_not_apply_to_a_torch_op(cnn_
     widget._guarded(widget.gradient_check)
     assert widget.error.startswith("NotImplementedError: relu: the gradient check reruns")
     assert "torch.autograd.gradcheck" in widget.error
+
+
+def test_a_conv_weight_clicked_as_a_leaf_is_drawn_as_its_filters(cnn_tape):
+    _, tape = cnn_tape
+    widget = TapeWidget(tape)
+    weight = next(n.id for n in widget.graph.nodes.values() if n.label == "conv2.weight")
+    titles = [section["title"] for section in widget.inspect(weight)["sections"]]
+    # OIHW (16, 16, 3, 3): 16 filters of 16 input channels, as the conv's own picture says
+    assert "Filters (16 of 16, mean over inputs, blue < 0 < red)" in titles
