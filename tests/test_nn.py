@@ -81,6 +81,7 @@ CONV_GRID = [
     ((2, 7, 6, 8), (3, 3, 8, 16), 1, "SAME", 1),
     ((2, 9, 8, 16), (3, 2, 16, 8), 1, "VALID", [2, 1]),
     ((1, 6, 7, 12), (2, 3, 12, 3), 1, "SAME", 1),
+    ((2, 7, 6, 2), (3, 3, 2, 8), 2, "SAME", 1),  # taps only in the input gradient
 ]
 
 
@@ -380,6 +381,7 @@ def _torch_same_pad(torch, x, k, stride, dilation, value=0.0):
     ((1, 9, 7, 2), (3, 2, 2, 2), (2, 3), "VALID", (1, 1)),
     ((3, 10, 9, 16), (3, 3, 16, 16), (1, 1), "VALID", (1, 1)),  # the guide's second conv
     ((2, 8, 9, 8), (3, 3, 8, 12), (1, 1), "SAME", (2, 1)),
+    ((2, 7, 6, 2), (3, 3, 2, 8), (2, 2), "SAME", (1, 1)),
 ])
 def test_conv2d_forward_and_gradients_match_torch(xs, ws, strides, padding, dilations):
     torch = pytest.importorskip("torch", reason="PyTorch cross-check: pip install torch==2.13.0")

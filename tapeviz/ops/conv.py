@@ -247,7 +247,8 @@ def _conv_params(strides=(1, 1), padding="SAME", dilations=(1, 1)):
 
 # (input shape, filter shape, params): stride 1 and 2, VALID and SAME, dilation 2, odd
 # sizes where SAME pads one more pixel at the bottom/right, explicit padding; the last
-# three have 8 or more channels, so they run by taps (`conv_taps.py`)
+# five have 8 or more channels, so they run by taps (`conv_taps.py`): the strided two only
+# in their input gradient (a stride-1 correlation of the dilated g, the last one cropped)
 CONV_CASES = (
     ((1, 5, 5, 2), (3, 3, 2, 3), _conv_params()),
     ((2, 6, 5, 2), (3, 2, 2, 2), _conv_params((2, 2), "VALID")),
@@ -259,6 +260,8 @@ CONV_CASES = (
     ((1, 5, 5, 8), (3, 3, 8, 8), _conv_params()),
     ((2, 6, 5, 8), (2, 3, 8, 9), _conv_params((1, 1), "VALID", (2, 1))),
     ((1, 5, 6, 9), (3, 2, 9, 8), _conv_params((1, 1), ((1, 0), (2, 1)))),
+    ((1, 7, 6, 2), (3, 3, 2, 8), _conv_params((2, 2), "SAME")),
+    ((1, 5, 5, 1), (2, 2, 1, 8), _conv_params((2, 2), ((2, 1), (3, 0)))),
 )
 
 
