@@ -26,3 +26,5 @@ else:
         assert torch._C._len_torch_function_stack() == 0, "a torch function mode was left on"
         assert not events.subscribers(), f"left subscribed: {events.subscribers()}"
         assert not modules.installed(), "the global module hooks were left installed"
+        assert not torch.nn.modules.module._global_forward_pre_hooks
+        assert not torch.optim.optimizer._global_optimizer_pre_hooks, "optimizer hooks left"
