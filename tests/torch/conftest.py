@@ -19,6 +19,7 @@ else:
         """Every test leaves torch's mode stack, the global module hooks and the tapeviz
         subscriptions as it found them."""
         import torch
+        from torch.optim import optimizer
 
         from tapeviz import events
         from tapeviz.torch import modules
@@ -27,4 +28,4 @@ else:
         assert not events.subscribers(), f"left subscribed: {events.subscribers()}"
         assert not modules.installed(), "the global module hooks were left installed"
         assert not torch.nn.modules.module._global_forward_pre_hooks
-        assert not torch.optim.optimizer._global_optimizer_pre_hooks, "optimizer hooks left"
+        assert not optimizer._global_optimizer_pre_hooks, "the optimizer hooks were left"
