@@ -32,14 +32,15 @@ class TorchParameter(Variable):
 
 
 def host_copy(tensor: torch.Tensor) -> np.ndarray:
-    """A numpy copy of `tensor`'s value now (bfloat16 and half widen to float32)."""
+    """A numpy copy of `tensor`'s value now (on the host; bfloat16 widened to float32)."""
     tensor = tensor.detach()
-    if tensor.dtype in (torch.bfloat16, torch.float16):
-        tensor = tensor.float()
-    tensor = tensor.resolve_conj().resolve_neg()
-    if tensor.device.type != "cpu":
-        return tensor.cpu().numpy()   # .cpu() made the copy
-    return tensor.numpy().copy()      # .numpy() shares the tensor's memory
+    try:
+        return tensor.numpy().copy()   # a CPU tensor's .numpy() shares its memory
+    except (TypeError, RuntimeError):  # on a device, bfloat16, or a conj/neg view bit set
+        tensor = tensor.resolve_conj().resolve_neg()
+        if tensor.dtype == torch.bfloat16:
+            tensor = tensor.float()
+        return tensor.cpu().numpy() if tensor.device.type != "cpu" else tensor.numpy().copy()
 
 
 def _version(tensor: torch.Tensor) -> int:

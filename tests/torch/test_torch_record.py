@@ -226,3 +226,14 @@ def test_importing_the_adapter_without_torch_says_how_to_install_it():
     done = _run_python("import sys\nsys.modules['torch'] = None\nimport tapeviz.torch")
     assert done.returncode != 0
     assert 'ImportError: tapeviz.torch needs PyTorch: pip install "tapeviz[torch]"' in done.stderr
+
+
+def test_values_are_host_copies_whatever_the_dtype_or_view():
+    half = torch.tensor([1.5, -2.0], dtype=torch.bfloat16)
+    conj = torch.tensor([1 + 2j]).conj()
+    with tvt.record() as tape:
+        half * 2
+        conj + 0
+    assert tape.nodes[0].inputs[0].numpy().dtype == np.float32     # numpy has no bfloat16
+    np.testing.assert_array_equal(tape.nodes[0].output.numpy(), [3.0, -4.0])
+    np.testing.assert_array_equal(tape.nodes[1].inputs[0].numpy(), [1 - 2j])
