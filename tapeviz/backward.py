@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .convert import to_array
+from .convert import FLOAT_SCALAR_TYPES, to_array
 from .events import VJPApplied, set_scope
 from .ops.math import add
 from .ops.shape import unbroadcast
@@ -44,6 +44,9 @@ class Backward:
     `keep_intermediate=False`, a node's upstream gradient is freed once used.
     """
 
+    __slots__ = ("tape", "_nodes", "_position", "_keep", "_upstream", "_sources", "_reachable",
+                 "grads", "_state")
+
     def __init__(self, tape, targets, output_gradients=None, sources=None,
                  keep_intermediate: bool = True):
         self.tape = tape
@@ -53,10 +56,17 @@ class Backward:
         self._upstream = None  # the gradient reaching the node whose VJP runs now
         # a source the tape never tracked (an unwatched constant, an unwatched variable)
         # gets no gradient, as in TF, even where an op read it next to a watched input
-        self._sources = {id(s) for s in (tape.watched_tensors() if sources is None else sources)
-                         if tape.tracks(s) and s._value.dtype.kind == "f"}
+        self._sources = found = set()  # a loop, not a comprehension: no frame per pass
+        tracks, floats = tape.tracks, FLOAT_SCALAR_TYPES
+        for s in tape.watched_tensors() if sources is None else sources:
+            value = s._value
+            if tracks(s) and (type(value) in floats or value.dtype.kind == "f"):
+                found.add(id(s))
         self._reachable = self._reachable_from(self._sources)
         self.grads: dict[int, object] = {}
+        if output_gradients is None and len(targets) == 1:  # the usual scalar loss
+            self.grads[id(targets[0])] = _ones_like(targets[0])
+            return
         if output_gradients is None:
             output_gradients = [None] * len(targets)
         for target, seed in zip(targets, output_gradients):
@@ -66,11 +76,13 @@ class Backward:
     def _reachable_from(self, source_ids: set) -> set:
         """Ids of the float tensors that depend on a source: the only ones that get gradients."""
         reachable = set(source_ids)
-        # bound once: this runs per node
-        independent, mark = reachable.isdisjoint, reachable.add
+        # bound once: this runs per node (a scalar's type says it is float: no `.dtype`)
+        independent, mark, floats = reachable.isdisjoint, reachable.add, FLOAT_SCALAR_TYPES
         for node in self._nodes:
-            if not independent(node.input_ids) and node.output._value.dtype.kind == "f":
-                mark(node.output_id)
+            if not independent(node.input_ids):
+                value = node.output._value
+                if type(value) in floats or value.dtype.kind == "f":
+                    mark(node.output_id)
         return reachable
 
     @property
@@ -174,12 +186,13 @@ class Backward:
             op = node.op
             if op.nondiff:
                 continue
-            g = grads.get(output_id)
+            if frees is not None and output_id not in frees:
+                g = grads.pop(output_id, None)
+            else:
+                g = grads.get(output_id)
             if g is None:
                 continue
             self._position, self._upstream = position, g
-            if frees is not None and output_id not in frees:
-                del grads[output_id]
             keys, inputs = node.input_ids, node.inputs
             # None: every input needs its gradient (the common case); else one flag each
             # (map, not a comprehension: no Python frame per step)
@@ -192,7 +205,10 @@ class Backward:
             for grad in input_grads:
                 key = keys[i]
                 if grad is not None and key in reachable:
-                    if broadcasting and grad._value.shape != inputs[i]._value.shape:
+                    # two numpy scalars have one shape, (): no `.shape` read for them
+                    if broadcasting and (type(grad._value) is _NDARRAY
+                                         or type(inputs[i]._value) is _NDARRAY) \
+                            and grad._value.shape != inputs[i]._value.shape:
                         input_grads = list(input_grads)
                         grad = input_grads[i] = unbroadcast(grad, inputs[i]._value.shape)
                     existing = grads.get(key)
@@ -219,6 +235,7 @@ _ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see sourc
 
 
 _ONE: dict = {}  # numpy scalar type -> its 1, the seed of a scalar loss
+_NDARRAY = np.ndarray
 
 
 def _ones_like(target):

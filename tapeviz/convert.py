@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DTypeError, InvalidArgumentError, OpError
-from .tensor import Tensor, VariableRead, read_variable, wrap
+from .tensor import Tensor, Variable, VariableRead, read_variable, wrap
 
 ALL = "all"  # Op.dtype_args value: every input shares one dtype
 
@@ -21,7 +21,7 @@ _constants: dict = {}  # (Python number, numpy float type) -> that number as a n
 _NDARRAY = np.ndarray
 # numpy's float scalar types, each its own: a 0-d value's dtype without reading `.dtype`
 # (~0.15 us on a numpy scalar)
-_FLOAT_SCALARS = {t: t for t in (np.float16, np.float32, np.float64, np.longdouble)}
+FLOAT_SCALAR_TYPES = {t: t for t in (np.float16, np.float32, np.float64, np.longdouble)}
 _MAX_CONSTANTS = 4096
 
 
@@ -130,13 +130,13 @@ def input_arrays(op, args):
                 return x, y
             kind = type(y)
             if (kind is float or kind is int) and op.dtype_args is ALL:
-                scalar_type = _FLOAT_SCALARS.get(type(x))  # a numpy float scalar, or None
+                scalar_type = FLOAT_SCALAR_TYPES.get(type(x))  # a numpy float scalar, or None
                 if scalar_type is not None or x.dtype.kind == "f":
                     return x, float_constant(y, scalar_type or x.dtype.type)  # `x * 2.0`
         elif (type(x) is float or type(x) is int) and isinstance(y, Tensor) \
                 and op.dtype_args is ALL:
             y = y._value
-            scalar_type = _FLOAT_SCALARS.get(type(y))
+            scalar_type = FLOAT_SCALAR_TYPES.get(type(y))
             if scalar_type is not None or y.dtype.kind == "f":
                 return float_constant(x, scalar_type or y.dtype.type), y  # `2.0 * x`
     elif count == 1:
@@ -174,16 +174,20 @@ def input_tensors(op, args):
         (x,) = args
         if type(x) is Tensor:  # the hot unary case: nothing to convert
             return (x._value,), args, (id(x),), False
-    elif count == 2:  # the hot cases, `x * y` and `x * 2.0`, without the general loop
+    elif count == 2:  # the hot cases, `x * y`, `w * x` and `x * 2.0`, without the general loop
         x, y = args
         x_kind, y_kind = type(x), type(y)
-        if x_kind is Tensor and y_kind is Tensor:
+        x_read, y_read = x_kind is Variable, y_kind is Variable
+        if (x_kind is Tensor or x_read) and (y_kind is Tensor or y_read):
             a, b = x._value, y._value
             kind = type(a)  # numpy scalars of one type share a dtype: skip the compare
-            if (kind is not type(b) or kind is np.ndarray) and op.dtype_args is ALL \
+            if (kind is not type(b) or kind is _NDARRAY) and op.dtype_args is ALL \
                     and a.dtype is not b.dtype and a.dtype != b.dtype:
                 raise _mismatch(op, args, ALL)
-            return (a, b), args, (id(x), id(y)), False
+            if not (x_read or y_read):
+                return (a, b), args, (id(x), id(y)), False
+            return (a, b), (read_variable(x) if x_read else x, read_variable(y) if y_read else y), \
+                (id(x), id(y)), True
         if op.dtype_args is ALL:  # `x * 2.0`, `2.0 * x`: the number becomes a constant tensor
             if x_kind is Tensor and (y_kind is float or y_kind is int):
                 constant = _constant_like(y, x._value)
@@ -217,10 +221,12 @@ def input_tensors(op, args):
 
 def _constant_like(number, value):
     """`number` as a constant tensor of `value`'s dtype, where that is a float (else None)."""
-    dtype = value.dtype
-    if dtype.kind != "f":
-        return None
-    return wrap(float_constant(number, dtype.type))
+    scalar_type = FLOAT_SCALAR_TYPES.get(type(value))  # no `.dtype` read for a numpy scalar
+    if scalar_type is None:
+        if value.dtype.kind != "f":
+            return None
+        scalar_type = value.dtype.type
+    return wrap(float_constant(number, scalar_type))
 
 
 def float_constant(value, scalar_type):

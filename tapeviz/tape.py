@@ -27,6 +27,7 @@ import numpy as np
 
 from . import events, nest
 from .backward import Backward
+from .convert import FLOAT_SCALAR_TYPES
 from .sourceinfo import source_from, user_source
 from .tape_skeleton import MAX_EXITS, RefusedWatch, Skeleton, ValueExit
 from .tensor import Tensor, Variable, wrap
@@ -303,8 +304,10 @@ class GradientTape:
         [[2.0], [4.0]]
         """
         global _last_missing
-        self._check_usable("gradient")
-        unconnected_gradients = _unconnected(unconnected_gradients)
+        if self._used:  # (guarded here: a call less on every training step)
+            self._check_usable("gradient")
+        if type(unconnected_gradients) is not UnconnectedGradients:
+            unconnected_gradients = _unconnected(unconnected_gradients)
         flat_sources = self._checked_sources(sources)
         if isinstance(target, Tensor):  # the usual loss: no structure to flatten
             targets = [target]
@@ -320,7 +323,8 @@ class GradientTape:
         result, missing = [], None  # a loop, not a comprehension: cheaper for one or few sources
         for s in flat_sources:
             grad = grads.get(id(s))
-            if grad is None or s._value.dtype.kind != "f":
+            if grad is None or type(s._value) not in FLOAT_SCALAR_TYPES \
+                    and s._value.dtype.kind != "f":
                 grad = self._unconnected_result(s, unconnected_gradients)
                 if grad is None:
                     missing = missing or {}

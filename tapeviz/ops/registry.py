@@ -128,6 +128,17 @@ def _input_grads(vjp) -> Callable:
                     grads.append(rule(g, ans, *inputs, **params) if params
                                  else rule(g, ans, *inputs))
             return grads
+
+        if len(rules) == 2:  # binary ops, the most stepped: no loop, no argument tuples
+            first, second = rules
+            each_rule = input_grads
+
+            def input_grads(g, ans, inputs, params, needed=None):
+                if params:
+                    return each_rule(g, ans, inputs, params, needed)
+                x, y = inputs
+                return [first(g, ans, x, y) if needed is None or needed[0] else None,
+                        second(g, ans, x, y) if needed is None or needed[1] else None]
     else:
         def input_grads(g, ans, inputs, params, needed=None):
             return vjp(g, ans, *inputs, **params) if params else vjp(g, ans, *inputs)
