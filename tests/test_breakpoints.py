@@ -100,6 +100,33 @@ def test_nan_breakpoint_stops_only_where_a_nan_or_inf_appears():
     assert np.isnan(y.numpy()[1]) and np.isinf(z.numpy())
 
 
+def test_nan_breakpoint_tells_nan_and_inf_scalars_of_every_float_width():
+    bp = break_on(nan=True, action="continue")
+    widths = (tf.float16, tf.float32, tf.float64)
+    for dtype in widths:
+        _ = tf.sqrt(tf.constant(-1.0, dtype))
+        _ = tf.exp(tf.constant(1000.0, dtype))
+        _ = tf.exp(tf.constant(1.0, dtype))
+    assert [h.reasons for h in bp.hits] == [["output has nan"], ["output has inf"]] * 3
+    assert [h.node.output.dtype for h in bp.hits] == [d for d in widths for _ in "ab"]
+
+
+def test_a_breakpoint_hears_the_ops_another_engine_tells_as_events():
+    """Dispatch hands the listener each node; an engine of its own (the PyTorch adapter)
+    sends OpExecuted through the op's route, and that hits the same breakpoint."""
+    seen = []
+    tf.subscribe(seen.append, kinds=(tf.OpExecuted,))
+    try:
+        _ = tf.sqrt(tf.constant(-1.0))
+    finally:
+        tf.unsubscribe(seen.append)
+    bp = break_on(nan=True, action="continue")
+    for callback in tf.ops.REGISTRY["sqrt"].route.ops:
+        callback(seen[0])
+    assert [h.node for h in bp.hits] == [seen[0].node]
+    assert bp.hits[0].reasons == ["output has nan"]
+
+
 def test_backward_phase_breakpoint_sees_ops_inside_vjps_with_their_upstream():
     x = tf.Variable([1.0, 2.0])
     with tf.GradientTape() as tape:

@@ -8,6 +8,7 @@ match and turns a match into a `BreakpointHit` and a debugger.
 from __future__ import annotations
 
 import functools
+import math
 import os
 from typing import Callable, Iterable
 
@@ -19,6 +20,7 @@ from .breakpoint_listener import BreakpointError, BreakpointHit, thread_state
 from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
+_FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, float))
 ACTIONS = ("raise", "continue")
 
 
@@ -123,15 +125,27 @@ class Breakpoint:
         bad = ""
         if self.nan:
             if values is None:
-                if all_finite(node.output):
+                output = node.output._value
+                # a float scalar (most ops of a per-example loop): a Python float test
+                if math.isfinite(output) if type(output) in _FLOAT_SCALARS \
+                        else all_finite(output):
                     return None
                 values = node.output
             bad = _non_finite(values)
             if not bad:
                 return None
-        if self.condition is not None and not self.condition(node):
+        if self.condition is not None and not self._holds(node):
             return None
         return self._reasons(node, phase, bad)
+
+    def _holds(self, node) -> bool:
+        """The condition, asked with this thread's breakpoints quiet: ops it runs don't stop."""
+        state = thread_state()
+        was_busy, state.busy = state.busy, True
+        try:
+            return self.condition(node)
+        finally:
+            state.busy = was_busy
 
     def _reasons(self, node, phase: str, bad: str) -> list:
         reasons = []

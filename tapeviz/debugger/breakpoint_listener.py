@@ -54,7 +54,7 @@ class BreakpointHit:
 
 _registry: list = []  # the breakpoints set, enabled or not, in order
 _enabled: tuple = ()  # the enabled breakpoints, in order; replaced on each change
-# (phase, op) -> those of them that can match that op in that phase, filled as ops arrive and
+# phase -> op -> those of them that can match that op in that phase, filled as ops arrive and
 # replaced by an empty dict after `_enabled` on each change (a listener on another thread
 # then fills the old one): most events skip most breakpoints, or all (backward steps, usually)
 _candidates: dict = {}
@@ -62,7 +62,7 @@ _candidates: dict = {}
 
 class _State(threading.local):
     def __init__(self):
-        self.busy = False         # matching or inside a hit: ops run meanwhile don't stop
+        self.busy = False         # in a condition or a hit: ops run meanwhile don't stop
         self.hit_count = 0        # hits on this thread so far (the stepper watches it)
         self.stepper = None       # a BackwardStepper driving the backward pass, if any
 
@@ -76,34 +76,41 @@ def thread_state() -> _State:
 
 
 def _listener(event) -> None:
+    """The event form: backward steps, and ops told by an engine other than tapeviz's
+    dispatch (which calls `_heard_op` with the node, making no event)."""
     if type(event) is events.OpExecuted:
-        node = event.node
-        phase, step, values = node.phase, None, None
+        _heard_op(event.node)
     elif type(event) is events.VJPApplied:
         step = event.step
-        node, phase = step.node, "vjp"
-        values = step.input_grads  # None where no gradient flows; only nan breakpoints look
-    else:
-        return
-    key = (phase, node.op)
-    candidates = _candidates.get(key)
+        # values: None where no gradient flows; only nan breakpoints look
+        _heard(step.node, "vjp", step.input_grads, step)
+
+
+def _heard_op(node, taped: bool = False, duration: float = 0.0) -> None:
+    """An op ran (the node form: asked of every op while a breakpoint looks at every op,
+    so an op no enabled breakpoint can match costs one lookup)."""
+    _heard(node, node.phase, None, None)
+
+
+def _heard(node, phase: str, values, step) -> None:
+    by_op = _candidates.get(phase)
+    if by_op is None:
+        by_op = _candidates[phase] = {}
+    candidates = by_op.get(node.op)
     if candidates is None:
-        candidates = _candidates[key] = _can_match(phase, node.op)
-    if not candidates:
+        candidates = by_op[node.op] = _can_match(phase, node.op)
+    if not candidates or _state.busy:   # busy: an op run by a condition or at the prompt
         return
-    state = _state
-    if state.busy:
-        return
-    state.busy = True  # ops run by a condition or from the debugger prompt don't stop
-    try:
-        for bp in candidates:
-            if bp.enabled:
-                reasons = bp.match_admitted(node, phase, values)
-                if reasons is not None:
+    for bp in candidates:
+        if bp.enabled:
+            reasons = bp.match_admitted(node, phase, values)
+            if reasons is not None:
+                _state.busy = True   # ops run from the debugger prompt don't stop
+                try:
                     _hit(bp, node, phase, reasons, step)
-                    return  # one stop per op, however many breakpoints match it
-    finally:
-        state.busy = False
+                finally:
+                    _state.busy = False
+                return  # one stop per op, however many breakpoints match it
 
 
 def _hit(bp, node, phase: str, reasons: list, step) -> None:
@@ -166,11 +173,12 @@ def sync() -> None:
     if layered and "all" not in needs:
         events.subscribe(_listener, layers=lambda scope: any(bp.inside(scope) for bp in layered))
     if "all" in needs:
-        events.subscribe(_listener, kinds=(events.OpExecuted,))
+        events.subscribe(_listener, kinds=(events.OpExecuted,), on_node=_heard_op)
     else:
         by_op = [bp for bp in enabled if bp.hears() == "ops"]
         if by_op:   # even when no op has its name yet: tapeviz.torch makes ops on first sight
-            events.subscribe(_listener, ops=set().union(*(bp.ops_matched() for bp in by_op)))
+            events.subscribe(_listener, ops=set().union(*(bp.ops_matched() for bp in by_op)),
+                             on_node=_heard_op)
         sited = [bp for bp in enabled if bp.hears() == "sites"]
         if sited:
             events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
