@@ -79,7 +79,7 @@ def _dispatch_traced(op, args, params, state, route):
         arrays = input_arrays(op, args)
     else:
         arrays, tensors, ids, reads_variable = input_tensors(op, args)
-    started = perf_counter() if heard else 0.0
+    started = perf_counter() if hearers or route.timed else 0.0
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)

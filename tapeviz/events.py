@@ -82,6 +82,7 @@ class Subscription(NamedTuple):
     sites: Callable | None = None    # SourceInfo -> bool: OpExecuted at the lines it accepts
     layers: Callable | None = None   # scope -> bool: OpExecuted inside the layers it accepts
     on_node: Callable | None = None  # (node, taped, duration): callback's form without an event
+    timed: bool = True               # whether on_node reads the duration
 
     def hears(self, kind, op=None) -> bool:
         """Whether it hears every `kind` event (about `op`'s node, for op events), without
@@ -100,18 +101,20 @@ class Route:
     or None), which hear it where it runs at a line they accept; `steps`: callbacks of
     the VJPApplied of its nodes; `heard`: whether dispatch must leave its fast path for it.
     The same `ops` split for tapeviz's dispatch: `on_node`, the node forms of those that
-    gave one (called first, with no event), and `evented`, the callbacks of the others.
+    gave one (called first, with no event), and `evented`, the callbacks of the others;
+    `timed`: whether one of those node forms reads the op's duration.
     """
 
-    __slots__ = ("ops", "lines", "steps", "heard", "on_node", "evented")
+    __slots__ = ("ops", "lines", "steps", "heard", "on_node", "evented", "timed")
 
-    def __init__(self, ops: tuple, lines, steps: tuple, node_forms: dict):
+    def __init__(self, ops: tuple, lines, steps: tuple, node_forms: dict, untimed: frozenset):
         self.ops = ops
         self.lines = lines
         self.steps = steps
         self.heard = bool(ops) or lines is not None
         self.on_node = tuple(node_forms[cb] for cb in ops if cb in node_forms)
         self.evented = tuple(cb for cb in ops if cb not in node_forms)
+        self.timed = any(cb in node_forms and cb not in untimed for cb in ops)
 
     def __repr__(self) -> str:
         return (f"<Route {len(self.ops)} by op, {'some' if self.lines else 'none'} by line, "
@@ -145,6 +148,8 @@ class Routing:
         self.subscriptions = subscriptions
         self.callbacks = tuple(dict.fromkeys(s.callback for s in subscriptions))
         self.node_forms = {s.callback: s.on_node for s in subscriptions if s.on_node is not None}
+        self.untimed = frozenset(s.callback for s in subscriptions
+                                 if s.on_node is not None and not s.timed)
         sited = tuple((s.sites, s.callback) for s in subscriptions if s.sites is not None)
         self.lines = LineRoute(sited) if sited else None
         self.layered = tuple((s.layers, s.callback) for s in subscriptions
@@ -170,7 +175,8 @@ class Routing:
     def _route(self, ops: tuple, steps: tuple) -> Route:
         route = self._routes.get((ops, steps))
         if route is None:
-            route = self._routes[ops, steps] = Route(ops, self.lines, steps, self.node_forms)
+            route = self._routes[ops, steps] = Route(ops, self.lines, steps, self.node_forms,
+                                                         self.untimed)
         return route
 
     def in_layer(self, scope: str) -> tuple:
@@ -191,7 +197,7 @@ _watchers: list = []             # called after each change (a producer outside 
 
 
 def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
-              on_node: Callable | None = None) -> Callable:
+              on_node: Callable | None = None, timed: bool = True) -> Callable:
     """Call `callback(event)` for the events it asks for from now on; returns it.
 
     With no argument, every event. `kinds` is a collection of event classes
@@ -207,6 +213,8 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
     with a callback that hears OpExecuted by op or kind, is that callback's own work taking
     `(node, taped, duration)`: tapeviz's dispatch calls it, before the callbacks that take
     events, and makes no event for it; other engines still send `callback` the event.
+    `timed=False`: `on_node` does not read the duration, so dispatch does not time the op
+    for it (it gets 0.0).
 
     >>> import tapeviz as tf
     >>> seen = []
@@ -229,7 +237,7 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
         kinds = (OpExecuted,)
     kinds = None if kinds is None else frozenset(kinds)
     with _lock:
-        subscription = Subscription(callback, kinds, ops, sites, layers, on_node)
+        subscription = Subscription(callback, kinds, ops, sites, layers, on_node, timed)
         _install(_routing.subscriptions + (subscription,))
     return callback
 

@@ -112,6 +112,30 @@ def test_dispatch_hands_a_node_form_the_node_and_other_engines_send_the_event():
         tf.unsubscribe(heard.append)
 
 
+def test_an_op_is_timed_only_for_node_forms_that_read_the_duration():
+    durations = {}
+
+    def listener(name, timed):
+        def on_event(event):
+            pass
+        tf.subscribe(on_event, ops={EXP}, timed=timed,
+                     on_node=lambda node, taped, duration: durations.update({name: duration}))
+        return on_event
+
+    untimed = listener("untimed", False)
+    try:
+        tf.exp(tf.ones([1000]))
+        assert durations == {"untimed": 0.0} and not EXP.route.timed
+        timed = listener("timed", True)
+        try:
+            tf.exp(tf.ones([1000]))
+            assert durations["timed"] > 0.0 and EXP.route.timed
+        finally:
+            tf.unsubscribe(timed)
+    finally:
+        tf.unsubscribe(untimed)
+
+
 def test_a_node_form_goes_with_listeners_by_op_or_kind_only():
     with pytest.raises(ValueError, match="on_node="):
         tf.subscribe(print, sites=lambda source: True, on_node=print)

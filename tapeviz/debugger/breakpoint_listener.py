@@ -173,12 +173,12 @@ def sync() -> None:
     if layered and "all" not in needs:
         events.subscribe(_listener, layers=lambda scope: any(bp.inside(scope) for bp in layered))
     if "all" in needs:
-        events.subscribe(_listener, kinds=(events.OpExecuted,), on_node=_heard_op)
+        events.subscribe(_listener, kinds=(events.OpExecuted,), on_node=_heard_op, timed=False)
     else:
         by_op = [bp for bp in enabled if bp.hears() == "ops"]
         if by_op:   # even when no op has its name yet: tapeviz.torch makes ops on first sight
             events.subscribe(_listener, ops=set().union(*(bp.ops_matched() for bp in by_op)),
-                             on_node=_heard_op)
+                             on_node=_heard_op, timed=False)
         sited = [bp for bp in enabled if bp.hears() == "sites"]
         if sited:
             events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
