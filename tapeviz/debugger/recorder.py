@@ -227,10 +227,13 @@ class Recorder:
         """An op ran: its node kept as it is (the hot path: no lock, no count, no object)."""
         if get_ident() != self._thread:
             return
-        if self._closing is not None:
+        closing = self._closing
+        if closing is not None:
+            if not taped:
+                self._wait(closing, node, duration)
+                return
             with self._lock:
-                self._record_after_gradient(node, taped, duration)
-            return
+                self._commit_update()
         step = self._current
         nodes = step._nodes
         nodes.append(node)
@@ -242,23 +245,23 @@ class Recorder:
 
     def _record_op_any_thread(self, node, taped: bool, duration: float) -> None:
         with self._lock:
-            if self._closing is not None:
-                self._record_after_gradient(node, taped, duration)
-                return
+            closing = self._closing
+            if closing is not None:
+                if not taped:
+                    self._wait(closing, node, duration)
+                    return
+                self._commit_update()
             step = self._current
             step._add(node, taped, duration)
             if len(step._nodes) >= self._check_at:
                 self._check_budget()
 
-    def _record_after_gradient(self, node, taped: bool, duration: float) -> None:
-        closing = self._closing
-        if taped:                    # the next step's forward pass: the update is over
-            self._commit_update()
-            self._current._add(node, taped, duration)
-        else:                        # maybe part of the update: wait in the ended step
-            closing._add(node, taped, duration)
-            if node.op.kind == "update":
-                self._waiting_from = len(closing._nodes)
+    def _wait(self, closing: RecordedStep, node, duration: float) -> None:
+        """An untaped op after the gradient call that ended `closing` (a taped one starts the
+        next step's forward pass): maybe part of the update, it waits in the ended step."""
+        closing._add(node, False, duration)
+        if node.op.kind == "update":
+            self._waiting_from = len(closing._nodes)
 
     def _commit_update(self) -> None:
         """The ended step takes no more ops; those after its last update start the next,
