@@ -7,6 +7,8 @@ that select ops by name, kind, layer or backward step are heard only by the ops 
 match (the rest keep dispatch's fast path). A file:line one makes dispatch find every
 op's line; those that must look at every op's values (a bare condition, nan) put every op
 on the traced path. The Runner's gate, never paused, should cost next to nothing.
+"nodes kept, nothing else" is the floor under the Recorder: a listener that only keeps each
+op's node (what keeping every op alive costs the allocator and the cycle collector).
 
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
 """
@@ -113,6 +115,22 @@ def recorder_on():
         yield
 
 
+@contextlib.contextmanager
+def nodes_kept():
+    """A listener that keeps each op's node and does nothing else."""
+    kept = []
+
+    def keep_event(event):
+        kept.append(event.node)
+
+    tf.subscribe(keep_event, kinds=(tf.OpExecuted,), timed=False,
+                 on_node=lambda node, taped, duration: kept.append(node))
+    try:
+        yield
+    finally:
+        tf.unsubscribe(keep_event)
+
+
 def under_runner(loop) -> None:
     """The loop as a Runner's training function, never paused: what its gate costs."""
     runner = Runner(loop).start()
@@ -132,6 +150,7 @@ MODES = {
     "condition on every op": (armed({"condition": NEVER}), 1.3),
     "nan in every op's output": (armed({"nan": True}), 1.3),
     "recorder on": (recorder_on, 1.5),
+    "nodes kept, nothing else": (nodes_kept, None),
     "runner's gate": (under_runner, 1.05),
 }
 
