@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import sys
 import threading
+import weakref
 from time import perf_counter
 
 import torch
@@ -55,6 +56,10 @@ _lock = threading.RLock()
 
 class AdapterMode(TorchFunctionMode):
     """Turns each torch call someone hears into a Node (see the module docstring)."""
+
+    def __init__(self):
+        super().__init__()
+        self.thread = threading.current_thread()   # whose stack it is on
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         if kwargs is None:
@@ -208,22 +213,32 @@ def _wanted_here() -> bool:
 
 def sync_thread() -> None:
     """Push the mode on this thread when wanted and absent; pop it when unwanted and on top
-    (a mode the user pushed above it stays, and ours stays under it, inert)."""
+    (a mode the user pushed above it stays, and ours stays under it, inert), and then the
+    global hooks too once no thread holds one."""
     mode = _local.mode
     if _wanted_here():
         if mode is None:
-            _local.mode = AdapterMode()
-            torch._C._push_on_torch_function_stack(_local.mode)
+            mode = _local.mode = AdapterMode()
+            torch._C._push_on_torch_function_stack(mode)
+            _modes.add(mode)
     elif mode is not None:
         depth = torch._C._len_torch_function_stack()
         if depth and torch._C._get_function_stack_at(depth - 1) is mode:
             torch._C._pop_torch_function_stack()
             _local.mode = None
+            _modes.discard(mode)
+            with _lock:
+                _sync_hooks()
+
+
+_modes: weakref.WeakSet = weakref.WeakSet()   # the modes on threads' stacks (an ended
+#                                               thread's goes with its thread-local state)
 
 
 def _on_thread() -> None:
-    """A module runs: this thread gets the mode if someone listens (the module pre-hook)."""
-    if _local.mode is None and _wanted_here():
+    """A module runs (the module pre-hook): this thread gets the mode if someone listens,
+    or loses it if nobody does any more; the hooks go once no thread holds one."""
+    if (_local.mode is None) is _wanted_here():   # wanted and absent, or present and unwanted
         sync_thread()
 
 
@@ -253,10 +268,13 @@ def _sync_hooks() -> None:
     the modules' while every op is heard (a tape records, someone hears every op, a
     breakpoint names a layer); none, and no kept copies, when nobody listens."""
     if not _active and not any_recording():
-        modules.uninstall()
         while _optimizer_hooks:
             _optimizer_hooks.pop().remove()
         values.forget()
+        if any(mode.thread.is_alive() for mode in _modes):
+            modules.install(_on_thread)   # each other thread's leaves at its next module call
+        else:
+            modules.uninstall()
         return
     if not _optimizer_hooks:
         _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
@@ -277,8 +295,8 @@ def routing_changed() -> None:
         return
     with _lock:
         _active = bool(events.subscribers())
-        _sync_hooks()
         sync_thread()
+        _sync_hooks()
 
 
 _recording_threads: set = set()   # threads with a record() tape open
@@ -292,8 +310,8 @@ def start_recording(tape) -> None:
     with _lock:
         _local.tapes = _local.tapes + (tape,)
         _recording_threads.add(threading.get_ident())
-        _sync_hooks()
         sync_thread()
+        _sync_hooks()
 
 
 def stop_recording(tape) -> None:
@@ -301,8 +319,8 @@ def stop_recording(tape) -> None:
         _local.tapes = tuple(t for t in _local.tapes if t is not tape)
         if not _local.tapes:
             _recording_threads.discard(threading.get_ident())
-        _sync_hooks()
         sync_thread()
+        _sync_hooks()
 
 
 events.watch_routing(routing_changed)

@@ -43,6 +43,8 @@ def install(on_thread: Callable) -> None:
 
     def before(module, args):
         on_thread()
+        if not _hooks:   # on_thread removed them: nobody listens any more
+            return
         frames = _frames()
         if frames:
             parent, parent_path = frames[-1]

@@ -237,3 +237,20 @@ def test_values_are_host_copies_whatever_the_dtype_or_view():
     assert tape.nodes[0].inputs[0].numpy().dtype == np.float32     # numpy has no bfloat16
     np.testing.assert_array_equal(tape.nodes[0].output.numpy(), [3.0, -4.0])
     np.testing.assert_array_equal(tape.nodes[1].inputs[0].numpy(), [1 - 2j])
+
+
+def test_a_mode_left_on_a_thread_by_a_listener_that_left_elsewhere_goes_at_its_next_module_call():
+    """A Runner's listener subscribed here and unsubscribed on its training thread: this
+    thread's mode cannot be popped from there; it leaves at this thread's next module call,
+    and the hooks with it."""
+    from tapeviz.torch import mode, modules
+    seen, model, x = [], MLP(), torch.randn(2, 4)
+    tf.subscribe(seen.append, kinds=(tf.events.OpExecuted,))
+    assert torch._C._len_torch_function_stack() == 1
+    other = threading.Thread(target=tf.unsubscribe, args=(seen.append,))
+    other.start()
+    other.join()
+    assert torch._C._len_torch_function_stack() == 1 and modules.installed()
+    model(x)
+    assert torch._C._len_torch_function_stack() == 0 and not modules.installed()
+    assert not mode._modes and seen == []
