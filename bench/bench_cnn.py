@@ -21,8 +21,10 @@ which a loaded machine may not schedule for milliseconds, so those rounds measur
   7.7-8.6 ms (1.04-1.11x); the tree before this round 11.5-12.7 ms (2.12-2.25x before it).
 - that parity is in CPU time, page faults included: PyTorch's 8.1-8.8 ms are 5.9-6.5 ms of
   user time and 1.5-2.7 ms of system time (640-1,570 faults a step on this VM), tapeviz's
-  8.4-9.0 ms all user time (19 faults). By instruction count (cachegrind, 10 steps less 0,
-  where both libraries run AVX2 kernels) tapeviz executes 123M a step against 55M.
+  8.4-9.0 ms all user time (19 faults). By instruction count (cachegrind, 10 steps less 0)
+  tapeviz executes 123M a step against 55M; but under valgrind OpenBLAS runs its Haswell
+  kernels without the small-matrix path, and their packing and zeroing of each small
+  matmul's output are 37% of that count (77M without them, 1.4x: the user-time ratio).
 What bought it (CPU, one BLAS thread, the guide's second conv unless said; "before" and
 "after" alternated in one process):
 - stride-1 convolutions of 8+ channels by kernel taps (ops/conv_taps.py: one small matmul a
