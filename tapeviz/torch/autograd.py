@@ -11,14 +11,15 @@ and the nodes between it and its inputs (`linear` owns `AddmmBackward0` and the
 (a pre-hook) and what flows out to each input (hooks), and when the last of an op's
 autograd nodes has run, one `BackwardStep` (the forward Node, its upstream gradient, one
 input gradient per input, aligned with `node.inputs`) goes to the op's step listeners as a
-`VJPApplied` and to the tapes recording here: in the order autograd ran them. Leaf
-gradients are caught where they accumulate, for the one `GradientComputed` that ends the
-pass (the Recorder ends a training step there). Every hook is removed when the pass ends,
-however it ends.
+`VJPApplied` and to the tapes recording here: in the order autograd ran them. One
+`GradientComputed` ends the pass (the Recorder ends a training step there) with the `.grad`
+of the leaves it reached, copied when read. Every hook is removed when the pass ends,
+however it ends; a pass nobody hears the steps of gets none.
 """
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import torch
 
@@ -92,7 +93,7 @@ def run(func, args, kwargs, tapes):
     roots = _roots(func, args, kwargs)
     ops, leaves = _walk(roots, pending)
     announced = [op for op in ops if tapes or op.node.op.route.steps]
-    pass_ = _Pass(announced, leaves if func is not torch.autograd.grad else {}, tapes)
+    pass_ = _Pass(announced, tapes)
     try:
         result = func(*args, **kwargs)
     finally:
@@ -101,7 +102,7 @@ def run(func, args, kwargs, tapes):
     if ops and not (kwargs.get("retain_graph") or kwargs.get("create_graph")):
         _forget_before(pending, max(map(_sequence_of, ops)))
     if hear_gradients:
-        _announce_gradients(func, args, kwargs, roots, result, pass_, tapes)
+        _announce_gradients(func, args, kwargs, roots, result, leaves, tapes)
     return result
 
 
@@ -126,7 +127,7 @@ def _roots(func, args, kwargs) -> list:
 
 def _walk(roots, pending):
     """The remembered ops the graph from `roots` reaches (each with the autograd nodes it
-    owns), and the AccumulateGrad node of each leaf it reaches."""
+    owns), and the leaves that require grad it reaches (by id)."""
     ops, leaves, seen = [], {}, set()
     stack = [root.grad_fn for root in roots if root.grad_fn is not None]
     while stack:
@@ -136,7 +137,7 @@ def _walk(roots, pending):
         seen.add(id(fn))
         variable = getattr(fn, "variable", None)
         if variable is not None:
-            leaves[id(variable)] = (fn, variable)
+            leaves[id(variable)] = variable
             continue
         entry = pending.get(fn._sequence_nr())
         if entry is not None and entry[0] == fn.name():
@@ -147,7 +148,7 @@ def _walk(roots, pending):
 
 def leaves_of(roots) -> list:
     """The leaves that require grad which the autograd graph of `roots` reaches."""
-    return [variable for _, variable in _walk(roots, {})[1].values()]
+    return list(_walk(roots, {})[1].values())
 
 
 def _own(head, entry, pending) -> _OpSteps:
@@ -179,10 +180,9 @@ def _own(head, entry, pending) -> _OpSteps:
 class _Pass:
     """The hooks of one backward pass, and the steps they complete."""
 
-    def __init__(self, ops, leaves, tapes):
+    def __init__(self, ops, tapes):
         self.tapes = tapes
         self.handles = []
-        self.leaf_grads = {}    # id(leaf) -> (leaf, its gradient in this pass)
         self.pending_steps = list(ops)
         self.index = _indices(tapes)
         for op in ops:
@@ -190,8 +190,6 @@ class _Pass:
             self.handles.append(head.register_prehook(self._upstream_hook(op)))
             for fn, edges in op.owned:
                 self.handles.append(fn.register_hook(self._ran_hook(op, edges)))
-        for fn, variable in leaves.values():
-            self.handles.append(fn.register_prehook(self._leaf_hook(variable)))
 
     def _upstream_hook(self, op):
         def caught(grad_outputs):
@@ -209,11 +207,6 @@ class _Pass:
             if op.ran == len(op.owned):
                 self._announce(op)
         return ran
-
-    def _leaf_hook(self, variable):
-        def caught(grad_outputs):
-            self.leaf_grads[id(variable)] = (variable, grad_outputs[0])
-        return caught
 
     def _announce(self, op) -> None:
         self.pending_steps.remove(op)
@@ -248,19 +241,39 @@ def _tensor(grad):
     return None if grad is None else wrap(values.host_copy(grad))
 
 
-def _announce_gradients(func, args, kwargs, roots, result, pass_, tapes) -> None:
-    """The GradientComputed that ends the pass: the roots, the leaves, their gradients."""
+def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> None:
+    """The GradientComputed that ends the pass: the roots, the leaves it reached with the
+    `.grad` they hold now (what `optimizer.step()` reads), or `autograd.grad`'s inputs with
+    its results. The gradients are copied to numpy when first read (a Runner counting steps
+    reads none)."""
     name_of = modules.parameter_name
     targets = [values.snapshot(root, name_of) for root in roots]
     if func is torch.autograd.grad:
         inputs = args[1] if len(args) > 1 else kwargs["inputs"]
         inputs = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
-        pairs = zip(inputs, result)
+        grads = list(result)
     else:
-        pairs = pass_.leaf_grads.values()
-    sources, gradients = [], []
-    for leaf, grad in pairs:
-        sources.append(values.variable_of(leaf, None, name_of))
-        gradients.append(_tensor(grad))
+        inputs = list(leaves.values())
+        grads = [leaf.grad for leaf in inputs]
+    sources = [values.variable_of(leaf, None, name_of) for leaf in inputs]
     events.emit(events.GradientComputed(tapes[0] if tapes else None, targets, sources,
-                                        gradients))
+                                        HostCopies(grads)))
+
+
+class HostCopies(Sequence):
+    """Torch tensors read as tapeviz Tensors of their values, each copied on first read."""
+
+    def __init__(self, tensors):
+        self._tensors = tensors
+        self._copies = [None] * len(tensors)
+
+    def __len__(self) -> int:
+        return len(self._tensors)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        copy = self._copies[i]
+        if copy is None and self._tensors[i] is not None:
+            copy = self._copies[i] = _tensor(self._tensors[i])
+        return copy

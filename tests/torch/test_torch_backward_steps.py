@@ -161,3 +161,28 @@ def test_ops_no_pass_differentiates_are_let_go_at_the_next_pass():
         assert len(set(autograd._local.pending) - before) == 6
         F.cross_entropy(model(images), labels).backward()
     assert autograd._local.pending == {}
+
+
+def test_a_listener_of_gradient_calls_alone_pays_no_copy_of_gradients_it_does_not_read(
+        monkeypatch):
+    """A Runner hears GradientComputed to count steps: the pass is walked for its leaves,
+    no hook is set, and gradients are copied only when read."""
+    from tapeviz.torch import values
+    copies = []
+    original = values.host_copy
+    monkeypatch.setattr(values, "host_copy", lambda t: copies.append(t.shape) or original(t))
+    model, optimizer, train_step = make_training(seed=7)
+    images, labels = torch.rand(4, 1, 8, 8), torch.tensor([1, 2, 3, 4])
+    ends = []
+    tf.subscribe(ends.append, kinds=(tf.events.GradientComputed,))
+    try:
+        train_step(images, labels)   # each parameter's Variable is made, with its value
+        copies.clear()
+        train_step(images, labels)
+    finally:
+        tf.unsubscribe(ends.append)
+    assert copies == [()]   # the loss, the target
+    end = ends[-1]
+    weight = [s.name for s in end.sources].index("conv1.weight")
+    np.testing.assert_array_equal(end.gradients[weight].numpy(), model.conv1.weight.grad.numpy())
+    assert copies == [(), (16, 1, 3, 3)]
