@@ -141,8 +141,17 @@ def _conv2d_forward(x, w, *, strides, padding, dilations):
     cols = _columns(_pad(x, pads), (kh, kw), strides, dilations, out_hw)
     _recent_windows.put(_window_key(x, (kh, kw), strides, padding, dilations), x, cols)
     out = recycler.empty((x.shape[0], out_hw[0], out_hw[1], o), np.result_type(x, w))
-    np.matmul(cols, w.reshape(kh * kw * c, o), out=out.reshape(-1, o))
+    flat, w2d = out.reshape(-1, o), w.reshape(kh * kw * c, o)
+    step = _ROW_BLOCK if not cols.flags.c_contiguous else len(cols)
+    for start in range(0, len(cols), step):
+        np.matmul(cols[start:start + step], w2d, out=flat[start:start + step])
     return out
+
+
+# rows a matmul over a transposed few-channel window matrix takes: each block is small
+# enough for OpenBLAS's one-thread small-matrix kernels, and stays in cache (the first
+# conv's forward 0.07 against 0.12 ms, its filter gradient 0.13 against 0.17 ms)
+_ROW_BLOCK = 4096
 
 
 def _scatter_shifted(g, w, pads, dilations):
@@ -208,7 +217,13 @@ def _backprop_filter_forward(x, g, *, filter_shape, strides, padding, dilations)
     rows = g.reshape(-1, o)
     if cols.flags.c_contiguous:  # a row-major window matrix is the faster second operand
         return (rows.T @ cols).T.reshape(filter_shape)  # (1.9 against 2.3 ms, 18432x144)
-    return (cols.T @ rows).reshape(filter_shape)
+    planes = cols.T
+    dw = np.zeros((planes.shape[0], o), dtype=np.result_type(planes, rows))
+    part = np.empty_like(dw)
+    for start in range(0, len(rows), _ROW_BLOCK):
+        np.matmul(planes[:, start:start + _ROW_BLOCK], rows[start:start + _ROW_BLOCK], out=part)
+        dw += part
+    return dw.reshape(filter_shape)
 
 
 def _shape_of(t) -> tuple:
