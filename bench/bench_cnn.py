@@ -42,10 +42,11 @@ gradients 1.6, 1.6 and 1.1 ms (their matmuls have 16-deep inner products, which 
 at ~45 GFLOP/s, and the 8 adds a block cost 0.3 ms of the forward's 1.4: numpy's matmul cannot
 accumulate); the first conv 0.5 ms; relu, relu_grad and bias_add 1.1 ms (memory-bound);
 Python outside the ops (dispatch, tape, backward, Keras) 1.1-1.3 ms (a step on 1x5x5 images:
-1.3 ms against PyTorch's 0.7). With 2 threads the taps' small matmuls stay on one thread
-(OpenBLAS's small-matrix path: process and thread CPU time agree), while PyTorch's
-convolutions use both: on a calm 2-core machine expect the ratio to rise; not measurable
-under this load.
+1.3 ms against PyTorch's 0.7). The whole step stays on one thread whatever numpy's BLAS
+may use (every matmul is small enough for OpenBLAS's one-thread small-matrix kernels:
+with 2 BLAS threads its process and thread CPU time agree, 8.34 ms), so a busy machine
+never makes it wait for a second thread; but PyTorch's convolutions use both threads, so
+on a calm 2-core machine at 2 threads expect the ratio to rise (not measurable here).
 """
 from __future__ import annotations
 
