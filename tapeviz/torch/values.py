@@ -73,17 +73,36 @@ def snapshot(tensor: torch.Tensor, name_of=None):
 
 
 def variable_of(leaf: torch.Tensor, value=None, name_of=None) -> TorchParameter:
-    """The tapeviz Variable standing for a torch leaf that requires grad (one per leaf)."""
+    """The tapeviz Variable standing for a torch leaf that requires grad (one per leaf),
+    named by `name_of(leaf)` when that knows it (a module running holds it), else 'leaf:0'
+    until a later call knows it."""
     key = id(leaf)
     entry = _variables.get(key)
     if entry is not None and entry[0]() is leaf:
-        return entry[1]
-    name = (name_of(leaf) if name_of is not None else None) or "leaf"
+        variable = entry[1]
+        if key in _unnamed and name_of is not None:
+            _name(variable, key, name_of(leaf))
+        return variable
     variable = TorchParameter(host_copy(leaf) if value is None else value, name="leaf")
-    if name != "leaf":
-        variable.name = name   # torch's own name for it, as named_parameters() says
-    _variables[key] = (weakref.ref(leaf, lambda _, key=key: _variables.pop(key, None)), variable)
+    _unnamed.add(key)
+    if name_of is not None:
+        _name(variable, key, name_of(leaf))
+    _variables[key] = (weakref.ref(leaf, lambda _, key=key: _forget_leaf(key)), variable)
     return variable
+
+
+_unnamed: set = set()   # ids of the leaves whose Variable no module has named yet
+
+
+def _name(variable, key: int, name) -> None:
+    if name:
+        variable.name = name   # torch's own name for it, as named_parameters() says
+        _unnamed.discard(key)
+
+
+def _forget_leaf(key: int) -> None:
+    _variables.pop(key, None)
+    _unnamed.discard(key)
 
 
 def forget() -> None:

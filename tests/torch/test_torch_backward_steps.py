@@ -183,6 +183,11 @@ def test_a_listener_of_gradient_calls_alone_pays_no_copy_of_gradients_it_does_no
         tf.unsubscribe(ends.append)
     assert copies == [()]   # the loss, the target
     end = ends[-1]
-    weight = [s.name for s in end.sources].index("conv1.weight")
+    conv1 = values.variable_of(model.conv1.weight)
+    weight = next(i for i, source in enumerate(end.sources) if source is conv1)
     np.testing.assert_array_equal(end.gradients[weight].numpy(), model.conv1.weight.grad.numpy())
     assert copies == [(), (16, 1, 3, 3)]
+    assert conv1.name.startswith("leaf")   # no module ran while anyone traced it
+    with tvt.record() as tape:
+        model(images)
+    assert tape.nodes[0].inputs[1].variable is conv1 and conv1.name == "conv1.weight"
