@@ -71,8 +71,11 @@ def _dispatch_traced(op, args, params, state, route):
     hearers = route.evented
     if state.layer_listeners:
         hearers = events.merged(hearers, state.layer_listeners)
-    if route.lines is not None:
-        hearers = route.lines.add(source, hearers)
+    lines = route.lines
+    if lines is not None:
+        chosen = lines.accepted.get(id(source))   # asked once per call site: usually ()
+        if chosen is None or chosen:
+            hearers = lines.add(source, hearers)
     tapes = state.tapes
     heard = on_node or hearers
     if not tapes and not heard:  # heard only at other lines: no tensors, no node

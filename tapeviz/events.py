@@ -125,7 +125,9 @@ class LineRoute:
     """The listeners by line: `add(source, hearers)` adds those that accept `source`.
 
     Each listener is asked once per call site (an op's SourceInfo is interned per line and
-    kept alive, so its id is a key), not once per op."""
+    kept alive, so its id is a key), not once per op; dispatch reads `accepted` first."""
+
+    __slots__ = ("sited", "accepted")
 
     def __init__(self, sited: tuple):
         self.sited = sited                # (accepts, callback) pairs
