@@ -18,6 +18,18 @@ It is active whenever anyone subscribes to tapeviz events (a Recorder, a breakpo
 Runner's gate) or a `record()` block records, on an unmodified loop, and removes itself
 when nobody listens. Importing it needs torch: `pip install "tapeviz[torch]"`.
 
+Who hears what, and what it costs: a `TorchFunctionMode` on the listening thread (and on
+a Runner's training thread, which subscribes; on any thread that runs a module while
+every op is heard) calls a Python handler per torch call; an op nobody hears costs that
+and copies nothing. `optimizer.step()` runs without it unless someone hears every op
+(a tape leaves optimizer updates out, as a GradientTape does). Global module hooks (the
+layer path) are installed only while every op is heard; an op heard alone finds its
+modules on the stack. Values are numpy copies (on CUDA, copied to the host) made only for
+ops heard or taped. Backward steps are autograd's, caught by hooks set only for the ops
+whose steps someone hears. Not seen: ops inside autograd's C++ backward (a step is one
+forward op's whole VJP), a custom `autograd.Function` as one op (its inner ops are seen),
+and ops on a thread that neither subscribed nor ran a module while every op was heard.
+
 API, with the numpy engine's names and meanings:
 
 - `record()` -> `TorchTape`: `.nodes` (Nodes), `.steps` (BackwardSteps, autograd's order),
@@ -25,7 +37,10 @@ API, with the numpy engine's names and meanings:
 - `break_on(op="log", ...)`, `breakpoints()`, `clear_breakpoints()`: `tapeviz.debugger`'s
   own (torch ops route through the same events; `phase="vjp"` breaks on backward steps).
 - `find_nan_origin(fn_or_tape, *args)`: the torch op and user line where NaN/Inf was born.
-- `TorchOp`: what a node's `op` is (`name`, `label`, `kind`, `input_names`, `route`).
+- `TorchOp`: what a node's `op` is (`name`, `label`, `kind`, `input_names`, `route`,
+  `layout` "NCHW"); a parameter is a `values.TorchParameter`, a tapeviz Variable.
+- Events: `OpExecuted(node, taped=output.requires_grad, duration)`, `VJPApplied(step)`,
+  `GradientComputed(tape or None, [loss], parameters, their .grad)`.
 """
 try:
     import torch  # noqa: F401
