@@ -147,8 +147,9 @@ def _arguments(func, args, kwargs) -> tuple:
     argument names, and the other arguments by name (stride, padding, dim, reduction)."""
     signature = _argument_names(func)
     names, tensors, params = [], [], {}
-    for i, arg in enumerate(args):
-        name = signature[i] if i < len(signature) else f"input {i}"
+    given = [(signature[i] if i < len(signature) else f"input {i}", arg)
+             for i, arg in enumerate(args)]
+    for name, arg in given + [item for item in kwargs.items() if item[0] != "out"]:
         if isinstance(arg, torch.Tensor):
             names.append(name)
             tensors.append(arg)
@@ -159,13 +160,6 @@ def _arguments(func, args, kwargs) -> tuple:
                     tensors.append(item)
         else:
             params[name] = arg
-    for key, arg in kwargs.items():
-        if isinstance(arg, torch.Tensor):
-            if key != "out":
-                names.append(key)
-                tensors.append(arg)
-        else:
-            params[key] = arg
     return tuple(names), tensors, params
 
 

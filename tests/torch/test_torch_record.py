@@ -254,3 +254,18 @@ def test_a_mode_left_on_a_thread_by_a_listener_that_left_elsewhere_goes_at_its_n
     model(x)
     assert torch._C._len_torch_function_stack() == 0 and not modules.installed()
     assert not mode._modes and seen == []
+
+
+def test_tensors_in_lists_and_keywords_are_inputs_and_the_rest_params():
+    a, b = torch.ones(2), torch.arange(2.0)
+    out = torch.empty(2)
+    with tvt.record() as tape:
+        torch.cat(tensors=[a, b], dim=0)
+        torch.stack((a, b), 1)
+        torch.add(a, b, out=out)    # writes into `out`: a's and b's values copied before
+    cat, stack, add = tape.nodes
+    assert [len(n.inputs) for n in tape.nodes] == [2, 2, 2]
+    assert cat.op.input_names == ("tensors[0]", "tensors[1]") and cat.params == {"dim": 0}
+    assert stack.params == {"dim": 1} and stack.output.shape == (2, 2)
+    np.testing.assert_array_equal(add.output.numpy(), [1.0, 2.0])
+    assert "out" not in add.params
