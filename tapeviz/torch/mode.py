@@ -62,21 +62,19 @@ class AdapterMode(TorchFunctionMode):
         self.thread = threading.current_thread()   # whose stack it is on
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if kwargs is None:
-            kwargs = {}
         try:
             op = BY_FUNC[func]
         except (KeyError, TypeError):
             op = op_for(func)
-        if op is None:
-            return func(*args, **kwargs)
-        if op is BACKWARD:
-            return autograd.run(func, args, kwargs, _local.tapes)
-        tapes = _local.tapes
-        route = op.route
-        if tapes or route.heard or route.steps or _thread.state.layer_listeners:
-            return _traced(op, func, args, kwargs, route, tapes)
-        return func(*args, **kwargs)
+        if op is not None:
+            if op is BACKWARD:
+                return autograd.run(func, args, kwargs or {}, _local.tapes)
+            tapes = _local.tapes
+            route = op.route
+            if tapes or route.heard or route.steps or _thread.state.layer_listeners:
+                return _traced(op, func, args, kwargs or {}, route, tapes)
+        # not an op, or nobody hears it: torch's call as it is (most calls have no keywords)
+        return func(*args, **kwargs) if kwargs else func(*args)
 
 
 def _traced(op, func, args, kwargs, route, tapes):
