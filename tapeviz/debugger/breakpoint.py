@@ -21,6 +21,7 @@ from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
 _FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, float))
+_THREADS = thread_state()   # a threading.local: each thread reads its own busy flag
 ACTIONS = ("raise", "continue")
 
 
@@ -134,18 +135,16 @@ class Breakpoint:
             bad = _non_finite(values)
             if not bad:
                 return None
-        if self.condition is not None and not self._holds(node):
-            return None
+        if self.condition is not None:
+            state = _THREADS   # asked with this thread's breakpoints quiet: its ops don't stop
+            was_busy, state.busy = state.busy, True
+            try:
+                holds = self.condition(node)
+            finally:
+                state.busy = was_busy
+            if not holds:
+                return None
         return self._reasons(node, phase, bad)
-
-    def _holds(self, node) -> bool:
-        """The condition, asked with this thread's breakpoints quiet: ops it runs don't stop."""
-        state = thread_state()
-        was_busy, state.busy = state.busy, True
-        try:
-            return self.condition(node)
-        finally:
-            state.busy = was_busy
 
     def _reasons(self, node, phase: str, bad: str) -> list:
         reasons = []

@@ -77,22 +77,22 @@ def thread_state() -> _State:
 
 def _listener(event) -> None:
     """The event form: backward steps, and ops told by an engine other than tapeviz's
-    dispatch (which calls `_heard_op` with the node, making no event)."""
+    dispatch (which calls `_heard` with the node, making no event)."""
     if type(event) is events.OpExecuted:
-        _heard_op(event.node)
+        _heard(event.node)
     elif type(event) is events.VJPApplied:
         step = event.step
         # values: None where no gradient flows; only nan breakpoints look
-        _heard(step.node, "vjp", step.input_grads, step)
+        _heard(step.node, phase="vjp", values=step.input_grads, step=step)
 
 
-def _heard_op(node, taped: bool = False, duration: float = 0.0) -> None:
-    """An op ran (the node form: asked of every op while a breakpoint looks at every op,
-    so an op no enabled breakpoint can match costs one lookup)."""
-    _heard(node, node.phase, None, None)
-
-
-def _heard(node, phase: str, values, step) -> None:
+def _heard(node, taped: bool = False, duration: float = 0.0, phase: str | None = None,
+           values=None, step=None) -> None:
+    """An op ran (`phase` None: the node's), or a backward step; also the node form that
+    dispatch calls, asked of every op while a breakpoint looks at every op, so an op no
+    enabled breakpoint can match costs two lookups."""
+    if phase is None:
+        phase = node.phase
     by_op = _candidates.get(phase)
     if by_op is None:
         by_op = _candidates[phase] = {}
@@ -173,12 +173,12 @@ def sync() -> None:
     if layered and "all" not in needs:
         events.subscribe(_listener, layers=lambda scope: any(bp.inside(scope) for bp in layered))
     if "all" in needs:
-        events.subscribe(_listener, kinds=(events.OpExecuted,), on_node=_heard_op, timed=False)
+        events.subscribe(_listener, kinds=(events.OpExecuted,), on_node=_heard, timed=False)
     else:
         by_op = [bp for bp in enabled if bp.hears() == "ops"]
         if by_op:   # even when no op has its name yet: tapeviz.torch makes ops on first sight
             events.subscribe(_listener, ops=set().union(*(bp.ops_matched() for bp in by_op)),
-                             on_node=_heard_op, timed=False)
+                             on_node=_heard, timed=False)
         sited = [bp for bp in enabled if bp.hears() == "sites"]
         if sited:
             events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
