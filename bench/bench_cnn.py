@@ -22,9 +22,10 @@ which a loaded machine may not schedule for milliseconds, so those rounds measur
 - that parity is in CPU time, page faults included: PyTorch's 8.1-8.8 ms are 5.9-6.5 ms of
   user time and 1.5-2.7 ms of system time (640-1,570 faults a step on this VM), tapeviz's
   8.4-9.0 ms all user time (19 faults). By instruction count (cachegrind, 10 steps less 0)
-  tapeviz executes 123M a step against 55M; but under valgrind OpenBLAS runs its Haswell
-  kernels without the small-matrix path, and their packing and zeroing of each small
-  matmul's output are 37% of that count (77M without them, 1.4x: the user-time ratio).
+  tapeviz executes 123M a step against 55M, and the tree before this round 88M: valgrind's
+  CPU has no AVX-512, so OpenBLAS runs its Haswell kernels without the small-matrix path,
+  whose packing and zeroing of each small matmul's output are 37% of the 123M (77M without
+  them, 1.4x PyTorch's: the user-time ratio). Natively the taps are the faster (above).
 What bought it (CPU, one BLAS thread, the guide's second conv unless said; "before" and
 "after" alternated in one process):
 - stride-1 convolutions of 8+ channels by kernel taps (ops/conv_taps.py: one small matmul a
