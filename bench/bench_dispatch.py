@@ -3,17 +3,24 @@
 Measured side by side in one run (these machines are noisy: read the ratios):
 tapeviz with nobody subscribed, tapeviz with a subscriber that keeps every op's
 source line, a minimal hand-written numpy tape, and PyTorch when it is installed.
+Rounds interleave the cases; the figure against PyTorch is the median of each round's
+ratio of CPU times, printed with its range. `--instructions` adds valgrind's count of the
+instructions an iteration executes in tapeviz and PyTorch (see instructions.py).
 
-Run: python bench/bench_dispatch.py [--repeats 7] [--iterations 2000]
+Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_dispatch.py
+     [--repeats 7] [--iterations 2000] [--instructions]
 """
 from __future__ import annotations
 
 import argparse
 import math
+import statistics
+import sys
 import time
 
 import numpy as np
 
+import instructions
 import tapeviz as tf
 
 CHAIN_LENGTH = 10
@@ -88,7 +95,13 @@ def check_agreement(cases) -> None:
 
 
 def measure(repeats: int, iterations: int) -> dict:
-    """Best microseconds per op of each case over `repeats` interleaved rounds."""
+    """Best wall microseconds per op of each case over `repeats` interleaved rounds."""
+    return {name: min(wall for wall, _ in times)
+            for name, times in timed_rounds(repeats, iterations).items()}
+
+
+def timed_rounds(repeats: int, iterations: int) -> dict:
+    """{case: [(wall, CPU) microseconds per op of each round]}, the cases interleaved."""
     sink = []
 
     def keep_source(event):
@@ -107,30 +120,59 @@ def measure(repeats: int, iterations: int) -> dict:
         print("(PyTorch not installed: `pip install torch==2.13.0` adds it to the comparison)")
     check_agreement(cases)
 
-    best = {name: float("inf") for name in cases}
+    times = {name: [] for name in cases}
+    per_op = 1e6 / iterations / CHAIN_LENGTH
     for _ in range(repeats):  # interleaved, so every case sees the same machine load
         for name, (fn, arg) in cases.items():
             subscribed = "subscriber" in name
             if subscribed:
                 tf.subscribe(keep_source)
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             for _ in range(iterations):
                 fn(arg)
-            elapsed = time.perf_counter() - start
+            wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
             if subscribed:
                 tf.unsubscribe(keep_source)
                 assert sink and sink[-1] is not None and sink[-1].filename == __file__
                 sink.clear()
-            best[name] = min(best[name], elapsed / iterations / CHAIN_LENGTH * 1e6)
-    return best
+            times[name].append((wall * per_op, cpu * per_op))
+    return times
+
+
+def counted_run(library: str, iterations: int) -> None:
+    """The worker valgrind counts: `iterations` of one library's chain, warmed up first."""
+    if library == "tapeviz":
+        fn, arg = tapeviz_chain, tf.Variable(0.3)
+    else:
+        import torch
+        fn, arg = torch_chain(torch), torch.tensor(0.3, requires_grad=True)
+
+    def run():
+        for _ in range(iterations):
+            fn(arg)
+    instructions.run_counted(run)
+
+
+def instructions_an_iteration(iterations: int = 300) -> dict:
+    """{library: instructions an iteration of the chain (10 ops, forward and backward)}."""
+    return {library: instructions.count([__file__, "--count", library,
+                                         "--iterations", str(iterations)]) / iterations
+            for library in ("tapeviz", "pytorch")}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--iterations", type=int, default=2000)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count the instructions of an iteration (valgrind)")
+    parser.add_argument("--count", choices=("tapeviz", "pytorch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    best = measure(args.repeats, args.iterations)
+    if args.count:
+        counted_run(args.count, args.iterations)
+        return
+    times = timed_rounds(args.repeats, args.iterations)
+    best = {name: min(wall for wall, _ in rounds) for name, rounds in times.items()}
     numpy_us = best["numpy tape"]
     print(f"{CHAIN_LENGTH}-op scalar chain, forward + backward under a tape "
           f"(best of {args.repeats} x {args.iterations} iterations)")
@@ -139,7 +181,17 @@ def main() -> None:
         print(f"{name:<42}{us:>8.2f}{us / numpy_us:>14.2f}")
     if "pytorch" in best:
         for name in list(best)[:2]:
-            print(f"{name} vs pytorch: {best[name] / best['pytorch']:.2f}x")
+            ratios = [ours[1] / theirs[1] for ours, theirs in zip(times[name], times["pytorch"])]
+            print(f"{name} vs pytorch: best wall {best[name] / best['pytorch']:.2f}x; CPU "
+                  f"median {statistics.median(ratios):.2f}x (rounds {min(ratios):.2f}-"
+                  f"{max(ratios):.2f}x), goal <= 0.7x")
+    if args.instructions:
+        if not instructions.available():
+            sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
+        counted = instructions_an_iteration()
+        print(f"instructions an iteration (valgrind): tapeviz {counted['tapeviz'] / 1e3:.1f}k, "
+              f"pytorch {counted['pytorch'] / 1e3:.1f}k, "
+              f"{counted['tapeviz'] / counted['pytorch']:.3f}x")
 
 
 if __name__ == "__main__":

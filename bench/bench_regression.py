@@ -6,9 +6,14 @@ step in tapeviz; the same per-example loop in PyTorch (iterating the rows of a t
 `torch.autograd.grad`, `sub_` under `no_grad`). Both must land on the lecture's figures
 (w = -6.07, b = 84.93) or the run stops. Rounds alternate, so both see the same machine
 load; the ratio of each round is tapeviz / PyTorch, and the median of them is the figure.
+CPU time is the figure to read (what the loop costs the machine; wall time on a shared
+machine measures the others' load too); `--instructions` adds valgrind's count of the
+instructions a step executes in each library, which no load moves (see instructions.py
+for why its ratio reads higher than the time's).
 
 Needs the real data beside the project (../shared/data/birth_life_2010.txt) and PyTorch.
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_regression.py [--rounds 5]
+     [--instructions]
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import statistics
 import sys
 import time
 
+import instructions
 import tapeviz as tf
 from tapeviz.datasets import load_birth_life
 
@@ -27,6 +33,7 @@ LEARNING_RATE = 0.001
 GOAL = 0.7
 CLOCKS = {"wall": time.perf_counter, "CPU": time.process_time}
 PUBLISHED = {"w": -6.07, "b": 84.93}  # the lecture's figures for this procedure
+COUNTED_EPOCHS = 5  # epochs of a run under valgrind (about 50x slower than without)
 
 
 def tapeviz_regression(data, epochs: int = EPOCHS) -> tuple:
@@ -96,11 +103,34 @@ def measure(torch, rounds: int, epochs: int = EPOCHS) -> tuple:
     return seconds, rows * epochs
 
 
+def counted_run(library: str, epochs: int) -> None:
+    """The worker valgrind counts: one library's loop, warmed up first."""
+    data, _ = load_birth_life(DATA)
+    if library == "tapeviz":
+        instructions.run_counted(lambda: tapeviz_regression(data, epochs))
+    else:
+        import torch
+        instructions.run_counted(lambda: torch_regression(torch, data, epochs))
+
+
+def instructions_a_step(epochs: int = COUNTED_EPOCHS) -> dict:
+    """{library: instructions a step} of a counted run of `epochs` epochs of each."""
+    _, rows = load_birth_life(DATA)
+    return {library: instructions.count([__file__, "--count", library, "--epochs", str(epochs)])
+            / (rows * epochs) for library in ("tapeviz", "pytorch")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=EPOCHS)
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each library's instructions a step (valgrind)")
+    parser.add_argument("--count", choices=("tapeviz", "pytorch"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count:
+        counted_run(args.count, args.epochs)
+        return
     if not DATA.is_file():
         sys.exit(f"the real data is absent: {DATA} (see the project's shared data README)")
     try:
@@ -125,6 +155,13 @@ def main() -> None:
         print(f"  {clock:<5} tapeviz / pytorch: median {ratio:.3f}x (rounds "
               f"{', '.join(f'{r:.2f}' for r in ratios)}); goal <= {GOAL}x: "
               f"{'met' if ratio <= GOAL else 'MISSED'}")
+    if args.instructions:
+        if not instructions.available():
+            sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
+        counted = instructions_a_step()
+        print(f"  instructions a step (valgrind, {COUNTED_EPOCHS} epochs counted): tapeviz "
+              f"{counted['tapeviz'] / 1e3:.1f}k, pytorch {counted['pytorch'] / 1e3:.1f}k, "
+              f"{counted['tapeviz'] / counted['pytorch']:.3f}x")
 
 
 if __name__ == "__main__":

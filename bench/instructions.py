@@ -1,0 +1,42 @@
+"""Instructions a workload executes, counted by valgrind: a figure no other process's load
+moves, the cross-check of the CPU-time ratios the benchmarks print.
+
+`count(argv)` runs `python *argv` under callgrind with collection off, and the worker
+(`run_counted`) runs its workload once to warm up (imports, caches, first calls), then
+once more inside `operator.call`, the C function callgrind toggles collection on: only
+that second run is counted, not the interpreter's start, the imports or the warm-up.
+Instructions are not time: the interpreter's loop retires more of them a cycle than
+PyTorch's dispatcher (atomic reference counts, indirect calls), so a ratio of counts
+overstates how much slower the Python side is.
+"""
+from __future__ import annotations
+
+import operator
+import re
+import shutil
+import subprocess
+import sys
+
+TOGGLE = "*_operator_call*"  # operator.call's C function: nothing else calls it here
+
+
+def available() -> bool:
+    return shutil.which("valgrind") is not None
+
+
+def run_counted(workload) -> None:
+    """In the worker: warm up, then the counted run."""
+    workload()
+    operator.call(workload)
+
+
+def count(argv: list) -> int:
+    """Instructions of the counted run of `python *argv` (whose workload calls
+    `run_counted`)."""
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--collect-atstart=no",
+                           f"--toggle-collect={TOGGLE}", "--callgrind-out-file=/dev/null",
+                           sys.executable, *argv], capture_output=True, text=True)
+    found = re.search(r"Collected : ([\d,]+)", done.stderr)
+    if done.returncode or found is None:
+        raise SystemExit(f"valgrind did not count {argv}: {done.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
