@@ -1,24 +1,30 @@
 """The torch adapter's tests run where torch is installed, and are skipped, saying how to
 install it, where it is not: every module here imports torch."""
-import importlib.util
-
 import pytest
 
 INSTALL = 'pip install "tapeviz[torch]"'
 
-if importlib.util.find_spec("torch") is None:
-    class _NeedsTorch(pytest.File):
-        def collect(self):
-            pytest.skip(f"torch is not installed: {INSTALL}")
+try:
+    import torch
+except ImportError:
+    torch = None
 
-    def pytest_pycollect_makemodule(module_path, parent):
-        return _NeedsTorch.from_parent(parent, path=module_path)
+if torch is None:
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(collector):
+        """A module here that cannot import torch (as tests, or as doctests under
+        --doctest-modules) is reported skipped, saying how to install it."""
+        report = yield
+        if report.failed and isinstance(collector, pytest.File):
+            report.outcome = "skipped"
+            report.longrepr = (str(collector.path), 0,
+                               f"Skipped: torch is not installed: {INSTALL}")
+        return report
 else:
     @pytest.fixture(autouse=True)
     def _adapter_left_clean():
         """Every test leaves torch's mode stack, the global module hooks and the tapeviz
         subscriptions as it found them."""
-        import torch
         from torch.optim import optimizer
 
         from tapeviz import events
