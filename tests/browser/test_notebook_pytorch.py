@@ -26,7 +26,7 @@ pytest.importorskip("torch", reason='torch is not installed: pip install "tapevi
 NAME = "04_pytorch_debugging"
 
 
-def tested_copy(folder):
+def parameterised_copy(folder):
     """The notebook with the tests' parameters (fewer epochs than a reader's), in `folder`."""
     nb = nbformat.read(NOTEBOOKS / f"{NAME}.ipynb", as_version=4)
     for variable, value in PARAMETERS[NAME].items():
@@ -39,7 +39,7 @@ def tested_copy(folder):
 @pytest.mark.browser
 def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     start = time.monotonic()
-    path = tested_copy(tmp_path)
+    path = parameterised_copy(tmp_path)
     page = browser.open_notebook(jupyter_server([path], app="lab"), path.name)
     page.run_all(wait=False)   # the cell after the dashboard awaits the loop: clicks go through
     dash = page.wait_for_output(DASHBOARD, timeout=120)
@@ -58,7 +58,8 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     page.screenshot(cell.locator(".jp-OutputArea"), "nb04-debugger")
     answer_stdin(page, "continue")
     page.wait_for_run(timeout=180)
-    assert page.page.locator(".jp-Stdin-input").count() == 0
+    wait_until(page, lambda: page.page.locator(".jp-Stdin-input").count() == 0,
+               "the debugger's prompt to close")
     wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
     done = page.output("text=/finished: \\d+ steps/").first.text_content()
     assert dashboard_steps(dash) == int(re.search(r"finished: (\d+) steps", done).group(1))
@@ -104,7 +105,7 @@ def test_04_reads_in_the_dark_theme(tmp_path, browser, monkeypatch):
     title and status readable against what is behind it."""
     from .harness import JupyterServer
     monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")   # the breakpoint: no prompt to answer
-    path = tested_copy(tmp_path)
+    path = parameterised_copy(tmp_path)
     with JupyterServer([path], app="lab", theme="dark") as server:
         page = browser.open_notebook(server, path.name)
         page.run_all(timeout=240)
