@@ -106,3 +106,20 @@ def test_a_conv_weight_clicked_as_a_leaf_is_drawn_as_its_filters(cnn_tape):
     titles = [section["title"] for section in widget.inspect(weight)["sections"]]
     # OIHW (16, 16, 3, 3): 16 filters of 16 input channels, as the conv's own picture says
     assert "Filters (16 of 16, mean over inputs, blue < 0 < red)" in titles
+
+
+def test_break_here_on_a_torch_node_arms_a_breakpoint_that_hits_it(cnn_tape, monkeypatch):
+    from tapeviz.debugger import clear_breakpoints
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    model, tape = cnn_tape
+    widget = TapeWidget(tape)
+    widget.selected = "n4"                      # the global average pool: x.mean(dim=(2, 3))
+    widget.break_here("line")
+    try:
+        (bp,) = tvt.breakpoints()
+        bp.action = "continue"
+        model(torch.rand(2, 1, 8, 8))
+        assert [(h.node.op.name, h.source.line) for h in bp.hits] == [
+            ("mean", "x = x.mean(dim=(2, 3))          # global average pool")]
+    finally:
+        clear_breakpoints()
