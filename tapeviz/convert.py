@@ -189,14 +189,16 @@ def input_tensors(op, args):
             return (a, b), (read_variable(x) if x_read else x, read_variable(y) if y_read else y), \
                 (id(x), id(y)), True
         if op.dtype_args is ALL:  # `x * 2.0`, `2.0 * x`: the number becomes a constant tensor
-            if x_kind is Tensor and (y_kind is float or y_kind is int):
+            if (x_kind is Tensor or x_read) and (y_kind is float or y_kind is int):
                 constant = _constant_like(y, x._value)
                 if constant is not None:
-                    return (x._value, constant._value), (x, constant), (id(x), id(constant)), False
-            elif y_kind is Tensor and (x_kind is float or x_kind is int):
+                    return (x._value, constant._value), \
+                        (read_variable(x) if x_read else x, constant), (id(x), id(constant)), x_read
+            elif (y_kind is Tensor or y_read) and (x_kind is float or x_kind is int):
                 constant = _constant_like(x, y._value)
                 if constant is not None:
-                    return (constant._value, y._value), (constant, y), (id(constant), id(y)), False
+                    return (constant._value, y._value), \
+                        (constant, read_variable(y) if y_read else y), (id(constant), id(y)), y_read
     arrays = input_arrays(op, args)
     tensors = []
     ids = []
