@@ -227,12 +227,12 @@ class Recorder:
         """An op ran: its node kept as it is (the hot path: no lock, no count, no object)."""
         if get_ident() != self._thread:
             return
-        closing = self._closing
-        if closing is not None:
-            if not taped:
-                self._wait(closing, node, duration)
-                return
-            with self._lock:
+        if self._closing is not None:
+            with self._lock:   # stop() or mark_step() on another thread may take its tail
+                closing = self._closing
+                if closing is not None and not taped:
+                    self._wait(closing, node, duration)
+                    return
                 self._commit_update()
         step = self._current
         nodes = step._nodes
