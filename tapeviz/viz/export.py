@@ -101,6 +101,7 @@ function show(id) {
   const payload = data.inspector[id];
   inspectorBox.replaceChildren(...(payload ? inspectorContent(payload)
     : [h("div", { class: "tv-hint" }, "No inspector data for this node in the export.")]));
+  inspectorBox.dataset.node = id;
   inspectorBox.parentElement.scrollTop = 0;
 }
 document.querySelector(".tv-alerts").replaceChildren(...data.alerts.map((a) => alertItem(a, show)));
@@ -108,11 +109,14 @@ if (data.empty) {
   graphBox.replaceChildren(h("div", { class: "tv-empty" }, data.empty));
   inspectorBox.replaceChildren(h("div", { class: "tv-hint" }, "Nothing recorded to inspect."));
 }
+// the side panel (its handle and width) first: the graph is fitted to the pane it leaves,
+// not to a wider one refitted a frame later (panZoom's resize observer refits it when the
+// window or the panel changes size, until the user zooms or pans)
+const panel = sidePanel(document.querySelector(".tv-main"), document.querySelector(".tv-side"),
+                        document.querySelector(".tv-toolbar"));
 const zoomer = panZoom(graphBox, show);
 zoomer.attach(graphBox.querySelector("svg"));
 document.querySelector(".tv-zoom-in").onclick = () => zoomer.zoom(1 / 1.3);
 document.querySelector(".tv-zoom-out").onclick = () => zoomer.zoom(1.3);
 document.querySelector(".tv-fit").onclick = () => zoomer.fit();
-const panel = sidePanel(document.querySelector(".tv-main"), document.querySelector(".tv-side"),
-                        document.querySelector(".tv-toolbar"));
 """

@@ -6,9 +6,11 @@ Python holds the truth (ARCHITECTURE.md: rendering with pip alone): it lays the 
 pushes traits. The plain ES module `static/tape.js` draws them, pans and zooms, and reports
 intents: a click sets `selected`; buttons send `{"action": ...}` messages that
 `_on_message` carries out. Errors from those actions land in the `error` trait, shown in
-the widget, never dropped. This module holds what is shown (the step, the open groups, the
-selection, the stepping) and keeps the traits in step with it; what the panels say is
-computed in `panel.py`."""
+the widget, never dropped. What one action changes (a step's strip, highlight, selection,
+graph and inspector) reaches the browser as one state update (`hold_sync`): the view never
+shows a new selection beside the previous node's inspector. This module holds what is shown
+(the step, the open groups, the selection, the stepping) and keeps the traits in step with
+it; what the panels say is computed in `panel.py`."""
 from __future__ import annotations
 
 import pathlib
@@ -89,21 +91,23 @@ class TapeWidget(anywidget.AnyWidget):
     # ---- public actions (the buttons call these too) ---------------------------------------
     def step(self) -> None:
         """Apply one VJP of the shown step's backward pass."""
-        stepper = self._active_stepper()
-        stepper.step()
-        self._after_stepping()
+        with self.hold_sync():
+            self._active_stepper().step()
+            self._after_stepping()
 
     def continue_(self) -> None:
         """Run the backward pass to its end or the next breakpoint hit."""
-        self._active_stepper().continue_()
-        self._after_stepping()
+        with self.hold_sync():
+            self._active_stepper().continue_()
+            self._after_stepping()
 
     def reset(self) -> None:
         """Forget the backward stepping: back to the recorded gradients."""
-        self._stepper = None
-        self.highlight = ""
-        self.stepper = {}
-        self._rebuild()
+        with self.hold_sync():
+            self._stepper = None
+            self.highlight = ""
+            self.stepper = {}
+            self._rebuild()
 
     def show_step(self, index: int) -> None:
         """Show `recorder.steps[index]` (0 is the oldest kept; the title names it 'step 3 of 3',
@@ -113,16 +117,17 @@ class TapeWidget(anywidget.AnyWidget):
     def toggle(self, node_id: str) -> None:
         """Expand a collapsed group; given a node inside an expanded group, collapse that."""
         node = self._view.nodes.get(node_id)
-        if node is not None and node.kind == "group":
-            self._expanded.add(node_id)
-        else:
-            group = self._opened_group_of(node_id)
-            if group is None:
-                return
-            self._expanded.discard(group)
-            if self.selected == node_id:
-                self.selected = ""   # its box left the view (selecting a group opens it)
-        self._redraw()
+        with self.hold_sync():
+            if node is not None and node.kind == "group":
+                self._expanded.add(node_id)
+            else:
+                group = self._opened_group_of(node_id)
+                if group is None:
+                    return
+                self._expanded.discard(group)
+                if self.selected == node_id:
+                    self.selected = ""   # its box left the view (selecting a group opens it)
+            self._redraw()
 
     def _opened_group_of(self, node_id: str):
         """The innermost expanded group that shows `node_id`, or None."""
@@ -236,18 +241,19 @@ class TapeWidget(anywidget.AnyWidget):
 
     # ---- internals -------------------------------------------------------------------------
     def _load_step(self) -> None:
-        self._stepper = None
-        self._expanded.clear()
-        self._gradcheck.clear()
-        self.highlight = ""
-        self.stepper = {}
-        self.title = self._scene.title()
-        self._rebuild()
-        self.empty = "" if self._graph.nodes else empty_message(self._scene)
-        self.alerts = find_alerts(self._scene, self._node_id_of)
-        self._sync_breakpoints()
-        if self.selected and self.selected not in self._view.nodes:
-            self.selected = ""
+        with self.hold_sync():
+            self._stepper = None
+            self._expanded.clear()
+            self._gradcheck.clear()
+            self.highlight = ""
+            self.stepper = {}
+            self.title = self._scene.title()
+            self._rebuild()
+            self.empty = "" if self._graph.nodes else empty_message(self._scene)
+            self.alerts = find_alerts(self._scene, self._node_id_of)
+            self._sync_breakpoints()
+            if self.selected and self.selected not in self._view.nodes:
+                self.selected = ""
 
     def _rebuild(self) -> None:
         """The graph of the shown step as recorded, before any stepping, drawn."""
@@ -327,6 +333,14 @@ class TapeWidget(anywidget.AnyWidget):
         self.breakpoints = [describe_breakpoint(bp) for bp in breakpoints.breakpoints()]
 
     # ---- trait observers and messages from the browser ------------------------------------
+    def notify_change(self, change):
+        """A new selection or step (set in code or by the browser) goes out in one update with
+        what its observer changes (the inspector, the graph)."""
+        if change["name"] in ("selected", "step_index"):
+            with self.hold_sync():
+                return super().notify_change(change)
+        return super().notify_change(change)
+
     def _on_select(self, change) -> None:
         if not self._following:
             self._guarded(self._select, change["new"])
@@ -379,11 +393,13 @@ class TapeWidget(anywidget.AnyWidget):
             self._load_step()
 
     def _guarded(self, action, *args) -> None:
-        """Run `action`; its error is shown in the widget (and kept in `error`)."""
-        try:
-            action(*args)
-            self.error = ""
-        except Exception as exc:  # shown to the user in the widget, not swallowed
-            self.error = f"{type(exc).__name__}: {exc}"
-            self._last_traceback = traceback.format_exc()
+        """Run `action`; its error is shown in the widget (and kept in `error`). What it changed
+        goes to the browser as one update, the error with it."""
+        with self.hold_sync():
+            try:
+                action(*args)
+                self.error = ""
+            except Exception as exc:  # shown to the user in the widget, not swallowed
+                self.error = f"{type(exc).__name__}: {exc}"
+                self._last_traceback = traceback.format_exc()
 

@@ -111,6 +111,21 @@ def within(inner, outer, slack=1.0):
             and inner["x"] + inner["width"] <= outer["x"] + outer["width"] + slack)
 
 
+def frames(page, count=2):
+    """Wait for the page to render `count` frames: layout settles and resize observers run."""
+    page.page.evaluate("""(count) => new Promise((done) => {
+      const next = (left) => (left ? requestAnimationFrame(() => next(left - 1)) : done());
+      next(count);
+    })""", count)
+
+
+# every viewBox the page gives its graph, in order, from the first (an init script)
+_VIEW_BOXES = """window.tvViewBoxes = [];
+new MutationObserver((changes) => {
+  for (const c of changes) window.tvViewBoxes.push(c.target.getAttribute("viewBox"));
+}).observe(document, { attributes: true, subtree: true, attributeFilter: ["viewBox"] });"""
+
+
 def section(widget, title):
     return widget.locator(".tv-inspector .tv-section", has=widget.page.locator(
         f'.tv-section-title:text-is("{title}")'))
@@ -182,6 +197,8 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
                 f"{count} steps applied")
         stepped = marked(widget, "tv-highlight")
         wait_until(page, lambda: marked(widget, "tv-selected") == stepped, "selection follows")
+        # the step's selection and its inspector come in one update: never one without the other
+        assert widget.locator(".tv-inspector").get_attribute("data-node") == stepped
         strip = widget.locator(".tv-stepper")
         assert widget.locator(".tv-side .tv-stepper").count() == 0
         assert "d/d w:0" in strip.text_content()
@@ -282,12 +299,17 @@ def test_exported_html_fits_jumps_from_alerts_and_hides_the_inspector(tmp_path, 
     widget = TapeWidget(tape, target=y, sources=[v])
     path = widget.save(tmp_path / "nan.html")
     page = open_page(browser, "export")
+    page.page.add_init_script(_VIEW_BOXES)
     page.page.goto(pathlib.Path(path).as_uri())
     wait_until(page, lambda: page.page.locator(".tv-title").text_content(), "the title")
     graph = page.page.locator(".tv-graph")
 
-    # Fit: a zoomed graph comes back to the view it opened at
+    # it opens fitted to the pane the side panel leaves (its first view is the one it keeps
+    # once the layout has settled, not a wider one refitted a frame later); Fit brings a
+    # zoomed graph back to that view
+    frames(page)
     fitted = view_box(page)
+    assert set(page.page.evaluate("window.tvViewBoxes")) == {fitted}
     page.page.locator("button.tv-zoom-in").click()
     page.page.locator("button.tv-zoom-in").click()
     assert view_box(page) != fitted
@@ -299,6 +321,7 @@ def test_exported_html_fits_jumps_from_alerts_and_hides_the_inspector(tmp_path, 
     assert "log" in alert.text_content() and marked(page.page, "tv-selected") == ""
     alert.click()
     assert marked(page.page, "tv-selected") == "n0"
+    assert page.page.locator(".tv-inspector").get_attribute("data-node") == "n0"
     assert page.page.locator(".tv-inspector-title").text_content().startswith("log")
     note = page.page.locator(".tv-inspector .tv-section", has=page.page.locator(
         '.tv-section-title:text-is("Gradient")'))
@@ -330,3 +353,45 @@ def test_exported_html_fits_jumps_from_alerts_and_hides_the_inspector(tmp_path, 
     assert page.page.locator(".tv-inspector-title").text_content().startswith("multiply")
     check_clean(page, browser)
     del y
+
+
+class _Comm:
+    """A front end's comm that keeps the state updates the widget sends it."""
+    comm_id, kernel = "tv-test", True
+
+    def __init__(self):
+        self.updates = []
+
+    def send(self, data=None, buffers=None):
+        if data and data.get("method") == "update":
+            self.updates.append(set(data["state"]))
+
+    def on_msg(self, callback):
+        pass
+
+    def close(self, *args, **kwargs):
+        pass
+
+
+def test_a_step_and_a_selection_reach_the_browser_in_one_update():
+    """What a step changes (strip, highlight, selection, graph, inspector) and a selection
+    with its inspector go out as one update each: the browser never paints a new selection
+    beside the previous node's inspector (no browser needed)."""
+    w = tf.Variable(0.5, name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.abs(3.0 - w * 2.0)
+    widget = TapeWidget(tape, target=loss, sources=[w])
+    comm = widget.comm = _Comm()
+    try:
+        for _ in range(2):
+            comm.updates.clear()
+            widget._on_message(widget, {"action": "step"}, [])
+            assert len(comm.updates) == 1, comm.updates
+            assert {"stepper", "highlight", "selected", "inspector"} <= comm.updates[0]
+        comm.updates.clear()
+        widget.selected = "n0"
+        assert comm.updates == [{"selected", "inspector"}]
+        assert widget.inspector["id"] == "n0"
+    finally:
+        widget.comm = None
+

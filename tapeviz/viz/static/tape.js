@@ -456,7 +456,10 @@ function render({ model, el }) {
       ...rows.map(([label, value]) => h("span", { class: "tv-chip" },
         h("span", { class: "tv-chip-label" }, label), " ", value)));
   }
-  let shownId = null;   // the node the inspector shows: a new one scrolls back to its top
+  // the node the inspector shows (also its data-node): a new one scrolls back to its top.
+  // Python sends a step's or a click's selection, graph and inspector in one update, so
+  // the selection marked in the graph and the inspector beside it never disagree.
+  let shownId = null;
   function drawInspector() {
     const payload = model.get("inspector");
     const list = model.get("breakpoints");
@@ -466,6 +469,7 @@ function render({ model, el }) {
     if (!payload || !payload.title) {
       const hint = model.get("empty") ? "Nothing recorded to inspect." : "Click a node to inspect it.";
       inspector.replaceChildren(h("div", { class: "tv-hint" }, hint), ...breakList);
+      inspector.dataset.node = "";
       shownId = null;
       return;
     }
@@ -473,6 +477,7 @@ function render({ model, el }) {
       h("button", { class: `tv-action tv-${action}`, onclick: () => send(action) }, ACTION_LABELS[action] || action));
     const top = side.scrollTop;
     inspector.replaceChildren(...inspectorContent(payload, buttons, breakList));
+    inspector.dataset.node = payload.id || "";   // which node it shows (tests wait on it)
     side.scrollTop = payload.id === shownId ? top : 0;
     shownId = payload.id;
   }
