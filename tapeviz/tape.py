@@ -194,6 +194,9 @@ class GradientTape:
     def pause(self) -> bool:
         """Stop recording on this thread; returns whether it was recording."""
         tapes = local.state.tapes
+        if tapes and tapes[-1] is self:  # the usual case: the innermost tape leaves
+            del tapes[-1]
+            return True
         for i in range(len(tapes) - 1, -1, -1):
             if tapes[i] is self:
                 del tapes[i]
