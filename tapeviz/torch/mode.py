@@ -7,10 +7,14 @@ decomposition (`aten.addmm`, `aten._log_softmax`) and runs below autograd. Insid
 handler torch pops the mode, so the ops a torch function calls are not seen twice.
 
 The mode is on a thread's stack only while someone listens (any subscriber of
-`tapeviz.events`) or a `record()` tape records there: a change of subscriptions pushes or
-pops it on the thread that made it (`events.watch_routing`: a Runner's training thread
-subscribes, so it gets it), and while every op is heard the global module hooks push it on
-any other thread that runs a module (torch's mode stack is per thread). Per call
+`tapeviz.events`) or a `record()` tape records there: a change of subscriptions puts it on
+or takes it off the thread that made it (`events.watch_routing`: a Runner's training thread
+subscribes, so it gets it), and while every op is heard the global module hooks put it on
+any other thread that runs a module. It goes under the user's own modes and comes off
+exactly itself, so a user's `with` block opened before or after keeps its own. Torch's mode
+stack is per thread and only its thread can change it: when the last listener leaves on
+another thread (a Runner's ends), an idle thread's mode stays, inert, until that thread's
+next module call or subscription change. Per call
 it asks what dispatch asks: the op's route, the thread's layer listeners, the tapes
 recording here; an op nobody hears costs the handler call and those checks, and copies
 nothing. A heard op gets the user's line, copies of its values and a `Node`, offered to
@@ -204,23 +208,53 @@ def _wanted_here() -> bool:
 
 
 def sync_thread() -> None:
-    """Push the mode on this thread when wanted and absent; pop it when unwanted and on top
-    (a mode the user pushed above it stays, and ours stays under it, inert), and then the
-    global hooks too once no thread holds one."""
+    """Put the mode on this thread's stack when wanted and absent; take it off when unwanted,
+    and then the global hooks too once no thread holds one."""
     mode = _local.mode
     if _wanted_here():
         if mode is None:
             mode = _local.mode = AdapterMode()
-            torch._C._push_on_torch_function_stack(mode)
+            _push_under_users(mode)
             _modes.add(mode)
-    elif mode is not None:
-        depth = torch._C._len_torch_function_stack()
-        if depth and torch._C._get_function_stack_at(depth - 1) is mode:
-            torch._C._pop_torch_function_stack()
-            _local.mode = None
-            _modes.discard(mode)
-            with _lock:
-                _sync_hooks()
+    elif mode is not None and _remove(mode):
+        _local.mode = None
+        _modes.discard(mode)
+        with _lock:
+            _sync_hooks()
+
+
+def _stack() -> list:
+    return [torch._C._get_function_stack_at(i)
+            for i in range(torch._C._len_torch_function_stack())]
+
+
+def _rebuild(stack: list) -> None:
+    """This thread's torch function mode stack becomes `stack`, bottom first."""
+    for _ in range(torch._C._len_torch_function_stack()):
+        torch._C._pop_torch_function_stack()
+    for mode in stack:
+        torch._C._push_on_torch_function_stack(mode)
+
+
+def _push_under_users(mode) -> None:
+    """Ours goes under the user's own modes: a `with` exit (a TorchFunctionMode's, a
+    `torch.device` block's) pops the top mode, which is then always theirs, even when ours
+    came on inside their block. Only `torch.set_default_device`'s DeviceContext stays under
+    ours: it keeps itself at the bottom, and its exit expects to find itself there."""
+    stack = _stack()
+    default = getattr(torch._GLOBAL_DEVICE_CONTEXT, "device_context", None)
+    at = 1 if stack and stack[0] is default else 0
+    _rebuild(stack[:at] + [mode] + stack[at:])
+
+
+def _remove(mode) -> bool:
+    """Take exactly `mode` off this thread's stack, the others keeping their order; False
+    when it is not there (its own handler runs: torch has lifted it until the call returns)."""
+    stack = _stack()
+    if not any(m is mode for m in stack):
+        return False
+    _rebuild([m for m in stack if m is not mode])
+    return True
 
 
 _modes: weakref.WeakSet = weakref.WeakSet()   # the modes on threads' stacks (an ended
@@ -242,9 +276,7 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
     mode = _local.mode
     if mode is None or events.listeners(events.OpExecuted):
         return
-    depth = torch._C._len_torch_function_stack()
-    if depth and torch._C._get_function_stack_at(depth - 1) is mode:
-        torch._C._pop_torch_function_stack()
+    if _remove(mode):
         _local.mode = None
 
 
