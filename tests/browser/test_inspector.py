@@ -3,13 +3,15 @@ and in the exported HTML opened from disk.
 
 In a notebook: a button's result (the gradient check, the breakpoint list) appears right under
 the button that made it and reads as words; after Step the inspector's op, source and value
-stay in view (the stepping strip is above the graph, not in the side panel); gradients not yet
+stay in view (the stepping strip is above the graph, not in the side panel) and show the stepped
+node as soon as it is selected (one state update carries both); gradients not yet
 computed say so; the counts of title, status, inspector, stepper and slider agree; an empty
 tape says what to do; the inspector widens, narrows, hides and comes back, and the graph takes
 the room, and a node clicked while it is hidden brings it back. A recorder's title and slider
 name a step alike ("step 3 of 3"). Text the inspector adds, the histogram's axis text and its
 NaN count included, stays legible in both themes (contrast measured). In the
-export: Fit brings a zoomed graph back, an alert click selects and inspects its node, the
+export: the graph opens fitted to its settled pane and Fit brings a zoomed graph back to that
+view, an alert click selects and inspects its node, the
 inspector hides and comes back, and its handle takes the arrow keys. Screenshots go to the
 artifacts as <app>-inspector-<theme>-<what>.png (export-<what>.png for the export).
 """
