@@ -115,6 +115,11 @@ class RecordedOp:
         return f"<RecordedOp {self.label} {self.phase} -> {np.shape(self.output)}{where}>"
 
 
+def _step_bytes(step) -> int:
+    """A kept BackwardStep: its object, its tuple of input gradients and its list slot."""
+    return allocated(sys.getsizeof(step)) + allocated(sys.getsizeof(step.input_grads)) + 8
+
+
 class RecordedStep:
     """One training step: its ops in order, the loss, the variables' values, the bytes held.
 
@@ -143,6 +148,7 @@ class RecordedStep:
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
         self._grads: dict = {}      # id(node) -> upstream gradient tensor
         self._grad_log: list = []   # the gradient tensors as they came, for the count
+        self.backward_steps: list = []   # another engine's BackwardSteps, as they ran (below)
         self._taped_ids: dict | None = None   # id(node) -> True for taped ops, on first VJP
         self._taped_upto = 0
         self._footprint = Footprint()
@@ -213,9 +219,17 @@ class RecordedStep:
             self._taped_upto = len(nodes)
         return node_id in taped_ids
 
-    def _set_gradient(self, node_id: int, tensor) -> None:
+    def _set_gradient(self, node_id: int, step) -> None:
+        """Keep backward `step`'s upstream gradient; a step of another engine's op, whose VJP
+        cannot run again (its op has no `input_grads`: autograd freed it), is kept whole for
+        stepping it later (`backward_steps`), its input gradients counted as gradients."""
+        tensor = step.upstream
         self._grads[node_id] = tensor
         self._grad_log.append(tensor)
+        if not hasattr(step.node.op, "input_grads"):
+            self.backward_steps.append(step)
+            self._grad_log += [grad for grad in step.input_grads if grad is not None]
+            self._footprint.nbytes += _step_bytes(step)
 
     def _add(self, node, taped: bool, duration: float) -> None:
         self._nodes.append(node)
@@ -236,6 +250,7 @@ class RecordedStep:
             self._footprint.nbytes = len(self._ops) * RECORD_BYTES
             for grad in self.variable_gradients.values():
                 self._hold_gradient(grad)
+            self._footprint.nbytes += sum(map(_step_bytes, self.backward_steps))
             if self._loss is not None:
                 self._hold_loss(self._loss)
         return tail

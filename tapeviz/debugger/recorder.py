@@ -280,13 +280,13 @@ class Recorder:
         node_id = id(step.node)
         current = self._current
         if current._has(node_id):
-            current._set_gradient(node_id, step.upstream)
+            current._set_gradient(node_id, step)
             return
         with self._lock:
             for recorded in reversed(self._steps):
                 if recorded._has(node_id):
                     before = recorded.nbytes
-                    recorded._set_gradient(node_id, step.upstream)
+                    recorded._set_gradient(node_id, step)
                     if recorded.complete and recorded is not self._closing:
                         self._kept.nbytes += recorded.nbytes - before
                         self._enforce_budget()
