@@ -250,9 +250,11 @@ def test_regression_fits_the_data_and_plots_it(executed):
 
 
 # ---- 03: MNIST under the dashboard, feature maps and saliency, a NaN found -----------------
-def test_mnist_dashboard_ran_every_step(executed):
-    run = executed("03_mnist_debugging")
-    batches = int(re.search(r"(\d+) batches of 32", run.stdout("import numpy")).group(1))
+def charted_every_step(run, data_cell: str, parameters: tuple):
+    """The dashboard of a notebook's training cell (`EPOCHS = ...`) after its run: finished,
+    one loss per step falling, one gradient norm per step for each of `parameters`, no
+    control left pressed. Returns the dashboard's state, the step count and the losses."""
+    batches = int(re.search(r"(\d+) batches of 32", run.stdout(data_cell)).group(1))
     epochs = int(re.search(r"^EPOCHS = (\d+)", run.cell("EPOCHS =").source, re.M).group(1))
     steps = batches * epochs
     dash = run.widget("EPOCHS =")
@@ -262,9 +264,17 @@ def test_mnist_dashboard_ran_every_step(executed):
     losses = numbers(dash["loss"]["values"], "<f4")
     assert len(losses) == steps and losses[-1] < losses[0]
     assert {s["name"]: len(numbers(s["values"], "<f4")) for s in dash["grad_norms"]} == \
-        {name: steps for name in ("conv2d/kernel:0", "conv2d/bias:0", "conv2d_1/kernel:0",
-                                  "conv2d_1/bias:0", "dense/kernel:0", "dense/bias:0")}
-    assert "conv2d" in dash["svg"] and not any(dash["controls"].values())
+        {name: steps for name in parameters}
+    assert not any(dash["controls"].values())
+    return dash, steps, losses
+
+
+def test_mnist_dashboard_ran_every_step(executed):
+    run = executed("03_mnist_debugging")
+    dash, steps, _ = charted_every_step(run, "import numpy", (
+        "conv2d/kernel:0", "conv2d/bias:0", "conv2d_1/kernel:0", "conv2d_1/bias:0",
+        "dense/kernel:0", "dense/bias:0"))
+    assert "conv2d" in dash["svg"]
     printed = run.stdout("await runner.wait()")
     assert printed.startswith(f"finished: {steps} steps, loss 2.30")
     assert float(re.search(r"test accuracy (\d\.\d+)", printed).group(1)) > 0.2

@@ -8,7 +8,7 @@ import re
 import pytest
 import test_notebooks
 from test_notebooks import executed, jupyter_env  # noqa: F401  (its fixtures: run once here)
-from test_notebooks import numbers, section_titles, svg_node_ids
+from test_notebooks import section_titles, svg_node_ids
 
 NAME = "04_pytorch_debugging"
 
@@ -23,20 +23,9 @@ def test_committed_without_outputs_on_the_python3_kernel():
 
 
 def test_dashboard_charted_every_torch_step(run):
-    batches = int(re.search(r"(\d+) batches of 32", run.stdout("import torch")).group(1))
-    epochs = int(re.search(r"^EPOCHS = (\d+)", run.cell("EPOCHS =").source, re.M).group(1))
-    steps = batches * epochs
-    dash = run.widget("EPOCHS =")
-    assert dash["mode"] == "runner" and dash["state"] == "finished", dash["status"]
-    assert dash["step_count"] == steps and dash["error"] == ""
-    assert numbers(dash["loss"]["steps"], "<i4") == list(range(1, steps + 1))
-    losses = numbers(dash["loss"]["values"], "<f4")
-    assert len(losses) == steps and losses[-1] < losses[0]
-    assert {s["name"]: len(numbers(s["values"], "<f4")) for s in dash["grad_norms"]} == \
-        {name: steps for name in ("conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias",
-                                  "fc.weight", "fc.bias")}
+    dash, steps, losses = test_notebooks.charted_every_step(run, "import torch", (
+        "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"))
     assert dash["tape_title"].startswith(f"step {steps}: 7 taped ops")
-    assert not any(dash["controls"].values())
     printed = run.stdout("await runner.wait()")
     first = f"{losses[0]:.3f}"
     assert printed.startswith(f"finished: {steps} steps, loss {first} -> ")
