@@ -46,9 +46,9 @@ def replay_tape(step) -> Replay:
     if foreign is not None:   # a torch op: autograd ran its backward once, and freed it
         raise ValueError(f"replay_tape: step {step.number} holds {foreign.name}, an op of "
                          f"another engine ({type(foreign).__name__}) whose backward cannot be "
-                         f"run again from the recording; to step it, record the step on that "
-                         f"engine's own tape (tapeviz.torch.record()), which keeps its "
-                         f"backward steps")
+                         f"run again from the recording; step the backward steps the recorder "
+                         f"kept as they ran (step.backward_steps: run backward() while the "
+                         f"Recorder records) with debugger.recorded_stepper.RecordedStepper")
     target = _loss_tensor(step, nodes)
     variables: dict = {}
     for node in nodes:

@@ -33,7 +33,8 @@ and ops on a thread that neither subscribed nor ran a module while every op was 
 API, with the numpy engine's names and meanings:
 
 - `record()` -> `TorchTape`: `.nodes` (Nodes), `.steps` (BackwardSteps, autograd's order),
-  `.stepper()` (a `TorchStepper`, the BackwardStepper's reading protocol); a context manager.
+  `.stepper()` (a `debugger.recorded_stepper.RecordedStepper` over them: the
+  BackwardStepper's reading protocol); a context manager.
 - `break_on(op="log", ...)`, `breakpoints()`, `clear_breakpoints()`: `tapeviz.debugger`'s
   own (torch ops route through the same events; `phase="vjp"` breaks on backward steps).
 - `find_nan_origin(fn_or_tape, *args)`: the torch op and user line where NaN/Inf was born.
@@ -50,8 +51,7 @@ except ImportError as error:   # torch is an optional extra
 from ..debugger.breakpoint import break_on, breakpoints, clear_breakpoints
 from .nan import find_nan_origin
 from .ops import TorchOp
-from .stepper import TorchStepper
 from .tape import TorchTape, record
 
-__all__ = ["TorchOp", "TorchStepper", "TorchTape", "break_on", "breakpoints",
-           "clear_breakpoints", "find_nan_origin", "record"]
+__all__ = ["TorchOp", "TorchTape", "break_on", "breakpoints", "clear_breakpoints",
+           "find_nan_origin", "record"]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import torch
 
+from ..debugger.recorded_stepper import RecordedStepper
 from . import autograd, mode
-from .stepper import TorchStepper
 
 
 class TorchTape:
@@ -43,11 +43,11 @@ class TorchTape:
         mode.stop_recording(self)
 
     # ---- the backward pass -----------------------------------------------------------------
-    def stepper(self, target=None, sources=None) -> TorchStepper:
+    def stepper(self, target=None, sources=None) -> RecordedStepper:
         """A stepper over this tape's backward steps (running the pass first if none ran)."""
         if not self.steps:
             self.run_backward(target)
-        return TorchStepper(self)
+        return RecordedStepper(self.steps, self.nodes)
 
     def run_backward(self, target=None) -> list:
         """Run the backward pass from `target` (a torch tensor; default the last output that

@@ -4,13 +4,15 @@ A `Scene` takes a GradientTape, a BackwardStepper, a debugger Recorder or Record
 list of dispatch Nodes, or another engine's tape, and answers the same questions for each:
 how many steps there are (a Recorder keeps many: time travel), the graph of the shown one,
 its nodes, and how to step its backward pass (a recorded step is replayed with
-`debugger.replay_tape`). Another engine's tape (`tapeviz.torch.record()`'s) is read through
+`debugger.replay_tape`, or, when another engine ran it, walked as its VJPs ran with a
+`RecordedStepper`). Another engine's tape (`tapeviz.torch.record()`'s) is read through
 the neutral protocol alone: `nodes`, `freed`, `label` and `stepper(target, sources)`, which
 returns an object with the BackwardStepper's reading methods.
 """
 from __future__ import annotations
 
 from ..debugger.history import RecordedStep
+from ..debugger.recorded_stepper import RecordedStepper
 from ..debugger.recorder import Recorder
 from ..debugger.replay import replay_tape
 from ..debugger.stepper import BackwardStepper
@@ -140,8 +142,10 @@ class Scene:
         return counted(self.op_count, "op")
 
     # ---- stepping its backward pass --------------------------------------------------------
-    def stepper(self) -> BackwardStepper:
-        """A fresh BackwardStepper for the shown step (raises ValueError when none can run)."""
+    def stepper(self):
+        """A fresh BackwardStepper for the shown step, or for a recorded step of another
+        engine's ops a RecordedStepper over its backward steps as they ran (raises
+        ValueError when none can run)."""
         source = self.source
         if isinstance(source, BackwardStepper):
             if source.count == 0:
@@ -149,6 +153,8 @@ class Scene:
             return BackwardStepper(source.tape, source.target, source.sources)
         step = self.step
         if step is not None:
+            if step.backward_steps:   # another engine's ops, whose VJPs cannot run again
+                return RecordedStepper(step.backward_steps, [rop.node for rop in step.ops])
             replay = replay_tape(step)
             return BackwardStepper(replay.tape, self.target or replay.target,
                                    self.sources or replay.sources)

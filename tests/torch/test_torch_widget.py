@@ -3,11 +3,14 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from digits_cnn import DigitsCNN
+from digits_cnn import DigitsCNN, digit_batches, make_training
 
 import tapeviz.torch as tvt
+from tapeviz.debugger import Recorder
+from tapeviz.debugger.recorded_stepper import RecordedStepper
 from tapeviz.viz import TapeWidget
 from tapeviz.viz.graph import Graph
+from tapeviz.viz.scene import Scene
 
 
 @pytest.fixture
@@ -123,3 +126,40 @@ def test_break_here_on_a_torch_node_arms_a_breakpoint_that_hits_it(cnn_tape, mon
             ("mean", "x = x.mean(dim=(2, 3))          # global average pool")]
     finally:
         clear_breakpoints()
+
+
+def test_a_recorded_step_of_a_torch_loop_steps_its_vjps_with_the_loops_own_gradients():
+    model, _, train_step = make_training()
+    names = [name for name, _ in model.named_parameters()]
+    grads = []
+    with Recorder() as rec:
+        for images, labels in digit_batches(count=3):
+            train_step(images, labels)
+            grads.append({n: p.grad.numpy().copy() for n, p in model.named_parameters()})
+    order = ["cross_entropy", "linear", "mean", "relu", "conv2d", "relu", "conv2d"]
+    widget = TapeWidget(rec)
+    for index in (0, 2):            # an older kept step, and the latest
+        widget.show_step(index)
+        shown = []
+        while not widget.stepper.get("done"):
+            widget.step()
+            state = widget.stepper
+            shown.append(state["op"])
+            assert widget.highlight == state["node"] != ""
+        assert shown == order, f"step {index + 1}: stepped {shown}"
+        assert [name for name, _ in widget.stepper["gradients"]] == names
+
+        scene = Scene(rec)
+        scene.show_step(index)
+        stepper = scene.stepper()   # what the widget stepped: the VJPs as autograd ran them
+        assert isinstance(stepper, RecordedStepper)
+        variables = {v.name: v for v in stepper.flat_sources}
+        while (vjp := stepper.step()) is not None:
+            for tensor, grad in zip(vjp.node.inputs, vjp.input_grads):
+                variable = getattr(tensor, "variable", None)
+                if variable is not None:   # each parameter is read once: its whole .grad
+                    np.testing.assert_allclose(grad._value, grads[index][variable.name],
+                                               rtol=1e-6, atol=1e-8)
+        for name in names:
+            np.testing.assert_allclose(stepper.gradient(variables[name])._value,
+                                       grads[index][name], rtol=1e-6, atol=1e-8)
