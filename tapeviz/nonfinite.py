@@ -9,12 +9,54 @@ from __future__ import annotations
 import numpy as np
 
 _DIVISIONS = ("truediv", "floordiv", "floormod")
-LOG_FIX = ("clip the input away from 0, tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)), or add an "
-           "epsilon, tf.math.log(p + 1e-7); for a cross-entropy, give logits to the built-in "
-           "loss instead (tf.nn.softmax_cross_entropy_with_logits, or "
-           "tf.keras.losses.CategoricalCrossentropy(from_logits=True)); for log(softmax(x)) use "
-           "tf.nn.log_softmax(x)")
 
+# The usual fix of each cause, in each engine's words: an op's `engine` picks the column
+# (the numpy engine's ops have none, "tf"; tapeviz.torch's TorchOp says "torch").
+FIXES = {
+    "entered": {
+        "tf": "find where the NaN/Inf entered (tapeviz.debugger.find_nan_origin on the tape)",
+        "torch": "find where the NaN/Inf entered (tapeviz.torch.find_nan_origin on the tape)"},
+    "log": {
+        "tf": "clip the input away from 0, tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)), or "
+              "add an epsilon, tf.math.log(p + 1e-7); for a cross-entropy, give logits to the "
+              "built-in loss instead (tf.nn.softmax_cross_entropy_with_logits, or "
+              "tf.keras.losses.CategoricalCrossentropy(from_logits=True)); for "
+              "log(softmax(x)) use tf.nn.log_softmax(x)",
+        "torch": "clip the input away from 0, torch.log(p.clamp(min=1e-7)), or add an "
+                 "epsilon, torch.log(p + 1e-7); for a cross-entropy, give the logits to the "
+                 "built-in loss instead (F.cross_entropy(logits, labels), or "
+                 "F.binary_cross_entropy_with_logits); for log(softmax(x)) use "
+                 "F.log_softmax(x, dim=1)"},
+    "sqrt": {"tf": "take the root of a non-negative value: tf.sqrt(tf.maximum(x, 0.0))",
+             "torch": "take the root of a non-negative value: torch.sqrt(x.clamp(min=0))"},
+    "rsqrt": {
+        "tf": "add an epsilon: tf.math.rsqrt(variance + 1e-5), as batch normalisation does",
+        "torch": "add an epsilon: torch.rsqrt(variance + 1e-5), as batch normalisation does"},
+    "reciprocal": {"tf": "add an epsilon: tf.math.reciprocal(x + 1e-7)",
+                   "torch": "add an epsilon: torch.reciprocal(x + 1e-7)"},
+    "reduce_std": {
+        "tf": "tf.math.reduce_std has no finite gradient where the std is 0: use "
+              "tf.sqrt(tf.math.reduce_variance(x, axis) + 1e-12), or drop the constant feature",
+        "torch": "torch.std has no finite gradient where the std is 0: use "
+                 "torch.sqrt(x.var(dim) + 1e-12), or drop the constant feature"},
+    "sqrt_grad": {"tf": "add an epsilon inside the root: tf.sqrt(x + 1e-12)",
+                  "torch": "add an epsilon inside the root: torch.sqrt(x + 1e-12)"},
+    "grown": {
+        "tf": "lower the learning rate (10x, until the loss falls), clip the gradients "
+              "(tf.clip_by_global_norm) or normalise the inputs; to see the loss grow and the "
+              "update that overshoots, train under a Recorder (then "
+              "tapeviz.debugger.diagnose(rec)) or a Dashboard",
+        "torch": "lower the learning rate (10x, until the loss falls), clip the gradients "
+                 "(torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0) before "
+                 "optimizer.step()) or normalise the inputs; to see the loss grow and the "
+                 "update that overshoots, train under a Recorder (then "
+                 "tapeviz.debugger.diagnose(rec)) or a Dashboard"},
+}
+
+
+def engine_of(op) -> str:
+    """The column of FIXES in `op`'s engine's words."""
+    return getattr(op, "engine", "tf")
 
 def _array(value) -> np.ndarray:
     return np.asarray(getattr(value, "_value", value))
@@ -88,10 +130,6 @@ def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str |
 
 
 HUGE = 1e18   # no healthy activation, weight or loss comes near: a run that diverged did
-GROWN_FIX = ("lower the learning rate (10x, until the loss falls), clip the gradients "
-             "(tf.clip_by_global_norm) or normalise the inputs; to see the loss grow and the "
-             "update that overshoots, train under a Recorder (then "
-             "tapeviz.debugger.diagnose(rec)) or a Dashboard")
 
 
 def _largest(arrays) -> float:
@@ -163,28 +201,28 @@ def _constant_features(x, y) -> list | None:
     return [w[0] if len(w) == 1 else list(w) for w in where]
 
 
-def fix(name: str, inputs, scope: str = "") -> str | None:
+def fix(name: str, inputs, scope: str = "", engine: str = "tf") -> str | None:
     """The usual fix for op `name` making NaN/Inf from `inputs` under the name `scope` (for an
-    op inside a VJP, the scope of the forward op); None when none is known.
+    op inside a VJP, the scope of the forward op), in the words of `engine` (`engine_of(op)`:
+    "tf" or "torch"); None when none is known.
 
     >>> import numpy as np
     >>> fix("rsqrt", [np.array([0.0])])
     'add an epsilon: tf.math.rsqrt(variance + 1e-5), as batch normalisation does'
+    >>> fix("log", [np.array([0.0])], engine="torch").split("; ")[-1]
+    'for log(softmax(x)) use F.log_softmax(x, dim=1)'
     """
     arrays = [_array(x) for x in inputs]
     x = arrays[0] if arrays else np.zeros(0)
     if any(sum(_non_finite(a)) for a in arrays):
-        return "find where the NaN/Inf entered (tapeviz.debugger.find_nan_origin on the tape)"
+        return FIXES["entered"][engine]
     if name == "log" and np.any(x == 0):
-        return LOG_FIX
+        return FIXES["log"][engine]
     if name == "log" and np.any(x < 0):
         return "log is defined for x > 0: look at what feeds it (a difference can go negative)"
-    if name == "sqrt" and np.any(x < 0):
-        return "take the root of a non-negative value: tf.sqrt(tf.maximum(x, 0.0))"
-    if name == "rsqrt" and np.any(x <= 0):
-        return "add an epsilon: tf.math.rsqrt(variance + 1e-5), as batch normalisation does"
-    if name == "reciprocal" and np.any(x == 0):
-        return "add an epsilon: tf.math.reciprocal(x + 1e-7)"
+    if (name == "sqrt" and np.any(x < 0)) or (name == "rsqrt" and np.any(x <= 0)) or (
+            name == "reciprocal" and np.any(x == 0)):
+        return FIXES[name][engine]
     if name in _DIVISIONS and len(arrays) > 1 and np.any(arrays[1] == 0):
         if _constant_features(x, arrays[1]) is not None:
             return ("add an epsilon to the divisor, (x - mean) / (std + 1e-7), or drop the "
@@ -192,10 +230,8 @@ def fix(name: str, inputs, scope: str = "") -> str | None:
         return "add an epsilon to the divisor, x / (y + 1e-7), or leave the zeros out"
     if name == "sqrt_grad" and np.any(x == 0):
         if (scope or "").rsplit("/", 1)[-1] == "reduce_std":
-            return ("tf.math.reduce_std has no finite gradient where the std is 0: use "
-                    "tf.sqrt(tf.math.reduce_variance(x, axis) + 1e-12), or drop the constant "
-                    "feature")
-        return "add an epsilon inside the root: tf.sqrt(x + 1e-12)"
+            return FIXES["reduce_std"][engine]
+        return FIXES["sqrt_grad"][engine]
     if _largest(arrays) > HUGE:
-        return GROWN_FIX
+        return FIXES["grown"][engine]
     return None

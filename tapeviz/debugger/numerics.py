@@ -16,7 +16,7 @@ from .. import events
 from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
-from ..nonfinite import GROWN_FIX, fix, reason
+from ..nonfinite import FIXES, engine_of, fix, reason
 from .summary import _array, all_finite, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
@@ -106,7 +106,8 @@ def _origin(node, index, vjp_of=None, step=None) -> NaNOrigin:
     phase = getattr(node, "phase", "forward")
     name, scope = _op_name(node), getattr(vjp_of if vjp_of is not None else node, "scope", "")
     return NaNOrigin(node, phase, index, nans, infs, _input_lines(node.inputs), source,
-                     reason(name, node.inputs, node.output), fix(name, node.inputs, scope),
+                     reason(name, node.inputs, node.output),
+                     fix(name, node.inputs, scope, engine_of(node.op)),
                      vjp_of, step)
 
 
@@ -178,7 +179,8 @@ def _backward_origin(tape, target, sources, output_gradients):
             node = step.node
             name = _op_name(node)
             return NaNOrigin(node, "backward", step.index, nans, infs, _input_lines(node.inputs),
-                             node.source, reason(name, node.inputs), fix(name, node.inputs),
+                             node.source, reason(name, node.inputs),
+                             fix(name, node.inputs, engine=engine_of(node.op)),
                              node, step)
     return None
 
@@ -205,7 +207,8 @@ def check_op(event) -> None:
         entry = _tape_entry(node)
     origin = _origin(node, entry, vjp_of)
     lines = [origin.headline(fix=False)] + origin.inputs
-    if origin.fix == GROWN_FIX:   # overflowed from values grown huge: a diverging run?
+    if origin.fix == FIXES["grown"][engine_of(node.op)]:   # overflowed from values grown
+        #                                                    huge: a diverging run?
         from .divergence import divergence_being_recorded   # it imports this module
         diverging = divergence_being_recorded()
         if diverging is not None:

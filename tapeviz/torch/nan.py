@@ -4,7 +4,7 @@ The forward ops are searched as `debugger.find_nan_origin` searches a tape (the 
 that made NaN/Inf from finite inputs); then the backward steps, in the order autograd ran
 them: the first whose upstream gradient was finite and that sent NaN/Inf to an input (the
 VJP of `sqrt` at 0). The reasons and fixes are the numpy engine's (`nonfinite`), asked
-under its names where torch's differ (`div` is its `truediv`).
+under its names where torch's differ (`div` is its `truediv`), the fixes in torch's words.
 """
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def find_nan_origin(source, *args, **kwargs) -> NaNOrigin | None:
         rule = RULE_NAMES.get(origin.op)
         if rule is not None:   # asked again under the numpy engine's name for it
             origin.reason = reason(rule, origin.node.inputs, origin.node.output)
-            origin.fix = fix(rule, origin.node.inputs, origin.node.scope)
+            origin.fix = fix(rule, origin.node.inputs, origin.node.scope, "torch")
         return origin
     return _backward_origin(tape)
 
@@ -62,7 +62,7 @@ def _backward_origin(tape) -> NaNOrigin | None:
         rule = BACKWARD_RULES.get(node.op.name, RULE_NAMES.get(node.op.name, node.op.name))
         return NaNOrigin(node, "backward", step.index, nans, infs,
                          [f"input {i}: {summarize(x)}" for i, x in enumerate(node.inputs)],
-                         node.source, reason(rule, node.inputs), fix(rule, node.inputs,
-                                                                     node.scope),
+                         node.source, reason(rule, node.inputs),
+                         fix(rule, node.inputs, node.scope, "torch"),
                          vjp_of=node, step=step)
     return None

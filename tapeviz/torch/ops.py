@@ -94,6 +94,7 @@ class TorchOp:
     __slots__ = ("name", "__name__", "label", "kind", "input_names", "route", "nondiff",
                  "broadcasting", "inplace", "__weakref__")
     layout = "NCHW"   # torch's images and kernels: channels first (the inspector transposes)
+    engine = "torch"  # NaN/Inf fixes name torch's functions (nonfinite.FIXES)
 
     def __init__(self, name: str):
         self.name = self.__name__ = name

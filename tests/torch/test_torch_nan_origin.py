@@ -2,10 +2,11 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from digits_cnn import DigitsCNN
+from digits_cnn import DigitsCNN, digit_batches, make_training
 
 import tapeviz as tf
 import tapeviz.torch as tvt
+from tapeviz.viz import TapeWidget
 
 
 def _line_of(text: str) -> int:
@@ -86,3 +87,37 @@ def test_check_numerics_falls_out_of_the_same_events():
         tf.debugging.disable_check_numerics()
     assert raised.value.source.filename == __file__
     assert raised.value.source.lineno == _line_of("torch.log(x)")
+
+
+def my_cross_entropy(logits, labels):     # notebook 04's planted NaN: log(softmax)
+    probs = torch.softmax(logits, dim=1)
+    return -torch.log(probs[torch.arange(len(labels)), labels]).mean()
+
+
+def test_the_fix_for_a_torch_op_names_torchs_functions_and_no_tf_one():
+    model, _, _ = make_training()
+    images, labels = digit_batches(count=2)[1]
+    bad_images = images * 255 * 40    # never divided by 255, and then some: softmax saturates
+
+    def step():
+        loss = my_cross_entropy(model(bad_images), labels)
+        loss.backward()
+
+    origin = tvt.find_nan_origin(step)
+    assert origin is not None and origin.op == "log", origin
+    messages = {"find_nan_origin": str(origin)}
+    with tvt.record() as tape:
+        step()
+    messages["diagnose"] = next(a["message"] for a in TapeWidget(tape).alerts
+                                if "log" in a["message"])
+    tf.debugging.enable_check_numerics()
+    try:
+        with pytest.raises(tf.errors.InvalidArgumentError) as raised:
+            step()
+    finally:
+        tf.debugging.disable_check_numerics()
+    messages["check_numerics"] = str(raised.value)
+    for who, message in messages.items():
+        assert "F.log_softmax(x, dim=1)" in message and "F.cross_entropy(logits" in message \
+            and "torch.log(p.clamp(min=1e-7))" in message, f"{who}: {message}"
+        assert "tf." not in message, f"{who} names a TF function: {message}"
