@@ -11,6 +11,7 @@ import torch
 import torch.nn.functional as F
 from digits_cnn import digit_batches, make_training
 
+import tapeviz as tf
 import tapeviz.torch  # noqa: F401  (the adapter: torch ops heard while the Recorder listens)
 from tapeviz.debugger import Recorder, diagnose
 
@@ -144,3 +145,27 @@ def test_tapeviz_cell_magic_says_when_a_torch_cell_ran_no_ops(kernel_shell, caps
     finally:
         kernel_shell.run_line_magic("unload_ext", "tapeviz")
     assert "the cell ran no PyTorch ops; nothing to show." in capsys.readouterr().out
+
+
+def test_a_torch_step_keeps_its_backward_steps_and_counts_their_gradients():
+    model, _, train_step = make_training()
+    with Recorder() as rec:
+        for images, labels in digit_batches(count=2):
+            train_step(images, labels)
+    for step in rec.steps:
+        assert [s.node.op.name for s in step.backward_steps] == [
+            "cross_entropy", "linear", "mean", "relu", "conv2d", "relu", "conv2d"]
+        held = [value for op in step.ops for value in (op.node.output, *op.node.inputs)]
+        held += [g for s in step.backward_steps for g in (s.upstream, *s.input_grads)]
+        held += list(step.variable_gradients.values())
+        arrays = {id(t._value): t._value.nbytes for t in held if t is not None}
+        assert step.nbytes >= sum(arrays.values()), (
+            f"step {step.number} counts {step.nbytes} bytes, under the "
+            f"{sum(arrays.values())} of the distinct arrays it holds")
+    # the numpy engine's steps replay their VJPs: they keep no backward steps
+    w = tf.Variable(2.0)
+    with Recorder() as numpy_rec:
+        with tf.GradientTape() as tape:
+            loss = w * w
+        tape.gradient(loss, w)
+    assert numpy_rec.last_step.backward_steps == []
