@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 
+from ..nonfinite import engine_of
 from ..tensor import VariableRead
 from .findings import Finding
 from .numerics import _where
@@ -17,7 +18,8 @@ from .summary import _array
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
-WEIGHING = ("matmul", "conv2d", "multiply", "einsum", "tensordot")
+WEIGHING = ("matmul", "conv2d", "multiply", "einsum", "tensordot",
+            "linear", "mul", "mm", "bmm")   # the same ops under torch's names
 SATURATING = {"sigmoid": lambda y: y * (1 - y), "tanh": lambda y: 1 - y * y}
 
 
@@ -48,6 +50,7 @@ def starved_variables(nodes, relu) -> list:
 
 
 UNNAMED = re.compile(r"^Variable(_\d+)?:\d+$")   # tf.Variable(...) given no name
+_LEAKY = {"tf": "tf.nn.leaky_relu", "torch": "F.leaky_relu (torch.nn.LeakyReLU)"}
 
 
 def _and(parts: list) -> str:
@@ -114,7 +117,7 @@ def dead_relus(nodes, zero_gradients=None) -> list:
         message += (f"; at {_where(node.source)}; hint: a large negative bias or weights "
                     f"(initialisation, or a learning rate that pushed them there) kill every "
                     f"unit: re-initialise the layer (bias 0), lower the learning rate, or use "
-                    f"tf.nn.leaky_relu")
+                    f"{_LEAKY[engine_of(node.op)]}")
         found.append(Finding("dead_relu", message, node,
                              variables=[v.name for v in starved]))
     return found

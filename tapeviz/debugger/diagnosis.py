@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import nest
 from ..errors import InvalidArgumentError
+from ..nonfinite import engine_of
 from ..tensor import Variable, VariableRead
 from . import breakpoint_listener
 from .activations import describe_saturating, dead_relus, saturating_ops, variable_order
@@ -73,8 +74,9 @@ def _broadcast_message(node, shapes: tuple, out_shape: tuple) -> str:
                f"{' + '.join(map(str, sizes))}), an outer product; at {_where(node.source)}")
     ordered = sorted(shapes, key=len)
     if len(ordered) == 2 and ordered[1] == ordered[0] + (1,):
+        squeeze = {"tf": "tf.squeeze the", "torch": ".squeeze(-1) the"}[engine_of(node.op)]
         message += (f"; hint: {ordered[0]} against {ordered[1]}: reshape one so they "
-                    f"match, e.g. tf.squeeze the {ordered[1]} operand")
+                    f"match, e.g. {squeeze} {ordered[1]} operand")
     return message
 
 
@@ -203,6 +205,10 @@ def _norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) ->
     return found + neighbours
 
 
+_CLIP = {"tf": "tf.clip_by_global_norm",
+         "torch": "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)"}
+
+
 def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
     """A finding when the first layer's norm is more than `ratio` away from the last's;
     `when` says which step it was judged on (e.g. ' in step 1, 0.0087 in step 30')."""
@@ -224,7 +230,7 @@ def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
         message = (f"exploding gradients: the first layer's gradient norm is {r:.3g}x the "
                    f"last layer's{when} ({first} {norms[first]:.3g}, {last} {norms[last]:.3g})"
                    f"{through}; hint: smaller initial weights, normalisation, or "
-                   f"tf.clip_by_global_norm")
+                   f"{_CLIP[engine_of(nodes[0].op) if nodes else 'tf']}")
     node = saturating[0][0] if saturating else None
     return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]
 

@@ -73,6 +73,11 @@ _KINDS = (
     ("compare", {"eq", "ne", "lt", "le", "gt", "ge", "isnan", "isinf", "isfinite"}),
     ("nn", {"dropout", "batch_norm", "layer_norm", "group_norm", "embedding", "one_hot"}),
 )
+# elementwise ops whose operands broadcast: diagnose looks at these for outer products
+BROADCASTING = frozenset({
+    "add", "sub", "rsub", "mul", "div", "rdiv", "true_divide", "pow", "rpow", "maximum",
+    "minimum", "atan2", "where", "add_", "sub_", "mul_", "div_", "floor_divide",
+    "remainder", "hypot"})
 NONDIFF = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "isnan", "isinf",
                      "isfinite", "one_hot", "floor_divide", "sign"})
 
@@ -103,7 +108,7 @@ class TorchOp:
         self.input_names = ()     # the tensor arguments' names, from the first traced call
         self.route = None         # events.registered sets it
         self.nondiff = name in NONDIFF
-        self.broadcasting = False
+        self.broadcasting = name in BROADCASTING
         self.inplace = self.kind == "update"
 
     def forward(self, *arrays, **params):
