@@ -194,6 +194,7 @@ class Routing:
 
 _lock = threading.Lock()
 _ops: list = []                  # every registered op, whose routes a change replaces
+_name_vocabularies: list = []    # predicates of producers that make ops on first use
 _routing = Routing(())
 _watchers: list = []             # called after each change (a producer outside dispatch)
 
@@ -274,6 +275,18 @@ def registered(op) -> None:
 def registered_ops() -> tuple:
     """Every op routed here: the registry's, and those of other producers (tapeviz.torch)."""
     return tuple(_ops)
+
+
+def knows_op_names(predicate: Callable) -> None:
+    """Let a producer that makes its ops on first use (tapeviz.torch) say which names it
+    can make: `predicate(name) -> bool`, asked when a name is not routed yet."""
+    _name_vocabularies.append(predicate)
+
+
+def is_op_name(name: str) -> bool:
+    """Whether `name` is an op some producer runs: a routed op, or one it can make."""
+    return any(op.name == name for op in _ops) or any(
+        known(name) for known in _name_vocabularies)
 
 
 def watch_routing(watcher: Callable) -> None:

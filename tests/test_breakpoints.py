@@ -505,3 +505,40 @@ def test_jupyterlabs_debugger_pauses_in_the_users_frame(tmp_path):
     assert (top["name"], top["source"]["path"], top["line"]) == ("<module>", str(script), 9)
     assert "tapeviz breakpoint: exp (forward) at train.py:8" in err
     assert out == "finished debugpy\n"
+
+
+def _train_twice():
+    x = tf.Variable([1.0, 2.0])
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    for _ in range(2):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.exp(x) * x)
+        grads = tape.gradient(loss, [x])                 # line: gradient of the loop
+        optimizer.apply_gradients(zip(grads, [x]))       # line: apply of the loop
+
+
+def test_a_file_line_breakpoint_hits_every_vjp_op_and_update_op_said_from_that_line():
+    backward = break_on(file="test_breakpoints.py", action="continue",
+                        line=line_of(__file__, "# line: gradient of the loop"))
+    updates = break_on(file="test_breakpoints.py", action="continue",
+                       line=line_of(__file__, "# line: apply of the loop"))
+    _train_twice()
+    # as before the VJPs' and the updates' ops took their line without walking the stack
+    vjp_ops = ["reshape", "broadcast_to", "multiply", "multiply", "multiply", "add"]
+    assert [(h.node.op.name, h.node.phase) for h in backward.hits] == \
+        [(name, "backward") for name in vjp_ops * 2]
+    update_ops = ["moving_average", "square", "moving_average", "adam_step", "assign_add"]
+    assert [h.node.op.name for h in updates.hits] == update_ops * 2
+
+
+def test_a_misspelt_op_or_kind_is_refused_with_the_closest_names():
+    """A breakpoint on an op no engine has would never stop: break_on says so at once."""
+    with pytest.raises(ValueError, match=r"no op is called 'lgo'; did you mean 'log'\?"):
+        break_on(op="lgo")
+    with pytest.raises(ValueError, match=r"no op is called 'expp'; did you mean 'exp'"):
+        break_on(op=["log", "expp"])
+    with pytest.raises(ValueError, match=r"no kind is called 'convv'; did you mean 'conv'"):
+        break_on(kind="convv")
+    with pytest.raises(TypeError, match=r"op must be a name .* got int 3"):
+        break_on(op=3)
+    assert breakpoints() == []   # nothing was armed by the refused calls

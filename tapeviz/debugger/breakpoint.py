@@ -7,6 +7,7 @@ match and turns a match into a `BreakpointHit` and a debugger.
 """
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import os
@@ -39,6 +40,10 @@ class Breakpoint:
                             f"got {type(condition).__name__}")
         self.op = _names(op)
         self.kind = _names(kind)
+        routed = events.registered_ops()
+        _check_known("op", self.op, events.is_op_name, {o.name for o in routed})
+        kinds = {o.kind for o in routed}   # torch's kinds are the registry's
+        _check_known("kind", self.kind, kinds.__contains__, kinds)
         self.layer = layer.strip("/") if layer else None
         self.file = file
         self.line = line
@@ -224,6 +229,21 @@ def clear_breakpoints() -> None:
     """Remove every breakpoint."""
     for bp in listener.armed():
         bp.clear()
+
+
+def _check_known(what: str, names, known: Callable, candidates) -> None:
+    """A name no engine has never matches: say so at once, with the closest names, rather
+    than arm a breakpoint that silently never stops."""
+    for name in sorted(names or ()):
+        if not isinstance(name, str):
+            raise TypeError(f"break_on: {what} must be a name (str) or a list of names; got "
+                            f"{type(name).__name__} {name!r}")
+        if not known(name):
+            close = difflib.get_close_matches(name, sorted(candidates), n=3)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            attribute = "name" if what == "op" else what
+            raise ValueError(f"break_on: no {what} is called {name!r}{hint} ({what}s are "
+                             f"named as a tape's nodes show them: node.op.{attribute})")
 
 
 # ---- matching helpers ---------------------------------------------------------------------

@@ -192,6 +192,20 @@ def torch_name(func) -> str | None:
     return name
 
 
+def is_torch_op_name(name: str) -> bool:
+    """Whether a torch call can be op `name`: a function of torch or torch.nn.functional,
+    a Tensor method, or an operator's name (`add` for `+`)."""
+    if name in NOT_OPS or name.startswith("_"):
+        return False
+    return (name in DUNDERS.values() or name in VIEW_PROPERTIES or
+            any(callable(getattr(space, name, None))
+                for space in (torch, torch.nn.functional, torch.Tensor, torch.linalg,
+                              torch.special, torch.fft)))
+
+
+events.knows_op_names(is_torch_op_name)
+
+
 def known_ops() -> list:
     """The torch ops made so far."""
     return list(_by_name.values())

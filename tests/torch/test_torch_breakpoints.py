@@ -132,3 +132,11 @@ def test_an_op_breakpoint_leaves_module_calls_on_torchs_fast_path_and_still_name
     assert hit.node.scope == "DigitsCNN/fc"
     names = [t.variable.name if hasattr(t, "variable") else None for t in hit.node.inputs]
     assert names == [None, "fc.weight", "fc.bias"]
+
+
+def test_an_op_torch_has_not_run_yet_is_accepted_and_a_misspelt_one_refused():
+    """torch's ops are made on first use, so break_on asks torch whether it has the name."""
+    bp = tvt.break_on(op="log_softmax")     # a function of torch.nn.functional, not run yet
+    bp.clear()
+    with pytest.raises(ValueError, match=r"no op is called 'log_sofmax'"):
+        tvt.break_on(op="log_sofmax")
