@@ -16,7 +16,7 @@ from .convert import FLOAT_SCALAR_TYPES, to_array
 from .events import VJPApplied, set_scope
 from .ops.math import add
 from .ops.shape import unbroadcast
-from .sourceinfo import Origin
+from .sourceinfo import Origin, runs_own_code_only
 from .tensor import Tensor, wrap
 from .threadstate import local, thread_state
 
@@ -151,14 +151,16 @@ class Backward:
         state = self._state = local.state
         tape = self.tape
         recording = tape in state.tapes and tape.pause()  # usually done recording already
-        saved = recording, state.phase, state.origin, state.scope, state.backward
+        saved = recording, state.phase, state.origin, state.scope, state.backward, state.source
         state.phase, state.origin, state.backward = "backward", Origin(_ADVANCE), self
+        state.source = None
         return saved
 
     def _leave_backward_phase(self, saved):
-        was_recording, phase, origin, scope, backward = saved
+        was_recording, phase, origin, scope, backward, source = saved
         state = self._state
         state.phase, state.origin, state.backward = phase, origin, backward
+        state.source = source
         self._upstream = None
         if scope is not state.scope:
             set_scope(state, scope)
@@ -176,6 +178,7 @@ class Backward:
         is_reachable = reachable.__contains__
         frees = None if self._keep else self._sources  # outputs whose gradient is dropped once used
         state = self._state
+        origin = state.origin
         position = self._position
         while position:
             position -= 1
@@ -199,6 +202,11 @@ class Backward:
             needed = None if reachable.issuperset(keys) else tuple(map(is_reachable, keys))
             if node.scope is not state.scope:  # a VJP's ops run in its node's layer, as in TF
                 set_scope(state, node.scope)
+            if origin.found:   # the pass's line, known: a registry VJP's ops need no walk
+                own = _OWN_VJP.get(op)
+                if own is None:
+                    own = _OWN_VJP[op] = runs_own_code_only(op.input_grads)
+                state.source = origin.source if own else None   # a user's VJP: its lines
             input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
             broadcasting = op.broadcasting
             i = 0
@@ -215,6 +223,7 @@ class Backward:
                     grads[key] = grad if existing is None else add(existing, grad)
                 i += 1
             if every_step or op.route.steps:
+                state.source = None   # a step's listeners are not the VJP: their ops walk
                 return node, g, input_grads
         self._position, self._upstream = 0, None
         return None
@@ -232,6 +241,9 @@ def vjp_in_flight() -> tuple | None:
 
 
 _ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see sourceinfo.Origin)
+# op -> whether its VJP runs tapeviz's code alone (a registry row), so its ops share the
+# pass's line; an op defined outside tapeviz (a user's defop) keeps its VJP's own lines
+_OWN_VJP: dict = {}
 
 
 _ONE: dict = {}  # numpy scalar type -> its 1, the seed of a scalar loss

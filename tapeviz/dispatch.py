@@ -66,7 +66,8 @@ def dispatch(op, *args, **params):
 
 def _dispatch_traced(op, args, params, state, route):
     """`dispatch` for an op that a tape may record or someone may hear."""
-    source = source_from(_getframe(2), state.origin)  # dispatch's caller, and up
+    # known while a registry VJP or an optimizer's update runs; else dispatch's caller, and up
+    source = state.source or source_from(_getframe(2), state.origin)
     on_node = route.on_node
     hearers = route.evented
     if state.layer_listeners:
@@ -112,12 +113,18 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
-    for heard_node in on_node:   # those that take the node itself: no event to build
-        heard_node(node, taped, duration)
-    if hearers:
-        event = OpExecuted(node, taped, duration)
-        for callback in hearers:
-            callback(event)
+    if heard:
+        known = state.source
+        if known is not None:   # a listener's own ops (a condition, a debugger prompt) walk
+            state.source = None
+        for heard_node in on_node:   # those that take the node itself: no event to build
+            heard_node(node, taped, duration)
+        if hearers:
+            event = OpExecuted(node, taped, duration)
+            for callback in hearers:
+                callback(event)
+        if known is not None:   # (left None if a listener raised: the walk is always right)
+            state.source = known
     return ans
 
 

@@ -150,6 +150,43 @@ def user_frame(frame):
     return None
 
 
+def runs_own_code_only(function) -> bool:
+    """Whether calling `function` runs only code the walk passes (tapeviz's own): the
+    function, and every function (or tuple of them) its closure holds, judged as the walk
+    judges frames. A callable of another kind (a user's object, a partial) is not."""
+    seen = set()
+    pending = [function]
+    while pending:
+        item = pending.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, tuple):
+            pending.extend(item)
+            continue
+        code = getattr(item, "__code__", None)
+        if code is None:
+            if callable(item) and not _frameless(item):
+                return False    # a user's callable object or partial: it may call theirs
+            continue
+        mine = _own.get(id(code))
+        if not (_learn(code) if mine is None else mine):
+            return False
+        for cell in item.__closure__ or ():
+            try:
+                pending.append(cell.cell_contents)
+            except ValueError:  # an empty cell
+                pass
+    return True
+
+
+def _frameless(item) -> bool:
+    """Whether calling `item` (no `__code__`) runs no frame the walk would stop at: a
+    builtin, a numpy ufunc, or a class of tapeviz, numpy or the builtins."""
+    owner = item.__module__ if isinstance(item, type) else type(item).__module__
+    return (owner or "").partition(".")[0] in ("builtins", "numpy", "tapeviz")
+
+
 def _learn(code) -> bool:
     """Whether `code` is tapeviz's own (or another excluded package's), remembered by id."""
     own = _own[id(code)] = code.co_filename.startswith(_not_user)

@@ -13,7 +13,7 @@ class ThreadState:
     costs ~40 ns a read, a slot ~10, and dispatch reads several per op)."""
 
     __slots__ = ("tapes", "phase", "scope", "layer_listeners", "backward", "origin",
-                 "__weakref__")
+                 "source", "__weakref__")
 
     def __init__(self):
         self.tapes = []             # tapes recording on this thread now (a paused tape leaves)
@@ -23,6 +23,10 @@ class ThreadState:
         self.backward = None        # the Backward running a VJP on this thread, if any
         self.origin = None          # its user line, found once for all its VJPs' ops
         #                             (a sourceinfo.Origin; None in the forward phase)
+        self.source = None          # the user line every op run now shares, when known
+        #                             without a walk: set only while a registry VJP or an
+        #                             optimizer's update runs tapeviz's own code alone
+        #                             (None, the walk, is always right)
 
 
 class _Local(threading.local):

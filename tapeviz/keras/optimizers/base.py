@@ -9,6 +9,7 @@ last `tape.gradient` call returned it (`why_none`'s words).
 """
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -17,14 +18,16 @@ from ... import nest
 from ...creation import convert_to_tensor
 from ...debugger.numerics import _where
 from ...debugger.why_none import explain_missing_gradient
+from ... import events
 from ...dispatch import name_scope, unrecorded
 from ...errors import DTypeError, ShapeError
 from ...fpwarnings import warn_from_user_line
 from ...ops.math import clip_by_value, maximum, sqrt, square
 from ...ops.reduce import reduce_sum
-from ...sourceinfo import user_source
+from ...sourceinfo import runs_own_code_only, source_from, user_source
 from ...tape import GradientTape
 from ...tensor import Tensor, Variable
+from ...threadstate import local
 
 
 MADE_AT: dict = {}  # iterations variable's name -> the user's line that made the optimizer
@@ -38,6 +41,15 @@ def _why_missing(var: Variable) -> str:
     return ("it did not come from the last tape.gradient call; check that the loss depends "
             "on the variable and is computed inside the GradientTape block (with "
             "model.compile(), that a loss was given)")
+
+
+_OWN_FORMULA: dict = {}   # optimizer class -> whether its update formula is tapeviz's own
+
+
+def _own_class(cls) -> bool:
+    """Whether every class `cls` is made of is tapeviz's (or a builtin)."""
+    return all(c.__module__.partition(".")[0] in ("tapeviz", "builtins")
+               for c in cls.__mro__)
 
 
 class _VariableList(list):
@@ -167,7 +179,14 @@ class Optimizer:
         return self._iterations
 
     def _apply(self, pairs: list) -> None:
-        """Clip, then run the update formula for each pair; never taped."""
+        """Clip, then run the update formula for each pair; never taped.
+
+        The update formula's ops share the user line that called `apply_gradients` (or
+        `minimize`): when someone listens and the formula is tapeviz's own code, that
+        line is found once here and set on the thread (`state.source`), so dispatch does
+        not walk the optimizer's frames for each update op."""
+        known = self._update_line(pairs) if events.subscribers() else None
+        state = local.state if known is not None else None
         with unrecorded(), name_scope(self.name):
             grads = self._clip([grad for grad, _ in pairs])
             lr = self._current_learning_rate()
@@ -178,8 +197,32 @@ class Optimizer:
                     self._create_slots(var)
                 base = var.name[:-2] if var.name.endswith(":0") else var.name
                 with name_scope(base):
-                    self._apply_dense(grad, var, lr, step)
+                    if known is None:
+                        self._apply_dense(grad, var, lr, step)
+                        continue
+                    outer, state.source = state.source, known
+                    try:
+                        self._apply_dense(grad, var, lr, step)
+                    finally:
+                        state.source = outer
             self._iterations.assign_add(1)
+
+    def _update_line(self, pairs: list):
+        """The line a walk from an update op inside `_apply_dense` would find (the first
+        frame above `_apply` that is not tapeviz's), or None where that walk could stop
+        sooner: a formula, slot lookup, variable or gradient of the user's own class."""
+        kind = type(self)
+        own = _OWN_FORMULA.get(kind)
+        if own is None:
+            own = _OWN_FORMULA[kind] = (runs_own_code_only(kind._apply_dense)
+                                        and runs_own_code_only(kind.get_slot))
+        if not own or "_apply_dense" in vars(self) or "get_slot" in vars(self):
+            return None   # a formula set on this optimizer alone
+        for grad, var in pairs:
+            if not (type(var) is Variable or _own_class(type(var))) \
+                    or not (type(grad) is Tensor or _own_class(type(grad))):
+                return None
+        return source_from(sys._getframe(2), local.state.origin)   # from _apply's frame up
 
     def _apply_dense(self, grad: Tensor, var: Variable, lr: float, step: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _apply_dense")
