@@ -175,7 +175,7 @@ def test_the_known_line_is_cleared_when_a_vjp_or_an_update_raises():
         assert thread_state().source is None
         w = tf.Variable([1.0])
         bad = tf.keras.optimizers.SGD(0.1)
-        bad._apply_dense = None   # noqa: the instance's, not the class's
+        bad._apply_dense = None   # the instance's, not the class's
         with pytest.raises(TypeError):
             bad.apply_gradients([(tf.constant([1.0]), w)])
         assert thread_state().source is None
