@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from ..tensor import Tensor, wrap
 from . import breakpoint_listener
+from .stepper import StepViews
 
 
-class RecordedStepper:
+class RecordedStepper(StepViews):
     """Replays `steps` (BackwardSteps, in the order they ran) of the forward `nodes`.
 
     >>> import tapeviz as tf
@@ -103,31 +104,6 @@ class RecordedStepper:
     @property
     def done(self) -> bool:
         return self.count == len(self._steps)
-
-    @property
-    def last_step(self):
-        return self._last
-
-    @property
-    def current(self):
-        return None if self._last is None else self._last.node
-
-    @property
-    def upstream(self):
-        return None if self._last is None else self._last.upstream
-
-    @property
-    def input_grads(self):
-        return None if self._last is None else self._last.input_grads
-
-    @property
-    def index(self):
-        return None if self._last is None else self._last.index
-
-    @property
-    def flat_sources(self) -> list:
-        """The parameters (as Variables) the recorded ops read."""
-        return list(self._flat_sources)
 
     def gradient(self, source):
         return self.grads.get(id(source))

@@ -14,7 +14,42 @@ from ..tensor import Tensor
 from . import breakpoint as _breakpoints
 
 
-class BackwardStepper:
+class StepViews:
+    """What a stepper shows of the step it applied last (`self._last`: a BackwardStep, or
+    None before the first) and its sources: the live stepper's and the recorded one's."""
+
+    @property
+    def last_step(self):
+        """The BackwardStep applied last, or None before the first step."""
+        return self._last
+
+    @property
+    def current(self):
+        """The node whose VJP ran last."""
+        return None if self._last is None else self._last.node
+
+    @property
+    def upstream(self):
+        """The gradient that reached the current node's output."""
+        return None if self._last is None else self._last.upstream
+
+    @property
+    def input_grads(self) -> tuple | None:
+        """The gradients the current node's VJP produced, one per input (None where none)."""
+        return None if self._last is None else self._last.input_grads
+
+    @property
+    def index(self) -> int | None:
+        """The current node's position on the tape."""
+        return None if self._last is None else self._last.index
+
+    @property
+    def flat_sources(self) -> list:
+        """The sources gradients flow to, flattened (the tape's watched ones by default)."""
+        return list(self._flat_sources)
+
+
+class BackwardStepper(StepViews):
     """Steps the backward pass of `tape` from `target` to `sources`, one VJP at a time.
 
     >>> import tapeviz as tf
@@ -130,36 +165,6 @@ class BackwardStepper:
     def done(self) -> bool:
         """Whether every VJP has run (a last `step()` returning None confirms it)."""
         return self._finished or self._backward.done
-
-    @property
-    def last_step(self):
-        """The BackwardStep applied last, or None before the first step."""
-        return self._last
-
-    @property
-    def current(self):
-        """The node whose VJP ran last."""
-        return None if self._last is None else self._last.node
-
-    @property
-    def upstream(self):
-        """The gradient that reached the current node's output."""
-        return None if self._last is None else self._last.upstream
-
-    @property
-    def input_grads(self) -> tuple | None:
-        """The gradients the current node's VJP produced, one per input (None where none)."""
-        return None if self._last is None else self._last.input_grads
-
-    @property
-    def index(self) -> int | None:
-        """The current node's position on the tape."""
-        return None if self._last is None else self._last.index
-
-    @property
-    def flat_sources(self) -> list:
-        """The sources gradients flow to, flattened (the tape's watched ones by default)."""
-        return list(self._flat_sources)
 
     @property
     def grads(self) -> dict:
