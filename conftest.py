@@ -1,6 +1,6 @@
 """Collection rules for the whole repository: without torch (an optional extra), the torch
 adapter's modules are not collected as doctests (each would fail to import);
-tests/torch/conftest.py reports its tests skipped, saying how to install it."""
+tests/pytorch/conftest.py reports its tests skipped, saying how to install it."""
 import importlib.util
 
 

@@ -1,7 +1,7 @@
 """What the debugger costs on a PyTorch training loop: the guide's CNN in torch, plain and
 under each debugger mode, measured side by side in one run (read the ratios).
 
-The loop is tests/torch/digits_cnn.py's (Conv2d 16 3x3 relu x2, global average pool,
+The loop is tests/pytorch/digits_cnn.py's (Conv2d 16 3x3 relu x2, global average pool,
 Linear 10, Adam, F.cross_entropy; batches of 32 offline 8x8 digits), each step as a user
 writes it: zero_grad, forward, loss, backward, step. Modes: plain (tapeviz.torch imported,
 nobody listening: the adapter is off); the Recorder on (every op and backward step kept, as
@@ -50,7 +50,7 @@ import tapeviz.torch as tvt   # first: without torch it says how to install it
 from tapeviz.debugger import Recorder, Runner
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "torch"))   # one definition of the torch CNN
+sys.path.insert(0, str(ROOT / "tests" / "pytorch"))   # one definition of the torch CNN
 from digits_cnn import digit_batches, make_training  # noqa: E402
 
 BREAKPOINT_GOAL = 1.1

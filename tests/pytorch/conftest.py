@@ -1,5 +1,7 @@
-"""The torch adapter's tests run where torch is installed, and are skipped, saying how to
-install it, where it is not: every module here imports torch."""
+"""The torch adapter's tests (this folder is not called `torch`: without PyTorch, `tests/` on
+sys.path would make it a namespace package that `import torch` finds) run where torch is
+installed, and are skipped, saying how to install it, where it is not: every module here
+imports torch."""
 import pytest
 
 INSTALL = 'pip install "tapeviz[torch]"'
