@@ -10,6 +10,8 @@ import test_notebooks
 from test_notebooks import executed, jupyter_env  # noqa: F401  (its fixtures: run once here)
 from test_notebooks import section_titles, svg_node_ids
 
+pytest.importorskip("torch", reason='torch is not installed: pip install "tapeviz[torch]"')
+
 NAME = "04_pytorch_debugging"
 
 
