@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import math
 import statistics
-import sys
 import time
 
 import numpy as np
@@ -186,12 +185,7 @@ def main() -> None:
                   f"median {statistics.median(ratios):.2f}x (rounds {min(ratios):.2f}-"
                   f"{max(ratios):.2f}x), goal <= 0.7x")
     if args.instructions:
-        if not instructions.available():
-            sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
-        counted = instructions_an_iteration()
-        print(f"instructions an iteration (valgrind): tapeviz {counted['tapeviz'] / 1e3:.1f}k, "
-              f"pytorch {counted['pytorch'] / 1e3:.1f}k, "
-              f"{counted['tapeviz'] / counted['pytorch']:.3f}x")
+        instructions.report(instructions_an_iteration, "an iteration")
 
 
 if __name__ == "__main__":

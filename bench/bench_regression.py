@@ -156,12 +156,7 @@ def main() -> None:
               f"{', '.join(f'{r:.2f}' for r in ratios)}); goal <= {GOAL}x: "
               f"{'met' if ratio <= GOAL else 'MISSED'}")
     if args.instructions:
-        if not instructions.available():
-            sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
-        counted = instructions_a_step()
-        print(f"  instructions a step (valgrind, {COUNTED_EPOCHS} epochs counted): tapeviz "
-              f"{counted['tapeviz'] / 1e3:.1f}k, pytorch {counted['pytorch'] / 1e3:.1f}k, "
-              f"{counted['tapeviz'] / counted['pytorch']:.3f}x")
+        instructions.report(instructions_a_step, f"a step ({COUNTED_EPOCHS} epochs counted)")
 
 
 if __name__ == "__main__":

@@ -40,3 +40,14 @@ def count(argv: list) -> int:
     if done.returncode or found is None:
         raise SystemExit(f"valgrind did not count {argv}: {done.stderr[-2000:]}")
     return int(found.group(1).replace(",", ""))
+
+
+def report(counts_of, unit: str) -> None:
+    """Print tapeviz's and PyTorch's counts from `counts_of()` ({library: instructions per
+    `unit`}) and their ratio; exit saying how to install valgrind where it is missing."""
+    if not available():
+        sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
+    counted = counts_of()
+    print(f"  instructions {unit} (valgrind): tapeviz {counted['tapeviz'] / 1e3:.1f}k, "
+          f"pytorch {counted['pytorch'] / 1e3:.1f}k, "
+          f"{counted['tapeviz'] / counted['pytorch']:.3f}x")
