@@ -306,13 +306,16 @@ where = defop("where", _where_forward, _where_vjp, broadcasting=True, dtype_args
 
 
 def _clip_forward(t, clip_value_min, clip_value_max):
-    return np.minimum(np.maximum(t, clip_value_min), clip_value_max)
+    # TF's order: the max bound first, so where min > max the result is min, as in TF
+    return np.maximum(np.minimum(t, clip_value_max), clip_value_min)
 
 
 def _clip_vjp(g, ans, t, low, high):
-    below, above = t < low, t > high
-    inside = logical_not(logical_or(below, above))
-    return where(inside, g, 0), where(below, g, 0), where(above, g, 0)
+    """TF's gradient of maximum(minimum(t, high), low): ties go to t."""
+    capped = minimum(t, high)
+    passes = capped >= low
+    return (where(logical_and(t <= high, passes), g, 0), where(capped < low, g, 0),
+            where(logical_and(t > high, passes), g, 0))
 
 
 clip_by_value = defop("clip_by_value", _clip_forward, _clip_vjp, broadcasting=True, label="clip",

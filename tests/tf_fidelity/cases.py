@@ -234,6 +234,11 @@ add_case("clip_by_value/scalars", lambda tf, x: tf.clip_by_value(x, -0.5, 1.0), 
 add_case("clip_by_value/tensors", lambda tf, x, lo, hi: tf.clip_by_value(x, lo, hi), f32(2, 3),
          a32([-1.0, -0.5, 0.0]), a32([0.5, 1.0, 1.5]))
 add_case("clip_by_value/int32", lambda tf, x: tf.clip_by_value(x, -2, 2), i32(6))
+add_case("clip_by_value/min_above_max", lambda tf, x, lo, hi: tf.clip_by_value(x, lo, hi),
+         a32([0.0, 3.0, 10.0, 1.0, 5.0]), a32([5.0, 1.0, 1.0, 5.0, 5.0]),
+         a32([1.0, 5.0, 5.0, 1.0, 1.0]))
+add_case("clip_by_value/ties", lambda tf, x, lo, hi: tf.clip_by_value(x, lo, hi),
+         a32([-1.0, 0.5, 1.0, 2.0]), a32([-1.0, -1.0, -1.0, -1.0]), a32([1.0, 1.0, 1.0, 1.0]))
 add_case("where/three_args", lambda tf, c, x, y: tf.where(c, x, y), np.array([True, False, True]),
          f32(3), f32(3, seed=2))
 add_case("where/broadcast", lambda tf, c, x, y: tf.where(c, x, y),
