@@ -34,6 +34,7 @@ ACROSS_LAYERS = ("gradient_ratio", "vanishing_stack", "exploding_stack")
 
 
 _shape = operator.attrgetter("_value.shape")   # a tensor's shape (its numpy value's)
+_OUTPUT_VALUE = operator.attrgetter("output._value")
 
 
 def _outer_broadcast(shapes: tuple, out_shape: tuple) -> bool:
@@ -339,7 +340,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
         # one batched look at the outputs; the search for the first op that made NaN/Inf
         # from finite inputs runs only when some output holds one
         origin = find_nan_origin(nodes) if any(
-            nonfinite_each([node.output for node in nodes])) else None
+            nonfinite_each(map(_OUTPUT_VALUE, nodes))) else None
         if origin is not None:
             nan = Finding("nan", str(origin).splitlines()[0], origin.node, origin.source)
             found.append(nan)

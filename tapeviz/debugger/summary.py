@@ -6,6 +6,7 @@ runs an op, so summaries are safe to call from inside subscribers and error path
 from __future__ import annotations
 
 import math
+import operator
 
 import numpy as np
 
@@ -48,47 +49,71 @@ def all_finite(value) -> bool:
 
 SMALL = 4096           # values at most this large are checked together, many per numpy call
 BATCH = 1 << 20        # values joined into one array at a time (8 MiB as float64)
+_NUMPY_TYPES: dict = {}   # type -> whether its instances are numpy arrays or scalars
+_SIZE, _DTYPE = operator.attrgetter("size"), operator.attrgetter("dtype")
+
+
+def _numpy_values(values: list) -> list:
+    """`values` as numpy arrays or scalars: as they are when they all are one already (a
+    long tape's outputs: no call per value), else each through `_array`."""
+    for kind in set(map(type, values)):
+        numpy = _NUMPY_TYPES.get(kind)
+        if numpy is None:
+            numpy = _NUMPY_TYPES[kind] = issubclass(kind, (np.ndarray, np.generic))
+        if not numpy:
+            return list(map(_array, values))
+    return values
 
 
 def nonfinite_each(values) -> list:
     """For each value (as `all_finite` takes them), whether it holds NaN or Inf.
 
-    The many small values of a long tape are joined and checked a batch at a time, so a
-    100,000-op tape costs a few numpy calls, not one (~2 us of `errstate`) per value;
-    joining promotes to a common dtype, which never makes a finite value non-finite.
-    Larger values are asked of `all_finite` one by one.
+    The many small float values of a long tape are joined and checked a batch at a time,
+    so a 100,000-op tape costs a few numpy calls and C-level passes, not one (~2 us of
+    `errstate`) per value; joining promotes to a common dtype, which never makes a finite
+    value non-finite. Larger values are asked of `all_finite` one by one; integer and bool
+    values are never looked at.
 
     >>> nonfinite_each([np.ones(3), np.float32("inf"), np.array([1, 2]), np.zeros((0, 2))])
     [False, True, False, False]
     """
-    arrays = [np.asarray(getattr(value, "_value", value)) for value in values]
-    flags = [False] * len(arrays)
-    batch, positions, size = [], [], 0
-    for at, array in enumerate(arrays):
-        if array.size > SMALL or array.dtype.kind not in "biufc":
-            flags[at] = not all_finite(array)
-            continue
-        batch.append(array)
-        positions.append(at)
-        size += array.size
-        if size >= BATCH:
-            _mark_nonfinite(flags, batch, positions)
-            batch, positions, size = [], [], 0
-    if batch:
-        _mark_nonfinite(flags, batch, positions)
+    arrays = _numpy_values(list(values))
+    count = len(arrays)
+    flags = [False] * count
+    dtypes = list(map(_DTYPE, arrays))
+    floating = {dtype: dtype.kind in "fc" for dtype in set(dtypes)}
+    if not any(floating.values()):
+        return flags
+    checked = np.fromiter(map(floating.__getitem__, dtypes), bool, count)
+    sizes = np.fromiter(map(_SIZE, arrays), np.intp, count)
+    for at in np.flatnonzero(checked & (sizes > SMALL)).tolist():
+        flags[at] = not all_finite(arrays[at])
+    small = checked & (sizes <= SMALL)
+    # batches of about BATCH values: a batch ends where the running size passes a multiple
+    batch_of = np.cumsum(np.where(small, sizes, 0)) // max(BATCH, 1)
+    if small.all() and batch_of[-1] == batch_of[0]:   # one batch of every value: no picking
+        _mark_nonfinite(flags, arrays, sizes, range(count))
+        return flags
+    small = np.flatnonzero(small)
+    batch_of = batch_of[small]
+    cuts = np.flatnonzero(batch_of[1:] != batch_of[:-1]) + 1
+    for positions in np.split(small, cuts) if len(small) else ():
+        positions = positions.tolist()
+        _mark_nonfinite(flags, list(map(arrays.__getitem__, positions)), sizes[positions],
+                        positions)
     return flags
 
 
-def _mark_nonfinite(flags: list, batch: list, positions: list) -> None:
-    """Set `flags[positions[k]]` for each array `batch[k]` that holds NaN or Inf."""
-    joined = np.concatenate(batch, axis=None)
-    if joined.dtype.kind not in "fc" or np.isfinite(joined).all():
+def _mark_nonfinite(flags: list, batch: list, sizes: np.ndarray, positions) -> None:
+    """Set `flags[positions[k]]` for each array `batch[k]` (of `sizes[k]` values) that
+    holds NaN or Inf."""
+    finite = np.isfinite(np.concatenate(batch, axis=None))
+    if finite.all():
         return
-    bad_before = np.concatenate(([0], np.cumsum(~np.isfinite(joined))))
-    sizes = np.fromiter((array.size for array in batch), np.intp, len(batch))
+    bad_before = np.concatenate(([0], np.cumsum(~finite)))
     ends = np.cumsum(sizes)
     bad = bad_before[ends] - bad_before[ends - sizes]
-    for at in np.flatnonzero(bad):
+    for at in np.flatnonzero(bad).tolist():
         flags[positions[at]] = True
 
 
