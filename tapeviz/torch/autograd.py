@@ -274,6 +274,6 @@ class HostCopies(Sequence):
         if isinstance(i, slice):
             return [self[j] for j in range(*i.indices(len(self)))]
         copy = self._copies[i]
-        if copy is None and self._tensors[i] is not None:
-            copy = self._copies[i] = _tensor(self._tensors[i])
+        if copy is None and self._tensors[i] is not None:   # the copy an update op's input shares
+            copy = self._copies[i] = values.snapshot(self._tensors[i])
         return copy

@@ -35,13 +35,12 @@ from torch.overrides import TorchFunctionMode
 
 from .. import events
 from ..debugger import breakpoint_listener
-from ..node import Node
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
-from . import autograd, modules, ops, values
+from . import autograd, modules, ops, updates, values
+from .nodes import make_node
 from .ops import BACKWARD, BY_FUNC, op_for
 
-_new = object.__new__
 _getframe = sys._getframe
 
 exclude_package(torch.__path__[0])   # torch's frames are not the user's line
@@ -87,11 +86,7 @@ def _traced(op, func, args, kwargs, route, tapes):
     state = _thread.state
     caller = _getframe(1)
     source = source_from(caller)
-    hearers = route.ops
-    if state.layer_listeners:
-        hearers = events.merged(hearers, state.layer_listeners)
-    if route.lines is not None:
-        hearers = route.lines.add(source, hearers)
+    hearers = _hearers(route, state, source)
     if not tapes and not hearers and not route.steps:   # heard only at other lines
         return func(*args, **kwargs)
     names, tensors, params = _arguments(func, args, kwargs)
@@ -118,16 +113,7 @@ def _traced(op, func, args, kwargs, route, tapes):
         inputs = _inputs(tensors, name_of)
     if not op.input_names:
         op.input_names = names
-    node = _new(Node)
-    node.op = op
-    node.inputs = inputs
-    node.output = values.snapshot(output, name_of)
-    node.params = params
-    node.input_ids = tuple(id(getattr(t, "variable", t)) for t in inputs)
-    node.output_id = id(node.output)
-    node.phase = "forward"
-    node.scope = scope
-    node.source = source
+    node = make_node(op, inputs, values.snapshot(output, name_of), params, scope, source)
     taped = output.grad_fn is not None   # autograd recorded it; optimizer.step()'s updates: no
     if taped:
         autograd.remember(node, output, tensors)
@@ -138,6 +124,17 @@ def _traced(op, func, args, kwargs, route, tapes):
         for callback in hearers:
             callback(event)
     return result
+
+
+def _hearers(route, state, source) -> tuple:
+    """Who hears an op at `source` on this thread: its route's listeners, those of the
+    thread's layer, those that accept the line."""
+    hearers = route.ops
+    if state.layer_listeners:
+        hearers = events.merged(hearers, state.layer_listeners)
+    if route.lines is not None:
+        hearers = route.lines.add(source, hearers)
+    return hearers
 
 
 def _inputs(tensors, name_of) -> tuple:
@@ -269,18 +266,27 @@ def _on_thread() -> None:
 
 
 def _optimizer_starts(optimizer, args, kwargs) -> None:
-    """`optimizer.step()` runs without the mode unless someone hears every op (a Recorder,
-    a Runner's gate, a nan breakpoint): its per-parameter calls (Adam: ~90 a step) would
-    cost torch's mode dispatch each, more than the guide CNN's forward pass, for listeners
-    that cannot hear them. Tapes do not record updates, as a GradientTape does not."""
+    """`optimizer.step()` runs without the mode, and whoever hears its update op hears one
+    per parameter (updates.py): traced call by call, Adam's ~8 in-place calls a parameter
+    would cost more than the forward pass. A step given a closure (LBFGS) keeps the mode:
+    the forward and backward passes the closure runs are the user's."""
     mode = _local.mode
-    if mode is None or events.listeners(events.OpExecuted):
+    closure = args[1] if len(args) > 1 else kwargs.get("closure")   # args[0]: the optimizer
+    if mode is None or closure is not None or not _remove(mode):
         return
-    if _remove(mode):
-        _local.mode = None
+    _local.mode = None
+    op = updates.op_of(optimizer)
+    route = op.route
+    state = _thread.state
+    if route.heard or state.layer_listeners:
+        source = source_from(_getframe(1))
+        hearers = _hearers(route, state, source)
+        if hearers:
+            updates.start(optimizer, op, hearers, source)
 
 
 def _optimizer_ends(optimizer, args, kwargs) -> None:
+    updates.finish(optimizer)
     sync_thread()
 
 

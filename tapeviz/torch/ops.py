@@ -101,10 +101,10 @@ class TorchOp:
     layout = "NCHW"   # torch's images and kernels: channels first (the inspector transposes)
     engine = "torch"  # NaN/Inf fixes name torch's functions (nonfinite.FIXES)
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, kind: str | None = None, label: str | None = None):
         self.name = self.__name__ = name
-        self.label = LABELS.get(name, name)
-        self.kind = kind_of(name)
+        self.label = label or LABELS.get(name, name)
+        self.kind = kind or kind_of(name)
         self.input_names = ()     # the tensor arguments' names, from the first traced call
         self.route = None         # events.registered sets it
         self.nondiff = name in NONDIFF
@@ -145,8 +145,9 @@ def op_for(func):
     return found
 
 
-def op_named(name: str) -> TorchOp:
-    """The TorchOp called `name`, made and routed on first use."""
+def op_named(name: str, kind: str | None = None, label: str | None = None) -> TorchOp:
+    """The TorchOp called `name`, made and routed on first use (`kind` and `label` then
+    override those its name gives)."""
     op = _by_name.get(name)
     if op is not None:
         return op
@@ -154,7 +155,7 @@ def op_named(name: str) -> TorchOp:
         op = _by_name.get(name)
         if op is not None:
             return op
-        op = TorchOp(name)
+        op = TorchOp(name, kind, label)
         events.registered(op)
         _by_name[name] = op
     _armed_for(op)
@@ -192,12 +193,25 @@ def torch_name(func) -> str | None:
     return name
 
 
+def update_op_name(optimizer_class: type) -> str:
+    """The op one parameter's update by `optimizer.step()` is: 'adam_step' for Adam, as the
+    numpy engine's Adam update is called."""
+    return f"{optimizer_class.__name__.lower()}_step"
+
+
+_OPTIMIZER_STEPS = frozenset(
+    update_op_name(value) for value in vars(torch.optim).values()
+    if isinstance(value, type) and issubclass(value, torch.optim.Optimizer)
+    and value is not torch.optim.Optimizer)
+
+
 def is_torch_op_name(name: str) -> bool:
     """Whether a torch call can be op `name`: a function of torch or torch.nn.functional,
-    a Tensor method, or an operator's name (`add` for `+`)."""
+    a Tensor method, an operator's name (`add` for `+`), or a torch.optim optimizer's update
+    of one parameter ('adam_step', 'sgd_step')."""
     if name in NOT_OPS or name.startswith("_"):
         return False
-    return (name in DUNDERS.values() or name in VIEW_PROPERTIES or
+    return (name in DUNDERS.values() or name in VIEW_PROPERTIES or name in _OPTIMIZER_STEPS or
             any(callable(getattr(space, name, None))
                 for space in (torch, torch.nn.functional, torch.Tensor, torch.linalg,
                               torch.special, torch.fft)))

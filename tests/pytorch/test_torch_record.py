@@ -12,6 +12,7 @@ from torch import nn
 
 import tapeviz as tf
 import tapeviz.torch as tvt
+from tapeviz.torch.ops import op_named
 from tapeviz.tensor import VariableRead
 from tapeviz.threadstate import thread_state
 
@@ -164,7 +165,7 @@ def test_subscribing_activates_the_adapter_and_unsubscribing_removes_it():
     assert torch._C._len_torch_function_stack() == 0
 
 
-def test_optimizer_updates_are_heard_by_listeners_of_every_op_and_not_taped():
+def test_optimizer_step_is_heard_as_one_update_op_per_parameter_and_not_taped():
     model = MLP()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     x = torch.randn(3, 4)
@@ -172,18 +173,47 @@ def test_optimizer_updates_are_heard_by_listeners_of_every_op_and_not_taped():
         model(x).sum().backward()
         optimizer.step()    # as a GradientTape does not record optimizer updates
         model(x)            # the mode is back after the step
-    assert "add_" not in [n.op.name for n in tape.nodes]
-    assert [n.op.name for n in tape.nodes][-3:] == ["linear", "tanh", "linear"]
+    assert [n.op.name for n in tape.nodes] == ["linear", "tanh", "linear", "sum",
+                                               "linear", "tanh", "linear"]
+    before = {name: p.detach().numpy().copy() for name, p in model.named_parameters()}
     seen = []
     tf.subscribe(seen.append, kinds=(tf.events.OpExecuted,))
     try:
         optimizer.step()
     finally:
         tf.unsubscribe(seen.append)
-    updates = [e.node for e in seen if e.node.op.name == "add_"]
-    assert len(updates) == 4 and all(n.op.kind == "update" for n in updates)
-    assert {n.inputs[0].variable.name for n in updates} == {"fc1.weight", "fc1.bias",
-                                                           "fc2.weight", "fc2.bias"}
+    assert [e.node.op.name for e in seen] == ["sgd_step"] * 4   # not SGD's add_ calls
+    assert all(n.op.kind == "update" and not e.taped for e, n in ((e, e.node) for e in seen))
+    params = dict(model.named_parameters())
+    for node in (e.node for e in seen):
+        name = node.inputs[0].variable.name
+        np.testing.assert_array_equal(node.inputs[0].numpy(), before[name])
+        np.testing.assert_array_equal(node.inputs[1].numpy(), params[name].grad.numpy())
+        np.testing.assert_array_equal(node.output.numpy(), params[name].detach().numpy())
+        assert node.output.variable is node.inputs[0].variable
+        assert node.params["lr"] == 0.1 and node.op.input_names == ("param", "grad")
+        assert node.source.line.strip() == "optimizer.step()"
+    assert [n.inputs[0].variable.name for n in (e.node for e in seen)] == list(params)
+
+
+def test_a_step_with_a_closure_keeps_its_forward_and_backward_ops():
+    model = MLP()
+    optimizer = torch.optim.LBFGS(model.parameters(), max_iter=1)
+    x = torch.randn(3, 4)
+
+    def closure():
+        optimizer.zero_grad()
+        loss = model(x).pow(2).sum()
+        loss.backward()
+        return loss
+
+    seen = []   # (LBFGS's own calls, torch.cat of the gradients, are heard too: not here)
+    tf.subscribe(seen.append, ops=[op_named(name) for name in ("linear", "tanh", "pow", "sum")])
+    try:
+        optimizer.step(closure)
+    finally:
+        tf.unsubscribe(seen.append)
+    assert [e.node.op.name for e in seen][:5] == ["linear", "tanh", "linear", "pow", "sum"]
 
 
 def test_a_thread_that_never_subscribed_is_heard_from_its_first_module_call():

@@ -179,6 +179,6 @@ def test_dashboard_alerts_name_a_diverging_torch_loop_and_the_step_that_made_nan
     assert "loss = F.mse_loss(model(x), y)" in nan["message"]
     divergence = by_kind["divergence"]
     assert divergence["message"].startswith("the training diverges")
-    assert "add_ changed" in divergence["message"] and "optimizer.step()" in \
+    assert "sgd_step (in SGD) changed" in divergence["message"] and "optimizer.step()" in \
         divergence["message"]
     assert divergence["step"] < first_inf

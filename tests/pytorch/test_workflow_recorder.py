@@ -51,8 +51,12 @@ def test_one_recorded_step_per_backward_and_optimizer_step_with_the_loops_losses
                                           grad[name])
             np.testing.assert_array_equal(step.variables[name], was[name])
             np.testing.assert_array_equal(step.variables_after[name], now[name])
-        # Adam's update of every parameter belongs to the step its backward() ended
-        assert [op.op for op in step.ops].count("addcdiv_") == len(names)
+        # Adam's update of every parameter, one adam_step op each, belongs to the step its
+        # backward() ended; the in-place calls inside Adam are not ops of their own
+        updates = [op for op in step.ops if op.kind == "update"]
+        assert [op.op for op in updates] == ["adam_step"] * len(names)
+        assert [op.node.inputs[0].variable.name for op in updates] == names
+        assert all(op.node.source.line.strip() == "optimizer.step()" for op in updates)
     line = step.find(op="cross_entropy")[0].source
     assert line.line.strip() == "loss = F.cross_entropy(model(images), labels)"
     assert line.filename.endswith("test_workflow_recorder.py")
@@ -78,7 +82,7 @@ def test_divergence_on_a_torch_loop_names_the_update_and_the_optimizers_line():
     message = found[0].message
     assert message.startswith("the training diverges: the loss grows x")
     assert f"{losses[0]:.4g} at step 1" in message
-    assert found[0].node.op.name == "add_"              # SGD's param.add_(grad, alpha=-lr)
+    assert found[0].node.op.name == "sgd_step"          # SGD's update of one parameter
     assert found[0].node.source.line.strip() == "optimizer.step()"
     assert set(found[0].variables) <= {"weight", "bias"} and found[0].variables
 

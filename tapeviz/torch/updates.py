@@ -1,0 +1,72 @@
+"""`optimizer.step()` as the debugger hears it: one update op per parameter, as the numpy
+engine's Adam is one `adam_step` op per variable.
+
+The step runs without the adapter's mode (mode.py takes it off in the optimizer's pre-hook
+and puts it back in its post-hook): traced call by call, Adam's ~8 in-place calls per
+parameter cost more than the forward pass they follow. When someone hears the update op
+(`adam_step` for `torch.optim.Adam`, `sgd_step` for SGD: a Recorder, a Runner's gate, a
+breakpoint on it or on kind "update"), `start` keeps each parameter's value before the
+step (the copy its forward pass made, when its version has not changed since) and its
+gradient, and `finish` sends one `OpExecuted` per parameter: inputs (parameter before,
+gradient), output the parameter after, params the group's hyperparameters (lr, betas),
+the user's line that called `step()`. Kind "update" with the parameter's Variable as
+first input, as the numpy engine's updates: the Recorder files them into the step their
+backward ended, `diagnose` reads what each step changed.
+"""
+from __future__ import annotations
+
+import threading
+from time import perf_counter
+
+from .. import events
+from . import values
+from .nodes import make_node
+from .ops import op_named, update_op_name
+
+_HYPERPARAMETERS = (bool, int, float, str, tuple)   # a group's entries kept as node params
+
+
+class _Local(threading.local):
+    def __init__(self):
+        # (optimizer, op, hearers, source, [(param, before, grad, params)], started)
+        self.pending = None
+
+
+_local = _Local()
+
+
+def op_of(optimizer):
+    """The update op of one parameter by `optimizer` ('adam_step', kind "update")."""
+    cls = type(optimizer)
+    return op_named(update_op_name(cls), kind="update", label=f"{cls.__name__} −=")
+
+
+def start(optimizer, op, hearers: tuple, source) -> None:
+    """The step is about to run and `hearers` hear its updates: keep what it starts from."""
+    updated = []
+    for group in optimizer.param_groups:
+        params = {key: value for key, value in group.items()
+                  if key != "params" and isinstance(value, _HYPERPARAMETERS)}
+        for parameter in group["params"]:
+            if parameter.grad is not None:   # the parameters step() changes
+                updated.append((parameter, values.snapshot(parameter),
+                                values.snapshot(parameter.grad), params))
+    _local.pending = (optimizer, op, hearers, source, updated, perf_counter())
+
+
+def finish(optimizer) -> None:
+    """The step ran: one update op per parameter it changed, sent to its hearers."""
+    pending = _local.pending
+    if pending is None or pending[0] is not optimizer:
+        return
+    _local.pending = None
+    _, op, hearers, source, updated, started = pending
+    if not op.input_names:
+        op.input_names = ("param", "grad")
+    duration = (perf_counter() - started) / max(1, len(updated))
+    scope = type(optimizer).__name__
+    for parameter, before, grad, params in updated:
+        node = make_node(op, (before, grad), values.snapshot(parameter), params, scope, source)
+        event = events.OpExecuted(node, False, duration)
+        for callback in hearers:
+            callback(event)
