@@ -14,11 +14,13 @@ find their modules on the Python stack (`frames_from_stack`).
 from __future__ import annotations
 
 import threading
+import weakref
 from typing import Callable
 
 import torch
 
 from ..events import set_scope
+from ..keras.backend import unique_object_name
 from ..threadstate import local as _thread
 
 _hooks: list = []          # the installed hooks' handles
@@ -116,9 +118,24 @@ def _child_name(parent, child) -> str:
 
 def parameter_name(leaf, frames=None) -> str | None:
     """`leaf`'s name as `model.named_parameters()` gives it ('conv1.weight'), when a module
-    running on this thread (in `frames`, else the hooks' stack) holds it; else None."""
+    running on this thread (in `frames`, else the hooks' stack) holds it; else None. A
+    layer called alone (no parent, no children) names its own as Keras would: two
+    `nn.Linear`s give 'linear/weight' and 'linear_1/weight', not 'weight' twice."""
     for module, path in reversed(_stack.frames if frames is None else frames):
         for name, parameter in module._parameters.items():
             if parameter is leaf:
-                return ".".join(path.split("/")[1:] + [name])
+                inside = path.split("/")[1:]
+                if not inside and not module._modules:
+                    return f"{_layer_name(module)}/{name}"
+                return ".".join(inside + [name])
     return None
+
+
+_layer_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # layer alone -> name
+
+
+def _layer_name(module) -> str:
+    name = _layer_names.get(module)
+    if name is None:
+        name = _layer_names[module] = unique_object_name(type(module).__name__.lower())
+    return name

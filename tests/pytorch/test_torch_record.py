@@ -299,3 +299,17 @@ def test_tensors_in_lists_and_keywords_are_inputs_and_the_rest_params():
     assert stack.params == {"dim": 1} and stack.output.shape == (2, 2)
     np.testing.assert_array_equal(add.output.numpy(), [1.0, 2.0])
     assert "out" not in add.params
+
+
+def test_layers_called_alone_name_their_parameters_apart_as_keras_names_layers():
+    first, second = nn.Linear(3, 2), nn.Linear(2, 1)   # no parent module holds them
+    with tvt.record() as tape:
+        second(first(torch.ones(4, 3))).sum().backward()
+    names = [[x.variable.name for x in n.inputs[1:]] for n in tape.nodes if n.op.name == "linear"]
+    (weight, bias), (weight_1, bias_1) = names
+    assert weight.endswith("/weight") and bias == weight.replace("weight", "bias")
+    assert weight_1.endswith("/weight") and bias_1 == weight_1.replace("weight", "bias")
+    assert weight != weight_1 and weight.startswith("linear") and weight_1.startswith("linear_")
+    with tvt.record() as again:   # a layer keeps its name
+        first(torch.ones(1, 3))
+    assert again.nodes[0].inputs[1].variable.name == weight
