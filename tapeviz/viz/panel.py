@@ -53,7 +53,9 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
                            grad_note=grad_note, position=position)
     payload["results"] = [] if gradcheck is None else [
         {"title": "Gradient check", "type": "code", "content": gradcheck}]
-    payload["actions"] = list(NODE_ACTIONS) if dispatch_node is not None else []
+    payload["actions"] = [] if dispatch_node is None else [
+        action for action in NODE_ACTIONS   # the gradient check reruns the op's own VJP:
+        if action != "gradcheck" or hasattr(dispatch_node.op, "input_grads")]   # torch's: none
     if collapsible:
         payload["actions"].append("collapse")
     return payload

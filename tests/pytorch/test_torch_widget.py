@@ -93,7 +93,18 @@ def test_a_tape_recorded_without_backward_is_stepped_by_running_it(cnn_tape):
     assert all(p.grad is None for p in model.parameters())
 
 
-def test_the_gradient_check_button_says_why_it_does_not_apply_to_a_torch_op(cnn_tape):
+def test_the_inspector_offers_no_gradient_check_on_a_torch_op(cnn_tape):
+    import tapeviz as tf
+    _, tape = cnn_tape
+    actions = TapeWidget(tape).inspect("n1")["actions"]
+    assert "gradcheck" not in actions and "break_op" in actions
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as numpy_tape:
+        tf.reduce_sum(tf.exp(x))
+    assert "gradcheck" in TapeWidget(numpy_tape).inspect("n0")["actions"]   # its own VJP: yes
+
+
+def test_the_gradient_check_asked_anyway_says_why_it_does_not_apply_to_a_torch_op(cnn_tape):
     _, tape = cnn_tape
     widget = TapeWidget(tape)
     widget.selected = "n1"
