@@ -31,7 +31,7 @@ from .byid import Members, Shown
 from .graph import Graph, GraphEdge, GraphNode, group_id
 from .loops import loop_stretches
 from .panel import counted
-from .scopetree import Scope, flatten, stem
+from .scopetree import Scope, flatten, repeat_ends, stem
 from .table import NodeTable
 
 
@@ -227,16 +227,13 @@ class _Folder:
 
     def cut(self, entries, loops: bool, repeats: bool) -> list:
         stretches = loop_stretches(entries, self.table.loop_codes) if loops else []
+        ends = repeat_ends(entries) if repeats else None
         runs, at = [], 0
         for start, stop, _, passes in stretches + [(len(entries), len(entries), 0, 0)]:
             while at < start:
-                entry = entries[at][1]
                 end = at + 1
-                if repeats and type(entry) is not int:
-                    first = entry.structure()
-                    while end < start and type(entries[end][1]) is not int \
-                            and entries[end][1].structure() == first:
-                        end += 1
+                if repeats and type(entries[at][1]) is not int:
+                    end = min(int(ends[at]), start)
                     if end - at < MIN_REPEAT:
                         end = at + 1
                 runs.append(("one" if end - at == 1 else "blocks", entries[at:end], end - at))

@@ -7,14 +7,18 @@ collapse.py opens and folds it; a scope says what its copies share (`structure`:
 """
 from __future__ import annotations
 
-from itertools import chain
-from operator import ne
+from itertools import chain, repeat
+from operator import attrgetter, eq, is_not, itemgetter, ne
 
 import numpy as np
 
 from .table import NodeTable
 
 _NOT_CONSTANT = (-1).__ne__   # a structure code of -1: a constant, left out
+_ENTRY, _FIRST, _NAME = itemgetter(1), itemgetter(0), itemgetter(2)
+_ITEMS, _PATH = attrgetter("items"), attrgetter("path")
+_START, _STOP = attrgetter("start"), attrgetter("stop")
+DIGITS = "0123456789"
 
 
 def stem(name: str) -> str:
@@ -23,7 +27,7 @@ def stem(name: str) -> str:
     >>> stem("dense_12"), stem("block3"), stem("conv2d"), stem("7")
     ('dense', 'block', 'conv2d', '7')
     """
-    bare = name.rstrip("0123456789")   # str methods: a regex per block costs 3x more
+    bare = name.rstrip(DIGITS)   # str methods: a regex per block costs 3x more
     if bare == name or not bare:
         return name
     return bare[:-1] if bare[-1] == "_" else bare
@@ -95,6 +99,76 @@ class Scope:
                 run = list(map(codes.__getitem__, self.positions()))
             self._structure = (stem(self.path.rpartition("/")[2]), *filter(_NOT_CONSTANT, run))
         return self._structure
+
+
+def stems(names: list) -> list:
+    """`stem` of each name, by C-level passes (a level of 33,000 blocks has as many names):
+    a name with digits at its end stems as its digitless part would with a digit, which
+    is asked once per distinct part; a name without, or of digits alone, is its own stem.
+
+    >>> stems(["dense_12", "block3", "conv2d", "7", "a_", "a_1"])
+    ['dense', 'block', 'conv2d', '7', 'a_', 'a']
+    """
+    bare = list(map(str.rstrip, names, repeat(DIGITS)))
+    found = list(map({part: stem(part + "0") for part in set(bare)}.__getitem__, bare))
+    count = len(names)
+    own = np.fromiter(map(eq, bare, names), bool, count) | \
+        np.fromiter(map(eq, bare, repeat("")), bool, count)
+    for at in np.flatnonzero(own).tolist():
+        found[at] = names[at]
+    return found
+
+
+def repeat_ends(entries: list) -> np.ndarray:
+    """For each entry of a level, where the run of scopes from it that share its
+    `structure()` ends (exclusive): how collapse.py finds a model's N identical blocks.
+    The structures of a level of scopes that each hold one run of nodes (a loop's blocks)
+    are compared by numpy over the table's codes, not made one tuple per scope."""
+    count = len(entries)
+    ends = np.arange(1, count + 1)
+    kinds = list(map(type, map(_ENTRY, entries)))
+    at = np.flatnonzero(np.fromiter(map(is_not, kinds, repeat(int)), bool, count))
+    if len(at) < 2:
+        return ends
+    scopes = list(map(_ENTRY, map(entries.__getitem__, at.tolist())))
+    same = _same_as_next(scopes) & (at[1:] == at[:-1] + 1)   # next to each other, too
+    # an entry's run goes on while each scope has the structure of the one before it
+    breaks = np.flatnonzero(~same)   # scope k+1 differs from scope k (or is not next to it)
+    last = np.append(breaks, len(scopes) - 1)[np.searchsorted(breaks, np.arange(len(scopes)))]
+    ends[at] = at[last] + 1
+    return ends
+
+
+def _same_as_next(scopes: list) -> np.ndarray:
+    """For each scope but the last, whether the next one has its `structure()`."""
+    items = list(map(_ITEMS, scopes))
+    if set(map(len, items)) == {1}:
+        runs = list(map(_FIRST, items))
+        if set(map(type, runs)) == {range}:
+            return _same_runs(scopes, runs)
+    structures = [scope.structure() for scope in scopes]
+    return np.fromiter(map(eq, structures[1:], structures[:-1]), bool, len(scopes) - 1)
+
+
+def _same_runs(scopes: list, runs: list) -> np.ndarray:
+    """`_same_as_next` of scopes that each hold one run of table positions: the same name
+    stem, and the same codes once constants are left out."""
+    codes = scopes[0].table.structure_array()
+    kept = codes != -1
+    before = np.concatenate(([0], np.cumsum(kept)))    # codes kept before each position
+    starts = before[np.fromiter(map(_START, runs), np.int64, len(runs))]
+    lengths = before[np.fromiter(map(_STOP, runs), np.int64, len(runs))] - starts
+    codes = codes[kept]
+    same = lengths[1:] == lengths[:-1]
+    pairs = np.flatnonzero(same)
+    sizes = lengths[pairs]
+    offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    first = np.repeat(starts[pairs], sizes) + offsets
+    differ = codes[first] != codes[first + np.repeat(starts[pairs + 1] - starts[pairs], sizes)]
+    same[pairs[np.unique(np.repeat(np.arange(len(pairs)), sizes)[differ])]] = False
+    names = list(map(_NAME, map(str.rpartition, map(_PATH, scopes), repeat("/"))))
+    found = stems(names)
+    return same & np.fromiter(map(eq, found[1:], found[:-1]), bool, len(found) - 1)
 
 
 def flatten(entries) -> list:

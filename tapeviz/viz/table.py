@@ -78,7 +78,7 @@ class NodeTable:
         self.refs = self.made_by = None
         # one built from GraphNodes has these instead (from_graph)
         self.positions = self.edge_list = None
-        self._by_letter = self._objects = None
+        self._by_letter = self._objects = self._structure_array = None
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
@@ -203,6 +203,12 @@ class NodeTable:
         self.nonfinite = self._scatter(op_nonfinite, leaf_nonfinite)
         self.forward = self._scatter([phase == "forward" for phase in phases],
                                      [phase == "forward" for phase in self.leaf_phases])
+
+    def structure_array(self) -> np.ndarray:
+        """`structure_codes` as an array (made once: scopetree.py compares blocks by it)."""
+        if self._structure_array is None:
+            self._structure_array = np.asarray(self.structure_codes, dtype=np.int64)
+        return self._structure_array
 
     def _scatter_ints(self, of_ops, of_leaves) -> list:
         column = np.empty(self.count, dtype=np.int64)
