@@ -296,6 +296,16 @@ def watch_routing(watcher: Callable) -> None:
     _watchers.append(watcher)
 
 
+def settle_thread() -> None:
+    """Let the watchers redo their per-thread work on this thread, as a change of
+    subscriptions would: a producer whose hooks only their own thread can remove (torch's
+    mode stack) takes them off a thread that subscribed once and whose listeners are gone
+    (a Runner's caller, once the run ends)."""
+    with _lock:
+        for watcher in _watchers:
+            watcher()
+
+
 def set_scope(state, scope: str) -> None:
     """Move `state`'s thread into layer path `scope`; listeners by layer hear its ops there."""
     state.scope = scope
