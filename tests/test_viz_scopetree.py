@@ -84,3 +84,42 @@ def test_a_loop_of_scoped_blocks_is_one_run_and_a_different_block_ends_it():
 @given(st.lists(st.text(alphabet="ab_0123456789", max_size=6), max_size=30))
 def test_stems_equal_stem_of_each_name(names):
     assert stems(names) == [stem(name) for name in names]
+
+
+def test_a_box_of_blocks_side_by_side_says_what_its_members_say():
+    """A ×N box folded as one run of positions (positions_of gives a range) has the members,
+    op count, loudest gradient norm (NaN loudest) and NaN mark its nodes have."""
+    w = tf.Variable([0.5, -0.25], name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        h = w
+        for block in range(40):
+            with tf.name_scope(f"block{block}"):
+                h = tf.tanh(h * (0.9 if block != 30 else float("nan")))
+        loss = tf.reduce_sum(h)
+    graph = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    view = graph.collapse(max_nodes=5)
+    [box] = [node for node in view.nodes.values() if node.repeat > 1]
+    members = [graph.nodes[node_id] for node_id in box.members]
+    assert box.members.positions == range(4, len(graph.nodes) - 1)   # block1 ... block39
+    assert [node.id for node in members] == list(box.members)
+    assert box.ops == sum(node.kind not in ("variable", "constant") for node in members) == 78
+    assert box.nonfinite and any(node.nonfinite for node in members)
+    assert box.grad_norm != box.grad_norm   # NaN: the loudest
+    view_clean = Graph.from_tape(tape).collapse(max_nodes=5)
+    [clean] = [node for node in view_clean.nodes.values() if node.repeat > 1]
+    assert clean.grad_norm is None and clean.nonfinite   # no gradients; a NaN value
+
+
+def test_a_box_of_blocks_shows_its_members_loudest_gradient_norm():
+    w = tf.Variable([0.5, -0.25], name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        h = w
+        for block in range(40):
+            with tf.name_scope(f"block{block}"):
+                h = tf.tanh(h * 1.5)
+        loss = tf.reduce_sum(h)
+    graph = Graph.from_tape(tape, tape.backward(loss).run().grads)
+    [box] = [node for node in graph.collapse(max_nodes=5).nodes.values() if node.repeat > 1]
+    norms = [graph.nodes[node_id].grad_norm for node_id in box.members]
+    assert box.grad_norm == max(norm for norm in norms if norm is not None) > 0
+    assert not box.nonfinite

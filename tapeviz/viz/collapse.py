@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from operator import itemgetter
+from itertools import compress, repeat
+from operator import is_not, itemgetter
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from .byid import Members, Shown
 from .graph import Graph, GraphEdge, GraphNode, group_id
 from .loops import loop_stretches
 from .panel import counted
-from .scopetree import Scope, flatten, repeat_ends, stem
+from .scopetree import Scope, positions_of, repeat_ends, stem
 from .table import NodeTable
 
 
@@ -77,12 +78,12 @@ def repeat_id(first_path: str, count: int) -> str:
 
 def _loudest(norms: list):
     """The largest of some gradient norms (None: no norm), as `_louder` pairwise: a NaN wins."""
-    present = [norm for norm in norms if norm is not None]
-    if not present:
+    if norms.count(None) == len(norms):
         return None
-    if any(norm != norm for norm in present):
+    present = np.fromiter(compress(norms, map(is_not, norms, repeat(None))), np.float64)
+    if np.isnan(present).any():
         return math.nan
-    return max(present)
+    return float(present.max())
 
 
 def _louder(a, b):
@@ -256,26 +257,32 @@ class _Folder:
             if not self.target_holders.isdisjoint(map(_ENTRY, entries)):
                 self.found = gid
             return
-        members = entries[0][1].members() if len(entries) == 1 and \
-            type(entries[0][1]) is not int else flatten(entries)
+        members = positions_of(entries)
         table = self.table
-        self.box[members] = len(self.shown)
+        if type(members) is range:   # one run: its columns are slices
+            run = slice(members.start, members.stop)
+            self.box[run] = len(self.shown)
+            forward, norms = table.forward[run], table.norms[run]
+            nonfinite, letters = table.nonfinite[run], table.letters[run]
+        else:
+            self.box[members] = len(self.shown)
+            forward = list(map(table.forward.__getitem__, members))
+            norms = list(map(table.norms.__getitem__, members))
+            nonfinite = list(map(table.nonfinite.__getitem__, members))
+            letters = list(map(table.letters.__getitem__, members))
         self.placed[gid] = self.level
         codes = table.loop_codes
         first_op = next((at for at in members if codes[at] >= 0), None)
         last_op = next((at for at in reversed(members) if codes[at] >= 0), None)
         first_op = table.node(first_op) if first_op is not None else None
         shown_by = table.node(last_op if last_op is not None else members[-1])
-        forward = table.forward
         self.shown.append((key, GraphNode(
             gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
             scope=scope if scope is not None else shown_by.scope,
-            phase="forward" if any(map(forward.__getitem__, members)) else "backward",
+            phase="forward" if any(forward) else "backward",
             source=first_op.source if first_op else None,
-            grad_norm=_loudest(list(map(table.norms.__getitem__, members))),
-            nonfinite=any(map(table.nonfinite.__getitem__, members)),
-            members=Members(table, members),
-            ops=list(map(table.letters.__getitem__, members)).count("n"), repeat=repeat)))
+            grad_norm=_loudest(norms), nonfinite=any(nonfinite),
+            members=Members(table, members), ops=letters.count("n"), repeat=repeat)))
 
     def merged_edges(self, ids: list) -> list:
         table, box = self.table, self.box
