@@ -209,7 +209,10 @@ class Runner:
             return self._state == "paused"
 
     def join(self, timeout: float | None = None) -> bool:
-        """Wait for the thread to end; True if it has. Re-raises the loop's exception."""
+        """Wait for the thread to end; True if it has. Re-raises the loop's exception.
+
+        Once it has ended, what a pause or step asked from this thread hooked into another
+        engine here goes (`events.settle_thread`: torch's mode stack is per thread)."""
         if self._thread is None:
             if self._state == "stopped":
                 return True
@@ -217,6 +220,7 @@ class Runner:
         self._thread.join(timeout)
         if self._thread.is_alive():
             return False
+        events.settle_thread()
         self.raise_error()
         return True
 
@@ -232,6 +236,7 @@ class Runner:
             raise RuntimeError("Runner.wait: the runner was never started")
         while self._thread.is_alive():
             await asyncio.sleep(poll)
+        events.settle_thread()
         self.raise_error()
         return self.result
 
@@ -249,6 +254,7 @@ class Runner:
         self.stop()
         if self._thread is not None:
             self._thread.join()
+            events.settle_thread()
         if exc_type is None:  # an error in the with-block wins; the loop's stays in .error
             self.raise_error()
         return False

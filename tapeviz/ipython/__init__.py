@@ -22,6 +22,7 @@ def load_ipython_extension(shell) -> None:
     """Register the tapeviz magics and the post-run hook on `shell` (`%load_ext tapeviz`)."""
     magics, breaks = TapevizMagics(shell), BreakpointMagics(shell)
     shell.register_magics(magics, breaks)
+    shell.events.register("pre_run_cell", magics.pre_run_cell)
     shell.events.register("post_run_cell", magics.post_run_cell)
     register_html_display(shell)
     _loaded[id(shell)] = magics, breaks
@@ -32,6 +33,7 @@ def unload_ipython_extension(shell) -> None:
     if id(shell) not in _loaded:
         return
     magics, breaks = _loaded.pop(id(shell))
+    shell.events.unregister("pre_run_cell", magics.pre_run_cell)
     shell.events.unregister("post_run_cell", magics.post_run_cell)
     manager = shell.magics_manager
     for instance in (magics, breaks):

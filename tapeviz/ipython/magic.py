@@ -18,6 +18,7 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.display import display
 
+from .. import events
 from ..debugger.recorder import Recorder
 from ..errors import OpError
 from ..tape import GradientTape
@@ -261,7 +262,12 @@ class TapevizMagics(Magics):
         display(self.dashboard)
         runner.start()
 
-    # ---- the post-run hook --------------------------------------------------------------
+    # ---- the run hooks ------------------------------------------------------------------
+    def pre_run_cell(self, info) -> None:
+        """Before a cell: what a training run that ended in the background hooked into this
+        thread goes (a Pause clicked here subscribed here; torch's modes are per thread)."""
+        events.settle_thread()
+
     def post_run_cell(self, result) -> None:
         """Remember the GradientTape a cell bound to a name last, for a bare `%tapeviz`."""
         tapes = self._bound_tapes()

@@ -1,0 +1,57 @@
+"""A Runner controlled from the notebook's thread: a pause asked from there subscribes
+there, which puts the adapter's mode on that thread's own stack (only that thread can take
+it off). Once the run ends it must not stay: an inert mode costs every later torch call of
+the notebook, and keeps the global module hooks on for every thread."""
+import threading
+
+import torch
+from IPython.testing.globalipapp import get_ipython
+
+from tapeviz.debugger import Runner
+
+TIMEOUT = 60.0
+
+
+def _runner_paused_from_here():
+    """A Runner over a small loop, paused (and resumed) from this thread: (runner, model)."""
+    model, go = torch.nn.Linear(3, 1), threading.Event()
+
+    def train():
+        go.wait(TIMEOUT)
+        for _ in range(3):
+            model(torch.ones(2, 3)).sum().backward()
+
+    runner = Runner(train).start()
+    while runner.thread_ident is None:   # the thread runs: a pause now subscribes from here
+        threading.Event().wait(0.01)
+    runner.pause()
+    go.set()
+    assert runner.wait_paused(TIMEOUT)
+    assert torch._C._len_torch_function_stack() == 1, "the pause put no mode on this thread"
+    runner.resume()
+    return runner, model
+
+
+def _left_here() -> tuple:
+    return (torch._C._len_torch_function_stack(),
+            len(torch.nn.modules.module._global_forward_pre_hooks))
+
+
+def test_joining_a_runner_takes_the_adapters_mode_off_the_callers_thread():
+    runner, _ = _runner_paused_from_here()
+    assert runner.join(TIMEOUT) and runner.state == "finished"
+    assert _left_here() == (0, 0)
+
+
+def test_the_next_cell_takes_it_off_when_the_run_ended_unjoined():
+    shell = get_ipython()
+    shell.run_line_magic("load_ext", "tapeviz")
+    try:
+        runner, _ = _runner_paused_from_here()
+        while runner.state == "running":   # ended in the background, as a Dashboard's run
+            threading.Event().wait(0.01)
+        assert _left_here() == (1, 1), "the mode went before the next cell: test nothing"
+        shell.run_cell("1 + 1")
+        assert _left_here() == (0, 0)
+    finally:
+        shell.run_line_magic("unload_ext", "tapeviz")
