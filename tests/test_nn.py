@@ -212,13 +212,17 @@ def test_activations_bias_add_and_l2_loss_values():
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_relu_gradient_is_the_upstream_gradient_where_features_are_positive_bit_for_bit(dtype):
     """relu_grad's bit mask gives np.where's exact bits: +0 where features <= 0 or NaN, even
-    under an inf/NaN upstream gradient (no NaN from inf * 0, no -0), on strided inputs too."""
+    under an inf/NaN upstream gradient (no NaN from inf * 0, no -0), on strided inputs and
+    on a gradient broadcast along rows and columns (a global average pool's) too."""
     g = RNG.standard_normal((4, 6, 5)).astype(dtype)
     x = RNG.standard_normal((4, 6, 5)).astype(dtype)
     g[0, 0, :3], x[0, 0, :3] = [np.nan, np.inf, -np.inf], -1.0
     g[1, 1, 1], x[1, 1, :2] = -2.0, [np.nan, 0.0]
     relu_grad = tf.ops.REGISTRY["relu_grad"]
-    for grads, features in ((g, x), (g[:, ::2, 1:], x[:, ::2, 1:])):
+    pooled = np.broadcast_to(g[:, :1, :3, None].transpose(0, 3, 1, 2), (4, 6, 5, 3))
+    for grads, features in ((g, x), (g[:, ::2, 1:], x[:, ::2, 1:]), (g[:, :1], x),
+                            (pooled, RNG.standard_normal(pooled.shape).astype(dtype))):
+        grads = np.broadcast_to(grads, features.shape)
         got = relu_grad(grads, features).numpy()
         want = np.where(features > 0, grads, 0).astype(dtype)
         assert got.dtype == dtype and got.tobytes() == want.tobytes()
