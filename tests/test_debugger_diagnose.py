@@ -345,6 +345,27 @@ def test_nonfinite_each_agrees_with_all_finite_across_batches(monkeypatch):
     assert 20 < sum(flags) < 200
 
 
+def test_nonfinite_each_reads_many_float_scalars_apart_and_agrees_with_all_finite():
+    """A long tape's constants are float scalars: read into one float64 array, not joined
+    as arrays, and each still said of as all_finite says (float16's largest, float64's
+    largest, NaN and Inf of each width), beside arrays with and without NaN."""
+    from tapeviz.debugger import summary
+    rng = np.random.default_rng(3)
+    specials = [np.nan, np.inf, -np.inf, 6.5e4, 1.7e308, 0.0]
+    values = []
+    for _ in range(3 * summary.SCALARS_APART):
+        kind = rng.choice([np.float16, np.float32, np.float64])
+        special = specials[rng.integers(len(specials))]
+        value = kind(special if rng.random() < 0.3 and np.isfinite(kind(special)) or
+                     not np.isfinite(special) and rng.random() < 0.3 else rng.normal())
+        values.append(value)
+        if rng.random() < 0.2:
+            values.append(np.array([1.0, np.nan if rng.random() < 0.5 else 2.0]))
+    flags = summary.nonfinite_each(values)
+    assert flags == [not summary.all_finite(v) for v in values]
+    assert 10 < sum(flags) < len(values) - 10
+
+
 def test_diagnose_finds_nan_origin_deep_in_a_long_finite_tape():
     """The batched look at the outputs still leads to the first op that made NaN, and a
     tape of only finite values says nothing of NaN."""
