@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from itertools import chain, repeat
-from operator import attrgetter, itemgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, eq, is_, itemgetter
 
 import numpy as np
 
@@ -111,18 +111,22 @@ class NodeTable:
         first sight; its scope the deepest all its readers share."""
         at_leaf = np.flatnonzero(producers < 0)
         tensors = list(map(flat.__getitem__, at_leaf.tolist()))
-        objs = [tensor.variable if type(tensor) is VariableRead else tensor
-                for tensor in tensors]
+        reads = list(map(is_, map(type, tensors), repeat(VariableRead)))
+        objs = tensors[:]
+        for at in compress(range(len(tensors)), reads):   # a variable read: the variable
+            objs[at] = tensors[at].variable
         obj_ids = list(map(id, objs))
         first = dict(zip(reversed(obj_ids), range(len(obj_ids) - 1, -1, -1)))
-        firsts = sorted(first.values())                   # each leaf's first input, in order
+        # each leaf's first input, in order (each its own leaf: a long tape's constants)
+        firsts = list(range(len(obj_ids))) if len(first) == len(obj_ids) else \
+            sorted(first.values())
         ordinal = self.leaf_by_object = dict(zip(map(obj_ids.__getitem__, firsts),
                                                  range(len(firsts))))
         self.leaf_of_input = np.full(len(flat), -1, dtype=np.int64)
         self.leaf_of_input[at_leaf] = list(map(ordinal.__getitem__, obj_ids))
         self.leaf_objs = list(map(objs.__getitem__, firsts))
         self.leaf_values = list(map(_VALUE, map(tensors.__getitem__, firsts)))
-        self.leaf_variable = [type(tensors[at]) is VariableRead for at in firsts]
+        self.leaf_variable = list(map(reads.__getitem__, firsts))
         readers = consumers[at_leaf]
         self.leaf_reader = readers[firsts] if firsts else np.zeros(0, dtype=np.int64)
         first_readers = list(map(nodes.__getitem__, self.leaf_reader.tolist()))
@@ -175,7 +179,7 @@ class NodeTable:
         bad = nonfinite_each(values + self.leaf_values)   # one batched check for all
         self.op_bad, self.leaf_bad = bad[:len(values)], bad[len(values):]
         if grad_of is None:
-            op_norms, leaf_norms = [None] * len(nodes), [None] * len(self.leaf_objs)
+            op_norms = leaf_norms = None
             op_nonfinite, leaf_nonfinite = self.op_bad, self.leaf_bad
         else:
             op_norms = _norms(map(grad_of, nodes, self.refs))
@@ -199,10 +203,14 @@ class NodeTable:
         phase_codes = np.asarray(codes_of(phases), dtype=np.int64)
         self.loop_codes = self._scatter_ints(op_signature * (phase_codes.max(initial=0) + 1)
                                              + phase_codes, -1)
-        self.norms = self._scatter(op_norms, leaf_norms)
-        self.nonfinite = self._scatter(op_nonfinite, leaf_nonfinite)
-        self.forward = self._scatter([phase == "forward" for phase in phases],
-                                     [phase == "forward" for phase in self.leaf_phases])
+        self.norms = [None] * self.count if op_norms is None else \
+            self._scatter(op_norms, leaf_norms)
+        self.nonfinite = self._scatter(op_nonfinite, leaf_nonfinite) \
+            if True in op_nonfinite or True in leaf_nonfinite else [False] * self.count
+        forward = list(map(eq, phases, repeat("forward")))
+        leaf_forward = list(map(eq, self.leaf_phases, repeat("forward")))
+        self.forward = self._scatter(forward, leaf_forward) \
+            if False in forward or False in leaf_forward else [True] * self.count
 
     def structure_array(self) -> np.ndarray:
         """`structure_codes` as an array (made once: scopetree.py compares blocks by it)."""
