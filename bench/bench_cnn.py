@@ -52,6 +52,7 @@ on a calm 2-core machine at 2 threads expect the ratio to rise (not measurable h
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import time
 
@@ -161,23 +162,36 @@ def check_same(tv_step, th_step, th_model, tv_batch, th_batch, tolerance=1e-4) -
 CLOCKS = {"CPU": time.process_time, "wall": time.perf_counter}
 
 
+# what the kernel counts per process, read per round: (name, getrusage field)
+USAGE = (("user", "ru_utime"), ("system", "ru_stime"), ("faults", "ru_minflt"))
+
+
 def timed(step, data) -> dict:
-    """{clock: median seconds a step over `data`}. CPU time (every thread of this process)
-    is the steadier on a shared machine: other processes' load moves wall time far more."""
+    """{clock: median seconds a step over `data`}, and for each of `USAGE` its mean a step
+    over the round (user and system seconds, minor page faults): the kernel splits CPU time
+    by clock ticks, too coarse for one step. CPU time (every thread of this process) is the
+    steadier on a shared machine: other processes' load moves wall time far more; its
+    system part is mostly page faults (fresh memory touched the first time)."""
     times = {clock: [] for clock in CLOCKS}
+    before = resource.getrusage(resource.RUSAGE_SELF)
     for batch in data:
         start = {clock: read() for clock, read in CLOCKS.items()}
         step(*batch)
         for clock, read in CLOCKS.items():
             times[clock].append(read() - start[clock])
-    return {clock: statistics.median(seconds) for clock, seconds in times.items()}
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    result = {clock: statistics.median(seconds) for clock, seconds in times.items()}
+    result.update({name: (getattr(after, field) - getattr(before, field)) / len(data)
+                   for name, field in USAGE})
+    return result
 
 
 def measure(torch, rounds: int, steps: int) -> dict:
     """Both steps from the same weights, checked to agree, then `rounds` alternating rounds
     (tapeviz first in even rounds) of `steps` steps each: {"check": the worst disagreement,
     ("tapeviz" or "pytorch", clock): each round's median seconds a step, ("ratios", clock):
-    each round's tapeviz/PyTorch}, for each clock of `CLOCKS`."""
+    each round's tapeviz/PyTorch}, for each clock of `CLOCKS`; ("tapeviz" or "pytorch",
+    usage): each round's mean a step, for each of `USAGE`."""
     keras_model = tapeviz_model()
     twin = torch_model(torch, keras_model)
     tv_step = tapeviz_step(keras_model, tf.keras.optimizers.Adam(),
@@ -190,6 +204,7 @@ def measure(torch, rounds: int, steps: int) -> dict:
     result = {"check": check_same(tv_step, th_step, twin, tv_data[0], th_data[0])}
     result.update({(name, clock): [] for name in ("tapeviz", "pytorch", "ratios")
                    for clock in CLOCKS})
+    result.update({(name, usage): [] for name in ("tapeviz", "pytorch") for usage, _ in USAGE})
     for round_ in range(rounds):
         order = [("tapeviz", tv_step, tv_data), ("pytorch", th_step, th_data)]
         times = {name: timed(step, d) for name, step, d in
@@ -198,6 +213,9 @@ def measure(torch, rounds: int, steps: int) -> dict:
             for name, seconds in times.items():
                 result[name, clock].append(seconds[clock])
             result["ratios", clock].append(times["tapeviz"][clock] / times["pytorch"][clock])
+        for usage, _ in USAGE:
+            for name, counts in times.items():
+                result[name, usage].append(counts[usage])
     return result
 
 
@@ -226,6 +244,14 @@ def main() -> None:
               f"ms/step, PyTorch {statistics.median(result['pytorch', clock]) * 1e3:6.2f} "
               f"ms/step; median ratio {ratio:.2f}x (rounds {min(ratios):.2f}-"
               f"{max(ratios):.2f}x); goal <= {GOAL}x: {'met' if ratio <= GOAL else 'MISSED'}")
+    for name in ("tapeviz", "pytorch"):
+        user, system, faults = (statistics.median(result[name, usage]) for usage, _ in USAGE)
+        print(f"  {name:<8} of which user {user * 1e3:5.2f} ms, system {system * 1e3:5.2f} ms, "
+              f"{faults:,.0f} page faults a step (medians of the rounds' means)")
+    users = [ours / theirs for ours, theirs in zip(result["tapeviz", "user"],
+                                                    result["pytorch", "user"])]
+    print(f"  user time alone: median ratio {statistics.median(users):.2f}x (rounds "
+          f"{min(users):.2f}-{max(users):.2f}x)")
 
 
 if __name__ == "__main__":
