@@ -66,20 +66,20 @@ def dispatch(op, *args, **params):
 
 def _dispatch_traced(op, args, params, state, route):
     """`dispatch` for an op that a tape may record or someone may hear."""
-    # known while a registry VJP or an optimizer's update runs; else dispatch's caller, and up
-    source = state.source or source_from(_getframe(2), state.origin)
     on_node = route.on_node
     hearers = route.evented
     if state.layer_listeners:
         hearers = events.merged(hearers, state.layer_listeners)
     lines = route.lines
     if lines is not None:
+        # known while a registry VJP or an optimizer's update runs; else dispatch's caller, up
+        source = state.source or source_from(_getframe(2), state.origin)
         chosen = lines.accepted.get(id(source))   # asked once per call site: usually ()
         if chosen is None or chosen:
             hearers = lines.add(source, hearers)
     tapes = state.tapes
-    heard = on_node or hearers
-    if not tapes and not heard:  # heard only at other lines: no tensors, no node
+    heard = route.every_node or hearers
+    if not tapes and not heard:  # heard at other lines or for other outputs: no node yet
         arrays = input_arrays(op, args)
     else:
         arrays, tensors, ids, reads_variable = input_tensors(op, args)
@@ -95,8 +95,15 @@ def _dispatch_traced(op, args, params, state, route):
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning) from warning
     if not tapes and not heard:
-        return ans
+        wants = route.wants
+        if wants is None or not wants(ans._value):
+            return ans
+        # a node form wants this output (a nan breakpoint's, a NaN): the inputs as tensors
+        # now (the forward changed none of them), and the node
+        arrays, tensors, ids, reads_variable = input_tensors(op, args)
     duration = perf_counter() - started if started else 0.0
+    if lines is None:
+        source = state.source or source_from(_getframe(2), state.origin)
     node = _new(Node)  # the one place a Node is made (no __init__ call: ~120 ns an op less)
     node.op = op       # one store a line: a tuple assignment builds and unpacks a tuple
     node.inputs = tensors
@@ -113,7 +120,7 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
-    if heard:
+    if on_node or hearers:
         known = state.source
         if known is not None:   # a listener's own ops (a condition, a debugger prompt) walk
             state.source = None

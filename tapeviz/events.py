@@ -16,7 +16,10 @@ The events are the protocol: any engine that runs ops calls `route.ops` with one
 `OpExecuted`. A listener that hears every op (the Recorder, breakpoints that look at
 every op) may also give a node form, `on_node(node, taped, duration)`: tapeviz's own
 dispatch calls that instead (`route.on_node`), building no event for it, and builds an
-event only for the callbacks without one (`route.evented`).
+event only for the callbacks without one (`route.evented`). A node form that wants only
+some outputs (a nan breakpoint's) gives a test of the output's value, `only_if`: dispatch
+runs it right after the forward (`route.wants`) and makes a node for it only when it
+holds.
 """
 from __future__ import annotations
 
@@ -83,6 +86,7 @@ class Subscription(NamedTuple):
     layers: Callable | None = None   # scope -> bool: OpExecuted inside the layers it accepts
     on_node: Callable | None = None  # (node, taped, duration): callback's form without an event
     timed: bool = True               # whether on_node reads the duration
+    only_if: Callable | None = None  # output value -> bool: the nodes on_node wants
 
     def hears(self, kind, op=None) -> bool:
         """Whether it hears every `kind` event (about `op`'s node, for op events), without
@@ -101,24 +105,48 @@ class Route:
     or None), which hear it where it runs at a line they accept; `steps`: callbacks of
     the VJPApplied of its nodes; `heard`: whether dispatch must leave its fast path for it.
     The same `ops` split for tapeviz's dispatch: `on_node`, the node forms of those that
-    gave one (called first, with no event), and `evented`, the callbacks of the others;
-    `timed`: whether one of those node forms reads the op's duration.
+    gave one (called first, with no event; a form with an `only_if` test is called for the
+    nodes whose output passes it), and `evented`, the callbacks of the others;
+    `every_node`: whether a node form wants every node; `wants`: for those with a test, the
+    test an output must pass for any of them to want it (None: no such form), which
+    dispatch asks before making a node for them alone; `timed`: whether one of those node
+    forms reads the op's duration.
     """
 
-    __slots__ = ("ops", "lines", "steps", "heard", "on_node", "evented", "timed")
+    __slots__ = ("ops", "lines", "steps", "heard", "on_node", "every_node", "wants", "evented",
+                 "timed")
 
-    def __init__(self, ops: tuple, lines, steps: tuple, node_forms: dict, untimed: frozenset):
+    def __init__(self, ops: tuple, lines, steps: tuple, node_forms: dict, tests: dict,
+                 untimed: frozenset):
         self.ops = ops
         self.lines = lines
         self.steps = steps
         self.heard = bool(ops) or lines is not None
-        self.on_node = tuple(node_forms[cb] for cb in ops if cb in node_forms)
+        formed = [cb for cb in ops if cb in node_forms]
+        self.on_node = tuple(node_forms[cb] if cb not in tests else
+                             _when(tests[cb], node_forms[cb]) for cb in formed)
+        self.every_node = any(cb not in tests for cb in formed)
+        wants = tuple(dict.fromkeys(tests[cb] for cb in formed if cb in tests))
+        self.wants = None if not wants else wants[0] if len(wants) == 1 else _any_of(wants)
         self.evented = tuple(cb for cb in ops if cb not in node_forms)
         self.timed = any(cb in node_forms and cb not in untimed for cb in ops)
 
     def __repr__(self) -> str:
         return (f"<Route {len(self.ops)} by op, {'some' if self.lines else 'none'} by line, "
                 f"{len(self.steps)} of steps>")
+
+
+def _when(wants: Callable, on_node: Callable) -> Callable:
+    """The node form `on_node`, called only for a node whose output value `wants`."""
+    def checked(node, taped, duration):
+        if wants(node.output._value):
+            on_node(node, taped, duration)
+    return checked
+
+
+def _any_of(tests: tuple) -> Callable:
+    """The test an output passes when it passes any of `tests`."""
+    return lambda value: any(wants(value) for wants in tests)
 
 
 class LineRoute:
@@ -150,6 +178,7 @@ class Routing:
         self.subscriptions = subscriptions
         self.callbacks = tuple(dict.fromkeys(s.callback for s in subscriptions))
         self.node_forms = {s.callback: s.on_node for s in subscriptions if s.on_node is not None}
+        self.tests = {s.callback: s.only_if for s in subscriptions if s.only_if is not None}
         self.untimed = frozenset(s.callback for s in subscriptions
                                  if s.on_node is not None and not s.timed)
         sited = tuple((s.sites, s.callback) for s in subscriptions if s.sites is not None)
@@ -178,7 +207,7 @@ class Routing:
         route = self._routes.get((ops, steps))
         if route is None:
             route = self._routes[ops, steps] = Route(ops, self.lines, steps, self.node_forms,
-                                                         self.untimed)
+                                                         self.tests, self.untimed)
         return route
 
     def in_layer(self, scope: str) -> tuple:
@@ -200,7 +229,8 @@ _watchers: list = []             # called after each change (a producer outside 
 
 
 def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
-              on_node: Callable | None = None, timed: bool = True) -> Callable:
+              on_node: Callable | None = None, timed: bool = True,
+              only_if: Callable | None = None) -> Callable:
     """Call `callback(event)` for the events it asks for from now on; returns it.
 
     With no argument, every event. `kinds` is a collection of event classes
@@ -217,7 +247,10 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
     `(node, taped, duration)`: tapeviz's dispatch calls it, before the callbacks that take
     events, and makes no event for it; other engines still send `callback` the event.
     `timed=False`: `on_node` does not read the duration, so dispatch does not time the op
-    for it (it gets 0.0).
+    for it (it gets 0.0). `only_if`, with `on_node`, is a test of an op's output value (a
+    numpy array or scalar) that every node `on_node` wants passes: dispatch runs it after
+    the forward and calls `on_node` only when it holds, building no node for the others
+    (a nan breakpoint's `not finite`); other engines still send `callback` every event.
 
     >>> import tapeviz as tf
     >>> seen = []
@@ -235,12 +268,16 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
     if on_node is not None and (sites is not None or layers is not None):
         raise ValueError("subscribe: on_node= goes with listeners by op or kind; the events "
                          "of sites= and layers= listeners are built for them")
+    if only_if is not None and on_node is None:
+        raise ValueError("subscribe: only_if= chooses the nodes an on_node= form is given; "
+                         "give on_node= too")
     ops = None if ops is None else frozenset(ops)
     if kinds is None and ops is not None:
         kinds = (OpExecuted,)
     kinds = None if kinds is None else frozenset(kinds)
     with _lock:
-        subscription = Subscription(callback, kinds, ops, sites, layers, on_node, timed)
+        subscription = Subscription(callback, kinds, ops, sites, layers, on_node, timed,
+                                    only_if)
         _install(_routing.subscriptions + (subscription,))
     return callback
 

@@ -17,11 +17,10 @@ import numpy as np
 
 from .. import events
 from . import breakpoint_listener as listener
-from .breakpoint_listener import BreakpointError, BreakpointHit, thread_state
+from .breakpoint_listener import FLOAT_SCALARS, BreakpointError, BreakpointHit, thread_state
 from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
-_FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, float))
 _THREADS = thread_state()   # a threading.local: each thread reads its own busy flag
 ACTIONS = ("raise", "continue")
 
@@ -133,7 +132,7 @@ class Breakpoint:
             if values is None:
                 output = node.output._value
                 # a float scalar (most ops of a per-example loop): a Python float test
-                if math.isfinite(output) if type(output) in _FLOAT_SCALARS \
+                if math.isfinite(output) if type(output) in FLOAT_SCALARS \
                         else all_finite(output):
                     return None
                 values = node.output

@@ -11,11 +11,15 @@ where no input is possible.
 """
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
 
+import numpy as np
+
 from .. import events
+from .summary import all_finite
 
 
 class BreakpointError(RuntimeError):
@@ -68,6 +72,14 @@ class _State(threading.local):
 
 
 _state = _State()
+FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, float))
+
+
+def not_finite(value) -> bool:
+    """Whether an op's output value holds a NaN or Inf: what a nan breakpoint tests, asked
+    of every op's output (dispatch's `only_if`) before any node is made for it."""
+    # a float scalar (most ops of a per-example loop): a Python float test
+    return not (math.isfinite(value) if type(value) in FLOAT_SCALARS else all_finite(value))
 
 
 def thread_state() -> _State:
@@ -169,16 +181,20 @@ def sync() -> None:
     enabled = _enabled = tuple(bp for bp in _registry if bp.enabled)
     _candidates = {}
     needs = {bp.hears() for bp in enabled}
+    # when every op breakpoint wants a NaN or Inf output, dispatch tests the output first
+    # and makes a node only for one that has it
+    only_if = not_finite if all(bp.nan for bp in enabled if bp.hears() != "steps") else None
     layered = [bp for bp in enabled if bp.hears() == "layer"]
     if layered and "all" not in needs:
         events.subscribe(_listener, layers=lambda scope: any(bp.inside(scope) for bp in layered))
     if "all" in needs:
-        events.subscribe(_listener, kinds=(events.OpExecuted,), on_node=_heard, timed=False)
+        events.subscribe(_listener, kinds=(events.OpExecuted,), on_node=_heard, timed=False,
+                         only_if=only_if)
     else:
         by_op = [bp for bp in enabled if bp.hears() == "ops"]
         if by_op:   # even when no op has its name yet: tapeviz.torch makes ops on first sight
             events.subscribe(_listener, ops=set().union(*(bp.ops_matched() for bp in by_op)),
-                             on_node=_heard, timed=False)
+                             on_node=_heard, timed=False, only_if=only_if)
         sited = [bp for bp in enabled if bp.hears() == "sites"]
         if sited:
             events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))

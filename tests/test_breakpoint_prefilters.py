@@ -1,0 +1,114 @@
+"""Breakpoints that test an op before any node is made for it (a nan breakpoint tests the
+output, a file:line one the caller's code), and still stop with the node they stopped with
+before: its inputs, output, phase and the user's line."""
+import numpy as np
+import pytest
+from programs import line_of
+
+import tapeviz as tf
+from tapeviz import dispatch
+from tapeviz.debugger import break_on, clear_breakpoints
+
+
+@pytest.fixture(autouse=True)
+def _no_input(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    monkeypatch.delenv("PYTHONBREAKPOINT", raising=False)
+    clear_breakpoints()
+    yield
+    clear_breakpoints()
+
+
+@pytest.fixture
+def tensors_built(monkeypatch):
+    """How many times dispatch turned an op's inputs into tensors (the start of a node)."""
+    calls = []
+    real = dispatch.input_tensors
+
+    def counted(op, args):
+        calls.append(op.name)
+        return real(op, args)
+
+    monkeypatch.setattr(dispatch, "input_tensors", counted)
+    return calls
+
+
+def test_a_nan_breakpoint_builds_a_node_only_for_a_non_finite_output(tensors_built):
+    bp = break_on(nan=True, action="continue")
+    x = tf.constant([4.0, -1.0])
+    w = tf.Variable(2.0)
+    _ = tf.exp(x) * w + 1.0
+    assert tensors_built == [] and bp.hits == []   # finite: no tensors, no node, no hit
+    y = tf.sqrt(x) * w                                  # line: nan born
+    assert tensors_built == ["sqrt", "multiply"]
+    born, spread = bp.hits
+    assert born.node.op.name == "sqrt" and born.node.inputs == (x,)
+    assert born.node.input_ids == (id(x),) and born.reasons == ["output has nan"]
+    assert spread.node.output is y and spread.node.input_ids[1] == id(w)
+    assert np.array_equal(spread.node.inputs[1].numpy(), 2.0)   # the variable's value read
+    assert born.source.lineno == line_of(__file__, "# line: nan born")
+    assert born.source.filename == __file__ and born.node.phase == "forward"
+
+
+def test_a_nan_breakpoint_stops_inside_a_vjp_with_the_gradient_line():
+    x = tf.Variable([0.0, 1.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.sqrt(x))
+    bp = break_on(nan=True, action="continue")
+    tape.gradient(loss, x)                               # line: inf in backward
+    assert bp.hits, "the sqrt VJP divides by sqrt(0): inf"
+    hit = bp.hits[0]
+    assert hit.phase == "backward" and hit.reasons == ["output has inf"]
+    assert hit.source.lineno == line_of(__file__, "# line: inf in backward")
+    assert hit.upstream is not None
+
+
+def test_a_nan_breakpoint_beside_one_on_an_op_leaves_that_one_every_node():
+    """The output test is given to dispatch only when every breakpoint wants a NaN."""
+    nan = break_on(nan=True, action="continue")
+    exp = break_on(op="exp", action="continue")
+    _ = tf.exp(tf.constant(1.0))
+    _ = tf.sqrt(tf.constant(-1.0))
+    assert [h.node.op.name for h in exp.hits] == ["exp"]
+    assert [h.node.op.name for h in nan.hits] == ["sqrt"]
+    exp.clear()
+    _ = tf.exp(tf.constant(1000.0))
+    assert [h.node.op.name for h in nan.hits] == ["sqrt", "exp"]
+
+
+def test_a_nan_breakpoint_on_a_recorded_op_and_another_listener_see_their_own():
+    """On a tape the node is made anyway: the nan test still picks what the breakpoint
+    hears, and a subscriber of every op still hears each."""
+    seen = []
+    tf.subscribe(seen.append, kinds=(tf.OpExecuted,))
+    bp = break_on(nan=True, action="continue")
+    try:
+        x = tf.Variable([1.0, -1.0])
+        with tf.GradientTape() as tape:
+            y = tf.math.log(x) + 1.0
+    finally:
+        tf.unsubscribe(seen.append)
+    assert [e.node.op.name for e in seen] == ["log", "add"]
+    assert [h.node for h in bp.hits] == [e.node for e in seen]   # both made a NaN
+    assert tuple(h.node for h in bp.hits) == tape.nodes and y is tape.nodes[-1].output
+
+
+def test_an_only_if_node_form_is_called_for_the_outputs_its_test_accepts():
+    calls, events_seen = [], []
+
+    def on_event(event):
+        events_seen.append(event)
+
+    tf.subscribe(on_event, kinds=(tf.OpExecuted,), timed=False,
+                 only_if=lambda value: np.any(np.asarray(value) > 10),
+                 on_node=lambda node, taped, duration: calls.append(node.op.name))
+    try:
+        _ = tf.exp(tf.constant(1.0))
+        _ = tf.exp(tf.constant(5.0))
+        with tf.GradientTape():
+            _ = tf.exp(tf.constant([1.0, 3.0]))
+    finally:
+        tf.unsubscribe(on_event)
+    assert calls == ["exp", "exp"] and events_seen == []
+    with pytest.raises(ValueError, match="only_if= .* give on_node= too"):
+        tf.subscribe(print, only_if=bool)
