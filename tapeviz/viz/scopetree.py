@@ -41,10 +41,10 @@ class Scope:
     __slots__ = ("path", "key", "items", "table", "by_path", "_entries", "_members",
                  "_structure")
 
-    def __init__(self, path: str, key: int, table: NodeTable):
+    def __init__(self, path: str, key: int, table: NodeTable, items: list | None = None):
         self.path = path
         self.key = key          # the op index where the scope starts
-        self.items: list = []
+        self.items: list = [] if items is None else items
         self.table = table
         self._entries = self._members = self._structure = None
 
@@ -222,7 +222,13 @@ def scope_tree(table: NodeTable) -> Scope:
     for path, key, run in zip(map(scopes.__getitem__, starts), map(keys.__getitem__, starts),
                               map(range, starts, starts[1:] + [table.count])):
         scope = get(path)
-        if scope is None:
-            scope = scope_of(path, key)
-        scope.items.append(run)
+        if scope is not None:
+            scope.items.append(run)
+            continue
+        parent = get(path.rpartition("/")[0])   # known, mostly: the root, or the scope above
+        if parent is None:
+            scope_of(path, key).items.append(run)
+            continue
+        scope = found[path] = Scope(path, key, table, [run])
+        parent.items.append(scope)
     return root
