@@ -116,28 +116,34 @@ class NodeTable:
         for at in compress(range(len(tensors)), reads):   # a variable read: the variable
             objs[at] = tensors[at].variable
         obj_ids = list(map(id, objs))
-        first = dict(zip(reversed(obj_ids), range(len(obj_ids) - 1, -1, -1)))
-        # each leaf's first input, in order (each its own leaf: a long tape's constants)
-        firsts = list(range(len(obj_ids))) if len(first) == len(obj_ids) else \
-            sorted(first.values())
-        ordinal = self.leaf_by_object = dict(zip(map(obj_ids.__getitem__, firsts),
-                                                 range(len(firsts))))
-        self.leaf_of_input = np.full(len(flat), -1, dtype=np.int64)
-        self.leaf_of_input[at_leaf] = list(map(ordinal.__getitem__, obj_ids))
-        self.leaf_objs = list(map(objs.__getitem__, firsts))
-        self.leaf_values = list(map(_VALUE, map(tensors.__getitem__, firsts)))
-        self.leaf_variable = list(map(reads.__getitem__, firsts))
+        count = len(obj_ids)
         readers = consumers[at_leaf]
-        self.leaf_reader = readers[firsts] if firsts else np.zeros(0, dtype=np.int64)
+        first = dict(zip(reversed(obj_ids), range(count - 1, -1, -1)))
+        self.leaf_of_input = np.full(len(flat), -1, dtype=np.int64)
+        if len(first) == count:   # each input its own leaf (a long tape's constants)
+            self.leaf_by_object = dict(zip(obj_ids, range(count)))
+            self.leaf_of_input[at_leaf] = np.arange(count)
+            self.leaf_objs, self.leaf_variable, self.leaf_reader = objs, reads, readers
+            self.leaf_values = list(map(_VALUE, tensors))
+            again = None
+        else:
+            firsts = sorted(first.values())                   # each leaf's first input
+            ordinal = self.leaf_by_object = dict(zip(map(obj_ids.__getitem__, firsts),
+                                                     range(len(firsts))))
+            self.leaf_of_input[at_leaf] = list(map(ordinal.__getitem__, obj_ids))
+            self.leaf_objs = list(map(objs.__getitem__, firsts))
+            self.leaf_values = list(map(_VALUE, map(tensors.__getitem__, firsts)))
+            self.leaf_variable = list(map(reads.__getitem__, firsts))
+            self.leaf_reader = readers[firsts]
+            again = np.ones(count, dtype=bool)
+            again[firsts] = False
         first_readers = list(map(nodes.__getitem__, self.leaf_reader.tolist()))
         self.leaf_scopes = list(map(_SCOPE, first_readers))
         self.leaf_phases = list(map(_PHASE, first_readers))
-        leaf_numbers = self.leaf_of_input[at_leaf]
-        again = np.ones(len(at_leaf), dtype=bool)
-        again[firsts] = False
-        if again.any():   # a leaf read again: its scope is what all its readers share
+        if again is not None:   # a leaf read again: its scope is what all its readers share
             from .graph import _common_scope
             scopes = self.leaf_scopes
+            leaf_numbers = self.leaf_of_input[at_leaf]
             for leaf, reader in zip(leaf_numbers[again].tolist(), readers[again].tolist()):
                 scope, there = scopes[leaf], nodes[reader].scope
                 if scope and scope != there:
