@@ -198,7 +198,8 @@ class NodeTable:
         self.keys = self._scatter(self.indices,
                                   list(map(self.indices.__getitem__, self.leaf_reader.tolist())))
         variable = self.leaf_variable
-        self.letters = self._scatter(["n"] * len(nodes), ["v" if v else "c" for v in variable])
+        self.letters = self._scatter(["n"] * len(nodes),
+                                     list(map(("c", "v").__getitem__, variable)))
         # what copies of a block share, as numbers: kind, op, shape, dtype (constants: -1)
         op_signature = np.asarray(codes_of(list(zip(ops, shapes, dtypes))), dtype=np.int64)
         leaf_signature = np.asarray(codes_of(list(zip(variable, leaf_shapes, leaf_dtypes))),
