@@ -41,9 +41,15 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import glob
+import operator
+import os
 import pathlib
+import re
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 
 import tapeviz.torch as tvt   # first: without torch it says how to install it
@@ -51,7 +57,10 @@ from tapeviz.debugger import Recorder, Runner
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pytorch"))   # one definition of the torch CNN
+sys.path.insert(0, str(ROOT / "bench"))
+import instructions  # noqa: E402
 from digits_cnn import digit_batches, make_training  # noqa: E402
+from torch.overrides import TorchFunctionMode  # noqa: E402
 
 BREAKPOINT_GOAL = 1.1
 
@@ -59,6 +68,19 @@ BREAKPOINT_GOAL = 1.1
 @contextlib.contextmanager
 def plain():
     yield
+
+
+class EmptyMode(TorchFunctionMode):
+    """A TorchFunctionMode that only calls through: the floor of any mode on this loop."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
+
+
+@contextlib.contextmanager
+def empty_mode():
+    with EmptyMode():
+        yield
 
 
 @contextlib.contextmanager
@@ -81,6 +103,7 @@ def armed(**criteria):
 UNDER_RUNNER = object()   # the steps run as a Runner's training function
 MODES = {
     "plain": (plain, None),
+    "an empty TorchFunctionMode (the floor)": (empty_mode, None),
     "recorder on": (recorder_on, "numpy"),
     "break_on(op='log'), never hit": (armed(op="log"), BREAKPOINT_GOAL),
     "break_on(file, line), never hit": (armed(file="no_such_file.py", line=1),
@@ -89,20 +112,61 @@ MODES = {
 }
 
 
-def timed(mode, train_step, batches, threads: int) -> float:
-    """CPU seconds of the process for one pass of `train_step` over `batches` under `mode`."""
+def run(mode, train_step, batches, threads: int) -> None:
+    """One pass of `train_step` over `batches` under `mode`."""
     def loop():
         tvt.torch.set_num_threads(threads)   # OpenMP's count is per thread: the Runner's too
         for images, labels in batches:
             train_step(images, labels)
-    gc.collect()
-    start = time.process_time()
     if mode is UNDER_RUNNER:
         Runner(loop).start().join()
     else:
         with mode():
             loop()
+
+
+def timed(mode, train_step, batches, threads: int) -> float:
+    """CPU seconds of the process for one pass of `train_step` over `batches` under `mode`."""
+    gc.collect()
+    start = time.process_time()
+    run(mode, train_step, batches, threads)
     return time.process_time() - start
+
+
+COUNTED_STEPS = (5, 25)   # instructions a step: the difference over the 20 steps between
+
+
+def count_worker() -> None:
+    """Under valgrind (see `instructions_a_step`): each mode warmed up, then run for each of
+    COUNTED_STEPS steps inside `operator.call`, which collects and dumps its count."""
+    _, _, train_step = make_training()
+    batches = digit_batches()
+    for mode, _ in MODES.values():
+        run(mode, train_step, batches[:5], 1)
+    for mode, _ in MODES.values():
+        for steps in COUNTED_STEPS:
+            operator.call(run, mode, train_step, batches[:steps], 1)
+
+
+def instructions_a_step() -> dict:
+    """{mode: instructions a step}, by valgrind's callgrind in one process (the torch import
+    under valgrind takes minutes): one dump per counted run, in MODES' order. Only the
+    calling thread is counted: the Runner's loop runs in its own thread, so its row is not."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = os.path.join(folder, "callgrind.out")
+        done = subprocess.run(
+            ["valgrind", "--tool=callgrind", "--collect-atstart=no",
+             f"--toggle-collect={instructions.TOGGLE}", "--dump-after=_operator_call",
+             f"--callgrind-out-file={out}", sys.executable, __file__, "--count-worker"],
+            capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
+        if done.returncode:
+            raise SystemExit(f"valgrind failed: {done.stderr[-2000:]}")
+        dumps = sorted(glob.glob(out + ".*"),   # one per counted run; the one at exit: no suffix
+                       key=lambda name: int(name.rsplit(".", 1)[1]))
+        counts = [int(re.search(r"^summary: (\d+)", pathlib.Path(dump).read_text(),
+                                re.M).group(1)) for dump in dumps]
+    steps = COUNTED_STEPS[1] - COUNTED_STEPS[0]
+    return {name: (counts[2 * i + 1] - counts[2 * i]) / steps for i, name in enumerate(MODES)}
 
 
 def numpy_recorder_ratio(rounds: int, steps: int) -> tuple[float, float, float]:
@@ -129,7 +193,13 @@ def main() -> None:
                              "an idle OpenMP thread spins, and CPU time counts it)")
     parser.add_argument("--no-numpy", action="store_true",
                         help="skip the numpy engine's Recorder ratio")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each mode's instructions a step with valgrind "
+                             "(one process, ~5 minutes)")
+    parser.add_argument("--count-worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.count_worker:
+        return count_worker()
     _, _, train_step = make_training()
     batches = digit_batches()[:args.steps]
     for mode, _ in MODES.values():
@@ -148,7 +218,7 @@ def main() -> None:
     for name, (_, goal) in MODES.items():
         ratios = [t / p for t, p in zip(seconds[name], plain_seconds)]
         ms = statistics.median(seconds[name]) / args.steps * 1e3
-        line = (f"  {name:<34}{ms:7.2f} ms {statistics.median(ratios):6.2f}x "
+        line = (f"  {name:<40}{ms:7.2f} ms {statistics.median(ratios):6.2f}x "
                 f"[{min(ratios):.2f}-{max(ratios):.2f}]")
         if goal == "numpy" and numpy_ratio is not None:
             median, low, high = numpy_ratio
@@ -159,6 +229,14 @@ def main() -> None:
             verdict = "met" if statistics.median(ratios) <= goal else "MISSED"
             line += f"  goal <= {goal}x: {verdict}"
         print(line)
+    if args.instructions:
+        if not instructions.available():
+            sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
+        counts = instructions_a_step()
+        print(f"instructions a step (valgrind callgrind, one torch thread, the difference "
+              f"between {COUNTED_STEPS[1]} and {COUNTED_STEPS[0]} steps), ratio to plain:")
+        for name, count in counts.items():
+            print(f"  {name:<40}{count / 1e6:7.2f} M {count / counts['plain']:6.2f}x")
 
 
 if __name__ == "__main__":
