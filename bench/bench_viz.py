@@ -18,6 +18,7 @@ Run: python bench/bench_viz.py [--repeats 3] [--steps 40]
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import resource
 import time
@@ -302,7 +303,11 @@ def _open_parts(tape, alerts) -> list:
     table = graph.table()
     nonfinite_each(table.values + table.leaf_values)
     checked = time.perf_counter()
-    Graph._scope_tree(table)
+    gc.disable()   # as Graph.collapse builds the tree: the collector would walk the tape's objects
+    try:
+        Graph._scope_tree(table)
+    finally:
+        gc.enable()
     grown = time.perf_counter()
     graph.collapse(max_nodes=300)
     collapsed = time.perf_counter()
