@@ -112,3 +112,18 @@ def test_an_only_if_node_form_is_called_for_the_outputs_its_test_accepts():
     assert calls == ["exp", "exp"] and events_seen == []
     with pytest.raises(ValueError, match="only_if= .* give on_node= too"):
         tf.subscribe(print, only_if=bool)
+
+
+def test_the_ops_a_condition_runs_never_stop_and_match_keeps_them_quiet_too():
+    """A condition asked by the listener or by `Breakpoint.match` (the widget asks it)
+    runs its own ops with this thread's breakpoints quiet."""
+    on_max = break_on(op="reduce_max", action="continue")
+    large = break_on(condition=lambda node: float(tf.reduce_max(node.output)) > 10,
+                     action="continue")
+    big = tf.exp(tf.constant([1.0, 3.0]))
+    _ = tf.exp(tf.constant([1.0, 2.0]))
+    assert [h.node.output for h in large.hits] == [big] and on_max.hits == []
+    assert large.match(large.hits[0].node, "forward") == ["condition"]
+    assert on_max.hits == []
+    _ = tf.reduce_max(big)   # the user's own reduce_max still stops
+    assert len(on_max.hits) == 1

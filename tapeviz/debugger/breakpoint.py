@@ -21,7 +21,6 @@ from .breakpoint_listener import FLOAT_SCALARS, BreakpointError, BreakpointHit, 
 from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
-_THREADS = thread_state()   # a threading.local: each thread reads its own busy flag
 ACTIONS = ("raise", "continue")
 
 
@@ -117,12 +116,20 @@ class Breakpoint:
             return None
         if self.kind is not None and node.op.kind not in self.kind:
             return None
-        return self.match_admitted(node, phase, values)
+        if self.condition is None:
+            return self.match_admitted(node, phase, values)
+        state = thread_state()   # a condition is asked with this thread's breakpoints quiet
+        was_busy, state.busy = state.busy, True
+        try:
+            return self.match_admitted(node, phase, values)
+        finally:
+            state.busy = was_busy
 
     def match_admitted(self, node, phase: str, values=None) -> list | None:
-        """`match` for a node whose phase, op and kind the listener has admitted already
-        (`breakpoint_listener` asks this of every op it hears: the cheap tests come first,
-        a finite output is told by one check, and reasons are written only for a match)."""
+        """`match` for a node whose phase, op and kind the listener has admitted already,
+        with this thread's breakpoints quiet (`breakpoint_listener` asks this of every op
+        it hears: the cheap tests come first, a finite output is told by one check, and
+        reasons are written only for a match)."""
         if self.layer is not None and not _in_layer(node.scope, self.layer):
             return None
         if (self.file is not None or self.line is not None) and not self.at(node.source):
@@ -139,15 +146,8 @@ class Breakpoint:
             bad = _non_finite(values)
             if not bad:
                 return None
-        if self.condition is not None:
-            state = _THREADS   # asked with this thread's breakpoints quiet: its ops don't stop
-            was_busy, state.busy = state.busy, True
-            try:
-                holds = self.condition(node)
-            finally:
-                state.busy = was_busy
-            if not holds:
-                return None
+        if self.condition is not None and not self.condition(node):
+            return None
         return self._reasons(node, phase, bad)
 
     def _reasons(self, node, phase: str, bad: str) -> list:

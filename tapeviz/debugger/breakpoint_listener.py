@@ -64,14 +64,24 @@ _enabled: tuple = ()  # the enabled breakpoints, in order; replaced on each chan
 _candidates: dict = {}
 
 
-class _State(threading.local):
+class _State:
+    """One thread's breakpoint state (a plain object: a threading.local's attribute costs
+    a lookup of the thread's dict on every read and write, and each heard op makes four)."""
+
+    __slots__ = ("busy", "hit_count", "stepper")
+
     def __init__(self):
         self.busy = False         # in a condition or a hit: ops run meanwhile don't stop
         self.hit_count = 0        # hits on this thread so far (the stepper watches it)
         self.stepper = None       # a BackwardStepper driving the backward pass, if any
 
 
-_state = _State()
+class _PerThread(threading.local):
+    def __init__(self):
+        self.state = _State()
+
+
+_threads = _PerThread()
 FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64, float))
 
 
@@ -84,7 +94,7 @@ def not_finite(value) -> bool:
 
 def thread_state() -> _State:
     """This thread's breakpoint state (the stepper and the debugger session use it)."""
-    return _state
+    return _threads.state
 
 
 def _listener(event) -> None:
@@ -111,18 +121,21 @@ def _heard(node, taped: bool = False, duration: float = 0.0, phase: str | None =
     candidates = by_op.get(node.op)
     if candidates is None:
         candidates = by_op[node.op] = _can_match(phase, node.op)
-    if not candidates or _state.busy:   # busy: an op run by a condition or at the prompt
+    if not candidates:
         return
-    for bp in candidates:
-        if bp.enabled:
-            reasons = bp.match_admitted(node, phase, values)
-            if reasons is not None:
-                _state.busy = True   # ops run from the debugger prompt don't stop
-                try:
+    state = _threads.state
+    if state.busy:   # an op run by a condition or at the debugger prompt
+        return
+    state.busy = True   # the ops a condition or the debugger prompt runs don't stop
+    try:
+        for bp in candidates:
+            if bp.enabled:
+                reasons = bp.match_admitted(node, phase, values)
+                if reasons is not None:
                     _hit(bp, node, phase, reasons, step)
-                finally:
-                    _state.busy = False
-                return  # one stop per op, however many breakpoints match it
+                    return  # one stop per op, however many breakpoints match it
+    finally:
+        state.busy = False
 
 
 def _hit(bp, node, phase: str, reasons: list, step) -> None:
@@ -136,7 +149,7 @@ def _hit(bp, node, phase: str, reasons: list, step) -> None:
     bp.hits.append(hit)
     if bp.once:
         bp.clear()
-    state = _state
+    state = _threads.state
     state.hit_count += 1
     events.emit(hit)
     if phase == "vjp" and state.stepper is not None:
