@@ -137,6 +137,22 @@ def test_hooks_are_removed_after_the_pass_even_when_it_fails():
     assert len(tape.steps) == announced and x.grad is not None
 
 
+def test_hooks_left_on_a_freed_graph_stay_silent_when_part_of_it_runs_again():
+    x = torch.tensor([1.0, 2.0], requires_grad=True)
+    steps = []
+    tf.subscribe(steps.append, kinds=(tf.events.VJPApplied,))
+    try:
+        h = x + 1         # add and sum save no tensors: their nodes can run again
+        h.sum().backward()
+        assert [e.step.node.op.name for e in steps] == ["sum", "add"]
+        h.mean().backward()   # a new pass through add's node, which kept the first hooks
+    finally:
+        tf.unsubscribe(steps.append)
+    # mean's step; add's node ran again, and its first pass's hook announced nothing twice
+    assert [e.step.node.op.name for e in steps] == ["sum", "add", "mean"]
+    np.testing.assert_array_equal(x.grad.numpy(), [1.5, 1.5])
+
+
 def test_a_tape_without_a_backward_pass_runs_it_for_stepping_leaving_grad_alone():
     model, images, labels = _cnn_batch(4)
     with tvt.record() as tape:
