@@ -21,8 +21,11 @@ when nobody listens. Importing it needs torch: `pip install "tapeviz[torch]"`.
 Who hears what, and what it costs: a `TorchFunctionMode` on the listening thread (and on
 a Runner's training thread, which subscribes; on any thread that runs a module while
 every op is heard) calls a Python handler per torch call; an op nobody hears costs that
-and copies nothing. `optimizer.step()` runs without it unless someone hears every op
-(a tape leaves optimizer updates out, as a GradientTape does). Global module hooks (the
+and copies nothing. `optimizer.step()` runs without it and is heard as one update op per
+parameter (`adam_step`, `sgd_step`: the parameter before and its gradient in, the
+parameter after out), as the numpy engine's Adam is one `adam_step` per variable (a tape
+leaves updates out, as a GradientTape does; a step given a closure, LBFGS's, keeps the
+mode for the closure's passes). Global module hooks (the
 layer path) are installed only while every op is heard; an op heard alone finds its
 modules on the stack. Values are numpy copies (on CUDA, copied to the host) made only for
 ops heard or taped. Backward steps are autograd's, caught by hooks set only for the ops
@@ -40,6 +43,8 @@ API, with the numpy engine's names and meanings:
 - `find_nan_origin(fn_or_tape, *args)`: the torch op and user line where NaN/Inf was born.
 - `TorchOp`: what a node's `op` is (`name`, `label`, `kind`, `input_names`, `route`,
   `layout` "NCHW"); a parameter is a `values.TorchParameter`, a tapeviz Variable.
+- Parameters are named as `named_parameters()` names them (`conv1.weight`); those of a
+  layer called alone as Keras names layers (`linear/weight`, `linear_1/weight`).
 - Events: `OpExecuted(node, taped=output.requires_grad, duration)`, `VJPApplied(step)`,
   `GradientComputed(tape or None, [loss], parameters, their .grad)`.
 """

@@ -13,8 +13,10 @@ subscribes, so it gets it), and while every op is heard the global module hooks 
 any other thread that runs a module. It goes under the user's own modes and comes off
 exactly itself, so a user's `with` block opened before or after keeps its own. Torch's mode
 stack is per thread and only its thread can change it: when the last listener leaves on
-another thread (a Runner's ends), an idle thread's mode stays, inert, until that thread's
-next module call or subscription change. Per call
+another thread (a Runner's ends), an idle thread's mode stays, inert, until that thread
+settles (`events.settle_thread`: a Runner's join, the next notebook cell), runs a module or
+changes subscriptions. `optimizer.step()` runs without it (its hooks take it off and put
+it back): whoever hears its update op hears one per parameter (updates.py). Per call
 it asks what dispatch asks: the op's route, the thread's layer listeners, the tapes
 recording here; an op nobody hears costs the handler call and those checks, and copies
 nothing. A heard op gets the user's line, copies of its values and a `Node`, offered to
