@@ -12,7 +12,8 @@ class Node:
     __slots__ = ("op", "inputs", "output", "params", "input_ids", "output_id", "phase", "scope",
                  "source", "__weakref__")
 
-    # made only by dispatch, which sets these fields (it is the one place a Node is made):
+    # made by dispatch, which sets these fields (and made again, alike, by the Recorder from
+    # a packed step's columns: debugger/packed.py):
     # op          the registered Op that ran
     # inputs      tuple of Tensors, the values the op saw
     # output      the Tensor it made

@@ -2,7 +2,8 @@
 
 The Recorder keeps each op's `Node`, which holds the input and output tensors, its duration
 (in an array of floats) and whether a tape kept it (in a bytearray); keeping them keeps
-alive every object listed below, so every one is counted. Sizes
+alive every object listed below, so every one is counted. A packed step (`packed.py`) holds
+columns instead, counted whole by `count_packed`. Sizes
 are `sys.getsizeof` of real instances, taken once at import and rounded up to the 16 bytes
 both Python's small-object allocator and glibc's malloc hand out; an array buffer also
 pays malloc's 8-byte header and its 32-byte smallest chunk. Objects shared between steps
@@ -13,6 +14,8 @@ never understate, what is held.
 from __future__ import annotations
 
 import sys
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -40,6 +43,7 @@ _LIST_SLOT = 9                                # a pointer, plus a list's 1/8 ove
 _DURATION_SLOT = 9                            # a double, plus an array's 1/16 overallocation
 _FLAG_SLOT = 2                                # a byte, plus a bytearray's 1/8 overallocation
 _TENSOR = _instance(Tensor)
+_tensor_value = attrgetter("_value")
 
 _DICT_ENTRY = 48                              # a dict's entry and index, at 2/3 load
 # Every recorded op: its node, the output tensor, the node's params dict, and its slots in
@@ -48,6 +52,9 @@ PER_OP = (_instance(Node) + _TENSOR + allocated(_getsizeof({})) + _LIST_SLOT + _
           + _FLAG_SLOT)
 # A taped op also has an entry, and its number key, in the step's map of taped nodes.
 PER_TAPED = _DICT_ENTRY + _BIG_INT
+# What an op holds before its step is packed and not after: its node, output tensor, inputs
+# tuple (of two) and entry in the step's map of taped nodes.
+UNPACKED_EXTRA = _instance(Node) + _TENSOR + allocated(_TUPLE + 16) + _DICT_ENTRY + _BIG_INT
 # Each input: the number of its id in the node's input_ids (tuples are counted whole).
 PER_INPUT = _BIG_INT
 # Each kept gradient: its number key and entry in a dict, a slot in the step's log (the
@@ -56,6 +63,16 @@ PER_GRADIENT = _BIG_INT + _DICT_ENTRY + _LIST_SLOT
 # A record made when someone looks at an op: its object's size is the caller's, plus a
 # slot in the step's list of records and the index number.
 PER_RECORD = _LIST_SLOT + _BIG_INT
+
+
+def _tuple_bytes(count: int) -> int:
+    return allocated(_TUPLE + 8 * count)
+
+
+# a packed step's own tuple, and its columns as long as its ops: ops, values, output ids,
+# phases, scopes, sources
+_NAMED_TUPLE = _tuple_bytes(11)
+_PACKED_COLUMNS = 6
 
 
 def _tuples_and_ids(count: int) -> int:
@@ -137,6 +154,39 @@ class Footprint:
         if finished:
             self.seen = None
         return added
+
+    def count_packed(self, packed) -> int:
+        """Count a packed step (`packed.Packed`) whole: its tuples, dicts and bytes, the ids,
+        each op's slots in the step's durations and flags, each distinct value, tensor from
+        outside and gradient once."""
+        count, ids, outside, params, grads = (len(packed.ops), len(packed.input_ids),
+                                              packed.outside, packed.params, packed.grads)
+        added = (_NAMED_TUPLE + _PACKED_COLUMNS * _tuple_bytes(count) + _tuple_bytes(ids)
+                 + _tuple_bytes(len(outside)) + allocated(_getsizeof(packed.arities))
+                 + allocated(_getsizeof(params)) + allocated(_getsizeof(grads))
+                 + (count + ids) * _BIG_INT + count * (_DURATION_SLOT + _FLAG_SLOT))
+        if params:
+            added += sum(map(_params_bytes, params.values()))
+        if len(grads) > 257:   # op indexes past the small ints
+            added += _BIG_INT * (len(grads) - 257)
+        seen = self.seen
+        new = [tensor for tensor in outside if id(tensor) not in seen]
+        seen.update(map(id, new))
+        tensor_size = _TENSOR_BYTES.get
+        added += sum(tensor_size(type(tensor)) or allocated(_getsizeof(tensor)) for tensor in new)
+        added += self._values(chain(packed.values, map(_tensor_value, new), grads.values()))
+        self.ops = count
+        self.nbytes += added
+        return added
+
+    def _values(self, values) -> int:
+        """Bytes of numpy values: a scalar is its own object; an array counts once."""
+        values = tuple(values)
+        sizes = list(map(_SCALAR_BYTES.get, map(type, values)))
+        if None not in sizes:
+            return sum(sizes)
+        return sum(self._array(value) if size is None else size
+                   for value, size in zip(values, sizes))
 
     def count_gradients(self, log) -> int:
         """Count the logged gradient tensors from `self.gradients` on."""

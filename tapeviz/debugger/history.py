@@ -2,10 +2,12 @@
 
 Recording an op appends its `Node`, its duration and whether a tape kept it to the step and
 nothing more (no object is made for it: each kept object is more work for the cycle
-collector); the step's `RecordedOp`s (the dispatch `Node`: inputs, output, source, scope,
-phase, plus the op's duration and, once backward has run, the gradient of the loss w.r.t.
-its output) are made when someone first looks, and the bytes held are counted per step
-(`footprint`). Tensors are immutable, so a recorded value stays valid without a copy.
+collector). A finished step whose nodes nothing else holds keeps them as columns of values
+instead (`packed`) and makes them again when someone looks. The step's `RecordedOp`s (the
+dispatch `Node`: inputs, output, source, scope, phase, plus the op's duration and, once
+backward has run, the gradient of the loss w.r.t. its output) are made when someone first
+looks, and the bytes held are counted per step (`footprint`). Tensors are immutable, so a
+recorded value stays valid without a copy.
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ import numpy as np
 
 from ..tensor import Variable, VariableRead
 from .footprint import PER_GRADIENT, PER_RECORD, Footprint, allocated
+from .packed import held_elsewhere, pack, unpack
 
-_looking = threading.Lock()  # two threads making one step's RecordedOps make them once
+_looking = threading.RLock()  # two threads making one step's RecordedOps make them once
 
 
 def _value(tensor):
@@ -142,7 +145,8 @@ class RecordedStep:
         self.variable_gradients: dict = {}   # variable name -> gradient from tape.gradient
         self.gradient_sources: list = []    # what the step's gradient call differentiated for
         self._loss = None
-        self._nodes: list = []      # the Node of each op, in order
+        self._nodes: list | None = []   # the Node of each op, in order; None while packed
+        self._packed = None         # the ops as columns (packed.Packed) once final, until a look
         self._durations = array("d")   # each op's forward time, seconds
         self._taped = bytearray()   # 1 where a tape kept the op's node
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
@@ -159,7 +163,7 @@ class RecordedStep:
     @property
     def ops(self) -> list:
         """The RecordedOps, in the order they ran (made on first look, and counted then)."""
-        ops, nodes = self._ops, self._nodes
+        ops, nodes = self._ops, self.nodes
         if len(ops) < len(nodes):
             with _looking:
                 start, stop = len(ops), len(nodes)
@@ -175,17 +179,70 @@ class RecordedStep:
         return ops
 
     @property
+    def nodes(self) -> list:
+        """The dispatch `Node` of each op, in order (made again from the columns of a packed
+        step, once: the same objects on every later look)."""
+        if self._nodes is None:
+            with _looking:
+                if self._nodes is None:
+                    self._unpack()
+        return self._nodes
+
+    def _pack(self) -> None:
+        """A final step whose nodes nothing else holds (no tape, stepper or look) keeps them as
+        columns; the count follows what it holds now."""
+        nodes = self._nodes
+        if not nodes or self._ops or self.backward_steps or held_elsewhere(nodes):
+            return
+        self._packed = pack(nodes, self._grads)
+        self._nodes, self._grads, self._grad_log = None, {}, []
+        self._taped_ids, self._taped_upto = None, 0
+        footprint = self._footprint
+        if footprint.ops or footprint.gradients:   # partly counted as nodes: count again
+            self._recount()
+        else:
+            footprint.count_packed(self._packed)
+
+    def _unpack(self) -> None:
+        self._nodes, self._grads = unpack(self._packed)
+        self._grad_log = list(self._grads.values())
+        self._packed = None
+        grown = self._recount() + self._finish_count()
+        owner = self._owner
+        if owner is not None:
+            owner.grew(grown, self)
+
+    def _recount(self) -> int:
+        """Count the step again from nothing (its ops as nodes or packed, its gradients, the
+        loss); returns the change."""
+        before = self._footprint.nbytes
+        footprint = self._footprint = Footprint(len(self._ops) * RECORD_BYTES)
+        for grad in self.variable_gradients.values():
+            self._hold_gradient(grad)
+        footprint.nbytes += sum(map(_step_bytes, self.backward_steps))
+        if self._loss is not None:
+            self._hold_loss(self._loss)
+        if self._packed is not None:
+            footprint.count_packed(self._packed)
+        return footprint.nbytes - before
+
+    @property
     def nbytes(self) -> int:
         """Bytes this step holds: its ops' objects, each distinct tensor and array once, its
         gradients (see `footprint`)."""
         self._count()
         return STEP_BYTES + self._footprint.nbytes
 
+    @property
+    def _counted(self) -> int:
+        """`nbytes` as far as the step was counted (a plan, not the budget's check)."""
+        return STEP_BYTES + self._footprint.nbytes
+
     def _count(self) -> int:
         """Count the ops and gradients that came since the last count; returns the bytes."""
         footprint = self._footprint
         added = 0
-        if footprint.ops < len(self._nodes):
+        if self._nodes is not None and footprint.ops < len(self._nodes):
             added += footprint.count_ops(self._nodes, self._taped)
         if footprint.gradients < len(self._grad_log):
             added += footprint.count_gradients(self._grad_log)
@@ -208,10 +265,12 @@ class RecordedStep:
 
     def _has(self, node_id: int) -> bool:
         """Whether a taped op of this step made the node with this id."""
+        nodes, taped = self._nodes, self._taped
+        if nodes is None:   # packed: nothing else held its nodes, so no backward runs over them
+            return False
         taped_ids = self._taped_ids
         if taped_ids is None:
             taped_ids = self._taped_ids = {}
-        nodes, taped = self._nodes, self._taped
         if self._taped_upto < len(nodes):
             for index in range(self._taped_upto, len(nodes)):
                 if taped[index]:
@@ -246,13 +305,7 @@ class RecordedStep:
             del self._durations[start:]
             del self._ops[start:]
             self._taped_ids, self._taped_upto = None, 0
-            self._footprint = Footprint()
-            self._footprint.nbytes = len(self._ops) * RECORD_BYTES
-            for grad in self.variable_gradients.values():
-                self._hold_gradient(grad)
-            self._footprint.nbytes += sum(map(_step_bytes, self.backward_steps))
-            if self._loss is not None:
-                self._hold_loss(self._loss)
+            self._recount()
         return tail
 
     def _put_first(self, tail: tuple) -> None:
@@ -292,7 +345,7 @@ class RecordedStep:
     def variables(self) -> dict:
         """Variable name -> its value when first read in this step (before the step's update)."""
         first: dict = {}
-        for node in self._nodes:
+        for node in self.nodes:
             for tensor in node.inputs:
                 if type(tensor) is VariableRead:
                     first.setdefault(tensor.variable.name, tensor._value)
@@ -302,7 +355,7 @@ class RecordedStep:
     def variables_after(self) -> dict:
         """Variable name -> its value after this step's last assign to it (updated ones only)."""
         after: dict = {}
-        for node in self._nodes:
+        for node in self.nodes:
             if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
                 after[node.inputs[0].variable.name] = node.output._value
         return after
@@ -325,9 +378,12 @@ class RecordedStep:
         return found
 
     def op_of(self, tensor) -> RecordedOp | None:
-        """The recorded op whose output is `tensor` (the very object), or None."""
+        """The recorded op whose output is `tensor`, or None: the very object, or the tensor
+        of its very value a packed step made again (the first op that made that value)."""
+        value = tensor._value
         for rop in self.ops:
-            if rop.node.output is tensor:
+            output = rop.node.output
+            if output is tensor or output._value is value:
                 return rop
         return None
 
@@ -346,7 +402,8 @@ class RecordedStep:
         return None if rop is None else rop.grad
 
     def __len__(self) -> int:
-        return len(self._nodes)
+        nodes = self._nodes
+        return len(self._packed.ops) if nodes is None else len(nodes)
 
     def __iter__(self):
         return iter(self.ops)
@@ -355,7 +412,7 @@ class RecordedStep:
         label = f" {self.label!r}" if self.label is not None else ""
         loss = f" loss={self.loss:.4g}" if self.loss is not None else ""
         state = "" if self.complete else " (in progress)"
-        return f"<RecordedStep step {self.number}{label}: {len(self._nodes)} ops, " \
+        return f"<RecordedStep step {self.number}{label}: {len(self)} ops, " \
                f"{self.nbytes / 2**20:.2f} MiB{loss}{state}>"
 
 

@@ -20,6 +20,7 @@ from ..errors import size_text
 from ..fpwarnings import warn_from_user_line
 from ..threadstate import thread_state
 from ..tensor import Variable
+from .footprint import UNPACKED_EXTRA
 from .history import KeptBytes, RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
@@ -51,7 +52,9 @@ class Recorder:
     `stop`) end steps.
 
     Memory. The recorder keeps the latest steps while the bytes they hold stay within
-    `max_bytes` (default 256 MiB). A step counts what keeping it keeps alive: each op's
+    `max_bytes` (default 256 MiB). A finished step whose nodes nothing else holds is kept as
+    columns of values (`packed`: no object per op for the cycle collector to walk), its
+    nodes made again when someone looks. A step counts what keeping it keeps alive: each op's
     node, tensors, tuples, duration and record, each distinct numpy array (inputs, output,
     gradient; a view counts its base) once with its object and its allocation, and its own
     bookkeeping (`footprint`). Over budget, the oldest whole steps are dropped first,
@@ -96,6 +99,8 @@ class Recorder:
         self._waiting_from = 0                       # its ops from here on may be the next step's
         self._next_index = first_index + 1
         self._check_at = MIN_CHECK_GAP               # count the step in progress at this many ops
+        self._per_op = 0                             # bytes an op held in the last finished step
+        self._last_length = 0                        # and its ops, its update ops included
         self._dropped_steps = 0
         self._dropped_bytes = 0
         self._warned_at = 0
@@ -324,28 +329,37 @@ class Recorder:
         self._steps.append(ended)
         self._current = RecordedStep(self._next_index)
         self._next_index += 1
-        if closing:
+        if closing:   # counted when its update ops are in; now only if it may reach the budget
             self._closing, self._waiting_from = ended, len(ended._nodes)
-            self._enforce_budget()
+            per_op, ops = self._per_op, max(len(ended), self._last_length)
+            if not per_op or self._kept.nbytes + 2 * per_op * ops > self.max_bytes:
+                self._enforce_budget(reserve=per_op * (ops - len(ended)))  # the updates to come
         else:
             self._finish(ended)
-        self._plan_check(ended.nbytes // max(1, len(ended)))  # the next step, like this one
+        self._plan_check(self._per_op)   # the next step, like the last one
         return ended
 
     def _finish(self, step: RecordedStep) -> None:
-        """`step` is final: count the rest of it into the kept bytes, then keep the budget."""
+        """`step` is final: packed if nothing else holds its nodes, counted into the kept
+        bytes, then the budget kept."""
         step._owner = self._kept
+        step._pack()
         step._finish_count()
-        self._kept.nbytes += step.nbytes
+        nbytes = step.nbytes
+        self._kept.nbytes += nbytes
+        # what an op of the next step will hold until its step is packed
+        self._last_length = len(step)
+        self._per_op = nbytes // max(1, len(step)) + (UNPACKED_EXTRA if step._packed else 0)
         self._enforce_budget()
 
-    def _held(self) -> int:
-        """Bytes held now: the finished steps, and the open ones counted up to their last op."""
-        current = self._current
-        held = self._kept.nbytes + (current.nbytes if current._nodes else 0)
+    def _held(self, count: bool = True) -> int:
+        """Bytes held now: the finished steps, and the open ones counted up to their last op
+        (or, not `count`, as far as they were counted)."""
+        open_steps = [self._current] if self._current._nodes else []
         if self._closing is not None:
-            held += self._closing.nbytes
-        return held
+            open_steps.append(self._closing)
+        return self._kept.nbytes + sum(step.nbytes if count else step._counted
+                                       for step in open_steps)
 
     def _check_budget(self) -> None:
         """Count the step in progress so far, keep the budget, and plan the next count."""
@@ -356,13 +370,14 @@ class Recorder:
     def _plan_check(self, per_op: int) -> None:
         """Count the step in progress next when its ops, at `per_op` bytes each, could have
         filled half of what the budget has left."""
-        left = max(0, self.max_bytes - self._held())
+        left = max(0, self.max_bytes - self._held(count=False))
         gap = left // (2 * max(1, per_op))
         self._check_at = len(self._current._nodes) + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, gap))
 
-    def _enforce_budget(self) -> None:
-        """Drop the oldest finished steps until the kept ones fit in `max_bytes`."""
-        held = self._held()
+    def _enforce_budget(self, reserve: int = 0) -> None:
+        """Drop the oldest finished steps until the kept ones, and `reserve` bytes more, fit
+        in `max_bytes`."""
+        held = self._held() + reserve
         if held <= self.max_bytes:
             return
         steps = self._steps
@@ -387,7 +402,7 @@ class Recorder:
                            f"budget of {size_text(self.max_bytes)}; "
                            f"{len(self)} step(s) kept. Raise Recorder(max_bytes=...) to keep "
                            f"more.")
-        if held > self.max_bytes:
+        if held - reserve > self.max_bytes:
             self._warn_too_big()
 
     def _warn_too_big(self) -> None:

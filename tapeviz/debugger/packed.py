@@ -1,0 +1,107 @@
+"""A finished recorded step's ops as columns, so that keeping them keeps no object per op.
+
+A kept `Node` and its output `Tensor` are containers the cycle collector walks at every
+collection, and keeping them is what makes collections come at all (each kept one counts
+towards the next): most of what recording a scalar training loop cost. Once a step is final
+and nothing else holds its nodes (no tape, no stepper, no one who looked), the Recorder keeps
+instead one tuple per field: the ops, the output *values* (numpy arrays and scalars, which
+the collector does not track; tensors are immutable, so the value is the output), the ids
+the nodes were linked by, the tensors that came from outside the step, and each field the
+node carried. `unpack` makes the nodes again, once, when someone looks: the same ops, values,
+inputs from outside, parameters, phases, scopes and source lines, linked as they ran.
+"""
+from __future__ import annotations
+
+from itertools import chain, compress, islice
+from operator import attrgetter, itemgetter, not_
+from sys import getrefcount
+from typing import NamedTuple
+
+from ..node import Node
+from ..tensor import Tensor
+
+_new = object.__new__
+_second = itemgetter(1)
+_op, _value, _output_id, _input_ids, _inputs, _params, _phase, _scope, _source, _tensor_value = \
+    map(attrgetter, ("op", "output._value", "output_id", "input_ids", "inputs", "params", "phase",
+                     "scope", "source", "_value"))
+# what getrefcount says, through map, of an object that one list alone holds
+_HELD_BY_ONE_LIST = max(map(getrefcount, [object()]))
+
+
+class Packed(NamedTuple):
+    """A step's ops, one tuple per field, in the order they ran."""
+
+    ops: tuple          # the registered Op of each
+    values: tuple       # each output's value
+    output_ids: tuple   # id() each output had while it lived: how later inputs named it
+    input_ids: tuple    # every node's input_ids as it ran, one after another
+    arities: bytes      # how many of them are each node's
+    outside: tuple      # the input tensors not made in the step, in the order they are read
+    params: dict        # op index -> its params, where it has any
+    phases: tuple
+    scopes: tuple
+    sources: tuple
+    grads: dict         # op index -> the value of d loss / d its output
+
+
+def held_elsewhere(nodes: list) -> bool:
+    """Whether anything but the list `nodes` holds one of them (a tape, a stepper, a record)."""
+    return max(map(getrefcount, nodes)) > _HELD_BY_ONE_LIST
+
+
+def pack(nodes: list, grads: dict) -> Packed:
+    """`nodes` (held by nothing else) and their gradients ({id(node): tensor}) as columns."""
+    # (every pass is a map in C: this runs once a step, on the training loop's time)
+    output_ids = tuple(map(_output_id, nodes))
+    input_ids = list(map(_input_ids, nodes))
+    flat_ids = tuple(chain.from_iterable(input_ids))
+    outside = tuple(compress(chain.from_iterable(map(_inputs, nodes)),
+                             map(not_, map(set(output_ids).__contains__, flat_ids))))
+    index_of = dict(zip(map(id, nodes), range(len(nodes))))
+    grads = dict(zip(map(index_of.get, grads), map(_tensor_value, grads.values())))
+    grads.pop(None, None)   # (a gradient of a node not in the step: none is kept)
+    return Packed(tuple(map(_op, nodes)), tuple(map(_value, nodes)), output_ids, flat_ids,
+                  bytes(map(len, input_ids)), outside,
+                  dict(filter(_second, enumerate(map(_params, nodes)))),
+                  tuple(map(_phase, nodes)), tuple(map(_scope, nodes)),
+                  tuple(map(_source, nodes)), grads)
+
+
+def unpack(packed: Packed) -> tuple:
+    """The nodes again, and their gradients as {id(node): tensor}: each output a new tensor
+    holding the very value, each input the tensor it came from (one made here, or the one
+    kept from outside), `input_ids`/`output_id` naming them as dispatch does."""
+    made: dict = {}             # the id an output had -> the tensor that stands for it now
+    outside = iter(packed.outside)
+    input_ids = iter(packed.input_ids)
+    nodes = []
+    for index, op in enumerate(packed.ops):
+        inputs, ids = [], []
+        for key in islice(input_ids, packed.arities[index]):
+            tensor = made.get(key)
+            if tensor is None:
+                tensor = next(outside)
+            else:
+                key = id(tensor)
+            inputs.append(tensor)
+            ids.append(key)
+        output = _new(Tensor)
+        output._value = packed.values[index]
+        made[packed.output_ids[index]] = output
+        node = _new(Node)
+        node.op = op
+        node.inputs = tuple(inputs)
+        node.output = output
+        node.params = packed.params.get(index) or {}
+        node.input_ids = tuple(ids)
+        node.output_id = id(output)
+        node.phase = packed.phases[index]
+        node.scope = packed.scopes[index]
+        node.source = packed.sources[index]
+        nodes.append(node)
+    grads = {}
+    for index, value in packed.grads.items():
+        tensor = grads[id(nodes[index])] = _new(Tensor)
+        tensor._value = value
+    return nodes, grads
