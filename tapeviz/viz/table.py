@@ -205,19 +205,21 @@ class NodeTable:
         leaf_signature = np.asarray(codes_of(list(zip(variable, leaf_shapes, leaf_dtypes))),
                                     dtype=np.int64) + len(nodes)
         leaf_signature[~np.asarray(variable, dtype=bool)] = -1
-        self.structure_codes = self._scatter_ints(op_signature, leaf_signature)
+        self._structure_array = self._scatter_ints(op_signature, leaf_signature)
+        self.structure_codes = self._structure_array.tolist()
+        forward = list(map(eq, phases, repeat("forward")))
+        leaf_forward = list(map(eq, self.leaf_phases, repeat("forward")))
+        one_phase = False not in forward and False not in leaf_forward
         # what passes of a loop share: the op's signature and its phase (leaves: -1)
-        phase_codes = np.asarray(codes_of(phases), dtype=np.int64)
-        self.loop_codes = self._scatter_ints(op_signature * (phase_codes.max(initial=0) + 1)
-                                             + phase_codes, -1)
+        if not one_phase:
+            phase_codes = np.asarray(codes_of(phases), dtype=np.int64)
+            op_signature = op_signature * (phase_codes.max(initial=0) + 1) + phase_codes
+        self.loop_codes = self._scatter_ints(op_signature, -1).tolist()
         self.norms = [None] * self.count if op_norms is None else \
             self._scatter(op_norms, leaf_norms)
         self.nonfinite = self._scatter(op_nonfinite, leaf_nonfinite) \
             if True in op_nonfinite or True in leaf_nonfinite else [False] * self.count
-        forward = list(map(eq, phases, repeat("forward")))
-        leaf_forward = list(map(eq, self.leaf_phases, repeat("forward")))
-        self.forward = self._scatter(forward, leaf_forward) \
-            if False in forward or False in leaf_forward else [True] * self.count
+        self.forward = [True] * self.count if one_phase else self._scatter(forward, leaf_forward)
 
     def structure_array(self) -> np.ndarray:
         """`structure_codes` as an array (made once: scopetree.py compares blocks by it)."""
@@ -225,11 +227,11 @@ class NodeTable:
             self._structure_array = np.asarray(self.structure_codes, dtype=np.int64)
         return self._structure_array
 
-    def _scatter_ints(self, of_ops, of_leaves) -> list:
+    def _scatter_ints(self, of_ops, of_leaves) -> np.ndarray:
         column = np.empty(self.count, dtype=np.int64)
         column[self.op_position] = of_ops
         column[self.leaf_position] = of_leaves
-        return column.tolist()
+        return column
 
     def _edges(self, producers, consumers, arity) -> None:
         """One edge per input of each op, from its producer or leaf; an op reading one
