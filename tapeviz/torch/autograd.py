@@ -93,7 +93,7 @@ def run(func, args, kwargs, tapes):
     if not pending and not hear_gradients and not tapes:
         return func(*args, **kwargs)
     roots = _roots(func, args, kwargs)
-    ops, leaves = _walk(roots, pending)
+    ops, leaves = _walk(roots, pending) if pending else ([], None)   # leaves: found if read
     announced = [op for op in ops if tapes or op.node.op.route.steps]
     pass_ = _Pass(announced, tapes)
     retained = kwargs.get("retain_graph") or kwargs.get("create_graph")
@@ -254,20 +254,44 @@ def _tensor(grad):
 def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> None:
     """The GradientComputed that ends the pass: the roots, the leaves it reached with the
     `.grad` they hold now (what `optimizer.step()` reads), or `autograd.grad`'s inputs with
-    its results. The gradients are copied to numpy when first read (a Runner counting steps
-    reads none)."""
+    its results. The leaves are found and the gradients copied to numpy when first read (a
+    Runner counting steps reads neither)."""
     name_of = modules.parameter_name
     targets = [values.snapshot(root, name_of) for root in roots]
     if func is torch.autograd.grad:
         inputs = args[1] if len(args) > 1 else kwargs["inputs"]
         inputs = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
-        grads = list(result)
-    else:
-        inputs = list(leaves.values())
-        grads = [leaf.grad for leaf in inputs]
-    sources = [values.variable_of(leaf, None, name_of) for leaf in inputs]
-    events.emit(events.GradientComputed(tapes[0] if tapes else None, targets, sources,
-                                        HostCopies(grads)))
+        sources = [values.variable_of(leaf, None, name_of) for leaf in inputs]
+        grads = HostCopies(list(result))
+    else:   # the leaves the graph reached: walked only if read (after the pass: the graph's
+        #     nodes and edges outlive the tensors it freed)
+        def reached() -> list:
+            nonlocal leaves
+            if leaves is None:
+                leaves = _walk(roots, {})[1]
+            return list(leaves.values())
+        sources = Later(lambda: [values.variable_of(leaf, None, name_of) for leaf in reached()])
+        grads = Later(lambda: HostCopies([leaf.grad for leaf in reached()]))
+    events.emit(events.GradientComputed(tapes[0] if tapes else None, targets, sources, grads))
+
+
+class Later(Sequence):
+    """A list made when first read."""
+
+    def __init__(self, make):
+        self._make = make
+        self._items = None
+
+    def _list(self) -> list:
+        if self._items is None:
+            self._items = self._make()
+        return self._items
+
+    def __len__(self) -> int:
+        return len(self._list())
+
+    def __getitem__(self, i):
+        return self._list()[i]
 
 
 class HostCopies(Sequence):

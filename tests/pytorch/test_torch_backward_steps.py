@@ -181,28 +181,32 @@ def test_ops_no_pass_differentiates_are_let_go_at_the_next_pass():
 
 def test_a_listener_of_gradient_calls_alone_pays_no_copy_of_gradients_it_does_not_read(
         monkeypatch):
-    """A Runner hears GradientComputed to count steps: the pass is walked for its leaves,
-    no hook is set, and gradients are copied only when read."""
-    from tapeviz.torch import values
-    copies = []
-    original = values.host_copy
+    """A Runner hears GradientComputed to count steps: no hook is set, the graph is walked
+    for its leaves and their gradients copied only when read."""
+    from tapeviz.torch import autograd, values
+    copies, walks = [], []
+    original, walk = values.host_copy, autograd._walk
     monkeypatch.setattr(values, "host_copy", lambda t: copies.append(t.shape) or original(t))
+    monkeypatch.setattr(autograd, "_walk", lambda *a: walks.append(1) or walk(*a))
     model, optimizer, train_step = make_training(seed=7)
     images, labels = torch.rand(4, 1, 8, 8), torch.tensor([1, 2, 3, 4])
     ends = []
     tf.subscribe(ends.append, kinds=(tf.events.GradientComputed,))
     try:
-        train_step(images, labels)   # each parameter's Variable is made, with its value
+        train_step(images, labels)
         copies.clear()
         train_step(images, labels)
     finally:
         tf.unsubscribe(ends.append)
-    assert copies == [()]   # the loss, the target
+    assert copies == [()] and not walks   # the loss, the target; no leaf looked for
     end = ends[-1]
+    assert len(end.sources) == len(end.gradients) == 6 and len(walks) == 1
+    assert len(copies) == 1 + 6   # each parameter's Variable made, with its value, once read
     conv1 = values.variable_of(model.conv1.weight)
     weight = next(i for i, source in enumerate(end.sources) if source is conv1)
+    copies.clear()
     np.testing.assert_array_equal(end.gradients[weight].numpy(), model.conv1.weight.grad.numpy())
-    assert copies == [(), (16, 1, 3, 3)]
+    assert copies == [(16, 1, 3, 3)] and len(walks) == 1
     assert conv1.name.startswith("leaf")   # no module ran while anyone traced it
     with tvt.record() as tape:
         model(images)
