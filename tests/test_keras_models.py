@@ -326,6 +326,33 @@ def test_guide_cnn_matches_torch_logits_loss_and_gradients():
         np.testing.assert_allclose(grad.numpy(), param.grad.numpy(), rtol=1e-3, atol=1e-6)
 
 
+def test_a_training_step_never_computes_the_gradient_of_the_images():
+    """The first conv's input is the images, which no variable depends on: its input
+    gradient (a full convolution, as costly as the forward) is never computed, while the
+    second conv's is, and both filter gradients are."""
+    rng = np.random.default_rng(2)
+    images = rng.random((4, 12, 12, 1), dtype=np.float32)
+    labels = rng.integers(0, 10, 4)
+    model = guide_cnn()
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    ran = []
+
+    def note(event):
+        if type(event) is tf.OpExecuted and event.node.op.kind == "conv":
+            ran.append((event.node.op.name, tuple(event.node.output.shape)))
+
+    with tf.GradientTape() as tape:
+        loss = loss_fn(labels, model(images, training=True))
+    tf.subscribe(note)
+    try:
+        tape.gradient(loss, model.trainable_variables)
+    finally:
+        tf.unsubscribe(note)
+    assert sorted(ran) == [("conv2d_backprop_filter", (3, 3, 1, 16)),
+                           ("conv2d_backprop_filter", (3, 3, 16, 16)),
+                           ("conv2d_backprop_input", (4, 10, 10, 16))]
+
+
 def test_guide_cnn_at_the_benchmark_size_matches_torch_and_stays_float32():
     """Batch 32 of 28x28 images, as bench_cnn times it: the convolutions run by kernel taps
     and large outputs reuse dropped arrays; every op of forward and backward stays float32
