@@ -272,6 +272,7 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
     per parameter (updates.py): traced call by call, Adam's ~8 in-place calls a parameter
     would cost more than the forward pass. A step given a closure (LBFGS) keeps the mode:
     the forward and backward passes the closure runs are the user's."""
+    updates.cancel()   # what a step that raised left
     mode = _local.mode
     closure = args[1] if len(args) > 1 else kwargs.get("closure")   # args[0]: the optimizer
     if mode is None or closure is not None or not _remove(mode):
@@ -288,8 +289,10 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
 
 
 def _optimizer_ends(optimizer, args, kwargs) -> None:
-    updates.finish(optimizer)
-    sync_thread()
+    try:
+        updates.finish(optimizer)
+    finally:   # a hearer of the updates may raise (a Runner's stop): the mode comes back
+        sync_thread()
 
 
 _optimizer_hooks: list = []

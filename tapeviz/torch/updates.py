@@ -54,6 +54,11 @@ def start(optimizer, op, hearers: tuple, source) -> None:
     _local.pending = (optimizer, op, hearers, source, updated, perf_counter())
 
 
+def cancel() -> None:
+    """Forget what a step that raised before its end kept."""
+    _local.pending = None
+
+
 def finish(optimizer) -> None:
     """The step ran: one update op per parameter it changed, sent to its hearers."""
     pending = _local.pending

@@ -313,3 +313,24 @@ def test_layers_called_alone_name_their_parameters_apart_as_keras_names_layers()
     with tvt.record() as again:   # a layer keeps its name
         first(torch.ones(1, 3))
     assert again.nodes[0].inputs[1].variable.name == weight
+
+
+def test_a_step_that_raised_leaves_no_update_for_the_next_step_to_send():
+    model = MLP()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model(torch.randn(3, 4)).sum().backward()
+    seen = []
+    tf.subscribe(seen.append, kinds=(tf.events.OpExecuted,))
+    try:
+        with tvt.record():   # the mode on this thread, as a Recorder's would be
+            def fails(optimizer, args, kwargs):
+                raise RuntimeError("a user's hook failed")
+            handle = optimizer.register_step_pre_hook(fails)   # after the adapter's
+            with pytest.raises(RuntimeError):
+                optimizer.step()
+            handle.remove()
+            tf.unsubscribe(seen.append)
+            optimizer.step()       # nobody hears its updates now: none is sent
+    finally:
+        tf.unsubscribe(seen.append)
+    assert [e.node.op.name for e in seen] == []
