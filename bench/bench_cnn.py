@@ -11,21 +11,33 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_cnn.py [--r
 [--threads 2] (those two variables force numpy's OpenBLAS onto an older kernel; a user's
 machine has none).
 
-Figures, December 2026, a 2-core VM shared with five other engineers' test runs (load
-6-10), OpenBLAS 0.3.31 (SkylakeX kernel), PyTorch 2.13 CPU, one thread each (`--threads 1`:
+Figures, 2026-12-04, a 2-core VM (AMD EPYC, AVX-512) shared with five other engineers' test
+runs, OpenBLAS 0.3.31 (SkylakeX kernel), PyTorch 2.13 CPU, one thread each (`--threads 1`:
 with 2 threads each multithreaded BLAS call or OpenMP region waits for its second thread,
-which a loaded machine may not schedule for milliseconds, so those rounds measure the load):
-- in one process, 15 rounds x 20 steps: 0.81x (rounds 0.79-0.85x), 8.0 against 9.6 ms of
-  CPU a step; PyTorch suffers more from the load in this setting than alone.
-- each library alone in its own process, four alternations: tapeviz 8.3-8.7 ms, PyTorch
-  7.7-8.6 ms (1.04-1.11x); the tree before this round 11.5-12.7 ms (2.12-2.25x before it).
-- that parity is in CPU time, page faults included: PyTorch's 8.1-8.8 ms are 5.9-6.5 ms of
-  user time and 1.5-2.7 ms of system time (640-1,570 faults a step on this VM), tapeviz's
-  8.4-9.0 ms all user time (19 faults). By instruction count (cachegrind, 10 steps less 0)
-  tapeviz executes 123M a step against 55M, and the tree before this round 88M: valgrind's
-  CPU has no AVX-512, so OpenBLAS runs its Haswell kernels without the small-matrix path,
-  whose packing and zeroing of each small matmul's output are 37% of the 123M (77M without
-  them, 1.4x PyTorch's: the user-time ratio). Natively the taps are the faster (above).
+which a loaded machine may not schedule for milliseconds, so those rounds measure the load).
+Three runs in a row of 15 rounds x 20 steps at load 4-5:
+- CPU time: 0.84x, 1.06x, 0.83x (rounds 0.70-1.46x); tapeviz 6.9-7.0 ms a step, PyTorch
+  6.4-8.4 ms.
+- user time: 1.36x, 1.46x, 1.35x; tapeviz 6.9-7.0 ms, PyTorch 4.9-5.3 ms. PyTorch's CPU time
+  holds 1.8-2.6 ms of system time for 840-1,670 page faults a step on this VM (fresh
+  memory touched for its large buffers every step), tapeviz's none: the CPU-time goal
+  is met while PyTorch faults, missed on the run where it faulted least (840 a step: 1.06x).
+- instruction count (cachegrind, OPENBLAS_NUM_THREADS=1, 10 steps less 0): 121.4M a step
+  before this round's relu_grad, 120.1M after (its numpy loops 1.31M -> 0.74M); valgrind's
+  CPU has no AVX-512, so OpenBLAS runs its Haswell kernels without the small-matrix path.
+Where a step's CPU goes (per-op forward times inside the step, load 1-3, 7.2 ms): the second
+conv's forward, input and filter gradients 1.62, 1.60 and 1.13 ms; the first conv 0.28 and
+its filter gradient 0.14 (its input gradient is never computed: nothing needs it); relu_grad
+0.49, bias_add 0.30, relu 0.27, the reductions 0.20, everything else 0.2; Python outside
+the ops (dispatch, tape, backward, Keras, the optimizer) 0.9 ms (a step on 1x5x5 images:
+1.04 ms; the Keras layers' own share 0.08 ms a forward, trainable_variables 0.02 ms a call).
+Why the second conv's three ops stay where they are: their BLAS calls, about
+(1900, 16) @ (16, 16), run at 90-98 GFLOP/s in cache, what OpenBLAS reaches here on any
+shape (512^3: 98 GFLOP/s), so this core's peak; above that floor (0.89 ms for one op's
+85 MFLOP) are the flat grid's rows that no output keeps (17%, ~0.15 ms), the 8 adds a block
+(0.28 ms: numpy's matmul cannot accumulate) and laying g or the outputs out (0.05-0.1 ms).
+PyTorch's oneDNN convolutions have no such rows or adds and add the bias inside: by these
+figures (PyTorch itself not profiled) that is most of the user-time gap.
 What bought it (CPU, one BLAS thread, the guide's second conv unless said; "before" and
 "after" alternated in one process):
 - stride-1 convolutions of 8+ channels by kernel taps (ops/conv_taps.py: one small matmul a
@@ -34,20 +46,35 @@ What bought it (CPU, one BLAS thread, the guide's second conv unless said; "befo
 - large outputs (conv2d, bias_add, relu, relu_grad) written into the arrays of dropped ones
   (ops/recycler.py): page faults 2,490 -> 0 a step, the step 18.0 -> 10.6 ms at load 6;
 - the filter gradient as one matmul call over all taps of a block: 1.8-2.1 -> 1.0-1.2 ms;
-- the input gradient on the input's own grid, not a padded g's: 1.8-2.1 -> 1.5-1.6 ms.
+- the input gradient on the input's own grid, not a padded g's: 1.8-2.1 -> 1.5-1.6 ms;
+- relu_grad as the gradient's bits times the 0/1 mask (two passes, not three), the global
+  average pool's broadcast gradient laid out in W*C runs: 0.19 -> 0.12 ms on the pooled
+  gradient, 0.11 -> 0.09 on the other; the step 7.20 -> 7.10 ms (16 alternating rounds).
 Earlier rounds: relu_grad as a bit mask (0.1 against 1.8 ms), bias gradients and the global
 average pool as matmuls with ones (0.02 against 0.38 ms each), the first conv's im2col built
 transposed (0.05 against 0.32 ms), bias_add by image rows, Adam's 14 ops a variable as 4.
-Where a step's CPU goes now (8 ms at load 9): the second conv's forward, input and filter
-gradients 1.6, 1.6 and 1.1 ms (their matmuls have 16-deep inner products, which OpenBLAS runs
-at ~45 GFLOP/s, and the 8 adds a block cost 0.3 ms of the forward's 1.4: numpy's matmul cannot
-accumulate); the first conv 0.5 ms; relu, relu_grad and bias_add 1.1 ms (memory-bound);
-Python outside the ops (dispatch, tape, backward, Keras) 1.1-1.3 ms (a step on 1x5x5 images:
-1.3 ms against PyTorch's 0.7). The whole step stays on one thread whatever numpy's BLAS
-may use (every matmul is small enough for OpenBLAS's one-thread small-matrix kernels:
-with 2 BLAS threads its process and thread CPU time agree, 8.34 ms), so a busy machine
-never makes it wait for a second thread; but PyTorch's convolutions use both threads, so
-on a calm 2-core machine at 2 threads expect the ratio to rise (not measurable here).
+Measured and not kept ("isolated": the op alone, in cache; "in the step": alternated rounds):
+- Winograd F(2x2, 3x3) for the second conv's forward (2.25x fewer flops: 0.44 ms of matmul;
+  its transforms as contiguous passes over a phase-split grid, 0.83 ms): 1.40 against the
+  taps' 1.55 ms isolated, but the step 7.30 against 7.06 ms; with strided transforms 2.8 ms;
+- im2col a block at a time with one 144-deep matmul: 2.6-3.5 ms (numpy copies runs of 16
+  values at ~15 ns a run); all taps' weights side by side in one matmul, then shifted adds:
+  3.7-3.9 ms; a block's 9 taps in one batched matmul call and one np.add.reduce: 1.55-1.9 ms
+  against 1.54 (numpy's per-call cost is not what the adds cost);
+- blocks of 60, 240 or 480 KB instead of 120: forward 1.70, 1.46, 2.44 ms against 1.49,
+  input gradient 1.68, 1.48, 2.31 against 1.49, filter gradient 1.03, 0.95, 1.68 against 0.95;
+- the first conv by a transposed (16, 9) @ (9, N) matmul: 0.11 + 0.03 ms to transpose back,
+  against 0.075 ms for the blocked im2col matmul;
+- the recycler handing out its most recently used free array first (warmer in cache):
+  0.97x, 1.00x, 1.02x of the step in three runs; relu_grad's mask from the recycler: no page
+  faults either way (glibc's dynamic mmap threshold keeps it on the heap), 1.01x;
+- one fused Adam op a variable instead of four: apply_gradients takes 0.13 ms in cache, 0.3 in
+  the step, for 6 variables, so at most ~0.1 ms, and a numpy warning inside it would name
+  another op than today: not done.
+The whole step stays on one thread whatever numpy's BLAS may use (every matmul is small
+enough for OpenBLAS's one-thread small-matrix kernels), so a busy machine never makes it
+wait for a second thread; but PyTorch's convolutions use both threads, so on a calm 2-core
+machine at 2 threads expect the ratio to rise (not measurable here).
 """
 from __future__ import annotations
 
