@@ -16,6 +16,25 @@ FIXES = {
     "entered": {
         "tf": "find where the NaN/Inf entered (tapeviz.debugger.find_nan_origin on the tape)",
         "torch": "find where the NaN/Inf entered (tapeviz.torch.find_nan_origin on the tape)"},
+    # a NaN/Inf no op made (debugger/nan_entry.py): in the data, or in a variable's value
+    "data": {
+        "tf": "check the data before training, np.isnan(data).any() (np.isinf for Inf), or "
+              "stop at the first bad value with tf.debugging.check_numerics(x, 'data'); then "
+              "drop the rows that hold NaN/Inf (data[np.isfinite(data).all(axis=1)]) or fill "
+              "them (np.nan_to_num, or pandas df.dropna() / df.fillna(...))",
+        "torch": "check each batch before the model, torch.isnan(x).any() (torch.isinf for "
+                 "Inf); then drop the rows that hold NaN/Inf (x[torch.isfinite(x).all(dim=1)]) "
+                 "or fill them (torch.nan_to_num(x), or pandas df.dropna() / df.fillna(...) "
+                 "before making the dataset)"},
+    "variable": {
+        "tf": "the variable held NaN/Inf before this step read it: an earlier update or "
+              "assign wrote it (record the training under a Recorder, then "
+              "tapeviz.debugger.diagnose(rec), to find the step), or it was initialised from "
+              "data holding NaN; check it with tf.debugging.check_numerics(w, 'w')",
+        "torch": "the parameter held NaN/Inf before this step read it: an earlier "
+                 "optimizer.step() wrote it (record the training under a Recorder, then "
+                 "tapeviz.debugger.diagnose(rec), to find the step), or it was initialised "
+                 "from data holding NaN; check it with torch.isfinite(p).all()"},
     "log": {
         "tf": "clip the input away from 0, tf.math.log(tf.clip_by_value(p, 1e-7, 1.0)), or "
               "add an epsilon, tf.math.log(p + 1e-7); for a cross-entropy, give logits to the "

@@ -126,8 +126,12 @@ def _nodes_of(source) -> list:
     return [getattr(node, "node", node) for node in source]
 
 
-def find_nan_origin(source, target=None, sources=None, output_gradients=None):
-    """The first node, in execution order, that made NaN/Inf from finite inputs; or None.
+def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
+                    entered=None):
+    """The first node, in execution order, that made NaN/Inf from finite inputs, or that was
+    given NaN/Inf from outside (the data, a variable's value: a `NaNEntry`); or None.
+    `entered` (default: unless `source` is a list, which may be a slice of a recording whose
+    NaN an op before it made) says whether to look for the latter.
 
     `source` is a tape, a list of nodes, or anything with `.nodes`/`.ops` of node-like
     objects (`.op`, `.inputs`, `.output`, `.phase`, `.source`). Given a tape and `target`,
@@ -141,12 +145,16 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None):
     >>> find_nan_origin(tape).op
     'log'
     """
+    from .nan_entry import forward_entry   # it imports this module
+    if entered is None:
+        entered = not isinstance(source, (list, tuple))
     nodes = _nodes_of(source)
-    for index, node in enumerate(nodes):
+    entry = forward_entry(nodes) if entered else None   # given from outside: data, a variable
+    for index, node in enumerate(nodes if entry is None else nodes[:entry.index]):
         if _born(node):
             return _origin(node, index)
-    if target is None:
-        return None
+    if entry is not None or target is None:
+        return entry
     return _backward_origin(source, target, sources, output_gradients)
 
 
@@ -173,7 +181,8 @@ def _backward_origin(tape, target, sources, output_gradients):
             return _origin(node, step.index if step else None, step and step.node, step)
     for step in steps:  # a VJP that made non-finite values without running an op
         grads = [g for g in step.input_grads if g is not None]
-        if all_finite(step.upstream) and any(not all_finite(g) for g in grads):
+        if all_finite(step.upstream) and any(not all_finite(g) for g in grads) and all(
+                all_finite(x) for x in step.node.inputs):   # else it was given NaN/Inf
             bad = next(g for g in grads if not all_finite(g))
             nans, infs = _counts(bad)
             node = step.node
@@ -182,7 +191,8 @@ def _backward_origin(tape, target, sources, output_gradients):
                              node.source, reason(name, node.inputs),
                              fix(name, node.inputs, engine=engine_of(node.op)),
                              node, step)
-    return None
+    from .nan_entry import backward_entry   # it imports this module
+    return backward_entry(_nodes_of(tape), ops, steps)   # given from outside to a VJP's op
 
 
 # ---- tf.debugging.enable_check_numerics ------------------------------------------------------

@@ -1,0 +1,132 @@
+"""Where a NaN/Inf entered a computation from outside, when no op made it.
+
+The commonest NaN in a training loop is in the data (a missing value in a CSV row, a
+division done in numpy before the tensor was made) or in a variable's value (assigned, or
+written by an earlier step's update). No recorded op makes it from finite inputs, so
+`find_nan_origin` (numerics.py) asks here for the first op, in execution order, that was
+given it: an op whose output is non-finite and that read a non-finite value no earlier op
+made. `NaNEntry` says which input, what it was, how many values and where, and the usual
+fix in the op's engine's words; `diagnose`, the Recorder's steps and the torch adapter read
+it as they read a `NaNOrigin`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..nonfinite import FIXES, engine_of
+from ..tensor import Variable
+from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
+from .summary import _array, all_finite, nonfinite_each
+
+# what a value from outside was, when it was not a variable's, in each engine's words
+OUTSIDE = {
+    "tf": "data made outside the tape (a tf.constant, a numpy array, a dataset batch or a "
+          "Python number)",
+    "torch": "a tensor from outside the recorded ops (the input batch, or a tensor made "
+             "before recording)"}
+
+
+class NaNEntry(NaNOrigin):
+    """The first op that was given NaN/Inf from outside the computation: its input
+    `position` (named `input_name`), what it was (`came_from`), the NaN and Inf counts of
+    that input among its `size` values and the `first_index` of one; `entered` is True
+    (a `NaNOrigin` made by an op has none)."""
+
+    entered = True
+
+    def __init__(self, node, index, position, made_by=None, step=None):
+        value = node.inputs[position]
+        nans, infs = _counts(value)
+        engine = engine_of(node.op)
+        variable = getattr(value, "variable", None)
+        self.position = position
+        self.input_name = _input_name(node.op, position)
+        self.variable = variable if isinstance(variable, Variable) else None
+        self.came_from = (f"the value of the {'parameter' if engine == 'torch' else 'variable'}"
+                          f" '{variable.name}'" if self.variable is not None
+                          else OUTSIDE[engine])
+        values = _array(value)
+        self.size = int(values.size)
+        self.first_index = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
+        source = made_by.source if made_by is not None and made_by.source is not None \
+            else node.source
+        super().__init__(node, getattr(node, "phase", "forward"), index, nans, infs,
+                         _input_lines(node.inputs), source, None,
+                         FIXES["variable" if self.variable is not None else "data"][engine],
+                         made_by, step)
+        self.reason = self.detail()
+
+    def detail(self, arrived: str = "") -> str:
+        """'input 0 already held 1 NaN and 0 Inf (of 4 values, the first at index [1, 0])
+        when it came in as x of multiply: data made outside the tape (...)'."""
+        where = (f"of {self.size} values, the first at index {list(self.first_index)}"
+                 if self.size > 1 else "a single value")
+        return (f"input {self.position} already held {self.nan_count} NaN and "
+                f"{self.inf_count} Inf ({where}) when it came in as {self.input_name} of "
+                f"{self.op}: {self.came_from}{arrived}")
+
+    def headline(self, fix: bool = True) -> str:
+        """One line without the op name: given what, where, which input, and the fix."""
+        entry = f"tape entry #{self.index}" if self.index is not None else ""
+        if self.vjp_of is not None:
+            where = (f"in backward, in the VJP of {_op_name(self.vjp_of)} "
+                     f"({entry + ', ' if entry else ''}{_where(self.source)})")
+        else:
+            where = f"in {self.phase}{' at ' + entry if entry else ''} ({_where(self.source)})"
+        return (f"was given {self.what} from outside (no op made it), {where}; {self.reason}"
+                + (f"; fix: {self.fix}" if fix else ""))
+
+    def __repr__(self) -> str:
+        return (f"<NaNEntry {self.op} {self.phase} #{self.index}: {self.what} in "
+                f"{self.input_name}>")
+
+
+def _input_name(op, position: int) -> str:
+    names = getattr(op, "input_names", ()) or ()
+    return names[position] if position < len(names) else f"input {position}"
+
+
+def _outside_position(node, made: set) -> int | None:
+    """The position of the first non-finite input of `node` that no op in `made` made."""
+    ids = getattr(node, "input_ids", None) or tuple(map(id, node.inputs))
+    for position, (value, value_id) in enumerate(zip(node.inputs, ids)):
+        if value_id not in made and not all_finite(value):
+            return position
+    return None
+
+
+def first_entry(nodes, made=()) -> tuple[int, int] | None:
+    """(index, input position) of the first of `nodes` whose output is non-finite and that
+    read NaN/Inf from outside: made neither by an earlier node nor by one whose output id is
+    in `made` (a backward pass's forward nodes); None when there is none."""
+    flags = nonfinite_each(node.output for node in nodes)
+    if not any(flags):
+        return None
+    made, done = set(made), 0
+    for index, bad in enumerate(flags):
+        if not bad:
+            continue
+        made.update(getattr(n, "output_id", id(n.output)) for n in nodes[done:index])
+        done = index
+        position = _outside_position(nodes[index], made)
+        if position is not None:
+            return index, position
+    return None
+
+
+def forward_entry(nodes) -> NaNEntry | None:
+    """Where NaN/Inf first came in from outside among `nodes` (a tape's, in order)."""
+    found = first_entry(nodes)
+    return None if found is None else NaNEntry(nodes[found[0]], *found)
+
+
+def backward_entry(forward_nodes, ops, steps) -> NaNEntry | None:
+    """Where NaN/Inf first came in from outside an op inside a VJP: `ops` are (step number,
+    node) as the backward pass ran them (`numerics._backward_origin`), `steps` its steps."""
+    made = [getattr(n, "output_id", id(n.output)) for n in forward_nodes]
+    found = first_entry([node for _, node in ops], made)
+    if found is None:
+        return None
+    k, node = ops[found[0]]
+    step = steps[k] if k < len(steps) else None
+    return NaNEntry(node, step.index if step else None, found[1], step and step.node, step)
