@@ -1,8 +1,9 @@
 """Suspicious patterns in a recording that train badly: findings with figures, ops and lines.
 
 `diagnose` looks for broadcasts that grow both operands (an accidental outer product) on
-the way to the loss, where NaN/Inf was born (in the recording, or in the first step of a
-history that holds any), a loss that diverges under updates as large as the weights, ReLU
+the way to the loss, where NaN/Inf was born or, when no op made it, where it was given
+from outside (the data, a variable's value), in the recording or in the first step of a
+history that holds any, a loss that diverges under updates as large as the weights, ReLU
 layers that output only zeros, gradients that stay exactly zero over steps, and gradient
 norms that explode or vanish across the layers (naming the sigmoid/tanh ops in between).
 Nothing here runs an op, except the backward pass of a tape given with its target.
@@ -23,6 +24,7 @@ from .activations import describe_saturating, dead_relus, saturating_ops, variab
 from .divergence import find_divergence
 from .findings import Finding
 from .history import RecordedStep
+from .nan_entry import NaNEntry
 from .nan_steps import nan_over_steps
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
 from .recorder import Recorder
@@ -332,29 +334,33 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     >>> [f.kind for f in diagnose(tape, loss)]
     ['outer_broadcast']
     """
-    found, nodes, nan = [], [], None
+    found, nodes, nan, entered = [], [], None, False
     recording, history = _what_to_read(recording, history)
     if recording is not None:
         nodes = [n for n in _nodes_of(recording) if getattr(n, "phase", "forward") == "forward"]
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
         # one batched look at the outputs; the search for the first op that made NaN/Inf
         # from finite inputs runs only when some output holds one
-        origin = find_nan_origin(nodes) if any(
+        origin = find_nan_origin(nodes, entered=True) if any(
             nonfinite_each(map(_OUTPUT_VALUE, nodes))) else None
         if origin is not None:
             nan = Finding("nan", str(origin).splitlines()[0], origin.node, origin.source)
             found.append(nan)
+            entered = isinstance(origin, NaNEntry)
         elif gradients is None:
             gradients = _tape_gradients(recording, target, sources)
     steps = list(getattr(history, "steps", history)) if history is not None else []
     recorded = [step for step in steps if isinstance(step, RecordedStep)]
     if recorded:
         dropped = getattr(history, "dropped", None)    # a Recorder's
-        over_steps = _over_steps(recorded, nan, dropped.steps if dropped else 0)
-        if nan is not None and over_steps and over_steps[0].kind == "nan" and \
-                _op_name(nan.node) == _op_name(over_steps[0].node) and \
-                nan.source == over_steps[0].source:
-            found.remove(nan)   # the same op and line: say it once, with its first step
+        over_steps = _over_steps(recorded, None if entered else nan,
+                                 dropped.steps if dropped else 0)
+        if nan is not None and over_steps and over_steps[0].kind == "nan" and (entered or (
+                _op_name(nan.node) == _op_name(over_steps[0].node)
+                and nan.source == over_steps[0].source)):
+            # the same op and line: say it once, with its first step; NaN given to the shown
+            # step from outside: the steps say where it first appeared
+            found.remove(nan)
         found += over_steps
     if gradients is None and steps:
         gradients = next((s for s in reversed(steps) if _finite(s, variables)), None)
