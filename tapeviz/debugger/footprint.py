@@ -170,10 +170,13 @@ class Footprint:
         if len(grads) > 257:   # op indexes past the small ints
             added += _BIG_INT * (len(grads) - 257)
         seen = self.seen
-        new = [tensor for tensor in outside if id(tensor) not in seen]
-        seen.update(map(id, new))
-        tensor_size = _TENSOR_BYTES.get
-        added += sum(tensor_size(type(tensor)) or allocated(_getsizeof(tensor)) for tensor in new)
+        unique = dict(zip(map(id, outside), outside))
+        new = list(unique.values() if seen.isdisjoint(unique) else
+                   [tensor for key, tensor in unique.items() if key not in seen])
+        seen.update(unique)
+        sizes = list(map(_TENSOR_BYTES.get, map(type, new)))
+        added += sum(sizes) if None not in sizes else sum(
+            size or allocated(_getsizeof(tensor)) for tensor, size in zip(new, sizes))
         added += self._values(chain(packed.values, map(_tensor_value, new), grads.values()))
         self.ops = count
         self.nbytes += added

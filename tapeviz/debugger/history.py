@@ -64,12 +64,12 @@ class RecordedOp:
         self.duration = duration    # the forward's wall time, seconds
         self.taped = taped          # whether a GradientTape recorded it
         self.index = index          # position in its step
-        self._grads = grads         # its step's id(node) -> gradient (not the step: no cycle)
+        self._grads = grads         # its step's op index -> gradient (not the step: no cycle)
 
     @property
     def _grad(self):
         """The gradient tensor d target / d output, once a backward step reached it."""
-        return self._grads.get(id(self.node))
+        return self._grads.get(self.index)
 
     @property
     def op(self) -> str:
@@ -150,10 +150,10 @@ class RecordedStep:
         self._durations = array("d")   # each op's forward time, seconds
         self._taped = bytearray()   # 1 where a tape kept the op's node
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
-        self._grads: dict = {}      # id(node) -> upstream gradient tensor
+        self._grads: dict = {}      # op index -> upstream gradient tensor
         self._grad_log: list = []   # the gradient tensors as they came, for the count
         self.backward_steps: list = []   # another engine's BackwardSteps, as they ran (below)
-        self._taped_ids: dict | None = None   # id(node) -> True for taped ops, on first VJP
+        self._taped_ids: dict | None = None   # id(node) -> index of taped ops, on first VJP
         self._taped_upto = 0
         self._footprint = Footprint()
         self._owner = None          # the KeptBytes this step is counted in, once finished
@@ -263,27 +263,27 @@ class RecordedStep:
         self._footprint.seen = None
         return added
 
-    def _has(self, node_id: int) -> bool:
-        """Whether a taped op of this step made the node with this id."""
+    def _taped_index(self, node_id: int) -> int | None:
+        """The index of the taped op of this step that made the node with this id, or None."""
         nodes, taped = self._nodes, self._taped
         if nodes is None:   # packed: nothing else held its nodes, so no backward runs over them
-            return False
+            return None
         taped_ids = self._taped_ids
         if taped_ids is None:
             taped_ids = self._taped_ids = {}
         if self._taped_upto < len(nodes):
             for index in range(self._taped_upto, len(nodes)):
                 if taped[index]:
-                    taped_ids[id(nodes[index])] = True
+                    taped_ids[id(nodes[index])] = index
             self._taped_upto = len(nodes)
-        return node_id in taped_ids
+        return taped_ids.get(node_id)
 
-    def _set_gradient(self, node_id: int, step) -> None:
+    def _set_gradient(self, index: int, step) -> None:
         """Keep backward `step`'s upstream gradient; a step of another engine's op, whose VJP
         cannot run again (its op has no `input_grads`: autograd freed it), is kept whole for
         stepping it later (`backward_steps`), its input gradients counted as gradients."""
         tensor = step.upstream
-        self._grads[node_id] = tensor
+        self._grads[index] = tensor
         self._grad_log.append(tensor)
         if not hasattr(step.node.op, "input_grads"):
             self.backward_steps.append(step)
@@ -311,6 +311,8 @@ class RecordedStep:
     def _put_first(self, tail: tuple) -> None:
         """Put the ops another step's `_take_tail` gave before this step's own."""
         nodes, taped, durations = tail
+        self._grads = {index + len(nodes): grad for index, grad in self._grads.items()}
+        self._taped_ids, self._taped_upto = None, 0
         self._nodes[:0] = nodes
         self._taped[:0] = taped
         self._durations[:0] = durations

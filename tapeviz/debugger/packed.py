@@ -51,25 +51,23 @@ def held_elsewhere(nodes: list) -> bool:
 
 
 def pack(nodes: list, grads: dict) -> Packed:
-    """`nodes` (held by nothing else) and their gradients ({id(node): tensor}) as columns."""
+    """`nodes` (held by nothing else) and their gradients ({index: tensor}) as columns."""
     # (every pass is a map in C: this runs once a step, on the training loop's time)
     output_ids = tuple(map(_output_id, nodes))
     input_ids = list(map(_input_ids, nodes))
     flat_ids = tuple(chain.from_iterable(input_ids))
     outside = tuple(compress(chain.from_iterable(map(_inputs, nodes)),
                              map(not_, map(set(output_ids).__contains__, flat_ids))))
-    index_of = dict(zip(map(id, nodes), range(len(nodes))))
-    grads = dict(zip(map(index_of.get, grads), map(_tensor_value, grads.values())))
-    grads.pop(None, None)   # (a gradient of a node not in the step: none is kept)
     return Packed(tuple(map(_op, nodes)), tuple(map(_value, nodes)), output_ids, flat_ids,
                   bytes(map(len, input_ids)), outside,
                   dict(filter(_second, enumerate(map(_params, nodes)))),
                   tuple(map(_phase, nodes)), tuple(map(_scope, nodes)),
-                  tuple(map(_source, nodes)), grads)
+                  tuple(map(_source, nodes)),
+                  dict(zip(grads, map(_tensor_value, grads.values()))))
 
 
 def unpack(packed: Packed) -> tuple:
-    """The nodes again, and their gradients as {id(node): tensor}: each output a new tensor
+    """The nodes again, and their gradients as {index: tensor}: each output a new tensor
     holding the very value, each input the tensor it came from (one made here, or the one
     kept from outside), `input_ids`/`output_id` naming them as dispatch does."""
     made: dict = {}             # the id an output had -> the tensor that stands for it now
@@ -102,6 +100,6 @@ def unpack(packed: Packed) -> tuple:
         nodes.append(node)
     grads = {}
     for index, value in packed.grads.items():
-        tensor = grads[id(nodes[index])] = _new(Tensor)
+        tensor = grads[index] = _new(Tensor)
         tensor._value = value
     return nodes, grads

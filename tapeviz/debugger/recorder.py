@@ -284,14 +284,16 @@ class Recorder:
         step = event.step
         node_id = id(step.node)
         current = self._current
-        if current._has(node_id):
-            current._set_gradient(node_id, step)
+        index = current._taped_index(node_id)
+        if index is not None:
+            current._set_gradient(index, step)
             return
         with self._lock:
             for recorded in reversed(self._steps):
-                if recorded._has(node_id):
+                index = recorded._taped_index(node_id)
+                if index is not None:
                     before = recorded.nbytes
-                    recorded._set_gradient(node_id, step)
+                    recorded._set_gradient(index, step)
                     if recorded.complete and recorded is not self._closing:
                         self._kept.nbytes += recorded.nbytes - before
                         self._enforce_budget()
