@@ -56,14 +56,14 @@ class NaNEntry(NaNOrigin):
                          made_by, step)
         self.reason = self.detail()
 
-    def detail(self, arrived: str = "") -> str:
-        """'input 0 already held 1 NaN and 0 Inf (of 4 values, the first at index [1, 0])
-        when it came in as x of multiply: data made outside the tape (...)'."""
+    def detail(self) -> str:
+        """'input 0 already held 1 NaN and 0 Inf (of 4 values, the first at index [1, 0]);
+        it is `x` of multiply: data made outside the tape (...)'."""
         where = (f"of {self.size} values, the first at index {list(self.first_index)}"
                  if self.size > 1 else "a single value")
+        name = f"`{self.input_name}` of {self.op}" if self.input_name else "it"
         return (f"input {self.position} already held {self.nan_count} NaN and "
-                f"{self.inf_count} Inf ({where}) when it came in as {self.input_name} of "
-                f"{self.op}: {self.came_from}{arrived}")
+                f"{self.inf_count} Inf ({where}); it is {name}: {self.came_from}")
 
     def headline(self, fix: bool = True) -> str:
         """One line without the op name: given what, where, which input, and the fix."""
@@ -72,18 +72,21 @@ class NaNEntry(NaNOrigin):
             where = (f"in backward, in the VJP of {_op_name(self.vjp_of)} "
                      f"({entry + ', ' if entry else ''}{_where(self.source)})")
         else:
-            where = f"in {self.phase}{' at ' + entry if entry else ''} ({_where(self.source)})"
+            layer = getattr(self.node, "scope", "")
+            where = (f"in {self.phase}{' at ' + entry if entry else ''}"
+                     f"{f', in layer {layer}' if layer else ''} ({_where(self.source)})")
         return (f"was given {self.what} from outside (no op made it), {where}; {self.reason}"
                 + (f"; fix: {self.fix}" if fix else ""))
 
     def __repr__(self) -> str:
         return (f"<NaNEntry {self.op} {self.phase} #{self.index}: {self.what} in "
-                f"{self.input_name}>")
+                f"{self.input_name or self.position}>")
 
 
 def _input_name(op, position: int) -> str:
+    """TF's (or torch's) name of the op's argument at `position`, or ""."""
     names = getattr(op, "input_names", ()) or ()
-    return names[position] if position < len(names) else f"input {position}"
+    return names[position] if position < len(names) else ""
 
 
 def _outside_position(node, made: set) -> int | None:

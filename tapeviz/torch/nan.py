@@ -1,7 +1,8 @@
 """Where NaN or Inf was born in a torch computation: the op, the user's line, and why.
 
 The forward ops are searched as `debugger.find_nan_origin` searches a tape (the first op
-that made NaN/Inf from finite inputs); then the backward steps, in the order autograd ran
+that made NaN/Inf from finite inputs, or was given it from outside: a batch holding NaN, a
+parameter's value); then the backward steps, in the order autograd ran
 them: the first whose upstream gradient was finite and that sent NaN/Inf to an input (the
 VJP of `sqrt` at 0). The reasons and fixes are the numpy engine's (`nonfinite`), asked
 under its names where torch's differ (`div` is its `truediv`), the fixes in torch's words.
@@ -40,10 +41,11 @@ def find_nan_origin(source, *args, **kwargs) -> NaNOrigin | None:
     else:
         with record() as tape:
             source(*args, **kwargs)
-    origin = _find_in_nodes(tape.nodes)
+    origin = _find_in_nodes(tape.nodes, entered=True)
     if origin is not None:
         rule = RULE_NAMES.get(origin.op)
-        if rule is not None:   # asked again under the numpy engine's name for it
+        if rule is not None and not getattr(origin, "entered", False):   # asked again under
+            #                                                the numpy engine's name for it
             origin.reason = reason(rule, origin.node.inputs, origin.node.output)
             origin.fix = fix(rule, origin.node.inputs, origin.node.scope, "torch")
         return origin
