@@ -57,6 +57,8 @@ Measured and not kept ("isolated": the op alone, in cache; "in the step": altern
 - Winograd F(2x2, 3x3) for the second conv's forward (2.25x fewer flops: 0.44 ms of matmul;
   its transforms as contiguous passes over a phase-split grid, 0.83 ms): 1.40 against the
   taps' 1.55 ms isolated, but the step 7.30 against 7.06 ms; with strided transforms 2.8 ms;
+  the one-dimensional F(2, 3) along rows (12 half-size matmuls for 9, kernel rows as taps):
+  1.70 against 1.65 ms isolated;
 - im2col a block at a time with one 144-deep matmul: 2.6-3.5 ms (numpy copies runs of 16
   values at ~15 ns a run); all taps' weights side by side in one matmul, then shifted adds:
   3.7-3.9 ms; a block's 9 taps in one batched matmul call and one np.add.reduce: 1.55-1.9 ms
