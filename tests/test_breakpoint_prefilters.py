@@ -127,3 +127,25 @@ def test_the_ops_a_condition_runs_never_stop_and_match_keeps_them_quiet_too():
     assert on_max.hits == []
     _ = tf.reduce_max(big)   # the user's own reduce_max still stops
     assert len(on_max.hits) == 1
+
+
+def _phases_heard(**criteria):
+    """The (op, phase) of every op a condition breakpoint with `criteria` is asked about over
+    a small forward and backward pass."""
+    asked = []
+    bp = break_on(condition=lambda node: asked.append((node.op.name, node.phase)),
+                  action="continue", **criteria)
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.exp(x))
+    tape.gradient(loss, x)
+    bp.clear()
+    return asked
+
+
+def test_a_bare_condition_is_asked_about_every_op_of_both_phases_and_a_phased_one_of_its_own():
+    every = _phases_heard()
+    assert ("exp", "forward") in every and ("multiply", "backward") in every
+    assert _phases_heard(phase="forward") == [p for p in every if p[1] == "forward"]
+    assert _phases_heard(phase="backward") == [p for p in every if p[1] == "backward"]
+    assert _phases_heard(op="exp") == [("exp", "forward")]

@@ -62,6 +62,9 @@ _enabled: tuple = ()  # the enabled breakpoints, in order; replaced on each chan
 # replaced by an empty dict after `_enabled` on each change (a listener on another thread
 # then fills the old one): most events skip most breakpoints, or all (backward steps, usually)
 _candidates: dict = {}
+# the enabled breakpoints when each admits every op in both phases (none names an op, a kind
+# or a phase: a bare condition or nan, a layer or a line), else None: no lookup per op
+_every_op: tuple | None = None
 
 
 class _State:
@@ -112,17 +115,21 @@ def _heard(node, taped: bool = False, duration: float = 0.0, phase: str | None =
            values=None, step=None) -> None:
     """An op ran (`phase` None: the node's), or a backward step; also the node form that
     dispatch calls, asked of every op while a breakpoint looks at every op, so an op no
-    enabled breakpoint can match costs two lookups."""
+    enabled breakpoint can match costs two lookups (none while every one admits it)."""
     if phase is None:
         phase = node.phase
-    by_op = _candidates.get(phase)
-    if by_op is None:
-        by_op = _candidates[phase] = {}
-    candidates = by_op.get(node.op)
+        candidates = _every_op
+    else:
+        candidates = None
     if candidates is None:
-        candidates = by_op[node.op] = _can_match(phase, node.op)
-    if not candidates:
-        return
+        by_op = _candidates.get(phase)
+        if by_op is None:
+            by_op = _candidates[phase] = {}
+        candidates = by_op.get(node.op)
+        if candidates is None:
+            candidates = by_op[node.op] = _can_match(phase, node.op)
+        if not candidates:
+            return
     state = _threads.state
     if state.busy:   # an op run by a condition or at the debugger prompt
         return
@@ -189,10 +196,13 @@ def sync() -> None:
     node or event for an op none of them can match: the ops they name, the ops run at
     their lines, backward steps, every op only inside the layers they name; every op only
     for a breakpoint that names no op, kind, line or layer (a condition or nan alone)."""
-    global _enabled, _candidates
+    global _enabled, _candidates, _every_op
     events.unsubscribe(_listener)
     enabled = _enabled = tuple(bp for bp in _registry if bp.enabled)
     _candidates = {}
+    ops_seen = tuple(bp for bp in enabled if bp.hears() != "steps")
+    _every_op = ops_seen if ops_seen and all(
+        bp.op is None and bp.kind is None and bp.phase is None for bp in ops_seen) else None
     needs = {bp.hears() for bp in enabled}
     # when every op breakpoint wants a NaN or Inf output, dispatch tests the output first
     # and makes a node only for one that has it
