@@ -205,7 +205,14 @@ class Optimizer:
                         self._apply_dense(grad, var, lr, step)
                     finally:
                         state.source = outer
-            self._iterations.assign_add(1)
+            if known is None or type(self._iterations) is not Variable:
+                self._iterations.assign_add(1)
+                return
+            outer, state.source = state.source, known   # the step count's op: the same line
+            try:
+                self._iterations.assign_add(1)
+            finally:
+                state.source = outer
 
     def _update_line(self, pairs: list):
         """The line a walk from an update op inside `_apply_dense` would find (the first
