@@ -22,9 +22,9 @@ from ..tensor import Tensor
 
 _new = object.__new__
 _second = itemgetter(1)
-_op, _value, _output_id, _input_ids, _inputs, _params, _phase, _scope, _source, _tensor_value = \
-    map(attrgetter, ("op", "output._value", "output_id", "input_ids", "inputs", "params", "phase",
-                     "scope", "source", "_value"))
+_fields = attrgetter("op", "output._value", "output_id", "input_ids", "params", "phase", "scope",
+                     "source")
+_inputs, _tensor_value = attrgetter("inputs"), attrgetter("_value")
 # what getrefcount says, through map, of an object that one list alone holds
 _HELD_BY_ONE_LIST = max(map(getrefcount, [object()]))
 
@@ -52,17 +52,13 @@ def held_elsewhere(nodes: list) -> bool:
 
 def pack(nodes: list, grads: dict) -> Packed:
     """`nodes` (held by nothing else) and their gradients ({index: tensor}) as columns."""
-    # (every pass is a map in C: this runs once a step, on the training loop's time)
-    output_ids = tuple(map(_output_id, nodes))
-    input_ids = list(map(_input_ids, nodes))
+    # (every pass runs in C: this runs once a step, on the training loop's time)
+    ops, values, output_ids, input_ids, params, phases, scopes, sources = zip(*map(_fields, nodes))
     flat_ids = tuple(chain.from_iterable(input_ids))
     outside = tuple(compress(chain.from_iterable(map(_inputs, nodes)),
                              map(not_, map(set(output_ids).__contains__, flat_ids))))
-    return Packed(tuple(map(_op, nodes)), tuple(map(_value, nodes)), output_ids, flat_ids,
-                  bytes(map(len, input_ids)), outside,
-                  dict(filter(_second, enumerate(map(_params, nodes)))),
-                  tuple(map(_phase, nodes)), tuple(map(_scope, nodes)),
-                  tuple(map(_source, nodes)),
+    return Packed(ops, values, output_ids, flat_ids, bytes(map(len, input_ids)), outside,
+                  dict(filter(_second, enumerate(params))), phases, scopes, sources,
                   dict(zip(grads, map(_tensor_value, grads.values()))))
 
 
