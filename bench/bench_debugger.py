@@ -8,7 +8,9 @@ match (the rest keep dispatch's fast path). A file:line one makes dispatch find 
 op's line; those that must look at every op's values (a bare condition, nan) put every op
 on the traced path. The Runner's gate, never paused, should cost next to nothing.
 "nodes kept, nothing else" is the floor under the Recorder: a listener that only keeps each
-op's node (what keeping every op alive costs the allocator and the cycle collector).
+op's node (what keeping every op alive costs the allocator and the cycle collector); "every
+op heard, nothing kept" the floor under that: dispatch's traced path (a node and the user's
+line for every op), which any listener of every op pays.
 
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
 """
@@ -131,6 +133,20 @@ def nodes_kept():
         tf.unsubscribe(keep_event)
 
 
+@contextlib.contextmanager
+def every_op_heard():
+    """A listener of every op that keeps nothing: what the traced path itself costs."""
+    def ignore(event):
+        pass
+
+    tf.subscribe(ignore, kinds=(tf.OpExecuted,), timed=False,
+                 on_node=lambda node, taped, duration: None)
+    try:
+        yield
+    finally:
+        tf.unsubscribe(ignore)
+
+
 def under_runner(loop) -> None:
     """The loop as a Runner's training function, never paused: what its gate costs."""
     runner = Runner(loop).start()
@@ -151,6 +167,7 @@ MODES = {
     "nan in every op's output": (armed({"nan": True}), 1.3),
     "recorder on": (recorder_on, 1.5),
     "nodes kept, nothing else": (nodes_kept, None),
+    "every op heard, nothing kept": (every_op_heard, None),
     "runner's gate": (under_runner, 1.05),
 }
 
