@@ -37,8 +37,8 @@ def test_nan_in_the_data_is_named_at_the_op_that_was_given_it():
     assert origin.came_from.startswith("data made outside the tape")
     assert origin.fix == FIXES["data"]["tf"]
     headline = str(origin).splitlines()[0]
-    assert headline.startswith("multiply was given nan from outside (no op made it), in "
-                               "forward at tape entry #0 (")
+    assert headline.startswith("multiply was given nan from outside the tape (no op made it), "
+                               "in forward at tape entry #0 (")
     assert "input 0 already held 1 NaN and 0 Inf (of 4 values, the first at index [1, 0]); " \
            "it is `x` of multiply: data made outside the tape" in headline
     assert "np.isnan(data).any()" in headline
@@ -49,7 +49,7 @@ def test_diagnose_says_where_the_data_nan_entered():
     tape, loss, w = _student_loop(data)
     [finding] = diagnose(tape)
     assert finding.kind == "nan" and finding.node.op.name == "multiply"
-    assert finding.message.startswith("multiply was given nan from outside")
+    assert finding.message.startswith("multiply was given nan from outside the tape")
     assert f"{HERE}:{line_of(__file__, 'the data meets the weight')}" in finding.message
     assert "`x` of multiply" in finding.message and "first at index [1, 0]" in finding.message
     assert finding.source.lineno == line_of(__file__, "the data meets the weight")
@@ -91,6 +91,8 @@ def test_a_variable_assigned_nan_is_named_by_the_variable():
     assert (origin.nan_count, origin.first_index) == (2, (1,))
     assert origin.fix == FIXES["variable"]["tf"]
     assert origin.source.lineno == line_of(__file__, "reads the assigned NaN")
+    assert str(origin).startswith("multiply was given nan from the variable 'weights:0' (no op "
+                                  "made it), in forward at tape entry #0")
 
 
 def test_a_dataset_batch_holding_nan_is_found_in_the_step_that_reads_it():
@@ -161,7 +163,8 @@ def test_the_tape_widget_alert_names_the_input_and_the_line():
     tape, loss, w = _student_loop(data)
     widget = TapeWidget(tape)
     [alert] = [a for a in widget.alerts if a["kind"] == "nan"]
-    assert alert["message"].startswith("multiply was given nan from outside (no op made it)")
+    assert alert["message"].startswith(
+        "multiply was given nan from outside the tape (no op made it)")
     assert "`x` of multiply: data made outside the tape" in alert["message"]
     assert alert["location"].endswith(f"{HERE}:{line_of(__file__, 'the data meets the weight')}")
     widget.selected = alert["node"]

@@ -26,9 +26,13 @@ OUTSIDE = {
              "before recording)"}
 
 
+GIVEN_BY = {"tf": "outside the tape", "torch": "outside the recorded ops"}
+
+
 class NaNEntry(NaNOrigin):
     """The first op that was given NaN/Inf from outside the computation: its input
-    `position` (named `input_name`), what it was (`came_from`), the NaN and Inf counts of
+    `position` (named `input_name`), what it was (`came_from`; `given_by` in short), the NaN
+    and Inf counts of
     that input among its `size` values and the `first_index` of one; `entered` is True
     (a `NaNOrigin` made by an op has none)."""
 
@@ -42,8 +46,10 @@ class NaNEntry(NaNOrigin):
         self.position = position
         self.input_name = _input_name(node.op, position)
         self.variable = variable if isinstance(variable, Variable) else None
-        self.came_from = (f"the value of the {'parameter' if engine == 'torch' else 'variable'}"
-                          f" '{variable.name}'" if self.variable is not None
+        self.given_by = (f"the {'parameter' if engine == 'torch' else 'variable'} "
+                         f"'{variable.name}'" if self.variable is not None
+                         else GIVEN_BY[engine])
+        self.came_from = (f"the value of {self.given_by}" if self.variable is not None
                           else OUTSIDE[engine])
         values = _array(value)
         self.size = int(values.size)
@@ -75,7 +81,8 @@ class NaNEntry(NaNOrigin):
             layer = getattr(self.node, "scope", "")
             where = (f"in {self.phase}{' at ' + entry if entry else ''}"
                      f"{f', in layer {layer}' if layer else ''} ({_where(self.source)})")
-        return (f"was given {self.what} from outside (no op made it), {where}; {self.reason}"
+        return (f"was given {self.what} from {self.given_by} (no op made it), {where}; "
+                f"{self.reason}"
                 + (f"; fix: {self.fix}" if fix else ""))
 
     def __repr__(self) -> str:

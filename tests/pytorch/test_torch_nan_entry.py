@@ -78,5 +78,6 @@ def test_a_recorded_torch_loop_names_the_step_of_the_bad_batch_and_the_widget_sh
     with tvt.record() as tape:
         step(*_batches(0, float("nan"))[0])
     [alert] = [a for a in TapeWidget(tape).alerts if a["kind"] == "nan"]
-    assert alert["message"].startswith("linear was given nan from outside (no op made it)")
+    assert alert["message"].startswith(
+        "linear was given nan from outside the recorded ops (no op made it)")
     assert alert["node"]
