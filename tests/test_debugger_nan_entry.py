@@ -189,3 +189,24 @@ def test_a_recorder_names_the_step_and_input_of_a_bad_batch():
     assert f"{HERE}:{line_of(__file__, 'batch 2 holds an inf')}" in finding.message
     assert "input 0 already held 0 NaN and 1 Inf (of 4 values, the first at index [1, 0]); " \
            "it is `a` of matmul: data made outside the tape" in finding.message
+
+
+@pytest.fixture
+def check_numerics():
+    tf.debugging.enable_check_numerics()
+    yield
+    tf.debugging.disable_check_numerics()
+
+
+def test_check_numerics_stops_at_the_op_given_the_data_nan_and_says_so(check_numerics):
+    data = np.array([1.0, np.inf], dtype=np.float32)
+    w = tf.Variable(2.0)
+    with tf.GradientTape():
+        with pytest.raises(tf.errors.InvalidArgumentError) as info:
+            w * data  # a numpy array with an Inf, straight into the op
+    message = str(info.value)
+    assert message.startswith("multiply: was given inf from outside the tape (no op made it)")
+    assert "input 1 already held 0 NaN and 1 Inf (of 2 values, the first at index [1]); it " \
+           "is `y` of multiply: data made outside the tape" in message
+    assert f"{HERE}:{line_of(__file__, 'a numpy array with an Inf')}" in message
+    assert "hint: check the data before training" in message

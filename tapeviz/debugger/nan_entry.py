@@ -140,3 +140,13 @@ def backward_entry(forward_nodes, ops, steps) -> NaNEntry | None:
     k, node = ops[found[0]]
     step = steps[k] if k < len(steps) else None
     return NaNEntry(node, step.index if step else None, found[1], step and step.node, step)
+
+
+def given_to(node, index) -> NaNEntry | None:
+    """`node` as the entry of the NaN/Inf one of its inputs holds, for check-numerics, which
+    found every earlier op's output finite: forward only (inside a VJP, a gradient computed
+    without an op may hold it)."""
+    if getattr(node, "phase", "forward") != "forward":
+        return None
+    position = next((i for i, x in enumerate(node.inputs) if not all_finite(x)), None)
+    return None if position is None else NaNEntry(node, index, position)

@@ -215,7 +215,8 @@ def check_op(event) -> None:
     vjp_of, entry = (None, None) if found is None else (found[0], found[2].position)
     if vjp_of is None:
         entry = _tape_entry(node)
-    origin = _origin(node, entry, vjp_of)
+    from .nan_entry import given_to   # it imports this module
+    origin = given_to(node, entry) or _origin(node, entry, vjp_of)   # given, or made, here
     lines = [origin.headline(fix=False)] + origin.inputs
     if origin.fix == FIXES["grown"][engine_of(node.op)]:   # overflowed from values grown
         #                                                    huge: a diverging run?
