@@ -210,3 +210,32 @@ def test_check_numerics_stops_at_the_op_given_the_data_nan_and_says_so(check_num
            "is `y` of multiply: data made outside the tape" in message
     assert f"{HERE}:{line_of(__file__, 'a numpy array with an Inf')}" in message
     assert "hint: check the data before training" in message
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_a_dashboard_alerts_the_step_and_input_of_a_bad_batch():
+    from tapeviz.viz import Dashboard
+    features = np.ones((40, 2), dtype=np.float32)
+    features[13, 1] = np.nan   # batch 4 (rows 12 to 15), its row 1
+    dataset = tf.data.Dataset.from_tensor_slices(features).batch(4)
+
+    def loop(epochs):
+        w = tf.Variable([[0.5], [0.5]], name="dense/kernel")
+        for _ in range(epochs):
+            for batch in dataset:
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean(tf.square(tf.matmul(batch, w)))  # a bad batch here
+                w.assign_sub(0.01 * tape.gradient(loss, w))
+
+    dash = Dashboard(show_tape=False)
+    try:
+        runner = dash.train(loop, 1)
+        assert runner.join(60)
+        dash._timer.join(60)   # its last turn pushed the alerts
+        [alert] = [a for a in dash.alerts if a["kind"] == "nan"]
+    finally:
+        dash.close()
+    assert alert["step"] == 4
+    assert alert["message"].startswith("matmul was given nan from outside the tape")
+    assert "(of 8 values, the first at index [1, 1]); it is `a` of matmul" in alert["message"]
+    assert f"{HERE}:{line_of(__file__, 'a bad batch here')}" in alert["message"]
