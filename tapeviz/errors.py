@@ -83,6 +83,11 @@ class DTypeError(OpError, TypeError):
     """Operand dtypes do not fit the op, or a value cannot be converted to a tensor."""
 
 
+class MisuseError(OpError, RuntimeError):
+    """An object used in a way its state does not allow: a non-persistent tape's second
+    gradient, a model trained before it was compiled."""
+
+
 class OutOfMemoryError(OpError, MemoryError):
     """The op's result (or a temporary of it) did not fit in memory."""
 

@@ -28,6 +28,7 @@ import numpy as np
 from . import events, nest
 from .backward import Backward
 from .convert import FLOAT_SCALAR_TYPES
+from .errors import DTypeError, MisuseError, ShapeError, describe
 from .sourceinfo import source_from, user_source
 from .tape_skeleton import MAX_EXITS, RefusedWatch, Skeleton, ValueExit
 from .tensor import Tensor, Variable, wrap
@@ -211,8 +212,10 @@ class GradientTape:
         """Track `tensor` (or a nested structure of them) so gradients can flow to it."""
         for item in nest.flatten(tensor):
             if not isinstance(item, Tensor):
-                raise TypeError(f"GradientTape.watch: expected a tensor or variable; "
-                                f"got {type(item).__name__}")
+                raise DTypeError("GradientTape.watch", f"expected a tensor or variable; got "
+                                 f"{describe(item)}", hint="make it a tensor first: "
+                                 "x = tf.constant(x), or a tf.Variable, which is watched "
+                                 "without asking")
             if item._value.dtype.kind != "f":
                 self._refused = {**self._refused, id(item): RefusedWatch(item, user_source())}
                 self._await_readers(True)
@@ -318,8 +321,8 @@ class GradientTape:
             targets = nest.flatten(target)
             for t in targets:
                 if not isinstance(t, Tensor):
-                    raise TypeError(f"GradientTape.gradient: the target must be a tensor or "
-                                    f"a nested structure of tensors; got {type(t).__name__}")
+                    raise DTypeError("GradientTape.gradient", f"the target must be a tensor "
+                                     f"or a nested structure of tensors; got {describe(t)}")
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
         grads = backward.grads
@@ -385,8 +388,8 @@ class GradientTape:
         [source] = self._checked_sources([source])
         shape, source_shape = tuple(target.shape), tuple(source.shape)
         if not shape or not source_shape or shape[0] != source_shape[0]:
-            raise ValueError(f"batch_jacobian: target and source need the same first "
-                             f"(batch) dimension; got shapes {shape} and {source_shape}")
+            raise ShapeError("GradientTape.batch_jacobian", f"target and source need the same "
+                             f"first (batch) dimension; got shapes {shape} and {source_shape}")
         batch, per_example = shape[0], shape[1:]
         width = int(np.prod(per_example, dtype=np.int64))
         columns = []
@@ -405,10 +408,11 @@ class GradientTape:
     # ---- helpers -------------------------------------------------------------------------
     def _check_usable(self, what: str) -> None:
         if self._used and not self._persistent:
-            raise RuntimeError(f"A non-persistent GradientTape can only be used to compute "
-                               f"one set of gradients (or jacobians); this call to {what} "
-                               f"is the second. Use GradientTape(persistent=True) to call "
-                               f"it more than once.")
+            raise MisuseError(f"GradientTape.{what}", "A non-persistent GradientTape can only "
+                              "be used to compute one set of gradients (or jacobians); this "
+                              f"call to {what} is the second",
+                              hint="use GradientTape(persistent=True) to call it more than "
+                              "once (and `del tape` when done)")
 
     def _consume(self, floats=None, keep_skeleton: bool = True) -> None:
         """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none when
@@ -441,8 +445,8 @@ class GradientTape:
         flat = nest.flatten(sources)
         for s in flat:
             if not isinstance(s, Tensor):
-                raise TypeError(f"GradientTape.gradient: sources must be tensors or "
-                                f"variables; got {type(s).__name__}")
+                raise DTypeError("GradientTape.gradient", f"sources must be tensors or "
+                                 f"variables; got {describe(s)}")
         return flat
 
     @staticmethod

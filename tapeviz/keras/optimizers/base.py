@@ -14,13 +14,13 @@ import warnings
 
 import numpy as np
 
-from ... import nest
+from ... import arguments, nest
 from ...creation import convert_to_tensor
 from ...debugger.numerics import _where
 from ...debugger.why_none import explain_missing_gradient
 from ... import events
 from ...dispatch import name_scope, unrecorded
-from ...errors import DTypeError, ShapeError
+from ...errors import DTypeError, ShapeError, bad_argument
 from ...fpwarnings import warn_from_user_line
 from ...ops.math import clip_by_value, maximum, sqrt, square
 from ...ops.reduce import reduce_sum
@@ -41,6 +41,14 @@ def _why_missing(var: Variable) -> str:
     return ("it did not come from the last tape.gradient call; check that the loss depends "
             "on the variable and is computed inside the GradientTape block (with "
             "model.compile(), that a loss was given)")
+
+
+def _learning_rate_number(optimizer: str, value) -> float:
+    try:
+        return arguments.number(optimizer, "learning_rate", value)
+    except DTypeError:
+        raise bad_argument(optimizer, "learning_rate", "a number (e.g. 0.01), a "
+                           "LearningRateSchedule or a callable", value, DTypeError) from None
 
 
 _OWN_FORMULA: dict = {}   # optimizer class -> whether its update formula is tapeviz's own
@@ -97,11 +105,14 @@ class Optimizer:
     def learning_rate(self, value):
         if callable(value) and not isinstance(value, Tensor):  # a LearningRateSchedule
             self._learning_rate = value
-        elif isinstance(self._learning_rate, Variable):
+            return
+        if type(value) is not float:   # "0.01" would otherwise train, silently, as 0.01
+            value = _learning_rate_number(type(self).__name__, value)
+        if isinstance(self._learning_rate, Variable):
             with unrecorded():
-                self._learning_rate.assign(float(value))
+                self._learning_rate.assign(value)
         else:
-            self._learning_rate = Variable(np.float32(float(value)), trainable=False,
+            self._learning_rate = Variable(np.float32(value), trainable=False,
                                            name=f"{self.name}/learning_rate")
 
     lr = learning_rate

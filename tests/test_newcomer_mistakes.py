@@ -1,0 +1,109 @@
+"""A TF 2 newcomer's mistakes: each is refused where TensorFlow refuses it, with a message that
+names the op, what was expected, what came and the newcomer's own line; and the tape, the
+variable or the optimizer still works after it.
+
+What test_errors.py and test_fuzz_errors.py hold (op shape and dtype errors, argument
+checks) is not repeated here: these are the mistakes around them (tapes, optimizers, data,
+numpy arrays meeting weights)."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+
+
+def raised(exc_type, call):
+    """Run `call` (a one-line lambda) expecting `exc_type`; return the error and its line."""
+    line = sys._getframe(1).f_lineno
+    with pytest.raises(exc_type) as info:
+        call()
+    return info.value, line
+
+
+def assert_names_this_line(err, line):
+    assert err.source is not None
+    assert (err.source.filename, err.source.lineno) == (__file__, line)
+    shown = min(os.path.relpath(__file__), __file__, key=len)
+    assert f"at {shown}:{line}" in str(err)
+
+
+# ---- tapes ------------------------------------------------------------------------------------
+def test_a_second_gradient_of_a_non_persistent_tape_names_the_call_and_the_fix():
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+        z = y * x
+    assert float(tape.gradient(y, x)) == 6.0
+    err, line = raised(RuntimeError, lambda: tape.gradient(z, x))
+    text = str(err)
+    assert text.startswith("GradientTape.gradient: A non-persistent GradientTape can only be "
+                           "used to compute one set of gradients")   # TF's own words
+    assert "this call to gradient is the second" in text
+    assert "persistent=True" in err.hint
+    assert_names_this_line(err, line)
+    with tf.GradientTape() as tape:   # the next correct step works
+        y = x * x
+    assert float(tape.gradient(y, x)) == 6.0
+
+
+def test_watching_a_python_float_says_what_came_and_how_to_make_it_a_tensor():
+    x = 3.0
+    with tf.GradientTape() as tape:
+        err, line = raised(TypeError, lambda: tape.watch(x))
+        w = tf.constant(x)
+        tape.watch(w)
+        y = w * w
+    assert "GradientTape.watch: expected a tensor or variable; got 3.0 (float)" in str(err)
+    assert "tf.constant(x)" in err.hint
+    assert_names_this_line(err, line)
+    assert float(tape.gradient(y, w)) == 6.0   # the tape kept recording
+
+
+def test_a_number_among_the_sources_is_named_and_the_persistent_tape_still_works():
+    x = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+    err, line = raised(TypeError, lambda: tape.gradient(y, [x, 2.0]))
+    assert "GradientTape.gradient: sources must be tensors or variables; got 2.0 (float)" \
+        in str(err)
+    assert_names_this_line(err, line)
+    assert float(tape.gradient(y, x)) == 6.0
+
+
+# ---- optimizers -------------------------------------------------------------------------------
+@pytest.mark.parametrize("rate", ["0.01", None])
+def test_a_learning_rate_that_is_not_a_number_is_refused_where_the_optimizer_is_made(rate):
+    # Keras 3 refuses both; a string used to train, silently, at float("0.01")
+    err, line = raised(TypeError, lambda: tf.keras.optimizers.Adam(learning_rate=rate))
+    text = str(err)
+    assert text.startswith("Adam: learning_rate must be a number (e.g. 0.01), a "
+                           "LearningRateSchedule or a callable; got ")
+    assert repr(rate) in text
+    assert_names_this_line(err, line)
+
+
+def test_setting_a_string_learning_rate_keeps_the_old_one():
+    opt = tf.keras.optimizers.SGD(0.5)
+    w = tf.Variable(1.0)
+    err, line = raised(TypeError, lambda: setattr(opt, "learning_rate", "0.1"))
+    assert "SGD: learning_rate must be a number" in str(err)
+    assert_names_this_line(err, line)
+    opt.apply_gradients([(tf.constant(1.0), w)])
+    assert float(w) == pytest.approx(0.5)
+
+
+# ---- dtypes -----------------------------------------------------------------------------------
+def test_a_float64_numpy_array_times_float32_weights_is_refused_as_tf_refuses_it():
+    features = np.ones((2, 3))          # numpy's default dtype, float64
+    w = tf.Variable(tf.ones([3, 4]))
+    err, line = raised(TypeError, lambda: tf.matmul(features, w))
+    text = str(err)
+    assert text.startswith("matmul: a and b must have the same dtype")
+    assert "a numpy float64 array of shape (2, 3)" in text
+    assert "a float32 tensor of shape (3, 4)" in text
+    assert "a.astype(np.float32)" in err.hint
+    assert_names_this_line(err, line)
+    assert tf.matmul(features.astype(np.float32), w).shape == (2, 4)   # the fix works
+    assert tf.matmul(w, np.ones((4, 2))).dtype == tf.float32   # b converts to a's dtype, as in TF
