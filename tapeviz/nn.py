@@ -82,6 +82,11 @@ def _padding(op: str, padding, data_format: str, explicit_ok: bool = True):
     if isinstance(padding, str):
         upper = padding.upper()
         if upper in ("SAME", "VALID"):
+            if padding != upper:   # TF refuses Keras's spelling here
+                raise InvalidArgumentError(op, f"padding must be 'SAME' or 'VALID' (upper "
+                                               f"case in tf.nn); got {padding!r}",
+                                           hint=f"padding={upper!r}; Keras layers take "
+                                                f"{padding.lower()!r}")
             return upper
     elif explicit_ok and isinstance(padding, (list, tuple)) and len(padding) == 4:
         pairs = [arguments.int_entries(p) if isinstance(p, (list, tuple)) else None

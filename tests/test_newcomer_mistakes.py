@@ -107,3 +107,16 @@ def test_a_float64_numpy_array_times_float32_weights_is_refused_as_tf_refuses_it
     assert_names_this_line(err, line)
     assert tf.matmul(features.astype(np.float32), w).shape == (2, 4)   # the fix works
     assert tf.matmul(w, np.ones((4, 2))).dtype == tf.float32   # b converts to a's dtype, as in TF
+
+
+@pytest.mark.parametrize("call", [
+    lambda: tf.nn.conv2d(tf.ones([1, 5, 5, 3]), tf.ones([3, 3, 3, 8]), 1, "same"),
+    lambda: tf.nn.max_pool2d(tf.ones([1, 4, 4, 1]), 2, 2, "valid"),
+], ids=["conv2d", "max_pool2d"])
+def test_tf_nn_refuses_keras_lower_case_padding_as_tf_does(call):
+    err, _ = raised(ValueError, call)
+    assert "padding must be 'SAME' or 'VALID'" in str(err)
+    assert "got 'same'" in str(err) or "got 'valid'" in str(err)
+    assert err.source.filename == __file__   # the lambda's line: this file, not tapeviz
+    conv = tf.keras.layers.Conv2D(2, 3, padding="same")   # Keras layers keep lower case
+    assert conv(tf.ones([1, 5, 5, 3])).shape == (1, 5, 5, 2)
