@@ -323,3 +323,7 @@ def test_mnist_planted_nan_found(executed):
     raised = run.stdout("tf.debugging.enable_check_numerics()")
     assert raised.startswith("InvalidArgumentError: log: produced nan")
     assert "in my_cross_entropy" in raised
+    given = run.stdout("corrupt = images.numpy()")   # a NaN in the data: the op given it
+    assert given.startswith("conv2d was given nan from outside the tape (no op made it)")
+    assert "(of 2048 values, the first at index [3, 4, 5, 0])" in given, given
+    assert "data_logits = mnist_model(corrupt, training=True)" in given
