@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..debugger.nan_entry import NaNEntry
 from ..debugger.numerics import NaNOrigin, find_nan_origin as _find_in_nodes
 from ..debugger.summary import all_finite, summarize
 from ..nonfinite import fix, reason
@@ -44,8 +45,8 @@ def find_nan_origin(source, *args, **kwargs) -> NaNOrigin | None:
     origin = _find_in_nodes(tape.nodes, entered=True)
     if origin is not None:
         rule = RULE_NAMES.get(origin.op)
-        if rule is not None and not getattr(origin, "entered", False):   # asked again under
-            #                                                the numpy engine's name for it
+        if rule is not None and not isinstance(origin, NaNEntry):   # made by the op: asked
+            #                                             again under the numpy engine's name
             origin.reason = reason(rule, origin.node.inputs, origin.node.output)
             origin.fix = fix(rule, origin.node.inputs, origin.node.scope, "torch")
         return origin
