@@ -18,27 +18,25 @@ from ..tensor import Variable
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
 from .summary import _array, all_finite, nonfinite_each
 
-# what a value from outside was, when it was not a variable's, in each engine's words
+# what a value from outside was, when it was not a variable's, in each engine's words: at
+# length, and in short
 OUTSIDE = {
     "tf": "data made outside the tape (a tf.constant, a numpy array, a dataset batch or a "
           "Python number)",
     "torch": "a tensor from outside the recorded ops (the input batch, or a tensor made "
              "before recording)"}
-
-
 GIVEN_BY = {"tf": "outside the tape", "torch": "outside the recorded ops"}
 
 
 class NaNEntry(NaNOrigin):
     """The first op that was given NaN/Inf from outside the computation: its input
-    `position` (named `input_name`), what it was (`came_from`; `given_by` in short), the NaN
-    and Inf counts of
-    that input among its `size` values and the `first_index` of one; `entered` is True
-    (a `NaNOrigin` made by an op has none)."""
+    `position` (named `input_name`), what it was (`came_from`; `given_by` in short), that
+    input's NaN and Inf counts among its `size` values and the `first_index` of one;
+    `entered` is True (a `NaNOrigin` made by an op has none)."""
 
     entered = True
 
-    def __init__(self, node, index, position, made_by=None, step=None):
+    def __init__(self, node, index, position, vjp_of=None, step=None):
         value = node.inputs[position]
         nans, infs = _counts(value)
         engine = engine_of(node.op)
@@ -54,12 +52,12 @@ class NaNEntry(NaNOrigin):
         values = _array(value)
         self.size = int(values.size)
         self.first_index = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
-        source = made_by.source if made_by is not None and made_by.source is not None \
+        source = vjp_of.source if vjp_of is not None and vjp_of.source is not None \
             else node.source
         super().__init__(node, getattr(node, "phase", "forward"), index, nans, infs,
                          _input_lines(node.inputs), source, None,
                          FIXES["variable" if self.variable is not None else "data"][engine],
-                         made_by, step)
+                         vjp_of, step)
         self.reason = self.detail()
 
     def detail(self) -> str:
