@@ -106,7 +106,8 @@ def _outside_position(node, made: set) -> int | None:
 def first_entry(nodes, made=()) -> tuple[int, int] | None:
     """(index, input position) of the first of `nodes` whose output is non-finite and that
     read NaN/Inf from outside: made neither by an earlier node nor by one whose output id is
-    in `made` (a backward pass's forward nodes); None when there is none."""
+    in `made` (a backward pass's forward nodes); None when there is none, or when an op made
+    NaN/Inf from finite inputs first (that op is the origin: the rest only spread it)."""
     flags = nonfinite_each(node.output for node in nodes)
     if not any(flags):
         return None
@@ -116,9 +117,12 @@ def first_entry(nodes, made=()) -> tuple[int, int] | None:
             continue
         made.update(getattr(n, "output_id", id(n.output)) for n in nodes[done:index])
         done = index
-        position = _outside_position(nodes[index], made)
+        node = nodes[index]
+        position = _outside_position(node, made)
         if position is not None:
             return index, position
+        if all(map(all_finite, node.inputs)):
+            return None
     return None
 
 
