@@ -80,7 +80,11 @@ def to_array(value, dtype, op: str = "convert_to_tensor"):
     number_as_bool = source.dtype.kind in "iuf" and target.kind == "b" \
         and not isinstance(value, np.ndarray)
     if lossy_float or number_as_bool:
-        raise DTypeError(op, f"cannot convert {_short(value)} to a tensor of dtype {target.name}")
+        raise DTypeError(op, f"cannot convert {_short(value)} to a tensor of dtype {target.name}",
+                         hint=f"TF never converts a float to an integer. If the {target.name} "
+                              f"came from tf.Variable(1) or tf.constant(1), write 1.0 to make "
+                              f"it float32; or cast: tf.cast(x, tf.float32)"
+                         if lossy_float else None)
     if isinstance(value, (int, float, bool)) and target.kind in "iu":
         info = np.iinfo(target)
         if not info.min <= value <= info.max:

@@ -265,6 +265,15 @@ class Tensor:
     def __getitem__(self, key):
         return _shape.getitem(self, key)
 
+    def __setitem__(self, key, value):
+        kind = type(self).__name__
+        raise DTypeError("item assignment", f"a {kind} does not support item assignment; got "
+                                            f"x[{key!r}] = {describe(value)}",
+                         hint="a Variable's value is replaced whole: v.assign(tf.where(mask, "
+                              "new, v))" if kind == "Variable" else
+                              "tensors are immutable: build a new one, e.g. tf.where(mask, "
+                              "new, x), or keep the value in a tf.Variable")
+
 
 class Variable(Tensor):
     """A named, mutable binding to a tensor value, watched by tapes when trainable.
@@ -448,6 +457,6 @@ def _live_variable_name(variable, base: str) -> str:
 # Tensor at their top, so Tensor is imported first (tapeviz/__init__.py) and they last.
 from . import arguments  # noqa: E402
 from .convert import infer_array, to_array  # noqa: E402
-from .errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument  # noqa: E402
+from .errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument, describe  # noqa: E402
 from .dispatch import dispatch as _dispatch  # noqa: E402
 from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402

@@ -120,3 +120,92 @@ def test_tf_nn_refuses_keras_lower_case_padding_as_tf_does(call):
     assert err.source.filename == __file__   # the lambda's line: this file, not tapeviz
     conv = tf.keras.layers.Conv2D(2, 3, padding="same")   # Keras layers keep lower case
     assert conv(tf.ones([1, 5, 5, 3])).shape == (1, 5, 5, 2)
+
+
+def test_a_float_step_on_an_int_variable_says_where_the_int_came_from():
+    v = tf.Variable(1)                 # int32: the newcomer meant 1.0
+    err, line = raised(TypeError, lambda: v.assign_sub(0.1))
+    assert str(err).startswith("assign_sub: delta: cannot convert 0.1 to a tensor of dtype "
+                               "int32")
+    assert "tf.Variable(1)" in err.hint and "1.0" in err.hint
+    assert_names_this_line(err, line)
+    assert int(v.assign_sub(1)) == 0   # the variable kept its value and still updates
+
+
+@pytest.mark.parametrize("kind", [tf.constant, tf.Variable])
+def test_item_assignment_says_tensors_are_immutable_and_what_to_write(kind):
+    x = kind([1.0, 2.0])
+
+    def set_first():
+        x[0] = 5.0
+    line = set_first.__code__.co_firstlineno + 1
+    err, _ = raised(TypeError, set_first)
+    name = type(x).__name__
+    assert str(err).startswith(f"item assignment: a {name} does not support item assignment; "
+                               f"got x[0] = 5.0 (float)")
+    assert "tf.where(mask, new" in err.hint
+    assert_names_this_line(err, line)
+    assert x.numpy().tolist() == [1.0, 2.0]
+
+
+# ---- optimizers and Keras training --------------------------------------------------------------
+def test_grads_and_variables_zipped_the_wrong_way_round_are_named_swapped():
+    w = tf.Variable(1.0)
+    opt = tf.keras.optimizers.SGD(0.1)
+    err, line = raised(TypeError, lambda: opt.apply_gradients(zip([w], [tf.constant(1.0)])))
+    assert str(err).startswith("SGD.apply_gradients: the second item of each pair must be a "
+                               "Variable; got a float32 tensor of shape ()")
+    assert "swapped" in err.hint and "zip(grads, variables)" in err.hint
+    assert_names_this_line(err, line)
+    opt.apply_gradients(zip([tf.constant(1.0)], [w]))
+    assert float(w) == pytest.approx(0.9) and int(opt.iterations) == 1
+
+
+def test_minimize_given_a_loss_tensor_without_its_tape_names_the_fix():
+    w = tf.Variable(1.0)
+    opt = tf.keras.optimizers.SGD(0.1)
+    with tf.GradientTape() as tape:
+        loss = w * w
+    err, line = raised(ValueError, lambda: opt.minimize(loss, [w]))
+    assert str(err).startswith("SGD.minimize: `tape` is required when a `Tensor` loss is "
+                               "passed; got a loss tensor and no tape")
+    assert "tape=tape" in err.hint
+    assert_names_this_line(err, line)
+    opt.minimize(loss, [w], tape=tape)
+    assert float(w) == pytest.approx(0.8)
+
+
+def test_fit_before_compile_and_fit_with_fewer_labels_name_the_users_line():
+    x, y = np.ones((8, 4), "float32"), np.ones((8, 1), "float32")
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    err, line = raised(RuntimeError, lambda: model.fit(x, y, epochs=1, verbose=0))
+    assert str(err).startswith("Sequential.fit: You must compile your model before "
+                               "training/testing")
+    assert_names_this_line(err, line)
+    model.compile(optimizer="sgd", loss="mse")
+    err, line = raised(ValueError, lambda: model.fit(x, y[:7], epochs=1, verbose=0))
+    assert str(err).startswith("fit: Data cardinality is ambiguous: x has 8 samples but y "
+                               "has 7")
+    assert_names_this_line(err, line)
+    history = model.fit(x, y, epochs=1, verbose=0)   # the model trains after both
+    assert len(history.history["loss"]) == 1
+
+
+# ---- data -------------------------------------------------------------------------------------
+def test_indexing_a_batched_dataset_says_it_is_a_stream_and_how_to_take_one():
+    ds = tf.data.Dataset.from_tensor_slices(tf.range(10)).batch(2)
+    err, line = raised(TypeError, lambda: ds[0])
+    assert str(err).startswith("Dataset: a Dataset is not subscriptable: it is a stream, read "
+                               "in order; got ds[0]")
+    assert "ds.skip(i).take(1)" in err.hint
+    assert_names_this_line(err, line)
+    assert next(iter(ds.skip(1).take(1))).numpy().tolist() == [2, 3]
+    assert [b.numpy().tolist() for b in ds][:1] == [[0, 1]]   # iteration is unaffected
+
+
+@pytest.mark.parametrize("size, error", [(0, ValueError), (2.5, TypeError)])
+def test_a_batch_size_that_is_not_a_positive_int_names_the_argument(size, error):
+    ds = tf.data.Dataset.range(4)
+    err, line = raised(error, lambda: ds.batch(size))
+    assert str(err).startswith(f"batch: batch_size must be an int >= 1; got {size!r} ")
+    assert_names_this_line(err, line)

@@ -13,8 +13,10 @@ import itertools
 
 import numpy as np
 
+from .. import arguments
 from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
+from ..errors import DTypeError
 from ..tensor import wrap
 from . import shuffle as _shuffle
 from . import structure as _s
@@ -139,7 +141,7 @@ class Dataset:
         >>> [b.numpy().tolist() for b in ds]
         [[0, 1], [2, 3]]
         """
-        batch_size = _positive("batch", "batch_size", batch_size)
+        batch_size = arguments.count("batch", "batch_size", batch_size, minimum=1)
 
         def start():
             source = self._start()
@@ -269,7 +271,7 @@ class Dataset:
 
     def shard(self, num_shards, index, name=None) -> "Dataset":
         """Every `num_shards`-th element, starting at `index`."""
-        num_shards = _positive("shard", "num_shards", num_shards)
+        num_shards = arguments.count("shard", "num_shards", num_shards, minimum=1)
         card = self._cardinality
         if card >= 0:
             card = builtins.max(0, -(-(card - int(index)) // num_shards))
@@ -320,6 +322,13 @@ class Dataset:
     def __bool__(self) -> bool:
         return True  # needed because __len__ is defined (and may raise)
 
+    def __getitem__(self, index):
+        raise DTypeError("Dataset", f"a Dataset is not subscriptable: it is a stream, read in "
+                                    f"order; got ds[{index!r}]",
+                         hint="iterate it (for batch in ds: ...), take one element with "
+                              "next(iter(ds.skip(i).take(1))), or list them all with "
+                              "list(ds.as_numpy_iterator())")
+
     @property
     def element_spec(self):
         """The TensorSpec structure of one element (a map runs on one element to find it)."""
@@ -340,13 +349,6 @@ class Dataset:
 
 
 _END = object()
-
-
-def _positive(op: str, name: str, value) -> int:
-    value = int(value)
-    if value < 1:
-        raise ValueError(f"{op}: {name} must be a positive integer; got {value}")
-    return value
 
 
 def _record(source, stored: list):

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from ..creation import constant
+from ..errors import ShapeError
 from ..tensor import Tensor
 
 
@@ -72,9 +73,9 @@ class Batches:
         self.x, self.y, self.sample_weight = to_numpy(x), to_numpy(y), to_numpy(sample_weight)
         self.n = length(self.x)
         if self.y is not None and length(self.y) != self.n:
-            raise ValueError(f"Data cardinality is ambiguous: x has {self.n} samples but y has "
-                             f"{length(self.y)}; make sure all arrays contain the same "
-                             f"number of samples.")
+            raise ShapeError("fit", f"Data cardinality is ambiguous: x has {self.n} samples "
+                                    f"but y has {length(self.y)}; make sure all arrays "
+                                    f"contain the same number of samples.")
         self.batch_size = 32 if batch_size is None else int(batch_size)
         self.shuffle = shuffle
         self.steps = math.ceil(self.n / self.batch_size)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvalidArgumentError, MisuseError
 from ..ops.math import add
 from ..tape import GradientTape
 from ..tensor import Tensor
@@ -54,7 +55,8 @@ class CompiledLoss:
                                                         sample_weight=sample_weight)]
         terms += list(regularization_losses or [])
         if not terms:
-            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+            raise InvalidArgumentError("compile", "No loss to compute. Provide a `loss` "
+                                       "argument in `compile()`; got loss=None")
         total = terms[0]
         for term in terms[1:]:
             total = add(total, term)
@@ -137,10 +139,11 @@ class Trainer:
         self.compiled_metrics = CompiledMetrics(metrics, loss)
         self.stop_training = False
 
-    def _assert_compiled(self, what: str) -> None:
+    def _assert_compiled(self, method: str) -> None:
         if getattr(self, "compiled_loss", None) is None:
-            raise RuntimeError(f"You must compile your model before {what}. Call "
-                               f"`model.compile(optimizer, loss)`.")
+            raise MisuseError(f"{type(self).__name__}.{method}", "You must compile your model "
+                              "before training/testing. Call `model.compile(optimizer, "
+                              "loss)`.")
 
     @property
     def metrics(self) -> list:
@@ -193,7 +196,7 @@ class Trainer:
             sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
             validation_batch_size=None, validation_freq=1, **kwargs) -> History:
         """Train for `epochs` passes over the data; returns a History of per-epoch logs."""
-        self._assert_compiled("training/testing")
+        self._assert_compiled("fit")
         if class_weight is not None:
             raise NotImplementedError("fit: class_weight is not supported; pass sample_weight")
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -243,7 +246,7 @@ class Trainer:
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """The loss and metrics over the data: a scalar, a list (metrics_names) or a dict."""
-        self._assert_compiled("training/testing")
+        self._assert_compiled("evaluate")
         verbose = 1 if verbose == "auto" else int(verbose)
         batches = Batches(x, y, sample_weight, batch_size, False, steps)
         self.reset_metrics()
@@ -277,7 +280,7 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
                        return_dict=False):
         """One `train_step` on one batch; returns the loss (and metrics)."""
-        self._assert_compiled("training/testing")
+        self._assert_compiled("train_on_batch")
         if reset_metrics:
             self.reset_metrics()
         data = next(iter(Batches(x, y, sample_weight, length(to_numpy(x)), False)))

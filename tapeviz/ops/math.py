@@ -440,10 +440,10 @@ def _assigned(old, new, combine=None):
 assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
                samples=PAIR_SAMPLES,
                doc="The new value of a variable (Variable.assign).")
-assign_add = defop("assign_add", lambda old, d: _assigned(old, d, operator.add), kind="update",
-                   nondiff=True, samples=PAIR_SAMPLES, label="+=",
+assign_add = defop("assign_add", lambda variable, delta: _assigned(variable, delta, operator.add),
+                   kind="update", nondiff=True, samples=PAIR_SAMPLES, label="+=",
                    doc="A variable's value plus delta.")
-assign_sub = defop("assign_sub", lambda old, d: _assigned(old, d, operator.sub),
+assign_sub = defop("assign_sub", lambda variable, delta: _assigned(variable, delta, operator.sub),
                  kind="update",
                    nondiff=True, samples=PAIR_SAMPLES, label="−=",
                    doc="A variable's value minus delta.")

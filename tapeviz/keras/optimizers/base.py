@@ -20,7 +20,7 @@ from ...debugger.numerics import _where
 from ...debugger.why_none import explain_missing_gradient
 from ... import events
 from ...dispatch import name_scope, unrecorded
-from ...errors import DTypeError, ShapeError, bad_argument
+from ...errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument, describe
 from ...fpwarnings import warn_from_user_line
 from ...ops.math import clip_by_value, maximum, sqrt, square
 from ...ops.reduce import reduce_sum
@@ -250,13 +250,16 @@ class Optimizer:
         pairs = []
         for item in grads_and_vars:
             if not (isinstance(item, (tuple, list)) and len(item) == 2):
-                raise TypeError(f"{self.name}.apply_gradients: expected (gradient, variable) "
-                                f"pairs, e.g. zip(grads, model.trainable_variables); got "
-                                f"{type(item).__name__} {item!r:.80}")
+                raise DTypeError(f"{self.name}.apply_gradients", "expected (gradient, "
+                                 "variable) pairs, e.g. zip(grads, model.trainable_variables)"
+                                 f"; got {describe(item)}")
             grad, var = item
             if not isinstance(var, Variable):
-                raise TypeError(f"{self.name}.apply_gradients: the second item of each pair "
-                                f"must be a Variable; got {type(var).__name__}")
+                swapped = isinstance(grad, Variable)
+                raise DTypeError(f"{self.name}.apply_gradients", "the second item of each "
+                                 f"pair must be a Variable; got {describe(var)}",
+                                 hint="the pairs look swapped: gradients come first, "
+                                 "zip(grads, variables)" if swapped else None)
             pairs.append((grad, var))
         missing = [var for grad, var in pairs if grad is None]
         kept = [(self._checked_gradient(grad, var), var) for grad, var in pairs
@@ -315,9 +318,11 @@ class Optimizer:
     def _compute_gradients(self, loss, var_list, grad_loss=None, tape=None) -> list:
         """[(gradient, variable), ...]; var_list None means every variable the loss read."""
         if not callable(loss) and tape is None:
-            raise ValueError("`tape` is required when a `Tensor` loss is passed; pass a "
-                             "callable loss (e.g. `lambda: loss_fn(model(x), y)`) or the "
-                             "GradientTape that recorded it.")
+            raise InvalidArgumentError(f"{self.name}.minimize", "`tape` is required when a "
+                                       "`Tensor` loss is passed; got a loss tensor and no tape",
+                                       hint="pass a callable loss (e.g. `lambda: "
+                                       "loss_fn(model(x), y)`) or the GradientTape that "
+                                       "recorded it: minimize(loss, var_list, tape=tape)")
         tape = tape if tape is not None else GradientTape()
         if callable(loss):
             with tape:
