@@ -149,3 +149,21 @@ def test_a_bare_condition_is_asked_about_every_op_of_both_phases_and_a_phased_on
     assert _phases_heard(phase="forward") == [p for p in every if p[1] == "forward"]
     assert _phases_heard(phase="backward") == [p for p in every if p[1] == "backward"]
     assert _phases_heard(op="exp") == [("exp", "forward")]
+
+
+def test_bare_conditions_stop_at_the_first_that_holds_once_per_op_with_its_reason():
+    small = break_on(condition=lambda node: float(tf.reduce_max(node.output)) < 1,
+                     action="continue", once=True)
+    large = break_on(condition=lambda node: float(tf.reduce_max(node.output)) > 5,
+                     action="continue")
+    _ = tf.exp(tf.constant([-3.0, -2.0]))   # small holds: one stop, and it leaves
+    _ = tf.exp(tf.constant([-3.0, -2.0]))   # large does not hold
+    big = tf.exp(tf.constant([2.0]))        # line: large holds
+    [first] = small.hits
+    [hit] = large.hits
+    assert first.reasons == ["condition"] and first.phase == "forward"
+    assert hit.node.output is big and hit.reasons == ["condition"]
+    assert hit.source.lineno == line_of(__file__, "# line: large holds")
+    with pytest.raises(ZeroDivisionError):   # a condition's own error is the user's to see
+        break_on(condition=lambda node: 1 / 0)
+        _ = tf.exp(tf.constant(1.0))

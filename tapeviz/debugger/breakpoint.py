@@ -148,9 +148,11 @@ class Breakpoint:
                 return None
         if self.condition is not None and not self.condition(node):
             return None
-        return self._reasons(node, phase, bad)
+        return self.reasons(node, phase, bad)
 
-    def _reasons(self, node, phase: str, bad: str) -> list:
+    def reasons(self, node, phase: str, bad: str) -> list:
+        """Why `node` (run in `phase`) matched, one phrase a criterion (`bad`: the non-finite
+        values found, for nan)."""
         reasons = []
         if self.phase is not None:
             reasons.append(f"phase={phase!r}")

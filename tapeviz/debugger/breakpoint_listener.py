@@ -145,6 +145,22 @@ def _heard(node, taped: bool = False, duration: float = 0.0, phase: str | None =
         state.busy = False
 
 
+def _conditions_asked(node, taped: bool, duration: float) -> None:
+    """The node form while every enabled breakpoint that looks at ops is a bare condition
+    (`_every_op`, nothing else to test): each is asked about the node directly."""
+    state = _threads.state
+    if state.busy:   # an op run by a condition or at the debugger prompt
+        return
+    state.busy = True
+    try:
+        for bp in _every_op:
+            if bp.enabled and bp.condition(node):
+                _hit(bp, node, node.phase, bp.reasons(node, node.phase, ""), None)
+                return
+    finally:
+        state.busy = False
+
+
 def _hit(bp, node, phase: str, reasons: list, step) -> None:
     if os.environ.get("PYTHONBREAKPOINT") == "0":
         return
@@ -211,8 +227,11 @@ def sync() -> None:
     if layered and "all" not in needs:
         events.subscribe(_listener, layers=lambda scope: any(bp.inside(scope) for bp in layered))
     if "all" in needs:
-        events.subscribe(_listener, kinds=(events.OpExecuted,), on_node=_heard, timed=False,
-                         only_if=only_if)
+        bare = _every_op is not None and all(
+            bp.condition is not None and not bp.nan and bp.layer is None and bp.file is None
+            and bp.line is None for bp in _every_op)
+        events.subscribe(_listener, kinds=(events.OpExecuted,), timed=False, only_if=only_if,
+                         on_node=_conditions_asked if bare else _heard)
     else:
         by_op = [bp for bp in enabled if bp.hears() == "ops"]
         if by_op:   # even when no op has its name yet: tapeviz.torch makes ops on first sight
