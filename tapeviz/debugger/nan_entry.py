@@ -108,16 +108,12 @@ def first_entry(nodes, made=()) -> tuple[int, int] | None:
     read NaN/Inf from outside: made neither by an earlier node nor by one whose output id is
     in `made` (a backward pass's forward nodes); None when there is none, or when an op made
     NaN/Inf from finite inputs first (that op is the origin: the rest only spread it)."""
-    flags = nonfinite_each(node.output for node in nodes)
-    if not any(flags):
-        return None
-    made, done = set(made), 0
-    for index, bad in enumerate(flags):
-        if not bad:
-            continue
+    flags = nonfinite_each(node.output for node in nodes)   # batched: a clean tape is
+    made, done = set(made), 0                                # read in a few numpy calls
+    for index in [i for i, bad in enumerate(flags) if bad]:
+        node = nodes[index]
         made.update(getattr(n, "output_id", id(n.output)) for n in nodes[done:index])
         done = index
-        node = nodes[index]
         position = _outside_position(node, made)
         if position is not None:
             return index, position
