@@ -5,6 +5,7 @@ Each class subclasses the builtin that existing `except` clauses expect
 """
 from __future__ import annotations
 
+import difflib
 import inspect
 import sys
 
@@ -109,6 +110,16 @@ def allocation_error(op: str, shape, dtype, exc: Exception, inputs: str = "") ->
         return OutOfMemoryError(op, f"out of memory allocating {what}{given}",
                                 hint="use smaller shapes or batches")
     return InvalidArgumentError(op, f"cannot allocate {what}{given}: {exc}")
+
+
+def unknown_name(kind: str, what: str, identifier: str, known) -> InvalidArgumentError:
+    """The error for a string that names no Keras `kind` ('loss', 'optimizer', ...): the
+    names known (`what` introduces them) and, when one is close, which was likely meant."""
+    known = sorted(known)
+    by_lower = {name.lower(): name for name in known}
+    close = difflib.get_close_matches(identifier.lower(), list(by_lower), n=1, cutoff=0.6)
+    return InvalidArgumentError(kind, f"{what}: {identifier!r}; known names are {known}",
+                                hint=f"did you mean {by_lower[close[0]]!r}?" if close else None)
 
 
 def size_text(count: float) -> str:

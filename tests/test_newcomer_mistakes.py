@@ -209,3 +209,78 @@ def test_a_batch_size_that_is_not_a_positive_int_names_the_argument(size, error)
     err, line = raised(error, lambda: ds.batch(size))
     assert str(err).startswith(f"batch: batch_size must be an int >= 1; got {size!r} ")
     assert_names_this_line(err, line)
+
+
+def test_an_empty_list_of_pairs_says_the_model_is_not_built_yet():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    opt = tf.keras.optimizers.SGD(0.1)
+    grads = []   # tape.gradient(loss, model.trainable_variables) before the model was called
+    variables = model.trainable_variables
+    err, line = raised(ValueError, lambda: opt.apply_gradients(zip(grads, variables)))
+    assert str(err).startswith("SGD.apply_gradients: expected (gradient, variable) pairs; got "
+                               "none (an empty list)")
+    assert "until the model is built" in err.hint
+    assert_names_this_line(err, line)
+    x = tf.ones([2, 3])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(x))
+    variables = model.trainable_variables
+    opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+    assert int(opt.iterations) == 1
+
+
+def test_a_frozen_model_fits_with_keras_warning_instead_of_an_optimizer_error():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model(tf.ones([1, 4]))
+    model.trainable = False
+    kernel = model.layers[0].kernel.numpy().copy()
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.warns(UserWarning, match="does not have any trainable weights"):
+        history = model.fit(np.ones((4, 4), "float32"), np.ones((4, 1), "float32"), verbose=0)
+    assert len(history.history["loss"]) == 1
+    assert np.array_equal(model.layers[0].kernel.numpy(), kernel)
+
+
+def test_a_single_sample_without_its_batch_axis_is_named_not_called_a_feature_mismatch():
+    model = tf.keras.Sequential([tf.keras.Input(shape=(4,)), tf.keras.layers.Dense(1)])
+    sample = np.ones(4, "float32")
+    err, line = raised(ValueError, lambda: model.predict(sample, verbose=0))
+    text = str(err)
+    assert "expected an input of rank >= 2 (batch, ..., features); got shape (4,)" in text
+    assert "was fed 4" not in text   # the old hint contradicted itself: built for 4, fed 4
+    assert "x[None]" in err.hint
+    assert_names_this_line(err, line)
+    assert model.predict(sample[None], verbose=0).shape == (1, 1)
+
+
+def test_dense_units_that_are_not_a_positive_int_are_refused_as_keras_refuses_them():
+    err, line = raised(ValueError, lambda: tf.keras.layers.Dense(3.5))
+    assert str(err).startswith("Dense: units must be an int >= 1; got 3.5 (float)")
+    assert_names_this_line(err, line)
+    assert tf.keras.layers.Dense(np.int64(3)).units == 3
+
+
+@pytest.mark.parametrize("call, meant", [
+    (lambda: tf.keras.Sequential([tf.keras.layers.Dense(1)]).compile("sdg", "mse"), "'sgd'"),
+    (lambda: tf.keras.layers.Dense(3, activation="rleu"), "'relu'"),
+    (lambda: tf.keras.losses.get("mean_square_error"), "'mean_squared_error'"),
+    (lambda: tf.keras.metrics.get("accuracyy"), "'accuracy'"),
+    (lambda: tf.keras.initializers.get("glorot_unifrom"), "'glorot_uniform'"),
+], ids=["optimizer", "activation", "loss", "metric", "initializer"])
+def test_a_misspelt_keras_name_says_which_was_meant(call, meant):
+    err, _ = raised(ValueError, call)
+    assert "Unknown" in str(err) and "known names are [" in str(err)
+    assert err.hint == f"did you mean {meant}?"
+    assert err.source.filename == __file__
+
+
+def test_loss_arguments_in_the_wrong_order_are_named_swapped():
+    logits, labels = tf.random.normal([4, 10]), tf.constant([1, 2, 3, 4])
+    loss = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    err, line = raised(ValueError, lambda: loss(logits, labels))
+    assert str(err).startswith("sparse_categorical_crossentropy: y_true must hold one class "
+                               "index per example")
+    assert "got y_true (4, 10) and y_pred (4,)" in str(err)
+    assert "swapped" in err.hint and "(y_true, y_pred)" in err.hint
+    assert_names_this_line(err, line)
+    assert loss(labels, logits).shape == ()

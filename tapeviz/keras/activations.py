@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from .. import arguments
 from .. import nn as _nn
+from ..errors import unknown_name as _unknown_name
 from ..creation import convert_to_tensor
 from ..ops import math as _m
 
@@ -126,8 +127,8 @@ def get(identifier):
         try:
             return _BY_NAME[identifier]
         except KeyError:
-            raise ValueError(f"Unknown activation function: {identifier!r}; known: "
-                             f"{sorted(_BY_NAME)}") from None
+            raise _unknown_name("activation", "Unknown activation function", identifier,
+                               _BY_NAME) from None
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")

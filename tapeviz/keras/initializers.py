@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import random as _random
 from .. import creation as _creation
+from ..errors import unknown_name as _unknown_name
 from . import backend
 
 # stddev of a standard normal truncated to [-2, 2]: scales truncated draws back to 1
@@ -229,8 +230,8 @@ def get(identifier):
         try:
             return _BY_NAME[identifier]()
         except KeyError:
-            raise ValueError(f"Unknown initializer: {identifier!r}; known: "
-                             f"{sorted(k for k in _BY_NAME if k.islower())}") from None
+            raise _unknown_name("initializer", "Unknown initializer", identifier,
+                               [k for k in _BY_NAME if k.islower()]) from None
     if isinstance(identifier, dict):
         cls = _BY_NAME[identifier["class_name"]]
         return cls(**identifier.get("config", {}))

@@ -13,7 +13,7 @@ import numpy as np
 from .. import arguments
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope
-from ..errors import InvalidArgumentError, OpError, ShapeError
+from ..errors import InvalidArgumentError, OpError, ShapeError, unknown_name as _unknown_name
 from ..fpwarnings import warn_from_user_line
 from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
                   sparse_softmax_cross_entropy_with_logits)
@@ -195,8 +195,12 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         y_true = squeeze(y_true, [-1])  # labels (N, 1), as Keras accepts
     got = f"got y_true {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}"
     if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape)[:-1]:
-        hint = "y_true looks one-hot: use categorical_crossentropy (CategoricalCrossentropy)" \
-            if tuple(y_true.shape) == tuple(y_pred.shape) else None
+        hint = None
+        if tuple(y_true.shape) == tuple(y_pred.shape):
+            hint = "y_true looks one-hot: use categorical_crossentropy (CategoricalCrossentropy)"
+        elif tuple(y_pred.shape) == tuple(y_true.shape)[:-1] and y_pred.dtype.is_integer:
+            hint = "the arguments look swapped: Keras losses take (y_true, y_pred), labels " \
+                   "first: loss(labels, logits)"
         raise ShapeError(name, f"y_true must hold one class index per example, shape "
                                f"{tuple(y_pred.shape)[:-1]} (y_pred without its class axis); {got}",
                          hint=hint)
@@ -387,8 +391,8 @@ def get(identifier):
             return _CLASSES[identifier]()
         fn = _BY_NAME.get(identifier.lower())
         if fn is None:
-            raise ValueError(f"Unknown loss function: {identifier!r}; known names are "
-                             f"{sorted(_BY_NAME) + sorted(_CLASSES)}")
+            raise _unknown_name("loss", "Unknown loss function", identifier,
+                               [*_BY_NAME, *_CLASSES])
         return fn
     if callable(identifier):
         return identifier

@@ -14,7 +14,7 @@ import numpy as np
 from .. import dtypes
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope, thread_state, unrecorded
-from ..errors import ShapeError
+from ..errors import ShapeError, unknown_name as _unknown_name
 from ..ops.math import argmax, cast, equal, greater, identity, where
 from ..ops.reduce import reduce_sum
 from ..ops.shape import broadcast_to, expand_dims, squeeze
@@ -332,8 +332,7 @@ def get(identifier) -> Metric:
             return _BY_CLASS[identifier]()
         cls = _BY_NAME.get(identifier.lower())
         if cls is None:
-            raise ValueError(f"Unknown metric function: {identifier!r}; known names are "
-                             f"{sorted(_BY_NAME)}")
+            raise _unknown_name("metric", "Unknown metric function", identifier, _BY_NAME)
         return cls(name=identifier) if identifier in ("accuracy", "acc") else cls()
     if isinstance(identifier, type) and issubclass(identifier, Metric):
         return identifier()

@@ -8,6 +8,8 @@ bar and History live in `callbacks.py`.
 """
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ..errors import InvalidArgumentError, MisuseError
@@ -174,8 +176,11 @@ class Trainer:
             y_pred = self(x, training=True)
             loss = self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
         variables = self.trainable_variables
-        gradients = tape.gradient(loss, variables)
-        self.optimizer.apply_gradients(zip(gradients, variables))
+        if variables:
+            gradients = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(gradients, variables))
+        else:   # a frozen model, as Keras 3 trains it: metrics only
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return {m.name: m.result() for m in self.metrics}
 

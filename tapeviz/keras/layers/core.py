@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import arguments
 from ... import nn as _nn
+from ...errors import DTypeError, InvalidArgumentError, bad_argument
 from ...ops.linalg import matmul, tensordot
 from ...ops.math import cast, identity
 from ...ops.shape import reshape
@@ -42,6 +44,13 @@ def add_kernel_and_bias(layer, kernel_shape: tuple) -> None:
                                   regularizer=layer.bias_regularizer) if layer.use_bias else None
 
 
+def _rank_error(layer, shape):
+    return shape_error(layer, f"expected an input of rank >= 2 (batch, ..., features); got "
+                              f"shape {tuple(shape)}",
+                       hint="one example needs a batch axis: x[None] or tf.expand_dims(x, 0) "
+                            "(model.predict(x[None]) for a single sample)")
+
+
 class Dense(Layer):
     """activation(inputs @ kernel + bias) on the last axis; the kernel is (in, units).
 
@@ -55,17 +64,17 @@ class Dense(Layer):
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
-        self.units = int(units)
-        if self.units <= 0:
-            raise ValueError(f"Dense: units must be a positive integer; got {units!r}")
+        try:
+            self.units = arguments.count("Dense", "units", units, minimum=1)
+        except DTypeError:   # Keras 3 says ValueError for units=3.5 too
+            raise bad_argument("Dense", "units", "an int >= 1", units,
+                               InvalidArgumentError) from None
         configure_kernel(self, activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer, bias_regularizer)
 
     def build(self, input_shape):
         if len(input_shape) < 2:
-            raise shape_error(self, f"expected an input of rank >= 2 (batch, ..., features); "
-                                    f"got shape {tuple(input_shape)}",
-                              hint="add a batch axis, e.g. tf.reshape(x, [1, -1])")
+            raise _rank_error(self, input_shape)
         if input_shape[-1] is None:
             raise shape_error(self, "the last dimension of the inputs to a Dense layer should "
                                     f"be defined; got shape {tuple(input_shape)}")
@@ -76,12 +85,14 @@ class Dense(Layer):
         inputs = _as_float(self, inputs)
         features = int(self.kernel.shape[0])
         rank = inputs.ndim
-        if rank < 2 or inputs.shape[-1] != features:
+        if rank < 2:
+            raise _rank_error(self, inputs.shape)
+        if inputs.shape[-1] != features:
             raise shape_error(
                 self, f"expected axis -1 of input shape to have value {features}, but received "
                       f"input with shape {tuple(inputs.shape)}",
                 hint=f"{self.name} was built for {features} input features but was fed "
-                     f"{inputs.shape[-1] if rank else 'a scalar'}")
+                     f"{inputs.shape[-1]}")
         if rank == 2:
             outputs = matmul(inputs, self.kernel)
         else:

@@ -5,6 +5,7 @@
 share; each class picks its formula. Updates run unrecorded: subscribers see them,
 tapes do not.
 """
+from ...errors import unknown_name as _unknown_name
 from . import legacy, schedules
 from .adagrad import Adagrad
 from .adam import Adam
@@ -32,8 +33,7 @@ def get(identifier):
     if isinstance(identifier, str):
         cls = _BY_NAME.get(identifier.lower())
         if cls is None:
-            raise ValueError(f"Unknown optimizer: {identifier!r}; known names are "
-                             f"{sorted(_BY_NAME)}")
+            raise _unknown_name("optimizer", "Unknown optimizer", identifier, _BY_NAME)
         return cls()
     raise ValueError(f"Could not interpret optimizer identifier: {identifier!r}")
 

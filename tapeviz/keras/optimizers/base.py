@@ -264,6 +264,12 @@ class Optimizer:
         missing = [var for grad, var in pairs if grad is None]
         kept = [(self._checked_gradient(grad, var), var) for grad, var in pairs
                 if grad is not None]
+        if not pairs:
+            raise InvalidArgumentError(f"{self.name}.apply_gradients", "expected (gradient, "
+                                       "variable) pairs; got none (an empty list)",
+                                       hint="model.trainable_variables is empty until the "
+                                       "model is built: call it on a batch first (or give "
+                                       "it an Input)")
         if not kept:
             site = user_source()
             reasons = "; ".join(f"{var.name!r}: {_why_missing(var)}" for var in missing)
