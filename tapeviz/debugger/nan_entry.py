@@ -32,7 +32,17 @@ class NaNEntry(NaNOrigin):
     """The first op that was given NaN/Inf from outside the computation: its input
     `position` (named `input_name`), what it was (`came_from`; `given_by` in short), that
     input's NaN and Inf counts among its `size` values and the `first_index` of one;
-    `entered` is True (a `NaNOrigin` made by an op has none)."""
+    `entered` is True (a `NaNOrigin` made by an op has none).
+
+    >>> import numpy as np, tapeviz as tf
+    >>> from tapeviz.debugger import find_nan_origin
+    >>> w = tf.Variable(2.0)
+    >>> with tf.GradientTape() as tape:
+    ...     y = w * np.array([1.0, np.nan], np.float32)
+    >>> entry = find_nan_origin(tape)
+    >>> entry.op, entry.input_name, entry.nan_count, entry.first_index
+    ('multiply', 'y', 1, (1,))
+    """
 
     entered = True
 
