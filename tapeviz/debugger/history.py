@@ -21,7 +21,7 @@ from ..tensor import Variable, VariableRead
 from .footprint import PER_GRADIENT, PER_RECORD, Footprint, allocated
 from .packed import held_elsewhere, pack, unpack
 
-_looking = threading.RLock()  # two threads making one step's RecordedOps make them once
+_looking = threading.RLock()  # one step's RecordedOps and nodes are made (or packed) once
 
 
 def _value(tensor):
@@ -163,9 +163,10 @@ class RecordedStep:
     @property
     def ops(self) -> list:
         """The RecordedOps, in the order they ran (made on first look, and counted then)."""
-        ops, nodes = self._ops, self.nodes
-        if len(ops) < len(nodes):
-            with _looking:
+        ops = self._ops
+        if len(ops) < len(self):
+            with _looking:   # (not while the Recorder packs the step on its own thread)
+                nodes = self.nodes
                 start, stop = len(ops), len(nodes)
                 made = stop - start
                 durations, taped, grads = self._durations, self._taped, self._grads
@@ -191,12 +192,13 @@ class RecordedStep:
     def _pack(self) -> None:
         """A final step whose nodes nothing else holds (no tape, stepper or look) keeps them as
         columns; the count follows what it holds now."""
-        nodes = self._nodes
-        if not nodes or self._ops or self.backward_steps or held_elsewhere(nodes):
-            return
-        self._packed = pack(nodes, self._grads)
-        self._nodes, self._grads, self._grad_log = None, {}, []
-        self._taped_ids, self._taped_upto = None, 0
+        with _looking:   # (not while another thread makes its records)
+            nodes = self._nodes
+            if not nodes or self._ops or self.backward_steps or held_elsewhere(nodes):
+                return
+            self._packed = pack(nodes, self._grads)
+            self._nodes, self._grads, self._grad_log = None, {}, []
+            self._taped_ids, self._taped_upto = None, 0
         footprint = self._footprint
         if footprint.ops or footprint.gradients:   # partly counted as nodes: count again
             self._recount()

@@ -18,7 +18,7 @@ class Replay(NamedTuple):
     """A persistent tape holding a recorded step's forward, its loss and its variables."""
 
     tape: GradientTape
-    target: object        # the loss tensor of the step's gradient call
+    target: object        # the loss tensor of the step's gradient call (of its very value)
     sources: list         # the gradient call's sources (else the variables read), in order
 
 
@@ -33,7 +33,7 @@ def replay_tape(step) -> Replay:
     ...         loss = w * w + w
     ...     grad = tape.gradient(loss, w)
     >>> replay = replay_tape(rec.last_step)
-    >>> [node.op.name for node in replay.tape.nodes], replay.target is loss
+    >>> [node.op.name for node in replay.tape.nodes], replay.target._value is loss._value
     (['multiply', 'add'], True)
     >>> float(BackwardStepper(*replay).run().gradient(w))
     7.0
