@@ -89,6 +89,11 @@ class MisuseError(OpError, RuntimeError):
     gradient, a model trained before it was compiled."""
 
 
+class MissingAttributeError(OpError, AttributeError):
+    """A method of another kind of object called on this one: `assign_sub` on a Tensor
+    (`hasattr` still answers False)."""
+
+
 class OutOfMemoryError(OpError, MemoryError):
     """The op's result (or a temporary of it) did not fit in memory."""
 

@@ -265,6 +265,20 @@ class Tensor:
     def __getitem__(self, key):
         return _shape.getitem(self, key)
 
+    def _variable_only(method: str):
+        def refuse(self):
+            raise MissingAttributeError(
+                f"Tensor.{method}", f"'Tensor' object has no attribute '{method}': only a "
+                                    f"tf.Variable can be assigned; got {describe(self)}",
+                hint=f"`w = w - lr * g` rebinds w to a new Tensor, which no tape watches: keep "
+                     f"w a Variable and update it in place, w.{method}(...)")
+        return property(refuse)
+
+    assign = _variable_only("assign")   # Variable's methods; a Tensor says why it has none
+    assign_add = _variable_only("assign_add")
+    assign_sub = _variable_only("assign_sub")
+    del _variable_only
+
     def __setitem__(self, key, value):
         kind = type(self).__name__
         raise DTypeError("item assignment", f"a {kind} does not support item assignment; got "
@@ -457,6 +471,7 @@ def _live_variable_name(variable, base: str) -> str:
 # Tensor at their top, so Tensor is imported first (tapeviz/__init__.py) and they last.
 from . import arguments  # noqa: E402
 from .convert import infer_array, to_array  # noqa: E402
-from .errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument, describe  # noqa: E402
+from .errors import (DTypeError, InvalidArgumentError, MissingAttributeError,  # noqa: E402
+                     ShapeError, bad_argument, describe)
 from .dispatch import dispatch as _dispatch  # noqa: E402
 from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402

@@ -284,3 +284,18 @@ def test_loss_arguments_in_the_wrong_order_are_named_swapped():
     assert "swapped" in err.hint and "(y_true, y_pred)" in err.hint
     assert_names_this_line(err, line)
     assert loss(labels, logits).shape == ()
+
+
+def test_assign_sub_on_a_weight_rebound_to_a_tensor_says_how_it_stopped_being_a_variable():
+    w = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        loss = w * w
+    g = tape.gradient(loss, w)
+    w = w - 0.1 * g                    # the newcomer's update: w is a Tensor from here on
+    err, line = raised(AttributeError, lambda: w.assign_sub(0.1 * g))
+    assert str(err).startswith("Tensor.assign_sub: 'Tensor' object has no attribute "
+                               "'assign_sub': only a tf.Variable can be assigned; got a "
+                               "float32 tensor of shape ()")
+    assert "`w = w - lr * g`" in err.hint
+    assert_names_this_line(err, line)
+    assert not hasattr(w, "assign") and hasattr(tf.Variable(1.0), "assign")
