@@ -75,7 +75,8 @@ def float_leaves(value) -> list:
 
 def failure(exc: BaseException) -> dict:
     return {"error": type(exc).__name__, "message": str(exc).splitlines()[0][:300] if str(exc)
-            else "", "value_or_type_error": isinstance(exc, (ValueError, TypeError))}
+            else "", "value_or_type_error": isinstance(exc, (ValueError, TypeError)),
+            "classes": [cls.__name__ for cls in type(exc).__mro__]}   # a subclass of TF's is TF's
 
 
 def _dense(tf, gradient):
