@@ -4,7 +4,8 @@ under each debugger mode, measured side by side in one run (read the ratios).
 The loop is tests/pytorch/digits_cnn.py's (Conv2d 16 3x3 relu x2, global average pool,
 Linear 10, Adam, F.cross_entropy; batches of 32 offline 8x8 digits), each step as a user
 writes it: zero_grad, forward, loss, backward, step. Modes: plain (tapeviz.torch imported,
-nobody listening: the adapter is off); the Recorder on (every op and backward step kept, as
+nobody listening: the adapter is off); an empty TorchFunctionMode (one that only calls
+through: the floor of the mechanism); the Recorder on (every op and backward step kept, as
 numpy copies); a breakpoint armed on `log` (an op this loop never runs) and one on a file
 and line it never reaches; a Runner, never paused, running the loop in its thread. Rounds
 alternate the modes; each round times `--steps` steps of every mode in CPU seconds of the
@@ -14,27 +15,31 @@ its time over the plain loop's in the same round (range in brackets). Goals (iss
 numpy engine's Recorder on the same CNN (printed for comparison, from bench_debugger).
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_torch.py [--rounds 9]
-[--steps 40] [--threads 1] [--no-numpy]
+[--steps 40] [--threads 1] [--no-numpy] [--instructions]
 
-Figures, December 2026, PyTorch 2.13 CPU, one thread, a 2-core machine at load 9-11 (other
-engineers' tests), 9 rounds x 40 steps; predicted before measuring in brackets:
-- plain 1.20 ms a step;
-- break_on(op='log') 1.08x [0.77-1.61] (predicted 1.15x): the adapter's mode is on while
-  anyone listens, and every torch call pays its Python handler (route and tape checks);
-- break_on(file, line) 1.17x [0.83-1.39] (predicted 1.25x): each call's line is looked up;
-- cross-check by instruction count (valgrind cachegrind, one torch thread, the steps of one
-  process at 10 and 40 steps, OpenBLAS's idle-thread spinning left out): plain 6.19 M a
-  step; break_on(op='log') 6.52 M, 1.05x (1.09x counting its one-time setup); break_on(file,
-  line) 1.10x counting its setup;
-- Runner never paused 1.27x [0.91-1.56] (predicted 1.2x): it hears each backward's
-  GradientComputed, for which the adapter walks autograd's graph, hooks the parameters'
-  AccumulateGrad nodes and copies every gradient to numpy;
-- Recorder 3.03x [2.43-3.59] (predicted 2-4x), against 1.14x [1.07-1.44] for the numpy
-  engine's Recorder on its CNN: missed. A torch step is 1.2 ms for ~60 calls (7 forward,
-  Adam's ~50 small in-place ones), so the ~45 us each traced call costs weighs 3x; numpy
-  copies of inputs and outputs are 1.3 ms of the 3.2 ms added (measured by stubbing them),
-  the rest the handler's Node (arguments, params, line), the Recorder's append and the
-  hooks on each op's autograd nodes.
+Figures, December 2026, PyTorch 2.13 CPU, one thread, a 2-core machine at load 6-8 (other
+engineers' tests): three runs of 5 rounds x 40 steps, alternated with runs of the version
+before `optimizer.step()` became one op per parameter (before -> now, the medians' range);
+instructions a step by `--instructions` (before -> now); predicted before measuring in
+brackets:
+- plain 1.4-1.8 ms a step, 6.23 M instructions;
+- an empty TorchFunctionMode 1.18-1.41x, 1.21x by instructions: the floor of a mode that
+  sees all ~75 calls of a step (Adam's ~50 in-place ones too);
+- break_on(op='log') 1.15-1.39x -> 1.09-1.16x, 1.07x -> 1.07x by instructions (predicted
+  unchanged): below the empty mode, as the adapter's mode is off during `optimizer.step()`;
+  what is left is torch calling a Python mode for each of ~25 calls (12 of them
+  `zero_grad`'s property reads, 4 the profiler's record_function): the mechanism's floor;
+- break_on(file, line) 1.17-1.34x -> 1.17-1.38x, 1.08x -> 1.09x: each op's line looked up;
+- Runner never paused 1.21-1.39x -> 1.03-1.29x (predicted 1.15x): the mode on its thread,
+  and the graph no longer walked for a GradientComputed whose leaves nobody reads (its
+  instructions are not counted: the loop runs in the Runner's thread);
+- Recorder 3.14-3.40x -> 2.16-2.38x, 2.57x -> 1.68x by instructions (predicted 1.7x),
+  against 1.16-1.23x for the numpy engine's Recorder on its CNN: still missed. Adam's ~50
+  traced in-place calls became 6 `adam_step` ops (16.05 M -> 10.60 M instructions), one
+  post-hook per autograd node and no removal of a freed graph's hooks 10.60 M -> 10.47 M.
+  What is left: 7 forward ops, 6 updates and 7 backward steps a step, each with its node,
+  numpy copies (copying nothing saved ~0.1x, measured by stubbing them) and hooks, against
+  the numpy engine whose tape builds every node in the plain loop already.
 """
 from __future__ import annotations
 
