@@ -100,7 +100,8 @@ def _traced(op, func, args, kwargs, route, tapes):
 
         def name_of(leaf):
             return modules.parameter_name(leaf, running)
-    early = op.inplace or "out" in kwargs   # the inputs change: copy them before
+    # the inputs change (relu_, out=, F.relu(x, inplace=True)): take them before
+    early = op.inplace or "out" in kwargs or params.get("inplace") is True
     inputs = _inputs(tensors, name_of) if early else None
     started = perf_counter()
     result = func(*args, **kwargs)

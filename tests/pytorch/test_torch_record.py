@@ -334,3 +334,15 @@ def test_a_step_that_raised_leaves_no_update_for_the_next_step_to_send():
     finally:
         tf.unsubscribe(seen.append)
     assert [e.node.op.name for e in seen] == []
+
+
+def test_an_op_given_inplace_true_keeps_its_input_as_it_was_and_linked_to_its_maker():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(inplace=True))
+    torch.manual_seed(0)
+    with tvt.record() as tape:
+        model(torch.randn(5, 3))
+    linear, relu = tape.nodes
+    assert relu.op.name == "relu" and relu.params == {"inplace": True}
+    assert (linear.output.numpy() < 0).any()
+    assert relu.inputs[0] is linear.output          # the widget draws linear -> relu
+    assert not (relu.output.numpy() < 0).any()
