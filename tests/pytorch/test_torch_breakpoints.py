@@ -140,3 +140,16 @@ def test_an_op_torch_has_not_run_yet_is_accepted_and_a_misspelt_one_refused():
     bp.clear()
     with pytest.raises(ValueError, match=r"no op is called 'log_sofmax'"):
         tvt.break_on(op="log_sofmax")
+
+
+def test_break_on_an_optimizers_update_hits_each_parameter_at_the_step_line():
+    model = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    bp = tvt.break_on(op="sgd_step", action="continue")
+    F.mse_loss(model(torch.ones(4, 3)), torch.zeros(4, 2)).backward()
+    optimizer.step()
+    assert [hit.node.op.name for hit in bp.hits] == ["sgd_step", "sgd_step"]
+    assert {hit.source.lineno for hit in bp.hits} == {_line_of("optimizer.step()")}
+    assert [hit.node.inputs[0].shape for hit in bp.hits] == [(2, 3), (2,)]
+    with pytest.raises(ValueError, match="sgd_stpe"):
+        tvt.break_on(op="sgd_stpe")   # a misspelt name is refused, as any op name
