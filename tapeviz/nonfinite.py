@@ -18,14 +18,12 @@ FIXES = {
         "torch": "find where the NaN/Inf entered (tapeviz.torch.find_nan_origin on the tape)"},
     # a NaN/Inf no op made (debugger/nan_entry.py): in the data, or in a variable's value
     "data": {
-        "tf": "check the data before training, np.isnan(data).any() (np.isinf for Inf), or "
-              "stop at the first bad value with tf.debugging.check_numerics(x, 'data'); then "
-              "drop the rows that hold NaN/Inf (data[np.isfinite(data).all(axis=1)]) or fill "
-              "them (np.nan_to_num, or pandas df.dropna() / df.fillna(...))",
-        "torch": "check each batch before the model, torch.isnan(x).any() (torch.isinf for "
-                 "Inf); then drop the rows that hold NaN/Inf (x[torch.isfinite(x).all(dim=1)]) "
-                 "or fill them (torch.nan_to_num(x), or pandas df.dropna() / df.fillna(...) "
-                 "before making the dataset)"},
+        "tf": "check the data before training, ~np.isfinite(data).any(), then drop those "
+              "rows (data[np.isfinite(data).all(axis=1)]) or fill them (np.nan_to_num, "
+              "df.fillna)",
+        "torch": "check each batch before the model, ~torch.isfinite(x).any(), then drop "
+                 "those rows (x[torch.isfinite(x).all(dim=1)]) or fill them "
+                 "(torch.nan_to_num, df.fillna)"},
     "variable": {
         "tf": "the variable held NaN/Inf before this step read it: an earlier update or "
               "assign wrote it (record the training under a Recorder, then "
@@ -104,6 +102,11 @@ FROM_OUTSIDE = "it came from outside the recorded ops (a constant, a variable's 
 SPREAD = "it spread from an earlier op"
 
 
+def counted(nans: int, infs: int) -> str:
+    """'2 NaN', '1 Inf', '2 NaN and 1 Inf': the counts a value holds, zeros left out."""
+    return " and ".join(f"{n} {what}" for what, n in (("NaN", nans), ("Inf", infs)) if n)
+
+
 def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str | None:
     """Why op `name` made NaN/Inf from `inputs`, in words; None when no rule knows.
     `arrived` says where a NaN/Inf already in an input came from.
@@ -116,7 +119,7 @@ def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str |
     for i, x in enumerate(arrays):
         nans, infs = _non_finite(x)
         if nans or infs:
-            return f"input {i} already held {nans} NaN and {infs} Inf: {arrived}"
+            return f"input {i} already held {counted(nans, infs)}: {arrived}"
     x = arrays[0] if arrays else np.zeros(0)
     y = arrays[1] if len(arrays) > 1 else None
     found = _domain_reason(name, x) or (_division_reason(x, y) if name in _DIVISIONS

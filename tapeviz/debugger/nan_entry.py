@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nonfinite import FIXES, engine_of
+from ..nonfinite import FIXES, counted, engine_of
 from ..tensor import Variable
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
 from .summary import _array, all_finite, nonfinite_each
@@ -21,10 +21,8 @@ from .summary import _array, all_finite, nonfinite_each
 # what a value from outside was, when it was not a variable's, in each engine's words: at
 # length, and in short
 OUTSIDE = {
-    "tf": "data made outside the tape (a tf.constant, a numpy array, a dataset batch or a "
-          "Python number)",
-    "torch": "a tensor from outside the recorded ops (the input batch, or a tensor made "
-             "before recording)"}
+    "tf": "the data (a constant, numpy array or dataset batch)",
+    "torch": "the input batch (or a tensor made before recording)"}
 GIVEN_BY = {"tf": "outside the tape", "torch": "outside the recorded ops"}
 
 
@@ -71,13 +69,14 @@ class NaNEntry(NaNOrigin):
         self.reason = self.detail()
 
     def detail(self) -> str:
-        """'input 0 already held 1 NaN and 0 Inf (of 4 values, the first at index [1, 0]);
-        it is `x` of multiply: data made outside the tape (...)'."""
+        """'its input `x` (0) already held 1 NaN (of 4 values, the first at index [1, 0]),
+        so it is in the data (...)'."""
         where = (f"of {self.size} values, the first at index {list(self.first_index)}"
                  if self.size > 1 else "a single value")
-        name = f"`{self.input_name}` of {self.op}" if self.input_name else "it"
-        return (f"input {self.position} already held {self.nan_count} NaN and "
-                f"{self.inf_count} Inf ({where}); it is {name}: {self.came_from}")
+        name = f"`{self.input_name}` ({self.position})" if self.input_name else \
+            str(self.position)
+        return (f"its input {name} already held {counted(self.nan_count, self.inf_count)} "
+                f"({where}), so it is in {self.came_from}")
 
     def headline(self, fix: bool = True) -> str:
         """One line without the op name: given what, where, which input, and the fix."""

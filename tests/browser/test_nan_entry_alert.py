@@ -41,9 +41,9 @@ def test_a_data_nan_alert_names_the_input_the_cell_line_and_the_fix(theme, tmp_p
         assert text.startswith(
             "nan: multiply was given nan from outside the tape (no op made it)"), text
         assert "Cell In[1], line 8" in text, text
-        assert "it is `x` of multiply: data made outside the tape" in text, text
-        assert "1 NaN and 0 Inf (of 4 values, the first at index [1, 0])" in text, text
-        assert "fix: check the data before training, np.isnan(data).any()" in text, text
+        assert "its input `x` (0) already held 1 NaN (of 4 values, the first at index [1, 0])" \
+            in text, text
+        assert "fix: check the data before training, ~np.isfinite(data).any()" in text, text
         ratio = contrast(alert)["ratio"]
         assert ratio >= 4.5, f"the alert at {ratio:.2f}:1 in the {theme} theme"
         alert.scroll_into_view_if_needed()
