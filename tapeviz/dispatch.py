@@ -66,7 +66,6 @@ def dispatch(op, *args, **params):
 
 def _dispatch_traced(op, args, params, state, route):
     """`dispatch` for an op that a tape may record or someone may hear."""
-    on_node = route.on_node
     hearers = route.evented
     if state.layer_listeners:
         hearers = events.merged(hearers, state.layer_listeners)
@@ -74,16 +73,16 @@ def _dispatch_traced(op, args, params, state, route):
     if lines is not None:
         # known while a registry VJP or an optimizer's update runs; else dispatch's caller, up
         source = state.source or source_from(_getframe(2), state.origin)
-        chosen = lines.accepted.get(id(source))   # asked once per call site: usually ()
-        if chosen is None or chosen:
+        if id(source) not in lines.unheard:   # asked once per call site: usually unheard
             hearers = lines.add(source, hearers)
     tapes = state.tapes
-    heard = route.every_node or hearers
-    if not tapes and not heard:  # heard at other lines or for other outputs: no node yet
+    nodeless = not tapes and not (route.every_node or hearers)
+    if nodeless:  # heard at other lines or for other outputs: no node yet
         arrays = input_arrays(op, args)
+        started = 0.0
     else:
         arrays, tensors, ids, reads_variable = input_tensors(op, args)
-    started = perf_counter() if hearers or route.timed else 0.0
+        started = perf_counter() if hearers or route.timed else 0.0
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
@@ -94,7 +93,7 @@ def _dispatch_traced(op, args, params, state, route):
         raise _explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning) from warning
-    if not tapes and not heard:
+    if nodeless:
         wants = route.wants
         if wants is None or not wants(ans._value):
             return ans
@@ -120,6 +119,7 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
+    on_node = route.on_node
     if on_node or hearers:
         known = state.source
         if known is not None:   # a listener's own ops (a condition, a debugger prompt) walk

@@ -153,13 +153,15 @@ class LineRoute:
     """The listeners by line: `add(source, hearers)` adds those that accept `source`.
 
     Each listener is asked once per call site (an op's SourceInfo is interned per line and
-    kept alive, so its id is a key), not once per op; dispatch reads `accepted` first."""
+    kept alive, so its id is a key), not once per op; dispatch reads `unheard`, the call
+    sites none of them accepts, first (most of them: one set lookup an op)."""
 
-    __slots__ = ("sited", "accepted")
+    __slots__ = ("sited", "accepted", "unheard")
 
     def __init__(self, sited: tuple):
         self.sited = sited                # (accepts, callback) pairs
         self.accepted: dict = {}          # id(SourceInfo) -> the callbacks that accept it
+        self.unheard: set = set()         # id(SourceInfo) of those no callback accepts
 
     def add(self, source, hearers: tuple) -> tuple:
         chosen = self.accepted.get(id(source))
@@ -167,6 +169,8 @@ class LineRoute:
             chosen = self.accepted[id(source)] = tuple(
                 callback for accepts, callback in self.sited
                 if source is not None and accepts(source))
+            if not chosen:
+                self.unheard.add(id(source))
         return merged(hearers, chosen) if chosen else hearers
 
 
