@@ -299,3 +299,63 @@ def test_assign_sub_on_a_weight_rebound_to_a_tensor_says_how_it_stopped_being_a_
     assert "`w = w - lr * g`" in err.hint
     assert_names_this_line(err, line)
     assert not hasattr(w, "assign") and hasattr(tf.Variable(1.0), "assign")
+
+
+def test_features_and_labels_given_as_two_arguments_are_refused_not_half_dropped():
+    x, y = np.ones((4, 2), "float32"), np.zeros(4, "int32")
+    err, line = raised(TypeError, lambda: tf.data.Dataset.from_tensor_slices(x, y))
+    assert str(err).startswith("from_tensor_slices: name must be a string; got a int32 array "
+                               "of shape (4,)")   # y landed in `name`: the labels were lost
+    assert "from_tensor_slices((x, y))" in err.hint
+    assert_names_this_line(err, line)
+    features, labels = next(iter(tf.data.Dataset.from_tensor_slices((x, y))))
+    assert features.shape == (2,) and labels.shape == ()
+
+
+def test_fit_on_a_dataset_with_y_too_says_where_the_labels_belong():
+    x, y = np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    features = tf.data.Dataset.from_tensor_slices(x).batch(2)
+    err, line = raised(ValueError, lambda: model.fit(features, y, verbose=0))
+    assert str(err).startswith("fit: `y` argument is not supported when using a dataset as "
+                               "input")
+    assert "got y, a float32 array of shape (4, 1)" in str(err)
+    assert "from_tensor_slices((x, y))" in err.hint
+    assert_names_this_line(err, line)
+    pairs = tf.data.Dataset.from_tensor_slices((x, y)).batch(2)
+    assert len(model.fit(pairs, verbose=0).history["loss"]) == 1
+
+
+def test_an_unbatched_dataset_given_to_fit_shows_its_element_shape_and_says_batch_it():
+    x, y = np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    pairs = tf.data.Dataset.from_tensor_slices((x, y))
+    err, line = raised(ValueError, lambda: model.fit(pairs, verbose=0))
+    assert "got shape (2,)" in str(err)   # was (None,): the one axis taken for the batch's
+    assert "ds.batch(32)" in err.hint
+    assert_names_this_line(err, line)
+    assert len(model.fit(pairs.batch(2), verbose=0).history["loss"]) == 1
+
+
+def test_compile_refuses_one_metric_name_as_a_string_as_keras_3_does():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    err, line = raised(TypeError, lambda: model.compile(optimizer="sgd", loss="mse",
+                                                        metrics="mae"))
+    assert str(err).startswith("compile: metrics must be a list, tuple or dict of metrics "
+                               "(e.g. metrics=['mae']); got 'mae' (str)")
+    assert_names_this_line(err, line)   # (it used to look up 'm', 'a' and 'e')
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    history = model.fit(np.ones((4, 2), "float32"), np.ones((4, 1), "float32"), verbose=0)
+    assert "mae" in history.history
+
+
+def test_epochs_as_a_string_names_fit_and_the_argument():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+    err, line = raised(TypeError, lambda: model.fit(x, y, epochs="3", verbose=0))
+    assert str(err).startswith("fit: epochs must be an int >= 0; got '3' (str)")
+    assert_names_this_line(err, line)
+    assert len(model.fit(x, y, epochs=2, verbose=0).history["loss"]) == 2

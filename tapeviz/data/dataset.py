@@ -47,12 +47,12 @@ class Dataset:
     @staticmethod
     def from_tensor_slices(tensors, name=None) -> "Dataset":
         """One element per row: every component sliced along its first axis (sources.py)."""
-        return _sources.from_tensor_slices(tensors)
+        return _sources.from_tensor_slices(tensors, name)
 
     @staticmethod
     def from_tensors(tensors, name=None) -> "Dataset":
         """A dataset of one element: `tensors` whole."""
-        return _sources.from_tensors(tensors)
+        return _sources.from_tensors(tensors, name)
 
     @staticmethod
     def range(*args, output_type=None, name=None) -> "Dataset":

@@ -13,6 +13,7 @@ from .. import arguments
 from ..convert import infer_array
 from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
+from ..errors import DTypeError, describe
 from ..tensor import wrap
 from . import dataset as _d
 from . import structure as _s
@@ -25,6 +26,7 @@ def from_tensor_slices(tensors, name=None) -> _d.Dataset:
     >>> [(int(x), y.numpy().tolist()) for x, y in ds]
     [(1, [1.0]), (2, [2.0]), (3, [3.0])]
     """
+    _check_name("from_tensor_slices", name)
     arrays = _s.map_structure(lambda v: np.array(infer_array(v, "from_tensor_slices")),
                               tensors)
     leaves = _s.flatten(arrays)
@@ -64,8 +66,15 @@ def from_tensors(tensors, name=None) -> _d.Dataset:
     >>> [x.shape for x in tf.data.Dataset.from_tensors([[1, 2], [3, 4]])]
     [TensorShape([2, 2])]
     """
+    _check_name("from_tensors", name)
     element = _s.to_element(tensors)
     return _d.Dataset(lambda: iter([element]), 1, _s.spec_of(element), "Tensor")
+
+
+def _check_name(source: str, name) -> None:
+    if name is not None and not isinstance(name, str):   # from_tensor_slices(x, y)
+        raise DTypeError(source, f"name must be a string; got {describe(name)}",
+                         hint=f"pass features and labels as one tuple: {source}((x, y))")
 
 
 def range(*args, output_type=None, name=None) -> _d.Dataset:

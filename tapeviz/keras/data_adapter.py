@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from ..creation import constant
-from ..errors import ShapeError
+from ..errors import InvalidArgumentError, ShapeError, describe
 from ..tensor import Tensor
 
 
@@ -59,8 +59,11 @@ class Batches:
         self.max_steps = steps
         if self.dataset:
             if y is not None:
-                raise ValueError("`y` argument is not supported when using a dataset as "
-                                 "input: the dataset must yield (x, y) pairs")
+                raise InvalidArgumentError("fit", "`y` argument is not supported when using "
+                                           "a dataset as input: the dataset must yield (x, y) "
+                                           f"pairs; got y, {describe(y)}",
+                                           hint="put the labels in the dataset: Dataset."
+                                           "from_tensor_slices((x, y)).batch(32)")
             self.x = x
             try:
                 count = len(x)

@@ -183,7 +183,9 @@ class Sequential(Model):
         input_shape = input_shape if input_shape is not None else self._declared_input
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument.")
-        shape = (None,) + tuple(None if d is None else int(d) for d in tuple(input_shape)[1:])
+        shape = tuple(None if d is None else int(d) for d in tuple(input_shape))
+        if len(shape) > 1:   # a rank-1 shape keeps its one axis: Dense says it has no batch axis
+            shape = (None,) + shape[1:]
         self._input_shape = shape
         with name_scope(self.name):
             for layer in self._layers:

@@ -12,7 +12,8 @@ import warnings
 
 import numpy as np
 
-from ..errors import InvalidArgumentError, MisuseError
+from .. import arguments
+from ..errors import DTypeError, InvalidArgumentError, MisuseError, bad_argument
 from ..ops.math import add
 from ..tape import GradientTape
 from ..tensor import Tensor
@@ -135,6 +136,9 @@ class Trainer:
                 weighted_metrics=None, run_eagerly=None, steps_per_execution=None, **kwargs):
         """Choose the optimizer, loss and metrics that `fit` and `evaluate` use."""
         from . import optimizers
+        if isinstance(metrics, str):   # Keras 3 refuses it; iterated, 'mae' is 'm', 'a', 'e'
+            raise bad_argument("compile", "metrics", "a list, tuple or dict of metrics (e.g. "
+                               f"metrics=[{metrics!r}])", metrics, DTypeError)
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.compiled_loss = CompiledLoss(loss)
@@ -205,6 +209,7 @@ class Trainer:
         if class_weight is not None:
             raise NotImplementedError("fit: class_weight is not supported; pass sample_weight")
         verbose = 1 if verbose == "auto" else int(verbose)
+        epochs = arguments.count("fit", "epochs", epochs)
         if validation_split and validation_data is None and not is_dataset(x):
             x, y, sample_weight, validation_data = train_validation_split(
                 x, y, sample_weight, validation_split)

@@ -48,7 +48,8 @@ def _rank_error(layer, shape):
     return shape_error(layer, f"expected an input of rank >= 2 (batch, ..., features); got "
                               f"shape {tuple(shape)}",
                        hint="one example needs a batch axis: x[None] or tf.expand_dims(x, 0) "
-                            "(model.predict(x[None]) for a single sample)")
+                            "(model.predict(x[None]) for a single sample; a Dataset given to "
+                            "fit is batched first: ds.batch(32))")
 
 
 class Dense(Layer):
