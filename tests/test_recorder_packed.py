@@ -139,3 +139,15 @@ def test_a_packed_recording_keeps_far_fewer_objects_for_the_collector():
     ops = sum(len(step) for step in packed.steps)
     assert tracked_held(held) > 3 * ops
     assert tracked_held(packed) < tracked_held(held) / 2
+
+
+def test_an_op_of_hundreds_of_inputs_packs_and_reads_back():
+    parts = [tf.constant(float(i)) for i in range(300)]
+    with Recorder() as rec:
+        total = tf.reduce_sum(tf.stack(parts))
+    step = rec.last_step
+    assert step._packed is not None
+    node = step.ops[0].node
+    assert node.op.name == "stack" and len(node.inputs) == 300
+    assert all(tensor is part for tensor, part in zip(node.inputs, parts))
+    assert step.ops[1].node.inputs[0] is node.output and float(step.ops[1].output) == float(total)

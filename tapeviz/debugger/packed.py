@@ -12,6 +12,7 @@ inputs from outside, parameters, phases, scopes and source lines, linked as they
 """
 from __future__ import annotations
 
+from array import array
 from itertools import chain, compress, islice
 from operator import attrgetter, itemgetter, not_
 from sys import getrefcount
@@ -36,7 +37,7 @@ class Packed(NamedTuple):
     values: tuple       # each output's value
     output_ids: tuple   # id() each output had while it lived: how later inputs named it
     input_ids: tuple    # every node's input_ids as it ran, one after another
-    arities: bytes      # how many of them are each node's
+    arities: array      # how many of them are each node's
     outside: tuple      # the input tensors not made in the step, in the order they are read
     params: dict        # op index -> its params, where it has any
     phases: tuple
@@ -57,7 +58,7 @@ def pack(nodes: list, grads: dict) -> Packed:
     flat_ids = tuple(chain.from_iterable(input_ids))
     outside = tuple(compress(chain.from_iterable(map(_inputs, nodes)),
                              map(not_, map(set(output_ids).__contains__, flat_ids))))
-    return Packed(ops, values, output_ids, flat_ids, bytes(map(len, input_ids)), outside,
+    return Packed(ops, values, output_ids, flat_ids, array("I", map(len, input_ids)), outside,
                   dict(filter(_second, enumerate(params))), phases, scopes, sources,
                   dict(zip(grads, map(_tensor_value, grads.values()))))
 
