@@ -359,3 +359,17 @@ def test_epochs_as_a_string_names_fit_and_the_argument():
     assert str(err).startswith("fit: epochs must be an int >= 0; got '3' (str)")
     assert_names_this_line(err, line)
     assert len(model.fit(x, y, epochs=2, verbose=0).history["loss"]) == 2
+
+
+def test_a_refused_update_changes_no_variable_and_the_next_step_counts_once():
+    w, b = tf.Variable([1.0, 2.0], name="w"), tf.Variable(2.0, name="b")
+    opt = tf.keras.optimizers.Adam(0.1)
+    good, bad = tf.constant([1.0, 1.0]), tf.constant([1.0, 1.0])   # b's gradient: wrong shape
+    err, line = raised(ValueError, lambda: opt.apply_gradients([(good, w), (bad, b)]))
+    assert "must have its shape ()" in str(err) and "'b:0'" in str(err)
+    assert_names_this_line(err, line)
+    assert w.numpy().tolist() == [1.0, 2.0] and float(b) == 2.0   # nothing half-applied
+    assert int(opt.iterations) == 0
+    opt.apply_gradients([(good, w), (tf.constant(1.0), b)])
+    assert int(opt.iterations) == 1
+    assert w.numpy() == pytest.approx([0.9, 1.9]) and float(b) == pytest.approx(1.9)
