@@ -213,8 +213,9 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     Cost while armed: a breakpoint naming ops or kinds wakes only for those ops (the rest
     keep dispatch's fast path); one naming a layer, only inside that layer; one with
     phase "vjp", only at backward steps; one naming a file or line makes dispatch find
-    each op's line (a walk up the stack) and nothing more for other lines. A breakpoint
-    naming none of these (a bare `condition` or `nan`) sees every op.
+    each op's line (a walk up the stack) and nothing more for other lines. While every
+    breakpoint has `nan`, dispatch tests each output it can match and makes a node only
+    for a NaN or Inf; a bare `condition` is asked about every op's node.
     """
     bp = Breakpoint(op, kind, layer, file, line, phase, condition, nan, once,
                     action or "raise")
