@@ -252,6 +252,8 @@ class Tensor:
         try:
             return _m.equal(self, other)
         except TypeError:
+            if isinstance(other, Tensor):   # argmax's int64 == int32 labels: TF refuses it,
+                raise                       # and a False here reads as accuracy 0
             return False
 
     def __ne__(self, other):
@@ -260,6 +262,8 @@ class Tensor:
         try:
             return _m.not_equal(self, other)
         except TypeError:
+            if isinstance(other, Tensor):
+                raise
             return True
 
     def __getitem__(self, key):

@@ -373,3 +373,26 @@ def test_a_refused_update_changes_no_variable_and_the_next_step_counts_once():
     opt.apply_gradients([(good, w), (tf.constant(1.0), b)])
     assert int(opt.iterations) == 1
     assert w.numpy() == pytest.approx([0.9, 1.9]) and float(b) == pytest.approx(1.9)
+
+
+def test_accuracy_from_argmax_against_int32_labels_is_refused_not_silently_zero():
+    logits = tf.constant([[0.1, 0.9], [0.8, 0.2]])
+    labels = tf.constant([1, 0])              # int32; argmax gives int64
+    err, line = raised(TypeError, lambda: tf.argmax(logits, axis=1) == labels)
+    assert str(err).startswith("equal: inputs must have the same dtype; got input 0 is int64, "
+                               "input 1 is int32")   # it was False: an accuracy of 0, silently
+    assert "cast" in err.hint
+    assert_names_this_line(err, line)
+    err, _ = raised(TypeError, lambda: tf.argmax(logits, axis=1) != labels)
+    assert str(err).startswith("not_equal: inputs must have the same dtype")
+    hits = tf.argmax(logits, axis=1) == tf.cast(labels, tf.int64)
+    assert float(tf.reduce_mean(tf.cast(hits, tf.float32))) == 1.0
+    assert (labels == "a") is False   # a value that is no tensor still compares unequal
+
+
+def test_a_loss_object_given_int_predictions_computes_in_float32_as_keras_does():
+    # y_true 0.5 was cast to the predictions' int32: 0, so the loss read 1 instead of 0.25
+    mse = tf.keras.losses.MeanSquaredError()(tf.constant([0.5]), tf.constant([1]))
+    mae = tf.keras.losses.MeanAbsoluteError()(tf.constant([0.5]), tf.constant([1]))
+    assert mse.dtype == tf.float32 and float(mse) == 0.25
+    assert float(mae) == 0.5

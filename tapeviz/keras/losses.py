@@ -198,7 +198,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         hint = None
         if tuple(y_true.shape) == tuple(y_pred.shape):
             hint = "y_true looks one-hot: use categorical_crossentropy (CategoricalCrossentropy)"
-        elif tuple(y_pred.shape) == tuple(y_true.shape)[:-1] and y_pred.dtype.is_integer:
+        elif tuple(y_pred.shape) == tuple(y_true.shape)[:-1]:   # (N, C) given as y_true
             hint = "the arguments look swapped: Keras losses take (y_true, y_pred), labels " \
                    "first: loss(labels, logits)"
         raise ShapeError(name, f"y_true must hold one class index per example, shape "
@@ -269,7 +269,10 @@ class Loss:
 
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
         with name_scope(self.name):
-            losses = self.call(convert_to_tensor(y_true), convert_to_tensor(y_pred))
+            y_pred = convert_to_tensor(y_pred)
+            if not y_pred.dtype.is_floating:   # Keras 3 converts to float32: int predictions
+                y_pred = cast(y_pred, "float32")   # would otherwise truncate y_true = 0.5 to 0
+            losses = self.call(convert_to_tensor(y_true), y_pred)
             return compute_weighted_loss(losses, sample_weight, self.reduction, self.name)
 
     def call(self, y_true, y_pred) -> Tensor:
