@@ -396,3 +396,16 @@ def test_a_loss_object_given_int_predictions_computes_in_float32_as_keras_does()
     mae = tf.keras.losses.MeanAbsoluteError()(tf.constant([0.5]), tf.constant([1]))
     assert mse.dtype == tf.float32 and float(mse) == 0.25
     assert float(mae) == 0.5
+
+
+def test_a_layer_class_or_a_bare_layer_given_to_sequential_says_what_to_write():
+    err, line = raised(TypeError, lambda: tf.keras.Sequential([tf.keras.layers.Dense]))
+    assert str(err).startswith("Sequential.add: The added layer must be an instance of class "
+                               "Layer; got <class ")
+    assert err.hint == "that is the class: make a layer of it, Dense(...)"
+    assert_names_this_line(err, line)
+    err, line = raised(TypeError, lambda: tf.keras.Sequential(tf.keras.layers.Dense(1)))
+    assert str(err).startswith("Sequential: layers must be a list of layers; got <Dense")
+    assert err.hint == "put it in a list: Sequential([Dense(...)])"
+    assert_names_this_line(err, line)
+    assert tf.keras.Sequential([tf.keras.layers.Dense(1)])(tf.ones([2, 3])).shape == (2, 1)

@@ -10,6 +10,7 @@ import numpy as np
 
 from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
+from ..errors import DTypeError, describe
 from .layers.base import Layer, _dedup
 from .layers.core import InputLayer
 from .training import Trainer
@@ -140,6 +141,10 @@ class Sequential(Model):
         super().__init__(name=name, **kwargs)
         self._layers = []
         self._declared_input = None  # batch input shape from an Input or the first layer
+        if isinstance(layers, Layer):   # Sequential(Dense(1)): Keras 3 takes a list
+            raise DTypeError("Sequential", f"layers must be a list of layers; got "
+                                           f"{describe(layers)}",
+                             hint=f"put it in a list: Sequential([{type(layers).__name__}(...)])")
         for layer in layers or []:
             self.add(layer)
 
@@ -155,8 +160,11 @@ class Sequential(Model):
             self._declared_input = layer._batch_input_shape
             return
         if not isinstance(layer, Layer):
-            raise TypeError(f"The added layer must be an instance of class Layer. Received: "
-                            f"layer={layer!r} of type {type(layer).__name__}.")
+            is_class = isinstance(layer, type) and issubclass(layer, Layer)
+            raise DTypeError("Sequential.add", f"The added layer must be an instance of class "
+                                               f"Layer; got {describe(layer)}",
+                             hint=f"that is the class: make a layer of it, {layer.__name__}(...)"
+                             if is_class else None)
         if any(existing.name == layer.name for existing in self._layers):
             raise ValueError(f'All layers added to a Sequential model should have unique names. '
                              f'Name "{layer.name}" is already the name of a layer in this model. '
