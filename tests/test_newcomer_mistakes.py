@@ -409,3 +409,15 @@ def test_a_layer_class_or_a_bare_layer_given_to_sequential_says_what_to_write():
     assert err.hint == "put it in a list: Sequential([Dense(...)])"
     assert_names_this_line(err, line)
     assert tf.keras.Sequential([tf.keras.layers.Dense(1)])(tf.ones([2, 3])).shape == (2, 1)
+
+
+def test_batching_elements_of_different_shapes_is_named_where_the_batches_are_read():
+    ds = tf.data.Dataset.from_generator(lambda: iter([[1.0, 2.0], [3.0]]),
+                                        output_signature=tf.data.TensorSpec([None], tf.float32))
+    batches = ds.batch(2)
+    err, line = raised(ValueError, lambda: list(batches))
+    assert str(err).startswith("batch: cannot batch tensors with different shapes in "
+                               "component 0: the first element had shape (2,) and element 1 "
+                               "had shape (1,)")
+    assert_names_this_line(err, line)
+    assert [b.shape for b in ds.batch(1)] == [(1, 2), (1, 1)]   # the data itself still reads

@@ -119,9 +119,7 @@ class Dataset:
         >>> sorted(ds.as_numpy_iterator()) == [0, 1, 2, 3, 4]
         True
         """
-        buffer_size = int(buffer_size)
-        if buffer_size < 1:
-            raise ValueError(f"shuffle: buffer_size must be positive; got {buffer_size}")
+        buffer_size = arguments.count("shuffle", "buffer_size", buffer_size, minimum=1)
         base = _shuffle.shuffle_seed(seed)
         iterations = itertools.count()
 

@@ -13,7 +13,7 @@ from .. import arguments
 from ..convert import infer_array
 from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
-from ..errors import DTypeError, describe
+from ..errors import DTypeError, InvalidArgumentError, describe
 from ..tensor import wrap
 from . import dataset as _d
 from . import structure as _s
@@ -31,16 +31,18 @@ def from_tensor_slices(tensors, name=None) -> _d.Dataset:
                               tensors)
     leaves = _s.flatten(arrays)
     if not leaves:
-        raise ValueError("from_tensor_slices: the structure holds no tensors")
+        raise InvalidArgumentError("from_tensor_slices", "the structure holds no tensors")
     if any(a.ndim == 0 for a in leaves):
         shapes = [tuple(a.shape) for a in leaves]
-        raise ValueError(f"from_tensor_slices: every component needs rank >= 1 to be "
-                         f"sliced; got shapes {shapes} (use from_tensors for one element)")
+        raise InvalidArgumentError("from_tensor_slices", f"every component needs rank >= 1 to "
+                                                         f"be sliced; got shapes {shapes} (use "
+                                                         f"from_tensors for one element)")
     sizes = {len(a) for a in leaves}
     if len(sizes) > 1:
         shapes = _s.map_structure(lambda a: tuple(a.shape), arrays)
-        raise ValueError(f"from_tensor_slices: all components must have the same size "
-                         f"along axis 0; got shapes {shapes}")
+        raise InvalidArgumentError("from_tensor_slices", f"all components must have the same "
+                                                         f"size along axis 0; got shapes "
+                                                         f"{shapes}")
     count = sizes.pop()
 
     if isinstance(arrays, np.ndarray):

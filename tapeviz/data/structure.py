@@ -12,6 +12,7 @@ import numpy as np
 from .. import nest
 from ..creation import convert_to_tensor
 from ..dtypes import DType, from_numpy
+from ..errors import InvalidArgumentError
 from ..tensor import Tensor, TensorShape, wrap
 
 
@@ -107,16 +108,17 @@ def stack(elements: list):
     columns = [flatten(e) for e in elements]
     for k, column in enumerate(columns):
         if len(column) != len(columns[0]):
-            raise ValueError(f"batch: element {k} has {len(column)} components but the first "
-                             f"element has {len(columns[0])}; every element needs one structure")
+            raise InvalidArgumentError("batch", f"element {k} has {len(column)} components but "
+                                                f"the first element has {len(columns[0])}; "
+                                                f"every element needs one structure")
     stacked = []
     for j in range(len(columns[0])):
         values = [column[j]._value for column in columns]
         for k, value in enumerate(values):
             if np.shape(value) != np.shape(values[0]):
-                raise ValueError(f"batch: cannot batch tensors with different shapes in "
-                                 f"component {j}: the first element had shape "
-                                 f"{np.shape(values[0])} and element {k} had shape "
-                                 f"{np.shape(value)} (map them to one shape first)")
+                raise InvalidArgumentError(
+                    "batch", f"cannot batch tensors with different shapes in component {j}: "
+                             f"the first element had shape {np.shape(values[0])} and element "
+                             f"{k} had shape {np.shape(value)} (map them to one shape first)")
         stacked.append(wrap(np.stack(values)))
     return pack(elements[0], stacked)
