@@ -41,6 +41,7 @@ from . import math
 from . import nn, random
 from . import contrib, debugging, errors, functional
 from . import data, debugger, keras, train
+from .data import TensorSpec  # tf.TensorSpec, as TF exports it at the top level too
 
 __version__ = "0.1.0"
 
