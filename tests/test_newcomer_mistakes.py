@@ -7,6 +7,7 @@ checks) is not repeated here: these are the mistakes around them (tapes, optimiz
 numpy arrays meeting weights)."""
 import os
 import sys
+import warnings
 
 import numpy as np
 import pytest
@@ -421,3 +422,29 @@ def test_batching_elements_of_different_shapes_is_named_where_the_batches_are_re
                                "had shape (1,)")
     assert_names_this_line(err, line)
     assert [b.shape for b in ds.batch(1)] == [(1, 2), (1, 1)]   # the data itself still reads
+
+
+@pytest.mark.parametrize("loss, activation", [
+    (tf.keras.losses.SparseCategoricalCrossentropy(), "softmax"),
+    (tf.keras.losses.CategoricalCrossentropy(), "softmax"),
+    (tf.keras.losses.BinaryCrossentropy(), "sigmoid"),
+], ids=["sparse", "categorical", "binary"])
+def test_logits_given_to_a_loss_expecting_probabilities_are_named_at_the_users_line(
+        loss, activation):
+    # Dense(k) with no activation, and the loss left at from_logits=False: TF says nothing
+    logits = tf.constant([[2.0, -1.0, 0.5], [-0.3, 1.2, 3.0]])
+    labels = {"sparse": tf.constant([0, 2]), "categorical": tf.one_hot([0, 2], 3),
+              "binary": tf.constant([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0]])}[loss.name.split("_")[0]]
+    line = sys._getframe().f_lineno + 2
+    with pytest.warns(tf.keras.losses.LogitsAsProbabilitiesWarning) as caught:
+        loss(labels, logits)
+    text = str(caught[0].message)
+    assert text.startswith(f"{loss.name}: y_pred has values below 0: these are logits")
+    assert "from_logits=True" in text and f"activation='{activation}'" in text
+    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+    fixed = type(loss)(from_logits=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(float(fixed(labels, logits)))
+        squash = tf.nn.softmax if activation == "softmax" else tf.sigmoid
+        loss(labels, squash(logits))   # probabilities: no warning

@@ -8,6 +8,8 @@ loss's name scope. Probabilities are clipped to [1e-7, 1 - 1e-7] as Keras does; 
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import arguments
@@ -80,6 +82,26 @@ def _check_broadcast(loss: str, y_true, y_pred) -> None:
                             f"you)")
 
 
+class LogitsAsProbabilitiesWarning(UserWarning):
+    """A loss that expects probabilities (from_logits=False) was given values outside [0, 1]."""
+
+
+def _check_probabilities(loss: str, y_pred, activation: str) -> None:
+    """Warn from the user's line when y_pred, read as probabilities, holds a finite value
+    outside [0, 1] among its first few: logits, clipped by the loss into a wrong loss,
+    silently (the first 8 values settle it: no full scan on the training path)."""
+    head = np.asarray(y_pred._value).flat[:8].tolist()
+    if all(0.0 <= v <= 1.0 or not math.isfinite(v) for v in head):
+        return   # (NaN and Inf are another bug: find_nan_origin's)
+    side = "below 0" if min(head) < 0.0 else "above 1"   # one text a line: warned once there
+    warn_from_user_line(
+        f"{loss}: y_pred has values {side}: these are logits, not the probabilities this "
+        f"loss expects with from_logits=False. It clips them to [1e-7, 1 - 1e-7], so the "
+        f"model learns from a wrong loss, silently. Pass from_logits=True (the last layer "
+        f"is Dense(k) with no activation), or end the model with "
+        f"activation='{activation}'.", LogitsAsProbabilitiesWarning)
+
+
 def squeeze_or_expand_dimensions(y_true, y_pred):
     """Keras's squeeze_or_expand_dimensions: drop a trailing 1 when the ranks differ by one."""
     diff = y_pred.ndim - y_true.ndim
@@ -142,6 +164,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         if tuple(y_pred.shape) != shape:
             y_pred = broadcast_to(y_pred, shape)
         return reduce_mean(sigmoid_cross_entropy_with_logits(y_true, y_pred), axis=axis)
+    _check_probabilities("binary_crossentropy", y_pred, "sigmoid")
     p = clip_by_value(y_pred, EPSILON, 1.0 - EPSILON)  # Keras 3: clipped, no epsilon added
     bce = y_true * log(p) + (1.0 - y_true) * log(1.0 - p)
     return reduce_mean(-bce, axis=axis)
@@ -172,6 +195,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
     if from_logits:
         return softmax_cross_entropy_with_logits(y_true, y_pred, axis=axis)
+    _check_probabilities(name, y_pred, "softmax")
     p = y_pred / reduce_sum(y_pred, axis=axis, keepdims=True)
     p = clip_by_value(p, EPSILON, 1.0 - EPSILON)
     return -reduce_sum(y_true * log(p), axis=axis)
@@ -214,6 +238,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     if y_true.dtype.name not in ("int32", "int64"):
         y_true = cast(y_true, "int64")
     if not from_logits:  # Keras: log of the clipped probabilities, renormalized by the op
+        _check_probabilities(name, y_pred, "softmax")
         y_pred = log(clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
     return sparse_softmax_cross_entropy_with_logits(y_true, y_pred)
 
