@@ -1,27 +1,10 @@
 """Op errors name the op, what it expected, what came and the user's line; tapes survive them."""
-import os
-import sys
 
 import numpy as np
 import pytest
 
 import tapeviz as tf
-
-
-def raised(exc_type, call):
-    """Run `call` (a one-line lambda) expecting `exc_type`; return the error and its line."""
-    line = sys._getframe(1).f_lineno
-    with pytest.raises(exc_type) as info:
-        call()
-    return info.value, line
-
-
-def assert_names_this_line(err, line):
-    assert err.source is not None
-    assert err.source.filename == __file__
-    assert err.source.lineno == line
-    shown = min(os.path.relpath(__file__), __file__, key=len)   # as the user's shell has it
-    assert f"at {shown}:{line}" in str(err)
+from raising import assert_names_this_line, raised
 
 
 @pytest.fixture(params=["fast path", "traced path"])

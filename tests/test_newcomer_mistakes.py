@@ -5,7 +5,6 @@ variable or the optimizer still works after it.
 What test_errors.py and test_fuzz_errors.py hold (op shape and dtype errors, argument
 checks) is not repeated here: these are the mistakes around them (tapes, optimizers, data,
 numpy arrays meeting weights)."""
-import os
 import sys
 import warnings
 
@@ -13,21 +12,7 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-
-
-def raised(exc_type, call):
-    """Run `call` (a one-line lambda) expecting `exc_type`; return the error and its line."""
-    line = sys._getframe(1).f_lineno
-    with pytest.raises(exc_type) as info:
-        call()
-    return info.value, line
-
-
-def assert_names_this_line(err, line):
-    assert err.source is not None
-    assert (err.source.filename, err.source.lineno) == (__file__, line)
-    shown = min(os.path.relpath(__file__), __file__, key=len)
-    assert f"at {shown}:{line}" in str(err)
+from raising import assert_names_this_line, raised
 
 
 # ---- tapes ------------------------------------------------------------------------------------

@@ -1,0 +1,22 @@
+"""Helpers for tests of errors that must name the user's own line (the test's line here)."""
+import os
+import sys
+
+import pytest
+
+
+def raised(exc_type, call):
+    """Run `call` (a one-line lambda) expecting `exc_type`; return the error and its line."""
+    line = sys._getframe(1).f_lineno
+    with pytest.raises(exc_type) as info:
+        call()
+    return info.value, line
+
+
+def assert_names_this_line(err, line):
+    """`err` names the calling test file's `line`, as the user's shell shows the path."""
+    path = sys._getframe(1).f_globals["__file__"]
+    assert err.source is not None
+    assert (err.source.filename, err.source.lineno) == (path, line)
+    shown = min(os.path.relpath(path), path, key=len)
+    assert f"at {shown}:{line}" in str(err)
