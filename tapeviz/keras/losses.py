@@ -60,6 +60,14 @@ def _pred_and_true(y_true, y_pred):
     return y_true, y_pred
 
 
+def _mean_last(errors):
+    """The mean over the last axis, float32 for int errors as Keras's ops.mean gives it (an
+    int mean would truncate: mse([1, 2], [0, 0]) is 2.5, not 2)."""
+    if not errors.dtype.is_floating:
+        errors = cast(errors, "float32")
+    return reduce_mean(errors, axis=-1)
+
+
 def _as_tensor(name: str, value):
     """convert_to_tensor(value), an error naming the argument (y_true or y_pred) it was."""
     try:
@@ -122,14 +130,14 @@ def mean_squared_error(y_true, y_pred):
     """
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _check_broadcast("mean_squared_error", y_true, y_pred)
-    return reduce_mean(square(y_pred - y_true), axis=-1)
+    return _mean_last(square(y_pred - y_true))
 
 
 def mean_absolute_error(y_true, y_pred):
     """mean(abs(y_pred - y_true), axis=-1)."""
     y_true, y_pred = _pred_and_true(y_true, y_pred)
     _check_broadcast("mean_absolute_error", y_true, y_pred)
-    return reduce_mean(abs(y_pred - y_true), axis=-1)
+    return _mean_last(abs(y_pred - y_true))
 
 
 def huber(y_true, y_pred, delta=1.0):

@@ -1029,6 +1029,10 @@ for _cls, _data in (("BinaryCrossentropy", "binary"), ("CategoricalCrossentropy"
     add_case(f"keras.losses.{_cls}/from_logits",
              lambda tf, y, p, _c=_cls: lookup(tf, f"keras.losses.{_c}")(from_logits=True)(
                  y, p * 4.0 - 2.0), _y, _p)
+for _fn in ("mse", "mae"):   # int errors: a float32 mean, not a truncated int one
+    add_case(f"keras.losses.{_fn}/int32", lambda tf, y, p, _f=_fn: lookup(
+        tf, f"keras.losses.{_f}")(y, p), np.array([[1, 2], [3, 6]], np.int32),
+        np.array([[0, 0], [1, 1]], np.int32))
 add_case("keras.losses.BinaryCrossentropy/exact_0_1",
          lambda tf, y, p: tf.keras.losses.BinaryCrossentropy()(y, p),
          a32([[0.0, 1.0, 1.0, 0.0]]), a32([[0.0, 1.0, 0.0, 1.0]]))
