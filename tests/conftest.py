@@ -19,6 +19,18 @@ def shared_data():
 
 
 @pytest.fixture
+def quiet_breakpoints(monkeypatch):
+    """A breakpoint's hit raises (or is kept) instead of opening pdb, and none is left armed
+    before or after the test."""
+    from tapeviz.debugger import clear_breakpoints
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    monkeypatch.delenv("PYTHONBREAKPOINT", raising=False)
+    clear_breakpoints()
+    yield
+    clear_breakpoints()
+
+
+@pytest.fixture
 def keras_session():
     """Fresh Keras layer names and a fixed random seed, before and after a test."""
     from tapeviz.keras import backend

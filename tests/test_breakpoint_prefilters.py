@@ -7,16 +7,10 @@ from programs import line_of
 
 import tapeviz as tf
 from tapeviz import dispatch
-from tapeviz.debugger import break_on, clear_breakpoints
+from tapeviz.debugger import break_on
 
 
-@pytest.fixture(autouse=True)
-def _no_input(monkeypatch):
-    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
-    monkeypatch.delenv("PYTHONBREAKPOINT", raising=False)
-    clear_breakpoints()
-    yield
-    clear_breakpoints()
+pytestmark = pytest.mark.usefixtures("quiet_breakpoints")
 
 
 @pytest.fixture

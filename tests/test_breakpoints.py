@@ -23,13 +23,7 @@ from tapeviz.debugger import session
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
-@pytest.fixture(autouse=True)
-def _no_input(monkeypatch):
-    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
-    monkeypatch.delenv("PYTHONBREAKPOINT", raising=False)
-    clear_breakpoints()
-    yield
-    clear_breakpoints()
+pytestmark = pytest.mark.usefixtures("quiet_breakpoints")
 
 
 def _ops():

@@ -3,16 +3,10 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-from tapeviz.debugger import BackwardStepper, break_on, clear_breakpoints
+from tapeviz.debugger import BackwardStepper, break_on
 
 
-@pytest.fixture(autouse=True)
-def _no_breakpoints(monkeypatch):
-    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
-    monkeypatch.delenv("PYTHONBREAKPOINT", raising=False)
-    clear_breakpoints()
-    yield
-    clear_breakpoints()
+pytestmark = pytest.mark.usefixtures("quiet_breakpoints")
 
 
 def _mlp(persistent=True):
