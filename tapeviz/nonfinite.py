@@ -90,7 +90,8 @@ def _were(mask, plural: str) -> str:
     return f"{_count_of(mask, plural)} were"
 
 
-def _non_finite(x) -> tuple[int, int]:
+def nonfinite_counts(x) -> tuple[int, int]:
+    """(NaN count, Inf count) of an array; (0, 0) for other dtypes and empty arrays."""
     if x.dtype.kind not in "fc" or x.size == 0:
         return 0, 0
     nans = int(np.isnan(x).sum())
@@ -117,7 +118,7 @@ def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str |
     """
     arrays = [_array(x) for x in inputs]
     for i, x in enumerate(arrays):
-        nans, infs = _non_finite(x)
+        nans, infs = nonfinite_counts(x)
         if nans or infs:
             return f"input {i} already held {counted(nans, infs)}: {arrived}"
     x = arrays[0] if arrays else np.zeros(0)
@@ -236,7 +237,7 @@ def fix(name: str, inputs, scope: str = "", engine: str = "tf") -> str | None:
     """
     arrays = [_array(x) for x in inputs]
     x = arrays[0] if arrays else np.zeros(0)
-    if any(sum(_non_finite(a)) for a in arrays):
+    if any(sum(nonfinite_counts(a)) for a in arrays):
         return FIXES["entered"][engine]
     if name == "log" and np.any(x == 0):
         return FIXES["log"][engine]

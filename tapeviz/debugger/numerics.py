@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import threading
 
-import numpy as np
 
 from .. import events
 from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
-from ..nonfinite import FIXES, engine_of, fix, reason
+from ..nonfinite import FIXES, engine_of, fix, nonfinite_counts, reason
 from .summary import _array, all_finite, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
@@ -29,11 +28,7 @@ def _op_name(node) -> str:
 
 def _counts(value) -> tuple[int, int]:
     """(NaN count, Inf count) of a float value; (0, 0) for other dtypes."""
-    values = _array(value)
-    if values.dtype.kind not in "fc" or values.size == 0:
-        return 0, 0
-    nans = int(np.isnan(values).sum())
-    return nans, int(values.size - nans - np.isfinite(values).sum())
+    return nonfinite_counts(_array(value))
 
 
 def _where(source) -> str:
