@@ -536,3 +536,16 @@ def test_a_misspelt_op_or_kind_is_refused_with_the_closest_names():
     with pytest.raises(TypeError, match=r"op must be a name .* got int 3"):
         break_on(op=3)
     assert breakpoints() == []   # nothing was armed by the refused calls
+
+
+def test_a_public_function_name_breaks_on_the_op_it_makes():
+    """`tf.divide` makes the tape's `truediv`: break_on(op="divide") stops there, as
+    break_on(op=tf.divide) does, instead of refusing a name the user just called."""
+    bp = break_on(op="divide", action="continue")
+    assert bp.op == {"truediv"}
+    x = tf.constant([1.0, 2.0])
+    _ = tf.exp(x)
+    y = tf.divide(x, 2.0)   # line: divide
+    assert [(h.node.op.name, h.node.source.lineno) for h in bp.hits] == \
+        [("truediv", line_of(__file__, "# line: divide"))]
+    np.testing.assert_allclose(bp.hits[0].node.output.numpy(), y.numpy())

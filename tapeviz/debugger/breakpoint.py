@@ -37,6 +37,8 @@ class Breakpoint:
             raise TypeError(f"break_on: condition must be callable (node -> bool); "
                             f"got {type(condition).__name__}")
         self.op = _names(op)
+        if self.op is not None:
+            self.op = frozenset(map(_op_named, self.op))
         self.kind = _names(kind)
         routed = events.registered_ops()
         _check_known("op", self.op, events.is_op_name, {o.name for o in routed})
@@ -249,6 +251,19 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
 
 
 # ---- matching helpers ---------------------------------------------------------------------
+def _op_named(name):
+    """The op a public function name makes, where the two differ (`"divide"` makes the tape's
+    `truediv`, as `tf.divide` does); any other name as it is."""
+    if not isinstance(name, str) or events.is_op_name(name):
+        return name
+    from .. import math, nn   # the public surface, which imports the debugger
+    for module in (math, nn):
+        function = getattr(module, name, None)
+        if isinstance(getattr(function, "name", None), str) and events.is_op_name(function.name):
+            return function.name
+    return name
+
+
 def _names(value) -> frozenset | None:
     if value is None:
         return None
