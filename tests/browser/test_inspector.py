@@ -199,6 +199,18 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
                 f"{count} steps applied")
         stepped = marked(widget, "tv-highlight")
         wait_until(page, lambda: marked(widget, "tv-selected") == stepped, "selection follows")
+        # the step's dashed outline does not hide the selection on the same node: the
+        # selection's ring lies under that outline, wider, in another colour, undashed
+        both = widget.locator("g.node.tv-selected.tv-highlight")
+        ring = both.locator(".tv-ring")
+        assert ring.count() == 1 and widget.locator(".tv-graph .tv-ring").count() == 1
+        style = ("el => { const s = getComputedStyle(el);"
+                 " return [s.stroke, parseFloat(s.strokeWidth), s.strokeDasharray]; }")
+        ring_stroke, ring_width, ring_dashes = ring.evaluate(style)
+        outline_stroke, outline_width, _ = ring.evaluate(
+            f"el => ({style})(el.nextElementSibling)")
+        assert ring_stroke != outline_stroke and ring_dashes == "none", (ring_stroke, ring_dashes)
+        assert ring_width >= outline_width + 4, (ring_width, outline_width)
         # the step's selection and its inspector come in one update: never one without the other
         assert widget.locator(".tv-inspector").get_attribute("data-node") == stepped
         strip = widget.locator(".tv-stepper")

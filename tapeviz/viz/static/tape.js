@@ -266,8 +266,14 @@ export function section(s) {
 }
 
 // One alert line; with a node, a click (or Enter or Space) calls `jump(node)`.
+// The fix, when the message gives one ("...; fix: ..."), goes on a line of its own, so a long
+// alert reads as what happened, then what to do.
 export function alertItem(a, jump) {
-  const item = h("div", { class: `tv-alert tv-alert-${a.kind}` }, `${a.kind}: ${a.message}`);
+  const at = a.message.indexOf("; fix: ");
+  const what = at < 0 ? a.message : a.message.slice(0, at);
+  const item = h("div", { class: `tv-alert tv-alert-${a.kind}` },
+    h("span", { class: "tv-alert-kind" }, `${a.kind}: `), what);
+  if (at >= 0) item.append(h("div", { class: "tv-alert-fix" }, a.message.slice(at + 2)));
   if (a.node) {
     item.classList.add("tv-jump");
     item.title = "Show this node";
@@ -415,10 +421,22 @@ function render({ model, el }) {
 
   function mark(cls, id) {
     for (const old of graph.querySelectorAll("g.node." + cls)) old.classList.remove(cls);
+    if (cls === "tv-selected") for (const ring of graph.querySelectorAll(".tv-ring")) ring.remove();
     if (!id) return;
     for (const node of graph.querySelectorAll("g.node")) {
-      if (node.id === id) node.classList.add(cls);
+      if (node.id !== id) continue;
+      node.classList.add(cls);
+      if (cls === "tv-selected") selectionRing(node);
     }
+  }
+  // A copy of the node's outline under it, wider: the selection stays visible around the dashed
+  // outline of the step being shown when both are on the same node.
+  function selectionRing(node) {
+    const shape = node.querySelector("polygon, ellipse, path");
+    if (!shape) return;
+    const ring = shape.cloneNode(false);
+    ring.setAttribute("class", "tv-ring");
+    shape.before(ring);
   }
   function drawSvg() {
     const empty = model.get("empty");
