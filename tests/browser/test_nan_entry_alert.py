@@ -46,6 +46,11 @@ def test_a_data_nan_alert_names_the_input_the_cell_line_and_the_fix(theme, tmp_p
         assert "fix: check the data before training, ~np.isfinite(data).any()" in text, text
         ratio = contrast(alert)["ratio"]
         assert ratio >= 4.5, f"the alert at {ratio:.2f}:1 in the {theme} theme"
+        # what to do reads on a line of its own, under what happened
+        fix = alert.locator(".tv-alert-fix")
+        assert fix.text_content().startswith("fix: check the data"), fix.text_content()
+        kind = alert.locator(".tv-alert-kind").bounding_box()
+        assert fix.bounding_box()["y"] >= kind["y"] + kind["height"], (fix.bounding_box(), kind)
         alert.scroll_into_view_if_needed()
         alert.click()
         wait_until(page, lambda: marked(widget, "tv-selected") == "n0", "the alert's node")
