@@ -328,10 +328,15 @@ def page_through(page, name, limit=14):
     shots = []
     for index in range(limit):
         shots.append(page.screenshot(".jp-NotebookPanel", f"{name}-{index:02d}"))
-        moved = scroller.evaluate("""el => {
+        moved = scroller.evaluate("""el => {   // false past the last cell (Lab's bottom pad)
             const before = el.scrollTop;
             el.scrollTop = before + el.clientHeight * 0.9;
-            return el.scrollTop !== before;
+            const view = el.getBoundingClientRect();
+            const cells = [...el.querySelectorAll('.jp-Cell')];
+            return el.scrollTop !== before && cells.some(cell => {
+                const box = cell.getBoundingClientRect();
+                return box.bottom > view.top + 40 && box.top < view.bottom;
+            });
         }""")
         if not moved:
             break
