@@ -119,6 +119,15 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         assert born.locator(".tvd-tape g.node.tvd-alert-mark").count() == 0
         assert born.locator(".tvd-loss .tvd-empty").text_content() == \
             "nothing to plot: all 30 values are NaN or Inf"     # not "no data yet"
+        # what to do reads on a line of its own, under what happened
+        fix = alert.locator(".tvd-alert-fix")
+        assert fix.text_content().startswith("fix: clip the input away from 0"), fix.text_content()
+        kind = alert.locator(".tvd-alert-kind").bounding_box()
+        assert fix.bounding_box()["y"] >= kind["y"] + kind["height"], (fix.bounding_box(), kind)
+        # the tape lies on the theme's background, not on Graphviz's white page
+        page_fill = born.locator(".tvd-tape svg > g.graph > polygon").first.evaluate(
+            "el => getComputedStyle(el).fill")
+        assert page_fill in ("transparent", "rgba(0, 0, 0, 0)"), page_fill
         page.screenshot(born, f"dashboard-alerts-{theme}-nan")
 
         check_clean(page, browser)

@@ -279,11 +279,15 @@ function render({ model, el: root }) {
       note.hidden = true;
       const text = el("span", "tvd-alert-text");
       // the user's line (as Python's SourceInfo.location wrote it) never wraps inside
-      const parts = alert.location ? alert.message.split(alert.location) : [alert.message];
+      // and the fix ("...; fix: ...") goes on a line of its own: what happened, then what to do
+      const at = alert.message.indexOf("; fix: ");
+      const what = at < 0 ? alert.message : alert.message.slice(0, at);
+      const parts = alert.location ? what.split(alert.location) : [what];
       parts.forEach((part, i) => {
         if (i) text.append(el("span", "tvd-loc", alert.location));
         text.append(part);
       });
+      if (at >= 0) text.append(el("span", "tvd-alert-fix", alert.message.slice(at + 2)));
       item.append(el("span", "tvd-alert-kind", alert.kind), text, note);
       const show = () => {
         const target = alert.node && !tapeBox.hidden ? tape.querySelector(`g.node[id="${CSS.escape(alert.node)}"]`) : null;
