@@ -177,7 +177,9 @@ def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
     classes = [f"kind-{kind}"]
     style = ["filled"] if kind == "group" else ["rounded", "filled"]
     if kind == "group":
-        attrs["shape"] = "box3d"
+        # the box's depth (4pt) comes out of the face the label sits on: wider sides keep
+        # a long label such as "matmul → add → tanh ×120" off the face's edge
+        attrs.update(shape="box3d", margin="0.14,0.05")
     elif kind == "variable":
         attrs["shape"] = "ellipse"
     elif kind == "constant":

@@ -152,6 +152,23 @@ def cut(widget):
     }""")
 
 
+def label_insets(widget):
+    """(px to the nearer side of its node's face, text) for every node label: the face of a
+    group's 3D box ends at its vertical inner edge, the depth lies beyond it."""
+    return widget.evaluate("""(root) => [...root.querySelectorAll(".tv-graph g.node")]
+        .flatMap((n) => {
+            const shape = n.querySelector(":is(polygon, path, ellipse):not(.tv-ring)")
+                .getBoundingClientRect();
+            const inner = [...n.querySelectorAll("polyline")].map((l) => l.getBoundingClientRect())
+                .find((r) => r.width < 1);
+            const right = inner ? inner.right : shape.right;
+            return [...n.querySelectorAll("text")].map((t) => {
+                const r = t.getBoundingClientRect();
+                return [Math.min(r.left - shape.left, right - r.right), t.textContent];
+            });
+        })""")
+
+
 def graph_text(widget):
     return " ".join(widget.locator(".tv-graph svg text").all_text_contents())
 
@@ -203,6 +220,9 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
             assert re.search(rf"\b{op}\b", text), (op, text)
         assert "dense ×12" in graph_text(repeat)
         assert "matmul → add → tanh ×120" in graph_text(loop)
+        # no label touches its box's side (a group's 3D depth used to eat into its margin)
+        insets = sorted(inset for widget in widgets for inset in label_insets(widget))
+        assert insets[0][0] >= 3, insets[:3]
 
         # the pane takes most of the notebook's width, and grows with it (Notebook 7 caps
         # its column at 1,200 px: 960 -> 1,440 px widens it by less than the window)
