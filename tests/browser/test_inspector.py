@@ -230,6 +230,23 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert legible(widget.locator(".tv-side-label")) >= 4.5
         shot(widget, "stepped")
 
+        # a strip with more rows than fit scrolls by whole rows: none shows cut in half
+        viewport = page.page.viewport_size
+        page.page.set_viewport_size({"width": 640, "height": viewport["height"]})
+        wait_until(page, lambda: strip.evaluate("el => el.scrollHeight > el.clientHeight + 8"),
+                   "the strip to overflow")
+        cut_rows = strip.evaluate("""el => {
+            const view = el.getBoundingClientRect(), top = view.top + el.clientTop;
+            const bottom = top + el.clientHeight;
+            return [...el.children].map((c) => c.getBoundingClientRect())
+                .filter((r) => r.top < bottom - 0.5 && r.bottom > bottom + 0.5
+                               || r.top < top - 0.5 && r.bottom > top + 0.5).length;
+        }""")
+        assert cut_rows == 0
+        page.page.set_viewport_size(viewport)
+        wait_until(page, lambda: abs(box(widget.locator(".tv-side"))["width"] - side["width"]) < 1,
+                   "the inspector back to its width")
+
         # the inspector widens, narrows, hides (the graph takes the room) and comes back
         graph_box = widget.locator(".tv-graph")
         side_width, graph_width = side["width"], box(graph_box)["width"]
