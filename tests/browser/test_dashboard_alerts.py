@@ -87,6 +87,7 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         assert location.text_content() == "Cell In[1], line 9"
         assert location.evaluate("el => el.getClientRects().length") == 1
         assert broadcast.locator(".tvd-alerts-title").text_content() == "alerts (1)"
+        assert alert.locator(".tvd-alert-kind").text_content() == "outer broadcast"
         for part in (".tvd-alert-text", ".tvd-alert-kind", ".tvd-alerts-title"):
             ratio = contrast(broadcast.locator(part).first)["ratio"]
             assert ratio >= 4.5, f"{part} at {ratio:.2f}:1 in the {theme} theme"

@@ -288,7 +288,8 @@ function render({ model, el: root }) {
         text.append(part);
       });
       if (at >= 0) text.append(el("span", "tvd-alert-fix", alert.message.slice(at + 2)));
-      item.append(el("span", "tvd-alert-kind", alert.kind), text, note);
+      // the finding's kind in words ("outer broadcast", not the id "outer_broadcast")
+      item.append(el("span", "tvd-alert-kind", alert.kind.replaceAll("_", " ")), text, note);
       const show = () => {
         const target = alert.node && !tapeBox.hidden ? tape.querySelector(`g.node[id="${CSS.escape(alert.node)}"]`) : null;
         for (const other of alertBox.querySelectorAll(".tvd-alert-note")) other.hidden = true;

@@ -272,7 +272,7 @@ export function alertItem(a, jump) {
   const at = a.message.indexOf("; fix: ");
   const what = at < 0 ? a.message : a.message.slice(0, at);
   const item = h("div", { class: `tv-alert tv-alert-${a.kind}` },
-    h("span", { class: "tv-alert-kind" }, `${a.kind}: `), what);
+    h("span", { class: "tv-alert-kind" }, `${a.kind.replaceAll("_", " ")}: `), what);
   if (at >= 0) item.append(h("div", { class: "tv-alert-fix" }, a.message.slice(at + 2)));
   if (a.node) {
     item.classList.add("tv-jump");
