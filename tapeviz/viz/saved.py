@@ -54,6 +54,7 @@ def dashboard_twin_bundle(summary: str, charts=(), legend: str = "", tape=None,
     note = ("saved charts" if charts else "the charts are saved here when the run ends") + \
         "; run the cell for the live dashboard"
     parts = [f'<div><b>tapeviz dashboard: {html.escape(summary)}</b> <i>({note})</i></div>']
+    alerts = [(kind.replace("_", " "), message) for kind, message in alerts]   # in words
     if alerts:   # text, in the page's own colours: it reads in either theme
         items = "".join(f"<li><b>{html.escape(kind)}</b>: {html.escape(message)}</li>"
                         for kind, message in alerts)

@@ -102,7 +102,7 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         assert contrast(note)["ratio"] >= 4.5
         assert dashboard_state(broadcast) == "finished"   # a click changes nothing else
         page.screenshot(broadcast, f"dashboard-alerts-{theme}-broadcast")
-        twin_keeps(page, 0, "subtract broadcast (4,) and (4, 1)")
+        twin_keeps(page, 0, "outer broadcast: subtract broadcast (4,) and (4, 1)")
 
         # NaN born in step 1 of 30: the tape shows step 30, so the alert says where
         alert = finished_with_alert(page, born)
