@@ -39,7 +39,7 @@ def test_nan_in_the_data_is_named_at_the_op_that_was_given_it():
     headline = str(origin).splitlines()[0]
     assert headline.startswith("multiply was given nan from outside the tape (no op made it), "
                                "in forward at tape entry #0 (")
-    assert "its input `x` (0) already held 1 NaN (of 4 values, the first at index [1, 0]), " \
+    assert "its input `x` already held 1 NaN (of 4 values, the first at index [1, 0]), " \
            "so it is in the data" in headline
     assert "~np.isfinite(data).any()" in headline
 
@@ -51,7 +51,8 @@ def test_diagnose_says_where_the_data_nan_entered():
     assert finding.kind == "nan" and finding.node.op.name == "multiply"
     assert finding.message.startswith("multiply was given nan from outside the tape")
     assert f"{HERE}:{line_of(__file__, 'the data meets the weight')}" in finding.message
-    assert "input `x` (0)" in finding.message and "first at index [1, 0]" in finding.message
+    assert "its input `x` already held" in finding.message
+    assert "first at index [1, 0]" in finding.message
     assert finding.source.lineno == line_of(__file__, "the data meets the weight")
 
 
@@ -165,7 +166,7 @@ def test_the_tape_widget_alert_names_the_input_and_the_line():
     [alert] = [a for a in widget.alerts if a["kind"] == "nan"]
     assert alert["message"].startswith(
         "multiply was given nan from outside the tape (no op made it)")
-    assert "input `x` (0) already held" in alert["message"]
+    assert "input `x` already held" in alert["message"]
     assert alert["location"].endswith(f"{HERE}:{line_of(__file__, 'the data meets the weight')}")
     widget.selected = alert["node"]
     assert widget.inspector["title"].startswith("multiply")
@@ -187,7 +188,7 @@ def test_a_recorder_names_the_step_and_input_of_a_bad_batch():
     assert finding.message.startswith(f"matmul read NaN/Inf that no kept op made, in step "
                                       f"{bad.number} at ")
     assert f"{HERE}:{line_of(__file__, 'batch 2 holds an inf')}" in finding.message
-    assert "its input `a` (0) already held 1 Inf (of 4 values, the first at index [1, 0]), " \
+    assert "its input `a` already held 1 Inf (of 4 values, the first at index [1, 0]), " \
            "so it is in the data" in finding.message
 
 
@@ -206,7 +207,7 @@ def test_check_numerics_stops_at_the_op_given_the_data_nan_and_says_so(check_num
             w * data  # a numpy array with an Inf, straight into the op
     message = str(info.value)
     assert message.startswith("multiply: was given inf from outside the tape (no op made it)")
-    assert "its input `y` (1) already held 1 Inf (of 2 values, the first at index [1]), so " \
+    assert "its input `y` already held 1 Inf (of 2 values, the first at index [1]), so " \
            "it is in the data" in message
     assert f"{HERE}:{line_of(__file__, 'a numpy array with an Inf')}" in message
     assert "hint: check the data before training" in message
@@ -237,6 +238,6 @@ def test_a_dashboard_alerts_the_step_and_input_of_a_bad_batch():
         dash.close()
     assert alert["step"] == 4
     assert alert["message"].startswith("matmul was given nan from outside the tape")
-    assert "its input `a` (0) already held 1 NaN (of 8 values, the first at index [1, 1])" \
+    assert "its input `a` already held 1 NaN (of 8 values, the first at index [1, 1])" \
         in alert["message"]
     assert f"{HERE}:{line_of(__file__, 'a bad batch here')}" in alert["message"]

@@ -69,12 +69,11 @@ class NaNEntry(NaNOrigin):
         self.reason = self.detail()
 
     def detail(self) -> str:
-        """'its input `x` (0) already held 1 NaN (of 4 values, the first at index [1, 0]),
-        so it is in the data (...)'."""
+        """'its input `x` already held 1 NaN (of 4 values, the first at index [1, 0]), so it
+        is in the data (...)'; an input without a name by its position."""
         where = (f"of {self.size} values, the first at index {list(self.first_index)}"
                  if self.size > 1 else "a single value")
-        name = f"`{self.input_name}` ({self.position})" if self.input_name else \
-            str(self.position)
+        name = f"`{self.input_name}`" if self.input_name else str(self.position)
         return (f"its input {name} already held {counted(self.nan_count, self.inf_count)} "
                 f"({where}), so it is in {self.came_from}")
 
