@@ -758,3 +758,25 @@ def test_a_second_dashboard_also_displays_after_its_twin(kernel_shell):
     finally:
         for dash in dashes:
             dash.close()
+
+
+def test_a_pause_after_an_optimizer_update_says_so_not_forward():
+    from types import SimpleNamespace
+
+    from tapeviz.debugger import Recorder
+    from tapeviz.debugger.runner import PausePoint
+    from tapeviz.viz.dashboard import _runner_status
+    w = tf.Variable(1.0)
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    with Recorder() as rec:
+        with tf.GradientTape() as tape:
+            loss = w * w
+        optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+    nodes = [op.node for op in rec.last_step.ops]
+    update = next(node for node in nodes if node.op.kind == "update")
+
+    def status(node):
+        return _runner_status(SimpleNamespace(state="paused", paused_at=PausePoint("op", node)))
+    assert status(update).startswith(f"paused after {update.op.name} at ")
+    assert status(update).endswith("(optimizer update)")
+    assert status(nodes[0]) == f"paused after multiply at {nodes[0].source.location} (forward)"

@@ -574,7 +574,8 @@ def _runner_status(runner) -> str:
         what = f"VJP of {point.op_name}" if point.kind == "vjp" else point.op_name
         source = point.source
         where = f" at {source.location}" if source else ""
-        return f"paused after {what}{where} ({point.phase})"
+        update = point.kind == "op" and getattr(point.node.op, "kind", "") == "update"
+        return f"paused after {what}{where} ({'optimizer update' if update else point.phase})"
     if state == "failed" and runner.error is not None:
         return f"failed: {type(runner.error).__name__}: {runner.error}"
     if state == "idle":
