@@ -227,6 +227,8 @@ add_case("operators/mod_floordiv", lambda tf, x: [x % 1.5, x // 1.5], f32(5, low
 add_case("operators/bool_ops", lambda tf, x, y: [x & y, x | y, x ^ y, ~x],
          np.array([True, False, True]), np.array([True, True, False]))
 add_case("operators/matmul", lambda tf, x, y: x @ y, f32(2, 3), f32(3, 2, seed=3))
+add_case("operators/eq_shapes_that_do_not_broadcast", lambda tf, x, y: [x == y, x != y],
+         f32(2), f32(3, seed=2))
 
 
 # ---- clip, where, cast ------------------------------------------------------------------------

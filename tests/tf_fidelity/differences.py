@@ -25,6 +25,10 @@ DELIBERATE: dict[str, str] = {
     "keras.losses.serialize/round_trip":
         "Keras 3's Huber.get_config leaves out delta, so a serialized Huber(delta=0.5) comes "
         "back with delta 1.0; tapeviz's config keeps it",
+    "operators/eq_shapes_that_do_not_broadcast":
+        "== and != between tensors whose shapes do not broadcast: TF's operators answer one "
+        "False (or True) for the whole comparison; tapeviz raises a ShapeError naming equal, "
+        "both shapes and the user's line, as tf.equal does in both",
     "keras.Model/tf_variable_attribute":
         "a tf.Variable assigned as an attribute of a keras.Model subclass: Keras 3 (TF 2.21) "
         "does not track it, so the model has no trainable variables and fit() never updates "
