@@ -37,11 +37,12 @@ class Breakpoint:
             raise TypeError(f"break_on: condition must be callable (node -> bool); "
                             f"got {type(condition).__name__}")
         self.op = _names(op)
-        if self.op is not None:
-            self.op = frozenset(map(_op_named, self.op))
         self.kind = _names(kind)
         routed = events.registered_ops()
-        _check_known("op", self.op, events.is_op_name, {o.name for o in routed})
+        _check_known("op", self.op, lambda name: events.is_op_name(name) or _op_made_by(name),
+                     {o.name for o in routed})
+        if self.op is not None:   # a public function's name stands for the op it makes too
+            self.op = self.op | {_op_made_by(name) for name in self.op} - {None}
         kinds = {o.kind for o in routed}   # torch's kinds are the registry's
         _check_known("kind", self.kind, kinds.__contains__, kinds)
         self.layer = layer.strip("/") if layer else None
@@ -251,17 +252,15 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
 
 
 # ---- matching helpers ---------------------------------------------------------------------
-def _op_named(name):
-    """The op a public function name makes, where the two differ (`"divide"` makes the tape's
-    `truediv`, as `tf.divide` does); any other name as it is."""
-    if not isinstance(name, str) or events.is_op_name(name):
-        return name
+def _op_made_by(name) -> str | None:
+    """The op the public function `name` makes where the two names differ (`tf.divide` makes
+    the tape's `truediv`), else None. Another engine may use the name itself (torch.divide)."""
     from .. import math, nn   # the public surface, which imports the debugger
     for module in (math, nn):
-        function = getattr(module, name, None)
-        if isinstance(getattr(function, "name", None), str) and events.is_op_name(function.name):
-            return function.name
-    return name
+        made = getattr(getattr(module, name, None), "name", None)
+        if isinstance(made, str) and made != name and events.is_op_name(made):
+            return made
+    return None
 
 
 def _names(value) -> frozenset | None:
