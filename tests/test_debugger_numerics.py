@@ -48,6 +48,7 @@ def test_check_numerics_raises_in_backward_naming_the_vjp_and_forward_line(check
     assert "in backward, in the VJP of sqrt (tape entry #0" in text
     assert "y = tf.reduce_sum(tf.sqrt(x))" in text
     assert "tape.gradient(y, x)" in text  # the error's own line: where backward ran
+    assert "; 1 Inf;" in text and "0 NaN" not in text   # the counts it holds, no zeros
     assert "sqrt's gradient 0.5 / sqrt(x) is infinite where x = 0 (1 of 2 values)" in text
     assert info.value.hint == "add an epsilon inside the root: tf.sqrt(x + 1e-12)"
     tf.debugging.disable_check_numerics()

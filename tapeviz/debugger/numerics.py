@@ -15,7 +15,7 @@ from .. import events
 from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
-from ..nonfinite import FIXES, engine_of, fix, nonfinite_counts, reason
+from ..nonfinite import FIXES, counted, engine_of, fix, nonfinite_counts, reason
 from .summary import _array, all_finite, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
@@ -83,7 +83,7 @@ class NaNOrigin:
         else:
             entry = f" at tape entry #{self.index}" if self.index is not None else ""
             where = f"in {self.phase}{entry} ({_where(self.source)})"
-        return (f"produced {self.what} {where}; {self.nan_count} NaN and {self.inf_count} Inf"
+        return (f"produced {self.what} {where}; {counted(self.nan_count, self.inf_count)}"
                 + (f"; {self.reason}" if self.reason else "")
                 + (f"; fix: {self.fix}" if self.fix and fix else ""))
 
