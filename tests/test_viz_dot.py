@@ -4,7 +4,7 @@ import re
 import pytest
 
 import tapeviz as tf
-from tapeviz.viz.dot import ALARM, HIGHLIGHT, SELECTED, quote, to_dot
+from tapeviz.viz.dot import ALARM, FAN_IN_LABELS, HIGHLIGHT, SELECTED, quote, to_dot
 from tapeviz.viz.graph import Graph
 from tapeviz.viz.render import find_layout_binary, layout_svg
 
@@ -86,7 +86,8 @@ def test_gradient_magnitude_shades_nodes_and_edges_on_a_log_scale():
     assert strong == 3.5 and 1.0 < weak < 2.0
     assert "|grad| = 1.000e+00" in _attr(_node_line(dot, "n1"), "tooltip")
     edge = next(line for line in dot.splitlines() if line.startswith('  "n0" -> "n1"'))
-    assert float(_attr(edge, "penwidth")) == 3.0 and _attr(edge, "xlabel") == "(2,)"
+    assert float(_attr(edge, "penwidth")) == 3.0 and "xlabel" not in edge
+    assert _attr(edge, "tooltip") == "multiply → reduce_sum: (2,)\\n|grad| = 1.414e+00"
 
 
 def test_nodes_without_gradient_are_dashed_once_gradients_are_known():
@@ -145,7 +146,55 @@ def test_groups_are_box3d_with_op_counts_and_merged_edge_counts():
     line = _node_line(dot, "g:a")
     assert _attr(line, "shape") == "box3d" and _attr(line, "label") == "a\\n1 op · (2,)"
     edge = next(line for line in dot.splitlines() if line.startswith('  "g:a" -> "g:b"'))
-    assert _attr(edge, "xlabel") == "(2,) ×2"
+    assert _attr(edge, "xlabel") == "×2"     # the box says (2,) already
+    assert _attr(edge, "tooltip") == "a → b: 2 tensors: (2,)"
+
+
+def _edge_lines(dot: str) -> list:
+    return [line for line in dot.splitlines() if " -> " in line]
+
+
+def test_a_chain_of_scalars_has_no_edge_labels_the_boxes_already_say_it():
+    x = tf.Variable(1.0, name="x")
+    with tf.GradientTape() as tape:
+        h = x
+        for _ in range(20):
+            h = tf.sin(h)
+    edges = _edge_lines(to_dot(Graph.from_tape(tape)))
+    assert len(edges) == 20 and not any("xlabel" in line for line in edges)
+    assert _attr(edges[0], "tooltip") == "x:0 → sin: scalar"
+
+
+def test_an_edge_leaving_a_box_names_its_shape_where_the_box_shows_another():
+    x = tf.Variable([1.0, 2.0, 3.0])
+    with tf.GradientTape() as tape:
+        with tf.name_scope("a"):
+            total = tf.reduce_sum(x)     # leaves the box: a scalar
+            tf.reshape(x, (3, 1))        # the box's last op: it shows (3, 1)
+        total * 2.0
+    dot = to_dot(Graph.from_tape(tape).collapse(max_nodes=3))
+    assert "(3, 1)" in _attr(_node_line(dot, "g:a"), "label")
+    edge = next(line for line in _edge_lines(dot) if line.startswith('  "g:a" ->'))
+    assert _attr(edge, "xlabel") == "scalar"
+
+
+@pytest.mark.parametrize("parts", [3, 20])
+def test_labels_at_a_wide_fan_in_are_left_to_the_tooltips(parts):
+    """Graphviz stacks the labels of many edges into one node over each other."""
+    xs = [tf.Variable(tf.ones(i + 1)) for i in range(parts)]   # shapes differ: no ×N box
+    with tf.GradientTape() as tape:
+        outs = []
+        for i, x in enumerate(xs):
+            with tf.name_scope(f"part{i}"):
+                outs += [x * 2.0 + 1.0, x * 2.0 - 1.0]   # two tensors leave each box
+        tf.concat(outs, axis=0)
+    dot = to_dot(Graph.from_tape(tape).collapse(max_nodes=parts + 2))
+    into_concat = [line for line in _edge_lines(dot) if line.startswith('  "g:part')]
+    assert len(into_concat) == parts
+    assert [_attr(line, "tooltip") for line in into_concat] == [
+        f"part{i} → concat: 2 tensors: ({i + 1},)" for i in range(parts)]
+    labels = [_attr(line, "xlabel") for line in into_concat if "xlabel" in line]
+    assert labels == (["×2"] * parts if parts <= FAN_IN_LABELS else [])
 
 
 def test_a_widely_shared_variable_is_drawn_beside_each_consumer_with_one_id():

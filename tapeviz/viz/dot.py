@@ -1,7 +1,8 @@
 """Graph -> DOT text for Graphviz, built as plain strings with every string escaped.
 
 The next stop after `graph.py` and before `render.py`: each node is a box with its op
-label and output shape, filled by op kind; after a backward pass borders and edges are
+label and output shape, filled by op kind; an edge is labelled only where it says what those
+boxes do not (see FAN_IN_LABELS); after a backward pass borders and edges are
 shaded by gradient magnitude (log scale against the graph's largest), NaN/Inf nodes get a
 red alarm style, and the current backward step and the selected node get their own
 outlines. Names are user input, so every id, label and tooltip is quoted and escaped
@@ -36,6 +37,14 @@ MAX_LABEL = 32
 # (same DOT id, so a click on any copy selects it): edges from one weight to every step of
 # a long loop span the whole graph, and Graphviz's layout time explodes with such edges
 MAX_FANOUT = 3
+
+# An edge label says what the boxes at its ends do not: every box already prints its output's
+# shape, so an edge names a shape only where the tensor it carries has another one (a collapsed
+# box prints the shape of its last op, not of every tensor that leaves it), and "×N" where
+# collapsing merged N tensors into it; its tooltip always holds the shape. Where more labelled
+# edges than this meet at one node (a concat or stack of many boxes), Graphviz stacks their
+# labels over each other above the node: those are left to the tooltips.
+FAN_IN_LABELS = 3
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -210,14 +219,34 @@ def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
     return attrs
 
 
-def _edge_attrs(edge, largest) -> dict:
-    label = shape_text(edge.shape) if edge.shape is not None else ""
+def edge_label(edge, source) -> str:
+    """What an edge says beside it: the shape it carries where `source` (the node it leaves)
+    shows another, and "×N" for N merged tensors ('' when the boxes say it all).
+
+    >>> from tapeviz.viz.graph import GraphEdge, GraphNode
+    >>> box = GraphNode("g:a", "a", "group", shape=(2,))
+    >>> edge_label(GraphEdge("g:a", "n1", (2,)), box), edge_label(GraphEdge("g:a", "n1", (3,)), box)
+    ('', '(3,)')
+    >>> edge_label(GraphEdge("g:a", "n1", (2,), count=2), box)
+    '×2'
+    """
+    shown = shape_text(edge.shape) if edge.shape is not None else ""
+    label = shown if shown != shape_text(source.shape) else ""
     if edge.count > 1:
         label = f"{label} ×{edge.count}".strip()
-    tooltip = f"{edge.src} → {edge.dst}: {label}"
+    return label
+
+
+def _edge_attrs(edge, nodes, largest, labelled: bool) -> dict:
+    source = nodes[edge.src]
+    carried = shape_text(edge.shape) if edge.shape is not None else "tensors of several shapes"
+    if edge.count > 1:
+        carried = f"{edge.count} tensors: {carried}"
+    target = nodes[edge.dst]
+    tooltip = f"{source.op or source.label} → {target.op or target.label}: {carried}"
     # an xlabel is placed after layout: a `label` becomes a node of its own in every rank
     # the edge crosses, which doubled the layout time of a 1,000-op chain
-    attrs = {"xlabel": label}
+    attrs = {"xlabel": edge_label(edge, source)} if labelled else {}
     t = strength(edge.grad_norm, largest)
     if edge.grad_norm is not None and not math.isfinite(edge.grad_norm):
         attrs.update(color=ALARM["line"], penwidth="2.5")
@@ -227,6 +256,15 @@ def _edge_attrs(edge, largest) -> dict:
         tooltip += f"\n|grad| = {edge.grad_norm:.3e}"
     attrs["tooltip"] = tooltip
     return attrs
+
+
+def _labelled_edges(graph) -> list:
+    """Whether each edge of `graph` gets its label: one that says something, into a node
+    that at most FAN_IN_LABELS such edges enter."""
+    nodes = graph.nodes
+    says = [bool(edge_label(edge, nodes[edge.src])) for edge in graph.edges]
+    fan_in = Counter(edge.dst for edge, said in zip(graph.edges, says) if said)
+    return [said and fan_in[edge.dst] <= FAN_IN_LABELS for edge, said in zip(graph.edges, says)]
 
 
 def _largest(graph) -> float:
@@ -254,7 +292,7 @@ fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variab
         lines.append(f"  {quote(node.id)} [{drawn[node.id]}];\n")
     fanout = Counter(e.src for e in graph.edges if nodes[e.src].kind in ("variable", "constant"))
     copies: Counter = Counter()
-    for edge in graph.edges:
+    for edge, labelled in zip(graph.edges, _labelled_edges(graph)):
         src = edge.src
         if fanout[src] > MAX_FANOUT:
             copies[src] += 1
@@ -262,6 +300,6 @@ fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variab
                 src = f"{src}~{copies[src]}"
                 lines.append(f"  {quote(src)} [{drawn[edge.src]}];\n")
         lines.append(f"  {quote(src)} -> {quote(edge.dst)} "
-                     f"[{_attrs(_edge_attrs(edge, largest))}];\n")
+                     f"[{_attrs(_edge_attrs(edge, nodes, largest, labelled))}];\n")
     lines.append("}\n")
     return "".join(lines)
