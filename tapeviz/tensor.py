@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dtypes
+from .sourceinfo import user_source
 from .threadstate import local as _thread
 
 _new = object.__new__
@@ -303,7 +304,7 @@ class Variable(Tensor):
     array([2., 3.], dtype=float32)
     """
 
-    __slots__ = ("trainable", "_name", "_base_name", "_unique_id")
+    __slots__ = ("trainable", "_name", "_base_name", "_unique_id", "made_at")
 
     def __init__(self, initial_value=None, trainable: bool = True, name: str | None = None,
                  dtype=None, shape=None):
@@ -320,6 +321,7 @@ class Variable(Tensor):
         self._name = None   # chosen on first read: see `name`
         self._value = value.copy() if isinstance(value, np.ndarray) else value
         self._unique_id = next(_variable_ids)
+        self.made_at = user_source()   # the user's line that made it, for diagnose
 
     @property
     def name(self) -> str:
