@@ -28,7 +28,7 @@ def test_matmul_shape_error_names_user_line(path):
     assert isinstance(err, ValueError)
     text = str(err)
     assert text.startswith("matmul:")
-    assert "x.shape[-1] must equal w.shape[-2]" in text
+    assert "a.shape[-1] must equal b.shape[-2]" in text   # TF's names, as the graph's
     assert "(32, 784) @ (10, 784)" in text
     assert "transpose_b=True" in text  # the computed hint
     assert err.op == "matmul"

@@ -40,7 +40,14 @@ def _matmul_explain(a, b, *, transpose_a, transpose_b):
                f"would fit (transpose_b=True)"
     elif x.shape[-2] == w.shape[-2]:
         hint = "the left operand transposed would fit (transpose_a=True)"
-    return ShapeError, (f"x.shape[-1] must equal w.shape[-2]; got {x.shape} @ {w.shape}"), hint
+    # the operands by TF's names for them (tf.matmul(a, b)), as the failed cell's graph names
+    # them, and the shapes they came with
+    inner_a, inner_b = ("a.shape[-2]" if transpose_a else "a.shape[-1]",
+                        "b.shape[-1]" if transpose_b else "b.shape[-2]")
+    flags = ", ".join(f"{flag}=True" for flag, on in (("transpose_a", transpose_a),
+                                                     ("transpose_b", transpose_b)) if on)
+    got = f"{a.shape} @ {b.shape}" + (f" ({flags})" if flags else "")
+    return ShapeError, f"{inner_a} must equal {inner_b}; got {got}", hint
 
 
 def _matmul_a_vjp(g, ans, a, b, *, transpose_a, transpose_b):
