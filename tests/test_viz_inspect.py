@@ -88,7 +88,7 @@ def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
     assert decode_png(filters["content"]).size
     inputs = sections["Inputs"]["content"]
     assert inputs[0] == ["input", "from", "value"]
-    assert inputs[2][:2] == ["w", "variable conv2d/kernel:0"]
+    assert inputs[2][:2] == ["filters", "variable conv2d/kernel:0"]   # TF's name for it
 
 
 def test_image_input_leaf_is_drawn_as_an_image_grid(conv_tape):

@@ -286,8 +286,9 @@ def _out_shape(x_shape, k_shape, out_channels, params) -> tuple:
     return (x_shape[0], oh, ow, out_channels)
 
 
+# the inputs by TF's names, as its error message and a failed cell's graph say them
 conv2d_op = defop("conv2d", _conv2d_forward, _conv2d_vjp, kind="conv", label="conv",
-               explain=_conv2d_explain,
+               explain=_conv2d_explain, inputs=("input", "filters"),
                samples=tuple(((x, w), p) for x, w, p in CONV_CASES),
                doc="2-D cross-correlation of NHWC input with an HWIO kernel.")
 _conv2d_backprop_input = defop(
