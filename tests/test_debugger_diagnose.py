@@ -367,6 +367,27 @@ def test_nonfinite_each_reads_many_float_scalars_apart_and_agrees_with_all_finit
     assert 10 < sum(flags) < len(values) - 10
 
 
+def test_nonfinite_each_of_one_dtype_joins_bytes_and_agrees_with_all_finite():
+    """Values of one dtype are joined as bytes (contiguous ones; a transposed or strided one
+    makes the batch concatenate instead): each still said of as all_finite says."""
+    from tapeviz.debugger import summary
+    rng = np.random.default_rng(11)
+    for strided in (False, True):
+        values = []
+        for at in range(300):
+            value = rng.normal(size=rng.integers(0, 5)).astype(np.float32)
+            if value.size and rng.random() < 0.1:
+                value[rng.integers(value.size)] = rng.choice([np.nan, np.inf, -np.inf])
+            values.append(value if at % 7 else np.float32(value.sum()) if value.size
+                          else value)
+        if strided:
+            values.append(np.arange(12, dtype=np.float32).reshape(3, 4).T)
+            values.append(np.array([1, np.nan, 2, 3], np.float32)[::2])
+        flags = summary.nonfinite_each(values)
+        assert flags == [not summary.all_finite(v) for v in values]
+        assert 5 < sum(flags) < 100
+
+
 def test_diagnose_finds_nan_origin_deep_in_a_long_finite_tape():
     """The batched look at the outputs still leads to the first op that made NaN, and a
     tape of only finite values says nothing of NaN."""

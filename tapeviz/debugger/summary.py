@@ -119,7 +119,7 @@ def nonfinite_each(values) -> list:
 def _mark_nonfinite(flags: list, batch: list, sizes: np.ndarray, positions) -> None:
     """Set `flags[positions[k]]` for each array `batch[k]` (of `sizes[k]` values) that
     holds NaN or Inf."""
-    finite = np.isfinite(np.concatenate(batch, axis=None))
+    finite = np.isfinite(_joined(batch))
     if finite.all():
         return
     bad_before = np.concatenate(([0], np.cumsum(~finite)))
@@ -127,6 +127,18 @@ def _mark_nonfinite(flags: list, batch: list, sizes: np.ndarray, positions) -> N
     bad = bad_before[ends] - bad_before[ends - sizes]
     for at in np.flatnonzero(bad).tolist():
         flags[positions[at]] = True
+
+
+def _joined(batch: list) -> np.ndarray:
+    """The values of `batch` as one flat array: their bytes joined when they share one dtype
+    and are contiguous (~40 ns a value, where np.concatenate takes ~300), else concatenated."""
+    dtypes = set(map(_DTYPE, batch))
+    if len(dtypes) == 1:
+        try:
+            return np.frombuffer(b"".join(batch), dtypes.pop())
+        except TypeError:   # a value that is not contiguous has no bytes to join
+            pass
+    return np.concatenate(batch, axis=None)
 
 
 def _num(x: float) -> str:
