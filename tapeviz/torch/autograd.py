@@ -27,7 +27,6 @@ import torch
 
 from .. import events
 from ..backward import BackwardStep
-from ..tensor import wrap
 from . import modules, values
 
 MAX_PENDING = 4096   # ops remembered for a backward that never came (a forward-only loop)
@@ -248,7 +247,9 @@ def _indices(tapes) -> dict:
 
 
 def _tensor(grad):
-    return None if grad is None else wrap(values.host_copy(grad))
+    """A gradient's copy: one per tensor and version, so an op's upstream gradient is the
+    very copy its consumer's step made of the same tensor (kept and counted once)."""
+    return None if grad is None else values.snapshot(grad)
 
 
 def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> None:

@@ -211,3 +211,19 @@ def test_a_listener_of_gradient_calls_alone_pays_no_copy_of_gradients_it_does_no
     with tvt.record() as tape:
         model(images)
     assert tape.nodes[0].inputs[1].variable is conv1 and conv1.name == "conv1.weight"
+
+
+def test_an_ops_upstream_gradient_is_the_copy_its_consumers_step_made():
+    """A gradient tensor autograd passes from one op to the next is copied once: the exp
+    step's input gradient and the mul step's upstream are one tapeviz Tensor."""
+    w = torch.randn(3, requires_grad=True)
+    with tvt.record() as tape:
+        x = w * 2.0
+        y = torch.exp(x)
+        y.sum().backward()
+    sum_, exp, mul = tape.steps
+    assert [s.node.op.name for s in tape.steps] == ["sum", "exp", "mul"]
+    assert exp.input_grads[0] is mul.upstream
+    assert sum_.input_grads[0] is exp.upstream
+    np.testing.assert_allclose(mul.upstream.numpy(), torch.exp(w * 2.0).detach().numpy(),
+                               rtol=1e-6)
