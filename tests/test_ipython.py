@@ -242,7 +242,10 @@ def test_cell_magic_draws_the_op_that_failed_where_it_happened(ip, shown):
     [widget] = shown
     graph = widget.graph
     failed = graph.nodes["failed"]
-    assert (failed.kind, failed.op, failed.label) == ("failed", "matmul", "✗ matmul")
+    # its inputs as the message names them (a, b), with what the line passed, and shapes
+    assert "a.shape[-1] must equal b.shape[-2]" in str(result.error_in_exec)
+    assert (failed.kind, failed.op) == ("failed", "matmul")
+    assert failed.label == "✗ matmul failed\na = h: (1, 1)\nb = tf.ones([3, 4]): (3, 4)"
     assert failed.source.location == f"Cell In[{count}], line 2"
     into = {edge.src: edge.shape for edge in graph.edges if edge.dst == "failed"}
     made_h = next(n.id for n in graph.nodes.values() if n.op == "matmul" and n.id != "failed")
@@ -260,9 +263,11 @@ def test_cell_magic_draws_the_op_that_failed_where_it_happened(ip, shown):
     widget.selected = "failed"                          # its inspector: the error, the inputs
     sections = {s["title"]: s["content"] for s in widget.inspector["sections"]}
     assert "bad = tf.matmul(h, tf.ones([3, 4]))" in sections["Error"]
-    assert sections["Inputs"][1:] == [["a", "float32[1, 1]"], ["b", "float32[3, 4]"]]
+    assert sections["Inputs"] == [["input", "your code", "value"],
+                                  ["a", "h", "float32[1, 1]"],
+                                  ["b", "tf.ones([3, 4])", "float32[3, 4]"]]
     leaf = next(n for n in graph.nodes.values() if n.id.startswith("failed:"))
-    assert (leaf.label, leaf.shape) == ("b", (3, 4))      # named as matmul names its input
+    assert (leaf.label, leaf.shape) == ("b = tf.ones([3, 4])", (3, 4))
 
 
 def test_cell_magic_draws_a_failure_even_as_the_cells_first_op(ip, shown, capsys):

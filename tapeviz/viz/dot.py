@@ -205,7 +205,8 @@ def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
         classes.append("nonfinite")
     if kind == "failed":   # the op that raised (viz/failure.py): red, its message on hover
         attrs.update(fillcolor=ALARM["fill"], color=ALARM["line"], fontcolor=ALARM["text"],
-                     penwidth="3", label=f"{node.label}\nfailed", shape="octagon",
+                     penwidth="3", label="\n".join(map(_clip, node.label.split("\n"))),
+                     shape="octagon",
                      tooltip=f"{node.ref}")
     if node.id == selected:
         attrs.update(color=SELECTED, penwidth="3.5")

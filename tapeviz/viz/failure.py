@@ -8,36 +8,55 @@ made them, its error message and the user's line (torchvista's "partial graph on
 """
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 from ..ops.registry import REGISTRY
+from .dot import shape_text
 from .graph import GraphEdge, GraphNode, _dtype_name
 
 FAILED_ID = "failed"   # the failed op's node id (op nodes are n<i>, leaves v<j> and c<j>)
+MAX_LISTED = 4         # inputs the failed node lists (a concat of 20 says how many more)
+
+
+# the operators whose failure a line shows as `x @ w`, `x + y`, ...: their ops by name
+_OPERATORS = {ast.MatMult: "matmul", ast.Add: "add", ast.Sub: "subtract",
+              ast.Mult: "multiply", ast.Div: "truediv"}
 
 
 def add_failed_op(graph, error) -> None:
-    """Add `error`'s op to `graph` as a node of kind "failed", an edge from the node that made
-    each input (or a leaf "failed:<i>", named as the op names that input, holding its shape
-    when none did)."""
+    """Add `error`'s op to `graph` as a node of kind "failed" that lists its inputs by the
+    names its message uses and their shapes, with an edge from the node that made each input
+    (or from a leaf "failed:<i>" holding its shape when none did, named alike)."""
     made_by = _producers(graph)
-    names = input_names(error)
-    for i, value in enumerate(error.input_values or ()):
+    called = input_labels(error)
+    values = error.input_values or ()
+    for i, value in enumerate(values):
         src = made_by.get(id(value))
         if src is None:
             src = f"{FAILED_ID}:{i}"
-            graph.nodes[src] = GraphNode(src, names[i], "constant", shape=np.shape(value),
+            graph.nodes[src] = GraphNode(src, called[i], "constant", shape=np.shape(value),
                                          dtype=_dtype_name(value))
         graph.edges.append(GraphEdge(src, FAILED_ID, tuple(np.shape(value))))
-    graph.nodes[FAILED_ID] = GraphNode(FAILED_ID, f"✗ {error.op}", "failed", op=error.op,
+    inputs = [f"{called[i]}: {shape_text(np.shape(value))}" for i, value in enumerate(values)]
+    if len(inputs) > MAX_LISTED:
+        inputs[MAX_LISTED - 1:] = [f"… {len(inputs) - MAX_LISTED + 1} more inputs"]
+    label = "\n".join([f"✗ {error.op} failed"] + inputs)
+    graph.nodes[FAILED_ID] = GraphNode(FAILED_ID, label, "failed", op=error.op,
                                        shape=None, source=error.source, ref=error)
 
 
 def failed_payload(node_id: str, error) -> dict:
     """The inspector of the failed op: the error as raised, then what each input was."""
-    names = input_names(error)
-    rows = [["input", "value"]] + [[names[i], f"{_dtype_name(v)}{list(np.shape(v))}"]
-                                   for i, v in enumerate(error.input_values or ())]
+    names, passed = input_names(error), user_arguments(error)
+    values = error.input_values or ()
+    described = [f"{_dtype_name(v)}{list(np.shape(v))}" for v in values]
+    if any(passed):
+        rows = [["input", "your code", "value"]] + [list(row) for row in
+                                                    zip(names, passed, described)]
+    else:
+        rows = [["input", "value"]] + [list(row) for row in zip(names, described)]
     sections = [{"title": "Error", "type": "code", "content": str(error)}]
     if len(rows) > 1:
         sections.append({"title": "Inputs", "type": "table", "content": rows})
@@ -62,6 +81,51 @@ def input_names(error) -> list:
     named = op.input_names if op is not None else ()
     return [named[i] if i < len(named) else f"input {i}"
             for i in range(len(error.input_values or ()))]
+
+
+def input_labels(error) -> list:
+    """Each input as the graph names it: the op's name for it (the message's), with what the
+    user's line passed when that says more ('a = h', 'b = tf.ones([3, 4])', 'x')."""
+    return [f"{name} = {passed}" if passed and passed != name else name
+            for name, passed in zip(input_names(error), user_arguments(error))]
+
+
+def user_arguments(error) -> list:
+    """What the user's line passed for each input of the failed op, as written there ('h',
+    'tf.ones([3, 4])'), '' for each when the line does not show it: the line holds no one
+    call of the op by its name (`tf.matmul(h, w)`) or operator (`h @ w`), the op ran inside
+    a layer or loss, or the statement spans lines."""
+    count = len(error.input_values or ())
+    line = error.source.line if error.source is not None else ""
+    try:
+        tree = ast.parse(line)
+    except SyntaxError:
+        return [""] * count
+    calls = [node for node in ast.walk(tree) if _calls(node, error.op)]
+    if len(calls) != 1:
+        return [""] * count
+    call = calls[0]
+    if isinstance(call, ast.BinOp):
+        written = [call.left, call.right]
+    else:
+        op = REGISTRY.get(error.op)
+        keywords = {k.arg: k.value for k in call.keywords}
+        written = list(call.args) + [keywords.get(name) for name in
+                                     (op.input_names if op is not None else ())[len(call.args):]]
+    if any(isinstance(arg, ast.Starred) for arg in written):
+        return [""] * count
+    texts = [ast.unparse(arg) if arg is not None else "" for arg in written[:count]]
+    return texts + [""] * (count - len(texts))
+
+
+def _calls(node, op: str) -> bool:
+    """Whether `node` calls `op` by its name (`tf.matmul(...)`, `matmul(...)`) or operator."""
+    if isinstance(node, ast.BinOp):
+        return _OPERATORS.get(type(node.op)) == op
+    if isinstance(node, ast.Call):
+        func = node.func
+        return getattr(func, "attr", getattr(func, "id", None)) == op
+    return False
 
 
 def _producers(graph) -> dict:

@@ -1,0 +1,59 @@
+"""The failed op as a cell draws it: its inputs named as its message names them, with what the
+user's line passed for each where the line shows it, and their shapes."""
+import pytest
+
+import tapeviz as tf
+from tapeviz.viz.failure import add_failed_op, failed_payload, input_labels, user_arguments
+from tapeviz.viz.graph import Graph
+
+
+def failure(run):
+    with pytest.raises(tf.errors.InvalidArgumentError) as raised:
+        run()
+    return raised.value
+
+
+def test_the_operator_form_names_the_operands_as_written():
+    h, w = tf.ones([1, 1]), tf.ones([3, 4])
+    error = failure(lambda: h @ w)
+    assert "a.shape[-1] must equal b.shape[-2]" in str(error)
+    assert user_arguments(error) == ["h", "w"]
+    assert input_labels(error) == ["a = h", "b = w"]
+
+
+def test_keywords_are_matched_to_the_ops_names_for_its_inputs():
+    h, w = tf.ones([1, 1]), tf.ones([3, 4])
+    error = failure(lambda: tf.matmul(h, b=w, transpose_b=False))
+    assert input_labels(error) == ["a = h", "b = w"]
+
+
+def test_an_input_the_user_named_alike_is_named_once():
+    a, b = tf.ones([2, 3]), tf.ones([2, 3])
+    assert input_labels(failure(lambda: tf.matmul(a, b))) == ["a", "b"]
+
+
+def test_a_line_that_does_not_show_the_call_leaves_the_ops_names():
+    a = tf.ones([2, 3])
+    two_calls = failure(lambda: tf.matmul(a, a) + tf.matmul(a, a))   # which one failed?
+    assert user_arguments(two_calls) == ["", ""]
+    product = tf.matmul                                               # called by another name
+    aliased = failure(lambda: product(a, tf.ones([4, 5])))
+    assert input_labels(aliased) == ["a", "b"]
+    rows = failed_payload("failed", aliased)["sections"][1]["content"]
+    assert rows == [["input", "value"], ["a", "float32[2, 3]"], ["b", "float32[4, 5]"]]
+    spanning = failure(lambda: tf.matmul(a,
+                                         tf.ones([4, 5])))            # a statement over lines
+    assert user_arguments(spanning) == ["", ""]
+
+
+def test_the_failed_node_lists_its_inputs_with_shapes_and_how_many_more_past_four():
+    # tf.concat checks its inputs before the op runs; an op that raises inside, as dispatch
+    # leaves its error: with the values it was given
+    error = tf.errors.InvalidArgumentError("concat", "inputs clash")
+    error.input_values = [tf.ones([2, 1]).numpy()] * 20
+    graph = Graph.from_nodes([], None)
+    add_failed_op(graph, error)
+    lines = graph.nodes["failed"].label.split("\n")
+    assert lines[0] == "✗ concat failed" and len(lines) == 5
+    assert lines[1].endswith(": (2, 1)") and lines[-1] == "… 17 more inputs"
+    assert sum(edge.dst == "failed" for edge in graph.edges) == 20
