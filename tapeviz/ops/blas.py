@@ -1,0 +1,95 @@
+"""Matrix products that add into their output, through the OpenBLAS numpy's wheels ship.
+
+numpy's matmul always overwrites its `out`, so `conv_taps.py` summed a block's kernel taps
+with a separate add per tap (8 passes over the block for a 3x3 kernel). BLAS's gemm adds
+into C itself (beta=1), and takes leading dimensions, so a tap's shifted rows are read in
+place. numpy's Linux, macOS and Windows wheels load OpenBLAS from a folder beside numpy
+(`numpy.libs`, `numpy/.dylibs`) under prefixed names (`scipy_cblas_sgemm64_`); loading the
+same file again gives the same library, with the thread count numpy's users set
+(threadpoolctl). `products(dtype)` is None wherever that library, its gemm or its integer
+width is not found (numpy on Accelerate, MKL or a system BLAS, another dtype): callers keep
+numpy's matmul there. Only float32 and float64 are bound.
+"""
+from __future__ import annotations
+
+import ctypes
+import functools
+from pathlib import Path
+
+import numpy as np
+
+_ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
+# (prefix, suffix) of the exported names: scipy-openblas64 (numpy >= 2), scipy-openblas32,
+# then a plain OpenBLAS with or without the ILP64 suffix
+_NAMINGS = (("scipy_", "64_"), ("scipy_", ""), ("", "64_"), ("", ""))
+
+
+def _library_files() -> list:
+    """The OpenBLAS files a numpy wheel ships beside the package."""
+    package = Path(np.__file__).parent
+    return [path for folder in (package.parent / "numpy.libs", package / ".dylibs")
+            for path in sorted(folder.glob("*openblas*")) if path.is_file()]
+
+
+@functools.cache
+def _routines():
+    """{letter: (the cblas gemm, its integer type)} for "s" and "d", or {} if not found."""
+    for path in _library_files():
+        try:
+            library = ctypes.CDLL(str(path))
+        except OSError:
+            continue
+        for prefix, suffix in _NAMINGS:
+            config = getattr(library, f"{prefix}openblas_get_config{suffix}", None)
+            routines = {letter: getattr(library, f"{prefix}cblas_{letter}gemm{suffix}", None)
+                        for letter in "sd"}
+            if config is None or None in routines.values():
+                continue
+            config.restype, config.argtypes = ctypes.c_char_p, []
+            integer = ctypes.c_int64 if b"USE64BITINT" in config() else ctypes.c_int32
+            for routine in routines.values():
+                routine.restype, routine.argtypes = None, None  # arguments come built
+            return {letter: (routine, integer) for letter, routine in routines.items()}
+    return {}
+
+
+class Products:
+    """C = A @ B (+ C when accumulating), row-major, for one geometry, by addresses.
+
+    `A` is (m, k) with rows `lda` elements apart (with `trans_a`, stored as its (k, m)
+    transpose, rows `lda` apart); `B` is (k, n), rows `ldb` apart; `C` (m, n), rows `ldc`
+    apart. The caller keeps every array alive and in bounds: this
+    hands raw addresses to BLAS. Arguments are built once here, so a call costs about
+    one microsecond."""
+
+    def __init__(self, routine, integer, scalar, *, trans_a, m, n, k, lda, ldb, ldc):
+        self._routine = routine
+        self._head = (ctypes.c_int(_ROW_MAJOR), ctypes.c_int(_TRANS if trans_a else _NO_TRANS),
+                      ctypes.c_int(_NO_TRANS), integer(m), integer(n), integer(k), scalar(1.0))
+        self._lda, self._ldb, self._ldc = integer(lda), integer(ldb), integer(ldc)
+        self._beta = (scalar(0.0), scalar(1.0))
+
+    def __call__(self, a: int, b: int, c: int, accumulate: bool) -> None:
+        self._routine(*self._head, ctypes.c_void_p(a), self._lda, ctypes.c_void_p(b),
+                      self._ldb, self._beta[accumulate], ctypes.c_void_p(c), self._ldc)
+
+
+_SCALARS = {np.dtype(np.float32): ("s", ctypes.c_float),
+            np.dtype(np.float64): ("d", ctypes.c_double)}
+
+
+def products(dtype):
+    """A maker of `Products` for arrays of `dtype` (keywords as `Products` takes them), or
+    None where numpy's OpenBLAS gemm for it is not found."""
+    found = _SCALARS.get(np.dtype(dtype))
+    routines = _routines()
+    if found is None or not routines:
+        return None
+    letter, scalar = found
+    routine, integer = routines[letter]
+    return functools.partial(Products, routine, integer, scalar)
+
+
+def address(array: np.ndarray) -> int:
+    """The address of `array`'s first element."""
+    return array.__array_interface__["data"][0]

@@ -1,0 +1,73 @@
+"""Convolutions by kernel taps: BLAS products that add into their output (`ops/blas.py`)
+against numpy's matmul-and-add fallback, which every other BLAS build takes."""
+import numpy as np
+import pytest
+
+from tapeviz.ops import blas, conv_taps
+
+needs_openblas = pytest.mark.skipif(
+    blas.products(np.float32) is None,
+    reason="this numpy does not ship OpenBLAS beside it (numpy.libs / .dylibs): conv_taps "
+           "runs numpy's matmul and adds, tested below")
+
+
+@needs_openblas
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a", [False, True])
+def test_products_add_into_their_output_with_leading_dimensions(dtype, trans_a):
+    rng = np.random.default_rng(0)
+    # A's rows are 7 apart in a wider array, so lda != k; C sits inside a wider array too
+    wide_a = rng.standard_normal((9, 7)).astype(dtype)
+    a = wide_a[:, :5] if not trans_a else wide_a[:5, :]      # (9, 5), or (5, 7) read as A^T
+    m, k = (9, 5) if not trans_a else (7, 5)
+    b = rng.standard_normal((k, 4)).astype(dtype)
+    c = rng.standard_normal((m, 6)).astype(dtype)
+    before = c.copy()
+    product = blas.products(dtype)(trans_a=trans_a, m=m, n=4, k=k, lda=7, ldb=4, ldc=6)
+    matrix = a if not trans_a else a.T
+    product(blas.address(wide_a), blas.address(b), blas.address(c), True)
+    np.testing.assert_allclose(c[:, :4], before[:, :4] + matrix @ b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(c[:, 4:], before[:, 4:])  # past n: untouched
+    product(blas.address(wide_a), blas.address(b), blas.address(c), False)
+    np.testing.assert_allclose(c[:, :4], matrix @ b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.int32, np.complex64])
+def test_products_are_only_bound_for_float32_and_float64(dtype):
+    assert blas.products(dtype) is None
+
+
+def _taps_ops(x, w, g, pads):
+    """conv_taps' forward, input gradient and filter gradient, copied out of reused arrays."""
+    out_hw = g.shape[1:3]
+    return (conv_taps.correlate(conv_taps.padded(x, pads), w, (1, 1), out_hw).copy(),
+            conv_taps.input_gradient(g, w, pads, (1, 1), x.shape).copy(),
+            conv_taps.filter_gradient(conv_taps.padded(x, pads), g, w.shape[:2], (1, 1)))
+
+
+def _naive_forward(x, w, pads):
+    xp = np.pad(x, ((0, 0),) + tuple(pads) + ((0, 0),))
+    kh, kw = w.shape[:2]
+    oh, ow = xp.shape[1] - kh + 1, xp.shape[2] - kw + 1
+    return sum(xp[:, a:a + oh, b:b + ow] @ w[a, b] for a in range(kh) for b in range(kw))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, pads", [
+    ((32, 26, 26, 16), ((0, 0), (0, 0))),   # the guide's second conv: several blocks
+    ((3, 9, 7, 8), ((1, 1), (1, 1))),       # one short block, SAME
+    ((90, 12, 12, 8), ((2, 0), (1, 0))),    # uneven pads, a last block shorter than the rest
+])
+def test_taps_by_blas_equal_numpy_matmul_and_adds(monkeypatch, dtype, shape, pads):
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal(shape).astype(dtype)
+    w = rng.standard_normal((3, 3, shape[3], 9)).astype(dtype)
+    expected = _naive_forward(x, w, pads)
+    g = rng.standard_normal(expected.shape).astype(dtype)
+    ours = _taps_ops(x, w, g, pads)
+    monkeypatch.setattr(blas, "products", lambda dtype: None)
+    fallback = _taps_ops(x, w, g, pads)
+    tolerance = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(ours[0], expected, rtol=tolerance, atol=tolerance * 10)
+    for by_blas, by_numpy in zip(ours, fallback):
+        np.testing.assert_allclose(by_blas, by_numpy, rtol=tolerance, atol=tolerance)
