@@ -509,26 +509,36 @@ def test_an_ended_runs_chart_snapshot_updates_the_saved_twin(dashboards):
     dash.flush()
     dash.saved_twin = twin = Handle()
     chart = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 380 190"><text>1.5</text></svg>'
+    legend = [{"text": "w:0 1.5", "colour": "rgb(9, 105, 218)"},
+              {"text": "v:0 <2>", "colour": "#cf222e"}]
     dash._handle_custom_msg({"snapshot": {"charts": [{"title": "loss <1>", "svg": chart}],
-                                          "legend": "w:0 1.5"}}, [])
+                                          "legend": legend}}, [])
     assert len(twin.updates) == 1
     bundle, kwargs = twin.updates[0]
     assert kwargs == {"raw": True}
     markup = bundle["text/html"]
     assert "tapeviz dashboard: 3 steps, finished (loss " in markup and "saved charts" in markup
-    assert "loss &lt;1&gt;" in markup and "w:0 1.5" in markup
+    assert "loss &lt;1&gt;" in markup and "w:0 1.5" in markup and "v:0 &lt;2&gt;" in markup
     images = [base64.b64decode(found).decode() for found in
               re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"', markup)]
     assert images[0] == chart
+    # each legend entry after a swatch of its series' colour, drawn as an image
+    swatches = [re.search(r'fill="([^"]+)"', image).group(1) for image in images[1:3]]
+    assert swatches == ["rgb(9, 105, 218)", "#cf222e"]
+    assert markup.index("w:0 1.5") > markup.index(base64.b64encode(images[1].encode()).decode())
     # and the last step's tape, as the dashboard drew it (on white)
-    assert len(images) == 2 and 'id="n0"' in images[1] and dash.tape_title in markup
+    assert len(images) == 4 and 'id="n0"' in images[3] and dash.tape_title in markup
     assert dash.error == ""
 
-    # what the browser sends is checked: a chart that is not an SVG document is refused
-    dash._handle_custom_msg({"snapshot": {"charts": [{"title": "x", "svg": "<img src=x>"}]}}, [])
-    dash.flush()
-    assert len(twin.updates) == 1
-    assert dash.error.startswith("chart snapshot: ValueError: Dashboard: a chart snapshot must")
+    # what the browser sends is checked: a chart that is not an SVG document is refused, and
+    # a swatch colour that would end its attribute
+    for bad in ({"charts": [{"title": "x", "svg": "<img src=x>"}]},
+                {"charts": [], "legend": [{"text": "w", "colour": 'red"/><script'}]}):
+        dash._handle_custom_msg({"snapshot": bad}, [])
+        dash.flush()
+        assert len(twin.updates) == 1
+        assert dash.error.splitlines()[-1].startswith(
+            "chart snapshot: ValueError: Dashboard: a chart snapshot must")
 
 
 def test_a_dashboard_displays_after_a_twin_whose_display_it_keeps(kernel_shell):

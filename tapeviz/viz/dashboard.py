@@ -296,20 +296,25 @@ class Dashboard(anywidget.AnyWidget):
         notebook shows them with no kernel (GitHub, nbconvert, a reopen)."""
         if self.saved_twin is None:
             return
+        from .saved import CSS_COLOUR, dashboard_twin_bundle
         charts = snapshot.get("charts") if isinstance(snapshot, dict) else None
+        legend = snapshot.get("legend", []) if isinstance(snapshot, dict) else None
         if not isinstance(charts, list) or not all(
                 isinstance(c, dict) and isinstance(c.get("title"), str)
                 and isinstance(c.get("svg"), str) and c["svg"].startswith("<svg")
-                for c in charts):
+                for c in charts) or not isinstance(legend, list) or not all(
+                isinstance(item, dict) and isinstance(item.get("text"), str)
+                and isinstance(item.get("colour"), str) and CSS_COLOUR.fullmatch(item["colour"])
+                for item in legend):
             raise ValueError("Dashboard: a chart snapshot must be {charts: [{title, svg}], "
-                             f"legend}} with each svg an <svg> document; got {snapshot!r:.200}")
-        from .saved import dashboard_twin_bundle
-        legend = snapshot.get("legend") if isinstance(snapshot.get("legend"), str) else ""
+                             "legend: [{text, colour}]} with each svg an <svg> document and "
+                             f"each colour rgb(...) or #hex; got {snapshot!r:.200}")
         summary = f"{self.step_count} steps, {self.status}"
         tape = (self.tape_title, self.svg) if self.svg.startswith("<svg") else None
         alerts = [(alert["kind"], alert["message"]) for alert in self.alerts]
         self.saved_twin.update(dashboard_twin_bundle(
-            summary, [(c["title"], c["svg"]) for c in charts], legend, tape, alerts), raw=True)
+            summary, [(c["title"], c["svg"]) for c in charts],
+            [(item["text"], item["colour"]) for item in legend], tape, alerts), raw=True)
 
     def _report_error(self, where: str, exc: BaseException, push: bool = True) -> None:
         """Keep the error for the `error` trait (the last five); push it if no timer will."""

@@ -20,18 +20,21 @@ torchvista-style self-contained HTML alone would lose the live widget; this keep
 
 A Dashboard's charts exist only once its run has ended, and are drawn in the browser: there
 `dashboard.js` sends them, as standalone SVG with their colours inlined, and the twin's
-display is updated with them (`display_id`), as images, with the legend as text.
+display is updated with them (`display_id`), as images, with the legend as text, each entry
+after its series' colour as a small image (a `style` would not survive a sanitizer).
 """
 from __future__ import annotations
 
 import base64
 import html
 import json
+import re
 import uuid
 
 TWIN_CLASS = "tapeviz-saved"
 FRAME_HEIGHT = 520   # px of the interactive copy: the export's 80vh graph pane and its inspector
 STUCK_MS = 5000      # a widget view still loading after this long has no kernel to come from
+CSS_COLOUR = re.compile(r"rgba?\([0-9., ]+\)|#[0-9a-fA-F]{3,8}")   # a swatch's, as sent
 
 
 def twin_bundle(title: str, svg: str, page: str) -> dict:
@@ -45,11 +48,11 @@ def twin_bundle(title: str, svg: str, page: str) -> dict:
     return {"text/html": markup, "image/svg+xml": svg, "text/plain": f"tapeviz: {title}"}
 
 
-def dashboard_twin_bundle(summary: str, charts=(), legend: str = "", tape=None,
-                          alerts=()) -> dict:
+def dashboard_twin_bundle(summary: str, charts=(), legend=(), tape=None, alerts=()) -> dict:
     """The twin of a Dashboard: `summary` (e.g. "352 steps, finished") and, once a run ended,
-    the charts as the browser drew them, [(title, standalone SVG)], the legend's text, the
-    last step's tape, (title, Graphviz SVG), and the alerts' text, [(kind, message)]."""
+    the charts as the browser drew them, [(title, standalone SVG)], the legend's entries with
+    their series' colours, [(text, CSS colour)], the last step's tape, (title, Graphviz SVG),
+    and the alerts' text, [(kind, message)]."""
     twin_id = f"{TWIN_CLASS}-{uuid.uuid4().hex}"
     note = ("saved charts" if charts else "the charts are saved here when the run ends") + \
         "; run the cell for the live dashboard"
@@ -64,7 +67,9 @@ def dashboard_twin_bundle(summary: str, charts=(), legend: str = "", tape=None,
         parts.append(f'<div style="display:inline-block;vertical-align:top;margin:4px 8px 0 0">'
                      f'<div>{text}</div>{_image(svg, text)}</div>')
     if legend:
-        parts.append(f"<div>{html.escape(legend)}</div>")
+        items = "".join(f'<span style="margin-right:12px">{_swatch(colour)} {html.escape(text)}'
+                        f'</span>' for text, colour in legend)
+        parts.append(f"<div>{items}</div>")
     if tape is not None:
         title, svg = tape
         text = html.escape(title)
@@ -108,6 +113,16 @@ def _image(svg: str, alt: str) -> str:
     """An <img> of `svg` (escaped `alt`): no inline SVG ids to collide, nothing to sanitize."""
     encoded = base64.b64encode(svg.encode("utf-8")).decode("ascii")
     return f'<img src="data:image/svg+xml;base64,{encoded}" alt="{alt}">'
+
+
+def _swatch(colour: str) -> str:
+    """A short thick line in `colour` (checked against CSS_COLOUR), as the charts draw the
+    series: an image, so it keeps its colour where a sanitizer drops `style`."""
+    if not CSS_COLOUR.fullmatch(colour):
+        raise ValueError(f"a legend swatch takes rgb(...) or #hex; got {colour!r:.80}")
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="16" height="10">'
+           f'<rect y="3" width="16" height="4" rx="1" fill="{colour}"/></svg>')
+    return _image(svg, "")
 
 
 def _on_white(svg: str) -> str:

@@ -224,8 +224,12 @@ function render({ model, el: root }) {
       title: chart.querySelector(".tvd-chart-title").textContent,
       svg: standalone(chart.querySelector("svg"), background),
     }));
-    const items = [...legend.children].map((item) => item.textContent);
-    model.send({ snapshot: { charts, legend: items.join(" · ") } });
+    // each legend entry with its swatch's colour as drawn: the twin draws the swatch again
+    const items = [...legend.children].map((item) => ({
+      text: item.textContent,
+      colour: getComputedStyle(item.querySelector(".tvd-swatch")).backgroundColor,
+    }));
+    model.send({ snapshot: { charts, legend: items } });
   }
   function drawLoss() {
     drawChart(lossSvg, [decode(model.get("loss") || {})]);
