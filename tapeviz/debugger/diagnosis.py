@@ -27,6 +27,7 @@ from .history import RecordedStep
 from .nan_entry import NaNEntry
 from .nan_steps import nan_over_steps
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
+from .program_bugs import with_program_bugs
 from .recorder import Recorder
 from .summary import _array, all_finite, nonfinite_each
 from .why_none import path_nodes
@@ -377,7 +378,8 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
                                 ratio, nodes)
         if len(recorded) > 1 and not any(f.kind in ACROSS_LAYERS for f in found):
             found += _stack_over_steps(recorded, order, ratio, nodes)
-    return found
+    return with_program_bugs(found, nodes, recorded, {} if gradients is None else
+                             dict(_grad_items(gradients, variables)))
 
 
 def _zero_names(gradients, variables) -> set | None:

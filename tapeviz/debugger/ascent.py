@@ -1,0 +1,90 @@
+"""Gradient ascent by a sign error: the updates move the weights along their gradient, up
+the loss, as `w.assign_add(lr * g)` or `apply_gradients` of negated gradients do, and the
+loss grows. To first order an update changes the loss by update . gradient: negative for
+descent, positive here in most steps. Only the last few steps are looked at (the loss
+first, then their update ops), so the cost does not grow with the recording.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import VariableRead
+from .divergence import _optimizer_line
+from .findings import Finding
+from .numerics import _where
+from .op_index import WEIGHING
+from .variable_names import name_in_code
+
+WINDOW = 8          # the last steps looked at
+MIN_STEPS = 3       # steps with updates needed to say anything
+UPHILL_SHARE = 0.75  # share of those whose update went uphill
+
+
+def _moves(step) -> tuple[dict, set]:
+    """({variable name: (its first update op, value before, value after)}, names of
+    variables read as a layer's data, an image or input being optimised on purpose: an
+    adversarial example or a feature visualisation climbs the loss by design)."""
+    moves, inputs = {}, set()
+    for node in step.nodes:
+        head = node.inputs[0] if node.inputs else None
+        if type(head) is not VariableRead:
+            continue
+        name = head.variable.name
+        if node.op.kind == "update":
+            first = moves.get(name)
+            moves[name] = (node, head._value, node.output._value) if first is None else (
+                first[0], first[1], node.output._value)
+        elif node.op.name in WEIGHING and type(node.inputs[1]) is VariableRead:
+            inputs.add(name)
+    return moves, inputs
+
+
+def _uphill(step) -> dict | None:
+    """{variable name: (update op, update . gradient)} of the step's trained variables, or
+    None when it updated none."""
+    moves, inputs = _moves(step)
+    found = {}
+    for name, grad in step.variable_gradients.items():
+        if name in moves and name not in inputs:
+            node, before, after = moves[name]
+            delta = np.asarray(after, np.float64) - np.asarray(before, np.float64)
+            found[name] = (node, float(np.sum(delta * np.asarray(grad._value, np.float64))))
+    return found or None
+
+
+def _fix(node, step) -> str:
+    op = node.op.name
+    if node.scope and _optimizer_line(step) is not None:
+        return ("fix: the optimizer already subtracts learning_rate * the gradient it is "
+                "given: pass tape.gradient's gradients as they are, not negated")
+    if op == "assign_add":
+        return "fix: subtract the step: w.assign_sub(learning_rate * grad)"
+    if op == "assign_sub":
+        return ("fix: assign_sub already subtracts: give it learning_rate * grad, not its "
+                "negative")
+    return f"fix: step against the gradient: w.{op}(w - learning_rate * grad)"
+
+
+def find_ascent(steps) -> Finding | None:
+    """A Finding when, over the last steps, the loss rose and most updates went uphill."""
+    window = [s for s in steps if s.loss is not None and np.isfinite(s.loss)
+              and s.variable_gradients][-WINDOW:]
+    if len(window) < MIN_STEPS or window[-1].loss <= window[0].loss:
+        return None
+    judged = [(step, found) for step in window if (found := _uphill(step)) is not None]
+    uphill = [(step, found) for step, found in judged if sum(d for _, d in found.values()) > 0]
+    if len(judged) < MIN_STEPS or len(uphill) < UPHILL_SHARE * len(judged):
+        return None
+    step, found = uphill[-1]
+    climbing = [name for name, (_, dot) in found.items() if dot > 0]
+    node = found[climbing[0]][0]
+    first, last = window[0], window[-1]
+    variables = {v.name: v for v in step.gradient_sources if hasattr(v, "made_at")}
+    names = [name_in_code(variables[n], step.nodes) if n in variables else n
+             for n in climbing[:4]]
+    names = ", ".join(names) + (f" and {len(climbing) - 4} more" if len(climbing) > 4 else "")
+    message = (f"gradient ascent: the updates move {names} along the gradient, uphill "
+               f"(update . gradient > 0 in {len(uphill)} of {len(judged)} steps), and the loss "
+               f"rose from {first.loss:.4g} at step {first.number} to {last.loss:.4g} at step "
+               f"{last.number}; {node.op.name} at {_where(node.source)}; {_fix(node, step)}")
+    return Finding("gradient_ascent", message, node, variables=climbing)

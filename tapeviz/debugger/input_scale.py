@@ -1,0 +1,76 @@
+"""Unscaled image input: pixels 0-255 (whole numbers in a float batch of images, or bytes
+cast to float) fed to the first Conv2D or Dense layer, whose outputs then come out a
+hundred times larger than initialisers plan for, saturating the activations and the loss.
+Data that is legitimately large (ages, prices: a few features, not whole-number images)
+is not image-like, and a first layer whose outputs stay near 1 says nothing is wrong.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .findings import Finding
+from .numerics import _where
+from .op_index import WEIGHING, maker
+
+_CARRIES = ("cast", "identity")   # ops that hand the data on as it is (besides shape ops)
+HEALTHY_SPREAD = 5.0   # a first layer's output std above this: inputs far from scale 1
+
+
+def _image_like(value) -> bool:
+    """A float batch of images: NHWC, or rows of at least 64 pixels (flattened)."""
+    return value.dtype.kind == "f" and (value.ndim == 4 or value.ndim == 2
+                                        and value.shape[1] >= 64)
+
+
+def _whole_pixels(value) -> bool:
+    """Whole numbers from 0 to 255 reaching past 16: bytes, not scaled values (a sample of
+    at most ~100k of them is looked at)."""
+    sample = value.ravel()[::max(1, value.size // 100_000)]
+    low, high = float(sample.min()), float(sample.max())
+    return 0 <= low and 16 <= high <= 255 and bool(np.all(sample == np.floor(sample)))
+
+
+def _entry(nodes, position: int):
+    """(the first op that read the data, a cast from uint8 on the way or None), following
+    the first layer's input back through shape ops and casts; None when an op computed
+    it (scaled, normalised, or a layer before)."""
+    first, cast = nodes[position], None
+    while True:
+        made = maker(nodes, position)
+        if made is None:
+            return first, cast
+        position, first = made
+        if first.op.kind != "shape" and first.op.name not in _CARRIES:
+            return None
+        if first.op.name == "cast" and first.inputs[0]._value.dtype == np.uint8:
+            cast = first
+
+
+def unscaled_input(by_op: dict, nodes) -> list:
+    """A Finding when the first layer's op (among `by_op`, from `op_index.ops_named`) reads
+    image data of whole numbers 0-255 and its outputs spread far beyond scale 1."""
+    layers = [pair for op in WEIGHING for pair in by_op.get(op, ())]
+    if not layers:
+        return []
+    position, layer = min(layers, key=lambda pair: pair[0])
+    value = np.asarray(layer.inputs[0]._value)
+    if not (_image_like(value) and _whole_pixels(value)):
+        return []
+    output = np.asarray(layer.output._value, np.float64)
+    spread = float(np.std(output))
+    entered = _entry(nodes, position)
+    if spread <= HEALTHY_SPREAD or entered is None:
+        return []
+    first, cast = entered
+    shape = "x".join(map(str, value.shape))
+    scope = f" in layer {layer.scope}" if layer.scope else ""
+    where = cast if cast is not None else first
+    was = " (bytes cast to float)" if cast is not None else " (whole numbers)"
+    message = (f"unscaled input: {layer.op.name}{scope}, the first layer, reads pixels "
+               f"{value.min():.4g} to {value.max():.4g}{was}, a {shape} batch, where about "
+               f"0 to 1 is expected: its outputs reach {np.max(np.abs(output)):.3g} (std "
+               f"{spread:.3g}; about 1 for scaled inputs), which saturates the activations "
+               f"and the loss; the batch entered at {_where(where.source)}; fix: scale the "
+               f"pixels to 0-1 where the batch is made: images / 255 (for bytes, "
+               f"tf.cast(images, tf.float32) / 255.0)")
+    return [Finding("unscaled_input", message, layer, where.source)]

@@ -1,0 +1,86 @@
+"""A Variable made inside the training loop: each step differentiates a new variable made
+at the same line, with the same shape, so every update is lost (the next step starts
+from a fresh initial value) and an optimizer's state for it starts over. Read from what
+each recorded step's gradient call was given (its sources), not from its ops.
+"""
+from __future__ import annotations
+
+import re
+
+from ..tensor import Variable, VariableRead
+from .findings import Finding
+from .numerics import _where
+from .variable_names import name_in_code
+
+MIN_STEPS = 3
+_RENAMED = re.compile(r"(_\d+)?(:\d+)?$")   # 'w_3:0' -> 'w': the name a new one is given
+
+
+def _key(variable) -> tuple:
+    """What a variable made again by the same code has in common with the last one."""
+    made = variable.made_at
+    where = made if made is not None else _RENAMED.sub("", variable.name)
+    return where, tuple(variable.shape), variable.dtype.name
+
+
+def _made_each_step(steps) -> dict:
+    """{key: the variables of that key, one list per step} for the keys whose variables are
+    new objects in each of the last MIN_STEPS or more steps that had them."""
+    seen: dict = {}   # key -> [the ids of each step's variables of that key]
+    kept: dict = {}   # key -> [each step's variables]
+    for step in steps:
+        here: dict = {}
+        for source in step.gradient_sources:
+            if isinstance(source, Variable) and source.trainable:
+                here.setdefault(_key(source), {})[id(source)] = source
+        for key, variables in here.items():
+            seen.setdefault(key, []).append(set(variables))
+            kept.setdefault(key, []).append(list(variables.values()))
+    found = {}
+    for key, ids in seen.items():
+        run = 1
+        for before, now in zip(ids, ids[1:]):
+            run = run + 1 if before.isdisjoint(now) else 1
+        if run >= MIN_STEPS:
+            found[key] = kept[key][-run:]
+    return found
+
+
+def _first_reader(nodes, variables):
+    wanted = {id(v) for v in variables}
+    for node in nodes:
+        for tensor in node.inputs:
+            if type(tensor) is VariableRead and id(tensor.variable) in wanted:
+                return node
+    return None
+
+
+def variables_made_in_loop(steps, nodes) -> list:
+    """A Finding per line that made a trained variable anew in each of the last steps
+    (`nodes`: the shown step's, for the op that reads one)."""
+    by_line: dict = {}
+    for (where, shape, _), runs in _made_each_step(steps).items():
+        by_line.setdefault(where, []).append((shape, runs))
+    found = []
+    for groups in by_line.values():
+        count = max(len(runs) for _, runs in groups)
+        latest = [v for _, runs in groups for v in runs[-1]]
+        reader = _first_reader(nodes, latest)
+        made = latest[0].made_at
+        layer = "/" in latest[0].name
+        what = "the model's variables" if layer else ", ".join(name_in_code(v) for v in latest)
+        message = (f"a Variable made inside the training loop: {what} "
+                   f"({'; '.join('x'.join(map(str, s)) or 'scalar' for s, _ in groups)}) "
+                   f"{'are' if len(latest) > 1 or layer else 'is'} made anew in each of the "
+                   f"last {count} steps (a new variable each step), so each "
+                   f"update is lost: the next step starts again from a fresh initial value, "
+                   f"and an optimizer's state for it starts over; made at "
+                   f"{_where(made) if made is not None else 'an unknown line'}")
+        if reader is not None:
+            message += f"; read by {reader.op.name} at {_where(reader.source)}"
+        message += ("; fix: make the model (and its optimizer) once, before the loop"
+                    if layer else "; fix: create the variable once, before the loop, and "
+                    "update it inside (assign_sub, or an optimizer's apply_gradients)")
+        found.append(Finding("variable_in_loop", message, reader, made,
+                             variables=[v.name for v in latest]))
+    return found

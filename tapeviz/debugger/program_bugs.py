@@ -1,0 +1,35 @@
+"""Bugs in how a training program is written, each a `diagnose` finding with the op, the
+user's line, the figures and the fix: gradient ascent by a sign error (`ascent`), hidden
+units initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
+(`batch_axis`), image pixels fed unscaled (`input_scale`), a Variable made inside the
+loop (`loop_variables`). The shown step's nodes are walked once (`op_index`); the steps
+only as far as each check needs.
+"""
+from __future__ import annotations
+
+from .ascent import find_ascent
+from .batch_axis import over_batch_axis
+from .input_scale import unscaled_input
+from .loop_variables import variables_made_in_loop
+from .op_index import ops_named
+from .symmetry import symmetric_kernels
+
+
+def with_program_bugs(found: list, nodes, steps, gradients: dict) -> list:
+    """`found` (diagnose's findings so far) with these added; a divergence that gradient
+    ascent explains is replaced by it (its hint, a smaller learning rate, would not help).
+    `nodes`: the shown step's forward nodes; `steps`: the recorded steps; `gradients`:
+    {variable name: gradient} of the shown step."""
+    by_op = ops_named(nodes)
+    named = {name for finding in found for name in finding.variables}
+    more = (over_batch_axis(by_op, nodes) + unscaled_input(by_op, nodes)
+            + symmetric_kernels(by_op, nodes, gradients, named)
+            + variables_made_in_loop(steps, nodes))
+    ascent = find_ascent(steps) if steps else None
+    if ascent is None:
+        return found + more
+    kept = [f for f in found if f.kind != "divergence"]
+    for finding in kept:
+        finding.message = finding.message.replace("see the divergence finding",
+                                                  "see the gradient ascent finding")
+    return kept + [ascent] + more
