@@ -268,8 +268,9 @@ def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
         page.run_all(timeout=120)
         dash = page.wait_for_output(".tapeviz-dashboard")
         wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
-        images = twins(page).locator("img")   # the two charts and the last step's tape
-        wait_until(page, lambda: images.count() == 3, "the charts sent to the twin")
+        # the two charts, a legend swatch per variable and the last step's tape
+        images = twins(page).locator("img")
+        wait_until(page, lambda: images.count() == 5, "the charts sent to the twin")
         assert visible_count(twins(page)) == 0, "the twin shows beside the live dashboard"
         save(page)
         check_clean(page, browser)
@@ -279,11 +280,21 @@ def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
         twin = twins(page).first
         assert "tapeviz dashboard: 300 steps, finished" in twin.text_content()
         images = twin.locator("img")
-        assert images.count() == 3
-        for i in range(3):
+        assert images.count() == 5
+        for i in (0, 1, 4):
             assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 100")
         assert "step 300: 6 taped ops" in twin.text_content()
-        assert "w:0" in twin.text_content() and "v:0" in twin.text_content()   # the legend
+        # the legend: each variable after a swatch of its line's colour, as the live one
+        entries = twin.locator("span:has(img)")
+        assert [e.text_content().split()[0] for e in entries.all()] == ["w:0", "v:0"]
+        colours = [e.locator("img").evaluate("""img => {
+            const c = document.createElement("canvas");
+            c.width = img.naturalWidth; c.height = img.naturalHeight;
+            const g = c.getContext("2d");
+            g.drawImage(img, 0, 0);
+            return [...g.getImageData(8, 5, 1, 1).data].slice(0, 3).join(",");
+        }""") for e in entries.all()]
+        assert len(set(colours)) == 2 and "0,0,0" not in colours, colours
         dead = page.output("text=Error displaying widget")
         wait_until(page, lambda: dead.count() == 1, "the dead dashboard view")
         assert visible_count(dead) == 0
