@@ -81,3 +81,37 @@ def test_a_recorded_torch_loop_names_the_step_of_the_bad_batch_and_the_widget_sh
     assert alert["message"].startswith(
         "linear was given nan from outside the recorded ops (no op made it)")
     assert alert["node"]
+
+
+def test_data_a_forward_op_hid_is_named_where_its_vjp_read_it():
+    """atan2(w, x) at x = Inf is finite (0), so no forward op holds the Inf; its VJP reads x
+    and sends NaN to w: the entry is the backward step of atan2, given the data's Inf."""
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    x = torch.tensor([3.0, float("inf")])
+
+    def step():
+        loss = torch.atan2(w, x).sum()  # the data enters atan2
+        loss.backward()
+
+    origin = tvt.find_nan_origin(step)
+    assert isinstance(origin, NaNEntry) and origin.op == "atan2"
+    assert origin.phase == "backward" and origin.vjp_of is origin.node
+    assert (origin.position, origin.input_name, origin.inf_count) == (1, "other", 1)
+    assert origin.first_index == (1,) and origin.step.node is origin.node
+    assert origin.source.lineno == line_of(__file__, "the data enters atan2")
+    assert origin.fix == FIXES["data"]["torch"]
+    assert "in backward, in the VJP of atan2" in str(origin)
+
+
+def test_a_nan_gradient_given_to_backward_is_named_not_reported_as_all_finite():
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+
+    def step():
+        y = w * 2.0
+        y.backward(torch.tensor([1.0, float("nan")]))
+
+    origin = tvt.find_nan_origin(step)
+    assert origin is not None and origin.entered and origin.op == "mul"
+    assert (origin.phase, origin.nan_count, origin.inf_count) == ("backward", 1, 0)
+    assert "the gradient the backward pass started from" in str(origin)
+    assert "loss.backward(gradient=g)" in origin.fix
