@@ -74,20 +74,24 @@ class Products:
                       self._ldb, self._beta[accumulate], ctypes.c_void_p(c), self._ldc)
 
 
-_SCALARS = {np.dtype(np.float32): ("s", ctypes.c_float),
-            np.dtype(np.float64): ("d", ctypes.c_double)}
+_LETTERS = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}
+_SCALARS = {"s": ctypes.c_float, "d": ctypes.c_double}
 
 
 def products(dtype):
-    """A maker of `Products` for arrays of `dtype` (keywords as `Products` takes them), or
-    None where numpy's OpenBLAS gemm for it is not found."""
-    found = _SCALARS.get(np.dtype(dtype))
-    routines = _routines()
-    if found is None or not routines:
+    """A maker of `Products` for arrays of `dtype` (keywords as `Products` takes them; the
+    last 64 geometries are kept made), or None where numpy's OpenBLAS gemm for it is not
+    found."""
+    letter = _LETTERS.get(np.dtype(dtype))
+    if letter is None or not _routines():
         return None
-    letter, scalar = found
-    routine, integer = routines[letter]
-    return functools.partial(Products, routine, integer, scalar)
+    return functools.partial(_products, letter)
+
+
+@functools.lru_cache(maxsize=64)
+def _products(letter: str, **geometry) -> Products:
+    routine, integer = _routines()[letter]
+    return Products(routine, integer, _SCALARS[letter], **geometry)
 
 
 def address(array: np.ndarray) -> int:
