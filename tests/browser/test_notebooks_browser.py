@@ -257,6 +257,16 @@ def in_view(pane, target):
     }""", target.element_handle())
 
 
+def chart_text_px(dash):
+    """The on-screen font size (px) of every text of the dashboard's charts: its CSS size
+    times the scale its SVG is drawn at."""
+    return dash.evaluate("""(d) => [...d.querySelectorAll(".tvd-svg text")].map((t) => {
+        const svg = t.ownerSVGElement;
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return parseFloat(getComputedStyle(t).fontSize) * scale;
+    })""")
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser):
@@ -290,6 +300,13 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
             ratio = dash.evaluate(f"(d, selector) => ({CONTRAST})(d.querySelector(selector))",
                                   text)["ratio"]
             assert ratio >= 4.5, f"{text} at {ratio:.2f}:1 in the {theme} theme"
+        # the charts' text stays legible as the window narrows: charts wrap, never shrink
+        for width in (1280, 960):
+            page.page.set_viewport_size({"width": width, "height": 900})
+            page.page.wait_for_timeout(300)
+            sizes = chart_text_px(dash)
+            assert sizes and min(sizes) >= 11, (width, sorted(sizes)[:3])
+        page.page.set_viewport_size({"width": 1280, "height": 900})
 
         dash.locator("button.tvd-pause").click()
         wait_until(page, lambda: dashboard_state(dash) == "paused", "the paused state")

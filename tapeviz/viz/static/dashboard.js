@@ -118,7 +118,7 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
   labels.sort((a, b) => a.y - b.y);
   let prev = -Infinity;
   for (const label of labels) {
-    label.y = Math.max(label.y, prev + 11);
+    label.y = Math.max(label.y, prev + 12);
     prev = label.y;
     svg.append(svgEl("text", { x: M.left + pw + 4, y: label.y + 4,
                                class: `tvd-last ${label.colour}${label.bad ? " tvd-bad" : ""}` },
