@@ -484,7 +484,7 @@ class Dashboard(anywidget.AnyWidget):
         key = tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes)
         step = self._step_offset + self._steps
         title = f"step {step + 1} so far" if in_progress else f"step {step}"
-        title = f"{title}: {len(nodes)} taped ops"
+        title = f"{title}: {len(nodes)} taped op{'' if len(nodes) == 1 else 's'}"
         return key, lambda: Graph.from_nodes(nodes, grads), title, highlight
 
     # ---- the alerts -------------------------------------------------------------------------
