@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from ..tensor import Variable, VariableRead
+from .activations import describe_variables
 from .findings import Finding
 from .numerics import _where
 from .variable_names import name_in_code
@@ -46,6 +47,10 @@ def _made_each_step(steps) -> dict:
     return found
 
 
+def _shape(variable) -> str:
+    return "x".join(map(str, variable.shape)) or "scalar"
+
+
 def _first_reader(nodes, variables):
     wanted = {id(v) for v in variables}
     for node in nodes:
@@ -59,22 +64,24 @@ def variables_made_in_loop(steps, nodes) -> list:
     """A Finding per line that made a trained variable anew in each of the last steps
     (`nodes`: the shown step's, for the op that reads one)."""
     by_line: dict = {}
-    for (where, shape, _), runs in _made_each_step(steps).items():
-        by_line.setdefault(where, []).append((shape, runs))
+    for (where, _, _), runs in _made_each_step(steps).items():
+        by_line.setdefault(where, []).append(runs)
     found = []
     for groups in by_line.values():
-        count = max(len(runs) for _, runs in groups)
-        latest = [v for _, runs in groups for v in runs[-1]]
+        count = max(map(len, groups))
+        latest = [v for runs in groups for v in runs[-1]]
         reader = _first_reader(nodes, latest)
         made = latest[0].made_at
         layer = "/" in latest[0].name
-        what = "the model's variables" if layer else ", ".join(name_in_code(v) for v in latest)
-        message = (f"a Variable made inside the training loop: {what} "
-                   f"({'; '.join('x'.join(map(str, s)) or 'scalar' for s, _ in groups)}) "
-                   f"{'are' if len(latest) > 1 or layer else 'is'} made anew in each of the "
-                   f"last {count} steps (a new variable each step), so each "
-                   f"update is lost: the next step starts again from a fresh initial value, "
-                   f"and an optimizer's state for it starts over; made at "
+        if layer:   # a Keras model made in the loop: its layers' variables, by layer
+            what = describe_variables(latest, nodes) + " are"
+        else:
+            what = ", ".join(f"{name_in_code(v)} ({_shape(v)})" for v in latest) + (
+                " are" if len(latest) > 1 else " is")
+        message = (f"a Variable made inside the training loop: {what} made anew in each of "
+                   f"the last {count} steps (a new variable each step), so each update is "
+                   f"lost: the next step starts again from a fresh initial value, and an "
+                   f"optimizer's state for it starts over; made at "
                    f"{_where(made) if made is not None else 'an unknown line'}")
         if reader is not None:
             message += f"; read by {reader.op.name} at {_where(reader.source)}"

@@ -16,20 +16,26 @@ from .symmetry import symmetric_kernels
 
 
 def with_program_bugs(found: list, nodes, steps, gradients: dict) -> list:
-    """`found` (diagnose's findings so far) with these added; a divergence that gradient
-    ascent explains is replaced by it (its hint, a smaller learning rate, would not help).
-    `nodes`: the shown step's forward nodes; `steps`: the recorded steps; `gradients`:
-    {variable name: gradient} of the shown step."""
+    """These findings, then `found` (diagnose's findings so far); a divergence that
+    gradient ascent explains is replaced by it (its hint, a smaller learning rate, would
+    not help). `nodes`: the shown step's forward nodes; `steps`: the recorded steps;
+    `gradients`: {variable name: gradient} of the shown step (when it has none, the last
+    step that has is read instead)."""
+    if steps and not gradients:   # model.fit's last step only averages its metrics
+        trained = next((step for step in reversed(steps) if step.variable_gradients), None)
+        if trained is not None:
+            nodes = [node for node in trained.nodes if node.phase == "forward"]
+            gradients = trained.variable_gradients
     by_op = ops_named(nodes)
     named = {name for finding in found for name in finding.variables}
     more = (over_batch_axis(by_op, nodes) + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes))
     ascent = find_ascent(steps) if steps else None
-    if ascent is None:
-        return found + more
-    kept = [f for f in found if f.kind != "divergence"]
-    for finding in kept:
-        finding.message = finding.message.replace("see the divergence finding",
-                                                  "see the gradient ascent finding")
-    return kept + [ascent] + more
+    if ascent is not None:
+        found = [f for f in found if f.kind != "divergence"]
+        for finding in found:
+            finding.message = finding.message.replace("see the divergence finding",
+                                                      "see the gradient ascent finding")
+        more.insert(0, ascent)
+    return more + found   # causes first: the symptoms (norms, zeros) follow from them

@@ -1,0 +1,374 @@
+"""Bugs in how a training program is written, each planted in a small student program of its
+own and found where the student looks: `diagnose(recorder)` and the alerts of a TapeWidget
+on the Recorder. "Found" is one finding of the bug's kind that names the op, this file's
+line of the buggy statement (marked `# BUG <n>`), the figures of the run and the fix; the
+same program written correctly gives no finding of that kind (and the reference workloads
+of test_bugs_training give no alert at all).
+"""
+import os
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.datasets import load_digits
+from tapeviz.debugger import Recorder, diagnose
+from tapeviz.viz.widget import TapeWidget
+from programs import guide_cnn, line_of
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+FILE = os.path.basename(__file__)
+
+
+def here(marker: str) -> str:
+    """'test_bugs_program.py:<line>' of the line marked `marker`."""
+    return f"{FILE}:{line_of(__file__, marker)}"
+
+
+def findings(kind: str, rec) -> list:
+    return [f for f in diagnose(rec) if f.kind == kind]
+
+
+def regression_data(n: int = 32):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 3)).astype(np.float32)
+    return x, x @ np.array([[1.0], [-2.0], [0.5]], np.float32) + 0.3
+
+
+def classes_data(n: int = 32, classes: int = 4, features: int = 5):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(n, features)).astype(np.float32)
+    labels = np.argmax(x[:, :classes], axis=1)
+    return x, np.eye(classes, dtype=np.float32)[labels]
+
+
+# ---- bug 1: gradient ascent, the update's sign turned -------------------------------------------
+def hand_written_regression(update: str, steps: int = 6):
+    x, y = regression_data()
+    w = tf.Variable(tf.zeros([3, 1]), name="w")
+    learning_rate = 0.05
+    with Recorder() as rec:
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+            grad = tape.gradient(loss, w)
+            if update == "ascent":
+                w.assign_add(learning_rate * grad)  # BUG 1a: adds the step
+            else:
+                w.assign_sub(learning_rate * grad)
+    return rec, w
+
+
+def test_gradient_ascent_by_assign_add_names_the_update_the_figures_and_the_fix():
+    rec, w = hand_written_regression("ascent")
+    [finding] = findings("gradient_ascent", rec)
+    losses = [step.loss for step in rec.steps]
+    assert losses[-1] > losses[0]
+    # the evidence, read from the recording by another road: each update's change of w
+    # has a positive product with the step's gradient
+    uphill = sum(float(np.sum((s.variables_after[w.name] - s.variables[w.name])
+                              * s.variable_gradients[w.name].numpy())) > 0 for s in rec.steps)
+    assert uphill == len(rec.steps) == 6
+    message = finding.message
+    assert message.startswith("gradient ascent: the updates move w along the gradient, uphill")
+    assert "(update . gradient > 0 in 6 of 6 steps)" in message
+    assert f"the loss rose from {losses[0]:.4g} at step 1 to {losses[-1]:.4g} at step 6" \
+        in message
+    assert f"assign_add at tests/{here('# BUG 1a')}: w.assign_add(learning_rate * grad)" \
+        in message
+    assert "fix: subtract the step: w.assign_sub(learning_rate * grad)" in message
+    assert finding.node.op.name == "assign_add" and finding.variables == (w.name,)
+    widget = TapeWidget(rec)
+    [alert] = [a for a in widget.alerts if a["kind"] == "gradient_ascent"]
+    assert alert["message"] == message
+    assert widget.graph.nodes[alert["node"]].op == "assign_add"
+    assert "divergence" not in [a["kind"] for a in widget.alerts]   # its hint would not help
+
+
+def test_the_same_regression_descending_gives_no_alert():
+    rec, _ = hand_written_regression("descent")
+    assert rec.steps[-1].loss < rec.steps[0].loss
+    assert TapeWidget(rec).alerts == []
+
+
+def keras_custom_loop(negate: bool, steps: int = 6):
+    tf.random.set_seed(0)
+    x, y = regression_data(n=64)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="tanh", input_shape=(3,)),
+                                 tf.keras.layers.Dense(1)])
+    optimizer = tf.keras.optimizers.SGD(0.05)
+    with Recorder() as rec:
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x) - y))
+            grads = tape.gradient(loss, model.trainable_variables)
+            if negate:
+                grads = [-g for g in grads]   # "gradient ascent on the negative loss"
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))  # BUG 1b
+    return rec, model
+
+
+def test_gradient_ascent_by_negated_gradients_to_apply_gradients():
+    rec, model = keras_custom_loop(negate=True)
+    [finding] = findings("gradient_ascent", rec)
+    losses = [step.loss for step in rec.steps]
+    assert f"the loss rose from {losses[0]:.4g} at step 1 to {losses[-1]:.4g} at step 6" \
+        in finding.message
+    assert "in 6 of 6 steps" in finding.message
+    assert "the kernel of layer " + model.layers[0].name in finding.message
+    assert here("# BUG 1b") in finding.message
+    assert "fix: the optimizer already subtracts learning_rate * the gradient it is given: " \
+        "pass tape.gradient's gradients as they are, not negated" in finding.message
+    rec, _ = keras_custom_loop(negate=False)
+    assert rec.steps[-1].loss < rec.steps[0].loss and findings("gradient_ascent", rec) == []
+
+
+def test_climbing_an_activation_on_purpose_is_not_gradient_ascent():
+    """Feature visualisation: the image climbs a filter's response by design."""
+    rng = np.random.default_rng(2)
+    kernel = tf.Variable(rng.normal(size=(3, 3, 1, 4)).astype(np.float32), trainable=False)
+    image = tf.Variable(rng.uniform(0, 0.1, size=(1, 8, 8, 1)).astype(np.float32))
+    with Recorder() as rec:
+        for _ in range(5):
+            with tf.GradientTape() as tape:
+                response = -tf.reduce_mean(tf.nn.conv2d(image, kernel, 1, "VALID")[..., 0])
+            image.assign_add(0.5 * tape.gradient(response, image))   # climbs on purpose
+    assert rec.steps[-1].loss > rec.steps[0].loss
+    assert findings("gradient_ascent", rec) == []
+
+
+# ---- bug 2: hidden units initialised identical ---------------------------------------------------
+def test_zero_initialised_hidden_layer_stays_symmetric_and_is_named_with_its_line():
+    x, y = regression_data()
+    w1 = tf.Variable(tf.zeros((3, 16)))  # BUG 2a: every hidden unit starts the same
+    b1 = tf.Variable(tf.zeros(16))
+    w2 = tf.Variable(tf.fill((16, 1), 0.1))   # and every output weight 0.1
+    variables = [w1, b1, w2]
+    with Recorder() as rec:
+        for _ in range(5):
+            with tf.GradientTape() as tape:
+                hidden = tf.tanh(tf.matmul(x, w1) + b1)  # 2a read
+                loss = tf.reduce_mean(tf.square(tf.matmul(hidden, w2) - y))
+            for v, g in zip(variables, tape.gradient(loss, variables)):
+                v.assign_sub(0.1 * g)
+    # the bug, seen by another road: five steps later the 16 columns are still one column
+    assert np.any(w1.numpy()) and np.allclose(w1.numpy(), w1.numpy()[:, :1])
+    [finding] = findings("symmetric_init", rec)
+    message = finding.message
+    assert message.startswith("symmetric initialisation: the 16 units of w1 (3x16, ")
+    assert "are identical and all 16 get the same gradient, so they stay identical" in message
+    assert f"made at tests/{here('# BUG 2a')}: w1 = tf.Variable(tf.zeros((3, 16)))" in message
+    assert f"read by matmul at tests/{here('# 2a read')}" in message
+    assert "fix: initialise it at random, as Keras does (glorot_uniform): tf.Variable(" \
+        "tf.keras.initializers.GlorotUniform()(shape=(3, 16)))" in message
+    assert finding.variables == (w1.name,) and finding.node.op.name == "matmul"
+    assert [a["kind"] for a in TapeWidget(rec).alerts] == ["symmetric_init"]
+
+
+def test_keras_constant_kernel_initializer_in_fit_is_named_with_the_layer():
+    x, y = regression_data(n=64)
+    model = tf.keras.Sequential([
+        tf.keras.layers.Dense(8, activation="tanh", input_shape=(3,),
+                              kernel_initializer=tf.keras.initializers.Constant(0.1)),
+        tf.keras.layers.Dense(1, kernel_initializer="zeros")])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse")
+    with Recorder() as rec:
+        model.fit(x, y, batch_size=64, epochs=4, verbose=0)  # BUG 2b
+    [finding] = findings("symmetric_init", rec)
+    layer = model.layers[0].name
+    assert f"the 8 units of the kernel of layer {layer} (3x8, each column the same)" \
+        in finding.message
+    assert here("# BUG 2b") in finding.message
+    assert "fix: drop the layer's kernel_initializer (Keras' default, glorot_uniform" \
+        in finding.message
+
+
+def test_random_hidden_layers_and_a_zero_initialised_output_layer_are_not_symmetric():
+    x, onehot = classes_data()
+    rng = np.random.default_rng(3)
+    w1 = tf.Variable(rng.normal(size=(5, 16)).astype(np.float32) * 0.3)
+    w2 = tf.Variable(tf.zeros((16, 4)))   # an output layer: the labels tell its units apart
+    with Recorder() as rec:
+        for _ in range(4):
+            with tf.GradientTape() as tape:
+                logits = tf.matmul(tf.tanh(tf.matmul(x, w1)), w2)
+                loss = tf.reduce_mean(
+                    tf.nn.softmax_cross_entropy_with_logits(onehot, logits))
+            for v, g in zip([w1, w2], tape.gradient(loss, [w1, w2])):
+                v.assign_sub(0.5 * g)
+    assert rec.steps[-1].loss < rec.steps[0].loss
+    assert diagnose(rec) == []
+
+
+# ---- bug 3: softmax or cross-entropy over the batch axis --------------------------------------
+def softmax_classifier(axis: int, over: int = -1):
+    x, onehot = classes_data()
+    w = tf.Variable(np.random.default_rng(4).normal(size=(5, 4)).astype(np.float32) * 0.1)
+    b = tf.Variable(tf.zeros(4))
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                probs = tf.nn.softmax(tf.matmul(x, w) + b, axis=axis)  # BUG 3a
+                loss = tf.reduce_mean(-tf.reduce_sum(onehot * tf.math.log(probs), over))  # BUG 3b
+            for v, g in zip([w, b], tape.gradient(loss, [w, b])):
+                v.assign_sub(0.5 * g)
+    return rec
+
+
+def test_softmax_over_the_batch_axis_names_the_op_the_shape_and_the_line():
+    rec = softmax_classifier(axis=0)
+    [finding] = findings("batch_axis", rec)
+    [softmax] = rec.last_step.find(op="softmax")
+    sums = softmax.output.sum(axis=1)
+    message = finding.message
+    assert message.startswith("softmax over axis 0 of (32, 4), the batch axis: each class is "
+                              "normalised across the 32 examples")
+    assert f"they sum to {sums.min():.3g} to {sums.max():.3g} here" in message
+    assert f"at tests/{here('# BUG 3a')}: probs = tf.nn.softmax(" in message
+    assert "fix: normalise over the classes, the last axis: tf.nn.softmax(logits)" in message
+    # the first alert: the bias's gradient vanishing and the norms' ratio follow from it (a
+    # class's bias is the same for every example, and the batch's softmax cancels it)
+    alerts = TapeWidget(rec).alerts
+    assert alerts[0]["kind"] == "batch_axis" and alerts[0]["message"] == message
+    assert alerts[0]["location"].endswith(here("# BUG 3a"))
+
+
+def test_hand_written_cross_entropy_summed_over_the_batch_axis():
+    rec = softmax_classifier(axis=-1, over=0)
+    [finding] = findings("batch_axis", rec)
+    assert finding.node.op.name == "reduce_sum"
+    assert finding.message.startswith(
+        "reduce_sum over axis 0 of y * log(p) (32, 4), the batch axis: it adds up each class "
+        "over the 32 examples instead of each example's 4 classes")
+    assert here("# BUG 3b") in finding.message
+    assert "fix: sum over the classes, then average over the batch: tf.reduce_mean(" \
+        "-tf.reduce_sum(y * tf.math.log(p), axis=-1))" in finding.message
+
+
+def test_softmax_over_the_classes_and_the_column_layout_give_no_alert():
+    rec = softmax_classifier(axis=-1)
+    assert TapeWidget(rec).alerts == []
+    # one example a column (w @ x, as some courses write it): axis 0 is the classes
+    x, onehot = classes_data()
+    w = tf.Variable(np.random.default_rng(4).normal(size=(4, 5)).astype(np.float32) * 0.1)
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                probs = tf.nn.softmax(tf.matmul(w, x.T), axis=0)
+                loss = -tf.reduce_mean(tf.reduce_sum(onehot.T * tf.math.log(probs), axis=0))
+            w.assign_sub(0.5 * tape.gradient(loss, w))
+    assert findings("batch_axis", rec) == []
+
+
+# ---- bug 4: pixels 0-255 fed to the first layer -----------------------------------------------
+def digits_cnn(scale: float, steps: int = 3):
+    tf.random.set_seed(1)
+    (images, labels), _ = load_digits()
+    images = tf.cast(images[:96, :, :, np.newaxis], tf.float32) / scale
+    dataset = tf.data.Dataset.from_tensor_slices((images, tf.cast(labels[:96], tf.int64)))
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with Recorder() as rec:
+        for batch_images, batch_labels in dataset.batch(32).take(steps):
+            with tf.GradientTape() as tape:
+                logits = model(batch_images, training=True)  # BUG 4a: the batch enters
+                loss = loss_object(batch_labels, logits)
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return rec, model
+
+
+def test_unscaled_pixels_to_the_guide_cnn_name_the_range_and_where_the_batch_entered():
+    rec, model = digits_cnn(scale=1.0)
+    [finding] = findings("unscaled_input", rec)
+    [conv] = rec.last_step.find(op="conv2d", phase="forward")[:1]
+    pixels, out = conv.inputs[0], conv.output
+    assert pixels.min() == 0 and pixels.max() == 255
+    message = finding.message
+    assert message.startswith(f"unscaled input: conv2d in layer {conv.scope}, the first layer, "
+                              f"reads pixels 0 to 255 (whole numbers), a 32x8x8x1 batch")
+    assert f"its outputs reach {np.max(np.abs(out)):.3g} (std {np.std(out):.3g}; " in message
+    assert f"the batch entered at tests/{here('# BUG 4a')}: logits = model(" in message
+    assert "fix: scale the pixels to 0-1 where the batch is made: images / 255" in message
+    assert finding.node.op.name == "conv2d"
+    # the same program on pixels / 255 (the guide's) says nothing
+    rec, _ = digits_cnn(scale=255.0)
+    assert TapeWidget(rec).alerts == []
+
+
+def test_bytes_cast_to_float_in_the_loop_name_the_cast():
+    (images, labels), _ = load_digits()
+    onehot = np.eye(10, dtype=np.float32)[labels[:64]]
+    rng = np.random.default_rng(5)
+    w1 = tf.Variable(rng.normal(size=(64, 32)).astype(np.float32) * 0.1)
+    w2 = tf.Variable(rng.normal(size=(32, 10)).astype(np.float32) * 0.1)
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                batch = tf.cast(tf.reshape(images[:64], (64, 64)), tf.float32)  # BUG 4b
+                logits = tf.matmul(tf.sigmoid(tf.matmul(batch, w1)), w2)
+                loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(onehot, logits))
+            for v, g in zip([w1, w2], tape.gradient(loss, [w1, w2])):
+                v.assign_sub(0.1 * g)
+    [finding] = findings("unscaled_input", rec)
+    assert "reads pixels 0 to 255 (bytes cast to float), a 64x64 batch" in finding.message
+    assert f"the batch entered at tests/{here('# BUG 4b')}: batch = tf.cast(" \
+        in finding.message
+    assert finding.source.lineno == line_of(__file__, "# BUG 4b")
+
+
+# ---- bug 5: a Variable made inside the training loop ------------------------------------------
+def test_a_variable_made_in_the_loop_names_its_line_and_the_lost_updates():
+    x, y = regression_data()
+    with Recorder() as rec:
+        for _ in range(6):
+            w = tf.Variable(tf.zeros([3, 1]))  # BUG 5a: a new w every step
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))  # 5a read
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    losses = [step.loss for step in rec.steps]
+    assert len(set(losses)) == 1   # the symptom: every step starts over, the loss never moves
+    [finding] = findings("variable_in_loop", rec)
+    message = finding.message
+    assert message.startswith("a Variable made inside the training loop: w (3x1) is made "
+                              "anew in each of the last 6 steps (a new variable each step), "
+                              "so each update is lost")
+    assert f"made at tests/{here('# BUG 5a')}: w = tf.Variable(tf.zeros([3, 1]))" in message
+    assert f"read by matmul at tests/{here('# 5a read')}" in message
+    assert "fix: create the variable once, before the loop" in message
+    assert finding.source.lineno == line_of(__file__, "# BUG 5a")
+    assert finding.variables == (w.name,)
+    assert [a["kind"] for a in TapeWidget(rec).alerts] == ["variable_in_loop"]
+
+
+def test_a_keras_model_made_in_the_loop_is_named():
+    x, y = regression_data()
+    with Recorder() as rec:
+        for _ in range(4):
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(3,))])  # BUG 5b
+            optimizer = tf.keras.optimizers.SGD(0.05)   # (Keras 3: one per set of variables)
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x) - y))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = findings("variable_in_loop", rec)
+    layer = model.layers[0].name
+    assert finding.message.startswith(f"a Variable made inside the training loop: the kernel "
+                                      f"and bias of layer {layer} are made anew in each of the "
+                                      f"last 4 steps")
+    assert f"made at tests/{here('# BUG 5b')}: model = tf.keras.Sequential(" in finding.message
+    assert "fix: make the model (and its optimizer) once, before the loop" in finding.message
+
+
+def test_a_variable_made_once_before_the_loop_gives_no_alert():
+    x, y = regression_data()
+    w = tf.Variable(tf.zeros([3, 1]))
+    with Recorder() as rec:
+        for _ in range(6):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    assert rec.steps[-1].loss < rec.steps[0].loss
+    assert TapeWidget(rec).alerts == []
