@@ -31,10 +31,13 @@ def test_the_failed_op_is_drawn_red_after_the_ops_that_ran(tmp_path, browser):
     wait_until(page, lambda: page.page.locator(".tv-title").text_content(), "the title")
 
     failed = page.page.locator('.tv-graph g.node[id="failed"]')
-    assert "✗ matmul" in failed.text_content() and "failed" in failed.text_content()
+    # the graph names the inputs as the message does, with what the line passed for each
+    assert failed.locator("text").all_text_contents() == [
+        "✗ matmul failed", "a = h: (1, 1)", "b = tf.ones([3, 4]): (3, 4)"]
     assert failed.locator("path, polygon").first.get_attribute("fill") == "#ffd6d6"   # red
     alert = page.page.locator(".tv-alert-error")
     assert alert.text_content().startswith("error: matmul failed at ")
+    assert "a.shape[-1] must equal b.shape[-2]; got (1, 1) @ (3, 4)" in alert.text_content()
     assert "test_failed_cell.py:" in alert.text_content()
     alert.click()
     wait_until(page, lambda: page.page.locator(".tv-inspector-title").count(), "the inspector")
@@ -42,5 +45,9 @@ def test_the_failed_op_is_drawn_red_after_the_ops_that_ran(tmp_path, browser):
         "matmul failed: ShapeError")
     inspector = page.page.locator(".tv-inspector").text_content()
     assert "tf.matmul(h, tf.ones([3, 4]))" in inspector and "float32[3, 4]" in inspector
+    rows = page.page.locator(".tv-inspector table tr").evaluate_all(
+        "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
+    assert [["input", "your code", "value"], ["a", "h", "float32[1, 1]"],
+            ["b", "tf.ones([3, 4])", "float32[3, 4]"]] == rows[-3:], rows
     page.screenshot(".tapeviz", "failed-op")
     check_clean(page, browser)
