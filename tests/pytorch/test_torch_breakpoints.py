@@ -153,3 +153,39 @@ def test_break_on_an_optimizers_update_hits_each_parameter_at_the_step_line():
     assert [hit.node.inputs[0].shape for hit in bp.hits] == [(2, 3), (2,)]
     with pytest.raises(ValueError, match="sgd_stpe"):
         tvt.break_on(op="sgd_stpe")   # a misspelt name is refused, as any op name
+
+
+class _DivergedSGD(torch.optim.SGD):
+    """An optimizer whose step raises, as one that checks its update might."""
+
+    def step(self, closure=None):
+        raise FloatingPointError("the update diverged")
+
+
+def test_a_step_that_raised_leaves_the_breakpoint_armed_for_the_next_forward_pass():
+    """optimizer.step() runs without the mode, and torch runs no hook of ours on the way out
+    of a step that raised: the next forward pass puts the mode back, and the hook that
+    stood by goes with it."""
+    model = nn.Linear(3, 2)
+    optimizer = _DivergedSGD(model.parameters(), lr=0.1)
+    bp = tvt.break_on(op="log", action="continue")
+    for _ in range(2):
+        torch.log(model(torch.ones(4, 3)).exp()).sum().backward()
+        with pytest.raises(FloatingPointError):
+            optimizer.step()  # it raises
+    assert len(bp.hits) == 2
+    model(torch.ones(1, 3))
+    assert not torch.nn.modules.module._global_forward_pre_hooks   # nothing stands by now
+    assert len(bp.hits) == 2
+
+
+def test_a_step_that_raised_and_a_cleared_breakpoint_leave_no_hook():
+    model = nn.Linear(3, 2)
+    optimizer = _DivergedSGD(model.parameters(), lr=0.1)
+    bp = tvt.break_on(op="log", action="continue")
+    model(torch.ones(4, 3)).sum().backward()
+    with pytest.raises(FloatingPointError):
+        optimizer.step()  # it raises, then
+    bp.clear()
+    assert not torch.nn.modules.module._global_forward_pre_hooks
+    assert torch._C._len_torch_function_stack() == 0
