@@ -71,7 +71,7 @@ def test_gradient_ascent_by_assign_add_names_the_update_the_figures_and_the_fix(
                               * s.variable_gradients[w.name].numpy())) > 0 for s in rec.steps)
     assert uphill == len(rec.steps) == 6
     message = finding.message
-    assert message.startswith("gradient ascent: the updates move w along the gradient, uphill")
+    assert message.startswith("the updates move w along the gradient, uphill")
     assert "(update . gradient > 0 in 6 of 6 steps)" in message
     assert f"the loss rose from {losses[0]:.4g} at step 1 to {losses[-1]:.4g} at step 6" \
         in message
@@ -156,7 +156,7 @@ def test_zero_initialised_hidden_layer_stays_symmetric_and_is_named_with_its_lin
     assert np.any(w1.numpy()) and np.allclose(w1.numpy(), w1.numpy()[:, :1])
     [finding] = findings("symmetric_init", rec)
     message = finding.message
-    assert message.startswith("symmetric initialisation: the 16 units of w1 (3x16, ")
+    assert message.startswith("the 16 units of w1 (3x16, ")
     assert "are identical and all 16 get the same gradient, so they stay identical" in message
     assert f"made at tests/{here('# BUG 2a')}: w1 = tf.Variable(tf.zeros((3, 16)))" in message
     assert f"read by matmul at tests/{here('# 2a read')}" in message
@@ -287,7 +287,7 @@ def test_unscaled_pixels_to_the_guide_cnn_name_the_range_and_where_the_batch_ent
     pixels, out = conv.inputs[0], conv.output
     assert pixels.min() == 0 and pixels.max() == 255
     message = finding.message
-    assert message.startswith(f"unscaled input: conv2d in layer {conv.scope}, the first layer, "
+    assert message.startswith(f"conv2d in layer {conv.scope}, the first layer, "
                               f"reads pixels 0 to 255 (whole numbers), a 32x8x8x1 batch")
     assert f"its outputs reach {np.max(np.abs(out)):.3g} (std {np.std(out):.3g}; " in message
     assert f"the batch entered at tests/{here('# BUG 4a')}: logits = model(" in message
@@ -332,9 +332,9 @@ def test_a_variable_made_in_the_loop_names_its_line_and_the_lost_updates():
     assert len(set(losses)) == 1   # the symptom: every step starts over, the loss never moves
     [finding] = findings("variable_in_loop", rec)
     message = finding.message
-    assert message.startswith("a Variable made inside the training loop: w (3x1) is made "
-                              "anew in each of the last 6 steps (a new variable each step), "
-                              "so each update is lost")
+    assert message.startswith("w (3x1) is made inside the training loop, anew in each of "
+                              "the last 6 steps (a new variable each step), so each update "
+                              "is lost")
     assert f"made at tests/{here('# BUG 5a')}: w = tf.Variable(tf.zeros([3, 1]))" in message
     assert f"read by matmul at tests/{here('# 5a read')}" in message
     assert "fix: create the variable once, before the loop" in message
@@ -355,9 +355,8 @@ def test_a_keras_model_made_in_the_loop_is_named():
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
     [finding] = findings("variable_in_loop", rec)
     layer = model.layers[0].name
-    assert finding.message.startswith(f"a Variable made inside the training loop: the kernel "
-                                      f"and bias of layer {layer} are made anew in each of the "
-                                      f"last 4 steps")
+    assert finding.message.startswith(f"the kernel and bias of layer {layer} are made inside "
+                                      f"the training loop, anew in each of the last 4 steps")
     assert f"made at tests/{here('# BUG 5b')}: model = tf.keras.Sequential(" in finding.message
     assert "fix: make the model (and its optimizer) once, before the loop" in finding.message
 

@@ -83,7 +83,7 @@ def find_ascent(steps) -> Finding | None:
     names = [name_in_code(variables[n], step.nodes) if n in variables else n
              for n in climbing[:4]]
     names = ", ".join(names) + (f" and {len(climbing) - 4} more" if len(climbing) > 4 else "")
-    message = (f"gradient ascent: the updates move {names} along the gradient, uphill "
+    message = (f"the updates move {names} along the gradient, uphill "
                f"(update . gradient > 0 in {len(uphill)} of {len(judged)} steps), and the loss "
                f"rose from {first.loss:.4g} at step {first.number} to {last.loss:.4g} at step "
                f"{last.number}; {node.op.name} at {_where(node.source)}; {_fix(node, step)}")

@@ -66,7 +66,7 @@ def unscaled_input(by_op: dict, nodes) -> list:
     scope = f" in layer {layer.scope}" if layer.scope else ""
     where = cast if cast is not None else first
     was = " (bytes cast to float)" if cast is not None else " (whole numbers)"
-    message = (f"unscaled input: {layer.op.name}{scope}, the first layer, reads pixels "
+    message = (f"{layer.op.name}{scope}, the first layer, reads pixels "
                f"{value.min():.4g} to {value.max():.4g}{was}, a {shape} batch, where about "
                f"0 to 1 is expected: its outputs reach {np.max(np.abs(output)):.3g} (std "
                f"{spread:.3g}; about 1 for scaled inputs), which saturates the activations "

@@ -78,8 +78,8 @@ def variables_made_in_loop(steps, nodes) -> list:
         else:
             what = ", ".join(f"{name_in_code(v)} ({_shape(v)})" for v in latest) + (
                 " are" if len(latest) > 1 else " is")
-        message = (f"a Variable made inside the training loop: {what} made anew in each of "
-                   f"the last {count} steps (a new variable each step), so each update is "
+        message = (f"{what} made inside the training loop, anew in each of the last "
+                   f"{count} steps (a new variable each step), so each update is "
                    f"lost: the next step starts again from a fresh initial value, and an "
                    f"optimizer's state for it starts over; made at "
                    f"{_where(made) if made is not None else 'an unknown line'}")

@@ -69,7 +69,7 @@ def _finding(variable, node, value, gradient, nodes) -> Finding:
     moved = "" if np.any(gradient) else " (zero now, and the same for all once it moves)"
     made = variable.made_at
     made_at = f"; made at {_where(made)}" if made is not None else ""
-    message = (f"symmetric initialisation: the {units} units of {name_in_code(variable, nodes)} "
+    message = (f"the {units} units of {name_in_code(variable, nodes)} "
                f"({shape}, {same}) are identical and all {units} get the same gradient"
                f"{moved}, so they stay identical: the layer learns one feature {units} times"
                f"{made_at}; read by {node.op.name} at {_where(node.source)}; {_fix(variable)}")
