@@ -57,6 +57,7 @@ def _naive_forward(x, w, pads):
     ((32, 26, 26, 16), ((0, 0), (0, 0))),   # the guide's second conv: several blocks
     ((3, 9, 7, 8), ((1, 1), (1, 1))),       # one short block, SAME
     ((90, 12, 12, 8), ((2, 0), (1, 0))),    # uneven pads, a last block shorter than the rest
+    ((2, 150, 120, 8), ((1, 1), (1, 1))),   # taller images than a block: copied out by rows
 ])
 def test_taps_by_blas_equal_numpy_matmul_and_adds(monkeypatch, dtype, shape, pads):
     rng = np.random.default_rng(1)

@@ -120,10 +120,14 @@ def _accumulate(flat, w, dilations, grid, origin, out):
     rows = min(n * hp * wp, len(flat) - offsets[-1])  # pixels whose every tap is on `flat`
     whole = tuple(origin) == (0, 0) and out.shape[1:3] == (hp, wp)
     band = max(1, _BLOCK_BYTES // (wp * max(c, o) * out.itemsize))  # image rows a block
+    unkept = 0  # grid rows under a block's last output row: not computed
+    if not whole and band >= hp:  # whole images a block: one copy out each (not one an image)
+        band -= band % hp
+        unkept = hp - origin[0] - out.shape[1]
     block = np.empty((band * wp, o), dtype=out.dtype)
     add_taps = _tap_adder(flat, taps, offsets, len(block))
     for top in range(0, n * hp, band):  # `top`: the block's first row of the stacked images
-        start, stop = top * wp, min((top + band) * wp, rows)
+        start, stop = top * wp, min((top + band - unkept) * wp, rows)
         if start >= stop:  # every pixel from here on is past the last output pixel
             break
         add_taps(start, out.reshape(-1, o)[start:stop] if whole else block[:stop - start])
@@ -170,6 +174,12 @@ def _keep_outputs(block, top, hp, origin, out):
     its unwritten tail) is never read."""
     n, oh, ow, _ = out.shape
     first_row, first_column = origin
+    if top % hp == 0 and len(block) % hp == 0:
+        first = top // hp
+        count = min(len(block) // hp, n - first)
+        out[first:first + count] = block[:count * hp].reshape(count, hp, *block.shape[1:])[
+            :, first_row:first_row + oh, first_column:first_column + ow]
+        return
     for image in range(top // hp, min((top + len(block) - 1) // hp + 1, n)):
         begin = image * hp + first_row
         first, last = max(top, begin), min(top + len(block), begin + oh)
