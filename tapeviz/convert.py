@@ -275,6 +275,32 @@ def _unify_python_values(op, args, arrays) -> list:
             for arg, array in zip(args, arrays)]
 
 
+def check_converted_alone(op: str, x, y, symbol: str, names=("x", "y")) -> None:
+    """TF's rule for a non-tensor x of tf.add, tf.math.truediv and tf.matmul: their Python
+    wrappers convert x on its own (a numpy value keeps its dtype, 1 is int32, 1.5 float32)
+    and y to x's dtype, so an x whose own dtype is not tensor y's is refused. (The operators
+    `x + y`, `x / y`, `x @ y` convert x to y's dtype instead, as TF's do.)"""
+    if not isinstance(y, Tensor):
+        return
+    own, wanted = infer_array(x, op).dtype, y._value.dtype
+    if own == wanted:
+        return
+    x_name, y_name = names
+    if isinstance(x, (np.ndarray, np.generic)):
+        what = f"a numpy {own.name} array of shape {np.shape(x)}" if np.ndim(x) else \
+            f"a numpy {own.name} scalar"
+        fix = f"numpy arrays are float64 by default and keep their dtype: convert {x_name} " \
+              f"first, {x_name}.astype(np.{wanted.name}) or tf.cast({x_name}, tf.{wanted.name})"
+    else:
+        what = f"{_short(x)}, which converts to {own.name}"
+        fix = f"convert {x_name} first: tf.constant({x_name}, tf.{wanted.name})"
+    raise DTypeError(op, f"{x_name} and {y_name} must have the same dtype; got {x_name}, {what}, "
+                         f"and {y_name}, a {wanted.name} tensor of shape "
+                         f"{tuple(np.shape(y._value))}",
+                     hint=f"{fix} (`{x_name} {symbol} {y_name}` converts {x_name} to "
+                          f"{y_name}'s dtype, as TF's operator does)")
+
+
 def _mismatch(op, args, shared) -> DTypeError:
     dtypes = [(i, a._value.dtype.name) for i, a in enumerate(args)
               if isinstance(a, Tensor) and (shared is ALL or i in shared)]

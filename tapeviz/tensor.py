@@ -158,10 +158,10 @@ class Tensor:
 
     # ---- operators: each is a registered op, so each goes through dispatch ---------------
     def __add__(self, other):
-        return _dispatch(_m.add, self, other)
+        return _dispatch(_m.add_v2, self, other)
 
     def __radd__(self, other):
-        return _dispatch(_m.add, other, self)
+        return _dispatch(_m.add_v2, other, self)
 
     def __sub__(self, other):
         return _dispatch(_m.subtract, self, other)
@@ -176,10 +176,10 @@ class Tensor:
         return _dispatch(_m.multiply, other, self)
 
     def __truediv__(self, other):
-        return _dispatch(_m.truediv, self, other)
+        return _dispatch(_m.divide, self, other)
 
     def __rtruediv__(self, other):
-        return _dispatch(_m.truediv, other, self)
+        return _dispatch(_m.divide, other, self)
 
     def __floordiv__(self, other):
         return _dispatch(_m.floordiv, self, other)
@@ -202,7 +202,9 @@ class Tensor:
     def __matmul__(self, other):
         return _linalg.matmul(self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other):   # `a @ w` converts a to w's dtype first, as TF's does
+        if not isinstance(other, Tensor):
+            other = wrap(to_array(other, self._value.dtype, "matmul"))
         return _linalg.matmul(other, self)
 
     def __neg__(self):

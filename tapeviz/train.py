@@ -31,6 +31,7 @@ class Optimizer(_KerasOptimizer):
     """TF1's optimizer base: `apply_gradients(grads_and_vars, global_step)` and `minimize(loss)`."""
 
     _warn_missing_gradients = False  # TF1 skips None gradients without a word
+    _keeps_first_variables = False   # TF1 makes slots for any variable it meets
 
     def __init__(self, use_locking: bool = False, name: str = "Optimizer", learning_rate=0.001):
         super().__init__(learning_rate, name)

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument, describe
+from ..convert import check_converted_alone
+from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
 from ..tensor import Tensor
 from .axes import normalize_axis
 from .registry import defop
@@ -81,8 +82,8 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     >>> print(tf.matmul([[2.0]], [[2.0]]))
     tapeviz.Tensor([[4.]], shape=(1, 1), dtype=float32)
     """
-    if type(a) is np.ndarray and isinstance(b, Tensor) and a.dtype != b._value.dtype:
-        raise _numpy_dtype_mismatch(a, b)
+    if not isinstance(a, Tensor):
+        check_converted_alone("matmul", a, b, "@", names=("a", "b"))
     if transpose_a is False and transpose_b is False and adjoint_a is False \
             and adjoint_b is False:   # `x @ w`, checked at the cost of four identity tests
         return _matmul(a, b, transpose_a=False, transpose_b=False)
@@ -90,19 +91,6 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
              (("transpose_a", transpose_a), ("transpose_b", transpose_b),
               ("adjoint_a", adjoint_a), ("adjoint_b", adjoint_b))]
     return _matmul(a, b, transpose_a=flags[0] or flags[2], transpose_b=flags[1] or flags[3])
-
-
-def _numpy_dtype_mismatch(a, b) -> DTypeError:
-    """TF's tf.matmul converts a numpy `a` keeping its dtype (numpy's default is float64),
-    then refuses a `b` of another dtype: the classic float64 features against float32
-    weights."""
-    wanted = b._value.dtype.name
-    return DTypeError("matmul", f"a and b must have the same dtype; got a, a numpy "
-                                f"{a.dtype.name} array of shape {a.shape}, and b, "
-                                f"{describe(b)}",
-                      hint=f"numpy arrays are float64 by default and keep their dtype: "
-                           f"convert a first, a.astype(np.{wanted}) or tf.cast(a, "
-                           f"tf.{wanted})")
 
 
 def _contracted_axes(a_rank: int, b_rank: int, axes) -> tuple:

@@ -12,7 +12,9 @@ import operator
 import numpy as np
 
 from .. import arguments, dtypes
+from ..convert import check_converted_alone
 from ..errors import DTypeError, InvalidArgumentError, ShapeError
+from ..tensor import Tensor
 from .axes import normalize_axis
 from .registry import defop
 
@@ -75,7 +77,7 @@ def _refused_bools(name: str) -> DTypeError:
                       hint="use tf.logical_and / tf.logical_or, or tf.cast(x, tf.int32)")
 
 
-def _add(x, y):
+def _add_forward(x, y):
     """x + y, refusing bools as TF's AddV2 does (numpy adds bools as or). A scalar result's
     type tells, without reading its `.dtype` (which costs more than the addition)."""
     out = x + y
@@ -104,9 +106,10 @@ def _no_integer_zero_divisor(name: str, forward):
 
 
 # ---- binary arithmetic -------------------------------------------------------------------
-add = defop("add", _add, label="+", broadcasting=True,
-            vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
-            doc="x + y elementwise; broadcasts like numpy.")
+# the op of `+` (TF's AddV2, which its operators call); tf.add is the function below
+add_v2 = defop("add", _add_forward, label="+", broadcasting=True,
+               vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: g),
+               doc="x + y elementwise; broadcasts like numpy.")
 subtract = defop("subtract", operator.sub, label="−", broadcasting=True,
                  vjp=(lambda g, ans, x, y: g, lambda g, ans, x, y: -g),
                  doc="x - y elementwise; broadcasts like numpy.")
@@ -115,10 +118,37 @@ multiply = defop("multiply", _multiply, label="×", broadcasting=True,
                  vjp=(lambda g, ans, x, y: square_grad(x, g) if x is y else g * y,
                       lambda g, ans, x, y: None if x is y else g * x),
                  doc="x * y elementwise; broadcasts like numpy.")
-truediv = defop("truediv", operator.truediv, label="÷", broadcasting=True, domain=POSITIVE,
-                vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
-                doc="x / y elementwise (integers divide to float64, as in TF).")
-divide = truediv
+# the op of `/` and tf.divide (which convert a non-tensor x to y's dtype, as TF's do);
+# tf.math.truediv is the function below
+divide = defop("truediv", operator.truediv, label="÷", broadcasting=True, domain=POSITIVE,
+               vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
+               doc="x / y elementwise (integers divide to float64, as in TF).")
+
+
+def add(x, y, name=None):
+    """x + y elementwise, as tf.add: x is converted on its own, as TF converts it, so a numpy
+    float64 x next to a float32 y is refused where `x + y` converts x to y's dtype.
+
+    >>> import tapeviz as tf
+    >>> tf.add(tf.constant([1.0, 2.0]), 1.0).numpy()
+    array([2., 3.], dtype=float32)
+    """
+    if not isinstance(x, Tensor):
+        check_converted_alone("add", x, y, "+")
+    return add_v2(x, y)
+
+
+def truediv(x, y, name=None):
+    """x / y elementwise, as tf.math.truediv: x is converted on its own, as TF converts it
+    (tf.divide and `/` convert a non-tensor x to y's dtype).
+
+    >>> import tapeviz as tf
+    >>> tf.math.truediv(tf.constant([1.0, 3.0]), 2.0).numpy()
+    array([0.5, 1.5], dtype=float32)
+    """
+    if not isinstance(x, Tensor):
+        check_converted_alone("truediv", x, y, "/")
+    return divide(x, y)
 floordiv = defop("floordiv", _no_integer_zero_divisor("floordiv", operator.floordiv),
                  label="//", broadcasting=True, nondiff=True,
                  domain=POSITIVE, doc="Floor of x / y elementwise.")

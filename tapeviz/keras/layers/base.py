@@ -19,7 +19,7 @@ import numpy as np
 from ... import dtypes as _dtypes
 from ...creation import constant, zeros
 from ...dispatch import name_scope, unrecorded
-from ...errors import ShapeError
+from ...errors import InvalidArgumentError, ShapeError
 from ...ops.math import cast
 from ...tensor import Tensor, TensorShape, Variable
 from .. import backend
@@ -353,11 +353,16 @@ class Layer:
             return self._autocast_tensor(inputs)
         if isinstance(inputs, dict):
             return {k: self._convert_inputs(v) for k, v in inputs.items()}
-        if isinstance(inputs, (list, tuple)) and any(
-                isinstance(v, (Tensor, np.ndarray, dict)) for v in inputs):
+        if isinstance(inputs, (list, tuple)):
             return type(inputs)(self._convert_inputs(v) for v in inputs)
-        if isinstance(inputs, (np.ndarray, np.generic, float, int, list, tuple)):
+        if isinstance(inputs, (np.ndarray, np.generic)):
             return self._autocast_tensor(constant(inputs))
+        if inputs is None or isinstance(inputs, (bool, int, float)):   # as Keras 3 refuses
+            raise InvalidArgumentError(   # them, in nested lists too
+                f'layer "{self.name}" ({type(self).__name__})', f"inputs must be tensors or "
+                f"numpy arrays; got {inputs!r} ({type(inputs).__name__})",
+                hint=None if inputs is None else "make a list of numbers an array first: "
+                                                 "np.array(x, dtype='float32') or tf.constant(x)")
         return inputs
 
     def _autocast_tensor(self, tensor):

@@ -22,7 +22,7 @@ from ... import events
 from ...dispatch import name_scope, unrecorded
 from ...errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument, describe
 from ...fpwarnings import warn_from_user_line
-from ...ops.math import clip_by_value, maximum, sqrt, square
+from ...ops.math import cast, clip_by_value, maximum, sqrt, square
 from ...ops.reduce import reduce_sum
 from ...sourceinfo import runs_own_code_only, source_from, user_source
 from ...tape import GradientTape
@@ -73,6 +73,7 @@ class Optimizer:
     _slot_names: tuple = ()
     _hyper_names: tuple = ()       # constructor arguments get_config reports
     _warn_missing_gradients = True  # Keras warns about None gradients; TF1 skips them quietly
+    _keeps_first_variables = True   # Keras 3 refuses variables its first update did not have
 
     def __init__(self, learning_rate=0.001, name: str = "Optimizer", clipnorm=None,
                  clipvalue=None, global_clipnorm=None, decay: float = 0.0, **kwargs):
@@ -93,6 +94,7 @@ class Optimizer:
         self.learning_rate = learning_rate
         self._iterations = Variable(np.int64(0), trainable=False, name=f"{name}/iter")
         self._slots: dict = {}  # var.ref() -> {slot name: Variable}
+        self._first_variables: dict | None = None   # var.ref() -> the name it had then
         MADE_AT[self._iterations.name] = user_source()   # where its learning rate was set
 
     # ---- hyperparameters --------------------------------------------------------------------
@@ -261,6 +263,8 @@ class Optimizer:
                                  hint="the pairs look swapped: gradients come first, "
                                  "zip(grads, variables)" if swapped else None)
             pairs.append((grad, var))
+        if self._keeps_first_variables:
+            self._check_variables_are_known([var for _, var in pairs])
         missing = [var for grad, var in pairs if grad is None]
         kept = [(self._checked_gradient(grad, var), var) for grad, var in pairs
                 if grad is not None]
@@ -283,15 +287,36 @@ class Optimizer:
                                     f"{_why_missing(var)}")
         return kept
 
+    def _check_variables_are_known(self, variables: list) -> None:
+        """Keras 3's rule: an optimizer updates only the variables of its first
+        `apply_gradients` (None gradients included); refused before anything changes."""
+        if self._first_variables is None:
+            if variables:
+                self._first_variables = {var.ref(): var.name for var in variables}
+            return
+        unknown = [var for var in variables if var.ref() not in self._first_variables]
+        if unknown:
+            known = list(self._first_variables.values())
+            shown = ", ".join(map(repr, known[:6])) + (f" and {len(known) - 6} more"
+                                                        if len(known) > 6 else "")
+            raise InvalidArgumentError(
+                f"{self.name}.apply_gradients",
+                f"unknown variable{'s' if len(unknown) > 1 else ''} "
+                f"{', '.join(repr(var.name) for var in unknown)}: this optimizer can only "
+                f"update the variables it was first used with ({shown})",
+                hint=f"make a new optimizer for a new set of variables (a new model, layers "
+                     f"unfrozen after training), e.g. tf.keras.optimizers."
+                     f"{type(self).__name__}(...), as Keras 3 requires")
+
     def _checked_gradient(self, grad, var: Variable) -> Tensor:
         if not isinstance(grad, Tensor):  # numpy or Python gradients take the variable's dtype
             grad = convert_to_tensor(grad, dtype=var.dtype)
         if tuple(grad.shape) != tuple(var.shape):
             raise ShapeError(self.name, f"the gradient for variable {var.name!r} must have its "
                                         f"shape {tuple(var.shape)}; got {tuple(grad.shape)}")
-        if grad.dtype != var.dtype:
-            raise DTypeError(self.name, f"the gradient for variable {var.name!r} must have "
-                                        f"its dtype {var.dtype.name}; got {grad.dtype.name}")
+        if grad.dtype != var.dtype:   # Keras 3 casts it (a float64 loss's gradient, say)
+            with unrecorded():
+                grad = cast(grad, var.dtype)
         return grad
 
     def _clip(self, grads: list) -> list:
