@@ -147,7 +147,7 @@ def test_groups_are_box3d_with_op_counts_and_merged_edge_counts():
     assert _attr(line, "shape") == "box3d" and _attr(line, "label") == "a\\n1 op · (2,)"
     edge = next(line for line in dot.splitlines() if line.startswith('  "g:a" -> "g:b"'))
     assert _attr(edge, "xlabel") == "×2"     # the box says (2,) already
-    assert _attr(edge, "tooltip") == "a → b: 2 tensors: (2,)"
+    assert _attr(edge, "tooltip") == "a → b: (2,) (2 edges in one)"
 
 
 def _edge_lines(dot: str) -> list:
@@ -192,9 +192,21 @@ def test_labels_at_a_wide_fan_in_are_left_to_the_tooltips(parts):
     into_concat = [line for line in _edge_lines(dot) if line.startswith('  "g:part')]
     assert len(into_concat) == parts
     assert [_attr(line, "tooltip") for line in into_concat] == [
-        f"part{i} → concat: 2 tensors: ({i + 1},)" for i in range(parts)]
+        f"part{i} → concat: ({i + 1},) (2 edges in one)" for i in range(parts)]
     labels = [_attr(line, "xlabel") for line in into_concat if "xlabel" in line]
     assert labels == (["×2"] * parts if parts <= FAN_IN_LABELS else [])
+
+
+def test_one_tensor_read_twice_inside_a_box_gets_no_count():
+    x = tf.Variable([1.0, 2.0], name="x")
+    with tf.GradientTape() as tape:
+        y = x * 3.0                      # x is read outside the box first: drawn apart
+        with tf.name_scope("a"):
+            x * 2.0 + x
+        y + 1.0
+    dot = to_dot(Graph.from_tape(tape).collapse(max_nodes=6))
+    edge = next(line for line in _edge_lines(dot) if line.startswith('  "v0" -> "g:a"'))
+    assert "xlabel" not in edge and _attr(edge, "tooltip") == "x:0 → a: (2,) (2 edges in one)"
 
 
 def test_a_widely_shared_variable_is_drawn_beside_each_consumer_with_one_id():

@@ -41,7 +41,9 @@ MAX_FANOUT = 3
 # An edge label says what the boxes at its ends do not: every box already prints its output's
 # shape, so an edge names a shape only where the tensor it carries has another one (a collapsed
 # box prints the shape of its last op, not of every tensor that leaves it), and "×N" where
-# collapsing merged N tensors into it; its tooltip always holds the shape. Where more labelled
+# collapsing merged N edges leaving a box into it (from one op or leaf, they carry one tensor,
+# read N times inside the box it enters: opening that box shows it); its tooltip always holds
+# the shape. Where more labelled
 # edges than this meet at one node (a concat or stack of many boxes), Graphviz stacks their
 # labels over each other above the node: those are left to the tooltips.
 FAN_IN_LABELS = 3
@@ -222,7 +224,7 @@ def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
 
 def edge_label(edge, source) -> str:
     """What an edge says beside it: the shape it carries where `source` (the node it leaves)
-    shows another, and "×N" for N merged tensors ('' when the boxes say it all).
+    shows another, and "×N" for N edges merged out of a box ('' when the boxes say it all).
 
     >>> from tapeviz.viz.graph import GraphEdge, GraphNode
     >>> box = GraphNode("g:a", "a", "group", shape=(2,))
@@ -233,7 +235,7 @@ def edge_label(edge, source) -> str:
     """
     shown = shape_text(edge.shape) if edge.shape is not None else ""
     label = shown if shown != shape_text(source.shape) else ""
-    if edge.count > 1:
+    if edge.count > 1 and source.kind == "group":
         label = f"{label} ×{edge.count}".strip()
     return label
 
@@ -242,7 +244,7 @@ def _edge_attrs(edge, nodes, largest, labelled: bool) -> dict:
     source = nodes[edge.src]
     carried = shape_text(edge.shape) if edge.shape is not None else "tensors of several shapes"
     if edge.count > 1:
-        carried = f"{edge.count} tensors: {carried}"
+        carried = f"{carried} ({edge.count} edges in one)"
     target = nodes[edge.dst]
     tooltip = f"{source.op or source.label} → {target.op or target.label}: {carried}"
     # an xlabel is placed after layout: a `label` becomes a node of its own in every rank
