@@ -1564,3 +1564,76 @@ add_case("keras.layers.InputLayer/shape", lambda tf, x: _fixed(tf.keras.Sequenti
     [tf.keras.layers.InputLayer(shape=(3,)), tf.keras.layers.Dense(2)]), tf, x), f32(4, 3))
 _layer_case("Convolution2D/alias", lambda tf: tf.keras.layers.Convolution2D(2, 2, strides=2),
             f32(1, 4, 4, 1))
+
+
+# ---- tf.add and tf.math.truediv convert x on its own; the operators convert it to y's dtype ---
+_FIRST_OPERANDS = {   # x's forms: a numpy float64 array, scalar and 0-d array, a Python float
+    "numpy_float64": lambda: np.array([1.0, 2.0]), "numpy_float64_scalar": lambda: np.float64(1.5),
+    "numpy_float64_0d": lambda: np.array(1.5), "python_float": lambda: 1.5,
+    "python_int": lambda: 1, "int_list": lambda: [1, 2], "numpy_int64": lambda: np.array([1, 2]),
+}
+for _form, _make_x in _FIRST_OPERANDS.items():
+    add_case(f"add/x_{_form}", lambda tf, y, _x=_make_x: tf.add(_x(), y), f32(2))
+    add_case(f"math.add/x_{_form}", lambda tf, y, _x=_make_x: tf.math.add(_x(), y), f32(2),
+             op="add")
+    add_case(f"math.truediv/x_{_form}", lambda tf, y, _x=_make_x: tf.math.truediv(_x(), y),
+             f32(2, low=0.5, high=2), op="truediv")
+    add_case(f"divide/x_{_form}", lambda tf, y, _x=_make_x: tf.divide(_x(), y),
+             f32(2, low=0.5, high=2))
+    add_case(f"operators/add_left_{_form}", lambda tf, y, _x=_make_x: _x() + y, f32(2), op="add")
+    add_case(f"operators/truediv_left_{_form}", lambda tf, y, _x=_make_x: _x() / y,
+             f32(2, low=0.5, high=2), op="truediv")
+add_case("add/y_numpy_float64", lambda tf, x: tf.add(x, np.array([1.0, 2.0])), f32(2))
+add_case("add/x_float32_array_y_float64", lambda tf, y: tf.add(np.ones(2, np.float32), y), f64(2))
+add_case("math.truediv/y_numpy_float64", lambda tf, x: tf.math.truediv(x, np.array([1.0, 2.0])),
+         f32(2))
+add_case("matmul/a_int_list", lambda tf, w: tf.matmul([[1, 2]], w), f32(2, 2))
+add_case("operators/matmul_left_numpy_float64", lambda tf, w: np.ones((1, 2)) @ w, f32(2, 2),
+         op="matmul")
+
+
+# ---- Keras 3: gradients cast to the variable's dtype; an optimizer keeps its first variables --
+def _step_with_gradient_of(dtype, make):
+    def run(tf):
+        v = tf.Variable([1.0, -2.0])
+        optimizer = make(tf)
+        for _ in range(2):
+            optimizer.apply_gradients([(tf.constant(np.array([1, 2]).astype(dtype)), v)])
+        return [v, int(optimizer.iterations.numpy())]
+    return run
+
+
+for _opt_name, _make_opt in (("SGD", lambda tf: tf.keras.optimizers.SGD(0.1, momentum=0.5)),
+                             ("Adam", lambda tf: tf.keras.optimizers.Adam(0.1))):
+    for _dtype in ("float64", "float16", "int32"):
+        add_case(f"keras.optimizers.{_opt_name}/{_dtype}_gradient",
+                 _step_with_gradient_of(_dtype, _make_opt), grad=False)
+
+
+def _optimizer_on_new_variables(tf, later):
+    a, b = tf.Variable([1.0]), tf.Variable([2.0])
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    optimizer.apply_gradients([(tf.constant([1.0]), a), (None, b)] if later == "none_first"
+                              else [(tf.constant([1.0]), a)])
+    pairs = {"new": [(tf.constant([1.0]), b)], "both": [(tf.constant([1.0]), a),
+                                                         (tf.constant([1.0]), b)],
+             "none_first": [(tf.constant([1.0]), b)], "same": [(tf.constant([1.0]), a)]}[later]
+    optimizer.apply_gradients(pairs)
+    return [a, b, int(optimizer.iterations.numpy())]
+
+
+for _later in ("new", "both", "none_first", "same"):
+    add_case(f"keras.optimizers.Adam/apply_after_first_{_later}",
+             lambda tf, _l=_later: _optimizer_on_new_variables(tf, _l), grad=False,
+             op="apply_gradients")
+
+
+# ---- Keras 3 layers take tensors and arrays, not Python numbers ---------------------------------
+for _input_name, _input in (("list_of_lists", [[1.0, 2.0], [3.0, 4.0]]), ("int_lists", [[1, 2]]),
+                            ("python_float", 1.0), ("bool", True)):
+    add_case(f"keras.layers.Dense/input_{_input_name}",
+             lambda tf, _i=_input: tf.keras.layers.Dense(2)(_i), grad=False, op="dense")
+add_case("keras.layers.Dense/input_numpy_float64",
+         lambda tf: tf.keras.layers.Dense(2)(np.ones((1, 2))).dtype.name, grad=False)
+add_case("keras.Sequential/input_list_of_lists", lambda tf: tf.keras.Sequential(
+    [tf.keras.Input((2,)), tf.keras.layers.Dense(2)])([[1.0, 2.0]]), grad=False, op="sequential")
