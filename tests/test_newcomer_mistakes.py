@@ -433,3 +433,83 @@ def test_logits_given_to_a_loss_expecting_probabilities_are_named_at_the_users_l
         assert np.isfinite(float(fixed(labels, logits)))
         squash = tf.nn.softmax if activation == "softmax" else tf.sigmoid
         loss(labels, squash(logits))   # probabilities: no warning
+
+
+# ---- round two: what TF 2.21 / Keras 3 refuse or accept, matched -----------------------------
+@pytest.mark.parametrize("x, what", [
+    (np.array([1.0, 2.0]), "x, a numpy float64 array of shape (2,)"),
+    (np.float64(1.5), "x, a numpy float64 scalar"),
+    (1, "x, 1, which converts to int32"),
+], ids=["array", "numpy_scalar", "python_int"])
+def test_tf_add_converts_x_on_its_own_as_tf_does_while_the_operator_converts_it(x, what):
+    y = tf.constant([1.0, 2.0])
+    err, line = raised(TypeError, lambda: tf.add(x, y))
+    text = str(err)
+    assert text.startswith(f"add: x and y must have the same dtype; got {what}, and y, a "
+                           f"float32 tensor of shape (2,)")
+    assert "`x + y` converts x to y's dtype" in err.hint
+    assert_names_this_line(err, line)
+    assert (x + y).dtype == tf.float32   # TF's operator converts x to y's dtype
+    assert tf.add(y, x).dtype == tf.float32   # y converts to x's dtype
+    assert tf.add(1.5, y).dtype == tf.float32   # a Python float is float32 on its own
+
+
+def test_math_truediv_refuses_a_float64_x_where_tf_divide_and_the_operator_convert_it():
+    features, w = np.array([2.0, 4.0]), tf.constant([2.0, 2.0])
+    err, line = raised(TypeError, lambda: tf.math.truediv(features, w))
+    assert str(err).startswith("truediv: x and y must have the same dtype; got x, a numpy "
+                               "float64 array of shape (2,)")
+    assert "x.astype(np.float32)" in err.hint
+    assert_names_this_line(err, line)
+    assert tf.divide(features, w).numpy().tolist() == [1.0, 2.0]
+    assert (features / w).dtype == tf.float32
+
+
+def test_a_numpy_array_matmul_weights_converts_as_tfs_operator_while_tf_matmul_refuses():
+    features, w = np.ones((2, 3)), tf.Variable(tf.ones([3, 4]))
+    with tf.GradientTape() as tape:
+        y = features @ w
+    assert y.dtype == tf.float32 and y.shape == (2, 4)
+    assert tape.gradient(y, w).numpy().tolist() == [[2.0] * 4] * 3
+    err, line = raised(TypeError, lambda: tf.matmul([[1, 2, 3]], w))
+    assert "got a, [[1, 2, 3]], which converts to int32, and b, a float32 tensor" in str(err)
+    assert_names_this_line(err, line)
+
+
+def test_a_float64_gradient_is_cast_to_its_float32_variable_as_keras_3_does():
+    w = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.Adam(0.1)
+    opt.apply_gradients([(tf.constant([1.0, -1.0], tf.float64), w)])
+    assert w.dtype == tf.float32 and all(s.dtype == tf.float32 for s in opt.variables[1:])
+    np.testing.assert_allclose(w.numpy(), [0.9, 2.1], rtol=1e-5)
+
+
+def test_an_optimizer_reused_on_new_variables_names_them_and_changes_nothing():
+    a, b = tf.Variable([1.0], name="a"), tf.Variable([2.0], name="b")
+    opt = tf.keras.optimizers.SGD(0.5)
+    opt.apply_gradients([(tf.constant([1.0]), a)])
+    err, line = raised(ValueError, lambda: opt.apply_gradients([(tf.constant([1.0]), a),
+                                                                (tf.constant([1.0]), b)]))
+    assert str(err).startswith("SGD.apply_gradients: unknown variable 'b:0': this optimizer can "
+                               "only update the variables it was first used with ('a:0')")
+    assert "make a new optimizer" in err.hint
+    assert_names_this_line(err, line)
+    assert a.numpy().tolist() == [0.5] and int(opt.iterations) == 1   # nothing changed
+    opt.apply_gradients([(tf.constant([1.0]), a)])   # its own variables still train
+    assert a.numpy().tolist() == [0.0] and int(opt.iterations) == 2
+    tf1 = tf.train.GradientDescentOptimizer(0.5)   # TF1's optimizers take any variable
+    tf1.apply_gradients([(tf.constant([1.0]), a)])
+    tf1.apply_gradients([(tf.constant([1.0]), b)])
+    assert b.numpy().tolist() == [1.5]
+
+
+@pytest.mark.parametrize("inputs", [[[1.0, 2.0]], 1.0, None], ids=["list", "float", "none"])
+def test_a_keras_layer_called_on_python_values_is_refused_as_keras_3_does(inputs):
+    layer = tf.keras.layers.Dense(2)
+    err, line = raised(ValueError, lambda: layer(inputs))
+    shown = 1.0 if inputs is not None else None
+    assert str(err).startswith(f'layer "{layer.name}" (Dense): inputs must be tensors or numpy '
+                               f"arrays; got {shown!r}")
+    assert_names_this_line(err, line)
+    assert not layer.built   # nothing half-made: the right call builds it
+    assert layer(np.array([[1.0, 2.0]], np.float32)).shape == (1, 2)
