@@ -72,7 +72,7 @@ def test_gradient_ascent_by_assign_add_names_the_update_the_figures_and_the_fix(
     assert uphill == len(rec.steps) == 6
     message = finding.message
     assert message.startswith("the updates move w along the gradient, uphill")
-    assert "(update . gradient > 0 in 6 of 6 steps)" in message
+    assert "(update · gradient > 0 in 6 of 6 steps)" in message
     assert f"the loss rose from {losses[0]:.4g} at step 1 to {losses[-1]:.4g} at step 6" \
         in message
     assert f"assign_add at tests/{here('# BUG 1a')}: w.assign_add(learning_rate * grad)" \
@@ -136,6 +136,29 @@ def test_climbing_an_activation_on_purpose_is_not_gradient_ascent():
             image.assign_add(0.5 * tape.gradient(response, image))   # climbs on purpose
     assert rec.steps[-1].loss > rec.steps[0].loss
     assert findings("gradient_ascent", rec) == []
+
+
+@pytest.mark.parametrize("optimizer", [lambda: tf.keras.optimizers.SGD(0.3, momentum=0.99),
+                                       lambda: tf.keras.optimizers.RMSprop(0.5)],
+                         ids=["sgd-momentum", "rmsprop"])
+def test_a_learning_rate_too_large_is_not_taken_for_gradient_ascent(optimizer):
+    """Momentum and a large step overshoot: some updates go uphill, and the loss may rise for
+    a while; that is a learning rate's problem (divergence), not a sign error."""
+    tf.random.set_seed(1)
+    x, y = regression_data(n=64)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="tanh", input_shape=(3,)),
+                                 tf.keras.layers.Dense(1)])
+    optimizer = optimizer()
+    with Recorder() as rec:
+        for _ in range(40):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x) - y))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    losses = [step.loss for step in rec.steps]
+    assert any(b > a for a, b in zip(losses, losses[1:]))   # the loss did rise at times
+    kinds = [f.kind for f in diagnose(rec)]
+    assert "divergence" in kinds and "gradient_ascent" not in kinds
 
 
 # ---- bug 2: hidden units initialised identical ---------------------------------------------------
@@ -246,6 +269,25 @@ def test_hand_written_cross_entropy_summed_over_the_batch_axis():
         "-tf.reduce_sum(y * tf.math.log(p), axis=-1))" in finding.message
 
 
+def test_softmax_over_the_batch_in_a_keras_custom_loop():
+    tf.random.set_seed(2)
+    x, onehot = classes_data(n=48)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu", input_shape=(5,)),
+                                 tf.keras.layers.Dense(4)])
+    loss_fn = tf.keras.losses.CategoricalCrossentropy()
+    optimizer = tf.keras.optimizers.Adam(0.01)
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                probs = tf.nn.softmax(model(x), axis=0)  # BUG 3c
+                loss = loss_fn(onehot, probs)
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = findings("batch_axis", rec)
+    assert finding.message.startswith("softmax over axis 0 of (48, 4), the batch axis")
+    assert here("# BUG 3c") in finding.message and finding.node.op.name == "softmax"
+
+
 def test_softmax_over_the_classes_and_the_column_layout_give_no_alert():
     rec = softmax_classifier(axis=-1)
     assert TapeWidget(rec).alerts == []
@@ -317,6 +359,26 @@ def test_bytes_cast_to_float_in_the_loop_name_the_cast():
     assert f"the batch entered at tests/{here('# BUG 4b')}: batch = tf.cast(" \
         in finding.message
     assert finding.source.lineno == line_of(__file__, "# BUG 4b")
+
+
+def test_unscaled_pixels_given_to_model_fit():
+    tf.random.set_seed(3)
+    (images, labels), _ = load_digits()
+    pixels = images[:128].reshape(128, 64).astype(np.float32)   # 0-255, not / 255
+    model = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="sigmoid",
+                                                       input_shape=(64,)),
+                                 tf.keras.layers.Dense(10)])
+    model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(
+        from_logits=True))
+    with Recorder() as rec:
+        model.fit(pixels, labels[:128], batch_size=64, epochs=1, verbose=0)  # BUG 4c
+    [finding] = findings("unscaled_input", rec)
+    assert f"matmul in layer {model.name}/{model.layers[0].name}, the first layer, reads " \
+        f"pixels 0 to 255 (whole numbers), a 64x64 batch" in finding.message
+    assert here("# BUG 4c") in finding.message
+    with Recorder() as rec:
+        model.fit(pixels / 255, labels[:128], batch_size=64, epochs=1, verbose=0)
+    assert findings("unscaled_input", rec) == []
 
 
 # ---- bug 5: a Variable made inside the training loop ------------------------------------------

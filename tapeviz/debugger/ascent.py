@@ -52,17 +52,19 @@ def _uphill(step) -> dict | None:
     return found or None
 
 
-def _fix(node, step) -> str:
+def _fix(node, step, name: str) -> str:
+    """The fix in the words of the update that went uphill; `name`: the variable in code."""
     op = node.op.name
     if node.scope and _optimizer_line(step) is not None:
         return ("fix: the optimizer already subtracts learning_rate * the gradient it is "
                 "given: pass tape.gradient's gradients as they are, not negated")
+    w = name if name.isidentifier() else "w"
     if op == "assign_add":
-        return "fix: subtract the step: w.assign_sub(learning_rate * grad)"
+        return f"fix: subtract the step: {w}.assign_sub(learning_rate * grad)"
     if op == "assign_sub":
         return ("fix: assign_sub already subtracts: give it learning_rate * grad, not its "
                 "negative")
-    return f"fix: step against the gradient: w.{op}(w - learning_rate * grad)"
+    return f"fix: step against the gradient: {w}.{op}({w} - learning_rate * grad)"
 
 
 def find_ascent(steps) -> Finding | None:
@@ -82,9 +84,10 @@ def find_ascent(steps) -> Finding | None:
     variables = {v.name: v for v in step.gradient_sources if hasattr(v, "made_at")}
     names = [name_in_code(variables[n], step.nodes) if n in variables else n
              for n in climbing[:4]]
-    names = ", ".join(names) + (f" and {len(climbing) - 4} more" if len(climbing) > 4 else "")
-    message = (f"the updates move {names} along the gradient, uphill "
-               f"(update . gradient > 0 in {len(uphill)} of {len(judged)} steps), and the loss "
+    named = ", ".join(names) + (f" and {len(climbing) - 4} more" if len(climbing) > 4 else "")
+    message = (f"the updates move {named} along the gradient, uphill "
+               f"(update · gradient > 0 in {len(uphill)} of {len(judged)} steps), and the loss "
                f"rose from {first.loss:.4g} at step {first.number} to {last.loss:.4g} at step "
-               f"{last.number}; {node.op.name} at {_where(node.source)}; {_fix(node, step)}")
+               f"{last.number}; {node.op.name} at {_where(node.source)}; "
+               f"{_fix(node, step, names[0])}")
     return Finding("gradient_ascent", message, node, variables=climbing)

@@ -45,7 +45,7 @@ def test_a_gradient_ascent_alert_names_the_update_the_rise_and_the_fix(theme, tm
                    "the gradient ascent alert")
         text = alert.text_content()
         assert text.startswith("gradient ascent: the updates move w along the gradient, "
-                               "uphill (update . gradient > 0 in 6 of 6 steps)"), text
+                               "uphill (update · gradient > 0 in 6 of 6 steps)"), text
         assert "and the loss rose from " in text and " at step 1 to " in text, text
         assert "assign_add at Cell In[1], line 12: w.assign_add(0.05 * " in text, text
         ratio = contrast(alert)["ratio"]
