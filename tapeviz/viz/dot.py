@@ -91,6 +91,22 @@ def _clip(text: str) -> str:
     return text if len(text) <= MAX_LABEL else text[:MAX_LABEL - 1] + "…"
 
 
+def _wrapped(text: str) -> str:
+    """`text` on two lines when it is too long for one, broken after its last '_' or space
+    that keeps the first line short enough ('sparse_softmax_cross_entropy_' / 'with_logits'),
+    the rest clipped.
+
+    >>> _wrapped("sparse_softmax_cross_entropy_with_logits")
+    'sparse_softmax_cross_entropy_\\nwith_logits'
+    """
+    if len(text) <= MAX_LABEL:
+        return text
+    cut = max(text.rfind("_", 0, MAX_LABEL), text.rfind(" ", 0, MAX_LABEL)) + 1
+    if cut == 0:
+        return _clip(text)
+    return f"{text[:cut].rstrip()}\n{_clip(text[cut:])}"
+
+
 def strength(norm, largest) -> float | None:
     """Where a gradient norm sits on the log ramp: 0 (weakest) to 1 (the graph's largest).
 
@@ -127,8 +143,8 @@ def op_title(node) -> str:
     """
     if node.op is None:
         return node.label
-    if node.label.replace(" ", "_") in node.op:
-        return node.op
+    if node.label.replace(" ", "_") in node.op or len(node.label) + len(node.op) >= MAX_LABEL:
+        return node.op   # the symbol already spelled, or no room for it beside a long name
     return f"{node.label} {node.op}"
 
 
@@ -147,7 +163,7 @@ def _label(node) -> str:
         value = getattr(node.ref, "_value", None)
         if value is not None and np.ndim(value) == 0:   # a scalar says more than 'scalar'
             return f"const {np.asarray(value).item():.4g}"
-    text = _clip(op_title(node))
+    text = _wrapped(op_title(node))
     return f"⚠ {text}\n{shape}" if node.nonfinite else f"{text}\n{shape}"
 
 

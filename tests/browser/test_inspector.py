@@ -228,6 +228,10 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
             assert within(box(part), side), f"{part} is pushed out of view"
         assert legible(strip.locator(".tv-chip-label").first) >= 4.5
         assert legible(widget.locator(".tv-side-label")) >= 4.5
+        # the strip says what the borders the steps draw mean, readable, in view
+        key = strip.locator(".tv-key")
+        assert "violet border: gradient" in key.text_content() and legible(key) >= 4.5
+        assert within(box(key), box(strip))
         shot(widget, "stepped")
 
         # a strip with more rows than fit scrolls by whole rows: none shows cut in half

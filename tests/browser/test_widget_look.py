@@ -72,8 +72,20 @@ with tf.GradientTape(persistent=True) as rnn_tape:
     tf.reduce_sum(h)
 TapeWidget(rnn_tape)
 """,
+    # a wide fan-in: twenty variables into one concat, and twenty boxes into another
+    """
+parts = [tf.Variable(tf.ones([2, i + 1]), name=f"part{i}") for i in range(20)]
+with tf.GradientTape(persistent=True) as fan_tape:
+    joined = tf.concat(parts, axis=1)
+    pieces = []
+    for i, part in enumerate(parts):
+        with tf.name_scope(f"branch{i}"):
+            pieces += [tf.reshape(part, [-1]) * 2.0, tf.reshape(part, [-1]) + 1.0]
+    tf.concat(pieces, axis=0)
+TapeWidget(fan_tape, max_nodes=50)   # a box per branch
+""",
 ]
-NAMES = ["tiny", "nb01", "nb03", "repeat", "loop"]
+NAMES = ["tiny", "nb01", "nb03", "repeat", "loop", "fanin"]
 
 # WCAG 2 contrast of what an element draws against what lies behind it, in the page
 _CONTRAST = """(pairs) => {
@@ -169,6 +181,24 @@ def label_insets(widget):
         })""")
 
 
+def overlapping_texts(widget):
+    """Pairs of graph texts (node and edge labels) whose boxes overlap on screen."""
+    return widget.evaluate("""(root) => {
+        const texts = [...root.querySelectorAll(".tv-graph svg text")]
+            .map((t) => [t.textContent, t.getBoundingClientRect()]);
+        const pairs = [];
+        texts.forEach(([a, r], i) => texts.slice(i + 1).forEach(([b, q]) => {
+            if (r.left < q.right - 1 && q.left < r.right - 1 && r.top < q.bottom - 1
+                && q.top < r.bottom - 1) pairs.push([a, b]);
+        }));
+        return pairs;
+    }""")
+
+
+def edge_texts(widget):
+    return widget.locator(".tv-graph g.edge text").all_text_contents()
+
+
 def graph_text(widget):
     return " ".join(widget.locator(".tv-graph svg text").all_text_contents())
 
@@ -204,7 +234,13 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
                 assert all(r >= 4.5 for r in ratios), (name, what, ratios)
             assert contrasts(widget, BUTTONS), name
 
-        tiny, nb01, nb03, repeat, loop = widgets
+        tiny, nb01, nb03, repeat, loop, fanin = widgets
+        # an edge is labelled only where it says what its boxes do not: nothing in a graph of
+        # single ops (each box prints its shape), nor at a wide fan-in; no text over another
+        for widget in (tiny, nb01, nb03, fanin):
+            assert edge_texts(widget) == [], edge_texts(widget)
+        for name, widget in zip(NAMES, widgets):
+            assert overlapping_texts(widget) == [], (name, overlapping_texts(widget))
         # a 2-node tape is not blown up, and a wide CNN is not shrunk below legible: it is
         # cut, and says so
         assert max(label_heights(tiny)) <= 16 and min(label_heights(nb03)) >= 11

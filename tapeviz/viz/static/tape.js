@@ -471,6 +471,9 @@ function render({ model, el }) {
     (s.input_grads || []).forEach((g, i) => rows.push([`grad ${s.input_names[i]}`, g]));
     (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g]));
     stepPanel.replaceChildren(h("span", { class: "tv-stepper-title" }, "Backward stepping"),
+      // what the graph's borders now mean (dot.py draws them; tape.css marks the step)
+      h("span", { class: "tv-key" }, "violet border: gradient, thicker = larger · dashed: "
+        + "none yet · pink dashes: the VJP just run"),
       ...rows.map(([label, value]) => h("span", { class: "tv-chip" },
         h("span", { class: "tv-chip-label" }, label), " ", value)));
   }
