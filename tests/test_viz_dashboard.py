@@ -207,6 +207,25 @@ def test_the_timer_pushes_once_per_turn_at_most_max_rate_and_ends_with_the_final
         ["pause", "step_op", "step_vjp", "resume", "stop"], False)
 
 
+def test_the_tapes_variables_are_shaded_by_their_gradient_not_dashed_as_reached_by_none(
+        dashboards):
+    import re
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    clock = ManualClock()
+    dash = dashboards(max_rate=4.0, clock=clock)
+    holds = hold_at(1)
+    runner = dash.train(held_loop, holds, 3)
+    assert holds[1][0].wait(T)
+    clock.tick()
+    variable = re.search(r'<g id="v0" class="node[^"]*">(.*?)</g>', dash.svg, re.S).group(1)
+    assert "w:0" in variable and "stroke-dasharray" not in variable, variable
+    assert "|grad| = " in variable                 # d loss/dw = 2w, in its tooltip
+    holds[1][1].set()
+    assert runner.join(T)
+
+
 def test_the_tape_is_laid_out_at_most_once_a_second_and_at_once_on_a_pause(dashboards):
     render = pytest.importorskip("tapeviz.viz.render")
     if render.find_layout_binary() is None:

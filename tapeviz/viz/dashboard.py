@@ -190,7 +190,7 @@ class Dashboard(anywidget.AnyWidget):
         self._loss = Series(self.max_points)
         self._norms: dict = {}           # variable name -> Series
         self._ops: list = []             # taped nodes of the step in progress
-        self._grads: dict = {}           # id(output) -> its gradient, for the step in progress
+        self._grads: dict = {}           # id(output or variable) -> its gradient, this step
         self._last_ops: list = []        # ... and of the last finished step
         self._last_grads: dict = {}
         self._last_recorded = -1         # recorder mode: index of the last step read
@@ -225,6 +225,9 @@ class Dashboard(anywidget.AnyWidget):
                          zip(event.sources, event.gradients)
                          if grad is not None and getattr(source, "name", None)]
                 norms = [(name, _norm(grad._value)) for name, grad in named]
+                if self.show_tape:   # the variables' gradients shade their leaves, too
+                    self._grads.update((id(source), grad) for source, grad in
+                                       zip(event.sources, event.gradients) if grad is not None)
                 self._add_step(self._step_offset + self._steps + 1, loss, norms, dict(named))
         except Exception as exc:  # never break the user's loop for a chart; report it
             self._report_error("dashboard event", exc)
