@@ -262,8 +262,14 @@ def test_hand_written_cross_entropy_summed_over_the_batch_axis():
     [finding] = findings("batch_axis", rec)
     assert finding.node.op.name == "reduce_sum"
     assert finding.message.startswith(
-        "reduce_sum over axis 0 of y * log(p) (32, 4), the batch axis: it adds up each class "
-        "over the 32 examples instead of each example's 4 classes")
+        "reduce_sum over axis 0 of y * log(p) (32, 4), the batch axis: it sums each class over "
+        "the 32 examples (4 class values, not 32 example losses), and the reduce_mean after it "
+        "makes the loss 8x the examples' mean cross-entropy (32 examples, 4 classes)")
+    # the figure, by another road: the loss against the examples' mean cross-entropy
+    [log] = rec.last_step.find(op="log")
+    _, onehot = classes_data()
+    mean_ce = -np.sum(onehot * log.output) / 32
+    assert rec.last_step.loss == pytest.approx(8 * mean_ce, rel=1e-5)
     assert here("# BUG 3b") in finding.message
     assert "fix: sum over the classes, then average over the batch: tf.reduce_mean(" \
         "-tf.reduce_sum(y * tf.math.log(p), axis=-1))" in finding.message
@@ -291,6 +297,16 @@ def test_softmax_over_the_batch_in_a_keras_custom_loop():
 def test_softmax_over_the_classes_and_the_column_layout_give_no_alert():
     rec = softmax_classifier(axis=-1)
     assert TapeWidget(rec).alerts == []
+    # the mean over axis 0, then the sum over classes: the examples' mean cross-entropy
+    x, onehot = classes_data()
+    w = tf.Variable(np.random.default_rng(4).normal(size=(5, 4)).astype(np.float32) * 0.1)
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                probs = tf.nn.softmax(tf.matmul(x, w))
+                loss = -tf.reduce_sum(tf.reduce_mean(onehot * tf.math.log(probs), axis=0))
+            w.assign_sub(0.5 * tape.gradient(loss, w))
+    assert findings("batch_axis", rec) == []
     # one example a column (w @ x, as some courses write it): axis 0 is the classes
     x, onehot = classes_data()
     w = tf.Variable(np.random.default_rng(4).normal(size=(4, 5)).astype(np.float32) * 0.1)
@@ -378,6 +394,22 @@ def test_unscaled_pixels_given_to_model_fit():
     assert here("# BUG 4c") in finding.message
     with Recorder() as rec:
         model.fit(pixels / 255, labels[:128], batch_size=64, epochs=1, verbose=0)
+    assert findings("unscaled_input", rec) == []
+
+
+def test_word_counts_are_not_taken_for_pixels():
+    """Whole numbers in wide rows, but counts: a bag of words reaching 40, not 255."""
+    rng = np.random.default_rng(6)
+    counts = rng.poisson(3.0, size=(64, 100)).astype(np.float32)
+    counts[:, 0] = 40.0   # a frequent word
+    w = tf.Variable(rng.normal(size=(100, 1)).astype(np.float32))
+    target = rng.normal(size=(64, 1)).astype(np.float32)
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(counts, w) - target))
+            w.assign_sub(1e-4 * tape.gradient(loss, w))
+    assert np.std(rec.last_step.find(op="matmul")[0].output) > 5   # large outputs, all the same
     assert findings("unscaled_input", rec) == []
 
 

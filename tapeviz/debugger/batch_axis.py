@@ -70,15 +70,47 @@ def _softmax_finding(node) -> Finding:
     return Finding("batch_axis", message, node)
 
 
-def _sum_finding(node, what: str) -> Finding:
+_SCALING = ("negative", "multiply", "truediv")   # a sign or a scale on the way to the loss
+
+
+def _reduced_whole(nodes, position: int, reach: int = 8) -> str | None:
+    """The op (reduce_mean or reduce_sum) that makes one number of the output of the node at
+    `position`, through a sign or a scale, among the `reach` ops after it; else None."""
+    current = nodes[position].output_id
+    for later in range(position + 1, min(len(nodes), position + 1 + reach)):
+        node = nodes[later]
+        if current not in node.input_ids:
+            continue
+        if node.op.name in ("reduce_mean", "reduce_sum") and np.ndim(node.output._value) == 0:
+            return node.op.name
+        if node.op.name not in _SCALING:
+            return None
+        current = node.output_id
+    return None
+
+
+def _sum_finding(nodes, position: int, what: str) -> Finding | None:
+    """The finding for a cross-entropy reduced over axis 0 first, unless what follows makes
+    it the batch's mean or total anyway (mean over examples then sum over classes; sums)."""
+    node = nodes[position]
+    examples, classes = np.shape(node.inputs[0]._value)[0], np.shape(node.inputs[0]._value)[-1]
+    then = _reduced_whole(nodes, position)
+    scale = {("reduce_sum", "reduce_mean"): examples / classes,
+             ("reduce_mean", "reduce_mean"): 1 / classes}.get((node.op.name, then))
+    if then is not None and scale is None:
+        return None   # the mean, or the total, of the examples' cross-entropy: as written
     shape = tuple(np.shape(node.inputs[0]._value))
-    op = node.op.name
-    message = (f"{op} over axis 0 of {what} {shape}, the batch axis: it adds up each class "
-               f"over the {shape[0]} examples instead of each example's {shape[-1]} classes, "
-               f"so the loss is not the examples' cross-entropy; at {_where(node.source)}; "
-               f"fix: sum over the classes, then average over the batch: "
-               f"tf.reduce_mean(-tf.reduce_sum(y * tf.math.log(p), axis=-1)) (or "
-               f"tf.keras.losses.CategoricalCrossentropy())")
+    verb = "sums" if node.op.name == "reduce_sum" else "averages"
+    message = (f"{node.op.name} over axis 0 of {what} {shape}, the batch axis: it {verb} each "
+               f"class over the {examples} examples ({classes} class values, not {examples} "
+               f"example losses)")
+    if scale is not None:
+        message += (f", and the {then} after it makes the loss {scale:.3g}x the examples' "
+                    f"mean cross-entropy ({examples} examples, {classes} classes), so the step "
+                    f"size changes with the batch size")
+    message += (f"; at {_where(node.source)}; fix: sum over the classes, then average over "
+                f"the batch: tf.reduce_mean(-tf.reduce_sum(y * tf.math.log(p), axis=-1)) (or "
+                f"tf.keras.losses.CategoricalCrossentropy())")
     return Finding("batch_axis", message, node)
 
 
@@ -114,5 +146,6 @@ def over_batch_axis(by_op: dict, nodes) -> list:
                 continue
             term = _log_term(nodes, position)
             if term is not None and _examples_first(nodes, position):
-                found.append(_sum_finding(node, term))
+                finding = _sum_finding(nodes, position, term)
+                found += [finding] if finding is not None else []
     return found

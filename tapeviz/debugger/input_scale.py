@@ -22,12 +22,12 @@ def _image_like(value) -> bool:
                                         and value.shape[1] >= 64)
 
 
-def _whole_pixels(value) -> bool:
-    """Whole numbers from 0 to 255 reaching past 16: bytes, not scaled values (a sample of
-    at most ~100k of them is looked at)."""
+def _whole_pixels(value, brightest: float) -> bool:
+    """Whole numbers from 0 to 255 reaching `brightest` or more: bytes, not scaled values (a
+    sample of at most ~100k of them is looked at)."""
     sample = value.ravel()[::max(1, value.size // 100_000)]
     low, high = float(sample.min()), float(sample.max())
-    return 0 <= low and 16 <= high <= 255 and bool(np.all(sample == np.floor(sample)))
+    return 0 <= low and brightest <= high <= 255 and bool(np.all(sample == np.floor(sample)))
 
 
 def _entry(nodes, position: int):
@@ -54,14 +54,18 @@ def unscaled_input(by_op: dict, nodes) -> list:
         return []
     position, layer = min(layers, key=lambda pair: pair[0])
     value = np.asarray(layer.inputs[0]._value)
-    if not (_image_like(value) and _whole_pixels(value)):
+    entered = _entry(nodes, position) if _image_like(value) else None
+    if entered is None:
+        return []
+    first, cast = entered
+    # bytes cast in the recording say pixels; else a batch of whole numbers has to reach
+    # the bright end (counts, like a bag of words, rarely do; a batch of images does)
+    if not _whole_pixels(value, 16 if cast is not None else 128):
         return []
     output = np.asarray(layer.output._value, np.float64)
     spread = float(np.std(output))
-    entered = _entry(nodes, position)
-    if spread <= HEALTHY_SPREAD or entered is None:
+    if spread <= HEALTHY_SPREAD:
         return []
-    first, cast = entered
     shape = "x".join(map(str, value.shape))
     scope = f" in layer {layer.scope}" if layer.scope else ""
     where = cast if cast is not None else first
