@@ -189,6 +189,22 @@ def test_zero_initialised_hidden_layer_stays_symmetric_and_is_named_with_its_lin
     assert [a["kind"] for a in TapeWidget(rec).alerts] == ["symmetric_init"]
 
 
+def test_symmetric_layer_found_on_a_tape_shown_with_its_target():
+    x, y = regression_data()
+    w1 = tf.Variable(tf.fill((3, 8), 0.2))  # BUG 2c: a constant initializer
+    w2 = tf.Variable(tf.fill((8, 1), 0.2))
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_mean(tf.square(tf.matmul(tf.sigmoid(tf.matmul(x, w1)), w2) - y))
+    widget = TapeWidget(tape, target=loss, sources=[w1, w2])
+    [alert] = widget.alerts
+    assert alert["kind"] == "symmetric_init" and widget.graph.nodes[alert["node"]].op == "matmul"
+    assert alert["message"].startswith("the 8 units of w1 (3x8, every weight 0.2) are identical "
+                                       "and all 8 get the same gradient")
+    assert here("# BUG 2c") in alert["message"]
+    # without the target the gradient is unknown: nothing is claimed
+    assert TapeWidget(tape).alerts == []
+
+
 def test_keras_constant_kernel_initializer_in_fit_is_named_with_the_layer():
     x, y = regression_data(n=64)
     model = tf.keras.Sequential([
