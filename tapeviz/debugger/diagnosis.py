@@ -5,7 +5,9 @@ the way to the loss, where NaN/Inf was born or, when no op made it, where it was
 from outside (the data, a variable's value), in the recording or in the first step of a
 history that holds any, a loss that diverges under updates as large as the weights, ReLU
 layers that output only zeros, gradients that stay exactly zero over steps, and gradient
-norms that explode or vanish across the layers (naming the sigmoid/tanh ops in between).
+norms that explode or vanish across the layers (naming the sigmoid/tanh ops in between);
+`program_bugs` adds, first, bugs in how the program is written (gradient ascent, identical
+hidden units, a softmax over the batch, unscaled pixels, a Variable made in the loop).
 Nothing here runs an op, except the backward pass of a tape given with its target.
 """
 from __future__ import annotations
