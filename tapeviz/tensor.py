@@ -7,6 +7,7 @@ the registered ops, so everything goes through the dispatch point.
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import numbers
 import sys
@@ -272,26 +273,31 @@ class Tensor:
     def __getitem__(self, key):
         return _shape.getitem(self, key)
 
-    def _variable_only(method: str):
-        def refuse(self):
-            raise MissingAttributeError(
-                f"Tensor.{method}", f"'Tensor' object has no attribute '{method}': only a "
-                                    f"tf.Variable can be assigned; got {describe(self)}",
-                hint=f"`w = w - lr * g` rebinds w to a new Tensor, which no tape watches: keep "
-                     f"w a Variable and update it in place, w.{method}(...)")
-        return property(refuse)
+    @property
+    def assign(self):
+        """A slice of a Variable assigns into it, as in TF (`v[0].assign(1.0)`); any other
+        tensor says why it cannot."""
+        origin = _slice_origin(self)
+        if origin is None:
+            raise _not_a_variable(self, "assign")
+        variable, key = origin
+        return functools.partial(variable._assign_slice, key)
 
-    assign = _variable_only("assign")   # Variable's methods; a Tensor says why it has none
-    assign_add = _variable_only("assign_add")
-    assign_sub = _variable_only("assign_sub")
-    del _variable_only
+    @property
+    def assign_add(self):
+        raise _not_a_variable(self, "assign_add")
+
+    @property
+    def assign_sub(self):
+        raise _not_a_variable(self, "assign_sub")
 
     def __setitem__(self, key, value):
         kind = type(self).__name__
         raise DTypeError("item assignment", f"a {kind} does not support item assignment; got "
                                             f"x[{key!r}] = {describe(value)}",
-                         hint="a Variable's value is replaced whole: v.assign(tf.where(mask, "
-                              "new, v))" if kind == "Variable" else
+                         hint=f"assign the slice, as in TF: v[{key!r}].assign(...); or replace "
+                              f"the whole value: v.assign(tf.where(mask, new, v))"
+                         if kind == "Variable" else
                               "tensors are immutable: build a new one, e.g. tf.where(mask, "
                               "new, x), or keep the value in a tf.Variable")
 
@@ -351,6 +357,18 @@ class Variable(Tensor):
         """Rebind this variable to its value minus `delta`."""
         return self._rebind(_m.assign_sub(self, delta))
 
+    def __getitem__(self, key):
+        """`v[key]`, a tensor that remembers its variable and key: `v[key].assign(x)`
+        updates that slice of v, as in TF."""
+        sliced = _shape.getitem(self, key)
+        gone = functools.partial(_slice_gone, id(sliced))
+        _slices[id(sliced)] = (weakref.ref(sliced, gone), self, key)
+        return sliced
+
+    def _assign_slice(self, key, value, name=None):
+        """`self[key].assign(value)`: one update op; returns the variable, as TF does."""
+        return self._rebind(_shape.assign_slice(self, key, value))
+
     def _rebind(self, new_value: Tensor):
         self._value = new_value._value
         return self
@@ -374,6 +392,36 @@ class VariableRead(Tensor):
     `variable`, so tapes that watch the variable record the VJPs that use it."""
 
     __slots__ = ("variable",)
+
+
+# a Variable's slice, by id -> (a weak reference to it, the variable, the key): what
+# `v[0].assign(x)` needs, kept only while the slice lives
+_slices: dict[int, tuple] = {}
+
+
+def _slice_gone(slice_id: int, ref) -> None:
+    entry = _slices.get(slice_id)
+    if entry is not None and entry[0] is ref:
+        del _slices[slice_id]
+
+
+def _slice_origin(tensor: Tensor):
+    """(variable, key) when `tensor` is `variable[key]`, else None."""
+    entry = _slices.get(id(tensor))
+    return entry[1:] if entry is not None and entry[0]() is tensor else None
+
+
+def _not_a_variable(tensor: Tensor, method: str) -> MissingAttributeError:
+    if _slice_origin(tensor) is not None:   # TF's slices of a variable have only assign
+        return MissingAttributeError(
+            f"Tensor.{method}", f"a slice of a Variable has no {method} (as in TF): only "
+                                f"assign; got {describe(tensor)}",
+            hint=f"v[1:3].assign(v[1:3] {'+' if method == 'assign_add' else '-'} delta)")
+    return MissingAttributeError(
+        f"Tensor.{method}", f"'Tensor' object has no attribute '{method}': only a tf.Variable "
+                            f"can be assigned; got {describe(tensor)}",
+        hint=f"`w = w - lr * g` rebinds w to a new Tensor, which no tape watches: keep w a "
+             f"Variable and update it in place, w.{method}(...)")
 
 
 def _check_variable_shape(shape, value_shape: tuple) -> None:

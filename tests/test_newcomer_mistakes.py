@@ -513,3 +513,27 @@ def test_a_keras_layer_called_on_python_values_is_refused_as_keras_3_does(inputs
     assert_names_this_line(err, line)
     assert not layer.built   # nothing half-made: the right call builds it
     assert layer(np.array([[1.0, 2.0]], np.float32)).shape == (1, 2)
+
+
+def test_a_variables_slice_assigns_into_it_as_one_update_the_debugger_shows_at_this_line():
+    v = tf.Variable([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], name="table")
+    heard = []
+    tf.subscribe(heard.append, kinds=(tf.OpExecuted,))
+    try:
+        line = sys._getframe().f_lineno + 1
+        assert v[1, ::2].assign([0.0, 0.0]) is v
+    finally:
+        tf.unsubscribe(heard.append)
+    assert v.numpy().tolist() == [[1.0, 2.0, 3.0], [0.0, 5.0, 0.0]]
+    update = [e.node for e in heard if e.node.op.name == "strided_slice_assign"]
+    assert len(update) == 1 and update[0].op.kind == "update"
+    assert update[0].inputs[0].variable is v   # the debugger reads it as table's update
+    assert (update[0].source.filename, update[0].source.lineno) == (__file__, line)
+    err, line = raised(ValueError, lambda: v[0].assign([1.0, 2.0]))
+    assert str(err).startswith("strided_slice_assign: the value must broadcast to the slice's "
+                               "shape (3,); got shape (2,)")
+    assert_names_this_line(err, line)
+    err, line = raised(AttributeError, lambda: v[0].assign_add([1.0, 1.0, 1.0]))
+    assert "a slice of a Variable has no assign_add (as in TF): only assign" in str(err)
+    assert_names_this_line(err, line)
+    assert v.numpy().tolist() == [[1.0, 2.0, 3.0], [0.0, 5.0, 0.0]]   # refused: unchanged

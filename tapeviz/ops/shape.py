@@ -171,6 +171,37 @@ def getitem(tensor, key):
     return _getitem(tensor, key=_normalize_key(key))
 
 
+def _slice_assigned(variable, value, *, key):
+    """`variable` with its slice `key` replaced by `value`, broadcast to the slice's shape as
+    TF's ResourceStridedSliceAssign broadcasts it."""
+    current = np.asarray(variable)
+    try:
+        target = current[key]
+    except IndexError as exc:
+        raise InvalidArgumentError("strided_slice_assign", f"{exc}; the variable has shape "
+                                                           f"{current.shape}") from None
+    try:
+        value = np.broadcast_to(value, np.shape(target))
+    except ValueError:
+        raise ShapeError("strided_slice_assign", f"the value must broadcast to the slice's "
+                                                 f"shape {np.shape(target)}; got shape "
+                                                 f"{np.shape(value)}") from None
+    new = current.copy()
+    new[key] = value
+    return new if new.ndim else new[()]
+
+
+_assign_slice = defop("strided_slice_assign", _slice_assigned, kind="update", nondiff=True,
+                      label="[ ]←", samples=((((4, 3), (3,)), {"key": (1,)}),),
+                      doc="A variable's value with one slice replaced: v[key].assign(value).")
+
+
+def assign_slice(variable, key, value):
+    """The value `variable` takes from `variable[key].assign(value)`: one update op, so the
+    debugger shows the slice's assignment as the variable's update."""
+    return _assign_slice(variable, value, key=_normalize_key(key))
+
+
 def strided_slice(input_, begin, end, strides=None, begin_mask=0, end_mask=0, ellipsis_mask=0,
                   new_axis_mask=0, shrink_axis_mask=0, var=None, name=None):
     """`input_[begin:end:strides]` per axis, with TF's bit masks (bit i is position i).

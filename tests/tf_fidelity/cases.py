@@ -1637,3 +1637,49 @@ add_case("keras.layers.Dense/input_numpy_float64",
          lambda tf: tf.keras.layers.Dense(2)(np.ones((1, 2))).dtype.name, grad=False)
 add_case("keras.Sequential/input_list_of_lists", lambda tf: tf.keras.Sequential(
     [tf.keras.Input((2,)), tf.keras.layers.Dense(2)])([[1.0, 2.0]]), grad=False, op="sequential")
+
+
+# ---- a Variable's slice assigned (TF's strided-slice assign) ----------------------------------
+def _slice_assigned(assign, returned: bool):
+    def run(tf):
+        v = tf.Variable(np.arange(12, dtype=np.float32).reshape(3, 4))
+        out = assign(tf, v)
+        return [v, out] if returned else v
+    return run
+
+
+for _slice_name, _assign in {
+    "row": lambda tf, v: v[0].assign([9.0, 8.0, 7.0, 6.0]),
+    "element": lambda tf, v: v[1, 2].assign(-1.0),
+    "range": lambda tf, v: v[1:3].assign(np.ones((2, 4), np.float32)),
+    "step": lambda tf, v: v[:, ::2].assign([[0.5, 0.5]] * 3),
+    "column_scalar": lambda tf, v: v[:, 1].assign(5),
+    "ellipsis": lambda tf, v: v[..., -1].assign([1.0, 2.0, 3.0]),
+    "newaxis": lambda tf, v: v[None, 2].assign([[4.0, 4.0, 4.0, 4.0]]),
+    "tensor_index": lambda tf, v: v[tf.constant(2)].assign(np.float64(0.25)),
+    "returns_variable": lambda tf, v: v[0, 0].assign(3.0),
+    "twice": lambda tf, v: (v[0].assign(v[0] * 2.0), v[0, 1].assign(-2.0)),
+    "bad_shape": lambda tf, v: v[1].assign([1.0, 2.0]),
+    "float64_tensor": lambda tf, v: v[1].assign(tf.constant([1.0, 2.0, 3.0, 4.0], tf.float64)),
+}.items():
+    add_case(f"Variable/slice_assign_{_slice_name}",
+             _slice_assigned(_assign, _slice_name == "returns_variable"), grad=False,
+             op="strided_slice_assign")
+add_case("Variable/slice_assign_add", lambda tf: tf.Variable([1.0, 2.0])[0:1].assign_add([1.0]),
+         grad=False, op="assign_add")
+add_case("Variable/slice_of_constant_assign", lambda tf: tf.constant([1.0, 2.0])[0].assign(1.0),
+         grad=False, op="assign")
+
+
+def _slice_assign_gradients(tf):
+    """A slice assigned mid-tape: reads after it see the new value, and no gradient flows
+    through the assignment (into what was assigned)."""
+    x, s = tf.Variable([1.0, 2.0, 3.0]), tf.Variable(5.0)
+    with tf.GradientTape(persistent=True) as tape:
+        before = tf.reduce_sum(x * 2.0)
+        x[0].assign(s * 2.0)
+        after = tf.reduce_sum(x * x)
+    return [tape.gradient(before, x), tape.gradient(after, x), tape.gradient(after, s), x]
+
+
+add_case("Variable/slice_assign_gradients", _slice_assign_gradients, grad=False)
