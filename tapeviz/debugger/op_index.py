@@ -7,6 +7,7 @@ from __future__ import annotations
 from itertools import compress
 from operator import attrgetter
 
+from ..nonfinite import engine_of
 from ..tensor import VariableRead
 
 WEIGHING = ("matmul", "conv2d")   # a Dense or Conv2D layer's op: data times a kernel
@@ -15,13 +16,15 @@ _op_names = attrgetter("op.name")
 
 
 def ops_named(nodes) -> dict:
-    """{op name: [(position, node)]} for the ops in LOOKED_AT, in the order they ran."""
+    """{op name: [(position, node)]} for the tapeviz ops in LOOKED_AT (not the PyTorch
+    adapter's of the same name: NCHW, `dim`), in the order they ran."""
     found: dict = {}
     # the pass over every node runs in C (~60 ns a node); Python only for the few it finds
     for position in compress(range(len(nodes)), map(LOOKED_AT.__contains__,
                                                     map(_op_names, nodes))):
         node = nodes[position]
-        found.setdefault(node.op.name, []).append((position, node))
+        if engine_of(node.op) == "tf":   # the checks speak TF's layouts and words
+            found.setdefault(node.op.name, []).append((position, node))
     return found
 
 

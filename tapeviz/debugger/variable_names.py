@@ -8,7 +8,7 @@ import re
 
 from .activations import UNNAMED, describe_variables
 
-_ASSIGNED = re.compile(r"([A-Za-z_][\w.]*)\s*=[^=]")   # 'w1 = tf.Variable(' -> w1
+_ASSIGNED = re.compile(r"([A-Za-z_][\w.]*)\s*=\s*[\w.]*Variable\(")   # 'w1 = tf.Variable(' -> w1
 
 
 def name_in_code(variable, nodes=()) -> str:
