@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..nonfinite import engine_of
 from ..tensor import VariableRead
 from .divergence import _optimizer_line
 from .findings import Finding
@@ -80,6 +81,8 @@ def find_ascent(steps) -> Finding | None:
     step, found = uphill[-1]
     climbing = [name for name, (_, dot) in found.items() if dot > 0]
     node = found[climbing[0]][0]
+    if engine_of(node.op) != "tf":
+        return None   # PyTorch's optimizers climb on purpose with maximize=True
     first, last = window[0], window[-1]
     variables = {v.name: v for v in step.gradient_sources if hasattr(v, "made_at")}
     names = [name_in_code(variables[n], step.nodes) if n in variables else n

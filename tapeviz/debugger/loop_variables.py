@@ -32,7 +32,7 @@ def _made_each_step(steps) -> dict:
     for step in steps:
         here: dict = {}
         for source in step.gradient_sources:
-            if isinstance(source, Variable) and source.trainable:
+            if type(source) is Variable and source.trainable:   # not a torch parameter
                 here.setdefault(_key(source), {})[id(source)] = source
         for key, variables in here.items():
             seen.setdefault(key, []).append(set(variables))
