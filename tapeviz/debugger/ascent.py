@@ -1,8 +1,9 @@
 """Gradient ascent by a sign error: the updates move the weights along their gradient, up
 the loss, as `w.assign_add(lr * g)` or `apply_gradients` of negated gradients do, and the
 loss grows. To first order an update changes the loss by update . gradient: negative for
-descent, positive here in most steps. Only the last few steps are looked at (the loss
-first, then their update ops), so the cost does not grow with the recording.
+descent, positive here in most steps, the newest among them. Only the last few steps are
+looked at (the loss first, then their update ops, newest first: correct training is done
+with after one step), so the cost does not grow with the recording.
 """
 from __future__ import annotations
 
@@ -74,11 +75,19 @@ def find_ascent(steps) -> Finding | None:
               and s.variable_gradients][-WINDOW:]
     if len(window) < MIN_STEPS or window[-1].loss <= window[0].loss:
         return None
-    judged = [(step, found) for step in window if (found := _uphill(step)) is not None]
-    uphill = [(step, found) for step, found in judged if sum(d for _, d in found.values()) > 0]
-    if len(judged) < MIN_STEPS or len(uphill) < UPHILL_SHARE * len(judged):
+    judged, uphill = 0, []   # newest first: correct training stops at its last step
+    for step in reversed(window):
+        found = _uphill(step)
+        if found is None:
+            continue
+        judged += 1
+        if sum(dot for _, dot in found.values()) > 0:
+            uphill.append((step, found))
+        elif not uphill or judged - len(uphill) > (1 - UPHILL_SHARE) * len(window):
+            return None   # the newest update went downhill, or too many did: no sign error
+    if judged < MIN_STEPS or len(uphill) < UPHILL_SHARE * judged:
         return None
-    step, found = uphill[-1]
+    step, found = uphill[0]
     climbing = [name for name, (_, dot) in found.items() if dot > 0]
     node = found[climbing[0]][0]
     if engine_of(node.op) != "tf":
@@ -89,7 +98,7 @@ def find_ascent(steps) -> Finding | None:
              for n in climbing[:4]]
     named = ", ".join(names) + (f" and {len(climbing) - 4} more" if len(climbing) > 4 else "")
     message = (f"the updates move {named} along the gradient, uphill "
-               f"(update · gradient > 0 in {len(uphill)} of {len(judged)} steps), and the loss "
+               f"(update · gradient > 0 in {len(uphill)} of {judged} steps), and the loss "
                f"rose from {first.loss:.4g} at step {first.number} to {last.loss:.4g} at step "
                f"{last.number}; {node.op.name} at {_where(node.source)}; "
                f"{_fix(node, step, names[0])}")
