@@ -67,6 +67,12 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     assert {item.split()[0] for item in legend} == {
         "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"}
     page.output("text=/test accuracy/").first.wait_for()
+    # every chart text lies inside its chart (a tick such as 0.007705 was cut at the left)
+    cut = dash.evaluate("""(d) => [...d.querySelectorAll(".tvd-svg text")].filter((t) => {
+        const r = t.getBoundingClientRect(), s = t.ownerSVGElement.getBoundingClientRect();
+        return r.left < s.left - 0.5 || r.right > s.right + 0.5;
+    }).map((t) => t.textContent)""")
+    assert cut == [], cut
     page.screenshot(dash, "nb04-dashboard-finished")
 
     # %%tapeviz --torch --max-nodes 10: collapsed by module; a click opens DigitsCNN

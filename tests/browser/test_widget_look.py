@@ -72,7 +72,8 @@ with tf.GradientTape(persistent=True) as rnn_tape:
     tf.reduce_sum(h)
 TapeWidget(rnn_tape)
 """,
-    # a wide fan-in: twenty variables into one concat, and twenty boxes into another
+    # a wide fan-in: twenty variables into one concat, and twenty boxes into another; and
+    # a box out of which a tensor leaves with another shape than the box shows
     """
 parts = [tf.Variable(tf.ones([2, i + 1]), name=f"part{i}") for i in range(20)]
 with tf.GradientTape(persistent=True) as fan_tape:
@@ -82,6 +83,10 @@ with tf.GradientTape(persistent=True) as fan_tape:
         with tf.name_scope(f"branch{i}"):
             pieces += [tf.reshape(part, [-1]) * 2.0, tf.reshape(part, [-1]) + 1.0]
     tf.concat(pieces, axis=0)
+    with tf.name_scope("summary"):   # its box shows its last op's shape, not the total's
+        total = tf.reduce_sum(joined)
+        tf.reshape(joined, [-1])
+    total * 2.0
 TapeWidget(fan_tape, max_nodes=50)   # a box per branch
 """,
 ]
@@ -237,8 +242,10 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
         tiny, nb01, nb03, repeat, loop, fanin = widgets
         # an edge is labelled only where it says what its boxes do not: nothing in a graph of
         # single ops (each box prints its shape), nor at a wide fan-in; no text over another
-        for widget in (tiny, nb01, nb03, fanin):
+        for widget in (tiny, nb01, nb03):
             assert edge_texts(widget) == [], edge_texts(widget)
+        assert edge_texts(fanin) == ["scalar"]   # summary's total, not the (840,) it shows
+        assert contrasts(fanin, EDGE_LABELS)     # measured above, in both themes
         for name, widget in zip(NAMES, widgets):
             assert overlapping_texts(widget) == [], (name, overlapping_texts(widget))
         # a 2-node tape is not blown up, and a wide CNN is not shrunk below legible: it is

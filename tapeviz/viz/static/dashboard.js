@@ -9,7 +9,8 @@ const SERIES_COLOURS = 10;
 const seriesClass = (k) => `tvd-s${k % SERIES_COLOURS}`;
 const BUTTONS = [["pause", "Pause"], ["step_op", "Step op"], ["step_vjp", "Step VJP"],
                  ["resume", "Resume"], ["stop", "Stop"]];
-const W = 380, H = 190, M = { left: 52, right: 96, top: 10, bottom: 24 };
+// the left margin holds a y tick as fmt writes it at 11px ("-0.001234", "-1.23e-5")
+const W = 380, H = 190, M = { left: 62, right: 96, top: 10, bottom: 24 };
 
 function el(tag, cls, text) {
   const node = document.createElement(tag);
