@@ -7,6 +7,8 @@ with after one step), so the cost does not grow with the recording.
 """
 from __future__ import annotations
 
+from itertools import islice
+
 import numpy as np
 
 from ..nonfinite import engine_of
@@ -71,8 +73,8 @@ def _fix(node, step, name: str) -> str:
 
 def find_ascent(steps) -> Finding | None:
     """A Finding when, over the last steps, the loss rose and most updates went uphill."""
-    window = [s for s in steps if s.loss is not None and np.isfinite(s.loss)
-              and s.variable_gradients][-WINDOW:]
+    window = list(islice((s for s in reversed(steps) if s.variable_gradients
+                          and s.loss is not None and np.isfinite(s.loss)), WINDOW))[::-1]
     if len(window) < MIN_STEPS or window[-1].loss <= window[0].loss:
         return None
     judged, uphill = 0, []   # newest first: correct training stops at its last step

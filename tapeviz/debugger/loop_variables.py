@@ -24,27 +24,40 @@ def _key(variable) -> tuple:
     return where, tuple(variable.shape), variable.dtype.name
 
 
+def _by_key(step) -> dict:
+    """{key: {id: variable}} of the trained Variables the step's gradient call was given."""
+    here: dict = {}
+    for source in step.gradient_sources:
+        if type(source) is Variable and source.trainable:   # not a torch parameter
+            here.setdefault(_key(source), {})[id(source)] = source
+    return here
+
+
 def _made_each_step(steps) -> dict:
-    """{key: the variables of that key, one list per step} for the keys whose variables are
-    new objects in each of the last MIN_STEPS or more steps that had them."""
-    seen: dict = {}   # key -> [the ids of each step's variables of that key]
-    kept: dict = {}   # key -> [each step's variables]
-    for step in steps:
-        here: dict = {}
-        for source in step.gradient_sources:
-            if type(source) is Variable and source.trainable:   # not a torch parameter
-                here.setdefault(_key(source), {})[id(source)] = source
-        for key, variables in here.items():
-            seen.setdefault(key, []).append(set(variables))
-            kept.setdefault(key, []).append(list(variables.values()))
-    found = {}
-    for key, ids in seen.items():
-        run = 1
-        for before, now in zip(ids, ids[1:]):
-            run = run + 1 if before.isdisjoint(now) else 1
-        if run >= MIN_STEPS:
-            found[key] = kept[key][-run:]
-    return found
+    """{key: the variables of that key, one list per step, oldest first} for the keys of
+    the newest two steps whose variables were new objects in each of the last MIN_STEPS or
+    more steps that had them. Read newest first: a variable kept from one step to the next
+    ends its key's look, so correct training is read in two steps."""
+    runs: dict = {}       # key -> [each step's {id: variable}, newest first]
+    going: set = set()    # keys whose variables were new in every step read so far
+    for age, step in enumerate(reversed(steps)):
+        here = _by_key(step)
+        if age < 2:
+            going.update(key for key in here if key not in runs)
+            for key in here:
+                runs.setdefault(key, [])
+        for key in list(going):
+            variables = here.get(key)
+            if variables is None:
+                continue   # (a step of another gradient call, e.g. a GAN's other model)
+            if runs[key] and not runs[key][-1].keys().isdisjoint(variables):
+                going.discard(key)   # the same variable as the step after: kept, not remade
+            else:
+                runs[key].append(variables)
+        if not going:
+            break
+    return {key: [list(variables.values()) for variables in reversed(run)]
+            for key, run in runs.items() if len(run) >= MIN_STEPS}
 
 
 def _shape(variable) -> str:
