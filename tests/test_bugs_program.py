@@ -13,6 +13,7 @@ import pytest
 import tapeviz as tf
 from tapeviz.datasets import load_digits
 from tapeviz.debugger import Recorder, diagnose
+from tapeviz.viz.dashboard import Dashboard
 from tapeviz.viz.widget import TapeWidget
 from programs import guide_cnn, line_of
 
@@ -84,6 +85,37 @@ def test_gradient_ascent_by_assign_add_names_the_update_the_figures_and_the_fix(
     assert alert["message"] == message
     assert widget.graph.nodes[alert["node"]].op == "assign_add"
     assert "divergence" not in [a["kind"] for a in widget.alerts]   # its hint would not help
+
+
+def ascending_loop(steps):
+    """Plain SGD with the sign turned, run by a Dashboard's Runner."""
+    x, y = regression_data()
+    w = tf.Variable(tf.zeros([3, 1]), name="w")
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+        w.assign_add(0.2 * tape.gradient(loss, w))  # BUG 1c
+
+
+def test_gradient_ascent_in_the_dashboards_alerts_under_a_runner_and_a_recorder():
+    dash = Dashboard(show_tape=False)
+    try:
+        runner = dash.train(ascending_loop, 12)
+        assert runner.join(10.0)
+        dash._timer.join(10.0)   # the timer's last turn pushed the end (and the alerts)
+        [alert] = [a for a in dash.alerts if a["kind"] == "gradient_ascent"]
+        assert here("# BUG 1c") in alert["message"]
+        assert "divergence" not in [a["kind"] for a in dash.alerts]
+    finally:
+        dash.close()
+    with Recorder() as rec:
+        dash = Dashboard(recorder=rec, show_tape=False)
+        try:
+            ascending_loop(6)
+            dash.flush()
+            assert [a["kind"] for a in dash.alerts] == ["gradient_ascent"]
+        finally:
+            dash.close()
 
 
 def test_the_same_regression_descending_gives_no_alert():

@@ -529,7 +529,7 @@ class Dashboard(anywidget.AnyWidget):
             stopped = not suspect.recording   # read first: then its steps are all there
             steps = [s for s in suspect.steps if s.complete]
             self._diverged = [(f, _step_holding(steps, f.node)) for f in diagnose(history=steps)
-                              if f.kind == "divergence"]
+                              if f.kind in ("divergence", "gradient_ascent")]   # or why it grows
             if stopped and not self._diverged:
                 with self._data_lock:   # nothing in it: the next rising run starts another
                     self._suspect = None
