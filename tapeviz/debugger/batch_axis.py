@@ -31,7 +31,7 @@ def _examples_first(nodes, position: int, hops: int = 6) -> bool:
             _, source = made
             name = source.op.name
             if name == "matmul":
-                return kernel_first_operand(source) is False
+                return _kernel_first(source) is False
             if name in ("softmax", "log_softmax"):
                 return source.params.get("axis") == np.ndim(source.output._value) - 1
             if name in _ALONG:
@@ -42,7 +42,7 @@ def _examples_first(nodes, position: int, hops: int = 6) -> bool:
     return False
 
 
-def kernel_first_operand(matmul):
+def _kernel_first(matmul):
     """True for w @ x (a variable first), False for x @ w, None when neither reads one."""
     kinds = [type(t) is VariableRead for t in matmul.inputs]
     if kinds[1] and not kinds[0]:
