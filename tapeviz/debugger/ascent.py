@@ -17,7 +17,7 @@ from .divergence import _optimizer_line
 from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING
-from .variable_names import name_in_code
+from .variable_names import name_in_code, names_in_code
 
 WINDOW = 8          # the last steps looked at
 MIN_STEPS = 3       # steps with updates needed to say anything
@@ -96,12 +96,11 @@ def find_ascent(steps) -> Finding | None:
         return None   # PyTorch's optimizers climb on purpose with maximize=True
     first, last = window[0], window[-1]
     variables = {v.name: v for v in step.gradient_sources if hasattr(v, "made_at")}
-    names = [name_in_code(variables[n], step.nodes) if n in variables else n
-             for n in climbing[:4]]
-    named = ", ".join(names) + (f" and {len(climbing) - 4} more" if len(climbing) > 4 else "")
+    known = [variables[name] for name in climbing if name in variables]
+    named = names_in_code(known, step.nodes) if known else ", ".join(climbing)
     message = (f"the updates move {named} along the gradient, uphill "
                f"(update · gradient > 0 in {len(uphill)} of {judged} steps), and the loss "
                f"rose from {first.loss:.4g} at step {first.number} to {last.loss:.4g} at step "
                f"{last.number}; {node.op.name} at {_where(node.source)}; "
-               f"{_fix(node, step, names[0])}")
+               f"{_fix(node, step, name_in_code(known[0]) if known else climbing[0])}")
     return Finding("gradient_ascent", message, node, variables=climbing)
