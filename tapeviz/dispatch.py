@@ -47,7 +47,10 @@ def dispatch(op, *args, **params):
         args, params = op.bind(args, params)
     state = local.state
     route = op.route
-    if state.tapes or route.heard or state.layer_listeners:
+    # an op heard only at some lines keeps the fast path while the line its thread shares
+    # (a VJP's, an optimizer update's) is one none of them accepts: one set lookup
+    if state.tapes or route.heard and (route.ops or id(state.source) not in route.lines.unheard) \
+            or state.layer_listeners:
         return _dispatch_traced(op, args, params, state, route)
     arrays = input_arrays(op, args)
     try:

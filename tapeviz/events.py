@@ -26,6 +26,7 @@ from __future__ import annotations
 import threading
 from typing import Callable, NamedTuple
 
+from .sourceinfo import find_origins_early
 from .threadstate import all_thread_states
 
 
@@ -169,7 +170,7 @@ class LineRoute:
             chosen = self.accepted[id(source)] = tuple(
                 callback for accepts, callback in self.sited
                 if source is not None and accepts(source))
-            if not chosen:
+            if not chosen and source is not None:   # None: a line not known yet
                 self.unheard.add(id(source))
         return merged(hearers, chosen) if chosen else hearers
 
@@ -302,6 +303,7 @@ def _install(subscriptions: tuple) -> None:
         op.route = routing.route(op)
     for state in all_thread_states():
         state.layer_listeners = routing.in_layer(state.scope)
+    find_origins_early(routing.lines is not None)
     for watcher in _watchers:
         watcher()
 

@@ -94,14 +94,30 @@ def _short_path(filename: str) -> str:
 class Origin:
     """The user line every op of one backward pass shares: the line that called `gradient`
     or stepped the pass. The walk from a VJP's op stops at the frame of `code` (the
-    engine's) and looks above it once, the first time an op asks."""
+    engine's) and looks above it once, the first time an op asks. While a listener by line
+    is subscribed (`find_origins_early`) every pass's ops ask, so the line is found when
+    the pass starts instead: walked from the frame that called its maker (the engine's
+    `run` or `__next__`, which makes it through `_enter_backward_phase`), with no VJP's
+    frames to pass, so every op of the pass knows it and, unheard, keeps the fast path."""
 
     __slots__ = ("code", "source", "found")
 
     def __init__(self, code):
         self.code = code
-        self.source = None
-        self.found = False
+        if _early:
+            self.source, self.found = source_from(sys._getframe(2)), True
+        else:
+            self.source, self.found = None, False
+
+
+_early = False   # whether each Origin finds its line when made (see find_origins_early)
+
+
+def find_origins_early(early: bool) -> None:
+    """Find each backward pass's line as the pass starts (`early`: a listener by line is
+    subscribed, so the pass's first op would ask anyway) or only when an op first asks."""
+    global _early
+    _early = early
 
 
 def user_source(depth: int = 1) -> SourceInfo | None:

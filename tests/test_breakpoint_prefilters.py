@@ -161,3 +161,52 @@ def test_bare_conditions_stop_at_the_first_that_holds_once_per_op_with_its_reaso
     with pytest.raises(ZeroDivisionError):   # a condition's own error is the user's to see
         break_on(condition=lambda node: 1 / 0)
         _ = tf.exp(tf.constant(1.0))
+
+
+@pytest.fixture
+def traced(monkeypatch):
+    """The (op, phase, recorded) of every op dispatch took off its fast path."""
+    calls = []
+    real = dispatch._dispatch_traced
+
+    def counted(op, args, params, state, route):
+        calls.append((op.name, state.phase, bool(state.tapes)))
+        return real(op, args, params, state, route)
+
+    monkeypatch.setattr(dispatch, "_dispatch_traced", counted)
+    return calls
+
+
+def _train_step(w, optimizer):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.exp(w) * w)
+    grads = tape.gradient(loss, [w])                     # line: the step's gradient
+    optimizer.apply_gradients(zip(grads, [w]))           # line: the step's update
+
+
+def test_a_file_line_breakpoint_elsewhere_leaves_vjp_and_update_ops_on_the_fast_path(traced):
+    """The ops of a VJP and of an optimizer's update share the line that called `gradient`
+    or `apply_gradients`: where no breakpoint names that line, they are not traced at all
+    (only the recorded forward ops find their line); armed at that line, they all stop."""
+    w = tf.Variable([1.0, 2.0])
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    _train_step(w, optimizer)                             # warm: slots made
+    elsewhere = break_on(file="test_breakpoint_prefilters.py", line=1, action="continue")
+    _train_step(w, optimizer)   # each line is asked about once (a traced op: no node)
+    traced.clear()
+    _train_step(w, optimizer)
+    assert traced == [("exp", "forward", True), ("multiply", "forward", True),
+                      ("reduce_sum", "forward", True)]
+    assert elsewhere.hits == []
+    at_gradient = break_on(file="test_breakpoint_prefilters.py", action="continue",
+                           line=line_of(__file__, "# line: the step's gradient"))
+    at_update = break_on(file="test_breakpoint_prefilters.py", action="continue",
+                         line=line_of(__file__, "# line: the step's update"))
+    _train_step(w, optimizer)
+    assert {h.node.phase for h in at_gradient.hits} == {"backward"}
+    assert [h.node.op.name for h in at_gradient.hits][:2] == ["reshape", "broadcast_to"]
+    assert all(h.upstream is not None for h in at_gradient.hits)
+    assert [h.node.op.name for h in at_update.hits] == [
+        "moving_average", "square", "moving_average", "adam_step", "assign_add"]
+    assert {h.source.lineno for h in at_update.hits} == {
+        line_of(__file__, "# line: the step's update")}
