@@ -10,6 +10,7 @@ import numpy as np
 
 from .creation import convert_to_tensor
 from .errors import InvalidArgumentError
+from .nonfinite import counted, nonfinite_counts
 
 
 def _values(x) -> np.ndarray:
@@ -94,9 +95,9 @@ def check_numerics(tensor, message, name=None):
     tensor = convert_to_tensor(tensor)
     values = np.asarray(tensor.numpy())
     if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
-        nans, infs = int(np.isnan(values).sum()), int(np.isinf(values).sum())
-        raise InvalidArgumentError("check_numerics", f"{message} : Tensor had {nans} NaN and "
-                                   f"{infs} Inf values (of {values.size}, shape {values.shape})")
+        had = counted(*nonfinite_counts(values))   # '1 Inf', as a NaN origin counts them
+        raise InvalidArgumentError("check_numerics", f"{message} : Tensor had {had} (of "
+                                   f"{values.size} values, shape {values.shape})")
     return tensor
 
 

@@ -19,23 +19,47 @@ import warnings
 
 import numpy as np
 
-from .nonfinite import SPREAD, reason
+from .nonfinite import SPREAD, nonfinite_counts, reason
 from .sourceinfo import _PACKAGE_DIR, SourceInfo, user_frame
+from .tensor import Tensor, Variable
 from .threadstate import local
 
 _NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
 
 
-def _text(op, arrays, message) -> str:
+def _text(op, arrays, message, args) -> str:
     """`log: divide by zero encountered in log; 1 of 4 inputs were 0 (log(0) = -inf)`."""
     phase = " (in backward)" if local.state.phase == "backward" else ""
-    why = reason(op.name, arrays or (), arrived=SPREAD)
+    why = reason(op.name, arrays or (), arrived=_arrived(arrays or (), args))
     return f"{op.name}{phase}: {message}" + (f"; {why}" if why else "")
 
 
+def _arrived(arrays, args) -> str:
+    """Where the NaN/Inf the op's first non-finite input holds came from, in the words of a
+    NaN origin's entry (`debugger/nan_entry.py`): a value that is not a tensor is in the data,
+    a variable's is in its value; a tensor no recording tape made came from outside the tape,
+    the data for a NaN origin; with no tape, an earlier op or the data (either can be)."""
+    from .debugger.nan_entry import OUTSIDE   # the debugger's words: only when one warns
+    position = next((i for i, x in enumerate(arrays) if any(nonfinite_counts(np.asarray(x)))),
+                    None)
+    if position is None or args is None or len(args) != len(arrays):
+        return SPREAD
+    value, data = args[position], OUTSIDE["tf"]
+    if isinstance(value, Variable):
+        return f"it is in the value of the variable '{value.name}'"
+    if not isinstance(value, Tensor):
+        return f"it is in {data}"
+    tapes = local.state.tapes
+    if not tapes:
+        return f"{SPREAD} or is in {data}"
+    made = any(node.output_id == id(value) for tape in tapes for node in tape.nodes)
+    return SPREAD if made else f"it is in {data}"
+
+
 def as_error(op, arrays, warning: RuntimeWarning) -> RuntimeWarning:
-    """The RuntimeWarning to raise when an "error" filter made numpy raise `warning`."""
-    return RuntimeWarning(_text(op, arrays, warning))
+    """The RuntimeWarning to raise when an "error" filter made numpy raise `warning` (called
+    by dispatch, whose frame holds the op's arguments)."""
+    return RuntimeWarning(_text(op, arrays, warning, sys._getframe(1).f_locals.get("args")))
 
 
 def warn_from_user_line(text: str, category=UserWarning, frame=None) -> None:
@@ -89,7 +113,8 @@ def _show(msg, _original=warnings._showwarnmsg) -> None:
         if found is not None and user_frame(found[2]) is not None:
             op, arrays, dispatching = found
             _forget(emitter, msg)
-            warn_from_user_line(_text(op, arrays, msg.message), RuntimeWarning, dispatching)
+            warn_from_user_line(_text(op, arrays, msg.message, dispatching.f_locals.get("args")),
+                                RuntimeWarning, dispatching)
             return
     _original(msg)
 

@@ -43,3 +43,9 @@ def test_check_numerics_counts_nan_and_inf():
         tf.debugging.check_numerics(bad, "activations")
     with pytest.raises(tf.errors.InvalidArgumentError):
         tf.debugging.assert_all_finite(bad, "activations")
+
+
+def test_check_numerics_counts_only_what_the_tensor_holds_as_nan_origins_do():
+    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
+        tf.debugging.check_numerics(tf.constant([1.0, np.inf]), "batch")
+    assert "batch : Tensor had 1 Inf (of 2 values, shape (2,))" in str(caught.value)
