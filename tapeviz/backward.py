@@ -136,7 +136,7 @@ class Backward:
     def _announce(self, found) -> BackwardStep:
         node, upstream, input_grads = found
         step = BackwardStep(node, upstream, tuple(input_grads), self._position)
-        listeners = node.op.route.steps
+        listeners = node.op.route.stepped
         if listeners:
             event = VJPApplied(step)
             for callback in listeners:
@@ -170,7 +170,9 @@ class Backward:
     def _advance(self, every_step: bool):
         """Apply VJPs up to the next step to return: (node, upstream, input grads), or None
         at the end. With `every_step` False it returns only at steps someone hears
-        (`op.route.steps`) and runs the others in this one loop: `run`'s fast path.
+        (`op.route.stepped`) and runs the others in this one loop: `run`'s fast path. A
+        Recorder's sink on the thread gets each step's upstream gradient by its output's id,
+        with no step made for it.
 
         While a VJP runs, `self._position` is its node's index on the tape and
         `self._upstream` its upstream gradient (see `in_flight`)."""
@@ -179,6 +181,8 @@ class Backward:
         frees = None if self._keep else self._sources  # outputs whose gradient is dropped once used
         state = self._state
         origin = state.origin
+        sink = state.sink
+        upstream = None if sink is None else sink.upstream
         position = self._position
         while position:
             position -= 1
@@ -195,6 +199,8 @@ class Backward:
                 g = grads.get(output_id)
             if g is None:
                 continue
+            if upstream is not None:
+                upstream[output_id] = g
             self._position, self._upstream = position, g
             keys, inputs = node.input_ids, node.inputs
             # None: every input needs its gradient (the common case); else one flag each
@@ -222,7 +228,7 @@ class Backward:
                     existing = grads.get(key)
                     grads[key] = grad if existing is None else add(existing, grad)
                 i += 1
-            if every_step or op.route.steps:
+            if every_step or op.route.stepped:
                 state.source = None   # a step's listeners are not the VJP: their ops walk
                 return node, g, input_grads
         self._position, self._upstream = 0, None

@@ -6,9 +6,11 @@ op's numpy forward, and then, only if someone records or listens:
 1. looks up the user's line (the one place it is looked up),
 2. builds a `Node` and offers it to every tape recording on this thread
    (`GradientTape.record` keeps it when the tape watches an input),
-3. tells the op's listeners (`op.route`, built by `events` when subscriptions change,
-   plus those that hear every op of the layer this thread is in): the node itself to
-   those that take it (`route.on_node`), one `OpExecuted` to the others.
+3. appends it to the thread's sink if a Recorder keeps one there (`ThreadState.sink`: no
+   call into the Recorder), and tells the op's listeners (`op.route`, built by `events`
+   when subscriptions change, plus those that hear every op of the layer this thread is
+   in): the node itself to those that take it (`route.on_node`), one `OpExecuted` to the
+   others.
 
 With no tape recording and nobody listening it takes the fast path: convert, forward, wrap.
 Errors numpy raises about the user's input become errors that name the op and the user's
@@ -122,6 +124,11 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
+    sink = state.sink
+    if sink is not None:   # a Recorder's list: one append, no call into it
+        sink.append((node, taped, duration))
+        if len(sink) >= sink.check_at:
+            sink.full()
     on_node = route.on_node
     if on_node or hearers:
         known = state.source

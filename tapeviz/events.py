@@ -88,6 +88,7 @@ class Subscription(NamedTuple):
     on_node: Callable | None = None  # (node, taped, duration): callback's form without an event
     timed: bool = True               # whether on_node reads the duration
     only_if: Callable | None = None  # output value -> bool: the nodes on_node wants
+    sunk: bool = False               # fed by tapeviz's engine through a thread's sink instead
 
     def hears(self, kind, op=None) -> bool:
         """Whether it hears every `kind` event (about `op`'s node, for op events), without
@@ -111,14 +112,17 @@ class Route:
     `every_node`: whether a node form wants every node; `wants`: for those with a test, the
     test an output must pass for any of them to want it (None: no such form), which
     dispatch asks before making a node for them alone; `timed`: whether one of those node
-    forms reads the op's duration.
+    forms reads the op's duration. A sunk callback (`subscribe(sunk=True)`) is in `ops` and
+    `steps`, which other engines call, but tapeviz's engine feeds it through the thread's
+    sink instead: it is in neither `on_node` nor `evented`, and `stepped` (what the backward
+    pass announces to) is `steps` without it.
     """
 
     __slots__ = ("ops", "lines", "steps", "heard", "on_node", "every_node", "wants", "evented",
-                 "timed")
+                 "timed", "stepped")
 
     def __init__(self, ops: tuple, lines, steps: tuple, node_forms: dict, tests: dict,
-                 untimed: frozenset):
+                 untimed: frozenset, sunk: frozenset = frozenset()):
         self.ops = ops
         self.lines = lines
         self.steps = steps
@@ -126,11 +130,12 @@ class Route:
         formed = [cb for cb in ops if cb in node_forms]
         self.on_node = tuple(node_forms[cb] if cb not in tests else
                              _when(tests[cb], node_forms[cb]) for cb in formed)
-        self.every_node = any(cb not in tests for cb in formed)
+        self.every_node = any(cb not in tests for cb in formed) or not sunk.isdisjoint(ops)
         wants = tuple(dict.fromkeys(tests[cb] for cb in formed if cb in tests))
         self.wants = None if not wants else wants[0] if len(wants) == 1 else _any_of(wants)
-        self.evented = tuple(cb for cb in ops if cb not in node_forms)
-        self.timed = any(cb in node_forms and cb not in untimed for cb in ops)
+        self.evented = tuple(cb for cb in ops if cb not in node_forms and cb not in sunk)
+        self.timed = any((cb in node_forms or cb in sunk) and cb not in untimed for cb in ops)
+        self.stepped = tuple(cb for cb in steps if cb not in sunk) if sunk else steps
 
     def __repr__(self) -> str:
         return (f"<Route {len(self.ops)} by op, {'some' if self.lines else 'none'} by line, "
@@ -185,7 +190,8 @@ class Routing:
         self.node_forms = {s.callback: s.on_node for s in subscriptions if s.on_node is not None}
         self.tests = {s.callback: s.only_if for s in subscriptions if s.only_if is not None}
         self.untimed = frozenset(s.callback for s in subscriptions
-                                 if s.on_node is not None and not s.timed)
+                                 if (s.on_node is not None or s.sunk) and not s.timed)
+        self.sunk = frozenset(s.callback for s in subscriptions if s.sunk)
         sited = tuple((s.sites, s.callback) for s in subscriptions if s.sites is not None)
         self.lines = LineRoute(sited) if sited else None
         self.layered = tuple((s.layers, s.callback) for s in subscriptions
@@ -212,7 +218,7 @@ class Routing:
         route = self._routes.get((ops, steps))
         if route is None:
             route = self._routes[ops, steps] = Route(ops, self.lines, steps, self.node_forms,
-                                                         self.tests, self.untimed)
+                                                         self.tests, self.untimed, self.sunk)
         return route
 
     def in_layer(self, scope: str) -> tuple:
@@ -235,7 +241,7 @@ _watchers: list = []             # called after each change (a producer outside 
 
 def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
               on_node: Callable | None = None, timed: bool = True,
-              only_if: Callable | None = None) -> Callable:
+              only_if: Callable | None = None, sunk: bool = False) -> Callable:
     """Call `callback(event)` for the events it asks for from now on; returns it.
 
     With no argument, every event. `kinds` is a collection of event classes
@@ -256,6 +262,10 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
     numpy array or scalar) that every node `on_node` wants passes: dispatch runs it after
     the forward and calls `on_node` only when it holds, building no node for the others
     (a nan breakpoint's `not finite`); other engines still send `callback` every event.
+    `sunk=True` (a listener of every op that installs a sink, `ThreadState.sink`, on the
+    threads it records: the Recorder): tapeviz's dispatch appends each op there and its
+    backward pass writes each upstream gradient there, calling `callback` for neither;
+    other engines still send it the events.
 
     >>> import tapeviz as tf
     >>> seen = []
@@ -273,6 +283,9 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
     if on_node is not None and (sites is not None or layers is not None):
         raise ValueError("subscribe: on_node= goes with listeners by op or kind; the events "
                          "of sites= and layers= listeners are built for them")
+    if sunk and (on_node is not None or sites is not None or layers is not None):
+        raise ValueError("subscribe: sunk= is for a listener of every op fed through a "
+                         "thread's sink; it takes no on_node=, sites= or layers=")
     if only_if is not None and on_node is None:
         raise ValueError("subscribe: only_if= chooses the nodes an on_node= form is given; "
                          "give on_node= too")
@@ -282,7 +295,7 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
     kinds = None if kinds is None else frozenset(kinds)
     with _lock:
         subscription = Subscription(callback, kinds, ops, sites, layers, on_node, timed,
-                                    only_if)
+                                    only_if, sunk)
         _install(_routing.subscriptions + (subscription,))
     return callback
 

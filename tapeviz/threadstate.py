@@ -13,7 +13,7 @@ class ThreadState:
     costs ~40 ns a read, a slot ~10, and dispatch reads several per op)."""
 
     __slots__ = ("tapes", "phase", "scope", "layer_listeners", "backward", "origin",
-                 "source", "__weakref__")
+                 "source", "sink", "__weakref__")
 
     def __init__(self):
         self.tapes = []             # tapes recording on this thread now (a paused tape leaves)
@@ -27,6 +27,9 @@ class ThreadState:
         #                             without a walk: set only while a registry VJP or an
         #                             optimizer's update runs tapeviz's own code alone
         #                             (None, the walk, is always right)
+        self.sink = None            # a Recorder's list of this thread's ops, or None: dispatch
+        #                             appends (node, taped, duration) to it, the backward
+        #                             pass writes upstream gradients to its `upstream` dict
 
 
 class _Local(threading.local):

@@ -153,7 +153,7 @@ class RecordedStep:
         self._grads: dict = {}      # op index -> upstream gradient tensor
         self._grad_log: list = []   # the gradient tensors as they came, for the count
         self.backward_steps: list = []   # another engine's BackwardSteps, as they ran (below)
-        self._taped_ids: dict | None = None   # id(node) -> index of taped ops, on first VJP
+        self._taped_ids: dict | None = None   # output_id -> index of taped ops, on first use
         self._taped_upto = 0
         self._footprint = Footprint()
         self._owner = None          # the KeptBytes this step is counted in, once finished
@@ -265,37 +265,47 @@ class RecordedStep:
         self._footprint.seen = None
         return added
 
-    def _taped_index(self, node_id: int) -> int | None:
-        """The index of the taped op of this step that made the node with this id, or None."""
+    def _attach(self, upstream: dict, step) -> dict:
+        """Keep the gradients of `upstream` ({output id: tensor}) that reached this step's
+        taped ops; returns the others (`step`: another engine's BackwardStep, see
+        `_set_gradient`)."""
         nodes, taped = self._nodes, self._taped
         if nodes is None:   # packed: nothing else held its nodes, so no backward runs over them
-            return None
+            return upstream
         taped_ids = self._taped_ids
         if taped_ids is None:
             taped_ids = self._taped_ids = {}
         if self._taped_upto < len(nodes):
             for index in range(self._taped_upto, len(nodes)):
                 if taped[index]:
-                    taped_ids[id(nodes[index])] = index
+                    taped_ids[nodes[index].output_id] = index
             self._taped_upto = len(nodes)
-        return taped_ids.get(node_id)
+        found = upstream.keys() & taped_ids.keys()
+        if not found:
+            return upstream
+        for key in found:
+            self._set_gradient(taped_ids[key], upstream[key], step)
+        return {key: grad for key, grad in upstream.items() if key not in found} \
+            if len(found) < len(upstream) else {}
 
-    def _set_gradient(self, index: int, step) -> None:
-        """Keep backward `step`'s upstream gradient; a step of another engine's op, whose VJP
-        cannot run again (its op has no `input_grads`: autograd freed it), is kept whole for
-        stepping it later (`backward_steps`), its input gradients counted as gradients."""
-        tensor = step.upstream
+    def _set_gradient(self, index: int, tensor, step) -> None:
+        """Keep upstream gradient `tensor` of op `index`; `step`, a backward step of another
+        engine's op, whose VJP cannot run again (its op has no `input_grads`: autograd freed
+        it), is kept whole for stepping it later (`backward_steps`), its input gradients
+        counted as gradients."""
         self._grads[index] = tensor
         self._grad_log.append(tensor)
-        if not hasattr(step.node.op, "input_grads"):
+        if step is not None and not hasattr(step.node.op, "input_grads"):
             self.backward_steps.append(step)
             self._grad_log += [grad for grad in step.input_grads if grad is not None]
             self._footprint.nbytes += _step_bytes(step)
 
-    def _add(self, node, taped: bool, duration: float) -> None:
-        self._nodes.append(node)
-        self._taped.append(taped)
-        self._durations.append(duration)
+    def _extend(self, records) -> None:
+        """Append ops given as (node, taped, duration) each."""
+        nodes, taped, durations = zip(*records)
+        self._nodes += nodes
+        self._taped += bytes(taped)
+        self._durations.extend(durations)
 
     def _take_tail(self, start: int) -> tuple:
         """Remove and return the ops from `start` on (nodes, taped flags, durations); the

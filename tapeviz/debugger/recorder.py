@@ -1,17 +1,21 @@
 """The Recorder: a history of training steps, every op in them, under a byte budget.
 
-It listens at the dispatch point (`tapeviz.subscribe`): each op's node is appended to the
-step as it is (its `RecordedOp` is made when someone looks; tapeviz's dispatch hands the
-node over without making an `OpExecuted`, other engines send the event), each `VJPApplied`
-attaches d loss / d output to the op that made the node, each `GradientComputed` ends a step.
-Nothing is copied (tensors are immutable). Bytes are counted per step, not per op: when a
-step ends, and within a long step as often as its ops so far say it could reach the budget;
-the oldest whole steps are dropped when over budget.
+It listens at the dispatch point. On the thread it records, it keeps a `Sink` in the
+thread's state: dispatch appends each op there as (node, taped, duration) and the backward
+pass writes each upstream gradient there by its output's id, with no event made and no call
+into the Recorder (`subscribe(sunk=True)`); other engines, other threads (`threads="all"`)
+and a second Recorder on the thread send events or nodes, which go into the same list.
+The Recorder sorts what came into steps in bulk, when it must: at each `GradientComputed`
+(which ends a step), `mark_step`, a look, and a budget check. Its `RecordedOp`s are made
+when someone looks. Nothing is copied (tensors are immutable). Bytes are counted per step,
+not per op: when a step ends, and within a long step as often as its ops so far say it
+could reach the budget; the oldest whole steps are dropped when over budget.
 """
 from __future__ import annotations
 
 import threading
 from collections import deque
+from operator import itemgetter
 from threading import get_ident
 from typing import NamedTuple
 
@@ -25,6 +29,23 @@ from .history import KeptBytes, RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
 MIN_CHECK_GAP, MAX_CHECK_GAP = 8, 4096   # ops between counts of the step in progress
+_taped = itemgetter(1)
+
+
+class Sink(list):
+    """The ops a Recorder was given and has not sorted into steps yet, (node, taped,
+    duration) each, in the order they ran; dispatch appends to it directly. `upstream`:
+    the gradients the backward pass wrote, by the id of the output they reached; dispatch
+    calls `full()` when the list reaches `check_at` ops (time to count the step in
+    progress)."""
+
+    __slots__ = ("upstream", "check_at", "full")
+
+    def __init__(self):
+        super().__init__()
+        self.upstream: dict = {}
+        self.check_at = MIN_CHECK_GAP
+        self.full = None   # set while it is a thread's sink (a cycle through the Recorder)
 
 
 class StepsDroppedWarning(UserWarning):
@@ -98,7 +119,8 @@ class Recorder:
         self._closing: RecordedStep | None = None    # ended at a gradient call, taking updates
         self._waiting_from = 0                       # its ops from here on may be the next step's
         self._next_index = first_index + 1
-        self._check_at = MIN_CHECK_GAP               # count the step in progress at this many ops
+        self._records = Sink()                       # ops given, not yet sorted into steps
+        self._sink_state = None                      # the thread state whose sink they are
         self._per_op = 0                             # bytes an op held in the last finished step
         self._last_length = 0                        # and its ops, its update ops included
         self._dropped_steps = 0
@@ -120,12 +142,19 @@ class Recorder:
             if not self._recording:
                 self._thread = threading.get_ident() if self.threads == "current" else None
                 self._recording = True
-                if self._thread is not None:
-                    on_op, on_node = self._on_op, self._record_op
-                else:
-                    on_op, on_node = self._on_op_any_thread, self._record_op_any_thread
-                events.subscribe(on_op, kinds=(events.OpExecuted,), on_node=on_node)
-                events.subscribe(self._on_vjp, kinds=(events.VJPApplied,))
+                state = thread_state()
+                if self._thread is not None and state.sink is None:   # dispatch feeds it
+                    self._records.full = self._check_budget
+                    state.sink, self._sink_state = self._records, state
+                    events.subscribe(self._on_op, kinds=(events.OpExecuted,), sunk=True)
+                    events.subscribe(self._on_vjp, kinds=(events.VJPApplied,), sunk=True)
+                else:   # (another Recorder keeps this thread's sink)
+                    if self._thread is not None:
+                        on_op, on_node = self._on_op, self._record_op
+                    else:
+                        on_op, on_node = self._on_op_any_thread, self._record_op_any_thread
+                    events.subscribe(on_op, kinds=(events.OpExecuted,), on_node=on_node)
+                    events.subscribe(self._on_vjp, kinds=(events.VJPApplied,))
                 events.subscribe(self._on_gradient, kinds=(events.GradientComputed,))
         return self
 
@@ -136,6 +165,8 @@ class Recorder:
                 for callback in (self._on_op, self._on_op_any_thread, self._on_vjp,
                                  self._on_gradient):
                     events.unsubscribe(callback)
+                if self._sink_state is not None:
+                    self._sink_state.sink = self._sink_state = self._records.full = None
                 self._recording = False
                 self._end_step(None, closing=False)
         return self
@@ -170,13 +201,17 @@ class Recorder:
             self._current = RecordedStep(self._next_index)
             self._next_index += 1
             self._kept.nbytes = 0
-            self._check_at = MIN_CHECK_GAP
+            records = self._records
+            del records[:]
+            records.upstream.clear()
+            records.check_at = MIN_CHECK_GAP
 
     # ---- what was kept ---------------------------------------------------------------------
     @property
     def steps(self) -> list:
         """The kept steps, oldest first; the one in progress last if it has ops."""
         with self._lock:
+            self._settle()
             kept = list(self._steps)
             if self._current._nodes:
                 kept.append(self._current)
@@ -186,18 +221,22 @@ class Recorder:
     def last_step(self) -> RecordedStep | None:
         """The most recent finished step (the one in progress if none has finished)."""
         with self._lock:
+            self._settle()
             if self._steps:
                 return self._steps[-1]
             return self._current if self._current._nodes else None
 
     @property
     def current_step(self) -> RecordedStep:
-        return self._current
+        with self._lock:
+            self._settle()
+            return self._current
 
     @property
     def nbytes(self) -> int:
         """Bytes held by the kept steps (see the class docstring for what counts)."""
         with self._lock:
+            self._settle()
             return self._held()
 
     @property
@@ -206,7 +245,9 @@ class Recorder:
         return Dropped(self._dropped_steps, self._dropped_bytes)
 
     def __len__(self) -> int:
-        return len(self._steps) + (1 if self._current._nodes else 0)
+        with self._lock:
+            self._settle()
+            return len(self._steps) + (1 if self._current._nodes else 0)
 
     def __iter__(self):
         return iter(self.steps)
@@ -221,52 +262,79 @@ class Recorder:
 
     # ---- events ----------------------------------------------------------------------------
     def _on_op(self, event) -> None:
-        """An op ran, told by an engine other than tapeviz's dispatch (which calls
-        `_record_op` with the node, making no event)."""
+        """An op ran, told by an engine other than tapeviz's dispatch (which appends its node
+        to the sink, or calls `_record_op` for a Recorder that has none)."""
         self._record_op(event.node, event.taped, event.duration)
 
     def _on_op_any_thread(self, event) -> None:
         self._record_op_any_thread(event.node, event.taped, event.duration)
 
     def _record_op(self, node, taped: bool, duration: float) -> None:
-        """An op ran: its node kept as it is (the hot path: no lock, no count, no object)."""
+        """An op ran: kept in the list dispatch's sink appends to (no lock: one append)."""
         if get_ident() != self._thread:
             return
-        if self._closing is not None:
-            with self._lock:   # stop() or mark_step() on another thread may take its tail
-                closing = self._closing
-                if closing is not None and not taped:
-                    self._wait(closing, node, duration)
-                    return
-                self._commit_update()
-        step = self._current
-        nodes = step._nodes
-        nodes.append(node)
-        step._taped.append(taped)
-        step._durations.append(duration)
-        if len(nodes) >= self._check_at:
-            with self._lock:
-                self._check_budget()
+        self._record_op_any_thread(node, taped, duration)
 
     def _record_op_any_thread(self, node, taped: bool, duration: float) -> None:
-        with self._lock:
-            closing = self._closing
-            if closing is not None:
-                if not taped:
-                    self._wait(closing, node, duration)
-                    return
-                self._commit_update()
-            step = self._current
-            step._add(node, taped, duration)
-            if len(step._nodes) >= self._check_at:
-                self._check_budget()
+        records = self._records
+        records.append((node, taped, duration))
+        if len(records) >= records.check_at:
+            self._check_budget()
 
-    def _wait(self, closing: RecordedStep, node, duration: float) -> None:
-        """An untaped op after the gradient call that ended `closing` (a taped one starts the
-        next step's forward pass): maybe part of the update, it waits in the ended step."""
-        closing._add(node, False, duration)
-        if node.op.kind == "update":
-            self._waiting_from = len(closing._nodes)
+    def _on_vjp(self, event) -> None:
+        """A backward step another engine ran (or tapeviz's, to a Recorder with no sink)."""
+        if self._thread is not None and get_ident() != self._thread:
+            return
+        step = event.step
+        with self._lock:
+            self._settle()
+            self._attach({step.node.output_id: step.upstream}, step)
+
+    # ---- sorting what came into steps ------------------------------------------------------
+    def _settle(self) -> None:
+        """Sort the ops given since last time into their steps and attach the upstream
+        gradients written meanwhile (under the lock)."""
+        records = self._records
+        if records:
+            taken = records[:]   # (an op another thread appends now stays for next time)
+            del records[:len(taken)]
+            records.check_at -= len(taken)   # the planned count still comes after as many ops
+            if self._closing is not None:
+                first = self._wait(taken)
+                if first < 0:
+                    return self._attach_upstream()
+                # the ops of the next step alone: the tuples that held the ended step's nodes
+                # go, so it can be packed (nothing else holds them), before it is counted
+                taken = taken[first:]
+                self._commit_update()
+            self._current._extend(taken)
+        self._attach_upstream()
+
+    def _attach_upstream(self) -> None:
+        """Attach the upstream gradients the backward pass wrote since last time."""
+        upstream = self._records.upstream
+        if upstream:
+            found = {}
+            while upstream:   # (popitem: a gradient written meanwhile is not lost)
+                key, grad = upstream.popitem()
+                found[key] = grad
+            self._attach(found, None)
+
+    def _wait(self, records: list) -> int:
+        """After a gradient call the untaped ops wait in the step it ended (an update op and
+        those before it are its own): put those before the first taped op there; returns
+        that op's index (it starts the next step's forward pass), or -1."""
+        closing = self._closing
+        first = bytes(map(_taped, records)).find(1)
+        waiting = records if first < 0 else records[:first]
+        if waiting:
+            start = len(closing._nodes)
+            closing._extend(waiting)
+            for index in range(len(waiting) - 1, -1, -1):
+                if waiting[index][0].op.kind == "update":
+                    self._waiting_from = start + index + 1
+                    break
+        return first
 
     def _commit_update(self) -> None:
         """The ended step takes no more ops; those after its last update start the next,
@@ -278,31 +346,29 @@ class Recorder:
             self._current._put_first(closing._take_tail(self._waiting_from))
         self._finish(closing)
 
-    def _on_vjp(self, event) -> None:
-        if self._thread is not None and get_ident() != self._thread:
+    def _attach(self, upstream: dict, step) -> None:
+        """Attach each upstream gradient ({id of the output it reached: tensor}) to the op
+        that made that output: in the step in progress, else in the latest kept step that
+        has it (`step`: another engine's BackwardStep, kept whole with it)."""
+        upstream = self._current._attach(upstream, step)
+        if not upstream:
             return
-        step = event.step
-        node_id = id(step.node)
-        current = self._current
-        index = current._taped_index(node_id)
-        if index is not None:
-            current._set_gradient(index, step)
-            return
-        with self._lock:
-            for recorded in reversed(self._steps):
-                index = recorded._taped_index(node_id)
-                if index is not None:
-                    before = recorded.nbytes
-                    recorded._set_gradient(index, step)
-                    if recorded.complete and recorded is not self._closing:
-                        self._kept.nbytes += recorded.nbytes - before
-                        self._enforce_budget()
-                    return
+        for recorded in reversed(self._steps):
+            before = recorded.nbytes
+            left = recorded._attach(upstream, step)
+            if len(left) < len(upstream) and recorded.complete \
+                    and recorded is not self._closing:
+                self._kept.nbytes += recorded.nbytes - before
+                self._enforce_budget()
+            upstream = left
+            if not upstream:
+                return
 
     def _on_gradient(self, event) -> None:
         if self._thread is not None and get_ident() != self._thread:
             return
         with self._lock:
+            self._settle()
             step = self._current
             if len(event.targets) == 1:
                 step._hold_loss(event.targets[0]._value)
@@ -321,6 +387,7 @@ class Recorder:
     # ---- steps and the budget --------------------------------------------------------------
     def _end_step(self, label, closing: bool) -> RecordedStep | None:
         """Finish the step in progress (if it has ops); `closing`: it takes update ops next."""
+        self._settle()
         self._commit_update()
         ended = self._current
         if not ended._nodes and ended._loss is None:
@@ -365,16 +432,18 @@ class Recorder:
 
     def _check_budget(self) -> None:
         """Count the step in progress so far, keep the budget, and plan the next count."""
-        self._enforce_budget()
-        current = self._current
-        self._plan_check(current.nbytes // max(1, len(current._nodes)))
+        with self._lock:
+            self._settle()
+            self._enforce_budget()
+            current = self._current
+            self._plan_check(current.nbytes // max(1, len(current._nodes)))
 
     def _plan_check(self, per_op: int) -> None:
         """Count the step in progress next when its ops, at `per_op` bytes each, could have
         filled half of what the budget has left."""
         left = max(0, self.max_bytes - self._held(count=False))
         gap = left // (2 * max(1, per_op))
-        self._check_at = len(self._current._nodes) + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, gap))
+        self._records.check_at = len(self._records) + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, gap))
 
     def _enforce_budget(self, reserve: int = 0) -> None:
         """Drop the oldest finished steps until the kept ones, and `reserve` bytes more, fit

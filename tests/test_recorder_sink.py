@@ -1,0 +1,86 @@
+"""The Recorder's sink: on its thread, dispatch appends each op and the backward pass writes
+each upstream gradient into the Recorder's list, with no event, no backward step and no
+call into the Recorder; what it keeps is what the event path keeps."""
+import numpy as np
+
+import tapeviz as tf
+from tapeviz import backward
+from tapeviz.debugger import Recorder
+from tapeviz.threadstate import thread_state
+
+
+def train(steps: int = 3):
+    """A small model trained by hand: forward, gradient, two update ops, per step."""
+    w = tf.Variable(np.array([[0.5, -1.0], [2.0, 0.25]], np.float32), name="w")
+    b = tf.Variable(np.array([0.1, -0.2], np.float32), name="b")
+    x = tf.constant(np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32))
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.nn.relu(x @ w + b) ** 2)
+        dw, db = tape.gradient(loss, [w, b])
+        w.assign_sub(0.01 * dw)
+        b.assign_sub(0.01 * db)
+
+
+def kept(rec) -> list:
+    """Each step's ops as (name, phase, taped, output, gradient or None), and its loss."""
+    return [([(op.op, op.phase, op.taped, op.output.tolist(),
+               None if op.grad is None else np.asarray(op.grad).tolist()) for op in step],
+             step.loss) for step in rec.steps]
+
+
+def test_dispatch_feeds_the_recorder_through_its_sink_and_announces_no_backward_step(
+        monkeypatch):
+    announced, called = [], []
+    original = backward.Backward._announce
+    monkeypatch.setattr(backward.Backward, "_announce",
+                        lambda self, found: announced.append(found) or original(self, found))
+    with Recorder() as rec:
+        monkeypatch.setattr(rec, "_record_op", lambda *a: called.append(a))
+        assert thread_state().sink is rec._records
+        train()
+    assert thread_state().sink is None
+    assert announced == [] and called == []
+    steps = rec.steps
+    assert len(steps) == 3
+    for step in steps:
+        grads = step.gradients
+        # every taped op that leads to w or b got d loss / d its output: the matmul, add,
+        # relu and square feeding the sum (and the sum itself, the seed)
+        assert {label.split("#")[0] for label in grads} >= {"matmul", "add", "relu", "pow"}
+        assert all(op.taped for op in step if op.grad is not None)
+        assert [op.op for op in step if op.phase == "forward" and not op.taped][-2:] \
+            == ["multiply", "assign_sub"]
+
+
+def test_a_second_recorder_on_the_thread_hears_events_and_keeps_the_same_steps():
+    """The thread has one sink: the first Recorder takes it, a second one gets nodes and
+    backward steps from the routes, and both keep the same ops, values and gradients."""
+    with Recorder() as first, Recorder() as second:
+        assert thread_state().sink is first._records
+        assert second._sink_state is None
+        # other engines call both; tapeviz's backward pass announces steps to the second
+        route = tf.ops.REGISTRY["multiply"].route
+        assert first._on_vjp in route.steps and second._on_vjp in route.steps
+        assert first._on_vjp not in route.stepped and second._on_vjp in route.stepped
+        assert first._on_op in route.ops and first._on_op not in route.evented
+        train()
+    assert kept(first) == kept(second)
+    assert len(first.steps) == 3 and first.steps[0].gradients
+
+
+def test_a_gradient_written_to_the_sink_reaches_an_op_of_an_earlier_kept_step():
+    """A persistent tape differentiated again after its step ended: its upstream gradients
+    go to the step that recorded its ops, as the VJP events did."""
+    w = tf.Variable(3.0)
+    with Recorder() as rec:
+        with tf.GradientTape(persistent=True) as tape:
+            y = w * w
+            z = y * 2.0
+        tape.gradient(z, w)
+        first = rec.last_step
+        before = first.nbytes
+        assert first.gradient_of(y) == 2.0
+        tape.gradient(y, w)   # a second call: y's upstream is now 1
+    assert first.gradient_of(y) == 1.0
+    assert first.nbytes >= before
