@@ -11,6 +11,19 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_cnn.py [--r
 [--threads 2] (those two variables force numpy's OpenBLAS onto an older kernel; a user's
 machine has none).
 
+Figures, 2026-12-05, after the taps' products added into their block inside BLAS: three runs
+in a row of 15 rounds x 20 steps at load 6-11 (`--threads 1`): CPU time 0.75x, 0.73x, 0.75x
+(rounds 0.69-1.26x; tapeviz 6.9-7.8 ms a step, PyTorch 9.1-10.2 with 1,300-1,640 page
+faults a step); user time 1.15x, 1.17x, 1.17x (rounds 0.87-1.70x; PyTorch's user time rises
+with the load: 6.0-6.5 ms here). A 9-round run at load 5, before whole-image blocks: CPU
+1.12x, user 1.40x (tapeviz 6.54 ms; PyTorch 5.77 ms, 4.75 of it user, 650 faults a step):
+where PyTorch faults little and the load is light, the CPU-time goal is still missed.
+Instruction count (cachegrind, 10 steps less 0, one BLAS thread): 120.3M -> 92.4M a step,
+but 22M of that drop is memset: under valgrind (no AVX-512) OpenBLAS takes its Haswell path,
+which zeroes C before each beta=0 product by `rep stosb`, counted an instruction a byte;
+natively the SkylakeX small-matrix kernel writes C directly (memset 26.4M -> 4.2M a step).
+The rest: numpy's adds (3.9M -> 0.4M) and fewer calls.
+
 Figures, 2026-12-04, a 2-core VM (AMD EPYC, AVX-512) shared with five other engineers' test
 runs, OpenBLAS 0.3.31 (SkylakeX kernel), PyTorch 2.13 CPU, one thread each (`--threads 1`:
 with 2 threads each multithreaded BLAS call or OpenMP region waits for its second thread,
@@ -25,7 +38,15 @@ Three runs in a row of 15 rounds x 20 steps at load 4-5:
 - instruction count (cachegrind, OPENBLAS_NUM_THREADS=1, 10 steps less 0): 121.4M a step
   before this round's relu_grad, 120.1M after (its numpy loops 1.31M -> 0.74M); valgrind's
   CPU has no AVX-512, so OpenBLAS runs its Haswell kernels without the small-matrix path.
-Where a step's CPU goes (per-op forward times inside the step, load 1-3, 7.2 ms): the second
+Where a step's CPU goes, 2026-12-05 (per-op forward times inside the step, load 2, 6.3 ms):
+the second conv's forward, input and filter gradients about 1.28, 1.31 and 1.07 ms (the
+first conv 0.28 and 0.14); relu_grad 0.43, bias_add 0.28, relu 0.27, reduce_sum 0.14,
+reduce_mean 0.11, Adam's update ops 0.1, the rest 0.2; about 0.7 ms outside the ops. On
+1x5x5 images (the fixed cost) a step takes 1.0-1.4 ms against PyTorch's 0.6 ms: forward and
+loss 0.41 ms, gradient 0.34, apply_gradients 0.20, trainable_variables 0.03 a call (twice
+a step); each conv op's Python and numpy set-up 20-50 us a call (tiny inputs, loaded);
+no single cost above ~5%, most of it in dispatch, the tape and backward.
+Where it went, 2026-12-04 (per-op forward times inside the step, load 1-3, 7.2 ms): the second
 conv's forward, input and filter gradients 1.62, 1.60 and 1.13 ms; the first conv 0.28 and
 its filter gradient 0.14 (its input gradient is never computed: nothing needs it); relu_grad
 0.49, bias_add 0.30, relu 0.27, the reductions 0.20, everything else 0.2; Python outside
@@ -34,12 +55,25 @@ the ops (dispatch, tape, backward, Keras, the optimizer) 0.9 ms (a step on 1x5x5
 Why the second conv's three ops stay where they are: their BLAS calls, about
 (1900, 16) @ (16, 16), run at 90-98 GFLOP/s in cache, what OpenBLAS reaches here on any
 shape (512^3: 98 GFLOP/s), so this core's peak; above that floor (0.89 ms for one op's
-85 MFLOP) are the flat grid's rows that no output keeps (17%, ~0.15 ms), the 8 adds a block
-(0.28 ms: numpy's matmul cannot accumulate) and laying g or the outputs out (0.05-0.1 ms).
+85 MFLOP) are the flat grid's rows that no output keeps (17%, ~0.15 ms; 14% in the forward
+since whole-image blocks), the 8 adds a block (0.28 ms: numpy's matmul cannot accumulate;
+gone since 2026-12-05 where numpy ships OpenBLAS, BLAS adding into the block) and laying g
+or the outputs out (0.05-0.1 ms).
 PyTorch's oneDNN convolutions have no such rows or adds and add the bias inside: by these
 figures (PyTorch itself not profiled) that is most of the user-time gap.
 What bought it (CPU, one BLAS thread, the guide's second conv unless said; "before" and
 "after" alternated in one process):
+- 2026-12-05, predicted first: the 8 adds a block cost 0.26 ms an op, a BLAS call ~0.5 us
+  more than numpy's matmul, so forward and input gradient 0.89x and the step 7.2 -> 6.85 ms.
+  Measured: each tap's product added into the block's total inside BLAS (gemm with beta=1
+  through numpy's own OpenBLAS by ctypes, ops/blas.py: ~1.1 us a call with its arguments
+  built once, against 0.9 us for numpy's matmul and 2.7 us for an add of a block):
+  forward 1.49 -> 1.29 ms, input gradient 1.46 -> 1.25 (0.86x, 12 alternating rounds);
+  then blocks of 240 KB, not 120 (no `term` array in cache any more): forward 1.30 -> 1.22,
+  input gradient 1.28 -> 1.19 ms, filter gradient 0.95 -> 0.93; then a block of whole images
+  only (when one fits), none of its last image's rows under the last output row computed,
+  copied out in one assignment: forward 0.968x (rounds 0.92-1.01x). The step: 0.916x of the
+  tree before (7.42 -> 6.82 ms, 16 alternating rounds at load 7, rounds 0.87-0.95x).
 - stride-1 convolutions of 8+ channels by kernel taps (ops/conv_taps.py: one small matmul a
   tap on shifted slices of the flat input, in cache-sized blocks, no im2col matrix): forward
   2.7-3.3 -> 1.3-1.4 ms; the whole step 11.7 -> 8.7 ms;
@@ -63,8 +97,24 @@ Measured and not kept ("isolated": the op alone, in cache; "in the step": altern
   values at ~15 ns a run); all taps' weights side by side in one matmul, then shifted adds:
   3.7-3.9 ms; a block's 9 taps in one batched matmul call and one np.add.reduce: 1.55-1.9 ms
   against 1.54 (numpy's per-call cost is not what the adds cost);
-- blocks of 60, 240 or 480 KB instead of 120: forward 1.70, 1.46, 2.44 ms against 1.49,
-  input gradient 1.68, 1.48, 2.31 against 1.49, filter gradient 1.03, 0.95, 1.68 against 0.95;
+- blocks of 60, 240 or 480 KB instead of 120 (numpy's matmul and adds): forward 1.70, 1.46,
+  2.44 ms against 1.49, input gradient 1.68, 1.48, 2.31 against 1.49, filter gradient 1.03,
+  0.95, 1.68 against 0.95; with BLAS adding into the block, 360-720 KB: forward 1.56-1.58 ms
+  against 1.22 at 240 KB: past 3,906 rows of a 16x16 product (M*N*K > 100^3) OpenBLAS
+  leaves its small-matrix kernel (one call: 154 us at 3,900 rows, 207 us at 3,907);
+- the filter gradient by the same ctypes gemm (each tap's product added into its slice of
+  dw, no `part` or adds): 1.10 against 0.95 ms (1.15x): numpy's batched matmul already
+  calls gemm once a tap inside C, at ~0.2 us a call against ctypes' ~1.1 us, and the adds
+  it saves are 9x256 values a block;
+- relu_grad as a bool mask written `out=` and an int32 multiply, a bitwise and with an
+  all-ones mask, or a float multiply: 0.11-0.12 against 0.128 ms isolated (memory-bound
+  passes over 1.4 MB; within the step's noise): not changed;
+- not tried, reasoned: OpenBLAS's `cblas_sgemm_batch` would make a block's 9 calls one, but
+  runs a batch's entries on its threads at once, so entries adding into one C race unless
+  BLAS has one thread (a setting another thread may change); sharing g's placement on the
+  grid between the input and the filter gradient (one 1.2 MB copy, ~0.05 ms) would trust
+  that a recycled array holding g was placed for this g, which a frozen kernel (an input
+  gradient with no filter gradient) breaks silently;
 - the first conv by a transposed (16, 9) @ (9, N) matmul: 0.11 + 0.03 ms to transpose back,
   against 0.075 ms for the blocked im2col matmul;
 - the recycler handing out its most recently used free array first (warmer in cache):
