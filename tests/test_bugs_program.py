@@ -506,6 +506,35 @@ def test_a_keras_model_made_in_the_loop_is_named():
     assert "fix: make the model (and its optimizer) once, before the loop" in finding.message
 
 
+def test_a_variable_remade_from_its_updated_value_keeps_training_and_gives_no_alert():
+    """w = tf.Variable(w - lr * g): a new variable each step, but from the updated value, so
+    plain SGD trains as assign_sub would."""
+    x, y = regression_data()
+    w = tf.Variable(tf.zeros([3, 1]))
+    with Recorder() as rec:
+        for _ in range(6):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+            w = tf.Variable(w - 0.1 * tape.gradient(loss, w))
+    losses = [step.loss for step in rec.steps if step.loss is not None]
+    assert len(losses) == 6 and losses[-1] < losses[0]
+    assert findings("variable_in_loop", rec) == []
+
+
+def test_a_variable_drawn_again_at_random_each_step_is_found():
+    x, y = regression_data()
+    with Recorder() as rec:
+        for _ in range(5):
+            w = tf.Variable(tf.random.normal([3, 1]))  # BUG 5c: a new random w every step
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    [finding] = findings("variable_in_loop", rec)
+    assert finding.message.startswith("w (3x1) is made inside the training loop, anew in each "
+                                      "of the last 5 steps")
+    assert here("# BUG 5c") in finding.message
+
+
 def test_a_variable_made_once_before_the_loop_gives_no_alert():
     x, y = regression_data()
     w = tf.Variable(tf.zeros([3, 1]))

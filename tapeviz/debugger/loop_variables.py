@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ..tensor import Variable, VariableRead
 from .activations import describe_variables
 from .findings import Finding
@@ -34,11 +36,11 @@ def _by_key(step) -> dict:
 
 
 def _made_each_step(steps) -> dict:
-    """{key: the variables of that key, one list per step, oldest first} for the keys of
-    the newest two steps whose variables were new objects in each of the last MIN_STEPS or
-    more steps that had them. Read newest first: a variable kept from one step to the next
-    ends its key's look, so correct training is read in two steps."""
-    runs: dict = {}       # key -> [each step's {id: variable}, newest first]
+    """{key: [(step, its variables of that key)], oldest first} for the keys of the newest
+    two steps whose variables were new objects in each of the last MIN_STEPS or more steps
+    that had them. Read newest first: a variable kept from one step to the next ends its
+    key's look, so correct training is read in two steps."""
+    runs: dict = {}       # key -> [(step, {id: variable})], newest first
     going: set = set()    # keys whose variables were new in every step read so far
     for age, step in enumerate(reversed(steps)):
         here = _by_key(step)
@@ -50,14 +52,41 @@ def _made_each_step(steps) -> dict:
             variables = here.get(key)
             if variables is None:
                 continue   # (a step of another gradient call, e.g. a GAN's other model)
-            if runs[key] and not runs[key][-1].keys().isdisjoint(variables):
+            if runs[key] and not runs[key][-1][1].keys().isdisjoint(variables):
                 going.discard(key)   # the same variable as the step after: kept, not remade
             else:
-                runs[key].append(variables)
+                runs[key].append((step, variables))
         if not going:
             break
-    return {key: [list(variables.values()) for variables in reversed(run)]
+    return {key: [(step, list(variables.values())) for step, variables in reversed(run)]
             for key, run in runs.items() if len(run) >= MIN_STEPS}
+
+
+def _start(step, variable):
+    """The value `variable` had when `step` first read it, or None."""
+    for node in step.nodes:
+        for tensor in node.inputs:
+            if type(tensor) is VariableRead and tensor.variable is variable:
+                return np.asarray(tensor._value, np.float64)
+    return None
+
+
+def _carried_over(older, newer) -> bool:
+    """Whether the newer step's variables start where a gradient step from the older ones'
+    start leads (remade from the updated value, `w = tf.Variable(w - lr * g)`, which trains
+    as assign_sub would) rather than from an initial value again (the same one: no change
+    at all; or a new random draw: a change unrelated to the gradient)."""
+    (older_step, old), (newer_step, new) = older, newer
+    for before, after in zip(old, new):
+        began, start = _start(older_step, before), _start(newer_step, after)
+        grad = older_step.variable_gradients.get(before.name)
+        if began is None or start is None or grad is None:
+            return False
+        change, grad = (start - began).ravel(), np.asarray(grad._value, np.float64).ravel()
+        scale = np.linalg.norm(change) * np.linalg.norm(grad)
+        if scale == 0 or abs(float(change @ grad)) < 0.5 * scale:
+            return False
+    return True
 
 
 def _shape(variable) -> str:
@@ -77,12 +106,13 @@ def variables_made_in_loop(steps, nodes) -> list:
     """A Finding per line that made a trained variable anew in each of the last steps
     (`nodes`: the shown step's, for the op that reads one)."""
     by_line: dict = {}
-    for (where, _, _), runs in _made_each_step(steps).items():
-        by_line.setdefault(where, []).append(runs)
+    for (where, _, _), run in _made_each_step(steps).items():
+        if not _carried_over(run[-2], run[-1]):
+            by_line.setdefault(where, []).append(run)
     found = []
     for groups in by_line.values():
         count = max(map(len, groups))
-        latest = [v for runs in groups for v in runs[-1]]
+        latest = [v for run in groups for v in run[-1][1]]
         reader = _first_reader(nodes, latest)
         made = latest[0].made_at
         layer = "/" in latest[0].name
