@@ -136,13 +136,13 @@ def test_backward_step_shows_input_gradients_saliency_and_filter_gradient(conv_t
     sections = check_payload(inspect_node(step))
     assert table(sections["Gradient"])["summary"] == summarize(step.upstream)
     rows = sections["Input gradients"]["content"]
-    assert rows[1] == ["x", summarize(step.input_grads[0])]
-    assert rows[2] == ["w", summarize(step.input_grads[1])]
-    saliency = find(sections, "Input gradient x: saliency")
+    assert rows[1] == ["input", summarize(step.input_grads[0])]     # TF's names for them
+    assert rows[2] == ["filters", summarize(step.input_grads[1])]
+    saliency = find(sections, "Input gradient input: saliency")
     tiles = decode_png(saliency["content"])
     tile = (tiles.shape[1] - 1) // 2                 # 3 images of 10 x 10: a 2 x 2 grid
     assert tile % 10 == 0 and tiles.shape[:2] == (2 * tile + 1, 2 * tile + 1)
-    find(sections, "Input gradient w: Filters (6 of 6")
+    find(sections, "Input gradient filters: Filters (6 of 6")
 
 
 def test_input_gradients_say_where_none_flows():
