@@ -37,6 +37,17 @@ def test_products_are_only_bound_for_float32_and_float64(dtype):
     assert blas.products(dtype) is None
 
 
+def test_without_openblas_beside_numpy_there_are_no_products(monkeypatch, tmp_path):
+    not_a_library = tmp_path / "libscipy_openblas64_.so"
+    not_a_library.write_text("numpy built on another BLAS")
+    monkeypatch.setattr(blas, "_library_files", lambda: [not_a_library])
+    blas._routines.cache_clear()
+    try:
+        assert blas.products(np.float32) is None
+    finally:
+        blas._routines.cache_clear()
+
+
 def _taps_ops(x, w, g, pads):
     """conv_taps' forward, input gradient and filter gradient, copied out of reused arrays."""
     out_hw = g.shape[1:3]

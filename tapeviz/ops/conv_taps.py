@@ -138,9 +138,8 @@ def _accumulate(flat, w, dilations, grid, origin, out):
 def _tap_adder(flat, taps, offsets, most_rows):
     """A function (start, total) that writes into `total` (at most `most_rows` rows) the sum
     over taps k of flat[start + offsets[k]:][:len(total)] @ taps[k]: by BLAS calls that add
-    into `total` where numpy's OpenBLAS is found (`blas.py`: 0.86x the time of the guide's
-    second conv, forward or input gradient),
-    else a numpy matmul and an add a tap."""
+    into `total` where numpy's OpenBLAS is found (`blas.py`: the guide's second conv, forward
+    or input gradient, in 0.86x the time), else by a numpy matmul and an add a tap."""
     c, o = taps.shape[1:]
     make = blas.products(taps.dtype) \
         if flat.dtype == taps.dtype and flat.flags.c_contiguous else None
