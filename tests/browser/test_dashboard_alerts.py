@@ -118,8 +118,13 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         assert note.text_content().startswith("in step 1; the tape below shows step 30"), \
             note.text_content()
         assert born.locator(".tvd-tape g.node.tvd-alert-mark").count() == 0
-        assert born.locator(".tvd-loss .tvd-empty").text_content() == \
+        empty = born.locator(".tvd-loss .tvd-empty")
+        assert " ".join(empty.locator("tspan").all_text_contents()) == \
             "nothing to plot: all 30 values are NaN or Inf"     # not "no data yet"
+        # ... inside the plot it stands for, at the size the charts' text is drawn
+        plot = born.locator(".tvd-loss .tvd-plot").bounding_box()
+        said = empty.bounding_box()
+        assert plot["x"] <= said["x"] and said["x"] + said["width"] <= plot["x"] + plot["width"]
         # what to do reads on a line of its own, under what happened
         fix = alert.locator(".tvd-alert-fix")
         assert fix.text_content().startswith("fix: clip the input away from 0"), fix.text_content()

@@ -72,8 +72,13 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
     const text = !points ? empty
       : log ? `nothing to plot: all ${points} values are NaN, Inf or 0`
         : `nothing to plot: all ${points} values are NaN or Inf`;
-    svg.append(svgEl("text", { x: M.left + pw / 2, y: M.top + ph / 2, class: "tvd-empty",
-                               "text-anchor": "middle" }, text));
+    // on two lines ("nothing to plot:" / why), so it stays inside the plot at 11px
+    const lines = text.split(/(?<=:) /);
+    const message = svgEl("text", { x: M.left + pw / 2, y: M.top + ph / 2 - 7 * (lines.length - 1),
+                                    class: "tvd-empty", "text-anchor": "middle" });
+    lines.forEach((line, i) => message.append(
+      svgEl("tspan", { x: M.left + pw / 2, dy: i ? 14 : 0 }, line)));
+    svg.append(message);
     return;
   }
   if (x1 === x0) { x0 -= 1; x1 += 1; }
