@@ -529,6 +529,8 @@ def test_a_variable_drawn_again_at_random_each_step_is_found():
             with tf.GradientTape() as tape:
                 loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
             w.assign_sub(0.1 * tape.gradient(loss, w))
+            tf.reduce_max(tf.abs(w))   # a metric after the update: the last step has no gradient
+    assert rec.steps[-1].gradient_sources == []
     [finding] = findings("variable_in_loop", rec)
     assert finding.message.startswith("w (3x1) is made inside the training loop, anew in each "
                                       "of the last 5 steps")

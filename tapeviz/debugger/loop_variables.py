@@ -56,7 +56,7 @@ def _made_each_step(steps) -> dict:
                 going.discard(key)   # the same variable as the step after: kept, not remade
             else:
                 runs[key].append((step, variables))
-        if not going:
+        if not going and age >= 1:
             break
     return {key: [(step, list(variables.values())) for step, variables in reversed(run)]
             for key, run in runs.items() if len(run) >= MIN_STEPS}
