@@ -27,6 +27,12 @@ def test_keywords_are_matched_to_the_ops_names_for_its_inputs():
     assert input_labels(error) == ["a = h", "b = w"]
 
 
+def test_a_public_function_named_otherwise_than_its_op_is_found_by_its_name():
+    x, y = tf.ones([2, 3]), tf.ones([4, 5])
+    error = failure(lambda: tf.divide(x, y))           # tf.divide makes the tape's truediv
+    assert error.op == "truediv" and user_arguments(error) == ["x", "y"]
+
+
 def test_an_input_the_user_named_alike_is_named_once():
     a, b = tf.ones([2, 3]), tf.ones([2, 3])
     assert input_labels(failure(lambda: tf.matmul(a, b))) == ["a", "b"]

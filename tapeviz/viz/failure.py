@@ -12,6 +12,7 @@ import ast
 
 import numpy as np
 
+from ..debugger.breakpoint import _op_made_by   # the one map of public names to op names
 from ..ops.registry import REGISTRY
 from .dot import shape_text
 from .graph import GraphEdge, GraphNode, _dtype_name
@@ -119,12 +120,14 @@ def user_arguments(error) -> list:
 
 
 def _calls(node, op: str) -> bool:
-    """Whether `node` calls `op` by its name (`tf.matmul(...)`, `matmul(...)`) or operator."""
+    """Whether `node` calls `op` by its name (`tf.matmul(...)`, `matmul(...)`), by the name of
+    the public function that makes it (`tf.divide` makes `truediv`) or by its operator."""
     if isinstance(node, ast.BinOp):
         return _OPERATORS.get(type(node.op)) == op
     if isinstance(node, ast.Call):
         func = node.func
-        return getattr(func, "attr", getattr(func, "id", None)) == op
+        name = getattr(func, "attr", getattr(func, "id", None))
+        return name == op or (isinstance(name, str) and _op_made_by(name) == op)
     return False
 
 
