@@ -345,6 +345,22 @@ def test_softmax_over_the_batch_in_a_keras_custom_loop():
     assert here("# BUG 3c") in finding.message and finding.node.op.name == "softmax"
 
 
+def test_a_keras_loss_function_summing_over_the_batch_in_model_fit():
+    tf.random.set_seed(0)
+    x, onehot = classes_data(n=64)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="softmax",
+                                                       input_shape=(5,))])
+    model.compile(optimizer="sgd",
+                  loss=lambda y, p: -tf.reduce_sum(y * tf.math.log(p), axis=0))  # BUG 3d
+    with Recorder() as rec:
+        model.fit(x, onehot, batch_size=32, epochs=2, verbose=0)
+    [finding] = findings("batch_axis", rec)
+    assert finding.message.startswith(
+        "reduce_sum over axis 0 of y * log(p) (32, 4), the batch axis") and \
+        "makes the loss 8x the examples' mean cross-entropy" in finding.message
+    assert here("# BUG 3d") in finding.message
+
+
 def test_softmax_over_the_classes_and_the_column_layout_give_no_alert():
     rec = softmax_classifier(axis=-1)
     assert TapeWidget(rec).alerts == []
