@@ -61,7 +61,9 @@ class Tensor:
      [3 4]], shape=(2, 2), dtype=int32)
     """
 
-    __slots__ = ("_value", "__weakref__")
+    # _origin: (variable, key) on a Variable's slice, so `v[0].assign(x)` can assign it (as
+    # TF attaches assign to it); unset on every other tensor, at no cost to make them
+    __slots__ = ("_value", "_origin", "__weakref__")
     # numpy defers `ndarray * tensor` to Tensor.__rmul__, so mixed arithmetic stays a Tensor
     __array_priority__ = 100
 
@@ -361,8 +363,7 @@ class Variable(Tensor):
         """`v[key]`, a tensor that remembers its variable and key: `v[key].assign(x)`
         updates that slice of v, as in TF."""
         sliced = _shape.getitem(self, key)
-        gone = functools.partial(_slice_gone, id(sliced))
-        _slices[id(sliced)] = (weakref.ref(sliced, gone), self, key)
+        sliced._origin = (self, key)
         return sliced
 
     def _assign_slice(self, key, value, name=None):
@@ -394,21 +395,9 @@ class VariableRead(Tensor):
     __slots__ = ("variable",)
 
 
-# a Variable's slice, by id -> (a weak reference to it, the variable, the key): what
-# `v[0].assign(x)` needs, kept only while the slice lives
-_slices: dict[int, tuple] = {}
-
-
-def _slice_gone(slice_id: int, ref) -> None:
-    entry = _slices.get(slice_id)
-    if entry is not None and entry[0] is ref:
-        del _slices[slice_id]
-
-
 def _slice_origin(tensor: Tensor):
     """(variable, key) when `tensor` is `variable[key]`, else None."""
-    entry = _slices.get(id(tensor))
-    return entry[1:] if entry is not None and entry[0]() is tensor else None
+    return getattr(tensor, "_origin", None)
 
 
 def _not_a_variable(tensor: Tensor, method: str) -> MissingAttributeError:
