@@ -48,7 +48,8 @@ def box_of(table: NodeTable, tree: "Scope", expanded: frozenset, max_nodes: int,
     """The id of the box that shows the node at `position` in `collapsed_view(...)`, found
     without building the view: the boxes are not merged, only searched for the node."""
     folder = _Folder(table, expanded, max_nodes, target=position)
-    folder.target_holders = {position, *tree.holders(table.scopes[position])}
+    folder.target_holders = {position, *tree.holders(table.scope_paths[
+        table.scope_codes[position]])}
     folder.open(tree.entries(), group_id(""))
     return folder.found
 

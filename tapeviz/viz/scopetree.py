@@ -8,7 +8,7 @@ collapse.py opens and folds it; a scope says what its copies share (`structure`:
 from __future__ import annotations
 
 from itertools import chain, repeat
-from operator import attrgetter, eq, is_not, itemgetter, ne
+from operator import attrgetter, eq, is_not, itemgetter
 
 import numpy as np
 
@@ -201,7 +201,7 @@ def flatten(entries) -> list:
 
 def scope_tree(table: NodeTable) -> Scope:
     """The scope tree of a graph's table; keys are op indices (a leaf takes its reader's)."""
-    scopes, keys = table.scopes, table.keys
+    codes, paths, keys = table.scope_codes, table.scope_paths, table.keys
     root = Scope("", 0, table)
     found = {"": root}
 
@@ -216,10 +216,10 @@ def scope_tree(table: NodeTable) -> Scope:
     if not table.count:
         return root
     # consecutive nodes mostly share a scope: it is looked up once a run of them
-    changed = np.fromiter(map(ne, scopes[1:], scopes[:-1]), bool, table.count - 1)
-    starts = [0, *(np.flatnonzero(changed) + 1).tolist()]
+    starts = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()]
     get = found.get
-    for path, key, run in zip(map(scopes.__getitem__, starts), map(keys.__getitem__, starts),
+    for path, key, run in zip(map(paths.__getitem__, codes[starts].tolist()),
+                              map(keys.__getitem__, starts),
                               map(range, starts, starts[1:] + [table.count])):
         scope = get(path)
         if scope is not None:

@@ -38,6 +38,18 @@ def codes_of(keys) -> list:
     return list(map(table.__getitem__, keys))
 
 
+def _numbered(keys: list) -> tuple:
+    """(each key's number among the distinct keys as an array, the distinct keys): `codes_of`
+    with the keys it numbered.
+
+    >>> codes, distinct = _numbered(["a", "b", "a"]); codes.tolist(), distinct
+    ([0, 1, 0], ['a', 'b'])
+    """
+    distinct = dict.fromkeys(keys)
+    numbers = dict(zip(distinct, range(len(distinct))))
+    return np.fromiter(map(numbers.__getitem__, keys), np.int64, len(keys)), list(distinct)
+
+
 def _codes_but_none(keys) -> list:
     """`codes_of(keys)`, with -1 for each None (a node the codes say nothing of)."""
     return [-1 if key is None else code for key, code in zip(keys, codes_of(keys))]
@@ -62,9 +74,10 @@ def _unfinite(norm) -> bool:
 class NodeTable:
     """The nodes of one graph, by position, as columns; see the module docstring.
 
-    Columns every table has (lists of length `count`): `scopes`, `keys` (the op index a
-    node is folded at: its own, or its first reader's for a leaf), `letters` (the first
-    letter of its id: n, v, c), `structure_codes` (kind, op, shape and dtype as a number;
+    Columns every table has (lists of length `count`): `scope_codes` (an array: each
+    node's number of its layer path in `scope_paths`), `keys` (the op index a node is
+    folded at: its own, or its first reader's for a leaf), `letters` (the first letter of
+    its id: n, v, c), `structure_codes` (kind, op, shape and dtype as a number;
     -1 for a constant), `loop_codes` (op, shape, dtype and phase as a number; -1 for a
     leaf), `norms`, `nonfinite`, `forward`. Edges: `edge_src`, `edge_dst` (positions)."""
 
@@ -90,6 +103,7 @@ class NodeTable:
         gradients, so no norms to compute)."""
         table = cls()
         table.indices, table.ops, table.refs = indices, nodes, refs
+        op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
         outputs = list(map(_OUTPUT, nodes))
         values = table.values = list(map(_VALUE, outputs))
         count = len(nodes)
@@ -100,13 +114,15 @@ class NodeTable:
         table.made_by = dict(zip(map(id, outputs), range(count)))   # the last op wins
         producers = _producers(table.made_by, outputs, flat, consumers)
         table.outputs = outputs
-        table._leaves(flat, producers, consumers, nodes)
+        phases = list(map(_PHASE, nodes))
+        table._leaves(flat, producers, consumers, op_scope_codes, phases)
         table._order(count)
-        table._node_columns(nodes, values, grad_of, variable_grad, leaf_grad)
+        table._node_columns(nodes, values, phases, op_scope_codes, grad_of, variable_grad,
+                            leaf_grad)
         table._edges(producers, consumers, np.repeat(sizes, sizes))
         return table
 
-    def _leaves(self, flat, producers, consumers, nodes) -> None:
+    def _leaves(self, flat, producers, consumers, op_scope_codes, phases) -> None:
         """The leaves: each input no recorded op made, one per variable or tensor, in order of
         first sight; its scope the deepest all its readers share."""
         at_leaf = np.flatnonzero(producers < 0)
@@ -137,17 +153,21 @@ class NodeTable:
             self.leaf_reader = readers[firsts]
             again = np.ones(count, dtype=bool)
             again[firsts] = False
-        first_readers = list(map(nodes.__getitem__, self.leaf_reader.tolist()))
-        self.leaf_scopes = list(map(_SCOPE, first_readers))
-        self.leaf_phases = list(map(_PHASE, first_readers))
+        self.leaf_scope_codes = op_scope_codes[self.leaf_reader]
+        self.leaf_phases = list(map(phases.__getitem__, self.leaf_reader.tolist()))
         if again is not None:   # a leaf read again: its scope is what all its readers share
             from .graph import _common_scope
-            scopes = self.leaf_scopes
+            codes, paths = self.leaf_scope_codes, self.scope_paths
+            numbers = {path: code for code, path in enumerate(paths)}
             leaf_numbers = self.leaf_of_input[at_leaf]
             for leaf, reader in zip(leaf_numbers[again].tolist(), readers[again].tolist()):
-                scope, there = scopes[leaf], nodes[reader].scope
-                if scope and scope != there:
-                    scopes[leaf] = _common_scope(scope, there)
+                code, there = int(codes[leaf]), int(op_scope_codes[reader])
+                if code != there and paths[code]:
+                    shared = _common_scope(paths[code], paths[there])
+                    if shared not in numbers:
+                        numbers[shared] = len(paths)
+                        paths.append(shared)
+                    codes[leaf] = numbers[shared]
         variable = np.asarray(self.leaf_variable, dtype=bool)
         self.leaf_numbers = np.where(variable, np.cumsum(variable) - 1,
                                      np.cumsum(~variable) - 1).tolist()
@@ -174,14 +194,11 @@ class NodeTable:
         column[self.leaf_position] = of_leaves
         return column.tolist()
 
-    def _node_columns(self, nodes, values, grad_of, variable_grad, leaf_grad) -> None:
+    def _node_columns(self, nodes, values, phases, op_scope_codes, grad_of, variable_grad,
+                      leaf_grad) -> None:
         ops = list(map(_OP, nodes))
-        self.op_kinds = list(map(attrgetter("kind"), ops))
         shapes = self.op_shapes = list(map(_SHAPE, values))
         dtypes = self.op_dtypes = dtype_names(list(map(_DTYPE, values)))
-        phases = list(map(_PHASE, nodes))
-        leaf_shapes = self.leaf_shapes = list(map(_SHAPE, self.leaf_values))
-        leaf_dtypes = self.leaf_dtypes = dtype_names(list(map(_DTYPE, self.leaf_values)))
         bad = nonfinite_each(values + self.leaf_values)   # one batched check for all
         self.op_bad, self.leaf_bad = bad[:len(values)], bad[len(values):]
         if grad_of is None:
@@ -194,22 +211,26 @@ class NodeTable:
             op_nonfinite = [bad or _unfinite(norm) for bad, norm in zip(self.op_bad, op_norms)]
             leaf_nonfinite = [bad or _unfinite(norm)
                               for bad, norm in zip(self.leaf_bad, leaf_norms)]
-        self.scopes = self._scatter(list(map(_SCOPE, nodes)), self.leaf_scopes)
+        self.scope_codes = self._scatter_ints(op_scope_codes, self.leaf_scope_codes)
         self.keys = self._scatter(self.indices,
                                   list(map(self.indices.__getitem__, self.leaf_reader.tolist())))
         variable = self.leaf_variable
         self.letters = self._scatter(["n"] * len(nodes),
                                      list(map(("c", "v").__getitem__, variable)))
-        # what copies of a block share, as numbers: kind, op, shape, dtype (constants: -1)
-        op_signature = np.asarray(codes_of(list(zip(ops, shapes, dtypes))), dtype=np.int64)
-        leaf_signature = np.asarray(codes_of(list(zip(variable, leaf_shapes, leaf_dtypes))),
-                                    dtype=np.int64) + len(nodes)
-        leaf_signature[~np.asarray(variable, dtype=bool)] = -1
+        # what copies of a block share, as numbers: kind, op, shape, dtype (constants: -1;
+        # a leaf's shape and dtype are read for the variables alone)
+        op_signature = self.op_signature = np.asarray(codes_of(list(zip(ops, shapes, dtypes))),
+                                                      np.int64)
+        leaf_signature = np.full(len(variable), -1, dtype=np.int64)
+        variables = list(compress(range(len(variable)), variable))
+        if variables:
+            read = list(map(self.leaf_values.__getitem__, variables))
+            leaf_signature[variables] = np.asarray(codes_of(list(zip(
+                map(_SHAPE, read), dtype_names(list(map(_DTYPE, read)))))), np.int64) + \
+                len(nodes)
         self._structure_array = self._scatter_ints(op_signature, leaf_signature)
         self.structure_codes = self._structure_array.tolist()
-        forward = list(map(eq, phases, repeat("forward")))
-        leaf_forward = list(map(eq, self.leaf_phases, repeat("forward")))
-        one_phase = False not in forward and False not in leaf_forward
+        one_phase = phases.count("forward") == len(phases)   # a leaf has its reader's phase
         # what passes of a loop share: the op's signature and its phase (leaves: -1)
         if not one_phase:
             phase_codes = np.asarray(codes_of(phases), dtype=np.int64)
@@ -219,7 +240,9 @@ class NodeTable:
             self._scatter(op_norms, leaf_norms)
         self.nonfinite = self._scatter(op_nonfinite, leaf_nonfinite) \
             if True in op_nonfinite or True in leaf_nonfinite else [False] * self.count
-        self.forward = [True] * self.count if one_phase else self._scatter(forward, leaf_forward)
+        self.forward = [True] * self.count if one_phase else self._scatter(
+            list(map(eq, phases, repeat("forward"))),
+            list(map(eq, self.leaf_phases, repeat("forward"))))
 
     def structure_array(self) -> np.ndarray:
         """`structure_codes` as an array (made once: scopetree.py compares blocks by it)."""
@@ -270,7 +293,7 @@ class NodeTable:
                 following = int(node_id[1:])
             keys.append(following)
         table.keys = keys[::-1]
-        table.scopes = list(map(_SCOPE, listed))
+        table.scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, listed)))
         table.letters = list(map(_FIRST, table.ids))
         table.structure_codes = _codes_but_none([
             None if n.kind == "constant" else (n.kind, n.op, n.shape, n.dtype) for n in listed])
@@ -338,7 +361,7 @@ class NodeTable:
         return node
 
     def _make(self, position: int):
-        from .graph import _plain_node
+        from .graph import _dtype_name, _plain_node
         ordinal = int(self.ordinal[position])
         norm, nonfinite = self.norms[position], self.nonfinite[position]
         if self.is_op[position]:
@@ -348,10 +371,11 @@ class NodeTable:
                 self.op_shapes[ordinal], self.op_dtypes[ordinal], node.scope, node.phase,
                 node.source, norm, nonfinite, self.op_bad[ordinal], self.refs[ordinal])
         obj, variable = self.leaf_objs[ordinal], self.leaf_variable[ordinal]
+        value = self.leaf_values[ordinal]
         return _plain_node(
             self.id(position), obj.name if variable else "const",
-            "variable" if variable else "constant", None, self.leaf_shapes[ordinal],
-            self.leaf_dtypes[ordinal], self.leaf_scopes[ordinal], self.leaf_phases[ordinal],
+            "variable" if variable else "constant", None, value.shape, _dtype_name(value),
+            self.scope_paths[self.leaf_scope_codes[ordinal]], self.leaf_phases[ordinal],
             None, norm, nonfinite, self.leaf_bad[ordinal], obj)
 
     def sync(self) -> None:
@@ -363,7 +387,12 @@ class NodeTable:
 
     def kinds(self) -> Counter:
         """How many nodes of each kind (a table built from dispatch nodes)."""
-        kinds = Counter(self.op_kinds)
+        codes = self.op_signature   # numbered in order of first sight: the first of each
+        firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0) \
+            if len(codes) else codes
+        kinds = Counter()
+        for first, number in zip(firsts.tolist(), np.bincount(codes).tolist()):
+            kinds[self.ops[first].op.kind] += number
         variables = sum(self.leaf_variable)
         kinds.update({"variable": variables, "constant": len(self.leaf_variable) - variables})
         return +kinds
