@@ -159,6 +159,28 @@ def test_gradient_ascent_by_negated_gradients_to_apply_gradients():
     assert rec.steps[-1].loss < rec.steps[0].loss and findings("gradient_ascent", rec) == []
 
 
+def test_a_minimax_negating_one_models_gradients_on_purpose_is_not_gradient_ascent():
+    """A GAN's generator climbs the discriminator's loss by negated gradients: the loss reads
+    the discriminator's variables too, which this step does not move."""
+    tf.random.set_seed(4)
+    noise = np.random.default_rng(4).normal(size=(32, 2)).astype(np.float32)
+    generator = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+    discriminator = tf.keras.Sequential([
+        tf.keras.layers.Dense(8, activation="tanh", input_shape=(1,)),
+        tf.keras.layers.Dense(1)])
+    bce = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    optimizer = tf.keras.optimizers.SGD(0.5)
+    fake = np.zeros((32, 1), np.float32)
+    with Recorder() as rec:
+        for _ in range(8):
+            with tf.GradientTape() as tape:
+                loss = bce(fake, discriminator(generator(noise)))
+            grads = tape.gradient(loss, generator.trainable_variables)
+            optimizer.apply_gradients(zip([-g for g in grads], generator.trainable_variables))
+    assert rec.steps[-1].loss > rec.steps[0].loss   # the generator climbs, as meant
+    assert findings("gradient_ascent", rec) == []
+
+
 def test_climbing_an_activation_on_purpose_is_not_gradient_ascent():
     """Feature visualisation: the image climbs a filter's response by design."""
     rng = np.random.default_rng(2)

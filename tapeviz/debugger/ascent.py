@@ -24,13 +24,17 @@ MIN_STEPS = 3       # steps with updates needed to say anything
 UPHILL_SHARE = 0.75  # share of those whose update went uphill
 
 
-def _moves(step) -> tuple[dict, set]:
+def _moves(step) -> tuple[dict, set, set]:
     """({variable name: (its first update op, value before, value after)}, names of
     variables read as a layer's data, an image or input being optimised on purpose: an
-    adversarial example or a feature visualisation climbs the loss by design)."""
-    moves, inputs = {}, set()
+    adversarial example or a feature visualisation climbs the loss by design; names of the
+    trainable variables the step's other ops read)."""
+    moves, inputs, read = {}, set(), set()
     for node in step.nodes:
         head = node.inputs[0] if node.inputs else None
+        if node.op.kind != "update":
+            read.update(t.variable.name for t in node.inputs
+                        if type(t) is VariableRead and t.variable.trainable)
         if type(head) is not VariableRead:
             continue
         name = head.variable.name
@@ -40,26 +44,26 @@ def _moves(step) -> tuple[dict, set]:
                 first[0], first[1], node.output._value)
         elif node.op.name in WEIGHING and type(node.inputs[1]) is VariableRead:
             inputs.add(name)
-    return moves, inputs
+    return moves, inputs, read
 
 
-def _uphill(step) -> dict | None:
-    """{variable name: (update op, update . gradient)} of the step's trained variables, or
-    None when it updated none."""
-    moves, inputs = _moves(step)
+def _uphill(step) -> tuple[dict, set] | None:
+    """({variable name: (update op, update · gradient)} of the step's trained variables,
+    the trainable variables its ops read), or None when it updated none."""
+    moves, inputs, read = _moves(step)
     found = {}
     for name, grad in step.variable_gradients.items():
         if name in moves and name not in inputs:
             node, before, after = moves[name]
             delta = np.asarray(after, np.float64) - np.asarray(before, np.float64)
             found[name] = (node, float(np.sum(delta * np.asarray(grad._value, np.float64))))
-    return found or None
+    return (found, read) if found else None
 
 
-def _fix(node, step, name: str) -> str:
+def _fix(node, by_optimizer: bool, name: str) -> str:
     """The fix in the words of the update that went uphill; `name`: the variable in code."""
     op = node.op.name
-    if node.scope and _optimizer_line(step) is not None:
+    if by_optimizer:
         return ("fix: the optimizer already subtracts learning_rate * the gradient it is "
                 "given: pass tape.gradient's gradients as they are, not negated")
     w = name if name.isidentifier() else "w"
@@ -79,21 +83,24 @@ def find_ascent(steps) -> Finding | None:
         return None
     judged, uphill = 0, []   # newest first: correct training stops at its last step
     for step in reversed(window):
-        found = _uphill(step)
-        if found is None:
+        moved = _uphill(step)
+        if moved is None:
             continue
         judged += 1
-        if sum(dot for _, dot in found.values()) > 0:
-            uphill.append((step, found))
+        if sum(dot for _, dot in moved[0].values()) > 0:
+            uphill.append((step, moved))
         elif not uphill or judged - len(uphill) > (1 - UPHILL_SHARE) * len(window):
             return None   # the newest update went downhill, or too many did: no sign error
     if judged < MIN_STEPS or len(uphill) < UPHILL_SHARE * judged:
         return None
-    step, found = uphill[0]
+    step, (found, read) = uphill[0]
     climbing = [name for name, (_, dot) in found.items() if dot > 0]
     node = found[climbing[0]][0]
     if engine_of(node.op) != "tf":
         return None   # PyTorch's optimizers climb on purpose with maximize=True
+    by_optimizer = bool(node.scope) and _optimizer_line(step) is not None
+    if by_optimizer and not read <= set(climbing):
+        return None   # negated on purpose for some of the loss's variables: a GAN's minimax
     first, last = window[0], window[-1]
     variables = {v.name: v for v in step.gradient_sources if hasattr(v, "made_at")}
     known = [variables[name] for name in climbing if name in variables]
@@ -102,5 +109,5 @@ def find_ascent(steps) -> Finding | None:
                f"(update · gradient > 0 in {len(uphill)} of {judged} steps), and the loss "
                f"rose from {first.loss:.4g} at step {first.number} to {last.loss:.4g} at step "
                f"{last.number}; {node.op.name} at {_where(node.source)}; "
-               f"{_fix(node, step, name_in_code(known[0]) if known else climbing[0])}")
+               f"{_fix(node, by_optimizer, name_in_code(known[0]) if known else climbing[0])}")
     return Finding("gradient_ascent", message, node, variables=climbing)
