@@ -25,11 +25,12 @@ def test_products_add_into_their_output_with_leading_dimensions(dtype, trans_a):
     before = c.copy()
     product = blas.products(dtype)(trans_a=trans_a, m=m, n=4, k=k, lda=7, ldb=4, ldc=6)
     matrix = a if not trans_a else a.T
-    product(blas.address(wide_a), blas.address(b), blas.address(c), True)
+    product.sum_into(blas.address(c), [blas.address(wide_a)], [blas.address(b)], True)
     np.testing.assert_allclose(c[:, :4], before[:, :4] + matrix @ b, rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(c[:, 4:], before[:, 4:])  # past n: untouched
-    product(blas.address(wide_a), blas.address(b), blas.address(c), False)
-    np.testing.assert_allclose(c[:, :4], matrix @ b, rtol=1e-5, atol=1e-6)
+    twice = [blas.address(wide_a)] * 2, [blas.address(b), blas.address(b)]
+    product.sum_into(blas.address(c), *twice)  # the first product written, the second added
+    np.testing.assert_allclose(c[:, :4], 2 * (matrix @ b), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.int32, np.complex64])

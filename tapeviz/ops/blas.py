@@ -54,13 +54,13 @@ def _routines():
 
 
 class Products:
-    """C = A @ B (+ C when accumulating), row-major, for one geometry, by addresses.
+    """Sums of products C = sum over i of A_i @ B_i, row-major, for one geometry, by address.
 
-    `A` is (m, k) with rows `lda` elements apart (with `trans_a`, stored as its (k, m)
-    transpose, rows `lda` apart); `B` is (k, n), rows `ldb` apart; `C` (m, n), rows `ldc`
-    apart. The caller keeps every array alive and in bounds: this
-    hands raw addresses to BLAS. Arguments are built once here, so a call costs about
-    one microsecond."""
+    Each `A` is (m, k) with rows `lda` elements apart (with `trans_a`, stored as its (k, m)
+    transpose, rows `lda` apart); each `B` (k, n), rows `ldb` apart; `C` (m, n), rows `ldc`
+    apart. The caller keeps every array alive and in bounds: this hands raw addresses to
+    BLAS. The arguments are built once, so a product costs about a microsecond more than
+    BLAS's own work."""
 
     def __init__(self, routine, integer, scalar, *, trans_a, m, n, k, lda, ldb, ldc):
         self._routine = routine
@@ -69,9 +69,18 @@ class Products:
         self._lda, self._ldb, self._ldc = integer(lda), integer(ldb), integer(ldc)
         self._beta = (scalar(0.0), scalar(1.0))
 
-    def __call__(self, a: int, b: int, c: int, accumulate: bool) -> None:
-        self._routine(*self._head, ctypes.c_void_p(a), self._lda, ctypes.c_void_p(b),
-                      self._ldb, self._beta[accumulate], ctypes.c_void_p(c), self._ldc)
+    def sum_into(self, c: int, a_addresses, b_addresses, accumulate: bool = False) -> None:
+        """C = (C if `accumulate` else 0) + the sum over pairs of A @ B: BLAS adds each
+        product into C (beta=1), with no temporaries and no separate adds."""
+        routine, lda, ldb, ldc, pointer = self._routine, self._lda, self._ldb, self._ldc, \
+            ctypes.c_void_p
+        order, trans_a, trans_b, m, n, k, alpha = self._head
+        zero, one = self._beta
+        c, beta = pointer(c), one if accumulate else zero
+        for a, b in zip(a_addresses, b_addresses):
+            routine(order, trans_a, trans_b, m, n, k, alpha, pointer(a), lda, pointer(b), ldb,
+                    beta, c, ldc)
+            beta = one
 
 
 _LETTERS = {np.dtype(np.float32): "s", np.dtype(np.float64): "d"}

@@ -153,17 +153,14 @@ def _tap_adder(flat, taps, offsets, most_rows):
                 np.matmul(flat[start + offset:start + offset + len(total)], tap, out=part)
                 total += part
         return add_taps
-    base, row, tap_bytes = blas.address(flat), flat.strides[0], taps.strides[0]
-    first_tap = blas.address(taps)
-    shapes = {}  # rows a block -> its Products (the last block is shorter)
+    base, row = blas.address(flat), flat.strides[0]
+    shifts = [offset * row for offset in offsets]
+    tap_addresses = [blas.address(taps) + k * taps.strides[0] for k in range(len(taps))]
 
     def add_taps(start, total):
-        rows = len(total)
-        product = shapes.get(rows) or shapes.setdefault(
-            rows, make(trans_a=False, m=rows, n=o, k=c, lda=c, ldb=o, ldc=o))
-        into = blas.address(total)
-        for k, offset in enumerate(offsets):
-            product(base + (start + offset) * row, first_tap + k * tap_bytes, into, k > 0)
+        first = base + start * row
+        make(trans_a=False, m=len(total), n=o, k=c, lda=c, ldb=o, ldc=o).sum_into(
+            blas.address(total), [first + shift for shift in shifts], tap_addresses)
     return add_taps
 
 
