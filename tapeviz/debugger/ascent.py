@@ -99,8 +99,10 @@ def find_ascent(steps) -> Finding | None:
     if engine_of(node.op) != "tf":
         return None   # PyTorch's optimizers climb on purpose with maximize=True
     by_optimizer = bool(node.scope) and _optimizer_line(step) is not None
-    if by_optimizer and not read <= set(climbing):
-        return None   # negated on purpose for some of the loss's variables: a GAN's minimax
+    # a climb with only some of the loss's variables is meant: a GAN's generator on the
+    # discriminator's loss, an input optimised against a trained model
+    if not read <= set(climbing):
+        return None
     first, last = window[0], window[-1]
     variables = {v.name: v for v in step.gradient_sources if hasattr(v, "made_at")}
     known = [variables[name] for name in climbing if name in variables]
