@@ -1,9 +1,11 @@
 """Gradient ascent by a sign error: the updates move the weights along their gradient, up
 the loss, as `w.assign_add(lr * g)` or `apply_gradients` of negated gradients do, and the
-loss grows. To first order an update changes the loss by update . gradient: negative for
-descent, positive here in most steps, the newest among them. Only the last few steps are
-looked at (the loss first, then their update ops, newest first: correct training is done
-with after one step), so the cost does not grow with the recording.
+loss grows. To first order an update changes the loss by update · gradient: negative for
+descent, positive here in most steps, the newest among them. A climb that moves only some
+of the variables the loss reads (a GAN's generator, an input against a trained model) is
+meant, and not said. Only the last few steps are looked at (the loss first, then their
+update ops, newest first: correct training is done with after one step), so the cost does
+not grow with the recording.
 """
 from __future__ import annotations
 
