@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .activations import UNNAMED
 from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, kernel_of
@@ -69,8 +70,11 @@ def _finding(variable, node, value, gradient, nodes) -> Finding:
     moved = "" if np.any(gradient) else " (zero now, and the same for all once it moves)"
     made = variable.made_at
     made_at = f"; made at {_where(made)}" if made is not None else ""
-    message = (f"the {units} units of {name_in_code(variable, nodes)} "
-               f"({shape}, {same}) are identical and all {units} get the same gradient"
+    name = name_in_code(variable, nodes)
+    drawn = f"{variable.name} in the graph, " if UNNAMED.match(variable.name) and \
+        name.isidentifier() else ""   # the graph draws an unnamed one by TF's name
+    message = (f"the {units} units of {name} "
+               f"({drawn}{shape}, {same}) are identical and all {units} get the same gradient"
                f"{moved}, so they stay identical: the layer learns one feature {units} times"
                f"{made_at}; read by {node.op.name} at {_where(node.source)}; {_fix(variable)}")
     return Finding("symmetric_init", message, node, variables=[variable.name])

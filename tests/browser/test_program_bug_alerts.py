@@ -1,0 +1,117 @@
+"""The tape widget's alerts for bugs in how a training program is written, as a person sees
+them in JupyterLab's light and dark themes: gradient ascent (an update that adds the step) on
+a Recorder of a hand-written loop, and hidden units initialised identical on a tape shown
+with its target. Each names the variable, the figures, the notebook's own cell and line and
+the fix, on a line of its own; its text reaches WCAG contrast 4.5; a click selects and
+inspects the op it names. Screenshots go to tests/browser/artifacts/ as
+lab-gradient-ascent-alert-<theme>.png and lab-symmetric-init-alert-<theme>.png.
+"""
+import pytest
+
+from .harness import JupyterServer
+from .test_notebooks_browser import contrast
+from .test_widgets import WIDGET, check_clean, inspector_title, marked, wait_until, \
+    write_notebook
+
+ASCENT_CELLS = [
+    """
+import numpy as np
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.viz import TapeWidget
+x = np.random.default_rng(0).normal(size=(32, 3)).astype(np.float32)
+y = x @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+w = tf.Variable(tf.zeros([3, 1]), name="w")
+with Recorder() as rec:
+    for step in range(6):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+        w.assign_add(0.05 * tape.gradient(loss, w))   # the sign error
+TapeWidget(rec)
+""",
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_gradient_ascent_alert_names_the_update_the_rise_and_the_fix(theme, tmp_path,
+                                                                       browser):
+    path = write_notebook(tmp_path / "ascent.ipynb", ASCENT_CELLS)
+    with JupyterServer([path], app="lab", theme=theme) as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all()
+        widget = page.output(WIDGET).first
+        alert = widget.locator(".tv-alerts .tv-alert-gradient_ascent")
+        wait_until(page, lambda: alert.count() == 1 and alert.is_visible(),
+                   "the gradient ascent alert")
+        text = alert.text_content()
+        assert text.startswith("gradient ascent: the updates move w along the gradient, "
+                               "uphill (update · gradient > 0 in 6 of 6 steps)"), text
+        assert "and the loss rose from " in text and " at step 1 to " in text, text
+        assert "assign_add at Cell In[1], line 12: w.assign_add(0.05 * " in text, text
+        ratio = contrast(alert)["ratio"]
+        assert ratio >= 4.5, f"the alert at {ratio:.2f}:1 in the {theme} theme"
+        # what to do reads on a line of its own, under what happened
+        fix = alert.locator(".tv-alert-fix")
+        assert fix.text_content() == ("fix: subtract the step: "
+                                      "w.assign_sub(learning_rate * grad)"), fix.text_content()
+        kind = alert.locator(".tv-alert-kind").bounding_box()
+        assert fix.bounding_box()["y"] >= kind["y"] + kind["height"], (fix.bounding_box(), kind)
+        # the only alert: a divergence finding's hint (a smaller rate) would not help
+        assert widget.locator(".tv-alerts .tv-alert").count() == 1
+        alert.scroll_into_view_if_needed()
+        alert.click()
+        wait_until(page, lambda: marked(widget, "tv-selected") != "", "the alert's node")
+        wait_until(page, lambda: "assign_add" in inspector_title(widget), "assign_add inspected")
+        page.screenshot(widget, f"gradient-ascent-alert-{theme}")
+        check_clean(page, browser)
+
+
+SYMMETRIC_CELLS = [
+    """
+import numpy as np
+import tapeviz as tf
+from tapeviz.viz import TapeWidget
+x = np.random.default_rng(0).normal(size=(32, 3)).astype(np.float32)
+y = x @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+w1 = tf.Variable(tf.fill((3, 8), 0.2))   # every hidden unit starts the same
+w2 = tf.Variable(tf.fill((8, 1), 0.2))
+with tf.GradientTape(persistent=True) as tape:
+    hidden = tf.sigmoid(tf.matmul(x, w1))
+    loss = tf.reduce_mean(tf.square(tf.matmul(hidden, w2) - y))
+TapeWidget(tape, target=loss, sources=[w1, w2])
+""",
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_symmetric_init_alert_names_the_units_the_lines_and_the_fix(theme, tmp_path, browser):
+    path = write_notebook(tmp_path / "symmetric.ipynb", SYMMETRIC_CELLS)
+    with JupyterServer([path], app="lab", theme=theme) as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all()
+        widget = page.output(WIDGET).first
+        alert = widget.locator(".tv-alerts .tv-alert-symmetric_init")
+        wait_until(page, lambda: alert.count() == 1 and alert.is_visible(),
+                   "the symmetric init alert")
+        text = alert.text_content()
+        assert text.startswith("symmetric init: the 8 units of w1 (Variable:0 in the graph, "
+                               "3x8, every weight 0.2) are identical and all 8 get the same "
+                               "gradient, so they stay identical"), text
+        assert "made at Cell In[1], line 6: w1 = tf.Variable(tf.fill((3, 8), 0.2))" in text, text
+        assert "read by matmul at Cell In[1], line 9" in text, text
+        ratio = contrast(alert)["ratio"]
+        assert ratio >= 4.5, f"the alert at {ratio:.2f}:1 in the {theme} theme"
+        fix = alert.locator(".tv-alert-fix")
+        assert fix.text_content().startswith("fix: initialise it at random, as Keras does "
+                                              "(glorot_uniform)"), fix.text_content()
+        kind = alert.locator(".tv-alert-kind").bounding_box()
+        assert fix.bounding_box()["y"] >= kind["y"] + kind["height"], (fix.bounding_box(), kind)
+        assert widget.locator(".tv-alerts .tv-alert").count() == 1
+        alert.scroll_into_view_if_needed()
+        alert.click()
+        wait_until(page, lambda: marked(widget, "tv-selected") != "", "the alert's node")
+        wait_until(page, lambda: "matmul" in inspector_title(widget), "matmul inspected")
+        page.screenshot(widget, f"symmetric-init-alert-{theme}")
+        check_clean(page, browser)
