@@ -84,3 +84,17 @@ def test_taps_by_blas_equal_numpy_matmul_and_adds(monkeypatch, dtype, shape, pad
     np.testing.assert_allclose(ours[0], expected, rtol=tolerance, atol=tolerance * 10)
     for by_blas, by_numpy in zip(ours, fallback):
         np.testing.assert_allclose(by_blas, by_numpy, rtol=tolerance, atol=tolerance)
+
+
+def test_filter_gradient_uses_the_input_gradients_grid_only_for_the_same_g():
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 10, 10, 8)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 8, 8)).astype(np.float32)
+    g, other = rng.standard_normal((2, 4, 8, 8, 8)).astype(np.float32)
+    fresh = conv_taps.filter_gradient(x, other, (3, 3), (1, 1))  # nothing laid out before
+    conv_taps.input_gradient(g, w, ((0, 0), (0, 0)), (1, 1), x.shape)
+    # an input gradient with no filter gradient after it (a frozen kernel): the next filter
+    # gradient, of another g of the same shape, lays its own g out
+    np.testing.assert_array_equal(conv_taps.filter_gradient(x, other, (3, 3), (1, 1)), fresh)
+    conv_taps.input_gradient(other, w, ((0, 0), (0, 0)), (1, 1), x.shape)
+    np.testing.assert_array_equal(conv_taps.filter_gradient(x, other, (3, 3), (1, 1)), fresh)

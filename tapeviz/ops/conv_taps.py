@@ -48,6 +48,10 @@ class _Scratch(threading.local):
     def __init__(self, entries: int = 4, budget: int = 64 << 20):
         self.entries, self.budget = entries, budget
         self.kept: OrderedDict = OrderedDict()
+        # (g, g laid on its grid) from the last input gradient, for the filter gradient of
+        # the same g that conv2d's VJP runs next; held, so g's array cannot be recycled
+        # (its contents changed) while it names this grid
+        self.laid_out = None
 
     def zeros(self, key, shape, dtype) -> np.ndarray:
         full_key = (key, shape, np.dtype(dtype).str)
@@ -101,7 +105,9 @@ def input_gradient(g, w, pads, dilations, input_shape):
     oh, ow = g.shape[1:3]
     margin = _tap_offsets((kh, kw), dilations, wp)[-1]
     placed = _scratch.zeros(("scattered", hp, wp, oh, ow), (margin + n * hp * wp, o), g.dtype)
-    placed[margin:].reshape(n, hp, wp, o)[:, :oh, :ow] = g
+    grid = placed[margin:].reshape(n, hp, wp, o)
+    grid[:, :oh, :ow] = g
+    _scratch.laid_out = (g, grid)
     out = recycler.empty(tuple(input_shape), np.result_type(g.dtype, w.dtype))
     _accumulate(placed, w[::-1, ::-1].transpose(0, 1, 3, 2), dilations, (n, hp, wp),
                 (top, left), out)
@@ -193,8 +199,12 @@ def filter_gradient(xp, g, khw, dilations):
     n, hp, wp, c = xp.shape
     oh, ow, o = g.shape[1:]
     kh, kw = khw
-    placed = _scratch.zeros(("placed", oh, ow), (n, hp, wp, o), g.dtype)
-    placed[:, :oh, :ow] = g
+    laid_out, _scratch.laid_out = _scratch.laid_out, None
+    if laid_out is not None and laid_out[0] is g and laid_out[1].shape == (n, hp, wp, o):
+        placed = laid_out[1]  # the input gradient's grid: one copy of g a step less
+    else:
+        placed = _scratch.zeros(("placed", oh, ow), (n, hp, wp, o), g.dtype)
+        placed[:, :oh, :ow] = g
     rows = n * hp * wp - _tap_offsets(khw, dilations, wp)[-1]
     flat = np.ascontiguousarray(xp).reshape(-1, c)
     upstream = placed.reshape(-1, o)
