@@ -72,8 +72,15 @@ What bought it (CPU, one BLAS thread, the guide's second conv unless said; "befo
   then blocks of 240 KB, not 120 (no `term` array in cache any more): forward 1.30 -> 1.22,
   input gradient 1.28 -> 1.19 ms, filter gradient 0.95 -> 0.93; then a block of whole images
   only (when one fits), none of its last image's rows under the last output row computed,
-  copied out in one assignment: forward 0.968x (rounds 0.92-1.01x). The step: 0.916x of the
-  tree before (7.42 -> 6.82 ms, 16 alternating rounds at load 7, rounds 0.87-0.95x).
+  copied out in one assignment: forward 0.968x (rounds 0.92-1.01x); then a block's taps in
+  one Python loop over prebuilt arguments (`Products.sum_into`): forward 0.99x, input
+  gradient 0.98x. The step: 0.916x of the tree before (7.42 -> 6.82 ms, 16 alternating
+  rounds at load 7, rounds 0.87-0.95x).
+- the filter gradient reading g on the grid the input gradient of the same g just laid out
+  (predicted: one 1.2 MB copy less, ~0.05-0.1 ms, 1-1.5%; the grid and g held by reference,
+  so g's array cannot be recycled while it names the grid): the step 0.966x (7.41 -> 7.16
+  ms, 16 alternating rounds at load 9, rounds 0.92-1.00x), more than predicted: the copy ran
+  from L3 into a grid out of cache.
 - stride-1 convolutions of 8+ channels by kernel taps (ops/conv_taps.py: one small matmul a
   tap on shifted slices of the flat input, in cache-sized blocks, no im2col matrix): forward
   2.7-3.3 -> 1.3-1.4 ms; the whole step 11.7 -> 8.7 ms;
@@ -109,12 +116,9 @@ Measured and not kept ("isolated": the op alone, in cache; "in the step": altern
 - relu_grad as a bool mask written `out=` and an int32 multiply, a bitwise and with an
   all-ones mask, or a float multiply: 0.11-0.12 against 0.128 ms isolated (memory-bound
   passes over 1.4 MB; within the step's noise): not changed;
-- not tried, reasoned: OpenBLAS's `cblas_sgemm_batch` would make a block's 9 calls one, but
+- not tried, reasoned out: OpenBLAS's `cblas_sgemm_batch` would make a block's 9 calls one, but
   runs a batch's entries on its threads at once, so entries adding into one C race unless
-  BLAS has one thread (a setting another thread may change); sharing g's placement on the
-  grid between the input and the filter gradient (one 1.2 MB copy, ~0.05 ms) would trust
-  that a recycled array holding g was placed for this g, which a frozen kernel (an input
-  gradient with no filter gradient) breaks silently;
+  BLAS has one thread (a setting another thread may change);
 - the first conv by a transposed (16, 9) @ (9, N) matmul: 0.11 + 0.03 ms to transpose back,
   against 0.075 ms for the blocked im2col matmul;
 - the recycler handing out its most recently used free array first (warmer in cache):

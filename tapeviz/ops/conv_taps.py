@@ -6,8 +6,9 @@ row shift, so a tap's input is a contiguous slice: a convolution is one small
 guide's second conv). The grid's pixels past each image's last output row and column are
 computed too and never kept (17% more rows on the guide's 26x26 images). The input
 gradient is the same correlation, with the flipped kernel, of g laid on the input's grid;
-the filter gradient contracts the shifted input with g laid the same way, all taps of a
-block in one matmul call. A block's taps add into its total inside BLAS where numpy's
+the filter gradient contracts the shifted input with g laid the same way (on the input
+gradient's own grid when that just laid out the same g), all taps of a block in one matmul
+call. A block's taps add into its total inside BLAS where numpy's
 OpenBLAS is found (`blas.py`), else by a numpy matmul and an add a tap. Work goes in
 blocks of rows that stay in cache, and zero-padded inputs are laid into per-thread
 buffers reused from call to call: a fresh large array costs a page fault per 4 KB each
