@@ -142,7 +142,14 @@ def range(start, limit=None, delta=1, dtype=None, name="range") -> Tensor:  # no
     if float(values[2]) == 0:
         raise InvalidArgumentError("range", "delta must not be 0")
     start, limit, delta = (np.asarray(v).item() for v in values)
-    length = builtins.max(math.ceil((limit - start) / delta), 0)
+    if (delta > 0 and start > limit) or (delta < 0 and start < limit):   # TF refuses both
+        sign, order = ("> 0", "<=") if delta > 0 else ("< 0", ">=")
+        raise InvalidArgumentError(
+            "range", f"start must be {order} limit when delta {sign}; got start {start}, limit "
+                     f"{limit}, delta {delta}",
+            hint=f"count down with a negative delta: tf.range({start}, {limit}, -1)"
+            if delta > 0 else f"count up with a positive delta: tf.range({start}, {limit}, 1)")
+    length = math.ceil((limit - start) / delta)
     return wrap(allocate("range", lambda shape, dtype: np.arange(start, limit, delta,
                                                                  dtype=dtype), (length,), dtype))
 

@@ -74,7 +74,7 @@ half, double = float16, float64
 
 _BY_NUMPY = {d._np: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, bool)}
 _BY_NAME = {d.name: d for d in _BY_NUMPY.values()}
-_BY_NAME.update(half=float16, double=float64)
+_BY_NAME.update(half=float16, double=float64, float=float32)   # TF's "float" is float32
 ALL = tuple(_BY_NUMPY.values())
 
 
@@ -82,8 +82,11 @@ def as_dtype(value) -> DType:
     """Return the DType for a DType, numpy dtype, numpy type or name."""
     if isinstance(value, DType):
         return value
-    if isinstance(value, str) and value in _BY_NAME:
-        return _BY_NAME[value]
+    if isinstance(value, str):   # TF's names only: numpy reads "float" as float64, "int" as int64
+        if value in _BY_NAME:
+            return _BY_NAME[value]
+        raise DTypeError("as_dtype", f"expected a dtype ({', '.join(_BY_NAME)}); got "
+                                     f"{describe(value)}")
     np_dtype = None
     if value is not None and not isinstance(value, (numbers.Number, np.ndarray)) \
             and not hasattr(value, "_value"):   # None, numbers, arrays, tensors are no dtypes

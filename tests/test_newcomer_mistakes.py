@@ -537,3 +537,21 @@ def test_a_variables_slice_assigns_into_it_as_one_update_the_debugger_shows_at_t
     assert "a slice of a Variable has no assign_add (as in TF): only assign" in str(err)
     assert_names_this_line(err, line)
     assert v.numpy().tolist() == [[1.0, 2.0, 3.0], [0.0, 5.0, 0.0]]   # refused: unchanged
+
+
+def test_tf_range_counting_the_wrong_way_is_refused_as_tf_refuses_it_not_left_empty():
+    err, line = raised(ValueError, lambda: tf.range(5, 0))
+    assert str(err).startswith("range: start must be <= limit when delta > 0; got start 5, "
+                               "limit 0, delta 1")
+    assert err.hint == "count down with a negative delta: tf.range(5, 0, -1)"
+    assert_names_this_line(err, line)
+    assert tf.range(5, 0, -2).numpy().tolist() == [5, 3, 1] and tf.range(3, 3).shape == (0,)
+
+
+def test_dtype_names_are_tfs_float_is_float32_and_numpys_int_is_refused():
+    # numpy reads "float" as float64: the cast silently doubled the tensor's bytes
+    assert tf.cast([1, 2], "float").dtype == tf.float32
+    assert tf.cast([1, 2], "double").dtype == tf.float64
+    err, line = raised(TypeError, lambda: tf.cast([1.5], "int"))
+    assert "cast: dtype must be a dtype" in str(err) and "got 'int' (str)" in str(err)
+    assert_names_this_line(err, line)

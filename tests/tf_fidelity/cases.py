@@ -1683,3 +1683,46 @@ def _slice_assign_gradients(tf):
 
 
 add_case("Variable/slice_assign_gradients", _slice_assign_gradients, grad=False)
+
+
+# ---- newcomer mistakes, round two: what TF does with each ------------------------------------
+add_case("reduce_mean/int_truncates", lambda tf, x: tf.reduce_mean(x, axis=1),
+         np.array([[1, 2], [4, 4], [-1, -2]], np.int32))
+add_case("cast/nan_and_inf_to_int32", lambda tf, x: tf.cast(x, tf.int32),
+         np.array([np.nan, np.inf, -np.inf, 1.5, -2.5], np.float32), grad=False)
+add_case("cast/dtype_name_float", lambda tf, x: tf.cast(x, "float"), i32(3))
+add_case("cast/dtype_name_double", lambda tf, x: tf.cast(x, "double"), i32(3))
+add_case("cast/dtype_name_int", lambda tf, x: tf.cast(x, "int"), f32(3))
+add_case("range/float_arguments", lambda tf: tf.range(0.0, 1.0, 0.25))
+add_case("range/int_start_float_limit", lambda tf: tf.range(0, 1.0, 0.5))
+add_case("range/start_above_limit", lambda tf: tf.range(5, 0))
+add_case("range/counting_the_wrong_way", lambda tf: tf.range(0, 5, -1))
+add_case("range/counting_down", lambda tf: tf.range(5, 0, -2))
+add_case("one_hot/float_indices", lambda tf, i: tf.one_hot(i, 3), f32(2, low=0, high=2))
+add_case("one_hot/float_depth", lambda tf: tf.one_hot([0, 1], 3.0))
+add_case("concat/one_tensor_list", lambda tf, x: tf.concat([x], axis=0), f32(2, 3))
+add_case("stack/mismatched_shapes", lambda tf, x, y: tf.stack([x, y]), f32(2), f32(3))
+add_case("reshape/two_unknown", lambda tf, x: tf.reshape(x, [-1, -1]), f32(2, 3))
+add_case("gather/index_out_of_range", lambda tf, x: tf.gather(x, [0, 2]), f32(2))
+add_case("keras.layers.Dense/activation_capitalized",
+         lambda tf: tf.keras.layers.Dense(2, activation="Relu"), grad=False, op="Relu")
+add_case("Variable/mixed_ints_and_floats", lambda tf: tf.Variable([1, 2.5, 3]))
+add_case("data.Dataset.batch/zero", lambda tf: tf.data.Dataset.range(4).batch(0), grad=False,
+         op="batch")
+add_case("GradientTape/none_among_sources", lambda tf, x: _none_source(tf, x), f32(2))
+add_case("GradientTape/not_watching_accessed_variables", lambda tf: _unwatched_variable(tf))
+
+
+def _none_source(tf, x):
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(w * x)
+    return tape.gradient(y, [w, None])
+
+
+def _unwatched_variable(tf):
+    w, v = tf.Variable(2.0), tf.Variable(3.0)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(v)
+        y = w * v
+    return tape.gradient(y, [w, v])
