@@ -73,8 +73,9 @@ def nonfinite_each(values) -> list:
     The many small float values of a long tape are joined and checked a batch at a time,
     so a 100,000-op tape costs a few numpy calls and C-level passes, not one (~2 us of
     `errstate`) per value; joining promotes to a common dtype, which never makes a finite
-    value non-finite. Float scalars (a long tape's constants) are read into one float64
-    array instead (joining converts each to an array first: ~1.5 us apiece). Larger
+    value non-finite. Values of one float dtype (a long tape's) are joined as bytes, numpy
+    scalars among them; among values of several dtypes, float scalars are read into one
+    float64 array (np.concatenate converts each to an array first: ~1.5 us apiece). Larger
     values are asked of `all_finite` one by one; integer and bool values are never looked
     at.
 
@@ -88,6 +89,11 @@ def nonfinite_each(values) -> list:
     floating = {dtype: dtype.kind in "fc" for dtype in set(dtypes)}
     if not any(floating.values()):
         return flags
+    if len(floating) == 1:   # one float dtype (a long tape's values): their bytes, one batch
+        sizes = np.fromiter(map(_SIZE, arrays), np.intp, count)
+        if count and sizes.max() <= SMALL and sizes.sum() <= BATCH:
+            _mark_nonfinite(flags, arrays, sizes, range(count), dtypes[0])
+            return flags
     checked = np.fromiter(map(floating.__getitem__, dtypes), bool, count)
     kinds = list(map(type, arrays))
     if sum(map(kinds.count, _FLOAT_SCALARS.intersection(kinds))) >= SCALARS_APART:
@@ -116,10 +122,11 @@ def nonfinite_each(values) -> list:
     return flags
 
 
-def _mark_nonfinite(flags: list, batch: list, sizes: np.ndarray, positions) -> None:
+def _mark_nonfinite(flags: list, batch: list, sizes: np.ndarray, positions,
+                    dtype=None) -> None:
     """Set `flags[positions[k]]` for each array `batch[k]` (of `sizes[k]` values) that
-    holds NaN or Inf."""
-    finite = np.isfinite(_joined(batch))
+    holds NaN or Inf (`dtype`: the one dtype of them all, when known)."""
+    finite = np.isfinite(_joined(batch, dtype))
     if finite.all():
         return
     bad_before = np.concatenate(([0], np.cumsum(~finite)))
@@ -129,10 +136,11 @@ def _mark_nonfinite(flags: list, batch: list, sizes: np.ndarray, positions) -> N
         flags[positions[at]] = True
 
 
-def _joined(batch: list) -> np.ndarray:
+def _joined(batch: list, dtype=None) -> np.ndarray:
     """The values of `batch` as one flat array: their bytes joined when they share one dtype
-    and are contiguous (~40 ns a value, where np.concatenate takes ~300), else concatenated."""
-    dtypes = set(map(_DTYPE, batch))
+    (`dtype`, when known) and are contiguous (~40 ns a value, numpy scalars too, where
+    np.concatenate takes ~300), else concatenated."""
+    dtypes = {dtype} if dtype is not None else set(map(_DTYPE, batch))
     if len(dtypes) == 1:
         try:
             return np.frombuffer(b"".join(batch), dtypes.pop())
