@@ -125,8 +125,9 @@ def _dispatch_traced(op, args, params, state, route):
         if tape.record(node):
             taped = True
     sink = state.sink
-    if sink is not None:   # a Recorder's list: one append, no call into it
-        sink.append((node, taped, duration))
+    if sink is not None:   # a Recorder's list: one append, no call into it (node.row's tuple)
+        sink.append((node, taped, duration, op, ans._value, node.output_id, ids, params,
+                     node.phase, node.scope, source, tensors))
         if len(sink) >= sink.check_at:
             sink.full()
     on_node = route.on_node

@@ -5,6 +5,18 @@ afterwards, so a tape, the recorder's history and the widget share one without c
 """
 from __future__ import annotations
 
+# What a Recorder keeps of an op until its step is packed, one tuple an op (dispatch builds
+# it inline from its locals: a field read from a node in C costs more than the whole tuple):
+# the node, whether a tape kept it, its duration, then the node's fields the packed step keeps.
+ROW_FIELDS = ("node", "taped", "duration", "op", "value", "output_id", "input_ids", "params",
+              "phase", "scope", "source", "inputs")
+
+
+def row(node, taped: bool, duration: float) -> tuple:
+    """The Recorder's row of `node` (see ROW_FIELDS), for an op dispatch did not append."""
+    return (node, taped, duration, node.op, node.output._value, node.output_id, node.input_ids,
+            node.params, node.phase, node.scope, node.source, node.inputs)
+
 
 class Node:
     """One executed op: what ran, on what, what came out, and where in user code."""

@@ -28,7 +28,7 @@ class ThreadState:
         #                             optimizer's update runs tapeviz's own code alone
         #                             (None, the walk, is always right)
         self.sink = None            # a Recorder's list of this thread's ops, or None: dispatch
-        #                             appends (node, taped, duration) to it, the backward
+        #                             appends each op's row (node.ROW_FIELDS), the backward
         #                             pass writes upstream gradients to its `upstream` dict
 
 

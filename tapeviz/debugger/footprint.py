@@ -14,12 +14,12 @@ never understate, what is held.
 from __future__ import annotations
 
 import sys
-from itertools import chain
-from operator import attrgetter
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_
 
 import numpy as np
 
-from ..node import Node
+from ..node import ROW_FIELDS, Node
 from ..tensor import Tensor, VariableRead
 
 _getsizeof = sys.getsizeof
@@ -46,15 +46,19 @@ _TENSOR = _instance(Tensor)
 _tensor_value = attrgetter("_value")
 
 _DICT_ENTRY = 48                              # a dict's entry and index, at 2/3 load
-# Every recorded op: its node, the output tensor, the node's params dict, and its slots in
-# the step's list of nodes, array of durations and bytearray of taped flags.
-PER_OP = (_instance(Node) + _TENSOR + allocated(_getsizeof({})) + _LIST_SLOT + _DURATION_SLOT
-          + _FLAG_SLOT)
+# An op's row until its step is final (node.ROW_FIELDS: a tuple), and its slot in a list.
+_ROW = allocated(_getsizeof(tuple(ROW_FIELDS))) + _LIST_SLOT
+# Every recorded op: its node, the output tensor, the node's params dict, its row, and its
+# slots in the step's list of nodes, array of durations and bytearray of taped flags (a
+# finished step that stays unpacked has no rows: counted still, as the budget may overstate).
+PER_OP = (_instance(Node) + _TENSOR + allocated(_getsizeof({})) + _ROW + _LIST_SLOT
+          + _DURATION_SLOT + _FLAG_SLOT)
 # A taped op also has an entry, and its number key, in the step's map of taped nodes.
 PER_TAPED = _DICT_ENTRY + _BIG_INT
 # What an op holds before its step is packed and not after: its node, output tensor, inputs
-# tuple (of two) and entry in the step's map of taped nodes.
-UNPACKED_EXTRA = _instance(Node) + _TENSOR + allocated(_TUPLE + 16) + _DICT_ENTRY + _BIG_INT
+# tuple (of two), row and entry in the step's map of taped nodes.
+UNPACKED_EXTRA = (_instance(Node) + _TENSOR + allocated(_TUPLE + 16) + _ROW + _DICT_ENTRY
+                  + _BIG_INT)
 # Each input: the number of its id in the node's input_ids (tuples are counted whole).
 PER_INPUT = _BIG_INT
 # Each kept gradient: its number key and entry in a dict, a slot in the step's log (the
@@ -188,8 +192,9 @@ class Footprint:
         sizes = list(map(_SCALAR_BYTES.get, map(type, values)))
         if None not in sizes:
             return sum(sizes)
-        return sum(self._array(value) if size is None else size
-                   for value, size in zip(values, sizes))
+        # the arrays alone one by one (scalars are most values even where arrays are some)
+        arrays = compress(values, map(is_, sizes, repeat(None)))
+        return sum(filter(None, sizes)) + sum(map(self._array, arrays))
 
     def count_gradients(self, log) -> int:
         """Count the logged gradient tensors from `self.gradients` on."""
@@ -228,8 +233,14 @@ class Footprint:
         size = _ARRAY_HEADER + _AXIS * value.ndim
         if id(base) not in seen:
             seen.add(id(base))
-            size += array_bytes(base)
+            size += array_bytes(base) if isinstance(base, _ndarray) else _owner_bytes(base)
         return size
+
+
+def _owner_bytes(owner) -> int:
+    """Another library's object whose memory a numpy view keeps alive (a torch tensor the
+    torch adapter views instead of copying): the object and its `nbytes` of buffer."""
+    return allocated(_getsizeof(owner)) + max(32, allocated(getattr(owner, "nbytes", 0) + 8))
 
 
 def _params_bytes(params: dict) -> int:

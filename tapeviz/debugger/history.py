@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 import threading
 from array import array
+from itertools import islice
 
 import numpy as np
 
@@ -146,6 +147,7 @@ class RecordedStep:
         self.gradient_sources: list = []    # what the step's gradient call differentiated for
         self._loss = None
         self._nodes: list | None = []   # the Node of each op, in order; None while packed
+        self._rows: list | None = []    # each op's row (node.ROW_FIELDS) until it is final
         self._packed = None         # the ops as columns (packed.Packed) once final, until a look
         self._durations = array("d")   # each op's forward time, seconds
         self._taped = bytearray()   # 1 where a tape kept the op's node
@@ -193,10 +195,12 @@ class RecordedStep:
         """A final step whose nodes nothing else holds (no tape, stepper or look) keeps them as
         columns; the count follows what it holds now."""
         with _looking:   # (not while another thread makes its records)
-            nodes = self._nodes
+            nodes, rows = self._nodes, self._rows
+            self._rows = None
             if not nodes or self._ops or self.backward_steps or held_elsewhere(nodes):
                 return
-            self._packed = pack(nodes, self._grads)
+            self._packed = pack(rows, self._grads)
+            del rows
             self._nodes, self._grads, self._grad_log = None, {}, []
             self._taped_ids, self._taped_upto = None, 0
         footprint = self._footprint
@@ -301,17 +305,20 @@ class RecordedStep:
             self._footprint.nbytes += _step_bytes(step)
 
     def _extend(self, records) -> None:
-        """Append ops given as (node, taped, duration) each."""
-        nodes, taped, durations = zip(*records)
+        """Append ops given as their rows (`node.ROW_FIELDS`)."""
+        nodes, taped, durations = islice(zip(*records), 3)
+        self._rows += records
         self._nodes += nodes
         self._taped += bytes(taped)
         self._durations.extend(durations)
 
     def _take_tail(self, start: int) -> tuple:
-        """Remove and return the ops from `start` on (nodes, taped flags, durations); the
-        bytes are counted again."""
-        tail = (self._nodes[start:], self._taped[start:], self._durations[start:])
+        """Remove and return the ops from `start` on (nodes, taped flags, durations, rows);
+        the bytes are counted again."""
+        tail = (self._nodes[start:], self._taped[start:], self._durations[start:],
+                self._rows[start:])
         if tail[0]:
+            del self._rows[start:]
             del self._nodes[start:]
             del self._taped[start:]
             del self._durations[start:]
@@ -322,7 +329,8 @@ class RecordedStep:
 
     def _put_first(self, tail: tuple) -> None:
         """Put the ops another step's `_take_tail` gave before this step's own."""
-        nodes, taped, durations = tail
+        nodes, taped, durations, rows = tail
+        self._rows[:0] = rows
         self._grads = {index + len(nodes): grad for index, grad in self._grads.items()}
         self._taped_ids, self._taped_upto = None, 0
         self._nodes[:0] = nodes

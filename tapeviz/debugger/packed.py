@@ -23,9 +23,7 @@ from ..tensor import Tensor
 
 _new = object.__new__
 _second = itemgetter(1)
-_fields = attrgetter("op", "output._value", "output_id", "input_ids", "params", "phase", "scope",
-                     "source")
-_inputs, _tensor_value = attrgetter("inputs"), attrgetter("_value")
+_tensor_value = attrgetter("_value")
 # what getrefcount says, through map, of an object that one list alone holds
 _HELD_BY_ONE_LIST = max(map(getrefcount, [object()]))
 
@@ -47,16 +45,20 @@ class Packed(NamedTuple):
 
 
 def held_elsewhere(nodes: list) -> bool:
-    """Whether anything but the list `nodes` holds one of them (a tape, a stepper, a record)."""
-    return max(map(getrefcount, nodes)) > _HELD_BY_ONE_LIST
+    """Whether anything but the list `nodes` and each one's row holds one of them (a tape, a
+    stepper, a record)."""
+    return max(map(getrefcount, nodes)) > _HELD_BY_ONE_LIST + 1
 
 
-def pack(nodes: list, grads: dict) -> Packed:
-    """`nodes` (held by nothing else) and their gradients ({index: tensor}) as columns."""
-    # (every pass runs in C: this runs once a step, on the training loop's time)
-    ops, values, output_ids, input_ids, params, phases, scopes, sources = zip(*map(_fields, nodes))
+def pack(rows: list, grads: dict) -> Packed:
+    """A step's ops, given as their rows (`node.ROW_FIELDS`; nothing else holds their
+    nodes), and their gradients ({index: tensor}) as columns."""
+    # (every pass runs in C, on the rows dispatch built: this runs once a step, on the
+    # training loop's time)
+    _, _, _, ops, values, output_ids, input_ids, params, phases, scopes, sources, inputs = \
+        zip(*rows)
     flat_ids = tuple(chain.from_iterable(input_ids))
-    outside = tuple(compress(chain.from_iterable(map(_inputs, nodes)),
+    outside = tuple(compress(chain.from_iterable(inputs),
                              map(not_, map(set(output_ids).__contains__, flat_ids))))
     return Packed(ops, values, output_ids, flat_ids, array("I", map(len, input_ids)), outside,
                   dict(filter(_second, enumerate(params))), phases, scopes, sources,

@@ -22,6 +22,7 @@ from typing import NamedTuple
 from .. import events
 from ..errors import size_text
 from ..fpwarnings import warn_from_user_line
+from ..node import row
 from ..threadstate import thread_state
 from ..tensor import Variable
 from .footprint import UNPACKED_EXTRA
@@ -33,8 +34,8 @@ _taped = itemgetter(1)
 
 
 class Sink(list):
-    """The ops a Recorder was given and has not sorted into steps yet, (node, taped,
-    duration) each, in the order they ran; dispatch appends to it directly. `upstream`:
+    """The ops a Recorder was given and has not sorted into steps yet, a row each
+    (`node.ROW_FIELDS`), in the order they ran; dispatch appends to it directly. `upstream`:
     the gradients the backward pass wrote, by the id of the output they reached; dispatch
     calls `full()` when the list reaches `check_at` ops (time to count the step in
     progress)."""
@@ -277,7 +278,7 @@ class Recorder:
 
     def _record_op_any_thread(self, node, taped: bool, duration: float) -> None:
         records = self._records
-        records.append((node, taped, duration))
+        records.append(row(node, taped, duration))
         if len(records) >= records.check_at:
             self._check_budget()
 
