@@ -138,7 +138,18 @@ def test_summarize_float_int_bool_empty_and_all_nan():
     assert summarize(tf.zeros([0])) == "float32[0] empty"
     assert summarize(np.array([np.nan, np.inf])) == \
         "float64[2] no finite values | nan 1 inf 1 zeros 0"
-    assert summarize(3.0) == "float64[] min 3 max 3 mean 3 std 0 | nan 0 inf 0 zeros 0"
+
+
+def test_summarize_reads_a_single_value_as_itself():
+    assert summarize(3.0) == "float64 scalar 3.0"
+    assert summarize(tf.constant(0.1)) == "float32 scalar 0.1"   # float32's shortest digits
+    assert summarize(tf.constant(7)) == "int32 scalar 7"
+    assert summarize(tf.constant(True)) == "bool scalar True"
+    assert summarize(np.float32("nan")) == "float32 scalar NaN"
+    assert summarize(-np.inf) == "float64 scalar -Inf"
+    assert summarize(tf.constant([[2.5]])) == "float32[1, 1] 2.5"   # size 1: shape kept
+    assert summarize(np.array([np.inf], np.float32)) == "float32[1] Inf"
+    assert summarize(tf.constant([2.0, 2.0])).startswith("float32[2] min 2 max 2")
 
 
 def test_histogram_counts_edges_and_block_rendering():

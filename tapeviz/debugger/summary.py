@@ -157,8 +157,18 @@ def _head(values: np.ndarray) -> str:
     return f"{values.dtype.name}[{', '.join(str(d) for d in values.shape)}]"
 
 
+def _single(values: np.ndarray) -> str:
+    """The one value of a size-1 array as numpy prints it ('1.0', '0.1'), NaN and Inf
+    spelled so."""
+    value = values.reshape(-1)[0]
+    if values.dtype.kind == "f" and not np.isfinite(value):
+        return "NaN" if np.isnan(value) else ("-Inf" if value < 0 else "Inf")
+    return str(value)
+
+
 def summarize(tensor) -> str:
-    """One line: dtype, shape, min/max/mean/std of the finite values, NaN/Inf/zero counts.
+    """One line: dtype, shape, min/max/mean/std of the finite values, NaN/Inf/zero counts;
+    a single value reads as itself.
 
     >>> import numpy as np
     >>> summarize(np.array([[1.0, 0.0], [np.nan, 3.0]], np.float32))
@@ -167,11 +177,17 @@ def summarize(tensor) -> str:
     'bool[3] true 2 false 1'
     >>> summarize(np.zeros((0, 3)))
     'float64[0, 3] empty'
+    >>> summarize(np.float32(1)), summarize(np.array([[np.nan]], np.float32))
+    ('float32 scalar 1.0', 'float32[1, 1] NaN')
     """
     values = _array(tensor)
+    if values.ndim == 0 and values.dtype.kind in "biuf":
+        return f"{values.dtype.name} scalar {_single(values)}"
     head = _head(values)
     if values.size == 0:
         return f"{head} empty"
+    if values.size == 1 and values.dtype.kind in "biuf":
+        return f"{head} {_single(values)}"
     if values.dtype.kind == "b":
         true = int(np.count_nonzero(values))
         return f"{head} true {true} false {values.size - true}"
