@@ -490,8 +490,9 @@ def test_an_optimizer_reused_on_new_variables_names_them_and_changes_nothing():
     opt.apply_gradients([(tf.constant([1.0]), a)])
     err, line = raised(ValueError, lambda: opt.apply_gradients([(tf.constant([1.0]), a),
                                                                 (tf.constant([1.0]), b)]))
-    assert str(err).startswith("SGD.apply_gradients: unknown variable 'b:0': this optimizer can "
-                               "only update the variables it was first used with ('a:0')")
+    assert str(err).startswith(f"SGD.apply_gradients: unknown variable {b.name!r}: this "
+                               f"optimizer can only update the variables it was first used "
+                               f"with ({a.name!r})")
     assert "make a new optimizer" in err.hint
     assert_names_this_line(err, line)
     assert a.numpy().tolist() == [0.5] and int(opt.iterations) == 1   # nothing changed
@@ -555,3 +556,23 @@ def test_dtype_names_are_tfs_float_is_float32_and_numpys_int_is_refused():
     err, line = raised(TypeError, lambda: tf.cast([1.5], "int"))
     assert "cast: dtype must be a dtype" in str(err) and "got 'int' (str)" in str(err)
     assert_names_this_line(err, line)
+
+
+@pytest.mark.parametrize("call", ["fit_x", "fit_y", "evaluate", "predict", "train_on_batch"])
+def test_keras_data_given_as_python_lists_of_numbers_are_refused_as_keras_3_does(call):
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    x, y = np.ones((2, 2), np.float32), np.ones((2, 1), np.float32)
+    listed = [[1.0, 2.0], [3.0, 4.0]]
+    run = {"fit_x": lambda: model.fit(listed, y, verbose=0),
+           "fit_y": lambda: model.fit(x, [0.0, 1.0], verbose=0),
+           "evaluate": lambda: model.evaluate(listed, y, verbose=0),
+           "predict": lambda: model.predict(listed, verbose=0),
+           "train_on_batch": lambda: model.train_on_batch(listed, y)}[call]
+    err, _ = raised(ValueError, run)
+    name = "y" if call == "fit_y" else "x"
+    assert str(err).startswith(f"{call.split('_x')[0].split('_y')[0]}: {name} must be a numpy "
+                               f"array, a tensor, a list of them (one per input) or a Dataset")
+    assert f"np.array({name}, dtype='float32')" in err.hint
+    assert (err.source.filename, err.source.lineno) == (__file__, run.__code__.co_firstlineno)
+    assert model.predict([x], verbose=0).shape == (2, 1)   # a list of arrays: one per input

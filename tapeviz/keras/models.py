@@ -204,6 +204,8 @@ class Sequential(Model):
         self.built = True
 
     def call(self, inputs, training=None, mask=None):
+        if isinstance(inputs, (list, tuple)) and len(inputs) == 1:   # its one input, listed
+            inputs = inputs[0]                                       # (predict([x]), as Keras)
         outputs = inputs
         for layer in self._layers:
             outputs = layer(outputs, training=training)

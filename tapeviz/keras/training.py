@@ -18,7 +18,8 @@ from ..ops.math import add
 from ..tape import GradientTape
 from ..tensor import Tensor
 from .callbacks import History, Progbar
-from .data_adapter import (Batches, is_dataset, length, to_numpy, train_validation_split,
+from .data_adapter import (Batches, is_dataset, length, refuse_python_lists, to_numpy,
+                           train_validation_split,
                            unpack_x_y_sample_weight)
 
 
@@ -206,6 +207,7 @@ class Trainer:
             validation_batch_size=None, validation_freq=1, **kwargs) -> History:
         """Train for `epochs` passes over the data; returns a History of per-epoch logs."""
         self._assert_compiled("fit")
+        refuse_python_lists("fit", x=x, y=y, sample_weight=sample_weight)
         if class_weight is not None:
             raise NotImplementedError("fit: class_weight is not supported; pass sample_weight")
         verbose = 1 if verbose == "auto" else int(verbose)
@@ -257,6 +259,7 @@ class Trainer:
                  steps=None, callbacks=None, return_dict=False, **kwargs):
         """The loss and metrics over the data: a scalar, a list (metrics_names) or a dict."""
         self._assert_compiled("evaluate")
+        refuse_python_lists("evaluate", x=x, y=y, sample_weight=sample_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
         batches = Batches(x, y, sample_weight, batch_size, False, steps)
         self.reset_metrics()
@@ -275,6 +278,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
                 **kwargs):
         """The model's outputs for `x`, batch by batch, concatenated into numpy arrays."""
+        refuse_python_lists("predict", x=x)
         verbose = 1 if verbose == "auto" else int(verbose)
         batches = Batches(x, None, None, batch_size, False, steps)
         bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
@@ -291,6 +295,7 @@ class Trainer:
                        return_dict=False):
         """One `train_step` on one batch; returns the loss (and metrics)."""
         self._assert_compiled("train_on_batch")
+        refuse_python_lists("train_on_batch", x=x)   # Keras 3's layer call refuses it
         if reset_metrics:
             self.reset_metrics()
         data = next(iter(Batches(x, y, sample_weight, length(to_numpy(x)), False)))

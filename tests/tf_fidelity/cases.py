@@ -1726,3 +1726,17 @@ def _unwatched_variable(tf):
         tape.watch(v)
         y = w * v
     return tape.gradient(y, [w, v])
+
+
+def _model_on(tf, call):
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    model.compile(loss="mse", optimizer="sgd")
+    return {"fit_python_list": lambda: model.fit([[1.0, 2.0], [3.0, 4.0]], np.ones(2), verbose=0),
+            "predict_python_list": lambda: model.predict([[1.0, 2.0]], verbose=0),
+            "predict_listed_array": lambda: model.predict([np.ones((1, 2), np.float32)],
+                                                          verbose=0).shape}[call]()
+
+
+for _call in ("fit_python_list", "predict_python_list", "predict_listed_array"):
+    add_case(f"keras.Model/{_call}", lambda tf, _c=_call: _model_on(tf, _c),
+             grad=False, op=_call.split("_")[0])
