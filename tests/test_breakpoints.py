@@ -313,7 +313,7 @@ def test_pdb_session_stops_at_the_op_with_its_context_as_locals(tmp_path):
     assert "(Pdb) 'exp'" in out and "TensorShape([1, 3])" in out
     assert "(Pdb) True" in out and "nodes 3" in out          # ops run at the prompt: not taped
     assert "[[2.0, 4.0, 6.0]]" in out and "'y = tf.exp(h)'" in out and "(Pdb) 8" in out
-    assert "exp [math] phase=forward" in out and "input[0]: float32[1, 3] min=2 max=6" in out
+    assert "exp [math] phase=forward" in out and "  x = h:  float32[1, 3] min 2 max 6" in out
     assert "finished" in out and "hits 1" in out
 
 
@@ -334,7 +334,7 @@ def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
     assert "-> #1    exp([1, 3]) -> [1, 3]  train.py:8" in out
     assert "(Pdb) 'reduce_sum'" in out                      # nextop: the next op
     assert "reduce_sum (vjp)" in out and "(Pdb) 1.0" in out  # nextvjp: first backward step
-    assert "upstream: float32[] min=1 max=1" in out
+    assert "upstream: float32 scalar 1.0" in out
     assert "hits 1" in out                                  # the debugger's own stops are not bp's
 
 

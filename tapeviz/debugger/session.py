@@ -20,13 +20,13 @@ import sys
 import threading
 from collections import ChainMap
 
-import numpy as np
-
 from ..backward import vjp_in_flight
 from ..dispatch import unrecorded
 from ..sourceinfo import user_frame
 from ..threadstate import thread_state
+from . import op_inputs
 from .breakpoint import Breakpoint, BreakpointError
+from .summary import summarize
 
 DEBUGGERS = ("pdb", "ipython", "debugpy", "none")
 OWN_MODULES = ["tapeviz", "tapeviz.*"]   # where pdb's step and next never stop
@@ -180,26 +180,9 @@ def tape_of(node, frame) -> tuple:
 
 
 # ---- text ---------------------------------------------------------------------------------
-def describe_tensor(tensor) -> str:
-    """dtype, shape and, for numbers, min/max/mean and non-finite counts."""
-    if tensor is None:
-        return "None"
-    array = np.asarray(getattr(tensor, "_value", tensor))
-    text = f"{array.dtype}{list(array.shape)}"
-    if array.size and array.dtype.kind in "fiub":
-        values = array.astype(np.float64)
-        finite = values[np.isfinite(values)]
-        if finite.size:
-            text += f" min={finite.min():.4g} max={finite.max():.4g} mean={finite.mean():.4g}"
-        bad = [f"{count} {name}" for name, count in (
-            ("nan", int(np.isnan(values).sum())), ("inf", int(np.isinf(values).sum()))) if count]
-        if bad:
-            text += " (" + ", ".join(bad) + ")"
-    return text
-
-
 def node_summary(node, upstream=None) -> str:
-    """Several lines: the op, its phase and scope, the user's line, inputs, output, params."""
+    """Several lines: the op, its phase and scope, the user's line, each input by the op's
+    name for it (with what the line wrote for it: `x = h`), output, params, upstream."""
     lines = [f"{node.op.name} [{node.op.kind}] phase={node.phase}"
              + (f" scope={node.scope!r}" if node.scope else "")]
     source = node.source
@@ -207,13 +190,19 @@ def node_summary(node, upstream=None) -> str:
         lines.append(f"  at {source}")
         if source.line:
             lines.append(f"      {source.line}")
-    for i, tensor in enumerate(node.inputs):
-        lines.append(f"  input[{i}]: {describe_tensor(tensor)}")
-    lines.append(f"  output:   {describe_tensor(node.output)}")
+    count = len(node.inputs)
+    names = op_inputs.input_names(node.op, count)
+    if node.phase == "forward":   # a VJP's op shares the line of `gradient`: not its call
+        names = op_inputs.labelled(names, op_inputs.written_arguments(node.op, source, count))
+    rows = list(zip(names, node.inputs)) + [("output", node.output)]
     if node.params:
-        lines.append(f"  params:   {node.params}")
+        rows.append(("params", node.params))
     if upstream is not None:
-        lines.append(f"  upstream: {describe_tensor(upstream)}")
+        rows.append(("upstream", upstream))
+    width = max(len(label) for label, _ in rows) + 2
+    for label, value in rows:
+        text = value if label == "params" else summarize(value)
+        lines.append(f"  {label + ':':<{width}}{text}")
     return "\n".join(lines)
 
 

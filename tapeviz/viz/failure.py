@@ -8,22 +8,15 @@ made them, its error message and the user's line (torchvista's "partial graph on
 """
 from __future__ import annotations
 
-import ast
-
 import numpy as np
 
-from ..debugger.breakpoint import _op_made_by   # the one map of public names to op names
+from ..debugger import op_inputs
 from ..ops.registry import REGISTRY
 from .dot import shape_text
 from .graph import GraphEdge, GraphNode, _dtype_name
 
 FAILED_ID = "failed"   # the failed op's node id (op nodes are n<i>, leaves v<j> and c<j>)
 MAX_LISTED = 4         # inputs the failed node lists (a concat of 20 says how many more)
-
-
-# the operators whose failure a line shows as `x @ w`, `x + y`, ...: their ops by name
-_OPERATORS = {ast.MatMult: "matmul", ast.Add: "add", ast.Sub: "subtract",
-              ast.Mult: "multiply", ast.Div: "truediv"}
 
 
 def add_failed_op(graph, error) -> None:
@@ -78,57 +71,19 @@ def failure_alerts(error, node_id_of) -> list:
 def input_names(error) -> list:
     """What the failed op calls each input it was given ('a', 'b' for matmul), else
     'input <i>'."""
-    op = REGISTRY.get(error.op)
-    named = op.input_names if op is not None else ()
-    return [named[i] if i < len(named) else f"input {i}"
-            for i in range(len(error.input_values or ()))]
+    return op_inputs.input_names(REGISTRY.get(error.op), len(error.input_values or ()))
 
 
 def input_labels(error) -> list:
     """Each input as the graph names it: the op's name for it (the message's), with what the
     user's line passed when that says more ('a = h', 'b = tf.ones([3, 4])', 'x')."""
-    return [f"{name} = {passed}" if passed and passed != name else name
-            for name, passed in zip(input_names(error), user_arguments(error))]
+    return op_inputs.labelled(input_names(error), user_arguments(error))
 
 
 def user_arguments(error) -> list:
     """What the user's line passed for each input of the failed op, as written there ('h',
-    'tf.ones([3, 4])'), '' for each when the line does not show it: the line holds no one
-    call of the op by its name (`tf.matmul(h, w)`) or operator (`h @ w`), the op ran inside
-    a layer or loss, or the statement spans lines."""
-    count = len(error.input_values or ())
-    line = error.source.line if error.source is not None else ""
-    try:
-        tree = ast.parse(line)
-    except SyntaxError:
-        return [""] * count
-    calls = [node for node in ast.walk(tree) if _calls(node, error.op)]
-    if len(calls) != 1:
-        return [""] * count
-    call = calls[0]
-    if isinstance(call, ast.BinOp):
-        written = [call.left, call.right]
-    else:
-        op = REGISTRY.get(error.op)
-        keywords = {k.arg: k.value for k in call.keywords}
-        written = list(call.args) + [keywords.get(name) for name in
-                                     (op.input_names if op is not None else ())[len(call.args):]]
-    if any(isinstance(arg, ast.Starred) for arg in written):
-        return [""] * count
-    texts = [ast.unparse(arg) if arg is not None else "" for arg in written[:count]]
-    return texts + [""] * (count - len(texts))
-
-
-def _calls(node, op: str) -> bool:
-    """Whether `node` calls `op` by its name (`tf.matmul(...)`, `matmul(...)`), by the name of
-    the public function that makes it (`tf.divide` makes `truediv`) or by its operator."""
-    if isinstance(node, ast.BinOp):
-        return _OPERATORS.get(type(node.op)) == op
-    if isinstance(node, ast.Call):
-        func = node.func
-        name = getattr(func, "attr", getattr(func, "id", None))
-        return name == op or (isinstance(name, str) and _op_made_by(name) == op)
-    return False
+    'tf.ones([3, 4])'), '' where the line does not show it (`op_inputs.written_arguments`)."""
+    return op_inputs.written_arguments(error.op, error.source, len(error.input_values or ()))
 
 
 def _producers(graph) -> dict:

@@ -69,7 +69,8 @@ def test_planted_nan_stopped_at_and_found_at_the_notebooks_line(run):
     hit = run.stdout("from tapeviz.debugger.session import node_summary")
     assert re.match(rf"log \(forward\) at {where} \({re.escape(log_line)}\); matched "
                     rf"op='log', output has inf", hit), hit
-    assert re.search(r"input\[0\]: float32\[32\] min=0 max=1", hit)
+    assert re.search(r"  input = probs\[torch\.arange\(len\(labels\)\), labels\]: +"
+                     r"float32\[32\] min 0 max 1", hit)
 
     origin = run.stdout("origin = tvt.find_nan_origin")
     assert re.match(rf"log produced inf in forward at tape entry #\d+ \({where}: "

@@ -1,0 +1,82 @@
+"""What an op calls each of its inputs and what the user's line wrote for it.
+
+The failed node of a `%%tapeviz` cell, the inspector and the debugger's `node` command all
+name an op's inputs so: the op's own name for each (`a`, `b` for matmul; `input`, `filters`
+for conv2d; the names its error messages use), with the expression the user's line passed
+when the line shows it (`a = h`). Read from the op row and the line's text only.
+"""
+from __future__ import annotations
+
+import ast
+
+from ..ops.registry import REGISTRY
+from .breakpoint import _op_made_by   # the one map of public names to op names
+
+# the operators whose op a line shows as `x @ w`, `x + y`, ...: their ops by name
+_OPERATORS = {ast.MatMult: "matmul", ast.Add: "add", ast.Sub: "subtract",
+              ast.Mult: "multiply", ast.Div: "truediv"}
+
+
+def input_names(op, count: int) -> list:
+    """The op's name for each of its first `count` inputs ('a', 'b' for matmul), else
+    'input <i>' (an op of unknown name, `op` None, or past the names it has).
+
+    >>> from tapeviz.ops.registry import REGISTRY
+    >>> input_names(REGISTRY["matmul"], 2), input_names(None, 1)
+    (['a', 'b'], ['input 0'])
+    """
+    named = getattr(op, "input_names", None) or ()
+    return [named[i] if i < len(named) else f"input {i}" for i in range(count)]
+
+
+def labelled(names: list, written: list) -> list:
+    """Each input's name with what the line wrote for it when that says more ('a = h'),
+    else the name alone."""
+    return [f"{name} = {passed}" if passed and passed != name else name
+            for name, passed in zip(names, written)]
+
+
+def written_arguments(op, source, count: int) -> list:
+    """What the user's line (`source`, a SourceInfo or None) passed for each of the
+    `count` inputs of `op` (an op row, or the name of one), as written there ('h',
+    'tf.ones([3, 4])'), '' for each when the line does not show it: the line holds no one
+    call of the op by its name (`tf.matmul(h, w)`) or operator (`h @ w`), the op ran inside
+    a layer or loss, the statement spans lines, or the op has fewer names than inputs (the
+    list passed to `concat` is all of them, not its first)."""
+    op_name, op = (op, REGISTRY.get(op)) if isinstance(op, str) else (op.name, op)
+    names = getattr(op, "input_names", None) or ()
+    line = source.line if source is not None else ""
+    if len(names) < count:
+        return [""] * count
+    try:
+        tree = ast.parse(line)
+    except SyntaxError:
+        return [""] * count
+    calls = [node for node in ast.walk(tree) if _calls(node, op_name)]
+    if len(calls) != 1:
+        return [""] * count
+    call = calls[0]
+    if isinstance(call, ast.BinOp):
+        written = [call.left, call.right]
+    else:
+        keywords = {k.arg: k.value for k in call.keywords}
+        written = list(call.args) + [keywords.get(name) for name in names[len(call.args):]]
+    if any(isinstance(arg, ast.Starred) for arg in written):
+        return [""] * count
+    texts = [ast.unparse(arg) if arg is not None else "" for arg in written[:count]]
+    return texts + [""] * (count - len(texts))
+
+
+def _calls(node, op: str) -> bool:
+    """Whether `node` calls `op` by its name (`tf.matmul(...)`, `matmul(...)`), by the name of
+    the public function that makes it (`tf.divide` makes `truediv`) or by its operator."""
+    if isinstance(node, ast.BinOp):
+        return _OPERATORS.get(type(node.op)) == op
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = getattr(func, "attr", getattr(func, "id", None))
+        return name == op or (isinstance(name, str) and _op_made_by(name) == op)
+    return False
+
+
+__all__ = ["input_names", "labelled", "written_arguments"]
