@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import operator
-from itertools import compress, repeat
 
 import numpy as np
 
@@ -41,7 +40,6 @@ ACROSS_LAYERS = ("gradient_ratio", "vanishing_stack", "exploding_stack")
 
 _shape = operator.attrgetter("_value.shape")   # a tensor's shape (its numpy value's)
 _OUTPUT_VALUE = operator.attrgetter("output._value")
-_OP, _INPUTS, _OUTPUT = (operator.attrgetter(name) for name in ("op", "inputs", "output"))
 
 
 def _outer_broadcast(shapes: tuple, out_shape: tuple) -> bool:
@@ -59,19 +57,20 @@ def _outer_broadcast(shapes: tuple, out_shape: tuple) -> bool:
 
 def _broadcasts(nodes) -> list:
     """Outer-product broadcasts among `nodes`; each distinct set of shapes is judged once
-    (a long tape repeats a few), and the shapes are read by C-level passes over the
-    broadcasting ops (a 100,000-op tape's alerts wait for them)."""
-    nodes = list(nodes)
-    ops = list(map(_OP, nodes))
-    broadcasting = {op for op in set(ops) if getattr(op, "broadcasting", False)}
-    if not broadcasting:
-        return []
-    picked = list(compress(nodes, map(broadcasting.__contains__, ops)))
-    shapes = list(map(tuple, map(map, repeat(_shape), map(_INPUTS, picked))))
-    keys = list(zip(shapes, map(_shape, map(_OUTPUT, picked))))
-    verdicts = {key: len(key[0]) >= 2 and _outer_broadcast(*key) for key in set(keys)}
-    return [Finding("outer_broadcast", _broadcast_message(node, *key), node)
-            for node, key in compress(zip(picked, keys), map(verdicts.__getitem__, keys))]
+    (a long tape repeats a few)."""
+    found, verdicts = [], {}
+    for node in nodes:
+        if not getattr(node.op, "broadcasting", False) or len(node.inputs) < 2:
+            continue
+        shapes = tuple(map(_shape, node.inputs))
+        out_shape = _shape(node.output)
+        verdict = verdicts.get((shapes, out_shape))
+        if verdict is None:
+            verdict = verdicts[shapes, out_shape] = _outer_broadcast(shapes, out_shape)
+        if verdict:
+            found.append(Finding("outer_broadcast", _broadcast_message(node, shapes,
+                                                                       out_shape), node))
+    return found
 
 
 def _broadcast_message(node, shapes: tuple, out_shape: tuple) -> str:
