@@ -576,3 +576,14 @@ def test_keras_data_given_as_python_lists_of_numbers_are_refused_as_keras_3_does
     assert f"np.array({name}, dtype='float32')" in err.hint
     assert (err.source.filename, err.source.lineno) == (__file__, run.__code__.co_firstlineno)
     assert model.predict([x], verbose=0).shape == (2, 1)   # a list of arrays: one per input
+
+
+@pytest.mark.parametrize("function", [tf.add, tf.math.truediv, tf.matmul],
+                         ids=["add", "truediv", "matmul"])
+def test_break_on_a_public_function_that_checks_its_x_stops_at_the_op_it_makes(function):
+    bp = tf.debugger.break_on(op=function, action="continue")
+    try:
+        function(tf.constant([[2.0]]), tf.constant([[4.0]]))
+    finally:
+        bp.clear()
+    assert [hit.node.op.name for hit in bp.hits] == [function.__name__]

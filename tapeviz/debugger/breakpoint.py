@@ -269,8 +269,14 @@ def _names(value) -> frozenset | None:
     if isinstance(value, str):
         return frozenset([value])
     if isinstance(value, Iterable):
-        return frozenset(getattr(v, "name", v) for v in value)
-    return frozenset([getattr(value, "name", value)])  # an Op or defop function
+        return frozenset(_op_name(v) for v in value)
+    return frozenset([_op_name(value)])
+
+
+def _op_name(value):
+    """An Op's name, or a public function's (tf.add, tf.matmul: the op each makes)."""
+    name = getattr(value, "name", None)
+    return name if isinstance(name, str) else getattr(value, "__name__", value)
 
 
 @functools.lru_cache(maxsize=4096)  # asked for every op; few distinct scopes and files
