@@ -97,7 +97,7 @@ def test_image_input_leaf_is_drawn_as_an_image_grid(conv_tape):
     assert "Images (3 of 3)" in sections
 
 
-def test_matmul_node_shows_a_heatmap_and_a_scalar_loss_its_value():
+def test_matmul_node_shows_a_heatmap_and_a_scalar_loss_its_value_alone():
     x = tf.Variable([[1.0, -2.0, 0.5], [3.0, 4.0, -1.0]], name="x")
     w = tf.Variable(np.ones((3, 4), np.float32), name="w")
     with tf.GradientTape() as tape:
@@ -108,8 +108,8 @@ def test_matmul_node_shows_a_heatmap_and_a_scalar_loss_its_value():
     heat = find(sections, "Heatmap (blue -6 · white 0 · red 6)")
     assert decode_png(heat["content"]).shape[:2] == (24, 48)   # 2 x 4, upscaled 12 times
     scalar = check_payload(inspect_node(tape._nodes[-1]))
-    assert scalar["Values"]["content"] == np.array2string(loss.numpy(), precision=6)
-    assert "Histogram" not in scalar and "Heatmap" not in " ".join(scalar)
+    assert table(scalar["Output"])["summary"] == f"float32 scalar {loss.numpy()}"
+    assert not {"Values", "Histogram"} & set(scalar) and "Heatmap" not in " ".join(scalar)
 
 
 def test_recorded_op_carries_its_gradient_and_timing():
@@ -138,11 +138,11 @@ def test_backward_step_shows_input_gradients_saliency_and_filter_gradient(conv_t
     rows = sections["Input gradients"]["content"]
     assert rows[1] == ["input", summarize(step.input_grads[0])]     # TF's names for them
     assert rows[2] == ["filters", summarize(step.input_grads[1])]
-    saliency = find(sections, "Input gradient input: saliency")
+    saliency = find(sections, "Gradient w.r.t. input (saliency: |gradient|")
     tiles = decode_png(saliency["content"])
     tile = (tiles.shape[1] - 1) // 2                 # 3 images of 10 x 10: a 2 x 2 grid
     assert tile % 10 == 0 and tiles.shape[:2] == (2 * tile + 1, 2 * tile + 1)
-    find(sections, "Input gradient filters: Filters (6 of 6")
+    find(sections, "Gradient w.r.t. filters: Filters (6 of 6")
 
 
 def test_input_gradients_say_where_none_flows():
@@ -177,7 +177,8 @@ def test_names_fill_the_from_column():
         _ = b * 2.0
     node = tape._nodes[1]
     rows = check_payload(inspect_node(node, names={id(b): "n0 exp"}))["Inputs"]["content"]
-    assert rows[1][:2] == ["x", "n0 exp"]
+    assert rows[1][:2] == ["x = b", "n0 exp"]        # the op's name, the line's expression
+    assert rows[2][:2] == ["y = 2.0", "constant"]    # no op made it: said, not left blank
 
 
 def test_nan_output_is_flagged_in_summary_histogram_and_heatmap():
@@ -239,3 +240,18 @@ def test_payload_of_a_million_element_tensor_stays_small_and_deterministic():
 def test_unknown_objects_are_refused():
     with pytest.raises(TypeError, match="inspect_node"):
         inspect_node(object())
+
+
+def test_a_single_value_gets_no_picture_and_gradients_read_as_gradients_wrt_the_input():
+    x = tf.Variable([[3.0]], name="x")
+    w = tf.Variable([[2.0]], name="w")
+    with tf.GradientTape() as tape:
+        y = tf.matmul(x, w)                          # 1x1: a heatmap would be one square
+    step = next(iter(tape.backward(y, [x, w])))
+    sections = check_payload(inspect_node(step))
+    assert table(sections["Output"])["summary"] == "float32[1, 1] 6.0"
+    assert not [t for t in sections if "Heatmap" in t or "Values" in t], list(sections)
+    rows = sections["Input gradients"]["content"]
+    assert rows[1:] == [["a", "float32[1, 1] 2.0"], ["b", "float32[1, 1] 3.0"]]
+    inputs = sections["Inputs"]["content"]
+    assert [row[:2] for row in inputs[1:]] == [["a = x", "variable x:0"], ["b = w", "variable w:0"]]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..debugger import op_inputs
 from ..debugger.history import RecordedOp
 from ..debugger.summary import summarize
 from ..dispatch import Node
@@ -81,10 +82,12 @@ def _layout(obj) -> str:
 
 def _pictures(values: np.ndarray, prefix: str, kernel: bool = False,
               layout: str = "NHWC") -> list:
-    """The values drawn by rank: text for 0-D/1-D, a heatmap for 2-D (the first slice of
-    3-D), an image grid or feature maps for 4-D NHWC, a filter grid for an HWIO kernel
-    (a channels-first `layout`'s values are drawn the same, transposed)."""
+    """The values drawn by rank (none for a single value): text for 0-D/1-D, a heatmap for
+    2-D (the first slice of 3-D), an image grid or feature maps for 4-D NHWC, a filter grid
+    for an HWIO kernel (a channels-first `layout`'s values are drawn the same, transposed)."""
     values = _channels_last(values, layout, kernel)
+    if values.size == 1:   # a 1x1 picture says nothing; the summary reads the value
+        return []
     if values.ndim <= 1:
         text = np.array2string(values, precision=6, threshold=SMALL_TEXT, max_line_width=100)
         return [_section(f"{prefix}Values", "text", text)] if values.size else []
@@ -148,22 +151,30 @@ def _source_section(source) -> list:
 
 def input_name(node: Node, i: int) -> str:
     """The op's name for its input `i` ('x', 'filters'), else 'input i'."""
-    names = node.op.input_names
-    return names[i] if i < len(names) else f"input {i}"
+    return op_inputs.input_names(node.op, i + 1)[i]
 
 
 def _producer(node: Node, i: int, names: dict) -> str:
+    """The node that made input `i`, the variable it reads, or 'constant' (a value no op on
+    the tape made: a number, a numpy array, a tensor made before the tape)."""
     tensor = node.inputs[i]
     known = names.get(id(tensor)) or names.get(node.input_ids[i])
     if known:
         return known
-    return f"variable {tensor.variable.name}" if isinstance(tensor, VariableRead) else ""
+    return f"variable {tensor.variable.name}" if isinstance(tensor, VariableRead) else "constant"
 
 
 def _input_sections(node: Node, names: dict) -> list:
+    """A row per input: its name with what the user's line wrote for it ('a = h'), what
+    made it, its value."""
+    count = len(node.inputs)
+    labels = op_inputs.input_names(node.op, count)
+    if node.phase == "forward":   # a VJP's op shares the line of `gradient`: not its call
+        labels = op_inputs.labelled(labels, op_inputs.written_arguments(node.op, node.source,
+                                                                        count))
     rows = [["input", "from", "value"]]
     for i, tensor in enumerate(node.inputs):
-        rows.append([input_name(node, i), _producer(node, i, names), summarize(tensor)])
+        rows.append([labels[i], _producer(node, i, names), summarize(tensor)])
     return [_section("Inputs", "table", rows)] if node.inputs else []
 
 
@@ -180,16 +191,16 @@ def _input_grad_sections(node: Node, input_grads) -> list:
         if values is None or not _numeric(values) or len(pictures) >= 4:
             continue
         if node.op.name == "conv2d" and i == 1:
-            pictures += _pictures(values, f"Input gradient {name}: ", kernel=True, layout=layout)
+            pictures += _pictures(values, f"Gradient w.r.t. {name}: ", kernel=True, layout=layout)
             continue
         values = _channels_last(values, layout, kernel=False)
         if values.ndim == 4 and values.shape[3] in (1, 3):
             saliency = np.abs(values[:MAX_TILES].astype(np.float64)).max(axis=3, keepdims=True)
             pictures.append(_section(
-                f"Input gradient {name}: saliency (|gradient|, max over channels)", "img",
+                f"Gradient w.r.t. {name} (saliency: |gradient|, max over channels)", "img",
                 image.image_grid(saliency, max_size=PICTURE_SIDE)))
         elif values.ndim == 2:
-            pictures += _pictures(values, f"Input gradient {name}: ")
+            pictures += _pictures(values, f"Gradient w.r.t. {name}: ")
     return [_section("Input gradients", "table", rows)] + pictures
 
 
