@@ -293,7 +293,8 @@ def _tensor_list(op: str, values) -> tuple:
     if not isinstance(values, (list, tuple)):
         raise bad_argument(op, "values", "a list of tensors", values)
     if not values:
-        raise InvalidArgumentError(op, "expected a non-empty list of tensors; got []")
+        raise InvalidArgumentError(op, "expected a non-empty list of tensors; got []",
+                                   hint="a list filled in a loop that ran no times?")
     shapes = [arguments.shape_of(op, f"values[{i}]", v) for i, v in enumerate(values)]
     return list(values), shapes
 

@@ -1702,6 +1702,8 @@ add_case("one_hot/float_indices", lambda tf, i: tf.one_hot(i, 3), f32(2, low=0, 
 add_case("one_hot/float_depth", lambda tf: tf.one_hot([0, 1], 3.0))
 add_case("concat/one_tensor_list", lambda tf, x: tf.concat([x], axis=0), f32(2, 3))
 add_case("stack/mismatched_shapes", lambda tf, x, y: tf.stack([x, y]), f32(2), f32(3))
+add_case("stack/empty_list", lambda tf: tf.stack([]))
+add_case("concat/empty_list", lambda tf: tf.concat([], axis=0))
 add_case("reshape/two_unknown", lambda tf, x: tf.reshape(x, [-1, -1]), f32(2, 3))
 add_case("gather/index_out_of_range", lambda tf, x: tf.gather(x, [0, 2]), f32(2))
 add_case("keras.layers.Dense/activation_capitalized",

@@ -34,6 +34,11 @@ DELIBERATE: dict[str, str] = {
         "does not track it, so the model has no trainable variables and fit() never updates "
         "it (the basic-training-loops guide's Keras section trains nothing under TF 2.21: "
         "its loss stays flat); tapeviz tracks it as Keras 2 did, and fit() trains it",
+    "stack/empty_list":
+        "tf.stack([]): TF returns an empty float32 tensor of shape (0,); tapeviz raises an "
+        "InvalidArgumentError naming stack and the user's line (as tf.concat([], 0) fails in "
+        "both), because an empty list there is usually a loop that collected nothing, which an "
+        "empty tensor hides until an op far away fails",
 }
 
 TO_FIX: dict[str, str] = {}
