@@ -611,7 +611,7 @@ def test_a_breakpoint_in_a_kernel_opens_ipdb_in_the_cell_with_the_ops_names():
             "x = tf.constant([1.0, 2.0])\n"
             "y = tf.exp(x)\n"
             "print('after', bp.hits[0].debugger)\n")
-    answers = iter(["p op.name, inputs[0].numpy().tolist()", "continue"])
+    answers = iter(["p op.name, inputs[0].numpy().tolist()", "where", "continue"])
     said = []
     try:
         request = client.execute(code, allow_stdin=True)
@@ -644,3 +644,6 @@ def test_a_breakpoint_in_a_kernel_opens_ipdb_in_the_cell_with_the_ops_names():
     assert answer and "after ipython" in after
     assert "tapeviz breakpoint: exp (forward) at Cell In[1], line 4" in before
     assert "----> 4 y = tf.exp(x)" in before and "tapeviz/" not in before   # the cell's frame
+    # the frame named as IPython's tracebacks name the cell, at the stop and in `where`
+    assert "Cell In[1], line 4\n" in before and "ipykernel_" not in shown, shown
+    assert "> Cell In[1], line 4\n" in after, after

@@ -16,19 +16,21 @@ from __future__ import annotations
 
 import os
 import pdb
+import re
 import sys
 import threading
 from collections import ChainMap
 
 from ..backward import vjp_in_flight
 from ..dispatch import unrecorded
-from ..sourceinfo import user_frame
+from ..sourceinfo import _cell_name, user_frame   # _cell_name: IPython's name of a cell
 from ..threadstate import thread_state
 from . import op_inputs
 from .breakpoint import Breakpoint, BreakpointError
 from .summary import summarize
 
 DEBUGGERS = ("pdb", "ipython", "debugpy", "none")
+_COLOUR = r"(?:\x1b\[[0-9;]*m)*"   # the colour codes IPython's debugger puts between tokens
 OWN_MODULES = ["tapeviz", "tapeviz.*"]   # where pdb's step and next never stop
 
 
@@ -248,6 +250,23 @@ class _Commands:
         self.interaction(frame, None)
         if self.stopframe is not self.botframe or self.stoplineno != -1 or self.breaks:
             sys.settrace(self.trace_dispatch)        # next, step, until, a pdb breakpoint
+
+    def format_stack_entry(self, frame_lineno, *args, **kwargs):
+        """A frame as the debugger shows it (its stop line, `where`, `up`), a notebook cell
+        named as IPython's tracebacks name it (`Cell In[12], line 3, in f()`), not as the
+        file IPython compiled it to (`/tmp/ipykernel_1/2.py(3)f()`); a file's as pdb's."""
+        text = super().format_stack_entry(frame_lineno, *args, **kwargs)
+        frame, lineno = frame_lineno
+        cell = _cell_name(frame.f_code.co_filename)
+        if cell is None:
+            return text
+        function = frame.f_code.co_name or "<lambda>"
+        where = f"{cell}, line {lineno}" + (
+            "" if function.startswith("<") else f", in {function}()")
+        entry = (re.escape(self.canonic(frame.f_code.co_filename)) + _COLOUR + r"\(" + _COLOUR
+                 + str(lineno) + _COLOUR + r"\)" + _COLOUR + re.escape(function) + _COLOUR
+                 + r"\(\)")
+        return re.sub(entry, lambda _: where, text, count=1)
 
     def setup(self, frame, traceback):
         done = super().setup(frame, traceback)
