@@ -11,14 +11,15 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_cnn.py [--r
 [--threads 2] (those two variables force numpy's OpenBLAS onto an older kernel; a user's
 machine has none).
 
-Figures, 2026-12-05, after the taps' products added into their block inside BLAS: three runs
-in a row of 15 rounds x 20 steps at load 6-11 (`--threads 1`): CPU time 0.75x, 0.73x, 0.75x
-(rounds 0.69-1.26x; tapeviz 6.9-7.8 ms a step, PyTorch 9.1-10.2 with 1,300-1,640 page
-faults a step); user time 1.15x, 1.17x, 1.17x (rounds 0.87-1.70x; PyTorch's user time rises
-with the load: 6.0-6.5 ms here). A 9-round run at load 5, before whole-image blocks: CPU
-1.12x, user 1.40x (tapeviz 6.54 ms; PyTorch 5.77 ms, 4.75 of it user, 650 faults a step):
-where PyTorch faults little and the load is light, the CPU-time goal is still missed.
-Instruction count (cachegrind, 10 steps less 0, one BLAS thread): 120.3M -> 92.4M a step,
+Figures, 2026-12-05, the tree at its last commit that day: three runs in a row of 15 rounds x
+20 steps at load 8-12 (`--threads 1`): CPU time 0.84x, 0.89x, 0.73x (rounds 0.66-1.28x;
+tapeviz 6.8-7.5 ms a step, PyTorch 7.7-10.3 with 820-1,870 page faults a step); user time
+1.22x, 1.15x, 1.15x (rounds 0.92-1.50x; PyTorch's user time rises with the load: 5.6-6.5
+ms here). Earlier that day, BLAS adding the taps but before whole-image blocks and the
+shared grid: 0.75x, 0.73x, 0.75x at load 6-11 (user 1.15-1.17x), and one 9-round run at
+load 5: CPU 1.12x, user 1.40x (tapeviz 6.54 ms; PyTorch 5.77 ms, 4.75 of it user, 650 faults
+a step): where PyTorch faults little and the load is light, the CPU-time goal is missed.
+Instruction count (cachegrind, 10 steps less 0, one BLAS thread): 120.3M -> 92.2M a step,
 but 22M of that drop is memset: under valgrind (no AVX-512) OpenBLAS takes its Haswell path,
 which zeroes C before each beta=0 product by `rep stosb`, counted an instruction a byte;
 natively the SkylakeX small-matrix kernel writes C directly (memset 26.4M -> 4.2M a step).
@@ -80,7 +81,8 @@ What bought it (CPU, one BLAS thread, the guide's second conv unless said; "befo
   (predicted: one 1.2 MB copy less, ~0.05-0.1 ms, 1-1.5%; the grid and g held by reference,
   so g's array cannot be recycled while it names the grid): the step 0.966x (7.41 -> 7.16
   ms, 16 alternating rounds at load 9, rounds 0.92-1.00x), more than predicted: the copy ran
-  from L3 into a grid out of cache.
+  from L3 into a grid out of cache. All of 2026-12-05 against the tree before: the step
+  0.896x (8.16 -> 7.33 ms, 16 alternating rounds at load 9, rounds 0.86-1.00x).
 - stride-1 convolutions of 8+ channels by kernel taps (ops/conv_taps.py: one small matmul a
   tap on shifted slices of the flat input, in cache-sized blocks, no im2col matrix): forward
   2.7-3.3 -> 1.3-1.4 ms; the whole step 11.7 -> 8.7 ms;
