@@ -122,9 +122,8 @@ def boolean_mask(tensor, mask, axis=None, name=None):
     array([[1, 2],
            [5, 6]], dtype=int32)
     """
+    # a numeric mask selects where it is non-zero, as TF's (its `where` of the mask) does
     mask = np.asarray(arguments.array_of("boolean_mask", "mask", mask))
-    if mask.dtype != np.bool_:
-        raise DTypeError("boolean_mask", f"mask must be bool; got dtype {mask.dtype.name}")
     if mask.ndim == 0:
         raise InvalidArgumentError("boolean_mask", "mask must have rank >= 1; got a scalar")
     shape = arguments.shape_of("boolean_mask", "tensor", tensor)

@@ -1742,3 +1742,6 @@ def _model_on(tf, call):
 for _call in ("fit_python_list", "predict_python_list", "predict_listed_array"):
     add_case(f"keras.Model/{_call}", lambda tf, _c=_call: _model_on(tf, _c),
              grad=False, op=_call.split("_")[0])
+add_case("boolean_mask/int_mask", lambda tf, x: tf.boolean_mask(x, [2, 0, 1]), f32(3, 2))
+add_case("boolean_mask/float_mask", lambda tf, x: tf.boolean_mask(x, np.array([0.5, 0.0, 0.0])),
+         f32(3))
