@@ -1745,3 +1745,30 @@ for _call in ("fit_python_list", "predict_python_list", "predict_listed_array"):
 add_case("boolean_mask/int_mask", lambda tf, x: tf.boolean_mask(x, [2, 0, 1]), f32(3, 2))
 add_case("boolean_mask/float_mask", lambda tf, x: tf.boolean_mask(x, np.array([0.5, 0.0, 0.0])),
          f32(3))
+
+
+def _optimizer_built_first(tf):
+    a, b, c = tf.Variable([1.0]), tf.Variable([2.0]), tf.Variable([3.0])
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    optimizer.build([a, b])
+    optimizer.build([c])   # built already: nothing changes
+    optimizer.apply_gradients([(tf.constant([1.0]), a)])
+    optimizer.apply_gradients([(tf.constant([1.0]), b)])
+    optimizer.apply_gradients([(tf.constant([1.0]), c)])
+    return [a, b]
+
+
+add_case("keras.optimizers.Adam/build_then_apply", _optimizer_built_first, grad=False,
+         op="apply_gradients")
+
+
+def _optimizer_built_then_stepped(tf):
+    a, b = tf.Variable([1.0]), tf.Variable([2.0])
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    optimizer.build([a, b])
+    for var in (a, b, a):
+        optimizer.apply_gradients([(tf.constant([1.0]), var)])
+    return [a, b, int(optimizer.iterations.numpy())]
+
+
+add_case("keras.optimizers.Adam/build_then_step_each", _optimizer_built_then_stepped, grad=False)

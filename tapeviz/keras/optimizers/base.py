@@ -287,6 +287,19 @@ class Optimizer:
                                     f"{_why_missing(var)}")
         return kept
 
+    def build(self, var_list) -> None:
+        """Make `var_list` the variables this optimizer updates and create their slots, as
+        Keras 3's `build` does (its first `apply_gradients` does it otherwise); once built,
+        a later call changes nothing, as in Keras 3."""
+        if self._first_variables is not None:
+            return
+        variables = nest.flatten(var_list)
+        self._check_variables_are_known(variables)
+        for var in variables:
+            if var.ref() not in self._slots:
+                self._slots[var.ref()] = {}
+                self._create_slots(var)
+
     def _check_variables_are_known(self, variables: list) -> None:
         """Keras 3's rule: an optimizer updates only the variables of its first
         `apply_gradients` (None gradients included); refused before anything changes."""
