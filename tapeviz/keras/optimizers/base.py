@@ -319,7 +319,8 @@ class Optimizer:
                 f"update the variables it was first used with ({shown})",
                 hint=f"make a new optimizer for a new set of variables (a new model, layers "
                      f"unfrozen after training), e.g. tf.keras.optimizers."
-                     f"{type(self).__name__}(...), as Keras 3 requires")
+                     f"{type(self).__name__}(...), as Keras 3 requires; or give it every "
+                     f"variable before its first step: optimizer.build(var_list)")
 
     def _checked_gradient(self, grad, var: Variable) -> Tensor:
         if not isinstance(grad, Tensor):  # numpy or Python gradients take the variable's dtype
