@@ -255,3 +255,21 @@ def test_a_single_value_gets_no_picture_and_gradients_read_as_gradients_wrt_the_
     assert rows[1:] == [["a", "float32[1, 1] 2.0"], ["b", "float32[1, 1] 3.0"]]
     inputs = sections["Inputs"]["content"]
     assert [row[:2] for row in inputs[1:]] == [["a = x", "variable x:0"], ["b = w", "variable w:0"]]
+
+
+def test_the_widgets_inspector_says_which_node_made_each_input_and_what_is_constant():
+    from tapeviz.viz.widget import TapeWidget
+    w = tf.Variable(0.5, name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        scaled = w * 2.0
+        residual = 3.0 - scaled
+    widget = TapeWidget(tape)
+    ids = {node.op: nid for nid, node in widget.graph.nodes.items() if node.op}
+    inputs = {s["title"]: s for s in widget.inspect(ids["subtract"])["sections"]}["Inputs"]
+    rows = inputs["content"]
+    assert [row[:2] for row in rows[1:]] == [["x = 3.0", "constant"],
+                                             ["y = scaled", f"{ids['multiply']} multiply"]]
+    inputs = {s["title"]: s for s in widget.inspect(ids["multiply"])["sections"]}["Inputs"]
+    rows = inputs["content"]
+    assert [row[:2] for row in rows[1:]] == [["x = w", "variable w:0"], ["y = 2.0", "constant"]]
+    assert float(residual) == 2.0

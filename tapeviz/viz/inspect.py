@@ -154,6 +154,25 @@ def input_name(node: Node, i: int) -> str:
     return op_inputs.input_names(node.op, i + 1)[i]
 
 
+def input_makers(graph, node) -> dict:
+    """id(input) -> 'n3 subtract' for each input of the dispatch `node` that an op node of
+    `graph` made (the Inputs table's "from" column; an input no op there made is a
+    variable's value or a constant). Empty for a graph made of GraphNodes by hand."""
+    if node is None:
+        return {}
+    table = graph.table()
+    made_by = table.made_by
+    if made_by is None:
+        return {}
+    makers = {}
+    for tensor in node.inputs:
+        ordinal = made_by.get(id(tensor))
+        if ordinal is not None:
+            maker = table.node(int(table.op_position[ordinal]))
+            makers[id(tensor)] = f"{maker.id} {maker.op}"
+    return makers
+
+
 def _producer(node: Node, i: int, names: dict) -> str:
     """The node that made input `i`, the variable it reads, or 'constant' (a value no op on
     the tape made: a number, a numpy array, a tensor made before the tape)."""
@@ -295,4 +314,4 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     return {"id": node_id, "title": title, "sections": sections}
 
 
-__all__ = ["input_name", "inspect_node"]
+__all__ = ["input_makers", "input_name", "inspect_node"]

@@ -37,11 +37,12 @@ def dispatch_node_of(graph_node):
 
 def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
                  collapsible: bool = False, grad_note: str | None = None,
-                 position: tuple | None = None) -> dict:
+                 position: tuple | None = None, names: dict | None = None) -> dict:
     """The inspector of one node: `inspect_node`'s sections, plus the gradient the stepping
     has brought to it (or `grad_note`, from `gradient_note`, saying why there is none), the
     buttons that apply to it and, under them in `results`, what the last of them found (a
-    gradient check). `position`: (index, total) of the node among the source's ops."""
+    gradient check). `position`: (index, total) of the node among the source's ops; `names`:
+    `inspect_node`'s, the nodes that made its inputs."""
     dispatch_node = dispatch_node_of(graph_node)
     grad = input_grads = None
     if stepper is not None and dispatch_node is not None:
@@ -50,7 +51,7 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
         if last is not None and last.node is dispatch_node:
             input_grads = last.input_grads
     payload = inspect_node(graph_node, grad=grad, input_grads=input_grads,
-                           grad_note=grad_note, position=position)
+                           grad_note=grad_note, position=position, names=names)
     payload["results"] = [] if gradcheck is None else [
         {"title": "Gradient check", "type": "code", "content": gradcheck}]
     payload["actions"] = [] if dispatch_node is None else [

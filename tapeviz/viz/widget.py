@@ -21,6 +21,7 @@ from ..debugger.gradcheck import check_node_gradient
 from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
 from .export import static_block
+from .inspect import input_makers
 from .jupyter_extra import anywidget, traitlets
 from .collapse import renorm
 from .panel import (StepShading, describe_breakpoint, dispatch_node_of, empty_message,
@@ -231,7 +232,8 @@ class TapeWidget(anywidget.AnyWidget):
         return node_payload(graph_node, self._stepper, self._gradcheck.get(node_id),
                             collapsible=self._opened_group_of(node_id) is not None,
                             grad_note=gradient_note(self._stepper, self._scene, saved),
-                            position=self._position(node_id))
+                            position=self._position(node_id),
+                            names=input_makers(self._graph, dispatch_node_of(graph_node)))
 
     def _position(self, node_id: str):
         """(index, total) of an op node among the shown step's ops (ids are "n<index>")."""
