@@ -280,6 +280,17 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         wait_until(page, lambda: widget.locator(".tv-side").is_visible()
                    and inspector_title(widget).startswith("multiply"), "n0 shown in the inspector")
         assert not widget.locator("button.tv-side-show").is_visible()
+        # `w * 2.0`: a scalar reads as its value with no picture of one number, and each
+        # input by the op's name and the line's expression, from a variable or a constant
+        output = section(widget, "Output").locator("tr").first.locator("td").all_text_contents()
+        assert output == ["summary", "float32 scalar 1.0"], output
+        titles = widget.locator(".tv-inspector .tv-section-title").all_text_contents()
+        assert not [t for t in titles if t.startswith(("Heatmap", "Values", "Histogram"))], titles
+        inputs = [row.locator("td").all_text_contents()[:2]
+                  for row in section(widget, "Inputs").locator("tr").all()]
+        assert inputs == [["input", "from"], ["x = w", "variable w:0"],
+                          ["y = 2.0", "constant"]], inputs
+        shot(widget, "scalar-inputs")
 
         # an empty tape says so where the graph would be, and what to do
         message = empty.locator(".tv-graph .tv-empty")
