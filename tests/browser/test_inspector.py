@@ -290,6 +290,7 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
                   for row in section(widget, "Inputs").locator("tr").all()]
         assert inputs == [["input", "from"], ["x = w", "variable w:0"],
                           ["y = 2.0", "constant"]], inputs
+        section(widget, "Inputs").scroll_into_view_if_needed()
         shot(widget, "scalar-inputs")
 
         # an empty tape says so where the graph would be, and what to do
