@@ -135,8 +135,13 @@ def test_02_regression_debugging(jupyter_server, browser):
     shown.wait_for(timeout=30_000)
     summary = shown.text_content()
     assert "tf.abs(t) <= m" in summary, summary   # the user's own line, from the notebook
+    assert re.search(r"\n  x: +float32 scalar -?\d", summary), summary   # abs's input, by value
     cell = page.page.locator(".jp-CodeCell", has=page.page.locator(".jp-Stdin-input")).first
     cell.wait_for(timeout=30_000)
+    # ipdb's frame names the cell as IPython's tracebacks do, not the kernel's temp file
+    said = cell.locator(".jp-OutputArea").text_content()
+    assert re.search(r"> Cell In\[\d+\], line \d+, in huber_loss\(\)", said), said
+    assert "ipykernel_" not in said, said
     page.screenshot(cell.locator(".jp-OutputArea"), "nb02-debugger")
     answer_stdin(page, "continue")
     page.wait_for_run(timeout=120)
