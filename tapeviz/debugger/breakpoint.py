@@ -216,7 +216,9 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     Cost while armed: a breakpoint naming ops or kinds wakes only for those ops (the rest
     keep dispatch's fast path); one naming a layer, only inside that layer; one with
     phase "vjp", only at backward steps; one naming a file or line makes dispatch find
-    each op's line (a walk up the stack) and nothing more for other lines. While every
+    each op's line (a walk up the stack) and nothing more for other lines, while the ops
+    of a VJP or an optimizer's update, which share the line that called `gradient` or
+    `apply_gradients`, keep the fast path unless that is its line. While every
     breakpoint has `nan`, dispatch tests each output it can match and makes a node only
     for a NaN or Inf; a bare `condition` is asked about every op's node.
     """
