@@ -254,7 +254,7 @@ class _Commands:
     def format_stack_entry(self, frame_lineno, *args, **kwargs):
         """A frame as the debugger shows it (its stop line, `where`, `up`), a notebook cell
         named as IPython's tracebacks name it (`Cell In[12], line 3, in f()`), not as the
-        file IPython compiled it to (`/tmp/ipykernel_1/2.py(3)f()`); a file's as pdb's."""
+        temporary file IPython compiled it to (`ipykernel_1/2.py(3)f()`); a file as pdb says it."""
         text = super().format_stack_entry(frame_lineno, *args, **kwargs)
         frame, lineno = frame_lineno
         cell = _cell_name(frame.f_code.co_filename)
