@@ -54,7 +54,12 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     summary = shown.text_content()
     assert "torch.log(probs[torch.arange(len(labels)), labels])" in summary, summary
     assert "inf" in summary
+    # the input by torch's name for it and the line's expression; the frame by its cell
+    assert "  input = probs[torch.arange(len(labels)), labels]: " in summary, summary
     cell = page.page.locator(".jp-CodeCell", has=page.page.locator(".jp-Stdin-input")).first
+    said = cell.locator(".jp-OutputArea").text_content()
+    assert re.search(r"> Cell In\[\d+\], line \d+, in my_cross_entropy\(\)", said), said
+    assert "ipykernel_" not in said, said
     page.screenshot(cell.locator(".jp-OutputArea"), "nb04-debugger")
     answer_stdin(page, "continue")
     page.wait_for_run(timeout=180)
