@@ -13,13 +13,19 @@ op's node (what keeping every op alive costs the allocator and the cycle collect
 op heard, nothing kept" the floor under that: dispatch's traced path (a node and the user's
 line for every op), which any listener of every op pays.
 
+`--instructions` counts instead (valgrind, see instructions.py) the instructions one epoch of
+each regression loop executes plain, under the Recorder and heard by a listener that keeps
+nothing: a figure no other process's load moves.
+
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
+     [--instructions]
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
 import gc
+import sys
 import time
 
 import numpy as np
@@ -28,6 +34,8 @@ import tapeviz as tf
 import tapeviz.contrib.eager as tfe
 from tapeviz.datasets import synthetic_birth_life
 from tapeviz.debugger import Recorder, Runner, break_on, clear_breakpoints
+
+import instructions
 
 
 def regression_loop(epochs: int = 10):
@@ -201,13 +209,49 @@ def measure(loops: dict, modes: dict, repeats: int) -> dict:
     return best
 
 
+COUNTED_MODES = ("plain", "recorder on", "every op heard, nothing kept")
+
+
+def counted_run(loop_key: str, mode_name: str) -> None:
+    """The worker valgrind counts: one epoch of a regression loop under one mode."""
+    loop = LOOPS[loop_key][1]
+    mode = MODES[mode_name][0]
+
+    def one_epoch():
+        with mode():
+            loop(1)
+    instructions.run_counted(one_epoch)
+
+
+def report_instructions(chosen: list) -> None:
+    """Instructions a step of each chosen regression loop under each counted mode, and the
+    ratio to plain."""
+    if not instructions.available():
+        sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
+    steps = len(synthetic_birth_life()[0])
+    for key in (k for k in chosen if k != "cnn"):
+        print(LOOPS[key][0] + ", instructions a step (valgrind, one epoch)")
+        plain = None
+        for mode_name in COUNTED_MODES:
+            count = instructions.count([__file__, "--count", key, mode_name]) / steps
+            plain = plain or count
+            print(f"  {mode_name:<34}{count / 1e3:9.1f}k {count / plain:7.3f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--loops", default="regression,lecture,cnn",
                         help="comma-separated: regression, lecture, cnn")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions a step instead (valgrind)")
+    parser.add_argument("--count", nargs=2, help=argparse.SUPPRESS)  # the counted worker
     args = parser.parse_args()
+    if args.count:
+        return counted_run(*args.count)
     chosen = args.loops.split(",")
+    if args.instructions:
+        return report_instructions(chosen)
     loops = {name: loop for key, (name, loop) in LOOPS.items() if key in chosen}
     best = measure(loops, MODES, args.repeats)
     print(f"best of {args.repeats} interleaved rounds, CPU seconds; ratio = best time / best "
