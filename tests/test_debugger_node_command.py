@@ -57,3 +57,13 @@ def test_an_input_past_the_ops_names_is_numbered():
     with tf.GradientTape() as tape:
         tf.concat(parts, axis=0)   # concat's inputs are one list: no name of its own
     assert _input_rows(node_summary(tape.nodes[-1]))[:3] == ["input 0", "input 1", "input 2"]
+
+
+def test_a_long_expression_does_not_push_the_other_values_right():
+    h = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        tape.watch(h)
+        tf.exp(tf.reshape(h, [2]) * 3.0 + tf.ones([2]) * 0.5)
+    summary = node_summary(tape.nodes[-1])
+    assert "\n  x = tf.reshape(h, [2]) * 3.0 + tf.ones([2]) * 0.5: float32[2]" in summary
+    assert "\n  output: float32[2] min" in summary, summary

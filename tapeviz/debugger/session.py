@@ -32,6 +32,7 @@ from .summary import summarize
 DEBUGGERS = ("pdb", "ipython", "debugpy", "none")
 _COLOUR = r"(?:\x1b\[[0-9;]*m)*"   # the colour codes IPython's debugger puts between tokens
 OWN_MODULES = ["tapeviz", "tapeviz.*"]   # where pdb's step and next never stop
+LABEL_WIDTH = 16   # the node command aligns the values of input labels up to this long
 
 
 def open_debugger(hit) -> None:
@@ -201,10 +202,11 @@ def node_summary(node, upstream=None) -> str:
         rows.append(("params", node.params))
     if upstream is not None:
         rows.append(("upstream", upstream))
-    width = max(len(label) for label, _ in rows) + 2
+    # values aligned after the labels, but a long expression's does not push the others right
+    width = max(len(label) for label, _ in rows if len(label) <= LABEL_WIDTH) + 2
     for label, value in rows:
         text = value if label == "params" else summarize(value)
-        lines.append(f"  {label + ':':<{width}}{text}")
+        lines.append(f"  {(label + ':').ljust(width - 1)} {text}")
     return "\n".join(lines)
 
 
