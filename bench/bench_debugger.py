@@ -5,9 +5,10 @@ Each row prints its ratio to the plain loop (best CPU time over interleaved roun
 least disturbed by a shared machine) and issue 14's goal for it. Breakpoints
 that select ops by name, kind, layer or backward step are heard only by the ops they can
 match (the rest keep dispatch's fast path). A file:line one makes dispatch find every
-op's line; a nan one makes it test every op's output (a node only for a NaN or Inf); a
-bare condition must see every op's node. The Runner's gate, never paused, should cost
-next to nothing.
+recorded op's line (a VJP's and an update's ops share the gradient or apply line, asked
+about once a pass or an apply); a nan one makes it test every op's output (a node only for
+a NaN or Inf); a bare condition must see every op's node. The Runner's gate, never paused,
+should cost next to nothing.
 "nodes kept, nothing else" is the floor under the Recorder: a listener that only keeps each
 op's node (what keeping every op alive costs the allocator and the cycle collector); "every
 op heard, nothing kept" the floor under that: dispatch's traced path (a node and the user's
