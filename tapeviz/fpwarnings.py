@@ -40,18 +40,20 @@ def _arrived(arrays, args) -> str:
     a variable's is in its value; a tensor no recording tape made came from outside the tape,
     the data for a NaN origin; with no tape, an earlier op or the data (either can be)."""
     from .debugger.nan_entry import OUTSIDE   # the debugger's words: only when one warns
+    data = OUTSIDE["tf"]
+    either = f"{SPREAD} or is in {data}"
     position = next((i for i, x in enumerate(arrays) if any(nonfinite_counts(np.asarray(x)))),
                     None)
     if position is None or args is None or len(args) != len(arrays):
-        return SPREAD
-    value, data = args[position], OUTSIDE["tf"]
+        return either   # the op's arguments not at hand: either can be
+    value = args[position]
     if isinstance(value, Variable):
         return f"it is in the value of the variable '{value.name}'"
     if not isinstance(value, Tensor):
         return f"it is in {data}"
     tapes = local.state.tapes
     if not tapes:
-        return f"{SPREAD} or is in {data}"
+        return either
     made = any(node.output_id == id(value) for tape in tapes for node in tape.nodes)
     return SPREAD if made else f"it is in {data}"
 
