@@ -61,9 +61,7 @@ class Tensor:
      [3 4]], shape=(2, 2), dtype=int32)
     """
 
-    # _origin: (variable, key) on a Variable's slice, so `v[0].assign(x)` can assign it (as
-    # TF attaches assign to it); unset on every other tensor, at no cost to make them
-    __slots__ = ("_value", "_origin", "__weakref__")
+    __slots__ = ("_value", "__weakref__")
     # numpy defers `ndarray * tensor` to Tensor.__rmul__, so mixed arithmetic stays a Tensor
     __array_priority__ = 100
 
@@ -363,7 +361,9 @@ class Variable(Tensor):
         """`v[key]`, a tensor that remembers its variable and key: `v[key].assign(x)`
         updates that slice of v, as in TF."""
         sliced = _shape.getitem(self, key)
-        sliced._origin = (self, key)
+        if len(_slices) >= _slices_limit[0]:
+            _forget_dead_slices()
+        _slices[id(sliced)] = (weakref.ref(sliced), self, key)
         return sliced
 
     def _assign_slice(self, key, value, name=None):
@@ -395,9 +395,25 @@ class VariableRead(Tensor):
     __slots__ = ("variable",)
 
 
+# a Variable's slice by id -> (a weak reference to it, the variable, the key), for
+# `v[0].assign(x)` (TF attaches assign to the slice). Not a slot of every Tensor: one more
+# slot costs each tensor's making and freeing (+0.7% instructions on bench_dispatch's chain)
+_slices: dict[int, tuple] = {}
+_slices_limit = [64]   # entries of slices gone are dropped when this many are kept
+
+
+def _forget_dead_slices() -> None:
+    """Drop the entries of slices gone; the limit doubles past the live ones (amortised
+    O(1) a slice, however many are alive)."""
+    for slice_id in [i for i, entry in _slices.items() if entry[0]() is None]:
+        del _slices[slice_id]
+    _slices_limit[0] = max(64, 2 * len(_slices))
+
+
 def _slice_origin(tensor: Tensor):
     """(variable, key) when `tensor` is `variable[key]`, else None."""
-    return getattr(tensor, "_origin", None)
+    entry = _slices.get(id(tensor))
+    return entry[1:] if entry is not None and entry[0]() is tensor else None
 
 
 def _not_a_variable(tensor: Tensor, method: str) -> MissingAttributeError:
