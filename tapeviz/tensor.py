@@ -363,7 +363,7 @@ class Variable(Tensor):
         sliced = _shape.getitem(self, key)
         if len(_slices) >= _slices_limit[0]:
             _forget_dead_slices()
-        _slices[id(sliced)] = (weakref.ref(sliced), self, key)
+        _slices[id(sliced)] = (weakref.ref(sliced), weakref.ref(self), key)
         return sliced
 
     def _assign_slice(self, key, value, name=None):
@@ -395,7 +395,7 @@ class VariableRead(Tensor):
     __slots__ = ("variable",)
 
 
-# a Variable's slice by id -> (a weak reference to it, the variable, the key), for
+# a Variable's slice by id -> (weak references to it and to the variable, the key), for
 # `v[0].assign(x)` (TF attaches assign to the slice). Not a slot of every Tensor: one more
 # slot costs each tensor's making and freeing (+0.7% instructions on bench_dispatch's chain)
 _slices: dict[int, tuple] = {}
@@ -413,7 +413,10 @@ def _forget_dead_slices() -> None:
 def _slice_origin(tensor: Tensor):
     """(variable, key) when `tensor` is `variable[key]`, else None."""
     entry = _slices.get(id(tensor))
-    return entry[1:] if entry is not None and entry[0]() is tensor else None
+    if entry is None or entry[0]() is not tensor:
+        return None
+    variable = entry[1]()
+    return None if variable is None else (variable, entry[2])
 
 
 def _not_a_variable(tensor: Tensor, method: str) -> MissingAttributeError:
