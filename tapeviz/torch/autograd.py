@@ -249,7 +249,7 @@ def _indices(tapes) -> dict:
 def _tensor(grad):
     """A gradient's copy: one per tensor and version, so an op's upstream gradient is the
     very copy its consumer's step made of the same tensor (kept and counted once)."""
-    return None if grad is None else values.snapshot(grad, gradient=True)
+    return None if grad is None else values.snapshot(grad)
 
 
 def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> None:

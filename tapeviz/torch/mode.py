@@ -72,8 +72,6 @@ class AdapterMode(TorchFunctionMode):
             op = BY_FUNC[func]
         except (KeyError, TypeError):
             op = op_for(func)
-        if _shared and _writes(func, args, kwargs):   # recorded values view what it writes
-            values.before_write(_written(args, kwargs))
         if op is not None:
             if op is BACKWARD:
                 return autograd.run(func, args, kwargs or {}, _local.tapes)
@@ -83,48 +81,6 @@ class AdapterMode(TorchFunctionMode):
                 return _traced(op, func, args, kwargs or {}, route, tapes)
         # not an op, or nobody hears it: torch's call as it is (most calls have no keywords)
         return func(*args, **kwargs) if kwargs else func(*args)
-
-
-_shared = values.shared_storages()   # the storages recorded values view (values.py)
-_writers: dict = {}   # torch function -> True (it writes in place), the position of its
-#                       `inplace` argument, or False
-
-
-def _writes(func, args, kwargs) -> bool:
-    """Whether this call writes a tensor argument in place: an in-place function (`add_`,
-    `x += y`, `x[i] = v`), `out=`, or `inplace=True` (`nn.ReLU(inplace=True)`)."""
-    try:
-        writer = _writers.get(func)
-    except TypeError:   # an unhashable callable: never a torch function that writes
-        return False
-    if writer is None:
-        writer = _writers[func] = _writer(func)
-    if writer is True:
-        return True
-    if kwargs:
-        if kwargs.get("out") is not None or kwargs.get("inplace") is True:
-            return True
-    return writer is not False and len(args) > writer and args[writer] is True
-
-
-def _writer(func):
-    name = getattr(func, "__name__", "") or ""
-    if name == "__setitem__" or (name.endswith("_") and not name.endswith("__")) or \
-            ops.DUNDERS.get(name, "").endswith("_"):
-        return True
-    names = _argument_names(func)
-    return names.index("inplace") if "inplace" in names else False
-
-
-def _written(args, kwargs) -> list:
-    """The tensors a writing call may write: its tensor arguments (a list's too) and `out`."""
-    found = []
-    for arg in (*args, *(kwargs or {}).values()):
-        if isinstance(arg, torch.Tensor):
-            found.append(arg)
-        elif isinstance(arg, (list, tuple)):
-            found.extend(item for item in arg if isinstance(item, torch.Tensor))
-    return found
 
 
 def _traced(op, func, args, kwargs, route, tapes):
@@ -147,10 +103,7 @@ def _traced(op, func, args, kwargs, route, tapes):
             return modules.parameter_name(leaf, running)
     # the inputs change (relu_, out=, F.relu(x, inplace=True)): take them before
     early = op.inplace or "out" in kwargs or params.get("inplace") is True
-    inputs = None
-    if early:
-        inputs = _inputs(tensors, name_of)
-        values.before_write(tensors)   # the copies it just viewed, as they are before it
+    inputs = _inputs(tensors, name_of) if early else None
     started = perf_counter()
     result = func(*args, **kwargs)
     duration = perf_counter() - started
@@ -268,7 +221,6 @@ def sync_thread() -> None:
     elif mode is not None and _remove(mode):
         _local.mode = None
         _modes.discard(mode)
-        values.before_write_all()   # no mode sees this thread's writes coming any more
         with _lock:
             _sync_hooks()
 
@@ -329,9 +281,6 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
     if mode is None or closure is not None or not _remove(mode):
         return
     _local.mode = None
-    if _shared:   # a gradient autograd stored as .grad is viewed; an optimizer may write it
-        values.before_write([p.grad for group in optimizer.param_groups
-                             for p in group["params"] if p.grad is not None])
     if not modules.installed():   # (installed, their next module call puts it back)
         _failed_step_standby.arm()
     op = updates.op_of(optimizer)

@@ -1,11 +1,7 @@
 """Torch values as the debugger keeps them: numpy copies, wrapped as tapeviz Tensors.
 
 Torch tensors are mutable (`optimizer.step()` and in-place ops change them), so a recorded
-value is either a copy taken when the op ran (on CUDA, the copy to the host) or, for what
-only a visible in-place call can change (an op's output, a gradient autograd passes on),
-a read-only numpy view of the tensor's memory that becomes a copy of itself when the mode
-sees such a call coming (copy on write): a training loop's activations are not copied
-every step (a copy costs their bytes' time, and faulting fresh memory in). One copy is made per
+value is a copy taken when the op ran (on CUDA, the copy to the host). One copy is made per
 tensor and version: the output an op recorded is the very Tensor its consumers' nodes take
 as input (the widget links ops by that identity), until an in-place op makes a new version.
 A leaf that requires grad (a parameter) becomes a `VariableRead` of one tapeviz Variable (a
@@ -25,9 +21,6 @@ from ..tensor import Variable, VariableRead, wrap
 
 _new = object.__new__
 _snapshots: dict = {}   # id(torch tensor) -> (weakref to it, its version, its Tensor)
-_shared: dict = {}      # address of a torch storage -> weakrefs to the Tensors viewing it
-VIEWED_FROM = 4096      # bytes: a smaller value is copied (a copy costs less than a view's
-#                         bookkeeping, and the allocator hands it memory faulted in already)
 _variables: dict = {}   # id(leaf torch tensor) -> (weakref to it, its Variable)
 
 
@@ -51,56 +44,6 @@ def host_copy(tensor: torch.Tensor) -> np.ndarray:
         return tensor.cpu().numpy() if tensor.device.type != "cpu" else tensor.numpy().copy()
 
 
-def shared_view(tensor: torch.Tensor):
-    """A read-only numpy view of a CPU tensor's memory (no copy), or None where numpy cannot
-    view it (on a device, bfloat16, a conj/neg bit, sparse)."""
-    if not tensor.is_cpu or tensor.layout is not torch.strided:
-        return None
-    try:
-        value = (tensor.detach() if tensor.requires_grad else tensor).numpy()
-    except (TypeError, RuntimeError):
-        return None
-    value.flags.writeable = False   # a reader (the inspector, diagnose) never writes torch's
-    return value
-
-
-def _share(made, tensor: torch.Tensor) -> None:
-    """`made` views `tensor`'s memory: it gets its own copy before a write (`before_write`)."""
-    key = tensor.untyped_storage().data_ptr()
-    refs = _shared.get(key)
-    if refs is None:
-        refs = _shared[key] = []
-    refs.append(weakref.ref(made, lambda ref, key=key: _unshare(key, ref)))
-
-
-def _unshare(key: int, ref) -> None:
-    refs = _shared.get(key)
-    if refs is not None:
-        try:
-            refs.remove(ref)
-        except ValueError:   # before_write took the list already
-            return
-        if not refs:
-            del _shared[key]
-
-
-def shared_storages() -> dict:
-    """The registry of storages recorded values view (empty: no write needs a look)."""
-    return _shared
-
-
-def before_write(tensors) -> None:
-    """The adapter's mode saw a call about to write `tensors` in place: each recorded value
-    that views their memory becomes a copy of itself first (copy on write)."""
-    for tensor in tensors:
-        if isinstance(tensor, torch.Tensor) and tensor.layout is torch.strided:
-            refs = _shared.pop(tensor.untyped_storage().data_ptr(), None)
-            for ref in refs or ():
-                made = ref()
-                if made is not None:
-                    made._value = made._value.copy()
-
-
 def _version(tensor: torch.Tensor) -> int:
     try:
         return tensor._version
@@ -108,35 +51,23 @@ def _version(tensor: torch.Tensor) -> int:
         return -1
 
 
-def snapshot(tensor: torch.Tensor, name_of=None, gradient: bool = False):
+def snapshot(tensor: torch.Tensor, name_of=None):
     """The tapeviz Tensor of `tensor`'s value now: the one made before if its version has
-    not changed since, else a new one. `name_of(leaf)` names a parameter seen first.
-
-    An op's output (a tensor autograd made) and a gradient autograd passes (`gradient`)
-    are viewed, not copied, on the CPU from `VIEWED_FROM` bytes: nothing but an in-place
-    call changes them, which the mode sees coming (`before_write`). A leaf (a batch, a
-    parameter, a `.grad`) is copied: the optimizer, autograd's accumulation or numpy code
-    writing a batch's buffer change it unseen."""
+    not changed since, else a new copy. `name_of(leaf)` names a parameter seen first."""
     key = id(tensor)
     version = _version(tensor)
     entry = _snapshots.get(key)
     if entry is not None and entry[1] == version and entry[0]() is tensor:
         return entry[2]
+    value = host_copy(tensor)
     if tensor.requires_grad and tensor.is_leaf:
-        value = host_copy(tensor)
         variable = variable_of(tensor, value, name_of)
         made = _new(VariableRead)
         made._value = value
         made.variable = variable
         variable._value = value   # the variable reads as its latest recorded value
     else:
-        value = shared_view(tensor) if (gradient or tensor.grad_fn is not None) and \
-            tensor.nbytes >= VIEWED_FROM else None
-        if value is None:
-            made = wrap(host_copy(tensor))
-        else:
-            made = wrap(value)
-            _share(made, tensor)
+        made = wrap(value)
     _snapshots[key] = (weakref.ref(tensor, lambda _, key=key: _snapshots.pop(key, None)),
                        version, made)
     return made
@@ -176,16 +107,5 @@ def _forget_leaf(key: int) -> None:
 
 
 def forget() -> None:
-    """Drop every kept copy (the adapter stops: nobody listens, nothing records); values
-    still viewing torch's memory become copies, as no mode will see a write coming."""
+    """Drop every kept copy (the adapter stops: nobody listens, nothing records)."""
     _snapshots.clear()
-    before_write_all()
-
-
-def before_write_all() -> None:
-    """Every recorded value that views torch's memory becomes a copy of itself."""
-    while _shared:
-        for ref in _shared.popitem()[1]:
-            made = ref()
-            if made is not None:
-                made._value = made._value.copy()
