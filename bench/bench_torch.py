@@ -40,6 +40,27 @@ brackets:
   What is left: 7 forward ops, 6 updates and 7 backward steps a step, each with its node,
   numpy copies (copying nothing saved ~0.1x, measured by stubbing them) and hooks, against
   the numpy engine whose tape builds every node in the plain loop already.
+
+Second pass (issue 15), before = the version before it, after = now; one pair of runs of 7
+rounds at load ~2 (before -> after), instructions by `--instructions`; predictions first:
+- the Recorder 2.36x -> 2.38x (in one process, 9-15 alternating rounds: 2.46x -> 2.26x and
+  2.60x -> 2.52x), 1.669x -> 1.652x by instructions (10.39 M -> 10.30 M). A backward step's
+  gradient is copied once per tensor: an op's upstream gradient is the copy its consumer's
+  step made (predicted 0.1-0.2x; 5 of ~20 gradient copies a step, the large ones). Tried and
+  reverted: recording an op's output and autograd's gradients as read-only views of torch's
+  memory, copied on a write the mode sees coming (predicted 0.15x; a stub copying nothing
+  had saved 0.5x): 2.43x -> 2.55x, 1.70x by instructions, 6.8x -> 7.2x with 28x28 images.
+  What is left is mostly not Python: the Recorder keeps ~0.5 MB a step (activations and
+  their gradients), and keeping bytes faults as much fresh memory in a step, copied or
+  viewed (130-180 minor faults a step; with 28x28 images ~10 MB, ~2,500 faults and a 6-7x
+  Recorder), where the numpy engine's plain loop allocates fresh arrays every op already;
+- break_on(op='log') 1.15x -> 1.22x (the same runs; 1.18x against 1.17x with the
+  failed-step standby stubbed, 21 rounds in one process), 1.072x -> 1.070x by instructions;
+  break_on(file, line) 1.18x -> 1.22x, 1.089x -> 1.087x; an empty TorchFunctionMode
+  1.25-1.27x, 1.21x. The floor is the mode: ~24 calls a step reach it (11.4 zero_grad's
+  `.grad` reads and writes, 4 record_function enters and exits, 9 ops and queries), each one
+  dictionary lookup in the adapter, and torch's own cost of calling a Python mode; by
+  instructions the goal holds, by CPU time the runs at load ~2 put it at 1.15-1.22x.
 """
 from __future__ import annotations
 
