@@ -72,7 +72,8 @@ def test_gradient_ascent_by_assign_add_names_the_update_the_figures_and_the_fix(
                               * s.variable_gradients[w.name].numpy())) > 0 for s in rec.steps)
     assert uphill == len(rec.steps) == 6
     message = finding.message
-    assert message.startswith("the updates move w along the gradient, uphill")
+    # a name is unique among live variables: an earlier test's widget may keep its w alive
+    assert message.startswith(f"the updates move {w.name.split(':')[0]} along the gradient, uphill")
     assert "(update · gradient > 0 in 6 of 6 steps)" in message
     assert f"the loss rose from {losses[0]:.4g} at step 1 to {losses[-1]:.4g} at step 6" \
         in message

@@ -162,7 +162,7 @@ def test_a_chain_of_scalars_has_no_edge_labels_the_boxes_already_say_it():
             h = tf.sin(h)
     edges = _edge_lines(to_dot(Graph.from_tape(tape)))
     assert len(edges) == 20 and not any("xlabel" in line for line in edges)
-    assert _attr(edges[0], "tooltip") == "x:0 → sin: scalar"
+    assert _attr(edges[0], "tooltip") == f"{x.name} → sin: scalar"
 
 
 def test_an_edge_leaving_a_box_names_its_shape_where_the_box_shows_another():
@@ -206,7 +206,7 @@ def test_one_tensor_read_twice_inside_a_box_gets_no_count():
         y + 1.0
     dot = to_dot(Graph.from_tape(tape).collapse(max_nodes=6))
     edge = next(line for line in _edge_lines(dot) if line.startswith('  "v0" -> "g:a"'))
-    assert "xlabel" not in edge and _attr(edge, "tooltip") == "x:0 → a: (2,) (2 edges in one)"
+    assert "xlabel" not in edge and _attr(edge, "tooltip") == f"{x.name} → a: (2,) (2 edges in one)"
 
 
 def test_a_widely_shared_variable_is_drawn_beside_each_consumer_with_one_id():

@@ -133,6 +133,13 @@ class Normalization(Layer):
             self.mean = reshape(self.adapt_mean, self._broadcast_shape)
             self.variance = reshape(self.adapt_variance, self._broadcast_shape)
 
+    def _convert_inputs(self, inputs):
+        """A list of numbers is data here: Keras 3's preprocessing layers convert it, where
+        other layers refuse it."""
+        if isinstance(inputs, (list, tuple)):
+            inputs = convert_to_tensor(inputs)
+        return super()._convert_inputs(inputs)
+
     def call(self, inputs):
         if inputs.dtype.name != self.dtype:
             inputs = cast(inputs, self.dtype)
