@@ -6,10 +6,9 @@ tests/browser/artifacts/ as lab-nan-entry-alert-<theme>.png.
 """
 import pytest
 
+from .alert_checks import check_alert_reads_and_inspects
 from .harness import JupyterServer
-from .test_notebooks_browser import contrast
-from .test_widgets import WIDGET, check_clean, inspector_title, marked, wait_until, \
-    write_notebook
+from .test_widgets import WIDGET, wait_until, write_notebook
 
 DATA_NAN_CELLS = [
     """
@@ -44,16 +43,6 @@ def test_a_data_nan_alert_names_the_input_the_cell_line_and_the_fix(theme, tmp_p
         assert "its input `x` already held 1 NaN (of 4 values, the first at index [1, 0])" \
             in text, text
         assert "fix: check the data before training, ~np.isfinite(data).any()" in text, text
-        ratio = contrast(alert)["ratio"]
-        assert ratio >= 4.5, f"the alert at {ratio:.2f}:1 in the {theme} theme"
-        # what to do reads on a line of its own, under what happened
-        fix = alert.locator(".tv-alert-fix")
-        assert fix.text_content().startswith("fix: check the data"), fix.text_content()
-        kind = alert.locator(".tv-alert-kind").bounding_box()
-        assert fix.bounding_box()["y"] >= kind["y"] + kind["height"], (fix.bounding_box(), kind)
-        alert.scroll_into_view_if_needed()
-        alert.click()
-        wait_until(page, lambda: marked(widget, "tv-selected") == "n0", "the alert's node")
-        wait_until(page, lambda: "multiply" in inspector_title(widget), "multiply inspected")
-        page.screenshot(widget, f"nan-entry-alert-{theme}")
-        check_clean(page, browser)
+        check_alert_reads_and_inspects(page, browser, widget, alert, theme,
+                                       fix="fix: check the data", op="multiply", node="n0",
+                                       shot=f"nan-entry-alert-{theme}")

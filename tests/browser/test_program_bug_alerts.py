@@ -8,10 +8,9 @@ lab-gradient-ascent-alert-<theme>.png and lab-symmetric-init-alert-<theme>.png.
 """
 import pytest
 
+from .alert_checks import check_alert_reads_and_inspects
 from .harness import JupyterServer
-from .test_notebooks_browser import contrast
-from .test_widgets import WIDGET, check_clean, inspector_title, marked, wait_until, \
-    write_notebook
+from .test_widgets import WIDGET, wait_until, write_notebook
 
 ASCENT_CELLS = [
     """
@@ -49,22 +48,12 @@ def test_a_gradient_ascent_alert_names_the_update_the_rise_and_the_fix(theme, tm
                                "uphill (update · gradient > 0 in 6 of 6 steps)"), text
         assert "and the loss rose from " in text and " at step 1 to " in text, text
         assert "assign_add at Cell In[1], line 12: w.assign_add(0.05 * " in text, text
-        ratio = contrast(alert)["ratio"]
-        assert ratio >= 4.5, f"the alert at {ratio:.2f}:1 in the {theme} theme"
-        # what to do reads on a line of its own, under what happened
-        fix = alert.locator(".tv-alert-fix")
-        assert fix.text_content() == ("fix: subtract the step: "
-                                      "w.assign_sub(learning_rate * grad)"), fix.text_content()
-        kind = alert.locator(".tv-alert-kind").bounding_box()
-        assert fix.bounding_box()["y"] >= kind["y"] + kind["height"], (fix.bounding_box(), kind)
         # the only alert: a divergence finding's hint (a smaller rate) would not help
         assert widget.locator(".tv-alerts .tv-alert").count() == 1
-        alert.scroll_into_view_if_needed()
-        alert.click()
-        wait_until(page, lambda: marked(widget, "tv-selected") != "", "the alert's node")
-        wait_until(page, lambda: "assign_add" in inspector_title(widget), "assign_add inspected")
-        page.screenshot(widget, f"gradient-ascent-alert-{theme}")
-        check_clean(page, browser)
+        check_alert_reads_and_inspects(
+            page, browser, widget, alert, theme, op="assign_add",
+            fix="fix: subtract the step: w.assign_sub(learning_rate * grad)",
+            shot=f"gradient-ascent-alert-{theme}")
 
 
 SYMMETRIC_CELLS = [
@@ -101,17 +90,8 @@ def test_a_symmetric_init_alert_names_the_units_the_lines_and_the_fix(theme, tmp
                                "gradient, so they stay identical"), text
         assert "made at Cell In[1], line 6: w1 = tf.Variable(tf.fill((3, 8), 0.2))" in text, text
         assert "read by matmul at Cell In[1], line 9" in text, text
-        ratio = contrast(alert)["ratio"]
-        assert ratio >= 4.5, f"the alert at {ratio:.2f}:1 in the {theme} theme"
-        fix = alert.locator(".tv-alert-fix")
-        assert fix.text_content().startswith("fix: initialise it at random, as Keras does "
-                                              "(glorot_uniform)"), fix.text_content()
-        kind = alert.locator(".tv-alert-kind").bounding_box()
-        assert fix.bounding_box()["y"] >= kind["y"] + kind["height"], (fix.bounding_box(), kind)
         assert widget.locator(".tv-alerts .tv-alert").count() == 1
-        alert.scroll_into_view_if_needed()
-        alert.click()
-        wait_until(page, lambda: marked(widget, "tv-selected") != "", "the alert's node")
-        wait_until(page, lambda: "matmul" in inspector_title(widget), "matmul inspected")
-        page.screenshot(widget, f"symmetric-init-alert-{theme}")
-        check_clean(page, browser)
+        check_alert_reads_and_inspects(
+            page, browser, widget, alert, theme, op="matmul",
+            fix="fix: initialise it at random, as Keras does (glorot_uniform)",
+            shot=f"symmetric-init-alert-{theme}")
