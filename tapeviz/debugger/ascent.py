@@ -9,6 +9,7 @@ not grow with the recording.
 """
 from __future__ import annotations
 
+import re
 from itertools import islice
 
 import numpy as np
@@ -20,6 +21,8 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING
 from .variable_names import name_in_code, names_in_code
+
+_RECEIVER = re.compile(r"([A-Za-z_][\w.]*)\.assign(?:_add|_sub)?\(")  # 'w.assign_add(' -> w
 
 WINDOW = 8          # the last steps looked at
 MIN_STEPS = 3       # steps with updates needed to say anything
@@ -68,7 +71,8 @@ def _fix(node, by_optimizer: bool, name: str) -> str:
     if by_optimizer:
         return ("fix: the optimizer already subtracts learning_rate * the gradient it is "
                 "given: pass tape.gradient's gradients as they are, not negated")
-    w = name if name.isidentifier() else "w"
+    receiver = _RECEIVER.search(node.source.line) if node.source is not None else None
+    w = receiver.group(1) if receiver else name if name.isidentifier() else "w"
     if op == "assign_add":
         return f"fix: subtract the step: {w}.assign_sub(learning_rate * grad)"
     if op == "assign_sub":
