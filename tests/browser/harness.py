@@ -24,6 +24,7 @@ fixture of conftest.py gives a shared `Browser` and skips when Chromium is missi
 
 Standalone (no pytest): ``with JupyterServer(paths) as server, Browser() as browser: ...``.
 """
+import http.client
 import json
 import os
 import pathlib
@@ -220,8 +221,8 @@ class JupyterServer:
             try:
                 self.api("status")
                 return True
-            except OSError:
-                time.sleep(0.2)
+            except (OSError, http.client.HTTPException):  # not up, or the port is another
+                time.sleep(0.2)                            # program's (a kernel's ZMQ socket)
         raise TimeoutError(f"Jupyter server not up after {self.timeout} s:\n{self.log()[-3000:]}")
 
     def __exit__(self, *exc):
