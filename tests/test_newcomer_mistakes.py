@@ -508,9 +508,11 @@ def test_an_optimizer_reused_on_new_variables_names_them_and_changes_nothing():
 def test_a_keras_layer_called_on_python_values_is_refused_as_keras_3_does(inputs):
     layer = tf.keras.layers.Dense(2)
     err, line = raised(ValueError, lambda: layer(inputs))
-    shown = 1.0 if inputs is not None else None
+    shown = {"list": "a Python list holding 1.0 (float): [[1.0, 2.0]] (list)",
+             "float": "1.0 (float)", "none": "None (NoneType)"}[
+        "list" if isinstance(inputs, list) else "none" if inputs is None else "float"]
     assert str(err).startswith(f'layer "{layer.name}" (Dense): inputs must be tensors or numpy '
-                               f"arrays; got {shown!r}")
+                               f"arrays; got {shown}")
     assert_names_this_line(err, line)
     assert not layer.built   # nothing half-made: the right call builds it
     assert layer(np.array([[1.0, 2.0]], np.float32)).shape == (1, 2)

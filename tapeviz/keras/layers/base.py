@@ -19,7 +19,7 @@ import numpy as np
 from ... import dtypes as _dtypes
 from ...creation import constant, zeros
 from ...dispatch import name_scope, unrecorded
-from ...errors import InvalidArgumentError, ShapeError
+from ...errors import InvalidArgumentError, ShapeError, describe
 from ...ops.math import cast
 from ...tensor import Tensor, TensorShape, Variable
 from .. import backend
@@ -348,19 +348,24 @@ class Layer:
                 p.kind is p.VAR_KEYWORD for p in parameters.values())
         return cls._TRAINING_ARG
 
-    def _convert_inputs(self, inputs):
+    def _convert_inputs(self, inputs, within=None):
+        """Tensors autocast, numpy arrays made tensors; `within`: the outermost list or dict
+        `inputs` sits in, named when one of its items is refused."""
         if isinstance(inputs, Tensor):
             return self._autocast_tensor(inputs)
         if isinstance(inputs, dict):
-            return {k: self._convert_inputs(v) for k, v in inputs.items()}
+            return {k: self._convert_inputs(v, within or inputs) for k, v in inputs.items()}
         if isinstance(inputs, (list, tuple)):
-            return type(inputs)(self._convert_inputs(v) for v in inputs)
+            return type(inputs)(self._convert_inputs(v, within or inputs) for v in inputs)
         if isinstance(inputs, (np.ndarray, np.generic)):
             return self._autocast_tensor(constant(inputs))
         if inputs is None or isinstance(inputs, (bool, int, float)):   # as Keras 3 refuses
-            raise InvalidArgumentError(   # them, in nested lists too
+            came = f"{inputs!r} ({type(inputs).__name__})"               # them, nested too
+            if within is not None:
+                came = f"a Python {type(within).__name__} holding {came}: {describe(within)}"
+            raise InvalidArgumentError(
                 f'layer "{self.name}" ({type(self).__name__})', f"inputs must be tensors or "
-                f"numpy arrays; got {inputs!r} ({type(inputs).__name__})",
+                f"numpy arrays; got {came}",
                 hint=None if inputs is None else "make a list of numbers an array first: "
                                                  "np.array(x, dtype='float32') or tf.constant(x)")
         return inputs

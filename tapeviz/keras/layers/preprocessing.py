@@ -133,12 +133,12 @@ class Normalization(Layer):
             self.mean = reshape(self.adapt_mean, self._broadcast_shape)
             self.variance = reshape(self.adapt_variance, self._broadcast_shape)
 
-    def _convert_inputs(self, inputs):
+    def _convert_inputs(self, inputs, within=None):
         """A list of numbers is data here: Keras 3's preprocessing layers convert it, where
         other layers refuse it."""
         if isinstance(inputs, (list, tuple)):
             inputs = convert_to_tensor(inputs)
-        return super()._convert_inputs(inputs)
+        return super()._convert_inputs(inputs, within)
 
     def call(self, inputs):
         if inputs.dtype.name != self.dtype:
