@@ -66,7 +66,7 @@ def dispatch(op, *args, **params):
     except _INPUT_ERRORS as exc:
         raise _explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:  # numpy's, under an "error" warnings filter
-        raise fpwarnings.as_error(op, arrays, warning) from warning
+        raise fpwarnings.as_error(op, arrays, warning, args) from warning
 
 
 def _dispatch_traced(op, args, params, state, route):
@@ -97,7 +97,7 @@ def _dispatch_traced(op, args, params, state, route):
     except _INPUT_ERRORS as exc:
         raise _explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
-        raise fpwarnings.as_error(op, arrays, warning) from warning
+        raise fpwarnings.as_error(op, arrays, warning, args) from warning
     if nodeless:
         wants = route.wants
         if wants is None or not wants(ans._value):

@@ -58,10 +58,10 @@ def _arrived(arrays, args) -> str:
     return SPREAD if made else f"it is in {data}"
 
 
-def as_error(op, arrays, warning: RuntimeWarning) -> RuntimeWarning:
-    """The RuntimeWarning to raise when an "error" filter made numpy raise `warning` (called
-    by dispatch, whose frame holds the op's arguments)."""
-    return RuntimeWarning(_text(op, arrays, warning, sys._getframe(1).f_locals.get("args")))
+def as_error(op, arrays, warning: RuntimeWarning, args) -> RuntimeWarning:
+    """The RuntimeWarning to raise when an "error" filter made numpy raise `warning` in `op`
+    (given `args`, as dispatch got them)."""
+    return RuntimeWarning(_text(op, arrays, warning, args))
 
 
 def warn_from_user_line(text: str, category=UserWarning, frame=None) -> None:

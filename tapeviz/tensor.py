@@ -361,9 +361,9 @@ class Variable(Tensor):
         """`v[key]`, a tensor that remembers its variable and key: `v[key].assign(x)`
         updates that slice of v, as in TF."""
         sliced = _shape.getitem(self, key)
-        if len(_slices) >= _slices_limit[0]:
-            _forget_dead_slices()
-        _slices[id(sliced)] = (weakref.ref(sliced), weakref.ref(self), key)
+        slice_id = id(sliced)   # the entry goes with its slice (freed before its id is reused)
+        _slices[slice_id] = (weakref.ref(sliced, lambda _: _slices.pop(slice_id, None)),
+                             weakref.ref(self), key)
         return sliced
 
     def _assign_slice(self, key, value, name=None):
@@ -399,15 +399,6 @@ class VariableRead(Tensor):
 # `v[0].assign(x)` (TF attaches assign to the slice). Not a slot of every Tensor: one more
 # slot costs each tensor's making and freeing (+0.7% instructions on bench_dispatch's chain)
 _slices: dict[int, tuple] = {}
-_slices_limit = [64]   # entries of slices gone are dropped when this many are kept
-
-
-def _forget_dead_slices() -> None:
-    """Drop the entries of slices gone; the limit doubles past the live ones (amortised
-    O(1) a slice, however many are alive)."""
-    for slice_id in [i for i, entry in _slices.items() if entry[0]() is None]:
-        del _slices[slice_id]
-    _slices_limit[0] = max(64, 2 * len(_slices))
 
 
 def _slice_origin(tensor: Tensor):

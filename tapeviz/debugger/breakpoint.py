@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .. import events
+from ..nonfinite import nonfinite_counts
 from . import breakpoint_listener as listener
 from .breakpoint_listener import FLOAT_SCALARS, BreakpointError, BreakpointHit, thread_state
 from .summary import all_finite
@@ -39,10 +40,11 @@ class Breakpoint:
         self.op = _names(op)
         self.kind = _names(kind)
         routed = events.registered_ops()
-        _check_known("op", self.op, lambda name: events.is_op_name(name) or _op_made_by(name),
+        made_by = functools.cache(_op_made_by)   # asked once a name, below and in the check
+        _check_known("op", self.op, lambda name: events.is_op_name(name) or made_by(name),
                      {o.name for o in routed})
         if self.op is not None:   # a public function's name stands for the op it makes too
-            self.op = self.op | {_op_made_by(name) for name in self.op} - {None}
+            self.op = self.op | {made_by(name) for name in self.op} - {None}
         kinds = {o.kind for o in routed}   # torch's kinds are the registry's
         _check_known("kind", self.kind, kinds.__contains__, kinds)
         self.layer = layer.strip("/") if layer else None
@@ -303,13 +305,8 @@ def _non_finite(values) -> str:
     for tensor in values if isinstance(values, (list, tuple)) else [values]:
         if tensor is None or all_finite(tensor):
             continue
-        array = np.asarray(getattr(tensor, "_value", tensor))
-        if array.dtype.kind not in "fc":
-            continue
-        if np.isnan(array).any():
-            found.add("nan")
-        if np.isinf(array).any():
-            found.add("inf")
+        nans, infs = nonfinite_counts(np.asarray(getattr(tensor, "_value", tensor)))
+        found.update(("nan",) * bool(nans) + ("inf",) * bool(infs))
     return " and ".join(sorted(found, reverse=True))
 
 

@@ -89,6 +89,13 @@ def _carried_over(older, newer) -> bool:
     return True
 
 
+def _named_with_shape(variable) -> str:
+    """'w (3x1)'; a variable said by a description ('the 3x4 variable Variable:0') has its
+    shape in it already."""
+    name = name_in_code(variable)
+    return name if " " in name else f"{name} ({_shape(variable)})"
+
+
 def _shape(variable) -> str:
     return "x".join(map(str, variable.shape)) or "scalar"
 
@@ -119,7 +126,7 @@ def variables_made_in_loop(steps, nodes) -> list:
         if layer:   # a Keras model made in the loop: its layers' variables, by layer
             what = describe_variables(latest, nodes) + " are"
         else:
-            what = ", ".join(f"{name_in_code(v)} ({_shape(v)})" for v in latest) + (
+            what = ", ".join(map(_named_with_shape, latest)) + (
                 " are" if len(latest) > 1 else " is")
         message = (f"{what} made inside the training loop, anew in each of the last "
                    f"{count} steps (a new variable each step), so each update is "

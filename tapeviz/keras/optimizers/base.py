@@ -205,9 +205,7 @@ class Optimizer:
             lr = self._current_learning_rate()
             step = int(self._iterations) + 1
             for grad, (_, var) in zip(grads, pairs):
-                if var.ref() not in self._slots:
-                    self._slots[var.ref()] = {}
-                    self._create_slots(var)
+                self._ensure_slots(var)
                 base = var.name[:-2] if var.name.endswith(":0") else var.name
                 with name_scope(base):
                     if known is None:
@@ -296,9 +294,13 @@ class Optimizer:
         variables = nest.flatten(var_list)
         self._check_variables_are_known(variables)
         for var in variables:
-            if var.ref() not in self._slots:
-                self._slots[var.ref()] = {}
-                self._create_slots(var)
+            self._ensure_slots(var)
+
+    def _ensure_slots(self, var) -> None:
+        """`var`'s slots (Adam's m and v...), made the first time it is seen."""
+        if var.ref() not in self._slots:
+            self._slots[var.ref()] = {}
+            self._create_slots(var)
 
     def _check_variables_are_known(self, variables: list) -> None:
         """Keras 3's rule: an optimizer updates only the variables of its first
