@@ -256,7 +256,7 @@ def edge_label(edge, source) -> str:
     return label
 
 
-def _edge_attrs(edge, nodes, largest, labelled: bool) -> dict:
+def _edge_attrs(edge, nodes, largest, label: str) -> dict:
     source = nodes[edge.src]
     carried = shape_text(edge.shape) if edge.shape is not None else "tensors of several shapes"
     if edge.count > 1:
@@ -265,7 +265,7 @@ def _edge_attrs(edge, nodes, largest, labelled: bool) -> dict:
     tooltip = f"{source.op or source.label} → {target.op or target.label}: {carried}"
     # an xlabel is placed after layout: a `label` becomes a node of its own in every rank
     # the edge crosses, which doubled the layout time of a 1,000-op chain
-    attrs = {"xlabel": edge_label(edge, source)} if labelled else {}
+    attrs = {"xlabel": label} if label else {}
     t = strength(edge.grad_norm, largest)
     if edge.grad_norm is not None and not math.isfinite(edge.grad_norm):
         attrs.update(color=ALARM["line"], penwidth="2.5")
@@ -277,13 +277,14 @@ def _edge_attrs(edge, nodes, largest, labelled: bool) -> dict:
     return attrs
 
 
-def _labelled_edges(graph) -> list:
-    """Whether each edge of `graph` gets its label: one that says something, into a node
-    that at most FAN_IN_LABELS such edges enter."""
+def _edge_labels(graph) -> list:
+    """Each edge's label ('' for none): one that says something, into a node that at most
+    FAN_IN_LABELS such edges enter."""
     nodes = graph.nodes
-    says = [bool(edge_label(edge, nodes[edge.src])) for edge in graph.edges]
+    says = [edge_label(edge, nodes[edge.src]) for edge in graph.edges]
     fan_in = Counter(edge.dst for edge, said in zip(graph.edges, says) if said)
-    return [said and fan_in[edge.dst] <= FAN_IN_LABELS for edge, said in zip(graph.edges, says)]
+    return [said if fan_in[edge.dst] <= FAN_IN_LABELS else ""
+            for edge, said in zip(graph.edges, says)]
 
 
 def _largest(graph) -> float:
@@ -311,7 +312,7 @@ fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variab
         lines.append(f"  {quote(node.id)} [{drawn[node.id]}];\n")
     fanout = Counter(e.src for e in graph.edges if nodes[e.src].kind in ("variable", "constant"))
     copies: Counter = Counter()
-    for edge, labelled in zip(graph.edges, _labelled_edges(graph)):
+    for edge, label in zip(graph.edges, _edge_labels(graph)):
         src = edge.src
         if fanout[src] > MAX_FANOUT:
             copies[src] += 1
@@ -319,6 +320,6 @@ fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variab
                 src = f"{src}~{copies[src]}"
                 lines.append(f"  {quote(src)} [{drawn[edge.src]}];\n")
         lines.append(f"  {quote(src)} -> {quote(edge.dst)} "
-                     f"[{_attrs(_edge_attrs(edge, nodes, largest, labelled))}];\n")
+                     f"[{_attrs(_edge_attrs(edge, nodes, largest, label))}];\n")
     lines.append("}\n")
     return "".join(lines)
