@@ -263,9 +263,8 @@ def test_cell_magic_draws_the_op_that_failed_where_it_happened(ip, shown):
     widget.selected = "failed"                          # its inspector: the error, the inputs
     sections = {s["title"]: s["content"] for s in widget.inspector["sections"]}
     assert "bad = tf.matmul(h, tf.ones([3, 4]))" in sections["Error"]
-    assert sections["Inputs"] == [["input", "your code", "value"],
-                                  ["a", "h", "float32[1, 1]"],
-                                  ["b", "tf.ones([3, 4])", "float32[3, 4]"]]
+    assert sections["Inputs"] == [["input", "value"], ["a = h", "float32[1, 1]"],
+                                  ["b = tf.ones([3, 4])", "float32[3, 4]"]]
     leaf = next(n for n in graph.nodes.values() if n.id.startswith("failed:"))
     assert (leaf.label, leaf.shape) == ("b = tf.ones([3, 4])", (3, 4))
 

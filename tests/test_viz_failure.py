@@ -3,7 +3,8 @@ user's line passed for each where the line shows it, and their shapes."""
 import pytest
 
 import tapeviz as tf
-from tapeviz.viz.failure import add_failed_op, failed_payload, input_labels, user_arguments
+from tapeviz.debugger.op_inputs import written_arguments
+from tapeviz.viz.failure import add_failed_op, failed_payload, input_labels
 from tapeviz.viz.graph import Graph
 
 
@@ -11,6 +12,11 @@ def failure(run):
     with pytest.raises(tf.errors.InvalidArgumentError) as raised:
         run()
     return raised.value
+
+
+def user_arguments(error) -> list:
+    """What the failed op's line wrote for each of its inputs ('' where it does not show)."""
+    return written_arguments(error.op, error.source, len(error.input_values))
 
 
 def test_the_operator_form_names_the_operands_as_written():
@@ -47,6 +53,9 @@ def test_a_line_that_does_not_show_the_call_leaves_the_ops_names():
     assert input_labels(aliased) == ["a", "b"]
     rows = failed_payload("failed", aliased)["sections"][1]["content"]
     assert rows == [["input", "value"], ["a", "float32[2, 3]"], ["b", "float32[4, 5]"]]
+    named = failed_payload("failed", failure(lambda: tf.matmul(a, tf.ones([4, 5]))))
+    assert named["sections"][1]["content"][1:] == [["a", "float32[2, 3]"],
+                                                   ["b = tf.ones([4, 5])", "float32[4, 5]"]]
     spanning = failure(lambda: tf.matmul(a,
                                          tf.ones([4, 5])))            # a statement over lines
     assert user_arguments(spanning) == ["", ""]

@@ -3,7 +3,8 @@
 The failed node of a `%%tapeviz` cell, the inspector and the debugger's `node` command all
 name an op's inputs so: the op's own name for each (`a`, `b` for matmul; `input`, `filters`
 for conv2d; the names its error messages use), with the expression the user's line passed
-when the line shows it (`a = h`). Read from the op row and the line's text only.
+when the line shows it (`a = h`), through the one `input_labels`. Read from the op row and
+the line's text only.
 """
 from __future__ import annotations
 
@@ -29,9 +30,21 @@ def input_names(op, count: int) -> list:
     return [named[i] if i < len(named) else f"input {i}" for i in range(count)]
 
 
-def labelled(names: list, written: list) -> list:
-    """Each input's name with what the line wrote for it when that says more ('a = h'),
-    else the name alone."""
+def input_labels(op, source, count: int, phase: str = "forward") -> list:
+    """Each of the first `count` inputs of `op` (an op row, or the name of one) as the
+    inspector, the debugger's `node` command and a failed cell's graph all label it: the op's
+    name for it, with what the user's line (`source`) wrote for it when that says more
+    ('a = h', 'b = tf.ones([3, 4])'; 'x' alone for an `x` passed as `x`). Only a forward op's
+    line is its call: a VJP's ops share the line that called `gradient`.
+
+    >>> from tapeviz.ops.registry import REGISTRY
+    >>> input_labels("matmul", None, 2), input_labels(REGISTRY["exp"], None, 1)
+    (['a', 'b'], ['x'])
+    """
+    names = input_names(REGISTRY.get(op) if isinstance(op, str) else op, count)
+    if phase != "forward":
+        return names
+    written = written_arguments(op, source, count)
     return [f"{name} = {passed}" if passed and passed != name else name
             for name, passed in zip(names, written)]
 
@@ -79,4 +92,4 @@ def _calls(node, op: str) -> bool:
     return False
 
 
-__all__ = ["input_names", "labelled", "written_arguments"]
+__all__ = ["input_labels", "input_names", "written_arguments"]

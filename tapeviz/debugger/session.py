@@ -193,10 +193,7 @@ def node_summary(node, upstream=None) -> str:
         lines.append(f"  at {source}")
         if source.line:
             lines.append(f"      {source.line}")
-    count = len(node.inputs)
-    names = op_inputs.input_names(node.op, count)
-    if node.phase == "forward":   # a VJP's op shares the line of `gradient`: not its call
-        names = op_inputs.labelled(names, op_inputs.written_arguments(node.op, source, count))
+    names = op_inputs.input_labels(node.op, source, len(node.inputs), node.phase)
     rows = list(zip(names, node.inputs)) + [("output", node.output)]
     if node.params:
         rows.append(("params", node.params))

@@ -11,7 +11,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..debugger import op_inputs
-from ..ops.registry import REGISTRY
 from .dot import shape_text
 from .graph import GraphEdge, GraphNode, _dtype_name
 
@@ -42,15 +41,11 @@ def add_failed_op(graph, error) -> None:
 
 
 def failed_payload(node_id: str, error) -> dict:
-    """The inspector of the failed op: the error as raised, then what each input was."""
-    names, passed = input_names(error), user_arguments(error)
+    """The inspector of the failed op: the error as raised, then what each input was, named
+    as the graph's node and the ordinary inspector name inputs ('a = h')."""
     values = error.input_values or ()
-    described = [f"{_dtype_name(v)}{list(np.shape(v))}" for v in values]
-    if any(passed):
-        rows = [["input", "your code", "value"]] + [list(row) for row in
-                                                    zip(names, passed, described)]
-    else:
-        rows = [["input", "value"]] + [list(row) for row in zip(names, described)]
+    rows = [["input", "value"]] + [[label, f"{_dtype_name(value)}{list(np.shape(value))}"]
+                                   for label, value in zip(input_labels(error), values)]
     sections = [{"title": "Error", "type": "code", "content": str(error)}]
     if len(rows) > 1:
         sections.append({"title": "Inputs", "type": "table", "content": rows})
@@ -68,22 +63,10 @@ def failure_alerts(error, node_id_of) -> list:
              "node": node_id_of(error) or ""}]
 
 
-def input_names(error) -> list:
-    """What the failed op calls each input it was given ('a', 'b' for matmul), else
-    'input <i>'."""
-    return op_inputs.input_names(REGISTRY.get(error.op), len(error.input_values or ()))
-
-
 def input_labels(error) -> list:
-    """Each input as the graph names it: the op's name for it (the message's), with what the
-    user's line passed when that says more ('a = h', 'b = tf.ones([3, 4])', 'x')."""
-    return op_inputs.labelled(input_names(error), user_arguments(error))
-
-
-def user_arguments(error) -> list:
-    """What the user's line passed for each input of the failed op, as written there ('h',
-    'tf.ones([3, 4])'), '' where the line does not show it (`op_inputs.written_arguments`)."""
-    return op_inputs.written_arguments(error.op, error.source, len(error.input_values or ()))
+    """Each input of the failed op labelled as `op_inputs.input_labels` labels any op's: the
+    name its message uses, with what the user's line passed when that says more ('a = h')."""
+    return op_inputs.input_labels(error.op, error.source, len(error.input_values or ()))
 
 
 def _producers(graph) -> dict:

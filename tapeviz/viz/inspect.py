@@ -186,11 +186,7 @@ def _producer(node: Node, i: int, names: dict) -> str:
 def _input_sections(node: Node, names: dict) -> list:
     """A row per input: its name with what the user's line wrote for it ('a = h'), what
     made it, its value."""
-    count = len(node.inputs)
-    labels = op_inputs.input_names(node.op, count)
-    if node.phase == "forward":   # a VJP's op shares the line of `gradient`: not its call
-        labels = op_inputs.labelled(labels, op_inputs.written_arguments(node.op, node.source,
-                                                                        count))
+    labels = op_inputs.input_labels(node.op, node.source, len(node.inputs), node.phase)
     rows = [["input", "from", "value"]]
     for i, tensor in enumerate(node.inputs):
         rows.append([labels[i], _producer(node, i, names), summarize(tensor)])

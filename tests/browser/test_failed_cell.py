@@ -47,7 +47,7 @@ def test_the_failed_op_is_drawn_red_after_the_ops_that_ran(tmp_path, browser):
     assert "tf.matmul(h, tf.ones([3, 4]))" in inspector and "float32[3, 4]" in inspector
     rows = page.page.locator(".tv-inspector table tr").evaluate_all(
         "rows => rows.map(r => [...r.cells].map(c => c.textContent))")
-    assert [["input", "your code", "value"], ["a", "h", "float32[1, 1]"],
-            ["b", "tf.ones([3, 4])", "float32[3, 4]"]] == rows[-3:], rows
+    assert [["input", "value"], ["a = h", "float32[1, 1]"],
+            ["b = tf.ones([3, 4])", "float32[3, 4]"]] == rows[-3:], rows
     page.screenshot(".tapeviz", "failed-op")
     check_clean(page, browser)
