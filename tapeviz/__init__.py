@@ -23,6 +23,7 @@ from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, h
 from .module import Module
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
 from .events import GradientComputed, OpExecuted, VJPApplied, subscribe, unsubscribe
+from .ops.accumulate import add_n
 from .ops.linalg import matmul, tensordot
 from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos, divide, equal,
                        exp, floor, floordiv, floormod, greater, greater_equal, identity, less,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import arguments
+from . import dtypes as _dtypes
 from .creation import convert_to_tensor
 from .dispatch import name_scope
 from .errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
@@ -24,6 +25,7 @@ from .ops.nn import (bias_add_op, elu, l2_loss, leaky_relu_op, log_softmax_op, r
                      softmax_op)
 from .ops.reduce import reduce_mean
 from .ops.shape import squeeze, transpose
+from .tensor import Tensor, wrap
 
 __all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "l2_loss",
            "leaky_relu", "log_softmax", "max_pool", "max_pool2d", "moments", "relu", "relu6",
@@ -124,13 +126,23 @@ def _check_fits(op: str, hw, khw, strides, padding, dilations) -> None:
 
 # ---- activations and softmax ------------------------------------------------------------
 def leaky_relu(features, alpha=0.2, name=None):
-    """features where positive, else alpha * features.
+    """features where positive, else alpha * features; integer features are cast to float32
+    first, as TF casts them.
 
     >>> import tapeviz as tf
     >>> tf.nn.leaky_relu([-1.0, 2.0]).numpy()
     array([-0.2,  2. ], dtype=float32)
     """
-    return leaky_relu_op(features, alpha=arguments.number("leaky_relu", "alpha", alpha))
+    alpha = arguments.number("leaky_relu", "alpha", alpha)
+    if not isinstance(features, Tensor):
+        features = wrap(arguments.array_of("leaky_relu", "features", features))
+    kind = features._value.dtype.kind
+    if kind == "b":
+        raise DTypeError("leaky_relu", "expected numeric features; got dtype bool",
+                         hint="cast first: tf.cast(features, tf.float32)")
+    if kind in "iu":
+        features = cast(features, _dtypes.float32)
+    return leaky_relu_op(features, alpha=alpha)
 
 
 def softmax(logits, axis=None, name=None):

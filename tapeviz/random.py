@@ -13,7 +13,7 @@ import numpy as np
 
 from . import arguments
 from . import dtypes as _dtypes
-from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .errors import DTypeError, InvalidArgumentError, describe
 from .ops import random as _r
 from .ops.random import set_seed
 from .tensor import Tensor
@@ -26,6 +26,17 @@ def _float_dtype(op: str, dtype) -> str:
     if not dtype.is_floating:
         raise DTypeError(op, f"dtype must be a floating type (float16/32/64); got {dtype.name}")
     return dtype.name
+
+
+def _draw_shape(op: str, shape) -> tuple:
+    """The shape of a draw: a list of ints. TF's random ops take no bare number there (where
+    tf.zeros(3) means [3], tf.random.normal(3) is an error in TF), so neither does tapeviz."""
+    if arguments.ndim(shape) == 0:
+        raise InvalidArgumentError(op, f"shape must be a list of ints (a vector), not a "
+                                       f"scalar; got {describe(shape)}",
+                                   hint=f"tf.random.{op}([n]) draws n values, "
+                                        f"tf.random.{op}([]) one scalar")
+    return arguments.shape(op, "shape", shape)
 
 
 def _is(value, number) -> bool:
@@ -51,7 +62,7 @@ def normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=N
     >>> bool(tf.reduce_all(a == tf.random.normal([2, 3])))
     True
     """
-    draws = _r.random_standard_normal(shape=arguments.shape("normal", "shape", shape),
+    draws = _r.random_standard_normal(shape=_draw_shape("normal", shape),
                                       dtype=_float_dtype("normal", dtype),
                                       seed=arguments.seed("normal", seed))
     return _scaled(draws, stddev, mean)
@@ -64,7 +75,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=No
     >>> bool(tf.reduce_max(tf.abs(tf.random.truncated_normal([1000]))) <= 2.0)
     True
     """
-    draws = _r.truncated_normal(shape=arguments.shape("truncated_normal", "shape", shape),
+    draws = _r.truncated_normal(shape=_draw_shape("truncated_normal", shape),
                                 dtype=_float_dtype("truncated_normal", dtype),
                                 seed=arguments.seed("truncated_normal", seed))
     return _scaled(draws, stddev, mean)
@@ -79,7 +90,7 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
     True
     """
     dtype = arguments.dtype("uniform", "dtype", dtype, optional=False)
-    shape = arguments.shape("uniform", "shape", shape)
+    shape = _draw_shape("uniform", shape)
     if dtype.is_integer:
         if maxval is None:
             raise InvalidArgumentError("uniform", f"maxval must be given for integer dtype "
@@ -109,12 +120,11 @@ def _int_bound(name: str, value) -> int:
 
 
 def shuffle(value, seed=None, name=None):
-    """`value` with its first axis randomly permuted (a new tensor; rows stay intact).
+    """`value` with its first axis randomly permuted (a new tensor; rows stay intact); a
+    scalar comes back as it is, as in TF.
 
     >>> import tapeviz as tf
     >>> sorted(tf.random.shuffle([3, 1, 2]).numpy().tolist())
     [1, 2, 3]
     """
-    if arguments.rank_of("shuffle", "value", value) < 1:
-        raise ShapeError("random_shuffle", f"value must have rank >= 1; got a scalar {value!r}")
     return _r.random_shuffle(value, seed=arguments.seed("shuffle", seed))

@@ -76,8 +76,17 @@ def test_bad_arguments_raise_errors_that_name_the_op():
         tf.random.normal([2], dtype=tf.int32)
     with pytest.raises(tf.InvalidArgumentError, match="shape must be a list of non-negative"):
         tf.random.normal([2, -1])
-    with pytest.raises(tf.ShapeError, match="random_shuffle: value must have rank >= 1"):
-        tf.random.shuffle(3)
+    for draw in (tf.random.normal, tf.random.uniform, tf.random.truncated_normal):
+        # a bare number is a shape for tf.zeros, not for TF's random ops
+        with pytest.raises(tf.InvalidArgumentError, match=r"shape must be a list of ints "
+                                                          r"\(a vector\), not a scalar; got 3"):
+            draw(3)
+        assert draw([]).shape == () and draw(tf.constant([3])).shape == (3,)
+
+
+def test_shuffle_of_a_scalar_returns_it_as_tf_does():
+    assert tf.random.shuffle(3).numpy() == 3
+    assert tf.random.shuffle(tf.constant(2.5)).dtype == tf.float32
 
 
 def test_random_ops_go_through_dispatch_but_never_onto_a_tape():

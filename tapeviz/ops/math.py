@@ -50,7 +50,7 @@ def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
     return checked
 
 
-_CAST_TO = {"f": "float32", "b": "bool", "iuf": "float32"}
+_CAST_TO = {"f": "float32", "b": "bool", "iuf": "float32", "if": "int32"}
 # kinds -> the numpy scalar types of those kinds (what 0-d values are)
 _SCALAR_TYPES = {kinds: frozenset(t for t in np.sctypeDict.values()
                                   if np.dtype(t).kind in kinds)
@@ -68,11 +68,17 @@ def _numbers_only(name: str, forward, arity: int = 1):
     return _kinds_only(name, forward, "iuf", "numeric (int or float)", arity)
 
 
+def _signed_only(name: str, forward):
+    """`forward`, refusing unsigned ints and bools, as TF's Abs, Neg and Sign kernels do
+    (numpy's -uint8(1) wraps to 255)."""
+    return _kinds_only(name, forward, "if", "signed numeric (int8/16/32/64 or float)")
+
+
 def _bools_only(name: str, forward, arity: int = 1):
     return _kinds_only(name, forward, "b", "bool", arity)
 
 
-def _refused_bools(name: str) -> DTypeError:
+def refused_bools(name: str) -> DTypeError:
     return DTypeError(name, "expected numeric tensors; got dtype bool",
                       hint="use tf.logical_and / tf.logical_or, or tf.cast(x, tf.int32)")
 
@@ -82,7 +88,7 @@ def _add_forward(x, y):
     type tells, without reading its `.dtype` (which costs more than the addition)."""
     out = x + y
     if type(out) is _BOOL_SCALAR or type(out) is _NDARRAY and out.dtype is _BOOL:
-        raise _refused_bools("add")
+        raise refused_bools("add")
     return out
 
 
@@ -90,7 +96,7 @@ def _multiply(x, y):
     """x * y, refusing bools as TF's Mul does (numpy multiplies bools as and)."""
     out = x * y
     if type(out) is _BOOL_SCALAR or type(out) is _NDARRAY and out.dtype is _BOOL:
-        raise _refused_bools("multiply")
+        raise refused_bools("multiply")
     return out
 
 
@@ -149,6 +155,28 @@ def truediv(x, y, name=None):
     if not isinstance(x, Tensor):
         check_converted_alone("truediv", x, y, "/")
     return divide(x, y)
+
+
+def _divide_no_nan_forward(x, y):
+    """x / y, and 0 wherever y is 0 (even where x is NaN or inf), as TF's DivNoNan; integers
+    divide in float32 up to 16 bits, else float64, as tf.math.divide_no_nan casts them."""
+    kind = x.dtype.kind
+    if kind == "b":
+        raise refused_bools("divide_no_nan")
+    if kind in "iu":
+        wide = np.float32 if x.dtype.itemsize <= 2 else np.float64
+        x, y = np.asarray(x, wide), np.asarray(y, wide)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = np.true_divide(x, y)
+    return np.where(y == 0, 0, quotient).astype(quotient.dtype, copy=False)
+
+
+# TF's gradient: both rules divide with no NaN too, so a y of 0 gets gradient 0 in x and y
+divide_no_nan = defop("divide_no_nan", _divide_no_nan_forward, label="÷₀", broadcasting=True,
+                      vjp=(lambda g, ans, x, y: divide_no_nan(g, y),
+                           lambda g, ans, x, y: g * divide_no_nan(divide_no_nan(-x, y), y)),
+                      domain=POSITIVE,
+                      doc="x / y elementwise, 0 where y is 0 (tf.math.divide_no_nan).")
 floordiv = defop("floordiv", _no_integer_zero_divisor("floordiv", operator.floordiv),
                  label="//", broadcasting=True, nondiff=True,
                  domain=POSITIVE, doc="Floor of x / y elementwise.")
@@ -181,11 +209,11 @@ squared_difference = defop("squared_difference", lambda x, y: np.square(x - y), 
                            doc="(x - y) ** 2 elementwise.")
 
 # ---- unary math --------------------------------------------------------------------------
-negative = defop("negative", operator.neg, label="−x", vjp=lambda g, ans, x: (-g,),
-                 doc="-x elementwise.")
-abs = defop("abs", _numbers_only("abs", np.abs), label="|x|", vjp=lambda g, ans, x: (g * sign(x),),
-            doc="Absolute value elementwise.")
-sign = defop("sign", np.sign, vjp=lambda g, ans, x: (_zeros(g),),
+negative = defop("negative", _signed_only("negative", operator.neg), label="−x",
+                 vjp=lambda g, ans, x: (-g,), doc="-x elementwise.")
+abs = defop("abs", _signed_only("abs", np.abs), label="|x|",
+            vjp=lambda g, ans, x: (g * sign(x),), doc="Absolute value elementwise.")
+sign = defop("sign", _signed_only("sign", np.sign), vjp=lambda g, ans, x: (_zeros(g),),
              doc="-1, 0 or 1 by the sign of x; its gradient is zero, as in TF.")
 exp = defop("exp", _floats_only("exp", np.exp),
             vjp=lambda g, ans, x: (g * ans,), domain=(-3.0, 3.0),
@@ -204,7 +232,8 @@ rsqrt = defop("rsqrt", _floats_only("rsqrt", lambda x: 1 / np.sqrt(x)),
               doc="1 / sqrt(x) elementwise.")
 square = defop("square", _numbers_only("square", np.square), label="x²",
                vjp=lambda g, ans, x: (square_grad(x, g),), doc="x * x elementwise.")
-reciprocal = defop("reciprocal", np.reciprocal, label="1/x", domain=POSITIVE,
+reciprocal = defop("reciprocal", _floats_only("reciprocal", np.reciprocal), label="1/x",
+                   domain=POSITIVE,
                    vjp=lambda g, ans, x: (reciprocal_grad(ans, g),), doc="1 / x elementwise.")
 sin = defop("sin", _floats_only("sin", np.sin),
             vjp=lambda g, ans, x: (sin_grad(x, g),), domain=(-3.0, 3.0),
@@ -236,7 +265,8 @@ softplus = defop("softplus", _floats_only("softplus", _softplus),
                  vjp=lambda g, ans, x: (softplus_grad(g, x),),
                  kind="activation", domain=(-4.0, 4.0), inputs=("features",),
                  doc="log(1 + exp(x)), overflow-safe.")
-round = defop("round", np.round, nondiff=True, inputs=("x",), doc="Round half to even, as TF does.")
+round = defop("round", _numbers_only("round", np.round), nondiff=True, inputs=("x",),
+              doc="Round half to even, as TF does.")
 floor = defop("floor", _floats_only("floor", np.floor),
               nondiff=True, doc="Largest integer <= x, elementwise.")
 ceil = defop("ceil", _floats_only("ceil", np.ceil),

@@ -70,7 +70,8 @@ def _rows_coalesced(g):
 relu_grad = defop("relu_grad", _relu_grad_forward, label="relu′",
                   vjp=lambda g, ans, gradients, features: (relu_grad(g, features), None),
                   samples=_m.PAIR_SAMPLES, doc="gradients where features > 0, else 0.")
-relu6 = defop("relu6", lambda x: np.clip(x, 0, 6).astype(x.dtype, copy=False),
+relu6 = defop("relu6", _m._numbers_only("relu6", lambda x: np.clip(x, 0, 6).astype(x.dtype,
+                                                                               copy=False)),
               kind="activation", domain=(-2.0, 8.0),
               vjp=lambda g, ans, x: (_m.where(_m.logical_and(x > 0, x < 6), g, 0),),
               inputs=("features",), doc="min(max(x, 0), 6) elementwise.")
@@ -84,7 +85,8 @@ leaky_relu_op = defop("leaky_relu", lambda x, *, alpha: np.where(x > 0, x, x * _
                       vjp=lambda g, ans, x, *, alpha: (_m.where(x > 0, g, g * _attr_float(alpha)),),
                       samples=((((2, 3),), {"alpha": 0.2}), (((4,),), {"alpha": 0.01})),
                       doc="x where x > 0, else alpha * x.")
-elu = defop("elu", lambda x: np.where(x > 0, x, np.expm1(x)).astype(x.dtype, copy=False),
+elu = defop("elu", _m._floats_only("elu", lambda x: np.where(x > 0, x, np.expm1(x))
+                                   .astype(x.dtype, copy=False)),
             kind="activation", vjp=lambda g, ans, x: (_m.where(x > 0, g, g * (ans + 1)),),
             inputs=("features",), doc="x where x > 0, else exp(x) - 1.")
 

@@ -87,7 +87,8 @@ def _keep_mask(*, shape, rate, dtype, seed):
 
 
 def _shuffle(value, *, seed):
-    return generator(seed).permutation(value)
+    # permutation(5) would be a shuffled range(5): a scalar has no axis to permute, as in TF
+    return generator(seed).permutation(value) if np.ndim(value) else value
 
 
 _DRAW = {"shape": (2, 3), "dtype": "float64", "seed": None}

@@ -253,7 +253,7 @@ def _along(axis: int, item) -> tuple:
     return (slice(None),) * axis + (item,)
 
 
-def _check_same_shapes(op: str, shapes: list, axis: int | None = None) -> None:
+def check_same_shapes(op: str, shapes: list, axis: int | None = None) -> None:
     """All shapes equal (ignoring `axis`, when given), else a ShapeError naming two of them."""
     def trimmed(shape):
         return shape[:axis] + shape[axis + 1:] if axis is not None else shape
@@ -284,9 +284,10 @@ _stack = defop("stack", lambda *values, axis: np.stack(values, axis=axis), kind=
                doc="Tensors of one shape joined along a new axis.")
 
 
-def _tensor_list(op: str, values) -> tuple:
-    """concat's and stack's `values` (a non-empty list of tensors; a lone tensor is a list
-    of one for concat, its slices along axis 0 for stack, as in TF) and their shapes."""
+def tensor_list(op: str, values) -> tuple:
+    """concat's, stack's and add_n's `values` (a non-empty list of tensors; a lone tensor is
+    a list of one for concat, its slices along axis 0 for the others, as in TF) and their
+    shapes."""
     from ..tensor import Tensor
     if isinstance(values, Tensor):
         values = [values] if op == "concat" else list(values)
@@ -306,12 +307,12 @@ def concat(values, axis, name=None):
     >>> tf.concat([[[1, 2]], [[3, 4]]], axis=-1).numpy()
     array([[1, 2, 3, 4]], dtype=int32)
     """
-    values, shapes = _tensor_list("concat", values)
+    values, shapes = tensor_list("concat", values)
     if not shapes[0]:
         raise InvalidArgumentError("concat", "cannot concatenate scalars (shape ())",
                                    hint="tf.stack joins scalars into a vector")
     axis = normalize_axis("concat", axis, len(shapes[0]))
-    _check_same_shapes("concat", shapes, axis)
+    check_same_shapes("concat", shapes, axis)
     return _concat(*values, axis=axis)
 
 
@@ -323,8 +324,8 @@ def stack(values, axis=0, name=None):
     array([[1, 3],
            [2, 4]], dtype=int32)
     """
-    values, shapes = _tensor_list("stack", values)
-    _check_same_shapes("stack", shapes)
+    values, shapes = tensor_list("stack", values)
+    check_same_shapes("stack", shapes)
     return _stack(*values, axis=normalize_axis("stack", axis, len(shapes[0]) + 1))
 
 
