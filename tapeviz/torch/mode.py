@@ -103,6 +103,7 @@ def _traced(op, func, args, kwargs, route, tapes):
             return modules.parameter_name(leaf, running)
     # the inputs change (relu_, out=, F.relu(x, inplace=True)): take them before
     early = op.inplace or "out" in kwargs or params.get("inplace") is True
+    made = op.inplace and tensors and values.unseen(tensors[0])   # an initialiser's write
     inputs = _inputs(tensors, name_of) if early else None
     started = perf_counter()
     result = func(*args, **kwargs)
@@ -112,7 +113,11 @@ def _traced(op, func, args, kwargs, route, tapes):
         BY_FUNC[func] = None
         return result
     if not tensors:      # a factory: no op on tensors
+        if output.requires_grad:   # a parameter made here: where diagnose says it was made
+            values.made_here(output, source)
         return result
+    if made:
+        values.made_here(tensors[0], source)
     if inputs is None:
         inputs = _inputs(tensors, name_of)
     if not op.input_names:

@@ -58,6 +58,8 @@ def snapshot(tensor: torch.Tensor, name_of=None):
     version = _version(tensor)
     entry = _snapshots.get(key)
     if entry is not None and entry[1] == version and entry[0]() is tensor:
+        if _unnamed and name_of is not None and key in _unnamed:   # first seen by an
+            variable_of(tensor, None, name_of)   # initialiser, no module running: name it now
         return entry[2]
     value = host_copy(tensor)
     if tensor.requires_grad and tensor.is_leaf:
@@ -85,6 +87,7 @@ def variable_of(leaf: torch.Tensor, value=None, name_of=None) -> TorchParameter:
             _name(variable, key, name_of(leaf))
         return variable
     variable = TorchParameter(host_copy(leaf) if value is None else value, name="leaf")
+    variable.made_at = None   # the line that first read it did not make it (see made_here)
     _unnamed.add(key)
     if name_of is not None:
         _name(variable, key, name_of(leaf))
@@ -93,6 +96,21 @@ def variable_of(leaf: torch.Tensor, value=None, name_of=None) -> TorchParameter:
 
 
 _unnamed: set = set()   # ids of the leaves whose Variable no module has named yet
+
+
+def unseen(leaf: torch.Tensor) -> bool:
+    """Whether `leaf` is a parameter (a leaf that requires grad) with no Variable yet."""
+    entry = _variables.get(id(leaf))
+    return leaf.requires_grad and leaf.is_leaf and (entry is None or entry[0]() is not leaf)
+
+
+def made_here(leaf: torch.Tensor, source) -> None:
+    """`leaf`, a parameter, was made at the user's `source`: a factory's line
+    (`w = torch.zeros(3, requires_grad=True)`) or the line whose initialiser first wrote it
+    (`nn.Linear(3, 1)`'s), which `diagnose` names as where it was made."""
+    variable = variable_of(leaf)
+    if variable.made_at is None:
+        variable.made_at = source
 
 
 def _name(variable, key: int, name) -> None:
