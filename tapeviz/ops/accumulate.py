@@ -39,6 +39,6 @@ def add_n(inputs, name=None):
     """
     if isinstance(inputs, (list, tuple)):
         inputs = [v if isinstance(v, Tensor) else wrap(infer_array(v, "add_n")) for v in inputs]
-    values, shapes = tensor_list("add_n", inputs)
+    values, shapes = tensor_list("add_n", inputs, "inputs")
     check_same_shapes("add_n", shapes)
     return _add_n(*values)

@@ -284,19 +284,20 @@ _stack = defop("stack", lambda *values, axis: np.stack(values, axis=axis), kind=
                doc="Tensors of one shape joined along a new axis.")
 
 
-def tensor_list(op: str, values) -> tuple:
+def tensor_list(op: str, values, name: str = "values") -> tuple:
     """concat's, stack's and add_n's `values` (a non-empty list of tensors; a lone tensor is
     a list of one for concat, its slices along axis 0 for the others, as in TF) and their
     shapes."""
     from ..tensor import Tensor
-    if isinstance(values, Tensor):
+    if isinstance(values, Tensor) and (op == "concat" or np.ndim(values._value)):
         values = [values] if op == "concat" else list(values)
     if not isinstance(values, (list, tuple)):
-        raise bad_argument(op, "values", "a list of tensors", values)
+        rows = "" if op == "concat" else " (or a tensor of rank >= 1: its rows)"
+        raise bad_argument(op, name, f"a list of tensors{rows}", values)
     if not values:
         raise InvalidArgumentError(op, "expected a non-empty list of tensors; got []",
                                    hint="a list filled in a loop that ran no times?")
-    shapes = [arguments.shape_of(op, f"values[{i}]", v) for i, v in enumerate(values)]
+    shapes = [arguments.shape_of(op, f"{name}[{i}]", v) for i, v in enumerate(values)]
     return list(values), shapes
 
 

@@ -1772,3 +1772,63 @@ def _optimizer_built_then_stepped(tf):
 
 
 add_case("keras.optimizers.Adam/build_then_step_each", _optimizer_built_then_stepped, grad=False)
+
+
+# ---- add_n, divide_no_nan, random shapes, unsigned and bool dtypes in unary ops -------------
+add_case("add_n/three", lambda tf, x, y, z: tf.add_n([x, y, z]), f32(2, 3), f32(2, 3, seed=2),
+         f32(2, 3, seed=3))
+add_case("add_n/one", lambda tf, x: tf.add_n([x]), f32(3))
+add_case("add_n/same_tensor_twice", lambda tf, x: tf.add_n([x, x]), f32(3))
+add_case("add_n/python_values", lambda tf, x: tf.add_n([x, [1.0, 2.0, 3.0], 0.5 * x]), f32(3))
+add_case("math.add_n/tensor_rows", lambda tf, x: tf.math.add_n(x), f32(3, 2))
+add_case("add_n/ints", lambda tf: tf.add_n([[1, 2], [3, 4]]))
+add_case("add_n/empty", lambda tf: tf.add_n([]))
+add_case("add_n/shapes_differ", lambda tf, x, y: tf.add_n([x, y]), f32(2), f32(3))
+add_case("add_n/no_broadcast", lambda tf, x, y: tf.add_n([x, y]), f32(2), f32())
+add_case("add_n/dtypes_differ", lambda tf, x, y: tf.add_n([x, y]), f32(2), i32(2))
+add_case("add_n/numpy_float64_beside_float32", lambda tf, x: tf.add_n([x, np.ones(2)]), f32(2))
+add_case("add_n/bool", lambda tf, x: tf.add_n([x, x]), np.array([True, False]))
+add_case("add_n/scalar_tensor", lambda tf, x: tf.add_n(x), f32())
+add_case("math.divide_no_nan/zeros", lambda tf, x, y: tf.math.divide_no_nan(x, y),
+         a32([1.0, 0.0, -1.0, 2.0]), a32([0.0, 0.0, 2.0, 4.0]))
+add_case("math.divide_no_nan/broadcast", lambda tf, x, y: tf.math.divide_no_nan(x, y),
+         f32(3, 1), a32([0.0, 2.0, -0.5]))
+add_case("math.divide_no_nan/nan_and_inf_over_zero", lambda tf, x, y: tf.math.divide_no_nan(x, y),
+         a32([np.nan, np.inf, np.nan]), a32([0.0, 0.0, 1.0]), grad=False)
+add_case("math.divide_no_nan/f64", lambda tf, x, y: tf.math.divide_no_nan(x, y), f64(2, 2),
+         np.array([[0.0, 1.5], [-2.0, 0.0]]))
+add_case("math.divide_no_nan/int32", lambda tf, x, y: tf.math.divide_no_nan(x, y),
+         np.array([3, 0, -4], np.int32), np.array([0, 2, 8], np.int32))
+add_case("math.divide_no_nan/int8", lambda tf, x, y: tf.math.divide_no_nan(x, y),
+         np.array([3, 1], np.int8), np.array([0, 4], np.int8))
+add_case("math.divide_no_nan/python_x", lambda tf, y: tf.math.divide_no_nan(1.0, y),
+         a32([0.0, 4.0]))
+add_case("math.divide_no_nan/numpy_float64_x", lambda tf, y: tf.math.divide_no_nan(
+    np.array([1.0, 2.0]), y), a32([0.0, 4.0]))
+add_case("math.divide_no_nan/dtypes_differ", lambda tf, x, y: tf.math.divide_no_nan(x, y),
+         f32(2), f64(2))
+add_case("math.divide_no_nan/bool", lambda tf, x: tf.math.divide_no_nan(x, x),
+         np.array([True, False]))
+for _draw in ("normal", "uniform", "truncated_normal"):
+    add_case(f"random.{_draw}/scalar_shape", lambda tf, _d=_draw: getattr(tf.random, _d)(3),
+             op=_draw)
+    add_case(f"random.{_draw}/scalar_tensor_shape", lambda tf, _d=_draw: getattr(tf.random, _d)(
+        tf.constant(3)), op=_draw)
+    add_case(f"random.{_draw}/empty_shape_is_a_scalar", lambda tf, _d=_draw: _random_facts(
+        tf, lambda tf: getattr(tf.random, _d)([])), grad=False)
+    add_case(f"random.{_draw}/vector_tensor_shape", lambda tf, _d=_draw: _random_facts(
+        tf, lambda tf: getattr(tf.random, _d)(tf.constant([2, 3]))), grad=False)
+add_case("random.uniform/int_scalar_shape", lambda tf: tf.random.uniform(
+    4, maxval=5, dtype=tf.int32), op="uniform")
+add_case("random.shuffle/scalar", lambda tf: tf.random.shuffle(3))
+_SMALL_INTS = {"uint8": np.array([0, 1, 200], np.uint8), "int8": np.array([-3, 0, 4], np.int8),
+               "int16": np.array([-3, 0, 4], np.int16), "int64": np.array([-3, 0, 4], np.int64)}
+for _path in ("math.abs", "math.negative", "math.sign", "math.square", "math.reciprocal",
+              "math.round", "math.exp", "nn.relu", "nn.relu6", "nn.elu", "nn.leaky_relu"):
+    for _dtype, _values in _SMALL_INTS.items():
+        add_case(f"{_path}/{_dtype}", _unary(_path), _values)
+for _path in ("math.negative", "math.sign", "math.reciprocal", "math.round", "nn.relu6",
+              "nn.elu", "nn.leaky_relu"):
+    add_case(f"{_path}/bool", _unary(_path), np.array([True, False]))
+for _path in ("math.reciprocal", "nn.elu", "nn.relu6", "nn.leaky_relu"):
+    add_case(f"{_path}/int32", _unary(_path), np.array([-3, 0, 4], np.int32))
