@@ -133,43 +133,47 @@ def _accumulate(flat, w, dilations, grid, origin, out):
     if not whole and band >= hp:  # whole images a block: one copy out each (not one an image)
         band -= band % hp
         unkept = hp - origin[0] - out.shape[1]
-    block = np.empty((band * wp, o), dtype=out.dtype)
-    add_taps = _tap_adder(flat, taps, offsets, len(block))
+    block = None if whole else np.empty((band * wp, o), dtype=out.dtype)
+    add_taps = _tap_adder(flat, taps, offsets, out.reshape(-1, o) if whole else block, band * wp)
     for top in range(0, n * hp, band):  # `top`: the block's first row of the stacked images
         start, stop = top * wp, min((top + band - unkept) * wp, rows)
         if start >= stop:  # every pixel from here on is past the last output pixel
             break
-        add_taps(start, out.reshape(-1, o)[start:stop] if whole else block[:stop - start])
+        add_taps(start, start if whole else 0, stop - start)
         if not whole:
             _keep_outputs(block.reshape(band, wp, o), top, hp, origin, out)
 
 
-def _tap_adder(flat, taps, offsets, most_rows):
-    """A function (start, total) that writes into `total` (at most `most_rows` rows) the sum
-    over taps k of flat[start + offsets[k]:][:len(total)] @ taps[k]: by BLAS calls that add
-    into `total` where numpy's OpenBLAS is found (`blas.py`: the guide's second conv, forward
-    or input gradient, in 0.86x the time), else by a numpy matmul and an add a tap."""
+def _tap_adder(flat, taps, offsets, totals, most_rows):
+    """A function (start, first, count) that writes into totals[first:first + count] (count at
+    most `most_rows`) the sum
+    over taps k of flat[start + offsets[k]:][:count] @ taps[k]: by BLAS calls that add into
+    the total where numpy's OpenBLAS is found (`blas.py`: the guide's second conv, forward
+    or input gradient, in 0.86x the time), else by a numpy matmul and an add a tap. Every
+    address is read once here: reading one costs ~1-3 us, a block's 9 products ~10."""
     c, o = taps.shape[1:]
     make = blas.products(taps.dtype) \
         if flat.dtype == taps.dtype and flat.flags.c_contiguous else None
     if make is None:
-        term = np.empty((most_rows, o), taps.dtype)
+        term = np.empty((most_rows, o), totals.dtype)
 
-        def add_taps(start, total):
-            part = term[:len(total)]
-            np.matmul(flat[start:start + len(total)], taps[0], out=total)
+        def add_taps(start, first, count):
+            total, part = totals[first:first + count], term[:count]
+            np.matmul(flat[start:start + count], taps[0], out=total)
             for tap, offset in zip(taps[1:], offsets[1:]):
-                np.matmul(flat[start + offset:start + offset + len(total)], tap, out=part)
+                np.matmul(flat[start + offset:start + offset + count], tap, out=part)
                 total += part
         return add_taps
     base, row = blas.address(flat), flat.strides[0]
     shifts = [offset * row for offset in offsets]
-    tap_addresses = [blas.address(taps) + k * taps.strides[0] for k in range(len(taps))]
+    first_tap = blas.address(taps)
+    tap_addresses = [first_tap + k * taps.strides[0] for k in range(len(taps))]
+    totals_at, total_row = blas.address(totals), totals.strides[0]
 
-    def add_taps(start, total):
-        first = base + start * row
-        make(trans_a=False, m=len(total), n=o, k=c, lda=c, ldb=o, ldc=o).sum_into(
-            blas.address(total), [first + shift for shift in shifts], tap_addresses)
+    def add_taps(start, first, count):
+        at = base + start * row
+        make(trans_a=False, m=count, n=o, k=c, lda=c, ldb=o, ldc=o).sum_into(
+            totals_at + first * total_row, [at + shift for shift in shifts], tap_addresses)
     return add_taps
 
 
