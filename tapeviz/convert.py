@@ -275,17 +275,20 @@ def _unify_python_values(op, args, arrays) -> list:
             for arg, array in zip(args, arrays)]
 
 
-def check_converted_alone(op: str, x, y, symbol: str, names=("x", "y")) -> None:
-    """TF's rule for a non-tensor x of tf.add, tf.math.truediv and tf.matmul: their Python
-    wrappers convert x on its own (a numpy value keeps its dtype, 1 is int32, 1.5 float32)
-    and y to x's dtype, so an x whose own dtype is not tensor y's is refused. (The operators
-    `x + y`, `x / y`, `x @ y` convert x to y's dtype instead, as TF's do.)"""
-    if not isinstance(y, Tensor):
-        return
-    own, wanted = infer_array(x, op).dtype, y._value.dtype
-    if own == wanted:
-        return
+def converted_alone(op: str, x, y, symbol: str, names=("x", "y")) -> Tensor:
+    """The non-tensor x of tf.add, tf.math.truediv and tf.matmul as a tensor, converted on its
+    own, as their Python wrappers convert it (a numpy value keeps its dtype, 1 is int32, 1.5
+    float32); y is then converted to x's dtype, so an x whose own dtype is not tensor y's is
+    refused. (The operators `x + y`, `x / y`, `x @ y` convert x to y's dtype instead, as
+    TF's do.) The op is given the tensor, so x is converted once."""
     x_name, y_name = names
+    try:
+        array = infer_array(x, op)
+    except OpError as error:
+        raise type(error)(op, f"{x_name}: {error.detail}", error.hint) from None
+    if not isinstance(y, Tensor) or array.dtype == y._value.dtype:
+        return wrap(array)
+    own, wanted = array.dtype, y._value.dtype
     if isinstance(x, (np.ndarray, np.generic)):
         what = f"a numpy {own.name} array of shape {np.shape(x)}" if np.ndim(x) else \
             f"a numpy {own.name} scalar"

@@ -170,6 +170,7 @@ VALID = {
     "eye": dict(num_rows=2),
     "range": dict(start=0, limit=5),
     "stack": dict(values=[floats(2, 3), floats(2, 3)]),
+    "add_n": dict(inputs=[floats(2, 3), floats(2, 3)]),
     "concat": dict(values=[floats(2, 3), floats(2, 3)], axis=0),
     "squeeze": dict(input=floats(2, 1)),
     "dropout": dict(x=floats(2, 3), rate=0.5),

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from ..convert import check_converted_alone
+from ..convert import converted_alone
 from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
 from ..tensor import Tensor
 from .axes import normalize_axis
@@ -83,7 +83,7 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     tapeviz.Tensor([[4.]], shape=(1, 1), dtype=float32)
     """
     if not isinstance(a, Tensor):
-        check_converted_alone("matmul", a, b, "@", names=("a", "b"))
+        a = converted_alone("matmul", a, b, "@", names=("a", "b"))
     if transpose_a is False and transpose_b is False and adjoint_a is False \
             and adjoint_b is False:   # `x @ w`, checked at the cost of four identity tests
         return _matmul(a, b, transpose_a=False, transpose_b=False)

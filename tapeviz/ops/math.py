@@ -12,7 +12,7 @@ import operator
 import numpy as np
 
 from .. import arguments, dtypes
-from ..convert import check_converted_alone
+from ..convert import converted_alone
 from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..tensor import Tensor
 from .axes import normalize_axis
@@ -140,7 +140,7 @@ def add(x, y, name=None):
     array([2., 3.], dtype=float32)
     """
     if not isinstance(x, Tensor):
-        check_converted_alone("add", x, y, "+")
+        x = converted_alone("add", x, y, "+")
     return add_v2(x, y)
 
 
@@ -153,7 +153,7 @@ def truediv(x, y, name=None):
     array([0.5, 1.5], dtype=float32)
     """
     if not isinstance(x, Tensor):
-        check_converted_alone("truediv", x, y, "/")
+        x = converted_alone("truediv", x, y, "/")
     return divide(x, y)
 
 
