@@ -49,6 +49,8 @@ def geometry(hw, khw, strides, padding, dilations) -> tuple:
 
 def _pad(x, pads, value=0):
     """`x` (NHWC) padded spatially by `pads`; negative pads crop instead."""
+    if pads == ((0, 0), (0, 0)):  # VALID: the usual case, nothing to make
+        return x
     crop = tuple(slice(max(-b, 0), x.shape[i + 1] - max(-a, 0)) for i, (b, a) in enumerate(pads))
     x = x[:, crop[0], crop[1], :]
     grow = ((0, 0),) + tuple((max(b, 0), max(a, 0)) for b, a in pads) + ((0, 0),)
@@ -70,20 +72,17 @@ def _columns(xp, khw, strides, dilations, out_hw):
     """The im2col matrix: one row per output pixel, its window's KH*KW*C values (a copy).
 
     With few channels (grayscale, RGB) it is built transposed, one contiguous plane per
-    window value copied from a shifted slice, and returned as the transpose's view (BLAS
-    takes either layout): copying the windows directly moves runs of only KW*C values
-    (0.05 ms against 0.32 ms for the guide's 32x28x28x1 images)."""
-    n, _, _, c = xp.shape
-    (kh, kw), (oh, ow), (sh, sw), (dh, dw) = khw, out_hw, strides, dilations
-    if c > _FEW_CHANNELS:
-        return _windows(xp, khw, strides, dilations, out_hw).reshape(-1, kh * kw * c)
-    planes = np.empty((kh, kw, c, n, oh, ow), dtype=xp.dtype)
-    for a in range(kh):
-        for b in range(kw):
-            window = xp[:, a * dh:a * dh + (oh - 1) * sh + 1:sh,
-                        b * dw:b * dw + (ow - 1) * sw + 1:sw, :]
-            planes[a, b] = window.transpose(3, 0, 1, 2)
-    return planes.reshape(kh * kw * c, -1).T
+    window value (a shifted slice, copied in one call through the window view), and
+    returned as the transpose's view (BLAS takes either layout): copying the windows
+    directly moves runs of only KW*C values (0.05 ms against 0.32 ms for the guide's
+    32x28x28x1 images)."""
+    kh, kw = khw
+    windows = _windows(xp, khw, strides, dilations, out_hw)
+    if xp.shape[3] > _FEW_CHANNELS:
+        return windows.reshape(-1, kh * kw * xp.shape[3])
+    planes = np.empty(windows.shape[3:] + windows.shape[:3], dtype=xp.dtype)
+    np.copyto(planes, windows.transpose(3, 4, 5, 0, 1, 2))
+    return planes.reshape(kh * kw * xp.shape[3], -1).T
 
 
 _FEW_CHANNELS = 3
