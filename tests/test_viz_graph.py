@@ -172,7 +172,8 @@ def test_unscoped_ops_beyond_the_limit_fold_into_ranges():
     view = g.collapse(max_nodes=300)
     assert len(view.nodes) <= 300
     first = view.nodes["g:#0-99"]
-    assert first.label == "ops 0-99" and first.kind == "group"
+    # named by what it holds, as other boxes are: its op count, its ops, their indices
+    assert first.label == "100 ops: add, multiply (0-99)" and first.kind == "group"
     assert sum(1 for m in first.members if m[0] == "n") == 100
     # merged edges between ranges carry one edge each here
     assert [(e.src, e.dst, e.count) for e in view.edges[:1]] == [("g:#0-99", "g:#100-199", 1)]
@@ -288,21 +289,20 @@ def test_a_loop_body_recorded_without_scopes_folds_into_one_box():
 
 
 def test_loop_stretches_take_the_most_ops_and_never_cross_a_scope():
-    from tapeviz.viz.scopetree import Scope
     from tapeviz.viz.loops import loop_stretches
 
     ops = "xab" + "ab" * 5 + "cde" * 4   # a 2-op body 6 times (from 1), then a 3-op body 4 times
     codes = ["xabcde".index(op) for op in ops] + [-1]   # position len(ops): a constant
     constant = len(ops)
-    entries = [(0, 0), (1, constant)] + [(i, i) for i in range(1, len(ops))]
-    assert loop_stretches(entries, codes) == [(1, 14, 2, 6), (14, 26, 3, 4)]
-    # a scope splits the 2-op passes: 2 before it are too few, the 4 after it fold
-    entries.insert(6, (5, Scope("s", 5, None)))
-    assert loop_stretches(entries, codes) == [(7, 15, 2, 4), (15, 27, 3, 4)]
+    positions = [0, constant] + list(range(1, len(ops)))   # a level's entries
+    assert loop_stretches(positions, codes) == [(1, 14, 2, 6), (14, 26, 3, 4)]
+    # a scope (-1) splits the 2-op passes: 2 before it are too few, the 4 after it fold
+    positions.insert(6, -1)
+    assert loop_stretches(positions, codes) == [(7, 15, 2, 4), (15, 27, 3, 4)]
     # the longest stretch wins: 'ab' x 7 eats the start of 'abc' x 4
     ops = "ab" * 6 + "abc" * 4
     codes = ["abc".index(op) for op in ops]
-    assert loop_stretches([(i, i) for i in range(len(ops))], codes) == [(0, 14, 2, 7)]
+    assert loop_stretches(list(range(len(ops))), codes) == [(0, 14, 2, 7)]
 
 
 def test_a_level_whose_entries_share_one_op_index_splits_by_position():

@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from itertools import compress, repeat
-from operator import is_not, itemgetter
+from operator import is_not
 
 import numpy as np
 
@@ -32,7 +32,7 @@ from .byid import Members, Shown
 from .graph import Graph, GraphEdge, GraphNode, group_id
 from .loops import loop_stretches
 from .panel import counted
-from .scopetree import Scope, positions_of, repeat_ends, stem
+from .scopetree import Level, Scope, repeat_ends, stem
 from .table import NodeTable
 
 
@@ -48,13 +48,11 @@ def box_of(table: NodeTable, tree: "Scope", expanded: frozenset, max_nodes: int,
     """The id of the box that shows the node at `position` in `collapsed_view(...)`, found
     without building the view: the boxes are not merged, only searched for the node."""
     folder = _Folder(table, expanded, max_nodes, target=position)
-    folder.target_holders = {position, *tree.holders(table.scope_paths[
-        table.scope_codes[position]])}
+    folder.target_scopes = tree.tree.holder_codes(position)
     folder.open(tree.entries(), group_id(""))
     return folder.found
 
 
-_KEY, _ENTRY = itemgetter(0), itemgetter(1)
 MIN_REPEAT = 3   # fewer identical blocks than this stay side by side: one click is not saved
 
 
@@ -106,7 +104,7 @@ class _Folder:
         self.expanded = expanded
         self.max_nodes = max_nodes
         self.target = target    # a node position to find the box of, instead of a view
-        self.target_holders: set = set()   # it and every scope it is in (box_of sets them)
+        self.target_scopes = None   # the codes of every scope it is in (box_of sets them)
         self.found = None
         self.box = np.full(table.count, -1, dtype=np.int64)   # position -> its box's number
         self.shown: list = []   # (key, GraphNode), a box's number is its place here
@@ -140,23 +138,24 @@ class _Folder:
         finally:
             self.level = outer
 
-    def open_level(self, entries, gid: str, loops: bool, repeats: bool) -> None:
+    def open_level(self, entries: Level, gid: str, loops: bool, repeats: bool) -> None:
         # a level that fits is shown as it is; one that does not first folds its loops
         runs = self.runs(entries, loops and len(entries) > self.max_nodes, repeats)
-        if len(runs) == 1 and runs[0][0] == "one" and type(runs[0][1][0][1]) is not int:
-            scope = runs[0][1][0][1]   # one box alone says nothing: show what it holds
+        if len(runs) == 1 and runs[0][0] == "one" and entries.codes[0] >= 0:
+            scope = entries[0][1]   # one box alone says nothing: show what it holds
             self.open(scope.entries(), group_id(scope.path))
             return
         if len(runs) > self.max_nodes:
             # few, round ranges (ops 0-99, 100-199, ...): each opens to a smaller level
             for rid, label, chunk in _chunks(entries, gid, max(self.max_nodes // 10, 2),
-                                             self.table.letters):
+                                             self.table):
                 if rid in self.expanded:
                     self.open(chunk, rid, loops, repeats)
                 else:
-                    self.fold(rid, label, chunk, chunk[0][0])
+                    self.fold(rid, label, chunk, int(chunk.keys[0]))
             return
-        for kind, run, count in runs:
+        for kind, start, stop, count in runs:
+            run = entries[start:stop]
             key, entry = run[0]
             if kind == "loop":
                 rid = loop_id(gid, key, count)
@@ -191,7 +190,7 @@ class _Folder:
         if sid in self.expanded:
             self.open(scope.entries(), sid)
         else:
-            self.fold(sid, scope.name, [(key, scope)], key, scope.path)
+            self.fold(sid, scope.name, Level.of(scope.tree, [(key, scope)]), key, scope.path)
 
     def open_blocks(self, run, rid: str, others: int) -> None:
         """The N blocks of an opened ×N box `rid`, beside `others` boxes; more than the level
@@ -204,61 +203,63 @@ class _Folder:
                 return
             parent = run[0][1].path.rpartition("/")[0]
             for cid, _, chunk in _chunks(run, rid, max(self.max_nodes - others, 2),
-                                         self.table.letters):
+                                         self.table):
                 if cid in self.expanded:
                     self.open(chunk, cid, repeats=False)
                 else:
                     first, last = chunk[0][1].name, chunk[-1][1].name
                     label = first if first == last else f"{first} … {last}"
-                    self.fold(cid, label, chunk, chunk[0][0], parent)
+                    self.fold(cid, label, chunk, int(chunk.keys[0]), parent)
         finally:
             self.level = outer
 
-    def runs(self, entries, loops: bool, repeats: bool = True) -> list:
-        """`entries` cut into runs (kind, entries, count): "loop" for a loop body recorded
-        `count` times (loops.py), "blocks" for MIN_REPEAT or more copies of one scope side by
-        side, "one" for anything else. A scope's own entries are cut once per table (every
-        view and every reveal of a 33,000-block level asks again)."""
-        kept = self.table.level_runs.get(id(entries))
-        if kept is None or kept[0] is not entries:   # a chunk or run of a level: cut anew
+    def runs(self, entries: Level, loops: bool, repeats: bool = True) -> list:
+        """`entries` cut into runs (kind, start, stop, count) of entries: "loop" for a loop
+        body recorded `count` times (loops.py), "blocks" for MIN_REPEAT or more copies of
+        one scope side by side, "one" for anything else. A scope's own entries are cut once
+        per table (every view and every reveal of a 33,000-block level asks again)."""
+        kept = entries.cuts
+        if kept is None:   # a chunk or run of a level: cut anew
             return self.cut(entries, loops, repeats)
-        found = kept[1].get((loops, repeats))
+        found = kept.get((loops, repeats))
         if found is None:
-            found = kept[1][loops, repeats] = self.cut(entries, loops, repeats)
+            found = kept[loops, repeats] = self.cut(entries, loops, repeats)
         return found
 
-    def cut(self, entries, loops: bool, repeats: bool) -> list:
-        stretches = loop_stretches(entries, self.table.loop_codes) if loops else []
-        ends = repeat_ends(entries) if repeats else None
+    def cut(self, entries: Level, loops: bool, repeats: bool) -> list:
+        stretches = loop_stretches(entries.positions, self.table.loop_codes) if loops else []
+        ends = repeat_ends(entries).tolist() if repeats else None
+        scoped = (entries.codes >= 0).tolist()
         runs, at = [], 0
         for start, stop, _, passes in stretches + [(len(entries), len(entries), 0, 0)]:
             while at < start:
                 end = at + 1
-                if repeats and type(entries[at][1]) is not int:
-                    end = min(int(ends[at]), start)
+                if repeats and scoped[at]:
+                    end = min(ends[at], start)
                     if end - at < MIN_REPEAT:
                         end = at + 1
-                runs.append(("one" if end - at == 1 else "blocks", entries[at:end], end - at))
+                runs.append(("one" if end - at == 1 else "blocks", at, end, end - at))
                 at = end
             if passes:
-                runs.append(("loop", entries[start:stop], passes))
+                runs.append(("loop", start, stop, passes))
                 at = stop
         return runs
 
-    def loop_label(self, run, passes: int) -> str:
+    def loop_label(self, run: Level, passes: int) -> str:
         """The ops of one pass, in order: 'matmul → add → tanh'."""
         codes, table = self.table.loop_codes, self.table
-        ops = [position for _, position in run if codes[position] >= 0]
+        ops = [position for position in run.positions.tolist()
+               if position >= 0 and codes[position] >= 0]
         return " → ".join(table.node(position).op for position in ops[:len(ops) // passes])
 
-    def fold(self, gid: str, label: str, entries: list, key: int, scope=None,
+    def fold(self, gid: str, label: str, entries: Level, key: int, scope=None,
              repeat: int = 1) -> None:
         """One box for `entries` (nodes and scopes, with every node inside them)."""
         if self.target is not None:
-            if not self.target_holders.isdisjoint(map(_ENTRY, entries)):
+            if entries.holds(self.target, self.target_scopes):
                 self.found = gid
             return
-        members = positions_of(entries)
+        members = entries.members()
         table = self.table
         if type(members) is range:   # one run: its columns are slices
             run = slice(members.start, members.stop)
@@ -272,11 +273,9 @@ class _Folder:
             nonfinite = list(map(table.nonfinite.__getitem__, members))
             letters = list(map(table.letters.__getitem__, members))
         self.placed[gid] = self.level
-        codes = table.loop_codes
-        first_op = next((at for at in members if codes[at] >= 0), None)
-        last_op = next((at for at in reversed(members) if codes[at] >= 0), None)
-        first_op = table.node(first_op) if first_op is not None else None
-        shown_by = table.node(last_op if last_op is not None else members[-1])
+        ops_at = _ops_among(table, members)
+        first_op = table.node(members[int(ops_at[0])]) if len(ops_at) else None
+        shown_by = table.node(members[int(ops_at[-1])] if len(ops_at) else members[-1])
         self.shown.append((key, GraphNode(
             gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
             scope=scope if scope is not None else shown_by.scope,
@@ -344,14 +343,15 @@ def _may_win(norm, loudest) -> bool:
     return norm is not None and (norm != norm or loudest is None or norm >= loudest)
 
 
-def _chunks(entries, gid: str, budget: int, letters: list):
+def _chunks(entries: Level, gid: str, budget: int, table: NodeTable):
     """`entries` (a level too large to show) cut into 2 to `budget` consecutive chunks, each
     smaller than the level, so opening one always shows less; yields (id, label, chunk).
 
-    Chunks are round ranges of op indices ("g:#100-199", "ops 100-199"); entries that all
-    share one op index (the 400 constants `tf.stack` reads) are cut by position instead
-    ("g:#7:0-199", "200 constants (1-200 of 401)")."""
-    keys = list(map(_KEY, entries))
+    Chunks are round ranges of op indices ("g:#100-199", named by what they hold: "100 ops:
+    mul, add, tanh (100-199)"); entries that all share one op index (the 400 constants
+    `tf.stack` reads) are cut by position instead ("g:#7:0-199", "200 constants (1-200 of
+    401)")."""
+    keys = entries.keys
     if keys[0] == keys[-1]:   # keys never decrease along a level
         per = _round_up(-(-len(entries) // budget))
         if per >= len(entries):
@@ -360,10 +360,9 @@ def _chunks(entries, gid: str, budget: int, letters: list):
             chunk = entries[first:first + per]
             last = first + len(chunk) - 1
             yield (f"{gid}#{keys[0]}:{first}-{last}",
-                   f"{_contents(chunk, letters)} ({first + 1}-{last + 1} of {len(entries)})",
-                   chunk)
+                   f"{_contents(chunk, table.letters)} ({first + 1}-{last + 1} of "
+                   f"{len(entries)})", chunk)
         return
-    keys = np.asarray(keys, dtype=np.int64)
     rising = bool((keys[1:] >= keys[:-1]).all())
 
     def ranges(size: int) -> int:   # how many ranges of `size` op indices the keys fall in
@@ -384,9 +383,39 @@ def _chunks(entries, gid: str, budget: int, letters: list):
     for at in range(0, len(starts), per):
         upto = min(at + per, len(starts)) - 1
         chunk = entries[starts[at]:ends[upto]]
-        first, last = chunk[0][0], chunk[-1][0]
         yield (f"{gid}#{buckets[at] * size}-{buckets[upto] * size + size - 1}",
-               f"ops {first}-{last}" if last != first else f"op {last}", chunk)
+               _range_label(chunk, table), chunk)
+
+
+def _ops_among(table: NodeTable, members) -> np.ndarray:
+    """The places in `members` (positions: a range or a list) of the op nodes, in order."""
+    codes = table.loop_codes
+    if type(members) is range:
+        return np.flatnonzero(codes[members.start:members.stop] >= 0)
+    return np.flatnonzero(codes[np.asarray(members, dtype=np.int64)] >= 0)
+
+
+NAMED_OPS = 3   # a range's box names this many of the ops it holds
+
+
+def _range_label(chunk: Level, table: NodeTable) -> str:
+    """What a range of a level holds, as the other boxes say it: '30 ops: mul, add, tanh
+    (0-29)', the first distinct op names in order, the ops' indices last ('12 ops in 4
+    scopes: ...' when it holds scopes)."""
+    members = chunk.members()
+    ops_at = _ops_among(table, members)
+    first, last = int(chunk.keys[0]), int(chunk.keys[-1])
+    indices = f"{first}-{last}" if last != first else f"{last}"
+    if not len(ops_at):
+        return f"{_contents(chunk, table.letters)} ({indices})"
+    positions = np.asarray(members, dtype=np.int64)[ops_at] if type(members) is not range \
+        else ops_at + members.start
+    _, firsts = np.unique(table.loop_codes[positions], return_index=True)
+    names = list(dict.fromkeys(table.node(int(positions[at])).op for at in np.sort(firsts)))
+    named = ", ".join(names[:NAMED_OPS] + ["…"] * (len(names) > NAMED_OPS))
+    scopes = chunk.scope_count()
+    inside = f" in {counted(scopes, 'scope')}" if scopes else ""
+    return f"{counted(len(ops_at), 'op')}{inside}: {named} ({indices})"
 
 
 def _round_up(number: int) -> int:
@@ -403,9 +432,9 @@ def _round_up(number: int) -> int:
         size *= 10
 
 
-def _contents(chunk, letters: list) -> str:
+def _contents(chunk: Level, letters: list) -> str:
     """What a chunk of one op's entries holds, by kind: '199 constants, 1 variable'."""
-    kinds = Counter("scope" if type(entry) is not int else
-                    {"v": "variable", "c": "constant", "n": "op"}.get(letters[entry], "node")
-                    for _, entry in chunk)
+    kinds = Counter("scope" if position < 0 else
+                    {"v": "variable", "c": "constant", "n": "op"}.get(letters[position], "node")
+                    for position in chunk.positions.tolist())
     return ", ".join(counted(number, kind) for kind, number in kinds.items())

@@ -8,45 +8,38 @@ covering the most ops wins, the shortest body among equals.
 """
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
-_ENTRY = operator.itemgetter(1)
 MIN_PASSES = 3
 MIN_OPS = 6        # fewer ops than this in all passes together stay as they are
 MAX_BODY = 40      # the longest loop body looked for, in ops
 
 
-def loop_stretches(entries, loop_codes, min_passes: int = MIN_PASSES,
+def loop_stretches(positions, loop_codes, min_passes: int = MIN_PASSES,
                    max_body: int = MAX_BODY):
-    """[(start, stop, body, passes)]: `entries[start:stop]` is `passes` passes of a `body`-op
-    loop body; the stretches do not overlap and come in order.
+    """[(start, stop, body, passes)]: entries `start:stop` of a level are `passes` passes of
+    a `body`-op loop body; the stretches do not overlap and come in order.
 
-    `entries` are one level's (key, node position or scope) pairs, as collapse.py's scope
-    tree holds them; a scope is never part of a pass. `loop_codes[position]` numbers an op's
-    name, shape, dtype and phase (equal numbers: the same op), -1 for a leaf (table.py).
+    `positions` are one level's entries as collapse.py's scope tree holds them: a node's
+    table position, or -1 for a scope (never part of a pass). `loop_codes[position]`
+    numbers an op's name, shape, dtype and phase (equal numbers: the same op), -1 for a
+    leaf (table.py).
 
-    >>> codes = [0, 1, 0, 1, 0, 1, 0, 1, 2, 2]   # a, b four times, then c, c
-    >>> loop_stretches([(i, i) for i in range(10)], codes)
+    >>> codes = np.array([0, 1, 0, 1, 0, 1, 0, 1, 2, 2])   # a, b four times, then c, c
+    >>> loop_stretches(np.arange(10), codes)
     [(0, 8, 2, 4)]
     """
-    if list(map(type, map(_ENTRY, entries))).count(int) < MIN_OPS:
+    positions = np.asarray(positions, dtype=np.int64)
+    scoped = positions < 0
+    if len(positions) - int(scoped.sum()) < MIN_OPS:
         return []   # a level of scopes (33,000 blocks) holds no pass: no scope is in one
-    starts, stops, codes = [], [], []
-    begins = 0                    # where the current unit begins: leaves go with the next op
-    for at, (_, entry) in enumerate(entries):
-        if type(entry) is int:
-            code = loop_codes[entry]
-            if code < 0:
-                continue
-            codes.append(code)
-        else:
-            codes.append(-1 - at)   # equal to nothing
-        starts.append(begins)
-        stops.append(at + 1)
-        begins = at + 1
-    code = np.asarray(codes, dtype=np.int64)
+    codes = np.where(scoped, -1, np.asarray(loop_codes)[np.maximum(positions, 0)])
+    # a unit is an op with the leaves drawn just before it, or a scope (equal to nothing)
+    units_at = np.flatnonzero(scoped | (codes >= 0))
+    stops = (units_at + 1).tolist()
+    starts = [0, *stops[:-1]]
+    code = codes[units_at]
+    code[scoped[units_at]] = -1 - units_at[scoped[units_at]]
     units = len(code)
     found = []
     for body in range(1, min(max_body, units // min_passes) + 1):

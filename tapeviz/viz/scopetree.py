@@ -1,23 +1,25 @@
 """The scope tree a graph folds by: each layer path (name scope) of a built graph, holding its
-nodes (runs of table positions) and its nested scopes in the order they ran.
+nodes and its nested scopes in the order they ran.
 
-collapse.py opens and folds it; a scope says what its copies share (`structure`: how the
-×N boxes find repeated blocks) and which nodes it holds, made from the table's columns
-(table.py) when first asked.
+The tree is kept as arrays over the table's scope codes (table.py): the runs of nodes that
+share a scope, each scope's parent, its first run, and whether it is one run of nodes with
+nothing nested (a loop's block). A scope's `entries()` are a `Level`: (key, node position
+or child Scope) in order, held as three arrays, so a level of 33,000 blocks is searched for
+repeats and folded by numpy; a `Scope` object is made only for an entry someone reads
+(the first block of a ×N box, the boxes drawn, a scope opened). collapse.py opens and folds
+it; a scope says what its copies share (`structure`: how the ×N boxes find repeated blocks).
 """
 from __future__ import annotations
 
-from itertools import chain, repeat
-from operator import attrgetter, eq, is_not, itemgetter
+from collections.abc import Sequence
+from itertools import repeat
+from operator import eq, itemgetter
 
 import numpy as np
 
 from .table import NodeTable
 
-_NOT_CONSTANT = (-1).__ne__   # a structure code of -1: a constant, left out
-_ENTRY, _FIRST, _NAME = itemgetter(1), itemgetter(0), itemgetter(2)
-_ITEMS, _PATH = attrgetter("items"), attrgetter("path")
-_START, _STOP = attrgetter("start"), attrgetter("stop")
+_NAME = itemgetter(2)
 DIGITS = "0123456789"
 
 
@@ -31,74 +33,6 @@ def stem(name: str) -> str:
     if bare == name or not bare:
         return name
     return bare[:-1] if bare[-1] == "_" else bare
-
-
-
-class Scope:
-    """One layer path of the tree: what it holds in order, each a child Scope or a run of
-    node positions (`range`), and the table those positions are in."""
-
-    __slots__ = ("path", "key", "items", "table", "by_path", "_entries", "_members",
-                 "_structure")
-
-    def __init__(self, path: str, key: int, table: NodeTable, items: list | None = None):
-        self.path = path
-        self.key = key          # the op index where the scope starts
-        self.items: list = [] if items is None else items
-        self.table = table
-        self._entries = self._members = self._structure = None
-
-    @property
-    def name(self) -> str:
-        return self.path.rpartition("/")[2]
-
-    def holders(self, path: str) -> list:
-        """The scopes of this tree (its root's) that hold scope `path`: it and its parents."""
-        parts = path.split("/") if path else []
-        return [self.by_path["/".join(parts[:depth])] for depth in range(len(parts) + 1)]
-
-    def entries(self) -> list:
-        """(key, node position or child Scope) in order, made when the scope is opened."""
-        if self._entries is None:
-            keys, found = self.table.keys, []
-            for item in self.items:
-                if type(item) is range:
-                    found.extend(zip(map(keys.__getitem__, item), item))
-                else:
-                    found.append((item.key, item))
-            self._entries = found
-            self.table.level_runs[id(found)] = (found, {})   # the Folder's runs of them
-        return self._entries
-
-    def members(self) -> list:
-        """The positions of every node inside, nested scopes' too, in order."""
-        if self._members is None:
-            self._members = list(self.positions())
-        return self._members
-
-    def positions(self):
-        """`members()`, or the one run of positions a scope of no nested scopes holds."""
-        items = self.items
-        if len(items) == 1 and type(items[0]) is range:
-            return items[0]
-        if self._members is None:
-            self._members = list(chain.from_iterable(
-                item if type(item) is range else item.positions() for item in items))
-        return self._members
-
-    def structure(self) -> tuple:
-        """What two copies of a block share: the name stem, then the kind, op, shape and
-        dtype of each op and variable in order (nested scopes included, their names aside;
-        constants left out, as the input that the first copy takes in), as table codes."""
-        if self._structure is None:
-            codes = self.table.structure_codes
-            items = self.items
-            if len(items) == 1 and type(items[0]) is range:
-                run = codes[items[0].start:items[0].stop]
-            else:
-                run = list(map(codes.__getitem__, self.positions()))
-            self._structure = (stem(self.path.rpartition("/")[2]), *filter(_NOT_CONSTANT, run))
-        return self._structure
 
 
 def stems(names: list) -> list:
@@ -119,45 +53,267 @@ def stems(names: list) -> list:
     return found
 
 
-def repeat_ends(entries: list) -> np.ndarray:
+class ScopeTree:
+    """The scopes of one table as arrays indexed by scope code (a code of `paths`)."""
+
+    def __init__(self, table: NodeTable):
+        self.table = table
+        codes = np.asarray(table.scope_codes, dtype=np.int64)
+        paths = self.paths = list(table.scope_paths)
+        numbers = None
+        if "" not in paths:
+            paths.append("")
+        if "/" in "".join(paths):   # nested scopes: each path's parent, made where missing
+            numbers = dict(zip(paths, range(len(paths))))
+            parents = list(map(_parent_path, paths))
+            for parent in parents:
+                while parent not in numbers:   # a scope that holds only scopes
+                    numbers[parent] = len(paths)
+                    paths.append(parent)
+                    parents.append(_parent_path(parent))
+                    parent = parents[-1]
+        count = len(paths)
+        self.root_code = paths.index("")
+        if numbers is None:
+            self.parent = np.full(count, self.root_code, dtype=np.int64)
+        else:
+            self.parent = np.fromiter(map(numbers.__getitem__, parents), np.int64, count)
+        self.parent[self.root_code] = -1
+        # runs: stretches of positions that share one scope
+        starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1 if len(codes) else codes
+        self.run_start = np.concatenate(([0], starts)).astype(np.int64) if len(codes) \
+            else np.zeros(0, dtype=np.int64)
+        self.run_stop = np.append(self.run_start[1:], len(codes)).astype(np.int64)
+        self.run_code = codes[self.run_start]
+        runs = len(self.run_start)
+        # each scope's first run, its nested scopes' included (parents after children)
+        first = np.full(count, runs, dtype=np.int64)
+        np.minimum.at(first, self.run_code, np.arange(runs))
+        depth = np.fromiter(map(str.count, paths, repeat("/")), np.int64, count) + 1
+        depth[self.root_code] = 0
+        for level in range(int(depth.max(initial=0)), 0, -1):
+            at = np.flatnonzero(depth == level)
+            np.minimum.at(first, self.parent[at], first[at])
+        self.first_run = first
+        # a scope of one run and nothing nested: its positions are range(start, stop)
+        own_runs = np.bincount(self.run_code, minlength=count)
+        nesting = np.zeros(count, dtype=bool)
+        nesting[self.parent[self.parent >= 0]] = True
+        self.single = (own_runs == 1) & ~nesting
+        self.start = np.zeros(count, dtype=np.int64)
+        self.stop = np.zeros(count, dtype=np.int64)
+        self.start[self.run_code], self.stop[self.run_code] = self.run_start, self.run_stop
+        self.scopes: dict = {}   # code -> its Scope, made when first read
+
+    def key(self, code: int) -> int:
+        """The op index where scope `code` starts (its first run's; 0 in an empty table)."""
+        first = int(self.first_run[code])
+        return int(self.table.keys[self.run_start[first]]) if first < len(self.run_start) else 0
+
+    def scope(self, code: int) -> "Scope":
+        found = self.scopes.get(code)
+        if found is None:
+            found = self.scopes[code] = Scope(self, code)
+        return found
+
+    def level(self, code: int) -> "Level":
+        """The entries of scope `code`: its own nodes, each, and its child scopes at their
+        first runs, in the order they ran."""
+        runs = len(self.run_start)
+        children = np.flatnonzero(self.parent == code)
+        children = children[self.first_run[children] < runs]
+        own = np.flatnonzero(self.run_code == code)
+        # one item per child scope (at its first run) and per run of the scope's own nodes
+        item_run = np.concatenate((self.first_run[children], own))
+        item_code = np.concatenate((children, np.full(len(own), -1, dtype=np.int64)))
+        order = np.argsort(item_run, kind="stable")
+        item_run, item_code = item_run[order], item_code[order]
+        scoped = item_code >= 0
+        starts = self.run_start[item_run]
+        sizes = np.where(scoped, 1, self.run_stop[item_run] - starts)
+        within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        positions = np.where(np.repeat(scoped, sizes), -1, np.repeat(starts, sizes) + within)
+        codes = np.repeat(item_code, sizes)
+        keys = self.table.keys[np.repeat(starts, sizes) + np.where(positions >= 0, within, 0)]
+        return Level(self, keys, positions, codes, cuts={})
+
+    def holder_codes(self, position: int) -> np.ndarray:
+        """The codes of the scopes that hold the node at `position`: its own and each above."""
+        code, found = int(self.table.scope_codes[position]), []
+        while code >= 0:
+            found.append(code)
+            code = int(self.parent[code])
+        return np.asarray(found, dtype=np.int64)
+
+    def names(self, codes: np.ndarray) -> list:
+        """The last part of each scope's path (its name)."""
+        paths = list(map(self.paths.__getitem__, codes.tolist()))
+        if "/" not in "".join(paths):
+            return paths
+        return list(map(_NAME, map(str.rpartition, paths, repeat("/"))))
+
+    def positions(self, code: int):
+        """Every node position inside scope `code`, nested scopes' too, in its entries'
+        order: a range for a scope of one run and nothing nested."""
+        if self.single[code]:
+            return range(int(self.start[code]), int(self.stop[code]))
+        return self.scope(code).entries().members()
+
+
+def _parent_path(path: str) -> str:
+    return path.rpartition("/")[0]
+
+
+class Scope:
+    """One layer path of the tree (a view of its row in the ScopeTree's arrays)."""
+
+    __slots__ = ("tree", "code", "path", "key", "_entries", "_structure")
+
+    def __init__(self, tree: ScopeTree, code: int):
+        self.tree = tree
+        self.code = code
+        self.path = tree.paths[code]
+        self.key = tree.key(code)   # the op index where the scope starts
+        self._entries = self._structure = None
+
+    def __repr__(self) -> str:
+        return f"<Scope {self.path!r}>"
+
+    @property
+    def name(self) -> str:
+        return self.path.rpartition("/")[2]
+
+    def entries(self) -> "Level":
+        """(key, node position or child Scope) in order, made when the scope is opened."""
+        if self._entries is None:
+            self._entries = self.tree.level(self.code)
+        return self._entries
+
+    def positions(self):
+        """Every node position inside, nested scopes' too, in order (a range for one run)."""
+        return self.tree.positions(self.code)
+
+    def structure(self) -> tuple:
+        """What two copies of a block share: the name stem, then the kind, op, shape and
+        dtype of each op and variable in order (nested scopes included, their names aside;
+        constants left out, as the input that the first copy takes in), as table codes."""
+        if self._structure is None:
+            codes = self.tree.table.structure_codes
+            positions = self.positions()
+            run = codes[positions.start:positions.stop] if type(positions) is range \
+                else codes[np.asarray(positions, dtype=np.int64)]
+            self._structure = (stem(self.name), *run[run != -1].tolist())
+        return self._structure
+
+
+class Level(Sequence):
+    """One scope's entries, or some of them: (key, node position or child Scope) pairs held
+    as arrays (`keys`; `positions`, -1 for a scope; `codes`, the scope's code, -1 for a node).
+    An entry's Scope is made when the entry is read; slices share the arrays."""
+
+    __slots__ = ("tree", "keys", "positions", "codes", "cuts")
+
+    def __init__(self, tree: ScopeTree, keys: np.ndarray, positions: np.ndarray,
+                 codes: np.ndarray, cuts: dict | None = None):
+        self.tree, self.keys, self.positions, self.codes = tree, keys, positions, codes
+        self.cuts = cuts   # a scope's own entries: collapse.py's runs of them, kept
+
+    @classmethod
+    def of(cls, tree: ScopeTree, entries: list) -> "Level":
+        """A Level of (key, node position or Scope) pairs."""
+        keys = np.fromiter((key for key, _ in entries), np.int64, len(entries))
+        positions = np.fromiter((entry if type(entry) is int else -1 for _, entry in entries),
+                                np.int64, len(entries))
+        codes = np.fromiter((-1 if type(entry) is int else entry.code for _, entry in entries),
+                            np.int64, len(entries))
+        return cls(tree, keys, positions, codes)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def __getitem__(self, at):
+        if isinstance(at, slice):
+            return Level(self.tree, self.keys[at], self.positions[at], self.codes[at])
+        position = int(self.positions[at])
+        if position >= 0:
+            return int(self.keys[at]), position
+        return int(self.keys[at]), self.tree.scope(int(self.codes[at]))
+
+    def __iter__(self):
+        scope = self.tree.scope
+        for key, position, code in zip(self.keys.tolist(), self.positions.tolist(),
+                                       self.codes.tolist()):
+            yield (key, position) if position >= 0 else (key, scope(code))
+
+    def __repr__(self) -> str:
+        return f"<Level: {len(self)} entries>"
+
+    def scope_count(self) -> int:
+        return int((self.codes >= 0).sum())
+
+    def holds(self, position: int, codes: np.ndarray) -> bool:
+        """Whether the node at `position`, or a scope of `codes`, is one of these entries."""
+        return bool((self.positions == position).any() or np.isin(self.codes, codes).any())
+
+    def members(self) -> range | list:
+        """The positions of every node of these entries, in order: one range when they are
+        scopes of one run each, side by side (the 33,000 blocks of a ×N box: no list of
+        99,000 positions), else a list."""
+        tree, codes, positions = self.tree, self.codes, self.positions
+        if len(codes) == 1 and codes[0] >= 0:
+            return tree.positions(int(codes[0]))
+        scoped = codes >= 0
+        if scoped.all() and tree.single[codes].all() and \
+                (tree.stop[codes[:-1]] == tree.start[codes[1:]]).all():
+            return range(int(tree.start[codes[0]]), int(tree.stop[codes[-1]]))
+        if not tree.single[codes[scoped]].all():   # nested scopes: each in its own order
+            found = []
+            for position, code in zip(positions.tolist(), codes.tolist()):
+                if position >= 0:
+                    found.append(position)
+                else:
+                    found.extend(tree.positions(code))
+            return found
+        starts = np.where(scoped, tree.start[np.maximum(codes, 0)], positions)
+        sizes = np.where(scoped, tree.stop[np.maximum(codes, 0)] - starts, 1)
+        within = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return (np.repeat(starts, sizes) + within).tolist()
+
+
+def repeat_ends(entries: Level) -> np.ndarray:
     """For each entry of a level, where the run of scopes from it that share its
     `structure()` ends (exclusive): how collapse.py finds a model's N identical blocks.
     The structures of a level of scopes that each hold one run of nodes (a loop's blocks)
     are compared by numpy over the table's codes, not made one tuple per scope."""
     count = len(entries)
     ends = np.arange(1, count + 1)
-    kinds = list(map(type, map(_ENTRY, entries)))
-    at = np.flatnonzero(np.fromiter(map(is_not, kinds, repeat(int)), bool, count))
+    at = np.flatnonzero(entries.codes >= 0)
     if len(at) < 2:
         return ends
-    scopes = list(map(_ENTRY, map(entries.__getitem__, at.tolist())))
-    same = _same_as_next(scopes) & (at[1:] == at[:-1] + 1)   # next to each other, too
+    same = _same_as_next(entries.tree, entries.codes[at]) & (at[1:] == at[:-1] + 1)
     # an entry's run goes on while each scope has the structure of the one before it
     breaks = np.flatnonzero(~same)   # scope k+1 differs from scope k (or is not next to it)
-    last = np.append(breaks, len(scopes) - 1)[np.searchsorted(breaks, np.arange(len(scopes)))]
+    last = np.append(breaks, len(at) - 1)[np.searchsorted(breaks, np.arange(len(at)))]
     ends[at] = at[last] + 1
     return ends
 
 
-def _same_as_next(scopes: list) -> np.ndarray:
+def _same_as_next(tree: ScopeTree, codes: np.ndarray) -> np.ndarray:
     """For each scope but the last, whether the next one has its `structure()`."""
-    items = list(map(_ITEMS, scopes))
-    if set(map(len, items)) == {1}:
-        runs = list(map(_FIRST, items))
-        if set(map(type, runs)) == {range}:
-            return _same_runs(scopes, runs)
-    structures = [scope.structure() for scope in scopes]
-    return np.fromiter(map(eq, structures[1:], structures[:-1]), bool, len(scopes) - 1)
+    if tree.single[codes].all():
+        return _same_runs(tree, codes)
+    structures = [tree.scope(code).structure() for code in codes.tolist()]
+    return np.fromiter(map(eq, structures[1:], structures[:-1]), bool, len(codes) - 1)
 
 
-def _same_runs(scopes: list, runs: list) -> np.ndarray:
+def _same_runs(tree: ScopeTree, scopes: np.ndarray) -> np.ndarray:
     """`_same_as_next` of scopes that each hold one run of table positions: the same name
     stem, and the same codes once constants are left out."""
-    codes = scopes[0].table.structure_array()
+    codes = tree.table.structure_codes
     kept = codes != -1
     before = np.concatenate(([0], np.cumsum(kept)))    # codes kept before each position
-    starts = before[np.fromiter(map(_START, runs), np.int64, len(runs))]
-    lengths = before[np.fromiter(map(_STOP, runs), np.int64, len(runs))] - starts
+    starts = before[tree.start[scopes]]
+    lengths = before[tree.stop[scopes]] - starts
     codes = codes[kept]
     same = lengths[1:] == lengths[:-1]
     pairs = np.flatnonzero(same)
@@ -166,69 +322,12 @@ def _same_runs(scopes: list, runs: list) -> np.ndarray:
     first = np.repeat(starts[pairs], sizes) + offsets
     differ = codes[first] != codes[first + np.repeat(starts[pairs + 1] - starts[pairs], sizes)]
     same[pairs[np.unique(np.repeat(np.arange(len(pairs)), sizes)[differ])]] = False
-    names = list(map(_NAME, map(str.rpartition, map(_PATH, scopes), repeat("/"))))
-    found = stems(names)
+    found = stems(tree.names(scopes))
     return same & np.fromiter(map(eq, found[1:], found[:-1]), bool, len(found) - 1)
 
 
-def positions_of(entries) -> range | list:
-    """The positions of every node of `entries` (a level's (key, position or Scope) pairs,
-    or some of them) in order: one range when they are scopes of one run each, side by
-    side (the 33,000 blocks of a ×N box: no list of 99,000 positions), else a list."""
-    if len(entries) == 1 and type(entries[0][1]) is not int:
-        return entries[0][1].positions()
-    parts = list(map(_ENTRY, entries))
-    if int not in set(map(type, parts)):
-        items = list(map(_ITEMS, parts))
-        if set(map(len, items)) == {1}:
-            runs = list(map(_FIRST, items))
-            if set(map(type, runs)) == {range}:
-                starts, stops = list(map(_START, runs)), list(map(_STOP, runs))
-                if starts[1:] == stops[:-1]:
-                    return range(starts[0], stops[-1])
-    return flatten(entries)
-
-
-def flatten(entries) -> list:
-    found = []
-    for _, entry in entries:
-        if type(entry) is int:
-            found.append(entry)
-        else:
-            found.extend(entry.positions())
-    return found
-
-
 def scope_tree(table: NodeTable) -> Scope:
-    """The scope tree of a graph's table; keys are op indices (a leaf takes its reader's)."""
-    codes, paths, keys = table.scope_codes, table.scope_paths, table.keys
-    root = Scope("", 0, table)
-    found = {"": root}
-
-    def scope_of(path: str, key: int) -> Scope:
-        parent_path = path.rpartition("/")[0]
-        parent = found.get(parent_path) or scope_of(parent_path, key)
-        scope = found[path] = Scope(path, key, table)
-        parent.items.append(scope)
-        return scope
-
-    root.by_path = found
-    if not table.count:
-        return root
-    # consecutive nodes mostly share a scope: it is looked up once a run of them
-    starts = [0, *(np.flatnonzero(codes[1:] != codes[:-1]) + 1).tolist()]
-    get = found.get
-    for path, key, run in zip(map(paths.__getitem__, codes[starts].tolist()),
-                              map(keys.__getitem__, starts),
-                              map(range, starts, starts[1:] + [table.count])):
-        scope = get(path)
-        if scope is not None:
-            scope.items.append(run)
-            continue
-        parent = get(path.rpartition("/")[0])   # known, mostly: the root, or the scope above
-        if parent is None:
-            scope_of(path, key).items.append(run)
-            continue
-        scope = found[path] = Scope(path, key, table, [run])
-        parent.items.append(scope)
-    return root
+    """The root of the scope tree of a graph's table; keys are op indices (a leaf takes its
+    reader's)."""
+    tree = ScopeTree(table)
+    return tree.scope(tree.root_code)

@@ -74,24 +74,23 @@ def _unfinite(norm) -> bool:
 class NodeTable:
     """The nodes of one graph, by position, as columns; see the module docstring.
 
-    Columns every table has (lists of length `count`): `scope_codes` (an array: each
+    Columns every table has (of length `count`), arrays of int64: `scope_codes` (each
     node's number of its layer path in `scope_paths`), `keys` (the op index a node is
-    folded at: its own, or its first reader's for a leaf), `letters` (the first letter of
-    its id: n, v, c), `structure_codes` (kind, op, shape and dtype as a number;
-    -1 for a constant), `loop_codes` (op, shape, dtype and phase as a number; -1 for a
-    leaf), `norms`, `nonfinite`, `forward`. Edges: `edge_src`, `edge_dst` (positions)."""
+    folded at: its own, or its first reader's for a leaf), `structure_codes` (kind, op,
+    shape and dtype as a number; -1 for a constant), `loop_codes` (op, shape, dtype and
+    phase as a number; -1 for a leaf); lists: `letters` (the first letter of its id: n, v,
+    c), `norms`, `nonfinite`, `forward`. Edges: `edge_src`, `edge_dst` (positions)."""
 
     def __init__(self):
         self.count = 0
         self.cache: dict = {}   # position -> the GraphNode made for it (the truth once made)
-        self.level_runs: dict = {}   # id(a scope's entries) -> (them, collapse.py's runs)
         self.tree = None        # the scope tree (scopetree.py), built by the first collapse
         self.ids = None         # every node id by position, once asked for
         # a table built from dispatch nodes has these (from_entries)
         self.refs = self.made_by = None
         # one built from GraphNodes has these instead (from_graph)
         self.positions = self.edge_list = None
-        self._by_letter = self._objects = self._structure_array = None
+        self._by_letter = self._objects = None
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
@@ -212,8 +211,7 @@ class NodeTable:
             leaf_nonfinite = [bad or _unfinite(norm)
                               for bad, norm in zip(self.leaf_bad, leaf_norms)]
         self.scope_codes = self._scatter_ints(op_scope_codes, self.leaf_scope_codes)
-        self.keys = self._scatter(self.indices,
-                                  list(map(self.indices.__getitem__, self.leaf_reader.tolist())))
+        self.keys = self._scatter_ints(self.index_array, self.index_array[self.leaf_reader])
         variable = self.leaf_variable
         self.letters = self._scatter(["n"] * len(nodes),
                                      list(map(("c", "v").__getitem__, variable)))
@@ -228,14 +226,13 @@ class NodeTable:
             leaf_signature[variables] = np.asarray(codes_of(list(zip(
                 map(_SHAPE, read), dtype_names(list(map(_DTYPE, read)))))), np.int64) + \
                 len(nodes)
-        self._structure_array = self._scatter_ints(op_signature, leaf_signature)
-        self.structure_codes = self._structure_array.tolist()
+        self.structure_codes = self._scatter_ints(op_signature, leaf_signature)
         one_phase = phases.count("forward") == len(phases)   # a leaf has its reader's phase
         # what passes of a loop share: the op's signature and its phase (leaves: -1)
         if not one_phase:
             phase_codes = np.asarray(codes_of(phases), dtype=np.int64)
             op_signature = op_signature * (phase_codes.max(initial=0) + 1) + phase_codes
-        self.loop_codes = self._scatter_ints(op_signature, -1).tolist()
+        self.loop_codes = self._scatter_ints(op_signature, -1)
         self.norms = [None] * self.count if op_norms is None else \
             self._scatter(op_norms, leaf_norms)
         self.nonfinite = self._scatter(op_nonfinite, leaf_nonfinite) \
@@ -243,12 +240,6 @@ class NodeTable:
         self.forward = [True] * self.count if one_phase else self._scatter(
             list(map(eq, phases, repeat("forward"))),
             list(map(eq, self.leaf_phases, repeat("forward"))))
-
-    def structure_array(self) -> np.ndarray:
-        """`structure_codes` as an array (made once: scopetree.py compares blocks by it)."""
-        if self._structure_array is None:
-            self._structure_array = np.asarray(self.structure_codes, dtype=np.int64)
-        return self._structure_array
 
     def _scatter_ints(self, of_ops, of_leaves) -> np.ndarray:
         column = np.empty(self.count, dtype=np.int64)
@@ -292,13 +283,15 @@ class NodeTable:
             if node_id[0] == "n" and node_id[1:].isdigit():
                 following = int(node_id[1:])
             keys.append(following)
-        table.keys = keys[::-1]
+        table.keys = np.asarray(keys[::-1], dtype=np.int64)
         table.scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, listed)))
         table.letters = list(map(_FIRST, table.ids))
-        table.structure_codes = _codes_but_none([
-            None if n.kind == "constant" else (n.kind, n.op, n.shape, n.dtype) for n in listed])
-        table.loop_codes = _codes_but_none([
-            None if n.op is None else (n.op, n.shape, n.dtype, n.phase) for n in listed])
+        table.structure_codes = np.asarray(_codes_but_none([
+            None if n.kind == "constant" else (n.kind, n.op, n.shape, n.dtype) for n in listed]),
+            dtype=np.int64)
+        table.loop_codes = np.asarray(_codes_but_none([
+            None if n.op is None else (n.op, n.shape, n.dtype, n.phase) for n in listed]),
+            dtype=np.int64)
         table.forward = [n.phase == "forward" for n in listed]
         table.norms = list(map(_NORM, listed))
         table.nonfinite = list(map(_NONFINITE, listed))
