@@ -14,12 +14,12 @@ from ..nonfinite import engine_of
 from ..tensor import VariableRead
 from .findings import Finding
 from .numerics import _where
+from .op_index import role
 from .summary import _array
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
-WEIGHING = ("matmul", "conv2d", "multiply", "einsum", "tensordot",
-            "linear", "mul", "mm", "bmm")   # the same ops under torch's names
+WEIGHING = ("matmul", "conv2d", "multiply", "einsum", "tensordot")   # by op_index.role
 SATURATING = {"sigmoid": lambda y: y * (1 - y), "tanh": lambda y: 1 - y * y}
 
 
@@ -40,7 +40,7 @@ def variable_order(nodes) -> list:
 
 def _weighing(nodes, node) -> list:
     """The nodes that multiply `node`'s output by something (the next layer's kernel)."""
-    return [n for n in nodes if id(node.output) in n.input_ids and n.op.name in WEIGHING]
+    return [n for n in nodes if id(node.output) in n.input_ids and role(n.op) in WEIGHING]
 
 
 def starved_variables(nodes, relu) -> list:
@@ -49,7 +49,11 @@ def starved_variables(nodes, relu) -> list:
     return _variables_read(path_nodes(nodes, id(relu.output)) + _weighing(nodes, relu))
 
 
-UNNAMED = re.compile(r"^Variable(_\d+)?:\d+$")   # tf.Variable(...) given no name
+# tf.Variable(...) given no name; a torch tensor made with requires_grad=True (the adapter
+# names it 'leaf' until a module holds it)
+UNNAMED = re.compile(r"^(Variable|leaf)(_\d+)?:\d+$")
+# the line that made it: 'w1 = tf.Variable(' or 'w1 = torch.zeros(..., requires_grad=True)'
+_ASSIGNED = re.compile(r"([A-Za-z_][\w.]*)\s*=\s*[\w.]*(?:Variable\(|\(.*requires_grad=True)")
 _LEAKY = {"tf": "tf.nn.leaky_relu", "torch": "F.leaky_relu (torch.nn.LeakyReLU)"}
 
 
@@ -58,7 +62,12 @@ def _and(parts: list) -> str:
 
 
 def _unnamed(variable, nodes) -> str:
-    """'the 16x8 variable read by matmul (line 141)': an unnamed variable as code shows it."""
+    """An unnamed variable as code shows it: 'w1' as the line that made it assigns it, else
+    'the 16x8 variable read by matmul (line 141)'."""
+    made = variable.made_at
+    assigned = _ASSIGNED.match(made.line) if made is not None else None
+    if assigned is not None:
+        return assigned.group(1)
     shape = tuple(variable.shape)
     size = "scalar" if not shape else (f"{shape[0]}-element" if len(shape) == 1
                                        else "x".join(map(str, shape)))
@@ -72,8 +81,8 @@ def _unnamed(variable, nodes) -> str:
 
 def describe_variables(variables, nodes) -> str:
     """Variables as their user names them: a layer's as 'the kernel and bias of layer
-    dense_1', one named at creation by that name ('w1'), an unnamed one by its shape and
-    the op that reads it."""
+    dense_1', one named at creation by that name, an unnamed one as the code assigns it
+    ('w1 = tf.Variable(...)': w1) or else by its shape and the op that reads it."""
     parts, layers = [], {}   # a layer's part is (its name,), filled in at the end
     for variable in variables:
         name = variable.name[:-2] if variable.name.endswith(":0") else variable.name

@@ -3,9 +3,9 @@ the loss, as `w.assign_add(lr * g)` or `apply_gradients` of negated gradients do
 loss grows. To first order an update changes the loss by update · gradient: negative for
 descent, positive here in most steps, the newest among them. A climb that moves only some
 of the variables the loss reads (a GAN's generator, an input against a trained model) is
-meant, and not said. Only the last few steps are looked at (the loss first, then their
-update ops, newest first: correct training is done with after one step), so the cost does
-not grow with the recording.
+meant, and not said, nor is a torch optimizer's `maximize=True`. Only the last few steps
+are looked at (the loss first, then their update ops, newest first: correct training is
+done with after one step), so the cost does not grow with the recording.
 """
 from __future__ import annotations
 
@@ -16,13 +16,14 @@ import numpy as np
 
 from ..nonfinite import engine_of
 from ..tensor import VariableRead
+from .activations import UNNAMED, _and, describe_variables
 from .divergence import _optimizer_line
 from .findings import Finding
 from .numerics import _where
-from .op_index import WEIGHING
-from .variable_names import name_in_code, names_in_code
+from .op_index import WEIGHING, role
 
-_RECEIVER = re.compile(r"([A-Za-z_][\w.]*)\.assign(?:_add|_sub)?\(")  # 'w.assign_add(' -> w
+# 'w.assign_add(' -> w; torch's 'w += ', 'w.add_(' -> w
+_RECEIVER = re.compile(r"([A-Za-z_][\w.]*)(?:\.assign(?:_add|_sub)?\(|\s*[-+]=|\.(?:add|sub)_\()")
 
 WINDOW = 8          # the last steps looked at
 MIN_STEPS = 3       # steps with updates needed to say anything
@@ -47,7 +48,7 @@ def _moves(step) -> tuple[dict, set, set]:
             first = moves.get(name)
             moves[name] = (node, head._value, node.output._value) if first is None else (
                 first[0], first[1], node.output._value)
-        elif node.op.name in WEIGHING and type(node.inputs[1]) is VariableRead:
+        elif role(node.op) in WEIGHING and type(node.inputs[1]) is VariableRead:
             inputs.add(name)
     return moves, inputs, read
 
@@ -65,14 +66,43 @@ def _uphill(step) -> tuple[dict, set] | None:
     return (found, read) if found else None
 
 
+def _receiver(node) -> str | None:
+    """The variable as the update's own line names it ('w.assign_add(...)', 'w += ...': w)."""
+    receiver = _RECEIVER.search(node.source.line) if node.source is not None else None
+    return receiver.group(1) if receiver else None
+
+
+def _named(variables, moves: dict, nodes) -> str:
+    """The climbing variables as the code names them; an unnamed one whose making was not
+    seen (a torch tensor made before the recording) as its update's line names it."""
+    by_line, others = [], []
+    for variable in variables:
+        receiver = _receiver(moves[variable.name][0])
+        if UNNAMED.match(variable.name) and variable.made_at is None and receiver:
+            by_line.append(receiver)
+        else:
+            others.append(variable)
+    return _and(by_line + ([describe_variables(others, nodes)] if others else []))
+
+
+def _torch_fix(node, by_optimizer: bool, w: str) -> str:
+    if by_optimizer:
+        return ("fix: the optimizer already subtracts lr * p.grad: call backward() on the loss "
+                "itself, not its negative, and leave p.grad as backward() made it")
+    if node.op.name == "sub_":
+        return f"fix: -= already subtracts: give it lr * {w}.grad, not its negative"
+    return f"fix: subtract the step: {w} -= lr * {w}.grad (inside torch.no_grad())"
+
+
 def _fix(node, by_optimizer: bool, name: str) -> str:
     """The fix in the words of the update that went uphill; `name`: the variable in code."""
     op = node.op.name
+    w = _receiver(node) or (name if name.isidentifier() else "w")
+    if engine_of(node.op) == "torch":
+        return _torch_fix(node, by_optimizer, w)
     if by_optimizer:
         return ("fix: the optimizer already subtracts learning_rate * the gradient it is "
                 "given: pass tape.gradient's gradients as they are, not negated")
-    receiver = _RECEIVER.search(node.source.line) if node.source is not None else None
-    w = receiver.group(1) if receiver else name if name.isidentifier() else "w"
     if op == "assign_add":
         return f"fix: subtract the step: {w}.assign_sub(learning_rate * grad)"
     if op == "assign_sub":
@@ -102,9 +132,10 @@ def find_ascent(steps) -> Finding | None:
     step, (found, read) = uphill[0]
     climbing = [name for name, (_, dot) in found.items() if dot > 0]
     node = found[climbing[0]][0]
-    if engine_of(node.op) != "tf":
-        return None   # PyTorch's optimizers climb on purpose with maximize=True
-    by_optimizer = bool(node.scope) and _optimizer_line(step) is not None
+    if node.params.get("maximize"):
+        return None   # torch.optim's maximize=True: the climb is asked for
+    by_optimizer = bool(node.scope) and (engine_of(node.op) == "torch"   # its optimizer's name
+                                         or _optimizer_line(step) is not None)
     # a climb with only some of the loss's variables is meant: a GAN's generator on the
     # discriminator's loss, an input optimised against a trained model
     if not read <= set(climbing):
@@ -112,10 +143,11 @@ def find_ascent(steps) -> Finding | None:
     first, last = window[0], window[-1]
     variables = {v.name: v for v in step.gradient_sources if hasattr(v, "made_at")}
     known = [variables[name] for name in climbing if name in variables]
-    named = names_in_code(known, step.nodes) if known else ", ".join(climbing)
+    named = _named(known, found, step.nodes) if known else ", ".join(climbing)
+    in_code = _named(known[:1], found, step.nodes) if known else climbing[0]
     message = (f"the updates move {named} along the gradient, uphill "
                f"(update · gradient > 0 in {len(uphill)} of {judged} steps), and the loss "
                f"rose from {first.loss:.4g} at step {first.number} to {last.loss:.4g} at step "
                f"{last.number}; {node.op.name} at {_where(node.source)}; "
-               f"{_fix(node, by_optimizer, name_in_code(known[0]) if known else climbing[0])}")
+               f"{_fix(node, by_optimizer, in_code)}")
     return Finding("gradient_ascent", message, node, variables=climbing)

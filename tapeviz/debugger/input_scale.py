@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..nonfinite import engine_of
 from .findings import Finding
 from .numerics import _where
-from .op_index import WEIGHING, maker
+from .op_index import WEIGHING, maker, role
 
 _CARRIES = ("cast", "identity")   # ops that hand the data on as it is (besides shape ops)
 HEALTHY_SPREAD = 5.0   # a first layer's output std above this: inputs far from scale 1
+_SCALED = {"tf": "images / 255 (for bytes, tf.cast(images, tf.float32) / 255.0)",
+           "torch": "images / 255 (for bytes, images.float() / 255, or "
+                    "torchvision's transforms.ToTensor())"}
 
 
 def _image_like(value) -> bool:
@@ -40,9 +44,10 @@ def _entry(nodes, position: int):
         if made is None:
             return first, cast
         position, first = made
-        if first.op.kind != "shape" and first.op.name not in _CARRIES:
+        carries = role(first.op)
+        if first.op.kind != "shape" and carries not in _CARRIES:
             return None
-        if first.op.name == "cast" and first.inputs[0]._value.dtype == np.uint8:
+        if carries == "cast" and first.inputs[0]._value.dtype == np.uint8:
             cast = first
 
 
@@ -75,6 +80,5 @@ def unscaled_input(by_op: dict, nodes) -> list:
                f"0 to 1 is expected: its outputs reach {np.max(np.abs(output)):.3g} (std "
                f"{spread:.3g}; about 1 for scaled inputs), which saturates the activations "
                f"and the loss; the batch entered at {_where(where.source)}; fix: scale the "
-               f"pixels to 0-1 where the batch is made: images / 255 (for bytes, "
-               f"tf.cast(images, tf.float32) / 255.0)")
+               f"pixels to 0-1 where the batch is made: {_SCALED[engine_of(layer.op)]}")
     return [Finding("unscaled_input", message, layer, where.source)]

@@ -13,9 +13,13 @@ from ..tensor import Variable, VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .numerics import _where
-from .variable_names import name_in_code
 
 MIN_STEPS = 3
+_FIX = {True: "; fix: create the variable once, before the loop, and update it inside "
+              "(assign_sub, or an optimizer's apply_gradients)",
+        False: "; fix: make the tensor once, before the loop, and update it inside (with "
+               "torch.no_grad(): {w} -= lr * {w}.grad, or an optimizer made once, before the "
+               "loop, and its step())"}   # a tapeviz Variable's, a torch parameter's
 _RENAMED = re.compile(r"(_\d+)?(:\d+)?$")   # 'w_3:0' -> 'w': the name a new one is given
 
 
@@ -30,7 +34,7 @@ def _by_key(step) -> dict:
     """{key: {id: variable}} of the trained Variables the step's gradient call was given."""
     here: dict = {}
     for source in step.gradient_sources:
-        if type(source) is Variable and source.trainable:   # not a torch parameter
+        if isinstance(source, Variable) and source.trainable:   # a torch parameter too
             here.setdefault(_key(source), {})[id(source)] = source
     return here
 
@@ -71,29 +75,44 @@ def _start(step, variable):
     return None
 
 
-def _carried_over(older, newer) -> bool:
-    """Whether the newer step's variables start where a gradient step from the older ones'
-    start leads (remade from the updated value, `w = tf.Variable(w - lr * g)`, which trains
-    as assign_sub would) rather than from an initial value again (the same one: no change
-    at all; or a new random draw: a change unrelated to the gradient)."""
-    (older_step, old), (newer_step, new) = older, newer
-    for before, after in zip(old, new):
-        began, start = _start(older_step, before), _start(newer_step, after)
-        grad = older_step.variable_gradients.get(before.name)
-        if began is None or start is None or grad is None:
-            return False
-        change, grad = (start - began).ravel(), np.asarray(grad._value, np.float64).ravel()
-        scale = np.linalg.norm(change) * np.linalg.norm(grad)
-        if scale == 0 or abs(float(change @ grad)) < 0.5 * scale:
-            return False
-    return True
+def _carried_over(runs) -> bool:
+    """Whether the variables made at one line (`runs`: theirs by shape) start, step after
+    step, where a gradient step from the step before's start leads (remade from the updated
+    value, `w = tf.Variable(w - lr * g)`, which trains as assign_sub would) rather than from
+    an initial value again (the same one: no change at all; or a new random draw: a change
+    unrelated to the gradient, which a draw or two may still point down by chance)."""
+    return all(_descends(runs, newer) for newer in range(-1, -min(map(len, runs)), -1))
+
+
+def _descends(runs, newer: int) -> bool:
+    """Whether the variables of step `newer` of the runs start down the gradient from those
+    of the step before, judged on all of them at once (a layer's bias alone, one number,
+    changes along its gradient one way or the other whatever it is)."""
+    changes, grads = [], []
+    for run in runs:
+        (older_step, old), (newer_step, new) = run[newer - 1], run[newer]
+        for before, after in zip(old, new):
+            began, start = _start(older_step, before), _start(newer_step, after)
+            grad = older_step.variable_gradients.get(before.name)
+            if began is None or start is None or grad is None:
+                return False
+            changes.append((start - began).ravel())
+            grads.append(np.asarray(grad._value, np.float64).ravel())
+    change, grad = np.concatenate(changes), np.concatenate(grads)
+    scale = np.linalg.norm(change) * np.linalg.norm(grad)
+    return bool(scale > 0 and float(change @ grad) <= -0.5 * scale)
 
 
 def _named_with_shape(variable) -> str:
     """'w (3x1)'; a variable said by a description ('the 3x4 variable Variable:0') has its
     shape in it already."""
-    name = name_in_code(variable)
+    name = describe_variables([variable], ())
     return name if " " in name else f"{name} ({_shape(variable)})"
+
+
+def _in_code(variable) -> str:
+    name = describe_variables([variable], ())
+    return name if name.isidentifier() else "w"
 
 
 def _shape(variable) -> str:
@@ -114,10 +133,11 @@ def variables_made_in_loop(steps, nodes) -> list:
     (`nodes`: the shown step's, for the op that reads one)."""
     by_line: dict = {}
     for (where, _, _), run in _made_each_step(steps).items():
-        if not _carried_over(run[-2], run[-1]):
-            by_line.setdefault(where, []).append(run)
+        by_line.setdefault(where, []).append(run)
     found = []
     for groups in by_line.values():
+        if _carried_over(groups):
+            continue
         count = max(map(len, groups))
         latest = [v for run in groups for v in run[-1][1]]
         reader = _first_reader(nodes, latest)
@@ -136,8 +156,7 @@ def variables_made_in_loop(steps, nodes) -> list:
         if reader is not None:
             message += f"; read by {reader.op.name} at {_where(reader.source)}"
         message += ("; fix: make the model (and its optimizer) once, before the loop"
-                    if layer else "; fix: create the variable once, before the loop, and "
-                    "update it inside (assign_sub, or an optimizer's apply_gradients)")
+                    if layer else _FIX[type(latest[0]) is Variable].format(w=_in_code(latest[0])))
         found.append(Finding("variable_in_loop", message, reader, made,
                              variables=[v.name for v in latest]))
     return found

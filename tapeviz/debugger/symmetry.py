@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .activations import UNNAMED
+from ..nonfinite import engine_of
+from .activations import UNNAMED, describe_variables
 from .findings import Finding
 from .numerics import _where
-from .op_index import WEIGHING, kernel_of
+from .op_index import WEIGHING, kernel_of, units_last
 from .summary import _array
-from .variable_names import name_in_code
 
 
 def _columns_equal(value) -> bool:
@@ -23,8 +23,16 @@ def _columns_equal(value) -> bool:
     return spread <= 1e-6 * max(float(np.max(np.abs(value))), 1e-30)
 
 
-def _fix(variable) -> str:
+def _fix(variable, node, name: str) -> str:
+    """The fix in the words of the engine that ran `node`; `name`: the variable in code."""
     shape = tuple(variable.shape)
+    if engine_of(node.op) == "torch":
+        if name.isidentifier():   # a tensor made with requires_grad=True
+            return (f"fix: draw it at random: {name} = nn.init.xavier_uniform_(torch.empty"
+                    f"{shape}).requires_grad_()")
+        parameter = "model." + variable.name if "/" not in variable.name else "layer.weight"
+        return (f"fix: drop the constant or zero init (torch's layers draw their weights at "
+                f"random), or draw them: nn.init.xavier_uniform_({parameter})")
     if "/" in variable.name:   # a Keras layer's kernel
         return ("fix: drop the layer's kernel_initializer (Keras' default, glorot_uniform, "
                 "draws each unit's weights at random)")
@@ -54,27 +62,32 @@ def symmetric_kernels(by_op: dict, nodes, gradients: dict, named=frozenset()) ->
             continue   # an output layer's units are told apart by the loss, not by this
         seen.add(id(variable))
         value, gradient = node.inputs[1]._value, gradients.get(variable.name)
-        if (gradient is None or np.ndim(value) < 2 or np.shape(value)[-1] < 2
-                or value.dtype.kind != "f" or not _columns_equal(value)
-                or not _columns_equal(_array(gradient))):
+        if gradient is None or np.ndim(value) < 2 or value.dtype.kind != "f":
             continue
-        found.append(_finding(variable, node, value, _array(gradient), nodes))
+        value, gradient = units_last(node, value), units_last(node, _array(gradient))
+        if np.shape(value)[-1] < 2 or not _columns_equal(value) \
+                or not _columns_equal(gradient):
+            continue
+        found.append(_finding(variable, node, value, gradient, nodes))
     return found
 
 
 def _finding(variable, node, value, gradient, nodes) -> Finding:
-    units, shape = value.shape[-1], "x".join(map(str, value.shape))
+    """`value`, `gradient`: the kernel's and its gradient's, units on the last axis."""
+    units, shape = value.shape[-1], "x".join(map(str, variable.shape))
     column = value[..., 0]
     same = (f"every weight {float(column.flat[0]):.3g}" if np.all(column == column.flat[0])
-            else "each column the same")
+            else "each column the same" if engine_of(node.op) == "tf"
+            else "each unit's weights the same")
     moved = "" if np.any(gradient) else " (zero now, and the same for all once it moves)"
     made = variable.made_at
     made_at = f"; made at {_where(made)}" if made is not None else ""
-    name = name_in_code(variable, nodes)
+    name = describe_variables([variable], nodes)
     drawn = f"{variable.name} in the graph, " if UNNAMED.match(variable.name) and \
         name.isidentifier() else ""   # the graph draws an unnamed one by TF's name
     message = (f"the {units} units of {name} "
                f"({drawn}{shape}, {same}) are identical and all {units} get the same gradient"
                f"{moved}, so they stay identical: the layer learns one feature {units} times"
-               f"{made_at}; read by {node.op.name} at {_where(node.source)}; {_fix(variable)}")
+               f"{made_at}; read by {node.op.name} at {_where(node.source)}; "
+               f"{_fix(variable, node, name)}")
     return Finding("symmetric_init", message, node, variables=[variable.name])
