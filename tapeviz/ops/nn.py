@@ -125,10 +125,10 @@ def _sparse_ce_forward(labels, logits):
 
 
 def _one_hot_like(labels, logits):
-    """One-hot rows of `labels` with the logits' depth and dtype (a constant: no gradient)."""
-    depth = np.shape(logits._value)[-1]
-    hits = _m.equal(_shape.expand_dims(labels, -1), wrap(np.arange(depth, dtype=labels.dtype._np)))
-    return _m.cast(hits, logits.dtype)
+    """One-hot rows of `labels` with the logits' depth and dtype: a constant (labels get no
+    gradient), so made in numpy rather than by three ops a step (expand_dims, equal, cast)."""
+    values = logits._value
+    return wrap((labels._value[..., None] == np.arange(values.shape[-1])).astype(values.dtype))
 
 
 def _sparse_ce_vjp(g, ans, labels, logits):
@@ -181,7 +181,8 @@ def _bias_shape(rank, axis, size) -> tuple:
 
 
 def _bias_add_vjp(g, ans, value, bias, *, axis):
-    return g, _reduce.reduce_sum(g, axis=_all_but(axis, g.ndim))
+    # the reduce_sum row itself: its axes are known good, so not checked again
+    return g, _reduce._sum(g, axis=tuple(_all_but(axis, g.ndim)), keepdims=False)
 
 
 def _bias_add_forward(value, bias, *, axis):
