@@ -88,6 +88,27 @@ def test_gradient_ascent_by_assign_add_names_the_update_the_figures_and_the_fix(
     assert "divergence" not in [a["kind"] for a in widget.alerts]   # its hint would not help
 
 
+def test_gradient_ascent_run_to_overflow_sends_the_nan_finding_to_it_not_to_divergence():
+    """The loss climbs until float32 overflows: where the Inf was born says the loss was
+    climbing before and names the finding that explains it, gradient ascent's (a
+    divergence finding, whose hint is a smaller learning rate, is not given)."""
+    x, y = regression_data()
+    w = tf.Variable(tf.zeros([3, 1]), name="w")
+    with Recorder() as rec:
+        for _ in range(30):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+            w.assign_add(3.0 * tape.gradient(loss, w))  # BUG 1d
+    assert not np.isfinite(rec.steps[-1].loss)
+    found = diagnose(rec)
+    kinds = [f.kind for f in found]
+    assert kinds[0] == "gradient_ascent" and "divergence" not in kinds
+    assert here("# BUG 1d") in found[0].message
+    [born] = [f for f in found if f.kind == "nan" and "first in step" in f.message]
+    assert born.message.endswith("the loss was diverging before: see the gradient ascent "
+                                 "finding")
+
+
 def ascending_loop(steps):
     """Plain SGD with the sign turned, run by a Dashboard's Runner."""
     x, y = regression_data()

@@ -23,6 +23,7 @@ from ..nonfinite import engine_of
 from ..tensor import Variable, VariableRead
 from . import breakpoint_listener
 from .activations import describe_saturating, dead_relus, saturating_ops, variable_order
+from .ascent import find_ascent
 from .divergence import find_divergence
 from .findings import Finding
 from .history import RecordedStep
@@ -266,13 +267,16 @@ def _stack_over_steps(steps, order, ratio, nodes) -> list:
     return _stack_finding(norms, first, last, ratio, nodes, when)
 
 
-def _over_steps(steps, shown_nan, dropped: int) -> list:
+def _over_steps(steps, shown_nan, dropped: int, ascent) -> list:
     """Where NaN/Inf was first born in recorded `steps` (or carried in, when `shown_nan`,
-    the shown step's own finding, is None too), then whether the loss diverged."""
+    the shown step's own finding, is None too), then whether the loss diverged, unless
+    `ascent` (gradient ascent's finding, or None) explains the climb: a smaller learning
+    rate, divergence's hint, would not help."""
     born = nan_over_steps(steps, carried_in=shown_nan is None, dropped=dropped)
-    divergence = find_divergence(steps)
-    if born is not None and divergence is not None:
-        born.message += "; the loss was diverging before: see the divergence finding"
+    divergence = find_divergence(steps) if ascent is None else None
+    if born is not None and (ascent or divergence) is not None:
+        born.message += (f"; the loss was diverging before: see the "
+                         f"{'divergence' if ascent is None else 'gradient ascent'} finding")
     return [f for f in (born, divergence) if f is not None]
 
 
@@ -354,10 +358,11 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
             gradients = _tape_gradients(recording, target, sources)
     steps = list(getattr(history, "steps", history)) if history is not None else []
     recorded = [step for step in steps if isinstance(step, RecordedStep)]
+    ascent = find_ascent(recorded) if recorded else None
     if recorded:
         dropped = getattr(history, "dropped", None)    # a Recorder's
         over_steps = _over_steps(recorded, None if entered else nan,
-                                 dropped.steps if dropped else 0)
+                                 dropped.steps if dropped else 0, ascent)
         if nan is not None and over_steps and over_steps[0].kind == "nan" and (entered or (
                 _op_name(nan.node) == _op_name(over_steps[0].node)
                 and nan.source == over_steps[0].source)):
@@ -381,7 +386,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
         if len(recorded) > 1 and not any(f.kind in ACROSS_LAYERS for f in found):
             found += _stack_over_steps(recorded, order, ratio, nodes)
     return with_program_bugs(found, nodes, recorded, {} if gradients is None else
-                             dict(_grad_items(gradients, variables)))
+                             dict(_grad_items(gradients, variables)), ascent)
 
 
 def _zero_names(gradients, variables) -> set | None:

@@ -7,7 +7,6 @@ only as far as each check needs.
 """
 from __future__ import annotations
 
-from .ascent import find_ascent
 from .batch_axis import over_batch_axis
 from .input_scale import unscaled_input
 from .loop_variables import variables_made_in_loop
@@ -15,12 +14,12 @@ from .op_index import ops_named
 from .symmetry import symmetric_kernels
 
 
-def with_program_bugs(found: list, nodes, steps, gradients: dict) -> list:
-    """These findings, then `found` (diagnose's findings so far); a divergence that
-    gradient ascent explains is replaced by it (its hint, a smaller learning rate, would
-    not help). `nodes`: the shown step's forward nodes; `steps`: the recorded steps;
-    `gradients`: {variable name: gradient} of the shown step (when it has none, the last
-    step that has is read instead)."""
+def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -> list:
+    """`ascent` (gradient ascent's finding over the steps, `ascent.find_ascent`, or None)
+    and these findings, then `found` (diagnose's findings so far, which leave out a
+    divergence that `ascent` explains). `nodes`: the shown step's forward nodes; `steps`:
+    the recorded steps; `gradients`: {variable name: gradient} of the shown step (when it
+    has none, the last step that has is read instead)."""
     if steps and not gradients:   # model.fit's last step only averages its metrics
         trained = next((step for step in reversed(steps) if step.variable_gradients), None)
         if trained is not None:
@@ -31,11 +30,6 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict) -> list:
     more = (over_batch_axis(by_op, nodes) + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes))
-    ascent = find_ascent(steps) if steps else None
     if ascent is not None:
-        found = [f for f in found if f.kind != "divergence"]
-        for finding in found:
-            finding.message = finding.message.replace("see the divergence finding",
-                                                      "see the gradient ascent finding")
         more.insert(0, ascent)
     return more + found   # causes first: the symptoms (norms, zeros) follow from them
