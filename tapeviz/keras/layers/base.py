@@ -72,8 +72,11 @@ def _shapes(value, batch_free: bool = False):
     """The TensorShape of a tensor (or a nest of them); with batch_free, tuples whose batch
     dimension is None, as Keras reports shapes."""
     if isinstance(value, Tensor):
-        shape = value.shape
-        return (None,) + tuple(shape[1:]) if batch_free and shape else shape
+        if batch_free:
+            shape = np.shape(value._value)
+            if shape:
+                return (None,) + shape[1:]
+        return value.shape
     if isinstance(value, (list, tuple)):
         return [_shapes(v, batch_free) for v in value]
     if isinstance(value, dict):
@@ -153,7 +156,9 @@ class Layer:
                     visit(item, depth + 1)
 
         for key, value in self.__dict__.items():
-            if type(value) not in _PLAIN and key not in _UNTRACKED:
+            kind = type(value)
+            if kind not in _PLAIN and key not in _UNTRACKED and not (
+                    kind is tuple and _PLAIN.issuperset(map(type, value))):  # a shape, a size
                 visit(value, 0)
         return layers, variables
 
@@ -336,8 +341,9 @@ class Layer:
                 outputs = self.call(inputs, *args, **kwargs)
             finally:
                 _context.training, _context.depth = outer, _context.depth - 1
-        self._input_shape = _shapes(inputs, batch_free=True)
-        self._output_shape = _shapes(outputs, batch_free=True)
+        # stored past __setattr__ (they hold no layer or variable): ~1.5 us a call less each
+        self.__dict__["_input_shape"] = _shapes(inputs, batch_free=True)
+        self.__dict__["_output_shape"] = _shapes(outputs, batch_free=True)
         return outputs
 
     def _accepts_training(self) -> bool:
@@ -371,7 +377,8 @@ class Layer:
         return inputs
 
     def _autocast_tensor(self, tensor):
-        if self._autocast and tensor.dtype.is_floating and tensor.dtype.name != self._dtype:
+        dtype = tensor.dtype
+        if self._autocast and dtype.is_floating and dtype.name != self._dtype:
             return cast(tensor, self._dtype)
         return tensor
 
