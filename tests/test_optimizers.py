@@ -1,4 +1,5 @@
 """Keras and TF1 optimizers against hand-computed numpy updates, plus their bookkeeping."""
+import gc
 import re
 import warnings
 
@@ -8,6 +9,7 @@ import pytest
 import tapeviz as tf
 import tapeviz.contrib.eager as tfe
 from tapeviz.keras import optimizers
+from tapeviz.keras.optimizers.base import optimizer_made_at
 
 from programs import line_of
 
@@ -322,3 +324,19 @@ def test_get_and_serialize():
     with pytest.raises(ValueError, match="Unknown optimizer: 'adamw'"):
         optimizers.get("adamw")
     assert optimizers.legacy.Adam is optimizers.Adam
+
+
+def test_only_a_live_optimizers_step_count_says_where_the_optimizer_was_made():
+    optimizer = tf.keras.optimizers.SGD(0.1)   # made here
+    count = optimizer.iterations
+    made = optimizer_made_at(count)
+    assert (made.line, made.lineno) == (
+        "optimizer = tf.keras.optimizers.SGD(0.1)   # made here", count.made_at.lineno)
+    assert optimizer_made_at(tf.Variable(1.0)) is None
+    name = count.name
+    del optimizer, count, made
+    gc.collect()
+    # a variable of the user's that takes the dead optimizer's name is not its step count
+    counter = tf.Variable(np.int64(0), trainable=False, name=name.split(":")[0])
+    assert counter.name == name
+    assert optimizer_made_at(counter) is None

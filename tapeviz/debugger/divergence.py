@@ -148,11 +148,11 @@ def _finding(run, evident: int, blown, updates) -> Finding:
 def _optimizer_line(step):
     """The user's line that made the Keras optimizer whose iteration count `step` advanced
     (where its learning rate was set), or None."""
-    from ..keras.optimizers.base import MADE_AT   # keras imports the debugger: not at the top
+    from ..keras.optimizers.base import optimizer_made_at   # keras imports the debugger
     for rop in step.ops:
         node = rop.node
         if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
-            made_at = MADE_AT.get(node.inputs[0].variable.name)
+            made_at = optimizer_made_at(node.inputs[0].variable)
             if made_at is not None:
                 return made_at
     return None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+import weakref
 
 import numpy as np
 
@@ -30,7 +31,15 @@ from ...tensor import Tensor, Variable
 from ...threadstate import local
 
 
-MADE_AT: dict = {}  # iterations variable's name -> the user's line that made the optimizer
+# id -> each live optimizer's step count, so a recorded update can be told to be one
+_STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def optimizer_made_at(variable):
+    """The user's line that made the optimizer whose step count (`iterations`) `variable` is,
+    where its learning rate was set (the count's own `made_at`); None for any other variable.
+    """
+    return variable.made_at if _STEP_COUNTS.get(id(variable)) is variable else None
 
 
 def _why_missing(var: Variable) -> str:
@@ -95,7 +104,7 @@ class Optimizer:
         self._iterations = Variable(np.int64(0), trainable=False, name=f"{name}/iter")
         self._slots: dict = {}  # var.ref() -> {slot name: Variable}
         self._first_variables: dict | None = None   # var.ref() -> the name it had then
-        MADE_AT[self._iterations.name] = user_source()   # where its learning rate was set
+        _STEP_COUNTS[id(self._iterations)] = self._iterations
 
     # ---- hyperparameters --------------------------------------------------------------------
     @property
