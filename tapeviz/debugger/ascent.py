@@ -16,7 +16,7 @@ import numpy as np
 
 from ..nonfinite import engine_of
 from ..tensor import VariableRead
-from .activations import UNNAMED, _and, describe_variables
+from .activations import UNNAMED, _and, describe_variables, variable_order
 from .divergence import _optimizer_line
 from .findings import Finding
 from .numerics import _where
@@ -130,7 +130,9 @@ def find_ascent(steps) -> Finding | None:
     if judged < MIN_STEPS or len(uphill) < UPHILL_SHARE * judged:
         return None
     step, (found, read) = uphill[0]
-    climbing = [name for name, (_, dot) in found.items() if dot > 0]
+    first_read = {name: i for i, name in enumerate(variable_order(step.nodes))}
+    climbing = sorted((name for name, (_, dot) in found.items() if dot > 0),
+                      key=lambda name: first_read.get(name, len(first_read)))
     node = found[climbing[0]][0]
     if node.params.get("maximize"):
         return None   # torch.optim's maximize=True: the climb is asked for

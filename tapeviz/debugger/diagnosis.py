@@ -152,6 +152,10 @@ def _zero_findings(none, zero, count, nodes, explained) -> list:
 
 
 def _layer(name: str) -> str:
+    """'dense' of 'dense/kernel:0'; 'conv1' of torch's 'conv1.weight' (named_parameters'
+    names: no ':0')."""
+    if "/" not in name and ":" not in name and "." in name:
+        return name.rsplit(".", 1)[0]
     name = name.split(":")[0]
     return name.rsplit("/", 1)[0] if "/" in name else name
 
