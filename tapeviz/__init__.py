@@ -38,7 +38,10 @@ from .ops.pad import pad, tile
 from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, shape, size, split,
                         squeeze, stack, strided_slice, transpose, unstack)
 from .tape import GradientTape, UnconnectedGradients
-from . import math
+from .clip import clip_by_global_norm, clip_by_norm
+from .linalg import norm
+from .tf_function import function
+from . import linalg, math
 from . import nn, random
 from . import contrib, debugging, errors, functional
 from . import data, debugger, keras, train

@@ -31,6 +31,7 @@ NOT_FUZZED = {
     "load_ipython_extension", "unload_ipython_extension",  # take an IPython shell
     "get", "serialize", "deserialize",    # Keras lookups by name or config
     "from_generator", "zip",              # Dataset constructors taking a generator, datasets
+    "function",                           # tf.function: a decorator taking a function
 }
 
 
@@ -97,7 +98,7 @@ ROLES = {
              "features", "logits", "labels", "params", "y_true", "y_pred", "condition",
              "clip_value_min", "clip_value_max", "filters", "bias", "mask", "indices",
              "values", "initial_value", "tensors", "on_value", "off_value", "constant_values",
-             "mean", "stddev", "minval", "maxval"),
+             "mean", "stddev", "minval", "maxval", "inputs"),
     AXIS: ("axis", "axes"),
     SHAPE: ("shape", "dims", "multiples", "perm", "batch_shape", "noise_shape", "begin",
             "end", "strides", "paddings", "ksize", "dilations", "num_or_size_splits"),
@@ -106,9 +107,9 @@ ROLES = {
     DTYPE: ("dtype", "output_type", "out_type", "dtype_hint"),
     COUNT: ("num_rows", "num_columns", "depth", "num", "batch_dims", "seed", "begin_mask",
             "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"),
-    NUMBER: ("alpha", "rate", "delta", "label_smoothing", "max_value", "threshold",
+    NUMBER: ("alpha", "rate", "delta", "label_smoothing", "max_value", "threshold", "clip_norm",
              "negative_slope", "start", "limit"),
-    CHOICE: ("padding", "data_format", "mode"),
+    CHOICE: ("padding", "data_format", "mode", "ord"),
     NAME: ("name",),   # TF's op names; only Variable uses its own (test_errors checks it)
     # accepted and unused, as in TF (sparse hints, a shift moments ignores, ...)
     IGNORED: ("validate_indices", "a_is_sparse", "b_is_sparse", "conjugate", "shift", "var"),
@@ -133,6 +134,10 @@ ROLE_OVERRIDES = {
     ("strided_slice", "strides"): INTS,
     ("linspace", "start"): TENSOR,           # tensors of one (broadcast) shape, not numbers
     ("linspace", "stop"): TENSOR,
+    # lists whose entries may be None or nested lists, each converted alone, as TF's; their
+    # bad values are tested in tests/test_clip.py
+    ("clip_by_global_norm", "t_list"): IGNORED, ("global_norm", "t_list"): IGNORED,
+    ("clip_by_global_norm", "use_norm"): IGNORED,
 }
 
 # valid arguments where the defaults below do not fit
@@ -171,6 +176,8 @@ VALID = {
     "range": dict(start=0, limit=5),
     "stack": dict(values=[floats(2, 3), floats(2, 3)]),
     "add_n": dict(inputs=[floats(2, 3), floats(2, 3)]),
+    "clip_by_global_norm": dict(t_list=[floats(2, 3), floats(3)], clip_norm=1.0),
+    "global_norm": dict(t_list=[floats(2, 3), floats(3)]),
     "concat": dict(values=[floats(2, 3), floats(2, 3)], axis=0),
     "squeeze": dict(input=floats(2, 1)),
     "dropout": dict(x=floats(2, 3), rate=0.5),
@@ -400,7 +407,8 @@ def test_the_namespaces_are_walked():
     assert len(FUNCTIONS) > 150
     # every function has arguments fuzzed, every row's inputs are (no empty role tables)
     fuzzed = {qualified for qualified, *_ in fuzz_cases()}
-    assert fuzzed == set(FUNCTIONS) - {"tf.keras.activations.linear"}  # takes anything
+    # linear takes anything; global_norm's one argument is a list of anything TF converts
+    assert fuzzed == set(FUNCTIONS) - {"tf.keras.activations.linear", "tf.linalg.global_norm"}
     assert {op.name for op, *_ in row_cases()} >= {n for n, op in REGISTRY.items()
                                                    if op.samples[0][0]}
 

@@ -1,4 +1,5 @@
-"""`tapeviz.keras.callbacks`: what `fit` reports through: History and Keras's progress bar.
+"""`tapeviz.keras.callbacks`: what `fit` reports through (History and Keras's progress bar)
+and the callbacks that steer it (`training_callbacks.py`).
 
 `fit` calls each callback's `on_train_begin`, `on_epoch_begin`, `on_train_batch_begin`,
 `on_train_batch_end`, `on_epoch_end` and `on_train_end` when it defines them.
@@ -8,21 +9,12 @@ from __future__ import annotations
 import sys
 import time
 
-__all__ = ["Callback", "History", "Progbar"]
+from .callback import Callback
+from .training_callbacks import (EarlyStopping, LambdaCallback, LearningRateScheduler,
+                                 ReduceLROnPlateau, TerminateOnNaN)
 
-
-class Callback:
-    """Base class of fit's callbacks: override the `on_*` hooks you need."""
-
-    def __init__(self):
-        self.model = None
-        self.params: dict = {}
-
-    def set_model(self, model) -> None:
-        self.model = model
-
-    def set_params(self, params: dict) -> None:
-        self.params = params
+__all__ = ["Callback", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
+           "Progbar", "ReduceLROnPlateau", "TerminateOnNaN"]
 
 
 class History(Callback):

@@ -267,8 +267,9 @@ class MeanMetricWrapper(Mean):
         return {**super().get_config(), **self._fn_kwargs}
 
 
-def _wrapper(class_name: str, fn, default_name: str, doc: str, **defaults):
-    """A MeanMetricWrapper subclass with Keras's constructor (name, dtype and fn's options)."""
+def _wrapper(class_name: str, fn, default_name: str, doc: str, direction: str, **defaults):
+    """A MeanMetricWrapper subclass with Keras's constructor (name, dtype and fn's options);
+    `direction`, 'up' or 'down', is which way is better (EarlyStopping's mode='auto' reads it)."""
 
     def __init__(self, name=default_name, dtype=None, **kwargs):
         unknown = set(kwargs) - set(defaults)
@@ -277,32 +278,36 @@ def _wrapper(class_name: str, fn, default_name: str, doc: str, **defaults):
         MeanMetricWrapper.__init__(self, fn, name, dtype, **{**defaults, **kwargs})
 
     return type(class_name, (MeanMetricWrapper,), {"__init__": __init__, "__doc__": doc,
-                                                   "__module__": __name__})
+                                                   "__module__": __name__,
+                                                   "_direction": direction})
 
 
-Accuracy = _wrapper("Accuracy", accuracy, "accuracy", "How often y_pred equals y_true.")
+Accuracy = _wrapper("Accuracy", accuracy, "accuracy", "How often y_pred equals y_true.", "up")
 BinaryAccuracy = _wrapper("BinaryAccuracy", binary_accuracy, "binary_accuracy",
-                          "How often (y_pred > threshold) equals the 0/1 label.", threshold=0.5)
+                          "How often (y_pred > threshold) equals the 0/1 label.", "up",
+                          threshold=0.5)
 CategoricalAccuracy = _wrapper("CategoricalAccuracy", categorical_accuracy,
                                "categorical_accuracy",
-                               "How often argmax(y_pred) matches the one-hot label.")
+                               "How often argmax(y_pred) matches the one-hot label.", "up")
 SparseCategoricalAccuracy = _wrapper("SparseCategoricalAccuracy", sparse_categorical_accuracy,
                                      "sparse_categorical_accuracy",
-                                     "How often argmax(y_pred) equals the integer label.")
+                                     "How often argmax(y_pred) equals the integer label.", "up")
 MeanSquaredError = _wrapper("MeanSquaredError", mean_squared_error, "mean_squared_error",
-                            "The running mean of squared errors.")
+                            "The running mean of squared errors.", "down")
 MeanAbsoluteError = _wrapper("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error",
-                             "The running mean of absolute errors.")
+                             "The running mean of absolute errors.", "down")
 SparseCategoricalCrossentropy = _wrapper(
     "SparseCategoricalCrossentropy", sparse_categorical_crossentropy,
-    "sparse_categorical_crossentropy", "The running mean cross-entropy of integer labels.",
+    "sparse_categorical_crossentropy", "The running mean cross-entropy of integer labels.", "down",
     from_logits=False)
 CategoricalCrossentropy = _wrapper(
     "CategoricalCrossentropy", categorical_crossentropy, "categorical_crossentropy",
-    "The running mean cross-entropy of one-hot labels.", from_logits=False, label_smoothing=0.0)
+    "The running mean cross-entropy of one-hot labels.", "down", from_logits=False,
+    label_smoothing=0.0)
 BinaryCrossentropy = _wrapper(
     "BinaryCrossentropy", binary_crossentropy, "binary_crossentropy",
-    "The running mean binary cross-entropy.", from_logits=False, label_smoothing=0.0)
+    "The running mean binary cross-entropy.", "down", from_logits=False,
+    label_smoothing=0.0)
 
 _BY_NAME = {
     "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,

@@ -29,6 +29,7 @@ class _Named:
 
     def __init__(self, metric, name: str):
         self.metric, self.name = metric, name
+        self._direction = getattr(metric, "_direction", None)   # for EarlyStopping's mode
 
     def update_state(self, y_true, y_pred, sample_weight=None):
         return self.metric.update_state(y_true, y_pred, sample_weight=sample_weight)
@@ -219,8 +220,8 @@ class Trainer:
         history = History()
         history.model = self
         history.params = {"verbose": verbose, "epochs": epochs, "steps": batches.steps}
-        callbacks = [history] + list(callbacks or [])
-        for cb in callbacks[1:]:
+        callbacks = list(callbacks or []) + [history]   # last, as Keras: it logs what they add
+        for cb in callbacks[:-1]:
             cb.set_model(self) if hasattr(cb, "set_model") else setattr(cb, "model", self)
         _callback(callbacks, "on_train_begin", {})
         self.stop_training = False
