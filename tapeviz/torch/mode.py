@@ -217,7 +217,7 @@ def sync_thread() -> None:
     """Put the mode on this thread's stack when wanted and absent; take it off when unwanted,
     and then the global hooks too once no thread holds one."""
     mode = _local.mode
-    _failed_step_standby.disarm()   # this thread's mode is as wanted from here on
+    modules.forget_next_call()   # this thread's mode is as wanted from here on
     if _wanted_here():
         if mode is None:
             mode = _local.mode = AdapterMode()
@@ -287,7 +287,7 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
         return
     _local.mode = None
     if not modules.installed():   # (installed, their next module call puts it back)
-        _failed_step_standby.arm()
+        modules.at_next_call(_after_failed_step)
     op = updates.op_of(optimizer)
     route = op.route
     state = _thread.state
@@ -305,43 +305,14 @@ def _optimizer_ends(optimizer, args, kwargs) -> None:
         sync_thread()
 
 
-class _FailedStepStandby:
-    """Puts the mode back on a thread whose `optimizer.step()` raised. Torch runs no hook of
-    ours on the way out of a failed step (its post-hooks run only after a step that
-    returned), so while a step runs without the mode a global module pre-hook stands by:
-    the thread's next module call (the next forward pass) finds it, puts the mode back and
-    forgets what the step kept. A step that returns disarms it (one hook registered and
-    removed a step, ~2 us; a global module hook would cost every module call more)."""
-
-    def __init__(self):
-        self.threads: set = set()   # idents of the threads whose step has not returned
-        self.handle = None
-
-    def arm(self) -> None:
-        with _lock:
-            self.threads.add(threading.get_ident())
-            if self.handle is None:
-                self.handle = torch.nn.modules.module.register_module_forward_pre_hook(
-                    self._module_runs)
-
-    def disarm(self, every_thread: bool = False) -> None:
-        if self.handle is None:
-            return
-        with _lock:
-            if every_thread:
-                self.threads.clear()
-            self.threads.discard(threading.get_ident())
-            if not self.threads and self.handle is not None:
-                self.handle.remove()
-                self.handle = None
-
-    def _module_runs(self, module, args) -> None:
-        if threading.get_ident() in self.threads:
-            updates.cancel()
-            sync_thread()
-
-
-_failed_step_standby = _FailedStepStandby()
+def _after_failed_step() -> None:
+    """A thread's `optimizer.step()` raised (torch runs no post-hook of ours on the way out of
+    a failed step) and it calls a module again: the mode comes back and the step's pending
+    updates are forgotten. Armed while a step runs without the mode (`modules.at_next_call`,
+    one pre-hook registered and removed a step, ~2 us; kept armed, a global module hook
+    would cost every module call more); a step that returns disarms it."""
+    updates.cancel()
+    sync_thread()
 
 
 _optimizer_hooks: list = []
@@ -354,7 +325,7 @@ def _sync_hooks() -> None:
     if not _active and not any_recording():
         while _optimizer_hooks:
             _optimizer_hooks.pop().remove()
-        _failed_step_standby.disarm(every_thread=True)   # their modes are off already
+        modules.forget_next_call(every_thread=True)   # their modes are off already
         values.forget()
         if any(mode.thread.is_alive() for mode in _modes):
             modules.install(_on_thread)   # each other thread's leaves at its next module call

@@ -9,7 +9,9 @@ them. The pre-hook is also where a thread that never subscribed gets the adapter
 pushed: torch's mode stack is per thread. Any global hook sends every module call down
 torch's slow path (~10 us a conv layer), so they are installed only while every op is
 heard (a tape, a Recorder, a layer breakpoint); otherwise the few ops heard (a breakpoint's)
-find their modules on the Python stack (`frames_from_stack`).
+find their modules on the Python stack (`frames_from_stack`). The same pre-hook, alone,
+also stands by for a thread whose next module call must do something (`at_next_call`: the
+mode's return after an `optimizer.step()` that raised).
 """
 from __future__ import annotations
 
@@ -23,8 +25,12 @@ from ..events import set_scope
 from ..keras.backend import unique_object_name
 from ..threadstate import local as _thread
 
-_hooks: list = []          # the installed hooks' handles
+_pre_hook = None           # the one global module pre-hook's handle, while anyone needs it
+_post_hook = None          # the global forward hook's, while layer paths are kept
+_on_thread: Callable | None = None   # called at each module call while layer paths are kept
+_next_call: dict = {}      # thread ident -> called once, at that thread's next module call
 _epoch = 0                 # counts installations: a stack from an older one is stale
+_handles_lock = threading.Lock()
 
 
 class _Stack(threading.local):
@@ -36,48 +42,91 @@ class _Stack(threading.local):
 _stack = _Stack()
 
 
+def _before(module, args) -> None:
+    if _next_call:
+        waiting = _next_call.pop(threading.get_ident(), None)
+        if waiting is not None:
+            _sync_pre_hook()
+            waiting()
+    on_thread = _on_thread
+    if on_thread is None:
+        return
+    on_thread()
+    if _on_thread is None:   # on_thread removed the hooks: nobody listens any more
+        return
+    frames = _frames()
+    if frames:
+        parent, parent_path = frames[-1]
+        path = f"{parent_path}/{_child_name(parent, module)}"
+    else:
+        path = type(module).__name__
+    frames.append((module, path))
+    set_scope(_thread.state, path)
+
+
+def _after(module, args, output) -> None:
+    frames = _frames()
+    while frames:   # down to this module's frame (a child that raised left its own)
+        if frames.pop()[0] is module:
+            break
+    set_scope(_thread.state, frames[-1][1] if frames else "")
+
+
+def _sync_pre_hook() -> None:
+    """The pre-hook is registered while layer paths are kept or a thread waits for a call."""
+    global _pre_hook
+    with _handles_lock:
+        wanted = _on_thread is not None or bool(_next_call)
+        if wanted and _pre_hook is None:
+            _pre_hook = torch.nn.modules.module.register_module_forward_pre_hook(_before)
+        elif not wanted and _pre_hook is not None:
+            _pre_hook.remove()
+            _pre_hook = None
+
+
 def install(on_thread: Callable) -> None:
-    """Install the global hooks; `on_thread()` runs at each module call (activation)."""
-    global _epoch
-    if _hooks:
+    """Keep layer paths: the global hooks; `on_thread()` runs at each module call (activation)."""
+    global _epoch, _on_thread, _post_hook
+    if _on_thread is not None:
         return
     _epoch += 1
-
-    def before(module, args):
-        on_thread()
-        if not _hooks:   # on_thread removed them: nobody listens any more
-            return
-        frames = _frames()
-        if frames:
-            parent, parent_path = frames[-1]
-            path = f"{parent_path}/{_child_name(parent, module)}"
-        else:
-            path = type(module).__name__
-        frames.append((module, path))
-        set_scope(_thread.state, path)
-
-    def after(module, args, output):
-        frames = _frames()
-        while frames:   # down to this module's frame (a child that raised left its own)
-            if frames.pop()[0] is module:
-                break
-        set_scope(_thread.state, frames[-1][1] if frames else "")
-
-    _hooks.append(torch.nn.modules.module.register_module_forward_pre_hook(before))
-    _hooks.append(torch.nn.modules.module.register_module_forward_hook(after, always_call=True))
+    _on_thread = on_thread
+    _post_hook = torch.nn.modules.module.register_module_forward_hook(_after, always_call=True)
+    _sync_pre_hook()
 
 
 def uninstall() -> None:
-    """Remove the global hooks (nobody listens any more)."""
-    while _hooks:
-        _hooks.pop().remove()
+    """Stop keeping layer paths (nobody listens any more)."""
+    global _on_thread, _post_hook
+    if _on_thread is None:
+        return
+    _on_thread = None
+    _post_hook.remove()
+    _post_hook = None
+    _sync_pre_hook()
     if _stack.frames:
         _stack.frames = []
         set_scope(_thread.state, "")
 
 
 def installed() -> bool:
-    return bool(_hooks)
+    return _on_thread is not None
+
+
+def at_next_call(callback: Callable) -> None:
+    """Call `callback()` once, at this thread's next module call (on the global pre-hook: one
+    registration, ~2 us, when layer paths are not kept)."""
+    _next_call[threading.get_ident()] = callback
+    _sync_pre_hook()
+
+
+def forget_next_call(every_thread: bool = False) -> None:
+    """Cancel this thread's `at_next_call` (every thread's with `every_thread`)."""
+    if every_thread:
+        _next_call.clear()
+    elif _next_call.pop(threading.get_ident(), None) is None:
+        return
+    _sync_pre_hook()
 
 
 def _frames() -> list:
