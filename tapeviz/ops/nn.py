@@ -193,7 +193,8 @@ def _bias_add_forward(value, bias, *, axis):
             and value.dtype == bias.dtype:
         row = value.shape[-2] * value.shape[-1]
         out = recycler.empty(value.shape, value.dtype)
-        np.add(value.reshape(-1, row), np.tile(bias, value.shape[-2]), out=out.reshape(-1, row))
+        tiled = bias[None].repeat(value.shape[-2], 0).reshape(-1)  # np.tile's: 1.5 against 10 us
+        np.add(value.reshape(-1, row), tiled, out=out.reshape(-1, row))
         return out
     return value + bias.reshape(_bias_shape(value.ndim, axis, bias.shape[0]))
 
