@@ -19,6 +19,7 @@ from torch import nn
 import tapeviz.torch  # noqa: F401  (the adapter: torch ops heard while the Recorder listens)
 from tapeviz.datasets import load_digits
 from tapeviz.debugger import Recorder, diagnose
+from tapeviz.viz.dashboard import Dashboard
 from tapeviz.viz.widget import TapeWidget
 
 FILE = os.path.basename(__file__)
@@ -99,6 +100,31 @@ def test_gradient_ascent_by_plus_equals_names_the_update_the_figures_and_the_fix
     assert finding.node.op.name == "add_"
     alerts = TapeWidget(rec).alerts
     assert [a["kind"] for a in alerts] == ["gradient_ascent"] and alerts[0]["message"] == message
+
+
+def test_gradient_ascent_in_the_dashboards_alerts_on_a_torch_loop_run_by_its_runner():
+    x, y = regression_data()
+    w = torch.zeros(3, 1, requires_grad=True)
+
+    def train(steps):
+        for _ in range(steps):
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w.add_(0.2 * w.grad)  # BUG 1c
+                w.grad.zero_()
+
+    dash = Dashboard(show_tape=False)
+    try:
+        runner = dash.train(train, 12)
+        assert runner.join(60)
+        dash.flush()
+    finally:
+        dash.close()
+    [alert] = [a for a in dash.alerts if a["kind"] == "gradient_ascent"]
+    assert here("# BUG 1c") in alert["message"]
+    assert "fix: subtract the step: w -= lr * w.grad" in alert["message"]
+    assert "divergence" not in [a["kind"] for a in dash.alerts]   # its hint would not help
 
 
 def test_gradient_ascent_over_a_modules_parameters():
