@@ -182,6 +182,53 @@ def test_unscoped_ops_beyond_the_limit_fold_into_ranges():
     assert g.reveal("n555", max_nodes=300) == {"g:#500-599"}
 
 
+def _range_label_of(graph, box) -> str:
+    """What a range box must say, from its members: '<n> ops[ in <m> scopes]: <first three
+    op names in order>[, …] (<first>-<last>)'."""
+    members = [graph.nodes[node_id] for node_id in box.members]
+    names = list(dict.fromkeys(node.op for node in members if node.op is not None))
+    first, last = box.id.rpartition("#")[2].split("-")
+    ops = [node for node in members if node.op is not None]
+    keys = [int(node.id[1:]) for node in ops]
+    scopes = {node.scope for node in members} - {""}
+    inside = f" in {len(scopes)} scope{'s' * (len(scopes) != 1)}" if scopes else ""
+    named = ", ".join(names[:3] + ["…"] * (len(names) > 3))
+    span = f"{min(keys)}-{max(keys)}" if min(keys) != max(keys) else f"{min(keys)}"
+    assert int(first) <= min(keys) and max(keys) <= int(last)
+    return f"{len(ops)} ops{inside}: {named} ({span})"
+
+
+def test_op_ranges_are_named_by_the_ops_they_hold():
+    """A range of unscoped ops says how many ops, which (the first three, in order), and
+    their indices; one of scopes says how many scopes too (not 'ops 0-29')."""
+    rng = np.random.default_rng(0)
+    ops = [lambda h: h + 1.0, lambda h: h * 1.0, lambda h: h - 1.0, lambda h: tf.tanh(h),
+           lambda h: tf.sin(h)]
+    x = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        h = x
+        for pick in rng.integers(0, len(ops), 400).tolist():
+            h = ops[pick](h)
+    graph = Graph.from_tape(tape)
+    view = graph.collapse(max_nodes=20)
+    ranges = [node for node in view.nodes.values() if "#" in node.id]
+    assert len(ranges) >= 2
+    assert any("…" in node.label for node in ranges)
+    for node in ranges:
+        assert node.label == _range_label_of(graph, node)
+    # a level of 300 scopes of different names (no repeated blocks): ranges of scopes
+    with tf.GradientTape() as tape:
+        h = x
+        for at in range(300):
+            with tf.name_scope(f"s{at}x"):
+                h = ops[at % 2](h)
+    graph = Graph.from_tape(tape)
+    ranges = [node for node in graph.collapse(max_nodes=20).nodes.values() if "#" in node.id]
+    assert ranges and all(" scopes: " in node.label for node in ranges)
+    for node in ranges:
+        assert node.label == _range_label_of(graph, node)
+
+
 def test_edges_between_groups_merge_with_a_count():
     x = tf.Variable([1.0, 2.0])
     with tf.GradientTape() as tape:

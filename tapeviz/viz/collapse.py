@@ -261,17 +261,10 @@ class _Folder:
             return
         members = entries.members()
         table = self.table
-        if type(members) is range:   # one run: its columns are slices
-            run = slice(members.start, members.stop)
-            self.box[run] = len(self.shown)
-            forward, norms = table.forward[run], table.norms[run]
-            nonfinite, letters = table.nonfinite[run], table.letters[run]
-        else:
-            self.box[members] = len(self.shown)
-            forward = list(map(table.forward.__getitem__, members))
-            norms = list(map(table.norms.__getitem__, members))
-            nonfinite = list(map(table.nonfinite.__getitem__, members))
-            letters = list(map(table.letters.__getitem__, members))
+        at = _index(members)   # one run: its columns are slices
+        self.box[at] = len(self.shown)
+        norms = table.norms[at] if type(at) is slice else \
+            list(map(table.norms.__getitem__, members))
         self.placed[gid] = self.level
         ops_at = _ops_among(table, members)
         first_op = table.node(members[int(ops_at[0])]) if len(ops_at) else None
@@ -279,10 +272,11 @@ class _Folder:
         self.shown.append((key, GraphNode(
             gid, label, "group", shape=shown_by.shape, dtype=shown_by.dtype,
             scope=scope if scope is not None else shown_by.scope,
-            phase="forward" if any(forward) else "backward",
+            phase="forward" if table.forward[at].any() else "backward",
             source=first_op.source if first_op else None,
-            grad_norm=_loudest(norms), nonfinite=any(nonfinite),
-            members=Members(table, members), ops=letters.count("n"), repeat=repeat)))
+            grad_norm=_loudest(norms), nonfinite=bool(table.nonfinite[at].any()),
+            members=Members(table, members), ops=int((table.letters[at] == "n").sum()),
+            repeat=repeat)))
 
     def merged_edges(self, ids: list) -> list:
         table, box = self.table, self.box
@@ -329,13 +323,20 @@ def renorm(view: Graph, graph: Graph, before: dict) -> None:
         if any(nodes[node_id].nonfinite for node_id in changed):
             box.nonfinite = True
         elif any(before[node_id][1] for node_id in changed):
-            box.nonfinite = any(map(table.nonfinite.__getitem__, positions))
+            box.nonfinite = bool(table.nonfinite[_index(positions)].any())
     for edge in view.edges:   # once stepping shades them, an edge shows its source's norm
         if edge.src in boxes:
             norm = None
             for src in view._parts[edge.src, edge.dst]:
                 norm = _louder(norm, nodes[src].grad_norm)
             edge.grad_norm = norm
+
+
+def _index(positions) -> slice | np.ndarray:
+    """Positions (a range or a list) as an index into a table's array columns."""
+    if type(positions) is range:
+        return slice(positions.start, positions.stop)
+    return np.asarray(positions, dtype=np.int64)
 
 
 def _may_win(norm, loudest) -> bool:

@@ -219,9 +219,9 @@ class Graph:
         grads = _grads_mapping(grads)
         nodes = list(nodes)
         if not grads:   # no gradients: no norms to look up
-            return cls._build(list(range(len(nodes))), nodes, nodes, None, None, None)
+            return cls._build(range(len(nodes)), nodes, nodes, None, None, None)
         by_id = grads.get
-        return cls._build(list(range(len(nodes))), nodes, nodes,
+        return cls._build(range(len(nodes)), nodes, nodes,
                           lambda node, ref: by_id(id(node.output)),
                           lambda variable: by_id(id(variable)),
                           lambda tensor: by_id(id(tensor)))

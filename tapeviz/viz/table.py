@@ -78,8 +78,11 @@ class NodeTable:
     node's number of its layer path in `scope_paths`), `keys` (the op index a node is
     folded at: its own, or its first reader's for a leaf), `structure_codes` (kind, op,
     shape and dtype as a number; -1 for a constant), `loop_codes` (op, shape, dtype and
-    phase as a number; -1 for a leaf); lists: `letters` (the first letter of its id: n, v,
-    c), `norms`, `nonfinite`, `forward`. Edges: `edge_src`, `edge_dst` (positions)."""
+    phase as a number; -1 for a leaf); `letters` (the first letter of its id: n, v, c, as
+    a numpy string array); `nonfinite` and `forward` (bool arrays); `norms` (a list, None
+    where a node has no gradient). Edges: `edge_src`, `edge_dst` (positions). Columns are
+    numpy arrays where they can be: a list of 100,000 objects is walked by every garbage
+    collection that finds it young."""
 
     def __init__(self):
         self.count = 0
@@ -94,7 +97,7 @@ class NodeTable:
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
-    def from_entries(cls, indices: list, nodes: list, refs: list, grad_of=None,
+    def from_entries(cls, indices: range | list, nodes: list, refs: list, grad_of=None,
                      variable_grad=None, leaf_grad=None):
         """The table of dispatch `nodes` in execution order, their op indices (ids n<index>)
         and what each node stands for (`refs`: itself, or a RecordedOp); the three
@@ -113,15 +116,15 @@ class NodeTable:
         table.made_by = dict(zip(map(id, outputs), range(count)))   # the last op wins
         producers = _producers(table.made_by, outputs, flat, consumers)
         table.outputs = outputs
-        phases = list(map(_PHASE, nodes))
-        table._leaves(flat, producers, consumers, op_scope_codes, phases)
+        phases = table.phases = list(map(_PHASE, nodes))   # a leaf has its reader's
+        table._leaves(flat, producers, consumers, op_scope_codes)
         table._order(count)
         table._node_columns(nodes, values, phases, op_scope_codes, grad_of, variable_grad,
                             leaf_grad)
         table._edges(producers, consumers, np.repeat(sizes, sizes))
         return table
 
-    def _leaves(self, flat, producers, consumers, op_scope_codes, phases) -> None:
+    def _leaves(self, flat, producers, consumers, op_scope_codes) -> None:
         """The leaves: each input no recorded op made, one per variable or tensor, in order of
         first sight; its scope the deepest all its readers share."""
         at_leaf = np.flatnonzero(producers < 0)
@@ -153,7 +156,6 @@ class NodeTable:
             again = np.ones(count, dtype=bool)
             again[firsts] = False
         self.leaf_scope_codes = op_scope_codes[self.leaf_reader]
-        self.leaf_phases = list(map(phases.__getitem__, self.leaf_reader.tolist()))
         if again is not None:   # a leaf read again: its scope is what all its readers share
             from .graph import _common_scope
             codes, paths = self.leaf_scope_codes, self.scope_paths
@@ -185,7 +187,9 @@ class NodeTable:
         self.ordinal = np.empty(self.count, dtype=np.int64)
         self.ordinal[self.op_position] = np.arange(count)
         self.ordinal[self.leaf_position] = np.arange(leaves)
-        self.index_array = np.asarray(self.indices, dtype=np.int64)
+        indices = self.indices   # a tape's: a range (no 100,000 ints to keep)
+        self.index_array = np.arange(indices.start, indices.stop, dtype=np.int64) \
+            if type(indices) is range else np.asarray(indices, dtype=np.int64)
 
     def _scatter(self, of_ops, of_leaves) -> list:
         column = np.empty(self.count, dtype=object)
@@ -196,8 +200,8 @@ class NodeTable:
     def _node_columns(self, nodes, values, phases, op_scope_codes, grad_of, variable_grad,
                       leaf_grad) -> None:
         ops = list(map(_OP, nodes))
-        shapes = self.op_shapes = list(map(_SHAPE, values))
-        dtypes = self.op_dtypes = dtype_names(list(map(_DTYPE, values)))
+        shapes = list(map(_SHAPE, values))
+        dtypes = dtype_names(list(map(_DTYPE, values)))
         bad = nonfinite_each(values + self.leaf_values)   # one batched check for all
         self.op_bad, self.leaf_bad = bad[:len(values)], bad[len(values):]
         if grad_of is None:
@@ -213,8 +217,9 @@ class NodeTable:
         self.scope_codes = self._scatter_ints(op_scope_codes, self.leaf_scope_codes)
         self.keys = self._scatter_ints(self.index_array, self.index_array[self.leaf_reader])
         variable = self.leaf_variable
-        self.letters = self._scatter(["n"] * len(nodes),
-                                     list(map(("c", "v").__getitem__, variable)))
+        self.letters = np.empty(self.count, dtype="U1")
+        self.letters[self.op_position] = "n"
+        self.letters[self.leaf_position] = np.where(np.asarray(variable, dtype=bool), "v", "c")
         # what copies of a block share, as numbers: kind, op, shape, dtype (constants: -1;
         # a leaf's shape and dtype are read for the variables alone)
         op_signature = self.op_signature = np.asarray(codes_of(list(zip(ops, shapes, dtypes))),
@@ -227,7 +232,7 @@ class NodeTable:
                 map(_SHAPE, read), dtype_names(list(map(_DTYPE, read)))))), np.int64) + \
                 len(nodes)
         self.structure_codes = self._scatter_ints(op_signature, leaf_signature)
-        one_phase = phases.count("forward") == len(phases)   # a leaf has its reader's phase
+        one_phase = phases.count("forward") == len(phases)
         # what passes of a loop share: the op's signature and its phase (leaves: -1)
         if not one_phase:
             phase_codes = np.asarray(codes_of(phases), dtype=np.int64)
@@ -235,11 +240,19 @@ class NodeTable:
         self.loop_codes = self._scatter_ints(op_signature, -1)
         self.norms = [None] * self.count if op_norms is None else \
             self._scatter(op_norms, leaf_norms)
-        self.nonfinite = self._scatter(op_nonfinite, leaf_nonfinite) \
-            if True in op_nonfinite or True in leaf_nonfinite else [False] * self.count
-        self.forward = [True] * self.count if one_phase else self._scatter(
-            list(map(eq, phases, repeat("forward"))),
-            list(map(eq, self.leaf_phases, repeat("forward"))))
+        self.nonfinite = self._scatter_flags(op_nonfinite, leaf_nonfinite) \
+            if True in op_nonfinite or True in leaf_nonfinite else np.zeros(self.count, bool)
+        if one_phase:
+            self.forward = np.ones(self.count, dtype=bool)
+        else:
+            forward = np.fromiter(map(eq, phases, repeat("forward")), bool, len(phases))
+            self.forward = self._scatter_flags(forward, forward[self.leaf_reader])
+
+    def _scatter_flags(self, of_ops, of_leaves) -> np.ndarray:
+        column = np.zeros(self.count, dtype=bool)
+        column[self.op_position] = of_ops
+        column[self.leaf_position] = of_leaves
+        return column
 
     def _scatter_ints(self, of_ops, of_leaves) -> np.ndarray:
         column = np.empty(self.count, dtype=np.int64)
@@ -285,16 +298,16 @@ class NodeTable:
             keys.append(following)
         table.keys = np.asarray(keys[::-1], dtype=np.int64)
         table.scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, listed)))
-        table.letters = list(map(_FIRST, table.ids))
+        table.letters = np.asarray(list(map(_FIRST, table.ids)), dtype="U1")
         table.structure_codes = np.asarray(_codes_but_none([
             None if n.kind == "constant" else (n.kind, n.op, n.shape, n.dtype) for n in listed]),
             dtype=np.int64)
         table.loop_codes = np.asarray(_codes_but_none([
             None if n.op is None else (n.op, n.shape, n.dtype, n.phase) for n in listed]),
             dtype=np.int64)
-        table.forward = [n.phase == "forward" for n in listed]
+        table.forward = np.asarray([n.phase == "forward" for n in listed], dtype=bool)
         table.norms = list(map(_NORM, listed))
-        table.nonfinite = list(map(_NONFINITE, listed))
+        table.nonfinite = np.asarray(list(map(_NONFINITE, listed)), dtype=bool)
         table.edge_list = edges
         table.edge_src = np.asarray([table.positions[e.src] for e in edges], dtype=np.int64)
         table.edge_dst = np.asarray([table.positions[e.dst] for e in edges], dtype=np.int64)
@@ -356,19 +369,20 @@ class NodeTable:
     def _make(self, position: int):
         from .graph import _dtype_name, _plain_node
         ordinal = int(self.ordinal[position])
-        norm, nonfinite = self.norms[position], self.nonfinite[position]
+        norm, nonfinite = self.norms[position], bool(self.nonfinite[position])
         if self.is_op[position]:
-            node, op = self.ops[ordinal], self.ops[ordinal].op
+            node, op, value = self.ops[ordinal], self.ops[ordinal].op, self.values[ordinal]
             return _plain_node(
                 f"n{self.indices[ordinal]}", op.label, op.kind, op.name,
-                self.op_shapes[ordinal], self.op_dtypes[ordinal], node.scope, node.phase,
+                value.shape, _dtype_name(value), node.scope, node.phase,
                 node.source, norm, nonfinite, self.op_bad[ordinal], self.refs[ordinal])
         obj, variable = self.leaf_objs[ordinal], self.leaf_variable[ordinal]
         value = self.leaf_values[ordinal]
         return _plain_node(
             self.id(position), obj.name if variable else "const",
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
-            self.scope_paths[self.leaf_scope_codes[ordinal]], self.leaf_phases[ordinal],
+            self.scope_paths[self.leaf_scope_codes[ordinal]],
+            self.phases[self.leaf_reader[ordinal]],
             None, norm, nonfinite, self.leaf_bad[ordinal], obj)
 
     def sync(self) -> None:
