@@ -2,8 +2,9 @@
 user's line, the figures and the fix: gradient ascent by a sign error (`ascent`), hidden
 units initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
 (`batch_axis`), image pixels fed unscaled (`input_scale`), a Variable made inside the
-loop (`loop_variables`). The shown step's nodes are walked once (`op_index`); the steps
-only as far as each check needs.
+loop (`loop_variables`), on the numpy engine's recordings and the torch adapter's alike
+(`op_index.role` reads torch's op names as the numpy engine's). The shown step's nodes are
+walked once (`op_index`); the steps only as far as each check needs.
 """
 from __future__ import annotations
 
