@@ -21,13 +21,10 @@ from .tensor import Tensor, wrap
 
 __all__ = ["global_norm", "matmul", "norm", "tensordot"]
 
-_VECTOR_ORDS = {"euclidean": "euclidean", "fro": "euclidean", 2: "euclidean",  # 2.0 and 1.0 too
-                1: "sum", np.inf: "max"}
-
-
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor:
-    """The norm of `tensor` over `axis` (all of it by default): 'euclidean' (also 'fro',
-    and 2 over one axis), 1 or np.inf over one axis or all.
+    """The norm of `tensor` over `axis`: a vector norm over one axis or (axis None) all of it,
+    'euclidean' or any p > 0 (1, 2, np.inf, ...); a matrix norm over a pair of axes,
+    'euclidean'/'fro', 1 (largest column sum) or np.inf (largest row sum).
 
     >>> import tapeviz as tf
     >>> float(tf.norm(tf.constant([3.0, 4.0])))
@@ -38,25 +35,34 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor
     if not tensor.dtype.is_floating:
         raise DTypeError("norm", f"tensor must be a float tensor; got dtype {tensor.dtype.name}",
                          hint="cast first: tf.cast(tensor, tf.float32)")
+    keep = arguments.flag("norm", "keepdims", keepdims, default=False)
     rank = len(tensor.shape)
-    axes = None if axis is None else normalize_axes("norm", axis, rank)
-    kind = _VECTOR_ORDS.get(ord) if isinstance(ord, (str, int, float)) else None
-    if kind is None or (axes is not None and len(axes) == 2 and ord not in ("euclidean", "fro")):
-        raise InvalidArgumentError("norm", f"tapeviz covers ord='euclidean' (or 'fro'), and 1, "
-                                           f"2 or np.inf over one axis or all; got ord={ord!r} "
-                                           f"with axis={axis!r}")
-    if axes is not None and len(axes) > 2:
+    axes = tuple(range(rank)) if axis is None else normalize_axes("norm", axis, rank)
+    matrix = axis is not None and len(axes) == 2
+    if len(axes) > 2 or (axis is not None and not axes):
         raise InvalidArgumentError("norm", f"axis must be None, an int or a pair of ints; got "
                                            f"{axis!r}")
-    keep = arguments.flag("norm", "keepdims", keepdims, default=False)
+    euclidean = ord in ("euclidean", "fro") or (ord == 2 and not matrix)
+    p = None if isinstance(ord, (str, bool)) else ord
+    if not euclidean and not (p is not None and isinstance(p, (int, float)) and p > 0 and
+                              (not matrix or p in (1, np.inf))):
+        raise InvalidArgumentError(
+            "norm", f"ord must be 'euclidean', 'fro' or a number > 0 for a vector norm, and "
+                    f"'euclidean', 'fro', 1 or np.inf for a matrix norm (axis a pair); got "
+                    f"ord={ord!r} with axis={axis!r}"
+            + (" (tapeviz does not cover the spectral norm, ord=2 over a pair of axes)"
+               if matrix and p == 2 else ""))
     with name_scope("norm"):
-        if kind == "euclidean":
+        if euclidean:
             result = sqrt(reduce_sum(tensor * tensor, axis=axes, keepdims=True))
-        elif kind == "sum":
+        elif matrix:   # 1: the largest column sum; inf: the largest row sum
+            summed, over = (axes[0], axes[1]) if p == 1 else (axes[1], axes[0])
+            result = reduce_max(reduce_sum(abs(tensor), axis=summed, keepdims=True), axis=over,
+                                keepdims=True)
+        elif p == np.inf:
+            result = reduce_max(abs(tensor), axis=axes, keepdims=True)
+        elif p == 1:
             result = reduce_sum(abs(tensor), axis=axes, keepdims=True)
         else:
-            result = reduce_max(abs(tensor), axis=axes, keepdims=True)
-        if keep:
-            return result
-        return squeeze(result, axis=list(range(rank)) if axes is None else list(axes)) \
-            if rank else result
+            result = reduce_sum(abs(tensor) ** p, axis=axes, keepdims=True) ** (1.0 / p)
+        return result if keep or not rank else squeeze(result, axis=list(axes))

@@ -182,6 +182,7 @@ PUBLIC = {
     "keras.optimizers": tf.keras.optimizers.__all__,
     "keras.optimizers.schedules": tf.keras.optimizers.schedules.__all__,
     "train": tf.train.__all__, "contrib.eager": tf.contrib.eager.__all__,
+    "linalg": tf.linalg.__all__, "keras.callbacks": tf.keras.callbacks.__all__,
 }
 NOT_TENSORFLOW = {  # public tapeviz names with no TensorFlow 2.21 counterpart to compare against
     "keras.layers": {"Layer"},  # the base class: every case's layer is one
@@ -189,6 +190,7 @@ NOT_TENSORFLOW = {  # public tapeviz names with no TensorFlow 2.21 counterpart t
     "keras.losses": {"mean_absolute_error", "mean_squared_error"},
     "keras.metrics": {"resolve"},  # tapeviz's compile() helper
     "keras.optimizers": {"legacy"},  # Keras 3 refuses its legacy optimizers
+    "keras.callbacks": {"Progbar"},  # Keras keeps it in keras.utils (tapeviz has it there too)
 }
 
 

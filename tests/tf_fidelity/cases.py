@@ -1832,3 +1832,135 @@ for _path in ("math.negative", "math.sign", "math.reciprocal", "math.round", "nn
     add_case(f"{_path}/bool", _unary(_path), np.array([True, False]))
 for _path in ("math.reciprocal", "nn.elu", "nn.relu6", "nn.leaky_relu"):
     add_case(f"{_path}/int32", _unary(_path), np.array([-3, 0, 4], np.int32))
+
+
+# ---- lecture programs: tf.function, clipping by norm, norms, Keras's steering callbacks -----
+add_case("function/decorated", lambda tf, x: tf.function(lambda v: v * 2.0 + 1.0)(x), f32(3))
+add_case("function/with_options", lambda tf, x: tf.function(jit_compile=False)(
+    lambda v: tf.reduce_sum(v * v))(x), f32(2, 2))
+add_case("clip_by_global_norm/clipped", lambda tf, x, y: tf.clip_by_global_norm([x, y], 1.0),
+         f32(2, 3), f32(3, seed=2))
+add_case("clip_by_global_norm/not_clipped", lambda tf, x, y: tf.clip_by_global_norm([x, y], 50.0),
+         f32(2, 3), f32(3, seed=2))
+add_case("clip_by_global_norm/none_entries", lambda tf, x, y: tf.clip_by_global_norm(
+    [x, None, y], 0.5), f32(4), f32(2, 2, seed=2))
+add_case("clip_by_global_norm/tensor_clip_norm", lambda tf, x: tf.clip_by_global_norm(
+    [x], tf.constant(0.5)), f32(3))
+add_case("clip_by_global_norm/use_norm", lambda tf, x: tf.clip_by_global_norm(
+    [x], 1.0, use_norm=tf.constant(4.0)), f32(3))
+add_case("clip_by_global_norm/zeros", lambda tf, x: tf.clip_by_global_norm([x * 0.0], 1.0),
+         f32(3), grad=False)
+add_case("clip_by_global_norm/inf", lambda tf, x: tf.clip_by_global_norm([x], 1.0),
+         a32([np.inf, 1.0]), grad=False)
+add_case("clip_by_global_norm/f64", lambda tf, x: tf.clip_by_global_norm([x], 0.1), f64(3))
+add_case("clip_by_global_norm/a_tensor", lambda tf, x: tf.clip_by_global_norm(x, 1.0), f32(3))
+add_case("clip_by_global_norm/python_lists", lambda tf: tf.clip_by_global_norm(
+    [[3.0, 4.0], [[0.0]]], 1.0))
+add_case("clip_by_norm/all", lambda tf, x: tf.clip_by_norm(x, 1.0), f32(2, 3))
+add_case("clip_by_norm/axes", lambda tf, x: tf.clip_by_norm(x, 1.0, axes=[1]), f32(3, 2))
+add_case("clip_by_norm/zero_row", lambda tf, x: tf.clip_by_norm(x, 1.0, axes=[1]),
+         a32([[3.0, 4.0], [0.0, 0.0]]))
+add_case("clip_by_norm/below", lambda tf, x: tf.clip_by_norm(x, 100.0), f32(4))
+add_case("clip_by_norm/int32", lambda tf, x: tf.clip_by_norm(x, 1.0), i32(3))
+add_case("linalg.global_norm/two", lambda tf, x, y: tf.linalg.global_norm([x, y]), f32(2, 3),
+         f32(3, seed=2))
+add_case("linalg.global_norm/with_none", lambda tf, x: tf.linalg.global_norm([None, x]), f32(3))
+add_case("linalg.matmul/alias", lambda tf, x, y: tf.linalg.matmul(x, y, transpose_b=True),
+         f32(2, 3), f32(2, 3, seed=2))
+add_case("linalg.tensordot/alias", lambda tf, x, y: tf.linalg.tensordot(x, y, 1), f32(2, 3),
+         f32(3, seed=2))
+_NORMS = {"default": {}, "axis1": dict(axis=1), "axis_neg1_keepdims": dict(axis=-1, keepdims=True),
+          "ord1": dict(ord=1), "ord_inf_axis0": dict(ord=np.inf, axis=0), "ord3": dict(ord=3),
+          "ord_half_axis1": dict(ord=0.5, axis=1), "fro_pair": dict(ord="fro", axis=[0, 1]),
+          "euclidean_pair_keepdims": dict(axis=(-2, -1), keepdims=True),
+          "matrix_ord1": dict(ord=1, axis=[0, 1]), "matrix_ord_inf": dict(ord=np.inf, axis=[0, 1]),
+          "ord2_axis1": dict(ord=2, axis=1), "bad_ord": dict(ord=-1),
+          "three_axes": dict(axis=[0, 1, 2])}
+for _label, _options in _NORMS.items():
+    add_case(f"norm/{_label}", lambda tf, x, _o=_options: tf.norm(x, **_o),
+             f32(2, 3, 2) if _label == "three_axes" else f32(2, 3, low=0.25, high=2))
+add_case("linalg.norm/alias", lambda tf, x: tf.linalg.norm(x, axis=0), f32(2, 3))
+add_case("norm/zero_vector_gradient", lambda tf, x: tf.norm(x * 0.0), f32(3))
+add_case("norm/int32", lambda tf, x: tf.norm(x), i32(3))
+
+
+def _fit_with(tf, make_callback, learning_rate, epochs=20, metrics=(), monitor_data=False):
+    """A deterministic fit (fixed weights, one batch) under one callback: its history, the
+    callback's counters and the weights fit leaves."""
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(
+        1, kernel_initializer="ones", bias_initializer="zeros")])
+    model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate), loss="mse",
+                  metrics=list(metrics))
+    x = np.array([[1.0, 2.0], [0.5, -1.0], [2.0, 0.0], [-1.0, 1.0]], np.float32)
+    y = np.array([3.0, 0.5, 2.0, 1.0], np.float32)
+    callback = make_callback(tf)
+    history = model.fit(x, y, epochs=epochs, batch_size=4, shuffle=False, verbose=0,
+                        callbacks=[callback], validation_data=(x, y) if monitor_data else None)
+    counters = {name: getattr(callback, name) for name in ("stopped_epoch", "best_epoch", "wait")
+                if hasattr(callback, name)}
+    return [isinstance(history, tf.keras.callbacks.History),
+            {k: [float(v) for v in values] for k, values in history.history.items()},
+            counters, model.get_weights()]
+
+
+_STEERING = {
+    "EarlyStopping/diverging_restores_best": (lambda tf: tf.keras.callbacks.EarlyStopping(
+        monitor="loss", patience=2, restore_best_weights=True), 0.6, {}),
+    "EarlyStopping/min_delta": (lambda tf: tf.keras.callbacks.EarlyStopping(
+        monitor="loss", min_delta=0.05), 0.05, {}),
+    "EarlyStopping/val_mae_auto_mode": (lambda tf: tf.keras.callbacks.EarlyStopping(
+        monitor="val_mae", patience=1), 0.6, dict(metrics=["mae"], monitor_data=True)),
+    "EarlyStopping/baseline": (lambda tf: tf.keras.callbacks.EarlyStopping(
+        monitor="loss", patience=3, baseline=0.01), 0.05, {}),
+    "EarlyStopping/start_from_epoch": (lambda tf: tf.keras.callbacks.EarlyStopping(
+        monitor="loss", patience=1, start_from_epoch=4), 0.6, {}),
+    "EarlyStopping/max_mode": (lambda tf: tf.keras.callbacks.EarlyStopping(
+        monitor="loss", mode="max", patience=1), 0.05, {}),
+    "ReduceLROnPlateau/diverging": (lambda tf: tf.keras.callbacks.ReduceLROnPlateau(
+        monitor="loss", factor=0.5, patience=1, min_lr=0.1), 0.6, dict(epochs=6)),
+    "ReduceLROnPlateau/cooldown": (lambda tf: tf.keras.callbacks.ReduceLROnPlateau(
+        monitor="loss", factor=0.2, patience=0, cooldown=2, min_delta=10.0), 0.05,
+        dict(epochs=6)),
+    "LearningRateScheduler/halving": (lambda tf: tf.keras.callbacks.LearningRateScheduler(
+        lambda epoch, lr: lr * 0.5), 0.1, dict(epochs=4)),
+    "LearningRateScheduler/by_epoch": (lambda tf: tf.keras.callbacks.LearningRateScheduler(
+        lambda epoch: 0.01 if epoch < 2 else 0.001), 0.1, dict(epochs=4)),
+}
+for _name, (_make, _rate, _options) in _STEERING.items():
+    add_case(f"keras.callbacks.{_name}", lambda tf, _m=_make, _r=_rate, _o=_options: _fit_with(
+        tf, _m, _r, **_o), grad=False, rtol=1e-4, atol=1e-5)
+
+
+def _lambda_callback(tf):
+    seen = []
+    callback = tf.keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: seen.append((epoch, sorted(logs))),
+        on_train_end=lambda logs: seen.append("end"))
+    _fit_with(tf, lambda tf: callback, 0.05, epochs=2)
+    return seen
+
+
+add_case("keras.callbacks.LambdaCallback/hooks", _lambda_callback, grad=False)
+
+
+def _terminated(tf):
+    """How many epochs a diverging fit runs under TerminateOnNaN, and its last two losses'
+    kinds (the losses before overflow compound float32 rounding, epoch after epoch)."""
+    losses = _fit_with(tf, lambda tf: tf.keras.callbacks.TerminateOnNaN(), 2.0,
+                       epochs=200)[1]["loss"]
+    return [len(losses), [bool(np.isfinite(v)) for v in losses[-2:]]]
+
+
+add_case("keras.callbacks.TerminateOnNaN/diverging", _terminated, grad=False)
+add_case("keras.callbacks.EarlyStopping/unknown_metric_auto_mode", lambda tf: _fit_with(
+    tf, lambda tf: tf.keras.callbacks.EarlyStopping(monitor="score"), 0.05), grad=False,
+    op="EarlyStopping")
+add_case("keras.callbacks.ReduceLROnPlateau/factor_above_one",
+         lambda tf: tf.keras.callbacks.ReduceLROnPlateau(factor=1.5), grad=False,
+         op="ReduceLROnPlateau")
+add_case("keras.callbacks.LearningRateScheduler/tensor_rate", lambda tf: _fit_with(
+    tf, lambda tf: tf.keras.callbacks.LearningRateScheduler(lambda e, lr: tf.constant(0.1)),
+    0.05), grad=False, op="schedule")
+add_case("keras.callbacks.Callback/subclass", lambda tf: _fit_with(
+    tf, lambda tf: type("Counter", (tf.keras.callbacks.Callback,), {})(), 0.05, epochs=2),
+    grad=False)
