@@ -19,7 +19,6 @@ import threading
 from collections import OrderedDict
 
 import numpy as np
-from numpy.lib.stride_tricks import as_strided
 
 from ..errors import ShapeError
 from . import conv_taps, recycler
@@ -65,7 +64,7 @@ def _windows(xp, khw, strides, dilations, out_hw):
     sn, sh, sw, sc = xp.strides
     shape = (n, out_hw[0], out_hw[1], khw[0], khw[1], c)
     steps = (sn, sh * strides[0], sw * strides[1], sh * dilations[0], sw * dilations[1], sc)
-    return as_strided(xp, shape, steps, writeable=False)
+    return conv_taps.strided_view(xp, shape, steps)
 
 
 def _columns(xp, khw, strides, dilations, out_hw):

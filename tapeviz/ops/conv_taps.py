@@ -37,6 +37,16 @@ def by_taps(input_shape, strides, out_hw) -> bool:
             and input_shape[0] > 0 and min(out_hw) > 0)
 
 
+def strided_view(x, shape, strides):
+    """A read-only view of `x` (its first element on) with `shape` and byte `strides`: an
+    ndarray over x's buffer where x is contiguous (0.7 us), else numpy's as_strided (9 us)."""
+    if not x.flags.c_contiguous:
+        return as_strided(x, shape, strides, writeable=False)
+    view = np.ndarray(shape, x.dtype, x, 0, strides)
+    view.flags.writeable = False
+    return view
+
+
 def _tap_offsets(khw, dilations, width) -> list:
     """Each kernel tap's shift on the flat grid of an image batch `width` pixels wide."""
     return [a * dilations[0] * width + b * dilations[1]
@@ -218,9 +228,9 @@ def filter_gradient(xp, g, khw, dilations):
     dtype = np.result_type(xp.dtype, g.dtype)
     dw, part = np.zeros((kh, kw, c, o), dtype), np.empty((kh, kw, c, o), dtype)
     step = flat.strides[0]
-    taps = as_strided(flat, (kh, kw, c, rows),
-                      (dilations[0] * wp * step, dilations[1] * step, flat.strides[1], step),
-                      writeable=False)  # taps[a, b]: (C, rows), the input shifted by tap (a, b)
+    taps = strided_view(flat, (kh, kw, c, rows),
+                        (dilations[0] * wp * step, dilations[1] * step, flat.strides[1], step))
+    # taps[a, b]: (C, rows), the input shifted by tap (a, b)
     block = max(256, _BLOCK_BYTES // (max(c, o) * flat.itemsize))
     for start in range(0, rows, block):
         stop = min(start + block, rows)
