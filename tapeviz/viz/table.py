@@ -139,7 +139,7 @@ class NodeTable:
         first = dict(zip(reversed(obj_ids), range(count - 1, -1, -1)))
         self.leaf_of_input = np.full(len(flat), -1, dtype=np.int64)
         if len(first) == count:   # each input its own leaf (a long tape's constants)
-            self.leaf_by_object = dict(zip(obj_ids, range(count)))
+            self.leaf_by_object = first   # each id's one input is its first
             self.leaf_of_input[at_leaf] = np.arange(count)
             self.leaf_objs, self.leaf_variable, self.leaf_reader = objs, reads, readers
             self.leaf_values = list(map(_VALUE, tensors))
@@ -171,7 +171,7 @@ class NodeTable:
                     codes[leaf] = numbers[shared]
         variable = np.asarray(self.leaf_variable, dtype=bool)
         self.leaf_numbers = np.where(variable, np.cumsum(variable) - 1,
-                                     np.cumsum(~variable) - 1).tolist()
+                                     np.cumsum(~variable) - 1)
 
     def _order(self, count: int) -> None:
         """Positions: the leaves first read by an op come right before it."""
@@ -328,7 +328,7 @@ class NodeTable:
         """Every node id, in position order (made once, when something asks for them all)."""
         if self.ids is None:
             leaves = [f"{'v' if variable else 'c'}{number}"
-                      for variable, number in zip(self.leaf_variable, self.leaf_numbers)]
+                      for variable, number in zip(self.leaf_variable, self.leaf_numbers.tolist())]
             self.ids = self._scatter(list(map("n{}".format, self.indices)), leaves)
         return self.ids
 
