@@ -15,11 +15,11 @@ from .findings import Finding
 from .numerics import _where
 
 MIN_STEPS = 3
-_FIX = {True: "; fix: create the variable once, before the loop, and update it inside "
+_FIX = {"tf": "; fix: create the variable once, before the loop, and update it inside "
               "(assign_sub, or an optimizer's apply_gradients)",
-        False: "; fix: make the tensor once, before the loop, and update it inside (with "
-               "torch.no_grad(): {w} -= lr * {w}.grad, or an optimizer made once, before the "
-               "loop, and its step())"}   # a tapeviz Variable's, a torch parameter's
+        "torch": "; fix: make the tensor once, before the loop, and update it inside (with "
+                 "torch.no_grad(): {w} -= lr * {w}.grad, or an optimizer made once, before "
+                 "the loop, and its step())"}
 _RENAMED = re.compile(r"(_\d+)?(:\d+)?$")   # 'w_3:0' -> 'w': the name a new one is given
 
 
@@ -115,6 +115,11 @@ def _in_code(variable) -> str:
     return name if name.isidentifier() else "w"
 
 
+def _engine(variable) -> str:
+    """Whose words the fix is in: a torch parameter is the adapter's Variable subclass."""
+    return "tf" if type(variable) is Variable else "torch"
+
+
 def _shape(variable) -> str:
     return "x".join(map(str, variable.shape)) or "scalar"
 
@@ -156,7 +161,7 @@ def variables_made_in_loop(steps, nodes) -> list:
         if reader is not None:
             message += f"; read by {reader.op.name} at {_where(reader.source)}"
         message += ("; fix: make the model (and its optimizer) once, before the loop"
-                    if layer else _FIX[type(latest[0]) is Variable].format(w=_in_code(latest[0])))
+                    if layer else _FIX[_engine(latest[0])].format(w=_in_code(latest[0])))
         found.append(Finding("variable_in_loop", message, reader, made,
                              variables=[v.name for v in latest]))
     return found

@@ -6,6 +6,8 @@ different gradients, and the gradient is what this looks at.)
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..nonfinite import engine_of
@@ -14,6 +16,9 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, kernel_of, units_last
 from .summary import _array
+
+
+_ITEM = re.compile(r"(?:^|\.)(\d+)(?=\.)")   # 'features.0.weight' -> 'features[0].weight'
 
 
 def _columns_equal(value) -> bool:
@@ -30,7 +35,9 @@ def _fix(variable, node, name: str) -> str:
         if name.isidentifier():   # a tensor made with requires_grad=True
             return (f"fix: draw it at random: {name} = nn.init.xavier_uniform_(torch.empty"
                     f"{shape}).requires_grad_()")
-        parameter = "model." + variable.name if "/" not in variable.name else "layer.weight"
+        path = _ITEM.sub(r"[\1]", variable.name)
+        parameter = ("layer.weight" if "/" in variable.name   # a layer called alone
+                     else "model" + ("" if path.startswith("[") else ".") + path)
         return (f"fix: drop the constant or zero init (torch's layers draw their weights at "
                 f"random), or draw them: nn.init.xavier_uniform_({parameter})")
     if "/" in variable.name:   # a Keras layer's kernel

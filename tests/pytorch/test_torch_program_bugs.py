@@ -205,6 +205,23 @@ def test_constant_initialised_hidden_layer_stays_symmetric_and_is_named():
     assert [a["kind"] for a in TapeWidget(rec).alerts] == ["symmetric_init"]
 
 
+def test_a_symmetric_sequential_layer_is_named_as_torch_indexes_it():
+    x, y = regression_data()
+    model = nn.Sequential(nn.Linear(3, 8), nn.Sigmoid(), nn.Linear(8, 1))
+    model.apply(init_weights)
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+    with Recorder() as rec:
+        for _ in range(3):
+            optimizer.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            optimizer.step()
+    [finding] = findings("symmetric_init", rec)
+    assert finding.message.startswith("the 8 units of 0.weight (8x3, each unit's weights the "
+                                      "same) are identical")
+    assert "nn.init.xavier_uniform_(model[0].weight)" in finding.message
+
+
 def test_torchs_default_initialisation_is_not_symmetric():
     rec, _ = symmetric_mlp(initialise=False)
     assert rec.steps[-1].loss < rec.steps[0].loss
