@@ -109,7 +109,7 @@ ROLES = {
             "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"),
     NUMBER: ("alpha", "rate", "delta", "label_smoothing", "max_value", "threshold", "clip_norm",
              "negative_slope", "start", "limit"),
-    CHOICE: ("padding", "data_format", "mode", "ord"),
+    CHOICE: ("padding", "data_format", "mode"),
     NAME: ("name",),   # TF's op names; only Variable uses its own (test_errors checks it)
     # accepted and unused, as in TF (sparse hints, a shift moments ignores, ...)
     IGNORED: ("validate_indices", "a_is_sparse", "b_is_sparse", "conjugate", "shift", "var"),
@@ -138,6 +138,7 @@ ROLE_OVERRIDES = {
     # bad values are tested in tests/test_clip.py
     ("clip_by_global_norm", "t_list"): IGNORED, ("global_norm", "t_list"): IGNORED,
     ("clip_by_global_norm", "use_norm"): IGNORED,
+    ("norm", "ord"): NUMBER,                 # any p > 0, or 'euclidean' / 'fro'
 }
 
 # valid arguments where the defaults below do not fit

@@ -1,0 +1,45 @@
+"""A name a tapeviz namespace lacks: TensorFlow's (said not covered) or a typo (said with the
+closest names); both still AttributeErrors, so hasattr and `except AttributeError` work."""
+import subprocess
+import sys
+
+import pytest
+
+import tapeviz as tf
+
+
+@pytest.mark.parametrize("space,name", [("math", "cumprod"), ("", "config"), ("nn", "gelu"),
+                                        ("linalg", "inv"), ("keras.metrics", "AUC"),
+                                        ("keras.callbacks", "ModelCheckpoint"),
+                                        ("keras.losses", "Hinge"), ("random", "gamma"),
+                                        ("data", "TFRecordDataset")])
+def test_a_tensorflow_name_tapeviz_lacks_is_said_to_be_tensorflows(space, name):
+    module = tf
+    for part in filter(None, space.split(".")):
+        module = getattr(module, part)
+    qualified = f"tf.{space}.{name}" if space else f"tf.{name}"
+    with pytest.raises(AttributeError, match=f"{qualified} is TensorFlow's, and tapeviz does "
+                                             f"not cover it"):
+        getattr(module, name)
+    assert not hasattr(module, name)
+
+
+def test_a_typo_names_the_closest_names():
+    with pytest.raises(AttributeError, match=r"TensorFlow has no tf.reduce_summ either; did "
+                                             r"you mean reduce_sum"):
+        _ = tf.reduce_summ
+    with pytest.raises(AttributeError, match=r"has no attribute 'xyzzy'$"):
+        _ = tf.math.xyzzy
+
+
+def test_private_and_dunder_probes_stay_plain_attribute_errors():
+    assert not hasattr(tf, "_repr_html_") and not hasattr(tf.nn, "__wrapped__")
+    assert "_missing" not in tf.math.__all__ and "missing" not in tf.math.__all__
+
+
+def test_the_message_reaches_a_script_s_traceback_without_pythons_own_guess():
+    done = subprocess.run([sys.executable, "-c", "import tapeviz as tf; tf.nn.gelu"],
+                          capture_output=True, text=True, timeout=120)
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == ("AttributeError: module 'tapeviz.nn' has no attribute 'gelu': tf.nn.gelu "
+                    "is TensorFlow's, and tapeviz does not cover it")
