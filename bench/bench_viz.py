@@ -13,7 +13,9 @@ browser here, so each state message the widget sends is JSON-encoded as the kern
 would encode it; that serialisation, the throttle's timer thread and the tape layouts are
 the real cost.
 
-Run: python bench/bench_viz.py [--repeats 3] [--steps 40]
+Run: python bench/bench_viz.py [--repeats 3] [--steps 40] [--widget-only] [--instructions]
+(`--instructions`: the instructions of one TapeWidget open at each size, counted by valgrind,
+see instructions.py: a figure no other process's load moves; Graphviz's process not counted.)
 """
 from __future__ import annotations
 
@@ -21,10 +23,12 @@ import argparse
 import gc
 import json
 import resource
+import sys
 import time
 
 import numpy as np
 
+import instructions  # this folder
 import tapeviz as tf
 from bench_debugger import train_guide_cnn  # this folder: one definition of the guide's loop
 from tapeviz.datasets import load_digits
@@ -380,13 +384,45 @@ def print_widget(small: dict, large: dict, repeats: int) -> None:
               f"{large_lo:.3f}-{large_hi:.3f} s")
 
 
+WIDGET_SIZES = (1000, 33000)   # blocks: 3,002 and 99,002 nodes
+
+
+def counted_open(blocks: int) -> None:
+    """The worker valgrind counts: one TapeWidget open on `blocks_tape(blocks)`."""
+    from tapeviz.viz.widget import TapeWidget
+    tape = blocks_tape(blocks)
+
+    def open_once():
+        render._cache.clear()   # the layout is made, as a first open makes it
+        TapeWidget(tape)
+    instructions.run_counted(open_once)
+
+
+def report_instructions() -> None:
+    if not instructions.available():
+        sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
+    counts = [instructions.count([__file__, "--count-open", str(blocks)])
+              for blocks in WIDGET_SIZES]
+    small, large = (3 * blocks + 2 for blocks in WIDGET_SIZES)
+    print(f"TapeWidget open, instructions (valgrind; Graphviz's process not counted): "
+          f"{small:,} nodes {counts[0] / 1e6:.1f}M, {large:,} nodes {counts[1] / 1e6:.1f}M, "
+          f"{counts[1] / counts[0]:.1f}x (goal <= {WIDGET_GOALS['open']:.0f}x)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--widget-only", action="store_true",
                         help="only the TapeWidget row (3,000 against 99,000 nodes)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count the instructions of one TapeWidget open instead (valgrind)")
+    parser.add_argument("--count-open", type=int, help=argparse.SUPPRESS)   # the worker
     args = parser.parse_args()
+    if args.count_open:
+        return counted_open(args.count_open)
+    if args.instructions:
+        return report_instructions()
 
     print_widget(widget_timing(1000, args.repeats), widget_timing(33000, args.repeats),
                  args.repeats)
