@@ -1,8 +1,8 @@
 """What a recorded step really holds, in bytes: array buffers and the Python objects around them.
 
-The Recorder keeps each op's `Node`, which holds the input and output tensors, its duration
-(in an array of floats) and whether a tape kept it (in a bytearray); keeping them keeps
-alive every object listed below, so every one is counted. A packed step (`packed.py`) holds
+The Recorder keeps each op's row (`node.ROW_FIELDS`): its `Node`, which holds the input and
+output tensors, whether a tape kept it and its duration; keeping them keeps alive every
+object listed below, so every one is counted. A packed step (`packed.py`) holds
 columns instead, counted whole by `count_packed`. Sizes
 are `sys.getsizeof` of real instances, taken once at import and rounded up to the 16 bytes
 both Python's small-object allocator and glibc's malloc hand out; an array buffer also
@@ -14,6 +14,7 @@ never understate, what is held.
 from __future__ import annotations
 
 import sys
+from array import array
 from itertools import chain, compress, repeat
 from operator import attrgetter, is_
 
@@ -41,24 +42,24 @@ _ARRAY_HEADER = allocated(_getsizeof(np.empty((0,))[:0]))   # a view: no buffer 
 _AXIS = 16                                    # numpy keeps a shape and a stride per axis
 _LIST_SLOT = 9                                # a pointer, plus a list's 1/8 overallocation
 _DURATION_SLOT = 9                            # a double, plus an array's 1/16 overallocation
-_FLAG_SLOT = 2                                # a byte, plus a bytearray's 1/8 overallocation
+_FLAG_SLOT = 1                                # a byte
 _TENSOR = _instance(Tensor)
 _tensor_value = attrgetter("_value")
 
 _DICT_ENTRY = 48                              # a dict's entry and index, at 2/3 load
 # An op's row until its step is final (node.ROW_FIELDS: a tuple), and its slot in a list.
 _ROW = allocated(_getsizeof(tuple(ROW_FIELDS))) + _LIST_SLOT
-# Every recorded op: its node, the output tensor, the node's params dict, its row, and its
-# slots in the step's list of nodes, array of durations and bytearray of taped flags (a
-# finished step that stays unpacked has no rows: counted still, as the budget may overstate).
-PER_OP = (_instance(Node) + _TENSOR + allocated(_getsizeof({})) + _ROW + _LIST_SLOT
-          + _DURATION_SLOT + _FLAG_SLOT)
+# Every recorded op: its node, the output tensor, the node's params dict, its row (with its
+# slot in the step's list of rows), its duration (a float), and its slot in the list of
+# nodes made when someone looks.
+PER_OP = (_instance(Node) + _TENSOR + allocated(_getsizeof({})) + _ROW
+          + allocated(_getsizeof(0.5)) + _LIST_SLOT)
 # A taped op also has an entry, and its number key, in the step's map of taped nodes.
 PER_TAPED = _DICT_ENTRY + _BIG_INT
 # What an op holds before its step is packed and not after: its node, output tensor, inputs
-# tuple (of two), row and entry in the step's map of taped nodes.
-UNPACKED_EXTRA = (_instance(Node) + _TENSOR + allocated(_TUPLE + 16) + _ROW + _DICT_ENTRY
-                  + _BIG_INT)
+# tuple (of two), row, duration and entry in the step's map of taped nodes.
+UNPACKED_EXTRA = (_instance(Node) + _TENSOR + allocated(_TUPLE + 16) + _ROW
+                  + allocated(_getsizeof(0.5)) + _DICT_ENTRY + _BIG_INT)
 # Each input: the number of its id in the node's input_ids (tuples are counted whole).
 PER_INPUT = _BIG_INT
 # Each kept gradient: its number key and entry in a dict, a slot in the step's log (the
@@ -74,8 +75,10 @@ def _tuple_bytes(count: int) -> int:
 
 
 # a packed step's own tuple, and its columns as long as its ops: ops, values, output ids,
-# phases, scopes, sources
-_NAMED_TUPLE = _tuple_bytes(11)
+# phases, scopes, sources (durations and taped flags: an array of doubles and bytes)
+_NAMED_TUPLE = _tuple_bytes(13)
+_DURATIONS = allocated(_getsizeof(array("d")))
+_FLAGS = allocated(_getsizeof(b""))
 _PACKED_COLUMNS = 6
 
 
@@ -118,8 +121,8 @@ class Footprint:
         self.gradients = 0    # logged gradients counted so far
         self.seen: set | None = set()   # ids of the tensors and arrays counted
 
-    def count_ops(self, nodes, taped) -> int:
-        """Count the ops from `self.ops` on, given their `nodes` and `taped` flags (the loop
+    def count_ops(self, rows) -> int:
+        """Count the ops from `self.ops` on, given their `rows` (`node.ROW_FIELDS`; the loop
         inlines the usual cases: a numpy scalar value, a tensor seen already)."""
         finished = self.seen is None   # a finished step took an op after all (a race)
         if finished:
@@ -130,13 +133,13 @@ class Footprint:
         tensor_size = _TENSOR_BYTES.get
         tuples = _TUPLES_AND_IDS
         added = 0
-        start, stop = self.ops, len(nodes)
+        start, stop = self.ops, len(rows)
         for index in range(start, stop):
-            node = nodes[index]
+            node, taped = rows[index][:2]
             inputs = node.inputs
             count = len(inputs)
             added += PER_OP + (tuples[count] if count < 8 else _tuples_and_ids(count))
-            if taped[index]:
+            if taped:
                 added += PER_TAPED
             if node.params:
                 added += _params_bytes(node.params)
@@ -168,7 +171,8 @@ class Footprint:
         added = (_NAMED_TUPLE + _PACKED_COLUMNS * _tuple_bytes(count) + _tuple_bytes(ids)
                  + _tuple_bytes(len(outside)) + allocated(_getsizeof(packed.arities))
                  + allocated(_getsizeof(params)) + allocated(_getsizeof(grads))
-                 + (count + ids) * _BIG_INT + count * (_DURATION_SLOT + _FLAG_SLOT))
+                 + (count + ids) * _BIG_INT + _DURATIONS + allocated(count * _DURATION_SLOT)
+                 + allocated(_FLAGS + count * _FLAG_SLOT))
         if params:
             added += sum(map(_params_bytes, params.values()))
         if len(grads) > 257:   # op indexes past the small ints

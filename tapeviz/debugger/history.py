@@ -1,28 +1,29 @@
 """What the Recorder keeps: `RecordedStep`s of `RecordedOp`s.
 
-Recording an op appends its `Node`, its duration and whether a tape kept it to the step and
-nothing more (no object is made for it: each kept object is more work for the cycle
-collector). A finished step whose nodes nothing else holds keeps them as columns of values
-instead (`packed`) and makes them again when someone looks. The step's `RecordedOp`s (the
-dispatch `Node`: inputs, output, source, scope, phase, plus the op's duration and, once
-backward has run, the gradient of the loss w.r.t. its output) are made when someone first
-looks, and the bytes held are counted per step (`footprint`). Tensors are immutable, so a
-recorded value stays valid without a copy.
+Recording an op appends the row dispatch built for it (its `Node`, whether a tape kept it,
+its duration and the node's fields) to the step and nothing more (no object is made for it:
+each kept object is more work for the cycle collector). A finished step whose nodes nothing
+else holds keeps them as columns of values instead (`packed`) and makes them again when
+someone looks. The step's `RecordedOp`s (the dispatch `Node`: inputs, output, source, scope,
+phase, plus the op's duration and, once backward has run, the gradient of the loss w.r.t.
+its output) are made when someone first looks, and the bytes held are counted per step
+(`footprint`). Tensors are immutable, so a recorded value stays valid without a copy.
 """
 from __future__ import annotations
 
 import sys
 import threading
-from array import array
-from itertools import islice
+from operator import itemgetter
 
 import numpy as np
 
+from ..node import row
 from ..tensor import Variable, VariableRead
 from .footprint import PER_GRADIENT, PER_RECORD, Footprint, allocated
 from .packed import held_elsewhere, pack, unpack
 
 _looking = threading.RLock()  # one step's RecordedOps and nodes are made (or packed) once
+_node_of = itemgetter(0)
 
 
 def _value(tensor):
@@ -146,11 +147,11 @@ class RecordedStep:
         self.variable_gradients: dict = {}   # variable name -> gradient from tape.gradient
         self.gradient_sources: list = []    # what the step's gradient call differentiated for
         self._loss = None
-        self._nodes: list | None = []   # the Node of each op, in order; None while packed
-        self._rows: list | None = []    # each op's row (node.ROW_FIELDS) until it is final
+        # each op's row (node.ROW_FIELDS: its Node, whether a tape kept it, its duration, ...),
+        # in order; None while packed
+        self._rows: list | None = []
+        self._nodes: list | None = None   # the rows' nodes, listed on a look (or to pack)
         self._packed = None         # the ops as columns (packed.Packed) once final, until a look
-        self._durations = array("d")   # each op's forward time, seconds
-        self._taped = bytearray()   # 1 where a tape kept the op's node
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
         self._grads: dict = {}      # op index -> upstream gradient tensor
         self._grad_log: list = []   # the gradient tensors as they came, for the count
@@ -168,13 +169,14 @@ class RecordedStep:
         ops = self._ops
         if len(ops) < len(self):
             with _looking:   # (not while the Recorder packs the step on its own thread)
-                nodes = self.nodes
-                start, stop = len(ops), len(nodes)
+                if self._rows is None:
+                    self._unpack()
+                rows, grads = self._rows, self._grads
+                start, stop = len(ops), len(rows)
                 made = stop - start
-                durations, taped, grads = self._durations, self._taped, self._grads
                 for index in range(start, stop):
-                    ops.append(RecordedOp(nodes[index], durations[index], bool(taped[index]),
-                                          index, grads))
+                    node, taped, duration = rows[index][:3]
+                    ops.append(RecordedOp(node, duration, bool(taped), index, grads))
                 self._footprint.nbytes += made * RECORD_BYTES
             owner = self._owner
             if owner is not None:
@@ -185,23 +187,31 @@ class RecordedStep:
     def nodes(self) -> list:
         """The dispatch `Node` of each op, in order (made again from the columns of a packed
         step, once: the same objects on every later look)."""
-        if self._nodes is None:
-            with _looking:
-                if self._nodes is None:
-                    self._unpack()
-        return self._nodes
+        with _looking:
+            if self._rows is None:
+                self._unpack()
+            nodes = self._nodes
+            if nodes is None or len(nodes) != len(self._rows):   # (an open step grew)
+                nodes = self._nodes = list(map(_node_of, self._rows))
+            return nodes
 
     def _pack(self) -> None:
         """A final step whose nodes nothing else holds (no tape, stepper or look) keeps them as
         columns; the count follows what it holds now."""
         with _looking:   # (not while another thread makes its records)
-            nodes, rows = self._nodes, self._rows
-            self._rows = None
-            if not nodes or self._ops or self.backward_steps or held_elsewhere(nodes):
+            rows, nodes = self._rows, self._nodes
+            if not rows or self._ops or self.backward_steps:
                 return
+            if nodes is None or len(nodes) != len(rows):
+                self._nodes = None   # (a stale list held some of them)
+                nodes = list(map(_node_of, rows))
+            if held_elsewhere(nodes):
+                return
+            del nodes
             self._packed = pack(rows, self._grads)
             del rows
-            self._nodes, self._grads, self._grad_log = None, {}, []
+            self._rows = self._nodes = None
+            self._grads, self._grad_log = {}, []
             self._taped_ids, self._taped_upto = None, 0
         footprint = self._footprint
         if footprint.ops or footprint.gradients:   # partly counted as nodes: count again
@@ -210,7 +220,10 @@ class RecordedStep:
             footprint.count_packed(self._packed)
 
     def _unpack(self) -> None:
-        self._nodes, self._grads = unpack(self._packed)
+        packed = self._packed
+        nodes, self._grads = unpack(packed)
+        self._rows = list(map(row, nodes, packed.taped, packed.durations))
+        self._nodes = nodes
         self._grad_log = list(self._grads.values())
         self._packed = None
         grown = self._recount() + self._finish_count()
@@ -248,8 +261,8 @@ class RecordedStep:
         """Count the ops and gradients that came since the last count; returns the bytes."""
         footprint = self._footprint
         added = 0
-        if self._nodes is not None and footprint.ops < len(self._nodes):
-            added += footprint.count_ops(self._nodes, self._taped)
+        if self._rows is not None and footprint.ops < len(self._rows):
+            added += footprint.count_ops(self._rows)
         if footprint.gradients < len(self._grad_log):
             added += footprint.count_gradients(self._grad_log)
         return added
@@ -273,17 +286,18 @@ class RecordedStep:
         """Keep the gradients of `upstream` ({output id: tensor}) that reached this step's
         taped ops; returns the others (`step`: another engine's BackwardStep, see
         `_set_gradient`)."""
-        nodes, taped = self._nodes, self._taped
-        if nodes is None:   # packed: nothing else held its nodes, so no backward runs over them
+        rows = self._rows
+        if rows is None:   # packed: nothing else held its nodes, so no backward runs over them
             return upstream
         taped_ids = self._taped_ids
         if taped_ids is None:
             taped_ids = self._taped_ids = {}
-        if self._taped_upto < len(nodes):
-            for index in range(self._taped_upto, len(nodes)):
-                if taped[index]:
-                    taped_ids[nodes[index].output_id] = index
-            self._taped_upto = len(nodes)
+        if self._taped_upto < len(rows):
+            for index in range(self._taped_upto, len(rows)):
+                op_row = rows[index]
+                if op_row[1]:
+                    taped_ids[op_row[5]] = index   # (ROW_FIELDS: taped, output_id)
+            self._taped_upto = len(rows)
         found = upstream.keys() & taped_ids.keys()
         if not found:
             return upstream
@@ -306,36 +320,26 @@ class RecordedStep:
 
     def _extend(self, records) -> None:
         """Append ops given as their rows (`node.ROW_FIELDS`)."""
-        nodes, taped, durations = islice(zip(*records), 3)
         self._rows += records
-        self._nodes += nodes
-        self._taped += bytes(taped)
-        self._durations.extend(durations)
 
-    def _take_tail(self, start: int) -> tuple:
-        """Remove and return the ops from `start` on (nodes, taped flags, durations, rows);
-        the bytes are counted again."""
-        tail = (self._nodes[start:], self._taped[start:], self._durations[start:],
-                self._rows[start:])
-        if tail[0]:
+    def _take_tail(self, start: int) -> list:
+        """Remove and return the rows of the ops from `start` on; the bytes are counted
+        again."""
+        tail = self._rows[start:]
+        if tail:
             del self._rows[start:]
-            del self._nodes[start:]
-            del self._taped[start:]
-            del self._durations[start:]
             del self._ops[start:]
+            self._nodes = None
             self._taped_ids, self._taped_upto = None, 0
             self._recount()
         return tail
 
-    def _put_first(self, tail: tuple) -> None:
-        """Put the ops another step's `_take_tail` gave before this step's own."""
-        nodes, taped, durations, rows = tail
+    def _put_first(self, rows: list) -> None:
+        """Put the ops (rows) another step's `_take_tail` gave before this step's own."""
         self._rows[:0] = rows
-        self._grads = {index + len(nodes): grad for index, grad in self._grads.items()}
+        self._grads = {index + len(rows): grad for index, grad in self._grads.items()}
         self._taped_ids, self._taped_upto = None, 0
-        self._nodes[:0] = nodes
-        self._taped[:0] = taped
-        self._durations[:0] = durations
+        self._nodes = None
 
     # ---- looking at it ---------------------------------------------------------------------
     @property
@@ -424,8 +428,8 @@ class RecordedStep:
         return None if rop is None else rop.grad
 
     def __len__(self) -> int:
-        nodes = self._nodes
-        return len(self._packed.ops) if nodes is None else len(nodes)
+        rows = self._rows
+        return len(self._packed.ops) if rows is None else len(rows)
 
     def __iter__(self):
         return iter(self.ops)
@@ -439,10 +443,10 @@ class RecordedStep:
 
 
 # A RecordedOp, made when someone looks, with its slot in the list, its index and its
-# duration (a float of its own, read from the step's array).
+# duration (a float of its own: made from a packed step's array).
 RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp))) + allocated(
     sys.getsizeof(0.5))
 # A step's own object, its attributes and its empty containers.
 STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
-    object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], {}, {}, {}, {},
-    array("d"), bytearray(), Footprint(), set()))
+    object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], [], {}, {}, {}, {},
+    Footprint(), set()))

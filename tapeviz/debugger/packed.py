@@ -7,8 +7,9 @@ and nothing else holds its nodes (no tape, no stepper, no one who looked), the R
 instead one tuple per field: the ops, the output *values* (numpy arrays and scalars, which
 the collector does not track; tensors are immutable, so the value is the output), the ids
 the nodes were linked by, the tensors that came from outside the step, and each field the
-node carried. `unpack` makes the nodes again, once, when someone looks: the same ops, values,
-inputs from outside, parameters, phases, scopes and source lines, linked as they ran.
+node carried, whether a tape kept it and how long it ran. `unpack` makes the nodes again,
+once, when someone looks: the same ops, values, inputs from outside, parameters, phases,
+scopes and source lines, linked as they ran.
 """
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ class Packed(NamedTuple):
     scopes: tuple
     sources: tuple
     grads: dict         # op index -> the value of d loss / d its output
+    taped: bytes        # 1 where a tape kept the op's node
+    durations: array    # each op's forward time, seconds
 
 
 def held_elsewhere(nodes: list) -> bool:
@@ -55,14 +58,15 @@ def pack(rows: list, grads: dict) -> Packed:
     nodes), and their gradients ({index: tensor}) as columns."""
     # (every pass runs in C, on the rows dispatch built: this runs once a step, on the
     # training loop's time)
-    _, _, _, ops, values, output_ids, input_ids, params, phases, scopes, sources, inputs = \
-        zip(*rows)
+    _, taped, durations, ops, values, output_ids, input_ids, params, phases, scopes, sources, \
+        inputs = zip(*rows)
     flat_ids = tuple(chain.from_iterable(input_ids))
     outside = tuple(compress(chain.from_iterable(inputs),
                              map(not_, map(set(output_ids).__contains__, flat_ids))))
     return Packed(ops, values, output_ids, flat_ids, array("I", map(len, input_ids)), outside,
                   dict(filter(_second, enumerate(params))), phases, scopes, sources,
-                  dict(zip(grads, map(_tensor_value, grads.values()))))
+                  dict(zip(grads, map(_tensor_value, grads.values()))), bytes(taped),
+                  array("d", durations))
 
 
 def unpack(packed: Packed) -> tuple:

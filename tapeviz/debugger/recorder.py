@@ -214,7 +214,7 @@ class Recorder:
         with self._lock:
             self._settle()
             kept = list(self._steps)
-            if self._current._nodes:
+            if self._current._rows:
                 kept.append(self._current)
             return kept
 
@@ -225,7 +225,7 @@ class Recorder:
             self._settle()
             if self._steps:
                 return self._steps[-1]
-            return self._current if self._current._nodes else None
+            return self._current if self._current._rows else None
 
     @property
     def current_step(self) -> RecordedStep:
@@ -248,7 +248,7 @@ class Recorder:
     def __len__(self) -> int:
         with self._lock:
             self._settle()
-            return len(self._steps) + (1 if self._current._nodes else 0)
+            return len(self._steps) + (1 if self._current._rows else 0)
 
     def __iter__(self):
         return iter(self.steps)
@@ -329,10 +329,10 @@ class Recorder:
         first = bytes(map(_taped, records)).find(1)
         waiting = records if first < 0 else records[:first]
         if waiting:
-            start = len(closing._nodes)
+            start = len(closing._rows)
             closing._extend(waiting)
             for index in range(len(waiting) - 1, -1, -1):
-                if waiting[index][0].op.kind == "update":
+                if waiting[index][3].kind == "update":   # (its row's op)
                     self._waiting_from = start + index + 1
                     break
         return first
@@ -343,7 +343,7 @@ class Recorder:
         closing, self._closing = self._closing, None
         if closing is None:
             return
-        if self._waiting_from < len(closing._nodes):
+        if self._waiting_from < len(closing._rows):
             self._current._put_first(closing._take_tail(self._waiting_from))
         self._finish(closing)
 
@@ -391,7 +391,7 @@ class Recorder:
         self._settle()
         self._commit_update()
         ended = self._current
-        if not ended._nodes and ended._loss is None:
+        if not ended._rows and ended._loss is None:
             return None
         ended.complete = True
         if label is not None:
@@ -400,7 +400,7 @@ class Recorder:
         self._current = RecordedStep(self._next_index)
         self._next_index += 1
         if closing:   # counted when its update ops are in; now only if it may reach the budget
-            self._closing, self._waiting_from = ended, len(ended._nodes)
+            self._closing, self._waiting_from = ended, len(ended._rows)
             per_op, ops = self._per_op, max(len(ended), self._last_length)
             if not per_op or self._kept.nbytes + 2 * per_op * ops > self.max_bytes:
                 self._enforce_budget(reserve=per_op * (ops - len(ended)))  # the updates to come
@@ -425,7 +425,7 @@ class Recorder:
     def _held(self, count: bool = True) -> int:
         """Bytes held now: the finished steps, and the open ones counted up to their last op
         (or, not `count`, as far as they were counted)."""
-        open_steps = [self._current] if self._current._nodes else []
+        open_steps = [self._current] if self._current._rows else []
         if self._closing is not None:
             open_steps.append(self._closing)
         return self._kept.nbytes + sum(step.nbytes if count else step._counted
@@ -437,7 +437,7 @@ class Recorder:
             self._settle()
             self._enforce_budget()
             current = self._current
-            self._plan_check(current.nbytes // max(1, len(current._nodes)))
+            self._plan_check(current.nbytes // max(1, len(current._rows)))
 
     def _plan_check(self, per_op: int) -> None:
         """Count the step in progress next when its ops, at `per_op` bytes each, could have
@@ -455,7 +455,7 @@ class Recorder:
         steps = self._steps
         dropped = dropped_bytes = 0
         while held > self.max_bytes and steps and steps[0] is not self._closing:
-            if len(steps) == 1 and not self._current._nodes:
+            if len(steps) == 1 and not self._current._rows:
                 break                       # the newest finished step: kept alone
             old = steps.popleft()
             old._owner = None
@@ -478,7 +478,7 @@ class Recorder:
             self._warn_too_big()
 
     def _warn_too_big(self) -> None:
-        big = self._steps[-1] if self._steps and not self._current._nodes else self._current
+        big = self._steps[-1] if self._steps and not self._current._rows else self._current
         if self._closing is not None:
             big = self._closing
         if not big._warned_big:
