@@ -15,8 +15,8 @@ import sys as _sys
 from .tensor import Tensor, TensorShape, Variable  # isort: skip
 from . import dtypes
 from .backward import Backward, BackwardStep
-from .creation import (constant, convert_to_tensor, executing_eagerly, eye, fill, linspace,
-                       newaxis, ones, ones_like, range, zeros, zeros_like)
+from .creation import (constant, convert_to_tensor, executing_eagerly, eye, fill, is_tensor,
+                       linspace, newaxis, ones, ones_like, range, zeros, zeros_like)
 from .dispatch import Node, name_scope
 from .dtypes import (DType, as_dtype, bool, double, float16, float32, float64, half, int8,
                      int16, int32, int64, uint8)
@@ -24,6 +24,7 @@ from .module import Module
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
 from .events import GradientComputed, OpExecuted, VJPApplied, subscribe, unsubscribe
 from .ops.accumulate import add_n
+from .ops.scan import cumsum
 from .ops.linalg import matmul, tensordot
 from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos, divide, equal,
                        exp, floor, floordiv, floormod, greater, greater_equal, identity, less,
@@ -35,13 +36,14 @@ from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, r
                          reduce_min, reduce_prod, reduce_sum)
 from .ops.gather import boolean_mask, gather, one_hot
 from .ops.pad import pad, tile
-from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, shape, size, split,
-                        squeeze, stack, strided_slice, transpose, unstack)
+from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, reverse, shape, size,
+                        split, squeeze, stack, strided_slice, transpose, unstack)
 from .tape import GradientTape, UnconnectedGradients
 from .clip import clip_by_global_norm, clip_by_norm
 from .linalg import norm
 from .tf_function import function
-from . import linalg, math
+from .printing import print
+from . import config, linalg, math
 from . import nn, random
 from . import contrib, debugging, errors, functional
 from . import data, debugger, keras, train

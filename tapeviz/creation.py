@@ -24,6 +24,16 @@ def executing_eagerly() -> bool:
     return True
 
 
+def is_tensor(x) -> bool:
+    """Whether `x` is a tensor (a Variable is one); numpy arrays and Python values are not.
+
+    >>> import numpy as np, tapeviz as tf
+    >>> tf.is_tensor(tf.constant(1.0)), tf.is_tensor(np.ones(2))
+    (True, False)
+    """
+    return isinstance(x, Tensor)
+
+
 def _np_dtype(op: str, dtype, name: str = "dtype"):
     dtype = arguments.dtype(op, name, dtype)
     return None if dtype is None else dtype._np

@@ -21,18 +21,20 @@ from .ops import conv as _conv
 from .ops import nn as _nn_ops
 from .ops import random as _random
 from .ops.axes import normalize_axes, normalize_axis
-from .ops.math import cast, identity, sigmoid, softplus, squared_difference, stop_gradient, tanh
+from .ops.gather import gather
+from .ops.math import (cast, identity, maximum, rsqrt, sigmoid, softplus, square,
+                       squared_difference, stop_gradient, tanh)
 from .ops.nn import (bias_add_op, elu, l2_loss, leaky_relu_op, log_softmax_op, relu, relu6,
                      softmax_op)
-from .ops.reduce import reduce_mean
+from .ops.reduce import reduce_mean, reduce_sum
 from .ops.shape import squeeze, transpose
 from .tensor import Tensor, wrap
 
-__all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "l2_loss",
-           "leaky_relu", "log_softmax", "max_pool", "max_pool2d", "moments", "relu", "relu6",
-           "sigmoid",
-           "sigmoid_cross_entropy_with_logits", "softmax", "softmax_cross_entropy_with_logits",
-           "softplus", "sparse_softmax_cross_entropy_with_logits", "tanh"]
+__all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "embedding_lookup",
+           "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "max_pool", "max_pool2d",
+           "moments", "relu", "relu6", "sigmoid", "sigmoid_cross_entropy_with_logits", "silu",
+           "softmax", "softmax_cross_entropy_with_logits", "softplus",
+           "sparse_softmax_cross_entropy_with_logits", "swish", "tanh"]
 
 _TO_NHWC, _TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 
@@ -144,6 +146,59 @@ def leaky_relu(features, alpha=0.2, name=None):
     if kind in "iu":
         features = cast(features, _dtypes.float32)
     return leaky_relu_op(features, alpha=alpha)
+
+
+def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
+    """x / sqrt(max(sum(x ** 2 over axis), epsilon)), as TF computes it (all axes by default).
+
+    >>> import tapeviz as tf
+    >>> tf.math.l2_normalize([3.0, 4.0]).numpy()
+    array([0.6, 0.8], dtype=float32)
+    """
+    if not isinstance(x, Tensor):
+        x = wrap(arguments.array_of("l2_normalize", "x", x))
+    _check_float("l2_normalize", "x", x)
+    epsilon = arguments.number("l2_normalize", "epsilon", epsilon)
+    with name_scope("l2_normalize"):
+        square_sum = reduce_sum(square(x), axis=dim if axis is None else axis, keepdims=True)
+        return x * rsqrt(maximum(square_sum, epsilon))
+
+
+def silu(features, beta=1.0, name=None):
+    """features * sigmoid(beta * features), the SiLU (swish) activation.
+
+    >>> import tapeviz as tf
+    >>> tf.nn.silu([0.0, 2.0]).numpy().round(4)
+    array([0.    , 1.7616], dtype=float32)
+    """
+    if not isinstance(features, Tensor):
+        features = wrap(arguments.array_of("silu", "features", features))
+    _check_float("silu", "features", features)
+    if not isinstance(beta, Tensor):
+        beta = arguments.number("silu", "beta", beta)
+    with name_scope("silu"):
+        if isinstance(beta, (int, float)) and beta == 1:
+            return features * sigmoid(features)
+        return features * sigmoid(beta * features)
+
+
+swish = silu
+
+
+def embedding_lookup(params, ids, max_norm=None, name=None):
+    """The rows of `params` at `ids` (a gather along axis 0), as tf.nn.embedding_lookup.
+
+    >>> import tapeviz as tf
+    >>> tf.nn.embedding_lookup([[1.0, 2.0], [3.0, 4.0]], [1, 1]).numpy()
+    array([[3., 4.],
+           [3., 4.]], dtype=float32)
+    """
+    if max_norm is not None:
+        raise InvalidArgumentError("embedding_lookup", f"tapeviz covers max_norm=None only; got "
+                                                       f"max_norm={max_norm!r}")
+    if isinstance(params, (list, tuple)) and len(params) == 1 and isinstance(params[0], Tensor):
+        params = params[0]   # TF's sharded form, one shard
+    return gather(params, ids)
 
 
 def softmax(logits, axis=None, name=None):

@@ -32,6 +32,7 @@ NOT_FUZZED = {
     "get", "serialize", "deserialize",    # Keras lookups by name or config
     "from_generator", "zip",              # Dataset constructors taking a generator, datasets
     "function",                           # tf.function: a decorator taking a function
+    "print", "is_tensor",                 # tf.print prints anything; is_tensor asks of it
 }
 
 
@@ -98,16 +99,17 @@ ROLES = {
              "features", "logits", "labels", "params", "y_true", "y_pred", "condition",
              "clip_value_min", "clip_value_max", "filters", "bias", "mask", "indices",
              "values", "initial_value", "tensors", "on_value", "off_value", "constant_values",
-             "mean", "stddev", "minval", "maxval", "inputs"),
+             "mean", "stddev", "minval", "maxval", "inputs", "ids"),
     AXIS: ("axis", "axes"),
     SHAPE: ("shape", "dims", "multiples", "perm", "batch_shape", "noise_shape", "begin",
             "end", "strides", "paddings", "ksize", "dilations", "num_or_size_splits"),
     FLAG: ("keepdims", "transpose_a", "transpose_b", "adjoint_a", "adjoint_b", "from_logits",
-           "trainable"),
+           "trainable", "exclusive", "reverse"),
     DTYPE: ("dtype", "output_type", "out_type", "dtype_hint"),
     COUNT: ("num_rows", "num_columns", "depth", "num", "batch_dims", "seed", "begin_mask",
             "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"),
     NUMBER: ("alpha", "rate", "delta", "label_smoothing", "max_value", "threshold", "clip_norm",
+             "epsilon", "beta",
              "negative_slope", "start", "limit"),
     CHOICE: ("padding", "data_format", "mode"),
     NAME: ("name",),   # TF's op names; only Variable uses its own (test_errors checks it)
@@ -139,6 +141,10 @@ ROLE_OVERRIDES = {
     ("clip_by_global_norm", "t_list"): IGNORED, ("global_norm", "t_list"): IGNORED,
     ("clip_by_global_norm", "use_norm"): IGNORED,
     ("norm", "ord"): NUMBER,                 # any p > 0, or 'euclidean' / 'fro'
+    ("l2_normalize", "dim"): IGNORED,        # TF's old name for axis
+    ("embedding_lookup", "max_norm"): IGNORED,   # None only (refused otherwise, by name)
+    ("scalar_mul", "x"): IGNORED,            # a tensor of any shape (the scalar's is fuzzed)
+    ("scalar_mul", "scalar"): IGNORED,       # converted to x's dtype as TF does (True, 10**30)
 }
 
 # valid arguments where the defaults below do not fit
@@ -177,6 +183,9 @@ VALID = {
     "range": dict(start=0, limit=5),
     "stack": dict(values=[floats(2, 3), floats(2, 3)]),
     "add_n": dict(inputs=[floats(2, 3), floats(2, 3)]),
+    "scalar_mul": dict(scalar=tf.constant(2.0), x=floats(2, 3)),
+    "embedding_lookup": dict(params=floats(3, 2), ids=tf.constant([0, 2])),
+    "reverse": dict(tensor=floats(2, 3), axis=[1]),
     "clip_by_global_norm": dict(t_list=[floats(2, 3), floats(3)], clip_norm=1.0),
     "global_norm": dict(t_list=[floats(2, 3), floats(3)]),
     "concat": dict(values=[floats(2, 3), floats(2, 3)], axis=0),
@@ -408,8 +417,10 @@ def test_the_namespaces_are_walked():
     assert len(FUNCTIONS) > 150
     # every function has arguments fuzzed, every row's inputs are (no empty role tables)
     fuzzed = {qualified for qualified, *_ in fuzz_cases()}
-    # linear takes anything; global_norm's one argument is a list of anything TF converts
-    assert fuzzed == set(FUNCTIONS) - {"tf.keras.activations.linear", "tf.linalg.global_norm"}
+    # linear takes anything; global_norm's one argument is a list of anything TF converts;
+    # scalar_mul's scalar converts to x's dtype (True, 10**30) and x may have any shape
+    assert fuzzed == set(FUNCTIONS) - {"tf.keras.activations.linear", "tf.linalg.global_norm",
+                                       "tf.math.scalar_mul"}
     assert {op.name for op, *_ in row_cases()} >= {n for n, op in REGISTRY.items()
                                                    if op.samples[0][0]}
 

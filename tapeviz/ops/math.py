@@ -384,6 +384,12 @@ clip_by_value = defop("clip_by_value", _clip_forward, _clip_vjp, broadcasting=Tr
                       doc="t clipped to [clip_value_min, clip_value_max] elementwise.")
 
 # ---- comparisons and logic (no gradient) ---------------------------------------------------
+is_nan = defop("is_nan", _floats_only("is_nan", np.isnan), label="isnan", kind="compare",
+               nondiff=True, doc="Whether each value is NaN.")
+is_inf = defop("is_inf", _floats_only("is_inf", np.isinf), label="isinf", kind="compare",
+               nondiff=True, doc="Whether each value is +inf or -inf.")
+is_finite = defop("is_finite", _floats_only("is_finite", np.isfinite), label="isfinite",
+                  kind="compare", nondiff=True, doc="Whether each value is neither NaN nor inf.")
 equal = defop("equal", operator.eq, label="==", kind="compare", broadcasting=True, nondiff=True,
               doc="x == y elementwise.")
 not_equal = defop("not_equal", operator.ne, label="!=", kind="compare", broadcasting=True,

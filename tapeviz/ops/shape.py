@@ -330,6 +330,23 @@ def stack(values, axis=0, name=None):
     return _stack(*values, axis=normalize_axis("stack", axis, len(shapes[0]) + 1))
 
 
+def reverse(tensor, axis, name=None):
+    """`tensor` with the order of its entries reversed along each axis in the list `axis`
+    (a strided slice with step -1 there).
+
+    >>> import tapeviz as tf
+    >>> tf.reverse([[1, 2, 3], [4, 5, 6]], axis=[1]).numpy()
+    array([[3, 2, 1],
+           [6, 5, 4]], dtype=int32)
+    """
+    rank = arguments.rank_of("reverse", "tensor", tensor)
+    if arguments.ndim(axis) != 1:
+        raise bad_argument("reverse", "axis", "a list of ints (tf.reverse(x, [1]))", axis)
+    axes = normalize_axes("reverse", axis, rank)
+    return _getitem(tensor, key=tuple(slice(None, None, -1) if i in axes else slice(None)
+                                      for i in range(rank)))
+
+
 def _axis_of_nonscalar(op: str, value, axis) -> tuple:
     """`value`'s shape and `axis` normalized against it; scalars have no axis to split."""
     shape = arguments.shape_of(op, "value", value)

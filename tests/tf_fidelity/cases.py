@@ -1964,3 +1964,106 @@ add_case("keras.callbacks.LearningRateScheduler/tensor_rate", lambda tf: _fit_wi
 add_case("keras.callbacks.Callback/subclass", lambda tf: _fit_with(
     tf, lambda tf: type("Counter", (tf.keras.callbacks.Callback,), {})(), 0.05, epochs=2),
     grad=False)
+
+
+# ---- lecture programs, round two: tf.math / tf.nn names they call --------------------------
+_CUMSUM = {"axis0": {}, "axis1": dict(axis=1), "exclusive": dict(axis=1, exclusive=True),
+           "reverse": dict(axis=-1, reverse=True),
+           "exclusive_reverse": dict(axis=0, exclusive=True, reverse=True)}
+for _label, _options in _CUMSUM.items():
+    add_case(f"math.cumsum/{_label}", lambda tf, x, _o=_options: tf.math.cumsum(x, **_o),
+             f32(3, 4))
+add_case("cumsum/int32", lambda tf, x: tf.cumsum(x), i32(5))
+add_case("cumsum/f64", lambda tf, x: tf.cumsum(x, axis=1), f64(2, 3))
+add_case("cumsum/bool", lambda tf, x: tf.cumsum(x), np.array([True, False]))
+add_case("cumsum/scalar", lambda tf, x: tf.cumsum(x), f32())
+add_case("cumsum/axis_out_of_range", lambda tf, x: tf.cumsum(x, axis=2), f32(2, 3))
+add_case("cumsum/empty", lambda tf, x: tf.cumsum(x, axis=0), f32(0, 3))
+for _name in ("is_nan", "is_inf", "is_finite"):
+    add_case(f"math.{_name}/values", lambda tf, x, _n=_name: getattr(tf.math, _n)(x),
+             a32([0.0, np.nan, np.inf, -np.inf, -2.5]))
+    add_case(f"math.{_name}/int32", lambda tf, x, _n=_name: getattr(tf.math, _n)(x), i32(3),
+             op=_name)
+add_case("math.l2_normalize/all", lambda tf, x: tf.math.l2_normalize(x), f32(2, 3))
+add_case("nn.l2_normalize/axis1", lambda tf, x: tf.nn.l2_normalize(x, axis=1), f32(3, 2))
+add_case("nn.l2_normalize/zero_row", lambda tf, x: tf.nn.l2_normalize(x, axis=-1),
+         a32([[0.0, 0.0], [3.0, 4.0]]))
+add_case("nn.l2_normalize/epsilon", lambda tf, x: tf.nn.l2_normalize(x, epsilon=10.0), f32(3))
+add_case("math.count_nonzero/all", lambda tf, x: tf.math.count_nonzero(x),
+         a32([[0.0, 1.5], [-2.0, 0.0]]))
+add_case("math.count_nonzero/axis_keepdims", lambda tf, x: tf.math.count_nonzero(
+    x, axis=1, keepdims=True), i32(3, 4))
+add_case("math.count_nonzero/bool", lambda tf, x: tf.math.count_nonzero(x, axis=0),
+         np.array([[True, False], [True, True]]))
+add_case("math.count_nonzero/dtype", lambda tf, x: tf.math.count_nonzero(x, dtype=tf.int32),
+         i32(6))
+add_case("math.log_sigmoid/values", lambda tf, x: tf.math.log_sigmoid(x),
+         a32([-200.0, -3.0, 0.0, 2.0, 50.0]))
+add_case("math.log_sigmoid/r2", lambda tf, x: tf.math.log_sigmoid(x), f32(2, 3))
+add_case("math.reduce_euclidean_norm/all", lambda tf, x: tf.math.reduce_euclidean_norm(x),
+         f32(2, 3))
+add_case("math.reduce_euclidean_norm/axis", lambda tf, x: tf.math.reduce_euclidean_norm(
+    x, axis=0, keepdims=True), f32(2, 3))
+add_case("math.scalar_mul/float", lambda tf, x: tf.math.scalar_mul(2.5, x), f32(3))
+add_case("math.scalar_mul/tensor_scalar", lambda tf, s, x: tf.math.scalar_mul(s, x), f32(),
+         f32(2, 2, seed=2))
+add_case("math.scalar_mul/not_a_scalar", lambda tf, s, x: tf.math.scalar_mul(s, x), f32(2),
+         f32(2, seed=2), op="scalar_mul")
+add_case("nn.silu/values", lambda tf, x: tf.nn.silu(x), f32(2, 3))
+add_case("nn.silu/beta", lambda tf, x: tf.nn.silu(x, beta=0.5), f32(4))
+add_case("nn.swish/alias", lambda tf, x: tf.nn.swish(x), f32(4))
+add_case("nn.embedding_lookup/ids", lambda tf, p: tf.nn.embedding_lookup(p, [[0, 2], [1, 1]]),
+         f32(3, 2))
+add_case("nn.embedding_lookup/one_shard", lambda tf, p: tf.nn.embedding_lookup([p], [2, 0]),
+         f32(3, 2))
+add_case("reverse/axis1", lambda tf, x: tf.reverse(x, [1]), f32(2, 3))
+add_case("reverse/two_axes", lambda tf, x: tf.reverse(x, [0, -1]), f32(2, 3, 2))
+add_case("reverse/int32", lambda tf, x: tf.reverse(x, [0]), i32(4))
+add_case("reverse/scalar_axis", lambda tf, x: tf.reverse(x, 0), f32(3), op="reverse")
+add_case("is_tensor/kinds", lambda tf, x: [tf.is_tensor(x), tf.is_tensor(tf.Variable(1.0)),
+                                           tf.is_tensor(np.ones(2)), tf.is_tensor(1.0)],
+         f32(2), grad=False)
+add_case("config.list_physical_devices/gpu", lambda tf: [
+    tf.config.list_physical_devices("GPU"),
+    [d.device_type for d in tf.config.list_physical_devices("CPU")],
+    [d.name for d in tf.config.list_logical_devices()]], grad=False)
+
+
+def _printed(tf, *values, **options):
+    """What tf.print writes to sys.stdout for `values`, read back from the process's standard
+    output (TF's kernel writes there from C++, past any Python-level redirection)."""
+    import os
+    import sys
+    import tempfile
+    with tempfile.TemporaryFile(mode="w+") as file:
+        saved_fd, saved_stdout = os.dup(1), sys.stdout
+        sys.stdout.flush()
+        os.dup2(file.fileno(), 1)
+        sys.stdout = open(1, "w", closefd=False)
+        try:
+            tf.print(*values, output_stream=sys.stdout, **options)
+            sys.stdout.flush()
+        finally:
+            sys.stdout.close()
+            sys.stdout = saved_stdout
+            os.dup2(saved_fd, 1)
+            os.close(saved_fd)
+        file.seek(0)
+        return file.read()
+
+
+add_case("print/scalars_and_strings", lambda tf, x: _printed(tf, "x:", x, 5, 2.5, [1, 2]),
+         f32(), grad=False)
+add_case("print/float_digits", lambda tf: _printed(
+    tf, tf.constant([0.1, 1 / 3, 2.0, 1e-8, 123456789.0])), grad=False)
+add_case("print/float64_digits", lambda tf: _printed(
+    tf, tf.constant([0.1, 1 / 3], tf.float64)), grad=False)
+add_case("print/summarized", lambda tf: _printed(tf, tf.range(10), tf.reshape(tf.range(40),
+                                                                                [8, 5])),
+         grad=False)
+add_case("print/summarize_all", lambda tf: _printed(tf, tf.range(10), summarize=-1), grad=False)
+add_case("print/bools_nan_inf", lambda tf: _printed(
+    tf, tf.constant([True, False]), tf.constant([np.nan, np.inf, -np.inf])), grad=False)
+add_case("print/sep_end", lambda tf: _printed(tf, "a", "b", sep="-", end="!\n"), grad=False)
+add_case("print/variable_and_dict", lambda tf: _printed(
+    tf, tf.Variable([1.5, 2.0]), {"a": tf.constant(1)}), grad=False)
