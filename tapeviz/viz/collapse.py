@@ -4,24 +4,24 @@
 nodes whose ids come from the scope path (`group_id`), so they stay the same from call to
 call and a group the user opened stays open; a level with more entries than the budget is
 cut into round ranges of op indices ("g:<path>#100-199"), always two or more, each smaller
-than the level, so opening one shows less (ranges.py; entries that share one op index,
-the constants one `tf.stack` reads, are cut by position: "g:<path>#7:0-19"). A run of sibling scopes that
-repeat one structure (dense, dense_1, ... with the same ops and shapes: a model's N identical
-blocks, a loop body under a name scope per pass) folds into one box marked ×N
-("g:<first path>*N"), which opens to the N groups (in ranges of blocks when they are more
-than the level has room for), as torchvista shows repeated modules; a loop body recorded N
-times with no scope of its own folds the same way (loops.py, "g:<level>@<first op>*N").
-Folded nodes merge their edges
-(with a count) and their gradient norms (the loudest wins, NaN loudest of all). All of it
-reads the graph's columns (table.py) and its scope tree (scopetree.py: arrays, built once
-per graph), so a hidden node or block costs no Python object; each view is a new `Graph` that maps every
-underlying node id to the id that shows it, and each box to the level (the opened group)
-that shows it.
-A backward step re-norms only the boxes whose members it changed (`renorm`).
+than the level, so opening one shows less (ranges.py; entries that share one op index, the
+constants one `tf.stack` reads, are cut by position: "g:<path>#7:0-19"). A run of sibling
+scopes that repeat one structure (dense, dense_1, ... with the same ops and shapes: a
+model's N identical blocks, a loop body under a name scope per pass) folds into one box
+marked ×N ("g:<first path>*N"), which opens to the N groups (in ranges of blocks when they
+are more than the level has room for), as torchvista shows repeated modules; a loop body
+recorded N times with no scope of its own folds the same way (loops.py,
+"g:<level>@<first op>*N"). Folded nodes merge their edges (with a count) and their gradient
+norms (the loudest wins, NaN loudest of all). All of it reads the graph's columns
+(table.py) and its scope tree (scopetree.py: arrays, built once per graph), so a hidden
+node or block costs no Python object; each view is a new `Graph` that maps every underlying
+node id to the id that shows it, and each box to the level (the opened group) that shows
+it. A backward step re-norms only the boxes whose members it changed (`renorm`).
 """
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from itertools import compress, repeat
 from operator import is_not
 
@@ -226,19 +226,25 @@ class _Folder:
         return found
 
     def cut(self, entries: Level, loops: bool, repeats: bool) -> list:
+        count = len(entries)
         stretches = loop_stretches(entries.positions, self.table.loop_codes) if loops else []
-        ends = repeat_ends(entries).tolist() if repeats else None
-        scoped = (entries.codes >= 0).tolist()
+        ends = repeat_ends(entries) if repeats else np.arange(1, count + 1)
+        # the scopes a run of MIN_REPEAT or more copies may start at; the rest is one a run
+        starts = np.flatnonzero(ends - np.arange(count) >= MIN_REPEAT).tolist()
+        ends = ends.tolist()
         runs, at = [], 0
-        for start, stop, _, passes in stretches + [(len(entries), len(entries), 0, 0)]:
+        for start, stop, _, passes in stretches + [(count, count, 0, 0)]:
             while at < start:
-                end = at + 1
-                if repeats and scoped[at]:
+                following = bisect_left(starts, at)
+                upto = min(starts[following], start) if following < len(starts) else start
+                runs += [("one", one, one + 1, 1) for one in range(at, upto)]
+                at = upto
+                if at < start:
                     end = min(ends[at], start)
                     if end - at < MIN_REPEAT:
                         end = at + 1
-                runs.append(("one" if end - at == 1 else "blocks", at, end, end - at))
-                at = end
+                    runs.append(("one" if end - at == 1 else "blocks", at, end, end - at))
+                    at = end
             if passes:
                 runs.append(("loop", start, stop, passes))
                 at = stop

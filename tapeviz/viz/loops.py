@@ -45,10 +45,11 @@ def loop_stretches(positions, loop_codes, min_passes: int = MIN_PASSES,
     for body in range(1, min(max_body, units // min_passes) + 1):
         same = (code[:-body] == code[body:]) & (code[:-body] >= 0)
         edges = np.diff(np.concatenate(([0], same.view(np.int8), [0])))
-        for first, end in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)):
-            passes = (end - first + body) // body
-            if passes >= min_passes and passes * body >= MIN_OPS:
-                found.append((passes * body, -body, int(first), int(passes)))
+        firsts = np.flatnonzero(edges == 1)
+        passes = (np.flatnonzero(edges == -1) - firsts + body) // body
+        kept = (passes >= min_passes) & (passes * body >= MIN_OPS)   # most runs are short
+        found += [(count * body, -body, first, count)
+                  for first, count in zip(firsts[kept].tolist(), passes[kept].tolist())]
     found.sort(reverse=True)
     taken = np.zeros(units, dtype=bool)
     chosen = []
