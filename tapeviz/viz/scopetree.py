@@ -61,7 +61,10 @@ class ScopeTree:
         codes = np.asarray(table.scope_codes, dtype=np.int64)
         paths = self.paths = list(table.scope_paths)
         numbers = None
-        if "" not in paths:
+        try:
+            self.root_code = paths.index("")
+        except ValueError:   # no node outside every scope
+            self.root_code = len(paths)
             paths.append("")
         if "/" in "".join(paths):   # nested scopes: each path's parent, made where missing
             numbers = dict(zip(paths, range(len(paths))))
@@ -73,7 +76,6 @@ class ScopeTree:
                     parents.append(_parent_path(parent))
                     parent = parents[-1]
         count = len(paths)
-        self.root_code = paths.index("")
         if numbers is None:
             self.parent = np.full(count, self.root_code, dtype=np.int64)
         else:
@@ -89,7 +91,8 @@ class ScopeTree:
         # each scope's first run, its nested scopes' included (parents after children)
         first = np.full(count, runs, dtype=np.int64)
         np.minimum.at(first, self.run_code, np.arange(runs))
-        depth = np.fromiter(map(str.count, paths, repeat("/")), np.int64, count) + 1
+        depth = np.ones(count, dtype=np.int64) if numbers is None else \
+            np.fromiter(map(str.count, paths, repeat("/")), np.int64, count) + 1
         depth[self.root_code] = 0
         for level in range(int(depth.max(initial=0)), 0, -1):
             at = np.flatnonzero(depth == level)
