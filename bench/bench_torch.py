@@ -77,15 +77,19 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 
 import tapeviz.torch as tvt   # first: without torch it says how to install it
 from tapeviz.debugger import Recorder, Runner
+from tapeviz.debugger.recorder import StepsDroppedWarning
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "pytorch"))   # one definition of the torch CNN
 sys.path.insert(0, str(ROOT / "bench"))
 import instructions  # noqa: E402
 from digits_cnn import digit_batches, make_training  # noqa: E402
+from torch.optim.optimizer import (register_optimizer_step_post_hook,  # noqa: E402
+                                   register_optimizer_step_pre_hook)
 from torch.overrides import TorchFunctionMode  # noqa: E402
 
 BREAKPOINT_GOAL = 1.1
@@ -109,10 +113,88 @@ def empty_mode():
         yield
 
 
+class CopyingMode(TorchFunctionMode):
+    """The least any recorder built on this mechanism does, and nothing more: a
+    TorchFunctionMode (off during `optimizer.step()`, as the adapter's) that keeps a numpy
+    copy of each differentiable op's inputs and output, a post-hook on each output's autograd
+    node that keeps a copy of the gradients flowing through it, and a copy of each parameter
+    and its gradient after the step; one copy per tensor and version. No node, event, step
+    or budget: what the Recorder costs above this row is the debugger's own model."""
+
+    def __init__(self):
+        super().__init__()
+        self.kept = []
+        self.copies = {}   # id(tensor) -> (tensor, version, copy)
+        self.hooks = []
+
+    def copy(self, tensor):
+        entry = self.copies.get(id(tensor))
+        if entry is None or entry[0] is not tensor or entry[1] != tensor._version:
+            entry = self.copies[id(tensor)] = (tensor, tensor._version,
+                                               tensor.detach().numpy().copy())
+        self.kept.append(entry[2])
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        result = func(*args, **(kwargs or {}))
+        if isinstance(result, tvt.torch.Tensor) and result.grad_fn is not None:
+            for arg in args:
+                if isinstance(arg, tvt.torch.Tensor):
+                    self.copy(arg)
+            self.copy(result)
+            result.grad_fn.register_hook(self.gradients_flowed)
+        return result
+
+    def gradients_flowed(self, grad_inputs, grad_outputs):
+        for grad in grad_inputs + grad_outputs:
+            if grad is not None:
+                self.copy(grad)
+
+    def step_starts(self, optimizer, args, kwargs):
+        tvt.torch._C._pop_torch_function_stack()   # this mode, the only one on the stack
+
+    def step_ends(self, optimizer, args, kwargs):
+        for group in optimizer.param_groups:
+            for parameter in group["params"]:
+                self.copy(parameter)
+                if parameter.grad is not None:
+                    self.copy(parameter.grad)
+        tvt.torch._C._push_on_torch_function_stack(self)
+
+    def __enter__(self):
+        self.hooks = [register_optimizer_step_pre_hook(self.step_starts),
+                      register_optimizer_step_post_hook(self.step_ends)]
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        while self.hooks:
+            self.hooks.pop().remove()
+        return super().__exit__(*exc_info)
+
+
+@contextlib.contextmanager
+def copying_mode():
+    with CopyingMode():
+        yield
+
+
 @contextlib.contextmanager
 def recorder_on():
     with Recorder():
         yield
+
+
+FULL_BUDGET = 4 * 2**20   # ~8 of the CNN's steps: each round evicts as it records
+_full_recorder = Recorder(max_bytes=FULL_BUDGET)
+
+
+@contextlib.contextmanager
+def recorder_full():
+    """The Recorder whose budget is full (a long loop's steady state): the same one each
+    round, filled by the warm-up, each step evicting the oldest (its warning silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", StepsDroppedWarning)
+        with _full_recorder:
+            yield
 
 
 def armed(**criteria):
@@ -131,6 +213,8 @@ MODES = {
     "plain": (plain, None),
     "an empty TorchFunctionMode (the floor)": (empty_mode, None),
     "recorder on": (recorder_on, "numpy"),
+    "recorder, budget full (evicting)": (recorder_full, "numpy"),
+    "copies and hooks alone (a recorder's floor)": (copying_mode, None),
     "break_on(op='log'), never hit": (armed(op="log"), BREAKPOINT_GOAL),
     "break_on(file, line), never hit": (armed(file="no_such_file.py", line=1),
                                         BREAKPOINT_GOAL),
@@ -245,7 +329,7 @@ def main() -> None:
     for name, (_, goal) in MODES.items():
         ratios = [t / p for t, p in zip(seconds[name], plain_seconds)]
         ms = statistics.median(seconds[name]) / args.steps * 1e3
-        line = (f"  {name:<40}{ms:7.2f} ms {statistics.median(ratios):6.2f}x "
+        line = (f"  {name:<44}{ms:7.2f} ms {statistics.median(ratios):6.2f}x "
                 f"[{min(ratios):.2f}-{max(ratios):.2f}]")
         if goal == "numpy" and numpy_ratio is not None:
             median, low, high = numpy_ratio
@@ -264,7 +348,7 @@ def main() -> None:
               f"between {COUNTED_STEPS[1]} and {COUNTED_STEPS[0]} steps), ratio to plain:")
         for name in MODES:
             count = counts.get(name)
-            print(f"  {name:<40}" + ("not counted: the loop runs in the Runner's thread"
+            print(f"  {name:<44}" + ("not counted: the loop runs in the Runner's thread"
                                      if count is None else
                                      f"{count / 1e6:7.2f} M {count / counts['plain']:6.2f}x"))
 
