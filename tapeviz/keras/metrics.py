@@ -16,7 +16,7 @@ from .. import dtypes
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope, thread_state, unrecorded
 from ..errors import ShapeError, unknown_name as _unknown_name
-from ..ops.math import argmax, cast, equal, greater, identity, where
+from ..ops.math import argmax, cast, equal, greater, identity, sqrt, square, where
 from ..ops.reduce import reduce_sum
 from ..ops.shape import broadcast_to, expand_dims, squeeze
 from ..tensor import Tensor, Variable
@@ -26,7 +26,8 @@ from .losses import (binary_crossentropy, categorical_crossentropy, mean_absolut
 
 __all__ = ["Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
            "CategoricalCrossentropy", "Mean", "MeanAbsoluteError", "MeanMetricWrapper",
-           "MeanSquaredError", "Metric", "SparseCategoricalAccuracy",
+           "MeanSquaredError", "Metric", "Precision", "Recall", "RootMeanSquaredError",
+           "SparseCategoricalAccuracy",
            "SparseCategoricalCrossentropy", "Sum", "accuracy", "binary_accuracy",
            "categorical_accuracy", "get", "mae", "mse", "resolve", "sparse_categorical_accuracy"]
 
@@ -170,6 +171,30 @@ class Mean(Metric):
         count = self.count
         return where(equal(count, 0.0), 0.0 * self.total, self.total / where(equal(count, 0.0),
                                                                              1.0, count))
+
+
+class RootMeanSquaredError(Mean):
+    """sqrt of the running mean of squared errors.
+
+    >>> import tapeviz as tf
+    >>> round(float(tf.keras.metrics.RootMeanSquaredError()([1.0, 2.0], [1.5, 4.0])), 4)
+    1.4577
+    """
+
+    _direction = "down"
+
+    def __init__(self, name: str = "root_mean_squared_error", dtype=None):
+        super().__init__(name, dtype)
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        y_true, y_pred = squeeze_or_expand_dimensions(convert_to_tensor(y_true),
+                                                      convert_to_tensor(y_pred))
+        y_true, y_pred = (v if v.dtype == self.dtype else cast(v, self.dtype)
+                          for v in (y_true, y_pred))
+        super().update_state(square(y_pred - y_true), sample_weight)
+
+    def result(self) -> Tensor:
+        return sqrt(super().result())
 
 
 def _weighted(metric: Metric, values, sample_weight):
@@ -321,6 +346,7 @@ _BY_NAME = {
     "binary_crossentropy": BinaryCrossentropy, "mean": Mean, "sum": Sum,
 }
 _BY_CLASS = {cls.__name__: cls for cls in set(_BY_NAME.values())}
+_BY_CLASS["RootMeanSquaredError"] = RootMeanSquaredError
 
 
 def get(identifier) -> Metric:
@@ -376,6 +402,12 @@ def resolve(identifier, y_true, y_pred, loss=None) -> Metric:
 
 def _snake(name: str) -> str:
     return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+# the confusion-matrix metrics subclass Metric, so they load after it
+from .confusion_metrics import Precision, Recall  # noqa: E402
+
+_BY_CLASS.update(Precision=Precision, Recall=Recall)
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)

@@ -2067,3 +2067,46 @@ add_case("print/bools_nan_inf", lambda tf: _printed(
 add_case("print/sep_end", lambda tf: _printed(tf, "a", "b", sep="-", end="!\n"), grad=False)
 add_case("print/variable_and_dict", lambda tf: _printed(
     tf, tf.Variable([1.5, 2.0]), {"a": tf.constant(1)}), grad=False)
+
+
+# ---- Keras metrics lecture programs compile with: Precision, Recall, RootMeanSquaredError --
+_BINARY_BATCHES = [([1.0, 0.0, 1.0, 1.0], [0.9, 0.6, 0.2, 0.5]), ([0.0, 1.0], [0.1, 0.8])]
+CONFUSION_METRICS = {
+    "Precision/default": (lambda tf: tf.keras.metrics.Precision(), _BINARY_BATCHES),
+    "Recall/default": (lambda tf: tf.keras.metrics.Recall(), _BINARY_BATCHES),
+    "Precision/thresholds": (lambda tf: tf.keras.metrics.Precision(thresholds=[0.3, 0.7]),
+                             _BINARY_BATCHES),
+    "Recall/threshold": (lambda tf: tf.keras.metrics.Recall(thresholds=0.85), _BINARY_BATCHES),
+    "Precision/weighted": (lambda tf: tf.keras.metrics.Precision(),
+                           [([1.0, 0.0, 1.0], [0.9, 0.6, 0.7], [2.0, 1.0, 0.0])]),
+    "Recall/class_id": (lambda tf: tf.keras.metrics.Recall(class_id=1),
+                        [([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]], [[0.2, 0.8], [0.4, 0.6],
+                                                                 [0.7, 0.3]])]),
+    "Precision/nothing_predicted": (lambda tf: tf.keras.metrics.Precision(),
+                                    [([1.0, 0.0], [0.1, 0.2])]),
+    "Recall/int_labels": (lambda tf: tf.keras.metrics.Recall(), [([1, 0, 1], [0.9, 0.6, 0.2])]),
+    "RootMeanSquaredError/default": (lambda tf: tf.keras.metrics.RootMeanSquaredError(),
+                                     [([1.0, 2.0], [1.5, 4.0]), ([[0.0], [1.0]], [[1.0], [1.0]])]),
+    "RootMeanSquaredError/weighted": (lambda tf: tf.keras.metrics.RootMeanSquaredError(),
+                                      [([1.0, 2.0, 3.0], [2.0, 2.0, 5.0], [1.0, 0.0, 0.5])]),
+}
+for _name, (_make, _batches) in CONFUSION_METRICS.items():
+    add_case(f"keras.metrics.{_name}", lambda tf, _m=_make, _b=_batches: _metric(tf, _m, *_b),
+             grad=False)
+
+
+def _compiled_with_metrics(tf):
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(
+        1, activation="sigmoid", kernel_initializer="ones", bias_initializer="zeros")])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="binary_crossentropy",
+                  metrics=[tf.keras.metrics.Precision(), tf.keras.metrics.Recall(),
+                           tf.keras.metrics.RootMeanSquaredError()])
+    x = np.array([[1.0, -2.0], [0.5, 0.5], [-1.0, -1.0], [2.0, 0.0]], np.float32)
+    y = np.array([0.0, 1.0, 0.0, 1.0], np.float32)
+    history = model.fit(x, y, epochs=2, batch_size=4, shuffle=False, verbose=0)
+    return {k: [float(v) for v in values] for k, values in history.history.items()}
+
+
+add_case("keras.metrics.Precision/compiled", _compiled_with_metrics, grad=False, rtol=1e-5)
+add_case("keras.metrics.Recall/threshold_above_one", lambda tf: tf.keras.metrics.Recall(
+    thresholds=1.5), grad=False, op="Recall")
