@@ -115,7 +115,6 @@ class NodeTable:
         consumers = np.repeat(np.arange(count), sizes)
         table.made_by = dict(zip(map(id, outputs), range(count)))   # the last op wins
         producers = _producers(table.made_by, outputs, flat, consumers)
-        table.outputs = outputs
         phases = table.phases = list(map(_PHASE, nodes))   # a leaf has its reader's
         table._leaves(flat, producers, consumers, op_scope_codes)
         table._order(count)
