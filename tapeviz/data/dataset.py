@@ -20,6 +20,7 @@ from ..errors import DTypeError
 from ..tensor import wrap
 from . import shuffle as _shuffle
 from . import structure as _s
+from .padding import padded_stack
 
 INFINITE = -1  # cardinality of an endless dataset (tf.data.INFINITE_CARDINALITY)
 UNKNOWN = -2   # cardinality when only iterating can tell (tf.data.UNKNOWN_CARDINALITY)
@@ -159,6 +160,33 @@ class Dataset:
                                     self.element_spec)
 
         return self._then(start, card, spec, "Batch")
+
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
+                     drop_remainder=False, name=None) -> "Dataset":
+        """Like `batch`, with each component first padded to one shape: the largest in the
+        batch along each axis, or `padded_shapes` (None or -1 where the largest is wanted),
+        with `padding_values` (zeros by default).
+
+        >>> import tapeviz as tf
+        >>> ds = tf.data.Dataset.from_generator(lambda: iter([[1], [2, 3], [4, 5, 6]]),
+        ...                                     output_signature=tf.TensorSpec([None], tf.int32))
+        >>> [b.numpy().tolist() for b in ds.padded_batch(2)]
+        [[[1, 0], [2, 3]], [[4, 5, 6]]]
+        """
+        batch_size = arguments.count("padded_batch", "batch_size", batch_size, minimum=1)
+
+        def start():
+            source = self._start()
+            while True:
+                elements = list(itertools.islice(source, batch_size))
+                if not elements or (drop_remainder and len(elements) < batch_size):
+                    return
+                yield padded_stack(elements, padded_shapes, padding_values)
+
+        card = self._cardinality
+        if card >= 0:
+            card = card // batch_size if drop_remainder else -(-card // batch_size)
+        return self._then(start, card, None, "PaddedBatch")
 
     def unbatch(self, name=None) -> "Dataset":
         """Each element split along its first axis into separate elements (batch's inverse)."""

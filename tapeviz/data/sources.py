@@ -116,8 +116,8 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
         if not isinstance(output_types, (tuple, dict)):
             return convert_to_tensor(value, as_dtype(output_types))
         dtypes = _s.flatten(output_types)
-        values = _s.flatten(_s.map_structure(lambda v: v, value))
-        if len(values) != len(dtypes):
+        values = _s.flatten_up_to(output_types, value)
+        if values is None:
             raise ValueError(f"from_generator: the generator yielded {value!r}, which does "
                              f"not match the structure of {output_types!r}")
         return _s.pack(output_types, [convert_to_tensor(v, as_dtype(d))

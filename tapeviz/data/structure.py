@@ -76,6 +76,23 @@ def flatten(element) -> list:
     return nest.flatten(element)
 
 
+def flatten_up_to(template, value) -> list | None:
+    """`value`'s parts, one per component of `template`, read down only as deep as the
+    template goes (a list inside is one part: a shape, or a generator's vector); None when
+    the structures differ."""
+    if isinstance(template, tuple):
+        if not isinstance(value, (tuple, list)) or len(value) != len(template):
+            return None
+        parts = [flatten_up_to(t, v) for t, v in zip(template, value)]
+    elif isinstance(template, dict):
+        if not isinstance(value, dict) or set(value) != set(template):
+            return None
+        parts = [flatten_up_to(template[key], value[key]) for key in sorted(template)]
+    else:
+        return [value]
+    return None if any(p is None for p in parts) else [leaf for p in parts for leaf in p]
+
+
 def pack(template, leaves: list):
     """`leaves` poured back into `template`'s structure (the inverse of `flatten`)."""
     return nest.pack_sequence_as(template, list(leaves))
@@ -119,6 +136,7 @@ def stack(elements: list):
                 raise InvalidArgumentError(
                     "batch", f"cannot batch tensors with different shapes in component {j}: "
                              f"the first element had shape {np.shape(values[0])} and element "
-                             f"{k} had shape {np.shape(value)} (map them to one shape first)")
+                             f"{k} had shape {np.shape(value)} (map them to one shape first, or "
+                             f"pad them: padded_batch)")
         stacked.append(wrap(np.stack(values)))
     return pack(elements[0], stacked)

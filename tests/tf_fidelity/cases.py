@@ -2110,3 +2110,34 @@ def _compiled_with_metrics(tf):
 add_case("keras.metrics.Precision/compiled", _compiled_with_metrics, grad=False, rtol=1e-5)
 add_case("keras.metrics.Recall/threshold_above_one", lambda tf: tf.keras.metrics.Recall(
     thresholds=1.5), grad=False, op="Recall")
+
+
+# ---- tf.data: padded batches of sequences of different lengths ----------------------------
+def _ragged(tf):
+    return tf.data.Dataset.from_generator(
+        lambda: iter([([1], 1.0), ([2, 3], 2.0), ([4, 5, 6], 3.0)]),
+        output_signature=(tf.TensorSpec([None], tf.int32), tf.TensorSpec([], tf.float32)))
+
+
+PADDED = {
+    "scalars": lambda tf: tf.data.Dataset.from_tensor_slices([1, 2, 3]).padded_batch(2),
+    "largest_in_batch": lambda tf: _ragged(tf).padded_batch(2),
+    "shapes_and_values": lambda tf: _ragged(tf).padded_batch(
+        2, padded_shapes=([4], []), padding_values=(-1, 0.5)),
+    "one_component": lambda tf: _ragged(tf).map(lambda a, b: a).padded_batch(
+        3, padded_shapes=[None], padding_values=9),
+    "dict": lambda tf: _ragged(tf).map(lambda a, b: {"tokens": a, "weight": b}).padded_batch(
+        2, padded_shapes={"tokens": [5], "weight": []}),
+    "drop_remainder": lambda tf: _ragged(tf).padded_batch(2, drop_remainder=True),
+    "matrices": lambda tf: tf.data.Dataset.from_generator(
+        lambda: iter([np.ones((1, 2), np.float32), np.ones((2, 1), np.float32)]),
+        output_signature=tf.TensorSpec([None, None], tf.float32)).padded_batch(2),
+    "too_small": lambda tf: _ragged(tf).padded_batch(3, padded_shapes=([2], [])),
+}
+for _label, _make in PADDED.items():
+    add_case(f"data.Dataset.padded_batch/{_label}", lambda tf, _m=_make: _elements(_m(tf)),
+             grad=False, op="padded_batch")
+add_case("data.Dataset.batch/ragged_elements", lambda tf: _elements(_ragged(tf).batch(2)),
+         grad=False, op="batch")
+add_case("data.Dataset.from_generator/list_component", lambda tf: _elements(_ragged(tf)),
+         grad=False)
