@@ -2141,3 +2141,15 @@ add_case("data.Dataset.batch/ragged_elements", lambda tf: _elements(_ragged(tf).
          grad=False, op="batch")
 add_case("data.Dataset.from_generator/list_component", lambda tf: _elements(_ragged(tf)),
          grad=False)
+
+
+# ---- TF 2's tf.*_initializer names ------------------------------------------------------------
+add_case("constant_initializer/fill", lambda tf: tf.constant_initializer(2.0)([2, 2]))
+add_case("zeros_initializer/int32", lambda tf: tf.zeros_initializer()([2], dtype=tf.int32))
+add_case("ones_initializer/shape_keyword", lambda tf: tf.ones_initializer()(shape=[1, 2]))
+add_case("random_normal_initializer/facts", lambda tf: _random_facts(
+    tf, lambda tf: tf.random_normal_initializer(0.0, 0.01, seed=1)([3, 2]), -0.1, 0.1),
+    grad=False)
+add_case("random_uniform_initializer/facts", lambda tf: _random_facts(
+    tf, lambda tf: tf.random_uniform_initializer(-0.5, 0.5, seed=1)([4]), -0.5, 0.5),
+    grad=False)
