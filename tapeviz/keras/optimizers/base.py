@@ -207,8 +207,10 @@ class Optimizer:
         `minimize`): when someone listens and the formula is tapeviz's own code, that
         line is found once here and set on the thread (`state.source`), so dispatch does
         not walk the optimizer's frames for each update op."""
-        known = self._update_line(pairs) if events.subscribers() else None
-        state = local.state if known is not None else None
+        state = known = None
+        if events.subscribers():
+            state = local.state
+            known = self._update_line(pairs, state)
         with unrecorded(), name_scope(self.name):
             grads = self._clip([grad for grad, _ in pairs])
             lr = self._current_learning_rate()
@@ -234,22 +236,24 @@ class Optimizer:
             finally:
                 state.source = outer
 
-    def _update_line(self, pairs: list):
+    def _update_line(self, pairs: list, state):
         """The line a walk from an update op inside `_apply_dense` would find (the first
         frame above `_apply` that is not tapeviz's), or None where that walk could stop
-        sooner: a formula, slot lookup, variable or gradient of the user's own class."""
+        sooner: a formula, slot lookup, variable or gradient of the user's own class.
+        `state`: this thread's (a walk inside a backward pass stops at its origin)."""
         kind = type(self)
         own = _OWN_FORMULA.get(kind)
         if own is None:
             own = _OWN_FORMULA[kind] = (runs_own_code_only(kind._apply_dense)
                                         and runs_own_code_only(kind.get_slot))
-        if not own or "_apply_dense" in vars(self) or "get_slot" in vars(self):
+        instance = self.__dict__
+        if not own or "_apply_dense" in instance or "get_slot" in instance:
             return None   # a formula set on this optimizer alone
         for grad, var in pairs:
             if not (type(var) is Variable or _own_class(type(var))) \
                     or not (type(grad) is Tensor or _own_class(type(grad))):
                 return None
-        return source_from(sys._getframe(2), local.state.origin)   # from _apply's frame up
+        return source_from(sys._getframe(2), state.origin)   # from _apply's frame up
 
     def _apply_dense(self, grad: Tensor, var: Variable, lr: float, step: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _apply_dense")
