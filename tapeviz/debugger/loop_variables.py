@@ -124,6 +124,14 @@ def _shape(variable) -> str:
     return "x".join(map(str, variable.shape)) or "scalar"
 
 
+def _updated(step, variables) -> bool:
+    """Whether an update op of `step` wrote one of `variables`: one never updated (a torch
+    RNN's `h0 = torch.zeros(..., requires_grad=True)`, made each batch) loses nothing."""
+    wanted = {id(v) for v in variables}
+    return any(node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead
+               and id(node.inputs[0].variable) in wanted for node in step.nodes)
+
+
 def _first_reader(nodes, variables):
     wanted = {id(v) for v in variables}
     for node in nodes:
@@ -141,7 +149,7 @@ def variables_made_in_loop(steps, nodes) -> list:
         by_line.setdefault(where, []).append(run)
     found = []
     for groups in by_line.values():
-        if _carried_over(groups):
+        if _carried_over(groups) or not any(_updated(*run[-1]) for run in groups):
             continue
         count = max(map(len, groups))
         latest = [v for run in groups for v in run[-1][1]]

@@ -421,3 +421,22 @@ def test_parameters_made_once_before_the_loop_give_no_alert():
                 w.grad.zero_()
     assert rec.steps[-1].loss < rec.steps[0].loss
     assert diagnose(rec) == []
+
+
+def test_a_tensor_made_each_step_but_never_updated_is_not_a_lost_parameter():
+    """An RNN's initial state made each batch with requires_grad=True gets a gradient every
+    step and is made anew each step, but nothing updates it: no update is lost."""
+    torch.manual_seed(0)
+    rnn, head = nn.RNN(4, 8, batch_first=True), nn.Linear(8, 1)
+    optimizer = torch.optim.SGD([*rnn.parameters(), *head.parameters()], lr=0.05)
+    x, y = torch.randn(16, 5, 4), torch.randn(16, 1)
+    with Recorder() as rec:
+        for _ in range(5):
+            h0 = torch.zeros(1, 16, 8, requires_grad=True)
+            out, _ = rnn(x, h0)
+            loss = F.mse_loss(head(out[:, -1]), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+    assert any(v.name.startswith("leaf") for v in rec.last_step.gradient_sources)   # h0's
+    assert findings("variable_in_loop", rec) == []
