@@ -12,7 +12,9 @@ import tapeviz as tf
                                         ("linalg", "inv"), ("keras.metrics", "AUC"),
                                         ("keras.callbacks", "ModelCheckpoint"),
                                         ("keras.losses", "Hinge"), ("random", "gamma"),
-                                        ("data", "TFRecordDataset")])
+                                        ("data", "TFRecordDataset"), ("keras.layers", "LSTM"),
+                                        ("keras.optimizers", "AdamW"), ("keras", "regularizers"),
+                                        ("keras.utils", "plot_model")])
 def test_a_tensorflow_name_tapeviz_lacks_is_said_to_be_tensorflows(space, name):
     module = tf
     for part in filter(None, space.split(".")):

@@ -2153,3 +2153,9 @@ add_case("random_normal_initializer/facts", lambda tf: _random_facts(
 add_case("random_uniform_initializer/facts", lambda tf: _random_facts(
     tf, lambda tf: tf.random_uniform_initializer(-0.5, 0.5, seed=1)([4]), -0.5, 0.5),
     grad=False)
+add_case("keras.utils.to_categorical/numpy", lambda tf: tf.keras.utils.to_categorical(
+    np.array([0, 2, 1]), 3), grad=False)
+add_case("keras.utils.to_categorical/inferred_classes", lambda tf: tf.keras.utils.to_categorical(
+    [[1], [3]]), grad=False)
+add_case("keras.utils.to_categorical/tensor", lambda tf: tf.keras.utils.to_categorical(
+    tf.constant([[1], [0]]), 2), grad=False)

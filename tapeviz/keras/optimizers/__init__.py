@@ -49,3 +49,8 @@ def deserialize(config: dict) -> Optimizer:
     if cls is None:
         raise ValueError(f"Unknown optimizer class: {config.get('class_name')!r}")
     return cls.from_config(config.get("config", {}))
+
+
+def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
+    from ...coverage import missing
+    raise missing('keras.optimizers', __name__, name)
