@@ -11,6 +11,58 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_cnn.py [--r
 [--threads 2] (those two variables force numpy's OpenBLAS onto an older kernel; a user's
 machine has none).
 
+Figures, 2026-12-05, second round (issue 14: parity robustly, not only while PyTorch faults):
+one run of 15 rounds x 20 steps at load 16-19 (`--threads 1`): CPU 0.68x (rounds 0.62-0.97x;
+tapeviz 6.89 ms a step, PyTorch 10.17 with 1,546 page faults a step), user time 0.91x (rounds
+0.78-1.42x; PyTorch's user time 7.82 ms at this load). The step against the tree before this
+round, alternated by process (16 processes of 4 rounds x 20 steps, load 17): 0.960x (7.63 ->
+7.28 ms, pairs 0.92-1.01x); predicted first: ~0.1 ms (1-2%), the fixed cost's share. By
+instruction count (callgrind, one BLAS thread, 10 steps after 10): 91.95M -> 91.02M a step
+(-1.0%), and on 1x5x5 images, where a step is all fixed cost, 5.74M -> 5.07M (-11.6%). What
+this round changed, each alternated against the tree before in one process (15 rounds):
+- the taps' BLAS addresses read once an op, not once a tap and a block (`__array_interface__`
+  costs 1-3 us a read): the second conv's forward and input gradient 0.75x / 0.77x on a
+  1x5x5x16 input (42.6 -> 32.5 us, 45.7 -> 35.0), 0.98x / 0.97x at the guide's size;
+- the first conv's window planes copied in one call through the window view, not nine slice
+  copies; VALID's input not padded: its forward 0.67x on 1x5x5x1 (21.3 -> 14.6 us), 0.97x
+  at 32x28x28x1 (168 -> 161 us);
+- window and tap views by `np.ndarray` over the input's buffer (0.7 us), not `as_strided`
+  (9 us): the filter gradient 0.80x on 1x5x5x16 (20.2 -> 16.2 us);
+- bias_add's bias row by `ndarray.repeat`, not `np.tile` (1.5 against 10 us): 0.93x at the
+  guide's size (69.9 -> 65.1 us); sums by matmul with a cached ones vector, finiteness read
+  from the total's sum: reduce_sum over the batch 0.89x (30.3 -> 26.8 us), the global
+  average pool 0.91x (34.0 -> 31.3);
+- sparse cross-entropy's VJP makes the labels' one-hot rows in numpy (a constant), not by
+  three ops; bias_add's VJP calls the reduce_sum row with its known axes; a Keras layer's
+  call stores its shapes from the numpy shape past `__setattr__`: an identity layer's call
+  19 -> 15 us, trainable_variables 24.7 -> 22.8 us (twice a step).
+Not done, and why (this round):
+- bias-add and ReLU fused into the conv's output: under the training step's tape the three
+  nodes are what `tape.nodes` and the widget show (README: "for node in tape.nodes"), so a
+  fused node would change what the debugger shows; with no tape and no listener (inference)
+  it would be invisible but leaves the training step as it is. The same values computed in
+  the conv's cache-sized blocks (C, C + b and relu written while hot, handed to bias_add and
+  relu by identity, so no node changes): bias_add and relu 0.24-0.36 -> 0.17-0.28 ms a conv
+  isolated after a cache flush, at most ~0.15 ms a step for a hint from the Keras layer to
+  three ops and a memo between them: not done;
+- relu's forward also writing the 0/1 mask relu_grad needs (while x is in cache): forward
+  +0.076 ms, relu_grad -0.096 ms, net 0.02 ms a conv; relu_grad in 64K- or 16K-element blocks
+  (the mask kept in cache): 0.33-0.41 against 0.34 ms cold, 0.13-0.18 against 0.11 warm;
+  bias_add reading the conv's output from its end (the last-written rows still in L2):
+  0.370 against 0.356 ms: none kept;
+- the reductions by adding rows 256-512 values wide and folding: the pool 0.070 against
+  0.034 ms warm, the bias gradient 0.039 against 0.041: the matmul with ones stays;
+- the first conv (C_in = 1) on its 28-wide input grid (nine contiguous plane copies instead
+  of the window copy, 0.076 ms): reasoned out, not tried: 8-16% more matmul rows and a
+  copy-out of its 1.38 MB output cost what the planes would save; BLAS cannot read the
+  shifted planes in place (their leading dimension would be 1);
+- trainable_variables cached per layer: a list attribute mutated in place (a sublayer
+  appended) cannot be seen, so it is walked each call (23 us).
+Where a step stands after it: the second conv's three ops at 1.0-1.4 ms each, 98 GFLOP/s,
+this core's peak (their 17% unused grid rows the one reducible part, see below); the
+elementwise passes at the memory's speed (~15-18 GB/s); the fixed cost ~1 ms, mostly in
+dispatch, the tape and backward (another engineer's), the Keras loss and the optimizer.
+
 Figures, 2026-12-05, the tree at its last commit that day: three runs in a row of 15 rounds x
 20 steps at load 8-12 (`--threads 1`): CPU time 0.84x, 0.89x, 0.73x (rounds 0.66-1.28x;
 tapeviz 6.8-7.5 ms a step, PyTorch 7.7-10.3 with 820-1,870 page faults a step); user time
