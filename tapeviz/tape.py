@@ -17,6 +17,7 @@ returned a None is remembered (`last_missing_gradient`) so the optimizer can say
 from __future__ import annotations
 
 import contextlib
+import copy
 import enum
 import os
 import types
@@ -337,10 +338,12 @@ class GradientTape:
                     missing[id(s)] = weakref.ref(s)
             result.append(grad)
         if missing is not None:  # remembered for the optimizer that gets these Nones
-            self._missing, _last_missing = (id(targets[0]), missing), self
+            self._missing = (id(targets[0]), missing)
+        self._consume(backward.reachable, keep_skeleton=missing is not None)
+        if missing is not None:
+            _last_missing = self._remains()
         elif _last_missing is not None:
             _last_missing = None
-        self._consume(backward.reachable, keep_skeleton=missing is not None)
         if events.listeners(events.GradientComputed):
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
         if isinstance(sources, Tensor):
@@ -432,6 +435,18 @@ class GradientTape:
                 self._exits, self._refused = (), _NOTHING_REFUSED
                 self._await_readers(False)
 
+    def _remains(self):
+        """What `last_missing_gradient` may keep of this tape: a weak reference to a
+        persistent one (it holds every value it recorded), and for a freed one a copy of its
+        value-free outline that holds what it watched by weak reference too."""
+        if self._persistent:
+            return weakref.ref(self)
+        remains = copy.copy(self)
+        remains._watches_tensors = True   # every watched item held weakly, read back alive
+        remains._watched = [item if type(item) is weakref.ref else weakref.ref(item)
+                            for item in self._watched]
+        return lambda: remains
+
     @staticmethod
     def _checked_sources(sources) -> list:
         if isinstance(sources, Tensor):
@@ -479,13 +494,15 @@ class GradientTape:
         return id(target) in reachable
 
 
-_last_missing = None  # the tape whose last gradient call returned a None (it holds no values
-#                       when non-persistent); replaced by the next gradient call
+_last_missing = None  # _remains() of the tape whose last gradient call returned a None (not
+#                       the tape: it would keep a persistent tape's values and the variables
+#                       it watched alive); replaced by the next gradient call
 
 
 def last_missing_gradient(source):
-    """(tape, target id) of the last `gradient` call, when it returned None for `source`."""
-    tape = _last_missing
+    """(tape, target id) of the last `gradient` call, when it returned None for `source` and
+    its tape is still alive."""
+    tape = _last_missing() if _last_missing is not None else None
     if tape is None:
         return None
     target_id, missing = tape._missing

@@ -1,12 +1,15 @@
 """GradientTape rules as TF 2 documents them, the backward iterator, node records, events."""
 import collections
+import gc
 import sys
 import threading
+import weakref
 
 import numpy as np
 import pytest
 
 import tapeviz as tf
+from tapeviz.tape import last_missing_gradient
 
 
 def value(t):
@@ -793,3 +796,30 @@ def test_assign_sub_of_a_scalar_variable_checks_the_delta():
     m = tf.Variable([1.0, 2.0])
     m.assign_sub([0.5, 0.5])
     assert m.numpy().tolist() == [0.5, 1.5]
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_a_tape_whose_gradient_was_none_is_freed_with_its_values_and_variables(persistent):
+    w = tf.Variable(np.ones((300, 300), np.float32), name="w")
+    unused = tf.Variable([2.0], name="unused")
+    with tf.GradientTape(persistent=persistent) as tape:
+        activations = tf.exp(w)
+        loss = tf.reduce_sum(activations)
+    assert tape.gradient(loss, [w, unused])[1] is None
+    assert last_missing_gradient(unused)[0] is not None   # why-None can still read it
+    freed = [weakref.ref(item) for item in (tape, activations, w)]
+    del tape, activations, loss, w
+    gc.collect()
+    assert [ref() for ref in freed] == [None, None, None]
+
+
+def test_why_a_gradient_is_none_is_still_said_after_its_non_persistent_tape_is_dropped():
+    w, unused = tf.Variable([1.0], name="w"), tf.Variable([2.0], name="unused")
+
+    def gradients():   # the tape dies when this returns, before apply_gradients
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w * w)
+        return tape.gradient(loss, [w, unused])
+
+    with pytest.warns(UserWarning, match="was never read by an op recorded on this tape"):
+        tf.keras.optimizers.SGD(0.1).apply_gradients(zip(gradients(), [w, unused]))
