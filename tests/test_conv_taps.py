@@ -98,3 +98,19 @@ def test_filter_gradient_uses_the_input_gradients_grid_only_for_the_same_g():
     np.testing.assert_array_equal(conv_taps.filter_gradient(x, other, (3, 3), (1, 1)), fresh)
     conv_taps.input_gradient(other, w, ((0, 0), (0, 0)), (1, 1), x.shape)
     np.testing.assert_array_equal(conv_taps.filter_gradient(x, other, (3, 3), (1, 1)), fresh)
+
+
+@pytest.mark.parametrize("contiguous", [True, False])
+def test_strided_view_reads_the_same_windows_as_as_strided_and_is_read_only(contiguous):
+    x = np.arange(2 * 5 * 6 * 3, dtype=np.float32).reshape(2, 5, 6, 3)
+    if not contiguous:  # an NCHW input seen as NHWC: conv2d's windows of a transposed view
+        x = np.ascontiguousarray(x.transpose(0, 3, 1, 2)).transpose(0, 2, 3, 1)
+    sn, sh, sw, sc = x.strides
+    shape, strides = (2, 3, 4, 3, 3, 3), (sn, sh, sw, sh, sw, sc)
+    view = conv_taps.strided_view(x, shape, strides)
+    expected = np.lib.stride_tricks.as_strided(x, shape, strides)
+    np.testing.assert_array_equal(view, expected)
+    assert view[1, 2, 3, 2, 2, 1] == x[1, 4, 5, 1]
+    assert not view.flags.writeable
+    with pytest.raises(ValueError):
+        view[0, 0, 0, 0, 0, 0] = 1.0
