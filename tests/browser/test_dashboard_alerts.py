@@ -83,6 +83,12 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         text = alert.locator(".tvd-alert-text").text_content()
         assert text.startswith("subtract broadcast (4,) and (4, 1) to (4, 4)"), text
         assert "Cell In[1], line 9" in text and "hint: (4,) against (4, 1)" in text, text
+        hint = alert.locator(".tvd-alert-fix")    # what to do, on a line of its own
+        assert hint.text_content().startswith("hint: (4,) against (4, 1)"), text
+        box, kind = hint.bounding_box(), alert.locator(".tvd-alert-kind").bounding_box()
+        line = alert.locator(".tvd-loc").bounding_box()
+        assert box["x"] <= kind["x"] + 1 and box["y"] >= line["y"] + line["height"], \
+            (box, kind, line)   # it starts a line of its own, under the user's line
         location = alert.locator(".tvd-loc")   # one line, never wrapped inside
         assert location.text_content() == "Cell In[1], line 9"
         assert location.evaluate("el => el.getClientRects().length") == 1

@@ -153,3 +153,22 @@ def test_html_export_keeps_text_legible_and_contrast_without_jupyter_theme(tmp_p
     assert contrasts(widget, EDGE_LABELS) == []
     page.screenshot(".tapeviz", "wide")
     check_clean(page, browser)
+
+
+@pytest.mark.browser
+def test_an_alerts_hint_reads_on_a_line_of_its_own(tmp_path, browser):
+    w = tf.Variable(tf.ones((4,)), name="w")
+    with tf.GradientTape(persistent=True) as tape:    # (4,) against (4, 1): an outer product
+        loss = tf.reduce_mean(tf.square(w - tf.ones((4, 1))))
+    widget = TapeWidget(tape, target=loss)
+    message = next(a["message"] for a in widget.alerts if a["kind"] == "outer_broadcast")
+    assert "; hint: " in message and "; fix: " not in message
+    page = open_page(browser, "export-hint")
+    page.page.goto(pathlib.Path(widget.save(tmp_path / "hint.html")).as_uri())
+    alert = page.page.locator(".tv-alert-outer_broadcast")
+    alert.wait_for()
+    hint, kind = alert.locator(".tv-alert-fix"), alert.locator(".tv-alert-kind").bounding_box()
+    assert hint.text_content() == message[message.index("; hint: ") + 2:]
+    assert hint.bounding_box()["y"] >= kind["y"] + kind["height"]   # under what happened
+    assert "hint:" not in alert.text_content().split(hint.text_content())[0]
+    check_clean(page, browser)

@@ -289,8 +289,9 @@ function render({ model, el: root }) {
       note.hidden = true;
       const text = el("span", "tvd-alert-text");
       // the user's line (as Python's SourceInfo.location wrote it) never wraps inside
-      // and the fix ("...; fix: ...") goes on a line of its own: what happened, then what to do
-      const at = alert.message.indexOf("; fix: ");
+      // and the fix ("...; fix: ..." or "; hint: ...") goes on a line of its own: what
+      // happened, then what to do
+      const at = alert.message.search(/; (?:fix|hint): /);
       const what = at < 0 ? alert.message : alert.message.slice(0, at);
       const parts = alert.location ? what.split(alert.location) : [what];
       parts.forEach((part, i) => {

@@ -266,10 +266,10 @@ export function section(s) {
 }
 
 // One alert line; with a node, a click (or Enter or Space) calls `jump(node)`.
-// The fix, when the message gives one ("...; fix: ..."), goes on a line of its own, so a long
-// alert reads as what happened, then what to do.
+// The fix, when the message gives one ("...; fix: ..." or "...; hint: ..."), goes on a line of
+// its own, so a long alert reads as what happened, then what to do.
 export function alertItem(a, jump) {
-  const at = a.message.indexOf("; fix: ");
+  const at = a.message.search(/; (?:fix|hint): /);
   const what = at < 0 ? a.message : a.message.slice(0, at);
   const item = h("div", { class: `tv-alert tv-alert-${a.kind}` },
     h("span", { class: "tv-alert-kind" }, `${a.kind.replaceAll("_", " ")}: `), what);
