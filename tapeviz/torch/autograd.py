@@ -218,6 +218,10 @@ class _Pass:
         node = op.node
         step = BackwardStep(node, _tensor(op.upstream), tuple(map(_tensor, op.input_grads)),
                             self.index.get(id(node)))
+        # torch's gradients go now, not with the graph at the pass's end (its hooks hold
+        # `op`): autograd frees or reuses them as it would unwatched, and AccumulateGrad takes
+        # a parameter's gradient as its .grad instead of cloning one we still hold
+        op.upstream = op.input_grads = None
         for tape in self.tapes:
             tape.steps.append(step)
         listeners = node.op.route.steps
