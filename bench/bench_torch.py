@@ -78,6 +78,7 @@ import sys
 import tempfile
 import time
 import warnings
+import weakref
 
 import tapeviz.torch as tvt   # first: without torch it says how to install it
 from tapeviz.debugger import Recorder, Runner
@@ -124,13 +125,13 @@ class CopyingMode(TorchFunctionMode):
     def __init__(self):
         super().__init__()
         self.kept = []
-        self.copies = {}   # id(tensor) -> (tensor, version, copy)
+        self.copies = {}   # id(tensor) -> (weakref to it, version, copy): no tensor kept alive
         self.hooks = []
 
     def copy(self, tensor):
         entry = self.copies.get(id(tensor))
-        if entry is None or entry[0] is not tensor or entry[1] != tensor._version:
-            entry = self.copies[id(tensor)] = (tensor, tensor._version,
+        if entry is None or entry[0]() is not tensor or entry[1] != tensor._version:
+            entry = self.copies[id(tensor)] = (weakref.ref(tensor), tensor._version,
                                                tensor.detach().numpy().copy())
         self.kept.append(entry[2])
 
