@@ -172,3 +172,26 @@ def test_an_alerts_hint_reads_on_a_line_of_its_own(tmp_path, browser):
     assert hint.bounding_box()["y"] >= kind["y"] + kind["height"]   # under what happened
     assert "hint:" not in alert.text_content().split(hint.text_content())[0]
     check_clean(page, browser)
+
+
+@pytest.mark.browser
+def test_a_small_matrixs_heatmap_is_drawn_large_enough_to_see_with_square_cells(
+        tmp_path, browser):
+    kernel = tf.Variable(tf.random.normal((3, 5), seed=1), name="kernel")
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(tf.matmul(tf.ones((2, 3)), kernel))
+    page = open_page(browser, "export-heatmap")
+    page.page.goto(pathlib.Path(TapeWidget(tape, target=loss).save(tmp_path / "h.html")).as_uri())
+    page.page.locator('.tv-graph g.node[id^="v"]').first.click()
+    picture = page.page.locator(".tv-inspector img").first
+    picture.wait_for()
+    wait_until(page, lambda: picture.evaluate("img => img.complete && img.naturalWidth"),
+               "the heatmap loaded")
+    natural = picture.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert max(natural) < 120, natural          # made small: 10 px a cell
+    box = picture.bounding_box()
+    assert max(box["width"], box["height"]) >= 120, (box, natural)
+    scale = box["width"] / natural[0]
+    assert scale == int(scale) and abs(box["height"] - natural[1] * scale) < 1, (box, natural)
+    page.screenshot(".tapeviz", "heatmap")
+    check_clean(page, browser)

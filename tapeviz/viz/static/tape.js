@@ -244,13 +244,22 @@ export function panZoom(container, onClick) {
   return { attach, fit: refit, zoom, reset: () => { box = null; moved = false; }, dispose };
 }
 
+const MIN_PICTURE = 120;   // px: the longest side a picture in the inspector is drawn at, at least
+
 // One inspector section ({title, type: svg|img|table|code|text, content}) as DOM.
 export function section(s) {
   const body = h("div", { class: "tv-section-body" });
   if (s.type === "svg") {
     body.innerHTML = s.content;  // our own encoder's SVG (every text in it escaped in Python)
   } else if (s.type === "img") {
-    body.append(h("img", { src: s.content, alt: s.title }));
+    const img = h("img", { src: s.content, alt: s.title });
+    // a small matrix's heatmap (a 3x5 kernel comes as 30x50 pixels) is drawn larger by a whole
+    // factor, so its cells stay square and sharp and a person can see them
+    img.addEventListener("load", () => {
+      const factor = Math.ceil(MIN_PICTURE / Math.max(img.naturalWidth, img.naturalHeight));
+      if (factor > 1) img.width = img.naturalWidth * factor;
+    }, { once: true });
+    body.append(img);
   } else if (s.type === "table") {
     const table = h("table");
     for (const row of s.content) {
