@@ -12,9 +12,11 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_cnn.py [--r
 machine has none).
 
 Figures, 2026-12-05, second round (issue 14: parity robustly, not only while PyTorch faults):
-one run of 15 rounds x 20 steps at load 16-19 (`--threads 1`): CPU 0.68x (rounds 0.62-0.97x;
-tapeviz 6.89 ms a step, PyTorch 10.17 with 1,546 page faults a step), user time 0.91x (rounds
-0.78-1.42x; PyTorch's user time 7.82 ms at this load). The step against the tree before this
+two runs of 15 rounds x 20 steps at load 16-19 (`--threads 1`): CPU 0.68x and 0.84x (rounds
+0.62-1.07x; tapeviz 6.89 and 7.23 ms a step, PyTorch 10.17 and 8.69 with 1,546 and 1,042 page
+faults a step), user time 0.91x and 1.18x (rounds 0.78-1.48x; PyTorch's user time 7.82 and 5.99
+ms: the load slows it more than tapeviz). By user time the goal is still missed by ~15%, as
+before this round. The step against the tree before this
 round, alternated by process (16 processes of 4 rounds x 20 steps, load 17): 0.960x (7.63 ->
 7.28 ms, pairs 0.92-1.01x); predicted first: ~0.1 ms (1-2%), the fixed cost's share. By
 instruction count (callgrind, one BLAS thread, 10 steps after 10): 91.95M -> 91.02M a step
