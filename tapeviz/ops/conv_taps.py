@@ -156,11 +156,11 @@ def _accumulate(flat, w, dilations, grid, origin, out):
 
 def _tap_adder(flat, taps, offsets, totals, most_rows):
     """A function (start, first, count) that writes into totals[first:first + count] (count at
-    most `most_rows`) the sum
-    over taps k of flat[start + offsets[k]:][:count] @ taps[k]: by BLAS calls that add into
-    the total where numpy's OpenBLAS is found (`blas.py`: the guide's second conv, forward
-    or input gradient, in 0.86x the time), else by a numpy matmul and an add a tap. Every
-    address is read once here: reading one costs ~1-3 us, a block's 9 products ~10."""
+    most `most_rows`) the sum over taps k of flat[start + offsets[k]:][:count] @ taps[k]: by
+    BLAS calls that add into the total where numpy's OpenBLAS is found (`blas.py`: the guide's
+    second conv, forward or input gradient, in 0.86x the time), else by a numpy matmul and an
+    add a tap. Every address is read once here: reading one costs ~1-3 us, a block's 9
+    products ~10."""
     c, o = taps.shape[1:]
     make = blas.products(taps.dtype) \
         if flat.dtype == taps.dtype and flat.flags.c_contiguous else None
