@@ -281,7 +281,8 @@ ACCEPTED = {
     # Keras casts y_true to y_pred's dtype
     **{(fn, param, "mixed dtypes (int32 beside float32)"): "cast to y_pred's dtype"
        for fn in ("mean_squared_error", "mean_absolute_error", "huber", "binary_crossentropy",
-                  "categorical_crossentropy") for param in ("y_true", "y_pred")},
+                  "categorical_crossentropy", "hinge", "kld", "KLD", "kullback_leibler_divergence",
+                  "logcosh", "cosine_similarity") for param in ("y_true", "y_pred")},
     # a dict of tensors is a dataset element structure
     ("from_tensors", "tensors", "a dict"): "a structure",
     ("from_tensor_slices", "tensors", "a dict"): "a structure",

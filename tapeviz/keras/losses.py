@@ -27,10 +27,12 @@ from ..tensor import Tensor
 
 EPSILON = 1e-7  # Keras's backend.epsilon()
 
-__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "Huber", "Loss", "MAE", "MSE",
-           "MeanAbsoluteError", "MeanSquaredError", "Reduction", "SparseCategoricalCrossentropy",
-           "binary_crossentropy", "categorical_crossentropy", "deserialize", "get", "huber",
-           "mae", "mean_absolute_error", "mean_squared_error", "mse", "serialize",
+__all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "CosineSimilarity", "Hinge", "Huber",
+           "KLD", "KLDivergence", "LogCosh", "Loss", "MAE", "MSE", "MeanAbsoluteError",
+           "MeanSquaredError", "Reduction", "SparseCategoricalCrossentropy",
+           "binary_crossentropy", "categorical_crossentropy", "cosine_similarity", "deserialize",
+           "get", "hinge", "huber", "kld", "kullback_leibler_divergence", "logcosh", "mae",
+           "mean_absolute_error", "mean_squared_error", "mse", "serialize",
            "sparse_categorical_crossentropy"]
 
 
@@ -52,7 +54,7 @@ class Reduction:
 
 
 # ---- input checks shared by the functions ------------------------------------------------
-def _pred_and_true(y_true, y_pred):
+def pred_and_true(y_true, y_pred):
     """Both as tensors, y_true cast to y_pred's dtype (as Keras casts it)."""
     y_pred = _as_tensor("y_pred", y_pred)
     y_true = _as_tensor("y_true", y_true)
@@ -129,21 +131,21 @@ def mean_squared_error(y_true, y_pred):
     >>> tf.keras.losses.mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]]).numpy()
     array([0.5], dtype=float32)
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = pred_and_true(y_true, y_pred)
     _check_broadcast("mean_squared_error", y_true, y_pred)
     return _mean_last(square(y_pred - y_true))
 
 
 def mean_absolute_error(y_true, y_pred):
     """mean(abs(y_pred - y_true), axis=-1)."""
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = pred_and_true(y_true, y_pred)
     _check_broadcast("mean_absolute_error", y_true, y_pred)
     return _mean_last(abs(y_pred - y_true))
 
 
 def huber(y_true, y_pred, delta=1.0):
     """mean over the last axis of 0.5 e**2 where |e| <= delta, else delta (|e| - delta / 2)."""
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = pred_and_true(y_true, y_pred)
     _check_broadcast("huber", y_true, y_pred)
     error = y_pred - y_true
     abs_error = abs(error)
@@ -160,7 +162,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     >>> loss.numpy()
     array([0.], dtype=float32)
     """
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = pred_and_true(y_true, y_pred)
     _check_broadcast("binary_crossentropy", y_true, y_pred)
     from_logits = arguments.flag("binary_crossentropy", "from_logits", from_logits)
     label_smoothing = arguments.number("binary_crossentropy", "label_smoothing", label_smoothing)
@@ -188,7 +190,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     0.6931
     """
     name = "categorical_crossentropy"
-    y_true, y_pred = _pred_and_true(y_true, y_pred)
+    y_true, y_pred = pred_and_true(y_true, y_pred)
     from_logits = arguments.flag(name, "from_logits", from_logits)
     label_smoothing = arguments.number(name, "label_smoothing", label_smoothing)
     if tuple(y_true.shape) != tuple(y_pred.shape):
@@ -451,6 +453,18 @@ def deserialize(config):
     if cls is None:
         raise ValueError(f"Unknown loss class: {config.get('class_name')!r}")
     return cls.from_config(config.get("config", {}))
+
+
+# losses of margins, divergences and directions, in their own module: they use the helpers above
+from .distance_losses import (CosineSimilarity, Hinge, KLDivergence, LogCosh,  # noqa: E402
+                              cosine_similarity, hinge, kl_divergence as kld,
+                              log_cosh as logcosh)
+
+KLD = kullback_leibler_divergence = kld   # tf.keras's names for Keras 3's kl_divergence
+_BY_NAME.update(hinge=hinge, kld=kld, kl_divergence=kld, kullback_leibler_divergence=kld,
+                logcosh=logcosh, log_cosh=logcosh, cosine_similarity=cosine_similarity)
+_CLASSES.update(Hinge=Hinge, KLDivergence=KLDivergence, LogCosh=LogCosh,
+                CosineSimilarity=CosineSimilarity)
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)

@@ -2159,3 +2159,33 @@ add_case("keras.utils.to_categorical/inferred_classes", lambda tf: tf.keras.util
     [[1], [3]]), grad=False)
 add_case("keras.utils.to_categorical/tensor", lambda tf: tf.keras.utils.to_categorical(
     tf.constant([[1], [0]]), 2), grad=False)
+
+
+# ---- Keras losses of margins, divergences and directions ----------------------------------
+_PROBABILITIES = (a32([[0.5, 0.5, 0.0], [0.1, 0.2, 0.7]]), a32([[0.3, 0.6, 0.1], [0.2, 0.2, 0.6]]))
+DISTANCE_LOSSES = {
+    "Hinge/binary_labels": (lambda tf: tf.keras.losses.Hinge(), (a32([[0.0, 1.0], [1.0, 1.0]]),
+                                                                 f32(2, 2, seed=3))),
+    "Hinge/signed_labels": (lambda tf: tf.keras.losses.Hinge(), (a32([[-1.0, 1.0]]),
+                                                                 f32(1, 2, seed=4))),
+    "KLDivergence/rows": (lambda tf: tf.keras.losses.KLDivergence(), _PROBABILITIES),
+    "KLDivergence/sum": (lambda tf: tf.keras.losses.KLDivergence(reduction="sum"),
+                         _PROBABILITIES),
+    "LogCosh/rows": (lambda tf: tf.keras.losses.LogCosh(), (f32(2, 3), f32(2, 3, seed=5))),
+    "LogCosh/large_errors": (lambda tf: tf.keras.losses.LogCosh(),
+                             (a32([0.0, 0.0]), a32([60.0, -60.0]))),
+    "CosineSimilarity/rows": (lambda tf: tf.keras.losses.CosineSimilarity(),
+                              (f32(2, 3), f32(2, 3, seed=6))),
+    "CosineSimilarity/axis0_zero_vector": (lambda tf: tf.keras.losses.CosineSimilarity(axis=0),
+                                           (a32([[0.0, 1.0], [0.0, 2.0]]),
+                                            a32([[1.0, 1.0], [2.0, 0.5]]))),
+}
+for _name, (_make, (_true, _pred)) in DISTANCE_LOSSES.items():
+    add_case(f"keras.losses.{_name}", lambda tf, t, p, _m=_make: _m(tf)(t, p), _true, _pred)
+for _fn in ("hinge", "kld", "KLD", "kullback_leibler_divergence", "logcosh", "cosine_similarity",
+            "kl_divergence", "log_cosh"):   # the last two: Keras 3's names, not tf.keras's
+    add_case(f"keras.losses.{_fn}/function", lambda tf, t, p, _f=_fn: getattr(
+        tf.keras.losses, _f)(t, p), *_PROBABILITIES)
+add_case("keras.losses.get/new_names", lambda tf: [type(tf.keras.losses.get(n)).__name__
+                                                   for n in ("Hinge", "KLDivergence", "LogCosh",
+                                                             "CosineSimilarity")], grad=False)
