@@ -3,8 +3,8 @@
 Used by dispatch (only when someone records) and by error messages. The walk up
 `sys._getframe` looks each code object up by id in a cache of "is this tapeviz's own"
 (hashing a code object costs up to ~0.2 us, its id ~0.02), and the user's line is
-interned per (code, instruction offset): reading `f_lineno` decodes the line table (up
-to ~0.3 us) and is done once per call site. `traceback.extract_stack` costs ~10 us and
+interned per call site, keyed by `id(code) + f_lasti`: reading `f_lineno` decodes the line
+table (up to ~0.3 us) and is done once per call site. `traceback.extract_stack` costs ~10 us and
 is never used on the hot path.
 """
 from __future__ import annotations
@@ -17,7 +17,11 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _not_user: tuple = (_PACKAGE_DIR,)   # code under these directories is never the user's line
 _own: dict = {}          # id() of each code object seen -> whether it is tapeviz's own
 _codes: list = []        # every code object in _own, kept alive so no id is reused
-_sites: dict = {}        # (id(code), f_lasti) -> the SourceInfo of that call site
+# id(code) + f_lasti -> the SourceInfo of that call site. f_lasti is a byte offset into the
+# bytecode a code object holds inline, so the sum lies inside that object's own memory: no
+# two live codes share one (every code here is kept alive in _codes), and an int key spares
+# a tuple's allocation, hash and compare on every walk
+_sites: dict = {}
 
 
 class SourceInfo:
@@ -96,16 +100,16 @@ class Origin:
     or stepped the pass. The walk from a VJP's op stops at the frame of `code` (the
     engine's) and looks above it once, the first time an op asks. While a listener by line
     is subscribed (`find_origins_early`) every pass's ops ask, so the line is found when
-    the pass starts instead: walked from the frame that called its maker (the engine's
-    `run` or `__next__`, which makes it through `_enter_backward_phase`), with no VJP's
-    frames to pass, so every op of the pass knows it and, unheard, keeps the fast path."""
+    the pass starts instead: walked from the caller of the engine's `run` or `__next__`
+    (which makes it through `_enter_backward_phase`), with no VJP's or engine's frames to
+    pass, so every op of the pass knows it and, unheard, keeps the fast path."""
 
     __slots__ = ("code", "source", "found")
 
     def __init__(self, code):
         self.code = code
-        if _early:
-            self.source, self.found = source_from(sys._getframe(2)), True
+        if _early:   # frame 2 is the engine's run or __next__, always tapeviz's: start above it
+            self.source, self.found = source_from(sys._getframe(3)), True
         else:
             self.source, self.found = None, False
 
@@ -138,11 +142,12 @@ def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
     while frame is not None:
         code = frame.f_code
         key = id(code)
-        mine = own.get(key)
-        if mine is None:
+        try:
+            mine = own[key]   # a subscript, not .get(): no method call per frame
+        except KeyError:
             mine = _learn(code)
         if not mine:
-            source = _sites.get((key, frame.f_lasti))
+            source = _sites.get(key + frame.f_lasti)
             return source if source is not None else _intern(frame)
         if code is stop:
             if not origin.found:
@@ -224,5 +229,5 @@ def exclude_package(directory: str) -> None:
 def _intern(frame) -> SourceInfo:
     code = frame.f_code
     source = SourceInfo(code.co_filename, frame.f_lineno, code.co_name)
-    _sites[id(code), frame.f_lasti] = source
+    _sites[id(code) + frame.f_lasti] = source
     return source

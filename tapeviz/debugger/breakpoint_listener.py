@@ -145,20 +145,26 @@ def _heard(node, taped: bool = False, duration: float = 0.0, phase: str | None =
         state.busy = False
 
 
-def _conditions_asked(node, taped: bool, duration: float) -> None:
+def _conditions_asked(breakpoints: tuple):
     """The node form while every enabled breakpoint that looks at ops is a bare condition
-    (`_every_op`, nothing else to test): each is asked about the node directly."""
-    state = _threads.state
-    if state.busy:   # an op run by a condition or at the debugger prompt
-        return
-    state.busy = True
-    try:
-        for bp in _every_op:
-            if bp.enabled and bp.condition(node):
-                _hit(bp, node, node.phase, bp.reasons(node, node.phase, ""), None)
-                return
-    finally:
-        state.busy = False
+    (nothing else to test): each is asked about the node directly, its (breakpoint,
+    condition) pair and the thread-local prebuilt in the closure, not read per op."""
+    asked = tuple((bp, bp.condition) for bp in breakpoints)
+    threads = _threads
+
+    def conditions_asked(node, taped: bool, duration: float) -> None:
+        state = threads.state
+        if state.busy:   # an op run by a condition or at the debugger prompt
+            return
+        state.busy = True
+        try:
+            for bp, condition in asked:
+                if bp.enabled and condition(node):
+                    _hit(bp, node, node.phase, bp.reasons(node, node.phase, ""), None)
+                    return
+        finally:
+            state.busy = False
+    return conditions_asked
 
 
 def _hit(bp, node, phase: str, reasons: list, step) -> None:
@@ -231,7 +237,7 @@ def sync() -> None:
             bp.condition is not None and not bp.nan and bp.layer is None and bp.file is None
             and bp.line is None for bp in _every_op)
         events.subscribe(_listener, kinds=(events.OpExecuted,), timed=False, only_if=only_if,
-                         on_node=_conditions_asked if bare else _heard)
+                         on_node=_conditions_asked(_every_op) if bare else _heard)
     else:
         by_op = [bp for bp in enabled if bp.hears() == "ops"]
         if by_op:   # even when no op has its name yet: tapeviz.torch makes ops on first sight
