@@ -11,7 +11,7 @@ import tapeviz as tf
 @pytest.mark.parametrize("space,name", [("math", "cumprod"), ("", "einsum"), ("nn", "gelu"),
                                         ("linalg", "inv"), ("keras.metrics", "AUC"),
                                         ("keras.callbacks", "ModelCheckpoint"),
-                                        ("keras.losses", "Hinge"), ("random", "gamma"),
+                                        ("keras.losses", "Poisson"), ("random", "gamma"),
                                         ("data", "TFRecordDataset"), ("keras.layers", "LSTM"),
                                         ("keras.optimizers", "AdamW"), ("keras", "regularizers"),
                                         ("keras.utils", "plot_model")])
