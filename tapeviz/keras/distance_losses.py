@@ -18,8 +18,8 @@ def hinge(y_true, y_pred):
     """mean(maximum(1 - y_true * y_pred, 0), axis=-1); 0/1 labels are read as -1/1.
 
     >>> import tapeviz as tf
-    >>> tf.keras.losses.hinge([[0.0, 1.0]], [[0.3, 0.7]]).numpy()
-    array([0.8], dtype=float32)
+    >>> tf.keras.losses.hinge([[0.0, 1.0]], [[0.5, 0.5]]).numpy()   # labels -1, 1: (1.5 + 0.5) / 2
+    array([1.], dtype=float32)
     """
     y_true, y_pred = pred_and_true(y_true, y_pred)
     if bool(reduce_all(logical_or(equal(y_true, 0.0), equal(y_true, 1.0)))):
