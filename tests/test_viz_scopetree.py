@@ -68,6 +68,17 @@ def test_repeat_ends_equal_comparing_structures_one_by_one(level):
     root = Graph._scope_tree(table)
     entries = root.entries()
     assert repeat_ends(entries).tolist() == _ends_by_tuples(entries)
+    # a scope's positions (one range where its runs follow each other) are its entries'
+    # nodes, nested scopes' in place, in order
+    for scope in [root] + [entry for _, entry in entries if type(entry) is not int]:
+        assert list(scope.positions()) == _flattened(scope)
+
+
+def _flattened(scope) -> list:
+    found = []
+    for _, entry in scope.entries():
+        found.extend([entry] if type(entry) is int else _flattened(entry))
+    return found
 
 
 def test_a_loop_of_scoped_blocks_is_one_run_and_a_different_block_ends_it():

@@ -266,7 +266,7 @@ class _Folder:
             return
         members = entries.members()
         table = self.table
-        at = _index(members)   # one run: its columns are slices
+        at = _index(members)   # a range: its columns are slices
         self.box[at] = len(self.shown)
         norms = table.norms[at] if type(at) is slice else \
             list(map(table.norms.__getitem__, members))

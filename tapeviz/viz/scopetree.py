@@ -2,12 +2,13 @@
 nodes and its nested scopes in the order they ran.
 
 The tree is kept as arrays over the table's scope codes (table.py): the runs of nodes that
-share a scope, each scope's parent, its first run, and whether it is one run of nodes with
-nothing nested (a loop's block). A scope's `entries()` are a `Level`: (key, node position
-or child Scope) in order, held as three arrays, so a level of 33,000 blocks is searched for
-repeats and folded by numpy; a `Scope` object is made only for an entry someone reads
-(the first block of a ×N box, the boxes drawn, a scope opened). collapse.py opens and folds
-it; a scope says what its copies share (`structure`: how the ×N boxes find repeated blocks).
+share a scope, each scope's parent, its first and last run, and whether its runs follow each
+other (a loop's block, a stage of blocks: its nodes are then one range of positions). A
+scope's `entries()` are a `Level`: (key, node position or child Scope) in order, held as
+three arrays, so a level of 33,000 blocks is searched for repeats and folded by numpy; a
+`Scope` object is made only for an entry someone reads (the first block of a ×N box, the
+boxes drawn, a scope opened). collapse.py opens and folds it; a scope says what its copies
+share (`structure`: how the ×N boxes find repeated blocks).
 """
 from __future__ import annotations
 
@@ -88,25 +89,34 @@ class ScopeTree:
         self.run_stop = np.append(self.run_start[1:], len(codes)).astype(np.int64)
         self.run_code = codes[self.run_start]
         runs = len(self.run_start)
-        # each scope's first run, its nested scopes' included (parents after children)
+        # each scope's first and last run and how many runs it holds, its nested scopes'
+        # included (a level's scopes after the level below them)
         first = np.full(count, runs, dtype=np.int64)
-        np.minimum.at(first, self.run_code, np.arange(runs))
+        last = np.full(count, -1, dtype=np.int64)
+        run_numbers = np.arange(runs)
+        np.minimum.at(first, self.run_code, run_numbers)
+        np.maximum.at(last, self.run_code, run_numbers)
+        held = np.bincount(self.run_code, minlength=count)
         depth = np.ones(count, dtype=np.int64) if numbers is None else \
             np.fromiter(map(str.count, paths, repeat("/")), np.int64, count) + 1
         depth[self.root_code] = 0
-        for level in range(int(depth.max(initial=0)), 0, -1):
-            at = np.flatnonzero(depth == level)
+        levels = [np.flatnonzero(depth == level)
+                  for level in range(int(depth.max(initial=0)), 0, -1)]
+        for at in levels:
             np.minimum.at(first, self.parent[at], first[at])
+            np.maximum.at(last, self.parent[at], last[at])
+            np.add.at(held, self.parent[at], held[at])
         self.first_run = first
-        # a scope of one run and nothing nested: its positions are range(start, stop)
-        own_runs = np.bincount(self.run_code, minlength=count)
-        nesting = np.zeros(count, dtype=bool)
-        nesting[self.parent[self.parent >= 0]] = True
-        self.single = (own_runs == 1) & ~nesting
-        self.start = np.zeros(count, dtype=np.int64)
-        self.stop = np.zeros(count, dtype=np.int64)
-        self.start[self.run_code], self.stop[self.run_code] = self.run_start, self.run_stop
+        # a scope whose runs, and each nested scope's, follow each other holds the
+        # positions range(start, stop), in the order its entries list them
+        spans = (last - first + 1 == held) & (held > 0)
+        for at in levels:
+            np.logical_and.at(spans, self.parent[at], spans[at])
+        self.spans = spans
+        self.start = self.run_start[np.minimum(first, max(runs - 1, 0))] if runs else first
+        self.stop = self.run_stop[np.maximum(last, 0)] if runs else first
         self.scopes: dict = {}   # code -> its Scope, made when first read
+        self._grouped = None      # (children, own runs) of every scope, once two levels are made
 
     def key(self, code: int) -> int:
         """The op index where scope `code` starts (its first run's; 0 in an empty table)."""
@@ -123,9 +133,8 @@ class ScopeTree:
         """The entries of scope `code`: its own nodes, each, and its child scopes at their
         first runs, in the order they ran."""
         runs = len(self.run_start)
-        children = np.flatnonzero(self.parent == code)
+        children, own = self._contents(code)
         children = children[self.first_run[children] < runs]
-        own = np.flatnonzero(self.run_code == code)
         # one item per child scope (at its first run) and per run of the scope's own nodes
         item_run = np.concatenate((self.first_run[children], own))
         item_code = np.concatenate((children, np.full(len(own), -1, dtype=np.int64)))
@@ -139,6 +148,25 @@ class ScopeTree:
         codes = np.repeat(item_code, sizes)
         keys = self.table.keys[np.repeat(starts, sizes) + np.where(positions >= 0, within, 0)]
         return Level(self, keys, positions, codes, cuts={})
+
+    def _contents(self, code: int) -> tuple:
+        """(the codes of scope `code`'s children, the runs of its own nodes), by a pass over
+        the arrays for the first level made (the root's, often the only one), then from the
+        scopes grouped by parent and the runs by scope, once (a structure of nested blocks
+        opens a level per block)."""
+        grouped = self._grouped
+        if grouped is None:
+            self._grouped = False
+            return np.flatnonzero(self.parent == code), np.flatnonzero(self.run_code == code)
+        if grouped is False:
+            count = len(self.parent)
+            grouped = self._grouped = []
+            for column in (self.parent, self.run_code):
+                order = np.argsort(column, kind="stable")
+                grouped.append((order, np.searchsorted(column[order], np.arange(count + 1))))
+        (children, child_at), (runs, run_at) = grouped
+        return (children[child_at[code]:child_at[code + 1]],
+                runs[run_at[code]:run_at[code + 1]])
 
     def holder_codes(self, position: int) -> np.ndarray:
         """The codes of the scopes that hold the node at `position`: its own and each above."""
@@ -157,8 +185,8 @@ class ScopeTree:
 
     def positions(self, code: int):
         """Every node position inside scope `code`, nested scopes' too, in its entries'
-        order: a range for a scope of one run and nothing nested."""
-        if self.single[code]:
+        order: a range for a scope whose runs follow each other."""
+        if self.spans[code]:
             return range(int(self.start[code]), int(self.stop[code]))
         return self.scope(code).entries().members()
 
@@ -193,7 +221,7 @@ class Scope:
         return self._entries
 
     def positions(self):
-        """Every node position inside, nested scopes' too, in order (a range for one run)."""
+        """Every node position inside, nested scopes' too, in order (a range: `spans`)."""
         return self.tree.positions(self.code)
 
     def structure(self) -> tuple:
@@ -260,16 +288,16 @@ class Level(Sequence):
 
     def members(self) -> range | list:
         """The positions of every node of these entries, in order: one range when they are
-        scopes of one run each, side by side (the 33,000 blocks of a ×N box: no list of
+        scopes of one range each, side by side (the 33,000 blocks of a ×N box: no list of
         99,000 positions), else a list."""
         tree, codes, positions = self.tree, self.codes, self.positions
         if len(codes) == 1 and codes[0] >= 0:
             return tree.positions(int(codes[0]))
         scoped = codes >= 0
-        if scoped.all() and tree.single[codes].all() and \
+        if scoped.all() and tree.spans[codes].all() and \
                 (tree.stop[codes[:-1]] == tree.start[codes[1:]]).all():
             return range(int(tree.start[codes[0]]), int(tree.stop[codes[-1]]))
-        if not tree.single[codes[scoped]].all():   # nested scopes: each in its own order
+        if not tree.spans[codes[scoped]].all():   # nested scopes: each in its own order
             found = []
             for position, code in zip(positions.tolist(), codes.tolist()):
                 if position >= 0:
@@ -286,8 +314,8 @@ class Level(Sequence):
 def repeat_ends(entries: Level) -> np.ndarray:
     """For each entry of a level, where the run of scopes from it that share its
     `structure()` ends (exclusive): how collapse.py finds a model's N identical blocks.
-    The structures of a level of scopes that each hold one run of nodes (a loop's blocks)
-    are compared by numpy over the table's codes, not made one tuple per scope."""
+    The structures of a level of scopes that each hold one range of positions (a loop's
+    blocks) are compared by numpy over the table's codes, not made one tuple per scope."""
     count = len(entries)
     ends = np.arange(1, count + 1)
     at = np.flatnonzero(entries.codes >= 0)
@@ -303,15 +331,15 @@ def repeat_ends(entries: Level) -> np.ndarray:
 
 def _same_as_next(tree: ScopeTree, codes: np.ndarray) -> np.ndarray:
     """For each scope but the last, whether the next one has its `structure()`."""
-    if tree.single[codes].all():
+    if tree.spans[codes].all():
         return _same_runs(tree, codes)
     structures = [tree.scope(code).structure() for code in codes.tolist()]
     return np.fromiter(map(eq, structures[1:], structures[:-1]), bool, len(codes) - 1)
 
 
 def _same_runs(tree: ScopeTree, scopes: np.ndarray) -> np.ndarray:
-    """`_same_as_next` of scopes that each hold one run of table positions: the same name
-    stem, and the same codes once constants are left out."""
+    """`_same_as_next` of scopes that each hold one range of table positions: the same
+    name stem, and the same codes once constants are left out."""
     codes = tree.table.structure_codes
     kept = codes != -1
     before = np.concatenate(([0], np.cumsum(kept)))    # codes kept before each position
