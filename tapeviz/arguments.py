@@ -15,7 +15,7 @@ import numpy as np
 from . import dtypes as _dtypes
 from .convert import infer_array, to_array
 from .errors import DTypeError, InvalidArgumentError, OpError, bad_argument
-from .tensor import Tensor
+from .tensor import Tensor, wrap
 
 _INT64 = np.iinfo(np.int64)
 _LOWEST, _HIGHEST = int(_INT64.min), int(_INT64.max)
@@ -31,6 +31,12 @@ def array_of(op: str, name: str, value, dtype=None):
         return infer_array(value, op) if dtype is None else to_array(value, dtype, op)
     except OpError as error:
         raise type(error)(op, f"{name}: {error.detail}", error.hint) from None
+
+
+def tensor_of(op: str, name: str, value) -> Tensor:
+    """The tensor argument `name` of `op` as a tensor: itself, or `value` converted once
+    (a composite's ops then get the tensor, not the value to convert again)."""
+    return value if isinstance(value, Tensor) else wrap(array_of(op, name, value))
 
 
 def rank_of(op: str, name: str, value) -> int:

@@ -18,16 +18,12 @@ from .ops.shape import stack
 from .tensor import Tensor, wrap
 
 
-def _tensor(op: str, name: str, value) -> Tensor:
-    return value if isinstance(value, Tensor) else wrap(arguments.array_of(op, name, value))
-
-
 def _tensors(op: str, t_list) -> list:
     """`t_list` as a list of tensors and Nones (a lone tensor is refused, as TF refuses it)."""
     if isinstance(t_list, (Tensor, np.ndarray, str)) or not hasattr(t_list, "__iter__"):
         raise bad_argument(op, "t_list", "a list of tensors (e.g. the gradients from "
                            "tape.gradient)", t_list, DTypeError)
-    return [None if t is None else _tensor(op, f"t_list[{i}]", t)
+    return [None if t is None else arguments.tensor_of(op, f"t_list[{i}]", t)
             for i, t in enumerate(t_list)]
 
 
@@ -59,7 +55,7 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None) -> tuple:
     tensors = _tensors("clip_by_global_norm", t_list)
     with name_scope("clip_by_global_norm"):
         norm = global_norm(tensors) if use_norm is None else \
-            _tensor("clip_by_global_norm", "use_norm", use_norm)
+            arguments.tensor_of("clip_by_global_norm", "use_norm", use_norm)
         limit = _limit("clip_by_global_norm", clip_norm, norm.dtype)
         # TF's clip_norm * min(1 / norm, 1 / clip_norm), without 1 / 0 for all-zero gradients;
         # + (norm - norm) makes an inf norm NaN, as TF's does
@@ -75,7 +71,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
     >>> tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0).numpy().round(2)
     array([0.6, 0.8], dtype=float32)
     """
-    t = _tensor("clip_by_norm", "t", t)
+    t = arguments.tensor_of("clip_by_norm", "t", t)
     if not t.dtype.is_floating:
         raise DTypeError("clip_by_norm", f"t must be a float tensor; got dtype {t.dtype.name}",
                          hint="cast first: tf.cast(t, tf.float32)")

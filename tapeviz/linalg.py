@@ -18,7 +18,7 @@ from .ops.linalg import matmul, tensordot
 from .ops.math import abs, sqrt
 from .ops.reduce import reduce_max, reduce_sum
 from .ops.shape import squeeze
-from .tensor import Tensor, wrap
+from .tensor import Tensor
 
 __all__ = ["global_norm", "matmul", "norm", "tensordot"]
 
@@ -31,8 +31,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor
     >>> float(tf.norm(tf.constant([3.0, 4.0])))
     5.0
     """
-    tensor = tensor if isinstance(tensor, Tensor) else wrap(arguments.array_of("norm", "tensor",
-                                                                                 tensor))
+    tensor = arguments.tensor_of("norm", "tensor", tensor)
     if not tensor.dtype.is_floating:
         raise DTypeError("norm", f"tensor must be a float tensor; got dtype {tensor.dtype.name}",
                          hint="cast first: tf.cast(tensor, tf.float32)")

@@ -68,7 +68,7 @@ def scalar_mul(scalar, x, name=None):
     >>> tf.math.scalar_mul(2.0, tf.constant([1.0, 2.0])).numpy()
     array([2., 4.], dtype=float32)
     """
-    x = x if isinstance(x, _Tensor) else _wrap(arguments.array_of("scalar_mul", "x", x))
+    x = arguments.tensor_of("scalar_mul", "x", x)
     scalar = scalar if isinstance(scalar, _Tensor) else _wrap(arguments.array_of(
         "scalar_mul", "scalar", scalar, x._value.dtype))
     if scalar._value.dtype != x._value.dtype:

@@ -28,7 +28,7 @@ from .ops.nn import (bias_add_op, elu, l2_loss, leaky_relu_op, log_softmax_op, r
                      softmax_op)
 from .ops.reduce import reduce_mean, reduce_sum
 from .ops.shape import squeeze, transpose
-from .tensor import Tensor, wrap
+from .tensor import Tensor
 
 __all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "embedding_lookup",
            "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "max_pool", "max_pool2d",
@@ -137,8 +137,7 @@ def leaky_relu(features, alpha=0.2, name=None):
     array([-0.2,  2. ], dtype=float32)
     """
     alpha = arguments.number("leaky_relu", "alpha", alpha)
-    if not isinstance(features, Tensor):
-        features = wrap(arguments.array_of("leaky_relu", "features", features))
+    features = arguments.tensor_of("leaky_relu", "features", features)
     kind = features._value.dtype.kind
     if kind == "b":
         raise DTypeError("leaky_relu", "expected numeric features; got dtype bool",
@@ -155,8 +154,7 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
     >>> tf.math.l2_normalize([3.0, 4.0]).numpy()
     array([0.6, 0.8], dtype=float32)
     """
-    if not isinstance(x, Tensor):
-        x = wrap(arguments.array_of("l2_normalize", "x", x))
+    x = arguments.tensor_of("l2_normalize", "x", x)
     _check_float("l2_normalize", "x", x)
     epsilon = arguments.number("l2_normalize", "epsilon", epsilon)
     with name_scope("l2_normalize"):
@@ -171,8 +169,7 @@ def silu(features, beta=1.0, name=None):
     >>> tf.nn.silu([0.0, 2.0]).numpy().round(4)
     array([0.    , 1.7616], dtype=float32)
     """
-    if not isinstance(features, Tensor):
-        features = wrap(arguments.array_of("silu", "features", features))
+    features = arguments.tensor_of("silu", "features", features)
     _check_float("silu", "features", features)
     if not isinstance(beta, Tensor):
         beta = arguments.number("silu", "beta", beta)
