@@ -38,6 +38,13 @@ class OpError(Exception):
         self.input_values = None
         super().__init__(self._format())
 
+    def with_hint(self, hint: str) -> "OpError":
+        """This error with `hint` said, from a caller that knows more than the op did (`fit`
+        knows the model whose output a loss refused)."""
+        self.hint = hint
+        self.args = (self._format(),)
+        return self
+
     def _format(self) -> str:
         text = f"{self.op}: {self.detail}" if self.op else self.detail
         if self.function:

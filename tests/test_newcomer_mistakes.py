@@ -589,3 +589,89 @@ def test_break_on_a_public_function_that_checks_its_x_stops_at_the_op_it_makes(f
     finally:
         bp.clear()
     assert [hit.node.op.name for hit in bp.hits] == [function.__name__]
+
+
+# ---- round three: Keras training loops, as lecture notes write them ---------------------------
+def _classifier(*layers):
+    model = tf.keras.Sequential(list(layers) + [tf.keras.layers.Dense(3)])
+    model.compile(optimizer="sgd",
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def test_dense_given_images_without_flatten_says_put_a_flatten_before_it():
+    images, labels = np.ones((4, 5, 5, 1), "float32"), np.array([0, 1, 2, 0])
+    model = _classifier()
+    err, line = raised(ValueError, lambda: model.fit(images, labels, verbose=0))
+    assert str(err).startswith("sparse_categorical_crossentropy: ")   # the op that refused
+    assert "y_pred (4, 5, 5, 3)" in str(err)                            # what came
+    assert 'layer "' in err.hint and "(Dense) was given inputs of shape (None, 5, 5, 1)" \
+        in err.hint
+    assert "put a Flatten() layer before it" in err.hint
+    assert_names_this_line(err, line)
+    fixed = _classifier(tf.keras.layers.Flatten())
+    assert len(fixed.fit(images, labels, verbose=0).history["loss"]) == 1
+    assert model.evaluate(images[:, 0, 0], labels, verbose=0) > 0   # the first model still runs
+
+
+def test_a_dataset_batched_twice_is_named_before_flatten_folds_the_extra_axis_away():
+    x, y = np.ones((8, 2, 2), "float32"), np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    model = _classifier(tf.keras.layers.Flatten(input_shape=(2, 2)))
+    twice = tf.data.Dataset.from_tensor_slices((x, y)).batch(2).batch(2)
+    weights = [w.numpy() for w in model.trainable_variables]
+    err, line = raised(ValueError, lambda: model.fit(twice, verbose=0))
+    assert str(err).startswith("fit: the dataset yields x of shape (2, 2, 2, 2), one axis more "
+                               "than the model's input (None, 2, 2)")
+    assert "batched twice" in err.hint
+    assert_names_this_line(err, line)
+    err, line = raised(ValueError, lambda: model.evaluate(twice, verbose=0))
+    assert str(err).startswith("evaluate: the dataset yields x of shape (2, 2, 2, 2)")
+    assert_names_this_line(err, line)
+    assert all(np.array_equal(w, v.numpy()) for w, v in zip(weights, model.trainable_variables))
+    once = tf.data.Dataset.from_tensor_slices((x, y)).batch(2)
+    assert len(model.fit(once, verbose=0).history["loss"]) == 1
+
+
+def test_validation_data_without_labels_is_refused_before_the_first_epoch():
+    x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 0])
+    model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))
+    err, line = raised(ValueError, lambda: model.fit(x, y, verbose=0, validation_data=(x,)))
+    assert str(err).startswith("fit: validation_data must be a Dataset, or a tuple (x_val, "
+                               "y_val) or (x_val, y_val, val_sample_weight); got a tuple of 1: "
+                               "a float32 array of shape (4, 2)")
+    assert "validation_data=(x_val, y_val)" in err.hint
+    assert_names_this_line(err, line)
+    assert int(model.optimizer.iterations.numpy()) == 0   # refused before an epoch ran
+    history = model.fit(x, y, verbose=0, validation_data=(x, y))
+    assert "val_loss" in history.history
+
+
+@pytest.mark.parametrize("argument", ["optimizer", "loss", "metrics"])
+def test_a_keras_class_given_to_compile_instead_of_an_instance_says_make_one(argument):
+    given = {"optimizer": tf.keras.optimizers.Adam,
+             "loss": tf.keras.losses.SparseCategoricalCrossentropy,
+             "metrics": [tf.keras.metrics.SparseCategoricalAccuracy]}[argument]
+    settings = {"optimizer": "sgd", "loss": "sparse_categorical_crossentropy", argument: given}
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, activation="softmax")])
+    err, line = raised(TypeError, lambda: model.compile(**settings))
+    name = (given[0] if isinstance(given, list) else given).__name__
+    assert str(err).startswith(f"compile: {argument} must be ")
+    assert f"got <class '{(given[0] if isinstance(given, list) else given).__module__}" \
+        in str(err)
+    assert err.hint == f"that is the class: make one of it, {name}()"
+    assert_names_this_line(err, line)
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(np.ones((4, 2), "float32"), np.array([0, 1, 2, 0]), verbose=0)
+    assert len(history.history["loss"]) == 1
+
+
+@pytest.mark.parametrize("call", ["fit", "evaluate", "predict"])
+def test_a_batch_size_given_as_a_string_names_the_call_not_int_conversion(call):
+    x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 0])
+    model = _classifier()
+    method = getattr(model, call)
+    args = (x,) if call == "predict" else (x, y)
+    err, line = raised(TypeError, lambda: method(*args, batch_size="2", verbose=0))
+    assert str(err).startswith(f"{call}: batch_size must be an int >= 1; got '2' (str)")
+    assert_names_this_line(err, line)
+    assert np.shape(model.predict(x, batch_size=2, verbose=0)) == (4, 3)

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from .. import arguments
 from ..creation import constant
 from ..errors import InvalidArgumentError, ShapeError, describe
 from ..tensor import Tensor
@@ -69,12 +70,12 @@ class Batches:
     """One epoch's batches as (x, y, sample_weight) data tuples, and their count."""
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False,
-                 steps=None):
+                 steps=None, caller: str = "fit"):
         self.dataset = is_dataset(x)
         self.max_steps = steps
         if self.dataset:
             if y is not None:
-                raise InvalidArgumentError("fit", "`y` argument is not supported when using "
+                raise InvalidArgumentError(caller, "`y` argument is not supported when using "
                                            "a dataset as input: the dataset must yield (x, y) "
                                            f"pairs; got y, {describe(y)}",
                                            hint="put the labels in the dataset: Dataset."
@@ -91,10 +92,11 @@ class Batches:
         self.x, self.y, self.sample_weight = to_numpy(x), to_numpy(y), to_numpy(sample_weight)
         self.n = length(self.x)
         if self.y is not None and length(self.y) != self.n:
-            raise ShapeError("fit", f"Data cardinality is ambiguous: x has {self.n} samples "
+            raise ShapeError(caller, f"Data cardinality is ambiguous: x has {self.n} samples "
                                     f"but y has {length(self.y)}; make sure all arrays "
                                     f"contain the same number of samples.")
-        self.batch_size = 32 if batch_size is None else int(batch_size)
+        self.batch_size = 32 if batch_size is None else \
+            arguments.count(caller, "batch_size", batch_size, minimum=1)
         self.shuffle = shuffle
         self.steps = math.ceil(self.n / self.batch_size)
         self.steps = self.steps if steps is None else min(int(steps), self.steps)

@@ -13,7 +13,8 @@ import warnings
 import numpy as np
 
 from .. import arguments
-from ..errors import DTypeError, InvalidArgumentError, MisuseError, bad_argument
+from ..errors import (DTypeError, InvalidArgumentError, MisuseError, ShapeError, bad_argument,
+                      describe)
 from ..ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from ..tape import GradientTape
 from ..tensor import Tensor
@@ -104,6 +105,59 @@ def _resolve_metric(identifier, y_true, y_pred, loss=None):
     return metric
 
 
+def _refuse_class(argument: str, value, kind: str) -> None:
+    """A class where compile wants an instance (`loss=SparseCategoricalCrossentropy`): it
+    would be called with (y_true, y_pred) as its constructor's arguments."""
+    if isinstance(value, type):
+        raise bad_argument("compile", argument, f"{kind}: an instance or a name", value,
+                           DTypeError).with_hint(f"that is the class: make one of it, "
+                                                 f"{value.__name__}()")
+
+
+def _validation_data(data):
+    """`fit`'s validation_data as a Dataset or (x, y, sample_weight), refused before the
+    first epoch rather than after it."""
+    if is_dataset(data):
+        return data
+    if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
+        came = describe(data) if not isinstance(data, (tuple, list)) else \
+            f"a {type(data).__name__} of {len(data)}: " + ", ".join(map(describe, data[:4]))
+        raise InvalidArgumentError("fit", "validation_data must be a Dataset, or a tuple "
+                                          "(x_val, y_val) or (x_val, y_val, val_sample_weight); "
+                                          f"got {came}",
+                                   hint="pass the labels too: validation_data=(x_val, y_val)")
+    return unpack_x_y_sample_weight(tuple(data))
+
+
+def _unflattened_hint(model, y_pred) -> str | None:
+    """Why a loss refused `y_pred` when a Dense layer was fed images: Dense acts on the last
+    axis only, so the model's output kept the input's other axes."""
+    from .layers import Dense
+    if not isinstance(y_pred, Tensor) or y_pred.ndim <= 2:
+        return None
+    for layer in getattr(model, "layers", []):
+        shape = getattr(layer, "_input_shape", None)
+        if isinstance(layer, Dense) and shape is not None and len(shape) > 2:
+            return (f'layer "{layer.name}" (Dense) was given inputs of shape {shape}: Dense acts '
+                    f"on the last axis only, so the model's output kept the other axes, "
+                    f"{tuple(y_pred.shape)}; put a Flatten() layer before it (or "
+                    f"GlobalAveragePooling2D() after convolutions)")
+    return None
+
+
+def _refuse_extra_batch_axis(model, caller: str, data) -> None:
+    """A Dataset batched twice yields batches of batches: one axis more than the model's
+    declared input (`input_shape=`, an Input), which Flatten would fold into the features."""
+    expected = getattr(model, "_declared_input", None)
+    x = data[0] if isinstance(data, tuple) else data
+    if expected is None or not isinstance(x, Tensor) or x.ndim != len(expected) + 1:
+        return
+    raise ShapeError(caller, f"the dataset yields x of shape {tuple(x.shape)}, one axis more "
+                             f"than the model's input {expected}",
+                     hint="a dataset batched twice (ds.batch(8).batch(8)) yields batches of "
+                          "batches: call .batch() once")
+
+
 def _is_metric(value) -> bool:
     return all(hasattr(value, a) for a in ("update_state", "result", "reset_state", "name"))
 
@@ -141,6 +195,10 @@ class Trainer:
         if isinstance(metrics, str):   # Keras 3 refuses it; iterated, 'mae' is 'm', 'a', 'e'
             raise bad_argument("compile", "metrics", "a list, tuple or dict of metrics (e.g. "
                                f"metrics=[{metrics!r}])", metrics, DTypeError)
+        _refuse_class("optimizer", optimizer, "an optimizer")
+        _refuse_class("loss", loss, "a loss")
+        for metric in metrics if isinstance(metrics, (list, tuple)) else []:
+            _refuse_class("metrics", metric, "a metric")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.compiled_loss = CompiledLoss(loss)
@@ -180,7 +238,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss = self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+            loss = self._compute_loss(y, y_pred, sample_weight)
         variables = self.trainable_variables
         if variables:
             gradients = tape.gradient(loss, variables)
@@ -190,10 +248,21 @@ class Trainer:
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return {m.name: m.result() for m in self.metrics}
 
+    def _compute_loss(self, y, y_pred, sample_weight):
+        """The compiled loss; a shape it refused is explained by the model when it can be."""
+        try:
+            return self.compiled_loss(y, y_pred, sample_weight,
+                                      regularization_losses=self.losses)
+        except ShapeError as error:
+            hint = _unflattened_hint(self, y_pred)
+            if hint:
+                error.with_hint(hint)
+            raise
+
     def test_step(self, data) -> dict:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)
+        self._compute_loss(y, y_pred, sample_weight)
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return {m.name: m.result() for m in self.metrics}
 
@@ -213,10 +282,12 @@ class Trainer:
             raise NotImplementedError("fit: class_weight is not supported; pass sample_weight")
         verbose = 1 if verbose == "auto" else int(verbose)
         epochs = arguments.count("fit", "epochs", epochs)
+        if validation_data is not None:
+            validation_data = _validation_data(validation_data)
         if validation_split and validation_data is None and not is_dataset(x):
             x, y, sample_weight, validation_data = train_validation_split(
                 x, y, sample_weight, validation_split)
-        batches = Batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch)
+        batches = Batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, "fit")
         history = History()
         history.model = self
         history.params = {"verbose": verbose, "epochs": epochs, "steps": batches.steps}
@@ -234,6 +305,8 @@ class Trainer:
             logs, step = {}, 0
             for step, data in enumerate(batches, start=1):
                 _callback(callbacks, "on_train_batch_begin", step - 1, {})
+                if step == 1 and epoch == initial_epoch and batches.dataset:
+                    _refuse_extra_batch_axis(self, "fit", data)
                 logs = _as_logs(self.train_step(data))
                 bar.stateful_metrics.update(logs)
                 bar.update(step, logs, finalize=False)
@@ -242,8 +315,7 @@ class Trainer:
                     break
             batches.steps = batches.steps or step
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
-                val = validation_data if is_dataset(validation_data) else \
-                    unpack_x_y_sample_weight(tuple(validation_data))
+                val = validation_data
                 val_logs = self.evaluate(*((val,) if is_dataset(val) else val[:2]),
                                          sample_weight=None if is_dataset(val) else val[2],
                                          batch_size=validation_batch_size or batch_size,
@@ -262,11 +334,13 @@ class Trainer:
         self._assert_compiled("evaluate")
         refuse_python_lists("evaluate", x=x, y=y, sample_weight=sample_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
-        batches = Batches(x, y, sample_weight, batch_size, False, steps)
+        batches = Batches(x, y, sample_weight, batch_size, False, steps, "evaluate")
         self.reset_metrics()
         bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
         logs, step = {}, 0
         for step, data in enumerate(batches, start=1):
+            if step == 1 and batches.dataset:
+                _refuse_extra_batch_axis(self, "evaluate", data)
             logs = _as_logs(self.test_step(data))
             bar.stateful_metrics.update(logs)
             bar.update(step, logs, finalize=False)
@@ -281,7 +355,7 @@ class Trainer:
         """The model's outputs for `x`, batch by batch, concatenated into numpy arrays."""
         refuse_python_lists("predict", x=x)
         verbose = 1 if verbose == "auto" else int(verbose)
-        batches = Batches(x, None, None, batch_size, False, steps)
+        batches = Batches(x, None, None, batch_size, False, steps, "predict")
         bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
         outputs, step = [], 0
         for step, data in enumerate(batches, start=1):
@@ -299,7 +373,8 @@ class Trainer:
         refuse_python_lists("train_on_batch", x=x)   # Keras 3's layer call refuses it
         if reset_metrics:
             self.reset_metrics()
-        data = next(iter(Batches(x, y, sample_weight, length(to_numpy(x)), False)))
+        data = next(iter(Batches(x, y, sample_weight, length(to_numpy(x)), False,
+                                  caller="train_on_batch")))
         logs = _as_logs(self.train_step(data))
         if return_dict:
             return logs
