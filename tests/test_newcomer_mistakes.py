@@ -675,3 +675,18 @@ def test_a_batch_size_given_as_a_string_names_the_call_not_int_conversion(call):
     assert str(err).startswith(f"{call}: batch_size must be an int >= 1; got '2' (str)")
     assert_names_this_line(err, line)
     assert np.shape(model.predict(x, batch_size=2, verbose=0)) == (4, 3)
+
+
+@pytest.mark.parametrize("labels, hint", [
+    ([1, 2, 3], "the labels look 1-based (1 to 3): subtract 1, y - 1"),
+    ([0, 4, 2], "the model gives 3 classes: labels up to 4 need a last layer of 5 units, "
+                "Dense(5)")])
+def test_class_indices_out_of_range_say_1_based_labels_or_too_few_units(labels, hint):
+    model = _classifier()
+    x, y = np.ones((3, 2), "float32"), np.array(labels)
+    err, line = raised(ValueError, lambda: model.fit(x, y, verbose=0))
+    assert str(err).startswith("sparse_categorical_crossentropy: y_true must hold integer "
+                               "class indices in [0, 3) for y_pred's 3 classes; got values from")
+    assert err.hint == hint
+    assert_names_this_line(err, line)
+    assert len(model.fit(x, np.array([0, 1, 2]), verbose=0).history["loss"]) == 1

@@ -212,6 +212,18 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -reduce_sum(y_true * log(p), axis=axis)
 
 
+def _label_range_hint(labels, classes: int) -> str | None:
+    """The usual cause of class indices out of range: labels counted from 1, or a last layer
+    with fewer units than classes."""
+    if np.any(labels != np.round(labels)) or labels.min() < 0:
+        return None
+    if labels.min() >= 1 and labels.max() == classes:
+        return f"the labels look 1-based (1 to {classes}): subtract 1, y - 1"
+    top = int(labels.max())
+    return f"the model gives {classes} classes: labels up to {top} need a last layer of " \
+           f"{top + 1} units, Dense({top + 1})"
+
+
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     """-log(p[label]) per example, y_true holding integer class indices.
 
@@ -245,7 +257,8 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
                         or np.any(labels != np.round(labels))):
         raise InvalidArgumentError(name, f"y_true must hold integer class indices in [0, "
                                          f"{classes}) for y_pred's {classes} classes; got "
-                                         f"values from {labels.min()} to {labels.max()}")
+                                         f"values from {labels.min()} to {labels.max()}",
+                                   hint=_label_range_hint(labels, classes))
     if y_true.dtype.name not in ("int32", "int64"):
         y_true = cast(y_true, "int64")
     if not from_logits:  # Keras: log of the clipped probabilities, renormalized by the op
