@@ -25,6 +25,7 @@ from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError
 from .events import GradientComputed, OpExecuted, VJPApplied, subscribe, unsubscribe
 from .ops.accumulate import add_n
 from .ops.scan import cumsum
+from .ops.sort import argsort, sort
 from .ops.linalg import matmul, tensordot
 from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos, divide, equal,
                        exp, floor, floordiv, floormod, greater, greater_equal, identity, less,

@@ -2189,3 +2189,20 @@ for _fn in ("hinge", "kld", "KLD", "kullback_leibler_divergence", "logcosh", "co
 add_case("keras.losses.get/new_names", lambda tf: [type(tf.keras.losses.get(n)).__name__
                                                    for n in ("Hinge", "KLDivergence", "LogCosh",
                                                              "CosineSimilarity")], grad=False)
+
+
+# ---- tf.sort and tf.argsort ---------------------------------------------------------------
+_TIES = a32([[3.0, 1.0, 2.0, 1.0], [0.0, -1.0, 5.0, 5.0]])
+SORTS = {"ascending": {}, "descending": dict(direction="DESCENDING"), "axis0": dict(axis=0),
+         "axis0_descending": dict(axis=0, direction="DESCENDING")}
+for _label, _options in SORTS.items():
+    add_case(f"sort/{_label}", lambda tf, x, _o=_options: tf.sort(x, **_o), _TIES)
+    add_case(f"argsort/{_label}", lambda tf, x, _o=_options: tf.argsort(x, **_o), _TIES)
+add_case("sort/r3", lambda tf, x: tf.sort(x, axis=1), f32(2, 3, 2))
+add_case("sort/int32", lambda tf, x: tf.sort(x, direction="DESCENDING"), i32(6))
+add_case("sort/f64", lambda tf, x: tf.sort(x), f64(5))
+add_case("argsort/stable", lambda tf, x: tf.argsort(x, stable=True), _TIES)
+add_case("sort/bad_direction", lambda tf, x: tf.sort(x, direction="down"), f32(3))
+add_case("sort/scalar", lambda tf, x: tf.sort(x), f32())
+add_case("argsort/bool", lambda tf: tf.argsort(tf.constant([True, False])))
+add_case("sort/axis_out_of_range", lambda tf, x: tf.sort(x, axis=2), f32(2, 3))
