@@ -690,3 +690,24 @@ def test_class_indices_out_of_range_say_1_based_labels_or_too_few_units(labels, 
     assert err.hint == hint
     assert_names_this_line(err, line)
     assert len(model.fit(x, np.array([0, 1, 2]), verbose=0).history["loss"]) == 1
+
+
+@pytest.mark.parametrize("loss", [tf.keras.losses.categorical_crossentropy,
+                                  tf.keras.losses.CategoricalCrossentropy()])
+def test_categorical_crossentropy_given_predictions_then_labels_warns_swapped_at_this_line(loss):
+    probabilities = tf.constant([[0.2, 0.5, 0.3], [0.6, 0.3, 0.1]])
+    labels = tf.one_hot([1, 0], 3)
+    with pytest.warns(UserWarning, match="the arguments look swapped") as caught:
+        line = sys._getframe().f_lineno + 1
+        swapped = loss(probabilities, labels)
+    assert caught[0].filename == __file__ and caught[0].lineno == line
+    assert "categorical_crossentropy: " in str(caught[0].message)
+    clipped = np.clip(np.eye(3)[[1, 0]], 1e-7, 1 - 1e-7)   # what TF computes, silently
+    expected = -np.sum(probabilities.numpy() * np.log(clipped), axis=-1)
+    assert np.allclose(np.asarray(swapped).reshape(-1).mean(), expected.mean(), rtol=1e-4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # the right order, and a saturated prediction, pass
+        right = loss(labels, probabilities)
+        saturated = loss(labels, tf.one_hot([1, 0], 3))
+    assert np.allclose(np.mean(right), np.mean(-np.log([0.5, 0.6])), rtol=1e-5)
+    assert float(np.mean(saturated)) < 1e-5

@@ -181,6 +181,21 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return reduce_mean(-bce, axis=axis)
 
 
+def _check_swapped_one_hot(loss: str, y_true, y_pred) -> None:
+    """Warn from the user's line when y_pred's first row is exactly one-hot and y_true's is
+    not: `loss(predictions, labels)`, which TF computes silently (~16 a row) and trains the
+    wrong way; one row is read, no scan on the training path."""
+    if y_pred.ndim == 0 or y_pred.shape[-1] == 0 or y_pred._value.size == 0:
+        return
+    pred = y_pred._value.reshape(-1, y_pred.shape[-1])[0]
+    true = y_true._value.reshape(-1, y_true.shape[-1])[0]
+    if np.count_nonzero(pred == 1) == 1 and np.count_nonzero(pred) == 1 \
+            and not np.all((true == 0) | (true == 1)):
+        warn_from_user_line(f"{loss}: the arguments look swapped: y_pred is exactly one-hot, as "
+                            f"labels are, and y_true is not, as predictions are. Keras losses "
+                            f"take (y_true, y_pred), labels first: loss(labels, predictions).")
+
+
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """-sum(y_true * log(p)) over `axis`, y_true one-hot (or a distribution) per example.
 
@@ -201,6 +216,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         raise ShapeError(name, f"y_true and y_pred must have the same shape (y_true one-hot); "
                                f"got y_true {tuple(y_true.shape)} and y_pred "
                                f"{tuple(y_pred.shape)}", hint=hint)
+    _check_swapped_one_hot(name, y_true, y_pred)
     if label_smoothing:
         classes = y_pred.shape[axis]
         y_true = y_true * (1.0 - label_smoothing) + label_smoothing / classes
