@@ -711,3 +711,27 @@ def test_categorical_crossentropy_given_predictions_then_labels_warns_swapped_at
         saturated = loss(labels, tf.one_hot([1, 0], 3))
     assert np.allclose(np.mean(right), np.mean(-np.log([0.5, 0.6])), rtol=1e-5)
     assert float(np.mean(saturated)) < 1e-5
+
+
+def test_a_loss_computed_after_the_tape_block_is_named_once_for_all_the_variables():
+    model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))
+    x, y = np.ones((3, 2), "float32"), np.array([0, 1, 2])
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    with tf.GradientTape() as tape:
+        logits = model(x)
+    loss = loss_fn(y, logits)   # outside the with block
+    grads = tape.gradient(loss, model.trainable_variables)
+    err, line = raised(ValueError, lambda: optimizer.apply_gradients(
+        zip(grads, model.trainable_variables)))
+    message = str(err)
+    names = ", ".join(repr(v.name) for v in model.trainable_variables)
+    assert f"no gradients provided for any variable (all are None): {names}: the target was " \
+           f"not recorded on this tape: it was computed outside the `with tape:` block" in message
+    assert message.count("the target was not recorded") == 1
+    assert f"test_newcomer_mistakes.py:{line}" in message
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y, model(x))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert int(optimizer.iterations.numpy()) == 1

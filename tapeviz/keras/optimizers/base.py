@@ -287,7 +287,11 @@ class Optimizer:
                                        "it an Input)")
         if not kept:
             site = user_source()
-            reasons = "; ".join(f"{var.name!r}: {_why_missing(var)}" for var in missing)
+            names_by_reason = {}   # one reason (the loss outside the tape) is said once
+            for var in missing:
+                names_by_reason.setdefault(_why_missing(var), []).append(repr(var.name))
+            reasons = "; ".join(f"{', '.join(names)}: {why}"
+                                for why, names in names_by_reason.items())
             raise ValueError(f"{self.name}.apply_gradients at {_where(site)}: no gradients "
                              f"provided for any variable (all are None): {reasons}")
         if missing and self._warn_missing_gradients:
