@@ -150,8 +150,8 @@ def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
             source = _sites.get(key + frame.f_lasti)
             return source if source is not None else _intern(frame)
         if code is stop:
-            if not origin.found:
-                origin.source, origin.found = source_from(frame.f_back), True
+            if not origin.found:   # above the engine's frame: its run or __next__, then theirs
+                origin.source, origin.found = source_from(frame.f_back.f_back), True
             return origin.source
         frame = frame.f_back
     return None
