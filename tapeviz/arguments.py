@@ -15,7 +15,7 @@ import numpy as np
 from . import dtypes as _dtypes
 from .convert import infer_array, to_array
 from .errors import DTypeError, InvalidArgumentError, OpError, bad_argument
-from .tensor import Tensor, wrap
+from .tensor import Tensor, TensorShape, wrap
 
 _INT64 = np.iinfo(np.int64)
 _LOWEST, _HIGHEST = int(_INT64.min), int(_INT64.max)
@@ -105,6 +105,22 @@ def shape(op: str, name: str, value, unknown: bool = False) -> tuple:
     if min(entries, default=0) < (-1 if unknown else 0) or (unknown and entries.count(-1) > 1):
         raise bad_argument(op, name, _shape_expected(unknown), value, InvalidArgumentError)
     return tuple(entries)
+
+
+def input_shape(op: str, name: str, value) -> tuple:
+    """A Keras input shape without its batch axis: a tuple or list of dimensions (ints >= 0,
+    None for a size known only when called); a bare int is refused as Keras 3 refuses it,
+    with the tuple of one to write."""
+    dims = list(value) if isinstance(value, (tuple, list, TensorShape)) else None
+    if dims is None or not all(d is None or (isinstance(d, numbers.Integral)
+                                             and not isinstance(d, bool) and d >= 0)
+                               for d in dims):
+        error = bad_argument(op, name, "a tuple of dimensions (ints >= 0, or None for any "
+                                       "size), e.g. (28, 28, 1)", value)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            error.with_hint(f"one dimension is a tuple of one: {name}=({value},)")
+        raise error
+    return tuple(None if d is None else int(d) for d in dims)
 
 
 def _shape_expected(unknown: bool) -> str:

@@ -735,3 +735,33 @@ def test_a_loss_computed_after_the_tape_block_is_named_once_for_all_the_variable
     grads = tape.gradient(loss, model.trainable_variables)
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     assert int(optimizer.iterations.numpy()) == 1
+
+
+@pytest.mark.parametrize("make, argument", [(tf.keras.layers.Dense, "input_shape"),
+                                            (tf.keras.Input, "shape")])
+def test_an_input_shape_given_as_a_bare_int_says_write_a_tuple_of_one(make, argument):
+    arguments = {"units": 3} if make is tf.keras.layers.Dense else {}
+    err, line = raised(ValueError, lambda: make(**arguments, **{argument: 2}))
+    assert str(err).startswith(f"{make.__name__}: {argument} must be a tuple of dimensions "
+                               f"(ints >= 0, or None for any size), e.g. (28, 28, 1); got 2 "
+                               f"(int)")
+    assert err.hint == f"one dimension is a tuple of one: {argument}=(2,)"
+    assert_names_this_line(err, line)
+    model = tf.keras.Sequential([tf.keras.Input(shape=(2,)), tf.keras.layers.Dense(3)])
+    assert model.predict(np.ones((4, 2), "float32"), verbose=0).shape == (4, 3)
+
+
+def test_validation_split_beyond_one_and_validation_labels_of_another_length_are_refused_first():
+    x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 0])
+    model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))
+    err, line = raised(ValueError, lambda: model.fit(x, y, validation_split=1.5, verbose=0))
+    assert str(err).startswith("fit: validation_split must be a fraction in [0, 1) of the "
+                               "samples to hold out; got 1.5 (float)")
+    assert_names_this_line(err, line)   # (it trained on no samples, silently)
+    err, line = raised(ValueError, lambda: model.fit(x, y, validation_data=(x, y[:3]),
+                                                     verbose=0))
+    assert str(err).startswith("fit: validation_data: x_val has 4 samples but y_val has 3")
+    assert_names_this_line(err, line)   # (it said so as evaluate's, after an epoch)
+    assert int(model.optimizer.iterations.numpy()) == 0
+    history = model.fit(x, y, validation_split=0.5, verbose=0)
+    assert sorted(history.history) == ["loss", "val_loss"]

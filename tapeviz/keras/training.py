@@ -126,7 +126,12 @@ def _validation_data(data):
                                           "(x_val, y_val) or (x_val, y_val, val_sample_weight); "
                                           f"got {came}",
                                    hint="pass the labels too: validation_data=(x_val, y_val)")
-    return unpack_x_y_sample_weight(tuple(data))
+    x, y, weight = unpack_x_y_sample_weight(tuple(data))
+    samples, labels = length(to_numpy(x)), length(to_numpy(y))
+    if samples != labels:
+        raise ShapeError("fit", f"validation_data: x_val has {samples} samples but y_val has "
+                                f"{labels}; make sure both contain the same number of samples")
+    return x, y, weight
 
 
 def _unflattened_hint(model, y_pred) -> str | None:
@@ -284,6 +289,10 @@ class Trainer:
         epochs = arguments.count("fit", "epochs", epochs)
         if validation_data is not None:
             validation_data = _validation_data(validation_data)
+        validation_split = arguments.number("fit", "validation_split", validation_split)
+        if not 0.0 <= validation_split < 1.0:
+            raise bad_argument("fit", "validation_split", "a fraction in [0, 1) of the samples "
+                               "to hold out", validation_split, InvalidArgumentError)
         if validation_split and validation_data is None and not is_dataset(x):
             x, y, sample_weight, validation_data = train_validation_split(
                 x, y, sample_weight, validation_split)

@@ -16,6 +16,7 @@ import weakref
 
 import numpy as np
 
+from ... import arguments
 from ... import dtypes as _dtypes
 from ...creation import constant, zeros
 from ...dispatch import name_scope, unrecorded
@@ -115,6 +116,8 @@ class Layer:
         batch_input_shape = kwargs.get("batch_input_shape")
         if input_shape is None and kwargs.get("input_dim") is not None:
             input_shape = (kwargs["input_dim"],)
+        if input_shape is not None:
+            input_shape = arguments.input_shape(type(self).__name__, "input_shape", input_shape)
         if batch_input_shape is None and input_shape is not None:
             batch_input_shape = (kwargs.get("batch_size"),) + tuple(input_shape)
         self._batch_input_shape = None if batch_input_shape is None else tuple(batch_input_shape)

@@ -252,4 +252,6 @@ class InputLayer(Layer):
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):  # noqa: N802
     """An InputLayer for `Sequential([Input(shape=(4,)), ...])` (no functional API)."""
+    if shape is not None:
+        shape = arguments.input_shape("Input", "shape", shape)
     return InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype, **kwargs)
