@@ -357,23 +357,24 @@ def _open_parts(tape, alerts) -> list:
 # rounds under load, ~13% of the open: 20x would become ~18x, not 5x). The open is
 # still ~3 us a node at both sizes, spread over ~20 C-level passes of 3-5 ms each at
 # 99,002 nodes (build ~50%, alerts ~18%, collapse ~15%, scope tree ~10%).
-# This round (commits 238508d..cd09a64) made the scope tree arrays over the table's scope codes
-# (runs, parents, first runs, one-run scopes; a Scope object only for an entry someone reads)
-# and a level a Level of three arrays, so the 33,000 blocks are cut, compared and folded by
-# numpy (tree + collapse 65 -> ~23 ms CPU at 99,002 nodes), and kept the table's flags and
-# codes as arrays (fewer 100,000-object lists for the collector to walk after the build).
-# Instructions of one open (`--instructions`): 2,637M -> 1,762M at 99,002 nodes, 87.8M ->
-# 63.1M at 3,002 (30.0x -> 27.9x); CPU time with Graphviz, medians of 15 opens in processes
-# alternating with the tree before, load 15-23: 321 -> 257 ms against 14.8 -> 13.2 ms, 21.7x
-# -> 19.4x. Both sizes fell, so the ratio barely moved: an open is F + c * nodes with F ~5.6
-# ms and c ~2.5 us a node, and <= 5x needs c <= 4F / 84,000 ~0.27 us a node all told, about
-# one C-level pass over the tape (0.1-0.3 us a node each; reading every node's inputs and
-# output once in Python costs 0.5). What is left is that O(nodes) work: the build's ~25
-# passes (~60%: each op's scope, op, output, value, shape, dtype, inputs and producers,
-# every value's NaN/Inf check), `diagnose` for the alerts (~25%: its broadcast loop over the
-# nodes, a second NaN/Inf check of the outputs), the collector's walks of the table's lists
-# (~5%). The first view needs every node (a ×N box's blocks must be identical, a box's NaN
-# mark must see each value), so 5x needs that index kept as the tape records.
+# This round (commits 238508d..62c3d2e) made the scope tree arrays over the table's scope codes
+# (runs, parents, first and last runs; a scope whose runs follow each other is one range; a
+# Scope object only for an entry someone reads) and a level a Level of three arrays, so the
+# 33,000 blocks are cut, compared and folded by numpy (tree + collapse 65 -> ~21 ms CPU at
+# 99,002 nodes), and kept the table's flags and codes as arrays (fewer 100,000-object lists
+# for the collector to walk after the build). Instructions of one open (`--instructions`):
+# 2,637M -> 1,767M at 99,002 nodes, 87.8M -> 63.6M at 3,002 (30.0x -> 27.8x); CPU time with
+# Graphviz, medians of 12 opens in processes alternating with the tree before, load 10-20:
+# 308 -> 216 ms against 14.9 -> 12.4 ms, 20.7x -> 17.5x. Both sizes fell, so the ratio moved
+# less: an open is F + c * nodes with F ~6 ms and c ~2.1 us a node, and <= 5x needs
+# c <= 4F / 84,000 ~0.29 us a node all told, about one C-level pass over the tape (0.1-0.3
+# us a node each; reading every node's inputs and output once in Python costs 0.5). What is
+# left is that O(nodes) work: the build's ~25 passes (~60%: each op's scope, op, output,
+# value, shape, dtype, inputs and producers, every value's NaN/Inf check), `diagnose` for
+# the alerts (~25%: its broadcast loop over the nodes, a second NaN/Inf check of the
+# outputs), the collector's walks of the table's lists (~5%). The first view needs every
+# node (a ×N box's blocks must be identical, a box's NaN mark must see each value), so 5x
+# needs that index kept as the tape records.
 WIDGET_BEFORE = {"open": ((0.050, 0.056), (1.910, 2.513))}
 WIDGET_AFTER = {"open": ((0.043, 0.052), (0.963, 1.649))}
 
