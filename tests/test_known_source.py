@@ -179,3 +179,24 @@ def test_the_known_line_is_cleared_when_a_vjp_or_an_update_raises():
         with pytest.raises(TypeError):
             bad.apply_gradients([(tf.constant([1.0]), w)])
         assert thread_state().source is None
+
+
+def test_a_pass_found_early_under_a_file_line_breakpoint_has_the_line_that_ran_it():
+    # a listener by line finds each pass's line as the pass starts (sourceinfo.Origin), from
+    # above the engine's frames: the line that called gradient, or that stepped it (list()
+    # calls next)
+    from tapeviz.debugger import break_on, clear_breakpoints
+    x = tf.Variable([0.5, 1.5])
+    break_on(file="no_such_file.py", line=1)
+    try:
+        with tf.GradientTape(persistent=True) as outer:
+            with tf.GradientTape(persistent=True) as inner:
+                y = tf.reduce_sum(tf.exp(x) * x)
+            inner.gradient(y, x)                              # line: early gradient
+            steps = inner.backward(y, [x])
+            list(steps)                                       # line: early next
+        lines = {node.source.lineno for node in outer.nodes if node.phase == "backward"}
+    finally:
+        clear_breakpoints()
+    here = __file__
+    assert lines == {line_of(here, "# line: early gradient"), line_of(here, "# line: early next")}
