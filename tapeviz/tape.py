@@ -30,6 +30,7 @@ from . import events, nest
 from .backward import Backward
 from .convert import FLOAT_SCALAR_TYPES
 from .errors import DTypeError, MisuseError, ShapeError, describe
+from .fpwarnings import warn_from_user_line
 from .sourceinfo import source_from, user_source
 from .tape_skeleton import MAX_EXITS, RefusedWatch, Skeleton, ValueExit
 from .tensor import Tensor, Variable, wrap
@@ -51,6 +52,16 @@ def _unconnected(value) -> UnconnectedGradients:
 
 
 _NOTHING_REFUSED = types.MappingProxyType({})
+
+
+def _warn_unwatched_source(source: Tensor) -> None:
+    """A plain Tensor among the sources that this tape never watched: its gradient is None,
+    which TF returns silently and the next line (`w - lr * g`) fails on, far from the cause."""
+    warn_from_user_line(
+        f"GradientTape.gradient: a source is a plain Tensor ({describe(source)}), not a "
+        f"Variable, and this tape did not watch it, so its gradient is None. Call "
+        f"tape.watch(x) inside the with block; or, for a weight rebound by `w = w - lr * g` "
+        f"(which makes w a Tensor), keep it a Variable and update it with w.assign_sub(lr * g).")
 
 
 class GradientTape:
@@ -336,6 +347,9 @@ class GradientTape:
                 if grad is None:
                     missing = missing or {}
                     missing[id(s)] = weakref.ref(s)
+                    if type(s) is not Variable and id(s) not in self._ids \
+                            and np.asarray(s._value).dtype.kind == "f":
+                        _warn_unwatched_source(s)
             result.append(grad)
         if missing is not None:  # remembered for the optimizer that gets these Nones
             self._missing = (id(targets[0]), missing)

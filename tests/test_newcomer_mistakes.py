@@ -765,3 +765,28 @@ def test_validation_split_beyond_one_and_validation_labels_of_another_length_are
     assert int(model.optimizer.iterations.numpy()) == 0
     history = model.fit(x, y, validation_split=0.5, verbose=0)
     assert sorted(history.history) == ["loss", "val_loss"]
+
+
+def test_a_weight_rebound_by_w_minus_lr_g_gets_a_warned_none_gradient_naming_assign_sub():
+    w = tf.Variable([0.0, 0.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum((w - 1.0) ** 2)
+    w = w - 0.1 * tape.gradient(loss, w)   # the mistake: w is a Tensor from here on
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum((w - 1.0) ** 2)
+    with pytest.warns(UserWarning, match="a source is a plain Tensor") as caught:
+        line = sys._getframe().f_lineno + 1
+        grad = tape.gradient(loss, w)
+    assert grad is None   # as TF returns it
+    assert caught[0].filename == __file__ and caught[0].lineno == line
+    assert "w.assign_sub(lr * g)" in str(caught[0].message)
+    assert "tape.watch(x)" in str(caught[0].message)
+    v = tf.Variable(w)   # the fix; a watched tensor and an integer source do not warn
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with tf.GradientTape(persistent=True) as tape:
+            tape.watch(w)
+            loss = tf.reduce_sum((v - 1.0) ** 2) + tf.reduce_sum(w)
+        v.assign_sub(0.1 * tape.gradient(loss, v))
+        assert tape.gradient(loss, w).numpy().tolist() == [1.0, 1.0]
+    assert np.allclose(v.numpy(), [0.36, 0.36])
