@@ -61,6 +61,27 @@ rounds at load ~2 (before -> after), instructions by `--instructions`; predictio
   `.grad` reads and writes, 4 record_function enters and exits, 9 ops and queries), each one
   dictionary lookup in the adapter, and torch's own cost of calling a Python mode; by
   instructions the goal holds, by CPU time the runs at load ~2 put it at 1.15-1.22x.
+
+Third pass (issue 15): what bounds the Recorder. Predictions first; load 12-20 (seven
+sessions' tests), so ranges are wide; one process, alternating rounds:
+- fresh memory (predicted about half the cost, from the second pass): 0.43 MB a step copied
+  into new arrays costs 175 us of CPU against 13 us into reused ones (a microbenchmark): at
+  most ~0.1x of a 1.6 ms step. A pool of host buffers reused after eviction, measured by its
+  upper bound (a ring of arrays per shape and dtype, reused with no check) on a Recorder
+  whose budget is full: 65 -> 9 faults a step, 2.32x -> 2.44x (9 rounds): no gain, not built;
+- holding torch's memory (found by the first version of the floor row, which kept each
+  copied tensor alive and cost 2.1x, against 1.6x with weakrefs): the backward hooks held
+  each op's gradients until the pass ended. Let go when the step is announced: minor faults
+  a step 122 -> 65, the Recorder 2.46x -> 2.30x (11 rounds; a listener that keeps nothing
+  119 -> 6 faults, 2.30x -> 2.01x);
+- the floor, 'copies and hooks alone' (predicted 2.0x, 1.35x by instructions): 1.66-1.70x
+  [0.98-2.04], the same as or above the numpy engine's Recorder (1.15x [1.13-1.75] in the
+  same run): the goal cannot be met on this mechanism, whatever the adapter does. Above the
+  floor is the debugger's model: by instructions (valgrind, before the gradients were let
+  go) plain 6.20 M a step, the mode alone 6.66 M, the adapter's nodes, copies, hooks and
+  events to a listener that keeps nothing 9.22 M, the Recorder 10.27 M;
+- the Recorder 2.47x [1.50-3.95], with its budget full 2.27x [1.38-3.16]; break_on(op)
+  1.22x, file:line 1.27x, the Runner 1.22x, an empty mode 1.32x (7 rounds, load ~18).
 """
 from __future__ import annotations
 
