@@ -790,3 +790,32 @@ def test_a_weight_rebound_by_w_minus_lr_g_gets_a_warned_none_gradient_naming_ass
         v.assign_sub(0.1 * tape.gradient(loss, v))
         assert tape.gradient(loss, w).numpy().tolist() == [1.0, 1.0]
     assert np.allclose(v.numpy(), [0.36, 0.36])
+
+
+@pytest.mark.parametrize("call", ["fit", "evaluate"])
+def test_a_dataset_without_labels_given_to_a_compiled_loss_says_the_labels_are_missing(call):
+    x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 0])
+    model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))
+    method = getattr(model, call)
+    features = tf.data.Dataset.from_tensor_slices(x).batch(2)
+    err, line = raised(ValueError, lambda: method(features, verbose=0))
+    assert str(err).startswith(f"{call}: the compiled loss needs labels, but the data has "
+                               f"none: y is None")   # (it was convert_to_tensor's, on None)
+    assert "Dataset.from_tensor_slices((x, y))" in err.hint
+    assert_names_this_line(err, line)
+    assert int(model.optimizer.iterations.numpy()) == 0
+    pairs = tf.data.Dataset.from_tensor_slices((x, y)).batch(2)
+    assert np.isfinite(method(pairs, verbose=0).history["loss"][0] if call == "fit"
+                       else method(pairs, verbose=0))
+
+
+def test_labels_given_as_strings_name_y_and_how_to_make_class_indices():
+    x, names = np.ones((3, 2), "float32"), np.array(["cat", "dog", "cat"])
+    model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))
+    err, line = raised(TypeError, lambda: model.fit(x, names, verbose=0))
+    assert str(err).startswith("fit: y must hold numbers; got a str96 array of shape (3,), "
+                               "starting ['cat', 'dog', 'cat']")
+    assert "np.unique(y, return_inverse=True)" in err.hint
+    assert_names_this_line(err, line)
+    classes, y = np.unique(names, return_inverse=True)
+    assert len(model.fit(x, y, verbose=0).history["loss"]) == 1

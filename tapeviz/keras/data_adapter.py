@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import arguments
 from ..creation import constant
-from ..errors import InvalidArgumentError, ShapeError, describe
+from ..errors import DTypeError, InvalidArgumentError, ShapeError, describe
 from ..tensor import Tensor
 
 
@@ -66,6 +66,23 @@ def _take(x, index):
     return constant(x[index])
 
 
+def _refuse_non_numbers(caller: str, name: str, value) -> None:
+    """Keras data are numbers: labels as strings (or objects) are refused naming the argument,
+    not left to fail in a tensor conversion the user did not call."""
+    if isinstance(value, dict):
+        for item in value.values():
+            _refuse_non_numbers(caller, name, item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_non_numbers(caller, name, item)
+    elif isinstance(value, np.ndarray) and value.dtype.kind not in "biufc":
+        sample = value.reshape(-1)[:3].tolist()
+        raise DTypeError(caller, f"{name} must hold numbers; got a {value.dtype.name} array of "
+                                 f"shape {value.shape}, starting {sample}",
+                         hint="encode labels as class indices first, e.g. classes, y = "
+                              "np.unique(y, return_inverse=True)" if name == "y" else None)
+
+
 class Batches:
     """One epoch's batches as (x, y, sample_weight) data tuples, and their count."""
 
@@ -90,6 +107,8 @@ class Batches:
         if x is None:
             raise ValueError("no input data: pass `x` (arrays, tensors or a Dataset)")
         self.x, self.y, self.sample_weight = to_numpy(x), to_numpy(y), to_numpy(sample_weight)
+        for name in ("x", "y", "sample_weight"):
+            _refuse_non_numbers(caller, name, getattr(self, name))
         self.n = length(self.x)
         if self.y is not None and length(self.y) != self.n:
             raise ShapeError(caller, f"Data cardinality is ambiguous: x has {self.n} samples "

@@ -243,7 +243,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss = self._compute_loss(y, y_pred, sample_weight)
+            loss = self._compute_loss(y, y_pred, sample_weight, "fit")
         variables = self.trainable_variables
         if variables:
             gradients = tape.gradient(loss, variables)
@@ -253,8 +253,14 @@ class Trainer:
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return {m.name: m.result() for m in self.metrics}
 
-    def _compute_loss(self, y, y_pred, sample_weight):
+    def _compute_loss(self, y, y_pred, sample_weight, caller: str):
         """The compiled loss; a shape it refused is explained by the model when it can be."""
+        if y is None and self.compiled_loss.loss is not None:
+            raise InvalidArgumentError(caller, "the compiled loss needs labels, but the data has "
+                                               "none: y is None (a Dataset yielding x alone, or "
+                                               "no y given)",
+                                       hint="give (x, y) pairs: Dataset.from_tensor_slices(("
+                                            "x, y)), or fit(x, y)")
         try:
             return self.compiled_loss(y, y_pred, sample_weight,
                                       regularization_losses=self.losses)
@@ -267,7 +273,7 @@ class Trainer:
     def test_step(self, data) -> dict:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self(x, training=False)
-        self._compute_loss(y, y_pred, sample_weight)
+        self._compute_loss(y, y_pred, sample_weight, "evaluate")
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return {m.name: m.result() for m in self.metrics}
 
