@@ -819,3 +819,21 @@ def test_labels_given_as_strings_name_y_and_how_to_make_class_indices():
     assert_names_this_line(err, line)
     classes, y = np.unique(names, return_inverse=True)
     assert len(model.fit(x, y, verbose=0).history["loss"]) == 1
+
+
+def test_a_map_function_taking_two_arguments_over_single_tensor_elements_says_so():
+    images = tf.data.Dataset.from_tensor_slices(np.ones((4, 3), "float32"))
+    scaled = images.map(lambda x, y: (x / 255.0, y))
+    err, line = raised(ValueError, lambda: next(iter(scaled)))
+    assert str(err).startswith("Dataset: the function <lambda> cannot take an element's 1 "
+                               "component(s) (a float32 tensor of shape (3,)) as its "
+                               "arguments: missing a required argument: 'y'")
+    assert "Dataset.from_tensor_slices((x, y))" in err.hint
+    assert_names_this_line(err, line)
+
+    def broken(x):
+        return x + "text"   # a TypeError inside the function is its own, not an arity one
+    with pytest.raises(TypeError) as inner:
+        next(iter(images.map(broken)))
+    assert not isinstance(inner.value, ValueError)
+    assert next(iter(images.map(lambda x: x / 2.0))).numpy().tolist() == [0.5, 0.5, 0.5]

@@ -7,12 +7,14 @@ yields tapeviz tensors.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .. import nest
 from ..creation import convert_to_tensor
 from ..dtypes import DType, from_numpy
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, describe
 from ..tensor import Tensor, TensorShape, wrap
 
 
@@ -115,9 +117,31 @@ def to_numpy(element):
 
 def call_unpacked(fn, element):
     """fn(*element) for a plain tuple, fn(element) otherwise, as tf.data calls user functions."""
-    if type(element) is tuple:
-        return fn(*element)
-    return fn(element)
+    args = element if type(element) is tuple else (element,)
+    try:
+        return fn(*args)
+    except TypeError:
+        _refuse_arity(fn, args)
+        raise   # a TypeError from inside fn, not from calling it
+
+
+def _refuse_arity(fn, args: tuple) -> None:
+    """A function (given to map, filter, ...) that cannot take each element's components as
+    its arguments: said with the element's parts, not as Python's bare 'missing argument'."""
+    try:
+        inspect.signature(fn).bind(*args)
+    except ValueError:   # no signature to read (a builtin): Python's error stands
+        return
+    except TypeError as mismatch:
+        parts = ", ".join(describe(a) for a in args)
+        hint = ("a tuple element is passed as separate arguments, as tf.data does: "
+                "lambda x, y: ..." if len(args) > 1 else
+                "each element is one tensor: take one argument, lambda x: ..., or make "
+                "elements of pairs, Dataset.from_tensor_slices((x, y))")
+        raise InvalidArgumentError("Dataset", f"the function {getattr(fn, '__name__', fn)} "
+                                              f"cannot take an element's {len(args)} "
+                                              f"component(s) ({parts}) as its arguments: "
+                                              f"{mismatch}", hint=hint) from mismatch
 
 
 def stack(elements: list):
