@@ -1,5 +1,7 @@
 """Backward steps of torch's autograd: one per forward op, in autograd's order, with its real
 upstream and input gradients; a GradientComputed at the end."""
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +11,7 @@ from torch import nn
 
 import tapeviz as tf
 import tapeviz.torch as tvt
+from tapeviz.debugger import Recorder
 
 
 def _cnn_batch(seed=0):
@@ -227,3 +230,20 @@ def test_an_ops_upstream_gradient_is_the_copy_its_consumers_step_made():
     assert sum_.input_grads[0] is exp.upstream
     np.testing.assert_allclose(mul.upstream.numpy(), torch.exp(w * 2.0).detach().numpy(),
                                rtol=1e-6)
+
+
+def test_a_heard_pass_lets_torchs_gradients_go_while_the_loss_and_its_graph_live_on():
+    """The backward hooks stay on the graph as long as the loss holds it (to the next step's
+    forward in a training loop): what they caught must not keep torch's gradients alive, or
+    torch allocates new memory for them every step."""
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    caught = []
+    with Recorder():
+        hidden = model(torch.ones(4, 3))
+        hidden.register_hook(lambda grad: caught.append(weakref.ref(grad)))
+        loss = hidden.relu().sum()
+        loss.backward()
+        assert loss.grad_fn is not None and len(caught) == 1
+        assert caught[0]() is None, "a gradient autograd was done with is still held"
+        assert model.weight.grad is not None
