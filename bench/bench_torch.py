@@ -75,13 +75,15 @@ sessions' tests), so ranges are wide; one process, alternating rounds:
   a step 122 -> 65, the Recorder 2.46x -> 2.30x (11 rounds; a listener that keeps nothing
   119 -> 6 faults, 2.30x -> 2.01x);
 - the floor, 'copies and hooks alone' (predicted 2.0x, 1.35x by instructions): 1.66-1.70x
-  [0.98-2.04], the same as or above the numpy engine's Recorder (1.15x [1.13-1.75] in the
-  same run): the goal cannot be met on this mechanism, whatever the adapter does. Above the
-  floor is the debugger's model: by instructions (valgrind, before the gradients were let
-  go) plain 6.20 M a step, the mode alone 6.66 M, the adapter's nodes, copies, hooks and
-  events to a listener that keeps nothing 9.22 M, the Recorder 10.27 M;
+  [0.98-2.04], 1.27x by instructions (7.92 M a step against 6.25 M plain), the same as or
+  above the numpy engine's Recorder (1.15x [1.13-1.75] in the same run): the goal cannot be
+  met on this mechanism, whatever the adapter does. Above the floor is the debugger's model:
+  by instructions (before the gradients were let go) the adapter's nodes, copies, hooks and
+  events to a listener that keeps nothing 9.22 M a step, the Recorder 10.30 M (1.65x), with
+  its budget full 10.34 M (1.65x);
 - the Recorder 2.47x [1.50-3.95], with its budget full 2.27x [1.38-3.16]; break_on(op)
-  1.22x, file:line 1.27x, the Runner 1.22x, an empty mode 1.32x (7 rounds, load ~18).
+  1.22x (1.08x by instructions), file:line 1.27x (1.09x), the Runner 1.22x, an empty mode
+  1.32x (1.21x) (7 rounds, load ~18).
 """
 from __future__ import annotations
 
