@@ -310,7 +310,21 @@ def _mismatch(op, args, shared) -> DTypeError:
     described = ", ".join(f"input {i} is {name}" for i, name in dtypes)
     first = dtypes[0][1]
     return DTypeError(op.name, f"inputs must have the same dtype; got {described}",
-                      hint=f"cast to one dtype first, e.g. tapeviz.cast(x, tapeviz.{first})")
+                      hint=_float64_variable_hint(args, [name for _, name in dtypes])
+                      or f"cast to one dtype first, e.g. tf.cast(x, tf.{first})")
+
+
+def _float64_variable_hint(args, names: list) -> str | None:
+    """Where a float64 Variable among float32 inputs was made: tf.Variable(np.random.randn(..))
+    keeps numpy's float64, the usual cause, and is fixed where it is made."""
+    wanted = next((name for name in names if name in ("float32", "float16", "bfloat16")), None)
+    for arg in args:
+        made = getattr(arg, "made_at", None)
+        if made is not None and arg._value.dtype == np.float64 and wanted is not None:
+            return (f"Variable {arg.name!r} is float64, made at {made.location} (numpy values "
+                    f"are float64 by default): make it {wanted} there, "
+                    f"tf.Variable(value.astype(np.{wanted}))")
+    return None
 
 
 def _nested_to_array(value, op):

@@ -837,3 +837,20 @@ def test_a_map_function_taking_two_arguments_over_single_tensor_elements_says_so
         next(iter(images.map(broken)))
     assert not isinstance(inner.value, ValueError)
     assert next(iter(images.map(lambda x: x / 2.0))).numpy().tolist() == [0.5, 0.5, 0.5]
+
+
+def test_a_float64_variable_from_numpy_random_is_named_with_the_line_that_made_it():
+    x = tf.ones((2, 3))
+    made = sys._getframe().f_lineno + 1
+    w = tf.Variable(np.random.default_rng(0).standard_normal((3, 4)))   # float64, as numpy's
+    err, line = raised(TypeError, lambda: tf.matmul(x, w))
+    assert str(err).startswith("matmul: inputs must have the same dtype; got input 0 is "
+                               "float32, input 1 is float64")
+    assert err.hint.startswith(f"Variable {w.name!r} is float64, made at ")
+    assert f"test_newcomer_mistakes.py:{made} (numpy values are float64 by default): make it " \
+           f"float32 there, tf.Variable(value.astype(np.float32))" in err.hint
+    assert_names_this_line(err, line)
+    w = tf.Variable(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32))
+    assert tf.matmul(x, w).shape == (2, 4)
+    err, _ = raised(TypeError, lambda: tf.matmul(tf.ones((2, 3), tf.int32), tf.ones((3, 4))))
+    assert err.hint == "cast to one dtype first, e.g. tf.cast(x, tf.int32)"
