@@ -3,8 +3,8 @@
 Used by dispatch (only when someone records) and by error messages. The walk up
 `sys._getframe` looks each code object up by id in a cache of "is this tapeviz's own"
 (hashing a code object costs up to ~0.2 us, its id ~0.02), and the user's line is
-interned per call site, keyed by `id(code) + f_lasti`: reading `f_lineno` decodes the line
-table (up to ~0.3 us) and is done once per call site. `traceback.extract_stack` costs ~10 us and
+interned per (code, instruction offset): reading `f_lineno` decodes the line table (up
+to ~0.3 us) and is done once per call site. `traceback.extract_stack` costs ~10 us and
 is never used on the hot path.
 """
 from __future__ import annotations
@@ -17,11 +17,7 @@ _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _not_user: tuple = (_PACKAGE_DIR,)   # code under these directories is never the user's line
 _own: dict = {}          # id() of each code object seen -> whether it is tapeviz's own
 _codes: list = []        # every code object in _own, kept alive so no id is reused
-# id(code) + f_lasti -> the SourceInfo of that call site. f_lasti is a byte offset into the
-# bytecode a code object holds inline, so the sum lies inside that object's own memory: no
-# two live codes share one (every code here is kept alive in _codes), and an int key spares
-# a tuple's allocation, hash and compare on every walk
-_sites: dict = {}
+_sites: dict = {}        # (id(code), f_lasti) -> the SourceInfo of that call site
 
 
 class SourceInfo:
@@ -147,7 +143,7 @@ def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
         except KeyError:
             mine = _learn(code)
         if not mine:
-            source = _sites.get(key + frame.f_lasti)
+            source = _sites.get((key, frame.f_lasti))
             return source if source is not None else _intern(frame)
         if code is stop:
             if not origin.found:   # above the engine's frame: its run or __next__, then theirs
@@ -229,5 +225,5 @@ def exclude_package(directory: str) -> None:
 def _intern(frame) -> SourceInfo:
     code = frame.f_code
     source = SourceInfo(code.co_filename, frame.f_lineno, code.co_name)
-    _sites[id(code) + frame.f_lasti] = source
+    _sites[id(code), frame.f_lasti] = source
     return source
