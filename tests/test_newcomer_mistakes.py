@@ -854,3 +854,30 @@ def test_a_float64_variable_from_numpy_random_is_named_with_the_line_that_made_i
     assert tf.matmul(x, w).shape == (2, 4)
     err, _ = raised(TypeError, lambda: tf.matmul(tf.ones((2, 3), tf.int32), tf.ones((3, 4))))
     assert err.hint == "cast to one dtype first, e.g. tf.cast(x, tf.int32)"
+
+
+@pytest.mark.parametrize("loss_class", [tf.keras.losses.SparseCategoricalCrossentropy,
+                                        tf.keras.losses.CategoricalCrossentropy,
+                                        tf.keras.losses.MeanSquaredError])
+def test_a_loss_class_given_the_data_says_make_it_first_then_call_it(loss_class):
+    labels, predictions = np.array([1, 2]), tf.constant([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
+    err, line = raised(ValueError, lambda: loss_class(labels, predictions))
+    assert str(err).startswith(f"{loss_class.__name__}: was given data as a setting (a ")
+    assert "a loss class is made first, then called with the data" in str(err)
+    assert err.hint == f"loss_fn = tf.keras.losses.{loss_class.__name__}(); " \
+                       f"loss = loss_fn(y_true, y_pred)"
+    assert_names_this_line(err, line)   # (it was 'Invalid Reduction Key: <the whole tensor>')
+    loss_fn = loss_class()
+    targets = labels if loss_class is tf.keras.losses.SparseCategoricalCrossentropy else \
+        tf.one_hot(labels, 3)
+    assert np.isfinite(float(loss_fn(targets, predictions)))
+
+
+def test_one_callback_given_bare_is_taken_as_keras_3_takes_it():
+    x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 0])
+    model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))
+    seen = []
+    history = model.fit(x, y, epochs=2, verbose=0,
+                        callbacks=tf.keras.callbacks.LambdaCallback(
+                            on_epoch_end=lambda epoch, logs: seen.append(epoch)))
+    assert seen == [0, 1] and len(history.history["loss"]) == 2

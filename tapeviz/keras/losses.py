@@ -16,7 +16,8 @@ from ..coverage import missing as _missing
 from .. import arguments
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope
-from ..errors import InvalidArgumentError, OpError, ShapeError, unknown_name as _unknown_name
+from ..errors import (InvalidArgumentError, OpError, ShapeError, describe,
+                      unknown_name as _unknown_name)
 from ..fpwarnings import warn_from_user_line
 from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
                   sparse_softmax_cross_entropy_with_logits)
@@ -36,6 +37,19 @@ __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "CosineSimilarity", 
            "sparse_categorical_crossentropy"]
 
 
+def _refuse_data(loss, arguments: tuple) -> None:
+    """`SparseCategoricalCrossentropy(y_true, y_pred)`: the data given to the class, whose
+    arguments are settings (from_logits, reduction), instead of to the loss it makes."""
+    for value in arguments:
+        if isinstance(value, (Tensor, np.ndarray)):
+            name = type(loss).__name__
+            raise InvalidArgumentError(name, f"was given data as a setting ({describe(value)}): "
+                                             f"a loss class is made first, then called with "
+                                             f"the data",
+                                       hint=f"loss_fn = tf.keras.losses.{name}(); "
+                                            f"loss = loss_fn(y_true, y_pred)")
+
+
 class Reduction:
     """How a `Loss` reduces per-example losses: TF's `tf.keras.losses.Reduction` names."""
 
@@ -48,8 +62,9 @@ class Reduction:
     @classmethod
     def validate(cls, key) -> str:
         """`key` as one of the names (AUTO means SUM_OVER_BATCH_SIZE); a clear error otherwise."""
-        if key not in cls.all():
-            raise ValueError(f"Invalid Reduction Key: {key!r}; expected one of {cls.all()}")
+        if isinstance(key, (Tensor, np.ndarray)) or key not in cls.all():
+            raise InvalidArgumentError("Loss", f"Invalid Reduction Key: {describe(key)}; "
+                                               f"expected one of {cls.all()}")
         return cls.SUM_OVER_BATCH_SIZE if key == cls.AUTO else key
 
 
@@ -327,6 +342,7 @@ class Loss:
     """
 
     def __init__(self, reduction=Reduction.AUTO, name: str | None = None):
+        _refuse_data(self, (reduction, name))
         Reduction.validate(reduction)
         self.reduction = reduction
         self.name = name or "".join("_" + c.lower() if c.isupper() else c
@@ -358,6 +374,7 @@ class LossFunctionWrapper(Loss):
     """A Loss around a loss function and its keyword arguments (how the Keras classes are made)."""
 
     def __init__(self, fn, reduction=Reduction.AUTO, name: str | None = None, **kwargs):
+        _refuse_data(self, (reduction, name, *kwargs.values()))
         super().__init__(reduction, name or fn.__name__)
         self.fn = fn
         self._fn_kwargs = kwargs

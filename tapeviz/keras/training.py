@@ -183,6 +183,14 @@ def _concat(outputs: list):
     return np.concatenate([np.asarray(o) for o in outputs], axis=0)
 
 
+def _callback_list(callbacks) -> list:
+    """`callbacks` as a list: one callback given bare (callbacks=EarlyStopping()) is taken as
+    Keras 3 takes it, not iterated."""
+    if callbacks is None:
+        return []
+    return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+
+
 def _callback(callbacks, hook: str, *args) -> None:
     for cb in callbacks:
         method = getattr(cb, hook, None)
@@ -306,7 +314,7 @@ class Trainer:
         history = History()
         history.model = self
         history.params = {"verbose": verbose, "epochs": epochs, "steps": batches.steps}
-        callbacks = list(callbacks or []) + [history]   # last, as Keras: it logs what they add
+        callbacks = _callback_list(callbacks) + [history]   # last: it logs what they add
         for cb in callbacks[:-1]:
             cb.set_model(self) if hasattr(cb, "set_model") else setattr(cb, "model", self)
         _callback(callbacks, "on_train_begin", {})
