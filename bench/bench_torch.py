@@ -73,7 +73,8 @@ sessions' tests), so ranges are wide; one process, alternating rounds:
   copied tensor alive and cost 2.1x, against 1.6x with weakrefs): the backward hooks held
   each op's gradients until the pass ended. Let go when the step is announced: minor faults
   a step 122 -> 65, the Recorder 2.46x -> 2.30x (11 rounds; a listener that keeps nothing
-  119 -> 6 faults, 2.30x -> 2.01x);
+  119 -> 6 faults, 2.30x -> 2.01x); with 28x28 images 2,614 -> 1,432 faults, 2.65x -> 2.17x
+  (7 rounds);
 - the floor, 'copies and hooks alone' (predicted 2.0x, 1.35x by instructions): 1.66-1.70x
   [0.98-2.04], 1.27x by instructions (7.92 M a step against 6.25 M plain), the same as or
   above the numpy engine's Recorder (1.15x [1.13-1.75] in the same run): the goal cannot be
