@@ -75,7 +75,8 @@ sessions' tests), so ranges are wide; one process, alternating rounds:
   each op's gradients until the pass ended. Let go when the step is announced: minor faults
   a step 122 -> 65, the Recorder 2.46x -> 2.30x (11 rounds; a listener that keeps nothing
   119 -> 6 faults, 2.30x -> 2.01x); with 28x28 images 2,614 -> 1,432 faults, 2.65x -> 2.17x
-  (7 rounds);
+  (7 rounds); by instructions 10.25 M -> 10.07 M a step (1.652x -> 1.624x: AccumulateGrad
+  no longer clones a gradient we hold), the listener alone 9.24 M -> 9.12 M;
 - the floor, 'copies and hooks alone' (predicted 2.0x, 1.35x by instructions): 1.66-1.70x
   [0.98-2.04], 1.27x by instructions (7.92 M a step against 6.25 M plain), the same as or
   above the numpy engine's Recorder (1.15x [1.13-1.75] in the same run): the goal cannot be
