@@ -632,6 +632,14 @@ def test_a_dataset_batched_twice_is_named_before_flatten_folds_the_extra_axis_aw
     assert len(model.fit(once, verbose=0).history["loss"]) == 1
 
 
+def test_images_with_a_channel_axis_the_input_shape_leaves_out_fit_as_in_keras_3():
+    x, y = np.ones((8, 2, 2, 1), "float32"), np.array([0, 1, 2, 0, 1, 2, 0, 1])
+    model = _classifier(tf.keras.layers.Flatten(input_shape=(2, 2)))
+    once = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)   # one axis more, at the end
+    assert len(model.fit(once, verbose=0).history["loss"]) == 1
+    assert np.isfinite(model.evaluate(once, verbose=0))
+
+
 def test_validation_data_without_labels_is_refused_before_the_first_epoch():
     x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 0])
     model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))

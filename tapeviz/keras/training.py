@@ -152,10 +152,14 @@ def _unflattened_hint(model, y_pred) -> str | None:
 
 def _refuse_extra_batch_axis(model, caller: str, data) -> None:
     """A Dataset batched twice yields batches of batches: one axis more than the model's
-    declared input (`input_shape=`, an Input), which Flatten would fold into the features."""
+    declared input (`input_shape=`, an Input) before the input's own, which Flatten would fold
+    into the features. One axis more after them (images (28, 28, 1) for an input (28, 28)) is
+    not that: Keras 3 squeezes it and fits."""
     expected = getattr(model, "_declared_input", None)
     x = data[0] if isinstance(data, tuple) else data
-    if expected is None or not isinstance(x, Tensor) or x.ndim != len(expected) + 1:
+    if expected is None or not isinstance(x, Tensor) or x.ndim != len(expected) + 1 \
+            or not all(want is None or want == got
+                       for want, got in zip(expected[1:], x.shape[2:])):
         return
     raise ShapeError(caller, f"the dataset yields x of shape {tuple(x.shape)}, one axis more "
                              f"than the model's input {expected}",
