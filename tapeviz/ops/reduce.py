@@ -239,8 +239,11 @@ def _reduction(row, op_name, doc):
         return row(input_tensor, axis=normalize_axes(op_name, axis, rank),
                    keepdims=arguments.flag(op_name, "keepdims", keepdims, default=False))
     reduce.__name__ = reduce.__qualname__ = op_name
-    # so tracebacks and errors (which name the function the user called) say reduce_sum
-    reduce.__code__ = reduce.__code__.replace(co_name=op_name, co_qualname=op_name)
+    # so tracebacks and errors (which name the function the user called) say reduce_sum;
+    # code objects have a co_qualname from Python 3.11 on
+    code = reduce.__code__
+    names = {"co_qualname": op_name} if hasattr(code, "co_qualname") else {}
+    reduce.__code__ = code.replace(co_name=op_name, **names)
     reduce.__doc__ = doc
     return reduce
 
