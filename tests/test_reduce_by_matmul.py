@@ -1,6 +1,7 @@
 """Sums and means over a run of axes with a short kept tail (a bias gradient, a global average
 pool) go through one matmul with ones (`ops/reduce.py`); a non-finite total, or one whose own
 sum overflows, is summed again by numpy, so the result is numpy's."""
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -50,3 +51,16 @@ def test_finite_totals_whose_sum_overflows_are_summed_by_numpy():
         ours = tf.reduce_sum(x, axis=[0]).numpy()
     np.testing.assert_array_equal(ours, _numpy_sum_quietly(x, 0))
     assert np.isfinite(ours).all()
+
+
+def test_a_large_sum_by_matmul_holds_no_memory_after_it():
+    x = np.random.default_rng(2).standard_normal((1 << 20, 2))  # its ones vector: 8 MB
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        total = tf.reduce_sum(x, axis=0).numpy()
+        held = tracemalloc.get_traced_memory()[0] - before - total.nbytes
+    finally:
+        tracemalloc.stop()
+    np.testing.assert_allclose(total, x.sum(axis=0), rtol=1e-10)
+    assert held < 1 << 20, f"{held} bytes still held after reduce_sum"

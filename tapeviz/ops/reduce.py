@@ -111,11 +111,19 @@ def _sum_by_matmul(x, axis, keepdims):
 _MATMUL_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-@functools.lru_cache(maxsize=16)
+_MOST_KEPT_ONES = 1 << 16  # a bias gradient's 32x26x26 rows; 16 kept vectors stay <= 8 MB
+
+
 def _ones(count: int, dtype) -> np.ndarray:
-    """A read-only vector of `count` ones, made once (np.ones costs ~3 us a call)."""
+    """A vector of `count` ones: kept from call to call up to _MOST_KEPT_ONES (np.ones costs
+    ~3 us a call), made each time past it, so a large reduction's ones are not held."""
+    return _kept_ones(count, dtype) if count <= _MOST_KEPT_ONES else np.ones(count, dtype)
+
+
+@functools.lru_cache(maxsize=16)
+def _kept_ones(count: int, dtype) -> np.ndarray:
     ones = np.ones(count, dtype)
-    ones.flags.writeable = False
+    ones.flags.writeable = False  # shared by every call: nobody may change it
     return ones
 
 
