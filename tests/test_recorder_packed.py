@@ -105,6 +105,22 @@ def test_the_nodes_of_a_packed_step_are_made_once():
     assert step.find(op="relu")[0].node is nodes[step.find(op="relu")[0].index]
 
 
+def test_a_packed_step_keeps_each_ops_taped_flag_and_duration():
+    w = tf.Variable([1.0, 2.0])
+    with Recorder() as rec:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w * w)
+        # the open step's rows, as dispatch appended them: (node, taped, duration, ...)
+        forward = [(bool(row[1]), row[2]) for row in rec.current_step._rows]
+        _ = w.assign_sub(0.1 * tape.gradient(loss, w))
+        _ = tf.constant(1.0) + 1.0   # a step after it: the first is final, and packed
+    step = rec.steps[0]
+    assert step._packed is not None
+    assert [(op.taped, op.duration) for op in step.ops[:len(forward)]] == forward
+    assert forward == [(True, forward[0][1]), (True, forward[1][1])] and forward[0][1] > 0
+    assert [op.taped for op in step.ops[len(forward):]] == [False] * (len(step) - 2)
+
+
 def test_a_packed_step_replays_its_backward_pass():
     rec, _, _ = train(2, persistent=False)
     held, tapes, _ = train(2, persistent=True)
