@@ -1,12 +1,14 @@
 """`tf.print`: values written as TensorFlow's PrintV2 writes them (to stderr by default).
 
 Tensors are summarized as TF does: along each axis the first and last `summarize` entries
-around `...`; float32 values in 6 significant digits when those read back exactly, else 9
-(float64: 15, else 17), bools as 1 and 0. Lists and dicts are written with the tensors in
-them formatted the same way.
+around `...` (blocks of rank 3 and up apart by blank lines, as numpy writes them); float32
+values in 6 significant digits when those read back exactly, else 9 (float64: 15, else 17),
+bools as 1 and 0. A string is written as it is; anything else (lists, tuples, dicts, numpy
+arrays, numbers) as `pprint.pformat` writes it, with each tensor inside formatted as above.
 """
 from __future__ import annotations
 
+import pprint
 import sys
 
 import numpy as np
@@ -29,31 +31,49 @@ def print(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=None
     if not hasattr(stream, "write"):
         raise bad_argument("print", "output_stream", "a stream such as sys.stdout or "
                            "sys.stderr", output_stream)
+    if summarize is None:   # TF's default
+        summarize = 3
     if type(summarize) is not int:
-        raise bad_argument("print", "summarize", "an int (-1 or None: every entry)", summarize)
-    limit = None if summarize is None or summarize < 0 else summarize
+        raise bad_argument("print", "summarize", "an int (-1: every entry)", summarize)
+    limit = None if summarize < 0 else summarize
     stream.write(sep.join(_formatted(value, limit) for value in inputs) + end)
 
 
 def _formatted(value, limit) -> str:
+    if isinstance(value, str):
+        return value
     if isinstance(value, Tensor):
         return _array(np.asarray(value._value), limit, 0)
-    if isinstance(value, np.ndarray):
-        return _array(value, limit, 0)
-    if isinstance(value, (list, tuple)) and any(_holds_tensor(v) for v in value):
-        inner = ", ".join(_formatted(v, limit) for v in value)
-        return f"[{inner}]" if isinstance(value, list) else f"({inner})"
-    if isinstance(value, dict) and any(_holds_tensor(v) for v in value.values()):
-        return "{" + ", ".join(f"{k!r}: {_formatted(v, limit)}" for k, v in value.items()) + "}"
-    return str(value)
+    texts = []
+    template = pprint.pformat(_with_slots(value, texts, limit))
+    for index, text in enumerate(texts):
+        template = template.replace(repr(_Slot(index)), text, 1)
+    return template
 
 
-def _holds_tensor(value) -> bool:
-    if isinstance(value, (Tensor, np.ndarray)):
-        return True
+class _Slot:
+    """Where the `index`th tensor of a structure goes in its pprint template (as TF's
+    placeholders); NUL characters cannot occur in pprint's own output."""
+
+    def __init__(self, index: int):
+        self.index = index
+
+    def __repr__(self) -> str:
+        return f"\0{self.index}\0"
+
+
+def _with_slots(value, texts: list, limit):
+    """`value` with each tensor in its lists, tuples and dicts replaced by a `_Slot`, the
+    tensor's text appended to `texts`."""
+    if isinstance(value, Tensor):
+        texts.append(_array(np.asarray(value._value), limit, 0))
+        return _Slot(len(texts) - 1)
+    if isinstance(value, dict):
+        return type(value)((k, _with_slots(v, texts, limit)) for k, v in value.items())
     if isinstance(value, (list, tuple)):
-        return any(_holds_tensor(v) for v in value)
-    return isinstance(value, dict) and any(_holds_tensor(v) for v in value.values())
+        items = [_with_slots(v, texts, limit) for v in value]
+        return type(value)(*items) if hasattr(value, "_fields") else type(value)(items)
+    return value
 
 
 def _array(array, limit, depth: int) -> str:
@@ -67,7 +87,7 @@ def _array(array, limit, depth: int) -> str:
         return "[" + " ".join("..." if i is None else _scalar(array[i], array.dtype)
                               for i in indices) + "]"
     rows = ["..." if i is None else _array(array[i], limit, depth + 1) for i in indices]
-    return "[" + ("\n" + " " * (depth + 1)).join(rows) + "]"
+    return "[" + ("\n" * (array.ndim - 1) + " " * (depth + 1)).join(rows) + "]"
 
 
 def _scalar(value, dtype) -> str:

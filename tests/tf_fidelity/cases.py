@@ -2067,6 +2067,14 @@ add_case("print/bools_nan_inf", lambda tf: _printed(
 add_case("print/sep_end", lambda tf: _printed(tf, "a", "b", sep="-", end="!\n"), grad=False)
 add_case("print/variable_and_dict", lambda tf: _printed(
     tf, tf.Variable([1.5, 2.0]), {"a": tf.constant(1)}), grad=False)
+add_case("print/summarize_none", lambda tf: _printed(
+    tf, tf.reshape(tf.range(64), [8, 8]), summarize=None), grad=False)
+add_case("print/rank3_blocks", lambda tf: _printed(
+    tf, tf.reshape(tf.range(27), [3, 3, 3]), tf.reshape(tf.range(16), [2, 2, 2, 2]),
+    summarize=1), grad=False)
+add_case("print/structures", lambda tf: _printed(
+    tf, [tf.constant(1), 2, "s"], (tf.constant(1.0),), {"b": 1, "a": tf.constant([True])},
+    np.array([1.5, 2.0]), np.float32(0.1)), grad=False)
 
 
 # ---- Keras metrics lecture programs compile with: Precision, Recall, RootMeanSquaredError --
