@@ -401,3 +401,24 @@ def test_pooling_and_flatten_gradients_match_finite_differences():
                                  L.Flatten(dtype="float64"), L.Dense(2, dtype="float64")],
                                 dtype="float64")
     _check_layer_gradients(model, rng.normal(size=(2, 5, 5, 1)))
+
+
+def test_layers_and_variables_held_in_tuples_are_tracked_and_plain_tuples_skipped():
+    class Holder(L.Layer):
+        def __init__(self):
+            super().__init__()
+            self.pair = (L.Dense(2), L.Dense(3))
+            self.scales = (tf.Variable(1.0), tf.Variable(2.0))
+            self.mixed = (3, tf.Variable(4.0))
+            self.nested = ((tf.Variable(5.0),),)
+            self.window = (3, 4)  # a plain tuple: nothing in it to track
+
+        def call(self, x):
+            return self.pair[1](self.pair[0](x))
+
+    holder = Holder()
+    holder(tf.ones((1, 4)))
+    layers, variables = holder._tracked()
+    assert layers == list(holder.pair)
+    assert [v.numpy().item() for v in variables] == [1.0, 2.0, 4.0, 5.0]
+    assert len(holder.trainable_variables) == 4 + 4  # two Dense's kernel and bias, then four
