@@ -775,6 +775,25 @@ def test_validation_split_beyond_one_and_validation_labels_of_another_length_are
     assert sorted(history.history) == ["loss", "val_loss"]
 
 
+def test_validation_data_without_labels_for_a_model_of_its_own_losses_validates_as_in_keras():
+    class OwnLoss(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = tf.keras.layers.Dense(2)
+
+        def call(self, x):
+            out = self.dense(x)
+            self.add_loss(tf.reduce_mean(out ** 2))
+            return out
+
+    x = np.ones((4, 3), "float32")
+    model = OwnLoss()
+    model.compile(optimizer="sgd")
+    history = model.fit(x, verbose=0, validation_data=(x, None))
+    assert sorted(history.history) == ["loss", "val_loss"]
+    assert history.history["val_loss"][0] > 0
+
+
 def test_a_weight_rebound_by_w_minus_lr_g_gets_a_warned_none_gradient_naming_assign_sub():
     w = tf.Variable([0.0, 0.0])
     with tf.GradientTape() as tape:

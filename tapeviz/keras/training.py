@@ -127,6 +127,8 @@ def _validation_data(data):
                                           f"got {came}",
                                    hint="pass the labels too: validation_data=(x_val, y_val)")
     x, y, weight = unpack_x_y_sample_weight(tuple(data))
+    if y is None:   # (x_val, None): a model whose losses are its own (add_loss), as in Keras
+        return x, y, weight
     samples, labels = length(to_numpy(x)), length(to_numpy(y))
     if samples != labels:
         raise ShapeError("fit", f"validation_data: x_val has {samples} samples but y_val has "
