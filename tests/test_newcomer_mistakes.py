@@ -700,6 +700,17 @@ def test_class_indices_out_of_range_say_1_based_labels_or_too_few_units(labels, 
     assert len(model.fit(x, np.array([0, 1, 2]), verbose=0).history["loss"]) == 1
 
 
+def test_binary_labels_for_a_one_unit_layer_say_two_units_not_1_based_labels():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd",
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = np.ones((3, 2), "float32"), np.array([1, 1, 1])   # a batch of one class
+    err, line = raised(ValueError, lambda: model.fit(x, y, verbose=0))
+    assert err.hint == "the model gives 1 classes: labels up to 1 need a last layer of 2 " \
+                       "units, Dense(2)"
+    assert_names_this_line(err, line)
+
+
 @pytest.mark.parametrize("loss", [tf.keras.losses.categorical_crossentropy,
                                   tf.keras.losses.CategoricalCrossentropy()])
 def test_categorical_crossentropy_given_predictions_then_labels_warns_swapped_at_this_line(loss):

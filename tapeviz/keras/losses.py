@@ -245,10 +245,11 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
 
 def _label_range_hint(labels, classes: int) -> str | None:
     """The usual cause of class indices out of range: labels counted from 1, or a last layer
-    with fewer units than classes."""
+    with fewer units than classes (a one-unit layer given labels 1 has too few, not 1-based
+    labels: subtracting 1 would leave one class)."""
     if np.any(labels != np.round(labels)) or labels.min() < 0:
         return None
-    if labels.min() >= 1 and labels.max() == classes:
+    if classes > 1 and labels.min() >= 1 and labels.max() == classes:
         return f"the labels look 1-based (1 to {classes}): subtract 1, y - 1"
     top = int(labels.max())
     return f"the model gives {classes} classes: labels up to {top} need a last layer of " \
