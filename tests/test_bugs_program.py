@@ -598,6 +598,24 @@ def test_a_variable_drawn_again_at_random_each_step_is_found():
     assert here("# BUG 5c") in finding.message
 
 
+def test_a_variable_made_in_the_loop_and_rebound_by_w_minus_lr_g_is_found():
+    """No update op writes it (`w = w - lr * g` after the tape makes a Tensor): its update is
+    lost all the same, the next step starting again from zeros."""
+    x, y = regression_data()
+    with Recorder() as rec:
+        for _ in range(5):
+            w = tf.Variable(tf.zeros([3, 1]))  # BUG 5d: a new w every step
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(tf.matmul(x, w) - y))
+            w = w - 0.1 * tape.gradient(loss, w)
+    losses = [step.loss for step in rec.steps if step.loss is not None]
+    assert len(losses) == 5 and len(set(losses)) == 1   # every step starts over
+    [finding] = findings("variable_in_loop", rec)
+    assert finding.message.startswith("w (3x1) is made inside the training loop, anew in each "
+                                      "of the last 5 steps")
+    assert f"made at tests/{here('# BUG 5d')}: w = tf.Variable(" in finding.message
+
+
 def test_a_variable_made_once_before_the_loop_gives_no_alert():
     x, y = regression_data()
     w = tf.Variable(tf.zeros([3, 1]))

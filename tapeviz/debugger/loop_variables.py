@@ -124,12 +124,26 @@ def _shape(variable) -> str:
     return "x".join(map(str, variable.shape)) or "scalar"
 
 
-def _updated(step, variables) -> bool:
-    """Whether an update op of `step` wrote one of `variables`: one never updated (a torch
-    RNN's `h0 = torch.zeros(..., requires_grad=True)`, made each batch) loses nothing."""
+def _updated(steps, run) -> bool:
+    """Whether the newest of `run`'s variables were updated in their step or the next (where
+    a rebinding after the gradient call is recorded): written by an update op, or read by an
+    op no tape kept (`w = w - lr * g`: that update is lost too). One only differentiated (a
+    torch RNN's `h0 = torch.zeros(..., requires_grad=True)`, made each batch) loses nothing.
+    """
+    step, variables = run[-1]
     wanted = {id(v) for v in variables}
-    return any(node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead
-               and id(node.inputs[0].variable) in wanted for node in step.nodes)
+    at = next(i for i, recorded in enumerate(steps) if recorded is step)
+    for recorded in steps[at:at + 2]:
+        for rop in recorded.ops:
+            node = rop.node
+            if node.op.kind == "update":
+                if node.inputs and type(node.inputs[0]) is VariableRead and \
+                        id(node.inputs[0].variable) in wanted:
+                    return True
+            elif not rop.taped and node.phase == "forward" and any(
+                    type(t) is VariableRead and id(t.variable) in wanted for t in node.inputs):
+                return True
+    return False
 
 
 def _first_reader(nodes, variables):
@@ -149,7 +163,7 @@ def variables_made_in_loop(steps, nodes) -> list:
         by_line.setdefault(where, []).append(run)
     found = []
     for groups in by_line.values():
-        if _carried_over(groups) or not any(_updated(*run[-1]) for run in groups):
+        if _carried_over(groups) or not any(_updated(steps, run) for run in groups):
             continue
         count = max(map(len, groups))
         latest = [v for run in groups for v in run[-1][1]]
