@@ -85,3 +85,29 @@ def test_terminate_on_nan_stops_at_the_first_nan_batch_and_lambda_callbacks_run(
               callbacks=[tf.keras.callbacks.TerminateOnNaN(), watch])
     assert model.stop_training and ends == [0]
     assert capsys.readouterr().out == "Batch 0: Invalid loss, terminating training\n"
+
+
+def test_a_callback_subclass_gets_keras_hooks_batch_aliases_and_params():
+    class Seen(tf.keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.batches, self.params_seen = [], None
+
+        def on_batch_end(self, batch, logs=None):   # the older name: fit calls it, as Keras does
+            self.batches.append((batch, sorted(logs)))
+
+        def on_epoch_end(self, epoch, logs=None):
+            super().on_epoch_end(epoch, logs)
+            self.params_seen = dict(self.params)
+
+    seen = Seen()
+    _model().fit(X, Y, batch_size=4, epochs=2, callbacks=[seen], verbose=0)
+    assert seen.batches == [(0, ["loss"]), (1, ["loss"])] * 2
+    assert seen.params_seen == {"verbose": 0, "epochs": 2, "steps": 2}
+
+
+def test_lambda_callback_takes_the_older_batch_hook_names():
+    ends = []
+    hooks = tf.keras.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: ends.append(batch))
+    _model().fit(X, Y, batch_size=4, epochs=1, callbacks=[hooks], verbose=0)
+    assert ends == [0, 1]

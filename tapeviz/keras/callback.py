@@ -3,7 +3,12 @@ from __future__ import annotations
 
 
 class Callback:
-    """Base class of fit's callbacks: override the `on_*` hooks you need."""
+    """Base class of fit's callbacks: override the `on_*` hooks you need.
+
+    Every hook exists and does nothing, so a subclass may call `super().on_epoch_end(...)`;
+    as in Keras, `on_train_batch_begin`/`_end` call `on_batch_begin`/`_end`, the older names
+    that many callbacks still override.
+    """
 
     def __init__(self):
         self.model = None
@@ -14,3 +19,27 @@ class Callback:
 
     def set_params(self, params: dict) -> None:
         self.params = params
+
+    def on_train_begin(self, logs=None) -> None:
+        pass
+
+    def on_train_end(self, logs=None) -> None:
+        pass
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        pass
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        pass
+
+    def on_batch_begin(self, batch, logs=None) -> None:
+        pass
+
+    def on_batch_end(self, batch, logs=None) -> None:
+        pass
+
+    def on_train_batch_begin(self, batch, logs=None) -> None:
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        self.on_batch_end(batch, logs=logs)

@@ -323,6 +323,8 @@ class Trainer:
         callbacks = _callback_list(callbacks) + [history]   # last: it logs what they add
         for cb in callbacks[:-1]:
             cb.set_model(self) if hasattr(cb, "set_model") else setattr(cb, "model", self)
+            if hasattr(cb, "set_params"):   # Keras's params: epochs, steps, verbose
+                cb.set_params(history.params)
         _callback(callbacks, "on_train_begin", {})
         self.stop_training = False
         for epoch in range(initial_epoch, epochs):

@@ -215,8 +215,6 @@ class TerminateOnNaN(Callback):
             print(f"Batch {batch}: Invalid loss, terminating training")
             self.model.stop_training = True
 
-    on_train_batch_end = on_batch_end
-
 
 class LambdaCallback(Callback):
     """A callback made of functions: `on_epoch_end=lambda epoch, logs: ...`, and so on."""
@@ -227,10 +225,9 @@ class LambdaCallback(Callback):
         super().__init__()
         hooks = {"on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,
                  "on_train_begin": on_train_begin, "on_train_end": on_train_end,
-                 "on_train_batch_begin": on_train_batch_begin or kwargs.pop("on_batch_begin",
-                                                                            None),
-                 "on_train_batch_end": on_train_batch_end or kwargs.pop("on_batch_end", None),
-                 **kwargs}
+                 "on_train_batch_begin": on_train_batch_begin,
+                 "on_train_batch_end": on_train_batch_end,
+                 **kwargs}   # on_batch_begin/_end too: Callback's train-batch hooks call them
         for hook, fn in hooks.items():
             if fn is not None:
                 setattr(self, hook, fn)
