@@ -114,3 +114,19 @@ def test_strided_view_reads_the_same_windows_as_as_strided_and_is_read_only(cont
     assert not view.flags.writeable
     with pytest.raises(ValueError):
         view[0, 0, 0, 0, 0, 0] = 1.0
+
+
+@pytest.mark.parametrize("channels", [1, 8])  # im2col's transposed windows; the taps' width
+@pytest.mark.parametrize("padding", ["VALID", "SAME"])
+def test_an_empty_batch_convolves_to_an_empty_batch_with_zero_filter_gradient(channels, padding):
+    import tapeviz as tf
+
+    x = tf.Variable(np.zeros((0, 5, 5, channels), np.float32))
+    w = tf.Variable(np.ones((3, 3, channels, 2), np.float32))
+    with tf.GradientTape() as tape:
+        y = tf.nn.conv2d(x, w, 1, padding)
+        total = tf.reduce_sum(y)
+    dx, dw = tape.gradient(total, [x, w])
+    assert tuple(y.shape) == ((0, 3, 3, 2) if padding == "VALID" else (0, 5, 5, 2))
+    assert tuple(dx.shape) == (0, 5, 5, channels)
+    np.testing.assert_array_equal(dw.numpy(), np.zeros((3, 3, channels, 2), np.float32))

@@ -140,7 +140,7 @@ def _conv2d_forward(x, w, *, strides, padding, dilations):
     _recent_windows.put(_window_key(x, (kh, kw), strides, padding, dilations), x, cols)
     out = recycler.empty((x.shape[0], out_hw[0], out_hw[1], o), np.result_type(x, w))
     flat, w2d = out.reshape(-1, o), w.reshape(kh * kw * c, o)
-    step = _ROW_BLOCK if not cols.flags.c_contiguous else len(cols)
+    step = _ROW_BLOCK if not cols.flags.c_contiguous else max(len(cols), 1)  # 0: an empty batch
     for start in range(0, len(cols), step):
         np.matmul(cols[start:start + step], w2d, out=flat[start:start + step])
     return out
