@@ -919,3 +919,14 @@ def test_one_callback_given_bare_is_taken_as_keras_3_takes_it():
                         callbacks=tf.keras.callbacks.LambdaCallback(
                             on_epoch_end=lambda epoch, logs: seen.append(epoch)))
     assert seen == [0, 1] and len(history.history["loss"]) == 2
+
+
+def test_to_categorical_of_string_labels_names_x_and_how_to_make_class_indices():
+    labels = np.array(["cat", "dog", "cat"])
+    err, line = raised(ValueError, lambda: tf.keras.utils.to_categorical(labels))
+    assert str(err).startswith("to_categorical: x must be class indices (ints >= 0); got a "
+                               "str96 array of shape (3,)")
+    assert "np.unique(y, return_inverse=True)" in err.hint
+    assert_names_this_line(err, line)
+    _, indices = np.unique(labels, return_inverse=True)
+    assert tf.keras.utils.to_categorical(indices).tolist() == [[1, 0], [0, 1], [1, 0]]

@@ -1,6 +1,7 @@
 """`tapeviz.keras.utils`: Keras's utilities that training code uses directly."""
 import numpy as np
 
+from ..errors import InvalidArgumentError, bad_argument
 from ..ops.gather import one_hot
 from ..ops.shape import reshape
 from ..tensor import Tensor
@@ -22,7 +23,13 @@ def to_categorical(x, num_classes=None):
         if x.ndim > 1 and x.shape[-1] == 1:
             x = reshape(x, tuple(x.shape)[:-1])
         return one_hot(x, num_classes)
-    x = np.array(x, dtype="int64")
+    try:
+        x = np.array(x, dtype="int64")
+    except (TypeError, ValueError) as error:   # labels as strings: a ValueError, as in Keras
+        raise bad_argument("to_categorical", "x", "class indices (ints >= 0)", x,
+                           InvalidArgumentError)\
+            .with_hint("encode labels as class indices first, e.g. classes, y = "
+                       "np.unique(y, return_inverse=True)") from error
     shape = x.shape[:-1] if x.ndim > 1 and x.shape[-1] == 1 else x.shape
     x = x.reshape(-1)
     num_classes = num_classes or int(np.max(x)) + 1
