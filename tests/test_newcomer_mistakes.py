@@ -911,6 +911,13 @@ def test_a_loss_class_given_the_data_says_make_it_first_then_call_it(loss_class)
     assert np.isfinite(float(loss_fn(targets, predictions)))
 
 
+def test_a_loss_setting_given_as_a_scalar_tensor_is_a_setting_not_data():
+    labels, predictions = tf.constant([[0.0, 1.0]]), tf.constant([[3.0, 1.0]])
+    as_tensor = tf.keras.losses.Huber(delta=tf.constant(2.0))(labels, predictions)
+    as_number = tf.keras.losses.Huber(delta=2.0)(labels, predictions)
+    assert float(as_tensor) == float(as_number) == 2.0   # (3 - 0): 2 (3 - 2/2) / 2 columns
+
+
 def test_one_callback_given_bare_is_taken_as_keras_3_takes_it():
     x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 0])
     model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))

@@ -39,9 +39,10 @@ __all__ = ["BinaryCrossentropy", "CategoricalCrossentropy", "CosineSimilarity", 
 
 def _refuse_data(loss, arguments: tuple) -> None:
     """`SparseCategoricalCrossentropy(y_true, y_pred)`: the data given to the class, whose
-    arguments are settings (from_logits, reduction), instead of to the loss it makes."""
+    arguments are settings (from_logits, reduction), instead of to the loss it makes. A
+    scalar is a setting (Huber's delta as tf.constant(2.0)); data has a batch axis."""
     for value in arguments:
-        if isinstance(value, (Tensor, np.ndarray)):
+        if isinstance(value, (Tensor, np.ndarray)) and np.ndim(value) >= 1:
             name = type(loss).__name__
             raise InvalidArgumentError(name, f"was given data as a setting ({describe(value)}): "
                                              f"a loss class is made first, then called with "
