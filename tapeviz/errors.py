@@ -51,9 +51,9 @@ class OpError(Exception):
             text = f"{self.function}: {text}"
         if self.source is not None:
             text += f"\n  at {self.source}"
-            line = self.source.line
-            if line:
-                text += f"\n      {line}"
+            code = self.source.statement
+            if code:
+                text += "\n      " + code.replace("\n", "\n      ")
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text

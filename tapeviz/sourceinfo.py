@@ -13,6 +13,8 @@ import linecache
 import os
 import sys
 
+from .statements import statement_at
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _not_user: tuple = (_PACKAGE_DIR,)   # code under these directories is never the user's line
 _own: dict = {}          # id() of each code object seen -> whether it is tapeviz's own
@@ -53,6 +55,12 @@ class SourceInfo:
     def line(self) -> str:
         """The source text of the line, stripped ('' when the file is not readable)."""
         return linecache.getline(self.filename, self.lineno).strip()
+
+    @property
+    def statement(self) -> str:
+        """The whole statement this line is part of, dedented (the line, when the statement
+        is on one line): what is shown as the user's code."""
+        return statement_at(self.filename, self.lineno)
 
     def __str__(self) -> str:
         """The location, and the function when the line is in one."""

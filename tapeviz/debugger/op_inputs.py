@@ -50,15 +50,15 @@ def input_labels(op, source, count: int, phase: str = "forward") -> list:
 
 
 def written_arguments(op, source, count: int) -> list:
-    """What the user's line (`source`, a SourceInfo or None) passed for each of the
-    `count` inputs of `op` (an op row, or the name of one), as written there ('h',
-    'tf.ones([3, 4])'), '' for each when the line does not show it: the line holds no one
-    call of the op by its name (`tf.matmul(h, w)`) or operator (`h @ w`), the op ran inside
-    a layer or loss, the statement spans lines, or the op has fewer names than inputs (the
-    list passed to `concat` is all of them, not its first)."""
+    """What the user's statement (`source`, a SourceInfo or None; the whole statement, when
+    it spans lines) passed for each of the `count` inputs of `op` (an op row, or the name
+    of one), as written there ('h', 'tf.ones([3, 4])'), '' for each when it does not show
+    it: it holds no one call of the op by its name (`tf.matmul(h, w)`) or operator
+    (`h @ w`), the op ran inside a layer or loss, or the op has fewer names than inputs
+    (the list passed to `concat` is all of them, not its first)."""
     op_name, op = (op, REGISTRY.get(op)) if isinstance(op, str) else (op.name, op)
     names = getattr(op, "input_names", None) or ()
-    line = source.line if source is not None else ""
+    line = source.statement if source is not None else ""
     if len(names) < count:
         return [""] * count
     try:

@@ -191,8 +191,8 @@ def node_summary(node, upstream=None) -> str:
     source = node.source
     if source is not None:
         lines.append(f"  at {source}")
-        if source.line:
-            lines.append(f"      {source.line}")
+        if source.statement:
+            lines.append("      " + source.statement.replace("\n", "\n      "))
     names = op_inputs.input_labels(node.op, source, len(node.inputs), node.phase)
     rows = list(zip(names, node.inputs)) + [("output", node.output)]
     if node.params:

@@ -145,8 +145,8 @@ def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> lis
 def _source_section(source) -> list:
     if source is None:
         return []
-    line = source.line
-    return [_section("Source", "code", f"{source}\n    {line}" if line else str(source))]
+    code = source.statement.replace("\n", "\n    ")
+    return [_section("Source", "code", f"{source}\n    {code}" if code else str(source))]
 
 
 def input_name(node: Node, i: int) -> str:
