@@ -64,3 +64,13 @@ def test_a_large_sum_by_matmul_holds_no_memory_after_it():
         tracemalloc.stop()
     np.testing.assert_allclose(total, x.sum(axis=0), rtol=1e-10)
     assert held < 1 << 20, f"{held} bytes still held after reduce_sum"
+
+
+@pytest.mark.parametrize("shape, axis", [((64, 0), [0]), ((2, 64, 0), [1]), ((0, 64, 3), [1])])
+def test_sums_and_means_over_many_values_with_an_empty_kept_axis_are_empty(shape, axis):
+    x = np.ones(shape, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # numpy's mean of nothing
+        expected_mean = x.mean(axis=tuple(axis))
+    assert tuple(tf.reduce_sum(x, axis=axis).shape) == x.sum(axis=tuple(axis)).shape
+    np.testing.assert_array_equal(tf.reduce_mean(x, axis=axis).numpy(), expected_mean)

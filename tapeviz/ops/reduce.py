@@ -98,8 +98,8 @@ def _sum_by_matmul(x, axis, keepdims):
     shape = x.shape
     reduced = math.prod(shape[first:last + 1])
     tail = math.prod(shape[last + 1:])
-    if last - first + 1 != len(axis) or tail >= 128 or reduced < 64:
-        return None
+    if last - first + 1 != len(axis) or not 0 < tail < 128 or reduced < 64:
+        return None  # a tail of 0 (an empty kept axis) cannot be reshaped to (-1, reduced, 0)
     with np.errstate(all="ignore"):
         total = np.matmul(_ones(reduced, x.dtype), x.reshape(-1, reduced, tail))
         if not math.isfinite(total.sum()):  # one NaN or Inf makes the sum so (or an overflow)
