@@ -355,7 +355,7 @@ class GradientTape:
             self._missing = (id(targets[0]), missing)
         self._consume(backward.reachable, keep_skeleton=missing is not None)
         if missing is not None:
-            _last_missing = self._remains()
+            _last_missing = self._remains(backward.reachable)
         elif _last_missing is not None:
             _last_missing = None
         if events.listeners(events.GradientComputed):
@@ -449,17 +449,23 @@ class GradientTape:
                 self._exits, self._refused = (), _NOTHING_REFUSED
                 self._await_readers(False)
 
-    def _remains(self):
-        """What `last_missing_gradient` may keep of this tape: a weak reference to a
-        persistent one (it holds every value it recorded), and for a freed one a copy of its
-        value-free outline that holds what it watched by weak reference too."""
-        if self._persistent:
-            return weakref.ref(self)
+    def _remains(self, floats):
+        """What `last_missing_gradient` keeps of this tape after a None: a copy of it freed,
+        its value-free outline (`Skeleton`; a persistent tape's, made here from `floats` as
+        `_consume` makes a freed one's), what it watched held by weak reference. Not the
+        tape: a persistent one holds every value it recorded, any the variables it watched."""
         remains = copy.copy(self)
+        if self._persistent:   # it records on, and may be dropped before the optimizer asks
+            exits = tuple(map(copy.copy, self._exits))
+            for exit_ in exits:
+                exit_.value = None
+            remains._persistent, remains._used = False, True
+            remains._skeleton = Skeleton(self._nodes, exits, self._refused, floats)
+            remains._nodes, remains._ids = [], set()
         remains._watches_tensors = True   # every watched item held weakly, read back alive
         remains._watched = [item if type(item) is weakref.ref else weakref.ref(item)
                             for item in self._watched]
-        return lambda: remains
+        return remains
 
     @staticmethod
     def _checked_sources(sources) -> list:
@@ -514,9 +520,9 @@ _last_missing = None  # _remains() of the tape whose last gradient call returned
 
 
 def last_missing_gradient(source):
-    """(tape, target id) of the last `gradient` call, when it returned None for `source` and
-    its tape is still alive."""
-    tape = _last_missing() if _last_missing is not None else None
+    """(tape, target id) of the last `gradient` call, when it returned None for `source`
+    (the tape as `GradientTape._remains` keeps it: freed, its outline kept)."""
+    tape = _last_missing
     if tape is None:
         return None
     target_id, missing = tape._missing

@@ -813,11 +813,12 @@ def test_a_tape_whose_gradient_was_none_is_freed_with_its_values_and_variables(p
     assert [ref() for ref in freed] == [None, None, None]
 
 
-def test_why_a_gradient_is_none_is_still_said_after_its_non_persistent_tape_is_dropped():
+@pytest.mark.parametrize("persistent", [False, True])
+def test_why_a_gradient_is_none_is_still_said_after_its_tape_is_dropped(persistent):
     w, unused = tf.Variable([1.0], name="w"), tf.Variable([2.0], name="unused")
 
     def gradients():   # the tape dies when this returns, before apply_gradients
-        with tf.GradientTape() as tape:
+        with tf.GradientTape(persistent=persistent) as tape:
             loss = tf.reduce_sum(w * w)
         return tape.gradient(loss, [w, unused])
 
