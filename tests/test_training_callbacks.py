@@ -111,3 +111,23 @@ def test_lambda_callback_takes_the_older_batch_hook_names():
     hooks = tf.keras.callbacks.LambdaCallback(on_batch_end=lambda batch, logs: ends.append(batch))
     _model().fit(X, Y, batch_size=4, epochs=1, callbacks=[hooks], verbose=0)
     assert ends == [0, 1]
+
+
+def test_learning_rate_scheduler_keeps_a_type_error_from_inside_the_schedule():
+    def schedule(epoch, lr):
+        return lr * [0.5]   # the user's own bug: Keras retries schedule(epoch) and hides it
+
+    with pytest.raises(TypeError, match="can't multiply sequence"):
+        _model().fit(X, Y, epochs=1, verbose=0,
+                     callbacks=[tf.keras.callbacks.LearningRateScheduler(schedule)])
+
+
+def test_learning_rate_scheduler_returning_a_tensor_names_the_schedule_line():
+    schedule = lambda epoch, lr: lr * tf.math.exp(-0.1)   # noqa: E731 (TF's docs' example)
+    line = schedule.__code__.co_firstlineno
+    with pytest.raises(ValueError, match="should be a float. Got: a float32 tensor of shape") \
+            as error:
+        _model().fit(X, Y, epochs=1, verbose=0,
+                     callbacks=[tf.keras.callbacks.LearningRateScheduler(schedule)])
+    assert f"test_training_callbacks.py:{line}" in str(error.value)
+    assert "float(...)" in str(error.value)

@@ -7,12 +7,15 @@ them, as LearningRateScheduler adds 'learning_rate', before History records them
 """
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 import warnings
 
 import numpy as np
 
+from ..errors import InvalidArgumentError, describe
+from ..sourceinfo import SourceInfo
 from ..tensor import Tensor
 from .callback import Callback
 
@@ -189,13 +192,13 @@ class LearningRateScheduler(Callback):
     def on_epoch_begin(self, epoch, logs=None) -> None:
         if not hasattr(self.model.optimizer, "learning_rate"):
             raise ValueError('Optimizer must have a "learning_rate" attribute.')
-        try:
-            value = self.schedule(epoch, _learning_rate(self.model))
-        except TypeError:   # Keras's old form, schedule(epoch)
-            value = self.schedule(epoch)
+        value = self._scheduled(epoch)
         if not isinstance(value, (float, np.float32, np.float64)):
-            raise ValueError(f"The output of the `schedule` function should be a float. Got: "
-                             f"{value}")
+            raise InvalidArgumentError(
+                "LearningRateScheduler", f"The output of the `schedule` function should be a "
+                                         f"float. Got: {describe(value)}",
+                hint=f"the schedule ({_defined_at(self.schedule)}) should return a Python "
+                     f"float: float(...) of what it returns")
         self.model.optimizer.learning_rate = value
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to "
@@ -204,6 +207,17 @@ class LearningRateScheduler(Callback):
     def on_epoch_end(self, epoch, logs=None) -> None:
         if logs is not None:
             logs["learning_rate"] = _learning_rate(self.model)
+
+    def _scheduled(self, epoch):
+        """schedule(epoch, lr), or Keras's older schedule(epoch) when it takes one argument. A
+        TypeError from inside a two-argument schedule stays its own (Keras retries with one
+        argument and reports 'missing 1 required positional argument' instead)."""
+        try:
+            return self.schedule(epoch, _learning_rate(self.model))
+        except TypeError:
+            if _accepts(self.schedule, 2):
+                raise
+            return self.schedule(epoch)
 
 
 class TerminateOnNaN(Callback):
@@ -231,6 +245,25 @@ class LambdaCallback(Callback):
         for hook, fn in hooks.items():
             if fn is not None:
                 setattr(self, hook, fn)
+
+
+def _accepts(function, count: int) -> bool:
+    """Whether `function` can be called with `count` positional arguments (False when Python
+    cannot tell, as for some builtins)."""
+    try:
+        inspect.signature(function).bind(*range(count))
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _defined_at(function) -> str:
+    """Where `function` was defined, as tapeviz names a user's line (a notebook cell, a file
+    path:line), or its repr when it has no code."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return repr(function)
+    return str(SourceInfo(code.co_filename, code.co_firstlineno, code.co_name))
 
 
 def _learning_rate(model) -> float:
