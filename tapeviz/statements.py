@@ -13,7 +13,8 @@ import textwrap
 
 LONGEST = 8   # a statement longer than this many lines shows its one line instead
 
-_parsed: dict = {}   # filename -> (the lines parsed, [(first, last) line of each statement])
+# filename -> (the lines parsed, [(first, last) line of each statement], {line: its text})
+_parsed: dict = {}
 
 
 def statement_at(filename: str, lineno: int) -> str:
@@ -24,24 +25,30 @@ def statement_at(filename: str, lineno: int) -> str:
     lines = linecache.getlines(filename)
     if not 0 < lineno <= len(lines):
         return ""
-    span = _innermost(_spans(filename, lines), lineno)
-    if span is None or span[1] - span[0] >= LONGEST:
-        return lines[lineno - 1].strip()
-    return textwrap.dedent("".join(lines[span[0] - 1:span[1]])).strip()
+    spans, texts = _parse(filename, lines)
+    text = texts.get(lineno)
+    if text is None:
+        span = _innermost(spans, lineno)
+        if span is None or span[1] - span[0] >= LONGEST:
+            text = lines[lineno - 1].strip()
+        else:
+            text = textwrap.dedent("".join(lines[span[0] - 1:span[1]])).strip()
+        texts[lineno] = text
+    return text
 
 
-def _spans(filename: str, lines: list) -> list:
+def _parse(filename: str, lines: list) -> tuple:
     cached = _parsed.get(filename)
     if cached is not None and cached[0] is lines:
-        return cached[1]
+        return cached[1], cached[2]
     try:
         tree = ast.parse("".join(lines))
     except (SyntaxError, ValueError):
         spans = []
     else:
         spans = [_span(node) for node in ast.walk(tree) if isinstance(node, ast.stmt)]
-    _parsed[filename] = (lines, spans)
-    return spans
+    _parsed[filename] = (lines, spans, {})
+    return spans, _parsed[filename][2]
 
 
 _BLOCKS = {"body", "orelse", "finalbody", "handlers", "cases", "decorator_list"}

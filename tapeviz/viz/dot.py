@@ -185,9 +185,9 @@ def _tooltip(node, with_grads: bool) -> str:
     source = node.source
     if source is not None:
         lines.append(str(source))
-        code = source.line
+        code = source.statement
         if code:
-            lines.append(f"    {code}")
+            lines.append("    " + code.replace("\n", "\n    "))
     if node.nonfinite:
         lines.append("holds NaN or Inf")
     if node.grad_norm is not None:
