@@ -47,11 +47,14 @@ def remember(node, output, tensors) -> None:
     if grad_fn is None:   # a leaf that requires grad (an in-place op on a parameter)
         return
     pending = _local.pending
+    sequence = grad_fn._sequence_nr()
+    if sequence in pending:   # an op that returned its input as it was (h.float() of a float
+        return                # h): autograd made no node for it, the step is h's maker's
     if len(pending) >= MAX_PENDING:
         for key in list(pending)[:MAX_PENDING // 2]:
             del pending[key]
-    pending[grad_fn._sequence_nr()] = (grad_fn.name(), node, output.output_nr,
-                                       tuple(map(_input_key, tensors)))
+    pending[sequence] = (grad_fn.name(), node, output.output_nr,
+                         tuple(map(_input_key, tensors)))
 
 
 def _input_key(tensor):

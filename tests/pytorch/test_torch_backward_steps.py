@@ -247,3 +247,19 @@ def test_a_heard_pass_lets_torchs_gradients_go_while_the_loss_and_its_graph_live
         assert loss.grad_fn is not None and len(caught) == 1
         assert caught[0]() is None, "a gradient autograd was done with is still held"
         assert model.weight.grad is not None
+
+
+def test_an_op_that_returns_its_input_as_it_was_leaves_its_maker_the_backward_step():
+    """`h.float()` of a float tensor (as `.to(device)` on its own device, `.contiguous()`)
+    returns `h` itself: autograd made no node for it, so the layer that made `h` keeps the
+    step that sends its weight's gradient."""
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    with tvt.record() as tape:
+        hidden = model(torch.ones(4, 3))
+        assert hidden.float() is hidden
+        hidden.float().relu().sum().backward()
+    assert [s.node.op.name for s in tape.steps] == ["sum", "relu", "linear"]
+    linear = tape.steps[-1]
+    np.testing.assert_allclose(linear.input_grads[1].numpy(), model.weight.grad.numpy(),
+                               rtol=1e-6)
