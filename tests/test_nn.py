@@ -424,3 +424,15 @@ def test_max_pool2d_forward_and_gradient_match_torch(k, stride, padding):
     ty.backward(torch.tensor(g.transpose(0, 3, 1, 2)))
     np.testing.assert_allclose(y.numpy(), ty.detach().numpy().transpose(0, 2, 3, 1))
     np.testing.assert_allclose(dx.numpy(), tx.grad.numpy().transpose(0, 2, 3, 1), atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 0, 4), (0, 3, 3, 4), (2, 3, 3, 0)])
+def test_bias_add_of_an_empty_image_batch_is_empty_and_its_bias_gradient_zero(shape):
+    value = tf.Variable(np.ones(shape, np.float32))
+    bias = tf.Variable(np.arange(shape[-1], dtype=np.float32))
+    with tf.GradientTape() as tape:
+        out = tf.nn.bias_add(value, bias)
+        total = tf.reduce_sum(out)
+    assert tuple(out.shape) == shape
+    np.testing.assert_array_equal(tape.gradient(total, bias).numpy(),
+                                  np.zeros(shape[-1], np.float32))

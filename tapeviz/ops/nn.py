@@ -189,7 +189,7 @@ def _bias_add_forward(value, bias, *, axis):
     """value + bias along `axis`. Channels last in a contiguous image batch: the bias repeated
     along a whole image row, so numpy adds runs of W*C values, not C at a time (0.08 ms
     against 0.15 ms on the guide's 32x26x26x16)."""
-    if axis == value.ndim - 1 and value.ndim >= 3 and value.flags.c_contiguous \
+    if axis == value.ndim - 1 and value.ndim >= 3 and value.size and value.flags.c_contiguous \
             and value.dtype == bias.dtype:
         row = value.shape[-2] * value.shape[-1]
         out = recycler.empty(value.shape, value.dtype)
