@@ -338,7 +338,7 @@ class GradientTape:
         seeds = None if output_gradients is None else nest.flatten(output_gradients)
         backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
         grads = backward.grads
-        result, missing = [], None  # a loop, not a comprehension: cheaper for one or few sources
+        result, missing, unwatched = [], None, ()  # a loop: cheaper for one or few sources
         for s in flat_sources:
             grad = grads.get(id(s))
             if grad is None or type(s._value) not in FLOAT_SCALAR_TYPES \
@@ -349,7 +349,7 @@ class GradientTape:
                     missing[id(s)] = weakref.ref(s)
                     if type(s) is not Variable and id(s) not in self._ids \
                             and np.asarray(s._value).dtype.kind == "f":
-                        _warn_unwatched_source(s)
+                        unwatched += (s,)
             result.append(grad)
         if missing is not None:  # remembered for the optimizer that gets these Nones
             self._missing = (id(targets[0]), missing)
@@ -360,6 +360,8 @@ class GradientTape:
             _last_missing = None
         if events.listeners(events.GradientComputed):
             events.emit(events.GradientComputed(self, targets, flat_sources, result))
+        for source in unwatched:   # after the tape is consumed: a warning raised as an error
+            _warn_unwatched_source(source)   # (-W error) leaves it as a returned call would
         if isinstance(sources, Tensor):
             return result[0]
         if flat_sources is sources:  # a flat list, [w, b]: nothing to pack

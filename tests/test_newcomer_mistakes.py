@@ -830,6 +830,18 @@ def test_a_weight_rebound_by_w_minus_lr_g_gets_a_warned_none_gradient_naming_ass
     assert np.allclose(v.numpy(), [0.36, 0.36])
 
 
+def test_the_unwatched_source_warning_raised_as_an_error_leaves_the_tape_used_up():
+    w = tf.Variable([0.0, 0.0]) * 1.0   # a plain Tensor
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum((w - 1.0) ** 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # as under -W error
+        with pytest.raises(UserWarning, match="a source is a plain Tensor"):
+            tape.gradient(loss, w)
+    with pytest.raises(RuntimeError, match="non-persistent GradientTape"):
+        tape.gradient(loss, w)   # consumed, as the call that returned None would leave it
+
+
 @pytest.mark.parametrize("call", ["fit", "evaluate"])
 def test_a_dataset_without_labels_given_to_a_compiled_loss_says_the_labels_are_missing(call):
     x, y = np.ones((4, 2), "float32"), np.array([0, 1, 2, 0])
