@@ -1,5 +1,8 @@
 """Convolutions by kernel taps: BLAS products that add into their output (`ops/blas.py`)
 against numpy's matmul-and-add fallback, which every other BLAS build takes."""
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -114,6 +117,20 @@ def test_strided_view_reads_the_same_windows_as_as_strided_and_is_read_only(cont
     assert not view.flags.writeable
     with pytest.raises(ValueError):
         view[0, 0, 0, 0, 0, 0] = 1.0
+
+
+
+def test_strided_view_of_an_offset_input_outlives_it_and_reads_its_values():
+    batch = np.arange(4 * 5 * 6 * 8, dtype=np.float64).reshape(4, 5, 6, 8)
+    x = batch[1:3]  # contiguous, starting past its base's first element
+    expected = x[:, :3, :3].copy()
+    sn, sh, sw, sc = x.strides
+    view = conv_taps.strided_view(x, (2, 3, 3, 8), (sn, sh, sw, sc))
+    origin = weakref.ref(batch.base if batch.base is not None else batch)
+    del batch, x
+    gc.collect()
+    assert origin() is not None  # the view keeps the buffer it reads
+    np.testing.assert_array_equal(view, expected)
 
 
 @pytest.mark.parametrize("channels", [1, 8])  # im2col's transposed windows; the taps' width
