@@ -255,7 +255,7 @@ class _Folder:
         codes, table = self.table.loop_codes, self.table
         ops = [position for position in run.positions.tolist()
                if position >= 0 and codes[position] >= 0]
-        return " → ".join(table.node(position).op for position in ops[:len(ops) // passes])
+        return " → ".join(map(table.op_name, ops[:len(ops) // passes]))
 
     def fold(self, gid: str, label: str, entries: Level, key: int, scope=None,
              repeat: int = 1) -> None:

@@ -82,7 +82,13 @@ def _range_label(chunk: Level, table: NodeTable) -> str:
     positions = np.asarray(members, dtype=np.int64)[ops_at] if type(members) is not range \
         else ops_at + members.start
     _, firsts = np.unique(table.loop_codes[positions], return_index=True)
-    names = list(dict.fromkeys(table.node(int(positions[at])).op for at in np.sort(firsts)))
+    names: list = []   # the first distinct names, and one more to know there are more
+    for at in np.sort(firsts).tolist():
+        name = table.op_name(int(positions[at]))
+        if name not in names:
+            names.append(name)
+            if len(names) > NAMED_OPS:
+                break
     named = ", ".join(names[:NAMED_OPS] + ["…"] * (len(names) > NAMED_OPS))
     scopes = chunk.scope_count()
     inside = f" in {counted(scopes, 'scope')}" if scopes else ""

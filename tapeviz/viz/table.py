@@ -365,6 +365,12 @@ class NodeTable:
             node = self.cache[position] = self._make(position)
         return node
 
+    def op_name(self, position: int) -> str:
+        """The op name of the op node at `position`, read without making its GraphNode (a
+        box's label names the ops of thousands it folds)."""
+        node = self.cache.get(position)
+        return node.op if node is not None else self.ops[int(self.ordinal[position])].op.name
+
     def _make(self, position: int):
         from .graph import _dtype_name, _plain_node
         ordinal = int(self.ordinal[position])
