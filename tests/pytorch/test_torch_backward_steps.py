@@ -263,3 +263,53 @@ def test_an_op_that_returns_its_input_as_it_was_leaves_its_maker_the_backward_st
     linear = tape.steps[-1]
     np.testing.assert_allclose(linear.input_grads[1].numpy(), model.weight.grad.numpy(),
                                rtol=1e-6)
+
+
+@pytest.mark.parametrize("users_hook", [False, True], ids=["alone", "a users hook keeps it"])
+def test_two_backward_passes_before_one_step_each_keep_their_own_gradients(users_hook):
+    """Gradient accumulation: the steps let torch's gradients go, so the first pass's weight
+    gradient may become the .grad the second pass adds to in place; what each recorded step
+    shows must stay what its own pass computed (and .grad the sum), whether or not the
+    user's own hook holds the gradient too (torch then clones it into .grad)."""
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    batches = [torch.randn(4, 3), torch.randn(4, 3)]
+    expected = [torch.autograd.grad(model(x).relu().sum(), model.weight)[0].numpy()
+                for x in batches]
+    kept = []
+    if users_hook:
+        model.weight.register_hook(kept.append)
+    with Recorder() as rec:
+        for x in batches:
+            model(x).relu().sum().backward()
+        optimizer.step()
+    assert len(rec.steps) == 2 and len(kept) == (2 if users_hook else 0)
+    for step, own in zip(rec.steps, expected):
+        linear = step.backward_steps[-1]
+        assert linear.node.op.name == "linear"
+        np.testing.assert_allclose(linear.input_grads[1].numpy(), own, rtol=1e-6)
+    [weight] = [name for name in rec.steps[0].variable_gradients if name.endswith("/weight")]
+    [first, second] = [step.variable_gradients[weight].numpy() for step in rec.steps]
+    np.testing.assert_allclose(first, expected[0], rtol=1e-6)
+    np.testing.assert_allclose(second, expected[0] + expected[1], rtol=1e-6)
+
+
+def test_a_retained_graph_run_backward_twice_gives_the_same_steps_twice():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    with tvt.record() as tape:
+        loss = model(torch.randn(4, 3)).tanh().sum()
+        loss.backward(retain_graph=True)
+        loss.backward()
+    first, second = tape.steps[:3], tape.steps[3:]
+    assert [s.node.op.name for s in tape.steps] == ["sum", "tanh", "linear"] * 2
+    for one, again in zip(first, second):
+        assert one.node is again.node
+        np.testing.assert_array_equal(one.upstream.numpy(), again.upstream.numpy())
+        for a, b in zip(one.input_grads, again.input_grads):
+            assert (a is None) == (b is None)
+            if a is not None:
+                np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_allclose(model.weight.grad.numpy(), 2 * first[-1].input_grads[1].numpy(),
+                               rtol=1e-6)

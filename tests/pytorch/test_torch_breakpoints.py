@@ -189,3 +189,23 @@ def test_a_step_that_raised_and_a_cleared_breakpoint_leave_no_hook():
     bp.clear()
     assert not torch.nn.modules.module._global_forward_pre_hooks
     assert torch._C._len_torch_function_stack() == 0
+
+
+def test_a_step_that_raised_in_a_notebook_cell_leaves_the_breakpoint_armed_for_the_next_cell(
+        kernel_shell):
+    """A loop of raw tensors calls no module after its failed step: the next cell puts the
+    mode back (the extension's pre_run_cell), and nothing stands by at module calls."""
+    shell = kernel_shell
+    shell.run_line_magic("load_ext", "tapeviz")
+    try:
+        w = torch.ones(3, requires_grad=True)
+        shell.user_ns.update(w=w, torch=torch, optimizer=_DivergedSGD([w], lr=0.1))
+        bp = tvt.break_on(op="log", action="continue")
+        failed = shell.run_cell("torch.log(w.exp()).sum().backward()\noptimizer.step()\n")
+        assert isinstance(failed.error_in_exec, FloatingPointError)
+        assert len(bp.hits) == 1
+        assert shell.run_cell("loss = torch.log(w.exp()).sum()\n").success
+        assert len(bp.hits) == 2
+        assert not torch.nn.modules.module._global_forward_pre_hooks
+    finally:
+        shell.run_line_magic("unload_ext", "tapeviz")
