@@ -6,14 +6,15 @@ under `tf.math`, as the same objects, so `tf.math.exp is tf.exp`; the few `tf.ma
 that TF composes of other ops (count_nonzero, log_sigmoid, ...) are composed here the same way.
 """
 from .coverage import missing as _missing
-from . import arguments
+from . import arguments as _arguments
 from . import dtypes as _dtypes
 from .creation import zeros_like as _zeros_like
 from .dispatch import name_scope as _name_scope
 from .errors import DTypeError as _DTypeError, ShapeError as _ShapeError
 from .nn import l2_normalize
 from .ops.accumulate import add_n
-from .ops.math import (abs, add, argmax, argmin, cast, ceil, cos, divide, divide_no_nan, equal,
+from .ops.math import cast as _cast
+from .ops.math import (abs, add, argmax, argmin, ceil, cos, divide, divide_no_nan, equal,
                        exp, floor, floordiv, floormod, greater, greater_equal, is_finite, is_inf,
                        is_nan, less, less_equal, log, log1p, logical_and, logical_not, logical_or,
                        logical_xor, maximum, minimum, multiply, negative, not_equal, pow,
@@ -33,10 +34,10 @@ def count_nonzero(input, axis=None, keepdims=None, dtype=_dtypes.int64, name=Non
     >>> int(tf.math.count_nonzero([[0, 1], [2, 0]]))
     2
     """
-    keep = arguments.flag("count_nonzero", "keepdims", keepdims, default=False)
+    keep = _arguments.flag("count_nonzero", "keepdims", keepdims, default=False)
     with _name_scope("count_nonzero"):
-        nonzero = cast(not_equal(input, _zeros_like(input)), _dtypes.int64)
-        return cast(reduce_sum(nonzero, axis=axis, keepdims=keep), dtype)
+        nonzero = _cast(not_equal(input, _zeros_like(input)), _dtypes.int64)
+        return _cast(reduce_sum(nonzero, axis=axis, keepdims=keep), dtype)
 
 
 def log_sigmoid(x, name=None):
@@ -68,8 +69,8 @@ def scalar_mul(scalar, x, name=None):
     >>> tf.math.scalar_mul(2.0, tf.constant([1.0, 2.0])).numpy()
     array([2., 4.], dtype=float32)
     """
-    x = arguments.tensor_of("scalar_mul", "x", x)
-    scalar = scalar if isinstance(scalar, _Tensor) else _wrap(arguments.array_of(
+    x = _arguments.tensor_of("scalar_mul", "x", x)
+    scalar = scalar if isinstance(scalar, _Tensor) else _wrap(_arguments.array_of(
         "scalar_mul", "scalar", scalar, x._value.dtype))
     if scalar._value.dtype != x._value.dtype:
         raise _DTypeError("scalar_mul", f"scalar and x must have the same dtype; got "

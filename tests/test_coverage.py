@@ -45,3 +45,11 @@ def test_the_message_reaches_a_script_s_traceback_without_pythons_own_guess():
     last = done.stderr.strip().splitlines()[-1]
     assert last == ("AttributeError: module 'tapeviz.nn' has no attribute 'gelu': tf.nn.gelu "
                     "is TensorFlow's, and tapeviz does not cover it")
+
+
+@pytest.mark.parametrize("space", ["math", "nn", "random", "linalg", "config"])
+def test_a_namespace_exports_only_tensorflow_names(space):
+    """`from tapeviz.math import *` gives TF's names, not tapeviz's helpers (tf.math.arguments,
+    tf.math.cast: TF has tf.cast only)."""
+    from tapeviz.tf_names import TF_NAMES
+    assert set(getattr(tf, space).__all__) <= TF_NAMES[space]
