@@ -732,6 +732,18 @@ def test_categorical_crossentropy_given_predictions_then_labels_warns_swapped_at
     assert float(np.mean(saturated)) < 1e-5
 
 
+@pytest.mark.parametrize("soft_labels", [[[0.9, 0.05, 0.05]],    # label smoothing in the data
+                                         [[0.7, 0.3, 0.0]]],     # mixup of two examples
+                         ids=["smoothed", "mixed_up"])
+def test_soft_labels_beside_a_prediction_saturated_to_one_hot_are_not_called_swapped(soft_labels):
+    saturated = tf.nn.softmax(tf.constant([[300.0, 0.0, 0.0]]))   # unscaled inputs do this
+    assert saturated.numpy().tolist() == [[1.0, 0.0, 0.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = tf.keras.losses.categorical_crossentropy(tf.constant(soft_labels), saturated)
+    assert float(loss[0]) > 1.0   # the soft labels' other classes, clipped at 1e-7
+
+
 def test_a_loss_computed_after_the_tape_block_is_named_once_for_all_the_variables():
     model = _classifier(tf.keras.layers.Flatten(input_shape=(2,)))
     x, y = np.ones((3, 2), "float32"), np.array([0, 1, 2])

@@ -200,13 +200,16 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
 def _check_swapped_one_hot(loss: str, y_true, y_pred) -> None:
     """Warn from the user's line when y_pred's first row is exactly one-hot and y_true's is
     not: `loss(predictions, labels)`, which TF computes silently (~16 a row) and trains the
-    wrong way; one row is read, no scan on the training path."""
+    wrong way; one row is read, no scan on the training path. Soft labels of two nonzero
+    values over three or more classes (smoothed, or mixed up from two) are labels: a
+    prediction saturated to one-hot beside them is the model's, not swapped."""
     if y_pred.ndim == 0 or y_pred.shape[-1] == 0 or y_pred._value.size == 0:
         return
     pred = y_pred._value.reshape(-1, y_pred.shape[-1])[0]
     true = y_true._value.reshape(-1, y_true.shape[-1])[0]
     if np.count_nonzero(pred == 1) == 1 and np.count_nonzero(pred) == 1 \
-            and not np.all((true == 0) | (true == 1)):
+            and not np.all((true == 0) | (true == 1)) \
+            and (true.size <= 2 or np.unique(true[true != 0]).size > 2):
         warn_from_user_line(f"{loss}: the arguments look swapped: y_pred is exactly one-hot, as "
                             f"labels are, and y_true is not, as predictions are. Keras losses "
                             f"take (y_true, y_pred), labels first: loss(labels, predictions).")
