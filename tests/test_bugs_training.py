@@ -219,6 +219,31 @@ def test_dead_relu_names_unnamed_variables_as_the_code_does_else_by_shape_and_re
     assert finding.variables == (w1.name, b1.name, w2.name)
 
 
+def test_dead_relu_does_not_name_variables_by_the_helper_line_that_made_them_all():
+    """`p = tf.Variable(init)` in a helper made every variable: 'p' names none of them."""
+    rng = np.random.default_rng(6)
+    pixels = rng.uniform(0, 1, size=(40, 16)).astype(np.float32)
+
+    def parameter(initial):
+        p = tf.Variable(initial)
+        return p
+
+    w1, b1 = parameter(tf.random.uniform([16, 8], seed=2) - 1.0), parameter(tf.zeros([8]))
+    w2 = parameter(tf.random.normal([8, 1], seed=3))
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                hidden = tf.nn.relu(tf.matmul(pixels, w1) + b1)  # BUG 6e: all weights < 0
+                loss = tf.reduce_mean(tf.square(tf.matmul(hidden, w2) - 0.5))  # 6e head
+            for v, g in zip([w1, b1, w2], tape.gradient(loss, [w1, b1, w2])):
+                v.assign_sub(0.05 * g)
+    [finding] = [f for f in diagnose(rec) if f.kind == "dead_relu"]
+    relu, head = line_of(__file__, "# BUG 6e"), line_of(__file__, "# 6e head")
+    assert f": the 16x8 variable read by matmul (line {relu}), the 8-element variable read " \
+        f"by add (line {relu}) and the 8x1 variable read by matmul (line {head}) never " \
+        f"train" in finding.message
+
+
 class TwoLayers(tf.keras.Model):
     """A subclassed model: its layers are called on lines of its own `call`."""
 

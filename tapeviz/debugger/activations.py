@@ -62,11 +62,11 @@ def _and(parts: list) -> str:
 
 
 def _unnamed(variable, nodes) -> str:
-    """An unnamed variable as code shows it: 'w1' as the line that made it assigns it, else
-    'the 16x8 variable read by matmul (line 141)'."""
+    """An unnamed variable as code shows it: 'w1' as the line that made it assigns it (and
+    no other variable `nodes` read), else 'the 16x8 variable read by matmul (line 141)'."""
     made = variable.made_at
     assigned = _ASSIGNED.match(made.line) if made is not None else None
-    if assigned is not None:
+    if assigned is not None and not _made_there_too(variable, nodes):
         return assigned.group(1)
     shape = tuple(variable.shape)
     size = "scalar" if not shape else (f"{shape[0]}-element" if len(shape) == 1
@@ -77,6 +77,14 @@ def _unnamed(variable, nodes) -> str:
         return f"the {size} variable {variable.name}"
     line = f" (line {reader.source.lineno})" if reader.source is not None else ""
     return f"the {size} variable read by {reader.op.name}{line}"
+
+
+def _made_there_too(variable, nodes) -> bool:
+    """Whether `nodes` read another variable made at `variable`'s line: a helper's
+    `p = tf.Variable(init)`, whose `p` names none of them."""
+    made = variable.made_at
+    return any(type(t) is VariableRead and t.variable is not variable
+               and t.variable.made_at == made for node in nodes for t in node.inputs)
 
 
 def describe_variables(variables, nodes) -> str:

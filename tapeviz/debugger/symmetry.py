@@ -32,8 +32,9 @@ def _fix(variable, node, name: str) -> str:
     """The fix in the words of the engine that ran `node`; `name`: the variable in code."""
     shape = tuple(variable.shape)
     if engine_of(node.op) == "torch":
-        if name.isidentifier():   # a tensor made with requires_grad=True
-            return (f"fix: draw it at random: {name} = nn.init.xavier_uniform_(torch.empty"
+        if name.isidentifier() or UNNAMED.match(variable.name):   # made requires_grad=True
+            w = name if name.isidentifier() else "w"
+            return (f"fix: draw it at random: {w} = nn.init.xavier_uniform_(torch.empty"
                     f"{shape}).requires_grad_()")
         path = _ITEM.sub(r"[\1]", variable.name)
         parameter = ("layer.weight" if "/" in variable.name   # a layer called alone

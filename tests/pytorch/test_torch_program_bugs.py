@@ -440,3 +440,28 @@ def test_a_tensor_made_each_step_but_never_updated_is_not_a_lost_parameter():
             optimizer.step()
     assert any(v.name.startswith("leaf") for v in rec.last_step.gradient_sources)   # h0's
     assert findings("variable_in_loop", rec) == []
+
+
+def test_a_symmetric_raw_weight_made_by_a_helper_is_described_and_its_fix_names_no_leaf():
+    """`p = torch.full(...)` in a helper made both weights: neither is 'p', and the fix is
+    written for a tensor, not as a module's 'model.leaf_3:0'."""
+    x, y = regression_data()
+
+    def parameter(*shape):
+        p = torch.full(shape, 0.2, requires_grad=True)
+        return p
+
+    with Recorder() as rec:
+        w1, w2 = parameter(3, 8), parameter(8, 1)
+        for _ in range(4):
+            loss = ((torch.tanh(x @ w1) @ w2 - y) ** 2).mean()  # 2c read
+            loss.backward()
+            with torch.no_grad():
+                for p in (w1, w2):
+                    p -= 0.1 * p.grad
+                    p.grad.zero_()
+    [finding] = findings("symmetric_init", rec)
+    assert finding.message.startswith("the 8 units of the 3x8 variable read by matmul (line "
+                                      f"{line_of(__file__, '# 2c read')}) (")
+    assert "fix: draw it at random: w = nn.init.xavier_uniform_(torch.empty(3, 8))" \
+        ".requires_grad_()" in finding.message
