@@ -11,7 +11,8 @@ import numpy as np
 from . import arguments
 from .dispatch import name_scope
 from .errors import DTypeError, InvalidArgumentError, bad_argument
-from .ops.math import cast, maximum, sqrt, where
+from .creation import ones_like
+from .ops.math import abs, cast, maximum, sqrt, where
 from .ops.nn import l2_loss
 from .ops.reduce import reduce_sum
 from .ops.shape import stack
@@ -45,7 +46,7 @@ def global_norm(t_list, name=None) -> Tensor:
 def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None) -> tuple:
     """Every tensor of `t_list` scaled by clip_norm / max(global_norm, clip_norm), and the
     global norm before clipping; Nones stay None. A NaN or inf norm makes every value NaN,
-    as in TF.
+    and a negative clip_norm clips nothing, as in TF.
 
     >>> import tapeviz as tf
     >>> clipped, norm = tf.clip_by_global_norm([tf.constant([3.0]), tf.constant([4.0])], 1.0)
@@ -57,15 +58,18 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None) -> tuple:
         norm = global_norm(tensors) if use_norm is None else \
             arguments.tensor_of("clip_by_global_norm", "use_norm", use_norm)
         limit = _limit("clip_by_global_norm", clip_norm, norm.dtype)
-        # TF's clip_norm * min(1 / norm, 1 / clip_norm), without 1 / 0 for all-zero gradients;
-        # + (norm - norm) makes an inf norm NaN, as TF's does
-        scale = limit / maximum(norm, limit) + (norm - norm)
+        # TF's clip_norm * min(1 / norm, 1 / clip_norm), without 1 / 0 for all-zero gradients:
+        # 1 (nothing clipped) for a negative clip_norm; + (norm - norm) makes an inf norm NaN,
+        # as TF's does
+        scale = where(limit < 0, ones_like(norm), limit / maximum(norm, abs(limit))) \
+            + (norm - norm)
         clipped = [None if t is None else t * cast(scale, t.dtype) for t in tensors]
     return clipped, norm
 
 
 def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
-    """`t` scaled so its L2 norm (over `axes`, all by default) is at most clip_norm.
+    """`t` scaled so its L2 norm (over `axes`, all by default) is at most clip_norm (a
+    negative clip_norm counts as 0, as in TF).
 
     >>> import tapeviz as tf
     >>> tf.clip_by_norm(tf.constant([3.0, 4.0]), 1.0).numpy().round(2)
@@ -76,7 +80,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
         raise DTypeError("clip_by_norm", f"t must be a float tensor; got dtype {t.dtype.name}",
                          hint="cast first: tf.cast(t, tf.float32)")
     with name_scope("clip_by_norm"):
-        limit = _limit("clip_by_norm", clip_norm, t.dtype)
+        limit = maximum(_limit("clip_by_norm", clip_norm, t.dtype), 0.0)   # TF: a negative is 0
         squares = reduce_sum(t * t, axis=axes, keepdims=True)
         positive = squares > 0   # sqrt's gradient at 0 is inf: TF's guard
         norm = where(positive, sqrt(where(positive, squares, 1.0)), squares)

@@ -1862,6 +1862,13 @@ add_case("clip_by_norm/zero_row", lambda tf, x: tf.clip_by_norm(x, 1.0, axes=[1]
          a32([[3.0, 4.0], [0.0, 0.0]]))
 add_case("clip_by_norm/below", lambda tf, x: tf.clip_by_norm(x, 100.0), f32(4))
 add_case("clip_by_norm/int32", lambda tf, x: tf.clip_by_norm(x, 1.0), i32(3))
+add_case("clip_by_norm/negative_clip_norm", lambda tf, x: tf.clip_by_norm(x, -1.0), f32(3))
+add_case("clip_by_norm/negative_tensor_clip_norm", lambda tf, x: tf.clip_by_norm(
+    x, tf.constant(-0.5)), f32(3))
+add_case("clip_by_global_norm/negative_clip_norm", lambda tf, x, y: tf.clip_by_global_norm(
+    [x, y], -1.0), f32(3), f32(2))
+add_case("clip_by_global_norm/negative_tensor_clip_norm", lambda tf, x: tf.clip_by_global_norm(
+    [x], tf.constant(-2.0)), f32(3))
 add_case("linalg.global_norm/two", lambda tf, x, y: tf.linalg.global_norm([x, y]), f32(2, 3),
          f32(3, seed=2))
 add_case("linalg.global_norm/with_none", lambda tf, x: tf.linalg.global_norm([None, x]), f32(3))
