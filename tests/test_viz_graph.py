@@ -229,6 +229,22 @@ def test_op_ranges_are_named_by_the_ops_they_hold():
         assert node.label == _range_label_of(graph, node)
 
 
+def test_a_range_of_scopes_names_the_indices_of_all_its_ops_the_last_scopes_too():
+    x = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        h = x
+        for at in range(300):
+            with tf.name_scope(f"s{at}x"):   # three ops a scope
+                h = tf.tanh(h * 1.0 + 1.0)
+    graph = Graph.from_tape(tape)
+    ranges = [node for node in graph.collapse(max_nodes=20).nodes.values() if "#" in node.id]
+    assert len(ranges) >= 2
+    for node in ranges:
+        ops = [int(member[1:]) for member in node.members if member[0] == "n"]
+        assert node.label.endswith(f" ({min(ops)}-{max(ops)})")
+        assert node.label.startswith(f"{len(ops)} ops in {len(ops) // 3} scopes: ")
+
+
 def test_naming_op_ranges_makes_no_node_object_for_the_ops_they_hide():
     """Each op of a different shape (slices of a growing length): naming the ranges reads
     the ops' names, not a GraphNode made for each of the thousands hidden."""

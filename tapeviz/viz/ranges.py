@@ -75,12 +75,11 @@ def _range_label(chunk: Level, table: NodeTable) -> str:
     scopes: ...' when it holds scopes)."""
     members = chunk.members()
     ops_at = ops_among(table, members)
-    first, last = int(chunk.keys[0]), int(chunk.keys[-1])
-    indices = f"{first}-{last}" if last != first else f"{last}"
     if not len(ops_at):
-        return f"{_contents(chunk, table.letters)} ({indices})"
+        return f"{_contents(chunk, table.letters)} ({_span(chunk.keys)})"
     positions = np.asarray(members, dtype=np.int64)[ops_at] if type(members) is not range \
         else ops_at + members.start
+    indices = _span(table.keys[positions])   # a scope's key is its first op: not its last
     _, firsts = np.unique(table.loop_codes[positions], return_index=True)
     names: list = []   # the first distinct names, and one more to know there are more
     for at in np.sort(firsts).tolist():
@@ -93,6 +92,12 @@ def _range_label(chunk: Level, table: NodeTable) -> str:
     scopes = chunk.scope_count()
     inside = f" in {counted(scopes, 'scope')}" if scopes else ""
     return f"{counted(len(ops_at), 'op')}{inside}: {named} ({indices})"
+
+
+def _span(keys: np.ndarray) -> str:
+    """'3-97' of op indices, '7' when they are one."""
+    first, last = int(keys.min()), int(keys.max())
+    return f"{first}-{last}" if last != first else f"{last}"
 
 
 def _round_up(number: int) -> int:
