@@ -212,6 +212,14 @@ def choice(op: str, name: str, value, options: tuple, upper: bool = False) -> st
                        InvalidArgumentError if isinstance(value, str) else DTypeError)
 
 
+def function(op: str, name: str, value):
+    """A function argument (map's map_func): refused when it is not callable, a ValueError
+    as TF raises, when the call is made rather than when the first element is read."""
+    if callable(value):
+        return value
+    raise bad_argument(op, name, "a callable", value, InvalidArgumentError)
+
+
 def name(op: str, value) -> str | None:
     """A name argument: None or a string."""
     if value is None or isinstance(value, str):

@@ -901,6 +901,15 @@ def test_a_map_function_taking_two_arguments_over_single_tensor_elements_says_so
     assert next(iter(images.map(lambda x: x / 2.0))).numpy().tolist() == [0.5, 0.5, 0.5]
 
 
+@pytest.mark.parametrize("method, argument", [("map", "map_func"), ("filter", "predicate")])
+def test_a_dataset_function_that_is_not_callable_is_refused_where_it_is_given(method, argument):
+    images = tf.data.Dataset.from_tensor_slices(np.ones((4, 3), "float32"))
+    err, line = raised(ValueError, lambda: getattr(images, method)(255.0))   # TF: ValueError
+    assert str(err).startswith(f"Dataset.{method}: {argument} must be a callable; got 255.0 "
+                               f"(float)")
+    assert_names_this_line(err, line)
+
+
 def test_a_float64_variable_from_numpy_random_is_named_with_the_line_that_made_it():
     x = tf.ones((2, 3))
     made = sys._getframe().f_lineno + 1

@@ -86,6 +86,8 @@ class Dataset:
         >>> [int(x) for x in ds.as_numpy_iterator()]
         [11, 22]
         """
+        arguments.function("Dataset.map", "map_func", map_func)
+
         def start():
             for element in self._start():
                 yield _s.to_element(_s.call_unpacked(map_func, element), lists_are_tuples=True)
@@ -94,6 +96,8 @@ class Dataset:
 
     def filter(self, predicate, name=None) -> "Dataset":
         """Only the elements for which `predicate` returns a true boolean scalar."""
+        arguments.function("Dataset.filter", "predicate", predicate)
+
         def start():
             for element in self._start():
                 keep = convert_to_tensor(_s.call_unpacked(predicate, element))
