@@ -200,3 +200,51 @@ def test_a_pass_found_early_under_a_file_line_breakpoint_has_the_line_that_ran_i
         clear_breakpoints()
     here = __file__
     assert lines == {line_of(here, "# line: early gradient"), line_of(here, "# line: early next")}
+
+
+def _every_way_a_pass_starts():
+    from tapeviz.debugger.stepper import BackwardStepper
+    x = tf.Variable([0.5, 1.5])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(tf.exp(x) * x)
+    tape.gradient(y, x)                                       # pass: gradient
+    tape.gradient(y, [x])                                     # pass: persistent's second
+    steps = tape.backward(y, [x])
+    next(steps)                                               # pass: next
+    list(steps)                                               # pass: list
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            z = tf.reduce_sum(x * x * x)
+        g = inner.gradient(z, x)                              # pass: inner
+    outer.gradient(g, x)                                      # pass: outer
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(tf.exp(x) * x)
+    stepper = BackwardStepper(tape, y, [x])
+    stepper.step()                                            # pass: stepper
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)  # pass: fit
+    tf.keras.optimizers.SGD(0.1).minimize(lambda: tf.reduce_sum(x * x), [x])  # pass: minimize
+
+
+@pytest.mark.parametrize("early", [True, False], ids=["found_as_it_starts", "found_when_asked"])
+def test_every_way_a_pass_starts_gives_its_ops_the_line_that_started_it(early):
+    # early: a listener by line finds each pass's line from above the engine's run/__next__
+    # (sourceinfo.Origin); late: the first VJP op's walk looks above the engine's frame
+    lines = []
+
+    def heard(event):
+        if event.node.phase == "backward":
+            lines.append(event.node.source.lineno)
+
+    listener = tf.subscribe(heard, sites=lambda source: True) if early else \
+        tf.subscribe(heard, kinds=(tf.events.OpExecuted,))
+    try:
+        _every_way_a_pass_starts()
+    finally:
+        tf.unsubscribe(listener)
+    here = __file__
+    expected = {line_of(here, f"# pass: {way}") for way in (
+        "gradient", "persistent's second", "next", "list", "inner", "outer", "stepper", "fit",
+        "minimize")}
+    assert set(lines) == expected
