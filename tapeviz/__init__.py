@@ -50,7 +50,8 @@ from . import contrib, debugging, errors, functional
 from . import data, debugger, keras, train
 from .data import TensorSpec  # tf.TensorSpec, as TF exports it at the top level too
 # TF 2's tf.*_initializer names: Keras's initializers, called the same way (shape, dtype)
-from .keras.initializers import (Constant as constant_initializer, Ones as ones_initializer,
+from .keras.initializers import (ConstantInitializer as constant_initializer,
+                                 Ones as ones_initializer,
                                  RandomNormal as random_normal_initializer,
                                  RandomUniform as random_uniform_initializer,
                                  Zeros as zeros_initializer)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import random as _random
 from .. import creation as _creation
-from ..errors import unknown_name as _unknown_name
+from ..errors import OpError, unknown_name as _unknown_name
 from . import backend
 
 # stddev of a standard normal truncated to [-2, 2]: scales truncated draws back to 1
@@ -74,7 +74,7 @@ class Ones(Initializer):
 
 
 class Constant(Initializer):
-    """Every value set to `value`.
+    """`value` broadcast to the shape (Keras 3's rule: a scalar fills it, a row repeats).
 
     >>> Constant(2.5)((2,)).numpy()
     array([2.5, 2.5], dtype=float32)
@@ -85,10 +85,27 @@ class Constant(Initializer):
 
     def __call__(self, shape, dtype=None, **kwargs):
         from ..ops.math import cast
-        return cast(_creation.fill(list(shape), self.value), _dtype(dtype))
+        from ..ops.shape import broadcast_to
+        return broadcast_to(cast(_creation.constant(self.value), _dtype(dtype)), list(shape))
 
     def get_config(self) -> dict:
         return {"value": self.value}
+
+
+class ConstantInitializer(Constant):
+    """TF 2's `tf.constant_initializer`: a scalar fills the shape, and values as many as the
+    shape holds are laid into it in order (TF's `tf.constant(value, dtype, shape)`, so with no
+    dtype the value's own: int32 for ints), where Keras's Constant would broadcast.
+
+    >>> ConstantInitializer([1, 2, 3, 4])((2, 2)).numpy().tolist()
+    [[1, 2], [3, 4]]
+    """
+
+    def __call__(self, shape, dtype=None, **kwargs):
+        try:
+            return _creation.constant(self.value, dtype, shape=list(shape))
+        except OpError as error:   # said as the initializer the user called
+            raise type(error)("constant_initializer", error.detail, error.hint) from None
 
 
 class RandomNormal(Initializer):

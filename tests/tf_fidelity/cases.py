@@ -2160,6 +2160,14 @@ add_case("data.Dataset.from_generator/list_component", lambda tf: _elements(_rag
 
 # ---- TF 2's tf.*_initializer names ------------------------------------------------------------
 add_case("constant_initializer/fill", lambda tf: tf.constant_initializer(2.0)([2, 2]))
+add_case("constant_initializer/values_laid_in_order", lambda tf: tf.constant_initializer(
+    [1, 2, 3, 4])([2, 2]))
+add_case("constant_initializer/too_few_values", lambda tf: tf.constant_initializer([1, 2, 3])(
+    [2, 2]))
+add_case("constant_initializer/dense_kernel", lambda tf: tf.keras.layers.Dense(
+    2, kernel_initializer=tf.constant_initializer([[1.0, 2.0]]))(tf.ones([1, 1])))
+add_case("keras.initializers.Constant/row_broadcast", lambda tf: tf.keras.initializers.Constant(
+    [1.0, 2.0])([3, 2]))
 add_case("zeros_initializer/int32", lambda tf: tf.zeros_initializer()([2], dtype=tf.int32))
 add_case("ones_initializer/shape_keyword", lambda tf: tf.ones_initializer()(shape=[1, 2]))
 add_case("random_normal_initializer/facts", lambda tf: _random_facts(
