@@ -42,7 +42,7 @@ from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
 from . import autograd, modules, ops, updates, values
 from .nodes import make_node
-from .ops import BACKWARD, BY_FUNC, op_for
+from .ops import BACKWARD, BY_FUNC, MARKS_PARAMETER, op_for
 
 _getframe = sys._getframe
 
@@ -75,6 +75,8 @@ class AdapterMode(TorchFunctionMode):
         if op is not None:
             if op is BACKWARD:
                 return autograd.run(func, args, kwargs or {}, _local.tapes)
+            if op is MARKS_PARAMETER:
+                return _marked(func, args, kwargs or {})
             tapes = _local.tapes
             route = op.route
             if tapes or route.heard or route.steps or _thread.state.layer_listeners:
@@ -132,6 +134,17 @@ def _traced(op, func, args, kwargs, route, tapes):
         event = events.OpExecuted(node, taped, duration)
         for callback in hearers:
             callback(event)
+    return result
+
+
+def _marked(func, args, kwargs):
+    """`w.requires_grad_()` or `w.requires_grad = True` made data a parameter: its line is
+    where `diagnose` says it was made (as a factory's given requires_grad=True)."""
+    tensor = args[0]
+    was = tensor.requires_grad
+    result = func(*args, **kwargs)
+    if not was and tensor.requires_grad:   # (only a leaf can be marked)
+        values.made_here(tensor, source_from(_getframe(1)))
     return result
 
 

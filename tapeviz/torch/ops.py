@@ -6,8 +6,8 @@ torch's own short names: `conv2d`, `relu`, `linear`, `cross_entropy`, `log`, `ad
 (`x + y` and `x.add(y)` alike), `add_` for the in-place form. Each is routed by
 `events.registered`, so `subscribe(ops=...)` and `break_on(op="log")` choose torch ops as
 they choose numpy ones. `op_for(func)` answers, once per torch function, which op a call
-is, `BACKWARD` for the calls that run autograd, or None for calls that are not ops
-(`x.shape`, `x.item()`, `len(x)`).
+is, `BACKWARD` for the calls that run autograd, `MARKS_PARAMETER` for those that make a
+tensor require grad, or None for calls that are not ops (`x.shape`, `x.item()`, `len(x)`).
 """
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from .. import events
 
 BACKWARD = object()   # op_for's answer for Tensor.backward, autograd.backward and autograd.grad
 _BACKWARD_FUNCTIONS = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
+MARKS_PARAMETER = object()   # op_for's answer for w.requires_grad_() and w.requires_grad = ...
+_MARKING_FUNCTIONS = (torch.Tensor.requires_grad_, torch.Tensor.requires_grad.__set__)
 
 # properties that are ops (views of the value); every other property read is not an op
 VIEW_PROPERTIES = frozenset({"T", "mT", "H", "mH", "real", "imag"})
@@ -124,12 +126,13 @@ class TorchOp:
 
 _lock = threading.Lock()
 _by_name: dict = {}    # torch name -> its TorchOp
-BY_FUNC: dict = {}     # torch function -> its TorchOp, BACKWARD, or None (not an op);
+BY_FUNC: dict = {}     # torch function -> its TorchOp, BACKWARD, MARKS_PARAMETER or None;
 #                       the mode reads it inline, and marks a function found not to be an op
 
 
 def op_for(func):
-    """The TorchOp a call of `func` is, BACKWARD, or None when the call is not an op."""
+    """The TorchOp a call of `func` is, BACKWARD, MARKS_PARAMETER, or None when the call is not
+    an op."""
     try:
         return BY_FUNC[func]
     except KeyError:
@@ -138,6 +141,8 @@ def op_for(func):
         return None
     if func in _BACKWARD_FUNCTIONS:
         found = BACKWARD
+    elif func in _MARKING_FUNCTIONS:
+        found = MARKS_PARAMETER
     else:
         name = torch_name(func)
         found = None if name is None else op_named(name)

@@ -108,6 +108,9 @@ def made_here(leaf: torch.Tensor, source) -> None:
     """`leaf`, a parameter, was made at the user's `source`: a factory's line
     (`w = torch.zeros(3, requires_grad=True)`) or the line whose initialiser first wrote it
     (`nn.Linear(3, 1)`'s), which `diagnose` names as where it was made."""
+    entry = _snapshots.get(id(leaf))
+    if entry is not None and type(entry[2]) is not VariableRead:   # copied while it was data
+        del _snapshots[id(leaf)]   # (`w.requires_grad_()`): read from now on as the variable
     variable = variable_of(leaf)
     if variable.made_at is None:
         variable.made_at = source

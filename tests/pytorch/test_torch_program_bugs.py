@@ -384,6 +384,35 @@ def test_a_tensor_made_in_the_loop_names_its_line_and_the_lost_updates():
     assert [a["kind"] for a in TapeWidget(rec).alerts] == ["variable_in_loop"]
 
 
+def made_then_marked(how: str):
+    """A weight made as data, then marked a parameter in the loop (the line diagnose names)."""
+    x, y = regression_data()
+    with Recorder() as rec:
+        for _ in range(4):
+            w = torch.randn(3, 1) * 0.1
+            if how == "requires_grad_()":
+                w.requires_grad_()  # BUG 5c
+            else:
+                w.requires_grad = True  # BUG 5d
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.1 * w.grad
+    return rec
+
+
+@pytest.mark.parametrize("how, marker", [("requires_grad_()", "# BUG 5c"),
+                                         ("requires_grad = True", "# BUG 5d")])
+def test_a_tensor_made_a_parameter_in_the_loop_names_the_line_that_marked_it(how, marker):
+    rec = made_then_marked(how)
+    [matmul] = rec.last_step.find(op="matmul")
+    assert matmul.node.inputs[1].variable is rec.last_step.gradient_sources[0]   # read as w
+    [finding] = findings("variable_in_loop", rec)
+    assert "3x1" in finding.message and "is made inside the training loop" in finding.message
+    assert f"made at tests/pytorch/{here(marker)}: w.requires_grad" in finding.message
+    assert finding.source.lineno == line_of(__file__, marker)
+
+
 def test_a_layer_made_in_the_loop_is_named_with_its_line():
     x, y = regression_data()
     torch.manual_seed(0)
