@@ -58,7 +58,7 @@ def test_a_line_that_does_not_show_the_call_leaves_the_ops_names():
                                                    ["b = tf.ones([4, 5])", "float32[4, 5]"]]
     spanning = failure(lambda: tf.matmul(a,
                                          tf.ones([4, 5])))            # a statement over lines
-    assert user_arguments(spanning) == ["", ""]
+    assert user_arguments(spanning) == ["a", "tf.ones([4, 5])"]   # read whole (5d338bf)
 
 
 def test_the_failed_node_lists_its_inputs_with_shapes_and_how_many_more_past_four():
