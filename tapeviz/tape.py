@@ -464,6 +464,8 @@ class GradientTape:
             remains._persistent, remains._used = False, True
             remains._skeleton = Skeleton(self._nodes, exits, self._refused, floats)
             remains._nodes, remains._ids = [], set()
+            remains._exits, remains._refused = (), _NOTHING_REFUSED   # (the outline has them)
+            remains.__dict__.pop("record", None)   # bound to this tape: it would keep it
         remains._watches_tensors = True   # every watched item held weakly, read back alive
         remains._watched = [item if type(item) is weakref.ref else weakref.ref(item)
                             for item in self._watched]

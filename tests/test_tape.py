@@ -805,6 +805,7 @@ def test_a_tape_whose_gradient_was_none_is_freed_with_its_values_and_variables(p
     with tf.GradientTape(persistent=persistent) as tape:
         activations = tf.exp(w)
         loss = tf.reduce_sum(activations)
+        float(activations[0, 0])   # a value leaving the tape: an exit the tape notes
     assert tape.gradient(loss, [w, unused])[1] is None
     assert last_missing_gradient(unused)[0] is not None   # why-None can still read it
     freed = [weakref.ref(item) for item in (tape, activations, w)]
