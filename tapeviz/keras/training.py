@@ -13,8 +13,7 @@ import warnings
 import numpy as np
 
 from .. import arguments
-from ..errors import (DTypeError, InvalidArgumentError, MisuseError, ShapeError, bad_argument,
-                      describe)
+from ..errors import DTypeError, InvalidArgumentError, MisuseError, ShapeError, bad_argument
 from ..ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from ..tape import GradientTape
 from ..tensor import Tensor
@@ -22,6 +21,8 @@ from .callbacks import History, Progbar
 from .data_adapter import (Batches, is_dataset, length, refuse_python_lists, to_numpy,
                            train_validation_split,
                            unpack_x_y_sample_weight)
+from .training_checks import (checked_validation_data, refuse_class, refuse_extra_batch_axis,
+                              unflattened_hint)
 
 
 # ---- compiled loss and metrics ---------------------------------------------------------------
@@ -105,70 +106,6 @@ def _resolve_metric(identifier, y_true, y_pred, loss=None):
     return metric
 
 
-def _refuse_class(argument: str, value, kind: str) -> None:
-    """A class where compile wants an instance (`loss=SparseCategoricalCrossentropy`): it
-    would be called with (y_true, y_pred) as its constructor's arguments."""
-    if isinstance(value, type):
-        raise bad_argument("compile", argument, f"{kind}: an instance or a name", value,
-                           DTypeError).with_hint(f"that is the class: make one of it, "
-                                                 f"{value.__name__}()")
-
-
-def _validation_data(data):
-    """`fit`'s validation_data as a Dataset or (x, y, sample_weight), refused before the
-    first epoch rather than after it."""
-    if is_dataset(data):
-        return data
-    if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
-        came = describe(data) if not isinstance(data, (tuple, list)) else \
-            f"a {type(data).__name__} of {len(data)}: " + ", ".join(map(describe, data[:4]))
-        raise InvalidArgumentError("fit", "validation_data must be a Dataset, or a tuple "
-                                          "(x_val, y_val) or (x_val, y_val, val_sample_weight); "
-                                          f"got {came}",
-                                   hint="pass the labels too: validation_data=(x_val, y_val)")
-    x, y, weight = unpack_x_y_sample_weight(tuple(data))
-    if y is None:   # (x_val, None): a model whose losses are its own (add_loss), as in Keras
-        return x, y, weight
-    samples, labels = length(to_numpy(x)), length(to_numpy(y))
-    if samples != labels:
-        raise ShapeError("fit", f"validation_data: x_val has {samples} samples but y_val has "
-                                f"{labels}; make sure both contain the same number of samples")
-    return x, y, weight
-
-
-def _unflattened_hint(model, y_pred) -> str | None:
-    """Why a loss refused `y_pred` when a Dense layer was fed images: Dense acts on the last
-    axis only, so the model's output kept the input's other axes."""
-    from .layers import Dense
-    if not isinstance(y_pred, Tensor) or y_pred.ndim <= 2:
-        return None
-    for layer in getattr(model, "layers", []):
-        shape = getattr(layer, "_input_shape", None)
-        if isinstance(layer, Dense) and shape is not None and len(shape) > 2:
-            return (f'layer "{layer.name}" (Dense) was given inputs of shape {shape}: Dense acts '
-                    f"on the last axis only, so the model's output kept the other axes, "
-                    f"{tuple(y_pred.shape)}; put a Flatten() layer before it (or "
-                    f"GlobalAveragePooling2D() after convolutions)")
-    return None
-
-
-def _refuse_extra_batch_axis(model, caller: str, data) -> None:
-    """A Dataset batched twice yields batches of batches: one axis more than the model's
-    declared input (`input_shape=`, an Input) before the input's own, which Flatten would fold
-    into the features. One axis more after them (images (28, 28, 1) for an input (28, 28)) is
-    not that: Keras 3 squeezes it and fits."""
-    expected = getattr(model, "_declared_input", None)
-    x = data[0] if isinstance(data, tuple) else data
-    if expected is None or not isinstance(x, Tensor) or x.ndim != len(expected) + 1 \
-            or not all(want is None or want == got
-                       for want, got in zip(expected[1:], x.shape[2:])):
-        return
-    raise ShapeError(caller, f"the dataset yields x of shape {tuple(x.shape)}, one axis more "
-                             f"than the model's input {expected}",
-                     hint="a dataset batched twice (ds.batch(8).batch(8)) yields batches of "
-                          "batches: call .batch() once")
-
-
 def _is_metric(value) -> bool:
     return all(hasattr(value, a) for a in ("update_state", "result", "reset_state", "name"))
 
@@ -214,10 +151,10 @@ class Trainer:
         if isinstance(metrics, str):   # Keras 3 refuses it; iterated, 'mae' is 'm', 'a', 'e'
             raise bad_argument("compile", "metrics", "a list, tuple or dict of metrics (e.g. "
                                f"metrics=[{metrics!r}])", metrics, DTypeError)
-        _refuse_class("optimizer", optimizer, "an optimizer")
-        _refuse_class("loss", loss, "a loss")
+        refuse_class("optimizer", optimizer, "an optimizer")
+        refuse_class("loss", loss, "a loss")
         for metric in metrics if isinstance(metrics, (list, tuple)) else []:
-            _refuse_class("metrics", metric, "a metric")
+            refuse_class("metrics", metric, "a metric")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.compiled_loss = CompiledLoss(loss)
@@ -279,7 +216,7 @@ class Trainer:
             return self.compiled_loss(y, y_pred, sample_weight,
                                       regularization_losses=self.losses)
         except ShapeError as error:
-            hint = _unflattened_hint(self, y_pred)
+            hint = unflattened_hint(self, y_pred)
             if hint:
                 error.with_hint(hint)
             raise
@@ -308,7 +245,7 @@ class Trainer:
         verbose = 1 if verbose == "auto" else int(verbose)
         epochs = arguments.count("fit", "epochs", epochs)
         if validation_data is not None:
-            validation_data = _validation_data(validation_data)
+            validation_data = checked_validation_data(validation_data)
         validation_split = arguments.number("fit", "validation_split", validation_split)
         if not 0.0 <= validation_split < 1.0:
             raise bad_argument("fit", "validation_split", "a fraction in [0, 1) of the samples "
@@ -337,7 +274,7 @@ class Trainer:
             for step, data in enumerate(batches, start=1):
                 _callback(callbacks, "on_train_batch_begin", step - 1, {})
                 if step == 1 and epoch == initial_epoch and batches.dataset:
-                    _refuse_extra_batch_axis(self, "fit", data)
+                    refuse_extra_batch_axis(self, "fit", data)
                 logs = _as_logs(self.train_step(data))
                 bar.stateful_metrics.update(logs)
                 bar.update(step, logs, finalize=False)
@@ -371,7 +308,7 @@ class Trainer:
         logs, step = {}, 0
         for step, data in enumerate(batches, start=1):
             if step == 1 and batches.dataset:
-                _refuse_extra_batch_axis(self, "evaluate", data)
+                refuse_extra_batch_axis(self, "evaluate", data)
             logs = _as_logs(self.test_step(data))
             bar.stateful_metrics.update(logs)
             bar.update(step, logs, finalize=False)
