@@ -47,8 +47,9 @@ def test_early_stopping_mode_auto_maximises_accuracy_and_refuses_an_unknown_metr
 def test_a_missing_monitor_warns_with_the_logs_it_has():
     stop = tf.keras.callbacks.EarlyStopping(monitor="val_loss", mode="min")
     with pytest.warns(UserWarning, match="`val_loss` which is not available. Available "
-                                         "metrics are: loss"):
+                                         "metrics are: loss") as caught:
         _model().fit(X, Y, epochs=1, callbacks=[stop], verbose=0)
+    assert [w.filename for w in caught] == [__file__]   # the user's fit line, not tapeviz's
 
 
 def test_learning_rate_scheduler_sets_the_rate_and_logs_it():

@@ -15,6 +15,7 @@ import warnings
 import numpy as np
 
 from ..errors import InvalidArgumentError, describe
+from ..fpwarnings import warn_from_user_line
 from ..sourceinfo import SourceInfo
 from ..tensor import Tensor
 from .callback import Callback
@@ -66,9 +67,9 @@ class _MonitorCallback(Callback):
     def _monitored(self, logs, what: str):
         logs = logs or {}
         value = logs.get(self.monitor)
-        if value is None:
-            warnings.warn(f"{what} on metric `{self.monitor}` which is not available. "
-                          f"Available metrics are: {','.join(logs)}", stacklevel=3)
+        if value is None:   # said at the user's fit line (stacklevel would land in tapeviz)
+            warn_from_user_line(f"{what} on metric `{self.monitor}` which is not available. "
+                                f"Available metrics are: {','.join(logs)}")
         return value
 
 
