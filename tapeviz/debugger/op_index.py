@@ -23,8 +23,10 @@ _AS_NUMPY_ENGINE = {
     "linear": "matmul", "matmul": "matmul", "mm": "matmul", "bmm": "matmul",
     "conv2d": "conv2d", "softmax": "softmax", "log_softmax": "log_softmax",
     "sum": "reduce_sum", "mean": "reduce_mean", "log": "log", "add": "add",
-    "sub": "subtract", "mul": "multiply", "div": "truediv", "neg": "negative",
-    "float": "cast", "to": "cast", "clone": "identity", "einsum": "einsum",
+    "sub": "subtract", "subtract": "subtract", "mul": "multiply", "multiply": "multiply",
+    "div": "truediv", "divide": "truediv", "true_divide": "truediv", "neg": "negative",
+    "float": "cast", "double": "cast", "half": "cast", "to": "cast", "clone": "identity",
+    "einsum": "einsum",
     "tensordot": "tensordot"}
 _UNITS_FIRST = frozenset({"linear", "conv1d", "conv2d", "conv3d"})   # torch's (out, in, ...)
 _LOOKED_AT_NAMES = LOOKED_AT | {name for name, role in _AS_NUMPY_ENGINE.items()

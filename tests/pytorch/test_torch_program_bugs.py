@@ -354,6 +354,23 @@ def test_bytes_made_float_in_the_loop_name_the_cast():
     assert finding.source.lineno == line_of(__file__, "# BUG 4b")
 
 
+def test_bytes_made_double_in_the_loop_name_the_cast():
+    (images, labels), _ = load_digits()
+    pixels = torch.from_numpy(images[:32]).unsqueeze(1)   # uint8 (32, 1, 8, 8)
+    torch.manual_seed(0)
+    model = DigitsCNN().double()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    with Recorder() as rec:
+        for _ in range(2):
+            batch = pixels.double()  # BUG 4c: bytes to float64, not scaled
+            optimizer.zero_grad()
+            F.cross_entropy(model(batch), torch.from_numpy(labels[:32]).long()).backward()
+            optimizer.step()
+    [finding] = findings("unscaled_input", rec)
+    assert "reads pixels 0 to 255 (bytes cast to float)" in finding.message
+    assert finding.source.lineno == line_of(__file__, "# BUG 4c")
+
+
 def test_pixels_scaled_to_0_1_give_no_alert():
     rec = digits(scale=255.0)
     assert diagnose(rec) == []
