@@ -20,7 +20,7 @@ from ..errors import DTypeError
 from ..tensor import wrap
 from . import shuffle as _shuffle
 from . import structure as _s
-from .padding import padded_stack
+from .padding import padded_spec, padded_stack
 
 INFINITE = -1  # cardinality of an endless dataset (tf.data.INFINITE_CARDINALITY)
 UNKNOWN = -2   # cardinality when only iterating can tell (tf.data.UNKNOWN_CARDINALITY)
@@ -190,7 +190,12 @@ class Dataset:
         card = self._cardinality
         if card >= 0:
             card = card // batch_size if drop_remainder else -(-card // batch_size)
-        return self._then(start, card, None, "PaddedBatch")
+
+        def spec():
+            return padded_spec(self.element_spec, padded_shapes,
+                               batch_size if drop_remainder else None)
+
+        return self._then(start, card, spec, "PaddedBatch")
 
     def unbatch(self, name=None) -> "Dataset":
         """Each element split along its first axis into separate elements (batch's inverse)."""

@@ -34,6 +34,21 @@ def padded_stack(elements: list, padded_shapes, padding_values):
     return _s.pack(elements[0], stacked)
 
 
+def padded_spec(element_spec, padded_shapes, size):
+    """The TensorSpec structure of a padded batch, as TF states it: the batch axis `size`
+    (None unless every batch is full), then each component's padded shape where one was asked
+    (None or -1: unknown), else its own shape."""
+    specs = _s.flatten(element_spec)
+    shapes = _per_component(padded_shapes, element_spec, len(specs), "padded_shapes")
+    padded = []
+    for spec, asked in zip(specs, shapes):
+        dims = tuple(spec.shape) if asked is None else tuple(
+            None if n is None or n == -1 else n
+            for n in (asked.as_list() if hasattr(asked, "as_list") else asked))
+        padded.append(_s.TensorSpec((size, *dims), spec.dtype))
+    return _s.pack(element_spec, padded)
+
+
 def _per_component(value, template, count: int, name: str) -> list:
     """`value` as one entry per component: None for all, one value for all (padding), or
     the element's structure holding one entry per component."""

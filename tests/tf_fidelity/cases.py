@@ -2154,6 +2154,19 @@ for _label, _make in PADDED.items():
              grad=False, op="padded_batch")
 add_case("data.Dataset.batch/ragged_elements", lambda tf: _elements(_ragged(tf).batch(2)),
          grad=False, op="batch")
+
+
+def _specs(spec):
+    """A padded dataset's element_spec as data: (shape, dtype name) per component."""
+    specs = spec.values() if isinstance(spec, dict) else spec if isinstance(spec, tuple) \
+        else [spec]
+    return [[list(s.shape), s.dtype.name] for s in specs]
+
+
+for _label in ("scalars", "largest_in_batch", "shapes_and_values", "one_component", "dict",
+               "drop_remainder", "matrices"):
+    add_case(f"data.Dataset.padded_batch/{_label}_element_spec",
+             lambda tf, _m=PADDED[_label]: _specs(_m(tf).element_spec), grad=False)
 add_case("data.Dataset.from_generator/list_component", lambda tf: _elements(_ragged(tf)),
          grad=False)
 
