@@ -132,3 +132,10 @@ def test_learning_rate_scheduler_returning_a_tensor_names_the_schedule_line():
                      callbacks=[tf.keras.callbacks.LearningRateScheduler(schedule)])
     assert f"test_training_callbacks.py:{line}" in str(error.value)
     assert "float(...)" in str(error.value)
+
+
+def test_fit_leaves_its_history_on_the_model_as_keras_does():
+    model = _model()
+    history = model.fit(X, Y, epochs=2, verbose=0)
+    assert model.history is history and history.epoch == [0, 1]
+    assert len(model.history.history["loss"]) == 2

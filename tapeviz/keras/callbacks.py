@@ -26,10 +26,15 @@ class History(Callback):
         self.history: dict = {}
         self.epoch: list = []
 
+    def on_train_begin(self, logs=None) -> None:
+        self.epoch = []   # as Keras: the epochs of this fit; `history` keeps adding
+
     def on_epoch_end(self, epoch: int, logs: dict) -> None:
         self.epoch.append(epoch)
         for key, value in logs.items():
             self.history.setdefault(key, []).append(value)
+        if self.model is not None:
+            self.model.history = self   # Keras's `model.history.history` after fit
 
     def __repr__(self) -> str:
         return f"<History epochs={len(self.epoch)} keys={list(self.history)}>"
