@@ -9,8 +9,8 @@ from typing import NamedTuple
 
 from .coverage import missing as _missing
 
-__all__ = ["LogicalDevice", "PhysicalDevice", "functions_run_eagerly", "list_logical_devices",
-           "list_physical_devices", "run_functions_eagerly"]
+__all__ = ["LogicalDevice", "PhysicalDevice", "experimental", "functions_run_eagerly",
+           "list_logical_devices", "list_physical_devices", "run_functions_eagerly"]
 
 
 class PhysicalDevice(NamedTuple):
@@ -51,3 +51,6 @@ def functions_run_eagerly() -> bool:
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     raise _missing("config", __name__, name)
+
+
+from . import config_experimental as experimental  # noqa: E402 (it reads the devices above)

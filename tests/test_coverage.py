@@ -53,3 +53,17 @@ def test_a_namespace_exports_only_tensorflow_names(space):
     tf.math.cast: TF has tf.cast only)."""
     from tapeviz.tf_names import TF_NAMES
     assert set(getattr(tf, space).__all__) <= TF_NAMES[space]
+
+
+def test_older_programs_device_lines_run_on_tapeviz_s_cpu():
+    gpus = tf.config.experimental.list_physical_devices("GPU")   # TF 2.0-era programs' top
+    for gpu in gpus:
+        tf.config.experimental.set_memory_growth(gpu, True)
+    assert gpus == [] and tf.config.experimental.list_physical_devices("CPU")[0].device_type \
+        == "CPU"
+    with pytest.raises(tf.InvalidArgumentError, match="set_memory_growth: memory growth is a "
+                                                      "GPU setting"):
+        tf.config.experimental.set_memory_growth(tf.config.list_physical_devices()[0], True)
+    with pytest.raises(AttributeError, match="tf.config.experimental.get_memory_info is "
+                                             "TensorFlow's"):
+        _ = tf.config.experimental.get_memory_info

@@ -2034,6 +2034,13 @@ add_case("config.list_physical_devices/gpu", lambda tf: [
     tf.config.list_physical_devices("GPU"),
     [d.device_type for d in tf.config.list_physical_devices("CPU")],
     [d.name for d in tf.config.list_logical_devices()]], grad=False)
+add_case("config.experimental.list_physical_devices/gpu_and_cpu", lambda tf: [
+    tf.config.experimental.list_physical_devices("GPU"),
+    [d.name for d in tf.config.experimental.list_physical_devices("CPU")],
+    [d.device_type for d in tf.config.experimental.list_logical_devices()]], grad=False)
+add_case("config.experimental.set_memory_growth/cpu", lambda tf:
+         tf.config.experimental.set_memory_growth(tf.config.list_physical_devices("CPU")[0],
+                                                  True), grad=False)
 
 
 def _printed(tf, *values, **options):
