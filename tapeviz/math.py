@@ -52,14 +52,18 @@ def log_sigmoid(x, name=None):
 
 
 def reduce_euclidean_norm(input_tensor, axis=None, keepdims=False, name=None):
-    """sqrt(sum(input_tensor ** 2)) over `axis` (all by default).
+    """sqrt(sum(input_tensor ** 2)) over `axis` (all by default); for integers, the root
+    truncated, in their dtype, as TF's kernel gives it.
 
     >>> import tapeviz as tf
     >>> float(tf.math.reduce_euclidean_norm([3.0, 4.0]))
     5.0
     """
     with _name_scope("reduce_euclidean_norm"):
-        return sqrt(reduce_sum(square(input_tensor), axis=axis, keepdims=keepdims))
+        squares = reduce_sum(square(input_tensor), axis=axis, keepdims=keepdims)
+        if squares.dtype.is_integer:   # TF's integer kernel: the root truncated, same dtype
+            return _cast(floor(sqrt(_cast(squares, _dtypes.float64))), squares.dtype)
+        return sqrt(squares)
 
 
 def scalar_mul(scalar, x, name=None):

@@ -2011,6 +2011,12 @@ add_case("math.reduce_euclidean_norm/all", lambda tf, x: tf.math.reduce_euclidea
          f32(2, 3))
 add_case("math.reduce_euclidean_norm/axis", lambda tf, x: tf.math.reduce_euclidean_norm(
     x, axis=0, keepdims=True), f32(2, 3))
+add_case("math.reduce_euclidean_norm/int32_truncated", lambda tf, x:
+         tf.math.reduce_euclidean_norm(x, axis=1), i32(3, 4))
+add_case("math.reduce_euclidean_norm/int64", lambda tf: tf.math.reduce_euclidean_norm(
+    tf.constant([[3, 4], [1, 1]], tf.int64), axis=-1, keepdims=True))
+add_case("math.reduce_euclidean_norm/bool", lambda tf: tf.math.reduce_euclidean_norm([True]),
+         op="reduce_euclidean_norm")
 add_case("math.scalar_mul/float", lambda tf, x: tf.math.scalar_mul(2.5, x), f32(3))
 add_case("math.scalar_mul/tensor_scalar", lambda tf, s, x: tf.math.scalar_mul(s, x), f32(),
          f32(2, 2, seed=2))
