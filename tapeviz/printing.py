@@ -8,6 +8,7 @@ arrays, numbers) as `pprint.pformat` writes it, with each tensor inside formatte
 """
 from __future__ import annotations
 
+import logging
 import pprint
 import sys
 
@@ -27,16 +28,32 @@ def print(*inputs, output_stream=None, summarize=3, sep=" ", end="\n", name=None
     >>> tf.print("loss:", tf.constant([0.1, 1 / 3]), output_stream=sys.stdout)
     loss: [0.1 0.333333343]
     """
-    stream = sys.stderr if output_stream is None else output_stream
-    if not hasattr(stream, "write"):
-        raise bad_argument("print", "output_stream", "a stream such as sys.stdout or "
-                           "sys.stderr", output_stream)
+    write = _writer(sys.stderr if output_stream is None else output_stream)
     if summarize is None:   # TF's default
         summarize = 3
     if type(summarize) is not int:
         raise bad_argument("print", "summarize", "an int (-1: every entry)", summarize)
     limit = None if summarize < 0 else summarize
-    stream.write(sep.join(_formatted(value, limit) for value in inputs) + end)
+    write(sep.join(_formatted(value, limit) for value in inputs), end)
+
+
+def _writer(output_stream):
+    """How to write to `output_stream`, any that TF takes: a stream, a 'file://' path
+    (appended to), a logging function (logging.info, tf.compat.v1.logging.warning) or a
+    logging level (logging.INFO), the last two given the text without `end`."""
+    if hasattr(output_stream, "write"):
+        return lambda text, end: output_stream.write(text + end)
+    if isinstance(output_stream, str) and output_stream.startswith("file://"):
+        def append(text, end):
+            with open(output_stream[len("file://"):], "a") as file:
+                file.write(text + end)
+        return append
+    if type(output_stream) is int:
+        return lambda text, end: logging.log(output_stream, text)
+    if callable(output_stream):
+        return lambda text, end: output_stream(text)
+    raise bad_argument("print", "output_stream", "sys.stdout, sys.stderr, a logging function "
+                       "or level, or a 'file://' path", output_stream)
 
 
 def _formatted(value, limit) -> str:
