@@ -139,3 +139,11 @@ def test_fit_leaves_its_history_on_the_model_as_keras_does():
     history = model.fit(X, Y, epochs=2, verbose=0)
     assert model.history is history and history.epoch == [0, 1]
     assert len(model.history.history["loss"]) == 2
+
+
+def test_a_history_given_is_the_one_fit_fills_and_returns():
+    model, history = _model(), tf.keras.callbacks.History()
+    assert model.fit(X, Y, epochs=2, callbacks=[history], verbose=0) is history
+    assert model.fit(X, Y, epochs=1, callbacks=[history], verbose=0) is history
+    assert history.epoch == [0] and len(history.history["loss"]) == 3   # Keras: logs add up
+    assert history.params == {"verbose": 0, "epochs": 1, "steps": 1}

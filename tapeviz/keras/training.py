@@ -254,14 +254,18 @@ class Trainer:
             x, y, sample_weight, validation_data = train_validation_split(
                 x, y, sample_weight, validation_split)
         batches = Batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, "fit")
-        history = History()
-        history.model = self
-        history.params = {"verbose": verbose, "epochs": epochs, "steps": batches.steps}
-        callbacks = _callback_list(callbacks) + [history]   # last: it logs what they add
-        for cb in callbacks[:-1]:
+        callbacks = _callback_list(callbacks)
+        # a History given is the one fit fills and returns, as in Keras; else fit's own, last,
+        # so it logs what the others add
+        history = next((cb for cb in callbacks if isinstance(cb, History)), None)
+        if history is None:
+            history = History()
+            callbacks.append(history)
+        params = {"verbose": verbose, "epochs": epochs, "steps": batches.steps}
+        for cb in callbacks:
             cb.set_model(self) if hasattr(cb, "set_model") else setattr(cb, "model", self)
             if hasattr(cb, "set_params"):   # Keras's params: epochs, steps, verbose
-                cb.set_params(history.params)
+                cb.set_params(params)
         _callback(callbacks, "on_train_begin", {})
         self.stop_training = False
         for epoch in range(initial_epoch, epochs):
