@@ -5,7 +5,7 @@ the notebook, and keeps the global module hooks on for every thread."""
 import threading
 
 import torch
-from IPython.testing.globalipapp import get_ipython
+from IPython.testing import globalipapp
 
 from tapeviz.debugger import Runner
 
@@ -44,7 +44,7 @@ def test_joining_a_runner_takes_the_adapters_mode_off_the_callers_thread():
 
 
 def test_the_next_cell_takes_it_off_when_the_run_ended_unjoined():
-    shell = get_ipython()
+    shell = globalipapp.get_ipython()   # read at call time: the shell, once any test started it
     shell.run_line_magic("load_ext", "tapeviz")
     try:
         runner, _ = _runner_paused_from_here()
