@@ -74,7 +74,9 @@ class Tensor:
         if _thread.state.tapes:
             _left(self, ".numpy()")
         value = self._value
-        return value.copy() if isinstance(value, np.ndarray) else value
+        if isinstance(value, np.ndarray):   # 0-d arrays (squeeze, reshape to []) as scalars
+            return value.copy() if value.ndim else value[()]
+        return value
 
     @property
     def shape(self) -> TensorShape:

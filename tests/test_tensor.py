@@ -534,3 +534,10 @@ def test_a_float_tensor_as_index_is_refused_by_getitem_and_an_int_one_works():
     with pytest.raises(tf.InvalidArgumentError, match="got a float32 tensor of shape"):
         _ = x[tf.constant(1.0)]
     assert int(x[tf.constant(1)]) == 20 and x[tf.constant(0):tf.constant(2)].shape == (2,)
+
+
+def test_numpy_of_a_0d_result_is_a_numpy_scalar_as_in_tf():
+    for scalar in (tf.squeeze(tf.ones([1, 1])), tf.reshape(tf.ones([1]), []),
+                   tf.norm(tf.ones([2, 3]), ord=1, axis=[0, 1])):
+        value = scalar.numpy()
+        assert type(value) is np.float32 and value == scalar.numpy()
