@@ -26,8 +26,12 @@ def function(func=None, input_signature=None, autograph=True, jit_compile=None,
     np.float32(6.0)
     """
     if func is None:   # @tf.function(...): its options change nothing when run eagerly
-        return function
+        return lambda decorated: function(decorated, input_signature)
     if not callable(func):
         raise bad_argument("function", "func", "a function (tf.function decorates one)", func,
+                           DTypeError)
+    if input_signature is not None and not isinstance(input_signature, (list, tuple)):
+        raise bad_argument("function", "input_signature", "a list or tuple of tf.TensorSpec "
+                           "(not enforced: the function runs eagerly)", input_signature,
                            DTypeError)
     return func

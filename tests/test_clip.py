@@ -95,3 +95,13 @@ def test_tf_function_runs_the_function_eagerly_every_call():
     with pytest.raises(tf.DTypeError, match="function: func must be a function"):
         tf.function(3)
 
+
+
+def test_tf_function_refuses_an_input_signature_that_is_not_a_list_as_tf_does():
+    spec = [tf.TensorSpec([None], tf.float32)]
+    assert float(tf.function(input_signature=spec)(lambda x: x[0])(tf.ones([2]))) == 1.0
+    for decorate in (lambda f: tf.function(f, input_signature=3),
+                     lambda f: tf.function(input_signature=3)(f)):
+        with pytest.raises(tf.DTypeError, match="function: input_signature must be a list or "
+                                                "tuple of tf.TensorSpec"):
+            decorate(lambda x: x)
