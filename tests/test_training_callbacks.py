@@ -147,3 +147,14 @@ def test_a_history_given_is_the_one_fit_fills_and_returns():
     assert model.fit(X, Y, epochs=1, callbacks=[history], verbose=0) is history
     assert history.epoch == [0] and len(history.history["loss"]) == 3   # Keras: logs add up
     assert history.params == {"verbose": 0, "epochs": 1, "steps": 1}
+
+
+def test_terminate_on_nan_with_raise_error_raises_at_the_batch():
+    bad = np.array(X)
+    bad[4, 0] = np.nan
+    ends = []
+    watch = tf.keras.callbacks.LambdaCallback(on_train_end=lambda logs: ends.append(logs))
+    with pytest.raises(RuntimeError, match="NaN or Inf loss encountered at batch 1"):
+        _model().fit(bad, Y, epochs=2, batch_size=4, verbose=0, shuffle=False,
+                     callbacks=[tf.keras.callbacks.TerminateOnNaN(raise_error=True), watch])
+    assert ends == []   # Keras: raise_error bypasses the other callbacks' on_train_end

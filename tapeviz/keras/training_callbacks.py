@@ -222,13 +222,22 @@ class LearningRateScheduler(Callback):
 
 
 class TerminateOnNaN(Callback):
-    """Stop `fit` at the first batch whose loss is NaN or infinite."""
+    """Stop `fit` at the first batch whose loss is NaN or infinite: gracefully (the epoch's
+    callbacks and on_train_end still run) or, with `raise_error`, by a RuntimeError there."""
+
+    def __init__(self, raise_error: bool = False):
+        super().__init__()
+        self.raise_error = raise_error
 
     def on_batch_end(self, batch, logs=None) -> None:
         loss = (logs or {}).get("loss")
-        if loss is not None and (math.isnan(loss) or math.isinf(loss)):
-            print(f"Batch {batch}: Invalid loss, terminating training")
-            self.model.stop_training = True
+        if loss is None or not (math.isnan(loss) or math.isinf(loss)):
+            return
+        if self.raise_error:
+            raise RuntimeError(f"NaN or Inf loss encountered at batch {batch}. Loss value: "
+                               f"{loss}. Terminating training immediately.")
+        print(f"Batch {batch}: Invalid loss, terminating training")
+        self.model.stop_training = True
 
 
 class LambdaCallback(Callback):
