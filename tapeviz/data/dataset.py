@@ -146,24 +146,12 @@ class Dataset:
         """
         batch_size = arguments.count("batch", "batch_size", batch_size, minimum=1)
 
-        def start():
-            source = self._start()
-            while True:
-                elements = list(itertools.islice(source, batch_size))
-                if not elements or (drop_remainder and len(elements) < batch_size):
-                    return
-                yield _s.stack(elements)
-
-        card = self._cardinality
-        if card >= 0:
-            card = card // batch_size if drop_remainder else -(-card // batch_size)
-
         def spec():
             size = batch_size if drop_remainder else None
             return _s.map_structure(lambda s: _s.TensorSpec((size, *s.shape), s.dtype),
                                     self.element_spec)
 
-        return self._then(start, card, spec, "Batch")
+        return self._batched(batch_size, drop_remainder, _s.stack, spec, "Batch")
 
     def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
                      drop_remainder=False, name=None) -> "Dataset":
@@ -179,23 +167,29 @@ class Dataset:
         """
         batch_size = arguments.count("padded_batch", "batch_size", batch_size, minimum=1)
 
+        def spec():
+            return padded_spec(self.element_spec, padded_shapes,
+                               batch_size if drop_remainder else None)
+
+        return self._batched(batch_size, drop_remainder,
+                             lambda elements: padded_stack(elements, padded_shapes,
+                                                           padding_values),
+                             spec, "PaddedBatch")
+
+    def _batched(self, batch_size: int, drop_remainder: bool, stack, spec, kind: str):
+        """`batch_size` consecutive elements at a time, joined by `stack`."""
         def start():
             source = self._start()
             while True:
                 elements = list(itertools.islice(source, batch_size))
                 if not elements or (drop_remainder and len(elements) < batch_size):
                     return
-                yield padded_stack(elements, padded_shapes, padding_values)
+                yield stack(elements)
 
         card = self._cardinality
         if card >= 0:
             card = card // batch_size if drop_remainder else -(-card // batch_size)
-
-        def spec():
-            return padded_spec(self.element_spec, padded_shapes,
-                               batch_size if drop_remainder else None)
-
-        return self._then(start, card, spec, "PaddedBatch")
+        return self._then(start, card, spec, kind)
 
     def unbatch(self, name=None) -> "Dataset":
         """Each element split along its first axis into separate elements (batch's inverse)."""
