@@ -16,6 +16,11 @@ def load_example(name: str):
     return module
 
 
+def marked_line(path, marker: str) -> str:
+    """'<file name>:<line>' of the line of file `path` marked `marker`, as a message shows it."""
+    return f"{pathlib.Path(path).name}:{line_of(path, marker)}"
+
+
 def line_of(path, marker: str) -> int:
     """The number of the first line of file `path` containing `marker` (lines that call
     line_of, which hold the marker too, are skipped)."""

@@ -5,7 +5,7 @@ line of the buggy statement (marked `# BUG <n>`), the figures of the run and the
 same program written correctly gives no finding of that kind (and the reference workloads
 of test_bugs_training give no alert at all).
 """
-import os
+import functools
 
 import numpy as np
 import pytest
@@ -15,16 +15,13 @@ from tapeviz.datasets import load_digits
 from tapeviz.debugger import Recorder, diagnose
 from tapeviz.viz.dashboard import Dashboard
 from tapeviz.viz.widget import TapeWidget
-from programs import guide_cnn, line_of
+from programs import guide_cnn, line_of, marked_line
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-FILE = os.path.basename(__file__)
 
 
-def here(marker: str) -> str:
-    """'test_bugs_program.py:<line>' of the line marked `marker`."""
-    return f"{FILE}:{line_of(__file__, marker)}"
+here = functools.partial(marked_line, __file__)   # '<this file>:<line>' of a marker
 
 
 def findings(kind: str, rec) -> list:

@@ -6,7 +6,7 @@ on the tape (with its target and sources) or on a Recorder of the loop.
 the line of the buggy statement (marked `# BUG <n>` below); a healthy run of the reference
 workloads gives no alert at all.
 """
-import os
+import functools
 
 import numpy as np
 import pytest
@@ -16,16 +16,13 @@ from tapeviz.datasets import load_digits
 from tapeviz.debugger import Finding, Recorder, diagnose
 from tapeviz.debugger.diagnosis import gradient_norms
 from tapeviz.viz.widget import TapeWidget
-from programs import guide_cnn, line_of, load_example
+from programs import guide_cnn, line_of, load_example, marked_line
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
-FILE = os.path.basename(__file__)
 
 
-def here(marker: str) -> str:
-    """'test_bugs_training.py:<line>' of the line marked `marker`."""
-    return f"{FILE}:{line_of(__file__, marker)}"
+here = functools.partial(marked_line, __file__)   # '<this file>:<line>' of a marker
 
 
 def alerts_of(kind: str, widget: TapeWidget) -> list:

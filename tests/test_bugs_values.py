@@ -9,6 +9,7 @@ user's line (lines marked `# WARN`).
 "Found" is one message that says the problem in words, names the op, and names this file
 and the line of the buggy statement (marked `# BUG <n>` below), with the usual fix.
 """
+import functools
 import os
 import subprocess
 import sys
@@ -22,14 +23,11 @@ from tapeviz.debugger import Recorder, find_nan_origin
 from tapeviz.debugger.numerics import _where
 from tapeviz.logits_check import ProbabilitiesAsLogitsWarning
 from tapeviz.viz.widget import TapeWidget
-from programs import line_of
-
-FILE = os.path.basename(__file__)
+from programs import line_of, marked_line
 
 
-def here(marker: str) -> str:
-    """'test_bugs_values.py:<line>' of the line marked `marker`."""
-    return f"{FILE}:{line_of(__file__, marker)}"
+
+here = functools.partial(marked_line, __file__)   # '<this file>:<line>' of a marker
 
 
 def at_marker(source, marker: str) -> bool:

@@ -6,14 +6,14 @@ line of the buggy statement (marked `# BUG <n>`), the run's figures and the fix 
 words, and shows as the TapeWidget's alert; the same program written correctly gives no
 finding at all.
 """
-import os
+import functools
 
 import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
 from digits_cnn import DigitsCNN
-from programs import line_of
+from programs import line_of, marked_line
 from torch import nn
 
 import tapeviz.torch  # noqa: F401  (the adapter: torch ops heard while the Recorder listens)
@@ -22,16 +22,24 @@ from tapeviz.debugger import Recorder, diagnose
 from tapeviz.viz.dashboard import Dashboard
 from tapeviz.viz.widget import TapeWidget
 
-FILE = os.path.basename(__file__)
 
 
-def here(marker: str) -> str:
-    """'test_torch_program_bugs.py:<line>' of the line marked `marker`."""
-    return f"{FILE}:{line_of(__file__, marker)}"
+here = functools.partial(marked_line, __file__)   # '<this file>:<line>' of a marker
 
 
 def findings(kind: str, rec) -> list:
     return [f for f in diagnose(rec) if f.kind == kind]
+
+
+def trained(model, optimizer, x, y, steps: int) -> Recorder:
+    """A plain training loop (mean squared error) run `steps` times under a Recorder."""
+    with Recorder() as rec:
+        for _ in range(steps):
+            optimizer.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            optimizer.step()
+    return rec
 
 
 def regression_data(n: int = 32):
@@ -155,12 +163,7 @@ def test_the_same_loops_descending_and_an_optimizer_asked_to_maximize_give_no_al
     torch.manual_seed(0)
     model = nn.Linear(3, 1)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.05, maximize=True)
-    with Recorder() as rec:
-        for _ in range(6):
-            optimizer.zero_grad()
-            loss = F.mse_loss(model(x), y)
-            loss.backward()
-            optimizer.step()
+    rec = trained(model, optimizer, x, y, steps=6)
     assert rec.steps[-1].loss > rec.steps[0].loss
     assert findings("gradient_ascent", rec) == []
 
@@ -179,12 +182,7 @@ def symmetric_mlp(initialise: bool):
     if initialise:
         model.apply(init_weights)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    with Recorder() as rec:
-        for _ in range(5):
-            optimizer.zero_grad()
-            loss = F.mse_loss(model(x), y)
-            loss.backward()
-            optimizer.step()
+    rec = trained(model, optimizer, x, y, steps=5)
     return rec, model
 
 
@@ -210,12 +208,7 @@ def test_a_symmetric_sequential_layer_is_named_as_torch_indexes_it():
     model = nn.Sequential(nn.Linear(3, 8), nn.Sigmoid(), nn.Linear(8, 1))
     model.apply(init_weights)
     optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
-    with Recorder() as rec:
-        for _ in range(3):
-            optimizer.zero_grad()
-            loss = F.mse_loss(model(x), y)
-            loss.backward()
-            optimizer.step()
+    rec = trained(model, optimizer, x, y, steps=3)
     [finding] = findings("symmetric_init", rec)
     assert finding.message.startswith("the 8 units of 0.weight (8x3, each unit's weights the "
                                       "same) are identical")
