@@ -13,10 +13,12 @@ import warnings
 import numpy as np
 
 from .. import arguments
+from ..nest import flatten, pack_sequence_as
 from ..errors import DTypeError, InvalidArgumentError, MisuseError, ShapeError, bad_argument
 from ..ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from ..tape import GradientTape
 from ..tensor import Tensor
+from .callback_list import CallbackList
 from .callbacks import History, Progbar
 from .data_adapter import (Batches, is_dataset, length, refuse_python_lists, to_numpy,
                            train_validation_split,
@@ -117,6 +119,12 @@ def _as_logs(logs) -> dict:
             for k, v in logs.items()}
 
 
+def _numpy(outputs):
+    """A batch's outputs as numpy arrays, in their structure (what Keras's predict hands
+    on_predict_batch_end)."""
+    return pack_sequence_as(outputs, [np.asarray(o) for o in flatten(outputs)])
+
+
 def _concat(outputs: list):
     first = outputs[0]
     if isinstance(first, dict):
@@ -124,21 +132,6 @@ def _concat(outputs: list):
     if isinstance(first, (list, tuple)):
         return type(first)(_concat([o[i] for o in outputs]) for i in range(len(first)))
     return np.concatenate([np.asarray(o) for o in outputs], axis=0)
-
-
-def _callback_list(callbacks) -> list:
-    """`callbacks` as a list: one callback given bare (callbacks=EarlyStopping()) is taken as
-    Keras 3 takes it, not iterated."""
-    if callbacks is None:
-        return []
-    return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
-
-
-def _callback(callbacks, hook: str, *args) -> None:
-    for cb in callbacks:
-        method = getattr(cb, hook, None)
-        if method is not None:
-            method(*args)
 
 
 class Trainer:
@@ -254,35 +247,31 @@ class Trainer:
             x, y, sample_weight, validation_data = train_validation_split(
                 x, y, sample_weight, validation_split)
         batches = Batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, "fit")
-        callbacks = _callback_list(callbacks)
+        callbacks = CallbackList(callbacks, self, verbose=verbose, epochs=epochs,
+                                 steps=batches.steps)
         # a History given is the one fit fills and returns, as in Keras; else fit's own, last,
         # so it logs what the others add
-        history = next((cb for cb in callbacks if isinstance(cb, History)), None)
+        history = next((cb for cb in callbacks.callbacks if isinstance(cb, History)), None)
         if history is None:
             history = History()
             callbacks.append(history)
-        params = {"verbose": verbose, "epochs": epochs, "steps": batches.steps}
-        for cb in callbacks:
-            cb.set_model(self) if hasattr(cb, "set_model") else setattr(cb, "model", self)
-            if hasattr(cb, "set_params"):   # Keras's params: epochs, steps, verbose
-                cb.set_params(params)
-        _callback(callbacks, "on_train_begin", {})
+        callbacks.call("on_train_begin", {})
         self.stop_training = False
         for epoch in range(initial_epoch, epochs):
             self.reset_metrics()
-            _callback(callbacks, "on_epoch_begin", epoch, {})
+            callbacks.call("on_epoch_begin", epoch, {})
             if verbose and epochs > 1:  # as Keras's ProgbarLogger
                 print(f"Epoch {epoch + 1}/{epochs}", flush=True)
             bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
             logs, step = {}, 0
             for step, data in enumerate(batches, start=1):
-                _callback(callbacks, "on_train_batch_begin", step - 1, {})
+                callbacks.call("on_train_batch_begin", step - 1, {})
                 if step == 1 and epoch == initial_epoch and batches.dataset:
                     refuse_extra_batch_axis(self, "fit", data)
                 logs = _as_logs(self.train_step(data))
                 bar.stateful_metrics.update(logs)
                 bar.update(step, logs, finalize=False)
-                _callback(callbacks, "on_train_batch_end", step - 1, logs)
+                callbacks.call("on_train_batch_end", step - 1, logs)
                 if self.stop_training:
                     break
             batches.steps = batches.steps or step
@@ -291,13 +280,14 @@ class Trainer:
                 val_logs = self.evaluate(*((val,) if is_dataset(val) else val[:2]),
                                          sample_weight=None if is_dataset(val) else val[2],
                                          batch_size=validation_batch_size or batch_size,
-                                         steps=validation_steps, verbose=0, return_dict=True)
+                                         steps=validation_steps, verbose=0, return_dict=True,
+                                         callbacks=callbacks)
                 logs.update({f"val_{k}": v for k, v in val_logs.items()})
             bar.update(step, logs, finalize=True)
-            _callback(callbacks, "on_epoch_end", epoch, logs)
+            callbacks.call("on_epoch_end", epoch, logs)
             if self.stop_training:
                 break
-        _callback(callbacks, "on_train_end", logs if epochs > initial_epoch else {})
+        callbacks.call("on_train_end", logs if epochs > initial_epoch else {})
         return history
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None,
@@ -307,16 +297,26 @@ class Trainer:
         refuse_python_lists("evaluate", x=x, y=y, sample_weight=sample_weight)
         verbose = 1 if verbose == "auto" else int(verbose)
         batches = Batches(x, y, sample_weight, batch_size, False, steps, "evaluate")
+        if not isinstance(callbacks, CallbackList):   # fit's validation pass gives its own
+            callbacks = CallbackList(callbacks, self, verbose=verbose, epochs=1,
+                                     steps=batches.steps)
+        self.stop_evaluating = False
+        callbacks.call("on_test_begin", {})
         self.reset_metrics()
         bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
         logs, step = {}, 0
         for step, data in enumerate(batches, start=1):
+            callbacks.call("on_test_batch_begin", step - 1, {})
             if step == 1 and batches.dataset:
                 refuse_extra_batch_axis(self, "evaluate", data)
             logs = _as_logs(self.test_step(data))
             bar.stateful_metrics.update(logs)
             bar.update(step, logs, finalize=False)
+            callbacks.call("on_test_batch_end", step - 1, logs)
+            if self.stop_evaluating:
+                break
         bar.update(step, logs, finalize=True)
+        callbacks.call("on_test_end", logs)
         if return_dict:
             return logs
         values = [logs[name] for name in self.metrics_names if name in logs]
@@ -328,12 +328,20 @@ class Trainer:
         refuse_python_lists("predict", x=x)
         verbose = 1 if verbose == "auto" else int(verbose)
         batches = Batches(x, None, None, batch_size, False, steps, "predict")
+        callbacks = CallbackList(callbacks, self, verbose=verbose, epochs=1, steps=batches.steps)
+        self.stop_predicting = False
+        callbacks.call("on_predict_begin", {})
         bar = Progbar(batches.steps, verbose=verbose, stateful_metrics=set())
         outputs, step = [], 0
         for step, data in enumerate(batches, start=1):
+            callbacks.call("on_predict_batch_begin", step - 1, {})
             outputs.append(self.predict_step(data))
             bar.update(step, finalize=False)
+            callbacks.call("on_predict_batch_end", step - 1, {"outputs": _numpy(outputs[-1])})
+            if self.stop_predicting:
+                break
         bar.update(step, finalize=True)
+        callbacks.call("on_predict_end", {})
         if not outputs:
             raise ValueError("predict: the input data is empty")
         return _concat(outputs)

@@ -2255,3 +2255,46 @@ add_case("sort/bad_direction", lambda tf, x: tf.sort(x, direction="down"), f32(3
 add_case("sort/scalar", lambda tf, x: tf.sort(x), f32())
 add_case("argsort/bool", lambda tf: tf.argsort(tf.constant([True, False])))
 add_case("sort/axis_out_of_range", lambda tf, x: tf.sort(x, axis=2), f32(2, 3))
+
+
+# ---- Keras 3's callback hooks in fit's validation pass, evaluate and predict ---------------
+_HOOKS = ("on_train_begin", "on_train_end", "on_epoch_begin", "on_epoch_end",
+          "on_train_batch_begin", "on_train_batch_end", "on_test_begin", "on_test_end",
+          "on_test_batch_begin", "on_test_batch_end", "on_predict_begin", "on_predict_end",
+          "on_predict_batch_begin", "on_predict_batch_end")
+
+
+def _hook_recorder(tf, seen: list):
+    """A Callback that notes each hook: its name, its batch or epoch, and its logs' keys (the
+    shape of predict's 'outputs')."""
+    def hook(name):
+        def note(self, *args, logs=None):
+            *position, logs = args if args and not isinstance(args[-1], int) else (*args, logs)
+            keys = None if logs is None else sorted(
+                [key, list(np.shape(value))] if key == "outputs" else key
+                for key, value in logs.items())
+            seen.append([name, *position, keys])
+        return note
+    return type("Recorder", (tf.keras.callbacks.Callback,), {n: hook(n) for n in _HOOKS})()
+
+
+def _hooks_told(tf, run: str):
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(
+        1, kernel_initializer="ones")])
+    model.compile(optimizer="sgd", loss="mse", metrics=["mae"])
+    x, y = np.ones((5, 2), np.float32), np.ones(5, np.float32)
+    seen = []
+    recorder = _hook_recorder(tf, seen)
+    if run == "fit_validation":
+        model.fit(x, y, batch_size=3, epochs=2, validation_data=(x, y), verbose=0,
+                  callbacks=[recorder])
+    elif run == "evaluate":
+        seen.append(model.evaluate(x, y, batch_size=2, verbose=0, callbacks=[recorder]))
+    else:
+        model.predict(x, batch_size=3, verbose=0, callbacks=recorder)
+    return [seen, recorder.params]
+
+
+for _run in ("fit_validation", "evaluate", "predict"):
+    add_case(f"keras.Model.{_run.split('_')[0]}/callback_hooks",
+             lambda tf, _r=_run: _hooks_told(tf, _r), grad=False)
