@@ -82,8 +82,9 @@ class Dashboard(anywidget.AnyWidget):
     ('finished', 3, ([1, 2, 3], [9.0, 2.25, 0.5625]), [([1, 2, 3], [6.0, 3.0, 1.5])])
     >>> dash.close()
 
-    The series reach the browser as binary buffers (`Series.to_bytes`); `history()` is the
-    same data as lists.
+    Each series reaches the browser as at most `max_points` buckets (`Series`: the raw
+    min/max, last value, first NaN/Inf and the EMA of `smoothing`, as binary buffers), so a
+    long run costs what a chart can show; `history()` is each bucket's last step and value.
     """
 
     _esm = _STATIC / "dashboard.js"
@@ -93,8 +94,8 @@ class Dashboard(anywidget.AnyWidget):
     state = traitlets.Unicode("idle").tag(sync=True)       # the runner's state, or recording
     status = traitlets.Unicode("").tag(sync=True)          # e.g. "paused after matmul at a.py:3"
     step_count = traitlets.Int(0).tag(sync=True)
-    loss = traitlets.Dict({}).tag(sync=True)               # Series.to_bytes(): int32, float32
-    grad_norms = traitlets.List([]).tag(sync=True)         # [{"name", "steps", "values"}]
+    loss = traitlets.Dict({}).tag(sync=True)               # Series.to_bytes(): its buckets
+    grad_norms = traitlets.List([]).tag(sync=True)         # [{"name", **Series.to_bytes()}]
     controls = traitlets.Dict({}).tag(sync=True)           # action -> enabled
     svg = traitlets.Unicode("").tag(sync=True)             # the current step's tape
     tape_title = traitlets.Unicode("").tag(sync=True)
@@ -103,13 +104,15 @@ class Dashboard(anywidget.AnyWidget):
     alerts = traitlets.List([]).tag(sync=True)  # [{kind, message, node, location, step}]
 
     def __init__(self, runner=None, recorder=None, *, max_rate: float = 10.0,
-                 max_points: int = 1000, max_nodes: int = 150, show_tape: bool = True,
-                 show_alerts: bool = True, clock: Clock | None = None, **kwargs):
+                 max_points: int = 400, smoothing: float = 0.9, max_nodes: int = 150,
+                 show_tape: bool = True, show_alerts: bool = True, clock: Clock | None = None,
+                 **kwargs):
         super().__init__(**kwargs)
         if max_rate <= 0:
             raise ValueError(f"Dashboard: max_rate must be positive; got {max_rate}")
         self.max_rate = float(max_rate)
-        self.max_points = int(max_points)
+        self.max_points = int(max_points)   # buckets per series: about a chart's pixel width
+        self.smoothing = float(smoothing)   # the EMA the charts draw over the raw range
         self.max_nodes = int(max_nodes)
         self.show_tape = show_tape
         self.show_alerts = show_alerts
@@ -167,7 +170,8 @@ class Dashboard(anywidget.AnyWidget):
         super().close()
 
     def history(self) -> dict:
-        """{"loss": (steps, values), "grad_norms": {name: (steps, values)}}, as lists."""
+        """{"loss": (steps, values), "grad_norms": {name: (steps, values)}}, as lists: every
+        step while the run is shorter than `max_points`, then each bucket's last."""
         with self._data_lock:
             return {"loss": self._loss.points(),
                     "grad_norms": {name: s.points() for name, s in self._norms.items()}}
@@ -187,7 +191,7 @@ class Dashboard(anywidget.AnyWidget):
         self._steps = 0                  # GradientComputed events seen from the loop
         self._version = 0                # bumped when the series change
         self._pushed_version = -1
-        self._loss = Series(self.max_points)
+        self._loss = Series(self.max_points, self.smoothing)
         self._norms: dict = {}           # variable name -> Series
         self._ops: list = []             # taped nodes of the step in progress
         self._grads: dict = {}           # id(output or variable) -> its gradient, this step
@@ -240,7 +244,7 @@ class Dashboard(anywidget.AnyWidget):
             for name, norm in norms:
                 series = self._norms.get(name)
                 if series is None:
-                    series = self._norms[name] = Series(self.max_points)
+                    series = self._norms[name] = Series(self.max_points, self.smoothing)
                 series.append(step, norm)
             if self.runner is not None:
                 if self._nan_step is None and self.show_alerts and not (  # a finite norm: a

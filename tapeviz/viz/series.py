@@ -1,68 +1,140 @@
-"""Bounded histories for the live dashboard: a (step, value) series that never outgrows its cap.
+"""Bounded histories for the live dashboard: a (step, value) series kept as at most
+`max_points` buckets, each the raw range of the steps it covers, plus a smoothed line.
 
 The dashboard appends one point per training step for the loss and for each variable's
 gradient norm; a loop may run for millions of steps, but the widget state must stay small
-(it is sent on every push). Past `max_points`, every other kept point is dropped and only
-every `stride`-th new one is kept, so the history covers the whole run at a uniform, coarser
-resolution; the newest point is always shown. The browser gets each series as two binary
-buffers (int32 steps, float32 values): ipywidgets sends bytes as they are, where a list of
-numbers would be walked element by element and JSON-encoded on every push, and float32 keeps
-NaN and Inf, which JSON cannot carry.
+(it is sent on every push) and a chart is only so many pixels wide. So a series is a row of
+buckets of equal width (in steps appended): each keeps its last step and raw value, the
+lowest and highest finite value (the band a chart draws: a one-step spike stays its top),
+the exponential moving average at its end (the line drawn, TensorBoard's debiased EMA over
+every raw value, skipping NaN/Inf) and its first NaN/Inf with the step it came at (what the
+student is looking for: it is never averaged away). Past `max_points` buckets, neighbours
+merge in pairs and the width doubles, so the buckets cover the whole run evenly; the newest
+bucket always ends at the newest step. The browser gets each column as a binary buffer
+(int32 steps, float32 values): ipywidgets sends bytes as they are, where a list of numbers
+would be JSON-encoded on every push, and float32 keeps NaN and Inf, which JSON cannot carry.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+_NONE = -1   # bad_step of a bucket with no NaN/Inf
 
 
 class Series:
-    """A (step, value) history capped at `max_points` by uniform decimation.
+    """A (step, value) history as at most `max_points` buckets of raw min/max, last value,
+    EMA (`smoothing`) and first NaN/Inf.
 
-    >>> s = Series(max_points=4)
-    >>> for step in range(10):
-    ...     s.append(step, step * 0.5)
-    >>> s.points()
-    ([0, 4, 8, 9], [0.0, 2.0, 4.0, 4.5])
-    >>> np.frombuffer(s.to_bytes()["values"], "<f4").tolist()
-    [0.0, 2.0, 4.0, 4.5]
+    >>> s = Series(max_points=4, smoothing=0.5)
+    >>> for step in range(1, 11):
+    ...     s.append(step, float("nan") if step == 6 else step)
+    >>> s.points()        # 10 steps in buckets of 4: each one's last step and raw value
+    ([4, 8, 10], [4.0, 8.0, 10.0])
+    >>> c = s.columns()   # the raw range of each, and the step of its first NaN/Inf
+    >>> c["low"].tolist(), c["high"].tolist(), c["bad_step"].tolist()
+    ([1.0, 5.0, 9.0], [4.0, 8.0, 10.0], [-1, 6, -1])
     """
 
-    __slots__ = ("max_points", "steps", "values", "stride", "_count", "_last")
+    __slots__ = ("max_points", "smoothing", "width", "steps", "values", "low", "high",
+                 "smooth", "bad", "bad_step", "_filled", "_count", "_ema", "_weight")
 
-    def __init__(self, max_points: int = 1000):
+    def __init__(self, max_points: int = 400, smoothing: float = 0.9):
         if max_points < 2:
             raise ValueError(f"Series: max_points must be at least 2; got {max_points}")
+        if not 0.0 <= smoothing < 1.0:
+            raise ValueError(f"Series: smoothing must be in [0, 1); got {smoothing}")
         self.max_points = int(max_points)
-        self.steps: list = []
-        self.values: list = []
-        self.stride = 1          # keep every stride-th appended point
+        self.smoothing = float(smoothing)
+        self.width = 1           # steps appended per bucket
+        self.steps: list = []    # per bucket: its last step
+        self.values: list = []   # ... its last raw value
+        self.low: list = []      # ... its lowest and highest finite value (NaN: none finite)
+        self.high: list = []
+        self.smooth: list = []   # ... the EMA at its last step (NaN before any finite value)
+        self.bad: list = []      # ... its first NaN/Inf (0.0: none) and that value's step
+        self.bad_step: list = []
+        self._filled = 0         # points in the newest bucket
         self._count = 0          # points appended so far
-        self._last = None        # the newest point, kept or not
+        self._ema = 0.0          # the EMA's running sum and its weight (debiasing, as
+        self._weight = 0.0       # TensorBoard divides by 1 - smoothing**n)
 
     def append(self, step: int, value) -> None:
-        """Add a point (NaN and Inf are kept as they are)."""
+        """Add a point: NaN and Inf are kept in their bucket's `bad`, not in the EMA."""
         value = float(value)
-        self._last = (step, value)
-        if self._count % self.stride == 0:
-            self.steps.append(step)
-            self.values.append(value)
-            if len(self.steps) >= self.max_points:  # room for the newest one, shown apart
-                del self.steps[1::2], self.values[1::2]
-                self.stride *= 2
+        finite = math.isfinite(value)
+        if finite:
+            keep = self.smoothing
+            self._ema = keep * self._ema + (1.0 - keep) * value
+            self._weight = keep * self._weight + (1.0 - keep)
+        smooth = self._ema / self._weight if self._weight else math.nan
         self._count += 1
+        if self._filled == self.width or not self.steps:
+            if len(self.steps) == self.max_points:
+                self._merge_pairs()
+            if self._filled == self.width or not self.steps:
+                self.steps.append(step)
+                self.values.append(value)
+                self.low.append(value if finite else math.nan)
+                self.high.append(value if finite else math.nan)
+                self.smooth.append(smooth)
+                self.bad.append(0.0 if finite else value)
+                self.bad_step.append(_NONE if finite else step)
+                self._filled = 1
+                return
+        self.steps[-1], self.values[-1], self.smooth[-1] = step, value, smooth
+        self._filled += 1
+        if finite:
+            if not value >= self.low[-1]:   # also when the bucket had no finite value (NaN)
+                self.low[-1] = value
+            if not value <= self.high[-1]:
+                self.high[-1] = value
+        elif self.bad_step[-1] == _NONE:
+            self.bad[-1], self.bad_step[-1] = value, step
+
+    def _merge_pairs(self) -> None:
+        """Halve the buckets: each pair becomes one of twice the width (an odd last one stays,
+        half full at the new width)."""
+        pairs = len(self.steps) // 2 * 2
+        odd = len(self.steps) > pairs
+        first, second, rest = slice(0, pairs, 2), slice(1, pairs, 2), slice(pairs, None)
+        for name in ("steps", "values", "smooth"):   # a bucket ends where its later half does
+            column = getattr(self, name)
+            setattr(self, name, column[second] + column[rest])
+        self.low = np.fmin(self.low[first], self.low[second]).tolist() + self.low[rest]
+        self.high = np.fmax(self.high[first], self.high[second]).tolist() + self.high[rest]
+        earlier = [step != _NONE for step in self.bad_step[first]]   # the first NaN/Inf wins
+        for name in ("bad", "bad_step"):
+            column = getattr(self, name)
+            setattr(self, name, [x if e else y for e, x, y in
+                                 zip(earlier, column[first], column[second])] + column[rest])
+        self.width *= 2
+        # an odd last bucket, unpaired, holds half of what it may now; else the last is full
+        self._filled = self.width // 2 if odd else self.width
 
     def __len__(self) -> int:
         return self._count
 
     def points(self) -> tuple:
-        """(steps, values) as lists: the kept points and the newest one."""
-        steps, values = list(self.steps), list(self.values)
-        if self._last is not None and (not steps or steps[-1] != self._last[0]):
-            steps.append(self._last[0])
-            values.append(self._last[1])
-        return steps, values
+        """(steps, values) as lists: each bucket's last step and last raw value (every point,
+        while the run is shorter than `max_points` steps)."""
+        return list(self.steps), list(self.values)
+
+    def columns(self) -> dict:
+        """The buckets as numpy arrays: steps (int), values, low, high, smooth, bad, bad_step."""
+        return {"steps": np.asarray(self.steps, np.int64),
+                "values": np.asarray(self.values, np.float64),
+                "low": np.asarray(self.low, np.float64),
+                "high": np.asarray(self.high, np.float64),
+                "smooth": np.asarray(self.smooth, np.float64),
+                "bad": np.asarray(self.bad, np.float64),
+                "bad_step": np.asarray(self.bad_step, np.int64)}
 
     def to_bytes(self) -> dict:
-        """{"steps": int32 bytes, "values": float32 bytes}, little-endian, for the browser."""
-        steps, values = self.points()
-        return {"steps": np.asarray(steps, "<i4").tobytes(),
-                "values": np.asarray(values, "<f4").tobytes()}
+        """Each column as little-endian bytes (int32 steps and bad_step, float32 values), and
+        the bucket width and smoothing, for the browser."""
+        ints = ("steps", "bad_step")
+        return {**{name: np.asarray(column, "<i4" if name in ints else "<f4").tobytes()
+                   for name, column in self.columns().items()},
+                "width": self.width, "smoothing": self.smoothing}
