@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 import sys
 
+from .pytorch_habits import namespace_habit
 from .tf_names import TF_NAMES
 
 
@@ -25,6 +26,9 @@ def missing(space: str, module_name: str, name: str) -> AttributeError:
         # obj=None: Python would otherwise append its own guess from tapeviz's names
         return AttributeError(f"{message}: {qualified} is TensorFlow's, and tapeviz does not "
                               f"cover it", name=name, obj=None)
+    habit = namespace_habit(qualified, name)
+    if habit is not None:
+        return AttributeError(f"{message}: {habit}", name=name, obj=None)
     ours = [n for n in vars(module) if not n.startswith("_")]
     close = difflib.get_close_matches(name, ours, n=3, cutoff=0.75)
     if close:

@@ -17,6 +17,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dtypes
+from .pytorch_habits import REQUIRES_GRAD, habit_error
 from .sourceinfo import user_source
 from .threadstate import local as _thread
 
@@ -67,6 +68,11 @@ class Tensor:
 
     def __init__(self, value):
         self._value = infer_array(value)
+
+    def __getattr__(self, name):   # only for names a Tensor lacks: PyTorch's said the TF way
+        raise habit_error(self, "Tensor", name)
+
+    requires_grad = REQUIRES_GRAD   # `x.requires_grad = True` refused, the TF way said
 
     # ---- value and metadata ------------------------------------------------------------
     def numpy(self):

@@ -1,0 +1,129 @@
+"""TensorFlow code written with PyTorch habits: each PyTorch name asked of a tensor, a
+variable, an optimizer, a Keras model or the `tf` namespace is an AttributeError that says
+tapeviz follows TensorFlow, gives the TF way and names the student's own line; attributes
+that exist are untouched, and the next correct (TF) call works."""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from raising import assert_names_this_line, raised
+
+
+def _loss():
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.constant([[3.0, 4.0]]) @ w)
+    return w, tape, loss
+
+
+def test_loss_backward_says_tf_takes_gradients_from_the_tape_and_the_tape_still_works():
+    w, tape, loss = _loss()
+    err, line = raised(AttributeError, lambda: loss.backward())
+    assert str(err).startswith("Tensor.backward: 'Tensor' object has no attribute 'backward': "
+                               "tapeviz follows TensorFlow, whose Tensor has no backward (a "
+                               "PyTorch habit); gradients come from the GradientTape")
+    assert "tape.gradient(loss, [w, b])" in err.hint
+    assert_names_this_line(err, line)
+    np.testing.assert_allclose(tape.gradient(loss, w).numpy(), [[3.0], [4.0]])
+
+
+@pytest.mark.parametrize("name, tf_way", [
+    ("grad", "tape.gradient(loss, [w, b])"), ("item", "float(x)"), ("size", "x.shape"),
+    ("view", "tf.reshape("), ("detach", "tf.stop_gradient(x)"), ("numel", "tf.size(x)"),
+    ("dim", "x.ndim"), ("unsqueeze", "tf.expand_dims("), ("permute", "tf.transpose("),
+    ("sum", "tf.reduce_sum("), ("cuda", "x"), ("float", "tf.cast(x, tf.float32)"),
+    ("zero_", "w.assign(tf.zeros_like(w))"), ("add_", "w.assign_add(y)")])
+def test_each_tensor_habit_names_the_tf_way_and_the_line(name, tf_way):
+    x = tf.constant([1.0, 2.0])
+    err, line = raised(AttributeError, lambda: getattr(x, name))
+    assert f"'Tensor' object has no attribute '{name}': tapeviz follows TensorFlow" in str(err)
+    assert tf_way in err.hint
+    assert_names_this_line(err, line)
+    assert not hasattr(x, name)
+    assert float(tf.reduce_sum(x)) == 3.0 and x.shape == (2,) and x.ndim == 1
+
+
+def test_setting_requires_grad_says_how_a_tape_watches_and_leaves_the_tensor_as_it_was():
+    x = tf.constant(3.0)
+    err, line = raised(AttributeError, lambda: setattr(x, "requires_grad", True))
+    assert "whose Tensor has no requires_grad (a PyTorch habit)" in str(err)
+    assert "tf.Variable(x)" in err.hint and "tape.watch(x)" in err.hint
+    assert_names_this_line(err, line)
+    with tf.GradientTape() as tape:   # the TF way works
+        tape.watch(x)
+        y = x * x
+    assert float(tape.gradient(y, x)) == 6.0
+
+
+def test_a_variable_is_told_it_is_watched_already():
+    w = tf.Variable(2.0)
+    err, line = raised(AttributeError, lambda: setattr(w, "requires_grad", True))
+    assert "every tape watches a trainable tf.Variable already" in str(err)
+    assert "trainable=False" in err.hint
+    assert_names_this_line(err, line)
+    err, _ = raised(AttributeError, lambda: w.requires_grad)
+    assert "Variable has no requires_grad" in str(err)
+    assert float(w.assign_add(1.0)) == 3.0
+
+
+@pytest.mark.parametrize("name, tf_way", [
+    ("zero_grad", "nothing to zero"), ("step", "apply_gradients(zip(grads"),
+    ("param_groups", "learning_rate")])
+def test_optimizer_habits_name_apply_gradients_and_the_optimizer_still_updates(name, tf_way):
+    opt = tf.keras.optimizers.SGD(0.5)
+    err, line = raised(AttributeError, lambda: getattr(opt, name))
+    assert str(err).startswith(f"SGD.{name}: 'SGD' object has no attribute '{name}': "
+                               f"tapeviz follows TensorFlow")
+    assert tf_way in str(err) + err.hint
+    assert_names_this_line(err, line)
+    w = tf.Variable(1.0)
+    opt.apply_gradients([(tf.constant(1.0), w)])
+    assert float(w) == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("name, tf_way", [
+    ("train", "training=True"), ("eval", "training=False"),
+    ("parameters", "model.trainable_variables"), ("zero_grad", "nothing to zero"),
+    ("state_dict", "get_weights"), ("forward", "model(x)")])
+def test_model_habits_name_the_keras_way_and_the_model_still_runs(name, tf_way):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    err, line = raised(AttributeError, lambda: getattr(model, name))
+    assert f"'Sequential' object has no attribute '{name}': tapeviz follows TensorFlow" \
+        in str(err)
+    assert tf_way in str(err) + err.hint
+    assert_names_this_line(err, line)
+    assert model(tf.ones([2, 3]), training=True).shape == (2, 1)
+
+
+def test_a_property_that_raises_keeps_its_own_message():
+    # the hook runs after any AttributeError; a Tensor's assign_sub says how w stopped being
+    # a Variable, and an unbuilt model's input_shape says it was never called
+    err, _ = raised(AttributeError, lambda: tf.constant(1.0).assign_sub(1.0))
+    assert "only a tf.Variable can be assigned" in str(err)
+    unknown, _ = raised(AttributeError, lambda: tf.constant(1.0).no_such_name)
+    assert str(unknown) == "'Tensor' object has no attribute 'no_such_name'"
+
+
+def test_torch_no_grad_and_cat_on_the_namespace_name_the_tf_way():
+    err, _ = raised(AttributeError, lambda: tf.no_grad())
+    assert "which has no tf.no_grad (torch.no_grad is PyTorch's)" in str(err)
+    assert "tape.stop_recording()" in str(err)
+    err, _ = raised(AttributeError, lambda: tf.cat([tf.ones([1]), tf.ones([1])], 0))
+    assert "tensors are joined with tf.concat" in str(err)   # not 'did you mean cast?'
+    w = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        y = w * w
+        with tape.stop_recording():
+            z = w * 3.0
+    assert float(tape.gradient(y, w)) == 2.0 and float(z) == 3.0
+
+
+def test_copies_and_pickles_of_tensors_and_optimizers_still_work():
+    # copy and pickle probe missing names (__deepcopy__, __getstate__ ...) through the hook
+    x = tf.constant([1.0, 2.0])
+    np.testing.assert_array_equal(copy.deepcopy(x).numpy(), x.numpy())
+    np.testing.assert_array_equal(pickle.loads(pickle.dumps(x)).numpy(), x.numpy())
+    assert float(copy.copy(tf.keras.optimizers.SGD(0.5)).learning_rate) == 0.5
