@@ -18,7 +18,8 @@ import operator
 import numpy as np
 
 from .. import nest
-from ..errors import InvalidArgumentError
+from ..errors import DTypeError, InvalidArgumentError
+from ..fpwarnings import warn_from_user_line
 from ..nonfinite import engine_of
 from ..tensor import Variable, VariableRead
 from . import breakpoint_listener
@@ -26,6 +27,7 @@ from .activations import describe_saturating, dead_relus, saturating_ops, variab
 from .ascent import find_ascent
 from .divergence import find_divergence
 from .findings import Finding
+from .given import check_recorded_ops
 from .history import RecordedStep
 from .nan_entry import NaNEntry
 from .nan_steps import nan_over_steps
@@ -310,16 +312,17 @@ def _what_to_read(recording, history) -> tuple:
         recording = history   # diagnose(history=recorder) reads its last step's ops too
     if isinstance(recording, Recorder):
         step = recording.last_step
+        if step is None:
+            warn_from_user_line("diagnose: the Recorder recorded no ops, so there is nothing "
+                                "to judge: run the training steps inside `with rec:`, on the "
+                                "thread that entered it (or Recorder(threads='all'))")
         return ([] if step is None else step), recording if history is None else history
     if isinstance(recording, RecordedStep):
         return recording, [recording] if history is None else history
-    if recording is None or hasattr(recording, "nodes") or (
-            isinstance(recording, (list, tuple))
-            and all(hasattr(n, "op") and hasattr(n, "inputs") for n in recording)):
-        return recording, history
-    raise TypeError(f"diagnose: expected a Recorder, a RecordedStep, a GradientTape or a list "
-                    f"of its nodes; got {type(recording).__name__} (to diagnose a training "
-                    f"loop, record it: with Recorder() as rec: ...; then diagnose(rec))")
+    if recording is not None:
+        check_recorded_ops("diagnose", recording, "a Recorder, a RecordedStep, a GradientTape "
+                           "or a list of its nodes", "diagnose(rec)")
+    return recording, history
 
 
 def diagnose(recording=None, target=None, *, sources=None, gradients=None, history=None,
@@ -345,6 +348,12 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     >>> [f.kind for f in diagnose(tape, loss)]
     ['outer_broadcast']
     """
+    if recording is None and history is None and gradients is None:
+        raise DTypeError("diagnose", "expected something to judge: a Recorder, a RecordedStep, "
+                                     "a GradientTape or its nodes, or history= or gradients=; "
+                                     "got none of them",
+                         hint="with tapeviz.debugger.Recorder() as rec: ...; then "
+                              "diagnose(rec)")
     found, nodes, nan, entered = [], [], None, False
     recording, history = _what_to_read(recording, history)
     if recording is not None:

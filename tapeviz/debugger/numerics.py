@@ -140,7 +140,10 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     >>> find_nan_origin(tape).op
     'log'
     """
+    from .given import check_recorded_ops
     from .nan_entry import forward_entry   # it imports this module
+    check_recorded_ops("find_nan_origin", source, "a GradientTape, a recorded step or a list "
+                       "of nodes", "find_nan_origin(rec.last_step)")
     if entered is None:
         entered = not isinstance(source, (list, tuple))
     nodes = _nodes_of(source)

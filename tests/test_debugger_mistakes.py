@@ -1,0 +1,107 @@
+"""Mistakes with the debugger itself, made by a student who reaches for it already confused:
+each is refused (or warned) naming the call, what it expected, what came and the student's
+own line, with the call that works; and the tape, the recorder or the breakpoints still work
+after it."""
+import warnings
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from raising import assert_names_this_line, raised
+from tapeviz.debugger import Recorder, diagnose, find_nan_origin
+
+
+def _nan_step():
+    w = tf.Variable([1.0, -1.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.math.log(w))
+    return w, tape, loss
+
+
+# ---- find_nan_origin and diagnose: what they were given --------------------------------------
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_find_nan_origin_on_a_tape_freed_by_gradient_says_so_instead_of_finding_no_nan():
+    w, tape, loss = _nan_step()
+    tape.gradient(loss, w)
+    assert np.isnan(float(loss))   # the student saw a NaN loss
+    err, line = raised(RuntimeError, lambda: find_nan_origin(tape))   # was: None, "no NaN"
+    assert str(err).startswith("find_nan_origin: this GradientTape was consumed by gradient() "
+                               "and freed its ops")
+    assert "persistent=True" in err.hint and "find_nan_origin(rec.last_step)" in err.hint
+    assert_names_this_line(err, line)
+    w, tape, loss = _nan_step()   # the next correct call works
+    assert find_nan_origin(tape).op == "log"
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_diagnose_on_a_freed_tape_says_so_instead_of_finding_nothing():
+    w, tape, loss = _nan_step()
+    tape.gradient(loss, w)
+    err, line = raised(RuntimeError, lambda: diagnose(tape))   # was: [], "nothing wrong"
+    assert str(err).startswith("diagnose: this GradientTape was consumed by gradient()")
+    assert "diagnose(rec)" in err.hint
+    assert_names_this_line(err, line)
+    w, tape, loss = _nan_step()
+    assert [f.kind for f in diagnose(tape)] == ["nan"]
+
+
+@pytest.mark.parametrize("call", [find_nan_origin, diagnose], ids=lambda f: f.__name__)
+def test_the_loss_given_for_the_tape_is_named_as_a_tensor_with_the_tape_as_the_fix(call):
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        loss = x * 3.0
+    err, line = raised(TypeError, lambda: call(loss))   # was: 'Cannot iterate over a scalar'
+    name = call.__name__
+    assert str(err).startswith(f"{name}: expected a ")
+    assert "got a float32 tensor of shape ()" in str(err)
+    assert f"{name}(tape)" in err.hint and "does not remember the ops" in err.hint
+    assert_names_this_line(err, line)
+    assert call(tape) in (None, [])   # the tape is untouched: no NaN, nothing wrong
+    assert float(tape.gradient(loss, x)) == 3.0
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_find_nan_origin_given_a_recorder_names_its_steps_and_diagnose():
+    with Recorder() as rec:
+        w, tape, loss = _nan_step()
+        tape.gradient(loss, w)
+    err, line = raised(TypeError, lambda: find_nan_origin(rec))   # was: AttributeError
+    assert "got <Recorder stopped: 1 steps" in str(err)
+    assert "find_nan_origin(rec.last_step)" in err.hint and "diagnose(rec)" in err.hint
+    assert_names_this_line(err, line)
+    assert find_nan_origin(rec.last_step).op == "log"
+
+
+def test_a_list_of_tensors_is_not_a_list_of_nodes():
+    y = tf.constant(1.0)
+    err, line = raised(TypeError, lambda: find_nan_origin([y]))
+    assert "got a list holding a float32 tensor of shape ()" in str(err)
+    assert_names_this_line(err, line)
+
+
+def test_diagnose_with_nothing_to_judge_says_what_it_takes():
+    err, line = raised(TypeError, lambda: diagnose())   # was: [] (nothing wrong)
+    assert str(err).startswith("diagnose: expected something to judge: a Recorder")
+    assert "diagnose(rec)" in err.hint
+    assert_names_this_line(err, line)
+
+
+def test_diagnose_of_a_recorder_that_recorded_nothing_warns_from_the_users_line():
+    x = tf.Variable(1.0)
+    rec = Recorder()
+    with tf.GradientTape() as tape:   # the loop ran outside `with rec:`
+        loss = x * x
+    tape.gradient(loss, x)
+    with pytest.warns(UserWarning, match="the Recorder recorded no ops, so there is nothing "
+                                         "to judge") as caught:
+        assert diagnose(rec) == []
+    assert caught[0].filename == __file__
+    with rec:   # the next correct use works
+        with tf.GradientTape() as tape:
+            loss = x * x
+        tape.gradient(loss, x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert diagnose(rec) == []
+    assert len(rec) == 1
