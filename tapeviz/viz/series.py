@@ -38,7 +38,7 @@ class Series:
     """
 
     __slots__ = ("max_points", "smoothing", "width", "steps", "values", "low", "high",
-                 "smooth", "bad", "bad_step", "_filled", "_count", "_ema", "_weight")
+                 "smooth", "bad", "bad_step", "start", "_filled", "_count", "_ema", "_weight")
 
     def __init__(self, max_points: int = 400, smoothing: float = 0.9):
         if max_points < 2:
@@ -55,6 +55,7 @@ class Series:
         self.smooth: list = []   # ... the EMA at its last step (NaN before any finite value)
         self.bad: list = []      # ... its first NaN/Inf (0.0: none) and that value's step
         self.bad_step: list = []
+        self.start = None        # the first step appended (where a chart's x axis begins)
         self._filled = 0         # points in the newest bucket
         self._count = 0          # points appended so far
         self._ema = 0.0          # the EMA's running sum and its weight (debiasing, as
@@ -70,6 +71,8 @@ class Series:
             self._weight = keep * self._weight + (1.0 - keep)
         smooth = self._ema / self._weight if self._weight else math.nan
         self._count += 1
+        if self.start is None:
+            self.start = step
         if self._filled == self.width or not self.steps:
             if len(self.steps) == self.max_points:
                 self._merge_pairs()
@@ -133,8 +136,8 @@ class Series:
 
     def to_bytes(self) -> dict:
         """Each column as little-endian bytes (int32 steps and bad_step, float32 values), and
-        the bucket width and smoothing, for the browser."""
+        the first step, the bucket width and the smoothing, for the browser."""
         ints = ("steps", "bad_step")
         return {**{name: np.asarray(column, "<i4" if name in ints else "<f4").tobytes()
                    for name, column in self.columns().items()},
-                "width": self.width, "smoothing": self.smoothing}
+                "start": self.start, "width": self.width, "smoothing": self.smoothing}

@@ -9,9 +9,8 @@ const SERIES_COLOURS = 10;
 const seriesClass = (k) => `tvd-s${k % SERIES_COLOURS}`;
 const BUTTONS = [["pause", "Pause"], ["step_op", "Step op"], ["step_vjp", "Step VJP"],
                  ["resume", "Resume"], ["stop", "Stop"]];
-// the left margin holds a y tick as fmt writes it at 11px ("-0.001234", "-1.23e-5")
-const W = 380, H = 190, M = { left: 62, right: 96, top: 10, bottom: 24 };
-
+// the left margin holds a y tick as fmt writes it at 12px ("-0.001234", "-1.23e-5")
+const W = 380, H = 190, M = { left: 66, right: 80, top: 10, bottom: 24 };
 function el(tag, cls, text) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -46,13 +45,45 @@ export function typed(data, Type) {
   return new Type(0);
 }
 
+const INT_COLUMNS = ["steps", "bad_step"];
+const FLOAT_COLUMNS = ["values", "low", "high", "smooth", "bad"];
+
+// A series as Python's Series.to_bytes sends it: one entry per bucket of `width` steps
+// (its last step, last raw value, raw low/high, EMA, first NaN/Inf and that step).
 function decode(series) {
-  return { ...series, steps: typed(series.steps, Int32Array), values: typed(series.values, Float32Array) };
+  const out = { ...series };
+  for (const name of INT_COLUMNS) out[name] = typed(series[name], Int32Array);
+  for (const name of FLOAT_COLUMNS) out[name] = typed(series[name], Float32Array);
+  out.width = series.width || 1;
+  return out;
 }
 
-// Draw series [{name, steps, values}] into an <svg>: axes with min/max ticks, one
-// polyline per run of plottable values (NaN/Inf, and <= 0 on a log axis, leave gaps) and a
-// label with the last value at the right edge of each line.
+// The buckets of a series drawn at x = px(step), merged per pixel column (a long run costs
+// what the chart shows): raw low/high over the column, its last step, raw value and EMA, its
+// first NaN/Inf, and the first step it covers.
+export function pixelColumns(s, px) {
+  const cols = [];
+  let prev = (s.start ?? s.steps[0]) - 1;
+  for (let i = 0; i < s.steps.length; i++) {
+    const x = Math.round(px(s.steps[i]));
+    let c = cols[cols.length - 1];
+    if (!c || c.x !== x) {
+      c = { x, from: prev + 1, low: NaN, high: NaN, badStep: -1, bad: 0 };
+      cols.push(c);
+    }
+    if (!Number.isNaN(s.low[i]) && !(s.low[i] >= c.low)) c.low = s.low[i];
+    if (!Number.isNaN(s.high[i]) && !(s.high[i] <= c.high)) c.high = s.high[i];
+    if (c.badStep < 0 && s.bad_step[i] >= 0) { c.badStep = s.bad_step[i]; c.bad = s.bad[i]; }
+    c.step = s.steps[i]; c.value = s.values[i]; c.smooth = s.smooth[i];
+    prev = s.steps[i];
+  }
+  return cols;
+}
+
+// Draw series into an <svg>: axes with min/max ticks, and per series a faint band (the raw
+// low/high of each pixel column: a spike is its top) under the smoothed line (EMA; gaps where
+// nothing finite came yet, or <= 0 on a log axis), a red mark at each step that gave NaN/Inf,
+// and the newest value at the right edge. Returns what hovering needs (scale, columns).
 export function drawChart(svg, series, { log = false, empty = "no data yet" } = {}) {
   svg.replaceChildren();
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
@@ -60,9 +91,13 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
   const y = (v) => (log ? Math.log10(v) : v);
   let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity, points = 0;
   for (const s of series) {
-    s.steps.forEach((step, i) => {
-      x0 = Math.min(x0, step); x1 = Math.max(x1, step); points += 1;
-      if (ok(s.values[i])) { y0 = Math.min(y0, y(s.values[i])); y1 = Math.max(y1, y(s.values[i])); }
+    if (!s.steps.length) continue;
+    x0 = Math.min(x0, s.start ?? s.steps[0]); x1 = Math.max(x1, s.steps[s.steps.length - 1]);
+    s.steps.forEach((_, i) => {
+      points += s.width;
+      for (const v of [s.low[i], s.high[i], s.smooth[i]]) {
+        if (ok(v)) { y0 = Math.min(y0, y(v)); y1 = Math.max(y1, y(v)); }
+      }
     });
   }
   const pw = W - M.left - M.right, ph = H - M.top - M.bottom;
@@ -72,69 +107,153 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
     const text = !points ? empty
       : log ? `nothing to plot: all ${points} values are NaN, Inf or 0`
         : `nothing to plot: all ${points} values are NaN or Inf`;
-    // on two lines ("nothing to plot:" / why), so it stays inside the plot at 11px
+    // on two lines ("nothing to plot:" / why), so it stays inside the plot at 12px
     const lines = text.split(/(?<=:) /);
     const message = svgEl("text", { x: M.left + pw / 2, y: M.top + ph / 2 - 7 * (lines.length - 1),
                                     class: "tvd-empty", "text-anchor": "middle" });
     lines.forEach((line, i) => message.append(
-      svgEl("tspan", { x: M.left + pw / 2, dy: i ? 14 : 0 }, line)));
+      svgEl("tspan", { x: M.left + pw / 2, dy: i ? 15 : 0 }, line)));
     svg.append(message);
-    return;
+    return null;
   }
   if (x1 === x0) { x0 -= 1; x1 += 1; }
   if (y1 === y0) { y0 -= log ? 0.5 : Math.abs(y0) * 0.1 || 1; y1 += log ? 0.5 : Math.abs(y1) * 0.1 || 1; }
   const px = (step) => M.left + ((step - x0) / (x1 - x0)) * pw;
   const py = (v) => M.top + ph - ((y(v) - y0) / (y1 - y0)) * ph;
+  const bottom = M.top + ph;
   const tick = (v) => (log ? fmt(10 ** v) : fmt(v));
-  svg.append(svgEl("line", { x1: M.left, y1: M.top + ph, x2: M.left + pw, y2: M.top + ph, class: "tvd-axis" }));
-  svg.append(svgEl("line", { x1: M.left, y1: M.top, x2: M.left, y2: M.top + ph, class: "tvd-axis" }));
-  for (const [v, anchorY] of [[y0, M.top + ph], [y1, M.top + 8]]) {
+  svg.append(svgEl("line", { x1: M.left, y1: bottom, x2: M.left + pw, y2: bottom, class: "tvd-axis" }));
+  svg.append(svgEl("line", { x1: M.left, y1: M.top, x2: M.left, y2: bottom, class: "tvd-axis" }));
+  for (const [v, anchorY] of [[y0, bottom], [y1, M.top + 9]]) {
     svg.append(svgEl("text", { x: M.left - 4, y: anchorY, "text-anchor": "end", class: "tvd-tick" }, tick(v)));
   }
   for (const [step, anchor] of [[x0, "start"], [x1, "end"]]) {
-    svg.append(svgEl("text", { x: px(step), y: H - 8, "text-anchor": anchor, class: "tvd-tick" },
+    svg.append(svgEl("text", { x: px(step), y: H - 7, "text-anchor": anchor, class: "tvd-tick" },
                      String(Math.round(step))));
   }
-  svg.append(svgEl("text", { x: M.left + pw / 2, y: H - 8, "text-anchor": "middle", class: "tvd-tick" }, "step"));
-  const labels = [];
+  svg.append(svgEl("text", { x: M.left + pw / 2, y: H - 7, "text-anchor": "middle", class: "tvd-tick" }, "step"));
+  const labels = [], drawn = [];
   series.forEach((s, k) => {
     const colour = seriesClass(k);
+    const cols = pixelColumns(s, px);
+    drawn.push({ name: s.name, colour, cols, width: s.width });
+    // the band: runs of columns with a drawable high; a low below a log axis sits on it
     let run = [];
-    const flush = () => {
-      if (run.length === 1) svg.append(svgEl("circle", { cx: run[0][0], cy: run[0][1], r: 1.5, class: colour }));
-      if (run.length > 1) {
-        svg.append(svgEl("polyline", { points: run.map((p) => p.join(",")).join(" "),
-                                        class: `tvd-line ${colour}` }));
+    const flushBand = () => {
+      if (run.length) {
+        const top = run.map((c) => `${c.x},${py(c.high).toFixed(1)}`);
+        const under = run.map((c) => `${c.x},${(ok(c.low) ? py(c.low) : bottom).toFixed(1)}`).reverse();
+        svg.append(svgEl("polygon", { points: [...top, ...under].join(" "), class: `tvd-band ${colour}` }));
       }
       run = [];
     };
-    s.steps.forEach((step, i) => {
-      const v = s.values[i];
-      if (ok(v)) run.push([px(step).toFixed(1), py(v).toFixed(1)]); else flush();
-    });
-    flush();
-    const n = s.values.length;
-    if (n) {
-      const last = s.values[n - 1];
-      const at = ok(last) ? py(last) : M.top + ph;
-      labels.push({ y: at, text: (s.label || "") + fmt(last), colour, bad: !ok(last) });
+    for (const c of cols) { if (ok(c.high)) run.push(c); else flushBand(); }
+    flushBand();
+    let line = [];
+    const flushLine = () => {
+      if (line.length === 1) svg.append(svgEl("circle", { cx: line[0][0], cy: line[0][1], r: 1.5, class: colour }));
+      if (line.length > 1) {
+        svg.append(svgEl("polyline", { points: line.map((p) => p.join(",")).join(" "), class: `tvd-line ${colour}` }));
+      }
+      line = [];
+    };
+    for (const c of cols) { if (ok(c.smooth)) line.push([c.x, py(c.smooth).toFixed(1)]); else flushLine(); }
+    flushLine();
+    const last = cols[cols.length - 1];
+    if (last) {
+      // the line's end, by its smoothed value; a newest raw NaN/Inf is said instead, in red
+      const bad = !Number.isFinite(last.value);
+      const shown = bad || !ok(last.smooth) ? last.value : last.smooth;
+      labels.push({ y: ok(shown) ? py(shown) : bottom, text: (s.label || "") + fmt(shown), colour, bad: !ok(shown) });
     }
   });
-  // last-value labels at the right edge, pushed apart so they never overlap
+  drawNonFinite(svg, series, px, pw, ph);
+  // newest-value labels at the right edge, pushed apart so they never overlap
   labels.sort((a, b) => a.y - b.y);
   let prev = -Infinity;
   for (const label of labels) {
-    label.y = Math.max(label.y, prev + 12);
+    label.y = Math.max(label.y, prev + 13);
     prev = label.y;
     svg.append(svgEl("text", { x: M.left + pw + 4, y: label.y + 4,
                                class: `tvd-last ${label.colour}${label.bad ? " tvd-bad" : ""}` },
                      label.text));
   }
+  return { px, x0, x1, pw, series: drawn };
+}
+
+// A red dashed mark across the plot at each step that gave NaN/Inf, "NaN"/"Inf" over it.
+function drawNonFinite(svg, series, px, pw, ph) {
+  const marks = new Map();
+  for (const s of series) {
+    for (const c of pixelColumns(s, px)) if (c.badStep >= 0 && !marks.has(c.x)) marks.set(c.x, c);
+  }
+  let lastText = -Infinity;
+  for (const [x, c] of [...marks].sort((a, b) => a[0] - b[0])) {
+    svg.append(svgEl("line", { x1: x, y1: M.top, x2: x, y2: M.top + ph, class: "tvd-nan-mark" }));
+    if (x - lastText > 30 && x < M.left + pw + 20) {
+      svg.append(svgEl("text", { x, y: M.top + 10, "text-anchor": "middle", class: "tvd-nan-text" }, fmt(c.bad)));
+      lastText = x;
+    }
+  }
+}
+
+// The first NaN/Inf of any series, as the chart's note says it: "NaN at step 812 (w:0)".
+export function firstNonFinite(series) {
+  let first = null;
+  for (const s of series) {
+    s.bad_step.forEach((step, i) => {
+      if (step >= 0 && (!first || step < first.step)) first = { step, value: s.bad[i], name: s.name };
+    });
+  }
+  if (!first) return "";
+  return `${fmt(first.value)} at step ${first.step}` + (first.name ? ` (${first.name})` : "");
+}
+
+// What hovering over step `step` shows: the step (or the steps a pixel column covers) and,
+// per series, its raw value (or raw range and last) and the smoothed one.
+export function hoverLines(chart, x) {
+  const rows = [];
+  let head = "";
+  for (const s of chart.series) {
+    let c = null;
+    for (const col of s.cols) if (!c || Math.abs(col.x - x) < Math.abs(c.x - x)) c = col;
+    if (!c) continue;
+    if (!head) head = c.from === c.step ? `step ${c.step}` : `steps ${c.from}–${c.step}`;
+    const raw = c.from === c.step || !(c.low < c.high) ? `raw ${fmt(c.value)}`
+      : `raw ${fmt(c.low)} to ${fmt(c.high)}, last ${fmt(c.value)}`;
+    const bad = c.badStep >= 0 && Number.isFinite(c.value) ? `; ${fmt(c.bad)} at step ${c.badStep}` : "";
+    rows.push({ colour: s.colour, text: `${s.name ? s.name + ": " : ""}${raw}${bad}; smoothed ${fmt(c.smooth)}`, x: c.x });
+  }
+  return { head, rows };
+}
+
+// The hover guide and its tip: the step pointed at, each series' raw and smoothed value.
+function drawHover(chart) {
+  const { svg, tip, drawn, hoverX } = chart;
+  svg.querySelector(".tvd-guide")?.remove();
+  const inside = drawn && hoverX !== null && hoverX >= M.left - 4 && hoverX <= M.left + drawn.pw + 4;
+  tip.hidden = !inside;
+  if (!inside) return;
+  const { head, rows } = hoverLines(drawn, hoverX);
+  if (!rows.length) { tip.hidden = true; return; }
+  svg.append(svgEl("line", { x1: rows[0].x, y1: M.top, x2: rows[0].x, y2: H - M.bottom, class: "tvd-guide", "data-hover": 1 }));
+  tip.replaceChildren(el("div", "tvd-tip-head", head));
+  for (const row of rows) {
+    const line = el("div", "tvd-tip-row");
+    line.append(el("span", `tvd-swatch ${row.colour}`), el("span", "", row.text));
+    tip.append(line);
+  }
+  // beside the pointer, on whichever side of the plot has room
+  const r = svg.getBoundingClientRect(), scale = r.width / W;
+  const left = rows[0].x * scale;
+  tip.style.left = left < r.width / 2 ? `${left + 12}px` : "";
+  tip.style.right = left < r.width / 2 ? "" : `${r.width - left + 12}px`;
 }
 
 const ENDED = ["finished", "stopped", "failed"];
 const INLINED = ["fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-linejoin",
-                 "font-size", "font-family", "font-weight", "opacity"];
+                 "font-size", "font-family", "font-weight", "opacity", "fill-opacity",
+                 "stroke-opacity"];
 
 // A drawn chart as a standalone SVG document: its computed colours and fonts written into it,
 // on `background`, so that as an image in a saved notebook it reads as it did on screen.
@@ -146,6 +265,7 @@ export function standalone(svg, background) {
     for (const prop of INLINED) node.setAttribute(prop, style.getPropertyValue(prop));
     node.removeAttribute("class");
   });
+  for (const guide of copy.querySelectorAll("[data-hover]")) guide.remove();   // the pointer's
   const [, , width, height] = copy.getAttribute("viewBox").split(" ");
   copy.setAttribute("xmlns", SVG_NS);
   copy.setAttribute("width", width);
@@ -182,16 +302,30 @@ function render({ model, el: root }) {
   bar.append(title, state, steps, status, el("span", "tvd-spacer"), buttons);
 
   const chartBox = el("div", "tvd-charts");
-  const panel = (name) => {
+  // a chart: its title, a note under it (how it is drawn; the first NaN/Inf), the drawing,
+  // and on hover a guide at the step pointed at with the raw values there
+  const panel = (name, heading) => {
     const p = el("div", "tvd-chart");
     const svg = document.createElementNS(SVG_NS, "svg");
     svg.setAttribute("class", `tvd-svg tvd-${name}`);
-    p.append(el("div", "tvd-chart-title", name === "loss" ? "loss" : "gradient norm per variable (log)"), svg);
+    const note = el("div", "tvd-chart-note");
+    const alarm = el("div", "tvd-chart-alarm");
+    const tip = el("div", "tvd-tip");
+    tip.hidden = true;
+    p.append(el("div", "tvd-chart-title", heading), note, alarm, svg, tip);
     chartBox.append(p);
-    return svg;
+    const chart = { svg, note, alarm, tip, drawn: null, hoverX: null };
+    const hover = (event) => {
+      const r = svg.getBoundingClientRect();
+      chart.hoverX = ((event.clientX - r.left) * W) / r.width;
+      drawHover(chart);
+    };
+    svg.addEventListener("pointermove", hover);
+    svg.addEventListener("pointerleave", () => { chart.hoverX = null; drawHover(chart); });
+    return chart;
   };
-  const lossSvg = panel("loss");
-  const normSvg = panel("norms");
+  const lossChart = panel("loss", "loss");
+  const normChart = panel("norms", "gradient norm per variable (log scale)");
   const legend = el("div", "tvd-legend");
   chartBox.lastChild.append(legend);
 
@@ -237,12 +371,22 @@ function render({ model, el: root }) {
     }));
     model.send({ snapshot: { charts, legend: items } });
   }
+  function drawSeries(chart, series, log) {
+    chart.drawn = drawChart(chart.svg, series, { log });
+    const first = series.find((s) => s.steps.length);
+    chart.note.textContent = !first ? ""
+      : `line: smoothed (EMA ${first.smoothing}) · band: raw range` +
+        (first.width > 1 ? ` (${first.width} steps a point)` : "") + " · hover for raw values";
+    chart.alarm.textContent = firstNonFinite(series);
+    chart.alarm.hidden = !chart.alarm.textContent;
+    drawHover(chart);
+  }
   function drawLoss() {
-    drawChart(lossSvg, [decode(model.get("loss") || {})]);
+    drawSeries(lossChart, [decode(model.get("loss") || {})], false);
   }
   function drawNorms() {
     const norms = (model.get("grad_norms") || []).map(decode);
-    drawChart(normSvg, norms, { log: true });
+    drawSeries(normChart, norms, true);
     legend.replaceChildren();
     norms.forEach((s, k) => {
       const item = el("span", "tvd-legend-item");
