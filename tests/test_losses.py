@@ -64,15 +64,15 @@ CASES = {  # name: (loss class kwargs, y_true, y_pred, reference per example)
     "huber": (losses.Huber, {"delta": 0.7}, rng.normal(size=(N, 3)), rng.normal(size=(N, 3)),
               lambda y, p: ref_huber(y, p, 0.7)),
 }
-REDUCTIONS = {"sum_over_batch_size": np.mean, "auto": np.mean, "sum": np.sum,
-              "none": lambda x: x}
+REDUCTIONS = {"sum_over_batch_size": np.mean, "mean": np.mean, "auto": np.mean, "sum": np.sum,
+              "mean_with_sample_weight": np.mean, "none": lambda x: x}
 
 
 @pytest.mark.parametrize("reduction", sorted(REDUCTIONS))
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_loss_matches_numpy_for_each_reduction(case, reduction):
     cls, kwargs, y_true, y_pred, ref = CASES[case]
-    got = cls(reduction=reduction, **kwargs)(y_true, y_pred).numpy()
+    got = cls(reduction=reduction, dtype="float64", **kwargs)(y_true, y_pred).numpy()
     np.testing.assert_allclose(got, REDUCTIONS[reduction](ref(y_true, y_pred)), rtol=1e-6)
 
 
@@ -94,8 +94,24 @@ def test_reduction_constants_are_the_keras_names():
     assert losses.Reduction.SUM_OVER_BATCH_SIZE == "sum_over_batch_size"
     loss = losses.MeanSquaredError(reduction=losses.Reduction.NONE)
     assert loss([[1.0], [2.0]], [[1.0], [4.0]]).shape == (2,)
-    with pytest.raises(ValueError, match="Invalid Reduction Key"):
-        losses.MeanSquaredError(reduction="mean")
+    with pytest.raises(ValueError, match="MeanSquaredError: Invalid value for argument "
+                                         "`reduction`.*Received: reduction='avg'"):
+        losses.MeanSquaredError(reduction="avg")
+
+
+def test_mean_with_sample_weight_divides_by_the_weights_sum():
+    loss = losses.MeanSquaredError(reduction="mean_with_sample_weight")
+    got = loss([[0.0], [0.0], [0.0]], [[1.0], [2.0], [3.0]], sample_weight=[1.0, 3.0, 0.0])
+    np.testing.assert_allclose(got.numpy(), (1.0 * 1 + 4.0 * 3) / 4.0, rtol=1e-6)
+
+
+def test_loss_dtype_casts_its_inputs_and_refuses_integers():
+    doubled = losses.MeanSquaredError(dtype="float64")
+    assert doubled.dtype == "float64"
+    assert doubled(np.ones(2, np.float32), np.zeros(2, np.float32)).dtype == "float64"
+    assert losses.MeanSquaredError()(np.ones(2), np.zeros(2)).dtype == "float32"
+    with pytest.raises(ValueError, match="Huber: dtype must be a float dtype.*'int32'"):
+        losses.Huber(dtype="int32")
 
 
 @pytest.mark.parametrize("name", ["sparse_categorical_crossentropy", "categorical_crossentropy",
@@ -131,7 +147,7 @@ def test_probabilities_are_clipped_to_keras_epsilon():
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_loss_gradient_matches_finite_differences(case):
     cls, kwargs, y_true, y_pred, _ = CASES[case]
-    loss = cls(**kwargs)
+    loss = cls(dtype="float64", **kwargs)   # as the float64 finite differences
     x = tf.Variable(y_pred.astype(np.float64))
     weight = np.linspace(0.5, 1.5, N)
     with tf.GradientTape() as tape:
@@ -145,9 +161,10 @@ def test_loss_gradient_matches_finite_differences(case):
 def test_gradients_match_closed_forms():
     logits = tf.Variable(rng.normal(size=(N, C)))
     with tf.GradientTape(persistent=True) as tape:
-        scce = losses.SparseCategoricalCrossentropy(from_logits=True)(labels, logits)
-        mse = losses.MeanSquaredError()(onehot, logits)
-        bce = losses.BinaryCrossentropy(from_logits=True)(onehot, logits)
+        scce = losses.SparseCategoricalCrossentropy(from_logits=True, dtype="float64")(labels,
+                                                                                      logits)
+        mse = losses.MeanSquaredError(dtype="float64")(onehot, logits)
+        bce = losses.BinaryCrossentropy(from_logits=True, dtype="float64")(onehot, logits)
     x = logits.numpy()
     np.testing.assert_allclose(tape.gradient(scce, logits).numpy(), (_softmax(x) - onehot) / N)
     np.testing.assert_allclose(tape.gradient(mse, logits).numpy(), 2 * (x - onehot) / (N * C))

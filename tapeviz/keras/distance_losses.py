@@ -8,7 +8,7 @@ import math
 from ..ops.math import cast, clip_by_value, equal, log, logical_or, maximum, minimum, rsqrt, \
     softplus, square
 from ..ops.reduce import reduce_all, reduce_mean, reduce_sum
-from .losses import EPSILON, LossFunctionWrapper, Reduction, pred_and_true
+from .losses import EPSILON, LossFunctionWrapper, pred_and_true
 
 __all__ = ["CosineSimilarity", "Hinge", "KLDivergence", "LogCosh", "cosine_similarity", "hinge",
            "kl_divergence", "log_cosh"]   # tf.keras.losses names the functions kld and logcosh
@@ -57,26 +57,30 @@ def _normalized(x, axis):
 class Hinge(LossFunctionWrapper):
     """The hinge loss: mean of max(1 - y_true * y_pred, 0) over the last axis."""
 
-    def __init__(self, reduction=Reduction.AUTO, name="hinge"):
-        super().__init__(hinge, reduction, name)
+    def __init__(self, reduction="sum_over_batch_size", name="hinge",
+                 dtype=None):
+        super().__init__(hinge, reduction, name, dtype)
 
 
 class KLDivergence(LossFunctionWrapper):
     """Kullback-Leibler divergence of y_pred from y_true, over the last axis."""
 
-    def __init__(self, reduction=Reduction.AUTO, name="kl_divergence"):
-        super().__init__(kl_divergence, reduction, name)
+    def __init__(self, reduction="sum_over_batch_size", name="kl_divergence",
+                 dtype=None):
+        super().__init__(kl_divergence, reduction, name, dtype)
 
 
 class LogCosh(LossFunctionWrapper):
     """log(cosh(error)), mean over the last axis: squared error near 0, absolute far away."""
 
-    def __init__(self, reduction=Reduction.AUTO, name="log_cosh"):
-        super().__init__(log_cosh, reduction, name)
+    def __init__(self, reduction="sum_over_batch_size", name="log_cosh",
+                 dtype=None):
+        super().__init__(log_cosh, reduction, name, dtype)
 
 
 class CosineSimilarity(LossFunctionWrapper):
     """Negative cosine similarity along `axis`."""
 
-    def __init__(self, axis=-1, reduction=Reduction.AUTO, name="cosine_similarity"):
-        super().__init__(cosine_similarity, reduction, name, axis=axis)
+    def __init__(self, axis=-1, reduction="sum_over_batch_size", name="cosine_similarity",
+                 dtype=None):
+        super().__init__(cosine_similarity, reduction, name, dtype, axis=axis)

@@ -16,12 +16,13 @@ from ..coverage import missing as _missing
 from .. import arguments
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope
-from ..errors import (InvalidArgumentError, OpError, ShapeError, describe,
-                      unknown_name as _unknown_name)
+from ..dtypes import as_dtype
+from ..errors import (DTypeError, InvalidArgumentError, OpError, ShapeError, bad_argument,
+                      describe, unknown_name as _unknown_name)
 from ..fpwarnings import warn_from_user_line
 from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
                   sparse_softmax_cross_entropy_with_logits)
-from ..ops.math import abs, cast, clip_by_value, log, square, where
+from ..ops.math import abs, cast, clip_by_value, divide_no_nan, log, square, where
 from ..ops.reduce import reduce_mean, reduce_sum
 from ..ops.shape import broadcast_to, expand_dims, squeeze
 from ..tensor import Tensor
@@ -52,7 +53,7 @@ def _refuse_data(loss, arguments: tuple) -> None:
 
 
 class Reduction:
-    """How a `Loss` reduces per-example losses: TF's `tf.keras.losses.Reduction` names."""
+    """TF's legacy names for a `Loss`'s reductions (`tf.keras.losses.Reduction`)."""
 
     AUTO, NONE, SUM, SUM_OVER_BATCH_SIZE = "auto", "none", "sum", "sum_over_batch_size"
 
@@ -60,13 +61,37 @@ class Reduction:
     def all(cls) -> tuple:
         return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
 
-    @classmethod
-    def validate(cls, key) -> str:
-        """`key` as one of the names (AUTO means SUM_OVER_BATCH_SIZE); a clear error otherwise."""
-        if isinstance(key, (Tensor, np.ndarray)) or key not in cls.all():
-            raise InvalidArgumentError("Loss", f"Invalid Reduction Key: {describe(key)}; "
-                                               f"expected one of {cls.all()}")
-        return cls.SUM_OVER_BATCH_SIZE if key == cls.AUTO else key
+
+# Keras 3's reductions; 'auto' is Keras 2's default (sum_over_batch_size), which Keras 3 refuses
+# and tapeviz still takes, so TF 2.0-2.15 programs run (README's differences)
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None,
+              "auto")
+
+
+def standardize_reduction(owner: str, reduction):
+    """`reduction` if it is one of REDUCTIONS, else an error naming the loss."""
+    if isinstance(reduction, (Tensor, np.ndarray)) or reduction not in REDUCTIONS:
+        raise InvalidArgumentError(owner, f"Invalid value for argument `reduction`. Expected "
+                                          f"one of {REDUCTIONS}. Received: reduction="
+                                          f"{describe(reduction)}")
+    return reduction
+
+
+def loss_dtype(owner: str, dtype) -> str:
+    """The float dtype a loss computes in: `dtype`, or keras.backend.floatx() for None. An
+    integer one is refused (TF 2.21 truncates the predictions to it and returns a loss of
+    float32 zeros, silently: README's differences)."""
+    from .backend import floatx
+    if dtype is None:
+        return floatx()
+    try:
+        chosen = as_dtype(dtype)
+    except DTypeError:
+        chosen = None
+    if chosen is None or not chosen.is_floating:
+        raise bad_argument(owner, "dtype", "a float dtype ('float16', 'float32', 'float64') "
+                           "or None (keras.backend.floatx())", dtype, InvalidArgumentError)
+    return chosen.name
 
 
 # ---- input checks shared by the functions ------------------------------------------------
@@ -308,10 +333,12 @@ mae = MAE = mean_absolute_error
 
 
 # ---- weighting and reduction ---------------------------------------------------------------
-def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OVER_BATCH_SIZE,
+def compute_weighted_loss(losses, sample_weight=None, reduction="sum_over_batch_size",
                           name: str = "loss"):
-    """Per-example `losses` times `sample_weight`, reduced as `reduction` says."""
-    reduction = Reduction.validate(reduction)
+    """Per-example `losses` times `sample_weight`, reduced as `reduction` says (Keras 3's
+    reduce_weighted_values)."""
+    reduction = standardize_reduction(name, reduction)
+    weight = None
     if sample_weight is not None:
         weight = convert_to_tensor(sample_weight)
         if weight.dtype != losses.dtype:
@@ -327,10 +354,12 @@ def compute_weighted_loss(losses, sample_weight=None, reduction=Reduction.SUM_OV
                                    f"{tuple(losses.shape)}; got sample_weight "
                                    f"{tuple(weight.shape)}") from None
         losses = losses * weight
-    if reduction == Reduction.NONE:
+    if reduction in (None, "none"):
         return losses
-    if reduction == Reduction.SUM:
+    if reduction == "sum":
         return reduce_sum(losses)
+    if reduction == "mean_with_sample_weight" and weight is not None:
+        return divide_no_nan(reduce_sum(losses), reduce_sum(weight))
     return reduce_mean(losses)  # sum over the number of elements, as Keras's _safe_mean
 
 
@@ -346,26 +375,37 @@ class Loss:
     np.float32(1.5)
     """
 
-    def __init__(self, reduction=Reduction.AUTO, name: str | None = None):
-        _refuse_data(self, (reduction, name))
-        Reduction.validate(reduction)
-        self.reduction = reduction
+    def __init__(self, name: str | None = None, reduction="sum_over_batch_size", dtype=None):
+        _refuse_data(self, (name, reduction, dtype))
+        self.reduction = standardize_reduction(type(self).__name__, reduction)
+        self._dtype = loss_dtype(type(self).__name__, dtype)
         self.name = name or "".join("_" + c.lower() if c.isupper() else c
                                     for c in type(self).__name__).lstrip("_")
 
+    @property
+    def dtype(self) -> str:
+        """The float dtype the loss computes in (Keras 3: its inputs are cast to it)."""
+        return self._dtype
+
     def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
         with name_scope(self.name):
-            y_pred = convert_to_tensor(y_pred)
-            if not y_pred.dtype.is_floating:   # Keras 3 converts to float32: int predictions
-                y_pred = cast(y_pred, "float32")   # would otherwise truncate y_true = 0.5 to 0
-            losses = self.call(convert_to_tensor(y_true), y_pred)
+            losses = self.call(self._labels(y_true), self._in_dtype("y_pred", y_pred))
             return compute_weighted_loss(losses, sample_weight, self.reduction, self.name)
+
+    def _in_dtype(self, name: str, value) -> Tensor:
+        """`value` as a tensor of the loss's dtype, as Keras 3 converts both inputs (int
+        predictions would otherwise truncate y_true = 0.5 to 0)."""
+        value = _as_tensor(name, value)
+        return value if value.dtype == self._dtype else cast(value, self._dtype)
+
+    def _labels(self, y_true) -> Tensor:
+        return self._in_dtype("y_true", y_true)
 
     def call(self, y_true, y_pred) -> Tensor:
         raise NotImplementedError("Loss subclasses must implement call(y_true, y_pred)")
 
     def get_config(self) -> dict:
-        return {"reduction": self.reduction, "name": self.name}
+        return {"name": self.name, "reduction": self.reduction}
 
     @classmethod
     def from_config(cls, config: dict) -> "Loss":
@@ -378,9 +418,10 @@ class Loss:
 class LossFunctionWrapper(Loss):
     """A Loss around a loss function and its keyword arguments (how the Keras classes are made)."""
 
-    def __init__(self, fn, reduction=Reduction.AUTO, name: str | None = None, **kwargs):
-        _refuse_data(self, (reduction, name, *kwargs.values()))
-        super().__init__(reduction, name or fn.__name__)
+    def __init__(self, fn, reduction="sum_over_batch_size", name: str | None = None,
+                 dtype=None, **kwargs):
+        _refuse_data(self, (reduction, name, dtype, *kwargs.values()))
+        super().__init__(name or fn.__name__, reduction, dtype)
         self.fn = fn
         self._fn_kwargs = kwargs
 
@@ -388,6 +429,12 @@ class LossFunctionWrapper(Loss):
         if self.fn is not sparse_categorical_crossentropy:
             y_true, y_pred = squeeze_or_expand_dimensions(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def _labels(self, y_true) -> Tensor:
+        """Class indices stay integers (Keras casts them to float and the loss back)."""
+        if self.fn is sparse_categorical_crossentropy:
+            return _as_tensor("y_true", y_true)
+        return super()._labels(y_true)
 
     def get_config(self) -> dict:
         return {**super().get_config(), **self._fn_kwargs}
@@ -402,9 +449,9 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
     0.6931
     """
 
-    def __init__(self, from_logits=False, reduction=Reduction.AUTO,
-                 name="sparse_categorical_crossentropy"):
-        super().__init__(sparse_categorical_crossentropy, reduction, name,
+    def __init__(self, from_logits=False, reduction="sum_over_batch_size",
+                 name="sparse_categorical_crossentropy", dtype=None):
+        super().__init__(sparse_categorical_crossentropy, reduction, name, dtype,
                          from_logits=from_logits)
 
 
@@ -412,8 +459,8 @@ class CategoricalCrossentropy(LossFunctionWrapper):
     """Cross-entropy of one-hot labels against class probabilities (or logits)."""
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction=Reduction.AUTO, name="categorical_crossentropy"):
-        super().__init__(categorical_crossentropy, reduction, name, from_logits=from_logits,
+                 reduction="sum_over_batch_size", name="categorical_crossentropy", dtype=None):
+        super().__init__(categorical_crossentropy, reduction, name, dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
 
 
@@ -421,8 +468,8 @@ class BinaryCrossentropy(LossFunctionWrapper):
     """Cross-entropy of 0/1 labels against probabilities (or logits), mean over the last axis."""
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1,
-                 reduction=Reduction.AUTO, name="binary_crossentropy"):
-        super().__init__(binary_crossentropy, reduction, name, from_logits=from_logits,
+                 reduction="sum_over_batch_size", name="binary_crossentropy", dtype=None):
+        super().__init__(binary_crossentropy, reduction, name, dtype, from_logits=from_logits,
                          label_smoothing=label_smoothing, axis=axis)
 
 
@@ -434,22 +481,22 @@ class MeanSquaredError(LossFunctionWrapper):
     np.float32(0.5)
     """
 
-    def __init__(self, reduction=Reduction.AUTO, name="mean_squared_error"):
-        super().__init__(mean_squared_error, reduction, name)
+    def __init__(self, reduction="sum_over_batch_size", name="mean_squared_error", dtype=None):
+        super().__init__(mean_squared_error, reduction, name, dtype)
 
 
 class MeanAbsoluteError(LossFunctionWrapper):
     """Mean of absolute errors over the last axis, then over the batch."""
 
-    def __init__(self, reduction=Reduction.AUTO, name="mean_absolute_error"):
-        super().__init__(mean_absolute_error, reduction, name)
+    def __init__(self, reduction="sum_over_batch_size", name="mean_absolute_error", dtype=None):
+        super().__init__(mean_absolute_error, reduction, name, dtype)
 
 
 class Huber(LossFunctionWrapper):
     """Quadratic for errors up to `delta`, linear beyond (robust regression)."""
 
-    def __init__(self, delta=1.0, reduction=Reduction.AUTO, name="huber_loss"):
-        super().__init__(huber, reduction, name, delta=delta)
+    def __init__(self, delta=1.0, reduction="sum_over_batch_size", name="huber_loss", dtype=None):
+        super().__init__(huber, reduction, name, dtype, delta=delta)
 
 
 _BY_NAME = {

@@ -2298,3 +2298,66 @@ def _hooks_told(tf, run: str):
 for _run in ("fit_validation", "evaluate", "predict"):
     add_case(f"keras.Model.{_run.split('_')[0]}/callback_hooks",
              lambda tf, _r=_run: _hooks_told(tf, _r), grad=False)
+
+
+# ---- Keras 3 losses' dtype=, reduction= and names ------------------------------------------
+_Y, _P = a32([[0.0, 1.0], [1.0, 1.0], [0.5, 0.0]]), a32([[0.25, 0.5], [0.75, 2.0], [1.0, -1.0]])
+LOSS_OPTIONS = {
+    "MeanSquaredError/dtype_float64": (lambda tf: tf.keras.losses.MeanSquaredError(
+        dtype="float64"), (_Y, _P)),
+    "MeanSquaredError/dtype_float64_object": (lambda tf: tf.keras.losses.MeanSquaredError(
+        dtype=tf.float64), (_Y, _P)),
+    "MeanSquaredError/float64_inputs_default_dtype": (
+        lambda tf: tf.keras.losses.MeanSquaredError(), (_Y.astype(np.float64),
+                                                        _P.astype(np.float64))),
+    "MeanAbsoluteError/float64_inputs_dtype_float64": (
+        lambda tf: tf.keras.losses.MeanAbsoluteError(dtype="float64"),
+        (_Y.astype(np.float64), _P.astype(np.float64))),
+    "Huber/dtype_float16": (lambda tf: tf.keras.losses.Huber(dtype="float16"), (_Y, _P)),
+    "BinaryCrossentropy/dtype_float64": (lambda tf: tf.keras.losses.BinaryCrossentropy(
+        dtype="float64"), (_Y, a32([[0.2, 0.7], [0.9, 0.6], [0.5, 0.1]]))),
+    "CategoricalCrossentropy/dtype_float64": (
+        lambda tf: tf.keras.losses.CategoricalCrossentropy(from_logits=True, dtype="float64"),
+        (a32([[0.0, 1.0], [1.0, 0.0], [0.0, 1.0]]), _P)),
+    "SparseCategoricalCrossentropy/dtype_float64": (
+        lambda tf: tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                                 dtype="float64"),
+        (np.array([1, 0, 1], np.int32), _P)),
+    "Hinge/dtype_float64": (lambda tf: tf.keras.losses.Hinge(dtype="float64"), (_Y, _P)),
+    "MeanSquaredError/dtype_int32": (lambda tf: tf.keras.losses.MeanSquaredError(
+        dtype="int32"), (_Y, _P)),
+    "MeanSquaredError/dtype_unknown": (lambda tf: tf.keras.losses.MeanSquaredError(
+        dtype="floaty"), (_Y, _P)),
+    "MeanSquaredError/reduction_mean": (lambda tf: tf.keras.losses.MeanSquaredError(
+        reduction="mean"), (_Y, _P)),
+    "MeanSquaredError/reduction_None": (lambda tf: tf.keras.losses.MeanSquaredError(
+        reduction=None), (_Y, _P)),
+    "MeanSquaredError/reduction_auto": (lambda tf: tf.keras.losses.MeanSquaredError(
+        reduction="auto"), (_Y, _P)),
+    "MeanSquaredError/reduction_unknown": (lambda tf: tf.keras.losses.MeanSquaredError(
+        reduction="avg"), (_Y, _P)),
+    "MeanSquaredError/reduction_mean_with_sample_weight_unweighted": (
+        lambda tf: tf.keras.losses.MeanSquaredError(reduction="mean_with_sample_weight"),
+        (_Y, _P)),
+}
+for _name, (_make, (_true, _pred)) in LOSS_OPTIONS.items():
+    add_case(f"keras.losses.{_name}", lambda tf, t, p, _m=_make: _m(tf)(t, p), _true, _pred,
+             op=_name.split("/")[0])
+for _reduction in ("mean_with_sample_weight", "sum_over_batch_size", "sum"):
+    add_case(f"keras.losses.MeanSquaredError/reduction_{_reduction}_weighted",
+             lambda tf, t, p, w, _r=_reduction: tf.keras.losses.MeanSquaredError(
+                 reduction=_r)(t, p, sample_weight=w), _Y, _P, a32([2.0, 0.5, 0.0]))
+add_case("keras.losses.MeanSquaredError/reduction_mean_with_sample_weight_zero_weights",
+         lambda tf, t, p, w: tf.keras.losses.MeanSquaredError(
+             reduction="mean_with_sample_weight")(t, p, sample_weight=w), _Y, _P, a32([0, 0, 0]))
+add_case("keras.losses.Loss/subclass_dtype_and_name", lambda tf, t, p: [
+    (lambda loss: [loss.name, loss.dtype, loss.reduction, loss(t, p)])(type(
+        "AbsoluteGap", (tf.keras.losses.Loss,), {"call": lambda self, y, q: tf.abs(y - q)})(
+        reduction="sum", dtype="float64"))], _Y, _P)
+add_case("keras.losses.Loss/names_dtypes_configs", lambda tf: [
+    [cls().name, cls().dtype, cls().reduction,
+     {k: v for k, v in cls().get_config().items() if k in ("name", "reduction")}]
+    for cls in (getattr(tf.keras.losses, n) for n in (
+        "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
+        "SparseCategoricalCrossentropy", "Huber", "Hinge", "KLDivergence", "LogCosh",
+        "CosineSimilarity"))], grad=False)

@@ -39,6 +39,14 @@ DELIBERATE: dict[str, str] = {
         "InvalidArgumentError naming stack and the user's line (as tf.concat([], 0) fails in "
         "both), because an empty list there is usually a loop that collected nothing, which an "
         "empty tensor hides until an op far away fails",
+    "keras.losses.MeanSquaredError/dtype_int32":
+        "a loss made with an integer dtype: TF 2.21 casts the predictions to it, truncating "
+        "them (0.75 becomes 0), and returns a float32 loss of the truncated values, silently; "
+        "tapeviz refuses the dtype, naming the loss and the float dtypes it takes",
+    "keras.losses.MeanSquaredError/reduction_auto":
+        "reduction='auto' (Keras 2's default, tf.keras.losses.Reduction.AUTO): Keras 3 refuses "
+        "it; tapeviz takes it as Keras 2 did, as sum_over_batch_size, so programs written for "
+        "TF 2.0-2.15 run",
 }
 
 TO_FIX: dict[str, str] = {}
