@@ -1,11 +1,12 @@
 """A PyTorch name asked of a TensorFlow object: `loss.backward()`, `x.item()`,
 `optimizer.zero_grad()`, `model.eval()`, `tf.no_grad()`.
 
-Many students come to `import tapeviz as tf` from PyTorch. A name PyTorch has and TF does
-not is looked up here by the `__getattr__` of Tensor, Keras Model, Optimizer and the `tf`
-namespace (`coverage.missing`), which Python calls only for a name the object lacks, so
-attributes that exist cost nothing more. The error is an AttributeError that says tapeviz
-follows TensorFlow, names the user's line, and gives the TF way as its hint.
+Many students come to `import tapeviz as tf` from PyTorch. Tensor, Keras Model and
+Optimizer carry each PyTorch name TF lacks as a `Habit` (`add_habits`), whose reading
+raises an AttributeError that says tapeviz follows TensorFlow, names the user's line and
+gives the TF way as its hint; the `tf` namespace's `__getattr__` asks `namespace_habit`.
+Not a class `__getattr__`: CPython then stops specialising the class's attribute loads, and
+`x._value` costs more everywhere (+6% instructions on a small training loop).
 """
 from __future__ import annotations
 
@@ -131,35 +132,53 @@ NAMESPACE = {
 _OWNERS = {"Tensor": TENSOR, "Optimizer": OPTIMIZER, "Model": MODEL}
 
 
-def habit_error(obj, kind: str, name: str) -> AttributeError:
-    """The AttributeError for `obj.<name>` (`obj` a `kind`: "Tensor", "Optimizer" or
-    "Model"): the TF way when `name` is a PyTorch habit, else Python's own words."""
+def habit_error(obj, kind: str, name: str) -> MissingAttributeError:
+    """The AttributeError for `obj.<name>`, PyTorch's habit on a `kind` ("Tensor",
+    "Optimizer" or "Model"), saying the TF way."""
     from .tensor import Variable   # tensor.py imports this module
-    found = _OWNERS[kind].get(name)
-    if found is None and hasattr(type(obj), name):   # a property that raised (a Tensor's
-        try:                                         # assign_sub): its own error stands
-            object.__getattribute__(obj, name)
-        except AttributeError as error:
-            return error
-    if found is not None and isinstance(obj, Variable):
-        found = VARIABLE.get(name, found)
+    what, code = (VARIABLE if isinstance(obj, Variable) else {}).get(name) \
+        or _OWNERS[kind][name]
     cls = type(obj).__name__
-    if found is None:
-        return AttributeError(f"{cls!r} object has no attribute {name!r}", name=name, obj=obj)
-    what, code = found
     return MissingAttributeError(
         f"{cls}.{name}", f"{cls!r} object has no attribute {name!r}: tapeviz follows "
                          f"TensorFlow, whose {cls} has no {name} (a PyTorch habit); {what}",
         hint=code)
 
 
-def _refuse_requires_grad(tensor, value=None) -> None:
-    raise habit_error(tensor, "Tensor", "requires_grad")
+class Habit:
+    """A PyTorch name on a TF class: reading it raises `habit_error` (so `hasattr` is False).
+    It defines no `__set__`, so an instance's or a subclass's own attribute of that name
+    (a model's `self.children = ...`) wins over it."""
+
+    def __init__(self, kind: str, name: str):
+        self.kind, self.name = kind, name
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        raise habit_error(obj, self.kind, self.name)
 
 
-# Tensor.requires_grad: `x.requires_grad = True` reaches no __getattr__ (a Tensor has slots),
-# so this property refuses it, and reading it
-REQUIRES_GRAD = property(_refuse_requires_grad, _refuse_requires_grad)
+class SetHabit(Habit):
+    """A Habit that refuses setting too: `x.requires_grad = True` on a Tensor."""
+
+    def __set__(self, obj, value):
+        raise habit_error(obj, self.kind, self.name)
+
+
+def add_habits(cls, kind: str, settable=()) -> None:
+    """Give `cls` the `kind`'s Habits (`settable`: those refused when set, too) for the names
+    it lacks, and a `dir()` that leaves them out, so completion offers TF's names only."""
+    for name in _OWNERS[kind]:
+        if not hasattr(cls, name):
+            setattr(cls, name, (SetHabit if name in settable else Habit)(kind, name))
+    cls.__dir__ = _dir_without_habits
+
+
+def _dir_without_habits(obj) -> list:
+    cls = type(obj)
+    return [name for name in object.__dir__(obj)
+            if not isinstance(getattr(cls, name, None), Habit)]
 
 
 def namespace_habit(qualified: str, name: str) -> str | None:

@@ -17,7 +17,7 @@ import weakref
 import numpy as np
 
 from . import dtypes as _dtypes
-from .pytorch_habits import REQUIRES_GRAD, habit_error
+from .pytorch_habits import add_habits
 from .sourceinfo import user_source
 from .threadstate import local as _thread
 
@@ -68,11 +68,6 @@ class Tensor:
 
     def __init__(self, value):
         self._value = infer_array(value)
-
-    def __getattr__(self, name):   # only for names a Tensor lacks: PyTorch's said the TF way
-        raise habit_error(self, "Tensor", name)
-
-    requires_grad = REQUIRES_GRAD   # `x.requires_grad = True` refused, the TF way said
 
     # ---- value and metadata ------------------------------------------------------------
     def numpy(self):
@@ -308,6 +303,9 @@ class Tensor:
                          if kind == "Variable" else
                               "tensors are immutable: build a new one, e.g. tf.where(mask, "
                               "new, x), or keep the value in a tf.Variable")
+
+
+add_habits(Tensor, "Tensor", settable=("requires_grad",))   # x.backward(): the TF way said
 
 
 class Variable(Tensor):

@@ -127,3 +127,19 @@ def test_copies_and_pickles_of_tensors_and_optimizers_still_work():
     np.testing.assert_array_equal(copy.deepcopy(x).numpy(), x.numpy())
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(x)).numpy(), x.numpy())
     assert float(copy.copy(tf.keras.optimizers.SGD(0.5)).learning_rate) == 0.5
+
+
+def test_completion_offers_tf_names_only_and_a_subclass_may_use_a_pytorch_name():
+    x = tf.constant([1.0])
+    assert "backward" not in dir(x) and "numpy" in dir(x) and "shape" in dir(x)
+    assert "zero_grad" not in dir(tf.keras.optimizers.Adam())
+
+    class Tree(tf.keras.Model):   # the student's own attribute of a PyTorch name wins
+        def __init__(self):
+            super().__init__()
+            self.children = ["leaf"]
+
+        def call(self, x):
+            return x
+
+    assert Tree().children == ["leaf"]

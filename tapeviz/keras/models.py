@@ -11,7 +11,7 @@ import numpy as np
 from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
 from ..errors import DTypeError, describe
-from ..pytorch_habits import habit_error
+from ..pytorch_habits import add_habits
 from .layers.base import Layer, _dedup
 from .layers.core import InputLayer
 from .training import Trainer
@@ -34,9 +34,6 @@ class Model(Trainer, Layer):
     >>> model(tf.ones([3, 4])).shape, len(model.trainable_variables)
     (TensorShape([3, 2]), 4)
     """
-
-    def __getattr__(self, name):   # only for names it lacks: PyTorch's (train, eval) said
-        raise habit_error(self, "Model", name)
 
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
@@ -129,6 +126,10 @@ class Model(Trainer, Layer):
 def _weights_path(filepath) -> str:
     path = str(filepath)
     return path if path.endswith((".npz", ".weights.h5")) else path + ".npz"
+
+
+add_habits(Model, "Model")   # model.train(), model.parameters(): the Keras way said
+
 
 class Sequential(Model):
     """A plain stack of layers, each feeding the next.

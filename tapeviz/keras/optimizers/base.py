@@ -23,7 +23,7 @@ from ... import events
 from ...dispatch import name_scope, unrecorded
 from ...errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument, describe
 from ...fpwarnings import warn_from_user_line
-from ...pytorch_habits import habit_error
+from ...pytorch_habits import add_habits
 from ...ops.math import cast, clip_by_value, maximum, sqrt, square
 from ...ops.reduce import reduce_sum
 from ...sourceinfo import runs_own_code_only, source_from, user_source
@@ -84,9 +84,6 @@ class Optimizer:
     _hyper_names: tuple = ()       # constructor arguments get_config reports
     _warn_missing_gradients = True  # Keras warns about None gradients; TF1 skips them quietly
     _keeps_first_variables = True   # Keras 3 refuses variables its first update did not have
-
-    def __getattr__(self, name):   # only for names it lacks: PyTorch's (zero_grad, step) said
-        raise habit_error(self, "Optimizer", name)
 
     def __init__(self, learning_rate=0.001, name: str = "Optimizer", clipnorm=None,
                  clipvalue=None, global_clipnorm=None, decay: float = 0.0, **kwargs):
@@ -423,3 +420,6 @@ class Optimizer:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name!r} learning_rate=" \
                f"{self._current_learning_rate():g} iterations={int(self._iterations)}>"
+
+
+add_habits(Optimizer, "Optimizer")   # optimizer.zero_grad(), .step(): the TF way said
