@@ -2,6 +2,8 @@
 each is refused (or warned) naming the call, what it expected, what came and the student's
 own line, with the call that works; and the tape, the recorder or the breakpoints still work
 after it."""
+import os
+import sys
 import warnings
 
 import numpy as np
@@ -9,7 +11,8 @@ import pytest
 
 import tapeviz as tf
 from raising import assert_names_this_line, raised
-from tapeviz.debugger import Recorder, diagnose, find_nan_origin
+from tapeviz.debugger import (Recorder, break_on, breakpoints, clear_breakpoints, diagnose,
+                              find_nan_origin)
 
 
 def _nan_step():
@@ -105,3 +108,66 @@ def test_diagnose_of_a_recorder_that_recorded_nothing_warns_from_the_users_line(
         warnings.simplefilter("error")
         assert diagnose(rec) == []
     assert len(rec) == 1
+
+
+# ---- break_on ---------------------------------------------------------------------------------
+@pytest.fixture
+def no_debugger(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    yield
+    clear_breakpoints()
+
+
+@pytest.mark.parametrize("op", ["multiply", None], ids=["with-op", "bare"])
+def test_a_condition_that_raises_keeps_its_error_notes_the_breakpoint_and_is_disabled(
+        no_debugger, op):
+    w = tf.Variable(2.0)
+    set_line = sys._getframe().f_lineno + 1
+    bp = break_on(op=op, condition=lambda node: node.outputs[0] > 0, action="continue")
+    err, line = raised(AttributeError, lambda: w * w)   # the condition's own error, as before
+    note = "\n".join(err.__notes__)
+    here = min(os.path.relpath(__file__), __file__, key=len)   # as the location shows it
+    assert (f"break_on: raised by the condition of the breakpoint set at {here}:{set_line}, "
+            f"asked about multiply (forward) at {here}:{line}; the breakpoint is disabled") \
+        in note
+    assert "node.output (a Tensor)" in note
+    assert not bp.enabled
+    assert float(w * w) == 4.0   # was: every op after it raised the same error
+    fixed = break_on(op=op, condition=lambda node: float(node.output) > 0, action="continue")
+    w * w
+    assert len(fixed.hits) == 1
+
+
+def test_a_breakpoint_on_a_comment_line_is_refused_with_the_lines_that_hold_code(no_debugger):
+    # a comment: no op runs here
+    comment = sys._getframe().f_lineno - 1
+    err, line = raised(ValueError, lambda: break_on(file=__file__, line=comment))
+    assert str(err).startswith(f"break_on: no op can run at {os.path.basename(__file__)}:"
+                               f"{comment}: line {comment} is a comment")
+    assert str(comment + 1) in err.hint
+    assert_names_this_line(err, line)
+    assert breakpoints() == []   # nothing was armed
+    bp = break_on(file=__file__, line=comment + 1)
+    assert bp.enabled and breakpoints() == [bp]
+
+
+def test_a_breakpoint_past_the_end_of_the_file_says_how_long_it_is(no_debugger):
+    with open(__file__) as f:
+        length = len(f.readlines())
+    err, line = raised(ValueError, lambda: break_on(file=__file__, line=length + 50))
+    assert f"the file has {length} lines" in str(err)
+    assert_names_this_line(err, line)
+
+
+def test_a_line_given_as_text_is_refused_naming_what_came(no_debugger):
+    err, line = raised(TypeError, lambda: break_on(file=__file__, line="12"))
+    assert "break_on: line must be a line number (a positive int); got '12' (str)" in str(err)
+    assert_names_this_line(err, line)
+
+
+def test_a_file_no_code_has_loaded_is_warned_of_and_still_set(no_debugger):
+    with pytest.warns(UserWarning, match="no file loaded so far is 'not_yet_written.py'") \
+            as caught:
+        bp = break_on(file="not_yet_written.py", line=3)
+    assert caught[0].filename == __file__
+    assert bp.enabled   # it may be imported later

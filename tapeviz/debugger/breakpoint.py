@@ -17,8 +17,10 @@ import numpy as np
 
 from .. import events
 from ..nonfinite import nonfinite_counts
+from ..sourceinfo import user_source
 from . import breakpoint_listener as listener
 from .breakpoint_listener import FLOAT_SCALARS, BreakpointError, BreakpointHit, thread_state
+from .given import check_source_line, condition_failed
 from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
@@ -58,6 +60,7 @@ class Breakpoint:
         self.internal = internal      # armed by a debugger command (nextop / nextvjp)
         self.enabled = True
         self.hits: list[BreakpointHit] = []
+        self.set_at = user_source()   # where the user set it, for a condition that raises
 
     def ops_matched(self) -> set | None:
         """The registered ops this breakpoint (or, for phase "vjp", the steps it) can match,
@@ -151,8 +154,13 @@ class Breakpoint:
             bad = _non_finite(values)
             if not bad:
                 return None
-        if self.condition is not None and not self.condition(node):
-            return None
+        if self.condition is not None:
+            try:
+                if not self.condition(node):
+                    return None
+            except Exception as error:
+                condition_failed(self, node, error)
+                raise
         return self.reasons(node, phase, bad)
 
     def reasons(self, node, phase: str, bad: str) -> list:
@@ -224,6 +232,7 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     breakpoint has `nan`, dispatch tests each output it can match and makes a node only
     for a NaN or Inf; a bare `condition` is asked about every op's node.
     """
+    check_source_line(file, line)
     bp = Breakpoint(op, kind, layer, file, line, phase, condition, nan, once,
                     action or "raise")
     return bp.enable()

@@ -159,7 +159,13 @@ def _conditions_asked(breakpoints: tuple):
         state.busy = True
         try:
             for bp, condition in asked:
-                if bp.enabled and condition(node):
+                try:
+                    matched = bp.enabled and condition(node)
+                except Exception as error:
+                    from .given import condition_failed   # it imports the recorder
+                    condition_failed(bp, node, error)
+                    raise
+                if matched:
                     _hit(bp, node, node.phase, bp.reasons(node, node.phase, ""), None)
                     return
         finally:

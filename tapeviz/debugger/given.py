@@ -1,14 +1,21 @@
-"""What a debugger function that reads recorded ops was given, checked before it reads them.
+"""What a debugger function was given, checked before it is used.
 
 `find_nan_origin` and `diagnose` read a tape's nodes, a recorded step's ops or a list of
-nodes. The student who reaches for them is already confused, and the commonest slips
-return a wrong answer rather than fail: a tape that `gradient` freed holds no ops (so "no
-NaN here"), the loss is a value that remembers no ops. Each is refused naming the call,
-what it expected, what came and the user's line, with the call that works as the hint.
+nodes; `break_on` takes a line to stop at and a condition. The student who reaches for them
+is already confused, and the commonest slips gave a wrong answer rather than fail: a tape
+that `gradient` freed holds no ops (so "no NaN here"), the loss is a value that remembers
+no ops, a breakpoint on a blank line never stops, a condition that raises fails every op
+after it. Each is refused naming the call, what it expected, what came and the user's line,
+with the call that works as the hint.
 """
 from __future__ import annotations
 
-from ..errors import DTypeError, MisuseError, describe
+import linecache
+import os
+import sys
+
+from ..errors import DTypeError, InvalidArgumentError, MisuseError, bad_argument, describe
+from ..fpwarnings import warn_from_user_line
 from ..tensor import Tensor
 from .recorder import Recorder
 
@@ -51,3 +58,67 @@ def _hint(call: str, value, on_recording: str) -> str | None:
         return (f"a Recorder holds steps: {call}(rec.last_step) reads one, and diagnose(rec) "
                 f"finds the step where NaN/Inf was born")
     return None
+
+
+def condition_failed(bp, node, error: Exception) -> None:
+    """A breakpoint's condition raised `error` when asked about `node`: the error stays the
+    condition's own (the user's to catch), with a note naming the breakpoint, the op and the
+    fix; the breakpoint is disabled, so the student's next op runs."""
+    bp.disable()
+    where = f" set at {bp.set_at.location}" if bp.set_at is not None else ""
+    ran = f" at {node.source.location}" if node.source is not None else ""
+    error.add_note(f"break_on: raised by the condition of the breakpoint{where}, asked about "
+                   f"{node.op.name} ({node.phase}){ran}; the breakpoint is disabled\n"
+                   f"  hint: a condition is given the node: node.op.name, node.inputs, "
+                   f"node.output (a Tensor), node.scope, node.source; set it again with the "
+                   f"condition fixed, e.g. break_on(op=..., condition=lambda node: "
+                   f"float(tf.reduce_max(node.output)) > 10)")
+
+
+def check_source_line(file, line) -> None:
+    """Refuse a breakpoint's `line` (with `file`, when given) that no op can run at: not a
+    positive int, or a blank or comment line or past the end of a file that can be read.
+    A file no path names yet may be imported later: said as a warning."""
+    if line is not None and (not isinstance(line, int) or isinstance(line, bool) or line < 1):
+        raise bad_argument("break_on", "line", "a line number (a positive int)", line)
+    if file is None:
+        return
+    if not isinstance(file, (str, os.PathLike)):
+        raise bad_argument("break_on", "file", "a file name or path (a str)", file)
+    path = _readable(os.fspath(file))
+    if path is None:
+        warn_from_user_line(f"break_on: no file loaded so far is {os.fspath(file)!r} (a path, "
+                            f"or the end of one): the breakpoint stops only when a file of "
+                            f"that name runs")
+        return
+    if line is None:
+        return
+    lines = linecache.getlines(path)
+    if line <= len(lines) and _is_code(lines[line - 1]):
+        return
+    near = [n for n in range(max(1, line - 3), min(len(lines), line + 3) + 1)
+            if _is_code(lines[n - 1])]
+    what = (f"the file has {len(lines)} lines" if line > len(lines)
+            else f"line {line} is {'a comment' if lines[line - 1].strip() else 'blank'}")
+    raise InvalidArgumentError("break_on", f"no op can run at {os.path.basename(path)}:"
+                                           f"{line}: {what}",
+                               hint=f"lines with code nearby: {', '.join(map(str, near))}"
+                               if near else None)
+
+
+def _readable(file: str) -> str | None:
+    """The path of `file` as code runs it: itself, or a loaded module's file (or a notebook
+    cell's) that ends with it; None when there is none."""
+    if os.path.isfile(file) or linecache.getlines(file):
+        return file
+    suffix = os.sep + os.path.normpath(file)
+    loaded = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+    for path in [*loaded, *list(linecache.cache)]:
+        if isinstance(path, str) and os.path.normpath(path).endswith(suffix):
+            return path
+    return None
+
+
+def _is_code(text: str) -> bool:
+    stripped = text.strip()
+    return bool(stripped) and not stripped.startswith("#")
