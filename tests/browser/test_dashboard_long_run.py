@@ -110,6 +110,17 @@ def test_a_long_run_reads_smoothed_with_its_spike_and_nan_marked(theme, tmp_path
             assert ratio["ratio"] >= 4.5, f"{selector} at {ratio['ratio']:.2f}:1 in {theme}"
         page.screenshot(dash, f"dashboard-long-{theme}")
 
+        # the loss's spike flattens a linear axis; its log scale box spreads the rest out
+        def spread():
+            ys = [float(p.split(",")[1]) for p in
+                  loss.locator("polyline.tvd-line").first.get_attribute("points").split()]
+            return max(ys) - min(ys)
+        flat, top = spread(), float(loss.locator("text.tvd-tick").all_text_contents()[1])
+        loss.locator("input.tvd-log").check()
+        wait_until(page, lambda: spread() > 2 * flat, "the log-scale loss spread out")
+        assert float(loss.locator("text.tvd-tick").all_text_contents()[1]) == \
+            pytest.approx(top, rel=1e-3)        # the spike still tops the axis
+
         # hovering over the spike's column tells its step and raw value
         plot = svg_box(norms, ".tvd-plot")
         band_top = norms.evaluate("""c => {

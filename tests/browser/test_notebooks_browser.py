@@ -310,7 +310,7 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
             page.page.set_viewport_size({"width": width, "height": 900})
             page.page.wait_for_timeout(300)
             sizes = chart_text_px(dash)
-            assert sizes and min(sizes) >= 11, (width, sorted(sizes)[:3])
+            assert sizes and min(sizes) >= 12, (width, sorted(sizes)[:3])
         page.page.set_viewport_size({"width": 1280, "height": 900})
 
         dash.locator("button.tvd-pause").click()

@@ -312,9 +312,10 @@ function render({ model, el: root }) {
     const alarm = el("div", "tvd-chart-alarm");
     const tip = el("div", "tvd-tip");
     tip.hidden = true;
-    p.append(el("div", "tvd-chart-title", heading), note, alarm, svg, tip);
+    const title = el("div", "tvd-chart-title", heading);
+    p.append(title, note, alarm, svg, tip);
     chartBox.append(p);
-    const chart = { svg, note, alarm, tip, drawn: null, hoverX: null };
+    const chart = { svg, title, note, alarm, tip, drawn: null, hoverX: null };
     const hover = (event) => {
       const r = svg.getBoundingClientRect();
       chart.hoverX = ((event.clientX - r.left) * W) / r.width;
@@ -325,6 +326,14 @@ function render({ model, el: root }) {
     return chart;
   };
   const lossChart = panel("loss", "loss");
+  // a spike makes the rest of a linear loss curve flat: a log scale shows both
+  const logLoss = el("input");
+  logLoss.type = "checkbox";
+  logLoss.className = "tvd-log";
+  const logLabel = el("label", "tvd-option");
+  logLabel.append(logLoss, " log scale");
+  lossChart.title.append(logLabel);
+  logLoss.addEventListener("change", () => drawLoss());
   const normChart = panel("norms", "gradient norm per variable (log scale)");
   const legend = el("div", "tvd-legend");
   chartBox.lastChild.append(legend);
@@ -360,10 +369,12 @@ function render({ model, el: root }) {
   function sendSnapshot() {
     if (!box.isConnected) { snapshotOf = null; return; }
     const background = getComputedStyle(box).backgroundColor;
-    const charts = [...chartBox.querySelectorAll(".tvd-chart")].map((chart) => ({
-      title: chart.querySelector(".tvd-chart-title").textContent,
-      svg: standalone(chart.querySelector("svg"), background),
-    }));
+    const charts = [...chartBox.querySelectorAll(".tvd-chart")].map((chart) => {
+      const title = chart.querySelector(".tvd-chart-title");
+      const log = title.querySelector("input")?.checked ? " (log scale)" : "";
+      return { title: title.firstChild.textContent + log,
+               svg: standalone(chart.querySelector("svg"), background) };
+    });
     // each legend entry with its swatch's colour as drawn: the twin draws the swatch again
     const items = [...legend.children].map((item) => ({
       text: item.textContent,
@@ -382,7 +393,7 @@ function render({ model, el: root }) {
     drawHover(chart);
   }
   function drawLoss() {
-    drawSeries(lossChart, [decode(model.get("loss") || {})], false);
+    drawSeries(lossChart, [decode(model.get("loss") || {})], logLoss.checked);
   }
   function drawNorms() {
     const norms = (model.get("grad_norms") || []).map(decode);
