@@ -209,25 +209,26 @@ class Graph:
 
     # ---- building --------------------------------------------------------------------------
     @classmethod
-    def from_tape(cls, tape, grads=None) -> "Graph":
-        """The graph of a GradientTape's recorded nodes; `grads` like `Backward.grads`."""
-        return cls.from_nodes(tape.nodes, grads)
+    def from_tape(cls, tape, grads=None, check_values: bool = True) -> "Graph":
+        """The graph of a GradientTape's recorded nodes; `grads` like `Backward.grads`;
+        `check_values=False`: no value checked for NaN/Inf until `check_values()`."""
+        return cls.from_nodes(tape.nodes, grads, check_values)
 
     @classmethod
-    def from_nodes(cls, nodes, grads=None) -> "Graph":
+    def from_nodes(cls, nodes, grads=None, check_values: bool = True) -> "Graph":
         """The graph of a list of dispatch Nodes; `grads` maps id(tensor or variable) to grad."""
         grads = _grads_mapping(grads)
         nodes = list(nodes)
         if not grads:   # no gradients: no norms to look up
-            return cls._build(range(len(nodes)), nodes, nodes, None, None, None)
+            return cls._build(range(len(nodes)), nodes, nodes, None, None, None, check_values)
         by_id = grads.get
         return cls._build(range(len(nodes)), nodes, nodes,
                           lambda node, ref: by_id(id(node.output)),
                           lambda variable: by_id(id(variable)),
-                          lambda tensor: by_id(id(tensor)))
+                          lambda tensor: by_id(id(tensor)), check_values)
 
     @classmethod
-    def from_step(cls, step, phases=("forward",)) -> "Graph":
+    def from_step(cls, step, phases=("forward",), check_values: bool = True) -> "Graph":
         """The graph of a debugger RecordedStep's ops in `phases`; gradients from the recording."""
         phases = frozenset(phases)
         var_grads = step.variable_gradients
@@ -235,15 +236,30 @@ class Graph:
         return cls._build([rop.index for rop in shown], [rop.node for rop in shown], shown,
                           lambda node, rop: rop._grad,
                           lambda variable: var_grads.get(variable.name),
-                          lambda tensor: None)
+                          lambda tensor: None, check_values)
 
     @classmethod
-    def _build(cls, indices, nodes, refs, grad_of, variable_grad, leaf_grad) -> "Graph":
+    def _build(cls, indices, nodes, refs, grad_of, variable_grad, leaf_grad,
+               check_values: bool = True) -> "Graph":
         from .table import NodeTable
         with _collector_paused():
             table = NodeTable.from_entries(indices, nodes, refs, grad_of, variable_grad,
-                                           leaf_grad)
+                                           leaf_grad, check_values)
         return cls(TableNodes(table))
+
+    @property
+    def values_checked(self) -> bool:
+        """Whether every value has been checked for NaN/Inf (a first view leaves it for
+        `check_values`)."""
+        nodes = self.nodes
+        return not isinstance(nodes, TableNodes) or nodes.table.checked
+
+    def check_values(self) -> bool:
+        """Check the values a first view left unchecked for NaN/Inf, marking the nodes that
+        hold one; returns whether any was marked (the drawing changes)."""
+        if self.values_checked:
+            return False
+        return len(self.nodes.table.check_values()) > 0
 
     def table(self):
         """The NodeTable collapsing reads: the build's, or one made from the GraphNodes of a

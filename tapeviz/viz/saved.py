@@ -82,15 +82,25 @@ def dashboard_twin_bundle(summary: str, charts=(), legend=(), tape=None, alerts=
 
 def display_with_twin(widget) -> None:
     """Display the twin of a TapeWidget's graph, then the live widget without its own HTML
-    fallback (which the twin replaces: nbconvert would show both)."""
+    fallback (which the twin replaces: nbconvert would show both). A widget showing its first
+    view gets its twin once its values are checked (a twin is what a saved notebook keeps)."""
     from IPython.display import display
-    try:
-        twin = twin_bundle(widget.title, widget.svg, widget.to_html())
-    except Exception as exc:   # the live widget still shows; the missing copy is said
-        twin = {"text/plain": f"tapeviz: no saved copy of this graph ({type(exc).__name__}: "
-                              f"{exc}); a saved notebook will not show it"}
-    display(twin, raw=True)
+    if not widget.checking:
+        display(_widget_twin(widget), raw=True)
+        _display_live(widget)
+        return
+    handle = display({"text/plain": f"tapeviz: {widget.title} ({widget.checking})"},
+                     raw=True, display_id=True)
     _display_live(widget)
+    widget.when_checked(lambda: handle.update(_widget_twin(widget), raw=True))
+
+
+def _widget_twin(widget) -> dict:
+    try:
+        return twin_bundle(widget.title, widget.svg, widget.to_html())
+    except Exception as exc:   # the live widget still shows; the missing copy is said
+        return {"text/plain": f"tapeviz: no saved copy of this graph ({type(exc).__name__}: "
+                              f"{exc}); a saved notebook will not show it"}
 
 
 def display_dashboard_with_twin(dashboard) -> None:
@@ -104,7 +114,7 @@ def display_dashboard_with_twin(dashboard) -> None:
 
 def _display_live(widget) -> None:
     from IPython.display import display
-    data, metadata = widget._repr_mimebundle_()
+    data, metadata = widget._repr_mimebundle_(static=False)
     data.pop("text/html", None)
     display(data, metadata=metadata, raw=True)
 

@@ -83,17 +83,18 @@ class Scene:
         return source if isinstance(source, GradientTape) or _other_engines_tape(source) else None
 
     # ---- what it holds ---------------------------------------------------------------------
-    def graph(self, grads=None) -> Graph:
-        """The shown step's full graph; `grads` ({id(tensor): gradient}) shade it."""
+    def graph(self, grads=None, check_values: bool = True) -> Graph:
+        """The shown step's full graph; `grads` ({id(tensor): gradient}) shade it;
+        `check_values=False` leaves its values' NaN/Inf check to `Graph.check_values`."""
         step = self.step
         if step is not None:
-            return self._with_failure(Graph.from_step(step, phases=self.phases))
+            return self._with_failure(Graph.from_step(step, self.phases, check_values))
         tape = self.tape
         if tape is not None:
             self._check_not_consumed(tape)
-            return Graph.from_tape(tape, grads)
+            return Graph.from_tape(tape, grads, check_values)
         if isinstance(self.source, (list, tuple)):
-            return Graph.from_nodes(list(self.source), grads)
+            return Graph.from_nodes(list(self.source), grads, check_values)
         return self._with_failure(Graph.from_nodes([], None))
 
     def _with_failure(self, graph: Graph) -> Graph:

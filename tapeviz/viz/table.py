@@ -88,6 +88,7 @@ class NodeTable:
         self.count = 0
         self.cache: dict = {}   # position -> the GraphNode made for it (the truth once made)
         self.tree = None        # the scope tree (scopetree.py), built by the first collapse
+        self.checked = True     # every value checked for NaN/Inf (check_values)
         self.ids = None         # every node id by position, once asked for
         # a table built from dispatch nodes has these (from_entries)
         self.refs = self.made_by = None
@@ -98,12 +99,14 @@ class NodeTable:
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
     def from_entries(cls, indices: range | list, nodes: list, refs: list, grad_of=None,
-                     variable_grad=None, leaf_grad=None):
+                     variable_grad=None, leaf_grad=None, check_values: bool = True):
         """The table of dispatch `nodes` in execution order, their op indices (ids n<index>)
         and what each node stands for (`refs`: itself, or a RecordedOp); the three
         functions give a node's, a variable's and another leaf's gradient (None: no
-        gradients, so no norms to compute)."""
+        gradients, so no norms to compute). `check_values=False` leaves every value's
+        NaN/Inf check to `check_values()` (a first view: `checked` says which)."""
         table = cls()
+        table.checked = False
         table.indices, table.ops, table.refs = indices, nodes, refs
         op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
         outputs = list(map(_OUTPUT, nodes))
@@ -120,6 +123,8 @@ class NodeTable:
         table._order(count)
         table._node_columns(nodes, values, phases, op_scope_codes, grad_of, variable_grad,
                             leaf_grad)
+        if check_values:
+            table.check_values()
         table._edges(producers, consumers, np.repeat(sizes, sizes))
         return table
 
@@ -201,18 +206,12 @@ class NodeTable:
         ops = list(map(_OP, nodes))
         shapes = list(map(_SHAPE, values))
         dtypes = dtype_names(list(map(_DTYPE, values)))
-        bad = nonfinite_each(values + self.leaf_values)   # one batched check for all
-        self.op_bad, self.leaf_bad = bad[:len(values)], bad[len(values):]
         if grad_of is None:
             op_norms = leaf_norms = None
-            op_nonfinite, leaf_nonfinite = self.op_bad, self.leaf_bad
         else:
             op_norms = _norms(map(grad_of, nodes, self.refs))
             leaf_norms = _norms(variable_grad(obj) if variable else leaf_grad(obj)
                                 for obj, variable in zip(self.leaf_objs, self.leaf_variable))
-            op_nonfinite = [bad or _unfinite(norm) for bad, norm in zip(self.op_bad, op_norms)]
-            leaf_nonfinite = [bad or _unfinite(norm)
-                              for bad, norm in zip(self.leaf_bad, leaf_norms)]
         self.scope_codes = self._scatter_ints(op_scope_codes, self.leaf_scope_codes)
         self.keys = self._scatter_ints(self.index_array, self.index_array[self.leaf_reader])
         variable = self.leaf_variable
@@ -239,13 +238,33 @@ class NodeTable:
         self.loop_codes = self._scatter_ints(op_signature, -1)
         self.norms = [None] * self.count if op_norms is None else \
             self._scatter(op_norms, leaf_norms)
-        self.nonfinite = self._scatter_flags(op_nonfinite, leaf_nonfinite) \
-            if True in op_nonfinite or True in leaf_nonfinite else np.zeros(self.count, bool)
+        # until check_values(): a gradient's NaN/Inf alone (the norms say it); no value's yet
+        self.nonfinite = np.zeros(self.count, bool) if op_norms is None else \
+            np.fromiter(map(_unfinite, self.norms), bool, self.count)
         if one_phase:
             self.forward = np.ones(self.count, dtype=bool)
         else:
             forward = np.fromiter(map(eq, phases, repeat("forward")), bool, len(phases))
             self.forward = self._scatter_flags(forward, forward[self.leaf_reader])
+
+    def check_values(self) -> np.ndarray:
+        """Check every value for NaN/Inf (one batched pass), mark the nodes that hold one, the
+        GraphNodes made so far included, and return the positions newly marked; once."""
+        if self.checked:
+            return np.zeros(0, dtype=np.int64)
+        self.checked = True
+        bad = nonfinite_each(self.values + self.leaf_values)
+        self.op_bad, self.leaf_bad = bad[:len(self.values)], bad[len(self.values):]
+        if True not in bad:
+            return np.zeros(0, dtype=np.int64)
+        self.sync()   # a step may have shaded made nodes since the build
+        marked = self._scatter_flags(self.op_bad, self.leaf_bad)
+        found = np.flatnonzero(marked & ~self.nonfinite)
+        self.nonfinite |= marked
+        for position, node in self.cache.items():
+            if marked[position]:
+                node.bad_value = node.nonfinite = True
+        return found
 
     def _scatter_flags(self, of_ops, of_leaves) -> np.ndarray:
         column = np.zeros(self.count, dtype=bool)
@@ -380,7 +399,8 @@ class NodeTable:
             return _plain_node(
                 f"n{self.indices[ordinal]}", op.label, op.kind, op.name,
                 value.shape, _dtype_name(value), node.scope, node.phase,
-                node.source, norm, nonfinite, self.op_bad[ordinal], self.refs[ordinal])
+                node.source, norm, nonfinite, self.checked and self.op_bad[ordinal],
+                self.refs[ordinal])
         obj, variable = self.leaf_objs[ordinal], self.leaf_variable[ordinal]
         value = self.leaf_values[ordinal]
         return _plain_node(
@@ -388,7 +408,7 @@ class NodeTable:
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
             self.scope_paths[self.leaf_scope_codes[ordinal]],
             self.phases[self.leaf_reader[ordinal]],
-            None, norm, nonfinite, self.leaf_bad[ordinal], obj)
+            None, norm, nonfinite, self.checked and self.leaf_bad[ordinal], obj)
 
     def sync(self) -> None:
         """Read back the norms and NaN marks of the nodes made so far: a backward step shades

@@ -10,9 +10,16 @@ the widget, never dropped. What one action changes (a step's strip, highlight, s
 graph and inspector) reaches the browser as one state update (`hold_sync`): the view never
 shows a new selection beside the previous node's inspector. This module holds what is shown
 (the step, the open groups, the selection, the stepping) and keeps the traits in step with
-it; what the panels say is computed in `panel.py`."""
+it; what the panels say is computed in `panel.py`.
+
+In a kernel, a step opens in two updates: the first view (the boxes, labels and edges, laid
+out) and, once the cell has returned, the checks of every value (NaN/Inf marks) and the
+alerts. Until then `checking` says so and the JS draws every box as unchecked, so no box is
+shown clean before its values were looked at. Reading `svg` or `alerts` in Python, or any
+action, finishes the checks first, so code never sees the unchecked state."""
 from __future__ import annotations
 
+import asyncio
 import pathlib
 import traceback
 
@@ -31,6 +38,34 @@ from .render import layout_svg
 from .scene import Scene
 
 STATIC = pathlib.Path(__file__).parent / "static"
+CHECKING = "checking values for NaN/Inf…"   # what the first view says until they are checked
+
+
+class _Checked:
+    """A trait whose value the first view leaves unchecked: reading it in Python finishes the
+    checks (`TapeWidget.finish_checks`); sending it to the browser does not."""
+
+    def get(self, obj, cls=None):
+        if obj is not None and obj.__dict__.get("_checks_pending") \
+                and not obj.__dict__.get("_sending"):
+            obj.finish_checks()
+        return super().get(obj, cls)
+
+
+class _CheckedUnicode(_Checked, traitlets.Unicode):
+    pass
+
+
+class _CheckedList(_Checked, traitlets.List):
+    pass
+
+
+def _running_loop():
+    """The event loop running this code (a kernel's, while a cell runs), or None."""
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 class TapeWidget(anywidget.AnyWidget):
@@ -52,12 +87,13 @@ class TapeWidget(anywidget.AnyWidget):
     _css = STATIC / "tape.css"
 
     title = traitlets.Unicode("").tag(sync=True)
-    svg = traitlets.Unicode("").tag(sync=True)
+    svg = _CheckedUnicode("").tag(sync=True)
     selected = traitlets.Unicode("").tag(sync=True)      # node id the user clicked
     inspector = traitlets.Dict().tag(sync=True)          # inspect_node payload of `selected`
     highlight = traitlets.Unicode("").tag(sync=True)     # node of the current backward step
     stepper = traitlets.Dict().tag(sync=True)            # the backward stepping's state
-    alerts = traitlets.List().tag(sync=True)             # [{kind, message, node}]
+    alerts = _CheckedList().tag(sync=True)               # [{kind, message, node}]
+    checking = traitlets.Unicode("").tag(sync=True)      # CHECKING while values are unchecked
     breakpoints = traitlets.List().tag(sync=True)        # descriptions of the breakpoints set
     empty = traitlets.Unicode("").tag(sync=True)         # why nothing is drawn, and what to do
     step_count = traitlets.Int(1).tag(sync=True)         # steps kept (time travel)
@@ -67,8 +103,17 @@ class TapeWidget(anywidget.AnyWidget):
     error = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, source, *, target=None, sources=None, max_nodes: int = 300,
-                 phases=("forward",), failure=None, **kwargs):
+                 phases=("forward",), failure=None, check_later: bool | None = None,
+                 **kwargs):
+        """`check_later`: show the first view before every value is checked, and check them
+        (and find the alerts) after it: by default when a kernel's event loop runs (they
+        run once the cell returns); True leaves them to `finish_checks()` or the first
+        read of `svg`/`alerts` or action."""
+        self._checks_pending = False
+        self._after_checks: list = []   # callbacks run once the shown step is checked
         super().__init__(**kwargs)
+        self._check_later = (_running_loop() is not None if check_later is None
+                             else check_later) and failure is None
         self._scene = Scene(source, target=target, sources=sources, phases=phases,
                             failure=failure)   # failure: the OpError a cell raised
         self.max_nodes = max_nodes
@@ -86,24 +131,28 @@ class TapeWidget(anywidget.AnyWidget):
         self.step_index = self._scene.index
         self._load_step()
         if isinstance(source, BackwardStepper) and source.count:
+            self.finish_checks()
             self._stepper = source          # stepped in code already: show where it is
             self._after_stepping()
 
     # ---- public actions (the buttons call these too) ---------------------------------------
     def step(self) -> None:
         """Apply one VJP of the shown step's backward pass."""
+        self.finish_checks()
         with self.hold_sync():
             self._active_stepper().step()
             self._after_stepping()
 
     def continue_(self) -> None:
         """Run the backward pass to its end or the next breakpoint hit."""
+        self.finish_checks()
         with self.hold_sync():
             self._active_stepper().continue_()
             self._after_stepping()
 
     def reset(self) -> None:
         """Forget the backward stepping: back to the recorded gradients."""
+        self.finish_checks()
         with self.hold_sync():
             self._stepper = None
             self.highlight = ""
@@ -117,6 +166,7 @@ class TapeWidget(anywidget.AnyWidget):
 
     def toggle(self, node_id: str) -> None:
         """Expand a collapsed group; given a node inside an expanded group, collapse that."""
+        self.finish_checks()
         node = self._view.nodes.get(node_id)
         with self.hold_sync():
             if node is not None and node.kind == "group":
@@ -157,6 +207,7 @@ class TapeWidget(anywidget.AnyWidget):
 
     def gradient_check(self) -> str:
         """Finite-difference check of the selected node's VJP at its recorded inputs."""
+        self.finish_checks()
         node = self._dispatch_node(self.selected)
         if node is None:
             raise ValueError("TapeWidget: select an op node first")
@@ -203,11 +254,12 @@ class TapeWidget(anywidget.AnyWidget):
             return None
         return float(value.reshape(()))
 
-    def _repr_mimebundle_(self, **kwargs):
-        """The live widget, plus a static SVG for viewers with no kernel (GitHub, nbviewer)."""
+    def _repr_mimebundle_(self, static: bool = True, **kwargs):
+        """The live widget, plus (`static`) a static SVG for viewers with no kernel (GitHub,
+        nbviewer), drawn once the values are checked."""
         bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
+        if bundle is None or not static:
+            return bundle
         data, metadata = bundle
         data["text/html"] = static_block(self.title, self.svg)
         return data, metadata
@@ -216,16 +268,49 @@ class TapeWidget(anywidget.AnyWidget):
     @property
     def graph(self):
         """The shown step's full Graph (before collapsing)."""
+        self.finish_checks()
         return self._graph
 
     @property
     def view(self):
         """The Graph as drawn: collapsed to at most about `max_nodes` nodes."""
+        self.finish_checks()
         return self._view
+
+    def finish_checks(self) -> None:
+        """Check the values the first view left unchecked (NaN/Inf marks, redrawn when one is
+        found) and find the alerts: the shown step complete, as one update; once a step."""
+        if not self._checks_pending:
+            return
+        self._checks_pending = False
+        with self.hold_sync():
+            if self._graph.check_values():   # a NaN/Inf mark: the boxes that hold it change
+                self._redraw()
+            self.alerts = find_alerts(self._scene, self._node_id_of)
+            self.checking = ""
+        callbacks, self._after_checks = self._after_checks, []
+        for callback in callbacks:
+            callback()
+
+    def when_checked(self, callback) -> None:
+        """Call `callback()` once the shown step is checked (now, when it is)."""
+        if self._checks_pending:
+            self._after_checks.append(callback)
+        else:
+            callback()
+
+    def get_state(self, key=None, drop_defaults=False):
+        """The state sent to the browser: the first view as it is, unchecked traits too."""
+        self._sending = True
+        try:
+            return super().get_state(key, drop_defaults)
+        finally:
+            self._sending = False
 
     def inspect(self, node_id: str, saved: bool = False) -> dict:
         """The inspector payload of one node of the shown graph (`saved`: for a page saved
         from the widget, which has no buttons)."""
+        self.finish_checks()
         graph_node = self._graph.nodes.get(node_id) or self._view.nodes.get(node_id)
         if graph_node is None:
             raise KeyError(f"TapeWidget: no node {node_id!r} in the shown graph")
@@ -250,16 +335,25 @@ class TapeWidget(anywidget.AnyWidget):
             self.highlight = ""
             self.stepper = {}
             self.title = self._scene.title()
-            self._rebuild()
+            later = self._check_later
+            self._rebuild(check_values=not later)
             self.empty = "" if self._graph.nodes else empty_message(self._scene)
-            self.alerts = find_alerts(self._scene, self._node_id_of)
+            self._checks_pending = later
+            if later:   # the first view goes out now; its checks when the cell returns
+                self.alerts, self.checking = [], CHECKING
+                loop = _running_loop()
+                if loop is not None:
+                    loop.call_soon(self._guarded, self.finish_checks)
+            else:
+                self.alerts = find_alerts(self._scene, self._node_id_of)
+                self.checking = ""
             self._sync_breakpoints()
             if self.selected and self.selected not in self._view.nodes:
                 self.selected = ""
 
-    def _rebuild(self) -> None:
+    def _rebuild(self, check_values: bool = True) -> None:
         """The graph of the shown step as recorded, before any stepping, drawn."""
-        self._graph = self._scene.graph()
+        self._graph = self._scene.graph(check_values=check_values)
         self._shading = None
         self._redraw()
 
@@ -348,6 +442,7 @@ class TapeWidget(anywidget.AnyWidget):
             self._guarded(self._select, change["new"])
 
     def _select(self, node_id: str) -> None:
+        self.finish_checks()
         view_node = self._view.nodes.get(node_id) if node_id else None
         if view_node is not None and view_node.kind == "group":
             self._expanded.add(node_id)   # a click on a collapsed group opens it

@@ -417,6 +417,9 @@ function render({ model, el }) {
       h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
                     onclick: () => send("export_html") }, "↓ HTML")));
   const alerts = h("div", { class: "tv-alerts" });
+  // while Python still checks the first view's values (widget.py: checking), every box is
+  // drawn as unchecked and this note says why: no box looks clean before it was looked at
+  const checking = h("div", { class: "tv-checking-note", role: "status" });
   // the stepping strip sits above the graph and inspector, so it never pushes the inspector down
   const stepPanel = h("div", { class: "tv-stepper" });
   const inspector = h("div", { class: "tv-inspector" });
@@ -424,7 +427,7 @@ function render({ model, el }) {
   const main = h("div", { class: "tv-main" }, graph, side);
   const error = h("pre", { class: "tv-error" });
   // an action's error shows under the toolbar, in view of both the toolbar and the inspector
-  const root = h("div", { class: "tapeviz" }, toolbar, error, alerts, stepPanel, main);
+  const root = h("div", { class: "tapeviz" }, toolbar, error, checking, alerts, stepPanel, main);
   panel = sidePanel(main, side, toolbar);
   el.append(root);
 
@@ -511,6 +514,11 @@ function render({ model, el }) {
     side.scrollTop = payload.id === shownId ? top : 0;
     shownId = payload.id;
   }
+  function drawChecking() {
+    const text = model.get("checking") || "";
+    checking.textContent = text;
+    root.classList.toggle("tv-checking", Boolean(text));
+  }
   function drawError() {
     error.textContent = model.get("error");
     error.style.display = model.get("error") ? "" : "none";
@@ -527,11 +535,11 @@ function render({ model, el }) {
     "change:alerts": drawAlerts, "change:stepper": drawStepper,
     "change:inspector": drawInspector, "change:breakpoints": drawInspector,
     "change:empty": () => { drawSvg(); drawInspector(); },
-    "change:error": drawError, "msg:custom": onMessage,
+    "change:error": drawError, "change:checking": drawChecking, "msg:custom": onMessage,
   };
   for (const [event, handler] of Object.entries(handlers)) model.on(event, handler);
   drawSvg(); drawTitle(); drawSlider(); drawAlerts(); drawStepper(); drawInspector();
-  drawError();
+  drawError(); drawChecking();
   // anywidget calls this when the view goes away: drop the model handlers and the
   // window-level pointer listeners, which would otherwise outlive the view
   return () => {

@@ -1,0 +1,112 @@
+"""A TapeWidget's first view (as a kernel opens it: laid out, its values not yet checked for
+NaN/Inf, no alerts) and the checks that complete it: the unchecked state is said, never sent
+as clean, never seen by Python code, and the checked widget equals one opened at once."""
+import asyncio
+from unittest import mock
+
+import pytest
+
+import tapeviz as tf
+
+pytest.importorskip("anywidget")
+from tapeviz.viz import saved  # noqa: E402
+from tapeviz.viz.render import find_layout_binary  # noqa: E402
+from tapeviz.viz.widget import CHECKING, TapeWidget  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")   # the -inf made on purpose
+
+if find_layout_binary() is None:
+    pytest.skip("no Graphviz layout binary: pip install graphviz-pure==0.2.2",
+                allow_module_level=True)
+
+
+def nan_tape(blocks: int = 2):
+    """A persistent tape of `blocks` scoped blocks; the last block's log makes -inf."""
+    x = tf.Variable([1.0, 0.5], name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        h = x
+        for block in range(blocks):
+            with tf.name_scope(f"block{block}"):
+                h = tf.tanh(h * 0.5)
+        loss = tf.reduce_sum(tf.math.log(h * 0.0))
+    return tape, loss
+
+
+def state(widget) -> dict:
+    """What the browser has of `widget` (sending it does not finish the checks)."""
+    return widget.get_state()
+
+
+@pytest.mark.parametrize("blocks", [2, 200])   # drawn whole; collapsed into a ×N box
+def test_first_view_says_it_is_unchecked_and_completes_to_the_whole_open(blocks):
+    tape, _ = nan_tape(blocks)
+    first = TapeWidget(tape, check_later=True)
+    sent = state(first)
+    assert sent["checking"] == CHECKING and sent["alerts"] == []
+    assert "⚠" not in sent["svg"]   # no mark yet: the whole view is said to be unchecked
+    whole = TapeWidget(tape, check_later=False)
+    assert whole.checking == "" and "⚠" in whole.svg
+    first.finish_checks()
+    assert state(first)["checking"] == ""
+    assert (first.svg, first.alerts, first.status, first.title) == \
+        (whole.svg, whole.alerts, whole.status, whole.title)
+    assert any(alert["kind"] == "nan" for alert in first.alerts)
+
+
+def test_reading_svg_or_alerts_in_python_finishes_the_checks():
+    tape, _ = nan_tape()
+    for read in (lambda w: w.alerts, lambda w: w.svg, lambda w: w.graph, lambda w: w.view):
+        widget = TapeWidget(tape, check_later=True)
+        read(widget)
+        assert widget.checking == ""
+        assert any(alert["kind"] == "nan" for alert in widget.alerts)
+
+
+def test_an_action_on_the_first_view_checks_it_first():
+    tape, loss = nan_tape()
+    widget = TapeWidget(tape, target=loss, check_later=True)
+    widget.step()
+    assert state(widget)["checking"] == "" and state(widget)["alerts"]
+    assert widget.stepper["count"] == 1
+
+
+def test_a_node_made_in_the_first_view_is_marked_by_the_checks():
+    tape, _ = nan_tape()
+    widget = TapeWidget(tape, check_later=True)
+    log = widget._graph.nodes["n5"]   # drawn in the first view: made before the checks
+    assert log.op == "log" and not log.nonfinite
+    widget.finish_checks()
+    assert log.nonfinite and log.bad_value
+    assert widget.graph.nodes["n5"] is log
+
+
+def test_in_a_running_event_loop_the_checks_run_after_the_cell():
+    tape, _ = nan_tape()
+
+    async def cell():
+        widget = TapeWidget(tape)   # a kernel's loop runs: the first view goes out alone
+        assert state(widget)["checking"] == CHECKING
+        await asyncio.sleep(0)      # the cell returned: the loop runs the checks
+        return widget
+
+    widget = asyncio.run(cell())
+    assert state(widget)["checking"] == "" and state(widget)["alerts"]
+    assert widget.error == ""
+
+
+def test_the_saved_twin_is_displayed_once_the_values_are_checked():
+    tape, _ = nan_tape()
+    widget = TapeWidget(tape, check_later=True)
+    shown, handle = [], mock.Mock()
+
+    def display(data, **kwargs):
+        shown.append(data)
+        return handle if kwargs.get("display_id") else None
+
+    with mock.patch("IPython.display.display", display):
+        saved.display_with_twin(widget)
+    assert shown[0] == {"text/plain": f"tapeviz: {widget.title} ({CHECKING})"}
+    assert handle.update.call_count == 0 and widget.checking == CHECKING
+    widget.finish_checks()
+    twin = handle.update.call_args.args[0]
+    assert "⚠" in twin["image/svg+xml"]
