@@ -60,6 +60,9 @@ class DType:
     def __repr__(self) -> str:
         return f"tf.{self.name}"
 
+    def __str__(self) -> str:   # print(x.dtype), as TF prints it
+        return f"<dtype: '{self.name}'>"
+
 
 float16 = DType("float16", np.float16)
 float32 = DType("float32", np.float32)

@@ -503,8 +503,8 @@ def wrap(value) -> Tensor:
 
 
 def _numpy_text(value, is_repr: bool) -> str:
-    if is_repr:  # a 0-d array shows as its number, as a numpy scalar does (TF's numpy=6.0)
-        text = repr(value) if np.ndim(value) else str(np.asarray(value)[()])
+    if is_repr:  # a 0-d array shows as its Python number, as TF's (numpy=0.10000000149011612)
+        text = repr(value) if np.ndim(value) else repr(np.asarray(value).item())
     else:
         text = str(value)
     return "\n" + text if "\n" in text else text

@@ -459,7 +459,7 @@ def _one_axis(op, input, axis):
 def _index_dtype(op, output_type):
     dtype = arguments.dtype(op, "output_type", output_type, optional=False)
     if dtype not in (dtypes.int32, dtypes.int64):
-        raise InvalidArgumentError(op, f"output_type must be tf.int32 or tf.int64; got {dtype}")
+        raise InvalidArgumentError(op, f"output_type must be tf.int32 or tf.int64; got {dtype!r}")
     return dtype._np
 
 # ---- dtype and identity --------------------------------------------------------------------

@@ -433,5 +433,5 @@ def rank(input, name=None):
 def _index_type(op: str, out_type) -> np.dtype:
     dtype = arguments.dtype(op, "out_type", out_type, optional=False)
     if dtype not in (dtypes.int32, dtypes.int64):
-        raise InvalidArgumentError(op, f"out_type must be tf.int32 or tf.int64; got {dtype}")
+        raise InvalidArgumentError(op, f"out_type must be tf.int32 or tf.int64; got {dtype!r}")
     return dtype._np

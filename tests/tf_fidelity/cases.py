@@ -2361,3 +2361,40 @@ add_case("keras.losses.Loss/names_dtypes_configs", lambda tf: [
         "MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
         "SparseCategoricalCrossentropy", "Huber", "Hinge", "KLDivergence", "LogCosh",
         "CosineSimilarity"))], grad=False)
+
+
+# ---- how dtypes, shapes, tensors and variables print (str, repr, print) -----------------------
+def _printed_by_print(*values) -> str:
+    """What Python's print writes for `values` (print calls str on each)."""
+    import contextlib
+    import io
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        print(*values)
+    return out.getvalue()
+
+
+add_case("print/dtype_str", lambda tf: [str(tf.float32), str(tf.int64), str(tf.bool),
+                                        _printed_by_print(tf.constant([1.5]).dtype),
+                                        f"{tf.float64}", repr(tf.constant(1).dtype)], grad=False)
+add_case("print/shape_forms", lambda tf: [
+    str(tf.TensorShape([None, 3])), repr(tf.TensorShape([None, 3])), repr(tf.zeros([])).count(
+        "shape=()"), repr(tf.zeros([2, 3, 4]).shape[1:]), str(tf.zeros([2, 3]).shape[0]),
+    _printed_by_print(tf.zeros([4, 1]).shape)], grad=False)
+add_case("print/repr_scalars", lambda tf: [_normalized(repr(t)) for t in (
+    tf.constant(0.1), tf.constant(1 / 3, tf.float64), tf.constant(0.1, tf.float16),
+    tf.constant(True), tf.constant(-7), tf.constant(np.int64(2) ** 40))], grad=False)
+add_case("print/wrapped_and_summarized", lambda tf: [_normalized(f(t)) for f in (str, repr)
+                                                     for t in (tf.range(30.0) / 7.0,
+                                                               tf.reshape(tf.range(2000.0),
+                                                                          [40, 50]))],
+         grad=False)
+add_case("print/rank3", lambda tf: [_normalized(f(tf.reshape(tf.range(12), [2, 2, 3])))
+                                    for f in (str, repr)], grad=False)
+add_case("print/empty_and_nonfinite", lambda tf: [_normalized(f(t)) for f in (str, repr) for t in (
+    tf.zeros([0, 3]), tf.constant([np.nan, np.inf, -1.0]))], grad=False)
+add_case("print/variables", lambda tf: [_normalized(f(v)) for f in (str, repr) for v in (
+    tf.Variable(1.0, name="w"), tf.Variable([[1.0, 2.0], [3.0, 4.0]], name="m"),
+    tf.Variable([1, 2], name="k"), tf.Variable(0.1))], grad=False, fresh=True)
+add_case("print/print_tensor_and_variable", lambda tf: _normalized(_printed_by_print(
+    "loss:", tf.constant(0.25), tf.Variable([0.5, 1.5], name="b"))), grad=False, fresh=True)
