@@ -422,3 +422,12 @@ def test_layers_and_variables_held_in_tuples_are_tracked_and_plain_tuples_skippe
     assert layers == list(holder.pair)
     assert [v.numpy().item() for v in variables] == [1.0, 2.0, 4.0, 5.0]
     assert len(holder.trainable_variables) == 4 + 4  # two Dense's kernel and bias, then four
+
+
+def test_embedding_refuses_mask_zero_and_warns_of_input_length_from_the_users_line():
+    with pytest.raises(ValueError, match="Embedding: mask_zero=True: tapeviz's layers take no "
+                                         "masks"):
+        tf.keras.layers.Embedding(10, 2, mask_zero=True)
+    with pytest.warns(UserWarning, match="input_length` is deprecated") as caught:
+        tf.keras.layers.Embedding(10, 2, input_length=5)
+    assert caught[0].filename == __file__

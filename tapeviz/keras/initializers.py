@@ -218,6 +218,7 @@ constant = Constant
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
     "random_normal": RandomNormal, "random_uniform": RandomUniform,
+    "normal": RandomNormal, "uniform": RandomUniform,   # Keras's short names (Embedding's)
     "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform,

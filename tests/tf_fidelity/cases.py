@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from .harness import spread
+from .harness import cotangent, spread
 
 
 @dataclass
@@ -2398,3 +2398,42 @@ add_case("print/variables", lambda tf: [_normalized(f(v)) for f in (str, repr) f
     tf.Variable([1, 2], name="k"), tf.Variable(0.1))], grad=False, fresh=True)
 add_case("print/print_tensor_and_variable", lambda tf: _normalized(_printed_by_print(
     "loss:", tf.constant(0.25), tf.Variable([0.5, 1.5], name="b"))), grad=False, fresh=True)
+
+
+# ---- keras.layers.Embedding: word2vec's and the RNN programs' first layer -------------------
+_TABLE = [[0.5, -1.0, 2.0], [1.5, 0.25, -0.5], [-2.0, 1.0, 0.75], [0.0, 3.0, -1.5]]
+
+
+def _embedded(tf, ids, **options):
+    """An Embedding of the fixed table at `ids`: its output and its table's gradient of
+    sum(output * cotangent)."""
+    layer = tf.keras.layers.Embedding(4, 3, embeddings_initializer=tf.constant_initializer(
+        _TABLE), **options)
+    with tf.GradientTape() as tape:
+        out = layer(tf.constant(ids))
+        loss = tf.reduce_sum(out * cotangent(tuple(out.shape), "float32"))
+    gradient = tape.gradient(loss, layer.embeddings)
+    return [out, tf.convert_to_tensor(gradient), [w.name.split(":")[0].split("/")[-1]
+                                                  for w in layer.weights]]
+
+
+EMBEDDINGS = {
+    "ids": lambda tf: _embedded(tf, np.array([[0, 3], [1, 1]], np.int32)),
+    "int64_ids": lambda tf: _embedded(tf, np.array([2, 0, 2], np.int64)),
+    "float_ids_truncated": lambda tf: _embedded(tf, np.array([1.7, 3.0], np.float32)),
+    "out_of_range": lambda tf: _embedded(tf, np.array([4], np.int32)),
+    "negative_id": lambda tf: _embedded(tf, np.array([-1], np.int32)),
+    "input_dim_zero": lambda tf: tf.keras.layers.Embedding(0, 3),
+    "output_dim_float": lambda tf: tf.keras.layers.Embedding(4, 3.0),
+    "default_table": lambda tf: _random_facts(tf, lambda tf: tf.keras.layers.Embedding(50, 8)(
+        tf.range(50)), -0.05, 0.05),
+    "sequential_flatten_dense": lambda tf: tf.keras.Sequential([
+        tf.keras.Input((3,)), tf.keras.layers.Embedding(4, 2, embeddings_initializer="ones"),
+        tf.keras.layers.Flatten(), tf.keras.layers.Dense(1, kernel_initializer="ones")])(
+        np.array([[1, 2, 3], [0, 0, 1]])),
+    "config": lambda tf: {k: v for k, v in tf.keras.layers.Embedding(7, 2).get_config().items()
+                          if k in ("input_dim", "output_dim", "mask_zero")},
+}
+for _label, _make in EMBEDDINGS.items():
+    add_case(f"keras.layers.Embedding/{_label}", _make, grad=False,
+             op="gather" if _label in ("out_of_range", "negative_id") else "Embedding")

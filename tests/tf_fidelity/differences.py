@@ -47,6 +47,12 @@ DELIBERATE: dict[str, str] = {
         "reduction='auto' (Keras 2's default, tf.keras.losses.Reduction.AUTO): Keras 3 refuses "
         "it; tapeviz takes it as Keras 2 did, as sum_over_batch_size, so programs written for "
         "TF 2.0-2.15 run",
+    "keras.layers.Embedding/negative_id":
+        "an Embedding given the id -1: Keras 3 reads it as the table's last row (its take "
+        "wraps negative ids), silently; tapeviz raises the InvalidArgumentError that "
+        "tf.nn.embedding_lookup and tf.gather raise in both, naming the id, the table's size "
+        "and the user's line: a -1 id is usually padding or an unknown-word marker given as an "
+        "id by mistake",
 }
 
 TO_FIX: dict[str, str] = {}

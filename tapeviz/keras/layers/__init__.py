@@ -1,6 +1,7 @@
 """`tapeviz.keras.layers`: Keras's layers, each a `Layer` whose ops run in its name scope."""
 from .base import Layer
 from .convolutional import Conv2D, Convolution2D
+from .embedding import Embedding
 from .core import (Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambda, ReLU,
                    Reshape)
 from .normalization import BatchNormalization
@@ -9,7 +10,7 @@ from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, Globa
 from .preprocessing import Normalization
 
 __all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D",
-           "Convolution2D", "Dense", "Dropout", "Flatten", "GlobalAveragePooling2D",
+           "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GlobalAveragePooling2D",
            "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "Input", "InputLayer",
            "Lambda", "Layer", "MaxPool2D", "MaxPooling2D", "Normalization", "ReLU", "Reshape"]
 
