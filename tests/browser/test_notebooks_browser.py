@@ -167,6 +167,8 @@ def test_03_mnist_debugging(jupyter_server, browser):
     done = page.output("text=/finished: \\d+ steps/").first.text_content()
     assert dashboard_steps(dash) == int(re.search(r"finished: (\d+) steps", done).group(1))
     page.output("text=/test accuracy/").first.wait_for()
+    # the pause scrolled the tape pane to its node; the steps after it show from the top
+    assert dash.locator(".tvd-tape").evaluate("el => el.scrollTop") == 0
     page.screenshot(dash, "nb03-dashboard-finished")
 
     # %%tapeviz --max-nodes 40: the step opens collapsed by layer; a group click expands it
@@ -426,6 +428,19 @@ def test_dashboard_scrolls_the_paused_node_into_its_own_pane_only(browser):
         }""", url)
         assert result == {"inside": True, "scrolled": True}
         assert page.evaluate("() => window.scrollY") == before
+        # a pane running past the window's bottom (a tall dashboard): the node lands in the
+        # part of the pane in sight, not below the window
+        seen = page.evaluate("""async (url) => {
+            const { scrollInto } = await import(url);
+            const pane = document.querySelector(".pane"), node = document.getElementById("n9");
+            pane.scrollTop = 0;
+            window.scrollTo(0, pane.getBoundingClientRect().top + window.scrollY
+                               - window.innerHeight + 110);
+            scrollInto(pane, node);
+            const t = node.getBoundingClientRect();
+            return t.top >= pane.getBoundingClientRect().top && t.bottom <= window.innerHeight;
+        }""", url)
+        assert seen
     finally:
         page.close()
     assert browser.blocked == []

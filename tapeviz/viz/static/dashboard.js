@@ -127,11 +127,19 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
   for (const [v, anchorY] of [[y0, bottom], [y1, M.top + 9]]) {
     svg.append(svgEl("text", { x: M.left - 4, y: anchorY, "text-anchor": "end", class: "tvd-tick" }, tick(v)));
   }
+  // the first and the newest step, and round steps between them where they fit
   for (const [step, anchor] of [[x0, "start"], [x1, "end"]]) {
     svg.append(svgEl("text", { x: px(step), y: H - 7, "text-anchor": anchor, class: "tvd-tick" },
                      String(Math.round(step))));
   }
-  svg.append(svgEl("text", { x: M.left + pw / 2, y: H - 7, "text-anchor": "middle", class: "tvd-tick" }, "step"));
+  const room = 7.5 * String(Math.round(x1)).length + 12;   // a tick's width at 12px, and a gap
+  for (const step of roundSteps(x0, x1)) {
+    if (px(step) - px(x0) > room && px(x1) - px(step) > room) {
+      svg.append(svgEl("line", { x1: px(step), y1: bottom, x2: px(step), y2: bottom + 3, class: "tvd-axis" }));
+      svg.append(svgEl("text", { x: px(step), y: H - 7, "text-anchor": "middle", class: "tvd-tick" }, String(step)));
+    }
+  }
+  svg.append(svgEl("text", { x: M.left + pw + 4, y: H - 7, class: "tvd-tick" }, "step"));
   const labels = [], drawn = [];
   series.forEach((s, k) => {
     const colour = seriesClass(k);
@@ -179,6 +187,18 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
                      label.text));
   }
   return { px, x0, x1, pw, series: drawn };
+}
+
+// Round steps (multiples of 1, 2 or 5 times a power of ten) strictly inside (x0, x1), about
+// three of them.
+export function roundSteps(x0, x1) {
+  const span = x1 - x0;
+  if (!(span > 2)) return [];
+  const power = 10 ** Math.floor(Math.log10(span / 3));
+  const every = [1, 2, 5, 10].map((m) => m * power).find((d) => span / d <= 4);
+  const out = [];
+  for (let step = Math.ceil((x0 + 1) / every) * every; step < x1; step += every) out.push(step);
+  return out;
 }
 
 // A red dashed mark across the plot at each step that gave NaN/Inf, "NaN"/"Inf" over it.
@@ -274,12 +294,32 @@ export function standalone(svg, background) {
   return new XMLSerializer().serializeToString(copy);
 }
 
-// Scroll `pane` (only it: not the notebook around it) so that `target` is centred in it,
-// when it is not wholly in view already.
+// The part of `node` a person can see: its box cut by every scrolling box around it (Lab's
+// notebook panel) and the window.
+function visibleRect(node) {
+  const r = node.getBoundingClientRect();
+  let { top, bottom, left, right } = r;
+  for (let box = node.parentElement; box; box = box.parentElement) {
+    const style = getComputedStyle(box);
+    if (!/auto|scroll|hidden/.test(style.overflowX + style.overflowY)) continue;
+    const b = box.getBoundingClientRect();
+    top = Math.max(top, b.top); bottom = Math.min(bottom, b.bottom);
+    left = Math.max(left, b.left); right = Math.min(right, b.right);
+  }
+  top = Math.max(top, 0); bottom = Math.min(bottom, window.innerHeight);
+  left = Math.max(left, 0); right = Math.min(right, window.innerWidth);
+  // a pane wholly out of sight: centre in the pane itself
+  return bottom - top > 20 && right - left > 20 ? { top, bottom, left, right } : r;
+}
+
+// Scroll `pane` (only it: not the notebook around it) so that `target` is centred in the
+// part of it in sight (a tall dashboard's tape pane may run past the window's bottom), when
+// it is not wholly there already.
 export function scrollInto(pane, target) {
-  const p = pane.getBoundingClientRect(), t = target.getBoundingClientRect();
-  if (t.top < p.top || t.bottom > p.bottom) pane.scrollTop += t.top - p.top - (p.height - t.height) / 2;
-  if (t.left < p.left || t.right > p.right) pane.scrollLeft += t.left - p.left - (p.width - t.width) / 2;
+  const p = visibleRect(pane), t = target.getBoundingClientRect();
+  const [height, width] = [p.bottom - p.top, p.right - p.left];
+  if (t.top < p.top || t.bottom > p.bottom) pane.scrollTop += t.top - p.top - (height - t.height) / 2;
+  if (t.left < p.left || t.right > p.right) pane.scrollLeft += t.left - p.left - (width - t.width) / 2;
 }
 
 function render({ model, el: root }) {
@@ -403,7 +443,8 @@ function render({ model, el: root }) {
       const item = el("span", "tvd-legend-item");
       const swatch = el("span", `tvd-swatch ${seriesClass(k)}`);
       const last = s.values.length ? fmt(s.values[s.values.length - 1]) : "";
-      item.append(swatch, el("span", "", `${s.name} ${last}`));
+      // the newest raw value (the line's end label is smoothed)
+      item.append(swatch, el("span", "", `${s.name} ${last && `(last step ${last})`}`));
       legend.append(item);
     });
   }
@@ -416,6 +457,7 @@ function render({ model, el: root }) {
     drawHighlight();
     drawMark();
   }
+  let highlighted = "";
   function drawHighlight() {
     const id = model.get("highlight");
     let marked = null;
@@ -424,6 +466,10 @@ function render({ model, el: root }) {
       if (g.id === id) marked = g;
     }
     if (marked && !tapeBox.hidden) scrollInto(tape, marked);
+    // the pause is over: the steps that follow are shown from their top again (the pane
+    // kept the pause's scroll, and cut the tape's first nodes off)
+    if (highlighted && !id) tape.scrollTo(0, 0);
+    highlighted = id;
   }
   // The debugger's alerts (Python's diagnose): each names the op, the user's line and a fix.
   // A click outlines the op in the tape below when its step is the one drawn, else says
