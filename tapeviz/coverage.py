@@ -14,6 +14,33 @@ from .pytorch_habits import namespace_habit
 from .tf_names import TF_NAMES
 
 
+_TEXT = ("tapeviz's tensors hold numbers, not strings: read and split the text in Python "
+         "(open(path).read(), str.split, a dict from each word or character to its id) and "
+         "give tapeviz the ids")
+_SAVED = ("a tapeviz model is its Python code, with no saved graph: save the weights "
+          "(model.save_weights(path)), build the model again in code, then load_weights(path)")
+# names out of reach of an eager numpy engine, with what to write instead (longest prefix wins)
+OUT_OF_SCOPE = {
+    "tf.summary": "TensorBoard's event files need TensorFlow's writer, and tapeviz writes none: "
+                  "keep the values in a list (or print them) and plot them, or watch the "
+                  "training loop live in tapeviz's dashboard (Dashboard().train(step))",
+    "tf.keras.callbacks.TensorBoard": "TensorBoard's event files need TensorFlow's writer, "
+                                      "and tapeviz writes none: fit's History "
+                                      "(model.fit(...).history) holds each epoch's logs",
+    "tf.strings": _TEXT, "tf.data.TextLineDataset": _TEXT,
+    "tf.keras.layers.TextVectorization": _TEXT, "tf.keras.layers.StringLookup": _TEXT,
+    "tf.saved_model": _SAVED, "tf.keras.models.load_model": _SAVED,
+    "tf.keras.models.save_model": _SAVED,
+}
+
+
+def _out_of_scope(qualified: str) -> str | None:
+    for prefix in sorted(OUT_OF_SCOPE, key=len, reverse=True):
+        if qualified == prefix or qualified.startswith(prefix + "."):
+            return OUT_OF_SCOPE[prefix]
+    return None
+
+
 def missing(space: str, module_name: str, name: str) -> AttributeError:
     """The AttributeError for `tf.<space>.<name>`, which the module `module_name` (that
     namespace) lacks."""
@@ -24,8 +51,10 @@ def missing(space: str, module_name: str, name: str) -> AttributeError:
     qualified = f"tf.{space}.{name}" if space else f"tf.{name}"
     if name in TF_NAMES.get(space, ()):
         # obj=None: Python would otherwise append its own guess from tapeviz's names
+        why = _out_of_scope(qualified)
+        said = f"; {why}" if why else ""
         return AttributeError(f"{message}: {qualified} is TensorFlow's, and tapeviz does not "
-                              f"cover it", name=name, obj=None)
+                              f"cover it{said}", name=name, obj=None)
     habit = namespace_habit(qualified, name)
     if habit is not None:
         return AttributeError(f"{message}: {habit}", name=name, obj=None)

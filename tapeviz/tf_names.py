@@ -222,4 +222,17 @@ TF_NAMES: dict[str, frozenset] = {
         MultiOptimizer Muon Nadam Optimizer OptimizerMap RMSprop SGD ScheduleFreeAdamW
         deserialize get legacy schedules serialize
     """.split()),
+    "train": frozenset("""
+        BytesList Checkpoint CheckpointManager CheckpointOptions CheckpointView ClusterDef
+        ClusterSpec Coordinator Example ExponentialMovingAverage Feature FeatureList
+        FeatureLists Features FloatList Int64List JobDef SequenceExample ServerDef
+        TrackableView checkpoints_iterator experimental get_checkpoint_state latest_checkpoint
+        list_variables load_checkpoint load_variable
+    """.split()),
+    "keras.models": frozenset("""
+        Model Sequential clone_model load_model model_from_json save_model
+    """.split()),
+    "keras.datasets": frozenset("""
+        boston_housing california_housing cifar10 cifar100 fashion_mnist imdb mnist reuters
+    """.split()),
 }

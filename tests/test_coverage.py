@@ -14,7 +14,10 @@ import tapeviz as tf
                                         ("keras.losses", "Poisson"), ("random", "gamma"),
                                         ("data", "TFRecordDataset"), ("keras.layers", "LSTM"),
                                         ("keras.optimizers", "AdamW"), ("keras", "regularizers"),
-                                        ("keras.utils", "plot_model")])
+                                        ("keras.utils", "plot_model"),
+                                        ("train", "ExponentialMovingAverage"),
+                                        ("keras.models", "model_from_json"),
+                                        ("keras.datasets", "cifar100")])
 def test_a_tensorflow_name_tapeviz_lacks_is_said_to_be_tensorflows(space, name):
     module = tf
     for part in filter(None, space.split(".")):
@@ -24,6 +27,21 @@ def test_a_tensorflow_name_tapeviz_lacks_is_said_to_be_tensorflows(space, name):
                                              f"not cover it"):
         getattr(module, name)
     assert not hasattr(module, name)
+
+
+@pytest.mark.parametrize("space,name,instead", [
+    ("", "summary", r"keep the values in a list .* tapeviz's dashboard"),
+    ("", "strings", r"not strings: read and split the text in Python"),
+    ("data", "TextLineDataset", r"give tapeviz the ids"),
+    ("keras.models", "load_model", r"save the weights \(model.save_weights\(path\)\)"),
+    ("keras.callbacks", "TensorBoard", r"fit's History")])
+def test_a_name_out_of_an_eager_numpy_engines_reach_says_what_to_write_instead(space, name,
+                                                                               instead):
+    module = tf
+    for part in filter(None, space.split(".")):
+        module = getattr(module, part)
+    with pytest.raises(AttributeError, match=f"tapeviz does not cover it; .*{instead}"):
+        getattr(module, name)
 
 
 def test_a_typo_names_the_closest_names():
