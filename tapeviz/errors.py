@@ -101,6 +101,11 @@ class MissingAttributeError(OpError, AttributeError):
     (`hasattr` still answers False)."""
 
 
+class MissingStepError(OpError, IndexError):
+    """A recorded step asked for by an index the Recorder does not keep (past its last step,
+    or one it dropped to keep its byte budget)."""
+
+
 class OutOfMemoryError(OpError, MemoryError):
     """The op's result (or a temporary of it) did not fit in memory."""
 

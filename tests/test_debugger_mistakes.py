@@ -11,8 +11,8 @@ import pytest
 
 import tapeviz as tf
 from raising import assert_names_this_line, raised
-from tapeviz.debugger import (Recorder, break_on, breakpoints, clear_breakpoints, diagnose,
-                              find_nan_origin)
+from tapeviz.debugger import (Recorder, Runner, break_on, breakpoints, clear_breakpoints,
+                              diagnose, find_nan_origin)
 
 
 def _nan_step():
@@ -171,3 +171,89 @@ def test_a_file_no_code_has_loaded_is_warned_of_and_still_set(no_debugger):
         bp = break_on(file="not_yet_written.py", line=3)
     assert caught[0].filename == __file__
     assert bp.enabled   # it may be imported later
+
+
+# ---- the Runner (Dashboard.train, %tapeviz_train) -------------------------------------------
+def _train(model, epochs=2):
+    for _ in range(epochs):
+        with tf.GradientTape() as tape:
+            loss = model * model
+        model.assign_sub(0.1 * tape.gradient(loss, model))
+
+
+def test_a_training_function_missing_its_argument_is_refused_at_the_users_line():
+    err, line = raised(TypeError, lambda: Runner(_train))   # was: failed unseen in its thread
+    assert str(err).startswith("Runner: _train(model, epochs=2) cannot be called with "
+                               "nothing: missing a required argument: 'model'")
+    assert "Runner(train, model), dashboard.train(train, model)" in err.hint
+    assert_names_this_line(err, line)
+    w = tf.Variable(1.0)
+    runner = Runner(_train, w, epochs=3).start()
+    assert runner.join(30) and runner.state == "finished" and runner.step_count == 3
+
+
+def test_a_keyword_the_function_lacks_is_named():
+    err, line = raised(TypeError, lambda: Runner(_train, tf.Variable(1.0), epoch=3))
+    assert "cannot be called with <tapeviz.Variable" in str(err)
+    assert "epoch=3: got an unexpected keyword argument 'epoch'" in str(err)
+    assert_names_this_line(err, line)
+
+
+def test_the_result_of_calling_the_function_is_refused_as_not_a_function():
+    err, line = raised(TypeError, lambda: Runner(_train(tf.Variable(1.0))))
+    assert "Runner: expected a training function (a callable); got None (NoneType)" \
+        in str(err)
+    assert "train, not train()" in err.hint
+    assert_names_this_line(err, line)
+
+
+def test_a_generator_function_is_refused_since_calling_it_runs_nothing():
+    def train():
+        yield 1
+    err, line = raised(TypeError, lambda: Runner(train))   # was: 'finished', 0 steps
+    assert "got train, a generator function: calling it runs none of its code" in str(err)
+    assert_names_this_line(err, line)
+
+
+# ---- the Recorder ---------------------------------------------------------------------------
+def _record(rec, steps):
+    w = tf.Variable(2.0)
+    with rec:
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.ones([50]) * w)
+            tape.gradient(loss, w)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")   # the Recorder's own 'dropped' warnings
+def test_an_index_past_the_kept_steps_says_which_are_kept_and_how_many_were_dropped():
+    probe = Recorder()
+    _record(probe, 1)
+    rec = Recorder(max_bytes=3 * probe.nbytes)   # room for about three steps
+    _record(rec, 10)
+    numbers = [step.number for step in rec.steps]
+    dropped = rec.dropped.steps
+    assert dropped > 0 and numbers[-1] == 10
+    err, line = raised(IndexError, lambda: rec[numbers[0]])   # was: 'list index out of range'
+    assert str(err).startswith(f"Recorder: no kept step at index {numbers[0]}: it keeps "
+                               f"{len(numbers)} steps, numbered {numbers[0]} to 10; "
+                               f"{dropped} older steps were dropped to keep its max_bytes")
+    assert "rec[-1] is the last" in err.hint
+    assert_names_this_line(err, line)
+    assert rec[-1].number == 10 and rec[0].number == numbers[0]
+
+
+def test_entering_a_recorder_inside_itself_is_refused_and_it_still_records():
+    rec = Recorder()
+
+    def nested():
+        with rec:
+            with rec:   # the inner end would have stopped it: the outer block's rest lost
+                pass
+    err, line = raised(RuntimeError, nested)
+    assert str(err).startswith("Recorder: this Recorder is already recording")
+    assert "second Recorder()" in err.hint
+    assert err.source.lineno == line - 2   # the inner `with rec:`
+    assert not rec.recording
+    _record(rec, 2)
+    assert len(rec) == 2

@@ -1,23 +1,26 @@
 """What a debugger function was given, checked before it is used.
 
 `find_nan_origin` and `diagnose` read a tape's nodes, a recorded step's ops or a list of
-nodes; `break_on` takes a line to stop at and a condition. The student who reaches for them
-is already confused, and the commonest slips gave a wrong answer rather than fail: a tape
-that `gradient` freed holds no ops (so "no NaN here"), the loss is a value that remembers
-no ops, a breakpoint on a blank line never stops, a condition that raises fails every op
-after it. Each is refused naming the call, what it expected, what came and the user's line,
-with the call that works as the hint.
+nodes; `break_on` takes a line to stop at and a condition; a `Runner` takes a training
+function and its arguments. The student who reaches for them is already confused, and the
+commonest slips gave a wrong answer rather than fail: a tape that `gradient` freed holds no
+ops (so "no NaN here"), the loss is a value that remembers no ops, a breakpoint on a blank
+line never stops, a condition that raises fails every op after it, a training function
+called with the wrong arguments fails in a thread the student does not see. Each is refused
+naming the call, what it expected, what came and the user's line, with the call that works
+as the hint.
 """
 from __future__ import annotations
 
+import inspect
 import linecache
 import os
 import sys
 
-from ..errors import DTypeError, InvalidArgumentError, MisuseError, bad_argument, describe
+from ..errors import (DTypeError, InvalidArgumentError, MisuseError, MissingStepError,
+                      bad_argument, describe)
 from ..fpwarnings import warn_from_user_line
 from ..tensor import Tensor
-from .recorder import Recorder
 
 RECORD_IT = "with tapeviz.debugger.Recorder() as rec: ...; then {call}"
 
@@ -54,6 +57,7 @@ def _hint(call: str, value, on_recording: str) -> str | None:
         return (f"a tensor is a value and does not remember the ops that made it: pass the "
                 f"GradientTape that recorded them, {call}(tape), or "
                 f"{RECORD_IT.format(call=on_recording)}")
+    from .recorder import Recorder   # it imports this module
     if isinstance(value, Recorder):
         return (f"a Recorder holds steps: {call}(rec.last_step) reads one, and diagnose(rec) "
                 f"finds the step where NaN/Inf was born")
@@ -122,3 +126,68 @@ def _readable(file: str) -> str | None:
 def _is_code(text: str) -> bool:
     stripped = text.strip()
     return bool(stripped) and not stripped.startswith("#")
+
+
+TRAIN_CALLS = "Runner(train, model), dashboard.train(train, model) or %tapeviz_train train model"
+
+
+def check_training_function(call: str, fn, args: tuple, kwargs: dict) -> None:
+    """Refuse a training function the background thread could only fail with: not a
+    callable (its result, `train()`, given for it), a generator function (calling it runs
+    none of its code), or arguments its signature cannot take, said here, at the user's
+    line, not in a thread the student does not see."""
+    if not callable(fn):
+        raise DTypeError(call, f"expected a training function (a callable); got "
+                               f"{describe(fn)}",
+                         hint="pass the function itself, not its result: train, not train()")
+    name = getattr(fn, "__name__", "the training function")
+    if inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn):
+        kind = "generator" if inspect.isgeneratorfunction(fn) else "coroutine"
+        raise DTypeError(call, f"expected a training function; got {name}, a {kind} "
+                               f"function: calling it runs none of its code",
+                         hint=f"wrap it in a plain function that runs it to the end, e.g. "
+                              f"def run(): for _ in {name}(): pass")
+    try:
+        signature = inspect.signature(fn)
+    except (TypeError, ValueError):   # a builtin without one: let the call say
+        return
+    try:
+        signature.bind(*args, **kwargs)
+    except TypeError as error:
+        given = ", ".join([*map(_short, args), *(f"{k}={_short(v)}" for k, v in
+                                                 kwargs.items())]) or "nothing"
+        raise DTypeError(call, f"{name}{signature} cannot be called with {given}: {error}",
+                         hint=f"give its arguments after the function: {TRAIN_CALLS}") \
+            from None
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def missing_step(recorder, index, steps: list) -> MissingStepError:
+    """The error for `recorder[index]` past its kept `steps`: which it keeps (by the numbers
+    the widget shows), how many it dropped, and how to reach one by its number."""
+    numbers = [step.number for step in steps]
+    kept = (f"{len(steps)} steps, numbered {numbers[0]} to {numbers[-1]}" if steps
+            else "no steps")
+    dropped = recorder.dropped.steps
+    older = (f"; {dropped} older steps were dropped to keep its max_bytes budget of "
+             f"{recorder.max_bytes:,} bytes (raise it to keep more)" if dropped else "")
+    hint = (f"rec[i] counts the kept steps from 0 (rec[-1] is the last); by the number the "
+            f"widget shows: next(s for s in rec.steps if s.number == {numbers[-1]})"
+            if steps else "record a step first: with rec: ...")
+    return MissingStepError("Recorder", f"no kept step at index {index!r}: it keeps "
+                                        f"{kept}{older}", hint=hint)
+
+
+def entered_twice() -> MisuseError:
+    """The error for `with rec:` inside `with rec:` (the inner end would stop the recording,
+    and the rest of the outer block would go unrecorded)."""
+    return MisuseError("Recorder", "this Recorder is already recording; entering it again "
+                                   "would stop it at the inner block's end, and what runs "
+                                   "after it in the outer block would go unrecorded",
+                       hint="enter it once (`with rec:` around the whole loop), or record a "
+                            "part apart with a second Recorder(); rec.mark_step(label) ends a "
+                            "step where you choose")

@@ -26,6 +26,7 @@ from ..node import row
 from ..threadstate import thread_state
 from ..tensor import Variable
 from .footprint import UNPACKED_EXTRA
+from .given import entered_twice, missing_step
 from .history import KeptBytes, RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
@@ -173,6 +174,8 @@ class Recorder:
         return self
 
     def __enter__(self) -> "Recorder":
+        if self._recording:   # `with rec:` inside `with rec:`: the inner end would stop it
+            raise entered_twice()
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -254,7 +257,11 @@ class Recorder:
         return iter(self.steps)
 
     def __getitem__(self, i) -> RecordedStep:
-        return self.steps[i]
+        steps = self.steps
+        try:
+            return steps[i]
+        except IndexError:
+            raise missing_step(self, i, steps) from None
 
     def __repr__(self) -> str:
         state = "recording" if self._recording else "stopped"

@@ -19,6 +19,7 @@ import numpy as np
 
 from .. import events
 from ..backward import vjp_in_flight
+from .given import check_training_function
 
 
 class RunnerStopped(BaseException):
@@ -94,6 +95,7 @@ class Runner:
     """
 
     def __init__(self, train_fn: Callable, *args, **kwargs):
+        check_training_function("Runner", train_fn, args, kwargs)
         self._fn, self._args, self._kwargs = train_fn, args, kwargs
         self.name = getattr(train_fn, "__name__", "train")
         self._cond = threading.Condition()

@@ -251,7 +251,11 @@ class TapevizMagics(Magics):
                 positional.append(self.shell.ev(token))
         from ..debugger.runner import Runner
         from ..viz.dashboard import Dashboard
-        runner = Runner(fn, *positional, **keywords)
+        try:
+            runner = Runner(fn, *positional, **keywords)
+        except OpError as error:   # arguments fn cannot take: said here, not in the thread
+            hint = f"\nhint: %tapeviz_train {args.fn} ARG ... NAME=EXPR ..."
+            raise UsageError(f"%tapeviz_train: {error.detail}{hint}") from None
         if args.pause:
             runner.pause()          # before start: at the very first op
         if self.dashboard is not None:
