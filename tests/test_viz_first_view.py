@@ -110,3 +110,18 @@ def test_the_saved_twin_is_displayed_once_the_values_are_checked():
     widget.finish_checks()
     twin = handle.update.call_args.args[0]
     assert "⚠" in twin["image/svg+xml"]
+
+
+def test_blocks_alike_by_their_ops_but_not_their_shapes_split_once_checked():
+    x = tf.Variable([1.0, 0.5], name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        h = x
+        for block in range(6):   # the same ops each block, on a value one longer each time
+            with tf.name_scope(f"block{block}"):
+                h = tf.tanh(tf.concat([h, [1.0]], 0) * 0.9)
+    first = TapeWidget(tape, max_nodes=5, check_later=True)
+    assert "×5" in state(first)["svg"]   # blocks 1-5 alike by their ops (block 0 reads x)
+    whole = TapeWidget(tape, max_nodes=5, check_later=False)
+    assert "×" not in whole.svg
+    first.finish_checks()
+    assert first.svg == whole.svg and list(first.view.nodes) == list(whole.view.nodes)

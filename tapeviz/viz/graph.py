@@ -249,17 +249,15 @@ class Graph:
 
     @property
     def values_checked(self) -> bool:
-        """Whether every value has been checked for NaN/Inf (a first view leaves it for
-        `check_values`)."""
+        """Whether every value has been checked for NaN/Inf and every op's shape and dtype
+        read (a first view leaves them to `check_values`)."""
         nodes = self.nodes
         return not isinstance(nodes, TableNodes) or nodes.table.checked
 
     def check_values(self) -> bool:
-        """Check the values a first view left unchecked for NaN/Inf, marking the nodes that
-        hold one; returns whether any was marked (the drawing changes)."""
-        if self.values_checked:
-            return False
-        return len(self.nodes.table.check_values()) > 0
+        """Check what a first view left unchecked (NaN/Inf in the values, the ops' shapes and
+        dtypes: NodeTable.check_values); returns whether the drawing may change."""
+        return not self.values_checked and self.nodes.table.check_values()
 
     def table(self):
         """The NodeTable collapsing reads: the build's, or one made from the GraphNodes of a

@@ -89,6 +89,7 @@ class NodeTable:
         self.cache: dict = {}   # position -> the GraphNode made for it (the truth once made)
         self.tree = None        # the scope tree (scopetree.py), built by the first collapse
         self.checked = True     # every value checked for NaN/Inf (check_values)
+        self.exact = True       # structure codes of ops, shapes and dtypes (not ops alone)
         self.ids = None         # every node id by position, once asked for
         # a table built from dispatch nodes has these (from_entries)
         self.refs = self.made_by = None
@@ -122,7 +123,7 @@ class NodeTable:
         table._leaves(flat, producers, consumers, op_scope_codes)
         table._order(count)
         table._node_columns(nodes, values, phases, op_scope_codes, grad_of, variable_grad,
-                            leaf_grad)
+                            leaf_grad, check_values)
         if check_values:
             table.check_values()
         table._edges(producers, consumers, np.repeat(sizes, sizes))
@@ -202,10 +203,7 @@ class NodeTable:
         return column.tolist()
 
     def _node_columns(self, nodes, values, phases, op_scope_codes, grad_of, variable_grad,
-                      leaf_grad) -> None:
-        ops = list(map(_OP, nodes))
-        shapes = list(map(_SHAPE, values))
-        dtypes = dtype_names(list(map(_DTYPE, values)))
+                      leaf_grad, exact: bool) -> None:
         if grad_of is None:
             op_norms = leaf_norms = None
         else:
@@ -220,22 +218,18 @@ class NodeTable:
         self.letters[self.leaf_position] = np.where(np.asarray(variable, dtype=bool), "v", "c")
         # what copies of a block share, as numbers: kind, op, shape, dtype (constants: -1;
         # a leaf's shape and dtype are read for the variables alone)
-        op_signature = self.op_signature = np.asarray(codes_of(list(zip(ops, shapes, dtypes))),
-                                                      np.int64)
-        leaf_signature = np.full(len(variable), -1, dtype=np.int64)
+        leaf_signature = self.leaf_signature = np.full(len(variable), -1, dtype=np.int64)
         variables = list(compress(range(len(variable)), variable))
         if variables:
             read = list(map(self.leaf_values.__getitem__, variables))
             leaf_signature[variables] = np.asarray(codes_of(list(zip(
                 map(_SHAPE, read), dtype_names(list(map(_DTYPE, read)))))), np.int64) + \
                 len(nodes)
-        self.structure_codes = self._scatter_ints(op_signature, leaf_signature)
         one_phase = phases.count("forward") == len(phases)
-        # what passes of a loop share: the op's signature and its phase (leaves: -1)
-        if not one_phase:
-            phase_codes = np.asarray(codes_of(phases), dtype=np.int64)
-            op_signature = op_signature * (phase_codes.max(initial=0) + 1) + phase_codes
-        self.loop_codes = self._scatter_ints(op_signature, -1)
+        self.phase_codes = None if one_phase else np.asarray(codes_of(phases), dtype=np.int64)
+        self.exact = exact
+        self._set_signatures(self._op_signatures() if exact else
+                             np.asarray(codes_of(list(map(_OP, nodes))), np.int64))
         self.norms = [None] * self.count if op_norms is None else \
             self._scatter(op_norms, leaf_norms)
         # until check_values(): a gradient's NaN/Inf alone (the norms say it); no value's yet
@@ -247,24 +241,50 @@ class NodeTable:
             forward = np.fromiter(map(eq, phases, repeat("forward")), bool, len(phases))
             self.forward = self._scatter_flags(forward, forward[self.leaf_reader])
 
-    def check_values(self) -> np.ndarray:
-        """Check every value for NaN/Inf (one batched pass), mark the nodes that hold one, the
-        GraphNodes made so far included, and return the positions newly marked; once."""
+    def _op_signatures(self) -> np.ndarray:
+        """Each op's op, shape and dtype as one number (in order of first sight)."""
+        ops, values = self.ops, self.values
+        return np.asarray(codes_of(list(zip(map(_OP, ops), map(_SHAPE, values),
+                                            dtype_names(list(map(_DTYPE, values)))))), np.int64)
+
+    def _set_signatures(self, op_signature: np.ndarray) -> None:
+        """The structure and loop codes from each op's signature number: exact (op, shape,
+        dtype), or a first view's op alone, which tells fewer blocks apart."""
+        self.op_signature = op_signature
+        self.structure_codes = self._scatter_ints(op_signature, self.leaf_signature)
+        phases = self.phase_codes
+        # what passes of a loop share: the op's signature and its phase (leaves: -1)
+        if phases is not None:
+            op_signature = op_signature * (phases.max(initial=0) + 1) + phases
+        self.loop_codes = self._scatter_ints(op_signature, -1)
+
+    def check_values(self) -> bool:
+        """What a first view left unchecked, once: every value's NaN/Inf check (one batched
+        pass), marking the nodes that hold one, the GraphNodes made so far included, and the
+        ops' shapes and dtypes, which tell apart blocks that looked alike by their ops.
+        Returns whether the drawing may change (a mark, or blocks told apart)."""
         if self.checked:
-            return np.zeros(0, dtype=np.int64)
+            return False
         self.checked = True
+        changed = False
+        if not self.exact:
+            exact, self.exact = self._op_signatures(), True
+            if exact.max(initial=-1) != self.op_signature.max(initial=-1):   # a finer split
+                changed = True
+                self.tree = None   # its cuts compared the blocks by their ops alone
+            self._set_signatures(exact)
         bad = nonfinite_each(self.values + self.leaf_values)
         self.op_bad, self.leaf_bad = bad[:len(self.values)], bad[len(self.values):]
         if True not in bad:
-            return np.zeros(0, dtype=np.int64)
+            return changed
         self.sync()   # a step may have shaded made nodes since the build
         marked = self._scatter_flags(self.op_bad, self.leaf_bad)
-        found = np.flatnonzero(marked & ~self.nonfinite)
+        changed = changed or bool((marked & ~self.nonfinite).any())
         self.nonfinite |= marked
         for position, node in self.cache.items():
             if marked[position]:
                 node.bad_value = node.nonfinite = True
-        return found
+        return changed
 
     def _scatter_flags(self, of_ops, of_leaves) -> np.ndarray:
         column = np.zeros(self.count, dtype=bool)

@@ -13,7 +13,8 @@ shows a new selection beside the previous node's inspector. This module holds wh
 it; what the panels say is computed in `panel.py`.
 
 In a kernel, a step opens in two updates: the first view (the boxes, labels and edges, laid
-out) and, once the cell has returned, the checks of every value (NaN/Inf marks) and the
+out; blocks told alike by their ops alone) and, once the cell has returned, the checks of
+every value (NaN/Inf marks), of each op's shape and dtype (a ×N box's blocks) and the
 alerts. Until then `checking` says so and the JS draws every box as unchecked, so no box is
 shown clean before its values were looked at. Reading `svg` or `alerts` in Python, or any
 action, finishes the checks first, so code never sees the unchecked state."""
@@ -38,7 +39,8 @@ from .render import layout_svg
 from .scene import Scene
 
 STATIC = pathlib.Path(__file__).parent / "static"
-CHECKING = "checking values for NaN/Inf…"   # what the first view says until they are checked
+# what the first view says until its values and its ×N boxes' blocks are checked
+CHECKING = "checking every value for NaN/Inf and each ×N box's blocks…"
 
 
 class _Checked:
