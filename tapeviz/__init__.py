@@ -65,12 +65,14 @@ def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (co
 
 
 def _register_display_in_running_ipython() -> None:
-    """Inside IPython, show tensors, tapes and recordings drawn; never import IPython here."""
+    """Inside IPython, show tensors, tapes and recordings drawn and offer the magics; never
+    import IPython here."""
     ipython = _sys.modules.get("IPython")
     shell = getattr(ipython, "get_ipython", lambda: None)()
     if shell is not None:
-        from .ipython.display import register_html_display
+        from .ipython import offer_magics, register_html_display
         register_html_display(shell)
+        offer_magics(shell)   # a forgotten `%load_ext tapeviz`: loaded at the first %%tapeviz
 
 
 _register_display_in_running_ipython()

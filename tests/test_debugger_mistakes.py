@@ -3,7 +3,9 @@ each is refused (or warned) naming the call, what it expected, what came and the
 own line, with the call that works; and the tape, the recorder or the breakpoints still work
 after it."""
 import os
+import subprocess
 import sys
+import textwrap
 import warnings
 
 import numpy as np
@@ -11,8 +13,8 @@ import pytest
 
 import tapeviz as tf
 from raising import assert_names_this_line, raised
-from tapeviz.debugger import (Recorder, Runner, break_on, breakpoints, clear_breakpoints,
-                              diagnose, find_nan_origin)
+from tapeviz.debugger import (BackwardStepper, Recorder, Runner, break_on, breakpoints,
+                              clear_breakpoints, diagnose, find_nan_origin)
 
 
 def _nan_step():
@@ -257,3 +259,48 @@ def test_entering_a_recorder_inside_itself_is_refused_and_it_still_records():
     assert not rec.recording
     _record(rec, 2)
     assert len(rec) == 2
+
+
+# ---- the BackwardStepper --------------------------------------------------------------------
+def test_a_stepper_given_the_loss_and_the_tape_swapped_says_the_tape_comes_first():
+    w = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * w
+    err, line = raised(TypeError, lambda: BackwardStepper(loss, tape))   # was: AttributeError
+    assert str(err).startswith("BackwardStepper: tape must be the GradientTape that recorded "
+                               "the loss; got a float32 tensor of shape ()")
+    assert err.hint == "the tape comes first, then the loss: BackwardStepper(tape, loss)"
+    assert_names_this_line(err, line)
+    assert float(BackwardStepper(tape, loss, [w]).run().gradient(w)) == 4.0
+
+
+@pytest.mark.parametrize("target, sources, named", [("loss", None, "target"),
+                                                    (None, 3.0, "sources")])
+def test_a_stepper_target_or_source_that_is_no_tensor_is_named(target, sources, named):
+    w = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * w
+    target = loss if target is None else target
+    err, line = raised(TypeError, lambda: BackwardStepper(tape, target, sources))
+    assert f"BackwardStepper: {named} must be tensors or variables; got " in str(err)
+    assert_names_this_line(err, line)
+    assert float(tape.gradient(loss, w)) == 4.0
+
+
+# ---- the notebook -----------------------------------------------------------------------------
+def test_a_forgotten_load_ext_loads_the_extension_at_the_first_tapeviz_cell():
+    # was: "UsageError: Cell magic `%%tapeviz` not found." in a notebook that imported tapeviz
+    code = textwrap.dedent("""
+        from IPython.testing import globalipapp
+        shell = globalipapp.start_ipython()
+        shell.run_cell("import tapeviz as tf")
+        cell = "%%tapeviz --no-show --name rec\\nw = tf.Variable(2.0)\\ny = w * w"
+        result = shell.run_cell(cell)
+        print("said:", result.success, [op.op for op in shell.user_ns["rec"].last_step.ops])
+        shell.run_line_magic("load_ext", "tapeviz")   # the line the student forgot: harmless
+        print("said:", shell.run_cell(cell).success)
+    """)
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**os.environ, "TAPEVIZ_DEBUGGER": "none"})
+    said = [line[6:] for line in run.stdout.splitlines() if line.startswith("said: ")]
+    assert said == ["True ['multiply']", "True"], run.stdout + run.stderr

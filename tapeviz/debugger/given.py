@@ -2,13 +2,13 @@
 
 `find_nan_origin` and `diagnose` read a tape's nodes, a recorded step's ops or a list of
 nodes; `break_on` takes a line to stop at and a condition; a `Runner` takes a training
-function and its arguments. The student who reaches for them is already confused, and the
-commonest slips gave a wrong answer rather than fail: a tape that `gradient` freed holds no
-ops (so "no NaN here"), the loss is a value that remembers no ops, a breakpoint on a blank
-line never stops, a condition that raises fails every op after it, a training function
-called with the wrong arguments fails in a thread the student does not see. Each is refused
-naming the call, what it expected, what came and the user's line, with the call that works
-as the hint.
+function and its arguments; a `BackwardStepper` a tape, its loss and the variables. The
+student who reaches for them is already confused, and the commonest slips gave a wrong
+answer rather than fail: a tape that `gradient` freed holds no ops (so "no NaN here"), the
+loss is a value that remembers no ops, a breakpoint on a blank line never stops, a
+condition that raises fails every op after it, a training function called with the wrong
+arguments fails in a thread the student does not see. Each is refused naming the call,
+what it expected, what came and the user's line, with the call that works as the hint.
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import linecache
 import os
 import sys
 
+from .. import nest
 from ..errors import (DTypeError, InvalidArgumentError, MisuseError, MissingStepError,
                       bad_argument, describe)
 from ..fpwarnings import warn_from_user_line
@@ -191,3 +192,24 @@ def entered_twice() -> MisuseError:
                        hint="enter it once (`with rec:` around the whole loop), or record a "
                             "part apart with a second Recorder(); rec.mark_step(label) ends a "
                             "step where you choose")
+
+
+def check_stepper_arguments(tape, target, sources) -> None:
+    """Refuse what `BackwardStepper(tape, target, sources)` cannot step: a tape that is no
+    tape (the two swapped, `BackwardStepper(loss, tape)`), a target or a source that is no
+    tensor."""
+    call = "BackwardStepper"
+    if not hasattr(tape, "backward"):
+        swapped = isinstance(tape, Tensor) and hasattr(target, "backward")
+        raise DTypeError(call, f"tape must be the GradientTape that recorded the loss; got "
+                               f"{describe(tape)}",
+                         hint="the tape comes first, then the loss: BackwardStepper(tape, "
+                              "loss)" if swapped else "BackwardStepper(tape, loss, [w, b])")
+    for name, value in (("target", target), ("sources", sources)):
+        stray = next((item for item in nest.flatten(value) if not isinstance(item, Tensor)),
+                     None) if value is not None else None
+        if stray is not None:
+            raise DTypeError(call, f"{name} must be tensors or variables; got "
+                                   f"{describe(stray)}",
+                             hint="BackwardStepper(tape, loss, [w, b]): the loss the tape "
+                                  "recorded, and the variables to differentiate it by")

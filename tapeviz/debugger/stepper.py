@@ -12,6 +12,7 @@ from __future__ import annotations
 from .. import events, nest
 from ..tensor import Tensor
 from . import breakpoint as _breakpoints
+from .given import check_stepper_arguments
 
 
 class StepViews:
@@ -69,6 +70,7 @@ class BackwardStepper(StepViews):
     """
 
     def __init__(self, tape, target, sources=None, output_gradients=None):
+        check_stepper_arguments(tape, target, sources)
         self.tape = tape
         self.target = target
         self.sources = sources

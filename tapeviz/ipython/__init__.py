@@ -5,6 +5,8 @@ notebook.
 and `%tapeviz_break` (breakpoint_magic.py), plus a post-run hook that notes the tape a cell
 last bound to a name, and makes sure tensors, tapes and recordings display drawn
 (display.py; importing tapeviz inside IPython already did, unless tapeviz came first).
+Importing tapeviz inside IPython also offers the magics by name (`offer_magics`), so the
+first `%%tapeviz` loads the extension when `%load_ext tapeviz` was forgotten.
 `tapeviz/__init__.py` imports this package only inside a running IPython or when the
 extension is loaded, so `import tapeviz` never imports IPython. `unload_ipython_extension`
 removes the magics and the hook, clears the breakpoints the magic set, stops a training run
@@ -26,6 +28,16 @@ def load_ipython_extension(shell) -> None:
     shell.events.register("post_run_cell", magics.post_run_cell)
     register_html_display(shell)
     _loaded[id(shell)] = magics, breaks
+
+
+def offer_magics(shell) -> None:
+    """Register the magics' names lazily (IPython's `register_lazy`), for a tapeviz imported
+    in a running shell: `%%tapeviz` in a notebook that forgot `%load_ext tapeviz` loads the
+    extension at its first use instead of failing with "Cell magic `%%tapeviz` not found"."""
+    names = {name for magics in (TapevizMagics, BreakpointMagics)
+             for by_kind in magics.magics.values() for name in by_kind}
+    for name in sorted(names):
+        shell.magics_manager.register_lazy(name, "tapeviz")
 
 
 def unload_ipython_extension(shell) -> None:
@@ -55,5 +67,5 @@ def unload_ipython_extension(shell) -> None:
         del shell.user_ns[RUNNER_NAME]
 
 
-__all__ = ["load_ipython_extension", "unload_ipython_extension", "register_html_display",
-           "TapevizMagics", "BreakpointMagics", "RUNNER_NAME"]
+__all__ = ["load_ipython_extension", "unload_ipython_extension", "offer_magics",
+           "register_html_display", "TapevizMagics", "BreakpointMagics", "RUNNER_NAME"]
