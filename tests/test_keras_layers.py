@@ -431,3 +431,28 @@ def test_embedding_refuses_mask_zero_and_warns_of_input_length_from_the_users_li
     with pytest.warns(UserWarning, match="input_length` is deprecated") as caught:
         tf.keras.layers.Embedding(10, 2, input_length=5)
     assert caught[0].filename == __file__
+
+
+def test_a_gru_char_model_trains_with_dropout_and_summarizes():
+    model = tf.keras.Sequential([tf.keras.Input((6,)), L.Embedding(12, 4),
+                                 L.GRU(8, return_sequences=True, dropout=0.2,
+                                       recurrent_dropout=0.2), L.Dense(12)])
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.05),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    ids = np.tile(np.arange(12) % 6, (4, 1))
+    history = model.fit(ids[:, :6], ids[:, 1:7], epochs=15, verbose=0).history["loss"]
+    assert history[-1] < 0.5 * history[0]
+    assert "(None, 6, 8)" in _summary(model)
+
+
+def _summary(model) -> str:
+    lines = []
+    model.summary(print_fn=lines.append)
+    return "\n".join(lines)
+
+
+def test_recurrent_layers_refuse_what_they_do_not_cover():
+    with pytest.raises(ValueError, match="LSTM: stateful=True is not covered"):
+        L.LSTM(2, stateful=True)
+    with pytest.raises(ValueError, match="GRU: initial_state must hold 1 state"):
+        L.GRU(2)(tf.zeros([1, 3, 2]), initial_state=[tf.zeros([1, 2])] * 2)

@@ -207,6 +207,31 @@ LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal",
 LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform",
                        "U[-l, l] with l = sqrt(3 / fan_in).")
 
+
+class Orthogonal(Initializer):
+    """An orthogonal matrix (the Q of a normal draw's QR), times `gain`: the recurrent kernels'
+    default, so repeated steps neither grow nor shrink the state at first."""
+
+    def __init__(self, gain=1.0, seed=None):
+        self.gain, self.seed = gain, seed
+
+    def __call__(self, shape, dtype=None, **kwargs):
+        shape = tuple(int(d) for d in shape)
+        if len(shape) < 2:
+            raise OpError("Orthogonal", f"needs a shape of rank >= 2; got {shape}")
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        draw = _random.normal((max(rows, cols), min(rows, cols)), seed=self.seed,
+                              dtype="float64").numpy()
+        q, r = np.linalg.qr(draw)
+        q = q * np.sign(np.diag(r))   # a uniform draw over orthogonal matrices (Keras's rule)
+        if rows < cols:
+            q = q.T
+        return _creation.constant((self.gain * q).reshape(shape), dtype=_dtype(dtype))
+
+    def get_config(self) -> dict:
+        return {"gain": self.gain, "seed": self.seed}
+
+
 # Keras's lower-case aliases
 zeros, ones = Zeros, Ones
 glorot_uniform, glorot_normal = GlorotUniform, GlorotNormal
@@ -214,6 +239,7 @@ he_normal, he_uniform = HeNormal, HeUniform
 lecun_normal, lecun_uniform = LecunNormal, LecunUniform
 random_normal, random_uniform, truncated_normal = RandomNormal, RandomUniform, TruncatedNormal
 constant = Constant
+orthogonal = Orthogonal
 
 _BY_NAME = {
     "zeros": Zeros, "ones": Ones, "constant": Constant,
@@ -222,7 +248,7 @@ _BY_NAME = {
     "truncated_normal": TruncatedNormal, "variance_scaling": VarianceScaling,
     "glorot_uniform": GlorotUniform, "glorot_normal": GlorotNormal,
     "he_normal": HeNormal, "he_uniform": HeUniform,
-    "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform,
+    "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "orthogonal": Orthogonal,
 }
 _BY_NAME.update({cls.__name__: cls for cls in list(_BY_NAME.values())})
 

@@ -2437,3 +2437,84 @@ EMBEDDINGS = {
 for _label, _make in EMBEDDINGS.items():
     add_case(f"keras.layers.Embedding/{_label}", _make, grad=False,
              op="gather" if _label in ("out_of_range", "negative_id") else "Embedding")
+
+
+# ---- recurrent layers: SimpleRNN, GRU, LSTM with fixed weights, through time ---------------
+def _recurrent(tf, kind, x, units=2, bias=True, call=None, **options):
+    """A recurrent layer of fixed weights over `x`: its result, and the gradients of
+    sum(outputs * cotangent) with respect to its weights (the inputs' come from the harness)."""
+    gates = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}[kind]
+    features = int(x.shape[-1])
+    weights = dict(kernel_initializer=tf.constant_initializer(
+        spread((features, gates * units), seed=11, low=-0.8, high=0.8)),
+        recurrent_initializer=tf.constant_initializer(
+            spread((units, gates * units), seed=12, low=-0.8, high=0.8)))
+    if bias and kind == "GRU" and options.get("reset_after", True):
+        weights["bias_initializer"] = tf.constant_initializer(spread((2, 3 * units), seed=13))
+    elif bias and kind == "LSTM" and options.get("unit_forget_bias", True):
+        weights["bias_initializer"] = tf.constant_initializer(0.25)
+    elif bias:
+        weights["bias_initializer"] = tf.constant_initializer(spread((gates * units,), seed=13))
+    layer = getattr(tf.keras.layers, kind)(units, use_bias=bias, **weights, **options)
+    with tf.GradientTape() as tape:
+        out = layer(x, **(call(tf) if call else {}))
+        leaves = list(out) if isinstance(out, (list, tuple)) else [out]
+        loss = tf.add_n([tf.reduce_sum(t * cotangent(tuple(t.shape), "float32"))
+                         for t in leaves])
+    grads = tape.gradient(loss, layer.trainable_weights)
+    return [out, grads, [[w.name.split(":")[0].split("/")[-1], list(w.shape)]
+                         for w in layer.weights]]
+
+
+_SEQUENCE = f32(2, 4, 3, seed=21, low=-1.5, high=1.5)
+RECURRENT = {
+    "SimpleRNN/last": ("SimpleRNN", {}),
+    "SimpleRNN/sequences_and_state": ("SimpleRNN", dict(return_sequences=True,
+                                                        return_state=True)),
+    "SimpleRNN/go_backwards": ("SimpleRNN", dict(go_backwards=True, return_sequences=True)),
+    "SimpleRNN/relu_no_bias": ("SimpleRNN", dict(activation="relu", bias=False)),
+    "GRU/reset_after": ("GRU", {}),
+    "GRU/reset_before": ("GRU", dict(reset_after=False)),
+    "GRU/sequences_and_state": ("GRU", dict(return_sequences=True, return_state=True, units=3)),
+    "GRU/no_bias": ("GRU", dict(bias=False)),
+    "GRU/initial_state": ("GRU", dict(call=lambda tf: dict(initial_state=tf.constant(
+        [[0.5, -0.5], [1.0, 0.0]])))),
+    "GRU/go_backwards": ("GRU", dict(go_backwards=True)),
+    "LSTM/unit_forget_bias": ("LSTM", {}),
+    "LSTM/no_forget_bias": ("LSTM", dict(unit_forget_bias=False, return_sequences=True)),
+    "LSTM/state": ("LSTM", dict(return_state=True)),
+    "LSTM/initial_state": ("LSTM", dict(call=lambda tf: dict(initial_state=[
+        tf.constant([[0.5, -0.5], [1.0, 0.0]]), tf.constant([[0.25, 0.0], [-1.0, 2.0]])]))),
+}
+for _name, (_kind, _options) in RECURRENT.items():
+    add_case(f"keras.layers.{_name}", lambda tf, x, _k=_kind, _o=_options: _recurrent(
+        tf, _k, x, **_o), _SEQUENCE, rtol=1e-4, atol=1e-5)
+add_case("keras.layers.GRU/rank2_input", lambda tf, x: tf.keras.layers.GRU(2)(x), f32(2, 3),
+         op="GRU")
+add_case("keras.layers.LSTM/units_zero", lambda tf: tf.keras.layers.LSTM(0), grad=False,
+         op="LSTM")
+add_case("keras.layers.SimpleRNN/int_sequence", lambda tf: tf.keras.layers.SimpleRNN(
+    2, kernel_initializer="ones", recurrent_initializer="ones")(np.ones((1, 2, 1), np.int32)),
+    grad=False)
+
+
+def _default_recurrent_weights(tf):
+    """Shapes of Keras's default weights, and whether the recurrent kernel is orthogonal."""
+    facts = []
+    for kind in ("SimpleRNN", "GRU", "LSTM"):
+        layer = getattr(tf.keras.layers, kind)(3)
+        layer(tf.zeros([1, 2, 5]))
+        u = layer.weights[1].numpy()
+        bias = layer.weights[2].numpy()
+        facts.append([[list(w.shape) for w in layer.weights],
+                      bool(np.allclose(u.T @ u if u.shape[0] >= u.shape[1] else u @ u.T,
+                                       np.eye(min(u.shape)), atol=1e-5)),
+                      bias.tolist()])
+    return facts
+
+
+add_case("keras.layers.GRU/default_weights", _default_recurrent_weights, grad=False)
+add_case("keras.layers.GRU/char_model", lambda tf: [tf.keras.Sequential([
+    tf.keras.Input((5,)), tf.keras.layers.Embedding(10, 4), tf.keras.layers.GRU(
+        6, return_sequences=True), tf.keras.layers.Dense(10)])(np.zeros((2, 5), np.int32)).shape
+    .as_list()], grad=False)

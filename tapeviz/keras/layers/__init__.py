@@ -8,11 +8,13 @@ from .normalization import BatchNormalization
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D,
                       GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
 from .preprocessing import Normalization
+from .recurrent import GRU, LSTM, SimpleRNN
 
 __all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D",
-           "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GlobalAveragePooling2D",
-           "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D", "Input", "InputLayer",
-           "Lambda", "Layer", "MaxPool2D", "MaxPooling2D", "Normalization", "ReLU", "Reshape"]
+           "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU",
+           "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
+           "Input", "InputLayer", "LSTM", "Lambda", "Layer", "MaxPool2D", "MaxPooling2D",
+           "Normalization", "ReLU", "Reshape", "SimpleRNN"]
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
