@@ -318,7 +318,7 @@ def histogram_svg(values, bins: int = 30, *, width: int = 240, height: int = 90,
     most = int(hist.counts.max()) if hist.counts.size else 0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" class="tv-histogram" font-family="sans-serif" '
-             f'font-size="11">']
+             f'font-size="12">']   # 12 px: the least a reader reads
     for i, count in enumerate(hist.counts.tolist()):
         if count:
             bar_h = max(1.0, plot_h * count / most)

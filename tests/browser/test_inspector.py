@@ -331,6 +331,11 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         for part in (chart.locator(".tv-hist-label").first, chart.locator(".tv-hist-alert")):
             ratio = legible(part)
             assert ratio >= 4.5, f"histogram text at {ratio:.2f}:1 in the {theme} theme"
+        sizes = chart.locator("text").evaluate_all(   # on screen: 12 px or more (it was 11)
+            """els => els.map(e => { const svg = e.ownerSVGElement;
+                return parseFloat(getComputedStyle(e).fontSize)
+                    * svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; })""")
+        assert sizes and min(sizes) >= 12, sorted(sizes)[:3]
         chart.scroll_into_view_if_needed()
         shot(histogram, "histogram")
 
