@@ -6,16 +6,15 @@ here runs an op.
 """
 from __future__ import annotations
 
-import re
-
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..tensor import Variable, VariableRead
 from .findings import Finding
 from .numerics import _where
 from .op_index import role
 from .summary import _array
+from .variable_names import name_made_at, unnamed
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
@@ -49,11 +48,6 @@ def starved_variables(nodes, relu) -> list:
     return _variables_read(path_nodes(nodes, id(relu.output)) + _weighing(nodes, relu))
 
 
-# tf.Variable(...) given no name; a torch tensor made with requires_grad=True (the adapter
-# names it 'leaf' until a module holds it)
-UNNAMED = re.compile(r"^(Variable|leaf)(_\d+)?:\d+$")
-# the line that made it: 'w1 = tf.Variable(' or 'w1 = torch.zeros(..., requires_grad=True)'
-_ASSIGNED = re.compile(r"([A-Za-z_][\w.]*)\s*=\s*[\w.]*(?:Variable\(|\(.*requires_grad=True)")
 _LEAKY = {"tf": "tf.nn.leaky_relu", "torch": "F.leaky_relu (torch.nn.LeakyReLU)"}
 
 
@@ -63,11 +57,11 @@ def _and(parts: list) -> str:
 
 def _unnamed(variable, nodes) -> str:
     """An unnamed variable as code shows it: 'w1' as the line that made it assigns it (and
-    no other variable `nodes` read), else 'the 16x8 variable read by matmul (line 141)'."""
-    made = variable.made_at
-    assigned = _ASSIGNED.match(made.line) if made is not None else None
+    no other variable `nodes` read), else 'the 16x8 variable read by matmul (line 141)'
+    (with its name when the graph draws it by one of the op that made it, 'full:0')."""
+    assigned = name_made_at(variable.made_at)
     if assigned is not None and not _made_there_too(variable, nodes):
-        return assigned.group(1)
+        return assigned
     shape = tuple(variable.shape)
     size = "scalar" if not shape else (f"{shape[0]}-element" if len(shape) == 1
                                        else "x".join(map(str, shape)))
@@ -76,7 +70,8 @@ def _unnamed(variable, nodes) -> str:
     if reader is None:
         return f"the {size} variable {variable.name}"
     line = f" (line {reader.source.lineno})" if reader.source is not None else ""
-    return f"the {size} variable read by {reader.op.name}{line}"
+    drawn = "" if type(variable) is Variable else f" {variable.name},"
+    return f"the {size} variable{drawn} read by {reader.op.name}{line}"
 
 
 def _made_there_too(variable, nodes) -> bool:
@@ -100,7 +95,7 @@ def describe_variables(variables, nodes) -> str:
                 parts.append((layer,))
             layers.setdefault(layer, []).append(what)
         else:
-            parts.append(_unnamed(variable, nodes) if UNNAMED.match(variable.name) else name)
+            parts.append(_unnamed(variable, nodes) if unnamed(variable) else name)
     return _and([f"the {_and(layers[part[0]])} of layer {part[0]}"
                  if isinstance(part, tuple) else part for part in parts])
 

@@ -16,14 +16,16 @@ import numpy as np
 
 from ..nonfinite import engine_of
 from ..tensor import VariableRead
-from .activations import UNNAMED, _and, describe_variables, variable_order
+from .activations import _and, describe_variables, variable_order
 from .divergence import _optimizer_line
 from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, role
+from .variable_names import unnamed
 
-# 'w.assign_add(' -> w; torch's 'w += ', 'w.add_(' -> w
-_RECEIVER = re.compile(r"([A-Za-z_][\w.]*)(?:\.assign(?:_add|_sub)?\(|\s*[-+]=|\.(?:add|sub)_\()")
+# 'w.assign_add(' -> w; torch's 'w += ', 'w.add_(', 'w.data += ', 'w.data.add_(' -> w (.data)
+_RECEIVER = re.compile(
+    r"([A-Za-z_][\w.]*?)(\.data)?(?:\.assign(?:_add|_sub)?\(|\s*[-+]=|\.(?:add|sub)_\()")
 
 WINDOW = 8          # the last steps looked at
 MIN_STEPS = 3       # steps with updates needed to say anything
@@ -67,9 +69,16 @@ def _uphill(step) -> tuple[dict, set] | None:
 
 
 def _receiver(node) -> str | None:
-    """The variable as the update's own line names it ('w.assign_add(...)', 'w += ...': w)."""
+    """The variable as the update's own line names it ('w.assign_add(...)', 'w += ...',
+    'w.data += ...': w)."""
     receiver = _RECEIVER.search(node.source.line) if node.source is not None else None
     return receiver.group(1) if receiver else None
+
+
+def _through_data(node) -> bool:
+    """Whether the update's line writes the parameter's `.data` (`p.data += lr * p.grad`)."""
+    receiver = _RECEIVER.search(node.source.line) if node.source is not None else None
+    return bool(receiver and receiver.group(2))
 
 
 def _named(variables, moves: dict, nodes) -> str:
@@ -78,7 +87,7 @@ def _named(variables, moves: dict, nodes) -> str:
     by_line, others = [], []
     for variable in variables:
         receiver = _receiver(moves[variable.name][0])
-        if UNNAMED.match(variable.name) and variable.made_at is None and receiver:
+        if unnamed(variable) and variable.made_at is None and receiver:
             by_line.append(receiver)
         else:
             others.append(variable)
@@ -89,9 +98,15 @@ def _torch_fix(node, by_optimizer: bool, w: str) -> str:
     if by_optimizer:
         return ("fix: the optimizer already subtracts lr * p.grad: call backward() on the loss "
                 "itself, not its negative, and leave p.grad as backward() made it")
+    written = f"{w}.data" if _through_data(node) else w
     if node.op.name == "sub_":
+        if "alpha" in node.params:
+            return f"fix: sub_ already subtracts: {written}.sub_({w}.grad, alpha=lr)"
         return f"fix: -= already subtracts: give it lr * {w}.grad, not its negative"
-    return f"fix: subtract the step: {w} -= lr * {w}.grad (inside torch.no_grad())"
+    if "alpha" in node.params:
+        return f"fix: step against the gradient: {written}.add_({w}.grad, alpha=-lr)"
+    guard = "" if written != w else " (inside torch.no_grad())"
+    return f"fix: subtract the step: {written} -= lr * {w}.grad{guard}"
 
 
 def _fix(node, by_optimizer: bool, name: str) -> str:

@@ -11,11 +11,12 @@ import re
 import numpy as np
 
 from ..nonfinite import engine_of
-from .activations import UNNAMED, describe_variables
+from .activations import describe_variables
 from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, kernel_of, units_last
 from .summary import _array
+from .variable_names import unnamed
 
 
 _ITEM = re.compile(r"(?:^|\.)(\d+)(?=\.)")   # 'features.0.weight' -> 'features[0].weight'
@@ -32,7 +33,7 @@ def _fix(variable, node, name: str) -> str:
     """The fix in the words of the engine that ran `node`; `name`: the variable in code."""
     shape = tuple(variable.shape)
     if engine_of(node.op) == "torch":
-        if name.isidentifier() or UNNAMED.match(variable.name):   # made requires_grad=True
+        if name.isidentifier() or unnamed(variable):   # made requires_grad=True
             w = name if name.isidentifier() else "w"
             return (f"fix: draw it at random: {w} = nn.init.xavier_uniform_(torch.empty"
                     f"{shape}).requires_grad_()")
@@ -91,7 +92,7 @@ def _finding(variable, node, value, gradient, nodes) -> Finding:
     made = variable.made_at
     made_at = f"; made at {_where(made)}" if made is not None else ""
     name = describe_variables([variable], nodes)
-    drawn = f"{variable.name} in the graph, " if UNNAMED.match(variable.name) and \
+    drawn = f"{variable.name} in the graph, " if unnamed(variable) and \
         name.isidentifier() else ""   # the graph draws an unnamed one by TF's name
     message = (f"the {units} units of {name} "
                f"({drawn}{shape}, {same}) are identical and all {units} get the same gradient"

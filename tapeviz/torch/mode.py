@@ -42,7 +42,7 @@ from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
 from . import autograd, modules, ops, updates, values
 from .nodes import make_node
-from .ops import BACKWARD, BY_FUNC, MARKS_PARAMETER, op_for
+from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
 _getframe = sys._getframe
 
@@ -116,15 +116,17 @@ def _traced(op, func, args, kwargs, route, tapes):
         return result
     if not tensors:      # a factory: no op on tensors
         if output.requires_grad:   # a parameter made here: where diagnose says it was made
-            values.made_here(output, source)
+            values.made_here(output, source, op.name)
         return result
     if made:
         values.made_here(tensors[0], source)
     if inputs is None:
         inputs = _inputs(tensors, name_of)
-    if not op.input_names:
+    if len(names) > len(op.input_names):   # (a first call given a number names fewer)
         op.input_names = names
     node = make_node(op, inputs, values.snapshot(output, name_of), params, scope, source)
+    if values.fresh:   # a parameter made before anyone listened, read for the first time
+        values.name_by_reader(node)
     taped = output.grad_fn is not None   # autograd recorded it; optimizer.step()'s updates: no
     if taped:
         autograd.remember(node, output, tensors)
@@ -139,12 +141,18 @@ def _traced(op, func, args, kwargs, route, tapes):
 
 def _marked(func, args, kwargs):
     """`w.requires_grad_()` or `w.requires_grad = True` made data a parameter: its line is
-    where `diagnose` says it was made (as a factory's given requires_grad=True)."""
+    where `diagnose` says it was made (as a factory's given requires_grad=True). `w.data`
+    gives a parameter's memory as data: what writes it updates `w`."""
     tensor = args[0]
+    if func == DATA_OF:
+        data = func(*args)
+        if tensor.requires_grad and tensor.is_leaf:
+            values.alias(data, tensor)
+        return data
     was = tensor.requires_grad
     result = func(*args, **kwargs)
     if not was and tensor.requires_grad:   # (only a leaf can be marked)
-        values.made_here(tensor, source_from(_getframe(1)))
+        values.made_here(tensor, source_from(_getframe(1)), "leaf")
     return result
 
 

@@ -7,7 +7,8 @@ torch's own short names: `conv2d`, `relu`, `linear`, `cross_entropy`, `log`, `ad
 `events.registered`, so `subscribe(ops=...)` and `break_on(op="log")` choose torch ops as
 they choose numpy ones. `op_for(func)` answers, once per torch function, which op a call
 is, `BACKWARD` for the calls that run autograd, `MARKS_PARAMETER` for those that make a
-tensor require grad, or None for calls that are not ops (`x.shape`, `x.item()`, `len(x)`).
+tensor require grad or give a parameter's memory (`w.data`), or None for calls that are not
+ops (`x.shape`, `x.item()`, `len(x)`).
 """
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from .. import events
 
 BACKWARD = object()   # op_for's answer for Tensor.backward, autograd.backward and autograd.grad
 _BACKWARD_FUNCTIONS = (torch.Tensor.backward, torch.autograd.backward, torch.autograd.grad)
-MARKS_PARAMETER = object()   # op_for's answer for w.requires_grad_() and w.requires_grad = ...
-_MARKING_FUNCTIONS = (torch.Tensor.requires_grad_, torch.Tensor.requires_grad.__set__)
+MARKS_PARAMETER = object()   # op_for's answer for w.requires_grad_(), w.requires_grad = ...
+DATA_OF = torch.Tensor.data.__get__   # and for w.data (a parameter's memory, as data)
+_MARKING_FUNCTIONS = (torch.Tensor.requires_grad_, torch.Tensor.requires_grad.__set__, DATA_OF)
 
 # properties that are ops (views of the value); every other property read is not an op
 VIEW_PROPERTIES = frozenset({"T", "mT", "H", "mH", "real", "imag"})

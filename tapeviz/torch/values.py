@@ -17,11 +17,13 @@ import weakref
 import numpy as np
 import torch
 
+from ..debugger.variable_names import name_made_at, name_read_at
 from ..tensor import Variable, VariableRead, wrap
 
 _new = object.__new__
 _snapshots: dict = {}   # id(torch tensor) -> (weakref to it, its version, its Tensor)
 _variables: dict = {}   # id(leaf torch tensor) -> (weakref to it, its Variable)
+_aliases: dict = {}     # id(p.data's tensor) -> (weakref to it, weakref to the parameter p)
 
 
 class TorchParameter(Variable):
@@ -62,8 +64,10 @@ def snapshot(tensor: torch.Tensor, name_of=None):
             variable_of(tensor, None, name_of)   # initialiser, no module running: name it now
         return entry[2]
     value = host_copy(tensor)
-    if tensor.requires_grad and tensor.is_leaf:
-        variable = variable_of(tensor, value, name_of)
+    leaf = tensor if tensor.requires_grad and tensor.is_leaf else \
+        _parameter_of(key, tensor) if _aliases else None
+    if leaf is not None:
+        variable = variable_of(leaf, value, name_of)
         made = _new(VariableRead)
         made._value = value
         made.variable = variable
@@ -75,10 +79,12 @@ def snapshot(tensor: torch.Tensor, name_of=None):
     return made
 
 
-def variable_of(leaf: torch.Tensor, value=None, name_of=None) -> TorchParameter:
+def variable_of(leaf: torch.Tensor, value=None, name_of=None,
+                made_by: str = "leaf") -> TorchParameter:
     """The tapeviz Variable standing for a torch leaf that requires grad (one per leaf),
-    named by `name_of(leaf)` when that knows it (a module running holds it), else 'leaf:0'
-    until a later call knows it."""
+    named by `name_of(leaf)` when that knows it (a module running holds it), else by the op
+    that made it (`made_by`, 'full:0'; 'leaf:0' when that was not seen) until a later call
+    or the statement that made it (`made_here`) names it."""
     key = id(leaf)
     entry = _variables.get(key)
     if entry is not None and entry[0]() is leaf:
@@ -86,13 +92,31 @@ def variable_of(leaf: torch.Tensor, value=None, name_of=None) -> TorchParameter:
         if key in _unnamed and name_of is not None:
             _name(variable, key, name_of(leaf))
         return variable
-    variable = TorchParameter(host_copy(leaf) if value is None else value, name="leaf")
+    variable = TorchParameter(host_copy(leaf) if value is None else value, name=made_by)
     variable.made_at = None   # the line that first read it did not make it (see made_here)
     _unnamed.add(key)
     if name_of is not None:
         _name(variable, key, name_of(leaf))
+    if key in _unnamed and made_by == "leaf":   # made before anyone listened: the op that
+        fresh.append((key, variable))            # reads it now may name it (`name_by_reader`)
     _variables[key] = (weakref.ref(leaf, lambda _, key=key: _forget_leaf(key)), variable)
     return variable
+
+
+fresh: list = []   # (id, Variable) of the leaves first seen since the last traced op, unnamed
+
+
+def name_by_reader(node) -> None:
+    """Name the unnamed leaves `node` is the first op to read by what its statement passes
+    for them (`x @ w`: w), where that is one plain name (variable_names.name_read_at)."""
+    new = dict(fresh)
+    fresh.clear()
+    count = len(node.inputs)
+    for argument, tensor in enumerate(node.inputs):
+        variable = getattr(tensor, "variable", None)
+        key = next((key for key, made in new.items() if made is variable), None)
+        if key is not None and key in _unnamed:
+            _name(variable, key, name_read_at(node.op, node.source, argument, count))
 
 
 _unnamed: set = set()   # ids of the leaves whose Variable no module has named yet
@@ -104,16 +128,41 @@ def unseen(leaf: torch.Tensor) -> bool:
     return leaf.requires_grad and leaf.is_leaf and (entry is None or entry[0]() is not leaf)
 
 
-def made_here(leaf: torch.Tensor, source) -> None:
-    """`leaf`, a parameter, was made at the user's `source`: a factory's line
-    (`w = torch.zeros(3, requires_grad=True)`) or the line whose initialiser first wrote it
-    (`nn.Linear(3, 1)`'s), which `diagnose` names as where it was made."""
+def made_here(leaf: torch.Tensor, source, made_by: str | None = None) -> None:
+    """`leaf`, a parameter, was made at the user's `source`: by op `made_by`, a factory
+    (`w = torch.zeros(3, requires_grad=True)`) or a marking (`w.requires_grad_()`), whose
+    statement names it once for every reader (`w`; a helper's `p = ...` names none), or
+    by the initialiser that first wrote it (`made_by` None: `nn.Linear(3, 1)`'s, whose
+    module names it). `diagnose` says it was made there."""
     entry = _snapshots.get(id(leaf))
     if entry is not None and type(entry[2]) is not VariableRead:   # copied while it was data
         del _snapshots[id(leaf)]   # (`w.requires_grad_()`): read from now on as the variable
-    variable = variable_of(leaf)
+    variable = variable_of(leaf, made_by=made_by or "leaf")
     if variable.made_at is None:
         variable.made_at = source
+        if made_by is not None and id(leaf) in _unnamed:
+            _name(variable, id(leaf), name_made_at(source))
+
+
+def alias(data: torch.Tensor, leaf: torch.Tensor) -> None:
+    """`data` is `leaf.data`, a parameter's memory that autograd does not track: an op that
+    writes it (`p.data += lr * p.grad`) updates the parameter, so its copies read as the
+    parameter's Variable. The parameter's own copy is dropped: such a write leaves its
+    version, by which a copy is reused, unchanged."""
+    key = id(data)
+    _aliases[key] = (weakref.ref(data, lambda _, key=key: _aliases.pop(key, None)),
+                     weakref.ref(leaf))
+    _snapshots.pop(id(leaf), None)
+
+
+def _parameter_of(key: int, tensor: torch.Tensor):
+    """The parameter whose `.data` `tensor` is (its copy then outdates the parameter's), or
+    None."""
+    entry = _aliases.get(key)
+    leaf = entry[1]() if entry is not None and entry[0]() is tensor else None
+    if leaf is not None:
+        _snapshots.pop(id(leaf), None)
+    return leaf
 
 
 def _name(variable, key: int, name) -> None:

@@ -154,6 +154,52 @@ def test_gradient_ascent_over_a_modules_parameters():
     assert "fix: subtract the step: p -= lr * p.grad" in finding.message
 
 
+def through_data(write: str, sign: float = +1.0, steps: int = 6) -> Recorder:
+    """The MLP trained by writing each parameter's `.data`, the step's sign `sign`."""
+    x, y = regression_data()
+    torch.manual_seed(0)
+    model = MLP(hidden=8)
+    lr = 0.05 * sign
+    with Recorder() as rec:
+        for _ in range(steps):
+            model.zero_grad()
+            loss = F.mse_loss(model(x), y)
+            loss.backward()
+            for p in model.parameters():
+                if write == "+=":
+                    p.data += lr * p.grad  # BUG 1d
+                else:
+                    p.data.add_(p.grad, alpha=lr)  # BUG 1e
+    return rec
+
+
+@pytest.mark.parametrize("write, marker, fix", [
+    ("+=", "# BUG 1d", "fix: subtract the step: p.data -= lr * p.grad"),
+    ("add_", "# BUG 1e", "fix: step against the gradient: p.data.add_(p.grad, alpha=-lr)")])
+def test_gradient_ascent_written_through_data_names_the_update_and_the_fix(write, marker, fix):
+    rec = through_data(write)
+    losses = [step.loss for step in rec.steps]
+    assert losses[-1] > losses[0]
+    [finding] = findings("gradient_ascent", rec)
+    assert finding.message.startswith("the updates move hidden.weight, hidden.bias, out.weight "
+                                      "and out.bias along the gradient, uphill "
+                                      "(update · gradient > 0 in 6 of 6 steps)")
+    assert f"add_ at tests/pytorch/{here(marker)}" in finding.message
+    assert finding.message.endswith(fix)
+    # the update read the parameter as it was before and wrote it: the recorded value after
+    # is the value the next step's forward pass read
+    update = next(op.node for op in rec.steps[-2].ops if op.node.op.name == "add_")
+    [read] = [op.node for op in rec.steps[-1].ops if op.node.op.name == "linear"][:1]
+    assert update.inputs[0].variable is read.inputs[1].variable
+    np.testing.assert_array_equal(update.output._value, read.inputs[1]._value)
+
+
+def test_descent_written_through_data_gives_no_alert():
+    rec = through_data("+=", sign=-1.0)
+    assert rec.steps[-1].loss < rec.steps[0].loss
+    assert diagnose(rec) == []
+
+
 def test_the_same_loops_descending_and_an_optimizer_asked_to_maximize_give_no_alert():
     rec, _ = raw_tensor_regression(-1)
     assert rec.steps[-1].loss < rec.steps[0].loss
@@ -477,7 +523,7 @@ def test_a_tensor_made_each_step_but_never_updated_is_not_a_lost_parameter():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-    assert any(v.name.startswith("leaf") for v in rec.last_step.gradient_sources)   # h0's
+    assert "h0" in [v.name for v in rec.last_step.gradient_sources]   # named as made
     assert findings("variable_in_loop", rec) == []
 
 
@@ -500,7 +546,10 @@ def test_a_symmetric_raw_weight_made_by_a_helper_is_described_and_its_fix_names_
                     p -= 0.1 * p.grad
                     p.grad.zero_()
     [finding] = findings("symmetric_init", rec)
-    assert finding.message.startswith("the 8 units of the 3x8 variable read by matmul (line "
-                                      f"{line_of(__file__, '# 2c read')}) (")
+    w1, w2 = sorted(rec.last_step.gradient_sources, key=lambda v: tuple(v.shape) != (3, 8))
+    # neither is 'p': each is named by the op that made it, in the graph and the finding
+    assert w1.name.startswith("full") and w2.name.startswith("full") and w1.name != w2.name
+    assert finding.message.startswith(f"the 8 units of the 3x8 variable {w1.name}, read by "
+                                      f"matmul (line {line_of(__file__, '# 2c read')}) (")
     assert "fix: draw it at random: w = nn.init.xavier_uniform_(torch.empty(3, 8))" \
         ".requires_grad_()" in finding.message

@@ -1,0 +1,135 @@
+"""A variable's name as the user's code gives it, read from the statement that made it:
+`w1` for `w1 = torch.zeros(3, 8, requires_grad=True)` or `w1 = tf.Variable(...)`, `w` for
+`w.requires_grad_()`. The torch adapter names a raw tensor's Variable by it once, when the
+tensor is made, so the widget, the inspector and the findings say one name; `diagnose`
+names the numpy engine's unnamed Variables by it. A statement gives no name it does not
+give honestly: a helper's `p = torch.full(...)` whose function returns `p` (its callers
+name each tensor it makes), several targets, a subscript.
+"""
+from __future__ import annotations
+
+import ast
+import linecache
+import re
+
+from ..tensor import Variable
+from .op_inputs import written_arguments
+
+# tf.Variable(...) given no name ('Variable_1:0'); a torch tensor no statement names, by the
+# op that made it ('full:0'), or 'leaf:0' when its making was not seen
+_UNNAMED_TF = re.compile(r"^Variable(_\d+)?:\d+$")
+_UNNAMED_TORCH = re.compile(r"^[A-Za-z_]\w*:\d+$")   # its names from code have no ':0'
+
+# filename -> (the lines parsed, [(first line, last line, its shared names) of each scope])
+_scopes: dict = {}
+
+
+def unnamed(variable) -> bool:
+    """Whether `variable` has only a name its engine made up (no code named it)."""
+    if type(variable) is Variable:
+        return bool(_UNNAMED_TF.match(variable.name))
+    return bool(_UNNAMED_TORCH.match(variable.name))
+
+
+def name_made_at(source) -> str | None:
+    """The name the statement at `source` (a SourceInfo) gives what it makes: 'w1' for
+    `w1 = torch.zeros(3, 8, requires_grad=True)`, 'w' for `w.requires_grad_()` or
+    `w.requires_grad = True`; None when it gives none, several, or one that stands for
+    many tensors (`_shared_names`)."""
+    if source is None:
+        return None
+    try:
+        body = ast.parse(source.statement).body
+    except (SyntaxError, ValueError):
+        return None
+    name = _target(body[0]) if len(body) == 1 else None
+    if name is None:
+        return None
+    per_call, returned = _shared_names(source.filename, source.lineno)
+    return None if name.split(".")[0] in per_call | returned else name
+
+
+def name_read_at(op, source, argument: int, count: int) -> str | None:
+    """The name the statement at `source` passes as input `argument` of `op`'s `count`
+    ('w' for `x @ w`'s second), when it writes every input of one call of `op` and that
+    one as a plain name that stands for one tensor; else None."""
+    written = written_arguments(op, source, count)
+    name = written[argument]
+    if not all(written) or not name.isidentifier() or \
+            name in _shared_names(source.filename, source.lineno)[0]:
+        return None   # ('' for one: a method's receiver is not among the arguments written)
+    return name
+
+
+def _target(statement: ast.stmt) -> str | None:
+    """The one name a statement binds what its call makes to (not `ws = [make()]`)."""
+    if isinstance(statement, ast.Assign) and len(statement.targets) == 1:
+        target = statement.targets[0]
+        if isinstance(target, ast.Attribute) and target.attr == "requires_grad":
+            target = target.value   # `w.requires_grad = True`
+        elif not isinstance(statement.value, ast.Call):
+            return None
+    elif isinstance(statement, ast.AnnAssign) and isinstance(statement.value, ast.Call):
+        target = statement.target
+    elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and \
+            isinstance(statement.value.func, ast.Attribute) and \
+            statement.value.func.attr == "requires_grad_":
+        target = statement.value.func.value   # `w.requires_grad_()`
+    else:
+        return None
+    return _dotted(target)
+
+
+def _dotted(node) -> str | None:
+    """'w' or 'self.w' for a name or an attribute chain of names; else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        owner = _dotted(node.value)
+        return f"{owner}.{node.attr}" if owner is not None else None
+    return None
+
+
+def _shared_names(filename: str, lineno: int) -> tuple:
+    """The names that stand for many tensors at line `lineno`, so none of them names one:
+    (those of the innermost function or module holding it whose every call or pass has its
+    own: the function's arguments, its loops' and comprehensions' targets; the names it
+    returns, a helper's `p`, which its callers name each). One that makes, trains and
+    returns its `w` is taken for a helper too: it may be called twice."""
+    lines = linecache.getlines(filename)
+    cached = _scopes.get(filename)
+    if cached is None or cached[0] is not lines:
+        try:
+            tree = ast.parse("".join(lines))
+        except (SyntaxError, ValueError):
+            scopes = []
+        else:
+            scopes = [(getattr(node, "lineno", 1), getattr(node, "end_lineno", len(lines)),
+                       _shared_in(node)) for node in ast.walk(tree)
+                      if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef))]
+        cached = _scopes[filename] = (lines, scopes)
+    holding = [scope for scope in cached[1] if scope[0] <= lineno <= scope[1]]
+    if not holding:
+        return frozenset(), frozenset()
+    return min(holding, key=lambda scope: scope[1] - scope[0])[2]
+
+
+def _shared_in(scope) -> tuple:
+    names, returned = set(), set()
+    if not isinstance(scope, ast.Module):
+        names.update(a.arg for a in ast.walk(scope.args) if isinstance(a, ast.arg))
+    todo = list(scope.body)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue   # a nested function's names are its own
+        if isinstance(node, ast.Return) and node.value is not None:
+            returned.update(_names(node.value))
+        elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            names.update(_names(node.target))
+        todo.extend(ast.iter_child_nodes(node))
+    return frozenset(names), frozenset(returned)
+
+
+def _names(node) -> set:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}

@@ -1,0 +1,79 @@
+"""A raw torch tensor with `requires_grad` has one name wherever tapeviz shows it (the graph,
+the inspector, the findings): the name the user's code gives it, found once, from the
+statement that made it (`w = torch.zeros(..., requires_grad=True)`) or, for a tensor made
+before anyone listened, from the statement that first reads it (`x @ w`). Where a name
+stands for many tensors (a helper's returned `p`, a function's argument, a loop variable)
+it names none of them: the tensor is named by the op that made it instead."""
+import torch
+import torch.nn.functional as F
+from test_torch_program_bugs import findings, raw_tensor_regression, regression_data
+
+import tapeviz.torch as tvt
+from tapeviz.debugger import Recorder
+from tapeviz.viz import TapeWidget
+from tapeviz.viz.graph import Graph
+from tapeviz.viz.scene import Scene
+
+
+def drawn_variables(tape) -> list:
+    return sorted(n.label for n in Graph.from_tape(tape).nodes.values() if n.kind == "variable")
+
+
+def test_tensors_made_before_recording_are_drawn_inspected_and_found_by_their_code_names():
+    rec, _ = raw_tensor_regression(+1)   # w, b made before the Recorder, read as x @ w + b
+    widget = TapeWidget(rec)
+    labels = {n.id: n.label for n in Scene(rec).graph().nodes.values() if n.kind == "variable"}
+    assert sorted(labels.values()) == ["b", "w"]
+    for node_id, label in labels.items():
+        assert widget.inspect(node_id)["title"].startswith(f"variable {label}")
+    [finding] = findings("gradient_ascent", rec)
+    assert finding.variables == ("w", "b")
+    assert "leaf" not in finding.message
+
+
+def test_a_tensor_made_while_recording_is_named_by_the_statement_that_made_it():
+    x, y = regression_data()
+    with tvt.record() as tape:
+        weights = torch.zeros(3, 1, requires_grad=True)
+        scale = torch.ones(1)
+        scale.requires_grad_()
+        loss = F.mse_loss((x * scale) @ weights, y)   # neither is read as a plain name here
+        loss.backward()
+    assert drawn_variables(tape) == ["scale", "weights"]
+
+
+def test_names_that_stand_for_many_tensors_name_none_of_them():
+    x, y = regression_data()
+    first = torch.randn(3, 4, requires_grad=True)
+    second = torch.randn(4, 1, requires_grad=True)
+
+    def layer(h, weight):
+        return torch.tanh(h @ weight)   # weight: each call's own tensor
+
+    def parameter(*shape):
+        p = torch.full(shape, 0.1, requires_grad=True)
+        return p   # p: each call's own tensor, named by its caller
+
+    with tvt.record() as tape:
+        h = layer(x, first)
+        for p in (second,):
+            h = h @ p
+        bias = parameter(1)
+        loss = F.mse_loss(h + bias, y)
+        loss.backward()
+    drawn = drawn_variables(tape)
+    assert not {"weight", "p", "h", "bias"} & set(drawn)
+    assert len(drawn) == 3
+    assert sum(name.startswith("full") for name in drawn) == 1   # by the op that made it
+    assert sum(name.startswith("leaf") for name in drawn) == 2   # made unseen, read unnamed
+
+
+def test_a_tensor_made_anew_each_step_is_named_in_each_step():
+    x, y = regression_data()
+    with Recorder() as rec:
+        for _ in range(3):
+            w = torch.zeros(3, 1, requires_grad=True)
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+    assert [[v.name for v in step.gradient_sources] for step in rec.steps] == [["w"]] * 3
+    assert len({id(step.gradient_sources[0]) for step in rec.steps}) == 3
