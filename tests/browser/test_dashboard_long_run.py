@@ -4,7 +4,7 @@ gradient-norm spike at step 1500) and one holding a NaN pixel (step 2000: the lo
 update, as loss-scaling loops do). The charts stay readable (a smoothed line over a faint raw
 band, not 2,400 crossing lines), the spike is the top of the y range, the NaN step is marked
 and named, the newest step ends the x axis, every chart text is 12 px or more at >= 4.5:1,
-and hovering over the spike tells its step and raw value.
+hovering over the spike tells its step and raw value, and a legend click picks one line out.
 Screenshots: tests/browser/artifacts/lab-dashboard-long-{light,dark}{,-hover}.png.
 """
 import re
@@ -149,4 +149,14 @@ def test_a_long_run_reads_smoothed_with_its_spike_and_nan_marked(theme, tmp_path
         page.screenshot(dash, f"dashboard-long-{theme}-hover")
         page.page.mouse.move(1, 1)
         wait_until(page, lambda: not tip.is_visible(), "the tip gone when the pointer leaves")
+
+        # a click on a legend name picks its line out of the others; a second click undoes it
+        def faded():
+            return [line.get_attribute("class").endswith("tvd-dim") for line in lines.all()]
+        assert faded() == [False, False]
+        norms.locator("button.tvd-legend-item", has_text="w2:0").click()
+        wait_until(page, lambda: faded() == [True, False], "w1's line faded")
+        assert "pick out" in norms.locator(".tvd-chart-note").text_content()
+        norms.locator("button.tvd-legend-item", has_text="w2:0").click()
+        wait_until(page, lambda: faded() == [False, False], "both lines drawn again")
         check_clean(page, browser)

@@ -84,7 +84,7 @@ export function pixelColumns(s, px) {
 // low/high of each pixel column: a spike is its top) under the smoothed line (EMA; gaps where
 // nothing finite came yet, or <= 0 on a log axis), a red mark at each step that gave NaN/Inf,
 // and the newest value at the right edge. Returns what hovering needs (scale, columns).
-export function drawChart(svg, series, { log = false, empty = "no data yet" } = {}) {
+export function drawChart(svg, series, { log = false, empty = "no data yet", focus = "" } = {}) {
   svg.replaceChildren();
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const ok = (v) => v !== null && v !== undefined && Number.isFinite(v) && (!log || v > 0);
@@ -142,7 +142,8 @@ export function drawChart(svg, series, { log = false, empty = "no data yet" } = 
   svg.append(svgEl("text", { x: M.left + pw + 4, y: H - 7, class: "tvd-tick" }, "step"));
   const labels = [], drawn = [];
   series.forEach((s, k) => {
-    const colour = seriesClass(k);
+    // a series picked out (a legend click) is drawn as it is, the others faded
+    const colour = seriesClass(k) + (focus && s.name !== focus ? " tvd-dim" : "");
     const cols = pixelColumns(s, px);
     drawn.push({ name: s.name, colour, cols, width: s.width });
     // the band: runs of columns with a drawable high; a low below a log axis sits on it
@@ -422,8 +423,8 @@ function render({ model, el: root }) {
     }));
     model.send({ snapshot: { charts, legend: items } });
   }
-  function drawSeries(chart, series, log) {
-    chart.drawn = drawChart(chart.svg, series, { log });
+  function drawSeries(chart, series, log, focus = "") {
+    chart.drawn = drawChart(chart.svg, series, { log, focus });
     const first = series.find((s) => s.steps.length);
     chart.note.textContent = !first ? ""
       : `line: smoothed (EMA ${first.smoothing}) · band: raw range` +
@@ -435,16 +436,25 @@ function render({ model, el: root }) {
   function drawLoss() {
     drawSeries(lossChart, [decode(model.get("loss") || {})], logLoss.checked);
   }
+  // the variable whose line a legend click picked out of the tangle ("": none)
+  let focus = "";
   function drawNorms() {
     const norms = (model.get("grad_norms") || []).map(decode);
-    drawSeries(normChart, norms, true);
+    if (!norms.some((s) => s.name === focus)) focus = "";
+    drawSeries(normChart, norms, true, focus);
+    if (norms.length > 1) normChart.note.textContent += " · click a name to pick out its line";
     legend.replaceChildren();
     norms.forEach((s, k) => {
-      const item = el("span", "tvd-legend-item");
+      const item = el("button", "tvd-legend-item");
+      item.type = "button";
+      item.setAttribute("aria-pressed", String(s.name === focus));
       const swatch = el("span", `tvd-swatch ${seriesClass(k)}`);
-      const last = s.values.length ? fmt(s.values[s.values.length - 1]) : "";
-      // the newest raw value (the line's end label is smoothed)
-      item.append(swatch, el("span", "", `${s.name} ${last && `(last step ${last})`}`));
+      // names only: the line's end says its (smoothed) value, hovering the raw ones
+      item.append(swatch, el("span", "", s.name));
+      item.addEventListener("click", () => {
+        focus = focus === s.name ? "" : s.name;
+        drawNorms();
+      });
       legend.append(item);
     });
   }
