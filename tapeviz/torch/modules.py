@@ -157,12 +157,25 @@ def frames_from_stack(frame) -> list:
 
 
 def _child_name(parent, child) -> str:
-    """`child`'s attribute name in `parent` ('conv1'), or its class name in lower case when
-    the parent calls a module it does not hold."""
+    """`child`'s attribute name in `parent` ('conv1'); for one held in a container the parent
+    does not call (`for block in self.blocks: x = block(x)`) the container's and its index,
+    'blocks/3', as `named_modules()` says 'blocks.3' (so each block is its own scope); or its
+    class name in lower case when the parent calls a module it does not hold."""
     for name, module in parent._modules.items():
         if module is child:
             return name
+    held = _held_in.get(child)
+    if held is not None and held[0]() is parent:
+        return held[1]
+    for name, module in parent.named_modules(remove_duplicate=False):
+        if module is child:
+            _held_in[child] = (weakref.ref(parent), name.replace(".", "/"))
+            return _held_in[child][1]
     return type(child).__name__.lower()
+
+
+_held_in: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # module -> (its
+#                                       caller, its path there) for one held in a container
 
 
 def parameter_name(leaf, frames=None) -> str | None:

@@ -74,6 +74,23 @@ def repeat_id(first_path: str, count: int) -> str:
     return f"{group_id(first_path)}*{count}"
 
 
+def blocks_label(first: Scope, last: Scope) -> str:
+    """A ×N box's label: its blocks' name stem ('dense'), or for blocks numbered as torch's
+    containers number them, the container and the first and last index ('blocks[0…7]').
+
+    >>> from types import SimpleNamespace as Block
+    >>> blocks_label(Block(name="dense", path="m/dense"), Block(name="dense_3", path="m/dense_3"))
+    'dense'
+    >>> blocks_label(Block(name="0", path="Net/blocks/0"), Block(name="7", path="Net/blocks/7"))
+    'blocks[0…7]'
+    """
+    named = stem(first.name)
+    if named:
+        return named
+    container = first.path.rpartition("/")[0].rpartition("/")[2]
+    return f"{container}[{first.name}…{last.name}]"
+
+
 def _loudest(norms: list):
     """The largest of some gradient norms (None: no norm), as `_louder` pairwise: a NaN wins."""
     if norms.count(None) == len(norms):
@@ -170,8 +187,8 @@ class _Folder:
             elif repeat_id(entry.path, count) in self.expanded:
                 self.open_blocks(run, repeat_id(entry.path, count), len(runs) - 1)
             else:
-                self.fold(repeat_id(entry.path, count), stem(entry.name), run, key,
-                          entry.path.rpartition("/")[0], repeat=count)
+                self.fold(repeat_id(entry.path, count), blocks_label(entry, run[-1][1]), run,
+                          key, entry.path.rpartition("/")[0], repeat=count)
 
     def show(self, key: int, position: int) -> None:
         """The node at `position` drawn as itself."""

@@ -25,30 +25,30 @@ DIGITS = "0123456789"
 
 
 def stem(name: str) -> str:
-    """A layer name without the number that tells its copies apart.
+    """A layer name without the number that tells its copies apart; '' for a number alone
+    (torch's `nn.Sequential` and `nn.ModuleList` name their blocks '0', '1', ...).
 
     >>> stem("dense_12"), stem("block3"), stem("conv2d"), stem("7")
-    ('dense', 'block', 'conv2d', '7')
+    ('dense', 'block', 'conv2d', '')
     """
     bare = name.rstrip(DIGITS)   # str methods: a regex per block costs 3x more
     if bare == name or not bare:
-        return name
+        return bare
     return bare[:-1] if bare[-1] == "_" else bare
 
 
 def stems(names: list) -> list:
     """`stem` of each name, by C-level passes (a level of 33,000 blocks has as many names):
     a name with digits at its end stems as its digitless part would with a digit, which
-    is asked once per distinct part; a name without, or of digits alone, is its own stem.
+    is asked once per distinct part; a name without is its own stem, one of digits alone ''.
 
     >>> stems(["dense_12", "block3", "conv2d", "7", "a_", "a_1"])
-    ['dense', 'block', 'conv2d', '7', 'a_', 'a']
+    ['dense', 'block', 'conv2d', '', 'a_', 'a']
     """
     bare = list(map(str.rstrip, names, repeat(DIGITS)))
     found = list(map({part: stem(part + "0") for part in set(bare)}.__getitem__, bare))
     count = len(names)
-    own = np.fromiter(map(eq, bare, names), bool, count) | \
-        np.fromiter(map(eq, bare, repeat("")), bool, count)
+    own = np.fromiter(map(eq, bare, names), bool, count)
     for at in np.flatnonzero(own).tolist():
         found[at] = names[at]
     return found
