@@ -304,3 +304,36 @@ def test_a_forgotten_load_ext_loads_the_extension_at_the_first_tapeviz_cell():
                          check=True, env={**os.environ, "TAPEVIZ_DEBUGGER": "none"})
     said = [line[6:] for line in run.stdout.splitlines() if line.startswith("said: ")]
     assert said == ["True ['multiply']", "True"], run.stdout + run.stderr
+
+
+@pytest.fixture
+def shell(no_debugger):
+    from IPython.testing import globalipapp
+    ip = globalipapp.get_ipython()   # started at the first call
+    ip.run_line_magic("load_ext", "tapeviz")
+    ip.run_cell("import tapeviz as tf")
+    yield ip
+    ip.run_line_magic("unload_ext", "tapeviz")
+
+
+@pytest.mark.parametrize("magic, line, meant", [
+    ("tapeviz", "--nodes 3", "--max-nodes"), ("tapeviz", "-all", "--all")])
+def test_a_mistyped_option_of_the_cell_magic_names_the_one_meant(shell, magic, line, meant):
+    from IPython.core.error import UsageError
+    with pytest.raises(UsageError) as info:   # was: 'unrecognized arguments' and the usage
+        shell.run_cell_magic(magic, line, "y = 1")
+    text = str(info.value)
+    assert text.startswith(f"%%tapeviz: unrecognized arguments: {line}; did you mean {meant}?")
+    assert "usage: %%tapeviz [--max-nodes N]" in text
+    shell.run_cell_magic("tapeviz", "--no-show --name rec", "z = tf.exp(tf.constant(1.0))")
+    assert [op.op for op in shell.user_ns["rec"].last_step.ops] == ["exp"]
+
+
+def test_a_breakpoint_magic_refused_by_break_on_names_no_ipython_line(shell):
+    from IPython.core.error import UsageError
+    with pytest.raises(UsageError) as info:
+        shell.run_line_magic("tapeviz_break", "op=log line=0")
+    assert str(info.value) == ("%tapeviz_break: break_on: line must be a line number (a "
+                               "positive int); got 0 (int)")   # was: '... at interactiveshell.py'
+    shell.run_line_magic("tapeviz_break", "op=log line=1")
+    assert len(breakpoints()) == 1

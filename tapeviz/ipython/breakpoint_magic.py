@@ -17,6 +17,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments
 
 from ..debugger import breakpoint as _breakpoints
+from ..errors import OpError
 from ..ops.registry import REGISTRY
 from ..sourceinfo import SourceInfo
 from .magic import parse_magic_line
@@ -100,7 +101,10 @@ class BreakpointMagics(Magics):
             bp = _breakpoints.break_on(nan=args.nan, once=args.once, action=args.action,
                                        **criteria)
         except (ValueError, TypeError) as error:
-            raise UsageError(f"%tapeviz_break: {error}") from None
+            # an OpError's text ends with the line that called break_on: IPython's, here
+            said = f"{error.op}: {error.detail}" + (f"; {error.hint}" if error.hint else "") \
+                if isinstance(error, OpError) else str(error)
+            raise UsageError(f"%tapeviz_break: {said}") from None
         self.set_breakpoints.append(bp)
         print(f"Breakpoint {self._number(bp)}: {_describe(bp)}")
 

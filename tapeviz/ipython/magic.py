@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
 import re
 import sys
 
@@ -28,12 +29,20 @@ _KEYWORD = re.compile(r"^([A-Za-z_]\w*)=(?!=)(.*)$", re.S)   # key=value, not ke
 
 
 def parse_magic_line(magic, line: str, name: str) -> argparse.Namespace:
-    """argparse's verdict on `line`, with the magic's name and usage in any error."""
+    """argparse's verdict on `line`, with the magic's name, the option likely meant for an
+    unknown one (`--nodes`: `--max-nodes`) and the usage in any error."""
     try:
         return parse_argstring(magic, line)
     except UsageError as error:
         usage = " ".join(magic.parser.format_usage().replace("::", "").split())
-        raise UsageError(f"{name}: {error}\nusage: {usage}") from None
+        known = [option for action in magic.parser._actions
+                 for option in action.option_strings]
+        unknown = [token for token in line.split() if token.startswith("-")
+                   and token.split("=")[0] not in known and token in str(error)]
+        meant = [close[0] for token in unknown
+                 if (close := difflib.get_close_matches(token.split("=")[0], known, n=1))]
+        hint = f"; did you mean {' and '.join(meant)}?" if meant else ""
+        raise UsageError(f"{name}: {error}{hint}\nusage: {usage}") from None
 
 
 @magics_class
