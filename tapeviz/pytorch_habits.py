@@ -129,6 +129,27 @@ NAMESPACE = {
     "permute": ("axes are reordered with tf.transpose", "tf.transpose(x, perm=[0, 2, 1])"),
     "optim": ("the optimizers are in tf.keras.optimizers", "tf.keras.optimizers.SGD(0.01)"),
 }
+_LAYER = "layers are Keras's, in tf.keras.layers"
+# tf.nn.<name>: torch.nn's modules, which TF keeps in Keras
+NN = {
+    "Module": ("a model is a tf.keras.Model (define call, not forward)",
+               "class Net(tf.keras.Model): def call(self, x): ..."),
+    "Parameter": ("a parameter is a tf.Variable", "w = tf.Variable(tf.random.normal([784, 10]))"),
+    "Sequential": ("a stack of layers is tf.keras.Sequential",
+                   "tf.keras.Sequential([tf.keras.layers.Dense(10)])"),
+    "Linear": (_LAYER, "tf.keras.layers.Dense(units)  # the input size is inferred"),
+    "Conv2d": (_LAYER + " (channels last: NHWC)", "tf.keras.layers.Conv2D(filters, 3)"),
+    "ReLU": (_LAYER + "; the function is tf.nn.relu", "tf.keras.layers.ReLU()"),
+    "Dropout": (_LAYER + "; the function is tf.nn.dropout", "tf.keras.layers.Dropout(0.5)"),
+    "BatchNorm2d": (_LAYER, "tf.keras.layers.BatchNormalization()"),
+    "CrossEntropyLoss": ("losses are in tf.keras.losses; PyTorch's takes logits and class "
+                         "indices, as this one does with from_logits=True",
+                         "tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)"),
+    "MSELoss": ("losses are in tf.keras.losses", "tf.keras.losses.MeanSquaredError()"),
+    "functional": ("the functions are in tf.nn itself (and tf.keras.losses)",
+                   "tf.nn.relu(x), tf.nn.softmax(logits)"),
+}
+_SPACES = {"tf": NAMESPACE, "tf.nn": NN}
 _OWNERS = {"Tensor": TENSOR, "Optimizer": OPTIMIZER, "Model": MODEL}
 
 
@@ -182,10 +203,13 @@ def _dir_without_habits(obj) -> list:
 
 
 def namespace_habit(qualified: str, name: str) -> str | None:
-    """What `tf.<name>` is written as in TF when `name` is a PyTorch habit, else None."""
-    found = NAMESPACE.get(name) if qualified == f"tf.{name}" else None
+    """What `tf.<name>` (or `tf.nn.<name>`) is written as in TF when `name` is a PyTorch
+    habit, else None."""
+    space = qualified[:-len(name) - 1]
+    found = _SPACES.get(space, {}).get(name)
     if found is None:
         return None
     what, code = found
-    return (f"tapeviz follows TensorFlow, which has no {qualified} (torch.{name} is "
-            f"PyTorch's); {what}: {code}")
+    torch = f"torch{space[2:]}.{name}"
+    return (f"tapeviz follows TensorFlow, which has no {qualified} ({torch} is PyTorch's); "
+            f"{what}: {code}")

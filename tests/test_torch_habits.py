@@ -143,3 +143,15 @@ def test_completion_offers_tf_names_only_and_a_subclass_may_use_a_pytorch_name()
             return x
 
     assert Tree().children == ["leaf"]
+
+
+@pytest.mark.parametrize("name, keras", [
+    ("Linear", "tf.keras.layers.Dense(units)"), ("Module", "tf.keras.Model"),
+    ("Conv2d", "tf.keras.layers.Conv2D("),   # not 'did you mean conv2d?'
+    ("CrossEntropyLoss", "SparseCategoricalCrossentropy(from_logits=True)"),
+    ("functional", "tf.nn.relu(x)")])
+def test_torch_nn_names_on_tf_nn_name_the_keras_way(name, keras):
+    err, _ = raised(AttributeError, lambda: getattr(tf.nn, name))
+    assert f"which has no tf.nn.{name} (torch.nn.{name} is PyTorch's)" in str(err)
+    assert keras in str(err)
+    assert tf.keras.layers.Dense(2)(tf.ones([1, 3])).shape == (1, 2)
