@@ -291,6 +291,7 @@ def test_a_spike_and_a_nan_survive_downsampling_a_long_run():
     assert 200 <= buckets <= 400 and all(len(column(sent, name)) == buckets for name in (
         "values", "low", "high", "smooth", "bad", "bad_step"))   # what is sent: <= max_points
     assert column(sent, "steps")[-1] == steps                     # the newest step is shown
+    assert sent["start"] == 1 and sent["count"] == steps          # ... and the whole run's span
     high = column(sent, "high")
     assert high.max() == 1e4                                       # the spike is the band's top
     at = int(np.argmax(high))

@@ -136,8 +136,10 @@ class Series:
 
     def to_bytes(self) -> dict:
         """Each column as little-endian bytes (int32 steps and bad_step, float32 values), and
-        the first step, the bucket width and the smoothing, for the browser."""
+        the first step, the points appended, the bucket width and the smoothing, for the
+        browser."""
         ints = ("steps", "bad_step")
         return {**{name: np.asarray(column, "<i4" if name in ints else "<f4").tobytes()
                    for name, column in self.columns().items()},
-                "start": self.start, "width": self.width, "smoothing": self.smoothing}
+                "start": self.start, "count": self._count, "width": self.width,
+                "smoothing": self.smoothing}

@@ -93,8 +93,8 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
   for (const s of series) {
     if (!s.steps.length) continue;
     x0 = Math.min(x0, s.start ?? s.steps[0]); x1 = Math.max(x1, s.steps[s.steps.length - 1]);
+    points += s.count ?? s.steps.length;
     s.steps.forEach((_, i) => {
-      points += s.width;
       for (const v of [s.low[i], s.high[i], s.smooth[i]]) {
         if (ok(v)) { y0 = Math.min(y0, y(v)); y1 = Math.max(y1, y(v)); }
       }
