@@ -1,8 +1,8 @@
 """A PyTorch name asked of a TensorFlow object: `loss.backward()`, `x.item()`,
 `optimizer.zero_grad()`, `model.eval()`, `tf.no_grad()`.
 
-Many students come to `import tapeviz as tf` from PyTorch. Tensor, Keras Model and
-Optimizer carry each PyTorch name TF lacks as a `Habit` (`add_habits`), whose reading
+Many students come to `import tapeviz as tf` from PyTorch. Tensor, Keras Layer (so Model)
+and Optimizer carry each PyTorch name TF lacks as a `Habit` (`add_habits`), whose reading
 raises an AttributeError that says tapeviz follows TensorFlow, names the user's line and
 gives the TF way as its hint; the `tf` namespace's `__getattr__` asks `namespace_habit`.
 Not a class `__getattr__`: CPython then stops specialising the class's attribute loads, and
@@ -89,6 +89,7 @@ MODEL = {
               "custom loop passes it", "model(x, training=True) in a training step"),
     "eval": ("Keras takes the mode at each call: fit, evaluate and predict set it, and a "
              "custom loop passes it", "model(x, training=False) to evaluate"),
+    "weight": ("a Keras layer's weights are its kernel and bias", "layer.kernel"),
     "parameters": ("the parameters are model.trainable_variables",
                    "tape.gradient(loss, model.trainable_variables)"),
     "named_parameters": ("the parameters are model.trainable_variables, each with its .name",
@@ -150,12 +151,12 @@ NN = {
                    "tf.nn.relu(x), tf.nn.softmax(logits)"),
 }
 _SPACES = {"tf": NAMESPACE, "tf.nn": NN}
-_OWNERS = {"Tensor": TENSOR, "Optimizer": OPTIMIZER, "Model": MODEL}
+_OWNERS = {"Tensor": TENSOR, "Optimizer": OPTIMIZER, "Layer": MODEL}   # a Model is a Layer
 
 
 def habit_error(obj, kind: str, name: str) -> MissingAttributeError:
     """The AttributeError for `obj.<name>`, PyTorch's habit on a `kind` ("Tensor",
-    "Optimizer" or "Model"), saying the TF way."""
+    "Optimizer" or "Layer"), saying the TF way."""
     from .tensor import Variable   # tensor.py imports this module
     what, code = (VARIABLE if isinstance(obj, Variable) else {}).get(name) \
         or _OWNERS[kind][name]

@@ -155,3 +155,13 @@ def test_torch_nn_names_on_tf_nn_name_the_keras_way(name, keras):
     assert f"which has no tf.nn.{name} (torch.nn.{name} is PyTorch's)" in str(err)
     assert keras in str(err)
     assert tf.keras.layers.Dense(2)(tf.ones([1, 3])).shape == (1, 2)
+
+
+def test_a_layer_is_told_its_weights_are_kernel_and_bias():
+    dense = tf.keras.layers.Dense(2)
+    dense(tf.ones([1, 3]))
+    err, line = raised(AttributeError, lambda: dense.weight)
+    assert "'Dense' object has no attribute 'weight': tapeviz follows TensorFlow" in str(err)
+    assert err.hint == "layer.kernel"
+    assert_names_this_line(err, line)
+    assert dense.kernel.shape == (3, 2)

@@ -11,7 +11,6 @@ import numpy as np
 from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
 from ..errors import DTypeError, describe
-from ..pytorch_habits import add_habits
 from .layers.base import Layer, _dedup
 from .layers.core import InputLayer
 from .training import Trainer
@@ -126,9 +125,6 @@ class Model(Trainer, Layer):
 def _weights_path(filepath) -> str:
     path = str(filepath)
     return path if path.endswith((".npz", ".weights.h5")) else path + ".npz"
-
-
-add_habits(Model, "Model")   # model.train(), model.parameters(): the Keras way said
 
 
 class Sequential(Model):

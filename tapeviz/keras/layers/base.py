@@ -22,6 +22,7 @@ from ...creation import constant, zeros
 from ...dispatch import name_scope, unrecorded
 from ...errors import InvalidArgumentError, ShapeError, describe
 from ...ops.math import cast
+from ...pytorch_habits import add_habits
 from ...tensor import Tensor, TensorShape, Variable
 from .. import backend
 from .. import initializers as _initializers
@@ -422,3 +423,6 @@ class Layer:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+add_habits(Layer, "Layer")   # model.train(), layer.weight: the Keras way said
