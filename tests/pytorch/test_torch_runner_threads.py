@@ -4,10 +4,13 @@ it off). Once the run ends it must not stay: an inert mode costs every later tor
 the notebook, and keeps the global module hooks on for every thread."""
 import threading
 
+import pytest
 import torch
 from IPython.testing import globalipapp
 
+import tapeviz.torch as tvt
 from tapeviz.debugger import Runner
+from tapeviz.viz import Dashboard
 
 TIMEOUT = 60.0
 
@@ -55,3 +58,63 @@ def test_the_next_cell_takes_it_off_when_the_run_ended_unjoined():
         assert _left_here() == (0, 0)
     finally:
         shell.run_line_magic("unload_ext", "tapeviz")
+
+
+class _FailingStep(torch.optim.SGD):
+    def step(self, closure=None):
+        super().step(closure)
+        raise ValueError("failed in optimizer.step()")
+
+
+def _failing_train(where: str):
+    """A training loop over a small Sequential whose second step raises `where`."""
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    optimizer = (_FailingStep if where == "step" else torch.optim.SGD)(model.parameters(),
+                                                                         lr=0.1)
+
+    def train(steps):
+        for i in range(steps):
+            optimizer.zero_grad()
+            loss = model(torch.ones(2, 3 if where != "forward" or i == 0 else 5)).sum()
+            if where == "backward" and i == 1:
+                loss = loss * torch.tensor(float("nan"))
+                torch.autograd.set_detect_anomaly(True)
+                try:
+                    loss.backward()
+                finally:
+                    torch.autograd.set_detect_anomaly(False)
+            loss.backward()
+            optimizer.step()
+    return model, train
+
+
+def _hooks() -> tuple:
+    module = torch.nn.modules.module
+    return (len(module._global_forward_pre_hooks), len(module._global_forward_hooks),
+            torch._C._len_torch_function_stack())
+
+
+@pytest.mark.parametrize("where", ["forward", "backward", "step"])
+@pytest.mark.parametrize("runs_it", ["Runner", "Dashboard"])
+def test_a_training_step_failing_in_a_thread_leaves_nothing_installed(where, runs_it):
+    before = _hooks()
+    model, train = _failing_train(where)
+    if runs_it == "Runner":
+        runner = Runner(train, 4).start()
+        with pytest.raises((ValueError, RuntimeError)):
+            runner.join(TIMEOUT)
+    else:
+        dash = Dashboard(show_tape=True)
+        try:
+            runner = dash.train(train, 4)
+            with pytest.raises((ValueError, RuntimeError)):
+                runner.join(TIMEOUT)
+        finally:
+            dash.close()
+    assert runner.state == "failed" and runner.step_count >= 1
+    assert _hooks() == before
+    with tvt.record() as tape:
+        model(torch.ones(2, 3)).sum()
+    assert [node.scope for node in tape.nodes] == ["Sequential/0", "Sequential/1",
+                                                   "Sequential/2", ""]
+    assert _hooks() == before
