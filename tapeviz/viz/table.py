@@ -21,6 +21,7 @@ from ..debugger.summary import nonfinite_each
 from ..tensor import VariableRead
 
 _OUTPUT, _INPUTS, _VALUE = attrgetter("output"), attrgetter("inputs"), attrgetter("_value")
+_OUTPUT_ID = attrgetter("output_id")
 _SHAPE, _DTYPE, _OP = attrgetter("shape"), attrgetter("dtype"), attrgetter("op")
 _SCOPE, _PHASE, _SOURCE = attrgetter("scope"), attrgetter("phase"), attrgetter("source")
 _FIRST = itemgetter(0)
@@ -96,6 +97,7 @@ class NodeTable:
         # one built from GraphNodes has these instead (from_graph)
         self.positions = self.edge_list = None
         self._by_letter = self._objects = None
+        self._values = None
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
@@ -110,20 +112,19 @@ class NodeTable:
         table.checked = False
         table.indices, table.ops, table.refs = indices, nodes, refs
         op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
-        outputs = list(map(_OUTPUT, nodes))
-        values = table.values = list(map(_VALUE, outputs))
+        output_ids = list(map(_OUTPUT_ID, nodes))   # id(output), as dispatch notes it
         count = len(nodes)
         inputs = list(map(_INPUTS, nodes))
         table.flat = flat = list(chain.from_iterable(inputs))
         sizes = np.fromiter(map(len, inputs), dtype=np.int64, count=count)
         consumers = np.repeat(np.arange(count), sizes)
-        table.made_by = dict(zip(map(id, outputs), range(count)))   # the last op wins
-        producers = _producers(table.made_by, outputs, flat, consumers)
+        table.made_by = dict(zip(output_ids, range(count)))   # the last op wins
+        producers = _producers(table.made_by, output_ids, flat, consumers)
         phases = table.phases = list(map(_PHASE, nodes))   # a leaf has its reader's
         table._leaves(flat, producers, consumers, op_scope_codes)
         table._order(count)
-        table._node_columns(nodes, values, phases, op_scope_codes, grad_of, variable_grad,
-                            leaf_grad, check_values)
+        table._node_columns(nodes, phases, op_scope_codes, grad_of, variable_grad, leaf_grad,
+                            check_values)
         if check_values:
             table.check_values()
         table._edges(producers, consumers, np.repeat(sizes, sizes))
@@ -202,8 +203,8 @@ class NodeTable:
         column[self.leaf_position] = of_leaves
         return column.tolist()
 
-    def _node_columns(self, nodes, values, phases, op_scope_codes, grad_of, variable_grad,
-                      leaf_grad, exact: bool) -> None:
+    def _node_columns(self, nodes, phases, op_scope_codes, grad_of, variable_grad, leaf_grad,
+                      exact: bool) -> None:
         if grad_of is None:
             op_norms = leaf_norms = None
         else:
@@ -240,6 +241,13 @@ class NodeTable:
         else:
             forward = np.fromiter(map(eq, phases, repeat("forward")), bool, len(phases))
             self.forward = self._scatter_flags(forward, forward[self.leaf_reader])
+
+    @property
+    def values(self) -> list:
+        """Each op's output value, read when first needed (a first view reads none)."""
+        if self._values is None:
+            self._values = list(map(_VALUE, map(_OUTPUT, self.ops)))
+        return self._values
 
     def _op_signatures(self) -> np.ndarray:
         """Each op's op, shape and dtype as one number (in order of first sight)."""
@@ -519,19 +527,19 @@ class NodeTable:
             found.update(zip(map(id, reversed(objs)), reversed(positions)))
         return found
 
-def _producers(made_by: dict, outputs, flat, consumers) -> np.ndarray:
+def _producers(made_by: dict, output_ids: list, flat, consumers) -> np.ndarray:
     """For each input in `flat`, the op (by order) whose output it is, or -1: the latest
     op before its reader that made that tensor (`made_by`: id(output) -> the last op)."""
     producers = np.fromiter(map(made_by.get, map(id, flat), repeat(-1)), dtype=np.int64,
                             count=len(flat))
-    if len(made_by) == len(outputs) and not (producers >= consumers).any():
+    if len(made_by) == len(output_ids) and not (producers >= consumers).any():
         return producers
     made: dict = {}   # an output object seen twice, or read before it was made: in order
     found, at = [], 0
     readers = consumers.tolist()
-    for op, output in enumerate(outputs):
+    for op, output_id in enumerate(output_ids):
         while at < len(flat) and readers[at] == op:
             found.append(made.get(id(flat[at]), -1))
             at += 1
-        made[id(output)] = op
+        made[output_id] = op
     return np.asarray(found, dtype=np.int64)
