@@ -17,7 +17,9 @@ another thread (a Runner's ends), an idle thread's mode stays, inert, until that
 settles (`events.settle_thread`: a Runner's join, the next notebook cell), runs a module or
 changes subscriptions. `optimizer.step()` runs without it (its hooks take it off and put
 it back; after a step that raised, the thread's next module call does): whoever hears its
-update op hears one per parameter (updates.py). Per call
+update op hears one per parameter (updates.py). So does `zero_grad()` (an optimizer's or a
+module's) with its default `set_to_none=True`: it runs no op, only a `.grad` read and write
+a parameter and a profiler range, which torch would send through the mode one by one. Per call
 it asks what dispatch asks: the op's route, the thread's layer listeners, the tapes
 recording here; an op nobody hears costs the handler call and those checks, and copies
 nothing. A heard op gets the user's line, copies of its values and a `Node`, offered to
@@ -25,6 +27,7 @@ the tapes and sent to its hearers as an `OpExecuted`.
 """
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import threading
@@ -336,7 +339,33 @@ def _after_failed_step() -> None:
     sync_thread()
 
 
+def _without_mode(zero_grad):
+    """`zero_grad` run without this thread's mode when it runs no op (`set_to_none=True`)."""
+    @functools.wraps(zero_grad)
+    def zero_grad_without_mode(self, set_to_none: bool = True):
+        mode = _local.mode
+        if not set_to_none or mode is None or not _remove(mode):
+            return zero_grad(self, set_to_none)
+        try:
+            return zero_grad(self, set_to_none)
+        finally:
+            _push_under_users(mode)
+    return zero_grad_without_mode
+
+
+_ZERO_GRADS = (torch.optim.Optimizer, torch.nn.Module)   # whose zero_grad is wrapped
+_zero_grads: dict = {}   # class -> its own zero_grad, while the wrapper stands in for it
 _optimizer_hooks: list = []
+
+
+def _wrap_zero_grads(wrapped: bool) -> None:
+    """Put `_without_mode`'s wrapper on `zero_grad` (while anyone listens), or take it off."""
+    for owner in _ZERO_GRADS:
+        if wrapped and owner not in _zero_grads:
+            _zero_grads[owner] = owner.__dict__["zero_grad"]
+            owner.zero_grad = _without_mode(_zero_grads[owner])
+        elif not wrapped and owner in _zero_grads:
+            owner.zero_grad = _zero_grads.pop(owner)
 
 
 def _sync_hooks() -> None:
@@ -346,6 +375,7 @@ def _sync_hooks() -> None:
     if not _active and not any_recording():
         while _optimizer_hooks:
             _optimizer_hooks.pop().remove()
+        _wrap_zero_grads(False)
         modules.forget_next_call(every_thread=True)   # their modes are off already
         values.forget()
         if any(mode.thread.is_alive() for mode in _modes):
@@ -356,6 +386,7 @@ def _sync_hooks() -> None:
     if not _optimizer_hooks:
         _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
         _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
+        _wrap_zero_grads(True)
     if any_recording() or events.listeners(events.OpExecuted) or any(
             bp.enabled and bp.layer is not None for bp in breakpoint_listener.armed()):
         modules.install(_on_thread)

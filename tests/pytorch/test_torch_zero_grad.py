@@ -1,0 +1,80 @@
+"""zero_grad() runs without the adapter's mode when it runs no op (set_to_none=True, the
+default): torch would send each parameter's .grad read and write through the mode, a dozen
+calls of a few microseconds a step that never make a node. With set_to_none=False its
+zero_ ops are heard as before, and a user's own mode still sees every call."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+from torch.overrides import TorchFunctionMode
+
+import tapeviz.torch as tvt
+from tapeviz.torch import mode as adapter
+
+OWN_ZERO_GRADS = {cls: cls.__dict__["zero_grad"] for cls in (torch.optim.Optimizer, nn.Module)}
+
+
+def _trained_once(model):
+    F.mse_loss(model(torch.ones(4, 3)), torch.zeros(4, 2)).backward()
+
+
+def _calls_heard_by_the_adapter(monkeypatch) -> list:
+    heard = []
+    handler = adapter.AdapterMode.__torch_function__
+
+    def counting(self, func, types, args=(), kwargs=None):
+        heard.append(func)
+        return handler(self, func, types, args, kwargs)
+    monkeypatch.setattr(adapter.AdapterMode, "__torch_function__", counting)
+    return heard
+
+
+def test_zero_grad_reaches_no_mode_call_while_a_breakpoint_looks_at_every_op(monkeypatch):
+    model = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    heard = _calls_heard_by_the_adapter(monkeypatch)
+    bp = tvt.break_on(file="no_such_file.py", line=1, action="continue")
+    try:
+        _trained_once(model)
+        heard.clear()
+        optimizer.zero_grad()
+        model.zero_grad()
+        assert heard == []
+        torch.exp(torch.ones(1))
+        assert model.weight.grad is None and torch.exp in heard   # the mode is back on
+    finally:
+        bp.clear()
+    assert {cls: cls.__dict__["zero_grad"] for cls in OWN_ZERO_GRADS} == OWN_ZERO_GRADS
+
+
+def test_zero_grad_that_zeroes_in_place_is_still_recorded_op_by_op():
+    model = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, foreach=False)
+    _trained_once(model)
+    with tvt.record() as tape:
+        optimizer.zero_grad(set_to_none=False)
+        optimizer.zero_grad()   # set_to_none: no op
+    assert [node.op.name for node in tape.nodes] == ["zero_", "zero_"]
+    assert model.weight.grad is None
+
+
+def test_a_users_own_mode_still_sees_zero_grads_calls():
+    class Counting(TorchFunctionMode):
+        def __init__(self):
+            super().__init__()
+            self.calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            self.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    model = nn.Linear(3, 2)
+    _trained_once(model)
+    user = Counting()
+    bp = tvt.break_on(file="no_such_file.py", line=1, action="continue")
+    try:
+        with user:
+            model.zero_grad()
+    finally:
+        bp.clear()
+    assert user.calls == 4   # each parameter's .grad read, then its write
+    assert torch._C._len_torch_function_stack() == 0
