@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .candidate_sampling import nce_loss, sampled_softmax_loss
 from .coverage import missing as _missing
 from . import arguments
 from . import dtypes as _dtypes
@@ -32,8 +33,9 @@ from .tensor import Tensor
 
 __all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "embedding_lookup",
            "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "max_pool", "max_pool2d",
-           "moments", "relu", "relu6", "sigmoid", "sigmoid_cross_entropy_with_logits", "silu",
-           "softmax", "softmax_cross_entropy_with_logits", "softplus",
+           "moments", "nce_loss", "relu", "relu6", "sampled_softmax_loss", "sigmoid",
+           "sigmoid_cross_entropy_with_logits", "silu", "softmax",
+           "softmax_cross_entropy_with_logits", "softplus",
            "sparse_softmax_cross_entropy_with_logits", "swish", "tanh"]
 
 _TO_NHWC, _TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)

@@ -11,6 +11,7 @@ import numbers
 
 import numpy as np
 
+from .candidate_sampling import log_uniform_candidate_sampler
 from .coverage import missing as _missing
 from . import arguments
 from . import dtypes as _dtypes
@@ -19,7 +20,8 @@ from .ops import random as _r
 from .ops.random import set_seed
 from .tensor import Tensor
 
-__all__ = ["normal", "set_seed", "shuffle", "truncated_normal", "uniform"]
+__all__ = ["log_uniform_candidate_sampler", "normal", "set_seed", "shuffle", "truncated_normal",
+           "uniform"]
 
 
 def _float_dtype(op: str, dtype) -> str:

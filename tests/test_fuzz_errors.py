@@ -145,6 +145,15 @@ ROLE_OVERRIDES = {
     ("embedding_lookup", "max_norm"): IGNORED,   # None only (refused otherwise, by name)
     ("scalar_mul", "x"): IGNORED,            # a tensor of any shape (the scalar's is fuzzed)
     ("scalar_mul", "scalar"): IGNORED,       # converted to x's dtype as TF does (True, 10**30)
+    **{(fn, param): role_ for fn in ("nce_loss", "sampled_softmax_loss") for param, role_ in (
+        ("weights", TENSOR), ("biases", TENSOR), ("num_sampled", COUNT), ("num_classes", COUNT),
+        ("num_true", COUNT), ("remove_accidental_hits", IGNORED),   # any truth value, as TF
+        ("sampled_values", IGNORED))},   # the sampler's three tensors (test_candidate_sampling)
+    ("log_uniform_candidate_sampler", "true_classes"): TENSOR,
+    ("log_uniform_candidate_sampler", "num_true"): COUNT,
+    ("log_uniform_candidate_sampler", "num_sampled"): COUNT,
+    ("log_uniform_candidate_sampler", "range_max"): COUNT,
+    ("log_uniform_candidate_sampler", "unique"): FLAG,
 }
 
 # valid arguments where the defaults below do not fit
@@ -201,6 +210,11 @@ VALID = {
     "sigmoid_cross_entropy_with_logits": dict(labels=floats(2, 3), logits=floats(2, 3)),
     "from_tensor_slices": dict(tensors=floats(2, 3)),
     "from_tensors": dict(tensors=floats(2, 3)),
+    **{fn: dict(weights=floats(6, 3), biases=floats(6), labels=tf.constant([[1], [4]]),
+                inputs=floats(2, 3), num_sampled=2, num_classes=6)
+       for fn in ("nce_loss", "sampled_softmax_loss")},
+    "log_uniform_candidate_sampler": dict(true_classes=tf.constant([[1], [4]]), num_true=1,
+                                          num_sampled=2, unique=True, range_max=6),
 }
 DEFAULTS = {TENSOR: floats(2, 3), AXIS: 1, SHAPE: [2, 3], FLAG: False, COUNT: 2, NUMBER: 0.5,
             DTYPE: tf.float32, NAME: None}
@@ -269,7 +283,12 @@ ACCEPTED = {
     ("one_hot", "on_value", "None"): "1", ("one_hot", "off_value", "None"): "0",
     ("uniform", "maxval", "None"): "1 for floats",
     **{(fn, "seed", "None"): "no op seed" for fn in ("normal", "truncated_normal", "uniform",
-                                                       "shuffle", "set_seed", "dropout")},
+                                                       "shuffle", "set_seed", "dropout",
+                                                       "sampled_softmax_loss",
+                                                       "log_uniform_candidate_sampler")},
+    # the gathered weight rows are cast to the inputs' dtype, as TF casts them
+    **{(fn, "weights", "mixed dtypes (int32 beside float32)"): "cast to the inputs' dtype"
+       for fn in ("nce_loss", "sampled_softmax_loss")},
     # a huge int converts to the float dtype asked for, as TF converts it
     **{(fn, param, kind): "converted to the float dtype" for fn, param in (
         ("normal", "mean"), ("normal", "stddev"), ("truncated_normal", "mean"),

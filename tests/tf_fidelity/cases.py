@@ -2518,3 +2518,58 @@ add_case("keras.layers.GRU/char_model", lambda tf: [tf.keras.Sequential([
     tf.keras.Input((5,)), tf.keras.layers.Embedding(10, 4), tf.keras.layers.GRU(
         6, return_sequences=True), tf.keras.layers.Dense(10)])(np.zeros((2, 5), np.int32)).shape
     .as_list()], grad=False)
+
+
+# ---- word2vec's sampled losses, with the sampled classes given (TF's draw cannot be matched) --
+def _sampled_values(tf, ids, true_counts, sampled_counts):
+    return (tf.constant(ids, tf.int64), tf.constant(true_counts), tf.constant(sampled_counts))
+
+
+_W2V_WEIGHTS, _W2V_BIASES, _W2V_INPUTS = f32(6, 3, seed=31), f32(6, seed=32), f32(2, 3, seed=33)
+SAMPLED_LOSSES = {
+    "one_true": dict(labels=[[1], [4]], values=([0, 2, 5], [[0.3], [0.1]], [0.5, 0.25, 0.05])),
+    "two_true": dict(labels=[[1, 3], [4, 0]], num_true=2,
+                     values=([2, 5], [[0.3, 0.2], [0.1, 0.5]], [0.25, 0.05])),
+    "accidental_hit": dict(labels=[[2], [4]], values=([0, 2, 5], [[0.3], [0.1]],
+                                                       [0.5, 0.25, 0.05]),
+                           remove_accidental_hits=True),
+    "accidental_hit_kept": dict(labels=[[2], [4]], values=([0, 2, 5], [[0.3], [0.1]],
+                                                            [0.5, 0.25, 0.05]),
+                                remove_accidental_hits=False),
+    "flat_labels": dict(labels=[1, 4], values=([0, 2, 5], [[0.3], [0.1]], [0.5, 0.25, 0.05]),
+                        remove_accidental_hits=False),
+    "float_labels": dict(labels=[[1.0], [4.0]], values=([0, 2, 5], [[0.3], [0.1]],
+                                                         [0.5, 0.25, 0.05])),
+}
+for _loss in ("nce_loss", "sampled_softmax_loss"):
+    for _label, _o in SAMPLED_LOSSES.items():
+        add_case(f"nn.{_loss}/{_label}", lambda tf, w, b, x, _l=_loss, _o=_o: getattr(
+            tf.nn, _l)(w, b, tf.constant(_o["labels"]), x, len(_o["values"][0]), 6,
+                       num_true=_o.get("num_true", 1),
+                       sampled_values=_sampled_values(tf, *_o["values"]),
+                       **{k: v for k, v in _o.items() if k == "remove_accidental_hits"}),
+            _W2V_WEIGHTS, _W2V_BIASES, _W2V_INPUTS, op=_loss)
+    add_case(f"nn.{_loss}/drawn", lambda tf, w, b, x, _l=_loss: _random_facts(
+        tf, lambda tf: getattr(tf.nn, _l)(w, b, tf.constant([[1], [4]]), x, 3, 6), 0.0, 1e6),
+        _W2V_WEIGHTS, _W2V_BIASES, _W2V_INPUTS, grad=False)
+    add_case(f"nn.{_loss}/drawn_flat_labels", lambda tf, w, b, x, _l=_loss: getattr(tf.nn, _l)(
+        w, b, tf.constant([1, 4]), x, 3, 6), _W2V_WEIGHTS, _W2V_BIASES, _W2V_INPUTS, op=_loss)
+
+
+def _sampler_facts(tf, unique):
+    sampled, true_count, sampled_count = tf.random.log_uniform_candidate_sampler(
+        tf.constant([[0], [7]], tf.int64), 1, 6, unique, 20, seed=3)
+    values = sampled.numpy().tolist()
+    return [sampled.dtype.name, true_count.dtype.name, sampled_count.dtype.name,
+            sampled.shape.as_list(), true_count.shape.as_list(), sampled_count.shape.as_list(),
+            all(0 <= v < 20 for v in values), len(set(values)) == 6 if unique else True,
+            bool(tf.reduce_all(true_count > 0)), bool(true_count[0, 0] > true_count[1, 0])]
+
+
+add_case("random.log_uniform_candidate_sampler/unique", lambda tf: _sampler_facts(tf, True),
+         grad=False)
+add_case("random.log_uniform_candidate_sampler/with_replacement",
+         lambda tf: _sampler_facts(tf, False), grad=False)
+add_case("random.log_uniform_candidate_sampler/too_many_unique", lambda tf:
+         tf.random.log_uniform_candidate_sampler(tf.constant([[0]], tf.int64), 1, 8, True, 5),
+         grad=False, op="log_uniform_candidate_sampler")
