@@ -257,7 +257,10 @@ class Graph:
     def check_values(self) -> bool:
         """Check what a first view left unchecked (NaN/Inf in the values, the ops' shapes and
         dtypes: NodeTable.check_values); returns whether the drawing may change."""
-        return not self.values_checked and self.nodes.table.check_values()
+        if self.values_checked:
+            return False
+        with _collector_paused():   # its passes make ~100,000 objects: no collection walks
+            return self.nodes.table.check_values()   # the tape's for them
 
     def table(self):
         """The NodeTable collapsing reads: the build's, or one made from the GraphNodes of a

@@ -423,7 +423,8 @@ class NodeTable:
         ordinal = int(self.ordinal[position])
         norm, nonfinite = self.norms[position], bool(self.nonfinite[position])
         if self.is_op[position]:
-            node, op, value = self.ops[ordinal], self.ops[ordinal].op, self.values[ordinal]
+            node = self.ops[ordinal]
+            op, value = node.op, node.output._value
             return _plain_node(
                 f"n{self.indices[ordinal]}", op.label, op.kind, op.name,
                 value.shape, _dtype_name(value), node.scope, node.phase,
