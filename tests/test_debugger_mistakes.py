@@ -112,6 +112,45 @@ def test_diagnose_of_a_recorder_that_recorded_nothing_warns_from_the_users_line(
     assert len(rec) == 1
 
 
+@pytest.mark.parametrize("call", [find_nan_origin, diagnose], ids=lambda f: f.__name__)
+def test_the_loss_named_as_a_string_is_refused_not_failed_on_deep_inside(call):
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(w * w)
+    err, line = raised(TypeError, lambda: call(tape, "loss"))   # was: no attribute '_value'
+    assert str(err).startswith(f"{call.__name__}: target must be tensors or variables; got "
+                               f"'loss' (str)")
+    assert_names_this_line(err, line)
+    assert call(tape, loss) in (None, [])
+
+
+def test_diagnose_given_a_number_among_the_sources_says_so_instead_of_judging_nothing():
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(w * w)
+    err, line = raised(TypeError, lambda: diagnose(tape, loss, sources=[w, 3]))   # was: []
+    assert "diagnose: sources must be tensors or variables; got 3 (int)" in str(err)
+    assert_names_this_line(err, line)
+
+
+def test_diagnose_given_the_loss_and_the_tape_swapped_says_the_tape_comes_first():
+    w = tf.Variable(1.0)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * w
+    err, line = raised(TypeError, lambda: diagnose(loss, tape))
+    assert err.hint == "the tape comes first, then the loss: diagnose(tape, loss)"
+    assert_names_this_line(err, line)
+
+
+@pytest.mark.parametrize("budget", ["1GB", -5, 0])
+def test_a_recorder_budget_that_is_not_a_positive_number_of_bytes_is_refused(budget):
+    err, line = raised((TypeError, ValueError), lambda: Recorder(max_bytes=budget))
+    assert str(err).startswith("Recorder: max_bytes must be a positive number of bytes, "
+                               f"e.g. 2**30 for 1 GiB; got {budget!r}")   # '1GB': int()'s
+    assert_names_this_line(err, line)
+    assert Recorder(max_bytes=2**20).max_bytes == 2**20
+
+
 # ---- break_on ---------------------------------------------------------------------------------
 @pytest.fixture
 def no_debugger(monkeypatch):

@@ -27,7 +27,7 @@ from .activations import describe_saturating, dead_relus, saturating_ops, variab
 from .ascent import find_ascent
 from .divergence import find_divergence
 from .findings import Finding
-from .given import check_recorded_ops
+from .given import check_recorded_ops, check_target_and_sources
 from .history import RecordedStep
 from .nan_entry import NaNEntry
 from .nan_steps import nan_over_steps
@@ -304,7 +304,7 @@ def _tape_gradients(recording, target, sources):
     return {v.name: grads.get(id(v)) for v in variables}
 
 
-def _what_to_read(recording, history) -> tuple:
+def _what_to_read(recording, history, target=None) -> tuple:
     """(the nodes' holder, the history) for what `diagnose` was given: a Recorder is its last
     step with all its kept steps as history; a RecordedStep its ops, with itself as the
     history unless one is given; a tape or a list of nodes stays as it is."""
@@ -321,7 +321,7 @@ def _what_to_read(recording, history) -> tuple:
         return recording, [recording] if history is None else history
     if recording is not None:
         check_recorded_ops("diagnose", recording, "a Recorder, a RecordedStep, a GradientTape "
-                           "or a list of its nodes", "diagnose(rec)")
+                           "or a list of its nodes", "diagnose(rec)", target)
     return recording, history
 
 
@@ -355,7 +355,8 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
                          hint="with tapeviz.debugger.Recorder() as rec: ...; then "
                               "diagnose(rec)")
     found, nodes, nan, entered = [], [], None, False
-    recording, history = _what_to_read(recording, history)
+    recording, history = _what_to_read(recording, history, target)
+    check_target_and_sources("diagnose", target, sources, "diagnose(tape, loss, sources=[w, b])")
     if recording is not None:
         nodes = [n for n in _nodes_of(recording) if getattr(n, "phase", "forward") == "forward"]
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)

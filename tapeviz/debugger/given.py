@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import inspect
 import linecache
+import numbers
 import os
 import sys
 
@@ -26,10 +27,12 @@ from ..tensor import Tensor
 RECORD_IT = "with tapeviz.debugger.Recorder() as rec: ...; then {call}"
 
 
-def check_recorded_ops(call: str, source, expected: str, on_recording: str) -> None:
+def check_recorded_ops(call: str, source, expected: str, on_recording: str,
+                       target=None) -> None:
     """Refuse `source` unless `call` can read recorded ops from it: a tape that still holds
     them, anything with `.nodes` or `.ops`, or a list of nodes (`expected` says what the
-    call takes, `on_recording` how it reads a Recorder's)."""
+    call takes, `on_recording` how it reads a Recorder's; `target`, the argument after it,
+    tells the two swapped)."""
     if getattr(source, "freed", False):
         raise MisuseError(call, "this GradientTape was consumed by gradient() and freed its "
                                 "ops, so there is nothing left to search",
@@ -44,8 +47,10 @@ def check_recorded_ops(call: str, source, expected: str, on_recording: str) -> N
                                f"{describe(stray)}", hint=_hint(call, stray, on_recording))
     if hasattr(source, "nodes") or hasattr(source, "ops"):
         return
+    swapped = isinstance(source, Tensor) and hasattr(target, "nodes")
     raise DTypeError(call, f"expected {expected}; got {describe(source)}",
-                     hint=_hint(call, source, on_recording))
+                     hint=f"the tape comes first, then the loss: {call}(tape, loss)"
+                     if swapped else _hint(call, source, on_recording))
 
 
 def _node_like(item) -> bool:
@@ -205,11 +210,28 @@ def check_stepper_arguments(tape, target, sources) -> None:
                                f"{describe(tape)}",
                          hint="the tape comes first, then the loss: BackwardStepper(tape, "
                               "loss)" if swapped else "BackwardStepper(tape, loss, [w, b])")
+    check_target_and_sources(call, target, sources, "BackwardStepper(tape, loss, [w, b])")
+
+
+def check_target_and_sources(call: str, target, sources, example: str) -> None:
+    """Refuse a target or a source of `call` that is a name or a number (the loss named as
+    a string, a number among the variables): it would fail deep in the backward pass, or
+    find no variable to judge and say nothing. (Another engine's tensors pass.)"""
     for name, value in (("target", target), ("sources", sources)):
-        stray = next((item for item in nest.flatten(value) if not isinstance(item, Tensor)),
+        stray = next((item for item in nest.flatten(value)
+                      if isinstance(item, (str, bytes, numbers.Number))),
                      None) if value is not None else None
         if stray is not None:
             raise DTypeError(call, f"{name} must be tensors or variables; got "
                                    f"{describe(stray)}",
-                             hint="BackwardStepper(tape, loss, [w, b]): the loss the tape "
-                                  "recorded, and the variables to differentiate it by")
+                             hint=f"{example}: the loss the tape recorded, and the variables "
+                                  f"to differentiate it by")
+
+
+def check_byte_budget(max_bytes) -> None:
+    """Refuse a Recorder's `max_bytes` that is not a positive number of bytes ('1GB' failed
+    in int() with no call named; -5 made a Recorder that dropped every step)."""
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, numbers.Real) or \
+            not max_bytes >= 1:
+        raise bad_argument("Recorder", "max_bytes", "a positive number of bytes, e.g. 2**30 "
+                           "for 1 GiB", max_bytes)

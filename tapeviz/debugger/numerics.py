@@ -140,10 +140,11 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     >>> find_nan_origin(tape).op
     'log'
     """
-    from .given import check_recorded_ops
+    from .given import check_recorded_ops, check_target_and_sources
     from .nan_entry import forward_entry   # it imports this module
     check_recorded_ops("find_nan_origin", source, "a GradientTape, a recorded step or a list "
-                       "of nodes", "find_nan_origin(rec.last_step)")
+                       "of nodes", "find_nan_origin(rec.last_step)", target)
+    check_target_and_sources("find_nan_origin", target, sources, "find_nan_origin(tape, loss)")
     if entered is None:
         entered = not isinstance(source, (list, tuple))
     nodes = _nodes_of(source)

@@ -26,7 +26,7 @@ from ..node import row
 from ..threadstate import thread_state
 from ..tensor import Variable
 from .footprint import UNPACKED_EXTRA
-from .given import entered_twice, missing_step
+from .given import check_byte_budget, entered_twice, missing_step
 from .history import KeptBytes, RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
@@ -112,6 +112,7 @@ class Recorder:
             raise ValueError(f"Recorder: threads must be 'current' or 'all'; got {threads!r}")
         if split not in ("gradient", "mark"):
             raise ValueError(f"Recorder: split must be 'gradient' or 'mark'; got {split!r}")
+        check_byte_budget(max_bytes)
         self.max_bytes = int(max_bytes)
         self.threads = threads
         self.split = split
