@@ -14,7 +14,7 @@ import pytest
 import tapeviz as tf
 from raising import assert_names_this_line, raised
 from tapeviz.debugger import (BackwardStepper, Recorder, Runner, break_on, breakpoints,
-                              clear_breakpoints, diagnose, find_nan_origin)
+                              clear_breakpoints, diagnose, find_nan_origin, why_none)
 
 
 def _nan_step():
@@ -376,3 +376,17 @@ def test_a_breakpoint_magic_refused_by_break_on_names_no_ipython_line(shell):
                                "positive int); got 0 (int)")   # was: '... at interactiveshell.py'
     shell.run_line_magic("tapeviz_break", "op=log line=1")
     assert len(breakpoints()) == 1
+
+
+def test_why_none_given_the_loss_first_or_a_name_for_the_variable_says_what_it_takes():
+    w = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * 3.0
+    err, line = raised(TypeError, lambda: why_none(loss, tape, w))   # was: 'Cannot iterate'
+    assert str(err).startswith("why_none: expected a GradientTape, a recorded step or a list "
+                               "of nodes; got a float32 tensor of shape ()")
+    assert_names_this_line(err, line)
+    err, line = raised(TypeError, lambda: why_none(tape, loss, "w"))   # was: 'has dtype str32'
+    assert "why_none: sources must be tensors or variables; got 'w' (str)" in str(err)
+    assert_names_this_line(err, line)
+    assert why_none(tape, loss, w).kind == "connected"

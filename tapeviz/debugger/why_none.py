@@ -20,6 +20,7 @@ from ..tape import GradientTape, last_missing_gradient
 from ..tape_skeleton import OpOutline, outline_rows
 from ..tensor import Variable
 from .findings import Finding
+from .given import check_recorded_ops, check_target_and_sources
 from .numerics import _nodes_of, _op_name, _where
 from .summary import _array
 
@@ -247,6 +248,10 @@ def why_none(recording, target, source, ops=None) -> Finding:
     >>> why_none(tape, y, w).kind
     'unused'
     """
+    if not getattr(recording, "freed", False):   # a freed tape's Finding says it is
+        check_recorded_ops("why_none", recording, "a GradientTape, a recorded step or a list "
+                           "of nodes", "why_none(rec.last_step, loss, w)", target)
+    check_target_and_sources("why_none", target, source, "why_none(tape, loss, w)")
     return _explain(recording, id(target), source, ops,
                    _local_names(sys._getframe(1), source))
 
