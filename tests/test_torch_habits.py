@@ -165,3 +165,13 @@ def test_a_layer_is_told_its_weights_are_kernel_and_bias():
     assert err.hint == "layer.kernel"
     assert_names_this_line(err, line)
     assert dense.kernel.shape == (3, 2)
+
+
+def test_the_variables_given_to_an_optimizer_as_in_pytorch_are_named_with_the_keras_way():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model(tf.ones([1, 2]))
+    err, line = raised(TypeError, lambda: tf.keras.optimizers.SGD(model.trainable_variables))
+    assert str(err).startswith("SGD: learning_rate must be a number (e.g. 0.01)")
+    assert "a Keras optimizer is not given the variables" in err.hint
+    assert "apply_gradients(zip(grads, model.trainable_variables))" in err.hint
+    assert_names_this_line(err, line)

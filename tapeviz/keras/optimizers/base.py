@@ -57,8 +57,14 @@ def _learning_rate_number(optimizer: str, value) -> float:
     try:
         return arguments.number(optimizer, "learning_rate", value)
     except DTypeError:
-        raise bad_argument(optimizer, "learning_rate", "a number (e.g. 0.01), a "
-                           "LearningRateSchedule or a callable", value, DTypeError) from None
+        error = bad_argument(optimizer, "learning_rate", "a number (e.g. 0.01), a "
+                             "LearningRateSchedule or a callable", value, DTypeError)
+        if isinstance(value, (list, tuple)) and value and isinstance(value[0], Variable):
+            error.with_hint(f"a Keras optimizer is not given the variables (PyTorch's "
+                            f"optim.SGD(model.parameters(), lr=...)): {optimizer}(0.01), "
+                            f"then optimizer.apply_gradients(zip(grads, "
+                            f"model.trainable_variables))")
+        raise error from None
 
 
 _OWN_FORMULA: dict = {}   # optimizer class -> whether its update formula is tapeviz's own
