@@ -109,6 +109,13 @@ def test_a_long_run_reads_smoothed_with_its_spike_and_nan_marked(theme, tmp_path
             ratio = dash.evaluate(f"(d, s) => ({CONTRAST})(d.querySelector(s))", selector)
             assert ratio["ratio"] >= 4.5, f"{selector} at {ratio['ratio']:.2f}:1 in {theme}"
         page.screenshot(dash, f"dashboard-long-{theme}")
+        # the number at the loss line's end is the newest loss, as the status line says it
+        status = dash.locator(".tvd-status").text_content()
+        newest = float(re.search(r"loss ([-\d.e+]+)", status).group(1))
+        assert float(loss.locator("text.tvd-last").text_content()) == \
+            pytest.approx(newest, rel=1e-3), status
+        # each button says what it does when pointed at ("VJP" is no newcomer's word)
+        assert "backward pass" in dash.locator("button.tvd-step_vjp").get_attribute("title")
 
         # the loss's spike flattens a linear axis; its log scale box spreads the rest out
         def spread():

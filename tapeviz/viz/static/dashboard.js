@@ -7,8 +7,13 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 // series k is drawn in the theme's colour of CSS class `tvd-s${k % SERIES_COLOURS}` (dashboard.css)
 const SERIES_COLOURS = 10;
 const seriesClass = (k) => `tvd-s${k % SERIES_COLOURS}`;
-const BUTTONS = [["pause", "Pause"], ["step_op", "Step op"], ["step_vjp", "Step VJP"],
-                 ["resume", "Resume"], ["stop", "Stop"]];
+// each button, and what it does as its tooltip says it (a newcomer need not know "VJP")
+const BUTTONS = [
+  ["pause", "Pause", "Hold the loop after its next op; the tape below outlines it"],
+  ["step_op", "Step op", "Run one more op (forward, backward or an optimizer update)"],
+  ["step_vjp", "Step VJP", "Run one more step of the backward pass (one op's gradient)"],
+  ["resume", "Resume", "Let the loop run on"],
+  ["stop", "Stop", "End the loop here; the model keeps what it learned so far"]];
 // the left margin holds a y tick as fmt writes it at 12px ("-0.001234", "-1.23e-5")
 const W = 380, H = 190, M = { left: 66, right: 80, top: 10, bottom: 24 };
 function el(tag, cls, text) {
@@ -83,7 +88,7 @@ export function pixelColumns(s, px) {
 // Draw series into an <svg>: axes with min/max ticks, and per series a faint band (the raw
 // low/high of each pixel column: a spike is its top) under the smoothed line (EMA; gaps where
 // nothing finite came yet, or <= 0 on a log axis), a red mark at each step that gave NaN/Inf,
-// and the newest value at the right edge. Returns what hovering needs (scale, columns).
+// and the newest raw value at the right edge. Returns what hovering needs (scale, columns).
 export function drawChart(svg, series, { log = false, empty = "no data yet", focus = "" } = {}) {
   svg.replaceChildren();
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
@@ -170,10 +175,10 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
     flushLine();
     const last = cols[cols.length - 1];
     if (last) {
-      // the line's end, by its smoothed value; a newest raw NaN/Inf is said instead, in red
-      const bad = !Number.isFinite(last.value);
-      const shown = bad || !ok(last.smooth) ? last.value : last.smooth;
-      labels.push({ y: ok(shown) ? py(shown) : bottom, text: (s.label || "") + fmt(shown), colour, bad: !ok(shown) });
+      // the newest step's raw value, as the status line says it (the EMA lags a falling
+      // loss), at the band's end; NaN/Inf in red at the bottom
+      const now = last.value;
+      labels.push({ y: ok(now) ? py(now) : bottom, text: (s.label || "") + fmt(now), colour, bad: !ok(now) });
     }
   });
   drawNonFinite(svg, series, px, pw, ph);
@@ -332,9 +337,10 @@ function render({ model, el: root }) {
   const status = el("span", "tvd-status");
   const buttons = el("span", "tvd-buttons");
   const byAction = {};
-  for (const [action, text] of BUTTONS) {
+  for (const [action, text, tip] of BUTTONS) {
     const button = el("button", `tvd-btn tvd-${action}`, text);
     button.type = "button";
+    button.title = tip;
     button.dataset.action = action;
     button.addEventListener("click", () => model.send({ action }));
     byAction[action] = button;
@@ -449,7 +455,7 @@ function render({ model, el: root }) {
       item.type = "button";
       item.setAttribute("aria-pressed", String(s.name === focus));
       const swatch = el("span", `tvd-swatch ${seriesClass(k)}`);
-      // names only: the line's end says its (smoothed) value, hovering the raw ones
+      // names only: the newest value is at the line's end, hovering tells the others
       item.append(swatch, el("span", "", s.name));
       item.addEventListener("click", () => {
         focus = focus === s.name ? "" : s.name;
