@@ -390,3 +390,15 @@ def test_why_none_given_the_loss_first_or_a_name_for_the_variable_says_what_it_t
     assert "why_none: sources must be tensors or variables; got 'w' (str)" in str(err)
     assert_names_this_line(err, line)
     assert why_none(tape, loss, w).kind == "connected"
+
+
+def test_find_nan_origin_without_the_loss_warns_that_the_backward_pass_went_unsearched():
+    x = tf.Variable([0.0, 1.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(tf.sqrt(x))
+    assert np.isinf(tape.gradient(y, x).numpy()[0])   # the student's gradient holds inf
+    with pytest.warns(UserWarning, match=r"the backward pass was not searched: for a NaN "
+                                         r"gradient, find_nan_origin\(tape, loss\)") as caught:
+        assert find_nan_origin(tape) is None   # was: None, silently ('no NaN anywhere')
+    assert caught[0].filename == __file__
+    assert find_nan_origin(tape, y).vjp_of.op.name == "sqrt"

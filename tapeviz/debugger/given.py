@@ -235,3 +235,12 @@ def check_byte_budget(max_bytes) -> None:
             not max_bytes >= 1:
         raise bad_argument("Recorder", "max_bytes", "a positive number of bytes, e.g. 2**30 "
                            "for 1 GiB", max_bytes)
+
+
+def unsearched_backward_warning() -> None:
+    """find_nan_origin(tape) found no NaN/Inf in the forward pass and was given no loss: a
+    gradient made NaN in the backward pass (sqrt at 0, log at 0) went unsearched, and its
+    None would read as "no NaN anywhere"."""
+    warn_from_user_line("find_nan_origin: no op of the forward pass made NaN/Inf, and without "
+                        "the loss the backward pass was not searched: for a NaN gradient, "
+                        "find_nan_origin(tape, loss)")

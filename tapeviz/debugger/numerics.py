@@ -140,7 +140,7 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     >>> find_nan_origin(tape).op
     'log'
     """
-    from .given import check_recorded_ops, check_target_and_sources
+    from .given import check_recorded_ops, check_target_and_sources, unsearched_backward_warning
     from .nan_entry import forward_entry   # it imports this module
     check_recorded_ops("find_nan_origin", source, "a GradientTape, a recorded step or a list "
                        "of nodes", "find_nan_origin(rec.last_step)", target)
@@ -152,6 +152,8 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     for index, node in enumerate(nodes if entry is None else nodes[:entry.index]):
         if _born(node):
             return _origin(node, index)
+    if entry is None and target is None and hasattr(source, "backward"):
+        unsearched_backward_warning()   # a NaN gradient from a clean forward: sqrt(0)'s
     if entry is not None or target is None:
         return entry
     return _backward_origin(source, target, sources, output_gradients)
