@@ -89,7 +89,8 @@ def check_source_line(file, line) -> None:
     """Refuse a breakpoint's `line` (with `file`, when given) that no op can run at: not a
     positive int, or a blank or comment line or past the end of a file that can be read.
     A file no path names yet may be imported later: said as a warning."""
-    if line is not None and (not isinstance(line, int) or isinstance(line, bool) or line < 1):
+    if line is not None and (not isinstance(line, numbers.Integral) or isinstance(line, bool)
+                             or line < 1):
         raise bad_argument("break_on", "line", "a line number (a positive int)", line)
     if file is None:
         return
@@ -175,14 +176,13 @@ def _short(value) -> str:
 def missing_step(recorder, index, steps: list) -> MissingStepError:
     """The error for `recorder[index]` past its kept `steps`: which it keeps (by the numbers
     the widget shows), how many it dropped, and how to reach one by its number."""
-    numbers = [step.number for step in steps]
-    kept = (f"{len(steps)} steps, numbered {numbers[0]} to {numbers[-1]}" if steps
-            else "no steps")
+    first, last = (steps[0].number, steps[-1].number) if steps else (None, None)
+    kept = f"{len(steps)} steps, numbered {first} to {last}" if steps else "no steps"
     dropped = recorder.dropped.steps
     older = (f"; {dropped} older steps were dropped to keep its max_bytes budget of "
              f"{recorder.max_bytes:,} bytes (raise it to keep more)" if dropped else "")
     hint = (f"rec[i] counts the kept steps from 0 (rec[-1] is the last); by the number the "
-            f"widget shows: next(s for s in rec.steps if s.number == {numbers[-1]})"
+            f"widget shows: next(s for s in rec.steps if s.number == {last})"
             if steps else "record a step first: with rec: ...")
     return MissingStepError("Recorder", f"no kept step at index {index!r}: it keeps "
                                         f"{kept}{older}", hint=hint)
