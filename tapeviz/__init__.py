@@ -48,6 +48,7 @@ from . import config, linalg, math
 from . import nn, random
 from . import contrib, debugging, errors, functional
 from . import data, debugger, keras, train
+from .keras import initializers, losses, metrics, optimizers   # TF 2's tf.optimizers, ...
 from .data import TensorSpec  # tf.TensorSpec, as TF exports it at the top level too
 # TF 2's tf.*_initializer names: Keras's initializers, called the same way (shape, dtype)
 from .keras.initializers import (ConstantInitializer as constant_initializer,

@@ -20,8 +20,8 @@ from .ops import random as _r
 from .ops.random import set_seed
 from .tensor import Tensor
 
-__all__ = ["log_uniform_candidate_sampler", "normal", "set_seed", "shuffle", "truncated_normal",
-           "uniform"]
+__all__ = ["categorical", "log_uniform_candidate_sampler", "normal", "set_seed", "shuffle",
+           "truncated_normal", "uniform"]
 
 
 def _float_dtype(op: str, dtype) -> str:
@@ -112,6 +112,28 @@ def uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=None, name
                       for name, value in (("minval", minval), ("maxval", 1 if maxval is None
                                                                 else maxval)))
     return _scaled(draws, maxval if _is(minval, 0) else maxval - minval, minval)
+
+
+def categorical(logits, num_samples, dtype=None, seed=None, name=None):
+    """`num_samples` class ids per row of `logits` (batch, classes), each drawn with
+    probability softmax(logits) (a char model's next character).
+
+    >>> import tapeviz as tf
+    >>> tf.random.categorical([[0.0, float("-inf")]], 3).numpy().tolist()
+    [[0, 0, 0]]
+    """
+    op = "categorical"
+    logits = arguments.tensor_of(op, "logits", logits)
+    if logits.ndim != 2 or not logits.dtype.is_floating:
+        raise InvalidArgumentError(op, f"logits must be a float matrix (batch, classes); got "
+                                       f"{describe(logits)}",
+                                   hint="one row of logits: tf.expand_dims(logits, 0)")
+    out = _dtypes.int64 if dtype is None else arguments.dtype(op, "dtype", dtype)
+    if out not in (_dtypes.int32, _dtypes.int64):
+        raise DTypeError(op, f"dtype must be tf.int32 or tf.int64; got {out!r}")
+    return _r.random_categorical(logits, num_samples=arguments.count(op, "num_samples",
+                                                                     num_samples),
+                                 dtype=out.name, seed=arguments.seed(op, seed))
 
 
 def _int_bound(name: str, value) -> int:

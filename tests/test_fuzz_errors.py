@@ -154,6 +154,7 @@ ROLE_OVERRIDES = {
     ("log_uniform_candidate_sampler", "num_sampled"): COUNT,
     ("log_uniform_candidate_sampler", "range_max"): COUNT,
     ("log_uniform_candidate_sampler", "unique"): FLAG,
+    ("categorical", "num_samples"): COUNT,
 }
 
 # valid arguments where the defaults below do not fit
@@ -285,7 +286,8 @@ ACCEPTED = {
     **{(fn, "seed", "None"): "no op seed" for fn in ("normal", "truncated_normal", "uniform",
                                                        "shuffle", "set_seed", "dropout",
                                                        "sampled_softmax_loss",
-                                                       "log_uniform_candidate_sampler")},
+                                                       "log_uniform_candidate_sampler",
+                                                       "categorical")},
     # the gathered weight rows are cast to the inputs' dtype, as TF casts them
     **{(fn, "weights", "mixed dtypes (int32 beside float32)"): "cast to the inputs' dtype"
        for fn in ("nce_loss", "sampled_softmax_loss")},

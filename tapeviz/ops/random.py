@@ -91,6 +91,17 @@ def _shuffle(value, *, seed):
     return generator(seed).permutation(value) if np.ndim(value) else value
 
 
+def _categorical(logits, *, num_samples, dtype, seed):
+    """Class ids drawn from each row's softmax: the first class whose cumulative probability
+    passes a uniform draw (a -inf logit is never drawn)."""
+    shifted = np.asarray(logits, np.float64)
+    shifted = shifted - shifted.max(axis=1, keepdims=True)
+    cumulative = np.cumsum(np.exp(shifted), axis=1)
+    draws = generator(seed).random((shifted.shape[0], num_samples)) * cumulative[:, -1:]
+    ids = (draws[:, :, None] >= cumulative[:, None, :]).sum(axis=-1)
+    return np.minimum(ids, shifted.shape[1] - 1).astype(dtype)
+
+
 _DRAW = {"shape": (2, 3), "dtype": "float64", "seed": None}
 
 random_standard_normal = defop(
@@ -114,3 +125,7 @@ random_shuffle = defop(
     "random_shuffle", _shuffle, kind="random", label="shuffle", nondiff=True,
     samples=((((4, 2),), {"seed": None}),),
     doc="The value with its first axis randomly permuted.")
+random_categorical = defop(
+    "random_categorical", _categorical, kind="random", label="categorical", nondiff=True,
+    samples=((((2, 3),), {"num_samples": 4, "dtype": "int64", "seed": None}),),
+    doc="Class ids drawn from the softmax of each row of logits.")

@@ -2573,3 +2573,27 @@ add_case("random.log_uniform_candidate_sampler/with_replacement",
 add_case("random.log_uniform_candidate_sampler/too_many_unique", lambda tf:
          tf.random.log_uniform_candidate_sampler(tf.constant([[0]], tf.int64), 1, 8, True, 5),
          grad=False, op="log_uniform_candidate_sampler")
+
+
+# ---- tf.random.categorical (a char model's sampling) and TF 2's tf.optimizers, tf.losses ----
+def _categorical_facts(tf, **options):
+    logits = tf.constant([[0.0, float("-inf"), 1.0], [float("-inf"), 2.0, float("-inf")]])
+    draws = tf.random.categorical(logits, 50, seed=4, **options)
+    values = draws.numpy()
+    return [draws.dtype.name, draws.shape.as_list(), bool((values[0] != 1).all()),
+            bool((values[1] == 1).all()), bool(set(values[0].tolist()) <= {0, 2})]
+
+
+add_case("random.categorical/facts", _categorical_facts, grad=False)
+add_case("random.categorical/int32", lambda tf: _categorical_facts(tf, dtype=tf.int32),
+         grad=False)
+add_case("random.categorical/vector_logits", lambda tf: tf.random.categorical(
+    tf.constant([0.0, 1.0]), 2), grad=False, op="categorical")
+add_case("random.categorical/float_dtype", lambda tf: tf.random.categorical(
+    tf.constant([[0.0, 1.0]]), 2, dtype=tf.float32), grad=False, op="categorical")
+add_case("optimizers/tf2_aliases", lambda tf, w0: [
+    (lambda w, opt: [opt.apply_gradients([(tf.constant([0.5, -1.0]), w)]), w][1])(
+        tf.Variable(w0), tf.optimizers.SGD(0.1)),
+    tf.losses.MeanSquaredError()(tf.constant([1.0, 2.0]), tf.constant([1.5, 1.0])),
+    tf.metrics.Mean()(tf.constant([1.0, 3.0])),
+    tf.initializers.Ones()([2])], a32([1.0, 2.0]), grad=False)
