@@ -623,3 +623,24 @@ def test_a_variable_made_once_before_the_loop_gives_no_alert():
             w.assign_sub(0.1 * tape.gradient(loss, w))
     assert rec.steps[-1].loss < rec.steps[0].loss
     assert TapeWidget(rec).alerts == []
+
+
+def test_softmax_outputs_given_to_a_loss_taking_logits_are_found():
+    """The same bug as tests/pytorch's F.cross_entropy(F.softmax(...)): found from the
+    recording (the loss's call also warns)."""
+    x, labels = classes_data()
+    w = tf.Variable(np.random.default_rng(2).normal(size=(5, 4)).astype(np.float32) * 0.1)
+    with Recorder() as rec, pytest.warns(UserWarning, match="look like probabilities"):
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                probs = tf.nn.softmax(x @ w)  # BUG 7a
+                loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels, probs))
+            w.assign_sub(0.5 * tape.gradient(loss, w))
+    [finding] = findings("double_softmax", rec)
+    assert finding.message.startswith(
+        "softmax_cross_entropy_with_logits is given probabilities: its logits were made by "
+        f"softmax at tests/{here('# BUG 7a')}")
+    assert "with 4 classes the loss can never go below 0.744" in finding.message
+    assert finding.message.endswith("fix: pass the logits (no softmax on the last layer: "
+                                    "Dense(k) with no activation), or keep the softmax and "
+                                    "use from_logits=False")

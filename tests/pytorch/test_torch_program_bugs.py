@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from digits_cnn import DigitsCNN
+from digits_cnn import DigitsCNN, digit_batches
 from programs import line_of, marked_line
 from torch import nn
 
@@ -553,3 +553,96 @@ def test_a_symmetric_raw_weight_made_by_a_helper_is_described_and_its_fix_names_
                                       f"matmul (line {line_of(__file__, '# 2c read')}) (")
     assert "fix: draw it at random: w = nn.init.xavier_uniform_(torch.empty(3, 8))" \
         ".requires_grad_()" in finding.message
+
+
+# ---- bug 6: softmax outputs given to F.cross_entropy, which applies log_softmax itself ------
+def double_softmax(softmax_first: bool, steps: int = 3):
+    batches = digit_batches(32, steps)
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    with Recorder() as rec:
+        for images, labels in batches:
+            optimizer.zero_grad()
+            out = model(images)
+            if softmax_first:
+                out = F.softmax(out, dim=1)  # BUG 6a: probabilities
+            loss = F.cross_entropy(out, labels)  # BUG 6b: applies log_softmax again
+            loss.backward()
+            optimizer.step()
+    return rec
+
+
+def test_softmax_outputs_given_to_cross_entropy_name_both_lines_the_floor_and_the_fix():
+    rec = double_softmax(softmax_first=True)
+    [finding] = findings("double_softmax", rec)
+    message = finding.message
+    assert message.startswith("cross_entropy is given probabilities: its logits were made by "
+                              f"softmax at tests/pytorch/{here('# BUG 6a')}")
+    assert f"at tests/pytorch/{here('# BUG 6b')}" in message
+    # the floor by another road: the loss of probabilities one-hot on the right class
+    floor = float(F.cross_entropy(torch.eye(10), torch.arange(10)))
+    assert f"the loss can never go below {floor:.3g} (log(1 + 9/e))" in message
+    assert min(step.loss for step in rec.steps) > floor
+    assert message.endswith("fix: pass the logits: F.cross_entropy(logits, labels) with no "
+                            "F.softmax before it (for probabilities you need elsewhere, "
+                            "F.nll_loss(torch.log(probs), labels))")
+    assert finding.node.op.name == "cross_entropy" and "tf." not in message
+    assert [a["kind"] for a in TapeWidget(rec).alerts] == ["double_softmax"]
+
+
+def test_logits_given_to_cross_entropy_give_no_alert():
+    assert diagnose(double_softmax(softmax_first=False)) == []
+
+
+# ---- bug 7: evaluating without model.eval(): dropout and batch norm in training mode --------
+class DropoutMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.bn, self.fc2 = nn.Linear(64, 32), nn.BatchNorm1d(32), nn.Linear(32, 10)
+        self.drop = nn.Dropout(0.25)
+
+    def forward(self, x):
+        return self.fc2(self.drop(F.relu(self.bn(self.fc1(x.flatten(1))))))  # DropoutMLP
+
+
+def evaluated(switch_to_eval: bool):
+    batches = digit_batches(32, 5)
+    torch.manual_seed(0)
+    model = DropoutMLP()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    with Recorder() as rec:
+        for images, labels in batches[:3]:
+            optimizer.zero_grad()
+            F.cross_entropy(model(images), labels).backward()
+            optimizer.step()
+        if switch_to_eval:
+            model.eval()
+        running_mean = model.bn.running_mean.clone()
+        with torch.no_grad():
+            images, labels = batches[4]
+            accuracy = (model(images).argmax(1) == labels).float().mean()  # no model.eval()
+    return rec, model, running_mean, accuracy
+
+
+def test_an_evaluation_in_training_mode_names_the_layers_effects_and_the_fix():
+    rec, model, running_mean, _ = evaluated(switch_to_eval=False)
+    # the harm by another road: the evaluation moved batch norm's running averages
+    assert not torch.equal(model.bn.running_mean, running_mean)
+    [finding] = findings("train_mode_in_evaluation", rec)
+    message = finding.message
+    assert message.startswith(f"step {rec.last_step.number} computed no gradient (an "
+                              "evaluation) but ran batch_norm and dropout in training mode")
+    assert "dropout still zeroes units at random (25% of them)" in message
+    assert "batch_norm still normalises by each batch's own statistics" in message
+    assert f"batch_norm at tests/pytorch/{here('# DropoutMLP')}" in message
+    assert "in layer DropoutMLP/bn" in message
+    assert message.endswith("fix: call model.eval() before evaluating (and model.train() "
+                            "before training again)")
+    assert [a["kind"] for a in TapeWidget(rec).alerts] == ["train_mode_in_evaluation"]
+
+
+def test_an_evaluation_after_model_eval_gives_no_alert():
+    rec, model, running_mean, _ = evaluated(switch_to_eval=True)
+    assert torch.equal(model.bn.running_mean, running_mean)
+    assert diagnose(rec) == []

@@ -1,0 +1,45 @@
+"""An evaluation run in training mode: `model.eval()` forgotten before a pass that computes
+no gradient (accuracy on held-out batches), so its dropout still drops units at random and
+its batch norm still normalises by each batch's own statistics and moves its running
+averages: the figures are noisy and the evaluation changes the model. Read from the torch
+adapter's `dropout` and `batch_norm` nodes, whose `training` argument says the mode.
+"""
+from __future__ import annotations
+
+from .findings import Finding
+from .numerics import _where
+
+_RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+                     "feature_alpha_dropout"})
+_BATCH_STATISTICS = frozenset({"batch_norm"})
+
+
+def training_mode_in_evaluation(steps) -> list:
+    """A Finding when the last recorded step ran no backward pass (an evaluation) but ran
+    dropout or batch norm in training mode."""
+    if not steps or steps[-1].variable_gradients:
+        return []
+    step = steps[-1]
+    training = [op.node for op in step.ops if op.node.phase == "forward"
+                and op.node.op.name in _RANDOM | _BATCH_STATISTICS
+                and op.node.params.get("training") is True]
+    if not training:
+        return []
+    names = sorted({node.op.name for node in training})
+    effects = []
+    if _RANDOM & set(names):
+        p = next(node.params.get("p") for node in training if node.op.name in _RANDOM)
+        effects.append("dropout still zeroes units at random"
+                       + (f" ({p:.0%} of them)" if isinstance(p, float) else ""))
+    if "batch_norm" in names:
+        effects.append("batch_norm still normalises by each batch's own statistics and moves "
+                       "its running averages (the evaluation changes the model)")
+    first = training[0]
+    message = (f"step {step.number} computed no gradient (an evaluation) but ran "
+               f"{' and '.join(names)} in training mode, {len(training)} calls: "
+               f"{'; '.join(effects)}, so its figures are noisy and not the model's; "
+               f"{first.op.name} at {_where(first.source)}"
+               + (f" in layer {first.scope}" if first.scope else "")
+               + "; fix: call model.eval() before evaluating (and model.train() before "
+                 "training again)")
+    return [Finding("train_mode_in_evaluation", message, first)]
