@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checkpoint import Checkpoint, CheckpointManager, latest_checkpoint
 from .dispatch import unrecorded
 from .keras.optimizers import update
 from .keras.optimizers.base import Optimizer as _KerasOptimizer
 from .tensor import Variable
 
-__all__ = ["AdagradOptimizer", "AdamOptimizer", "GradientDescentOptimizer", "MomentumOptimizer",
-           "Optimizer", "RMSPropOptimizer", "get_global_step", "get_or_create_global_step"]
+__all__ = ["AdagradOptimizer", "AdamOptimizer", "Checkpoint", "CheckpointManager",
+           "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
+           "get_global_step", "get_or_create_global_step", "latest_checkpoint"]
 
 
 class Optimizer(_KerasOptimizer):

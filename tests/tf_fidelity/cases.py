@@ -2597,3 +2597,76 @@ add_case("optimizers/tf2_aliases", lambda tf, w0: [
     tf.losses.MeanSquaredError()(tf.constant([1.0, 2.0]), tf.constant([1.5, 1.0])),
     tf.metrics.Mean()(tf.constant([1.0, 3.0])),
     tf.initializers.Ones()([2])], a32([1.0, 2.0]), grad=False)
+
+
+# ---- tf.train.Checkpoint and CheckpointManager: a training loop saved and resumed ----------
+def _checkpoint_round_trip(tf, fresh_objects: bool):
+    """Train a fixed model one step with SGD momentum, save, train on, restore (into the same
+    objects, or into new ones built alike), and take one more step: what each holds."""
+    import os
+    import tempfile
+
+    def make():
+        model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(
+            1, kernel_initializer=tf.constant_initializer([[0.5], [-1.0]]))])
+        return model, tf.keras.optimizers.SGD(0.1, momentum=0.9), tf.Variable(7.0)
+
+    def step(model, optimizer):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(model(tf.constant([[1.0, 2.0], [0.5, -1.0]]))
+                                            - 1.0))
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+    model, optimizer, extra = make()
+    step(model, optimizer)
+    ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, extra=extra)
+    path = ckpt.save(os.path.join(tempfile.mkdtemp(), "ckpt"))
+    step(model, optimizer)
+    extra.assign(-1.0)
+    if fresh_objects:
+        model, optimizer, extra = make()
+        ckpt = tf.train.Checkpoint(model=model, optimizer=optimizer, extra=extra)
+    status = ckpt.restore(path)
+    status.expect_partial()
+    restored = [w.numpy() for w in model.weights] + [extra.numpy(),
+                                                    int(optimizer.iterations.numpy())]
+    step(model, optimizer)
+    return [os.path.basename(path), restored, [w.numpy() for w in model.weights],
+            int(ckpt.save_counter.numpy()),
+            os.path.basename(tf.train.latest_checkpoint(os.path.dirname(path)))]
+
+
+def _managed(tf):
+    import os
+    import tempfile
+    directory = tempfile.mkdtemp()
+    step = tf.Variable(0)
+    manager = tf.train.CheckpointManager(tf.train.Checkpoint(step=step), directory,
+                                         max_to_keep=2)
+    first = manager.latest_checkpoint
+    paths = []
+    for _ in range(3):
+        step.assign_add(5)
+        paths.append(os.path.basename(manager.save()))
+    again = tf.train.CheckpointManager(tf.train.Checkpoint(step=tf.Variable(0)), directory,
+                                       max_to_keep=2)
+    restored = tf.Variable(0)
+    tf.train.Checkpoint(step=restored).restore(again.latest_checkpoint)
+    return [first, paths, [os.path.basename(p) for p in manager.checkpoints],
+            os.path.basename(again.latest_checkpoint), int(restored.numpy()),
+            os.path.basename(tf.train.latest_checkpoint(directory))]
+
+
+add_case("train.Checkpoint/same_objects", lambda tf: _checkpoint_round_trip(tf, False),
+         grad=False)
+add_case("train.Checkpoint/fresh_objects", lambda tf: _checkpoint_round_trip(tf, True),
+         grad=False)
+add_case("train.CheckpointManager/max_to_keep", _managed, grad=False)
+add_case("train.Checkpoint/restore_none", lambda tf: [
+    tf.train.Checkpoint(w=tf.Variable(1.0)).restore(None) is not None,
+    tf.train.latest_checkpoint(__import__("tempfile").mkdtemp())], grad=False)
+add_case("train.Checkpoint/missing_path", lambda tf: tf.train.Checkpoint(
+    w=tf.Variable(1.0)).restore(__import__("os").path.join(__import__("tempfile").mkdtemp(),
+                                                            "ckpt-9")), grad=False,
+    op="Checkpoint")
