@@ -46,6 +46,15 @@ def host_copy(tensor: torch.Tensor) -> np.ndarray:
         return tensor.cpu().numpy() if tensor.device.type != "cpu" else tensor.numpy().copy()
 
 
+def host_view(tensor: torch.Tensor) -> np.ndarray:
+    """`tensor`'s value as numpy, sharing its memory where torch can (a CPU tensor), for a
+    test read at once (a nan breakpoint's); else a copy."""
+    try:
+        return (tensor.detach() if tensor.requires_grad else tensor).numpy()
+    except (TypeError, RuntimeError):   # on a device, bfloat16, or a conj/neg view bit set
+        return host_copy(tensor)
+
+
 def _version(tensor: torch.Tensor) -> int:
     try:
         return tensor._version
@@ -179,3 +188,5 @@ def _forget_leaf(key: int) -> None:
 def forget() -> None:
     """Drop every kept copy (the adapter stops: nobody listens, nothing records)."""
     _snapshots.clear()
+    _aliases.clear()
+    fresh.clear()
