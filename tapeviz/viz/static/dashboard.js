@@ -432,7 +432,7 @@ function render({ model, el: root }) {
   function drawSeries(chart, series, log, focus = "") {
     chart.drawn = drawChart(chart.svg, series, { log, focus });
     const first = series.find((s) => s.steps.length);
-    chart.note.textContent = !first ? ""
+    chart.note.textContent = !first || !chart.drawn ? ""   // nothing drawn: nothing to read
       : `line: smoothed (EMA ${first.smoothing}) · band: raw range` +
         (first.width > 1 ? ` (${first.width} steps a point)` : "") + " · hover for raw values";
     chart.alarm.textContent = firstNonFinite(series);
@@ -448,7 +448,9 @@ function render({ model, el: root }) {
     const norms = (model.get("grad_norms") || []).map(decode);
     if (!norms.some((s) => s.name === focus)) focus = "";
     drawSeries(normChart, norms, true, focus);
-    if (norms.length > 1) normChart.note.textContent += " · click a name to pick out its line";
+    if (norms.length > 1 && normChart.drawn) {
+      normChart.note.textContent += " · click a name to pick out its line";
+    }
     legend.replaceChildren();
     norms.forEach((s, k) => {
       const item = el("button", "tvd-legend-item");
