@@ -6,11 +6,11 @@ op's numpy forward, and then, only if someone records or listens:
 1. looks up the user's line (the one place it is looked up),
 2. builds a `Node` and offers it to every tape recording on this thread
    (`GradientTape.record` keeps it when the tape watches an input),
-3. appends it to the thread's sink if a Recorder keeps one there (`ThreadState.sink`: no
-   call into the Recorder), and tells the op's listeners (`op.route`, built by `events`
-   when subscriptions change, plus those that hear every op of the layer this thread is
-   in): the node itself to those that take it (`route.on_node`), one `OpExecuted` to the
-   others.
+3. adds its record to the thread's sink if a Recorder keeps one there (`ThreadState.sink`:
+   no call into the Recorder, and no node for an op that only the Recorder hears), and tells
+   the op's listeners (`op.route`, built by `events` when subscriptions change, plus those
+   that hear every op of the layer this thread is in): the node itself to those that take
+   it (`route.on_node`), one `OpExecuted` to the others.
 
 With no tape recording and nobody listening it takes the fast path: convert, forward, wrap.
 Errors numpy raises about the user's input become errors that name the op and the user's
@@ -108,6 +108,15 @@ def _dispatch_traced(op, args, params, state, route):
     duration = perf_counter() - started if started else 0.0
     if lines is None:
         source = state.source or source_from(_getframe(2), state.origin)
+    sink = state.sink
+    if sink is not None and not tapes and not hearers and not route.on_node:
+        # only a Recorder hears it and no tape keeps it: its record, and no node (made only
+        # if someone looks at the step: node.node_of)
+        sink += (None, False, duration, op, ans._value, id(ans), ids, params, state.phase,
+                 state.scope, source, tensors, ans)
+        if len(sink) >= sink.check_at:
+            sink.full()
+        return ans
     node = _new(Node)  # the one place a Node is made (no __init__ call: ~120 ns an op less)
     node.op = op       # one store a line: a tuple assignment builds and unpacks a tuple
     node.inputs = tensors
@@ -124,10 +133,9 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
-    sink = state.sink
-    if sink is not None:   # a Recorder's list: one append, no call into it (node.row's tuple)
-        sink.append((node, taped, duration, op, ans._value, node.output_id, ids, params,
-                     node.phase, node.scope, source, tensors))
+    if sink is not None:   # a Recorder's list: its record (node.RECORD_FIELDS), no call
+        sink += (node, taped, duration, op, ans._value, node.output_id, ids, params,
+                 node.phase, node.scope, source, tensors, ans)
         if len(sink) >= sink.check_at:
             sink.full()
     on_node = route.on_node

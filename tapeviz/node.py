@@ -5,17 +5,43 @@ afterwards, so a tape, the recorder's history and the widget share one without c
 """
 from __future__ import annotations
 
-# What a Recorder keeps of an op until its step is packed, one tuple an op (dispatch builds
-# it inline from its locals: a field read from a node in C costs more than the whole tuple):
-# the node, whether a tape kept it, its duration, then the node's fields the packed step keeps.
-ROW_FIELDS = ("node", "taped", "duration", "op", "value", "output_id", "input_ids", "params",
-              "phase", "scope", "source", "inputs")
+_new = object.__new__
+
+# What a Recorder keeps of an op until its step is packed: these fields, one after another in
+# one flat list of the step's ops (dispatch extends it from its locals: no tuple kept per op,
+# and a column is a strided slice, `flat[field::RECORD_WIDTH]`). `node` is None where dispatch
+# made none (an op no tape kept and nobody but the Recorder hears); `output` is the tensor the
+# op returned, held so that its id names it alone while the step is open.
+RECORD_FIELDS = ("node", "taped", "duration", "op", "value", "output_id", "input_ids", "params",
+                 "phase", "scope", "source", "inputs", "output")
+RECORD_WIDTH = len(RECORD_FIELDS)
+(NODE, TAPED, DURATION, OP, VALUE, OUTPUT_ID, INPUT_IDS, PARAMS, PHASE, SCOPE, SOURCE, INPUTS,
+ OUTPUT) = range(RECORD_WIDTH)
 
 
-def row(node, taped: bool, duration: float) -> tuple:
-    """The Recorder's row of `node` (see ROW_FIELDS), for an op dispatch did not append."""
-    return (node, taped, duration, node.op, node.output._value, node.output_id, node.input_ids,
-            node.params, node.phase, node.scope, node.source, node.inputs)
+def record(node, taped: bool, duration: float) -> tuple:
+    """The Recorder's record of `node` (see RECORD_FIELDS), for an op dispatch did not add."""
+    output = node.output
+    return (node, taped, duration, node.op, output._value, node.output_id, node.input_ids,
+            node.params, node.phase, node.scope, node.source, node.inputs, output)
+
+
+def node_of(fields) -> Node:
+    """The node of one op's record (`fields`, RECORD_FIELDS in order): the one dispatch made,
+    else one made now of the very tensors and fields, as dispatch would have made it."""
+    node = fields[NODE]
+    if node is None:
+        node = _new(Node)
+        node.op = fields[OP]
+        node.inputs = fields[INPUTS]
+        node.output = fields[OUTPUT]
+        node.params = fields[PARAMS]
+        node.input_ids = fields[INPUT_IDS]
+        node.output_id = fields[OUTPUT_ID]
+        node.phase = fields[PHASE]
+        node.scope = fields[SCOPE]
+        node.source = fields[SOURCE]
+    return node
 
 
 class Node:

@@ -11,7 +11,7 @@ import numpy as np
 import tapeviz as tf
 from tapeviz.debugger import BackwardStepper, Recorder
 from tapeviz.debugger.replay import replay_tape
-from tapeviz.node import Node
+from tapeviz.node import DURATION, RECORD_WIDTH, TAPED, Node
 from tapeviz.ops.registry import Op
 from tapeviz.sourceinfo import SourceInfo
 
@@ -110,8 +110,9 @@ def test_a_packed_step_keeps_each_ops_taped_flag_and_duration():
     with Recorder() as rec:
         with tf.GradientTape() as tape:
             loss = tf.reduce_sum(w * w)
-        # the open step's rows, as dispatch appended them: (node, taped, duration, ...)
-        forward = [(bool(row[1]), row[2]) for row in rec.current_step._rows]
+        # the open step's records, as dispatch added them (node.RECORD_FIELDS)
+        flat = rec.current_step._flat
+        forward = list(zip(map(bool, flat[TAPED::RECORD_WIDTH]), flat[DURATION::RECORD_WIDTH]))
         _ = w.assign_sub(0.1 * tape.gradient(loss, w))
         _ = tf.constant(1.0) + 1.0   # a step after it: the first is final, and packed
     step = rec.steps[0]

@@ -1,8 +1,9 @@
 """What a recorded step really holds, in bytes: array buffers and the Python objects around them.
 
-The Recorder keeps each op's row (`node.ROW_FIELDS`): its `Node`, which holds the input and
-output tensors, whether a tape kept it and its duration; keeping them keeps alive every
-object listed below, so every one is counted. A packed step (`packed.py`) holds
+The Recorder keeps each op's record (`node.RECORD_FIELDS`, one after another in a flat list):
+its `Node` where one was made, its input and output tensors, whether a tape kept it, its
+duration and the rest; keeping them keeps alive every object listed below, so every one is
+counted. A packed step (`packed.py`) holds
 columns instead, counted whole by `count_packed`. Sizes
 are `sys.getsizeof` of real instances, taken once at import and rounded up to the 16 bytes
 both Python's small-object allocator and glibc's malloc hand out; an array buffer also
@@ -20,7 +21,7 @@ from operator import attrgetter, is_
 
 import numpy as np
 
-from ..node import ROW_FIELDS, Node
+from ..node import INPUTS, NODE, OUTPUT, PARAMS, RECORD_WIDTH, VALUE, Node
 from ..tensor import Tensor, VariableRead
 
 _getsizeof = sys.getsizeof
@@ -47,19 +48,19 @@ _TENSOR = _instance(Tensor)
 _tensor_value = attrgetter("_value")
 
 _DICT_ENTRY = 48                              # a dict's entry and index, at 2/3 load
-# An op's row until its step is final (node.ROW_FIELDS: a tuple), and its slot in a list.
-_ROW = allocated(_getsizeof(tuple(ROW_FIELDS))) + _LIST_SLOT
-# Every recorded op: its node, the output tensor, the node's params dict, its row (with its
-# slot in the step's list of rows), its duration (a float), and its slot in the list of
-# nodes made when someone looks.
-PER_OP = (_instance(Node) + _TENSOR + allocated(_getsizeof({})) + _ROW
-          + allocated(_getsizeof(0.5)) + _LIST_SLOT)
-# A taped op also has an entry, and its number key, in the step's map of taped nodes.
-PER_TAPED = _DICT_ENTRY + _BIG_INT
-# What an op holds before its step is packed and not after: its node, output tensor, inputs
-# tuple (of two), row, duration and entry in the step's map of taped nodes.
-UNPACKED_EXTRA = (_instance(Node) + _TENSOR + allocated(_TUPLE + 16) + _ROW
-                  + allocated(_getsizeof(0.5)) + _DICT_ENTRY + _BIG_INT)
+# An op's record until its step is final (node.RECORD_FIELDS: slots of the step's list).
+_RECORD = RECORD_WIDTH * _LIST_SLOT
+# A node: where a tape kept the op (dispatch made it), or made when someone looks, with its
+# slot in the list of nodes made then.
+NODE_BYTES = _instance(Node) + _LIST_SLOT
+# Every recorded op: the output tensor, its params dict, its record, its duration (a float)
+# and output id (a number), and its entry in the step's map of output ids.
+PER_OP = (_TENSOR + allocated(_getsizeof({})) + _RECORD + allocated(_getsizeof(0.5))
+          + _BIG_INT + _DICT_ENTRY)
+# What an op holds before its step is packed and not after: its output tensor, inputs tuple
+# (of two), record, duration, entry in the map of output ids, and a node if a tape kept it.
+UNPACKED_EXTRA = (NODE_BYTES + _TENSOR + allocated(_TUPLE + 16) + _RECORD
+                  + allocated(_getsizeof(0.5)) + _DICT_ENTRY)
 # Each input: the number of its id in the node's input_ids (tuples are counted whole).
 PER_INPUT = _BIG_INT
 # Each kept gradient: its number key and entry in a dict, a slot in the step's log (the
@@ -75,11 +76,12 @@ def _tuple_bytes(count: int) -> int:
 
 
 # a packed step's own tuple, and its columns as long as its ops: ops, values, output ids,
-# phases, scopes, sources (durations and taped flags: an array of doubles and bytes)
-_NAMED_TUPLE = _tuple_bytes(13)
+# input ids (a tuple each, counted with the op), phases, scopes, sources (durations and taped
+# flags: an array of doubles and bytes)
+_NAMED_TUPLE = _tuple_bytes(12)
 _DURATIONS = allocated(_getsizeof(array("d")))
 _FLAGS = allocated(_getsizeof(b""))
-_PACKED_COLUMNS = 6
+_PACKED_COLUMNS = 7
 
 
 def _tuples_and_ids(count: int) -> int:
@@ -87,7 +89,13 @@ def _tuples_and_ids(count: int) -> int:
     return 2 * allocated(_TUPLE + 8 * count) + PER_INPUT * count
 
 
+def _input_ids_bytes(count: int) -> int:
+    """A packed op's input_ids tuple of `count` items, and the id numbers."""
+    return allocated(_TUPLE + 8 * count) + PER_INPUT * count
+
+
 _TUPLES_AND_IDS = [_tuples_and_ids(count) for count in range(8)]
+_INPUT_IDS = [_input_ids_bytes(count) for count in range(8)]
 # numpy's scalar types, whose objects all have one size: the usual value of a scalar op
 _SCALAR_BYTES = {kind: allocated(_getsizeof(kind(0))) for kind in (
     np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
@@ -121,9 +129,10 @@ class Footprint:
         self.gradients = 0    # logged gradients counted so far
         self.seen: set | None = set()   # ids of the tensors and arrays counted
 
-    def count_ops(self, rows) -> int:
-        """Count the ops from `self.ops` on, given their `rows` (`node.ROW_FIELDS`; the loop
-        inlines the usual cases: a numpy scalar value, a tensor seen already)."""
+    def count_ops(self, flat) -> int:
+        """Count the ops from `self.ops` on, given their records one after another (`flat`,
+        `node.RECORD_FIELDS`; the loop inlines the usual cases: a numpy scalar value, a tensor
+        seen already)."""
         finished = self.seen is None   # a finished step took an op after all (a race)
         if finished:
             self.seen = set()
@@ -133,19 +142,18 @@ class Footprint:
         tensor_size = _TENSOR_BYTES.get
         tuples = _TUPLES_AND_IDS
         added = 0
-        start, stop = self.ops, len(rows)
-        for index in range(start, stop):
-            node, taped = rows[index][:2]
-            inputs = node.inputs
+        start, stop = self.ops, len(flat) // RECORD_WIDTH
+        for at in range(start * RECORD_WIDTH, stop * RECORD_WIDTH, RECORD_WIDTH):
+            inputs = flat[at + INPUTS]
             count = len(inputs)
             added += PER_OP + (tuples[count] if count < 8 else _tuples_and_ids(count))
-            if taped:
-                added += PER_TAPED
-            if node.params:
-                added += _params_bytes(node.params)
-            output = node.output
-            seen_add(id(output))
-            value = output._value
+            if flat[at + NODE] is not None:
+                added += NODE_BYTES
+            params = flat[at + PARAMS]
+            if params:
+                added += _params_bytes(params)
+            seen_add(id(flat[at + OUTPUT]))
+            value = flat[at + VALUE]
             size = scalar_size(type(value))   # a scalar made by this op: its own object
             added += size if size is not None else self._array(value)
             for tensor in inputs:
@@ -166,13 +174,16 @@ class Footprint:
         """Count a packed step (`packed.Packed`) whole: its tuples, dicts and bytes, the ids,
         each op's slots in the step's durations and flags, each distinct value, tensor from
         outside and gradient once."""
-        count, ids, outside, params, grads = (len(packed.ops), len(packed.input_ids),
-                                              packed.outside, packed.params, packed.grads)
-        added = (_NAMED_TUPLE + _PACKED_COLUMNS * _tuple_bytes(count) + _tuple_bytes(ids)
-                 + _tuple_bytes(len(outside)) + allocated(_getsizeof(packed.arities))
-                 + allocated(_getsizeof(params)) + allocated(_getsizeof(grads))
-                 + (count + ids) * _BIG_INT + _DURATIONS + allocated(count * _DURATION_SLOT)
+        count, outside, params, grads = (len(packed.ops), packed.outside, packed.params,
+                                         packed.grads)
+        added = (_NAMED_TUPLE + _PACKED_COLUMNS * _tuple_bytes(count)
+                 + _tuple_bytes(len(outside)) + allocated(_getsizeof(params))
+                 + allocated(_getsizeof(grads)) + count * _BIG_INT
+                 + _DURATIONS + allocated(count * _DURATION_SLOT)
                  + allocated(_FLAGS + count * _FLAG_SLOT))
+        arities = list(map(len, packed.input_ids))   # each op's tuple of input ids, and the ids
+        added += sum(map(_INPUT_IDS.__getitem__, arities)) if max(arities, default=0) < 8 \
+            else sum(map(_input_ids_bytes, arities))
         if params:
             added += sum(map(_params_bytes, params.values()))
         if len(grads) > 257:   # op indexes past the small ints

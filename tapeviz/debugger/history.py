@@ -1,29 +1,29 @@
 """What the Recorder keeps: `RecordedStep`s of `RecordedOp`s.
 
-Recording an op appends the row dispatch built for it (its `Node`, whether a tape kept it,
-its duration and the node's fields) to the step and nothing more (no object is made for it:
-each kept object is more work for the cycle collector). A finished step whose nodes nothing
-else holds keeps them as columns of values instead (`packed`) and makes them again when
-someone looks. The step's `RecordedOp`s (the dispatch `Node`: inputs, output, source, scope,
-phase, plus the op's duration and, once backward has run, the gradient of the loss w.r.t.
-its output) are made when someone first looks, and the bytes held are counted per step
-(`footprint`). Tensors are immutable, so a recorded value stays valid without a copy.
+Recording an op adds the record dispatch built for it (its fields one after another in the
+step's one flat list, `node.RECORD_FIELDS`: its `Node` where a tape kept it, whether one did,
+its duration, its op, value, inputs, output and the rest) to the step and nothing more (no
+object is made for it: each kept object is more work for the cycle collector). A finished
+step whose nodes nothing else holds keeps them as columns of values instead (`packed`) and
+makes them again when someone looks. The step's `RecordedOp`s (the dispatch `Node`: inputs,
+output, source, scope, phase, plus the op's duration and, once backward has run, the
+gradient of the loss w.r.t. its output) are made when someone first looks, and the bytes
+held are counted per step (`footprint`). Tensors are immutable, so a recorded value stays
+valid without a copy.
 """
 from __future__ import annotations
 
 import sys
 import threading
-from operator import itemgetter
 
 import numpy as np
 
-from ..node import row
+from ..node import DURATION, NODE, OUTPUT_ID, RECORD_WIDTH, TAPED, node_of, record
 from ..tensor import Variable, VariableRead
-from .footprint import PER_GRADIENT, PER_RECORD, Footprint, allocated
+from .footprint import NODE_BYTES, PER_GRADIENT, PER_RECORD, Footprint, allocated
 from .packed import held_elsewhere, pack, unpack
 
 _looking = threading.RLock()  # one step's RecordedOps and nodes are made (or packed) once
-_node_of = itemgetter(0)
 
 
 def _value(tensor):
@@ -147,16 +147,16 @@ class RecordedStep:
         self.variable_gradients: dict = {}   # variable name -> gradient from tape.gradient
         self.gradient_sources: list = []    # what the step's gradient call differentiated for
         self._loss = None
-        # each op's row (node.ROW_FIELDS: its Node, whether a tape kept it, its duration, ...),
-        # in order; None while packed
-        self._rows: list | None = []
-        self._nodes: list | None = None   # the rows' nodes, listed on a look (or to pack)
+        # each op's record (node.RECORD_FIELDS: its Node or None, whether a tape kept it, its
+        # duration, ...), one after another in one list, in order; None while packed
+        self._flat: list | None = []
+        self._nodes: list | None = None   # the records' nodes, listed (and made) on a look
         self._packed = None         # the ops as columns (packed.Packed) once final, until a look
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
         self._grads: dict = {}      # op index -> upstream gradient tensor
         self._grad_log: list = []   # the gradient tensors as they came, for the count
         self.backward_steps: list = []   # another engine's BackwardSteps, as they ran (below)
-        self._taped_ids: dict | None = None   # output_id -> index of taped ops, on first use
+        self._taped_ids: dict | None = None   # output_id -> op index, on first use
         self._taped_upto = 0
         self._footprint = Footprint()
         self._owner = None          # the KeptBytes this step is counted in, once finished
@@ -169,14 +169,14 @@ class RecordedStep:
         ops = self._ops
         if len(ops) < len(self):
             with _looking:   # (not while the Recorder packs the step on its own thread)
-                if self._rows is None:
-                    self._unpack()
-                rows, grads = self._rows, self._grads
-                start, stop = len(ops), len(rows)
+                nodes, grads = self._listed_nodes(), self._grads
+                flat = self._flat
+                taped, durations = flat[TAPED::RECORD_WIDTH], flat[DURATION::RECORD_WIDTH]
+                start, stop = len(ops), len(nodes)
                 made = stop - start
                 for index in range(start, stop):
-                    node, taped, duration = rows[index][:3]
-                    ops.append(RecordedOp(node, duration, bool(taped), index, grads))
+                    ops.append(RecordedOp(nodes[index], durations[index], bool(taped[index]),
+                                          index, grads))
                 self._footprint.nbytes += made * RECORD_BYTES
             owner = self._owner
             if owner is not None:
@@ -185,32 +185,49 @@ class RecordedStep:
 
     @property
     def nodes(self) -> list:
-        """The dispatch `Node` of each op, in order (made again from the columns of a packed
-        step, once: the same objects on every later look)."""
+        """The dispatch `Node` of each op, in order (made from its record where dispatch made
+        none, or again from the columns of a packed step, once: the same objects on every
+        later look)."""
         with _looking:
-            if self._rows is None:
-                self._unpack()
-            nodes = self._nodes
-            if nodes is None or len(nodes) != len(self._rows):   # (an open step grew)
-                nodes = self._nodes = list(map(_node_of, self._rows))
-            return nodes
+            return self._listed_nodes()
+
+    def _listed_nodes(self) -> list:
+        """`nodes` (under `_looking`): those dispatch made none for are made now, into their
+        records, and counted."""
+        if self._flat is None:
+            self._unpack()
+        flat, nodes = self._flat, self._nodes
+        if nodes is None or len(nodes) != len(self):   # (an open step grew)
+            nodes = flat[NODE::RECORD_WIDTH]
+            made = counted = 0
+            for index, node in enumerate(nodes):
+                if node is None:
+                    start = index * RECORD_WIDTH
+                    nodes[index] = flat[start] = node_of(flat[start:start + RECORD_WIDTH])
+                    made += 1
+                    counted += index < self._footprint.ops
+            self._nodes = nodes
+            if counted:   # (those not counted yet are counted with their node)
+                self._footprint.nbytes += counted * NODE_BYTES
+                if self._owner is not None:
+                    self._owner.grew(counted * NODE_BYTES, self)
+        return nodes
 
     def _pack(self) -> None:
         """A final step whose nodes nothing else holds (no tape, stepper or look) keeps them as
         columns; the count follows what it holds now."""
         with _looking:   # (not while another thread makes its records)
-            rows, nodes = self._rows, self._nodes
-            if not rows or self._ops or self.backward_steps:
+            flat = self._flat
+            if not flat or self._ops or self.backward_steps:
                 return
-            if nodes is None or len(nodes) != len(rows):
-                self._nodes = None   # (a stale list held some of them)
-                nodes = list(map(_node_of, rows))
-            if held_elsewhere(nodes):
+            self._nodes = None   # (a list made on a look holds them too)
+            nodes = list(filter(None, flat[NODE::RECORD_WIDTH]))
+            if nodes and held_elsewhere(nodes):
                 return
             del nodes
-            self._packed = pack(rows, self._grads)
-            del rows
-            self._rows = self._nodes = None
+            self._packed = pack(flat, self._grads)
+            del flat
+            self._flat = None
             self._grads, self._grad_log = {}, []
             self._taped_ids, self._taped_upto = None, 0
         footprint = self._footprint
@@ -222,8 +239,10 @@ class RecordedStep:
     def _unpack(self) -> None:
         packed = self._packed
         nodes, self._grads = unpack(packed)
-        self._rows = list(map(row, nodes, packed.taped, packed.durations))
-        self._nodes = nodes
+        flat = []
+        for node, taped, duration in zip(nodes, packed.taped, packed.durations):
+            flat += record(node, taped, duration)
+        self._flat, self._nodes = flat, nodes
         self._grad_log = list(self._grads.values())
         self._packed = None
         grown = self._recount() + self._finish_count()
@@ -261,8 +280,8 @@ class RecordedStep:
         """Count the ops and gradients that came since the last count; returns the bytes."""
         footprint = self._footprint
         added = 0
-        if self._rows is not None and footprint.ops < len(self._rows):
-            added += footprint.count_ops(self._rows)
+        if self._flat is not None and footprint.ops < len(self):
+            added += footprint.count_ops(self._flat)
         if footprint.gradients < len(self._grad_log):
             added += footprint.count_gradients(self._grad_log)
         return added
@@ -286,18 +305,17 @@ class RecordedStep:
         """Keep the gradients of `upstream` ({output id: tensor}) that reached this step's
         taped ops; returns the others (`step`: another engine's BackwardStep, see
         `_set_gradient`)."""
-        rows = self._rows
-        if rows is None:   # packed: nothing else held its nodes, so no backward runs over them
+        flat = self._flat
+        if flat is None:   # packed: nothing else held its nodes, so no backward runs over them
             return upstream
         taped_ids = self._taped_ids
         if taped_ids is None:
             taped_ids = self._taped_ids = {}
-        if self._taped_upto < len(rows):
-            for index in range(self._taped_upto, len(rows)):
-                op_row = rows[index]
-                if op_row[1]:
-                    taped_ids[op_row[5]] = index   # (ROW_FIELDS: taped, output_id)
-            self._taped_upto = len(rows)
+        upto, count = self._taped_upto, len(self)
+        if upto < count:   # (every output is held while the step is open: its id is its own)
+            taped_ids.update(zip(flat[upto * RECORD_WIDTH + OUTPUT_ID::RECORD_WIDTH],
+                                 range(upto, count)))
+            self._taped_upto = count
         found = upstream.keys() & taped_ids.keys()
         if not found:
             return upstream
@@ -319,25 +337,26 @@ class RecordedStep:
             self._footprint.nbytes += _step_bytes(step)
 
     def _extend(self, records) -> None:
-        """Append ops given as their rows (`node.ROW_FIELDS`)."""
-        self._rows += records
+        """Append ops given as their records (`node.RECORD_FIELDS`, one after another)."""
+        self._flat += records
 
     def _take_tail(self, start: int) -> list:
-        """Remove and return the rows of the ops from `start` on; the bytes are counted
+        """Remove and return the records of the ops from `start` on; the bytes are counted
         again."""
-        tail = self._rows[start:]
+        tail = self._flat[start * RECORD_WIDTH:]
         if tail:
-            del self._rows[start:]
+            del self._flat[start * RECORD_WIDTH:]
             del self._ops[start:]
             self._nodes = None
             self._taped_ids, self._taped_upto = None, 0
             self._recount()
         return tail
 
-    def _put_first(self, rows: list) -> None:
-        """Put the ops (rows) another step's `_take_tail` gave before this step's own."""
-        self._rows[:0] = rows
-        self._grads = {index + len(rows): grad for index, grad in self._grads.items()}
+    def _put_first(self, records: list) -> None:
+        """Put the ops (records) another step's `_take_tail` gave before this step's own."""
+        self._flat[:0] = records
+        moved = len(records) // RECORD_WIDTH
+        self._grads = {index + moved: grad for index, grad in self._grads.items()}
         self._taped_ids, self._taped_upto = None, 0
         self._nodes = None
 
@@ -428,8 +447,8 @@ class RecordedStep:
         return None if rop is None else rop.grad
 
     def __len__(self) -> int:
-        rows = self._rows
-        return len(self._packed.ops) if rows is None else len(rows)
+        flat = self._flat
+        return len(self._packed.ops) if flat is None else len(flat) // RECORD_WIDTH
 
     def __iter__(self):
         return iter(self.ops)

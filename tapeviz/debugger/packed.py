@@ -14,12 +14,13 @@ scopes and source lines, linked as they ran.
 from __future__ import annotations
 
 from array import array
-from itertools import chain, compress, islice
-from operator import attrgetter, itemgetter, not_
+from itertools import chain, compress, repeat
+from operator import attrgetter, itemgetter
 from sys import getrefcount
 from typing import NamedTuple
 
-from ..node import Node
+from ..node import (DURATION, INPUT_IDS, INPUTS, OP, OUTPUT_ID, PARAMS, PHASE, RECORD_WIDTH,
+                    SCOPE, SOURCE, TAPED, VALUE, Node)
 from ..tensor import Tensor
 
 _new = object.__new__
@@ -35,8 +36,7 @@ class Packed(NamedTuple):
     ops: tuple          # the registered Op of each
     values: tuple       # each output's value
     output_ids: tuple   # id() each output had while it lived: how later inputs named it
-    input_ids: tuple    # every node's input_ids as it ran, one after another
-    arities: array      # how many of them are each node's
+    input_ids: tuple    # each node's input_ids as it ran
     outside: tuple      # the input tensors not made in the step, in the order they are read
     params: dict        # op index -> its params, where it has any
     phases: tuple
@@ -48,25 +48,29 @@ class Packed(NamedTuple):
 
 
 def held_elsewhere(nodes: list) -> bool:
-    """Whether anything but the list `nodes` and each one's row holds one of them (a tape, a
-    stepper, a record)."""
+    """Whether anything but the list `nodes` and the step's records hold one of them (a tape,
+    a stepper, a record)."""
     return max(map(getrefcount, nodes)) > _HELD_BY_ONE_LIST + 1
 
 
-def pack(rows: list, grads: dict) -> Packed:
-    """A step's ops, given as their rows (`node.ROW_FIELDS`; nothing else holds their
-    nodes), and their gradients ({index: tensor}) as columns."""
-    # (every pass runs in C, on the rows dispatch built: this runs once a step, on the
-    # training loop's time)
-    _, taped, durations, ops, values, output_ids, input_ids, params, phases, scopes, sources, \
-        inputs = zip(*rows)
-    flat_ids = tuple(chain.from_iterable(input_ids))
-    outside = tuple(compress(chain.from_iterable(inputs),
-                             map(not_, map(set(output_ids).__contains__, flat_ids))))
-    return Packed(ops, values, output_ids, flat_ids, array("I", map(len, input_ids)), outside,
-                  dict(filter(_second, enumerate(params))), phases, scopes, sources,
-                  dict(zip(grads, map(_tensor_value, grads.values()))), bytes(taped),
-                  array("d", durations))
+def pack(flat: list, grads: dict) -> Packed:
+    """A step's ops, given as their records one after another (`node.RECORD_FIELDS`; nothing
+    else holds their nodes), and their gradients ({index: tensor}) as columns."""
+    # (each column is a strided slice of the records, a C loop with no call per item; this
+    # runs once a step, on the training loop's time)
+    width = RECORD_WIDTH
+    input_ids, output_ids, params = flat[INPUT_IDS::width], flat[OUTPUT_ID::width], \
+        flat[PARAMS::width]
+    made = dict.fromkeys(output_ids, False).get   # an input made in the step: linked by its id
+    outside = tuple(compress(chain.from_iterable(flat[INPUTS::width]),
+                             map(made, chain.from_iterable(input_ids), repeat(True))))
+    return Packed(tuple(flat[OP::width]), tuple(flat[VALUE::width]), tuple(output_ids),
+                  tuple(input_ids), outside,
+                  dict(filter(_second, enumerate(params))) if any(params) else {},
+                  tuple(flat[PHASE::width]), tuple(flat[SCOPE::width]),
+                  tuple(flat[SOURCE::width]),
+                  dict(zip(grads, map(_tensor_value, grads.values()))) if grads else {},
+                  bytes(flat[TAPED::width]), array("d", flat[DURATION::width]))
 
 
 def unpack(packed: Packed) -> tuple:
@@ -75,11 +79,10 @@ def unpack(packed: Packed) -> tuple:
     kept from outside), `input_ids`/`output_id` naming them as dispatch does."""
     made: dict = {}             # the id an output had -> the tensor that stands for it now
     outside = iter(packed.outside)
-    input_ids = iter(packed.input_ids)
     nodes = []
     for index, op in enumerate(packed.ops):
         inputs, ids = [], []
-        for key in islice(input_ids, packed.arities[index]):
+        for key in packed.input_ids[index]:
             tensor = made.get(key)
             if tensor is None:
                 tensor = next(outside)

@@ -1,10 +1,11 @@
 """The Recorder: a history of training steps, every op in them, under a byte budget.
 
 It listens at the dispatch point. On the thread it records, it keeps a `Sink` in the
-thread's state: dispatch appends each op there as (node, taped, duration) and the backward
-pass writes each upstream gradient there by its output's id, with no event made and no call
-into the Recorder (`subscribe(sunk=True)`); other engines, other threads (`threads="all"`)
-and a second Recorder on the thread send events or nodes, which go into the same list.
+thread's state: dispatch adds each op's record there (`node.RECORD_FIELDS`, one after another
+in one flat list; no node at all for an op no tape keeps) and the backward pass writes each
+upstream gradient there by its output's id, with no event made and no call into the Recorder
+(`subscribe(sunk=True)`); other engines, other threads (`threads="all"`) and a second
+Recorder on the thread send events or nodes, whose records go into the same list.
 The Recorder sorts what came into steps in bulk, when it must: at each `GradientComputed`
 (which ends a step), `mark_step`, a look, and a budget check. Its `RecordedOp`s are made
 when someone looks. Nothing is copied (tensors are immutable). Bytes are counted per step,
@@ -15,14 +16,13 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from operator import itemgetter
 from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
 from ..errors import size_text
 from ..fpwarnings import warn_from_user_line
-from ..node import row
+from ..node import OP, RECORD_WIDTH, TAPED, record
 from ..threadstate import thread_state
 from ..tensor import Variable
 from .footprint import UNPACKED_EXTRA
@@ -31,22 +31,21 @@ from .history import KeptBytes, RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
 MIN_CHECK_GAP, MAX_CHECK_GAP = 8, 4096   # ops between counts of the step in progress
-_taped = itemgetter(1)
 
 
 class Sink(list):
-    """The ops a Recorder was given and has not sorted into steps yet, a row each
-    (`node.ROW_FIELDS`), in the order they ran; dispatch appends to it directly. `upstream`:
-    the gradients the backward pass wrote, by the id of the output they reached; dispatch
-    calls `full()` when the list reaches `check_at` ops (time to count the step in
-    progress)."""
+    """The ops a Recorder was given and has not sorted into steps yet, their records
+    (`node.RECORD_FIELDS`) one after another, in the order they ran; dispatch extends it
+    directly. `upstream`: the gradients the backward pass wrote, by the id of the output they
+    reached; dispatch calls `full()` when the list reaches `check_at` items (time to count
+    the step in progress)."""
 
     __slots__ = ("upstream", "check_at", "full")
 
     def __init__(self):
         super().__init__()
         self.upstream: dict = {}
-        self.check_at = MIN_CHECK_GAP
+        self.check_at = MIN_CHECK_GAP * RECORD_WIDTH
         self.full = None   # set while it is a thread's sink (a cycle through the Recorder)
 
 
@@ -209,7 +208,7 @@ class Recorder:
             records = self._records
             del records[:]
             records.upstream.clear()
-            records.check_at = MIN_CHECK_GAP
+            records.check_at = MIN_CHECK_GAP * RECORD_WIDTH
 
     # ---- what was kept ---------------------------------------------------------------------
     @property
@@ -218,7 +217,7 @@ class Recorder:
         with self._lock:
             self._settle()
             kept = list(self._steps)
-            if self._current._rows:
+            if self._current._flat:
                 kept.append(self._current)
             return kept
 
@@ -229,7 +228,7 @@ class Recorder:
             self._settle()
             if self._steps:
                 return self._steps[-1]
-            return self._current if self._current._rows else None
+            return self._current if self._current._flat else None
 
     @property
     def current_step(self) -> RecordedStep:
@@ -252,7 +251,7 @@ class Recorder:
     def __len__(self) -> int:
         with self._lock:
             self._settle()
-            return len(self._steps) + (1 if self._current._rows else 0)
+            return len(self._steps) + (1 if self._current._flat else 0)
 
     def __iter__(self):
         return iter(self.steps)
@@ -279,14 +278,14 @@ class Recorder:
         self._record_op_any_thread(event.node, event.taped, event.duration)
 
     def _record_op(self, node, taped: bool, duration: float) -> None:
-        """An op ran: kept in the list dispatch's sink appends to (no lock: one append)."""
+        """An op ran: kept in the list dispatch's sink extends (no lock: one extend)."""
         if get_ident() != self._thread:
             return
         self._record_op_any_thread(node, taped, duration)
 
     def _record_op_any_thread(self, node, taped: bool, duration: float) -> None:
         records = self._records
-        records.append(row(node, taped, duration))
+        records += record(node, taped, duration)
         if len(records) >= records.check_at:
             self._check_budget()
 
@@ -312,9 +311,9 @@ class Recorder:
                 first = self._wait(taken)
                 if first < 0:
                     return self._attach_upstream()
-                # the ops of the next step alone: the tuples that held the ended step's nodes
-                # go, so it can be packed (nothing else holds them), before it is counted
-                taken = taken[first:]
+                # the ops of the next step alone: the list that held the ended step's nodes
+                # goes, so it can be packed (nothing else holds them), before it is counted
+                taken = taken[first * RECORD_WIDTH:]
                 self._commit_update()
             self._current._extend(taken)
         self._attach_upstream()
@@ -334,13 +333,14 @@ class Recorder:
         those before it are its own): put those before the first taped op there; returns
         that op's index (it starts the next step's forward pass), or -1."""
         closing = self._closing
-        first = bytes(map(_taped, records)).find(1)
-        waiting = records if first < 0 else records[:first]
+        first = bytes(records[TAPED::RECORD_WIDTH]).find(1)
+        waiting = records if first < 0 else records[:first * RECORD_WIDTH]
         if waiting:
-            start = len(closing._rows)
+            start = len(closing)
             closing._extend(waiting)
-            for index in range(len(waiting) - 1, -1, -1):
-                if waiting[index][3].kind == "update":   # (its row's op)
+            ops = waiting[OP::RECORD_WIDTH]
+            for index in range(len(ops) - 1, -1, -1):
+                if ops[index].kind == "update":
                     self._waiting_from = start + index + 1
                     break
         return first
@@ -351,7 +351,7 @@ class Recorder:
         closing, self._closing = self._closing, None
         if closing is None:
             return
-        if self._waiting_from < len(closing._rows):
+        if self._waiting_from < len(closing):
             self._current._put_first(closing._take_tail(self._waiting_from))
         self._finish(closing)
 
@@ -399,7 +399,7 @@ class Recorder:
         self._settle()
         self._commit_update()
         ended = self._current
-        if not ended._rows and ended._loss is None:
+        if not ended._flat and ended._loss is None:
             return None
         ended.complete = True
         if label is not None:
@@ -408,7 +408,7 @@ class Recorder:
         self._current = RecordedStep(self._next_index)
         self._next_index += 1
         if closing:   # counted when its update ops are in; now only if it may reach the budget
-            self._closing, self._waiting_from = ended, len(ended._rows)
+            self._closing, self._waiting_from = ended, len(ended)
             per_op, ops = self._per_op, max(len(ended), self._last_length)
             if not per_op or self._kept.nbytes + 2 * per_op * ops > self.max_bytes:
                 self._enforce_budget(reserve=per_op * (ops - len(ended)))  # the updates to come
@@ -433,7 +433,7 @@ class Recorder:
     def _held(self, count: bool = True) -> int:
         """Bytes held now: the finished steps, and the open ones counted up to their last op
         (or, not `count`, as far as they were counted)."""
-        open_steps = [self._current] if self._current._rows else []
+        open_steps = [self._current] if self._current._flat else []
         if self._closing is not None:
             open_steps.append(self._closing)
         return self._kept.nbytes + sum(step.nbytes if count else step._counted
@@ -445,14 +445,16 @@ class Recorder:
             self._settle()
             self._enforce_budget()
             current = self._current
-            self._plan_check(current.nbytes // max(1, len(current._rows)))
+            self._plan_check(current.nbytes // max(1, len(current)))
 
     def _plan_check(self, per_op: int) -> None:
         """Count the step in progress next when its ops, at `per_op` bytes each, could have
         filled half of what the budget has left."""
         left = max(0, self.max_bytes - self._held(count=False))
         gap = left // (2 * max(1, per_op))
-        self._records.check_at = len(self._records) + min(MAX_CHECK_GAP, max(MIN_CHECK_GAP, gap))
+        records = self._records
+        records.check_at = len(records) + RECORD_WIDTH * min(MAX_CHECK_GAP,
+                                                             max(MIN_CHECK_GAP, gap))
 
     def _enforce_budget(self, reserve: int = 0) -> None:
         """Drop the oldest finished steps until the kept ones, and `reserve` bytes more, fit
@@ -463,7 +465,7 @@ class Recorder:
         steps = self._steps
         dropped = dropped_bytes = 0
         while held > self.max_bytes and steps and steps[0] is not self._closing:
-            if len(steps) == 1 and not self._current._rows:
+            if len(steps) == 1 and not self._current._flat:
                 break                       # the newest finished step: kept alone
             old = steps.popleft()
             old._owner = None
@@ -486,7 +488,7 @@ class Recorder:
             self._warn_too_big()
 
     def _warn_too_big(self) -> None:
-        big = self._steps[-1] if self._steps and not self._current._rows else self._current
+        big = self._steps[-1] if self._steps and not self._current._flat else self._current
         if self._closing is not None:
             big = self._closing
         if not big._warned_big:
