@@ -402,3 +402,33 @@ def test_find_nan_origin_without_the_loss_warns_that_the_backward_pass_went_unse
         assert find_nan_origin(tape) is None   # was: None, silently ('no NaN anywhere')
     assert caught[0].filename == __file__
     assert find_nan_origin(tape, y).vjp_of.op.name == "sqrt"
+
+
+# ---- the widget ---------------------------------------------------------------------------------
+def test_the_loss_given_to_the_widget_is_named_as_a_tensor_with_the_tape_as_the_fix():
+    pytest.importorskip("anywidget")
+    from tapeviz.viz import TapeWidget
+    w = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * w
+    err, line = raised(TypeError, lambda: TapeWidget(loss))   # was: '...; got Tensor'
+    assert str(err).startswith("TapeWidget: expected a GradientTape, BackwardStepper, "
+                               "Recorder, RecordedStep, a list of nodes or a tapeviz.torch "
+                               "tape; got a float32 tensor of shape ()")
+    assert "TapeWidget(tape)" in err.hint
+    assert_names_this_line(err, line)
+    assert TapeWidget(tape).step_count == 1
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_showing_a_step_the_recorder_does_not_keep_raises_and_leaves_the_view_as_it_was():
+    pytest.importorskip("anywidget")
+    from tapeviz.viz import TapeWidget
+    rec = Recorder()
+    _record(rec, 3)
+    widget = TapeWidget(rec)
+    with pytest.raises(IndexError, match=r"no kept step at index 100 \(the recorder keeps 3"):
+        widget.show_step(100)   # was: no error; the trait said 100, the view's error field why
+    assert widget.step_index == 2 and widget.error == ""
+    widget.show_step(0)
+    assert widget.step_index == 0 and widget.error == ""

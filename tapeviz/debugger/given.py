@@ -47,10 +47,17 @@ def check_recorded_ops(call: str, source, expected: str, on_recording: str,
                                f"{describe(stray)}", hint=_hint(call, stray, on_recording))
     if hasattr(source, "nodes") or hasattr(source, "ops"):
         return
+    raise not_recorded_ops(call, source, expected, on_recording, target)
+
+
+def not_recorded_ops(call: str, source, expected: str, on_recording: str,
+                     target=None) -> DTypeError:
+    """The error for `source`, given to `call` where recorded ops were `expected`: the loss
+    for the tape, the two swapped, a Recorder where a step was meant."""
     swapped = isinstance(source, Tensor) and hasattr(target, "nodes")
-    raise DTypeError(call, f"expected {expected}; got {describe(source)}",
-                     hint=f"the tape comes first, then the loss: {call}(tape, loss)"
-                     if swapped else _hint(call, source, on_recording))
+    return DTypeError(call, f"expected {expected}; got {describe(source)}",
+                      hint=f"the tape comes first, then the loss: {call}(tape, loss)"
+                      if swapped else _hint(call, source, on_recording))
 
 
 def _node_like(item) -> bool:

@@ -11,6 +11,7 @@ returns an object with the BackwardStepper's reading methods.
 """
 from __future__ import annotations
 
+from ..debugger.given import not_recorded_ops
 from ..debugger.history import RecordedStep
 from ..debugger.recorded_stepper import RecordedStepper
 from ..debugger.recorder import Recorder
@@ -37,9 +38,9 @@ class Scene:
                  failure=None):
         if not isinstance(source, (GradientTape, BackwardStepper, Recorder, RecordedStep,
                                    list, tuple)) and not _other_engines_tape(source):
-            raise TypeError(f"TapeWidget: expected a GradientTape, BackwardStepper, Recorder, "
-                            f"RecordedStep, a list of nodes or a tapeviz.torch tape; got "
-                            f"{type(source).__name__}")
+            raise not_recorded_ops("TapeWidget", source, "a GradientTape, BackwardStepper, "
+                                   "Recorder, RecordedStep, a list of nodes or a "
+                                   "tapeviz.torch tape", "TapeWidget(rec)")
         self.source = source
         self.target = target
         self.sources = sources

@@ -164,6 +164,7 @@ class TapeWidget(anywidget.AnyWidget):
     def show_step(self, index: int) -> None:
         """Show `recorder.steps[index]` (0 is the oldest kept; the title names it 'step 3 of 3',
         counting from 1 as every view does)."""
+        self._scene.show_step(index)   # a step it does not keep: refused here, not in the view
         self.step_index = index
 
     def toggle(self, node_id: str) -> None:
