@@ -43,6 +43,7 @@ from .tape import GradientTape, UnconnectedGradients
 from .clip import clip_by_global_norm, clip_by_norm
 from .linalg import norm
 from .tf_function import function
+from .control_flow import cond, while_loop
 from .printing import print
 from . import config, linalg, math
 from . import nn, random

@@ -32,6 +32,7 @@ NOT_FUZZED = {
     "get", "serialize", "deserialize",    # Keras lookups by name or config
     "from_generator", "zip",              # Dataset constructors taking a generator, datasets
     "function",                           # tf.function: a decorator taking a function
+    "cond", "while_loop",                 # control flow taking functions (fidelity cases)
     "print", "is_tensor",                 # tf.print prints anything; is_tensor asks of it
 }
 

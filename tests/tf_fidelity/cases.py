@@ -2670,3 +2670,29 @@ add_case("train.Checkpoint/missing_path", lambda tf: tf.train.Checkpoint(
     w=tf.Variable(1.0)).restore(__import__("os").path.join(__import__("tempfile").mkdtemp(),
                                                             "ckpt-9")), grad=False,
     op="Checkpoint")
+
+
+# ---- tf.cond and tf.while_loop, run eagerly (CS20's Huber loss; loops written for graphs) ---
+def _huber(tf, labels, predictions, delta=1.0):
+    residual = tf.abs(labels - predictions)
+    return tf.cond(residual < delta, lambda: 0.5 * tf.square(residual),
+                   lambda: delta * residual - 0.5 * delta ** 2)
+
+
+add_case("cond/huber_small", lambda tf, y, p: _huber(tf, y, p), a32(1.0), a32(1.5))
+add_case("cond/huber_large", lambda tf, y, p: _huber(tf, y, p), a32(1.0), a32(4.0))
+add_case("cond/python_pred_and_values", lambda tf: [
+    tf.cond(True, lambda: tf.constant(1), lambda: tf.constant(2)),
+    tf.cond(tf.constant(False), lambda: (1, 2), lambda: (3, 4))], grad=False)
+add_case("cond/vector_pred", lambda tf, x: tf.cond(x > 0.0, lambda: x, lambda: -x), f32(3))
+add_case("cond/missing_branch", lambda tf, x: tf.cond(x > 0.0, None, lambda: x), f32(),
+         op="cond")
+add_case("while_loop/doubling", lambda tf, x: tf.while_loop(
+    lambda i, s: i < 3, lambda i, s: [i + 1, s * 2.0], [0, x]), f32(2))
+add_case("while_loop/tuple_sum", lambda tf: tf.while_loop(
+    lambda i, s: i < 4, lambda i, s: (i + 1, s + i), (0, 0)), grad=False)
+add_case("while_loop/maximum_iterations", lambda tf, x: tf.while_loop(
+    lambda i, v: True, lambda i, v: (i + 1, v * v), (0, x), maximum_iterations=2),
+         a32([1.5, -0.5]))
+add_case("while_loop/body_returns_fewer", lambda tf: tf.while_loop(
+    lambda i, s: i < 3, lambda i, s: i + 1, [0, 1.0]), grad=False, op="while_loop")
