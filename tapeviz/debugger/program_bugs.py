@@ -3,13 +3,14 @@ user's line, the figures and the fix: gradient ascent by a sign error (`ascent`)
 units initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
 (`double_softmax`), image pixels fed unscaled (`input_scale`), a Variable made inside the
-loop (`loop_variables`), an evaluation run in training mode (`train_mode`), on the numpy
-engine's recordings and the torch adapter's alike (`op_index.role` reads torch's op names
-as the numpy engine's). The shown step's nodes are
-walked once (`op_index`); the steps only as far as each check needs.
+loop (`loop_variables`), gradients never zeroed (`accumulation`), an evaluation run in
+training mode (`train_mode`), on the numpy engine's recordings and the torch adapter's
+alike (`op_index.role` reads torch's op names as the numpy engine's). The shown step's
+nodes are walked once (`op_index`); the steps only as far as each check needs.
 """
 from __future__ import annotations
 
+from .accumulation import accumulated_gradients
 from .batch_axis import over_batch_axis
 from .double_softmax import softmax_given_as_logits
 from .input_scale import unscaled_input
@@ -26,6 +27,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     the recorded steps; `gradients`: {variable name: gradient} of the shown step (when it
     has none, the last step that has is read instead)."""
     evaluation = training_mode_in_evaluation(steps)   # read before the step is swapped
+    piled = accumulated_gradients(steps)
     if steps and not gradients:   # model.fit's last step only averages its metrics
         trained = next((step for step in reversed(steps) if step.variable_gradients), None)
         if trained is not None:
@@ -36,7 +38,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     more = (over_batch_axis(by_op, nodes) + softmax_given_as_logits(by_op, nodes)
             + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
-            + variables_made_in_loop(steps, nodes) + evaluation)
+            + variables_made_in_loop(steps, nodes) + piled + evaluation)
     if ascent is not None:
         more.insert(0, ascent)
     return more + found   # causes first: the symptoms (norms, zeros) follow from them

@@ -646,3 +646,57 @@ def test_an_evaluation_after_model_eval_gives_no_alert():
     rec, model, running_mean, _ = evaluated(switch_to_eval=True)
     assert torch.equal(model.bn.running_mean, running_mean)
     assert diagnose(rec) == []
+
+
+# ---- bug 8: gradients never zeroed, so they pile up across steps -----------------------------
+def accumulating(zero: str, steps: int = 5):
+    """The MLP trained by SGD with `zero` ('never', 'each step', 'every 2 passes')."""
+    x, y = regression_data()
+    torch.manual_seed(0)
+    model = MLP(hidden=8)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    with Recorder() as rec:
+        for _ in range(steps):
+            if zero == "each step":
+                optimizer.zero_grad()
+            F.mse_loss(model(x), y).backward()
+            if zero == "every 2 passes":   # accumulating on purpose: one update per 2 passes
+                F.mse_loss(model(x), y).backward()
+            optimizer.step()  # BUG 8a: no zero_grad() before the next backward()
+            if zero == "every 2 passes":
+                optimizer.zero_grad()
+    return rec, model
+
+
+def test_gradients_never_zeroed_name_the_growth_the_step_line_and_the_fix():
+    rec, model = accumulating("never")
+    [finding] = findings("accumulated_gradients", rec)
+    message = finding.message
+    # the figure by another road: torch's own .grad after the loop, the five passes' sum
+    total = float(torch.sqrt(sum((p.grad.double() ** 2).sum() for p in model.parameters())))
+    assert f"at step {rec.last_step.number} the gradient's norm is {total:.3g}" in message
+    assert f"sgd_step at tests/pytorch/{here('# BUG 8a')}" in message
+    assert message.endswith("fix: call optimizer.zero_grad() in each step, before "
+                            "loss.backward()")
+    assert set(finding.variables) == {"hidden.weight", "hidden.bias", "out.weight", "out.bias"}
+
+
+def test_a_raw_tensor_never_zeroed_is_told_to_zero_its_grad():
+    x, y = regression_data()
+    w = torch.zeros(3, 1, requires_grad=True)
+    with Recorder() as rec:
+        for _ in range(4):
+            loss = ((x @ w - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                w -= 0.01 * w.grad  # BUG 8b
+    [finding] = findings("accumulated_gradients", rec)
+    assert f"sub_ at tests/pytorch/{here('# BUG 8b')}" in finding.message
+    assert finding.message.endswith("fix: zero each gradient after its update: "
+                                    "w.grad.zero_() (or w.grad = None)")
+
+
+@pytest.mark.parametrize("zero", ["each step", "every 2 passes"])
+def test_gradients_zeroed_each_step_or_accumulated_on_purpose_give_no_alert(zero):
+    rec, _ = accumulating(zero)
+    assert findings("accumulated_gradients", rec) == []

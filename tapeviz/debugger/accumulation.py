@@ -1,0 +1,77 @@
+"""Gradients that pile up across steps: `optimizer.zero_grad()` (or `w.grad.zero_()`) never
+called, so torch's backward adds each pass's gradient to `.grad` and every update uses the
+sum of all the passes so far, stale and ever larger. Read from what each recorded step of
+another engine kept: the gradient each backward step sent a parameter (this pass's own) and
+the parameter's `.grad` after the pass. Accumulating over a few passes before one update,
+then zeroing, is meant: a `.grad` that still holds the pass before the last update is not.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tensor import VariableRead
+from .findings import Finding
+from .numerics import _where
+
+MIN_STEPS = 3        # trained steps in a row, each holding the one before's gradient
+TOLERANCE = 1e-3     # relative, of the gradients' norm
+
+
+def _own_gradients(step) -> dict:
+    """{variable name: the gradient this step's backward pass sent it}, from its steps."""
+    found: dict = {}
+    for backward in step.backward_steps:
+        for tensor, grad in zip(backward.node.inputs, backward.input_grads):
+            if grad is not None and type(tensor) is VariableRead:
+                name = tensor.variable.name
+                value = np.asarray(grad._value, np.float64)
+                found[name] = found[name] + value if name in found else value
+    return found
+
+
+def _flat(gradients: dict, names: list) -> np.ndarray:
+    return np.concatenate([np.asarray(getattr(gradients[name], "_value", gradients[name]),
+                                      np.float64).ravel() for name in names])
+
+
+def _carried_over(before, step) -> tuple | None:
+    """(names, norm of .grad, norm of the pass's own) when `step`'s .grad is `before`'s plus
+    its own pass's gradient (nothing zeroed it between), else None."""
+    own = _own_gradients(step)
+    names = [n for n in own if n in step.variable_gradients and n in before.variable_gradients]
+    if not names:
+        return None
+    total, mine = _flat(step.variable_gradients, names), _flat(own, names)
+    scale = float(np.linalg.norm(total))
+    if scale == 0 or float(np.linalg.norm(total - mine)) <= TOLERANCE * scale:
+        return None   # .grad is this pass's alone: zeroed before it
+    earlier = _flat(before.variable_gradients, names)
+    if float(np.linalg.norm(total - earlier - mine)) > TOLERANCE * scale:
+        return None
+    return names, scale, float(np.linalg.norm(mine))
+
+
+def accumulated_gradients(steps) -> list:
+    """A Finding when, in each of the last MIN_STEPS trained steps, `.grad` held the step
+    before's gradient plus its own (and the steps updated the parameters)."""
+    trained = [s for s in steps if s.variable_gradients and s.backward_steps][-MIN_STEPS:]
+    if len(trained) < MIN_STEPS:
+        return []
+    carried = [_carried_over(before, step) for before, step in zip(trained, trained[1:])]
+    if any(found is None for found in carried):
+        return []
+    step = trained[-1]
+    update = next((op.node for op in step.ops if op.node.op.kind == "update"
+                   and op.node.inputs and type(op.node.inputs[0]) is VariableRead), None)
+    if update is None:
+        return []   # nothing updated: gradients summed on purpose (an accumulation)
+    names, total, own = carried[-1]
+    by_optimizer = update.op.name.endswith("_step")   # adam_step, sgd_step: optimizer.step()
+    fix = ("call optimizer.zero_grad() in each step, before loss.backward()" if by_optimizer
+           else "zero each gradient after its update: w.grad.zero_() (or w.grad = None)")
+    message = (f"gradients pile up: .grad is never zeroed, so each backward pass adds to the "
+               f"last (in each of the last {len(carried)} steps .grad held the step before's "
+               f"gradient plus its own) and every update uses the sum of all the passes so "
+               f"far: at step {step.number} the gradient's norm is {total:.3g}, this pass's "
+               f"own {own:.3g}; {update.op.name} at {_where(update.source)}; fix: {fix}")
+    return [Finding("accumulated_gradients", message, update, variables=names)]
