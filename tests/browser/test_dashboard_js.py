@@ -1,0 +1,82 @@
+"""dashboard.js's chart drawing on a long series, in Chromium without Jupyter: the buckets
+Python sends (here 400, for 100,000 steps with one spike and one NaN) are drawn one vertex per
+pixel column at most, the spike stays the band's top and the y axis's, the NaN step gets its
+mark and its name, round steps label the x axis, and hovering the spike's column says its
+steps and raw range. The module is loaded as the browser loads it (a data: URL)."""
+import base64
+import pathlib
+
+import numpy as np
+import pytest
+
+from tapeviz.viz.series import Series
+
+MODULE = pathlib.Path(__file__).resolve().parents[2] / "tapeviz" / "viz" / "static" / \
+    "dashboard.js"
+STEPS, SPIKE, NAN = 100_000, 61_234, 87_001
+
+
+def long_series():
+    """Series.to_bytes of a noisy run around 1 with a spike of 1e4 and one NaN, as lists."""
+    values = 1.0 + 0.1 * np.random.default_rng(0).standard_normal(STEPS)
+    values[SPIKE - 1], values[NAN - 1] = 1e4, np.nan
+    s = Series()
+    for step, value in enumerate(values, start=1):
+        s.append(step, value)
+    sent = s.to_bytes()
+    columns = {name: np.frombuffer(sent[name], "<i4" if name in ("steps", "bad_step")
+                                   else "<f4").tolist()
+               for name in ("steps", "values", "low", "high", "smooth", "bad", "bad_step")}
+    # JSON has no NaN: null, which the module's `typed` reads back as NaN
+    columns = {name: [None if isinstance(v, float) and not np.isfinite(v) else v for v in col]
+               for name, col in columns.items()}
+    return {"name": "w:0", **columns,
+            **{key: sent[key] for key in ("start", "count", "width", "smoothing")}}
+
+
+@pytest.mark.browser
+def test_a_long_series_is_drawn_per_pixel_with_its_spike_and_nan(browser):
+    url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
+    page = browser.context.new_page()
+    try:
+        page.set_content('<svg id="chart" style="width: 380px"></svg>')
+        got = page.evaluate("""async ([url, series]) => {
+            const m = await import(url);
+            const s = { ...series };
+            for (const k of ["steps", "bad_step"]) s[k] = m.typed(s[k], Int32Array);
+            for (const k of ["values", "low", "high", "smooth", "bad"])
+              s[k] = m.typed(s[k], Float32Array);
+            const svg = document.getElementById("chart");
+            const drawn = m.drawChart(svg, [s], { log: true });
+            const cols = drawn.series[0].cols;
+            const spike = cols.reduce((a, c) => (c.high > a.high ? c : a));
+            const band = svg.querySelector("polygon.tvd-band").getAttribute("points").split(" ");
+            return {
+              buckets: s.steps.length, columns: cols.length,
+              vertices: svg.querySelector("polyline.tvd-line").getAttribute("points")
+                .split(" ").length,
+              bandTop: Math.min(...band.map((p) => Number(p.split(",")[1]))),
+              plotTop: Number(svg.querySelector(".tvd-plot").getAttribute("y")),
+              ticks: [...svg.querySelectorAll("text.tvd-tick")].map((t) => t.textContent),
+              marks: svg.querySelectorAll(".tvd-nan-mark").length,
+              markText: [...svg.querySelectorAll(".tvd-nan-text")].map((t) => t.textContent),
+              alarm: m.firstNonFinite([s]),
+              spike: { from: spike.from, to: spike.step, high: spike.high },
+              hover: m.hoverLines(drawn, spike.x),
+              rounds: m.roundSteps(1, 2400),
+            };
+        }""", [url, long_series()])
+    finally:
+        page.close()
+    assert 200 <= got["buckets"] <= 400
+    assert got["columns"] <= 236 and got["vertices"] == got["columns"]   # <= a pixel each
+    assert got["spike"]["from"] <= SPIKE <= got["spike"]["to"] and got["spike"]["high"] == 1e4
+    assert got["bandTop"] == pytest.approx(got["plotTop"], abs=0.1)      # the spike tops it
+    assert "10000" in got["ticks"] and str(STEPS) in got["ticks"]      # ... and the y axis
+    assert got["marks"] == 1 and got["markText"] == ["NaN"]
+    assert got["alarm"] == f"NaN at step {NAN} (w:0)"
+    head, (row,) = got["hover"]["head"], got["hover"]["rows"]
+    assert head == f"steps {got['spike']['from']}–{got['spike']['to']}", head
+    assert row["text"].startswith("w:0: raw ") and "to 10000" in row["text"], row
+    assert got["rounds"] == [1000, 2000]
+    assert browser.blocked == []
