@@ -394,3 +394,10 @@ def test_guide_cnn_at_the_benchmark_size_matches_torch_and_stays_float32():
     for grad, param in zip(grads, (k1, b1, k2, b2, w, b)):
         scale = float(param.grad.abs().max())
         np.testing.assert_allclose(grad.numpy(), param.grad.numpy(), rtol=0, atol=1e-4 * scale)
+
+
+def test_model_save_says_it_is_not_covered_and_what_saves_the_weights():
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    with pytest.raises(NotImplementedError, match=r"Sequential.save: a whole-model file .* "
+                                                  r"save the weights \(model.save_weights"):
+        model.save("model.keras")

@@ -115,6 +115,14 @@ class Model(Trainer, Layer):
         with open(_weights_path(filepath), "wb") as file:
             np.savez(file, *self.get_weights())
 
+    def save(self, filepath, overwrite=True, **kwargs):
+        """Keras's whole-model file (its architecture as config with the weights) is not
+        covered: refused, saying what saves the same training state."""
+        from ..coverage import OUT_OF_SCOPE
+        raise NotImplementedError(f"{type(self).__name__}.save: a whole-model file (.keras, "
+                                  f"SavedModel) is TensorFlow's, and tapeviz does not cover it; "
+                                  f"{OUT_OF_SCOPE['tf.saved_model']}")
+
     def load_weights(self, filepath, by_name=False, skip_mismatch=False) -> None:
         """Load weights saved by `save_weights`, in the same order and layouts."""
         with np.load(_weights_path(filepath)) as archive:

@@ -2696,3 +2696,12 @@ add_case("while_loop/maximum_iterations", lambda tf, x: tf.while_loop(
          a32([1.5, -0.5]))
 add_case("while_loop/body_returns_fewer", lambda tf: tf.while_loop(
     lambda i, s: i < 3, lambda i, s: i + 1, [0, 1.0]), grad=False, op="while_loop")
+
+
+def _weight_names(tf):
+    layer = tf.keras.layers.Dense(2, name="hidden")
+    layer(tf.ones([1, 3]))
+    return [w.name for w in layer.weights]
+
+
+add_case("keras.layers.Dense/weight_names", _weight_names, grad=False)

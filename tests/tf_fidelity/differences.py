@@ -53,6 +53,11 @@ DELIBERATE: dict[str, str] = {
         "tf.nn.embedding_lookup and tf.gather raise in both, naming the id, the table's size "
         "and the user's line: a -1 id is usually padding or an unknown-word marker given as an "
         "id by mistake",
+    "keras.layers.Dense/weight_names":
+        "a layer's weights' names: Keras 3 (TF 2.21) names them 'kernel' and 'bias', the same "
+        "for every layer (the layer is in their .path); tapeviz keeps Keras 2's 'hidden/"
+        "kernel:0', because the debugger (a recorded step's variables, the update lines, "
+        "diagnoses) names a variable by its name, and 'kernel' would not say which",
 }
 
 TO_FIX: dict[str, str] = {}
