@@ -601,3 +601,14 @@ def test_opening_a_long_tape_makes_graph_nodes_only_for_what_it_shows():
     assert len(widget.view.nodes["g:block1*1999"].members) == 1999 * 3
     widget.step()   # the sum's step: its node is drawn, nothing else is made
     assert widget.highlight == "n4000" and len(made) <= 6
+
+
+@pytest.mark.parametrize("arrange", [lambda nodes: nodes + nodes, lambda nodes: nodes[::-1]],
+                         ids=["each output made twice", "outputs read before made"])
+def test_a_node_list_whose_outputs_repeat_or_come_late_links_each_input_to_its_latest_maker(
+        arrange):
+    nodes = arrange(list(_mixed_tape().nodes))
+    graph = Graph.from_nodes(nodes)
+    order, scopes, edges = _drawn_one_node_at_a_time(nodes)
+    assert list(graph.nodes) == order
+    assert [(e.src, e.dst, e.shape) for e in graph.edges] == edges
