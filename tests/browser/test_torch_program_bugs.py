@@ -50,6 +50,9 @@ def test_a_torch_loops_gradient_ascent_alert_names_the_update_and_torchs_fix(tmp
                                "uphill (update · gradient > 0 in 6 of 6 steps)"), text
         assert "add_ at Cell In[1], line 13: w += 0.05 * w.grad" in text, text
         assert widget.locator(".tv-alerts .tv-alert").count() == 1
+        # the graph draws the tensor by the name the alert and the code give it
+        drawn = widget.locator("svg .node text").all_text_contents()
+        assert "w" in drawn and not any("leaf" in label for label in drawn), drawn
         check_alert_reads_and_inspects(
             page, browser, widget, alert, "light", op="add_",
             fix="fix: subtract the step: w -= lr * w.grad (inside torch.no_grad())",
