@@ -27,7 +27,8 @@ OUT_OF_SCOPE = {
     "tf.keras.callbacks.TensorBoard": "TensorBoard's event files need TensorFlow's writer, "
                                       "and tapeviz writes none: fit's History "
                                       "(model.fit(...).history) holds each epoch's logs",
-    "tf.strings": _TEXT, "tf.data.TextLineDataset": _TEXT,
+    "tf.strings": _TEXT, "tf.data.TextLineDataset": _TEXT, "tf.keras.preprocessing.text": _TEXT,
+    "tf.keras.preprocessing.text_dataset_from_directory": _TEXT,
     "tf.keras.layers.TextVectorization": _TEXT, "tf.keras.layers.StringLookup": _TEXT,
     "tf.saved_model": _SAVED, "tf.keras.models.load_model": _SAVED,
     "tf.keras.models.save_model": _SAVED,

@@ -235,4 +235,11 @@ TF_NAMES: dict[str, frozenset] = {
     "keras.datasets": frozenset("""
         boston_housing california_housing cifar10 cifar100 fashion_mnist imdb mnist reuters
     """.split()),
+    "keras.preprocessing": frozenset("""
+        image image_dataset_from_directory sequence text text_dataset_from_directory
+        timeseries_dataset_from_array
+    """.split()),
+    "keras.preprocessing.sequence": frozenset("""
+        TimeseriesGenerator make_sampling_table pad_sequences skipgrams
+    """.split()),
 }

@@ -6,8 +6,9 @@ from ..ops.gather import one_hot
 from ..ops.shape import reshape
 from ..tensor import Tensor
 from .callbacks import Progbar
+from .sequence import pad_sequences
 
-__all__ = ["Progbar", "to_categorical"]
+__all__ = ["Progbar", "pad_sequences", "to_categorical"]
 
 
 def to_categorical(x, num_classes=None):

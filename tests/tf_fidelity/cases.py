@@ -2705,3 +2705,22 @@ def _weight_names(tf):
 
 
 add_case("keras.layers.Dense/weight_names", _weight_names, grad=False)
+
+
+# ---- pad_sequences: text programs' token ids of different lengths as one array ------------
+_RAGGED_IDS = [[1, 2, 3], [4, 5], [6], []]
+PAD_SEQUENCES = {
+    "default": dict(),
+    "maxlen_post": dict(maxlen=2, padding="post", truncating="post", value=-1),
+    "maxlen_pre": dict(maxlen=2),
+    "float32": dict(dtype="float32", value=0.5),
+    "longer_maxlen": dict(maxlen=5, padding="post"),
+    "bad_padding": dict(padding="middle"),
+}
+for _label, _options in PAD_SEQUENCES.items():
+    add_case(f"keras.utils.pad_sequences/{_label}", lambda tf, _o=_options:
+             tf.keras.utils.pad_sequences(_RAGGED_IDS, **_o), grad=False, op="pad_sequences")
+add_case("keras.utils.pad_sequences/steps_of_vectors", lambda tf: tf.keras.utils.pad_sequences(
+    [[[1, 2], [3, 4]], [[5, 6]]]), grad=False)
+add_case("keras.preprocessing.sequence.pad_sequences/keras2_path", lambda tf:
+         tf.keras.preprocessing.sequence.pad_sequences([[1], [2, 3]]), grad=False)
