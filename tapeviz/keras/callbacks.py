@@ -2,7 +2,8 @@
 and the callbacks that steer it (`training_callbacks.py`).
 
 `fit` calls each callback's `on_train_begin`, `on_epoch_begin`, `on_train_batch_begin`,
-`on_train_batch_end`, `on_epoch_end` and `on_train_end` when it defines them.
+`on_train_batch_end`, `on_epoch_end` and `on_train_end` when it defines them; its validation
+pass and `evaluate` call `on_test_*`, `predict` `on_predict_*` (`callback_list.py`).
 """
 from __future__ import annotations
 
