@@ -115,9 +115,31 @@ def installed() -> bool:
 
 def at_next_call(callback: Callable) -> None:
     """Call `callback()` once, at this thread's next module call (on the global pre-hook: one
-    registration, ~2 us, when layer paths are not kept)."""
-    _next_call[threading.get_ident()] = callback
+    registration, ~2 us, when layer paths are not kept). Forgotten if the thread ends first
+    (a training thread whose step raised): its wait would keep the pre-hook on for good."""
+    ident = threading.get_ident()
+    _next_call[ident] = callback
+    if _ending.token is None:   # once a thread: its thread-local token goes when it ends
+        token = _ending.token = _ThreadEnd()
+        weakref.finalize(token, _thread_ended, ident).atexit = False
     _sync_pre_hook()
+
+
+class _ThreadEnd:
+    __slots__ = ("__weakref__",)
+
+
+class _Ending(threading.local):
+    def __init__(self):
+        self.token = None   # a _ThreadEnd, freed with the thread's locals when it ends
+
+
+_ending = _Ending()
+
+
+def _thread_ended(ident: int) -> None:
+    if _next_call.pop(ident, None) is not None:
+        _sync_pre_hook()
 
 
 def forget_next_call(every_thread: bool = False) -> None:

@@ -118,3 +118,32 @@ def test_a_training_step_failing_in_a_thread_leaves_nothing_installed(where, run
     assert [node.scope for node in tape.nodes] == ["Sequential/0", "Sequential/1",
                                                    "Sequential/2", ""]
     assert _hooks() == before
+
+
+def test_a_thread_that_ends_after_its_step_failed_leaves_no_module_hook_waiting_for_it():
+    """A thread listening itself (its own breakpoint) whose optimizer.step() raised, then
+    ended: the pre-hook that waited for its next module call (to put its mode back) goes
+    with it, so no module call of another thread pays it, and a recording names modules."""
+    before = _hooks()
+    model, _ = _failing_train("step")
+    optimizer = _FailingStep(model.parameters(), lr=0.1)
+
+    def train():
+        tvt.break_on(op="log")   # this thread listens: its mode is off during step()
+        model(torch.ones(2, 3)).sum().backward()
+        optimizer.step()
+
+    failed = []
+    thread = threading.Thread(target=lambda: failed.append(pytest.raises(ValueError, train)))
+    try:
+        thread.start()
+        thread.join(TIMEOUT)
+        assert failed and not thread.is_alive()
+        assert _hooks() == before   # the breakpoint is still armed: nothing else is needed
+        with tvt.record() as tape:
+            model(torch.ones(2, 3)).sum()
+        assert [node.scope for node in tape.nodes] == ["Sequential/0", "Sequential/1",
+                                                       "Sequential/2", ""]
+    finally:
+        tvt.clear_breakpoints()
+    assert _hooks() == before
