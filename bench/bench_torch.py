@@ -120,6 +120,7 @@ from torch.optim.optimizer import (register_optimizer_step_post_hook,  # noqa: E
 from torch.overrides import TorchFunctionMode  # noqa: E402
 
 BREAKPOINT_GOAL = 1.1
+OWN_ZERO_GRAD = tvt.torch.optim.Optimizer.zero_grad   # torch's, imported before anyone listens
 
 
 @contextlib.contextmanager
@@ -142,11 +143,11 @@ def empty_mode():
 
 class CopyingMode(TorchFunctionMode):
     """The least any recorder built on this mechanism does, and nothing more: a
-    TorchFunctionMode (off during `optimizer.step()`, as the adapter's) that keeps a numpy
-    copy of each differentiable op's inputs and output, a post-hook on each output's autograd
-    node that keeps a copy of the gradients flowing through it, and a copy of each parameter
-    and its gradient after the step; one copy per tensor and version. No node, event, step
-    or budget: what the Recorder costs above this row is the debugger's own model."""
+    TorchFunctionMode (off during `optimizer.step()` and `zero_grad()`, as the adapter's) that
+    keeps a numpy copy of each differentiable op's inputs and output, a post-hook on each
+    output's autograd node that keeps a copy of the gradients flowing through it, and a copy of
+    each parameter and its gradient after the step; one copy per tensor and version. No node,
+    event, step or budget: what the Recorder costs above this row is the debugger's own model."""
 
     def __init__(self):
         super().__init__()
@@ -190,11 +191,20 @@ class CopyingMode(TorchFunctionMode):
     def __enter__(self):
         self.hooks = [register_optimizer_step_pre_hook(self.step_starts),
                       register_optimizer_step_post_hook(self.step_ends)]
+
+        def zero_grad_without_mode(optimizer, set_to_none=True):   # it runs no op
+            tvt.torch._C._pop_torch_function_stack()
+            try:
+                return OWN_ZERO_GRAD(optimizer, set_to_none)
+            finally:
+                tvt.torch._C._push_on_torch_function_stack(self)
+        tvt.torch.optim.Optimizer.zero_grad = zero_grad_without_mode
         return super().__enter__()
 
     def __exit__(self, *exc_info):
         while self.hooks:
             self.hooks.pop().remove()
+        tvt.torch.optim.Optimizer.zero_grad = OWN_ZERO_GRAD
         return super().__exit__(*exc_info)
 
 
@@ -245,6 +255,7 @@ MODES = {
     "break_on(op='log'), never hit": (armed(op="log"), BREAKPOINT_GOAL),
     "break_on(file, line), never hit": (armed(file="no_such_file.py", line=1),
                                         BREAKPOINT_GOAL),
+    "break_on(nan=True), never hit": (armed(nan=True), BREAKPOINT_GOAL),
     "runner, never paused": (UNDER_RUNNER, None),
 }
 

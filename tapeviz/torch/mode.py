@@ -97,18 +97,14 @@ def _traced(op, func, args, kwargs, route, tapes):
     hearers = _hearers(route, state, source)
     if not tapes and not hearers and not route.steps:   # heard only at other lines
         return func(*args, **kwargs)
+    # heard only by node forms that want some outputs (a nan breakpoint's): the output is
+    # tested before any copy or node is made, as dispatch does
+    test = None if tapes or route.steps else _output_test(route, hearers)
     names, tensors, params = _arguments(func, args, kwargs)
-    if modules.installed():
-        scope, name_of = state.scope, modules.parameter_name
-    else:   # an op heard alone (a breakpoint's): its modules are on the stack
-        running = modules.frames_from_stack(caller)
-        scope = running[-1][1] if running else ""
-
-        def name_of(leaf):
-            return modules.parameter_name(leaf, running)
     # the inputs change (relu_, out=, F.relu(x, inplace=True)): take them before
     early = op.inplace or "out" in kwargs or params.get("inplace") is True
     made = op.inplace and tensors and values.unseen(tensors[0])   # an initialiser's write
+    scope, name_of = _layer(state, caller) if early or test is None else (None, None)
     inputs = _inputs(tensors, name_of) if early else None
     started = perf_counter()
     result = func(*args, **kwargs)
@@ -123,6 +119,11 @@ def _traced(op, func, args, kwargs, route, tapes):
         return result
     if made:
         values.made_here(tensors[0], source)
+    if test is not None:
+        if not test(values.host_view(output)):
+            return result
+        if name_of is None:
+            scope, name_of = _layer(state, caller)
     if inputs is None:
         inputs = _inputs(tensors, name_of)
     if len(names) > len(op.input_names):   # (a first call given a number names fewer)
@@ -140,6 +141,25 @@ def _traced(op, func, args, kwargs, route, tapes):
         for callback in hearers:
             callback(event)
     return result
+
+
+def _output_test(route, hearers):
+    """The test an op's output must pass for its node to be made, when each of `hearers` is
+    a node form that wants only some outputs (a nan breakpoint's); else None."""
+    if route.every_node or route.evented or hearers is not route.ops:
+        return None
+    return route.wants
+
+
+def _layer(state, caller) -> tuple:
+    """(the layer path an op called from `caller` runs in, how its parameters are named)."""
+    if modules.installed():
+        return state.scope, modules.parameter_name
+    running = modules.frames_from_stack(caller)   # an op heard alone: its modules on the stack
+
+    def name_of(leaf):
+        return modules.parameter_name(leaf, running)
+    return (running[-1][1] if running else ""), name_of
 
 
 def _marked(func, args, kwargs):
@@ -319,7 +339,7 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
         source = source_from(_getframe(1))
         hearers = _hearers(route, state, source)
         if hearers:
-            updates.start(optimizer, op, hearers, source)
+            updates.start(optimizer, op, hearers, source, _output_test(route, hearers))
 
 
 def _optimizer_ends(optimizer, args, kwargs) -> None:

@@ -28,7 +28,7 @@ _HYPERPARAMETERS = (bool, int, float, str, tuple)   # a group's entries kept as 
 
 class _Local(threading.local):
     def __init__(self):
-        # (optimizer, op, hearers, source, [(param, before, grad, params)], started)
+        # (optimizer, op, hearers, source, [(param, before, grad, params)], test, started)
         self.pending = None
 
 
@@ -41,8 +41,10 @@ def op_of(optimizer):
     return op_named(update_op_name(cls), kind="update", label=f"{cls.__name__} −=")
 
 
-def start(optimizer, op, hearers: tuple, source) -> None:
-    """The step is about to run and `hearers` hear its updates: keep what it starts from."""
+def start(optimizer, op, hearers: tuple, source, test=None) -> None:
+    """The step is about to run and `hearers` hear its updates: keep what it starts from.
+    `test(value)`: what a parameter's new value must pass for its update to be heard (a nan
+    breakpoint's); what it starts from is kept all the same (the step writes over it)."""
     updated = []
     for group in optimizer.param_groups:
         params = {key: value for key, value in group.items()
@@ -51,7 +53,7 @@ def start(optimizer, op, hearers: tuple, source) -> None:
             if parameter.grad is not None:   # the parameters step() changes
                 updated.append((parameter, values.snapshot(parameter),
                                 values.snapshot(parameter.grad), params))
-    _local.pending = (optimizer, op, hearers, source, updated, perf_counter())
+    _local.pending = (optimizer, op, hearers, source, updated, test, perf_counter())
 
 
 def cancel() -> None:
@@ -65,12 +67,14 @@ def finish(optimizer) -> None:
     if pending is None or pending[0] is not optimizer:
         return
     _local.pending = None
-    _, op, hearers, source, updated, started = pending
+    _, op, hearers, source, updated, test, started = pending
     if not op.input_names:
         op.input_names = ("param", "grad")
     duration = (perf_counter() - started) / max(1, len(updated))
     scope = type(optimizer).__name__
     for parameter, before, grad, params in updated:
+        if test is not None and not test(values.host_view(parameter)):
+            continue
         node = make_node(op, (before, grad), values.snapshot(parameter), params, scope, source)
         event = events.OpExecuted(node, False, duration)
         for callback in hearers:

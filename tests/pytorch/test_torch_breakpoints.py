@@ -1,4 +1,5 @@
 """tvt.break_on: the debugger's breakpoints on torch ops, at the user's line, nowhere else."""
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -67,6 +68,32 @@ def test_an_armed_breakpoint_on_log_copies_no_value_of_other_ops(monkeypatch):
     assert copies == [] and bp.hits == []
     torch.log(images.mean())
     assert len(bp.hits) == 1 and copies == [(), ()]   # log's input and output only
+
+
+def test_a_nan_breakpoint_copies_nothing_of_finite_ops_and_stops_where_nan_is_made(monkeypatch):
+    """Every op's output is tested first (a view of torch's memory): copies and a node only
+    for the op that made NaN, with its layer and parameters named."""
+    copies = []
+    original = values.host_copy
+    monkeypatch.setattr(values, "host_copy", lambda t: copies.append(t.shape) or original(t))
+    model, _, train_step = make_training(seed=1)
+    images, labels = torch.rand(8, 1, 8, 8), torch.randint(0, 10, (8,))
+    bp = tvt.break_on(nan=True, action="continue")
+    train_step(images, labels)   # finite all through
+    # only each parameter and its gradient before Adam's step (it writes over both)
+    assert copies == [shape for p in model.parameters() for shape in (p.shape, p.shape)]
+    assert bp.hits == []
+    copies.clear()
+    with torch.no_grad():
+        model.fc.bias[3] = float("nan")
+    model(images)
+    (hit,) = bp.hits
+    assert (hit.node.op.name, hit.node.scope) == ("linear", "DigitsCNN/fc")
+    assert hit.source.filename.endswith("digits_cnn.py") and "self.fc(x)" in hit.source.line
+    names = [t.variable.name if hasattr(t, "variable") else None for t in hit.node.inputs]
+    assert names == [None, "fc.weight", "fc.bias"]
+    assert np.isnan(hit.node.output.numpy()[:, 3]).all()
+    assert copies == [(8, 16), (10, 16), (10,), (8, 10)]   # the linear's inputs and output
 
 
 def test_a_breakpoint_set_before_the_op_was_ever_seen_still_hits():
