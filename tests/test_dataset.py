@@ -336,3 +336,9 @@ def test_tfe_iterator_next_and_stop_iteration():
 def test_tfe_iterator_rejects_non_datasets():
     with pytest.raises(TypeError, match="Dataset"):
         tfe.Iterator([1, 2])
+
+
+def test_flat_map_says_its_function_must_return_a_dataset():
+    with pytest.raises(TypeError, match=r"Dataset.flat_map: map_func must return a Dataset; got"
+                                        r".*\n(.*\n)*  hint: to make one element several"):
+        list(tf.data.Dataset.range(2).flat_map(lambda x: x))

@@ -307,6 +307,25 @@ class Dataset:
         return self._then(lambda: itertools.islice(self._start(), int(index), None, num_shards),
                           card, kind="Shard")
 
+    def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
+        """Windows of `size` elements every `shift`, each a dataset per component
+        (windows.py).
+
+        >>> import tapeviz as tf
+        >>> windows = tf.data.Dataset.range(5).window(3, shift=2)
+        >>> [w.as_numpy_iterator().__next__().item() for w in windows]
+        [0, 2, 4]
+        """
+        return _windows.window(self, size, shift, stride, drop_remainder)
+
+    def flat_map(self, map_func, name=None) -> "Dataset":
+        """The elements of the dataset `map_func` makes of each element, in turn."""
+        return _windows.flat_map(self, map_func)
+
+    def take_while(self, predicate, name=None) -> "Dataset":
+        """The elements before the first for which `predicate` is False."""
+        return _windows.take_while(self, predicate)
+
     def apply(self, transformation_func) -> "Dataset":
         """transformation_func(self): for chaining reusable pipeline pieces."""
         return transformation_func(self)
@@ -391,3 +410,4 @@ def _record(source, stored: list):
 
 
 from . import sources as _sources  # noqa: E402  (it builds Datasets: a cycle)
+from . import windows as _windows  # noqa: E402  (the same)

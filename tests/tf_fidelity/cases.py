@@ -2724,3 +2724,30 @@ add_case("keras.utils.pad_sequences/steps_of_vectors", lambda tf: tf.keras.utils
     [[[1, 2], [3, 4]], [[5, 6]]]), grad=False)
 add_case("keras.preprocessing.sequence.pad_sequences/keras2_path", lambda tf:
          tf.keras.preprocessing.sequence.pad_sequences([[1], [2, 3]]), grad=False)
+
+
+# ---- tf.data windows: a time series cut into overlapping windows, flat_map, take_while -----
+def _windowed(tf, **options):
+    """Each window of range(7) read back as a list (a window is a dataset per component)."""
+    return [_elements(w) for w in tf.data.Dataset.range(7).window(3, **options)]
+
+
+WINDOWS = {
+    "default": lambda tf: _windowed(tf),
+    "shift1_drop": lambda tf: _windowed(tf, shift=1, drop_remainder=True),
+    "stride2": lambda tf: _windowed(tf, shift=2, stride=2),
+    "flat_map_batch": lambda tf: _elements(tf.data.Dataset.range(7).window(
+        4, shift=1, drop_remainder=True).flat_map(lambda w: w.batch(4))),
+    "pairs": lambda tf: [[_elements(a), _elements(b)] for a, b in
+                         tf.data.Dataset.from_tensor_slices(([1, 2, 3], [4.0, 5.0, 6.0]))
+                         .window(2)],
+    "series_to_supervised": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        np.arange(8, dtype=np.float32)).window(4, shift=2, drop_remainder=True).flat_map(
+        lambda w: w.batch(4)).map(lambda w: (w[:-1], w[-1])).batch(2)),
+    "flat_map_slices": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        [[1, 2], [3, 4]]).flat_map(tf.data.Dataset.from_tensor_slices)),
+    "take_while": lambda tf: _elements(tf.data.Dataset.range(10).take_while(lambda x: x < 4)),
+}
+for _label, _make in WINDOWS.items():
+    add_case(f"data.Dataset.window/{_label}", lambda tf, _m=_make: _m(tf), grad=False,
+             op="flat_map")
