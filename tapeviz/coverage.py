@@ -65,3 +65,20 @@ def missing(space: str, module_name: str, name: str) -> AttributeError:
         return AttributeError(f"{message}: TensorFlow has no {qualified} either; did you mean "
                               f"{' or '.join(close)}?", name=name, obj=None)
     return AttributeError(message, name=name, obj=module)
+
+
+def missing_method(space: str, owner, name: str) -> AttributeError:
+    """The AttributeError for `owner.<name>`, a method of TF's `tf.<space>` (Dataset) that
+    tapeviz's lacks, said as `missing` says a namespace's."""
+    message = f"{type(owner).__name__!r} object has no attribute {name!r}"
+    if name.startswith("_"):
+        return AttributeError(message, name=name, obj=owner)
+    if name in TF_NAMES.get(space, ()):
+        return AttributeError(f"{message}: tf.{space}.{name} is TensorFlow's, and tapeviz does "
+                              f"not cover it", name=name, obj=None)
+    ours = [n for n in dir(type(owner)) if not n.startswith("_")]
+    close = difflib.get_close_matches(name, ours, n=3, cutoff=0.75)
+    if close:
+        return AttributeError(f"{message}: TensorFlow has no tf.{space}.{name} either; did you "
+                              f"mean {' or '.join(close)}?", name=name, obj=None)
+    return AttributeError(message, name=name, obj=owner)

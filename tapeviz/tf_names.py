@@ -242,4 +242,13 @@ TF_NAMES: dict[str, frozenset] = {
     "keras.preprocessing.sequence": frozenset("""
         TimeseriesGenerator make_sampling_table pad_sequences skipgrams
     """.split()),
+    "data.Dataset": frozenset("""
+        apply as_numpy_iterator batch bucket_by_sequence_length cache cardinality
+        choose_from_datasets concatenate counter element_spec enumerate filter fingerprint
+        flat_map from_generator from_tensor_slices from_tensors get_single_element
+        group_by_window ignore_errors interleave list_files load map options padded_batch
+        prefetch ragged_batch random range rebatch reduce rejection_resample repeat
+        sample_from_datasets save scan shard shuffle skip snapshot sparse_batch take take_while
+        unbatch unique window with_options zip
+    """.split()),
 }

@@ -86,3 +86,14 @@ def test_older_programs_device_lines_run_on_tapeviz_s_cpu():
     with pytest.raises(AttributeError, match="tf.config.experimental.get_memory_info is "
                                              "TensorFlow's"):
         _ = tf.config.experimental.get_memory_info
+
+
+def test_a_dataset_method_tapeviz_lacks_is_said_to_be_tensorflows():
+    dataset = tf.data.Dataset.range(3)
+    with pytest.raises(AttributeError, match=r"'Dataset' object has no attribute 'interleave': "
+                                             r"tf.data.Dataset.interleave is TensorFlow's"):
+        dataset.interleave(lambda x: x)
+    with pytest.raises(AttributeError, match=r"TensorFlow has no tf.data.Dataset.shufle either; "
+                                             r"did you mean shuffle"):
+        dataset.shufle(3)
+    assert not hasattr(dataset, "__array_interface__")

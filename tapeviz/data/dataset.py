@@ -14,6 +14,7 @@ import itertools
 import numpy as np
 
 from .. import arguments
+from ..coverage import missing_method
 from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
 from ..errors import DTypeError
@@ -389,6 +390,9 @@ class Dataset:
                 raise ValueError("element_spec: the dataset is empty, so its spec is unknown")
             spec = self._spec = _s.spec_of(first)
         return spec
+
+    def __getattr__(self, name):   # a method of TF's Dataset tapeviz lacks is said to be one
+        raise missing_method("data.Dataset", self, name)
 
     def __repr__(self) -> str:
         shown = f" element_spec={self._spec}" if isinstance(self._spec, (tuple, dict,
