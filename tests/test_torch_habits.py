@@ -175,3 +175,12 @@ def test_the_variables_given_to_an_optimizer_as_in_pytorch_are_named_with_the_ke
     assert "a Keras optimizer is not given the variables" in err.hint
     assert "apply_gradients(zip(grads, model.trainable_variables))" in err.hint
     assert_names_this_line(err, line)
+
+
+def test_numpy_functions_given_a_tensor_still_work_their_probe_refused_plainly():
+    # np.sum(x) first tries x.sum, np.size(x) x.size: a library's probe gets the plain
+    # AttributeError (no look at the student's line), and numpy falls back to the array
+    x = tf.constant(np.arange(10, dtype=np.float32))
+    assert np.sum(x) == 45.0 and np.size(x) == 10 and np.max(x) == 9.0
+    assert np.reshape(x, (2, 5)).shape == (2, 5) and np.argmax(x) == 9
+    assert not hasattr(x, "sum")   # hasattr from the student's code: the TF way, refused
