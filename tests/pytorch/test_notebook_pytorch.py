@@ -82,3 +82,17 @@ def test_planted_nan_stopped_at_and_found_at_the_notebooks_line(run):
     assert alert["kind"] == "nan" and alert["message"].startswith("log produced inf")
     assert f'<g id="{alert["node"]}" class="node' in widget["svg"]
     assert f"[nan] node {alert['node']}: log produced inf" in run.stdout("nan_widget = ")
+
+
+def test_forgotten_zero_grad_diagnosed_at_the_notebooks_step_line(run):
+    cell = run.cell("from tapeviz.debugger import Recorder, diagnose")
+    line = next(i for i, text in enumerate(cell.source.splitlines(), 1)
+                if "optimizer.step()" in text)
+    printed = run.stdout("from tapeviz.debugger import Recorder, diagnose").splitlines()
+    assert len(printed) == 1, printed
+    assert printed[0].startswith("[accumulated_gradients] gradients pile up: .grad is never "
+                                 "zeroed"), printed
+    assert f"adam_step at Cell In[{cell.execution_count}], line {line}: optimizer.step()" \
+        in printed[0]
+    assert printed[0].endswith("fix: call optimizer.zero_grad() in each step, before "
+                               "loss.backward()")
