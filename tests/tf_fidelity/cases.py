@@ -2751,3 +2751,29 @@ WINDOWS = {
 for _label, _make in WINDOWS.items():
     add_case(f"data.Dataset.window/{_label}", lambda tf, _m=_make: _m(tf), grad=False,
              op="flat_map")
+
+
+# ---- keras.layers.LayerNormalization and Softmax ---------------------------------------------
+def _layer_normalized(tf, x, **options):
+    layer = tf.keras.layers.LayerNormalization(
+        gamma_initializer=tf.constant_initializer(1.5), beta_initializer=tf.constant_initializer(
+            -0.25), **options)
+    with tf.GradientTape() as tape:
+        out = layer(x)
+        loss = tf.reduce_sum(out * cotangent(tuple(out.shape), "float32"))
+    return [out, tape.gradient(loss, layer.trainable_weights),
+            [list(w.shape) for w in layer.weights]]
+
+
+add_case("keras.layers.LayerNormalization/last_axis", lambda tf, x: _layer_normalized(tf, x),
+         f32(3, 4), rtol=1e-4, atol=1e-5)
+add_case("keras.layers.LayerNormalization/sequence", lambda tf, x: _layer_normalized(tf, x),
+         f32(2, 3, 4), rtol=1e-4, atol=1e-5)
+add_case("keras.layers.LayerNormalization/two_axes", lambda tf, x: _layer_normalized(
+    tf, x, axis=[1, 2], epsilon=1e-5), f32(2, 3, 4), rtol=1e-4, atol=1e-5)
+add_case("keras.layers.LayerNormalization/no_scale_center", lambda tf, x: _layer_normalized(
+    tf, x, scale=False, center=False), f32(3, 4), rtol=1e-4, atol=1e-5)
+add_case("keras.layers.Softmax/last_axis", lambda tf, x: tf.keras.layers.Softmax()(x),
+         f32(2, 3))
+add_case("keras.layers.Softmax/axis0", lambda tf, x: tf.keras.layers.Softmax(axis=0)(x),
+         f32(2, 3))

@@ -3,8 +3,8 @@ from .base import Layer
 from .convolutional import Conv2D, Convolution2D
 from .embedding import Embedding
 from .core import (Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambda, ReLU,
-                   Reshape)
-from .normalization import BatchNormalization
+                   Reshape, Softmax)
+from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D,
                       GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
 from .preprocessing import Normalization
@@ -13,8 +13,8 @@ from .recurrent import GRU, LSTM, SimpleRNN
 __all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D",
            "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU",
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
-           "Input", "InputLayer", "LSTM", "Lambda", "Layer", "MaxPool2D", "MaxPooling2D",
-           "Normalization", "ReLU", "Reshape", "SimpleRNN"]
+           "Input", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization", "MaxPool2D",
+           "MaxPooling2D", "Normalization", "ReLU", "Reshape", "SimpleRNN", "Softmax"]
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)

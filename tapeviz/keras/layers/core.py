@@ -1,4 +1,4 @@
-"""Core layers: Dense, Flatten, Reshape, Dropout, ReLU, Activation and Lambda.
+"""Core layers: Dense, Flatten, Reshape, Dropout, ReLU, Softmax, Activation and Lambda.
 
 Each `call` is built from tapeviz ops (matmul, bias_add, reshape, ...), which the
 tape records under the layer's name scope.
@@ -198,6 +198,31 @@ class ReLU(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+
+class Softmax(Layer):
+    """softmax(inputs) along `axis` (the last by default), as a layer.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.layers.Softmax()(tf.constant([[0.0, 0.0]])).numpy()
+    array([[0.5, 0.5]], dtype=float32)
+    """
+
+    def __init__(self, axis=-1, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = axis
+
+    def call(self, inputs, mask=None):
+        if mask is not None:
+            raise InvalidArgumentError("Softmax", "mask= is not covered: tapeviz's layers take "
+                                                  "no masks")
+        return _activations.softmax(inputs, axis=self.axis)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis}
 
 
 class Activation(Layer):

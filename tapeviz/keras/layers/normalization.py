@@ -1,4 +1,5 @@
-"""BatchNormalization: normalize with batch statistics when training, moving ones otherwise.
+"""BatchNormalization: normalize with batch statistics when training, moving ones otherwise;
+LayerNormalization: normalize each example over its own features.
 
 The moving mean and variance are non-trainable variables updated by `assign_sub` (a
 non-differentiable op the tape shows) on each training call.
@@ -105,3 +106,61 @@ class BatchNormalization(Layer):
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale}
+
+
+class LayerNormalization(Layer):
+    """gamma * (x - mean) / sqrt(var + epsilon) + beta, the mean and variance of each example
+    over `axis` (the features), the same in training and inference.
+
+    >>> import tapeviz as tf
+    >>> y = tf.keras.layers.LayerNormalization()(tf.constant([[1.0, 3.0], [0.0, 4.0]]))
+    >>> [round(float(v), 3) for v in y[:, 0]]
+    [-0.999, -1.0]
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,
+                 gamma_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        self.axis = list(axis) if isinstance(axis, (list, tuple)) else int(axis)
+        self.epsilon, self.center, self.scale = float(epsilon), bool(center), bool(scale)
+        self.beta_initializer = _initializers.get(beta_initializer)
+        self.gamma_initializer = _initializers.get(gamma_initializer)
+        self.beta_regularizer, self.gamma_regularizer = beta_regularizer, gamma_regularizer
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axes = self.axis if isinstance(self.axis, list) else [self.axis]
+        if not axes or any(not -rank <= a < rank for a in axes):
+            raise shape_error(self, f"axis {self.axis} is out of range for an input of shape "
+                                    f"{tuple(input_shape)}")
+        self._axes = sorted(a % rank for a in axes)
+        param = tuple(int(input_shape[a]) for a in self._axes)
+        self._broadcast = [int(input_shape[i]) if i in self._axes else 1 for i in range(rank)]
+        self.gamma = self.add_weight("gamma", param, initializer=self.gamma_initializer,
+                                     regularizer=self.gamma_regularizer) if self.scale else None
+        self.beta = self.add_weight("beta", param, initializer=self.beta_initializer,
+                                    regularizer=self.beta_regularizer) if self.center else None
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.dtype.name != self.dtype:
+            from ...ops.math import cast
+            inputs = cast(inputs, self.dtype)
+        mean = reduce_mean(inputs, axis=self._axes, keepdims=True)
+        variance = reduce_mean((inputs - mean) * (inputs - mean), axis=self._axes,
+                               keepdims=True)
+        inv = rsqrt(variance + self.epsilon)
+        if self.gamma is not None:
+            inv = inv * reshape(self.gamma, self._broadcast)
+        shift = -mean * inv
+        if self.beta is not None:
+            shift = shift + reshape(self.beta, self._broadcast)
+        return inputs * inv + shift
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
+                "center": self.center, "scale": self.scale}
