@@ -456,3 +456,10 @@ def test_recurrent_layers_refuse_what_they_do_not_cover():
         L.LSTM(2, stateful=True)
     with pytest.raises(ValueError, match="GRU: initial_state must hold 1 state"):
         L.GRU(2)(tf.zeros([1, 3, 2]), initial_state=[tf.zeros([1, 2])] * 2)
+
+
+def test_a_layer_made_with_tf_constant_initializer_is_cloned_from_its_config():
+    dense = L.Dense(2, kernel_initializer=tf.constant_initializer([[1.0, 2.0]]))
+    model = tf.keras.Sequential([tf.keras.Input((1,)), dense])
+    clone = tf.keras.models.clone_model(model)
+    np.testing.assert_array_equal(clone.layers[0].kernel.numpy(), [[1.0, 2.0]])

@@ -251,6 +251,7 @@ _BY_NAME = {
     "lecun_normal": LecunNormal, "lecun_uniform": LecunUniform, "orthogonal": Orthogonal,
 }
 _BY_NAME.update({cls.__name__: cls for cls in list(_BY_NAME.values())})
+_BY_NAME["ConstantInitializer"] = ConstantInitializer   # tf.constant_initializer's configs
 
 
 def serialize(initializer) -> dict:

@@ -2777,3 +2777,35 @@ add_case("keras.layers.Softmax/last_axis", lambda tf, x: tf.keras.layers.Softmax
          f32(2, 3))
 add_case("keras.layers.Softmax/axis0", lambda tf, x: tf.keras.layers.Softmax(axis=0)(x),
          f32(2, 3))
+
+
+# ---- keras.layers.Bidirectional over the fixed-weight recurrent layers -----------------------
+def _bidirectional(tf, x, kind="GRU", merge_mode="concat", **options):
+    gates = {"SimpleRNN": 1, "GRU": 3, "LSTM": 4}[kind]
+    inner = getattr(tf.keras.layers, kind)(
+        2, kernel_initializer=tf.constant_initializer(spread((3, 2 * gates), seed=11, low=-0.8,
+                                                             high=0.8)),
+        recurrent_initializer=tf.constant_initializer(spread((2, 2 * gates), seed=12,
+                                                             low=-0.8, high=0.8)),
+        bias_initializer=tf.constant_initializer(0.125), **options)
+    layer = tf.keras.layers.Bidirectional(inner, merge_mode=merge_mode)
+    with tf.GradientTape() as tape:
+        out = layer(x)
+        leaves = list(out) if isinstance(out, (list, tuple)) else [out]
+        loss = tf.add_n([tf.reduce_sum(t * cotangent(tuple(t.shape), "float32"))
+                         for t in leaves])
+    return [out, tape.gradient(loss, layer.trainable_weights),
+            [layer.forward_layer.name, layer.backward_layer.name]]
+
+
+BIDIRECTIONAL = {
+    "gru_last": {}, "gru_sequences": dict(return_sequences=True),
+    "lstm_sum": dict(kind="LSTM", merge_mode="sum", return_sequences=True),
+    "simple_ave_state": dict(kind="SimpleRNN", merge_mode="ave", return_state=True),
+    "gru_no_merge": dict(merge_mode=None, return_sequences=True),
+}
+for _label, _options in BIDIRECTIONAL.items():
+    add_case(f"keras.layers.Bidirectional/{_label}", lambda tf, x, _o=_options: _bidirectional(
+        tf, x, **_o), _SEQUENCE, rtol=1e-4, atol=1e-5)
+add_case("keras.layers.Bidirectional/not_recurrent", lambda tf: tf.keras.layers.Bidirectional(
+    tf.keras.layers.Dense(2)), grad=False, op="Bidirectional")

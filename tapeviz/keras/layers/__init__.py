@@ -1,5 +1,6 @@
 """`tapeviz.keras.layers`: Keras's layers, each a `Layer` whose ops run in its name scope."""
 from .base import Layer
+from .bidirectional import Bidirectional
 from .convolutional import Conv2D, Convolution2D
 from .embedding import Embedding
 from .core import (Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambda, ReLU,
@@ -10,8 +11,8 @@ from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, Globa
 from .preprocessing import Normalization
 from .recurrent import GRU, LSTM, SimpleRNN
 
-__all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Conv2D",
-           "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU",
+__all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Bidirectional",
+           "Conv2D", "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU",
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
            "Input", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization", "MaxPool2D",
            "MaxPooling2D", "Normalization", "ReLU", "Reshape", "SimpleRNN", "Softmax"]
