@@ -344,3 +344,32 @@ def test_load_digits_without_sklearn_says_what_to_install(monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_sklearn)
     with pytest.raises(ImportError, match=r"pip install scikit-learn.*tapeviz\[demo\]"):
         datasets.load_digits()
+
+
+# ---- fashion_mnist.load_data --------------------------------------------------------------
+def test_fashion_mnist_from_the_keras_cache_folder(tmp_path):
+    from tapeviz.keras.datasets import fashion_mnist
+    arrays = fake_mnist(seed=3)
+    write_idx_folder(tmp_path / "keras" / "datasets" / "fashion-mnist", arrays, compress=True)
+    assert_same(tf.keras.datasets.fashion_mnist.load_data(), arrays)
+    assert len(fashion_mnist.CLASS_NAMES) == 10
+
+
+def test_fashion_mnist_downloads_its_four_files_into_the_tapeviz_cache(tmp_path, monkeypatch):
+    from tapeviz.keras.datasets import fashion_mnist
+    arrays = fake_mnist(seed=4)
+    source = write_idx_folder(tmp_path / "source", arrays, compress=True)
+    urls = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, **kw: urls.append(url) or
+                        FakeResponse((source / url.rsplit("/", 1)[1]).read_bytes()))
+    assert_same(fashion_mnist.load_data(), arrays)
+    assert sorted(urls) == sorted(fashion_mnist.ORIGIN + name for name in fashion_mnist.FILES)
+    assert_same(fashion_mnist.load_data(), arrays)   # from the cache: no second download
+    assert len(urls) == 4
+
+
+def test_fashion_mnist_without_network_lists_every_place_it_looked(tmp_path):
+    with pytest.raises(FileNotFoundError, match="fashion_mnist.load_data: .* could not be "
+                                                "downloaded") as info:
+        tf.keras.datasets.fashion_mnist.load_data()
+    assert str(tmp_path / "keras" / "datasets" / "fashion-mnist") in str(info.value)

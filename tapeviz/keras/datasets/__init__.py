@@ -1,12 +1,13 @@
-"""`tapeviz.keras.datasets`: Keras's dataset loaders (`mnist`), returning numpy arrays.
+"""`tapeviz.keras.datasets`: Keras's dataset loaders (`mnist`, `fashion_mnist`), returning
+numpy arrays.
 
 >>> import tapeviz as tf
 >>> callable(tf.keras.datasets.mnist.load_data)
 True
 """
-from . import mnist
+from . import fashion_mnist, mnist
 
-__all__ = ["mnist"]
+__all__ = ["fashion_mnist", "mnist"]
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
