@@ -13,7 +13,7 @@ import tapeviz as tf
                                         ("keras.callbacks", "ModelCheckpoint"),
                                         ("keras.losses", "Poisson"), ("random", "gamma"),
                                         ("data", "TFRecordDataset"),
-                                        ("keras.layers", "TimeDistributed"),
+                                        ("keras.layers", "ConvLSTM2D"),
                                         ("keras.optimizers", "AdamW"), ("keras", "regularizers"),
                                         ("keras.utils", "plot_model"),
                                         ("train", "ExponentialMovingAverage"),

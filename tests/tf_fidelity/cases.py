@@ -2809,3 +2809,26 @@ for _label, _options in BIDIRECTIONAL.items():
         tf, x, **_o), _SEQUENCE, rtol=1e-4, atol=1e-5)
 add_case("keras.layers.Bidirectional/not_recurrent", lambda tf: tf.keras.layers.Bidirectional(
     tf.keras.layers.Dense(2)), grad=False, op="Bidirectional")
+
+
+# ---- keras.layers.TimeDistributed: a per-step Dense (and Conv2D) of shared weights ----------
+def _time_distributed(tf, x, make):
+    layer = tf.keras.layers.TimeDistributed(make(tf))
+    with tf.GradientTape() as tape:
+        out = layer(x)
+        loss = tf.reduce_sum(out * cotangent(tuple(out.shape), "float32"))
+    return [out, tape.gradient(loss, layer.trainable_weights)]
+
+
+add_case("keras.layers.TimeDistributed/dense", lambda tf, x: _time_distributed(
+    tf, x, lambda tf: tf.keras.layers.Dense(2, kernel_initializer=tf.constant_initializer(
+        spread((3, 2), seed=41)), bias_initializer=tf.constant_initializer(0.5))), _SEQUENCE)
+add_case("keras.layers.TimeDistributed/conv2d", lambda tf, x: _time_distributed(
+    tf, x, lambda tf: tf.keras.layers.Conv2D(2, 2, kernel_initializer=tf.constant_initializer(
+        spread((2, 2, 1, 2), seed=42)))), f32(2, 3, 4, 4, 1), rtol=1e-4, atol=1e-5)
+add_case("keras.layers.TimeDistributed/gru_then_dense_shape", lambda tf: tf.keras.Sequential([
+    tf.keras.Input((5, 3)), tf.keras.layers.GRU(4, return_sequences=True),
+    tf.keras.layers.TimeDistributed(tf.keras.layers.Dense(6))])(np.ones((2, 5, 3), np.float32))
+    .shape.as_list(), grad=False)
+add_case("keras.layers.TimeDistributed/rank2_input", lambda tf, x: tf.keras.layers.
+         TimeDistributed(tf.keras.layers.Dense(2))(x), f32(2, 3), op="TimeDistributed")

@@ -10,12 +10,14 @@ from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, Globa
                       GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
 from .preprocessing import Normalization
 from .recurrent import GRU, LSTM, SimpleRNN
+from .time_distributed import TimeDistributed
 
 __all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Bidirectional",
            "Conv2D", "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU",
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
            "Input", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization", "MaxPool2D",
-           "MaxPooling2D", "Normalization", "ReLU", "Reshape", "SimpleRNN", "Softmax"]
+           "MaxPooling2D", "Normalization", "ReLU", "Reshape", "SimpleRNN", "Softmax",
+           "TimeDistributed"]
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
