@@ -50,8 +50,9 @@ def dispatch(op, *args, **params):
     state = local.state
     route = op.route
     # an op heard only at some lines keeps the fast path while the line its thread shares
-    # (a VJP's, an optimizer update's) is one none of them accepts: one set lookup
-    if state.tapes or route.heard and (route.ops or id(state.source) not in route.lines.unheard) \
+    # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call)
+    if state.tapes or route.heard and (route.ops or (shared := state.source) is None
+                                       or shared.unheard is not route.lines.mark) \
             or state.layer_listeners:
         return _dispatch_traced(op, args, params, state, route)
     arrays = input_arrays(op, args)
@@ -78,7 +79,7 @@ def _dispatch_traced(op, args, params, state, route):
     if lines is not None:
         # known while a registry VJP or an optimizer's update runs; else dispatch's caller, up
         source = state.source or source_from(_getframe(2), state.origin)
-        if id(source) not in lines.unheard:   # asked once per call site: usually unheard
+        if source is None or source.unheard is not lines.mark:   # usually marked unheard
             hearers = lines.add(source, hearers)
     tapes = state.tapes
     nodeless = not tapes and not (route.every_node or hearers)

@@ -159,15 +159,17 @@ class LineRoute:
     """The listeners by line: `add(source, hearers)` adds those that accept `source`.
 
     Each listener is asked once per call site (an op's SourceInfo is interned per line and
-    kept alive, so its id is a key), not once per op; dispatch reads `unheard`, the call
-    sites none of them accepts, first (most of them: one set lookup an op)."""
+    kept alive, so its id is a key), not once per op. A call site none of them accepts
+    (most of them) is marked so, `source.unheard = route.mark`, and dispatch reads that
+    mark first: one attribute an op, no call (`id()` allocates an int and raises an audit
+    event). The mark is a token, not the route, so a line keeps no listener alive."""
 
-    __slots__ = ("sited", "accepted", "unheard")
+    __slots__ = ("sited", "accepted", "mark")
 
     def __init__(self, sited: tuple):
         self.sited = sited                # (accepts, callback) pairs
         self.accepted: dict = {}          # id(SourceInfo) -> the callbacks that accept it
-        self.unheard: set = set()         # id(SourceInfo) of those no callback accepts
+        self.mark = object()              # `unheard` of the call sites no callback accepts
 
     def add(self, source, hearers: tuple) -> tuple:
         chosen = self.accepted.get(id(source))
@@ -176,7 +178,7 @@ class LineRoute:
                 callback for accepts, callback in self.sited
                 if source is not None and accepts(source))
             if not chosen and source is not None:   # None: a line not known yet
-                self.unheard.add(id(source))
+                source.unheard = self.mark
         return merged(hearers, chosen) if chosen else hearers
 
 

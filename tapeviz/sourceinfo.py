@@ -1,9 +1,10 @@
 """Find the user's line cheaply: the first caller outside the tapeviz package.
 
 Used by dispatch (only when someone records) and by error messages. The walk up
-`sys._getframe` looks each code object up by id in a cache of "is this tapeviz's own"
-(hashing a code object costs up to ~0.2 us, its id ~0.02), and the user's line is
-interned per (code, instruction offset): reading `f_lineno` decodes the line table (up
+`sys._getframe` looks each frame's file up in a cache of "is this tapeviz's own" (a file
+name's hash is kept in the string: no call per frame; hashing a code object costs up to
+~0.2 us, and `id()` allocates an int and raises an audit event), and the user's line is
+interned per (id(code), instruction offset): reading `f_lineno` decodes the line table (up
 to ~0.3 us) and is done once per call site. `traceback.extract_stack` costs ~10 us and
 is never used on the hot path.
 """
@@ -17,9 +18,10 @@ from .statements import statement_at
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 _not_user: tuple = (_PACKAGE_DIR,)   # code under these directories is never the user's line
-_own: dict = {}          # id() of each code object seen -> whether it is tapeviz's own
-_codes: list = []        # every code object in _own, kept alive so no id is reused
+_own: dict = {}          # the file name of each code object seen -> whether it is tapeviz's
 _sites: dict = {}        # (id(code), f_lasti) -> the SourceInfo of that call site
+_codes: dict = {}        # id(code) -> the code of each call site in _sites: kept alive, so
+#                          no id in _sites is reused
 
 
 class SourceInfo:
@@ -29,13 +31,15 @@ class SourceInfo:
     node for its source costs nothing and nothing should modify one.
     """
 
-    __slots__ = ("filename", "lineno", "function", "_location")
+    __slots__ = ("filename", "lineno", "function", "_location", "unheard")
 
     def __init__(self, filename: str, lineno: int, function: str):
         self.filename = filename
         self.lineno = lineno
         self.function = function
         self._location = None
+        self.unheard = None   # the mark of the line route none of whose listeners accepts
+        #                       this line (events.LineRoute.mark): one read an op tells it
 
     @property
     def location(self) -> str:
@@ -145,13 +149,12 @@ def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
     own = _own
     while frame is not None:
         code = frame.f_code
-        key = id(code)
         try:
-            mine = own[key]   # a subscript, not .get(): no method call per frame
+            mine = own[code.co_filename]   # a subscript, not .get(): no method call per frame
         except KeyError:
-            mine = _learn(code)
+            mine = _learn(code.co_filename)
         if not mine:
-            source = _sites.get((key, frame.f_lasti))
+            source = _sites.get((id(code), frame.f_lasti))
             return source if source is not None else _intern(frame)
         if code is stop:
             if not origin.found:   # above the engine's frame: its run or __next__, then theirs
@@ -164,12 +167,8 @@ def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
 def user_frame(frame):
     """The innermost frame from `frame` up whose code is not tapeviz's (the frame of the
     line `source_from` names), or None."""
-    own = _own
     while frame is not None:
-        mine = own.get(id(frame.f_code))
-        if mine is None:
-            mine = _learn(frame.f_code)
-        if not mine:
+        if not _is_own(frame.f_code.co_filename):
             return frame
         frame = frame.f_back
     return None
@@ -194,8 +193,7 @@ def runs_own_code_only(function) -> bool:
             if callable(item) and not _frameless(item):
                 return False    # a user's callable object or partial: it may call theirs
             continue
-        mine = _own.get(id(code))
-        if not (_learn(code) if mine is None else mine):
+        if not _is_own(code.co_filename):
             return False
         for cell in item.__closure__ or ():
             try:
@@ -212,10 +210,15 @@ def _frameless(item) -> bool:
     return (owner or "").partition(".")[0] in ("builtins", "numpy", "tapeviz")
 
 
-def _learn(code) -> bool:
-    """Whether `code` is tapeviz's own (or another excluded package's), remembered by id."""
-    own = _own[id(code)] = code.co_filename.startswith(_not_user)
-    _codes.append(code)
+def _is_own(filename: str) -> bool:
+    """Whether code in `filename` is tapeviz's own (or another excluded package's)."""
+    mine = _own.get(filename)
+    return _learn(filename) if mine is None else mine
+
+
+def _learn(filename: str) -> bool:
+    """`_is_own`, found out and remembered."""
+    own = _own[filename] = filename.startswith(_not_user)
     return own
 
 
@@ -226,12 +229,13 @@ def exclude_package(directory: str) -> None:
     directory = os.path.dirname(os.path.abspath(directory) + os.sep) + os.sep
     if directory not in _not_user:
         _not_user = _not_user + (directory,)
-        for code in _codes:   # code seen before now is judged again
-            _own[id(code)] = code.co_filename.startswith(_not_user)
+        for filename in _own:   # files seen before now are judged again
+            _own[filename] = filename.startswith(_not_user)
 
 
 def _intern(frame) -> SourceInfo:
     code = frame.f_code
     source = SourceInfo(code.co_filename, frame.f_lineno, code.co_name)
     _sites[id(code), frame.f_lasti] = source
+    _codes[id(code)] = code
     return source

@@ -1,0 +1,59 @@
+"""File:line breakpoints stay exact while dispatch skips the lines none of them names: a line
+found unheard under one set of breakpoints is asked again under the next, and call sites of
+different code in one file keep their own lines."""
+import pytest
+from programs import line_of
+
+import tapeviz as tf
+from tapeviz import events
+from tapeviz.debugger import break_on
+
+pytestmark = pytest.mark.usefixtures("quiet_breakpoints")
+
+
+def _step(x, optimizer):
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.exp(x) * x)              # line: loss of the step
+    grads = tape.gradient(loss, [x])                     # line: gradient of the step
+    optimizer.apply_gradients(zip(grads, [x]))           # line: apply of the step
+
+
+def test_a_line_skipped_under_one_breakpoint_stops_under_the_next():
+    x = tf.Variable([1.0, 2.0])
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    elsewhere = break_on(file="test_breakpoints_lines.py", line=1, action="continue")
+    _step(x, optimizer)   # the step's lines are found unheard by this breakpoint
+    assert elsewhere.hits == []
+    backward = break_on(file="test_breakpoints_lines.py", action="continue",
+                        line=line_of(__file__, "# line: gradient of the step"))
+    updates = break_on(file="test_breakpoints_lines.py", action="continue",
+                       line=line_of(__file__, "# line: apply of the step"))
+    _step(x, optimizer)
+    assert [h.node.phase for h in backward.hits] == ["backward"] * len(backward.hits)
+    assert {h.node.op.name for h in backward.hits} >= {"multiply", "add"}
+    assert [h.node.op.name for h in updates.hits] == ["multiply", "assign_sub", "assign_add"]
+    assert {h.node.source.lineno for h in updates.hits} == \
+        {line_of(__file__, "# line: apply of the step")}
+    backward.clear()
+    updates.clear()
+    _step(x, optimizer)   # cleared: the same lines are skipped again, nothing more stops
+    assert len(updates.hits) == 3 and elsewhere.hits == []
+
+
+def test_code_from_one_file_name_keeps_each_call_sites_line():
+    """Two pieces of code run from strings share the file name '<string>': the walk judges
+    them by it (not tapeviz's), and each call site keeps its own line and function."""
+    first, second = {"tf": tf}, {"tf": tf}
+    exec(compile("def f(x):\n    return tf.exp(x)\n", "<string>", "exec"), first)
+    exec(compile("\n\n\ndef g(x):\n    y = x\n    return tf.exp(y)\n", "<string>", "exec"),
+         second)
+    seen = []
+    events.subscribe(seen.append, sites=lambda source: source.filename == "<string>")
+    try:
+        first["f"](tf.constant(1.0))
+        second["g"](tf.constant(1.0))
+        first["f"](tf.constant(2.0))
+    finally:
+        events.unsubscribe(seen.append)
+    assert [(e.node.source.lineno, e.node.source.function) for e in seen] == \
+        [(2, "f"), (6, "g"), (2, "f")]
