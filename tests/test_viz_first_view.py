@@ -125,3 +125,19 @@ def test_blocks_alike_by_their_ops_but_not_their_shapes_split_once_checked():
     assert "×" not in whole.svg
     first.finish_checks()
     assert first.svg == whole.svg and list(first.view.nodes) == list(whole.view.nodes)
+
+
+def test_in_a_kernel_the_checks_run_when_the_cells_code_has_returned(monkeypatch):
+    from IPython.testing.globalipapp import get_ipython
+    shell = get_ipython()
+    kernel = mock.Mock()
+    kernel.get_parent.return_value = {"header": {"msg_type": "execute_request"}}
+    monkeypatch.setattr(shell, "kernel", kernel, raising=False)
+    tape, _ = nan_tape()
+    shell.user_ns.update(tape=tape, TapeWidget=TapeWidget)
+    shell.run_cell("first = TapeWidget(tape, check_later=True)\n"
+                   "pending = first.get_state()['checking']")
+    assert shell.user_ns["pending"] == CHECKING   # while the cell ran
+    widget = shell.user_ns["first"]
+    assert state(widget)["checking"] == "" and state(widget)["alerts"]   # before its reply
+    assert widget.error == ""

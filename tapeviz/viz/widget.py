@@ -13,15 +13,17 @@ shows a new selection beside the previous node's inspector. This module holds wh
 it; what the panels say is computed in `panel.py`.
 
 In a kernel, a step opens in two updates: the first view (the boxes, labels and edges, laid
-out; blocks told alike by their ops alone) and, once the cell has returned, the checks of
-every value (NaN/Inf marks), of each op's shape and dtype (a ×N box's blocks) and the
-alerts. Until then `checking` says so and the JS draws every box as unchecked, so no box is
-shown clean before its values were looked at. Reading `svg` or `alerts` in Python, or any
-action, finishes the checks first, so code never sees the unchecked state."""
+out; blocks told alike by their ops alone), which the browser draws while the kernel goes
+on, once the cell's code has returned, with the checks of every value (NaN/Inf marks), of
+each op's shape and dtype (a ×N box's blocks) and the alerts. Until then `checking` says so
+and the JS draws every box as unchecked, so no box is shown clean before its values were
+looked at. Reading `svg` or `alerts` in Python, or any action, finishes the checks first, so
+code never sees the unchecked state."""
 from __future__ import annotations
 
 import asyncio
 import pathlib
+import sys
 import traceback
 
 from ..debugger import breakpoint as breakpoints
@@ -68,6 +70,26 @@ def _running_loop():
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
+
+
+def _after_this_cell(callback) -> bool:
+    """Call `callback()` once the running cell's code has returned (IPython's post_run_cell),
+    while the kernel still answers that cell: what it sends stays the cell's output, which
+    nbclient and nbconvert keep too. False where no cell runs (a widget's message handler)."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    kernel = getattr(shell, "kernel", None)
+    if kernel is None:
+        return False
+    parent = kernel.get_parent() or {}
+    if parent.get("header", {}).get("msg_type") != "execute_request":
+        return False
+
+    def once(*args) -> None:
+        shell.events.unregister("post_run_cell", once)
+        callback()
+    shell.events.register("post_run_cell", once)
+    return True
 
 
 class TapeWidget(anywidget.AnyWidget):
@@ -344,15 +366,23 @@ class TapeWidget(anywidget.AnyWidget):
             self._checks_pending = later
             if later:   # the first view goes out now; its checks when the cell returns
                 self.alerts, self.checking = [], CHECKING
-                loop = _running_loop()
-                if loop is not None:
-                    loop.call_soon(self._guarded, self.finish_checks)
+                self._schedule_checks()
             else:
                 self.alerts = find_alerts(self._scene, self._node_id_of)
                 self.checking = ""
             self._sync_breakpoints()
             if self.selected and self.selected not in self._view.nodes:
                 self.selected = ""
+
+    def _schedule_checks(self) -> None:
+        """The checks after the first view: at the end of the running cell, or, from a
+        message handler (the slider), once the handler has returned to the kernel's loop."""
+        def check() -> None:
+            self._guarded(self.finish_checks)
+        if not _after_this_cell(check):
+            loop = _running_loop()
+            if loop is not None:
+                loop.call_soon(check)
 
     def _rebuild(self, check_values: bool = True) -> None:
         """The graph of the shown step as recorded, before any stepping, drawn."""
