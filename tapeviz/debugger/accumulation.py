@@ -51,20 +51,27 @@ def _carried_over(before, step) -> tuple | None:
     return names, scale, float(np.linalg.norm(mine))
 
 
+def _update_in(step):
+    """The first op of `step` that updated a parameter (an optimizer's step, `w -= ...`)."""
+    return next((op.node for op in step.ops if op.node.op.kind == "update"
+                 and op.node.inputs and type(op.node.inputs[0]) is VariableRead), None)
+
+
 def accumulated_gradients(steps) -> list:
     """A Finding when, in each of the last MIN_STEPS trained steps, `.grad` held the step
-    before's gradient plus its own (and the steps updated the parameters)."""
+    before's gradient plus its own though the step before updated the parameters with it."""
     trained = [s for s in steps if s.variable_gradients and s.backward_steps][-MIN_STEPS:]
     if len(trained) < MIN_STEPS:
         return []
+    if any(_update_in(before) is None for before in trained[:-1]):
+        return []   # passes summed before one update: an accumulation on purpose
     carried = [_carried_over(before, step) for before, step in zip(trained, trained[1:])]
     if any(found is None for found in carried):
         return []
     step = trained[-1]
-    update = next((op.node for op in step.ops if op.node.op.kind == "update"
-                   and op.node.inputs and type(op.node.inputs[0]) is VariableRead), None)
+    update = _update_in(step)
     if update is None:
-        return []   # nothing updated: gradients summed on purpose (an accumulation)
+        return []
     names, total, own = carried[-1]
     by_optimizer = update.op.name.endswith("_step")   # adam_step, sgd_step: optimizer.step()
     fix = ("call optimizer.zero_grad() in each step, before loss.backward()" if by_optimizer
