@@ -354,7 +354,7 @@ def test_series_smooth_as_tensorboard_debiased_ema():
             ema, weight = 0.6 * ema + 0.4 * value, 0.6 * weight + 0.4
         want.append(ema / weight)
     np.testing.assert_allclose(s.columns()["smooth"], want)
-    with pytest.raises(ValueError, match="smoothing must be in"):
+    with pytest.raises(ValueError, match=r"^Series: smoothing must be a number in \[0, 1\)"):
         Series(10, smoothing=1.0)
 
 
@@ -441,7 +441,7 @@ def test_recorder_mode_is_read_only_and_reads_the_recorded_steps(dashboards):
     w = tf.Variable([1.0, 2.0], name="w")
     with Recorder() as rec:
         dash = dashboards(recorder=rec, show_tape=False)
-        recording = (rec._on_op, rec._on_vjp, rec._on_gradient)
+        recording = (rec._on_event,)
         assert events.subscribers() == before + recording  # the dashboard adds none
         for _ in range(5):
             with tf.GradientTape() as tape:
@@ -890,3 +890,26 @@ def test_a_pause_after_an_optimizer_update_says_so_not_forward():
     assert status(update).startswith(f"paused after {update.op.name} at ")
     assert status(update).endswith("(optimizer update)")
     assert status(nodes[0]) == f"paused after multiply at {nodes[0].source.location} (forward)"
+
+
+@pytest.mark.parametrize("setting, expected", [
+    ({"smoothing": 1.0}, r"smoothing must be a number in \[0, 1\)"),
+    ({"max_points": 1}, "max_points must be an integer >= 2"),
+    ({"max_rate": 0}, "max_rate must be a positive number"),
+])
+def test_a_dashboard_refuses_its_settings_at_the_users_line_and_opens_no_widget(
+        setting, expected, monkeypatch):
+    import gc
+    import sys
+
+    from ipywidgets.widgets.widget import _instances
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    before = len(_instances)
+    with pytest.raises(ValueError, match=f"^Dashboard: {expected}") as refused:
+        Dashboard(**setting)
+    assert f"test_viz_dashboard.py:{refused.tb.tb_lineno}" in str(refused.value)
+    del refused
+    gc.collect()
+    assert len(_instances) == before   # a refused one stayed open (a comm to the front end)
+    assert unraisable == []            # ... and its __del__ raised AttributeError on close

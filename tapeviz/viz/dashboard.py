@@ -23,6 +23,7 @@ second and when the loop pauses or ends, never in the subscriber."""
 from __future__ import annotations
 
 import math
+import numbers
 import pathlib
 import threading
 import time
@@ -33,10 +34,11 @@ import numpy as np
 from .. import events
 from ..debugger.diagnosis import diagnose
 from ..debugger.summary import all_finite
+from ..errors import bad_argument
 from .jupyter_extra import anywidget, traitlets
 from .panel import MAX_ALERTS, alert_list, find_alerts
 from .scene import Scene
-from .series import Series
+from .series import Series, check_settings
 
 _STATIC = pathlib.Path(__file__).parent / "static"
 _ACTIONS = ("pause", "step_op", "step_vjp", "resume", "stop")
@@ -107,9 +109,13 @@ class Dashboard(anywidget.AnyWidget):
                  max_points: int = 400, smoothing: float = 0.9, max_nodes: int = 150,
                  show_tape: bool = True, show_alerts: bool = True, clock: Clock | None = None,
                  **kwargs):
+        # refused before the widget opens: a refused Dashboard leaves no widget behind
+        if isinstance(max_rate, bool) or not isinstance(max_rate, numbers.Real) or \
+                not max_rate > 0:
+            raise bad_argument("Dashboard", "max_rate", "a positive number of pushes a second "
+                               "(10)", max_rate)
+        check_settings("Dashboard", max_points, smoothing)
         super().__init__(**kwargs)
-        if max_rate <= 0:
-            raise ValueError(f"Dashboard: max_rate must be positive; got {max_rate}")
         self.max_rate = float(max_rate)
         self.max_points = int(max_points)   # buckets per series: about a chart's pixel width
         self.smoothing = float(smoothing)   # the EMA the charts draw over the raw range
@@ -166,7 +172,8 @@ class Dashboard(anywidget.AnyWidget):
 
     def close(self) -> None:
         """Detach, then close the widget."""
-        self.detach()
+        if hasattr(self, "_closed"):   # not one refused in __init__ (Widget.__del__ closes it)
+            self.detach()
         super().close()
 
     def history(self) -> dict:

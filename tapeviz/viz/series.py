@@ -17,10 +17,26 @@ would be JSON-encoded on every push, and float32 keeps NaN and Inf, which JSON c
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 
+from ..errors import bad_argument
+
 _NONE = -1   # bad_step of a bucket with no NaN/Inf
+
+
+def check_settings(owner: str, max_points, smoothing) -> None:
+    """Refuse a bucket count or a smoothing a Series cannot keep, naming `owner`, the call the
+    user made (a Dashboard checks before it opens its widget)."""
+    if isinstance(max_points, bool) or not isinstance(max_points, numbers.Integral) or \
+            max_points < 2:
+        raise bad_argument(owner, "max_points", "an integer >= 2 (buckets per series, about a "
+                           "chart's width in pixels: 400)", max_points)
+    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) or \
+            not 0.0 <= smoothing < 1.0:
+        raise bad_argument(owner, "smoothing", "a number in [0, 1) (the EMA's weight of the "
+                           "past, as TensorBoard's slider: 0 draws the raw values)", smoothing)
 
 
 class Series:
@@ -41,10 +57,7 @@ class Series:
                  "smooth", "bad", "bad_step", "start", "_filled", "_count", "_ema", "_weight")
 
     def __init__(self, max_points: int = 400, smoothing: float = 0.9):
-        if max_points < 2:
-            raise ValueError(f"Series: max_points must be at least 2; got {max_points}")
-        if not 0.0 <= smoothing < 1.0:
-            raise ValueError(f"Series: smoothing must be in [0, 1); got {smoothing}")
+        check_settings("Series", max_points, smoothing)
         self.max_points = int(max_points)
         self.smoothing = float(smoothing)
         self.width = 1           # steps appended per bucket
