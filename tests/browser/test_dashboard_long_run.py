@@ -4,7 +4,8 @@ gradient-norm spike at step 1500) and one holding a NaN pixel (step 2000: the lo
 update, as loss-scaling loops do). The charts stay readable (a smoothed line over a faint raw
 band, not 2,400 crossing lines), the spike is the top of the y range, the NaN step is marked
 and named, the newest step ends the x axis, every chart text is 12 px or more at >= 4.5:1,
-hovering over the spike tells its step and raw value, and a legend click picks one line out.
+hovering over the spike tells its step and raw value, a legend click picks one line out, and
+the saved twin names the NaN step and keeps the log scale chosen after the run.
 Screenshots: tests/browser/artifacts/lab-dashboard-long-{light,dark}{,-hover}.png.
 """
 import re
@@ -127,6 +128,13 @@ def test_a_long_run_reads_smoothed_with_its_spike_and_nan_marked(theme, tmp_path
         wait_until(page, lambda: spread() > 2 * flat, "the log-scale loss spread out")
         assert float(loss.locator("text.tvd-tick").all_text_contents()[1]) == \
             pytest.approx(top, rel=1e-3)        # the spike still tops the axis
+        # the saved twin says what the charts say: the first NaN named, the log scale chosen
+        twin = page.page.locator(".jp-CodeCell").first.locator(".tapeviz-saved")
+        wait_until(page, lambda: twin.count() == 1 and
+                   f"loss (log scale) · NaN at step {NAN}" in twin.text_content(),
+                   "the twin's loss chart in log scale, its NaN named")
+        assert re.search(rf"gradient norm per variable \(log scale\) · NaN at step {NAN} "
+                         rf"\(w[12]:0\)", twin.text_content()), twin.text_content()
 
         # hovering over the spike's column tells its step and raw value
         plot = svg_box(norms, ".tvd-plot")

@@ -380,7 +380,7 @@ function render({ model, el: root }) {
   const logLabel = el("label", "tvd-option");
   logLabel.append(logLoss, " log scale");
   lossChart.title.append(logLabel);
-  logLoss.addEventListener("change", () => drawLoss());
+  logLoss.addEventListener("change", () => { drawLoss(); snapshotAgain(); });
   const normChart = panel("norms", "gradient norm per variable (log scale)");
   const legend = el("div", "tvd-legend");
   chartBox.lastChild.append(legend);
@@ -419,7 +419,9 @@ function render({ model, el: root }) {
     const charts = [...chartBox.querySelectorAll(".tvd-chart")].map((chart) => {
       const title = chart.querySelector(".tvd-chart-title");
       const log = title.querySelector("input")?.checked ? " (log scale)" : "";
-      return { title: title.firstChild.textContent + log,
+      // the first NaN/Inf named ("NaN at step 2000 (w1:0)"): the marks in the SVG say only "NaN"
+      const alarm = chart.querySelector(".tvd-chart-alarm")?.textContent;
+      return { title: title.firstChild.textContent + log + (alarm ? ` · ${alarm}` : ""),
                svg: standalone(chart.querySelector("svg"), background) };
     });
     // each legend entry with its swatch's colour as drawn: the twin draws the swatch again
@@ -428,6 +430,12 @@ function render({ model, el: root }) {
       colour: getComputedStyle(item.querySelector(".tvd-swatch")).backgroundColor,
     }));
     model.send({ snapshot: { charts, legend: items } });
+  }
+  // an ended run's charts redrawn by a person (the log scale box, a legend pick): the twin too
+  function snapshotAgain() {
+    if (snapshotOf && model.get("mode") === "runner" && ENDED.includes(model.get("state"))) {
+      setTimeout(sendSnapshot);
+    }
   }
   function drawSeries(chart, series, log, focus = "") {
     chart.drawn = drawChart(chart.svg, series, { log, focus });
@@ -462,6 +470,7 @@ function render({ model, el: root }) {
       item.addEventListener("click", () => {
         focus = focus === s.name ? "" : s.name;
         drawNorms();
+        snapshotAgain();
       });
       legend.append(item);
     });
