@@ -84,12 +84,22 @@ def condition_failed(bp, node, error: Exception) -> None:
     bp.disable()
     where = f" set at {bp.set_at.location}" if bp.set_at is not None else ""
     ran = f" at {node.source.location}" if node.source is not None else ""
-    error.add_note(f"break_on: raised by the condition of the breakpoint{where}, asked about "
-                   f"{node.op.name} ({node.phase}){ran}; the breakpoint is disabled\n"
-                   f"  hint: a condition is given the node: node.op.name, node.inputs, "
-                   f"node.output (a Tensor), node.scope, node.source; set it again with the "
-                   f"condition fixed, e.g. break_on(op=..., condition=lambda node: "
-                   f"float(tf.reduce_max(node.output)) > 10)")
+    _add_note(error, f"break_on: raised by the condition of the breakpoint{where}, asked "
+                     f"about {node.op.name} ({node.phase}){ran}; the breakpoint is disabled\n"
+                     f"  hint: a condition is given the node: node.op.name, node.inputs, "
+                     f"node.output (a Tensor), node.scope, node.source; set it again with the "
+                     f"condition fixed, e.g. break_on(op=..., condition=lambda node: "
+                     f"float(tf.reduce_max(node.output)) > 10)")
+
+
+def _add_note(error: Exception, note: str) -> None:
+    """`error.add_note(note)`; Python 3.10 has no notes, and its traceback would not show
+    them: there the note is also warned from the user's line."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+        return
+    error.__notes__ = [*getattr(error, "__notes__", ()), note]
+    warn_from_user_line(note)
 
 
 def check_source_line(file, line) -> None:
