@@ -117,8 +117,10 @@ class Checkpoint:
         return found
 
     def write(self, file_prefix) -> str:
-        """Save every variable's value to `file_prefix` (with .npz added); returns the prefix."""
+        """Save every variable's value to `file_prefix` (with .npz added), making its directory
+        as TF does; returns the prefix."""
         path = os.fspath(file_prefix)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         with open(path + ".npz", "wb") as file:
             np.savez(file, **{key: np.asarray(v.numpy()) for key, v in self._variables().items()})
         return path
@@ -156,9 +158,11 @@ class Checkpoint:
                                       f"given have no variable for now",
                 hint="build the model before restoring (call it on a batch, or "
                      "model.build(input_shape)); tapeviz restores into existing variables")
-        for key, value in saved.items():
-            if key in current:
-                _assign(current[key], value, key)
+        restorable = {key: value for key, value in saved.items() if key in current}
+        for key, value in restorable.items():   # every shape checked before any value goes in
+            _check_shape(current[key], value, key)
+        for key, value in restorable.items():
+            current[key].assign(value.astype(current[key]._value.dtype))
         return _Restored(missing, sorted(key for key in current if key not in saved))
 
     def _make_slots(self, saved: dict) -> None:
@@ -174,12 +178,12 @@ class Checkpoint:
                 self._tracked[match.group(1)].add_slot(owned[match.group(2)], match.group(3))
 
 
-def _assign(variable, value, key: str) -> None:
+def _check_shape(variable, value, key: str) -> None:
     if tuple(variable.shape) != value.shape:
         raise InvalidArgumentError("Checkpoint.restore", f"{key}: the checkpoint's value has "
                                                          f"shape {value.shape}, the variable "
-                                                         f"{variable.name} {tuple(variable.shape)}")
-    variable.assign(value.astype(variable._value.dtype))
+                                                         f"{variable.name} {tuple(variable.shape)}"
+                                                         f"; no variable was changed")
 
 
 def _write_state(directory: str, latest: str, kept: list) -> None:

@@ -35,3 +35,24 @@ def test_a_checkpoint_refuses_what_holds_no_variables():
     with pytest.raises(ValueError, match="Checkpoint: data= must be a Variable, a model or "
                                          "layer, a tf.Module or an optimizer; got"):
         tf.train.Checkpoint(data=[1.0, 2.0])
+
+
+def test_save_makes_the_prefix_directory_as_tf_does(tmp_path):
+    path = tf.train.Checkpoint(w=tf.Variable(1.0)).save(str(tmp_path / "new" / "deeper" / "ckpt"))
+    assert sorted(os.listdir(tmp_path / "new" / "deeper")) == ["checkpoint", "ckpt-1.npz"]
+    assert tf.train.latest_checkpoint(str(tmp_path / "new" / "deeper")) == path
+
+
+def test_a_mismatched_model_is_named_and_left_as_it_was(tmp_path):
+    saved = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4),
+                                 tf.keras.layers.Dense(2)])
+    path = tf.train.Checkpoint(model=saved).save(str(tmp_path / "ckpt"))
+    other = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4),
+                                 tf.keras.layers.Dense(5)])
+    before = [w.numpy().copy() for w in other.weights]
+    with pytest.raises(ValueError, match=r"Checkpoint.restore: model/2: the checkpoint's value "
+                                         r"has shape \(4, 2\), the variable .*kernel.* \(4, 5\)"
+                                         r"; no variable was changed"):
+        tf.train.Checkpoint(model=other).restore(path)
+    for old, weight in zip(before, other.weights):
+        np.testing.assert_array_equal(weight.numpy(), old)
