@@ -220,9 +220,9 @@ def add_habits(cls, kind: str, settable=()) -> None:
 
 
 def _dir_without_habits(obj) -> list:
-    cls = type(obj)
+    cls, own = type(obj), getattr(obj, "__dict__", {})   # a layer's own self.weight stays
     return [name for name in object.__dir__(obj)
-            if not isinstance(getattr(cls, name, None), Habit)]
+            if name in own or not isinstance(getattr(cls, name, None), Habit)]
 
 
 def namespace_habit(qualified: str, name: str) -> str | None:

@@ -143,6 +143,19 @@ def test_completion_offers_tf_names_only_and_a_subclass_may_use_a_pytorch_name()
             return x
 
     assert Tree().children == ["leaf"]
+    assert "children" in dir(Tree())   # was: hidden from completion as a habit
+
+    class Linear(tf.keras.layers.Layer):   # PyTorch's name for its own weight
+        def build(self, input_shape):
+            self.weight = self.add_weight(shape=(input_shape[-1], 2), name="weight")
+
+        def call(self, x):
+            return x @ self.weight
+
+    layer = Linear()
+    assert layer(tf.ones([1, 3])).shape == (1, 2)
+    assert "weight" in dir(layer) and layer.weight.shape == (3, 2)
+    assert "weight" not in dir(tf.keras.layers.Dense(2))
 
 
 @pytest.mark.parametrize("name, keras", [
