@@ -4,7 +4,8 @@
 tensor is made, so the widget, the inspector and the findings say one name; `diagnose`
 names the numpy engine's unnamed Variables by it. A statement gives no name it does not
 give honestly: a helper's `p = torch.full(...)` whose function returns `p` (its callers
-name each tensor it makes), several targets, a subscript.
+name each tensor it makes), a loop's `w` that each pass appends to a list, several targets,
+a subscript.
 """
 from __future__ import annotations
 
@@ -94,8 +95,9 @@ def _shared_names(filename: str, lineno: int) -> tuple:
     """The names that stand for many tensors at line `lineno`, so none of them names one:
     (those of the innermost function or module holding it whose every call or pass has its
     own: the function's arguments, its loops' and comprehensions' targets; the names it
-    returns, a helper's `p`, which its callers name each). One that makes, trains and
-    returns its `w` is taken for a helper too: it may be called twice."""
+    returns, a helper's `p`, which its callers name each; those a loop collects,
+    `params.append(w)`). One that makes, trains and returns its `w` is taken for a helper
+    too: it may be called twice."""
     lines = linecache.getlines(filename)
     cached = _scopes.get(filename)
     if cached is None or cached[0] is not lines:
@@ -127,8 +129,26 @@ def _shared_in(scope) -> tuple:
             returned.update(_names(node.value))
         elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
             names.update(_names(node.target))
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.While)):
+            names.update(_collected(node))
         todo.extend(ast.iter_child_nodes(node))
     return frozenset(names), frozenset(returned)
+
+
+_COLLECTING = frozenset({"append", "extend", "insert", "add"})
+
+
+def _collected(loop) -> set:
+    """The names a loop binds and keeps each pass's value of in a container (`w = ...;
+    params.append(w)`): each stands for as many tensors as the loop ran passes. (Not a copy
+    kept, `ws.append(w.detach().clone())`: `w` may still be one tensor.)"""
+    inside = list(ast.walk(loop))
+    kept = {argument.id for node in inside if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute) and node.func.attr in _COLLECTING
+            for argument in node.args if isinstance(argument, ast.Name)}
+    bound = {target.id for node in inside if isinstance(node, ast.Assign)
+             for target in node.targets if isinstance(target, ast.Name)}
+    return kept & bound
 
 
 def _names(node) -> set:

@@ -77,3 +77,29 @@ def test_a_tensor_made_anew_each_step_is_named_in_each_step():
             loss.backward()
     assert [[v.name for v in step.gradient_sources] for step in rec.steps] == [["w"]] * 3
     assert len({id(step.gradient_sources[0]) for step in rec.steps}) == 3
+
+
+def test_tensors_a_loop_makes_and_collects_are_not_all_named_by_its_variable():
+    x, y = regression_data()
+    with tvt.record() as tape:
+        params = []
+        for size in (4, 1):
+            w = torch.randn(len(params) and 4 or 3, size, requires_grad=True)
+            params.append(w)   # w: each pass's own tensor, read as params[0], params[1]
+        loss = F.mse_loss(torch.tanh(x @ params[0]) @ params[1], y)
+        loss.backward()
+    drawn = drawn_variables(tape)
+    assert "w" not in drawn and len(set(drawn)) == 2
+    assert all(name.startswith("randn") for name in drawn)   # by the op that made them
+
+
+def test_a_tensor_whose_copies_a_loop_collects_keeps_its_name():
+    x, y = regression_data()
+    w = torch.zeros(3, 1, requires_grad=True)
+    trajectory = []
+    with tvt.record() as tape:
+        for _ in range(2):
+            loss = F.mse_loss(x @ w, y)
+            loss.backward()
+            trajectory.append(w.detach().clone())   # copies kept, w is still one tensor
+    assert drawn_variables(tape) == ["w"]
