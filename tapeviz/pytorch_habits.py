@@ -70,7 +70,6 @@ TENSOR = {
     "cpu": (_CPU.format(obj="x"), "x, or x.numpy() for a numpy array"),
     "cuda": (_CPU.format(obj="x"), "x"),
     "to": (_CPU.format(obj="x") + "; a dtype change is tf.cast", "tf.cast(x, tf.float32)"),
-    "device": (_CPU.format(obj="x"), "x"),
 }
 # where a Variable differs: it is a parameter already
 VARIABLE = {

@@ -91,6 +91,11 @@ class Tensor:
     def ndim(self) -> int:
         return np.ndim(self._value)
 
+    @property
+    def device(self) -> str:
+        """TF's name of the device holding the value: the CPU, where tapeviz runs."""
+        return "/job:localhost/replica:0/task:0/device:CPU:0"
+
     def get_shape(self) -> TensorShape:
         return self.shape
 

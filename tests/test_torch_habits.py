@@ -46,6 +46,14 @@ def test_each_tensor_habit_names_the_tf_way_and_the_line(name, tf_way):
     assert float(tf.reduce_sum(x)) == 3.0 and x.shape == (2,) and x.ndim == 1
 
 
+def test_device_is_tfs_not_a_habit():
+    # TF 2.21 names the CPU so for a tensor and a variable; tapeviz said TF had no device
+    cpu = "/job:localhost/replica:0/task:0/device:CPU:0"
+    assert tf.constant([1.0]).device == cpu and tf.Variable(1.0).device == cpu
+    err, _ = raised(AttributeError, lambda: tf.constant([1.0]).cuda)   # PyTorch's move
+    assert "tapeviz runs on the CPU" in str(err)
+
+
 def test_setting_requires_grad_says_how_a_tape_watches_and_leaves_the_tensor_as_it_was():
     x = tf.constant(3.0)
     err, line = raised(AttributeError, lambda: setattr(x, "requires_grad", True))
