@@ -1,8 +1,9 @@
 """dashboard.js's chart drawing on a long series, in Chromium without Jupyter: the buckets
-Python sends (here 400, for 100,000 steps with one spike and one NaN) are drawn one vertex per
-pixel column at most, the spike stays the band's top and the y axis's, the NaN step gets its
-mark and its name, round steps label the x axis, and hovering the spike's column says its
-steps and raw range. The module is loaded as the browser loads it (a data: URL)."""
+Python sends (at most 400: 391 for 100,000 steps with one spike and one NaN) are drawn one
+vertex per pixel column at most, the spike stays the band's top and the y axis's, the NaN step
+gets its mark and its name, round steps label the x axis, hovering the spike's column says its
+steps and raw range, and the note under the chart says how many steps a drawn point covers.
+The module is loaded as the browser loads it (a data: URL)."""
 import base64
 import pathlib
 
@@ -63,6 +64,7 @@ def test_a_long_series_is_drawn_per_pixel_with_its_spike_and_nan(browser):
               alarm: m.firstNonFinite([s]),
               spike: { from: spike.from, to: spike.step, high: spike.high },
               hover: m.hoverLines(drawn, spike.x),
+              note: m.chartNote([s], drawn),
               rounds: m.roundSteps(1, 2400),
             };
         }""", [url, long_series()])
@@ -79,4 +81,9 @@ def test_a_long_series_is_drawn_per_pixel_with_its_spike_and_nan(browser):
     assert head == f"steps {got['spike']['from']}–{got['spike']['to']}", head
     assert row["text"].startswith("w:0: raw ") and "to 10000" in row["text"], row
     assert got["rounds"] == [1000, 2000]
+    # a drawn point is one pixel column: one bucket or two here, as the note says (it said
+    # the bucket's width alone, while hovering a column of two said twice as many steps)
+    width = long_series()["width"]
+    assert f"({width}–{2 * width} steps a point)" in got["note"], got["note"]
+    assert got["spike"]["to"] - got["spike"]["from"] + 1 in (width, 2 * width)
     assert browser.blocked == []

@@ -223,7 +223,19 @@ function drawNonFinite(svg, series, px, pw, ph) {
   }
 }
 
-// The first NaN/Inf of any series, as the chart's note says it: "NaN at step 812 (w:0)".
+// How a drawn chart reads, said under its title: the smoothing, and the steps a drawn point
+// covers (its pixel column: one bucket or more, as hovering it says); "" when nothing is drawn.
+export function chartNote(series, drawn) {
+  const first = series.find((s) => s.steps.length);
+  if (!first || !drawn) return "";
+  // the newest column may not be full yet
+  const spans = drawn.series[series.indexOf(first)].cols.slice(0, -1).map((c) => c.step - c.from + 1);
+  const [fewest, most] = [Math.min(...spans), Math.max(...spans)];
+  const per = !(most > 1) ? "" : ` (${fewest === most ? most : `${fewest}–${most}`} steps a point)`;
+  return `line: smoothed (EMA ${first.smoothing}) · band: raw range${per} · hover for raw values`;
+}
+
+// The first NaN/Inf of any series, as the line over the chart says it: "NaN at step 812 (w:0)".
 export function firstNonFinite(series) {
   let first = null;
   for (const s of series) {
@@ -439,10 +451,7 @@ function render({ model, el: root }) {
   }
   function drawSeries(chart, series, log, focus = "") {
     chart.drawn = drawChart(chart.svg, series, { log, focus });
-    const first = series.find((s) => s.steps.length);
-    chart.note.textContent = !first || !chart.drawn ? ""   // nothing drawn: nothing to read
-      : `line: smoothed (EMA ${first.smoothing}) · band: raw range` +
-        (first.width > 1 ? ` (${first.width} steps a point)` : "") + " · hover for raw values";
+    chart.note.textContent = chartNote(series, chart.drawn);
     chart.alarm.textContent = firstNonFinite(series);
     chart.alarm.hidden = !chart.alarm.textContent;
     drawHover(chart);
