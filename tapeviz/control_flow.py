@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import arguments
+from . import arguments, nest
 from .creation import convert_to_tensor
 from .errors import DTypeError, InvalidArgumentError, describe
 from .tensor import Tensor
@@ -59,7 +59,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         maximum_iterations = arguments.count("while_loop", "maximum_iterations",
                                              maximum_iterations)
     several = isinstance(loop_vars, (list, tuple))
-    values = [convert_to_tensor(v) for v in (loop_vars if several else [loop_vars])]
+    values = _as_tensors(list(loop_vars) if several else [loop_vars])
     done = 0
     while (maximum_iterations is None or done < maximum_iterations) and \
             _truth("while_loop", cond(*values)):
@@ -69,6 +69,27 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             raise InvalidArgumentError("while_loop", f"body must return as many loop variables "
                                                      f"as it takes ({len(values)}); got "
                                                      f"{len(out)}")
-        values = [convert_to_tensor(v) for v in out]
+        if _outline(out) != _outline(values):
+            raise InvalidArgumentError("while_loop", f"body must return its loop variables "
+                                                     f"nested as it takes them, "
+                                                     f"{_outline(values)}; got {_outline(out)}")
+        values = _as_tensors(out)
         done += 1
     return type(loop_vars)(values) if several else values[0]
+
+
+def _as_tensors(structure: list) -> list:
+    """Each leaf of the nested loop variables as a tensor, the nesting (tuples, namedtuples,
+    dicts) kept as TF keeps it."""
+    return nest.pack_sequence_as(structure, [convert_to_tensor(leaf)
+                                             for leaf in nest.flatten(structure)])
+
+
+def _outline(structure) -> str:
+    """The nesting of loop variables without their values, as `(x, (x, x))` (lists and tuples
+    alike)."""
+    if isinstance(structure, dict):
+        return "{" + ", ".join(f"{key!r}: {_outline(v)}" for key, v in structure.items()) + "}"
+    if isinstance(structure, (list, tuple)):
+        return "(" + ", ".join(_outline(item) for item in structure) + ")"
+    return "x"

@@ -2696,6 +2696,9 @@ add_case("while_loop/maximum_iterations", lambda tf, x: tf.while_loop(
          a32([1.5, -0.5]))
 add_case("while_loop/body_returns_fewer", lambda tf: tf.while_loop(
     lambda i, s: i < 3, lambda i, s: i + 1, [0, 1.0]), grad=False, op="while_loop")
+add_case("while_loop/nested_loop_variables", lambda tf, x, y: tf.while_loop(
+    lambda i, pair: i < 3, lambda i, pair: (i + 1, (pair[0] * 2.0, pair[1] + pair[0])),
+    (0, (x, y))), f32(2, seed=41), f32(2, seed=42))
 
 
 def _weight_names(tf):
