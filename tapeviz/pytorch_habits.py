@@ -11,6 +11,7 @@ Not a class `__getattr__`: CPython then stops specialising the class's attribute
 from __future__ import annotations
 
 import os
+import site
 import sys
 import sysconfig
 
@@ -196,16 +197,21 @@ class SetHabit(Habit):
         raise habit_error(obj, self.kind, self.name)
 
 
-_LIBRARIES = tuple({os.path.join(sysconfig.get_paths()[key], "")
-                    for key in ("stdlib", "platstdlib", "purelib", "platlib")}
-                   | {os.path.join(os.path.dirname(os.path.abspath(__file__)), "")})
+# where installed code lives: the scheme's paths, and site's (Debian's apt packages in
+# dist-packages, `pip install --user`'s user site, which the scheme does not name)
+_LIBRARIES = tuple({os.path.normcase(os.path.join(os.path.abspath(path), ""))
+                    for path in [*(sysconfig.get_paths()[key] for key in
+                                   ("stdlib", "platstdlib", "purelib", "platlib")),
+                                 *site.getsitepackages(), site.getusersitepackages(),
+                                 os.path.dirname(__file__)]})
 _library_files: dict = {}   # file name -> whether it is a library's (tapeviz's own included)
 
 
 def _in_a_library(filename: str) -> bool:
     found = _library_files.get(filename)
     if found is None:
-        found = _library_files[filename] = os.path.abspath(filename).startswith(_LIBRARIES)
+        found = _library_files[filename] = \
+            os.path.normcase(os.path.abspath(filename)).startswith(_LIBRARIES)
     return found
 
 
