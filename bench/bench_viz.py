@@ -393,6 +393,26 @@ def _open_parts(tape, alerts) -> list:
 # outputs), the collector's walks of the table's lists (~5%). The first view needs every
 # node (a ×N box's blocks must be identical, a box's NaN mark must see each value), so 5x
 # needs that index kept as the tape records.
+# This round (commits bccd625..ecf00e9) split the open (issue 14's option b): in a kernel a
+# widget sends its first view (the boxes, labels and edges, laid out, drawn faded and dashed
+# under a 'checking every value…' note) and, at the end of the cell, while the browser draws
+# it, checks every value for NaN/Inf, numbers each op's shape and dtype (a ×N box's blocks
+# were told alike by their ops alone; told apart, the view is cut again) and finds the
+# alerts; a script's open still does both at once. The first view reads no value of a hidden
+# op; each input's producer is found by numpy over the sorted output ids (~9 against ~20 ms
+# at 99,002 nodes). Predicted: the first view at ~123 against ~10.5 ms, ~12x (the open less
+# its NaN check, alerts and signatures). Measured, CPU time with Graphviz, medians of 15 in
+# processes alternating with the tree before (load 14-16): first view 99.9 against 9.0 ms,
+# 11.1x (the whole open before: 221.9 against 12.2, 18.2x); the checks after it 118.7 and
+# 4.1 ms; a whole open now 211.3 against 12.9 ms, 16.4x. Instructions (--instructions):
+# first view 747.7M against 32.3M, 23.2x (whole open before 1,766M against 63.4M, 27.8x).
+# Where the first view's ~100 ms go at 99,002 nodes (CPU, one process): the build ~70
+# (numbering the ops' scopes ~13, the inputs and their count ~15, each input's producer ~9,
+# the leaves ~9, op codes and columns ~9, the edges ~4, the rest a pass each), the collapse
+# ~20 (comparing 33,000 block names' stems ~8), the scope tree ~3, layout and traits ~5.
+# <= 5x needs ~45 ms: the edges between boxes need every input's producer and every op's
+# scope, so it needs them kept as the tape records (the scope runs could come from
+# name_scope at no cost an op; the producers could not).
 WIDGET_BEFORE = {"open": ((0.050, 0.056), (1.910, 2.513))}
 WIDGET_AFTER = {"open": ((0.043, 0.052), (0.963, 1.649))}
 
