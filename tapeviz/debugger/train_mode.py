@@ -15,9 +15,11 @@ _BATCH_STATISTICS = frozenset({"batch_norm"})
 
 
 def training_mode_in_evaluation(steps) -> list:
-    """A Finding when the last recorded step ran no backward pass (an evaluation) but ran
-    dropout or batch norm in training mode."""
-    if not steps or steps[-1].variable_gradients:
+    """A Finding when the last recorded step ran no backward pass after steps that trained
+    (an evaluation) but ran dropout or batch norm in training mode. (A lone forward pass,
+    recorded to look at the graph, is no evaluation.)"""
+    if not steps or steps[-1].variable_gradients or \
+            not any(step.variable_gradients for step in steps[:-1]):
         return []
     step = steps[-1]
     training = [op.node for op in step.ops if op.node.phase == "forward"
@@ -36,7 +38,8 @@ def training_mode_in_evaluation(steps) -> list:
                        "its running averages (the evaluation changes the model)")
     first = training[0]
     message = (f"step {step.number} computed no gradient (an evaluation) but ran "
-               f"{' and '.join(names)} in training mode, {len(training)} calls: "
+               f"{' and '.join(names)} in training mode, {len(training)} "
+               f"call{'s' if len(training) > 1 else ''}: "
                f"{'; '.join(effects)}, so its figures are noisy and not the model's; "
                f"{first.op.name} at {_where(first.source)}"
                + (f" in layer {first.scope}" if first.scope else "")

@@ -167,3 +167,12 @@ def test_a_raw_tensor_never_zeroed_is_told_to_zero_its_grad():
 def test_gradients_zeroed_each_step_or_accumulated_on_purpose_give_no_alert(zero):
     rec, _ = accumulating(zero)
     assert findings("accumulated_gradients", rec) == []
+
+
+def test_a_lone_forward_pass_in_training_mode_is_no_evaluation():
+    """A fresh model's forward pass recorded to look at its graph (no training before it)."""
+    torch.manual_seed(0)
+    model = DropoutMLP()
+    with Recorder() as rec:
+        model(digit_batches(32, 1)[0][0])
+    assert findings("train_mode_in_evaluation", rec) == []
