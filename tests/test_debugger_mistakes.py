@@ -383,6 +383,17 @@ def test_a_breakpoint_magic_refused_by_break_on_names_no_ipython_line(shell):
     assert len(breakpoints()) == 1
 
 
+def test_a_training_magic_missing_the_functions_argument_says_so_as_a_usage_error(shell):
+    from IPython.core.error import UsageError
+    shell.run_cell("def train(w, epochs=2):\n    for _ in range(epochs):\n"
+                   "        w.assign_sub(0.5)\nw = tf.Variable(2.0)")
+    with pytest.raises(UsageError) as info:   # was: 'failed, 0 steps' in the background
+        shell.run_line_magic("tapeviz_train", "train")
+    assert str(info.value) == ("%tapeviz_train: train(w, epochs=2) cannot be called with "
+                               "nothing: missing a required argument: 'w'\n"
+                               "hint: %tapeviz_train train ARG ... NAME=EXPR ...")
+
+
 def test_why_none_given_the_loss_first_or_a_name_for_the_variable_says_what_it_takes():
     w = tf.Variable(2.0)
     with tf.GradientTape(persistent=True) as tape:

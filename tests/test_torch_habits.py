@@ -109,8 +109,8 @@ def test_model_habits_name_the_keras_way_and_the_model_still_runs(name, tf_way):
 
 
 def test_a_property_that_raises_keeps_its_own_message():
-    # the hook runs after any AttributeError; a Tensor's assign_sub says how w stopped being
-    # a Variable, and an unbuilt model's input_shape says it was never called
+    # a habit is only a PyTorch name the class lacks: a Tensor's assign_sub still says how w
+    # stopped being a Variable, and a name no one has gets Python's plain error
     err, _ = raised(AttributeError, lambda: tf.constant(1.0).assign_sub(1.0))
     assert "only a tf.Variable can be assigned" in str(err)
     unknown, _ = raised(AttributeError, lambda: tf.constant(1.0).no_such_name)
@@ -132,11 +132,37 @@ def test_torch_no_grad_and_cat_on_the_namespace_name_the_tf_way():
 
 
 def test_copies_and_pickles_of_tensors_and_optimizers_still_work():
-    # copy and pickle probe missing names (__deepcopy__, __getstate__ ...) through the hook
+    # copy and pickle probe names (__deepcopy__, __getstate__ ...) no habit may answer
     x = tf.constant([1.0, 2.0])
     np.testing.assert_array_equal(copy.deepcopy(x).numpy(), x.numpy())
     np.testing.assert_array_equal(pickle.loads(pickle.dumps(x)).numpy(), x.numpy())
     assert float(copy.copy(tf.keras.optimizers.SGD(0.5)).learning_rate) == 0.5
+
+
+class _Linear(tf.keras.layers.Layer):   # PyTorch's names for its own weight and a method
+    def build(self, input_shape):
+        self.weight = self.add_weight(shape=(input_shape[-1], 1), name="weight")
+
+    def call(self, x):
+        return x @ self.weight
+
+    def train(self):
+        return "the layer's own"
+
+
+def test_a_model_whose_layer_uses_pytorch_names_copies_pickles_and_checkpoints(tmp_path):
+    model = tf.keras.Sequential([_Linear()])
+    x = tf.ones([2, 3])
+    expected = model(x).numpy()
+    assert model.layers[0].train() == "the layer's own"
+    for twin in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        np.testing.assert_array_equal(twin(x).numpy(), expected)
+        assert twin.layers[0].weight.shape == (3, 1)
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=tf.keras.optimizers.Adam(0.1))
+    path = checkpoint.save(str(tmp_path / "ckpt"))
+    model.layers[0].weight.assign(tf.zeros([3, 1]))
+    checkpoint.restore(path)
+    np.testing.assert_array_equal(model(x).numpy(), expected)
 
 
 def test_completion_offers_tf_names_only_and_a_subclass_may_use_a_pytorch_name():
