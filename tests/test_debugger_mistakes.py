@@ -350,6 +350,14 @@ def test_a_forgotten_load_ext_loads_the_extension_at_the_first_tapeviz_cell():
     assert said == ["True ['multiply']", "True"], run.stdout + run.stderr
 
 
+def test_an_ipython_without_lazy_magics_still_imports_tapeviz():
+    # an older IPython has no register_lazy: `import tapeviz` there called it and failed
+    from types import SimpleNamespace
+
+    from tapeviz.ipython import offer_magics
+    offer_magics(SimpleNamespace(magics_manager=SimpleNamespace()))   # was: AttributeError
+
+
 @pytest.fixture
 def shell(no_debugger):
     from IPython.testing import globalipapp

@@ -34,10 +34,13 @@ def offer_magics(shell) -> None:
     """Register the magics' names lazily (IPython's `register_lazy`), for a tapeviz imported
     in a running shell: `%%tapeviz` in a notebook that forgot `%load_ext tapeviz` loads the
     extension at its first use instead of failing with "Cell magic `%%tapeviz` not found"."""
+    register_lazy = getattr(shell.magics_manager, "register_lazy", None)
+    if register_lazy is None:   # an older IPython, without lazy magics: import still works
+        return
     names = {name for magics in (TapevizMagics, BreakpointMagics)
              for by_kind in magics.magics.values() for name in by_kind}
     for name in sorted(names):
-        shell.magics_manager.register_lazy(name, "tapeviz")
+        register_lazy(name, "tapeviz")
 
 
 def unload_ipython_extension(shell) -> None:
