@@ -178,7 +178,7 @@ class Dashboard(anywidget.AnyWidget):
 
     def history(self) -> dict:
         """{"loss": (steps, values), "grad_norms": {name: (steps, values)}}, as lists: every
-        step while the run is shorter than `max_points`, then each bucket's last."""
+        step while the run is at most `max_points` steps long, then each bucket's last."""
         with self._data_lock:
             return {"loss": self._loss.points(),
                     "grad_norms": {name: s.points() for name, s in self._norms.items()}}

@@ -134,7 +134,7 @@ class Series:
 
     def points(self) -> tuple:
         """(steps, values) as lists: each bucket's last step and last raw value (every point,
-        while the run is shorter than `max_points` steps)."""
+        while the run is at most `max_points` steps long)."""
         return list(self.steps), list(self.values)
 
     def columns(self) -> dict:
