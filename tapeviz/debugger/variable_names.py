@@ -68,9 +68,9 @@ def _target(statement: ast.stmt) -> str | None:
         target = statement.targets[0]
         if isinstance(target, ast.Attribute) and target.attr == "requires_grad":
             target = target.value   # `w.requires_grad = True`
-        elif not isinstance(statement.value, ast.Call):
+        elif not _binds_what_it_makes(statement.value):
             return None
-    elif isinstance(statement, ast.AnnAssign) and isinstance(statement.value, ast.Call):
+    elif isinstance(statement, ast.AnnAssign) and _binds_what_it_makes(statement.value):
         target = statement.target
     elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call) and \
             isinstance(statement.value.func, ast.Attribute) and \
@@ -79,6 +79,16 @@ def _target(statement: ast.stmt) -> str | None:
     else:
         return None
     return _dotted(target)
+
+
+def _binds_what_it_makes(value) -> bool:
+    """Whether an assigned value is the call that makes the tensor: not a copy made of its
+    result (`torch.randn(3, requires_grad=True).double()` binds a copy that is no leaf),
+    except a marking, which returns its receiver (`(...).requires_grad_()`)."""
+    if not isinstance(value, ast.Call):
+        return False
+    chained = isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call)
+    return not chained or value.func.attr == "requires_grad_"
 
 
 def _dotted(node) -> str | None:

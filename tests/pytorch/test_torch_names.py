@@ -103,3 +103,25 @@ def test_a_tensor_whose_copies_a_loop_collects_keeps_its_name():
             loss.backward()
             trajectory.append(w.detach().clone())   # copies kept, w is still one tensor
     assert drawn_variables(tape) == ["w"]
+
+
+def test_a_leaf_whose_statement_binds_a_copy_of_it_is_not_named_by_it():
+    """`w = torch.randn(..., requires_grad=True).double()`: w is the copy (not a leaf, its
+    .grad stays None), so the leaf the graph draws is not w."""
+    x, y = regression_data()
+    with tvt.record() as tape:
+        w = torch.randn(3, 1, requires_grad=True).double()
+        loss = F.mse_loss(x.double() @ w, y.double())
+        loss.backward()
+    assert not w.is_leaf
+    [drawn] = drawn_variables(tape)
+    assert drawn.startswith("randn")   # by the op that made it
+
+
+def test_a_leaf_marked_at_the_end_of_a_chain_is_named_by_its_statement():
+    x, y = regression_data()
+    with tvt.record() as tape:
+        w = (torch.randn(3, 1) * 0.1).double().requires_grad_()
+        loss = F.mse_loss(x.double() @ w, y.double())
+        loss.backward()
+    assert w.is_leaf and drawn_variables(tape) == ["w"]
