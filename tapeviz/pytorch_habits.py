@@ -158,6 +158,18 @@ _SPACES = {"tf": NAMESPACE, "tf.nn": NN}
 _OWNERS = {"Tensor": TENSOR, "Optimizer": OPTIMIZER, "Layer": MODEL}   # a Model is a Layer
 
 
+def forward_not_call(layer) -> NotImplementedError | None:
+    """The error for a Keras Layer or Model subclass that defines PyTorch's `forward` and no
+    `call`: Keras runs `call`, so `forward` would never run (a Layer's base call passes its
+    input through: the layer would silently do nothing)."""
+    if not callable(getattr(type(layer), "forward", None)):   # a Habit is not callable
+        return None
+    cls = type(layer).__name__
+    return NotImplementedError(f"{cls} defines forward, PyTorch's name: tapeviz follows "
+                               f"TensorFlow, where a Keras layer or model runs its call method, "
+                               f"so {cls}.forward never runs; rename it: def call(self, inputs)")
+
+
 def habit_error(obj, kind: str, name: str) -> MissingAttributeError:
     """The AttributeError for `obj.<name>`, PyTorch's habit on a `kind` ("Tensor",
     "Optimizer" or "Layer"), saying the TF way."""

@@ -247,3 +247,22 @@ def test_a_probe_from_installed_code_gets_the_plain_error_and_the_students_the_t
     plain = type(err) is AttributeError
     assert plain == (where != "the student's")
     assert "'sum'" in str(err) and "tapeviz follows TensorFlow" in str(err)
+
+
+@pytest.mark.parametrize("base", [tf.keras.layers.Layer, tf.keras.Model], ids=["layer", "model"])
+def test_a_layer_or_model_that_defines_forward_is_told_keras_runs_call(base):
+    class Double(base):
+        def forward(self, x):
+            return x * 2.0
+
+    x = tf.ones([1, 2])
+    err, _ = raised(NotImplementedError, lambda: Double()(x))   # a Layer: was x, silently
+    assert str(err).startswith("Double defines forward, PyTorch's name: tapeviz follows "
+                               "TensorFlow, where a Keras layer or model runs its call method")
+    assert "def call(self, inputs)" in str(err)
+
+    class Fixed(base):
+        def call(self, x):
+            return x * 2.0
+
+    np.testing.assert_array_equal(Fixed()(x).numpy(), [[2.0, 2.0]])

@@ -11,6 +11,7 @@ import numpy as np
 from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
 from ..errors import DTypeError, describe
+from ..pytorch_habits import forward_not_call
 from .layers.base import Layer, _dedup
 from .layers.core import InputLayer
 from .training import Trainer
@@ -45,8 +46,8 @@ class Model(Trainer, Layer):
         self.optimizer = None
 
     def call(self, inputs, training=None):
-        raise NotImplementedError(f"{type(self).__name__}: a subclassed Model must define "
-                                  f"call(inputs, training=None)")
+        raise forward_not_call(self) or NotImplementedError(
+            f"{type(self).__name__}: a subclassed Model must define call(inputs, training=None)")
 
     @property
     def layers(self) -> list:

@@ -22,7 +22,7 @@ from ...creation import constant, zeros
 from ...dispatch import name_scope, unrecorded
 from ...errors import InvalidArgumentError, ShapeError, describe
 from ...ops.math import cast
-from ...pytorch_habits import add_habits
+from ...pytorch_habits import add_habits, forward_not_call
 from ...tensor import Tensor, TensorShape, Variable
 from .. import backend
 from .. import initializers as _initializers
@@ -307,6 +307,8 @@ class Layer:
 
     def call(self, inputs, *args, **kwargs):
         """The layer's computation (subclasses override it)."""
+        if (error := forward_not_call(self)) is not None:   # PyTorch's name: never run
+            raise error
         return inputs
 
     def _build_on_call(self, input_shape) -> None:
