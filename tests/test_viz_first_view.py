@@ -141,3 +141,66 @@ def test_in_a_kernel_the_checks_run_when_the_cells_code_has_returned(monkeypatch
     widget = shell.user_ns["first"]
     assert state(widget)["checking"] == "" and state(widget)["alerts"]   # before its reply
     assert widget.error == ""
+
+
+def test_in_a_kernel_a_silent_execution_checks_its_widget_when_its_code_returns(monkeypatch):
+    """A silent execute_request (a frontend's own code, nbclient's hidden cells) triggers no
+    post_run_cell: its widget must not wait, unchecked, for the next cell a person runs."""
+    from IPython.testing.globalipapp import get_ipython
+    shell = get_ipython()
+    kernel = mock.Mock()
+    kernel.get_parent.return_value = {"header": {"msg_type": "execute_request"},
+                                      "content": {"silent": True}}
+    monkeypatch.setattr(shell, "kernel", kernel, raising=False)
+    tape, _ = nan_tape()
+    shell.user_ns.update(tape=tape, TapeWidget=TapeWidget)
+    shell.run_cell("quiet = TapeWidget(tape, check_later=True)", silent=True)
+    widget = shell.user_ns["quiet"]
+    assert state(widget)["checking"] == "" and state(widget)["alerts"]
+
+
+def test_a_cell_that_raises_after_making_a_widget_still_checks_it(monkeypatch):
+    from IPython.testing.globalipapp import get_ipython
+    shell = get_ipython()
+    kernel = mock.Mock()
+    kernel.get_parent.return_value = {"header": {"msg_type": "execute_request"}}
+    monkeypatch.setattr(shell, "kernel", kernel, raising=False)
+    tape, _ = nan_tape()
+    shell.user_ns.update(tape=tape, TapeWidget=TapeWidget)
+    hooks = len(shell.events.callbacks["post_execute"] + shell.events.callbacks["post_run_cell"])
+    shell.run_cell("made = [TapeWidget(tape, check_later=True) for _ in range(50)]\n"
+                   "raise ValueError('the cell fails after making them')")
+    assert all(state(widget)["checking"] == "" and state(widget)["alerts"]
+               for widget in shell.user_ns["made"])
+    # each widget's hook ran once and left: none piles up over a session
+    assert len(shell.events.callbacks["post_execute"] +
+               shell.events.callbacks["post_run_cell"]) == hooks
+
+
+def test_a_thread_reading_alerts_while_the_checks_run_waits_for_them(monkeypatch):
+    """The kernel's end-of-cell checks and a thread of the user's (a training loop) reading
+    the widget: the reader gets the checked alerts, never the first view's empty list."""
+    import threading
+    from tapeviz.viz.graph import Graph
+    tape, _ = nan_tape()
+    widget = TapeWidget(tape, check_later=True)
+    started, release = threading.Event(), threading.Event()
+    check_values = Graph.check_values
+
+    def slow_check(graph):
+        started.set()
+        release.wait(timeout=30)
+        return check_values(graph)
+
+    monkeypatch.setattr(Graph, "check_values", slow_check)
+    checker = threading.Thread(target=widget.finish_checks)
+    checker.start()
+    assert started.wait(timeout=30)
+    seen = []
+    reader = threading.Thread(target=lambda: seen.append(list(widget.alerts)))
+    reader.start()
+    reader.join(timeout=0.5)   # the reader, if it does not wait, reads the first view now
+    release.set()
+    checker.join()
+    reader.join()
+    assert seen and any(alert["kind"] == "nan" for alert in seen[0])

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import pathlib
 import sys
+import threading
 import traceback
 
 from ..debugger import breakpoint as breakpoints
@@ -47,11 +48,12 @@ CHECKING = "checking every value for NaN/Inf and each ×N box's blocks…"
 
 class _Checked:
     """A trait whose value the first view leaves unchecked: reading it in Python finishes the
-    checks (`TapeWidget.finish_checks`); sending it to the browser does not."""
+    checks (`TapeWidget.finish_checks`, or waits for another thread's); sending it to the
+    browser does not."""
 
     def get(self, obj, cls=None):
-        if obj is not None and obj.__dict__.get("_checks_pending") \
-                and not obj.__dict__.get("_sending"):
+        if obj is not None and "_checks_lock" in obj.__dict__ \
+                and obj.__dict__.get("_sending") != threading.get_ident():
             obj.finish_checks()
         return super().get(obj, cls)
 
@@ -73,9 +75,10 @@ def _running_loop():
 
 
 def _after_this_cell(callback) -> bool:
-    """Call `callback()` once the running cell's code has returned (IPython's post_run_cell),
-    while the kernel still answers that cell: what it sends stays the cell's output, which
-    nbclient and nbconvert keep too. False where no cell runs (a widget's message handler)."""
+    """Call `callback()` once the running cell's code has returned (IPython's post_execute,
+    which a silent execution triggers too, unlike post_run_cell), while the kernel still
+    answers that cell: what it sends stays the cell's output, which nbclient and nbconvert
+    keep too. False where no cell runs (a widget's message handler)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
     kernel = getattr(shell, "kernel", None)
@@ -85,10 +88,10 @@ def _after_this_cell(callback) -> bool:
     if parent.get("header", {}).get("msg_type") != "execute_request":
         return False
 
-    def once(*args) -> None:
-        shell.events.unregister("post_run_cell", once)
+    def once() -> None:
+        shell.events.unregister("post_execute", once)
         callback()
-    shell.events.register("post_run_cell", once)
+    shell.events.register("post_execute", once)
     return True
 
 
@@ -134,6 +137,7 @@ class TapeWidget(anywidget.AnyWidget):
         run once the cell returns); True leaves them to `finish_checks()` or the first
         read of `svg`/`alerts` or action."""
         self._checks_pending = False
+        self._checks_lock = threading.RLock()   # the checks run once, on one thread at a time
         self._after_checks: list = []   # callbacks run once the shown step is checked
         super().__init__(**kwargs)
         self._check_later = (_running_loop() is not None if check_later is None
@@ -304,33 +308,36 @@ class TapeWidget(anywidget.AnyWidget):
 
     def finish_checks(self) -> None:
         """Check the values the first view left unchecked (NaN/Inf marks, redrawn when one is
-        found) and find the alerts: the shown step complete, as one update; once a step."""
-        if not self._checks_pending:
-            return
-        self._checks_pending = False
-        with self.hold_sync():
-            if self._graph.check_values():   # a NaN/Inf mark: the boxes that hold it change
-                self._redraw()
-            self.alerts = find_alerts(self._scene, self._node_id_of)
-            self.checking = ""
-        callbacks, self._after_checks = self._after_checks, []
+        found) and find the alerts: the shown step complete, as one update; once a step. Called
+        while another thread runs them, it waits for them."""
+        with self._checks_lock:
+            if not self._checks_pending:
+                return
+            self._checks_pending = False
+            with self.hold_sync():
+                if self._graph.check_values():   # a NaN/Inf mark: the boxes holding it change
+                    self._redraw()
+                self.alerts = find_alerts(self._scene, self._node_id_of)
+                self.checking = ""
+            callbacks, self._after_checks = self._after_checks, []
         for callback in callbacks:
             callback()
 
     def when_checked(self, callback) -> None:
         """Call `callback()` once the shown step is checked (now, when it is)."""
-        if self._checks_pending:
-            self._after_checks.append(callback)
-        else:
-            callback()
+        with self._checks_lock:   # checks running on another thread: called once they end
+            if self._checks_pending:
+                self._after_checks.append(callback)
+                return
+        callback()
 
     def get_state(self, key=None, drop_defaults=False):
         """The state sent to the browser: the first view as it is, unchecked traits too."""
-        self._sending = True
+        self._sending = threading.get_ident()   # this thread's reads leave the checks
         try:
             return super().get_state(key, drop_defaults)
         finally:
-            self._sending = False
+            self._sending = None
 
     def inspect(self, node_id: str, saved: bool = False) -> dict:
         """The inspector payload of one node of the shown graph (`saved`: for a page saved
