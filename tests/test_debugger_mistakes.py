@@ -258,6 +258,16 @@ def test_a_generator_function_is_refused_since_calling_it_runs_nothing():
         yield 1
     err, line = raised(TypeError, lambda: Runner(train))   # was: 'finished', 0 steps
     assert "got train, a generator function: calling it runs none of its code" in str(err)
+    assert err.hint.endswith("def run(): for _ in train(): pass")
+    assert_names_this_line(err, line)
+
+
+def test_a_coroutine_function_is_refused_with_the_call_that_runs_it():
+    async def train():
+        pass
+    err, line = raised(TypeError, lambda: Runner(train))
+    assert "got train, a coroutine function: calling it runs none of its code" in str(err)
+    assert err.hint.endswith("def run(): asyncio.run(train())")   # was: 'for _ in train()'
     assert_names_this_line(err, line)
 
 

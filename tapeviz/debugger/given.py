@@ -157,20 +157,22 @@ TRAIN_CALLS = "Runner(train, model), dashboard.train(train, model) or %tapeviz_t
 
 def check_training_function(call: str, fn, args: tuple, kwargs: dict) -> None:
     """Refuse a training function the background thread could only fail with: not a
-    callable (its result, `train()`, given for it), a generator function (calling it runs
-    none of its code), or arguments its signature cannot take, said here, at the user's
-    line, not in a thread the student does not see."""
+    callable (its result, `train()`, given for it), a generator or coroutine function
+    (calling it runs none of its code), or arguments its signature cannot take, said here,
+    at the user's line, not in a thread the student does not see."""
     if not callable(fn):
         raise DTypeError(call, f"expected a training function (a callable); got "
                                f"{describe(fn)}",
                          hint="pass the function itself, not its result: train, not train()")
     name = getattr(fn, "__name__", "the training function")
     if inspect.isgeneratorfunction(fn) or inspect.iscoroutinefunction(fn):
-        kind = "generator" if inspect.isgeneratorfunction(fn) else "coroutine"
+        kind, run = (("generator", f"for _ in {name}(): pass")
+                     if inspect.isgeneratorfunction(fn)
+                     else ("coroutine", f"asyncio.run({name}())"))   # a for loop cannot run it
         raise DTypeError(call, f"expected a training function; got {name}, a {kind} "
                                f"function: calling it runs none of its code",
                          hint=f"wrap it in a plain function that runs it to the end, e.g. "
-                              f"def run(): for _ in {name}(): pass")
+                              f"def run(): {run}")
     try:
         signature = inspect.signature(fn)
     except (TypeError, ValueError):   # a builtin without one: let the call say
