@@ -117,8 +117,18 @@ def test_filter_keeps_elements_whose_predicate_is_true():
 
 
 def test_filter_predicate_must_return_a_bool_scalar():
-    with pytest.raises(ValueError, match="scalar bool"):
+    with pytest.raises(ValueError, match=r"Dataset.filter: predicate must return one bool \(a "
+                                         r"tf.bool scalar\); got a int64 tensor of shape \(\)"
+                                         r"\n  at .*test_dataset.py"):
         list(Dataset.range(3).filter(lambda x: x))
+
+
+@pytest.mark.parametrize("predicate", [lambda x: x, lambda x: tf.stack([x < 2, x < 1])])
+def test_take_while_refuses_a_predicate_that_is_not_one_bool(predicate):
+    # an int predicate ended the dataset at its first 0 instead (TF 2.21 refuses both)
+    with pytest.raises(ValueError, match=r"Dataset.take_while: predicate must return one bool"):
+        list(Dataset.range(3).take_while(predicate))
+    assert values(Dataset.range(3).take_while(lambda x: x < 2)) == [0, 1]
 
 
 # ---- shuffle ------------------------------------------------------------------------------

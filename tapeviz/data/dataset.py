@@ -15,7 +15,6 @@ import numpy as np
 
 from .. import arguments
 from ..coverage import missing_method
-from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
 from ..errors import DTypeError
 from ..tensor import wrap
@@ -101,11 +100,7 @@ class Dataset:
 
         def start():
             for element in self._start():
-                keep = convert_to_tensor(_s.call_unpacked(predicate, element))
-                if keep.shape != () or not keep.dtype.is_bool:
-                    raise ValueError(f"filter: the predicate must return a scalar bool tensor; "
-                                     f"got shape {keep.shape}, dtype {keep.dtype!r}")
-                if bool(keep):
+                if _s.predicate_holds("Dataset.filter", predicate, element):
                     yield element
 
         return self._then(start, UNKNOWN, kind="Filter")

@@ -125,6 +125,18 @@ def call_unpacked(fn, element):
         raise   # a TypeError from inside fn, not from calling it
 
 
+def predicate_holds(op: str, predicate, element) -> bool:
+    """`predicate(element)` as a Python bool; anything but one bool value (TF requires a tf.bool
+    scalar) is refused naming `op`: an int would end a take_while at its first zero."""
+    kept = convert_to_tensor(call_unpacked(predicate, element))
+    if kept.shape != () or not kept.dtype.is_bool:
+        raise InvalidArgumentError(op, f"predicate must return one bool (a tf.bool scalar); "
+                                       f"got {describe(kept)}",
+                                   hint="compare to make a bool (x > 0), and reduce many to "
+                                        "one (tf.reduce_all)")
+    return bool(kept)
+
+
 def _refuse_arity(fn, args: tuple) -> None:
     """A function (given to map, filter, ...) that cannot take each element's components as
     its arguments: said with the element's parts, not as Python's bare 'missing argument'."""

@@ -74,7 +74,7 @@ def take_while(dataset, predicate):
 
     def start():
         for element in dataset._start():
-            if not bool(_s.call_unpacked(predicate, element)):
+            if not _s.predicate_holds("Dataset.take_while", predicate, element):
                 return
             yield element
 
