@@ -12,33 +12,41 @@ import numpy as np
 from ..tensor import VariableRead
 from .findings import Finding
 from .numerics import _where
+from .summary import _array
 
 MIN_STEPS = 3        # trained steps in a row, each holding the one before's gradient
 TOLERANCE = 1e-3     # relative, of the gradients' norm
 
 
 def _own_gradients(step) -> dict:
-    """{variable name: the gradient this step's backward pass sent it}, from its steps."""
+    """{variable name: the gradient this step's backward pass sent it}, from its steps; a
+    name two variables share (a GAN's generator and critic each with an `fc.weight`) left
+    out: `.grad` by name cannot tell them apart."""
     found: dict = {}
+    owners: dict = {}
     for backward in step.backward_steps:
         for tensor, grad in zip(backward.node.inputs, backward.input_grads):
             if grad is not None and type(tensor) is VariableRead:
                 name = tensor.variable.name
                 value = np.asarray(grad._value, np.float64)
                 found[name] = found[name] + value if name in found else value
-    return found
+                if owners.setdefault(name, tensor.variable) is not tensor.variable:
+                    owners[name] = None
+    return {name: value for name, value in found.items() if owners[name] is not None}
 
 
 def _flat(gradients: dict, names: list) -> np.ndarray:
-    return np.concatenate([np.asarray(getattr(gradients[name], "_value", gradients[name]),
-                                      np.float64).ravel() for name in names])
+    return np.concatenate([_array(gradients[name]).astype(np.float64).ravel()
+                           for name in names])
 
 
 def _carried_over(before, step) -> tuple | None:
     """(names, norm of .grad, norm of the pass's own) when `step`'s .grad is `before`'s plus
     its own pass's gradient (nothing zeroed it between), else None."""
     own = _own_gradients(step)
-    names = [n for n in own if n in step.variable_gradients and n in before.variable_gradients]
+    names = [n for n in own if n in step.variable_gradients and n in before.variable_gradients
+             and _array(step.variable_gradients[n]).shape == own[n].shape
+             == _array(before.variable_gradients[n]).shape]
     if not names:
         return None
     total, mine = _flat(step.variable_gradients, names), _flat(own, names)

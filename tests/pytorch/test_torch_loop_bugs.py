@@ -176,3 +176,41 @@ def test_a_lone_forward_pass_in_training_mode_is_no_evaluation():
     with Recorder() as rec:
         model(digit_batches(32, 1)[0][0])
     assert findings("train_mode_in_evaluation", rec) == []
+
+
+class Generator(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 6)
+
+    def forward(self, z):
+        return torch.tanh(self.fc(z))
+
+
+class Critic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 1)   # fc.weight, as the generator's is named: another shape
+
+    def forward(self, x):
+        return self.fc(x)
+
+
+def test_a_gan_whose_two_models_share_parameter_names_gives_no_alert():
+    """Each network zeroes its own gradients; the generator's pass also reaches the critic."""
+    torch.manual_seed(0)
+    generator, critic = Generator(), Critic()
+    generator_optimizer = torch.optim.Adam(generator.parameters(), 1e-3)
+    critic_optimizer = torch.optim.Adam(critic.parameters(), 1e-3)
+    real, ones, zeros = torch.randn(16, 6), torch.ones(16, 1), torch.zeros(16, 1)
+    with Recorder() as rec:
+        for _ in range(5):
+            fake = generator(torch.randn(16, 4))
+            critic_optimizer.zero_grad()
+            (F.binary_cross_entropy_with_logits(critic(real), ones)
+             + F.binary_cross_entropy_with_logits(critic(fake.detach()), zeros)).backward()
+            critic_optimizer.step()
+            generator_optimizer.zero_grad()
+            F.binary_cross_entropy_with_logits(critic(fake), ones).backward()
+            generator_optimizer.step()
+    assert findings("accumulated_gradients", rec) == []
