@@ -161,6 +161,9 @@ def test_a_long_run_reads_smoothed_with_its_spike_and_nan_marked(theme, tmp_path
         assert "raw" in text and "smoothed" in text and re.search(r"to (\d[\d.e+]*)", text), text
         assert float(re.search(r"to (\d[\d.e+]*)", text).group(1)) == pytest.approx(high, 1e-3)
         assert norms.locator(".tvd-guide").count() == 1
+        # the tip lies over the plot, not over the line naming the first NaN above it
+        tip_box, alarm_box = tip.bounding_box(), alarm.bounding_box()
+        assert tip_box["y"] >= alarm_box["y"] + alarm_box["height"], (tip_box, alarm_box)
         page.screenshot(dash, f"dashboard-long-{theme}-hover")
         page.page.mouse.move(1, 1)
         wait_until(page, lambda: not tip.is_visible(), "the tip gone when the pointer leaves")

@@ -281,8 +281,10 @@ function drawHover(chart) {
     line.append(el("span", `tvd-swatch ${row.colour}`), el("span", "", row.text));
     tip.append(line);
   }
-  // beside the pointer, on whichever side of the plot has room
+  // beside the pointer, on whichever side of the plot has room, over the plot: not over the
+  // title, note and NaN line above it (the step of the first NaN is what a person looks for)
   const r = svg.getBoundingClientRect(), scale = r.width / W;
+  tip.style.top = `${r.top - tip.parentElement.getBoundingClientRect().top + M.top * scale}px`;
   const left = rows[0].x * scale;
   tip.style.left = left < r.width / 2 ? `${left + 12}px` : "";
   tip.style.right = left < r.width / 2 ? "" : `${r.width - left + 12}px`;
