@@ -204,3 +204,31 @@ def test_a_thread_reading_alerts_while_the_checks_run_waits_for_them(monkeypatch
     checker.join()
     reader.join()
     assert seen and any(alert["kind"] == "nan" for alert in seen[0])
+
+
+def test_a_node_drawn_by_another_thread_while_the_values_are_checked_is_marked(monkeypatch):
+    """A GraphNode made on another thread in the middle of the checks (an action on the
+    widget from a training thread): made without error and marked once they end."""
+    import threading
+    from tapeviz.viz import table
+    from tapeviz.viz.graph import Graph
+    tape, _ = nan_tape()
+    graph = Graph.from_tape(tape, check_values=False)
+    made, errors = [], []
+    check_each = table.nonfinite_each
+
+    def check_each_while_a_thread_draws(values):
+        def draw():
+            try:
+                made.append(graph.nodes["n5"])
+            except Exception as exc:
+                errors.append(exc)
+        thread = threading.Thread(target=draw)
+        thread.start()
+        thread.join()
+        return check_each(values)
+
+    monkeypatch.setattr(table, "nonfinite_each", check_each_while_a_thread_draws)
+    assert graph.check_values()
+    assert errors == [] and made[0].op == "log"
+    assert made[0].nonfinite and made[0].bad_value

@@ -281,7 +281,6 @@ class NodeTable:
         Returns whether the drawing may change (a mark, or blocks told apart)."""
         if self.checked:
             return False
-        self.checked = True
         changed = False
         if not self.exact:
             exact, self.exact = self._op_signatures(), True
@@ -292,12 +291,16 @@ class NodeTable:
         bad = nonfinite_each(self.values + self.leaf_values)
         self.op_bad, self.leaf_bad = bad[:len(self.values)], bad[len(self.values):]
         if True not in bad:
+            self.checked = True
             return changed
         self.sync()   # a step may have shaded made nodes since the build
         marked = self._scatter_flags(self.op_bad, self.leaf_bad)
         changed = changed or bool((marked & ~self.nonfinite).any())
         self.nonfinite |= marked
-        for position, node in self.cache.items():
+        # checked (a node made from now on reads its mark) before the made ones are marked, on
+        # a copy: another thread may make a node meanwhile
+        self.checked = True
+        for position, node in list(self.cache.items()):
             if marked[position]:
                 node.bad_value = node.nonfinite = True
         return changed
