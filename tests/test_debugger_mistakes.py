@@ -343,6 +343,7 @@ def test_a_stepper_target_or_source_that_is_no_tensor_is_named(target, sources, 
 
 # ---- the notebook -----------------------------------------------------------------------------
 def test_a_forgotten_load_ext_loads_the_extension_at_the_first_tapeviz_cell():
+    pytest.importorskip("IPython")
     # was: "UsageError: Cell magic `%%tapeviz` not found." in a notebook that imported tapeviz
     code = textwrap.dedent("""
         from IPython.testing import globalipapp
@@ -364,12 +365,14 @@ def test_an_ipython_without_lazy_magics_still_imports_tapeviz():
     # an older IPython has no register_lazy: `import tapeviz` there called it and failed
     from types import SimpleNamespace
 
+    pytest.importorskip("IPython")
     from tapeviz.ipython import offer_magics
     offer_magics(SimpleNamespace(magics_manager=SimpleNamespace()))   # was: AttributeError
 
 
 @pytest.fixture
 def shell(no_debugger):
+    pytest.importorskip("IPython")
     from IPython.testing import globalipapp
     ip = globalipapp.get_ipython()   # started at the first call
     ip.run_line_magic("load_ext", "tapeviz")
