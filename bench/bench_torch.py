@@ -87,6 +87,37 @@ sessions' tests), so ranges are wide; one process, alternating rounds:
 - the Recorder 2.47x [1.50-3.95], with its budget full 2.27x [1.38-3.16]; break_on(op)
   1.22x (1.08x by instructions), file:line 1.27x (1.09x), the Runner 1.22x, an empty mode
   1.32x (1.21x) (7 rounds, load ~18).
+
+Fourth pass (issue 15): the breakpoints' floor. Predictions first; before -> after in one
+process (the change switched off by a monkeypatch, alternating rounds) at load 7-12, and
+by instructions (callgrind, one process):
+- what the floor is made of: torch calls the mode for each of ~24 calls a step, heard or
+  not, and its own glue is most of the cost (an empty mode, measured alone: a `.grad` read
+  +4.4 us, `F.relu` +11 us, `x.mean()` +5 us, a profiler range +14.5 us); the adapter's
+  lookup adds ~0.1 us;
+- `zero_grad()` with `set_to_none=True` (the default) runs no op but sent 14 of the 24
+  through the mode (12 `.grad` reads and writes, its profiler range): it now runs without
+  the mode, 11 calls a step reach it (predicted -0.065x): break_on(op) 1.074x -> 1.049x by
+  instructions, file:line 1.100x -> 1.069x; in CPU time within the noise of load 11
+  (op 1.20x -> 1.19x, file:line 1.31x -> 1.29x, medians of 9 rounds; a run of 11 at load 7:
+  op 1.13x -> 1.21x, file:line 1.17x -> 1.21x, rounds 0.74-1.83x). What is left: conv2d
+  x2, relu x2, mean, linear, cross_entropy, backward, item and the step's profiler range,
+  ~70 us of torch's glue a step;
+- break_on(nan=True) copied and made a node of every op (1.97x; predicted 1.1-1.15x once
+  each output is tested in place first, as dispatch's only_if): 1.62x at load 11. Still
+  above the goal: it keeps the module hooks (each module call down torch's slow path: they
+  also put the mode on other threads that run a module, which a nan breakpoint must hear)
+  and copies each parameter and gradient before `optimizer.step()` (the step writes over
+  them; a NaN update is shown with what it started from);
+- not built, with what each hears of `log` (torch.log(x), x.log(), `from torch import
+  log` then log(x), the torch.log inside F.gaussian_nll_loss, the log in pow's VJP,
+  Normal.log_prob): the mode hears the first three and log_prob; wrapping only the
+  attributes that are the op (`torch.log`, `Tensor.log`: nothing on other ops, ~1.0x) misses
+  a function taken before it was wrapped (`from torch import log`; `nn.TransformerEncoderLayer`
+  keeps `activation=F.relu` from its definition) and hears gaussian_nll_loss's; a Python
+  kernel on `aten::log` (torch.library, AutogradCPU) hears all six, the VJP's too, under
+  aten's names (`cross_entropy_loss`, `convolution`). Neither stops where the mode does, so
+  an exact breakpoint by op costs a mode: the floor above.
 """
 from __future__ import annotations
 
