@@ -152,18 +152,36 @@ class Checkpoint:
         self._make_slots(saved)
         current = self._variables()
         missing = sorted(key for key in saved if key not in current)
-        if any("/slot/" not in key for key in missing):
-            raise InvalidArgumentError(
-                "Checkpoint.restore", f"the checkpoint holds {missing[:4]}, which the objects "
-                                      f"given have no variable for now",
-                hint="build the model before restoring (call it on a batch, or "
-                     "model.build(input_shape)); tapeviz restores into existing variables")
+        # values of objects this checkpoint was not given stay unused, as in TF (a model
+        # restored for inference without its optimizer); assert_consumed names them
+        unplaced = [key for key in missing
+                    if "/slot/" not in key and key.split("/")[0] in self._tracked]
+        if unplaced:
+            raise self._unplaced_error(unplaced, current)
         restorable = {key: value for key, value in saved.items() if key in current}
         for key, value in restorable.items():   # every shape checked before any value goes in
             _check_shape(current[key], value, key)
         for key, value in restorable.items():
             current[key].assign(value.astype(current[key]._value.dtype))
         return _Restored(missing, sorted(key for key in current if key not in saved))
+
+    def _unplaced_error(self, unplaced: list, current: dict) -> InvalidArgumentError:
+        """Saved values with no variable to go into: the model not built yet (TF would restore
+        them when it is), or built but not the model that was saved."""
+        owner = unplaced[0].split("/")[0]
+        held = sum(1 for key in current if key.split("/")[0] == owner)
+        if not held:
+            return InvalidArgumentError(
+                "Checkpoint.restore", f"the checkpoint holds {unplaced[:4]}, which the objects "
+                                      f"given have no variable for now",
+                hint="build the model before restoring (call it on a batch, or "
+                     "model.build(input_shape)); tapeviz restores into existing variables")
+        return InvalidArgumentError(
+            "Checkpoint.restore", f"{owner}= has {held} variable(s), but the checkpoint holds "
+                                  f"values for more: {unplaced[:4]} have no variable; no "
+                                  f"variable was changed",
+            hint=f"restore into a {owner} built as the saved one was (the same layers and "
+                 f"sizes)")
 
     def _make_slots(self, saved: dict) -> None:
         """An optimizer's saved slots, made for their variables before the values go back (TF

@@ -56,3 +56,39 @@ def test_a_mismatched_model_is_named_and_left_as_it_was(tmp_path):
         tf.train.Checkpoint(model=other).restore(path)
     for old, weight in zip(before, other.weights):
         np.testing.assert_array_equal(weight.numpy(), old)
+
+
+def _trained(tmp_path):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4),
+                                 tf.keras.layers.Dense(2)])
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(np.ones((1, 3), np.float32)))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
+                                  model.trainable_variables))
+    return model, tf.train.Checkpoint(model=model, optimizer=optimizer).save(
+        str(tmp_path / "ckpt"))
+
+
+def test_a_model_restored_without_its_optimizer_leaves_the_optimizer_values_unused(tmp_path):
+    model, path = _trained(tmp_path)
+    fresh = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4),
+                                 tf.keras.layers.Dense(2)])
+    status = tf.train.Checkpoint(model=fresh).restore(path)   # TF 2.21 restores it too
+    for saved, restored in zip(model.weights, fresh.weights):
+        np.testing.assert_array_equal(restored.numpy(), saved.numpy())
+    with pytest.raises(AssertionError, match=r"saved but not restored \['optimizer/iterations'"):
+        status.assert_consumed()
+
+
+def test_a_built_model_smaller_than_the_saved_one_is_said_to_differ(tmp_path):
+    _, path = _trained(tmp_path)
+    small = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4)])
+    before = [w.numpy().copy() for w in small.weights]
+    with pytest.raises(ValueError, match=r"Checkpoint.restore: model= has 2 variable\(s\), but "
+                                         r"the checkpoint holds values for more: \['model/2', "
+                                         r"'model/3'\] have no variable; no variable was changed"
+                                         r"(.|\n)*hint: restore into a model built as the saved"):
+        tf.train.Checkpoint(model=small).restore(path)
+    for old, weight in zip(before, small.weights):
+        np.testing.assert_array_equal(weight.numpy(), old)
