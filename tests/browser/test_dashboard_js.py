@@ -87,3 +87,70 @@ def test_a_long_series_is_drawn_per_pixel_with_its_spike_and_nan(browser):
     assert f"({width}–{2 * width} steps a point)" in got["note"], got["note"]
     assert got["spike"]["to"] - got["spike"]["from"] + 1 in (width, 2 * width)
     assert browser.blocked == []
+
+
+def spiked_run(steps, max_points):
+    """Series.to_bytes, as lists (None for NaN), of `steps` values of 1.0 with a spike of 1e4
+    in the middle and a NaN three quarters in (when there are steps for both)."""
+    spike, nan = (steps + 1) // 2, (3 * steps + 3) // 4
+    s = Series(max_points)
+    for step in range(1, steps + 1):
+        s.append(step, 1e4 if step == spike else float("nan") if step == nan else 1.0)
+    sent = s.to_bytes()
+    columns = {name: [None if isinstance(v, float) and not np.isfinite(v) else v for v in
+                      np.frombuffer(sent[name], "<i4" if name in ("steps", "bad_step")
+                                    else "<f4").tolist()]
+               for name in ("steps", "values", "low", "high", "smooth", "bad", "bad_step")}
+    return {"name": "w:0", **columns, "spike": spike, "nan": nan if nan != spike else None,
+            **{key: sent[key] for key in ("start", "count", "width", "smoothing")}}
+
+
+@pytest.mark.browser
+def test_a_spike_and_a_nan_are_drawn_at_any_length_and_bucket_count(browser):
+    """From 1 step to a million, with 2 to 1,000 buckets: the spike's pixel column holds it
+    and, with other values around it, tops the band and the y axis; the NaN's column is
+    marked and the alarm names its step."""
+    runs = [spiked_run(steps, max_points) for steps in (1, 2, 7, 401, 10_007, 1_000_000)
+            for max_points in (2, 3, 400, 1000)]
+    url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
+    page = browser.context.new_page()
+    try:
+        page.set_content('<svg id="chart" style="width: 380px"></svg>')
+        got = page.evaluate("""async ([url, runs]) => {
+            const m = await import(url);
+            const svg = document.getElementById("chart");
+            return runs.map((run) => {
+              const s = { ...run };
+              for (const k of ["steps", "bad_step"]) s[k] = m.typed(s[k], Int32Array);
+              for (const k of ["values", "low", "high", "smooth", "bad"])
+                s[k] = m.typed(s[k], Float32Array);
+              const drawn = m.drawChart(svg, [s], { log: true });
+              const cols = drawn.series[0].cols;
+              const at = cols.find((c) => c.from <= run.spike && run.spike <= c.step);
+              const band = [...svg.querySelectorAll("polygon.tvd-band")].flatMap(
+                (p) => p.getAttribute("points").split(" ").map((q) => Number(q.split(",")[1])));
+              return {
+                spikeHigh: at ? at.high : null,
+                bandTop: Math.min(...band),
+                plotTop: Number(svg.querySelector(".tvd-plot").getAttribute("y")),
+                topTick: svg.querySelectorAll("text.tvd-tick")[1].textContent,
+                marks: svg.querySelectorAll(".tvd-nan-mark").length,
+                alarm: m.firstNonFinite([s]),
+              };
+            });
+        }""", [url, runs])
+    finally:
+        page.close()
+    for run, drawn in zip(runs, got):
+        case = (run["count"], len(run["steps"]), drawn)
+        assert drawn["spikeHigh"] == 1e4, case
+        if run["count"] >= 3:   # values around the spike: it is the band's top and the axis'
+            assert drawn["topTick"] == "10000", case
+            assert drawn["bandTop"] == pytest.approx(drawn["plotTop"], abs=0.1), case
+        else:                   # the spike alone is finite: drawn inside an axis around it
+            assert float(drawn["topTick"]) > 1e4 and drawn["bandTop"] > drawn["plotTop"], case
+        if run["nan"] is None:
+            assert drawn["marks"] == 0 and drawn["alarm"] == "", case
+        else:
+            assert drawn["marks"] == 1 and drawn["alarm"] == f"NaN at step {run['nan']} (w:0)", case
+    assert browser.blocked == []
