@@ -21,7 +21,7 @@ from .divergence import _optimizer_line
 from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, role
-from .variable_names import unnamed
+from .variable_names import stands_for_one, unnamed
 
 # 'w.assign_add(' -> w; torch's 'w += ', 'w.add_(', 'w.data += ', 'w.data.add_(' -> w (.data)
 _RECEIVER = re.compile(
@@ -83,11 +83,14 @@ def _through_data(node) -> bool:
 
 def _named(variables, moves: dict, nodes) -> str:
     """The climbing variables as the code names them; an unnamed one whose making was not
-    seen (a torch tensor made before the recording) as its update's line names it."""
+    seen (a torch tensor made before the recording) as its update's line names it, when
+    that name stands for it alone (not `for p in params: p += ...`)."""
     by_line, others = [], []
     for variable in variables:
-        receiver = _receiver(moves[variable.name][0])
-        if unnamed(variable) and variable.made_at is None and receiver:
+        update = moves[variable.name][0]
+        receiver = _receiver(update)
+        if unnamed(variable) and variable.made_at is None and receiver and \
+                stands_for_one(receiver, update.source):
             by_line.append(receiver)
         else:
             others.append(variable)

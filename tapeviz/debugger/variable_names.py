@@ -46,8 +46,14 @@ def name_made_at(source) -> str | None:
     name = _target(body[0]) if len(body) == 1 else None
     if name is None:
         return None
+    return name if stands_for_one(name, source) else None
+
+
+def stands_for_one(name: str, source) -> bool:
+    """Whether `name` ('w', 'self.w') at `source`'s line stands for one tensor (not a loop's
+    `p` of `for p in params:`, an argument, a helper's returned name)."""
     per_call, returned = _shared_names(source.filename, source.lineno)
-    return None if name.split(".")[0] in per_call | returned else name
+    return name.split(".")[0] not in per_call | returned
 
 
 def name_read_at(op, source, argument: int, count: int) -> str | None:

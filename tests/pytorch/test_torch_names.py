@@ -125,3 +125,22 @@ def test_a_leaf_marked_at_the_end_of_a_chain_is_named_by_its_statement():
         loss = F.mse_loss(x.double() @ w, y.double())
         loss.backward()
     assert w.is_leaf and drawn_variables(tape) == ["w"]
+
+
+def test_an_ascent_through_a_loop_variable_names_each_tensor_as_the_graph_draws_it():
+    """`for p in params: p += lr * p.grad`: p is each tensor in turn, so it names neither."""
+    x, y = regression_data()
+    params = [torch.zeros(3, 1, requires_grad=True), torch.zeros(1, requires_grad=True)]
+    with Recorder() as rec:
+        for _ in range(6):
+            loss = ((x @ params[0] + params[1] - y) ** 2).mean()
+            loss.backward()
+            with torch.no_grad():
+                for p in params:
+                    p += 0.05 * p.grad
+                    p.grad.zero_()
+    [finding] = findings("gradient_ascent", rec)
+    drawn = [v.name for v in rec.last_step.gradient_sources]
+    assert sorted(finding.variables) == sorted(drawn)
+    assert all(f"variable {name}, read by" in finding.message for name in drawn)
+    assert "move p and p" not in finding.message
