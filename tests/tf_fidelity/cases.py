@@ -1628,6 +1628,27 @@ for _later in ("new", "both", "none_first", "same"):
              op="apply_gradients")
 
 
+def _adam_on_embedding(tf, ids):
+    """Two Adam steps on an Embedding table read at `ids` (TF gives the table's gradient as
+    IndexedSlices, one slice per lookup, which Keras 3's Adam squares one by one)."""
+    table = tf.keras.layers.Embedding(4, 2, embeddings_initializer=tf.constant_initializer(
+        spread((4, 2), seed=51)))
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    for _ in range(2):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(table(tf.constant(ids)) * cotangent((*np.shape(ids), 2),
+                                                                     "float32"))
+        optimizer.apply_gradients(zip(tape.gradient(loss, table.trainable_weights),
+                                      table.trainable_weights))
+    return table.embeddings
+
+
+add_case("keras.optimizers.Adam/embedding_repeated_ids",
+         lambda tf: _adam_on_embedding(tf, [[0, 2, 0], [2, 2, 1]]), grad=False)
+add_case("keras.optimizers.Adam/embedding_unique_ids",
+         lambda tf: _adam_on_embedding(tf, [[0, 2], [3, 1]]), grad=False)
+
+
 # ---- Keras 3 layers take tensors and arrays, not Python numbers ---------------------------------
 for _input_name, _input in (("list_of_lists", [[1.0, 2.0], [3.0, 4.0]]), ("int_lists", [[1, 2]]),
                             ("python_float", 1.0), ("bool", True)):

@@ -60,4 +60,12 @@ DELIBERATE: dict[str, str] = {
         "diagnoses) names a variable by its name, and 'kernel' would not say which",
 }
 
-TO_FIX: dict[str, str] = {}
+TO_FIX: dict[str, str] = {
+    "keras.optimizers.Adam/embedding_repeated_ids":
+        "Adam on an Embedding table whose batch reads a row more than once: TF hands Keras 3's "
+        "Adam the table's gradient as IndexedSlices, one slice per lookup, and its update "
+        "squares each slice before the duplicates are summed (v gets sum(g_i**2) for the row, "
+        "not (sum g_i)**2); tapeviz's gather gradient is dense, so its v is the square of the "
+        "sum. Rows read once, and every row under SGD, agree (embedding_unique_ids). To fix in "
+        "tapeviz/keras/optimizers (and the gather VJP's output), outside the fidelity suite",
+}
