@@ -119,6 +119,13 @@ def _sampled_logits(op, weights, biases, labels, inputs, num_sampled, num_classe
         raise InvalidArgumentError(op, f"labels must be class ids in [0, {weights.shape[0]}) "
                                        f"(weights' rows); got values from {true.min()} to "
                                        f"{true.max()}")
+    if sampled_values is None and num_classes > weights.shape[0]:
+        raise InvalidArgumentError(op, f"num_classes={num_classes} but weights has "
+                                       f"{weights.shape[0]} rows (one per class): a sampled "
+                                       f"class from {weights.shape[0]} to {num_classes - 1} "
+                                       f"would have no row",
+                                   hint="num_classes is the vocabulary size: weights' first "
+                                        "dimension")
     if sampled_values is None:
         sampled_values = log_uniform_candidate_sampler(true, num_true, num_sampled, True,
                                                        num_classes, seed)

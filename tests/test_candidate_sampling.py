@@ -46,3 +46,11 @@ def test_word2vec_trains_with_nce_loss():
         optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         losses.append(float(loss))
     assert np.mean(losses[-30:]) < 0.5 * np.mean(losses[:10])
+
+
+def test_num_classes_beyond_the_weights_rows_is_named():
+    # it surfaced as gather's out-of-range index, with no word of num_classes
+    with pytest.raises(ValueError, match=r"nce_loss: num_classes=100 but weights has 5 rows "
+                                         r"\(one per class\)(.|\n)*test_candidate_sampling.py"):
+        tf.nn.nce_loss(tf.zeros([5, 3]), tf.zeros([5]), [[1], [2]], tf.ones([2, 3]),
+                       num_sampled=4, num_classes=100)
