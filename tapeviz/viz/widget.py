@@ -42,8 +42,10 @@ from .render import layout_svg
 from .scene import Scene
 
 STATIC = pathlib.Path(__file__).parent / "static"
-# what the first view says until its values and its ×N boxes' blocks are checked
-CHECKING = "checking every value for NaN/Inf and each ×N box's blocks…"
+# what the first view says until its values (and its ×N boxes' blocks) are checked: what the
+# faded boxes mean and when that ends, in a newcomer's words
+CHECKING = "values not yet checked for NaN/Inf: boxes stay faded and dashed until the cell " \
+    "finishes"
 
 
 class _Checked:

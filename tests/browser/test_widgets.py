@@ -14,6 +14,8 @@ import time
 import nbformat
 import pytest
 
+from .harness import JupyterServer
+
 WIDGET = ".tapeviz"
 DASHBOARD = ".tapeviz-dashboard"
 
@@ -219,25 +221,36 @@ time.sleep(4)   # the cell still runs: the first view is on screen, its values u
 
 
 @pytest.mark.browser
-def test_first_view_is_marked_unchecked_until_the_cell_returns(tmp_path, jupyter_server,
-                                                                browser):
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_first_view_is_marked_unchecked_until_the_cell_returns(theme, tmp_path, browser):
     """In a kernel the first view goes out before its values are checked (widget.py): every
     box is drawn as unchecked and a note says so while the cell runs; once it returns, the
     NaN/Inf marks and the alerts arrive and the note goes."""
     path = write_notebook(tmp_path / "first_view.ipynb", FIRST_VIEW_CELLS)
-    page = browser.open_notebook(jupyter_server([path], app="lab"), path.name)
+    with JupyterServer([path], app="lab", theme=theme) as server:
+        _check_first_view(browser.open_notebook(server, path.name), browser, theme)
+
+
+def _check_first_view(page, browser, theme) -> None:
     page.run_all(wait=False)
     widget = page.output(WIDGET).first
     widget.locator(".tv-graph svg g.node").first.wait_for()
     note = widget.locator(".tv-checking-note")
-    assert "checking every value for NaN/Inf" in note.text_content()
+    assert "not yet checked for NaN/Inf" in note.text_content()
+    assert "until the cell finishes" in note.text_content()
     assert widget.evaluate("el => el.classList.contains('tv-checking')")
-    faded = widget.locator(".tv-graph svg g.node").first.evaluate(
+    box = widget.locator(".tv-graph svg g.node").first
+    faded = box.locator("polygon, path, ellipse").first.evaluate(
         "el => getComputedStyle(el).opacity")
     assert float(faded) < 1
+    # the label is read at its full colour: nothing above it fades it
+    label_opacity = box.locator("text").first.evaluate(
+        "el => { let o = 1; for (let n = el; n && n.nodeType === 1; n = n.parentNode)"
+        " o *= Number(getComputedStyle(n).opacity); return o; }")
+    assert float(label_opacity) == 1
     assert widget.locator(".tv-graph svg g.node.nonfinite").count() == 0   # not yet looked at
     assert widget.locator(".tv-alerts .tv-alert").count() == 0
-    page.screenshot(widget, "tape-first-view-checking")
+    page.screenshot(widget, f"tape-first-view-{theme}-checking")
     page.wait_for_run()
     wait_until(page, lambda: widget.locator(".tv-alerts .tv-alert-nan").count() > 0,
                "the NaN alert after the checks")
@@ -245,7 +258,7 @@ def test_first_view_is_marked_unchecked_until_the_cell_returns(tmp_path, jupyter
                "the unchecked marking to go")
     assert note.text_content() == ""
     assert widget.locator(".tv-graph svg g.node.nonfinite").count() > 0
-    page.screenshot(widget, "tape-first-view-checked")
+    page.screenshot(widget, f"tape-first-view-{theme}-checked")
     check_clean(page, browser)
 
 
