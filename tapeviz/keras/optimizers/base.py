@@ -253,9 +253,11 @@ class Optimizer:
         if own is None:
             own = _OWN_FORMULA[kind] = (runs_own_code_only(kind._apply_dense)
                                         and runs_own_code_only(kind.get_slot))
-        instance = self.__dict__
-        if not own or "_apply_dense" in instance or "get_slot" in instance:
-            return None   # a formula set on this optimizer alone
+        # a formula set on this optimizer alone: asked of its bound methods (reading its
+        # __dict__ would make every later read of its attributes a dict lookup)
+        if not own or getattr(self._apply_dense, "__func__", None) is not kind._apply_dense \
+                or getattr(self.get_slot, "__func__", None) is not kind.get_slot:
+            return None
         for grad, var in pairs:
             if not (type(var) is Variable or _own_class(type(var))) \
                     or not (type(grad) is Tensor or _own_class(type(grad))):
