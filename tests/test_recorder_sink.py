@@ -61,9 +61,9 @@ def test_a_second_recorder_on_the_thread_hears_events_and_keeps_the_same_steps()
         assert second._sink_state is None
         # other engines call both; tapeviz's backward pass announces steps to the second
         route = tf.ops.REGISTRY["multiply"].route
-        assert first._on_vjp in route.steps and second._on_vjp in route.steps
-        assert first._on_vjp not in route.stepped and second._on_vjp in route.stepped
-        assert first._on_op in route.ops and first._on_op not in route.evented
+        assert first._on_event in route.steps and second._on_event in route.steps
+        assert first._on_event not in route.stepped and second._on_event in route.stepped
+        assert first._on_event in route.ops and first._on_event not in route.evented
         train()
     assert kept(first) == kept(second)
     assert len(first.steps) == 3 and first.steps[0].gradients

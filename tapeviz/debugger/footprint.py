@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import sys
 from array import array
-from itertools import chain, compress, repeat
-from operator import attrgetter, is_
+from collections import Counter
+from itertools import chain
+from operator import attrgetter
 
 import numpy as np
 
@@ -78,7 +79,7 @@ def _tuple_bytes(count: int) -> int:
 # a packed step's own tuple, and its columns as long as its ops: ops, values, output ids,
 # input ids (a tuple each, counted with the op), phases, scopes, sources (durations and taped
 # flags: an array of doubles and bytes)
-_NAMED_TUPLE = _tuple_bytes(12)
+_NAMED_TUPLE = _tuple_bytes(13)
 _DURATIONS = allocated(_getsizeof(array("d")))
 _FLAGS = allocated(_getsizeof(b""))
 _PACKED_COLUMNS = 7
@@ -105,6 +106,7 @@ _SCALAR_BYTES = {kind: allocated(_getsizeof(kind(0))) for kind in (
 
 # the tensor classes, whose objects all have one size
 _TENSOR_BYTES = {kind: _instance(kind) for kind in (Tensor, VariableRead)}
+_OBJECT_BYTES = {**_SCALAR_BYTES, **_TENSOR_BYTES}
 
 
 def array_bytes(value) -> int:
@@ -181,35 +183,38 @@ class Footprint:
                  + allocated(_getsizeof(grads)) + count * _BIG_INT
                  + _DURATIONS + allocated(count * _DURATION_SLOT)
                  + allocated(_FLAGS + count * _FLAG_SLOT))
-        arities = list(map(len, packed.input_ids))   # each op's tuple of input ids, and the ids
-        added += sum(map(_INPUT_IDS.__getitem__, arities)) if max(arities, default=0) < 8 \
-            else sum(map(_input_ids_bytes, arities))
+        # each op's tuple of input ids (its size rounded up), and the ids
+        added += count * (_TUPLE + 15) + packed.input_count * (8 + PER_INPUT)
         if params:
             added += sum(map(_params_bytes, params.values()))
         if len(grads) > 257:   # op indexes past the small ints
             added += _BIG_INT * (len(grads) - 257)
-        seen = self.seen
-        unique = dict(zip(map(id, outside), outside))
-        new = list(unique.values() if seen.isdisjoint(unique) else
-                   [tensor for key, tensor in unique.items() if key not in seen])
-        seen.update(unique)
-        sizes = list(map(_TENSOR_BYTES.get, map(type, new)))
-        added += sum(sizes) if None not in sizes else sum(
-            size or allocated(_getsizeof(tensor)) for tensor, size in zip(new, sizes))
-        added += self._values(chain(packed.values, map(_tensor_value, new), grads.values()))
+        # the tensors from outside, each output value, each outside tensor's value and each
+        # gradient: one count by type, the objects of one type having one size (numpy
+        # scalars, tensors); arrays are counted one by one, each once
+        kinds = Counter(map(type, chain(packed.values, outside, map(_tensor_value, outside),
+                                        grads.values())))
+        odd = None
+        for kind, number in kinds.items():
+            size = _OBJECT_BYTES.get(kind)
+            if size is None:
+                odd = True
+            else:
+                added += size * number
+        if odd:
+            added += sum(map(self._odd, [thing for thing in chain(
+                packed.values, outside, map(_tensor_value, outside), grads.values())
+                if type(thing) not in _OBJECT_BYTES]))
         self.ops = count
         self.nbytes += added
         return added
 
-    def _values(self, values) -> int:
-        """Bytes of numpy values: a scalar is its own object; an array counts once."""
-        values = tuple(values)
-        sizes = list(map(_SCALAR_BYTES.get, map(type, values)))
-        if None not in sizes:
-            return sum(sizes)
-        # the arrays alone one by one (scalars are most values even where arrays are some)
-        arrays = compress(values, map(is_, sizes, repeat(None)))
-        return sum(filter(None, sizes)) + sum(map(self._array, arrays))
+    def _odd(self, thing) -> int:
+        """The bytes of a value or tensor not of a size-by-type kind: an array once, with the
+        buffer it keeps alive; another object by its size."""
+        if isinstance(thing, Tensor):
+            return allocated(_getsizeof(thing))
+        return self._array(thing)
 
     def count_gradients(self, log) -> int:
         """Count the logged gradient tensors from `self.gradients` on."""

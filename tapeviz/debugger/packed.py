@@ -37,6 +37,7 @@ class Packed(NamedTuple):
     values: tuple       # each output's value
     output_ids: tuple   # id() each output had while it lived: how later inputs named it
     input_ids: tuple    # each node's input_ids as it ran
+    input_count: int    # how many there are in all
     outside: tuple      # the input tensors not made in the step, in the order they are read
     params: dict        # op index -> its params, where it has any
     phases: tuple
@@ -62,10 +63,11 @@ def pack(flat: list, grads: dict) -> Packed:
     input_ids, output_ids, params = flat[INPUT_IDS::width], flat[OUTPUT_ID::width], \
         flat[PARAMS::width]
     made = dict.fromkeys(output_ids, False).get   # an input made in the step: linked by its id
+    every_id = tuple(chain.from_iterable(input_ids))
     outside = tuple(compress(chain.from_iterable(flat[INPUTS::width]),
-                             map(made, chain.from_iterable(input_ids), repeat(True))))
+                             map(made, every_id, repeat(True))))
     return Packed(tuple(flat[OP::width]), tuple(flat[VALUE::width]), tuple(output_ids),
-                  tuple(input_ids), outside,
+                  tuple(input_ids), len(every_id), outside,
                   dict(filter(_second, enumerate(params))) if any(params) else {},
                   tuple(flat[PHASE::width]), tuple(flat[SCOPE::width]),
                   tuple(flat[SOURCE::width]),

@@ -30,6 +30,7 @@ from .given import check_byte_budget, entered_twice, missing_step
 from .history import KeptBytes, RecordedOp, RecordedStep
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
+_HEARD = (events.OpExecuted, events.VJPApplied, events.GradientComputed)
 MIN_CHECK_GAP, MAX_CHECK_GAP = 8, 4096   # ops between counts of the step in progress
 
 
@@ -145,28 +146,22 @@ class Recorder:
                 self._thread = threading.get_ident() if self.threads == "current" else None
                 self._recording = True
                 state = thread_state()
+                # one subscription for the three kinds: each change reroutes every op
                 if self._thread is not None and state.sink is None:   # dispatch feeds it
                     self._records.full = self._check_budget
                     state.sink, self._sink_state = self._records, state
-                    events.subscribe(self._on_op, kinds=(events.OpExecuted,), sunk=True)
-                    events.subscribe(self._on_vjp, kinds=(events.VJPApplied,), sunk=True)
+                    events.subscribe(self._on_event, kinds=_HEARD, sunk=True)
                 else:   # (another Recorder keeps this thread's sink)
-                    if self._thread is not None:
-                        on_op, on_node = self._on_op, self._record_op
-                    else:
-                        on_op, on_node = self._on_op_any_thread, self._record_op_any_thread
-                    events.subscribe(on_op, kinds=(events.OpExecuted,), on_node=on_node)
-                    events.subscribe(self._on_vjp, kinds=(events.VJPApplied,))
-                events.subscribe(self._on_gradient, kinds=(events.GradientComputed,))
+                    on_node = self._record_op if self._thread is not None else \
+                        self._record_op_any_thread
+                    events.subscribe(self._on_event, kinds=_HEARD, on_node=on_node)
         return self
 
     def stop(self) -> "Recorder":
         """Stop recording and finish the step in progress; returns self."""
         with self._lock:
             if self._recording:
-                for callback in (self._on_op, self._on_op_any_thread, self._on_vjp,
-                                 self._on_gradient):
-                    events.unsubscribe(callback)
+                events.unsubscribe(self._on_event)
                 if self._sink_state is not None:
                     self._sink_state.sink = self._sink_state = self._records.full = None
                 self._recording = False
@@ -269,13 +264,20 @@ class Recorder:
                f"{self.max_bytes / 2**20:.1f} MiB, {self._dropped_steps} dropped>"
 
     # ---- events ----------------------------------------------------------------------------
-    def _on_op(self, event) -> None:
-        """An op ran, told by an engine other than tapeviz's dispatch (which appends its node
-        to the sink, or calls `_record_op` for a Recorder that has none)."""
-        self._record_op(event.node, event.taped, event.duration)
-
-    def _on_op_any_thread(self, event) -> None:
-        self._record_op_any_thread(event.node, event.taped, event.duration)
+    def _on_event(self, event) -> None:
+        """What the Recorder hears: an op another engine ran (tapeviz's dispatch adds its
+        record to the sink, or calls `_record_op` for a Recorder that has none), a backward
+        step, a gradient call."""
+        kind = type(event)
+        if kind is events.OpExecuted:
+            if self._thread is None:
+                self._record_op_any_thread(event.node, event.taped, event.duration)
+            else:
+                self._record_op(event.node, event.taped, event.duration)
+        elif kind is events.VJPApplied:
+            self._on_vjp(event)
+        else:
+            self._on_gradient(event)
 
     def _record_op(self, node, taped: bool, duration: float) -> None:
         """An op ran: kept in the list dispatch's sink extends (no lock: one extend)."""
