@@ -154,3 +154,29 @@ def test_a_spike_and_a_nan_are_drawn_at_any_length_and_bucket_count(browser):
         else:
             assert drawn["marks"] == 1 and drawn["alarm"] == f"NaN at step {run['nan']} (w:0)", case
     assert browser.blocked == []
+
+
+@pytest.mark.browser
+def test_hovering_a_column_that_ends_in_nan_names_the_step_the_nan_came(browser):
+    """A pixel column of steps 1985-2000 whose loss went NaN at 1993 and stayed: hovering it
+    says 1993 (it said 'last NaN' alone); a column of one NaN step says it once, in its head."""
+    url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
+    column = {"x": 100, "from": 1985, "step": 2000, "low": 0.3, "high": 0.5, "value": None,
+              "smooth": 0.4, "badStep": 1993, "bad": None}
+    page = browser.context.new_page()
+    try:
+        got = page.evaluate("""async ([url, column]) => {
+            const m = await import(url);
+            const nan = { ...column, value: NaN, bad: NaN };
+            const one = { ...nan, from: 2000, badStep: 2000, low: NaN, high: NaN };
+            const chart = (c) => ({ series: [{ name: "loss", colour: "", cols: [c] }] });
+            return [m.hoverLines(chart(nan), 100), m.hoverLines(chart(one), 100)];
+        }""", [url, column])
+    finally:
+        page.close()
+    (many, one) = got
+    assert many["head"] == "steps 1985–2000"
+    assert many["rows"][0]["text"] == "loss: raw 0.3 to 0.5, last NaN; NaN at step 1993; " \
+        "smoothed 0.4", many
+    assert one["head"] == "step 2000" and one["rows"][0]["text"] == "loss: raw NaN; smoothed 0.4"
+    assert browser.blocked == []

@@ -259,7 +259,8 @@ export function hoverLines(chart, x) {
     if (!head) head = c.from === c.step ? `step ${c.step}` : `steps ${c.from}–${c.step}`;
     const raw = c.from === c.step || !(c.low < c.high) ? `raw ${fmt(c.value)}`
       : `raw ${fmt(c.low)} to ${fmt(c.high)}, last ${fmt(c.value)}`;
-    const bad = c.badStep >= 0 && Number.isFinite(c.value) ? `; ${fmt(c.bad)} at step ${c.badStep}` : "";
+    // the step of the column's first NaN/Inf, unless the column is that one step
+    const bad = c.badStep >= 0 && c.from !== c.step ? `; ${fmt(c.bad)} at step ${c.badStep}` : "";
     rows.push({ colour: s.colour, text: `${s.name ? s.name + ": " : ""}${raw}${bad}; smoothed ${fmt(c.smooth)}`, x: c.x });
   }
   return { head, rows };
