@@ -641,6 +641,21 @@ def test_softmax_outputs_given_to_a_loss_taking_logits_are_found():
         "softmax_cross_entropy_with_logits is given probabilities: its logits were made by "
         f"softmax at tests/{here('# BUG 7a')}")
     assert "with 4 classes the loss can never go below 0.744" in finding.message
+    # tf.nn's loss takes no from_logits: the fix names one that takes probabilities
+    assert finding.message.endswith(
+        "fix: pass the logits (no softmax before softmax_cross_entropy_with_logits), or keep "
+        "the softmax and use tf.keras.losses.categorical_crossentropy(labels, probabilities), "
+        "which takes probabilities")
+
+
+def test_a_keras_model_with_a_softmax_layer_and_a_loss_from_logits_is_told_from_logits():
+    x, labels = classes_data()
+    model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="softmax")])
+    model.compile(optimizer="sgd",
+                  loss=tf.keras.losses.CategoricalCrossentropy(from_logits=True))
+    with Recorder() as rec, pytest.warns(UserWarning, match="look like probabilities"):
+        model.fit(x, labels, epochs=1, batch_size=16, verbose=0)
+    [finding] = findings("double_softmax", rec)
     assert finding.message.endswith("fix: pass the logits (no softmax on the last layer: "
                                     "Dense(k) with no activation), or keep the softmax and "
                                     "use from_logits=False")

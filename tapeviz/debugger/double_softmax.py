@@ -71,9 +71,15 @@ def _finding(loss, softmax, classes: int) -> Finding:
         applies, fix = ("log_softmax", "pass the logits: F.cross_entropy(logits, labels) with "
                         "no F.softmax before it (for probabilities you need elsewhere, "
                         "F.nll_loss(torch.log(probs), labels))")
-    else:
+    elif loss.scope:   # inside a Keras loss given from_logits=True
         applies, fix = ("softmax", "pass the logits (no softmax on the last layer: Dense(k) "
                         "with no activation), or keep the softmax and use from_logits=False")
+    else:   # tf.nn's loss, which has no from_logits
+        keras_loss = ("sparse_categorical_crossentropy" if loss.op.name.startswith("sparse")
+                      else "categorical_crossentropy")
+        applies, fix = ("softmax", f"pass the logits (no softmax before {loss.op.name}), or "
+                        f"keep the softmax and use tf.keras.losses.{keras_loss}(labels, "
+                        f"probabilities), which takes probabilities")
     message = (f"{loss.op.name} is given probabilities: its logits were made by "
                f"{softmax.op.name} at {_where(softmax.source)}, and {loss.op.name} applies "
                f"{applies} itself, so the model trains on softmax(softmax(z)): with "
