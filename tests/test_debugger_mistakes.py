@@ -412,7 +412,16 @@ def test_a_training_magic_missing_the_functions_argument_says_so_as_a_usage_erro
         shell.run_line_magic("tapeviz_train", "train")
     assert str(info.value) == ("%tapeviz_train: train(w, epochs=2) cannot be called with "
                                "nothing: missing a required argument: 'w'\n"
-                               "hint: %tapeviz_train train ARG ... NAME=EXPR ...")
+                               "hint: give its arguments after the function: Runner(train, "
+                               "model), dashboard.train(train, model) or %tapeviz_train train "
+                               "model")
+    shell.run_cell("def steps(w):\n    yield w")
+    with pytest.raises(UsageError) as info:   # was: the hint about arguments
+        shell.run_line_magic("tapeviz_train", "steps w")
+    assert str(info.value).startswith("%tapeviz_train: expected a training function; got "
+                                      "steps, a generator function")
+    assert str(info.value).endswith("hint: wrap it in a plain function that runs it to the "
+                                    "end, e.g. def run(): for _ in steps(): pass")
 
 
 def test_why_none_given_the_loss_first_or_a_name_for_the_variable_says_what_it_takes():

@@ -262,8 +262,8 @@ class TapevizMagics(Magics):
         from ..viz.dashboard import Dashboard
         try:
             runner = Runner(fn, *positional, **keywords)
-        except OpError as error:   # arguments fn cannot take: said here, not in the thread
-            hint = f"\nhint: %tapeviz_train {args.fn} ARG ... NAME=EXPR ..."
+        except OpError as error:   # fn refused (its arguments, a generator): not in the thread
+            hint = f"\nhint: {error.hint}" if error.hint else ""
             raise UsageError(f"%tapeviz_train: {error.detail}{hint}") from None
         if args.pause:
             runner.pause()          # before start: at the very first op
