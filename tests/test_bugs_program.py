@@ -632,7 +632,7 @@ def test_softmax_outputs_given_to_a_loss_taking_logits_are_found():
     w = tf.Variable(np.random.default_rng(2).normal(size=(5, 4)).astype(np.float32) * 0.1)
     with Recorder() as rec, pytest.warns(UserWarning, match="look like probabilities"):
         for _ in range(3):
-            with tf.GradientTape() as tape:
+            with tf.GradientTape() as tape, tf.name_scope("loss"):
                 probs = tf.nn.softmax(x @ w)  # BUG 7a
                 loss = tf.reduce_mean(tf.nn.softmax_cross_entropy_with_logits(labels, probs))
             w.assign_sub(0.5 * tape.gradient(loss, w))

@@ -71,7 +71,7 @@ def _finding(loss, softmax, classes: int) -> Finding:
         applies, fix = ("log_softmax", "pass the logits: F.cross_entropy(logits, labels) with "
                         "no F.softmax before it (for probabilities you need elsewhere, "
                         "F.nll_loss(torch.log(probs), labels))")
-    elif loss.scope:   # inside a Keras loss given from_logits=True
+    elif loss.scope.endswith("crossentropy"):   # in a Keras loss given from_logits=True
         applies, fix = ("softmax", "pass the logits (no softmax on the last layer: Dense(k) "
                         "with no activation), or keep the softmax and use from_logits=False")
     else:   # tf.nn's loss, which has no from_logits
