@@ -163,6 +163,11 @@ def test_a_model_whose_layer_uses_pytorch_names_copies_pickles_and_checkpoints(t
     model.layers[0].weight.assign(tf.zeros([3, 1]))
     checkpoint.restore(path)
     np.testing.assert_array_equal(model(x).numpy(), expected)
+    model.save_weights(str(tmp_path / "weights"))
+    model.layers[0].weight.assign(tf.zeros([3, 1]))
+    model.load_weights(str(tmp_path / "weights"))
+    np.testing.assert_array_equal(model(x).numpy(), expected)
+    assert model.get_config()["layers"][0]["class_name"] == "_Linear"
 
 
 def test_completion_offers_tf_names_only_and_a_subclass_may_use_a_pytorch_name():
