@@ -221,16 +221,20 @@ def latest_checkpoint(checkpoint_dir, latest_filename=None) -> str | None:
     >>> tf.train.latest_checkpoint(tempfile.mkdtemp()) is None
     True
     """
-    directory = os.fspath(checkpoint_dir)
-    state = os.path.join(directory, latest_filename or _STATE_FILE)
+    found = _state_paths(os.fspath(checkpoint_dir), "model_checkpoint_path",
+                         latest_filename or _STATE_FILE)
+    return found[-1] if found else None
+
+
+def _state_paths(directory: str, field: str, state_file: str = _STATE_FILE) -> list:
+    """The checkpoints the directory's state file lists under `field`, those still on disk."""
+    state = os.path.join(directory, state_file)
     if not os.path.exists(state):
-        return None
+        return []
     with open(state) as file:
-        found = re.search(r'^model_checkpoint_path: "(.*)"$', file.read(), re.MULTILINE)
-    if found is None:
-        return None
-    path = os.path.join(directory, found.group(1))
-    return path if os.path.exists(path + ".npz") else None
+        found = re.findall(rf'^{field}: "(.*)"$', file.read(), re.MULTILINE)
+    paths = [os.path.join(directory, relative) for relative in found]
+    return [path for path in paths if os.path.exists(path + ".npz")]
 
 
 class CheckpointManager:
@@ -253,8 +257,8 @@ class CheckpointManager:
         self._checkpoint, self.directory = checkpoint, os.fspath(directory)
         self._max_to_keep, self._name = max_to_keep, checkpoint_name
         os.makedirs(self.directory, exist_ok=True)
-        latest = latest_checkpoint(self.directory)
-        self._kept = [latest] if latest else []
+        # a run started again manages the checkpoints the last one kept, as TF's does
+        self._kept = _state_paths(self.directory, "all_model_checkpoint_paths")
 
     @property
     def checkpoints(self) -> list:

@@ -92,3 +92,15 @@ def test_a_built_model_smaller_than_the_saved_one_is_said_to_differ(tmp_path):
         tf.train.Checkpoint(model=small).restore(path)
     for old, weight in zip(before, small.weights):
         np.testing.assert_array_equal(weight.numpy(), old)
+
+
+def test_a_manager_made_again_keeps_managing_the_checkpoints_kept_before(tmp_path):
+    def manager():
+        return tf.train.CheckpointManager(tf.train.Checkpoint(w=tf.Variable(1.0)), str(tmp_path),
+                                          max_to_keep=2)
+    first = manager()
+    saved = [first.save() for _ in range(2)]
+    again = manager()   # a notebook restarted: TF's manager reads every kept path back
+    assert again.checkpoints == saved and again.latest_checkpoint == saved[-1]
+    again.save(checkpoint_number=3)
+    assert sorted(os.listdir(tmp_path)) == ["checkpoint", "ckpt-2.npz", "ckpt-3.npz"]
