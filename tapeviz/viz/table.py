@@ -543,10 +543,10 @@ def _producers(output_ids: list, flat, consumers) -> np.ndarray:
     """For each input in `flat`, the op (by order) whose output it is, or -1: the latest
     op before its reader that made that tensor. The ids are joined by numpy (sorted output
     ids searched for each input's: a third of a dict's lookups on a long tape)."""
-    made = np.asarray(output_ids, dtype=np.int64)   # id()s are addresses: they fit
+    made = np.asarray(output_ids, dtype=np.uint64)   # id()s are addresses, tagged ones too
     order = np.argsort(made, kind="stable")
     ordered = made[order]
-    wanted = np.fromiter(map(id, flat), np.int64, len(flat))
+    wanted = np.fromiter(map(id, flat), np.uint64, len(flat))
     at = np.maximum(np.searchsorted(ordered, wanted, side="right") - 1, 0)
     producers = np.where(ordered[at] == wanted, order[at], -1) if len(made) else \
         np.full(len(flat), -1, dtype=np.int64)
