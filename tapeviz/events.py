@@ -198,6 +198,10 @@ class Routing:
         self.lines = LineRoute(sited) if sited else None
         self.layered = tuple((s.layers, s.callback) for s in subscriptions
                              if s.layers is not None)
+        # someone hears ops it does not name (every op, by line, by layer): a line that many
+        # ops share (an optimizer's update) is worth finding once for them
+        self.unnamed = any(s.ops is None and (s.kinds is None or OpExecuted in s.kinds)
+                           for s in subscriptions)
         self._kinds: dict = {}
         self._layers: dict = {}
         self._routes: dict = {}  # (ops, steps) -> its Route: ops heard alike share one
@@ -388,6 +392,12 @@ def listeners(kind, op=None) -> tuple:
 def subscribers() -> tuple:
     """Every subscribed callback, in order of first subscription."""
     return _routing.callbacks
+
+
+def hears_unnamed_ops() -> bool:
+    """Whether a subscriber hears ops it does not name: every op, the ops at some lines or
+    inside some layers (one that names its ops hears only those, wherever they run)."""
+    return _routing.unnamed
 
 
 def emit(event) -> None:

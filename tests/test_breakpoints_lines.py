@@ -57,3 +57,20 @@ def test_code_from_one_file_name_keeps_each_call_sites_line():
         events.unsubscribe(seen.append)
     assert [(e.node.source.lineno, e.node.source.function) for e in seen] == \
         [(2, "f"), (6, "g"), (2, "f")]
+
+
+def test_an_update_op_named_by_a_breakpoint_is_said_from_the_apply_line():
+    """A breakpoint that names its ops does not make the optimizer find its line for every
+    update; the update it names still stops at the line that called apply_gradients."""
+    assert not events.hears_unnamed_ops()
+    bp = break_on(op="assign_sub", action="continue")
+    assert not events.hears_unnamed_ops()
+    _step(tf.Variable([1.0, 2.0]), tf.keras.optimizers.SGD(0.1))
+    assert [(h.node.op.name, h.node.source.lineno) for h in bp.hits] == \
+        [("assign_sub", line_of(__file__, "# line: apply of the step"))]
+    bp.clear()
+    events.subscribe(print, sites=lambda source: False)
+    try:
+        assert events.hears_unnamed_ops()
+    finally:
+        events.unsubscribe(print)

@@ -213,9 +213,10 @@ class Optimizer:
         The update formula's ops share the user line that called `apply_gradients` (or
         `minimize`): when someone listens and the formula is tapeviz's own code, that
         line is found once here and set on the thread (`state.source`), so dispatch does
-        not walk the optimizer's frames for each update op."""
+        not walk the optimizer's frames for each update op. (A listener that names its ops
+        hears these only if it names them: their walks are left to dispatch.)"""
         state = known = None
-        if events.subscribers():
+        if events.hears_unnamed_ops():
             state = local.state
             known = self._update_line(pairs, state)
         with unrecorded(), name_scope(self.name):
