@@ -424,6 +424,18 @@ def test_a_training_magic_missing_the_functions_argument_says_so_as_a_usage_erro
                                     "end, e.g. def run(): for _ in steps(): pass")
 
 
+def test_a_breakpoint_magic_on_a_file_not_loaded_says_so_without_an_ipython_line(shell,
+                                                                                capsys):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        shell.run_line_magic("tapeviz_break", "file=not_yet_written.py line=3")
+    assert caught == []   # was: a UserWarning from IPython's interactiveshell.py
+    err = capsys.readouterr().err
+    assert err.startswith("%tapeviz_break: break_on: no file loaded so far is "
+                          "'not_yet_written.py'")
+    assert len(breakpoints()) == 1   # still set: the file may be imported later
+
+
 def test_why_none_given_the_loss_first_or_a_name_for_the_variable_says_what_it_takes():
     w = tf.Variable(2.0)
     with tf.GradientTape(persistent=True) as tape:

@@ -10,6 +10,8 @@ when the extension is unloaded.
 from __future__ import annotations
 
 import difflib
+import sys
+import warnings
 import weakref
 
 from IPython.core.error import UsageError
@@ -98,13 +100,17 @@ class BreakpointMagics(Magics):
             return
         criteria = _criteria_from(args.criteria)
         try:
-            bp = _breakpoints.break_on(nan=args.nan, once=args.once, action=args.action,
-                                       **criteria)
+            with warnings.catch_warnings(record=True) as said:
+                warnings.simplefilter("always")
+                bp = _breakpoints.break_on(nan=args.nan, once=args.once, action=args.action,
+                                           **criteria)
         except (ValueError, TypeError) as error:
             # an OpError's text ends with the line that called break_on: IPython's, here
             said = f"{error.op}: {error.detail}" + (f"; {error.hint}" if error.hint else "") \
                 if isinstance(error, OpError) else str(error)
             raise UsageError(f"%tapeviz_break: {said}") from None
+        for warning in said:   # warned from the line that called break_on: IPython's, here
+            print(f"%tapeviz_break: {warning.message}", file=sys.stderr)
         self.set_breakpoints.append(bp)
         print(f"Breakpoint {self._number(bp)}: {_describe(bp)}")
 
