@@ -315,12 +315,16 @@ class TapeWidget(anywidget.AnyWidget):
         with self._checks_lock:
             if not self._checks_pending:
                 return
-            self._checks_pending = False
-            with self.hold_sync():
-                if self._graph.check_values():   # a NaN/Inf mark: the boxes holding it change
-                    self._redraw()
-                self.alerts = find_alerts(self._scene, self._node_id_of)
-                self.checking = ""
+            self._checks_pending = False   # (what the checks read does not start them again)
+            try:
+                with self.hold_sync():
+                    if self._graph.check_values():   # a NaN/Inf mark: its boxes change
+                        self._redraw()
+                    self.alerts = find_alerts(self._scene, self._node_id_of)
+                    self.checking = ""
+            except BaseException:   # still unchecked: the next read tries again, not []
+                self._checks_pending = True
+                raise
             callbacks, self._after_checks = self._after_checks, []
         for callback in callbacks:
             callback()
