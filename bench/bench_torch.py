@@ -6,11 +6,12 @@ Linear 10, Adam, F.cross_entropy; batches of 32 offline 8x8 digits), each step a
 writes it: zero_grad, forward, loss, backward, step. Modes: plain (tapeviz.torch imported,
 nobody listening: the adapter is off); an empty TorchFunctionMode (one that only calls
 through: the floor of the mechanism); the Recorder on (every op and backward step kept, as
-numpy copies); a breakpoint armed on `log` (an op this loop never runs) and one on a file
-and line it never reaches; a Runner, never paused, running the loop in its thread. Rounds
-alternate the modes; each round times `--steps` steps of every mode in CPU seconds of the
-process (all threads: the Runner's too), and the ratio is a mode's median over rounds of
-its time over the plain loop's in the same round (range in brackets). Goals (issue 15):
+numpy copies); a breakpoint armed on `log` (an op this loop never runs), one on a file
+and line it never reaches, one on any NaN or Inf (`nan=True`); a Runner, never paused,
+running the loop in its thread. Rounds alternate the modes; each round times `--steps`
+steps of every mode in CPU seconds of the process (all threads: the Runner's too), and the
+ratio is a mode's median over rounds of its time over the plain loop's in the same round
+(range in brackets). Goals (issue 15):
 <= 1.1x with a breakpoint armed; the Recorder as cheap, relative to its own loop, as the
 numpy engine's Recorder on the same CNN (printed for comparison, from bench_debugger).
 
