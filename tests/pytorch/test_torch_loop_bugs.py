@@ -214,3 +214,34 @@ def test_a_gan_whose_two_models_share_parameter_names_gives_no_alert():
             F.binary_cross_entropy_with_logits(critic(fake), ones).backward()
             generator_optimizer.step()
     assert findings("accumulated_gradients", rec) == []
+
+
+class FunctionalDropoutMLP(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(64, 32), nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc2(F.dropout(F.relu(self.fc1(x.flatten(1))), 0.25))  # functional
+
+
+def test_functional_dropout_that_ignores_model_eval_is_told_to_follow_the_mode():
+    """F.dropout's training=True default: model.eval() was called and changed nothing."""
+    batches = digit_batches(32, 4)
+    torch.manual_seed(0)
+    model = FunctionalDropoutMLP()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    with Recorder() as rec:
+        for images, labels in batches[:3]:
+            optimizer.zero_grad()
+            F.cross_entropy(model(images), labels).backward()
+            optimizer.step()
+        model.eval()
+        with torch.no_grad():
+            evaluated = [model(batches[3][0]) for _ in range(2)]
+    assert not torch.equal(*evaluated)   # by another road: the evaluation is still random
+    [finding] = findings("train_mode_in_evaluation", rec)
+    assert f"dropout at tests/pytorch/{here('# functional')}" in finding.message
+    assert finding.message.endswith(
+        "fix: F.dropout ignores model.eval() (its training=True default): pass "
+        "training=self.training, or use an nn.Dropout layer")
