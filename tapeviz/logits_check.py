@@ -74,7 +74,8 @@ def check_softmax_logits(loss: str, logits, axis: int = -1) -> None:
         f"and each row sums to 1{made_by}. This loss applies softmax itself, so the "
         f"model trains on softmax(softmax(z)): its gradients shrink and it learns slowly, "
         f"silently. Pass the logits (no softmax on the last layer: Dense(k) with no "
-        f"activation), or keep the softmax and use from_logits=False.",
+        f"activation), or keep the softmax and give the probabilities to a loss that takes "
+        f"them (a Keras loss with from_logits=False; tf.nn's losses take logits only).",
         ProbabilitiesAsLogitsWarning)
 
 
@@ -90,4 +91,6 @@ def check_sigmoid_logits(loss: str, logits) -> None:
             f"{loss}: the logits are probabilities{_made_by(node, '')}. This loss applies sigmoid "
             f"itself, so the model trains on sigmoid(sigmoid(z)), stuck between 0.5 and 0.73: "
             f"it learns slowly, silently. Pass the logits (no sigmoid on the last layer), or "
-            f"keep the sigmoid and use from_logits=False.", ProbabilitiesAsLogitsWarning)
+            f"keep the sigmoid and give the probabilities to a loss that takes them (a Keras "
+            f"loss with from_logits=False; tf.nn's losses take logits only).",
+            ProbabilitiesAsLogitsWarning)
