@@ -127,14 +127,24 @@ def test_blocks_alike_by_their_ops_but_not_their_shapes_split_once_checked():
     assert first.svg == whole.svg and list(first.view.nodes) == list(whole.view.nodes)
 
 
-def test_in_a_kernel_the_checks_run_when_the_cells_code_has_returned(monkeypatch):
+def kernel_shell(monkeypatch, silent: bool = False):
+    """IPython's test shell as a kernel answering an execute_request (silent: a frontend's
+    own code), with a nan tape and TapeWidget in its namespace."""
     from IPython.testing.globalipapp import get_ipython
     shell = get_ipython()
     kernel = mock.Mock()
-    kernel.get_parent.return_value = {"header": {"msg_type": "execute_request"}}
+    request = {"header": {"msg_type": "execute_request"}}
+    if silent:
+        request["content"] = {"silent": True}
+    kernel.get_parent.return_value = request
     monkeypatch.setattr(shell, "kernel", kernel, raising=False)
     tape, _ = nan_tape()
     shell.user_ns.update(tape=tape, TapeWidget=TapeWidget)
+    return shell
+
+
+def test_in_a_kernel_the_checks_run_when_the_cells_code_has_returned(monkeypatch):
+    shell = kernel_shell(monkeypatch)
     shell.run_cell("first = TapeWidget(tape, check_later=True)\n"
                    "pending = first.get_state()['checking']")
     assert shell.user_ns["pending"] == CHECKING   # while the cell ran
@@ -146,27 +156,14 @@ def test_in_a_kernel_the_checks_run_when_the_cells_code_has_returned(monkeypatch
 def test_in_a_kernel_a_silent_execution_checks_its_widget_when_its_code_returns(monkeypatch):
     """A silent execute_request (a frontend's own code, nbclient's hidden cells) triggers no
     post_run_cell: its widget must not wait, unchecked, for the next cell a person runs."""
-    from IPython.testing.globalipapp import get_ipython
-    shell = get_ipython()
-    kernel = mock.Mock()
-    kernel.get_parent.return_value = {"header": {"msg_type": "execute_request"},
-                                      "content": {"silent": True}}
-    monkeypatch.setattr(shell, "kernel", kernel, raising=False)
-    tape, _ = nan_tape()
-    shell.user_ns.update(tape=tape, TapeWidget=TapeWidget)
+    shell = kernel_shell(monkeypatch, silent=True)
     shell.run_cell("quiet = TapeWidget(tape, check_later=True)", silent=True)
     widget = shell.user_ns["quiet"]
     assert state(widget)["checking"] == "" and state(widget)["alerts"]
 
 
 def test_a_cell_that_raises_after_making_a_widget_still_checks_it(monkeypatch):
-    from IPython.testing.globalipapp import get_ipython
-    shell = get_ipython()
-    kernel = mock.Mock()
-    kernel.get_parent.return_value = {"header": {"msg_type": "execute_request"}}
-    monkeypatch.setattr(shell, "kernel", kernel, raising=False)
-    tape, _ = nan_tape()
-    shell.user_ns.update(tape=tape, TapeWidget=TapeWidget)
+    shell = kernel_shell(monkeypatch)
     hooks = len(shell.events.callbacks["post_execute"] + shell.events.callbacks["post_run_cell"])
     shell.run_cell("made = [TapeWidget(tape, check_later=True) for _ in range(50)]\n"
                    "raise ValueError('the cell fails after making them')")
