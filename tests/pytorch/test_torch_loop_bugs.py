@@ -72,16 +72,21 @@ class DropoutMLP(nn.Module):
         return self.fc2(self.drop(F.relu(self.bn(self.fc1(x.flatten(1))))))  # DropoutMLP
 
 
+def train_three_steps(model, batches) -> None:
+    """Three plain Adam steps of cross-entropy on the digits, before an evaluation."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for images, labels in batches[:3]:
+        optimizer.zero_grad()
+        F.cross_entropy(model(images), labels).backward()
+        optimizer.step()
+
+
 def evaluated(switch_to_eval: bool):
     batches = digit_batches(32, 5)
     torch.manual_seed(0)
     model = DropoutMLP()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     with Recorder() as rec:
-        for images, labels in batches[:3]:
-            optimizer.zero_grad()
-            F.cross_entropy(model(images), labels).backward()
-            optimizer.step()
+        train_three_steps(model, batches)
         if switch_to_eval:
             model.eval()
         running_mean = model.bn.running_mean.clone()
@@ -230,12 +235,8 @@ def test_functional_dropout_that_ignores_model_eval_is_told_to_follow_the_mode()
     batches = digit_batches(32, 4)
     torch.manual_seed(0)
     model = FunctionalDropoutMLP()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
     with Recorder() as rec:
-        for images, labels in batches[:3]:
-            optimizer.zero_grad()
-            F.cross_entropy(model(images), labels).backward()
-            optimizer.step()
+        train_three_steps(model, batches)
         model.eval()
         with torch.no_grad():
             evaluated = [model(batches[3][0]) for _ in range(2)]
