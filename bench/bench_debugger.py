@@ -166,6 +166,10 @@ def under_runner(loop) -> None:
 NEVER = lambda node: False  # noqa: E731  (a condition no op meets)
 SELECTIVE = ({"op": "log"}, {"kind": "pool"}, {"layer": "no_such_layer"},
              {"layer": "dense", "condition": NEVER}, {"op": "log", "phase": "vjp"})
+# the modes that arm breakpoints and nothing else
+BREAKPOINT_MODES = ("op breakpoint", "op, kind, layer and vjp ones",
+                    "file:line (finds each op's line)", "nan in any backward step",
+                    "condition on every op", "nan in every op's output")
 # mode name -> (how it runs a loop, its goal as a ratio to the plain loop: issue 14's table)
 MODES = {
     "plain": (armed(), None),
@@ -210,13 +214,20 @@ def measure(loops: dict, modes: dict, repeats: int) -> dict:
     return best
 
 
-COUNTED_MODES = ("plain", "recorder on", "every op heard, nothing kept")
+COUNTED_MODES = ("plain", "recorder on", "every op heard, nothing kept",
+                 "file:line (finds each op's line)", "condition on every op",
+                 "nan in every op's output", "op breakpoint")
 
 
 def counted_run(loop_key: str, mode_name: str) -> None:
-    """The worker valgrind counts: one epoch of a regression loop under one mode."""
+    """The worker valgrind counts: one epoch of a regression loop under one mode (a
+    breakpoint is armed outside the count: what it costs a step, not to arm)."""
     loop = LOOPS[loop_key][1]
     mode = MODES[mode_name][0]
+    if mode_name in BREAKPOINT_MODES:
+        with mode():
+            instructions.run_counted(lambda: loop(1))
+        return
 
     def one_epoch():
         with mode():
