@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import sys
 from array import array
-from collections import Counter
 from itertools import chain
 from operator import attrgetter
 
@@ -107,6 +106,8 @@ _SCALAR_BYTES = {kind: allocated(_getsizeof(kind(0))) for kind in (
 # the tensor classes, whose objects all have one size
 _TENSOR_BYTES = {kind: _instance(kind) for kind in (Tensor, VariableRead)}
 _OBJECT_BYTES = {**_SCALAR_BYTES, **_TENSOR_BYTES}
+_BY_KINDS: dict = {}   # the types of a packed step's values and tensors -> (their bytes by
+#                        type, the positions of those of another kind: arrays)
 
 
 def array_bytes(value) -> int:
@@ -190,21 +191,22 @@ class Footprint:
         if len(grads) > 257:   # op indexes past the small ints
             added += _BIG_INT * (len(grads) - 257)
         # the tensors from outside, each output value, each outside tensor's value and each
-        # gradient: one count by type, the objects of one type having one size (numpy
-        # scalars, tensors); arrays are counted one by one, each once
-        kinds = Counter(map(type, chain(packed.values, outside, map(_tensor_value, outside),
-                                        grads.values())))
-        odd = None
-        for kind, number in kinds.items():
-            size = _OBJECT_BYTES.get(kind)
-            if size is None:
-                odd = True
-            else:
-                added += size * number
-        if odd:
-            added += sum(map(self._odd, [thing for thing in chain(
-                packed.values, outside, map(_tensor_value, outside), grads.values())
-                if type(thing) not in _OBJECT_BYTES]))
+        # gradient: objects of one type have one size (numpy scalars, tensors), so the types
+        # in order name the total (a training loop's steps repeat theirs); arrays are counted
+        # one by one, each once
+        things = tuple(chain(packed.values, outside, map(_tensor_value, outside),
+                             grads.values()))
+        kinds = tuple(map(type, things))
+        known = _BY_KINDS.get(kinds)
+        if known is None:
+            if len(_BY_KINDS) >= 64:
+                _BY_KINDS.clear()
+            sizes = [_OBJECT_BYTES.get(kind) for kind in kinds]
+            known = _BY_KINDS[kinds] = (sum(filter(None, sizes)), tuple(
+                index for index, size in enumerate(sizes) if size is None))
+        added += known[0]
+        for index in known[1]:
+            added += self._odd(things[index])
         self.ops = count
         self.nbytes += added
         return added
