@@ -6,6 +6,7 @@ import numpy as np
 import tapeviz as tf
 from tapeviz import backward
 from tapeviz.debugger import Recorder
+from tapeviz.node import NODE, RECORD_WIDTH
 from tapeviz.threadstate import thread_state
 
 
@@ -84,3 +85,19 @@ def test_a_gradient_written_to_the_sink_reaches_an_op_of_an_earlier_kept_step():
         tape.gradient(y, w)   # a second call: y's upstream is now 1
     assert first.gradient_of(y) == 1.0
     assert first.nbytes >= before
+
+
+def test_an_op_only_the_recorder_hears_gets_its_node_on_a_look_and_only_once():
+    x = tf.constant(3.0)
+    with Recorder() as rec:
+        y = x * 2.0          # no tape records: only the Recorder hears these
+        z = y + x
+        step = rec.current_step
+        assert step._flat[NODE::RECORD_WIDTH] == [None, None]
+        nodes = step.nodes
+        assert [node.op.name for node in nodes] == ["multiply", "add"]
+        assert nodes[0].output is y and nodes[1].output is z
+        assert nodes[1].inputs[0] is y and nodes[1].inputs[1] is x
+        assert nodes[1].input_ids == (id(y), id(x)) and nodes[0].source.lineno == \
+            nodes[1].source.lineno - 1
+        assert step.nodes[1] is nodes[1] and step.ops[1].node is nodes[1]
