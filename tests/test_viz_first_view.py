@@ -2,6 +2,7 @@
 NaN/Inf, no alerts) and the checks that complete it: the unchecked state is said, never sent
 as clean, never seen by Python code, and the checked widget equals one opened at once."""
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from unittest import mock
 
 import pytest
@@ -89,7 +90,10 @@ def test_in_a_running_event_loop_the_checks_run_after_the_cell():
         await asyncio.sleep(0)      # the cell returned: the loop runs the checks
         return widget
 
-    widget = asyncio.run(cell())
+    # in a thread of its own: an earlier test's Playwright (sync API) leaves its loop
+    # marked running in this one, where asyncio.run refuses to start another
+    with ThreadPoolExecutor(1) as pool:
+        widget = pool.submit(asyncio.run, cell()).result()
     assert state(widget)["checking"] == "" and state(widget)["alerts"]
     assert widget.error == ""
 

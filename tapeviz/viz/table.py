@@ -243,10 +243,11 @@ class NodeTable:
             self.forward = self._scatter_flags(forward, forward[self.leaf_reader])
 
     @property
-    def made_by(self) -> dict:
+    def made_by(self) -> dict | None:
         """id(output) -> the op (by order) that made it, the last one when two did (made
-        when something is looked up by its node: alerts, steps)."""
-        if self._made_by is None:
+        when something is looked up by its node: alerts, steps); None for a table built from
+        GraphNodes, which keeps no outputs."""
+        if self._made_by is None and self.output_ids is not None:
             self._made_by = dict(zip(self.output_ids, range(len(self.output_ids))))
         return self._made_by
 

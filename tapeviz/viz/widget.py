@@ -83,10 +83,10 @@ def _after_this_cell(callback) -> bool:
     keep too. False where no cell runs (a widget's message handler)."""
     ipython = sys.modules.get("IPython")
     shell = ipython.get_ipython() if ipython is not None else None
-    kernel = getattr(shell, "kernel", None)
-    if kernel is None:
+    get_parent = getattr(getattr(shell, "kernel", None), "get_parent", None)
+    if get_parent is None:   # no kernel, or one without ipykernel 6's get_parent
         return False
-    parent = kernel.get_parent() or {}
+    parent = get_parent() or {}
     if parent.get("header", {}).get("msg_type") != "execute_request":
         return False
 
