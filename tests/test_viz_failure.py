@@ -72,3 +72,21 @@ def test_the_failed_node_lists_its_inputs_with_shapes_and_how_many_more_past_fou
     assert lines[0] == "✗ concat failed" and len(lines) == 5
     assert lines[1].endswith(": (2, 1)") and lines[-1] == "… 17 more inputs"
     assert sum(edge.dst == "failed" for edge in graph.edges) == 20
+
+
+def test_a_recorders_failed_op_is_inspected_and_exported_with_its_inputs_makers(tmp_path):
+    """The failed op's graph is built from GraphNodes (no dispatch outputs to index): its
+    inspector and the HTML export must still name which op made each input."""
+    from tapeviz.debugger import Recorder
+    from tapeviz.viz.widget import TapeWidget
+    x, w = tf.constant([[1.0, 2.0]]), tf.Variable([[1.0], [2.0]], name="w")
+    recorder = Recorder().start()
+    try:
+        h = tf.matmul(x, w)
+        error = failure(lambda: tf.matmul(h, tf.ones([3, 4])))
+    finally:
+        recorder.stop()
+    widget = TapeWidget(recorder, failure=error)
+    ran = [node_id for node_id in widget.graph.nodes if node_id.startswith("n")]   # ops
+    assert ran and all(widget.inspect(node_id) for node_id in ran)
+    assert "matmul failed: ShapeError" in widget.save(tmp_path / "failed.html").read_text()
