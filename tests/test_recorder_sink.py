@@ -101,3 +101,21 @@ def test_an_op_only_the_recorder_hears_gets_its_node_on_a_look_and_only_once():
         assert nodes[1].input_ids == (id(y), id(x)) and nodes[0].source.lineno == \
             nodes[1].source.lineno - 1
         assert step.nodes[1] is nodes[1] and step.ops[1].node is nodes[1]
+
+
+def test_a_packed_step_counts_a_tensor_read_by_many_ops_once():
+    """A packed step lists a tensor from outside once per read (so that each op finds its
+    input again); it holds the tensor once, and the count says so."""
+    from test_recorder_memory import held_bytes, held_objects
+
+    c = tf.constant(np.ones(3, np.float32))
+    k = tf.constant(2.0)
+    with Recorder() as rec:
+        y = tf.constant(np.ones(3, np.float32))
+        for _ in range(200):
+            y = y * c + k
+    del y
+    step = rec.last_step
+    assert step._packed is not None and len(step._packed.outside) > 400   # c and k, per read
+    held = held_bytes(held_objects(step, {id(None), id(True), id(False)}))
+    assert held <= step.nbytes <= 1.25 * held

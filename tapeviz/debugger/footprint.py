@@ -190,12 +190,16 @@ class Footprint:
             added += sum(map(_params_bytes, params.values()))
         if len(grads) > 257:   # op indexes past the small ints
             added += _BIG_INT * (len(grads) - 257)
-        # the tensors from outside, each output value, each outside tensor's value and each
-        # gradient: objects of one type have one size (numpy scalars, tensors), so the types
-        # in order name the total (a training loop's steps repeat theirs); arrays are counted
-        # one by one, each once
-        things = tuple(chain(packed.values, outside, map(_tensor_value, outside),
-                             grads.values()))
+        # the tensors from outside (each once: one read by many ops is listed for each read),
+        # each output value, each such tensor's value and each gradient: objects of one type
+        # have one size (numpy scalars, tensors), so the types in order name the total (a
+        # training loop's steps repeat theirs); arrays are counted one by one, each once
+        seen = self.seen
+        unique = dict(zip(map(id, outside), outside))
+        new = (unique.values() if seen.isdisjoint(unique) else
+               [tensor for key, tensor in unique.items() if key not in seen])
+        seen.update(unique)
+        things = tuple(chain(packed.values, new, map(_tensor_value, new), grads.values()))
         kinds = tuple(map(type, things))
         known = _BY_KINDS.get(kinds)
         if known is None:
