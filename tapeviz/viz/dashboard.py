@@ -164,6 +164,7 @@ class Dashboard(anywidget.AnyWidget):
     def detach(self) -> None:
         """Stop listening: unsubscribe from dispatch and end the timer thread."""
         events.unsubscribe(self._on_event)
+        events.settle_thread()   # the timer may have unsubscribed first, on its own thread
         self._stop_suspect()
         self._closed.set()
         timer, self._timer = self._timer, None

@@ -147,3 +147,20 @@ def test_a_thread_that_ends_after_its_step_failed_leaves_no_module_hook_waiting_
     finally:
         tvt.clear_breakpoints()
     assert _hooks() == before
+
+
+def test_closing_a_dashboard_whose_timer_already_stopped_listening_takes_the_mode_off():
+    """The Dashboard subscribes from this thread (the mode goes on here); once the run ends,
+    its timer thread unsubscribes, where it cannot take this thread's mode off. When that
+    comes after the join settled this thread, close() must settle it."""
+    model = torch.nn.Linear(3, 1)
+    dash = Dashboard()
+    try:
+        runner = dash.train(lambda: model(torch.ones(2, 3)).sum().backward())
+        timer = dash._timer
+        assert runner.join(TIMEOUT)
+        timer.join(TIMEOUT)   # the timer saw the end and unsubscribed, after the join
+        assert not timer.is_alive()
+    finally:
+        dash.close()
+    assert _hooks() == (0, 0, 0)
