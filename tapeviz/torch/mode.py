@@ -374,18 +374,22 @@ def _without_mode(zero_grad):
 
 
 _ZERO_GRADS = (torch.optim.Optimizer, torch.nn.Module)   # whose zero_grad is wrapped
-_zero_grads: dict = {}   # class -> its own zero_grad, while the wrapper stands in for it
+_zero_grads: dict = {}   # class -> (its own zero_grad, the wrapper standing in for it)
 _optimizer_hooks: list = []
 
 
 def _wrap_zero_grads(wrapped: bool) -> None:
-    """Put `_without_mode`'s wrapper on `zero_grad` (while anyone listens), or take it off."""
+    """Put `_without_mode`'s wrapper on `zero_grad` (while anyone listens), or take it off
+    (unless the user has put their own there since: theirs stays)."""
     for owner in _ZERO_GRADS:
         if wrapped and owner not in _zero_grads:
-            _zero_grads[owner] = owner.__dict__["zero_grad"]
-            owner.zero_grad = _without_mode(_zero_grads[owner])
+            own = owner.__dict__["zero_grad"]
+            _zero_grads[owner] = (own, _without_mode(own))
+            owner.zero_grad = _zero_grads[owner][1]
         elif not wrapped and owner in _zero_grads:
-            owner.zero_grad = _zero_grads.pop(owner)
+            own, wrapper = _zero_grads.pop(owner)
+            if owner.__dict__.get("zero_grad") is wrapper:
+                owner.zero_grad = own
 
 
 def _sync_hooks() -> None:

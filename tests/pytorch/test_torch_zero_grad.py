@@ -2,6 +2,8 @@
 default): torch would send each parameter's .grad read and write through the mode, a dozen
 calls of a few microseconds a step that never make a node. With set_to_none=False its
 zero_ ops are heard as before, and a user's own mode still sees every call."""
+import pickle
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -78,3 +80,27 @@ def test_a_users_own_mode_still_sees_zero_grads_calls():
         bp.clear()
     assert user.calls == 4   # each parameter's .grad read, then its write
     assert torch._C._len_torch_function_stack() == 0
+
+
+def test_a_zero_grad_the_user_put_on_while_wrapped_stays_when_nobody_listens_any_more():
+    model = nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    calls = []
+    bp = tvt.break_on(file="no_such_file.py", line=1, action="continue")
+    try:
+        wrapped = torch.optim.Optimizer.zero_grad
+        assert pickle.loads(pickle.dumps(wrapped)) is wrapped   # found by its qualified name
+
+        def users_zero_grad(self, set_to_none=True):
+            calls.append(set_to_none)
+            return wrapped(self, set_to_none)
+        torch.optim.Optimizer.zero_grad = users_zero_grad
+    finally:
+        bp.clear()
+    try:
+        assert torch.optim.Optimizer.__dict__["zero_grad"] is users_zero_grad
+        _trained_once(model)
+        optimizer.zero_grad()
+        assert calls == [True] and model.weight.grad is None
+    finally:
+        torch.optim.Optimizer.zero_grad = OWN_ZERO_GRADS[torch.optim.Optimizer]
