@@ -119,3 +119,20 @@ def test_a_packed_step_counts_a_tensor_read_by_many_ops_once():
     assert step._packed is not None and len(step._packed.outside) > 400   # c and k, per read
     held = held_bytes(held_objects(step, {id(None), id(True), id(False)}))
     assert held <= step.nbytes <= 1.25 * held
+
+
+def test_steps_of_ever_new_lengths_keep_a_bounded_cache_of_their_types():
+    """The count of a packed step looks its types up whole; a loop whose steps differ in
+    length each time must not keep every one of them (memory no budget counts)."""
+    from tapeviz.debugger import footprint
+
+    c = tf.constant(1.0)
+    rec = Recorder()
+    with rec:
+        for length in range(1000, 1040):
+            y = tf.constant(1.0)
+            for _ in range(length):
+                y = y * c
+            rec.mark_step()
+    assert len(rec) == 40
+    assert sum(map(len, footprint._BY_KINDS)) <= footprint.KINDS_KEPT

@@ -108,6 +108,9 @@ _TENSOR_BYTES = {kind: _instance(kind) for kind in (Tensor, VariableRead)}
 _OBJECT_BYTES = {**_SCALAR_BYTES, **_TENSOR_BYTES}
 _BY_KINDS: dict = {}   # the types of a packed step's values and tensors -> (their bytes by
 #                        type, the positions of those of another kind: arrays)
+# the types _BY_KINDS keeps as keys, in all, at most: memory no budget counts (~0.3 MB), so
+# steps of ever new lengths (a data-dependent loop) do not keep 64 long keys
+KINDS_KEPT = 1 << 15
 
 
 def array_bytes(value) -> int:
@@ -203,11 +206,13 @@ class Footprint:
         kinds = tuple(map(type, things))
         known = _BY_KINDS.get(kinds)
         if known is None:
-            if len(_BY_KINDS) >= 64:
-                _BY_KINDS.clear()
             sizes = [_OBJECT_BYTES.get(kind) for kind in kinds]
-            known = _BY_KINDS[kinds] = (sum(filter(None, sizes)), tuple(
+            known = (sum(filter(None, sizes)), tuple(
                 index for index, size in enumerate(sizes) if size is None))
+            if len(kinds) <= KINDS_KEPT:
+                if len(_BY_KINDS) >= 64 or sum(map(len, _BY_KINDS)) + len(kinds) > KINDS_KEPT:
+                    _BY_KINDS.clear()
+                _BY_KINDS[kinds] = known
         added += known[0]
         for index in known[1]:
             added += self._odd(things[index])
