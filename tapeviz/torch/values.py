@@ -33,26 +33,39 @@ class TorchParameter(Variable):
     layout = "NCHW"   # a conv weight is OIHW: the inspector draws it as filters, transposed
 
 
+_NUMPY_FLOATS = (torch.float16, torch.float32, torch.float64, torch.complex64, torch.complex128)
+
+
 def host_copy(tensor: torch.Tensor) -> np.ndarray:
-    """A numpy copy of `tensor`'s value now (on the host; bfloat16 widened to float32)."""
+    """A numpy copy of `tensor`'s value now (on the host, dense; a float or complex dtype
+    numpy lacks, bfloat16, float8, complex32, widened to float32 or complex64)."""
     if tensor.requires_grad:   # a gradient needs no detach (~1 us, a new tensor)
         tensor = tensor.detach()
     try:
         return tensor.numpy().copy()   # a CPU tensor's .numpy() shares its memory
-    except (TypeError, RuntimeError):  # on a device, bfloat16, or a conj/neg view bit set
+    except (TypeError, RuntimeError):  # on a device, sparse, quantized, a dtype numpy lacks,
+        if tensor.layout != torch.strided:   # or a conj/neg view bit set
+            tensor = tensor.to_dense()
+        if tensor.is_quantized:
+            tensor = tensor.dequantize()
         tensor = tensor.resolve_conj().resolve_neg()
-        if tensor.dtype == torch.bfloat16:
-            tensor = tensor.float()
+        if tensor.dtype not in _NUMPY_FLOATS and (tensor.is_floating_point()
+                                                  or tensor.is_complex()):
+            tensor = tensor.to(torch.complex64 if tensor.is_complex() else torch.float32)
         return tensor.cpu().numpy() if tensor.device.type != "cpu" else tensor.numpy().copy()
+
+
+_NO_VALUES = np.zeros(0, np.float32)
 
 
 def host_view(tensor: torch.Tensor) -> np.ndarray:
     """`tensor`'s value as numpy, sharing its memory where torch can (a CPU tensor), for a
-    test read at once (a nan breakpoint's); else a copy."""
+    test read at once (a nan breakpoint's); else a copy; none for a meta tensor (a shape
+    with no data)."""
     try:
         return (tensor.detach() if tensor.requires_grad else tensor).numpy()
-    except (TypeError, RuntimeError):   # on a device, bfloat16, or a conj/neg view bit set
-        return host_copy(tensor)
+    except (TypeError, RuntimeError):   # as host_copy's
+        return _NO_VALUES if tensor.is_meta else host_copy(tensor)
 
 
 def _version(tensor: torch.Tensor) -> int:

@@ -236,3 +236,35 @@ def test_a_step_that_raised_in_a_notebook_cell_leaves_the_breakpoint_armed_for_t
         assert not torch.nn.modules.module._global_forward_pre_hooks
     finally:
         shell.run_line_magic("unload_ext", "tapeviz")
+
+
+SPARSE_DTYPES = [torch.float16, torch.bfloat16, torch.float32, torch.float64, torch.complex64,
+                 torch.complex128]   # and numpy has no dtype of these three:
+NAN_DTYPES = SPARSE_DTYPES + [torch.complex32, torch.float8_e4m3fn, torch.float8_e5m2]
+
+
+@pytest.mark.parametrize(("dtype", "sparse"), [(dtype, False) for dtype in NAN_DTYPES]
+                         + [(dtype, True) for dtype in SPARSE_DTYPES], ids=str)
+def test_a_nan_breakpoint_finds_nan_in_every_dtype_torch_can_hold_it(dtype, sparse):
+    values_in = torch.tensor([1.0, float("nan"), 0.0]).to(dtype)
+    finite = torch.ones(3).to(dtype)
+    if sparse:
+        values_in, finite = values_in.to_sparse(), finite.to_sparse()
+    bp = tvt.break_on(nan=True, action="continue")
+    try:
+        torch.clone(finite)
+        torch.clone(values_in)
+    finally:
+        bp.clear()
+    (hit,) = bp.hits
+    assert hit.node.op.name == "clone" and np.isnan(hit.node.output.numpy()[1])
+
+
+def test_a_nan_breakpoint_lets_ops_on_the_meta_device_run():
+    """A meta tensor has a shape and no values (a model built for its shapes): no NaN."""
+    bp = tvt.break_on(nan=True, action="continue")
+    try:
+        made = torch.zeros(3, 4, device="meta") * 2
+    finally:
+        bp.clear()
+    assert made.shape == (3, 4) and bp.hits == []
