@@ -1,6 +1,8 @@
 """File:line breakpoints stay exact while dispatch skips the lines none of them names: a line
 found unheard under one set of breakpoints is asked again under the next, and call sites of
 different code in one file keep their own lines."""
+import importlib.util
+
 import pytest
 from programs import line_of
 
@@ -74,3 +76,37 @@ def test_an_update_op_named_by_a_breakpoint_is_said_from_the_apply_line():
         assert events.hears_unnamed_ops()
     finally:
         events.unsubscribe(print)
+
+
+@pytest.mark.parametrize("folder, name", [("tapeviz-notes", "tapeviz_homework.py"),
+                                          ("ipykernel_4242", "1234.py")])
+def test_user_code_whose_path_says_tapeviz_or_a_kernel_cell_is_the_users_line(
+        tmp_path, folder, name):
+    """The walk judges a frame by its file name: only tapeviz's own directory is skipped, not
+    a student's file or folder that merely has 'tapeviz' in its name, nor a kernel's cell."""
+    path = tmp_path / folder / name
+    path.parent.mkdir()
+    path.write_text("import tapeviz as tf\n\n\ndef f(x):\n    y = x * 2.0\n"
+                    "    return tf.exp(y)\n")
+    spec = importlib.util.spec_from_file_location(name[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    bp = break_on(file=str(path), line=6, action="continue")
+    module.f(tf.constant(1.0))
+    assert [(h.node.op.name, h.node.source.filename, h.node.source.lineno,
+             h.node.source.function) for h in bp.hits] == [("exp", str(path), 6, "f")]
+    bp.clear()
+
+
+def test_a_notebook_cell_compiled_from_a_string_is_the_users_line():
+    cell = {"tf": tf}
+    exec(compile("def f(x):\n    y = x * 2.0\n    return tf.exp(y)\n",
+                 "<ipython-input-7-0123abcd>", "exec"), cell)
+    seen = []
+    events.subscribe(seen.append, sites=lambda source: source.filename.startswith("<ipython"))
+    try:
+        cell["f"](tf.constant(1.0))
+    finally:
+        events.unsubscribe(seen.append)
+    assert [(e.node.op.name, e.node.source.lineno) for e in seen] == [("multiply", 2),
+                                                                      ("exp", 3)]
