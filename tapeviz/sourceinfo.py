@@ -28,7 +28,8 @@ class SourceInfo:
     """Where in user code an op was called: file, line and function.
 
     Interned per call site: nodes recorded at one line share one SourceInfo, so asking a
-    node for its source costs nothing and nothing should modify one.
+    node for its source costs nothing and nothing should modify one (but `unheard`, the
+    mark the line listeners of the moment leave on a line none of them accepts).
     """
 
     __slots__ = ("filename", "lineno", "function", "_location", "unheard")
