@@ -4,7 +4,7 @@ call into the Recorder; what it keeps is what the event path keeps."""
 import numpy as np
 
 import tapeviz as tf
-from tapeviz import backward
+from tapeviz import backward, events
 from tapeviz.debugger import Recorder
 from tapeviz.node import NODE, RECORD_WIDTH
 from tapeviz.threadstate import thread_state
@@ -136,3 +136,42 @@ def test_steps_of_ever_new_lengths_keep_a_bounded_cache_of_their_types():
             rec.mark_step()
     assert len(rec) == 40
     assert sum(map(len, footprint._BY_KINDS)) <= footprint.KINDS_KEPT
+
+
+def _scoped_step(w, x):
+    with tf.GradientTape() as tape:
+        with tf.name_scope("block"):
+            h = tf.nn.relu(tf.matmul(x, w))
+        loss = tf.reduce_sum(h * h)
+    return tape.gradient(loss, [w])
+
+
+def test_a_node_made_on_a_look_is_the_node_dispatch_would_have_made():
+    """Ops no tape keeps (a VJP's, in the backward phase) get their node on a look: with the
+    phase, scope, line, params and ids dispatch gives the node it makes for a listener."""
+    w = tf.Variable(np.array([[0.5, -1.0], [2.0, 0.25]], np.float32))
+    x = tf.constant(np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32))
+
+    def fields(node, index_of):
+        return (node.op.name, node.phase, node.scope, node.source, node.params,
+                tuple(index_of.get(key, "outside") for key in node.input_ids))
+
+    def described(nodes):
+        index_of = {node.output_id: index for index, node in enumerate(nodes)}
+        return [fields(node, index_of) for node in nodes]
+
+    with Recorder(split="mark") as rec:   # (the step stays open: its records as they came)
+        _scoped_step(w, x)
+        step = rec.current_step
+        late = step._flat[NODE::RECORD_WIDTH].count(None)
+        looked = described(step.nodes)
+    heard = []
+    events.subscribe(heard.append, kinds=(events.OpExecuted,))
+    try:
+        _scoped_step(w, x)
+    finally:
+        events.unsubscribe(heard.append)
+    assert late >= 4   # the backward pass's ops, at least
+    assert looked == described([event.node for event in heard])
+    assert {phase for _, phase, *_ in looked} == {"forward", "backward"}
+    assert any(scope == "block" for _, _, scope, *_ in looked)
