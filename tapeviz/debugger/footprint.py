@@ -89,13 +89,7 @@ def _tuples_and_ids(count: int) -> int:
     return 2 * allocated(_TUPLE + 8 * count) + PER_INPUT * count
 
 
-def _input_ids_bytes(count: int) -> int:
-    """A packed op's input_ids tuple of `count` items, and the id numbers."""
-    return allocated(_TUPLE + 8 * count) + PER_INPUT * count
-
-
 _TUPLES_AND_IDS = [_tuples_and_ids(count) for count in range(8)]
-_INPUT_IDS = [_input_ids_bytes(count) for count in range(8)]
 # numpy's scalar types, whose objects all have one size: the usual value of a scalar op
 _SCALAR_BYTES = {kind: allocated(_getsizeof(kind(0))) for kind in (
     np.float16, np.float32, np.float64, np.longdouble, np.complex64, np.complex128,
