@@ -3,7 +3,10 @@
 Global module forward hooks (`register_module_forward_pre_hook` and `..._forward_hook`)
 keep each thread's stack of running modules and set the thread's layer path through
 `events.set_scope`, as a Keras layer call does: nodes carry it as `scope`, the widget
-groups by it, `break_on(layer=...)` matches it. The root module is named by its class,
+groups by it, `break_on(layer=...)` matches it. The root module is named by its class
+(a second root of that class while one recording runs, a GAN's discriminator or a DQN's
+target network, by its class and a number: `Sequential_1`, so two models' layers and
+parameters never share a name),
 the others by their attribute in their parent (`Sequential/0`), as `named_modules()` names
 them. The pre-hook is also where a thread that never subscribed gets the adapter's mode
 pushed: torch's mode stack is per thread. Any global hook sends every module call down
@@ -59,7 +62,7 @@ def _before(module, args) -> None:
         parent, parent_path = frames[-1]
         path = f"{parent_path}/{_child_name(parent, module)}"
     else:
-        path = type(module).__name__
+        path = root_name(module)
     frames.append((module, path))
     set_scope(_thread.state, path)
 
@@ -90,6 +93,7 @@ def install(on_thread: Callable) -> None:
     if _on_thread is not None:
         return
     _epoch += 1
+    _root_names.clear()   # numbered anew each time: a model freed late never shifts them
     _on_thread = on_thread
     _post_hook = torch.nn.modules.module.register_module_forward_hook(_after, always_call=True)
     _sync_pre_hook()
@@ -174,7 +178,7 @@ def frames_from_stack(frame) -> list:
             parent, parent_path = frames[-1]
             frames.append((module, f"{parent_path}/{_child_name(parent, module)}"))
         else:
-            frames.append((module, type(module).__name__))
+            frames.append((module, root_name(module)))
     return frames
 
 
@@ -204,15 +208,36 @@ def parameter_name(leaf, frames=None) -> str | None:
     """`leaf`'s name as `model.named_parameters()` gives it ('conv1.weight'), when a module
     running on this thread (in `frames`, else the hooks' stack) holds it; else None. A
     layer called alone (no parent, no children) names its own as Keras would: two
-    `nn.Linear`s give 'linear/weight' and 'linear_1/weight', not 'weight' twice."""
-    for module, path in reversed(_stack.frames if frames is None else frames):
+    `nn.Linear`s give 'linear/weight' and 'linear_1/weight', not 'weight' twice; a second
+    live model of one class prefixes its root's name ('Sequential_1/0.weight')."""
+    running = _stack.frames if frames is None else frames
+    for module, path in reversed(running):
         for name, parameter in module._parameters.items():
             if parameter is leaf:
-                inside = path.split("/")[1:]
+                root, *inside = path.split("/")
                 if not inside and not module._modules:
                     return f"{_layer_name(module)}/{name}"
-                return ".".join(inside + [name])
+                named = ".".join(inside + [name])
+                return named if root == type(running[0][0]).__name__ else f"{root}/{named}"
     return None
+
+
+_root_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # root -> its name
+
+
+def root_name(module) -> str:
+    """A root module's name in layer paths: its class's, or with the first number no other
+    live root seen since the hooks were installed has (`Sequential_1`)."""
+    name = _root_names.get(module)
+    if name is None:
+        base = type(module).__name__
+        taken = set(_root_names.values())
+        name, number = base, 0
+        while name in taken:
+            number += 1
+            name = f"{base}_{number}"
+        _root_names[module] = name
+    return name
 
 
 _layer_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # layer alone -> name
