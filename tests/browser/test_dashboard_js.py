@@ -180,3 +180,38 @@ def test_hovering_a_column_that_ends_in_nan_names_the_step_the_nan_came(browser)
         "smoothed 0.4", many
     assert one["head"] == "step 2000" and one["rows"][0]["text"] == "loss: raw NaN; smoothed 0.4"
     assert browser.blocked == []
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [300, 380])
+def test_the_step_axis_labels_never_touch(width, browser):
+    """The x axis names the first and newest step and round steps between them: at every run
+    length each label keeps clear of its neighbours (a run of 352 steps read '300352')."""
+    runs = [spiked_run(steps, 400) for steps in (2, 9, 101, 352, 1320, 2999, 99_999, 1_000_000)]
+    url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
+    page = browser.context.new_page()
+    try:
+        page.set_content(f'<svg id="chart" style="width: {width}px; height: 200px"></svg>')
+        got = page.evaluate("""async ([url, runs]) => {
+            const m = await import(url);
+            const svg = document.getElementById("chart");
+            return runs.map((run) => {
+              const s = { ...run };
+              for (const k of ["steps", "bad_step"]) s[k] = m.typed(s[k], Int32Array);
+              for (const k of ["values", "low", "high", "smooth", "bad"])
+                s[k] = m.typed(s[k], Float32Array);
+              m.drawChart(svg, [s], { log: false });
+              const texts = [...svg.querySelectorAll("text.tvd-tick")];
+              const bottom = Math.max(...texts.map((t) => Number(t.getAttribute("y"))));
+              return texts.filter((t) => Number(t.getAttribute("y")) === bottom)
+                .map((t) => { const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; })
+                .sort((a, b) => a[1] - b[1]);
+            });
+        }""", [url, runs])
+    finally:
+        page.close()
+    for run, labels in zip(runs, got):
+        assert labels[-1][0] == "step" and str(run["steps"][-1]) in [t for t, *_ in labels]
+        for (left, _, left_end), (right, right_start, _) in zip(labels, labels[1:]):
+            assert right_start - left_end >= 3, (len(run["steps"]), labels)
+    assert browser.blocked == []

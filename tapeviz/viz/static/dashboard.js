@@ -137,9 +137,11 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
     svg.append(svgEl("text", { x: px(step), y: H - 7, "text-anchor": anchor, class: "tvd-tick" },
                      String(Math.round(step))));
   }
-  const room = 7.5 * String(Math.round(x1)).length + 12;   // a tick's width at 12px, and a gap
+  // a round step, centred, keeps 8px clear of the end labels beside it (digits ~8px at 12px)
+  const width = (step) => 8 * String(Math.round(step)).length;
   for (const step of roundSteps(x0, x1)) {
-    if (px(step) - px(x0) > room && px(x1) - px(step) > room) {
+    const half = width(step) / 2 + 8;
+    if (px(step) - px(x0) > width(x0) + half && px(x1) - px(step) > width(x1) + half) {
       svg.append(svgEl("line", { x1: px(step), y1: bottom, x2: px(step), y2: bottom + 3, class: "tvd-axis" }));
       svg.append(svgEl("text", { x: px(step), y: H - 7, "text-anchor": "middle", class: "tvd-tick" }, String(step)));
     }
