@@ -1,4 +1,5 @@
 """Shared test fixtures: paths to the real data beside the project, when present."""
+import asyncio
 import pathlib
 
 import pytest
@@ -9,6 +10,22 @@ import pytest
 collect_ignore_glob = ["tf_fidelity/record.py", "tutorials/*.py"]
 
 SHARED_DATA = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def _no_event_loop_left_running(request):
+    """Playwright's sync API (the browser tests' session-wide browser) leaves its event loop
+    marked running on the main thread; a test after them must not run as if inside a
+    kernel's cell (a TapeWidget would defer its checks to a loop that never turns)."""
+    leaked = asyncio._get_running_loop()
+    if leaked is None or request.node.get_closest_marker("browser"):
+        yield
+        return
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(leaked)
 
 
 @pytest.fixture
