@@ -28,10 +28,11 @@ def _own_gradients(step) -> dict:
         for tensor, grad in zip(backward.node.inputs, backward.input_grads):
             if grad is not None and type(tensor) is VariableRead:
                 name = tensor.variable.name
-                value = np.asarray(grad._value, np.float64)
-                found[name] = found[name] + value if name in found else value
                 if owners.setdefault(name, tensor.variable) is not tensor.variable:
-                    owners[name] = None
+                    owners[name] = None   # (their shapes may differ: never summed)
+                if owners[name] is not None:
+                    value = np.asarray(grad._value, np.float64)
+                    found[name] = found[name] + value if name in found else value
     return {name: value for name, value in found.items() if owners[name] is not None}
 
 

@@ -55,6 +55,26 @@ def remember(node, output, tensors) -> None:
             del pending[key]
     pending[sequence] = (grad_fn.name(), node, output.output_nr,
                          tuple(map(_input_key, tensors)))
+    grad_fn.metadata[_LET_GO] = _LetGo(pending, sequence)
+
+
+_LET_GO = "tapeviz"   # the key of a _LetGo in an autograd node's metadata (torch keeps it)
+
+
+class _LetGo:
+    """Kept in an op's autograd node's metadata, so it goes with the node: then no pass can
+    reach the op, and what was remembered of it is let go (an evaluation run without
+    no_grad, once its output is dropped). An op a later pass reaches stays until then: a
+    GAN's generator, whose forward ran before the critic's own pass."""
+
+    __slots__ = ("pending", "sequence")
+
+    def __init__(self, pending: dict, sequence: int):
+        self.pending = pending
+        self.sequence = sequence
+
+    def __del__(self):
+        self.pending.pop(self.sequence, None)
 
 
 def _input_key(tensor):
@@ -107,8 +127,9 @@ def run(func, args, kwargs, tapes):
     # a freed graph cannot run again: its inert hooks go with it, unremoved (~3 us each)
     pass_.end(remove_hooks=bool(retained))
     pass_.flush()
-    if ops and not retained:
-        _forget_before(pending, max(map(_sequence_of, ops)))
+    if not retained:   # a freed graph is never differentiated again
+        for op in ops:
+            pending.pop(_sequence_of(op), None)
     if hear_gradients:
         _announce_gradients(func, args, kwargs, roots, result, leaves, tapes)
     return result
@@ -116,13 +137,6 @@ def run(func, args, kwargs, tapes):
 
 def _sequence_of(op: _OpSteps) -> int:
     return op.owned[0][0]._sequence_nr()
-
-
-def _forget_before(pending: dict, last: int) -> None:
-    """Drop the ops this pass differentiated and those made before them that it did not
-    reach (an evaluation run without no_grad): their graphs are done with."""
-    for key in [key for key in pending if key <= last]:
-        del pending[key]
 
 
 def _roots(func, args, kwargs) -> list:

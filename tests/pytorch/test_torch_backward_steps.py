@@ -171,14 +171,16 @@ def test_a_tape_without_a_backward_pass_runs_it_for_stepping_leaving_grad_alone(
                                rtol=1e-5, atol=1e-7)
 
 
-def test_ops_no_pass_differentiates_are_let_go_at_the_next_pass():
+def test_ops_no_pass_can_reach_are_let_go_with_their_graph():
     from tapeviz.torch import autograd
     model, images, labels = _cnn_batch(6)
     before = set(autograd._local.pending)
     with tvt.record():
-        model(images)                        # an evaluation without no_grad: never backward
+        evaluation = model(images)           # an evaluation without no_grad: never backward
         assert len(set(autograd._local.pending) - before) == 6
         F.cross_entropy(model(images), labels).backward()
+        assert len(set(autograd._local.pending) - before) == 6   # its graph is still alive
+        del evaluation
     assert autograd._local.pending == {}
 
 
