@@ -34,7 +34,7 @@ from .nan_steps import nan_over_steps
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
 from .program_bugs import with_program_bugs
 from .recorder import Recorder
-from .summary import _array, all_finite, nonfinite_each
+from .summary import NoValues, _array, all_finite, nonfinite_each
 from .why_none import path_nodes
 
 
@@ -358,7 +358,8 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     recording, history = _what_to_read(recording, history, target)
     check_target_and_sources("diagnose", target, sources, "diagnose(tape, loss, sources=[w, b])")
     if recording is not None:
-        nodes = [n for n in _nodes_of(recording) if getattr(n, "phase", "forward") == "forward"]
+        nodes = [n for n in _nodes_of(recording) if getattr(n, "phase", "forward") == "forward"
+                 and type(getattr(n.output, "_value", None)) is not NoValues]   # (meta: no data)
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
         # one batched look at the outputs; the search for the first op that made NaN/Inf
         # from finite inputs runs only when some output holds one

@@ -13,6 +13,23 @@ import numpy as np
 BLOCKS = "▁▂▃▄▅▆▇█"
 
 
+class NoValues(np.ndarray):
+    """A value's shape and dtype with no values behind them (a torch meta tensor's): zero
+    strides over one zero, no memory; `summarize` and the inspector say so, not its zeros."""
+
+    why = "no values"
+
+    def __array_finalize__(self, obj) -> None:
+        self.why = getattr(obj, "why", NoValues.why)
+
+
+def no_values(shape: tuple, dtype, why: str) -> NoValues:
+    """A `NoValues` of `shape` and `dtype`; `why` says what holds no data ('a meta tensor')."""
+    made = np.broadcast_to(np.zeros((), dtype), shape).view(NoValues)
+    made.why = why
+    return made
+
+
 def _array(value) -> np.ndarray:
     """The numpy value behind a Tensor, a VariableRead, an array or a Python number."""
     return np.asarray(getattr(value, "_value", value))
@@ -180,7 +197,10 @@ def summarize(tensor) -> str:
     >>> summarize(np.float32(1)), summarize(np.array([[np.nan]], np.float32))
     ('float32 scalar 1.0', 'float32[1, 1] NaN')
     """
-    values = _array(tensor)
+    values = getattr(tensor, "_value", tensor)
+    if isinstance(values, NoValues):
+        return f"{_head(values)} {values.why}"
+    values = np.asarray(values)
     if values.ndim == 0 and values.dtype.kind in "biuf":
         return f"{values.dtype.name} scalar {_single(values)}"
     head = _head(values)

@@ -175,8 +175,14 @@ def _marked(func, args, kwargs):
     was = tensor.requires_grad
     result = func(*args, **kwargs)
     if not was and tensor.requires_grad:   # (only a leaf can be marked)
-        values.made_here(tensor, source_from(_getframe(1)), "leaf")
+        # marked by torch's own code (torch.func.grad marks its inputs): the user's
+        # statement does not name it, the module holding it does
+        by_torch = _getframe(2).f_code.co_filename.startswith(_TORCH_DIRECTORY)
+        values.made_here(tensor, source_from(_getframe(1)), None if by_torch else "leaf")
     return result
+
+
+_TORCH_DIRECTORY = torch.__path__[0]
 
 
 def _hearers(route, state, source) -> tuple:

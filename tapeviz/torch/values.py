@@ -16,7 +16,10 @@ import weakref
 
 import numpy as np
 import torch
+from torch._C._functorch import (get_unwrapped, is_batchedtensor, is_functorch_wrapped_tensor,
+                                 peek_interpreter_stack)
 
+from ..debugger.summary import no_values
 from ..debugger.variable_names import name_made_at, name_read_at
 from ..tensor import Variable, VariableRead, wrap
 
@@ -38,23 +41,45 @@ _NUMPY_FLOATS = (torch.float16, torch.float32, torch.float64, torch.complex64, t
 
 def host_copy(tensor: torch.Tensor) -> np.ndarray:
     """A numpy copy of `tensor`'s value now (on the host, dense; a float or complex dtype
-    numpy lacks, bfloat16, float8, complex32, widened to float32 or complex64)."""
+    numpy lacks, bfloat16, float8, complex32, widened to float32 or complex64); a meta
+    tensor's shape and dtype with no values (`summary.NoValues`)."""
     if tensor.requires_grad:   # a gradient needs no detach (~1 us, a new tensor)
         tensor = tensor.detach()
     try:
         return tensor.numpy().copy()   # a CPU tensor's .numpy() shares its memory
     except (TypeError, RuntimeError):  # on a device, sparse, quantized, a dtype numpy lacks,
-        if tensor.layout != torch.strided:   # or a conj/neg view bit set
-            tensor = tensor.to_dense()
-        if tensor.is_quantized:
-            tensor = tensor.dequantize()
-        tensor = tensor.resolve_conj().resolve_neg()
-        if tensor.dtype not in _NUMPY_FLOATS and (tensor.is_floating_point()
-                                                  or tensor.is_complex()):
-            tensor = tensor.to(torch.complex64 if tensor.is_complex() else torch.float32)
-        return tensor.cpu().numpy() if tensor.device.type != "cpu" else tensor.numpy().copy()
+        if peek_interpreter_stack() is None:   # or a conj/neg view bit set
+            return _converted(tensor)
+        with torch._C._DisableFuncTorch():     # inside a torch.func transform: read with its
+            return _converted(tensor)           # layer off (a tensor it wraps, unwrapped)
 
 
+def _converted(tensor: torch.Tensor) -> np.ndarray:
+    """host_copy of a tensor whose `.numpy()` failed."""
+    if is_functorch_wrapped_tensor(tensor):
+        if is_batchedtensor(tensor):   # vmap's: a batch of examples' values
+            return _without_values(tensor, BATCHED)
+        return host_copy(get_unwrapped(tensor))   # grad's: the values themselves
+    if tensor.is_meta:
+        return _without_values(tensor, META)
+    if tensor.layout != torch.strided:
+        tensor = tensor.to_dense()
+    if tensor.is_quantized:
+        tensor = tensor.dequantize()
+    tensor = tensor.resolve_conj().resolve_neg()
+    if tensor.dtype not in _NUMPY_FLOATS and (tensor.is_floating_point() or tensor.is_complex()):
+        tensor = tensor.to(torch.complex64 if tensor.is_complex() else torch.float32)
+    return tensor.cpu().numpy() if tensor.device.type != "cpu" else tensor.numpy().copy()
+
+
+def _without_values(tensor: torch.Tensor, why: str):
+    """`tensor`'s shape and the dtype its copy would have, with no values (`why` not)."""
+    return no_values(tuple(tensor.shape), host_copy(torch.empty(0, dtype=tensor.dtype)).dtype,
+                     why)
+
+
+META = "no values: a meta tensor (shape and dtype only)"
+BATCHED = "no values: one example of a torch.vmap batch (its values are not read)"
 _NO_VALUES = np.zeros(0, np.float32)
 
 
@@ -114,7 +139,9 @@ def variable_of(leaf: torch.Tensor, value=None, name_of=None,
         if key in _unnamed and name_of is not None:
             _name(variable, key, name_of(leaf))
         return variable
-    variable = TorchParameter(host_copy(leaf) if value is None else value, name=made_by)
+    value = host_copy(leaf) if value is None else value
+    variable = TorchParameter(np.zeros((), value.dtype), name=made_by)
+    variable._value = value   # a fresh copy: taken as it is (a meta tensor's stays unmade)
     variable.made_at = None   # the line that first read it did not make it (see made_here)
     _unnamed.add(key)
     if name_of is not None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..debugger import op_inputs
 from ..debugger.history import RecordedOp
-from ..debugger.summary import summarize
+from ..debugger.summary import NoValues, summarize
 from ..dispatch import Node
 from ..errors import OpError
 from ..tensor import Tensor, Variable, VariableRead
@@ -27,7 +27,7 @@ PICTURE_SIDE = 256     # pixels, the longest side of any picture
 
 
 def _array(value):
-    return None if value is None else np.asarray(getattr(value, "_value", value))
+    return None if value is None else np.asanyarray(getattr(value, "_value", value))
 
 
 def _section(title: str, kind: str, content) -> dict:
@@ -44,7 +44,7 @@ def _short(value) -> str:
 
 
 def _numeric(values: np.ndarray) -> bool:
-    return values.dtype.kind in "biuf" and values.size > 0
+    return values.dtype.kind in "biuf" and values.size > 0 and not isinstance(values, NoValues)
 
 
 def _legend(values: np.ndarray) -> str:
@@ -86,8 +86,8 @@ def _pictures(values: np.ndarray, prefix: str, kernel: bool = False,
     2-D (the first slice of 3-D), an image grid or feature maps for 4-D NHWC, a filter grid
     for an HWIO kernel (a channels-first `layout`'s values are drawn the same, transposed)."""
     values = _channels_last(values, layout, kernel)
-    if values.size == 1:   # a 1x1 picture says nothing; the summary reads the value
-        return []
+    if values.size == 1 or isinstance(values, NoValues):   # a 1x1 picture says nothing; the
+        return []                                          # summary reads the value
     if values.ndim <= 1:
         text = np.array2string(values, precision=6, threshold=SMALL_TEXT, max_line_width=100)
         return [_section(f"{prefix}Values", "text", text)] if values.size else []

@@ -35,3 +35,41 @@ def test_a_gans_generator_steps_are_in_its_own_pass_after_the_critics():
     assert first_layer.node.inputs[1].variable.name == "0.weight"
     np.testing.assert_allclose(first_layer.input_grads[1].numpy(),
                                generator[0].weight.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_a_meta_device_model_is_recorded_with_its_shapes_and_said_to_hold_no_values():
+    from tapeviz.debugger import diagnose
+    from tapeviz.viz import TapeWidget
+    model = nn.Sequential(nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 2)).to("meta")
+    with tvt.record() as tape:
+        out = model(torch.randn(2, 4, device="meta"))
+    assert [(n.op.name, n.output.shape) for n in tape.nodes] == [
+        ("linear", (2, 3)), ("relu", (2, 3)), ("linear", (2, 2))]
+    assert out.is_meta and tape.nodes[0].inputs[1].variable.name == "0.weight"
+    widget = TapeWidget(tape)
+    relu = widget.inspect("n1")
+    output = next(s for s in relu["sections"] if s["title"] == "Output")["content"]
+    assert output[0] == ["summary", "float32[2, 3] no values: a meta tensor (shape and dtype only)"]
+    assert not any("Histogram" in s["title"] or "Heatmap" in s["title"] for s in relu["sections"])
+    assert diagnose(tape) == []   # its zeros are no dead ReLU: there are none
+    assert "a meta tensor" in widget.to_html()
+
+
+def test_torch_func_grad_is_recorded_with_its_values_and_vmap_says_it_reads_none():
+    torch.manual_seed(0)
+    model, x = nn.Linear(3, 1), torch.randn(5, 3)
+    params = dict(model.named_parameters())
+    with tvt.record() as tape:
+        grads = torch.func.grad(
+            lambda p: torch.func.functional_call(model, p, (x,)).sum())(params)
+    linear = tape.nodes[0]
+    assert linear.op.name == "linear"
+    np.testing.assert_allclose(linear.output.numpy(), model(x).detach().numpy(), rtol=1e-6)
+    assert linear.inputs[1].variable.name.endswith("weight")
+    [step] = [s for s in tape.steps if s.node is linear]
+    np.testing.assert_allclose(step.input_grads[1].numpy(), grads["weight"].numpy(), rtol=1e-6)
+    with tvt.record() as tape:
+        torch.vmap(lambda row: (row * 2.0).sum())(x)
+    assert tape.nodes[0].output.shape == (3,)   # one example's
+    from tapeviz.debugger import summarize
+    assert "torch.vmap" in summarize(tape.nodes[0].output)
