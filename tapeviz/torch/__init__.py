@@ -31,7 +31,10 @@ modules on the stack. Values are numpy copies (on CUDA, copied to the host) made
 ops heard or taped. Backward steps are autograd's, caught by hooks set only for the ops
 whose steps someone hears. Not seen: ops inside autograd's C++ backward (a step is one
 forward op's whole VJP), a custom `autograd.Function` as one op (its inner ops are seen),
-and ops on a thread that neither subscribed nor ran a module while every op was heard.
+and ops on a thread that neither subscribed nor ran a module while every op was heard. A
+`torch.compile`d model runs as written while anyone listens (compiler stance "force_eager"),
+so its ops are heard; a meta tensor's values, or one example's inside `torch.vmap`, are
+recorded as its shape and dtype with no values (`debugger.summary.NoValues`).
 
 API, with the numpy engine's names and meanings:
 

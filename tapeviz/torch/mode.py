@@ -398,6 +398,20 @@ def _wrap_zero_grads(wrapped: bool) -> None:
                 owner.zero_grad = own
 
 
+_eager_stance: list = []   # torch.compiler.set_stance("force_eager")'s, to restore the one before
+
+
+def _compile_eagerly(eager: bool) -> None:
+    """While anyone listens, a `torch.compile`d model runs as written (stance "force_eager"),
+    so its ops are heard as an uncompiled model's: traced by dynamo, the mode's handler
+    broke its graph at each op and recompiled. Only once torch.compile is loaded (its import
+    takes ~2 s): a model compiled after listening began is compiled as usual."""
+    if eager and not _eager_stance and "torch._dynamo" in sys.modules:
+        _eager_stance.append(torch.compiler.set_stance("force_eager"))
+    elif not eager and _eager_stance:
+        _eager_stance.pop().__exit__(None, None, None)
+
+
 def _sync_hooks() -> None:
     """The global hooks the listeners need: the optimizer's while anyone listens or records;
     the modules' while every op is heard (a tape records, someone hears every op, a
@@ -406,6 +420,7 @@ def _sync_hooks() -> None:
         while _optimizer_hooks:
             _optimizer_hooks.pop().remove()
         _wrap_zero_grads(False)
+        _compile_eagerly(False)
         modules.forget_next_call(every_thread=True)   # their modes are off already
         values.forget()
         if any(mode.thread.is_alive() for mode in _modes):
@@ -417,6 +432,7 @@ def _sync_hooks() -> None:
         _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
         _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
         _wrap_zero_grads(True)
+        _compile_eagerly(True)
     if any_recording() or events.listeners(events.OpExecuted) or any(
             bp.enabled and bp.layer is not None for bp in breakpoint_listener.armed()):
         modules.install(_on_thread)

@@ -73,3 +73,17 @@ def test_torch_func_grad_is_recorded_with_its_values_and_vmap_says_it_reads_none
     assert tape.nodes[0].output.shape == (3,)   # one example's
     from tapeviz.debugger import summarize
     assert "torch.vmap" in summarize(tape.nodes[0].output)
+
+
+def test_a_compiled_model_runs_as_written_while_recorded_and_compiles_again_after():
+    import torch._dynamo.eval_frame as dynamo_frame
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
+    compiled, x = torch.compile(model), torch.randn(5, 3)
+    with tvt.record() as tape:
+        out = compiled(x)
+    assert [n.op.name for n in tape.nodes] == ["linear", "relu", "linear"]
+    np.testing.assert_allclose(tape.nodes[-1].output.numpy(), model(x).detach().numpy(),
+                               rtol=1e-6)
+    assert out.grad_fn is not None
+    assert dynamo_frame._stance.stance == "default"
