@@ -217,9 +217,20 @@ def parameter_name(leaf, frames=None) -> str | None:
                 root, *inside = path.split("/")
                 if not inside and not module._modules:
                     return f"{_layer_name(module)}/{name}"
-                named = ".".join(inside + [name])
-                return named if root == type(running[0][0]).__name__ else f"{root}/{named}"
+                return _prefixed(root, ".".join(inside + [name]), running)
+    if running:   # held by a child the running module calls no forward of: MultiheadAttention
+        module, path = running[-1]   # passes its out_proj's weight to F.multi_head_attention
+        for name, parameter in module.named_parameters():
+            if parameter is leaf:
+                root, *inside = path.split("/")
+                return _prefixed(root, ".".join(inside + [name]), running)
     return None
+
+
+def _prefixed(root: str, named: str, running: list) -> str:
+    """`named` as the model's `named_parameters()` says it, after its root's name when that
+    is not the class's own (a second model of one class: 'Sequential_1/0.weight')."""
+    return named if root == type(running[0][0]).__name__ else f"{root}/{named}"
 
 
 _root_names: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # root -> its name

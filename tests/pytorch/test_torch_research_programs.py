@@ -87,3 +87,26 @@ def test_a_compiled_model_runs_as_written_while_recorded_and_compiles_again_afte
                                rtol=1e-6)
     assert out.grad_fn is not None
     assert dynamo_frame._stance.stance == "default"
+
+
+def _encoder(seed=0):
+    torch.manual_seed(seed)
+    layer = nn.TransformerEncoderLayer(16, 4, 32, dropout=0.1, batch_first=True)
+    tokens = torch.randn(3, 5, 16)
+    padding = torch.zeros(3, 5, dtype=torch.bool)
+    padding[:, -2:] = True
+    return layer, tokens, nn.Transformer.generate_square_subsequent_mask(5), padding
+
+
+def test_attention_parameters_are_named_as_named_parameters_names_them():
+    """MultiheadAttention passes its out_proj's weight to F.multi_head_attention_forward
+    without calling out_proj: it was 'leaf:0'."""
+    layer, tokens, mask, padding = _encoder()
+    with tvt.record() as tape:
+        layer(tokens, src_mask=mask, src_key_padding_mask=padding)
+    [attention] = [n for n in tape.nodes if n.op.name == "multi_head_attention_forward"]
+    named = [getattr(x, "variable", None) for x in attention.inputs]
+    assert [v.name for v in named if v is not None] == [
+        "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight",
+        "self_attn.out_proj.bias"]
+    assert attention.scope == "TransformerEncoderLayer/self_attn"
