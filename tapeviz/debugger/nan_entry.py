@@ -111,14 +111,15 @@ def _outside_position(node, made: set) -> int | None:
     return None
 
 
-def first_entry(nodes, made=()) -> tuple[int, int] | None:
+def first_entry(nodes, made=(), absorbed=frozenset()) -> tuple[int, int] | None:
     """(index, input position) of the first of `nodes` whose output is non-finite and that
     read NaN/Inf from outside: made neither by an earlier node nor by one whose output id is
     in `made` (a backward pass's forward nodes); None when there is none, or when an op made
-    NaN/Inf from finite inputs first (that op is the origin: the rest only spread it)."""
+    NaN/Inf from finite inputs first (that op is the origin: the rest only spread it). The
+    `absorbed` indices' outputs, Inf that later ops turned finite, are neither."""
     flags = nonfinite_each(node.output for node in nodes)   # batched: a clean tape is
     made, done = set(made), 0                                # read in a few numpy calls
-    for index in [i for i, bad in enumerate(flags) if bad]:
+    for index in [i for i, bad in enumerate(flags) if bad and i not in absorbed]:
         node = nodes[index]
         made.update(getattr(n, "output_id", id(n.output)) for n in nodes[done:index])
         done = index
@@ -130,9 +131,10 @@ def first_entry(nodes, made=()) -> tuple[int, int] | None:
     return None
 
 
-def forward_entry(nodes) -> NaNEntry | None:
-    """Where NaN/Inf first came in from outside among `nodes` (a tape's, in order)."""
-    found = first_entry(nodes)
+def forward_entry(nodes, absorbed=frozenset()) -> NaNEntry | None:
+    """Where NaN/Inf first came in from outside among `nodes` (a tape's, in order), but for
+    the `absorbed` ones' (numerics.absorbed_infinities: an attention mask's -inf)."""
+    found = first_entry(nodes, absorbed=absorbed)
     return None if found is None else NaNEntry(nodes[found[0]], *found)
 
 

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import threading
 
+import numpy as np
 
 from .. import events
 from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
 from ..nonfinite import FIXES, counted, engine_of, fix, nonfinite_counts, reason
-from .summary import _array, all_finite, summarize
+from .summary import _array, all_finite, nonfinite_each, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
 
@@ -110,6 +111,29 @@ def _born(node) -> bool:
     return (not all_finite(node.output)) and all(all_finite(x) for x in node.inputs)
 
 
+def absorbed_infinities(nodes) -> set:
+    """The indices of `nodes` whose output holds Inf but no NaN and is read by at least one
+    later node, every one of which makes finite values or such an output in turn: an
+    attention mask's -inf, which softmax turns into zero weights (torch's
+    `generate_square_subsequent_mask`, `masked_fill(pad, -inf)`). No NaN/Inf came of it, so
+    it is no origin."""
+    index_of = {getattr(n, "output_id", id(n.output)): i for i, n in enumerate(nodes)}
+    readers: dict = {}
+    for j, node in enumerate(nodes):
+        for value_id in getattr(node, "input_ids", None) or map(id, node.inputs):
+            i = index_of.get(value_id)
+            if i is not None and i < j:
+                readers.setdefault(i, []).append(j)
+    absorbed: set = set()
+    for i in sorted(readers, reverse=True):   # readers come later: judged first
+        values = _array(nodes[i].output)
+        if (all_finite(values) or np.isnan(values).any()
+                or not all(j in absorbed or all_finite(nodes[j].output) for j in readers[i])):
+            continue
+        absorbed.add(i)
+    return absorbed
+
+
 def _nodes_of(source) -> list:
     """The dispatch nodes of a tape, a recorded step, or a list (a RecordedOp's node)."""
     if not isinstance(source, (list, tuple)):
@@ -148,9 +172,11 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     if entered is None:
         entered = not isinstance(source, (list, tuple))
     nodes = _nodes_of(source)
-    entry = forward_entry(nodes) if entered else None   # given from outside: data, a variable
+    absorbed = absorbed_infinities(nodes) if any(nonfinite_each(n.output for n in nodes)) \
+        else set()
+    entry = forward_entry(nodes, absorbed) if entered else None   # from outside: data, a variable
     for index, node in enumerate(nodes if entry is None else nodes[:entry.index]):
-        if _born(node):
+        if index not in absorbed and _born(node):
             return _origin(node, index)
     if entry is None and target is None and hasattr(source, "backward"):
         unsearched_backward_warning()   # a NaN gradient from a clean forward: sqrt(0)'s

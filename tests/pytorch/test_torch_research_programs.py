@@ -110,3 +110,26 @@ def test_attention_parameters_are_named_as_named_parameters_names_them():
         "self_attn.in_proj_weight", "self_attn.in_proj_bias", "self_attn.out_proj.weight",
         "self_attn.out_proj.bias"]
     assert attention.scope == "TransformerEncoderLayer/self_attn"
+
+
+def test_an_attention_masks_minus_inf_is_no_nan_origin_and_hides_none():
+    """The causal mask's -inf (torch.triu of a -inf tensor) and the padding mask's
+    (masked_fill) become zero attention weights: no alert, and a NaN born after them is
+    found where it was born."""
+    from tapeviz.debugger import diagnose
+    from tapeviz.viz import TapeWidget
+    layer, tokens, mask, padding = _encoder()
+
+    def step(planted):
+        mask = nn.Transformer.generate_square_subsequent_mask(5)
+        out = layer(tokens, src_mask=mask, src_key_padding_mask=padding)
+        scores = out.mean() - planted
+        loss = torch.log(scores)   # planted > mean: log of a negative number
+        loss.backward()
+
+    with tvt.record() as tape:
+        step(planted=-10.0)
+    assert diagnose(tape) == [] and TapeWidget(tape).alerts == []
+    assert tvt.find_nan_origin(tape) is None
+    origin = tvt.find_nan_origin(step, 10.0)
+    assert (origin.op, origin.source.lineno) == ("log", step.__code__.co_firstlineno + 4)
