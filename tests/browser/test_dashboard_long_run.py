@@ -164,6 +164,11 @@ def test_a_long_run_reads_smoothed_with_its_spike_and_nan_marked(theme, tmp_path
         # the tip lies over the plot, not over the line naming the first NaN above it
         tip_box, alarm_box = tip.bounding_box(), alarm.bounding_box()
         assert tip_box["y"] >= alarm_box["y"] + alarm_box["height"], (tip_box, alarm_box)
+        # ... and inside its own chart, not over the loss chart beside it
+        chart_box = norms.bounding_box()
+        assert chart_box["x"] <= tip_box["x"] and \
+            tip_box["x"] + tip_box["width"] <= chart_box["x"] + chart_box["width"] + 0.5, \
+            (tip_box, chart_box)
         page.screenshot(dash, f"dashboard-long-{theme}-hover")
         page.page.mouse.move(1, 1)
         wait_until(page, lambda: not tip.is_visible(), "the tip gone when the pointer leaves")

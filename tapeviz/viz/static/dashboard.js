@@ -284,14 +284,24 @@ function drawHover(chart) {
     line.append(el("span", `tvd-swatch ${row.colour}`), el("span", "", row.text));
     tip.append(line);
   }
-  // beside the pointer, on whichever side of the plot has room, over the plot: not over the
-  // title, note and NaN line above it (the step of the first NaN is what a person looks for)
-  const r = svg.getBoundingClientRect(), scale = r.width / W;
-  tip.style.top = `${r.top - tip.parentElement.getBoundingClientRect().top + M.top * scale}px`;
-  const left = rows[0].x * scale;
-  tip.style.left = left < r.width / 2 ? `${left + 12}px` : "";
-  tip.style.right = left < r.width / 2 ? "" : `${r.width - left + 12}px`;
+  placeTip(tip, svg, rows[0].x);
 }
+
+// The tip beside the pointer, over the plot, inside its own chart: not over the title, note
+// and NaN line above it (the step of the first NaN is what a person looks for), nor over the
+// chart beside it. On the side with more room; its lines wrap to fit there.
+function placeTip(tip, svg, x) {
+  const box = tip.parentElement.getBoundingClientRect(), r = svg.getBoundingClientRect();
+  const scale = r.width / W, at = r.left - box.left + x * scale;
+  const after = box.width - at - 12, before = at - 12;   // the room on each side
+  tip.style.maxWidth = `${Math.max(MIN_TIP, Math.max(after, before))}px`;
+  const width = tip.offsetWidth;
+  const left = after >= before ? at + 12 : at - 12 - width;
+  tip.style.left = `${Math.max(0, Math.min(left, box.width - width))}px`;
+  tip.style.right = "";
+  tip.style.top = `${r.top - box.top + M.top * scale}px`;
+}
+const MIN_TIP = 160;   // px: narrower, a row wraps at every word
 
 const ENDED = ["finished", "stopped", "failed"];
 const INLINED = ["fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-linejoin",
