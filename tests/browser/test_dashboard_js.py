@@ -105,18 +105,14 @@ def spiked_run(steps, max_points):
             **{key: sent[key] for key in ("start", "count", "width", "smoothing")}}
 
 
-@pytest.mark.browser
-def test_a_spike_and_a_nan_are_drawn_at_any_length_and_bucket_count(browser):
-    """From 1 step to a million, with 2 to 1,000 buckets: the spike's pixel column holds it
-    and, with other values around it, tops the band and the y axis; the NaN's column is
-    marked and the alarm names its step."""
-    runs = [spiked_run(steps, max_points) for steps in (1, 2, 7, 401, 10_007, 1_000_000)
-            for max_points in (2, 3, 400, 1000)]
+def draw_each(browser, runs, measure: str, style: str = "width: 380px", log: bool = True):
+    """Each of `runs` drawn in turn by the module's drawChart into one <svg style=...>, and
+    what the JS statements `measure` return of it (they see m, svg, run, s and drawn)."""
     url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
     page = browser.context.new_page()
     try:
-        page.set_content('<svg id="chart" style="width: 380px"></svg>')
-        got = page.evaluate("""async ([url, runs]) => {
+        page.set_content(f'<svg id="chart" style="{style}"></svg>')
+        return page.evaluate("""async ([url, runs, log]) => {
             const m = await import(url);
             const svg = document.getElementById("chart");
             return runs.map((run) => {
@@ -124,7 +120,22 @@ def test_a_spike_and_a_nan_are_drawn_at_any_length_and_bucket_count(browser):
               for (const k of ["steps", "bad_step"]) s[k] = m.typed(s[k], Int32Array);
               for (const k of ["values", "low", "high", "smooth", "bad"])
                 s[k] = m.typed(s[k], Float32Array);
-              const drawn = m.drawChart(svg, [s], { log: true });
+              const drawn = m.drawChart(svg, [s], { log });
+              MEASURE
+            });
+        }""".replace("MEASURE", measure), [url, runs, log])
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_a_spike_and_a_nan_are_drawn_at_any_length_and_bucket_count(browser):
+    """From 1 step to a million, with 2 to 1,000 buckets: the spike's pixel column holds it
+    and, with other values around it, tops the band and the y axis; the NaN's column is
+    marked and the alarm names its step."""
+    runs = [spiked_run(steps, max_points) for steps in (1, 2, 7, 401, 10_007, 1_000_000)
+            for max_points in (2, 3, 400, 1000)]
+    got = draw_each(browser, runs, """
               const cols = drawn.series[0].cols;
               const at = cols.find((c) => c.from <= run.spike && run.spike <= c.step);
               const band = [...svg.querySelectorAll("polygon.tvd-band")].flatMap(
@@ -136,11 +147,7 @@ def test_a_spike_and_a_nan_are_drawn_at_any_length_and_bucket_count(browser):
                 topTick: svg.querySelectorAll("text.tvd-tick")[1].textContent,
                 marks: svg.querySelectorAll(".tvd-nan-mark").length,
                 alarm: m.firstNonFinite([s]),
-              };
-            });
-        }""", [url, runs])
-    finally:
-        page.close()
+              };""")
     for run, drawn in zip(runs, got):
         case = (run["count"], len(run["steps"]), drawn)
         assert drawn["spikeHigh"] == 1e4, case
@@ -188,30 +195,15 @@ def test_the_step_axis_labels_never_touch(width, browser):
     """The x axis names the first and newest step and round steps between them: at every run
     length each label keeps clear of its neighbours (a run of 352 steps read '300352')."""
     runs = [spiked_run(steps, 400) for steps in (2, 9, 101, 352, 1320, 2999, 99_999, 1_000_000)]
-    url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
-    page = browser.context.new_page()
-    try:
-        page.set_content(f'<svg id="chart" style="width: {width}px; height: 200px"></svg>')
-        got = page.evaluate("""async ([url, runs]) => {
-            const m = await import(url);
-            const svg = document.getElementById("chart");
-            return runs.map((run) => {
-              const s = { ...run };
-              for (const k of ["steps", "bad_step"]) s[k] = m.typed(s[k], Int32Array);
-              for (const k of ["values", "low", "high", "smooth", "bad"])
-                s[k] = m.typed(s[k], Float32Array);
-              m.drawChart(svg, [s], { log: false });
+    got = draw_each(browser, runs, """
               const texts = [...svg.querySelectorAll("text.tvd-tick")];
               const bottom = Math.max(...texts.map((t) => Number(t.getAttribute("y"))));
               return texts.filter((t) => Number(t.getAttribute("y")) === bottom)
                 .map((t) => { const b = t.getBBox(); return [t.textContent, b.x, b.x + b.width]; })
-                .sort((a, b) => a[1] - b[1]);
-            });
-        }""", [url, runs])
-    finally:
-        page.close()
+                .sort((a, b) => a[1] - b[1]);""",
+                    style=f"width: {width}px; height: 200px", log=False)
     for run, labels in zip(runs, got):
         assert labels[-1][0] == "step" and str(run["steps"][-1]) in [t for t, *_ in labels]
-        for (left, _, left_end), (right, right_start, _) in zip(labels, labels[1:]):
+        for (_, _, left_end), (_, right_start, _) in zip(labels, labels[1:]):
             assert right_start - left_end >= 3, (len(run["steps"]), labels)
     assert browser.blocked == []
