@@ -255,10 +255,9 @@ def test_checks_that_fail_are_said_and_tried_again_not_taken_as_done(monkeypatch
 def test_an_executed_notebook_keeps_the_checked_twin_of_a_first_view(tmp_path):
     """nbclient (nbconvert --execute, papermill) in a real kernel: the twin it saves is the
     checked graph (its NaN marked), not the 'not yet checked' placeholder."""
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    from browser.harness import jupyter_environment   # the "python3" kernel is this Python
+    from browser.harness import execute_cells
 
     cells = ["import tapeviz as tf\nfrom tapeviz.viz.widget import TapeWidget\n"
              "x = tf.Variable([1.0, 0.5])\n"
@@ -266,13 +265,7 @@ def test_an_executed_notebook_keeps_the_checked_twin_of_a_first_view(tmp_path):
              "    loss = tf.reduce_sum(tf.math.log(x * 0.0 - 1.0))\n"
              "widget = TapeWidget(tape)\nwidget",
              "print(widget.get_state()['checking'] == '')"]
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    env = jupyter_environment(tmp_path)
-    with pytest.MonkeyPatch.context() as patch:
-        for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-                    "IPYTHONDIR"):
-            patch.setenv(var, env[var])
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    nb = execute_cells(tmp_path, cells)
     twins = [output["data"] for output in nb.cells[0].outputs
              if "image/svg+xml" in output.get("data", {})]
     assert len(twins) == 1 and "⚠" in twins[0]["image/svg+xml"]

@@ -94,10 +94,9 @@ def test_importing_tapeviz_inside_ipython_registers_the_display_and_no_widgets_l
 
 
 def test_a_notebook_that_only_imports_tapeviz_shows_each_object_drawn(tmp_path):
-    nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
+    pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    from browser.harness import jupyter_environment   # the "python3" kernel is this Python
+    from browser.harness import execute_cells
 
     cells = ["import tapeviz as tf\nfrom tapeviz.debugger import BackwardStepper, Recorder\n"
              "w = tf.Variable([[1.0, 2.0], [3.0, 4.0]], name='kernel')\n"
@@ -106,13 +105,7 @@ def test_a_notebook_that_only_imports_tapeviz_shows_each_object_drawn(tmp_path):
              "        loss = tf.reduce_sum(tf.square(w))\n"
              "    tape.gradient(loss, w)",
              "w", "tape", "rec", "rec.last_step", "BackwardStepper(tape, loss, [w])"]
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    env = jupyter_environment(tmp_path)
-    with pytest.MonkeyPatch.context() as patch:
-        for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR",
-                    "IPYTHONDIR"):
-            patch.setenv(var, env[var])
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    nb = execute_cells(tmp_path, cells)
     shown = [cell.outputs[0]["data"] for cell in nb.cells[1:]]
     assert "heatmap" in shown[0]["text/html"] and "kernel:0" in shown[0]["text/plain"]
     for data in shown[1:]:

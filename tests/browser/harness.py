@@ -133,6 +133,29 @@ def jupyter_environment(tmp, theme="light") -> dict:
     return env
 
 
+def execute_cells(tmp, cells: list):
+    """A notebook of `cells` (code) run by nbclient in a real "python3" kernel that is this
+    interpreter, in Jupyter dirs under `tmp`, as `nbconvert --execute` runs one; returns it."""
+    import nbclient
+    import nbformat
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    env = jupyter_environment(tmp)
+    saved = {var: os.environ.get(var) for var in JUPYTER_DIRS}
+    os.environ.update({var: env[var] for var in JUPYTER_DIRS})
+    try:
+        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+    return nb
+
+
+JUPYTER_DIRS = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")
+
+
 class JupyterServer:
     """JupyterLab (app="lab") or Notebook 7 (app="notebook") serving a temp copy of notebooks."""
 
