@@ -329,8 +329,9 @@ class RecordedStep:
         engine's op, whose VJP cannot run again (its op has no `input_grads`: autograd freed
         it), is kept whole for stepping it later (`backward_steps`), its input gradients
         counted as gradients."""
-        self._grads[index] = tensor
-        self._grad_log.append(tensor)
+        if tensor is not None:   # (None: a torch op's other output alone was differentiated)
+            self._grads[index] = tensor
+            self._grad_log.append(tensor)
         if step is not None and not hasattr(step.node.op, "input_grads"):
             self.backward_steps.append(step)
             self._grad_log += [grad for grad in step.input_grads if grad is not None]

@@ -41,8 +41,10 @@ class _Local(threading.local):
 _local = _Local()
 
 
-def remember(node, output, tensors) -> None:
-    """Keep what maps `output`'s autograd node back to `node`, for the next backward pass."""
+def remember(node, output, tensors, others=()) -> None:
+    """Keep what maps `output`'s autograd node back to `node`, for the next backward pass;
+    and the autograd nodes of the op's `others` outputs, where autograd made them apart (a
+    GRU's last hidden state beside its output sequence: a classifier reads only that)."""
     grad_fn = output.grad_fn
     if grad_fn is None:   # a leaf that requires grad (an in-place op on a parameter)
         return
@@ -53,9 +55,15 @@ def remember(node, output, tensors) -> None:
     if len(pending) >= MAX_PENDING:
         for key in list(pending)[:MAX_PENDING // 2]:
             del pending[key]
-    pending[sequence] = (grad_fn.name(), node, output.output_nr,
-                         tuple(map(_input_key, tensors)))
+    inputs = tuple(map(_input_key, tensors))
+    pending[sequence] = (grad_fn.name(), node, output.output_nr, inputs)
     grad_fn.metadata[_LET_GO] = _LetGo(pending, sequence)
+    for other in others:
+        grad_fn = getattr(other, "grad_fn", None)   # (a tensor)
+        if grad_fn is not None and grad_fn._sequence_nr() not in pending:
+            sequence = grad_fn._sequence_nr()
+            pending[sequence] = (grad_fn.name(), node, None, inputs)   # slot None: not the
+            grad_fn.metadata[_LET_GO] = _LetGo(pending, sequence)     # node's output
 
 
 _LET_GO = "tapeviz"   # the key of a _LetGo in an autograd node's metadata (torch keeps it)
@@ -96,12 +104,20 @@ def _edge_key(fn, slot):
 class _OpSteps:
     """One remembered op during a pass: its autograd nodes, the gradients caught so far."""
 
-    __slots__ = ("node", "slot", "inputs", "owned", "ran", "upstream", "input_grads")
+    __slots__ = ("node", "slot", "head", "heads", "inputs", "where", "seen", "owned", "ran",
+                 "upstream", "input_grads")
 
-    def __init__(self, node, slot, inputs):
+    def __init__(self, node, inputs):
         self.node = node
-        self.slot = slot              # which output of its head autograd node it is
+        self.slot = None              # which output of its head autograd node it is
+        self.head = None              # the autograd node of its output, when the pass reaches it
+        self.heads = []               # the sequence numbers of the autograd nodes of its outputs
         self.inputs = inputs          # input keys, as _input_key made them
+        self.where = {}               # input key -> the inputs it is (x * x: one tensor, two)
+        for i, key in enumerate(inputs):
+            if key is not None:
+                self.where.setdefault(key, []).append(i)
+        self.seen = set()             # ids of the autograd nodes owned
         self.owned = []               # its autograd nodes: (node, {edge index: input index})
         self.ran = 0
         self.upstream = None
@@ -129,14 +145,11 @@ def run(func, args, kwargs, tapes):
     pass_.flush()
     if not retained:   # a freed graph is never differentiated again
         for op in ops:
-            pending.pop(_sequence_of(op), None)
+            for sequence in op.heads:
+                pending.pop(sequence, None)
     if hear_gradients:
         _announce_gradients(func, args, kwargs, roots, result, leaves, tapes)
     return result
-
-
-def _sequence_of(op: _OpSteps) -> int:
-    return op.owned[0][0]._sequence_nr()
 
 
 def _roots(func, args, kwargs) -> list:
@@ -150,7 +163,7 @@ def _roots(func, args, kwargs) -> list:
 def _walk(roots, pending):
     """The remembered ops the graph from `roots` reaches (each with the autograd nodes it
     owns), and the leaves that require grad it reaches (by id)."""
-    ops, leaves, seen = [], {}, set()
+    ops, leaves, seen = {}, {}, set()   # ops: id(forward node) -> its _OpSteps
     stack = [root.grad_fn for root in roots if root.grad_fn is not None]
     while stack:
         fn = stack.pop()
@@ -163,9 +176,13 @@ def _walk(roots, pending):
             continue
         entry = pending.get(fn._sequence_nr())
         if entry is not None and entry[0] == fn.name():
-            ops.append(_own(fn, entry, pending))
+            node = entry[1]
+            op = ops.get(id(node))
+            if op is None:
+                op = ops[id(node)] = _OpSteps(node, entry[3])
+            _own(op, fn, entry[2], pending)
         stack.extend(next_fn for next_fn, _ in fn.next_functions if next_fn is not None)
-    return ops, leaves
+    return list(ops.values()), leaves
 
 
 def leaves_of(roots) -> list:
@@ -173,15 +190,18 @@ def leaves_of(roots) -> list:
     return list(_walk(roots, {})[1].values())
 
 
-def _own(head, entry, pending) -> _OpSteps:
-    """The op of `entry` and its autograd nodes: from its head down to its inputs' edges."""
-    _, node, slot, inputs = entry
-    op = _OpSteps(node, slot, inputs)
-    where: dict = {}   # input key -> the inputs it is (x * x: one tensor, two inputs)
-    for i, key in enumerate(inputs):
-        if key is not None:
-            where.setdefault(key, []).append(i)
-    stack, seen = [head], {id(head)}
+def _own(op: _OpSteps, head, slot, pending) -> None:
+    """`op` owns the autograd nodes from `head`, the autograd node of one of its outputs
+    (its `node.output`'s at `slot`; slot None: another output's), down to its inputs' edges
+    (but those another of its heads owns already)."""
+    op.heads.append(head._sequence_nr())
+    if slot is not None:
+        op.head, op.slot = head, slot
+    where, seen = op.where, op.seen
+    if id(head) in seen:
+        return
+    seen.add(id(head))
+    stack = [head]
     while stack:
         fn = stack.pop()
         edges = {}
@@ -196,7 +216,6 @@ def _own(head, entry, pending) -> _OpSteps:
                 seen.add(id(next_fn))   # made inside the op (TBackward0 of linear's weight)
                 stack.append(next_fn)
         op.owned.append((fn, edges))
-    return op
 
 
 class _Pass:
@@ -209,8 +228,8 @@ class _Pass:
         self.index = _indices(tapes)
         self.live = True   # False once the pass ended: a hook left on the graph does nothing
         for op in ops:
-            for position, (fn, edges) in enumerate(op.owned):
-                self.handles.append(fn.register_hook(self._ran_hook(op, edges, position == 0)))
+            for fn, edges in op.owned:
+                self.handles.append(fn.register_hook(self._ran_hook(op, edges, fn is op.head)))
 
     def _ran_hook(self, op, edges, head: bool):
         """The hook of one of `op`'s autograd nodes: what flowed to its inputs and, at its

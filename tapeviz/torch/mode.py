@@ -133,7 +133,7 @@ def _traced(op, func, args, kwargs, route, tapes):
         values.name_by_reader(node)
     taped = output.grad_fn is not None   # autograd recorded it; optimizer.step()'s updates: no
     if taped:
-        autograd.remember(node, output, tensors)
+        autograd.remember(node, output, tensors, () if result is output else result)
     for tape in tapes:
         tape.record(node, output if taped else None)
     if hearers:

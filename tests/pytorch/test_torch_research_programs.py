@@ -133,3 +133,37 @@ def test_an_attention_masks_minus_inf_is_no_nan_origin_and_hides_none():
     assert tvt.find_nan_origin(tape) is None
     origin = tvt.find_nan_origin(step, 10.0)
     assert (origin.op, origin.source.lineno) == ("log", step.__code__.co_firstlineno + 4)
+
+
+class _GRUClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.gru, self.fc = nn.GRU(5, 6, batch_first=True), nn.Linear(6, 2)
+
+    def forward(self, x):
+        _, hidden = self.gru(x)   # the last hidden state alone: autograd made it apart
+        return self.fc(hidden[-1])
+
+
+def test_a_recurrent_layer_whose_last_hidden_state_alone_is_read_has_its_backward_step():
+    torch.manual_seed(0)
+    model, x, y = _GRUClassifier(), torch.randn(3, 4, 5), torch.tensor([0, 1, 1])
+    with tvt.record() as tape:
+        F.cross_entropy(model(x), y).backward()
+    [gru] = [s for s in tape.steps if s.node.op.name == "gru"]
+    assert gru.node.scope == "_GRUClassifier/gru"
+    sent = {tensor.variable.name: grad for tensor, grad in zip(gru.node.inputs, gru.input_grads)
+            if hasattr(tensor, "variable")}
+    np.testing.assert_allclose(sent["gru.weight_hh_l0"].numpy(),
+                               model.gru.weight_hh_l0.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_the_recorder_keeps_a_step_whose_ops_first_output_no_gradient_reached():
+    from tapeviz.debugger import Recorder
+    w = torch.randn(4, requires_grad=True)
+    with Recorder() as rec:
+        for _ in range(2):
+            _, second = w.chunk(2)
+            (second * 2.0).sum().backward()
+    assert [s.node.op.name for s in rec.last_step.backward_steps] == ["sum", "mul", "chunk"]
+    assert rec.last_step.backward_steps[-1].upstream is None   # none reached the first half
