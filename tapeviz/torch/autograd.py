@@ -41,10 +41,11 @@ class _Local(threading.local):
 _local = _Local()
 
 
-def remember(node, output, tensors, others=()) -> None:
-    """Keep what maps `output`'s autograd node back to `node`, for the next backward pass;
-    and the autograd nodes of the op's `others` outputs, where autograd made them apart (a
-    GRU's last hidden state beside its output sequence: a classifier reads only that)."""
+def remember(node, output, inputs: tuple, others=()) -> None:
+    """Keep what maps `output`'s autograd node back to `node` and its `inputs` (as
+    `input_keys` gave them), for the next backward pass; and the autograd nodes of the op's
+    `others` outputs, where autograd made them apart (a GRU's last hidden state beside its
+    output sequence: a classifier reads only that)."""
     grad_fn = output.grad_fn
     if grad_fn is None:   # a leaf that requires grad (an in-place op on a parameter)
         return
@@ -55,7 +56,6 @@ def remember(node, output, tensors, others=()) -> None:
     if len(pending) >= MAX_PENDING:
         for key in list(pending)[:MAX_PENDING // 2]:
             del pending[key]
-    inputs = tuple(map(_input_key, tensors))
     pending[sequence] = (grad_fn.name(), node, output.output_nr, inputs)
     grad_fn.metadata[_LET_GO] = _LetGo(pending, sequence)
     for other in others:
@@ -83,6 +83,12 @@ class _LetGo:
 
     def __del__(self):
         self.pending.pop(self.sequence, None)
+
+
+def input_keys(tensors) -> tuple:
+    """How autograd reaches each of `tensors` now (taken before an in-place op, which gives
+    its input a new autograd node)."""
+    return tuple(map(_input_key, tensors))
 
 
 def _input_key(tensor):

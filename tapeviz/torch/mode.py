@@ -106,6 +106,8 @@ def _traced(op, func, args, kwargs, route, tapes):
     made = op.inplace and tensors and values.unseen(tensors[0])   # an initialiser's write
     scope, name_of = _layer(state, caller) if early or test is None else (None, None)
     inputs = _inputs(tensors, name_of) if early else None
+    keys = autograd.input_keys(tensors) if early else None   # (relu_'s input: autograd's
+    #                                                           node for it before relu_)
     started = perf_counter()
     result = func(*args, **kwargs)
     duration = perf_counter() - started
@@ -133,7 +135,8 @@ def _traced(op, func, args, kwargs, route, tapes):
         values.name_by_reader(node)
     taped = output.grad_fn is not None   # autograd recorded it; optimizer.step()'s updates: no
     if taped:
-        autograd.remember(node, output, tensors, () if result is output else result)
+        autograd.remember(node, output, keys or autograd.input_keys(tensors),
+                          () if result is output else result)
     for tape in tapes:
         tape.record(node, output if taped else None)
     if hearers:

@@ -167,3 +167,30 @@ def test_the_recorder_keeps_a_step_whose_ops_first_output_no_gradient_reached():
             (second * 2.0).sum().backward()
     assert [s.node.op.name for s in rec.last_step.backward_steps] == ["sum", "mul", "chunk"]
     assert rec.last_step.backward_steps[-1].upstream is None   # none reached the first half
+
+
+class _InPlaceNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc, self.act, self.out = nn.Linear(4, 4), nn.ReLU(inplace=True), nn.Linear(4, 1)
+
+    def forward(self, x):
+        h = self.fc(x)
+        h += 0.5
+        return self.out(self.act(h))
+
+
+def test_in_place_ops_on_activations_step_with_the_gradient_torch_sends_through_them():
+    """relu_ and += give their input a new autograd node: the step looked for its gradient
+    at that node, and said none flows."""
+    torch.manual_seed(0)
+    net, x = _InPlaceNet(), torch.randn(3, 4)
+    with tvt.record() as tape:
+        net(x).sum().backward()
+    h = net.fc(x)
+    [expected] = torch.autograd.grad(net.out(F.relu(h + 0.5)).sum(), h)
+    steps = {s.node.op.name: s for s in tape.steps}
+    for name in ("relu", "add_"):
+        np.testing.assert_allclose(steps[name].input_grads[0].numpy(), expected.numpy(),
+                                   rtol=1e-6)
+    assert steps["relu"].node.inputs[0].numpy().min() < 0   # the value before relu_ wrote it
