@@ -4,8 +4,9 @@ Measured in the real page: every label of the graph (node and edge text) is 11-1
 screen, for a 2-node tape, notebook 01's network and notebook 03's CNN alike; ops read as
 names (matmul, add, reduce_mean); the pane takes the notebook's width and grows with it;
 twelve identical Dense blocks show as one box marked ×12, a loop body recorded 120 times as
-one box marked ×120; every button's text and every node's label reach WCAG contrast 4.5
-against what is behind them; nodes are reached by Tab, named for screen readers and
+one box marked ×120; a small graph sits in a small pane, which grows when a node is
+inspected; every button's text and every node's label reach WCAG contrast 4.5 against what
+is behind them; nodes are reached by Tab, named for screen readers and
 selected with Enter. JupyterLab in both themes, Notebook 7 in the dark
 one. Screenshots go to tests/browser/artifacts/ as <app>-look-<theme>-<what>.png.
 """
@@ -14,7 +15,8 @@ import re
 import pytest
 
 from .harness import JupyterServer
-from .test_widgets import WIDGET, check_clean, marked, wait_until, write_notebook
+from .test_widgets import (WIDGET, check_clean, click_node, marked, wait_until,
+                           write_notebook)
 
 LOOK_CELLS = [
     """
@@ -258,6 +260,11 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
                 assert "drag or scroll" in widget.locator(".tv-more").text_content()
                 assert all(r >= 4.5 for r in contrasts(widget, HINT))
         assert cut(nb03) or app == "notebook"   # Notebook 7's wider page fits it whole
+        # a small graph sits in a small pane (two boxes had a 420 px pane, mostly empty)
+        for name, widget in (("tiny", tiny), ("repeat", repeat), ("loop", loop)):
+            pane = widget.locator(".tv-graph").bounding_box()
+            drawn = widget.locator(".tv-graph svg g.graph").bounding_box()
+            assert pane["height"] <= max(drawn["height"] + 40, 210), (name, pane, drawn)
         text = graph_text(nb01)
         for op in ("matmul", "add", "reduce_mean", "relu", "square"):
             assert re.search(rf"\b{op}\b", text), (op, text)
@@ -299,6 +306,12 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
         page.page.keyboard.press("Enter")
         wait_until(page, lambda: marked(nb01, "tv-selected") == focused, "Enter to select")
         page.screenshot(nb01, f"look-{theme}-keyboard")
+
+        # a node inspected in the small pane: the row grows to give its details room
+        click_node(page, tiny, "n0")
+        wait_until(page, lambda: tiny.locator(".tv-side").bounding_box()["height"] >= 419,
+                   "the inspector to take the room its details need")
+        assert tiny.locator(".tv-graph").bounding_box()["height"] >= 419
         check_clean(page, browser)
 
 
