@@ -104,7 +104,8 @@ function show(id) {
   inspectorBox.dataset.node = id;
   inspectorBox.parentElement.scrollTop = 0;
 }
-document.querySelector(".tv-alerts").replaceChildren(...data.alerts.map((a) => alertItem(a, show)));
+const jump = (id) => { show(id); zoomer.show(id); };
+document.querySelector(".tv-alerts").replaceChildren(...data.alerts.map((a) => alertItem(a, jump)));
 if (data.empty) {
   graphBox.replaceChildren(h("div", { class: "tv-empty" }, data.empty));
   inspectorBox.replaceChildren(h("div", { class: "tv-hint" }, "Nothing recorded to inspect."));

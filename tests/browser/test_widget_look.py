@@ -1,14 +1,14 @@
 """The tape widget as a person sees it, in JupyterLab's light and dark themes.
 
 Measured in the real page: every label of the graph (node and edge text) is 11-16 px tall on
-screen, for a 2-node tape, notebook 01's network and notebook 03's CNN alike; ops read as
-names (matmul, add, reduce_mean); the pane takes the notebook's width and grows with it;
-twelve identical Dense blocks show as one box marked ×12, a loop body recorded 120 times as
-one box marked ×120; a small graph sits in a small pane, which grows when a node is
-inspected; every button's text and every node's label reach WCAG contrast 4.5 against what
-is behind them; nodes are reached by Tab, named for screen readers and
-selected with Enter. JupyterLab in both themes, Notebook 7 in the dark
-one. Screenshots go to tests/browser/artifacts/ as <app>-look-<theme>-<what>.png.
+screen, for a 2-node tape, notebook 01's network and notebook 03's CNN alike; ops read as names
+(matmul, add, reduce_mean); the pane takes the notebook's width and grows with it; twelve
+identical Dense blocks show as one box marked ×12, a loop body recorded 120 times as one box
+marked ×120; a small graph sits in a small pane, which grows when a node is inspected; a click
+on an alert brings its node into view; every button's text and every node's label reach WCAG
+contrast 4.5 against what is behind them; nodes are reached by Tab, named for screen readers
+and selected with Enter. JupyterLab in both themes, Notebook 7 in the dark one. Screenshots go
+to tests/browser/artifacts/ as <app>-look-<theme>-<what>.png.
 """
 import re
 
@@ -362,4 +362,43 @@ def test_a_group_opens_where_it_was_clicked(tmp_path, browser):
         now = centre(widget.locator(f'.tv-graph g.node[id="{first_new}"]').bounding_box())
         assert abs(now[0] - at[0]) < 3 and abs(now[1] - at[1]) < 3, (at, now)
         page.screenshot(widget, "look-opened-in-place")
+        check_clean(page, browser)
+
+
+LONG_CELLS = ["""
+import tapeviz as tf
+from tapeviz.viz import TapeWidget
+x = tf.Variable(2.0, name="x")
+with tf.GradientTape(persistent=True) as long_tape:
+    for _ in range(25):
+        x = x * 1.01
+    loss = tf.math.log(x * 0.0)    # -inf, at the foot of a graph taller than its pane
+TapeWidget(long_tape)
+"""]
+
+
+def in_pane(widget, node_id):
+    """Whether all of node `node_id`'s box lies inside the graph pane on screen."""
+    pane = widget.locator(".tv-graph").bounding_box()
+    box = widget.locator(f'.tv-graph g.node[id="{node_id}"]').bounding_box()
+    return (pane["x"] <= box["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"]
+            and pane["y"] <= box["y"] and box["y"] + box["height"] <= pane["y"] + pane["height"])
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_an_alert_click_brings_its_node_into_view(theme, tmp_path, browser):
+    path = write_notebook(tmp_path / "long.ipynb", LONG_CELLS)
+    with JupyterServer([path], app="lab", theme=theme) as server:
+        page = browser.open_notebook(server, path.name)
+        page.run_all()
+        widget = page.output(WIDGET).first
+        alert = widget.locator(".tv-alerts .tv-alert-nan")
+        wait_until(page, lambda: alert.count() == 1, "the NaN alert")
+        widget.scroll_into_view_if_needed()
+        assert cut(widget) and not in_pane(widget, "n26")   # the graph opens at its top
+        alert.click()
+        wait_until(page, lambda: marked(widget, "tv-selected") == "n26", "the alert's node")
+        wait_until(page, lambda: in_pane(widget, "n26"), "the alert's node in view")
+        page.screenshot(widget, f"look-{theme}-alert-jump")
         check_clean(page, browser)

@@ -74,6 +74,7 @@ function focusable(node) {
 // Pan and zoom by rewriting the SVG viewBox: it opens at the legible scale (above), the wheel
 // scrolls (the page takes over at the graph's ends), Ctrl+wheel or a pinch zooms about the
 // cursor, drag pans. The pane is as tall as the graph at that scale, up to 3/4 of the window.
+// A node reached by Tab, or shown for an alert (`show(id)`), is centred when out of view.
 // A drag may leave the graph, so its moves and release are heard on `window`; `dispose()`
 // removes those listeners and the pane's resize observer.
 export function panZoom(container, onClick) {
@@ -202,16 +203,26 @@ export function panZoom(container, onClick) {
     e.preventDefault();
     choose(node);
   });
-  // a node reached by Tab is scrolled into the pane
-  container.addEventListener("focusin", (e) => {
-    const node = e.target.closest && e.target.closest("g.node");
-    if (!node || !box) return;
+  // `node` centred in the pane unless all of it is in view already
+  function bringIntoView(node) {
+    if (!box) return;
     const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
+    if (!r.width) return;
     if (n.left >= r.left && n.top >= r.top && n.right <= r.right && n.bottom <= r.bottom) return;
     moved = true;   // centre it: screen pixels to SVG units
     clicked = null;
     apply({ ...box, x: box.x + ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width,
             y: box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height });
+  }
+  // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node)
+  function show(id) {
+    const node = svg && [...svg.querySelectorAll("g.node")].find((n) => n.id === id);
+    if (node) bringIntoView(node);
+  }
+  // a node reached by Tab is scrolled into the pane
+  container.addEventListener("focusin", (e) => {
+    const node = e.target.closest && e.target.closest("g.node");
+    if (node) bringIntoView(node);
   });
   const onMove = (e) => {
     if (!drag) return;
@@ -241,7 +252,7 @@ export function panZoom(container, onClick) {
     drag = null;
   }
   const refit = () => { clicked = null; fit(); };   // the Fit button: the view the graph opens at
-  return { attach, fit: refit, zoom, reset: () => { box = null; moved = false; }, dispose };
+  return { attach, fit: refit, zoom, show, reset: () => { box = null; moved = false; }, dispose };
 }
 
 const MIN_PICTURE = 120;   // px: the longest side a picture in the inspector is drawn at, at least
@@ -470,7 +481,8 @@ function render({ model, el }) {
     labelSlider();
   }
   function drawAlerts() {
-    alerts.replaceChildren(...model.get("alerts").map((a) => alertItem(a, choose)));
+    const jump = (id) => { choose(id); zoomer.show(id); };
+    alerts.replaceChildren(...model.get("alerts").map((a) => alertItem(a, jump)));
   }
   function drawStepper() {
     const s = model.get("stepper");
