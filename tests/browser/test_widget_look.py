@@ -7,7 +7,8 @@ identical Dense blocks show as one box marked ×12, a loop body recorded 120 tim
 marked ×120; a small graph sits in a small pane, which grows when a node is inspected; a click
 on an alert brings its node into view; every button's text and every node's label reach WCAG
 contrast 4.5 against what is behind them; nodes are reached by Tab, named for screen readers
-and selected with Enter. JupyterLab in both themes, Notebook 7 in the dark one. Screenshots go
+and selected with Enter; the first view, its values not yet checked, fades its boxes and
+every label still reaches 4.5. JupyterLab in both themes, Notebook 7 in the dark one. Screenshots go
 to tests/browser/artifacts/ as <app>-look-<theme>-<what>.png.
 """
 import re
@@ -126,8 +127,11 @@ _CONTRAST = """(pairs) => {
     return (hi + 0.05) / (lo + 0.05);
   };
   return pairs.map(([text, fill]) => {
-    const back = fill ? over(parse(getComputedStyle(fill).fill), background(fill.ownerSVGElement))
-                      : background(text);
+    const faded = (shape) => {     // a shape's fill as painted: its opacity included
+      const c = parse(getComputedStyle(shape).fill);
+      return { ...c, a: c.a * Number(getComputedStyle(shape).opacity) };
+    };
+    const back = fill ? over(faded(fill), background(fill.ownerSVGElement)) : background(text);
     const style = getComputedStyle(text);
     const fore = parse(fill || text instanceof SVGElement ? style.fill : style.color);
     return ratio(over(fore, back), back);
@@ -402,3 +406,68 @@ def test_an_alert_click_brings_its_node_into_view(theme, tmp_path, browser):
         wait_until(page, lambda: in_pane(widget, "n26"), "the alert's node in view")
         page.screenshot(widget, f"look-{theme}-alert-jump")
         check_clean(page, browser)
+
+
+FIRST_VIEW_CELLS = [
+    """
+import time
+import tapeviz as tf
+from IPython.display import display
+from tapeviz.viz.widget import TapeWidget
+x = tf.Variable([1.0, 0.5], name="x")
+with tf.GradientTape(persistent=True) as tape:
+    h = x
+    for block in range(400):
+        with tf.name_scope(f"block{block}"):
+            h = tf.tanh(h * 0.9)
+    loss = tf.reduce_sum(tf.math.log(h * 0.0))
+display(TapeWidget(tape))
+time.sleep(4)   # the cell still runs: the first view is on screen, its values unchecked
+""",
+]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_first_view_is_marked_unchecked_until_the_cell_returns(theme, tmp_path, browser):
+    """In a kernel the first view goes out before its values are checked (widget.py): every
+    box is drawn as unchecked and a note says so while the cell runs; once it returns, the
+    NaN/Inf marks and the alerts arrive and the note goes."""
+    path = write_notebook(tmp_path / "first_view.ipynb", FIRST_VIEW_CELLS)
+    with JupyterServer([path], app="lab", theme=theme) as server:
+        _check_first_view(browser.open_notebook(server, path.name), browser, theme)
+
+
+def _check_first_view(page, browser, theme) -> None:
+    page.run_all(wait=False)
+    widget = page.output(WIDGET).first
+    widget.locator(".tv-graph svg g.node").first.wait_for()
+    note = widget.locator(".tv-checking-note")
+    assert "not yet checked for NaN/Inf" in note.text_content()
+    assert "until the cell finishes" in note.text_content()
+    assert widget.evaluate("el => el.classList.contains('tv-checking')")
+    box = widget.locator(".tv-graph svg g.node").first
+    faded = box.locator("polygon, path, ellipse").first.evaluate(
+        "el => getComputedStyle(el).opacity")
+    assert float(faded) < 1
+    # the label is read at its full colour: nothing above it fades it
+    label_opacity = box.locator("text").first.evaluate(
+        "el => { let o = 1; for (let n = el; n && n.nodeType === 1; n = n.parentNode)"
+        " o *= Number(getComputedStyle(n).opacity); return o; }")
+    assert float(label_opacity) == 1
+    assert widget.locator(".tv-graph svg g.node.nonfinite").count() == 0   # not yet looked at
+    assert widget.locator(".tv-alerts .tv-alert").count() == 0
+    # faded boxes still read: every label against its faded fill over the pane (a constant's
+    # grey label read at 2.5:1 in the dark theme, its box faded to mid grey)
+    ratios = contrasts(widget, NODE_LABELS)
+    assert ratios and min(ratios) >= 4.5, (theme, sorted(ratios)[:3])
+    page.screenshot(widget, f"tape-first-view-{theme}-checking")
+    page.wait_for_run()
+    wait_until(page, lambda: widget.locator(".tv-alerts .tv-alert-nan").count() > 0,
+               "the NaN alert after the checks")
+    wait_until(page, lambda: not widget.evaluate("el => el.classList.contains('tv-checking')"),
+               "the unchecked marking to go")
+    assert note.text_content() == ""
+    assert widget.locator(".tv-graph svg g.node.nonfinite").count() > 0
+    page.screenshot(widget, f"tape-first-view-{theme}-checked")
+    check_clean(page, browser)

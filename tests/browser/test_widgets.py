@@ -14,7 +14,6 @@ import time
 import nbformat
 import pytest
 
-from .harness import JupyterServer
 
 WIDGET = ".tapeviz"
 DASHBOARD = ".tapeviz-dashboard"
@@ -199,67 +198,6 @@ def test_tape_widget(app, tmp_path, jupyter_server, browser):
 
     check_clean(page, browser)
     print(f"{app}: {time.monotonic() - start:.1f} s")
-
-
-FIRST_VIEW_CELLS = [
-    """
-import time
-import tapeviz as tf
-from IPython.display import display
-from tapeviz.viz.widget import TapeWidget
-x = tf.Variable([1.0, 0.5], name="x")
-with tf.GradientTape(persistent=True) as tape:
-    h = x
-    for block in range(400):
-        with tf.name_scope(f"block{block}"):
-            h = tf.tanh(h * 0.9)
-    loss = tf.reduce_sum(tf.math.log(h * 0.0))
-display(TapeWidget(tape))
-time.sleep(4)   # the cell still runs: the first view is on screen, its values unchecked
-""",
-]
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_first_view_is_marked_unchecked_until_the_cell_returns(theme, tmp_path, browser):
-    """In a kernel the first view goes out before its values are checked (widget.py): every
-    box is drawn as unchecked and a note says so while the cell runs; once it returns, the
-    NaN/Inf marks and the alerts arrive and the note goes."""
-    path = write_notebook(tmp_path / "first_view.ipynb", FIRST_VIEW_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        _check_first_view(browser.open_notebook(server, path.name), browser, theme)
-
-
-def _check_first_view(page, browser, theme) -> None:
-    page.run_all(wait=False)
-    widget = page.output(WIDGET).first
-    widget.locator(".tv-graph svg g.node").first.wait_for()
-    note = widget.locator(".tv-checking-note")
-    assert "not yet checked for NaN/Inf" in note.text_content()
-    assert "until the cell finishes" in note.text_content()
-    assert widget.evaluate("el => el.classList.contains('tv-checking')")
-    box = widget.locator(".tv-graph svg g.node").first
-    faded = box.locator("polygon, path, ellipse").first.evaluate(
-        "el => getComputedStyle(el).opacity")
-    assert float(faded) < 1
-    # the label is read at its full colour: nothing above it fades it
-    label_opacity = box.locator("text").first.evaluate(
-        "el => { let o = 1; for (let n = el; n && n.nodeType === 1; n = n.parentNode)"
-        " o *= Number(getComputedStyle(n).opacity); return o; }")
-    assert float(label_opacity) == 1
-    assert widget.locator(".tv-graph svg g.node.nonfinite").count() == 0   # not yet looked at
-    assert widget.locator(".tv-alerts .tv-alert").count() == 0
-    page.screenshot(widget, f"tape-first-view-{theme}-checking")
-    page.wait_for_run()
-    wait_until(page, lambda: widget.locator(".tv-alerts .tv-alert-nan").count() > 0,
-               "the NaN alert after the checks")
-    wait_until(page, lambda: not widget.evaluate("el => el.classList.contains('tv-checking')"),
-               "the unchecked marking to go")
-    assert note.text_content() == ""
-    assert widget.locator(".tv-graph svg g.node.nonfinite").count() > 0
-    page.screenshot(widget, f"tape-first-view-{theme}-checked")
-    check_clean(page, browser)
 
 
 # ---- Dashboard ------------------------------------------------------------------------------
