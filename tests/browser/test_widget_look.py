@@ -165,6 +165,16 @@ def label_heights(widget):
         "els => els.map(e => e.getBoundingClientRect().height)")
 
 
+def font_sizes(widget):
+    """On-screen font sizes (px) of every text of the graph: its size times the view's scale."""
+    return widget.locator(".tv-graph svg").evaluate("""(svg) => {
+        const r = svg.getBoundingClientRect(), vb = svg.viewBox.baseVal;
+        const scale = Math.min(r.width / vb.width, r.height / vb.height);
+        return [...svg.querySelectorAll("text")].map(
+            (t) => parseFloat(getComputedStyle(t).fontSize) * scale);
+    }""")
+
+
 def cut(widget):
     """Whether the pane shows only part of the drawing."""
     return widget.evaluate("""(root) => {
@@ -232,6 +242,8 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
             page.screenshot(widget, f"look-{theme}-{name}")
             heights = label_heights(widget)
             assert heights and all(11 <= h <= 16 for h in heights), (name, sorted(heights))
+            # and the letters themselves 11 px or more (a CNN's were drawn at 10.6 px)
+            assert min(font_sizes(widget)) >= 11, (name, sorted(font_sizes(widget))[:3])
             # the drawing fills the pane's width: no fixed-size box inside a wider pane
             pane, svg = (widget.locator(s).bounding_box() for s in (".tv-graph", ".tv-graph svg"))
             assert abs(svg["width"] - pane["width"]) <= 2, (name, pane, svg)

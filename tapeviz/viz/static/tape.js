@@ -38,10 +38,11 @@ export function located(text) {
   return fragment;
 }
 
-// Graphviz draws text at a few point sizes; on screen every label stays between about 12
-// and 15 px: the drawing fits the pane's width only down to the scale that keeps the
-// smallest text legible (then it scrolls), and never grows a small tape past the largest.
-const TEXT_PX = { min: 12, max: 15 };
+// Graphviz draws text at a few point sizes; on screen every label stays between about 12.5
+// and 15 px tall (its font 11 px or more): the drawing fits the pane's width only down to the
+// scale that keeps the smallest text legible (then it scrolls), and never grows a small tape
+// past the largest.
+const TEXT_PX = { min: 12.5, max: 15 };
 const MAX_PANE = () => Math.max(480, Math.round(window.innerHeight * 0.75));
 
 // How tall each point size of `svg`'s text is in SVG units: a sans font's ascent + descent.
