@@ -62,14 +62,17 @@ def dashboard_twin_bundle(summary: str, charts=(), legend=(), tape=None, alerts=
         items = "".join(f"<li><b>{html.escape(kind)}</b>: {html.escape(message)}</li>"
                         for kind, message in alerts)
         parts.append(f"<div><b>alerts ({len(alerts)})</b><ul>{items}</ul></div>")
-    for title, svg in charts:
+    # the legend names the last chart's lines (the gradient norms): under it, as in the live one
+    legend_block = "<div>" + "".join(
+        f'<span style="margin-right:12px">{_swatch(colour)} {html.escape(text)}</span>'
+        for text, colour in legend) + "</div>" if legend else ""
+    for i, (title, svg) in enumerate(charts):
         text = html.escape(title)
+        under = legend_block if i == len(charts) - 1 else ""
         parts.append(f'<div style="display:inline-block;vertical-align:top;margin:4px 8px 0 0">'
-                     f'<div>{text}</div>{_image(svg, text)}</div>')
-    if legend:
-        items = "".join(f'<span style="margin-right:12px">{_swatch(colour)} {html.escape(text)}'
-                        f'</span>' for text, colour in legend)
-        parts.append(f"<div>{items}</div>")
+                     f'<div>{text}</div>{_image(svg, text)}{under}</div>')
+    if not charts:
+        parts.append(legend_block)
     if tape is not None:
         title, svg = tape
         text = html.escape(title)

@@ -295,6 +295,12 @@ def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
             return [...g.getImageData(8, 5, 1, 1).data].slice(0, 3).join(",");
         }""") for e in entries.all()]
         assert len(set(colours)) == 2 and "0,0,0" not in colours, colours
+        # under the chart whose lines it names, the gradient norms' (it sat under the loss's)
+        norms = images.nth(1).bounding_box()
+        for entry in entries.all():
+            box = entry.bounding_box()
+            assert box["x"] >= norms["x"] - 1 and box["y"] >= norms["y"] + norms["height"], \
+                (box, norms)
         dead = page.output("text=Error displaying widget")
         wait_until(page, lambda: dead.count() == 1, "the dead dashboard view")
         assert visible_count(dead) == 0
