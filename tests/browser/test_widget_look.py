@@ -4,12 +4,13 @@ Measured in the real page: every label of the graph (node and edge text) is 11-1
 screen, for a 2-node tape, notebook 01's network and notebook 03's CNN alike; ops read as names
 (matmul, add, reduce_mean); the pane takes the notebook's width and grows with it; twelve
 identical Dense blocks show as one box marked ×12, a loop body recorded 120 times as one box
-marked ×120; a small graph sits in a small pane, which grows when a node is inspected; a click
-on an alert brings its node into view; every button's text and every node's label reach WCAG
-contrast 4.5 against what is behind them; nodes are reached by Tab, named for screen readers
-and selected with Enter; the first view, its values not yet checked, fades its boxes and
-every label still reaches 4.5. JupyterLab in both themes, Notebook 7 in the dark one. Screenshots go
-to tests/browser/artifacts/ as <app>-look-<theme>-<what>.png.
+marked ×120; the toolbar's status takes at most two lines; a small graph sits in a small pane,
+which grows when a node is inspected; a click on an alert brings its node into view; every
+button's text and every node's label reach WCAG contrast 4.5 against what is behind them; nodes
+are reached by Tab, named for screen readers and selected with Enter; the first view, its
+values not yet checked, fades its boxes and every label still reaches 4.5. JupyterLab in both
+themes, Notebook 7 in the dark one. Screenshots go to tests/browser/artifacts/ as
+<app>-look-<theme>-<what>.png.
 """
 import re
 
@@ -175,6 +176,12 @@ def font_sizes(widget):
     }""")
 
 
+def status_lines(widget):
+    """How many lines the toolbar's status text takes."""
+    return widget.locator(".tv-status").evaluate(
+        "el => el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)")
+
+
 def cut(widget):
     """Whether the pane shows only part of the drawing."""
     return widget.evaluate("""(root) => {
@@ -244,6 +251,9 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
             assert heights and all(11 <= h <= 16 for h in heights), (name, sorted(heights))
             # and the letters themselves 11 px or more (a CNN's were drawn at 10.6 px)
             assert min(font_sizes(widget)) >= 11, (name, sorted(font_sizes(widget))[:3])
+            # the status reads in one or two lines (a collapsed graph's took four, squeezed
+            # between the title and the buttons)
+            assert status_lines(widget) < 2.1, (name, status_lines(widget))
             # the drawing fills the pane's width: no fixed-size box inside a wider pane
             pane, svg = (widget.locator(s).bounding_box() for s in (".tv-graph", ".tv-graph svg"))
             assert abs(svg["width"] - pane["width"]) <= 2, (name, pane, svg)

@@ -372,6 +372,29 @@ export function sidePanel(main, side, toolbar) {
   return { reveal: () => setHidden(false) };
 }
 
+// A status that would wrap to more than two lines between the title and the buttons gets a row
+// of its own under them instead (a narrow column of four grey lines read worst of all).
+// `place()` decides again (a new status); a change of the toolbar's width does it by itself,
+// a frame later, so the resize observer never sees the size it changes. Returns
+// { place, dispose }.
+function statusRow(toolbar, status) {
+  let width = 0;
+  const place = () => {
+    toolbar.classList.remove("tv-status-row");
+    const lines = status.getBoundingClientRect().height
+      / parseFloat(getComputedStyle(status).lineHeight);
+    toolbar.classList.toggle("tv-status-row", lines > 2.5);
+  };
+  const observer = typeof ResizeObserver === "undefined" ? null
+    : new ResizeObserver(([entry]) => {
+      if (Math.abs(entry.contentRect.width - width) < 1) return;
+      width = entry.contentRect.width;
+      requestAnimationFrame(place);
+    });
+  if (observer) observer.observe(toolbar);
+  return { place, dispose: () => { if (observer) observer.disconnect(); } };
+}
+
 const ACTION_LABELS = {
   break_op: "Break on this op", break_line: "Break on this line",
   clear_breaks: "Clear its breakpoints", gradcheck: "Gradient check",
@@ -428,6 +451,7 @@ function render({ model, el }) {
     group(h("button", { title: "Download the graph as an SVG file", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "↓ SVG"),
       h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
                     onclick: () => send("export_html") }, "↓ HTML")));
+  const statusPlace = statusRow(toolbar, status);
   const alerts = h("div", { class: "tv-alerts" });
   // while Python still checks the first view's values (widget.py: checking), every box is
   // drawn as unchecked and this note says why: no box looks clean before it was looked at
@@ -473,6 +497,7 @@ function render({ model, el }) {
   function drawTitle() {
     title.textContent = model.get("title");
     status.textContent = model.get("status");
+    statusPlace.place();
   }
   function drawSlider() {
     const count = model.get("step_count");
@@ -558,6 +583,7 @@ function render({ model, el }) {
   return () => {
     for (const [event, handler] of Object.entries(handlers)) model.off(event, handler);
     zoomer.dispose();
+    statusPlace.dispose();
   };
 }
 
