@@ -175,3 +175,49 @@ def test_a_node_made_on_a_look_is_the_node_dispatch_would_have_made():
     assert looked == described([event.node for event in heard])
     assert {phase for _, phase, *_ in looked} == {"forward", "backward"}
     assert any(scope == "block" for _, _, scope, *_ in looked)
+
+
+def test_steps_that_read_their_tensors_in_another_pattern_are_still_counted_whole():
+    """A packed step's count takes the first read of each tensor from outside by the pattern
+    the last step of as many reads had; a step that reads other tensors where that one read
+    one again is counted whole, and one that reads one where that one read others, within
+    its bound."""
+    from test_recorder_memory import held_bytes, held_objects
+
+    shared = {id(None), id(True), id(False)}
+    same = tf.constant(np.ones(1000, np.float32))
+    others = [tf.constant(np.full(1000, i, np.float32)) for i in range(4)]
+    with Recorder(split="mark") as rec:
+        for reads in ([same] * 4, others, [same] * 4):
+            y = tf.constant(np.zeros(1000, np.float32))
+            for tensor in reads:
+                y = y + tensor
+            rec.mark_step()
+    del y
+    assert len(rec) == 3 and all(step._packed is not None for step in rec.steps)
+    for step in rec.steps:
+        held = held_bytes(held_objects(step, shared))
+        assert held <= step.nbytes, (step, held)
+    one, four, again = rec.steps
+    assert one.nbytes <= 1.25 * held_bytes(held_objects(one, shared))
+    assert four.nbytes - one.nbytes > 3 * 4000   # three arrays more, each counted
+
+
+def test_a_packed_step_counts_its_loss_and_variable_gradients():
+    from test_recorder_memory import held_bytes, held_objects
+
+    w = tf.Variable(np.ones(1000, np.float64))
+    b = tf.Variable(np.ones(1000, np.float64))
+    with Recorder() as rec:
+        for _ in range(2):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * w) + tf.reduce_sum(b)
+            dw, db = tape.gradient(loss, [w, b])
+            w.assign_sub(0.1 * dw)
+            b.assign_sub(0.1 * db)
+    del dw, db, loss, tape
+    step = rec.steps[0]
+    assert step._packed is not None and sorted(step.variable_gradients) == sorted(
+        [w.name, b.name])
+    held = held_bytes(held_objects(step, {id(None), id(True), id(False)}))
+    assert held <= step.nbytes <= 1.25 * held

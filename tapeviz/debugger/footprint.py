@@ -17,7 +17,7 @@ from __future__ import annotations
 import sys
 from array import array
 from itertools import chain
-from operator import attrgetter
+from operator import attrgetter, is_, itemgetter
 
 import numpy as np
 
@@ -170,33 +170,36 @@ class Footprint:
             self.seen = None
         return added
 
-    def count_packed(self, packed) -> int:
+    def count_packed(self, packed, tensors=(), values=()) -> int:
         """Count a packed step (`packed.Packed`) whole: its tuples, dicts and bytes, the ids,
         each op's slots in the step's durations and flags, each distinct value, tensor from
-        outside and gradient once."""
+        outside and gradient once; and `tensors` kept beside it (variable gradients) and
+        `values` (the loss), each counted whole."""
         count, outside, params, grads = (len(packed.ops), packed.outside, packed.params,
                                          packed.grads)
         added = (_NAMED_TUPLE + _PACKED_COLUMNS * _tuple_bytes(count)
                  + _tuple_bytes(len(outside)) + allocated(_getsizeof(params))
                  + allocated(_getsizeof(grads)) + count * _BIG_INT
                  + _DURATIONS + allocated(count * _DURATION_SLOT)
-                 + allocated(_FLAGS + count * _FLAG_SLOT))
+                 + allocated(_FLAGS + count * _FLAG_SLOT) + PER_GRADIENT * len(tensors))
         # each op's tuple of input ids (its size rounded up), and the ids
         added += count * (_TUPLE + 15) + packed.input_count * (8 + PER_INPUT)
         if params:
             added += sum(map(_params_bytes, params.values()))
-        if len(grads) > 257:   # op indexes past the small ints
-            added += _BIG_INT * (len(grads) - 257)
         # the tensors from outside (each once: one read by many ops is listed for each read),
         # each output value, each such tensor's value and each gradient: objects of one type
         # have one size (numpy scalars, tensors), so the types in order name the total (a
         # training loop's steps repeat theirs); arrays are counted one by one, each once
-        seen = self.seen
-        unique = dict(zip(map(id, outside), outside))
-        new = (unique.values() if seen.isdisjoint(unique) else
-               [tensor for key, tensor in unique.items() if key not in seen])
-        seen.update(unique)
-        things = tuple(chain(packed.values, new, map(_tensor_value, new), grads.values()))
+        new = _first_reads(outside)
+        if new is None:
+            seen = self.seen
+            unique = dict(zip(map(id, outside), outside))
+            new = (unique.values() if seen.isdisjoint(unique) else
+                   [tensor for key, tensor in unique.items() if key not in seen])
+            seen.update(unique)
+            _learn_reads(outside)
+        things = tuple(chain(packed.values, new, map(_tensor_value, new), grads.values(),
+                             tensors, map(_tensor_value, tensors), values))
         kinds = tuple(map(type, things))
         known = _BY_KINDS.get(kinds)
         if known is None:
@@ -260,6 +263,50 @@ class Footprint:
             seen.add(id(base))
             size += array_bytes(base) if isinstance(base, _ndarray) else _owner_bytes(base)
         return size
+
+
+# len(outside) -> (the positions of the first read of each tensor, of the reads again, and
+# of the first read each of those repeats), as the last step of that many reads from outside
+# read them: a training loop's next step reads its tensors in the same pattern
+_READS: dict = {}
+
+
+def _first_reads(outside: tuple):
+    """The first read of each tensor of `outside`, by the pattern the last step of as many
+    reads had, if each read again there is again the tensor of its first read (then each
+    tensor is among them; two of them found to be one tensor are counted twice, an
+    overstatement); else None."""
+    pattern = _READS.get(len(outside))
+    if pattern is None:
+        return None
+    firsts, again, first_of = pattern
+    if again and not all(map(is_, map(outside.__getitem__, again),
+                             map(outside.__getitem__, first_of))):
+        return None
+    return firsts(outside)
+
+
+def _learn_reads(outside: tuple) -> None:
+    """Keep the pattern of `outside`'s reads (see `_first_reads`)."""
+    position_of: dict = {}
+    firsts, again, first_of = [], [], []
+    for position, key in enumerate(map(id, outside)):
+        first = position_of.setdefault(key, position)
+        if first == position:
+            firsts.append(position)
+        else:
+            again.append(position)
+            first_of.append(first)
+    if len(_READS) >= 64:
+        _READS.clear()
+    _READS[len(outside)] = (_positions(firsts), tuple(again), tuple(first_of))
+
+
+def _positions(positions: list):
+    """A function giving the items of a sequence at `positions`, as a tuple."""
+    if len(positions) > 1:
+        return itemgetter(*positions)
+    return lambda sequence: tuple(sequence[position] for position in positions)
 
 
 def _owner_bytes(owner) -> int:

@@ -19,7 +19,7 @@ import threading
 import numpy as np
 
 from ..node import DURATION, NODE, OUTPUT_ID, RECORD_WIDTH, TAPED, node_of, record
-from ..tensor import Variable, VariableRead
+from ..tensor import Tensor, Variable, VariableRead
 from .footprint import NODE_BYTES, PER_GRADIENT, PER_RECORD, Footprint, allocated
 from .packed import held_elsewhere, pack, unpack
 
@@ -155,6 +155,10 @@ class RecordedStep:
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
         self._grads: dict = {}      # op index -> upstream gradient tensor
         self._grad_log: list = []   # the gradient tensors as they came, for the count
+        # output id -> upstream gradient, as the backward pass wrote it, until someone looks
+        # (placed by index then; a packed step keeps it by id)
+        self._upstream: dict = {}
+        self._uncounted: list = []  # the loss value and variable gradients, for the next count
         self.backward_steps: list = []   # another engine's BackwardSteps, as they ran (below)
         self._taped_ids: dict | None = None   # output_id -> op index, on first use
         self._taped_upto = 0
@@ -169,6 +173,7 @@ class RecordedStep:
         ops = self._ops
         if len(ops) < len(self):
             with _looking:   # (not while the Recorder packs the step on its own thread)
+                self._place_upstream()
                 nodes, grads = self._listed_nodes(), self._grads
                 flat = self._flat
                 taped, durations = flat[TAPED::RECORD_WIDTH], flat[DURATION::RECORD_WIDTH]
@@ -225,16 +230,28 @@ class RecordedStep:
             if nodes and held_elsewhere(nodes):
                 return
             del nodes
-            self._packed = pack(flat, self._grads)
+            upstream = self._upstream
+            if self._grads:   # (placed by index by a count: by id again)
+                output_ids = flat[OUTPUT_ID::RECORD_WIDTH]
+                upstream.update((output_ids[index], grad) for index, grad in self._grads.items())
+            self._packed = pack(flat, upstream)
             del flat
             self._flat = None
-            self._grads, self._grad_log = {}, []
+            self._grads, self._grad_log, self._upstream = {}, [], {}
             self._taped_ids, self._taped_upto = None, 0
         footprint = self._footprint
         if footprint.ops or footprint.gradients:   # partly counted as nodes: count again
             self._recount()
         else:
-            footprint.count_packed(self._packed)
+            self._count_packed()
+
+    def _count_packed(self) -> None:
+        """Count the packed step, with the loss and variable gradients not counted yet."""
+        uncounted = self._uncounted
+        tensors = [held for held in uncounted if isinstance(held, Tensor)]
+        self._footprint.count_packed(self._packed, tensors,
+                                     [held for held in uncounted if not isinstance(held, Tensor)])
+        uncounted.clear()
 
     def _unpack(self) -> None:
         packed = self._packed
@@ -255,13 +272,14 @@ class RecordedStep:
         loss); returns the change."""
         before = self._footprint.nbytes
         footprint = self._footprint = Footprint(len(self._ops) * RECORD_BYTES)
+        self._uncounted.clear()
         for grad in self.variable_gradients.values():
             self._hold_gradient(grad)
         footprint.nbytes += sum(map(_step_bytes, self.backward_steps))
         if self._loss is not None:
             self._hold_loss(self._loss)
         if self._packed is not None:
-            footprint.count_packed(self._packed)
+            self._count_packed()
         return footprint.nbytes - before
 
     @property
@@ -282,18 +300,27 @@ class RecordedStep:
         added = 0
         if self._flat is not None and footprint.ops < len(self):
             added += footprint.count_ops(self._flat)
+        if self._upstream:
+            self._place_upstream()
         if footprint.gradients < len(self._grad_log):
             added += footprint.count_gradients(self._grad_log)
+        uncounted = self._uncounted
+        if uncounted:
+            held_bytes = sum(PER_GRADIENT + footprint.hold(held) if isinstance(held, Tensor)
+                             else footprint.hold_value(held) for held in uncounted)
+            uncounted.clear()
+            footprint.nbytes += held_bytes
+            added += held_bytes
         return added
 
     def _hold_gradient(self, tensor) -> None:
-        """Count a variable's gradient, kept outside the step's ops."""
-        self._footprint.nbytes += PER_GRADIENT + self._footprint.hold(tensor)
+        """Keep a variable's gradient (outside the step's ops) for the step's next count."""
+        self._uncounted.append(tensor)
 
     def _hold_loss(self, value) -> None:
-        """Keep and count the loss value (usually an op's output, counted already)."""
+        """Keep the loss value (usually an op's output) for the step's next count."""
         self._loss = value
-        self._footprint.nbytes += self._footprint.hold_value(value)
+        self._uncounted.append(value)
 
     def _finish_count(self) -> int:
         """Count what is left and forget which arrays were seen (the set is memory too)."""
@@ -308,6 +335,15 @@ class RecordedStep:
         flat = self._flat
         if flat is None:   # packed: nothing else held its nodes, so no backward runs over them
             return upstream
+        if step is None and not self._ops:   # by id, placed when someone looks
+            mine = upstream.keys() & set(flat[OUTPUT_ID::RECORD_WIDTH])
+            if len(mine) == len(upstream):
+                self._upstream.update(upstream)
+                return {}
+            for key in mine:
+                self._upstream[key] = upstream[key]
+            return {key: grad for key, grad in upstream.items() if key not in mine}
+        self._place_upstream()
         taped_ids = self._taped_ids
         if taped_ids is None:
             taped_ids = self._taped_ids = {}
@@ -323,6 +359,15 @@ class RecordedStep:
             self._set_gradient(taped_ids[key], upstream[key], step)
         return {key: grad for key, grad in upstream.items() if key not in found} \
             if len(found) < len(upstream) else {}
+
+    def _place_upstream(self) -> None:
+        """Place the gradients kept by output id at the index of the op that made it."""
+        upstream = self._upstream
+        if upstream:
+            index_of = dict(zip(self._flat[OUTPUT_ID::RECORD_WIDTH], range(len(self))))
+            for key, grad in upstream.items():
+                self._set_gradient(index_of[key], grad, None)
+            upstream.clear()
 
     def _set_gradient(self, index: int, tensor, step) -> None:
         """Keep upstream gradient `tensor` of op `index`; `step`, a backward step of another
@@ -344,6 +389,7 @@ class RecordedStep:
     def _take_tail(self, start: int) -> list:
         """Remove and return the records of the ops from `start` on; the bytes are counted
         again."""
+        self._place_upstream()
         tail = self._flat[start * RECORD_WIDTH:]
         if tail:
             del self._flat[start * RECORD_WIDTH:]
@@ -468,5 +514,5 @@ RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp)))
     sys.getsizeof(0.5))
 # A step's own object, its attributes and its empty containers.
 STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
-    object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], [], {}, {}, {}, {},
+    object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], [], [], {}, {}, {}, {}, {},
     Footprint(), set()))

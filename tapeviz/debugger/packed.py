@@ -43,7 +43,7 @@ class Packed(NamedTuple):
     phases: tuple
     scopes: tuple
     sources: tuple
-    grads: dict         # op index -> the value of d loss / d its output
+    grads: dict         # output id -> the value of d loss / d that output
     taped: bytes        # 1 where a tape kept the op's node
     durations: array    # each op's forward time, seconds
 
@@ -56,7 +56,7 @@ def held_elsewhere(nodes: list) -> bool:
 
 def pack(flat: list, grads: dict) -> Packed:
     """A step's ops, given as their records one after another (`node.RECORD_FIELDS`; nothing
-    else holds their nodes), and their gradients ({index: tensor}) as columns."""
+    else holds their nodes), and their gradients ({output id: tensor}) as columns."""
     # (each column is a strided slice of the records, a C loop with no call per item; this
     # runs once a step, on the training loop's time)
     width = RECORD_WIDTH
@@ -107,7 +107,9 @@ def unpack(packed: Packed) -> tuple:
         node.source = packed.sources[index]
         nodes.append(node)
     grads = {}
-    for index, value in packed.grads.items():
-        tensor = grads[index] = _new(Tensor)
-        tensor._value = value
+    if packed.grads:
+        index_of = dict(zip(packed.output_ids, range(len(nodes))))
+        for key, value in packed.grads.items():
+            tensor = grads[index_of[key]] = _new(Tensor)
+            tensor._value = value
     return nodes, grads

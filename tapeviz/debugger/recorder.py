@@ -435,11 +435,13 @@ class Recorder:
     def _held(self, count: bool = True) -> int:
         """Bytes held now: the finished steps, and the open ones counted up to their last op
         (or, not `count`, as far as they were counted)."""
-        open_steps = [self._current] if self._current._flat else []
-        if self._closing is not None:
-            open_steps.append(self._closing)
-        return self._kept.nbytes + sum(step.nbytes if count else step._counted
-                                       for step in open_steps)
+        held = self._kept.nbytes
+        current, closing = self._current, self._closing
+        if current._flat:
+            held += current.nbytes if count else current._counted
+        if closing is not None:
+            held += closing.nbytes if count else closing._counted
+        return held
 
     def _check_budget(self) -> None:
         """Count the step in progress so far, keep the budget, and plan the next count."""
