@@ -22,6 +22,11 @@ class NoValues(np.ndarray):
     def __array_finalize__(self, obj) -> None:
         self.why = getattr(obj, "why", NoValues.why)
 
+    def __repr__(self) -> str:   # (a Tensor's repr shows its value's: not zeros)
+        return f"<{self.why}>"
+
+    __str__ = __repr__
+
 
 def no_values(shape: tuple, dtype, why: str) -> NoValues:
     """A `NoValues` of `shape` and `dtype`; `why` says what holds no data ('a meta tensor')."""
