@@ -21,12 +21,14 @@ hooks). A pass nobody hears the steps of gets none.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Sequence
 
 import torch
 
 from .. import events
 from ..backward import BackwardStep
+from ..tensor import wrap
 from . import modules, values
 
 MAX_PENDING = 4096   # ops remembered for a backward that never came (a forward-only loop)
@@ -305,11 +307,14 @@ def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> Non
     Runner counting steps reads neither)."""
     name_of = modules.parameter_name
     targets = [values.snapshot(root, name_of) for root in roots]
+    scale = _scale_of(roots)
+    if scale != 1.0:   # scaler.scale(loss).backward(): the loss and gradients unscaled, as
+        targets = [wrap(target._value / scale) for target in targets]   # step() uses them
     if func is torch.autograd.grad:
         inputs = args[1] if len(args) > 1 else kwargs["inputs"]
         inputs = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
         sources = [values.variable_of(leaf, None, name_of) for leaf in inputs]
-        grads = HostCopies(list(result))
+        grads = HostCopies(list(result), scale)
     else:   # the leaves the graph reached: walked only if read (after the pass: the graph's
         #     nodes and edges outlive the tensors it freed)
         def reached() -> list:
@@ -318,8 +323,24 @@ def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> Non
                 leaves = _walk(roots, {})[1]
             return list(leaves.values())
         sources = Later(lambda: [values.variable_of(leaf, None, name_of) for leaf in reached()])
-        grads = Later(lambda: HostCopies([leaf.grad for leaf in reached()]))
+        grads = Later(lambda: HostCopies([leaf.grad for leaf in reached()], scale))
     events.emit(events.GradientComputed(tapes[0] if tapes else None, targets, sources, grads))
+
+
+_scaled: dict = {}   # id(a loss times a GradScaler's scale) -> (weakref to it, the scale)
+
+
+def scaled_by(output, scale) -> None:
+    """`output` is a loss times `scale`, by `torch.amp.GradScaler.scale` (float16's backward
+    starts from it, so that small gradients do not underflow; `unscale_` divides them)."""
+    key = id(output)
+    _scaled[key] = (weakref.ref(output, lambda _, key=key: _scaled.pop(key, None)), scale)
+
+
+def _scale_of(roots) -> float:
+    """The GradScaler's scale the pass's root was multiplied by, or 1.0."""
+    entry = _scaled.get(id(roots[0])) if _scaled and len(roots) == 1 else None
+    return float(entry[1]) if entry is not None and entry[0]() is roots[0] else 1.0
 
 
 class Later(Sequence):
@@ -344,9 +365,10 @@ class Later(Sequence):
 class HostCopies(Sequence):
     """Torch tensors read as tapeviz Tensors of their values, each copied on first read."""
 
-    def __init__(self, tensors):
+    def __init__(self, tensors, scale: float = 1.0):
         self._tensors = tensors
         self._copies = [None] * len(tensors)
+        self._scale = scale   # what the gradients are divided by (a GradScaler's)
 
     def __len__(self) -> int:
         return len(self._tensors)
@@ -356,5 +378,8 @@ class HostCopies(Sequence):
             return [self[j] for j in range(*i.indices(len(self)))]
         copy = self._copies[i]
         if copy is None and self._tensors[i] is not None:   # the copy an update op's input shares
-            copy = self._copies[i] = values.snapshot(self._tensors[i])
+            copy = values.snapshot(self._tensors[i])
+            if self._scale != 1.0:
+                copy = wrap(copy._value / self._scale)
+            self._copies[i] = copy
         return copy

@@ -137,6 +137,8 @@ def _traced(op, func, args, kwargs, route, tapes):
     if taped:
         autograd.remember(node, output, keys or autograd.input_keys(tensors),
                           () if result is output else result)
+        if op is _MUL and caller.f_back.f_code is _SCALE_LOSS:   # scaler.scale(loss)
+            autograd.scaled_by(output, args[1])
     for tape in tapes:
         tape.record(node, output if taped else None)
     if hearers:
@@ -144,6 +146,10 @@ def _traced(op, func, args, kwargs, route, tapes):
         for callback in hearers:
             callback(event)
     return result
+
+
+_MUL = ops.op_named("mul")
+_SCALE_LOSS = torch.amp.GradScaler.scale.__code__   # loss * scale, for float16's backward
 
 
 def _output_test(route, hearers):

@@ -2,6 +2,7 @@
 transformer layer, a meta-device model, a compiled module; each test checks what the user
 would read off the tape: the op, its layer, its line, torch's own values."""
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -195,3 +196,27 @@ def test_in_place_ops_on_activations_step_with_the_gradient_torch_sends_through_
         np.testing.assert_allclose(steps[name].input_grads[0].numpy(), expected.numpy(),
                                    rtol=1e-6)
     assert steps["relu"].node.inputs[0].numpy().min() < 0   # the value before relu_ wrote it
+
+
+def test_a_grad_scalers_loss_and_gradients_are_recorded_unscaled_as_the_optimizer_uses_them():
+    """scaler.scale(loss).backward() starts from loss x 65536: the Recorder kept that loss and
+    gradients 65536 times the optimizer's, and diagnose said they exploded."""
+    from tapeviz.debugger import Recorder, diagnose
+    torch.manual_seed(0)
+    model, x = nn.Linear(4, 1), torch.randn(8, 4)
+    optimizer = torch.optim.SGD(model.parameters(), 0.1)
+    scaler = torch.amp.GradScaler("cpu")
+    with Recorder() as rec:
+        for _ in range(3):
+            loss = model(x).pow(2).mean()
+            optimizer.zero_grad()
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
+            used = model.weight.grad.clone()
+            scaler.step(optimizer)
+            scaler.update()
+    step = rec.last_step
+    assert step.loss == pytest.approx(loss.item(), rel=1e-6)
+    [(name, grad)] = [(n, g) for n, g in step.variable_gradients.items() if "weight" in n]
+    np.testing.assert_allclose(grad.numpy(), used.numpy(), rtol=1e-6)
+    assert diagnose(rec) == []
