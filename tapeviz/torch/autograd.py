@@ -307,9 +307,9 @@ def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> Non
     Runner counting steps reads neither)."""
     name_of = modules.parameter_name
     targets = [values.snapshot(root, name_of) for root in roots]
-    scale = _scale_of(roots)
-    if scale != 1.0:   # scaler.scale(loss).backward(): the loss and gradients unscaled, as
-        targets = [wrap(target._value / scale) for target in targets]   # step() uses them
+    scale, loss = _scale_of(roots)
+    if loss is not None:   # scaler.scale(loss).backward(): the loss, and the gradients
+        targets = [values.snapshot(loss)]   # unscaled, as optimizer.step() uses them
     if func is torch.autograd.grad:
         inputs = args[1] if len(args) > 1 else kwargs["inputs"]
         inputs = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
@@ -327,20 +327,24 @@ def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> Non
     events.emit(events.GradientComputed(tapes[0] if tapes else None, targets, sources, grads))
 
 
-_scaled: dict = {}   # id(a loss times a GradScaler's scale) -> (weakref to it, the scale)
+_scaled: dict = {}   # id(a loss times a GradScaler's scale) -> (weakref to it, loss, scale)
 
 
-def scaled_by(output, scale) -> None:
-    """`output` is a loss times `scale`, by `torch.amp.GradScaler.scale` (float16's backward
+def scaled_by(output, loss, scale) -> None:
+    """`output` is `loss` times `scale`, by `torch.amp.GradScaler.scale` (float16's backward
     starts from it, so that small gradients do not underflow; `unscale_` divides them)."""
     key = id(output)
-    _scaled[key] = (weakref.ref(output, lambda _, key=key: _scaled.pop(key, None)), scale)
+    _scaled[key] = (weakref.ref(output, lambda _, key=key: _scaled.pop(key, None)), loss,
+                    scale)
 
 
-def _scale_of(roots) -> float:
-    """The GradScaler's scale the pass's root was multiplied by, or 1.0."""
+def _scale_of(roots) -> tuple:
+    """(the GradScaler's scale the pass's root was multiplied by, the loss it multiplied), or
+    (1.0, None)."""
     entry = _scaled.get(id(roots[0])) if _scaled and len(roots) == 1 else None
-    return float(entry[1]) if entry is not None and entry[0]() is roots[0] else 1.0
+    if entry is None or entry[0]() is not roots[0]:
+        return 1.0, None
+    return float(entry[2]), entry[1]
 
 
 class Later(Sequence):

@@ -138,7 +138,7 @@ def _traced(op, func, args, kwargs, route, tapes):
         autograd.remember(node, output, keys or autograd.input_keys(tensors),
                           () if result is output else result)
         if op is _MUL and caller.f_back.f_code is _SCALE_LOSS:   # scaler.scale(loss)
-            autograd.scaled_by(output, args[1])
+            autograd.scaled_by(output, *args)
     for tape in tapes:
         tape.record(node, output if taped else None)
     if hearers:
