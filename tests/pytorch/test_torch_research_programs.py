@@ -220,3 +220,18 @@ def test_a_grad_scalers_loss_and_gradients_are_recorded_unscaled_as_the_optimize
     [(name, grad)] = [(n, g) for n, g in step.variable_gradients.items() if "weight" in n]
     np.testing.assert_allclose(grad.numpy(), used.numpy(), rtol=1e-6)
     assert diagnose(rec) == []
+
+
+def test_torchs_error_in_a_recorded_op_also_names_the_op_its_layer_its_inputs_and_the_line():
+    """torch says 'mat1 and mat2 shapes cannot be multiplied (2x8 and 7x1)': not which layer,
+    nor where in the user's code."""
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(7, 1))
+    with tvt.record() as tape, pytest.raises(RuntimeError, match="mat1 and mat2") as caught:
+        model(torch.randn(2, 4))
+    line = caught.tb.tb_lineno   # where the test called the model
+    [note] = caught.value.__notes__
+    assert note.splitlines()[0] == ("tapeviz: linear in layer Sequential/2 was given input "
+                                    "float32[2, 8], weight float32[1, 7], bias float32[1]")
+    assert f"test_torch_research_programs.py:{line}" in note.splitlines()[1]
+    assert note.splitlines()[2].strip() == "model(torch.randn(2, 4))"
+    assert [n.op.name for n in tape.nodes] == ["linear", "relu"]
