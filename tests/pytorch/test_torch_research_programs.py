@@ -235,3 +235,26 @@ def test_torchs_error_in_a_recorded_op_also_names_the_op_its_layer_its_inputs_an
     assert f"test_torch_research_programs.py:{line}" in note.splitlines()[1]
     assert note.splitlines()[2].strip() == "model(torch.randn(2, 4))"
     assert [n.op.name for n in tape.nodes] == ["linear", "relu"]
+
+
+class _OverwritingNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc, self.out = nn.Linear(4, 4), nn.Linear(4, 1)
+
+    def forward(self, x):
+        h = torch.sigmoid(self.fc(x))
+        h += 0.5                      # sigmoid's backward reads its output: now changed
+        return self.out(h)
+
+
+def test_torchs_in_place_error_in_backward_also_names_the_op_that_wrote_the_saved_value():
+    """torch says 'output 0 of Sigmoid, is at version 1': not which line wrote it."""
+    first = _OverwritingNet.forward.__code__.co_firstlineno
+    with tvt.record(), pytest.raises(RuntimeError, match="output 0 of Sigmoid") as caught:
+        _OverwritingNet()(torch.randn(3, 4)).sum().backward()
+    [note] = caught.value.__notes__
+    assert note.startswith("tapeviz: sigmoid's output (at ")
+    assert f"test_torch_research_programs.py:{first + 1} in forward) was written in place by " \
+           f"add_ (at " in note
+    assert f"test_torch_research_programs.py:{first + 2} in forward)" in note
