@@ -34,7 +34,10 @@ forward op's whole VJP), a custom `autograd.Function` as one op (its inner ops a
 and ops on a thread that neither subscribed nor ran a module while every op was heard. A
 `torch.compile`d model runs as written while anyone listens (compiler stance "force_eager"),
 so its ops are heard; a meta tensor's values, or one example's inside `torch.vmap`, are
-recorded as its shape and dtype with no values (`debugger.summary.NoValues`).
+recorded as its shape and dtype with no values (`debugger.summary.NoValues`). A pass
+started from `scaler.scale(loss)` (torch.amp.GradScaler) announces the loss and gradients
+unscaled. An error torch raises in a heard op, or autograd's about a saved value written in
+place, keeps its type and message and gets a note: the op, its layer, its inputs, the line.
 
 API, with the numpy engine's names and meanings:
 
