@@ -158,7 +158,8 @@ class RecordedStep:
         # output id -> upstream gradient, as the backward pass wrote it, until someone looks
         # (placed by index then; a packed step keeps it by id)
         self._upstream: dict = {}
-        self._uncounted: list = []  # the loss value and variable gradients, for the next count
+        # the loss value and variable gradients, for the next count (None: no list kept)
+        self._uncounted: list | None = None
         self.backward_steps: list = []   # another engine's BackwardSteps, as they ran (below)
         self._taped_ids: dict | None = None   # output_id -> op index, on first use
         self._taped_upto = 0
@@ -247,11 +248,10 @@ class RecordedStep:
 
     def _count_packed(self) -> None:
         """Count the packed step, with the loss and variable gradients not counted yet."""
-        uncounted = self._uncounted
-        tensors = [held for held in uncounted if isinstance(held, Tensor)]
-        self._footprint.count_packed(self._packed, tensors,
-                                     [held for held in uncounted if not isinstance(held, Tensor)])
-        uncounted.clear()
+        uncounted, self._uncounted = self._uncounted or (), None
+        self._footprint.count_packed(
+            self._packed, [held for held in uncounted if isinstance(held, Tensor)],
+            [held for held in uncounted if not isinstance(held, Tensor)])
 
     def _unpack(self) -> None:
         packed = self._packed
@@ -272,7 +272,7 @@ class RecordedStep:
         loss); returns the change."""
         before = self._footprint.nbytes
         footprint = self._footprint = Footprint(len(self._ops) * RECORD_BYTES)
-        self._uncounted.clear()
+        self._uncounted = None
         for grad in self.variable_gradients.values():
             self._hold_gradient(grad)
         footprint.nbytes += sum(map(_step_bytes, self.backward_steps))
@@ -308,19 +308,25 @@ class RecordedStep:
         if uncounted:
             held_bytes = sum(PER_GRADIENT + footprint.hold(held) if isinstance(held, Tensor)
                              else footprint.hold_value(held) for held in uncounted)
-            uncounted.clear()
+            self._uncounted = None
             footprint.nbytes += held_bytes
             added += held_bytes
         return added
 
     def _hold_gradient(self, tensor) -> None:
         """Keep a variable's gradient (outside the step's ops) for the step's next count."""
-        self._uncounted.append(tensor)
+        self._uncount(tensor)
 
     def _hold_loss(self, value) -> None:
         """Keep the loss value (usually an op's output) for the step's next count."""
         self._loss = value
-        self._uncounted.append(value)
+        self._uncount(value)
+
+    def _uncount(self, held) -> None:
+        if self._uncounted is None:
+            self._uncounted = [held]
+        else:
+            self._uncounted.append(held)
 
     def _finish_count(self) -> int:
         """Count what is left and forget which arrays were seen (the set is memory too)."""
@@ -514,5 +520,5 @@ RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp)))
     sys.getsizeof(0.5))
 # A step's own object, its attributes and its empty containers.
 STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
-    object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], [], [], {}, {}, {}, {}, {},
+    object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], [], {}, {}, {}, {}, {},
     Footprint(), set()))

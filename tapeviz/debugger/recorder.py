@@ -393,7 +393,8 @@ class Recorder:
 
     @staticmethod
     def _outer_tape_recording(tape) -> bool:
-        return any(other is not tape for other in thread_state().tapes)
+        tapes = thread_state().tapes
+        return bool(tapes) and any(other is not tape for other in tapes)
 
     # ---- steps and the budget --------------------------------------------------------------
     def _end_step(self, label, closing: bool) -> RecordedStep | None:
