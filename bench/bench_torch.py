@@ -133,8 +133,11 @@ after, predictions first:
   one per taped op; predicted +0.5-1% for the Recorder): 10.18 M -> 10.20 M a step;
 - an op's other outputs remembered, one step owning all its heads, and an in-place op's
   input keys taken before it (predicted ~0): 10.20 M -> 10.23 M (1.63x -> 1.64x of plain);
-- break_on(op) 6.55 M, break_on(file, line) 6.63-6.64 M, break_on(nan=True) 7.72-7.73 M,
-  the empty mode 7.56-7.58 M: unchanged. CPU time, 5 rounds x 20 steps at load ~6: the
+- torch's errors noted (a try around each traced call: free in CPython 3.11 until one
+  raises) and a GradScaler's scaled loss recognised (one identity check a taped op)
+  (predicted ~0): 10.23 M -> 10.24 M;
+- break_on(op) 6.54-6.55 M, break_on(file, line) 6.63-6.65 M, break_on(nan=True) 7.72-7.74
+  M, the empty mode 7.56-7.58 M: unchanged. CPU time, 5 rounds x 20 steps at load ~6: the
   Recorder 2.19x [2.06-2.27], break_on(op) 1.18x [1.12-1.22], file:line 1.40x, nan 1.52x.
 """
 from __future__ import annotations
