@@ -20,7 +20,6 @@ hooks). A pass nobody hears the steps of gets none.
 """
 from __future__ import annotations
 
-import re
 import threading
 import weakref
 from collections.abc import Sequence
@@ -30,7 +29,7 @@ import torch
 from .. import events
 from ..backward import BackwardStep
 from ..tensor import wrap
-from . import modules, values
+from . import error_notes, modules, values
 
 MAX_PENDING = 4096   # ops remembered for a backward that never came (a forward-only loop)
 
@@ -148,7 +147,7 @@ def run(func, args, kwargs, tapes):
         result = func(*args, **kwargs)
     except BaseException as error:
         pass_.end(remove_hooks=True)
-        note = _overwritten(error, ops)
+        note = error_notes.overwritten(error, ops)
         if note is not None:
             error.add_note(note)
         raise
@@ -162,35 +161,6 @@ def run(func, args, kwargs, tapes):
     if hear_gradients:
         _announce_gradients(func, args, kwargs, roots, result, leaves, tapes)
     return result
-
-
-_SAVED_OUTPUT = re.compile(r"modified by an inplace operation: .*, which is output (\d+) of "
-                           r"(\w+), is at version")
-
-
-def _overwritten(error, ops) -> str | None:
-    """Which recorded op wrote in place the output autograd says an op saved for its backward
-    (torch names the autograd node, 'output 0 of Sigmoid': not the line), or None."""
-    found = _SAVED_OUTPUT.search(str(error)) if isinstance(error, RuntimeError) else None
-    if found is None:
-        return None
-    slot, backward = int(found[1]), found[2] + "Backward"
-    notes = []
-    for maker in ops:
-        if maker.head is None or not maker.head.name().startswith(backward):
-            continue
-        key = (maker.head._sequence_nr(), slot)
-        for writer in ops:
-            if writer.node.op.inplace and writer.inputs and writer.inputs[0] == key:
-                notes.append(f"{maker.node.op.name}'s output ({_where(maker.node)}) was written "
-                             f"in place by {writer.node.op.name} ({_where(writer.node)}), and "
-                             f"{maker.node.op.name}'s backward needs it as it was: write that "
-                             f"line out of place (h = h + b, not h += b; no inplace=True)")
-    return "tapeviz: " + "; ".join(notes) if notes else None
-
-
-def _where(node) -> str:
-    return f"at {node.source}" if node.source is not None else "where no user code ran"
 
 
 def _roots(func, args, kwargs) -> list:

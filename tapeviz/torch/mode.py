@@ -43,7 +43,7 @@ from .. import events
 from ..debugger import breakpoint_listener
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
-from . import autograd, modules, ops, updates, values
+from . import autograd, error_notes, modules, ops, updates, values
 from .nodes import make_node
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
@@ -112,7 +112,8 @@ def _traced(op, func, args, kwargs, route, tapes):
     try:
         result = func(*args, **kwargs)
     except Exception as error:   # torch's error, kept as it is, says where it was too
-        error.add_note(_failure_note(op, names, tensors, _layer(state, caller)[0], source))
+        error.add_note(error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
+                                             source))
         raise
     duration = perf_counter() - started
     output = _first_tensor(result)
@@ -154,23 +155,6 @@ def _traced(op, func, args, kwargs, route, tapes):
 
 _MUL = ops.op_named("mul")
 _SCALE_LOSS = torch.amp.GradScaler.scale.__code__   # loss * scale, for float16's backward
-
-
-def _failure_note(op, names, tensors, scope: str, source) -> str:
-    """What torch's error in a traced op does not say: the op, its layer path, the tensors
-    it was given and the user's line ('linear in layer Net/fc2 was given input
-    float32[2, 8], weight float32[1, 7] ...')."""
-    given = ", ".join(f"{name} {_described(tensor)}" for name, tensor in zip(names, tensors))
-    note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
-    if source is not None:
-        note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
-    return note
-
-
-def _described(tensor: torch.Tensor) -> str:
-    dtype = str(tensor.dtype).removeprefix("torch.")
-    device = "" if tensor.device.type == "cpu" else f" on {tensor.device}"
-    return f"{dtype}{list(tensor.shape)}{device}"
 
 
 def _output_test(route, hearers):

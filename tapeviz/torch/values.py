@@ -171,6 +171,11 @@ def name_by_reader(node) -> None:
 _unnamed: set = set()   # ids of the leaves whose Variable no module has named yet
 
 
+def leaf_of(variable) -> torch.Tensor | None:
+    """The torch leaf a TorchParameter stands for, while it lives (looked for: error paths)."""
+    return next((entry[0]() for entry in _variables.values() if entry[1] is variable), None)
+
+
 def unseen(leaf: torch.Tensor) -> bool:
     """Whether `leaf` is a parameter (a leaf that requires grad) with no Variable yet."""
     entry = _variables.get(id(leaf))

@@ -1,6 +1,8 @@
 """Training programs a researcher brings to the debugger as they are (issue 15): a GAN, a
 transformer layer, a meta-device model, a compiled module; each test checks what the user
 would read off the tape: the op, its layer, its line, torch's own values."""
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -258,3 +260,27 @@ def test_torchs_in_place_error_in_backward_also_names_the_op_that_wrote_the_save
     assert f"test_torch_research_programs.py:{first + 1} in forward) was written in place by " \
            f"add_ (at " in note
     assert f"test_torch_research_programs.py:{first + 2} in forward)" in note
+
+
+def test_a_gans_critic_stepped_before_the_generators_pass_is_named_in_torchs_error():
+    """Both losses computed first, then the critic stepped, then g_loss.backward(): torch says
+    '[torch.FloatTensor [16, 1]], which is output 0 of AsStrided, is at version 2'."""
+    generator, critic, real, noise = _gan()
+    critic_optimizer = torch.optim.Adam(critic.parameters(), 1e-3)
+    with tvt.record():
+        fake = generator(noise)
+        d_loss = F.softplus(-critic(real)).mean() + F.softplus(critic(fake.detach())).mean()
+        g_loss, line = F.softplus(-critic(fake)).mean(), _line()   # the critic reads it
+        d_loss.backward()
+        critic_optimizer.step()
+        with pytest.raises(RuntimeError, match="modified by an inplace operation") as caught:
+            g_loss.backward()
+    [note] = caught.value.__notes__
+    assert note.startswith("tapeviz: the parameter Sequential_1/2.weight, read by linear (at ")
+    assert f"test_torch_research_programs.py:{line}" in note
+    assert "an optimizer.step() ran between this forward pass and its backward" in note
+
+
+def _line() -> int:
+    """The line number of the caller's line."""
+    return sys._getframe(1).f_lineno

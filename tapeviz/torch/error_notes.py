@@ -1,0 +1,85 @@
+"""What torch's errors do not say, added to them as notes (`add_note`: their type and message
+stay, so the user's `except` clauses still catch them): the op that failed, its layer path,
+the tensors it was given and the user's line; for autograd's complaint that a value saved for
+the backward pass was changed in place ('output 0 of Sigmoid, is at version 1'), the
+recorded op that wrote it, or the parameter an optimizer step updated, and where.
+"""
+from __future__ import annotations
+
+import re
+
+import torch
+
+from . import values
+
+
+def failed_op(op, names, tensors, scope: str, source) -> str:
+    """The note of an error torch raised in a traced op: 'linear in layer Net/fc2 was given
+    input float32[2, 8], weight float32[1, 7] ...', then the user's line."""
+    given = ", ".join(f"{name} {_described(tensor)}" for name, tensor in zip(names, tensors))
+    note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
+    if source is not None:
+        note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
+    return note
+
+
+def _described(tensor: torch.Tensor) -> str:
+    dtype = str(tensor.dtype).removeprefix("torch.")
+    device = "" if tensor.device.type == "cpu" else f" on {tensor.device}"
+    return f"{dtype}{list(tensor.shape)}{device}"
+
+
+_SAVED = re.compile(r"modified by an inplace operation: \[[\w.]+ \[([\d, ]*)\]\], which is "
+                    r"output (\d+) of (\w+), is at version (\d+); expected version (\d+)")
+
+
+def overwritten(error, ops) -> str | None:
+    """The note of autograd's error about a saved value changed in place, from the recorded
+    ops the failed pass reached (`ops`: autograd._OpSteps), or None when none explains it."""
+    found = _SAVED.search(str(error)) if isinstance(error, RuntimeError) else None
+    if found is None:
+        return None
+    shape = tuple(int(n) for n in found[1].split(",") if n.strip())
+    notes = (_written_outputs(ops, int(found[2]), found[3] + "Backward")
+             or _stepped_parameters(ops, shape, int(found[4]), int(found[5])))
+    return "tapeviz: " + "; ".join(notes) if notes else None
+
+
+def _written_outputs(ops, slot: int, backward: str) -> list:
+    """An op's output its backward reads, written by a later in-place op (h += b)."""
+    notes = []
+    for maker in ops:
+        if maker.head is None or not maker.head.name().startswith(backward):
+            continue
+        key = (maker.head._sequence_nr(), slot)
+        for writer in ops:
+            if writer.node.op.inplace and writer.inputs and writer.inputs[0] == key:
+                notes.append(f"{maker.node.op.name}'s output ({_where(maker.node)}) was written "
+                             f"in place by {writer.node.op.name} ({_where(writer.node)}), and "
+                             f"{maker.node.op.name}'s backward needs it as it was: write that "
+                             f"line out of place (h = h + b, not h += b; no inplace=True)")
+    return notes
+
+
+def _stepped_parameters(ops, shape: tuple, version: int, expected: int) -> list:
+    """A parameter the pass's ops read, changed since (an optimizer's step between a forward
+    and its backward: a GAN's critic stepped before the generator's pass that reads it)."""
+    notes, named = [], set()
+    for op in ops:
+        for tensor in op.node.inputs:
+            variable = getattr(tensor, "variable", None)
+            leaf = values.leaf_of(variable) if variable is not None else None
+            if (leaf is None or variable.name in named or leaf._version != version
+                    or tuple(leaf.shape) not in (shape, shape[::-1])):
+                continue
+            named.add(variable.name)
+            notes.append(f"the parameter {variable.name}, read by {op.node.op.name} "
+                         f"({_where(op.node)}), was changed in place after that (its version "
+                         f"{expected} -> {version}: an optimizer.step() ran between this "
+                         f"forward pass and its backward): call backward before stepping the "
+                         f"parameters its graph read, or run the forward again after the step")
+    return notes
+
+
+def _where(node) -> str:
+    return f"at {node.source}" if node.source is not None else "where no user code ran"
