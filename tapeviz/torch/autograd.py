@@ -1,8 +1,10 @@
 """Backward passes under the adapter: autograd's own work, as the debugger's BackwardSteps.
 
 Forward, each traced op whose output requires grad is remembered by its output's autograd
-node (`grad_fn`, by sequence number: no reference keeps torch's graph alive) and how each
-input reaches autograd (its own `grad_fn` and output slot, or the leaf). When
+node (`grad_fn`, by sequence number: no reference keeps torch's graph alive; an op's other
+outputs' nodes too, where autograd made them apart: a GRU's last hidden state) and how each
+input reaches autograd (its own `grad_fn` and output slot, or the leaf; an in-place op's
+input as it was before the op), until a pass differentiates it or its autograd node goes. When
 `loss.backward()`, `torch.autograd.backward` or `torch.autograd.grad` runs under the mode,
 the graph is walked from the roots once: each remembered op owns its output's autograd node
 and the nodes between it and its inputs (`linear` owns `AddmmBackward0` and the
@@ -13,7 +15,8 @@ autograd nodes has run, one `BackwardStep` (the forward Node, its upstream gradi
 input gradient per input, aligned with `node.inputs`) goes to the op's step listeners as a
 `VJPApplied` and to the tapes recording here: in the order autograd ran them. One
 `GradientComputed` ends the pass (the Recorder ends a training step there) with the `.grad`
-of the leaves it reached, copied when read. A pass's hooks fall silent when it ends; they
+of the leaves it reached, copied when read (a `torch.amp.GradScaler`'s pass: the loss and
+gradients unscaled). A pass's hooks fall silent when it ends; they
 are removed where its graph stays (retain_graph, create_graph, an error), and go with the
 graph autograd freed otherwise (removing ~17 a step cost more than the CNN's forward
 hooks). A pass nobody hears the steps of gets none.
