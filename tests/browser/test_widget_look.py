@@ -400,15 +400,33 @@ with tf.GradientTape(persistent=True) as long_tape:
         x = x * 1.01
     loss = tf.math.log(x * 0.0)    # -inf, at the foot of a graph taller than its pane
 TapeWidget(long_tape)
+""", """
+y = tf.Variable(2.0, name="y")
+with tf.GradientTape(persistent=True) as short_tape:
+    for _ in range(4):
+        y = y * 1.01
+    tf.math.log(y * 0.0)
+TapeWidget(short_tape)
 """]
 
 
-def in_pane(widget, node_id):
-    """Whether all of node `node_id`'s box lies inside the graph pane on screen."""
-    pane = widget.locator(".tv-graph").bounding_box()
-    box = widget.locator(f'.tv-graph g.node[id="{node_id}"]').bounding_box()
-    return (pane["x"] <= box["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"]
-            and pane["y"] <= box["y"] and box["y"] + box["height"] <= pane["y"] + pane["height"])
+def on_screen(widget, node_id):
+    """Whether all of node `node_id`'s box is on screen: inside the graph pane and every
+    scrolling box around it (JupyterLab's notebook panel), and inside the window (the body,
+    0 px tall in JupyterLab, is the window's)."""
+    return widget.locator(f'.tv-graph g.node[id="{node_id}"]').evaluate("""(el) => {
+        const r = el.getBoundingClientRect();
+        let top = 0, left = 0, bottom = innerHeight, right = innerWidth;
+        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+            const s = getComputedStyle(a);
+            if (s.overflowX === "visible" && s.overflowY === "visible") continue;
+            const q = a.getBoundingClientRect();
+            top = Math.max(top, q.top); left = Math.max(left, q.left);
+            bottom = Math.min(bottom, q.bottom); right = Math.min(right, q.right);
+        }
+        return r.top >= top - 1 && r.left >= left - 1 && r.bottom <= bottom + 1
+            && r.right <= right + 1;
+    }""")
 
 
 @pytest.mark.browser
@@ -417,16 +435,28 @@ def test_an_alert_click_brings_its_node_into_view(theme, tmp_path, browser):
     path = write_notebook(tmp_path / "long.ipynb", LONG_CELLS)
     with JupyterServer([path], app="lab", theme=theme) as server:
         page = browser.open_notebook(server, path.name)
+        page.page.set_viewport_size({"width": 1280, "height": 600})
         page.run_all()
         widget = page.output(WIDGET).first
         alert = widget.locator(".tv-alerts .tv-alert-nan")
         wait_until(page, lambda: alert.count() == 1, "the NaN alert")
         widget.scroll_into_view_if_needed()
-        assert cut(widget) and not in_pane(widget, "n26")   # the graph opens at its top
+        assert cut(widget) and not on_screen(widget, "n26")   # the graph opens at its top
         alert.click()
         wait_until(page, lambda: marked(widget, "tv-selected") == "n26", "the alert's node")
-        wait_until(page, lambda: in_pane(widget, "n26"), "the alert's node in view")
+        wait_until(page, lambda: on_screen(widget, "n26"), "the alert's node in view")
         page.screenshot(widget, f"look-{theme}-alert-jump")
+
+        # a graph the pane holds whole, whose foot the window cuts: the page scrolls to it
+        page.page.set_viewport_size({"width": 1280, "height": 420})
+        short = page.output(WIDGET).nth(1)
+        short.locator(".tv-alerts .tv-alert-nan").evaluate(
+            "el => el.scrollIntoView({ block: 'start' })")
+        foot = short.locator(".tv-graph g.node").evaluate_all(
+            "els => els.find((n) => n.querySelector('text').textContent.includes('log')).id")
+        assert not cut(short) and not on_screen(short, foot)
+        short.locator(".tv-alerts .tv-alert-nan").click()
+        wait_until(page, lambda: on_screen(short, foot), "the short graph's foot on screen")
         check_clean(page, browser)
 
 

@@ -215,10 +215,13 @@ export function panZoom(container, onClick) {
     apply({ ...box, x: box.x + ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width,
             y: box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height });
   }
-  // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node)
+  // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node):
+  // into the pane, then the page scrolls it on screen where the pane reaches below the window
   function show(id) {
     const node = svg && [...svg.querySelectorAll("g.node")].find((n) => n.id === id);
-    if (node) bringIntoView(node);
+    if (!node) return;
+    bringIntoView(node);
+    node.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
   // a node reached by Tab is scrolled into the pane
   container.addEventListener("focusin", (e) => {
