@@ -3,7 +3,8 @@ and in the exported HTML opened from disk.
 
 In a notebook: a button's result (the gradient check, the breakpoint list) appears right under
 the button that made it and reads as words; after Step the inspector's op, source and value
-stay in view (the stepping strip is above the graph, not in the side panel) and show the stepped
+stay in view (the stepping strip is above the graph, not in the side panel; each of its terms
+says what it means when hovered) and show the stepped
 node as soon as it is selected (one state update carries both); gradients not yet
 computed say so; the counts of title, status, inspector, stepper and slider agree; an empty
 tape says what to do; the inspector widens, narrows, hides and comes back, and the graph takes
@@ -217,6 +218,13 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert widget.locator(".tv-side .tv-stepper").count() == 0
         assert "d/d w:0" in strip.text_content()
         assert re.search(r"grad x\s*float32", strip.text_content())   # inputs by name
+        # each term of the strip says what it means when hovered (VJP, upstream, d/d w:0)
+        tips = dict(zip(strip.locator(".tv-chip-label").all_text_contents(),
+                        strip.locator(".tv-chip").evaluate_all("els => els.map(e => e.title)")))
+        assert all(tips.values()), tips
+        assert "backward step" in tips["VJP of"] and "loss" in tips["upstream"], tips
+        assert "w:0" in tips["d/d w:0"] and "input x" in tips["grad x"], tips
+        assert "VJP" in widget.locator("button.tv-step").get_attribute("title")
         # the strip names the step's tape entry as the inspector beside it does
         entry = f"#{stepped[1:]}"
         assert re.search(rf"VJP of\s*abs \(tape entry {entry}\)", strip.text_content())

@@ -444,7 +444,7 @@ function render({ model, el }) {
     h("span", { class: "tv-spacer" }),
     // a newcomer reads what Step and Continue step through before pressing them
     group(h("span", { class: "tv-group-label" }, "Backward:"),
-      h("button", { class: "tv-step", title: "Apply one vector-Jacobian product", onclick: () => send("step") }, "Step"),
+      h("button", { class: "tv-step", title: "One backward step: the next op's vector-Jacobian product (VJP)", onclick: () => send("step") }, "Step"),
       h("button", { class: "tv-continue", title: "Run backward to the end or a breakpoint", onclick: () => send("continue") }, "Continue"),
       h("button", { class: "tv-reset", title: "Forget the stepping", onclick: () => send("reset") }, "Reset")),
     stepBox,
@@ -519,15 +519,25 @@ function render({ model, el }) {
       stepPanel.replaceChildren();   // empty: hidden (the inspector says how to start)
       return;
     }
-    const rows = [["steps applied", String(s.count) + (s.done ? " (done)" : "")]];
-    if (s.op) rows.push(["VJP of", `${s.op} (tape entry #${s.entry})`], ["at", s.source], ["upstream", s.upstream]);
-    (s.input_grads || []).forEach((g, i) => rows.push([`grad ${s.input_names[i]}`, g]));
-    (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g]));
+    // [label, value, what the label means: its tooltip, for a reader new to the terms]
+    const rows = [["steps applied", String(s.count) + (s.done ? " (done)" : ""),
+      "Backward steps run so far: Step runs one, Continue the rest"]];
+    if (s.op) {
+      rows.push(["VJP of", `${s.op} (tape entry #${s.entry})`, "The op whose backward step "
+        + "(its vector-Jacobian product, VJP) ran last: the outlined node"],
+      ["at", s.source, "The line of your code that ran that op"],
+      ["upstream", s.upstream,
+        "The gradient of the loss (the target) arriving at that op's output"]);
+    }
+    (s.input_grads || []).forEach((g, i) => rows.push([`grad ${s.input_names[i]}`, g,
+      `The gradient that op sends back to its input ${s.input_names[i]}`]));
+    (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g,
+      `The gradient of the loss (the target) with respect to ${name}, as summed so far`]));
     stepPanel.replaceChildren(h("span", { class: "tv-stepper-title" }, "Backward stepping"),
       // what the graph's borders now mean (dot.py draws them; tape.css marks the step)
       h("span", { class: "tv-key" }, "violet border: gradient, thicker = larger · dashed: "
         + "none yet · pink dashes: the VJP just run"),
-      ...rows.map(([label, value]) => h("span", { class: "tv-chip" },
+      ...rows.map(([label, value, tip]) => h("span", { class: "tv-chip", title: tip },
         h("span", { class: "tv-chip-label" }, label), " ", value)));
   }
   // the node the inspector shows (also its data-node): a new one scrolls back to its top.
