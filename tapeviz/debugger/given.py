@@ -84,7 +84,7 @@ def condition_failed(bp, node, error: Exception) -> None:
     bp.disable()
     where = f" set at {bp.set_at.location}" if bp.set_at is not None else ""
     ran = f" at {node.source.location}" if node.source is not None else ""
-    _add_note(error, f"break_on: raised by the condition of the breakpoint{where}, asked "
+    add_note(error, f"break_on: raised by the condition of the breakpoint{where}, asked "
                      f"about {node.op.name} ({node.phase}){ran}; the breakpoint is disabled\n"
                      f"  hint: a condition is given the node: node.op.name, node.inputs, "
                      f"node.output (a Tensor), node.scope, node.source; set it again with the "
@@ -92,7 +92,7 @@ def condition_failed(bp, node, error: Exception) -> None:
                      f"float(tf.reduce_max(node.output)) > 10)")
 
 
-def _add_note(error: Exception, note: str) -> None:
+def add_note(error: Exception, note: str) -> None:
     """`error.add_note(note)`; Python 3.10 has no notes, and its traceback would not show
     them: there the note is also warned from the user's line."""
     if hasattr(error, "add_note"):

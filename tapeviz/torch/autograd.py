@@ -31,6 +31,7 @@ import torch
 
 from .. import events
 from ..backward import BackwardStep
+from ..debugger.given import add_note
 from ..tensor import wrap
 from . import error_notes, modules, values
 
@@ -152,7 +153,7 @@ def run(func, args, kwargs, tapes):
         pass_.end(remove_hooks=True)
         note = error_notes.overwritten(error, ops)
         if note is not None:
-            error.add_note(note)
+            add_note(error, note)
         raise
     # a freed graph cannot run again: its inert hooks go with it, unremoved (~3 us each)
     pass_.end(remove_hooks=bool(retained))

@@ -41,6 +41,7 @@ from torch.overrides import TorchFunctionMode
 
 from .. import events
 from ..debugger import breakpoint_listener
+from ..debugger.given import add_note
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
 from . import autograd, error_notes, modules, ops, updates, values
@@ -112,8 +113,8 @@ def _traced(op, func, args, kwargs, route, tapes):
     try:
         result = func(*args, **kwargs)
     except Exception as error:   # torch's error, kept as it is, says where it was too
-        error.add_note(error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
-                                             source))
+        add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
+                                              source))
         raise
     duration = perf_counter() - started
     output = _first_tensor(result)
