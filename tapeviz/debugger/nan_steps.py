@@ -1,7 +1,9 @@
 """Where NaN/Inf was born over a Recorder's steps: after a run diverged, every later step
 holds NaN, so the birth is searched from the step before the first non-finite loss or
 gradient; when no kept op made it from finite inputs, the first op given it from outside
-(the data, a variable's value: `nan_entry`) is named, with the input and what it was.
+(the data, a variable's value: `nan_entry`) is named, with the input and what it was. An
+op inside a VJP is named with the forward op whose VJP ran it and that op's line (the user's
+`tf.sqrt(...)`, not only the `tape.gradient` call).
 """
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import math
 
 from .findings import Finding
 from .nan_entry import NaNEntry
-from .numerics import _where, find_nan_origin
+from .numerics import _origin, _where, find_nan_origin
 from .summary import all_finite
 
 
@@ -34,6 +36,10 @@ def _first_nan(steps, carried_in: bool, dropped: int) -> Finding | None:
         origin = find_nan_origin([rop.node for rop in step.ops], entered=carried_in)
         if origin is None:
             continue
+        if origin.phase == "backward" and origin.vjp_of is None:
+            forward = vjp_of(step, origin.node)
+            if forward is not None:
+                origin = _origin(origin.node, forward.index, forward.node)
         later = sum(1 for s in steps if s.index > step.index and s.loss is not None
                     and not math.isfinite(s.loss))
         after = f"; {later} later step(s) have a non-finite loss" if later else ""
@@ -42,6 +48,22 @@ def _first_nan(steps, carried_in: bool, dropped: int) -> Finding | None:
         return Finding("nan", f"{str(origin).splitlines()[0]}; first in step "
                        f"{step.number}{after}", origin.node, origin.source)
     return None
+
+
+def vjp_of(step, node):
+    """The forward op (a RecordedOp) of recorded `step` whose VJP ran backward `node`: the
+    one whose upstream gradient `node` read, else (an op named `<op>_grad`) the `<op>` whose
+    output it read; or None."""
+    forward = [rop for rop in step.ops if rop.phase == "forward"]
+    by_gradient = {id(rop.grad): rop for rop in forward if rop.grad is not None}
+    for tensor in node.inputs:
+        if id(tensor._value) in by_gradient:
+            return by_gradient[id(tensor._value)]
+    name = node.op.name.removesuffix("_grad")
+    if name == node.op.name:
+        return None
+    outputs = {rop.node.output_id: rop for rop in forward if rop.op == name}
+    return next((outputs[i] for i in node.input_ids if i in outputs), None)
 
 
 def _carried_in(entry: NaNEntry, step, after: str, dropped: int) -> Finding:

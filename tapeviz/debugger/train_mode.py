@@ -3,12 +3,16 @@ no gradient (accuracy on held-out batches), so its dropout still drops units at 
 its batch norm still normalises by each batch's own statistics and moves its running
 averages: the figures are noisy and the evaluation changes the model. (Or `F.dropout(h, p)`
 in `forward`, whose `training=True` default ignores `model.eval()`.) Read from the torch
-adapter's `dropout` and `batch_norm` nodes, whose `training` argument says the mode.
+adapter's `dropout` and `batch_norm` nodes, whose `training` argument says the mode; in a
+Keras model, from `model(x, training=True)` copied from the training step into the
+evaluation: a Dropout layer's keep mask (`dropout_mask`), a BatchNormalization layer that
+normalised by the batch (it reads no `moving_variance`) or moved its moving averages.
 """
 from __future__ import annotations
 
 import re
 
+from ..tensor import VariableRead
 from .findings import Finding
 from .numerics import _where
 
@@ -17,6 +21,8 @@ _RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dr
 _BATCH_STATISTICS = frozenset({"batch_norm"})
 # F.dropout(h, p) written in forward: training=True unless given, whatever model.eval() set
 _FUNCTIONAL = re.compile(r"\b(?:F|functional|torch)\.\w*dropout\w*\s*\(")
+_KERAS_FIX = ("evaluate with training=False: model(x) (its default) or model(x, training=False); "
+              "training=True is for the training step")
 
 
 def _functional(node) -> bool:
@@ -32,21 +38,37 @@ def training_mode_in_evaluation(steps) -> list:
             not any(step.variable_gradients for step in steps[:-1]):
         return []
     step = steps[-1]
-    training = [op.node for op in step.ops if op.node.phase == "forward"
-                and op.node.op.name in _RANDOM | _BATCH_STATISTICS
-                and op.node.params.get("training") is True]
-    if not training:
-        return []
-    names = sorted({node.op.name for node in training})
-    effects = []
-    if _RANDOM & set(names):
-        p = next(node.params.get("p") for node in training if node.op.name in _RANDOM)
-        effects.append("dropout still zeroes units at random"
-                       + (f" ({p:.0%} of them)" if isinstance(p, float) else ""))
-    if "batch_norm" in names:
-        effects.append("batch_norm still normalises by each batch's own statistics and moves "
-                       "its running averages (the evaluation changes the model)")
-    first = training[0]
+    forward = [op.node for op in step.ops if op.node.phase == "forward"]
+    training = [(node.op.name, node) for node in forward
+                if node.op.name in _RANDOM | _BATCH_STATISTICS
+                and node.params.get("training") is True]
+    if training:
+        return [_finding(step, training, _torch_fixes([node for _, node in training]))]
+    keras = _keras_training(forward)
+    return [_finding(step, keras, [_KERAS_FIX])] if keras else []
+
+
+def _keras_training(forward) -> list:
+    """[(kind, first node)] of each Keras Dropout and BatchNormalization layer among the
+    `forward` nodes that ran in training mode: a dropout's keep mask, or a batch norm layer
+    (by its scope) that read no moving variance to normalise with, or moved its averages."""
+    found, batch_norms = [], {}
+    for node in forward:
+        layer = node.scope.rsplit("/", 1)[-1]
+        if node.op.name == "dropout_mask" and layer.startswith("dropout"):
+            found.append(("dropout", node))
+        elif layer.startswith("batch_normalization"):
+            batch_norms.setdefault(node.scope, []).append(node)
+    for nodes in batch_norms.values():
+        reads = [(node, tensor.variable.name) for node in nodes for tensor in node.inputs
+                 if type(tensor) is VariableRead]
+        moved = any(node.op.kind == "update" and "/moving_" in name for node, name in reads)
+        if moved or not any("/moving_variance" in name for _, name in reads):
+            found.append(("batch_norm", nodes[0]))
+    return sorted(found, key=lambda pair: forward.index(pair[1]))
+
+
+def _torch_fixes(training) -> list:
     fixes = []
     if not all(map(_functional, training)):
         fixes.append("call model.eval() before evaluating (and model.train() before training "
@@ -54,11 +76,28 @@ def training_mode_in_evaluation(steps) -> list:
     if any(map(_functional, training)):
         fixes.append("F.dropout ignores model.eval() (its training=True default): pass "
                      "training=self.training, or use an nn.Dropout layer")
+    return fixes
+
+
+def _finding(step, training, fixes) -> Finding:
+    """The finding for `training`, [(kind: dropout or batch_norm, a node of that layer)] in
+    training mode, with the `fixes` in the engine's words."""
+    names = sorted({kind for kind, _ in training})
+    effects = []
+    if _RANDOM & set(names):
+        p = next(node.params.get("p", node.params.get("rate")) for kind, node in training
+                 if kind in _RANDOM)
+        effects.append("dropout still zeroes units at random"
+                       + (f" ({p:.0%} of them)" if isinstance(p, float) else ""))
+    if "batch_norm" in names:
+        effects.append("batch_norm still normalises by each batch's own statistics and moves "
+                       "its running averages (the evaluation changes the model)")
+    kind, first = training[0]
     message = (f"step {step.number} computed no gradient (an evaluation) but ran "
                f"{' and '.join(names)} in training mode, {len(training)} "
                f"call{'s' if len(training) > 1 else ''}: "
                f"{'; '.join(effects)}, so its figures are noisy and not the model's; "
-               f"{first.op.name} at {_where(first.source)}"
+               f"{kind} at {_where(first.source)}"
                + (f" in layer {first.scope}" if first.scope else "")
                + "; fix: " + "; and ".join(fixes))
-    return [Finding("train_mode_in_evaluation", message, first)]
+    return Finding("train_mode_in_evaluation", message, first)

@@ -83,6 +83,25 @@ class _VariableList(list):
         return self
 
 
+def _made_again(unknown: list, known: list, given: list) -> str:
+    """What to add when an unknown variable was made at the line, with the shape, of a known
+    one this call was not `given`: a tf.Variable made inside the training step, a new
+    variable each step in place of the last (whose updates are lost)."""
+    given = {id(var) for var in given}
+    lines = {(v.made_at.filename, v.made_at.lineno, tuple(v.shape)): v for v in known
+             if v.made_at is not None and id(v) not in given}
+    for var in unknown:
+        made = var.made_at
+        first = (lines.get((made.filename, made.lineno, tuple(var.shape)))
+                 if made is not None else None)
+        if first is not None:
+            return (f"; {var.name!r} was made at {made.location}: {made.line}, the line "
+                    f"that made {first.name!r} before: a tf.Variable made inside the "
+                    f"training step is a new variable each step, starting again from its "
+                    f"initial value (every update is lost)")
+    return ""
+
+
 class Optimizer:
     """Base class of the Keras optimizers; subclasses define `_slot_names` and `_apply_dense`."""
 
@@ -341,12 +360,16 @@ class Optimizer:
             known = list(self._first_variables.values())
             shown = ", ".join(map(repr, known[:6])) + (f" and {len(known) - 6} more"
                                                         if len(known) > 6 else "")
+            remade = _made_again(unknown, [ref.deref() for ref in self._first_variables],
+                                 variables)
             raise InvalidArgumentError(
                 f"{self.name}.apply_gradients",
                 f"unknown variable{'s' if len(unknown) > 1 else ''} "
                 f"{', '.join(repr(var.name) for var in unknown)}: this optimizer can only "
-                f"update the variables it was first used with ({shown})",
-                hint=f"make a new optimizer for a new set of variables (a new model, layers "
+                f"update the variables it was first used with ({shown})" + remade,
+                hint="create the variable once, before the training loop, and let the "
+                     "optimizer update it" if remade else
+                     f"make a new optimizer for a new set of variables (a new model, layers "
                      f"unfrozen after training), e.g. tf.keras.optimizers."
                      f"{type(self).__name__}(...), as Keras 3 requires; or give it every "
                      f"variable before its first step: optimizer.build(var_list)")

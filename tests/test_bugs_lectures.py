@@ -1,0 +1,209 @@
+"""Bugs planted, one at a time, in the two reference programs: the CS20 lecture's birth-rate
+regression (per example with the Huber loss, and the vectorised version students write
+next) and the TF2 guide's MNIST CNN (its custom loop on the bundled 8x8 digits). Each is
+found the way a user looks: `diagnose(recorder)` (the widget's and the dashboard's
+alerts), the warning or the error the program meets. "Found" is a message that says what
+is wrong, names the op and this file's line of the buggy statement (marked `# BUG <n>`);
+the same program written correctly gives no finding.
+"""
+import functools
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.datasets import load_digits, synthetic_birth_life
+from tapeviz.debugger import Recorder, diagnose
+from tapeviz.viz.widget import TapeWidget
+from programs import guide_cnn, marked_line
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+
+here = functools.partial(marked_line, __file__)   # '<this file>:<line>' of a marker
+
+
+def findings(kind: str, rec) -> list:
+    return [f for f in diagnose(rec) if f.kind == kind]
+
+
+def birth_life():
+    """(birth rates, life expectancies): the lecture file's layout (a synthetic stand-in)."""
+    data, _ = synthetic_birth_life()
+    return data[:, 0], data[:, 1]
+
+
+def digits(count: int = 192):
+    """The guide's dataset on the bundled digits: scaled images with their channel axis."""
+    (images, labels), _ = load_digits()
+    images = tf.cast(images[:count, ..., tf.newaxis] / 255, tf.float32)
+    return tf.data.Dataset.from_tensor_slices((images, tf.cast(labels[:count], tf.int64)))
+
+
+def guide_cnn_with_dropout():
+    """The guide's CNN with a Dropout before its head, as students add one."""
+    model = guide_cnn()
+    return tf.keras.Sequential(model.layers[:3] + [tf.keras.layers.Dropout(0.5),
+                                                   model.layers[3]])
+
+
+def train_guide_cnn(model, steps: int = 4):
+    """The guide's train_step over `steps` batches of 32."""
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for images, labels in digits().batch(32).take(steps):
+        with tf.GradientTape() as tape:
+            loss_value = loss_object(labels, model(images, training=True))
+        grads = tape.gradient(loss_value, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+
+# ---- the guide's CNN evaluated with training=True, copied from its train_step --------------
+def test_an_evaluation_of_the_guide_cnn_with_training_true_names_dropout_and_the_line():
+    tf.random.set_seed(0)
+    model = guide_cnn_with_dropout()
+    held_out = next(iter(digits().skip(128).batch(64)))[0]
+    with Recorder() as rec:
+        train_guide_cnn(model)
+        logits = model(held_out, training=True)  # BUG 1: an evaluation in training mode
+    [finding] = findings("train_mode_in_evaluation", rec)
+    assert finding.message.startswith(f"step {rec.last_step.number} computed no gradient (an "
+                                      "evaluation) but ran dropout in training mode")
+    assert "dropout still zeroes units at random (50% of them)" in finding.message
+    assert f"dropout at tests/{here('# BUG 1:')}" in finding.message
+    assert f"in layer {model.name}/{model.layers[3].name}" in finding.message
+    assert finding.message.endswith("fix: evaluate with training=False: model(x) (its "
+                                    "default) or model(x, training=False); training=True is "
+                                    "for the training step")
+    assert logits.shape == (64, 10)
+
+
+def test_an_evaluation_of_a_batch_norm_model_in_training_mode_is_found_and_eval_is_not():
+    """Batch norm in training mode normalises by the batch and moves its moving averages
+    (the recorder may count those updates into the step before: the layer reads no moving
+    variance to normalise with, which is what it is judged by)."""
+    tf.random.set_seed(0)
+    x = np.random.default_rng(0).normal(size=(32, 4)).astype(np.float32)
+    y = x[:, :1] - x[:, 1:2]
+
+    def run(training: bool):
+        model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu"),
+                                     tf.keras.layers.BatchNormalization(),
+                                     tf.keras.layers.Dense(1)])
+        optimizer = tf.keras.optimizers.SGD(0.05)
+        with Recorder() as rec:
+            for _ in range(3):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean(tf.square(model(x, training=True) - y))
+                grads = tape.gradient(loss, model.trainable_variables)
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            model(x, training=training)  # BUG 2: the evaluation's mode
+        return rec
+
+    [finding] = findings("train_mode_in_evaluation", run(training=True))
+    assert "ran batch_norm in training mode" in finding.message
+    assert f"batch_norm at tests/{here('# BUG 2:')}" in finding.message
+    assert "batch_norm still normalises by each batch's own statistics" in finding.message
+    assert findings("train_mode_in_evaluation", run(training=False)) == []
+
+
+def test_the_guide_cnn_evaluated_as_the_guide_does_gives_no_alert():
+    tf.random.set_seed(0)
+    model = guide_cnn_with_dropout()
+    held_out = next(iter(digits().skip(128).batch(64)))[0]
+    with Recorder() as rec:
+        train_guide_cnn(model)
+        model(held_out)
+    assert TapeWidget(rec).alerts == []
+
+
+# ---- the vectorised regression: reduce_mean over the wrong axis leaves a loss per example ---
+def vectorised_regression(axis, steps: int = 6):
+    birth_rate, life = birth_life()
+    x, y = tf.constant(birth_rate[:, None]), tf.constant(life[:, None])
+    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
+    optimizer = tf.keras.optimizers.SGD(0.01)
+    with Recorder() as rec:
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                squared = tf.square(y - (tf.matmul(x, w) + b))
+                loss = tf.reduce_mean(squared, axis=axis)  # BUG 3: axis=1 keeps the batch
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    return rec
+
+
+def test_a_loss_per_example_from_reduce_mean_over_the_wrong_axis_names_the_op_and_the_line():
+    rec = vectorised_regression(axis=1)
+    [finding] = findings("non_scalar_loss", rec)
+    assert finding.message.startswith(
+        "the loss given to tape.gradient in step 1 is not one number: shape (190,), 190 "
+        "values, made by reduce_mean over axis=1 of a (190, 1), which left the other axes, "
+        f"at tests/{here('# BUG 3:')}")
+    assert "every gradient is 190x that of their mean" in finding.message
+    assert "fix: reduce it to one number over every axis" in finding.message
+    assert diagnose(rec)[0].kind == "non_scalar_loss"   # the cause before its symptoms
+
+
+def test_the_vectorised_regression_with_one_loss_gives_no_alert():
+    rec = vectorised_regression(axis=None)
+    assert rec.steps[-1].loss < rec.steps[0].loss
+    assert TapeWidget(rec).alerts == []
+
+
+def test_a_keras_loss_function_per_example_given_to_the_tape_is_named():
+    birth_rate, life = birth_life()
+    x, y = birth_rate[:64, None], life[:64, None]
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    optimizer = tf.keras.optimizers.SGD(0.001)
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.keras.losses.mean_squared_error(y, model(x))  # BUG 4: one per row
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = findings("non_scalar_loss", rec)
+    assert "shape (64,), 64 values" in finding.message
+    assert f"at tests/{here('# BUG 4:')}" in finding.message
+    assert "a Keras loss function returns one loss per example" in finding.message
+
+
+# ---- the per-example regression with a norm penalty: sqrt(0)'s gradient at a zero init -----
+def test_a_norm_penalty_at_zero_weights_names_sqrt_and_its_line_not_only_the_gradient_call():
+    birth_rate, life = birth_life()
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.01)
+    with Recorder() as rec:
+        for x_i, y_i in zip(birth_rate[:4], life[:4]):
+            with tf.GradientTape() as tape:
+                t = y_i - (x_i * w + b)
+                loss = t ** 2 + 0.01 * tf.sqrt(w * w + b * b)  # BUG 5: the norm of zeros
+            grads = tape.gradient(loss, [w, b])  # BUG 5: the gradient call
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    [finding] = findings("nan", rec)
+    assert finding.message.startswith(
+        "sqrt_grad produced inf in backward, in the VJP of sqrt (tape entry #")
+    assert f"tests/{here('# BUG 5: the norm')}" in finding.message
+    assert "sqrt's gradient 0.5 / sqrt(x) is infinite where x = 0" in finding.message
+    assert "fix: add an epsilon inside the root" in finding.message
+    assert "first in step 1" in finding.message
+    assert finding.source.lineno == int(here("# BUG 5: the norm").split(":")[1])
+
+
+# ---- the per-example regression with its weight made inside the step ------------------------
+def test_a_variable_made_in_the_step_refused_by_the_optimizer_names_its_line_and_the_fix():
+    birth_rate, life = birth_life()
+    b = tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.01)
+    with pytest.raises(tf.errors.InvalidArgumentError) as refused:
+        for x_i, y_i in zip(birth_rate[:3], life[:3]):
+            w = tf.Variable(0.0)  # BUG 6: a new weight each step
+            with tf.GradientTape() as tape:
+                loss = tf.square(y_i - (x_i * w + b))
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))  # BUG 6: refused
+    message = str(refused.value)
+    assert f"was made at tests/{here('# BUG 6: a new')}: w = tf.Variable(0.0)" in message
+    assert "a tf.Variable made inside the training step is a new variable each step" in message
+    assert message.splitlines()[1].strip().startswith(f"at tests/{here('# BUG 6: refused')}")
+    assert message.endswith("hint: create the variable once, before the training loop, and "
+                            "let the optimizer update it")
