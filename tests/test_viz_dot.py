@@ -4,7 +4,8 @@ import re
 import pytest
 
 import tapeviz as tf
-from tapeviz.viz.dot import ALARM, FAN_IN_LABELS, HIGHLIGHT, SELECTED, quote, to_dot
+from tapeviz.viz.dot import (ALARM, FAN_IN_BUNDLE, FAN_IN_LABELS, HIGHLIGHT, SELECTED, quote,
+                             to_dot)
 from tapeviz.viz.graph import Graph
 from tapeviz.viz.render import find_layout_binary, layout_svg
 
@@ -195,6 +196,31 @@ def test_labels_at_a_wide_fan_in_are_left_to_the_tooltips(parts):
         f"part{i} → concat: ({i + 1},) (2 edges in one)" for i in range(parts)]
     labels = [_attr(line, "xlabel") for line in into_concat if "xlabel" in line]
     assert labels == (["×2"] * parts if parts <= FAN_IN_LABELS else [])
+
+
+@pytest.mark.parametrize("count", [FAN_IN_BUNDLE, 30])
+def test_a_wide_fan_in_comes_through_one_box_that_counts_the_inputs(count):
+    """30 thin arrows into an add_n piled their heads on one edge of its box."""
+    xs = [tf.Variable(float(i), name=f"x{i}") for i in range(count)]
+    with tf.GradientTape() as tape:
+        tf.add_n(xs)
+    dot = to_dot(Graph.from_tape(tape))
+    op = next(line for line in dot.splitlines() if "add_n" in line and "->" not in line)
+    op_id = re.match(r'  "([^"]+)"', op).group(1)
+    into = [line for line in _edge_lines(dot) if line.startswith('  "v')]
+    assert len(into) == count
+    if count <= FAN_IN_BUNDLE:   # a few inputs: each arrow goes into the op itself
+        assert all(f'-> "{op_id}" ' in line and "arrowhead" not in line for line in into)
+        assert "~inputs" not in dot
+        return
+    box = _node_line(dot, f"{op_id}~inputs")
+    assert _attr(box, "label") == f"{count} inputs" and _attr(box, "id") == op_id
+    assert _attr(box, "tooltip") == f"{count} inputs of add_n: a click selects add_n"
+    assert all(f'-> "{op_id}~inputs" ' in line and _attr(line, "arrowhead") == "none"
+               for line in into)
+    arrow = [line for line in _edge_lines(dot) if f'-> "{op_id}" [' in line]
+    assert [line.split(" [")[0] for line in arrow] == [f'  "{op_id}~inputs" -> "{op_id}"']
+    assert _attr(arrow[0], "penwidth") == "2.5"
 
 
 def test_one_tensor_read_twice_inside_a_box_gets_no_count():

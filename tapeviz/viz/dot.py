@@ -37,6 +37,11 @@ MAX_LABEL = 32
 # (same DOT id, so a click on any copy selects it): edges from one weight to every step of
 # a long loop span the whole graph, and Graphviz's layout time explodes with such edges
 MAX_FANOUT = 3
+# an op with more inputs than this (an add_n of 30 tensors, a concat of many boxes) takes them
+# through one small box beside it that says how many ("30 inputs", same DOT id as the op, so
+# a click on it selects the op): the inputs' lines end at that box, with no arrowheads, and one
+# thick arrow goes on into the op, where 30 thin arrows had piled their heads on one edge
+FAN_IN_BUNDLE = 8
 
 # An edge label says what the boxes at its ends do not: every box already prints its output's
 # shape, so an edge names a shape only where the tensor it carries has another one (a collapsed
@@ -311,6 +316,9 @@ fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variab
         drawn[node.id] = _attrs(_node_attrs(node, largest, with_grads, highlight, selected))
         lines.append(f"  {quote(node.id)} [{drawn[node.id]}];\n")
     fanout = Counter(e.src for e in graph.edges if nodes[e.src].kind in ("variable", "constant"))
+    fan_in = Counter(e.dst for e in graph.edges)
+    bundles = {dst: _bundle(nodes[dst], count, lines)
+               for dst, count in fan_in.items() if count > FAN_IN_BUNDLE}
     copies: Counter = Counter()
     for edge, label in zip(graph.edges, _edge_labels(graph)):
         src = edge.src
@@ -319,7 +327,23 @@ fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variab
             if copies[src] > 1:
                 src = f"{src}~{copies[src]}"
                 lines.append(f"  {quote(src)} [{drawn[edge.src]}];\n")
-        lines.append(f"  {quote(src)} -> {quote(edge.dst)} "
-                     f"[{_attrs(_edge_attrs(edge, nodes, largest, label))}];\n")
+        attrs = _edge_attrs(edge, nodes, largest, label)
+        if edge.dst in bundles:
+            attrs["arrowhead"] = "none"
+        lines.append(f"  {quote(src)} -> {quote(bundles.get(edge.dst, edge.dst))} "
+                     f"[{_attrs(attrs)}];\n")
     lines.append("}\n")
     return "".join(lines)
+
+
+def _bundle(node, count: int, lines: list) -> str:
+    """The box that takes `node`'s `count` inputs (FAN_IN_BUNDLE) and its arrow into `node`,
+    added to `lines`; returns the box's DOT name."""
+    name, op = f"{node.id}~inputs", node.op or node.label
+    box = {"id": node.id, "label": f"{count} inputs", "shape": "box", "height": "0.2",
+           "fillcolor": FILL["shape"], "margin": "0.06,0.02", "class": "kind-bundle",
+           "tooltip": f"{count} inputs of {op}: a click selects {op}"}
+    arrow = {"penwidth": "2.5", "arrowsize": "0.8", "tooltip": f"{count} inputs → {op}"}
+    lines.append(f"  {quote(name)} [{_attrs(box)}];\n")
+    lines.append(f"  {quote(name)} -> {quote(node.id)} [{_attrs(arrow)}];\n")
+    return name

@@ -72,6 +72,37 @@ function focusable(node) {
   node.setAttribute("aria-label", (label || node.id).replace(/\n+/g, "; "));
 }
 
+// How far a view moves so that the span [lo, hi] (screen px) lies inside [start, end], a
+// margin from its ends, moving the least; a span longer than that puts its start at the start.
+function shiftInto(lo, hi, start, end, margin = 12) {
+  if (hi - lo > end - start - 2 * margin || lo < start + margin) return lo - (start + margin);
+  if (hi > end - margin) return hi - (end - margin);
+  return 0;
+}
+
+// The "more" hint goes to the first place along the pane's edges (bottom left, bottom right,
+// bottom middle, then the top's) where it covers no node and no edge label; where each
+// place covers some, to the one that covers least.
+function placeHint(container, hint, svg) {
+  const r = container.getBoundingClientRect();
+  const w = hint.offsetWidth, hh = hint.offsetHeight;
+  const drawn = [...svg.querySelectorAll("g.node, g.edge text")].map((e) => e.getBoundingClientRect())
+    .filter((q) => q.right > r.left && q.left < r.right && q.bottom > r.top && q.top < r.bottom);
+  const covered = (x, y) => drawn.reduce((sum, q) => sum
+    + Math.max(0, Math.min(r.left + x + w, q.right) - Math.max(r.left + x, q.left))
+    * Math.max(0, Math.min(r.top + y + hh, q.bottom) - Math.max(r.top + y, q.top)), 0);
+  const bottom = r.height - hh - 6, right = r.width - w - 8, middle = (r.width - w) / 2;
+  const places = [[8, bottom], [right, bottom], [middle, bottom], [right, 6], [8, 6], [middle, 6]];
+  let best = places[0], least = Infinity;
+  for (const [x, y] of places) {
+    const area = covered(x, y);
+    if (area < least) { best = [x, y]; least = area; }
+    if (area === 0) break;
+  }
+  Object.assign(hint.style, { left: `${Math.max(0, best[0])}px`, top: `${Math.max(0, best[1])}px`,
+    bottom: "auto" });
+}
+
 // Pan and zoom by rewriting the SVG viewBox: it opens at the legible scale (above), the wheel
 // scrolls (the page takes over at the graph's ends), Ctrl+wheel or a pinch zooms about the
 // cursor, drag pans. The pane is as tall as the graph at that scale, up to 3/4 of the window.
@@ -88,19 +119,29 @@ export function panZoom(container, onClick) {
     clicked = { id: node.id, x: (n.left + n.right) / 2 - r.left, y: (n.top + n.bottom) / 2 - r.top };
     onClick(node.id);
   }
-  // After a redraw, the clicked node (or, when it was a group that opened or closed, the
-  // first node that is new) goes back where the click was: the view does not jump away.
+  // After a redraw, the clicked node goes back where the click was: the view does not jump
+  // away. When it was a group that opened (or closed), the first node that is new goes there,
+  // then the view moves the least that brings all the new nodes into the pane, or, when they
+  // are more than the pane holds, their top left corner to the pane's: what opened is in view.
   function anchor() {
     const nodes = [...svg.querySelectorAll("g.node")];
-    const ids = new Set(nodes.map((n) => n.id));
-    const target = clicked && (nodes.find((n) => n.id === clicked.id)
-      || nodes.find((n) => !known.has(n.id)));
-    known = ids;
+    const fresh = nodes.filter((n) => !known.has(n.id));
+    known = new Set(nodes.map((n) => n.id));
+    const same = clicked && nodes.find((n) => n.id === clicked.id);
+    const target = same || (clicked && fresh[0]);
     if (!target || !box) return;
-    const n = target.getBoundingClientRect(), r = container.getBoundingClientRect();
+    const r = container.getBoundingClientRect();
     if (!r.width) return;
-    const dx = (n.left + n.right) / 2 - r.left - clicked.x;
-    const dy = (n.top + n.bottom) / 2 - r.top - clicked.y;
+    const n = target.getBoundingClientRect();
+    let dx = (n.left + n.right) / 2 - r.left - clicked.x;
+    let dy = (n.top + n.bottom) / 2 - r.top - clicked.y;
+    if (!same) {
+      const opened = fresh.map((f) => f.getBoundingClientRect());
+      const lo = (side) => Math.min(...opened.map((q) => q[side]));
+      const hi = (side) => Math.max(...opened.map((q) => q[side]));
+      dx += shiftInto(lo("left") - dx, hi("right") - dx, r.left, r.right);
+      dy += shiftInto(lo("top") - dy, hi("bottom") - dy, r.top, r.bottom);
+    }
     if (Math.abs(dx) + Math.abs(dy) < 1) return;
     moved = true;
     apply({ ...box, x: box.x + dx * box.w / r.width, y: box.y + dy * box.h / r.height });
@@ -128,17 +169,23 @@ export function panZoom(container, onClick) {
       if (again) again.focus({ preventScroll: true });
     }
   }
-  // shown while the view cuts the graph, so nobody takes the part in view for all of it
+  // shown while the view cuts the graph, so nobody takes the part in view for all of it; it
+  // sits where it covers no node and no edge label (placeHint), found again a frame after
+  // the view moves
   const more = h("div", { class: "tv-more", "aria-hidden": "true" },
     "more: drag or scroll · Ctrl+scroll zooms · Fit goes back");
+  let hintFrame = 0;
   function apply(b) {
     box = b;
     if (!svg) return;
     svg.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
     const cut = home && (b.x > home.x + 1 || b.y > home.y + 1 || b.x + b.w < home.x + home.w - 1
       || b.y + b.h < home.y + home.h - 1);
-    if (!cut) more.remove();
-    else if (more.parentNode !== container) container.append(more);
+    if (!cut) { more.remove(); return; }
+    if (more.parentNode !== container) container.append(more);
+    if (!hintFrame) {
+      hintFrame = requestAnimationFrame(() => { hintFrame = 0; if (svg) placeHint(container, more, svg); });
+    }
   }
   // the legible view: the scale of `legibleScale`, the graph's top in view, centred when narrow
   function fit() {
@@ -253,6 +300,7 @@ export function panZoom(container, onClick) {
     window.removeEventListener("pointermove", onMove);
     window.removeEventListener("pointerup", onUp);
     if (observer) observer.disconnect();
+    if (hintFrame) cancelAnimationFrame(hintFrame);
     drag = null;
   }
   const refit = () => { clicked = null; fit(); };   // the Fit button: the view the graph opens at
@@ -437,20 +485,30 @@ function render({ model, el }) {
     document.body.append(a); a.click(); a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
+  // [class, label, title when something is drawn, action]: with nothing recorded they are
+  // disabled, and their title says why (drawButtons)
+  const button = ([cls, label, title, onclick]) => {
+    const b = h("button", { class: cls, onclick }, label);
+    b.dataset.title = title;
+    return b;
+  };
+  const stepping = [
+    ["tv-step", "Step", "One backward step: the next op's vector-Jacobian product (VJP)", () => send("step")],
+    ["tv-continue", "Continue", "Run backward to the end or a breakpoint", () => send("continue")],
+    ["tv-reset", "Reset", "Forget the stepping", () => send("reset")]].map(button);
+  const zooming = [
+    ["tv-zoom-in", "+", "Zoom in", () => zoomer.zoom(1 / 1.3)],
+    ["tv-zoom-out", "−", "Zoom out", () => zoomer.zoom(1.3)],
+    ["tv-fit", "Fit", "The graph across the pane at a readable size", () => zoomer.fit()]].map(button);
   // the buttons in groups that wrap as wholes on a narrow pane: stepping, zoom, downloads
   const group = (...children) => h("span", { class: "tv-tools" }, ...children);
   const toolbar = h("div", { class: "tv-toolbar" },
     title, status,
     h("span", { class: "tv-spacer" }),
     // a newcomer reads what Step and Continue step through before pressing them
-    group(h("span", { class: "tv-group-label" }, "Backward:"),
-      h("button", { class: "tv-step", title: "One backward step: the next op's vector-Jacobian product (VJP)", onclick: () => send("step") }, "Step"),
-      h("button", { class: "tv-continue", title: "Run backward to the end or a breakpoint", onclick: () => send("continue") }, "Continue"),
-      h("button", { class: "tv-reset", title: "Forget the stepping", onclick: () => send("reset") }, "Reset")),
+    group(h("span", { class: "tv-group-label" }, "Backward:"), ...stepping),
     stepBox,
-    group(h("button", { title: "Zoom in", onclick: () => zoomer.zoom(1 / 1.3) }, "+"),
-      h("button", { title: "Zoom out", onclick: () => zoomer.zoom(1.3) }, "−"),
-      h("button", { title: "The graph across the pane at a readable size", onclick: () => zoomer.fit() }, "Fit")),
+    group(...zooming),
     group(h("button", { title: "Download the graph as an SVG file", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "↓ SVG"),
       h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
                     onclick: () => send("export_html") }, "↓ HTML")));
@@ -496,6 +554,16 @@ function render({ model, el }) {
     zoomer.attach(graph.querySelector("svg"));
     mark("tv-selected", model.get("selected"));
     mark("tv-highlight", model.get("highlight"));
+  }
+  // nothing recorded: no backward pass to step and no graph to zoom, and the buttons say so
+  function drawButtons() {
+    const empty = Boolean(model.get("empty"));
+    for (const b of [...stepping, ...zooming]) {
+      b.disabled = empty;
+      b.title = !empty ? b.dataset.title : stepping.includes(b)
+        ? "Nothing recorded, so no backward pass to step: the graph pane says how to record one"
+        : "Nothing drawn to zoom: nothing was recorded";
+    }
   }
   function drawTitle() {
     title.textContent = model.get("title");
@@ -551,7 +619,9 @@ function render({ model, el }) {
       h("div", { class: "tv-section-title" }, "Breakpoints"),
       ...list.map((b) => h("div", { class: "tv-text" }, b)))] : [];
     if (!payload || !payload.title) {
-      const hint = model.get("empty") ? "Nothing recorded to inspect." : "Click a node to inspect it.";
+      const hint = model.get("empty") ? "Nothing recorded to inspect or step through yet: "
+        + "record ops as the note at left says, then show the widget again."
+        : "Click a node to inspect it.";
       inspector.replaceChildren(h("div", { class: "tv-hint" }, hint), ...breakList);
       inspector.dataset.node = "";
       shownId = null;
@@ -585,12 +655,12 @@ function render({ model, el }) {
     "change:step_labels": drawSlider,
     "change:alerts": drawAlerts, "change:stepper": drawStepper,
     "change:inspector": drawInspector, "change:breakpoints": drawInspector,
-    "change:empty": () => { drawSvg(); drawInspector(); },
+    "change:empty": () => { drawSvg(); drawInspector(); drawButtons(); },
     "change:error": drawError, "change:checking": drawChecking, "msg:custom": onMessage,
   };
   for (const [event, handler] of Object.entries(handlers)) model.on(event, handler);
   drawSvg(); drawTitle(); drawSlider(); drawAlerts(); drawStepper(); drawInspector();
-  drawError(); drawChecking();
+  drawError(); drawChecking(); drawButtons();
   // anywidget calls this when the view goes away: drop the model handlers and the
   // window-level pointer listeners, which would otherwise outlive the view
   return () => {
