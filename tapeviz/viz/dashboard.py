@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import pathlib
 import threading
 import time
 import traceback
@@ -35,12 +34,12 @@ from .. import events
 from ..debugger.diagnosis import diagnose
 from ..debugger.summary import all_finite
 from ..errors import bad_argument
+from .front import STATIC, module
 from .jupyter_extra import anywidget, traitlets
 from .panel import MAX_ALERTS, alert_list, find_alerts
 from .scene import Scene
 from .series import Series, check_settings
 
-_STATIC = pathlib.Path(__file__).parent / "static"
 _ACTIONS = ("pause", "step_op", "step_vjp", "resume", "stop")
 _ENDED = ("finished", "stopped", "failed")
 _RENDER_EVERY = 1.0  # seconds between tape layouts while the loop runs
@@ -89,8 +88,8 @@ class Dashboard(anywidget.AnyWidget):
     long run costs what a chart can show; `history()` is each bucket's last step and value.
     """
 
-    _esm = _STATIC / "dashboard.js"
-    _css = _STATIC / "dashboard.css"
+    _esm = module("dashboard.js")   # dashboard.js and the files it imports (front.py)
+    _css = STATIC / "dashboard.css"
 
     mode = traitlets.Unicode("none").tag(sync=True)        # "runner", "recorder" or "none"
     state = traitlets.Unicode("idle").tag(sync=True)       # the runner's state, or recording

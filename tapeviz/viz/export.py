@@ -2,11 +2,11 @@
 that tapes, recordings and widgets show where no kernel runs the widget.
 
 The HTML file inlines the SVG, the inspector payload of each drawn node and the widget's
-own ES module, `static/tape.js`, as a `data:` URL; a small inline module imports the
-functions it needs from it (`h`, `panZoom`, `alertItem`, `inspectorContent`,
-`sidePanel`), so the page pans, zooms, fits, jumps from an alert to its node and inspects as
-the widget does (the inspector widened, narrowed or hidden alike), opens offline from disk,
-with no kernel and nothing fetched.
+own ES module (`static/tape.js` joined with its parts by `front.module`) as a `data:` URL; a
+small inline module imports the functions it needs from it (`h`, `panZoom`, `alertItem`,
+`inspectorContent`, `sidePanel`), so the page pans, zooms, fits, jumps from an alert to its
+node and inspects as the widget does (the inspector widened, narrowed or hidden alike), opens
+offline from disk, with no kernel and nothing fetched.
 """
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def static_block(title: str, svg: str) -> str:
 
 def widget_html(widget) -> str:
     """One self-contained HTML page of `widget`'s current view (see the module docstring)."""
-    from .widget import STATIC
+    from .front import STATIC, module
     payloads = {}
     for node_id, node in list(widget.view.nodes.items())[:MAX_INSPECTED]:
         if node.kind != "group":
@@ -49,14 +49,14 @@ def widget_html(widget) -> str:
             "empty": widget.empty, "inspector": payloads}
     css = (STATIC / "tape.css").read_text(encoding="utf-8")
     return _PAGE.format(title=html.escape(widget.title), css=css, svg=widget.svg,
-                        data=_script_json(data), module=_module_url(STATIC / "tape.js"),
+                        data=_script_json(data), module=_module_url(module("tape.js")),
                         viewer=_VIEWER)
 
 
-def _module_url(path) -> str:
-    """An ES module file as a `data:` URL: importable offline, even from a file:// page, and
-    in base64 so nothing in the module's text can end the <script> element it sits in."""
-    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+def _module_url(text: str) -> str:
+    """An ES module as a `data:` URL: importable offline, even from a file:// page, and in
+    base64 so nothing in the module's text can end the <script> element it sits in."""
+    encoded = base64.b64encode(text.encode("utf-8")).decode("ascii")
     return f"data:text/javascript;base64,{encoded}"
 
 

@@ -32,6 +32,7 @@ from ..debugger.gradcheck import check_node_gradient
 from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
 from .export import static_block
+from .front import STATIC, module
 from .inspect import input_makers
 from .jupyter_extra import anywidget, traitlets
 from .collapse import renorm
@@ -41,7 +42,6 @@ from .panel import (StepShading, describe_breakpoint, dispatch_node_of, empty_me
 from .render import layout_svg
 from .scene import Scene
 
-STATIC = pathlib.Path(__file__).parent / "static"
 # what the first view says until its values (and its ×N boxes' blocks) are checked: what the
 # faded boxes mean and when that ends, in a newcomer's words
 CHECKING = "values not yet checked for NaN/Inf: boxes stay faded and dashed until the cell " \
@@ -112,7 +112,7 @@ class TapeWidget(anywidget.AnyWidget):
     'reduce_sum'
     """
 
-    _esm = STATIC / "tape.js"
+    _esm = module("tape.js")   # tape.js and the files it imports, joined (front.py)
     _css = STATIC / "tape.css"
 
     title = traitlets.Unicode("").tag(sync=True)

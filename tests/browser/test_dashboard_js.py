@@ -5,15 +5,14 @@ gets its mark and its name, round steps label the x axis, hovering the spike's c
 steps and raw range, and the note under the chart says how many steps a drawn point covers.
 The module is loaded as the browser loads it (a data: URL)."""
 import base64
-import pathlib
 
 import numpy as np
 import pytest
 
+from tapeviz.viz.front import module
 from tapeviz.viz.series import Series
 
-MODULE = pathlib.Path(__file__).resolve().parents[2] / "tapeviz" / "viz" / "static" / \
-    "dashboard.js"
+MODULE = module("dashboard.js").encode()   # the joined module the widget loads
 STEPS, SPIKE, NAN = 100_000, 61_234, 87_001
 
 
@@ -37,7 +36,7 @@ def long_series():
 
 @pytest.mark.browser
 def test_a_long_series_is_drawn_per_pixel_with_its_spike_and_nan(browser):
-    url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
+    url = "data:text/javascript;base64," + base64.b64encode(MODULE).decode()
     page = browser.context.new_page()
     try:
         page.set_content('<svg id="chart" style="width: 380px"></svg>')
@@ -108,7 +107,7 @@ def spiked_run(steps, max_points):
 def draw_each(browser, runs, measure: str, style: str = "width: 380px", log: bool = True):
     """Each of `runs` drawn in turn by the module's drawChart into one <svg style=...>, and
     what the JS statements `measure` return of it (they see m, svg, run, s and drawn)."""
-    url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
+    url = "data:text/javascript;base64," + base64.b64encode(MODULE).decode()
     page = browser.context.new_page()
     try:
         page.set_content(f'<svg id="chart" style="{style}"></svg>')
@@ -167,7 +166,7 @@ def test_a_spike_and_a_nan_are_drawn_at_any_length_and_bucket_count(browser):
 def test_hovering_a_column_that_ends_in_nan_names_the_step_the_nan_came(browser):
     """A pixel column of steps 1985-2000 whose loss went NaN at 1993 and stayed: hovering it
     says 1993 (it said 'last NaN' alone); a column of one NaN step says it once, in its head."""
-    url = "data:text/javascript;base64," + base64.b64encode(MODULE.read_bytes()).decode()
+    url = "data:text/javascript;base64," + base64.b64encode(MODULE).decode()
     column = {"x": 100, "from": 1985, "step": 2000, "low": 0.3, "high": 0.5, "value": None,
               "smooth": 0.4, "badStep": 1993, "bad": None}
     page = browser.context.new_page()

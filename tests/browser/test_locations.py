@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from tapeviz.viz.widget import STATIC
+from tapeviz.viz.front import STATIC, module as front_module
 
 from .harness import NotebookPage
 from .test_widgets import check_clean
@@ -36,7 +36,7 @@ def test_a_location_never_wraps_inside_in_a_narrow_panel(browser):
     page = NotebookPage(browser.context.new_page(), "locations")
     browser.pages.append(page)
     page.page.set_content("<!DOCTYPE html><html><body></body></html>")
-    module = base64.b64encode((STATIC / "tape.js").read_bytes()).decode("ascii")
+    module = base64.b64encode(front_module("tape.js").encode()).decode("ascii")
     spans = page.page.evaluate(_DRAW, [f"data:text/javascript;base64,{module}",
                                        (STATIC / "tape.css").read_text()])
     assert [span["text"] for span in spans] == ["Cell In[12], line 14", "examples/mnist.py:88"]

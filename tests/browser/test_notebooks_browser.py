@@ -405,8 +405,8 @@ def test_dashboard_scrolls_the_paused_node_into_its_own_pane_only(browser):
     """dashboard.js's scrollInto brings a node far down a tall tape into the tape pane's view
     and leaves the page around it where it was (in Lab, the notebook's scroll position)."""
     import base64
-    module = (pathlib.Path(__file__).resolve().parents[2] / "tapeviz" / "viz" / "static"
-              / "dashboard.js").read_bytes()
+    from tapeviz.viz.front import module as front_module
+    module = front_module("dashboard.js").encode()
     url = "data:text/javascript;base64," + base64.b64encode(module).decode("ascii")
     page = browser.context.new_page()
     try:

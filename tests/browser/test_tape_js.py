@@ -9,7 +9,8 @@ import pathlib
 import pytest
 
 import tapeviz as tf
-from tapeviz.viz.widget import STATIC, TapeWidget
+from tapeviz.viz.front import module as front_module
+from tapeviz.viz.widget import TapeWidget
 
 from .harness import NotebookPage
 from .test_widget_look import BUTTONS, EDGE_LABELS, NODE_LABELS, contrasts, label_heights
@@ -112,7 +113,7 @@ _RENDER_AND_CLEAN_UP = """async (url) => {
 def test_render_cleanup_removes_window_listeners_and_model_handlers(browser):
     page = open_page(browser, "cleanup")
     page.page.set_content("<!DOCTYPE html><html><body></body></html>")
-    module = base64.b64encode((STATIC / "tape.js").read_bytes()).decode("ascii")
+    module = base64.b64encode(front_module("tape.js").encode()).decode("ascii")
     result = page.page.evaluate(_RENDER_AND_CLEAN_UP, f"data:text/javascript;base64,{module}")
     assert sorted(result["during"]["listeners"]) == ["window:pointermove", "window:pointerup"]
     assert result["during"]["handlers"] > 0

@@ -1,0 +1,67 @@
+// The tape widget's inspector and alerts as DOM: sections, alert lines, a node's details.
+import { h } from "./dom.js";
+
+const MIN_PICTURE = 120;   // px: the longest side a picture in the inspector is drawn at, at least
+
+// One inspector section ({title, type: svg|img|table|code|text, content}) as DOM.
+export function section(s) {
+  const body = h("div", { class: "tv-section-body" });
+  if (s.type === "svg") {
+    body.innerHTML = s.content;  // our own encoder's SVG (every text in it escaped in Python)
+  } else if (s.type === "img") {
+    const img = h("img", { src: s.content, alt: s.title });
+    // a small matrix's heatmap (a 3x5 kernel comes as 30x50 pixels) is drawn larger by a whole
+    // factor, so its cells stay square and sharp and a person can see them
+    img.addEventListener("load", () => {
+      const factor = Math.ceil(MIN_PICTURE / Math.max(img.naturalWidth, img.naturalHeight));
+      if (factor > 1) img.width = img.naturalWidth * factor;
+    }, { once: true });
+    body.append(img);
+  } else if (s.type === "table") {
+    const table = h("table");
+    for (const row of s.content) {
+      table.append(h("tr", {}, ...row.map((cell) => h("td", {}, String(cell)))));
+    }
+    body.append(table);
+  } else if (s.type === "code") {
+    body.append(h("pre", { class: "tv-code" }, String(s.content)));
+  } else {
+    body.append(h("div", { class: "tv-text" }, String(s.content)));
+  }
+  return h("div", { class: "tv-section" }, h("div", { class: "tv-section-title" }, s.title), body);
+}
+
+// One alert line; with a node, a click (or Enter or Space) calls `jump(node)`.
+// The fix, when the message gives one ("...; fix: ..." or "...; hint: ..."), goes on a line of
+// its own, so a long alert reads as what happened, then what to do.
+export function alertItem(a, jump) {
+  const at = a.message.search(/; (?:fix|hint): /);
+  const what = at < 0 ? a.message : a.message.slice(0, at);
+  const item = h("div", { class: `tv-alert tv-alert-${a.kind}` },
+    h("span", { class: "tv-alert-kind" }, `${a.kind.replaceAll("_", " ")}: `), what);
+  if (at >= 0) item.append(h("div", { class: "tv-alert-fix" }, a.message.slice(at + 2)));
+  if (a.node) {
+    item.classList.add("tv-jump");
+    item.title = "Show this node";
+    item.tabIndex = 0;
+    item.setAttribute("role", "button");
+    item.addEventListener("click", () => jump(a.node));
+    item.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" || e.key === " ") { e.preventDefault(); jump(a.node); }
+    });
+  }
+  return item;
+}
+
+// The inspector's content for a payload: its title, the buttons (`buttons`, DOM) with what
+// they found right under them (`payload.results`, then `extra` nodes), then the sections.
+// The title and buttons stay pinned at the top of the side panel while it scrolls.
+export function inspectorContent(payload, buttons = [], extra = []) {
+  const results = (payload.results || []).map(section);
+  return [h("div", { class: "tv-inspector-head" },
+            h("div", { class: "tv-inspector-title" }, payload.title),
+            buttons.length ? h("div", { class: "tv-actions" }, ...buttons) : null),
+          results.length || extra.length
+            ? h("div", { class: "tv-results" }, ...results, ...extra) : null,
+          ...(payload.sections || []).map(section)].filter(Boolean);
+}

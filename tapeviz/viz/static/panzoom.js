@@ -1,0 +1,250 @@
+// The tape widget's graph pane: pan, zoom, keyboard focus, where the view goes after a
+// redraw and where the "more" hint sits.
+import { h } from "./dom.js";
+import { MAX_PANE, legibleScale, textHeights } from "./legible.js";
+
+// A node as keyboard and screen readers reach it: Tab stops on it, Enter or Space selects
+// it, and its label is Graphviz's tooltip (op, shape, dtype, the user's line).
+function focusable(node) {
+  const tip = node.querySelector("a[*|title]");
+  const label = tip ? tip.getAttributeNS("http://www.w3.org/1999/xlink", "title")
+    || tip.getAttribute("title") : "";
+  node.setAttribute("tabindex", "0");
+  node.setAttribute("role", "button");
+  node.setAttribute("aria-label", (label || node.id).replace(/\n+/g, "; "));
+}
+
+// How far a view moves so that the span [lo, hi] (screen px) lies inside [start, end], a
+// margin from its ends, moving the least; a span longer than that puts its start at the start.
+function shiftInto(lo, hi, start, end, margin = 12) {
+  if (hi - lo > end - start - 2 * margin || lo < start + margin) return lo - (start + margin);
+  if (hi > end - margin) return hi - (end - margin);
+  return 0;
+}
+
+// The "more" hint goes to the first place along the pane's edges (bottom left, bottom right,
+// bottom middle, then the top's) where it covers no node and no edge label; where each
+// place covers some, to the one that covers least.
+function placeHint(container, hint, svg) {
+  const r = container.getBoundingClientRect();
+  const w = hint.offsetWidth, hh = hint.offsetHeight;
+  const drawn = [...svg.querySelectorAll("g.node, g.edge text")].map((e) => e.getBoundingClientRect())
+    .filter((q) => q.right > r.left && q.left < r.right && q.bottom > r.top && q.top < r.bottom);
+  const covered = (x, y) => drawn.reduce((sum, q) => sum
+    + Math.max(0, Math.min(r.left + x + w, q.right) - Math.max(r.left + x, q.left))
+    * Math.max(0, Math.min(r.top + y + hh, q.bottom) - Math.max(r.top + y, q.top)), 0);
+  const bottom = r.height - hh - 6, right = r.width - w - 8, middle = (r.width - w) / 2;
+  const places = [[8, bottom], [right, bottom], [middle, bottom], [right, 6], [8, 6], [middle, 6]];
+  let best = places[0], least = Infinity;
+  for (const [x, y] of places) {
+    const area = covered(x, y);
+    if (area < least) { best = [x, y]; least = area; }
+    if (area === 0) break;
+  }
+  Object.assign(hint.style, { left: `${Math.max(0, best[0])}px`, top: `${Math.max(0, best[1])}px`,
+    bottom: "auto" });
+}
+
+// Pan and zoom by rewriting the SVG viewBox: it opens at the legible scale (above), the wheel
+// scrolls (the page takes over at the graph's ends), Ctrl+wheel or a pinch zooms about the
+// cursor, drag pans. The pane is as tall as the graph at that scale, up to 3/4 of the window.
+// A node reached by Tab, or shown for an alert (`show(id)`), is centred when out of view.
+// A drag may leave the graph, so its moves and release are heard on `window`; `dispose()`
+// removes those listeners and the pane's resize observer.
+export function panZoom(container, onClick) {
+  let svg = null, box = null, home = null, drag = null, moved = false, heights = [];
+  let clicked = null, known = new Set();   // the last node clicked, where; the ids drawn
+  const size = () => ({ w: container.clientWidth, h: container.clientHeight });
+  // a click on a node, remembered with its place in the pane, then passed on
+  function choose(node) {
+    const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
+    clicked = { id: node.id, x: (n.left + n.right) / 2 - r.left, y: (n.top + n.bottom) / 2 - r.top };
+    onClick(node.id);
+  }
+  // After a redraw, the clicked node goes back where the click was: the view does not jump
+  // away. When it was a group that opened (or closed), the first node that is new goes there,
+  // then the view moves the least that brings all the new nodes into the pane, or, when they
+  // are more than the pane holds, their top left corner to the pane's: what opened is in view.
+  function anchor() {
+    const nodes = [...svg.querySelectorAll("g.node")];
+    const fresh = nodes.filter((n) => !known.has(n.id));
+    known = new Set(nodes.map((n) => n.id));
+    const same = clicked && nodes.find((n) => n.id === clicked.id);
+    const target = same || (clicked && fresh[0]);
+    if (!target || !box) return;
+    const r = container.getBoundingClientRect();
+    if (!r.width) return;
+    const n = target.getBoundingClientRect();
+    let dx = (n.left + n.right) / 2 - r.left - clicked.x;
+    let dy = (n.top + n.bottom) / 2 - r.top - clicked.y;
+    if (!same) {
+      const opened = fresh.map((f) => f.getBoundingClientRect());
+      const lo = (side) => Math.min(...opened.map((q) => q[side]));
+      const hi = (side) => Math.max(...opened.map((q) => q[side]));
+      dx += shiftInto(lo("left") - dx, hi("right") - dx, r.left, r.right);
+      dy += shiftInto(lo("top") - dy, hi("bottom") - dy, r.top, r.bottom);
+    }
+    if (Math.abs(dx) + Math.abs(dy) < 1) return;
+    moved = true;
+    apply({ ...box, x: box.x + dx * box.w / r.width, y: box.y + dy * box.h / r.height });
+  }
+  function attach(newSvg) {
+    const focused = svg && container.contains(document.activeElement)
+      ? document.activeElement.id : null;
+    svg = newSvg;
+    if (!svg) { container.style.minHeight = ""; return; }
+    const vb = svg.viewBox && svg.viewBox.baseVal;
+    home = vb && vb.width ? { x: vb.x, y: vb.y, w: vb.width, h: vb.height } : null;
+    svg.removeAttribute("width");
+    svg.removeAttribute("height");
+    // out of the flow: the svg fills its pane and never sizes it (inserted at Graphviz's
+    // own size it would stretch the pane, and the side panel that follows its height)
+    Object.assign(svg.style, { position: "absolute", inset: "0", width: "100%", height: "100%" });
+    svg.setAttribute("role", "group");
+    svg.setAttribute("aria-label", "The tape's ops: Tab moves from node to node, Enter inspects");
+    for (const node of svg.querySelectorAll("g.node")) focusable(node);
+    heights = textHeights(svg);
+    if (moved && box) keepScale(); else fit();
+    anchor();
+    if (focused) {
+      const again = [...svg.querySelectorAll("g.node")].find((n) => n.id === focused);
+      if (again) again.focus({ preventScroll: true });
+    }
+  }
+  // shown while the view cuts the graph, so nobody takes the part in view for all of it; it
+  // sits where it covers no node and no edge label (placeHint), found again a frame after
+  // the view moves
+  const more = h("div", { class: "tv-more", "aria-hidden": "true" },
+    "more: drag or scroll · Ctrl+scroll zooms · Fit goes back");
+  let hintFrame = 0;
+  function apply(b) {
+    box = b;
+    if (!svg) return;
+    svg.setAttribute("viewBox", `${b.x} ${b.y} ${b.w} ${b.h}`);
+    const cut = home && (b.x > home.x + 1 || b.y > home.y + 1 || b.x + b.w < home.x + home.w - 1
+      || b.y + b.h < home.y + home.h - 1);
+    if (!cut) { more.remove(); return; }
+    if (more.parentNode !== container) container.append(more);
+    if (!hintFrame) {
+      hintFrame = requestAnimationFrame(() => { hintFrame = 0; if (svg) placeHint(container, more, svg); });
+    }
+  }
+  // the legible view: the scale of `legibleScale`, the graph's top in view, centred when narrow
+  function fit() {
+    if (!home) return;
+    moved = false;
+    const pane = size();
+    if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
+    const scale = legibleScale(home, pane.w, heights);
+    container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
+    const tall = size().h || pane.h;
+    const w = pane.w / scale;
+    apply({ x: home.x - Math.max(0, (w - home.w) / 2), y: home.y, w, h: tall / scale });
+  }
+  // the pane changed size after the user moved: same scale and corner, new extent
+  function keepScale() {
+    const pane = size();
+    if (!pane.w || !box) return;
+    const scale = Math.min(pane.w / box.w, pane.h / box.h) || 1;
+    apply({ ...box, w: pane.w / scale, h: pane.h / scale });
+  }
+  function zoom(factor, cx = 0.5, cy = 0.5) {
+    if (!box) return;
+    moved = true;
+    clicked = null;   // the user moved the view: no node to hold in place
+    const w = box.w * factor, hh = box.h * factor;
+    apply({ x: box.x + (box.w - w) * cx, y: box.y + (box.h - hh) * cy, w, h: hh });
+  }
+  // `box` scrolled by (dx, dy) SVG units: only along an axis where the graph is larger than
+  // the pane, and never past the graph's edges
+  function panned(b, dx, dy) {
+    const within = (at, by, span, lo, extent) =>
+      (span >= extent ? at : Math.min(lo + extent - span, Math.max(lo, at + by)));
+    return { ...b, x: within(b.x, dx, b.w, home.x, home.w), y: within(b.y, dy, b.h, home.y, home.h) };
+  }
+  const observer = typeof ResizeObserver === "undefined" ? null
+    : new ResizeObserver(() => { if (svg && home) { if (moved) keepScale(); else fit(); } });
+  if (observer) observer.observe(container);
+  container.addEventListener("wheel", (e) => {
+    if (!svg || !box) return;
+    const r = container.getBoundingClientRect();
+    if (e.ctrlKey || e.metaKey) {
+      e.preventDefault();
+      zoom(e.deltaY > 0 ? 1.15 : 1 / 1.15, (e.clientX - r.left) / r.width,
+           (e.clientY - r.top) / r.height);
+      return;
+    }
+    const [dx, dy] = e.shiftKey ? [e.deltaY, e.deltaX] : [e.deltaX, e.deltaY];
+    const next = panned(box, dx * box.w / r.width, dy * box.h / r.height);
+    if (next.x === box.x && next.y === box.y) return;   // at the end: the page scrolls on
+    e.preventDefault();
+    moved = true;
+    clicked = null;
+    apply(next);
+  }, { passive: false });
+  container.addEventListener("pointerdown", (e) => {
+    if (!box) return;
+    drag = { x: e.clientX, y: e.clientY, box: { ...box }, moved: false };
+  });
+  container.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter" && e.key !== " ") return;
+    const node = e.target.closest && e.target.closest("g.node");
+    if (!node || !container.contains(node)) return;
+    e.preventDefault();
+    choose(node);
+  });
+  // `node` centred in the pane unless all of it is in view already
+  function bringIntoView(node) {
+    if (!box) return;
+    const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
+    if (!r.width) return;
+    if (n.left >= r.left && n.top >= r.top && n.right <= r.right && n.bottom <= r.bottom) return;
+    moved = true;   // centre it: screen pixels to SVG units
+    clicked = null;
+    apply({ ...box, x: box.x + ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width,
+            y: box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height });
+  }
+  // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node):
+  // into the pane, then the page scrolls it on screen where the pane reaches below the window
+  function show(id) {
+    const node = svg && [...svg.querySelectorAll("g.node")].find((n) => n.id === id);
+    if (!node) return;
+    bringIntoView(node);
+    node.scrollIntoView({ block: "nearest", inline: "nearest" });
+  }
+  // a node reached by Tab is scrolled into the pane
+  container.addEventListener("focusin", (e) => {
+    const node = e.target.closest && e.target.closest("g.node");
+    if (node) bringIntoView(node);
+  });
+  const onMove = (e) => {
+    if (!drag) return;
+    const r = container.getBoundingClientRect();
+    const dx = (e.clientX - drag.x) * drag.box.w / r.width;
+    const dy = (e.clientY - drag.y) * drag.box.h / r.height;
+    if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) drag.moved = true;
+    if (drag.moved) {
+      moved = true;
+      clicked = null;
+      apply({ ...drag.box, x: drag.box.x - dx, y: drag.box.y - dy });
+    }
+  };
+  const onUp = (e) => {
+    const wasDrag = drag && drag.moved;
+    drag = null;
+    if (wasDrag) return;
+    const node = e.target && e.target.closest && e.target.closest("g.node");
+    if (node && container.contains(node)) choose(node);
+  };
+  window.addEventListener("pointermove", onMove);
+  window.addEventListener("pointerup", onUp);
+  function dispose() {
+    window.removeEventListener("pointermove", onMove);
+    window.removeEventListener("pointerup", onUp);
+    if (observer) observer.disconnect();
+    if (hintFrame) cancelAnimationFrame(hintFrame);
+    drag = null;
+  }
+  const refit = () => { clicked = null; fit(); };   // the Fit button: the view the graph opens at
+  return { attach, fit: refit, zoom, show, reset: () => { box = null; moved = false; }, dispose };
+}

@@ -1,0 +1,28 @@
+// The tape widget's backward stepping strip, above the graph: the stepper's state as chips.
+import { h } from "./dom.js";
+
+// The strip's children for `s`, the stepper state Python sends (panel.py: stepper_state); none
+// before any stepping (the strip is hidden then: the inspector says how to start).
+export function stepperStrip(s) {
+  if (!s || s.count === undefined) return [];
+  // [label, value, what the label means: its tooltip, for a reader new to the terms]
+  const rows = [["steps applied", String(s.count) + (s.done ? " (done)" : ""),
+    "Backward steps run so far: Step runs one, Continue the rest"]];
+  if (s.op) {
+    rows.push(["VJP of", `${s.op} (tape entry #${s.entry})`, "The op whose backward step "
+      + "(its vector-Jacobian product, VJP) ran last: the outlined node"],
+    ["at", s.source, "The line of your code that ran that op"],
+    ["upstream", s.upstream,
+      "The gradient of the loss (the target) arriving at that op's output"]);
+  }
+  (s.input_grads || []).forEach((g, i) => rows.push([`grad ${s.input_names[i]}`, g,
+    `The gradient that op sends back to its input ${s.input_names[i]}`]));
+  (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g,
+    `The gradient of the loss (the target) with respect to ${name}, as summed so far`]));
+  return [h("span", { class: "tv-stepper-title" }, "Backward stepping"),
+    // what the graph's borders now mean (dot.py draws them; tape.css marks the step)
+    h("span", { class: "tv-key" }, "violet border: gradient, thicker = larger · dashed: "
+      + "none yet · pink dashes: the VJP just run"),
+    ...rows.map(([label, value, tip]) => h("span", { class: "tv-chip", title: tip },
+      h("span", { class: "tv-chip-label" }, label), " ", value))];
+}
