@@ -44,7 +44,7 @@ from ..debugger import breakpoint_listener
 from ..debugger.given import add_note
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
-from . import autograd, error_notes, modules, ops, updates, values
+from . import autograd, error_notes, masks, modules, ops, updates, values
 from .nodes import make_node
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
@@ -124,11 +124,14 @@ def _traced(op, func, args, kwargs, route, tapes):
     if not tensors:      # a factory: no op on tensors
         if output.requires_grad:   # a parameter made here: where diagnose says it was made
             values.made_here(output, source, op.name)
+        elif test is not None and test(values.host_view(output)):   # torch.full(.., -inf):
+            masks.written_on_purpose(output, tensors, params)   # a mask the ops after carry
         return result
     if made:
         values.made_here(tensors[0], source)
-    if test is not None:
-        if not test(values.host_view(output)):
+    if test is not None:   # (an attention mask's -inf stops no nan breakpoint: masks.py)
+        if not test(values.host_view(output)) or masks.written_on_purpose(output, tensors,
+                                                                          params):
             return result
         if name_of is None:
             scope, name_of = _layer(state, caller)
@@ -438,6 +441,7 @@ def _sync_hooks() -> None:
         _compile_eagerly(False)
         modules.forget_next_call(every_thread=True)   # their modes are off already
         values.forget()
+        masks.forget()
         if any(mode.thread.is_alive() for mode in _modes):
             modules.install(_on_thread)   # each other thread's leaves at its next module call
         else:
