@@ -207,3 +207,59 @@ def test_a_variable_made_in_the_step_refused_by_the_optimizer_names_its_line_and
     assert message.splitlines()[1].strip().startswith(f"at tests/{here('# BUG 6: refused')}")
     assert message.endswith("hint: create the variable once, before the training loop, and "
                             "let the optimizer update it")
+
+
+# ---- dead ReLUs in the guide's CNN: killed by the initialisation, or by the learning rate ----
+def test_dead_relus_of_a_bad_bias_in_model_fit_are_found_though_fits_last_step_only_averages():
+    """model.fit's last recorded step only averages its metrics: the step that trained is
+    the one judged (before, fit's dead layers went unsaid)."""
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([
+        tf.keras.layers.Conv2D(16, [3, 3], activation='relu', input_shape=(None, None, 1),
+                               bias_initializer=tf.keras.initializers.Constant(-3.0)),
+        tf.keras.layers.Conv2D(16, [3, 3], activation='relu'),
+        tf.keras.layers.GlobalAveragePooling2D(),
+        tf.keras.layers.Dense(10)])
+    model.compile(optimizer="adam",
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    images, labels = next(iter(digits().batch(192)))
+    with Recorder() as rec:
+        model.fit(images, labels, batch_size=32, epochs=1, verbose=0)  # BUG 7
+    first, second = findings("dead_relu", rec)
+    assert first.message.startswith(f"dead ReLU: relu in layer {model.name}/"
+                                    f"{model.layers[0].name} outputs only zeros")
+    assert f"at tests/{here('# BUG 7')}" in first.message
+    assert "it was dead from the first recorded step (step 1): its initial weights or bias " \
+           "killed it; hint: re-initialise the layer" in first.message
+    assert f"in layer {model.name}/{model.layers[1].name}" in second.message
+
+
+def test_relus_killed_by_a_learning_rate_100x_too_large_name_the_step_and_the_optimizer_line():
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam(0.1)  # BUG 8: 100x the guide's
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with Recorder() as rec:
+        for images, labels in digits(320).batch(32):
+            with tf.GradientTape() as tape:
+                loss_value = loss_object(labels, model(images, training=True))  # BUG 8: dies
+            grads = tape.gradient(loss_value, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = findings("dead_relu", rec)
+    assert f"at tests/{here('# BUG 8: dies')}" in finding.message
+    assert "; it was alive in step 1 (" in finding.message
+    assert ("the updates killed it, a learning rate too large (set at tests/"
+            f"{here('# BUG 8: 100x')}: optimizer = tf.keras.optimizers.Adam(0.1)") \
+        in finding.message
+    assert "hint: lower the learning rate" in finding.message
+
+
+def test_the_guide_cnn_trained_by_model_fit_gives_no_alert():
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    model.compile(optimizer="adam",
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    images, labels = next(iter(digits().batch(192)))
+    with Recorder() as rec:
+        model.fit(images, labels, batch_size=32, epochs=1, verbose=0)
+    assert TapeWidget(rec).alerts == []

@@ -100,12 +100,13 @@ def describe_variables(variables, nodes) -> str:
                  if isinstance(part, tuple) else part for part in parts])
 
 
-def dead_relus(nodes, zero_gradients=None) -> list:
+def dead_relus(nodes, zero_gradients=None, steps=None) -> list:
     """A Finding per ReLU op whose whole output is zero, naming the variables it starves.
 
     `zero_gradients`: names of variables whose gradient was seen to be exactly zero; given,
     only those are named as starved (the evidence), else every variable upstream of the
-    ReLU and the ones that multiply its output.
+    ReLU and the ones that multiply its output. `steps`: the recorded steps, which say
+    whether it was dead from the start (its initialisation) or died as it trained.
     """
     found = []
     for node in nodes:
@@ -126,13 +127,52 @@ def dead_relus(nodes, zero_gradients=None) -> list:
                    f"(largest {float(np.max(pre)):.3g}), so no gradient flows back through it")
         if starved:
             message += f": {describe_variables(starved, nodes)} never train"
-        message += (f"; at {_where(node.source)}; hint: a large negative bias or weights "
-                    f"(initialisation, or a learning rate that pushed them there) kill every "
-                    f"unit: re-initialise the layer (bias 0), lower the learning rate, or use "
-                    f"{_LEAKY[engine_of(node.op)]}")
+        leaky = _LEAKY[engine_of(node.op)]
+        when = _when_it_died(node, steps or [])
+        message += f"; at {_where(node.source)}" + (
+            f"; {when[0]}; hint: {when[1]}, or use {leaky}" if when else
+            f"; hint: a large negative bias or weights (initialisation, or a learning rate "
+            f"that pushed them there) kill every unit: re-initialise the layer (bias 0), "
+            f"lower the learning rate, or use {leaky}")
         found.append(Finding("dead_relu", message, node,
                              variables=[v.name for v in starved]))
     return found
+
+
+def _key(node) -> tuple:
+    """What the same ReLU has in common from step to step: op, layer and line."""
+    source = node.source
+    return (node.op.name, node.scope,
+            None if source is None else (source.filename, source.lineno))
+
+
+def _when_it_died(relu, steps) -> tuple | None:
+    """(when, the fix) for a `relu` the steps saw die as it trained (the updates pushed it
+    there: the learning rate) or dead from the first (its initialisation); None when they
+    do not say."""
+    from .divergence import optimizer_line   # (it imports the recorder; this module not)
+    key, alive_in = _key(relu), None
+    for step in steps:
+        outputs = [_array(rop.node.output) for rop in step.ops if rop.phase == "forward"
+                   and rop.op == relu.op.name and _key(rop.node) == key]
+        if not outputs:
+            continue
+        alive = max(float(np.mean(out > 0)) for out in outputs)
+        if alive_in is None and not alive:
+            return (f"it was dead from the first recorded step (step {step.number}): its "
+                    f"initial weights or bias killed it",
+                    "re-initialise the layer (bias 0, the default initialisers)")
+        if alive_in is None:
+            alive_in = (step, alive)
+        elif not alive:
+            first, share = alive_in
+            made_at = optimizer_line(step)
+            return (f"it was alive in step {first.number} ({share:.0%} of its outputs > 0) "
+                    f"and dead from step {step.number}: the updates killed it, a learning "
+                    f"rate too large"
+                    + (f" (set at {_where(made_at)})" if made_at is not None else ""),
+                    "lower the learning rate (10x, until the units stay alive)")
+    return None
 
 
 def saturating_ops(nodes) -> list:

@@ -17,7 +17,7 @@ import numpy as np
 from ..nonfinite import engine_of
 from ..tensor import VariableRead
 from .activations import _and, describe_variables, variable_order
-from .divergence import _optimizer_line
+from .divergence import optimizer_line
 from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, role
@@ -155,7 +155,7 @@ def find_ascent(steps) -> Finding | None:
     if node.params.get("maximize"):
         return None   # torch.optim's maximize=True: the climb is asked for
     by_optimizer = bool(node.scope) and (engine_of(node.op) == "torch"   # its optimizer's name
-                                         or _optimizer_line(step) is not None)
+                                         or optimizer_line(step) is not None)
     # a climb with only some of the loss's variables is meant: a GAN's generator on the
     # discriminator's loss, an input optimised against a trained model
     if not read <= set(climbing):

@@ -117,6 +117,7 @@ def _always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
     """(names whose gradient is None in every step, (name, size) of those exactly zero in
     every step, steps looked at); nothing below `min_steps` steps."""
     steps = [dict(_grad_items(step, variables)) for step in history]
+    steps = [step for step in steps if step]   # (an evaluation's or model.fit's last: none)
     if len(steps) < min_steps:
         return [], [], len(steps)
     none, zero = [], []
@@ -316,6 +317,8 @@ def _what_to_read(recording, history, target=None) -> tuple:
             warn_from_user_line("diagnose: the Recorder recorded no ops, so there is nothing "
                                 "to judge: run the training steps inside `with rec:`, on the "
                                 "thread that entered it (or Recorder(threads='all'))")
+        elif _bookkeeping(step):
+            step = next((s for s in reversed(recording.steps) if s.variable_gradients), step)
         return ([] if step is None else step), recording if history is None else history
     if isinstance(recording, RecordedStep):
         return recording, [recording] if history is None else history
@@ -390,7 +393,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     none, zero, count = _always_zero(steps, variables, min_steps)
     evidence = ({name for name, _ in zero} if count >= min_steps
                 else _zero_names(gradients, variables))
-    dead = dead_relus(nodes, evidence)
+    dead = dead_relus(nodes, evidence, recorded)
     found += dead
     found += _zero_findings(none, zero, count, nodes,
                             {name for f in dead for name in f.variables})
@@ -402,6 +405,15 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
             found += _stack_over_steps(recorded, order, ratio, nodes)
     return with_program_bugs(found, nodes, recorded, {} if gradients is None else
                              dict(_grad_items(gradients, variables)), ascent)
+
+
+def _bookkeeping(step) -> bool:
+    """Whether recorded `step` only did bookkeeping: no gradient, no trainable variable read
+    (model.fit's last step, which averages its metrics); the step that trained is judged in
+    its place."""
+    return not step.variable_gradients and not any(
+        type(tensor) is VariableRead and tensor.variable.trainable
+        for node in step.nodes for tensor in node.inputs)
 
 
 def _zero_names(gradients, variables) -> set | None:

@@ -136,7 +136,7 @@ def _finding(run, evident: int, blown, updates) -> Finding:
             message += (f", a step of {worst.step_size:.3g}x the gradient (the learning "
                         f"rate, for plain SGD)")
         message += f"; at {_where(node.source if node is not None else None)}"
-        made_at = _optimizer_line(last)
+        made_at = optimizer_line(last)
         if made_at is not None:
             message += f"; the optimizer's learning rate was set at {_where(made_at)}"
     message += ("; hint: the learning rate is too large for this loss: lower it (10x, "
@@ -145,7 +145,7 @@ def _finding(run, evident: int, blown, updates) -> Finding:
     return Finding("divergence", message, node, variables=[u.name for u in updates])
 
 
-def _optimizer_line(step):
+def optimizer_line(step):
     """The user's line that made the Keras optimizer whose iteration count `step` advanced
     (where its learning rate was set), or None."""
     from ..keras.optimizers.base import optimizer_made_at   # keras imports the debugger
