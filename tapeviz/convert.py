@@ -311,7 +311,20 @@ def _mismatch(op, args, shared) -> DTypeError:
     first = dtypes[0][1]
     return DTypeError(op.name, f"inputs must have the same dtype; got {described}",
                       hint=_float64_variable_hint(args, [name for _, name in dtypes])
+                      or _integer_among_floats_hint(dtypes)
                       or f"cast to one dtype first, e.g. tf.cast(x, tf.{first})")
+
+
+def _integer_among_floats_hint(dtypes: list) -> str | None:
+    """Integers beside floats (labels read as int64 against a model's float32 output): cast
+    the integers, since an integer cast of the floats would stop their gradient."""
+    floats = [name for _, name in dtypes if name.startswith(("float", "bfloat"))]
+    integers = [i for i, name in dtypes if name.startswith(("int", "uint"))]
+    if not floats or not integers:
+        return None
+    inputs = " and ".join(f"input {i}" for i in integers)
+    return (f"cast the integers ({inputs}) to {floats[0]}: tf.cast(labels, tf.{floats[0]}) "
+            f"(casting the floats to an integer dtype would stop their gradient)")
 
 
 def _float64_variable_hint(args, names: list) -> str | None:

@@ -263,3 +263,19 @@ def test_the_guide_cnn_trained_by_model_fit_gives_no_alert():
     with Recorder() as rec:
         model.fit(images, labels, batch_size=32, epochs=1, verbose=0)
     assert TapeWidget(rec).alerts == []
+
+
+# ---- the vectorised regression with its labels read as integers ------------------------------
+def test_integer_labels_against_float_predictions_say_cast_the_labels_not_the_predictions():
+    birth_rate, life = birth_life()
+    x = tf.constant(birth_rate[:, None])
+    y = tf.constant(np.round(life[:, None]).astype(np.int64))  # BUG 9: whole years, int64
+    w = tf.Variable(tf.zeros([1, 1]))
+    with pytest.raises(TypeError) as refused, tf.GradientTape():
+        tf.reduce_mean(tf.square(y - tf.matmul(x, w)))  # BUG 9: refused here
+    assert str(refused.value).startswith("subtract: inputs must have the same dtype; got "
+                                         "input 0 is int64, input 1 is float32")
+    assert str(refused.value).splitlines()[1].strip().startswith(
+        f"at tests/{here('# BUG 9: refused')} in ")
+    assert refused.value.hint.startswith("cast the integers (input 0) to float32: "
+                                         "tf.cast(labels, tf.float32)")
