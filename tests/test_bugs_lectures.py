@@ -279,3 +279,29 @@ def test_integer_labels_against_float_predictions_say_cast_the_labels_not_the_pr
         f"at tests/{here('# BUG 9: refused')} in ")
     assert refused.value.hint.startswith("cast the integers (input 0) to float32: "
                                          "tf.cast(labels, tf.float32)")
+
+
+# ---- the guide's dataset with images and labels shuffled apart -------------------------------
+def test_images_and_labels_shuffled_apart_then_zipped_warn_at_the_zip_line():
+    (images, labels), _ = load_digits()
+    image_ds = tf.data.Dataset.from_tensor_slices(tf.cast(images[:64, ..., None] / 255,
+                                                          tf.float32))
+    label_ds = tf.data.Dataset.from_tensor_slices(tf.cast(labels[:64], tf.int64))
+    with pytest.warns(UserWarning, match="Dataset.zip: components 0 and 1 were each shuffled "
+                                         "on its own before zipping") as warned:
+        dataset = tf.data.Dataset.zip((image_ds.shuffle(64), label_ds.shuffle(64)))  # BUG 10
+    [warning] = warned
+    assert f"{warning.filename}:{warning.lineno}".endswith(here("# BUG 10"))
+    assert str(warning.message).endswith("shuffle after zipping: "
+                                         "tf.data.Dataset.zip((x, y)).shuffle(buffer_size)")
+    pairs = {(int(np.sum(x)), int(y)) for x, y in dataset.as_numpy_iterator()}
+    assert pairs != {(int(np.sum(x)), int(y)) for x, y in tf.data.Dataset.zip(
+        (image_ds, label_ds)).as_numpy_iterator()}   # the harm: other pairs
+
+
+def test_zipping_then_shuffling_or_shuffling_with_one_seed_gives_no_warning(recwarn):
+    a, b = tf.data.Dataset.range(8), tf.data.Dataset.range(8)
+    tf.data.Dataset.zip((a, b)).shuffle(8)
+    kept = tf.data.Dataset.zip((a.shuffle(8, seed=3), b.shuffle(8, seed=3)))
+    assert [w for w in recwarn if "Dataset.zip" in str(w.message)] == []
+    assert all(x == y for x, y in kept.as_numpy_iterator())

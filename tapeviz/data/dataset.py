@@ -129,7 +129,9 @@ class Dataset:
             rng = np.random.default_rng([*base, epoch])
             return _shuffle.shuffled(self._start(), buffer_size, rng)
 
-        return self._then(start, kind="Shuffle")
+        shuffled = self._then(start, kind="Shuffle")
+        shuffled._shuffle_seed = seed   # Dataset.zip tells apart shuffles that keep pairs
+        return shuffled
 
     def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
               deterministic=None, name=None) -> "Dataset":

@@ -14,6 +14,7 @@ from ..convert import infer_array
 from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
 from ..errors import DTypeError, InvalidArgumentError, describe
+from ..fpwarnings import warn_from_user_line
 from ..tensor import wrap
 from . import dataset as _d
 from . import structure as _s
@@ -156,5 +157,27 @@ def zip(*args, datasets=None, name=None) -> _d.Dataset:
     cards = [d._cardinality for d in inputs]
     finite = [c for c in cards if c >= 0]
     card = _d.UNKNOWN if _d.UNKNOWN in cards else builtins.min(finite) if finite else _d.INFINITE
+    _warn_if_shuffled_apart(inputs)
     return _d.Dataset(start, card, lambda: _s.pack(datasets, [d.element_spec for d in inputs]),
                       "Zip")
+
+
+def _warn_if_shuffled_apart(inputs) -> None:
+    """Features and labels shuffled each on its own, then zipped: the pairs no longer match
+    (unless every one was shuffled with one explicit seed, which draws one order)."""
+    seeds = [getattr(d, "_shuffle_seed", None) if d._kind == "Shuffle" else _UNSHUFFLED
+             for d in inputs]
+    if len(inputs) < 2 or all(seed is _UNSHUFFLED for seed in seeds) or (
+            len(set(seeds)) == 1 and seeds[0] is not None):
+        return
+    shuffled = [str(i) for i, seed in enumerate(seeds) if seed is not _UNSHUFFLED]
+    which = (f"components {' and '.join(shuffled)} were each" if len(shuffled) > 1
+             else f"component {shuffled[0]} was")
+    warn_from_user_line(
+        f"Dataset.zip: {which} shuffled on its own before zipping, so the elements "
+        f"paired are no longer the ones that belong together (each image gets another's "
+        f"label: the model can learn nothing); shuffle after zipping: "
+        f"tf.data.Dataset.zip((x, y)).shuffle(buffer_size)")
+
+
+_UNSHUFFLED = object()
