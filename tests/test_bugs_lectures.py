@@ -305,3 +305,21 @@ def test_zipping_then_shuffling_or_shuffling_with_one_seed_gives_no_warning(recw
     kept = tf.data.Dataset.zip((a.shuffle(8, seed=3), b.shuffle(8, seed=3)))
     assert [w for w in recwarn if "Dataset.zip" in str(w.message)] == []
     assert all(x == y for x, y in kept.as_numpy_iterator())
+
+
+# ---- the guide's CNN called on a batch of images without their channel axis ----------------
+def test_the_guide_cnn_on_images_without_their_channel_axis_says_add_one():
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    train_guide_cnn(model, steps=1)   # built on (32, 8, 8, 1) batches
+    (images, _), _ = load_digits()
+    batch = tf.cast(images[:32] / 255, tf.float32)   # (32, 8, 8): no [..., tf.newaxis]
+    with pytest.raises(ValueError) as refused:
+        model(batch)  # BUG 11
+    message = str(refused.value)
+    assert message.startswith(f'layer "{model.layers[0].name}" (Conv2D): expected axis -1 of '
+                              "input shape to have value 1 (a rank-4 NHWC input), but received "
+                              "input with shape (32, 8, 8)")
+    assert message.splitlines()[1].strip().startswith(f"at tests/{here('# BUG 11')} in ")
+    assert refused.value.hint == ("the batch has no channel axis (grayscale images): add one "
+                                  "where the batch is made, images[..., tf.newaxis]")

@@ -107,7 +107,9 @@ class Conv2D(Layer):
             raise shape_error(
                 self, f"expected axis {self._channel_axis} of input shape to have value "
                       f"{expected} (a rank-4 {self._layout} input), but received input with "
-                      f"shape {tuple(inputs.shape)}")
+                      f"shape {tuple(inputs.shape)}",
+                hint="the batch has no channel axis (grayscale images): add one where the "
+                     "batch is made, images[..., tf.newaxis]" if inputs.ndim == 3 else None)
         fmt = "NCHW" if self.data_format == "channels_first" else "NHWC"
         outputs = _nn.conv2d(inputs, self.kernel, strides=self.strides,
                              padding=self.padding.upper(), data_format=fmt,
