@@ -12,7 +12,10 @@ decision 14): each torch call someone hears becomes a `tapeviz.node.Node` (op: a
 `add`; inputs and output: numpy copies as tapeviz Tensors, parameters as `VariableRead`s
 of Variables named like `named_parameters()`; params: the non-tensor arguments; scope: the
 module path, `Net/conv1`; source: the user's line) sent as an `events.OpExecuted`; each
-backward pass becomes `events.VJPApplied` steps and one `events.GradientComputed`.
+backward pass becomes `events.VJPApplied` steps, and each training step one
+`events.GradientComputed` (at the user's optimizer step: the passes of gradient accumulation,
+a GAN's iteration with both optimizers, a gradient penalty's inner `autograd.grad`, are one
+step, as a Recorder step of the numpy engine is one gradient call and its update).
 
 It is active whenever anyone subscribes to tapeviz events (a Recorder, a breakpoint, a
 Runner's gate) or a `record()` block records, on an unmodified loop, and removes itself

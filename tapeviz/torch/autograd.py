@@ -13,13 +13,14 @@ and the nodes between it and its inputs (`linear` owns `AddmmBackward0` and the
 input (the head's also the gradient that reached the op's output), and when the last of an op's
 autograd nodes has run, one `BackwardStep` (the forward Node, its upstream gradient, one
 input gradient per input, aligned with `node.inputs`) goes to the op's step listeners as a
-`VJPApplied` and to the tapes recording here: in the order autograd ran them. One
-`GradientComputed` ends the pass (the Recorder ends a training step there) with the `.grad`
-of the leaves it reached, copied when read (a `torch.amp.GradScaler`'s pass: the loss and
-gradients unscaled). A pass's hooks fall silent when it ends; they
-are removed where its graph stays (retain_graph, create_graph, an error), and go with the
-graph autograd freed otherwise (removing ~17 a step cost more than the CNN's forward
-hooks). A pass nobody hears the steps of gets none.
+`VJPApplied` and to the tapes recording here: in the order autograd ran them. The pass's
+`GradientComputed` (the Recorder ends a training step there) goes when its training step
+ends (`steps.py`: at the optimizer step that follows, with the passes before it) with the
+`.grad` of the leaves it reached, copied when read (a `torch.amp.GradScaler`'s pass: the
+loss and gradients unscaled; a step the scaler skips: none). A pass's hooks fall silent
+when it ends; they are removed where its graph stays (retain_graph, create_graph, an
+error), and go with the graph autograd freed otherwise (removing ~17 a step cost more than
+the CNN's forward hooks). A pass nobody hears the steps of gets none.
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from .. import events
 from ..backward import BackwardStep
 from ..debugger.given import add_note
 from ..tensor import wrap
-from . import error_notes, modules, values
+from . import error_notes, modules, steps, values
 
 MAX_PENDING = 4096   # ops remembered for a backward that never came (a forward-only loop)
 
@@ -308,30 +309,44 @@ def _tensor(grad):
 
 
 def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> None:
-    """The GradientComputed that ends the pass: the roots, the leaves it reached with the
-    `.grad` they hold now (what `optimizer.step()` reads), or `autograd.grad`'s inputs with
-    its results. The leaves are found and the gradients copied to numpy when first read (a
-    Runner counting steps reads neither)."""
+    """The GradientComputed that ends the pass, or the training step it is part of
+    (`steps.py`): the roots, the leaves it reached with the `.grad` they hold when the step
+    ends (what `optimizer.step()` reads), or `autograd.grad`'s inputs with its results. The
+    leaves are found and the gradients copied to numpy when first read (a Runner counting
+    steps reads neither). `autograd.grad(create_graph=True)` (a gradient penalty, an inner
+    loop) is part of the step a later pass differentiates: it sends none, as a gradient
+    call inside an outer tape ends no numpy-engine step."""
     name_of = modules.parameter_name
-    targets = [values.snapshot(root, name_of) for root in roots]
-    scale, loss = _scale_of(roots)
-    if loss is not None:   # scaler.scale(loss).backward(): the loss, and the gradients
-        targets = [values.snapshot(loss)]   # unscaled, as optimizer.step() uses them
+    tape = tapes[0] if tapes else None
     if func is torch.autograd.grad:
+        if kwargs.get("create_graph"):
+            return
         inputs = args[1] if len(args) > 1 else kwargs["inputs"]
         inputs = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
         sources = [values.variable_of(leaf, None, name_of) for leaf in inputs]
-        grads = HostCopies(list(result), scale)
-    else:   # the leaves the graph reached: walked only if read (after the pass: the graph's
-        #     nodes and edges outlive the tensors it freed)
-        def reached() -> list:
-            nonlocal leaves
-            if leaves is None:
-                leaves = _walk(roots, {})[1]
-            return list(leaves.values())
+        targets = [values.snapshot(root, name_of) for root in roots]
+        events.emit(events.GradientComputed(tape, targets, sources, HostCopies(list(result))))
+        return
+
+    def reached() -> list:   # walked only if read (after the pass: the graph's nodes and
+        nonlocal leaves      # edges outlive the tensors it freed)
+        if leaves is None:
+            leaves = _walk(roots, {})[1]
+        return list(leaves.values())
+    scale, loss = _scale_of(roots)
+    if loss is None:
+        targets = [values.snapshot(root, name_of) for root in roots]
+    else:   # scaler.scale(loss).backward(): the loss, and the gradients unscaled, as
+        targets = [values.snapshot(loss)]   # optimizer.step() uses them after unscale_
+        if not all(leaf.grad is None or bool(leaf.grad.isfinite().all()) for leaf in reached()):
+            steps.skipped(tape, targets, reached, scale)   # the scaler skips this step
+            return
+
+    def announce() -> None:
         sources = Later(lambda: [values.variable_of(leaf, None, name_of) for leaf in reached()])
         grads = Later(lambda: HostCopies([leaf.grad for leaf in reached()], scale))
-    events.emit(events.GradientComputed(tapes[0] if tapes else None, targets, sources, grads))
+        events.emit(events.GradientComputed(tape, targets, sources, grads))
+    steps.pass_ended(tape, targets, reached, announce)
 
 
 _scaled: dict = {}   # id(a loss times a GradScaler's scale) -> (weakref to it, loss, scale)

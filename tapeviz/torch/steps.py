@@ -1,0 +1,235 @@
+"""Where a torch training step ends: at the user's optimizer step, not at each backward pass.
+
+The numpy engine's Recorder, Runner and Dashboard count one training step per
+`GradientComputed` (a gradient call, its update filed after it). A torch loop may run several
+backward passes for one update: gradient accumulation (k passes, one `optimizer.step()`), a
+critic's two passes (real and fake), a GAN's two optimizers stepped in one iteration. So a
+backward pass whose frame (or a caller's) goes on to call an optimizer's or a GradScaler's
+`.step` before its loop comes round again is held; each optimizer step settles what the passes
+held (their losses, the `.grad` it is about to use, copied) and, when no other optimizer steps
+later in that iteration, sends the one `GradientComputed` that ends the training step (the
+update ops that follow are filed into it). A pass with no step to come (a hand-written
+update, a `record()` block) ends its step at once, as before. A GradScaler's pass whose
+gradients overflowed is a step the scaler skips (it calls no `optimizer.step()`): it ends
+at once, with no gradients (the optimizer used none), so nothing calls its overflow a NaN
+bug; at a scale of 1 or below the scaler is no longer what overflowed, and its gradients go.
+"""
+from __future__ import annotations
+
+import dis
+import sys
+import threading
+
+import numpy as np
+import torch
+from torch.optim.optimizer import register_optimizer_step_pre_hook
+
+from .. import events
+from ..sourceinfo import user_frame
+from ..tensor import wrap
+from . import autograd, modules, values   # (autograd calls this module: no import-time use)
+
+MAX_HELD = 1024   # passes held for a step that never came (a `.step` the loop skipped)
+_STEPPERS = (torch.optim.Optimizer, torch.amp.GradScaler)   # what a user's `.step()` updates by
+_FRAMES_UP = 3    # user frames looked at for a step to come (a helper that runs backward)
+
+
+class _Local(threading.local):
+    def __init__(self):
+        self.passes = []    # held passes: (tape, targets, leaves() -> torch leaves)
+        self.settled = []   # optimizer steps settled: (tape, targets, sources, grads)
+        self.hook = None    # the optimizer pre-hook's handle while something is held
+
+
+_local = _Local()
+
+
+def pass_ended(tape, targets: list, leaves, announce) -> None:
+    """A backward pass ended (`leaves()`: the leaves it reached): hold it for the optimizer
+    step to come, or send its GradientComputed now (`announce()` sends it) with what was held."""
+    if _step_to_come(sys._getframe(1)) and len(_local.passes) < MAX_HELD:
+        _local.passes.append((tape, targets, leaves))
+        if _local.hook is None:
+            _local.hook = register_optimizer_step_pre_hook(_optimizer_steps)
+        return
+    if _local.passes or _local.settled:
+        _local.passes.append((tape, targets, leaves))
+        _settle()
+        _send()
+    else:
+        announce()
+
+
+def skipped(tape, targets: list, leaves, scale: float) -> None:
+    """A GradScaler's pass whose gradients are not finite: the scaler skips its optimizer
+    step, so the training step ends here. Above a scale of 1 the scale overflowed them: the
+    step has the loss and no gradients (the optimizer used none); at 1 or below it did not,
+    and the gradients (unscaled) go with it."""
+    _local.passes.append((tape, targets, leaves if scale <= 1.0 else list))
+    _settle(scale=scale)
+    _send()
+
+
+def _optimizer_steps(optimizer, args, kwargs) -> None:
+    """An optimizer is about to step: settle the held passes with the gradients it will use;
+    the training step ends here unless another optimizer steps later in this iteration."""
+    if not _local.passes:
+        return
+    _settle({id(p) for group in optimizer.param_groups for p in group["params"]})
+    if _steps_later(user_frame(sys._getframe(1))):
+        _copy_settled()
+    else:
+        _send()
+
+
+def _settle(stepped=None, scale: float = 1.0) -> None:
+    """What the held passes computed, as one optimizer step (the ids of the leaves it steps:
+    `stepped`; None: all of them): their summed loss, the leaves they reached and the `.grad`
+    those hold then (found and copied when first read, as a single pass's are)."""
+    passes, _local.passes = _local.passes, []
+    losses = [targets[0] for _, targets, _ in passes if len(targets) == 1]
+    targets = losses if len(losses) < 2 or len(losses) != len(passes) else \
+        [wrap(np.sum([loss.numpy() for loss in losses], axis=0))]
+
+    def used() -> list:
+        found = {}
+        for _, _, leaves in passes:
+            for leaf in leaves():
+                found.setdefault(id(leaf), leaf)
+        return list(found.values())
+    leaves = autograd.Later(used)
+    sources = autograd.Later(lambda: [values.variable_of(leaf, None, modules.parameter_name)
+                                      for leaf in leaves])
+    grads = autograd.Later(lambda: autograd.HostCopies([leaf.grad for leaf in leaves], scale))
+    _local.settled.append((passes[-1][0], targets, leaves, stepped, sources, grads))
+
+
+def _copy_settled() -> None:
+    """Read the last settled step's gradients now: a later pass of the same iteration may
+    write them (a GAN's generator pass reaches the critic)."""
+    _, _, _, _, sources, grads = _local.settled[-1]
+    list(sources)
+    list(grads)
+
+
+def _send() -> None:
+    """One GradientComputed for the optimizer steps settled: the training step ends."""
+    settled, _local.settled = _local.settled, []
+    if _local.hook is not None:
+        _local.hook.remove()
+        _local.hook = None
+    tape, targets, _, _, sources, grads = settled[-1]
+    if len(settled) > 1:
+        targets = [t for _, targets, *_ in settled for t in targets]
+        sources, grads = _merged(settled)
+    events.emit(events.GradientComputed(tape, targets, sources, grads))
+
+
+def _merged(settled: list) -> tuple:
+    """(sources, grads) of several optimizer steps: a leaf two of them reached (a GAN's critic,
+    which the generator's pass reaches too) with the gradient of the one that stepped it."""
+    chosen = {}   # id(leaf) -> (its Variable, its gradient, whether that step stepped it)
+    for _, _, leaves, stepped, sources, grads in settled:
+        for leaf, source, grad in zip(leaves, sources, grads):
+            mine = stepped is None or id(leaf) in stepped
+            if id(leaf) not in chosen or (mine and not chosen[id(leaf)][2]):
+                chosen[id(leaf)] = (source, grad, mine)
+    return [c[0] for c in chosen.values()], [c[1] for c in chosen.values()]
+
+
+def _drop_unheard() -> None:
+    """Nobody hears gradients any more (the Recorder stopped): let go of what was held, and
+    of the optimizer hook (events.watch_routing calls this at each change of subscriptions)."""
+    if not events.listeners(events.GradientComputed):
+        _local.passes, _local.settled = [], []
+        if _local.hook is not None:
+            _local.hook.remove()
+            _local.hook = None
+
+
+events.watch_routing(_drop_unheard)
+
+
+def _step_to_come(frame) -> bool:
+    """Whether the user's code that ran the pass (or one of its callers) calls an optimizer's
+    `.step` later in its loop's iteration."""
+    frame = user_frame(frame)
+    for _ in range(_FRAMES_UP):
+        if frame is None:
+            return False
+        if _steps_later(frame):
+            return True
+        frame = user_frame(frame.f_back)
+    return False
+
+
+def _steps_later(frame) -> bool:
+    """Whether `frame`'s code calls `.step` on an optimizer or a GradScaler it can name, later
+    in the iterations of the loops it is in (or after them), not inside a loop yet to begin."""
+    if frame is None:
+        return False
+    receivers = _later_steps(frame.f_code, frame.f_lasti)
+    return any(isinstance(_resolve(frame, receiver), _STEPPERS) for receiver in receivers)
+
+
+_later: dict = {}   # (code, offset) -> the receivers of the `.step` calls after it
+
+
+def _later_steps(code, offset: int) -> tuple:
+    key = (code, offset)
+    found = _later.get(key)
+    if found is None:
+        found = _later[key] = _scan(code, offset)
+    return found
+
+
+_LOADS = frozenset({"LOAD_FAST", "LOAD_NAME", "LOAD_GLOBAL", "LOAD_DEREF"})
+
+
+def _scan(code, offset: int) -> tuple:
+    """The receivers (a name, then attributes: `self.opt_g`) of the `.step` calls in `code`
+    after `offset` but in no loop that begins after it (a later training loop's own steps:
+    they end its steps, not this one's)."""
+    instructions = list(dis.get_instructions(code))
+    later_loops = [(jump.argval, jump.offset) for jump in instructions   # their jumps back
+                   if "JUMP" in jump.opname and isinstance(jump.argval, int)
+                   and offset < jump.argval < jump.offset]
+    receivers = []
+    for i, instruction in enumerate(instructions):
+        if instruction.offset <= offset or instruction.argval != "step" or \
+                instruction.opname not in ("LOAD_ATTR", "LOAD_METHOD"):
+            continue
+        if any(start <= instruction.offset < end for start, end in later_loops):
+            continue
+        receiver = _receiver(instructions, i)
+        if receiver is not None:
+            receivers.append(receiver)
+    return tuple(receivers)
+
+
+def _receiver(instructions, i: int):
+    """The expression `instructions[i]`'s attribute is read from, as (name, *attributes), when
+    it is a plain name with attributes; else None."""
+    attributes = []
+    for instruction in reversed(instructions[:i]):
+        if instruction.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            attributes.append(instruction.argval)
+        elif instruction.opname in _LOADS:
+            return (instruction.argval, *reversed(attributes))
+        else:
+            return None
+    return None
+
+
+def _resolve(frame, receiver):
+    """The object `receiver` names in `frame` now, or None."""
+    name, *attributes = receiver
+    for space in (frame.f_locals, frame.f_globals, frame.f_builtins):
+        if name in space:
+            found = space[name]
+            break
+    else:
+        return None
+    for attribute in attributes:
+        found = getattr(found, attribute, None)
+    return found
