@@ -323,3 +323,44 @@ def test_the_guide_cnn_on_images_without_their_channel_axis_says_add_one():
     assert message.splitlines()[1].strip().startswith(f"at tests/{here('# BUG 11')} in ")
     assert refused.value.hint == ("the batch has no channel axis (grayscale images): add one "
                                   "where the batch is made, images[..., tf.newaxis]")
+
+
+# ---- the per-example regression with the bias left out of the prediction --------------------
+def test_a_bias_the_prediction_forgets_is_a_finding_of_the_recording_not_only_a_warning():
+    birth_rate, life = birth_life()
+    w = tf.Variable(0.0)
+    b = tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.001)
+    with Recorder() as rec, pytest.warns(UserWarning, match="the gradient for variable"):
+        for x_i, y_i in zip(birth_rate[:5], life[:5]):
+            with tf.GradientTape() as tape:
+                loss = tf.square(y_i - x_i * w)  # BUG 12: + b forgotten
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    [finding] = findings("none_gradient", rec)
+    assert finding.message == (
+        "b: the gradient is None in all 5 steps, so it never trains: no op of the step read "
+        "it: the loss does not use it; fix: use it in the loss, or leave it out of the "
+        "variables given to tape.gradient (why_none(tape, loss, variable), right after "
+        "tape.gradient, says why)")
+    assert [a["kind"] for a in TapeWidget(rec).alerts] == ["none_gradient"]
+
+
+def test_a_bias_read_off_the_way_to_the_loss_names_the_op_that_read_it():
+    birth_rate, life = birth_life()
+    w = tf.Variable(0.0)
+    b = tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.001)
+    with Recorder() as rec, pytest.warns(UserWarning, match="the gradient for variable"):
+        for x_i, y_i in zip(birth_rate[:3], life[:3]):
+            with tf.GradientTape() as tape:
+                prediction = x_i * w + b  # BUG 13: computed, then not used
+                loss = tf.square(y_i - x_i * w)
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    [finding] = findings("none_gradient", rec)
+    assert finding.message.startswith(
+        "b: the gradient is None in all 3 steps, so it never trains: it is read by add at "
+        f"tests/{here('# BUG 13')}: prediction = x_i * w + b")
+    assert "but not on the way to the loss" in finding.message
+    assert prediction.shape == ()

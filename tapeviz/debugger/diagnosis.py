@@ -23,7 +23,8 @@ from ..fpwarnings import warn_from_user_line
 from ..nonfinite import engine_of
 from ..tensor import Variable, VariableRead
 from . import breakpoint_listener
-from .activations import describe_saturating, dead_relus, saturating_ops, variable_order
+from .activations import (dead_relus, describe_saturating, describe_variables,
+                          saturating_ops, variable_order)
 from .ascent import find_ascent
 from .divergence import find_divergence
 from .findings import Finding
@@ -116,7 +117,7 @@ def _grad_items(step, variables=None) -> list:
 def _always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
     """(names whose gradient is None in every step, (name, size) of those exactly zero in
     every step, steps looked at); nothing below `min_steps` steps."""
-    steps = [dict(_grad_items(step, variables)) for step in history]
+    steps = [_with_none(step, dict(_grad_items(step, variables))) for step in history]
     steps = [step for step in steps if step]   # (an evaluation's or model.fit's last: none)
     if len(steps) < min_steps:
         return [], [], len(steps)
@@ -130,6 +131,16 @@ def _always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
     return none, zero, len(steps)
 
 
+def _with_none(step, gradients: dict) -> dict:
+    """A recorded step's `gradients` with None for each trained Variable its gradient call
+    was given that got none (a step keeps only the gradients that came)."""
+    if isinstance(step, RecordedStep) and gradients:
+        for source in step.gradient_sources:
+            if isinstance(source, Variable) and source.trainable:
+                gradients.setdefault(source.name, None)
+    return gradients
+
+
 def _first_read(nodes, name):
     for node in nodes:
         for tensor in node.inputs:
@@ -138,9 +149,10 @@ def _first_read(nodes, name):
     return None
 
 
-def _zero_findings(none, zero, count, nodes, explained) -> list:
-    found = [Finding("none_gradient", f"{name}: the gradient is None in all {count} steps "
-                     f"(see why_none)") for name in none]
+def _zero_findings(none, zero, count, nodes, explained, recorded=()) -> list:
+    given = {v.name: v for step in recorded[-1:] for v in step.gradient_sources
+             if isinstance(v, Variable)}   # the variables themselves, to name as code does
+    found = [_none_finding(name, count, nodes, given.get(name)) for name in none]
     for name, size in zero:
         if name in explained:
             continue   # a dead ReLU's finding names it, with the op to blame
@@ -152,6 +164,21 @@ def _zero_findings(none, zero, count, nodes, explained) -> list:
                              f"trains (dead ReLUs, a masked path, or a constant input){where}",
                              reader, variables=[name]))
     return found
+
+
+def _none_finding(name: str, count: int, nodes, variable=None) -> Finding:
+    """A variable (`variable`, where known) whose gradient was None in every step, named as
+    the code names it, with the op that read it (read, but off the way to the loss) or that
+    no op read it."""
+    reader = _first_read(nodes, name)
+    shown = name if variable is None else describe_variables([variable], nodes)
+    why = ("no op of the step read it: the loss does not use it" if reader is None else
+           f"it is read by {_op_name(reader)} at {_where(reader.source)}, but not on the way to "
+           f"the loss")
+    return Finding("none_gradient", f"{shown}: the gradient is None in all {count} steps, so it "
+                   f"never trains: {why}; fix: use it in the loss, or leave it out of the "
+                   f"variables given to tape.gradient (why_none(tape, loss, variable), right "
+                   f"after tape.gradient, says why)", reader, variables=[name])
 
 
 def _layer(name: str) -> str:
@@ -396,7 +423,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     dead = dead_relus(nodes, evidence, recorded)
     found += dead
     found += _zero_findings(none, zero, count, nodes,
-                            {name for f in dead for name in f.variables})
+                            {name for f in dead for name in f.variables}, recorded)
     if gradients is not None:
         order = variable_order(nodes)
         found += _norm_findings(gradient_norms(gradients, variables, order), high, low,
