@@ -57,6 +57,7 @@ class _Local(threading.local):
     def __init__(self):
         self.mode = None     # the adapter's mode while it is on this thread's stack
         self.tapes = ()      # record() tapes recording on this thread
+        self.step = None     # the frame of the optimizer.step() running without the mode
 
 
 _local = _Local()
@@ -348,12 +349,15 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
     per parameter (updates.py): traced call by call, Adam's ~8 in-place calls a parameter
     would cost more than the forward pass. A step given a closure (LBFGS) keeps the mode:
     the forward and backward passes the closure runs are the user's."""
-    updates.cancel()   # what a step that raised left
+    if _local.step is not None and _running(_local.step):   # a step inside a step (a
+        return   # subclass's step calling super().step()): the outer one's updates
+    _forget_step()   # what a step that raised left
     mode = _local.mode
     closure = args[1] if len(args) > 1 else kwargs.get("closure")   # args[0]: the optimizer
     if mode is None or closure is not None or not _remove(mode):
         return
     _local.mode = None
+    _local.step = _getframe(1)   # torch's step wrapper, which calls the hooks
     if not modules.installed():   # (installed, their next module call puts it back)
         modules.at_next_call(_after_failed_step)
     op = updates.op_of(optimizer)
@@ -367,10 +371,28 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
 
 
 def _optimizer_ends(optimizer, args, kwargs) -> None:
+    if _local.step is not None and _local.step is not _getframe(1):   # an inner step's end
+        return
+    _local.step = None
     try:
         updates.finish(optimizer)
     finally:   # a hearer of the updates may raise (a Runner's stop): the mode comes back
         sync_thread()
+
+
+def _running(frame) -> bool:
+    """Whether `frame` is on this thread's stack (below the optimizer hook asking)."""
+    caller = _getframe(2)
+    while caller is not None:
+        if caller is frame:
+            return True
+        caller = caller.f_back
+    return False
+
+
+def _forget_step() -> None:
+    _local.step = None
+    updates.cancel()
 
 
 def _after_failed_step() -> None:
@@ -379,7 +401,7 @@ def _after_failed_step() -> None:
     updates are forgotten. Armed while a step runs without the mode (`modules.at_next_call`,
     one pre-hook registered and removed a step, ~2 us; kept armed, a global module hook
     would cost every module call more); a step that returns disarms it."""
-    updates.cancel()
+    _forget_step()
     sync_thread()
 
 

@@ -5,20 +5,24 @@ The step runs without the adapter's mode (mode.py takes it off in the optimizer'
 and puts it back in its post-hook): traced call by call, Adam's ~8 in-place calls per
 parameter cost more than the forward pass they follow. When someone hears the update op
 (`adam_step` for `torch.optim.Adam`, `sgd_step` for SGD: a Recorder, a Runner's gate, a
-breakpoint on it or on kind "update"), `start` keeps each parameter's value before the
-step (the copy its forward pass made, when its version has not changed since) and its
-gradient, and `finish` sends one `OpExecuted` per parameter: inputs (parameter before,
-gradient), output the parameter after, params the group's hyperparameters (lr, betas),
-the user's line that called `step()`. Kind "update" with the parameter's Variable as
-first input, as the numpy engine's updates: the Recorder files them into the step their
-backward ended, `diagnose` reads what each step changed.
+breakpoint on it or on kind "update"), `start` keeps each parameter's value before the step
+(the copy its forward pass made, when its version has not changed since) and its gradient
+(for a nan breakpoint, which hears only an update that makes NaN or Inf: plain numpy copies,
+made into the node's values for that update alone), and `finish` sends one `OpExecuted` per
+parameter: inputs (parameter before, gradient), output the parameter after, params the
+group's hyperparameters (lr, betas), the user's line that called `step()`. Kind "update"
+with the parameter's Variable as first input, as the numpy engine's updates: the Recorder
+files them into the step their backward ended, `diagnose` reads what each step changed.
 """
 from __future__ import annotations
 
 import threading
 from time import perf_counter
 
+import numpy as np
+
 from .. import events
+from ..tensor import read_variable, wrap
 from . import values
 from .nodes import make_node
 from .ops import op_named, update_op_name
@@ -45,14 +49,14 @@ def start(optimizer, op, hearers: tuple, source, test=None) -> None:
     """The step is about to run and `hearers` hear its updates: keep what it starts from.
     `test(value)`: what a parameter's new value must pass for its update to be heard (a nan
     breakpoint's); what it starts from is kept all the same (the step writes over it)."""
-    updated = []
+    keep = values.snapshot if test is None else values.host_copy   # tested: plain copies,
+    updated = []                                      # made into values for an update heard
     for group in optimizer.param_groups:
         params = {key: value for key, value in group.items()
                   if key != "params" and isinstance(value, _HYPERPARAMETERS)}
         for parameter in group["params"]:
             if parameter.grad is not None:   # the parameters step() changes
-                updated.append((parameter, values.snapshot(parameter),
-                                values.snapshot(parameter.grad), params))
+                updated.append((parameter, keep(parameter), keep(parameter.grad), params))
     _local.pending = (optimizer, op, hearers, source, updated, test, perf_counter())
 
 
@@ -73,9 +77,19 @@ def finish(optimizer) -> None:
     duration = (perf_counter() - started) / max(1, len(updated))
     scope = type(optimizer).__name__
     for parameter, before, grad, params in updated:
-        if test is not None and not test(values.host_view(parameter)):
-            continue
+        if test is not None:
+            if not test(values.host_view(parameter)):
+                continue
+            before, grad = _read_before(parameter, before), wrap(grad)
         node = make_node(op, (before, grad), values.snapshot(parameter), params, scope, source)
         event = events.OpExecuted(node, False, duration)
         for callback in hearers:
             callback(event)
+
+
+def _read_before(parameter, value: np.ndarray):
+    """The parameter's Variable as the update read it, holding `value` (its copy before the
+    step); the node's output, the snapshot after, then makes the Variable read as that."""
+    variable = values.variable_of(parameter, value)
+    variable._value = value
+    return read_variable(variable)
