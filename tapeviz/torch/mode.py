@@ -95,12 +95,25 @@ def _traced(op, func, args, kwargs, route, tapes):
     op whose backward steps alone are heard gets its Node, for them, and no event)."""
     state = _thread.state
     caller = _getframe(1)
+    result = _NOT_RUN
+    if not tapes and not route.steps and route.lines is None and not state.layer_listeners:
+        test = _output_test(route, route.ops)
+        if test is not None and _writes_no_input(op, args, kwargs):
+            # heard only by node forms that want some outputs (a nan breakpoint's): the
+            # output is tested before the line, the arguments or any value is read
+            started = perf_counter()
+            result = _called(op, func, args, kwargs, state, caller)
+            duration = perf_counter() - started
+            output = _first_tensor(result)
+            if output is not None and not (output.requires_grad and output.is_leaf) \
+                    and not test(values.host_view(output)):
+                return result
     source = source_from(caller)
     hearers = _hearers(route, state, source)
     if not tapes and not hearers and not route.steps:   # heard only at other lines
-        return func(*args, **kwargs)
-    # heard only by node forms that want some outputs (a nan breakpoint's): the output is
-    # tested before any copy or node is made, as dispatch does
+        return func(*args, **kwargs) if result is _NOT_RUN else result
+    # heard only by node forms that want some outputs: the output is tested before any
+    # copy or node is made, as dispatch does
     test = None if tapes or route.steps else _output_test(route, hearers)
     names, tensors, params = _arguments(func, args, kwargs)
     # the inputs change (relu_, out=, F.relu(x, inplace=True)): take them before
@@ -110,14 +123,10 @@ def _traced(op, func, args, kwargs, route, tapes):
     inputs = _inputs(tensors, name_of) if early else None
     keys = autograd.input_keys(tensors) if early else None   # (relu_'s input: autograd's
     #                                                           node for it before relu_)
-    started = perf_counter()
-    try:
-        result = func(*args, **kwargs)
-    except Exception as error:   # torch's error, kept as it is, says where it was too
-        add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
-                                              source))
-        raise
-    duration = perf_counter() - started
+    if result is _NOT_RUN:
+        started = perf_counter()
+        result = _called(op, func, args, kwargs, state, caller)
+        duration = perf_counter() - started
     output = _first_tensor(result)
     if output is None:   # a query (torch.is_complex): never an op, never traced again
         BY_FUNC[func] = None
@@ -156,6 +165,31 @@ def _traced(op, func, args, kwargs, route, tapes):
         for callback in hearers:
             callback(event)
     return result
+
+
+_NOT_RUN = object()   # the call has not run yet
+
+
+def _called(op, func, args, kwargs, state, caller):
+    """`func`'s result; an error torch raises, kept as it is, says where it was too."""
+    try:
+        return func(*args, **kwargs)
+    except Exception as error:
+        names, tensors, _ = _arguments(func, args, kwargs)
+        add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
+                                              source_from(caller)))
+        raise
+
+
+def _writes_no_input(op, args, kwargs) -> bool:
+    """Whether a call surely writes none of its inputs: not an in-place op, no `out=`, no
+    `inplace=True` (by name, or any positional True: `F.relu(x, True)`)."""
+    if op.inplace or "out" in kwargs or kwargs.get("inplace") is True:
+        return False
+    for arg in args:
+        if arg is True:
+            return False
+    return True
 
 
 _MUL = ops.op_named("mul")

@@ -268,3 +268,17 @@ def test_a_nan_breakpoint_lets_ops_on_the_meta_device_run():
     finally:
         bp.clear()
     assert made.shape == (3, 4) and bp.hits == []
+
+
+@pytest.mark.parametrize("call", [
+    lambda x: F.threshold(x, 0.5, float("nan"), True),           # inplace given by position
+    lambda x: F.threshold(x, 0.5, float("nan"), inplace=True),   # by name
+    lambda x: x.masked_fill_(x <= 0.5, float("nan")),            # an in-place method
+], ids=["positional", "keyword", "method"])
+def test_a_nan_breakpoint_shows_an_in_place_ops_input_as_it_was_before_the_op(call):
+    x = torch.tensor([0.25, 1.0, 2.0])
+    bp = tvt.break_on(nan=True, action="continue")
+    call(x)
+    (hit,) = bp.hits
+    np.testing.assert_array_equal(hit.node.inputs[0].numpy(), [0.25, 1.0, 2.0])
+    assert np.isnan(hit.node.output.numpy()[0]) and np.isnan(x[0])
