@@ -5,6 +5,7 @@ matching numpy dtype, its type and its name, so `t.dtype == np.float32` holds.
 """
 from __future__ import annotations
 
+import functools
 import numbers
 
 import numpy as np
@@ -101,6 +102,25 @@ def as_dtype(value) -> DType:
         raise DTypeError("as_dtype", f"expected a dtype ({', '.join(_BY_NAME)}); got "
                                      f"{describe(value)}")
     return _BY_NUMPY[np_dtype]
+
+
+_WIDENED = "widened_from"   # a numpy dtype's metadata key: the engine's dtype it stands for
+
+
+@functools.cache
+def widened(name: str) -> np.dtype:
+    """float32 standing for another engine's float dtype numpy lacks (torch's bfloat16): a
+    copy viewed with it computes as float32 and is shown as `name` (`shown_name`)."""
+    return np.dtype(np.float32, metadata={_WIDENED: name})
+
+
+def shown_name(np_dtype: np.dtype, say_copy: bool = False) -> str:
+    """A value's dtype as the debugger shows it: numpy's name, or the engine's for a widened
+    copy ('bfloat16'; `say_copy`: 'bfloat16 (copied as float32)')."""
+    engine = np_dtype.metadata and np_dtype.metadata.get(_WIDENED)
+    if not engine:
+        return np_dtype.name
+    return f"{engine} (copied as {np_dtype.name})" if say_copy else engine
 
 
 def from_numpy(np_dtype: np.dtype) -> DType:

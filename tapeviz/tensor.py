@@ -162,7 +162,7 @@ class Tensor:
                f"dtype={self.dtype.name})"
 
     def __repr__(self) -> str:
-        return f"<tapeviz.Tensor: shape={self.shape}, dtype={self.dtype.name}, " \
+        return f"<tapeviz.Tensor: shape={self.shape}, dtype={_shown_dtype(self._value)}, " \
                f"numpy={_numpy_text(self._value, True)}>"
 
     # ---- operators: each is a registered op, so each goes through dispatch ---------------
@@ -393,7 +393,8 @@ class Variable(Tensor):
         return _m.identity(self)
 
     def __repr__(self) -> str:
-        return f"<tapeviz.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, " \
+        return f"<tapeviz.Variable '{self.name}' shape={self.shape} " \
+               f"dtype={_shown_dtype(self._value)}, " \
                f"numpy={_numpy_text(self._value, True)}>"
 
     __str__ = __repr__
@@ -505,6 +506,11 @@ def wrap(value) -> Tensor:
     tensor = _new(Tensor)
     tensor._value = value
     return tensor
+
+
+def _shown_dtype(value) -> str:
+    """The dtype a repr names: another engine's for a copy widened from it (torch's bfloat16)."""
+    return _dtypes.shown_name(np.asarray(value).dtype)
 
 
 def _numpy_text(value, is_repr: bool) -> str:

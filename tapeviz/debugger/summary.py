@@ -10,6 +10,8 @@ import operator
 
 import numpy as np
 
+from ..dtypes import shown_name
+
 BLOCKS = "▁▂▃▄▅▆▇█"
 
 
@@ -176,7 +178,7 @@ def _num(x: float) -> str:
 
 
 def _head(values: np.ndarray) -> str:
-    return f"{values.dtype.name}[{', '.join(str(d) for d in values.shape)}]"
+    return f"{shown_name(values.dtype)}[{', '.join(str(d) for d in values.shape)}]"
 
 
 def _single(values: np.ndarray) -> str:
@@ -207,7 +209,7 @@ def summarize(tensor) -> str:
         return f"{_head(values)} {values.why}"
     values = np.asarray(values)
     if values.ndim == 0 and values.dtype.kind in "biuf":
-        return f"{values.dtype.name} scalar {_single(values)}"
+        return f"{shown_name(values.dtype)} scalar {_single(values)}"
     head = _head(values)
     if values.size == 0:
         return f"{head} empty"

@@ -20,6 +20,7 @@ from torch._C._functorch import (get_unwrapped, is_batchedtensor, is_functorch_w
                                  peek_interpreter_stack)
 
 from ..debugger.summary import no_values
+from ..dtypes import widened
 from ..debugger.variable_names import name_made_at, name_read_at
 from ..tensor import Variable, VariableRead, wrap
 
@@ -41,8 +42,9 @@ _NUMPY_FLOATS = (torch.float16, torch.float32, torch.float64, torch.complex64, t
 
 def host_copy(tensor: torch.Tensor) -> np.ndarray:
     """A numpy copy of `tensor`'s value now (on the host, dense; a float or complex dtype
-    numpy lacks, bfloat16, float8, complex32, widened to float32 or complex64); a meta
-    tensor's shape and dtype with no values (`summary.NoValues`)."""
+    numpy lacks, bfloat16, float8, complex32, widened to float32 or complex64: a float one
+    shown by its torch name, `dtypes.widened`); a meta tensor's shape and dtype with no
+    values (`summary.NoValues`)."""
     if tensor.requires_grad:   # a gradient needs no detach (~1 us, a new tensor)
         tensor = tensor.detach()
     try:
@@ -67,8 +69,11 @@ def _converted(tensor: torch.Tensor) -> np.ndarray:
     if tensor.is_quantized:
         tensor = tensor.dequantize()
     tensor = tensor.resolve_conj().resolve_neg()
-    if tensor.dtype not in _NUMPY_FLOATS and (tensor.is_floating_point() or tensor.is_complex()):
-        tensor = tensor.to(torch.complex64 if tensor.is_complex() else torch.float32)
+    if tensor.dtype not in _NUMPY_FLOATS and tensor.is_floating_point():   # bfloat16, float8
+        name = str(tensor.dtype).removeprefix("torch.")
+        return tensor.to(device="cpu", dtype=torch.float32).numpy().view(widened(name))
+    if tensor.dtype not in _NUMPY_FLOATS and tensor.is_complex():   # complex32
+        tensor = tensor.to(torch.complex64)
     return tensor.cpu().numpy() if tensor.device.type != "cpu" else tensor.numpy().copy()
 
 

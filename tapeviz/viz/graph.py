@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from ..dtypes import shown_name
 from .byid import GradientKeys, TableNodes
 
 
@@ -124,6 +125,8 @@ _dtype_names: dict = {}
 def _dtype_name(value) -> str:
     """numpy's dtype name, memoised (`dtype.name` costs microseconds per call)."""
     dtype = np.asarray(value).dtype if not hasattr(value, "dtype") else value.dtype
+    if dtype.metadata:   # a widened copy's (equal to float32 as a key): its engine's name
+        return shown_name(dtype)
     name = _dtype_names.get(dtype)
     if name is None:
         name = _dtype_names[dtype] = dtype.name

@@ -17,6 +17,7 @@ from ..debugger.history import RecordedOp
 from ..debugger.summary import NoValues, summarize
 from ..dispatch import Node
 from ..errors import OpError
+from ..dtypes import shown_name
 from ..tensor import Tensor, Variable, VariableRead
 from . import image
 from .failure import failed_payload
@@ -63,7 +64,7 @@ def _legend(values: np.ndarray) -> str:
 
 def _summary_table(values: np.ndarray) -> list:
     return [["summary", summarize(values)], ["shape", str(values.shape)],
-            ["dtype", values.dtype.name], ["size", str(values.size)]]
+            ["dtype", shown_name(values.dtype, say_copy=True)], ["size", str(values.size)]]
 
 
 def _channels_last(values: np.ndarray, layout: str, kernel: bool) -> np.ndarray:
@@ -232,7 +233,7 @@ def _leaf_table(tensor) -> tuple:
 def _title(head: str, values: np.ndarray) -> str:
     """'matmul → float32[2, 2]'; a 0-D value reads 'float32 scalar', as the graph labels it."""
     shape = " scalar" if values.ndim == 0 else str(list(values.shape))
-    return f"{head} → {values.dtype.name}{shape}"
+    return f"{head} → {shown_name(values.dtype)}{shape}"
 
 
 def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None,

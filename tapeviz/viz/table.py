@@ -18,6 +18,7 @@ from operator import attrgetter, eq, is_, itemgetter
 import numpy as np
 
 from ..debugger.summary import nonfinite_each
+from ..dtypes import shown_name
 from ..tensor import VariableRead
 
 _OUTPUT, _INPUTS, _VALUE = attrgetter("output"), attrgetter("inputs"), attrgetter("_value")
@@ -59,8 +60,10 @@ def _codes_but_none(keys) -> list:
 def dtype_names(dtypes) -> list:
     """numpy's name of each dtype, asked once per distinct dtype (`dtype.name` costs
     microseconds)."""
-    names = {dtype: dtype.name for dtype in set(dtypes)}
-    return list(map(names.__getitem__, dtypes))
+    # by identity: a widened copy's dtype (torch's bfloat16, `dtypes.widened`) equals float32
+    distinct = {id(dtype): dtype for dtype in dtypes}
+    names = {key: shown_name(dtype) for key, dtype in distinct.items()}
+    return [names[id(dtype)] for dtype in dtypes]
 
 
 def _norms(values) -> list:
