@@ -45,8 +45,8 @@ def test_the_export_keeps_the_names_its_page_imports():
 
 
 def test_an_import_cycle_is_refused_naming_it(tmp_path, monkeypatch):
-    (tmp_path / "a.js").write_text('import { b } from "./b.js";\nexport function a() {}\n')
-    (tmp_path / "b.js").write_text('import { a } from "./a.js";\nexport function b() {}\n')
+    (tmp_path / "a.js").write_text('// a\nimport { b } from "./b.js";\nexport function a() {}\n')
+    (tmp_path / "b.js").write_text('// b\nimport { a } from "./a.js";\nexport function b() {}\n')
     monkeypatch.setattr(front, "STATIC", tmp_path)
     with pytest.raises(ValueError, match=r"a\.js -> b\.js -> a\.js imports in a cycle"):
         front.module("a.js")

@@ -295,6 +295,19 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
         # thin arrows piled their heads on its edge), its label as legible as the rest
         assert fanin.locator(".tv-graph g.node.kind-bundle text").all_text_contents() == [
             "20 inputs", "20 inputs"]
+        bundle = fanin.locator(".tv-graph g.node.kind-bundle").first
+        fanin.scroll_into_view_if_needed()
+        pane = fanin.locator(".tv-graph").bounding_box()
+        page.page.mouse.move(*centre(pane))
+        for _ in range(40):   # scroll the graph sideways until the box is in the pane
+            x = centre(bundle.bounding_box())[0]
+            if pane["x"] + 60 < x < pane["x"] + pane["width"] - 60:
+                break
+            page.page.mouse.wheel(150, 0)
+            page.page.wait_for_timeout(50)
+        assert pane["x"] < centre(bundle.bounding_box())[0] < pane["x"] + pane["width"]
+        wait_until(page, lambda: hint_covers(fanin) == [], "the hint off every node")
+        page.screenshot(fanin, f"look-{theme}-fanin-bundle")
         for name, widget in zip(NAMES, widgets):
             assert overlapping_texts(widget) == [], (name, overlapping_texts(widget))
         # a 2-node tape is not blown up, and a wide CNN is not shrunk below legible: it is
