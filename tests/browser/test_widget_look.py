@@ -395,9 +395,10 @@ def centre(box):
 
 
 @pytest.mark.browser
-def test_a_group_opens_where_it_was_clicked(tmp_path, browser):
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_group_opens_where_it_was_clicked(theme, tmp_path, browser):
     path = write_notebook(tmp_path / "blocks.ipynb", BLOCKS_CELLS)
-    with JupyterServer([path], app="lab") as server:
+    with JupyterServer([path], app="lab", theme=theme) as server:
         page = browser.open_notebook(server, path.name)
         page.run_all()
         widget = page.output(WIDGET).first
@@ -435,7 +436,7 @@ def test_a_group_opens_where_it_was_clicked(tmp_path, browser):
         assert inside_h >= min(bottom - top, pane["height"] - 24) - 2, (opened, pane)
         assert pane["y"] <= top <= pane["y"] + 24 or bottom - top < pane["height"] - 24
         wait_until(page, lambda: hint_covers(widget) == [], "the hint off every node")
-        page.screenshot(widget, "look-opened-in-place")
+        page.screenshot(widget, f"look-{theme}-opened-in-place")
         check_clean(page, browser)
 
 
