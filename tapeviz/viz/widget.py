@@ -3,7 +3,8 @@ alerts, breakpoints and time travel.
 
 Python holds the truth (ARCHITECTURE.md: rendering with pip alone): it lays the graph out
 (graph -> DOT -> SVG), builds the inspector's payload, drives the BackwardStepper, and
-pushes traits. The plain ES module `static/tape.js` draws them, pans and zooms, and reports
+pushes traits. The plain ES modules under `static/` (`tape.js` and what it imports, joined
+by `front.py`) draw them, pan and zoom, and report
 intents: a click sets `selected`; buttons send `{"action": ...}` messages that
 `_on_message` carries out. Errors from those actions land in the `error` trait, shown in
 the widget, never dropped. What one action changes (a step's strip, highlight, selection,
