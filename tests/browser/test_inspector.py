@@ -308,7 +308,7 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert legible(message) >= 4.5
         # nothing to step or zoom: those buttons are disabled, their tooltip says why, and
         # the inspector says what to do (they were enabled, and Step answered with an error)
-        for name in ("step", "continue", "reset", "zoom-in", "zoom-out", "fit"):
+        for name in ("step", "continue", "reset", "zoom-in", "zoom-out", "fit", "svg"):
             button = empty.locator(f".tv-toolbar button.tv-{name}")
             assert button.is_disabled(), name
             assert button.get_attribute("title").startswith("Nothing "), name

@@ -67,6 +67,8 @@ function render({ model, el }) {
     ["tv-zoom-in", "+", "Zoom in", () => zoomer.zoom(1 / 1.3)],
     ["tv-zoom-out", "−", "Zoom out", () => zoomer.zoom(1.3)],
     ["tv-fit", "Fit", "The graph across the pane at a readable size", () => zoomer.fit()]].map(button);
+  const svgButton = button(["tv-svg", "↓ SVG", "Download the graph as an SVG file",
+    () => download("tape.svg", model.get("svg"), "image/svg+xml")]);
   // the buttons in groups that wrap as wholes on a narrow pane: stepping, zoom, downloads
   const group = (...children) => h("span", { class: "tv-tools" }, ...children);
   const toolbar = h("div", { class: "tv-toolbar" },
@@ -76,7 +78,7 @@ function render({ model, el }) {
     group(h("span", { class: "tv-group-label" }, "Backward:"), ...stepping),
     stepBox,
     group(...zooming),
-    group(h("button", { title: "Download the graph as an SVG file", onclick: () => download("tape.svg", model.get("svg"), "image/svg+xml") }, "↓ SVG"),
+    group(svgButton,
       h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
                     onclick: () => send("export_html") }, "↓ HTML")));
   const statusPlace = statusRow(toolbar, status);
@@ -125,11 +127,11 @@ function render({ model, el }) {
   // nothing recorded: no backward pass to step and no graph to zoom, and the buttons say so
   function drawButtons() {
     const empty = Boolean(model.get("empty"));
-    for (const b of [...stepping, ...zooming]) {
+    for (const b of [...stepping, ...zooming, svgButton]) {
       b.disabled = empty;
       b.title = !empty ? b.dataset.title : stepping.includes(b)
         ? "Nothing recorded, so no backward pass to step: the graph pane says how to record one"
-        : "Nothing drawn to zoom: nothing was recorded";
+        : "Nothing drawn to zoom or download: nothing was recorded";
     }
   }
   function drawTitle() {
