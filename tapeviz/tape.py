@@ -32,6 +32,7 @@ from .convert import FLOAT_SCALAR_TYPES
 from .errors import DTypeError, MisuseError, ShapeError, describe
 from .fpwarnings import warn_from_user_line
 from .sourceinfo import source_from, user_source
+from .tape_index import ScopeRuns
 from .tape_skeleton import MAX_EXITS, RefusedWatch, Skeleton, ValueExit
 from .tensor import Tensor, Variable, wrap
 from .threadstate import local  # `local.state`, not thread_state(): a call less per tape and step
@@ -52,6 +53,7 @@ def _unconnected(value) -> UnconnectedGradients:
 
 
 _NOTHING_REFUSED = types.MappingProxyType({})
+_UNINDEXED = object()   # a tape's `_scope` when its nodes were not recorded by it
 
 
 def _warn_unwatched_source(source: Tensor) -> None:
@@ -87,6 +89,9 @@ class GradientTape:
         self._watch_accessed_variables = watch_accessed_variables
         self._nodes: list = []
         self._ids: set = set()
+        # the scope runs `record` notes (tape_index.py) after the first, the root scope's
+        # from node 0: (start, scope number, ...), and the last run's scope object
+        self._runs, self._scope = (), ""
         self._watched: list = []
         self._used = False
 
@@ -108,6 +113,7 @@ class GradientTape:
         for node in nodes:
             tape._nodes.append(node)
             tape._ids.add(node.output_id)
+        tape._scope = _UNINDEXED   # no scope runs noted: the widget reads the nodes' scopes
         return tape
 
     # ---- the recording protocol: dispatch and the backward engine use these ---------------
@@ -116,9 +122,22 @@ class GradientTape:
         ids = self._ids
         if ids.isdisjoint(node.input_ids):
             return False
-        self._nodes.append(node)
+        nodes = self._nodes
+        if node.scope is not self._scope:
+            self._new_run(len(nodes), node.scope)
+        nodes.append(node)
         ids.add(node.output_id)
         return True
+
+    def _new_run(self, at: int, scope: str) -> None:
+        """Node `at` runs in another scope (object) than the node before it: a new run."""
+        if self._scope is _UNINDEXED:
+            return
+        runs = self._runs
+        if type(runs) is tuple:   # the first: made here, not by every tape
+            runs = self._runs = ScopeRuns()
+        runs.add(at, scope)
+        self._scope = scope
 
     def value_left(self, tensor, how: str, frame) -> None:
         """`tensor`'s value left tapeviz (`how`: .numpy(), np.asarray or numpy math, float())
@@ -263,6 +282,7 @@ class GradientTape:
         """Forget everything recorded and watched so far; the tape keeps recording."""
         self._nodes = []
         self._ids = set()
+        self._runs, self._scope = (), ""
         self._watched, self._watches_tensors = [], False
         self._used = False
         self._exits, self._refused = (), _NOTHING_REFUSED
@@ -289,6 +309,16 @@ class GradientTape:
     def nodes(self) -> tuple:
         """The recorded nodes in execution order (each has op, inputs, output, source)."""
         return tuple(self._nodes)
+
+    def scope_codes(self):
+        """(the recorded nodes, (each one's scope number, the scope paths by number) as
+        `record` noted them: tape_index.py), or (the nodes, None) for a tape filled by
+        `from_nodes`."""
+        nodes = tuple(self._nodes)
+        if self._scope is _UNINDEXED:
+            return nodes, None
+        runs = self._runs
+        return nodes, (runs if type(runs) is ScopeRuns else ScopeRuns()).of(len(nodes))
 
     def __len__(self) -> int:
         return len(self._nodes)
@@ -445,6 +475,7 @@ class GradientTape:
             if keep_skeleton:
                 self._skeleton = Skeleton(self._nodes, self._exits, self._refused, floats)
             self._nodes, self._ids = [], set()
+            self._runs, self._scope = (), ""
             if self._exits or self._refused:
                 for exit_ in self._exits:
                     exit_.value = None
@@ -464,6 +495,7 @@ class GradientTape:
             remains._persistent, remains._used = False, True
             remains._skeleton = Skeleton(self._nodes, exits, self._refused, floats)
             remains._nodes, remains._ids = [], set()
+            remains._runs, remains._scope = (), ""
             remains._exits, remains._refused = (), _NOTHING_REFUSED   # (the outline has them)
             remains.__dict__.pop("record", None)   # bound to this tape: it would keep it
         remains._watches_tensors = True   # every watched item held weakly, read back alive

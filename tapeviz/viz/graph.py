@@ -215,20 +215,27 @@ class Graph:
     def from_tape(cls, tape, grads=None, check_values: bool = True) -> "Graph":
         """The graph of a GradientTape's recorded nodes; `grads` like `Backward.grads`;
         `check_values=False`: no value checked for NaN/Inf until `check_values()`."""
-        return cls.from_nodes(tape.nodes, grads, check_values)
+        noted = getattr(tape, "scope_codes", None)   # a GradientTape's (not a TorchTape's)
+        if noted is None:
+            return cls.from_nodes(tape.nodes, grads, check_values)
+        nodes, scope_codes = noted()
+        return cls.from_nodes(nodes, grads, check_values, scope_codes)
 
     @classmethod
-    def from_nodes(cls, nodes, grads=None, check_values: bool = True) -> "Graph":
-        """The graph of a list of dispatch Nodes; `grads` maps id(tensor or variable) to grad."""
+    def from_nodes(cls, nodes, grads=None, check_values: bool = True,
+                   scope_codes=None) -> "Graph":
+        """The graph of a list of dispatch Nodes; `grads` maps id(tensor or variable) to grad;
+        `scope_codes`: (each node's scope number, the paths), as a tape noted them."""
         grads = _grads_mapping(grads)
         nodes = list(nodes)
         if not grads:   # no gradients: no norms to look up
-            return cls._build(range(len(nodes)), nodes, nodes, None, None, None, check_values)
+            return cls._build(range(len(nodes)), nodes, nodes, None, None, None, check_values,
+                              scope_codes)
         by_id = grads.get
         return cls._build(range(len(nodes)), nodes, nodes,
                           lambda node, ref: by_id(id(node.output)),
                           lambda variable: by_id(id(variable)),
-                          lambda tensor: by_id(id(tensor)), check_values)
+                          lambda tensor: by_id(id(tensor)), check_values, scope_codes)
 
     @classmethod
     def from_step(cls, step, phases=("forward",), check_values: bool = True) -> "Graph":
@@ -243,11 +250,11 @@ class Graph:
 
     @classmethod
     def _build(cls, indices, nodes, refs, grad_of, variable_grad, leaf_grad,
-               check_values: bool = True) -> "Graph":
+               check_values: bool = True, scope_codes=None) -> "Graph":
         from .table import NodeTable
         with _collector_paused():
             table = NodeTable.from_entries(indices, nodes, refs, grad_of, variable_grad,
-                                           leaf_grad, check_values)
+                                           leaf_grad, check_values, scope_codes)
         return cls(TableNodes(table))
 
     @property

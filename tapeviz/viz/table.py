@@ -105,16 +105,22 @@ class NodeTable:
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
     def from_entries(cls, indices: range | list, nodes: list, refs: list, grad_of=None,
-                     variable_grad=None, leaf_grad=None, check_values: bool = True):
+                     variable_grad=None, leaf_grad=None, check_values: bool = True,
+                     scope_codes=None):
         """The table of dispatch `nodes` in execution order, their op indices (ids n<index>)
         and what each node stands for (`refs`: itself, or a RecordedOp); the three
         functions give a node's, a variable's and another leaf's gradient (None: no
         gradients, so no norms to compute). `check_values=False` leaves every value's
-        NaN/Inf check to `check_values()` (a first view: `checked` says which)."""
+        NaN/Inf check to `check_values()` (a first view: `checked` says which).
+        `scope_codes`: (each node's scope number, the paths by number) as their tape noted
+        them (tape_index.py), which spares reading each node's scope."""
         table = cls()
         table.checked = False
         table.indices, table.ops, table.refs = indices, nodes, refs
-        op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
+        if scope_codes is None:
+            op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
+        else:
+            op_scope_codes, table.scope_paths = scope_codes
         output_ids = list(map(_OUTPUT_ID, nodes))   # id(output), as dispatch notes it
         count = len(nodes)
         inputs = list(map(_INPUTS, nodes))
