@@ -7,7 +7,8 @@ op's numpy forward, and then, only if someone records or listens:
 2. builds a `Node` and offers it to every tape recording on this thread
    (`GradientTape.record` keeps it when the tape watches an input),
 3. adds its record to the thread's sink if a Recorder keeps one there (`ThreadState.sink`:
-   no call into the Recorder, and no node for an op that only the Recorder hears), and tells
+   no call into the Recorder, and no node for an op that only the Recorder hears: such an
+   op, a VJP's or an update's, takes `_dispatch_sunk`, which does that alone), and tells
    the op's listeners (`op.route`, built by `events` when subscriptions change, plus those
    that hear every op of the layer this thread is in): the node itself to those that take
    it (`route.on_node`), one `OpExecuted` to the others.
@@ -54,6 +55,9 @@ def dispatch(op, *args, **params):
     if state.tapes or route.heard and (route.ops or (shared := state.source) is None
                                        or shared.unheard is not route.lines.mark) \
             or state.layer_listeners:
+        if route.sunk_only and (sink := state.sink) is not None and not state.tapes \
+                and not state.layer_listeners:
+            return _dispatch_sunk(op, args, params, state, sink)
         return _dispatch_traced(op, args, params, state, route)
     arrays = input_arrays(op, args)
     try:
@@ -68,6 +72,29 @@ def dispatch(op, *args, **params):
         raise _explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:  # numpy's, under an "error" warnings filter
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
+
+
+def _dispatch_sunk(op, args, params, state, sink):
+    """`dispatch` for an op only a Recorder's sink hears and no tape records (a VJP's, an
+    update's): its record, and nothing else (no node, no hearers or lines to look up)."""
+    source = state.source or source_from(_getframe(2), state.origin)
+    arrays, tensors, ids, _ = input_tensors(op, args)
+    started = perf_counter()
+    try:
+        ans = _new(Tensor)
+        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+    except OpError as error:   # the op's own check: keep what it was given
+        error.input_values = arrays
+        raise
+    except _INPUT_ERRORS as exc:
+        raise _explain_failure(op, arrays, params, exc) from exc
+    except RuntimeWarning as warning:
+        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
+             state.phase, state.scope, source, tensors, ans)
+    if len(sink) >= sink.check_at:
+        sink.full()
+    return ans
 
 
 def _dispatch_traced(op, args, params, state, route):
@@ -156,7 +183,7 @@ def _dispatch_traced(op, args, params, state, route):
 
 
 # the frames numpy's warnings come from: fpwarnings finds the op and its inputs there
-TRACED_CODES = (dispatch.__code__, _dispatch_traced.__code__)
+TRACED_CODES = (dispatch.__code__, _dispatch_traced.__code__, _dispatch_sunk.__code__)
 fpwarnings.install()
 
 

@@ -115,11 +115,12 @@ class Route:
     forms reads the op's duration. A sunk callback (`subscribe(sunk=True)`) is in `ops` and
     `steps`, which other engines call, but tapeviz's engine feeds it through the thread's
     sink instead: it is in neither `on_node` nor `evented`, and `stepped` (what the backward
-    pass announces to) is `steps` without it.
+    pass announces to) is `steps` without it; `sunk_only`: sunk callbacks alone hear it
+    (dispatch then adds its record to the thread's sink and does nothing else).
     """
 
     __slots__ = ("ops", "lines", "steps", "heard", "on_node", "every_node", "wants", "evented",
-                 "timed", "stepped")
+                 "timed", "stepped", "sunk_only")
 
     def __init__(self, ops: tuple, lines, steps: tuple, node_forms: dict, tests: dict,
                  untimed: frozenset, sunk: frozenset = frozenset()):
@@ -136,6 +137,7 @@ class Route:
         self.evented = tuple(cb for cb in ops if cb not in node_forms and cb not in sunk)
         self.timed = any((cb in node_forms or cb in sunk) and cb not in untimed for cb in ops)
         self.stepped = tuple(cb for cb in steps if cb not in sunk) if sunk else steps
+        self.sunk_only = bool(ops) and lines is None and sunk.issuperset(ops)
 
     def __repr__(self) -> str:
         return (f"<Route {len(self.ops)} by op, {'some' if self.lines else 'none'} by line, "

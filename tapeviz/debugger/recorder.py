@@ -324,10 +324,14 @@ class Recorder:
         """Attach the upstream gradients the backward pass wrote since last time."""
         upstream = self._records.upstream
         if upstream:
-            found = {}
-            while upstream:   # (popitem: a gradient written meanwhile is not lost)
-                key, grad = upstream.popitem()
-                found[key] = grad
+            if get_ident() == self._thread:   # the writer's thread: nothing writes meanwhile
+                found = upstream.copy()
+                upstream.clear()
+            else:
+                found = {}
+                while upstream:   # (popitem: a gradient written meanwhile is not lost)
+                    key, grad = upstream.popitem()
+                    found[key] = grad
             self._attach(found, None)
 
     def _wait(self, records: list) -> int:
