@@ -16,11 +16,12 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .. import events
+from ..errors import DTypeError, InvalidArgumentError, bad_argument
 from ..nonfinite import nonfinite_counts
 from ..sourceinfo import user_source
 from . import breakpoint_listener as listener
 from .breakpoint_listener import FLOAT_SCALARS, BreakpointError, BreakpointHit, thread_state
-from .given import check_source_line, condition_failed
+from .given import check_source_line, condition_failed, condition_returned_none
 from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
@@ -33,12 +34,15 @@ class Breakpoint:
     def __init__(self, op=None, kind=None, layer=None, file=None, line=None, phase=None,
                  condition=None, nan=False, once=False, action="raise", internal=False):
         if phase not in PHASES:
-            raise ValueError(f"break_on: phase must be one of {PHASES}; got {phase!r}")
+            raise bad_argument("break_on", "phase", f"one of {PHASES}", phase,
+                               InvalidArgumentError)
         if action not in ACTIONS:
-            raise ValueError(f"break_on: action must be one of {ACTIONS}; got {action!r}")
+            raise bad_argument("break_on", "action", f"one of {ACTIONS}", action,
+                               InvalidArgumentError)
         if condition is not None and not callable(condition):
-            raise TypeError(f"break_on: condition must be callable (node -> bool); "
-                            f"got {type(condition).__name__}")
+            raise bad_argument("break_on", "condition", "a callable taking the node, returning a "
+                               "bool, e.g. lambda node: node.output.numpy().max() > 10",
+                               condition, DTypeError)
         self.op = _names(op)
         self.kind = _names(kind)
         routed = events.registered_ops()
@@ -61,6 +65,7 @@ class Breakpoint:
         self.enabled = True
         self.hits: list[BreakpointHit] = []
         self.set_at = user_source()   # where the user set it, for a condition that raises
+        self.said_none = False        # whether a condition returning None was warned of
 
     def ops_matched(self) -> set | None:
         """The registered ops this breakpoint (or, for phase "vjp", the steps it) can match,
@@ -156,7 +161,11 @@ class Breakpoint:
                 return None
         if self.condition is not None:
             try:
-                if not self.condition(node):
+                verdict = self.condition(node)
+                if verdict is None and not self.said_none:
+                    self.said_none = True
+                    condition_returned_none(self, node)
+                if not verdict:
                     return None
             except Exception as error:
                 condition_failed(self, node, error)
@@ -254,14 +263,15 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
     than arm a breakpoint that silently never stops."""
     for name in sorted(names or ()):
         if not isinstance(name, str):
-            raise TypeError(f"break_on: {what} must be a name (str) or a list of names; got "
-                            f"{type(name).__name__} {name!r}")
+            raise bad_argument("break_on", what, "a name (str) or a list of names", name,
+                               DTypeError)
         if not known(name):
             close = difflib.get_close_matches(name, sorted(candidates), n=3)
             hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
             attribute = "name" if what == "op" else what
-            raise ValueError(f"break_on: no {what} is called {name!r}{hint} ({what}s are "
-                             f"named as a tape's nodes show them: node.op.{attribute})")
+            raise InvalidArgumentError("break_on", f"no {what} is called {name!r}{hint} "
+                                                   f"({what}s are named as a tape's nodes show "
+                                                   f"them: node.op.{attribute})")
 
 
 # ---- matching helpers ---------------------------------------------------------------------

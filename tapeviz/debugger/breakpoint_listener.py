@@ -160,7 +160,12 @@ def _conditions_asked(breakpoints: tuple):
         try:
             for bp, condition in asked:
                 try:
-                    matched = bp.enabled and condition(node)
+                    verdict = bp.enabled and condition(node)
+                    if verdict is None and not bp.said_none:
+                        from .given import condition_returned_none
+                        bp.said_none = True
+                        condition_returned_none(bp, node)
+                    matched = bool(verdict)   # a tensor of many values fails here, noted
                 except Exception as error:
                     from .given import condition_failed   # it imports the recorder
                     condition_failed(bp, node, error)

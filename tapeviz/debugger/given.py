@@ -92,6 +92,17 @@ def condition_failed(bp, node, error: Exception) -> None:
                      f"float(tf.reduce_max(node.output)) > 10)")
 
 
+def condition_returned_none(bp, node) -> None:
+    """A breakpoint's condition returned None, as a `def` without `return` does for every
+    node: None counts as False, so the breakpoint would never stop and never say why."""
+    where = f" set at {bp.set_at.location}" if bp.set_at is not None else ""
+    warn_from_user_line(f"break_on: the condition of the breakpoint{where} returned None when "
+                        f"asked about {node.op.name} ({node.phase}); None counts as False, so "
+                        f"the breakpoint does not stop there. Does the condition lack "
+                        f"`return`? e.g. def condition(node): return node.op.name == 'exp' "
+                        f"(said once a breakpoint)")
+
+
 def add_note(error: Exception, note: str) -> None:
     """`error.add_note(note)`; Python 3.10 has no notes, and its traceback would not show
     them: there the note is also warned from the user's line."""

@@ -1,0 +1,79 @@
+"""The debugger's own surface misused as a student in a notebook would: a breakpoint's
+arguments mistyped, a condition that forgets `return` or answers with a tensor, the
+dashboard or the gradient check handed the wrong thing. Each is said naming the call, what
+it expected, what came and the student's line; and what was running still works after."""
+import sys
+import warnings
+
+import pytest
+
+import tapeviz as tf
+from raising import assert_names_this_line, raised
+from tapeviz.debugger import break_on, breakpoints, clear_breakpoints
+
+
+@pytest.fixture
+def no_debugger(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    yield
+    clear_breakpoints()
+
+
+# ---- break_on's arguments: refused at the student's line --------------------------------------
+@pytest.mark.parametrize("given, error, said", [
+    (dict(op="matmull"), ValueError, "break_on: no op is called 'matmull'; did you mean "
+                                     "'matmul'?"),
+    (dict(kind="convv"), ValueError, "break_on: no kind is called 'convv'; did you mean 'conv'?"),
+    (dict(phase="Forward"), ValueError, "break_on: phase must be one of (None, 'forward', "
+                                        "'backward', 'vjp'); got 'Forward' (str)"),
+    (dict(action="stop"), ValueError, "break_on: action must be one of ('raise', 'continue'); "
+                                      "got 'stop' (str)"),
+    (dict(condition="x > 1"), TypeError, "break_on: condition must be a callable taking the node, "
+                                         "returning a bool"),
+    (dict(op=3), TypeError, "break_on: op must be a name (str) or a list of names; got 3 (int)"),
+], ids=["op-typo", "kind-typo", "phase", "action", "condition-text", "op-number"])
+def test_a_mistyped_breakpoint_argument_names_the_students_line_and_arms_nothing(
+        no_debugger, given, error, said):
+    err, line = raised(error, lambda: break_on(**given))   # was: no line named
+    assert str(err).startswith(said)
+    assert_names_this_line(err, line)
+    assert breakpoints() == []
+    bp = break_on(op="matmul", action="continue")   # the corrected call arms and hits
+    tf.matmul(tf.ones([1, 2]), tf.ones([2, 1]))
+    assert len(bp.hits) == 1
+
+
+# ---- a condition's answer -------------------------------------------------------------------
+def _forgot_return(node):
+    node.op.name == "exp"   # noqa: B015 (the slip under test: no `return`)
+
+
+@pytest.mark.parametrize("op", ["exp", None], ids=["with-op", "condition-only"])
+def test_a_condition_without_return_is_warned_of_once_from_the_students_line(no_debugger, op):
+    set_line = sys._getframe().f_lineno + 1
+    bp = break_on(op=op, condition=_forgot_return, action="continue")
+    x = tf.constant([1.0, 2.0])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tf.exp(x); line = sys._getframe().f_lineno   # noqa: E702
+        tf.exp(x)
+    said = [w for w in caught if "returned None" in str(w.message)]
+    assert len(said) == 1   # was: nothing, and the breakpoint silently never stopped
+    assert (said[0].filename, said[0].lineno) == (__file__, line)
+    text = str(said[0].message)
+    assert f"breakpoint set at {bp.set_at.location.split(':')[0]}:{set_line}" in text
+    assert "asked about exp (forward); None counts as False" in text
+    assert "lack `return`" in text
+    assert bp.hits == [] and bp.enabled
+
+
+def test_a_condition_only_breakpoint_answering_with_a_tensor_is_noted_and_disabled(no_debugger):
+    bp = break_on(condition=lambda node: node.output > 1, action="continue")
+    x = tf.constant([1.0, 2.0])
+    err, _ = raised(ValueError, lambda: tf.exp(x))
+    assert "only a tensor holding one value converts to a Python bool" in str(err)
+    # was: the bool() outside the condition's guard: no note, and the breakpoint stayed armed,
+    # failing every op after it
+    assert any("raised by the condition of the breakpoint" in note for note in err.__notes__)
+    assert not bp.enabled
+    assert float(tf.reduce_sum(tf.exp(x))) == pytest.approx(10.1073, rel=1e-4)
