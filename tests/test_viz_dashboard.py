@@ -8,6 +8,7 @@ the real thing). Every wait has a timeout, so a broken throttle or gate fails a 
 of hanging it.
 """
 import json
+import os
 import re
 import threading
 import time
@@ -20,6 +21,7 @@ from tapeviz import events
 from tapeviz.debugger import Recorder
 from tapeviz.viz.dashboard import Dashboard
 from tapeviz.viz.series import Series
+from raising import assert_names_this_line, raised
 
 T = 10.0
 _rng = np.random.default_rng(0)
@@ -913,3 +915,61 @@ def test_a_dashboard_refuses_its_settings_at_the_users_line_and_opens_no_widget(
     gc.collect()
     assert len(_instances) == before   # a refused one stayed open (a comm to the front end)
     assert unraisable == []            # ... and its __del__ raised AttributeError on close
+
+
+# ---- misuse: refused at the student's line, the dashboard still usable after ------------------
+@pytest.mark.parametrize("given, said, hint", [
+    (dict(runner=scalar_loop), "runner must be a tapeviz.debugger.Runner; got <function "
+                               "scalar_loop", "dashboard.train(train, *args)"),
+    (dict(runner=Recorder()), "runner must be a tapeviz.debugger.Runner; got <Recorder",
+     "Dashboard(recorder=rec)"),
+    (dict(recorder="rec"), "recorder must be a tapeviz.debugger.Recorder; got 'rec' (str)",
+     "Dashboard(recorder=rec)"),
+], ids=["a-function", "a-recorder", "text"])
+def test_attaching_what_is_no_runner_or_recorder_is_refused_and_the_dashboard_still_trains(
+        dashboards, given, said, hint):
+    dash = dashboards(show_tape=False)
+    err, line = raised(TypeError, lambda: dash.attach(**given))   # was: AttributeError
+    assert str(err).startswith(f"Dashboard.attach: {said}") and hint in err.hint
+    assert_names_this_line(err, line)
+    assert dash.runner is None and dash.recorder is None
+    err, line = raised(TypeError, lambda: Dashboard(**given))
+    assert str(err).startswith(f"Dashboard: {said}")
+    assert_names_this_line(err, line)
+    runner = dash.train(scalar_loop, 3)
+    assert runner.join(T) and wait_until(lambda: dash.step_count == 3)
+
+
+def test_training_again_while_the_first_still_runs_is_refused_and_the_first_goes_on(dashboards):
+    dash = dashboards(show_tape=False)
+    holds = hold_at(2)
+    first = dash.train(held_loop, holds, 4)
+    assert holds[2][0].wait(T)
+    err, line = raised(RuntimeError, lambda: dash.train(scalar_loop, 3))   # was: both trained
+    assert str(err).startswith("Dashboard.train: the training this dashboard started is still "
+                               "running")
+    assert "dashboard.runner.stop()" in err.hint
+    assert_names_this_line(err, line)
+    assert dash.runner is first
+    holds[2][1].set()
+    assert first.join(T) and wait_until(lambda: dash.step_count == 4)
+    assert dash.train(scalar_loop, 2).join(T)   # once it ended, a new training is welcome
+
+
+def _failing_loop():
+    scalar_loop(2)
+    raise ValueError("bad batch")
+
+
+def test_a_training_that_fails_shows_the_students_line_and_can_be_trained_again(dashboards):
+    dash = dashboards(show_tape=False)
+    runner = dash.train(_failing_loop)
+    runner._thread.join(T)
+    raise_line = _failing_loop.__code__.co_firstlineno + 2
+    assert wait_until(lambda: dash.state == "failed" and dash.error != "")
+    assert dash.error.splitlines() == [   # was: the first line alone, no line of the student's
+        "training failed: ValueError: bad batch",
+        f"  at {min(os.path.relpath(__file__), __file__, key=len)}:{raise_line} in _failing_loop",
+        '      raise ValueError("bad batch")']
+    assert dash.train(scalar_loop, 3).join(T)
+    assert wait_until(lambda: dash.state == "finished" and dash.error == "")

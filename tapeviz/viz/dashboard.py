@@ -33,8 +33,9 @@ import numpy as np
 from .. import events
 from ..debugger.diagnosis import diagnose
 from ..debugger.summary import all_finite
-from ..errors import bad_argument
+from ..errors import DTypeError, MisuseError, bad_argument, describe
 from .front import STATIC, module
+from ..sourceinfo import source_from
 from .jupyter_extra import anywidget, traitlets
 from .panel import MAX_ALERTS, alert_list, find_alerts
 from .scene import Scene
@@ -114,6 +115,7 @@ class Dashboard(anywidget.AnyWidget):
             raise bad_argument("Dashboard", "max_rate", "a positive number of pushes a second "
                                "(10)", max_rate)
         check_settings("Dashboard", max_points, smoothing)
+        check_watched("Dashboard", runner, recorder)
         super().__init__(**kwargs)
         self.max_rate = float(max_rate)
         self.max_points = int(max_points)   # buckets per series: about a chart's pixel width
@@ -137,6 +139,7 @@ class Dashboard(anywidget.AnyWidget):
     # ---- attaching ----------------------------------------------------------------------
     def attach(self, runner=None, recorder=None) -> "Dashboard":
         """Watch `runner` (with controls) and/or `recorder` (read-only); returns self."""
+        check_watched("Dashboard.attach", runner, recorder)
         self.detach()
         self._reset()
         with self._data_lock:
@@ -156,6 +159,12 @@ class Dashboard(anywidget.AnyWidget):
     def train(self, train_fn, *args, **kwargs):
         """Run `train_fn(*args, **kwargs)` in a new Runner shown here; returns the runner."""
         from ..debugger import Runner
+        if self.runner is not None and self.runner.state in ("running", "paused"):
+            raise MisuseError("Dashboard.train", f"the training this dashboard started is still "
+                                                 f"{self.runner.state}; a second one would "
+                                                 f"train the same variables at the same time",
+                              hint="stop it first, dashboard.runner.stop(), or wait for it: "
+                                   "dashboard.runner.join()")
         runner = Runner(train_fn, *args, **kwargs)
         self.attach(runner, self.recorder)
         return runner.start()
@@ -413,7 +422,7 @@ class Dashboard(anywidget.AnyWidget):
         return "idle", "nothing attached: Dashboard.train(fn, ...) or attach(runner)", {}
 
     def _note_failure(self, exc: BaseException) -> None:
-        text = f"training failed: {type(exc).__name__}: {exc}"
+        text = f"training failed: {type(exc).__name__}: {exc}{_raised_at(exc)}"
         with self._data_lock:
             if text not in self._errors:
                 self._errors.append(text)
@@ -601,3 +610,37 @@ def _runner_status(runner) -> str:
         return "idle: not started"
     loss = runner.last_loss
     return state if loss is None else f"{state} (loss {loss:.5g})"
+
+
+def check_watched(call: str, runner, recorder) -> None:
+    """Refuse what a dashboard cannot watch before it subscribes (a training function or a
+    Recorder given as the runner failed in the timer thread, a bare AttributeError)."""
+    from ..debugger.recorder import Recorder
+    from ..debugger.runner import Runner
+    if runner is not None and not isinstance(runner, Runner):
+        hint = ("a Recorder is watched read-only: Dashboard(recorder=rec)"
+                if isinstance(runner, Recorder) else
+                "to run a training function here: dashboard.train(train, *args)"
+                if callable(runner) else "Dashboard(Runner(train, *args)) or "
+                                         "dashboard.train(train, *args)")
+        raise DTypeError(call, f"runner must be a tapeviz.debugger.Runner; got "
+                               f"{describe(runner)}", hint=hint)
+    if recorder is not None and not isinstance(recorder, Recorder):
+        raise DTypeError(call, f"recorder must be a tapeviz.debugger.Recorder; got "
+                               f"{describe(recorder)}",
+                         hint="rec = tapeviz.debugger.Recorder(); Dashboard(recorder=rec); "
+                              "then with rec: ...")
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where in the user's code `exc` was raised, said after its message, unless the message
+    says it (an OpError's names the user's line)."""
+    traceback_ = exc.__traceback__
+    if getattr(exc, "source", None) is not None or traceback_ is None:
+        return ""
+    while traceback_.tb_next is not None:
+        traceback_ = traceback_.tb_next
+    source = source_from(traceback_.tb_frame)
+    if source is None:
+        return ""
+    return f"\n  at {source}" + (f"\n      {source.line}" if source.line else "")
