@@ -9,7 +9,8 @@ import pytest
 
 import tapeviz as tf
 from raising import assert_names_this_line, raised
-from tapeviz.debugger import break_on, breakpoints, clear_breakpoints
+from tapeviz.debugger import (Recorder, break_on, breakpoints, check_node_gradient,
+                              clear_breakpoints)
 
 
 @pytest.fixture
@@ -77,3 +78,36 @@ def test_a_condition_only_breakpoint_answering_with_a_tensor_is_noted_and_disabl
     assert any("raised by the condition of the breakpoint" in note for note in err.__notes__)
     assert not bp.enabled
     assert float(tf.reduce_sum(tf.exp(x))) == pytest.approx(10.1073, rel=1e-4)
+
+
+# ---- the gradient check --------------------------------------------------------------------
+@pytest.mark.parametrize("given, said, hint", [
+    ("y", "got a float32 tensor of shape (2,)", "a tensor is a value"),
+    ("tape", "got <tapeviz.GradientTape with 2 ops> (GradientTape)",
+     "[check_node_gradient(node) for node in tape.nodes]"),
+    (None, "got None (NoneType)", "check_node_gradient(tape.nodes[0])"),
+], ids=["the-output", "the-tape", "none"])
+def test_the_gradient_check_given_no_node_says_what_it_takes_then_checks_the_nodes(
+        given, said, hint):
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.sin(w) * w
+    wrong = {"y": y, "tape": tape}.get(given)
+    err, line = raised(TypeError, lambda: check_node_gradient(wrong))   # was: AttributeError
+    assert str(err).startswith("check_node_gradient: expected a recorded op (a node of "
+                               f"tape.nodes, or a recorded step's op); {said}")
+    assert hint in err.hint
+    assert_names_this_line(err, line)
+    assert [bool(check_node_gradient(node)) for node in tape.nodes] == [True, True]
+
+
+def test_the_gradient_check_takes_a_recorded_steps_ops_as_its_error_says():
+    w = tf.Variable([1.0, 2.0])
+    with Recorder() as rec:
+        with tf.GradientTape() as tape:
+            y = tf.sin(w) * w
+        tape.gradient(y, w)
+    forward = [op for op in rec.last_step.ops if op.phase == "forward"]
+    results = [check_node_gradient(op) for op in forward]   # was: AttributeError 'params'
+    assert [result.op for result in results] == ["sin", "multiply"]
+    assert all(results)

@@ -60,6 +60,20 @@ def not_recorded_ops(call: str, source, expected: str, on_recording: str,
                       if swapped else _hint(call, source, on_recording))
 
 
+def check_node(call: str, node) -> None:
+    """Refuse what is no recorded op's node (a tensor, a tape, None), said before any of its
+    fields is read (a bare AttributeError was)."""
+    if _node_like(node):
+        return
+    hint = ("a tape holds many: [check_node_gradient(node) for node in tape.nodes]"
+            if hasattr(node, "nodes") else
+            "a tensor is a value and does not remember the op that made it: check the nodes "
+            "of the tape that recorded it, [check_node_gradient(node) for node in tape.nodes]"
+            if isinstance(node, Tensor) else "check_node_gradient(tape.nodes[0])")
+    raise DTypeError(call, f"expected a recorded op (a node of tape.nodes, or a recorded "
+                           f"step's op); got {describe(node)}", hint=hint)
+
+
 def _node_like(item) -> bool:
     node = getattr(item, "node", item)   # a RecordedOp holds its node
     return all(hasattr(node, name) for name in ("op", "inputs", "output"))

@@ -18,6 +18,7 @@ from ..ops import math as _m
 from ..ops import reduce as _reduce
 from ..tape import GradientTape
 from ..tensor import wrap
+from .given import check_node
 from .summary import _array
 
 
@@ -234,6 +235,8 @@ def check_node_gradient(node, eps: float = 1e-6, seed: int = 0, rtol: float = 1e
     >>> [bool(check_node_gradient(node)) for node in tape.nodes]
     [True, True]
     """
+    check_node("check_node_gradient", node)
+    node = getattr(node, "node", node)   # a RecordedOp holds its node
     op = node.op
     source = getattr(node, "source", None)
     if getattr(op, "nondiff", False):
