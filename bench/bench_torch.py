@@ -158,6 +158,8 @@ import time
 import warnings
 import weakref
 
+import numpy as np
+
 import tapeviz.torch as tvt   # first: without torch it says how to install it
 from tapeviz.debugger import Recorder, Runner
 from tapeviz.debugger.recorder import StepsDroppedWarning
@@ -167,11 +169,39 @@ sys.path.insert(0, str(ROOT / "tests" / "pytorch"))   # one definition of the to
 sys.path.insert(0, str(ROOT / "bench"))
 import instructions  # noqa: E402
 from digits_cnn import digit_batches, make_training  # noqa: E402
+from tapeviz.keras.datasets.mnist import load_idx_folder  # noqa: E402
 from torch.optim.optimizer import (register_optimizer_step_post_hook,  # noqa: E402
                                    register_optimizer_step_pre_hook)
 from torch.overrides import TorchFunctionMode  # noqa: E402
 
 BREAKPOINT_GOAL = 1.1
+MNIST = ROOT.parent / "shared" / "data" / "mnist"   # the real t10k files, beside the project
+BATCH = 32
+
+
+def mnist_batches(count: int) -> tuple[list, str]:
+    """(`count` batches of 32 images (B, 1, 28, 28) in 0-1 with labels, where they came
+    from): the real MNIST test images when the shared data folder holds them, else random
+    ones of that shape (the speed does not depend on the values)."""
+    needed = count * BATCH
+    if MNIST.is_dir():
+        images, labels = load_idx_folder(MNIST)["test"]
+        images, labels, source = images[:needed], labels[:needed], "the real MNIST test images"
+    else:
+        generator = np.random.default_rng(0)
+        images = generator.integers(0, 256, (needed, 28, 28), dtype=np.uint8)
+        labels = generator.integers(0, 10, needed)
+        source = f"random 28x28 images ({MNIST} is absent)"
+    images = tvt.torch.tensor(images, dtype=tvt.torch.float32).unsqueeze(1) / 255
+    labels = tvt.torch.tensor(labels, dtype=tvt.torch.int64)
+    return [(images[i:i + BATCH], labels[i:i + BATCH]) for i in range(0, needed, BATCH)], source
+
+
+def batches_of(size: int, count: int) -> tuple[list, str]:
+    """(`count` batches of the guide's CNN input at `size` x `size`, what they are)."""
+    if size == 28:
+        return mnist_batches(count)
+    return digit_batches(count=count), "the offline 8x8 sklearn digits"
 OWN_ZERO_GRAD = tvt.torch.optim.Optimizer.zero_grad   # torch's, imported before anyone listens
 
 
@@ -308,6 +338,8 @@ MODES = {
     "break_on(file, line), never hit": (armed(file="no_such_file.py", line=1),
                                         BREAKPOINT_GOAL),
     "break_on(nan=True), never hit": (armed(nan=True), BREAKPOINT_GOAL),
+    "break_on(condition=...), never hit": (armed(condition=lambda node: node.output.ndim > 4),
+                                           BREAKPOINT_GOAL),
     "runner, never paused": (UNDER_RUNNER, None),
 }
 
@@ -336,11 +368,11 @@ def timed(mode, train_step, batches, threads: int) -> float:
 COUNTED_STEPS = (5, 25)   # instructions a step: the difference over the 20 steps between
 
 
-def count_worker() -> None:
+def count_worker(size: int) -> None:
     """Under valgrind (see `instructions_a_step`): each mode warmed up, then run for each of
     COUNTED_STEPS steps inside `operator.call`, which collects and dumps its count."""
     _, _, train_step = make_training()
-    batches = digit_batches()
+    batches, _ = batches_of(size, COUNTED_STEPS[1])
     for mode, _ in MODES.values():
         run(mode, train_step, batches[:5], 1)
     for mode, _ in MODES.values():
@@ -348,16 +380,18 @@ def count_worker() -> None:
             operator.call(run, mode, train_step, batches[:steps], 1)
 
 
-def instructions_a_step() -> dict:
-    """{mode: instructions a step}, by valgrind's callgrind in one process (the torch import
-    under valgrind takes minutes): one dump per counted run, in MODES' order. Only the
-    calling thread is counted: the Runner's loop runs in its own thread, so its row is not."""
+def instructions_a_step(size: int) -> dict:
+    """{mode: instructions a step} on `size` x `size` images, by valgrind's callgrind in one
+    process (the torch import under valgrind takes minutes): one dump per counted run, in
+    MODES' order. Only the calling thread is counted: the Runner's loop runs in its own
+    thread, so its row is not."""
     with tempfile.TemporaryDirectory() as folder:
         out = os.path.join(folder, "callgrind.out")
         done = subprocess.run(
             ["valgrind", "--tool=callgrind", "--collect-atstart=no",
              f"--toggle-collect={instructions.TOGGLE}", "--dump-after=_operator_call",
-             f"--callgrind-out-file={out}", sys.executable, __file__, "--count-worker"],
+             f"--callgrind-out-file={out}", sys.executable, __file__,
+             f"--count-worker={size}"],
             capture_output=True, text=True, env={**os.environ, "OPENBLAS_NUM_THREADS": "1"})
         if done.returncode:
             raise SystemExit(f"valgrind failed: {done.stderr[-2000:]}")
@@ -385,24 +419,12 @@ def numpy_recorder_ratio(rounds: int, steps: int) -> tuple[float, float, float]:
     return statistics.median(ratios), min(ratios), max(ratios)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=9)
-    parser.add_argument("--steps", type=int, default=40)
-    parser.add_argument("--threads", type=int, default=1,
-                        help="torch's intra-op threads (default 1: the work each mode does; "
-                             "an idle OpenMP thread spins, and CPU time counts it)")
-    parser.add_argument("--no-numpy", action="store_true",
-                        help="skip the numpy engine's Recorder ratio")
-    parser.add_argument("--instructions", action="store_true",
-                        help="also count each mode's instructions a step with valgrind "
-                             "(one process, ~5 minutes)")
-    parser.add_argument("--count-worker", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.count_worker:
-        return count_worker()
+def cpu_seconds(size: int, args) -> tuple[dict, str]:
+    """({mode: CPU seconds of each round}, what the images are): `args.rounds` rounds of
+    `args.steps` steps of every mode on `size` x `size` images, alternating the modes'
+    order each round."""
     _, _, train_step = make_training()
-    batches = digit_batches()[:args.steps]
+    batches, source = batches_of(size, args.steps)
     for mode, _ in MODES.values():
         timed(mode, train_step, batches[:5], args.threads)   # warm up: routes, Adam's state
     seconds = {name: [] for name in MODES}
@@ -410,12 +432,15 @@ def main() -> None:
         names = list(MODES) if round_ % 2 == 0 else list(reversed(MODES))
         for name in names:
             seconds[name].append(timed(MODES[name][0], train_step, batches, args.threads))
+    return seconds, source
+
+
+def print_seconds(size: int, seconds: dict, source: str, args, numpy_ratio) -> None:
     plain_seconds = seconds["plain"]
-    numpy_ratio = None if args.no_numpy else numpy_recorder_ratio(max(3, args.rounds // 2),
-                                                                  steps=5)
-    print(f"torch {tvt.torch.__version__}, {args.threads} thread(s), {args.steps} steps a "
-          f"round, {args.rounds} rounds alternated; CPU ms a step (median), ratio to the "
-          f"plain loop in the same round (median [min-max])")
+    print(f"{size}x{size} images ({source}), batches of {BATCH}: torch {tvt.torch.__version__},"
+          f" {args.threads} thread(s), {args.steps} steps a round, {args.rounds} rounds "
+          f"alternated; CPU ms a step (median), ratio to the plain loop in the same round "
+          f"(median [min-max])")
     for name, (_, goal) in MODES.items():
         ratios = [t / p for t, p in zip(seconds[name], plain_seconds)]
         ms = statistics.median(seconds[name]) / args.steps * 1e3
@@ -430,17 +455,47 @@ def main() -> None:
             verdict = "met" if statistics.median(ratios) <= goal else "MISSED"
             line += f"  goal <= {goal}x: {verdict}"
         print(line)
-    if args.instructions:
-        if not instructions.available():
-            sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
-        counts = instructions_a_step()
-        print(f"instructions a step (valgrind callgrind, one torch thread, the difference "
-              f"between {COUNTED_STEPS[1]} and {COUNTED_STEPS[0]} steps), ratio to plain:")
-        for name in MODES:
-            count = counts.get(name)
-            print(f"  {name:<44}" + ("not counted: the loop runs in the Runner's thread"
-                                     if count is None else
-                                     f"{count / 1e6:7.2f} M {count / counts['plain']:6.2f}x"))
+
+
+def print_instructions(size: int) -> None:
+    counts = instructions_a_step(size)
+    print(f"{size}x{size} images: instructions a step (valgrind callgrind, one torch thread, "
+          f"the difference between {COUNTED_STEPS[1]} and {COUNTED_STEPS[0]} steps), ratio "
+          f"to plain:")
+    for name in MODES:
+        count = counts.get(name)
+        print(f"  {name:<44}" + ("not counted: the loop runs in the Runner's thread"
+                                 if count is None else
+                                 f"{count / 1e6:7.2f} M {count / counts['plain']:6.3f}x"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[8, 28], choices=(8, 28),
+                        help="the image sizes to run: 8 (the offline digits), 28 (MNIST)")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch's intra-op threads (default 1: the work each mode does; "
+                             "an idle OpenMP thread spins, and CPU time counts it)")
+    parser.add_argument("--no-numpy", action="store_true",
+                        help="skip the numpy engine's Recorder ratio")
+    parser.add_argument("--instructions", action="store_true",
+                        help="also count each mode's instructions a step with valgrind "
+                             "(one process a size, ~5 minutes each)")
+    parser.add_argument("--count-worker", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.count_worker:
+        return count_worker(args.count_worker)
+    if args.instructions and not instructions.available():
+        sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
+    numpy_ratio = None if args.no_numpy else numpy_recorder_ratio(max(3, args.rounds // 2),
+                                                                  steps=5)
+    for size in args.sizes:
+        seconds, source = cpu_seconds(size, args)
+        print_seconds(size, seconds, source, args, numpy_ratio)
+        if args.instructions:
+            print_instructions(size)
 
 
 if __name__ == "__main__":
