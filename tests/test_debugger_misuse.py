@@ -111,3 +111,26 @@ def test_the_gradient_check_takes_a_recorded_steps_ops_as_its_error_says():
     results = [check_node_gradient(op) for op in forward]   # was: AttributeError 'params'
     assert [result.op for result in results] == ["sin", "multiply"]
     assert all(results)
+
+
+# ---- the widget ----------------------------------------------------------------------------
+@pytest.mark.parametrize("given, holding, hint", [
+    ([1, 2], "1 (int)", None),
+    ("loss", "a float32 tensor of shape ()", "TapeWidget(tape)"),
+], ids=["numbers", "the-loss"])
+def test_a_list_of_what_is_no_node_given_to_the_widget_names_the_item_then_the_tape_draws(
+        given, holding, hint):
+    pytest.importorskip("anywidget")
+    from tapeviz.viz import TapeWidget
+    w = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * w
+    items = [loss] if given == "loss" else given
+    err, line = raised(TypeError, lambda: TapeWidget(items))   # was: AttributeError 'scope'
+    assert str(err).startswith("TapeWidget: expected a GradientTape, BackwardStepper, "
+                               "Recorder, RecordedStep, a list of nodes or a tapeviz.torch "
+                               f"tape; got a list holding {holding}")
+    assert (hint is None and err.hint is None) or hint in err.hint
+    assert_names_this_line(err, line)
+    widget = TapeWidget(list(tape.nodes))
+    assert widget.step_count == 1 and "multiply" in widget.svg

@@ -11,7 +11,7 @@ returns an object with the BackwardStepper's reading methods.
 """
 from __future__ import annotations
 
-from ..debugger.given import not_recorded_ops
+from ..debugger.given import check_recorded_ops, not_recorded_ops
 from ..debugger.history import RecordedStep
 from ..debugger.recorded_stepper import RecordedStepper
 from ..debugger.recorder import Recorder
@@ -36,11 +36,13 @@ class Scene:
 
     def __init__(self, source, *, target=None, sources=None, phases=("forward",),
                  failure=None):
-        if not isinstance(source, (GradientTape, BackwardStepper, Recorder, RecordedStep,
-                                   list, tuple)) and not _other_engines_tape(source):
-            raise not_recorded_ops("TapeWidget", source, "a GradientTape, BackwardStepper, "
-                                   "Recorder, RecordedStep, a list of nodes or a "
-                                   "tapeviz.torch tape", "TapeWidget(rec)")
+        expected = ("a GradientTape, BackwardStepper, Recorder, RecordedStep, a list of nodes "
+                    "or a tapeviz.torch tape")
+        if isinstance(source, (list, tuple)):   # each item a node, said at the user's line
+            check_recorded_ops("TapeWidget", source, expected, "TapeWidget(rec)")
+        elif not isinstance(source, (GradientTape, BackwardStepper, Recorder, RecordedStep)) \
+                and not _other_engines_tape(source):
+            raise not_recorded_ops("TapeWidget", source, expected, "TapeWidget(rec)")
         self.source = source
         self.target = target
         self.sources = sources
