@@ -369,8 +369,12 @@ def test_line_magic_rejects_what_it_cannot_show(ip):
         ip.run_line_magic("tapeviz", "n")
     with pytest.raises(UsageError, match="%tapeviz: --step picks a step of a Recorder"):
         ip.run_line_magic("tapeviz", "tape --step 0")
-    with pytest.raises(NameError):
+    # was: IPython's NameError traceback through the magic's eval, 'Could not get source'
+    with pytest.raises(UsageError, match=r"^%tapeviz: name 'no_such_name' is not defined "
+                                         r"\(in 'no_such_name'\); run the cell that defines"):
         ip.run_line_magic("tapeviz", "no_such_name")
+    with pytest.raises(UsageError, match=r"^%tapeviz: 'tape\)' is not a Python expression"):
+        ip.run_line_magic("tapeviz", "tape)")
 
 
 # ---- %tapeviz_break ---------------------------------------------------------------------------
@@ -538,11 +542,24 @@ def test_unload_stops_a_running_training(ip, shown):
     ("", "the following arguments are required: fn"),
     ("x", "expected a training function; 'x' is a Tensor"),
     ("--max-rate 0 train", "--max-rate must be a positive number"),
+    ("trian 3", "name 'trian' is not defined (in 'trian'); run the cell that defines it"),
+    ("train 3 lr=0.1)", "'0.1)' is not a Python expression"),
 ])
 def test_train_bad_input_is_a_usage_error_naming_the_magic(ip, line, message):
+    run(ip, TRAIN)
     with pytest.raises(UsageError, match="%tapeviz_train: ") as info:
         ip.run_line_magic("tapeviz_train", line)
     assert message in str(info.value)
+    assert "_tapeviz_runner" not in ip.user_ns   # nothing started
+
+
+def test_break_given_an_ops_name_alone_names_the_criterion_meant(ip, no_debugger):
+    with pytest.raises(UsageError, match=r"got 'matmull'; did you mean op=matmul\?$"):
+        ip.run_line_magic("tapeviz_break", "matmull")   # was: KEY=VALUE said, no op=
+    assert bps.breakpoints() == []
+    ip.run_line_magic("tapeviz_break", "op=matmul --action continue")
+    run(ip, "tf.matmul(x, w)")
+    assert len(bps.breakpoints()[0].hits) == 1
 
 
 # ---- the real display path and a real kernel ---------------------------------------------------

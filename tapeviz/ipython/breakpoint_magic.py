@@ -148,8 +148,10 @@ def _criteria_from(pairs: list) -> dict:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not value or key not in _CRITERIA:
+            ops = difflib.get_close_matches(pair, sorted(REGISTRY), n=1) if not sep else []
+            meant = f"; did you mean op={ops[0]}?" if ops else ""   # an op's name alone
             raise UsageError(f"%tapeviz_break: expected KEY=VALUE with KEY one of "
-                             f"{', '.join(_CRITERIA)}; got {pair!r}")
+                             f"{', '.join(_CRITERIA)}; got {pair!r}{meant}")
         if key in criteria:
             raise UsageError(f"%tapeviz_break: {key}= given twice")
         if key == "line":

@@ -193,7 +193,7 @@ class TapevizMagics(Magics):
             raise UsageError("%tapeviz: --max-nodes must be a positive number of nodes")
         expression = " ".join(args.source).strip()
         if expression:
-            source = self.shell.ev(expression)
+            source = _evaluated(self.shell, "%tapeviz", expression)
         elif self.last is not None:
             source = self.last
         else:
@@ -247,7 +247,7 @@ class TapevizMagics(Magics):
         if self.runner is not None and self.runner.state in ("running", "paused"):
             raise UsageError(f"%tapeviz_train: {self.runner.name!r} is still {self.runner.state};"
                              f" stop it first: {RUNNER_NAME}.stop()")
-        fn = self.shell.ev(args.fn)
+        fn = _evaluated(self.shell, "%tapeviz_train", args.fn)
         if not callable(fn):
             raise UsageError(f"%tapeviz_train: expected a training function; {args.fn!r} is "
                              f"a {type(fn).__name__}")
@@ -255,9 +255,10 @@ class TapevizMagics(Magics):
         for token in args.args:
             keyword = _KEYWORD.match(token)
             if keyword:
-                keywords[keyword.group(1)] = self.shell.ev(keyword.group(2))
+                keywords[keyword.group(1)] = _evaluated(self.shell, "%tapeviz_train",
+                                                        keyword.group(2))
             else:
-                positional.append(self.shell.ev(token))
+                positional.append(_evaluated(self.shell, "%tapeviz_train", token))
         from ..debugger.runner import Runner
         from ..viz.dashboard import Dashboard
         try:
@@ -296,6 +297,20 @@ class TapevizMagics(Magics):
 
 
 # ---- helpers ------------------------------------------------------------------------------
+def _evaluated(shell, magic: str, expression: str):
+    """`expression` evaluated in the user namespace; a name not defined yet or text that is
+    no expression is a UsageError naming the magic (IPython's own traceback of the magic's
+    eval named neither, and said 'Could not get source')."""
+    try:
+        return shell.ev(expression)
+    except NameError as error:
+        raise UsageError(f"{magic}: {error} (in {expression!r}); run the cell that defines it "
+                         f"first, or check its spelling") from None
+    except SyntaxError as error:
+        raise UsageError(f"{magic}: {expression!r} is not a Python expression ({error.msg}); "
+                         f"quote an argument that holds spaces") from None
+
+
 def _load_torch_adapter() -> None:
     try:
         import tapeviz.torch  # noqa: F401
