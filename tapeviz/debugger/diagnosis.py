@@ -117,12 +117,14 @@ def _grad_items(step, variables=None) -> list:
 def _always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
     """(names whose gradient is None in every step, (name, size) of those exactly zero in
     every step, steps looked at); nothing below `min_steps` steps."""
-    steps = [_with_none(step, dict(_grad_items(step, variables))) for step in history]
+    history = list(history)
+    steps = [dict(_grad_items(step, variables)) for step in history]
+    first = next((i for i, step in enumerate(steps) if step), None)
     steps = [step for step in steps if step]   # (an evaluation's or model.fit's last: none)
     if len(steps) < min_steps:
         return [], [], len(steps)
     none, zero = [], []
-    for name in steps[0]:
+    for name in _with_none(history[first], steps[0]):   # (a name missing later: None there)
         grads = [s.get(name) for s in steps]
         if all(g is None for g in grads):
             none.append(name)
@@ -134,7 +136,7 @@ def _always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
 def _with_none(step, gradients: dict) -> dict:
     """A recorded step's `gradients` with None for each trained Variable its gradient call
     was given that got none (a step keeps only the gradients that came)."""
-    if isinstance(step, RecordedStep) and gradients:
+    if isinstance(step, RecordedStep):
         for source in step.gradient_sources:
             if isinstance(source, Variable) and source.trainable:
                 gradients.setdefault(source.name, None)

@@ -20,10 +20,9 @@ _REDUCTIONS = frozenset({"reduce_mean", "reduce_sum"})
 def non_scalar_loss(steps) -> list:
     """A Finding when the first recorded step that updated variables took the gradient of a
     target of more than one value."""
-    step = next((step for step in steps if step.variable_gradients and step.variables_after),
-                None)
-    if step is None:
-        return []
+    step = next((step for step in steps if step.variable_gradients), None)
+    if step is None or step.loss is not None or not step.variables_after:
+        return []   # (a loss of one value is a number: the step's ops are not looked at)
     target = next((rop.node for rop in reversed(step.ops)
                    if rop.phase == "forward" and rop.grad is not None), None)
     if target is None or engine_of(target.op) != "tf":

@@ -1,0 +1,89 @@
+"""What `diagnose(recorder)` costs, the call behind a TapeWidget's and the Dashboard's alerts
+on a Recorder: instructions of one call (valgrind, see instructions.py), on the two
+reference workloads recorded correctly (so every check runs to its end and finds nothing):
+10 steps of the TF2 guide's MNIST CNN on the bundled digits (batch 32), and 60 steps of the
+CS20 lecture's per-example Huber regression (on the synthetic stand-in for its data).
+
+Figures (one diagnose call, in instructions; two or more runs each, about +-1% apart):
+
+  checks added for the planted lecture bugs   guide CNN        Huber regression
+  before (none)                               9.83M / 10.10M   10.01M / 10.11M / 10.12M
+  after, first version                        10.11M           10.34M / 10.28M / 10.31M
+  after, as kept                              9.86M / 9.86M /  10.09M / 10.09M /
+                                              9.89M            10.06M
+
+Predicted: under 2% more, the new checks being one pass over a few steps' ops. The first
+version cost +2.8% and +2-3%: the non-scalar-loss check unpacked the first training step's
+ops to find its target (now it looks only when that step's loss is not a number), and the
+None-gradient check read every step's sources (now the first step's: a variable missing
+from it cannot be None in every step). As kept, within the runs' spread of before.
+
+Run: python bench/bench_diagnose.py (needs valgrind)
+"""
+from __future__ import annotations
+
+import sys
+import warnings
+
+import instructions  # this folder
+import tapeviz as tf
+from tapeviz.datasets import load_digits, synthetic_birth_life
+from tapeviz.debugger import Recorder, diagnose
+
+WORKLOADS = ("guide_cnn", "huber_regression")
+
+
+def guide_cnn() -> Recorder:
+    tf.random.set_seed(1)
+    (images, labels), _ = load_digits()
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (tf.cast(images[:320, ..., None] / 255, tf.float32), tf.cast(labels[:320], tf.int64)))
+    model = tf.keras.Sequential([
+        tf.keras.layers.Conv2D(16, [3, 3], activation="relu", input_shape=(None, None, 1)),
+        tf.keras.layers.Conv2D(16, [3, 3], activation="relu"),
+        tf.keras.layers.GlobalAveragePooling2D(), tf.keras.layers.Dense(10)])
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with Recorder() as rec:
+        for x, y in dataset.batch(32):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return rec
+
+
+def huber_regression() -> Recorder:
+    data, _ = synthetic_birth_life()
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.01)
+    with Recorder() as rec:
+        for x_i, y_i in zip(data[:60, 0], data[:60, 1]):
+            with tf.GradientTape() as tape:
+                t = y_i - (x_i * w + b)
+                loss = t ** 2 if tf.abs(t) <= 1.0 else 2 * tf.abs(t) - 1.0
+            optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+    return rec
+
+
+def worker(name: str) -> None:
+    """The counted worker: record the workload, then one diagnose call counted."""
+    warnings.simplefilter("ignore")
+    rec = globals()[name]()
+    assert diagnose(rec) == [], "the correct program must give no finding"
+    instructions.run_counted(lambda: diagnose(rec))
+
+
+def main() -> None:
+    if not instructions.available():
+        sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
+    for name in WORKLOADS:
+        count = instructions.count([__file__, "--count", name])
+        print(f"  diagnose(rec), {name}: {count / 1e6:.2f}M instructions")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--count"]:
+        worker(sys.argv[2])
+    else:
+        main()
