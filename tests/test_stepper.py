@@ -4,6 +4,7 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import BackwardStepper, break_on
+from raising import assert_names_this_line, raised
 
 
 pytestmark = pytest.mark.usefixtures("quiet_breakpoints")
@@ -167,3 +168,31 @@ def test_stepper_announces_gradient_computed_at_the_end():
     assert len(finished) == 1 and len(finished[0].gradients) == 3
     steps = [e for e in events if isinstance(e, tf.VJPApplied)]
     assert steps and all(e.step.node.phase == "forward" for e in steps)
+
+
+# ---- misuse: said at the student's line, the stepper still steps after --------------------------
+def test_run_to_what_the_tape_does_not_hold_names_the_call_and_the_stepper_goes_on():
+    tape, loss, sources = _mlp()
+    stepper = BackwardStepper(tape, loss, sources)
+    last = len(tape.nodes) - 1
+    err, line = raised(IndexError, lambda: stepper.run_to(10_000))   # was: no line named
+    assert str(err).startswith(f"BackwardStepper.run_to: tape entry #10000 does not exist (the "
+                               f"tape has {last + 1} entries, #0 to #{last})")
+    assert_names_this_line(err, line)
+    err, line = raised(ValueError, lambda: stepper.run_to("matmul"))
+    assert str(err).startswith("BackwardStepper.run_to: expected a node of this stepper's "
+                               "tape, the tensor one made, or its index; got 'matmul' (str)")
+    assert_names_this_line(err, line)
+    err, line = raised(TypeError, lambda: stepper.gradient("w"))   # was: AttributeError
+    assert str(err).startswith("BackwardStepper.gradient: source must be a tensor or variable")
+    assert_names_this_line(err, line)
+    assert stepper.count == 0
+    stepper.run()
+    err, line = raised(ValueError, lambda: stepper.run_to(0))   # was: 'next entry: #-1'
+    assert "already behind the stepper: the backward pass is over" in str(err)
+    assert "a new BackwardStepper" in err.hint
+    assert_names_this_line(err, line)
+    with tf.GradientTape() as check:
+        again = tf.reduce_sum(sources[0] * 2.0)
+    assert check.gradient(again, sources[0]) is not None
+    assert [stepper.gradient(s) is not None for s in sources] == [True] * len(sources)

@@ -10,6 +10,7 @@ retried and the tape keeps working."""
 from __future__ import annotations
 
 from .. import events, nest
+from ..errors import DTypeError, InvalidArgumentError, MissingStepError, bad_argument, describe
 from ..tensor import Tensor
 from . import breakpoint as _breakpoints
 from .given import check_stepper_arguments
@@ -125,8 +126,13 @@ class BackwardStepper(StepViews):
         """
         index = self._index_of(node_or_index)
         if index >= self._backward.position:
-            raise ValueError(f"run_to: tape entry #{index} is already behind the stepper "
-                             f"(next entry to visit: #{self._backward.position - 1})")
+            where = ("the backward pass is over" if self.done else
+                     f"the next entry to visit is #{self._backward.position - 1}")
+            raise InvalidArgumentError("BackwardStepper.run_to", f"tape entry #{index} is "
+                                                                 f"already behind the stepper: "
+                                                                 f"{where}",
+                                       hint="a new BackwardStepper(tape, loss, sources) steps "
+                                            "the pass again" if self.done else None)
         return self._until(lambda step: step.index <= index)
 
     def _until(self, stop):
@@ -144,16 +150,22 @@ class BackwardStepper(StepViews):
 
     def _index_of(self, node_or_index) -> int:
         nodes = self.tape.nodes
-        if isinstance(node_or_index, int):
+        if isinstance(node_or_index, int) and not isinstance(node_or_index, bool):
             if not 0 <= node_or_index < len(nodes):
-                raise IndexError(f"run_to: tape entry #{node_or_index} does not exist "
-                                 f"(the tape has {len(nodes)} entries)")
+                raise MissingStepError("BackwardStepper.run_to", f"tape entry #{node_or_index} "
+                                       f"does not exist (the tape has {len(nodes)} entries, "
+                                       f"#0 to #{len(nodes) - 1})")
             return node_or_index
         is_tensor = isinstance(node_or_index, Tensor)
         for i, node in enumerate(nodes):
             if (node.output is node_or_index) if is_tensor else (node is node_or_index):
                 return i
-        raise ValueError(f"run_to: {node_or_index!r} is not on this stepper's tape")
+        raise InvalidArgumentError("BackwardStepper.run_to", f"expected a node of this "
+                                                             f"stepper's tape, the tensor one "
+                                                             f"made, or its index; got "
+                                                             f"{describe(node_or_index)}, "
+                                                             f"which is not on the tape",
+                                   hint="stepper.run_to(tape.nodes[i]) or stepper.run_to(i)")
 
     def _finish(self) -> None:
         self._finished = True
@@ -181,6 +193,9 @@ class BackwardStepper(StepViews):
 
     def gradient(self, source):
         """`source`'s gradient accumulated so far (None if none has reached it yet)."""
+        if not isinstance(source, Tensor):
+            raise bad_argument("BackwardStepper.gradient", "source", "a tensor or variable "
+                               "(stepper.gradient(w))", source, DTypeError)
         if source._value.dtype.kind != "f":
             return None
         return self._backward.gradient_of(source)
