@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from itertools import chain, compress, repeat
-from operator import attrgetter, eq, is_, itemgetter
+from operator import attrgetter, eq, getitem, is_, itemgetter
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from ..dtypes import shown_name
 from ..tensor import VariableRead
 
 _OUTPUT, _INPUTS, _VALUE = attrgetter("output"), attrgetter("inputs"), attrgetter("_value")
-_OUTPUT_ID = attrgetter("output_id")
+_OUTPUT_ID, _INPUT_IDS = attrgetter("output_id"), attrgetter("input_ids")
 _SHAPE, _DTYPE, _OP = attrgetter("shape"), attrgetter("dtype"), attrgetter("op")
 _SCOPE, _PHASE, _SOURCE = attrgetter("scope"), attrgetter("phase"), attrgetter("source")
 _FIRST = itemgetter(0)
@@ -96,11 +96,13 @@ class NodeTable:
         self.exact = True       # structure codes of ops, shapes and dtypes (not ops alone)
         self.ids = None         # every node id by position, once asked for
         # a table built from dispatch nodes has these (from_entries)
-        self.refs = self.output_ids = None
+        self.refs = None
         # one built from GraphNodes has these instead (from_graph)
         self.positions = self.edge_list = None
         self._by_letter = self._objects = None
         self._values = self._made_by = None
+        self.flat = None        # every op's input tensors, one after another, where listed
+        self._leaf_by_object = self._leaf_values = None
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
@@ -117,20 +119,24 @@ class NodeTable:
         table = cls()
         table.checked = False
         table.indices, table.ops, table.refs = indices, nodes, refs
+        count = len(nodes)
         if scope_codes is None:
             op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
-        else:
+            inputs = list(map(_INPUTS, nodes))
+            table.flat = flat = list(chain.from_iterable(inputs))
+            flat_ids = np.fromiter(map(id, flat), np.uint64, len(flat))
+        else:   # a tape's own nodes: their ids as dispatch noted them (a variable read by the
+            #     variable's, which no op makes), no list of every input tensor
             op_scope_codes, table.scope_paths = scope_codes
-        output_ids = list(map(_OUTPUT_ID, nodes))   # id(output), as dispatch notes it
-        count = len(nodes)
-        inputs = list(map(_INPUTS, nodes))
-        table.flat = flat = list(chain.from_iterable(inputs))
+            inputs = list(map(_INPUT_IDS, nodes))
+            flat_ids = np.fromiter(chain.from_iterable(inputs), np.uint64)
+        output_ids = np.fromiter(map(_OUTPUT_ID, nodes), np.uint64, count)   # id(output)s
         sizes = np.fromiter(map(len, inputs), dtype=np.int64, count=count)
-        consumers = np.repeat(np.arange(count), sizes)
-        table.output_ids = output_ids
-        producers = _producers(output_ids, flat, consumers)
+        consumers = table.input_reader = np.repeat(np.arange(count), sizes)
+        table.input_start = np.cumsum(sizes) - sizes
+        producers = _producers(output_ids, flat_ids, consumers)
         phases = table.phases = list(map(_PHASE, nodes))   # a leaf has its reader's
-        table._leaves(flat, producers, consumers, op_scope_codes)
+        table._leaves(producers, consumers, op_scope_codes)
         table._order(count)
         table._node_columns(nodes, phases, op_scope_codes, grad_of, variable_grad, leaf_grad,
                             check_values)
@@ -139,33 +145,43 @@ class NodeTable:
         table._edges(producers, consumers, np.repeat(sizes, sizes))
         return table
 
-    def _leaves(self, flat, producers, consumers, op_scope_codes) -> None:
+    def _input_tensors(self, at: np.ndarray) -> list:
+        """The input tensors at positions `at` of the inputs of all ops, one after another."""
+        flat = self.flat
+        if flat is not None:
+            return list(map(flat.__getitem__, at.tolist()))
+        readers = self.input_reader[at]
+        return list(map(getitem, map(_INPUTS, map(self.ops.__getitem__, readers.tolist())),
+                        (at - self.input_start[readers]).tolist()))
+
+    def _leaves(self, producers, consumers, op_scope_codes) -> None:
         """The leaves: each input no recorded op made, one per variable or tensor, in order of
         first sight; its scope the deepest all its readers share."""
         at_leaf = np.flatnonzero(producers < 0)
-        tensors = list(map(flat.__getitem__, at_leaf.tolist()))
+        tensors = self._input_tensors(at_leaf)
         reads = list(map(is_, map(type, tensors), repeat(VariableRead)))
         objs = tensors[:]
         for at in compress(range(len(tensors)), reads):   # a variable read: the variable
             objs[at] = tensors[at].variable
-        obj_ids = list(map(id, objs))
-        count = len(obj_ids)
+        count = len(objs)
+        obj_ids = np.fromiter(map(id, objs), np.uint64, count)
         readers = consumers[at_leaf]
-        first = dict(zip(reversed(obj_ids), range(count - 1, -1, -1)))
-        self.leaf_of_input = np.full(len(flat), -1, dtype=np.int64)
-        if len(first) == count:   # each input its own leaf (a long tape's constants)
-            self.leaf_by_object = first   # each id's one input is its first
-            self.leaf_of_input[at_leaf] = np.arange(count)
+        self.leaf_of_input = np.full(len(producers), -1, dtype=np.int64)
+        ordered = np.sort(obj_ids)
+        if not (ordered[1:] == ordered[:-1]).any():   # each input its own leaf (a long
+            self.leaf_of_input[at_leaf] = np.arange(count)   # tape's constants)
             self.leaf_objs, self.leaf_variable, self.leaf_reader = objs, reads, readers
-            self.leaf_values = list(map(_VALUE, tensors))
+            self._leaf_tensors = tensors
             again = None
         else:
+            obj_ids = obj_ids.tolist()
+            first = dict(zip(reversed(obj_ids), range(count - 1, -1, -1)))
             firsts = sorted(first.values())                   # each leaf's first input
-            ordinal = self.leaf_by_object = dict(zip(map(obj_ids.__getitem__, firsts),
-                                                     range(len(firsts))))
+            ordinal = self._leaf_by_object = dict(zip(map(obj_ids.__getitem__, firsts),
+                                                      range(len(firsts))))
             self.leaf_of_input[at_leaf] = list(map(ordinal.__getitem__, obj_ids))
             self.leaf_objs = list(map(objs.__getitem__, firsts))
-            self.leaf_values = list(map(_VALUE, map(tensors.__getitem__, firsts)))
+            self._leaf_tensors = list(map(tensors.__getitem__, firsts))
             self.leaf_variable = list(map(reads.__getitem__, firsts))
             self.leaf_reader = readers[firsts]
             again = np.ones(count, dtype=bool)
@@ -231,7 +247,7 @@ class NodeTable:
         leaf_signature = self.leaf_signature = np.full(len(variable), -1, dtype=np.int64)
         variables = list(compress(range(len(variable)), variable))
         if variables:
-            read = list(map(self.leaf_values.__getitem__, variables))
+            read = list(map(_VALUE, map(self._leaf_tensors.__getitem__, variables)))
             leaf_signature[variables] = np.asarray(codes_of(list(zip(
                 map(_SHAPE, read), dtype_names(list(map(_DTYPE, read)))))), np.int64) + \
                 len(nodes)
@@ -239,7 +255,7 @@ class NodeTable:
         self.phase_codes = None if one_phase else np.asarray(codes_of(phases), dtype=np.int64)
         self.exact = exact
         self._set_signatures(self._op_signatures() if exact else
-                             np.asarray(codes_of(list(map(_OP, nodes))), np.int64))
+                             _numbered(list(map(_OP, nodes)))[0])
         self.norms = [None] * self.count if op_norms is None else \
             self._scatter(op_norms, leaf_norms)
         # until check_values(): a gradient's NaN/Inf alone (the norms say it); no value's yet
@@ -252,12 +268,26 @@ class NodeTable:
             self.forward = self._scatter_flags(forward, forward[self.leaf_reader])
 
     @property
+    def leaf_by_object(self) -> dict:
+        """id(variable or tensor) -> its leaf's ordinal (made when something looks one up)."""
+        if self._leaf_by_object is None:
+            self._leaf_by_object = dict(zip(map(id, self.leaf_objs), range(len(self.leaf_objs))))
+        return self._leaf_by_object
+
+    @property
+    def leaf_values(self) -> list:
+        """Each leaf's value, read when first needed (a first view reads the variables')."""
+        if self._leaf_values is None:
+            self._leaf_values = list(map(_VALUE, self._leaf_tensors))
+        return self._leaf_values
+
+    @property
     def made_by(self) -> dict | None:
         """id(output) -> the op (by order) that made it, the last one when two did (made
         when something is looked up by its node: alerts, steps); None for a table built from
         GraphNodes, which keeps no outputs."""
-        if self._made_by is None and self.output_ids is not None:
-            self._made_by = dict(zip(self.output_ids, range(len(self.output_ids))))
+        if self._made_by is None and self.refs is not None:
+            self._made_by = dict(zip(map(_OUTPUT_ID, self.ops), range(len(self.ops))))
         return self._made_by
 
     @property
@@ -488,7 +518,7 @@ class NodeTable:
         listed = self.edge_list
         if listed is not None:
             return listed[edge].shape
-        return self.flat[int(self.edge_input[edge])]._value.shape
+        return self._input_tensors(self.edge_input[edge:edge + 1])[0]._value.shape
 
     def edge_norm(self, edge: int):
         """An edge's gradient norm: its source's (the build and a step's shading keep it so)."""
@@ -514,7 +544,7 @@ class NodeTable:
     def find(self, obj) -> int | None:
         """The position of the node made from `obj` (a dispatch Node, RecordedOp, Variable or
         Tensor), or None; the first such node wins, an op over a leaf."""
-        if self.output_ids is not None and len(self.made_by) == len(self.ops):
+        if self.refs is not None and len(self.made_by) == len(self.ops):
             # each node has its own output: its position is that output's (no index needed)
             output = getattr(getattr(obj, "node", obj), "output", None)
             ordinal = self.made_by.get(id(output)) if output is not None else None
@@ -549,25 +579,23 @@ class NodeTable:
             found.update(zip(map(id, reversed(objs)), reversed(positions)))
         return found
 
-def _producers(output_ids: list, flat, consumers) -> np.ndarray:
-    """For each input in `flat`, the op (by order) whose output it is, or -1: the latest
+def _producers(made: np.ndarray, wanted: np.ndarray, consumers) -> np.ndarray:
+    """For each input id in `wanted`, the op (by order) whose output it is, or -1: the latest
     op before its reader that made that tensor. The ids are joined by numpy (sorted output
     ids searched for each input's: a third of a dict's lookups on a long tape)."""
-    made = np.asarray(output_ids, dtype=np.uint64)   # id()s are addresses, tagged ones too
     order = np.argsort(made, kind="stable")
     ordered = made[order]
-    wanted = np.fromiter(map(id, flat), np.uint64, len(flat))
     at = np.maximum(np.searchsorted(ordered, wanted, side="right") - 1, 0)
     producers = np.where(ordered[at] == wanted, order[at], -1) if len(made) else \
-        np.full(len(flat), -1, dtype=np.int64)
+        np.full(len(wanted), -1, dtype=np.int64)
     if not (ordered[1:] == ordered[:-1]).any() and not (producers >= consumers).any():
         return producers
     seen: dict = {}   # an output object seen twice, or read before it was made: in order
     found, at = [], 0
-    readers = consumers.tolist()
-    for op, output_id in enumerate(output_ids):
-        while at < len(flat) and readers[at] == op:
-            found.append(seen.get(id(flat[at]), -1))
+    readers, ids = consumers.tolist(), wanted.tolist()
+    for op, output_id in enumerate(made.tolist()):
+        while at < len(ids) and readers[at] == op:
+            found.append(seen.get(ids[at], -1))
             at += 1
         seen[output_id] = op
     return np.asarray(found, dtype=np.int64)
