@@ -134,3 +134,24 @@ def test_a_list_of_what_is_no_node_given_to_the_widget_names_the_item_then_the_t
     assert_names_this_line(err, line)
     widget = TapeWidget(list(tape.nodes))
     assert widget.step_count == 1 and "multiply" in widget.svg
+
+
+# ---- which debugger opens ------------------------------------------------------------------
+def test_a_mistyped_debugger_setting_is_refused_by_break_on_not_at_every_hit(monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "pbd")
+    try:
+        err, line = raised(ValueError, lambda: break_on(op="exp"))   # was: armed, then a
+        # ValueError inside tf.exp at every hit, naming no line
+        assert str(err).startswith("break_on: the environment variable TAPEVIZ_DEBUGGER must "
+                                   "be one of ('pdb', 'ipython', 'debugpy', 'none') or unset; "
+                                   "got 'pbd'")
+        assert err.hint == "did you mean 'pdb'?"
+        assert_names_this_line(err, line)
+        assert breakpoints() == []
+        assert float(tf.exp(tf.constant(0.0))) == 1.0
+        monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+        bp = break_on(op="exp", action="continue")
+        tf.exp(tf.constant(0.0))
+        assert len(bp.hits) == 1
+    finally:
+        clear_breakpoints()

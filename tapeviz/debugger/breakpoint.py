@@ -21,7 +21,8 @@ from ..nonfinite import nonfinite_counts
 from ..sourceinfo import user_source
 from . import breakpoint_listener as listener
 from .breakpoint_listener import FLOAT_SCALARS, BreakpointError, BreakpointHit, thread_state
-from .given import check_source_line, condition_failed, condition_returned_none
+from .given import (check_source_line, condition_failed, condition_returned_none,
+                    forced_debugger)
 from .summary import all_finite
 
 PHASES = (None, "forward", "backward", "vjp")
@@ -242,6 +243,7 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     for a NaN or Inf; a bare `condition` is asked about every op's node.
     """
     check_source_line(file, line)
+    forced_debugger("break_on")
     bp = Breakpoint(op, kind, layer, file, line, phase, condition, nan, once,
                     action or "raise")
     return bp.enable()

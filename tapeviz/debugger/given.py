@@ -12,6 +12,7 @@ what it expected, what came and the user's line, with the call that works as the
 """
 from __future__ import annotations
 
+import difflib
 import inspect
 import linecache
 import numbers
@@ -125,6 +126,23 @@ def add_note(error: Exception, note: str) -> None:
         return
     error.__notes__ = [*getattr(error, "__notes__", ()), note]
     warn_from_user_line(note)
+
+
+DEBUGGERS = ("pdb", "ipython", "debugpy", "none")
+
+
+def forced_debugger(call: str) -> str:
+    """TAPEVIZ_DEBUGGER lower-cased ('' when unset), refused when it names no debugger: said
+    by break_on at the student's line, not first at a hit, inside an op, every hit after."""
+    forced = os.environ.get("TAPEVIZ_DEBUGGER", "").strip().lower()
+    if forced and forced not in DEBUGGERS:
+        close = difflib.get_close_matches(forced, DEBUGGERS, n=1)
+        raise InvalidArgumentError(call, f"the environment variable TAPEVIZ_DEBUGGER must be "
+                                         f"one of {DEBUGGERS} or unset; got {forced!r}",
+                                   hint=f"did you mean {close[0]!r}?" if close else
+                                   "unset it to let tapeviz choose: "
+                                   "del os.environ['TAPEVIZ_DEBUGGER']")
+    return forced
 
 
 def check_source_line(file, line) -> None:

@@ -14,7 +14,6 @@ op, inputs, output, upstream, tape, source, line, hit; where the user's code has
 its own, theirs wins) and as the commands node, tape [N], nextop, nextvjp."""
 from __future__ import annotations
 
-import os
 import pdb
 import re
 import sys
@@ -27,9 +26,9 @@ from ..sourceinfo import _cell_name, user_frame   # _cell_name: IPython's name o
 from ..threadstate import thread_state
 from . import op_inputs
 from .breakpoint import Breakpoint, BreakpointError
+from .given import forced_debugger
 from .summary import summarize
 
-DEBUGGERS = ("pdb", "ipython", "debugpy", "none")
 _COLOUR = r"(?:\x1b\[[0-9;]*m)*"   # the colour codes IPython's debugger puts between tokens
 OWN_MODULES = ["tapeviz", "tapeviz.*"]   # where pdb's step and next never stop
 LABEL_WIDTH = 16   # the node command aligns the values of input labels up to this long
@@ -81,10 +80,8 @@ def _pause_in_debugpy(frame, hit) -> None:
 
 def choose_debugger() -> tuple:
     """(debugger name or None, why none can take input)."""
-    forced = os.environ.get("TAPEVIZ_DEBUGGER", "").strip().lower()
+    forced = forced_debugger("breakpoint hit")   # changed since break_on checked it
     if forced:
-        if forced not in DEBUGGERS:
-            raise ValueError(f"TAPEVIZ_DEBUGGER must be one of {DEBUGGERS}; got {forced!r}")
         return (None, "TAPEVIZ_DEBUGGER=none") if forced == "none" else (forced, "")
     debugpy = sys.modules.get("debugpy")
     if debugpy is not None and debugpy.is_client_connected():
