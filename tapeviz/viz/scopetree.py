@@ -13,7 +13,7 @@ share (`structure`: how the ×N boxes find repeated blocks).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import repeat
+from itertools import compress, repeat
 from operator import eq, itemgetter
 
 import numpy as np
@@ -38,19 +38,17 @@ def stem(name: str) -> str:
 
 
 def stems(names: list) -> list:
-    """`stem` of each name, by C-level passes (a level of 33,000 blocks has as many names):
-    a name with digits at its end stems as its digitless part would with a digit, which
-    is asked once per distinct part; a name without is its own stem, one of digits alone ''.
+    """`stem` of each name, by C-level passes (a level of 33,000 blocks has as many names): a
+    name's stem is the name without its end digits, less the '_' before them (a name without
+    end digits is its own stem; one of digits alone, '').
 
     >>> stems(["dense_12", "block3", "conv2d", "7", "a_", "a_1"])
     ['dense', 'block', 'conv2d', '', 'a_', 'a']
     """
-    bare = list(map(str.rstrip, names, repeat(DIGITS)))
-    found = list(map({part: stem(part + "0") for part in set(bare)}.__getitem__, bare))
-    count = len(names)
-    own = np.fromiter(map(eq, bare, names), bool, count)
-    for at in np.flatnonzero(own).tolist():
-        found[at] = names[at]
+    found = list(map(str.rstrip, names, repeat(DIGITS)))
+    for at in compress(range(len(found)), map(str.endswith, found, repeat("_"))):
+        if found[at] != names[at]:   # digits came off after the '_'
+            found[at] = found[at][:-1]
     return found
 
 
