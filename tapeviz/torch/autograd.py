@@ -333,12 +333,14 @@ def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> Non
         if leaves is None:
             leaves = _walk(roots, {})[1]
         return list(leaves.values())
-    scale, loss = _scale_of(roots)
+    scale, loss, scaling = _scale_of(roots)
     if loss is None:
         targets = [values.snapshot(root, name_of) for root in roots]
     else:   # scaler.scale(loss).backward(): the loss, and the gradients unscaled, as
         targets = [values.snapshot(loss)]   # optimizer.step() uses them after unscale_
         if not all(leaf.grad is None or bool(leaf.grad.isfinite().all()) for leaf in reached()):
+            if scale > 1.0 and scaling is not None:   # what the inspector shows of the mul
+                scaling.params["skipped"] = SKIPPED.format(scale=scale)
             steps.skipped(tape, targets, reached, scale)   # the scaler skips this step
             return
 
@@ -349,24 +351,31 @@ def _announce_gradients(func, args, kwargs, roots, result, leaves, tapes) -> Non
     steps.pass_ended(tape, targets, reached, announce)
 
 
-_scaled: dict = {}   # id(a loss times a GradScaler's scale) -> (weakref to it, loss, scale)
+_scaled: dict = {}   # id(a loss times a GradScaler's scale) -> (weakref to it, loss, scale, node)
 
 
 def scaled_by(output, loss, scale) -> None:
     """`output` is `loss` times `scale`, by `torch.amp.GradScaler.scale` (float16's backward
-    starts from it, so that small gradients do not underflow; `unscale_` divides them)."""
+    starts from it, so that small gradients do not underflow; `unscale_` divides them); the
+    mode has just remembered the node of that multiplication."""
     key = id(output)
+    entry = _local.pending.get(output.grad_fn._sequence_nr())
     _scaled[key] = (weakref.ref(output, lambda _, key=key: _scaled.pop(key, None)), loss,
-                    scale)
+                    scale, None if entry is None else entry[1])
 
 
 def _scale_of(roots) -> tuple:
-    """(the GradScaler's scale the pass's root was multiplied by, the loss it multiplied), or
-    (1.0, None)."""
+    """(the GradScaler's scale the pass's root was multiplied by, the loss it multiplied, the
+    node of that multiplication), or (1.0, None, None)."""
     entry = _scaled.get(id(roots[0])) if _scaled and len(roots) == 1 else None
     if entry is None or entry[0]() is not roots[0]:
-        return 1.0, None
-    return float(entry[2]), entry[1]
+        return 1.0, None, None
+    return float(entry[2]), entry[1], entry[3]
+
+
+SKIPPED = ("GradScaler: the gradients of loss x {scale:.3g} overflowed, so scaler.step() skips "
+           "this step's optimizer.step() and scaler.update() lowers the scale, as AMP does "
+           "(the first steps often): not a bug in the program")
 
 
 class Later(Sequence):
