@@ -47,6 +47,41 @@ lecture's loop leaves 71k a step for sorting, packing, counting and collecting, 
 packing alone (90k: which inputs came from outside, ~47k of it) plus the count by type (62k).
 The regression loop spends ~300k above the sink: packing 90k, counting 62k, the collector
 ~28k above plain's, sorting into steps and the step objects the rest.
+
+Issue 14's next round (the design, not the parts), instructions a step, one epoch, measured on
+a snapshot of the tree (an engineer's edits elsewhere move the counts by up to 75k a step):
+                      plain     Recorder before        after              sink alone
+  regression          634k      1,108.3k (1.749x)  ->  1,094.2k (1.725x)  803k -> 793k
+  lecture's           450k        887.9k (1.973x)  ->    875.8k (1.942x)  605k -> 598k
+CPU time (best of 5 alternated processes x 3 rounds, 10 epochs, load 8-10 on 2 cores): 2.62x
+-> 2.64x and 3.21x -> 3.25x, no change this noise can show.
+- Kept: an op only the sink hears and no tape records (a VJP's, an update's) takes
+  dispatch's `_dispatch_sunk`, its record and nothing else. Predicted -30k a step (the
+  hearer, line and node decisions of ~10 such ops); measured -10k and -7k: those decisions
+  were ~1k an op, and what the sink costs is the traced path itself, ~13k an op that plain
+  runs on the fast path: input_tensors (its constants wrapped, its ids), the user's line
+  for an update op, two clock reads, the record (70k of the sink's 150k on the lecture's
+  loop is the interpreter's loop). And the upstream gradients taken with one copy and clear
+  on the Recorder's own thread, not a popitem loop: -4k.
+- Dropped: a tensor from outside that nothing but its read held (a number an op was given)
+  packed as its value alone, for the collector (predicted -5k a step, more in CPU): only 4
+  of a step's 12 outside tensors qualify (a forward constant is read again by its VJP) and
+  it measured +35k and +37k (not the reads pattern: it still matched 188 of 190 steps;
+  five C passes over the reads and two compresses do not explain it all; not found).
+Where the rest goes (lecture's loop, measured by taking each part out): counting 36k (43k on
+the regression loop), the collector 25k (35k), packing ~50k (an estimate: not measured
+alone); not packing at all costs +111k (every op's objects left to the collector). The
+designs the issue names, predicted from these: (a) the step from the tape's own nodes saves
+only the taped forward ops' records (~10k: the tape keeps neither the VJP ops nor the
+updates, the costly ones, and no durations); (b) one tuple a record, interpreted at the
+step's end, ~10-15k; (c) packing and counting K steps as one chunk, -60 to -70k, but a chunk
+is freed only whole, so dropping one old step needs a repack (or drops K at once); (d)
+untracked step objects, at most the collector's 25-35k. All four together come to ~1.68x on
+the lecture's loop: 1.5x needs the VJP ops off the sink, e.g. keeping each backward step's
+upstream gradient (already kept) and running its VJP again when someone looks (tensors are
+immutable, so it gives the same ops and values): 6 of the lecture's 10 sunk ops a step,
+predicted -80k of sink and ~-30k of packing and counting, with (c) ~1.54x. (Their durations
+would then be the look's.)
 """
 from __future__ import annotations
 
