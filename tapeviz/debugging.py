@@ -6,10 +6,12 @@ the checked tensor, for `check_numerics` and `assert_all_finite`, as TF does).
 """
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .creation import convert_to_tensor
-from .errors import InvalidArgumentError
+from .errors import DTypeError, InvalidArgumentError, bad_argument
 from .nonfinite import counted, nonfinite_counts
 
 
@@ -56,6 +58,10 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
 
 def assert_rank(x, rank, message=None, name=None):
     """Raise unless `x` has rank `rank`."""
+    if isinstance(rank, bool) or not isinstance(rank, numbers.Integral):
+        given, rank = rank, np.asarray(_values(rank))   # a rank given as a tensor, as TF allows
+        if rank.shape != () or rank.dtype.kind not in "iu":
+            raise bad_argument("assert_rank", "rank", "an int (or a scalar int tensor)", given)
     actual = np.ndim(_values(x))
     if actual != int(rank):
         raise InvalidArgumentError("assert_rank", f"{message + ': ' if message else ''}expected "
@@ -70,7 +76,13 @@ def assert_shapes(shapes, data=None, summarize=None, message=None, name=None):
     >>> tf.debugging.assert_shapes([(tf.zeros([2, 3]), ("N", 3)), (tf.zeros([2]), ("N",))])
     """
     sizes: dict = {}
-    for tensor, expected in shapes:
+    for pair in shapes:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2 or \
+                not isinstance(pair[1], (tuple, list)):
+            raise bad_argument("assert_shapes", "shapes", "a list of (tensor, shape) pairs, "
+                               "each shape a tuple, e.g. [(x, ('N', 3)), (y, ('N',))]", pair,
+                               DTypeError)
+        tensor, expected = pair
         actual = np.shape(_values(tensor))
         expected = tuple(expected)
         if len(actual) != len(expected):

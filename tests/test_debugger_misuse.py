@@ -155,3 +155,25 @@ def test_a_mistyped_debugger_setting_is_refused_by_break_on_not_at_every_hit(mon
         assert len(bp.hits) == 1
     finally:
         clear_breakpoints()
+
+
+# ---- tf.debugging's assertions given the wrong shape of argument ---------------------------------
+@pytest.mark.parametrize("call, said", [
+    (lambda x: tf.debugging.assert_shapes([x, (2,)]),
+     "assert_shapes: shapes must be a list of (tensor, shape) pairs, each shape a tuple, e.g. "
+     "[(x, ('N', 3)), (y, ('N',))]; got a float32 tensor of shape (2,)"),
+    (lambda x: tf.debugging.assert_shapes([(x, 2)]), "assert_shapes: shapes must be a list of "
+                                                     "(tensor, shape) pairs"),
+    (lambda x: tf.debugging.assert_rank(x, 1.5), "assert_rank: rank must be an int (or a scalar "
+                                                 "int tensor); got 1.5 (float)"),
+], ids=["a-tensor-not-a-pair", "a-shape-not-a-tuple", "a-fractional-rank"])
+def test_an_assertion_given_arguments_of_the_wrong_form_names_the_argument(call, said):
+    x = tf.zeros([2])
+    with pytest.raises((TypeError, ValueError)) as info:   # was: bare TypeError/ValueError
+        call(x)
+    err = info.value
+    assert str(err).startswith(said)
+    # the student's line is the lambda's, where the assertion is called
+    assert (err.source.filename, err.source.lineno) == (__file__, call.__code__.co_firstlineno)
+    tf.debugging.assert_shapes([(x, ("N",)), (tf.zeros([2, 3]), ("N", 3))])   # the right form
+    tf.debugging.assert_rank(x, tf.constant(1))
