@@ -338,6 +338,21 @@ def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
     assert "hits 1" in out                                  # the debugger's own stops are not bp's
 
 
+def test_pdb_tape_with_a_count_that_is_no_number_says_so_and_the_session_goes_on(tmp_path):
+    result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
+        tape all
+        tape 1
+        continue
+        """)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    # was: the listing for 3 entries either side, as if no count were given
+    assert ("*** tape [N]: N is how many entries to show either side of the op, a whole "
+            "number (tape 5); got 'all'") in out
+    assert out.count("-> #1    exp([1, 3]) -> [1, 3]  train.py:8") == 1   # tape 1 listed once
+    assert "finished" in out
+
+
 def test_next_goes_on_in_the_users_code_and_their_names_win(tmp_path):
     result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
         p tape is hit.node and False or type(tape).__name__

@@ -284,7 +284,11 @@ class _Commands:
 
     def do_tape(self, arg):
         """tape [N]: show N (default 3) tape entries either side of this op."""
-        around = int(arg) if arg.strip().isdigit() else 3
+        if arg.strip() and not arg.strip().isdigit():
+            self.error(f"tape [N]: N is how many entries to show either side of the op, a "
+                       f"whole number (tape 5); got {arg.strip()!r}")
+            return
+        around = int(arg) if arg.strip() else 3
         node = self.hit.node
         tape, index, vjp_node = tape_of(node, self.curframe)
         if tape is None:
