@@ -82,6 +82,11 @@ upstream gradient (already kept) and running its VJP again when someone looks (t
 immutable, so it gives the same ops and values): 6 of the lecture's 10 sunk ops a step,
 predicted -80k of sink and ~-30k of packing and counting, with (c) ~1.54x. (Their durations
 would then be the look's.)
+The Runner's gate, never paused (bench_vs_torch's row read 1.06x on the CNN, best of 5):
+over 15 interleaved rounds (load 8-10) the CNN loop under a Runner is 0.987x plain at best,
+0.998x by median (a bare thread 0.979x, a GradientComputed listener alone 1.013x), and the
+lecture's loop 1.016x / 1.012x (the listener alone 1.016x / 1.005x: a step's event and call,
+~0.7 us): nothing left on a step this noise can show; the 1.06x is best-of-5 noise.
 """
 from __future__ import annotations
 
