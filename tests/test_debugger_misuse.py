@@ -177,3 +177,20 @@ def test_an_assertion_given_arguments_of_the_wrong_form_names_the_argument(call,
     assert (err.source.filename, err.source.lineno) == (__file__, call.__code__.co_firstlineno)
     tf.debugging.assert_shapes([(x, ("N",)), (tf.zeros([2, 3]), ("N", 3))])   # the right form
     tf.debugging.assert_rank(x, tf.constant(1))
+
+
+def test_a_tape_that_gradient_freed_given_to_the_widget_names_the_students_line():
+    pytest.importorskip("anywidget")
+    from tapeviz.viz import TapeWidget
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        loss = w * w
+    tape.gradient(loss, w)
+    err, line = raised(ValueError, lambda: TapeWidget(tape))   # was: a ValueError, no line
+    assert str(err).startswith("TapeWidget: this GradientTape was consumed by gradient() and "
+                               "freed its ops")
+    assert "GradientTape(persistent=True)" in err.hint
+    assert_names_this_line(err, line)
+    with tf.GradientTape() as again:   # a new tape records and draws
+        loss = w * w
+    assert "multiply" in TapeWidget(again).svg

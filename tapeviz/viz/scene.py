@@ -17,6 +17,7 @@ from ..debugger.recorded_stepper import RecordedStepper
 from ..debugger.recorder import Recorder
 from ..debugger.replay import replay_tape
 from ..debugger.stepper import BackwardStepper
+from ..errors import InvalidArgumentError
 from ..tape import GradientTape
 from .failure import add_failed_op
 from .graph import Graph
@@ -174,11 +175,12 @@ class Scene:
 
     @staticmethod
     def _check_not_consumed(tape) -> None:
-        if tape.freed:
-            raise ValueError("TapeWidget: this GradientTape was consumed by gradient() and "
-                             "freed its ops; use GradientTape(persistent=True), show it before "
-                             "calling gradient(), or record the cell with %%tapeviz / "
-                             "tapeviz.debugger.Recorder")
+        if tape.freed:   # a ValueError, as before, naming the user's line
+            raise InvalidArgumentError("TapeWidget", "this GradientTape was consumed by "
+                                                     "gradient() and freed its ops",
+                                       hint="use GradientTape(persistent=True), show it before "
+                                            "calling gradient(), or record the cell with "
+                                            "%%tapeviz / tapeviz.debugger.Recorder")
 
 
 def _other_engines_tape(source) -> bool:
