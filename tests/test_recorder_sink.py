@@ -1,13 +1,19 @@
 """The Recorder's sink: on its thread, dispatch appends each op and the backward pass writes
 each upstream gradient into the Recorder's list, with no event, no backward step and no
 call into the Recorder; what it keeps is what the event path keeps."""
+import warnings
+
 import numpy as np
+import pytest
 
 import tapeviz as tf
 from tapeviz import backward, events
 from tapeviz.debugger import Recorder
+from tapeviz.errors import ShapeError
 from tapeviz.node import NODE, RECORD_WIDTH
 from tapeviz.threadstate import thread_state
+
+from programs import line_of
 
 
 def train(steps: int = 3):
@@ -221,3 +227,28 @@ def test_a_packed_step_counts_its_loss_and_variable_gradients():
         [w.name, b.name])
     held = held_bytes(held_objects(step, {id(None), id(True), id(False)}))
     assert held <= step.nbytes <= 1.25 * held
+
+
+def test_an_op_only_the_recorder_hears_says_what_numpy_rejected_from_the_users_line():
+    """Such an op takes dispatch's sunk path: a bad input still names the op, what came and
+    the user's line, and numpy's warnings are still said naming the op; no record is kept
+    of an op that failed."""
+    x, y = tf.constant([1.0, 2.0, 3.0]), tf.constant([1.0, 2.0])
+    inf = tf.constant([1.0, np.inf])
+    with Recorder() as rec:
+        assert tf.ops.REGISTRY["add"].route.sunk_only
+        with pytest.raises(ShapeError) as caught:
+            x + y   # marker: sunk add
+        with warnings.catch_warnings(record=True) as said:
+            warnings.simplefilter("always")
+            inf - inf
+    text = str(caught.value)
+    assert text.startswith("add: operand shapes must broadcast together; got float32[3], "
+                           "float32[2]\n  at ")
+    assert f"test_recorder_sink.py:{line_of(__file__, 'marker: sunk add')} in " in text
+    assert text.endswith("x + y   # marker: sunk add")
+    assert [str(w.message) for w in said if w.category is RuntimeWarning] == [
+        "subtract: invalid value encountered in subtract; input 0 already held 1 Inf: it "
+        "spread from an earlier op or is in the data (a constant, numpy array or dataset "
+        "batch)"]
+    assert [op.op for op in rec.last_step.ops] == ["subtract"]
