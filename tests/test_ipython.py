@@ -363,6 +363,19 @@ def test_bare_line_magic_shows_the_latest_recording_or_tape(ip, shown):
     assert ["exp" in svg.data for svg in shown] == [False, True, True]
 
 
+def test_line_magic_on_a_tape_gradient_freed_is_a_usage_error_then_a_new_tape_shows(ip, shown):
+    run(ip, "with tf.GradientTape() as spent:\n    y = tf.reduce_sum(w * w)\n"
+            "g = spent.gradient(y, w)")
+    for line in ("spent", "spent --svg", ""):   # bare: the tape the cell bound last
+        with pytest.raises(UsageError, match=r"^%tapeviz: (spent|the last recording) is a "
+                                             r"GradientTape that gradient\(\) consumed"):
+            ip.run_line_magic("tapeviz", line)   # was: a traceback naming IPython's line
+    assert shown == []
+    run(ip, TAPE_CELL)
+    ip.run_line_magic("tapeviz", "tape")
+    assert len(shown) == 1
+
+
 def test_line_magic_rejects_what_it_cannot_show(ip):
     run(ip, "n = 3\n" + TAPE_CELL)
     with pytest.raises(UsageError, match="%tapeviz: n is a int; expected a GradientTape"):

@@ -321,6 +321,10 @@ def _load_torch_adapter() -> None:
 def _check_source(source, what: str) -> None:
     from ..debugger.history import RecordedStep
     from ..debugger.stepper import BackwardStepper
+    if getattr(source, "freed", False):   # said here, not from inside IPython's run_line_magic
+        raise UsageError(f"%tapeviz: {what} is a GradientTape that gradient() consumed: it "
+                         f"freed its ops\nhint: use GradientTape(persistent=True), show it "
+                         f"before calling gradient(), or run the cell under %%tapeviz")
     if isinstance(source, (GradientTape, Recorder, RecordedStep, BackwardStepper)):
         return
     if isinstance(source, list) and all(hasattr(node, "op") for node in source):
