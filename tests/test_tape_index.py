@@ -100,3 +100,22 @@ def test_a_tape_from_nodes_is_read_node_by_node():
         [n.scope for n in Graph.from_tape(recorded).nodes.values()]
     assert np.isclose(float(rebuilt.gradient(loss, recorded.watched_variables()[0])[0]),
                       float(recorded.gradient(loss, recorded.watched_variables()[0])[0]))
+
+
+def test_edges_across_chunks_of_a_long_tape_are_each_inputs_producer():
+    """The table reads nodes 2,048 at a time (viz/node_columns.py): an input made chunks
+    before its reader, and the ops at the chunks' edges, get their producer's edge."""
+    x = tf.Variable([1.0, 2.0], name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        early = h = x * 1.5
+        for step in range(2100):
+            with tf.name_scope(f"block{step // 700}"):
+                h = h * 1.0001 + 0.5 if step != 2060 else h + early
+    nodes = tape.nodes
+    made = {node.output_id: index for index, node in enumerate(nodes)}
+    expected = {(f"n{made[key]}", f"n{index}") for index, node in enumerate(nodes)
+                for key in node.input_ids if key in made}
+    for graph in (Graph.from_tape(tape), Graph.from_nodes(nodes)):
+        edges = {(e.src, e.dst) for e in graph.edges if e.src[0] == e.dst[0] == "n"}
+        assert edges == expected
+    assert ("n0", f"n{2 * 2060 + 1}") in expected   # `early` read ~4,000 ops later

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from itertools import chain, compress, repeat
+from itertools import compress, repeat
 from operator import attrgetter, eq, getitem, is_, itemgetter
 
 import numpy as np
@@ -20,11 +20,12 @@ import numpy as np
 from ..debugger.summary import nonfinite_each
 from ..dtypes import shown_name
 from ..tensor import VariableRead
+from .node_columns import NodeColumns
 
 _OUTPUT, _INPUTS, _VALUE = attrgetter("output"), attrgetter("inputs"), attrgetter("_value")
-_OUTPUT_ID, _INPUT_IDS = attrgetter("output_id"), attrgetter("input_ids")
+_OUTPUT_ID = attrgetter("output_id")
 _SHAPE, _DTYPE, _OP = attrgetter("shape"), attrgetter("dtype"), attrgetter("op")
-_SCOPE, _PHASE, _SOURCE = attrgetter("scope"), attrgetter("phase"), attrgetter("source")
+_SCOPE = attrgetter("scope")
 _FIRST = itemgetter(0)
 _NORM, _NONFINITE = attrgetter("grad_norm"), attrgetter("nonfinite")
 
@@ -120,26 +121,22 @@ class NodeTable:
         table.checked = False
         table.indices, table.ops, table.refs = indices, nodes, refs
         count = len(nodes)
+        # a tape's own nodes are joined by the ids dispatch noted (a variable read by the
+        # variable's, which no op makes), with no list of every input tensor
+        read = NodeColumns(nodes, by_input_ids=scope_codes is not None)
         if scope_codes is None:
             op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
-            inputs = list(map(_INPUTS, nodes))
-            table.flat = flat = list(chain.from_iterable(inputs))
-            flat_ids = np.fromiter(map(id, flat), np.uint64, len(flat))
-        else:   # a tape's own nodes: their ids as dispatch noted them (a variable read by the
-            #     variable's, which no op makes), no list of every input tensor
+        else:
             op_scope_codes, table.scope_paths = scope_codes
-            inputs = list(map(_INPUT_IDS, nodes))
-            flat_ids = np.fromiter(chain.from_iterable(inputs), np.uint64)
-        output_ids = np.fromiter(map(_OUTPUT_ID, nodes), np.uint64, count)   # id(output)s
-        sizes = np.fromiter(map(len, inputs), dtype=np.int64, count=count)
+        table.flat, sizes = read.inputs, read.sizes
         consumers = table.input_reader = np.repeat(np.arange(count), sizes)
         table.input_start = np.cumsum(sizes) - sizes
-        producers = _producers(output_ids, flat_ids, consumers)
-        phases = table.phases = list(map(_PHASE, nodes))   # a leaf has its reader's
+        producers = _producers(read.output_ids, read.input_ids, consumers)
+        phases = table.phases = read.phases   # a leaf has its reader's
         table._leaves(producers, consumers, op_scope_codes)
         table._order(count)
-        table._node_columns(nodes, phases, op_scope_codes, grad_of, variable_grad, leaf_grad,
-                            check_values)
+        table._node_columns(nodes, read.ops, phases, op_scope_codes, grad_of, variable_grad,
+                            leaf_grad, check_values)
         if check_values:
             table.check_values()
         table._edges(producers, consumers, np.repeat(sizes, sizes))
@@ -228,8 +225,8 @@ class NodeTable:
         column[self.leaf_position] = of_leaves
         return column.tolist()
 
-    def _node_columns(self, nodes, phases, op_scope_codes, grad_of, variable_grad, leaf_grad,
-                      exact: bool) -> None:
+    def _node_columns(self, nodes, ops, phases, op_scope_codes, grad_of, variable_grad,
+                      leaf_grad, exact: bool) -> None:
         if grad_of is None:
             op_norms = leaf_norms = None
         else:
@@ -255,7 +252,7 @@ class NodeTable:
         self.phase_codes = None if one_phase else np.asarray(codes_of(phases), dtype=np.int64)
         self.exact = exact
         self._set_signatures(self._op_signatures() if exact else
-                             _numbered(list(map(_OP, nodes)))[0])
+                             _numbered(ops)[0])
         self.norms = [None] * self.count if op_norms is None else \
             self._scatter(op_norms, leaf_norms)
         # until check_values(): a gradient's NaN/Inf alone (the norms say it); no value's yet
