@@ -35,6 +35,7 @@ class ScopeRuns:
         """(each of the first `count` ops' scope number as an array, the paths by number)."""
         kept = bisect_left(self.starts, count, lo=1)
         starts = np.array(self.starts[:kept], dtype=np.int64)
-        codes = self.codes[:kept]
-        paths = list(self.numbers)[:max(codes) + 1]   # (none another thread added since)
+        codes, paths = self.codes[:kept], list(self.numbers)
+        if kept < len(self.starts):   # runs recorded since (another thread): not their paths
+            paths = paths[:max(codes) + 1]
         return np.repeat(np.array(codes, dtype=np.int64), np.diff(starts, append=count)), paths
