@@ -364,3 +364,48 @@ def test_a_bias_read_off_the_way_to_the_loss_names_the_op_that_read_it():
         f"tests/{here('# BUG 13')}: prediction = x_i * w + b")
     assert "but not on the way to the loss" in finding.message
     assert prediction.shape == ()
+
+
+# ---- the per-example regression updated by hand with w = w - lr * g --------------------------
+def test_a_weight_rebound_by_w_minus_lr_g_names_the_line_that_rebound_it():
+    birth_rate, life = birth_life()
+    w = tf.Variable(0.0)
+    b = tf.Variable(0.0)
+    learning_rate = 0.001
+    with Recorder() as rec, pytest.warns(UserWarning, match="a source is a plain Tensor"), \
+            pytest.raises(TypeError):   # step 2: learning_rate * None
+        for x_i, y_i in zip(birth_rate[:3], life[:3]):
+            with tf.GradientTape() as tape:
+                loss = tf.square(y_i - (x_i * w + b))
+            dw, db = tape.gradient(loss, [w, b])
+            w = w - learning_rate * dw  # BUG 14: a new Tensor bound to w
+            b.assign_sub(learning_rate * db)
+    [finding] = findings("variable_rebound", rec)
+    assert finding.message.startswith(
+        f"w stopped being a Variable: subtract at tests/{here('# BUG 14')}: w = w - "
+        "learning_rate * dw")
+    assert "so the gradient call of step 2 is given that Tensor, which no tape watches: its " \
+           "gradient is None" in finding.message
+    assert finding.message.endswith("fix: update the Variable in place, w.assign_sub(lr * "
+                                    "grad) (or optimizer.apply_gradients(zip(grads, "
+                                    "variables)))")
+
+
+def test_a_saliency_map_of_a_layers_output_is_not_a_rebound_variable():
+    """The gradient with respect to a layer's output (x @ w + b, watched on purpose) is
+    given a Tensor an op made from a Variable: no finding."""
+    birth_rate, life = birth_life()
+    x, y = tf.constant(birth_rate[:16, None]), tf.constant(life[:16, None])
+    w, b = tf.Variable([[-5.0]]), tf.Variable([80.0])
+    with Recorder() as rec:
+        for _ in range(2):
+            with tf.GradientTape(persistent=True) as tape:
+                hidden = tf.matmul(x, w) + b
+                tape.watch(hidden)
+                loss = tf.reduce_mean(tf.square(y - hidden))
+            saliency = tape.gradient(loss, hidden)
+            dw, db = tape.gradient(loss, [w, b])
+            w.assign_sub(0.001 * dw)
+            b.assign_sub(0.001 * db)
+    assert saliency.shape == (16, 1)
+    assert findings("variable_rebound", rec) == []

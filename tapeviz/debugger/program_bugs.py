@@ -4,10 +4,11 @@ units initialised identical (`symmetry`), a softmax or cross-entropy over the ba
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
 (`double_softmax`), image pixels fed unscaled (`input_scale`), a Variable made inside the
 loop (`loop_variables`), gradients never zeroed (`accumulation`), an evaluation run in
-training mode (`train_mode`), a loss of more than one value (`loss_shape`), on the numpy
-engine's recordings and the torch adapter's alike (`op_index.role` reads torch's op names as
-the numpy engine's). The shown step's nodes are walked once (`op_index`); the steps only as
-far as each check needs.
+training mode (`train_mode`), a loss of more than one value (`loss_shape`), a Variable
+rebound to a Tensor by `w = w - lr * g` (`rebound`), on the numpy engine's recordings and
+the torch adapter's alike (`op_index.role` reads torch's op names as the numpy engine's).
+The shown step's nodes are walked once (`op_index`); the steps only as far as each check
+needs.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from .double_softmax import softmax_given_as_logits
 from .input_scale import unscaled_input
 from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
+from .rebound import variables_rebound
 from .op_index import ops_named
 from .symmetry import symmetric_kernels
 from .train_mode import training_mode_in_evaluation
@@ -37,7 +39,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             gradients = trained.variable_gradients
     by_op = ops_named(nodes)
     named = {name for finding in found for name in finding.variables}
-    more = (non_scalar_loss(steps) + over_batch_axis(by_op, nodes)
+    more = (non_scalar_loss(steps) + variables_rebound(steps) + over_batch_axis(by_op, nodes)
             + softmax_given_as_logits(by_op, nodes) + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + piled + evaluation)
