@@ -69,19 +69,21 @@ CPU time (best of 5 alternated processes x 3 rounds, 10 epochs, load 8-10 on 2 c
   it measured +35k and +37k (not the reads pattern: it still matched 188 of 190 steps;
   five C passes over the reads and two compresses do not explain it all; not found).
 Where the rest goes (lecture's loop, measured by taking each part out): counting 36k (43k on
-the regression loop), the collector 25k (35k), packing ~50k (an estimate: not measured
-alone); not packing at all costs +111k (every op's objects left to the collector). The
-designs the issue names, predicted from these: (a) the step from the tape's own nodes saves
-only the taped forward ops' records (~10k: the tape keeps neither the VJP ops nor the
-updates, the costly ones, and no durations); (b) one tuple a record, interpreted at the
-step's end, ~10-15k; (c) packing and counting K steps as one chunk, -60 to -70k, but a chunk
-is freed only whole, so dropping one old step needs a repack (or drops K at once); (d)
-untracked step objects, at most the collector's 25-35k. All four together come to ~1.68x on
-the lecture's loop: 1.5x needs the VJP ops off the sink, e.g. keeping each backward step's
-upstream gradient (already kept) and running its VJP again when someone looks (tensors are
-immutable, so it gives the same ops and values): 6 of the lecture's 10 sunk ops a step,
-predicted -80k of sink and ~-30k of packing and counting, with (c) ~1.54x. (Their durations
-would then be the look's.)
+the regression loop), the collector 25k (35k), freeing the kept steps at the end 2k (15k),
+packing ~50k (an estimate: not measured alone); not packing at all costs +111k (every op's
+objects left to the collector). The designs the issue names, predicted from these: (a) the
+step from the tape's own nodes saves only the taped forward ops' records (~10k: the tape
+keeps neither the VJP ops nor the updates, the costly ones, and no durations); (b) one tuple
+a record, interpreted at the step's end, ~10-15k; (c) packing and counting K steps as one
+chunk, -60 to -70k, but a chunk is freed only whole, so dropping one old step needs a repack
+(or drops K at once); (d) untracked step objects, at most the collector's 25-35k. Beyond
+them: the VJP ops off the sink (each backward step's upstream gradient is kept already; its
+VJP run again when someone looks gives the same ops and values, tensors being immutable, but
+durations of the look). Predicted -110k on the lecture's loop (-80k of sink, -30k of packing
+and counting); measured as an upper bound (the VJP ops sent down the fast path, a wrapper
+call each more): regression 1,094.2k -> 1,012.5k (1.596x), lecture's 875.8k -> 809.5k
+(1.795x), so -66k to -82k. All of (a)-(d) with it come to ~1.56x on the lecture's loop at
+best: its 1.5x needs the ~13k an op the traced path costs its four update ops to shrink too.
 The Runner's gate, never paused (bench_vs_torch's row read 1.06x on the CNN, best of 5):
 over 15 interleaved rounds (load 8-10) the CNN loop under a Runner is 0.987x plain at best,
 0.998x by median (a bare thread 0.979x, a GradientComputed listener alone 1.013x), and the
