@@ -161,18 +161,18 @@ def _conditions_asked(breakpoints: tuple):
             for bp, condition in asked:
                 try:
                     verdict = bp.enabled and condition(node)
-                    if verdict is None and not bp.said_none:
-                        from .given import condition_returned_none
-                        bp.said_none = True
-                        condition_returned_none(bp, node)
-                    matched = bool(verdict)   # a tensor of many values fails here, noted
+                    if not verdict:   # the truth test: a tensor of many values fails, noted
+                        if verdict is None and not bp.said_none:
+                            from .given import condition_returned_none
+                            bp.said_none = True
+                            condition_returned_none(bp, node)
+                        continue
                 except Exception as error:
                     from .given import condition_failed   # it imports the recorder
                     condition_failed(bp, node, error)
                     raise
-                if matched:
-                    _hit(bp, node, node.phase, bp.reasons(node, node.phase, ""), None)
-                    return
+                _hit(bp, node, node.phase, bp.reasons(node, node.phase, ""), None)
+                return
         finally:
             state.busy = False
     return conditions_asked
