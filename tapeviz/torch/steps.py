@@ -37,7 +37,8 @@ _FRAMES_UP = 3    # user frames looked at for a step to come (a helper that runs
 class _Local(threading.local):
     def __init__(self):
         self.passes = []    # held passes: (tape, targets, leaves() -> torch leaves)
-        self.settled = []   # optimizer steps settled: (tape, targets, sources, grads)
+        # optimizer steps settled: (tape, targets, leaves, ids of those it steps, sources, grads)
+        self.settled = []
         self.hook = None    # the optimizer pre-hook's handle while something is held
 
 
