@@ -409,3 +409,17 @@ def test_a_saliency_map_of_a_layers_output_is_not_a_rebound_variable():
             b.assign_sub(0.001 * db)
     assert saliency.shape == (16, 1)
     assert findings("variable_rebound", rec) == []
+
+
+def test_a_tape_shown_with_a_loss_per_example_says_so_in_the_widgets_alerts():
+    birth_rate, life = birth_life()
+    x, y = tf.constant(birth_rate[:8, None]), tf.constant(life[:8, None])
+    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_mean(tf.square(y - (tf.matmul(x, w) + b)), axis=1)  # BUG 15
+    [alert] = [a for a in TapeWidget(tape, target=loss, sources=[w, b]).alerts
+               if a["kind"] == "non_scalar_loss"]
+    assert alert["message"].startswith(
+        "the loss given to tape.gradient is not one number: shape (8,), 8 values, made by "
+        f"reduce_mean over axis=1 of a (8, 1), which left the other axes, at tests/"
+        f"{here('# BUG 15')}")

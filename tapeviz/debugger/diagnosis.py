@@ -30,6 +30,7 @@ from .divergence import find_divergence
 from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
 from .history import RecordedStep
+from .loss_shape import non_scalar_target
 from .nan_entry import NaNEntry
 from .nan_steps import nan_over_steps
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
@@ -392,6 +393,8 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     if recording is not None:
         nodes = [n for n in _nodes_of(recording) if getattr(n, "phase", "forward") == "forward"
                  and type(getattr(n.output, "_value", None)) is not NoValues]   # (meta: no data)
+        if not isinstance(recording, RecordedStep):   # (a step's: its finding over steps)
+            found += non_scalar_target(target, nodes)
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
         # one batched look at the outputs; the search for the first op that made NaN/Inf
         # from finite inputs runs only when some output holds one

@@ -25,8 +25,23 @@ def non_scalar_loss(steps) -> list:
         return []   # (a loss of one value is a number: the step's ops are not looked at)
     target = next((rop.node for rop in reversed(step.ops)
                    if rop.phase == "forward" and rop.grad is not None), None)
+    return _finding(target, f" in step {step.number}")
+
+
+def non_scalar_target(target, nodes) -> list:
+    """A Finding when `target`, the tensor a tape is shown with (its loss), is more than one
+    value; `nodes`: the tape's forward nodes, where the op that made it is found."""
+    size = getattr(getattr(target, "_value", None), "size", 1)
+    if size <= 1:
+        return []
+    return _finding(next((node for node in reversed(nodes) if node.output is target), None))
+
+
+def _finding(target, when: str = "") -> list:
+    """[the finding] for `target`, the node that made the loss, when its output is more than
+    one value; [] otherwise (and for torch, whose backward() refuses one itself)."""
     if target is None or engine_of(target.op) != "tf":
-        return []   # torch's backward() refuses a loss of more than one value itself
+        return []
     shape = tuple(target.output._value.shape)
     size = math.prod(shape)
     if size <= 1:
@@ -37,7 +52,7 @@ def non_scalar_loss(steps) -> list:
         axis = axis[0] if isinstance(axis, tuple) and len(axis) == 1 else axis
         made += (f" over axis={axis} of a "
                  f"{tuple(target.inputs[0]._value.shape)}, which left the other axes")
-    message = (f"the loss given to tape.gradient in step {step.number} is not one number: "
+    message = (f"the loss given to tape.gradient{when} is not one number: "
                f"shape {shape}, {size} values, {made}, at {_where(target.source)}; "
                f"tape.gradient differentiates their sum, so every gradient is {size}x that "
                f"of their mean and the learning rate is in effect {size}x the one set (the "
