@@ -11,32 +11,25 @@ from operator import attrgetter
 import numpy as np
 
 _CHUNK = 2048   # nodes (and their input tuples) that stay in a core's cache
-_INPUTS, _INPUT_IDS = attrgetter("inputs"), attrgetter("input_ids")
+_INPUTS = attrgetter("inputs")
 _OUTPUT_ID, _OP, _PHASE = attrgetter("output_id"), attrgetter("op"), attrgetter("phase")
 
 
 class NodeColumns:
     """Of each node: `sizes` (its input count), `output_ids`, `ops`, `phases`; of each input,
-    all ops' one after another: `input_ids` (the ids dispatch noted, `by_input_ids`, else
-    each input tensor's own) and `inputs` (the tensors; None `by_input_ids`)."""
+    all ops' one after another: `inputs` (the tensors) and `input_ids` (their id()s)."""
 
-    def __init__(self, nodes: list, by_input_ids: bool):
+    def __init__(self, nodes: list):
         sizes, input_ids, output_ids = [], [], []
-        self.ops, self.phases = ops, phases = [], []
-        self.inputs = inputs = None if by_input_ids else []
+        self.inputs, self.ops, self.phases = inputs, ops, phases = [], [], []
         for start in range(0, len(nodes), _CHUNK):
             part = nodes[start:start + _CHUNK]
-            if by_input_ids:
-                each = list(map(_INPUT_IDS, part))
-                ids = chain.from_iterable(each)
-            else:
-                each = list(map(_INPUTS, part))
-                tensors = list(chain.from_iterable(each))
-                inputs += tensors
-                ids = map(id, tensors)
+            each = list(map(_INPUTS, part))
+            tensors = list(chain.from_iterable(each))
+            inputs += tensors
             counts = np.fromiter(map(len, each), np.int64, len(part))
             sizes.append(counts)
-            input_ids.append(np.fromiter(ids, np.uint64, int(counts.sum())))
+            input_ids.append(np.fromiter(map(id, tensors), np.uint64, len(tensors)))
             output_ids.append(np.fromiter(map(_OUTPUT_ID, part), np.uint64, len(part)))
             ops += map(_OP, part)
             phases += map(_PHASE, part)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from itertools import compress, repeat
-from operator import attrgetter, eq, getitem, is_, itemgetter
+from operator import attrgetter, eq, is_, itemgetter
 
 import numpy as np
 
@@ -22,7 +22,7 @@ from ..dtypes import shown_name
 from ..tensor import VariableRead
 from .node_columns import NodeColumns
 
-_OUTPUT, _INPUTS, _VALUE = attrgetter("output"), attrgetter("inputs"), attrgetter("_value")
+_OUTPUT, _VALUE = attrgetter("output"), attrgetter("_value")
 _OUTPUT_ID = attrgetter("output_id")
 _SHAPE, _DTYPE, _OP = attrgetter("shape"), attrgetter("dtype"), attrgetter("op")
 _SCOPE = attrgetter("scope")
@@ -102,7 +102,7 @@ class NodeTable:
         self.positions = self.edge_list = None
         self._by_letter = self._objects = None
         self._values = self._made_by = None
-        self.flat = None        # every op's input tensors, one after another, where listed
+        self.flat = None        # every op's input tensors, one after another (from_entries)
         self._leaf_by_object = self._leaf_values = None
 
     # ---- building from dispatch nodes -----------------------------------------------------
@@ -121,16 +121,13 @@ class NodeTable:
         table.checked = False
         table.indices, table.ops, table.refs = indices, nodes, refs
         count = len(nodes)
-        # a tape's own nodes are joined by the ids dispatch noted (a variable read by the
-        # variable's, which no op makes), with no list of every input tensor
-        read = NodeColumns(nodes, by_input_ids=scope_codes is not None)
+        read = NodeColumns(nodes)
         if scope_codes is None:
             op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
         else:
             op_scope_codes, table.scope_paths = scope_codes
         table.flat, sizes = read.inputs, read.sizes
-        consumers = table.input_reader = np.repeat(np.arange(count), sizes)
-        table.input_start = np.cumsum(sizes) - sizes
+        consumers = np.repeat(np.arange(count), sizes)
         producers = _producers(read.output_ids, read.input_ids, consumers)
         phases = table.phases = read.phases   # a leaf has its reader's
         table._leaves(producers, consumers, op_scope_codes)
@@ -142,20 +139,11 @@ class NodeTable:
         table._edges(producers, consumers, np.repeat(sizes, sizes))
         return table
 
-    def _input_tensors(self, at: np.ndarray) -> list:
-        """The input tensors at positions `at` of the inputs of all ops, one after another."""
-        flat = self.flat
-        if flat is not None:
-            return list(map(flat.__getitem__, at.tolist()))
-        readers = self.input_reader[at]
-        return list(map(getitem, map(_INPUTS, map(self.ops.__getitem__, readers.tolist())),
-                        (at - self.input_start[readers]).tolist()))
-
     def _leaves(self, producers, consumers, op_scope_codes) -> None:
         """The leaves: each input no recorded op made, one per variable or tensor, in order of
         first sight; its scope the deepest all its readers share."""
         at_leaf = np.flatnonzero(producers < 0)
-        tensors = self._input_tensors(at_leaf)
+        tensors = list(map(self.flat.__getitem__, at_leaf.tolist()))
         reads = list(map(is_, map(type, tensors), repeat(VariableRead)))
         objs = tensors[:]
         for at in compress(range(len(tensors)), reads):   # a variable read: the variable
@@ -515,7 +503,7 @@ class NodeTable:
         listed = self.edge_list
         if listed is not None:
             return listed[edge].shape
-        return self._input_tensors(self.edge_input[edge:edge + 1])[0]._value.shape
+        return self.flat[int(self.edge_input[edge])]._value.shape
 
     def edge_norm(self, edge: int):
         """An edge's gradient norm: its source's (the build and a step's shading keep it so)."""
