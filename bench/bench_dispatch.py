@@ -24,6 +24,13 @@ import tapeviz as tf
 
 CHAIN_LENGTH = 10
 
+# GradientTape.record's share (issue 14, the widget's first view): noting the runs of ops in
+# one scope as the tape records (an identity check an op) costs 427.7k -> 428.2k instructions
+# an iteration (+0.1%, valgrind, the same tree with and without); an index of each input's
+# producer, each op's input count and op number cost ~+9.7% (list columns, by one record's
+# count) to +19% (array('q'), measured) and was left out (bench_viz.py says what it would
+# have bought).
+
 
 def chain(lib, x):
     """The 10 ops, written once for any library with TF/torch-style sin, exp, tanh, ..."""

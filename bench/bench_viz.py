@@ -413,6 +413,36 @@ def _open_parts(tape, alerts) -> list:
 # <= 5x needs ~45 ms: the edges between boxes need every input's producer and every op's
 # scope, so it needs them kept as the tape records (the scope runs could come from
 # name_scope at no cost an op; the producers could not).
+# This round (commits bb384e1..41e7666, issue 14's first view). Predicted: an index kept by
+# GradientTape.record (each input's producer by a dict id -> op index, each op's input count
+# and op number, the scope runs) would take the build's scopes, inputs, producers and op codes
+# (~45 of ~100 ms CPU at 99,002 nodes) for a few % of bench_dispatch's taped chain. Measured
+# (valgrind, a record of a 2-input op): the producers cost ~2.8k instructions a record (a
+# map of dict.get per input, appended), the counts and op numbers ~1.2k more, tracking by that
+# dict instead of the set +480: the whole index +19% of the chain (425.2k -> 505.2k an
+# iteration with array('q') columns; ~+9.7% by a record's count with lists), and its ints
+# still cost a conversion to arrays at the open. Dropped. Kept: the runs of one scope, noted
+# where an op's scope object is not the one before's, the scope numbered by path once per run
+# (tape_index.py),
+# so a tape's table reads no node's scope: the chain 427.7k -> 428.2k instructions an
+# iteration (+0.1%, the same tree with and without). And at the open: each node's fields
+# read 2,048 nodes at a time while they are in the cache (viz/node_columns.py: those passes
+# 28.4 -> 18.7 ms CPU at 99,002 nodes, with no fewer instructions), the leaves told distinct by
+# sorting their ids (their values and the id -> leaf dict made when first read), a level's
+# name stems in two passes, not five. Measured, CPU time of the process (Graphviz's not
+# counted), medians of 5 opens in each of 6 processes alternating with the tree before, load
+# 8-10: first view 98.4 -> 75.7 ms at 99,002 nodes, 5.66 -> 5.78 at 3,002: 17.4x -> 13.1x
+# (each round's 99,002-node open 0.72-0.81 of the one before). Instructions of the first view
+# (--instructions): 28.8M / 620.4M (21.5x) before; after: see below. The gain is memory, not
+# instructions: the nodes of a long tape are scattered, and each pass over them waited on RAM.
+# `bench_viz.py --widget-only` on the loaded machine (wall, best of 5): first view 0.048 against
+# 0.383 s, 7.9x (11.1x in the run before this round, same load). Where the 99,002-node first
+# view's ~72 ms CPU go now: reading the nodes' fields ~19-22 (the input tuples and three
+# conversions of Python ints to arrays, 99,001 input ids, 66,001 output ids and counts),
+# collapse ~19 (a level's 33,000 names and stems about half), the leaves ~7, the table's
+# columns ~7, scope codes ~5, edges ~4, producers ~4, scope tree ~3. <= 5x needs ~30 ms:
+# not reached. What is left is per-node and memory-bound; an index kept by `record` would
+# move it to dispatch at ~1k instructions an input, not remove it.
 WIDGET_BEFORE = {"open": ((0.050, 0.056), (1.910, 2.513))}
 WIDGET_AFTER = {"open": ((0.043, 0.052), (0.963, 1.649))}
 
