@@ -433,8 +433,9 @@ def _open_parts(tape, alerts) -> list:
 # counted), medians of 5 opens in each of 6 processes alternating with the tree before, load
 # 8-10: first view 98.4 -> 75.7 ms at 99,002 nodes, 5.66 -> 5.78 at 3,002: 17.4x -> 13.1x
 # (each round's 99,002-node open 0.72-0.81 of the one before). Instructions of the first view
-# (--instructions): 28.8M / 620.4M (21.5x) before; after: see below. The gain is memory, not
-# instructions: the nodes of a long tape are scattered, and each pass over them waited on RAM.
+# (--instructions): 28.8M / 620.4M (21.5x) before, 29.1M / 635.0M (21.8x) after: the gain is
+# memory, not instructions (a long tape's nodes are scattered; each pass over them waited on
+# RAM), so the instruction ratio does not show it.
 # `bench_viz.py --widget-only` on the loaded machine (wall, best of 5): first view 0.048 against
 # 0.383 s, 7.9x (11.1x in the run before this round, same load). Where the 99,002-node first
 # view's ~72 ms CPU go now: reading the nodes' fields ~19-22 (the input tuples and three
