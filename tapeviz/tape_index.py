@@ -9,6 +9,7 @@ tape whose ops all ran outside every scope makes no `ScopeRuns`; one filled by o
 """
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left
 
 import numpy as np
@@ -21,8 +22,8 @@ class ScopeRuns:
     __slots__ = ("starts", "codes", "numbers")
 
     def __init__(self):
-        self.starts: list = [0]
-        self.codes: list = [0]
+        self.starts = array("q", [0])   # ints unboxed: read back as one copy, not one by one
+        self.codes = array("q", [0])
         self.numbers: dict = {"": 0}   # path -> its number, in order of first run
 
     def add(self, at: int, scope: str) -> None:
@@ -35,7 +36,7 @@ class ScopeRuns:
         """(each of the first `count` ops' scope number as an array, the paths by number)."""
         kept = bisect_left(self.starts, count, lo=1)
         starts = np.array(self.starts[:kept], dtype=np.int64)
-        codes, paths = self.codes[:kept], list(self.numbers)
+        codes, paths = np.array(self.codes[:kept], dtype=np.int64), list(self.numbers)
         if kept < len(self.starts):   # runs recorded since (another thread): not their paths
-            paths = paths[:max(codes) + 1]
-        return np.repeat(np.array(codes, dtype=np.int64), np.diff(starts, append=count)), paths
+            paths = paths[:int(codes.max()) + 1]
+        return np.repeat(codes, np.diff(starts, append=count)), paths
