@@ -194,3 +194,32 @@ def test_a_tape_that_gradient_freed_given_to_the_widget_names_the_students_line(
     with tf.GradientTape() as again:   # a new tape records and draws
         loss = w * w
     assert "multiply" in TapeWidget(again).svg
+
+
+# ---- a breakpoint that raises inside an optimizer's update ------------------------------------
+def _adam_pair():
+    a, b = tf.Variable([1.0], name="a"), tf.Variable([2.0], name="b")
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(a * a + b * b)
+    return a, b, tape.gradient(loss, [a, b])
+
+
+def test_a_breakpoint_raising_inside_apply_gradients_leaves_no_variable_half_updated(
+        no_debugger):
+    a, b, grads = _adam_pair()
+    opt = tf.keras.optimizers.Adam(0.1)
+    # b's update: a's weight, m and v have changed by then
+    break_on(op="adam_step", condition=lambda node: "b" in node.scope)
+    with pytest.raises(tf.debugger.BreakpointError, match="adam_step"):
+        opt.apply_gradients(zip(grads, [a, b]))
+    clear_breakpoints()
+    assert a.numpy().tolist() == [1.0] and b.numpy().tolist() == [2.0]
+    assert int(opt.iterations) == 0
+    assert [opt.get_slot(a, "m").numpy().tolist(), opt.get_slot(a, "v").numpy().tolist()] == \
+        [[0.0], [0.0]]   # was: m and v of a moved, so its next step counted the gradient twice
+    opt.apply_gradients(zip(grads, [a, b]))   # the step again, as a fresh optimizer takes it
+    fresh_a, fresh_b, fresh_grads = _adam_pair()
+    tf.keras.optimizers.Adam(0.1).apply_gradients(zip(fresh_grads, [fresh_a, fresh_b]))
+    assert a.numpy().tolist() == fresh_a.numpy().tolist()
+    assert b.numpy().tolist() == fresh_b.numpy().tolist()
+    assert int(opt.iterations) == 1

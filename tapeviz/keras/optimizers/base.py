@@ -242,18 +242,33 @@ class Optimizer:
             grads = self._clip([grad for grad, _ in pairs])
             lr = self._current_learning_rate()
             step = int(self._iterations) + 1
-            for grad, (_, var) in zip(grads, pairs):
-                self._ensure_slots(var)
-                base = var.name[:-2] if var.name.endswith(":0") else var.name
-                with name_scope(base):
-                    if known is None:
-                        self._apply_dense(grad, var, lr, step)
-                        continue
-                    outer, state.source = state.source, known
-                    try:
-                        self._apply_dense(grad, var, lr, step)
-                    finally:
-                        state.source = outer
+            # (variable or slot, its value), put back if a listener (a breakpoint) raises
+            # midway; kept only while one listens: held, the old values could not be recycled
+            # (ops/recycler.py), +4% instructions an apply
+            before = [] if events.subscribers() else None
+            try:
+                for grad, (_, var) in zip(grads, pairs):
+                    self._ensure_slots(var)
+                    if before is not None:
+                        before.append((var, var._value))
+                        before.extend((slot, slot._value)
+                                      for slot in self._slots[var.ref()].values())
+                    base = var.name[:-2] if var.name.endswith(":0") else var.name
+                    with name_scope(base):
+                        if known is None:
+                            self._apply_dense(grad, var, lr, step)
+                            continue
+                        outer, state.source = state.source, known
+                        try:
+                            self._apply_dense(grad, var, lr, step)
+                        finally:
+                            state.source = outer
+            except BaseException:
+                # a breakpoint raising inside an update, a debugger quit, a kernel interrupt:
+                # no variable keeps half a step (Adam's m and v moved, the weight not)
+                for variable, value in before or ():
+                    variable._value = value
+                raise
             if known is None or type(self._iterations) is not Variable:
                 self._iterations.assign_add(1)
                 return
