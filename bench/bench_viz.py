@@ -413,7 +413,7 @@ def _open_parts(tape, alerts) -> list:
 # <= 5x needs ~45 ms: the edges between boxes need every input's producer and every op's
 # scope, so it needs them kept as the tape records (the scope runs could come from
 # name_scope at no cost an op; the producers could not).
-# This round (commits bb384e1..41e7666, issue 14's first view). Predicted: an index kept by
+# This round (commits bb384e1..bfc2937, issue 14's first view). Predicted: an index kept by
 # GradientTape.record (each input's producer by a dict id -> op index, each op's input count
 # and op number, the scope runs) would take the build's scopes, inputs, producers and op codes
 # (~45 of ~100 ms CPU at 99,002 nodes) for a few % of bench_dispatch's taped chain. Measured
@@ -423,25 +423,26 @@ def _open_parts(tape, alerts) -> list:
 # iteration with array('q') columns; ~+9.7% by a record's count with lists), and its ints
 # still cost a conversion to arrays at the open. Dropped. Kept: the runs of one scope, noted
 # where an op's scope object is not the one before's, the scope numbered by path once per run
-# (tape_index.py),
-# so a tape's table reads no node's scope: the chain 427.7k -> 428.2k instructions an
-# iteration (+0.1%, the same tree with and without). And at the open: each node's fields
-# read 2,048 nodes at a time while they are in the cache (viz/node_columns.py: those passes
+# (tape_index.py), so a tape's table reads no node's scope: the chain 427.7k -> 428.2k
+# instructions an iteration (+0.1%, the same tree with and without). And at the open: each
+# node's fields read 2,048 nodes at a time while in the cache (viz/node_columns.py: those passes
 # 28.4 -> 18.7 ms CPU at 99,002 nodes, with no fewer instructions), the leaves told distinct by
 # sorting their ids (their values and the id -> leaf dict made when first read), a level's
-# name stems in two passes, not five. Measured, CPU time of the process (Graphviz's not
-# counted), medians of 5 opens in each of 6 processes alternating with the tree before, load
-# 8-10: first view 98.4 -> 75.7 ms at 99,002 nodes, 5.66 -> 5.78 at 3,002: 17.4x -> 13.1x
-# (each round's 99,002-node open 0.72-0.81 of the one before). Instructions of the first view
-# (--instructions): 28.8M / 620.4M (21.5x) before, 29.1M / 635.0M (21.8x) after: the gain is
-# memory, not instructions (a long tape's nodes are scattered; each pass over them waited on
+# name stems in two passes, not five, the scope runs kept unboxed (array('q'): read back in
+# 1.8 ms, not 5.0). Measured, CPU time of the process (Graphviz's not counted), medians of 5
+# opens in each of 6 processes alternating with the tree before, load 6-10: first view 98.1
+# -> 71.4 ms at 99,002 nodes, 5.92 -> 5.51 at 3,002: 16.6x -> 13.0x (each round's
+# 99,002-node open 0.71-0.77 of the one before). Instructions of the first view
+# (--instructions): 28.8M / 620.4M (21.5x) before, 29.1M / 635.0M (21.8x) at 41e7666: the
+# gain is memory, not instructions (a long tape's nodes are scattered; each pass over them waited on
 # RAM), so the instruction ratio does not show it.
-# `bench_viz.py --widget-only` on the loaded machine (wall, best of 5): first view 0.048 against
-# 0.383 s, 7.9x (11.1x in the run before this round, same load). Where the 99,002-node first
+# `bench_viz.py --widget-only` after it (wall with Graphviz, best of 5, load ~6): first view
+# 0.013 against 0.123 s, 9.8x (wall figures on this shared machine move with its load: 7.9x
+# in a run at load ~10, 11.1x before this round at load ~10). Where the 99,002-node first
 # view's ~72 ms CPU go now: reading the nodes' fields ~19-22 (the input tuples and three
 # conversions of Python ints to arrays, 99,001 input ids, 66,001 output ids and counts),
 # collapse ~19 (a level's 33,000 names and stems about half), the leaves ~7, the table's
-# columns ~7, scope codes ~5, edges ~4, producers ~4, scope tree ~3. <= 5x needs ~30 ms:
+# columns ~7, edges ~4, producers ~4, scope tree ~3, scope codes ~2. <= 5x needs ~28 ms:
 # not reached. What is left is per-node and memory-bound; an index kept by `record` would
 # move it to dispatch at ~1k instructions an input, not remove it.
 WIDGET_BEFORE = {"open": ((0.050, 0.056), (1.910, 2.513))}
