@@ -270,10 +270,18 @@ def test_state_transitions_and_misuse(runners):
     runner.pause()
     runner.stop()  # no-ops once ended
     assert runner.state == "finished"
-    with pytest.raises(RuntimeError, match="start it once"):
+    with pytest.raises(RuntimeError, match="runs its training function once") as caught:
         runner.start()
-    with pytest.raises(ValueError, match="'op' or 'vjp'"):
+    assert caught.value.source.lineno == sys._getframe().f_lineno - 1   # the student's line
+    assert "make a new one" in str(caught.value)
+    with pytest.raises(ValueError, match="'op' or 'vjp'; got 'forward'") as caught:
         runner.pause(at="forward")
+    assert caught.value.source.lineno == sys._getframe().f_lineno - 1
+    # stepping or resuming a loop that ended does nothing, and says so from the user's line
+    for act in (runner.step_op, runner.step_vjp, runner.resume):
+        with pytest.warns(RuntimeWarning, match="has finished: there is no loop left") as said:
+            act()
+        assert said[0].filename == __file__
 
     never = runners(train, make_model(), 3)
     never.stop()
@@ -335,7 +343,8 @@ def test_a_running_loop_keeps_the_fast_path_until_asked_to_pause(runners):
 
 def test_two_runners_gate_only_their_own_threads(runners):
     first = paused_long_runner(runners, min_steps=0)
-    second = runners(train, make_model(), 3).start()
+    with pytest.warns(RuntimeWarning, match="still paused"):   # two on purpose: said anyway
+        second = runners(train, make_model(), 3).start()
     assert second.join(T) and second.state == "finished"
     assert first.state == "paused"
 
@@ -373,3 +382,28 @@ def test_wait_awaits_the_end_without_blocking_the_event_loop():
     waiter.start()
     waiter.join(30.0)
     assert len(results) == 1 and abs(results[0] - 0.8 ** 50) < 1e-6
+
+
+def test_a_cell_run_again_says_the_runner_it_left_paused(runners):
+    """Re-running `runner = Runner(train, ...).start(); runner.pause()` rebinds `runner`: the
+    paused one could never be resumed, its thread would wait for ever and every op would pay
+    its gate. Starting a runner of the same function says so, and Runner.live() reaches it."""
+    def cell():   # the notebook cell, defining its training function each time it runs
+        def train_in_cell(model, steps):
+            return train(model, steps)
+        return runners(train_in_cell, make_model(), LONG)
+
+    left = cell().start()
+    left.pause()
+    assert left.wait_paused(T)
+    other = runners(train, make_model(), LONG).start()   # another function's: not its twin
+    with pytest.warns(RuntimeWarning, match="train_in_cell' started earlier is still paused") \
+            as said:
+        again = cell().start()
+    assert len(said) == 1 and said[0].filename == __file__
+    assert Runner.live() == [left, other, again]
+    for runner in Runner.live():
+        if runner.state == "paused":
+            runner.stop()
+    assert left.join(T) and left.state == "stopped"
+    assert left not in Runner.live() and again.state == "running"

@@ -13,13 +13,20 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from typing import Callable
+
+import weakref
 
 import numpy as np
 
 from .. import events
 from ..backward import vjp_in_flight
+from ..errors import InvalidArgumentError, MisuseError, bad_argument
+from ..fpwarnings import warn_from_user_line
 from .given import check_training_function
+
+_live: weakref.WeakSet = weakref.WeakSet()   # runners started and not ended: their gates
 
 
 class RunnerStopped(BaseException):
@@ -135,8 +142,13 @@ class Runner:
         """Start the training function in a daemon thread; returns self."""
         with self._cond:
             if self._state != "idle":
-                raise RuntimeError(f"Runner.start: the runner is {self._state}; start it once")
+                raise MisuseError("Runner.start", f"this runner is {self._state}: a Runner "
+                                  "runs its training function once",
+                                  hint=f"make a new one: Runner({self.name}, ...).start()")
             self._state = "running"
+        self._warn_of_paused_twins()
+        self._started = time.monotonic()
+        _live.add(self)
         route_output = _cell_output_router()
         self._thread = threading.Thread(target=self._main, args=(route_output,), daemon=True,
                                         name=f"tapeviz-runner-{self.name}")
@@ -149,7 +161,7 @@ class Runner:
         Before `start()` it pauses at the very first one; once paused or ended it does nothing.
         """
         if at not in ("op", "vjp"):
-            raise ValueError(f"Runner.pause: `at` must be 'op' or 'vjp'; got {at!r}")
+            raise bad_argument("Runner.pause", "at", "'op' or 'vjp'", at, InvalidArgumentError)
         with self._cond:
             if self._state in ("idle", "running"):
                 self._request = at
@@ -183,6 +195,29 @@ class Runner:
                 self._request = request
                 self._release()
                 self._hear_ops()
+                return
+        what = {"op": "step_op", "vjp": "step_vjp"}.get(request, "resume")
+        warn_from_user_line(f"Runner.{what}: the training loop {self.name!r} has "
+                            f"{self._state}: there is no loop left to step or resume; make a "
+                            "new Runner to train again", RuntimeWarning)
+
+    def _warn_of_paused_twins(self) -> None:
+        """A notebook cell run again rebinds the name that held the runner it made before:
+        left paused, nothing resumes it, its thread waits for ever and every op pays its gate."""
+        for other in list(_live):
+            if other is not self and _same_code(other._fn, self._fn) and \
+                    other._state == "paused":
+                warn_from_user_line(
+                    f"Runner.start: a runner of {self.name!r} started earlier is still paused "
+                    f"({other.paused_at!r}): its thread waits until it is resumed or stopped, "
+                    "and every op pays its pause check meanwhile; if an earlier run of this "
+                    "code left it, stop it: Runner.live() lists the runners not ended",
+                    RuntimeWarning)
+
+    @staticmethod
+    def live() -> list:
+        """The runners started and not ended (running or paused), oldest first."""
+        return sorted(_live, key=lambda runner: runner._started)
 
     def _hear_ops(self) -> None:
         """Subscribe the gate to ops and VJP steps while a pause, a step or a stop is pending
@@ -278,6 +313,7 @@ class Runner:
         except BaseException as exc:  # kept for join()/raise_error(); never swallowed
             self.error = exc
         finally:
+            _live.discard(self)
             events.unsubscribe(self._on_gradient)
             with self._cond:
                 self._ident = None
@@ -338,6 +374,12 @@ class Runner:
         if self.paused_at is not None:
             parts.append(f"paused {self.paused_at!r}")
         return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
+
+
+def _same_code(a: Callable, b: Callable) -> bool:
+    """Whether two training functions are one, or one defined again (a cell run again)."""
+    return a is b or (getattr(a, "__module__", None), getattr(a, "__qualname__", a)) == \
+        (getattr(b, "__module__", None), getattr(b, "__qualname__", b))
 
 
 def _cell_output_router():
