@@ -39,23 +39,37 @@ class _Local(threading.local):
         self.passes = []    # held passes: (tape, targets, leaves() -> torch leaves)
         # optimizer steps settled: (tape, targets, leaves, ids of those it steps, sources, grads)
         self.settled = []
-        self.hook = None    # the optimizer pre-hook's handle while gradients are heard (kept:
-        #                     registering one a step cost ~2 us)
+        self.generation = _generation   # what it holds was held while gradients were heard
 
 
+_generation = 0   # one more each time nobody hears gradients: what a thread held goes
+_hook = None      # the optimizer pre-hook's handle while gradients are heard (kept: registering
+_lock = threading.Lock()   # one a step cost ~2 us)
 _local = _Local()
+
+
+def _current() -> _Local:
+    """This thread's held passes, emptied if held before nobody heard gradients."""
+    local = _local
+    if local.generation != _generation:
+        local.passes, local.settled, local.generation = [], [], _generation
+    return local
 
 
 def pass_ended(tape, targets: list, leaves, announce) -> None:
     """A backward pass ended (`leaves()`: the leaves it reached): hold it for the optimizer
     step to come, or send its GradientComputed now (`announce()` sends it) with what was held."""
-    if _step_to_come(sys._getframe(1)) and len(_local.passes) < MAX_HELD:
+    global _hook
+    if _step_to_come(sys._getframe(1)) and len(_current().passes) < MAX_HELD:
         _local.passes.append((tape, targets, leaves))
-        if _local.hook is None:
-            _local.hook = register_optimizer_step_pre_hook(_optimizer_steps)
+        if _hook is None:
+            with _lock:
+                if _hook is None:
+                    _hook = register_optimizer_step_pre_hook(_optimizer_steps)
         return
-    if _local.passes or _local.settled:
-        _local.passes.append((tape, targets, leaves))
+    local = _current()
+    if local.passes or local.settled:
+        local.passes.append((tape, targets, leaves))
         _settle()
         _send()
     else:
@@ -67,7 +81,7 @@ def skipped(tape, targets: list, leaves, scale: float) -> None:
     step, so the training step ends here. Above a scale of 1 the scale overflowed them: the
     step has the loss and no gradients (the optimizer used none); at 1 or below it did not,
     and the gradients (unscaled) go with it."""
-    _local.passes.append((tape, targets, leaves if scale <= 1.0 else list))
+    _current().passes.append((tape, targets, leaves if scale <= 1.0 else list))
     _settle(scale=scale)
     _send()
 
@@ -75,7 +89,7 @@ def skipped(tape, targets: list, leaves, scale: float) -> None:
 def _optimizer_steps(optimizer, args, kwargs) -> None:
     """An optimizer is about to step: settle the held passes with the gradients it will use;
     the training step ends here unless another optimizer steps later in this iteration."""
-    if not _local.passes:
+    if not _current().passes:
         return
     _settle({id(p) for group in optimizer.param_groups for p in group["params"]})
     if _steps_later(user_frame(sys._getframe(1))):
@@ -137,13 +151,16 @@ def _merged(settled: list) -> tuple:
 
 
 def _drop_unheard() -> None:
-    """Nobody hears gradients any more (the Recorder stopped): let go of what was held, and
-    of the optimizer hook (events.watch_routing calls this at each change of subscriptions)."""
+    """Nobody hears gradients any more (the Recorder stopped, on any thread): let go of what
+    was held, and of the optimizer hook (events.watch_routing calls this at each change of
+    subscriptions)."""
+    global _generation, _hook
     if not events.listeners(events.GradientComputed):
-        _local.passes, _local.settled = [], []
-        if _local.hook is not None:
-            _local.hook.remove()
-            _local.hook = None
+        with _lock:
+            _generation += 1   # every thread's held passes go (at its next look)
+            if _hook is not None:
+                _hook.remove()
+                _hook = None
 
 
 events.watch_routing(_drop_unheard)
