@@ -788,9 +788,10 @@ def test_an_alert_names_the_node_in_the_tape_drawn_when_its_step_is_shown(dashbo
 def test_alerts_are_diagnosed_at_most_once_a_second_off_the_training_thread(
         dashboards, monkeypatch):
     from tapeviz.viz import dashboard as module
-    calls = []
+    calls, openings = [], []   # the last step's diagnoses; the first steps' (once a run)
     real = module.diagnose
-    monkeypatch.setattr(module, "diagnose", lambda *a, **k: calls.append(
+    monkeypatch.setattr(module, "diagnose", lambda *a, **k: (
+        openings if a and isinstance(a[0], Recorder) else calls).append(
         threading.current_thread().name) or real(*a, **k))
     clock = ManualClock()
     dash = dashboards(max_rate=4.0, show_tape=False, clock=clock)   # a turn every 0.25 s
@@ -805,6 +806,7 @@ def test_alerts_are_diagnosed_at_most_once_a_second_off_the_training_thread(
     assert runner.join(T)
     clock.tick()   # the end: diagnosed at once
     assert len(calls) == 3 and dash.state == "finished"
+    assert openings == ["tapeviz-dashboard"]
 
 
 def test_the_saved_twin_carries_the_alerts_as_text(dashboards):
@@ -973,3 +975,43 @@ def test_a_training_that_fails_shows_the_students_line_and_can_be_trained_again(
         '      raise ValueError("bad batch")']
     assert dash.train(scalar_loop, 3).join(T)
     assert wait_until(lambda: dash.state == "finished" and dash.error == "")
+
+
+def per_example_loss_loop(steps):
+    """A regression whose loss keeps one value a row: tape.gradient takes their sum."""
+    x = tf.constant([[1.0], [2.0], [3.0], [4.0]])
+    w = tf.Variable([[0.0]], name="w")
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(x @ w - 2.0 * x), axis=1)   # ALERT: per row
+        w.assign_sub(0.01 * tape.gradient(loss, w))
+
+
+@pytest.mark.parametrize("steps", [2, 30])
+def test_a_runners_dashboard_alerts_what_only_whole_steps_show(dashboards, steps):
+    """The last step's ops cannot show a loss of many values (it is found from the step that
+    trained on it): the first steps are recorded whole and diagnosed once, in a run shorter
+    than them too, and the Recorder goes once it has said what it found."""
+    dash = dashboards(show_tape=False)
+    ended(dash, dash.train(per_example_loss_loop, steps))
+    (alert,) = [a for a in dash.alerts if a["kind"] == "non_scalar_loss"]
+    assert alert["message"].startswith("the loss given to tape.gradient in step ")
+    assert "shape (4,), 4 values, made by reduce_mean over axis=1" in alert["message"]
+    assert marked_line("ALERT: per row") in alert["message"]
+    assert 1 <= alert["step"] <= 4
+    assert dash._opening is None and not events.listeners(events.OpExecuted)
+
+
+def test_a_healthy_runner_loop_has_no_alert_from_its_first_steps(dashboards):
+    dash = dashboards(show_tape=False)
+    ended(dash, dash.train(healthy_loop, 20))
+    assert dash.alerts == []
+
+
+def healthy_loop(steps):
+    x = tf.constant([[1.0], [2.0], [3.0], [4.0]])
+    w = tf.Variable([[0.0]], name="w")
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(x @ w - 2.0 * x))
+        w.assign_sub(0.01 * tape.gradient(loss, w))

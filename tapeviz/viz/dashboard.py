@@ -14,8 +14,10 @@ shows.
 
 Alerts are the debugger's own (`diagnose`, as `TapeWidget(recorder)` shows them): for a
 Recorder, `find_alerts` over its steps; for a Runner, `diagnose` of the last finished step's
-taped ops and gradients, and of the first step whose loss or gradients were NaN/Inf (kept,
-since every later step only carries the NaN). A diverging loss needs whole steps (weights
+taped ops and gradients, of the first step whose loss or gradients were NaN/Inf (kept,
+since every later step only carries the NaN), and of the first `_OPENING_STEPS` steps after
+the first, recorded whole (what only steps show: a loss of many values, a Variable rebound
+to a Tensor, a gradient that never comes; a few steps' recording, once a run). A diverging loss needs whole steps (weights
 before and after each update): a Recorder is kept only while the loss keeps rising (from
 its third rise in a row, for at most `_SUSPECT_STEPS` steps, and until the first NaN), so a
 healthy loop pays next to nothing for it. Diagnoses run on the timer thread at most once a
@@ -47,6 +49,8 @@ _RENDER_EVERY = 1.0  # seconds between tape layouts while the loop runs
 _DIAGNOSE_EVERY = 1.0  # seconds between diagnoses (the alerts) while the loop runs
 _ARM_AFTER_RISES = 3   # consecutive rises of the loss that start a Recorder (divergence)
 _SUSPECT_STEPS = 12    # ... and the steps it keeps at most (memory: whole steps)
+_OPENING_STEPS = 3     # steps a Recorder keeps from the first: the findings only steps show
+_OVER_STEPS = ("nan", "divergence", "gradient_ascent")   # said by the other alerts' parts
 
 
 class Clock:
@@ -223,6 +227,8 @@ class Dashboard(anywidget.AnyWidget):
         self._rises = 0                  # consecutive rises of the loss, up to the last step
         self._previous_loss = math.inf   # the last step's loss
         self._suspect = None             # a Recorder of a rising loss (runner mode)
+        self._opening = None             # a Recorder of the first steps (runner mode)
+        self._opened: list = []          # the findings it gave, with their step
         self._diverged: list = []        # the divergence findings it gave, with their step
         self._diagnosed_at = -math.inf   # clock time of the last diagnosis
         self._diagnosed_version = -1
@@ -271,9 +277,22 @@ class Dashboard(anywidget.AnyWidget):
                 self._last_ops, self._ops = self._ops, []
                 self._last_grads, self._grads = self._grads, {}
                 self._gradients, self._last_step = gradients or {}, step
-                if self.show_alerts and not self._diverged:
-                    self._watch_rising(step, loss)
+                if self.show_alerts:
+                    self._watch_opening()
+                    if not self._diverged:
+                        self._watch_rising(step, loss)
             self._version += 1
+
+    def _watch_opening(self) -> None:
+        """On the training thread, after the first step: record the next `_OPENING_STEPS`
+        steps whole (a loss of many values, a Variable rebound to a Tensor, a gradient that
+        never comes are seen only across steps); a rising loss's Recorder ends it sooner."""
+        opening = self._opening
+        if opening is None and self._steps == 1:
+            from ..debugger import Recorder   # its steps are numbered as this run's
+            self._opening = Recorder(first_index=self._step_offset + 1).start()
+        elif opening is not None and opening.recording and len(opening) > _OPENING_STEPS:
+            opening.stop()
 
     def _watch_rising(self, step: int, loss: float) -> None:
         """On the training thread, after step `step`: start a Recorder of the next steps at
@@ -289,6 +308,8 @@ class Dashboard(anywidget.AnyWidget):
                 suspect.stop()
                 self._suspect = None
         elif suspect is None and self._rises >= _ARM_AFTER_RISES and finite:
+            if self._opening is not None and self._opening.recording:
+                self._opening.stop()   # one Recorder at a time; it keeps what it recorded
             from ..debugger import Recorder   # its steps are numbered as this run's
             self._suspect = Recorder(first_index=step).start()
 
@@ -534,9 +555,9 @@ class Dashboard(anywidget.AnyWidget):
             return None
 
     def _stop_suspect(self) -> None:
-        suspect = self._suspect
-        if suspect is not None and suspect.recording:
-            suspect.stop()
+        for recorder in (self._suspect, self._opening):
+            if recorder is not None and recorder.recording:
+                recorder.stop()
 
     def _runner_alerts(self) -> list:
         """`diagnose` of the first step that made NaN/Inf (where it was born) and of the last
@@ -558,16 +579,34 @@ class Dashboard(anywidget.AnyWidget):
             number, nan_nodes = nan_step
             groups.insert(0, (number, nan_nodes,
                               [f for f in diagnose(nan_nodes) if f.kind == "nan"]))
+        last = diagnose(nodes, gradients=gradients or None) if nodes else []
+        said = {f.kind for f in last}
+        groups += [(number, [], [finding]) for finding, number in self._opening_findings()
+                   if finding.kind not in said]
         if nodes:
-            findings = diagnose(nodes, gradients=gradients or None)
-            groups.append((step, nodes, [f for f in findings
-                                         if nan_step is None or f.kind != "nan"]))
+            groups.append((step, nodes, [f for f in last if nan_step is None or f.kind != "nan"]))
         alerts = []
         for number, step_nodes, findings in groups:
             for alert in alert_list(findings, step_nodes, self._node_id_of,
                                     MAX_ALERTS - len(alerts)):
                 alerts.append({**alert, "step": number})
         return alerts
+
+    def _opening_findings(self) -> list:
+        """[(finding, its step)] of the first steps' Recorder, once it stopped (or the loop
+        ended before): what only whole steps show; the rest come from the last step's ops."""
+        with self._data_lock:
+            opening = self._opening
+        if opening is not None and opening.recording and self.runner.state in _ENDED:
+            opening.stop()   # a run shorter than the opening steps
+        if opening is not None and not opening.recording:
+            steps = [s for s in opening.steps if s.complete]
+            found = diagnose(opening) if steps else []
+            self._opened = [(f, _step_holding(steps, f.node)) for f in found
+                            if f.kind not in _OVER_STEPS]
+            with self._data_lock:
+                self._opening = None   # its steps go: the findings are kept
+        return self._opened
 
     def _recorder_alerts(self) -> list:
         """`find_alerts` over the recorder's steps, as `TapeWidget(recorder)` shows them, with
