@@ -184,7 +184,15 @@ before -> after by instructions (callgrind, one process each, 8x8 digits), predi
   the Runner 1.58x [1.06-1.86]: at this load the 8x8 rounds are too far apart to read below
   ~0.2x; instructions are the figure there. At MNIST size, where a step's torch work is 4x
   the 8x8's and the debugger's per-call cost the same, break_on(op) and file:line meet the
-  1.1x goal in CPU time, nan=True (1.14x) and a bare condition (1.29x) do not yet.
+  1.1x goal in CPU time, nan=True (1.14x) and a bare condition (1.29x) do not yet. A second
+  run at load 1-3: 28x28 (4.31 ms plain) break_on(op) 1.06x [0.92-1.22], file:line 1.09x
+  [0.97-1.11], nan=True 1.13x [1.02-1.17], a condition 1.23x, the Runner 1.04x, an empty mode
+  1.06x, the Recorder 2.10x (budget full 1.61x) against the numpy engine's 1.44x; 8x8 (1.04
+  ms plain) 1.23x, 1.38x, 1.47x, 1.67x, 1.25x, 1.26x, 2.28x (2.15x).
+- 28x28 by instructions (callgrind, a step): plain 54.31 M, an empty mode 55.63 M (1.024x), the
+  Recorder 68.15 M (1.255x: its CPU time's 2.1x is mostly the ~10 MB a step it keeps faulting
+  memory in); the breakpoint rows were not counted by this stop's deadline (the run, started
+  under load 10, had reached the Recorder's).
 """
 from __future__ import annotations
 
