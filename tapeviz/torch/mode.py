@@ -45,7 +45,7 @@ from ..debugger.given import add_note
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
 from . import autograd, error_notes, masks, modules, ops, updates, values
-from .nodes import make_node
+from .nodes import make_node, other_outputs
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
 _getframe = sys._getframe
@@ -158,12 +158,16 @@ def _traced(op, func, args, kwargs, route, tapes):
                           () if result is output else result)
         if op is _MUL and caller.f_back.f_code is _SCALE_LOSS:   # scaler.scale(loss)
             autograd.scaled_by(output, *args)
+    made = (node,) if result is output else (node, *other_outputs(node, result, name_of))
     for tape in tapes:
         tape.record(node, output if taped else None)
+        for other in made[1:]:
+            tape.record(other)
     if hearers:
-        event = events.OpExecuted(node, taped, duration)
-        for callback in hearers:
-            callback(event)
+        for one in made:
+            event = events.OpExecuted(one, taped, duration)
+            for callback in hearers:
+                callback(event)
     return result
 
 
