@@ -49,6 +49,7 @@ from .nodes import make_node, other_outputs
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
 _getframe = sys._getframe
+_compiling = torch.compiler.is_compiling   # True while dynamo traces (it reads it so)
 
 exclude_package(torch.__path__[0])   # torch's frames are not the user's line
 
@@ -73,6 +74,9 @@ class AdapterMode(TorchFunctionMode):
         self.thread = threading.current_thread()   # whose stack it is on
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
+        if _compiling():   # dynamo tracing a function compiled after listening began (the
+            #                stance could not be set): its graph is torch's calls, unheard
+            return func(*args, **kwargs) if kwargs else func(*args)
         try:
             op = BY_FUNC[func]
         except (KeyError, TypeError):
