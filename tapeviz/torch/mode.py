@@ -27,7 +27,6 @@ the tapes and sent to its hearers as an `OpExecuted`.
 """
 from __future__ import annotations
 
-import functools
 import inspect
 import sys
 import threading
@@ -44,7 +43,7 @@ from ..debugger import breakpoint_listener
 from ..debugger.given import add_note
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
-from . import autograd, error_notes, masks, modules, ops, updates, values
+from . import autograd, error_notes, masks, modules, ops, stand_ins, updates, values
 from .nodes import make_node, other_outputs
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
@@ -447,51 +446,7 @@ def _after_failed_step() -> None:
     sync_thread()
 
 
-def _without_mode(zero_grad):
-    """`zero_grad` run without this thread's mode when it runs no op (`set_to_none=True`)."""
-    @functools.wraps(zero_grad)
-    def zero_grad_without_mode(self, set_to_none: bool = True):
-        mode = _local.mode
-        if not set_to_none or mode is None or not _remove(mode):
-            return zero_grad(self, set_to_none)
-        try:
-            return zero_grad(self, set_to_none)
-        finally:
-            _push_under_users(mode)
-    return zero_grad_without_mode
-
-
-_ZERO_GRADS = (torch.optim.Optimizer, torch.nn.Module)   # whose zero_grad is wrapped
-_zero_grads: dict = {}   # class -> (its own zero_grad, the wrapper standing in for it)
 _optimizer_hooks: list = []
-
-
-def _wrap_zero_grads(wrapped: bool) -> None:
-    """Put `_without_mode`'s wrapper on `zero_grad` (while anyone listens), or take it off
-    (unless the user has put their own there since: theirs stays)."""
-    for owner in _ZERO_GRADS:
-        if wrapped and owner not in _zero_grads:
-            own = owner.__dict__["zero_grad"]
-            _zero_grads[owner] = (own, _without_mode(own))
-            owner.zero_grad = _zero_grads[owner][1]
-        elif not wrapped and owner in _zero_grads:
-            own, wrapper = _zero_grads.pop(owner)
-            if owner.__dict__.get("zero_grad") is wrapper:
-                owner.zero_grad = own
-
-
-_eager_stance: list = []   # torch.compiler.set_stance("force_eager")'s, to restore the one before
-
-
-def _compile_eagerly(eager: bool) -> None:
-    """While anyone listens, a `torch.compile`d model runs as written (stance "force_eager"),
-    so its ops are heard as an uncompiled model's: traced by dynamo, the mode's handler
-    broke its graph at each op and recompiled. Only once torch.compile is loaded (its import
-    takes ~2 s): a model compiled after listening began is compiled as usual."""
-    if eager and not _eager_stance and "torch._dynamo" in sys.modules:
-        _eager_stance.append(torch.compiler.set_stance("force_eager"))
-    elif not eager and _eager_stance:
-        _eager_stance.pop().__exit__(None, None, None)
 
 
 def _sync_hooks() -> None:
@@ -501,8 +456,7 @@ def _sync_hooks() -> None:
     if not _active and not any_recording():
         while _optimizer_hooks:
             _optimizer_hooks.pop().remove()
-        _wrap_zero_grads(False)
-        _compile_eagerly(False)
+        stand_ins.install(False)
         modules.forget_next_call(every_thread=True)   # their modes are off already
         values.forget()
         masks.forget()
@@ -514,8 +468,7 @@ def _sync_hooks() -> None:
     if not _optimizer_hooks:
         _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
         _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
-        _wrap_zero_grads(True)
-        _compile_eagerly(True)
+        stand_ins.install(True)
     if any_recording() or events.listeners(events.OpExecuted) or any(
             bp.enabled and bp.layer is not None for bp in breakpoint_listener.armed()):
         modules.install(_on_thread)

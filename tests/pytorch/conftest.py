@@ -30,11 +30,13 @@ else:
         from torch.optim import optimizer
 
         from tapeviz import events
-        from tapeviz.torch import mode, modules
+        from tapeviz.torch import modules, stand_ins
         yield
         assert torch._C._len_torch_function_stack() == 0, "a torch function mode was left on"
         assert not events.subscribers(), f"left subscribed: {events.subscribers()}"
         assert not modules.installed(), "the global module hooks were left installed"
         assert not torch.nn.modules.module._global_forward_pre_hooks
         assert not optimizer._global_optimizer_pre_hooks, "the optimizer hooks were left"
-        assert not mode._zero_grads, "zero_grad was left wrapped"
+        assert not stand_ins._zero_grads, "zero_grad was left wrapped"
+        assert torch.autograd.Function.__dict__["apply"] is stand_ins._FUNCTION_APPLY
+        assert torch.nn.utils.clip_grad_norm_ is stand_ins._CLIP, "clip_grad_norm_ left wrapped"
