@@ -17,11 +17,12 @@ Recorder, `find_alerts` over its steps; for a Runner, `diagnose` of the last fin
 taped ops and gradients, of the first step whose loss or gradients were NaN/Inf (kept,
 since every later step only carries the NaN), and of the first `_OPENING_STEPS` steps after
 the first, recorded whole (what only steps show: a loss of many values, a Variable rebound
-to a Tensor, a gradient that never comes; a few steps' recording, once a run). A diverging loss needs whole steps (weights
-before and after each update): a Recorder is kept only while the loss keeps rising (from
-its third rise in a row, for at most `_SUSPECT_STEPS` steps, and until the first NaN), so a
-healthy loop pays next to nothing for it. Diagnoses run on the timer thread at most once a
-second and when the loop pauses or ends, never in the subscriber."""
+to a Tensor, a gradient that never comes; a few steps' recording, once a run). A diverging
+loss needs whole steps (weights before and after each update): a Recorder is kept only
+while the loss keeps rising (from its third rise in a row, for at most `_SUSPECT_STEPS`
+steps, and until the first NaN), so a healthy loop pays next to nothing for it. Diagnoses
+run on the timer thread at most once a second and when the loop pauses or ends, never in
+the subscriber."""
 from __future__ import annotations
 
 import math
