@@ -40,3 +40,12 @@ else:
         assert not stand_ins._zero_grads, "zero_grad was left wrapped"
         assert torch.autograd.Function.__dict__["apply"] is stand_ins._FUNCTION_APPLY
         assert torch.nn.utils.clip_grad_norm_ is stand_ins._CLIP, "clip_grad_norm_ left wrapped"
+
+    @pytest.fixture
+    def no_debugger(monkeypatch):
+        """Hits are kept (or raise) instead of opening pdb; every breakpoint is cleared
+        (before `_adapter_left_clean` checks that nothing listens)."""
+        import tapeviz.torch as tvt
+        monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+        yield
+        tvt.clear_breakpoints()

@@ -7,13 +7,10 @@ from digits_cnn import DigitsCNN, digit_batches, make_training
 import tapeviz as tf
 import tapeviz.torch as tvt
 from tapeviz.viz import TapeWidget
+from source_lines import lines_of
 
 
-def _line_of(text: str) -> int:
-    with open(__file__) as source:
-        found = [i for i, line in enumerate(source, 1) if line.strip() == text]
-    assert len(found) == 1, found
-    return found[0]
+_line_of = lines_of(__file__)
 
 
 def _step_with_log_of_zero(model, optimizer, images, labels):

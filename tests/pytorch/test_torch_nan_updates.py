@@ -9,21 +9,13 @@ from torch import nn
 
 import tapeviz.torch as tvt
 from tapeviz.torch import values
+from source_lines import lines_of
 
 
-@pytest.fixture(autouse=True)
-def no_debugger(monkeypatch):
-    """Hits are kept instead of opening pdb; every breakpoint is cleared."""
-    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
-    yield
-    tvt.clear_breakpoints()
+pytestmark = pytest.mark.usefixtures("no_debugger")   # conftest.py
 
 
-def _line_of(text: str) -> int:
-    with open(__file__) as source:
-        found = [i for i, line in enumerate(source, 1) if line.strip() == text]
-    assert len(found) == 1, found
-    return found[0]
+_line_of = lines_of(__file__)
 
 
 def _trained_once(optimizer_class=torch.optim.Adam, **options):

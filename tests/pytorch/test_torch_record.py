@@ -15,6 +15,7 @@ import tapeviz.torch as tvt
 from tapeviz.torch.ops import op_named
 from tapeviz.tensor import VariableRead
 from tapeviz.threadstate import thread_state
+from source_lines import lines_of
 
 
 class MLP(nn.Module):
@@ -28,12 +29,7 @@ class MLP(nn.Module):
         return self.fc2(h)
 
 
-def _line_of(text: str) -> int:
-    """The line number in this file of the (unique) line that reads `text`."""
-    with open(__file__) as source:
-        found = [i for i, line in enumerate(source, 1) if line.strip() == text]
-    assert len(found) == 1, found
-    return found[0]
+_line_of = lines_of(__file__)
 
 
 def test_mlp_ops_have_torch_names_shapes_scopes_and_the_callers_lines():
