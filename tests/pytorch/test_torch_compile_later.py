@@ -4,6 +4,8 @@ as the tensor it summed: 'grad can be implicitly created only for scalar outputs
 import subprocess
 import sys
 
+import torch  # noqa: F401 (where it is missing, conftest.py reports this module skipped)
+
 PROGRAM = """
 import sys, torch
 from torch import nn
