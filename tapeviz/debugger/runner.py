@@ -27,6 +27,12 @@ from ..fpwarnings import warn_from_user_line
 from .given import check_training_function
 
 _live: weakref.WeakSet = weakref.WeakSet()   # runners started and not ended: their gates
+_hearing: weakref.WeakSet = weakref.WeakSet()   # runners whose gate hears ops now
+
+
+def any_gate_hearing() -> bool:
+    """Whether a Runner's gate hears ops now: a pause or a stop may land inside any op."""
+    return bool(_hearing)
 
 
 class RunnerStopped(BaseException):
@@ -227,8 +233,10 @@ class Runner:
         if wanted != self._hearing:
             self._hearing = wanted
             if wanted:
+                _hearing.add(self)
                 events.subscribe(self._gate, kinds=(events.OpExecuted, events.VJPApplied))
             else:
+                _hearing.discard(self)
                 events.unsubscribe(self._gate)
 
     def _release(self) -> None:
