@@ -1,6 +1,6 @@
 // The dashboard's charts: a long series bucketed per pixel column, drawn with its band,
 // smoothed line, NaN/Inf marks and ticks into an SVG.
-import { svgEl } from "./elements.js";
+import { svgEl } from "./dom.js";
 
 // series k is drawn in the theme's colour of CSS class `tvd-s${k % SERIES_COLOURS}` (dashboard.css)
 const SERIES_COLOURS = 10;

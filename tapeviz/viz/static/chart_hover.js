@@ -1,7 +1,7 @@
 // What hovering over a dashboard chart shows: a guide at the step and a tip with each
 // series' values there.
 import { H, M, W, fmt } from "./chart.js";
-import { el, svgEl } from "./elements.js";
+import { h, svgEl } from "./dom.js";
 
 // What hovering over step `step` shows: the step (or the steps a pixel column covers) and,
 // per series, its raw value (or raw range and last) and the smoothed one.
@@ -32,10 +32,10 @@ export function drawHover(chart) {
   const { head, rows } = hoverLines(drawn, hoverX);
   if (!rows.length) { tip.hidden = true; return; }
   svg.append(svgEl("line", { x1: rows[0].x, y1: M.top, x2: rows[0].x, y2: H - M.bottom, class: "tvd-guide", "data-hover": 1 }));
-  tip.replaceChildren(el("div", "tvd-tip-head", head));
+  tip.replaceChildren(h("div", { class: "tvd-tip-head" }, head));
   for (const row of rows) {
-    const line = el("div", "tvd-tip-row");
-    line.append(el("span", `tvd-swatch ${row.colour}`), el("span", "", row.text));
+    const line = h("div", { class: "tvd-tip-row" });
+    line.append(h("span", { class: `tvd-swatch ${row.colour}` }), h("span", {}, row.text));
     tip.append(line);
   }
   placeTip(tip, svg, rows[0].x);

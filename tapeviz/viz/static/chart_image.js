@@ -1,5 +1,5 @@
 // A dashboard chart as an image for a saved notebook.
-import { SVG_NS, svgEl } from "./elements.js";
+import { SVG_NS, svgEl } from "./dom.js";
 
 const INLINED = ["fill", "stroke", "stroke-width", "stroke-dasharray", "stroke-linejoin",
                  "font-size", "font-family", "font-weight", "opacity", "fill-opacity",

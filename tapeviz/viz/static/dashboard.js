@@ -5,7 +5,7 @@
 import { W, chartNote, decode, drawChart, firstNonFinite, seriesClass } from "./chart.js";
 import { drawHover } from "./chart_hover.js";
 import { standalone } from "./chart_image.js";
-import { SVG_NS, el } from "./elements.js";
+import { h, svgEl } from "./dom.js";
 import { scrollInto } from "./scroll.js";
 
 // each button, and what it does as its tooltip says it (a newcomer need not know "VJP")
@@ -17,37 +17,33 @@ const BUTTONS = [
   ["stop", "Stop", "End the loop here; the model keeps what it learned so far"]];
 const ENDED = ["finished", "stopped", "failed"];
 function render({ model, el: root }) {
-  const box = el("div", "tapeviz-dashboard");
-  const bar = el("div", "tvd-bar");
-  const title = el("span", "tvd-title", "tapeviz dashboard");
-  const state = el("span", "tvd-state");
-  const steps = el("span", "tvd-steps");
-  const status = el("span", "tvd-status");
-  const buttons = el("span", "tvd-buttons");
+  const box = h("div", { class: "tapeviz-dashboard" });
+  const bar = h("div", { class: "tvd-bar" });
+  const title = h("span", { class: "tvd-title" }, "tapeviz dashboard");
+  const state = h("span", { class: "tvd-state" });
+  const steps = h("span", { class: "tvd-steps" });
+  const status = h("span", { class: "tvd-status" });
+  const buttons = h("span", { class: "tvd-buttons" });
   const byAction = {};
   for (const [action, text, tip] of BUTTONS) {
-    const button = el("button", `tvd-btn tvd-${action}`, text);
-    button.type = "button";
-    button.title = tip;
-    button.dataset.action = action;
-    button.addEventListener("click", () => model.send({ action }));
+    const button = h("button", { class: `tvd-btn tvd-${action}`, type: "button", title: tip,
+      "data-action": action, onclick: () => model.send({ action }) }, text);
     byAction[action] = button;
     buttons.append(button);
   }
-  bar.append(title, state, steps, status, el("span", "tvd-spacer"), buttons);
+  bar.append(title, state, steps, status, h("span", { class: "tvd-spacer" }), buttons);
 
-  const chartBox = el("div", "tvd-charts");
+  const chartBox = h("div", { class: "tvd-charts" });
   // a chart: its title, a note under it (how it is drawn; the first NaN/Inf), the drawing,
   // and on hover a guide at the step pointed at with the raw values there
   const panel = (name, heading) => {
-    const p = el("div", "tvd-chart");
-    const svg = document.createElementNS(SVG_NS, "svg");
-    svg.setAttribute("class", `tvd-svg tvd-${name}`);
-    const note = el("div", "tvd-chart-note");
-    const alarm = el("div", "tvd-chart-alarm");
-    const tip = el("div", "tvd-tip");
+    const p = h("div", { class: "tvd-chart" });
+    const svg = svgEl("svg", { class: `tvd-svg tvd-${name}` });
+    const note = h("div", { class: "tvd-chart-note" });
+    const alarm = h("div", { class: "tvd-chart-alarm" });
+    const tip = h("div", { class: "tvd-tip" });
     tip.hidden = true;
-    const title = el("div", "tvd-chart-title", heading);
+    const title = h("div", { class: "tvd-chart-title" }, heading);
     p.append(title, note, alarm, svg, tip);
     chartBox.append(p);
     const chart = { svg, title, note, alarm, tip, drawn: null, hoverX: null };
@@ -62,23 +58,19 @@ function render({ model, el: root }) {
   };
   const lossChart = panel("loss", "loss");
   // a spike makes the rest of a linear loss curve flat: a log scale shows both
-  const logLoss = el("input");
-  logLoss.type = "checkbox";
-  logLoss.className = "tvd-log";
-  const logLabel = el("label", "tvd-option");
-  logLabel.append(logLoss, " log scale");
-  lossChart.title.append(logLabel);
-  logLoss.addEventListener("change", () => { drawLoss(); snapshotAgain(); });
+  const logLoss = h("input", { type: "checkbox", class: "tvd-log",
+    onchange: () => { drawLoss(); snapshotAgain(); } });
+  lossChart.title.append(h("label", { class: "tvd-option" }, logLoss, " log scale"));
   const normChart = panel("norms", "gradient norm per variable (log scale)");
-  const legend = el("div", "tvd-legend");
+  const legend = h("div", { class: "tvd-legend" });
   chartBox.lastChild.append(legend);
 
-  const tapeBox = el("div", "tvd-tape-box");
-  const tapeTitle = el("div", "tvd-chart-title");
-  const tape = el("div", "tvd-tape");
+  const tapeBox = h("div", { class: "tvd-tape-box" });
+  const tapeTitle = h("div", { class: "tvd-chart-title" });
+  const tape = h("div", { class: "tvd-tape" });
   tapeBox.append(tapeTitle, tape);
-  const error = el("pre", "tvd-error");
-  const alertBox = el("div", "tvd-alerts");
+  const error = h("pre", { class: "tvd-error" });
+  const alertBox = h("div", { class: "tvd-alerts" });
   alertBox.setAttribute("aria-label", "alerts");
   box.append(bar, error, alertBox, chartBox, tapeBox);
   root.append(box);
@@ -146,17 +138,15 @@ function render({ model, el: root }) {
     }
     legend.replaceChildren();
     norms.forEach((s, k) => {
-      const item = el("button", "tvd-legend-item");
-      item.type = "button";
-      item.setAttribute("aria-pressed", String(s.name === focus));
-      const swatch = el("span", `tvd-swatch ${seriesClass(k)}`);
-      // names only: the newest value is at the line's end, hovering tells the others
-      item.append(swatch, el("span", "", s.name));
-      item.addEventListener("click", () => {
+      const pick = () => {
         focus = focus === s.name ? "" : s.name;
         drawNorms();
         snapshotAgain();
-      });
+      };
+      // names only: the newest value is at the line's end, hovering tells the others
+      const item = h("button", { class: "tvd-legend-item", type: "button",
+        "aria-pressed": String(s.name === focus), onclick: pick },
+        h("span", { class: `tvd-swatch ${seriesClass(k)}` }), h("span", {}, s.name));
       legend.append(item);
     });
   }
@@ -192,15 +182,15 @@ function render({ model, el: root }) {
     alertBox.replaceChildren();
     alertBox.hidden = !alerts.length;
     if (!alerts.length) return;
-    alertBox.append(el("div", "tvd-alerts-title", `alerts (${alerts.length})`));
+    alertBox.append(h("div", { class: "tvd-alerts-title" }, `alerts (${alerts.length})`));
     for (const alert of alerts) {
-      const item = el("div", `tvd-alert tvd-alert-${alert.kind === "nan" ? "nan" : "warn"}`);
+      const item = h("div", { class: `tvd-alert tvd-alert-${alert.kind === "nan" ? "nan" : "warn"}` });
       item.tabIndex = 0;
       item.setAttribute("role", "button");
       item.dataset.node = alert.node || "";
-      const note = el("div", "tvd-alert-note");
+      const note = h("div", { class: "tvd-alert-note" });
       note.hidden = true;
-      const text = el("span", "tvd-alert-text");
+      const text = h("span", { class: "tvd-alert-text" });
       // the user's line (as Python's SourceInfo.location wrote it) never wraps inside
       // and the fix ("...; fix: ..." or "; hint: ...") goes on a line of its own: what
       // happened, then what to do
@@ -208,12 +198,12 @@ function render({ model, el: root }) {
       const what = at < 0 ? alert.message : alert.message.slice(0, at);
       const parts = alert.location ? what.split(alert.location) : [what];
       parts.forEach((part, i) => {
-        if (i) text.append(el("span", "tvd-loc", alert.location));
+        if (i) text.append(h("span", { class: "tvd-loc" }, alert.location));
         text.append(part);
       });
-      if (at >= 0) text.append(el("span", "tvd-alert-fix", alert.message.slice(at + 2)));
+      if (at >= 0) text.append(h("span", { class: "tvd-alert-fix" }, alert.message.slice(at + 2)));
       // the finding's kind in words ("outer broadcast", not the id "outer_broadcast")
-      item.append(el("span", "tvd-alert-kind", alert.kind.replaceAll("_", " ")), text, note);
+      item.append(h("span", { class: "tvd-alert-kind" }, alert.kind.replaceAll("_", " ")), text, note);
       const show = () => {
         const target = alert.node && !tapeBox.hidden ? tape.querySelector(`g.node[id="${CSS.escape(alert.node)}"]`) : null;
         for (const other of alertBox.querySelectorAll(".tvd-alert-note")) other.hidden = true;

@@ -1,7 +1,9 @@
-// The tape widget's DOM helper: elements built from attributes and children, and text
-// whose source locations never wrap inside.
+// The widgets' DOM helpers (the tape widget's and the dashboard's): HTML and SVG elements built
+// from attributes and children, and text whose source locations never wrap inside.
+export const SVG_NS = "http://www.w3.org/2000/svg";
 
-// A DOM element with attributes ("on..." ones become listeners) and children (strings as text).
+// A DOM element with attributes ("on..." ones become listeners) and children (strings as text,
+// each source location in it in a tv-loc span; numbers as text; null and undefined left out).
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -10,10 +12,17 @@ export function h(tag, attrs = {}, ...children) {
     else node.setAttribute(key, value);
   }
   for (const child of children) {
-    if (child !== null && child !== undefined) {
-      node.append(typeof child === "string" ? located(child) : child);
-    }
+    if (child === null || child === undefined) continue;
+    node.append(typeof child === "string" ? located(child) : child);
   }
+  return node;
+}
+
+// An SVG element with attributes and, when given, its text.
+export function svgEl(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
+  if (text !== undefined) node.textContent = text;
   return node;
 }
 
