@@ -423,3 +423,67 @@ def test_a_tape_shown_with_a_loss_per_example_says_so_in_the_widgets_alerts():
         "the loss given to tape.gradient is not one number: shape (8,), 8 values, made by "
         f"reduce_mean over axis=1 of a (8, 1), which left the other axes, at tests/"
         f"{here('# BUG 15')}")
+
+
+# ---- the per-example Huber regression at learning rate 1.0: it bounces, it does not blow up --
+def per_example_huber(learning_rate: float, epochs: int = 2):
+    birth_rate, life = birth_life()
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(learning_rate)  # BUG 16: 1.0, 100x the lecture's
+    with Recorder() as rec:
+        for _ in range(epochs):
+            for x_i, y_i in zip(birth_rate, life):
+                with tf.GradientTape() as tape:
+                    t = y_i - (x_i * w + b)
+                    loss = t ** 2 if tf.abs(t) <= 1.0 else 2 * tf.abs(t) - 1.0
+                grads = tape.gradient(loss, [w, b])
+                optimizer.apply_gradients(zip(grads, [w, b]))
+    return rec
+
+
+def test_per_example_losses_that_bounce_under_a_large_learning_rate_are_an_oscillation():
+    rec = per_example_huber(1.0)
+    assert findings("divergence", rec) == []
+    [finding] = findings("oscillation", rec)
+    losses = [step.loss for step in rec.steps]
+    assert max(losses) < 1e3 and all(np.isfinite(losses))   # bounded: it never blows up
+    assert finding.message.startswith("the training oscillates: the loss jumps x")
+    assert f"but it does not grow: it stays between {min(losses):.4g}" in finding.message
+    assert f"and {max(losses):.4g}" in finding.message
+    assert "a step of 1x the gradient" in finding.message
+    assert (f"the optimizer's learning rate was set at tests/{here('# BUG 16')}"
+            in finding.message)
+    assert "too large for the loss's curvature" in finding.message
+    assert "(it does not blow up)" in finding.message
+    assert findings("oscillation", per_example_huber(0.01)) == []
+
+
+def test_a_full_batch_regression_at_a_learning_rate_too_large_still_diverges():
+    birth_rate, life = birth_life()
+    x, y = tf.constant(birth_rate[:, None]), tf.constant(life[:, None])
+    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
+    optimizer = tf.keras.optimizers.SGD(0.2)  # BUG 17: past 2 / the curvature
+    with Recorder() as rec:
+        for _ in range(12):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(y - (tf.matmul(x, w) + b)))
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    assert findings("oscillation", rec) == []
+    [finding] = findings("divergence", rec)
+    assert finding.message.startswith("the training diverges: the loss grows x")
+    assert f"set at tests/{here('# BUG 17')}" in finding.message
+
+
+def test_the_overflow_a_loss_per_example_leads_to_points_to_it_not_to_the_learning_rate():
+    rec = vectorised_regression(axis=1, steps=25)
+    kinds = [f.kind for f in diagnose(rec)]
+    assert kinds.index("non_scalar_loss") < kinds.index("nan")
+    [nan] = findings("nan", rec)
+    assert "overflowed float32" in nan.message
+    assert ("cause: the loss of many values: tape.gradient differentiates their sum, so the "
+            f"updates are that many times too large (the non_scalar_loss finding, at tests/"
+            f"{here('# BUG 3:')}") in nan.message
+    assert "fix what that finding says, not the learning rate" in nan.message
+    assert "lower the learning rate" not in nan.message
+    assert nan.related.lineno == int(here("# BUG 3:").split(":")[1])

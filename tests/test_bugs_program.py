@@ -214,12 +214,14 @@ def test_climbing_an_activation_on_purpose_is_not_gradient_ascent():
     assert findings("gradient_ascent", rec) == []
 
 
-@pytest.mark.parametrize("optimizer", [lambda: tf.keras.optimizers.SGD(0.3, momentum=0.99),
-                                       lambda: tf.keras.optimizers.RMSprop(0.5)],
-                         ids=["sgd-momentum", "rmsprop"])
-def test_a_learning_rate_too_large_is_not_taken_for_gradient_ascent(optimizer):
+@pytest.mark.parametrize("optimizer,kind", [
+    (lambda: tf.keras.optimizers.SGD(0.3, momentum=0.99), "divergence"),
+    (lambda: tf.keras.optimizers.RMSprop(0.5), "oscillation")], ids=["sgd-momentum", "rmsprop"])
+def test_a_learning_rate_too_large_is_not_taken_for_gradient_ascent(optimizer, kind):
     """Momentum and a large step overshoot: some updates go uphill, and the loss may rise for
-    a while; that is a learning rate's problem (divergence), not a sign error."""
+    a while; that is a learning rate's problem, not a sign error: a divergence when the loss
+    climbs past any height it had (momentum's), an oscillation when it jumps and falls back
+    within them (RMSprop's: 197 at step 3, 22.5 at its later peak)."""
     tf.random.set_seed(1)
     x, y = regression_data(n=64)
     model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="tanh", input_shape=(3,)),
@@ -234,7 +236,7 @@ def test_a_learning_rate_too_large_is_not_taken_for_gradient_ascent(optimizer):
     losses = [step.loss for step in rec.steps]
     assert any(b > a for a, b in zip(losses, losses[1:]))   # the loss did rise at times
     kinds = [f.kind for f in diagnose(rec)]
-    assert "divergence" in kinds and "gradient_ascent" not in kinds
+    assert kind in kinds and "gradient_ascent" not in kinds
 
 
 # ---- bug 2: hidden units initialised identical ---------------------------------------------------

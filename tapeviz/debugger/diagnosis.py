@@ -20,7 +20,7 @@ import numpy as np
 from .. import nest
 from ..errors import DTypeError, InvalidArgumentError
 from ..fpwarnings import warn_from_user_line
-from ..nonfinite import engine_of
+from ..nonfinite import FIXES, engine_of
 from ..tensor import Variable, VariableRead
 from . import breakpoint_listener
 from .activations import (dead_relus, describe_saturating, describe_variables,
@@ -311,7 +311,8 @@ def _over_steps(steps, shown_nan, dropped: int, ascent) -> list:
     rate, divergence's hint, would not help."""
     born = nan_over_steps(steps, carried_in=shown_nan is None, dropped=dropped)
     divergence = find_divergence(steps) if ascent is None else None
-    if born is not None and (ascent or divergence) is not None:
+    if born is not None and (ascent or divergence) is not None and \
+            (ascent or divergence).kind != "oscillation":   # (bounded: it made no NaN)
         born.message += (f"; the loss was diverging before: see the "
                          f"{'divergence' if ascent is None else 'gradient ascent'} finding")
     return [f for f in (born, divergence) if f is not None]
@@ -435,8 +436,39 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
                                 ratio, nodes)
         if len(recorded) > 1 and not any(f.kind in ACROSS_LAYERS for f in found):
             found += _stack_over_steps(recorded, order, ratio, nodes)
-    return with_program_bugs(found, nodes, recorded, {} if gradients is None else
-                             dict(_grad_items(gradients, variables)), ascent)
+    return _overflow_explained(with_program_bugs(
+        found, nodes, recorded, {} if gradients is None else
+        dict(_grad_items(gradients, variables)), ascent))
+
+
+# what makes the updates grow until they overflow, in words, for the NaN it leads to
+_GROWTH_CAUSES = {
+    "non_scalar_loss": "the loss of many values: tape.gradient differentiates their sum, so "
+                       "the updates are that many times too large",
+    "gradient_ascent": "the updates go along the gradient, so the loss climbs",
+    "accumulated_gradients": "the gradients pile up across steps, so the updates grow",
+    "unscaled_input": "the inputs are not scaled, so the first layer's gradients are huge",
+}
+
+
+def _overflow_explained(found: list) -> list:
+    """`found`, where a NaN/Inf finding blames an overflow of values grown huge on the
+    learning rate while a program bug found too makes them grow: the NaN's fix then points
+    to that finding (lowering the learning rate would only delay the overflow)."""
+    cause = next((f for f in found if f.kind in _GROWTH_CAUSES), None)
+    if cause is None:
+        return found
+    for nan in found:
+        if nan.kind != "nan" or nan.node is None:
+            continue
+        grown = f"fix: {FIXES['grown'][engine_of(nan.node.op)]}"
+        if grown in nan.message:
+            nan.message = nan.message.replace(grown, (
+                f"cause: {_GROWTH_CAUSES[cause.kind]} (the {cause.kind} finding, at "
+                f"{_where(cause.source)}); fix what that finding says, not the learning "
+                f"rate (a smaller one would only delay the overflow)"))
+            nan.related = cause.source
+    return found
 
 
 def _bookkeeping(step) -> bool:

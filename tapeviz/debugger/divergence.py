@@ -75,11 +75,36 @@ def _finite_losses(steps) -> tuple[list, object]:
     return finite, None
 
 
+def _rising_runs(losses, growth: float, min_rises: int, update_ratio: float):
+    """(start, evident, end, updates) of each run of at least `min_rises` consecutive loss
+    rises that multiplies the loss by `growth` or more (at index `evident`, to its peak at
+    `end`) while the updates change the weights by at least `update_ratio` of their norm
+    (the median over the run; not checked when no update was recorded)."""
+    start, i = 0, 1
+    while i < len(losses):
+        if not 0 < losses[i - 1][1] < losses[i][1]:
+            start, i = i, i + 1
+            continue
+        if i - start < min_rises or losses[i][1] < growth * losses[start][1]:
+            i += 1
+            continue
+        updates = [u for u in (largest_update(step) for step, _ in losses[start:i + 1]) if u]
+        end = i
+        while end + 1 < len(losses) and losses[end + 1][1] > losses[end][1]:
+            end += 1
+        if not updates or float(np.median([u.ratio for u in updates])) >= update_ratio:
+            yield start, i, end, updates   # (else the weights barely moved: noise)
+        start, i = end + 1, end + 2
+
+
 def find_divergence(steps, growth: float = 10.0, min_rises: int = 3,
                     update_ratio: float = 0.1) -> Finding | None:
-    """The first run of at least `min_rises` consecutive loss rises that multiplies the loss
-    by `growth` or more while the updates change the weights by at least `update_ratio` of
-    their norm (the median over the run; not checked when no update was recorded).
+    """A loss that diverges: the first run of at least `min_rises` consecutive rises that
+    multiplies the loss by `growth` or more while the updates change the weights by at least
+    `update_ratio` of their norm, to a height the loss never had before (or then overflows).
+    A run that only climbs back to heights the loss had before, under updates as large as
+    the weights, is an oscillation (its finding when no run diverges): the learning rate is
+    too large for the curvature, but the loss stays bounded.
 
     >>> import tapeviz as tf
     >>> from tapeviz.debugger import Recorder
@@ -96,21 +121,15 @@ def find_divergence(steps, growth: float = 10.0, min_rises: int = 3,
     rising 4 steps in a row to 512 at step 5
     """
     losses, blown = _finite_losses(steps)
-    start = 0
-    for i in range(1, len(losses)):
-        if not 0 < losses[i - 1][1] < losses[i][1]:
-            start = i
+    bounded = []
+    for start, evident, end, updates in _rising_runs(losses, growth, min_rises, update_ratio):
+        higher_before = max((loss for _, loss in losses[:start]), default=0.0)
+        if blown is None and losses[end][1] <= higher_before:
+            if updates:   # (without the updates, noise in the losses cannot be told apart)
+                bounded.append((start, evident, end, updates))
             continue
-        if i - start < min_rises or losses[i][1] < growth * losses[start][1]:
-            continue
-        updates = [u for u in (largest_update(step) for step, _ in losses[start:i + 1]) if u]
-        if updates and float(np.median([u.ratio for u in updates])) < update_ratio:
-            continue   # the loss rose, but the weights barely moved: noise, not divergence
-        end = i
-        while end + 1 < len(losses) and losses[end + 1][1] > losses[end][1]:
-            end += 1
-        return _finding(losses[start:end + 1], i - start, blown, updates)
-    return None
+        return _finding(losses[start:end + 1], evident - start, blown, updates)
+    return _oscillation(losses, bounded) if bounded else None
 
 
 def _finding(run, evident: int, blown, updates) -> Finding:
@@ -126,23 +145,52 @@ def _finding(run, evident: int, blown, updates) -> Finding:
         message += f", then {blown.loss} at step {blown.number}"
     node = None
     if updates:
-        worst = max(updates, key=lambda u: u.ratio)
-        node = worst.node
-        what = "the update" if node is None else node.op.name + (
-            f" (in {node.scope})" if node.scope else "")
-        message += (f"; the updates overshoot: {what} changed {worst.name} by "
-                    f"{worst.ratio:.3g}x its norm in one step (healthy training: about 0.001)")
-        if math.isfinite(worst.step_size):
-            message += (f", a step of {worst.step_size:.3g}x the gradient (the learning "
-                        f"rate, for plain SGD)")
-        message += f"; at {_where(node.source if node is not None else None)}"
-        made_at = optimizer_line(last)
-        if made_at is not None:
-            message += f"; the optimizer's learning rate was set at {_where(made_at)}"
+        node, overshoot = _overshoot(updates, last)
+        message += overshoot
     message += ("; hint: the learning rate is too large for this loss: lower it (10x, "
                 "until the loss falls) or clip the gradients (tf.clip_by_global_norm; in "
                 "PyTorch, torch.nn.utils.clip_grad_norm_)")
     return Finding("divergence", message, node, variables=[u.name for u in updates])
+
+
+def _overshoot(updates, step) -> tuple:
+    """(the update op, '; the updates overshoot: ...'): the update that changed its variable
+    most, by how much, its line and where the optimizer's learning rate was set."""
+    worst = max(updates, key=lambda u: u.ratio)
+    node = worst.node
+    what = "the update" if node is None else node.op.name + (
+        f" (in {node.scope})" if node.scope else "")
+    said = (f"; the updates overshoot: {what} changed {worst.name} by {worst.ratio:.3g}x its "
+            f"norm in one step (healthy training: about 0.001)")
+    if math.isfinite(worst.step_size):
+        said += (f", a step of {worst.step_size:.3g}x the gradient (the learning rate, for "
+                 f"plain SGD)")
+    said += f"; at {_where(node.source if node is not None else None)}"
+    made_at = optimizer_line(step)
+    if made_at is not None:
+        said += f"; the optimizer's learning rate was set at {_where(made_at)}"
+    return node, said
+
+
+def _oscillation(losses, runs) -> Finding:
+    """The finding for loss jumps of `runs` (each back to heights the loss had before):
+    the first jump, how many, and the bounds the loss kept to."""
+    start, evident, end, _ = runs[0]
+    (first, loss0), (peak_step, peak) = losses[start], losses[end]
+    low = min(losses, key=lambda pair: pair[1])
+    high = max(losses, key=lambda pair: pair[1])
+    updates = [u for *_, run_updates in runs for u in run_updates]
+    jumps = f"; {len(runs)} such jumps" if len(runs) > 1 else ""
+    message = (f"the training oscillates: the loss jumps x{peak / loss0:.3g} in "
+               f"{end - start} steps, {loss0:.4g} at step {first.number} -> {peak:.4g} at "
+               f"step {peak_step.number}, and falls back{jumps}, but it does not grow: it "
+               f"stays between {low[1]:.4g} (step {low[0].number}) and {high[1]:.4g} (step "
+               f"{high[0].number}) over {len(losses)} steps")
+    node, overshoot = _overshoot(updates, losses[-1][0])
+    message += (f"{overshoot}; hint: the learning rate is too large for the loss's curvature: "
+                f"each update jumps past the minimum, so the loss bounces instead of settling "
+                f"(it does not blow up); lower it (10x, until the loss falls steadily)")
+    return Finding("oscillation", message, node, variables=[u.name for u in updates])
 
 
 def optimizer_line(step):
@@ -165,6 +213,6 @@ def divergence_being_recorded() -> Finding | None:
         recorder = getattr(callback, "__self__", None)
         if isinstance(recorder, Recorder) and recorder.recording:
             found = find_divergence(recorder.steps)
-            if found is not None:
+            if found is not None and found.kind == "divergence":
                 return found
     return None
