@@ -196,3 +196,36 @@ def test_a_small_matrixs_heatmap_is_drawn_large_enough_to_see_with_square_cells(
     assert scale == int(scale) and abs(box["height"] - natural[1] * scale) < 1, (box, natural)
     page.screenshot(".tapeviz", "heatmap")
     check_clean(page, browser)
+
+
+@pytest.mark.browser
+def test_a_wide_graph_opens_on_its_ops_not_on_its_left_end(tmp_path, browser):
+    # twenty variables into a concat, through a "20 inputs" box (dot.py: FAN_IN_BUNDLE), and
+    # twenty scopes' pieces into another: far wider than the pane at a legible size. Its left
+    # end held variables and groups alone; both boxes and both concats lay right of the pane
+    parts = [tf.Variable(tf.ones([2, i + 1]), name=f"part{i}") for i in range(20)]
+    with tf.GradientTape(persistent=True) as tape:
+        joined = tf.concat(parts, axis=1)
+        pieces = []
+        for i, part in enumerate(parts):
+            with tf.name_scope(f"branch{i}"):
+                pieces += [tf.reshape(part, [-1]) * 2.0, tf.reshape(part, [-1]) + 1.0]
+        tf.concat(pieces, axis=0)
+        tf.reduce_sum(joined) * 2.0
+    page = open_page(browser, "export-fanin")
+    page.page.goto(pathlib.Path(TapeWidget(tape, max_nodes=50).save(tmp_path / "f.html")).as_uri())
+    graph = page.page.locator(".tv-graph")
+    graph.locator("svg g.node").first.wait_for()
+    assert "drag or scroll" in graph.locator(".tv-more").text_content()   # cut: wider than it
+    pane = graph.bounding_box()
+    bundles = graph.locator("g.node.kind-bundle")
+    concats = [node for node in graph.locator("g.node").all()
+               if (node.get_attribute("aria-label") or "").startswith("concat")]
+    assert bundles.count() == 2 and len(concats) == 2
+    for node in [*bundles.all(), *concats]:
+        box = node.bounding_box()
+        assert pane["x"] <= box["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"], (
+            node.get_attribute("aria-label"), box, pane)
+        assert pane["y"] <= box["y"] and box["y"] + box["height"] <= pane["y"] + pane["height"]
+    page.screenshot(".tapeviz", "fanin")
+    check_clean(page, browser)

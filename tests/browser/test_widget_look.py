@@ -298,13 +298,8 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
         bundle = fanin.locator(".tv-graph g.node.kind-bundle").first
         fanin.scroll_into_view_if_needed()
         pane = fanin.locator(".tv-graph").bounding_box()
-        page.page.mouse.move(*centre(pane))
-        for _ in range(40):   # scroll the graph sideways until the box is in the pane
-            x = centre(bundle.bounding_box())[0]
-            if pane["x"] + 60 < x < pane["x"] + pane["width"] - 60:
-                break
-            page.page.mouse.wheel(150, 0)
-            page.page.wait_for_timeout(50)
+        # the graph, wider than the pane, opens on its ops (legible.js: openingX), the box
+        # among them: it opened at the left end, among variables alone, the box off-screen
         assert pane["x"] < centre(bundle.bounding_box())[0] < pane["x"] + pane["width"]
         wait_until(page, lambda: hint_covers(fanin) == [], "the hint off every node")
         page.screenshot(fanin, f"look-{theme}-fanin-bundle")

@@ -1,4 +1,5 @@
-// How large the tape widget draws the graph: every label legible on screen.
+// How large the tape widget draws the graph (every label legible on screen), and where a graph
+// wider than the pane opens.
 
 // Graphviz draws text at a few point sizes; on screen every label stays between about 12.5
 // and 15 px tall (its font 11 px or more): the drawing fits the pane's width only down to the
@@ -21,4 +22,31 @@ export function legibleScale(home, width, heights) {
   if (!heights.length) return Math.min(1, width / home.w);
   const least = TEXT_PX.min / Math.min(...heights), most = TEXT_PX.max / Math.max(...heights);
   return Math.max(least, Math.min(most, width / home.w));
+}
+
+// Where, sideways (its left x in SVG units), a view `w` wide and reaching down to `bottom`
+// opens on a graph wider than it: on the stretch that holds the most ops of the rows in view
+// (variables and constants are not counted), its leftmost when several hold as many, within
+// the graph `home`. A concat of twenty variables drew its "20 inputs" box and the concat
+// right of them: the left end showed variables and groups alone.
+export function openingX(svg, home, w, bottom) {
+  const margin = Math.min(60, w / 4);   // a box's centre this far inside: most of it shows
+  const toSvg = svg.getScreenCTM() && svg.getScreenCTM().inverse();
+  if (!toSvg) return home.x;
+  const xs = [];
+  for (const node of svg.querySelectorAll("g.node")) {
+    if (/\bkind-(variable|constant)\b/.test(node.getAttribute("class") || "")) continue;
+    const r = node.getBoundingClientRect();
+    const at = new DOMPoint((r.left + r.right) / 2, (r.top + r.bottom) / 2).matrixTransform(toSvg);
+    if (at.y <= bottom - margin) xs.push(at.x);
+  }
+  xs.sort((a, b) => a - b);
+  let most = 0, stretch = null;
+  for (let i = 0, j = 0; i < xs.length; i++) {
+    while (j < xs.length && xs[j] <= xs[i] + w - 2 * margin) j++;
+    if (j - i > most) { most = j - i; stretch = [xs[i], xs[j - 1]]; }
+  }
+  if (!stretch) return home.x;
+  const centred = (stretch[0] + stretch[1]) / 2 - w / 2;
+  return Math.min(home.x + home.w - w, Math.max(home.x, centred));
 }

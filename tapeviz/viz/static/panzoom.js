@@ -1,7 +1,7 @@
 // The tape widget's graph pane: pan, zoom, keyboard focus, where the view goes after a
 // redraw and where the "more" hint sits.
 import { h } from "./dom.js";
-import { MAX_PANE, legibleScale, textHeights } from "./legible.js";
+import { MAX_PANE, legibleScale, openingX, textHeights } from "./legible.js";
 
 // A node as keyboard and screen readers reach it: Tab stops on it, Enter or Space selects
 // it, and its label is Graphviz's tooltip (op, shape, dtype, the user's line).
@@ -129,7 +129,8 @@ export function panZoom(container, onClick) {
       hintFrame = requestAnimationFrame(() => { hintFrame = 0; if (svg) placeHint(container, more, svg); });
     }
   }
-  // the legible view: the scale of `legibleScale`, the graph's top in view, centred when narrow
+  // the legible view: the scale of `legibleScale`, the graph's top in view, centred when
+  // narrow, on its most ops when wide (openingX)
   function fit() {
     if (!home) return;
     moved = false;
@@ -138,8 +139,9 @@ export function panZoom(container, onClick) {
     const scale = legibleScale(home, pane.w, heights);
     container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
     const tall = size().h || pane.h;
-    const w = pane.w / scale;
-    apply({ x: home.x - Math.max(0, (w - home.w) / 2), y: home.y, w, h: tall / scale });
+    const w = pane.w / scale, high = tall / scale;
+    const x = w >= home.w ? home.x - (w - home.w) / 2 : openingX(svg, home, w, home.y + high);
+    apply({ x, y: home.y, w, h: high });
   }
   // the pane changed size after the user moved: same scale and corner, new extent
   function keepScale() {
