@@ -13,14 +13,15 @@ from __future__ import annotations
 import math
 from collections import Counter
 from itertools import compress, repeat
-from operator import attrgetter, eq, is_, itemgetter
+from operator import attrgetter, eq, itemgetter
 
 import numpy as np
 
 from ..debugger.summary import nonfinite_each
-from ..dtypes import shown_name
-from ..tensor import VariableRead
 from .node_columns import NodeColumns
+from .numbering import codes_but_none, codes_of, dtype_names, numbered
+from .numbering import producers as find_producers
+from .table_links import find_leaves, link, place
 
 _OUTPUT, _VALUE = attrgetter("output"), attrgetter("_value")
 _OUTPUT_ID = attrgetter("output_id")
@@ -28,43 +29,6 @@ _SHAPE, _DTYPE, _OP = attrgetter("shape"), attrgetter("dtype"), attrgetter("op")
 _SCOPE = attrgetter("scope")
 _FIRST = itemgetter(0)
 _NORM, _NONFINITE = attrgetter("grad_norm"), attrgetter("nonfinite")
-
-
-def codes_of(keys) -> list:
-    """Each key's number among the distinct keys, in order of first sight: equal keys, equal
-    numbers.
-
-    >>> codes_of(["a", "b", "a", "c"])
-    [0, 1, 0, 2]
-    """
-    table = dict(zip(dict.fromkeys(keys), range(len(keys))))
-    return list(map(table.__getitem__, keys))
-
-
-def _numbered(keys: list) -> tuple:
-    """(each key's number among the distinct keys as an array, the distinct keys): `codes_of`
-    with the keys it numbered.
-
-    >>> codes, distinct = _numbered(["a", "b", "a"]); codes.tolist(), distinct
-    ([0, 1, 0], ['a', 'b'])
-    """
-    distinct = dict.fromkeys(keys)
-    numbers = dict(zip(distinct, range(len(distinct))))
-    return np.fromiter(map(numbers.__getitem__, keys), np.int64, len(keys)), list(distinct)
-
-
-def _codes_but_none(keys) -> list:
-    """`codes_of(keys)`, with -1 for each None (a node the codes say nothing of)."""
-    return [-1 if key is None else code for key, code in zip(keys, codes_of(keys))]
-
-
-def dtype_names(dtypes) -> list:
-    """numpy's name of each dtype, asked once per distinct dtype (`dtype.name` costs
-    microseconds)."""
-    # by identity: a widened copy's dtype (torch's bfloat16, `dtypes.widened`) equals float32
-    distinct = {id(dtype): dtype for dtype in dtypes}
-    names = {key: shown_name(dtype) for key, dtype in distinct.items()}
-    return [names[id(dtype)] for dtype in dtypes]
 
 
 def _norms(values) -> list:
@@ -123,89 +87,21 @@ class NodeTable:
         count = len(nodes)
         read = NodeColumns(nodes)
         if scope_codes is None:
-            op_scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, nodes)))
+            op_scope_codes, table.scope_paths = numbered(list(map(_SCOPE, nodes)))
         else:
             op_scope_codes, table.scope_paths = scope_codes
         table.flat, sizes = read.inputs, read.sizes
         consumers = np.repeat(np.arange(count), sizes)
-        producers = _producers(read.output_ids, read.input_ids, consumers)
+        producers = find_producers(read.output_ids, read.input_ids, consumers)
         phases = table.phases = read.phases   # a leaf has its reader's
-        table._leaves(producers, consumers, op_scope_codes)
-        table._order(count)
+        find_leaves(table, producers, consumers, op_scope_codes)
+        place(table, count)
         table._node_columns(nodes, read.ops, phases, op_scope_codes, grad_of, variable_grad,
                             leaf_grad, check_values)
         if check_values:
             table.check_values()
-        table._edges(producers, consumers, np.repeat(sizes, sizes))
+        link(table, producers, consumers, np.repeat(sizes, sizes))
         return table
-
-    def _leaves(self, producers, consumers, op_scope_codes) -> None:
-        """The leaves: each input no recorded op made, one per variable or tensor, in order of
-        first sight; its scope the deepest all its readers share."""
-        at_leaf = np.flatnonzero(producers < 0)
-        tensors = list(map(self.flat.__getitem__, at_leaf.tolist()))
-        reads = list(map(is_, map(type, tensors), repeat(VariableRead)))
-        objs = tensors[:]
-        for at in compress(range(len(tensors)), reads):   # a variable read: the variable
-            objs[at] = tensors[at].variable
-        count = len(objs)
-        obj_ids = np.fromiter(map(id, objs), np.uint64, count)
-        readers = consumers[at_leaf]
-        self.leaf_of_input = np.full(len(producers), -1, dtype=np.int64)
-        ordered = np.sort(obj_ids)
-        if not (ordered[1:] == ordered[:-1]).any():   # each input its own leaf (a long
-            self.leaf_of_input[at_leaf] = np.arange(count)   # tape's constants)
-            self.leaf_objs, self.leaf_variable, self.leaf_reader = objs, reads, readers
-            self._leaf_tensors = tensors
-            again = None
-        else:
-            obj_ids = obj_ids.tolist()
-            first = dict(zip(reversed(obj_ids), range(count - 1, -1, -1)))
-            firsts = sorted(first.values())                   # each leaf's first input
-            ordinal = self._leaf_by_object = dict(zip(map(obj_ids.__getitem__, firsts),
-                                                      range(len(firsts))))
-            self.leaf_of_input[at_leaf] = list(map(ordinal.__getitem__, obj_ids))
-            self.leaf_objs = list(map(objs.__getitem__, firsts))
-            self._leaf_tensors = list(map(tensors.__getitem__, firsts))
-            self.leaf_variable = list(map(reads.__getitem__, firsts))
-            self.leaf_reader = readers[firsts]
-            again = np.ones(count, dtype=bool)
-            again[firsts] = False
-        self.leaf_scope_codes = op_scope_codes[self.leaf_reader]
-        if again is not None:   # a leaf read again: its scope is what all its readers share
-            from .graph import _common_scope
-            codes, paths = self.leaf_scope_codes, self.scope_paths
-            numbers = {path: code for code, path in enumerate(paths)}
-            leaf_numbers = self.leaf_of_input[at_leaf]
-            for leaf, reader in zip(leaf_numbers[again].tolist(), readers[again].tolist()):
-                code, there = int(codes[leaf]), int(op_scope_codes[reader])
-                if code != there and paths[code]:
-                    shared = _common_scope(paths[code], paths[there])
-                    if shared not in numbers:
-                        numbers[shared] = len(paths)
-                        paths.append(shared)
-                    codes[leaf] = numbers[shared]
-        variable = np.asarray(self.leaf_variable, dtype=bool)
-        self.leaf_numbers = np.where(variable, np.cumsum(variable) - 1,
-                                     np.cumsum(~variable) - 1)
-
-    def _order(self, count: int) -> None:
-        """Positions: the leaves first read by an op come right before it."""
-        readers = self.leaf_reader
-        leaves = len(readers)
-        self.count = count + leaves
-        self.leaf_position = (np.arange(leaves) + readers).astype(np.int64)
-        self.op_position = np.arange(count) + np.searchsorted(readers, np.arange(count),
-                                                              side="right")
-        is_op = np.zeros(self.count, dtype=bool)
-        is_op[self.op_position] = True
-        self.is_op = is_op
-        self.ordinal = np.empty(self.count, dtype=np.int64)
-        self.ordinal[self.op_position] = np.arange(count)
-        self.ordinal[self.leaf_position] = np.arange(leaves)
-        indices = self.indices   # a tape's: a range (no 100,000 ints to keep)
-        self.index_array = np.arange(indices.start, indices.stop, dtype=np.int64) \
-            if type(indices) is range else np.asarray(indices, dtype=np.int64)
 
     def _scatter(self, of_ops, of_leaves) -> list:
         column = np.empty(self.count, dtype=object)
@@ -240,7 +136,7 @@ class NodeTable:
         self.phase_codes = None if one_phase else np.asarray(codes_of(phases), dtype=np.int64)
         self.exact = exact
         self._set_signatures(self._op_signatures() if exact else
-                             _numbered(ops)[0])
+                             numbered(ops)[0])
         self.norms = [None] * self.count if op_norms is None else \
             self._scatter(op_norms, leaf_norms)
         # until check_values(): a gradient's NaN/Inf alone (the norms say it); no value's yet
@@ -342,26 +238,6 @@ class NodeTable:
         column[self.leaf_position] = of_leaves
         return column
 
-    def _edges(self, producers, consumers, arity) -> None:
-        """One edge per input of each op, from its producer or leaf; an op reading one
-        tensor twice (x * x) gets one edge from it, not two on top of each other.
-        `arity`: how many inputs the reader of each input has."""
-        src = np.where(producers >= 0, self.op_position[np.maximum(producers, 0)],
-                       self.leaf_position[np.maximum(self.leaf_of_input, 0)]
-                       if len(self.leaf_position) else 0)
-        dst = self.op_position[consumers]
-        pair = dst * self.count + src
-        keep = np.ones(len(pair), dtype=bool)
-        keep[1:] = pair[1:] != pair[:-1]   # an op's inputs are side by side: x * x here
-        wide = np.flatnonzero(arity >= 3)  # and here, a tensor read apart by a wider op
-        if len(wide):
-            _, first = np.unique(pair[wide], return_index=True)
-            kept = np.zeros(len(wide), dtype=bool)
-            kept[first] = True
-            keep[wide] = kept
-        self.edge_input = np.flatnonzero(keep)    # the input each edge carries
-        self.edge_src, self.edge_dst = src[keep], dst[keep]
-
     # ---- building from GraphNodes ---------------------------------------------------------
     @classmethod
     def from_graph(cls, nodes: dict, edges: list):
@@ -379,12 +255,12 @@ class NodeTable:
                 following = int(node_id[1:])
             keys.append(following)
         table.keys = np.asarray(keys[::-1], dtype=np.int64)
-        table.scope_codes, table.scope_paths = _numbered(list(map(_SCOPE, listed)))
+        table.scope_codes, table.scope_paths = numbered(list(map(_SCOPE, listed)))
         table.letters = np.asarray(list(map(_FIRST, table.ids)), dtype="U1")
-        table.structure_codes = np.asarray(_codes_but_none([
+        table.structure_codes = np.asarray(codes_but_none([
             None if n.kind == "constant" else (n.kind, n.op, n.shape, n.dtype) for n in listed]),
             dtype=np.int64)
-        table.loop_codes = np.asarray(_codes_but_none([
+        table.loop_codes = np.asarray(codes_but_none([
             None if n.op is None else (n.op, n.shape, n.dtype, n.phase) for n in listed]),
             dtype=np.int64)
         table.forward = np.asarray([n.phase == "forward" for n in listed], dtype=bool)
@@ -563,24 +439,3 @@ class NodeTable:
         for objs in (self.ops,) if self.refs is self.ops else (self.ops, self.refs):
             found.update(zip(map(id, reversed(objs)), reversed(positions)))
         return found
-
-def _producers(made: np.ndarray, wanted: np.ndarray, consumers) -> np.ndarray:
-    """For each input id in `wanted`, the op (by order) whose output it is, or -1: the latest
-    op before its reader that made that tensor. The ids are joined by numpy (sorted output
-    ids searched for each input's: a third of a dict's lookups on a long tape)."""
-    order = np.argsort(made, kind="stable")
-    ordered = made[order]
-    at = np.maximum(np.searchsorted(ordered, wanted, side="right") - 1, 0)
-    producers = np.where(ordered[at] == wanted, order[at], -1) if len(made) else \
-        np.full(len(wanted), -1, dtype=np.int64)
-    if not (ordered[1:] == ordered[:-1]).any() and not (producers >= consumers).any():
-        return producers
-    seen: dict = {}   # an output object seen twice, or read before it was made: in order
-    found, at = [], 0
-    readers, ids = consumers.tolist(), wanted.tolist()
-    for op, output_id in enumerate(made.tolist()):
-        while at < len(ids) and readers[at] == op:
-            found.append(seen.get(ids[at], -1))
-            at += 1
-        seen[output_id] = op
-    return np.asarray(found, dtype=np.int64)
