@@ -57,6 +57,8 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
     payload["actions"] = [] if dispatch_node is None else [
         action for action in NODE_ACTIONS   # the gradient check reruns the op's own VJP:
         if action != "gradcheck" or hasattr(dispatch_node.op, "input_grads")]   # torch's: none
+    if dispatch_node is not None:   # the buttons name it: a breakpoint on it stops at every one
+        payload["op"] = dispatch_node.op.name
     if collapsible:
         payload["actions"].append("collapse")
     return payload

@@ -2,14 +2,16 @@
 // redraw and where the "more" hint sits.
 import { h } from "./dom.js";
 import { MAX_PANE, legibleScale, openingX, textHeights } from "./legible.js";
+import { nodeKeys } from "./nodekeys.js";
 
-// A node as keyboard and screen readers reach it: Tab stops on it, Enter or Space selects
-// it, and its label is Graphviz's tooltip (op, shape, dtype, the user's line).
+// A node as keyboard and screen readers reach it: focusable (the arrow keys move between
+// nodes: nodekeys.js), Enter or Space selects it, and its label is Graphviz's tooltip (op,
+// shape, dtype, the user's line).
 function focusable(node) {
   const tip = node.querySelector("a[*|title]");
   const label = tip ? tip.getAttributeNS("http://www.w3.org/1999/xlink", "title")
     || tip.getAttribute("title") : "";
-  node.setAttribute("tabindex", "0");
+  node.setAttribute("tabindex", "-1");
   node.setAttribute("role", "button");
   node.setAttribute("aria-label", (label || node.id).replace(/\n+/g, "; "));
 }
@@ -48,7 +50,8 @@ function placeHint(container, hint, svg) {
 // Pan and zoom by rewriting the SVG viewBox: it opens at the legible scale (above), the wheel
 // scrolls (the page takes over at the graph's ends), Ctrl+wheel or a pinch zooms about the
 // cursor, drag pans. The pane is as tall as the graph at that scale, up to 3/4 of the window.
-// A node reached by Tab, or shown for an alert (`show(id)`), is centred when out of view.
+// A node reached from the keyboard, or shown for an alert (`show(id)`), is centred when out
+// of view.
 // A drag may leave the graph, so its moves and release are heard on `window`; `dispose()`
 // removes those listeners and the pane's resize observer.
 export function panZoom(container, onClick) {
@@ -101,8 +104,11 @@ export function panZoom(container, onClick) {
     // own size it would stretch the pane, and the side panel that follows its height)
     Object.assign(svg.style, { position: "absolute", inset: "0", width: "100%", height: "100%" });
     svg.setAttribute("role", "group");
-    svg.setAttribute("aria-label", "The tape's ops: Tab moves from node to node, Enter inspects");
-    for (const node of svg.querySelectorAll("g.node")) focusable(node);
+    svg.setAttribute("aria-label",
+      "The tape's ops: arrow keys move from node to node, Enter inspects");
+    const nodes = [...svg.querySelectorAll("g.node")];
+    nodes.forEach(focusable);
+    keys.rove(nodes.find((n) => n.id === stop) || nodes[0]);   // the graph's one Tab stop
     heights = textHeights(svg);
     if (moved && box) keepScale(); else fit();
     anchor();
@@ -214,10 +220,12 @@ export function panZoom(container, onClick) {
     bringIntoView(node);
     node.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
-  // a node reached by Tab is scrolled into the pane
+  // a node reached from the keyboard is scrolled into the pane, and is where Tab comes back to
+  const keys = nodeKeys(container, () => (svg ? [...svg.querySelectorAll("g.node")] : []));
+  let stop = null;
   container.addEventListener("focusin", (e) => {
     const node = e.target.closest && e.target.closest("g.node");
-    if (node) bringIntoView(node);
+    if (node) { stop = node.id; bringIntoView(node); }
   });
   const onMove = (e) => {
     if (!drag) return;

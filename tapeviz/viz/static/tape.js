@@ -13,10 +13,18 @@ import { alertItem, inspectorContent } from "./inspector.js";
 import { sidePanel, statusRow } from "./layout.js";
 import { stepperStrip } from "./stepper.js";
 
-const ACTION_LABELS = {
-  break_op: "Break on this op", break_line: "Break on this line",
-  clear_breaks: "Clear its breakpoints", gradcheck: "Gradient check",
-  collapse: "Collapse its group",
+// the inspector's buttons for the node it shows, an op named `op`: [label, what it does]. A
+// breakpoint on an op stops at every op of its name, not at this node alone: the label says so
+const ACTIONS = {
+  break_op: (op) => [`Break on every ${op}`, `Set a breakpoint: the debugger stops the next `
+    + `time any ${op} op runs, in this cell or a later one: break_on(op="${op}")`],
+  break_line: () => ["Break on this line", "Set a breakpoint: the debugger stops the next time "
+    + "this line of your code runs an op"],
+  clear_breaks: () => ["Clear its breakpoints",
+    "Remove the breakpoints that stop at this op or at its line"],
+  gradcheck: () => ["Gradient check", "Compare this op's gradient (its vector-Jacobian "
+    + "product) with finite differences, at the inputs it was recorded with"],
+  collapse: () => ["Collapse its group", "Fold the group this op is in back into one box"],
 };
 
 function render({ model, el }) {
@@ -172,8 +180,11 @@ function render({ model, el }) {
       shownId = null;
       return;
     }
-    const buttons = (payload.actions || []).map((action) =>
-      h("button", { class: `tv-action tv-${action}`, onclick: () => send(action) }, ACTION_LABELS[action] || action));
+    const buttons = (payload.actions || []).map((action) => {
+      const [label, title] = ACTIONS[action](payload.op);
+      return h("button", { class: `tv-action tv-${action}`, title, onclick: () => send(action) },
+        label);
+    });
     const top = side.scrollTop;
     inspector.replaceChildren(...inspectorContent(payload, buttons, breakList));
     inspector.dataset.node = payload.id || "";   // which node it shows (tests wait on it)
