@@ -487,3 +487,51 @@ def test_the_overflow_a_loss_per_example_leads_to_points_to_it_not_to_the_learni
     assert "fix what that finding says, not the learning rate" in nan.message
     assert "lower the learning rate" not in nan.message
     assert nan.related.lineno == int(here("# BUG 3:").split(":")[1])
+
+
+# ---- the guide's CNN with its cross-entropy written by hand: log of a softmax ---------------
+def test_a_hand_written_cross_entropy_of_softmax_probabilities_is_said_before_it_makes_nan():
+    """Six steps make no NaN: the finding says what will (a probability rounded to 0)."""
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    with Recorder() as rec:
+        for images, labels in digits().batch(32).take(6):
+            with tf.GradientTape() as tape:
+                probs = tf.nn.softmax(model(images, training=True))  # BUG 18: probabilities
+                onehot = tf.one_hot(labels, 10)
+                loss = -tf.reduce_mean(tf.reduce_sum(onehot * tf.math.log(probs), 1))  # BUG 18: log
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert all(np.isfinite(step.loss) for step in rec.steps)   # no NaN yet
+    [finding] = findings("log_of_probability", rec)
+    smallest = float(np.min(rec.last_step.find(op="softmax")[0].output))
+    assert finding.message.startswith(
+        f"log takes the log of probabilities, the output of softmax at "
+        f"tests/{here('# BUG 18: probabilities')}: probs = tf.nn.softmax(")
+    assert f"(the smallest it read in this step: {smallest:.3g})" in finding.message
+    assert "log(0) = -inf and y * log(p) = 0 * -inf = NaN" in finding.message
+    assert f"at tests/{here('# BUG 18: log')}" in finding.message
+    assert "tf.nn.softmax_cross_entropy_with_logits(labels, logits)" in finding.message
+    assert "CategoricalCrossentropy(from_logits=True)" in finding.message
+    assert [a["kind"] for a in TapeWidget(rec).alerts] == ["log_of_probability"]
+
+
+def test_a_hand_written_binary_cross_entropy_of_a_sigmoid_names_both_logs_lines():
+    birth_rate, life = birth_life()
+    x = tf.constant(((birth_rate - birth_rate.mean()) / birth_rate.std())[:, None])
+    y = tf.constant((life > np.median(life))[:, None].astype(np.float32))
+    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                p = tf.sigmoid(tf.matmul(x, w) + b)
+                loss = -tf.reduce_mean(y * tf.math.log(p)  # BUG 19: log(p)
+                                       + (1 - y) * tf.math.log(1 - p))  # BUG 19: log(1 - p)
+            for v, g in zip([w, b], tape.gradient(loss, [w, b])):
+                v.assign_sub(0.5 * g)
+    first, second = findings("log_of_probability", rec)
+    assert f"at tests/{here('# BUG 19: log(p)')}" in first.message
+    assert f"at tests/{here('# BUG 19: log(1 - p)')}" in second.message
+    assert "tf.nn.sigmoid_cross_entropy_with_logits(labels, logits)" in first.message
+    assert "BinaryCrossentropy(from_logits=True)" in second.message

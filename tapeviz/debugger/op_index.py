@@ -21,7 +21,7 @@ WEIGHING = ("matmul", "conv2d")   # a Dense or Conv2D layer's op: data times a k
 CROSS_ENTROPIES = ("sparse_softmax_cross_entropy_with_logits",
                    "softmax_cross_entropy_with_logits", "cross_entropy")
 LOOKED_AT = frozenset(WEIGHING + CROSS_ENTROPIES + ("softmax", "log_softmax", "reduce_sum",
-                                                     "reduce_mean"))
+                                                     "reduce_mean", "log"))
 # the torch adapter's op names for the numpy engine's ops the checks read
 _AS_NUMPY_ENGINE = {
     "linear": "matmul", "matmul": "matmul", "mm": "matmul", "bmm": "matmul",
@@ -31,7 +31,7 @@ _AS_NUMPY_ENGINE = {
     "div": "truediv", "divide": "truediv", "true_divide": "truediv", "neg": "negative",
     "float": "cast", "double": "cast", "half": "cast", "to": "cast", "clone": "identity",
     "einsum": "einsum", "cross_entropy": "cross_entropy",
-    "tensordot": "tensordot"}
+    "tensordot": "tensordot", "sigmoid": "sigmoid"}
 _UNITS_FIRST = frozenset({"linear", "conv1d", "conv2d", "conv3d"})   # torch's (out, in, ...)
 _LOOKED_AT_NAMES = LOOKED_AT | {name for name, role in _AS_NUMPY_ENGINE.items()
                                 if role in LOOKED_AT}

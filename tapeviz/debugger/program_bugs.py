@@ -2,7 +2,8 @@
 user's line, the figures and the fix: gradient ascent by a sign error (`ascent`), hidden
 units initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
-(`double_softmax`), image pixels fed unscaled (`input_scale`), a Variable made inside the
+(`double_softmax`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
+output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable made inside the
 loop (`loop_variables`), gradients never zeroed (`accumulation`), an evaluation run in
 training mode (`train_mode`), a loss of more than one value (`loss_shape`), a Variable
 rebound to a Tensor by `w = w - lr * g` (`rebound`), on the numpy engine's recordings and
@@ -16,6 +17,7 @@ from .accumulation import accumulated_gradients
 from .batch_axis import over_batch_axis
 from .double_softmax import softmax_given_as_logits
 from .input_scale import unscaled_input
+from .log_of_probability import logs_of_probabilities
 from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
 from .rebound import variables_rebound
@@ -40,7 +42,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     by_op = ops_named(nodes)
     named = {name for finding in found for name in finding.variables}
     more = (non_scalar_loss(steps) + variables_rebound(steps) + over_batch_axis(by_op, nodes)
-            + softmax_given_as_logits(by_op, nodes) + unscaled_input(by_op, nodes)
+            + softmax_given_as_logits(by_op, nodes) + logs_of_probabilities(by_op, nodes)
+            + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + piled + evaluation)
     if ascent is not None:
