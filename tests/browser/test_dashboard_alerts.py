@@ -15,7 +15,12 @@ import pytest
 
 from .harness import JupyterServer
 from .test_notebooks_browser import contrast
+from .test_widget_look import contrasts
 from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until, write_notebook
+
+# each chart's "nothing to plot" and the plot it is written on
+EMPTY_ON_PLOT = """(root) => [...root.querySelectorAll(".tvd-empty")]
+    .map((text) => [text, text.ownerSVGElement.querySelector(".tvd-plot")])"""
 
 ALERT_CELLS = [
     """
@@ -131,6 +136,10 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         plot = born.locator(".tvd-loss .tvd-plot").bounding_box()
         said = empty.bounding_box()
         assert plot["x"] <= said["x"] and said["x"] + said["width"] <= plot["x"] + plot["width"]
+        # ... and reads on the plot's grey (the theme's second text colour read 4.45:1 on the
+        # light one, 4.2:1 on the dark)
+        ratios = contrasts(born, EMPTY_ON_PLOT)
+        assert len(ratios) == 2 and all(r >= 4.5 for r in ratios), (theme, ratios)
         # what to do reads on a line of its own, under what happened
         fix = alert.locator(".tvd-alert-fix")
         assert fix.text_content().startswith("fix: clip the input away from 0"), fix.text_content()
