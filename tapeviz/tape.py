@@ -320,6 +320,16 @@ class GradientTape:
         runs = self._runs
         return nodes, (runs if type(runs) is ScopeRuns else ScopeRuns()).of(len(nodes))
 
+    def scope_runs(self):
+        """(the recorded nodes, where each run of ops in one scope starts, its scope number,
+        the scope paths by number) as `record` noted them (tape_index.py), or None for a
+        tape filled by `from_nodes`."""
+        if self._scope is _UNINDEXED:
+            return None
+        nodes = tuple(self._nodes)
+        runs = self._runs
+        return (nodes, *(runs if type(runs) is ScopeRuns else ScopeRuns()).runs(len(nodes)))
+
     def __len__(self) -> int:
         return len(self._nodes)
 

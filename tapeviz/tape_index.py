@@ -32,11 +32,17 @@ class ScopeRuns:
         self.starts.append(at)
         self.codes.append(numbers.setdefault(scope, len(numbers)))
 
-    def of(self, count: int) -> tuple:
-        """(each of the first `count` ops' scope number as an array, the paths by number)."""
+    def runs(self, count: int) -> tuple:
+        """(where each run among the first `count` ops starts, its scope number, both arrays,
+        the paths by number): a run may be empty (the root's first, before a scope's)."""
         kept = bisect_left(self.starts, count, lo=1)
         starts = np.array(self.starts[:kept], dtype=np.int64)
         codes, paths = np.array(self.codes[:kept], dtype=np.int64), list(self.numbers)
         if kept < len(self.starts):   # runs recorded since (another thread): not their paths
             paths = paths[:int(codes.max()) + 1]
+        return starts, codes, paths
+
+    def of(self, count: int) -> tuple:
+        """(each of the first `count` ops' scope number as an array, the paths by number)."""
+        starts, codes, paths = self.runs(count)
         return np.repeat(codes, np.diff(starts, append=count)), paths

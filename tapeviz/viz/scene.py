@@ -21,6 +21,7 @@ from ..errors import InvalidArgumentError
 from ..tape import GradientTape
 from .failure import add_failed_op
 from .graph import Graph
+from .outline import outline
 from .panel import counted
 
 
@@ -100,6 +101,15 @@ class Scene:
         if isinstance(self.source, (list, tuple)):
             return Graph.from_nodes(list(self.source), grads, check_values)
         return self._with_failure(Graph.from_nodes([], None))
+
+    def outline(self, max_nodes: int) -> Graph | None:
+        """The first view of a long scoped tape, told from its scope runs before its graph
+        is built (outline.py), or None where they cannot tell it."""
+        tape = self.tape
+        if self.step is not None or not isinstance(tape, GradientTape):
+            return None
+        self._check_not_consumed(tape)
+        return outline(tape, max_nodes)
 
     def _with_failure(self, graph: Graph) -> Graph:
         """`graph`, and on the last step the op that failed (viz/failure.py)."""

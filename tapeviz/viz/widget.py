@@ -40,6 +40,7 @@ from .collapse import renorm
 from .panel import (StepShading, describe_breakpoint, dispatch_node_of, empty_message,
                     find_alerts, gradient_note, group_payload, node_payload, status_line,
                     stepper_state)
+from .outline import outline_status
 from .render import layout_svg
 from .scene import Scene
 
@@ -319,7 +320,9 @@ class TapeWidget(anywidget.AnyWidget):
             self._checks_pending = False   # (what the checks read does not start them again)
             try:
                 with self.hold_sync():
-                    if self._graph.check_values():   # a NaN/Inf mark: its boxes change
+                    if self._graph is None:   # an outline was drawn: built, drawn again
+                        self._rebuild()
+                    elif self._graph.check_values():   # a NaN/Inf mark: its boxes change
                         self._redraw()
                     self.alerts = find_alerts(self._scene, self._node_id_of)
                     self.checking = ""
@@ -375,8 +378,14 @@ class TapeWidget(anywidget.AnyWidget):
             self.stepper = {}
             self.title = self._scene.title()
             later = self._check_later
-            self._rebuild(check_values=not later)
-            self.empty = "" if self._graph.nodes else empty_message(self._scene)
+            # a selection is inspected in the graph: no outline then
+            first = self._scene.outline(self.max_nodes) if later and not self.selected \
+                else None
+            if first is None:
+                self._rebuild(check_values=not later)
+            else:   # the graph is built with the checks (finish_checks)
+                self._draw_outline(first)
+            self.empty = "" if self._view.nodes else empty_message(self._scene)
             self._checks_pending = later
             if later:   # the first view goes out now; its checks when the cell returns
                 self.alerts, self.checking = [], CHECKING
@@ -403,6 +412,14 @@ class TapeWidget(anywidget.AnyWidget):
         self._graph = self._scene.graph(check_values=check_values)
         self._shading = None
         self._redraw()
+
+    def _draw_outline(self, view) -> None:
+        """The first view told from a long tape's scope runs (outline.py); `_graph` stays
+        None until the checks build it."""
+        self._graph = self._shading = None
+        self._view = view
+        self.svg = layout_svg(to_dot(view))
+        self.status = outline_status(view, self._scene.op_count)
 
     def _redraw(self) -> None:
         """The view of the graph with the groups open now, laid out."""
