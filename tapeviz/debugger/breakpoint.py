@@ -223,7 +223,10 @@ def break_on(op=None, kind=None, layer=None, file=None, line=None, phase=None,
     op, kind : an op name (``"matmul"``) or kind (``"conv"``), or a list of them.
     layer : a layer path; matches that scope and every scope under it
         (``"sequential/dense"``), or a run of segments inside it (``"dense"``).
-    file, line : the user's source: a basename or path suffix, and a line number.
+    file, line : the user's source: a basename or path suffix, and a line number. A blank
+        or comment line, or one past the end, is refused; code that can run no op
+        (``a = 1 + 2``, ``return x``, a ``def`` line) is warned of, with the lines near it
+        that can.
     phase : ``"forward"``, ``"backward"`` (ops run inside VJPs), or ``"vjp"`` (one backward
         step: the node whose VJP was applied, with its upstream gradient). None matches
         ops in both phases but not backward steps.

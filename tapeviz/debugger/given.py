@@ -24,6 +24,7 @@ from ..errors import (DTypeError, InvalidArgumentError, MisuseError, MissingStep
                       bad_argument, describe)
 from ..fpwarnings import warn_from_user_line
 from ..tensor import Tensor
+from .op_lines import lines_that_can_run_ops, nearest
 
 RECORD_IT = "with tapeviz.debugger.Recorder() as rec: ...; then {call}"
 
@@ -166,7 +167,7 @@ def check_source_line(file, line) -> None:
         return
     lines = linecache.getlines(path)
     if line <= len(lines) and _is_code(lines[line - 1]):
-        return
+        return _warn_if_no_op(path, line, lines)
     near = [n for n in range(max(1, line - 3), min(len(lines), line + 3) + 1)
             if _is_code(lines[n - 1])]
     what = (f"the file has {len(lines)} lines" if line > len(lines)
@@ -175,6 +176,21 @@ def check_source_line(file, line) -> None:
                                            f"{line}: {what}",
                                hint=f"lines with code nearby: {', '.join(map(str, near))}"
                                if near else None)
+
+
+def _warn_if_no_op(path: str, line: int, lines: list) -> None:
+    """Warn when code line `line` of `path` can run no op (op_lines.py): pdb takes such a
+    line, but the breakpoint would never stop."""
+    can = lines_that_can_run_ops("".join(lines))
+    if can is None or line in can:
+        return
+    near = nearest(can, line)
+    warn_from_user_line(f"break_on: no op can run at {os.path.basename(path)}:{line} "
+                        f"({lines[line - 1].strip()}): the line calls nothing and applies no "
+                        f"operator, index or attribute to anything but constants, so the "
+                        f"breakpoint would never stop"
+                        + (f"; lines nearby that can: {', '.join(map(str, near))}"
+                           if near else ""))
 
 
 def _readable(file: str) -> str | None:
