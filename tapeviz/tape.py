@@ -322,8 +322,9 @@ class GradientTape:
 
     def scope_runs(self):
         """(the recorded nodes, where each run of ops in one scope starts, its scope number,
-        the scope paths by number) as `record` noted them (tape_index.py), or None for a
-        tape filled by `from_nodes`."""
+        the scope paths by number, each path's name stem by number, whether a path nests) as
+        `record` noted them (tape_index.py: `ScopeRuns.runs`), or None for a tape filled by
+        `from_nodes`."""
         if self._scope is _UNINDEXED:
             return None
         nodes = tuple(self._nodes)

@@ -55,10 +55,11 @@ def outline_status(view: Graph, ops: int) -> str:
 class _Outline:
     """One outline: the level shown, its entries and boxes, the nodes read for them."""
 
-    def __init__(self, tape, nodes, starts, codes, paths):
+    def __init__(self, tape, nodes, starts, codes, paths, path_stems, nested: bool):
         stops = np.append(starts[1:], len(nodes))
         kept = stops > starts   # a run may hold no op (the root's first)
-        self.tape, self.nodes, self.paths = tape, nodes, paths
+        self.tape, self.nodes, self.paths, self.path_stems = tape, nodes, paths, path_stems
+        self.nested = nested
         self.starts, self.stops, self.codes = starts[kept], stops[kept], codes[kept]
         self.made: dict = {}      # id(output) -> op index, of the ops read
         self.read_ops = 0
@@ -68,7 +69,7 @@ class _Outline:
     def view(self, max_nodes: int) -> Graph:
         prefix = ""
         while True:
-            items, names, own = self.items(prefix)
+            items, names, stems_of, own = self.items(prefix)
             scoped = items != own
             if len(items) == 1 and scoped[0]:   # one box alone says nothing: what it holds
                 prefix = f"{prefix}/{names[items[0]]}" if prefix else names[items[0]]
@@ -76,15 +77,17 @@ class _Outline:
             break
         if (np.bincount(items[scoped], minlength=1) > 1).any():
             raise _Unsure   # a scope run twice, apart: its entry sits at its first run
-        return self.draw(prefix, items, names, scoped, max_nodes)
+        return self.draw(prefix, items, names, stems_of, scoped, max_nodes)
 
     def items(self, prefix: str) -> tuple:
         """Of each group of runs side by side in one entry of the level inside `prefix`:
         its entry's number among `names` (a child scope's name; `own`, the number of '', for
-        ops of the level itself); the runs' bounds are kept in `group_start`/`group_stop`."""
+        ops of the level itself), and each name's stem number; the runs' bounds are kept in
+        `group_start`/`group_stop`."""
         paths = self.paths
-        if not prefix and "/" not in "".join(paths):   # flat: each path its own entry
-            item_of_path, names = np.arange(len(paths)), paths   # (noted once each)
+        if not prefix and not self.nested:   # flat: each path its own entry,
+            item_of_path, names = np.arange(len(paths)), paths   # its stem noted by record
+            stems_of = self.path_stems
         else:
             if not prefix:
                 names = [path.partition("/")[0] for path in paths]
@@ -93,14 +96,15 @@ class _Outline:
                 names = ["" if path == prefix else path[cut:].partition("/")[0]
                          for path in paths]
             item_of_path, names = numbered(names)
+            stems_of = numbered(stems(names))[0]
         run_items = item_of_path[self.codes]
         first = np.flatnonzero(np.diff(run_items, prepend=-1))   # each group's first run
         self.group_start = self.starts[first]
         self.group_stop = self.stops[np.append(first[1:], len(run_items)) - 1]
         own = names.index("") if "" in names else -1
-        return run_items[first], names, own
+        return run_items[first], names, stems_of, own
 
-    def draw(self, prefix: str, items, names, scoped, max_nodes: int) -> Graph:
+    def draw(self, prefix: str, items, names, stems_of, scoped, max_nodes: int) -> Graph:
         starts, stops = self.group_start, self.group_stop
         own_ops = int((stops - starts)[~scoped].sum())
         if own_ops >= MIN_OPS:
@@ -114,8 +118,7 @@ class _Outline:
         e_stop = np.concatenate((stops[at], ops + 1))
         order = np.argsort(e_start, kind="stable")
         e_start, e_stop, e_item = e_start[order], e_stop[order], e_item[order]
-        stem_of_item, _ = numbered(stems(list(names)))
-        e_stem = np.where(e_item >= 0, stem_of_item[np.maximum(e_item, 0)],
+        e_stem = np.where(e_item >= 0, stems_of[np.maximum(e_item, 0)],
                           -1 - np.arange(len(e_item)))
         sizes = e_stop - e_start
         alike = (e_stem[1:] == e_stem[:-1]) & (sizes[1:] == sizes[:-1]) & (e_item[1:] >= 0)

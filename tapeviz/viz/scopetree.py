@@ -18,23 +18,10 @@ from operator import eq, itemgetter
 
 import numpy as np
 
+from ..tape_index import DIGITS, stem
 from .table import NodeTable
 
 _NAME = itemgetter(2)
-DIGITS = "0123456789"
-
-
-def stem(name: str) -> str:
-    """A layer name without the number that tells its copies apart; '' for a number alone
-    (torch's `nn.Sequential` and `nn.ModuleList` name their blocks '0', '1', ...).
-
-    >>> stem("dense_12"), stem("block3"), stem("conv2d"), stem("7")
-    ('dense', 'block', 'conv2d', '')
-    """
-    bare = name.rstrip(DIGITS)   # str methods: a regex per block costs 3x more
-    if bare == name or not bare:
-        return bare
-    return bare[:-1] if bare[-1] == "_" else bare
 
 
 def stems(names: list) -> list:
