@@ -3,7 +3,7 @@ user thinks of them: `zero_grad` runs without the mode (it runs no op, but sent 
 `.grad` reads through it), a custom `torch.autograd.Function` and `clip_grad_norm_` are one
 op each (traced call by call they were their forward's ops and a dozen norm, stack and
 foreach ops), and a `torch.compile`d model runs eagerly so its ops are heard. `install`
-puts them on and takes them off with the mode's hooks (mode._sync_hooks); a function the
+puts them on and takes them off with the mode's hooks (activation._sync_hooks); a function the
 user's code took before (`from torch.nn.utils import clip_grad_norm_`) stays torch's own.
 """
 from __future__ import annotations
@@ -13,7 +13,8 @@ import sys
 
 import torch
 
-from . import mode as _mode, ops   # (mode imports this module: only call-time use of it)
+from . import activation as _activation, mode as _mode, ops   # (activation imports this
+#                                                              module: call-time use only)
 
 
 def install(on: bool) -> None:
@@ -26,13 +27,13 @@ def install(on: bool) -> None:
 def _without_mode(call, plain=None):
     """`call()` with this thread's mode off; `plain()` (default `call()`) where it is not on
     (another thread's mode, or inside the mode's own handler)."""
-    mode = _mode._local.mode
-    if mode is None or not _mode._remove(mode):
+    mode = _mode.local.mode
+    if mode is None or not _activation._remove(mode):
         return (plain or call)()
     try:
         return call()
     finally:
-        _mode._push_under_users(mode)
+        _activation._push_under_users(mode)
 
 
 def _zero_grad_without_mode(zero_grad):
@@ -68,7 +69,7 @@ def _as_one_op(name: str, call, args: tuple, kwargs: dict):
     makes one node of what runs without the mode, so its backward is one step too)."""
     def traced():
         op = ops.op_named(name)
-        tapes, route = _mode._local.tapes, op.route
+        tapes, route = _mode.local.tapes, op.route
         if tapes or route.heard or route.steps or _mode._thread.state.layer_listeners:
             return _mode._traced(op, call, args, kwargs, route, tapes)
         return call(*args, **kwargs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import torch
 
 from ..debugger.recorded_stepper import RecordedStepper
-from . import autograd, mode
+from . import activation, autograd
 
 
 class TorchTape:
@@ -36,11 +36,11 @@ class TorchTape:
         return len(self.nodes)
 
     def __enter__(self) -> "TorchTape":
-        mode.start_recording(self)
+        activation.start_recording(self)
         return self
 
     def __exit__(self, *exc_info) -> None:
-        mode.stop_recording(self)
+        activation.stop_recording(self)
 
     # ---- the backward pass -----------------------------------------------------------------
     def stepper(self, target=None, sources=None) -> RecordedStepper:

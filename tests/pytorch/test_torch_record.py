@@ -269,7 +269,7 @@ def test_a_mode_left_on_a_thread_by_a_listener_that_left_elsewhere_goes_at_its_n
     """A Runner's listener subscribed here and unsubscribed on its training thread: this
     thread's mode cannot be popped from there; it leaves at this thread's next module call,
     and the hooks with it."""
-    from tapeviz.torch import mode, modules
+    from tapeviz.torch import activation, modules
     seen, model, x = [], MLP(), torch.randn(2, 4)
     tf.subscribe(seen.append, kinds=(tf.events.OpExecuted,))
     assert torch._C._len_torch_function_stack() == 1
@@ -279,7 +279,7 @@ def test_a_mode_left_on_a_thread_by_a_listener_that_left_elsewhere_goes_at_its_n
     assert torch._C._len_torch_function_stack() == 1 and modules.installed()
     model(x)
     assert torch._C._len_torch_function_stack() == 0 and not modules.installed()
-    assert not mode._modes and seen == []
+    assert not activation._modes and seen == []
 
 
 def test_tensors_in_lists_and_keywords_are_inputs_and_the_rest_params():

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from digits_cnn import DigitsCNN, digit_batches, make_training
 
-from tapeviz.torch import mode
+from tapeviz.torch import activation
 from tapeviz.debugger import Runner
 from tapeviz.viz import Dashboard
 
@@ -26,7 +26,7 @@ def drop_the_callers_idle_mode():
     pushes its mode on the thread that changes them; when the loop's thread ends and nobody
     listens, that thread pops its own, and this one keeps an idle one (its handler runs for
     every torch op here, hearing nothing) until the next change made here. Pop it."""
-    mode.sync_thread()
+    activation.sync_thread()
 
 
 def torch_loop(count=STEPS):

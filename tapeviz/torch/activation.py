@@ -1,0 +1,235 @@
+"""When the adapter's mode is on: which threads' torch function mode stacks hold it, and the
+global hooks the listeners need (the optimizer's, the modules', the stand-ins).
+
+The mode is on a thread's stack only while someone listens (any subscriber of
+`tapeviz.events`) or a `record()` tape records there: a change of subscriptions puts it on
+or takes it off the thread that made it (`events.watch_routing`: a Runner's training thread
+subscribes, so it gets it), and while every op is heard the global module hooks put it on
+any other thread that runs a module. It goes under the user's own modes and comes off
+exactly itself, so a user's `with` block opened before or after keeps its own. Torch's mode
+stack is per thread and only its thread can change it: when the last listener leaves on
+another thread (a Runner's ends), an idle thread's mode stays, inert, until that thread
+settles (`events.settle_thread`: a Runner's join, the next notebook cell), runs a module or
+changes subscriptions. `optimizer.step()` runs without it (its hooks take it off and put
+it back; after a step that raised, the thread's next module call does): whoever hears its
+update op hears one per parameter (updates.py). So does `zero_grad()` (an optimizer's or a
+module's) with its default `set_to_none=True` (stand_ins.py).
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import weakref
+
+import torch
+from torch.optim.optimizer import (register_optimizer_step_post_hook,
+                                   register_optimizer_step_pre_hook)
+
+from .. import events
+from ..debugger import breakpoint_listener
+from ..sourceinfo import source_from
+from ..threadstate import local as _thread
+from . import masks, modules, ops, stand_ins, updates, values
+from .mode import AdapterMode, hearers_of, local, output_test
+
+_getframe = sys._getframe
+_active = False              # someone listens (any subscriber of tapeviz.events)
+_lock = threading.RLock()
+
+
+def _wanted_here() -> bool:
+    return _active or bool(local.tapes)
+
+
+def sync_thread() -> None:
+    """Put the mode on this thread's stack when wanted and absent; take it off when unwanted,
+    and then the global hooks too once no thread holds one."""
+    mode = local.mode
+    modules.forget_next_call()   # this thread's mode is as wanted from here on
+    if _wanted_here():
+        if mode is None:
+            mode = local.mode = AdapterMode()
+            _push_under_users(mode)
+            _modes.add(mode)
+    elif mode is not None and _remove(mode):
+        local.mode = None
+        _modes.discard(mode)
+        with _lock:
+            _sync_hooks()
+
+
+def _stack() -> list:
+    return [torch._C._get_function_stack_at(i)
+            for i in range(torch._C._len_torch_function_stack())]
+
+
+def _rebuild(stack: list) -> None:
+    """This thread's torch function mode stack becomes `stack`, bottom first."""
+    for _ in range(torch._C._len_torch_function_stack()):
+        torch._C._pop_torch_function_stack()
+    for mode in stack:
+        torch._C._push_on_torch_function_stack(mode)
+
+
+def _push_under_users(mode) -> None:
+    """Ours goes under the user's own modes: a `with` exit (a TorchFunctionMode's, a
+    `torch.device` block's) pops the top mode, which is then always theirs, even when ours
+    came on inside their block. Only `torch.set_default_device`'s DeviceContext stays under
+    ours: it keeps itself at the bottom, and its exit expects to find itself there."""
+    stack = _stack()
+    default = getattr(torch._GLOBAL_DEVICE_CONTEXT, "device_context", None)
+    at = 1 if stack and stack[0] is default else 0
+    _rebuild(stack[:at] + [mode] + stack[at:])
+
+
+def _remove(mode) -> bool:
+    """Take exactly `mode` off this thread's stack, the others keeping their order; False
+    when it is not there (its own handler runs: torch has lifted it until the call returns)."""
+    stack = _stack()
+    if not any(m is mode for m in stack):
+        return False
+    _rebuild([m for m in stack if m is not mode])
+    return True
+
+
+_modes: weakref.WeakSet = weakref.WeakSet()   # the modes on threads' stacks (an ended
+#                                               thread's goes with its thread-local state)
+
+
+def _on_thread() -> None:
+    """A module runs (the module pre-hook): this thread gets the mode if someone listens,
+    or loses it if nobody does any more; the hooks go once no thread holds one."""
+    if (local.mode is None) is _wanted_here():   # wanted and absent, or present and unwanted
+        sync_thread()
+
+
+def _optimizer_starts(optimizer, args, kwargs) -> None:
+    """`optimizer.step()` runs without the mode, and whoever hears its update op hears one
+    per parameter (updates.py): traced call by call, Adam's ~8 in-place calls a parameter
+    would cost more than the forward pass. A step given a closure (LBFGS) keeps the mode:
+    the forward and backward passes the closure runs are the user's."""
+    if local.step is not None and _running(local.step):   # a step inside a step (a
+        return   # subclass's step calling super().step()): the outer one's updates
+    _forget_step()   # what a step that raised left
+    mode = local.mode
+    closure = args[1] if len(args) > 1 else kwargs.get("closure")   # args[0]: the optimizer
+    if mode is None or closure is not None or not _remove(mode):
+        return
+    local.mode = None
+    local.step = _getframe(1)   # torch's step wrapper, which calls the hooks
+    if not modules.installed():   # (installed, their next module call puts it back)
+        modules.at_next_call(_after_failed_step)
+    op = updates.op_of(optimizer)
+    route = op.route
+    state = _thread.state
+    if route.heard or state.layer_listeners:
+        source = source_from(_getframe(1))
+        hearers = hearers_of(route, state, source)
+        if hearers:
+            updates.start(optimizer, op, hearers, source, output_test(route, hearers))
+
+
+def _optimizer_ends(optimizer, args, kwargs) -> None:
+    if local.step is not None and local.step is not _getframe(1):   # an inner step's end
+        return
+    local.step = None
+    try:
+        updates.finish(optimizer)
+    finally:   # a hearer of the updates may raise (a Runner's stop): the mode comes back
+        sync_thread()
+
+
+def _running(frame) -> bool:
+    """Whether `frame` is on this thread's stack (below the optimizer hook asking)."""
+    caller = _getframe(2)
+    while caller is not None:
+        if caller is frame:
+            return True
+        caller = caller.f_back
+    return False
+
+
+def _forget_step() -> None:
+    local.step = None
+    updates.cancel()
+
+
+def _after_failed_step() -> None:
+    """A thread's `optimizer.step()` raised (torch runs no post-hook of ours on the way out of
+    a failed step) and it calls a module again: the mode comes back and the step's pending
+    updates are forgotten. Armed while a step runs without the mode (`modules.at_next_call`,
+    one pre-hook registered and removed a step, ~2 us; kept armed, a global module hook
+    would cost every module call more); a step that returns disarms it."""
+    _forget_step()
+    sync_thread()
+
+
+_optimizer_hooks: list = []
+
+
+def _sync_hooks() -> None:
+    """The global hooks the listeners need: the optimizer's while anyone listens or records;
+    the modules' while every op is heard (a tape records, someone hears every op, a
+    breakpoint names a layer); none, and no kept copies, when nobody listens."""
+    if not _active and not any_recording():
+        while _optimizer_hooks:
+            _optimizer_hooks.pop().remove()
+        stand_ins.install(False)
+        modules.forget_next_call(every_thread=True)   # their modes are off already
+        values.forget()
+        masks.forget()
+        if any(mode.thread.is_alive() for mode in _modes):
+            modules.install(_on_thread)   # each other thread's leaves at its next module call
+        else:
+            modules.uninstall()
+        return
+    if not _optimizer_hooks:
+        _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
+        _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
+        stand_ins.install(True)
+    if any_recording() or events.listeners(events.OpExecuted) or any(
+            bp.enabled and bp.layer is not None for bp in breakpoint_listener.armed()):
+        modules.install(_on_thread)
+    else:
+        modules.uninstall()
+
+
+def routing_changed() -> None:
+    """Subscriptions changed (events calls this under its lock): activate or deactivate
+    (not while breakpoints are routed again to a new op: they listen before and after, and a
+    deactivation in between would lose the module path of the forward pass running)."""
+    global _active
+    if ops.resyncing:
+        return
+    with _lock:
+        _active = bool(events.subscribers())
+        sync_thread()
+        _sync_hooks()
+
+
+_recording_threads: set = set()   # threads with a record() tape open
+
+
+def any_recording() -> bool:
+    return bool(_recording_threads)
+
+
+def start_recording(tape) -> None:
+    with _lock:
+        local.tapes = local.tapes + (tape,)
+        _recording_threads.add(threading.get_ident())
+        sync_thread()
+        _sync_hooks()
+
+
+def stop_recording(tape) -> None:
+    with _lock:
+        local.tapes = tuple(t for t in local.tapes if t is not tape)
+        if not local.tapes:
+            _recording_threads.discard(threading.get_ident())
+        sync_thread()
+        _sync_hooks()
+
+
+events.watch_routing(routing_changed)
+routing_changed()
