@@ -500,6 +500,7 @@ def test_errors_in_callbacks_and_training_reach_the_error_trait(dashboards, monk
     runner._thread.join(T)
     assert wait_until(lambda: "training failed: ValueError: bad batch" in dash.error)
     assert dash.state == "failed" and "failed: ValueError" in dash.status
+    assert "bad batch" not in dash.status   # said once, in the error under it
 
 
 def test_messages_without_an_action_are_ignored(dashboards):

@@ -355,6 +355,8 @@ class Dashboard(anywidget.AnyWidget):
                              "legend: [{text, colour}]} with each svg an <svg> document and "
                              f"each colour rgb(...) or #hex; got {snapshot!r:.200}")
         summary = f"{self.step_count} steps, {self.status}"
+        if self.state == "failed" and self.error:   # the twin has no error box: said here
+            summary = f"{self.step_count} steps, {self.error}"
         tape = (self.tape_title, self.svg) if self.svg.startswith("<svg") else None
         alerts = [(alert["kind"], alert["message"]) for alert in self.alerts]
         self.saved_twin.update(dashboard_twin_bundle(
@@ -644,8 +646,8 @@ def _runner_status(runner) -> str:
         where = f" at {source.location}" if source else ""
         update = point.kind == "op" and getattr(point.node.op, "kind", "") == "update"
         return f"paused after {what}{where} ({'optimizer update' if update else point.phase})"
-    if state == "failed" and runner.error is not None:
-        return f"failed: {type(runner.error).__name__}: {runner.error}"
+    if state == "failed" and runner.error is not None:   # its message: the error box, once
+        return f"failed: {type(runner.error).__name__} (the error below)"
     if state == "idle":
         return "idle: not started"
     loss = runner.last_loss

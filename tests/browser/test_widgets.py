@@ -237,7 +237,7 @@ print("finished with loss", final, "after", runner.step_count, "steps")
 
 def dashboard_steps(dash):
     text = dash.locator(".tvd-steps").text_content()
-    match = re.fullmatch(r"step (\d+)", text.strip())
+    match = re.fullmatch(r"(\d+) steps? done", text.strip())
     assert match, f"unexpected step counter {text!r}"
     return int(match.group(1))
 

@@ -79,7 +79,9 @@ function render({ model, el: root }) {
     const s = model.get("state");
     state.textContent = s;
     state.className = `tvd-state tvd-state-${s}`;
-    steps.textContent = `step ${model.get("step_count")}`;
+    // steps finished: paused inside one, the tape below names it "step <count + 1> so far"
+    const count = model.get("step_count");
+    steps.textContent = `${count} step${count === 1 ? "" : "s"} done`;
     status.textContent = model.get("status");
     const runner = model.get("mode") === "runner";
     buttons.hidden = !runner;
