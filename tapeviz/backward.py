@@ -10,6 +10,9 @@ where the backward pass is.
 """
 from __future__ import annotations
 
+from operator import attrgetter
+from sys import _getframe
+
 import numpy as np
 
 from .convert import FLOAT_SCALAR_TYPES, to_array
@@ -45,7 +48,7 @@ class Backward:
     """
 
     __slots__ = ("tape", "_nodes", "_position", "_keep", "_upstream", "_sources", "_reachable",
-                 "grads", "_state")
+                 "grads", "_state", "_targets", "_given", "_seeded")
 
     def __init__(self, tape, targets, output_gradients=None, sources=None,
                  keep_intermediate: bool = True):
@@ -54,6 +57,8 @@ class Backward:
         self._position = len(self._nodes)
         self._keep = keep_intermediate
         self._upstream = None  # the gradient reaching the node whose VJP runs now
+        self._targets, self._given = targets, sources
+        self._seeded = output_gradients is not None
         # a source the tape never tracked (an unwatched constant, an unwatched variable)
         # gets no gradient, as in TF, even where an op read it next to a watched input
         self._sources = found = set()  # a loop, not a comprehension: no frame per pass
@@ -124,14 +129,71 @@ class Backward:
 
     def run(self) -> "Backward":
         """Run every remaining step; returns self. Only steps someone hears become
-        `BackwardStep`s (`_advance` returns at those alone)."""
+        `BackwardStep`s (`_advance` returns at those alone).
+
+        A Recorder's sink on the thread may keep a whole pass as one record (`sink.keeps`)
+        and make its ops again when someone looks: its VJPs' ops then take dispatch's fast
+        path, unrecorded."""
         saved = self._enter_backward_phase()
+        state = self._state
+        sink = state.sink
+        kept = sink is not None and self._replayable(state) and sink.keeps(self, _getframe(1))
+        if kept:
+            state.sink = None
         try:
             while (found := self._advance(False)) is not None:
                 self._announce(found)
+        except BaseException:
+            if kept:   # its ops as they ran, up to the error, recorded after all
+                state.sink = sink
+                kept = False
+                sink.failed(self)
+            raise
         finally:
+            if kept:
+                state.sink = sink
             self._leave_backward_phase(saved)
         return self
+
+    def _replayable(self, state) -> bool:
+        """Whether running this pass again gives its very ops: a whole pass from one
+        differentiation's sources, unseeded, of distinct targets, under no recording tape
+        or layer listener, every VJP a registry row's (tapeviz's code alone)."""
+        if state.tapes or state.layer_listeners or self._seeded or self._given is None \
+                or self._position != len(self._nodes):
+            return False
+        targets = self._targets
+        if len(targets) > 1 and len(set(map(id, targets))) < len(targets):
+            return False
+        own = _OWN_VJP.get
+        for op in set(map(_op_of, self._nodes)):
+            if op.nondiff:
+                continue
+            found = own(op)
+            if found is None:
+                found = _OWN_VJP[op] = runs_own_code_only(op.input_grads)
+            if not found:
+                return False
+        return True
+
+    @property
+    def replay_facts(self) -> tuple:
+        """(the tape's nodes, the targets, the sources that get gradients) of this pass: what
+        running it again as it ran takes."""
+        found = self._sources
+        return self._nodes, self._targets, [s for s in self._given if id(s) in found]
+
+    def run_unheard(self, source) -> None:
+        """Run every step telling no one (no step announced), every op at `source`, the
+        line that ran the pass: how a Recorder makes the ops of a pass it kept again."""
+        saved = self._enter_backward_phase()
+        origin = self._state.origin
+        origin.source, origin.found = source, True
+        try:
+            while self._advance(False) is not None:
+                pass
+        finally:
+            self._leave_backward_phase(saved)
 
     def _announce(self, found) -> BackwardStep:
         node, upstream, input_grads = found
@@ -246,6 +308,7 @@ def vjp_in_flight() -> tuple | None:
     return None if found is None else (*found, backward)
 
 
+_op_of = attrgetter("op")
 _ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see sourceinfo.Origin)
 # op -> whether its VJP runs tapeviz's code alone (a registry row), so its ops share the
 # pass's line; an op defined outside tapeviz (a user's defop) keeps its VJP's own lines

@@ -8,7 +8,9 @@ op's numpy forward, and then, only if someone records or listens:
    (`GradientTape.record` keeps it when the tape watches an input),
 3. adds its record to the thread's sink if a Recorder keeps one there (`ThreadState.sink`:
    no call into the Recorder, and no node for an op that only the Recorder hears: such an
-   op, a VJP's or an update's, takes `_dispatch_sunk`, which does that alone), and tells
+   op, a VJP's or an update's, takes `_dispatch_sunk`, which does that alone; so does every
+   op while a Recorder makes a backward pass's ops again, into a sink that takes them all,
+   `every_op`, heard by no one else), and tells
    the op's listeners (`op.route`, built by `events` when subscriptions change, plus those
    that hear every op of the layer this thread is in): the node itself to those that take
    it (`route.on_node`), one `OpExecuted` to the others.
@@ -55,10 +57,14 @@ def dispatch(op, *args, **params):
     if state.tapes or route.heard and (route.ops or (shared := state.source) is None
                                        or shared.unheard is not route.lines.mark) \
             or state.layer_listeners:
-        if route.sunk_only and (sink := state.sink) is not None and not state.tapes \
-                and not state.layer_listeners:
+        sink = state.sink
+        if sink is not None and (sink.every_op or route.sunk_only and not state.tapes
+                                 and not state.layer_listeners):
             return _dispatch_sunk(op, args, params, state, sink)
-        return _dispatch_traced(op, args, params, state, route)
+        if sink is not None or not route.sunk_only or state.tapes or state.layer_listeners:
+            return _dispatch_traced(op, args, params, state, route)
+        # heard by a Recorder alone, whose sink is away: a backward pass it runs again when
+        # someone looks (backward.py), or another thread than the one it records
     arrays = input_arrays(op, args)
     try:
         ans = _new(Tensor)  # wrap(), inlined: this is the hottest line of the library

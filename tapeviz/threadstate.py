@@ -28,8 +28,10 @@ class ThreadState:
         #                             optimizer's update runs tapeviz's own code alone
         #                             (None, the walk, is always right)
         self.sink = None            # a Recorder's list of this thread's ops, or None: dispatch
-        #                             appends each op's row (node.ROW_FIELDS), the backward
-        #                             pass writes upstream gradients to its `upstream` dict
+        #                             appends each op's record (node.RECORD_FIELDS), the
+        #                             backward pass writes upstream gradients to its
+        #                             `upstream` dict, or asks its `replays` whether the
+        #                             Recorder keeps the pass as one record instead
 
 
 class _Local(threading.local):

@@ -18,9 +18,10 @@ import threading
 
 import numpy as np
 
-from ..node import DURATION, NODE, OUTPUT_ID, RECORD_WIDTH, TAPED, node_of, record
+from ..node import DURATION, NODE, OP, OUTPUT_ID, RECORD_WIDTH, TAPED, node_of, record
 from ..tensor import Tensor, Variable, VariableRead
 from .footprint import NODE_BYTES, PER_GRADIENT, PER_RECORD, Footprint, allocated
+from .kept_pass import KEPT_PASS, ops_again
 from .packed import held_elsewhere, pack, unpack
 
 _looking = threading.RLock()  # one step's RecordedOps and nodes are made (or packed) once
@@ -174,8 +175,8 @@ class RecordedStep:
         ops = self._ops
         if len(ops) < len(self):
             with _looking:   # (not while the Recorder packs the step on its own thread)
-                self._place_upstream()
                 nodes, grads = self._listed_nodes(), self._grads
+                self._place_upstream()
                 flat = self._flat
                 taped, durations = flat[TAPED::RECORD_WIDTH], flat[DURATION::RECORD_WIDTH]
                 start, stop = len(ops), len(nodes)
@@ -202,8 +203,9 @@ class RecordedStep:
         records, and counted."""
         if self._flat is None:
             self._unpack()
+        self._run_kept_passes()
         flat, nodes = self._flat, self._nodes
-        if nodes is None or len(nodes) != len(self):   # (an open step grew)
+        if nodes is None or len(nodes) != self._record_count():   # (an open step grew)
             nodes = flat[NODE::RECORD_WIDTH]
             made = counted = 0
             for index, node in enumerate(nodes):
@@ -298,7 +300,7 @@ class RecordedStep:
         """Count the ops and gradients that came since the last count; returns the bytes."""
         footprint = self._footprint
         added = 0
-        if self._flat is not None and footprint.ops < len(self):
+        if self._flat is not None and footprint.ops < self._record_count():
             added += footprint.count_ops(self._flat)
         if self._upstream:
             self._place_upstream()
@@ -353,7 +355,7 @@ class RecordedStep:
         taped_ids = self._taped_ids
         if taped_ids is None:
             taped_ids = self._taped_ids = {}
-        upto, count = self._taped_upto, len(self)
+        upto, count = self._taped_upto, self._record_count()
         if upto < count:   # (every output is held while the step is open: its id is its own)
             taped_ids.update(zip(flat[upto * RECORD_WIDTH + OUTPUT_ID::RECORD_WIDTH],
                                  range(upto, count)))
@@ -370,7 +372,8 @@ class RecordedStep:
         """Place the gradients kept by output id at the index of the op that made it."""
         upstream = self._upstream
         if upstream:
-            index_of = dict(zip(self._flat[OUTPUT_ID::RECORD_WIDTH], range(len(self))))
+            index_of = dict(zip(self._flat[OUTPUT_ID::RECORD_WIDTH],
+                                range(self._record_count())))
             for key, grad in upstream.items():
                 self._set_gradient(index_of[key], grad, None)
             upstream.clear()
@@ -500,8 +503,44 @@ class RecordedStep:
         return None if rop is None else rop.grad
 
     def __len__(self) -> int:
+        """How many ops ran (a backward pass kept as one record counts its ops: made now)."""
+        flat = self._flat
+        if flat is None and KEPT_PASS in self._packed.ops or \
+                flat is not None and KEPT_PASS in flat[OP::RECORD_WIDTH]:
+            with _looking:
+                self._listed_nodes()
+        return self._record_count()
+
+    def _record_count(self) -> int:
+        """How many records the step holds (a kept backward pass is one)."""
         flat = self._flat
         return len(self._packed.ops) if flat is None else len(flat) // RECORD_WIDTH
+
+    def _run_kept_passes(self) -> None:
+        """Put in place of each backward pass kept as one record (kept_pass.py) its ops,
+        made again, and keep the upstream gradients it wrote (under `_looking`)."""
+        flat = self._flat
+        ops = flat[OP::RECORD_WIDTH]
+        if KEPT_PASS not in ops:
+            return
+        at = ops.index(KEPT_PASS)
+        while True:
+            records, upstream = ops_again(flat, at)
+            flat[at * RECORD_WIDTH:(at + 1) * RECORD_WIDTH] = records
+            moved = len(records) // RECORD_WIDTH - 1
+            if self._grads:
+                self._grads = {index + moved if index > at else index: grad
+                               for index, grad in self._grads.items()}
+            self._upstream.update(upstream)
+            ops = flat[OP::RECORD_WIDTH]
+            if KEPT_PASS not in ops:
+                break
+            at = ops.index(KEPT_PASS)
+        self._nodes, self._taped_ids, self._taped_upto = None, None, 0
+        grown = self._recount()
+        if self._owner is not None:
+            grown += self._finish_count()
+            self._owner.grew(grown, self)
 
     def __iter__(self):
         return iter(self.ops)

@@ -16,18 +16,21 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from itertools import compress
 from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
 from ..errors import size_text
 from ..fpwarnings import warn_from_user_line
-from ..node import OP, RECORD_WIDTH, TAPED, record
+from ..node import NODE, OP, RECORD_WIDTH, TAPED, record
+from ..sourceinfo import source_from
 from ..threadstate import thread_state
 from ..tensor import Variable
 from .footprint import UNPACKED_EXTRA
 from .given import check_byte_budget, entered_twice, missing_step
 from .history import KeptBytes, RecordedOp, RecordedStep
+from .kept_pass import mark_failed, pass_record
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
 _HEARD = (events.OpExecuted, events.VJPApplied, events.GradientComputed)
@@ -39,15 +42,20 @@ class Sink(list):
     (`node.RECORD_FIELDS`) one after another, in the order they ran; dispatch extends it
     directly. `upstream`: the gradients the backward pass wrote, by the id of the output they
     reached; dispatch calls `full()` when the list reaches `check_at` items (time to count
-    the step in progress)."""
+    the step in progress); the backward pass asks `keeps(backward, frame)` whether the
+    Recorder keeps it as one record (kept_pass.py: its ops then go unrecorded) and calls
+    `failed(backward)` if such a pass raises; `every_op`: whether dispatch gives it every op,
+    heard or not (a Recorder's sink takes those only it hears)."""
 
-    __slots__ = ("upstream", "check_at", "full")
+    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op")
 
     def __init__(self):
         super().__init__()
         self.upstream: dict = {}
         self.check_at = MIN_CHECK_GAP * RECORD_WIDTH
-        self.full = None   # set while it is a thread's sink (a cycle through the Recorder)
+        # set while it is a thread's sink (a cycle through the Recorder)
+        self.full = self.keeps = self.failed = None
+        self.every_op = False
 
 
 class StepsDroppedWarning(UserWarning):
@@ -120,7 +128,7 @@ class Recorder:
         self._steps: deque[RecordedStep] = deque()   # finished steps, oldest first
         self._current = RecordedStep(first_index)
         self._closing: RecordedStep | None = None    # ended at a gradient call, taking updates
-        self._waiting_from = 0                       # its ops from here on may be the next step's
+        self._waiting = 0                            # its last ops, which may be the next step's
         self._next_index = first_index + 1
         self._records = Sink()                       # ops given, not yet sorted into steps
         self._sink_state = None                      # the thread state whose sink they are
@@ -148,7 +156,9 @@ class Recorder:
                 state = thread_state()
                 # one subscription for the three kinds: each change reroutes every op
                 if self._thread is not None and state.sink is None:   # dispatch feeds it
-                    self._records.full = self._check_budget
+                    records = self._records
+                    records.full, records.keeps, records.failed = \
+                        self._check_budget, self._keep_pass, self._pass_failed
                     state.sink, self._sink_state = self._records, state
                     events.subscribe(self._on_event, kinds=_HEARD, sunk=True)
                 else:   # (another Recorder keeps this thread's sink)
@@ -163,7 +173,9 @@ class Recorder:
             if self._recording:
                 events.unsubscribe(self._on_event)
                 if self._sink_state is not None:
-                    self._sink_state.sink = self._sink_state = self._records.full = None
+                    records = self._records
+                    self._sink_state.sink = self._sink_state = None
+                    records.full = records.keeps = records.failed = None
                 self._recording = False
                 self._end_step(None, closing=False)
         return self
@@ -342,12 +354,12 @@ class Recorder:
         first = bytes(records[TAPED::RECORD_WIDTH]).find(1)
         waiting = records if first < 0 else records[:first * RECORD_WIDTH]
         if waiting:
-            start = len(closing)
             closing._extend(waiting)
             ops = waiting[OP::RECORD_WIDTH]
+            self._waiting += len(ops)
             for index in range(len(ops) - 1, -1, -1):
                 if ops[index].kind == "update":
-                    self._waiting_from = start + index + 1
+                    self._waiting = len(ops) - index - 1
                     break
         return first
 
@@ -357,8 +369,8 @@ class Recorder:
         closing, self._closing = self._closing, None
         if closing is None:
             return
-        if self._waiting_from < len(closing):
-            self._current._put_first(closing._take_tail(self._waiting_from))
+        if self._waiting:
+            self._current._put_first(closing._take_tail(closing._record_count() - self._waiting))
         self._finish(closing)
 
     def _attach(self, upstream: dict, step) -> None:
@@ -395,6 +407,27 @@ class Recorder:
             if self.split == "gradient" and not self._outer_tape_recording(event.tape):
                 self._end_step(None, closing=True)
 
+    def _keep_pass(self, backward, frame) -> bool:
+        """Keep the backward pass about to run (a replayable one: `Backward._replayable`)
+        as one record, made again when someone looks (kept_pass.py), if its tape's nodes are
+        the step's taped ops so far, every one; returns whether it is kept. `frame`: the
+        caller of the pass's `run`, where the user's line is found (its VJPs' ops share it)."""
+        records, current = self._records, self._current._flat
+        width = RECORD_WIDTH
+        taped = tuple(compress(records[NODE::width], records[TAPED::width]))
+        if current:
+            taped = (*compress(current[NODE::width], current[TAPED::width]), *taped)
+        nodes, targets, sources = backward.replay_facts
+        if taped != nodes:
+            return False
+        records += pass_record(targets, sources, source_from(frame),
+                               thread_state().scope)
+        return True
+
+    def _pass_failed(self, backward) -> None:
+        """A kept pass raised: its ops are made again up to the error when someone looks."""
+        mark_failed(self._records)
+
     @staticmethod
     def _outer_tape_recording(tape) -> bool:
         tapes = thread_state().tapes
@@ -415,10 +448,11 @@ class Recorder:
         self._current = RecordedStep(self._next_index)
         self._next_index += 1
         if closing:   # counted when its update ops are in; now only if it may reach the budget
-            self._closing, self._waiting_from = ended, len(ended)
-            per_op, ops = self._per_op, max(len(ended), self._last_length)
+            self._closing, self._waiting = ended, 0
+            length = ended._record_count()
+            per_op, ops = self._per_op, max(length, self._last_length)
             if not per_op or self._kept.nbytes + 2 * per_op * ops > self.max_bytes:
-                self._enforce_budget(reserve=per_op * (ops - len(ended)))  # the updates to come
+                self._enforce_budget(reserve=per_op * (ops - length))  # the updates to come
         else:
             self._finish(ended)
         self._plan_check(self._per_op)   # the next step, like the last one
@@ -433,8 +467,8 @@ class Recorder:
         nbytes = step.nbytes
         self._kept.nbytes += nbytes
         # what an op of the next step will hold until its step is packed
-        self._last_length = len(step)
-        self._per_op = nbytes // max(1, len(step)) + (UNPACKED_EXTRA if step._packed else 0)
+        self._last_length = length = step._record_count()
+        self._per_op = nbytes // max(1, length) + (UNPACKED_EXTRA if step._packed else 0)
         self._enforce_budget()
 
     def _held(self, count: bool = True) -> int:
@@ -454,7 +488,7 @@ class Recorder:
             self._settle()
             self._enforce_budget()
             current = self._current
-            self._plan_check(current.nbytes // max(1, len(current)))
+            self._plan_check(current.nbytes // max(1, current._record_count()))
 
     def _plan_check(self, per_op: int) -> None:
         """Count the step in progress next when its ops, at `per_op` bytes each, could have

@@ -1,0 +1,92 @@
+"""A backward pass the Recorder kept as one record, its ops made again when someone looks.
+
+Recording each op of each VJP was most of what a Recorder cost a training loop: every one
+through dispatch's traced path, then sorted, packed and counted with its step. Run again
+over the same taped nodes, from the same targets to the same sources, a pass runs the very
+VJPs on the very values in the very order (tensors are immutable; `Backward._replayable`
+says which passes qualify: whole, unseeded, under no other tape, registry VJPs alone), so
+the Recorder keeps such a pass as one record in its place among the step's records (its op
+`KEPT_PASS`, its inputs the targets then the sources), and `ops_again` makes its ops and
+upstream gradients when the step is first looked at: the same ops, values, phases, scopes
+and line; only their durations are those of the look.
+"""
+from __future__ import annotations
+
+from ..backward import Backward
+from ..node import INPUTS, OP, PARAMS, PHASE, RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE, node_of
+from ..tape import GradientTape
+from ..tensor import Tensor
+from ..threadstate import thread_state
+
+_new = object.__new__
+
+
+class KeptPass:
+    """The op of a kept pass's record (named like an op: the Recorder's sorting reads it)."""
+
+    __slots__ = ()
+    name = "backward pass"
+    kind = "kept pass"
+
+
+KEPT_PASS = KeptPass()
+_FAILED = "failed"   # in a kept pass's params: it raised, so its ops are those up to the error
+
+
+def pass_record(targets, sources, source, scope) -> tuple:
+    """The record (`node.RECORD_FIELDS`) of a pass from `targets` to `sources` that ran at
+    `source` (the user's line) in layer path `scope`."""
+    inputs = (*targets, *sources)
+    output = _new(Tensor)
+    output._value = len(targets)
+    return (None, False, 0.0, KEPT_PASS, len(targets), id(output), tuple(map(id, inputs)), {},
+            "backward", scope, source, inputs, output)
+
+
+def mark_failed(records: list) -> None:
+    """The last kept pass of `records` raised: its ops are made again up to the error."""
+    at = len(records) - RECORD_WIDTH
+    while records[at + OP] is not KEPT_PASS:
+        at -= RECORD_WIDTH
+    records[at + PARAMS] = {_FAILED: True}
+
+
+class _Capture(list):
+    """A sink that takes every op dispatch runs on its thread, heard or not (`every_op`)."""
+
+    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op")
+
+    def __init__(self):
+        super().__init__()
+        self.upstream: dict = {}
+        self.check_at = float("inf")
+        self.full = self.keeps = self.failed = None
+        self.every_op = True
+
+
+def ops_again(flat: list, at: int) -> tuple:
+    """(the records of the ops of the pass kept at op `at` of a step's records `flat`, the
+    upstream gradients it wrote by output id): the pass run again over the step's taped
+    forward ops before it, silently (no listener hears it, no tape records it)."""
+    start = at * RECORD_WIDTH
+    fields = flat[start:start + RECORD_WIDTH]
+    count, inputs = fields[VALUE], fields[INPUTS]
+    nodes = [node_of(flat[i:i + RECORD_WIDTH]) for i in range(0, start, RECORD_WIDTH)
+             if flat[i + TAPED] and flat[i + PHASE] == "forward"]
+    sources = list(inputs[count:])
+    tape = GradientTape.from_nodes(nodes, sources)
+    capture = _Capture()
+    state = thread_state()
+    saved = state.sink, state.tapes, state.layer_listeners, state.scope
+    # an idle tape (it tracks nothing) keeps every op off dispatch's fast path, into `capture`
+    state.sink, state.tapes, state.layer_listeners = capture, [GradientTape()], ()
+    state.scope = fields[SCOPE]
+    try:
+        Backward(tape, list(inputs[:count]), None, sources,
+                 keep_intermediate=False).run_unheard(fields[SOURCE])
+    except Exception:
+        if not fields[PARAMS].get(_FAILED):
+            raise
+    finally:
+        state.sink, state.tapes, state.layer_listeners, state.scope = saved
+    return list(capture), capture.upstream
