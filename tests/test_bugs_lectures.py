@@ -535,3 +535,100 @@ def test_a_hand_written_binary_cross_entropy_of_a_sigmoid_names_both_logs_lines(
     assert f"at tests/{here('# BUG 19: log(1 - p)')}" in second.message
     assert "tf.nn.sigmoid_cross_entropy_with_logits(labels, logits)" in first.message
     assert "BinaryCrossentropy(from_logits=True)" in second.message
+
+
+# ---- new planted bugs of the guide's CNN and the regression ---------------------------------
+def train_guide(model, dataset, steps: int = 6, apply: bool = True, training: bool = True):
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with Recorder() as rec:
+        for images, labels in dataset.batch(32).take(steps):
+            with tf.GradientTape() as tape:
+                loss = loss_object(labels, model(images, training=training))  # BUG 22/23
+            grads = tape.gradient(loss, model.trainable_variables)
+            if apply:
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return rec
+
+
+def test_images_divided_by_255_twice_are_named_at_the_first_layer():
+    tf.random.set_seed(0)
+    (images, labels), _ = load_digits()
+    scaled = tf.cast(images[:192, ..., tf.newaxis] / 255, tf.float32)
+    twice = tf.data.Dataset.from_tensor_slices((scaled / 255, labels[:192]))  # BUG 20
+    model = guide_cnn()
+    rec = train_guide(model, twice)
+    [finding] = findings("scaled_twice", rec)
+    assert finding.message.startswith(f"conv2d in layer {model.name}/{model.layers[0].name}, "
+                                      "the first layer, reads pixels 0 to 0.003922")
+    assert "every value a whole number over 65025 = 255 * 255: the images were divided by " \
+           "255 twice" in finding.message
+    assert finding.message.endswith("fix: divide the pixels by 255 once, where the batch is "
+                                    "made")
+    assert findings("scaled_twice", train_guide(guide_cnn(), digits())) == []
+
+
+def test_labels_1_to_10_for_10_classes_are_refused_at_the_loss_saying_subtract_one():
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    images, labels = next(iter(digits().batch(32)))
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with pytest.raises(tf.errors.InvalidArgumentError) as refused:
+        loss_object(labels + 1, model(images))  # BUG 21: labels 1..10
+    message = str(refused.value)
+    assert message.startswith("sparse_categorical_crossentropy: y_true must hold integer class "
+                              "indices in [0, 10) for y_pred's 10 classes; got values from 1 "
+                              f"to {int(np.max(labels)) + 1}")
+    assert message.splitlines()[1].strip().startswith(f"at tests/{here('# BUG 21')}")
+    assert refused.value.hint.startswith("the labels look 1-based")
+
+
+def test_gradients_computed_and_never_applied_are_said_with_the_fix():
+    tf.random.set_seed(0)
+    rec = train_guide(guide_cnn(), digits(), apply=False)   # BUG 22: no apply_gradients
+    [finding] = findings("gradients_not_applied", rec)
+    assert finding.message.startswith("the gradients are never applied: tape.gradient "
+                                      "computed the gradients of 6 variables in each of the "
+                                      "last 3 steps")
+    assert "no update op ran, so the weights never change" in finding.message
+    assert f"the loss is made at tests/{here('# BUG 22/23')}" in finding.message
+    assert finding.message.endswith("fix: apply them after tape.gradient: "
+                                    "optimizer.apply_gradients(zip(grads, "
+                                    "model.trainable_variables)) (or w.assign_sub(lr * grad))")
+    assert findings("gradients_not_applied", train_guide(guide_cnn(), digits())) == []
+
+
+def test_a_dropout_model_trained_without_training_true_is_said_to_train_without_dropout():
+    tf.random.set_seed(0)
+    model = guide_cnn_with_dropout()
+    rec = train_guide(model, digits(), training=False)   # BUG 23: model(x) in the step
+    [finding] = findings("inference_mode_in_training", rec)
+    assert finding.message.startswith(
+        f"step 6 trained (it computed gradients), but its dropout in layer {model.name}/"
+        f"{model.layers[3].name} ran in inference mode")
+    assert f"at tests/{here('# BUG 22/23')}" in finding.message
+    assert finding.message.endswith("fix: call the model with training=True in the training "
+                                    "step: model(x, training=True) (model(x) runs Dropout in "
+                                    "inference mode)")
+    tf.random.set_seed(0)
+    trained = train_guide(guide_cnn_with_dropout(), digits())
+    assert findings("inference_mode_in_training", trained) == []
+
+
+def test_a_learning_rate_schedule_that_jumps_is_named_in_the_divergence_it_causes():
+    birth_rate, life = birth_life()
+    x, y = tf.constant(birth_rate[:, None]), tf.constant(life[:, None])
+    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
+    schedule = tf.keras.optimizers.schedules.PiecewiseConstantDecay(
+        [5], [0.01, 1.0])  # BUG 24: meant 0.001 after step 5
+    optimizer = tf.keras.optimizers.SGD(schedule)
+    with Recorder() as rec:
+        for _ in range(12):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(y - (tf.matmul(x, w) + b)))
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    [finding] = findings("divergence", rec)
+    assert "the step size jumped x100 at step 7, from 0.01x the gradient to 1x: the learning " \
+           "rate changed in the run" in finding.message
+    assert rec.steps[5].loss < rec.steps[0].loss   # it trained well before the jump

@@ -128,8 +128,31 @@ def find_divergence(steps, growth: float = 10.0, min_rises: int = 3,
             if updates:   # (without the updates, noise in the losses cannot be told apart)
                 bounded.append((start, evident, end, updates))
             continue
-        return _finding(losses[start:end + 1], evident - start, blown, updates)
+        finding = _finding(losses[start:end + 1], evident - start, blown, updates)
+        finding.message = finding.message.replace("; hint:", _jump(losses, start) + "; hint:", 1)
+        return finding
     return _oscillation(losses, bounded) if bounded else None
+
+
+def _jump(losses, start: int, factor: float = 10.0) -> str:
+    """'; the step size jumped ...' when the updates' step (|update| / |gradient|, the learning
+    rate for plain SGD), constant before the run from `start`, grew `factor` times or more:
+    a learning-rate schedule that jumps; else ''."""
+    sizes = [(step, u.step_size) for step, _ in losses
+             for u in [largest_update(step)] if u is not None and math.isfinite(u.step_size)]
+    first = losses[start][0].index
+    before = [size for step, size in sizes if step.index < first]
+    if not before or max(before) > 1.01 * min(before):
+        return ""   # no constant step before (Adam's, or momentum's, varies by itself)
+    jumped = next(((step, size) for step, size in sizes if step.index >= first - 1
+                   and size >= factor * float(np.median(before))), None)
+    if jumped is None:
+        return ""
+    step, size = jumped
+    usual = float(np.median(before))
+    return (f"; the step size jumped x{size / usual:.3g} at step {step.number}, from "
+            f"{usual:.3g}x the gradient to {size:.3g}x: the learning rate changed in the run "
+            f"(a schedule whose values or boundaries are wrong?)")
 
 
 def _finding(run, evident: int, blown, updates) -> Finding:

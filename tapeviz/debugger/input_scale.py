@@ -3,6 +3,7 @@ cast to float) fed to the first Conv2D or Dense layer, whose outputs then come o
 hundred times larger than initialisers plan for, saturating the activations and the loss.
 Data that is legitimately large (ages, prices: a few features, not whole-number images)
 is not image-like, and a first layer whose outputs stay near 1 says nothing is wrong.
+Pixels divided by 255 twice (0 to 1/255, each a whole number over 65025) are said too.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def unscaled_input(by_op: dict, nodes) -> list:
     # bytes cast in the recording say pixels; else a batch of whole numbers has to reach
     # the bright end (counts, like a bag of words, rarely do; a batch of images does)
     if not _whole_pixels(value, 16 if cast is not None else 128):
-        return []
+        return _scaled_twice(layer, value, first)
     output = np.asarray(layer.output._value, np.float64)
     spread = float(np.std(output))
     if spread <= HEALTHY_SPREAD:
@@ -82,3 +83,28 @@ def unscaled_input(by_op: dict, nodes) -> list:
                f"and the loss; the batch entered at {_where(where.source)}; fix: scale the "
                f"pixels to 0-1 where the batch is made: {_SCALED[engine_of(layer.op)]}")
     return [Finding("unscaled_input", message, layer, where.source)]
+
+
+def _scaled_twice(layer, value, entered) -> list:
+    """A Finding when the first layer reads images divided by 255 twice: every value a whole
+    number over 255 * 255 = 65025, the brightest at most 1/255, so the model sees nearly
+    black images, its first outputs about 255 times too small, and it learns slowly or not at
+    all (the loss stays at its starting value)."""
+    sample = np.asarray(value.ravel()[::max(1, value.size // 100_000)], np.float64)
+    brightest = float(sample.max())
+    if not (0 <= sample.min() and 16 / 65025 <= brightest <= 1.0001 / 255):
+        return []
+    steps = sample * 65025
+    if not np.all(np.abs(steps - np.round(steps)) < 1e-2):
+        return []
+    output = np.asarray(layer.output._value, np.float64)
+    shape = "x".join(map(str, value.shape))
+    scope = f" in layer {layer.scope}" if layer.scope else ""
+    message = (f"{layer.op.name}{scope}, the first layer, reads pixels {sample.min():.4g} to "
+               f"{brightest:.4g}, a {shape} batch, every value a whole number over 65025 = "
+               f"255 * 255: the images were divided by 255 twice, so the model sees nearly "
+               f"black images (its outputs' std {np.std(output):.3g}; about 1 for inputs "
+               f"scaled to 0-1) and learns slowly or not at all; the batch entered at "
+               f"{_where(entered.source)}; fix: divide the pixels by 255 once, where the "
+               f"batch is made")
+    return [Finding("scaled_twice", message, layer, entered.source)]

@@ -6,7 +6,8 @@ units initialised identical (`symmetry`), a softmax or cross-entropy over the ba
 output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable made inside the
 loop (`loop_variables`), gradients never zeroed (`accumulation`), an evaluation run in
 training mode (`train_mode`), a loss of more than one value (`loss_shape`), a Variable
-rebound to a Tensor by `w = w - lr * g` (`rebound`), on the numpy engine's recordings and
+rebound to a Tensor by `w = w - lr * g` (`rebound`), gradients never applied (`unapplied`),
+images divided by 255 twice (`input_scale`), on the numpy engine's recordings and
 the torch adapter's alike (`op_index.role` reads torch's op names as the numpy engine's).
 The shown step's nodes are walked once (`op_index`); the steps only as far as each check
 needs.
@@ -23,7 +24,8 @@ from .loss_shape import non_scalar_loss
 from .rebound import variables_rebound
 from .op_index import ops_named
 from .symmetry import symmetric_kernels
-from .train_mode import training_mode_in_evaluation
+from .train_mode import inference_mode_in_training, training_mode_in_evaluation
+from .unapplied import gradients_never_applied
 
 
 def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -> list:
@@ -45,7 +47,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + softmax_given_as_logits(by_op, nodes) + logs_of_probabilities(by_op, nodes)
             + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
-            + variables_made_in_loop(steps, nodes) + piled + evaluation)
+            + variables_made_in_loop(steps, nodes) + piled + evaluation
+            + gradients_never_applied(steps) + inference_mode_in_training(steps))
     if ascent is not None:
         more.insert(0, ascent)
     return more + found   # causes first: the symptoms (norms, zeros) follow from them

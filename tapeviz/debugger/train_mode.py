@@ -7,6 +7,8 @@ adapter's `dropout` and `batch_norm` nodes, whose `training` argument says the m
 Keras model, from `model(x, training=True)` copied from the training step into the
 evaluation: a Dropout layer's keep mask (`dropout_mask`), a BatchNormalization layer that
 normalised by the batch (it reads no `moving_variance`) or moved its moving averages.
+The reverse, training steps whose dropout ran in inference mode (`model(x)` in a Keras
+training step, `model.eval()` left on in torch), is said too.
 """
 from __future__ import annotations
 
@@ -101,3 +103,47 @@ def _finding(step, training, fixes) -> Finding:
                + (f" in layer {first.scope}" if first.scope else "")
                + "; fix: " + "; and ".join(fixes))
     return Finding("train_mode_in_evaluation", message, first)
+
+
+def inference_mode_in_training(steps, count: int = 2) -> list:
+    """A Finding when each of the last `count` steps that trained (computed gradients) ran
+    its dropout in inference mode: a Keras Dropout layer that only passed its input on
+    (`model(x)` in the training step: training defaults to False), or torch's dropout with
+    training=False (`model.eval()` left on after an evaluation). The model then trains
+    without the dropout it was given."""
+    trained = [step for step in steps if step.variable_gradients][-count:]
+    if len(trained) < count:
+        return []
+    found = [_dropout_off(step) for step in trained]
+    if not all(found):
+        return []
+    node, torch = found[-1]
+    step = trained[-1]
+    fix = ("call model.train() before training (model.eval() is still on from an "
+           "evaluation)" if torch else "call the model with training=True in the training "
+           "step: model(x, training=True) (model(x) runs Dropout in inference mode)")
+    scope = f" in layer {node.scope}" if node.scope else ""
+    message = (f"step {step.number} trained (it computed gradients), but its dropout{scope} "
+               f"ran in inference mode, as in each of the last {count} training steps: it "
+               f"passes its input on unchanged, so the model trains without the dropout it "
+               f"was given (and overfits as if it had none); at {_where(node.source)}; fix: "
+               f"{fix}")
+    return [Finding("inference_mode_in_training", message, node)]
+
+
+def _dropout_off(step):
+    """(the first dropout node of `step` that ran in inference mode, whether torch's), when
+    none ran in training mode; else None."""
+    off = None
+    for node in (op.node for op in step.ops if op.node.phase == "forward"):
+        name, layer = node.op.name, node.scope.rsplit("/", 1)[-1]
+        if name in _RANDOM and "training" in node.params:   # torch's
+            if node.params["training"]:
+                return None
+            off = off or (node, True)
+        elif layer.startswith("dropout"):   # a Keras Dropout layer's ops
+            if name == "dropout_mask":
+                return None
+            if name == "identity":
+                off = off or (node, False)
+    return off

@@ -1,0 +1,59 @@
+"""Gradients computed and never applied: `optimizer.apply_gradients(...)` (torch's
+`optimizer.step()`) forgotten, so every step computes the same gradients again and the
+weights, and the loss, never move. Nothing is wrong in any one step's values, so no other
+check speaks. Judged on the last few trained steps: each had non-zero gradients for its
+variables and no update op at all.
+"""
+from __future__ import annotations
+
+from operator import attrgetter
+
+import numpy as np
+
+from ..nonfinite import engine_of
+from .findings import Finding
+from .numerics import _where
+from .summary import _array
+
+MIN_STEPS = 3
+_kinds = attrgetter("op.kind")
+_FIX = {"tf": ("tape.gradient", "apply them after tape.gradient: optimizer.apply_gradients("
+               "zip(grads, model.trainable_variables)) (or w.assign_sub(lr * grad))"),
+        "torch": ("loss.backward()", "call optimizer.step() after loss.backward()")}
+
+
+def _updates(step) -> bool:
+    return "update" in map(_kinds, step.nodes)   # (the scan runs in C)
+
+
+def _norm(gradients: dict) -> float:
+    return float(np.sqrt(sum(float(np.sum(np.square(_array(g), dtype=np.float64)))
+                             for g in gradients.values() if g is not None)))
+
+
+def gradients_never_applied(steps) -> list:
+    """A Finding when each of the last MIN_STEPS steps that computed variables' gradients
+    computed non-zero ones and updated nothing."""
+    trained = [step for step in steps if step.variable_gradients][-MIN_STEPS:]
+    if len(trained) < MIN_STEPS or any(map(_updates, reversed(trained))):
+        return []
+    norms = [_norm(step.variable_gradients) for step in trained]
+    if not all(norm > 0 and np.isfinite(norm) for norm in norms):
+        return []
+    last = trained[-1]
+    loss = next((rop.node for rop in reversed(last.ops)
+                 if rop.phase == "forward" and rop.grad is not None), None)
+    if loss is None:
+        return []
+    call, fix = _FIX[engine_of(loss.op)]
+    losses = [step.loss for step in trained]
+    moved = (f" (the loss {losses[0]:.4g} at step {trained[0].number}, {losses[-1]:.4g} at "
+             f"step {last.number}: only the batches differ)" if None not in losses else "")
+    count = len(last.variable_gradients)
+    message = (f"the gradients are never applied: {call} computed the gradients of {count} "
+               f"variable{'s' if count > 1 else ''} in each of the last {len(trained)} steps "
+               f"(norm {norms[-1]:.3g} in step {last.number}), but no update op ran, so the "
+               f"weights never change and the model does not learn{moved}; the loss is made at "
+               f"{_where(loss.source)}; fix: {fix}")
+    return [Finding("gradients_not_applied", message, loss,
+                    variables=list(last.variable_gradients))]
