@@ -52,6 +52,8 @@ def _carried_over(before, step) -> tuple | None:
         return None
     total, mine = _flat(step.variable_gradients, names), _flat(own, names)
     scale = float(np.linalg.norm(total))
+    if not np.isfinite(scale):
+        return None   # NaN/Inf compares with nothing: it says nothing of what was summed
     if scale == 0 or float(np.linalg.norm(total - mine)) <= TOLERANCE * scale:
         return None   # .grad is this pass's alone: zeroed before it
     earlier = _flat(before.variable_gradients, names)

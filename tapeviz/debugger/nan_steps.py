@@ -3,7 +3,8 @@ holds NaN, so the birth is searched from the step before the first non-finite lo
 gradient; when no kept op made it from finite inputs, the first op given it from outside
 (the data, a variable's value: `nan_entry`) is named, with the input and what it was. An
 op inside a VJP is named with the forward op whose VJP ran it and that op's line (the user's
-`tf.sqrt(...)`, not only the `tape.gradient` call).
+`tf.sqrt(...)`, not only the `tape.gradient` call); a gradient the torch adapter's update
+was given is traced to the backward step that made it (autograd runs no recorded op).
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import math
 
 from .findings import Finding
 from .nan_entry import NaNEntry
-from .numerics import _origin, _where, find_nan_origin
+from .numerics import _origin, _where, find_nan_origin, made_by_vjp
 from .summary import all_finite
 
 
@@ -36,6 +37,9 @@ def _first_nan(steps, carried_in: bool, dropped: int) -> Finding | None:
         origin = find_nan_origin([rop.node for rop in step.ops], entered=carried_in)
         if origin is None:
             continue
+        if isinstance(origin, NaNEntry) and origin.node.op.kind == "update":
+            # a gradient given to an update: born in a backward step no recorded op ran
+            origin = next(filter(None, map(made_by_vjp, step.backward_steps)), origin)
         if origin.phase == "backward" and origin.vjp_of is None:
             forward = vjp_of(step, origin.node)
             if forward is not None:

@@ -207,19 +207,30 @@ def _backward_origin(tape, target, sources, output_gradients):
             step = steps[k] if k < len(steps) else None
             return _origin(node, step.index if step else None, step and step.node, step)
     for step in steps:  # a VJP that made non-finite values without running an op
-        grads = [g for g in step.input_grads if g is not None]
-        if all_finite(step.upstream) and any(not all_finite(g) for g in grads) and all(
-                all_finite(x) for x in step.node.inputs):   # else it was given NaN/Inf
-            bad = next(g for g in grads if not all_finite(g))
-            nans, infs = _counts(bad)
-            node = step.node
-            name = _op_name(node)
-            return NaNOrigin(node, "backward", step.index, nans, infs, _input_lines(node.inputs),
-                             node.source, reason(name, node.inputs),
-                             fix(name, node.inputs, engine=engine_of(node.op)),
-                             node, step)
+        origin = made_by_vjp(step)
+        if origin is not None:
+            return origin
     from .nan_entry import backward_entry   # it imports this module
     return backward_entry(_nodes_of(tape), ops, steps)   # given from outside to a VJP's op
+
+
+def made_by_vjp(step) -> NaNOrigin | None:
+    """Backward `step` as the origin when its VJP made NaN/Inf from a finite upstream gradient
+    and finite inputs without an op of its own (torch's autograd runs none the adapter
+    records), named with its forward op and that op's line; None otherwise (it was given
+    NaN/Inf, or made none)."""
+    grads = [g for g in step.input_grads if g is not None]
+    if not (all_finite(step.upstream) and any(not all_finite(g) for g in grads)
+            and all(all_finite(x) for x in step.node.inputs)):
+        return None
+    nans, infs = _counts(next(g for g in grads if not all_finite(g)))
+    node = step.node
+    name = _op_name(node)
+    rule = name + "_grad" if reason(name + "_grad", node.inputs) else name   # sqrt's at 0
+    return NaNOrigin(node, "backward", step.index, nans, infs, _input_lines(node.inputs),
+                     node.source, reason(rule, node.inputs),
+                     fix(rule, node.inputs, getattr(node, "scope", ""), engine_of(node.op)),
+                     node, step)
 
 
 # ---- tf.debugging.enable_check_numerics ------------------------------------------------------

@@ -13,6 +13,16 @@ update, a `record()` block) ends its step at once, as before. A GradScaler's pas
 gradients overflowed is a step the scaler skips (it calls no `optimizer.step()`): it ends
 at once, with no gradients (the optimizer used none), so nothing calls its overflow a NaN
 bug; at a scale of 1 or below the scaler is no longer what overflowed, and its gradients go.
+
+What counts as "a step to come" is read from the code's shape, never guessed from timing:
+a `.step()` call later in the iteration, on a receiver the code names (`opt`, `self.opt_g`,
+`opts[0]`: a name, attributes and constant indices) that is an optimizer or a GradScaler
+now, in the frame that ran the pass or stepped or in one of its callers (`_FRAMES_UP`), or
+inside a function such a frame calls later in the same iteration of its loop
+(`train_d(); train_g()`, each stepping its own optimizer: one training step). A step the
+code cannot name so (`o.step()` in `for o in opts`, an optimizer passed through a container
+built at run time, a call made through a variable holding a function) is not foreseen: that
+iteration is then one Recorder step per optimizer step.
 """
 from __future__ import annotations
 
@@ -92,7 +102,7 @@ def _optimizer_steps(optimizer, args, kwargs) -> None:
     if not _current().passes:
         return
     _settle({id(p) for group in optimizer.param_groups for p in group["params"]})
-    if _steps_later(user_frame(sys._getframe(1))):
+    if _step_to_come(sys._getframe(1)):
         _copy_settled()
     else:
         _send()
@@ -184,14 +194,45 @@ def _steps_later(frame) -> bool:
     in the iterations of the loops it is in (or after them), not inside a loop yet to begin."""
     if frame is None:
         return False
-    receivers = _later_steps(frame.f_code, frame.f_lasti)
-    return any(isinstance(_resolve(frame, receiver), _STEPPERS) for receiver in receivers)
+    receivers, calls = _later_steps(frame.f_code, frame.f_lasti)
+    if any(isinstance(_resolve(frame, receiver), _STEPPERS) for receiver in receivers):
+        return True
+    return any(_function_steps(_resolve(frame, called)) for called in calls)
 
 
-_later: dict = {}   # (id(code), offset) -> (code, the receivers of the `.step` calls after it)
+def _function_steps(function) -> bool:
+    """Whether `function` (a plain Python function or a bound method) calls `.step` on an
+    optimizer or a GradScaler it names through its globals, its closure or `self`."""
+    code = getattr(getattr(function, "__func__", function), "__code__", None)
+    if code is None:
+        return False
+    receivers, _ = _later_steps(code, None)
+    if not receivers:
+        return False
+    func = getattr(function, "__func__", function)
+    names = dict(func.__globals__)
+    names.update(_closure(func))
+    if code.co_argcount and hasattr(function, "__self__"):
+        names[code.co_varnames[0]] = function.__self__
+    return any(isinstance(_lookup(names, receiver), _STEPPERS) for receiver in receivers)
 
 
-def _later_steps(code, offset: int) -> tuple:
+def _closure(func) -> dict:
+    """{free variable: its value} of `func`'s closure, but for those not yet assigned."""
+    found = {}
+    for name, cell in zip(func.__code__.co_freevars, func.__closure__ or ()):
+        try:
+            found[name] = cell.cell_contents
+        except ValueError:   # not yet assigned
+            pass
+    return found
+
+
+_later: dict = {}   # (id(code), offset) -> (code, (the receivers of the `.step` calls after
+#                    it, the functions called after it))
+
+
+def _later_steps(code, offset) -> tuple:
     key = (id(code), offset)   # (a code object's own hash reads its bytecode: ~1 us)
     found = _later.get(key)
     if found is None or found[0] is not code:
@@ -202,50 +243,94 @@ def _later_steps(code, offset: int) -> tuple:
 _LOADS = frozenset({"LOAD_FAST", "LOAD_NAME", "LOAD_GLOBAL", "LOAD_DEREF"})
 
 
-def _scan(code, offset: int) -> tuple:
-    """The receivers (a name, then attributes: `self.opt_g`) of the `.step` calls in `code`
-    after `offset` but in no loop that begins after it (a later training loop's own steps:
-    they end its steps, not this one's)."""
+def _scan(code, offset) -> tuple:
+    """(the receivers (a name, then attributes and constant indices: `self.opt_g`, `opts[0]`)
+    of the `.step` calls in `code` after `offset` but in no loop that begins after it (a
+    later training loop's own steps: they end its steps, not this one's), the functions (named
+    so) it calls after `offset` in the same iteration of the innermost loop around it); for
+    `offset` None, every `.step` call's receiver in `code` and no calls (a function's body)."""
     instructions = list(dis.get_instructions(code))
-    later_loops = [(jump.argval, jump.offset) for jump in instructions   # their jumps back
-                   if "JUMP" in jump.opname and isinstance(jump.argval, int)
-                   and offset < jump.argval < jump.offset]
-    receivers = []
+    back_jumps = [(jump.argval, jump.offset) for jump in instructions
+                  if "JUMP" in jump.opname and isinstance(jump.argval, int)
+                  and jump.argval < jump.offset]
+    if offset is None:
+        later_loops, iteration_end, offset = [], -1, -1
+    else:
+        later_loops = [(start, end) for start, end in back_jumps if offset < start]
+        iteration_end = min((end for start, end in back_jumps if start <= offset < end),
+                            default=-1)
+    receivers, calls = [], []
     for i, instruction in enumerate(instructions):
-        if instruction.offset <= offset or instruction.argval != "step" or \
-                instruction.opname not in ("LOAD_ATTR", "LOAD_METHOD"):
+        if instruction.offset <= offset:
             continue
-        if any(start <= instruction.offset < end for start, end in later_loops):
-            continue
-        receiver = _receiver(instructions, i)
-        if receiver is not None:
-            receivers.append(receiver)
-    return tuple(receivers)
+        if instruction.argval == "step" and instruction.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+            receiver = _receiver(instructions, i)
+            if receiver is not None and not any(start <= instruction.offset < end
+                                                for start, end in later_loops):
+                receivers.append(receiver)
+        elif instruction.opname == "CALL" and instruction.offset < iteration_end:
+            called = _receiver(instructions, _callee(instructions, i) + 1)
+            if called is not None and called not in calls:
+                calls.append(called)
+    return tuple(receivers), tuple(calls)
+
+
+def _callee(instructions, i: int) -> int:
+    """The index of the last instruction that loads the function the CALL at `i` calls: the
+    one before its arguments (each argument a single load; else an index that names
+    nothing)."""
+    before = i - 1
+    while before >= 0 and instructions[before].opname in ("PRECALL", "KW_NAMES"):
+        before -= 1
+    arguments = instructions[i].arg or 0
+    if any(instruction.opname not in _LOADS | {"LOAD_CONST", "LOAD_SMALL_INT"}
+           for instruction in instructions[before - arguments + 1:before + 1]):
+        return -2
+    return before - arguments
+
+
+_SUBSCRIPTS = ("BINARY_SUBSCR", "BINARY_OP")   # (3.14: BINARY_OP's '[]')
 
 
 def _receiver(instructions, i: int):
-    """The expression `instructions[i]`'s attribute is read from, as (name, *attributes), when
-    it is a plain name with attributes; else None."""
-    attributes = []
-    for instruction in reversed(instructions[:i]):
+    """The expression read before `instructions[i]`, as (name, *attributes and ('[]', index)),
+    when it is a plain name with attributes and constant indices; else None."""
+    parts, position = [], i - 1
+    while position >= 0:
+        instruction = instructions[position]
         if instruction.opname in ("LOAD_ATTR", "LOAD_METHOD"):
-            attributes.append(instruction.argval)
+            parts.append(instruction.argval)
+        elif instruction.opname in _SUBSCRIPTS and position > 0 and \
+                (instruction.opname == "BINARY_SUBSCR" or instruction.argrepr == "[]") and \
+                instructions[position - 1].opname in ("LOAD_CONST", "LOAD_SMALL_INT"):
+            position -= 1
+            parts.append(("[]", instructions[position].argval))
         elif instruction.opname in _LOADS:
-            return (instruction.argval, *reversed(attributes))
+            return (instruction.argval, *reversed(parts))
         else:
             return None
+        position -= 1
     return None
 
 
 def _resolve(frame, receiver):
     """The object `receiver` names in `frame` now, or None."""
-    name, *attributes = receiver
     for space in (frame.f_locals, frame.f_globals, frame.f_builtins):
-        if name in space:
-            found = space[name]
-            break
-    else:
-        return None
-    for attribute in attributes:
-        found = getattr(found, attribute, None)
+        if receiver[0] in space:
+            return _lookup(space, receiver)
+    return None
+
+
+def _lookup(names: dict, receiver):
+    """The object `receiver` names among `names`, or None."""
+    name, *parts = receiver
+    found = names.get(name)
+    for part in parts:
+        if isinstance(part, tuple):
+            try:
+                found = found[part[1]]
+            except (TypeError, LookupError):
+                return None
+        else:
+            found = getattr(found, part, None)
     return found

@@ -1,0 +1,138 @@
+"""Bugs and program shapes of PyTorch training loops under the Recorder: a NaN born in a
+backward step is named where it was born (not in the data), and a training iteration that
+steps two optimizers through helper functions or a list is one recorded step."""
+import numpy as np
+import pytest
+
+from programs import line_of
+
+torch = pytest.importorskip("torch")
+import torch.nn as nn  # noqa: E402
+
+import tapeviz.torch  # noqa: E402,F401  (the adapter: torch ops heard while the Recorder listens)
+from tapeviz.debugger import Recorder, diagnose  # noqa: E402
+
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning")
+
+
+def test_a_nan_born_in_a_backward_step_is_named_there_not_in_the_input_batch():
+    torch.manual_seed(0)
+    x = torch.randn(16, 3)
+    y = x[:, :1] * 2
+    model = nn.Linear(3, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with Recorder() as rec:
+        for _ in range(3):
+            optimizer.zero_grad()
+            out = model(x)
+            gap = torch.sqrt((out - out.detach()).pow(2).sum())  # BUG: sqrt(0)'s gradient
+            loss = ((out - y) ** 2).mean() + 0.1 * gap
+            loss.backward()
+            optimizer.step()
+    assert np.isfinite(rec.steps[0].loss) and not np.isfinite(rec.steps[1].loss)
+    found = diagnose(rec)
+    assert "accumulated_gradients" not in [f.kind for f in found]   # zero_grad is called
+    [nan] = [f for f in found if f.kind == "nan"]
+    assert nan.message.startswith("sqrt produced inf in backward, in the VJP of sqrt (")
+    assert "sqrt's gradient 0.5 / sqrt(x) is infinite where x = 0" in nan.message
+    assert "fix: add an epsilon inside the root: torch.sqrt(x + 1e-12)" in nan.message
+    assert "first in step 1" in nan.message
+    assert "input batch" not in nan.message
+    assert nan.source.lineno == line_of(__file__, "# BUG: sqrt(0)'s gradient")
+
+
+def gan():
+    torch.manual_seed(0)
+    generator = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    critic = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 1))
+    return (generator, critic, torch.optim.Adam(generator.parameters(), 1e-3),
+            torch.optim.Adam(critic.parameters(), 1e-3), nn.BCEWithLogitsLoss(),
+            torch.randn(32, 2) + 3)
+
+
+def test_a_gan_trained_by_two_helper_functions_is_one_step_an_iteration():
+    generator, critic, opt_g, opt_d, bce, real = gan()
+
+    def train_d():
+        opt_d.zero_grad()
+        fake = generator(torch.randn(32, 4)).detach()
+        loss = bce(critic(real), torch.ones(32, 1)) + bce(critic(fake), torch.zeros(32, 1))
+        loss.backward()
+        opt_d.step()
+
+    def train_g():
+        opt_g.zero_grad()
+        bce(critic(generator(torch.randn(32, 4))), torch.ones(32, 1)).backward()
+        opt_g.step()
+
+    with Recorder() as rec:
+        for _ in range(3):
+            train_d()
+            train_g()
+    assert len(rec) == 3
+    names = set(rec.steps[-1].variable_gradients)
+    assert {"0.weight", "Sequential_1/0.weight"} <= names   # both models' parameters
+
+
+def test_a_gan_stepping_optimizers_by_their_index_in_a_list_is_one_step_an_iteration():
+    generator, critic, opt_g, opt_d, bce, real = gan()
+    opts = [opt_d, opt_g]
+    with Recorder() as rec:
+        for _ in range(3):
+            opts[0].zero_grad()
+            opts[1].zero_grad()
+            fake = generator(torch.randn(32, 4))
+            loss_d = bce(critic(real), torch.ones(32, 1)) + \
+                bce(critic(fake.detach()), torch.zeros(32, 1))
+            loss_d.backward()
+            opts[0].step()
+            bce(critic(fake), torch.ones(32, 1)).backward()
+            opts[1].step()
+    assert len(rec) == 3
+
+
+def test_a_helper_stepping_one_optimizer_is_one_step_a_call_though_another_steps_after_the_loop():
+    generator, critic, opt_g, opt_d, bce, real = gan()
+
+    def train_step():
+        opt_d.zero_grad()
+        bce(critic(real), torch.ones(32, 1)).backward()
+        opt_d.step()
+
+    def fine_tune():
+        opt_g.zero_grad()
+        bce(critic(generator(torch.randn(32, 4))), torch.ones(32, 1)).backward()
+        opt_g.step()
+
+    with Recorder() as rec:
+        for _ in range(4):
+            train_step()
+        fine_tune()   # after the loop: no part of its iterations
+    assert len(rec) == 5
+
+
+def test_training_after_an_evaluation_that_left_model_eval_on_is_said_to_train_without_dropout():
+    torch.manual_seed(0)
+    x, y = torch.randn(32, 4), torch.randint(0, 3, (32,))
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    model.eval()   # an evaluation before training, and no model.train() after it
+    with torch.no_grad():
+        model(x)
+
+    def train(steps=3):
+        with Recorder() as rec:
+            for _ in range(steps):
+                optimizer.zero_grad()
+                loss = nn.functional.cross_entropy(model(x), y)  # BUG: eval mode
+                loss.backward()
+                optimizer.step()
+        return rec
+
+    [finding] = [f for f in diagnose(train()) if f.kind == "inference_mode_in_training"]
+    assert "ran in inference mode, as in each of the last 2 training steps" in finding.message
+    assert finding.source.lineno == line_of(__file__, "# BUG: eval mode")
+    assert finding.message.endswith("fix: call model.train() before training (model.eval() is "
+                                    "still on from an evaluation)")
+    model.train()
+    assert [f for f in diagnose(train()) if f.kind == "inference_mode_in_training"] == []
