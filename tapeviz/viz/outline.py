@@ -132,6 +132,8 @@ class _Outline:
         boxes = []
         for first, length in zip(firsts.tolist(), lengths.tolist()):
             self.box_run(prefix, names, e_item, e_start, e_stop, first, length, boxes)
+        if len(boxes) > max_nodes:   # blocks told apart by their first two: too many boxes
+            raise _Unsure
         return self.connect(boxes)
 
     def box_run(self, prefix, names, e_item, e_start, e_stop, first, length, boxes) -> None:
