@@ -22,12 +22,15 @@ The rebound-Variable check (`w = w - lr * g`), added next, read every step's gra
 sources: 9.92M / 10.25M (+1.7% on the 60-step regression); walking back from the last step
 while its sources hold a Tensor (a correct program's: one step), 9.90M / 10.08M.
 
-Run: python bench/bench_diagnose.py (needs valgrind)
+Run: python bench/bench_diagnose.py (needs valgrind); --found: what diagnose says of each bug
+planted this round (no valgrind)
 """
 from __future__ import annotations
 
 import sys
 import warnings
+
+import numpy as np
 
 import instructions  # this folder
 import tapeviz as tf
@@ -57,17 +60,88 @@ def guide_cnn() -> Recorder:
     return rec
 
 
-def huber_regression() -> Recorder:
+def huber_regression(learning_rate: float = 0.01, steps: int = 60) -> Recorder:
     data, _ = synthetic_birth_life()
     w, b = tf.Variable(0.0), tf.Variable(0.0)
-    optimizer = tf.keras.optimizers.SGD(0.01)
+    optimizer = tf.keras.optimizers.SGD(learning_rate)
+    rows = np.resize(np.arange(len(data)), steps)   # (past the data: passes over it again)
     with Recorder() as rec:
-        for x_i, y_i in zip(data[:60, 0], data[:60, 1]):
+        for x_i, y_i in zip(data[rows, 0], data[rows, 1]):
             with tf.GradientTape() as tape:
                 t = y_i - (x_i * w + b)
                 loss = t ** 2 if tf.abs(t) <= 1.0 else 2 * tf.abs(t) - 1.0
             optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
     return rec
+
+
+# ---- the planted bugs of this round: what diagnose says of each (`--found`) ------------------
+def _digits(scale: float = 255.0, count: int = 192):
+    (images, labels), _ = load_digits()
+    pixels = tf.cast(images[:count, ..., None] / 255, tf.float32) * (255.0 / scale)
+    return tf.data.Dataset.from_tensor_slices((pixels, tf.cast(labels[:count], tf.int64)))
+
+
+def _guide(dataset, dropout=False, apply=True, training=True, hand_written=False) -> Recorder:
+    tf.random.set_seed(0)
+    layers = [tf.keras.layers.Conv2D(16, [3, 3], activation="relu",
+                                     input_shape=(None, None, 1)),
+              tf.keras.layers.Conv2D(16, [3, 3], activation="relu"),
+              tf.keras.layers.GlobalAveragePooling2D(), tf.keras.layers.Dense(10)]
+    model = tf.keras.Sequential(layers[:3] + [tf.keras.layers.Dropout(0.5)] * dropout
+                                + layers[3:])
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with Recorder() as rec:
+        for x, y in dataset.batch(32).take(6):
+            with tf.GradientTape() as tape:
+                logits = model(x, training=training)
+                loss = (-tf.reduce_mean(tf.reduce_sum(tf.one_hot(y, 10) * tf.math.log(
+                    tf.nn.softmax(logits)), axis=1)) if hand_written else loss_object(y, logits))
+            grads = tape.gradient(loss, model.trainable_variables)
+            if apply:
+                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return rec
+
+
+def _regression(steps: int, learning_rate, axis=None) -> Recorder:
+    data, _ = synthetic_birth_life()
+    x, y = tf.constant(data[:, :1]), tf.constant(data[:, 1:])
+    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
+    optimizer = tf.keras.optimizers.SGD(learning_rate)
+    with Recorder() as rec:
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(y - (tf.matmul(x, w) + b)), axis=axis)
+            optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+    return rec
+
+
+PLANTED = {   # bug: (the program that has it, the finding that names it)
+    "Huber regression at learning rate 1.0": (lambda: huber_regression(1.0, 380),
+                                              "oscillation"),
+    "reduce_mean over the wrong axis, 25 steps": (lambda: _regression(25, 0.01, axis=1),
+                                                   "non_scalar_loss"),
+    "log of softmax written by hand": (lambda: _guide(_digits(), hand_written=True),
+                                       "log_of_probability"),
+    "images divided by 255 twice": (lambda: _guide(_digits(255.0 * 255.0)), "scaled_twice"),
+    "apply_gradients forgotten": (lambda: _guide(_digits(), apply=False),
+                                  "gradients_not_applied"),
+    "Dropout model trained with model(x)": (lambda: _guide(_digits(), dropout=True,
+                                                           training=False),
+                                            "inference_mode_in_training"),
+    "learning-rate schedule jumping 100x": (lambda: _regression(
+        12, tf.keras.optimizers.schedules.PiecewiseConstantDecay([5], [0.01, 1.0])),
+        "divergence"),
+}
+
+
+def found() -> None:
+    """Each planted bug's program recorded, and the kinds diagnose gives (the one that names
+    the bug first)."""
+    warnings.simplefilter("ignore")
+    for bug, (program, kind) in PLANTED.items():
+        kinds = [f.kind for f in diagnose(program())]
+        print(f"  {'found' if kind in kinds else 'MISSED':6} {bug}: {', '.join(kinds)}")
 
 
 def worker(name: str) -> None:
@@ -89,5 +163,7 @@ def main() -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--count"]:
         worker(sys.argv[2])
+    elif sys.argv[1:2] == ["--found"]:
+        found()
     else:
         main()

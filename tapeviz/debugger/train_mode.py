@@ -114,10 +114,13 @@ def inference_mode_in_training(steps, count: int = 2) -> list:
     trained = [step for step in steps if step.variable_gradients][-count:]
     if len(trained) < count:
         return []
-    found = [_dropout_off(step) for step in trained]
-    if not all(found):
-        return []
-    node, torch = found[-1]
+    found = []
+    for step in reversed(trained):   # the last first: most programs stop there
+        off = _dropout_off(step)
+        if off is None:
+            return []
+        found.append(off)
+    node, torch = found[0]
     step = trained[-1]
     fix = ("call model.train() before training (model.eval() is still on from an "
            "evaluation)" if torch else "call the model with training=True in the training "
@@ -135,7 +138,9 @@ def _dropout_off(step):
     """(the first dropout node of `step` that ran in inference mode, whether torch's), when
     none ran in training mode; else None."""
     off = None
-    for node in (op.node for op in step.ops if op.node.phase == "forward"):
+    for node in step.nodes:
+        if node.phase != "forward":
+            continue
         name, layer = node.op.name, node.scope.rsplit("/", 1)[-1]
         if name in _RANDOM and "training" in node.params:   # torch's
             if node.params["training"]:
