@@ -12,6 +12,9 @@ function focusable(node) {
   const label = tip ? tip.getAttributeNS("http://www.w3.org/1999/xlink", "title")
     || tip.getAttribute("title") : "";
   node.setAttribute("tabindex", "-1");
+  // the notebook's shortcuts skip keys pressed on it (Lumino looks from the key's target up):
+  // Notebook 7's ArrowDown selected the next cell and took the focus from the graph
+  node.setAttribute("data-lm-suppress-shortcuts", "true");
   node.setAttribute("role", "button");
   node.setAttribute("aria-label", (label || node.id).replace(/\n+/g, "; "));
 }
@@ -25,23 +28,30 @@ function shiftInto(lo, hi, start, end, margin = 12) {
 }
 
 // The "more" hint goes to the first place along the pane's edges (bottom left, bottom right,
-// bottom middle, then the top's) where it covers no node and no edge label; where each
-// place covers some, to the one that covers least.
+// bottom middle, then the top's) where it covers no node and no edge label. Where each place
+// covers some (a graph opened on its busiest stretch: legible.js, openingX), it says less,
+// "more: drag or scroll", in the place that covers least.
+const HINTS = ["more: drag or scroll · Ctrl+scroll zooms · Fit goes back", "more: drag or scroll"];
 function placeHint(container, hint, svg) {
   const r = container.getBoundingClientRect();
-  const w = hint.offsetWidth, hh = hint.offsetHeight;
   const drawn = [...svg.querySelectorAll("g.node, g.edge text")].map((e) => e.getBoundingClientRect())
     .filter((q) => q.right > r.left && q.left < r.right && q.bottom > r.top && q.top < r.bottom);
-  const covered = (x, y) => drawn.reduce((sum, q) => sum
-    + Math.max(0, Math.min(r.left + x + w, q.right) - Math.max(r.left + x, q.left))
-    * Math.max(0, Math.min(r.top + y + hh, q.bottom) - Math.max(r.top + y, q.top)), 0);
-  const bottom = r.height - hh - 6, right = r.width - w - 8, middle = (r.width - w) / 2;
-  const places = [[8, bottom], [right, bottom], [middle, bottom], [right, 6], [8, 6], [middle, 6]];
-  let best = places[0], least = Infinity;
-  for (const [x, y] of places) {
-    const area = covered(x, y);
-    if (area < least) { best = [x, y]; least = area; }
-    if (area === 0) break;
+  let best = null, least = Infinity;
+  for (const text of HINTS) {
+    hint.textContent = text;
+    const w = hint.offsetWidth, hh = hint.offsetHeight;
+    const covered = (x, y) => drawn.reduce((sum, q) => sum
+      + Math.max(0, Math.min(r.left + x + w, q.right) - Math.max(r.left + x, q.left))
+      * Math.max(0, Math.min(r.top + y + hh, q.bottom) - Math.max(r.top + y, q.top)), 0);
+    const bottom = r.height - hh - 6, right = r.width - w - 8, middle = (r.width - w) / 2;
+    least = Infinity;
+    for (const [x, y] of [[8, bottom], [right, bottom], [middle, bottom], [right, 6], [8, 6],
+      [middle, 6]]) {
+      const area = covered(x, y);
+      if (area < least) { best = [x, y]; least = area; }
+      if (area === 0) break;
+    }
+    if (least === 0) break;
   }
   Object.assign(hint.style, { left: `${Math.max(0, best[0])}px`, top: `${Math.max(0, best[1])}px`,
     bottom: "auto" });
@@ -120,8 +130,7 @@ export function panZoom(container, onClick) {
   // shown while the view cuts the graph, so nobody takes the part in view for all of it; it
   // sits where it covers no node and no edge label (placeHint), found again a frame after
   // the view moves
-  const more = h("div", { class: "tv-more", "aria-hidden": "true" },
-    "more: drag or scroll · Ctrl+scroll zooms · Fit goes back");
+  const more = h("div", { class: "tv-more", "aria-hidden": "true" }, HINTS[0]);
   let hintFrame = 0;
   function apply(b) {
     box = b;
