@@ -44,8 +44,31 @@ def nested_tape(blocks: int):
     return tape
 
 
+def keras_tape(layers: int):
+    """A Keras stack of identical Dense layers on one input constant, and its loss."""
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu")
+                                 for _ in range(layers)])
+    with tf.GradientTape(persistent=True) as tape:
+        tf.reduce_sum(model(tf.ones((2, 8))))
+    return tape
+
+
+def residual_tape(blocks: int):
+    """Blocks each with its own variable, adding to what came in; the input a constant."""
+    with tf.GradientTape(persistent=True) as tape:
+        h = tf.ones((1, 4))
+        for block in range(blocks):
+            with tf.name_scope(f"res_{block}"):
+                w = tf.Variable(tf.eye(4), name=f"w{block}")
+                h = h + tf.tanh(tf.matmul(h, w))
+        tf.reduce_sum(h)
+    return tape
+
+
 @pytest.mark.parametrize("make", [lambda: blocks_tape(60), lambda: nested_tape(60),
-                                  lambda: blocks_tape(30, scope="stage{}")])
+                                  lambda: blocks_tape(30, scope="stage{}"),
+                                  lambda: keras_tape(20), lambda: residual_tape(30)],
+                         ids=["blocks", "nested", "stages", "keras", "residual"])
 def test_the_outline_draws_what_the_collapsed_table_draws(make):
     tape = make()
     view = outline(tape, MAX_NODES)

@@ -269,10 +269,13 @@ class _Outline:
                         self.edge(merged, ids[src], ids[number], tensor)
             if type(made) is list:
                 gid, label, first, last, scope = made
-                per_block = (scanned[0][1] - scanned[0][0])
-                nodes = per_block + sum(1 for leaf in leaves if leaf_box[leaf][1] == 0)
-                made = self.group(gid, label, first, last, scope, range(nodes * repeat),
-                                  per_block * repeat, repeat)
+                ops = (scanned[0][1] - scanned[0][0]) * repeat
+                # leaves: the first block's, and the second's for each block after it (the
+                # first also reads what comes into the box: the model's input)
+                firsts = sum(1 for leaf in leaves if leaf_box[leaf][1] == 0)
+                members = ops + firsts + (len(leaves) - firsts) * (repeat - 1)
+                made = self.group(gid, label, first, last, scope, range(members), ops,
+                                  repeat)
             shown[made.id] = made
         return Graph(shown, list(merged.values()))
 
