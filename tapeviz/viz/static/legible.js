@@ -25,10 +25,10 @@ export function legibleScale(home, width, heights) {
 }
 
 // Where, sideways (its left x in SVG units), a view `w` wide and reaching down to `bottom`
-// opens on a graph wider than it: on the stretch that holds the most ops of the rows in view
-// (variables and constants are not counted), its leftmost when several hold as many, within
-// the graph `home`. A concat of twenty variables drew its "20 inputs" box and the concat
-// right of them: the left end showed variables and groups alone.
+// opens on a graph wider than it: the leftmost view that holds the stretch holding the most
+// ops of the rows in view (variables and constants are not counted; the leftmost stretch when
+// several hold as many), within the graph `home`. A concat of twenty variables drew its
+// "20 inputs" box and the concat right of them: the left end showed variables and groups alone.
 export function openingX(svg, home, w, bottom) {
   const margin = Math.min(60, w / 4);   // a box's centre this far inside: most of it shows
   const toSvg = svg.getScreenCTM() && svg.getScreenCTM().inverse();
@@ -47,6 +47,7 @@ export function openingX(svg, home, w, bottom) {
     if (j - i > most) { most = j - i; stretch = [xs[i], xs[j - 1]]; }
   }
   if (!stretch) return home.x;
-  const centred = (stretch[0] + stretch[1]) / 2 - w / 2;
-  return Math.min(home.x + home.w - w, Math.max(home.x, centred));
+  // the leftmost view that holds the stretch: the graph's left end when it can (a view centred
+  // on the stretch cut the first row's constant in two)
+  return Math.min(home.x + home.w - w, Math.max(home.x, stretch[1] + margin - w));
 }
