@@ -30,6 +30,11 @@ CHAIN_LENGTH = 10
 # producer, each op's input count and op number cost ~+9.7% (list columns, by one record's
 # count) to +19% (array('q'), measured) and was left out (bench_viz.py says what it would
 # have bought).
+# TF's truediv of int8/int16/uint8 (float32 quotients, not numpy's float64) as truediv's forward,
+# a Python function where it was operator.truediv: predicted +0.2% (one frame for each of the
+# iteration's two divisions); 430.0k -> 431.8k instructions an iteration (+0.4%, valgrind, two
+# runs each, the same tree with and without; 433.0k, +0.7%, when it read every x's dtype: a
+# float scalar's type is checked first now).
 
 
 def chain(lib, x):

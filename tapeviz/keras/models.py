@@ -2,7 +2,7 @@
 
 A `Model` is a `Layer` (its sublayers are found by attribute tracking) plus the
 training loop of `training.Trainer`. Subclass it and define `call`, or stack layers in
-a `Sequential`. The functional API (`Model(inputs, outputs)`) is not supported.
+a `Sequential`, or join layers called on `Input`s: `Model(inputs, outputs)` (functional.py).
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ..dispatch import name_scope, unrecorded
 from ..errors import DTypeError, describe
 from ..pytorch_habits import forward_not_call
 from .layers.base import Layer, _dedup
+from .keras_tensor import KerasTensor
 from .layers.core import InputLayer
 from .training import Trainer
 
@@ -35,11 +36,17 @@ class Model(Trainer, Layer):
     (TensorShape([3, 2]), 4)
     """
 
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from .functional import Functional   # it subclasses Model
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
     def __init__(self, *args, **kwargs):
         if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError("tapeviz.keras.Model(inputs, outputs): the functional API "
-                                      "is not supported; subclass Model and define call(), or "
-                                      "use Sequential")
+            raise NotImplementedError(f"{type(self).__name__}: a subclass of Model given inputs "
+                                      f"and outputs is not supported; call "
+                                      f"tf.keras.Model(inputs, outputs) itself, or define call()")
         super().__init__(**kwargs)
         self.compiled_loss = None
         self.compiled_metrics = None
@@ -164,6 +171,8 @@ class Sequential(Model):
 
     def add(self, layer) -> None:
         """Append a layer; the model builds as soon as the input shape is known."""
+        if isinstance(layer, KerasTensor) and isinstance(layer._call.layer, InputLayer):
+            layer = layer._call.layer   # Sequential([tf.keras.Input((3,)), ...])
         if isinstance(layer, InputLayer):
             if self._layers:
                 raise ValueError("An InputLayer must be the first layer of a Sequential model")

@@ -124,11 +124,26 @@ multiply = defop("multiply", _multiply, label="×", broadcasting=True,
                  vjp=(lambda g, ans, x, y: square_grad(x, g) if x is y else g * y,
                       lambda g, ans, x, y: None if x is y else g * x),
                  doc="x * y elementwise; broadcasts like numpy.")
+def _integer_quotient_dtype(dtype):
+    """The float integers divide in, as TF's truediv casts them: float32 up to 16 bits."""
+    return np.float32 if dtype.itemsize <= 2 else np.float64
+
+
+_FLOAT_SCALARS = frozenset((np.float16, np.float32, np.float64))
+
+
+def _true_divide(x, y):
+    if type(x) not in _FLOAT_SCALARS and x.dtype.kind in "iu":   # no dtype read for `y / 2.0`
+        return np.true_divide(x, y, dtype=_integer_quotient_dtype(x.dtype))
+    return x / y
+
+
 # the op of `/` and tf.divide (which convert a non-tensor x to y's dtype, as TF's do);
 # tf.math.truediv is the function below
-divide = defop("truediv", operator.truediv, label="÷", broadcasting=True, domain=POSITIVE,
+divide = defop("truediv", _true_divide, label="÷", broadcasting=True, domain=POSITIVE,
                vjp=(lambda g, ans, x, y: g / y, lambda g, ans, x, y: -g * ans / y),
-               doc="x / y elementwise (integers divide to float64, as in TF).")
+               doc="x / y elementwise (integers divide to float32 up to 16 bits, else float64, "
+                   "as in TF).")
 
 
 def add(x, y, name=None):
@@ -164,7 +179,7 @@ def _divide_no_nan_forward(x, y):
     if kind == "b":
         raise refused_bools("divide_no_nan")
     if kind in "iu":
-        wide = np.float32 if x.dtype.itemsize <= 2 else np.float64
+        wide = _integer_quotient_dtype(x.dtype)
         x, y = np.asarray(x, wide), np.asarray(y, wide)
     with np.errstate(divide="ignore", invalid="ignore"):
         quotient = np.true_divide(x, y)

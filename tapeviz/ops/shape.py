@@ -420,9 +420,10 @@ def shape(input, out_type=dtypes.int32, name=None):
 
 
 def size(input, out_type=dtypes.int32, name=None):
-    """The number of elements of `input`, as a scalar integer tensor."""
-    return wrap(_index_type("size", out_type).type(np.size(arguments.array_of("size", "input",
-                                                                             input))))
+    """The number of elements of `input`, as a scalar of `out_type` (any dtype: TF casts the
+    count, where tf.shape takes int32 or int64 only)."""
+    dtype = arguments.dtype("size", "out_type", out_type, optional=False)
+    return wrap(dtype._np.type(np.size(arguments.array_of("size", "input", input))))
 
 
 def rank(input, name=None):

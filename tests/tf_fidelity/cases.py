@@ -2856,3 +2856,543 @@ add_case("keras.layers.TimeDistributed/gru_then_dense_shape", lambda tf: tf.kera
     .shape.as_list(), grad=False)
 add_case("keras.layers.TimeDistributed/rank2_input", lambda tf, x: tf.keras.layers.
          TimeDistributed(tf.keras.layers.Dense(2))(x), f32(2, 3), op="TimeDistributed")
+
+
+# ---- a student's TF 2 eager code: the autodiff guides, Keras basics, tf.data, common ops ------
+def _tape_watch_accessed_off(tf):
+    a, b = tf.Variable(2.0, name="a"), tf.Variable(3.0, name="b")
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(a)
+        y = a * a + b * b
+    return [tape.gradient(y, [a, b]), [v.name for v in tape.watched_variables()]]
+
+
+def _tape_not_trainable(tf):
+    w = tf.Variable(2.0, trainable=False)
+    v = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = w * v
+    return [tape.gradient(y, [w, v]), len(tape.watched_variables()), w.trainable]
+
+
+def _tape_integer_variable(tf):
+    n = tf.Variable(2)
+    with tf.GradientTape() as tape:
+        y = tf.cast(n, tf.float32) * 3.0
+    return tape.gradient(y, n)
+
+
+def _tape_integer_variable_watched(tf):
+    n = tf.Variable(2)
+    with tf.GradientTape() as tape:
+        tf.cast(n, tf.float32) * 3.0
+    return [v.dtype.name for v in tape.watched_variables()]
+
+
+def _tape_after_assign(tf):
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        x.assign_add(1.0)
+        y = x * x
+    return [tape.gradient(y, x), x]
+
+
+def _tape_python_branch(tf, x):
+    v = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        total = tf.constant(0.0)
+        for i in range(3):
+            if i % 2 == 0:
+                total += tf.reduce_sum(v * float(i + 1))
+            else:
+                total += tf.reduce_sum(v * v)
+    return tape.gradient(total, v)
+
+
+def _tape_cond_variable(tf, x):
+    v = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        y = tf.cond(tf.reduce_sum(v) > 0, lambda: tf.reduce_sum(v * v), lambda: tf.reduce_sum(v))
+    return tape.gradient(y, v)
+
+
+def _tape_nonscalar_target(tf, x):
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = x * x
+        z = {"a": tf.sin(x), "b": 2.0 * x}
+    return [tape.gradient(y, x), tape.gradient(z, x)]
+
+
+def _tape_jacobian_variable(tf, x):
+    w = tf.Variable(spread((3, 2), seed=3))
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.matmul(x, w)
+        unrelated = tf.constant(3.0) * 2.0
+    return [tape.jacobian(y, w), tape.jacobian(unrelated, w),
+            tape.jacobian(y, [w, x])]
+
+
+def _tape_jacobian_zero(tf, x):
+    other = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = x * 2.0
+    return tape.jacobian(y, other, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+
+def _tape_hessian(tf, x):
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(x ** 3) + tf.reduce_prod(x)
+        g = inner.gradient(y, x)
+    return outer.jacobian(g, x)
+
+
+def _tape_batch_jacobian_layer(tf, x):
+    layer = tf.keras.layers.Dense(2, activation="tanh",
+                                  kernel_initializer=tf.constant_initializer(spread((3, 2))))
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = layer(x)
+    return tape.batch_jacobian(y, x)
+
+
+def _tape_reset(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        a = x * 2.0
+        tape.reset()
+        tape.watch(x)
+        b = x * x
+    return tape.gradient(a + b, x)
+
+
+def _tape_gradient_twice(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    tape.gradient(y, x)
+    return tape.gradient(y, x)
+
+
+def _tape_int_target(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = tf.cast(x, tf.int32)
+    return tape.gradient(y, x)
+
+
+STUDENT_TAPE = {
+    "watch_accessed_variables_off": (_tape_watch_accessed_off, ()),
+    "variable_not_trainable": (_tape_not_trainable, ()),
+    "integer_variable": (_tape_integer_variable, ()),
+    "integer_variable_watched": (_tape_integer_variable_watched, ()),
+    "after_assign_add": (_tape_after_assign, ()),
+    "python_branches": (_tape_python_branch, (f32(3),)),
+    "cond_on_variable": (_tape_cond_variable, (f32(3, low=0.1, high=2),)),
+    "nonscalar_and_dict_targets": (_tape_nonscalar_target, (f32(3),)),
+    "jacobian_variable": (_tape_jacobian_variable, (f32(2, 3),)),
+    "jacobian_unconnected_zero": (_tape_jacobian_zero, (f32(3),)),
+    "hessian_by_jacobian": (_tape_hessian, (f32(3, low=0.5, high=1.5),)),
+    "batch_jacobian_dense": (_tape_batch_jacobian_layer, (f32(4, 3),)),
+    "reset": (_tape_reset, (f32(3),)),
+    "gradient_twice_not_persistent": (_tape_gradient_twice, (f32(3),)),
+    "integer_target": (_tape_int_target, (f32(3),)),
+}
+for _name, (_fn, _inputs) in STUDENT_TAPE.items():
+    add_case(f"GradientTape/student_{_name}", _fn, *_inputs, grad=False, op="gradient")
+
+
+def _sequential_variables(tf):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4),
+                                 tf.keras.layers.BatchNormalization(),
+                                 tf.keras.layers.Dense(2)])
+    model.layers[0].trainable = False
+    return [[tuple(v.shape) for v in model.trainable_variables],
+            [tuple(v.shape) for v in model.non_trainable_variables],
+            [tuple(v.shape) for v in model.variables], model.count_params(),
+            len(model.layers), [layer.trainable for layer in model.layers]]
+
+
+def _sequential_add(tf):
+    model = tf.keras.Sequential()
+    model.add(tf.keras.layers.Dense(3, input_shape=(2,)))
+    model.add(tf.keras.layers.Dense(1))
+    return [model.output_shape, [tuple(v.shape) for v in model.trainable_variables],
+            len(model.layers)]
+
+
+def _functional_model(tf, x):
+    inputs = tf.keras.Input(shape=(3,))
+    hidden = tf.keras.layers.Dense(4, activation="relu", kernel_initializer=tf.constant_initializer(
+        spread((3, 4), seed=5)))(inputs)
+    outputs = tf.keras.layers.Dense(2, kernel_initializer=tf.constant_initializer(
+        spread((4, 2), seed=6)))(hidden)
+    model = tf.keras.Model(inputs=inputs, outputs=outputs)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(x) ** 2)
+    return [model(x), tape.gradient(loss, model.trainable_variables),
+            [tuple(v.shape) for v in model.trainable_variables], len(model.layers)]
+
+
+def _layer_not_trainable_gradient(tf, x):
+    dense = tf.keras.layers.Dense(2, kernel_initializer=tf.constant_initializer(spread((3, 2))))
+    dense.build((None, 3))
+    dense.trainable = False
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(dense(x))
+    return [tape.gradient(y, dense.kernel), len(dense.trainable_weights),
+            len(dense.non_trainable_weights)]
+
+
+def _custom_layer(tf, x):
+    class Linear(tf.keras.layers.Layer):
+        def __init__(self, units):
+            super().__init__()
+            self.units = units
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1], self.units),
+                                     initializer="ones", trainable=True)
+            self.b = self.add_weight(shape=(self.units,), initializer="zeros")
+            self.steps = self.add_weight(shape=(), initializer="zeros", trainable=False)
+
+        def call(self, inputs):
+            return tf.matmul(inputs, self.w) + self.b
+
+    layer = Linear(2)
+    return [layer(x), len(layer.trainable_weights), len(layer.non_trainable_weights),
+            [tuple(w.shape) for w in layer.weights]]
+
+
+def _custom_model_order(tf, x):
+    class Net(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.second = tf.keras.layers.Dense(2)
+            self.first = tf.keras.layers.Dense(3)
+
+        def call(self, inputs):
+            return self.second(self.first(inputs))
+
+    net = Net()
+    net(x)
+    return [tuple(v.shape) for v in net.trainable_variables]
+
+
+STUDENT_KERAS = {
+    "Sequential/student_variables": (_sequential_variables, ()),
+    "Sequential/student_add": (_sequential_add, ()),
+    "Model/student_functional": (_functional_model, (f32(2, 3),)),
+    "layers.Dense/student_not_trainable": (_layer_not_trainable_gradient, (f32(2, 3),)),
+    "layers.Layer/student_add_weight": (_custom_layer, (f32(2, 3),)),
+    "Model/student_attribute_order": (_custom_model_order, (f32(2, 4),)),
+}
+for _name, (_fn, _inputs) in STUDENT_KERAS.items():
+    add_case(f"keras.{_name}", _fn, *_inputs, grad=False)
+
+
+def _metric_lifecycle(tf, make, *batches):
+    metric = make(tf)
+    first = metric.result()
+    for batch in batches:
+        metric.update_state(*batch)
+    seen = metric.result()
+    metric.reset_state()
+    again = metric(*batches[0])
+    return [first, seen, again, metric.result(), len(metric.variables)]
+
+
+STUDENT_METRICS = {
+    "Mean/student_lifecycle": (lambda tf: tf.keras.metrics.Mean(name="loss"),
+                               [[2.0], [[4.0, 6.0]]]),
+    "SparseCategoricalAccuracy/student_lifecycle": (
+        lambda tf: tf.keras.metrics.SparseCategoricalAccuracy(),
+        [[[1], [[0.2, 0.8]]], [[0, 1], [[0.6, 0.4], [0.9, 0.1]]]]),
+    "Mean/student_integers": (lambda tf: tf.keras.metrics.Mean(), [[np.array([1, 2], np.int32)]]),
+    "Accuracy/student_lifecycle": (lambda tf: tf.keras.metrics.Accuracy(), [[[1, 2], [1, 3]]]),
+}
+for _name, (_make, _batches) in STUDENT_METRICS.items():
+    add_case(f"keras.metrics.{_name}", lambda tf, _m=_make, _b=_batches: _metric_lifecycle(
+        tf, _m, *_b), grad=False)
+add_case("keras.metrics.Mean/variable_names", lambda tf: [
+    v.name for v in tf.keras.metrics.Mean(name="loss").variables], grad=False)
+
+
+def _optimizer_schedule(tf, make_optimizer):
+    w = tf.Variable([1.0, -2.0])
+    optimizer = make_optimizer(tf)
+    rates = []
+    for _ in range(4):
+        optimizer.apply_gradients([(tf.constant([0.5, 0.25]), w)])
+        rates.append(tf.cast(optimizer.learning_rate, tf.float32))
+    return [w, rates, optimizer.iterations]
+
+
+STUDENT_OPTIMIZERS = {
+    "SGD/student_exponential_decay": lambda tf: tf.keras.optimizers.SGD(
+        tf.keras.optimizers.schedules.ExponentialDecay(0.5, decay_steps=1, decay_rate=0.5)),
+    "Adam/student_piecewise": lambda tf: tf.keras.optimizers.Adam(
+        tf.keras.optimizers.schedules.PiecewiseConstantDecay([1, 2], [0.1, 0.05, 0.01])),
+    "SGD/student_momentum_nesterov": lambda tf: tf.keras.optimizers.SGD(0.1, momentum=0.9,
+                                                                nesterov=True),
+    "SGD/student_clipnorm": lambda tf: tf.keras.optimizers.SGD(1.0, clipnorm=0.1),
+    "SGD/student_clipvalue": lambda tf: tf.keras.optimizers.SGD(1.0, clipvalue=0.3),
+    "SGD/student_global_clipnorm": lambda tf: tf.keras.optimizers.SGD(1.0, global_clipnorm=0.1),
+    "RMSprop/student_momentum": lambda tf: tf.keras.optimizers.RMSprop(0.01, momentum=0.5),
+    "Adam/student_amsgrad": lambda tf: tf.keras.optimizers.Adam(0.1, amsgrad=True),
+    "Adagrad/student_default": lambda tf: tf.keras.optimizers.Adagrad(0.1),
+}
+for _name, _make in STUDENT_OPTIMIZERS.items():
+    add_case(f"keras.optimizers.{_name}", lambda tf, _m=_make: _optimizer_schedule(tf, _m),
+             grad=False)
+add_case("keras.optimizers.SGD/student_learning_rate_assign", lambda tf: [
+    (lambda o: (o.learning_rate.assign(0.01), tf.cast(o.learning_rate, tf.float32))[1])(
+        tf.keras.optimizers.SGD(0.1))], grad=False)
+
+
+STUDENT_DATA = {
+    "dict_batch_map": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        {"x": np.arange(5, dtype=np.float32), "y": np.array([0, 1, 0, 1, 1])}).batch(2).map(
+        lambda d: {"x": d["x"] * 2.0, "y": d["y"]})),
+    "dict_filter_take": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        {"x": [1.0, 2.0, 3.0, 4.0], "y": [0, 1, 0, 1]}).filter(lambda d: d["y"] > 0).take(1)),
+    "dict_map_to_tuple": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        {"x": [1.0, 2.0], "y": [5, 6]}).map(lambda d: (d["x"], d["y"]))),
+    "batch_drop_remainder_pairs": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        (np.arange(10, dtype=np.float32).reshape(5, 2), np.arange(5))).batch(
+        2, drop_remainder=True)),
+    "take_all_skip_beyond": lambda tf: [_elements(tf.data.Dataset.range(3).take(-1)),
+                                        _elements(tf.data.Dataset.range(3).skip(5)),
+                                        _elements(tf.data.Dataset.range(3).take(0))],
+    "repeat_then_batch": lambda tf: _elements(tf.data.Dataset.range(3).repeat(3).batch(4)),
+    "batch_then_repeat": lambda tf: _elements(tf.data.Dataset.range(3).batch(2).repeat(2)),
+    "cache_map_calls": lambda tf: _elements(tf.data.Dataset.range(3).map(
+        lambda x: x + 1).cache().repeat(2)),
+    "zip_dict": lambda tf: _elements(tf.data.Dataset.zip(
+        {"a": tf.data.Dataset.range(2), "b": tf.data.Dataset.range(3, 6)})),
+    "zip_args": lambda tf: _elements(tf.data.Dataset.zip(
+        tf.data.Dataset.range(2), tf.data.Dataset.range(3, 6))),
+    "slices_dtypes": lambda tf: [repr(e.dtype) for e in next(iter(
+        tf.data.Dataset.from_tensor_slices(([1.0], np.array([1.0]), [1], np.array([1]),
+                                            [True]))))],
+    "map_num_parallel": lambda tf: _elements(tf.data.Dataset.range(4).map(
+        lambda x: tf.cast(x, tf.float32) / 2, num_parallel_calls=tf.data.AUTOTUNE)),
+    "shuffle_batch_drop": lambda tf: [tuple(b.shape) for b in tf.data.Dataset.range(10).shuffle(
+        10, seed=3).batch(4, drop_remainder=True)],
+    "shuffle_reshuffle_false_same_order": lambda tf: (lambda d: [
+        [int(x) for x in d] == [int(x) for x in d]])(tf.data.Dataset.range(8).shuffle(
+            8, seed=2, reshuffle_each_iteration=False)),
+    "cardinality_take_skip": lambda tf: [
+        tf.data.Dataset.range(10).take(3).cardinality(),
+        tf.data.Dataset.range(10).skip(3).cardinality(),
+        tf.data.Dataset.range(10).shuffle(4).cardinality(),
+        tf.data.Dataset.range(10).cache().cardinality(),
+        tf.data.Dataset.range(10).prefetch(1).cardinality()],
+    "len": lambda tf: [len(tf.data.Dataset.range(10).batch(4)),
+                       len(tf.data.Dataset.from_tensor_slices({"a": [1, 2, 3]}))],
+    "from_tensor_slices_mismatched": lambda tf: tf.data.Dataset.from_tensor_slices(
+        ([1.0, 2.0], [1, 2, 3])),
+}
+for _name, _fn in STUDENT_DATA.items():
+    add_case(f"data.Dataset/student_{_name}", _fn, grad=False, op="from_tensor_slices")
+
+
+STUDENT_OPS = {
+    "where/broadcast_condition_row": (lambda tf, x: tf.where([True, False, True], x, -x),
+                                      (f32(2, 3),)),
+    "where/broadcast_column": (lambda tf, x, y: tf.where(x > 0, x, y), (f32(2, 3), f32(2, 1))),
+    "where/int_and_float": (lambda tf, x: tf.where(x > 0, x, 0), (f32(4),)),
+    "gather/batch_dims_3d": (lambda tf, p, i: tf.gather(p, i, axis=2, batch_dims=2),
+                             (f32(2, 2, 4), np.array([[[1, 0], [3, 3]], [[2, 1], [0, 0]]],
+                                                     np.int32))),
+    "gather/indices_2d": (lambda tf, p, i: tf.gather(p, i), (f32(4, 2),
+                                                             np.array([[0, 3], [3, 1]]))),
+    "math.reduce_max/keepdims_neg": (lambda tf, x: tf.reduce_max(x, axis=-1, keepdims=True),
+                                     (f32(2, 3),)),
+    "math.reduce_mean/int32": (lambda tf, x: tf.reduce_mean(x),
+                               (np.array([1, 2, 2], np.int32),)),
+    "math.reduce_mean/int32_negative": (lambda tf, x: tf.reduce_mean(x, axis=0),
+                                        (np.array([[-1, 2], [-2, 2]], np.int32),)),
+    "math.reduce_sum/axes_list_neg": (lambda tf, x: tf.reduce_sum(x, axis=[-1, 0],
+                                                                  keepdims=True), (f32(2, 3, 2),)),
+    "math.reduce_mean/empty": (lambda tf, x: tf.reduce_mean(x), (f32(0),)),
+    "math.reduce_max/empty": (lambda tf, x: tf.reduce_max(x), (f32(0),)),
+    "math.reduce_prod/int_axis_tensor": (lambda tf, x: tf.reduce_prod(x, axis=tf.constant(1)),
+                                         (f32(2, 3),)),
+    "math.reduce_sum/bool": (lambda tf, x: tf.reduce_sum(tf.cast(x > 0, tf.int32)), (f32(5),)),
+    "math.reduce_any/axis": (lambda tf, x: tf.reduce_any(x > 1, axis=1), (f32(3, 2),)),
+    "math.floordiv/negative_ints": (lambda tf: [tf.constant([-7, 7]) // 2, tf.constant([-7, 7]) % 3,
+                                                tf.constant([-7.5, 7.5]) // 2.0,
+                                                tf.constant([-7.5, 7.5]) % 2.0], ()),
+    "math.truediv/ints": (lambda tf: [tf.constant([7, -7]) / 2, tf.divide(7, 2),
+                                      tf.constant(7, tf.int64) / tf.constant(2, tf.int64),
+                                      tf.constant(7, tf.int16) / tf.constant(2, tf.int16)], ()),
+    "add/int_tensor_plus_float": (lambda tf: tf.constant([1, 2]) + 0.5, ()),
+    "multiply/float_tensor_times_int_tensor": (lambda tf: tf.constant([1.0]) * tf.constant([2]),
+                                               ()),
+    "operators/python_numbers_and_float_tensor": (lambda tf: [
+        3 * tf.constant([1.5]), tf.constant([2.0]) ** 2, 2 ** tf.constant([3.0])], ()),
+    "floordiv/int_tensor_by_float": (lambda tf: tf.constant([7]) // 2.0, ()),
+    "cast/out_of_range_float_to_int": (lambda tf: [
+        tf.cast(tf.constant([1e10, -1e10, 2.7, -2.7]), tf.int32),
+        tf.cast(tf.constant([300.0, -1.0, 255.9]), tf.uint8),
+        tf.cast(tf.constant([300, -1]), tf.uint8),
+        tf.cast(tf.constant([0.0, 0.1, -2.0]), tf.bool)], ()),
+    "cast/nan_inf_to_int": (lambda tf: tf.cast(tf.constant([np.nan, np.inf, -np.inf]),
+                                               tf.int32), ()),
+    "cast/float64_to_float16_overflow": (lambda tf: tf.cast(tf.constant([1e5, -1e6, 1e-8],
+                                                                        tf.float64),
+                                                            tf.float16), ()),
+    "clip_by_value/broadcast_bounds": (lambda tf, x: tf.clip_by_value(x, [-1.0, 0.0, 0.5], 1.0),
+                                       (f32(2, 3),)),
+    "clip_by_value/int_float_bounds": (lambda tf, x: tf.clip_by_value(x, 0.5, 2.0), (i32(4),)),
+    "clip_by_norm/int": (lambda tf, x: tf.clip_by_norm(x, 1.0), (i32(4),)),
+    "one_hot/matrix_indices": (lambda tf, i: tf.one_hot(i, 3, axis=1),
+                               (np.array([[0, 2], [1, -1]], np.int32),)),
+    "one_hot/on_off_ints": (lambda tf, i: tf.one_hot(i, 3, on_value=1, off_value=0),
+                            (np.array([0, 2], np.int32),)),
+    "math.argmax/ties": (lambda tf, x: [tf.argmax(x), tf.argmax(x, axis=1), tf.argmin(x, 1),
+                                        tf.argmax(x, output_type=tf.int32)],
+                         (a32([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]]),)),
+    "math.argmax/nan": (lambda tf, x: [tf.argmax(x), tf.argmin(x)],
+                        (a32([1.0, np.nan, 3.0]),)),
+    "math.argmax/int_axis_neg": (lambda tf, x: tf.math.argmax(x, axis=-1), (i32(2, 4),)),
+    "math.argmax/empty": (lambda tf, x: tf.argmax(x), (f32(0),)),
+    "math.cumsum/exclusive_reverse": (lambda tf, x: [tf.cumsum(x, exclusive=True),
+                                                     tf.cumsum(x, reverse=True),
+                                                     tf.cumsum(x, axis=-1, exclusive=True,
+                                                               reverse=True)], (f32(2, 3),)),
+    "math.pow/int_negative_exponent": (lambda tf: tf.pow(tf.constant([2, 3]), -1), ()),
+    "math.pow/negative_base_fraction": (lambda tf, x: tf.pow(x, 0.5), (a32([-4.0, 4.0]),)),
+    "math.squared_difference/broadcast": (lambda tf, x, y: tf.math.squared_difference(x, y),
+                                          (f32(2, 3), f32(3, seed=2))),
+    "math.l2_normalize/axis": (lambda tf, x: tf.math.l2_normalize(x, axis=-1), (f32(2, 3),)),
+    "math.round/int": (lambda tf: tf.round(tf.constant([1, 2])), ()),
+    "math.reduce_logsumexp/inf": (lambda tf, x: tf.reduce_logsumexp(x, axis=1),
+                                  (a32([[-np.inf, -np.inf], [1.0, -np.inf]]),)),
+    "math.count_nonzero/axis_dtype": (lambda tf, x: tf.math.count_nonzero(x, axis=0,
+                                                                          dtype=tf.int32),
+                                      (a32([[0.0, 1.0], [2.0, 0.0], [3.0, 0.0]]),)),
+    "range/float_dtype": (lambda tf: [tf.range(5), tf.range(0.0, 1.0, 0.25), tf.range(3, 0, -1),
+                                      tf.range(5, dtype=tf.float32)], ()),
+    "linspace/num_one": (lambda tf: [tf.linspace(0.0, 1.0, 1), tf.linspace(0, 10, 5)], ()),
+    "concat/negative_axis": (lambda tf, x, y: tf.concat([x, y], axis=-1), (f32(2, 1), f32(2, 2))),
+    "reshape/minus_one": (lambda tf, x: tf.reshape(x, [-1, 2]), (f32(3, 2, 2),)),
+    "transpose/perm_conjugate": (lambda tf, x: tf.transpose(x, perm=[2, 0, 1]), (f32(2, 3, 4),)),
+    "squeeze/axis_not_one": (lambda tf, x: tf.squeeze(x, axis=1), (f32(2, 3),)),
+    "expand_dims/negative": (lambda tf, x: tf.expand_dims(x, -1), (f32(2, 3),)),
+    "tile/multiples": (lambda tf, x: tf.tile(x, [2, 1]), (f32(1, 3),)),
+    "stack/axis_neg": (lambda tf, x, y: tf.stack([x, y], axis=-1), (f32(2, 3), f32(2, 3))),
+    "split/sizes": (lambda tf, x: tf.split(x, [1, -1], axis=1), (f32(2, 4),)),
+    "boolean_mask/axis1": (lambda tf, x: tf.boolean_mask(x, [True, False, True], axis=1),
+                           (f32(2, 3),)),
+    "nn.softmax/axis0": (lambda tf, x: tf.nn.softmax(x, axis=0), (f32(2, 3),)),
+    "nn.sparse_softmax_cross_entropy_with_logits/int64": (
+        lambda tf, x: tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.constant([2, 0], tf.int64), logits=x), (f32(2, 3),)),
+    "math.sigmoid/int": (lambda tf: tf.sigmoid(tf.constant([1, 2])), ()),
+    "math.sqrt/int": (lambda tf: tf.sqrt(tf.constant([4, 9])), ()),
+    "math.maximum/int_float": (lambda tf: tf.maximum(tf.constant([1, 5]), 2.5), ()),
+    "math.abs/int_min": (lambda tf: tf.abs(tf.constant([-2147483648, -1], tf.int32)), ()),
+    "getitem/newaxis_ellipsis": (lambda tf, x: [x[..., 0], x[:, tf.newaxis, 1:], x[::-1, ::2],
+                                                x[-1]], (f32(3, 4),)),
+    "getitem/tensor_index": (lambda tf, x: x[tf.constant(1)], (f32(3, 2),)),
+    "getitem/out_of_range": (lambda tf, x: x[5], (f32(3,),)),
+    "matmul/transpose_flags": (lambda tf, x, y: [
+        tf.matmul(x, y, transpose_b=True), tf.matmul(x, y, transpose_a=True),
+        tf.linalg.matmul(x, x, adjoint_a=True)], (f32(2, 2), f32(2, 2, seed=4))),
+    "matmul/batch_broadcast": (lambda tf, x, y: tf.matmul(x, y), (f32(2, 1, 2, 3),
+                                                                  f32(4, 3, 2, seed=5))),
+    "matmul/int": (lambda tf: tf.matmul(tf.constant([[1, 2]]), tf.constant([[3], [4]])), ()),
+    "matmul/vector": (lambda tf, x, y: tf.matmul(x, y), (f32(3), f32(3, 2))),
+    "norm/ord_axis": (lambda tf, x: [tf.norm(x, ord=1), tf.norm(x, axis=1),
+                                     tf.norm(x, ord=np.inf, axis=0), tf.norm(x, ord="euclidean"),
+                                     tf.norm(x, ord="fro", axis=[0, 1])], (f32(2, 3),)),
+    "tensordot/axes_int": (lambda tf, x, y: tf.tensordot(x, y, axes=1), (f32(2, 3),
+                                                                         f32(3, 2, seed=2))),
+    "size_rank_shape": (lambda tf, x: [tf.size(x), tf.rank(x), tf.shape(x),
+                                       tf.size(x, out_type=tf.float32)], (f32(2, 3),)),
+}
+for _name, (_fn, _inputs) in STUDENT_OPS.items():
+    _path, _label = _name.split("/") if "/" in _name else (_name, "default")
+    add_case(f"{_path}/student_{_label}", _fn, *_inputs)
+
+
+# ---- the functional API and merge layers (Keras's functional basics) --------------------------
+def _two_branch_model(tf):
+    first = tf.keras.Input(shape=(3,), name="first")
+    second = tf.keras.Input(shape=(2,), name="second")
+    joined = tf.keras.layers.concatenate([first, second], name="joined")
+    hidden = tf.keras.layers.Dense(3, activation="tanh", name="hidden",
+                                   kernel_initializer=tf.constant_initializer(spread((5, 3))))(
+        joined)
+    summed = tf.keras.layers.Add(name="summed")([hidden, first])
+    out = tf.keras.layers.Dense(1, name="out", kernel_initializer=tf.constant_initializer(
+        spread((3, 1), seed=2)))(summed)
+    return tf.keras.Model(inputs=[first, second], outputs=out)
+
+
+def _functional_two_inputs(tf, x, y):
+    model = _two_branch_model(tf)
+    with tf.GradientTape() as tape:
+        out = model([x, y])
+        loss = tf.reduce_sum(out * cotangent(tuple(out.shape), "float32"))
+    return [out, tape.gradient(loss, model.trainable_variables),
+            [layer.name for layer in model.layers], [type(layer).__name__ for layer in
+                                                     model.layers],
+            model.input_shape, model.output_shape]
+
+
+def _functional_fit(tf, x, y):
+    model = _two_branch_model(tf)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    history = model.fit([x, y], np.ones((4, 1), np.float32), epochs=3, batch_size=2,
+                        shuffle=False, verbose=0)
+    return [history.history["loss"], model.predict([x, y], verbose=0),
+            model.evaluate([x, y], np.ones((4, 1), np.float32), verbose=0)]
+
+
+def _functional_dict_outputs(tf, x):
+    inputs = tf.keras.Input(shape=(3,))
+    dense = tf.keras.layers.Dense(2, kernel_initializer=tf.constant_initializer(spread((3, 2))))
+    model = tf.keras.Model(inputs, {"logits": dense(inputs),
+                                    "probs": tf.keras.layers.Softmax()(dense(inputs))})
+    return [model(x), len(model.trainable_variables)]
+
+
+def _keras_tensor(tf):
+    inputs = tf.keras.Input(shape=(4, 3), batch_size=None)
+    hidden = tf.keras.layers.Dense(5)(inputs)
+    flat = tf.keras.layers.Flatten()(hidden)
+    return [inputs.shape, inputs.dtype, hidden.shape, flat.shape,
+            tf.keras.Input(shape=(2,), dtype="int32").dtype]
+
+
+add_case("keras.Model/student_functional_two_inputs", _functional_two_inputs, f32(4, 3),
+         f32(4, 2, seed=3), grad=False, rtol=1e-4, atol=1e-5)
+add_case("keras.Model/student_functional_fit", _functional_fit, f32(4, 3), f32(4, 2, seed=3),
+         grad=False, rtol=1e-4, atol=1e-5)
+add_case("keras.Model/student_functional_dict_outputs", _functional_dict_outputs, f32(2, 3),
+         grad=False)
+add_case("keras.Input/student_keras_tensor", _keras_tensor, grad=False)
+add_case("keras.Model/student_functional_input_not_keras_tensor", lambda tf, x: tf.keras.Model(
+    inputs=x, outputs=x), f32(2, 3), grad=False, op="Model")
+for _name, _function in (("Add", "add"), ("Subtract", "subtract"), ("Multiply", "multiply"),
+                         ("Average", "average"), ("Maximum", "maximum"), ("Minimum", "minimum")):
+    add_case(f"keras.layers.{_name}/student_two", lambda tf, x, y, _n=_name: getattr(
+        tf.keras.layers, _n)()([x, y]), f32(2, 3), f32(2, 3, seed=4))
+    add_case(f"keras.layers.{_function}/student_function", lambda tf, x, y, _f=_function: getattr(
+        tf.keras.layers, _f)([x, y]), f32(2, 3), f32(2, 3, seed=4))
+add_case("keras.layers.Add/student_three", lambda tf, x, y, z: tf.keras.layers.Add()([x, y, z]),
+         f32(2, 3), f32(2, 3, seed=4), f32(2, 3, seed=5))
+add_case("keras.layers.Add/student_one_input", lambda tf, x: tf.keras.layers.Add()(x), f32(2, 3),
+         op="Add")
+add_case("keras.layers.Concatenate/student_axis1", lambda tf, x, y: tf.keras.layers.Concatenate(
+    axis=1)([x, y]), f32(2, 3), f32(2, 2, seed=4))
+add_case("keras.layers.concatenate/student_function", lambda tf, x, y: tf.keras.layers
+         .concatenate([x, y], axis=0), f32(2, 3), f32(1, 3, seed=4))
+add_case("keras.layers.Concatenate/student_mismatched", lambda tf, x, y: tf.keras.layers
+         .Concatenate()([x, y]), f32(2, 3), f32(3, 3, seed=4), op="Concatenate")

@@ -5,6 +5,8 @@ from .convolutional import Conv2D, Convolution2D
 from .embedding import Embedding
 from .core import (Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambda, ReLU,
                    Reshape, Softmax)
+from .merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add,
+                    average, concatenate, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D,
                       GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
@@ -12,12 +14,14 @@ from .preprocessing import Normalization
 from .recurrent import GRU, LSTM, SimpleRNN
 from .time_distributed import TimeDistributed
 
-__all__ = ["Activation", "AveragePooling2D", "AvgPool2D", "BatchNormalization", "Bidirectional",
-           "Conv2D", "Convolution2D", "Dense", "Dropout", "Embedding", "Flatten", "GRU",
+__all__ = ["Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D", "BatchNormalization",
+           "Bidirectional", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout",
+           "Embedding", "Flatten", "GRU",
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
            "Input", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization", "MaxPool2D",
-           "MaxPooling2D", "Normalization", "ReLU", "Reshape", "SimpleRNN", "Softmax",
-           "TimeDistributed"]
+           "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Normalization", "ReLU", "Reshape",
+           "SimpleRNN", "Softmax", "Subtract", "TimeDistributed", "add", "average",
+           "concatenate", "maximum", "minimum", "multiply", "subtract"]
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)

@@ -26,6 +26,7 @@ from ...pytorch_habits import add_habits, forward_not_call
 from ...tensor import Tensor, TensorShape, Variable
 from .. import backend
 from .. import initializers as _initializers
+from ..keras_tensor import is_symbolic, symbolic_call
 
 _EXTRA_KWARGS = {"batch_input_shape", "batch_size", "input_dim", "autocast", "dynamic"}
 # attribute values that cannot hold a layer or a variable: `_tracked` skips them unvisited
@@ -327,6 +328,8 @@ class Layer:
             inputs, args = args[0], args[1:]
         else:
             inputs = kwargs.pop("inputs")
+        if is_symbolic(inputs):   # the functional API: a model's plan, not a computation
+            return symbolic_call(self, inputs, args, kwargs)
         training = kwargs.pop("training", None)
         if training is None:
             training = _context.training

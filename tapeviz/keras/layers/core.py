@@ -15,6 +15,7 @@ from ...ops.math import cast, identity
 from ...ops.shape import reshape
 from .. import activations as _activations
 from .. import initializers as _initializers
+from ..keras_tensor import input_tensor
 from .base import Layer, shape_error
 
 
@@ -276,7 +277,9 @@ class InputLayer(Layer):
 
 
 def Input(shape=None, batch_size=None, name=None, dtype=None, **kwargs):  # noqa: N802
-    """An InputLayer for `Sequential([Input(shape=(4,)), ...])` (no functional API)."""
+    """The KerasTensor of a model's input, for `Model(inputs, outputs)` or
+    `Sequential([Input(shape=(4,)), ...])`."""
     if shape is not None:
         shape = arguments.input_shape("Input", "shape", shape)
-    return InputLayer(input_shape=shape, batch_size=batch_size, name=name, dtype=dtype, **kwargs)
+    return input_tensor(InputLayer(input_shape=shape, batch_size=batch_size, name=name,
+                                   dtype=dtype, **kwargs))

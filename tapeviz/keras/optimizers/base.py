@@ -136,14 +136,24 @@ class Optimizer:
     # ---- hyperparameters --------------------------------------------------------------------
     @property
     def learning_rate(self):
-        """A non-trainable float32 Variable (or the schedule given); assign to change it."""
-        return self._learning_rate
+        """A non-trainable float32 Variable (assign to change it), or, under a schedule, the
+        schedule's rate at this step as a float32 tensor (as Keras 3 reads it)."""
+        lr = self._learning_rate
+        if isinstance(lr, Tensor):
+            return lr
+        with unrecorded():
+            return cast(lr(self._iterations), "float32")
 
     @learning_rate.setter
     def learning_rate(self, value):
         if callable(value) and not isinstance(value, Tensor):  # a LearningRateSchedule
             self._learning_rate = value
             return
+        if self._learning_rate is not None and not isinstance(self._learning_rate, Tensor):
+            raise DTypeError(type(self).__name__, f"learning_rate is a LearningRateSchedule, "
+                             f"not settable; got {describe(value)}",
+                             hint="create the optimizer with a float learning_rate to set "
+                                  "the rate yourself")
         if type(value) is not float:   # "0.01" would otherwise train, silently, as 0.01
             value = _learning_rate_number(type(self).__name__, value)
         if isinstance(self._learning_rate, Variable):

@@ -1,0 +1,68 @@
+"""The functional API's placeholders: `Input` gives a KerasTensor (a shape and dtype, no
+values), and a layer called on KerasTensors gives KerasTensors that remember the call, which
+`Model(inputs, outputs)` replays (functional.py).
+
+A layer called on KerasTensors builds itself by running once on zeros of batch 1, unrecorded,
+so every layer (recurrent ones' several outputs, a Lambda's function) gives its outputs' shapes
+and dtypes without a rule of its own.
+"""
+from __future__ import annotations
+
+from .. import dtypes, nest
+from ..creation import zeros
+from ..dispatch import unrecorded
+
+
+class KerasTensor:
+    """What a functional model's layer will receive or return: a shape (batch axis None) and
+    a dtype, with the layer call that makes it."""
+
+    def __init__(self, shape, dtype, call: "LayerCall", name: str):
+        self.shape = tuple(shape)   # Keras 3's is a plain tuple: (None, 3)
+        self.dtype = dtypes.as_dtype(dtype).name   # Keras 3's is a string: "float32"
+        self.name = name
+        self._call = call
+
+    def __repr__(self) -> str:
+        return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, "
+                f"name={self.name}>")
+
+
+class LayerCall:
+    """One call of a layer on KerasTensors: what it was given and the KerasTensors it gave."""
+
+    def __init__(self, layer, inputs, args: tuple, kwargs: dict):
+        self.layer, self.inputs, self.args, self.kwargs = layer, inputs, args, kwargs
+        self.outputs: list = []
+
+
+def is_symbolic(inputs) -> bool:
+    """True when a layer's inputs are (or hold) KerasTensors: the call is the model's plan."""
+    if isinstance(inputs, (list, tuple, dict)):
+        return any(isinstance(leaf, KerasTensor) for leaf in nest.flatten(inputs))
+    return isinstance(inputs, KerasTensor)
+
+
+def input_tensor(layer) -> KerasTensor:
+    """The KerasTensor an InputLayer declares (`tf.keras.Input(shape=...)`)."""
+    call = LayerCall(layer, None, (), {})
+    tensor = KerasTensor(layer._batch_input_shape, layer.dtype, call, layer.name)
+    call.outputs = [tensor]
+    layer._output_shape = tuple(layer._batch_input_shape)
+    return tensor
+
+
+def symbolic_call(layer, inputs, args: tuple, kwargs: dict):
+    """`layer` called on KerasTensors: built on zeros of batch 1, its outputs as KerasTensors."""
+    def example(leaf):
+        if not isinstance(leaf, KerasTensor):
+            return leaf
+        return zeros([1] + [1 if d is None else d for d in leaf.shape[1:]], dtype=leaf.dtype)
+
+    with unrecorded():
+        outputs = layer(nest.pack_sequence_as(inputs, [example(leaf) for leaf in
+                                                       nest.flatten(inputs)]), *args, **kwargs)
+    call = LayerCall(layer, inputs, args, kwargs)
+    call.outputs = [KerasTensor([None] + list(out.shape)[1:], out.dtype, call, layer.name)
+                    for out in nest.flatten(outputs)]
+    return nest.pack_sequence_as(outputs, call.outputs)
