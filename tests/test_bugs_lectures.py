@@ -538,16 +538,20 @@ def test_a_hand_written_binary_cross_entropy_of_a_sigmoid_names_both_logs_lines(
 
 
 # ---- new planted bugs of the guide's CNN and the regression ---------------------------------
-def train_guide(model, dataset, steps: int = 6, apply: bool = True, training: bool = True):
+def guide_steps(model, dataset, steps: int = 6, apply: bool = True, training: bool = True):
     optimizer = tf.keras.optimizers.Adam()
     loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    for images, labels in dataset.batch(32).take(steps):
+        with tf.GradientTape() as tape:
+            loss = loss_object(labels, model(images, training=training))  # BUG 22/23
+        grads = tape.gradient(loss, model.trainable_variables)
+        if apply:
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+
+def train_guide(model, dataset, steps: int = 6, apply: bool = True, training: bool = True):
     with Recorder() as rec:
-        for images, labels in dataset.batch(32).take(steps):
-            with tf.GradientTape() as tape:
-                loss = loss_object(labels, model(images, training=training))  # BUG 22/23
-            grads = tape.gradient(loss, model.trainable_variables)
-            if apply:
-                optimizer.apply_gradients(zip(grads, model.trainable_variables))
+        guide_steps(model, dataset, steps, apply, training)
     return rec
 
 
@@ -598,6 +602,23 @@ def test_gradients_computed_and_never_applied_are_said_with_the_fix():
     assert findings("gradients_not_applied", train_guide(guide_cnn(), digits())) == []
 
 
+def test_gradients_accumulated_over_micro_batches_then_applied_are_not_said_unapplied():
+    birth_rate, life = birth_life()
+    x, y = tf.constant(birth_rate[:, None]), tf.constant(life[:, None])
+    w = tf.Variable(tf.zeros([1, 1]))
+    optimizer = tf.keras.optimizers.SGD(0.001)
+    total = []
+    with Recorder() as rec:
+        for step in range(15):   # the last 3: micro-batches not applied yet
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(y - tf.matmul(x, w)))
+            grads = tape.gradient(loss, [w])
+            total = grads if step % 4 == 0 else [t + g for t, g in zip(total, grads)]
+            if step % 4 == 3:   # one update every 4 micro-batches, on purpose
+                optimizer.apply_gradients(zip(total, [w]))
+    assert findings("gradients_not_applied", rec) == []
+
+
 def test_a_dropout_model_trained_without_training_true_is_said_to_train_without_dropout():
     tf.random.set_seed(0)
     model = guide_cnn_with_dropout()
@@ -632,3 +653,27 @@ def test_a_learning_rate_schedule_that_jumps_is_named_in_the_divergence_it_cause
     assert "the step size jumped x100 at step 7, from 0.01x the gradient to 1x: the learning " \
            "rate changed in the run" in finding.message
     assert rec.steps[5].loss < rec.steps[0].loss   # it trained well before the jump
+
+
+def guide_loop(steps: int, apply: bool = True, training: bool = True):
+    """The guide's loop with a Dropout, as a Runner's training function (BUG 22/23 above)."""
+    tf.random.set_seed(0)
+    guide_steps(guide_cnn_with_dropout(), digits().repeat(), steps, apply, training)
+
+
+@pytest.mark.parametrize("training,kind", [(False, "inference_mode_in_training"),
+                                           (True, None)], ids=["dropout-off", "correct"])
+def test_the_dashboard_of_a_runner_alerts_a_dropout_left_off_and_nothing_for_the_correct_loop(
+        training, kind):
+    """The Dashboard diagnoses its first steps' Recorder, stopped at a gradient call: that
+    step keeps the gradients and no op (was: taken for a step with no dropout). (A forgotten
+    apply_gradients needs three trained steps whole: the opening keeps two.)"""
+    from tapeviz.viz.dashboard import Dashboard
+    dash = Dashboard(show_tape=False)
+    try:
+        runner = dash.train(guide_loop, 10, True, training)
+        assert runner.join(60)
+        dash._timer.join(60)
+        assert [a["kind"] for a in dash.alerts] == ([kind] if kind else [])
+    finally:
+        dash.close()

@@ -17,6 +17,7 @@ import re
 from ..tensor import VariableRead
 from .findings import Finding
 from .numerics import _where
+from .unapplied import last_trained
 
 _RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
                      "feature_alpha_dropout"})
@@ -111,7 +112,7 @@ def inference_mode_in_training(steps, count: int = 2) -> list:
     (`model(x)` in the training step: training defaults to False), or torch's dropout with
     training=False (`model.eval()` left on after an evaluation). The model then trains
     without the dropout it was given."""
-    trained = [step for step in steps if step.variable_gradients][-count:]
+    trained = last_trained(steps, count)
     if len(trained) < count:
         return []
     found = []

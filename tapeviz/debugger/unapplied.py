@@ -1,8 +1,9 @@
 """Gradients computed and never applied: `optimizer.apply_gradients(...)` (torch's
 `optimizer.step()`) forgotten, so every step computes the same gradients again and the
 weights, and the loss, never move. Nothing is wrong in any one step's values, so no other
-check speaks. Judged on the last few trained steps: each had non-zero gradients for its
-variables and no update op at all.
+check speaks. Judged over the recorded steps that computed gradients: non-zero ones in the
+last few, the variables' values the same in the last as in the first, no update op in the
+last.
 """
 from __future__ import annotations
 
@@ -22,6 +23,18 @@ _FIX = {"tf": ("tape.gradient", "apply them after tape.gradient: optimizer.apply
         "torch": ("loss.backward()", "call optimizer.step() after loss.backward()")}
 
 
+def last_trained(steps, count: int) -> list:
+    """The last `count` (or fewer) of `steps` that computed variables' gradients and hold
+    ops, in order (a Recorder stopped at a gradient call keeps the gradients and no op)."""
+    found = []
+    for step in reversed(steps):
+        if step.variable_gradients and len(step):
+            found.append(step)
+            if len(found) == count:
+                break
+    return found[::-1]
+
+
 def _updates(step) -> bool:
     return "update" in map(_kinds, step.nodes)   # (the scan runs in C)
 
@@ -32,15 +45,22 @@ def _norm(gradients: dict) -> float:
 
 
 def gradients_never_applied(steps) -> list:
-    """A Finding when each of the last MIN_STEPS steps that computed variables' gradients
-    computed non-zero ones and updated nothing."""
-    trained = [step for step in steps if step.variable_gradients][-MIN_STEPS:]
-    if len(trained) < MIN_STEPS or any(map(_updates, reversed(trained))):
+    """A Finding when at least MIN_STEPS steps computed variables' gradients, non-zero ones in
+    the last MIN_STEPS, and the variables hold in the last what they held in the first of
+    them, the last updating nothing (gradients accumulated over more micro-batches than were
+    recorded, before one update, look the same: record a run longer than that)."""
+    trained = last_trained(steps, MIN_STEPS)
+    if len(trained) < MIN_STEPS or _updates(trained[-1]):
         return []
     norms = [_norm(step.variable_gradients) for step in trained]
     if not all(norm > 0 and np.isfinite(norm) for norm in norms):
         return []
     last = trained[-1]
+    first = next(step for step in steps if step.variable_gradients and len(step))
+    before, now = first.variables, last.variables
+    if not all(name in before and name in now and np.array_equal(before[name], now[name])
+               for name in last.variable_gradients):
+        return []
     loss = next((rop.node for rop in reversed(last.ops)
                  if rop.phase == "forward" and rop.grad is not None), None)
     if loss is None:
