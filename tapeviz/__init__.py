@@ -35,7 +35,7 @@ from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos,
                        stop_gradient, subtract, tanh, truediv, where)
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                          reduce_min, reduce_prod, reduce_sum)
-from .ops.gather import boolean_mask, gather, one_hot
+from .ops.gather import boolean_mask, gather, gather_nd, one_hot
 from .ops.pad import pad, tile
 from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, reverse, shape, size,
                         split, squeeze, stack, strided_slice, transpose, unstack)

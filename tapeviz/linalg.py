@@ -1,6 +1,9 @@
-"""`tapeviz.linalg`: the part of `tf.linalg` tapeviz covers (products and norms).
+"""`tapeviz.linalg`: the part of `tf.linalg` tapeviz covers (products, norms, square matrices
+and diagonals).
 
-`matmul` and `tensordot` are the registry rows of `ops/linalg.py`; `norm` and
+`matmul` and `tensordot` are the registry rows of `ops/linalg.py`, `inv`, `det` and `solve`
+those of `ops/matrix.py` (with its composites: matvec, trace, diag, diag_part,
+matrix_transpose); `norm` and
 `global_norm` are composites of ordinary ops, so gradients flow through them and the tape
 shows each step (`tf.norm` is this `norm`).
 """
@@ -14,13 +17,18 @@ from .clip import global_norm
 from .dispatch import name_scope
 from .errors import DTypeError, InvalidArgumentError
 from .ops.axes import normalize_axes
+from .creation import eye
 from .ops.linalg import matmul, tensordot
+from .ops.matrix import det, diag, diag_part, inv, matrix_transpose, matvec, solve, trace
 from .ops.math import abs, sqrt
 from .ops.reduce import reduce_max, reduce_sum
 from .ops.shape import squeeze
 from .tensor import Tensor
 
-__all__ = ["global_norm", "matmul", "norm", "tensordot"]
+__all__ = ["adjoint", "det", "diag", "diag_part", "eye", "global_norm", "inv", "matmul",
+           "matrix_transpose", "matvec", "norm", "solve", "tensordot", "trace"]
+
+adjoint = matrix_transpose   # a real matrix's adjoint is its transpose
 
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor:
     """The norm of `tensor` over `axis`: a vector norm over one axis or (axis None) all of it,

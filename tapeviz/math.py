@@ -21,6 +21,8 @@ from .ops.math import (abs, add, argmax, argmin, ceil, cos, divide, divide_no_na
                        reciprocal, round, rsqrt, sigmoid, sign, sin, softplus, sqrt, square,
                        squared_difference, subtract, tanh, truediv)
 from .ops.scan import cumsum
+from .ops.segment import (segment_mean, segment_sum, unsorted_segment_mean,
+                          unsorted_segment_sum)
 from .tensor import Tensor as _Tensor, wrap as _wrap
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                          reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance)

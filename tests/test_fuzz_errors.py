@@ -100,15 +100,16 @@ ROLES = {
              "features", "logits", "labels", "params", "y_true", "y_pred", "condition",
              "clip_value_min", "clip_value_max", "filters", "bias", "mask", "indices",
              "values", "initial_value", "tensors", "on_value", "off_value", "constant_values",
-             "mean", "stddev", "minval", "maxval", "inputs", "ids"),
+             "mean", "stddev", "minval", "maxval", "inputs", "ids", "matrix", "rhs", "diagonal",
+             "data", "segment_ids"),
     AXIS: ("axis", "axes"),
     SHAPE: ("shape", "dims", "multiples", "perm", "batch_shape", "noise_shape", "begin",
             "end", "strides", "paddings", "ksize", "dilations", "num_or_size_splits"),
     FLAG: ("keepdims", "transpose_a", "transpose_b", "adjoint_a", "adjoint_b", "from_logits",
-           "trainable", "exclusive", "reverse", "stable"),
+           "trainable", "exclusive", "reverse", "stable", "adjoint"),
     DTYPE: ("dtype", "output_type", "out_type", "dtype_hint"),
     COUNT: ("num_rows", "num_columns", "depth", "num", "batch_dims", "seed", "begin_mask",
-            "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask"),
+            "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask", "num_segments"),
     NUMBER: ("alpha", "rate", "delta", "label_smoothing", "max_value", "threshold", "clip_norm",
              "epsilon", "beta",
              "negative_slope", "start", "limit"),
@@ -156,6 +157,10 @@ ROLE_OVERRIDES = {
     ("log_uniform_candidate_sampler", "range_max"): COUNT,
     ("log_uniform_candidate_sampler", "unique"): FLAG,
     ("categorical", "num_samples"): COUNT,
+    # the main diagonal of square matrices only: any other is refused by name (test_tf_fidelity)
+    **{(fn, param): IGNORED for fn, params in (
+        ("diag", ("k", "num_rows", "num_cols", "padding_value", "align")),
+        ("diag_part", ("k", "padding_value", "align"))) for param in params},
 }
 
 # valid arguments where the defaults below do not fit
@@ -217,6 +222,12 @@ VALID = {
        for fn in ("nce_loss", "sampled_softmax_loss")},
     "log_uniform_candidate_sampler": dict(true_classes=tf.constant([[1], [4]]), num_true=1,
                                           num_sampled=2, unique=True, range_max=6),
+    "gather_nd": dict(params=floats(2, 3), indices=tf.constant([[1, 0]])),
+    "inv": dict(input=floats(2, 2)), "det": dict(input=floats(2, 2)),
+    "solve": dict(matrix=floats(2, 2), rhs=floats(2, 1)), "diag": dict(diagonal=floats(3)),
+    **{fn: dict(data=floats(3, 2), segment_ids=tf.constant([0, 0, 1]))
+       for fn in ("segment_sum", "segment_mean", "unsorted_segment_sum",
+                  "unsorted_segment_mean")},
 }
 DEFAULTS = {TENSOR: floats(2, 3), AXIS: 1, SHAPE: [2, 3], FLAG: False, COUNT: 2, NUMBER: 0.5,
             DTYPE: tf.float32, NAME: None}

@@ -182,3 +182,43 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
                                               f"other negative axis); got {axis}")
     return _one_hot(indices, depth=depth, on_value=values[0], off_value=values[1],
                     axis=normalized, dtype=dtype)
+
+
+def gather_nd(params, indices, batch_dims=0, name=None):
+    """The slices of `params` each last axis of `indices` names: indices of shape (..., k)
+    index the first k axes (after `batch_dims` axes both share).
+
+    >>> import tapeviz as tf
+    >>> tf.gather_nd([[1, 2], [3, 4]], [[1, 0], [0, 1]]).numpy()
+    array([3, 2], dtype=int32)
+    """
+    params = params if isinstance(params, Tensor) else wrap(infer_array(params, "gather_nd"))
+    indices = np.asarray(arguments.array_of("gather_nd", "indices", indices))
+    batch = arguments.count("gather_nd", "batch_dims", batch_dims)
+    shape = tuple(params.shape)
+    if indices.dtype.kind not in "iu":
+        raise DTypeError("gather_nd", f"indices must be integers; got dtype "
+                                      f"{indices.dtype.name}")
+    depth = indices.shape[-1] if indices.ndim else None
+    if depth is None or indices.ndim <= batch or batch + depth > len(shape) \
+            or indices.shape[:batch] != shape[:batch]:
+        raise ShapeError("gather_nd", f"indices of shape (..., k) must index params' first k "
+                                      f"axes after its {batch} batch axes, which both share; "
+                                      f"got params {shape} and indices {indices.shape}")
+    batches, indexed = shape[:batch], shape[batch:batch + depth]
+    outside = np.any((indices < 0) | (indices >= np.array(indexed, dtype=np.int64)), axis=-1)
+    if np.any(outside):
+        where = tuple(int(i) for i in np.argwhere(outside)[0])
+        raise InvalidArgumentError("gather_nd", f"indices{list(where)} = "
+                                                f"{indices[where].tolist()} does not index into "
+                                                f"params of shape {shape}")
+    linear = np.zeros(indices.shape[:-1], dtype=np.int64)
+    for axis, length in enumerate(indexed):
+        linear = linear * length + indices[..., axis]
+    if batch:
+        batch_index = np.arange(int(np.prod(batches, dtype=np.int64))).reshape(
+            batches + (1,) * (indices.ndim - 1 - batch))
+        linear = linear + batch_index * int(np.prod(indexed, dtype=np.int64))
+    flat = reshape(params, (int(np.prod(batches + indexed, dtype=np.int64)),)
+                   + shape[batch + depth:])
+    return _gather(flat, linear, axis=0)

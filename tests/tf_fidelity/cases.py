@@ -3396,3 +3396,84 @@ add_case("keras.layers.concatenate/student_function", lambda tf, x, y: tf.keras.
          .concatenate([x, y], axis=0), f32(2, 3), f32(1, 3, seed=4))
 add_case("keras.layers.Concatenate/student_mismatched", lambda tf, x, y: tf.keras.layers
          .Concatenate()([x, y]), f32(2, 3), f32(3, 3, seed=4), op="Concatenate")
+
+
+# ---- tf.linalg's square matrices and diagonals; gather_nd; segment sums ----------------------
+_WELL_CONDITIONED = np.array([[2.0, 0.5, -0.3], [0.1, 1.5, 0.4], [-0.2, 0.3, 2.5]], np.float32)
+_BATCH_OF_MATRICES = np.stack([_WELL_CONDITIONED, _WELL_CONDITIONED.T * 0.5
+                               + np.eye(3, dtype=np.float32)])
+LINALG = {
+    "inv/default": (lambda tf, a: tf.linalg.inv(a), (_WELL_CONDITIONED,)),
+    "inv/batch": (lambda tf, a: tf.linalg.inv(a), (_BATCH_OF_MATRICES,)),
+    "inv/adjoint": (lambda tf, a: tf.linalg.inv(a, adjoint=True), (_WELL_CONDITIONED,)),
+    "inv/f64": (lambda tf, a: tf.linalg.inv(a), (_WELL_CONDITIONED.astype(np.float64),)),
+    "inv/singular": (lambda tf, a: tf.linalg.inv(a), (a32([[1.0, 2.0], [2.0, 4.0]]),)),
+    "inv/not_square": (lambda tf, a: tf.linalg.inv(a), (f32(2, 3),)),
+    "inv/int": (lambda tf: tf.linalg.inv(tf.constant([[1, 0], [0, 1]])), ()),
+    "det/default": (lambda tf, a: tf.linalg.det(a), (_WELL_CONDITIONED,)),
+    "det/batch": (lambda tf, a: tf.linalg.det(a), (_BATCH_OF_MATRICES,)),
+    "det/singular": (lambda tf, a: tf.linalg.det(a), (a32([[1.0, 2.0], [2.0, 4.0]]),)),
+    "solve/default": (lambda tf, a, b: tf.linalg.solve(a, b), (_WELL_CONDITIONED, f32(3, 2))),
+    "solve/batch": (lambda tf, a, b: tf.linalg.solve(a, b), (_BATCH_OF_MATRICES, f32(2, 3, 1))),
+    "solve/adjoint": (lambda tf, a, b: tf.linalg.solve(a, b, adjoint=True),
+                      (_WELL_CONDITIONED, f32(3, 1))),
+    "solve/wrong_rows": (lambda tf, a, b: tf.linalg.solve(a, b), (_WELL_CONDITIONED, f32(2, 1))),
+    "matvec/default": (lambda tf, a, b: tf.linalg.matvec(a, b), (f32(2, 3), f32(3, seed=2))),
+    "matvec/transpose_batch": (lambda tf, a, b: tf.linalg.matvec(a, b, transpose_a=True),
+                               (f32(2, 3, 2), f32(2, 3, seed=2))),
+    "trace/default": (lambda tf, a: tf.linalg.trace(a), (f32(3, 3),)),
+    "trace/batch_rectangular": (lambda tf, a: tf.linalg.trace(a), (f32(2, 2, 3),)),
+    "trace/int": (lambda tf: tf.linalg.trace(tf.constant([[1, 2], [3, 4]])), ()),
+    "diag_part/default": (lambda tf, a: tf.linalg.diag_part(a), (f32(3, 3),)),
+    "diag_part/batch_tall": (lambda tf, a: tf.linalg.diag_part(a), (f32(2, 4, 3),)),
+    "diag/default": (lambda tf, d: tf.linalg.diag(d), (f32(3),)),
+    "diag/batch": (lambda tf, d: tf.linalg.diag(d), (f32(2, 3),)),
+    "matrix_transpose/batch": (lambda tf, a: tf.linalg.matrix_transpose(a), (f32(2, 3, 4),)),
+    "adjoint/real": (lambda tf, a: tf.linalg.adjoint(a), (f32(2, 3),)),
+    "eye/linalg": (lambda tf: tf.linalg.eye(2, 3), ()),
+}
+for _name, (_fn, _inputs) in LINALG.items():
+    add_case(f"linalg.{_name}", _fn, *_inputs)
+
+_PARAMS_234 = f32(2, 3, 4)
+GATHER_ND = {
+    "pairs": (lambda tf, p: tf.gather_nd(p, [[0, 1], [1, 2]]), (_PARAMS_234,)),
+    "single_axis": (lambda tf, p: tf.gather_nd(p, [[1], [0], [1]]), (_PARAMS_234,)),
+    "full_index": (lambda tf, p: tf.gather_nd(p, [[[0, 1, 2]], [[1, 0, 3]]]), (_PARAMS_234,)),
+    "one_index_vector": (lambda tf, p: tf.gather_nd(p, [1, 2]), (_PARAMS_234,)),
+    "repeated": (lambda tf, p: tf.gather_nd(p, [[0, 0], [0, 0], [1, 1]]), (_PARAMS_234,)),
+    "batch_dims": (lambda tf, p: tf.gather_nd(p, [[1], [0]], batch_dims=1), (_PARAMS_234,)),
+    "batch_dims_pairs": (lambda tf, p: tf.gather_nd(p, [[[1, 3], [0, 0]], [[2, 2], [0, 1]]],
+                                                    batch_dims=1), (_PARAMS_234,)),
+    "int_params": (lambda tf: tf.gather_nd(tf.constant([[1, 2], [3, 4]]), [[1, 0], [0, 1]]), ()),
+    "int64_indices": (lambda tf, p: tf.gather_nd(p, tf.constant([[1, 2]], tf.int64)),
+                      (_PARAMS_234,)),
+    "out_of_range": (lambda tf, p: tf.gather_nd(p, [[5, 0]]), (_PARAMS_234,)),
+    "negative": (lambda tf, p: tf.gather_nd(p, [[-1, 0]]), (_PARAMS_234,)),
+    "too_deep": (lambda tf, p: tf.gather_nd(p, [[0, 0, 0, 0]]), (_PARAMS_234,)),
+    "float_indices": (lambda tf, p: tf.gather_nd(p, tf.constant([[1.0]])), (_PARAMS_234,)),
+}
+for _name, (_fn, _inputs) in GATHER_ND.items():
+    add_case(f"gather_nd/{_name}", _fn, *_inputs)
+
+SEGMENTS = {
+    "segment_sum/gaps": (lambda tf, d: tf.math.segment_sum(d, [0, 0, 2, 3]), (f32(4, 2),)),
+    "segment_sum/vector": (lambda tf, d: tf.math.segment_sum(d, [0, 1, 1]), (f32(3),)),
+    "segment_sum/int": (lambda tf: tf.math.segment_sum(tf.constant([[1, 2], [3, 4]]), [0, 0]),
+                        ()),
+    "segment_sum/unsorted_ids": (lambda tf, d: tf.math.segment_sum(d, [1, 0, 2]), (f32(3),)),
+    "segment_sum/wrong_length": (lambda tf, d: tf.math.segment_sum(d, [0, 1]), (f32(3),)),
+    "segment_mean/gaps": (lambda tf, d: tf.math.segment_mean(d, [0, 0, 2, 2]), (f32(4, 2),)),
+    "unsorted_segment_sum/any_order": (lambda tf, d: tf.math.unsorted_segment_sum(
+        d, [2, 0, 2, 1], num_segments=4), (f32(4, 3),)),
+    "unsorted_segment_sum/negative_dropped": (lambda tf, d: tf.math.unsorted_segment_sum(
+        d, [2, -1, 0], 3), (f32(3),)),
+    "unsorted_segment_sum/ids_matrix": (lambda tf, d: tf.math.unsorted_segment_sum(
+        d, [[0, 1], [1, 1]], 2), (f32(2, 2, 3),)),
+    "unsorted_segment_sum/id_too_large": (lambda tf, d: tf.math.unsorted_segment_sum(
+        d, [0, 5, 1], 4), (f32(3),)),
+    "unsorted_segment_mean/any_order": (lambda tf, d: tf.math.unsorted_segment_mean(
+        d, [1, 0, 1, 1], 3), (f32(4, 2),)),
+}
+for _name, (_fn, _inputs) in SEGMENTS.items():
+    add_case(f"math.{_name}", _fn, *_inputs)

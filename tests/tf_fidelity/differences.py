@@ -65,6 +65,11 @@ DELIBERATE: dict[str, str] = {
         "same for every metric; tapeviz keeps Keras 2's 'loss/total:0', 'loss/count:0', as it "
         "keeps a layer's 'hidden/kernel:0' (keras.layers.Dense/weight_names): the debugger "
         "names a variable by its name",
+    "gather_nd/one_index_vector":
+        "tf.gather_nd(params, [1, 2]), indices a single index vector: TF 2.21's gradient fails "
+        "(its ScatterNd is given indices of shape [2] and updates of shape [4]); tapeviz's is "
+        "the gradient: the gathered slice's upstream gradient put back at [1, 2], zeros "
+        "elsewhere, as for every other gather_nd case (they agree)",
     "keras.layers.Dense/weight_names":
         "a layer's weights' names: Keras 3 (TF 2.21) names them 'kernel' and 'bias', the same "
         "for every layer (the layer is in their .path); tapeviz keeps Keras 2's 'hidden/"
