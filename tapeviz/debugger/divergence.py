@@ -89,11 +89,13 @@ def _rising_runs(losses, growth: float, min_rises: int, update_ratio: float):
             i += 1
             continue
         updates = [u for u in (largest_update(step) for step, _ in losses[start:i + 1]) if u]
+        if updates and float(np.median([u.ratio for u in updates])) < update_ratio:
+            i += 1
+            continue   # the loss rose, but the weights barely moved (so far): noise
         end = i
         while end + 1 < len(losses) and losses[end + 1][1] > losses[end][1]:
             end += 1
-        if not updates or float(np.median([u.ratio for u in updates])) >= update_ratio:
-            yield start, i, end, updates   # (else the weights barely moved: noise)
+        yield start, i, end, updates
         start, i = end + 1, end + 2
 
 
