@@ -27,16 +27,18 @@ from .ops.accumulate import add_n
 from .ops.scan import cumsum
 from .ops.sort import argsort, sort
 from .ops.linalg import matmul, tensordot
-from .ops.math import (abs, add, argmax, argmin, cast, ceil, clip_by_value, cos, divide, equal,
+from .ops.math import (abs, acos, add, argmax, argmin, asin, atan, cast, ceil, clip_by_value, cos,
+                       cosh, divide, equal,
                        exp, floor, floordiv, floormod, greater, greater_equal, identity, less,
                        less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor,
                        maximum, minimum, multiply, negative, not_equal, pow, reciprocal, round,
-                       rsqrt, sigmoid, sign, sin, softplus, sqrt, square, squared_difference,
-                       stop_gradient, subtract, tanh, truediv, where)
+                       rsqrt, sigmoid, sign, sin, sinh, softplus, sqrt, square, squared_difference,
+                       stop_gradient, subtract, tan, tanh, truediv, where)
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                          reduce_min, reduce_prod, reduce_sum)
 from .ops.gather import boolean_mask, gather, gather_nd, one_hot
 from .ops.pad import pad, tile
+from .ops.rearrange import meshgrid, roll, slice
 from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, reverse, shape, size,
                         split, squeeze, stack, strided_slice, transpose, unstack)
 from .tape import GradientTape, UnconnectedGradients

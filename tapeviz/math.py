@@ -11,16 +11,18 @@ from . import dtypes as _dtypes
 from .creation import zeros_like as _zeros_like
 from .dispatch import name_scope as _name_scope
 from .errors import DTypeError as _DTypeError, ShapeError as _ShapeError
-from .nn import l2_normalize
+from .nn import l2_normalize, log_softmax, softmax
 from .ops.accumulate import add_n
 from .ops.math import cast as _cast
-from .ops.math import (abs, add, argmax, argmin, ceil, cos, divide, divide_no_nan, equal,
-                       exp, floor, floordiv, floormod, greater, greater_equal, is_finite, is_inf,
-                       is_nan, less, less_equal, log, log1p, logical_and, logical_not, logical_or,
-                       logical_xor, maximum, minimum, multiply, negative, not_equal, pow,
-                       reciprocal, round, rsqrt, sigmoid, sign, sin, softplus, sqrt, square,
-                       squared_difference, subtract, tanh, truediv)
+from .ops.math import (abs, acos, add, argmax, argmin, asin, atan, ceil, cos, cosh, divide,
+                       divide_no_nan, equal, exp, expm1, floor, floordiv, floormod, greater,
+                       greater_equal, is_finite, is_inf, is_nan, less, less_equal, log, log1p,
+                       logical_and, logical_not, logical_or, logical_xor, maximum, minimum,
+                       multiply, negative, not_equal, pow, reciprocal, round, rsqrt, sigmoid, sign,
+                       sin, sinh, softplus, sqrt, square, squared_difference, subtract, tan, tanh,
+                       truediv)
 from .ops.scan import cumsum
+from .ops.sort import top_k
 from .ops.segment import (segment_mean, segment_sum, unsorted_segment_mean,
                           unsorted_segment_sum)
 from .tensor import Tensor as _Tensor, wrap as _wrap
@@ -87,7 +89,10 @@ def scalar_mul(scalar, x, name=None):
     return multiply(scalar, x)
 
 
-__all__ = [name for name in dir() if not name.startswith("_")]
+mod = floormod   # TF's alias
+
+# (pytest, given this file to doctest, rewrites it and adds @py_builtins: not a name of ours)
+__all__ = [name for name in dir() if name.isidentifier() and not name.startswith("_")]
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)

@@ -29,6 +29,7 @@ from .ops.nn import (bias_add_op, elu, l2_loss, leaky_relu_op, log_softmax_op, r
                      softmax_op)
 from .ops.reduce import reduce_mean, reduce_sum
 from .ops.shape import squeeze, transpose
+from .ops.sort import top_k
 from .tensor import Tensor
 
 __all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "embedding_lookup",
@@ -36,7 +37,7 @@ __all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "em
            "moments", "nce_loss", "relu", "relu6", "sampled_softmax_loss", "sigmoid",
            "sigmoid_cross_entropy_with_logits", "silu", "softmax",
            "softmax_cross_entropy_with_logits", "softplus",
-           "sparse_softmax_cross_entropy_with_logits", "swish", "tanh"]
+           "sparse_softmax_cross_entropy_with_logits", "swish", "tanh", "top_k"]
 
 _TO_NHWC, _TO_NCHW = (0, 2, 3, 1), (0, 3, 1, 2)
 

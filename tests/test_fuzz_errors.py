@@ -34,6 +34,7 @@ NOT_FUZZED = {
     "function",                           # tf.function: a decorator taking a function
     "cond", "while_loop",                 # control flow taking functions (fidelity cases)
     "print", "is_tensor",                 # tf.print prints anything; is_tensor asks of it
+    "meshgrid",                           # its vectors come as *args (fidelity cases)
 }
 
 
@@ -157,6 +158,9 @@ ROLE_OVERRIDES = {
     ("log_uniform_candidate_sampler", "range_max"): COUNT,
     ("log_uniform_candidate_sampler", "unique"): FLAG,
     ("categorical", "num_samples"): COUNT,
+    ("slice", "size"): INTS,                 # -1: to the end of the axis
+    ("roll", "shift"): INTS,
+    ("top_k", "k"): COUNT, ("top_k", "sorted"): FLAG, ("top_k", "index_type"): DTYPE,
     # the main diagonal of square matrices only: any other is refused by name (test_tf_fidelity)
     **{(fn, param): IGNORED for fn, params in (
         ("diag", ("k", "num_rows", "num_cols", "padding_value", "align")),
@@ -222,6 +226,8 @@ VALID = {
        for fn in ("nce_loss", "sampled_softmax_loss")},
     "log_uniform_candidate_sampler": dict(true_classes=tf.constant([[1], [4]]), num_true=1,
                                           num_sampled=2, unique=True, range_max=6),
+    "slice": dict(input_=floats(2, 3), begin=[0, 1], size=[2, 1]),
+    "roll": dict(input=floats(2, 3), shift=1, axis=1),
     "gather_nd": dict(params=floats(2, 3), indices=tf.constant([[1, 0]])),
     "inv": dict(input=floats(2, 2)), "det": dict(input=floats(2, 2)),
     "solve": dict(matrix=floats(2, 2), rhs=floats(2, 1)), "diag": dict(diagonal=floats(3)),

@@ -259,6 +259,22 @@ cos = defop("cos", _floats_only("cos", np.cos),
 tanh = defop("tanh", _floats_only("tanh", np.tanh),
              vjp=lambda g, ans, x: (tanh_grad(ans, g),), kind="activation",
              domain=(-3.0, 3.0), doc="Hyperbolic tangent elementwise.")
+tan = defop("tan", _floats_only("tan", np.tan), vjp=lambda g, ans, x: (g * (1.0 + ans * ans),),
+            domain=(-1.2, 1.2), doc="Tangent elementwise.")
+atan = defop("atan", _floats_only("atan", np.arctan),
+             vjp=lambda g, ans, x: (g / (1.0 + x * x),), doc="Arctangent elementwise.")
+asin = defop("asin", _floats_only("asin", np.arcsin),
+             vjp=lambda g, ans, x: (g * rsqrt(1.0 - x * x),), domain=(-0.9, 0.9),
+             doc="Arcsine elementwise (NaN outside [-1, 1]).")
+acos = defop("acos", _floats_only("acos", np.arccos),
+             vjp=lambda g, ans, x: (-g * rsqrt(1.0 - x * x),), domain=(-0.9, 0.9),
+             doc="Arccosine elementwise (NaN outside [-1, 1]).")
+sinh = defop("sinh", _floats_only("sinh", np.sinh), vjp=lambda g, ans, x: (g * cosh(x),),
+             doc="Hyperbolic sine elementwise.")
+cosh = defop("cosh", _floats_only("cosh", np.cosh), vjp=lambda g, ans, x: (g * sinh(x),),
+             doc="Hyperbolic cosine elementwise.")
+expm1 = defop("expm1", _floats_only("expm1", np.expm1), vjp=lambda g, ans, x: (g * (ans + 1.0),),
+              domain=(-3.0, 3.0), doc="exp(x) - 1 elementwise, exact near 0.")
 
 
 def _sigmoid(x):

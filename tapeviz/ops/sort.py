@@ -1,15 +1,19 @@
-"""`tf.sort` and `tf.argsort`: an `argsort` row (no gradient) and a `take_along_axis` row
-that reorders values by it, whose VJP puts each gradient back where its value came from.
+"""`tf.sort`, `tf.argsort` and `tf.math.top_k`: an `argsort` row (no gradient) and a
+`take_along_axis` row that reorders values by it, whose VJP puts each gradient back where its
+value came from (top_k keeps the first k of a descending sort).
 
 Ties keep their order (the lower index first), ascending or descending, as TF's do.
 """
 from __future__ import annotations
 
+import collections
+
 import numpy as np
 
-from .. import arguments
+from .. import arguments, dtypes
 from ..errors import DTypeError, InvalidArgumentError
 from .axes import normalize_axis
+from .math import cast
 from .registry import defop
 
 
@@ -76,3 +80,35 @@ def sort(values, axis=-1, direction="ASCENDING", name=None):
     axis, descending = _axis_and_direction("sort", values, axis, direction)
     values = arguments.tensor_of("sort", "values", values)
     return _take_along(values, _argsort(values, axis=axis, descending=descending), axis=axis)
+
+
+TopKV2 = collections.namedtuple("TopKV2", ["values", "indices"])
+
+
+def top_k(input, k=1, sorted=True, index_type=dtypes.int32, name=None):
+    """The `k` largest entries of each row (along the last axis) and their indices, largest
+    first; ties keep the lower index first.
+
+    >>> import tapeviz as tf
+    >>> tf.math.top_k([1.0, 3.0, 2.0, 3.0], k=2).indices.numpy()
+    array([1, 3], dtype=int32)
+    """
+    rank = arguments.rank_of("top_k", "input", input)
+    count = arguments.count("top_k", "k", k)
+    arguments.flag("top_k", "sorted", sorted)
+    index_dtype = arguments.dtype("top_k", "index_type", index_type, optional=False)
+    if index_dtype not in (dtypes.int32, dtypes.int64):
+        raise InvalidArgumentError("top_k", f"index_type must be tf.int32 or tf.int64; got "
+                                            f"{index_dtype!r}")
+    if rank == 0:
+        raise InvalidArgumentError("top_k", "input must have rank >= 1; got a scalar")
+    input = arguments.tensor_of("top_k", "input", input)
+    if input.shape[-1] < count:
+        raise InvalidArgumentError("top_k", f"input must have at least k={count} entries on its "
+                                            f"last axis; got shape {tuple(input.shape)}")
+    order = _argsort(input, axis=rank - 1, descending=True)
+    values = _take_along(input, order, axis=rank - 1)[..., :count]
+    indices = order[..., :count]
+    if index_dtype is not dtypes.int32:
+        indices = cast(indices, index_dtype)
+    return TopKV2(values, indices)

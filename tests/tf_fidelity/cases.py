@@ -3477,3 +3477,55 @@ SEGMENTS = {
 }
 for _name, (_fn, _inputs) in SEGMENTS.items():
     add_case(f"math.{_name}", _fn, *_inputs)
+
+
+# ---- tf.math's other elementwise functions, its aliases, top_k; tf.slice, roll, meshgrid ------
+MORE_UNARY = {"math.tan": (-1.2, 1.2), "math.atan": (-2, 2), "math.asin": (-0.9, 0.9),
+              "math.acos": (-0.9, 0.9), "math.sinh": (-2, 2), "math.cosh": (-2, 2),
+              "math.expm1": (-3, 3)}
+for _path, (_low, _high) in MORE_UNARY.items():
+    add_case(f"{_path}/r2", _unary(_path), f32(2, 3, low=_low, high=_high))
+    add_case(f"{_path}/f64", _unary(_path), f64(3, low=_low, high=_high))
+    add_case(f"{_path}/int32", _unary(_path), np.array([1, 0], np.int32))
+add_case("math.asin/outside", _unary("math.asin"), a32([1.5, -1.0, 1.0]), grad=False)
+add_case("math.expm1/tiny", _unary("math.expm1"), a32([1e-7, -1e-7, 0.0]))
+add_case("math.tan/top_level", lambda tf, x: [tf.tan(x), tf.atan(x), tf.sinh(x), tf.cosh(x),
+                                              tf.asin(x / 2), tf.acos(x / 2)], f32(3, low=-1,
+                                                                                  high=1))
+add_case("math.mod/alias", lambda tf: [tf.math.mod(tf.constant([-7, 7]), 3),
+                                       tf.math.mod(tf.constant([-7.5]), 2.0)])
+add_case("math.softmax/alias", lambda tf, x: [tf.math.softmax(x), tf.math.log_softmax(x, axis=0)],
+         f32(2, 3))
+TOP_K = {
+    "default": (lambda tf, x: tf.math.top_k(x), (f32(2, 5),)),
+    "k3_ties": (lambda tf, x: tf.math.top_k(x, k=3), (a32([[1.0, 3.0, 2.0, 3.0], [0.0, 0.0, 0.0,
+                                                                               1.0]]),)),
+    "vector": (lambda tf, x: tf.nn.top_k(x, 2), (f32(6),)),
+    "attributes": (lambda tf, x: [tf.math.top_k(x, 2).values, tf.math.top_k(x, 2).indices],
+                   (f32(3, 4),)),
+    "int": (lambda tf: tf.math.top_k(tf.constant([3, 1, 4, 1, 5]), k=2), ()),
+    "int64_indices": (lambda tf, x: tf.math.top_k(x, 2, index_type=tf.int64), (f32(4),)),
+    "k_too_large": (lambda tf, x: tf.math.top_k(x, k=4), (f32(2, 3),)),
+    "scalar": (lambda tf: tf.math.top_k(tf.constant(1.0)), ()),
+}
+for _name, (_fn, _inputs) in TOP_K.items():
+    add_case(f"math.top_k/{_name}", _fn, *_inputs)
+REARRANGE = {
+    "slice/default": (lambda tf, x: tf.slice(x, [0, 1], [2, 2]), (f32(3, 4),)),
+    "slice/minus_one": (lambda tf, x: tf.slice(x, [1, 0, 2], [-1, 1, -1]), (f32(2, 3, 4),)),
+    "slice/tensor_arguments": (lambda tf, x: tf.slice(x, tf.constant([1]), tf.constant([2])),
+                               (f32(4),)),
+    "slice/too_long": (lambda tf, x: tf.slice(x, [2], [3]), (f32(4),)),
+    "slice/wrong_length": (lambda tf, x: tf.slice(x, [0], [1]), (f32(2, 3),)),
+    "roll/default": (lambda tf, x: tf.roll(x, shift=2, axis=0), (f32(5),)),
+    "roll/negative_axes": (lambda tf, x: tf.roll(x, shift=[1, -1], axis=[0, -1]), (f32(3, 4),)),
+    "roll/same_axis_twice": (lambda tf, x: tf.roll(x, shift=[1, 2], axis=[1, 1]), (f32(2, 4),)),
+    "roll/larger_than_length": (lambda tf, x: tf.roll(x, shift=7, axis=0), (f32(3),)),
+    "meshgrid/xy": (lambda tf, x, y: tf.meshgrid(x, y), (f32(3), f32(2, seed=2))),
+    "meshgrid/ij": (lambda tf, x, y: tf.meshgrid(x, y, indexing="ij"), (f32(3), f32(2, seed=2))),
+    "meshgrid/three": (lambda tf, x, y, z: tf.meshgrid(x, y, z), (f32(2), f32(3, seed=2),
+                                                                 f32(4, seed=3))),
+    "meshgrid/ints": (lambda tf: tf.meshgrid(tf.range(3), tf.range(2)), ()),
+}
+for _name, (_fn, _inputs) in REARRANGE.items():
+    add_case(_name, _fn, *_inputs)

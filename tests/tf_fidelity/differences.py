@@ -70,6 +70,10 @@ DELIBERATE: dict[str, str] = {
         "(its ScatterNd is given indices of shape [2] and updates of shape [4]); tapeviz's is "
         "the gradient: the gathered slice's upstream gradient put back at [1, 2], zeros "
         "elsewhere, as for every other gather_nd case (they agree)",
+    "math.top_k/int64_indices":
+        "top_k with index_type=tf.int64: TF 2.21's gradient of the values fails (its TopKV2 "
+        "gradient adds int64 indices to int32 offsets); tapeviz's is the gradient, each value's "
+        "upstream gradient back at its index, as with int32 indices in both",
     "keras.layers.Dense/weight_names":
         "a layer's weights' names: Keras 3 (TF 2.21) names them 'kernel' and 'bias', the same "
         "for every layer (the layer is in their .path); tapeviz keeps Keras 2's 'hidden/"
