@@ -6,7 +6,9 @@ and a TapeWidget opened and stepped on a 99,000-node tape against a 3,000-node o
 14: a Step costs what changes on screen, opening what is shown). In a kernel a widget opens
 in two updates (widget.py): its first view, then every value's NaN/Inf check and the alerts
 once the cell returns; the goal is judged on the first view, and the time until everything
-is checked, and a script's open that does both at once, are printed beside it.
+is checked, and a script's open that does both at once, are printed beside it. (A long
+scoped tape's first view is told from its scope runs, viz/outline.py: its graph is built
+with the checks after it.)
 
 Dashboard rows: the TF2 guide's MNIST CNN on the bundled 8x8 digits (batch 32) run plain,
 through a debugger Runner, and through a Runner with the Dashboard attached (with its alerts,
@@ -445,6 +447,36 @@ def _open_parts(tape, alerts) -> list:
 # columns ~7, edges ~4, producers ~4, scope tree ~3, scope codes ~2. <= 5x needs ~28 ms:
 # not reached. What is left is per-node and memory-bound; an index kept by `record` would
 # move it to dispatch at ~1k instructions an input, not remove it.
+# This round (commits a235118..5a17e0e, issue 14's first view): what the first view draws of
+# the 99,002-node tape is three boxes (block0, block ×32999, the sum) and two edges; 33,000
+# blocks in a row are one box to a person, so its cost should follow the boxes, not the nodes
+# they hide. The first view of a long scoped tape is now told from the scope runs `record`
+# notes (viz/outline.py): the level shown and its ×N boxes from the runs' paths, each block's
+# op count and its name stem, the boxes' labels, shapes and edges from the nodes drawn (a ×N
+# box's first two blocks, compared by their ops and variables as the first view compares
+# blocks, and its last). No hidden block is read; the table is built with the checks after
+# the first view, which redraw where the guess differs (a block the first two do not stand
+# for) and complete the toolbar's count (the outline knows the ops, not yet the leaves).
+# Where the runs cannot tell the view (a leaf drawn at the top, more ops outside every scope
+# than a loop needs, a scope run twice apart, an input made inside hidden blocks, a level cut
+# into ranges) the table is built first, as before. Predicted: a few ms at both sizes (the
+# runs' arrays and 33,000 stems compared by numpy ~1 ms, layout and traits ~2 ms), ~2-3x.
+# Measured, CPU time, medians of 6 opens in each of 6 processes alternating with the tree
+# before (59d9fc9), load 9-13: first view 6.13 -> 3.19 ms at 3,002 nodes, 75.5 -> 5.9 ms at
+# 99,002: 12.1x -> 1.76x (rounds 1.62-2.27x; before 11.8-12.5x). Instructions of the first
+# view (--instructions): 28.5M / 618.7M (21.7x) -> 9.5M / 24.5M (2.6x). `--widget-only` at
+# load ~13 (wall, best of 5): first view 0.032 against 0.049 s, 1.5x.
+# The stems: made at the open, the 33,000 names cost 5-11 ms at 99,002 nodes (each name a
+# string scattered in memory: the first view 13.2-17.6 against 5.6-6.6 ms, 4.1-4.9x, four
+# alternating rounds), so `record` numbers a new path's stem as it numbers the path (and keeps
+# the paths as a list handed out uncopied, and whether any nests): +4.6k instructions a new
+# scope path (a block of two ops under its own new name scope records in 68,955 -> 73,553
+# instructions, valgrind, +6.7%; an op in a scope already seen, and the taped chain of
+# bench_dispatch, which enters none, run the same `record` as before: 0).
+# What it costs elsewhere: the checks after the first view now build the table too, 4.2 ->
+# 8.1 ms at 3,002 nodes and 111 -> 180 ms at 99,002 (CPU, the same rounds; in a kernel they
+# run once the cell has returned, while the browser draws the first view); first view and
+# checks together are what they were (186 ms); a whole open and a Step are unchanged.
 WIDGET_BEFORE = {"open": ((0.050, 0.056), (1.910, 2.513))}
 WIDGET_AFTER = {"open": ((0.043, 0.052), (0.963, 1.649))}
 
