@@ -14,7 +14,7 @@ import tapeviz as tf
                                         ("keras.losses", "Poisson"), ("random", "gamma"),
                                         ("data", "TFRecordDataset"),
                                         ("keras.layers", "ConvLSTM2D"),
-                                        ("keras.optimizers", "AdamW"), ("keras", "regularizers"),
+                                        ("keras.optimizers", "AdamW"), ("keras", "mixed_precision"),
                                         ("keras.utils", "plot_model"),
                                         ("train", "ExponentialMovingAverage"),
                                         ("keras.models", "model_from_json"),

@@ -6,13 +6,13 @@
 TensorShape([2, 1])
 """
 from . import (activations, backend, callbacks, datasets, initializers, layers, losses, metrics,
-               models, optimizers, preprocessing, utils)
+               models, optimizers, preprocessing, regularizers, utils)
 from .layers import Input
 from .models import Model, Sequential
 
 __all__ = ["Input", "Model", "Sequential", "activations", "backend", "callbacks", "datasets",
            "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
-           "utils"]
+           "regularizers", "utils"]
 
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)

@@ -3529,3 +3529,142 @@ REARRANGE = {
 }
 for _name, (_fn, _inputs) in REARRANGE.items():
     add_case(_name, _fn, *_inputs)
+
+
+# ---- a student's eager code, round two: variables, conversions, Keras training, tf.data --------
+def _variable_habits(tf):
+    v = tf.Variable([1, 2])
+    w = tf.Variable(1.5)
+    after = v.assign_add([1, 1])
+    return [v, after, v + 1, w * 2, w.read_value(), w.value(), v[0], v.dtype.name,
+            tf.Variable(np.array([1.0])).dtype.name, tf.Variable(2.0, dtype=tf.float64).dtype.name,
+            tf.Variable([1, 2], dtype=tf.float32)]
+
+
+def _tensor_to_python(tf):
+    t = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+    rows = [row for row in t]
+    return [int(tf.constant(3)), float(tf.constant(2.5)), bool(tf.constant(True)), len(t),
+            rows, t.shape[0], t.shape.as_list(), tf.shape(t)[0], t.ndim, t.numpy().tolist(),
+            t.dtype.is_floating, tf.constant(5).dtype.is_integer, t.shape.rank]
+
+
+def _keras_fit_metrics(tf, x):
+    model = tf.keras.Sequential([
+        tf.keras.Input((3,)),
+        tf.keras.layers.Dense(4, activation="relu", kernel_initializer=tf.constant_initializer(
+            spread((3, 4), seed=8))),
+        tf.keras.layers.Dense(3, kernel_initializer=tf.constant_initializer(spread((4, 3),
+                                                                                 seed=9)))])
+    model.compile(optimizer=tf.keras.optimizers.Adam(0.05),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    labels = np.array([0, 1, 2, 1, 0, 2], np.int32)
+    history = model.fit(x, labels, epochs=3, batch_size=4, shuffle=False, verbose=0,
+                        validation_data=(x[:2], labels[:2]))
+    return [sorted(history.history), tf.constant(history.history["loss"]),
+            tf.constant(history.history["accuracy"]), tf.constant(history.history["val_loss"]),
+            tf.constant(model.evaluate(x, labels, verbose=0)),
+            {k: tf.constant(v) for k, v in model.evaluate(x, labels, verbose=0,
+                                                          return_dict=True).items()}]
+
+
+def _metrics_names(tf):
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(np.ones((2, 2), np.float32), np.array([0, 1]), verbose=0)
+    return model.metrics_names
+
+
+def _minimize(tf):
+    w = tf.Variable([1.0, -2.0])
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    for _ in range(3):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w ** 2)
+        optimizer.minimize(loss, [w], tape=tape)
+    return [w, optimizer.iterations]
+
+
+def _regularized_dense(tf, x):
+    layer = tf.keras.layers.Dense(2, kernel_regularizer="l2", bias_regularizer="l1",
+                                  kernel_initializer=tf.constant_initializer(spread((3, 2))),
+                                  bias_initializer=tf.constant_initializer(0.5))
+    out = layer(x)
+    return [out, layer.losses, tf.add_n(layer.losses)]
+
+
+def _model_losses_in_loop(tf, x):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
+        2, kernel_regularizer="l2", kernel_initializer=tf.constant_initializer(spread((3, 2))))])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(model(x) ** 2) + tf.add_n(model.losses)
+    return [loss, tape.gradient(loss, model.trainable_variables), len(model.losses)]
+
+
+STUDENT_ROUND_TWO = {
+    "Variable/student_habits": (_variable_habits, ()),
+    "assign/student_wrong_shape": (lambda tf: tf.Variable([1.0, 2.0]).assign([1.0]), ()),
+    "assign/student_wrong_dtype": (lambda tf: tf.Variable([1.0, 2.0]).assign([1, 2]), ()),
+    "Tensor/student_to_python": (_tensor_to_python, ()),
+    "bool/student_of_many_values": (lambda tf: bool(tf.constant([True, False])), ()),
+    "constant/student_big_int": (lambda tf: [tf.constant(2 ** 31), tf.constant([1, 2 ** 40])],
+                                 ()),
+    "constant/student_mixed_list": (lambda tf: [tf.constant([1, 2.5]),
+                                                tf.constant([True, False]),
+                                                tf.constant(np.array([1, 2], np.int64)),
+                                                tf.constant(3, dtype=tf.float32)], ()),
+    "constant/student_float_to_int": (lambda tf: tf.constant(1.5, dtype=tf.int32), ()),
+    "constant/student_ragged": (lambda tf: tf.constant([[1, 2], [3]]), ()),
+    "creation/student_dtypes": (lambda tf: [tf.zeros([2], tf.int32), tf.ones_like(
+        tf.constant([1, 2])), tf.fill([2], 7), tf.fill([2], 7.0), tf.range(5) / 2,
+        tf.range(3, dtype=tf.float32) * 0.5, tf.zeros_like([1.5]), tf.eye(2, dtype=tf.int32)],
+                                ()),
+    "keras.Sequential/student_fit_metrics": (_keras_fit_metrics, (f32(6, 3),)),
+    "keras.Model/metrics_names": (_metrics_names, ()),
+    "keras.optimizers.SGD/student_minimize": (_minimize, ()),
+    "keras.layers.Dense/student_regularizers": (_regularized_dense, (f32(2, 3),)),
+    "keras.Sequential/student_losses_in_loop": (_model_losses_in_loop, (f32(4, 3),)),
+    "keras.regularizers/student_classes": (lambda tf, x: [
+        tf.keras.regularizers.L2(0.1)(x), tf.keras.regularizers.L1(0.2)(x),
+        tf.keras.regularizers.L1L2(l1=0.1, l2=0.3)(x), tf.keras.regularizers.l1_l2()(x),
+        tf.keras.regularizers.l2(0.5)(x), tf.keras.regularizers.get("l2").get_config(),
+        tf.keras.regularizers.l1_l2(0.5, 0.25).get_config(),
+        tf.keras.regularizers.serialize(tf.keras.regularizers.L2(0.5))["config"],
+        tf.keras.regularizers.deserialize({"class_name": "L1", "config": {"l1": 0.5}})(x),
+        tf.keras.regularizers.get(None)], (f32(2, 3),)),
+    "keras.regularizers.get/student_unknown_name": (lambda tf: tf.keras.regularizers.get("l3"), ()),
+    "keras.regularizers.L2/student_negative": (lambda tf: tf.keras.regularizers.L2(-1.0), ()),
+}
+for _name, (_fn, _inputs) in STUDENT_ROUND_TWO.items():
+    add_case(_name, _fn, *_inputs, grad=False, rtol=1e-4, atol=1e-5)
+
+STUDENT_DATA_TWO = {
+    "numpy_float64_kept": lambda tf: [e.dtype.name for e in next(iter(
+        tf.data.Dataset.from_tensor_slices((np.ones((3, 2)), np.arange(3))).batch(2)))],
+    "map_cast_scale": lambda tf: _elements(tf.data.Dataset.from_tensor_slices(
+        (np.array([[0, 255], [128, 64]], np.uint8), np.array([1, 0]))).map(
+        lambda x, y: (tf.cast(x, tf.float32) / 255.0, y)).batch(2)),
+    "iter_next": lambda tf: (lambda it: [next(it), next(it)])(iter(
+        tf.data.Dataset.range(5).batch(2))),
+    "numpy_iterator_dict": lambda tf: list(tf.data.Dataset.from_tensor_slices(
+        {"a": [1, 2], "b": [0.5, 1.5]}).as_numpy_iterator()),
+    "take_twice_same": lambda tf: (lambda d: [_elements(d), _elements(d)])(
+        tf.data.Dataset.range(6).take(3)),
+    "batch_unbatch": lambda tf: _elements(tf.data.Dataset.range(5).batch(2).unbatch()),
+    "element_spec_dict": lambda tf: sorted((k, repr(v.dtype), v.shape.as_list())
+                                           for k, v in tf.data.Dataset.from_tensor_slices(
+        {"a": [[1, 2]], "b": [0.5]}).batch(4).element_spec.items()),
+    "reduce_sum_batches": lambda tf: tf.data.Dataset.range(6).batch(4).reduce(
+        np.int64(0), lambda s, b: s + tf.reduce_sum(b)),
+    "filter_after_batch": lambda tf: _elements(tf.data.Dataset.range(7).batch(3).filter(
+        lambda b: tf.shape(b)[0] == 3)),
+    "map_returns_dict": lambda tf: _elements(tf.data.Dataset.range(2).map(
+        lambda x: {"x": x, "double": x * 2})),
+    "zip_nested": lambda tf: _elements(tf.data.Dataset.zip(
+        (tf.data.Dataset.range(2), (tf.data.Dataset.range(2, 4), tf.data.Dataset.range(4, 6))))),
+    "repeat_none_take": lambda tf: _elements(tf.data.Dataset.range(2).repeat().take(5)),
+    "batch_zero": lambda tf: tf.data.Dataset.range(3).batch(0),
+}
+for _name, _fn in STUDENT_DATA_TWO.items():
+    add_case(f"data.Dataset/student_{_name}", _fn, grad=False, op="batch")

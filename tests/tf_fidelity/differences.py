@@ -74,6 +74,13 @@ DELIBERATE: dict[str, str] = {
         "top_k with index_type=tf.int64: TF 2.21's gradient of the values fails (its TopKV2 "
         "gradient adds int64 indices to int32 offsets); tapeviz's is the gradient, each value's "
         "upstream gradient back at its index, as with int32 indices in both",
+    "keras.optimizers.SGD/student_minimize":
+        "optimizer.minimize(loss, var_list, tape=tape): Keras 3's optimizers (TF 2.21) have no "
+        "minimize; tapeviz keeps Keras 2's, so programs written for TF 2.0-2.15 run",
+    "keras.Model/metrics_names":
+        "model.metrics_names after compile(metrics=['accuracy']) and fit: Keras 3 (TF 2.21) "
+        "gives ['loss', 'compile_metrics']; tapeviz gives ['loss', 'accuracy'], as Keras 2 "
+        "did, the keys of fit's history and of evaluate(return_dict=True) in both",
     "keras.layers.Dense/weight_names":
         "a layer's weights' names: Keras 3 (TF 2.21) names them 'kernel' and 'bias', the same "
         "for every layer (the layer is in their .path); tapeviz keeps Keras 2's 'hidden/"

@@ -26,6 +26,7 @@ from ...pytorch_habits import add_habits, forward_not_call
 from ...tensor import Tensor, TensorShape, Variable
 from .. import backend
 from .. import initializers as _initializers
+from .. import regularizers as _regularizers
 from ..keras_tensor import is_symbolic, symbolic_call
 
 _EXTRA_KWARGS = {"batch_input_shape", "batch_size", "input_dim", "autocast", "dynamic"}
@@ -211,6 +212,7 @@ class Layer:
         variable = Variable(value, trainable=trainable, dtype=dtype, name=f"{self.name}/{name}")
         variable.name = f"{self.name}/{name}:0"  # as TF eager names it: never uniquified
         self._own_weights.append(variable)
+        regularizer = _regularizers.get(regularizer)
         if regularizer is not None:
             self._regularized.append((variable, regularizer))
         return variable
