@@ -25,7 +25,7 @@ from .rebound import variables_rebound
 from .op_index import ops_named
 from .symmetry import symmetric_kernels
 from .train_mode import inference_mode_in_training, training_mode_in_evaluation
-from .unapplied import gradients_never_applied
+from .unapplied import gradients_never_applied, last_trained
 
 
 def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -> list:
@@ -35,6 +35,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     the recorded steps; `gradients`: {variable name: gradient} of the shown step (when it
     has none, the last step that has is read instead)."""
     evaluation = training_mode_in_evaluation(steps)   # read before the step is swapped
+    last_steps = last_trained(steps)
     piled = accumulated_gradients(steps)
     if steps and not gradients:   # model.fit's last step only averages its metrics
         trained = next((step for step in reversed(steps) if step.variable_gradients), None)
@@ -48,7 +49,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + piled + evaluation
-            + gradients_never_applied(steps) + inference_mode_in_training(steps))
+            + gradients_never_applied(steps, last_steps)
+            + inference_mode_in_training(last_steps))
     if ascent is not None:
         more.insert(0, ascent)
     return more + found   # causes first: the symptoms (norms, zeros) follow from them

@@ -13,15 +13,16 @@ training step, `model.eval()` left on in torch), is said too.
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 
 from ..tensor import VariableRead
 from .findings import Finding
 from .numerics import _where
-from .unapplied import last_trained
 
 _RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
                      "feature_alpha_dropout"})
 _BATCH_STATISTICS = frozenset({"batch_norm"})
+_op_names, _scopes = attrgetter("op.name"), attrgetter("scope")
 # F.dropout(h, p) written in forward: training=True unless given, whatever model.eval() set
 _FUNCTIONAL = re.compile(r"\b(?:F|functional|torch)\.\w*dropout\w*\s*\(")
 _KERAS_FIX = ("evaluate with training=False: model(x) (its default) or model(x, training=False); "
@@ -106,13 +107,13 @@ def _finding(step, training, fixes) -> Finding:
     return Finding("train_mode_in_evaluation", message, first)
 
 
-def inference_mode_in_training(steps, count: int = 2) -> list:
-    """A Finding when each of the last `count` steps that trained (computed gradients) ran
-    its dropout in inference mode: a Keras Dropout layer that only passed its input on
-    (`model(x)` in the training step: training defaults to False), or torch's dropout with
-    training=False (`model.eval()` left on after an evaluation). The model then trains
-    without the dropout it was given."""
-    trained = last_trained(steps, count)
+def inference_mode_in_training(trained: list, count: int = 2) -> list:
+    """A Finding when each of the last `count` steps that trained (computed gradients:
+    `trained`, from `unapplied.last_trained`) ran its dropout in inference mode: a Keras
+    Dropout layer that only passed its input on (`model(x)` in the training step: training
+    defaults to False), or torch's dropout with training=False (`model.eval()` left on after
+    an evaluation). The model then trains without the dropout it was given."""
+    trained = trained[-count:]
     if len(trained) < count:
         return []
     found = []
@@ -138,8 +139,12 @@ def inference_mode_in_training(steps, count: int = 2) -> list:
 def _dropout_off(step):
     """(the first dropout node of `step` that ran in inference mode, whether torch's), when
     none ran in training mode; else None."""
+    nodes = step.nodes
+    if _RANDOM.isdisjoint(map(_op_names, nodes)) and \
+            "dropout" not in "\n".join(map(_scopes, nodes)):
+        return None   # no dropout ran (both scans run in C)
     off = None
-    for node in step.nodes:
+    for node in nodes:
         if node.phase != "forward":
             continue
         name, layer = node.op.name, node.scope.rsplit("/", 1)[-1]

@@ -23,12 +23,13 @@ _FIX = {"tf": ("tape.gradient", "apply them after tape.gradient: optimizer.apply
         "torch": ("loss.backward()", "call optimizer.step() after loss.backward()")}
 
 
-def last_trained(steps, count: int) -> list:
-    """The last `count` (or fewer) of `steps` that computed variables' gradients and hold
-    ops, in order (a Recorder stopped at a gradient call keeps the gradients and no op)."""
+def last_trained(steps, count: int = MIN_STEPS) -> list:
+    """The last `count` (or fewer) of `steps` that computed variables' gradients, in order,
+    but for a last step that holds no op (a Recorder stopped at its gradient call keeps the
+    gradients and no op; only the last step can be cut so)."""
     found = []
     for step in reversed(steps):
-        if step.variable_gradients and len(step):
+        if step.variable_gradients and (step is not steps[-1] or len(step)):
             found.append(step)
             if len(found) == count:
                 break
@@ -44,19 +45,19 @@ def _norm(gradients: dict) -> float:
                              for g in gradients.values() if g is not None)))
 
 
-def gradients_never_applied(steps) -> list:
+def gradients_never_applied(steps, trained: list) -> list:
     """A Finding when at least MIN_STEPS steps computed variables' gradients, non-zero ones in
     the last MIN_STEPS, and the variables hold in the last what they held in the first of
     them, the last updating nothing (gradients accumulated over more micro-batches than were
-    recorded, before one update, look the same: record a run longer than that)."""
-    trained = last_trained(steps, MIN_STEPS)
+    recorded, before one update, look the same: record a run longer than that); `trained`:
+    `last_trained(steps)`."""
     if len(trained) < MIN_STEPS or _updates(trained[-1]):
         return []
     norms = [_norm(step.variable_gradients) for step in trained]
     if not all(norm > 0 and np.isfinite(norm) for norm in norms):
         return []
     last = trained[-1]
-    first = next(step for step in steps if step.variable_gradients and len(step))
+    first = next(step for step in steps if step.variable_gradients)
     before, now = first.variables, last.variables
     if not all(name in before and name in now and np.array_equal(before[name], now[name])
                for name in last.variable_gradients):
