@@ -1134,6 +1134,15 @@ SCHEDULES = {
         0.1, decay_steps=5, decay_rate=0.5, staircase=True),
     "PiecewiseConstantDecay/default": lambda tf:
         tf.keras.optimizers.schedules.PiecewiseConstantDecay([10, 20], [0.1, 0.01, 0.001]),
+    "CosineDecay/default": lambda tf: tf.keras.optimizers.schedules.CosineDecay(0.1, 20),
+    "CosineDecay/alpha": lambda tf: tf.keras.optimizers.schedules.CosineDecay(0.1, 20,
+                                                                               alpha=0.1),
+    "CosineDecay/warmup": lambda tf: tf.keras.optimizers.schedules.CosineDecay(
+        0.0, 15, warmup_target=0.1, warmup_steps=10),
+    "PolynomialDecay/linear": lambda tf: tf.keras.optimizers.schedules.PolynomialDecay(
+        0.1, 20, end_learning_rate=0.01),
+    "PolynomialDecay/power_cycle": lambda tf: tf.keras.optimizers.schedules.PolynomialDecay(
+        0.1, 8, end_learning_rate=0.0, power=2.0, cycle=True),
 }
 for _name, _make in SCHEDULES.items():
     add_case(f"keras.optimizers.schedules.{_name}",
@@ -3668,3 +3677,52 @@ STUDENT_DATA_TWO = {
 }
 for _name, _fn in STUDENT_DATA_TWO.items():
     add_case(f"data.Dataset/student_{_name}", _fn, grad=False, op="batch")
+
+
+# ---- training loops from scratch (Keras 3's guide) and the advanced autodiff guide ------------
+def _optimizer_apply(tf):
+    w, b = tf.Variable([1.0, -2.0]), tf.Variable(0.5)
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    for _ in range(2):
+        optimizer.apply([tf.constant([0.5, 0.25]), tf.constant(1.0)], [w, b])
+    return [w, b, optimizer.iterations]
+
+
+def _add_loss_layer(tf, x):
+    class ActivityPenalty(tf.keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(0.1 * tf.reduce_sum(inputs ** 2))
+            return inputs * 2.0
+
+    model = tf.keras.Sequential([tf.keras.Input((3,)), ActivityPenalty()])
+    first = model(x)
+    losses_once = list(model.losses)
+    model(x)
+    return [first, losses_once, len(model.losses)]
+
+
+def _tape_unconnected_string(tf, x):
+    other = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(x * 2.0)
+    return tape.gradient(y, [x, other], unconnected_gradients="zero")
+
+
+def _jacobian_no_pfor(tf, x):
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    return tape.jacobian(y, x, experimental_use_pfor=False)
+
+
+STUDENT_LOOPS = {
+    "keras.optimizers.Adam/student_apply": (_optimizer_apply, ()),
+    "keras.layers.Layer/student_add_loss": (_add_loss_layer, (f32(2, 3),)),
+    "keras.metrics.Mean/student_reset_states_keras2": (lambda tf: (lambda m: (
+        m.update_state([1.0, 3.0]), m.reset_states(), m.result())[-1])(tf.keras.metrics.Mean()),
+                                                       ()),
+    "GradientTape/student_unconnected_zero_string": (_tape_unconnected_string, (f32(2),)),
+    "GradientTape/student_jacobian_without_pfor": (_jacobian_no_pfor, (f32(3),)),
+}
+for _name, (_fn, _inputs) in STUDENT_LOOPS.items():
+    add_case(_name, _fn, *_inputs, grad=False, op=_name.split("/")[0].split(".")[-1])

@@ -81,6 +81,13 @@ DELIBERATE: dict[str, str] = {
         "model.metrics_names after compile(metrics=['accuracy']) and fit: Keras 3 (TF 2.21) "
         "gives ['loss', 'compile_metrics']; tapeviz gives ['loss', 'accuracy'], as Keras 2 "
         "did, the keys of fit's history and of evaluate(return_dict=True) in both",
+    "keras.metrics.Mean/student_reset_states_keras2":
+        "metric.reset_states(): Keras 3 (TF 2.21) has reset_state only; tapeviz keeps Keras 2's "
+        "name too, so programs written for TF 2.0-2.15 run",
+    "GradientTape/student_jacobian_without_pfor":
+        "tape.jacobian(y, x, experimental_use_pfor=False) on a tape that is not persistent: TF "
+        "refuses it (without pfor its jacobian calls gradient once per output); tapeviz has "
+        "one way to compute a jacobian and gives it",
     "keras.layers.Dense/weight_names":
         "a layer's weights' names: Keras 3 (TF 2.21) names them 'kernel' and 'bias', the same "
         "for every layer (the layer is in their .path); tapeviz keeps Keras 2's 'hidden/"

@@ -22,7 +22,8 @@ from ...debugger.numerics import _where
 from ...debugger.why_none import explain_missing_gradient
 from ... import events
 from ...dispatch import name_scope, unrecorded
-from ...errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument, describe
+from ...errors import (DTypeError, InvalidArgumentError, MisuseError, ShapeError, bad_argument,
+                       describe)
 from ...fpwarnings import warn_from_user_line
 from ...pytorch_habits import add_habits
 from ...ops.math import cast, clip_by_value, maximum, sqrt, square
@@ -236,6 +237,33 @@ class Optimizer:
         pairs = self._usable_pairs(grads_and_vars)
         self._apply(pairs)
         return self._iterations
+
+    def apply(self, grads, trainable_variables=None) -> None:
+        """Keras 3's apply_gradients: the gradients and their variables as two lists, in one
+        order (the variables of the first update when left out).
+
+        >>> import tapeviz as tf
+        >>> w = tf.Variable(1.0)
+        >>> tf.keras.optimizers.SGD(0.5).apply([tf.constant(2.0)], [w])
+        >>> w.numpy()
+        np.float32(0.0)
+        """
+        grads = list(grads)
+        if not grads:
+            return
+        if trainable_variables is None:
+            if self._first_variables is None:
+                raise MisuseError(type(self).__name__, "apply(grads) without the variables "
+                                                       "needs an optimizer that has updated "
+                                                       "variables before",
+                                  hint="give them: optimizer.apply(grads, "
+                                       "model.trainable_variables)")
+            trainable_variables = [ref.deref() for ref in self._first_variables]
+        variables = list(trainable_variables)
+        if len(grads) != len(variables):
+            raise InvalidArgumentError(type(self).__name__, f"apply: {len(grads)} gradients "
+                                                            f"for {len(variables)} variables")
+        self.apply_gradients(zip(grads, variables))
 
     def _apply(self, pairs: list) -> None:
         """Clip, then run the update formula for each pair; never taped.

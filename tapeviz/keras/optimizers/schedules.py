@@ -100,5 +100,77 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
 
 
-__all__ = ["ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
-           "PiecewiseConstantDecay"]
+class PolynomialDecay(LearningRateSchedule):
+    """From initial_learning_rate to end_learning_rate over decay_steps, as
+    (1 - step / decay_steps) ** power; with cycle, decay_steps grows to the next multiple
+    past step, else the rate stays at its end.
+
+    >>> import tapeviz as tf
+    >>> float(tf.keras.optimizers.schedules.PolynomialDecay(1.0, 10, 0.0)(5))
+    0.5
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
+                 cycle=False, name=None):
+        if decay_steps <= 0:
+            raise ValueError(f"PolynomialDecay: decay_steps must be positive; got {decay_steps}")
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.decay_steps, self.end_learning_rate = decay_steps, float(end_learning_rate)
+        self.power, self.cycle, self.name = float(power), cycle, name
+
+    def __call__(self, step):
+        step, steps = int(step), self.decay_steps
+        if self.cycle:
+            steps = steps * (1 if step == 0 else math.ceil(step / steps))
+        else:
+            step = min(step, steps)
+        left = (1.0 - step / steps) ** self.power
+        return constant((self.initial_learning_rate - self.end_learning_rate) * left
+                        + self.end_learning_rate)
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "end_learning_rate": self.end_learning_rate,
+                "power": self.power, "cycle": self.cycle, "name": self.name}
+
+
+class CosineDecay(LearningRateSchedule):
+    """Half a cosine from the rate down to alpha times it over decay_steps, after a linear
+    warmup to warmup_target over warmup_steps when a target is given.
+
+    >>> import tapeviz as tf
+    >>> float(tf.keras.optimizers.schedules.CosineDecay(1.0, 10)(5))
+    0.5
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
+                 warmup_target=None, warmup_steps=0):
+        if decay_steps <= 0:
+            raise ValueError(f"CosineDecay: decay_steps must be positive; got {decay_steps}")
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.decay_steps, self.alpha, self.name = decay_steps, float(alpha), name
+        self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
+
+    def _decayed(self, step, start: float) -> float:
+        cosine = 0.5 * (1.0 + math.cos(math.pi * step / self.decay_steps))
+        return start * ((1.0 - self.alpha) * cosine + self.alpha)
+
+    def __call__(self, step):
+        step = int(step)
+        if self.warmup_target is None:
+            return constant(self._decayed(min(step, self.decay_steps),
+                                          self.initial_learning_rate))
+        step = min(step, self.decay_steps + self.warmup_steps)
+        if step < self.warmup_steps:
+            rise = float(self.warmup_target) - self.initial_learning_rate
+            return constant(self.initial_learning_rate + rise * step / self.warmup_steps)
+        return constant(self._decayed(step - self.warmup_steps, float(self.warmup_target)))
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "decay_steps": self.decay_steps, "alpha": self.alpha, "name": self.name,
+                "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
+
+
+__all__ = ["CosineDecay", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
+           "PiecewiseConstantDecay", "PolynomialDecay"]
