@@ -4,7 +4,8 @@ Every button is reached by Tab, says what it does in its title and shows a focus
 Step runs one backward step and on Continue the rest; the graph is one Tab stop (Tab goes on to
 the inspector, not through every node, and Shift+Tab comes back to the node last reached); the
 arrow keys move from node to node, in the direction pressed, Home and End to the first and last;
-Enter inspects the node, whose inspector buttons name the op a breakpoint would stop at.
+Enter inspects the node, whose inspector buttons name the op a breakpoint would stop at; an
+alert is reached by Tab, with the same ring, and Enter shows its node.
 Screenshots: tests/browser/artifacts/lab-keyboard-<theme>-<what>.png.
 """
 import pytest
@@ -24,6 +25,11 @@ with tf.GradientTape(persistent=True) as tape:
     hidden = tf.nn.relu(tf.matmul(x, w1))
     loss = tf.reduce_mean(tf.square(tf.matmul(hidden, w2)))
 TapeWidget(tape, target=loss, sources=[w1, w2])
+""", """
+v = tf.Variable(tf.ones((4,)), name="v")
+with tf.GradientTape(persistent=True) as outer:   # (4,) against (4, 1): an alert
+    outer_loss = tf.reduce_mean(tf.square(v - tf.ones((4, 1))))
+TapeWidget(outer, target=outer_loss)
 """]
 
 FOCUSED = """() => {
@@ -38,7 +44,8 @@ RING = """() => {
   const style = getComputedStyle(shape);
   return el.closest("g.node")
     ? { width: parseFloat(style.strokeWidth), dash: style.strokeDasharray }
-    : { width: parseFloat(style.outlineWidth), style: style.outlineStyle };
+    : { width: parseFloat(style.outlineWidth), style: style.outlineStyle,
+        colour: style.outlineColor };
 }"""
 CENTRE_Y = """(id) => { const r = document.getElementById(id).getBoundingClientRect();
   return (r.top + r.bottom) / 2; }"""
@@ -82,8 +89,8 @@ def test_step_continue_and_move_between_nodes_without_a_mouse(theme, tmp_path, b
         widget.locator(".tv-title").click()
         tab_until(page, lambda f: "tv-step" in f["cls"].split())
         assert focused(page)["visible"]
-        ring = page.page.evaluate(RING)
-        assert ring["style"] != "none" and ring["width"] >= 2, ring
+        step_ring = page.page.evaluate(RING)
+        assert step_ring["style"] != "none" and step_ring["width"] >= 2, step_ring
         page.page.keyboard.press("Enter")
         wait_until(page, lambda: "steps applied 1" in widget.locator(".tv-stepper").text_content(),
                    "Enter on Step to run one backward step")
@@ -143,4 +150,13 @@ def test_step_continue_and_move_between_nodes_without_a_mouse(theme, tmp_path, b
         assert not focused(page)["cls"].startswith("node"), focused(page)
         tab_until(page, lambda f: f["cls"].startswith("node"), key="Shift+Tab", most=1)
         assert focused(page)["id"] == below["id"]
+
+        # an alert is reached by Tab, shows the buttons' ring and Enter shows its node
+        alerted = page.output(WIDGET).nth(1)
+        alerted.locator(".tv-title").click()
+        tab_until(page, lambda f: "tv-alert" in f["cls"].split())
+        assert page.page.evaluate(RING) == step_ring   # it was the browser's, near-black
+        page.page.keyboard.press("Enter")
+        wait_until(page, lambda: marked(alerted, "tv-selected"), "Enter to show the alert's node")
+        page.screenshot(alerted, f"keyboard-{theme}-alert")
         check_clean(page, browser)
