@@ -67,8 +67,12 @@ def residual_tape(blocks: int):
 
 @pytest.mark.parametrize("make", [lambda: blocks_tape(60), lambda: nested_tape(60),
                                   lambda: blocks_tape(30, scope="stage{}"),
-                                  lambda: keras_tape(20), lambda: residual_tape(30)],
-                         ids=["blocks", "nested", "stages", "keras", "residual"])
+                                  lambda: keras_tape(20), lambda: residual_tape(30),
+                                  lambda: blocks_tape(60, after=lambda h: tf.reduce_sum(h * 2.0)),
+                                  lambda: blocks_tape(60, after=lambda h: tf.reduce_sum(
+                                      h * tf.Variable(2.0, name="scale") + 1.0))],
+                         ids=["blocks", "nested", "stages", "keras", "residual",
+                              "constant at the top", "variable and constant at the top"])
 def test_the_outline_draws_what_the_collapsed_table_draws(make):
     tape = make()
     view = outline(tape, MAX_NODES)
@@ -96,10 +100,9 @@ SHARED = tf.constant([1.0, 2.0])
 @pytest.mark.parametrize("make", [
     lambda: blocks_tape(10),                                                # drawn whole
     lambda: blocks_tape(60, body=lambda h, block: tf.tanh(h * SHARED)),     # read by each block
-    lambda: blocks_tape(60, after=lambda h: tf.reduce_sum(h * 2.0)),        # a leaf at the top
     lambda: blocks_tape(60, after=lambda h: tf.reduce_sum(
         tf.tanh(tf.tanh(tf.tanh(tf.tanh(tf.tanh(tf.tanh(h))))))))],      # 7 ops outside scopes
-    ids=["small", "shared constant", "constant at the top", "ops outside scopes"])
+    ids=["small", "shared constant", "ops outside scopes"])
 def test_where_the_runs_cannot_tell_the_view_the_table_is_built(make):
     assert outline(make(), MAX_NODES) is None
 

@@ -8,7 +8,7 @@ their name stem, their op count and the ops and variables of the first two; edge
 nodes read. So it is a guess, drawn faded as every first view is, and checked with the
 values once the cell returns: the widget then builds the whole table, collapses it and
 redraws where the two differ (widget.py). Where the runs cannot tell the view cheaply (more
-ops outside every scope than a loop needs, a leaf drawn at the top, a scope run twice apart,
+ops outside every scope than a loop needs, a leaf read by two boxes, a scope run twice apart,
 an input made inside the blocks a box hides, a level that must be cut into ranges),
 `outline` returns None and the widget builds the table first, as before.
 """
@@ -246,20 +246,33 @@ class _Outline:
     # ---- edges -----------------------------------------------------------------------------
     def connect(self, boxes: list) -> Graph:
         """The view: each box, and the edges between them, merged as collapse.py merges them
-        (one per reader and distinct input, counted per pair of boxes)."""
+        (one per reader and distinct input, counted per pair of boxes); a leaf read by an op
+        drawn alone is drawn before it, numbered after the leaves of the boxes before."""
         box_starts = np.asarray([box[0] for box in boxes], dtype=np.int64)
         ids = [box[1][0] if type(box[1]) is list else box[1].id for box in boxes]
-        leaf_box: dict = {}
+        leaf_box: dict = {}   # leaf -> (box, block) that reads it
+        numbered = {"v": 0, "c": 0}   # leaves of each kind so far (ids v<j>, c<j>)
         merged: dict = {}
         shown = {}
         for number, (_, made, scanned, repeat) in enumerate(boxes):
-            leaves = set()
+            leaves = ([], [])   # of the first block, of the second
             for block, (begin, end) in enumerate(scanned):
                 for index in range(begin, end):
-                    for (kind, source), tensor in self.sources(index, self.nodes[index]):
+                    node = self.nodes[index]
+                    for (kind, source), tensor in self.sources(index, node):
                         if kind == "leaf":
-                            self.leaf_read(leaf_box, source, number, block, type(made) is not list)
-                            leaves.add(source)
+                            found = leaf_box.get(source)
+                            if found == (number, block):   # read again in this block
+                                continue
+                            if found is not None:   # drawn at this level: read by two boxes
+                                raise _Unsure
+                            leaf_box[source] = (number, block)
+                            if type(made) is list:
+                                leaves[block].append(tensor)
+                            else:
+                                leaf = self.leaf(tensor, node, numbered)
+                                shown[leaf.id] = leaf
+                                self.edge(merged, leaf.id, made.id, tensor)
                             continue
                         src = int(np.searchsorted(box_starts, source, side="right")) - 1
                         if src == number:   # inside the box (the second block reads the first)
@@ -272,23 +285,27 @@ class _Outline:
                 ops = (scanned[0][1] - scanned[0][0]) * repeat
                 # leaves: the first block's, and the second's for each block after it (the
                 # first also reads what comes into the box: the model's input)
-                firsts = sum(1 for leaf in leaves if leaf_box[leaf][1] == 0)
-                members = ops + firsts + (len(leaves) - firsts) * (repeat - 1)
+                for tensor in leaves[0]:
+                    numbered[_kind(tensor)] += 1
+                for tensor in leaves[1]:
+                    numbered[_kind(tensor)] += repeat - 1
+                members = ops + len(leaves[0]) + len(leaves[1]) * (repeat - 1)
                 made = self.group(gid, label, first, last, scope, range(members), ops,
                                   repeat)
             shown[made.id] = made
         return Graph(shown, list(merged.values()))
 
     @staticmethod
-    def leaf_read(leaf_box: dict, leaf: int, box: int, block: int, drawn_alone: bool) -> None:
-        """Note a leaf read in `box` (`block` of it); a leaf drawn at this level (read by an op
-        drawn alone, or by two boxes, or by two blocks of one) is numbered among all the tape's
-        leaves: the table draws it."""
-        if drawn_alone:
-            raise _Unsure
-        found = leaf_box.setdefault(leaf, (box, block))
-        if found != (box, block):
-            raise _Unsure
+    def leaf(tensor, reader, numbered: dict) -> GraphNode:
+        """The node of a leaf first read by `reader`, an op drawn alone, as table.py makes it."""
+        kind = _kind(tensor)
+        value, variable = tensor._value, kind == "v"
+        obj = tensor.variable if variable else tensor
+        number, numbered[kind] = numbered[kind], numbered[kind] + 1
+        return _plain_node(f"{kind}{number}", obj.name if variable else "const",
+                           "variable" if variable else "constant", None, value.shape,
+                           _dtype_name(value), reader.scope, reader.phase, None, None, False,
+                           False, obj)
 
     @staticmethod
     def edge(merged: dict, src: str, dst: str, tensor) -> None:
@@ -300,3 +317,8 @@ class _Outline:
         found.count += 1
         if found.shape != shape:
             found.shape = None   # tensors of different shapes: no one shape
+
+
+def _kind(tensor) -> str:
+    """A leaf's letter: 'v' for a variable read, 'c' for any other tensor."""
+    return "v" if type(tensor) is VariableRead else "c"
