@@ -5,7 +5,8 @@ Step runs one backward step and on Continue the rest; the graph is one Tab stop 
 the inspector, not through every node, and Shift+Tab comes back to the node last reached); the
 arrow keys move from node to node, in the direction pressed, Home and End to the first and last;
 Enter inspects the node, whose inspector buttons name the op a breakpoint would stop at; an
-alert is reached by Tab, with the same ring, and Enter shows its node.
+alert is reached by Tab, with the same ring, and Enter shows its node; so is a recorded run's
+slider, and ArrowLeft on it shows the step before.
 Screenshots: tests/browser/artifacts/lab-keyboard-<theme>-<what>.png.
 """
 import pytest
@@ -30,6 +31,15 @@ v = tf.Variable(tf.ones((4,)), name="v")
 with tf.GradientTape(persistent=True) as outer:   # (4,) against (4, 1): an alert
     outer_loss = tf.reduce_mean(tf.square(v - tf.ones((4, 1))))
 TapeWidget(outer, target=outer_loss)
+""", """
+from tapeviz.debugger import Recorder
+u = tf.Variable(2.0, name="u")
+with Recorder() as rec:
+    for _ in range(3):
+        with tf.GradientTape() as step_tape:
+            step_loss = tf.abs(u * u - 1.0)
+        u.assign_sub(0.1 * step_tape.gradient(step_loss, u))
+TapeWidget(rec)
 """]
 
 FOCUSED = """() => {
@@ -159,4 +169,17 @@ def test_step_continue_and_move_between_nodes_without_a_mouse(theme, tmp_path, b
         page.page.keyboard.press("Enter")
         wait_until(page, lambda: marked(alerted, "tv-selected"), "Enter to show the alert's node")
         page.screenshot(alerted, f"keyboard-{theme}-alert")
+
+        # a recorded run's slider: Tab reaches it, with the ring; ArrowLeft shows the step
+        # before (the browser's own ring, near-black, was lost on the dark theme)
+        recorded = page.output(WIDGET).nth(2)
+        title = recorded.locator(".tv-title")
+        wait_until(page, lambda: title.text_content().startswith("step 3 of 3"), "the last step")
+        title.click()
+        tab_until(page, lambda f: "tv-slider" in f["cls"].split())
+        assert page.page.evaluate(RING) == step_ring
+        page.page.keyboard.press("ArrowLeft")
+        wait_until(page, lambda: title.text_content().startswith("step 2 of 3"),
+                   "ArrowLeft on the slider to show the step before")
+        page.screenshot(recorded, f"keyboard-{theme}-slider")
         check_clean(page, browser)

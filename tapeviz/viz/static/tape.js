@@ -31,8 +31,9 @@ function render({ model, el }) {
   const send = (action, extra = {}) => model.send({ action, ...extra });
   const title = h("span", { class: "tv-title" });
   const status = h("span", { class: "tv-status" });
+  // its arrow keys are its own, not the notebook's shortcuts (panzoom.js: focusable)
   const slider = h("input", { type: "range", min: "0", step: "1", class: "tv-slider",
-    "aria-label": "Recorded step" });
+    "aria-label": "Recorded step", "data-lm-suppress-shortcuts": "true" });
   const sliderLabel = h("span", { class: "tv-slider-label" });
   const stepBox = h("span", { class: "tv-timetravel", title: "The recorded steps: drag to show another" },
     slider, sliderLabel);
