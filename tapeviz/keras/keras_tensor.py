@@ -38,9 +38,10 @@ class LayerCall:
 
 def is_symbolic(inputs) -> bool:
     """True when a layer's inputs are (or hold) KerasTensors: the call is the model's plan."""
-    if isinstance(inputs, (list, tuple, dict)):
+    kind = type(inputs)
+    if issubclass(kind, (list, tuple, dict)):
         return any(isinstance(leaf, KerasTensor) for leaf in nest.flatten(inputs))
-    return isinstance(inputs, KerasTensor)
+    return issubclass(kind, KerasTensor)
 
 
 def input_tensor(layer) -> KerasTensor:
