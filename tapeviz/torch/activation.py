@@ -126,7 +126,9 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
         source = source_from(_getframe(1))
         hearers = hearers_of(route, state, source)
         if hearers:
-            updates.start(optimizer, op, hearers, source, output_test(route, hearers))
+            test = output_test(route, hearers)
+            updates.start(optimizer, op, hearers, source, test,
+                          lazy=test is None and not route.steps)
 
 
 def _optimizer_ends(optimizer, args, kwargs) -> None:

@@ -38,7 +38,7 @@ def written_on_purpose(output: torch.Tensor, tensors, params: dict) -> bool:
         return False
     key = id(output)
     _written[key] = (weakref.ref(output, lambda _, key=key: _written.pop(key, None)),
-                     values._version(output))
+                     values.version(output))
     return True
 
 
@@ -68,7 +68,7 @@ def _marked(tensor: torch.Tensor, written_now: bool = False) -> bool:
     an in-place op's target, by its mark before the op wrote it)."""
     entry = _written.get(id(tensor))
     return entry is not None and entry[0]() is tensor and (written_now
-                                                           or entry[1] == values._version(tensor))
+                                                           or entry[1] == values.version(tensor))
 
 
 def forget() -> None:

@@ -28,7 +28,7 @@ from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
 from . import autograd, error_notes, masks, modules, ops, values
 from .call_arguments import arguments, first_tensor
-from .nodes import make_node, other_outputs
+from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
 _getframe = sys._getframe
@@ -130,18 +130,26 @@ def _traced(op, func, args, kwargs, route, tapes):
             return result
         if name_of is None:
             scope, name_of = _layer(state, caller)
-    if inputs is None:
-        inputs = _inputs(tensors, name_of)
     if len(names) > len(op.input_names):   # (a first call given a number names fewer)
         op.input_names = names
+    taped = output.grad_fn is not None   # autograd recorded it; optimizer.step()'s updates: no
+    scaling = taped and op is _MUL and caller.f_back.f_code is _SCALE_LOSS   # scaler.scale(loss)
+    if not tapes and not route.steps and test is None and inputs is None and result is output:
+        # heard by listeners alone, none of its backward steps: its values copied if read
+        if scaling:
+            autograd.scaled_by(output, *args)
+        tell(LazyNode(op, (*tensors, output), params, scope, source, name_of), hearers, taped,
+             duration)
+        return result
+    if inputs is None:
+        inputs = _inputs(tensors, name_of)
     node = make_node(op, inputs, values.snapshot(output, name_of), params, scope, source)
     if values.fresh:   # a parameter made before anyone listened, read for the first time
         values.name_by_reader(node)
-    taped = output.grad_fn is not None   # autograd recorded it; optimizer.step()'s updates: no
     if taped:
         autograd.remember(node, output, keys or autograd.input_keys(tensors),
                           () if result is output else result)
-        if op is _MUL and caller.f_back.f_code is _SCALE_LOSS:   # scaler.scale(loss)
+        if scaling:   # (after remember: the scaling's node is the one remembered)
             autograd.scaled_by(output, *args)
     made = (node,) if result is output else (node, *other_outputs(node, result, name_of))
     for tape in tapes:
@@ -157,6 +165,7 @@ def _traced(op, func, args, kwargs, route, tapes):
 
 
 _NOT_RUN = object()   # the call has not run yet
+
 
 
 def _called(op, func, args, kwargs, state, caller):

@@ -1,13 +1,20 @@
 """The one place the adapter makes a `Node`: a torch call's (mode.py) or an optimizer's
-update of one parameter (updates.py), with the fields dispatch gives the numpy engine's."""
+update of one parameter (updates.py), with the fields dispatch gives the numpy engine's; or
+a `LazyNode`, whose values are copied only when read, for an op only listeners hear that
+may read none of them (a breakpoint's condition, which reads what it asks about)."""
 from __future__ import annotations
+
+import sys
 
 import torch
 
+from .. import events
+from ..errors import MisuseError
 from ..node import Node
 from . import values
 
 _new = object.__new__
+_getrefcount = sys.getrefcount
 
 
 def make_node(op, inputs: tuple, output, params: dict, scope: str, source) -> Node:
@@ -47,3 +54,107 @@ def _tensors(result) -> list:
     if isinstance(result, (list, tuple)):
         return [t for item in result for t in _tensors(item)]
     return []
+
+
+_INPUTS, _OUTPUT = Node.inputs, Node.output   # Node's own slots, set on first read
+
+
+class LazyNode(Node):
+    """A Node made of an op's torch tensors, each copied (`values.snapshot`, as a Node's) when
+    its field is first read: `inputs` (and `input_ids`), `output` (and `output_id`). A tensor
+    changed in place since the op ran (its version moved) is refused when read: its value as
+    the op saw it is gone. Whoever keeps the node past its listeners' call gets it copied
+    whole then (`keep`), so only a value read during that call is read lazily."""
+
+    __slots__ = ("_tensors", "_versions", "_name_of")
+
+    def __init__(self, op, tensors: tuple, params: dict, scope: str, source, name_of=None,
+                 versions: tuple | None = None):
+        """`tensors`: the inputs then the output, each a torch tensor (or a value copied
+        already, a tapeviz Tensor); `versions`: theirs when the op ran (default: now)."""
+        self.op = op
+        self.params = params
+        self.phase = "forward"
+        self.scope = scope
+        self.source = source
+        self._tensors = tensors
+        self._versions = versions or tuple(map(values.version, tensors))
+        self._name_of = name_of
+
+    @property
+    def inputs(self) -> tuple:
+        try:
+            return _INPUTS.__get__(self)
+        except AttributeError:   # not read yet
+            pass
+        return self._copy_inputs()
+
+    @property
+    def input_ids(self) -> tuple:
+        return tuple(id(getattr(t, "variable", t)) for t in self.inputs)
+
+    @property
+    def output(self):
+        try:
+            return _OUTPUT.__get__(self)
+        except AttributeError:   # not read yet
+            pass
+        return self._copy_output()
+
+    @property
+    def output_id(self) -> int:
+        return id(self.output)
+
+    def keep(self) -> None:
+        """Copy every value not read yet, now that the op has just run; a value changed in
+        place meanwhile (by code run at a breakpoint's prompt) stays refused when read."""
+        for field, copy in ((_INPUTS, self._copy_inputs), (_OUTPUT, self._copy_output)):
+            try:
+                field.__get__(self)
+            except AttributeError:
+                try:
+                    copy()
+                except MisuseError:
+                    return
+        self._tensors = ()   # all copied: the torch tensors go
+
+    def _copy_inputs(self) -> tuple:
+        inputs = tuple(self._copy(i) for i in range(len(self._tensors) - 1))
+        _INPUTS.__set__(self, inputs)
+        if values.fresh:   # a parameter made before anyone listened, read the first time
+            values.name_by_reader(self)
+        return inputs
+
+    def _copy_output(self):
+        output = self._copy(len(self._tensors) - 1)
+        _OUTPUT.__set__(self, output)
+        return output
+
+    def _copy(self, i: int):
+        tensor = self._tensors[i]
+        if not isinstance(tensor, torch.Tensor):   # copied when the op ran
+            return tensor
+        if values.version(tensor) != self._versions[i]:
+            last = i == len(self._tensors) - 1
+            names = self.op.input_names
+            what = "output" if last else names[i] if i < len(names) else f"input {i}"
+            raise MisuseError(self.op.name, f"its {what} was changed in place after the op ran "
+                              f"(torch version {self._versions[i]}, now "
+                              f"{values.version(tensor)}) and no copy was kept: its value as "
+                              f"the op saw it is gone",
+                              hint="read a node's values while its listener is called, or "
+                                   "keep the node: a kept node is copied when the call returns",
+                              source=self.source)
+        return values.snapshot(tensor, self._name_of)
+
+
+def tell(node: LazyNode, hearers: tuple, taped: bool, duration: float) -> None:
+    """Send `node` to `hearers`; if one of them kept it (or its event), its values are
+    copied now, while they are still the op's."""
+    held = _getrefcount(node)
+    try:
+        for callback in hearers:
+            callback(events.OpExecuted(node, taped, duration))
+    finally:   # (also a hit that raised: its BreakpointHit holds the node)
+        if _getrefcount(node) > held:
+            node.keep()

@@ -98,7 +98,8 @@ def host_view(tensor: torch.Tensor) -> np.ndarray:
         return _NO_VALUES if tensor.is_meta else host_copy(tensor)
 
 
-def _version(tensor: torch.Tensor) -> int:
+def version(tensor: torch.Tensor) -> int:
+    """`tensor._version`, which every in-place write moves; -1 for an inference-mode tensor."""
     try:
         return tensor._version
     except RuntimeError:   # an inference-mode tensor keeps no version: it is never modified
@@ -109,9 +110,9 @@ def snapshot(tensor: torch.Tensor, name_of=None):
     """The tapeviz Tensor of `tensor`'s value now: the one made before if its version has
     not changed since, else a new copy. `name_of(leaf)` names a parameter seen first."""
     key = id(tensor)
-    version = _version(tensor)
+    current = version(tensor)
     entry = _snapshots.get(key)
-    if entry is not None and entry[1] == version and entry[0]() is tensor:
+    if entry is not None and entry[1] == current and entry[0]() is tensor:
         if _unnamed and name_of is not None and key in _unnamed:   # first seen by an
             variable_of(tensor, None, name_of)   # initialiser, no module running: name it now
         return entry[2]
@@ -127,7 +128,7 @@ def snapshot(tensor: torch.Tensor, name_of=None):
     else:
         made = wrap(value)
     _snapshots[key] = (weakref.ref(tensor, lambda _, key=key: _snapshots.pop(key, None)),
-                       version, made)
+                       current, made)
     return made
 
 
