@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from itertools import compress
+from itertools import chain, compress, repeat
+from operator import attrgetter, eq, not_
 from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
 from ..errors import size_text
 from ..fpwarnings import warn_from_user_line
-from ..node import NODE, OP, RECORD_WIDTH, TAPED, record
+from ..node import INPUTS, NODE, OP, RECORD_WIDTH, SCOPE, TAPED, record
 from ..sourceinfo import source_from
 from ..threadstate import thread_state
-from ..tensor import Variable
+from ..tensor import Variable, VariableRead
 from .footprint import UNPACKED_EXTRA
 from .given import check_byte_budget, entered_twice, missing_step
 from .history import KeptBytes, RecordedOp, RecordedStep
@@ -56,6 +57,33 @@ class Sink(list):
         # set while it is a thread's sink (a cycle through the Recorder)
         self.full = self.keeps = self.failed = None
         self.every_op = False
+
+
+_kind = attrgetter("kind")
+
+
+def _evaluation_start(records: list) -> int:
+    """The index of the first op of `records` (`node.RECORD_FIELDS`, one after another) run
+    in a layer's scope that reads a model's variable and updates none (the model run after
+    the step's updates: an evaluation), else their count."""
+    width = RECORD_WIDTH
+    updating = map(eq, map(_kind, records[OP::width]), repeat("update"))
+    reads = map(type, chain.from_iterable(compress(records[INPUTS::width],
+                                                   map(not_, updating))))
+    if VariableRead in reads:   # (C loops: an optimizer's ops mostly read no variable)
+        for index, at in enumerate(range(0, len(records), width)):
+            if records[at + SCOPE] and _reads_a_model_variable(records[at:at + width]):
+                return index
+    return len(records) // width
+
+
+def _reads_a_model_variable(records: list) -> bool:
+    """Whether an op of `records` that updates nothing read a trainable Variable (an
+    optimizer's own ops read its slots, which are not)."""
+    width = RECORD_WIDTH
+    return any(records[at + OP].kind != "update" and any(
+        type(tensor) is VariableRead and tensor.variable.trainable
+        for tensor in records[at + INPUTS]) for at in range(0, len(records), width))
 
 
 class StepsDroppedWarning(UserWarning):
@@ -129,6 +157,8 @@ class Recorder:
         self._current = RecordedStep(first_index)
         self._closing: RecordedStep | None = None    # ended at a gradient call, taking updates
         self._waiting = 0                            # its last ops, which may be the next step's
+        self._evaluating = False                     # whether an evaluation began among them
+        self._no_evaluation: list = []               # the ops of the last wait that had none
         self._next_index = first_index + 1
         self._records = Sink()                       # ops given, not yet sorted into steps
         self._sink_state = None                      # the thread state whose sink they are
@@ -348,8 +378,9 @@ class Recorder:
 
     def _wait(self, records: list) -> int:
         """After a gradient call the untaped ops wait in the step it ended (an update op and
-        those before it are its own): put those before the first taped op there; returns
-        that op's index (it starts the next step's forward pass), or -1."""
+        those before it are its own, until an evaluation begins: an op of a layer reading a
+        trainable variable, not an update); put those before the first taped op there; returns that
+        op's index (it starts the next step's forward pass), or -1."""
         closing = self._closing
         first = bytes(records[TAPED::RECORD_WIDTH]).find(1)
         waiting = records if first < 0 else records[:first * RECORD_WIDTH]
@@ -357,21 +388,37 @@ class Recorder:
             closing._extend(waiting)
             ops = waiting[OP::RECORD_WIDTH]
             self._waiting += len(ops)
-            for index in range(len(ops) - 1, -1, -1):
+            pulling = len(ops)
+            if self._evaluating:
+                pulling = 0
+            # (no layer's op: no evaluation; the ops the last such wait ran, none either)
+            elif any(waiting[SCOPE::RECORD_WIDTH]) and ops != self._no_evaluation:
+                pulling = _evaluation_start(waiting)
+                self._evaluating = pulling < len(ops)
+                if not self._evaluating:
+                    self._no_evaluation = ops
+            for index in range(pulling - 1, -1, -1):
                 if ops[index].kind == "update":
                     self._waiting = len(ops) - index - 1
                     break
         return first
 
     def _commit_update(self) -> None:
-        """The ended step takes no more ops; those after its last update start the next,
-        and it is counted and kept within the budget."""
+        """The ended step takes no more ops, and is counted and kept within the budget; those
+        after its last update start the next, or, where they read a variable (a model run
+        with no tape and no update: an evaluation), are a step of their own, "evaluation"."""
         closing, self._closing = self._closing, None
         if closing is None:
             return
+        self._evaluating = False
+        tail = None
         if self._waiting:
-            self._current._put_first(closing._take_tail(closing._record_count() - self._waiting))
+            tail = closing._take_tail(closing._record_count() - self._waiting)
+            self._current._put_first(tail)
         self._finish(closing)
+        if tail and _reads_a_model_variable(tail) and self._current._record_count() * RECORD_WIDTH \
+                == len(tail):
+            self._end_step("evaluation", closing=False)
 
     def _attach(self, upstream: dict, step) -> None:
         """Attach each upstream gradient ({id of the output it reached: tensor}) to the op
