@@ -6,6 +6,9 @@ in one flat list; no node at all for an op no tape keeps) and the backward pass 
 upstream gradient there by its output's id, with no event made and no call into the Recorder
 (`subscribe(sunk=True)`); other engines, other threads (`threads="all"`) and a second
 Recorder on the thread send events or nodes, whose records go into the same list.
+A whole backward pass that `gradient` runs over the step's own taped ops is kept as one
+record instead (kept_pass.py): its VJPs' ops are made again, alike, when someone looks at
+the step (their durations are those of the look).
 The Recorder sorts what came into steps in bulk, when it must: at each `GradientComputed`
 (which ends a step), `mark_step`, a look, and a budget check. Its `RecordedOp`s are made
 when someone looks. Nothing is copied (tensors are immutable). Bytes are counted per step,
