@@ -70,6 +70,14 @@ class Functional(Model):
         return list(self._functional_layers)
 
     @property
+    def input(self):
+        return self._model_inputs
+
+    @property
+    def output(self):
+        return self._model_outputs
+
+    @property
     def inputs(self) -> list:
         return nest.flatten(self._model_inputs)
 

@@ -34,6 +34,7 @@ class LayerCall:
     def __init__(self, layer, inputs, args: tuple, kwargs: dict):
         self.layer, self.inputs, self.args, self.kwargs = layer, inputs, args, kwargs
         self.outputs: list = []
+        self.packed_outputs = None   # the outputs in the structure the layer returned
 
 
 def is_symbolic(inputs) -> bool:
@@ -49,7 +50,9 @@ def input_tensor(layer) -> KerasTensor:
     call = LayerCall(layer, None, (), {})
     tensor = KerasTensor(layer._batch_input_shape, layer.dtype, call, layer.name)
     call.outputs = [tensor]
+    call.packed_outputs = call.inputs = tensor   # an Input's input and output
     layer._output_shape = tuple(layer._batch_input_shape)
+    layer.__dict__["_functional_call"] = call
     return tensor
 
 
@@ -66,4 +69,6 @@ def symbolic_call(layer, inputs, args: tuple, kwargs: dict):
     call = LayerCall(layer, inputs, args, kwargs)
     call.outputs = [KerasTensor([None] + list(out.shape)[1:], out.dtype, call, layer.name)
                     for out in nest.flatten(outputs)]
-    return nest.pack_sequence_as(outputs, call.outputs)
+    call.packed_outputs = nest.pack_sequence_as(outputs, call.outputs)
+    layer.__dict__["_functional_call"] = call   # its .input and .output (the last call's)
+    return call.packed_outputs

@@ -3726,3 +3726,42 @@ STUDENT_LOOPS = {
 }
 for _name, (_fn, _inputs) in STUDENT_LOOPS.items():
     add_case(_name, _fn, *_inputs, grad=False, op=_name.split("/")[0].split(".")[-1])
+
+
+# ---- functional models reused: a layer's output as another model's, model.input; int ranges ---
+def _feature_extractor(tf, x):
+    inputs = tf.keras.Input(shape=(3,), name="features")
+    hidden = tf.keras.layers.Dense(4, activation="relu", name="hidden",
+                                   kernel_initializer=tf.constant_initializer(spread((3, 4))))(
+        inputs)
+    outputs = tf.keras.layers.Dense(2, name="head", kernel_initializer=tf.constant_initializer(
+        spread((4, 2), seed=2)))(hidden)
+    model = tf.keras.Model(inputs, outputs)
+    extractor = tf.keras.Model(model.input, model.get_layer("hidden").output)
+    again = tf.keras.Model(inputs=model.inputs, outputs=model.layers[-1].output)
+    return [extractor(x), again(x), model.output.shape, model.get_layer("head").input.shape,
+            len(extractor.trainable_variables)]
+
+
+def _functional_of_sequential(tf, x):
+    base = tf.keras.Sequential([tf.keras.layers.Dense(
+        3, activation="tanh", kernel_initializer=tf.constant_initializer(spread((2, 3))))])
+    inputs = tf.keras.Input(shape=(2,))
+    outputs = tf.keras.layers.Dense(1, kernel_initializer="ones")(base(inputs))
+    model = tf.keras.Model(inputs, outputs)
+    return [model(x), len(model.trainable_variables), [type(l).__name__ for l in model.layers]]
+
+
+add_case("keras.Model/student_feature_extractor", _feature_extractor, f32(2, 3), grad=False)
+add_case("keras.Model/student_functional_of_sequential", _functional_of_sequential, f32(2, 2),
+         grad=False)
+INT_RANGES = {
+    "add/student_int8_python_int_too_big": lambda tf: tf.constant(1, tf.int8) + 1000,
+    "subtract/student_uint8_wraps": lambda tf: tf.constant([1, 2], tf.uint8) - tf.constant(
+        [3, 1], tf.uint8),
+    "cast/student_negative_to_uint8": lambda tf: tf.cast(tf.constant([-1, 256]), tf.uint8),
+    "constant/student_negative_uint8": lambda tf: tf.constant(-1, tf.uint8),
+    "multiply/student_int32_overflow": lambda tf: tf.constant(2 ** 30) * 4,
+}
+for _name, _fn in INT_RANGES.items():
+    add_case(_name, _fn, grad=False)

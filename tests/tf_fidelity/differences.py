@@ -88,6 +88,13 @@ DELIBERATE: dict[str, str] = {
         "tape.jacobian(y, x, experimental_use_pfor=False) on a tape that is not persistent: TF "
         "refuses it (without pfor its jacobian calls gradient once per output); tapeviz has "
         "one way to compute a jacobian and gives it",
+    "add/student_int8_python_int_too_big":
+        "tf.constant(1, tf.int8) + 1000: TF 2.21 converts 1000 to int8 by wrapping it (-24) and "
+        "returns -23, silently; tapeviz refuses the number, naming add, 1000 and int8, as it "
+        "refuses any Python number its tensor's dtype cannot hold",
+    "constant/student_negative_uint8":
+        "tf.constant(-1, tf.uint8): TF 2.21 wraps it to 255, silently; tapeviz refuses it, naming "
+        "constant, -1 and uint8 (tf.cast(-1, tf.uint8) wraps in both: a cast says it means it)",
     "keras.layers.Dense/weight_names":
         "a layer's weights' names: Keras 3 (TF 2.21) names them 'kernel' and 'bias', the same "
         "for every layer (the layer is in their .path); tapeviz keeps Keras 2's 'hidden/"

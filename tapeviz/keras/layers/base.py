@@ -20,7 +20,7 @@ from ... import arguments
 from ... import dtypes as _dtypes
 from ...creation import constant, zeros
 from ...dispatch import name_scope, unrecorded
-from ...errors import InvalidArgumentError, ShapeError, describe
+from ...errors import InvalidArgumentError, MissingAttributeError, ShapeError, describe
 from ...ops.math import cast
 from ...pytorch_habits import add_habits, forward_not_call
 from ...tensor import Tensor, TensorShape, Variable
@@ -358,6 +358,26 @@ class Layer:
         self.__dict__["_input_shape"] = _shapes(inputs, batch_free=True)
         self.__dict__["_output_shape"] = _shapes(outputs, batch_free=True)
         return outputs
+
+    @property
+    def input(self):
+        """What a functional model gave this layer: `tf.keras.Model(model.input, layer.output)`."""
+        return self._functional("input").inputs
+
+    @property
+    def output(self):
+        """What this layer gave a functional model (its last call on KerasTensors)."""
+        return self._functional("output").packed_outputs
+
+    def _functional(self, which: str):
+        call = self.__dict__.get("_functional_call")
+        if call is None:
+            raise MissingAttributeError(
+                f'layer "{self.name}"', f"has no {which}: it was never called on a "
+                                        f"tf.keras.Input (a functional model's layers have one)",
+                hint="build the model from tf.keras.Input(shape=...) to read its layers' "
+                     "inputs and outputs")
+        return call
 
     def _accepts_training(self) -> bool:
         cls = type(self)
