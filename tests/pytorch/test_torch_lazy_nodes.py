@@ -164,3 +164,34 @@ def test_a_gradient_the_step_wrote_over_is_refused_to_a_condition_never_shown_ch
     assert len(outcomes) == 2
     assert all("_gradientwriter_step: its grad was changed in place after the op ran" in said
                for said in outcomes)
+
+
+def test_kept_nodes_hold_what_ran_through_writes_torch_makes_inside_its_kernels():
+    """Batch norm's running stats (written by its kernel in training), a .grad accumulated
+    into by a second backward, a view of an op's input written in place: each kept node
+    shows the values its op ran with."""
+    kept = []
+    bn = torch.nn.BatchNorm1d(2)
+    w = torch.tensor([1.0, -2.0], requires_grad=True)
+    x = torch.tensor([[1.0, 2.0], [3.0, 5.0]])
+    tvt.break_on(condition=lambda node: kept.append(node) and False)
+    bn(x)
+    stats_after_first = bn.running_mean.clone()
+    bn(x * 3)                                   # writes the running mean again
+    (w * 2).sum().backward()
+    norm = w.grad.norm()                        # an op reading the .grad of the first pass
+    (w * 2).sum().backward()                    # AccumulateGrad adds into that .grad
+    base = torch.arange(4.0)
+    view = base[1:3]
+    doubled = view * 2
+    base.add_(10)                               # writes the view's memory
+    tvt.clear_breakpoints()
+    first_norm = next(node for node in kept if node.op.name == "batch_norm")
+    np.testing.assert_array_equal(first_norm.inputs[1].numpy(), stats_after_first.numpy())
+    read_grad = next(node for node in kept if node.op.name == "norm")
+    np.testing.assert_array_equal(read_grad.inputs[0].numpy(), [2.0, 2.0])
+    assert read_grad.output.numpy() == pytest.approx(norm.item())
+    assert w.grad.tolist() == [4.0, 4.0]
+    doubling = next(node for node in kept if node.op.name == "mul" and
+                    node.output.numpy().tolist() == doubled.tolist())
+    np.testing.assert_array_equal(doubling.inputs[0].numpy(), [1.0, 2.0])
