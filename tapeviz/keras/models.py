@@ -10,10 +10,10 @@ import numpy as np
 
 from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
-from ..errors import DTypeError, describe
+from ..errors import DTypeError, MissingAttributeError, describe
 from ..pytorch_habits import forward_not_call
 from .layers.base import Layer, _dedup
-from .keras_tensor import KerasTensor
+from .keras_tensor import KerasTensor, input_tensor, symbolic_call
 from .layers.core import InputLayer
 from .training import Trainer
 
@@ -221,6 +221,38 @@ class Sequential(Model):
                 layer._output_shape = shape
         self._output_shape = shape
         self.built = True
+
+    # ---- Keras 3's graph of a built Sequential (a feature extractor reads it) ----------------
+    @property
+    def input(self):
+        return self._traced()[0]
+
+    @property
+    def output(self):
+        return self._traced()[1]
+
+    @property
+    def inputs(self) -> list:
+        return [self.input]
+
+    @property
+    def outputs(self) -> list:
+        return [self.output]
+
+    def _traced(self) -> tuple:
+        """(input, output) KerasTensors of the layers called in turn on an Input, made when
+        first asked for (each layer's .input and .output are then its call's)."""
+        if not self.built or self._input_shape is None or len(self._input_shape) < 2:
+            raise MissingAttributeError(
+                "Sequential", "the model has no input yet: it is not built with an input shape",
+                hint="start it with tf.keras.Input(shape=...) or call it on a batch first")
+        key = (self._input_shape, tuple(map(id, self._layers)))
+        if self.__dict__.get("_trace_key") != key:
+            tensor = start = input_tensor(InputLayer(input_shape=self._input_shape[1:]))
+            for layer in self._layers:
+                tensor = symbolic_call(layer, tensor, (), {})
+            self.__dict__["_trace"], self.__dict__["_trace_key"] = (start, tensor), key
+        return self.__dict__["_trace"]
 
     def call(self, inputs, training=None, mask=None):
         if isinstance(inputs, (list, tuple)) and len(inputs) == 1:   # its one input, listed

@@ -3765,3 +3765,25 @@ INT_RANGES = {
 }
 for _name, _fn in INT_RANGES.items():
     add_case(_name, _fn, grad=False)
+
+
+def _sequential_feature_extractor(tf, x):
+    initial = tf.keras.Sequential([
+        tf.keras.Input(shape=(3,)),
+        tf.keras.layers.Dense(4, activation="relu", kernel_initializer=tf.constant_initializer(
+            spread((3, 4)))),
+        tf.keras.layers.Dense(3, activation="relu", name="my_intermediate_layer",
+                              kernel_initializer=tf.constant_initializer(spread((4, 3), seed=2))),
+        tf.keras.layers.Dense(1, kernel_initializer=tf.constant_initializer(spread((3, 1),
+                                                                                 seed=3)))])
+    every = tf.keras.Model(inputs=initial.inputs,
+                           outputs=[layer.output for layer in initial.layers])
+    one = tf.keras.Model(inputs=initial.inputs,
+                         outputs=initial.get_layer(name="my_intermediate_layer").output)
+    return [every(x), one(x)]
+
+
+add_case("keras.Sequential/student_feature_extraction", _sequential_feature_extractor, f32(2, 3),
+         grad=False)
+add_case("keras.Sequential/student_inputs_before_build", lambda tf: hasattr(
+    tf.keras.Sequential([tf.keras.layers.Dense(2)]), "inputs"), grad=False)
