@@ -22,7 +22,9 @@ from .numerics import _where
 _RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
                      "feature_alpha_dropout"})
 _BATCH_STATISTICS = frozenset({"batch_norm"})
-_op_names, _scopes = attrgetter("op.name"), attrgetter("scope")
+_op_names = attrgetter("op.name")
+# what a dropout runs: torch's (training or not), a Keras Dropout's mask, or its identity
+_DROPOUT_OPS = _RANDOM | {"dropout_mask", "identity"}
 # F.dropout(h, p) written in forward: training=True unless given, whatever model.eval() set
 _FUNCTIONAL = re.compile(r"\b(?:F|functional|torch)\.\w*dropout\w*\s*\(")
 _KERAS_FIX = ("evaluate with training=False: model(x) (its default) or model(x, training=False); "
@@ -140,9 +142,8 @@ def _dropout_off(step):
     """(the first dropout node of `step` that ran in inference mode, whether torch's), when
     none ran in training mode; else None."""
     nodes = step.nodes
-    if _RANDOM.isdisjoint(map(_op_names, nodes)) and \
-            "dropout" not in "\n".join(map(_scopes, nodes)):
-        return None   # no dropout ran (both scans run in C)
+    if _DROPOUT_OPS.isdisjoint(map(_op_names, nodes)):
+        return None   # no dropout ran (the scan runs in C)
     off = None
     for node in nodes:
         if node.phase != "forward":

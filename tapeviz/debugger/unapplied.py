@@ -37,7 +37,8 @@ def last_trained(steps, count: int = MIN_STEPS) -> list:
 
 
 def _updates(step) -> bool:
-    return "update" in map(_kinds, step.nodes)   # (the scan runs in C)
+    """Whether `step` ran an update op, looked for from its end, where updates run."""
+    return any(kind == "update" for kind in map(_kinds, reversed(step.nodes)))
 
 
 def _norm(gradients: dict) -> float:
