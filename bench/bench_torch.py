@@ -193,6 +193,45 @@ before -> after by instructions (callgrind, one process each, 8x8 digits), predi
   Recorder 68.15 M (1.255x: its CPU time's 2.1x is mostly the ~10 MB a step it keeps faulting
   memory in); the breakpoint rows were not counted by this stop's deadline (the run, started
   under load 10, had reached the Recorder's).
+
+Seventh pass (issue 15: the Recorder's cost, nan=True, a bare condition), predictions first.
+The machine ran at load 4 at the start and 13-17 after (other sessions' tests and valgrind
+runs): CPU-time rounds then spread 0.9-1.7x. The callgrind runs of the tree before and after
+(8x8), started at load 13, had not finished the torch import by this stop's deadline, so this
+pass has no instruction counts;
+- the Recorder, keeping references to torch's tensors (with their versions) instead of
+  copies, copied only before a write (predicted 2.04x -> ~1.8x at 28x28: the memcpy of the
+  ~10 MB a step saved), priced first by its upper bound, a stub that records every value as
+  a numpy view of torch's memory (keeping the tensor alive) and copies nothing: 28x28 2.07x
+  [1.78-3.98] with copies against 2.08x [1.94-5.93] with views (13 alternating rounds, one
+  process, load 4-6), minor faults 1,315 -> 1,588 a step; 8x8 2.18x against 2.21x (66 -> 72
+  faults). No gain, so not built (the second pass's views: 2.43x -> 2.55x). Why, measured
+  alone: a fresh page costs ~2.3 us on this VM (10 MB a step copied into new arrays 5.6 ms and
+  2,400 faults, into reused arrays 0.45 ms; MAP_POPULATE 4.2 ms; no transparent huge pages:
+  AnonHugePages stays 0 kB), and the tensors a recorder keeps alive make torch fault as many
+  fresh pages as the copies did. So the 28x28 Recorder's cost (2.02x at load 4; 1.255x by
+  instructions) is the ~10 MB a step it keeps while its budget fills; once the budget is full
+  and freed memory is reused it is 1.50x [1.35-1.75], against the numpy engine's Recorder at
+  1.45x [1.40-1.76] in the same run: the goal holds there, not while the budget fills;
+- a bare `condition=`: its node was built, copied, remembered for backward steps nobody
+  hears and walked at each backward pass, for every op. An op heard by listeners alone (no
+  tape, nobody hearing its steps: `nodes.LazyNode`) gets a node whose inputs and output are
+  copied when first read (all of them when a listener keeps it: `nodes.tell` checks its
+  reference count after the call; a value written in place before it was read is refused
+  with a MisuseError, never shown changed), is not remembered for autograd, and an update
+  heard so keeps its gradient by reference (predicted -0.3 M instructions a step, 1.339x ->
+  ~1.29x; what stays is each output the condition reads: this bench's reads `ndim`, which
+  copies it, 19 -> 13 copies a step, 5.15 -> 5.14 MB at 28x28);
+- nan=True, not changed: keeping its gradients by reference at the step (predicted -0.1 M)
+  was undone, since an optimizer that writes over a gradient must show the gradient it was
+  given (test_torch_nan_updates). Tested and ruled out: numpy's OpenBLAS runs the output
+  test's dot product on 2 threads above 10,000 values (a conv output), which CPU time counts
+  and the instruction counts (OPENBLAS_NUM_THREADS=1) do not; at 28x28, three pairs of
+  processes (5 rounds x 20 steps, load 17) gave nan=True 1.15x, 1.12x, 1.12x with two threads
+  against 1.13x, 1.20x, 1.12x with one: no difference. What stays is the break_on(op) floor
+  and the test of each output (~9 a step) and of each parameter after the step;
+- mode.py split by responsibility (517 -> 242 lines: activation.py, call_arguments.py), no
+  path changed.
 """
 from __future__ import annotations
 
