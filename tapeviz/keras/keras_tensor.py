@@ -11,6 +11,7 @@ from __future__ import annotations
 from .. import dtypes, nest
 from ..creation import zeros
 from ..dispatch import unrecorded
+from ..errors import OpError
 
 
 class KerasTensor:
@@ -63,9 +64,17 @@ def symbolic_call(layer, inputs, args: tuple, kwargs: dict):
             return leaf
         return zeros([1] + [1 if d is None else d for d in leaf.shape[1:]], dtype=leaf.dtype)
 
-    with unrecorded():
-        outputs = layer(nest.pack_sequence_as(inputs, [example(leaf) for leaf in
-                                                       nest.flatten(inputs)]), *args, **kwargs)
+    try:
+        with unrecorded():
+            outputs = layer(nest.pack_sequence_as(inputs, [example(leaf) for leaf in
+                                                           nest.flatten(inputs)]), *args, **kwargs)
+    except OpError as error:   # it saw the examples: say the shapes the user's code gave
+        if error.hint is None:
+            given = ", ".join(str(leaf.shape) for leaf in nest.flatten(inputs)
+                              if isinstance(leaf, KerasTensor))
+            error.with_hint(f"called on KerasTensors of shape {given}, tried on a batch of one "
+                            f"(the shapes above have 1 where these have None)")
+        raise
     call = LayerCall(layer, inputs, args, kwargs)
     call.outputs = [KerasTensor([None] + list(out.shape)[1:], out.dtype, call, layer.name)
                     for out in nest.flatten(outputs)]
