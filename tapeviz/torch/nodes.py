@@ -116,7 +116,7 @@ class LazyNode(Node):
                     copy()
                 except MisuseError:
                     return
-        self._tensors = ()   # all copied: the torch tensors go
+        self._tensors = self._name_of = None   # all copied: the tensors (and frames) go
 
     def _copy_inputs(self) -> tuple:
         inputs = tuple(self._copy(i) for i in range(len(self._tensors) - 1))
