@@ -22,6 +22,25 @@ The rebound-Variable check (`w = w - lr * g`), added next, read every step's gra
 sources: 9.92M / 10.25M (+1.7% on the 60-step regression); walking back from the last step
 while its sources hold a Tensor (a correct program's: one step), 9.90M / 10.08M.
 
+This round's checks (an oscillation told from a divergence, with the step size's jump; a
+NaN pointing to the program bug that grew it; the log of a probability; images divided by
+255 twice; gradients never applied; dropout off in training), one diagnose call, "before"
+being the same tree with the debugger's files as they were:
+
+                                              guide CNN          Huber regression
+  before                                      9.89M / 9.90M      10.11M / 10.11M
+  first version                               10.09M / 10.10M    10.21M / 10.19M
+  as kept                                     10.05M             10.19M
+
+Predicted: under 1%, each check reading a step the others read. The first version cost
++2.1% on the CNN: the never-applied and dropout-off checks each scanned every op of the last
+step (its VJP ops and updates too) and asked five steps for their op count (each a slice of
+the step's records); as kept, one look back shared, the update looked for from the step's
+end, dropout by one scan of the op names: +1.6% / +0.8%, at the edge of the runs' spread.
+`--found` on this round's seven planted bugs: seven found (oscillation, non_scalar_loss
+first of the NaN it explains, log_of_probability, scaled_twice, gradients_not_applied,
+inference_mode_in_training, divergence naming the learning rate's jump).
+
 Run: python bench/bench_diagnose.py (needs valgrind); --found: what diagnose says of each bug
 planted this round (no valgrind)
 """
