@@ -21,69 +21,49 @@ nothing: a figure no other process's load moves.
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
      [--instructions]
 
-The Recorder (issue 14's row, goal <= 1.5x), instructions a step (valgrind, one epoch):
-                      plain     Recorder before        after              heard, nothing kept
-  regression          634k      1,160.7k (1.831x)  ->  1,106.0k (1.745x)  791k (1.25x)
-  lecture's           450k        933.1k (2.077x)  ->    886.2k (1.968x)  588k (1.31x)
-In CPU time (best of 5 interleaved rounds, load 5-7, 10 epochs: 1,900 steps kept), the
-Recorder's own seconds 0.406 -> 0.359 (regression), 0.287 -> 0.257 (lecture): 2.5x and 3.1x
-plain, of which the cycle collector walking the kept steps is ~0.35x (2.2x and 2.6x with it
-off). What changed, each predicted then measured by monkeypatching it out:
-- the backward pass's upstream gradients are kept by output id until someone looks, not
-  placed by op index each step (a dict over the step's output ids, then a lookup each):
-  38k a step before, ~4k now;
-- the loss and the variable gradients are counted with the packed step, by type, not one
-  by one at the gradient call (19k -> ~1k);
-- a packed step's reads from outside are deduplicated by the last step's pattern of as many
-  reads, checked by identity (a dict over the reads' ids each step before): count 79k -> 62k.
-Tried and not kept: checking the last step's wiring (which input came from which op) before
-working it out again costs more than working it out (60k against 47k a step): under
-callgrind any pass with a call per item (map, dict or set of ids) costs 300-1,000
-instructions an item; only slicing and `==` are ~20-50.
-What bounds it: the sink alone (dispatch's traced path for the ops only the Recorder hears,
-the records, the upstream writes; steps never sorted) is 804.9k on the regression loop
-(1.27x) and 604.3k on the lecture's (1.34x), dispatch's code, not the Recorder's. At 1.5x the
-lecture's loop leaves 71k a step for sorting, packing, counting and collecting, less than
-packing alone (90k: which inputs came from outside, ~47k of it) plus the count by type (62k).
-The regression loop spends ~300k above the sink: packing 90k, counting 62k, the collector
-~28k above plain's, sorting into steps and the step objects the rest.
-
-Issue 14's next round (the design, not the parts), instructions a step, one epoch, measured on
-a snapshot of the tree (an engineer's edits elsewhere move the counts by up to 75k a step):
-                      plain     Recorder before        after              sink alone
-  regression          634k      1,108.3k (1.749x)  ->  1,094.2k (1.725x)  803k -> 793k
-  lecture's           450k        887.9k (1.973x)  ->    875.8k (1.942x)  605k -> 598k
-CPU time (best of 5 alternated processes x 3 rounds, 10 epochs, load 8-10 on 2 cores): 2.62x
--> 2.64x and 3.21x -> 3.25x, no change this noise can show.
-- Kept: an op only the sink hears and no tape records (a VJP's, an update's) takes
-  dispatch's `_dispatch_sunk`, its record and nothing else. Predicted -30k a step (the
-  hearer, line and node decisions of ~10 such ops); measured -10k and -7k: those decisions
-  were ~1k an op, and what the sink costs is the traced path itself, ~13k an op that plain
-  runs on the fast path: input_tensors (its constants wrapped, its ids), the user's line
-  for an update op, two clock reads, the record (70k of the sink's 150k on the lecture's
-  loop is the interpreter's loop). And the upstream gradients taken with one copy and clear
-  on the Recorder's own thread, not a popitem loop: -4k.
-- Dropped: a tensor from outside that nothing but its read held (a number an op was given)
-  packed as its value alone, for the collector (predicted -5k a step, more in CPU): only 4
-  of a step's 12 outside tensors qualify (a forward constant is read again by its VJP) and
-  it measured +35k and +37k (not the reads pattern: it still matched 188 of 190 steps;
-  five C passes over the reads and two compresses do not explain it all; not found).
-Where the rest goes (lecture's loop, measured by taking each part out): counting 36k (43k on
-the regression loop), the collector 25k (35k), freeing the kept steps at the end 2k (15k),
-packing ~50k (an estimate: not measured alone); not packing at all costs +111k (every op's
-objects left to the collector). The designs the issue names, predicted from these: (a) the
-step from the tape's own nodes saves only the taped forward ops' records (~10k: the tape
-keeps neither the VJP ops nor the updates, the costly ones, and no durations); (b) one tuple
-a record, interpreted at the step's end, ~10-15k; (c) packing and counting K steps as one
-chunk, -60 to -70k, but a chunk is freed only whole, so dropping one old step needs a repack
-(or drops K at once); (d) untracked step objects, at most the collector's 25-35k. Beyond
-them: the VJP ops off the sink (each backward step's upstream gradient is kept already; its
-VJP run again when someone looks gives the same ops and values, tensors being immutable, but
-durations of the look). Predicted -110k on the lecture's loop (-80k of sink, -30k of packing
-and counting); measured as an upper bound (the VJP ops sent down the fast path, a wrapper
-call each more): regression 1,094.2k -> 1,012.5k (1.596x), lecture's 875.8k -> 809.5k
-(1.795x), so -66k to -82k. All of (a)-(d) with it come to ~1.56x on the lecture's loop at
-best: its 1.5x needs the ~13k an op the traced path costs its four update ops to shrink too.
+The Recorder (issue 14's row, goal <= 1.5x). Instructions a step (valgrind, one epoch; the
+tree of each commit alone, others' edits out), and CPU (best of 3 rounds, 3 alternated
+processes each, load 12-15 on 2 cores: read the CPU ratios to +-0.2x):
+                  plain         Recorder before  ->  after                CPU before -> after
+  regression      632k / 635k   1,096.2k (1.734x) -> 1,047.4k (1.650x)  2.54-2.76x -> 2.29-2.37x
+  lecture's       446k / 447k     887.3k (1.990x) ->   825.3k (1.845x)  3.26-3.39x -> 3.10-3.13x
+The goal is missed: this round took the design the last one priced, the VJP ops off the sink.
+- Kept: a whole backward pass that `gradient` runs over the step's own taped ops (its tape's
+  nodes are the step's taped records, every one: a C compare at the pass's start) is one
+  record in the step (debugger/kept_pass.py: targets and sources as its inputs, the user's
+  line, the scope); its VJPs' ops take dispatch's fast path and write no upstream gradient.
+  A look runs the pass again, unheard and untaped, over the same nodes (tensors are
+  immutable: the very ops, values and order; durations those of the look). Predicted -100k
+  a step on both loops (the sink's ~13k for each of 6 VJP ops, their packing and counting,
+  the upstream writes); measured -63k and -65k (1,096.6k -> 1,033.4k, 888.9k -> 823.6k on the
+  working tree): the pass's checks and record (which VJPs are the registry's, the taped
+  records' compare, the user's line, the record) cost ~15k of it, and the 6 records it
+  replaces were cheaper to pack than predicted.
+- Kept, not for speed: an evaluation between steps (a layer's op reading a trainable
+  variable, not an update) is a step of its own; its check, first written as a Python pass
+  over the waiting ops, cost +14k a step on the regression loop (whose optimizer ops run in
+  a scope), then ~0 (C passes first, and a wait whose ops ran as the last clean one's is
+  not scanned): 1,047.8k without it, 1,046.0k with it.
+Where the rest goes, measured by taking each part out (valgrind, lecture's loop unless said,
+working tree): not packing (steps kept as their records) +10k (the collector walks what
+packing saves it); neither packing nor counting nor budget -5k (regression -27k); the cycle
+collector off altogether -18k (regression -26k). So packing and counting cost about what
+they save the collector, and the ~375k a step above plain is spread thin: dispatch's
+traced path for the update ops and the records of the taped ones, two clock reads an op,
+`_dispatch_sunk` for the 4 update ops (input_tensors wraps each constant, a walk for the
+user's line), and sorting each step (`_on_gradient`, `_settle`, `_wait`, a RecordedStep of
+~20 attributes a step). The designs left, from these: (c) packing and counting K steps as
+one chunk (a step's fixed Python cost spread over K; the previous round's estimate -60 to
+-70k); (d) GC-untracked step objects (-18 to -26k at most: the collector's whole share);
+the update ops' records without their tensors (constants kept raw; a Variable's read must
+stay, its value changes): ~-10k. All of them, if they add up, reach ~1.50x on the regression
+loop and ~1.64x on the lecture's, in instructions; CPU stays ~1.4x above instructions
+(allocation, cache misses over ~6 kB kept a step).
+What would meet it is recording less than every op at all: a step's inputs kept (the batch,
+the variables' values: `assign_sub` rebinds to a new array and the recycler reuses an old
+one only when nothing holds it, checked: kept by reference) and the whole step run again on
+a look, which needs the step's program (its op sequence) from a first recorded step and a
+cheap check that later steps follow it.
 The Runner's gate, never paused (bench_vs_torch's row read 1.06x on the CNN, best of 5):
 over 15 interleaved rounds (load 8-10) the CNN loop under a Runner is 0.987x plain at best,
 0.998x by median (a bare thread 0.979x, a GradientComputed listener alone 1.013x), and the
