@@ -196,9 +196,11 @@ before -> after by instructions (callgrind, one process each, 8x8 digits), predi
 
 Seventh pass (issue 15: the Recorder's cost, nan=True, a bare condition), predictions first.
 The machine ran at load 4 at the start and 13-17 after (other sessions' tests and valgrind
-runs): CPU-time rounds then spread 0.9-1.7x. The callgrind runs of the tree before and after
-(8x8), started at load 13, had not finished the torch import by this stop's deadline, so this
-pass has no instruction counts;
+runs): CPU-time rounds then spread 0.9-1.7x, so the instruction counts decide (callgrind,
+8x8, a step over 6 steps, the tree before against the tree after, one process each): plain
+6.243 -> 6.248 M; a bare condition 8.383 M (1.343x) -> 7.921 M (1.268x); nan=True 7.426 M
+(1.190x) -> 7.425 M (1.188x); break_on(op) 6.574 M (1.053x) -> 6.570 M (1.052x); the
+Recorder 10.259 M (1.643x) -> 10.276 M (1.645x);
 - the Recorder, keeping references to torch's tensors (with their versions) instead of
   copies, copied only before a write (predicted 2.04x -> ~1.8x at 28x28: the memcpy of the
   ~10 MB a step saved), priced first by its upper bound, a stub that records every value as
@@ -220,8 +222,11 @@ pass has no instruction counts;
   reference count after the call; a value written in place before it was read is refused
   with a MisuseError, never shown changed), is not remembered for autograd, and an update
   heard so keeps its gradient by reference (predicted -0.3 M instructions a step, 1.339x ->
-  ~1.29x; what stays is each output the condition reads: this bench's reads `ndim`, which
-  copies it, 19 -> 13 copies a step, 5.15 -> 5.14 MB at 28x28);
+  ~1.29x; measured -0.46 M, 1.343x -> 1.268x). What stays is each output the condition reads:
+  this bench's reads `ndim`, which copies it (19 -> 13 copies a step, 5.15 -> 5.14 MB at
+  28x28), and the node, line and arguments of each op; toward 1.1x, an output whose shape,
+  ndim and dtype are read from torch and whose values are copied only when read (kept in the
+  copies' cache by version, copied before any eager reader takes it);
 - nan=True, not changed: keeping its gradients by reference at the step (predicted -0.1 M)
   was undone, since an optimizer that writes over a gradient must show the gradient it was
   given (test_torch_nan_updates). Tested and ruled out: numpy's OpenBLAS runs the output
