@@ -239,6 +239,10 @@ TF_NAMES: dict[str, frozenset] = {
         image image_dataset_from_directory sequence text text_dataset_from_directory
         timeseries_dataset_from_array
     """.split()),
+    "keras.regularizers": frozenset("""
+        L1 L1L2 L2 OrthogonalRegularizer Regularizer deserialize get l1 l1_l2 l2
+        orthogonal_regularizer serialize
+    """.split()),
     "keras.preprocessing.sequence": frozenset("""
         TimeseriesGenerator make_sampling_table pad_sequences skipgrams
     """.split()),

@@ -15,6 +15,7 @@ import tapeviz as tf
                                         ("data", "TFRecordDataset"),
                                         ("keras.layers", "ConvLSTM2D"),
                                         ("keras.optimizers", "AdamW"), ("keras", "mixed_precision"),
+                                        ("keras.regularizers", "OrthogonalRegularizer"),
                                         ("keras.utils", "plot_model"),
                                         ("train", "ExponentialMovingAverage"),
                                         ("keras.models", "model_from_json"),
