@@ -29,6 +29,9 @@ export function legibleScale(home, width, heights) {
 // ops of the rows in view (variables and constants are not counted; the leftmost stretch when
 // several hold as many), within the graph `home`. A concat of twenty variables drew its
 // "20 inputs" box and the concat right of them: the left end showed variables and groups alone.
+// It reads each drawn node's box once a fit: a Fit of 2,003 drawn nodes took 34.5-36.0 ms
+// without it, 44.2-53.1 with it (min of 15 interleaved rounds, two runs, headless Chromium at
+// load ~5); a view collapsed to max_nodes (the default) pays nothing measurable.
 export function openingX(svg, home, w, bottom) {
   const margin = Math.min(60, w / 4);   // a box's centre this far inside: most of it shows
   const toSvg = svg.getScreenCTM() && svg.getScreenCTM().inverse();
