@@ -184,6 +184,16 @@ def test_histogram_svg_is_valid_svg_with_range_and_nonfinite_counts():
     assert len(root.findall("{http://www.w3.org/2000/svg}rect")) == 3  # one bin is empty
 
 
+def test_histogram_bars_stay_clear_of_the_caption_and_labels_inside_the_box():
+    svg = histogram_svg(np.r_[np.zeros(50), np.ones(3), np.nan], bins=4)
+    root = ET.fromstring(svg)
+    ns = "{http://www.w3.org/2000/svg}"
+    caption_y = max(float(t.get("y")) for t in root.iter(ns + "text") if "n=" in t.text)
+    tallest_top = min(float(r.get("y")) for r in root.iter(ns + "rect"))
+    assert tallest_top >= caption_y + 4    # a 12 px caption's descent, then a gap
+    assert all(float(t.get("y")) <= float(root.get("height")) - 2 for t in root.iter(ns + "text"))
+
+
 def test_histogram_svg_escapes_every_text(monkeypatch):
     monkeypatch.setattr(image, "_num", lambda x: '<script>"&')
     svg = histogram_svg(np.arange(10.0), bins=3)

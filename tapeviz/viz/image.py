@@ -313,7 +313,8 @@ def histogram_svg(values, bins: int = 30, *, width: int = 240, height: int = 90,
         nan, inf = int(np.isnan(flat).sum()), int(np.isinf(flat).sum())
     else:
         nan = inf = 0
-    plot_h, left, top = height - 30, 4, 14
+    top, left = 18, 4                  # below the caption's 12 px line, with a gap
+    plot_h = height - top - 16         # above the axis labels' line
     bar_w = (width - 2 * left) / bins
     most = int(hist.counts.max()) if hist.counts.size else 0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
