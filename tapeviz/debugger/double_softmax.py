@@ -14,7 +14,7 @@ import numpy as np
 from ..nonfinite import engine_of
 from .findings import Finding
 from .numerics import _where
-from .op_index import CROSS_ENTROPIES, axes_of, maker, role
+from .op_index import CROSS_ENTROPIES, axes_of, made_through, role
 
 _PASS_THROUGH = ("cast", "identity")   # ops that leave probabilities probabilities
 
@@ -34,18 +34,8 @@ def _logits_at(loss) -> tuple[int, int] | None:
 def _softmax_before(nodes, position: int, argument: int):
     """The softmax node that made input `argument` of the node at `position`, through
     casts; or None."""
-    for _ in range(3):
-        made = maker(nodes, position, argument)
-        if made is None:
-            return None
-        position, node = made
-        name = role(node.op)
-        if name == "softmax":
-            return node
-        if name not in _PASS_THROUGH:
-            return None
-        argument = 0
-    return None
+    return made_through(nodes, position, argument, ("softmax",),
+                        lambda node: 0 if role(node.op) in _PASS_THROUGH else None, hops=3)
 
 
 def softmax_given_as_logits(by_op: dict, nodes) -> list:

@@ -14,7 +14,7 @@ import numpy as np
 from ..nonfinite import engine_of
 from .findings import Finding
 from .numerics import _where
-from .op_index import maker, role
+from .op_index import made_through, role
 
 _PASS_THROUGH = frozenset({"cast", "identity", "gather", "strided_slice", "reshape",
                            "torch.getitem", "torch.squeeze", "torch.view"})
@@ -43,25 +43,18 @@ def _one_minus(node) -> bool:
     return role(node.op) == "subtract" and np.all(np.asarray(node.inputs[0]._value) == 1)
 
 
+def _followed(node):
+    """The input a probability passes on through `node` (`1 - p`'s p, a cast's or an index's
+    input), or None where it stops being one."""
+    if _one_minus(node):
+        return 1
+    return 0 if role(node.op) in _PASS_THROUGH else None
+
+
 def _probabilities_before(nodes, position: int):
     """The softmax or sigmoid node whose output the log at `position` reads, through ops that
     keep probabilities probabilities (and `1 - p`); or None."""
-    argument = 0
-    for _ in range(4):
-        made = maker(nodes, position, argument)
-        if made is None:
-            return None
-        position, node = made
-        name = role(node.op)
-        if name in _MAKERS:
-            return node
-        if _one_minus(node):
-            argument = 1
-        elif name in _PASS_THROUGH:
-            argument = 0
-        else:
-            return None
-    return None
+    return made_through(nodes, position, 0, _MAKERS, _followed, hops=4)
 
 
 def logs_of_probabilities(by_op: dict, nodes) -> list:

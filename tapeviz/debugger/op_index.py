@@ -86,6 +86,23 @@ def maker(nodes, position: int, argument: int = 0, reach: int = 64):
     return None
 
 
+def made_through(nodes, position: int, argument: int, makers, follow, hops: int):
+    """The node whose op's role is among `makers` that made input `argument` of the node at
+    `position`, followed back at most `hops` ops through those for which `follow(node)` names
+    the input to follow on (None ends the trail); None if none did."""
+    for _ in range(hops):
+        made = maker(nodes, position, argument)
+        if made is None:
+            return None
+        position, node = made
+        if role(node.op) in makers:
+            return node
+        argument = follow(node)
+        if argument is None:
+            return None
+    return None
+
+
 def kernel_of(node):
     """The Variable a layer's op multiplies by, as its second operand (x @ w, conv2d(x, k),
     torch's linear(x, weight)), or None."""
