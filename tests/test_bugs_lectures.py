@@ -117,11 +117,12 @@ def test_the_guide_cnn_evaluated_as_the_guide_does_gives_no_alert():
 
 
 # ---- the vectorised regression: reduce_mean over the wrong axis leaves a loss per example ---
-def vectorised_regression(axis, steps: int = 6):
+def vectorised_regression(axis, steps: int = 6, optimizer=None):
+    """The full-batch regression, its loss a mean over `axis` (None: a scalar), recorded."""
     birth_rate, life = birth_life()
     x, y = tf.constant(birth_rate[:, None]), tf.constant(life[:, None])
     w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
-    optimizer = tf.keras.optimizers.SGD(0.01)
+    optimizer = optimizer or tf.keras.optimizers.SGD(0.01)
     with Recorder() as rec:
         for _ in range(steps):
             with tf.GradientTape() as tape:
@@ -459,16 +460,8 @@ def test_per_example_losses_that_bounce_under_a_large_learning_rate_are_an_oscil
 
 
 def test_a_full_batch_regression_at_a_learning_rate_too_large_still_diverges():
-    birth_rate, life = birth_life()
-    x, y = tf.constant(birth_rate[:, None]), tf.constant(life[:, None])
-    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
     optimizer = tf.keras.optimizers.SGD(0.2)  # BUG 17: past 2 / the curvature
-    with Recorder() as rec:
-        for _ in range(12):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(y - (tf.matmul(x, w) + b)))
-            grads = tape.gradient(loss, [w, b])
-            optimizer.apply_gradients(zip(grads, [w, b]))
+    rec = vectorised_regression(axis=None, steps=12, optimizer=optimizer)
     assert findings("oscillation", rec) == []
     [finding] = findings("divergence", rec)
     assert finding.message.startswith("the training diverges: the loss grows x")
@@ -637,18 +630,10 @@ def test_a_dropout_model_trained_without_training_true_is_said_to_train_without_
 
 
 def test_a_learning_rate_schedule_that_jumps_is_named_in_the_divergence_it_causes():
-    birth_rate, life = birth_life()
-    x, y = tf.constant(birth_rate[:, None]), tf.constant(life[:, None])
-    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
     schedule = tf.keras.optimizers.schedules.PiecewiseConstantDecay(
         [5], [0.01, 1.0])  # BUG 24: meant 0.001 after step 5
     optimizer = tf.keras.optimizers.SGD(schedule)
-    with Recorder() as rec:
-        for _ in range(12):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(y - (tf.matmul(x, w) + b)))
-            grads = tape.gradient(loss, [w, b])
-            optimizer.apply_gradients(zip(grads, [w, b]))
+    rec = vectorised_regression(axis=None, steps=12, optimizer=optimizer)
     [finding] = findings("divergence", rec)
     assert "the step size jumped x100 at step 7, from 0.01x the gradient to 1x: the learning " \
            "rate changed in the run" in finding.message
