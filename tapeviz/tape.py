@@ -189,13 +189,13 @@ class GradientTape:
                             or any(w.first_reader is None for w in refused.values()))
 
     def watch_read(self, args) -> None:
-        """An op read the variables among `args`: trainable float ones get watched (when the
-        tape watches accessed variables)."""
+        """An op read the variables among `args`: trainable ones get watched (when the tape
+        watches accessed variables), integer ones too, as in TF: `watched_variables()` lists
+        them, and the backward pass gives them no gradient (`Backward` takes float sources)."""
         if not self._watch_accessed_variables:
             return
         for arg in args:
-            if type(arg) is Variable and id(arg) not in self._ids and arg.trainable \
-                    and arg._value.dtype.kind == "f":
+            if type(arg) is Variable and id(arg) not in self._ids and arg.trainable:
                 self._track(arg)
 
     def tracks(self, tensor) -> bool:

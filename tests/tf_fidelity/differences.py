@@ -102,9 +102,4 @@ DELIBERATE: dict[str, str] = {
         "diagnoses) names a variable by its name, and 'kernel' would not say which",
 }
 
-TO_FIX: dict[str, str] = {
-    "GradientTape/student_integer_variable_watched":
-        "an integer Variable read under a tape: TF's tape.watched_variables() lists it (its "
-        "gradient is None in both); tapeviz's tape does not watch it. The fix is in tape.py "
-        "(GradientTape's variable watch, outside this suite's owner's files)",
-}
+TO_FIX: dict[str, str] = {}
