@@ -14,7 +14,7 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import role
 from .summary import _array
-from .variable_names import name_made_at, unnamed
+from .variable_names import name_made_at, names_made_at, unnamed
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
@@ -62,6 +62,9 @@ def _unnamed(variable, nodes) -> str:
     assigned = name_made_at(variable.made_at)
     if assigned is not None and not _made_there_too(variable, nodes):
         return assigned
+    assigned = _name_among_made_there(variable, nodes)
+    if assigned is not None:
+        return assigned
     shape = tuple(variable.shape)
     size = "scalar" if not shape else (f"{shape[0]}-element" if len(shape) == 1
                                        else "x".join(map(str, shape)))
@@ -72,6 +75,22 @@ def _unnamed(variable, nodes) -> str:
     line = f" (line {reader.source.lineno})" if reader.source is not None else ""
     drawn = "" if type(variable) is Variable else f" {variable.name},"
     return f"the {size} variable{drawn} read by {reader.op.name}{line}"
+
+
+def _name_among_made_there(variable, nodes) -> str | None:
+    """'b' for the second of `w, b = tf.Variable(0.0), tf.Variable(0.0)`: the statement's
+    names given in the order its variables were made, when `nodes` read (or `variable` is)
+    exactly as many variables made at that line as it names."""
+    names = names_made_at(variable.made_at)
+    if names is None:
+        return None
+    made = {id(variable): variable}
+    made.update((id(t.variable), t.variable) for node in nodes for t in node.inputs
+                if type(t) is VariableRead and t.variable.made_at == variable.made_at)
+    if len(made) != len(names):
+        return None   # (the line ran more than once, or not all it made were read)
+    order = sorted(made, key=lambda key: made[key]._unique_id)
+    return names[order.index(id(variable))]   # (by id: a Variable's == is elementwise)
 
 
 def _made_there_too(variable, nodes) -> bool:

@@ -37,6 +37,7 @@ from .numerics import _nodes_of, _op_name, _where, find_nan_origin
 from .program_bugs import with_program_bugs
 from .recorder import Recorder
 from .summary import NoValues, _array, all_finite, nonfinite_each
+from .variable_names import unnamed
 from .why_none import path_nodes
 
 
@@ -218,8 +219,18 @@ def _layer_finding(kind: str, message: str, layer: str, nodes) -> Finding:
     reader = next((n for n in nodes for t in n.inputs
                    if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
     if reader is not None:
-        message += f"; {layer} is read by {_op_name(reader)} at {_where(reader.source)}"
+        message += (f"; {_shown_layer(layer, nodes)} is read by {_op_name(reader)} at "
+                    f"{_where(reader.source)}")
     return Finding(kind, message, reader)
+
+
+def _shown_layer(layer: str, nodes) -> str:
+    """`layer` as the code names it: an unnamed Variable, a layer of its own to the gradient
+    norms ('Variable_1'), as its line assigns it ('w'); a layer's name as it is."""
+    variable = next((t.variable for n in nodes for t in n.inputs
+                     if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
+    return describe_variables([variable], nodes) if variable is not None and \
+        unnamed(variable) else layer
 
 
 def _norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:
@@ -230,19 +241,22 @@ def _norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) ->
     found, layers = [], list(norms)
     for layer in layers:
         if norms[layer] > high:
-            found.append(_layer_finding("exploding_gradient", f"{layer}: gradient norm "
-                                        f"{norms[layer]:.3g} > {high:g}", layer, nodes))
+            found.append(_layer_finding("exploding_gradient", f"{_shown_layer(layer, nodes)}: "
+                                        f"gradient norm {norms[layer]:.3g} > {high:g}", layer,
+                                        nodes))
         elif 0 < norms[layer] < low:
-            found.append(_layer_finding("vanishing_gradient", f"{layer}: gradient norm "
-                                        f"{norms[layer]:.3g} < {low:g}", layer, nodes))
+            found.append(_layer_finding("vanishing_gradient", f"{_shown_layer(layer, nodes)}: "
+                                        f"gradient norm {norms[layer]:.3g} < {low:g}", layer,
+                                        nodes))
     layers = [layer for layer in layers if norms[layer] > 0]
     neighbours = []
     for a, b in zip(layers, layers[1:]):
         r = norms[b] / norms[a]
         if r > ratio or r < 1 / ratio:
             neighbours.append(_layer_finding(
-                "gradient_ratio", f"gradient norm changes {r:.3g}x from {a} ({norms[a]:.3g}) "
-                f"to {b} ({norms[b]:.3g}): {'exploding' if r > 1 else 'vanishing'} across "
+                "gradient_ratio", f"gradient norm changes {r:.3g}x from {_shown_layer(a, nodes)} "
+                f"({norms[a]:.3g}) to {_shown_layer(b, nodes)} ({norms[b]:.3g}): "
+                f"{'exploding' if r > 1 else 'vanishing'} across "
                 f"layers", min(a, b, key=norms.get), nodes))
     if not neighbours and len(layers) > 2:
         neighbours += _stack_finding(norms, layers[0], layers[-1], ratio, nodes)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import events
 from ..tensor import VariableRead
+from .activations import describe_variables
 from .findings import Finding
 from .numerics import _where
 from .recorder import Recorder
@@ -185,8 +186,8 @@ def _overshoot(updates, step) -> tuple:
     node = worst.node
     what = "the update" if node is None else node.op.name + (
         f" (in {node.scope})" if node.scope else "")
-    said = (f"; the updates overshoot: {what} changed {worst.name} by {worst.ratio:.3g}x its "
-            f"norm in one step (healthy training: about 0.001)")
+    said = (f"; the updates overshoot: {what} changed {_shown(worst, step)} by "
+            f"{worst.ratio:.3g}x its norm in one step (healthy training: about 0.001)")
     if math.isfinite(worst.step_size):
         said += (f", a step of {worst.step_size:.3g}x the gradient (the learning rate, for "
                  f"plain SGD)")
@@ -195,6 +196,16 @@ def _overshoot(updates, step) -> tuple:
     if made_at is not None:
         said += f"; the optimizer's learning rate was set at {_where(made_at)}"
     return node, said
+
+
+def _shown(update: Update, step) -> str:
+    """The updated variable as the code names it: `w` for `w = tf.Variable(0.0)`, which TF
+    names 'Variable:0'; a layer's 'dense/kernel'."""
+    node = update.node
+    if node is None:
+        return update.name
+    nodes = [rop.node for rop in step.ops if rop.phase == "forward"]
+    return describe_variables([node.inputs[0].variable], nodes)
 
 
 def _oscillation(losses, runs) -> Finding:

@@ -49,6 +49,29 @@ def name_made_at(source) -> str | None:
     return name if stands_for_one(name, source) else None
 
 
+def names_made_at(source) -> list | None:
+    """The names a statement that makes several tensors gives them, in the order it makes
+    them: ['w', 'b'] for `w, b = tf.Variable(0.0), tf.Variable(0.0)`; None for any other
+    statement, or when one of its names stands for many tensors."""
+    if source is None:
+        return None
+    try:
+        body = ast.parse(source.statement).body
+    except (SyntaxError, ValueError):
+        return None
+    if len(body) != 1 or not isinstance(body[0], ast.Assign) or len(body[0].targets) != 1:
+        return None
+    targets, values = body[0].targets[0], body[0].value
+    if not (isinstance(targets, ast.Tuple) and isinstance(values, ast.Tuple)
+            and len(targets.elts) == len(values.elts) > 1
+            and all(map(_binds_what_it_makes, values.elts))):
+        return None
+    names = [_dotted(target) for target in targets.elts]
+    if None in names or not all(stands_for_one(name, source) for name in names):
+        return None
+    return names
+
+
 def stands_for_one(name: str, source) -> bool:
     """Whether `name` ('w', 'self.w') at `source`'s line stands for one tensor (not a loop's
     `p` of `for p in params:`, an argument, a helper's returned name)."""
