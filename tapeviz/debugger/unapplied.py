@@ -17,6 +17,7 @@ from .numerics import _where
 from .summary import _array
 
 MIN_STEPS = 3
+MIN_RUN_STEPS = 2   # a whole run's trained steps (none can still be waiting to apply)
 _kinds = attrgetter("op.kind")
 _FIX = {"tf": ("tape.gradient", "apply them after tape.gradient: optimizer.apply_gradients("
                "zip(grads, model.trainable_variables)) (or w.assign_sub(lr * grad))"),
@@ -63,6 +64,27 @@ def gradients_never_applied(steps, trained: list) -> list:
     if not all(name in before and name in now and np.array_equal(before[name], now[name])
                for name in last.variable_gradients):
         return []
+    return _finding(trained, norms, f"in each of the last {len(trained)} steps")
+
+
+def never_applied_in_run(steps, earlier: int) -> list:
+    """A Finding when a whole run computed gradients and applied none: `steps` recorded from
+    its first gradient call's return (where the first update would run) to its end, after
+    `earlier` trained steps; at least MIN_RUN_STEPS trained in all, non-zero gradients in
+    each recorded, no update op in any step. No accumulation waits past the run's end, so
+    fewer steps than MIN_STEPS say it: the weights never moved."""
+    trained = [step for step in steps if step.variable_gradients and len(step)]
+    if not trained or len(trained) + earlier < MIN_RUN_STEPS or any(map(_updates, steps)):
+        return []
+    norms = [_norm(step.variable_gradients) for step in trained]
+    if not all(norm > 0 and np.isfinite(norm) for norm in norms):
+        return []
+    return _finding(trained, norms, f"in each of the run's {len(trained) + earlier} steps")
+
+
+def _finding(trained: list, norms: list, when: str) -> list:
+    """The finding for `trained` steps whose gradients (of norms `norms`) no update used."""
+    last = trained[-1]
     loss = next((rop.node for rop in reversed(last.ops)
                  if rop.phase == "forward" and rop.grad is not None), None)
     if loss is None:
@@ -70,10 +92,11 @@ def gradients_never_applied(steps, trained: list) -> list:
     call, fix = _FIX[engine_of(loss.op)]
     losses = [step.loss for step in trained]
     moved = (f" (the loss {losses[0]:.4g} at step {trained[0].number}, {losses[-1]:.4g} at "
-             f"step {last.number}: only the batches differ)" if None not in losses else "")
+             f"step {last.number}: only the batches differ)"
+             if None not in losses and len(trained) > 1 else "")
     count = len(last.variable_gradients)
     message = (f"the gradients are never applied: {call} computed the gradients of {count} "
-               f"variable{'s' if count > 1 else ''} in each of the last {len(trained)} steps "
+               f"variable{'s' if count > 1 else ''} {when} "
                f"(norm {norms[-1]:.3g} in step {last.number}), but no update op ran, so the "
                f"weights never change and the model does not learn{moved}; the loss is made at "
                f"{_where(loss.source)}; fix: {fix}")

@@ -36,6 +36,7 @@ import numpy as np
 from .. import events
 from ..debugger.diagnosis import diagnose
 from ..debugger.summary import all_finite
+from ..debugger.unapplied import never_applied_in_run
 from ..errors import DTypeError, MisuseError, bad_argument, describe
 from .front import STATIC, module
 from ..sourceinfo import source_from
@@ -600,11 +601,14 @@ class Dashboard(anywidget.AnyWidget):
         ended before): what only whole steps show; the rest come from the last step's ops."""
         with self._data_lock:
             opening = self._opening
-        if opening is not None and opening.recording and self.runner.state in _ENDED:
+        whole_run = opening is not None and opening.recording and self.runner.state in _ENDED
+        if whole_run:
             opening.stop()   # a run shorter than the opening steps
         if opening is not None and not opening.recording:
             steps = [s for s in opening.steps if s.complete]
             found = diagnose(opening) if steps else []
+            if whole_run and not any(f.kind == "gradients_not_applied" for f in found):
+                found += never_applied_in_run(steps, earlier=1)   # (it began after step 1)
             self._opened = [(f, _step_holding(steps, f.node)) for f in found
                             if f.kind not in _OVER_STEPS]
             with self._data_lock:
