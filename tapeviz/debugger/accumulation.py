@@ -4,14 +4,19 @@ sum of all the passes so far, stale and ever larger. Read from what each recorde
 another engine kept: the gradient each backward step sent a parameter (this pass's own) and
 the parameter's `.grad` after the pass. Accumulating over a few passes before one update,
 then zeroing, is meant: a `.grad` that still holds the pass before the last update is not.
+TF's way of the same bug, `accum = [a + g for a, g in zip(accum, grads)]` applied every step
+and never reset, is read from the step's own ops: the add of this step's gradient to what
+the last step's add made, its sum read by the update (`summed_without_reset`).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from ..nonfinite import engine_of
 from ..tensor import VariableRead
 from .findings import Finding
-from .numerics import _where
+from .numerics import _op_name, _where
+from .op_index import role
 from .summary import _array
 
 MIN_STEPS = 3        # trained steps in a row, each holding the one before's gradient
@@ -93,3 +98,68 @@ def accumulated_gradients(steps) -> list:
                f"far: at step {step.number} the gradient's norm is {total:.3g}, this pass's "
                f"own {own:.3g}; {update.op.name} at {_where(update.source)}; fix: {fix}")
     return [Finding("accumulated_gradients", message, update, variables=names)]
+
+
+def _sums_applied(step) -> dict:
+    """{(line, variable name): the add} of `step`'s forward adds of the step's gradient of a
+    variable to another value (`a + g`) whose sum an update reads, itself or through one op
+    (SGD's `lr * sum`)."""
+    names = {id(g): name for name, g in step.variable_gradients.items() if g is not None}
+    nodes = [rop.node for rop in step.ops if rop.phase == "forward"]
+    adds = [n for n in nodes if role(n.op) == "add" and len(n.inputs) == 2
+            and any(id(t) in names for t in n.inputs)]
+    if not adds:
+        return {}
+    read = {id(t) for n in nodes if n.op.kind == "update" for t in n.inputs}
+    read |= {id(t) for n in nodes if id(n.output) in read for t in n.inputs}
+    return {(n.source, names[next(id(t) for t in n.inputs if id(t) in names)]): n
+            for n in adds if id(n.output) in read}
+
+
+def summed_without_reset(steps) -> list:
+    """A Finding when, in each of the last MIN_STEPS trained steps, the update applied the sum
+    of the step's gradient and the sum the step before applied (never reset to zero): the
+    step size grows with every step."""
+    trained = [s for s in steps if s.variable_gradients][-MIN_STEPS:]
+    if len(trained) < MIN_STEPS:
+        return []
+    sums = [_sums_applied(step) for step in trained]
+    if not sums[-1]:
+        return []
+    for key, add in sums[-1].items():
+        if all(_continues(before.get(key), now.get(key), step)
+               for before, now, step in zip(sums, sums[1:], trained[1:])):
+            return [_summed_finding(add, key[1], trained)]
+    return []
+
+
+def _continues(before, add, step) -> bool:
+    """Whether `add` (in `step`) added the step's gradient to a non-zero sum equal to what
+    `before`, the same line's add a step earlier, made."""
+    if before is None or add is None:
+        return False
+    gradients = {id(g) for g in step.variable_gradients.values() if g is not None}
+    running = next((t for t in add.inputs if id(t) not in gradients), None)
+    if running is None:
+        return False
+    value, last = _array(running), _array(before.output)
+    return value.shape == last.shape and bool(np.any(value)) and np.array_equal(value, last)
+
+
+def _summed_finding(add, name: str, trained: list) -> Finding:
+    step = trained[-1]
+    total = float(np.linalg.norm(_array(add.output).astype(np.float64)))
+    own = float(np.linalg.norm(_array(step.variable_gradients[name]).astype(np.float64)))
+    reset = {"tf": "accum = [tf.zeros_like(v) for v in model.trainable_variables]",
+             "torch": "accum = [torch.zeros_like(p) for p in model.parameters()]"}
+    message = (f"gradients pile up: the gradients are summed across steps and never reset, "
+               f"and the sum is applied every step (in each of the last {len(trained)} steps, "
+               f"the {_op_name(add)} op added the step's gradient of "
+               f"{name.removesuffix(':0')} to the sum applied the step before), so every "
+               f"update uses all the gradients so far and the step "
+               f"grows with each: at step {step.number} the applied sum's norm is "
+               f"{total:.3g}, this step's gradient {own:.3g}; the sum is made at "
+               f"{_where(add.source)}; fix: apply this step's gradients (grads), or, to "
+               f"accumulate over k steps, apply the sum every k steps and then reset it "
+               f"({reset[engine_of(add.op)]})")
+    return Finding("accumulated_gradients", message, add, variables=[name])

@@ -4,7 +4,8 @@ units initialised identical (`symmetry`), a softmax or cross-entropy over the ba
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
 (`double_softmax`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
 output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable made inside the
-loop (`loop_variables`), gradients never zeroed (`accumulation`), an evaluation run in
+loop (`loop_variables`), gradients never zeroed or a sum of them never reset
+(`accumulation`), an evaluation run in
 training mode (`train_mode`), a loss of more than one value (`loss_shape`), a Variable
 rebound to a Tensor by `w = w - lr * g` (`rebound`), gradients never applied (`unapplied`),
 images divided by 255 twice (`input_scale`), on the numpy engine's recordings and
@@ -14,7 +15,7 @@ needs.
 """
 from __future__ import annotations
 
-from .accumulation import accumulated_gradients
+from .accumulation import accumulated_gradients, summed_without_reset
 from .batch_axis import over_batch_axis
 from .double_softmax import softmax_given_as_logits
 from .input_scale import unscaled_input
@@ -36,7 +37,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     has none, the last step that has is read instead)."""
     evaluation = training_mode_in_evaluation(steps)   # read before the step is swapped
     last_steps = last_trained(steps)
-    piled = accumulated_gradients(steps)
+    piled = accumulated_gradients(steps) or summed_without_reset(steps)
     if steps and not gradients:   # model.fit's last step only averages its metrics
         trained = next((step for step in reversed(steps) if step.variable_gradients), None)
         if trained is not None:
