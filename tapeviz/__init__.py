@@ -46,6 +46,7 @@ from .clip import clip_by_global_norm, clip_by_norm
 from .linalg import norm
 from .tf_function import function
 from .control_flow import cond, while_loop
+from .custom_gradient import custom_gradient
 from .printing import print
 from . import config, linalg, math
 from . import nn, random

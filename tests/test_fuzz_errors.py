@@ -31,7 +31,7 @@ NOT_FUZZED = {
     "load_ipython_extension", "unload_ipython_extension",  # take an IPython shell
     "get", "serialize", "deserialize",    # Keras lookups by name or config
     "from_generator", "zip",              # Dataset constructors taking a generator, datasets
-    "function",                           # tf.function: a decorator taking a function
+    "function", "custom_gradient",        # decorators taking a function
     "cond", "while_loop",                 # control flow taking functions (fidelity cases)
     "print", "is_tensor",                 # tf.print prints anything; is_tensor asks of it
     "meshgrid",                           # its vectors come as *args (fidelity cases)

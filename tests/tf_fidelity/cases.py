@@ -3787,3 +3787,5 @@ add_case("keras.Sequential/student_feature_extraction", _sequential_feature_extr
          grad=False)
 add_case("keras.Sequential/student_inputs_before_build", lambda tf: hasattr(
     tf.keras.Sequential([tf.keras.layers.Dense(2)]), "inputs"), grad=False)
+
+from . import cases_custom_gradient  # noqa: E402,F401  (registers its cases into CASES)

@@ -100,6 +100,11 @@ DELIBERATE: dict[str, str] = {
         "for every layer (the layer is in their .path); tapeviz keeps Keras 2's 'hidden/"
         "kernel:0', because the debugger (a recorded step's variables, the update lines, "
         "diagnoses) names a variable by its name, and 'kernel' would not say which",
+    "custom_gradient/two_results":
+        "a custom-gradient function returning a tuple of tensors, its grad_fn taking one "
+        "upstream gradient each: TF records one op of several outputs; tapeviz's op has one "
+        "output, so it raises an InvalidArgumentError naming custom_gradient and the function, "
+        "with the fix (return one tensor: concat or stack the parts, split them after)",
 }
 
 TO_FIX: dict[str, str] = {}
