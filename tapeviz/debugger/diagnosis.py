@@ -140,8 +140,8 @@ def _with_none(step, gradients: dict) -> dict:
     was given that got none (a step keeps only the gradients that came)."""
     if isinstance(step, RecordedStep):
         for source in step.gradient_sources:
-            if isinstance(source, Variable) and source.trainable:
-                gradients.setdefault(source.name, None)
+            if isinstance(source, Variable) and (source.trainable or "/" not in source.name):
+                gradients.setdefault(source.name, None)   # (a layer's moving mean: no)
     return gradients
 
 
@@ -179,6 +179,13 @@ def _none_finding(name: str, count: int, nodes, variable=None) -> Finding:
     why = ("no op of the step read it: the loss does not use it" if reader is None else
            f"it is read by {_op_name(reader)} at {_where(reader.source)}, but not on the way to "
            f"the loss")
+    if variable is not None and not variable.trainable:
+        watch = shown if shown.isidentifier() else "the variable"
+        return Finding("none_gradient", f"{shown}: the gradient is None in all {count} steps, "
+                       f"so it never trains: it was made with trainable=False at "
+                       f"{_where(variable.made_at)}, so the tape does not watch it; fix: drop "
+                       f"trainable=False (or tape.watch({watch}) in the tape)", reader,
+                       variables=[name])
     return Finding("none_gradient", f"{shown}: the gradient is None in all {count} steps, so it "
                    f"never trains: {why}; fix: use it in the loss, or leave it out of the "
                    f"variables given to tape.gradient (why_none(tape, loss, variable), right "

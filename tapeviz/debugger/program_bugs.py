@@ -3,21 +3,22 @@ user's line, the figures and the fix: gradient ascent by a sign error (`ascent`)
 units initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
 (`double_softmax`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
-output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable made inside the
-loop (`loop_variables`), gradients never zeroed or a sum of them never reset
-(`accumulation`), an evaluation run in
-training mode (`train_mode`), a loss of more than one value (`loss_shape`), a Variable
-rebound to a Tensor by `w = w - lr * g` (`rebound`), gradients never applied (`unapplied`),
-images divided by 255 twice (`input_scale`), on the numpy engine's recordings and
-the torch adapter's alike (`op_index.role` reads torch's op names as the numpy engine's).
-The shown step's nodes are walked once (`op_index`); the steps only as far as each check
-needs.
+output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable made
+inside the loop (`loop_variables`), gradients never zeroed or a sum of them never reset
+(`accumulation`), an evaluation run in training mode (`train_mode`), a loss of more than
+one value (`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`),
+gradients never applied (`unapplied`), a frozen layer trained through a list of its
+variables read before the freeze (`frozen`), images divided by 255 twice (`input_scale`),
+on the numpy engine's recordings and the torch adapter's alike (`op_index.role` reads
+torch's op names as the numpy engine's). The shown step's nodes are walked once
+(`op_index`); the steps only as far as each check needs.
 """
 from __future__ import annotations
 
 from .accumulation import accumulated_gradients, summed_without_reset
 from .batch_axis import over_batch_axis
 from .double_softmax import softmax_given_as_logits
+from .frozen import frozen_layers_trained
 from .input_scale import unscaled_input
 from .log_of_probability import logs_of_probabilities
 from .loop_variables import variables_made_in_loop
@@ -50,7 +51,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + piled + evaluation
-            + gradients_never_applied(steps, last_steps)
+            + gradients_never_applied(steps, last_steps) + frozen_layers_trained(steps)
             + inference_mode_in_training(last_steps))
     if ascent is not None:
         more.insert(0, ascent)

@@ -23,6 +23,7 @@ from ...dispatch import name_scope, unrecorded
 from ...errors import InvalidArgumentError, MissingAttributeError, ShapeError, describe
 from ...ops.math import cast
 from ...pytorch_habits import add_habits, forward_not_call
+from ...sourceinfo import user_source
 from ...tensor import Tensor, TensorShape, Variable
 from .. import backend
 from .. import initializers as _initializers
@@ -45,6 +46,17 @@ class _CallContext(threading.local):
 
 _context = _CallContext()
 _holding_losses = weakref.WeakSet()  # layers whose add_loss tensors await the next outer call
+# a layer set trainable=False -> (the user's line, its own weights, {id(weight): its value
+# then}), which diagnose reads (debugger/frozen.py): weights updated since were trained
+frozen = weakref.WeakKeyDictionary()
+
+
+def _note_frozen(layer, trainable: bool) -> None:
+    if trainable:
+        frozen.pop(layer, None)
+    else:
+        weights = layer._own_weights
+        frozen[layer] = (user_source(), weights, {id(v): v._value for v in weights})
 
 
 def to_snake_case(name: str) -> str:
@@ -107,6 +119,8 @@ class Layer:
                             f"{unknown[0]!r}")
         object.__setattr__(self, "_own_weights", [])
         self._trainable = bool(trainable)
+        if not trainable:
+            _note_frozen(self, False)
         self._name = name or backend.unique_object_name(to_snake_case(type(self).__name__))
         self._dtype = backend.floatx() if dtype is None else _dtypes.as_dtype(dtype).name
         self._autocast = kwargs.get("autocast", True)
@@ -197,6 +211,7 @@ class Layer:
     def trainable(self, value: bool) -> None:
         for layer in self._flatten_layers():
             layer._trainable = bool(value)
+            _note_frozen(layer, layer._trainable)
 
     # ---- weights ----------------------------------------------------------------------------
     def add_weight(self, name=None, shape=None, dtype=None, initializer=None, regularizer=None,

@@ -18,6 +18,7 @@ import numpy as np
 from ... import arguments, nest
 from ...creation import convert_to_tensor
 from ...debugger import breakpoint_listener, runner
+from ...debugger.frozen import nothing_to_train_hint
 from ...debugger.numerics import _where
 from ...debugger.why_none import explain_missing_gradient
 from ... import events
@@ -366,9 +367,9 @@ class Optimizer:
         if not pairs:
             raise InvalidArgumentError(f"{self.name}.apply_gradients", "expected (gradient, "
                                        "variable) pairs; got none (an empty list)",
-                                       hint="model.trainable_variables is empty until the "
-                                       "model is built: call it on a batch first (or give "
-                                       "it an Input)")
+                                       hint=nothing_to_train_hint() or "model.trainable_"
+                                       "variables is empty until the model is built: call it "
+                                       "on a batch first (or give it an Input)")
         if not kept:
             site = user_source()
             names_by_reason = {}   # one reason (the loss outside the tape) is said once

@@ -1,0 +1,120 @@
+"""Frozen layers as TF users meet them: a layer frozen after the training step's variable
+list was read (`variables = model.trainable_variables`, then `layer.trainable = False`: the
+layer still trains), every layer frozen (nothing to train: the optimizer's error says which
+layers and where), a Variable made with trainable=False given to tape.gradient (never
+watched). Fine-tuning, a frozen pretrained base under a trained head, is no finding."""
+import functools
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder, diagnose
+from programs import marked_line
+from raising import raised
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+here = functools.partial(marked_line, __file__)
+
+_rng = np.random.default_rng(0)
+X = _rng.normal(size=(64, 3)).astype(np.float32)
+Y = X @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+
+
+def two_layers(name: str):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(4, name=f"{name}_base"),
+                                 tf.keras.layers.Dense(1, name=f"{name}_head")])
+    model(X[:1])
+    return model
+
+
+def train(model, variables=None, steps: int = 4, optimizer=None) -> Recorder:
+    optimizer = optimizer or tf.keras.optimizers.SGD(0.05)
+    with Recorder() as rec:
+        for _ in range(steps):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(X) - Y))
+            trained = model.trainable_variables if variables is None else variables
+            grads = tape.gradient(loss, trained)
+            optimizer.apply_gradients(zip(grads, trained))  # UPDATE
+    return rec
+
+
+def kinds(rec) -> list:
+    return [f.kind for f in diagnose(rec)]
+
+
+def test_a_layer_frozen_after_its_variables_were_read_still_trains_and_is_named():
+    model = two_layers("captured")
+    variables = model.trainable_variables
+    model.layers[0].trainable = False  # FROZEN: after the list was read
+    before = model.layers[0].kernel.numpy()
+    rec = train(model, variables)
+    assert not np.array_equal(before, model.layers[0].kernel.numpy())   # it did train
+    [finding] = [f for f in diagnose(rec) if f.kind == "frozen_layer_trained"]   # was: none
+    assert finding.message.startswith(
+        f"layer captured_base is frozen (captured_base.trainable = False at "
+        f"tests/{here('# FROZEN')}")
+    assert "yet the kernel and bias of layer captured_base got gradients and were updated" \
+        in finding.message
+    assert f"at tests/{here('# UPDATE')}" in finding.message
+    assert "fix: read model.trainable_variables in each step, after freezing" in finding.message
+    assert finding.related.lineno == int(here("# FROZEN").split(":")[1])
+
+
+def test_every_layer_frozen_says_which_layers_and_where_not_that_the_model_is_unbuilt():
+    model = two_layers("all")
+    for layer in model.layers:
+        layer.trainable = False  # ALL FROZEN
+    error, line = raised(tf.errors.InvalidArgumentError, lambda: train(model, steps=1))
+    assert str(error).startswith("SGD.apply_gradients: expected (gradient, variable) pairs; "
+                                 "got none (an empty list)")
+    frozen_at = f"trainable = False at tests/{here('# ALL FROZEN')}"
+    assert f"all_base ({frozen_at}" in error.hint and f"all_head ({frozen_at}" in error.hint
+    assert "a model whose every layer is frozen has nothing to train" in error.hint
+    assert "unfreeze what should train (layer.trainable = True)" in error.hint
+
+
+def test_a_variable_made_with_trainable_false_and_given_to_the_tape_is_named_with_its_line():
+    w = tf.Variable(tf.zeros([3, 1]), trainable=False)  # NOT WATCHED
+    b = tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.05)
+    with Recorder() as rec, pytest.warns(UserWarning, match="trainable=False"):
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(X @ w + b - Y))
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    [finding] = [f for f in diagnose(rec) if f.kind == "none_gradient"]   # was: none
+    assert finding.message.startswith("w: the gradient is None in all 3 steps, so it never "
+                                      "trains: it was made with trainable=False at "
+                                      f"tests/{here('# NOT WATCHED')}")
+    assert "fix: drop trainable=False (or tape.watch(w) in the tape)" in finding.message
+
+
+def test_fine_tuning_a_frozen_pretrained_base_under_a_head_is_no_finding():
+    model = two_layers("tuned")
+    train(model)                            # pretraining, recorded apart
+    model.layers[0].trainable = False       # frozen on purpose: only the head trains
+    base = model.layers[0].kernel.numpy()
+    rec = train(model, optimizer=tf.keras.optimizers.Adam(0.01))
+    assert np.array_equal(base, model.layers[0].kernel.numpy())
+    assert diagnose(rec) == []
+
+
+def test_a_pretrained_base_frozen_after_its_training_was_recorded_is_no_finding():
+    model = two_layers("after")
+    rec = train(model)
+    model.layers[0].trainable = False   # after the recorded steps: they trained it rightly
+    assert "frozen_layer_trained" not in kinds(rec)
+
+
+def test_a_keras_model_with_a_frozen_base_fitted_gives_no_finding():
+    base = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="relu")])
+    base(X[:1])
+    base.trainable = False
+    model = tf.keras.Sequential([base, tf.keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    with Recorder() as rec:
+        model.fit(X, Y, batch_size=16, epochs=1, verbose=0)
+    assert diagnose(rec) == []
