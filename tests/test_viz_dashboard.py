@@ -821,7 +821,7 @@ def test_the_saved_twin_carries_the_alerts_as_text(dashboards):
     assert "<b>alerts (1)</b>" in bundle["text/html"]
     assert "log produced inf in forward" in bundle["text/html"]
     assert marked_line("ALERT: log") in bundle["text/plain"]
-    assert "\n  nan: log produced inf" in bundle["text/plain"]
+    assert "\n  -inf: log produced inf" in bundle["text/plain"]   # what log(0) made
 
 
 def test_a_diverging_loop_under_a_runner_alerts_the_update_with_the_runs_step_numbers(
@@ -1016,3 +1016,66 @@ def healthy_loop(steps):
         with tf.GradientTape() as tape:
             loss = tf.reduce_mean(tf.square(x @ w - 2.0 * x))
         w.assign_sub(0.01 * tape.gradient(loss, w))
+
+
+def shape_failing_loop(steps):
+    """A loop whose sixth batch comes with 2 features for a (3, 1) kernel: matmul raises."""
+    w = tf.Variable(tf.ones([3, 1]), name="w")
+    for step in range(steps):
+        batch = tf.ones([4, 3 if step < 5 else 2])
+        with tf.GradientTape() as tape:
+            scaled = w * 2.0
+            loss = tf.reduce_mean(tf.matmul(batch, scaled))   # FAILS: matmul
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+
+
+def test_a_failed_loops_tape_is_the_failed_step_with_the_op_that_raised_said_so():
+    """The tape of a failed run was the last finished step, titled as if current: it is the
+    step that failed, as far as it ran, with the op that raised drawn red and outlined."""
+    dash = Dashboard()
+    try:
+        runner = dash.train(shape_failing_loop, 20)
+        runner._thread.join(T)
+        ended_failed = wait_until(lambda: dash.state == "failed" and "failed" in dash.tape_title)
+        assert ended_failed, (dash.state, dash.tape_title)
+        assert dash.tape_title.startswith("step 6, failed: its 1 taped op and the op that "
+                                          "raised"), dash.tape_title
+        assert dash.highlight == "failed" and 'id="failed"' in dash.svg
+        assert "✗ matmul failed" in dash.svg and "(4, 2)" in dash.svg
+        assert marked_line("FAILS: matmul") in dash.error and "ShapeError" in dash.error
+    finally:
+        dash.close()
+
+
+def _fails_before_its_tape():
+    scalar_loop(2)
+    tf.matmul(tf.ones([2, 3]), tf.ones([2, 3]))   # no tape records this step
+
+
+def test_a_loop_failing_before_any_taped_op_labels_the_last_step_as_before_the_error():
+    dash = Dashboard()
+    try:
+        dash.train(_fails_before_its_tape)._thread.join(T)
+        assert wait_until(lambda: dash.state == "failed" and "error" in dash.tape_title), \
+            dash.tape_title
+        assert dash.tape_title.startswith("step 2, the last before the error: "), dash.tape_title
+        assert dash.highlight == "" and 'id="failed"' not in dash.svg
+    finally:
+        dash.close()
+
+
+@pytest.mark.parametrize("make, label", [
+    (lambda x: tf.math.log(x - 1.0), "-inf"), (lambda x: tf.math.log(x - 3.0), "NaN"),
+    (lambda x: tf.exp(x * 100.0), "inf")], ids=["log0", "log-1", "exp-overflow"])
+def test_a_nonfinite_alert_is_labelled_with_what_its_op_made_not_nan(make, label):
+    """An Inf alert was labelled "nan": each renderer writes the label Python gives, what the
+    op's output held (log(0) = -inf, log(-1) = NaN, exp(200) = inf in float32)."""
+    from tapeviz.debugger.diagnosis import diagnose
+    from tapeviz.viz.panel import alert_list
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as tape, np.errstate(all="ignore"):
+        tape.watch(x)
+        y = tf.reduce_sum(make(x))
+    (alert,) = [a for a in alert_list(diagnose(tape, y), tape.nodes, lambda n: "")
+                if a["kind"] == "nan"]
+    assert alert["label"] == label, alert

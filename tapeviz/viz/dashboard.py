@@ -109,7 +109,7 @@ class Dashboard(anywidget.AnyWidget):
     tape_title = traitlets.Unicode("").tag(sync=True)
     highlight = traitlets.Unicode("").tag(sync=True)       # graph node id of the pause point
     error = traitlets.Unicode("").tag(sync=True)
-    alerts = traitlets.List([]).tag(sync=True)  # [{kind, message, node, location, step}]
+    alerts = traitlets.List([]).tag(sync=True)  # [{kind, label, message, node, location, step}]
 
     def __init__(self, runner=None, recorder=None, *, max_rate: float = 10.0,
                  max_points: int = 400, smoothing: float = 0.9, max_nodes: int = 150,
@@ -359,7 +359,7 @@ class Dashboard(anywidget.AnyWidget):
         if self.state == "failed" and self.error:   # the twin has no error box: said here
             summary = f"{self.step_count} steps, {self.error}"
         tape = (self.tape_title, self.svg) if self.svg.startswith("<svg") else None
-        alerts = [(alert["kind"], alert["message"]) for alert in self.alerts]
+        alerts = [(alert["label"], alert["message"]) for alert in self.alerts]
         self.saved_twin.update(dashboard_twin_bundle(
             summary, [(c["title"], c["svg"]) for c in charts],
             [(item["text"], item["colour"]) for item in legend], tape, alerts), raw=True)
@@ -510,7 +510,10 @@ class Dashboard(anywidget.AnyWidget):
         return view.visible_id(full.id_of(node) or "") or ""
 
     def _tape_source(self, state: str, Graph):
-        """(structure key, graph builder, title, node id to highlight) or None."""
+        """(structure key, graph builder, title, node id to highlight) or None. A failed
+        loop's tape is the step that failed, as far as it ran, with the op that raised (red,
+        viz/failure.py), else the last step before the error: its title says which."""
+        from .failure import FAILED_ID, add_failed_op
         if self.runner is None or self.recorder is not None:
             step = self.recorder.last_step if self.recorder is not None else None
             if step is None:
@@ -519,21 +522,38 @@ class Dashboard(anywidget.AnyWidget):
             return key, lambda: Graph.from_step(step), f"step {step.number}", None
         with self._data_lock:
             paused = self.runner.paused_at if state == "paused" else None
-            in_progress = paused is not None and bool(self._ops)
+            error = self.runner.error if state == "failed" else None
+            in_progress = (paused is not None or error is not None) and bool(self._ops)
             nodes, grads = (self._ops, self._grads) if in_progress else \
                 (self._last_ops, self._last_grads)
             nodes, grads = [n for n in nodes if n.phase == "forward"], dict(grads)
+        failed_op = in_progress and error is not None and hasattr(error, "input_values")
         if not nodes:
             return None
-        highlight = None
+        highlight = FAILED_ID if failed_op else None
         if paused is not None:   # a backward op is shown at the forward node whose VJP ran it
             at = paused.forward_node
             highlight = next((f"n{i}" for i, n in enumerate(nodes) if n is at), None)
-        key = tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes)
+        key = tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes) + (
+            (state, id(error)) if error is not None else ())
         step = self._step_offset + self._steps
-        title = f"step {step + 1} so far" if in_progress else f"step {step}"
-        title = f"{title}: {len(nodes)} taped op{'' if len(nodes) == 1 else 's'}"
-        return key, lambda: Graph.from_nodes(nodes, grads), title, highlight
+        ops = f"{len(nodes)} taped op{'' if len(nodes) == 1 else 's'}"
+        if error is not None and in_progress:   # not a finished step: said so
+            title = f"step {step + 1}, failed: its {ops}" + (
+                " and the op that raised" if failed_op else "")
+        elif error is not None:
+            title = f"step {step}, the last before the error: {ops}"
+        elif in_progress:
+            title = f"step {step + 1} so far: {ops}"
+        else:
+            title = f"step {step}: {ops}"
+
+        def build():
+            graph = Graph.from_nodes(nodes, grads)
+            if failed_op:
+                add_failed_op(graph, error)
+            return graph
+        return key, build, title, highlight
 
     # ---- the alerts -------------------------------------------------------------------------
     def _alerts(self, state: str, relaid: bool):

@@ -183,7 +183,8 @@ def find_alerts(scene, node_id_of) -> list:
     never change): what `diagnose(recorder)` says of its last step; NaN first, at most
     MAX_ALERTS. A finding about an op of another step points at the same op and line here.
     The op a cell failed at (scene.failure) comes first."""
-    alerts = failure_alerts(scene.failure, node_id_of)
+    alerts = [{**alert, "label": alert_label(alert["kind"])}
+              for alert in failure_alerts(scene.failure, node_id_of)]
     nodes = scene.nodes()
     recorder = scene.source if isinstance(scene.source, Recorder) else None
     if not nodes and recorder is None:
@@ -196,16 +197,45 @@ def find_alerts(scene, node_id_of) -> list:
 
 
 def alert_list(findings, nodes, node_id_of, limit: int = MAX_ALERTS) -> list:
-    """[{kind, message, node, location}] of `diagnose`'s findings, NaN first, at most
-    `limit`; `node` is the id (via `node_id_of`) of the finding's op among the shown `nodes`,
-    or ""; `location` the user's line as the message writes it (kept whole on screen)."""
+    """[{kind, label, message, node, location}] of `diagnose`'s findings, NaN first, at most
+    `limit`; `label` is what every renderer writes before the message (`alert_label`);
+    `node` is the id (via `node_id_of`) of the finding's op among the shown `nodes`, or "";
+    `location` the user's line as the message writes it (kept whole on screen)."""
     alerts = []
     for finding in sorted(findings, key=lambda finding: finding.kind != "nan")[:limit]:
         node = _shown_node(finding.node, nodes)
-        alerts.append({"kind": finding.kind, "message": finding.message,
+        alerts.append({"kind": finding.kind, "label": alert_label(finding.kind, finding.node),
+                       "message": finding.message,
                        "node": node_id_of(node) if node is not None else "",
                        "location": finding.source.location if finding.source else ""})
     return alerts
+
+
+def alert_label(kind: str, node=None) -> str:
+    """An alert's label: the kind in words ("outer broadcast"); for a NaN/Inf finding, what
+    its op's output held ("-inf", "NaN and inf"), as numpy prints it, else what came into it,
+    else "NaN/Inf" (the kind "nan" stands for both, and an Inf alert labelled "nan" misled).
+
+    >>> alert_label("outer_broadcast")
+    'outer broadcast'
+    """
+    if kind != "nan":
+        return kind.replace("_", " ")
+    tensors = [getattr(node, "output", None), *getattr(node, "inputs", ())] if node else []
+    for tensor in tensors:
+        held = _nonfinite_kinds(getattr(tensor, "_value", None))
+        if held:
+            return held
+    return "NaN/Inf"
+
+
+def _nonfinite_kinds(value) -> str:
+    """'NaN', 'inf', '-inf' or several joined by ' and ': what `value` holds ('' if none)."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
+        return ""
+    held = [(np.isnan(value).any(), "NaN"), (np.isposinf(value.real).any(), "inf"),
+            (np.isneginf(value.real).any(), "-inf")]
+    return " and ".join(word for present, word in held if present)
 
 
 def _shown_node(node, nodes):

@@ -52,15 +52,14 @@ def dashboard_twin_bundle(summary: str, charts=(), legend=(), tape=None, alerts=
     """The twin of a Dashboard: `summary` (e.g. "352 steps, finished") and, once a run ended,
     the charts as the browser drew them, [(title, standalone SVG)], the legend's entries with
     their series' colours, [(text, CSS colour)], the last step's tape, (title, Graphviz SVG),
-    and the alerts' text, [(kind, message)]."""
+    and the alerts' text, [(label, message)], labelled as the live ones (`panel.alert_label`)."""
     twin_id = f"{TWIN_CLASS}-{uuid.uuid4().hex}"
     note = ("saved charts" if charts else "the charts are saved here when the run ends") + \
         "; run the cell for the live dashboard"
     parts = [f'<div><b>tapeviz dashboard: {html.escape(summary)}</b> <i>({note})</i></div>']
-    alerts = [(kind.replace("_", " "), message) for kind, message in alerts]   # in words
     if alerts:   # text, in the page's own colours: it reads in either theme
-        items = "".join(f"<li><b>{html.escape(kind)}</b>: {html.escape(message)}</li>"
-                        for kind, message in alerts)
+        items = "".join(f"<li><b>{html.escape(label)}</b>: {html.escape(message)}</li>"
+                        for label, message in alerts)
         parts.append(f"<div><b>alerts ({len(alerts)})</b><ul>{items}</ul></div>")
     # the legend names the last chart's lines (the gradient norms): under it, as in the live one
     legend_block = "<div>" + "".join(
@@ -79,7 +78,7 @@ def dashboard_twin_bundle(summary: str, charts=(), legend=(), tape=None, alerts=
         parts.append(f"<div>{text}</div>{_image(_on_white(svg), text)}")
     markup = (f'<div class="{TWIN_CLASS}" id="{twin_id}">{"".join(parts)}'
               f'<script>{_twin_script(twin_id, ".tapeviz-dashboard", None)}</script></div>')
-    text = "".join(f"\n  {kind}: {message}" for kind, message in alerts)
+    text = "".join(f"\n  {label}: {message}" for label, message in alerts)
     return {"text/html": markup, "text/plain": f"tapeviz dashboard: {summary}{text}"}
 
 

@@ -1,7 +1,8 @@
 """The live Dashboard when the training loop raises, as a person sees it in JupyterLab's light
 and dark themes: the state says "failed", the error (the op, what was expected, what came, the
 user's line) reads at WCAG AA contrast inside the dashboard's width, once (the status names
-its type), and the loop's buttons are off (nothing is left to pause or step). Screenshots:
+its type), the tape drawn is the failed step as far as it ran with the op that raised, said
+in its title, and the loop's buttons are off (nothing is left to pause or step). Screenshots:
 tests/browser/artifacts/lab-dashboard-failed-<theme>.png.
 """
 import pytest
@@ -19,7 +20,7 @@ def train(steps):
     for step in range(steps):
         batch = tf.ones([4, 3 if step < 5 else 2])   # the sixth batch comes with 2 features
         with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.matmul(batch, w))
+            loss = tf.reduce_mean(tf.matmul(batch, w * 1.0))
         w.assign_sub(0.1 * tape.gradient(loss, w))
 
 dash = Dashboard()
@@ -61,6 +62,16 @@ def test_a_failed_loop_says_so_with_the_error_readable_and_the_buttons_off(
         assert status == "failed: ShapeError (the error below)", status
         box, outer = error.bounding_box(), dash.bounding_box()
         assert box["x"] + box["width"] <= outer["x"] + outer["width"] + 1
+        # the tape is the step that failed, as far as it ran, with the op that raised outlined
+        # (it was the last finished step, titled as if current)
+        title = dash.locator(".tvd-tape-box .tvd-chart-title")
+        wait_until(page, lambda: "failed" in title.text_content(), "the failed step's tape")
+        assert title.text_content().startswith(
+            "step 6, failed: its 1 taped op and the op that raised"), title.text_content()
+        failed = dash.locator('.tvd-tape g.node[id="failed"]')
+        assert failed.count() == 1 and "matmul failed" in failed.text_content()
+        assert "tvd-highlight" in failed.get_attribute("class")
+        assert contrast(title)["ratio"] >= 4.5
         # nothing left to pause, step or resume
         controls = dash.locator("button.tvd-btn")
         assert controls.count() == 5

@@ -385,7 +385,7 @@ def test_exported_html_fits_jumps_from_alerts_and_hides_the_inspector(tmp_path, 
     # an alert jumps to its node: selected and inspected, with the note a saved page needs
     alert = page.page.locator(".tv-alerts .tv-alert-nan")
     assert "log" in alert.text_content() and marked(page.page, "tv-selected") == ""
-    assert alert.locator(".tv-alert-kind").text_content() == "nan: "
+    assert alert.locator(".tv-alert-kind").text_content() == "NaN: "   # what log(-1) made
     assert alert.locator(".tv-alert-fix").text_content().startswith("fix: log is defined for x > 0")
     alert.click()
     assert marked(page.page, "tv-selected") == "n0"

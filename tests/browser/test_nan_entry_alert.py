@@ -38,7 +38,7 @@ def test_a_data_nan_alert_names_the_input_the_cell_line_and_the_fix(theme, tmp_p
         wait_until(page, lambda: alert.count() == 1 and alert.is_visible(), "the NaN alert")
         text = alert.text_content()
         assert text.startswith(
-            "nan: multiply was given nan from outside the tape (no op made it)"), text
+            "NaN: multiply was given nan from outside the tape (no op made it)"), text
         assert "Cell In[1], line 8" in text, text
         assert "its input `x` already held 1 NaN (of 4 values, the first at index [1, 0])" \
             in text, text

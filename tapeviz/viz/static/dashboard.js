@@ -204,8 +204,9 @@ function render({ model, el: root }) {
         text.append(part);
       });
       if (at >= 0) text.append(h("span", { class: "tvd-alert-fix" }, alert.message.slice(at + 2)));
-      // the finding's kind in words ("outer broadcast", not the id "outer_broadcast")
-      item.append(h("span", { class: "tvd-alert-kind" }, alert.kind.replaceAll("_", " ")), text, note);
+      // its label, as every renderer writes it (Python's panel.alert_label): the kind in
+      // words ("outer broadcast"), what a NaN/Inf alert's op made ("-inf")
+      item.append(h("span", { class: "tvd-alert-kind" }, alert.label), text, note);
       const show = () => {
         const target = alert.node && !tapeBox.hidden ? tape.querySelector(`g.node[id="${CSS.escape(alert.node)}"]`) : null;
         for (const other of alertBox.querySelectorAll(".tvd-alert-note")) other.hidden = true;

@@ -31,14 +31,15 @@ export function section(s) {
   return h("div", { class: "tv-section" }, h("div", { class: "tv-section-title" }, s.title), body);
 }
 
-// One alert line; with a node, a click (or Enter or Space) calls `jump(node)`.
+// One alert line, after its label (Python's panel.alert_label: "outer broadcast", "-inf");
+// with a node, a click (or Enter or Space) calls `jump(node)`.
 // The fix, when the message gives one ("...; fix: ..." or "...; hint: ..."), goes on a line of
 // its own, so a long alert reads as what happened, then what to do.
 export function alertItem(a, jump) {
   const at = a.message.search(/; (?:fix|hint): /);
   const what = at < 0 ? a.message : a.message.slice(0, at);
   const item = h("div", { class: `tv-alert tv-alert-${a.kind}` },
-    h("span", { class: "tv-alert-kind" }, `${a.kind.replaceAll("_", " ")}: `), what);
+    h("span", { class: "tv-alert-kind" }, `${a.label}: `), what);
   if (at >= 0) item.append(h("div", { class: "tv-alert-fix" }, a.message.slice(at + 2)));
   if (a.node) {
     item.classList.add("tv-jump");
@@ -52,6 +53,27 @@ export function alertItem(a, jump) {
   }
   return item;
 }
+
+// The alerts as DOM: the first in full, the others folded under a "Show N more alerts" button
+// (three long alerts pushed the graph ~300 px down); unfolded (`open`) they scroll in a box of
+// capped height. `onToggle(open)` hears the reader fold or unfold them.
+export function alertList(alerts, jump, open = false, onToggle = () => {}) {
+  const items = alerts.map((a) => alertItem(a, jump));
+  if (items.length < 2) return items;
+  const more = h("div", { class: "tv-alerts-more", id: `tv-alerts-more-${++folds}` },
+    ...items.slice(1));
+  const n = items.length - 1;
+  const toggle = h("button", { class: "tv-alerts-toggle", "aria-controls": more.id });
+  const show = (shown) => {
+    more.hidden = !shown;
+    toggle.setAttribute("aria-expanded", String(shown));
+    toggle.textContent = `${shown ? "Hide" : "Show"} ${n} more alert${n === 1 ? "" : "s"}`;
+  };
+  toggle.addEventListener("click", () => { show(more.hidden); onToggle(!more.hidden); });
+  show(open);
+  return [items[0], h("div", { class: "tv-alerts-fold" }, toggle), more];
+}
+let folds = 0;   // each fold's own id, for its button's aria-controls
 
 // The inspector's content for a payload: its title, the buttons (`buttons`, DOM) with what
 // they found right under them (`payload.results`, then `extra` nodes), then the sections.

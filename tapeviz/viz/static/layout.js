@@ -3,14 +3,17 @@ import { h } from "./dom.js";
 
 // The side panel beside the graph can be widened, narrowed (buttons, or dragging the handle
 // between them, or arrow keys on it) and hidden (then a toolbar button shows it again); the
-// graph, flex 1, takes the room. Returns { reveal }: a click on a node calls it, so the
-// details it asks for come into view rather than into a hidden panel.
+// graph, flex 1, takes the room. Returns { reveal, idle }: a click on a node calls reveal, so
+// the details it asks for come into view rather than into a hidden panel; idle(true) while no
+// node is chosen keeps the panel narrow, under its hint (a newcomer's first view had 38% of
+// the width in an empty panel), idle(false) gives the inspector its width back.
 export function sidePanel(main, side, toolbar) {
-  const MIN = 0.2, MAX = 0.8, STEP = 0.12;
+  const MIN = 0.2, MAX = 0.8, STEP = 0.12, IDLE_WIDTH = "13em";
   let fraction = 0.38;
   const setWidth = (f) => {
     fraction = Math.min(MAX, Math.max(MIN, f));
-    side.style.flexBasis = `${(fraction * 100).toFixed(1)}%`;
+    side.style.flexBasis = main.classList.contains("tv-side-idle") ? IDLE_WIDTH
+      : `${(fraction * 100).toFixed(1)}%`;
     handle.setAttribute("aria-valuenow", String(Math.round(fraction * 100)));
   };
   const setHidden = (hide) => {
@@ -49,7 +52,12 @@ export function sidePanel(main, side, toolbar) {
   toolbar.append(show);
   setWidth(fraction);
   setHidden(false);
-  return { reveal: () => setHidden(false) };
+  const idle = (on) => {
+    if (main.classList.contains("tv-side-idle") === on) return;
+    main.classList.toggle("tv-side-idle", on);
+    setWidth(fraction);
+  };
+  return { reveal: () => setHidden(false), idle };
 }
 
 // A status that would wrap to more than two lines between the title and the buttons gets a row

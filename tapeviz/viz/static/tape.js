@@ -9,7 +9,7 @@
 // export (viz/export.py) imports to draw the same graph, alerts and inspector offline.
 import { h } from "./dom.js";
 import { panZoom } from "./panzoom.js";
-import { alertItem, inspectorContent } from "./inspector.js";
+import { alertList, inspectorContent } from "./inspector.js";
 import { sidePanel, statusRow } from "./layout.js";
 import { stepperStrip } from "./stepper.js";
 
@@ -155,9 +155,11 @@ function render({ model, el }) {
     slider.value = String(model.get("step_index"));
     labelSlider();
   }
+  let alertsOpen = false;   // the folded alerts unfolded by the reader: kept for a new list
   function drawAlerts() {
     const jump = (id) => { choose(id); zoomer.show(id); };
-    alerts.replaceChildren(...model.get("alerts").map((a) => alertItem(a, jump)));
+    alerts.replaceChildren(...alertList(model.get("alerts"), jump, alertsOpen,
+                                        (open) => { alertsOpen = open; }));
   }
   function drawStepper() {
     stepPanel.replaceChildren(...stepperStrip(model.get("stepper")));   // none: hidden
@@ -175,12 +177,14 @@ function render({ model, el }) {
     if (!payload || !payload.title) {
       const hint = model.get("empty") ? "Nothing recorded to inspect or step through yet: "
         + "record ops as the note at left says, then show the widget again."
-        : "Click a node to inspect it.";
+        : "Click a node to see its value, gradient and line.";
       inspector.replaceChildren(h("div", { class: "tv-hint" }, hint), ...breakList);
       inspector.dataset.node = "";
       shownId = null;
+      panel.idle(true);
       return;
     }
+    panel.idle(false);
     const buttons = (payload.actions || []).map((action) => {
       const [label, title] = ACTIONS[action](payload.op);
       return h("button", { class: `tv-action tv-${action}`, title, onclick: () => send(action) },
