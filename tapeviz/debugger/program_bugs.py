@@ -3,15 +3,16 @@ user's line, the figures and the fix: gradient ascent by a sign error (`ascent`)
 units initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
 (`double_softmax`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
-output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable made
-inside the loop (`loop_variables`), gradients never zeroed or a sum of them never reset
-(`accumulation`), an evaluation run in training mode (`train_mode`), a loss of more than
-one value (`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`),
-gradients never applied (`unapplied`), a frozen layer trained through a list of its
-variables read before the freeze (`frozen`), images divided by 255 twice (`input_scale`),
-on the numpy engine's recordings and the torch adapter's alike (`op_index.role` reads
-torch's op names as the numpy engine's). The shown step's nodes are walked once
-(`op_index`); the steps only as far as each check needs.
+output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable or an
+optimizer made inside the loop (`loop_variables`, `optimizer_in_loop`), gradients never
+zeroed or a sum of them never reset (`accumulation`), an evaluation run in training mode,
+or training run with dropout or an unfitted batch norm in inference mode (`train_mode`), a
+loss of more than one value (`loss_shape`), a Variable rebound to a Tensor by
+`w = w - lr * g` (`rebound`), gradients never applied (`unapplied`), a frozen layer trained
+through a list of its variables read before the freeze (`frozen`), images divided by 255
+twice (`input_scale`), on the numpy engine's recordings and the torch adapter's alike
+(`op_index.role` reads torch's op names as the numpy engine's). The shown step's nodes are
+walked once (`op_index`); the steps only as far as each check needs.
 """
 from __future__ import annotations
 
@@ -25,8 +26,10 @@ from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
 from .rebound import variables_rebound
 from .op_index import ops_named
+from .optimizer_in_loop import optimizer_made_in_loop
 from .symmetry import symmetric_kernels
-from .train_mode import inference_mode_in_training, training_mode_in_evaluation
+from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_training,
+                         training_mode_in_evaluation)
 from .unapplied import gradients_never_applied, last_trained
 
 
@@ -50,9 +53,11 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + softmax_given_as_logits(by_op, nodes) + logs_of_probabilities(by_op, nodes)
             + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
-            + variables_made_in_loop(steps, nodes) + piled + evaluation
+            + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(steps) + piled
+            + evaluation
             + gradients_never_applied(steps, last_steps) + frozen_layers_trained(steps)
-            + inference_mode_in_training(last_steps))
+            + (inference_mode_in_training(last_steps)
+               or batch_norm_unfitted_in_training(last_steps)))
     if ascent is not None:
         more.insert(0, ascent)
     return more + found   # causes first: the symptoms (norms, zeros) follow from them

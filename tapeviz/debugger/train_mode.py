@@ -8,12 +8,16 @@ Keras model, from `model(x, training=True)` copied from the training step into t
 evaluation: a Dropout layer's keep mask (`dropout_mask`), a BatchNormalization layer that
 normalised by the batch (it reads no `moving_variance`) or moved its moving averages.
 The reverse, training steps whose dropout ran in inference mode (`model(x)` in a Keras
-training step, `model.eval()` left on in torch), is said too.
+training step, `model.eval()` left on in torch), is said too, and a Keras batch norm layer
+that trained in inference mode on moving averages never moved from their start (mean 0,
+variance 1): a pretrained base kept in inference mode on purpose has learnt ones.
 """
 from __future__ import annotations
 
 import re
 from operator import attrgetter
+
+import numpy as np
 
 from ..tensor import VariableRead
 from .findings import Finding
@@ -159,3 +163,48 @@ def _dropout_off(step):
             if name == "identity":
                 off = off or (node, False)
     return off
+
+
+def batch_norm_unfitted_in_training(trained: list, count: int = 2) -> list:
+    """A Finding when each of the last `count` steps that trained ran a Keras batch norm
+    layer in inference mode (it normalised by its moving averages, which it did not move)
+    while those averages are still their initial values: `model(x)` in the training step,
+    so the layer never normalises by the data and never learns its statistics."""
+    trained = trained[-count:]
+    if len(trained) < count:
+        return []
+    found = [_batch_norm_off(step) for step in reversed(trained)]
+    if any(node is None for node in found):
+        return []
+    node, step = found[0], trained[-1]
+    message = (f"step {step.number} trained (it computed gradients), but batch_norm in layer "
+               f"{node.scope} ran in inference mode, as in each of the last {count} training "
+               f"steps: it normalises by its moving averages, which have never moved from "
+               f"their start (mean 0, variance 1), so it does not normalise at all and never "
+               f"learns the data's statistics (evaluation later uses them); at "
+               f"{_where(node.source)}; fix: call the model with training=True in the "
+               f"training step: model(x, training=True) (model(x) runs BatchNormalization in "
+               f"inference mode)")
+    return [Finding("inference_mode_in_training", message, node)]
+
+
+def _batch_norm_off(step):
+    """The first node of a Keras batch norm layer of `step` that read its moving averages at
+    their initial values and moved none, when every such layer did; else None."""
+    layers: dict = {}   # scope -> [its nodes]
+    for node in step.nodes:
+        if node.phase == "forward" and \
+                node.scope.rsplit("/", 1)[-1].startswith("batch_normalization"):
+            layers.setdefault(node.scope, []).append(node)
+    first = None
+    for nodes in layers.values():
+        reads = {tensor.variable.name.rsplit("/", 1)[-1]: tensor for node in nodes
+                 for tensor in node.inputs if type(tensor) is VariableRead}
+        if any(node.op.kind == "update" for node in nodes):
+            return None   # it moved its averages: training mode
+        mean, variance = reads.get("moving_mean:0"), reads.get("moving_variance:0")
+        if mean is None or variance is None or np.any(mean._value) or \
+                not np.all(variance._value == 1):
+            return None   # normalised by the batch, or by averages learnt before
+        first = first or nodes[0]
+    return first
