@@ -10,9 +10,10 @@ or training run with dropout or an unfitted batch norm in inference mode (`train
 loss of more than one value (`loss_shape`), a Variable rebound to a Tensor by
 `w = w - lr * g` (`rebound`), gradients never applied (`unapplied`), a frozen layer trained
 through a list of its variables read before the freeze (`frozen`), images divided by 255
-twice (`input_scale`), on the numpy engine's recordings and the torch adapter's alike
-(`op_index.role` reads torch's op names as the numpy engine's). The shown step's nodes are
-walked once (`op_index`); the steps only as far as each check needs.
+twice (`input_scale`), an evaluation on data centred by its own mean (`own_statistics`),
+on the numpy engine's recordings and the torch adapter's alike (`op_index.role` reads
+torch's op names as the numpy engine's). The shown step's nodes are walked once
+(`op_index`); the steps only as far as each check needs.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from .loss_shape import non_scalar_loss
 from .rebound import variables_rebound
 from .op_index import ops_named
 from .optimizer_in_loop import optimizer_made_in_loop
+from .own_statistics import standardised_by_own_statistics
 from .symmetry import symmetric_kernels
 from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_training,
                          training_mode_in_evaluation)
@@ -39,7 +41,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     divergence that `ascent` explains). `nodes`: the shown step's forward nodes; `steps`:
     the recorded steps; `gradients`: {variable name: gradient} of the shown step (when it
     has none, the last step that has is read instead)."""
-    evaluation = training_mode_in_evaluation(steps)   # read before the step is swapped
+    evaluation = (training_mode_in_evaluation(steps)   # read before the step is swapped
+                  + standardised_by_own_statistics(steps))
     last_steps = last_trained(steps)
     piled = accumulated_gradients(steps) or summed_without_reset(steps)
     if steps and not gradients:   # model.fit's last step only averages its metrics
