@@ -67,22 +67,23 @@ def _call(f, args, kwargs):
         returned = f(*args, **kwargs)
     if not (isinstance(returned, (tuple, list)) and len(returned) == 2
             and callable(returned[1])):
-        raise DTypeError("custom_gradient", f"{f.__name__} must return (result, grad_fn); "
+        raise DTypeError("custom_gradient", f"{_name(f)} must return (result, grad_fn); "
                          f"it returned {describe(returned)}")
     result, grad_fn = returned
+    name = _name(f)
     flat_args = nest.flatten(args)
     inputs = [a if isinstance(a, Tensor) else convert_to_tensor(a) for a in flat_args]
     variables = tuple(v for v in watcher.watched_variables()
                       if not any(v is a for a in flat_args))
     if variables and not _takes_variables(grad_fn):
-        raise DTypeError("custom_gradient", f"{f.__name__} reads the variables "
+        raise DTypeError("custom_gradient", f"{name} reads the variables "
                          f"{[v.name for v in variables]}, so its grad_fn must accept a keyword "
-                         f"argument 'variables'; {grad_fn.__name__} takes "
+                         f"argument 'variables'; {_name(grad_fn)} takes "
                          f"{inspect.signature(grad_fn)}",
                          hint="def grad_fn(upstream, variables): ... return input_grads, "
                               "[one gradient per variable]")
     if isinstance(result, (tuple, list, dict)):
-        raise InvalidArgumentError("custom_gradient", f"{f.__name__} returned "
+        raise InvalidArgumentError("custom_gradient", f"{name} returned "
                                    f"{describe(result)} as its result; tapeviz covers one "
                                    f"result tensor", hint="return one tensor (tf.concat or "
                                    "tf.stack the parts, and split them after the call)")
@@ -95,10 +96,14 @@ def _call(f, args, kwargs):
         _computed.value = None
 
 
+def _name(function) -> str:
+    return getattr(function, "__name__", type(function).__name__)
+
+
 def _takes_variables(grad_fn) -> bool:
     parameters = inspect.signature(grad_fn).parameters.values()
-    return any(p.name == "variables" and p.kind is not p.POSITIONAL_ONLY or p.kind is p.VAR_KEYWORD
-               for p in parameters)
+    return any((p.name == "variables" and p.kind is not p.POSITIONAL_ONLY)
+               or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 def _op_for(f):
@@ -106,14 +111,14 @@ def _op_for(f):
     code = getattr(f, "__code__", f)
     op = _ops.get(code)
     if op is None:
-        name = getattr(f, "__name__", "custom_gradient")
+        name = _name(f)
 
         def vjp(g, ans, *inputs, function, grad_fn, variables, dtype):
             """The user's grad_fn; `f` held here so the walk says its ops ran at the user's
             lines (backward.py judges a VJP by the code it can reach)."""
             if g.dtype != dtype:   # a gradient check's float64 upstream: grad_fn's dtype
                 g = cast(g, dtype)
-            return _input_grads(f.__name__, grad_fn, variables, g, inputs)
+            return _input_grads(_name(f), grad_fn, variables, g, inputs)
 
         op = _ops[code] = defop(name, _forward, vjp, kind="custom_gradient", dtype_args=(),
                                 register=False, doc=f"tf.custom_gradient of {name}", inputs=())

@@ -16,7 +16,7 @@ import numpy as np
 from .. import arguments
 from ..coverage import missing_method
 from ..dtypes import as_dtype
-from ..errors import DTypeError
+from ..errors import DTypeError, InvalidArgumentError
 from ..tensor import wrap
 from . import shuffle as _shuffle
 from . import structure as _s
@@ -320,6 +320,28 @@ class Dataset:
         """The elements of the dataset `map_func` makes of each element, in turn."""
         return _windows.flat_map(self, map_func)
 
+    def interleave(self, map_func, cycle_length=None, block_length=None,
+                   num_parallel_calls=None, deterministic=None, name=None) -> "Dataset":
+        """The datasets `map_func` makes, `cycle_length` at a time, read `block_length`
+        elements each in turn (windows.py).
+
+        >>> import tapeviz as tf
+        >>> ds = tf.data.Dataset.range(1, 3).interleave(
+        ...     lambda x: tf.data.Dataset.from_tensors(x).repeat(2), cycle_length=2)
+        >>> [int(x) for x in ds]
+        [1, 2, 1, 2]
+        """
+        return _windows.interleave(self, map_func, cycle_length, block_length)
+
+    def scan(self, initial_state, scan_func, name=None) -> "Dataset":
+        """The outputs of `scan_func(state, element) -> (new_state, output)`, the state
+        carried from element to element (carried.py)."""
+        return _carried.scan(self, initial_state, scan_func)
+
+    def unique(self, name=None) -> "Dataset":
+        """Each distinct element once, at its first appearance."""
+        return _carried.unique(self)
+
     def take_while(self, predicate, name=None) -> "Dataset":
         """The elements before the first for which `predicate` is False."""
         return _windows.take_while(self, predicate)
@@ -339,6 +361,14 @@ class Dataset:
         for element in self._start():
             state = _s.to_element(reduce_func(state, element), lists_are_tuples=True)
         return state
+
+    def get_single_element(self, name=None):
+        """The dataset's one element; an error if it has none or more than one."""
+        elements = list(itertools.islice(self._start(), 2))
+        if len(elements) != 1:
+            raise InvalidArgumentError("get_single_element", "Dataset was empty." if not elements
+                                       else "Dataset had more than one element.")
+        return elements[0]
 
     # ---- iteration and inspection ----------------------------------------------------------
     def __iter__(self):
@@ -360,9 +390,11 @@ class Dataset:
 
     def __len__(self) -> int:
         if self._cardinality == INFINITE:
-            raise TypeError("The dataset is infinite.")
+            raise TypeError("The dataset is infinite: len() has no answer (its cardinality() "
+                            "is -1, tf.data.INFINITE_CARDINALITY).")
         if self._cardinality == UNKNOWN:
-            raise TypeError("The dataset length is unknown.")
+            raise TypeError("The dataset length is unknown: len() has no answer before "
+                            "iterating it (its cardinality() is -2, tf.data.UNKNOWN_CARDINALITY).")
         return self._cardinality
 
     def __bool__(self) -> bool:
@@ -392,9 +424,11 @@ class Dataset:
         raise missing_method("data.Dataset", self, name)
 
     def __repr__(self) -> str:
-        shown = f" element_spec={self._spec}" if isinstance(self._spec, (tuple, dict,
-                                                                        _s.TensorSpec)) else ""
-        return f"<{self._kind}Dataset cardinality={self._cardinality}{shown}>"
+        """TF's: `<_BatchDataset element_spec=TensorSpec(shape=(None,), ...)>` (the spec found
+        as `element_spec` finds it; none shown for an empty dataset, whose spec is unknown)."""
+        if self._spec is None and next(iter(self._start()), _END) is _END:
+            return f"<_{self._kind}Dataset>"
+        return f"<_{self._kind}Dataset element_spec={self.element_spec}>"
 
 
 _END = object()
@@ -410,5 +444,6 @@ def _record(source, stored: list):
         stored.append(seen)
 
 
-from . import sources as _sources  # noqa: E402  (it builds Datasets: a cycle)
+from . import carried as _carried  # noqa: E402  (it builds Datasets: a cycle)
+from . import sources as _sources  # noqa: E402  (the same)
 from . import windows as _windows  # noqa: E402  (the same)

@@ -146,9 +146,8 @@ class Progbar:
             self.stream.flush()
         elif self.verbose == 2 and finalize:
             digits = len(str(self.target))
-            line = f"{current:{digits}d}/{self.target} - {elapsed:.0f}s" + \
-                _format_values(values) + " -" + _format_time(elapsed, "epoch") + " -" + \
-                _format_time(per_unit, self.unit_name)
+            line = f"{current:{digits}d}/{self.target} - {elapsed:.0f}s -" + \
+                _format_time(per_unit, self.unit_name) + _format_values(values)  # Keras 3's
             self.stream.write(line + "\n")
             self.stream.flush()
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .. import nest
 from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
 from ..errors import DTypeError, MissingAttributeError, describe
@@ -37,16 +38,21 @@ class Model(Trainer, Layer):
     """
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from .functional import Functional   # it subclasses Model
-            return super().__new__(Functional)
+        given = args or "inputs" in kwargs or "outputs" in kwargs
+        if given and cls is Model or _functional_arguments(args, kwargs) \
+                and not _is_functional(cls):
+            # Model(inputs, outputs), or a subclass of Model given them (the fit-customising
+            # guide's CustomModel(inputs, outputs)): Functional under the subclass, as Keras does
+            return super().__new__(_functional_class(cls))
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if args or "inputs" in kwargs or "outputs" in kwargs:
-            raise NotImplementedError(f"{type(self).__name__}: a subclass of Model given inputs "
-                                      f"and outputs is not supported; call "
-                                      f"tf.keras.Model(inputs, outputs) itself, or define call()")
+        if args:
+            raise DTypeError(type(self).__name__, f"Model.__init__ takes inputs and outputs "
+                                                  f"(KerasTensors) or keywords (name=, "
+                                                  f"trainable=); got {describe(args)}",
+                             hint="keep your own arguments in your __init__ and call "
+                                  "super().__init__() with none of them")
         super().__init__(**kwargs)
         self.compiled_loss = None
         self.compiled_metrics = None
@@ -274,6 +280,36 @@ class Sequential(Model):
                                               for layer in self._layers]}
 
 
+_FUNCTIONAL_SUBCLASSES: dict = {}   # a Model subclass -> it over Functional
+
+
+def _functional_arguments(args, kwargs) -> bool:
+    """Whether a Model is made of layer calls: its inputs and outputs (KerasTensors) given."""
+    inputs = args[0] if args else kwargs.get("inputs")
+    outputs = args[1] if len(args) > 1 else kwargs.get("outputs")
+    return all(given is not None and any(isinstance(leaf, KerasTensor)
+                                         for leaf in nest.flatten(given))
+               for given in (inputs, outputs))
+
+
+def _is_functional(cls) -> bool:
+    from .functional import Functional   # it subclasses Model
+    return issubclass(cls, Functional)
+
+
+def _functional_class(cls):
+    """`cls` with Functional's model of layer calls under it: Model itself gives Functional."""
+    from .functional import Functional
+    if cls is Model:
+        return Functional
+    made = _FUNCTIONAL_SUBCLASSES.get(cls)
+    if made is None:
+        made = _FUNCTIONAL_SUBCLASSES[cls] = type(cls.__name__, (cls, Functional),
+                                                  {"__module__": cls.__module__,
+                                                   "__qualname__": cls.__qualname__})
+    return made
+
+
 def _row(fields, positions) -> str:
     """One summary row: each field cut or padded to end at its column (Keras's layout)."""
     line = ""
@@ -288,6 +324,17 @@ def _row(fields, positions) -> str:
 
 def _count(variables) -> int:
     return int(sum(np.prod(v.shape, dtype=np.int64) for v in _dedup(variables)))
+
+
+def _memory(variables) -> str:
+    """The bytes the weights hold, as Keras 3's summary says it ("84.00 B", "4.82 KB")."""
+    size = float(sum(np.prod(v.shape, dtype=np.int64) * np.dtype(v.dtype.as_numpy_dtype).itemsize
+                     for v in _dedup(variables)))
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024:
+            return f"{size:.2f} {unit}"
+        size /= 1024
+    return f"{size:.2f} PB"
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=print) -> None:
@@ -309,11 +356,10 @@ def print_summary(model, line_length=None, positions=None, print_fn=print) -> No
         print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
     if not layers:
         print_fn("=" * line_length)
-    trainable = _count(model.trainable_weights)
-    non_trainable = _count(model.non_trainable_weights)
-    print_fn(f"Total params: {trainable + non_trainable:,}")
-    print_fn(f"Trainable params: {trainable:,}")
-    print_fn(f"Non-trainable params: {non_trainable:,}")
+    trainable, non_trainable = model.trainable_weights, model.non_trainable_weights
+    for label, weights in (("Total", trainable + non_trainable), ("Trainable", trainable),
+                           ("Non-trainable", non_trainable)):
+        print_fn(f"{label} params: {_count(weights):,} ({_memory(weights)})")
     print_fn("_" * line_length)
 
 

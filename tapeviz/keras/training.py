@@ -59,7 +59,10 @@ class CompiledLoss:
         self.loss = fn
         self.metric = metrics.Mean(name="loss")
 
-    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None,
+                 track=True):
+        """The total loss; `track` adds it to the 'loss' mean (fit's own steps do; a
+        custom train_step's `compute_loss` does not, as in Keras 3)."""
         terms = [] if self.loss is None else [self.loss(y_true, y_pred,
                                                         sample_weight=sample_weight)]
         terms += list(regularization_losses or [])
@@ -69,8 +72,9 @@ class CompiledLoss:
         total = terms[0]
         for term in terms[1:]:
             total = add(total, term)
-        batch = int(y_pred.shape[0]) if isinstance(y_pred, Tensor) and y_pred.ndim else 1
-        self.metric.update_state(total, sample_weight=batch)
+        if track:
+            batch = int(y_pred.shape[0]) if isinstance(y_pred, Tensor) and y_pred.ndim else 1
+            self.metric.update_state(total, sample_weight=batch)
         return total
 
 
@@ -78,12 +82,21 @@ class CompiledMetrics:
     """The metrics given to `compile`, each resolved on the first batch (Keras picks the
     accuracy for 'accuracy' from the label and prediction shapes)."""
 
+    name = "compile_metrics"   # Keras 3's: what a custom train_step meets before the first batch
+
     def __init__(self, metrics, loss=None):
         if isinstance(metrics, dict):
             raise NotImplementedError("compile: metrics for named outputs are not supported")
         self._identifiers = list(metrics or [])
         self._loss = loss
         self.metrics = None
+
+    @property
+    def built(self) -> bool:
+        return self.metrics is not None or not self._identifiers
+
+    def result(self) -> dict:
+        return {metric.name: metric.result() for metric in self.metrics or []}
 
     def _build(self, y_true, y_pred) -> None:
         self.metrics = [_resolve_metric(m, y_true, y_pred, self._loss) for m in self._identifiers]
@@ -113,10 +126,15 @@ def _is_metric(value) -> bool:
 
 
 def _as_logs(logs) -> dict:
+    """A step's logs as numbers; a dict among them (the compiled metrics' results) flattened
+    into them, as Keras 3 does."""
     if not isinstance(logs, dict):
         return {"loss": float(np.asarray(logs))}
-    return {k: float(np.asarray(v)) if np.ndim(v) == 0 else np.asarray(v)
-            for k, v in logs.items()}
+    flat = {}
+    for key, value in logs.items():
+        for name, each in (value.items() if isinstance(value, dict) else ((key, value),)):
+            flat[name] = float(np.asarray(each)) if np.ndim(each) == 0 else np.asarray(each)
+    return flat
 
 
 def _numpy(outputs):
@@ -166,7 +184,9 @@ class Trainer:
         out = []
         if getattr(self, "compiled_loss", None) is not None:
             out.append(self.compiled_loss.metric)
-            out += self.compiled_metrics.metrics or []
+            compiled = self.compiled_metrics
+            # before the first batch they are one container, resolved by its update_state
+            out += compiled.metrics or [] if compiled.built else [compiled]
         for key, value in self.__dict__.items():
             if key not in ("optimizer", "compiled_loss", "compiled_metrics") and \
                     _is_metric(value) and all(value is not m for m in out):
@@ -197,7 +217,13 @@ class Trainer:
         self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return {m.name: m.result() for m in self.metrics}
 
-    def _compute_loss(self, y, y_pred, sample_weight, caller: str):
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss plus the layers' losses, for a train_step of one's own (Keras 3's
+        name); the 'loss' metric is the train_step's to update."""
+        self._assert_compiled("compute_loss")
+        return self._compute_loss(y, y_pred, sample_weight, "compute_loss", track=False)
+
+    def _compute_loss(self, y, y_pred, sample_weight, caller: str, track: bool = True):
         """The compiled loss; a shape it refused is explained by the model when it can be."""
         if y is None and self.compiled_loss.loss is not None:
             raise InvalidArgumentError(caller, "the compiled loss needs labels, but the data has "
@@ -207,7 +233,7 @@ class Trainer:
                                             "x, y)), or fit(x, y)")
         try:
             return self.compiled_loss(y, y_pred, sample_weight,
-                                      regularization_losses=self.losses)
+                                      regularization_losses=self.losses, track=track)
         except ShapeError as error:
             hint = unflattened_hint(self, y_pred)
             if hint:
@@ -349,13 +375,23 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
                        return_dict=False):
         """One `train_step` on one batch; returns the loss (and metrics)."""
-        self._assert_compiled("train_on_batch")
-        refuse_python_lists("train_on_batch", x=x)   # Keras 3's layer call refuses it
+        return self._on_batch(self.train_step, "train_on_batch", x, y, sample_weight,
+                              reset_metrics, return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True,
+                      return_dict=False):
+        """One `test_step` on one batch; returns the loss (and metrics)."""
+        return self._on_batch(self.test_step, "test_on_batch", x, y, sample_weight,
+                              reset_metrics, return_dict)
+
+    def _on_batch(self, step, caller, x, y, sample_weight, reset_metrics, return_dict):
+        self._assert_compiled(caller)
+        refuse_python_lists(caller, x=x)   # Keras 3's layer call refuses it
         if reset_metrics:
             self.reset_metrics()
         data = next(iter(Batches(x, y, sample_weight, length(to_numpy(x)), False,
-                                  caller="train_on_batch")))
-        logs = _as_logs(self.train_step(data))
+                                  caller=caller)))
+        logs = _as_logs(step(data))
         if return_dict:
             return logs
         values = list(logs.values())

@@ -3789,3 +3789,4 @@ add_case("keras.Sequential/student_inputs_before_build", lambda tf: hasattr(
     tf.keras.Sequential([tf.keras.layers.Dense(2)]), "inputs"), grad=False)
 
 from . import cases_custom_gradient  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_guides  # noqa: E402,F401  (registers its cases into CASES)
