@@ -1079,3 +1079,27 @@ def test_a_nonfinite_alert_is_labelled_with_what_its_op_made_not_nan(make, label
     (alert,) = [a for a in alert_list(diagnose(tape, y), tape.nodes, lambda n: "")
                 if a["kind"] == "nan"]
     assert alert["label"] == label, alert
+
+
+def slow_outer_product_loop(steps):
+    """outer_product_loop, each step outlasting a timer turn, as on a loaded machine."""
+    w = tf.Variable(tf.zeros([4]), name="w")
+    y = tf.ones([4, 1])
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(w - y))
+        w.assign_sub(0.1 * tape.gradient(loss, w))
+        time.sleep(0.05)
+
+
+def test_an_ended_slow_loop_draws_its_last_step_and_its_alert_names_a_node_in_it(dashboards):
+    """The timer laid out an early step and kept it to the end (same structure), titled as the
+    last: the last step's alert found no node in it (test_dashboard_alerts failed under load)."""
+    dash = dashboards()
+    ended(dash, dash.train(slow_outer_product_loop, 20))
+    (alert,) = dash.alerts
+    assert alert["kind"] == "outer_broadcast" and alert["node"], alert
+    assert f'id="{alert["node"]}"' in dash.svg and dash.tape_title.startswith("step 20:")
+    from tapeviz.viz.panel import dispatch_node_of
+    drawn = [n for n in map(dispatch_node_of, dash._tape_full.nodes.values()) if n is not None]
+    assert drawn and all(any(node is last for last in dash._last_ops) for node in drawn)

@@ -221,6 +221,7 @@ class Dashboard(anywidget.AnyWidget):
         self._last_grads: dict = {}
         self._last_recorded = -1         # recorder mode: index of the last step read
         self._tape_key = self._tape_svg = self._tape_graph = None   # the last layout
+        self._tape_from = None           # ... the nodes (or the recorded step) it was built from
         self._tape_full = None           # ... and the uncollapsed graph it shows
         self._rendered_at = -math.inf   # clock time of the last tape layout
         self._gradients: dict = {}       # variable name -> gradient, of the last finished step
@@ -466,7 +467,11 @@ class Dashboard(anywidget.AnyWidget):
         """(svg, title, highlight) to show now, else None (nothing new to show).
 
         The title and the highlight follow every push; a new structure is laid out at most
-        once a second (at once on a pause or the end), the last layout showing meanwhile."""
+        once a second (at once on a pause or the end), the last layout showing meanwhile. On
+        a pause or the end, a layout of an earlier step of the same structure is laid out
+        again from the step shown: its values, and the nodes its alerts name, are that
+        step's (a loop slower than the timer, as on a loaded machine, ended showing step 3
+        titled step 20, and the alert on step 20's op found no node in it)."""
         if not self.show_tape:
             return None
         urgent = state == "paused" or state in _ENDED or self.recorder is not None and \
@@ -482,11 +487,16 @@ class Dashboard(anywidget.AnyWidget):
         source = self._tape_source(state, Graph)
         if source is None:
             return None
-        key, build, title, paused_node = source
-        if key != self._tape_key:   # a new structure: lay it out (the highlight is a CSS class)
+        key, drawn_from, build, title, paused_node = source
+        stale = self._tape_from is None or len(drawn_from) != len(self._tape_from) or any(
+            a is not b for a, b in zip(drawn_from, self._tape_from))
+        # a new structure, or the last one drawn from another step when it matters: lay it
+        # out (the highlight is a CSS class)
+        if key != self._tape_key or urgent and stale:
             if not urgent and self.clock.now() - self._rendered_at < _RENDER_EVERY:
                 return None
             self._tape_key, self._rendered_at = key, self.clock.now()
+            self._tape_from = drawn_from
             try:
                 full = build()
                 graph = full.collapse(max_nodes=self.max_nodes)
@@ -510,16 +520,17 @@ class Dashboard(anywidget.AnyWidget):
         return view.visible_id(full.id_of(node) or "") or ""
 
     def _tape_source(self, state: str, Graph):
-        """(structure key, graph builder, title, node id to highlight) or None. A failed
-        loop's tape is the step that failed, as far as it ran, with the op that raised (red,
-        viz/failure.py), else the last step before the error: its title says which."""
+        """(structure key, what it is built from, graph builder, title, node id to highlight)
+        or None. A failed loop's tape is the step that failed, as far as it ran, with the op
+        that raised (red, viz/failure.py), else the last step before the error: its title
+        says which."""
         from .failure import FAILED_ID, add_failed_op
         if self.runner is None or self.recorder is not None:
             step = self.recorder.last_step if self.recorder is not None else None
             if step is None:
                 return None
             key = tuple((rop.op, rop.scope, rop.phase) for rop in step.ops)
-            return key, lambda: Graph.from_step(step), f"step {step.number}", None
+            return key, (step,), lambda: Graph.from_step(step), f"step {step.number}", None
         with self._data_lock:
             paused = self.runner.paused_at if state == "paused" else None
             error = self.runner.error if state == "failed" else None
@@ -553,7 +564,7 @@ class Dashboard(anywidget.AnyWidget):
             if failed_op:
                 add_failed_op(graph, error)
             return graph
-        return key, build, title, highlight
+        return key, tuple(nodes), build, title, highlight
 
     # ---- the alerts -------------------------------------------------------------------------
     def _alerts(self, state: str, relaid: bool):

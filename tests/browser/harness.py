@@ -143,7 +143,8 @@ def execute_cells(tmp, cells: list):
     saved = {var: os.environ.get(var) for var in JUPYTER_DIRS}
     os.environ.update({var: env[var] for var in JUPYTER_DIRS})
     try:
-        nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+        nbclient.NotebookClient(nb, timeout=120, startup_timeout=KERNEL_START,
+                                kernel_name="python3").execute()
     finally:
         for var, value in saved.items():
             if value is None:
@@ -153,6 +154,7 @@ def execute_cells(tmp, cells: list):
     return nb
 
 
+KERNEL_START = 180   # s a kernel may take to start (nbclient's default, 60, is short at load 15)
 JUPYTER_DIRS = ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")
 
 
