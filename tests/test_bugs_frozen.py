@@ -4,6 +4,7 @@ layer still trains), every layer frozen (nothing to train: the optimizer's error
 layers and where), a Variable made with trainable=False given to tape.gradient (never
 watched). Fine-tuning, a frozen pretrained base under a trained head, is no finding."""
 import functools
+import gc
 
 import numpy as np
 import pytest
@@ -118,3 +119,18 @@ def test_a_keras_model_with_a_frozen_base_fitted_gives_no_finding():
     with Recorder() as rec:
         model.fit(X, Y, batch_size=16, epochs=1, verbose=0)
     assert diagnose(rec) == []
+
+
+def test_a_frozen_layer_trained_is_found_after_the_program_dropped_its_model():
+    """The recording keeps the weights, not the layer: a training function that returns
+    only its recording is judged the same (was: the layer collected, nothing said)."""
+    def program():
+        model = two_layers("dropped")
+        variables = model.trainable_variables
+        model.layers[0].trainable = False
+        return train(model, variables)
+
+    rec = program()
+    gc.collect()
+    [finding] = [f for f in diagnose(rec) if f.kind == "frozen_layer_trained"]
+    assert finding.message.startswith("layer dropped_base is frozen")

@@ -3,8 +3,9 @@ frozen layer's weights (`layer.trainable = False`, or `trainable=False` at const
 of `model.trainable_variables`; a list of them read before the freeze and kept still holds
 them, so tape.gradient and apply_gradients train the layer the user froze. A frozen base
 under a trained head, fine-tuning's way, is not said: its weights get no update. Read from
-`keras.layers.base.frozen` (where each layer was frozen, and its weights' values then: an
-update rebinds a value, so a weight whose value is another has been updated since).
+`keras.layers.base.frozen` (each frozen layer's weights: where the layer was frozen, and
+their values then; an update rebinds a value, so a weight whose value is another has been
+updated since).
 """
 from __future__ import annotations
 
@@ -14,36 +15,44 @@ from .findings import Finding
 from .numerics import _where
 
 
-def _frozen_layers() -> list:
-    """[(layer, the user's line that froze it, its weights, their values then)]."""
+def _frozen_weights() -> dict:
+    """{id(weight): (the weight, its layer's name, the user's line that froze the layer, its
+    value then or None)} of the live weights of frozen layers."""
     from ..keras.layers.base import frozen   # keras imports the debugger
-    return [(layer, *held) for layer, held in list(frozen.items())]
+    found = {}
+    for key, (ref, *held) in list(frozen.items()):
+        weight = ref()
+        if weight is not None:
+            found[key] = (weight, *held)
+    return found
 
 
 def frozen_layers_trained(steps) -> list:
     """A Finding per frozen layer whose weights the last trained step of `steps` computed
     gradients for and updated, and which were updated since the layer was frozen."""
-    layers = _frozen_layers()
+    weights = _frozen_weights()
     step = next((s for s in reversed(steps) if s.variable_gradients and len(s)), None)
-    if not layers or step is None:
+    if not weights or step is None:
         return []
-    updates = {}
+    trained: dict = {}   # (layer name, line) -> [(weight, its update)]
     for rop in step.ops:
         node = rop.node
-        if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
-            updates.setdefault(id(node.inputs[0].variable), node)
-    found = []
-    for layer, site, weights, values in layers:
-        trained = [v for v in weights if id(v) in updates and v.name in step.variable_gradients
-                   and values.get(id(v)) is not v._value]
-        if trained:
-            found.append(_trained_finding(layer, site, trained, updates[id(trained[0])], step))
-    return found
+        if node.op.kind != "update" or not node.inputs or type(node.inputs[0]) is not VariableRead:
+            continue
+        held = weights.get(id(node.inputs[0].variable))
+        if held is None:
+            continue
+        weight, layer, site, then = held
+        if weight.name in step.variable_gradients and then is not weight._value and \
+                all(w is not weight for w, _ in trained.get((layer, site), ())):
+            trained.setdefault((layer, site), []).append((weight, node))
+    return [_trained_finding(layer, site, [w for w, _ in pairs], pairs[0][1], step)
+            for (layer, site), pairs in trained.items()]
 
 
 def _trained_finding(layer, site, trained: list, update, step) -> Finding:
     nodes = [rop.node for rop in step.ops if rop.phase == "forward"]
-    message = (f"layer {layer.name} is frozen ({layer.name}.trainable = False at "
+    message = (f"layer {layer} is frozen ({layer}.trainable = False at "
                f"{_where(site)}), yet {describe_variables(trained, nodes)} got gradients and "
                f"were updated after it was frozen (step {step.number}, {update.op.name} at "
                f"{_where(update.source)}): the variables given to tape.gradient and "
@@ -58,11 +67,11 @@ def _trained_finding(layer, site, trained: list, update, step) -> Finding:
 def nothing_to_train_hint() -> str | None:
     """For an optimizer given no variable: the frozen layers that left their weights out of
     model.trainable_variables, and where each was frozen; None when no built layer is."""
-    layers = [(layer, site) for layer, site, weights, _ in _frozen_layers() if weights]
+    layers = dict.fromkeys((layer, site) for _, layer, site, _ in _frozen_weights().values())
     if not layers:
         return None
-    said = ", ".join(f"{layer.name} (trainable = False at {_where(site)})"
-                     for layer, site in layers[:4])
+    said = ", ".join(f"{layer} (trainable = False at {_where(site)})"
+                     for layer, site in list(layers)[:4])
     return (f"frozen layers: {said}; a frozen layer's weights are not in "
             f"model.trainable_variables, so a model whose every layer is frozen has nothing "
             f"to train: unfreeze what should train (layer.trainable = True) or add a "

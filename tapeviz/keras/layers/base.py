@@ -46,17 +46,24 @@ class _CallContext(threading.local):
 
 _context = _CallContext()
 _holding_losses = weakref.WeakSet()  # layers whose add_loss tensors await the next outer call
-# a layer set trainable=False -> (the user's line, its own weights, {id(weight): its value
-# then}), which diagnose reads (debugger/frozen.py): weights updated since were trained
-frozen = weakref.WeakKeyDictionary()
+# id(weight of a layer set trainable=False) -> (a weak reference to it, the layer's name, the
+# user's line that froze the layer, the weight's value then: None if made while frozen), read
+# by diagnose (debugger/frozen.py): a weight whose value is another was updated since
+frozen = {}
 
 
-def _note_frozen(layer, trainable: bool) -> None:
-    if trainable:
-        frozen.pop(layer, None)
-    else:
-        weights = layer._own_weights
-        frozen[layer] = (user_source(), weights, {id(v): v._value for v in weights})
+def _note_frozen(layer, trainable: bool, weights=None) -> None:
+    """Note `layer`'s weights (or the new `weights` it made while frozen) as frozen, or not."""
+    if weights is None:
+        layer._frozen_at = None if trainable else user_source()
+    for weight in layer._own_weights if weights is None else weights:
+        key = id(weight)
+        if trainable:
+            frozen.pop(key, None)
+        else:
+            gone = weakref.ref(weight, lambda _, key=key: frozen.pop(key, None))
+            frozen[key] = (gone, layer.name, layer._frozen_at,
+                           None if weights else weight._value)
 
 
 def to_snake_case(name: str) -> str:
@@ -227,6 +234,8 @@ class Layer:
         variable = Variable(value, trainable=trainable, dtype=dtype, name=f"{self.name}/{name}")
         variable.name = f"{self.name}/{name}:0"  # as TF eager names it: never uniquified
         self._own_weights.append(variable)
+        if not self._trainable:
+            _note_frozen(self, False, [variable])
         regularizer = _regularizers.get(regularizer)
         if regularizer is not None:
             self._regularized.append((variable, regularizer))
