@@ -401,3 +401,23 @@ def test_model_save_says_it_is_not_covered_and_what_saves_the_weights():
     with pytest.raises(NotImplementedError, match=r"Sequential.save: a whole-model file .* "
                                                   r"save the weights \(model.save_weights"):
         model.save("model.keras")
+
+
+def test_a_tensorflow_model_method_tapeviz_lacks_is_said_to_be_not_covered():
+    model = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+    assert not hasattr(model, "export") and not hasattr(model, "loss")   # loss: before compile
+    with pytest.raises(AttributeError, match=r"tf.keras.Model.get_metrics_result is "
+                                             r"TensorFlow's, and tapeviz does not cover it"):
+        model.get_metrics_result()
+    with pytest.raises(AttributeError) as plain:
+        model.not_a_tensorflow_name()
+    assert "TensorFlow's" not in str(plain.value)
+
+    class Masking(tf.keras.Model):
+        supports_masking = True   # a subclass's own attribute of a TF name wins
+
+        def call(self, x):
+            return x
+    assert Masking().supports_masking is True
+    model.compile(optimizer="sgd", loss="mse")
+    assert model.loss == "mse"

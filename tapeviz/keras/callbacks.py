@@ -12,11 +12,12 @@ import time
 
 from ..coverage import missing as _missing
 from .callback import Callback
+from .model_checkpoint import ModelCheckpoint
 from .training_callbacks import (EarlyStopping, LambdaCallback, LearningRateScheduler,
                                  ReduceLROnPlateau, TerminateOnNaN)
 
 __all__ = ["Callback", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
-           "Progbar", "ReduceLROnPlateau", "TerminateOnNaN"]
+           "ModelCheckpoint", "Progbar", "ReduceLROnPlateau", "TerminateOnNaN"]
 
 
 class History(Callback):

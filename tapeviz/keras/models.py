@@ -17,6 +17,7 @@ from .layers.base import Layer, _dedup
 from .keras_tensor import KerasTensor, input_tensor, symbolic_call
 from .layers.core import InputLayer
 from .training import Trainer
+from .uncovered import add_uncovered
 
 __all__ = ["Model", "Sequential", "clone_model"]
 
@@ -147,6 +148,9 @@ class Model(Trainer, Layer):
 def _weights_path(filepath) -> str:
     path = str(filepath)
     return path if path.endswith((".npz", ".weights.h5")) else path + ".npz"
+
+
+add_uncovered(Model, "keras.Model")   # model.export(): TensorFlow's, not covered, said so
 
 
 class Sequential(Model):

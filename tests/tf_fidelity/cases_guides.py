@@ -226,7 +226,35 @@ def _fit_verbose_lines(tf, verbose):
     return [line.rstrip() for line in text.replace("\r", "\n").splitlines() if line.strip()]
 
 
+def _model_checkpoint(tf, save_best_only):
+    """ModelCheckpoint's files, what it prints, and the weights a fresh model loads back."""
+    import contextlib
+    import io
+    import os
+    import tempfile
+    directory = tempfile.mkdtemp()
+    name = "best.weights.h5" if save_best_only else "w.{epoch:02d}-{val_loss:.2f}.weights.h5"
+    path = os.path.join(directory, name)
+    model = _regressor(tf)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.2), loss="mse")
+    checkpoint = tf.keras.callbacks.ModelCheckpoint(path, monitor="val_loss", verbose=1,
+                                                    save_best_only=save_best_only,
+                                                    save_weights_only=True)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        history = model.fit(X, Y, batch_size=4, epochs=4, validation_data=(X[:4], Y[:4]),
+                            shuffle=False, verbose=0, callbacks=[checkpoint])
+    files = sorted(os.listdir(directory))
+    fresh = _regressor(tf)
+    fresh.load_weights(os.path.join(directory, files[-1]))
+    lines = [line.replace(directory, "DIR") for line in printed.getvalue().splitlines() if line]
+    return [tf.constant(history.history["val_loss"]), files, lines, fresh.layers[-1].kernel,
+            float(checkpoint.best) if save_best_only else None]
+
+
 KERAS = {
+    "model_checkpoint_best": lambda tf: _model_checkpoint(tf, True),
+    "model_checkpoint_every_epoch": lambda tf: _model_checkpoint(tf, False),
     "fit_verbose_2": lambda tf: _fit_verbose_lines(tf, 2),
     "fit_validation_split": _fit_validation_split,
     "fit_dataset_validation_data": _fit_dataset_validation_data,
@@ -242,6 +270,22 @@ KERAS = {
 }
 for _name, _fn in KERAS.items():
     add_case(f"keras.Model/guide_{_name}", _fn, grad=False, op="fit", rtol=1e-4, atol=1e-5)
+def _whole_model_checkpoint(tf):
+    import os
+    import tempfile
+    directory = tempfile.mkdtemp()
+    model = _regressor(tf)
+    model.compile(optimizer="sgd", loss="mse")
+    model.fit(X, Y, epochs=1, verbose=0, callbacks=[tf.keras.callbacks.ModelCheckpoint(
+        os.path.join(directory, "model.keras"))])
+    return sorted(os.listdir(directory))
+
+
+add_case("keras.callbacks.ModelCheckpoint/guide_whole_model", _whole_model_checkpoint,
+         grad=False)
+add_case("keras.callbacks.ModelCheckpoint/guide_not_a_weights_name",
+         lambda tf: tf.keras.callbacks.ModelCheckpoint("weights.h5", save_weights_only=True),
+         grad=False)
 
 
 def _elements(dataset) -> list:

@@ -112,6 +112,11 @@ DELIBERATE: dict[str, str] = {
         "on the first element and gives that element's size ((0,)). A size the function "
         "computes from values alone agrees (map cases of this suite); iterating gives TF's "
         "elements in both",
+    "keras.callbacks.ModelCheckpoint/guide_whole_model":
+        "ModelCheckpoint('model.keras'), the whole model each epoch: TF writes Keras 3's .keras "
+        "archive (config and weights); tapeviz saves no whole model (model.save is not "
+        "covered), so it refuses the callback when it is made, naming ModelCheckpoint and the "
+        "fix (save_weights_only=True, a .weights.h5 name, load_weights to read it back)",
 }
 
 TO_FIX: dict[str, str] = {}

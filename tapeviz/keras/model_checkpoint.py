@@ -1,0 +1,78 @@
+"""`tf.keras.callbacks.ModelCheckpoint`, weights only (tapeviz saves no whole model): after
+each epoch, or when the monitored quantity improves, `model.save_weights` to a `.weights.h5`
+name formatted with the epoch and the epoch's logs, saying so as Keras 3 says it."""
+from __future__ import annotations
+
+import os
+
+from ..errors import InvalidArgumentError
+from ..fpwarnings import warn_from_user_line
+from .training_callbacks import _MonitorCallback
+
+
+class ModelCheckpoint(_MonitorCallback):
+    """Save the model's weights to `filepath` ("w.{epoch:02d}-{val_loss:.2f}.weights.h5")
+    every epoch, or only when `monitor` improves (`save_best_only`).
+
+    >>> import numpy as np, os, tempfile, tapeviz as tf
+    >>> model = tf.keras.Sequential([tf.keras.Input((1,)), tf.keras.layers.Dense(1)])
+    >>> model.compile(optimizer="sgd", loss="mse")
+    >>> folder = tempfile.mkdtemp()
+    >>> save = tf.keras.callbacks.ModelCheckpoint(os.path.join(folder, "e{epoch}.weights.h5"),
+    ...                                           save_weights_only=True)
+    >>> _ = model.fit(np.ones((4, 1)), np.ones(4), epochs=2, callbacks=[save], verbose=0)
+    >>> sorted(os.listdir(folder))
+    ['e1.weights.h5', 'e2.weights.h5']
+    """
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch",
+                 initial_value_threshold=None):
+        super().__init__(monitor, mode, baseline=initial_value_threshold)
+        filepath = os.fspath(filepath)
+        if not save_weights_only:
+            raise InvalidArgumentError(
+                "ModelCheckpoint", f"saving the whole model (a .keras file) is not covered by "
+                                   f"tapeviz; got save_weights_only=False, filepath={filepath!r}",
+                hint="save_weights_only=True with a filepath ending in .weights.h5; "
+                     "model.load_weights(path) reads it back")
+        if not filepath.endswith(".weights.h5"):
+            raise InvalidArgumentError(
+                "ModelCheckpoint", f"When using `save_weights_only=True` in `ModelCheckpoint`, "
+                                   f"the filepath provided must end in `.weights.h5` (Keras "
+                                   f"weights format). Received: filepath={filepath}")
+        if save_freq != "epoch":
+            raise InvalidArgumentError("ModelCheckpoint", f"save_freq={save_freq!r} (every n "
+                                                          f"batches) is not covered; use 'epoch'")
+        self.filepath, self.verbose, self.save_best_only = filepath, verbose, save_best_only
+        self.save_weights_only, self.save_freq = True, save_freq
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        logs = logs or {}
+        filepath = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_best_only:
+            if self.monitor_op is None:
+                self._set_monitor_op()
+            current = logs.get(self.monitor)
+            if current is None:
+                warn_from_user_line(f"Can save best model only with {self.monitor} available.")
+                return
+            if not self._is_improvement(current, self.best):
+                self._say(f"Epoch {epoch + 1}: {self.monitor} did not improve from "
+                          f"{self.best:.5f}")
+                return
+            best = "None" if self.best is None else f"{self.best:.5f}"
+            self._say(f"Epoch {epoch + 1}: {self.monitor} improved from {best} to "
+                      f"{current:.5f}, saving model to {filepath}")
+            self.best = current
+        else:
+            self._say(f"Epoch {epoch + 1}: saving model to {filepath}")
+        folder = os.path.dirname(filepath)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        self.model.save_weights(filepath)
+        self._say(f"Epoch {epoch + 1}: finished saving model to {filepath}")
+
+    def _say(self, message: str) -> None:
+        if self.verbose > 0:
+            print("\n" + message)
