@@ -157,8 +157,7 @@ def run(func, args, kwargs, tapes):
             add_note(error, note)
         raise
     # a freed graph cannot run again: its inert hooks go with it, unremoved (~3 us each)
-    pass_.end(remove_hooks=bool(retained))
-    pass_.flush()
+    pass_.end(remove_hooks=bool(retained), flush=True)
     if not retained:   # a freed graph is never differentiated again
         for op in ops:
             for sequence in op.heads:
@@ -240,6 +239,7 @@ class _Pass:
     def __init__(self, ops, tapes):
         self.tapes = tapes
         self.handles = []
+        self.ops = ops
         self.pending_steps = list(ops)
         self.index = _indices(tapes)
         self.live = True   # False once the pass ended: a hook left on the graph does nothing
@@ -282,19 +282,26 @@ class _Pass:
             for callback in listeners:
                 callback(event)
 
-    def flush(self) -> None:
-        """Announce the ops autograd ran only in part (a pass that stopped early)."""
-        for op in list(self.pending_steps):
-            if op.ran:
-                self._announce(op)
-
-    def end(self, remove_hooks: bool) -> None:
+    def end(self, remove_hooks: bool, flush: bool = False) -> None:
+        """Silence the hooks (removed, or left on a freed graph) and, with `flush`, announce
+        the ops autograd ran only in part (a pass that stopped early)."""
         self.live = False
         if remove_hooks:
             while self.handles:
                 self.handles.pop().remove()
         else:
             self.handles = []
+        try:
+            for op in list(self.pending_steps) if flush else ():
+                if op.ran:
+                    self._announce(op)
+        finally:
+            # a hook left on an autograd node holds this pass, and the pass that node: a cycle
+            # through C++ the collector cannot see, which kept every tape recording here (and
+            # the graph of its last output) alive after its block, for the rest of the process
+            for op in self.ops:
+                op.owned = op.head = None
+            self.tapes = self.ops = self.pending_steps = ()
 
 
 def _indices(tapes) -> dict:
