@@ -26,7 +26,7 @@ from .. import events
 from ..debugger.given import add_note
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
-from . import autograd, error_notes, masks, modules, ops, values
+from . import autograd, error_notes, finite, masks, modules, ops, values
 from .call_arguments import arguments, first_tensor
 from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
@@ -91,7 +91,7 @@ def _traced(op, func, args, kwargs, route, tapes):
             duration = perf_counter() - started
             output = first_tensor(result)
             if output is not None and not (output.requires_grad and output.is_leaf) \
-                    and not test(values.host_view(output)):
+                    and finite.passes(op, args, output, test):
                 return result
     source = source_from(caller)
     hearers = hearers_of(route, state, source)

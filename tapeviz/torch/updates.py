@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import events
 from ..tensor import read_variable, wrap
-from . import values
+from . import finite, values
 from .nodes import LazyNode, make_node, tell
 from .ops import op_named, update_op_name
 
@@ -84,7 +84,7 @@ def finish(optimizer) -> None:
     scope = type(optimizer).__name__
     for parameter, before, grad, params in updated:
         if test is not None:
-            if not test(values.host_view(parameter)):
+            if finite.passes(op, (), parameter, test):
                 continue
             before, grad = _read_before(parameter, before), wrap(grad)
         elif lazy:
