@@ -1,7 +1,8 @@
 """The one place the adapter makes a `Node`: a torch call's (mode.py) or an optimizer's
 update of one parameter (updates.py), with the fields dispatch gives the numpy engine's; or
 a `LazyNode`, whose values are copied only when read, for an op only listeners hear that
-may read none of them (a breakpoint's condition, which reads what it asks about)."""
+may read none of them (a breakpoint's condition, which reads what it asks about: its
+output's shape, ndim and dtype are read from torch, `LazyOutput`)."""
 from __future__ import annotations
 
 import sys
@@ -11,6 +12,7 @@ import torch
 from .. import events
 from ..errors import MisuseError
 from ..node import Node
+from ..tensor import Tensor, TensorShape
 from . import values
 
 _new = object.__new__
@@ -61,7 +63,8 @@ _INPUTS, _OUTPUT = Node.inputs, Node.output   # Node's own slots, set on first r
 
 class LazyNode(Node):
     """A Node made of an op's torch tensors, each copied (`values.snapshot`, as a Node's) when
-    its field is first read: `inputs` (and `input_ids`), `output` (and `output_id`). A tensor
+    its field is first read: `inputs` (and `input_ids`), `output`'s values (and
+    `output_id`). A tensor
     changed in place since the op ran (its version moved) is refused when read: its value as
     the op saw it is gone. Whoever keeps the node past its listeners' call gets it copied
     whole then (`keep`), so only a value read during that call is read lazily."""
@@ -95,15 +98,27 @@ class LazyNode(Node):
 
     @property
     def output(self):
+        """The output copied, or until its values are read a `LazyOutput` (a parameter an
+        update wrote: copied now, as a Variable's read)."""
         try:
             return _OUTPUT.__get__(self)
-        except AttributeError:   # not read yet
+        except AttributeError:   # not copied yet
             pass
-        return self._copy_output()
+        tensor = self._tensors[-1]
+        if not isinstance(tensor, torch.Tensor) or tensor.requires_grad and tensor.is_leaf:
+            return self._copy_output()
+        return LazyOutput(self, tensor)
 
     @property
     def output_id(self) -> int:
-        return id(self.output)
+        return id(self.copied_output())
+
+    def copied_output(self):
+        """The output's copy (made now if it was not)."""
+        try:
+            return _OUTPUT.__get__(self)
+        except AttributeError:
+            return self._copy_output()
 
     def keep(self) -> None:
         """Copy every value not read yet, now that the op has just run; a value changed in
@@ -146,6 +161,43 @@ class LazyNode(Node):
                                    "keep the node: a kept node is copied when the call returns",
                               source=self.source)
         return values.snapshot(tensor, self._name_of)
+
+
+class LazyOutput(Tensor):
+    """A LazyNode's output before its values are read: its shape, ndim and dtype are read
+    from torch's tensor (a condition asking `node.output.ndim` copies nothing); its value is
+    the node's output, copied on first read (refused if changed in place since the op)."""
+
+    __slots__ = ("_node", "_tensor", "_version")
+
+    def __init__(self, node: LazyNode, tensor: torch.Tensor):
+        self._node = node
+        self._tensor = tensor
+        self._version = values.version(tensor)
+
+    @property
+    def _value(self):
+        return self._node.copied_output()._value
+
+    def _source(self):
+        """The torch tensor while no in-place write (a resize) has changed it since the op,
+        else the node's copy (which refuses a value changed before it was copied)."""
+        if values.version(self._tensor) == self._version:
+            return self._tensor
+        return self._node.copied_output()
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._source().shape)
+
+    @property
+    def ndim(self) -> int:
+        return self._source().ndim
+
+    @property
+    def dtype(self):
+        source = self._source()
+        return values.dtype_of(source) if source is self._tensor else source.dtype
 
 
 def tell(node: LazyNode, hearers: tuple, taped: bool, duration: float) -> None:

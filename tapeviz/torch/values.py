@@ -20,7 +20,7 @@ from torch._C._functorch import (get_unwrapped, is_batchedtensor, is_functorch_w
                                  peek_interpreter_stack)
 
 from ..debugger.summary import no_values
-from ..dtypes import widened
+from ..dtypes import from_numpy, widened
 from ..debugger.variable_names import name_made_at, name_read_at
 from ..tensor import Variable, VariableRead, wrap
 
@@ -96,6 +96,18 @@ def host_view(tensor: torch.Tensor) -> np.ndarray:
         return (tensor.detach() if tensor.requires_grad else tensor).numpy()
     except (TypeError, RuntimeError):   # as host_copy's
         return _NO_VALUES if tensor.is_meta else host_copy(tensor)
+
+
+def dtype_of(tensor: torch.Tensor):
+    """The tapeviz DType of `tensor`'s copy, without copying it."""
+    found = _dtypes.get(tensor.dtype)
+    if found is None:
+        found = _dtypes[tensor.dtype] = from_numpy(host_copy(torch.empty(0, dtype=tensor.dtype))
+                                                   .dtype)
+    return found
+
+
+_dtypes: dict = {}   # torch dtype -> the DType of its copies
 
 
 def version(tensor: torch.Tensor) -> int:

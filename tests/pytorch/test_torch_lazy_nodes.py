@@ -195,3 +195,43 @@ def test_kept_nodes_hold_what_ran_through_writes_torch_makes_inside_its_kernels(
     doubling = next(node for node in kept if node.op.name == "mul" and
                     node.output.numpy().tolist() == doubled.tolist())
     np.testing.assert_array_equal(doubling.inputs[0].numpy(), [1.0, 2.0])
+
+
+def test_a_condition_reading_shapes_and_dtypes_copies_no_forward_output(monkeypatch):
+    """`node.output.ndim`, `.shape` and `.dtype` are torch's, read without a copy: only the
+    parameters are copied (before the step writes over them, and each update's output, a
+    parameter, as its Variable's read)."""
+    copies = []
+    original = values.host_copy
+    monkeypatch.setattr(values, "host_copy", lambda t: copies.append(t.shape) or original(t))
+    model, _, train_step = make_training(seed=1)
+    images, labels = torch.rand(8, 1, 8, 8), torch.randint(0, 10, (8,))
+    asked = []
+
+    def condition(node):
+        output = node.output
+        asked.append((node.op.name, output.ndim, tuple(output.shape), output.dtype.name))
+        return output.ndim > 4
+    tvt.break_on(condition=condition)
+    train_step(images, labels)
+    tvt.clear_breakpoints()
+    parameters = [p.shape for p in model.parameters()]
+    # (a dtype's first read copies an empty tensor of it, to learn its copies' dtype)
+    assert [shape for shape in copies if shape != (0,)] == parameters + parameters
+    assert asked[:5] == [("conv2d", 4, (8, 16, 6, 6), "float32"),
+                         ("relu", 4, (8, 16, 6, 6), "float32"),
+                         ("conv2d", 4, (8, 16, 4, 4), "float32"),
+                         ("relu", 4, (8, 16, 4, 4), "float32"),
+                         ("mean", 2, (8, 16), "float32")]
+
+
+def test_an_output_a_condition_keeps_unread_holds_the_value_the_op_made():
+    kept = []
+    tvt.break_on(condition=lambda node: kept.append(node.output) or False, op="mul")
+    x = torch.tensor([1.0, -2.0])
+    y = x * 3
+    y.zero_()
+    tvt.clear_breakpoints()
+    (output,) = kept
+    assert output.shape == (2,) and output.ndim == 1 and output.dtype.name == "float32"
+    np.testing.assert_array_equal(output.numpy(), [3.0, -6.0])
