@@ -109,6 +109,9 @@ def test_the_widgets_graph_draws_it_as_one_op_box():
     custom = [node for node in graph.nodes.values() if node.op == "log1pexp"]
     assert len(custom) == 1 and custom[0].kind == "custom_gradient"
     assert custom[0].grad_norm == pytest.approx(np.linalg.norm([2.0, 2.0]))
+    from tapeviz.viz.widget import TapeWidget
+    svg = TapeWidget(tape).svg
+    assert ">log1pexp</text>" in svg and "custom_gradient" in svg
 
 
 def test_gradcheck_catches_a_wrong_custom_gradient_and_passes_a_right_one():
