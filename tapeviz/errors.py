@@ -139,6 +139,17 @@ def unknown_name(kind: str, what: str, identifier: str, known) -> InvalidArgumen
                                 hint=f"did you mean {by_lower[close[0]]!r}?" if close else None)
 
 
+def add_note(error: BaseException, note: str) -> None:
+    """`error.add_note(note)`; Python 3.10 has no notes, and its traceback would not show
+    them: there the note is also warned from the user's line."""
+    if hasattr(error, "add_note"):
+        error.add_note(note)
+        return
+    from .fpwarnings import warn_from_user_line   # (it imports tensor, which imports errors)
+    error.__notes__ = [*getattr(error, "__notes__", ()), note]
+    warn_from_user_line(note)
+
+
 def size_text(count: float) -> str:
     """A byte count as people read it: '1.5 GiB', '12.0 KiB', '512 bytes'."""
     for unit, size in (("EiB", 2**60), ("PiB", 2**50), ("TiB", 2**40), ("GiB", 2**30),

@@ -21,7 +21,7 @@ import sys
 
 from .. import nest
 from ..errors import (DTypeError, InvalidArgumentError, MisuseError, MissingStepError,
-                      bad_argument, describe)
+                      add_note, bad_argument, describe)
 from ..fpwarnings import warn_from_user_line
 from ..tensor import Tensor
 from .op_lines import lines_that_can_run_ops, nearest
@@ -117,16 +117,6 @@ def condition_returned_none(bp, node) -> None:
                         f"the breakpoint does not stop there. Does the condition lack "
                         f"`return`? e.g. def condition(node): return node.op.name == 'exp' "
                         f"(said once a breakpoint)")
-
-
-def add_note(error: Exception, note: str) -> None:
-    """`error.add_note(note)`; Python 3.10 has no notes, and its traceback would not show
-    them: there the note is also warned from the user's line."""
-    if hasattr(error, "add_note"):
-        error.add_note(note)
-        return
-    error.__notes__ = [*getattr(error, "__notes__", ()), note]
-    warn_from_user_line(note)
 
 
 DEBUGGERS = ("pdb", "ipython", "debugpy", "none")
