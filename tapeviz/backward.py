@@ -16,6 +16,7 @@ from sys import _getframe
 import numpy as np
 
 from .convert import FLOAT_SCALAR_TYPES, to_array
+from .errors import add_note
 from .events import VJPApplied, set_scope
 from .ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from .ops.shape import unbroadcast
@@ -143,11 +144,17 @@ class Backward:
         try:
             while (found := self._advance(False)) is not None:
                 self._announce(found)
-        except BaseException:
+        except BaseException as error:
             if kept:   # its ops as they ran, up to the error, recorded after all
                 state.sink = sink
                 kept = False
                 sink.failed(self)
+            if self._upstream is not None and isinstance(error, (Exception, KeyboardInterrupt)):
+                node = self._nodes[self._position]
+                where = f", recorded at {node.source}" if node.source is not None else ""
+                add_note(error, f"raised inside the gradient (VJP) of {node.op.name}, tape "
+                                f"entry #{self._position}{where}; the tape is unchanged: "
+                                f"gradient() can be called again")
             raise
         finally:
             if kept:
