@@ -23,8 +23,8 @@ from ...debugger.numerics import _where
 from ...debugger.why_none import explain_missing_gradient
 from ... import events
 from ...dispatch import name_scope, unrecorded
-from ...errors import (DTypeError, InvalidArgumentError, MisuseError, ShapeError, bad_argument,
-                       describe)
+from ...errors import (DTypeError, InvalidArgumentError, MisuseError, ShapeError, add_note,
+                       bad_argument, describe)
 from ...fpwarnings import warn_from_user_line
 from ...pytorch_habits import add_habits
 from ...ops.math import cast, clip_by_value, maximum, sqrt, square
@@ -77,6 +77,20 @@ def _own_class(cls) -> bool:
     """Whether every class `cls` is made of is tapeviz's (or a builtin)."""
     return all(c.__module__.partition(".")[0] in ("tapeviz", "builtins")
                for c in cls.__mro__)
+
+
+def _cut_short(optimizer, variables: list, at) -> str:
+    """What an apply_gradients that raised with nothing kept to restore (no breakpoint or
+    Runner could stop it: a kernel interrupt, a listener's error) left in the variables."""
+    names = [v.name for v in variables]
+    where = next((i for i, v in enumerate(variables) if v is at), 0)
+    done, rest = names[:where], names[where + 1:]
+    return (f"{type(optimizer).__name__}.apply_gradients was cut short while updating "
+            f"{names[where]}: {', '.join(done) or 'no variable'} took this step, "
+            f"{names[where]} may hold part of it (a slot moved, the variable not), "
+            f"{', '.join(rest) or 'no other'} did not; iterations stays "
+            f"{int(optimizer.iterations)}; restore the variables (a checkpoint) before "
+            f"training on")
 
 
 class _VariableList(list):
@@ -287,6 +301,7 @@ class Optimizer:
             # old values cannot be recycled (ops/recycler.py): +4% instructions an apply, and
             # +1-2% a step of a Recorder's or a line listener's loop when kept for any listener
             before = [] if breakpoint_listener.armed() or runner.any_gate_hearing() else None
+            var = None
             try:
                 for grad, (_, var) in zip(grads, pairs):
                     self._ensure_slots(var)
@@ -304,11 +319,13 @@ class Optimizer:
                             self._apply_dense(grad, var, lr, step)
                         finally:
                             state.source = outer
-            except BaseException:
+            except BaseException as error:
                 # a breakpoint raising inside an update, a debugger quit, a kernel interrupt:
                 # no variable keeps half a step (Adam's m and v moved, the weight not)
                 for variable, value in before or ():
                     variable._value = value
+                if before is None and isinstance(error, (Exception, KeyboardInterrupt)):
+                    add_note(error, _cut_short(self, [v for _, v in pairs], var))
                 raise
             if known is None or type(self._iterations) is not Variable:
                 self._iterations.assign_add(1)
