@@ -152,6 +152,48 @@ def _custom_train_step_own_metrics(tf):
     return [_history(tf, history), loss_tracker.count]
 
 
+def _custom_train_step_sample_weight(tf):
+    class CustomModel(tf.keras.Model):
+        def train_step(self, data):
+            x, y, sample_weight = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred, sample_weight=sample_weight)
+            gradients = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply(gradients, self.trainable_variables)
+            for metric in self.metrics:
+                if metric.name == "loss":
+                    metric.update_state(loss)
+                else:
+                    metric.update_state(y, y_pred, sample_weight=sample_weight)
+            return {m.name: m.result() for m in self.metrics}
+
+    model = _regressor(tf, CustomModel)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    weights = np.linspace(0.25, 2.0, 8).astype(np.float32)
+    history = model.fit(X, Y, sample_weight=weights, batch_size=4, epochs=2, shuffle=False,
+                        verbose=0)
+    return _history(tf, history)
+
+
+def _keras2_train_step(tf):
+    class CustomModel(tf.keras.Model):
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = self.compiled_loss(y, y_pred, regularization_losses=self.losses)
+            gradients = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(gradients, self.trainable_variables))
+            self.compiled_metrics.update_state(y, y_pred)
+            return {m.name: m.result() for m in self.metrics}
+
+    model = _regressor(tf, CustomModel)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    history = model.fit(X, Y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+    return _history(tf, history)
+
+
 def _custom_test_step(tf):
     class CustomModel(tf.keras.Model):
         def test_step(self, data):
@@ -264,6 +306,8 @@ KERAS = {
     "custom_train_step": _custom_train_step,
     "custom_train_step_own_metrics": _custom_train_step_own_metrics,
     "custom_test_step": _custom_test_step,
+    "custom_train_step_sample_weight": _custom_train_step_sample_weight,
+    "keras2_train_step": _keras2_train_step,
     "training_loop_from_scratch": _training_loop_from_scratch,
     "summary": _summary_lines,
     "train_on_batch": _predict_on_batch_and_train_on_batch,

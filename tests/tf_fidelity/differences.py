@@ -117,6 +117,18 @@ DELIBERATE: dict[str, str] = {
         "archive (config and weights); tapeviz saves no whole model (model.save is not "
         "covered), so it refuses the callback when it is made, naming ModelCheckpoint and the "
         "fix (save_weights_only=True, a .weights.h5 name, load_weights to read it back)",
+    "keras.Model/guide_custom_train_step_sample_weight":
+        "a train_step of one's own calling metric.update_state(y, y_pred, sample_weight=...) "
+        "for each of self.metrics (the fit-customising guide's sample-weight section): Keras 3 "
+        "hands it one 'compile_metrics' container, which drops the weights of metrics not "
+        "compiled as weighted_metrics, so the guide's weighted MAE is unweighted; tapeviz "
+        "weights it, as the guide's code asks and Keras 2 did. The loss agrees",
+    "keras.Model/guide_keras2_train_step":
+        "a Keras 2 train_step (loss = self.compiled_loss(y, y_pred, regularization_losses=...), "
+        "self.compiled_metrics.update_state(y, y_pred)): Keras 3's deprecated compiled_loss "
+        "leaves the 'loss' tracker out, and fit's history reads a loss that is not the one "
+        "minimised (-1.65, -0.13 where it is 8.35, 2.80); tapeviz's compiled_loss tracks it as "
+        "Keras 2 did, so programs written for TF 2.0-2.15 log their loss. The metrics agree",
 }
 
 TO_FIX: dict[str, str] = {}
