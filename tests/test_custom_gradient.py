@@ -87,6 +87,18 @@ def test_a_breakpoint_on_the_function_stops_at_its_call_and_at_its_vjp():
     assert [hit.node.op.name for hit in vjp.hits] == ["log1pexp"]
 
 
+def test_a_breakpoint_on_a_grad_fn_line_stops_at_its_ops_in_the_backward_pass():
+    at_grad = break_on(file="test_custom_gradient.py", line=_line_of("# GRAD LINE"),
+                       action="continue")
+    x = tf.constant([1.0])
+    tape, y, loss = _taped(x)
+    assert at_grad.hits == []
+    tape.gradient(loss, x)
+    assert [(hit.node.op.name, hit.phase) for hit in at_grad.hits] == [
+        ("add", "backward"), ("truediv", "backward"), ("subtract", "backward"),
+        ("multiply", "backward")]
+
+
 def test_the_recorder_keeps_its_op_and_backward_step():
     w = tf.Variable([0.5, -1.0])
     with Recorder(max_bytes=2 ** 20) as recorder:
