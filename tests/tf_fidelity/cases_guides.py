@@ -234,6 +234,46 @@ def _training_loop_from_scratch(tf):
     return [per_epoch, train_metric.result(), optimizer.iterations]
 
 
+def _training_loop_with_add_loss(tf):
+    """The from-scratch guide's loop over a model whose layer adds an activity loss, its
+    accuracy metric reset each epoch, the step a tf.function."""
+    class ActivityRegularizationLayer(tf.keras.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(1e-2 * tf.reduce_sum(inputs))
+            return inputs
+
+    fixed = tf.constant_initializer
+    inputs = tf.keras.Input(shape=(3,))
+    hidden = tf.keras.layers.Dense(4, activation="relu", kernel_initializer=fixed(
+        spread((3, 4), seed=5)))(inputs)
+    hidden = ActivityRegularizationLayer()(hidden)
+    outputs = tf.keras.layers.Dense(3, kernel_initializer=fixed(spread((4, 3), seed=6)))(hidden)
+    model = tf.keras.Model(inputs=inputs, outputs=outputs)
+    optimizer = tf.keras.optimizers.SGD(learning_rate=0.1)
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    train_acc_metric = tf.keras.metrics.SparseCategoricalAccuracy()
+    dataset = tf.data.Dataset.from_tensor_slices((X, LABELS)).batch(4)
+
+    @tf.function
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            loss_value = loss_fn(y, logits)
+            loss_value += sum(model.losses)
+        grads = tape.gradient(loss_value, model.trainable_weights)
+        optimizer.apply_gradients(zip(grads, model.trainable_weights))
+        train_acc_metric.update_state(y, logits)
+        return loss_value
+
+    accuracies, losses = [], []
+    for _ in range(2):
+        for x_batch, y_batch in dataset:
+            losses.append(train_step(x_batch, y_batch))
+        accuracies.append(train_acc_metric.result())
+        train_acc_metric.reset_state()
+    return [losses, accuracies, len(model.losses)]
+
+
 def _summary_lines(tf):
     model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4, name="hidden"),
                                  tf.keras.layers.Dense(1, name="out")], name="regressor")
@@ -309,6 +349,7 @@ KERAS = {
     "custom_train_step_sample_weight": _custom_train_step_sample_weight,
     "keras2_train_step": _keras2_train_step,
     "training_loop_from_scratch": _training_loop_from_scratch,
+    "training_loop_with_add_loss": _training_loop_with_add_loss,
     "summary": _summary_lines,
     "train_on_batch": _predict_on_batch_and_train_on_batch,
 }
