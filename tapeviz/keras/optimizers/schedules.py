@@ -5,8 +5,16 @@ An optimizer given a schedule calls it with its `iterations` before each update.
 from __future__ import annotations
 
 import math
+import numbers
 
 from ...creation import constant
+from ...errors import InvalidArgumentError, bad_argument
+
+
+def _check_decay_steps(schedule: str, decay_steps) -> None:
+    if isinstance(decay_steps, bool) or not isinstance(decay_steps, numbers.Real) \
+            or not decay_steps > 0:
+        raise bad_argument(schedule, "decay_steps", "a positive number of steps", decay_steps)
 
 
 class LearningRateSchedule:
@@ -34,8 +42,7 @@ class ExponentialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name=None):
-        if decay_steps <= 0:
-            raise ValueError(f"ExponentialDecay: decay_steps must be positive; got {decay_steps}")
+        _check_decay_steps("ExponentialDecay", decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps, self.decay_rate = decay_steps, float(decay_rate)
         self.staircase, self.name = staircase, name
@@ -84,9 +91,11 @@ class PiecewiseConstantDecay(LearningRateSchedule):
 
     def __init__(self, boundaries, values, name=None):
         if len(values) != len(boundaries) + 1:
-            raise ValueError(f"PiecewiseConstantDecay: values must have one more entry than "
-                             f"boundaries; got {len(values)} values, {len(boundaries)} "
-                             f"boundaries")
+            raise InvalidArgumentError("PiecewiseConstantDecay", f"values must have one more "
+                                       f"entry than boundaries; got {len(values)} values, "
+                                       f"{len(boundaries)} boundaries",
+                                       hint="values[i] is the rate up to boundaries[i]; the "
+                                            "last value, after the last boundary")
         self.boundaries, self.values, self.name = list(boundaries), list(values), name
 
     def __call__(self, step):
@@ -112,8 +121,7 @@ class PolynomialDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name=None):
-        if decay_steps <= 0:
-            raise ValueError(f"PolynomialDecay: decay_steps must be positive; got {decay_steps}")
+        _check_decay_steps("PolynomialDecay", decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps, self.end_learning_rate = decay_steps, float(end_learning_rate)
         self.power, self.cycle, self.name = float(power), cycle, name
@@ -145,8 +153,7 @@ class CosineDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
-        if decay_steps <= 0:
-            raise ValueError(f"CosineDecay: decay_steps must be positive; got {decay_steps}")
+        _check_decay_steps("CosineDecay", decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps, self.alpha, self.name = decay_steps, float(alpha), name
         self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
