@@ -11,7 +11,11 @@ from __future__ import annotations
 from .. import dtypes, nest
 from ..creation import zeros
 from ..dispatch import unrecorded
-from ..errors import OpError
+from ..errors import MissingAttributeError, OpError
+
+# a value's methods, asked of a placeholder that has none (`Input(...).numpy()`)
+_VALUE_METHODS = frozenset({"numpy", "item", "tolist", "eval", "assign", "assign_add",
+                            "assign_sub"})
 
 
 class KerasTensor:
@@ -27,6 +31,16 @@ class KerasTensor:
     def __repr__(self) -> str:
         return (f"<KerasTensor shape={self.shape}, dtype={self.dtype}, "
                 f"name={self.name}>")
+
+    def __getattr__(self, name: str):
+        if name not in _VALUE_METHODS:
+            raise AttributeError(f"'KerasTensor' object has no attribute {name!r}")
+        raise MissingAttributeError(
+            f"KerasTensor.{name}", f"a KerasTensor has no values: it is the functional API's "
+            f"placeholder (tf.keras.Input and the layers called on it), a shape {self.shape} "
+            f"and dtype {self.dtype} that the model's data will fill",
+            hint="make the model, model = tf.keras.Model(inputs, outputs), and call it on "
+                 "data: model(x) is a Tensor with values")
 
 
 class LayerCall:
