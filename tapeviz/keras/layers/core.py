@@ -15,6 +15,7 @@ from ...ops.math import cast, identity
 from ...ops.shape import reshape
 from .. import activations as _activations
 from .. import initializers as _initializers
+from .. import regularizers as _regularizers
 from ..keras_tensor import input_tensor
 from .base import Layer, shape_error
 
@@ -31,8 +32,8 @@ def configure_kernel(layer, activation, use_bias, kernel_initializer, bias_initi
     layer.use_bias = bool(use_bias)
     layer.kernel_initializer = _initializers.get(kernel_initializer)
     layer.bias_initializer = _initializers.get(bias_initializer)
-    layer.kernel_regularizer = kernel_regularizer
-    layer.bias_regularizer = bias_regularizer
+    layer.kernel_regularizer = _regularizers.get(kernel_regularizer)   # a bad name said at
+    layer.bias_regularizer = _regularizers.get(bias_regularizer)       # the layer's own line
 
 
 def add_kernel_and_bias(layer, kernel_shape: tuple) -> None:
