@@ -263,6 +263,10 @@ class Optimizer:
         >>> w.numpy()
         np.float32(0.0)
         """
+        for name, given in (("grads", grads), ("trainable_variables", trainable_variables)):
+            if isinstance(given, Tensor):   # iterated, a tensor gives its rows
+                raise bad_argument(f"{type(self).__name__}.apply", name,
+                                   "a list (one entry per variable)", given)
         grads = list(grads)
         if not grads:
             return
