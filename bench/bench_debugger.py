@@ -12,7 +12,8 @@ should cost next to nothing.
 "nodes kept, nothing else" is the floor under the Recorder: a listener that only keeps each
 op's node (what keeping every op alive costs the allocator and the cycle collector); "every
 op heard, nothing kept" the floor under that: dispatch's traced path (a node and the user's
-line for every op), which any listener of every op pays.
+line for every op), which any listener of every op pays. "program checked, inputs kept"
+prices a replaying Recorder's hearing half (program_stub.py; see the Recorder's account).
 
 `--instructions` counts instead (valgrind, see instructions.py) the instructions one epoch of
 each regression loop executes plain, under the Recorder and heard by a listener that keeps
@@ -21,49 +22,43 @@ nothing: a figure no other process's load moves.
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
      [--instructions]
 
-The Recorder (issue 14's row, goal <= 1.5x). Instructions a step (valgrind, one epoch; the
-tree of each commit alone, others' edits out), and CPU (best of 3 rounds, 3 alternated
-processes each, load 12-15 on 2 cores: read the CPU ratios to +-0.2x):
-                  plain         Recorder before  ->  after                CPU before -> after
-  regression      632k / 635k   1,096.2k (1.734x) -> 1,047.4k (1.650x)  2.54-2.76x -> 2.29-2.37x
-  lecture's       446k / 447k     887.3k (1.990x) ->   825.3k (1.845x)  3.26-3.39x -> 3.10-3.13x
-The goal is missed: this round took the design the last one priced, the VJP ops off the sink.
-- Kept: a whole backward pass that `gradient` runs over the step's own taped ops (its tape's
-  nodes are the step's taped records, every one: a C compare at the pass's start) is one
-  record in the step (debugger/kept_pass.py: targets and sources as its inputs, the user's
-  line, the scope); its VJPs' ops take dispatch's fast path and write no upstream gradient.
-  A look runs the pass again, unheard and untaped, over the same nodes (tensors are
-  immutable: the very ops, values and order; durations those of the look). Predicted -100k
-  a step on both loops (the sink's ~13k for each of 6 VJP ops, their packing and counting,
-  the upstream writes); measured -63k and -65k (1,096.6k -> 1,033.4k, 888.9k -> 823.6k on the
-  working tree): the pass's checks and record (which VJPs are the registry's, the taped
-  records' compare, the user's line, the record) cost ~15k of it, and the 6 records it
-  replaces were cheaper to pack than predicted.
-- Kept, not for speed: an evaluation between steps (a layer's op reading a trainable
-  variable, not an update) is a step of its own; its check, first written as a Python pass
-  over the waiting ops, cost +14k a step on the regression loop (whose optimizer ops run in
-  a scope), then ~0 (C passes first, and a wait whose ops ran as the last clean one's is
-  not scanned): 1,047.8k without it, 1,046.0k with it.
-Where the rest goes, measured by taking each part out (valgrind, lecture's loop unless said,
-working tree): not packing (steps kept as their records) +10k (the collector walks what
-packing saves it); neither packing nor counting nor budget -5k (regression -27k); the cycle
-collector off altogether -18k (regression -26k). So packing and counting cost about what
-they save the collector, and the ~375k a step above plain is spread thin: dispatch's
-traced path for the update ops and the records of the taped ones, two clock reads an op,
-`_dispatch_sunk` for the 4 update ops (input_tensors wraps each constant, a walk for the
-user's line), and sorting each step (`_on_gradient`, `_settle`, `_wait`, a RecordedStep of
-~20 attributes a step). The designs left, from these: (c) packing and counting K steps as
-one chunk (a step's fixed Python cost spread over K; the previous round's estimate -60 to
--70k); (d) GC-untracked step objects (-18 to -26k at most: the collector's whole share);
-the update ops' records without their tensors (constants kept raw; a Variable's read must
-stay, its value changes): ~-10k. All of them, if they add up, reach ~1.50x on the regression
-loop and ~1.64x on the lecture's, in instructions; CPU stays ~1.4x above instructions
-(allocation, cache misses over ~6 kB kept a step).
-What would meet it is recording less than every op at all: a step's inputs kept (the batch,
-the variables' values: `assign_sub` rebinds to a new array and the recycler reuses an old
-one only when nothing holds it, checked: kept by reference) and the whole step run again on
-a look, which needs the step's program (its op sequence) from a first recorded step and a
-cheap check that later steps follow it.
+The Recorder (issue 14's row, goal <= 1.5x), instructions a step (valgrind, one epoch, the
+tree of one commit alone) and CPU (best of 5-7 interleaved rounds, load 18-25 on 2 cores:
+read CPU ratios to +-0.1x):
+                        plain   Recorder today        floors: every op heard / nodes kept
+  regression  instr.    634k    1,053k (1.660x)       796k (1.255x) / -
+              CPU               2.29x                 1.19-1.24x / 1.91x
+  lecture's   instr.    446k      826k (1.852x)       593k (1.331x) / -
+              CPU               2.63-3.00x            1.28-1.30x / 2.35x
+27 rounds shaved the one-record-per-op design from 2.4x / 4.9x (the last ones: a whole
+backward pass kept as one record and run again on a look, kept_pass.py, -63k / -65k; steps
+packed as columns; bytes counted per step; the update ops' records without nodes). Its
+floor, "nodes kept, nothing else", is above 1.5x on both loops: keeping a Python object per
+op (what the collector walks) cannot meet the goal however little else is done.
+The design that could: keep per step only what cannot be computed again (the values that
+came from outside the step: batch, variables' values, constants, by reference: tensors are
+immutable and `assign_sub` rebinds) and run the step's program again on a look; check each
+op against the program learned from a step recorded fully (its Op and its user line, both
+interned, down a tree of op sequences: one branch per variant, the Huber `if` takes either).
+Priced before building it, by `program_stub.py` (the "program checked, inputs kept" row):
+- predicted ~700k (1.10x) / ~510k (1.14x): the update ops' sunk path (~8k each), ~2k a
+  forward op, the pass kept, a step's end ~10k.
+- measured, the check a Python `__iadd__` per op: 853.9k (1.346x) / 646.6k (1.449x);
+  CPU 1.47x / 1.53x (load 25). Taken apart (lecture's, instructions a step): the sink's
+  path and a call per op, checking nothing, +115k (of it the GradientComputed listener
+  alone +29k: regression +28.5k); the tree walk +39k; the inputs' values kept by a list
+  comprehension per op +35k; the step's end +10k.
+- measured, the check inline in dispatch (the same tree walk in `_dispatch_sunk` before it
+  makes tensors, and in `_dispatch_traced` in place of the record; inputs kept as
+  `compress(arrays, branch.outside)`, C loops; measured on a worktree, not kept: the
+  Recorder does not use it yet): 775.8k (1.228x) / 590.7k (1.321x); CPU 1.31x / 1.44x
+  (load 18-20), against "every op heard" 1.24x / 1.28x in the same rounds: by instructions
+  below that floor on the lecture's loop (593k), whose VJP ops a kept pass leaves unheard.
+So the stub lands at the brief's ~1.45x line on the lecture's loop with nothing yet of what
+a step must also keep for the live consumers (gradient norms and non-finite flags a step,
+the kept pass's targets and sources, the split into steps around updates and evaluations):
+the replaying design, built whole, is priced at ~1.35x / ~1.5x CPU; it would meet the
+regression row and sit at the lecture's line. Not built in this round (see the report).
 The Runner's gate, never paused (bench_vs_torch's row read 1.06x on the CNN, best of 5):
 over 15 interleaved rounds (load 8-10) the CNN loop under a Runner is 0.987x plain at best,
 0.998x by median (a bare thread 0.979x, a GradientComputed listener alone 1.013x), and the
@@ -95,6 +90,7 @@ from tapeviz.datasets import synthetic_birth_life
 from tapeviz.debugger import Recorder, Runner, break_on, clear_breakpoints
 
 import instructions
+from program_stub import ProgramStub
 
 
 def regression_loop(epochs: int = 10):
@@ -186,6 +182,14 @@ def recorder_on():
 
 
 @contextlib.contextmanager
+def program_checked():
+    """The replaying Recorder's hearing half, priced: each op checked against the step's
+    program, a step's outside inputs kept (program_stub.py)."""
+    with ProgramStub():
+        yield
+
+
+@contextlib.contextmanager
 def nodes_kept():
     """A listener that keeps each op's node and does nothing else."""
     kept = []
@@ -238,6 +242,7 @@ MODES = {
     "condition on every op": (armed({"condition": NEVER}), 1.3),
     "nan in every op's output": (armed({"nan": True}), 1.3),
     "recorder on": (recorder_on, 1.5),
+    "program checked, inputs kept": (program_checked, None),
     "nodes kept, nothing else": (nodes_kept, None),
     "every op heard, nothing kept": (every_op_heard, None),
     "runner's gate": (under_runner, 1.05),
@@ -272,7 +277,8 @@ def measure(loops: dict, modes: dict, repeats: int) -> dict:
     return best
 
 
-COUNTED_MODES = ("plain", "recorder on", "every op heard, nothing kept",
+COUNTED_MODES = ("plain", "recorder on", "program checked, inputs kept",
+                 "every op heard, nothing kept",
                  "file:line (finds each op's line)", "condition on every op",
                  "nan in every op's output", "op breakpoint")
 
