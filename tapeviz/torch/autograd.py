@@ -151,8 +151,8 @@ def run(func, args, kwargs, tapes):
     try:
         result = func(*args, **kwargs)
     except BaseException as error:
+        note = error_notes.overwritten(error, ops)   # (before the pass's end lets go of ops)
         pass_.end(remove_hooks=True)
-        note = error_notes.overwritten(error, ops)
         if note is not None:
             add_note(error, note)
         raise
