@@ -105,3 +105,36 @@ def test_a_failing_torch_cell_leaves_nothing_on_and_the_next_cell_records(kernel
     finally:
         magic.display = original
         shell.run_line_magic("unload_ext", "tapeviz")
+
+
+def _training(model, failure, fail_at: int):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    x = torch.randn(3, 4)
+
+    def train(steps):
+        for step in range(steps):
+            optimizer.zero_grad()
+            model(x).sum().backward()
+            optimizer.step()
+            if step == fail_at:
+                raise failure("planted")
+    return train
+
+
+@pytest.mark.parametrize("failure", FAILURES, ids=IDS)
+def test_a_torch_loop_failing_under_a_recorder_or_a_runner_leaves_nothing_on(failure):
+    from tapeviz.debugger import Recorder, Runner
+    model = _model()
+    threads = set(threading.enumerate())
+    with pytest.raises(failure):
+        with Recorder() as rec:
+            _training(model, failure, 1)(3)
+    assert len(rec) == 2   # the two whole steps before the failure
+    runner = Runner(_training(model, failure, 0), 3).start()
+    with pytest.raises(failure):
+        runner.join(30.0)
+    assert runner.state == "failed" and runner.step_count == 1
+    assert set(threading.enumerate()) <= threads
+    with tvt.record() as again:
+        model(torch.randn(3, 4)).sum().backward()
+    assert len(again.steps) == 4
