@@ -10,6 +10,8 @@ the last step's add made, its sum read by the update (`summed_without_reset`).
 """
 from __future__ import annotations
 
+from operator import attrgetter
+
 import numpy as np
 
 from ..nonfinite import engine_of
@@ -21,6 +23,8 @@ from .summary import _array
 
 MIN_STEPS = 3        # trained steps in a row, each holding the one before's gradient
 TOLERANCE = 1e-3     # relative, of the gradients' norm
+_ADDS = frozenset({"add"})   # the numpy engine's and torch's name of `a + g`
+_op_names = attrgetter("op.name")
 
 
 def _own_gradients(step) -> dict:
@@ -104,10 +108,12 @@ def _sums_applied(step) -> dict:
     """{(line, variable name): the add} of `step`'s forward adds of the step's gradient of a
     variable to another value (`a + g`) whose sum an update reads, itself or through one op
     (SGD's `lr * sum`)."""
+    nodes = step.nodes
+    if _ADDS.isdisjoint(map(_op_names, nodes)):
+        return {}   # no add ran (the scan runs in C): a correct step's usual case
     names = {id(g): name for name, g in step.variable_gradients.items() if g is not None}
-    nodes = [rop.node for rop in step.ops if rop.phase == "forward"]
-    adds = [n for n in nodes if role(n.op) == "add" and len(n.inputs) == 2
-            and any(id(t) in names for t in n.inputs)]
+    adds = [n for n in nodes if n.phase == "forward" and role(n.op) == "add"
+            and len(n.inputs) == 2 and any(id(t) in names for t in n.inputs)]
     if not adds:
         return {}
     read = {id(t) for n in nodes if n.op.kind == "update" for t in n.inputs}
@@ -123,9 +129,10 @@ def summed_without_reset(steps) -> list:
     trained = [s for s in steps if s.variable_gradients][-MIN_STEPS:]
     if len(trained) < MIN_STEPS:
         return []
-    sums = [_sums_applied(step) for step in trained]
-    if not sums[-1]:
+    last = _sums_applied(trained[-1])
+    if not last:
         return []
+    sums = [_sums_applied(step) for step in trained[:-1]] + [last]
     for key, add in sums[-1].items():
         if all(_continues(before.get(key), now.get(key), step)
                for before, now, step in zip(sums, sums[1:], trained[1:])):

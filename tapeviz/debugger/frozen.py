@@ -27,13 +27,14 @@ def _frozen_weights() -> dict:
     return found
 
 
-def frozen_layers_trained(steps) -> list:
-    """A Finding per frozen layer whose weights the last trained step of `steps` computed
-    gradients for and updated, and which were updated since the layer was frozen."""
+def frozen_layers_trained(trained: list) -> list:
+    """A Finding per frozen layer whose weights the last of the `trained` steps
+    (`unapplied.last_trained`) computed gradients for and updated, and which were updated
+    since the layer was frozen."""
     weights = _frozen_weights()
-    step = next((s for s in reversed(steps) if s.variable_gradients and len(s)), None)
-    if not weights or step is None:
+    if not weights or not trained:
         return []
+    step = trained[-1]
     trained: dict = {}   # (layer name, line) -> [(weight, its update)]
     for rop in step.ops:
         node = rop.node

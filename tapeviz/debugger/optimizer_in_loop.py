@@ -15,11 +15,11 @@ MIN_STEPS = 3
 
 def _fresh_count(step):
     """(the step count variable advanced from 0 in `step`, the step's updates of optimizer
-    state (slots: non-trainable, not the count)), or None when no count advanced from 0."""
+    state (slots: non-trainable, not the count)), or None when no count advanced from 0.
+    Read from the step's end, where apply_gradients advances its count last."""
     from ..keras.optimizers.base import optimizer_made_at   # keras imports the debugger
     count, slots = None, 0
-    for rop in step.ops:
-        node = rop.node
+    for node in reversed(step.nodes):
         if node.op.kind != "update" or not node.inputs or type(node.inputs[0]) is not VariableRead:
             continue
         variable = node.inputs[0].variable
@@ -32,13 +32,17 @@ def _fresh_count(step):
     return None if count is None else (count, slots)
 
 
-def optimizer_made_in_loop(steps) -> list:
-    """A Finding when each of the last MIN_STEPS trained steps was taken by a new stateful
-    optimizer made at the same line (a new step count, from 0, and slot updates)."""
-    trained = [s for s in steps if s.variable_gradients and len(s)][-MIN_STEPS:]
+def optimizer_made_in_loop(trained: list) -> list:
+    """A Finding when each of the last MIN_STEPS `trained` steps (`unapplied.last_trained`)
+    was taken by a new stateful optimizer made at the same line (a new step count, from 0,
+    and slot updates)."""
+    trained = trained[-MIN_STEPS:]
     if len(trained) < MIN_STEPS:
         return []
-    fresh = [_fresh_count(step) for step in trained]
+    last = _fresh_count(trained[-1])
+    if last is None or not last[1]:
+        return []
+    fresh = [_fresh_count(step) for step in trained[:-1]] + [last]
     if any(found is None or not found[1] for found in fresh):
         return []
     counts = [count for count, _ in fresh]

@@ -56,9 +56,9 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + softmax_given_as_logits(by_op, nodes) + logs_of_probabilities(by_op, nodes)
             + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
-            + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(steps) + piled
+            + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + evaluation
-            + gradients_never_applied(steps, last_steps) + frozen_layers_trained(steps)
+            + gradients_never_applied(steps, last_steps) + frozen_layers_trained(last_steps)
             + (inference_mode_in_training(last_steps)
                or batch_norm_unfitted_in_training(last_steps)))
     if ascent is not None:

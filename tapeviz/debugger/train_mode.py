@@ -27,6 +27,7 @@ _RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dr
                      "feature_alpha_dropout"})
 _BATCH_STATISTICS = frozenset({"batch_norm"})
 _op_names = attrgetter("op.name")
+_scopes = attrgetter("scope")
 # what a dropout runs: torch's (training or not), a Keras Dropout's mask, or its identity
 _DROPOUT_OPS = _RANDOM | {"dropout_mask", "identity"}
 # F.dropout(h, p) written in forward: training=True unless given, whatever model.eval() set
@@ -173,9 +174,11 @@ def batch_norm_unfitted_in_training(trained: list, count: int = 2) -> list:
     trained = trained[-count:]
     if len(trained) < count:
         return []
-    found = [_batch_norm_off(step) for step in reversed(trained)]
-    if any(node is None for node in found):
-        return []
+    found = []
+    for step in reversed(trained):   # the last first: a correct program stops there
+        found.append(_batch_norm_off(step))
+        if found[-1] is None:
+            return []
     node, step = found[0], trained[-1]
     message = (f"step {step.number} trained (it computed gradients), but batch_norm in layer "
                f"{node.scope} ran in inference mode, as in each of the last {count} training "
@@ -191,8 +194,11 @@ def batch_norm_unfitted_in_training(trained: list, count: int = 2) -> list:
 def _batch_norm_off(step):
     """The first node of a Keras batch norm layer of `step` that read its moving averages at
     their initial values and moved none, when every such layer did; else None."""
+    nodes = step.nodes
+    if "batch_normalization" not in "\n".join(map(_scopes, nodes)):
+        return None   # no batch norm layer ran (the scan runs in C)
     layers: dict = {}   # scope -> [its nodes]
-    for node in step.nodes:
+    for node in nodes:
         if node.phase == "forward" and \
                 node.scope.rsplit("/", 1)[-1].startswith("batch_normalization"):
             layers.setdefault(node.scope, []).append(node)
