@@ -1,9 +1,14 @@
 """`Node`: one executed op, the unit that tapes record, events carry and the debugger shows.
 
 Dispatch makes one per op that a tape records or someone hears, and nothing changes it
-afterwards, so a tape, the recorder's history and the widget share one without copying.
+afterwards, so a tape, the recorder's history and the widget share one without copying. For
+an op that only listeners taking the node hear (a breakpoint's condition) it makes a
+`DeferredNode`, whose inputs and user line are found only if read.
 """
 from __future__ import annotations
+
+from .convert import input_tensors
+from .sourceinfo import source_from
 
 _new = object.__new__
 
@@ -68,3 +73,74 @@ class Node:
         where = f" at {source.location}" if source else ""
         return f"<Node {self.op.name}({shapes}) -> {self.output.shape}{where}>"
 
+
+_INPUTS, _INPUT_IDS, _SOURCE = Node.inputs, Node.input_ids, Node.source   # Node's own slots
+
+
+class DeferredNode(Node):
+    """The node of an op that only listeners hear (no tape records it, no Recorder keeps
+    it): its inputs (and their ids) and its user line are found when first read, from the
+    op's arguments and the frame that called it, so a listener that reads neither (most
+    conditions) pays for neither. Dispatch calls `settle` when a listener kept it, while
+    the op's caller has not moved on: every field is then the op's, as a Node's."""
+
+    __slots__ = ("_args", "_frame", "_origin")
+
+    @property
+    def inputs(self) -> tuple:
+        try:
+            return _INPUTS.__get__(self)
+        except AttributeError:   # not read yet
+            return self._find_inputs()[0]
+
+    @property
+    def input_ids(self) -> tuple:
+        try:
+            return _INPUT_IDS.__get__(self)
+        except AttributeError:
+            return self._find_inputs()[1]
+
+    @property
+    def output_id(self) -> int:
+        return id(self.output)
+
+    @property
+    def source(self):
+        try:
+            return _SOURCE.__get__(self)
+        except AttributeError:   # the walk, from the op's caller (still at the op's call)
+            source = source_from(self._frame, self._origin)
+            _SOURCE.__set__(self, source)
+            self._frame = self._origin = None
+            return source
+
+    def settle(self) -> None:
+        """Find every field not read yet, now that the op has just run."""
+        _ = self.inputs, self.source
+
+    def _find_inputs(self) -> tuple:
+        """(inputs, input_ids) as dispatch makes them (the arguments are as the op saw them:
+        a Variable is rebound only once its update op has returned)."""
+        _, tensors, ids, _ = input_tensors(self.op, self._args)
+        _INPUTS.__set__(self, tensors)
+        _INPUT_IDS.__set__(self, ids)
+        self._args = None
+        return tensors, ids
+
+
+def deferred_node(op, args: tuple, output, params: dict, state, source, frame) -> DeferredNode:
+    """A DeferredNode of `op` on `args` making `output`, run on the thread of `state`;
+    `source`: its user line when known (else found from `frame`, dispatch's caller)."""
+    node = _new(DeferredNode)
+    node.op = op
+    node.output = output
+    node.params = params
+    node.phase = state.phase
+    node.scope = state.scope
+    node._args = args
+    if source is None:
+        node._frame = frame
+        node._origin = state.origin
+    else:
+        _SOURCE.__set__(node, source)
+    return node

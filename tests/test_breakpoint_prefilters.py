@@ -6,7 +6,7 @@ import pytest
 from programs import line_of
 
 import tapeviz as tf
-from tapeviz import dispatch
+from tapeviz import dispatch, node
 from tapeviz.debugger import break_on
 
 
@@ -15,7 +15,8 @@ pytestmark = pytest.mark.usefixtures("quiet_breakpoints")
 
 @pytest.fixture
 def tensors_built(monkeypatch):
-    """How many times dispatch turned an op's inputs into tensors (the start of a node)."""
+    """How many times an op's inputs were turned into tensors (the start of a node): by
+    dispatch, or by a node made for listeners alone, when read or kept."""
     calls = []
     real = dispatch.input_tensors
 
@@ -24,6 +25,7 @@ def tensors_built(monkeypatch):
         return real(op, args)
 
     monkeypatch.setattr(dispatch, "input_tensors", counted)
+    monkeypatch.setattr(node, "input_tensors", counted)
     return calls
 
 
