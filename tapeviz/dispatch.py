@@ -13,7 +13,9 @@ op's numpy forward, and then, only if someone records or listens:
    `every_op`, heard by no one else), and tells
    the op's listeners (`op.route`, built by `events` when subscriptions change, plus those
    that hear every op of the layer this thread is in): the node itself to those that take
-   it (`route.on_node`), one `OpExecuted` to the others.
+   it (`route.on_node`), one `OpExecuted` to the others. An op that only those taking the
+   node hear, with no tape or Recorder on the thread, takes `_dispatch_deferred`: its
+   node finds its inputs and the user's line only if one of them reads them.
 
 With no tape recording and nobody listening it takes the fast path: convert, forward, wrap.
 Errors numpy raises about the user's input become errors that name the op and the user's
@@ -32,13 +34,14 @@ from . import events, fpwarnings
 from .convert import input_arrays, input_tensors
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
 from .events import OpExecuted, set_scope
-from .node import Node
+from .node import Node, deferred_node
 from .sourceinfo import source_from
 from .tensor import Tensor
 from .threadstate import local, thread_state
 
 _new = object.__new__
 _getframe = sys._getframe
+_getrefcount = sys.getrefcount
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
 # MemoryError, said again naming the op and the shape it could not allocate
 _INPUT_ERRORS = (ValueError, TypeError, ArithmeticError, IndexError, MemoryError)
@@ -119,6 +122,9 @@ def _dispatch_traced(op, args, params, state, route):
     if nodeless:  # heard at other lines or for other outputs: no node yet
         arrays = input_arrays(op, args)
         started = 0.0
+    elif not tapes and not hearers and state.sink is None:   # heard by node forms alone
+        return _dispatch_deferred(op, args, params, state, route,
+                                  source if lines is not None else state.source)
     else:
         arrays, tensors, ids, reads_variable = input_tensors(op, args)
         started = perf_counter() if hearers or route.timed else 0.0
@@ -188,8 +194,43 @@ def _dispatch_traced(op, args, params, state, route):
     return ans
 
 
+def _dispatch_deferred(op, args, params, state, route, source):
+    """`dispatch` for an op that only node forms hear (no tape, Recorder or event): its node
+    finds its inputs and its line (`source`, when not known yet) only if one of them reads
+    them (node.DeferredNode), or when one keeps it, before the op's caller moves on."""
+    arrays = input_arrays(op, args)
+    started = perf_counter() if route.timed else 0.0
+    try:
+        ans = _new(Tensor)
+        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+    except OpError as error:   # the op's own check: keep what it was given
+        error.input_values = arrays
+        raise
+    except _INPUT_ERRORS as exc:
+        raise _explain_failure(op, arrays, params, exc) from exc
+    except RuntimeWarning as warning:
+        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    duration = perf_counter() - started if started else 0.0
+    node = deferred_node(op, args, ans, params, state, source,
+                         _getframe(3) if source is None else None)
+    known = state.source
+    if known is not None:   # a listener's own ops (a condition's) walk
+        state.source = None
+    held = _getrefcount(node)
+    try:
+        for heard_node in route.on_node:
+            heard_node(node, False, duration)
+    finally:   # kept by a listener (or by a hit that raised): its fields found now, the op's
+        if _getrefcount(node) > held:
+            node.settle()
+    if known is not None:
+        state.source = known
+    return ans
+
+
 # the frames numpy's warnings come from: fpwarnings finds the op and its inputs there
-TRACED_CODES = (dispatch.__code__, _dispatch_traced.__code__, _dispatch_sunk.__code__)
+TRACED_CODES = (dispatch.__code__, _dispatch_traced.__code__, _dispatch_sunk.__code__,
+                _dispatch_deferred.__code__)
 fpwarnings.install()
 
 
