@@ -190,15 +190,22 @@ class Backward:
         found = self._sources
         return self._nodes, self._targets, [s for s in self._given if id(s) in found]
 
-    def run_unheard(self, source) -> None:
+    def run_unheard(self, source, through: int | None = None, before_step=None) -> None:
         """Run every step telling no one (no step announced), every op at `source`, the
-        line that ran the pass: how a Recorder makes the ops of a pass it kept again."""
+        line that ran the pass: how a Recorder makes the ops of a pass it kept again.
+        `through`: stop after the step of the tape's node at that index (a pass looked at
+        in flight), calling `before_step()` before each step."""
         saved = self._enter_backward_phase()
         origin = self._state.origin
         origin.source, origin.found = source, True
         try:
-            while self._advance(False) is not None:
-                pass
+            if through is None:
+                while self._advance(False) is not None:
+                    pass
+            else:
+                before_step()
+                while self._advance(True) is not None and self._position > through:
+                    before_step()
         finally:
             self._leave_backward_phase(saved)
 
@@ -250,8 +257,6 @@ class Backward:
         frees = None if self._keep else self._sources  # outputs whose gradient is dropped once used
         state = self._state
         origin = state.origin
-        sink = state.sink
-        upstream = None if sink is None else sink.upstream
         position = self._position
         while position:
             position -= 1
@@ -268,8 +273,9 @@ class Backward:
                 g = grads.get(output_id)
             if g is None:
                 continue
-            if upstream is not None:
-                upstream[output_id] = g
+            sink = state.sink   # (read each step: a look at a kept pass in flight sets it)
+            if sink is not None:
+                sink.upstream[output_id] = g
             self._position, self._upstream = position, g
             keys, inputs = node.input_ids, node.inputs
             # None: every input needs its gradient (the common case); else one flag each

@@ -71,3 +71,19 @@ def test_updates_after_a_gradient_call_stay_in_its_step():
     assert [rop.op for rop in steps[0].ops if rop.phase == "forward"] == \
         ["multiply", "multiply", "assign_sub"]
     assert steps[1].ops[0].op == "multiply" and not steps[1].ops[0].taped
+
+
+def test_weight_decay_written_by_hand_in_a_scope_is_the_steps_update_not_an_evaluation():
+    w = tf.Variable([1.0, 2.0])
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * w)
+            grad = tape.gradient(loss, w)
+            with tf.name_scope("weight_decay"):   # reads w, updates nothing, then the update
+                w.assign_sub(0.1 * (grad + 0.01 * w))
+    steps = rec.steps
+    assert [step.label for step in steps] == [None, None, None]
+    assert [rop.op for rop in steps[0].ops if rop.phase == "forward"] == \
+        ["multiply", "reduce_sum", "multiply", "add", "multiply", "assign_sub"]
+    assert steps[1].ops[0].taped and steps[1].loss is not None   # begins with its forward

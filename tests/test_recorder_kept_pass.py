@@ -4,7 +4,7 @@ import numpy as np
 
 import tapeviz as tf
 from tapeviz import events
-from tapeviz.debugger import Recorder
+from tapeviz.debugger import Recorder, break_on, clear_breakpoints
 
 
 def _train(w, x, steps):
@@ -85,3 +85,54 @@ def test_a_second_pass_over_a_persistent_tape_is_recorded_op_by_op():
     for early, late in zip(backward[:half], backward[half:]):
         np.testing.assert_array_equal(early.output, late.output)
     assert float(first) == float(second) == 27.0
+
+
+def test_a_look_inside_a_kept_pass_shows_the_ops_that_ran_so_far_and_then_the_whole_pass():
+    w = tf.Variable(np.array([[0.5, -1.0], [2.0, 0.25]], np.float32))
+    x = tf.constant(np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32))
+    heard, looked = [], []
+
+    def hear(event):   # a breakpoint's look at the ReLU's VJP, before the matmul's runs
+        heard.append(event.node)
+        if event.node.op.name == "relu_grad" and not looked:
+            looked.append(_described(node for node in rec.current_step.nodes
+                                     if node.phase == "backward"))
+
+    with Recorder() as rec:
+        events.subscribe(hear, kinds=(events.OpExecuted,))
+        try:
+            _train(w, x, 2)
+        finally:
+            events.unsubscribe(hear)
+    ran = [node for node in heard if node.phase == "backward"]
+    first_step = [node for node in rec.steps[0].nodes if node.phase == "backward"]
+    so_far = len(looked[0])
+    assert 0 < so_far < len(first_step)   # what had run then: not the VJPs still to come
+    _same(looked[0], _described(ran[:so_far]))
+    assert looked[0][-1][0] == "relu_grad"
+    # the pass went on after the look: the step holds every op it ran, each once, in order
+    _same(_described(first_step), _described(ran[:len(first_step)]))
+    _same(_described(rop.node for step in rec.steps for rop in step.ops),
+          _described(heard))
+    gradients = [rop.grad for rop in rec.steps[0].ops if rop.phase == "forward" and rop.taped]
+    assert all(grad is not None for grad in gradients)
+
+
+def test_a_breakpoint_condition_inside_a_vjp_sees_the_step_so_far():
+    w = tf.Variable(np.array([[0.5, -1.0], [2.0, 0.25]], np.float32))
+    x = tf.constant(np.array([[1.0, 2.0], [-3.0, 0.5]], np.float32))
+    looked = []
+
+    def condition(node):   # looks at the step, never stops
+        looked.append([rop.op for rop in rec.current_step.ops if rop.phase == "backward"])
+        return False
+
+    with Recorder() as rec:
+        break_on(op="relu_grad", condition=condition)
+        try:
+            _train(w, x, 1)
+        finally:
+            clear_breakpoints()
+    assert looked == [["reshape", "broadcast_to", "square_grad", "relu_grad"]]
+    assert [rop.op for rop in rec.steps[0].ops if rop.phase == "backward"] == \
+        ["reshape", "broadcast_to", "square_grad", "relu_grad", "matmul"]

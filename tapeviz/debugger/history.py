@@ -516,16 +516,18 @@ class RecordedStep:
         flat = self._flat
         return len(self._packed.ops) if flat is None else len(flat) // RECORD_WIDTH
 
-    def _run_kept_passes(self) -> None:
+    def _run_kept_passes(self, in_flight=None) -> None:
         """Put in place of each backward pass kept as one record (kept_pass.py) its ops,
-        made again, and keep the upstream gradients it wrote (under `_looking`)."""
+        made again, and keep the upstream gradients it wrote (under `_looking`);
+        `in_flight`: the last one is still running (see `kept_pass.ops_again`)."""
         flat = self._flat
         ops = flat[OP::RECORD_WIDTH]
         if KEPT_PASS not in ops:
             return
         at = ops.index(KEPT_PASS)
+        last = len(ops) - 1 - ops[::-1].index(KEPT_PASS)
         while True:
-            records, upstream = ops_again(flat, at)
+            records, upstream = ops_again(flat, at, in_flight if at == last else None)
             flat[at * RECORD_WIDTH:(at + 1) * RECORD_WIDTH] = records
             moved = len(records) // RECORD_WIDTH - 1
             if self._grads:

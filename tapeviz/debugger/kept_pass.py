@@ -8,11 +8,18 @@ says which passes qualify: whole, unseeded, under no other tape, registry VJPs a
 the Recorder keeps such a pass as one record in its place among the step's records (its op
 `KEPT_PASS`, its inputs the targets then the sources), and `ops_again` makes its ops and
 upstream gradients when the step is first looked at: the same ops, values, phases, scopes
-and line; only their durations are those of the look.
+and line; only their durations are those of the look. A look while the pass still runs (a
+breakpoint inside a VJP) makes its ops up to the one heard then, and the Recorder records
+the rest as they run.
 """
 from __future__ import annotations
 
+import sys
+
+import numpy as np
+
 from ..backward import Backward
+from ..dispatch import _dispatch_traced
 from ..node import INPUTS, OP, PARAMS, PHASE, RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE, node_of
 from ..tape import GradientTape
 from ..tensor import Tensor
@@ -30,6 +37,7 @@ class KeptPass:
 
 
 KEPT_PASS = KeptPass()
+_HEARING = _dispatch_traced.__code__   # dispatch's frame that calls an op's listeners
 _FAILED = "failed"   # in a kept pass's params: it raised, so its ops are those up to the error
 
 
@@ -64,10 +72,12 @@ class _Capture(list):
         self.every_op = True
 
 
-def ops_again(flat: list, at: int) -> tuple:
+def ops_again(flat: list, at: int, in_flight=None) -> tuple:
     """(the records of the ops of the pass kept at op `at` of a step's records `flat`, the
     upstream gradients it wrote by output id): the pass run again over the step's taped
-    forward ops before it, silently (no listener hears it, no tape records it)."""
+    forward ops before it, silently (no listener hears it, no tape records it).
+    `in_flight`: (the pass's Backward, still running, and the node of its being heard now
+    or None): its ops up to that node alone (what had run when someone looked)."""
     start = at * RECORD_WIDTH
     fields = flat[start:start + RECORD_WIDTH]
     count, inputs = fields[VALUE], fields[INPUTS]
@@ -81,12 +91,47 @@ def ops_again(flat: list, at: int) -> tuple:
     # an idle tape (it tracks nothing) keeps every op off dispatch's fast path, into `capture`
     state.sink, state.tapes, state.layer_listeners = capture, [GradientTape()], ()
     state.scope = fields[SCOPE]
+    starts = []   # where each step's ops begin in `capture`
     try:
-        Backward(tape, list(inputs[:count]), None, sources,
-                 keep_intermediate=False).run_unheard(fields[SOURCE])
+        replay = Backward(tape, list(inputs[:count]), None, sources, keep_intermediate=False)
+        if in_flight is None:
+            replay.run_unheard(fields[SOURCE])
+        else:
+            replay.run_unheard(fields[SOURCE], in_flight[0].position,
+                               lambda: starts.append(len(capture)))
     except Exception:
         if not fields[PARAMS].get(_FAILED):
             raise
     finally:
         state.sink, state.tapes, state.layer_listeners, state.scope = saved
+    if in_flight is not None and in_flight[1] is not None:
+        del capture[_through(capture, starts[-1], in_flight[1]):]
     return list(capture), capture.upstream
+
+
+def _through(records: list, start: int, heard) -> int:
+    """The end of the record of `heard` (a node of the VJP in flight) among `records` from
+    `start` on: the first of its op with its very output value (a VJP runs the same ops on
+    the same values again); all of them if none is."""
+    value = heard.output._value
+    for at in range(start, len(records), RECORD_WIDTH):
+        if records[at + OP] is heard.op and _identical(records[at + VALUE], value):
+            return at + RECORD_WIDTH
+    return len(records)
+
+
+def _identical(one, other) -> bool:
+    one, other = np.asarray(one), np.asarray(other)
+    return one.dtype == other.dtype and one.shape == other.shape and \
+        one.tobytes() == other.tobytes()
+
+
+def node_heard_now(thread: int):
+    """The node tapeviz's dispatch is telling its listeners of on thread `thread` (the
+    innermost such call on its stack), or None: where a pass in flight was looked at."""
+    frame = sys._current_frames().get(thread)
+    while frame is not None:
+        if frame.f_code is _HEARING:
+            return frame.f_locals.get("node")
+        frame = frame.f_back
+    return None

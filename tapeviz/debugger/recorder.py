@@ -33,8 +33,8 @@ from ..threadstate import thread_state
 from ..tensor import Variable, VariableRead
 from .footprint import UNPACKED_EXTRA
 from .given import check_byte_budget, entered_twice, missing_step
-from .history import KeptBytes, RecordedOp, RecordedStep
-from .kept_pass import mark_failed, pass_record
+from .history import KeptBytes, RecordedOp, RecordedStep, _looking
+from .kept_pass import KEPT_PASS, mark_failed, node_heard_now, pass_record
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
 _HEARD = (events.OpExecuted, events.VJPApplied, events.GradientComputed)
@@ -67,17 +67,33 @@ _kind = attrgetter("kind")
 
 def _evaluation_start(records: list) -> int:
     """The index of the first op of `records` (`node.RECORD_FIELDS`, one after another) run
-    in a layer's scope that reads a model's variable and updates none (the model run after
-    the step's updates: an evaluation), else their count."""
+    in a layer's scope that reads a model's variable and updates none, after the last
+    update of a trainable variable (the model run after the step's updates: an evaluation;
+    such a read before an update feeds it, as weight decay written by hand does), else
+    their count."""
     width = RECORD_WIDTH
     updating = map(eq, map(_kind, records[OP::width]), repeat("update"))
     reads = map(type, chain.from_iterable(compress(records[INPUTS::width],
                                                    map(not_, updating))))
     if VariableRead in reads:   # (C loops: an optimizer's ops mostly read no variable)
-        for index, at in enumerate(range(0, len(records), width)):
+        after = _after_last_trainable_update(records)
+        for index, at in enumerate(range(after * width, len(records), width), after):
             if records[at + SCOPE] and _reads_a_model_variable(records[at:at + width]):
                 return index
     return len(records) // width
+
+
+def _after_last_trainable_update(records: list) -> int:
+    """The index after the last op of `records` that updates a trainable variable (its
+    first input: the variable's read), else 0."""
+    width = RECORD_WIDTH
+    for index in range(len(records) // width - 1, -1, -1):
+        at = index * width
+        inputs = records[at + INPUTS]
+        if records[at + OP].kind == "update" and inputs and \
+                type(inputs[0]) is VariableRead and inputs[0].variable.trainable:
+            return index + 1
+    return 0
 
 
 def _reads_a_model_variable(records: list) -> bool:
@@ -174,6 +190,8 @@ class Recorder:
         self._lock = threading.RLock()
         self._kept = KeptBytes(self._lock)   # bytes of the finished steps, but the closing one
         self._recording = False
+        self._running_pass = None   # the Backward of a kept pass, until a look or its end
+        self._looked_in_flight = None   # a kept pass looked at while it ran
 
     # ---- the switch ------------------------------------------------------------------------
     @property
@@ -364,6 +382,22 @@ class Recorder:
                 self._commit_update()
             self._current._extend(taken)
         self._attach_upstream()
+        if self._running_pass is not None:
+            self._look_in_flight()
+
+    def _look_in_flight(self) -> None:
+        """Someone looks while a kept pass may be running: if it is, its ops up to the one
+        heard now are made again in its place, and the rest are recorded as they run (the
+        sink back on the thread), so the step shows what ran, then the whole pass."""
+        running, self._running_pass = self._running_pass, None
+        with _looking:
+            flat = self._current._flat
+            if running.done or flat is None or KEPT_PASS not in flat[OP::RECORD_WIDTH] \
+                    or self._sink_state is None:
+                return
+            self._current._run_kept_passes((running, node_heard_now(self._thread)))
+        self._looked_in_flight = running
+        self._sink_state.sink = self._records
 
     def _attach_upstream(self) -> None:
         """Attach the upstream gradients the backward pass wrote since last time."""
@@ -446,6 +480,7 @@ class Recorder:
             return
         with self._lock:
             self._settle()
+            self._looked_in_flight = None   # (its pass is over)
             step = self._current
             if len(event.targets) == 1:
                 step._hold_loss(event.targets[0]._value)
@@ -472,11 +507,15 @@ class Recorder:
             return False
         records += pass_record(targets, sources, source_from(frame),
                                thread_state().scope)
+        self._running_pass, self._looked_in_flight = backward, None
         return True
 
     def _pass_failed(self, backward) -> None:
-        """A kept pass raised: its ops are made again up to the error when someone looks."""
-        mark_failed(self._records)
+        """A kept pass raised: its ops are made again up to the error when someone looks
+        (those of one looked at in flight were recorded as they ran)."""
+        self._running_pass = None
+        if self._looked_in_flight is not backward:
+            mark_failed(self._records)
 
     @staticmethod
     def _outer_tape_recording(tape) -> bool:
