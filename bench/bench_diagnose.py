@@ -41,8 +41,49 @@ end, dropout by one scan of the op names: +1.6% / +0.8%, at the edge of the runs
 first of the NaN it explains, log_of_probability, scaled_twice, gradients_not_applied,
 inference_mode_in_training, divergence naming the learning rate's jump).
 
+A third round (frozen layers, gradients summed and never reset, an evaluation on data
+centred by its own statistics, an optimizer made in the loop, a batch norm trained in
+inference mode, the Dashboard's short runs, variables named as the code names them), one
+diagnose call, "before" the tree at f95839c, each tree alone on PYTHONPATH:
+
+                                              guide CNN          Huber regression
+  before                                      10.06M             10.18M
+  first version                               11.20M (+11.3%)    10.95M (+7.6%)
+  early exits, but len() of every step        10.39M (+3.3%)     10.67M (+4.8%)
+  as kept                                     10.24M (+1.8%)     10.30M (+1.2%)
+
+Predicted: +3-5% on the CNN, under 1% on the regression, three new checks each scanning the
+last 2-3 trained steps' ops in Python. The first version cost far more: the summed-gradients
+check listed every op of three steps (`step.ops`, each a RecordedOp made on the look) before
+asking whether any add read a gradient; then the optimizer-in-loop and frozen checks asked
+every kept step its len(), which runs an old step's kept backward pass again (cProfile:
+__len__ 1 -> 12 calls, _run_kept_passes 4 -> 7). As kept, each check reads the last trained
+step first (a C scan of its op names for an add, of its scopes for a batch norm; the step
+count from the step's end, where apply_gradients advances it) and the last-trained steps
+come from the one look back the never-applied check already makes: +1.8% / +1.2%, about
+the spread of runs of one tree seen before (9.83M / 10.10M), above the prediction for the
+regression. `--found` on this round: all nine of GUIDE_ROUND found.
+
+This round's planted bugs, in the guide's MNIST CNN (tests/test_bugs_guide_cnn.py, G1-G10),
+and how each is said (op and line in every case):
+
+  G1  one-hot labels with the sparse loss        error at the loss: "use categorical_..."
+  G2  pixels 0-255                               unscaled_input (found before)
+  G3  from_logits=False on logits                warning at the loss line (not in diagnose)
+  G4  softmax head, from_logits=True             double_softmax (found before)
+  G5  tf.nn.softmax before the loss              double_softmax (found before)
+  G6  no reduce_mean (a loss per example)        non_scalar_loss (found before)
+  G7  batch norm model trained with model(x)     MISSED -> inference_mode_in_training
+  G8  Adam made inside the loop                  MISSED -> optimizer_in_loop
+  G9  the head's gradients, the model's list     error at apply_gradients, the variable named
+  G10 valid convs collapsing the 8x8 map         error at the model call, "padding='SAME'"
+  --  images shuffled apart from their labels    MISSED, left: no op shows data mis-paired
+  and on the same CNN: a layer frozen after the variable list was read (frozen_layer_trained),
+  `accum = [a + g ...]` applied and never reset (accumulated_gradients), held-out images
+  centred by their own mean (own_statistics): all three silent before.
+
 Run: python bench/bench_diagnose.py (needs valgrind); --found: what diagnose says of each bug
-planted this round (no valgrind)
+planted in the last two rounds (no valgrind)
 """
 from __future__ import annotations
 
@@ -122,6 +163,46 @@ def _guide(dataset, dropout=False, apply=True, training=True, hand_written=False
     return rec
 
 
+def _guide_bug(bug: str) -> Recorder:
+    """The guide's train_step over 6 batches with this round's `bug` planted (one at a time)."""
+    tf.random.set_seed(0)
+    layers = [tf.keras.layers.Conv2D(16, [3, 3], activation="relu",
+                                     input_shape=(None, None, 1)),
+              tf.keras.layers.Conv2D(16, [3, 3], activation="relu"),
+              tf.keras.layers.GlobalAveragePooling2D(), tf.keras.layers.Dense(10)]
+    if bug == "batch norm":
+        layers.insert(2, tf.keras.layers.BatchNormalization())
+    if bug == "softmax head":
+        layers[-1] = tf.keras.layers.Dense(10, activation="softmax")
+    model = tf.keras.Sequential(layers)
+    model(tf.zeros([1, 8, 8, 1]))
+    variables = model.trainable_variables
+    if bug == "frozen":
+        model.layers[0].trainable = False   # after the list was read
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    accum = [tf.zeros_like(v) for v in variables]
+    with Recorder() as rec:
+        for x, y in _digits(1.0 if bug == "unscaled" else 255.0).batch(32).take(6):
+            if bug == "optimizer in loop":
+                optimizer = tf.keras.optimizers.Adam()
+            with tf.GradientTape() as tape:
+                logits = model(x, training=bug != "batch norm")
+                if bug == "softmax before the loss":
+                    logits = tf.nn.softmax(logits)
+                loss = (tf.nn.sparse_softmax_cross_entropy_with_logits(y, logits)
+                        if bug == "no reduce_mean" else loss_object(y, logits))
+            grads = tape.gradient(loss, variables)
+            if bug == "sum never reset":
+                grads = accum = [a + g for a, g in zip(accum, grads)]
+            optimizer.apply_gradients(zip(grads, variables))
+        if bug == "test set by its own statistics":
+            (images, _), _ = load_digits()
+            held_out = tf.constant(images[192:256, ..., None] / 255, tf.float32)
+            model(held_out - tf.reduce_mean(held_out, axis=0))
+    return rec
+
+
 def _regression(steps: int, learning_rate, axis=None) -> Recorder:
     data, _ = synthetic_birth_life()
     x, y = tf.constant(data[:, :1]), tf.constant(data[:, 1:])
@@ -154,11 +235,26 @@ PLANTED = {   # bug: (the program that has it, the finding that names it)
 }
 
 
+GUIDE_ROUND = {   # this round's, in the guide's CNN, that diagnose says: bug -> its finding
+    "pixels 0-255 (G2)": "unscaled_input",
+    "softmax head (G4)": "double_softmax",
+    "softmax before the loss (G5)": "double_softmax",
+    "no reduce_mean (G6)": "non_scalar_loss",
+    "batch norm (G7, trained with model(x))": "inference_mode_in_training",
+    "optimizer in loop (G8)": "optimizer_in_loop",
+    "frozen (after the variable list was read)": "frozen_layer_trained",
+    "sum never reset (accum = [a + g ...])": "accumulated_gradients",
+    "test set by its own statistics": "own_statistics",
+}
+
+
 def found() -> None:
     """Each planted bug's program recorded, and the kinds diagnose gives (the one that names
     the bug first)."""
     warnings.simplefilter("ignore")
-    for bug, (program, kind) in PLANTED.items():
+    planted = {**PLANTED, **{bug: (lambda bug=bug: _guide_bug(bug.split(" (")[0].replace(
+        "pixels 0-255", "unscaled")), kind) for bug, kind in GUIDE_ROUND.items()}}
+    for bug, (program, kind) in planted.items():
         kinds = [f.kind for f in diagnose(program())]
         print(f"  {'found' if kind in kinds else 'MISSED':6} {bug}: {', '.join(kinds)}")
 
