@@ -40,7 +40,8 @@ def test_every_front_file_is_a_small_module():
 
 def test_the_export_keeps_the_names_its_page_imports():
     joined = front.module("tape.js")
-    for name in ("h", "panZoom", "section", "alertItem", "inspectorContent", "sidePanel"):
+    for name in ("h", "panZoom", "section", "alertItem", "alertList", "inspectorContent",
+                 "sidePanel"):
         assert re.search(rf"^export function {name}\(", joined, re.MULTILINE), name
 
 

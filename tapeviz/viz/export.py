@@ -3,7 +3,7 @@ that tapes, recordings and widgets show where no kernel runs the widget.
 
 The HTML file inlines the SVG, the inspector payload of each drawn node and the widget's
 own ES module (`static/tape.js` joined with its parts by `front.module`) as a `data:` URL; a
-small inline module imports the functions it needs from it (`h`, `panZoom`, `alertItem`,
+small inline module imports the functions it needs from it (`h`, `panZoom`, `alertList`,
 `inspectorContent`, `sidePanel`), so the page pans, zooms, fits, jumps from an alert to its
 node and inspects as the widget does (the inspector widened, narrowed or hidden alike), opens
 offline from disk, with no kernel and nothing fetched.
@@ -77,10 +77,10 @@ body {{ margin: 16px; }} .tv-graph {{ height: 80vh; }}</style>
 <button class="tv-fit" title="Fit the graph">Fit</button></div><div class="tv-alerts"></div>
 <div class="tv-main"><div class="tv-graph">{svg}</div>
 <div class="tv-side"><div class="tv-inspector">
-<div class="tv-hint">Click a node to inspect it.</div></div></div></div></div>
+<div class="tv-hint">Click a node to see its value, gradient and line.</div></div></div></div></div>
 <script type="application/json" id="tapeviz-data">{data}</script>
 <script type="module">
-import {{ h, panZoom, alertItem, inspectorContent, sidePanel }} from "{module}";
+import {{ h, panZoom, alertList, inspectorContent, sidePanel }} from "{module}";
 {viewer}
 </script>
 </body></html>
@@ -105,7 +105,7 @@ function show(id) {
   inspectorBox.parentElement.scrollTop = 0;
 }
 const jump = (id) => { show(id); zoomer.show(id); };
-document.querySelector(".tv-alerts").replaceChildren(...data.alerts.map((a) => alertItem(a, jump)));
+document.querySelector(".tv-alerts").replaceChildren(...alertList(data.alerts, jump));
 if (data.empty) {
   graphBox.replaceChildren(h("div", { class: "tv-empty" }, data.empty));
   inspectorBox.replaceChildren(h("div", { class: "tv-hint" }, "Nothing recorded to inspect."));

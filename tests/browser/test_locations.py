@@ -22,7 +22,8 @@ _DRAW = """async ([url, css]) => {
   root.append(
     section({ title: "Source", type: "code",
               content: "Cell In[12], line 14 in loss_fn\\n    y = tf.exp(h)" }),
-    alertItem({ kind: "nan", message: "log produced nan at examples/mnist.py:88: z" }, () => {}));
+    alertItem({ kind: "nan", label: "NaN", message: "log produced nan at examples/mnist.py:88: z" },
+              () => {}));
   document.body.append(root);
   return [...root.querySelectorAll(".tv-loc")].map((span) => ({
     text: span.textContent, lines: new Set([...span.getClientRects()].map((r) => r.top)).size,

@@ -5,7 +5,7 @@
 // and alerts (inspector.js), the side panel and status row (layout.js), the stepping strip
 // (stepper.js); viz/front.py joins them into the one module anywidget loads as text.
 // The joined module's default export is anywidget's { render }; its named exports (h,
-// panZoom, section, alertItem, inspectorContent, sidePanel) are what the self-contained HTML
+// panZoom, section, alertList, inspectorContent, sidePanel) are what the self-contained HTML
 // export (viz/export.py) imports to draw the same graph, alerts and inspector offline.
 import { h } from "./dom.js";
 import { panZoom } from "./panzoom.js";
