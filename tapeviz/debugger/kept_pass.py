@@ -19,7 +19,7 @@ import sys
 import numpy as np
 
 from ..backward import Backward
-from ..dispatch import _dispatch_traced
+from ..dispatch import _dispatch_deferred, _dispatch_traced
 from ..node import INPUTS, OP, PARAMS, PHASE, RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE, node_of
 from ..tape import GradientTape
 from ..tensor import Tensor
@@ -37,7 +37,8 @@ class KeptPass:
 
 
 KEPT_PASS = KeptPass()
-_HEARING = _dispatch_traced.__code__   # dispatch's frame that calls an op's listeners
+# dispatch's frames that call an op's listeners, its node a local there
+_HEARING = (_dispatch_traced.__code__, _dispatch_deferred.__code__)
 _FAILED = "failed"   # in a kept pass's params: it raised, so its ops are those up to the error
 
 
@@ -131,7 +132,7 @@ def node_heard_now(thread: int):
     innermost such call on its stack), or None: where a pass in flight was looked at."""
     frame = sys._current_frames().get(thread)
     while frame is not None:
-        if frame.f_code is _HEARING:
+        if frame.f_code in _HEARING:
             return frame.f_locals.get("node")
         frame = frame.f_back
     return None
