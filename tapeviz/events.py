@@ -200,10 +200,11 @@ class Routing:
         self.lines = LineRoute(sited) if sited else None
         self.layered = tuple((s.layers, s.callback) for s in subscriptions
                              if s.layers is not None)
-        # someone hears ops it does not name (every op, by line, by layer): a line that many
-        # ops share (an optimizer's update) is worth finding once for them
-        self.unnamed = any(s.ops is None and (s.kinds is None or OpExecuted in s.kinds)
-                           for s in subscriptions)
+        # someone hears ops it does not name (every op, by line): a line that many ops share
+        # (an optimizer's update) is worth finding once for them (one by layer hears an
+        # update's ops only inside its layers: they walk, if ever, rather than every apply)
+        self.unnamed = any(s.ops is None and s.layers is None
+                           and (s.kinds is None or OpExecuted in s.kinds) for s in subscriptions)
         self._kinds: dict = {}
         self._layers: dict = {}
         self._routes: dict = {}  # (ops, steps) -> its Route: ops heard alike share one
@@ -397,8 +398,9 @@ def subscribers() -> tuple:
 
 
 def hears_unnamed_ops() -> bool:
-    """Whether a subscriber hears ops it does not name: every op, the ops at some lines or
-    inside some layers (one that names its ops hears only those, wherever they run)."""
+    """Whether a subscriber hears ops it does not name, wherever they run: every op, or the
+    ops at some lines (one that names its ops hears only those; one by layer, only the ops
+    inside its layers)."""
     return _routing.unnamed
 
 

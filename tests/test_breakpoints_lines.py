@@ -78,6 +78,23 @@ def test_an_update_op_named_by_a_breakpoint_is_said_from_the_apply_line():
         events.unsubscribe(print)
 
 
+def test_a_layer_breakpoint_does_not_find_the_apply_line_but_stops_there_in_the_updates():
+    """A breakpoint by layer hears an update's ops only inside its layer, so the optimizer
+    does not find its line for every apply; one whose layer is the optimizer's scope still
+    stops at each update op with the line that called apply_gradients."""
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    elsewhere = break_on(layer="no_such_layer", action="continue")
+    assert not events.hears_unnamed_ops()
+    elsewhere.clear()
+    bp = break_on(layer=optimizer.name, action="continue")
+    assert not events.hears_unnamed_ops()
+    _step(tf.Variable([1.0, 2.0]), optimizer)
+    assert bp.hits and {h.node.phase for h in bp.hits} == {"forward"}
+    assert {h.node.source.lineno for h in bp.hits} == {line_of(__file__, "# line: apply of "
+                                                                         "the step")}
+    assert "assign_sub" in {h.node.op.name for h in bp.hits}
+
+
 @pytest.mark.parametrize("folder, name", [("tapeviz-notes", "tapeviz_homework.py"),
                                           ("ipykernel_4242", "1234.py")])
 def test_user_code_whose_path_says_tapeviz_or_a_kernel_cell_is_the_users_line(
