@@ -390,10 +390,11 @@ class Recorder:
         heard now are made again in its place, and the rest are recorded as they run (the
         sink back on the thread), so the step shows what ran, then the whole pass."""
         running, self._running_pass = self._running_pass, None
+        if running.done or self._sink_state is None:
+            return
         with _looking:
             flat = self._current._flat
-            if running.done or flat is None or KEPT_PASS not in flat[OP::RECORD_WIDTH] \
-                    or self._sink_state is None:
+            if flat is None or KEPT_PASS not in flat[OP::RECORD_WIDTH]:
                 return
             self._current._run_kept_passes((running, node_heard_now(self._thread)))
         self._looked_in_flight = running
@@ -479,8 +480,8 @@ class Recorder:
         if self._thread is not None and get_ident() != self._thread:
             return
         with self._lock:
+            self._running_pass = self._looked_in_flight = None   # (its pass is over)
             self._settle()
-            self._looked_in_flight = None   # (its pass is over)
             step = self._current
             if len(event.targets) == 1:
                 step._hold_loss(event.targets[0]._value)
