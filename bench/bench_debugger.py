@@ -73,6 +73,37 @@ An apply_gradients cut short by a listener puts its variables and slots back: th
 held on every apply cost Adam over a small CNN's 6 variables 1,171.0k -> 1,221.3k
 instructions an apply (+4.3%: the old values can no longer be recycled; predicted +4k); held
 only while someone subscribes, 1,171.0k-1,171.4k both (valgrind, 100 applies, 2 runs each).
+
+Breakpoints that look at every op (issue 14: file:line <= 1.1x, nan and a bare condition
+<= 1.3x; op, kind, layer and vjp ones <= 1.05x), this round. Instructions a step (valgrind,
+one epoch; 0daf680's tree alone, then with the change), and CPU (best of 3 interleaved
+rounds, base and new processes alternated, load ~20 on 2 cores: read to +-0.05x):
+                      regression                      lecture's
+  plain               631.9k -> 631.7k                446.4k -> 446.6k
+  every op heard      792.8k (1.255x) -> 758.2k (1.200x)   593.8k (1.330x) -> (not counted)
+    CPU               1.24-1.29x -> 1.16-1.24x        1.30-1.33x -> 1.22-1.27x
+  condition, bare     818.5k (1.295x) -> 782.1k (1.238x)   604.7k (1.355x) -> 561.8k (1.258x)
+    CPU               1.31-1.34x -> 1.19-1.29x        1.38-1.40x -> 1.28-1.30x
+- A bare condition (any node form, with no tape, Recorder or event on the thread: VJP ops,
+  updates, untaped user ops) gets a node.DeferredNode (dispatch's `_dispatch_deferred`):
+  no input_tensors and no walk for the user's line unless the condition reads them; a node
+  a listener keeps is settled before dispatch returns. Predicted ~-40k a step on both loops
+  (~10 untaped ops a step); measured -36k and -43k. Its rest: dispatch's traced path, the
+  node's stores (node.deferred_node, 37 bytecodes an op), the condition's call, and ~600
+  instructions an op to read the breakpoints' thread-local state (measured alone).
+  The selective and file:line rows' CPU moved 1.05-1.16x in both trees at this load.
+- op, kind, layer and vjp ones, regression 674.2k (1.067x): its layer criteria cost ~20k
+  over the op one: an optimizer found its apply line on every apply for a listener by
+  layer (hears_unnamed_ops), though an update is heard only inside the layer; fixed in
+  events.py: 665.6k (1.054x, predicted -9k, measured -8.6k). The other ~9k is set_scope's
+  lock, taken 6 times a step (the optimizer's name scopes) while any listener by layer is
+  armed: without it 653.6k (1.035x; worktree, not kept: a lock-free write races a change of
+  subscriptions on another thread, and the fix, a generation count, is events' to make).
+  The lecture's loop (no scopes, no optimizer) runs the same bytecodes with or without it.
+- file:line, 670.4k (1.061x; lecture's 1.088x at f95839c), unchanged: dispatch's traced path,
+  the walk for the 4 untaped user ops a step of the lecture's loop (`0.001 * dw`, assign_sub)
+  and the backward engine's early origin; the walk's key (`id(code)`, f_lasti, a tuple:
+  ~840 instructions) is ~4k of it a step. nan 712.3k (1.127x): met, unchanged.
 """
 from __future__ import annotations
 
@@ -280,7 +311,7 @@ def measure(loops: dict, modes: dict, repeats: int) -> dict:
 COUNTED_MODES = ("plain", "recorder on", "program checked, inputs kept",
                  "every op heard, nothing kept",
                  "file:line (finds each op's line)", "condition on every op",
-                 "nan in every op's output", "op breakpoint")
+                 "nan in every op's output", "op breakpoint", "op, kind, layer and vjp ones")
 
 
 def counted_run(loop_key: str, mode_name: str) -> None:
