@@ -80,7 +80,7 @@ one epoch; 0daf680's tree alone, then with the change), and CPU (best of 3 inter
 rounds, base and new processes alternated, load ~20 on 2 cores: read to +-0.05x):
                       regression                      lecture's
   plain               631.9k -> 631.7k                446.4k -> 446.6k
-  every op heard      792.8k (1.255x) -> 758.2k (1.200x)   593.8k (1.330x) -> (not counted)
+  every op heard      792.8k (1.255x) -> 758.2k (1.200x)   593.8k (1.330x) -> 549.6k (1.231x)
     CPU               1.24-1.29x -> 1.16-1.24x        1.30-1.33x -> 1.22-1.27x
   condition, bare     818.5k (1.295x) -> 782.1k (1.238x)   604.7k (1.355x) -> 561.8k (1.258x)
     CPU               1.31-1.34x -> 1.19-1.29x        1.38-1.40x -> 1.28-1.30x
@@ -99,7 +99,7 @@ rounds, base and new processes alternated, load ~20 on 2 cores: read to +-0.05x)
   lock, taken 6 times a step (the optimizer's name scopes) while any listener by layer is
   armed: without it 653.6k (1.035x; worktree, not kept: a lock-free write races a change of
   subscriptions on another thread, and the fix, a generation count, is events' to make).
-  The lecture's loop (no scopes, no optimizer) runs the same bytecodes with or without it.
+  The lecture's loop (no scopes, no optimizer): 446.5k, 1.000x.
 - file:line, 670.4k (1.061x; lecture's 1.088x at f95839c), unchanged: dispatch's traced path,
   the walk for the 4 untaped user ops a step of the lecture's loop (`0.001 * dw`, assign_sub)
   and the backward engine's early origin; the walk's key (`id(code)`, f_lasti, a tuple:
