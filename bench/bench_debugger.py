@@ -59,6 +59,12 @@ a step must also keep for the live consumers (gradient norms and non-finite flag
 the kept pass's targets and sources, the split into steps around updates and evaluations):
 the replaying design, built whole, is priced at ~1.35x / ~1.5x CPU; it would meet the
 regression row and sit at the lecture's line. Not built in this round (see the report).
+The kept pass's two faults fixed in the same round (a look in flight shows the ops run so
+far; weight decay written by hand is the step's update, not an evaluation), predicted ~0 a
+step: first +5k (regression 1,045.4k -> 1,050.6k, lecture's 824.0k -> 829.1k: every step's
+sort asked, under the look lock, whether a kept pass was in flight), then with the pass
+forgotten at its GradientComputed 1,046.4k -> 1,046.1k (regression, d7b450a alone vs with
+the fixes; valgrind, one epoch).
 The Runner's gate, never paused (bench_vs_torch's row read 1.06x on the CNN, best of 5):
 over 15 interleaved rounds (load 8-10) the CNN loop under a Runner is 0.987x plain at best,
 0.998x by median (a bare thread 0.979x, a GradientComputed listener alone 1.013x), and the
