@@ -98,6 +98,15 @@ def nonfinite_counts(x) -> tuple[int, int]:
     return nans, int(x.size - nans - np.isfinite(x).sum())
 
 
+def nonfinite_kinds(x, nan: str = "nan") -> list[str]:
+    """What a float array holds of NaN, inf and -inf, as numpy prints them (`nan` spelt as
+    asked): ['-inf'] for log(0)'s output; [] for other dtypes or finite values."""
+    if not isinstance(x, np.ndarray) or x.dtype.kind not in "fc":
+        return []
+    return [word for held, word in ((np.isnan(x).any(), nan), (np.isposinf(x.real).any(), "inf"),
+                                    (np.isneginf(x.real).any(), "-inf")) if held]
+
+
 FROM_OUTSIDE = "it came from outside the recorded ops (a constant, a variable's value, or a " \
                "fresh tensor)"
 SPREAD = "it spread from an earlier op"

@@ -75,7 +75,7 @@ def test_inf_from_a_numpy_division_is_counted_and_located():
     tape, _, _ = _student_loop(both)
     origin = find_nan_origin(tape)
     assert (origin.nan_count, origin.inf_count, origin.first_index) == (0, 2, (0, 0))
-    assert "given inf from outside" in str(origin)
+    assert "given inf and -inf from outside" in str(origin)
 
 
 def test_a_variable_assigned_nan_is_named_by_the_variable():

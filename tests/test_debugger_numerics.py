@@ -25,7 +25,7 @@ def test_check_numerics_raises_at_the_forward_op_naming_the_user_line(check_nume
             loss = -tf.math.log(p)  # the line the error names
     text = str(info.value)
     assert info.value.op == "log"
-    assert "produced nan and inf in forward at tape entry #0" in text
+    assert "produced nan and -inf in forward at tape entry #0" in text
     assert "test_debugger_numerics.py:" in text and "loss = -tf.math.log(p)" in text
     assert "2 NaN and 1 Inf" in text
     assert "input 0: float32[4] min -2 max 0.5" in text

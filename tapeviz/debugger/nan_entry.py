@@ -65,7 +65,7 @@ class NaNEntry(NaNOrigin):
         super().__init__(node, getattr(node, "phase", "forward"), index, nans, infs,
                          _input_lines(node.inputs), source, None,
                          FIXES["variable" if self.variable is not None else "data"][engine],
-                         vjp_of, step)
+                         vjp_of, step, value)
         self.reason = self.detail()
 
     def detail(self) -> str:

@@ -16,7 +16,7 @@ from .. import events
 from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
-from ..nonfinite import FIXES, counted, engine_of, fix, nonfinite_counts, reason
+from ..nonfinite import FIXES, counted, engine_of, fix, nonfinite_counts, nonfinite_kinds, reason
 from .summary import _array, all_finite, nonfinite_each, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
@@ -53,7 +53,7 @@ class NaNOrigin:
     """
 
     def __init__(self, node, phase, index, nan_count, inf_count, inputs, source, reason=None,
-                 fix=None, vjp_of=None, step=None):
+                 fix=None, vjp_of=None, step=None, held=None):
         self.node = node
         self.phase = phase
         self.index = index
@@ -65,6 +65,7 @@ class NaNOrigin:
         self.fix = fix
         self.vjp_of = vjp_of            # backward: the forward node whose VJP ran the op
         self.step = step                # backward: the BackwardStep, when known
+        self.held = held                # the value counted, for the signs of its Inf
 
     @property
     def op(self) -> str:
@@ -72,7 +73,10 @@ class NaNOrigin:
 
     @property
     def what(self) -> str:
-        return " and ".join(w for w, n in (("nan", self.nan_count), ("inf", self.inf_count)) if n)
+        """'nan', '-inf', 'nan and inf': what the counted value held (log(0) made -inf)."""
+        kinds = nonfinite_kinds(_array(self.held)) if self.held is not None else []
+        return " and ".join(kinds or [w for w, n in (("nan", self.nan_count),
+                                                     ("inf", self.inf_count)) if n])
 
     def headline(self, fix: bool = True) -> str:
         """One line in STYLE.md's NaN format, without the op name: where, the counts, why,
@@ -104,7 +108,7 @@ def _origin(node, index, vjp_of=None, step=None) -> NaNOrigin:
     return NaNOrigin(node, phase, index, nans, infs, _input_lines(node.inputs), source,
                      reason(name, node.inputs, node.output),
                      fix(name, node.inputs, scope, engine_of(node.op)),
-                     vjp_of, step)
+                     vjp_of, step, node.output)
 
 
 def _born(node) -> bool:
@@ -223,14 +227,15 @@ def made_by_vjp(step) -> NaNOrigin | None:
     if not (all_finite(step.upstream) and any(not all_finite(g) for g in grads)
             and all(all_finite(x) for x in step.node.inputs)):
         return None
-    nans, infs = _counts(next(g for g in grads if not all_finite(g)))
+    bad = next(g for g in grads if not all_finite(g))
+    nans, infs = _counts(bad)
     node = step.node
     name = _op_name(node)
     rule = name + "_grad" if reason(name + "_grad", node.inputs) else name   # sqrt's at 0
     return NaNOrigin(node, "backward", step.index, nans, infs, _input_lines(node.inputs),
                      node.source, reason(rule, node.inputs),
                      fix(rule, node.inputs, getattr(node, "scope", ""), engine_of(node.op)),
-                     node, step)
+                     node, step, bad)
 
 
 # ---- tf.debugging.enable_check_numerics ------------------------------------------------------

@@ -82,7 +82,7 @@ def _backward_origin(tape) -> NaNOrigin | None:
         return NaNOrigin(node, "backward", step.index, nans, infs, _input_lines(node.inputs),
                          node.source, reason(rule, node.inputs),
                          fix(rule, node.inputs, node.scope, "torch"),
-                         vjp_of=node, step=step)
+                         vjp_of=node, step=step, held=bad._value)
     return None
 
 

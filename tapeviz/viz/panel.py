@@ -16,6 +16,7 @@ import numpy as np
 from ..debugger.diagnosis import diagnose
 from ..debugger.recorder import Recorder
 from ..debugger.summary import summarize
+from ..nonfinite import nonfinite_kinds
 from ..sourceinfo import SourceInfo
 from .failure import failure_alerts
 from .graph import gradient_norm
@@ -223,19 +224,10 @@ def alert_label(kind: str, node=None) -> str:
         return kind.replace("_", " ")
     tensors = [getattr(node, "output", None), *getattr(node, "inputs", ())] if node else []
     for tensor in tensors:
-        held = _nonfinite_kinds(getattr(tensor, "_value", None))
+        held = " and ".join(nonfinite_kinds(getattr(tensor, "_value", None), nan="NaN"))
         if held:
             return held
     return "NaN/Inf"
-
-
-def _nonfinite_kinds(value) -> str:
-    """'NaN', 'inf', '-inf' or several joined by ' and ': what `value` holds ('' if none)."""
-    if not isinstance(value, np.ndarray) or value.dtype.kind not in "fc":
-        return ""
-    held = [(np.isnan(value).any(), "NaN"), (np.isposinf(value.real).any(), "inf"),
-            (np.isneginf(value.real).any(), "-inf")]
-    return " and ".join(word for present, word in held if present)
 
 
 def _shown_node(node, nodes):

@@ -73,15 +73,15 @@ def test_planted_nan_stopped_at_and_found_at_the_notebooks_line(run):
                      r"float32\[32\] min 0 max 1", hit)
 
     origin = run.stdout("origin = tvt.find_nan_origin")
-    assert re.match(rf"log produced inf in forward at tape entry #\d+ \({where}: "
+    assert re.match(rf"log produced -inf in forward at tape entry #\d+ \({where}: "
                     rf"{re.escape(log_line)}\)", origin), origin
     assert re.search(r"(\d+) of 32 inputs were 0 \(log\(0\) = -inf\)", origin)
 
     widget = run.widget("nan_widget = ")
     alert = widget["alerts"][0]
-    assert alert["kind"] == "nan" and alert["message"].startswith("log produced inf")
+    assert alert["kind"] == "nan" and alert["message"].startswith("log produced -inf")
     assert f'<g id="{alert["node"]}" class="node' in widget["svg"]
-    assert f"[nan] node {alert['node']}: log produced inf" in run.stdout("nan_widget = ")
+    assert f"[nan] node {alert['node']}: log produced -inf" in run.stdout("nan_widget = ")
 
 
 def test_forgotten_zero_grad_diagnosed_at_the_notebooks_step_line(run):

@@ -113,7 +113,7 @@ def test_the_step_that_made_nan_and_its_line():
     nan = [f for f in diagnose(rec) if f.kind == "nan"]
     assert len(nan) == 1
     assert nan[0].node.op.name == "log"
-    assert nan[0].message.startswith("log produced inf")
+    assert nan[0].message.startswith("log produced -inf")
     assert "first in step 2" in nan[0].message
     assert nan[0].node.source.line.strip() == \
         "return -torch.log(probs[torch.arange(len(labels)), labels]).mean()"
