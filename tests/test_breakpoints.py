@@ -317,6 +317,15 @@ def test_pdb_session_stops_at_the_op_with_its_context_as_locals(tmp_path):
     assert "finished" in out and "hits 1" in out
 
 
+def test_pdb_quit_ends_the_program_at_the_breakpoint_as_pdb_does(tmp_path):
+    result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
+        q
+        """)
+    assert "tapeviz breakpoint: exp (forward) at train.py:8" in result.stdout
+    assert "finished" not in result.stdout   # the program did not go on past the stop
+    assert result.returncode != 0 and "BdbQuit" in result.stderr
+
+
 def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
     result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
         tape

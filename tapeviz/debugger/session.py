@@ -14,6 +14,7 @@ op, inputs, output, upstream, tape, source, line, hit; where the user's code has
 its own, theirs wins) and as the commands node, tape [N], nextop, nextvjp."""
 from __future__ import annotations
 
+import bdb
 import pdb
 import re
 import sys
@@ -244,6 +245,8 @@ class _Commands:
             caller = caller.f_back
         self._set_stopinfo(self.botframe, None, -1)   # as `continue`, unless a command says
         self.interaction(frame, None)
+        if self.quitting:   # `q`: end the program there, as pdb's set_trace does
+            raise bdb.BdbQuit
         if self.stopframe is not self.botframe or self.stoplineno != -1 or self.breaks:
             sys.settrace(self.trace_dispatch)        # next, step, until, a pdb breakpoint
 
