@@ -32,18 +32,25 @@ def unnamed(variable) -> bool:
     return bool(_UNNAMED_TORCH.match(variable.name))
 
 
-def name_made_at(source) -> str | None:
-    """The name the statement at `source` (a SourceInfo) gives what it makes: 'w1' for
-    `w1 = torch.zeros(3, 8, requires_grad=True)`, 'w' for `w.requires_grad_()` or
-    `w.requires_grad = True`; None when it gives none, several, or one that stands for
-    many tensors (`_shared_names`)."""
+
+def _one_statement(source):
+    """The one statement of the user's line at `source`, parsed; None when there is none,
+    several, or it does not parse alone."""
     if source is None:
         return None
     try:
         body = ast.parse(source.statement).body
     except (SyntaxError, ValueError):
         return None
-    name = _target(body[0]) if len(body) == 1 else None
+    return body[0] if len(body) == 1 else None
+
+def name_made_at(source) -> str | None:
+    """The name the statement at `source` (a SourceInfo) gives what it makes: 'w1' for
+    `w1 = torch.zeros(3, 8, requires_grad=True)`, 'w' for `w.requires_grad_()` or
+    `w.requires_grad = True`; None when it gives none, several, or one that stands for
+    many tensors (`_shared_names`)."""
+    statement = _one_statement(source)
+    name = _target(statement) if statement is not None else None
     if name is None:
         return None
     return name if stands_for_one(name, source) else None
@@ -53,15 +60,10 @@ def names_made_at(source) -> list | None:
     """The names a statement that makes several tensors gives them, in the order it makes
     them: ['w', 'b'] for `w, b = tf.Variable(0.0), tf.Variable(0.0)`; None for any other
     statement, or when one of its names stands for many tensors."""
-    if source is None:
+    statement = _one_statement(source)
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
         return None
-    try:
-        body = ast.parse(source.statement).body
-    except (SyntaxError, ValueError):
-        return None
-    if len(body) != 1 or not isinstance(body[0], ast.Assign) or len(body[0].targets) != 1:
-        return None
-    targets, values = body[0].targets[0], body[0].value
+    targets, values = statement.targets[0], statement.value
     if not (isinstance(targets, ast.Tuple) and isinstance(values, ast.Tuple)
             and len(targets.elts) == len(values.elts) > 1
             and all(map(_binds_what_it_makes, values.elts))):
