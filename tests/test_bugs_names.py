@@ -5,24 +5,15 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-from tapeviz.datasets import synthetic_birth_life
 from tapeviz.debugger import Recorder, diagnose
+from test_bugs_lectures import vectorised_regression
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
 def regression(learning_rate: float, steps: int = 8) -> Recorder:
-    """The lecture's full-batch regression, its weights made in one statement."""
-    data, _ = synthetic_birth_life()
-    x, y = tf.constant(data[:, :1]), tf.constant(data[:, 1:])
-    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
-    optimizer = tf.keras.optimizers.SGD(learning_rate)
-    with Recorder() as rec:
-        for _ in range(steps):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(y - (tf.matmul(x, w) + b)))
-            optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
-    return rec
+    """The lecture's full-batch regression (its weights made in one statement), recorded."""
+    return vectorised_regression(None, steps, tf.keras.optimizers.SGD(learning_rate))
 
 
 def test_a_divergence_names_the_variable_as_the_code_assigns_it_not_variable_colon_zero():
