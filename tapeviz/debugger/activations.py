@@ -14,7 +14,7 @@ from .findings import Finding
 from .numerics import _where
 from .op_index import role
 from .summary import _array
-from .variable_names import name_made_at, names_made_at, unnamed
+from .variable_names import name_in_code, unnamed
 from .why_none import path_nodes
 
 RELUS = ("relu", "relu6")
@@ -59,10 +59,8 @@ def _unnamed(variable, nodes) -> str:
     """An unnamed variable as code shows it: 'w1' as the line that made it assigns it (and
     no other variable `nodes` read), else 'the 16x8 variable read by matmul (line 141)'
     (with its name when the graph draws it by one of the op that made it, 'full:0')."""
-    assigned = name_made_at(variable.made_at)
-    if assigned is not None and not _made_there_too(variable, nodes):
-        return assigned
-    assigned = _name_among_made_there(variable, nodes)
+    assigned = name_in_code(variable, [t.variable for node in nodes for t in node.inputs
+                                       if type(t) is VariableRead])
     if assigned is not None:
         return assigned
     shape = tuple(variable.shape)
@@ -75,30 +73,6 @@ def _unnamed(variable, nodes) -> str:
     line = f" (line {reader.source.lineno})" if reader.source is not None else ""
     drawn = "" if type(variable) is Variable else f" {variable.name},"
     return f"the {size} variable{drawn} read by {reader.op.name}{line}"
-
-
-def _name_among_made_there(variable, nodes) -> str | None:
-    """'b' for the second of `w, b = tf.Variable(0.0), tf.Variable(0.0)`: the statement's
-    names given in the order its variables were made, when `nodes` read (or `variable` is)
-    exactly as many variables made at that line as it names."""
-    names = names_made_at(variable.made_at)
-    if names is None:
-        return None
-    made = {id(variable): variable}
-    made.update((id(t.variable), t.variable) for node in nodes for t in node.inputs
-                if type(t) is VariableRead and t.variable.made_at == variable.made_at)
-    if len(made) != len(names):
-        return None   # (the line ran more than once, or not all it made were read)
-    order = sorted(made, key=lambda key: made[key]._unique_id)
-    return names[order.index(id(variable))]   # (by id: a Variable's == is elementwise)
-
-
-def _made_there_too(variable, nodes) -> bool:
-    """Whether `nodes` read another variable made at `variable`'s line: a helper's
-    `p = tf.Variable(init)`, whose `p` names none of them."""
-    made = variable.made_at
-    return any(type(t) is VariableRead and t.variable is not variable
-               and t.variable.made_at == made for node in nodes for t in node.inputs)
 
 
 def describe_variables(variables, nodes) -> str:

@@ -20,6 +20,7 @@ from .op_inputs import written_arguments
 # op that made it ('full:0'), or 'leaf:0' when its making was not seen
 _UNNAMED_TF = re.compile(r"^Variable(_\d+)?:\d+$")
 _UNNAMED_TORCH = re.compile(r"^[A-Za-z_]\w*:\d+$")   # its names from code have no ':0'
+_RENAMED = re.compile(r".+_\d+")   # 'w_1': TF's name for a second variable named 'w'
 
 # filename -> (the lines parsed, [(first line, last line, its shared names) of each scope])
 _scopes: dict = {}
@@ -32,6 +33,41 @@ def unnamed(variable) -> bool:
     return bool(_UNNAMED_TORCH.match(variable.name))
 
 
+def name_in_code(variable, seen=()) -> str | None:
+    """The name the line that made `variable` gives it: 'w' for `w = tf.Variable(3.0)`; for
+    `w, b = tf.Variable(0.0), tf.Variable(0.0)` each by the order they were made, when `seen`
+    (the variables around it) holds as many made there as the line names. None when the
+    line gives none, or its one name to several variables `seen` holds (a helper's `p`)."""
+    made = variable.made_at
+    if made is None:
+        return None
+    there = {id(other): other for other in seen if other.made_at == made}
+    there[id(variable)] = variable   # (by id: a Variable's == is elementwise)
+    name = name_made_at(made)
+    if name is not None:
+        return name if len(there) == 1 else None
+    names = names_made_at(made)
+    if names is None or len(names) != len(there):
+        return None   # (the line ran more than once, or not all it made are seen)
+    order = sorted(there, key=lambda key: there[key]._unique_id)
+    return names[order.index(id(variable))]
+
+
+def shown_name(variable, seen=()) -> str:
+    """`variable` named for a person: as the code names it ('w', not TF's 'Variable_1:0', nor
+    the 'w_1:0' TF gives a second variable named 'w'), else by its own name without TF's ':0'
+    ('b' for name="b", 'dense/kernel'); an unnamed one no line names keeps the name the
+    graph draws it by. `seen`: the variables shown with it (`name_in_code`)."""
+    name = variable.name
+    if unnamed(variable):
+        return name_in_code(variable, seen) or name
+    plain = name[:-2] if name.endswith(":0") else name
+    if _RENAMED.fullmatch(plain):
+        written = name_in_code(variable, seen)
+        if written is not None and re.fullmatch(rf"{re.escape(written)}_\d+", plain):
+            return written
+    return plain
+
 
 def _one_statement(source):
     """The one statement of the user's line at `source`, parsed; None when there is none,
@@ -43,6 +79,7 @@ def _one_statement(source):
     except (SyntaxError, ValueError):
         return None
     return body[0] if len(body) == 1 else None
+
 
 def name_made_at(source) -> str | None:
     """The name the statement at `source` (a SourceInfo) gives what it makes: 'w1' for
