@@ -23,6 +23,7 @@ from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
 from .numerics import _nodes_of, _op_name, _where
 from .summary import _array
+from .variable_names import name_in_code, unnamed
 
 
 class OpLog:
@@ -81,8 +82,9 @@ class _Record:
 
 def _name(tensor, names=()) -> str:
     name = getattr(tensor, "name", None)
-    if name:
-        return f"variable {name!r}"
+    if name:   # an unnamed Variable as its line names it ('w'), not 'Variable_1:0'
+        shown = name_in_code(tensor) if isinstance(tensor, Variable) and unnamed(tensor) else None
+        return f"variable {shown or name!r}"
     called = f" {names[0]}" if names else ""
     value = _array(tensor)
     return f"the tensor{called} ({value.dtype.name}, shape {tuple(value.shape)})"

@@ -20,6 +20,7 @@ from ...creation import convert_to_tensor
 from ...debugger import breakpoint_listener, runner
 from ...debugger.frozen import nothing_to_train_hint
 from ...debugger.numerics import _where
+from ...debugger.variable_names import name_in_code, unnamed
 from ...debugger.why_none import explain_missing_gradient
 from ... import events
 from ...dispatch import name_scope, unrecorded
@@ -402,9 +403,11 @@ class Optimizer:
                              f"provided for any variable (all are None): {reasons}")
         if missing and self._warn_missing_gradients:
             where = _where(user_source())
-            for var in missing:
+            variables = [var for _, var in pairs]
+            for var in missing:   # an unnamed one as the code names it, not 'Variable_1:0'
+                name = (name_in_code(var, variables) if unnamed(var) else None) or var.name
                 warn_from_user_line(f"{self.name}.apply_gradients at {where}: the gradient "
-                                    f"for variable {var.name!r} is None, so it is not updated: "
+                                    f"for variable {name!r} is None, so it is not updated: "
                                     f"{_why_missing(var)}")
         return kept
 
