@@ -128,7 +128,7 @@ def test_ten_bugs_tour_names_each_bugs_op_and_marked_line():
     script = EXAMPLES / "ten_bugs.py"
     expected = {  # bug: (the step taken, the op or variable named, the fix suggested)
         1: ("enable_check_numerics", "log: produced -inf", "clip the input away from 0"),
-        2: ("diagnose(rec)", "assign_sub (in SGD/", "the learning rate is too large"),
+        2: ("diagnose(rec)", "assign_sub (in SGD) changed", "the learning rate is too large"),
         3: ("enable_check_numerics", "truediv: produced nan", "add an epsilon to the divisor"),
         4: ("diagnose(rec)", "subtract broadcast (48, 1) and (48,)", "tf.squeeze"),
         5: ("read the warning", "the output of softmax (layer ", "Pass the logits"),

@@ -367,12 +367,12 @@ def test_grad_norms_per_variable_match_numpy(dashboards, keras_session):
     runner = dash.train(cnn_loop, model, 3, norms=expected)
     assert runner.join(T)
     dash.flush()
-    names = [v.name for v in model.trainable_variables]
-    assert [s["name"] for s in dash.grad_norms] == names
+    names = [v.name for v in model.trainable_variables]   # the legend's without TF's ':0'
+    assert [s["name"] + ":0" for s in dash.grad_norms] == names
     history = dash.history()["grad_norms"]
-    for s in dash.grad_norms:
-        want = [step[s["name"]] for step in expected]
-        assert history[s["name"]] == ([1, 2, 3], pytest.approx(want, rel=1e-6))
+    for name, s in zip(names, dash.grad_norms):
+        want = [step[name] for step in expected]
+        assert history[name] == ([1, 2, 3], pytest.approx(want, rel=1e-6))
         np.testing.assert_allclose(decode(s)[1], want, rtol=1e-6)  # as sent, float32
     assert dash.history()["loss"][1][-1] == pytest.approx(runner.last_loss, rel=1e-6)
 

@@ -184,8 +184,7 @@ def _overshoot(updates, step) -> tuple:
     most, by how much, its line and where the optimizer's learning rate was set."""
     worst = max(updates, key=lambda u: u.ratio)
     node = worst.node
-    what = "the update" if node is None else node.op.name + (
-        f" (in {node.scope})" if node.scope else "")
+    what = "the update" if node is None else _update_op(node)
     said = (f"; the updates overshoot: {what} changed {_shown(worst, step)} by "
             f"{worst.ratio:.3g}x its norm in one step (healthy training: about 0.001)")
     if math.isfinite(worst.step_size):
@@ -196,6 +195,14 @@ def _overshoot(updates, step) -> tuple:
     if made_at is not None:
         said += f"; the optimizer's learning rate was set at {_where(made_at)}"
     return node, said
+
+
+def _update_op(node) -> str:
+    """'assign_sub (in SGD)': the update op and its scope, less the optimizer's scope of the
+    variable ('SGD/Variable_1'), which the message names as the code does."""
+    name = node.inputs[0].variable.name
+    scope = node.scope.removesuffix("/" + (name[:-2] if name.endswith(":0") else name))
+    return node.op.name + (f" (in {scope})" if scope else "")
 
 
 def _shown(update: Update, step) -> str:

@@ -37,9 +37,11 @@ from .. import events
 from ..debugger.diagnosis import diagnose
 from ..debugger.summary import all_finite
 from ..debugger.unapplied import never_applied_in_run
+from ..debugger.variable_names import shown_name
 from ..errors import DTypeError, MisuseError, bad_argument, describe
 from .front import STATIC, module
 from ..sourceinfo import source_from
+from ..tensor import Variable
 from .jupyter_extra import anywidget, traitlets
 from .panel import MAX_ALERTS, alert_list, find_alerts
 from .scene import Scene
@@ -215,6 +217,7 @@ class Dashboard(anywidget.AnyWidget):
         self._pushed_version = -1
         self._loss = Series(self.max_points, self.smoothing)
         self._norms: dict = {}           # variable name -> Series
+        self._labels: dict = {}          # variable name -> its name in the legend
         self._ops: list = []             # taped nodes of the step in progress
         self._grads: dict = {}           # id(output or variable) -> its gradient, this step
         self._last_ops: list = []        # ... and of the last finished step
@@ -254,6 +257,8 @@ class Dashboard(anywidget.AnyWidget):
                          zip(event.sources, event.gradients)
                          if grad is not None and getattr(source, "name", None)]
                 norms = [(name, _norm(grad._value)) for name, grad in named]
+                if any(name not in self._labels for name, _ in named):
+                    self._name_variables(event.sources)
                 if self.show_tape:   # the variables' gradients shade their leaves, too
                     self._grads.update((id(source), grad) for source, grad in
                                        zip(event.sources, event.gradients) if grad is not None)
@@ -285,6 +290,20 @@ class Dashboard(anywidget.AnyWidget):
                     if not self._diverged:
                         self._watch_rising(step, loss)
             self._version += 1
+
+    def _name_variables(self, sources) -> None:
+        """Give the variables among `sources` not yet named their legend names, once each:
+        as the user's code names them (variable_names.shown_name), else, where two would
+        read alike, by their own (TF's) name."""
+        variables = [source for source in sources if isinstance(source, Variable)]
+        with self._data_lock:
+            taken = set(self._labels.values())
+            for variable in variables:
+                if variable.name not in self._labels:
+                    label = shown_name(variable, variables)
+                    label = variable.name if label in taken else label
+                    self._labels[variable.name] = label
+                    taken.add(label)
 
     def _watch_opening(self) -> None:
         """On the training thread, after the first step: record the next `_OPENING_STEPS`
@@ -406,7 +425,8 @@ class Dashboard(anywidget.AnyWidget):
                 series = None
                 if version != self._pushed_version:
                     series = (self._loss.to_bytes(),
-                              [{"name": name, **s.to_bytes()} for name, s in self._norms.items()])
+                              [{"name": self._labels.get(name, name), **s.to_bytes()}
+                               for name, s in self._norms.items()])
                 # steps done; for a recorder alone, the last read step's number (it may have
                 # dropped older ones), as its title says "step 3" of the third
                 steps = self._step_offset + self._steps if self.runner is not None \
@@ -457,6 +477,8 @@ class Dashboard(anywidget.AnyWidget):
         """Read-only mode: take the steps the recorder finished since the last poll."""
         for step in self.recorder.steps:
             if step.complete and step.index > self._last_recorded:
+                if any(name not in self._labels for name in step.variable_gradients):
+                    self._name_variables(step.gradient_sources)
                 norms = [(name, _norm(grad._value))
                          for name, grad in step.variable_gradients.items()]
                 self._add_step(step.number, step.loss, norms)
