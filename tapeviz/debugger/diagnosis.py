@@ -26,6 +26,7 @@ from . import breakpoint_listener
 from .activations import (dead_relus, describe_saturating, describe_variables,
                           saturating_ops, variable_order)
 from .ascent import find_ascent
+from .chance_loss import loss_at_chance
 from .divergence import find_divergence
 from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
@@ -457,9 +458,11 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
                                 ratio, nodes)
         if len(recorded) > 1 and not any(f.kind in ACROSS_LAYERS for f in found):
             found += _stack_over_steps(recorded, order, ratio, nodes)
-    return _overflow_explained(with_program_bugs(
+    found = _overflow_explained(with_program_bugs(
         found, nodes, recorded, {} if gradients is None else
         dict(_grad_items(gradients, variables)), ascent))
+    # a stall at chance is said as a likely cause only when nothing else explains it
+    return found or loss_at_chance(recorded)
 
 
 # what makes the updates grow until they overflow, in words, for the NaN it leads to

@@ -1,0 +1,104 @@
+"""Where the labels a loss was given came from in the user's code, read from the source
+alone: the loss's line names them (`loss_object(y, logits)`: `y`), and the statement that
+bound that name before it says where they were made: the Dataset the `for x, y in dataset`
+loop reads (the line that made `dataset`), else the loop, else the assignment. What the
+text does not show plainly (a helper's return, a subscript) gives nothing.
+"""
+from __future__ import annotations
+
+import ast
+import linecache
+
+from ..sourceinfo import SourceInfo
+
+# what a loss function calls its labels, among the keywords it is given
+_LABEL_KEYWORDS = ("labels", "y_true", "target")
+
+
+def labels_made_at(loss_source, torch: bool) -> SourceInfo | None:
+    """The line that made the labels passed at `loss_source` (a SourceInfo of the loss's
+    call; `torch`: the labels are a call's second argument, else its first), or None."""
+    name = _labels_name(loss_source, torch) if loss_source is not None else None
+    if name is None:
+        return None
+    scope = _innermost_scope(loss_source.filename, loss_source.lineno)
+    binding = _binding(scope, name, loss_source.lineno) if scope is not None else None
+    if binding is None:
+        return None
+    line = binding.lineno
+    if isinstance(binding, ast.For):
+        root = _root_name(binding.iter)
+        made = _binding(scope, root, binding.lineno) if root is not None else None
+        if isinstance(made, ast.Assign):
+            line = made.lineno   # the Dataset the loop reads
+    return SourceInfo(loss_source.filename, line, getattr(scope, "name", "<module>"))
+
+
+def _labels_name(source, torch: bool) -> str | None:
+    """The plain name the loss's statement passes as its labels, or None."""
+    try:
+        tree = ast.parse(source.statement)
+    except (SyntaxError, ValueError):
+        return None
+    calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+             and len(node.args) + len(node.keywords) >= 2 and _is_loss(node.func)]
+    if len(calls) != 1:
+        return None
+    call = calls[0]
+    keywords = {k.arg: k.value for k in call.keywords}
+    passed = next((keywords[k] for k in _LABEL_KEYWORDS if k in keywords), None)
+    position = 1 if torch else 0
+    if passed is None and len(call.args) > position:
+        passed = call.args[position]
+    return passed.id if isinstance(passed, ast.Name) else None
+
+
+def _is_loss(func) -> bool:
+    """Whether a call's function reads as a loss ('loss_object', 'criterion', 'tf.nn.
+    sparse_softmax_cross_entropy_with_logits', 'F.cross_entropy')."""
+    name = getattr(func, "attr", getattr(func, "id", "")).lower()
+    return any(word in name for word in ("loss", "entropy", "criterion"))
+
+
+def _innermost_scope(filename: str, lineno: int):
+    """The innermost function (or the module) of file `filename` holding line `lineno`."""
+    try:
+        tree = ast.parse("".join(linecache.getlines(filename)))
+    except (SyntaxError, ValueError):
+        return None
+    holding = [node for node in ast.walk(tree)
+               if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+               and node.lineno <= lineno <= node.end_lineno]
+    return min(holding, key=lambda node: node.end_lineno - node.lineno, default=tree)
+
+
+def _binding(scope, name: str, lineno: int):
+    """The last statement of `scope` (not of a function inside it) before line `lineno`
+    that binds `name`: an assignment, or a `for` loop (one holding the line or not)."""
+    found, todo = None, list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+        if getattr(node, "lineno", lineno) >= lineno:
+            continue   # (after the loss's line, or no statement)
+        targets = (node.targets if isinstance(node, ast.Assign) else
+                   [node.target] if isinstance(node, ast.For) else [])
+        if any(isinstance(n, ast.Name) and n.id == name for t in targets for n in ast.walk(t)):
+            if found is None or node.lineno > found.lineno:
+                found = node
+    return found
+
+
+def _root_name(expression) -> str | None:
+    """'dataset' of `dataset`, `dataset.batch(32)` or `dataset.shuffle(100).batch(32)`."""
+    while True:
+        if isinstance(expression, ast.Name):
+            return expression.id
+        if isinstance(expression, ast.Call):
+            expression = expression.func
+        elif isinstance(expression, ast.Attribute):
+            expression = expression.value
+        else:
+            return None
