@@ -319,7 +319,10 @@ def test_mnist_planted_nan_found(executed):
     alert = widget["alerts"][0]
     assert alert["kind"] == "nan" and alert["message"].startswith("log produced nan")
     assert f'<g id="{alert["node"]}" class="node' in widget["svg"]
-    assert f"[nan] node {alert['node']}: log produced nan" in run.stdout("nan_widget = ")
+    printed = run.stdout("nan_widget = ")   # each alert as the widget shows it, no raw key
+    what, _, fix = alert["message"].partition("; fix: ")
+    assert fix and f"{alert['label']}: {what}\n    fix: {fix}\n" in printed, printed
+    assert printed.startswith(f"{alert['label']}: log produced nan") and "[nan]" not in printed
     raised = run.stdout("tf.debugging.enable_check_numerics()")
     assert raised.startswith("InvalidArgumentError: log: produced nan")
     assert "in my_cross_entropy" in raised

@@ -81,7 +81,10 @@ def test_planted_nan_stopped_at_and_found_at_the_notebooks_line(run):
     alert = widget["alerts"][0]
     assert alert["kind"] == "nan" and alert["message"].startswith("log produced -inf")
     assert f'<g id="{alert["node"]}" class="node' in widget["svg"]
-    assert f"[nan] node {alert['node']}: log produced -inf" in run.stdout("nan_widget = ")
+    printed = run.stdout("nan_widget = ")   # each alert as the widget shows it, no raw key
+    what, _, fix = alert["message"].partition("; fix: ")
+    assert fix and f"{alert['label']}: {what}\n    fix: {fix}\n" in printed, printed
+    assert printed.startswith(f"{alert['label']}: log produced -inf") and "[nan]" not in printed
 
 
 def test_forgotten_zero_grad_diagnosed_at_the_notebooks_step_line(run):
