@@ -13,6 +13,7 @@ import pytest
 import tapeviz as tf
 from tapeviz.datasets import load_digits
 from tapeviz.debugger import Recorder, diagnose
+from tapeviz.viz.widget import TapeWidget
 from programs import guide_cnn, marked_line
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -95,6 +96,46 @@ def test_g3_logits_given_to_a_loss_made_with_from_logits_false_warn_at_the_loss_
     warning = caught[0]
     assert f"{warning.filename}:{warning.lineno}".endswith(here("# BUG G3: warned"))
     assert "Pass from_logits=True" in str(warning.message)
+
+
+def test_g3_in_the_training_loop_is_one_alert_naming_the_loss_and_the_layer_that_made_logits():
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy()  # BUG G3 again: from_logits
+    with Recorder() as rec, pytest.warns(UserWarning, match="these are logits"):
+        for x, y in batches(*digits()):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))  # BUG G3: in the loop
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    alerts = [a for a in TapeWidget(rec).alerts if a["kind"] == "logits_as_probabilities"]
+    assert len(alerts) == 1   # once for the 6 steps (was: none, the warning alone)
+    [finding] = [f for f in diagnose(rec) if f.kind == "logits_as_probabilities"]
+    assert finding.message.startswith("sparse_categorical_crossentropy is given logits where "
+                                      "it expects probabilities (from_logits=False, its "
+                                      "default): y_pred holds values from -")
+    dense = model.layers[-1].name
+    assert "made by bias_add in layer sequential" in finding.message
+    assert f"/{dense} at tests/{here('# BUG G3: in the loop')}" in finding.message
+    assert finding.message.endswith("fix: SparseCategoricalCrossentropy(from_logits=True), or "
+                                    "end the model with activation='softmax'")
+    assert alerts[0]["location"] == f"tests/{here('# BUG G3: in the loop')}"
+
+
+def test_a_softmax_head_with_from_logits_false_is_no_logits_finding():
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    model.layers[-1].activation = tf.keras.activations.softmax   # probabilities, as expected
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy()
+    with Recorder() as rec:
+        for x, y in batches(*digits()):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert diagnose(rec) == []
 
 
 def test_g4_a_softmax_head_with_from_logits_true_is_a_double_softmax():

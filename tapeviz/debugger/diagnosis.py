@@ -31,6 +31,7 @@ from .divergence import find_divergence
 from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
 from .history import RecordedStep
+from .logits_as_probabilities import logits_given_as_probabilities
 from .loss_shape import non_scalar_target
 from .nan_entry import NaNEntry
 from .nan_steps import nan_over_steps
@@ -419,6 +420,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
         if not isinstance(recording, RecordedStep):   # (a step's: its finding over steps)
             found += non_scalar_target(target, nodes)
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
+        found += logits_given_as_probabilities(nodes)
         # one batched look at the outputs; the search for the first op that made NaN/Inf
         # from finite inputs runs only when some output holds one
         origin = find_nan_origin(nodes, entered=True) if any(
