@@ -210,6 +210,25 @@ def test_activations_bias_add_and_l2_loss_values():
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(3, 26, 26, 16), (2, 70000), (5000,), (2, 3, 4, 5)])
+def test_relu_and_bias_add_of_a_batch_are_numpys_bits(shape, dtype):
+    """relu over rows of one batch item against a row of zeros (numpy's SIMD loop) keeps
+    NaN (either sign), infinities and zeros as np.maximum(x, 0) does; bias_add's bias tiled
+    over a whole image adds what value + bias adds; strided inputs too."""
+    x = RNG.standard_normal(shape).astype(dtype)
+    flat = x.reshape(-1)
+    flat[::7], flat[1::11], flat[2::13], flat[3::17] = np.nan, -np.nan, np.inf, -np.inf
+    flat[4::19], flat[5::23] = 0.0, -0.0
+    bias = RNG.standard_normal(shape[-1]).astype(dtype)
+    for value in (x, x[..., ::2, :] if x.ndim > 2 else x[::2]):
+        relu = tf.nn.relu(value).numpy()
+        assert relu.dtype == dtype and relu.tobytes() == np.maximum(value, 0).tobytes()
+        if value.ndim >= 3:
+            added = tf.nn.bias_add(value, bias).numpy()
+            assert added.dtype == dtype and added.tobytes() == (value + bias).tobytes()
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 def test_relu_gradient_is_the_upstream_gradient_where_features_are_positive_bit_for_bit(dtype):
     """relu_grad's bit mask gives np.where's exact bits: +0 where features <= 0 or NaN, even
     under an inf/NaN upstream gradient (no NaN from inf * 0, no -0), on strided inputs and

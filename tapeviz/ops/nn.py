@@ -10,6 +10,8 @@ derivatives.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ..tensor import wrap
@@ -28,9 +30,40 @@ def _all_but(axis, rank) -> list:
 
 # ---- activations -------------------------------------------------------------------------
 def _relu_forward(x):
-    if x.dtype.kind == "f" and x.ndim:
-        return np.maximum(x, 0, out=recycler.empty(x.shape, x.dtype))
-    return np.maximum(x, 0).astype(x.dtype, copy=False)
+    """max(x, 0), NaN kept. numpy's SIMD loop for maximum takes two arrays, not an array and
+    a scalar, so a contiguous batch is taken as rows of one item against a row of zeros
+    (0.045 against 0.128 ms on the guide's 32x26x26x16)."""
+    if x.dtype.kind != "f" or not x.ndim:
+        return np.maximum(x, 0).astype(x.dtype, copy=False)
+    out = recycler.empty(x.shape, x.dtype)
+    run = _trailing_run(x.shape)
+    if run < _SIMD_RUN or not x.flags.c_contiguous:
+        return np.maximum(x, 0, out=out)
+    np.maximum(x.reshape(-1, run), _zeros(run, x.dtype), out=out.reshape(-1, run))
+    return out
+
+
+# below it, numpy's loop over rows costs what the SIMD loop saves
+_SIMD_RUN = 4096
+_LONGEST_RUN = 1 << 16  # a row of zeros or of bias that stays in L2
+
+
+def _trailing_run(shape) -> int:
+    """The size of the longest run of trailing axes holding at most _LONGEST_RUN values (the
+    last axis whatever its size): contiguous rows numpy's inner loop takes whole."""
+    run = 1
+    for size in reversed(shape):
+        if run > 1 and run * size > _LONGEST_RUN:
+            break
+        run *= size
+    return run
+
+
+@functools.lru_cache(maxsize=8)
+def _zeros(count: int, dtype) -> np.ndarray:
+    zeros = np.zeros(count, dtype)
+    zeros.flags.writeable = False  # shared by every call
+    return zeros
 
 
 relu = defop("relu", _m._numbers_only("relu", _relu_forward), kind="activation",
@@ -187,13 +220,15 @@ def _bias_add_vjp(g, ans, value, bias, *, axis):
 
 def _bias_add_forward(value, bias, *, axis):
     """value + bias along `axis`. Channels last in a contiguous image batch: the bias repeated
-    along a whole image row, so numpy adds runs of W*C values, not C at a time (0.08 ms
-    against 0.15 ms on the guide's 32x26x26x16)."""
+    along a whole image (or the longest run of trailing axes that stays in cache), so numpy
+    adds runs of H*W*C values, not C at a time (0.046 against 0.063 ms for image rows, 0.15
+    for C, on the guide's 32x26x26x16)."""
     if axis == value.ndim - 1 and value.ndim >= 3 and value.size and value.flags.c_contiguous \
             and value.dtype == bias.dtype:
-        row = value.shape[-2] * value.shape[-1]
+        row = _trailing_run(value.shape)
         out = recycler.empty(value.shape, value.dtype)
-        tiled = bias[None].repeat(value.shape[-2], 0).reshape(-1)  # np.tile's: 1.5 against 10 us
+        # np.tile's: 1.5 against 10 us
+        tiled = bias[None].repeat(row // value.shape[-1], 0).reshape(-1)
         np.add(value.reshape(-1, row), tiled, out=out.reshape(-1, row))
         return out
     return value + bias.reshape(_bias_shape(value.ndim, axis, bias.shape[0]))
