@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
+from tapeviz.datasets import load_digits
 from tapeviz.debugger import Recorder, diagnose
 from programs import marked_line
 from raising import raised
@@ -134,3 +135,53 @@ def test_a_frozen_layer_trained_is_found_after_the_program_dropped_its_model():
     gc.collect()
     [finding] = [f for f in diagnose(rec) if f.kind == "frozen_layer_trained"]
     assert finding.message.startswith("layer dropped_base is frozen")
+
+
+def gan_loop(read_before_freezing: bool = False, steps: int = 6) -> Recorder:
+    """A GAN on the digits, Keras's way: the discriminator frozen for the combined model,
+    trained through its own variable list (read before the freeze) by its own optimizer;
+    each iteration trains the generator, then the discriminator (the last step: the frozen
+    one's). `read_before_freezing`: the combined model's list read before the freeze too."""
+    (images, _), _ = load_digits()
+    real = images.reshape(-1, 64).astype(np.float32) / 8 - 1   # (pixels 0-16 to [-1, 1])
+    tf.random.set_seed(0)
+    generator = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="relu",
+                                                           input_shape=(8,), name="g_hidden"),
+                                     tf.keras.layers.Dense(64, activation="tanh",
+                                                           name="g_out")])
+    discriminator = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="relu",
+                                                               input_shape=(64,), name="d_hidden"),
+                                         tf.keras.layers.Dense(1, name="d_out")])
+    gan = tf.keras.Sequential([generator, discriminator])
+    d_variables = discriminator.trainable_variables
+    g_variables = gan.trainable_variables if read_before_freezing else None
+    discriminator.trainable = False  # FROZEN FOR THE COMBINED MODEL
+    g_variables = g_variables or gan.trainable_variables   # the generator's alone
+    bce = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    g_optimizer, d_optimizer = tf.keras.optimizers.Adam(1e-3), tf.keras.optimizers.Adam(1e-3)
+    with Recorder() as rec:
+        for step in range(steps):
+            with tf.GradientTape() as tape:
+                g_loss = bce(tf.ones([32, 1]), gan(tf.random.normal([32, 8]), training=True))
+            g_gradients = tape.gradient(g_loss, g_variables)
+            g_optimizer.apply_gradients(zip(g_gradients, g_variables))  # GENERATOR UPDATE
+            fake = generator(tf.random.normal([32, 8]))
+            with tf.GradientTape() as tape:
+                d_loss = (bce(tf.ones([32, 1]), discriminator(real[step * 32:][:32]))
+                          + bce(tf.zeros([32, 1]), discriminator(fake)))
+            d_optimizer.apply_gradients(zip(tape.gradient(d_loss, d_variables), d_variables))
+    return rec
+
+
+def test_a_gan_training_its_frozen_discriminator_with_its_own_optimizer_is_no_finding():
+    rec = gan_loop()
+    assert "frozen_layer_trained" not in kinds(rec)   # was: two, d_hidden's and d_out's
+
+
+def test_a_gan_whose_generator_step_also_trains_the_frozen_discriminator_is_found():
+    rec = gan_loop(read_before_freezing=True, steps=3)   # the last step: the discriminator's
+    found = [f for f in diagnose(rec) if f.kind == "frozen_layer_trained"]
+    assert [f.message.split(" is frozen")[0] for f in found] == ["layer d_hidden",
+                                                                "layer d_out"]
+    assert f"trainable = False at tests/{here('# FROZEN FOR THE COMBINED')}" in found[0].message
+    assert f"at tests/{here('# GENERATOR UPDATE')}" in found[0].message

@@ -28,25 +28,42 @@ def _frozen_weights() -> dict:
 
 
 def frozen_layers_trained(trained: list) -> list:
-    """A Finding per frozen layer whose weights the last of the `trained` steps
-    (`unapplied.last_trained`) computed gradients for and updated, and which were updated
-    since the layer was frozen."""
+    """A Finding per frozen layer whose weights one of the `trained` steps
+    (`unapplied.last_trained`), the last that did, computed gradients for and updated, and
+    which were updated since the layer was frozen, beside weights not frozen (a step that
+    trains frozen weights alone trains them on purpose: a model frozen for another's
+    training, as a GAN's discriminator is for the combined model, which the generator's
+    steps, between the discriminator's, train)."""
     weights = _frozen_weights()
-    if not weights or not trained:
+    if not weights:
         return []
-    step = trained[-1]
+    for step in reversed(trained):
+        found = _trained_in(step, weights)
+        if found:
+            return found
+    return []
+
+
+def _trained_in(step, weights: dict) -> list:
+    """The findings of one step: frozen `weights` (`_frozen_weights`) it updated beside
+    weights not frozen."""
     trained: dict = {}   # (layer name, line) -> [(weight, its update)]
+    others = False       # whether the step also trained a weight not frozen
     for rop in step.ops:
         node = rop.node
         if node.op.kind != "update" or not node.inputs or type(node.inputs[0]) is not VariableRead:
             continue
-        held = weights.get(id(node.inputs[0].variable))
+        variable = node.inputs[0].variable
+        held = weights.get(id(variable))
         if held is None:
+            others = others or variable.trainable and variable.name in step.variable_gradients
             continue
         weight, layer, site, then = held
         if weight.name in step.variable_gradients and then is not weight._value and \
                 all(w is not weight for w, _ in trained.get((layer, site), ())):
             trained.setdefault((layer, site), []).append((weight, node))
+    if not others:
+        return []
     return [_trained_finding(layer, site, [w for w, _ in pairs], pairs[0][1], step)
             for (layer, site), pairs in trained.items()]
 
