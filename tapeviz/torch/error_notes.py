@@ -35,7 +35,7 @@ _SAVED = re.compile(r"modified by an inplace operation: \[[\w.]+ \[([\d, ]*)\]\]
 
 def overwritten(error, ops) -> str | None:
     """The note of autograd's error about a saved value changed in place, from the recorded
-    ops the failed pass reached (`ops`: autograd._OpSteps), or None when none explains it."""
+    ops the failed pass reached (`ops`: backward_pass.OpSteps), or None when none explains it."""
     found = _SAVED.search(str(error)) if isinstance(error, RuntimeError) else None
     if found is None:
         return None

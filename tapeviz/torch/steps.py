@@ -37,7 +37,8 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from .. import events
 from ..sourceinfo import user_frame
 from ..tensor import wrap
-from . import autograd, modules, values   # (autograd calls this module: no import-time use)
+from . import gradient_computed, modules, values   # (gradient_computed calls this module:
+#                                                   no import-time use)
 
 MAX_HELD = 1024   # passes held for a step that never came (a `.step` the loop skipped)
 _STEPPERS = (torch.optim.Optimizer, torch.amp.GradScaler)   # what a user's `.step()` updates by
@@ -123,10 +124,11 @@ def _settle(stepped=None, scale: float = 1.0) -> None:
             for leaf in leaves():
                 found.setdefault(id(leaf), leaf)
         return list(found.values())
-    leaves = autograd.Later(used)
-    sources = autograd.Later(lambda: [values.variable_of(leaf, None, modules.parameter_name)
-                                      for leaf in leaves])
-    grads = autograd.Later(lambda: autograd.HostCopies([leaf.grad for leaf in leaves], scale))
+    later = gradient_computed.Later
+    leaves = later(used)
+    sources = later(lambda: [values.variable_of(leaf, None, modules.parameter_name)
+                             for leaf in leaves])
+    grads = later(lambda: gradient_computed.HostCopies([leaf.grad for leaf in leaves], scale))
     _local.settled.append((passes[-1][0], targets, leaves, stepped, sources, grads))
 
 

@@ -47,8 +47,8 @@ def test_a_backward_after_a_dropped_recording_walks_no_leftover_graph(monkeypatc
     _recorded_cell(model, optimizer, x)
     gc.collect()
     walks = []
-    walk = autograd._walk
-    monkeypatch.setattr(autograd, "_walk", lambda *a: walks.append(1) or walk(*a))
+    walk = autograd.walk
+    monkeypatch.setattr(autograd, "walk", lambda *a: walks.append(1) or walk(*a))
     ends = []
     tf.subscribe(ends.append, kinds=(tf.events.GradientComputed,))
     try:

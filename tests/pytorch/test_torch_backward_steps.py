@@ -190,9 +190,9 @@ def test_a_listener_of_gradient_calls_alone_pays_no_copy_of_gradients_it_does_no
     for its leaves and their gradients copied only when read."""
     from tapeviz.torch import autograd, values
     copies, walks = [], []
-    original, walk = values.host_copy, autograd._walk
+    original, walk = values.host_copy, autograd.walk
     monkeypatch.setattr(values, "host_copy", lambda t: copies.append(t.shape) or original(t))
-    monkeypatch.setattr(autograd, "_walk", lambda *a: walks.append(1) or walk(*a))
+    monkeypatch.setattr(autograd, "walk", lambda *a: walks.append(1) or walk(*a))
     model, optimizer, train_step = make_training(seed=7)
     images, labels = torch.rand(4, 1, 8, 8), torch.tensor([1, 2, 3, 4])
     ends = []
