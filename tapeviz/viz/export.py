@@ -68,7 +68,7 @@ def _script_json(data) -> str:
 _PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>tapeviz: {title}</title>
 <style>{css}
-body {{ margin: 16px; }} .tv-graph {{ height: 80vh; }}</style>
+body {{ margin: 16px; }}</style>
 </head><body>
 <div class="tapeviz"><div class="tv-toolbar"><span class="tv-title"></span>
 <span class="tv-status"></span><span class="tv-spacer"></span>
@@ -98,6 +98,7 @@ function show(id) {
     node.classList.toggle("tv-selected", node.id === id);
   }
   panel.reveal();   // a hidden inspector comes back to show what was clicked
+  panel.idle(false);   // ... with its width
   const payload = data.inspector[id];
   inspectorBox.replaceChildren(...(payload ? inspectorContent(payload)
     : [h("div", { class: "tv-hint" }, "No inspector data for this node in the export.")]));
@@ -115,6 +116,7 @@ if (data.empty) {
 // window or the panel changes size, until the user zooms or pans)
 const panel = sidePanel(document.querySelector(".tv-main"), document.querySelector(".tv-side"),
                         document.querySelector(".tv-toolbar"));
+panel.idle(true);   // nothing chosen yet: a narrow panel under its hint, as in the widget
 const zoomer = panZoom(graphBox, show);
 zoomer.attach(graphBox.querySelector("svg"));
 document.querySelector(".tv-zoom-in").onclick = () => zoomer.zoom(1 / 1.3);

@@ -32,7 +32,7 @@ import re
 import uuid
 
 TWIN_CLASS = "tapeviz-saved"
-FRAME_HEIGHT = 520   # px of the interactive copy: the export's 80vh graph pane and its inspector
+FRAME_HEIGHT = 560   # px of the interactive copy: the export, its graph pane at most 480 px
 STUCK_MS = 5000      # a widget view still loading after this long has no kernel to come from
 CSS_COLOUR = re.compile(r"rgba?\([0-9., ]+\)|#[0-9a-fA-F]{3,8}")   # a swatch's, as sent
 

@@ -292,7 +292,7 @@ def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
         assert "step 300: 6 taped ops" in twin.text_content()
         # the legend: each variable after a swatch of its line's colour, as the live one
         entries = twin.locator("span:has(img)")
-        assert [e.text_content().split()[0] for e in entries.all()] == ["w:0", "v:0"]
+        assert [e.text_content().split()[0] for e in entries.all()] == ["w", "v"]
         colours = [e.locator("img").evaluate("""img => {
             const c = document.createElement("canvas");
             c.width = img.naturalWidth; c.height = img.naturalHeight;

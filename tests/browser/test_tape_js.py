@@ -68,6 +68,37 @@ def test_html_export_opened_from_disk_pans_zooms_and_inspects(tmp_path, browser)
     check_clean(page, browser)
 
 
+@pytest.mark.browser
+def test_the_exports_first_view_gives_the_graph_the_room_and_says_what_to_click(
+        tmp_path, browser):
+    """Nothing chosen yet, the export's side panel is the live widget's narrow one under its
+    hint (it was 38% of the page, empty but for one line); a click gives it its width."""
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(tf.square(tf.matmul([[3.0, 4.0]], w)))
+    path = TapeWidget(tape, target=loss, sources=[w]).save(tmp_path / "first.html")
+    page = open_page(browser, "export-first-view")
+    page.page.goto(pathlib.Path(path).as_uri())
+    wait_until(page, lambda: page.page.locator(".tv-title").text_content(), "the title")
+    side = page.page.locator(".tv-side")
+    assert side.locator(".tv-hint").text_content() == \
+        "Click a node to see its value, gradient and line."
+    main = page.page.locator(".tv-main").bounding_box()
+    idle = side.bounding_box()
+    assert idle["width"] < 0.2 * main["width"], (idle, main)
+    assert not page.page.locator(".tv-handle").is_visible()   # resizing waits for a node
+    hint = side.locator(".tv-hint").bounding_box()
+    assert hint["width"] > 100 and hint["height"] < 80, hint   # a few lines, not a column
+    page.screenshot(".tapeviz", "idle")
+    page.page.locator('.tv-graph g.node[id="n0"]').click()
+    wait_until(page, lambda: page.page.locator(".tv-inspector-title").count(), "the inspector")
+    wait_until(page, lambda: side.bounding_box()["width"] > 0.3 * main["width"],
+               "the inspector's width back")
+    assert page.page.locator(".tv-handle").is_visible()
+    page.screenshot(".tapeviz", "chosen")
+    check_clean(page, browser)
+
+
 # A stand-in for anywidget's model: the traits TapeWidget syncs, and its on/off bookkeeping.
 _RENDER_AND_CLEAN_UP = """async (url) => {
   const live = [];
