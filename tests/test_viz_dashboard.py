@@ -788,7 +788,7 @@ def test_an_alert_names_the_node_in_the_tape_drawn_when_its_step_is_shown(dashbo
 
 def test_alerts_are_diagnosed_at_most_once_a_second_off_the_training_thread(
         dashboards, monkeypatch):
-    from tapeviz.viz import dashboard as module
+    from tapeviz.viz import dashboard_alerts as module
     calls, openings = [], []   # the last step's diagnoses; the first steps' (once a run)
     real = module.diagnose
     monkeypatch.setattr(module, "diagnose", lambda *a, **k: (
@@ -880,7 +880,7 @@ def test_a_pause_after_an_optimizer_update_says_so_not_forward():
 
     from tapeviz.debugger import Recorder
     from tapeviz.debugger.runner import PausePoint
-    from tapeviz.viz.dashboard import _runner_status
+    from tapeviz.viz.dashboard_status import _runner_status
     w = tf.Variable(1.0)
     optimizer = tf.keras.optimizers.SGD(0.1)
     with Recorder() as rec:

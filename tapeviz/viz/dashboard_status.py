@@ -1,0 +1,110 @@
+"""What the Dashboard says about what it watches: the state, its status line and which
+buttons work; a failed loop's error with where it was raised; the time its throttles read
+(`Clock`); and what it refuses to watch."""
+from __future__ import annotations
+
+import threading
+import time
+
+from ..errors import DTypeError, describe
+from ..sourceinfo import source_from
+
+ENDED = ("finished", "stopped", "failed")   # the states of a loop that is over
+
+
+class Clock:
+    """Time as the dashboard's throttles see it: real, monotonic time.
+
+    `now()` paces the tape layouts; `wait(closed, seconds)` is the push timer's pause between
+    turns (True once `closed` is set: the timer then ends). A test passes a clock of its
+    own to drive the timer one turn at a time.
+    """
+
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, closed: threading.Event, seconds: float) -> bool:
+        return closed.wait(seconds)
+
+
+class Status:
+    """Part of `Dashboard`: the state, status and controls of what is watched."""
+
+    def _describe(self) -> tuple:
+        """(state, status text, enabled controls) of what is watched."""
+        runner = self.runner
+        if runner is not None:
+            state = runner.state
+            status = _runner_status(runner)
+            controls = {"pause": state in ("idle", "running"),
+                        "step_op": state == "paused", "step_vjp": state == "paused",
+                        "resume": state == "paused",
+                        "stop": state in ("idle", "running", "paused")}
+            if state == "failed" and runner.error is not None:
+                self._note_failure(runner.error)
+            return state, status, controls
+        recorder = self.recorder
+        if recorder is not None:
+            state = "recording" if recorder.recording else "stopped"
+            dropped = recorder.dropped.steps
+            status = f"recorder {'on' if recorder.recording else 'off'}: {len(recorder)} " \
+                     f"steps kept" + (f", {dropped} dropped" if dropped else "")
+            return state, status, {}
+        return "idle", "nothing attached: Dashboard.train(fn, ...) or attach(runner)", {}
+
+    def _note_failure(self, exc: BaseException) -> None:
+        text = f"training failed: {type(exc).__name__}: {exc}{_raised_at(exc)}"
+        with self._data_lock:
+            if text not in self._errors:
+                self._errors.append(text)
+
+
+def _runner_status(runner) -> str:
+    """A line like "paused after matmul at train.py:12" or "running: 12 steps"."""
+    state, point = runner.state, runner.paused_at
+    if state == "paused" and point is not None:
+        what = f"VJP of {point.op_name}" if point.kind == "vjp" else point.op_name
+        source = point.source
+        where = f" at {source.location}" if source else ""
+        update = point.kind == "op" and getattr(point.node.op, "kind", "") == "update"
+        return f"paused after {what}{where} ({'optimizer update' if update else point.phase})"
+    if state == "failed" and runner.error is not None:   # its message: the error box, once
+        return f"failed: {type(runner.error).__name__} (the error below)"
+    if state == "idle":
+        return "idle: not started"
+    loss = runner.last_loss
+    return state if loss is None else f"{state} (loss {loss:.5g})"
+
+
+def check_watched(call: str, runner, recorder) -> None:
+    """Refuse what a dashboard cannot watch before it subscribes (a training function or a
+    Recorder given as the runner failed in the timer thread, a bare AttributeError)."""
+    from ..debugger.recorder import Recorder
+    from ..debugger.runner import Runner
+    if runner is not None and not isinstance(runner, Runner):
+        hint = ("a Recorder is watched read-only: Dashboard(recorder=rec)"
+                if isinstance(runner, Recorder) else
+                "to run a training function here: dashboard.train(train, *args)"
+                if callable(runner) else "Dashboard(Runner(train, *args)) or "
+                                         "dashboard.train(train, *args)")
+        raise DTypeError(call, f"runner must be a tapeviz.debugger.Runner; got "
+                               f"{describe(runner)}", hint=hint)
+    if recorder is not None and not isinstance(recorder, Recorder):
+        raise DTypeError(call, f"recorder must be a tapeviz.debugger.Recorder; got "
+                               f"{describe(recorder)}",
+                         hint="rec = tapeviz.debugger.Recorder(); Dashboard(recorder=rec); "
+                              "then with rec: ...")
+
+
+def _raised_at(exc: BaseException) -> str:
+    """Where in the user's code `exc` was raised, said after its message, unless the message
+    says it (an OpError's names the user's line)."""
+    traceback_ = exc.__traceback__
+    if getattr(exc, "source", None) is not None or traceback_ is None:
+        return ""
+    while traceback_.tb_next is not None:
+        traceback_ = traceback_.tb_next
+    source = source_from(traceback_.tb_frame)
+    if source is None:
+        return ""
+    return f"\n  at {source}" + (f"\n      {source.line}" if source.line else "")
