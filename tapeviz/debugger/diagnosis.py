@@ -36,6 +36,7 @@ from .loss_shape import non_scalar_target
 from .nan_entry import NaNEntry
 from .nan_steps import nan_over_steps
 from .numerics import _nodes_of, _op_name, _where, find_nan_origin
+from .output_range import output_out_of_range
 from .program_bugs import with_program_bugs
 from .recorder import Recorder
 from .summary import NoValues, _array, all_finite, nonfinite_each
@@ -420,7 +421,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
         if not isinstance(recording, RecordedStep):   # (a step's: its finding over steps)
             found += non_scalar_target(target, nodes)
         found += _broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
-        found += logits_given_as_probabilities(nodes)
+        found += logits_given_as_probabilities(nodes) + output_out_of_range(nodes)
         # one batched look at the outputs; the search for the first op that made NaN/Inf
         # from finite inputs runs only when some output holds one
         origin = find_nan_origin(nodes, entered=True) if any(

@@ -2,7 +2,8 @@
 user's line, the figures and the fix: gradient ascent by a sign error (`ascent`), hidden
 units initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
-(`double_softmax`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
+(`double_softmax`), a relu, sigmoid or tanh on the last layer before such a loss
+(`activated_logits`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
 output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable or an
 optimizer made inside the loop (`loop_variables`, `optimizer_in_loop`), gradients never
 zeroed or a sum of them never reset (`accumulation`), an evaluation run in training mode,
@@ -18,6 +19,7 @@ torch's op names as the numpy engine's). The shown step's nodes are walked once
 from __future__ import annotations
 
 from .accumulation import accumulated_gradients, summed_without_reset
+from .activated_logits import activated_logits
 from .batch_axis import over_batch_axis
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
@@ -53,7 +55,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     by_op = ops_named(nodes)
     named = {name for finding in found for name in finding.variables}
     more = (non_scalar_loss(steps) + variables_rebound(steps) + over_batch_axis(by_op, nodes)
-            + softmax_given_as_logits(by_op, nodes) + logs_of_probabilities(by_op, nodes)
+            + softmax_given_as_logits(by_op, nodes) + activated_logits(by_op, nodes)
+            + logs_of_probabilities(by_op, nodes)
             + unscaled_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
