@@ -21,7 +21,7 @@ def labels_made_at(loss_source, torch: bool) -> SourceInfo | None:
     name = _labels_name(loss_source, torch) if loss_source is not None else None
     if name is None:
         return None
-    scope = _innermost_scope(loss_source.filename, loss_source.lineno)
+    _, scope = innermost_scope(loss_source.filename, loss_source.lineno)
     binding = _binding(scope, name, loss_source.lineno) if scope is not None else None
     if binding is None:
         return None
@@ -60,27 +60,24 @@ def _is_loss(func) -> bool:
     return any(word in name for word in ("loss", "entropy", "criterion"))
 
 
-def _innermost_scope(filename: str, lineno: int):
-    """The innermost function (or the module) of file `filename` holding line `lineno`."""
+def innermost_scope(filename: str, lineno: int) -> tuple:
+    """(the module of file `filename`, parsed; the innermost function holding line
+    `lineno`, or the module), or (None, None) when the file does not parse."""
     try:
         tree = ast.parse("".join(linecache.getlines(filename)))
     except (SyntaxError, ValueError):
-        return None
+        return None, None
     holding = [node for node in ast.walk(tree)
                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                and node.lineno <= lineno <= node.end_lineno]
-    return min(holding, key=lambda node: node.end_lineno - node.lineno, default=tree)
+    return tree, min(holding, key=lambda node: node.end_lineno - node.lineno, default=tree)
 
 
 def _binding(scope, name: str, lineno: int):
     """The last statement of `scope` (not of a function inside it) before line `lineno`
     that binds `name`: an assignment, or a `for` loop (one holding the line or not)."""
-    found, todo = None, list(ast.iter_child_nodes(scope))
-    while todo:
-        node = todo.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
-        todo.extend(ast.iter_child_nodes(node))
+    found = None
+    for node in own_nodes(scope):
         if getattr(node, "lineno", lineno) >= lineno:
             continue   # (after the loss's line, or no statement)
         targets = (node.targets if isinstance(node, ast.Assign) else
@@ -89,6 +86,18 @@ def _binding(scope, name: str, lineno: int):
             if found is None or node.lineno > found.lineno:
                 found = node
     return found
+
+
+def own_nodes(scope):
+    """The nodes of `scope` (a module or function), not those of a function or class
+    defined inside it."""
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        todo.extend(ast.iter_child_nodes(node))
+        yield node
 
 
 def _root_name(expression) -> str | None:

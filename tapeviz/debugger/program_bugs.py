@@ -11,7 +11,8 @@ or training run with dropout or an unfitted batch norm in inference mode (`train
 loss of more than one value (`loss_shape`), a Variable rebound to a Tensor by
 `w = w - lr * g` (`rebound`), gradients never applied (`unapplied`), a frozen layer trained
 through a list of its variables read before the freeze (`frozen`), images divided by 255
-twice (`input_scale`), an evaluation on data centred by its own mean (`own_statistics`),
+twice (`input_scale`) or by `// 255` (`integer_division`), an evaluation on data centred by
+its own mean (`own_statistics`),
 on the numpy engine's recordings and the torch adapter's alike (`op_index.role` reads
 torch's op names as the numpy engine's). The shown step's nodes are walked once
 (`op_index`); the steps only as far as each check needs.
@@ -24,6 +25,7 @@ from .batch_axis import over_batch_axis
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
 from .input_scale import unscaled_input
+from .integer_division import integer_divided_pixels
 from .log_of_probability import logs_of_probabilities
 from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
@@ -57,7 +59,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     more = (non_scalar_loss(steps) + variables_rebound(steps) + over_batch_axis(by_op, nodes)
             + softmax_given_as_logits(by_op, nodes) + activated_logits(by_op, nodes)
             + logs_of_probabilities(by_op, nodes)
-            + unscaled_input(by_op, nodes)
+            + unscaled_input(by_op, nodes) + integer_divided_pixels(by_op)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + evaluation

@@ -1,0 +1,78 @@
+"""Pixels scaled by integer division, `images // 255` for `images / 255`, in the TF2 guide's
+MNIST CNN on the bundled 8x8 digits: every pixel below 255 becomes 0, only the brightest 1.
+Nothing fails and the model learns from what is left, slowly. `diagnose(recorder)` names
+the first layer's op and the line that divided; images binarised on purpose (not written
+with `// 255`) and the guide's `/ 255` say nothing.
+"""
+import functools
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.datasets import load_digits
+from tapeviz.debugger import Recorder, diagnose
+from programs import guide_cnn, marked_line
+
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
+here = functools.partial(marked_line, __file__)
+
+
+def integer_findings(rec) -> list:
+    return [f for f in diagnose(rec) if f.kind == "integer_division"]
+
+
+def train(images, labels) -> Recorder:
+    """The guide's train_step as written, over 6 batches of 32."""
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(32)
+    with Recorder() as rec:
+        for x, y in dataset.take(6):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return rec
+
+
+def test_pixels_divided_with_integer_division_are_named_at_the_dividing_line():
+    tf.random.set_seed(0)
+    (images, labels), _ = load_digits()
+    images = images[..., None] // 255  # BUG: integer division
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels.astype(np.int64))).batch(32)
+    with Recorder() as rec:
+        for x, y in dataset.take(6):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))  # MODEL CALL
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = integer_findings(rec)   # was: no finding
+    zeros = float(np.mean(rec.last_step.find(op="conv2d")[0].inputs[0] == 0))
+    assert finding.message.startswith(
+        f"conv2d in layer {model.name}/{model.layers[0].name}, the first layer, reads images "
+        f"of 0 and 1 alone ({zeros:.0%} zeros, a 32x8x8x1 batch), and "
+        f"tests/{here('# BUG: integer')}: images = images[..., None] // 255")
+    assert "divides by 255 with //, an integer division: every pixel below 255 became 0" \
+        in finding.message
+    assert finding.message.endswith("fix: divide with / (images / 255; for bytes, "
+                                    "tf.cast(images, tf.float32) / 255.0)")
+    assert finding.source.lineno == int(here("# BUG: integer").split(":")[1])
+    assert finding.related.lineno == int(here("# MODEL CALL").split(":")[1])
+
+
+def test_images_binarised_on_purpose_are_no_finding():
+    tf.random.set_seed(0)
+    (images, labels), _ = load_digits()
+    binary = (images[..., None] > 127).astype(np.uint8)   # 0 and 1, meant so
+    assert diagnose(train(binary, labels.astype(np.int64))) == []
+
+
+def test_the_guides_true_division_is_no_finding():
+    tf.random.set_seed(0)
+    (images, labels), _ = load_digits()
+    assert integer_findings(train(images[..., None] / 255, labels.astype(np.int64))) == []
