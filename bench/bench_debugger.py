@@ -65,6 +65,37 @@ step: first +5k (regression 1,045.4k -> 1,050.6k, lecture's 824.0k -> 829.1k: ev
 sort asked, under the look lock, whether a kept pass was in flight), then with the pass
 forgotten at its GradientComputed 1,046.4k -> 1,046.1k (regression, d7b450a alone vs with
 the fixes; valgrind, one epoch).
+A step's end done in bulk (at each GradientComputed only note where the step ends and the
+event's loss, sources and gradients; split, pack and count many steps at once), priced before
+building it on a worktree of 2745ed5 patched two ways (not kept). Today, valgrind, one epoch:
+regression 632.3k plain, 1,046.0k Recorder (1.654x); lecture's 447.0k, 826.0k (1.848x).
+Predicted: -60k to -90k a step (the step's end was 45 of the Recorder's 73 us a step by CPU).
+                                          regression           lecture's
+  floor: ends noted, nothing else done    (the sink emptied every N steps, nothing kept)
+    N = 64                                944.5k (1.494x)      752.8k (1.684x)
+    N = 8                                 855.1k (1.352x)      656.4k (1.468x)
+  the bulk path on top, every N steps     (the split by C scans of the chunk's taped flags
+                                          and op kinds, the chunk packed as one set of
+                                          columns, counted by C loops, kept)
+    N = 64                                1,041.9k (-4k)       823.1k (-3k)
+    N = 8                                 1,012.4k (-34k)      794.9k (-31k; kept nothing:
+                                                               775.7k)
+  CPU, best of 5 interleaved rounds, load 8-12: today 2.41x / 2.86x, the floor (N = 64)
+  1.67x / 2.02x, the bulk path (N = 64) 1.93x / 2.51x.
+Measured -3k to -34k: packing and counting cost per op, not per step (packed.pack over a
+chunk of 8 steps, 135 records, 34 us, 4.3 us a step, against 6 us for one step of 14 on its
+own), and a chunk's records held until it is packed outlive collections (N = 64: 192 young
+and 17 middle collections an epoch against 124 and 11 today). So the design predicts
+<= 0.07x off the lecture's ratio by instructions (0.35x by CPU at best, in a stub that still
+lacks each step's own outside inputs and bytes, the evaluation split and upstream
+gradients): under the 0.3x its brief asked for, not built. What the floor says: with
+nothing kept the Recorder is 1.47x on the lecture's loop; the cost above the goal is
+keeping every op (its elements packed and counted), which only the replaying design above
+removes. Priced the same way, not kept: the cycle collector is 28.5k a step of the lecture's
+(892.6k on, 864.1k off, an epoch with one full collection; more of CPU time: 243 against 219
+ms over 10 epochs, the full collection 19 ms of its 31); three of a kept step's 26 tracked
+containers made tuples once it is packed, -1.2k; the sunk path's line walk and both timers
+dropped outright on the 4 untaped ops a step, -22.6k (-0.05x): the most it can give.
 The Runner's gate, never paused (bench_vs_torch's row read 1.06x on the CNN, best of 5):
 over 15 interleaved rounds (load 8-10) the CNN loop under a Runner is 0.987x plain at best,
 0.998x by median (a bare thread 0.979x, a GradientComputed listener alone 1.013x), and the
