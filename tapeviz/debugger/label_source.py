@@ -2,7 +2,8 @@
 alone: the loss's line names them (`loss_object(y, logits)`: `y`), and the statement that
 bound that name before it says where they were made: the Dataset the `for x, y in dataset`
 loop reads (the line that made `dataset`), else the loop, else the assignment. What the
-text does not show plainly (a helper's return, a subscript) gives nothing.
+text does not show plainly (a helper's return, a subscript) gives nothing. The walk of a
+scope's own statements is shared (`integer_division` looks for `// 255` with it).
 """
 from __future__ import annotations
 

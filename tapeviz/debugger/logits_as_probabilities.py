@@ -18,6 +18,7 @@ from .op_index import maker
 from .summary import _array
 
 EPSILON = 1e-7   # Keras's clip: [EPSILON, 1 - EPSILON]
+ROUNDING = 1e-5  # how far a float32 softmax's probabilities may stray past 0 and 1
 _ACTIVATION = {"binary_crossentropy": "sigmoid"}   # else softmax
 _op_names = attrgetter("op.name")
 
@@ -37,7 +38,7 @@ def logits_given_as_probabilities(nodes) -> list:
             made = maker(nodes, made[0])   # categorical_crossentropy's y_pred / sum(y_pred)
         values = _array(clip.inputs[0] if made is None else made[1].output)
         values = values[np.isfinite(values)]
-        if values.size and (values.min() < 0.0 or values.max() > 1.0):
+        if values.size and (values.min() < -ROUNDING or values.max() > 1.0 + ROUNDING):
             said.add((loss, clip.source))
             found.append(_finding(loss, clip, values, None if made is None else made[1]))
     return found
