@@ -5,11 +5,15 @@ from .test_widgets import check_clean, inspector_title, marked, wait_until
 
 def check_alert_reads_and_inspects(page, browser, widget, alert, theme, *, fix, op, shot,
                                    node=None):
-    """The alert's text reaches WCAG contrast 4.5; its fix (starting `fix`) reads on a line of
-    its own, under what happened; a click selects its node (`node`, or any) and inspects `op`;
-    the screenshot is `shot`."""
+    """The alert's text reaches WCAG contrast 4.5; it says a click shows its node, in link
+    colour; its fix (starting `fix`) reads on a line of its own, under what happened; a click
+    selects its node (`node`, or any) and inspects `op`; the screenshot is `shot`."""
     ratio = contrast(alert)["ratio"]
     assert ratio >= 4.5, f"the alert at {ratio:.2f}:1 in the {theme} theme"
+    cue = alert.locator(".tv-alert-go")   # what a click does, said before the pointer is on it
+    assert cue.text_content() == "show the node ›" and cue.is_visible()
+    ratio = contrast(cue)["ratio"]
+    assert ratio >= 4.5, f"the alert's 'show the node' at {ratio:.2f}:1 in the {theme} theme"
     fix_line = alert.locator(".tv-alert-fix")
     assert fix_line.text_content().startswith(fix), fix_line.text_content()
     kind = alert.locator(".tv-alert-kind").bounding_box()

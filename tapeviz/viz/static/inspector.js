@@ -32,14 +32,16 @@ export function section(s) {
 }
 
 // One alert line, after its label (Python's panel.alert_label: "outer broadcast", "-inf");
-// with a node, a click (or Enter or Space) calls `jump(node)`.
+// with a node, a click (or Enter or Space) calls `jump(node)`, which the line's end says in
+// link colour (nothing showed an alert could be clicked until the pointer was on it).
 // The fix, when the message gives one ("...; fix: ..." or "...; hint: ..."), goes on a line of
 // its own, so a long alert reads as what happened, then what to do.
 export function alertItem(a, jump) {
   const at = a.message.search(/; (?:fix|hint): /);
   const what = at < 0 ? a.message : a.message.slice(0, at);
   const item = h("div", { class: `tv-alert tv-alert-${a.kind}` },
-    h("span", { class: "tv-alert-kind" }, `${a.label}: `), what);
+    h("span", { class: "tv-alert-kind" }, `${a.label}: `), what,
+    a.node ? h("span", { class: "tv-alert-go", "aria-hidden": "true" }, "show the node ›") : null);
   if (at >= 0) item.append(h("div", { class: "tv-alert-fix" }, a.message.slice(at + 2)));
   if (a.node) {
     item.classList.add("tv-jump");
