@@ -442,10 +442,14 @@ class Layer:
     # ---- shapes -----------------------------------------------------------------------------
     def compute_output_shape(self, input_shape):
         """The output shape for `input_shape` (batch may be None): by running the layer on
-        zeros when a subclass does not say."""
+        zeros when a subclass does not say, its variables put back after (as Keras's symbolic
+        call leaves them: a counter its call adds to does not count the probe)."""
         shape = [1 if d is None else int(d) for d in input_shape]
+        values = [(variable, variable._value) for variable in self.weights]
         with unrecorded():
             out = self(zeros(shape, dtype=self._dtype))
+        for variable, value in values:
+            variable._value = value
         out_shape = tuple(out.shape)
         return (input_shape[0],) + out_shape[1:] if input_shape and out_shape else out_shape
 
