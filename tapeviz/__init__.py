@@ -43,7 +43,7 @@ from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, revers
                         split, squeeze, stack, strided_slice, transpose, unstack)
 from .tape import GradientTape, UnconnectedGradients
 from .clip import clip_by_global_norm, clip_by_norm
-from .linalg import norm
+from .linalg import einsum, norm
 from .tf_function import function
 from .control_flow import cond, while_loop
 from .custom_gradient import custom_gradient

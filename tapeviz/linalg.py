@@ -5,7 +5,7 @@ and diagonals).
 those of `ops/matrix.py` (with its composites: matvec, trace, diag, diag_part,
 matrix_transpose); `norm` and
 `global_norm` are composites of ordinary ops, so gradients flow through them and the tape
-shows each step (`tf.norm` is this `norm`).
+shows each step (`tf.norm` is this `norm`); `einsum` is einsum.py's composite.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .coverage import missing as _missing
 from . import arguments
 from .clip import global_norm
 from .dispatch import name_scope
+from .einsum import einsum
 from .errors import DTypeError, InvalidArgumentError
 from .ops.axes import normalize_axes
 from .creation import eye
@@ -25,7 +26,7 @@ from .ops.reduce import reduce_max, reduce_sum
 from .ops.shape import squeeze
 from .tensor import Tensor
 
-__all__ = ["adjoint", "det", "diag", "diag_part", "eye", "global_norm", "inv", "matmul",
+__all__ = ["adjoint", "det", "diag", "diag_part", "einsum", "eye", "global_norm", "inv", "matmul",
            "matrix_transpose", "matvec", "norm", "solve", "tensordot", "trace"]
 
 adjoint = matrix_transpose   # a real matrix's adjoint is its transpose

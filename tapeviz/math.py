@@ -10,7 +10,8 @@ from . import arguments as _arguments
 from . import dtypes as _dtypes
 from .creation import zeros_like as _zeros_like
 from .dispatch import name_scope as _name_scope
-from .errors import DTypeError as _DTypeError, ShapeError as _ShapeError
+from .errors import (DTypeError as _DTypeError, InvalidArgumentError as _InvalidArgumentError,
+                     ShapeError as _ShapeError)
 from .nn import l2_normalize, log_softmax, softmax
 from .ops.accumulate import add_n
 from .ops.math import cast as _cast
@@ -25,6 +26,8 @@ from .ops.scan import cumsum
 from .ops.sort import top_k
 from .ops.segment import (segment_mean, segment_sum, unsorted_segment_mean,
                           unsorted_segment_sum)
+from .ops.shape import reshape as _reshape
+from .creation import ones_like as _ones_like
 from .tensor import Tensor as _Tensor, wrap as _wrap
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                          reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance)
@@ -87,6 +90,54 @@ def scalar_mul(scalar, x, name=None):
         raise _ShapeError("scalar_mul", f"the input scalar must be a 0-D value; got shape "
                                         f"{tuple(scalar.shape)}")
     return multiply(scalar, x)
+
+
+def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=_dtypes.int32,
+                     name=None):
+    """A num_classes x num_classes matrix whose [i, j] counts (or sums the `weights` of) the
+    examples of class i (`labels`) predicted as class j (`predictions`).
+
+    >>> import tapeviz as tf
+    >>> tf.math.confusion_matrix([0, 1, 1], [0, 1, 0]).numpy().tolist()
+    [[1, 0], [1, 1]]
+    """
+    with _name_scope("confusion_matrix"):
+        labels = _class_ids("labels", labels)
+        predictions = _class_ids("predictions", predictions)
+        if labels.shape != predictions.shape:
+            raise _ShapeError("confusion_matrix", f"labels and predictions must have one value "
+                                                  f"per example, the same shape; got "
+                                                  f"{tuple(labels.shape)} and "
+                                                  f"{tuple(predictions.shape)}")
+        found = max([int(reduce_max(ids)) + 1 for ids in (labels, predictions)
+                     if ids.shape[0]] or [0])
+        classes = found if num_classes is None else _arguments.count(
+            "confusion_matrix", "num_classes", num_classes)
+        for what, ids in (("labels", labels), ("predictions", predictions)):
+            if ids.shape[0] and int(reduce_max(ids)) >= classes:
+                raise _InvalidArgumentError(
+                    "confusion_matrix", f"{what} must be class ids below num_classes="
+                                        f"{classes}; got {int(reduce_max(ids))}")
+        dtype = _arguments.dtype("confusion_matrix", "dtype", dtype, optional=False)
+        counted = _ones_like(labels, dtype) if weights is None else _cast(weights, dtype)
+        cells = unsorted_segment_sum(counted, labels * classes + predictions, classes * classes)
+        return _reshape(cells, [classes, classes])
+
+
+def _class_ids(what: str, ids):
+    """`ids` as a vector of int64 class ids (a trailing axis of 1 dropped, floats truncated,
+    as TF's confusion_matrix casts them)."""
+    ids = _arguments.tensor_of("confusion_matrix", what, ids)
+    if len(ids.shape) == 2 and ids.shape[1] == 1:
+        ids = _reshape(ids, [-1])
+    if len(ids.shape) != 1:
+        raise _ShapeError("confusion_matrix", f"{what} must be a vector of class ids, one per "
+                                              f"example; got shape {tuple(ids.shape)}")
+    ids = _cast(ids, _dtypes.int64)
+    if ids.shape[0] and int(reduce_min(ids)) < 0:
+        raise _InvalidArgumentError("confusion_matrix", f"{what} must be class ids, 0 or more; "
+                                                        f"got {int(reduce_min(ids))}")
+    return ids
 
 
 mod = floormod   # TF's alias

@@ -129,6 +129,20 @@ DELIBERATE: dict[str, str] = {
         "leaves the 'loss' tracker out, and fit's history reads a loss that is not the one "
         "minimised (-1.65, -0.13 where it is 8.35, 2.80); tapeviz's compiled_loss tracks it as "
         "Keras 2 did, so programs written for TF 2.0-2.15 log their loss. The metrics agree",
+    "data.Dataset/student_shuffle_seed_order":
+        "Dataset.shuffle(8, seed=42): TF's order comes from its own Philox generator and "
+        "shuffle buffer; tapeviz's from numpy's generator, so the same seed gives another "
+        "order. In both a seed gives the same orders on every run, each epoch's order differs "
+        "unless reshuffle_each_iteration=False, and every element comes once (the other "
+        "shuffle cases agree)",
+    "keras.layers.Layer/student_add_weight_name_first":
+        "self.add_weight('scale', shape=...), the name first, as Keras 2's signature had it: "
+        "Keras 3 (TF 2.21) refuses a positional name; tapeviz takes it as Keras 2 did, so "
+        "custom layers written for TF 2.0-2.15 run",
+    "keras.Model/student_save_weights_checkpoint_name":
+        "model.save_weights('ckpt') (TF 2.0-2.15's checkpoint name, no extension): Keras 3 "
+        "refuses a name not ending in .weights.h5; tapeviz saves to ckpt.npz and "
+        "load_weights('ckpt') reads it back, so programs written for TF 2.0-2.15 run",
 }
 
 TO_FIX: dict[str, str] = {}

@@ -1,0 +1,277 @@
+"""Cases from the programs a TF 2 user meets in their first weeks, as they write them: the
+beginner quickstart (Sequential, compile, fit, evaluate, a softmax model around it), the
+advanced quickstart (a subclassed Model, a tf.function train step, tf.keras.metrics), a custom
+layer (build, add_weight, get_config, from_config), callbacks, save_weights/load_weights, the
+advanced autodiff guide's einsum of a batch jacobian, tf.einsum and tf.math.confusion_matrix.
+Registered into `cases.CASES` (cases.py imports this module at its end).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+
+from .cases import add_case, f32, spread
+
+X = spread((12, 3), seed=11)
+LABELS = np.array([0, 1, 2, 1, 0, 2, 1, 0, 2, 2, 1, 0], np.int64)
+
+
+def _fixed(tf, shape, seed):
+    return tf.constant_initializer(spread(shape, seed=seed, low=-0.5, high=0.5))
+
+
+def _beginner_quickstart(tf):
+    model = tf.keras.models.Sequential([
+        tf.keras.layers.Flatten(input_shape=(3,)),
+        tf.keras.layers.Dense(8, activation="relu", kernel_initializer=_fixed(tf, (3, 8), 1)),
+        tf.keras.layers.Dense(3, kernel_initializer=_fixed(tf, (8, 3), 2))])
+    predictions = model(X[:1]).numpy()
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    first_loss = loss_fn(LABELS[:1], predictions).numpy()
+    model.compile(optimizer="adam", loss=loss_fn, metrics=["accuracy"])
+    history = model.fit(X, LABELS, epochs=3, batch_size=4, shuffle=False, verbose=0)
+    evaluated = model.evaluate(X, LABELS, verbose=0)
+    probability_model = tf.keras.Sequential([model, tf.keras.layers.Softmax()])
+    return [tf.nn.softmax(predictions), first_loss,
+            {key: tf.constant(values) for key, values in history.history.items()},
+            tf.constant(evaluated), probability_model(X[:4])]
+
+
+def _advanced_quickstart(tf):
+    train_ds = tf.data.Dataset.from_tensor_slices((X, LABELS)).batch(4)
+
+    class MyModel(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.d1 = tf.keras.layers.Dense(8, activation="relu",
+                                            kernel_initializer=_fixed(tf, (3, 8), 3))
+            self.d2 = tf.keras.layers.Dense(3, kernel_initializer=_fixed(tf, (8, 3), 4))
+
+        def call(self, x):
+            return self.d2(self.d1(x))
+
+    model = MyModel()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    optimizer = tf.keras.optimizers.Adam()
+    train_loss = tf.keras.metrics.Mean(name="train_loss")
+    train_accuracy = tf.keras.metrics.SparseCategoricalAccuracy(name="train_accuracy")
+
+    @tf.function
+    def train_step(images, labels):
+        with tf.GradientTape() as tape:
+            predictions = model(images, training=True)
+            loss = loss_object(labels, predictions)
+        gradients = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(gradients, model.trainable_variables))
+        train_loss(loss)
+        train_accuracy(labels, predictions)
+
+    seen = []
+    for _ in range(2):
+        train_loss.reset_state()
+        train_accuracy.reset_state()
+        for images, labels in train_ds:
+            train_step(images, labels)
+        seen.append([train_loss.result(), train_accuracy.result()])
+    return [seen, optimizer.iterations, model.d2.kernel]
+
+
+class _Linear:
+    """The custom-layers guide's Linear, made for a given `tf` (its base class is tf's)."""
+
+    @staticmethod
+    def make(tf):
+        class Linear(tf.keras.layers.Layer):
+            def __init__(self, units=4, **kwargs):
+                super().__init__(**kwargs)
+                self.units = units
+
+            def build(self, input_shape):
+                self.w = self.add_weight(shape=(input_shape[-1], self.units),
+                                         initializer=_fixed(tf, (3, self.units), 5),
+                                         trainable=True, name="w")
+                self.b = self.add_weight(shape=(self.units,), initializer="ones",
+                                         trainable=True, name="b")
+                self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                             name="calls")
+
+            def call(self, inputs):
+                self.calls.assign_add(1.0)
+                return tf.matmul(inputs, self.w) + self.b
+
+            def get_config(self):
+                config = super().get_config()
+                config.update({"units": self.units})
+                return config
+
+        return Linear
+
+
+def _custom_layer(tf, x):
+    linear = _Linear.make(tf)(2, name="linear")
+    unbuilt = len(linear.weights)
+    out = linear(x)
+    linear(x)
+    config = linear.get_config()
+    again = type(linear).from_config(config)
+    return [out, unbuilt, len(linear.weights), len(linear.trainable_weights),
+            len(linear.non_trainable_weights), linear.calls, config["units"], config["name"],
+            config["trainable"], again.units, again.name, again.built]
+
+
+def _custom_layer_in_model(tf, x):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), _Linear.make(tf)(2),
+                                 tf.keras.layers.Dense(1, kernel_initializer=_fixed(tf, (2, 1),
+                                                                                    6))])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    history = model.fit(X, spread((12, 1), seed=12), epochs=2, batch_size=6, shuffle=False,
+                        verbose=0)
+    return [tf.constant(history.history["loss"]), model.layers[0].calls, model(x)]
+
+
+def _callbacks(tf):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
+        1, kernel_initializer=_fixed(tf, (3, 1), 7))])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.5), loss="mse")
+    seen = []
+    logger = tf.keras.callbacks.LambdaCallback(
+        on_train_begin=lambda logs: seen.append("begin"),
+        on_epoch_end=lambda epoch, logs: seen.append([epoch, sorted(logs)]))
+    stopper = tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)
+    history = tf.keras.callbacks.History()
+    returned = model.fit(X, spread((12, 1), seed=13) * 3.0, epochs=20, batch_size=4,
+                         validation_split=0.25, shuffle=False, verbose=0,
+                         callbacks=[logger, stopper, history])
+    return [seen, returned is history, model.history is returned, stopper.stopped_epoch,
+            {key: tf.constant(values) for key, values in returned.history.items()}]
+
+
+def _save_and_load_weights(tf, x):
+    def build():
+        model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
+            2, activation="relu", kernel_initializer=_fixed(tf, (3, 2), 8)),
+            tf.keras.layers.Dense(1, kernel_initializer=_fixed(tf, (2, 1), 9))])
+        model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+        return model
+
+    trained = build()
+    trained.fit(X, spread((12, 1), seed=14), epochs=2, verbose=0, shuffle=False)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.weights.h5")
+        trained.save_weights(path)
+        restored = build()
+        restored.load_weights(path)
+    return [restored(x), [w.shape for w in restored.get_weights()],
+            [np.array_equal(a, b) for a, b in zip(trained.get_weights(),
+                                                   restored.get_weights())]]
+
+
+def _save_weights_checkpoint_name(tf, x):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    with tempfile.TemporaryDirectory() as folder:
+        model.save_weights(os.path.join(folder, "ckpt"))   # TF 2.0-2.15's checkpoint name
+        model.load_weights(os.path.join(folder, "ckpt"))
+    return model(x)
+
+
+def _add_weight_name_first(tf, x):
+    class Scale(tf.keras.layers.Layer):
+        def build(self, input_shape):   # Keras 2's signature: add_weight(name, shape, ...)
+            self.scale = self.add_weight("scale", shape=(input_shape[-1],), initializer="ones")
+
+        def call(self, inputs):
+            return inputs * self.scale
+
+    return Scale()(x)
+
+
+def _batch_jacobian_einsum(tf, x):
+    """The advanced autodiff guide: a batch jacobian from the full one, its diagonal blocks
+    taken with einsum, equal to tape.batch_jacobian."""
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.nn.sigmoid(x * 2.0)
+    jacobian = tape.jacobian(y, x)
+    return [tf.einsum("bxby->bxy", jacobian), tape.batch_jacobian(y, x)]
+
+
+def _shuffle_seed_order(tf):
+    dataset = tf.data.Dataset.range(8).shuffle(8, seed=42)
+    return [[int(v) for v in dataset], [int(v) for v in dataset]]
+
+
+CASES = {
+    "keras.Sequential/student_beginner_quickstart": (_beginner_quickstart, ()),
+    "keras.Model/student_advanced_quickstart": (_advanced_quickstart, ()),
+    "keras.layers.Layer/student_custom_layer_config": (_custom_layer, (f32(2, 3),)),
+    "keras.layers.Layer/student_custom_layer_fit": (_custom_layer_in_model, (f32(2, 3),)),
+    "keras.callbacks.LambdaCallback/student_with_early_stopping": (_callbacks, ()),
+    "keras.Model/student_save_and_load_weights": (_save_and_load_weights, (f32(2, 3),)),
+    "keras.Model/student_save_weights_checkpoint_name": (_save_weights_checkpoint_name,
+                                                         (f32(2, 3),)),
+    "keras.layers.Layer/student_add_weight_name_first": (_add_weight_name_first, (f32(2, 3),)),
+    "einsum/student_batch_jacobian_diagonal": (_batch_jacobian_einsum, (f32(2, 3),)),
+    "data.Dataset/student_shuffle_seed_order": (_shuffle_seed_order, ()),
+}
+for _name, (_fn, _inputs) in CASES.items():
+    add_case(_name, _fn, *_inputs, grad=False)
+
+EINSUM = {   # equation: operand shapes (the advanced quickstarts' and autodiff guide's uses)
+    "matmul": ("ij,jk->ik", (2, 3), (3, 4)),
+    "implicit_output": ("ij,jk", (2, 3), (3, 4)),
+    "batch_matmul": ("bij,bjk->bik", (2, 2, 3), (2, 3, 4)),
+    "attention_scores": ("bhqd,bhkd->bhqk", (2, 2, 3, 4), (2, 2, 5, 4)),
+    "transpose": ("ijk->kji", (2, 3, 4)),
+    "diagonal": ("ii->i", (3, 3)),
+    "trace": ("ii", (3, 3)),
+    "sum_all": ("ij->", (2, 3)),
+    "dot": ("i,i->", (3,), (3,)),
+    "outer": ("i,j->ij", (3,), (2,)),
+    "rowwise_dot": ("bi,bi->b", (3, 4), (3, 4)),
+    "elementwise": ("ij,ij->ij", (2, 3), (2, 3)),
+    "three_operands": ("ij,jk,kl->il", (2, 3), (3, 4), (4, 2)),
+    "block_diagonal": ("bxby->bxy", (2, 3, 2, 4)),
+    "ellipsis_batch": ("...ij,...jk->...ik", (2, 2, 3), (3, 4)),
+    "ellipsis_broadcast": ("...j,...j->...", (1, 3), (2, 3)),
+    "ellipsis_sum": ("...i->...", (2, 3, 4)),
+    "tensor_times_matrix": ("abc,cd->abd", (2, 3, 4), (4, 5)),
+    "size_mismatch": ("ij,jk->ik", (2, 3), (4, 4)),
+    "named_label_does_not_broadcast": ("bij,bkj->bik", (1, 2, 3), (3, 4, 3)),
+    "too_few_inputs": ("ij,jk->ik", (2, 3)),
+    "output_label_not_in_inputs": ("ij->ik", (2, 3)),
+    "output_label_twice": ("ij,jk->iik", (2, 3), (3, 4)),
+    "ellipsis_dropped_from_output": ("...i,...i->i", (2, 3), (2, 3)),
+}
+for _index, (_label, (_equation, *_shapes)) in enumerate(EINSUM.items()):
+    add_case(f"einsum/{_label}", lambda tf, *xs, _e=_equation: tf.einsum(_e, *xs),
+             *[f32(*shape, seed=_index + i) for i, shape in enumerate(_shapes)])
+add_case("linalg.einsum/matrix_vector", lambda tf, a, v: tf.linalg.einsum("ij,j->i", a, v),
+         f32(2, 3), f32(3, seed=2))
+add_case("einsum/float64", lambda tf, a, b: tf.einsum("ij,jk->ik", a, b),
+         spread((2, 3), 3, dtype="float64"), spread((3, 2), 4, dtype="float64"))
+add_case("einsum/int32", lambda tf: tf.einsum("ij,jk->ik", tf.ones((2, 2), tf.int32),
+                                              tf.ones((2, 3), tf.int32)))
+add_case("einsum/mixed_dtypes", lambda tf, a: tf.einsum("ij,jk->ik", a, tf.ones((3, 2),
+                                                                              tf.float64)),
+         f32(2, 3))
+
+CONFUSION = {
+    "counts": lambda tf: tf.math.confusion_matrix([0, 1, 2, 1, 2], [0, 2, 2, 1, 0]),
+    "num_classes": lambda tf: tf.math.confusion_matrix([0, 1], [0, 1], num_classes=4),
+    "float_dtype": lambda tf: tf.math.confusion_matrix([0, 1, 1], [1, 1, 0], dtype=tf.float32),
+    "int_weights": lambda tf: tf.math.confusion_matrix([0, 1, 1], [0, 1, 1], weights=[1, 2, 3]),
+    "from_argmax": lambda tf: tf.math.confusion_matrix(
+        tf.constant(LABELS), tf.argmax(tf.constant(spread((12, 3), seed=9)), axis=1)),
+    "column_labels": lambda tf: tf.math.confusion_matrix([[0], [1], [1]], [0, 1, 0]),
+    "float_labels_truncated": lambda tf: tf.math.confusion_matrix([0.7, 1.9], [0, 1]),
+    "negative_label": lambda tf: tf.math.confusion_matrix([0, -1], [0, 1]),
+    "label_past_num_classes": lambda tf: tf.math.confusion_matrix([0, 3], [0, 1], num_classes=3),
+    "lengths_differ": lambda tf: tf.math.confusion_matrix([0, 1, 2], [0, 1]),
+}
+for _name, _fn in CONFUSION.items():
+    add_case(f"math.confusion_matrix/{_name}", _fn, grad=False)
+add_case("math.confusion_matrix/float_weights",
+         lambda tf, w: tf.math.confusion_matrix([0, 1, 1, 2], [0, 1, 0, 2], weights=w,
+                                                dtype=tf.float32), f32(4, seed=5))
