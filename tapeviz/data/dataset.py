@@ -72,6 +72,16 @@ class Dataset:
         """Elements of several datasets side by side, as long as the shortest one."""
         return _sources.zip(*args, datasets=datasets)
 
+    @staticmethod
+    def counter(start=0, step=1, dtype=None, name=None) -> "Dataset":
+        """start, start + step, ... without end (selected.py)."""
+        return _selected.counter(start, step, dtype)
+
+    @staticmethod
+    def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=True) -> "Dataset":
+        """The next element of datasets[i] for each i of `choice_dataset` (selected.py)."""
+        return _selected.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
+
     # ---- transformations -------------------------------------------------------------------
     def _then(self, start, cardinality=None, spec=_SAME, kind="") -> "Dataset":
         card = self._cardinality if cardinality is None else cardinality
@@ -446,4 +456,5 @@ def _record(source, stored: list):
 
 from . import carried as _carried  # noqa: E402  (it builds Datasets: a cycle)
 from . import sources as _sources  # noqa: E402  (the same)
+from . import selected as _selected  # noqa: E402  (the same)
 from . import windows as _windows  # noqa: E402  (the same)

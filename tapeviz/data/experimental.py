@@ -1,7 +1,8 @@
 """`tapeviz.data.experimental`: the constants and helpers TF kept under tf.data.experimental."""
 from .dataset import AUTOTUNE, INFINITE as INFINITE_CARDINALITY, UNKNOWN as UNKNOWN_CARDINALITY
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality"]
+__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality",
+           "choose_from_datasets"]
 
 
 def cardinality(dataset):
@@ -12,3 +13,10 @@ def cardinality(dataset):
     -1
     """
     return dataset.cardinality()
+
+
+def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=False):
+    """Dataset.choose_from_datasets, with the experimental name's default: an exhausted
+    dataset is passed over, not the end."""
+    from .selected import choose_from_datasets as choose
+    return choose(datasets, choice_dataset, stop_on_empty_dataset)

@@ -275,3 +275,51 @@ for _name, _fn in CONFUSION.items():
 add_case("math.confusion_matrix/float_weights",
          lambda tf, w: tf.math.confusion_matrix([0, 1, 1, 2], [0, 1, 0, 2], weights=w,
                                                 dtype=tf.float32), f32(4, seed=5))
+
+
+def _ids(dataset) -> list:
+    return [int(v) for v in dataset]
+
+
+DATA = {   # tf.data's counting and choosing sources (the tf.data guide's resampling section)
+    "counter": lambda tf: [_ids(tf.data.Dataset.counter().take(3)),
+                           _ids(tf.data.Dataset.counter(start=5, step=-2).take(3)),
+                           [v.dtype.name for v in tf.data.Dataset.counter(dtype=tf.int32).take(1)],
+                           tf.data.Dataset.counter().cardinality(),
+                           repr(tf.data.Dataset.counter().element_spec)],
+    "counter_zip_enumerates": lambda tf: [[int(i), int(v)] for i, v in tf.data.Dataset.zip(
+        tf.data.Dataset.counter(), tf.data.Dataset.range(10, 13))],
+    "choose_from_datasets": lambda tf: _ids(tf.data.Dataset.choose_from_datasets(
+        [tf.data.Dataset.range(3), tf.data.Dataset.range(10, 13)],
+        tf.data.Dataset.range(2).repeat(3))),
+    "choose_stops_on_empty": lambda tf: _ids(tf.data.Dataset.choose_from_datasets(
+        [tf.data.Dataset.range(2), tf.data.Dataset.range(10, 13)],
+        tf.data.Dataset.from_tensor_slices(tf.constant([0, 0, 0, 1], tf.int64)))),
+    "choose_passes_over_empty": lambda tf: _ids(tf.data.Dataset.choose_from_datasets(
+        [tf.data.Dataset.range(2), tf.data.Dataset.range(10, 13)],
+        tf.data.Dataset.from_tensor_slices(tf.constant([0, 0, 0, 1], tf.int64)),
+        stop_on_empty_dataset=False)),
+    "choose_experimental_default": lambda tf: _ids(tf.data.experimental.choose_from_datasets(
+        [tf.data.Dataset.range(2), tf.data.Dataset.range(10, 13)],
+        tf.data.Dataset.from_tensor_slices(tf.constant([0, 0, 0, 1], tf.int64)))),
+    "choose_pairs": lambda tf: [[int(a), int(b)] for a, b in tf.data.Dataset.choose_from_datasets(
+        [tf.data.Dataset.zip(tf.data.Dataset.range(2), tf.data.Dataset.range(2)),
+         tf.data.Dataset.zip(tf.data.Dataset.range(10, 12), tf.data.Dataset.range(5, 7))],
+        tf.data.Dataset.range(2))],
+    "choose_spec_and_cardinality": lambda tf: (lambda d: [d.cardinality(), repr(d.element_spec)])(
+        tf.data.Dataset.choose_from_datasets([tf.data.Dataset.range(2)], tf.data.Dataset.range(
+            1))),
+    "choose_index_out_of_range": lambda tf: _ids(tf.data.Dataset.choose_from_datasets(
+        [tf.data.Dataset.range(2), tf.data.Dataset.range(10, 13)],
+        tf.data.Dataset.from_tensor_slices(tf.constant([0, 2], tf.int64)))),
+    "choose_int32_choices": lambda tf: tf.data.Dataset.choose_from_datasets(
+        [tf.data.Dataset.range(2)], tf.data.Dataset.from_tensor_slices([0, 0])),
+    "choose_dtypes_differ": lambda tf: tf.data.Dataset.choose_from_datasets(
+        [tf.data.Dataset.range(2), tf.data.Dataset.from_tensor_slices([1, 2])],
+        tf.data.Dataset.range(2)),
+    "choose_no_datasets": lambda tf: tf.data.Dataset.choose_from_datasets(
+        [], tf.data.Dataset.range(2)),
+}
+for _name, _fn in DATA.items():
+    add_case(f"data.Dataset/{_name}", _fn, grad=False,
+             op="counter" if _name.startswith("counter") else "choose_from_datasets")
