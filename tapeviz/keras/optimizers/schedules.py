@@ -41,7 +41,7 @@ class ExponentialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name=None):
+                 name="ExponentialDecay"):
         _check_decay_steps("ExponentialDecay", decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps, self.decay_rate = decay_steps, float(decay_rate)
@@ -63,7 +63,7 @@ class InverseTimeDecay(LearningRateSchedule):
     """lr / (1 + decay_rate * step / decay_steps), the ratio floored when staircase."""
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
-                 name=None):
+                 name="InverseTimeDecay"):
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps, self.decay_rate = decay_steps, float(decay_rate)
         self.staircase, self.name = staircase, name
@@ -89,7 +89,7 @@ class PiecewiseConstantDecay(LearningRateSchedule):
     (1.0, 0.5)
     """
 
-    def __init__(self, boundaries, values, name=None):
+    def __init__(self, boundaries, values, name="PiecewiseConstant"):
         if len(values) != len(boundaries) + 1:
             raise InvalidArgumentError("PiecewiseConstantDecay", f"values must have one more "
                                        f"entry than boundaries; got {len(values)} values, "
@@ -120,7 +120,7 @@ class PolynomialDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
-                 cycle=False, name=None):
+                 cycle=False, name="PolynomialDecay"):
         _check_decay_steps("PolynomialDecay", decay_steps)
         self.initial_learning_rate = float(initial_learning_rate)
         self.decay_steps, self.end_learning_rate = decay_steps, float(end_learning_rate)
@@ -179,5 +179,39 @@ class CosineDecay(LearningRateSchedule):
                 "warmup_target": self.warmup_target, "warmup_steps": self.warmup_steps}
 
 
-__all__ = ["CosineDecay", "ExponentialDecay", "InverseTimeDecay", "LearningRateSchedule",
-           "PiecewiseConstantDecay", "PolynomialDecay"]
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay restarted each period (SGDR): the first lasts first_decay_steps, each next
+    t_mul times longer and starting from m_mul times the rate.
+
+    >>> import tapeviz as tf
+    >>> [float(tf.keras.optimizers.schedules.CosineDecayRestarts(1.0, 10)(s)) for s in (5, 10)]
+    [0.5, 1.0]
+    """
+
+    def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
+                 alpha=0.0, name="SGDRDecay"):
+        _check_decay_steps("CosineDecayRestarts", first_decay_steps)
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.first_decay_steps, self.alpha, self.name = first_decay_steps, float(alpha), name
+        self.t_mul, self.m_mul = float(t_mul), float(m_mul)
+
+    def __call__(self, step):
+        done = int(step) / self.first_decay_steps   # in first periods
+        if self.t_mul == 1.0:
+            restarts = math.floor(done)
+            done -= restarts
+        else:   # periods grow geometrically: which one holds `done`, and how far into it
+            restarts = math.floor(math.log(1.0 - done * (1.0 - self.t_mul)) / math.log(self.t_mul))
+            before = (1.0 - self.t_mul ** restarts) / (1.0 - self.t_mul)
+            done = (done - before) / self.t_mul ** restarts
+        cosine = 0.5 * self.m_mul ** restarts * (1.0 + math.cos(math.pi * done))
+        return constant(self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha))
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate,
+                "first_decay_steps": self.first_decay_steps, "t_mul": self.t_mul,
+                "m_mul": self.m_mul, "alpha": self.alpha, "name": self.name}
+
+
+__all__ = ["CosineDecay", "CosineDecayRestarts", "ExponentialDecay", "InverseTimeDecay",
+           "LearningRateSchedule", "PiecewiseConstantDecay", "PolynomialDecay"]
