@@ -323,3 +323,45 @@ DATA = {   # tf.data's counting and choosing sources (the tf.data guide's resamp
 for _name, _fn in DATA.items():
     add_case(f"data.Dataset/{_name}", _fn, grad=False,
              op="counter" if _name.startswith("counter") else "choose_from_datasets")
+
+STEPS = (0, 1, 5, 10, 15, 29, 30, 50, 100, 150)
+
+
+def _rates(schedule) -> list:
+    return [schedule(step) for step in STEPS]
+
+
+def _sgd_steps(tf, schedule, steps: int) -> list:
+    """A variable after `steps` SGD steps of gradient 1 at the schedule's rates, and the rate
+    the optimizer reads after them."""
+    optimizer, variable = tf.keras.optimizers.SGD(schedule), tf.Variable(1.0)
+    for _ in range(steps):
+        optimizer.apply_gradients([(tf.constant(1.0), variable)])
+    return [variable, optimizer.learning_rate]
+
+
+SCHEDULES = {   # the overfit-and-underfit tutorial's schedules, SGDR, and what get_config says
+    "CosineDecayRestarts/default": lambda tf: _rates(
+        tf.keras.optimizers.schedules.CosineDecayRestarts(0.1, 10)),
+    "CosineDecayRestarts/equal_periods": lambda tf: _rates(
+        tf.keras.optimizers.schedules.CosineDecayRestarts(0.1, 10, t_mul=1.0, m_mul=0.5,
+                                                          alpha=0.1)),
+    "CosineDecayRestarts/longer_periods": lambda tf: _rates(
+        tf.keras.optimizers.schedules.CosineDecayRestarts(1.0, 4, t_mul=3.0, m_mul=0.8)),
+    "CosineDecayRestarts/config_round_trip": lambda tf: (lambda s: [s.get_config(), _rates(
+        type(s).from_config(s.get_config()))])(
+        tf.keras.optimizers.schedules.CosineDecayRestarts(0.1, 10, m_mul=0.9)),
+    "CosineDecayRestarts/in_sgd": lambda tf: _sgd_steps(
+        tf, tf.keras.optimizers.schedules.CosineDecayRestarts(0.1, 5), 12),
+    "LearningRateSchedule/default_names": lambda tf: [
+        tf.keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5).get_config(),
+        tf.keras.optimizers.schedules.InverseTimeDecay(0.1, 10, 0.5).get_config(),
+        tf.keras.optimizers.schedules.PiecewiseConstantDecay([5], [1.0, 0.5]).get_config(),
+        tf.keras.optimizers.schedules.PolynomialDecay(0.1, 10).get_config(),
+        tf.keras.optimizers.schedules.CosineDecay(0.1, 10).get_config()],
+    "InverseTimeDecay/overfit_tutorial": lambda tf: _rates(
+        tf.keras.optimizers.schedules.InverseTimeDecay(0.001, decay_steps=20, decay_rate=1,
+                                                       staircase=False)),
+}
+for _name, _fn in SCHEDULES.items():
+    add_case(f"keras.optimizers.schedules.{_name}", _fn, grad=False)
