@@ -24,7 +24,9 @@ from .summary import _array
 MIN_STEPS = 20   # trained steps recorded before a stall is judged (the last half is read)
 NEAR = 0.01      # the loss's mean within 1% of ln(classes)
 MOVED = 0.05     # the weights moved by at least 5% of their norm over the recorded steps
-WINDOW = 50      # at most this many of the last steps are read (the dashboard asks each second)
+WINDOW = 50      # at most this many of the last steps' losses are read
+COUNTED = 16     # the last steps whose predictions are counted (their ops read: the dashboard
+#                  asks each second)
 
 
 def loss_at_chance(steps) -> list:
@@ -32,24 +34,26 @@ def loss_at_chance(steps) -> list:
     (recorded steps) has a mean loss within NEAR of ln(classes) of the last one's classifier
     loss, predictions right no more often than chance, and weights that moved by MOVED of
     their norm."""
-    trained = [step for step in steps if step.variable_gradients]
-    if len(trained) < MIN_STEPS:
+    if len(steps) < MIN_STEPS:
         return []
-    by_op = ops_named(trained[-1].nodes)
+    last = next((step for step in reversed(steps) if step.variable_gradients), None)
+    by_op = ops_named(last.nodes) if last is not None else {}
     loss = next((node for name in CROSS_ENTROPIES for _, node in by_op.get(name, ())
                  if node.phase == "forward"), None)
     if loss is None:
-        return []
+        return []   # (no classifier: a regression ends here)
     labels_at, logits_at = (1, 0) if engine_of(loss.op) == "torch" else (0, 1)
     classes = np.shape(loss.inputs[logits_at]._value)[-1:]
-    if not classes or classes[0] < 3:
+    trained = [step for step in steps if step.variable_gradients]
+    if not classes or classes[0] < 3 or len(trained) < MIN_STEPS:
         return []
     window = trained[max(len(trained) // 2, len(trained) - WINDOW):]
     losses = [step.loss for step in window]
     chance_loss = math.log(classes[0])
     if None in losses or abs(float(np.mean(losses)) / chance_loss - 1.0) > NEAR:
         return []
-    read = [_logits_and_labels(step, loss, logits_at, labels_at) for step in window]
+    counted = window[-COUNTED:]
+    read = [_logits_and_labels(step, loss, logits_at, labels_at) for step in counted]
     if None in read:
         return []
     predicted = np.concatenate([logits.argmax(-1) for logits, _ in read])
@@ -62,8 +66,9 @@ def loss_at_chance(steps) -> list:
     if moved < MOVED:
         return []
     first = _logits_and_labels(trained[0], loss, logits_at, labels_at)
-    return [_finding(loss, window, float(np.mean(losses)), classes[0], right, chance, moved,
-                     trained[0], _spread(first[0]) if first else None, _spread(read[-1][0]))]
+    return [_finding(loss, window, counted[0], float(np.mean(losses)), classes[0], right,
+                     chance, moved, trained[0], _spread(first[0]) if first else None,
+                     _spread(read[-1][0]))]
 
 
 def _logits_and_labels(step, loss, logits_at: int, labels_at: int):
@@ -103,8 +108,8 @@ def _gradient_norm(step) -> float:
                          for g in step.variable_gradients.values() if g is not None))
 
 
-def _finding(loss, window, mean, classes, right, chance, moved, start, spread_then,
-             spread_now) -> Finding:
+def _finding(loss, window, counted_from, mean, classes, right, chance, moved, start,
+             spread_then, spread_now) -> Finding:
     last = window[-1]
     torch = engine_of(loss.op) == "torch"
     labels_line = labels_made_at(loss.source, torch)
@@ -120,7 +125,8 @@ def _finding(loss, window, mean, classes, right, chance, moved, start, spread_th
     message = (f"the loss stays at chance: its mean over steps {window[0].number}-{last.number} "
                f"is {mean:.4g}, ln({classes}) = {math.log(classes):.4g} being the loss of a "
                f"uniform guess over {classes} classes, and the predictions were right "
-               f"{right:.1%} of the time there (always the commonest label: {chance:.1%}), "
+               f"{right:.1%} of the time over steps {counted_from.number}-{last.number} (always "
+               f"the commonest label: {chance:.1%}), "
                f"while the weights moved ({moved:.0%} of their norm since step {start.number}) "
                f"and the gradients did not vanish (norm {_gradient_norm(start):.3g} at step "
                f"{start.number}, {_gradient_norm(last):.3g} at step {last.number}){spread}. "

@@ -24,6 +24,7 @@ _RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "relu": (0.0, np.inf),
 _ERRORS = frozenset({"square", "abs", "pow", "torch.square", "torch.abs",
                      "torch.pow"})   # what a regression's loss makes of its error
 _SUBTRACTIONS = frozenset({"subtract", "sub"})
+_ACTIVATIONS = frozenset({"sigmoid", "tanh", "relu"})   # their op names, in both engines
 _BARE = {"tf": "Dense(1) alone", "torch": "the last nn.Linear's output alone"}
 OUTSIDE = 0.5   # the share of targets outside the range that says they cannot be reached
 _op_names = attrgetter("op.name")
@@ -38,9 +39,11 @@ def output_out_of_range(nodes) -> list:
     """A Finding per subtraction among `nodes` (the shown step's forward ops) of data from
     an activation's output whose values lie mostly outside that activation's range, the
     difference then squared or made absolute."""
+    names = list(map(_op_names, nodes))   # (in C: a step with no activation ends here)
+    if _ACTIVATIONS.isdisjoint(names):
+        return []
     found, said = [], set()
-    for position in compress(range(len(nodes)), map(_SUBTRACTIONS.__contains__,
-                                                    map(_op_names, nodes))):
+    for position in compress(range(len(nodes)), map(_SUBTRACTIONS.__contains__, names)):
         error = nodes[position]
         if len(error.inputs) != 2 or not _squared(nodes, position):
             continue
