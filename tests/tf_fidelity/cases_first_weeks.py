@@ -365,3 +365,81 @@ SCHEDULES = {   # the overfit-and-underfit tutorial's schedules, SGDR, and what 
 }
 for _name, _fn in SCHEDULES.items():
     add_case(f"keras.optimizers.schedules.{_name}", _fn, grad=False)
+
+
+def _signed_method(tf, argument):
+    class Scaler(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = tf.Variable(2.0)
+
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.float32)])
+        def __call__(self, x):
+            return x * self.scale
+
+    return Scaler()(argument)
+
+
+def _signed_pair(tf, pair):
+    signed = tf.function(lambda p: p[0] * tf.cast(p[1], tf.float32), input_signature=[
+        (tf.TensorSpec([None], tf.float32), tf.TensorSpec([], tf.int32))])
+    return signed(pair)
+
+
+INT_VECTOR = [["TensorSpec", [None], "int32"]]
+SIGNATURES = {   # tf.function(input_signature=...): what fits, what is converted, what is refused
+    "tensor": (INT_VECTOR, lambda tf: [tf.constant([1, 2])]),
+    "python_list_converted": (INT_VECTOR, lambda tf: [[1, 2]]),
+    "numpy_int64_converted": (INT_VECTOR, lambda tf: [np.array([1, 2])]),
+    "numpy_float64_converted": ([["TensorSpec", [2, 2], "float32"]],
+                                lambda tf: [np.ones((2, 2))]),
+    "variable": ([["TensorSpec", [], "float32"]], lambda tf: [tf.Variable(3.0)]),
+    "python_scalar_for_vector": (INT_VECTOR, lambda tf: [1]),
+    "float_tensor_for_int": (INT_VECTOR, lambda tf: [tf.constant([1.0])]),
+    "float_list_for_int": (INT_VECTOR, lambda tf: [[1.5]]),
+    "rank_differs": (INT_VECTOR, lambda tf: [tf.constant([[1]])]),
+    "size_differs": ([["TensorSpec", [2, 2], "float32"]], lambda tf: [tf.ones((3, 2))]),
+    "two_specs": ([["TensorSpec", [2], "float32"], ["TensorSpec", [], "int32"]],
+                  lambda tf: [tf.ones((2,)), 3]),
+}
+
+
+def _signature_case(spec_rows, arguments):
+    def run(tf):
+        specs = [tf.TensorSpec(shape, getattr(tf, dtype)) for _, shape, dtype in spec_rows]
+        signed = tf.function(lambda *parts: [part + part for part in parts],
+                             input_signature=specs)
+        return signed(*arguments(tf))
+    return run
+
+
+for _name, (_rows, _arguments) in SIGNATURES.items():
+    add_case(f"function/input_signature_{_name}", _signature_case(_rows, _arguments),
+             grad=False)
+add_case("function/input_signature_too_many_arguments", lambda tf: tf.function(
+    lambda x: x, input_signature=[tf.TensorSpec([None], tf.int32)])(tf.constant([1]),
+                                                                      tf.constant([2])),
+    grad=False)
+add_case("function/input_signature_missing_argument", lambda tf: tf.function(
+    lambda x: x, input_signature=[tf.TensorSpec([None], tf.int32)])(), grad=False)
+add_case("function/input_signature_keyword", lambda tf: tf.function(
+    lambda x: x * 2, input_signature=[tf.TensorSpec([None], tf.int32)])(x=tf.constant([3])),
+    grad=False)
+add_case("function/input_signature_method", _signed_method, f32(3))
+add_case("function/input_signature_method_rank_differs", _signed_method, f32(1, 1),
+         grad=False)
+add_case("function/input_signature_nested", lambda tf, x: _signed_pair(tf, (x, tf.constant(2))),
+         f32(3))
+add_case("function/input_signature_nested_dtype_differs",
+         lambda tf, x: _signed_pair(tf, (x, tf.constant(2.0))), f32(3), grad=False)
+add_case("keras.Sequential/student_input_with_extra_axis_of_one", lambda tf: (lambda model: [
+    model.fit(spread((8, 3, 1), seed=2), spread((8, 1), seed=3), verbose=0, epochs=1) and None,
+    model.predict(spread((2, 3, 1), seed=2), verbose=0).shape])(_compiled_regressor(tf)),
+    grad=False, op="dense")
+
+
+def _compiled_regressor(tf):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
+        1, kernel_initializer=_fixed(tf, (3, 1), 10))])
+    model.compile(optimizer="sgd", loss="mse")
+    return model

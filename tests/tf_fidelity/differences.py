@@ -143,6 +143,12 @@ DELIBERATE: dict[str, str] = {
         "model.save_weights('ckpt') (TF 2.0-2.15's checkpoint name, no extension): Keras 3 "
         "refuses a name not ending in .weights.h5; tapeviz saves to ckpt.npz and "
         "load_weights('ckpt') reads it back, so programs written for TF 2.0-2.15 run",
+    "keras.Sequential/student_input_with_extra_axis_of_one":
+        "a Sequential made with Input((3,)) given x of shape (8, 3, 1): Keras 3 (TF 2.21) drops "
+        "the trailing axis of size 1 and trains; tapeviz raises the ShapeError a Dense gives "
+        "any input whose last axis is not its features' (3), naming the layer, the shapes and "
+        "the user's line, as Keras 2 did: an extra axis is usually data reshaped for another "
+        "model (a Conv1D's), and dropping it silently hides that",
 }
 
 TO_FIX: dict[str, str] = {}
