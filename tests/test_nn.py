@@ -209,6 +209,19 @@ def test_activations_bias_add_and_l2_loss_values():
     assert np.isclose(float(tf.nn.l2_loss(value)), np.sum(value ** 2) / 2)
 
 
+def test_relus_gradient_reads_its_output_as_tfs_relu_grad_does():
+    """relu's VJP masks by relu's output (TF's _ReluGrad: relu_grad(grad, op.outputs[0])),
+    which is x > 0 exactly (NaN, -0 and 0 masked): an outer tape records that input."""
+    x = tf.Variable([[-1.0, 0.0, -0.0, 2.0, np.nan, np.inf, -np.inf]])
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            y = tf.nn.relu(x)
+        g = inner.gradient(y, x)
+    relu_grad = [node for node in outer.nodes if node.op.name == "relu_grad"]
+    assert len(relu_grad) == 1 and relu_grad[0].inputs[1] is y
+    assert g.numpy().tobytes() == np.array([[0, 0, 0, 1, 0, 1, 0]], np.float32).tobytes()
+
+
 @pytest.mark.parametrize("dtype", [np.float16, np.float32, np.float64])
 @pytest.mark.parametrize("shape", [(3, 26, 26, 16), (2, 70000), (5000,), (2, 3, 4, 5)])
 def test_relu_and_bias_add_of_a_batch_are_numpys_bits(shape, dtype):

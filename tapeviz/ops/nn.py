@@ -36,8 +36,8 @@ def _relu_forward(x):
     if x.dtype.kind != "f" or not x.ndim:
         return np.maximum(x, 0).astype(x.dtype, copy=False)
     out = recycler.empty(x.shape, x.dtype)
-    run = _trailing_run(x.shape)
-    if run < _SIMD_RUN or not x.flags.c_contiguous:
+    run = _trailing_run(x.shape) if x.size >= _SIMD_RUN and x.flags.c_contiguous else 0
+    if run < _SIMD_RUN:
         return np.maximum(x, 0, out=out)
     np.maximum(x.reshape(-1, run), _zeros(run, x.dtype), out=out.reshape(-1, run))
     return out
@@ -66,8 +66,10 @@ def _zeros(count: int, dtype) -> np.ndarray:
     return zeros
 
 
+# the mask read from relu's output, as TF's _ReluGrad does (ans > 0 exactly where x > 0): in a
+# conv stack it is the next layer's input, which that layer's filter gradient has just read
 relu = defop("relu", _m._numbers_only("relu", _relu_forward), kind="activation",
-             vjp=lambda g, ans, x: (relu_grad(g, x),), inputs=("features",),
+             vjp=lambda g, ans, x: (relu_grad(g, ans),), inputs=("features",),
              doc="max(x, 0) elementwise.")
 
 
