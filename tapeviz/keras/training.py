@@ -126,13 +126,14 @@ def _is_metric(value) -> bool:
 
 
 def _as_logs(logs) -> dict:
-    """A step's logs as numbers; a dict among them (the compiled metrics' results) flattened
-    into them, as Keras 3 does."""
+    """A step's logs as numbers, by name as Keras 3 orders them (what fit prints, a History's
+    keys); a dict among them (the compiled metrics' results) flattened into them."""
     if not isinstance(logs, dict):
         return {"loss": float(np.asarray(logs))}
     flat = {}
-    for key, value in logs.items():
-        for name, each in (value.items() if isinstance(value, dict) else ((key, value),)):
+    for key, value in sorted(logs.items()):
+        for name, each in (sorted(value.items()) if isinstance(value, dict)
+                           else ((key, value),)):
             flat[name] = float(np.asarray(each)) if np.ndim(each) == 0 else np.asarray(each)
     return flat
 
@@ -308,7 +309,8 @@ class Trainer:
                                          batch_size=validation_batch_size or batch_size,
                                          steps=validation_steps, verbose=0, return_dict=True,
                                          callbacks=callbacks)
-                logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                logs = dict(sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}}
+                                   .items()))
             bar.update(step, logs, finalize=True)
             callbacks.call("on_epoch_end", epoch, logs)
             if self.stop_training:
