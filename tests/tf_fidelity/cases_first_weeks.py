@@ -443,3 +443,30 @@ def _compiled_regressor(tf):
         1, kernel_initializer=_fixed(tf, (3, 1), 10))])
     model.compile(optimizer="sgd", loss="mse")
     return model
+
+
+def _log_order(tf):
+    """The order of fit's logs, as a classification tutorial prints history.history.keys(),
+    a callback sees them and verbose=2 prints them (times written as T)."""
+    import contextlib
+    import io
+    import re
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
+        3, kernel_initializer=_fixed(tf, (3, 3), 11))])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), metrics=["accuracy"],
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    seen = []
+    keys = tf.keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: seen.append(list(logs)),
+        on_epoch_end=lambda epoch, logs: seen.append(list(logs)))
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        history = model.fit(X, LABELS, batch_size=6, epochs=2, shuffle=False, verbose=2,
+                            validation_data=(X[:6], LABELS[:6]), callbacks=[keys])
+        evaluated = model.evaluate(X, LABELS, verbose=2, return_dict=True)
+    text = re.sub(r"\d+(ms|us|s)\b", "T", printed.getvalue())
+    return [list(history.history), seen, list(evaluated),
+            [line.rstrip() for line in text.splitlines() if line.strip()]]
+
+
+add_case("keras.Model.fit/student_log_order", _log_order, grad=False, op="fit")
