@@ -35,6 +35,8 @@ NOT_FUZZED = {
     "cond", "while_loop",                 # control flow taking functions (fidelity cases)
     "print", "is_tensor",                 # tf.print prints anything; is_tensor asks of it
     "meshgrid",                           # its vectors come as *args (fidelity cases)
+    "einsum",                             # its operands come as *args (fidelity cases)
+    "choose_from_datasets",               # a Dataset constructor taking datasets
 }
 
 
@@ -158,6 +160,10 @@ ROLE_OVERRIDES = {
     ("log_uniform_candidate_sampler", "range_max"): COUNT,
     ("log_uniform_candidate_sampler", "unique"): FLAG,
     ("categorical", "num_samples"): COUNT,
+    ("confusion_matrix", "predictions"): TENSOR,
+    # None (no weights; the classes found from the ids) or a value: in the fidelity cases
+    ("confusion_matrix", "weights"): IGNORED, ("confusion_matrix", "num_classes"): IGNORED,
+    ("counter", "step"): NUMBER,
     ("slice", "size"): INTS,                 # -1: to the end of the axis
     ("roll", "shift"): INTS,
     ("top_k", "k"): COUNT, ("top_k", "sorted"): FLAG, ("top_k", "index_type"): DTYPE,
@@ -221,6 +227,7 @@ VALID = {
     "sigmoid_cross_entropy_with_logits": dict(labels=floats(2, 3), logits=floats(2, 3)),
     "from_tensor_slices": dict(tensors=floats(2, 3)),
     "from_tensors": dict(tensors=floats(2, 3)),
+    "confusion_matrix": dict(labels=tf.constant([0, 2]), predictions=tf.constant([1, 2])),
     **{fn: dict(weights=floats(6, 3), biases=floats(6), labels=tf.constant([[1], [4]]),
                 inputs=floats(2, 3), num_sampled=2, num_classes=6)
        for fn in ("nce_loss", "sampled_softmax_loss")},
