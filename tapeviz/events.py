@@ -242,6 +242,8 @@ class Routing:
 
 
 _lock = threading.Lock()
+_changes = 0                     # changes of subscriptions begun plus those ended: odd while
+#                                  one is being installed (set_scope reads it, not the lock)
 _ops: list = []                  # every registered op, whose routes a change replaces
 _name_vocabularies: list = []    # predicates of producers that make ops on first use
 _routing = Routing(())
@@ -319,15 +321,19 @@ def unsubscribe(callback: Callable) -> None:
 
 def _install(subscriptions: tuple) -> None:
     """Route every op and every thread for `subscriptions` (under the lock)."""
-    global _routing
-    routing = _routing = Routing(subscriptions)
-    for op in _ops:
-        op.route = routing.route(op)
-    for state in all_thread_states():
-        state.layer_listeners = routing.in_layer(state.scope)
-    find_origins_early(routing.lines is not None)
-    for watcher in _watchers:
-        watcher()
+    global _routing, _changes
+    _changes += 1
+    try:
+        routing = _routing = Routing(subscriptions)
+        for op in _ops:
+            op.route = routing.route(op)
+        for state in all_thread_states():
+            state.layer_listeners = routing.in_layer(state.scope)
+        find_origins_early(routing.lines is not None)
+        for watcher in _watchers:
+            watcher()
+    finally:
+        _changes += 1
 
 
 def registered(op) -> None:
@@ -372,11 +378,18 @@ def settle_thread() -> None:
 
 
 def set_scope(state, scope: str) -> None:
-    """Move `state`'s thread into layer path `scope`; listeners by layer hear its ops there."""
+    """Move `state`'s thread into layer path `scope`; listeners by layer hear its ops there.
+
+    No lock while subscriptions stay put (a layer change is per op in a loop of name scopes):
+    a change installed meanwhile by another thread may have written this thread's listeners
+    before this write of the old ones, so then they are looked up again under the lock."""
     state.scope = scope
     if _routing.layered or state.layer_listeners:  # read after the write: see _install
-        with _lock:
-            state.layer_listeners = _routing.in_layer(state.scope)
+        seen = _changes
+        state.layer_listeners = _routing.in_layer(scope)
+        if seen & 1 or seen != _changes:
+            with _lock:
+                state.layer_listeners = _routing.in_layer(scope)
 
 
 def merged(first: tuple, second: tuple) -> tuple:

@@ -321,6 +321,42 @@ def test_a_layer_subscription_made_on_another_thread_reaches_a_thread_already_in
     assert [e.node.op.name for e in heard] == ["add"]
 
 
+def test_a_layer_subscription_made_while_a_thread_asks_who_hears_its_layer_is_not_lost():
+    """The other thread's subscribe lands while this worker's set_scope is asking the old
+    routing about "worker": the worker's old answer, written after the new one, must not
+    stay (its add is heard)."""
+    asking, changed, subscribed = threading.Event(), threading.Event(), threading.Event()
+    heard = []
+
+    def slow_to_answer(scope):   # the old routing's question, held until the change is made
+        if scope == "worker" and not asking.is_set():
+            asking.set()
+            changed.wait(5)
+        return False
+
+    def work():
+        with tf.name_scope("worker"):
+            subscribed.wait(5)
+            _ = tf.constant(1.0) + 1.0
+
+    def never_hears(event):
+        raise AssertionError("no layer is accepted")
+
+    tf.subscribe(never_hears, layers=slow_to_answer)
+    thread = threading.Thread(target=work)
+    thread.start()
+    try:
+        assert asking.wait(5)
+        tf.subscribe(heard.append, layers=lambda scope: scope == "worker")
+    finally:
+        changed.set()
+        subscribed.set()
+        thread.join(5)
+        tf.unsubscribe(heard.append)
+        tf.unsubscribe(never_hears)
+    assert [e.node.op.name for e in heard] == ["add"]
+
+
 def test_a_layer_and_an_op_subscription_of_one_callback_hear_each_op_once():
     heard = []
     tf.subscribe(heard.append, ops={MULTIPLY})
