@@ -470,3 +470,28 @@ def _log_order(tf):
 
 
 add_case("keras.Model.fit/student_log_order", _log_order, grad=False, op="fit")
+
+
+def _tf_variable_in_build(tf, x):
+    """The modules guide's FlexibleDenseLayer: tf.Variables made in build, trained by fit."""
+    class FlexibleDenseLayer(tf.keras.layers.Layer):
+        def __init__(self, out_features, **kwargs):
+            super().__init__(**kwargs)
+            self.out_features = out_features
+
+        def build(self, input_shape):
+            self.w = tf.Variable(tf.ones([input_shape[-1], self.out_features]), name="w")
+            self.b = tf.Variable(tf.zeros([self.out_features]), name="b")
+
+        def call(self, inputs):
+            return tf.matmul(inputs, self.w) + self.b
+
+    layer = FlexibleDenseLayer(out_features=1)
+    model = tf.keras.Sequential([tf.keras.Input((3,)), layer])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(X, spread((12, 1), seed=15), epochs=2, batch_size=6, shuffle=False, verbose=0)
+    return [len(layer.variables), len(layer.trainable_weights), layer.w, model(x)]
+
+
+add_case("keras.layers.Layer/student_tf_variable_in_build", _tf_variable_in_build, f32(2, 3),
+         grad=False)

@@ -149,6 +149,11 @@ DELIBERATE: dict[str, str] = {
         "any input whose last axis is not its features' (3), naming the layer, the shapes and "
         "the user's line, as Keras 2 did: an extra axis is usually data reshaped for another "
         "model (a Conv1D's), and dropping it silently hides that",
+    "keras.layers.Layer/student_tf_variable_in_build":
+        "tf.Variables a custom layer makes in build (the modules guide's FlexibleDenseLayer): "
+        "Keras 3 (TF 2.21) does not track them, so the layer has no variables and fit leaves "
+        "them at their initial values; tapeviz tracks them as Keras 2 did, and fit trains "
+        "them, as for a tf.Variable attribute of a Model (keras.Model/tf_variable_attribute)",
 }
 
 TO_FIX: dict[str, str] = {}
