@@ -495,3 +495,9 @@ def _tf_variable_in_build(tf, x):
 
 add_case("keras.layers.Layer/student_tf_variable_in_build", _tf_variable_in_build, f32(2, 3),
          grad=False)
+add_case("keras.metrics.SparseCategoricalAccuracy/student_batches_differ", lambda tf: (
+    lambda metric: [metric.update_state([0, 1], [[0.1, 0.9, 0.0]]), metric.result()])(
+        tf.keras.metrics.SparseCategoricalAccuracy()), grad=False,
+    op="sparse_categorical_accuracy")
+add_case("keras.Model.fit/student_before_compile", lambda tf: tf.keras.Sequential(
+    [tf.keras.Input((3,)), tf.keras.layers.Dense(1)]).fit(X, X[:, :1], verbose=0), grad=False)

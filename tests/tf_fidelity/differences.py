@@ -154,6 +154,15 @@ DELIBERATE: dict[str, str] = {
         "Keras 3 (TF 2.21) does not track them, so the layer has no variables and fit leaves "
         "them at their initial values; tapeviz tracks them as Keras 2 did, and fit trains "
         "them, as for a tf.Variable attribute of a Model (keras.Model/tf_variable_attribute)",
+    "keras.metrics.SparseCategoricalAccuracy/student_batches_differ":
+        "SparseCategoricalAccuracy().update_state([0, 1], [[0.1, 0.9, 0.0]]), two labels and "
+        "one row of predictions: TF 2.21 broadcasts the row against both labels and counts 0.5, "
+        "silently; tapeviz raises a ShapeError naming sparse_categorical_accuracy, both shapes "
+        "and the user's line: labels and predictions of different batches are a bug",
+    "keras.Model.fit/student_before_compile":
+        "fit before compile: Keras 3 (TF 2.21) raises a ValueError ('You must call compile() "
+        "before using the model.'); tapeviz raises Keras 2's RuntimeError, with its message and "
+        "the user's line, so programs written for TF 2.0-2.15 that catch it run",
 }
 
 TO_FIX: dict[str, str] = {}
