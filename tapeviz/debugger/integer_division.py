@@ -31,8 +31,9 @@ def integer_divided_pixels(by_op: dict) -> list:
     if not _image_like(value) or layer.source is None:
         return []
     sample = value.ravel()[::max(1, value.size // 100_000)]
-    if not (np.all((sample == 0) | (sample == 1)) and sample.any() and not sample.all()):
-        return []
+    ones = np.count_nonzero(sample == 1)
+    if not 0 < ones < sample.size or np.count_nonzero(sample) != ones:
+        return []   # (some value neither 0 nor 1, or all one of them)
     divided = _floor_division_by_255(layer.source)
     if divided is None:
         return []

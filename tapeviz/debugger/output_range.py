@@ -39,9 +39,9 @@ def output_out_of_range(nodes) -> list:
     """A Finding per subtraction among `nodes` (the shown step's forward ops) of data from
     an activation's output whose values lie mostly outside that activation's range, the
     difference then squared or made absolute."""
-    names = list(map(_op_names, nodes))   # (in C: a step with no activation ends here)
-    if _ACTIVATIONS.isdisjoint(names):
-        return []
+    names = list(map(_op_names, nodes))
+    if _ACTIVATIONS.isdisjoint(names) or _SUBTRACTIONS.isdisjoint(names):
+        return []   # (found in C: a step with no activation or no subtraction ends here)
     found, said = [], set()
     for position in compress(range(len(nodes)), map(_SUBTRACTIONS.__contains__, names)):
         error = nodes[position]
