@@ -102,6 +102,9 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         for part in (".tvd-alert-text", ".tvd-alert-kind", ".tvd-alerts-title"):
             ratio = contrast(broadcast.locator(part).first)["ratio"]
             assert ratio >= 4.5, f"{part} at {ratio:.2f}:1 in the {theme} theme"
+        cue = alert.locator(".tvd-alert-go")   # what a click does, before the pointer is on it
+        assert cue.is_visible() and cue.text_content() == "show it in the tape ›"
+        assert contrast(cue)["ratio"] >= 4.5, f"the cue at {contrast(cue)['ratio']:.2f}:1"
         assert broadcast.locator(".tvd-tape g.node.tvd-alert-mark").count() == 0
         alert.click()
         outlined = broadcast.locator(".tvd-tape g.node.tvd-alert-mark")

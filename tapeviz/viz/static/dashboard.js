@@ -203,6 +203,11 @@ function render({ model, el: root }) {
         if (i) text.append(h("span", { class: "tvd-loc" }, alert.location));
         text.append(part);
       });
+      // what a click does, said before the pointer is on the alert (in link colour)
+      if (alert.node) {
+        text.append(h("span", { class: "tvd-alert-go", "aria-hidden": "true" },
+                      "show it in the tape ›"));
+      }
       if (at >= 0) text.append(h("span", { class: "tvd-alert-fix" }, alert.message.slice(at + 2)));
       // its label, as every renderer writes it (Python's panel.alert_label): the kind in
       // words ("outer broadcast"), what a NaN/Inf alert's op made ("-inf")
