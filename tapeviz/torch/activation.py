@@ -30,7 +30,7 @@ from ..debugger import breakpoint_listener
 from ..sourceinfo import source_from
 from ..threadstate import local as _thread
 from . import masks, modules, ops, stand_ins, updates, values
-from .mode import AdapterMode, hearers_of, local, output_test
+from .mode import AdapterMode, by_form, hearers_of, local, output_test
 
 _getframe = sys._getframe
 _active = False              # someone listens (any subscriber of tapeviz.events)
@@ -127,8 +127,10 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
         hearers = hearers_of(route, state, source)
         if hearers:
             test = output_test(route, hearers)
-            updates.start(optimizer, op, hearers, source, test,
-                          lazy=test is None and not route.steps)
+            lazy = test is None and not route.steps
+            split = by_form(route) if lazy and hearers is route.ops else None
+            forms, hearers = split or ((), hearers)   # node forms: told with no event
+            updates.start(optimizer, op, hearers, source, test, lazy=lazy, forms=forms)
 
 
 def _optimizer_ends(optimizer, args, kwargs) -> None:

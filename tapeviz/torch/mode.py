@@ -81,18 +81,23 @@ def _traced(op, func, args, kwargs, route, tapes):
     state = _thread.state
     caller = _getframe(1)
     result = _NOT_RUN
-    if not tapes and not route.steps and route.lines is None and not state.layer_listeners:
+    if not tapes and not route.steps and route.lines is None and not state.layer_listeners \
+            and _writes_no_input(op, args, kwargs):
+        # heard by its route's listeners alone, wherever it runs: the call runs first
+        started = perf_counter()
+        result = _called(op, func, args, kwargs, state, caller)
+        duration = perf_counter() - started
+        output = first_tensor(result)
         test = output_test(route, route.ops)
-        if test is not None and _writes_no_input(op, args, kwargs):
+        if test is not None:
             # heard only by node forms that want some outputs (a nan breakpoint's): the
             # output is tested before the line, the arguments or any value is read
-            started = perf_counter()
-            result = _called(op, func, args, kwargs, state, caller)
-            duration = perf_counter() - started
-            output = first_tensor(result)
             if output is not None and not (output.requires_grad and output.is_leaf) \
                     and finite.passes(op, args, output, test):
                 return result
+        elif output is result and args and isinstance(args[0], torch.Tensor) \
+                and _told(op, func, args, kwargs, route, state, caller, output, duration):
+            return result
     source = source_from(caller)
     hearers = hearers_of(route, state, source)
     if not tapes and not hearers and not route.steps:   # heard only at other lines
@@ -167,6 +172,24 @@ def _traced(op, func, args, kwargs, route, tapes):
 _NOT_RUN = object()   # the call has not run yet
 
 
+def _told(op, func, args, kwargs, route, state, caller, output, duration) -> bool:
+    """An op on tensors that wrote none of them, heard by its route's listeners alone (a
+    bare condition's): a LazyNode, its line found when read, told to their node forms with
+    no event (as dispatch does) and to the others as an OpExecuted. False where the general
+    path must make it (a GradScaler's scaling, a sunk listener)."""
+    taped = output.grad_fn is not None
+    split = by_form(route)
+    if split is None or taped and op is _MUL and caller.f_back.f_code is _SCALE_LOSS:
+        return False
+    forms, evented = split
+    names, tensors, params = arguments(func, args, kwargs)
+    if len(names) > len(op.input_names):
+        op.input_names = names
+    scope, name_of = _layer(state, caller)
+    tell(LazyNode(op, (*tensors, output), params, scope, None, name_of, caller=caller),
+         evented, taped, duration, forms)
+    return True
+
 
 def _called(op, func, args, kwargs, state, caller):
     """`func`'s result; an error torch raises, kept as it is, says where it was too."""
@@ -234,6 +257,13 @@ def _marked(func, args, kwargs):
 
 
 _TORCH_DIRECTORY = torch.__path__[0]
+
+
+def by_form(route) -> tuple | None:
+    """(the node forms of the route's listeners, the callbacks of the others), or None when
+    one is sunk (a Recorder's, in neither: the general path sends it events)."""
+    forms, evented = route.on_node, route.evented
+    return (forms, evented) if len(forms) + len(evented) == len(route.ops) else None
 
 
 def hearers_of(route, state, source) -> tuple:

@@ -12,6 +12,7 @@ import torch
 from .. import events
 from ..errors import MisuseError
 from ..node import Node
+from ..sourceinfo import source_from
 from ..tensor import Tensor, TensorShape
 from . import values
 
@@ -58,31 +59,47 @@ def _tensors(result) -> list:
     return []
 
 
-_INPUTS, _OUTPUT = Node.inputs, Node.output   # Node's own slots, set on first read
+_INPUTS, _OUTPUT, _SOURCE = Node.inputs, Node.output, Node.source   # Node's own slots, set
+#                                                                     on first read
 
 
 class LazyNode(Node):
     """A Node made of an op's torch tensors, each copied (`values.snapshot`, as a Node's) when
     its field is first read: `inputs` (and `input_ids`), `output`'s values (and
-    `output_id`). A tensor
+    `output_id`); its user line too, from the op's caller (still at the op's call while its
+    listeners run). A tensor
     changed in place since the op ran (its version moved) is refused when read: its value as
     the op saw it is gone. Whoever keeps the node past its listeners' call gets it copied
     whole then (`keep`), so only a value read during that call is read lazily."""
 
-    __slots__ = ("_tensors", "_versions", "_name_of")
+    __slots__ = ("_tensors", "_versions", "_name_of", "_caller")
 
     def __init__(self, op, tensors: tuple, params: dict, scope: str, source, name_of=None,
-                 versions: tuple | None = None):
+                 versions: tuple | None = None, caller=None):
         """`tensors`: the inputs then the output, each a torch tensor (or a value copied
-        already, a tapeviz Tensor); `versions`: theirs when the op ran (default: now)."""
+        already, a tapeviz Tensor); `versions`: theirs when the op ran (default: now);
+        `caller`: the frame that called the op, its line found from there when first read
+        (`source` None)."""
         self.op = op
         self.params = params
         self.phase = "forward"
         self.scope = scope
-        self.source = source
+        if caller is None:
+            _SOURCE.__set__(self, source)
+        self._caller = caller
         self._tensors = tensors
         self._versions = versions or tuple(map(values.version, tensors))
         self._name_of = name_of
+
+    @property
+    def source(self):
+        try:
+            return _SOURCE.__get__(self)
+        except AttributeError:   # the walk, from the op's caller (still at the op's call)
+            source = source_from(self._caller)
+            _SOURCE.__set__(self, source)
+            self._caller = None
+            return source
 
     @property
     def inputs(self) -> tuple:
@@ -121,8 +138,10 @@ class LazyNode(Node):
             return self._copy_output()
 
     def keep(self) -> None:
-        """Copy every value not read yet, now that the op has just run; a value changed in
-        place meanwhile (by code run at a breakpoint's prompt) stays refused when read."""
+        """Copy every value not read yet, and find its line, now that the op has just run; a
+        value changed in place meanwhile (by code run at a breakpoint's prompt) stays refused
+        when read."""
+        _ = self.source
         for field, copy in ((_INPUTS, self._copy_inputs), (_OUTPUT, self._copy_output)):
             try:
                 field.__get__(self)
@@ -200,11 +219,14 @@ class LazyOutput(Tensor):
         return values.dtype_of(source) if source is self._tensor else source.dtype
 
 
-def tell(node: LazyNode, hearers: tuple, taped: bool, duration: float) -> None:
-    """Send `node` to `hearers`; if one of them kept it (or its event), its values are
-    copied now, while they are still the op's."""
+def tell(node: LazyNode, hearers: tuple, taped: bool, duration: float, forms: tuple = ()) -> None:
+    """Send `node` to `forms`, listeners' node forms (`route.on_node`: called with no event),
+    then to `hearers` as an OpExecuted; if one of them kept it (or its event), its values
+    are copied and its line found now, while they are still the op's."""
     held = _getrefcount(node)
     try:
+        for form in forms:
+            form(node, taped, duration)
         for callback in hearers:
             callback(events.OpExecuted(node, taped, duration))
     finally:   # (also a hit that raised: its BreakpointHit holds the node)

@@ -34,7 +34,7 @@ _HYPERPARAMETERS = (bool, int, float, str, tuple)   # a group's entries kept as 
 class _Local(threading.local):
     def __init__(self):
         # (optimizer, op, hearers, source, [(param, before, grad, params)], test, started,
-        #  lazy)
+        #  lazy, forms)
         self.pending = None
 
 
@@ -47,12 +47,14 @@ def op_of(optimizer):
     return op_named(update_op_name(cls), kind="update", label=f"{cls.__name__} −=")
 
 
-def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False) -> None:
+def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False,
+          forms: tuple = ()) -> None:
     """The step is about to run and `hearers` hear its updates: keep what it starts from.
     `test(value)`: what a parameter's new value must pass for its update to be heard (a nan
     breakpoint's); what it starts from is kept all the same (the step writes over it).
     `lazy`: heard by listeners alone (a condition), each update a `LazyNode`: the gradient
-    and the value after copied only if read (a gradient the step wrote over is refused)."""
+    and the value after copied only if read (a gradient the step wrote over is refused),
+    told to `forms`, the node forms of listeners (`route.on_node`), before `hearers`."""
     keep = values.snapshot if test is None else values.host_copy   # tested: plain copies,
     updated = []                                      # made values for an update heard
     for group in optimizer.param_groups:
@@ -63,7 +65,8 @@ def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False) 
             if grad is not None:   # the parameters step() changes
                 updated.append((parameter, keep(parameter),
                                 (grad, values.version(grad)) if lazy else keep(grad), params))
-    _local.pending = (optimizer, op, hearers, source, updated, test, perf_counter(), lazy)
+    _local.pending = (optimizer, op, hearers, source, updated, test, perf_counter(), lazy,
+                      forms)
 
 
 def cancel() -> None:
@@ -77,7 +80,7 @@ def finish(optimizer) -> None:
     if pending is None or pending[0] is not optimizer:
         return
     _local.pending = None
-    _, op, hearers, source, updated, test, started, lazy = pending
+    _, op, hearers, source, updated, test, started, lazy, forms = pending
     if not op.input_names:
         op.input_names = ("param", "grad")
     duration = (perf_counter() - started) / max(1, len(updated))
@@ -90,7 +93,7 @@ def finish(optimizer) -> None:
         elif lazy:
             tell(LazyNode(op, (before, grad[0], parameter), params, scope, source,
                           versions=(None, grad[1], values.version(parameter))),
-                 hearers, False, duration)
+                 hearers, False, duration, forms)
             continue
         node = make_node(op, (before, grad), values.snapshot(parameter), params, scope, source)
         event = events.OpExecuted(node, False, duration)

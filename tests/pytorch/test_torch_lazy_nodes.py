@@ -9,9 +9,12 @@ from digits_cnn import make_training
 
 import tapeviz.torch as tvt
 from tapeviz.errors import MisuseError
-from tapeviz.torch import values
+from tapeviz.torch import nodes, values
+from source_lines import lines_of
 
 pytestmark = pytest.mark.usefixtures("no_debugger")   # conftest.py
+
+_line_of = lines_of(__file__)
 
 
 def _seen_by_a_condition(run) -> list:
@@ -235,3 +238,34 @@ def test_an_output_a_condition_keeps_unread_holds_the_value_the_op_made():
     (output,) = kept
     assert output.shape == (2,) and output.ndim == 1 and output.dtype.name == "float32"
     np.testing.assert_array_equal(output.numpy(), [3.0, -6.0])
+
+
+def _exp_of(x):
+    return torch.exp(x)
+
+
+def test_a_condition_reading_no_line_walks_no_stack_and_a_kept_node_keeps_its_line(monkeypatch):
+    """The user's line of an op heard by a bare condition is found from the op's caller when
+    first read: never for a condition that does not read it, once for a node kept past
+    the call (found before the call returns, so it is the op's line, not the caller's next)."""
+    walks = []
+    original = nodes.source_from
+    monkeypatch.setattr(nodes, "source_from", lambda frame: walks.append(1) or original(frame))
+    kept, lines = [], []
+
+    def condition(node):
+        if node.op.name == "exp":
+            kept.append(node)
+        elif node.op.name == "log":
+            lines.append(node.source.lineno)
+        return node.output.ndim > 4
+    tvt.break_on(condition=condition)
+    x = torch.rand(3) + 1
+    y = torch.log(_exp_of(x))
+    tvt.clear_breakpoints()
+    assert walks == [1, 1]   # the kept exp's, once; the log's, read by the condition
+    assert lines == [_line_of("y = torch.log(_exp_of(x))")]
+    (exp,) = kept
+    assert exp.source.lineno == _line_of("return torch.exp(x)") and walks == [1, 1]
+    np.testing.assert_allclose(exp.output.numpy(), torch.exp(x).numpy())
+    np.testing.assert_allclose(y.numpy(), x.numpy(), rtol=1e-6)
