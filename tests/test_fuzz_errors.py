@@ -36,7 +36,7 @@ NOT_FUZZED = {
     "print", "is_tensor",                 # tf.print prints anything; is_tensor asks of it
     "meshgrid",                           # its vectors come as *args (fidelity cases)
     "einsum",                             # its operands come as *args (fidelity cases)
-    "choose_from_datasets",               # a Dataset constructor taking datasets
+    "choose_from_datasets", "sample_from_datasets",   # Dataset constructors taking datasets
 }
 
 

@@ -82,6 +82,12 @@ class Dataset:
         """The next element of datasets[i] for each i of `choice_dataset` (selected.py)."""
         return _selected.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
 
+    @staticmethod
+    def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False,
+                             rerandomize_each_iteration=None) -> "Dataset":
+        """Each element from a dataset drawn at random by `weights` (selected.py)."""
+        return _selected.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
+
     # ---- transformations -------------------------------------------------------------------
     def _then(self, start, cardinality=None, spec=_SAME, kind="") -> "Dataset":
         card = self._cardinality if cardinality is None else cardinality

@@ -2,7 +2,7 @@
 from .dataset import AUTOTUNE, INFINITE as INFINITE_CARDINALITY, UNKNOWN as UNKNOWN_CARDINALITY
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality",
-           "choose_from_datasets"]
+           "choose_from_datasets", "sample_from_datasets"]
 
 
 def cardinality(dataset):
@@ -20,3 +20,9 @@ def choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset=False):
     dataset is passed over, not the end."""
     from .selected import choose_from_datasets as choose
     return choose(datasets, choice_dataset, stop_on_empty_dataset)
+
+
+def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_dataset=False):
+    """Dataset.sample_from_datasets under its experimental name."""
+    from .selected import sample_from_datasets as sample
+    return sample(datasets, weights, seed, stop_on_empty_dataset)

@@ -501,3 +501,33 @@ add_case("keras.metrics.SparseCategoricalAccuracy/student_batches_differ", lambd
     op="sparse_categorical_accuracy")
 add_case("keras.Model.fit/student_before_compile", lambda tf: tf.keras.Sequential(
     [tf.keras.Input((3,)), tf.keras.layers.Dense(1)]).fit(X, X[:, :1], verbose=0), grad=False)
+
+SAMPLED = {   # random draws: compared by what must hold of them (every element once, weights)
+    "sample_every_element_once": lambda tf: sorted(_ids(tf.data.Dataset.sample_from_datasets(
+        [tf.data.Dataset.range(3), tf.data.Dataset.range(10, 13)], seed=1))),
+    "sample_weight_one_and_zero": lambda tf: [_ids(tf.data.Dataset.sample_from_datasets(
+        [tf.data.Dataset.range(3), tf.data.Dataset.range(10, 13)], weights=[1.0, 0.0], seed=1)),
+        _ids(tf.data.experimental.sample_from_datasets(
+            [tf.data.Dataset.range(3), tf.data.Dataset.range(10, 13)], weights=[0.0, 1.0]))],
+    "sample_stop_on_empty": lambda tf: (lambda ids: [  # each source's ids in order, no more
+        [i for i in ids if i < 3] == list(range(3))[:len([i for i in ids if i < 3])],
+        [i for i in ids if i >= 10] == list(range(10, 20))[:len([i for i in ids if i >= 10])],
+        len(ids) <= 13])(_ids(tf.data.Dataset.sample_from_datasets(
+            [tf.data.Dataset.range(3), tf.data.Dataset.range(10, 20)], seed=1,
+            stop_on_empty_dataset=True))),
+    "sample_one_dataset": lambda tf: _ids(tf.data.Dataset.sample_from_datasets(
+        [tf.data.Dataset.range(3)], seed=1)),
+    "sample_spec_and_cardinality": lambda tf: [
+        tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3),
+                                              tf.data.Dataset.range(2)]).cardinality(),
+        tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3).repeat(),
+                                              tf.data.Dataset.range(2).repeat()]).cardinality(),
+        repr(tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3)]).element_spec)],
+    "sample_weights_length": lambda tf: tf.data.Dataset.sample_from_datasets(
+        [tf.data.Dataset.range(3), tf.data.Dataset.range(3)], weights=[1.0]),
+    "sample_dtypes_differ": lambda tf: tf.data.Dataset.sample_from_datasets(
+        [tf.data.Dataset.range(3), tf.data.Dataset.from_tensor_slices([1.0])]),
+    "sample_no_datasets": lambda tf: tf.data.Dataset.sample_from_datasets([]),
+}
+for _name, _fn in SAMPLED.items():
+    add_case(f"data.Dataset/{_name}", _fn, grad=False, op="sample_from_datasets")
