@@ -531,3 +531,7 @@ SAMPLED = {   # random draws: compared by what must hold of them (every element 
 }
 for _name, _fn in SAMPLED.items():
     add_case(f"data.Dataset/{_name}", _fn, grad=False, op="sample_from_datasets")
+add_case("data.Dataset/sample_negative_weight", lambda tf: _ids(
+    tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3), tf.data.Dataset.range(3)],
+                                         weights=[-1.0, 1.0])), grad=False,
+         op="sample_from_datasets")

@@ -163,6 +163,10 @@ DELIBERATE: dict[str, str] = {
         "fit before compile: Keras 3 (TF 2.21) raises a ValueError ('You must call compile() "
         "before using the model.'); tapeviz raises Keras 2's RuntimeError, with its message and "
         "the user's line, so programs written for TF 2.0-2.15 that catch it run",
+    "data.Dataset/sample_negative_weight":
+        "Dataset.sample_from_datasets(..., weights=[-1.0, 1.0]): TF 2.21 takes the negative "
+        "weight as 0, silently; tapeviz refuses it, naming sample_from_datasets and the "
+        "weights: a negative probability is a mistake in the weights' arithmetic",
 }
 
 TO_FIX: dict[str, str] = {}
