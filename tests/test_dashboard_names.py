@@ -157,3 +157,21 @@ def test_a_divergence_names_the_optimizer_and_the_variable_as_the_code_does():
     assert "the updates overshoot: assign_sub (in SGD) changed b by 3x" in found.message, \
         found.message
     assert "Variable" not in found.message, found.message
+
+
+def test_a_torch_models_parameters_are_listed_in_its_forward_order(legend):
+    """Autograd reaches the head first: the legend keeps the order the model runs them."""
+    torch = pytest.importorskip("torch")
+    import tapeviz.torch  # noqa: F401  (the adapter: the dashboard hears torch's ops)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    optimizer = torch.optim.SGD(model.parameters(), 0.1)
+    x, y = torch.randn(8, 3), torch.randint(0, 2, (8,))
+
+    def train(steps):
+        for _ in range(steps):
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    shown, keys = legend(train, 2)
+    assert shown == [name for name, _ in model.named_parameters()] == keys, shown

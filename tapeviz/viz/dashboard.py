@@ -157,7 +157,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         step while the run is at most `max_points` steps long, then each bucket's last."""
         with self._data_lock:
             return {"loss": self._loss.points(),
-                    "grad_norms": {name: s.points() for name, s in self._norms.items()}}
+                    "grad_norms": {name: s.points() for name, s in self._norms_in_made_order()}}
 
     def __repr__(self) -> str:
         """One line for terminal IPython and the text/plain fallback."""
@@ -177,6 +177,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         self._loss = Series(self.max_points, self.smoothing)
         self._norms: dict = {}           # variable name -> Series
         self._labels: dict = {}          # variable name -> its name in the legend
+        self._made: dict = {}            # variable name -> the order it was made in
         self._ops: list = []             # taped nodes of the step in progress
         self._grads: dict = {}           # id(output or variable) -> its gradient, this step
         self._last_ops: list = []        # ... and of the last finished step
@@ -240,7 +241,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
                 if version != self._pushed_version:
                     series = (self._loss.to_bytes(),
                               [{"name": self._labels.get(name, name), **s.to_bytes()}
-                               for name, s in self._norms.items()])
+                               for name, s in self._norms_in_made_order()])
                 # steps done; for a recorder alone, the last read step's number (it may have
                 # dropped older ones), as its title says "step 3" of the third
                 steps = self._step_offset + self._steps if self.runner is not None \

@@ -83,7 +83,14 @@ class StepLog:
                     label = shown_name(variable, variables)
                     label = variable.name if label in taken else label
                     self._labels[variable.name] = label
+                    self._made[variable.name] = variable._unique_id
                     taken.add(label)
+
+    def _norms_in_made_order(self) -> list:
+        """The gradient norms' (name, Series), in the order their variables were made: a torch
+        model's in its forward order (they came in the order autograd reached them, the head's
+        first). Called under the data lock."""
+        return sorted(self._norms.items(), key=lambda item: self._made.get(item[0], math.inf))
 
     def _poll_recorder(self) -> None:
         """Read-only mode: take the steps the recorder finished since the last poll."""
