@@ -19,7 +19,7 @@ from .ops.shape import reshape, transpose
 from .tensor import Tensor
 
 
-def einsum(equation: str, *inputs, **kwargs) -> Tensor:
+def einsum(equation: str, *inputs, name=None) -> Tensor:
     """Sums of products of `inputs`' entries, as `equation` spells them ('ij,jk->ik' a
     matrix product, 'bij->bji' a transpose, 'ii->i' a diagonal, '...ij,...jk->...ik' batched).
 
@@ -42,7 +42,7 @@ def einsum(equation: str, *inputs, **kwargs) -> Tensor:
         operands = [_diagonal(t, labels, sizes) for t, labels in zip(tensors, terms)]
         labels = operands[0][1]
         result = operands[0][0]
-        for index, (tensor, other) in enumerate(operands[1:], start=1):
+        for index, (tensor, other) in enumerate(operands[1:], start=1):   # left to right
             later = set(output).union(*(term for _, term in operands[index + 1:]))
             result, labels = _sum_out(result, labels, later | set(other))
             tensor, other = _sum_out(tensor, other, later | set(labels))
