@@ -14,7 +14,10 @@ from .errors import (DTypeError as _DTypeError, InvalidArgumentError as _Invalid
                      ShapeError as _ShapeError)
 from .nn import l2_normalize, log_softmax, softmax
 from .ops.accumulate import add_n
+from .ops.gather import gather as _gather
 from .ops.math import cast as _cast
+from .ops.math import clip_by_value as _clip_by_value
+from .ops.shape import expand_dims as _expand_dims
 from .ops.math import (abs, acos, add, argmax, argmin, asin, atan, ceil, cos, cosh, divide,
                        divide_no_nan, equal, exp, expm1, floor, floordiv, floormod, greater,
                        greater_equal, is_finite, is_inf, is_nan, less, less_equal, log, log1p,
@@ -122,6 +125,47 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
         counted = _ones_like(labels, dtype) if weights is None else _cast(weights, dtype)
         cells = unsorted_segment_sum(counted, labels * classes + predictions, classes * classes)
         return _reshape(cells, [classes, classes])
+
+
+def in_top_k(targets, predictions, k, name=None):
+    """Whether each row's target class is among its k highest predictions (ties at the k-th
+    value count as in; a target out of range, or a row with NaN or inf, as not).
+
+    >>> import tapeviz as tf
+    >>> tf.math.in_top_k([0, 2], [[0.1, 0.5, 0.4], [0.3, 0.2, 0.9]], k=2).numpy().tolist()
+    [False, True]
+    """
+    op = "in_top_k"
+    predictions = _arguments.tensor_of(op, "predictions", predictions)
+    targets = _arguments.tensor_of(op, "targets", targets)
+    if predictions.dtype.name != "float32" or len(predictions.shape) != 2:
+        raise _DTypeError(op, f"predictions must be a float32 matrix (batch, classes); got "
+                              f"{predictions.dtype.name} of shape {tuple(predictions.shape)}")
+    if not targets.dtype.is_integer or tuple(targets.shape) != tuple(predictions.shape[:1]):
+        raise _DTypeError(op, f"targets must be {predictions.shape[0]} integer class ids, one "
+                              f"per row of predictions; got {targets.dtype.name} of shape "
+                              f"{tuple(targets.shape)}")
+    k = _arguments.count(op, "k", k)
+    classes = predictions.shape[1]
+    with _name_scope(op):
+        known = logical_and(greater_equal(targets, 0), less(targets, classes))
+        target = _gather(predictions, _clip_by_value(targets, 0, max(classes - 1, 0)),
+                        batch_dims=1)
+        above = reduce_sum(_cast(greater(predictions, _expand_dims(target, 1)), _dtypes.int32),
+                           axis=1)
+        return logical_and(logical_and(known, reduce_all(is_finite(predictions), axis=1)),
+                           less(above, k))
+
+
+def zero_fraction(value, name=None):
+    """The share of `value`'s entries that are 0, as a float32 scalar.
+
+    >>> import tapeviz as tf
+    >>> float(tf.math.zero_fraction([0.0, 1.0, 0.0, 3.0]))
+    0.5
+    """
+    with _name_scope("zero_fraction"):
+        return reduce_mean(_cast(equal(value, _zeros_like(value)), _dtypes.float32))
 
 
 def _class_ids(what: str, ids):

@@ -164,6 +164,7 @@ ROLE_OVERRIDES = {
     # None (no weights; the classes found from the ids) or a value: in the fidelity cases
     ("confusion_matrix", "weights"): IGNORED, ("confusion_matrix", "num_classes"): IGNORED,
     ("counter", "step"): NUMBER,
+    ("in_top_k", "targets"): TENSOR, ("in_top_k", "predictions"): TENSOR, ("in_top_k", "k"): COUNT,
     ("slice", "size"): INTS,                 # -1: to the end of the axis
     ("roll", "shift"): INTS,
     ("top_k", "k"): COUNT, ("top_k", "sorted"): FLAG, ("top_k", "index_type"): DTYPE,
@@ -228,6 +229,7 @@ VALID = {
     "from_tensor_slices": dict(tensors=floats(2, 3)),
     "from_tensors": dict(tensors=floats(2, 3)),
     "confusion_matrix": dict(labels=tf.constant([0, 2]), predictions=tf.constant([1, 2])),
+    "in_top_k": dict(targets=tf.constant([0, 2]), predictions=floats(2, 3), k=1),
     **{fn: dict(weights=floats(6, 3), biases=floats(6), labels=tf.constant([[1], [4]]),
                 inputs=floats(2, 3), num_sampled=2, num_classes=6)
        for fn in ("nce_loss", "sampled_softmax_loss")},

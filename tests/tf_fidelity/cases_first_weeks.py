@@ -535,3 +535,23 @@ add_case("data.Dataset/sample_negative_weight", lambda tf: _ids(
     tf.data.Dataset.sample_from_datasets([tf.data.Dataset.range(3), tf.data.Dataset.range(3)],
                                          weights=[-1.0, 1.0])), grad=False,
          op="sample_from_datasets")
+
+ROWS = [[0.1, 0.5, 0.5], [0.3, 0.2, 0.9], [0.5, 0.5, 0.1]]
+MATH = {   # tf.math functions a classifier's evaluation uses
+    "in_top_k/top_1": lambda tf: tf.math.in_top_k(targets=[0, 2, 1], predictions=ROWS, k=1),
+    "in_top_k/ties_count_as_in": lambda tf: tf.math.in_top_k([1, 0, 0], ROWS, 2),
+    "in_top_k/int64_targets": lambda tf: tf.math.in_top_k(
+        tf.constant([2, 2, 2], tf.int64), tf.constant(ROWS), 3),
+    "in_top_k/target_out_of_range": lambda tf: tf.math.in_top_k([0, 3, -1], ROWS, 2),
+    "in_top_k/nan_in_row": lambda tf: tf.math.in_top_k(
+        [0, 1], [[0.1, float("nan"), 0.5], [0.3, 0.2, 0.9]], 2),
+    "in_top_k/from_logits": lambda tf: tf.math.in_top_k(
+        tf.constant(LABELS), tf.constant(spread((12, 3), seed=9)), 2),
+    "in_top_k/float_targets": lambda tf: tf.math.in_top_k([0.0, 1.0, 2.0], ROWS, 2),
+    "zero_fraction/floats": lambda tf: tf.math.zero_fraction([0.0, 1.0, 0.0, 3.0]),
+    "zero_fraction/ints": lambda tf: tf.math.zero_fraction([[0, 1], [2, 0], [0, 0]]),
+    "zero_fraction/relu_activations": lambda tf: tf.math.zero_fraction(
+        tf.nn.relu(tf.constant(spread((4, 5), seed=8)))),
+}
+for _name, _fn in MATH.items():
+    add_case(f"math.{_name}", _fn, grad=False)
