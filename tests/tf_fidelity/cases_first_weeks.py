@@ -2,8 +2,11 @@
 beginner quickstart (Sequential, compile, fit, evaluate, a softmax model around it), the
 advanced quickstart (a subclassed Model, a tf.function train step, tf.keras.metrics), a custom
 layer (build, add_weight, get_config, from_config), callbacks, save_weights/load_weights, the
-advanced autodiff guide's einsum of a batch jacobian, tf.einsum and tf.math.confusion_matrix.
-Registered into `cases.CASES` (cases.py imports this module at its end).
+order of fit's logs, the advanced autodiff guide's einsum of a batch jacobian, tf.einsum,
+tf.math's confusion_matrix, in_top_k and zero_fraction, tf.data's counter,
+choose_from_datasets and sample_from_datasets, learning-rate schedules (CosineDecayRestarts),
+tf.function's input_signature, and the student errors among them. Registered into
+`cases.CASES` (cases.py imports this module at its end).
 """
 from __future__ import annotations
 
@@ -432,17 +435,18 @@ add_case("function/input_signature_nested", lambda tf, x: _signed_pair(tf, (x, t
          f32(3))
 add_case("function/input_signature_nested_dtype_differs",
          lambda tf, x: _signed_pair(tf, (x, tf.constant(2.0))), f32(3), grad=False)
-add_case("keras.Sequential/student_input_with_extra_axis_of_one", lambda tf: (lambda model: [
-    model.fit(spread((8, 3, 1), seed=2), spread((8, 1), seed=3), verbose=0, epochs=1) and None,
-    model.predict(spread((2, 3, 1), seed=2), verbose=0).shape])(_compiled_regressor(tf)),
-    grad=False, op="dense")
-
-
 def _compiled_regressor(tf):
     model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
         1, kernel_initializer=_fixed(tf, (3, 1), 10))])
     model.compile(optimizer="sgd", loss="mse")
     return model
+
+
+add_case("keras.Sequential/student_input_with_extra_axis_of_one", lambda tf: (lambda model: [
+    model.fit(spread((8, 3, 1), seed=2), spread((8, 1), seed=3), verbose=0, epochs=1) and None,
+    model.predict(spread((2, 3, 1), seed=2), verbose=0).shape])(_compiled_regressor(tf)),
+    grad=False, op="dense")
+
 
 
 def _log_order(tf):
