@@ -435,6 +435,8 @@ add_case("function/input_signature_nested", lambda tf, x: _signed_pair(tf, (x, t
          f32(3))
 add_case("function/input_signature_nested_dtype_differs",
          lambda tf, x: _signed_pair(tf, (x, tf.constant(2.0))), f32(3), grad=False)
+
+
 def _compiled_regressor(tf):
     model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
         1, kernel_initializer=_fixed(tf, (3, 1), 10))])
@@ -446,7 +448,6 @@ add_case("keras.Sequential/student_input_with_extra_axis_of_one", lambda tf: (la
     model.fit(spread((8, 3, 1), seed=2), spread((8, 1), seed=3), verbose=0, epochs=1) and None,
     model.predict(spread((2, 3, 1), seed=2), verbose=0).shape])(_compiled_regressor(tf)),
     grad=False, op="dense")
-
 
 
 def _log_order(tf):
