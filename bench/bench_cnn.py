@@ -16,6 +16,56 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-05, third round (goal: tapeviz's own step ~15% faster, 5.5 -> ~4.7 ms; load
+8-12 throughout, two cores shared with five other engineers' valgrind and test runs, so a
+CPU-time figure reads +-5% a run). Not reached: about 1-2% on the step. What was kept:
+- relu's forward as np.maximum against a row of zeros over rows of one batch item: numpy's
+  SIMD loop for maximum takes two arrays, not an array and a scalar (isolated on
+  32x26x26x16, best of 30: 0.130 -> 0.050 ms, predicted ~0.05); bias_add's bias tiled over a
+  whole image, not an image row (0.066 -> 0.052 ms, predicted -0.015). In the step the
+  arrays come cold: per-op wall time, swapped in alternate rounds in one process, relu
+  0.61 -> 0.49, 0.98 -> 0.67, 0.84 -> 0.69 ms a step, bias_add 0.78 -> 0.43, 0.99 -> 0.83,
+  0.73 -> 0.80; the step 0.992x (10 pairs), 0.995x and 0.984x (60 pairs each);
+- relu's VJP masks by relu's output, as TF's _ReluGrad does (ans > 0 exactly where x > 0):
+  the first relu's output is the second conv's input, which its filter gradient has just
+  streamed, where the bias_add output it read before was cold (predicted ~0.05 ms): relu_grad
+  0.82x and 0.85x, the step 0.985x and 0.986x (40 alternate pairs, twice);
+- all of it against the tree before, by processes alternated (30 pairs of 4 rounds x 20
+  steps): 7.27 -> 7.05 ms, 0.979x (pairs 0.82-1.16x); in one process, the three swapped
+  together (80 pairs, twice): 0.987x and 1.003x. bench_cnn `--threads 1`, three runs of each
+  tree alternated: tapeviz 6.96/7.24/7.13 ms before, 6.98/7.47/7.36 after (PyTorch 7.3-10.3
+  in the same runs: ratios 0.70-0.98x either way): the load's noise, not a difference.
+  A step on 1x5x5 images (all fixed cost; valgrind, 20 steps): 5,079.5k -> 5,088.4k
+  instructions (+0.2%, the trailing-run arithmetic on tiny arrays).
+Measured and not kept:
+- the optimizer holding its variables' old values only while a listener that may hear an
+  update is on (any listener hears one of the formulas' ops, a layer breakpoint covers the
+  apply's scopes, or the formula is the user's), not whenever a breakpoint is armed: on
+  bench_debugger's regression loop (valgrind, one epoch, the tree before as a worktree)
+  plain 632.9k -> 635.2k, op breakpoint 646.4k -> 649.9k, "op, kind, layer and vjp ones"
+  664.4k -> 698.9k instructions a step (a first version +17k / +36k): the decision
+  (breakpoints listed, 12 routes read, the pairs' classes, `Variable.name` and an f-string a
+  scope) costs 2-8 us an apply, more than holding GradientDescent's two slotless variables
+  costs; it would pay on many variables with slots (Adam, 6 variables: ~1.5 us each), with
+  the decision kept from one change of subscriptions to the next (events.watch_routing,
+  and a generation count against a change on another thread);
+- relu_grad otherwise (isolated, 32x26x26x16): its mask by `greater` then int32 x int8
+  multiply 0.020 + 0.075 ms; an int32 mask by greater(out=) 0.055 + an int32 multiply
+  0.044; np.where 1.23 ms, copyto(where=) 1.55: unchanged; relu by chunks of a flat array
+  against a small zeros buffer 0.058-0.070 ms, against 0.047-0.050 for rows of one item.
+Where a step's CPU goes now (perf, cpu-clock samples, steady state): OpenBLAS 47.6% (the
+taps' beta=1 kernel 27%, the filter gradients' 14.8%, first taps and the first conv 4.9%),
+the interpreter 25%, numpy 19% (relu_grad's int multiply 3.8%, its int8 -> int32 cast 0.7%,
+its mask 1.8%; relu 3.3%; adds 3.3%), libc 5.4% (memmove 4%: block copy-out, g laid on the
+grid), ctypes 1.2%. The GEMMs do ~280 MFLOP at ~97 GFLOP/s, this core's peak ((3328, 16) @
+(16, 16): 100 GFLOP/s; 512^3: 103), 5% above the ideal 267 MFLOP. The elementwise passes run
+at memory speed on arrays gone cold, 2-3x their isolated time in the step, each the one read
+or write of a distinct array a node shows; Python's share is spread (no function over 4% of a
+1x5x5 step's self time; trainable_variables 25-50 us a call, twice a step; Adam's apply
+~0.15 ms for 24 update dispatches). So ~0.8 ms more would take fusing ops that the tape
+shows (bias_add and relu into the conv's blocks, relu_grad with the bias gradient) or
+fewer FLOPs than the taps' (Winograd, not kept before): not done this round.
+
 Figures, 2026-12-05, second round (issue 14: parity robustly, not only while PyTorch faults):
 two runs of 15 rounds x 20 steps at load 16-19 (`--threads 1`): CPU 0.68x and 0.84x (rounds
 0.62-1.07x; tapeviz 6.89 and 7.23 ms a step, PyTorch 10.17 and 8.69 with 1,546 and 1,042 page
