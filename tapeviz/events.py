@@ -26,7 +26,8 @@ from __future__ import annotations
 import threading
 from typing import Callable, NamedTuple
 
-from .sourceinfo import find_origins_early
+from .errors import add_note
+from .sourceinfo import find_origins_early, user_source
 from .threadstate import all_thread_states
 
 
@@ -89,6 +90,7 @@ class Subscription(NamedTuple):
     timed: bool = True               # whether on_node reads the duration
     only_if: Callable | None = None  # output value -> bool: the nodes on_node wants
     sunk: bool = False               # fed by tapeviz's engine through a thread's sink instead
+    subscribed_at: object = None     # the user's line that subscribed it (a SourceInfo), if any
 
     def hears(self, kind, op=None) -> bool:
         """Whether it hears every `kind` event (about `op`'s node, for op events), without
@@ -149,6 +151,7 @@ def _when(wants: Callable, on_node: Callable) -> Callable:
     def checked(node, taped, duration):
         if wants(node.output._value):
             on_node(node, taped, duration)
+    checked.__wrapped__ = on_node   # the listener a note names if it raises
     return checked
 
 
@@ -248,6 +251,8 @@ _ops: list = []                  # every registered op, whose routes a change re
 _name_vocabularies: list = []    # predicates of producers that make ops on first use
 _routing = Routing(())
 _watchers: list = []             # called after each change (a producer outside dispatch)
+gradient_listeners: tuple = ()   # the callbacks of GradientComputed: a tape reads this name
+#                                  once a gradient call (no call, no lookup by kind)
 
 
 def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
@@ -306,7 +311,7 @@ def subscribe(callback: Callable, ops=None, kinds=None, sites=None, layers=None,
     kinds = None if kinds is None else frozenset(kinds)
     with _lock:
         subscription = Subscription(callback, kinds, ops, sites, layers, on_node, timed,
-                                    only_if, sunk)
+                                    only_if, sunk, user_source())
         _install(_routing.subscriptions + (subscription,))
     return callback
 
@@ -321,10 +326,11 @@ def unsubscribe(callback: Callable) -> None:
 
 def _install(subscriptions: tuple) -> None:
     """Route every op and every thread for `subscriptions` (under the lock)."""
-    global _routing, _changes
+    global _routing, _changes, gradient_listeners
     _changes += 1
     try:
         routing = _routing = Routing(subscriptions)
+        gradient_listeners = routing.listeners(GradientComputed)
         for op in _ops:
             op.route = routing.route(op)
         for state in all_thread_states():
@@ -419,5 +425,47 @@ def hears_unnamed_ops() -> bool:
 
 def emit(event) -> None:
     """Send an event that is not about one op (GradientComputed, BreakpointHit, ...)."""
-    for callback in _routing.listeners(type(event)):
-        callback(event)
+    tell(_routing.listeners(type(event)), event)
+
+
+def tell(callbacks: tuple, event) -> None:
+    """Call each of `callbacks` (the listeners of `event`, looked up already) with it."""
+    callback = None
+    try:
+        for callback in callbacks:
+            callback(event)
+    except Exception as error:
+        note_listener_error(error, callback, event)
+        raise
+
+
+def note_listener_error(error: Exception, listener: Callable, heard) -> None:
+    """Say on `error`, raised by `listener` (a subscriber's callback or node form) when it
+    heard `heard` (an event, or the node given to a node form), which subscriber raised it
+    and where it subscribed: the error surfaces from the op or the gradient call."""
+    at = None
+    for subscription in _routing.subscriptions:
+        form = subscription.on_node
+        if listener == subscription.callback or form is not None and (
+                listener == form or getattr(listener, "__wrapped__", None) is form):
+            listener, at = subscription.callback, subscription.subscribed_at
+            break
+    name = getattr(listener, "__qualname__", None) or type(listener).__qualname__
+    module = getattr(listener, "__module__", None)
+    where = f", subscribed at {at}" if at is not None else ""
+    add_note(error, f"raised by the listener {module + '.' if module else ''}{name}{where}, "
+                    f"hearing {_heard_text(heard)}")
+
+
+def _heard_text(heard) -> str:
+    """What a listener heard, as a note says it: the event, its op and the op's line."""
+    kind = type(heard)
+    if kind is VJPApplied:
+        return f"the VJPApplied of {heard.step.node.op.name}'s backward step"
+    if kind is OpExecuted:
+        heard = heard.node
+    elif not hasattr(heard, "op"):   # an event not about one op
+        return kind.__name__
+    source = heard.source
+    return (f"the OpExecuted of {heard.op.name} ({heard.phase})"
+            f"{f' at {source}' if source is not None else ''}")

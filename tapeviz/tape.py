@@ -399,8 +399,9 @@ class GradientTape:
             _last_missing = self._remains(backward.reachable)
         elif _last_missing is not None:
             _last_missing = None
-        if events.listeners(events.GradientComputed):
-            events.emit(events.GradientComputed(self, targets, flat_sources, result))
+        hearers = events.gradient_listeners
+        if hearers:
+            events.tell(hearers, events.GradientComputed(self, targets, flat_sources, result))
         for source in unwatched:   # after the tape is consumed: a warning raised as an error
             _warn_unwatched_source(source)   # (-W error) leaves it as a returned call would
         if isinstance(sources, Tensor):
