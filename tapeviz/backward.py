@@ -17,7 +17,7 @@ import numpy as np
 
 from .convert import FLOAT_SCALAR_TYPES, to_array
 from .errors import add_note
-from .events import VJPApplied, set_scope
+from .events import VJPApplied, set_scope, tell
 from .ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from .ops.shape import unbroadcast
 from .sourceinfo import Origin, runs_own_code_only
@@ -214,9 +214,7 @@ class Backward:
         step = BackwardStep(node, upstream, tuple(input_grads), self._position)
         listeners = node.op.route.stepped
         if listeners:
-            event = VJPApplied(step)
-            for callback in listeners:
-                callback(event)
+            tell(listeners, VJPApplied(step))
         return step
 
     def _enter_backward_phase(self):

@@ -183,12 +183,17 @@ def _dispatch_traced(op, args, params, state, route):
         known = state.source
         if known is not None:   # a listener's own ops (a condition, a debugger prompt) walk
             state.source = None
-        for heard_node in on_node:   # those that take the node itself: no event to build
-            heard_node(node, taped, duration)
-        if hearers:
-            event = OpExecuted(node, taped, duration)
-            for callback in hearers:
-                callback(event)
+        listener = None
+        try:
+            for listener in on_node:   # those that take the node itself: no event to build
+                listener(node, taped, duration)
+            if hearers:
+                event = OpExecuted(node, taped, duration)
+                for listener in hearers:
+                    listener(event)
+        except Exception as error:   # (no cost on the path where none raises)
+            events.note_listener_error(error, listener, node)
+            raise
         if known is not None:   # (left None if a listener raised: the walk is always right)
             state.source = known
     return ans
@@ -217,9 +222,13 @@ def _dispatch_deferred(op, args, params, state, route, source):
     if known is not None:   # a listener's own ops (a condition's) walk
         state.source = None
     held = _getrefcount(node)
+    listener = None
     try:
-        for heard_node in route.on_node:
-            heard_node(node, False, duration)
+        for listener in route.on_node:
+            listener(node, False, duration)
+    except Exception as error:
+        events.note_listener_error(error, listener, node)
+        raise
     finally:   # kept by a listener (or by a hit that raised): its fields found now, the op's
         if _getrefcount(node) > held:
             node.settle()
