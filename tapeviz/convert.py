@@ -74,10 +74,11 @@ def to_array(value, dtype, op: str = "convert_to_tensor"):
     source = value if isinstance(value, (np.ndarray, np.generic)) else _nested_to_array(value, op)
     _check_numeric(source, value, op)
     target = np.dtype(dtype)
-    # TF never converts a Python float to an integer (not even 2.0); a numpy array, if whole
-    lossy_float = source.dtype.kind == "f" and target.kind in "biu" and (
+    # TF never converts a Python float to an integer (not even 2.0); a numpy array, if whole;
+    # an empty list holds no float ([] is float64 to numpy): tf.constant([], tf.int32) is fine
+    lossy_float = source.size and source.dtype.kind == "f" and target.kind in "biu" and (
         not isinstance(value, (np.ndarray, np.generic)) or not np.all(np.mod(source, 1) == 0))
-    number_as_bool = source.dtype.kind in "iuf" and target.kind == "b" \
+    number_as_bool = source.size and source.dtype.kind in "iuf" and target.kind == "b" \
         and not isinstance(value, np.ndarray)
     if lossy_float or number_as_bool:
         raise DTypeError(op, f"cannot convert {_short(value)} to a tensor of dtype {target.name}",
