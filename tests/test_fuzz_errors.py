@@ -165,6 +165,9 @@ ROLE_OVERRIDES = {
     ("confusion_matrix", "weights"): IGNORED, ("confusion_matrix", "num_classes"): IGNORED,
     ("counter", "step"): NUMBER,
     ("in_top_k", "targets"): TENSOR, ("in_top_k", "predictions"): TENSOR, ("in_top_k", "k"): COUNT,
+    ("bincount", "arr"): TENSOR, ("bincount", "axis"): IGNORED,   # None, 0 or -1 (fidelity)
+    **{("bincount", param): IGNORED for param in ("weights", "minlength", "maxlength",
+                                                  "binary_output")},   # None or a value
     ("slice", "size"): INTS,                 # -1: to the end of the axis
     ("roll", "shift"): INTS,
     ("top_k", "k"): COUNT, ("top_k", "sorted"): FLAG, ("top_k", "index_type"): DTYPE,
@@ -230,6 +233,7 @@ VALID = {
     "from_tensors": dict(tensors=floats(2, 3)),
     "confusion_matrix": dict(labels=tf.constant([0, 2]), predictions=tf.constant([1, 2])),
     "in_top_k": dict(targets=tf.constant([0, 2]), predictions=floats(2, 3), k=1),
+    "bincount": dict(arr=tf.constant([1, 1, 3])),
     **{fn: dict(weights=floats(6, 3), biases=floats(6), labels=tf.constant([[1], [4]]),
                 inputs=floats(2, 3), num_sampled=2, num_classes=6)
        for fn in ("nce_loss", "sampled_softmax_loss")},

@@ -560,3 +560,31 @@ MATH = {   # tf.math functions a classifier's evaluation uses
 }
 for _name, _fn in MATH.items():
     add_case(f"math.{_name}", _fn, grad=False)
+
+BINCOUNT = {   # counting class ids (a label histogram), tf.math.bincount
+    "counts": lambda tf: tf.math.bincount([1, 1, 3, 0]),
+    "minlength": lambda tf: tf.math.bincount([1, 1, 3], minlength=6),
+    "maxlength": lambda tf: tf.math.bincount([1, 1, 3], maxlength=2),
+    "maxlength_zero": lambda tf: tf.math.bincount([1, 1, 3], maxlength=0),
+    "float_weights": lambda tf: tf.math.bincount([1, 1, 3], weights=[0.5, 1.0, 2.0]),
+    "int_weights": lambda tf: tf.math.bincount([1, 1, 3], weights=[1, 2, 3]),
+    "float64_weights_dtype_ignored": lambda tf: tf.math.bincount(
+        [1, 1, 3], weights=tf.constant([0.5, 1.0, 2.0], tf.float64), dtype=tf.int32),
+    "float_dtype": lambda tf: tf.math.bincount([1, 2], dtype=tf.float32),
+    "binary_output": lambda tf: tf.math.bincount([1, 1, 3], binary_output=True),
+    "matrix_all": lambda tf: tf.math.bincount([[1, 2], [2, 0]]),
+    "matrix_per_row": lambda tf: tf.math.bincount([[1, 2], [2, 0]], axis=-1),
+    "int64_values": lambda tf: tf.math.bincount(tf.constant([1, 2], tf.int64)),
+    "float_values_truncated": lambda tf: tf.math.bincount([1.0, 2.0]),
+    "empty": lambda tf: tf.math.bincount(tf.constant([], tf.int32)),
+    "labels_histogram": lambda tf: tf.math.bincount(tf.constant(LABELS), minlength=4),
+    "negative_value": lambda tf: tf.math.bincount([1, -1]),
+    "weights_shape_differs": lambda tf: tf.math.bincount([1, 2], weights=[1.0]),
+}
+for _name, _fn in BINCOUNT.items():
+    add_case(f"math.bincount/{_name}", _fn, grad=False)
+add_case("math.bincount/weights_gradient", lambda tf, w: tf.math.bincount(
+    [0, 2, 2, 1], weights=w), f32(4, seed=6))
+add_case("constant/student_empty_with_dtype", lambda tf: [
+    tf.constant([], tf.int32), tf.constant([[]], tf.int64), tf.constant([], dtype=tf.bool),
+    tf.convert_to_tensor([], tf.int32), tf.Variable([], dtype=tf.int32)], grad=False)

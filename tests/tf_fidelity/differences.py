@@ -167,6 +167,11 @@ DELIBERATE: dict[str, str] = {
         "Dataset.sample_from_datasets(..., weights=[-1.0, 1.0]): TF 2.21 takes the negative "
         "weight as 0, silently; tapeviz refuses it, naming sample_from_datasets and the "
         "weights: a negative probability is a mistake in the weights' arithmetic",
+    "math.bincount/weights_gradient":
+        "the gradient of tf.math.bincount's output with respect to its weights: TF 2.21 has "
+        "none registered (LookupError: no entry for DenseBincount); tapeviz's bincount is a "
+        "segment sum, so each weight gets its bin's upstream gradient, the derivative of the "
+        "sum (the counts agree)",
 }
 
 TO_FIX: dict[str, str] = {}
