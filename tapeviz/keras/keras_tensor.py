@@ -8,6 +8,9 @@ and dtypes without a rule of its own.
 """
 from __future__ import annotations
 
+import contextlib
+import threading
+
 from .. import dtypes, nest
 from ..creation import zeros
 from ..dispatch import unrecorded
@@ -16,6 +19,33 @@ from ..errors import MissingAttributeError, OpError
 # a value's methods, asked of a placeholder that has none (`Input(...).numpy()`)
 _VALUE_METHODS = frozenset({"numpy", "item", "tolist", "eval", "assign", "assign_add",
                             "assign_sub"})
+
+
+class _Probe(threading.local):
+    kept = None   # while a probe runs: (variable, value) pairs to put back after it
+
+
+_probe = _Probe()
+
+
+@contextlib.contextmanager
+def probing(layer):
+    """A block whose layer calls leave `layer`'s variables as they were, and those the calls
+    build as built: a counter its call adds to does not count the probe, as Keras's symbolic
+    call changes no variable."""
+    outer, _probe.kept = _probe.kept, [(v, v._value) for v in layer.weights]
+    try:
+        yield
+    finally:
+        for variable, value in reversed(_probe.kept):
+            variable._value = value
+        _probe.kept = outer
+
+
+def note_built(layer) -> None:
+    """Called when `layer` has just built: in a probe, its new variables go back as built."""
+    if _probe.kept is not None:
+        _probe.kept += [(v, v._value) for v in layer.weights]
 
 
 class KerasTensor:
@@ -79,7 +109,7 @@ def symbolic_call(layer, inputs, args: tuple, kwargs: dict):
         return zeros([1] + [1 if d is None else d for d in leaf.shape[1:]], dtype=leaf.dtype)
 
     try:
-        with unrecorded():
+        with unrecorded(), probing(layer):
             outputs = layer(nest.pack_sequence_as(inputs, [example(leaf) for leaf in
                                                            nest.flatten(inputs)]), *args, **kwargs)
     except OpError as error:   # it saw the examples: say the shapes the user's code gave

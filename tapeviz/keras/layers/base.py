@@ -28,7 +28,7 @@ from ...tensor import Tensor, TensorShape, Variable
 from .. import backend
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
-from ..keras_tensor import is_symbolic, symbolic_call
+from ..keras_tensor import is_symbolic, note_built, probing, symbolic_call
 
 _EXTRA_KWARGS = {"batch_input_shape", "batch_size", "input_dim", "autocast", "dynamic"}
 # attribute values that cannot hold a layer or a variable: `_tracked` skips them unvisited
@@ -370,6 +370,7 @@ class Layer:
             if not self.built:
                 self._build_on_call(_shapes(inputs))
                 self.built = True
+                note_built(self)
             if training is not None and self._accepts_training():
                 kwargs["training"] = training
             outer = _context.training
@@ -445,11 +446,8 @@ class Layer:
         zeros when a subclass does not say, its variables put back after (as Keras's symbolic
         call leaves them: a counter its call adds to does not count the probe)."""
         shape = [1 if d is None else int(d) for d in input_shape]
-        values = [(variable, variable._value) for variable in self.weights]
-        with unrecorded():
+        with unrecorded(), probing(self):
             out = self(zeros(shape, dtype=self._dtype))
-        for variable, value in values:
-            variable._value = value
         out_shape = tuple(out.shape)
         return (input_shape[0],) + out_shape[1:] if input_shape and out_shape else out_shape
 
