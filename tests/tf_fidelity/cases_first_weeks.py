@@ -588,3 +588,29 @@ add_case("math.bincount/weights_gradient", lambda tf, w: tf.math.bincount(
 add_case("constant/student_empty_with_dtype", lambda tf: [
     tf.constant([], tf.int32), tf.constant([[]], tf.int64), tf.constant([], dtype=tf.bool),
     tf.convert_to_tensor([], tf.int32), tf.Variable([], dtype=tf.int32)], grad=False)
+
+
+def _functional_counter(tf, x):
+    """A layer whose call counts its calls, in a functional model: building the model (a
+    call on KerasTensors) counts nothing, as in Keras."""
+    class Counted(tf.keras.layers.Layer):
+        def build(self, input_shape):
+            self.calls = self.add_weight(shape=(), initializer="zeros", trainable=False,
+                                         name="calls")
+
+        def call(self, inputs):
+            self.calls.assign_add(1.0)
+            return inputs * 2.0
+
+    inputs = tf.keras.Input((3,))
+    counted = Counted()
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(
+        1, kernel_initializer=_fixed(tf, (3, 1), 12))(counted(inputs)))
+    built = tf.identity(counted.calls)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(X, spread((12, 1), seed=16), epochs=2, batch_size=6, shuffle=False, verbose=0)
+    return [built, counted.calls, model(x)]
+
+
+add_case("keras.Model/student_functional_counting_layer", _functional_counter, f32(2, 3),
+         grad=False)
