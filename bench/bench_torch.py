@@ -303,6 +303,80 @@ rounds), and counted by callgrind (8x8, a step, the tree before against the tree
   step), a module's forward changes state (batch norm's running statistics, dropout's
   random stream), and the user's forward is arbitrary Python (counters, lists, iterators),
   so a replayed value need not be what ran: a debugger has to show what ran.
+
+Ninth pass (issue 15: nan=True and a bare condition near the mode's floor; the Recorder by
+parts; autograd.py split). The machine ran at load 6-12 all through (six sessions' tests and
+valgrind runs), so the instruction counts decide (callgrind, 8x8, a step over 20 steps, each
+part switched off by a monkeypatch in one process, the tree before: 2745ed5/4e97f18):
+- which calls reach the mode while only a breakpoint is armed (op, nan=True or a condition
+  alike): 11 a step, the 7 ops (conv2d x2, relu x2, mean, linear, cross_entropy),
+  `loss.backward()` (nothing remembered under these: autograd's call as it is),
+  `loss.item()` (not an op) and the step's profiler range (`record_function` enter and exit:
+  torch opens it before the optimizer's pre-hook takes the mode off and closes it after the
+  post-hook puts it back). `zero_grad()` and `optimizer.step()` already run without it (the
+  step's updates tested after it: an update is the only writer there, so a NaN it wrote is
+  caught at that parameter's update, at the step's line). Every op must be seen (each can
+  make a NaN; a condition is asked about each). The four others make no NaN, but leaving
+  the mode off for them costs more than it saves: taking it off and putting it back
+  rebuilds the thread's stack (what the optimizer's hooks do), and a stand-in for each
+  optimizer class's `step` to close the profiler range without it would save the pair's
+  glue (~14.5 us in an empty mode, fourth pass) for two rebuilds and a wrapper: not built;
+- what each heard call costs, by instructions a step: nan=True 7.239 M (1.156x), +0.646 M
+  over break_on(op)'s 6.593 M (1.053x; plain 6.264 M): `optimizer.step()`'s updates 0.334 M
+  (the 12 copies before the step 0.147 M, the 6 parameters' tests after 0.156 M), the
+  outputs' tests ~0.14 M (5 scans a step, ~28 k each; all tests together 0.295 M), the
+  module hooks 0.087 M, the 7 traced calls' own path ~0.09 M (~12 k an op). A bare
+  condition 7.585 M (1.211x), +0.99 M: the updates 0.286 M (6 parameters copied before the
+  step, 6 LazyNodes told after), the listener's general path and the condition 0.236 M (13
+  nodes a step, ~18 k each: `_heard`, `match_admitted`), each op's arguments 0.141 M (~20 k
+  an op: names, tensors, params), its LazyNode and its event 0.089 M, its user line 0.040 M
+  (~6 k), its layer 0 (the hooks installed: the thread's scope; without them 0.067 M more,
+  read off the Python stack), the rest of the call ~0.2 M (the parts overlap a little: the
+  updates' conditions are in the general path's figure too);
+- kept: an op heard by its route's listeners alone runs first and, when it wrote no input,
+  is told as a LazyNode through the listeners' node forms (`route.on_node`, no OpExecuted,
+  as dispatch does; the update ops too), its user line found from the op's caller when
+  first read or when kept (predicted -0.10 to -0.14 M from the parts above: the line's
+  0.040 M and part of the general path's 0.236 M). Measured: a bare condition
+  7.572-7.585 M (1.210-1.211x, two runs) -> 7.504 M (1.199x), -0.07 to -0.08 M; nan=True
+  7.239 M -> 7.237 M (1.156x), break_on(op) 6.593 M -> 6.568 M (1.049x), plain 6.264 M ->
+  6.258 M. In-process, relu under a condition 11.5 -> 10.9-11.1 us a call (break_on(op)
+  5.0, plain 1.9);
+- tried, not built: `optimizer.step()`'s copies and tests under nan=True as foreach ops
+  (`torch._foreach_clone`/`_foreach_mul` of the 12 tensors 5.6-30 us against 15 us for 12
+  numpy copies; one `_foreach_norm(p, inf)`, stack and sum 21 us against 14-15 us for 6
+  sums): on CPU a foreach op loops over its tensors in C++ through the dispatcher, no gain.
+  Not built: a condition's arguments read when first read (0.141 M at most; each input's
+  version must still be taken when the op runs, so a node kept after a prompt that wrote
+  an input refuses it, so perhaps half of that);
+- the Recorder by parts (8x8, a step; 10.289 M, 1.648x of 6.244 M): a listener of every op,
+  step and gradient call that keeps nothing 9.184 M (1.471x: the adapter's model, +2.94 M:
+  nodes, copies, hooks, events); no backward pass hooks 9.292 M (-0.997 M: the walk, ~17
+  hooks, the BackwardSteps and their gradients' copies, VJPApplied), of which the
+  Recorder's own `_on_vjp` 0.216 M; its step end (`_on_gradient`: the leaves' walk, 6
+  gradients copied, the loss) 0.266 M; packing (`_pack`) and counting bytes
+  (`_finish_count`) nothing measurable (10.309 M, 10.355 M with each stubbed), the module
+  hooks nothing (10.301 M). So its step end is not the numpy engine's largest cost here;
+  the largest part is the backward pass (0.16x), then the forward nodes and their copies.
+  At 28x28 its CPU time is mostly memory (1.255x by instructions, sixth pass);
+- what 215ae14 (a pass's hooks let go of its tapes and ops) bought, A/B by worktrees at
+  215ae14^ and 215ae14: by instructions nothing (the Recorder 10.365 M -> 10.367 M a step,
+  8x8); by minor faults at 28x28 (the Recorder filling its budget, 20 steps a round, 5
+  rounds, two processes each, alternated, load ~12) 2,555-2,598 -> 521-984 a step, CPU
+  2.30-3.95x -> 1.76-1.84x. The hook <-> pass cycle through C++ kept each step's graph,
+  with its saved activations, alive: torch faulted fresh pages for every step's
+  activations; freed, it reuses them;
+- autograd.py split by responsibility (427 -> 221 lines: backward_pass.py 121, the hooks
+  and BackwardSteps; gradient_computed.py 101, a pass's GradientComputed), no path changed;
+- CPU time after, the bench itself at 28x28 (real MNIST images, 5 rounds x 20 steps),
+  three runs at load 12 -> 10, 8 -> 7, 7 -> 6 (uptime before -> after), medians:
+  break_on(op) 1.11x, 1.08x, 1.06x; file:line 1.10x, 1.10x, 1.08x; nan=True 1.16x, 1.12x,
+  1.10x; a bare condition 1.18x, 1.14x, 1.12x; the Runner 1.11x, 1.12x, 1.09x; an empty mode
+  1.10x, 1.09x, 1.03x; the Recorder 1.78x, 1.78x, 1.84x (budget full 1.57x, 1.60x, 1.61x)
+  against the numpy engine's Recorder on its CNN 1.17x, 1.11x, 1.13x: missed. The tree
+  before, one run between them (load 10 -> 8): op 1.09x, file:line 1.14x, nan 1.13x,
+  condition 1.14x, Recorder 1.74x: at this load the rows of unchanged code move as much as
+  the change, so only the instruction counts read it.
 """
 from __future__ import annotations
 
