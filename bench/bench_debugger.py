@@ -141,6 +141,40 @@ rounds, base and new processes alternated, load ~20 on 2 cores: read to +-0.05x)
   the walk for the 4 untaped user ops a step of the lecture's loop (`0.001 * dw`, assign_sub)
   and the backward engine's early origin; the walk's key (`id(code)`, f_lasti, a tuple:
   ~840 instructions) is ~4k of it a step. nan 712.3k (1.127x): met, unchanged.
+
+The per-step costs every listener pays, next round (instructions a step, valgrind, one
+epoch, each commit's tree alone then with the change; the same tree moves ~1-2k between runs):
+- set_scope without its lock (a count of changes begun and ended, odd while one installs;
+  the lock only when one ran meanwhile): op/kind/layer/vjp ones, regression 665.2k (1.053x)
+  -> 655.5k (1.037x), predicted -9k; a layer breakpoint alone 664.1k -> 655.5k.
+- GradientComputed: an empty listener of it cost +3.8k (regression) / +4.9k (lecture's) over
+  plain: the listeners() lookup a gradient call, emit() looking them up again, the event's
+  __init__, the call. Its listeners are now one tuple the tape reads (events.gradient_listeners)
+  and tell() calls: plain 632.1k -> 630.7k / 446.5k -> 443.6k, the empty listener 635.9k ->
+  632.8k / 451.4k -> 447.3k (+2.1k / +3.7k over plain), predicted -2k plain, -4k heard; the
+  Recorder 1,008.5k -> 1,003.7k / 800.1k -> 796.0k. The ~29k read before was the Recorder's
+  own _on_gradient (settling the step's records, its lock), not the event's.
+- a listener that raises gets a note (which, subscribed where, hearing what): a try around
+  dispatch's listener loops and one store an op: every op heard 726.9k -> 727.6k, a bare
+  condition 777.8k -> 780.9k and 777.5k -> 778.8k (two runs), file:line 669.2k -> 668.6k.
+- file:line, where its +40k a step goes (lecture's loop by segments: the taped forward +1.9k,
+  the gradient call +9.8k: the pass's early origin, each VJP step's line set, each VJP op's
+  mark read; the updates +27k: 4 untaped ops at +6.6k each, `0.001 * d` 9.5k -> 16.1k). Of
+  the 6.6k, _dispatch_traced's own frame ~1.1k and the walk ~5.4k (checked in dispatch
+  itself instead: 15.0k); of the walk, the key ~1.1k (id(code), f_lasti, the tuple, the
+  get), the two frames made (_getframe, f_back) and their own-file lookups the rest. Deciding
+  by file (a line breakpoint can match only an op whose innermost user frame's code is in
+  its file: SourceInfo.filename is that frame's co_filename, and Breakpoint.at compares it)
+  is sound when every line breakpoint names a file, but saves only the key (~4.5k a step of
+  the 40k), and nothing for a breakpoint in the loop's own file (the usual one), which the
+  per-line mark already decides at the same cost: not built. A key without id() (the
+  file's sites by offset, the code checked by identity) measured 1.09k against 1.14k.
+CPU, bf76213 against the tree with all four (this file's rounds, two runs each, old and new
+alternated, load 4.5-6): regression (best of 3) op/kind/layer/vjp 1.10x, 1.13x -> 1.03x,
+1.02x; file:line 1.08x, 1.11x -> 1.01x, 1.04x; a bare condition 1.21x, 1.24x -> 1.18x, 1.15x.
+Lecture's (best of 7): file:line 1.13x, 1.11x -> 1.14x, 1.12x (485.8k -> 484.0k: its cost is
+the untaped ops' walks, above), op/kind/layer/vjp 1.07x, 1.08x -> 1.09x, 1.08x (446.3k ->
+444.8k, 1.000x by instructions: a 0.08 s loop's CPU reads +-0.05x here).
 """
 from __future__ import annotations
 
