@@ -24,6 +24,7 @@ holds.
 from __future__ import annotations
 
 import threading
+from bdb import BdbQuit
 from typing import Callable, NamedTuple
 
 from .errors import add_note
@@ -443,6 +444,8 @@ def note_listener_error(error: Exception, listener: Callable, heard) -> None:
     """Say on `error`, raised by `listener` (a subscriber's callback or node form) when it
     heard `heard` (an event, or the node given to a node form), which subscriber raised it
     and where it subscribed: the error surfaces from the op or the gradient call."""
+    if isinstance(error, BdbQuit) or getattr(listener, "says_its_own_errors", False):
+        return   # a debugger quit (the user's own doing), a breakpoint's hit or condition
     at = None
     for subscription in _routing.subscriptions:
         form = subscription.on_node
@@ -450,6 +453,8 @@ def note_listener_error(error: Exception, listener: Callable, heard) -> None:
                 listener == form or getattr(listener, "__wrapped__", None) is form):
             listener, at = subscription.callback, subscription.subscribed_at
             break
+    if getattr(listener, "says_its_own_errors", False):
+        return
     name = getattr(listener, "__qualname__", None) or type(listener).__qualname__
     module = getattr(listener, "__module__", None)
     where = f", subscribed at {at}" if at is not None else ""

@@ -128,3 +128,30 @@ def test_an_interrupt_and_an_ops_own_error_get_no_listener_note():
     finally:
         events.unsubscribe(heard.append)
     assert not any("by the listener" in note for note in getattr(raised.value, "__notes__", ()))
+
+
+@pytest.mark.parametrize("criteria", [{"op": "log"}, {"condition": lambda node: 1 / 0}],
+                         ids=["hit", "condition"])
+def test_a_breakpoints_own_error_gets_no_listener_note(criteria):
+    """A hit where no debugger takes input raises BreakpointError, and a condition's error
+    has break_on's own note: each says what it is, so no second note names the listener."""
+    from tapeviz.debugger import break_on, clear_breakpoints
+    from tapeviz.debugger.breakpoint_listener import BreakpointError
+
+    break_on(**criteria, action="raise")
+    try:
+        with pytest.raises((BreakpointError, ZeroDivisionError)) as raised:
+            tf.math.log(tf.constant(2.0))
+    finally:
+        clear_breakpoints()
+    notes = getattr(raised.value, "__notes__", ())
+    assert not any("by the listener" in note for note in notes), notes
+    assert ("condition" not in criteria) or any(note.startswith("break_on: raised by the "
+                                                                "condition") for note in notes)
+
+
+def test_a_debugger_quit_gets_no_listener_note():
+    from bdb import BdbQuit
+
+    events.note_listener_error(quit := BdbQuit(), _raise, None)
+    assert not getattr(quit, "__notes__", ())

@@ -175,6 +175,7 @@ def _conditions_asked(breakpoints: tuple):
                 return
         finally:
             state.busy = False
+    conditions_asked.says_its_own_errors = True
     return conditions_asked
 
 
@@ -264,6 +265,10 @@ def sync() -> None:
             events.subscribe(_listener, kinds=(events.VJPApplied,))
         else:
             events.subscribe(_listener, ops=set().union(*stepped), kinds=(events.VJPApplied,))
+
+
+# a hit's BreakpointError and a condition's error carry their own note: events adds none
+_listener.says_its_own_errors = _heard.says_its_own_errors = True
 
 
 def _where(source) -> str:
