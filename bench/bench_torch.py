@@ -358,7 +358,11 @@ part switched off by a monkeypatch in one process, the tree before: 2745ed5/4e97
   (`_finish_count`) nothing measurable (10.309 M, 10.355 M with each stubbed), the module
   hooks nothing (10.301 M). So its step end is not the numpy engine's largest cost here;
   the largest part is the backward pass (0.16x), then the forward nodes and their copies.
-  At 28x28 its CPU time is mostly memory (1.255x by instructions, sixth pass);
+  At 28x28 (a step, the same tree): the Recorder 68.29 M (1.257x of 54.33 M plain); with
+  every copy stubbed by one reused array per shape (no bytes copied) 57.69 M (1.062x): the
+  copies are its largest part, 10.6 M (0.195x), and in CPU time more (fresh pages, the
+  seventh pass); with no backward pass hooks 62.36 M (1.148x: 5.93 M, its gradients' copies
+  included). The next cut is the copies' bytes, not Python;
 - what 215ae14 (a pass's hooks let go of its tapes and ops) bought, A/B by worktrees at
   215ae14^ and 215ae14: by instructions nothing (the Recorder 10.365 M -> 10.367 M a step,
   8x8); by minor faults at 28x28 (the Recorder filling its budget, 20 steps a round, 5
