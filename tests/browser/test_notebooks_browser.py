@@ -400,18 +400,33 @@ STATUS_WRAPPED_BESIDE_ROOM = """(status) => {
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_the_notebooks_read_in_both_themes(theme, tmp_path, browser, monkeypatch):
-    """Notebooks 01-04 run in JupyterLab at 1440x900 in each theme; screenshots of each, top
+    """Notebooks 01-03 run in JupyterLab at 1440x900 in each theme; screenshots of each, top
     to bottom, to look at (lab-<theme>-<notebook>-<n>.png); every tapeviz output's text is
     readable against what is behind it and sized 11-16 px."""
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")   # 02's breakpoint: no prompt to answer
+    read_in_theme(("01_eager_basics", "02_regression_debugging", "03_mnist_debugging"), theme,
+                  tmp_path, browser)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_pytorch_notebook_reads_in_both_themes(theme, tmp_path, browser, monkeypatch):
+    """Notebook 04, as 01-03 above, where torch is installed."""
+    pytest.importorskip("torch", reason='torch is not installed: pip install "tapeviz[torch]"')
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")   # as for 01-03: no prompt to answer
+    read_in_theme(("04_pytorch_debugging",), theme, tmp_path, browser)
+
+
+def read_in_theme(names, theme, tmp_path, browser) -> None:
+    """Run the notebooks `names` in JupyterLab in `theme` at 1440x900, page through each
+    (screenshots), and check its outputs' contrast, text size and status lines."""
     import nbformat
 
     from test_notebooks import PARAMETERS, set_parameter
 
     from .harness import JupyterServer
-    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")   # 02's breakpoint: no prompt to answer
     paths = []
-    for name in ("01_eager_basics", "02_regression_debugging", "03_mnist_debugging",
-                 "04_pytorch_debugging"):
+    for name in names:
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
         for variable, value in PARAMETERS.get(name, {}).items():
             set_parameter(nb, variable, value)
