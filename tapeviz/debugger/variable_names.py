@@ -69,6 +69,20 @@ def shown_name(variable, seen=()) -> str:
     return plain
 
 
+def shown_names(variables, seen=None, taken=()) -> dict:
+    """id(variable) -> its `shown_name` for each of `variables` (each seen with `seen`, by
+    default with them all), in their order; one that would read as a name given before it
+    (or one in `taken`, given elsewhere) keeps its own full name, so no two read alike."""
+    seen = variables if seen is None else seen
+    names, given = {}, set(taken)
+    for variable in variables:
+        if id(variable) not in names:
+            name = shown_name(variable, seen)
+            names[id(variable)] = name = variable.name if name in given else name
+            given.add(name)
+    return names
+
+
 def _one_statement(source):
     """The one statement of the user's line at `source`, parsed; None when there is none,
     several, or it does not parse alone."""

@@ -20,7 +20,7 @@ from ...creation import convert_to_tensor
 from ...debugger import breakpoint_listener, runner
 from ...debugger.frozen import nothing_to_train_hint
 from ...debugger.numerics import _where
-from ...debugger.variable_names import name_in_code, unnamed
+from ...debugger.variable_names import shown_name, shown_names
 from ...debugger.why_none import explain_missing_gradient
 from ... import events
 from ...dispatch import name_scope, unrecorded
@@ -101,10 +101,11 @@ class _VariableList(list):
         return self
 
 
-def _made_again(unknown: list, known: list, given: list) -> str:
+def _made_again(unknown: list, known: list, given: list, names: dict) -> str:
     """What to add when an unknown variable was made at the line, with the shape, of a known
     one this call was not `given`: a tf.Variable made inside the training step, a new
-    variable each step in place of the last (whose updates are lost)."""
+    variable each step in place of the last (whose updates are lost). `names`: id -> the
+    name each is said by."""
     given = {id(var) for var in given}
     lines = {(v.made_at.filename, v.made_at.lineno, tuple(v.shape)): v for v in known
              if v.made_at is not None and id(v) not in given}
@@ -113,8 +114,8 @@ def _made_again(unknown: list, known: list, given: list) -> str:
         first = (lines.get((made.filename, made.lineno, tuple(var.shape)))
                  if made is not None else None)
         if first is not None:
-            return (f"; {var.name!r} was made at {made.location}: {made.line}, the line "
-                    f"that made {first.name!r} before: a tf.Variable made inside the "
+            return (f"; {names[id(var)]!r} was made at {made.location}: {made.line}, the "
+                    f"line that made {names[id(first)]!r} before: a tf.Variable made inside the "
                     f"training step is a new variable each step, starting again from its "
                     f"initial value (every update is lost)")
     return ""
@@ -148,6 +149,8 @@ class Optimizer:
         self._iterations = Variable(np.int64(0), trainable=False, name=f"{name}/iter")
         self._slots: dict = {}  # var.ref() -> {slot name: Variable}
         self._first_variables: dict | None = None   # var.ref() -> the name it had then
+        # (events.changes, update line, whether a listener may cut an update short then)
+        self._cut_verdict = (-1, None, True)
         _STEP_COUNTS[id(self._iterations)] = self._iterations
 
     # ---- hyperparameters --------------------------------------------------------------------
@@ -217,7 +220,8 @@ class Optimizer:
         """The slot variable `slot_name` of `var` (after the first update of `var`)."""
         slots = self._slots.get(var.ref(), {})
         if slot_name not in slots:
-            raise KeyError(f"{self.name}: no slot {slot_name!r} for variable {var.name!r}; "
+            raise KeyError(f"{self.name}: no slot {slot_name!r} for variable "
+                           f"{shown_name(var)!r}; "
                            f"slots: {sorted(slots) or 'none yet (apply gradients first)'}")
         return slots[slot_name]
 
@@ -302,10 +306,11 @@ class Optimizer:
             lr = self._current_learning_rate()
             step = int(self._iterations) + 1
             # (variable or slot, its value), put back if a listener raises midway (a breakpoint,
-            # a debugger quit, a Runner's stop); kept only while one that can is on: held, the
-            # old values cannot be recycled (ops/recycler.py): +4% instructions an apply, and
-            # +1-2% a step of a Recorder's or a line listener's loop when kept for any listener
-            before = [] if breakpoint_listener.armed() or runner.any_gate_hearing() else None
+            # a debugger quit, a Runner's stop); kept only while one that can hears an update:
+            # held, the old values cannot be recycled (ops/recycler.py): +4% instructions an
+            # apply, and +1-2% a step of a Recorder's or a line listener's loop when kept for
+            # any listener
+            before = [] if self._may_be_cut_short(known) else None
             var = None
             try:
                 for grad, (_, var) in zip(grads, pairs):
@@ -341,16 +346,32 @@ class Optimizer:
             finally:
                 state.source = outer
 
+    def _may_be_cut_short(self, line) -> bool:
+        """Whether a listener may raise inside an update whose ops run at user line `line`
+        (None: not known): a Runner's gate that hears ops, or an enabled breakpoint that can
+        match one. Decided once per change of subscriptions and line, so an apply pays a
+        compare (deciding on every apply cost more than holding the values)."""
+        seen, decided_at, verdict = self._cut_verdict
+        if seen == events.changes and decided_at is line:
+            return verdict
+        seen = events.changes   # read first: a change meanwhile makes the next apply decide
+        verdict = runner.any_gate_hearing() or breakpoint_listener.may_stop_updates_at(line)
+        self._cut_verdict = (seen, line, verdict)
+        return verdict
+
     def _update_line(self, pairs: list, state):
         """The line a walk from an update op inside `_apply_dense` would find (the first
         frame above `_apply` that is not tapeviz's), or None where that walk could stop
-        sooner: a formula, slot lookup, variable or gradient of the user's own class.
-        `state`: this thread's (a walk inside a backward pass stops at its origin)."""
+        sooner: a formula, slot making or lookup, variable or gradient of the user's own
+        class (a slot made by the user's code runs its ops at the user's lines, which
+        `_may_be_cut_short` must not take for this one). `state`: this thread's (a walk
+        inside a backward pass stops at its origin)."""
         kind = type(self)
         own = _OWN_FORMULA.get(kind)
         if own is None:
             own = _OWN_FORMULA[kind] = (runs_own_code_only(kind._apply_dense)
-                                        and runs_own_code_only(kind.get_slot))
+                                        and runs_own_code_only(kind.get_slot)
+                                        and runs_own_code_only(kind._create_slots))
         # a formula set on this optimizer alone: asked of its bound methods (reading its
         # __dict__ would make every later read of its attributes a dict lookup)
         if not own or getattr(self._apply_dense, "__func__", None) is not kind._apply_dense \
@@ -396,7 +417,8 @@ class Optimizer:
             site = user_source()
             names_by_reason = {}   # one reason (the loss outside the tape) is said once
             for var in missing:
-                names_by_reason.setdefault(_why_missing(var), []).append(repr(var.name))
+                names_by_reason.setdefault(_why_missing(var), []).append(
+                    repr(shown_name(var, [v for _, v in pairs])))
             reasons = "; ".join(f"{', '.join(names)}: {why}"
                                 for why, names in names_by_reason.items())
             raise ValueError(f"{self.name}.apply_gradients at {_where(site)}: no gradients "
@@ -404,8 +426,8 @@ class Optimizer:
         if missing and self._warn_missing_gradients:
             where = _where(user_source())
             variables = [var for _, var in pairs]
-            for var in missing:   # an unnamed one as the code names it, not 'Variable_1:0'
-                name = (name_in_code(var, variables) if unnamed(var) else None) or var.name
+            for var in missing:   # as the code names it: 'w', not 'Variable_1:0' nor 'w:0'
+                name = shown_name(var, variables)
                 warn_from_user_line(f"{self.name}.apply_gradients at {where}: the gradient "
                                     f"for variable {name!r} is None, so it is not updated: "
                                     f"{_why_missing(var)}")
@@ -436,16 +458,17 @@ class Optimizer:
                 self._first_variables = {var.ref(): var.name for var in variables}
             return
         unknown = [var for var in variables if var.ref() not in self._first_variables]
-        if unknown:
-            known = list(self._first_variables.values())
+        if unknown:   # each as the code names it ('w', not 'Variable_2:0'), told apart
+            first = [ref.deref() for ref in self._first_variables]
+            names = shown_names(first + unknown)
+            known = [names[id(var)] for var in first]
             shown = ", ".join(map(repr, known[:6])) + (f" and {len(known) - 6} more"
                                                         if len(known) > 6 else "")
-            remade = _made_again(unknown, [ref.deref() for ref in self._first_variables],
-                                 variables)
+            remade = _made_again(unknown, first, variables, names)
             raise InvalidArgumentError(
                 f"{self.name}.apply_gradients",
                 f"unknown variable{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(repr(var.name) for var in unknown)}: this optimizer can only "
+                f"{', '.join(repr(names[id(var)]) for var in unknown)}: this optimizer can only "
                 f"update the variables it was first used with ({shown})" + remade,
                 hint="create the variable once, before the training loop, and let the "
                      "optimizer update it" if remade else
