@@ -1,0 +1,61 @@
+"""Accidental outer products, a `diagnose` finding: an elementwise op that broadcast operands
+which all grew (a (4,) against a (4, 1): 16 values from 4 + 4), on the way to the loss, with
+the op, the user's line and, for a trailing axis of 1, the squeeze that fixes it.
+"""
+from __future__ import annotations
+
+import math
+import operator
+
+import numpy as np
+
+from ..nonfinite import engine_of
+from .findings import Finding
+from .numerics import _op_name, _where
+
+
+_shape = operator.attrgetter("_value.shape")   # a tensor's shape (its numpy value's)
+
+
+def _outer_broadcast(shapes: tuple, out_shape: tuple) -> bool:
+    """Whether an elementwise op broadcast operands of `shapes` to `out_shape` with every
+    operand smaller than the result (matmul broadcasts its batch dimensions only: (4, 3) @
+    (3, 5) is fine)."""
+    try:
+        if np.broadcast_shapes(*shapes) != out_shape:
+            return False
+    except ValueError:
+        return False
+    size = math.prod(out_shape)
+    return size > 1 and all(math.prod(shape) < size for shape in shapes)
+
+
+def outer_broadcasts(nodes) -> list:
+    """Outer-product broadcasts among `nodes`; each distinct set of shapes is judged once
+    (a long tape repeats a few)."""
+    found, verdicts = [], {}
+    for node in nodes:
+        if not getattr(node.op, "broadcasting", False) or len(node.inputs) < 2:
+            continue
+        shapes = tuple(map(_shape, node.inputs))
+        out_shape = _shape(node.output)
+        verdict = verdicts.get((shapes, out_shape))
+        if verdict is None:
+            verdict = verdicts[shapes, out_shape] = _outer_broadcast(shapes, out_shape)
+        if verdict:
+            found.append(Finding("outer_broadcast", _broadcast_message(node, shapes,
+                                                                       out_shape), node))
+    return found
+
+
+def _broadcast_message(node, shapes: tuple, out_shape: tuple) -> str:
+    sizes = [math.prod(shape) for shape in shapes]
+    message = (f"{_op_name(node)} broadcast {' and '.join(map(str, shapes))} to {out_shape}: "
+               f"both operands grew ({math.prod(out_shape)} values from "
+               f"{' + '.join(map(str, sizes))}), an outer product; at {_where(node.source)}")
+    ordered = sorted(shapes, key=len)
+    if len(ordered) == 2 and ordered[1] == ordered[0] + (1,):
+        squeeze = {"tf": "tf.squeeze the", "torch": ".squeeze(-1) the"}[engine_of(node.op)]
+        message += (f"; hint: {ordered[0]} against {ordered[1]}: reshape one so they "
+                    f"match, e.g. {squeeze} {ordered[1]} operand")
+    return message
