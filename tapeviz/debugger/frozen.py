@@ -1,18 +1,29 @@
 """Frozen layers the program still trains, or that leave it nothing to train. Keras leaves a
 frozen layer's weights (`layer.trainable = False`, or `trainable=False` at construction) out
 of `model.trainable_variables`; a list of them read before the freeze and kept still holds
-them, so tape.gradient and apply_gradients train the layer the user froze. A frozen base
-under a trained head, fine-tuning's way, is not said: its weights get no update. Read from
+them, and `model.weights` (`model.variables`, a frozen layer's `layer.weights`) holds them
+always, so tape.gradient and apply_gradients train the layer the user froze. A frozen base
+under a trained head, fine-tuning's way, is not said: its weights get no update; nor are
+frozen weights trained in steps of their own while other steps train other weights (a GAN's
+discriminator, frozen for the combined model). Read from
 `keras.layers.base.frozen` (each frozen layer's weights: where the layer was frozen, and
 their values then; an update rebinds a value, so a weight whose value is another has been
 updated since).
 """
 from __future__ import annotations
 
+import ast
+
+from ..sourceinfo import SourceInfo
 from ..tensor import VariableRead
 from .activations import describe_variables
 from .findings import Finding
+from .label_source import bound_before, innermost_scope, own_nodes
 from .numerics import _where
+
+# what an optimizer's call names its variables: (position, keyword) of its arguments
+_VARIABLES_GIVEN = {"minimize": (1, "var_list"), "apply": (1, "trainable_variables")}
+_ALL_WEIGHTS = ("weights", "variables")   # a model's or layer's list of every weight
 
 
 def _frozen_weights() -> dict:
@@ -27,26 +38,28 @@ def _frozen_weights() -> dict:
     return found
 
 
-def frozen_layers_trained(trained: list) -> list:
+def frozen_layers_trained(trained: list, steps) -> list:
     """A Finding per frozen layer whose weights one of the `trained` steps
     (`unapplied.last_trained`), the last that did, computed gradients for and updated, and
-    which were updated since the layer was frozen, beside weights not frozen (a step that
-    trains frozen weights alone trains them on purpose: a model frozen for another's
-    training, as a GAN's discriminator is for the combined model, which the generator's
-    steps, between the discriminator's, train)."""
+    which were updated since the layer was frozen, beside weights not frozen, or when no step
+    of the recording (`steps`) trained any other weight (a step that trains frozen weights
+    alone, between steps that train others, trains them on purpose: a model frozen for
+    another's training, as a GAN's discriminator is for the combined model)."""
     weights = _frozen_weights()
     if not weights:
         return []
+    names = {weight.name for weight, *_ in weights.values()}
+    alone = not any(name not in names for step in steps for name in step.variable_gradients)
     for step in reversed(trained):
-        found = _trained_in(step, weights)
+        found = _trained_in(step, weights, alone)
         if found:
             return found
     return []
 
 
-def _trained_in(step, weights: dict) -> list:
+def _trained_in(step, weights: dict, alone: bool) -> list:
     """The findings of one step: frozen `weights` (`_frozen_weights`) it updated beside
-    weights not frozen."""
+    weights not frozen, or by themselves when they are `alone`, all the recording trains."""
     trained: dict = {}   # (layer name, line) -> [(weight, its update)]
     others = False       # whether the step also trained a weight not frozen
     for rop in step.ops:
@@ -62,24 +75,83 @@ def _trained_in(step, weights: dict) -> list:
         if weight.name in step.variable_gradients and then is not weight._value and \
                 all(w is not weight for w, _ in trained.get((layer, site), ())):
             trained.setdefault((layer, site), []).append((weight, node))
-    if not others:
+    if not others and not alone:
         return []
-    return [_trained_finding(layer, site, [w for w, _ in pairs], pairs[0][1], step)
+    return [_trained_finding(layer, site, [w for w, _ in pairs], pairs[0][1], step, alone)
             for (layer, site), pairs in trained.items()]
 
 
-def _trained_finding(layer, site, trained: list, update, step) -> Finding:
+def _trained_finding(layer, site, trained: list, update, step, alone: bool) -> Finding:
     nodes = [rop.node for rop in step.ops if rop.phase == "forward"]
+    given = variables_given(update.source)
+    if given is not None and any(isinstance(node, ast.Attribute) and node.attr in _ALL_WEIGHTS
+                                 for node in ast.walk(given[0])):
+        expression, line = given
+        why = (f"the variables given to tape.gradient and apply_gradients are "
+               f"{ast.unparse(expression)} (at {_where(line)}), which holds every weight, a "
+               f"frozen layer's too (only trainable_variables leaves them out); fix: give "
+               f"model.trainable_variables, read after freezing")
+    elif given is None:
+        why = ("the variables given to tape.gradient and apply_gradients hold its weights: "
+               "model.weights or layer.weights (every weight, frozen or not), or a list of "
+               "model.trainable_variables read before the freeze; fix: give "
+               "model.trainable_variables, read in each step after freezing")
+    else:
+        why = ("the variables given to tape.gradient and apply_gradients were read before "
+               "the freeze (a list of model.trainable_variables kept from then still holds "
+               "them); fix: read model.trainable_variables in each step, after freezing")
+    only = (", and no step of the recording trains any other weight: the model trains only "
+            "what was frozen" if alone else "")
     message = (f"layer {layer} is frozen ({layer}.trainable = False at "
                f"{_where(site)}), yet {describe_variables(trained, nodes)} got gradients and "
                f"were updated after it was frozen (step {step.number}, {update.op.name} at "
-               f"{_where(update.source)}): the variables given to tape.gradient and "
-               f"apply_gradients were read before the freeze (a list of "
-               f"model.trainable_variables kept from then still holds them); fix: read "
-               f"model.trainable_variables in each step, after freezing (or unfreeze the "
-               f"layer if it should train)")
+               f"{_where(update.source)}){only}: {why} (or unfreeze the layer if it should "
+               f"train)")
     return Finding("frozen_layer_trained", message, update, related=site,
                    variables=[v.name for v in trained])
+
+
+def variables_given(source) -> tuple | None:
+    """(the expression an optimizer's call at `source` passes as its variables, `zip(grads,
+    model.weights)`'s second, or the one assigned to the name passed there, once in its
+    function; the SourceInfo of the line that holds it), or None when the text does not show
+    it plainly."""
+    if source is None:
+        return None
+    try:
+        tree = ast.parse(source.statement)
+    except (SyntaxError, ValueError):
+        return None
+    calls = (node for node in ast.walk(tree) if isinstance(node, ast.Call))
+    expression = next(filter(None, map(_variables_argument, calls)), None)
+    if not isinstance(expression, ast.Name):
+        return None if expression is None else (expression, source)
+    _, scope = innermost_scope(source.filename, source.lineno)
+    bound = bound_before(scope, expression.id, source.lineno) if scope is not None else None
+    if not isinstance(bound, ast.Assign) or _assignments(scope, expression.id) > 1:
+        return None   # (bound on branches, or again in a loop: which one ran is not known)
+    return bound.value, SourceInfo(source.filename, bound.lineno, source.function)
+
+
+def _assignments(scope, name: str) -> int:
+    """How many statements of `scope` (not of a function inside it) assign `name`."""
+    return sum(isinstance(node, ast.Assign) and any(
+        isinstance(target, ast.Name) and target.id == name for target in node.targets)
+        for node in own_nodes(scope))
+
+
+def _variables_argument(call):
+    """The variables argument of an optimizer's call (`apply_gradients(zip(grads, v))`'s `v`,
+    `minimize(loss, v)`, `apply(grads, v)`), or None."""
+    name = getattr(call.func, "attr", None)
+    if name == "apply_gradients" and call.args and isinstance(call.args[0], ast.Call) and \
+            getattr(call.args[0].func, "id", None) == "zip" and len(call.args[0].args) == 2:
+        return call.args[0].args[1]
+    if name in _VARIABLES_GIVEN:
+        position, keyword = _VARIABLES_GIVEN[name]
+        keywords = {k.arg: k.value for k in call.keywords}
+        return call.args[position] if len(call.args) > position else keywords.get(keyword)
+    return None
 
 
 def nothing_to_train_hint() -> str | None:

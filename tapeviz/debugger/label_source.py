@@ -23,13 +23,13 @@ def labels_made_at(loss_source, torch: bool) -> SourceInfo | None:
     if name is None:
         return None
     _, scope = innermost_scope(loss_source.filename, loss_source.lineno)
-    binding = _binding(scope, name, loss_source.lineno) if scope is not None else None
+    binding = bound_before(scope, name, loss_source.lineno) if scope is not None else None
     if binding is None:
         return None
     line = binding.lineno
     if isinstance(binding, ast.For):
         root = _root_name(binding.iter)
-        made = _binding(scope, root, binding.lineno) if root is not None else None
+        made = bound_before(scope, root, binding.lineno) if root is not None else None
         if isinstance(made, ast.Assign):
             line = made.lineno   # the Dataset the loop reads
     return SourceInfo(loss_source.filename, line, getattr(scope, "name", "<module>"))
@@ -74,7 +74,7 @@ def innermost_scope(filename: str, lineno: int) -> tuple:
     return tree, min(holding, key=lambda node: node.end_lineno - node.lineno, default=tree)
 
 
-def _binding(scope, name: str, lineno: int):
+def bound_before(scope, name: str, lineno: int):
     """The last statement of `scope` (not of a function inside it) before line `lineno`
     that binds `name`: an assignment, or a `for` loop (one holding the line or not)."""
     found = None

@@ -9,8 +9,10 @@ optimizer made inside the loop (`loop_variables`, `optimizer_in_loop`), gradient
 zeroed or a sum of them never reset (`accumulation`), an evaluation run in training mode,
 or training run with dropout or an unfitted batch norm in inference mode (`train_mode`), a
 loss of more than one value (`loss_shape`), a Variable rebound to a Tensor by
-`w = w - lr * g` (`rebound`), gradients never applied (`unapplied`), a frozen layer trained
-through a list of its variables read before the freeze (`frozen`), images divided by 255
+`w = w - lr * g` (`rebound`), gradients never applied (`unapplied`) or applied twice a step
+(`applied_twice`), a frozen layer trained through a list of its variables read before the
+freeze or `model.weights` (`frozen`), a layer's non-trainable variables given to the tape
+(`weights_given`), images divided by 255
 twice (`input_scale`) or by `// 255` (`integer_division`), an evaluation on data centred by
 its own mean (`own_statistics`),
 on the numpy engine's recordings and the torch adapter's alike (`op_index.role` reads
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from .accumulation import accumulated_gradients, summed_without_reset
 from .activated_logits import activated_logits
+from .applied_twice import applied_twice
 from .batch_axis import over_batch_axis
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
@@ -37,6 +40,7 @@ from .symmetry import symmetric_kernels
 from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_training,
                          training_mode_in_evaluation)
 from .unapplied import gradients_never_applied, last_trained
+from .weights_given import non_trainable_given
 
 
 def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -> list:
@@ -63,7 +67,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + evaluation
-            + gradients_never_applied(steps, last_steps) + frozen_layers_trained(last_steps)
+            + gradients_never_applied(steps, last_steps) + frozen_layers_trained(last_steps, steps)
+            + applied_twice(last_steps) + non_trainable_given(last_steps)
             + (inference_mode_in_training(last_steps)
                or batch_norm_unfitted_in_training(last_steps)))
     if ascent is not None:
