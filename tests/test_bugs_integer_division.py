@@ -5,6 +5,7 @@ the first layer's op and the line that divided; images binarised on purpose (not
 with `// 255`) and the guide's `/ 255` say nothing.
 """
 import functools
+import sys
 
 import numpy as np
 import pytest
@@ -76,3 +77,78 @@ def test_the_guides_true_division_is_no_finding():
     tf.random.set_seed(0)
     (images, labels), _ = load_digits()
     assert integer_findings(train(images[..., None] / 255, labels.astype(np.int64))) == []
+
+
+# ---- the division in a helper: another file, another notebook cell -------------------------
+HELPER = '''import numpy as np
+from tapeviz.datasets import load_digits
+
+
+def load_pixels():
+    (images, labels), _ = load_digits()
+    images = images[..., None] // 255
+    return images, labels.astype(np.int64)
+'''
+
+
+def test_a_helper_in_another_file_that_divides_with_integer_division_is_named(tmp_path,
+                                                                             monkeypatch):
+    (tmp_path / "digit_pixels.py").write_text(HELPER)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "digit_pixels", raising=False)
+    from digit_pixels import load_pixels
+    tf.random.set_seed(0)
+    images, labels = load_pixels()  # HELPER CALL
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(32)
+    with Recorder() as rec:
+        for x, y in dataset.take(6):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = integer_findings(rec)   # was: none (the division in another file)
+    assert finding.source.filename == str(tmp_path / "digit_pixels.py")
+    assert finding.source.lineno == 7
+    assert (f"digit_pixels.py:7: images = images[..., None] // 255 (in load_pixels, run from "
+            f"tests/{here('# HELPER CALL')}) divides by 255 with //, an integer division"
+            in finding.message)
+
+
+def test_the_same_helper_dividing_with_true_division_is_no_finding(tmp_path, monkeypatch):
+    (tmp_path / "digit_pixels_true.py").write_text(HELPER.replace("// 255", "/ 255"))
+    monkeypatch.syspath_prepend(str(tmp_path))
+    from digit_pixels_true import load_pixels
+    tf.random.set_seed(0)
+    assert diagnose(train(*load_pixels())) == []
+
+
+def test_a_helper_in_another_notebook_cell_is_named_with_its_cell():
+    pytest.importorskip("IPython")
+    from IPython.testing import globalipapp
+    shell = globalipapp.get_ipython()
+    first = shell.run_cell(HELPER, store_history=True)
+    second = shell.run_cell(
+        "import tapeviz as tf\n"
+        "from programs import guide_cnn\n"
+        "from tapeviz.debugger import Recorder, diagnose\n"
+        "tf.random.set_seed(0)\n"
+        "images, labels = load_pixels()\n"
+        "model, optimizer = guide_cnn(), tf.keras.optimizers.Adam()\n"
+        "loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)\n"
+        "dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(32)\n"
+        "with Recorder() as rec:\n"
+        "    for x, y in dataset.take(6):\n"
+        "        with tf.GradientTape() as tape:\n"
+        "            loss = loss_object(y, model(x, training=True))\n"
+        "        grads = tape.gradient(loss, model.trainable_variables)\n"
+        "        optimizer.apply_gradients(zip(grads, model.trainable_variables))\n"
+        "found = diagnose(rec)\n", store_history=True)
+    assert first.success and second.success
+    [finding] = [f for f in shell.user_ns["found"] if f.kind == "integer_division"]
+    cell, line = f"Cell In[{first.execution_count}]", f"Cell In[{second.execution_count}]"
+    assert (f"and {cell}, line 7: images = images[..., None] // 255 (in load_pixels, run "
+            f"from {line}, line 5) divides by 255 with //" in finding.message)
+    assert finding.related.lineno == 12   # the model's call, in the training cell

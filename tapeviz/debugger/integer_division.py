@@ -1,13 +1,18 @@
 """Pixels scaled by integer division: `images // 255` where `images / 255` was meant. Every
 pixel below 255 becomes 0 and only the brightest ones 1, so most of each image is lost and
 the model learns from what is left, slowly. Seen where the first layer reads images of 0
-and 1 alone and the function calling the model, or its file's top level, divides by 255
-with `//`, the line named (an image binarised on purpose is no finding: it is not written
-so; the division done in another file or notebook cell is not seen).
+and 1 alone and the function calling the model, its file's top level, or a function they
+call (defined in another file or notebook cell, and the functions it calls in turn) divides
+by 255 with `//`, the line named (an image binarised on purpose is no finding: it is not
+written so). A call is followed to the function its name is bound to in the caller's
+namespace (the module's globals, a notebook's user namespace) or by an import beside it.
 """
 from __future__ import annotations
 
 import ast
+import inspect
+import os
+import sys
 
 import numpy as np
 
@@ -18,6 +23,11 @@ from .label_source import innermost_scope, own_nodes
 from .op_index import WEIGHING
 
 _SCALES = (255, 255.0, 256, 256.0)   # what pixels are divided by to scale them to 0-1
+DEPTH = 2   # how many calls deep a division is looked for, from the training code
+# where a library's code lives (numpy's site-packages, tapeviz, the interpreter): not the user's
+_LIBRARIES = tuple(os.path.join(folder, "") for folder in {
+    os.path.dirname(os.path.dirname(np.__file__)),
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), sys.prefix, sys.base_prefix})
 
 
 def integer_divided_pixels(by_op: dict) -> list:
@@ -43,13 +53,115 @@ def integer_divided_pixels(by_op: dict) -> list:
 def _floor_division_by_255(source) -> SourceInfo | None:
     """The first line dividing by 255 (or 256) with `//` or `//=` in the function that holds
     `source`'s line (the model's call) or at its module's top level: a script's or a
-    notebook cell's data preparation, or the training function's."""
+    notebook cell's data preparation, or the training function's; else in a function they
+    call (`_in_called`)."""
     module, scope = innermost_scope(source.filename, source.lineno)
     if module is None:
         return None
     nodes = list(own_nodes(module)) + (list(own_nodes(scope)) if scope is not module else [])
     lines = [node.lineno for node in nodes if _divides_by_255(node)]
-    return SourceInfo(source.filename, min(lines), "") if lines else None
+    if lines:
+        return SourceInfo(source.filename, min(lines), "")
+    return _in_called(nodes, _namespace(source.filename), source.filename, DEPTH)
+
+
+def _in_called(nodes, namespace: dict, filename: str, depth: int, seen=None) -> SourceInfo | None:
+    """The first line dividing by 255 with `//` in a function that a call among `nodes` (of
+    file `filename`, whose names `namespace` binds) runs or is given, followed `depth` calls
+    deep; its SourceInfo's function says which and from where."""
+    seen = set() if seen is None else seen
+    imports = _imports(nodes)
+    calls = [node for node in nodes if isinstance(node, ast.Call)]
+    # what each call runs: its function, and a function it is given (`dataset.map(scale)`)
+    named = [(call, named) for call in calls for named in (call.func, *call.args)
+             if isinstance(named, (ast.Name, ast.Attribute))]
+    for call, expression in named:
+        function = _resolved(expression, namespace, imports)
+        code = getattr(function, "__code__", None)
+        if code is None or code in seen or _installed(code.co_filename):
+            continue
+        seen.add(code)
+        definition = _definition(code)
+        if definition is None:
+            continue
+        body = list(own_nodes(definition))
+        lines = [node.lineno for node in body if _divides_by_255(node)]
+        if lines:
+            called_at = SourceInfo(filename, call.lineno, "").location
+            return SourceInfo(code.co_filename, min(lines),
+                              f"{definition.name}, run from {called_at}")
+        if depth > 1:
+            found = _in_called(body, function.__globals__, code.co_filename, depth - 1, seen)
+            if found is not None:
+                return found
+    return None
+
+
+def _namespace(filename: str) -> dict:
+    """The names a file's code sees: its module's globals (a script run as __main__, an
+    imported module), or a notebook's user namespace for a cell; empty when none is found."""
+    path = os.path.abspath(filename)
+    for module in list(sys.modules.values()):
+        file = getattr(module, "__file__", None)
+        if file and os.path.abspath(file) == path:
+            return vars(module)
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return getattr(shell, "user_ns", None) or {}
+
+
+def _imports(nodes) -> dict:
+    """{name: (module name, attribute or None)} bound by the `import` statements among
+    `nodes` (a function's own imports, which no namespace holds)."""
+    bound = {}
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound[alias.asname or alias.name.split(".")[0]] = (
+                    alias.name if alias.asname else alias.name.split(".")[0], None)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for alias in node.names:
+                bound[alias.asname or alias.name] = (node.module, alias.name)
+    return bound
+
+
+def _resolved(expression, namespace: dict, imports: dict):
+    """The object a call's `expression` (`load`, `data.load`) names, or None."""
+    attributes = []
+    while isinstance(expression, ast.Attribute):
+        attributes.append(expression.attr)
+        expression = expression.value
+    if not isinstance(expression, ast.Name):
+        return None
+    if expression.id in imports:
+        module, attribute = imports[expression.id]
+        found = sys.modules.get(module)
+        found = getattr(found, attribute, None) if attribute else found
+    else:
+        found = namespace.get(expression.id)
+    for attribute in reversed(attributes):
+        found = getattr(found, attribute, None)
+    try:
+        return inspect.unwrap(found) if callable(found) else None
+    except ValueError:   # (a cycle of __wrapped__)
+        return None
+
+
+def _installed(filename: str) -> bool:
+    """Whether `filename` is a library's (numpy's, tapeviz's, the interpreter's), not the
+    user's."""
+    return os.path.abspath(filename).startswith(_LIBRARIES)
+
+
+def _definition(code):
+    """The `def` statement of function `code`, parsed from its file or cell."""
+    module, _ = innermost_scope(code.co_filename, code.co_firstlineno)
+    if module is None:
+        return None
+    return next((node for node in ast.walk(module)
+                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+                 and code.co_firstlineno in (node.lineno, *(d.lineno for d in
+                                                            node.decorator_list))), None)
 
 
 def _divides_by_255(node) -> bool:
@@ -68,9 +180,10 @@ def _finding(layer, value, divided: SourceInfo) -> Finding:
     zeros = float(np.mean(value == 0))
     shape = "x".join(map(str, value.shape))
     scope = f" in layer {layer.scope}" if layer.scope else ""
+    helper = f" (in {divided.function})" if divided.function else ""
     message = (f"{layer.op.name}{scope}, the first layer, reads images of 0 and 1 alone "
                f"({zeros:.0%} zeros, a {shape} batch), and {divided.location}: "
-               f"{divided.line} divides by 255 with //, an integer division: every pixel "
+               f"{divided.line}{helper} divides by 255 with //, an integer division: every pixel "
                f"below 255 became 0 and only the brightest 1, so most of each image is lost "
                f"and the model learns from what is left, slowly; fix: divide with / "
                f"(images / 255; for bytes, tf.cast(images, tf.float32) / 255.0)")
