@@ -20,7 +20,6 @@ from .op_inputs import written_arguments
 # op that made it ('full:0'), or 'leaf:0' when its making was not seen
 _UNNAMED_TF = re.compile(r"^Variable(_\d+)?:\d+$")
 _UNNAMED_TORCH = re.compile(r"^[A-Za-z_]\w*:\d+$")   # its names from code have no ':0'
-_RENAMED = re.compile(r".+_\d+")   # 'w_1': TF's name for a second variable named 'w'
 
 # filename -> (the lines parsed, [(first line, last line, its shared names) of each scope])
 _scopes: dict = {}
@@ -54,18 +53,18 @@ def name_in_code(variable, seen=()) -> str | None:
 
 
 def shown_name(variable, seen=()) -> str:
-    """`variable` named for a person: as the code names it ('w', not TF's 'Variable_1:0', nor
-    the 'w_1:0' TF gives a second variable named 'w'), else by its own name without TF's ':0'
-    ('b' for name="b", 'dense/kernel'); an unnamed one no line names keeps the name the
-    graph draws it by. `seen`: the variables shown with it (`name_in_code`)."""
+    """`variable` named for a person: as the code names it ('w', not TF's 'Variable_1:0'), else
+    by the name it was given without TF's ':0' ('b' for name="b", 'dense/kernel'; 'w' for the
+    'w_1:0' TF gives a second live variable named 'w', which `shown_names` tells apart); an
+    unnamed one no line names keeps TF's name. `seen`: the variables shown with it
+    (`name_in_code`)."""
     name = variable.name
     if unnamed(variable):
         return name_in_code(variable, seen) or name
     plain = name[:-2] if name.endswith(":0") else name
-    if _RENAMED.fullmatch(plain):
-        written = name_in_code(variable, seen)
-        if written is not None and re.fullmatch(rf"{re.escape(written)}_\d+", plain):
-            return written
+    given = getattr(variable, "_base_name", None)   # TF's suffix tells live ones apart only
+    if given is not None and plain != given and re.fullmatch(rf"{re.escape(given)}_\d+", plain):
+        return given
     return plain
 
 

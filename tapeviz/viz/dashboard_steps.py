@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import events
 from ..debugger.summary import all_finite
-from ..debugger.variable_names import shown_name
+from ..debugger.variable_names import shown_names
 from ..tensor import Variable
 from .series import Series
 
@@ -73,18 +73,15 @@ class StepLog:
 
     def _name_variables(self, sources) -> None:
         """Give the variables among `sources` not yet named their legend names, once each:
-        as the user's code names them (variable_names.shown_name), else, where two would
+        as the user's code names them (variable_names.shown_names), else, where two would
         read alike, by their own (TF's) name."""
         variables = [source for source in sources if isinstance(source, Variable)]
         with self._data_lock:
-            taken = set(self._labels.values())
-            for variable in variables:
-                if variable.name not in self._labels:
-                    label = shown_name(variable, variables)
-                    label = variable.name if label in taken else label
-                    self._labels[variable.name] = label
-                    self._made[variable.name] = variable._unique_id
-                    taken.add(label)
+            fresh = [variable for variable in variables if variable.name not in self._labels]
+            labels = shown_names(fresh, variables, self._labels.values())
+            for variable in fresh:
+                self._labels[variable.name] = labels[id(variable)]
+                self._made[variable.name] = variable._unique_id
 
     def _norms_in_made_order(self) -> list:
         """The gradient norms' (name, Series), in the order their variables were made: a torch

@@ -17,6 +17,7 @@ from ..debugger.history import RecordedOp
 from ..debugger.summary import NoValues, summarize
 from ..dispatch import Node
 from ..errors import OpError
+from ..debugger.variable_names import shown_name as variable_name
 from ..dtypes import shown_name
 from ..tensor import Tensor, Variable, VariableRead
 from . import image
@@ -165,12 +166,14 @@ def input_makers(graph, node) -> dict:
     made_by = table.made_by
     if made_by is None:
         return {}
-    makers = {}
+    makers, drawn = {}, table.variable_names()
     for tensor in node.inputs:
         ordinal = made_by.get(id(tensor))
         if ordinal is not None:
             maker = table.node(int(table.op_position[ordinal]))
             makers[id(tensor)] = f"{maker.id} {maker.op}"
+        elif type(tensor) is VariableRead and id(tensor.variable) in drawn:
+            makers[id(tensor)] = f"variable {drawn[id(tensor.variable)]}"
     return makers
 
 
@@ -181,7 +184,8 @@ def _producer(node: Node, i: int, names: dict) -> str:
     known = names.get(id(tensor)) or names.get(node.input_ids[i])
     if known:
         return known
-    return f"variable {tensor.variable.name}" if isinstance(tensor, VariableRead) else "constant"
+    return f"variable {variable_name(tensor.variable)}" if isinstance(tensor, VariableRead) \
+        else "constant"
 
 
 def _input_sections(node: Node, names: dict) -> list:
@@ -220,13 +224,17 @@ def _input_grad_sections(node: Node, input_grads) -> list:
     return [_section("Input gradients", "table", rows)] + pictures
 
 
-def _leaf_table(tensor) -> tuple:
-    """(title, rows) of a tensor that no op on the tape made."""
+def _leaf_table(tensor, label: str | None) -> tuple:
+    """(title, rows) of a tensor that no op on the tape made; a variable by `label`, the name
+    the graph draws it by (else variable_names.shown_name), and by its full name ('w:0')."""
     if isinstance(tensor, VariableRead):
         tensor = tensor.variable
     if isinstance(tensor, Variable):
-        rows = [["kind", "variable"], ["name", tensor.name], ["trainable", str(tensor.trainable)]]
-        return f"variable {tensor.name}", rows
+        name = label or variable_name(tensor)
+        rows = [["kind", "variable"], ["name", name]]
+        if tensor.name != name:
+            rows.append(["TF name" if type(tensor) is Variable else "full name", tensor.name])
+        return f"variable {name}", rows + [["trainable", str(tensor.trainable)]]
     return "constant", [["kind", "constant"]]
 
 
@@ -257,9 +265,9 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     ('matmul → float32[2, 2]', ['Source', 'Op', 'Output'])
     """
     names = names or {}
-    node_id, ref = "", node
+    node_id, ref, label = "", node, None
     if hasattr(node, "ref") and not isinstance(node, Tensor):  # a viz GraphNode
-        node_id, ref = str(node.id), node.ref
+        node_id, ref, label = str(node.id), node.ref, node.label
         if isinstance(ref, OpError):  # the op a cell failed at
             return failed_payload(node_id, ref)
         if ref is None:  # a collapsed group: no values of its own
@@ -290,7 +298,7 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
         title = _title(ref.op.name, output)
     elif isinstance(ref, Tensor):
         output = _array(ref)
-        head, rows = _leaf_table(ref)
+        head, rows = _leaf_table(ref, label)
         # a 4-D variable is a conv kernel (activations are never variables)
         kernel = isinstance(ref, (Variable, VariableRead)) and output.ndim == 4
         layout = _layout(getattr(ref, "variable", ref))

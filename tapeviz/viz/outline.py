@@ -18,6 +18,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from ..debugger.variable_names import shown_name
 from ..tensor import VariableRead
 from .collapse import MIN_REPEAT, blocks_label, repeat_id
 from .graph import Graph, GraphEdge, GraphNode, _dtype_name, _plain_node, group_id
@@ -302,7 +303,7 @@ class _Outline:
         value, variable = tensor._value, kind == "v"
         obj = tensor.variable if variable else tensor
         number, numbered[kind] = numbered[kind], numbered[kind] + 1
-        return _plain_node(f"{kind}{number}", obj.name if variable else "const",
+        return _plain_node(f"{kind}{number}", shown_name(obj) if variable else "const",
                            "variable" if variable else "constant", None, value.shape,
                            _dtype_name(value), reader.scope, reader.phase, None, None, False,
                            False, obj)

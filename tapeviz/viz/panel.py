@@ -16,8 +16,10 @@ import numpy as np
 from ..debugger.diagnosis import diagnose
 from ..debugger.recorder import Recorder
 from ..debugger.summary import summarize
+from ..debugger.variable_names import shown_names
 from ..nonfinite import nonfinite_kinds
 from ..sourceinfo import SourceInfo
+from ..tensor import Variable
 from .failure import failure_alerts
 from .graph import gradient_norm
 from .inspect import input_name, inspect_node
@@ -158,14 +160,18 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def stepper_state(stepper, node_id_of) -> dict:
+def stepper_state(stepper, node_id_of, drawn: dict) -> dict:
     """The stepping panel: steps applied, the last VJP (node id via `node_id_of`, op, tape
-    entry, line, upstream and input gradients) and each source's gradient so far, as summaries."""
+    entry, line, upstream and input gradients) and each source's gradient so far, as summaries,
+    a variable by the name the graph draws it by (`drawn`: id(variable) -> that name)."""
     last = stepper.last_step
+    sources = stepper.flat_sources
+    names = {**shown_names([s for s in sources if isinstance(s, Variable)], taken=drawn.values()),
+             **drawn}
     state = {"count": stepper.count, "done": stepper.done, "node": "", "op": "",
              "upstream": "", "input_grads": [], "input_names": [], "source": "",
-             "gradients": [[_name(s), _gradient(stepper.gradient(s), stepper.done)]
-                           for s in stepper.flat_sources]}
+             "gradients": [[names.get(id(s)) or _name(s),
+                            _gradient(stepper.gradient(s), stepper.done)] for s in sources]}
     if last is not None:
         node = last.node
         state.update(node=node_id_of(node), op=node.op.name, entry=last.index,

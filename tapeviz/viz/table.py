@@ -18,6 +18,7 @@ from operator import attrgetter, eq, itemgetter
 import numpy as np
 
 from ..debugger.summary import nonfinite_each
+from ..debugger.variable_names import shown_names
 from .node_columns import NodeColumns
 from .numbering import codes_but_none, codes_of, dtype_names, numbered
 from .numbering import producers as find_producers
@@ -68,6 +69,7 @@ class NodeTable:
         self._values = self._made_by = None
         self.flat = None        # every op's input tensors, one after another (from_entries)
         self._leaf_by_object = self._leaf_values = None
+        self._variable_names = None
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
@@ -345,11 +347,20 @@ class NodeTable:
         obj, variable = self.leaf_objs[ordinal], self.leaf_variable[ordinal]
         value = self.leaf_values[ordinal]
         return _plain_node(
-            self.id(position), obj.name if variable else "const",
+            self.id(position), self.variable_names()[id(obj)] if variable else "const",
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
             self.scope_paths[self.leaf_scope_codes[ordinal]],
             self.phases[self.leaf_reader[ordinal]],
             None, norm, nonfinite, self.checked and self.leaf_bad[ordinal], obj)
+
+    def variable_names(self) -> dict:
+        """id(variable) -> the name its leaf is drawn by: the user's code's (`w`, not TF's
+        'Variable_1:0'), the same in the inspector, the stepper and the alerts."""
+        names = self._variable_names
+        if names is None:
+            names = self._variable_names = {} if self.refs is None else shown_names(
+                list(compress(self.leaf_objs, self.leaf_variable)))
+        return names
 
     def sync(self) -> None:
         """Read back the norms and NaN marks of the nodes made so far: a backward step shades
