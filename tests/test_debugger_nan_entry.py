@@ -88,11 +88,11 @@ def test_a_variable_assigned_nan_is_named_by_the_variable():
     origin = find_nan_origin(tape)
     assert isinstance(origin, NaNEntry) and origin.op == "multiply"
     assert (origin.position, origin.input_name) == (1, "y")
-    assert origin.variable is w and origin.came_from == "the value of the variable 'weights:0'"
+    assert origin.variable is w and origin.came_from == "the value of the variable 'weights'"
     assert (origin.nan_count, origin.first_index) == (2, (1,))
     assert origin.fix == FIXES["variable"]["tf"]
     assert origin.source.lineno == line_of(__file__, "reads the assigned NaN")
-    assert str(origin).startswith("multiply was given nan from the variable 'weights:0' (no op "
+    assert str(origin).startswith("multiply was given nan from the variable 'weights' (no op "
                                   "made it), in forward at tape entry #0")
 
 

@@ -17,6 +17,7 @@ from ..nonfinite import FIXES, counted, engine_of
 from ..tensor import Variable
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
 from .summary import _array, all_finite, nonfinite_each
+from .variable_names import shown_name
 
 # what a value from outside was, when it was not a variable's, in each engine's words: at
 # length, and in short
@@ -53,7 +54,7 @@ class NaNEntry(NaNOrigin):
         self.input_name = _input_name(node.op, position)
         self.variable = variable if isinstance(variable, Variable) else None
         self.given_by = (f"the {'parameter' if engine == 'torch' else 'variable'} "
-                         f"'{variable.name}'" if self.variable is not None
+                         f"'{shown_name(variable)}'" if self.variable is not None
                          else GIVEN_BY[engine])
         self.came_from = (f"the value of {self.given_by}" if self.variable is not None
                           else OUTSIDE[engine])

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ..tensor import Tensor, Variable, VariableRead
 from .findings import Finding
 from .numerics import _where
-from .variable_names import name_made_at
+from .variable_names import name_made_at, shown_name
 
 
 def variables_rebound(steps) -> list:
@@ -52,11 +52,11 @@ _UPDATES = frozenset({"subtract", "add"})
 
 
 def _finding(step, node, variable) -> Finding:
-    name = name_made_at(node.source) or "w"
+    name, shown = name_made_at(node.source) or "w", shown_name(variable)
     message = (f"{name} stopped being a Variable: {node.op.name} at {_where(node.source)} "
-               f"made a new Tensor from the Variable {variable.name!r} and bound {name} to "
+               f"made a new Tensor from the Variable {shown!r} and bound {name} to "
                f"it, so the gradient call of step {step.number} is given that Tensor, which no "
-               f"tape watches: its gradient is None and {variable.name!r} never trains again; "
+               f"tape watches: its gradient is None and {shown!r} never trains again; "
                f"fix: update the Variable in place, {name}.assign_sub(lr * grad) (or "
                f"optimizer.apply_gradients(zip(grads, variables)))")
     return Finding("variable_rebound", message, node, variables=[variable.name])

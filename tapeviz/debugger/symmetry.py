@@ -92,10 +92,8 @@ def _finding(variable, node, value, gradient, nodes) -> Finding:
     made = variable.made_at
     made_at = f"; made at {_where(made)}" if made is not None else ""
     name = describe_variables([variable], nodes)
-    drawn = f"{variable.name} in the graph, " if unnamed(variable) and \
-        name.isidentifier() else ""   # the graph draws an unnamed one by TF's name
     message = (f"the {units} units of {name} "
-               f"({drawn}{shape}, {same}) are identical and all {units} get the same gradient"
+               f"({shape}, {same}) are identical and all {units} get the same gradient"
                f"{moved}, so they stay identical: the layer learns one feature {units} times"
                f"{made_at}; read by {node.op.name} at {_where(node.source)}; "
                f"{_fix(variable, node, name)}")

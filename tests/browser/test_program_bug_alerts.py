@@ -85,7 +85,7 @@ def test_a_symmetric_init_alert_names_the_units_the_lines_and_the_fix(theme, tmp
         wait_until(page, lambda: alert.count() == 1 and alert.is_visible(),
                    "the symmetric init alert")
         text = alert.text_content()
-        assert text.startswith("symmetric init: the 8 units of w1 (Variable:0 in the graph, "
+        assert text.startswith("symmetric init: the 8 units of w1 ("
                                "3x8, every weight 0.2) are identical and all 8 get the same "
                                "gradient, so they stay identical"), text
         assert "made at Cell In[1], line 6: w1 = tf.Variable(tf.fill((3, 8), 0.2))" in text, text
