@@ -26,6 +26,7 @@ from .activations import dead_relus, variable_order
 from .ascent import find_ascent
 from .broadcasts import outer_broadcasts
 from .chance_loss import loss_at_chance
+from .constant_prediction import constant_prediction
 from .divergence import find_divergence
 from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
@@ -186,8 +187,9 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     found = _overflow_explained(with_program_bugs(
         found, nodes, recorded, {} if gradients is None else
         dict(grad_items(gradients, variables)), ascent))
-    # a stall at chance is said as a likely cause only when nothing else explains it
-    return found or loss_at_chance(recorded)
+    # a stall at chance, or at one prediction for every input, is said as a likely cause
+    # only when nothing else explains it
+    return found or loss_at_chance(recorded) or constant_prediction(recorded)
 
 
 # what makes the updates grow until they overflow, in words, for the NaN it leads to
