@@ -45,6 +45,9 @@ def constant_prediction(steps) -> list:
     half = len(window) // 2
     if None in losses or np.mean(losses[half:]) < (1 - STALLED) * np.mean(losses[:half]):
         return []   # (still falling)
+    cause = _cause(trained, nodes)   # (read before the window's steps: two steps' values)
+    if cause is None:
+        return []   # (every weight trains: the inputs may not predict the targets)
     read = [_prediction_and_targets(step, *error) for step in window]
     if None in read:
         return []
@@ -53,9 +56,6 @@ def constant_prediction(steps) -> list:
     spread = float(np.std(targets))
     if spread == 0 or np.std(predicted) > SPREAD * spread:
         return []
-    cause = _cause(trained, nodes)
-    if cause is None:
-        return []   # (every weight trains: the inputs may not predict the targets)
     return [_finding(error[0], trained[0], window, predicted, targets, *cause)]
 
 
