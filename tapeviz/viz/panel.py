@@ -19,7 +19,7 @@ from ..debugger.summary import summarize
 from ..debugger.variable_names import shown_names
 from ..nonfinite import nonfinite_kinds
 from ..sourceinfo import SourceInfo
-from ..tensor import Variable
+from ..tensor import Tensor, Variable
 from .failure import failure_alerts
 from .graph import gradient_norm
 from .inspect import input_name, inspect_node
@@ -40,12 +40,14 @@ def dispatch_node_of(graph_node):
 
 def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
                  collapsible: bool = False, grad_note: str | None = None,
-                 position: tuple | None = None, names: dict | None = None) -> dict:
+                 position: tuple | None = None, names: dict | None = None,
+                 recorded: dict | None = None) -> dict:
     """The inspector of one node: `inspect_node`'s sections, plus the gradient the stepping
     has brought to it (or `grad_note`, from `gradient_note`, saying why there is none), the
     buttons that apply to it and, under them in `results`, what the last of them found (a
     gradient check). `position`: (index, total) of the node among the source's ops; `names`:
-    `inspect_node`'s, the nodes that made its inputs."""
+    `inspect_node`'s, the nodes that made its inputs; `recorded`: a recorded step's gradients
+    of its variables by name, a variable's until stepping brings one."""
     dispatch_node = dispatch_node_of(graph_node)
     grad = input_grads = None
     if stepper is not None and dispatch_node is not None:
@@ -53,6 +55,11 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
         last = stepper.last_step
         if last is not None and last.node is dispatch_node:
             input_grads = last.input_grads
+    elif dispatch_node is None and isinstance(graph_node.ref, Tensor):   # a leaf: a variable's
+        leaf = graph_node.ref                                           # gradient is its own
+        grad = stepper.grads.get(id(leaf)) if stepper is not None else None
+        if grad is None and stepper is None and isinstance(leaf, Variable) and recorded:
+            grad = recorded.get(leaf.name)
     payload = inspect_node(graph_node, grad=grad, input_grads=input_grads,
                            grad_note=grad_note, position=position, names=names)
     payload["results"] = [] if gradcheck is None else [

@@ -360,7 +360,8 @@ class TapeWidget(anywidget.AnyWidget):
                             collapsible=self._opened_group_of(node_id) is not None,
                             grad_note=gradient_note(self._stepper, self._scene, saved),
                             position=self._position(node_id),
-                            names=input_makers(self._graph, dispatch_node_of(graph_node)))
+                            names=input_makers(self._graph, dispatch_node_of(graph_node)),
+                            recorded=getattr(self._scene.step, "variable_gradients", None))
 
     def _position(self, node_id: str):
         """(index, total) of an op node among the shown step's ops (ids are "n<index>")."""

@@ -1,0 +1,45 @@
+"""A variable clicked in the tape widget shows its gradient: the one the stepping brought it
+(as the stepper's d/d row and the node's violet border say), or a recorded step's, never
+'none flows here' beside a border that says one flows (notebook 02: `w` selected after
+Continue said so)."""
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.viz import TapeWidget
+
+
+def gradient_section(widget, node_id) -> dict:
+    [section] = [s for s in widget.inspect(node_id)["sections"] if s["title"] == "Gradient"]
+    return section
+
+
+def leaf_id(widget, variable) -> str:
+    [found] = [key for key, node in widget.graph.nodes.items() if node.ref is variable]
+    return found
+
+
+def test_a_variable_shows_the_gradient_stepping_brought_it():
+    w = tf.Variable(2.0)
+    b = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        loss = tf.square(3.0 * w + b)
+    widget = TapeWidget(tape, target=loss, sources=[w, b])
+    w_id = leaf_id(widget, w)
+    assert gradient_section(widget, w_id)["content"].startswith("not computed yet")
+    widget.step()   # the square's VJP: w's gradient is two steps away
+    assert gradient_section(widget, w_id)["content"].startswith("not computed yet")
+    widget.continue_()
+    rows = dict(map(tuple, gradient_section(widget, w_id)["content"]))
+    assert rows["summary"] == "float32 scalar 42.0"   # 2 (3w + b) 3 at w=2, b=1
+    assert dict(widget.stepper["gradients"])["w"] == rows["summary"]
+
+
+def test_a_recorded_steps_variable_shows_that_steps_gradient_before_any_stepping():
+    w = tf.Variable(2.0)
+    with Recorder() as rec:
+        for _ in range(2):
+            with tf.GradientTape() as tape:
+                loss = tf.square(3.0 * w)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    widget = TapeWidget(rec)   # the last step: w = 2 - 0.01 * 36 = 1.64, gradient 18w
+    rows = dict(map(tuple, gradient_section(widget, leaf_id(widget, w))["content"]))
+    assert rows["summary"] == "float32 scalar 29.52"
