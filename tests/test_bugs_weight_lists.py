@@ -134,11 +134,12 @@ def test_apply_gradients_copied_twice_names_both_lines_and_the_doubled_iteration
             optimizer.apply_gradients(zip(grads, model.trainable_variables))  # BUG: again
     assert int(optimizer.iterations) == 6
     [finding] = findings("applied_twice", rec)   # was: none
-    assert finding.message.startswith("the gradients are applied 2 times in step 3: ")
+    assert finding.message.startswith("the gradients are applied twice in step 3: ")
     assert f"got 2 updates each from adam_step (optimizer.apply_gradients at tests/" \
            f"{here('# FIRST')}" in finding.message
     assert f"and again at tests/{here('# BUG: again')}" in finding.message
-    assert "optimizer.iterations advanced by as many" in finding.message
+    assert "so each step moves the weights twice as far as it should and " \
+           "optimizer.iterations advanced by as many" in finding.message
     assert finding.message.endswith(f"fix: delete the second optimizer.apply_gradients (at "
                                     f"tests/{here('# BUG: again')}: optimizer.apply_gradients"
                                     f"(zip(grads, model.trainable_variables))  # BUG: again)")

@@ -42,6 +42,7 @@ def _finding(step, repeated: list) -> Finding:
     first = repeated[0]
     update, again = first[0][1], first[1][1]
     times = len(first)
+    said = "twice" if times == 2 else f"{times} times"
     engine = engine_of(update.op)
     call = _CALL[engine]
     nodes = [node for node in step.nodes if node.phase == "forward"]
@@ -55,9 +56,9 @@ def _finding(step, repeated: list) -> Finding:
         fix = f"delete the second {call} (at {_where(again.source)})"
     count = (" and optimizer.iterations advanced by as many (Adam's bias correction and a "
              "learning-rate schedule read it)" if engine == "tf" else "")
-    message = (f"the gradients are applied {times} times in step {step.number}: "
+    message = (f"the gradients are applied {said} in step {step.number}: "
                f"{describe_variables(variables, nodes)} got {times} updates each from "
                f"{update.op.name} ({call} {where}) for the one gradient computed, so each step "
-               f"moves the weights {times} times as far as it should{count}; fix: {fix}")
+               f"moves the weights {said} as far as it should{count}; fix: {fix}")
     return Finding("applied_twice", message, again, related=update.source,
                    variables=[variable.name for variable in variables])
