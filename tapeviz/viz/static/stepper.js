@@ -26,3 +26,21 @@ export function stepperStrip(s) {
     ...rows.map(([label, value, tip]) => h("span", { class: "tv-chip", title: tip },
       h("span", { class: "tv-chip-label" }, label), " ", value))];
 }
+
+// The strip shows four rows and scrolls the rest, where a scrollbar is easy to miss (or not
+// drawn at all): while rows lie below, a note on its bottom edge says so and, clicked, scrolls
+// to them, so the d/d rows of a model's many variables are found. Returns the strip in its
+// box, `update` (call it when the rows change) and `dispose`.
+export function stripWithMore(strip) {
+  const more = h("button", { class: "tv-stepper-more", type: "button",
+    title: "The strip holds more rows than it shows: scroll it, or click here" }, "▾ more rows");
+  const box = h("div", { class: "tv-stepper-box" }, strip, more);
+  const update = () => {
+    more.hidden = !(strip.scrollHeight - strip.scrollTop - strip.clientHeight > 1);
+  };
+  more.onclick = () => { strip.scrollTop += strip.clientHeight; update(); };
+  strip.addEventListener("scroll", update);
+  const resized = new ResizeObserver(update);   // shown, or its width (and so its rows) changed
+  resized.observe(strip);
+  return { box, update, dispose: () => resized.disconnect() };
+}

@@ -11,7 +11,7 @@ import { h } from "./dom.js";
 import { panZoom } from "./panzoom.js";
 import { alertList, inspectorContent } from "./inspector.js";
 import { sidePanel, statusRow } from "./layout.js";
-import { stepperStrip } from "./stepper.js";
+import { stepperStrip, stripWithMore } from "./stepper.js";
 
 // the inspector's buttons for the node it shows, an op named `op`: [label, what it does]. A
 // breakpoint on an op stops at every op of its name, not at this node alone: the label says so
@@ -97,12 +97,13 @@ function render({ model, el }) {
   const checking = h("div", { class: "tv-checking-note", role: "status" });
   // the stepping strip sits above the graph and inspector, so it never pushes the inspector down
   const stepPanel = h("div", { class: "tv-stepper" });
+  const strip = stripWithMore(stepPanel);
   const inspector = h("div", { class: "tv-inspector" });
   const side = h("div", { class: "tv-side" }, inspector);
   const main = h("div", { class: "tv-main" }, graph, side);
   const error = h("pre", { class: "tv-error" });
   // an action's error shows under the toolbar, in view of both the toolbar and the inspector
-  const root = h("div", { class: "tapeviz" }, toolbar, error, checking, alerts, stepPanel, main);
+  const root = h("div", { class: "tapeviz" }, toolbar, error, checking, alerts, strip.box, main);
   panel = sidePanel(main, side, toolbar);
   el.append(root);
 
@@ -163,6 +164,7 @@ function render({ model, el }) {
   }
   function drawStepper() {
     stepPanel.replaceChildren(...stepperStrip(model.get("stepper")));   // none: hidden
+    strip.update();
   }
   // the node the inspector shows (also its data-node): a new one scrolls back to its top.
   // Python sends a step's or a click's selection, graph and inspector in one update, so
@@ -228,6 +230,7 @@ function render({ model, el }) {
     for (const [event, handler] of Object.entries(handlers)) model.off(event, handler);
     zoomer.dispose();
     statusPlace.dispose();
+    strip.dispose();
   };
 }
 

@@ -1,0 +1,82 @@
+"""The backward-stepping strip in headless Chromium: it shows four rows and scrolls the rest,
+and while rows lie below (notebook 03's six d/d rows, after its grad rows, were all out of
+sight, with no scrollbar drawn) a '▾ more rows' note on its bottom edge says so; clicked, it
+scrolls to them, and at the bottom it is gone. A strip that fits shows no note."""
+import base64
+
+import pytest
+
+from tapeviz.viz.front import STATIC
+from tapeviz.viz.front import module as front_module
+
+from .test_tape_js import open_page
+from .test_widgets import check_clean, wait_until
+
+# tape.js rendered on a stand-in for anywidget's model, its stepper trait given
+_RENDER = """async ([url, stepper]) => {
+  const traits = {
+    svg: '<svg viewBox="0 0 100 100"><g class="node" id="n0"><rect width="50" '
+         + 'height="50"/></g></svg>',
+    selected: "", highlight: "", title: "t", status: "", step_count: 1, step_index: 0,
+    alerts: [], stepper, inspector: {}, breakpoints: [], error: "",
+  };
+  const model = { get: (name) => traits[name], set: () => {}, save_changes: () => {},
+                  send: () => {}, on: () => {}, off: () => {} };
+  const { default: widget } = await import(url);
+  const el = document.createElement("div");
+  el.style.width = "800px";
+  document.body.append(el);
+  widget.render({ model, el });
+}"""
+
+
+def stepper_state(variables: int) -> dict:
+    """The stepper trait after a conv layer's VJP, `variables` d/d rows (notebook 03: 6)."""
+    summary = "float32[32, 6, 6, 16] min -0.01477 max 0.01544 mean -2.826e-05 std 0.001017"
+    return {"count": 11, "done": True, "node": "n0", "op": "conv2d", "entry": 0,
+            "upstream": summary, "input_grads": [summary, summary],
+            "input_names": ["input", "filters"],
+            "source": "Cell In[6], line 4  logits = mnist_model(images, training=True)",
+            "gradients": [[f"layer_{i}/kernel", summary] for i in range(variables)]}
+
+
+def rendered(browser, name, state):
+    page = open_page(browser, name)
+    page.page.set_content("<!DOCTYPE html><html><body></body></html>")
+    page.page.add_style_tag(content=(STATIC / "tape.css").read_text(encoding="utf-8"))
+    module = base64.b64encode(front_module("tape.js").encode()).decode("ascii")
+    page.page.evaluate(_RENDER, [f"data:text/javascript;base64,{module}",
+                                 state])
+    return page
+
+
+@pytest.mark.browser
+def test_rows_below_the_strips_four_are_announced_and_reached_by_a_click(browser):
+    page = rendered(browser, "stepper-more", stepper_state(variables=6))
+    strip, more = page.page.locator(".tv-stepper"), page.page.locator(".tv-stepper-more")
+    wait_until(page, lambda: more.is_visible(), "the note that rows lie below")
+    last = page.page.locator(".tv-stepper .tv-chip").last
+    assert "d/d layer_5/kernel" in last.text_content()
+    assert strip.evaluate("s => s.scrollHeight > s.clientHeight + 17")   # rows out of sight
+    page.screenshot(".tapeviz", "stepper-more")
+    for _ in range(10):   # each click scrolls a strip's height, until the last row shows
+        if not more.is_visible():
+            break
+        more.click()
+    assert not more.is_visible()
+    assert strip.evaluate("s => s.scrollTop + s.clientHeight >= s.scrollHeight - 1")
+    strip.evaluate("s => { s.scrollTop = 0; s.dispatchEvent(new Event('scroll')); }")
+    wait_until(page, lambda: more.is_visible(), "the note back at the top")
+    check_clean(page, browser)
+
+
+@pytest.mark.browser
+def test_a_strip_that_fits_shows_no_note(browser):
+    state = {**stepper_state(variables=1), "upstream": "float32 scalar 1.0",
+             "input_grads": [], "input_names": []}   # notebook 02's first step: four rows
+    page = rendered(browser, "stepper-fits", state)
+    page.page.locator(".tv-stepper .tv-chip").first.wait_for()
+    strip = page.page.locator(".tv-stepper")
+    assert strip.evaluate("s => s.scrollHeight <= s.clientHeight + 1")
+    assert not page.page.locator(".tv-stepper-more").is_visible()
+    check_clean(page, browser)
