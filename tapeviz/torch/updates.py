@@ -23,6 +23,7 @@ from time import perf_counter
 import numpy as np
 
 from .. import events
+from ..debugger.breakpoint_listener import not_finite
 from ..tensor import read_variable, wrap
 from . import finite, values
 from .nodes import LazyNode, make_node, tell
@@ -33,8 +34,8 @@ _HYPERPARAMETERS = (bool, int, float, str, tuple)   # a group's entries kept as 
 
 class _Local(threading.local):
     def __init__(self):
-        # (optimizer, op, hearers, source, [(param, before, grad, params)], test, started,
-        #  lazy, forms)
+        # (optimizer, op, hearers, source, [(param, grad, params)], what they started from,
+        #  test, started, lazy, forms)
         self.pending = None
 
 
@@ -51,21 +52,29 @@ def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False,
           forms: tuple = ()) -> None:
     """The step is about to run and `hearers` hear its updates: keep what it starts from.
     `test(value)`: what a parameter's new value must pass for its update to be heard (a nan
-    breakpoint's); what it starts from is kept all the same (the step writes over it).
+    breakpoint's); what it starts from is kept all the same (the step writes over it), as
+    plain copies made into the node's values for an update heard (`_Copies`).
     `lazy`: heard by listeners alone (a condition), each update a `LazyNode`: the gradient
     and the value after copied only if read (a gradient the step wrote over is refused),
     told to `forms`, the node forms of listeners (`route.on_node`), before `hearers`."""
-    keep = values.snapshot if test is None else values.host_copy   # tested: plain copies,
-    updated = []                                      # made values for an update heard
+    updated = []
     for group in optimizer.param_groups:
         params = {key: value for key, value in group.items()
                   if key != "params" and isinstance(value, _HYPERPARAMETERS)}
         for parameter in group["params"]:
             grad = parameter.grad
             if grad is not None:   # the parameters step() changes
-                updated.append((parameter, keep(parameter),
-                                (grad, values.version(grad)) if lazy else keep(grad), params))
-    _local.pending = (optimizer, op, hearers, source, updated, test, perf_counter(), lazy,
+                updated.append((parameter, grad, params))
+    if test is not None:
+        kept = _Copies([parameter for parameter, _, _ in updated]
+                       + [grad for _, grad, _ in updated])
+    elif lazy:
+        kept = [(values.snapshot(parameter), (grad, values.version(grad)))
+                for parameter, grad, _ in updated]
+    else:
+        kept = [(values.snapshot(parameter), values.snapshot(grad))
+                for parameter, grad, _ in updated]
+    _local.pending = (optimizer, op, hearers, source, updated, kept, test, perf_counter(), lazy,
                       forms)
 
 
@@ -80,25 +89,53 @@ def finish(optimizer) -> None:
     if pending is None or pending[0] is not optimizer:
         return
     _local.pending = None
-    _, op, hearers, source, updated, test, started, lazy, forms = pending
+    _, op, hearers, source, updated, kept, test, started, lazy, forms = pending
     if not op.input_names:
         op.input_names = ("param", "grad")
     duration = (perf_counter() - started) / max(1, len(updated))
     scope = type(optimizer).__name__
-    for parameter, before, grad, params in updated:
-        if test is not None:
-            if finite.passes(op, (), parameter, test):
-                continue
-            before, grad = _read_before(parameter, before), wrap(grad)
-        elif lazy:
+    if test is not None:
+        if test is not_finite and finite.all_finite([parameter for parameter, _, _ in updated]):
+            return
+        for i, (parameter, _, params) in enumerate(updated):
+            if not finite.passes(op, (), parameter, test):
+                inputs = (_read_before(parameter, kept.copy(i)), wrap(kept.copy(len(updated) + i)))
+                _send(make_node(op, inputs, values.snapshot(parameter), params, scope, source),
+                      hearers, duration)
+        return
+    for (parameter, _, params), (before, grad) in zip(updated, kept):
+        if lazy:
             tell(LazyNode(op, (before, grad[0], parameter), params, scope, source,
                           versions=(None, grad[1], values.version(parameter))),
                  hearers, False, duration, forms)
-            continue
-        node = make_node(op, (before, grad), values.snapshot(parameter), params, scope, source)
-        event = events.OpExecuted(node, False, duration)
-        for callback in hearers:
-            callback(event)
+        else:
+            _send(make_node(op, (before, grad), values.snapshot(parameter), params, scope, source),
+                  hearers, duration)
+
+
+def _send(node, hearers: tuple, duration: float) -> None:
+    event = events.OpExecuted(node, False, duration)
+    for callback in hearers:
+        callback(event)
+
+
+class _Copies:
+    """Plain numpy copies of tensors as they are now, read one at a time: all of them joined
+    by one torch call where they can be (Adam's 6 parameters and 6 gradients on the guide's
+    CNN: ~15 us, against ~30 for a numpy copy each), else a copy each."""
+
+    def __init__(self, tensors: list):
+        self._tensors = tensors
+        self._joined = finite.join(tensors)
+        self._each = None if self._joined is not None else list(map(values.host_copy, tensors))
+
+    def copy(self, i: int) -> np.ndarray:
+        """The `i`th tensor's copy."""
+        if self._each is not None:
+            return self._each[i]
+        start = sum(tensor.numel() for tensor in self._tensors[:i])
+        tensor = self._tensors[i]
+        return values.host_copy(self._joined[start:start + tensor.numel()].view(tensor.shape))
 
 
 def _read_before(parameter, value: np.ndarray):
