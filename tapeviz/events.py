@@ -246,8 +246,9 @@ class Routing:
 
 
 _lock = threading.Lock()
-_changes = 0                     # changes of subscriptions begun plus those ended: odd while
-#                                  one is being installed (set_scope reads it, not the lock)
+changes = 0                      # changes of subscriptions begun plus those ended: odd while
+#                                  one is being installed; what is decided from subscriptions
+#                                  read after it holds while it stays (set_scope, an optimizer)
 _ops: list = []                  # every registered op, whose routes a change replaces
 _name_vocabularies: list = []    # predicates of producers that make ops on first use
 _routing = Routing(())
@@ -327,8 +328,8 @@ def unsubscribe(callback: Callable) -> None:
 
 def _install(subscriptions: tuple) -> None:
     """Route every op and every thread for `subscriptions` (under the lock)."""
-    global _routing, _changes, gradient_listeners
-    _changes += 1
+    global _routing, changes, gradient_listeners
+    changes += 1
     try:
         routing = _routing = Routing(subscriptions)
         gradient_listeners = routing.listeners(GradientComputed)
@@ -340,7 +341,7 @@ def _install(subscriptions: tuple) -> None:
         for watcher in _watchers:
             watcher()
     finally:
-        _changes += 1
+        changes += 1
 
 
 def registered(op) -> None:
@@ -392,9 +393,9 @@ def set_scope(state, scope: str) -> None:
     before this write of the old ones, so then they are looked up again under the lock."""
     state.scope = scope
     if _routing.layered or state.layer_listeners:  # read after the write: see _install
-        seen = _changes
+        seen = changes
         state.layer_listeners = _routing.in_layer(scope)
-        if seen & 1 or seen != _changes:
+        if seen & 1 or seen != changes:
             with _lock:
                 state.layer_listeners = _routing.in_layer(scope)
 
@@ -444,8 +445,8 @@ def note_listener_error(error: Exception, listener: Callable, heard) -> None:
     """Say on `error`, raised by `listener` (a subscriber's callback or node form) when it
     heard `heard` (an event, or the node given to a node form), which subscriber raised it
     and where it subscribed: the error surfaces from the op or the gradient call."""
-    if isinstance(error, BdbQuit) or getattr(listener, "says_its_own_errors", False):
-        return   # a debugger quit (the user's own doing), a breakpoint's hit or condition
+    if isinstance(error, BdbQuit):
+        return   # a debugger quit: the user's own doing
     at = None
     for subscription in _routing.subscriptions:
         form = subscription.on_node
@@ -453,8 +454,10 @@ def note_listener_error(error: Exception, listener: Callable, heard) -> None:
                 listener == form or getattr(listener, "__wrapped__", None) is form):
             listener, at = subscription.callback, subscription.subscribed_at
             break
+    else:   # unsubscribed while it ran (a once breakpoint's hit): the form itself
+        listener = getattr(listener, "__wrapped__", listener)
     if getattr(listener, "says_its_own_errors", False):
-        return
+        return   # a breakpoint's hit or condition (its subscriber, or a form gone with it)
     name = getattr(listener, "__qualname__", None) or type(listener).__qualname__
     module = getattr(listener, "__module__", None)
     where = f", subscribed at {at}" if at is not None else ""

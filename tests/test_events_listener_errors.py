@@ -155,3 +155,18 @@ def test_a_debugger_quit_gets_no_listener_note():
 
     events.note_listener_error(quit := BdbQuit(), _raise, None)
     assert not getattr(quit, "__notes__", ())
+
+
+def test_a_once_nan_breakpoints_hit_gets_no_listener_note():
+    """A once breakpoint is cleared as it hits: its subscription is gone when the error is
+    noted, so its node form (wrapped by the output test) is asked itself."""
+    from tapeviz.debugger import break_on, clear_breakpoints
+    from tapeviz.debugger.breakpoint_listener import BreakpointError
+
+    break_on(nan=True, once=True, action="raise")
+    try:
+        with pytest.raises(BreakpointError) as raised:   # was: a note naming _when's wrapper
+            tf.constant(float("inf")) + 1.0
+    finally:
+        clear_breakpoints()
+    assert not any("by the listener" in note for note in getattr(raised.value, "__notes__", ()))

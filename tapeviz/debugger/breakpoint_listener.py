@@ -225,6 +225,13 @@ def armed() -> list:
     return list(_registry)
 
 
+def may_stop_updates_at(line) -> bool:
+    """Whether an enabled breakpoint can stop at an op of an optimizer's update whose ops
+    all run at user line `line` (a SourceInfo; None: at lines not known): any one but a
+    backward step's, or one naming another file:line."""
+    return any(bp.hears() != "steps" and (line is None or bp.at(line)) for bp in _enabled)
+
+
 def sync() -> None:
     """Subscribe the listener to what the enabled breakpoints need, so dispatch builds no
     node or event for an op none of them can match: the ops they name, the ops run at

@@ -149,6 +149,8 @@ class Optimizer:
         self._iterations = Variable(np.int64(0), trainable=False, name=f"{name}/iter")
         self._slots: dict = {}  # var.ref() -> {slot name: Variable}
         self._first_variables: dict | None = None   # var.ref() -> the name it had then
+        # (events.changes, update line, whether a listener may cut an update short then)
+        self._cut_verdict = (-1, None, True)
         _STEP_COUNTS[id(self._iterations)] = self._iterations
 
     # ---- hyperparameters --------------------------------------------------------------------
@@ -304,10 +306,10 @@ class Optimizer:
             lr = self._current_learning_rate()
             step = int(self._iterations) + 1
             # (variable or slot, its value), put back if a listener raises midway (a breakpoint,
-            # a debugger quit, a Runner's stop); kept only while one that can is on: held, the
-            # old values cannot be recycled (ops/recycler.py): +4% instructions an apply, and
-            # +1-2% a step of a Recorder's or a line listener's loop when kept for any listener
-            before = [] if breakpoint_listener.armed() or runner.any_gate_hearing() else None
+            # a debugger quit, a Runner's stop); held only while one that can may hear an
+            # update: held, the old values cannot be recycled (ops/recycler.py): +4%
+            # instructions an Adam apply, ~14k a step of bench_debugger's regression loop
+            before = [] if self._may_be_cut_short(known) else None
             var = None
             try:
                 for grad, (_, var) in zip(grads, pairs):
@@ -343,16 +345,32 @@ class Optimizer:
             finally:
                 state.source = outer
 
+    def _may_be_cut_short(self, line) -> bool:
+        """Whether a listener may raise inside an update whose ops run at user line `line`
+        (None: not known): a Runner's gate that hears ops, or an enabled breakpoint that can
+        match one. Decided once per change of subscriptions and line, so an apply pays a
+        compare (deciding on every apply cost more than holding the values)."""
+        seen, decided_at, verdict = self._cut_verdict
+        if seen == events.changes and decided_at is line:
+            return verdict
+        seen = events.changes   # read first: a change meanwhile makes the next apply decide
+        verdict = runner.any_gate_hearing() or breakpoint_listener.may_stop_updates_at(line)
+        self._cut_verdict = (seen, line, verdict)
+        return verdict
+
     def _update_line(self, pairs: list, state):
         """The line a walk from an update op inside `_apply_dense` would find (the first
         frame above `_apply` that is not tapeviz's), or None where that walk could stop
-        sooner: a formula, slot lookup, variable or gradient of the user's own class.
-        `state`: this thread's (a walk inside a backward pass stops at its origin)."""
+        sooner: a formula, slot making or lookup, variable or gradient of the user's own
+        class (a slot made by the user's code runs its ops at the user's lines, which
+        `_may_be_cut_short` must not take for this one). `state`: this thread's (a walk
+        inside a backward pass stops at its origin)."""
         kind = type(self)
         own = _OWN_FORMULA.get(kind)
         if own is None:
             own = _OWN_FORMULA[kind] = (runs_own_code_only(kind._apply_dense)
-                                        and runs_own_code_only(kind.get_slot))
+                                        and runs_own_code_only(kind.get_slot)
+                                        and runs_own_code_only(kind._create_slots))
         # a formula set on this optimizer alone: asked of its bound methods (reading its
         # __dict__ would make every later read of its attributes a dict lookup)
         if not own or getattr(self._apply_dense, "__func__", None) is not kind._apply_dense \
