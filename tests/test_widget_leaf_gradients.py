@@ -2,6 +2,8 @@
 (as the stepper's d/d row and the node's violet border say), or a recorded step's, never
 'none flows here' beside a border that says one flows (notebook 02: `w` selected after
 Continue said so)."""
+import re
+
 import tapeviz as tf
 from tapeviz.debugger import Recorder
 from tapeviz.viz import TapeWidget
@@ -43,3 +45,29 @@ def test_a_recorded_steps_variable_shows_that_steps_gradient_before_any_stepping
     widget = TapeWidget(rec)   # the last step: w = 2 - 0.01 * 36 = 1.64, gradient 18w
     rows = dict(map(tuple, gradient_section(widget, leaf_id(widget, w))["content"]))
     assert rows["summary"] == "float32 scalar 29.52"
+
+
+def test_a_recorded_steps_variable_is_shaded_by_the_stepping_as_the_strip_says():
+    """Stepping a recorded step again: its variable is drawn without a gradient (dashed) until
+    the pass reaches it, as 'd/d w: not computed yet' says (it kept the recording's solid
+    violet border beside that line), then with it."""
+    w = tf.Variable(2.0)
+    with Recorder() as rec:
+        for _ in range(2):
+            with tf.GradientTape() as tape:
+                loss = tf.square(3.0 * w)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    widget = TapeWidget(rec)
+    w_id = leaf_id(widget, w)
+    assert abs(widget.graph.nodes[w_id].grad_norm - 29.52) < 1e-4   # the recording's
+    widget.step()   # the square's VJP: w not reached yet
+    assert dict(widget.stepper["gradients"])["w"] == "not computed yet"
+    assert widget.graph.nodes[w_id].grad_norm is None
+    assert "stroke-dasharray" in drawn_node(widget.svg, w_id)
+    widget.continue_()
+    assert abs(widget.graph.nodes[w_id].grad_norm - 29.52) < 1e-4
+    assert "stroke-dasharray" not in drawn_node(widget.svg, w_id)
+
+
+def drawn_node(svg: str, node_id: str) -> str:
+    return re.search(rf'<g id="{node_id}" class="node[^"]*">(.*?)</g>', svg, re.S).group(1)

@@ -252,11 +252,15 @@ def _shown_node(node, nodes):
 
 
 def shade(graph, grads) -> None:
-    """Gradient norms from a running backward pass, for a graph drawn from a recorded step."""
+    """Gradient norms from a running backward pass, for a graph drawn from a recorded step:
+    its ops' and its variables' (a variable the pass has not reached yet is drawn as having
+    none, as the stepper's 'd/d w: not computed yet' beside it says)."""
     for graph_node in graph.nodes.values():
         node = dispatch_node_of(graph_node)
-        if node is not None:
-            grad = grads.get(id(node.output))
+        key = id(node.output) if node is not None else (
+            id(graph_node.ref) if graph_node.kind == "variable" else None)
+        if key is not None:
+            grad = grads.get(key)
             graph_node.grad_norm = None if grad is None else _norm(grad)
     norms = {gid: n.grad_norm for gid, n in graph.nodes.items()}
     for edge in graph.edges:
@@ -268,7 +272,7 @@ class StepShading:
     step for the nodes whose gradient it changed, so a Step costs what it changes on screen,
     not a rebuild of the graph. The norms are those a rebuild computes: `Graph.from_nodes`
     with the stepper's gradients for a tape (every node, its alarm too), `shade` for a
-    recorded step (its ops; its leaves keep the recording's)."""
+    recorded step (its ops and variables; its constants keep the recording's)."""
 
     def __init__(self, graph, recorded: bool):
         self.graph = graph
@@ -293,7 +297,7 @@ class StepShading:
         touched = {}
         for key in changed:
             node_id = keys.get(key)
-            if node_id is None or (self.recorded and node_id[0] != "n"):
+            if node_id is None or (self.recorded and node_id[0] == "c"):
                 continue
             grad, graph_node = grads.get(key), nodes[node_id]
             touched[node_id] = (graph_node.grad_norm, graph_node.nonfinite)
