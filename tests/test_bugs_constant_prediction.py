@@ -72,8 +72,8 @@ def test_a_learning_rate_of_zero_names_the_updates_and_the_optimizers_line():
     assert message.startswith("the regression predicts the same value for every input: 0 over "
                               "steps 21-40")
     assert f"(the targets' mean is {float(np.mean(life)):.4g})" in message
-    assert "the updates change nothing: w and b hold the values they held at step 1 though " \
-           "their gradients are not zero" in message
+    assert "the updates change nothing: w and b are the same after step 40's updates as " \
+           "before them, though their gradients are not zero" in message
     assert f"at tests/{here('# UPDATE')}" in message
     assert f"a learning rate of 0 (the optimizer made at tests/{here('# BUG: nothing')}" \
         in message

@@ -56,7 +56,7 @@ def constant_prediction(steps) -> list:
     spread = float(np.std(targets))
     if spread == 0 or np.std(predicted) > SPREAD * spread:
         return []
-    return [_finding(error[0], trained[0], window, predicted, targets, *cause)]
+    return [_finding(error[0], window, predicted, targets, *cause)]
 
 
 def _regression_error(nodes):
@@ -95,23 +95,25 @@ def _cause(trained, nodes):
     untrained = [pair for name, pair in readers.items() if name not in given]
     if untrained:
         return "never given", untrained
+    last = trained[-1]
     norm = float(np.sqrt(sum(float(np.sum(np.square(_array(g), dtype=np.float64)))
-                             for _, g in grad_items(trained[-1]) if g is not None)))
-    if norm > 0 and _unchanged(trained[0], trained[-1]):
-        return "unchanged", [readers[name] for name in trained[-1].variable_gradients
+                             for _, g in grad_items(last) if g is not None)))
+    if norm > 0 and _unchanged(last):
+        return "unchanged", [readers[name] for name in last.variable_gradients
                              if name in readers], norm
     return None
 
 
-def _unchanged(first, last) -> bool:
-    """Whether every variable `last` step trained holds after it the value it held before
-    `first` step."""
-    before, after = first.variables, last.variables_after
-    return all(name in before and np.array_equal(before[name], after.get(name, before[name]))
-               for name in last.variable_gradients)
+def _unchanged(step) -> bool:
+    """Whether `step` updated the variables it trained and left each as it was (its own
+    values only: an earlier step's are packed away, costly to read)."""
+    before, after = step.variables, step.variables_after
+    return bool(after) and all(name in before and name in after and
+                               np.array_equal(before[name], after[name])
+                               for name in step.variable_gradients)
 
 
-def _finding(error, start, window, predicted, targets, why, pairs, norm=None) -> Finding:
+def _finding(error, window, predicted, targets, why, pairs, norm=None) -> Finding:
     first, last = window[0], window[-1]
     nodes = [node for node in last.nodes if node.phase == "forward"]
     value, mean = float(np.mean(predicted)), float(np.mean(targets))
@@ -135,10 +137,10 @@ def _finding(error, start, window, predicted, targets, why, pairs, norm=None) ->
         made_at = optimizer_line(last)
         update = next((node for node in reversed(last.nodes) if node.op.kind == "update"),
                       None)
-        cause = (f"the updates change nothing: {variables} hold the values they held at step "
-                 f"{start.number} though their gradients are not zero (norm "
-                 f"{norm:.3g} at step {last.number}; {update.op.name if update else 'update'} "
-                 f"at {_where(update.source if update else None)}): a learning rate of 0"
+        cause = (f"the updates change nothing: {variables} are the same after step "
+                 f"{last.number}'s updates as before them, though their gradients are not "
+                 f"zero (norm {norm:.3g}; {update.op.name if update else 'update'} at "
+                 f"{_where(update.source if update else None)}): a learning rate of 0"
                  f"{f' (the optimizer made at {_where(made_at)})' if made_at else ''}; fix: "
                  f"a learning rate that moves the weights (the lecture's 0.01)")
         node, related = update, made_at
