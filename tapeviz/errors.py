@@ -106,6 +106,10 @@ class MissingStepError(OpError, IndexError):
     or one it dropped to keep its byte budget)."""
 
 
+class OutOfRangeError(OpError, IndexError):
+    """An index past the end of what holds the values: a TensorArray's read or write."""
+
+
 class OutOfMemoryError(OpError, MemoryError):
     """The op's result (or a temporary of it) did not fit in memory."""
 
