@@ -42,6 +42,7 @@ from .ops.rearrange import meshgrid, roll, slice
 from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, reverse, shape, size,
                         split, squeeze, stack, strided_slice, transpose, unstack)
 from .tape import GradientTape, UnconnectedGradients
+from .tensor_array import TensorArray
 from .clip import clip_by_global_norm, clip_by_norm
 from .linalg import einsum, norm
 from .tf_function import function
