@@ -45,12 +45,12 @@ def test_bug7_a_variable_the_hand_written_loss_forgets():
     assert grads[1] is None
     reason = why_none(tape, loss, scale)  # after gradient freed the non-persistent tape
     assert reason.kind == "unused"
-    assert f"variable '{scale.name}' was never read" in reason.message
+    assert f"variable '{scale.name.removesuffix(':0')}' was never read" in reason.message
     assert "the target does not use it" in reason.message
     assert _names_line(reason.message, "# BUG: scale is never used (meant: scale * matmul)")
     assert "leave it out of the variables passed to tape.gradient" in reason.message
     # the warning, at the moment the None arrives, says the same and where
-    [warning] = [w for w in caught if scale.name in str(w.message)]
+    [warning] = [w for w in caught if "'scale'" in str(w.message)]
     warned = str(warning.message)
     assert reason.message in warned and "is None, so it is not updated" in warned
     assert _names_line(warned, "# apply (bug 7)")
@@ -75,7 +75,7 @@ def test_bug7_a_keras_head_computed_but_left_out_of_the_loss():
     kernel = aux_head.kernel
     reason = why_none(tape, loss, kernel)
     assert reason.kind == "not_on_path"
-    assert f"variable '{kernel.name}' is read at matmul at" in reason.message
+    assert f"variable '{kernel.name.removesuffix(':0')}' is read at matmul at" in reason.message
     assert "nothing computed from it reaches the target" in reason.message
     assert _names_line(reason.message, "# BUG: the aux output never enters the loss")
     assert reason.source.lineno == line_of(__file__, "# BUG: the aux output never enters the loss")
@@ -134,7 +134,7 @@ def test_bug9_numpy_inside_a_hand_written_cross_entropy():
     reason = why_none(tape, loss, logits_w)
     assert reason.kind == "cut"
     assert "left tapeviz through .numpy()" in reason.message
-    assert f"the chain from variable '{logits_w.name}'" in reason.message
+    assert f"the chain from variable '{logits_w.name.removesuffix(':0')}'" in reason.message
     assert "the value of softmax at" in reason.message
     assert _names_line(reason.message, "# BUG: the probabilities leave the tape")
     assert reason.source.lineno == line_of(__file__, "# BUG: the probabilities leave the tape")
@@ -156,8 +156,9 @@ def test_bug9_numpy_math_on_a_keras_model_output_is_explained_by_apply_gradients
         optimizer.apply_gradients(zip(grads, model.trainable_variables))  # apply (bug 9b)
     message = str(raised.value)
     assert "no gradients provided for any variable" in message
-    for var in model.trainable_variables:
-        assert f"'{var.name}': the chain from variable '{var.name}'" in message
+    for var in model.trainable_variables:   # as the graph draws them: no TF ':0'
+        name = var.name.removesuffix(":0")
+        assert f"'{name}': the chain from variable '{name}'" in message
     assert "left tapeviz through np.asarray or numpy math" in message
     assert _names_line(message, "# BUG: numpy math on a taped tensor")
     assert _names_line(message, "# back as a constant (bug 9b)")

@@ -17,7 +17,7 @@ def test_why_none_unused_variable():
         y = x * 3.0
     assert tape.gradient(y, w) is None
     reason = why_none(tape, y, w)
-    assert reason.kind == "unused" and f"'{w.name}' was never read" in reason.message
+    assert reason.kind == "unused" and "'w' was never read" in reason.message
 
 
 def test_why_none_read_but_not_on_the_path():

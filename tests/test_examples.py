@@ -134,10 +134,10 @@ def test_ten_bugs_tour_names_each_bugs_op_and_marked_line():
         5: ("read the warning", "the output of softmax (layer ", "Pass the logits"),
         6: ("diagnose(rec)", "relu outputs only zeros",
             "leaky_relu"),
-        7: ("read the warning", "variable 'temperature:0' was never read",
+        7: ("read the warning", "variable 'temperature' was never read",
             "Use it in the loss"),
         8: ("why_none", "the tensor images (uint8", "tf.cast(x, tf.float32) before the tape"),
-        9: ("why_none", "the chain from variable 'w:0' to the target was cut",
+        9: ("why_none", "the chain from variable 'w' to the target was cut",
             "keep the computation in tapeviz ops"),
         10: ("diagnose(rec)", "through 8 sigmoid ops", "use relu")}
     out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
