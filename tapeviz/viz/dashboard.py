@@ -217,6 +217,9 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
                 if self._tick():   # the loop ended and its final state is pushed:
                     events.unsubscribe(self._on_event)   # give dispatch its fast path back
                     self._stop_suspect()
+                    # a mode the unsubscribe put here (a Recorder still listened) goes with
+                    # this thread, or the module hooks stay for it after the last listener
+                    events.settle_thread()
                     return
             except Exception as exc:
                 self._report_error("dashboard update", exc)

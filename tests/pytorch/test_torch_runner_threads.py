@@ -164,3 +164,37 @@ def test_closing_a_dashboard_whose_timer_already_stopped_listening_takes_the_mod
     finally:
         dash.close()
     assert _hooks() == (0, 0, 0)
+
+
+def test_a_dashboard_timer_that_ends_after_the_last_listener_left_leaves_no_module_hook(
+        monkeypatch):
+    """The Dashboard's timer, seeing the run end, unsubscribes while another listener (its
+    opening Recorder) still listens, which puts the adapter's mode on the timer's thread.
+    When that last listener leaves from this thread before the timer stops it, the module
+    hooks stay for the timer's mode; the timer must take it off before it ends (the flake of
+    test_a_training_step_failing_in_a_thread_leaves_nothing_installed[Dashboard-forward],
+    forced here: the hooks were left, (1, 1, 0))."""
+    from tapeviz import events
+    model, still_listening = torch.nn.Linear(3, 1), (lambda event: None)
+    unsubscribed = threading.Event()
+    dash = Dashboard()
+    stop_recorders = dash._stop_suspect
+
+    def stop_once_closed():   # on the timer: after its unsubscribe, wait for close()
+        if threading.current_thread().name == "tapeviz-dashboard":
+            unsubscribed.set()
+            dash._closed.wait(TIMEOUT)
+        stop_recorders()
+
+    monkeypatch.setattr(dash, "_stop_suspect", stop_once_closed)
+    events.subscribe(still_listening)
+    try:
+        runner = dash.train(lambda: model(torch.ones(2, 3)).sum().backward())
+        timer = dash._timer
+        assert runner.join(TIMEOUT) and unsubscribed.wait(TIMEOUT)
+    finally:
+        events.unsubscribe(still_listening)   # the last listener leaves, from here
+        dash.close()
+    timer.join(TIMEOUT)
+    assert not timer.is_alive()
+    assert _hooks() == (0, 0, 0)
