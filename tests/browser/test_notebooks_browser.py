@@ -281,7 +281,11 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
     step the counter is on and shows the paused node outlined, scrolled into view."""
     from .harness import JupyterServer
     from .test_widgets import DASHBOARD_CELLS, write_notebook
-    path = write_notebook(tmp_path / "dashboard.ipynb", DASHBOARD_CELLS)
+    # a loop that outlasts the test, which stops it: 300 steps of 20 ms ended before Pause
+    # on a loaded machine (the button disabled, the loop 'finished')
+    endless = DASHBOARD_CELLS[0].replace("dash.train(train, 300)", "dash.train(train, 10**6)")
+    assert endless != DASHBOARD_CELLS[0]
+    path = write_notebook(tmp_path / "dashboard.ipynb", [endless, DASHBOARD_CELLS[1]])
     with JupyterServer([path], app="lab", theme=theme) as server:
         page = browser.open_notebook(server, path.name)
         page.run_all(wait=False)
@@ -341,9 +345,12 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
         page.screenshot(dash, f"dashboard-{theme}-paused")
 
         dash.locator("button.tvd-resume").click()
+        paused_at = dashboard_steps(dash)
+        wait_until(page, lambda: dashboard_steps(dash) > paused_at, "the loop running on")
+        dash.locator("button.tvd-stop").click()
         page.wait_for_run(timeout=120)
-        wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
-        page.screenshot(dash, f"dashboard-{theme}-finished")
+        wait_until(page, lambda: dashboard_state(dash) == "stopped", "the stopped state")
+        page.screenshot(dash, f"dashboard-{theme}-stopped")
         check_clean(page, browser)
 
 
