@@ -7,7 +7,10 @@ input gradient per input, aligned with `node.inputs`) goes to the op's step list
 `VJPApplied` and to the tapes recording here: in the order autograd ran them. A pass's hooks
 fall silent when it ends; they are removed where its graph stays (retain_graph,
 create_graph, an error), and go with the graph autograd freed otherwise (removing ~17 a step
-cost more than the CNN's forward hooks).
+cost more than the CNN's forward hooks). A large gradient is kept as a view of torch's memory
+until the pass ends, then copied only if something else holds it (`values.settle_views`);
+one that flows to a leaf is copied at once (AccumulateGrad takes it as the leaf's `.grad`
+only when nothing else holds it, else clones it).
 """
 from __future__ import annotations
 
@@ -49,6 +52,7 @@ class BackwardPass:
         self.pending_steps = list(ops)
         self.index = _indices(tapes)
         self.live = True   # False once the pass ended: a hook left on the graph does nothing
+        self.views = []    # (gradient, version, Tensor) of the gradients kept as views
         for op in ops:
             for fn, edges in op.owned:
                 self.handles.append(fn.register_hook(self._ran_hook(op, edges, fn is op.head)))
@@ -74,7 +78,11 @@ class BackwardPass:
     def _announce(self, op) -> None:
         self.pending_steps.remove(op)
         node = op.node
-        step = BackwardStep(node, _tensor(op.upstream), tuple(map(_tensor, op.input_grads)),
+        views = self.views
+        step = BackwardStep(node, _tensor(op.upstream, views),
+                            tuple(_tensor(grad, None if key is not None and key[0] == "leaf"
+                                          else views)
+                                  for grad, key in zip(op.input_grads, op.inputs)),
                             self.index.get(id(node)))
         # torch's gradients go now, not with the graph at the pass's end (its hooks hold
         # `op`): autograd frees or reuses them as it would unwatched, and AccumulateGrad takes
@@ -102,6 +110,7 @@ class BackwardPass:
                 if op.ran:
                     self._announce(op)
         finally:
+            values.settle_views(self.views)
             # a hook left on an autograd node holds this pass, and the pass that node: a cycle
             # through C++ the collector cannot see, which kept every tape recording here (and
             # the graph of its last output) alive after its block, for the rest of the process
@@ -115,7 +124,10 @@ def _indices(tapes) -> dict:
     return {id(node): i for i, node in enumerate(tapes[0].nodes)} if tapes else {}
 
 
-def _tensor(grad):
-    """A gradient's copy: one per tensor and version, so an op's upstream gradient is the
-    very copy its consumer's step made of the same tensor (kept and counted once)."""
-    return None if grad is None else values.snapshot(grad)
+def _tensor(grad, views: list | None):
+    """A gradient's copy (or view, listed in `views`): one per tensor and version, so an op's
+    upstream gradient is the very one its consumer's step made of the same tensor (kept and
+    counted once); `views` None: a gradient that flows to a leaf, copied."""
+    if grad is None:
+        return None
+    return values.snapshot(grad) if views is None else values.gradient_snapshot(grad, views)

@@ -8,11 +8,16 @@ A leaf that requires grad (a parameter) becomes a `VariableRead` of one tapeviz 
 `TorchParameter`) per parameter, named as `model.named_parameters()` names it
 (`conv1.weight`), so the widget draws it as a variable and the Recorder keys its gradient
 by that name. Copies are made only on the traced path: when a tape records or someone
-hears the op.
+hears the op. A large gradient a backward pass made is kept as a read-only view of torch's
+memory instead (`gradient_snapshot`): autograd hands it on and lets it go, so when the pass
+ends it is copied only where something else holds it (a user who could write it later), and
+shown with no values where it was written in place during the pass (a hook that wrote its
+argument, which torch forbids): never shown changed.
 """
 from __future__ import annotations
 
 import weakref
+from sys import getrefcount
 
 import numpy as np
 import torch
@@ -142,6 +147,58 @@ def snapshot(tensor: torch.Tensor, name_of=None):
     _snapshots[key] = (weakref.ref(tensor, lambda _, key=key: _snapshots.pop(key, None)),
                        current, made)
     return made
+
+
+REFERENCE_BYTES = 1 << 16   # a gradient this large is viewed, not copied (a copy: ~1 us + memcpy)
+_VIEWED_DTYPES = (torch.float16, torch.float32, torch.float64)   # no conj or neg bit to resolve
+WRITTEN = "no values: written in place during the backward pass after this step made it"
+
+
+def gradient_snapshot(grad: torch.Tensor, held: list):
+    """`snapshot(grad)` of a gradient autograd made and hands on: a large one on the CPU that
+    is all of its memory is kept as a read-only view of it, listed in `held` as (tensor,
+    version, Tensor) for `settle_views` at the pass's end; others are copied."""
+    key = id(grad)
+    entry = _snapshots.get(key)
+    if entry is not None and entry[0]() is grad and entry[1] == version(grad):
+        return entry[2]
+    if grad.nbytes < REFERENCE_BYTES or grad.requires_grad or grad.dtype not in _VIEWED_DTYPES \
+            or grad.device.type != "cpu" or grad.layout != torch.strided \
+            or grad.storage_offset() or not grad.is_contiguous() \
+            or grad.untyped_storage().nbytes() != grad.nbytes:   # (a view of a larger buffer)
+        return snapshot(grad)
+    try:
+        view = grad.numpy()
+    except (TypeError, RuntimeError):   # a tensor of a torch.func transform, a subclass
+        return snapshot(grad)
+    view.flags.writeable = False
+    made = wrap(view)
+    current = version(grad)
+    _snapshots[key] = (weakref.ref(grad, lambda _, key=key: _snapshots.pop(key, None)),
+                       current, made)
+    held.append((grad, current, made))
+    return made
+
+
+def settle_views(held: list) -> None:
+    """A backward pass ended: each gradient it kept as a view stays one where nothing but the
+    view holds its memory now (autograd let it go, nobody can write it); it is copied where
+    something else holds it (`autograd.grad`'s result, a hook that kept it, a `gradient=`
+    given), and has no values where it was written since it was kept."""
+    while held:
+        grad, kept, made = held.pop()
+        if version(grad) != kept:
+            made._value = no_values(tuple(grad.shape), made._value.dtype, WRITTEN)
+        elif grad._use_count() > 1 or getrefcount(grad) > _HELD_BY_A_LOCAL:
+            made._value = made._value.copy()
+
+
+def _references_of_a_local() -> int:
+    tensor = torch.empty(0)
+    return getrefcount(tensor)
+
+
+_HELD_BY_A_LOCAL = _references_of_a_local()   # what getrefcount says of a tensor one local holds
 
 
 def variable_of(leaf: torch.Tensor, value=None, name_of=None,
