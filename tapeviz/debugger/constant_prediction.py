@@ -40,14 +40,14 @@ def constant_prediction(steps) -> list:
     error = _regression_error(nodes)
     if error is None:
         return []
+    cause = _cause(trained, nodes)   # (first: the last step's values, no step's loss)
+    if cause is None:
+        return []   # (every weight trains: the inputs may not predict the targets)
     window = trained[max(len(trained) // 2, len(trained) - WINDOW):]
     losses = [step.loss for step in window]
     half = len(window) // 2
     if None in losses or np.mean(losses[half:]) < (1 - STALLED) * np.mean(losses[:half]):
         return []   # (still falling)
-    cause = _cause(trained, nodes)   # (read before the window's steps: two steps' values)
-    if cause is None:
-        return []   # (every weight trains: the inputs may not predict the targets)
     read = [_prediction_and_targets(step, *error) for step in window]
     if None in read:
         return []
@@ -96,12 +96,14 @@ def _cause(trained, nodes):
     if untrained:
         return "never given", untrained
     last = trained[-1]
+    if not _unchanged(last):
+        return None
     norm = float(np.sqrt(sum(float(np.sum(np.square(_array(g), dtype=np.float64)))
                              for _, g in grad_items(last) if g is not None)))
-    if norm > 0 and _unchanged(last):
-        return "unchanged", [readers[name] for name in last.variable_gradients
-                             if name in readers], norm
-    return None
+    if norm == 0:
+        return None
+    return "unchanged", [readers[name] for name in last.variable_gradients
+                         if name in readers], norm
 
 
 def _unchanged(step) -> bool:
