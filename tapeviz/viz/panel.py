@@ -173,8 +173,8 @@ def stepper_state(stepper, node_id_of, drawn: dict) -> dict:
     a variable by the name the graph draws it by (`drawn`: id(variable) -> that name)."""
     last = stepper.last_step
     sources = stepper.flat_sources
-    names = {**shown_names([s for s in sources if isinstance(s, Variable)], taken=drawn.values()),
-             **drawn}
+    undrawn = [s for s in sources if isinstance(s, Variable) and id(s) not in drawn]
+    names = {**shown_names(undrawn, taken=drawn.values()), **drawn} if undrawn else drawn
     state = {"count": stepper.count, "done": stepper.done, "node": "", "op": "",
              "upstream": "", "input_grads": [], "input_names": [], "source": "",
              "gradients": [[names.get(id(s)) or _name(s),
