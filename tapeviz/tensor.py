@@ -336,7 +336,9 @@ class Variable(Tensor):
         if shape is not None:
             _check_variable_shape(shape, np.shape(value))
         self.trainable = arguments.flag("Variable", "trainable", trainable, default=True)
-        self._base_name = arguments.name("Variable", name) or "Variable"
+        name = arguments.name("Variable", name) or "Variable"
+        scope = _thread.state.scope   # TF prefixes it with the name scopes it is made in
+        self._base_name = f"{scope}/{name}" if scope else name
         self._name = None   # chosen on first read: see `name`
         self._value = value.copy() if isinstance(value, np.ndarray) else value
         self._unique_id = next(_variable_ids)
