@@ -1,6 +1,6 @@
-"""`tf.train.Checkpoint`, `CheckpointManager` and `latest_checkpoint`: a training loop's
-variables (a model's, an optimizer's step count and slots, loose Variables) saved and put
-back, as TF 2's object-based checkpoints are used.
+"""`tf.train.Checkpoint`, `CheckpointManager`, `latest_checkpoint`, `list_variables` and
+`load_variable`: a training loop's variables (a model's, an optimizer's step count and
+slots, loose Variables) saved, read and put back, as TF 2's object-based checkpoints are used.
 
 A checkpoint is one numpy `.npz` archive beside the path TF would name (`ckpt-3` is saved as
 `ckpt-3.npz`; a tapeviz format, not TF's), keyed by the names the objects were given
@@ -20,6 +20,7 @@ from .errors import InvalidArgumentError, describe
 from .tensor import Variable
 
 _STATE_FILE = "checkpoint"
+_TF_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"   # what TF's names of a variable's value end with
 
 
 def _is_optimizer(value) -> bool:
@@ -235,6 +236,47 @@ def _state_paths(directory: str, field: str, state_file: str = _STATE_FILE) -> l
         found = re.findall(rf'^{field}: "(.*)"$', file.read(), re.MULTILINE)
     paths = [os.path.join(directory, relative) for relative in found]
     return [path for path in paths if os.path.exists(path + ".npz")]
+
+
+def list_variables(ckpt_dir_or_file) -> list:
+    """(name, shape) of each value a checkpoint holds, by name: a tapeviz checkpoint's keys
+    as TF spells a variable's (`w/.ATTRIBUTES/VARIABLE_VALUE` for `Checkpoint(w=...)`; a
+    model's variables by their order, `model/0/...`; no `_CHECKPOINTABLE_OBJECT_GRAPH`).
+
+    >>> import os, tempfile, tapeviz as tf
+    >>> path = tf.train.Checkpoint(w=tf.Variable([1.0, 2.0])).save(
+    ...     os.path.join(tempfile.mkdtemp(), "ckpt"))
+    >>> tf.train.list_variables(path)[-1]
+    ('w/.ATTRIBUTES/VARIABLE_VALUE', [2])
+    """
+    with np.load(_archive("list_variables", ckpt_dir_or_file)) as archive:
+        return sorted((key + _TF_SUFFIX, list(archive[key].shape)) for key in archive.files)
+
+
+def load_variable(ckpt_dir_or_file, name):
+    """The value a checkpoint holds under `name` (as `list_variables` names it), a numpy
+    array (a numpy scalar for a scalar), as TF returns it."""
+    key = name[:-2] if name.endswith(":0") else name
+    key = key[:-len(_TF_SUFFIX)] if key.endswith(_TF_SUFFIX) else key
+    with np.load(_archive("load_variable", ckpt_dir_or_file)) as archive:
+        if key not in archive.files:
+            names = ", ".join(sorted(k + _TF_SUFFIX for k in archive.files))
+            raise InvalidArgumentError("load_variable", f"Key {name} not found in checkpoint",
+                                       hint=f"it holds {names}")
+        value = archive[key]
+    return value[()] if value.ndim == 0 else value
+
+
+def _archive(op: str, ckpt_dir_or_file) -> str:
+    """The .npz file of a checkpoint path, or of a directory's latest checkpoint."""
+    path = os.fspath(ckpt_dir_or_file)
+    if os.path.isdir(path):
+        path = latest_checkpoint(path) or os.path.join(path, "")
+    if not os.path.exists(path + ".npz"):
+        raise InvalidArgumentError(op, f"no checkpoint at {path!r} (looked for "
+                                       f"{path + '.npz'})",
+                                   hint="pass what Checkpoint.save() returned, or its directory")
+    return path + ".npz"
 
 
 class CheckpointManager:

@@ -9,6 +9,7 @@ from . import arguments, nest
 from .creation import convert_to_tensor
 from .errors import DTypeError, InvalidArgumentError, describe
 from .tensor import Tensor
+from .tensor_array import TensorArray
 
 
 def _truth(op: str, value) -> bool:
@@ -81,7 +82,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
 def _as_tensors(structure: list) -> list:
     """Each leaf of the nested loop variables as a tensor, the nesting (tuples, namedtuples,
     dicts) kept as TF keeps it."""
-    return nest.pack_sequence_as(structure, [convert_to_tensor(leaf)
+    return nest.pack_sequence_as(structure, [leaf if isinstance(leaf, TensorArray)   # as TF
+                                             else convert_to_tensor(leaf)
                                              for leaf in nest.flatten(structure)])
 
 

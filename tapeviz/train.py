@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checkpoint import Checkpoint, CheckpointManager, latest_checkpoint
+from .checkpoint import (Checkpoint, CheckpointManager, latest_checkpoint, list_variables,
+                         load_variable)
 from .dispatch import unrecorded
 from .keras.optimizers import update
 from .keras.optimizers.base import Optimizer as _KerasOptimizer
@@ -26,7 +27,8 @@ from .tensor import Variable
 
 __all__ = ["AdagradOptimizer", "AdamOptimizer", "Checkpoint", "CheckpointManager",
            "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",
-           "get_global_step", "get_or_create_global_step", "latest_checkpoint"]
+           "get_global_step", "get_or_create_global_step", "latest_checkpoint",
+           "list_variables", "load_variable"]
 
 
 class Optimizer(_KerasOptimizer):

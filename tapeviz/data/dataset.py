@@ -358,6 +358,24 @@ class Dataset:
         """Each distinct element once, at its first appearance."""
         return _carried.unique(self)
 
+    def group_by_window(self, key_func, reduce_func, window_size=None, window_size_func=None,
+                        name=None) -> "Dataset":
+        """Elements gathered by `key_func` into windows, each turned into a dataset by
+        `reduce_func(key, window)` (grouped.py).
+
+        >>> import tapeviz as tf
+        >>> ds = tf.data.Dataset.range(6).group_by_window(
+        ...     lambda x: x % 2, lambda key, window: window.batch(3), window_size=3)
+        >>> [b.numpy().tolist() for b in ds]
+        [[0, 2, 4], [1, 3, 5]]
+        """
+        return _grouped.group_by_window(self, key_func, reduce_func, window_size,
+                                        window_size_func)
+
+    def rebatch(self, batch_sizes, drop_remainder=False, name=None) -> "Dataset":
+        """The rows of these batches batched again, `batch_sizes` at a time (grouped.py)."""
+        return _grouped.rebatch(self, batch_sizes, drop_remainder)
+
     def take_while(self, predicate, name=None) -> "Dataset":
         """The elements before the first for which `predicate` is False."""
         return _windows.take_while(self, predicate)
@@ -461,6 +479,7 @@ def _record(source, stored: list):
 
 
 from . import carried as _carried  # noqa: E402  (it builds Datasets: a cycle)
+from . import grouped as _grouped  # noqa: E402  (the same)
 from . import sources as _sources  # noqa: E402  (the same)
 from . import selected as _selected  # noqa: E402  (the same)
 from . import windows as _windows  # noqa: E402  (the same)

@@ -2,7 +2,7 @@
 from .dataset import AUTOTUNE, INFINITE as INFINITE_CARDINALITY, UNKNOWN as UNKNOWN_CARDINALITY
 
 __all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "cardinality",
-           "choose_from_datasets", "sample_from_datasets"]
+           "choose_from_datasets", "group_by_window", "sample_from_datasets"]
 
 
 def cardinality(dataset):
@@ -26,3 +26,16 @@ def sample_from_datasets(datasets, weights=None, seed=None, stop_on_empty_datase
     """Dataset.sample_from_datasets under its experimental name."""
     from .selected import sample_from_datasets as sample
     return sample(datasets, weights, seed, stop_on_empty_dataset)
+
+
+def group_by_window(key_func, reduce_func, window_size=None, window_size_func=None):
+    """Dataset.group_by_window as a transformation for `dataset.apply(...)`.
+
+    >>> import tapeviz as tf
+    >>> ds = tf.data.Dataset.range(4).apply(tf.data.experimental.group_by_window(
+    ...     lambda x: x % 2, lambda key, window: window.batch(2), 2))
+    >>> [b.numpy().tolist() for b in ds]
+    [[0, 2], [1, 3]]
+    """
+    return lambda dataset: dataset.group_by_window(key_func, reduce_func, window_size,
+                                                   window_size_func)
