@@ -3791,3 +3791,4 @@ add_case("keras.Sequential/student_inputs_before_build", lambda tf: hasattr(
 from . import cases_custom_gradient  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_guides  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_first_weeks  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_gaps  # noqa: E402,F401  (registers its cases into CASES)

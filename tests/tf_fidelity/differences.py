@@ -172,6 +172,17 @@ DELIBERATE: dict[str, str] = {
         "none registered (LookupError: no entry for DenseBincount); tapeviz's bincount is a "
         "segment sum, so each weight gets its bin's upstream gradient, the derivative of the "
         "sum (the counts agree)",
+    "train.list_variables/whole_list":
+        "tf.train.list_variables of a checkpoint of loose Variables: TF lists its "
+        "'_CHECKPOINTABLE_OBJECT_GRAPH' entry (the serialized object graph) first; a tapeviz "
+        "checkpoint is a numpy archive of the values alone, so it has none. Every variable's "
+        "name (w/.ATTRIBUTES/VARIABLE_VALUE), shape and value agree (student_read_back)",
+    "train.list_variables/model_names":
+        "tf.train.list_variables of a checkpoint of a Keras model: TF names a Dense's kernel "
+        "by the path of Keras 3's tracked attributes "
+        "(model/_functional/_operations/1/_kernel/...); tapeviz keys a model's variables by "
+        "their order (model/0/..., model/1/...), as its Checkpoint saves them, and has no "
+        "object-graph entry",
 }
 
 TO_FIX: dict[str, str] = {}
