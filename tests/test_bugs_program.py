@@ -120,8 +120,8 @@ def test_gradient_ascent_in_the_dashboards_alerts_under_a_runner_and_a_recorder(
     dash = Dashboard(show_tape=False)
     try:
         runner = dash.train(ascending_loop, 12)
-        assert runner.join(10.0)
-        dash._timer.join(10.0)   # the timer's last turn pushed the end (and the alerts)
+        assert runner.join(60.0)
+        dash._timer.join(60.0)   # the timer's last turn pushed the end (and the alerts)
         [alert] = [a for a in dash.alerts if a["kind"] == "gradient_ascent"]
         assert here("# BUG 1c") in alert["message"]
         assert "divergence" not in [a["kind"] for a in dash.alerts]

@@ -288,17 +288,17 @@ def _add_in_worker_layer(while_inside):
     def work():
         with tf.name_scope("worker"):
             entered.set()
-            go.wait(5)
+            go.wait(60)
             _ = tf.constant(1.0) + 1.0
 
     thread = threading.Thread(target=work)
     thread.start()
-    entered.wait(5)
+    entered.wait(60)
     try:
         while_inside()
     finally:
         go.set()
-        thread.join(5)
+        thread.join(60)
 
 
 def test_a_subscriber_by_layer_hears_each_thread_only_while_that_thread_is_inside():
@@ -331,12 +331,12 @@ def test_a_layer_subscription_made_while_a_thread_asks_who_hears_its_layer_is_no
     def slow_to_answer(scope):   # the old routing's question, held until the change is made
         if scope == "worker" and not asking.is_set():
             asking.set()
-            changed.wait(5)
+            changed.wait(60)
         return False
 
     def work():
         with tf.name_scope("worker"):
-            subscribed.wait(5)
+            subscribed.wait(60)
             _ = tf.constant(1.0) + 1.0
 
     def never_hears(event):
@@ -346,12 +346,12 @@ def test_a_layer_subscription_made_while_a_thread_asks_who_hears_its_layer_is_no
     thread = threading.Thread(target=work)
     thread.start()
     try:
-        assert asking.wait(5)
+        assert asking.wait(60)
         tf.subscribe(heard.append, layers=lambda scope: scope == "worker")
     finally:
         changed.set()
         subscribed.set()
-        thread.join(5)
+        thread.join(60)
         tf.unsubscribe(heard.append)
         tf.unsubscribe(never_hears)
     assert [e.node.op.name for e in heard] == ["add"]

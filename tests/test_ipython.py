@@ -142,7 +142,7 @@ def test_unload_ext_removes_everything_it_added(no_debugger):
     run(shell, "%%tapeviz --no-show\ny = tf.log(x)")
     run(shell, TRAIN)
     shell.run_line_magic("tapeviz_train", "train 2")
-    assert shell.user_ns[tvip.RUNNER_NAME].join(10.0)
+    assert shell.user_ns[tvip.RUNNER_NAME].join(60.0)
     assert state(shell) != before
     shell.run_line_magic("unload_ext", "tapeviz")
     assert state(shell) == before
@@ -522,7 +522,7 @@ def test_train_runs_in_the_background_with_the_dashboard(ip, shown):
     ip.run_line_magic("tapeviz_train", "--max-rate 5 train 3 lr=0.25")
     runner = ip.user_ns[tvip.RUNNER_NAME]
     assert isinstance(runner, Runner)
-    assert runner.join(10.0)
+    assert runner.join(60.0)
     assert runner.state == "finished" and runner.result == 0.125 and runner.step_count == 3
     [dashboard] = shown
     assert isinstance(dashboard, Dashboard)
@@ -537,7 +537,7 @@ def test_train_pause_waits_for_the_user(ip, shown):
     with pytest.raises(UsageError, match="%tapeviz_train: 'train' is still paused"):
         ip.run_line_magic("tapeviz_train", "train 1")
     runner.resume()
-    assert runner.join(10.0) and runner.state == "finished"
+    assert runner.join(60.0) and runner.state == "finished"
 
 
 def test_unload_stops_a_running_training(ip, shown):

@@ -162,6 +162,6 @@ def test_a_runner_stopped_inside_an_update_leaves_no_variable_half_updated():
         runner.step_op()   # to b's update in a later step: a's weight, m and v moved by then
         assert runner.wait_paused(10.0)
     runner.stop()
-    assert runner.join(10.0)
+    assert runner.join(60.0)
     assert runner.state == "stopped"
     assert _values(optimizer, [a, b]) == applied[-1]

@@ -28,7 +28,7 @@ def _left_clean(quiet_breakpoints):
     assert state.sink is None and state.scope == ""
     started = [thread for thread in threading.enumerate() if thread not in threads]
     for thread in started:   # a dashboard's timer ends once closed: waited for, not raced
-        thread.join(10.0)
+        thread.join(60.0)
     assert not [thread for thread in started if thread.is_alive()], "a thread was left running"
 
 

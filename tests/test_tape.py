@@ -438,7 +438,7 @@ def test_tape_stacks_are_per_thread():
     thread.start()
     with tf.GradientTape() as tape:
         ready.set()
-        done.wait(5)
+        done.wait(60)
         y = x * 10.0
     thread.join()
     assert len(tape.nodes) == 1
