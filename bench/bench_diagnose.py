@@ -109,6 +109,28 @@ classifier early in its training (its loss still near ln(classes)) reads the ops
 16 steps once each, to count its predictions: ~20 ms the first time at 30 steps (load 11),
 0.2 ms after.
 
+A fifth round (only a frozen layer's weights trained, or through model.weights; a batch
+norm's moving statistics given to the tape; apply_gradients run twice a step; `// 255` in a
+helper of another file or cell; a regression predicting one value for every input, its
+weight never given to the tape or its learning rate 0; diagnosis.py split in three), one
+diagnose call, "before" the tree at 81c67fe, "after" each version's commit, each tree alone
+on PYTHONPATH (valgrind; load 17-23, which the counts do not feel):
+
+                                              guide CNN          Huber regression
+  before                                      10.40M / 10.39M    10.42M / 10.42M
+  first version (324969e)                     10.49M             11.23M (+7.8%)
+  lr 0 told from the last step (d4ce141)      10.48M             11.11M (+6.6%)
+  as kept: the cause before the losses        10.50M (+1.0%)     10.68M (+2.5%)
+    (b43c803)
+
+Predicted +0.5% / +1%: three checks each one pass over the last trained step's update ops
+or gradient sources, the regression check ending at the cause on a correct program. The
+first version read, on every correct regression of 20 steps or more, the first step's
+variables (an old step's ops, listed again) and the last 30 steps' losses (`step.loss`,
+three numpy calls each) before asking whether any weight went untrained; as kept it asks
+first and reads one step. What is left on the regression (~0.26M): the last step's nodes'
+inputs read twice (the weights the prediction reads, then `step.variables`), left.
+
 Run: python bench/bench_diagnose.py (needs valgrind); --found: what diagnose says of each bug
 planted in the last two rounds (no valgrind)
 """
