@@ -118,7 +118,7 @@ on PYTHONPATH (valgrind; load 17-23, which the counts do not feel):
 
                                               guide CNN          Huber regression
   before                                      10.40M / 10.39M    10.42M / 10.42M
-  first version (324969e)                     10.49M             11.23M (+7.8%)
+  first version (08ce62d)                     10.49M             11.23M (+7.8%)
   lr 0 told from the last step (d4ce141)      10.48M             11.11M (+6.6%)
   as kept: the cause before the losses        10.50M (+1.0%)     10.68M (+2.5%)
     (b43c803)
