@@ -87,16 +87,18 @@ def _cause(trained, nodes):
     was given, with their first readers) or ('unchanged', the trained variables, the norm
     of their last gradients) when no update changed them; None when every weight trains."""
     given = {name for step in trained for name in step.variable_gradients}
-    readers: dict = {}
+    readers, before = {}, {}   # name -> (variable, its first reader); name -> its value then
     for node in nodes:
         for tensor in node.inputs:
-            if type(tensor) is VariableRead and tensor.variable.trainable:
-                readers.setdefault(tensor.variable.name, (tensor.variable, node))
+            if type(tensor) is VariableRead and tensor.variable.trainable and \
+                    tensor.variable.name not in readers:
+                readers[tensor.variable.name] = (tensor.variable, node)
+                before[tensor.variable.name] = tensor._value
     untrained = [pair for name, pair in readers.items() if name not in given]
     if untrained:
         return "never given", untrained
     last = trained[-1]
-    if not _unchanged(last):
+    if not _unchanged(last, before):
         return None
     norm = float(np.sqrt(sum(float(np.sum(np.square(_array(g), dtype=np.float64)))
                              for _, g in grad_items(last) if g is not None)))
@@ -106,10 +108,11 @@ def _cause(trained, nodes):
                          if name in readers], norm
 
 
-def _unchanged(step) -> bool:
-    """Whether `step` updated the variables it trained and left each as it was (its own
-    values only: an earlier step's are packed away, costly to read)."""
-    before, after = step.variables, step.variables_after
+def _unchanged(step, before: dict) -> bool:
+    """Whether `step` updated the variables it trained and left each as it was (`before`:
+    their values as its forward pass read them; an earlier step's are packed away, costly
+    to read)."""
+    after = step.variables_after
     return bool(after) and all(name in before and name in after and
                                np.array_equal(before[name], after[name])
                                for name in step.variable_gradients)
