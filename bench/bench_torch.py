@@ -381,6 +381,67 @@ part switched off by a monkeypatch in one process, the tree before: 2745ed5/4e97
   before, one run between them (load 10 -> 8): op 1.09x, file:line 1.14x, nan 1.13x,
   condition 1.14x, Recorder 1.74x: at this load the rows of unchanged code move as much as
   the change, so only the instruction counts read it.
+
+Tenth pass (issue 15: nan=True at the optimizer, what a bare condition's CPU is, file:line),
+predictions first. The machine ran at load 14-29 all through (seven sessions' suites and
+valgrind runs; vmstat: 0% idle, no steal): CPU rows of unchanged code moved ~0.05x, so
+instructions decide (callgrind, 8x8, a step over 20 steps, 81c67fe against the change, each
+tree alone in one process):
+- nan=True at `optimizer.step()`: what the step starts from was 12 numpy copies (6
+  parameters, 6 gradients) and the parameters after 6 sums, each its own torch call. Is a
+  copy before needed? The step writes over each parameter, and an optimizer may write over
+  its gradient (test_torch_nan_updates), so a NaN update can be shown with what it started
+  from only if that was kept: no value autograd or the optimizer holds is it (Adam's
+  exp_avg is a running mean, not the gradient; a forward under nan=True copies nothing).
+  So kept, but joined: one `flatten_dense_tensors` of all 12 (one torch call), read back
+  into numpy only for an update that made NaN; the parameters after tested as one joined
+  sum, each alone only when that fails (finite.all_finite; a sum overflowing on finite
+  values is settled by each one's exact test); a sparse gradient, two dtypes or two devices
+  fall back to a copy each. In-process (load 5-11): copies 29.5-30.6 us -> 13.8-16.0 us,
+  tests 22.7-30.1 us -> 13.7-16.1 us (a foreach norm 32.8-38.6 us, foreach max 23.1 us: the
+  ninth pass's finding holds). Predicted -0.13 to -0.17 M instructions a step (of the
+  updates' 0.334 M), ~-0.005x in CPU at 28x28 (invisible at this load). Measured: 7.237 M
+  (1.157x) -> 7.131 M (1.140x), -0.106 M, short of the prediction (the join views each
+  tensor inside it: 12 dispatched calls in one); unchanged code: plain 6.258 -> 6.256 M,
+  break_on(op) 6.619 -> 6.589 M (1.058x -> 1.053x), a condition 7.511 -> 7.518 M (1.200x ->
+  1.202x);
+- a bare condition's CPU over its instructions (at 28x28 1.11-1.17x in CPU, ~1.02x by
+  instructions): not page faults (0 minor faults a step for plain and every breakpoint row,
+  getrusage over 5 rounds of 20 steps in one process: the breakpoints keep nothing) and not
+  allocation; it is the cost of the debugger's code run cold. Each torch call's handler runs
+  right after a kernel that streamed MBs through the caches: one relu (32x16) measured hot
+  (back to back) and cold (after an 8 MB sweep), CPU us over plain, median of 7 x 400 calls
+  at load 20: break_on(op) 3.2 hot / 7.5 cold, file:line 4.3 / 9.9, nan=True 7.2 / 17.0, a
+  condition 8.9 / 20.8 (plain's own call 1.3 / 3.9). Instructions count the hot path;
+  CPU in the loop pays ~2.3x it, and more at load, where every context switch refills the
+  caches. So what cuts the condition's CPU is touching less per call (fewer functions and
+  objects), not fewer instructions alone; its path is the ninth pass's (listener path,
+  arguments, LazyNode, event);
+- file:line: per call the mode walks to the user's frame (`source_from`: a dict per frame,
+  its site cached by code and offset) and asks the line route (`LineRoute.add`), then calls
+  through: +1.1 us hot, +2.4 us cold a call over break_on(op) (above), ~17 us a step over 7
+  ops, ~0.004x at 28x28; by instructions 1.065x against 1.058x. A by-file decision would
+  save the site lookup, not the walk: not built (bench_debugger found the same for the
+  numpy engine);
+- tried, not kept: nan=True not reading a large conv or linear output when a bound on its
+  magnitude, max|input| * |weight|_1 + |bias|_1, is finite and 2**20 below overflow (the
+  input's bound carried through relu and views, read from the input only when it is the
+  smaller). Hot it is 13 us against 250 us for the output's sum (load 24), but in the loop
+  (thread CPU time inside finite.passes, 5 alternating rounds x 20 steps, load 25) the two
+  conv tests cost 239 + 308 us a step with it against 273 + 286 us without: after a conv
+  kernel the bound's four small torch calls cost what one sum does. The nan test's cost in
+  the loop is those two conv outputs (~250 us each, ~90% of its ~580 us a step there;
+  mean 14-32 us, linear 13, cross_entropy 10, each relu skipped 8), at any test that reads
+  them once;
+- CPU time after, the bench itself at 28x28 (real MNIST images, 9 rounds x 40 steps), three
+  runs (uptime before -> after; runs 2 and 3 at the same time, each process's CPU time
+  counted), medians: load 24 -> 29, 28 -> 25, 28 -> 25: break_on(op) 1.07x, 1.04x, 1.02x;
+  file:line 1.10x, 1.10x, 1.09x; nan=True 1.16x, 1.12x, 1.10x; a bare condition 1.15x,
+  1.17x, 1.15x; an empty mode 1.08x, 1.07x, 1.06x; the Runner 1.07x, 1.04x, 1.07x; the
+  Recorder 1.52x, 1.42x, 1.45x (budget full 1.50x, 1.47x, 1.48x) against the numpy engine's
+  1.12x, 1.13x, 1.13x. Rounds spread 0.8-1.4x; the ninth pass's runs (load 6-12) put nan=True
+  at 1.10-1.16x and the condition at 1.12-1.18x: this pass's -0.017x by instructions at 8x8
+  (less at 28x28) is below what these runs can read.
 """
 from __future__ import annotations
 
