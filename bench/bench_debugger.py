@@ -175,6 +175,36 @@ alternated, load 4.5-6): regression (best of 3) op/kind/layer/vjp 1.10x, 1.13x -
 Lecture's (best of 7): file:line 1.13x, 1.11x -> 1.14x, 1.12x (485.8k -> 484.0k: its cost is
 the untaped ops' walks, above), op/kind/layer/vjp 1.07x, 1.08x -> 1.09x, 1.08x (446.3k ->
 444.8k, 1.000x by instructions: a 0.08 s loop's CPU reads +-0.05x here).
+
+The optimizer's hold of old values, next round (file:line's row). apply_gradients held its
+variables' and slots' old values (an update a hit cuts short is put back) while any breakpoint
+was set, disabled ones too; now only while a Runner's gate hears ops or an enabled breakpoint
+can match an update op (not a backward step's alone, not one at another file:line than the
+apply's), decided once per change of subscriptions (events.changes) and apply line: an apply
+pays a compare. Instructions a step (valgrind, one epoch, 81c67fe's tree alone then with the
+change, efdf8f1; predicted -17k file:line, -0 to -1k elsewhere; the same tree moves ~1k):
+                      regression                      lecture's (no optimizer)
+  plain               631.1k -> 629.9k, 629.0k        444.8k -> 444.8k
+  file:line           670.1k (1.062x) -> 655.9k, 655.8k (1.041x)   484.3k -> 484.1k (1.088x)
+  nan                 713.8k (1.131x) -> 710.2k (1.127x)   494.0k (1.111x)
+  condition, bare     780.0k (1.236x) -> 781.0k (1.240x)   560.3k (1.260x)
+  op                  645.3k -> 644.3k                445.0k
+  op/kind/layer/vjp   654.0k -> 653.9k                445.3k
+The nan, condition, op and layer ones still hold (they can match an update op: a by-op
+decision would need each formula's ops, which ops/optim.py and update.py do not declare);
+plain and op lost the per-apply armed() copy and the Runner set's length. CPU (best of 5,
+two runs of each tree alternated, load 22-25: read to +-0.05x): regression file:line 1.12x,
+1.06x -> 1.09x, 1.04x; nan 1.19x, 1.19x -> 1.20x, 1.15x; condition 1.27x, 1.26x -> 1.32x,
+1.22x; lecture's file:line 1.11x, 1.13x -> 1.11x, 1.11x (unchanged by instructions).
+The lecture's file:line cost is the walk for its 4 untaped ops' line. Priced on a loop of
+`w.assign_sub(0.001 * t)` under a file:line breakpoint (two untaped ops, valgrind, 2,000
+iterations): 6.6k an op over plain; a walk that returns a fixed line at once leaves 3.0k of
+it (dispatch's traced path with its _getframe), so the walk is 3.6k: two frames (the op's
+caller, tapeviz's, and the user's), their own-file lookups and the site's key. Predicted for a
+per-code-object cache of the user-frame decision: nothing (a code object's hash costs ~0.2 us
+and its id() an int and an audit event, against a file name whose hash the string keeps); the
+walk with one test fewer per frame (no stop variable, the site looked up inside the try)
+measured +0.2k an op, worse. Not changed.
 """
 from __future__ import annotations
 
