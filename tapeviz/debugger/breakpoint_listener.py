@@ -221,7 +221,8 @@ def disarm(bp) -> None:
 
 
 def armed() -> list:
-    """The breakpoints set, enabled or not, in the order they were set."""
+    """The breakpoints set, enabled or not, in the order they were set (a disabled one
+    stops nothing: ask `bp.enabled`)."""
     return list(_registry)
 
 
