@@ -7,9 +7,10 @@ parameter cost more than the forward pass they follow. When someone hears the up
 (`adam_step` for `torch.optim.Adam`, `sgd_step` for SGD: a Recorder, a Runner's gate, a
 breakpoint on it or on kind "update"), `start` keeps each parameter's value before the step
 (the copy its forward pass made, when its version has not changed since) and its gradient
-(for a nan breakpoint, which hears only an update that makes NaN or Inf: plain numpy copies,
-made into the node's values for that update alone; for a condition, which may read none of
-them, the gradient as a reference, copied when read), and `finish` sends one `OpExecuted` per
+(for a nan breakpoint, which hears only an update that makes NaN or Inf: one copy of them
+all joined on torch's side, the parameters after tested as one, read into the node's values
+for that update alone; for a condition, which may read none of them, the gradient as a
+reference, copied when read), and `finish` sends one `OpExecuted` per
 parameter: inputs (parameter before, gradient), output the parameter after, params the
 group's hyperparameters (lr, betas), the user's line that called `step()`. Kind "update"
 with the parameter's Variable as first input, as the numpy engine's updates: the Recorder
