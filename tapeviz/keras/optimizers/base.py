@@ -301,6 +301,8 @@ class Optimizer:
         if events.hears_unnamed_ops():
             state = local.state
             known = self._update_line(pairs, state)
+        for _, var in pairs:   # slots first, outside the optimizer's scope: add_slot names them
+            self._ensure_slots(var)
         with unrecorded(), name_scope(self.name):
             grads = self._clip([grad for grad, _ in pairs])
             lr = self._current_learning_rate()
@@ -313,7 +315,6 @@ class Optimizer:
             var = None
             try:
                 for grad, (_, var) in zip(grads, pairs):
-                    self._ensure_slots(var)
                     if before is not None:
                         before.append((var, var._value))
                         before.extend((slot, slot._value)
@@ -361,16 +362,13 @@ class Optimizer:
     def _update_line(self, pairs: list, state):
         """The line a walk from an update op inside `_apply_dense` would find (the first
         frame above `_apply` that is not tapeviz's), or None where that walk could stop
-        sooner: a formula, slot making or lookup, variable or gradient of the user's own
-        class (a slot made by the user's code runs its ops at the user's lines, which
-        `_may_be_cut_short` must not take for this one). `state`: this thread's (a walk
-        inside a backward pass stops at its origin)."""
+        sooner: a formula, slot lookup, variable or gradient of the user's own class.
+        `state`: this thread's (a walk inside a backward pass stops at its origin)."""
         kind = type(self)
         own = _OWN_FORMULA.get(kind)
         if own is None:
             own = _OWN_FORMULA[kind] = (runs_own_code_only(kind._apply_dense)
-                                        and runs_own_code_only(kind.get_slot)
-                                        and runs_own_code_only(kind._create_slots))
+                                        and runs_own_code_only(kind.get_slot))
         # a formula set on this optimizer alone: asked of its bound methods (reading its
         # __dict__ would make every later read of its attributes a dict lookup)
         if not own or getattr(self._apply_dense, "__func__", None) is not kind._apply_dense \
@@ -447,7 +445,8 @@ class Optimizer:
         """`var`'s slots (Adam's m and v...), made the first time it is seen."""
         if var.ref() not in self._slots:
             self._slots[var.ref()] = {}
-            self._create_slots(var)
+            with unrecorded():
+                self._create_slots(var)
 
     def _check_variables_are_known(self, variables: list) -> None:
         """Keras 3's rule: an optimizer updates only the variables of its first
