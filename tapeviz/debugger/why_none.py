@@ -23,7 +23,7 @@ from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
 from .numerics import _nodes_of, _op_name, _where
 from .summary import _array
-from .variable_names import name_in_code, shown_name, unnamed
+from .variable_names import shown_name
 
 
 class OpLog:
@@ -83,8 +83,7 @@ class _Record:
 def _name(tensor, names=()) -> str:
     name = getattr(tensor, "name", None)
     if name:   # as the graph draws it: 'w' as its line names it, not 'Variable_1:0' nor 'w:0'
-        shown = name_in_code(tensor) if isinstance(tensor, Variable) and unnamed(tensor) else None
-        return f"variable {shown or repr(shown_name(tensor))}"
+        return f"variable {shown_name(tensor)!r}"
     called = f" {names[0]}" if names else ""
     value = _array(tensor)
     return f"the tensor{called} ({value.dtype.name}, shape {tuple(value.shape)})"
