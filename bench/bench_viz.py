@@ -482,6 +482,13 @@ def _open_parts(tape, alerts) -> list:
 # run once the cell has returned, while the browser draws the first view); first view and
 # checks together are what they were (186 ms); a whole open and a Step are unchanged (a whole
 # open's instructions 62.7M / 1,757.8M before, 62.5M / 1,758.6M after).
+# Variables named as the code names them (variable_names.shown_names, once per table; the
+# stepper names only sources the graph does not draw): a whole open with Continue of the
+# lecture's regression step, unnamed w and b (valgrind, worktrees alternated, Graphviz not
+# counted; predicted +0.05-0.15M): 21.17M before, 21.44M with the names (+1.3%: naming w and
+# b alone counted 286k, two statements parsed anew), 21.37M with each statement parsed once
+# (lru_cache; naming alone 126k, predicted ~30k: name_in_code's scope lookup keeps ~60k a
+# variable). Keras' and given names cost a regular expression each, nothing parsed.
 WIDGET_BEFORE = {"open": ((0.050, 0.056), (1.910, 2.513))}
 WIDGET_AFTER = {"open": ((0.043, 0.052), (0.963, 1.649))}
 
