@@ -120,16 +120,18 @@ on PYTHONPATH (valgrind; load 17-23, which the counts do not feel):
   before                                      10.40M / 10.39M    10.42M / 10.42M
   first version (08ce62d)                     10.49M             11.23M (+7.8%)
   lr 0 told from the last step (d4ce141)      10.48M             11.11M (+6.6%)
-  as kept: the cause before the losses        10.50M (+1.0%)     10.68M (+2.5%)
-    (b43c803)
+  the cause before the losses (b43c803)       10.50M             10.68M (+2.5%)
+  as kept: the values of the reads the cause  10.48M (+0.8%)     10.64M (+2.1%)
+    walks, not step.variables (3ccec0b)
 
 Predicted +0.5% / +1%: three checks each one pass over the last trained step's update ops
 or gradient sources, the regression check ending at the cause on a correct program. The
 first version read, on every correct regression of 20 steps or more, the first step's
 variables (an old step's ops, listed again) and the last 30 steps' losses (`step.loss`,
 three numpy calls each) before asking whether any weight went untrained; as kept it asks
-first and reads one step. What is left on the regression (~0.26M): the last step's nodes'
-inputs read twice (the weights the prediction reads, then `step.variables`), left.
+first and reads one step, the values before its updates from the reads it walks (predicted
+-0.08M, got -0.04M). What is left on the regression (~0.2M): the last step's forward
+nodes listed and walked for the regression's subtraction and the weights it reads, left.
 
 Run: python bench/bench_diagnose.py (needs valgrind); --found: what diagnose says of each bug
 planted in the last two rounds (no valgrind)
