@@ -442,6 +442,80 @@ tree alone in one process):
   1.12x, 1.13x, 1.13x. Rounds spread 0.8-1.4x; the ninth pass's runs (load 6-12) put nan=True
   at 1.10-1.16x and the condition at 1.12-1.18x: this pass's -0.017x by instructions at 8x8
   (less at 28x28) is below what these runs can read.
+
+Tenth pass, the Recorder (issue 15: why its CPU time sits above its instruction ratio, and
+its copies). The machine ran at load 5 -> 25 (seven sessions' suites, benches and valgrind
+runs), so each decision was made in one process, the variants alternating, and by perf and
+getrusage; predictions first:
+- why 1.55x in CPU time against 1.257x by instructions (28x28), measured, not guessed:
+  (1) the counts run other kernels: valgrind has no AVX-512, and under it
+  `torch.backends.cpu.get_cpu_capability()` says AVX2 (AVX512 natively; oneDNN's
+  convolutions likewise): the plain loop 4.5-5.3 ms a step natively, 6.95-7.05 ms forced to
+  AVX2 (`ATEN_CPU_CAPABILITY=avx2 DNNL_MAX_CPU_ISA=AVX2`, two processes each, load 7-10),
+  while the Recorder adds about as much user time to both (+2.6 ms natively, +1.8-2.6 ms on
+  AVX2: Python and memcpy): 1.36-1.44x on the AVX2 loop, 1.5-1.7x on the native one. The
+  plain count stands for ~1.45x the native work;
+  (2) callgrind counts glibc's `rep movsb` once per byte: the copies' 10.6 M instructions are
+  their 10.4 MB (34 copies a step, 8 of 1.2-1.4 MB: 4 activations, 4 gradients); natively
+  memmove is 5.6% of the Recorder's samples (perf, ~0.5 ms a step);
+  (3) page faults (getrusage, 28x28, 40-step rounds, load 5-7): plain 0 a step, the Recorder
+  filling its budget 170-400 (system time 0.5-0.8 ms, 0.10-0.15x), budget full 0. The plain
+  loop reuses warm memory (glibc keeps freed blocks once its mmap threshold has risen), the
+  Recorder faults fresh pages only while its budget fills: a one-off of its first 256 MiB.
+  perf, the Recorder minus plain a step (load 11): libpython +1.76 ms, the kernel +1.15 ms
+  (exc_page_fault, clear_page, memcg), libc +0.87 ms (memmove 0.6 ms, malloc), libtorch_cpu
+  +0.69 ms, the convolutions' JIT code +0.24 ms (cache);
+- by parts in CPU time (stubs, one process, 7-9 alternating rounds x 40 steps): at load 5-7,
+  plain 4.80 ms; filling 1.573x, copying into reused warm buffers 1.480x (a pre-touched
+  ring's upper bound: the faults, 0.09x), copying nothing 1.332x; budget full 1.491x,
+  copying nothing 1.333x. At load 12, budget full: 1.444x, no copies 1.351x, no backward
+  pass hooks 1.462x, neither 1.279x, an empty mode 1.046x. So the copies are the largest
+  single part (0.15x, 0.24x with the faults while filling); the rest is the model's Python
+  (each op's node and event, the backward steps, the Recorder's own step: ~0.23-0.28x over
+  the mode's floor, no part of it above ~0.07x). The backward pass hooks (9 a step: conv x2,
+  relu x2, mean, linear's addmm and its weight's transpose, cross_entropy's nll_loss and
+  log_softmax) are each needed: the head's gives the op's upstream gradient and its step,
+  the others the input gradients made inside the op (linear's weight);
+- priced, not built: a pre-touched ring of the budget removes the faults only while it
+  fills (0.09x), by faulting the whole budget first (MAP_POPULATE ~25% cheaper a page) or
+  keeping 256 MiB after the Recorder goes; huge pages for the copies (THP is `madvise` here:
+  copies carved from >= 4 MiB numpy slabs, which numpy madvises): 2,479 -> 262 faults a step
+  in a microbenchmark, but system time swung 1-20 ms a step with the kernel's compaction
+  (defrag=madvise): not something to rely on. Keeping forward outputs as references with
+  their `_version` (copied only if written later): the user holds them and can write them
+  where the mode does not hear (`.data`, which has its own version counter; numpy views;
+  `optimizer.step()` runs without the mode), and a packed step holds arrays, not tensors,
+  so no version could be checked when the inspector reads it;
+- views re-priced (a new reason: the seventh pass's upper bound ran while each step's graph
+  leaked, fixed by 215ae14), 28x28, 7 alternating rounds, load 17-20: filling, copies
+  1.666x, the backward pass's large gradients by reference 1.538x, every value by
+  reference 1.556x, no copies 1.279x; budget full 1.438x, 1.381x, 1.337x, 1.267x (faults
+  while filling unchanged: torch then allocates fresh memory instead). Kept: a backward
+  pass's large gradients (>= 64 KiB, on the CPU, all of their memory, not flowing to a
+  leaf, whose AccumulateGrad would clone one we hold) as read-only views of torch's memory
+  (`values.gradient_snapshot`): autograd hands them on and lets them go, so at the pass's
+  end nothing else holds them; one that something else holds then (`autograd.grad`'s
+  result, a `gradient=` given, a hook that kept it: Python's reference count and the
+  TensorImpl's use count say) is copied then, one written in place during the pass (a hook
+  that wrote its argument, which torch forbids) has no values, saying so: never shown
+  changed (test_torch_gradient_views). Predicted -0.06x budget full, -0.12x filling, by
+  instructions -5 M a step at 28x28 (4 of the 8 large copies, ~1 instruction a byte).
+  Measured in one process against the copies switched back in (9 alternating rounds x 40
+  steps, load 22-25): filling 1.627x -> 1.559x, budget full 1.565x -> 1.514x; by
+  instructions (8x8, a step, bef0857 against the change) 10.344 M (1.652x of 6.264 M plain)
+  -> 10.299 M (1.646x of 6.258 M), -0.045 M (at 8x8 only two gradients a step reach 64 KiB;
+  predicted -0.1 M); at 28x28 not counted (the run did not finish at load 25);
+- CPU time after, the bench itself at 28x28 (real MNIST images, 9 rounds x 40 steps), three
+  runs at load 24 -> 25, 25 -> ~10, 25 -> 9 (the last two overlapping), medians: the Recorder
+  1.48x, 1.58x, 1.53x (budget full 1.52x, 1.60x, 1.47x) against the numpy engine's Recorder
+  on its CNN 1.12x, 1.12x, 1.23x: missed; copies and hooks alone 1.39x, 1.52x, 1.38x; an
+  empty mode 1.05x, 1.07x, 1.07x. The stop before (load ~1): 1.63x, 1.55x, 1.54x (1.61x,
+  1.56x, 1.57x). At this load a run's rows move ~0.1x; the alternating comparison above is
+  the figure for the change. Toward the numpy engine's 1.1-1.2x, what is left is the
+  forward copies (~0.08x; a view would need a version checked when the inspector reads a
+  packed step) and the model's Python, each part of it small: a Recorder that holds values
+  it can derive (relu's output from its input, relu's input gradient from its output and
+  upstream: half the bytes) needs the Recorder's records to hold values made when read.
 """
 from __future__ import annotations
 
