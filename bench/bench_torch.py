@@ -501,7 +501,9 @@ getrusage; predictions first:
   changed (test_torch_gradient_views). Predicted -0.06x budget full, -0.12x filling, by
   instructions -5 M a step at 28x28 (4 of the 8 large copies, ~1 instruction a byte).
   Measured in one process against the copies switched back in (9 alternating rounds x 40
-  steps, load 22-25): filling 1.627x -> 1.559x, budget full 1.565x -> 1.514x; by
+  steps, load 22-25): filling 1.627x -> 1.559x, budget full 1.565x -> 1.514x; again at
+  load 4-6: filling 1.714x -> 1.683x (faults 367 -> 318 a step), budget full 1.642x ->
+  1.559x (user time 8.10 -> 7.56 ms a step against 5.11 ms plain); by
   instructions (8x8, a step, bef0857 against the change) 10.344 M (1.652x of 6.264 M plain)
   -> 10.299 M (1.646x of 6.258 M), -0.045 M (at 8x8 only two gradients a step reach 64 KiB;
   predicted -0.1 M); at 28x28 not counted (the run did not finish at load 25);
