@@ -404,3 +404,19 @@ def test_diagnose_finds_nan_origin_deep_in_a_long_finite_tape():
     with tf.GradientTape(persistent=True) as clean:
         tf.reduce_sum(tf.tanh(x * 0.9))
     assert not [f for f in diagnose(clean) if f.kind == "nan"]
+
+
+def test_why_none_batch_norm_statistic_advises_trainable_variables():
+    """A batch norm's moving mean given to the tape with model.weights: the advice is to give
+    model.trainable_variables, and no tape.watch(...) that is not Python."""
+    x = tf.random.normal((4, 3), seed=1)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3), tf.keras.layers.BatchNormalization()])
+    model(x)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(model(x, training=True))
+    moving_mean = model.layers[1].moving_mean
+    assert tape.gradient(loss, moving_mean) is None
+    reason = why_none(tape, loss, moving_mean)
+    assert reason.kind == "not_trainable"
+    assert "model.trainable_variables" in reason.message
+    assert "tape.watch(the variable)" in reason.message and "watch(batch" not in reason.message

@@ -274,9 +274,14 @@ def _explain(recording, target_id: int, source, ops=None, names=()) -> Finding:
     watched = record.watched
     explicit = watched is not None and sid in watched
     if isinstance(source, Variable) and not source.trainable and not explicit:
+        watched_as = source.name.split(":")[0]   # a Keras weight's 'dense/bias' is no Python
+        watched_as = watched_as if watched_as.isidentifier() else "the variable"
         return Finding("not_trainable", f"{name} has trainable=False, so the tape does not "
-                       f"watch it; call tape.watch({source.name.split(':')[0]}) or make it "
-                       f"trainable")
+                       f"watch it. If it should not train (a frozen layer's weight, a batch "
+                       f"norm's moving statistics), leave it out: give tape.gradient and "
+                       f"apply_gradients model.trainable_variables, not model.weights or "
+                       f"model.variables; if it should, call tape.watch("
+                       f"{watched_as}) or make it trainable")
     if isinstance(source, Variable) and tape is not None and not explicit \
             and not tape.watches_accessed_variables:
         return Finding("not_watched", f"the tape has watch_accessed_variables=False and "
