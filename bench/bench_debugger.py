@@ -195,7 +195,11 @@ decision would need each formula's ops, which ops/optim.py and update.py do not 
 plain and op lost the per-apply armed() copy and the Runner set's length. CPU (best of 5,
 two runs of each tree alternated, load 22-25: read to +-0.05x): regression file:line 1.12x,
 1.06x -> 1.09x, 1.04x; nan 1.19x, 1.19x -> 1.20x, 1.15x; condition 1.27x, 1.26x -> 1.32x,
-1.22x; lecture's file:line 1.11x, 1.13x -> 1.11x, 1.11x (unchanged by instructions).
+1.22x; lecture's file:line 1.11x, 1.13x -> 1.11x, 1.11x (unchanged by instructions). At load
+1-2, four pairs of runs (81c67fe against f2c8e55, alternated): regression file:line 1.07x,
+1.10x, 1.12x, 1.01x -> 1.07x, 1.08x, 1.09x, 1.05x (0.154-0.157 s -> 0.148-0.153 s); lecture's
+1.12x, 1.10x, 1.11x, 1.11x -> 1.11x, 1.11x, 1.10x, 1.11x; nan 1.15-1.19x -> 1.17-1.22x and
+condition 1.16-1.29x -> 1.25-1.30x on the regression loop (both unchanged by instructions).
 The lecture's file:line cost is the walk for its 4 untaped ops' line. Priced on a loop of
 `w.assign_sub(0.001 * t)` under a file:line breakpoint (two untaped ops, valgrind, 2,000
 iterations): 6.6k an op over plain; a walk that returns a fixed line at once leaves 3.0k of
