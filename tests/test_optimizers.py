@@ -221,7 +221,7 @@ def test_tf1_optimizers_skip_none_gradients_quietly():
 
 def test_gradient_of_the_wrong_shape_names_the_variable():
     w = tf.Variable([1.0, 2.0], name="w")
-    with pytest.raises(tf.ShapeError, match=rf"SGD.*'{w.name}'.*\(2,\).*\(3,\)"):
+    with pytest.raises(tf.ShapeError, match=r"SGD.*variable 'w' must.*\(2,\).*\(3,\)"):
         optimizers.SGD().apply_gradients([(tf.constant([1.0, 2.0, 3.0]), w)])
 
 

@@ -203,7 +203,7 @@ def test_an_update_cut_short_with_nothing_to_restore_says_what_it_left(failure):
     finally:
         tf.unsubscribe(listener)
     assert raised.value.__notes__[-1].startswith(
-        f"SGD.apply_gradients was cut short while updating {b.name}: {a.name} took this step, "
-        f"{b.name} may hold part of it (a slot moved, the variable not), {c.name} did not; "
-        f"iterations stays 0")
+        "SGD.apply_gradients was cut short while updating b: a took this step, "
+        "b may hold part of it (a slot moved, the variable not), c did not; "
+        "iterations stays 0")
     assert float(a[0]) == pytest.approx(0.9) and float(c[0]) == 1.0

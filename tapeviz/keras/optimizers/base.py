@@ -83,7 +83,8 @@ def _own_class(cls) -> bool:
 def _cut_short(optimizer, variables: list, at) -> str:
     """What an apply_gradients that raised with nothing kept to restore (no breakpoint or
     Runner could stop it: a kernel interrupt, a listener's error) left in the variables."""
-    names = [v.name for v in variables]
+    shown = shown_names(variables)
+    names = [shown[id(v)] for v in variables]
     where = next((i for i, v in enumerate(variables) if v is at), 0)
     done, rest = names[:where], names[where + 1:]
     return (f"{type(optimizer).__name__}.apply_gradients was cut short while updating "
@@ -479,8 +480,9 @@ class Optimizer:
         if not isinstance(grad, Tensor):  # numpy or Python gradients take the variable's dtype
             grad = convert_to_tensor(grad, dtype=var.dtype)
         if tuple(grad.shape) != tuple(var.shape):
-            raise ShapeError(self.name, f"the gradient for variable {var.name!r} must have its "
-                                        f"shape {tuple(var.shape)}; got {tuple(grad.shape)}")
+            raise ShapeError(self.name, f"the gradient for variable {shown_name(var)!r} must "
+                                        f"have its shape {tuple(var.shape)}; got "
+                                        f"{tuple(grad.shape)}")
         if grad.dtype != var.dtype:   # Keras 3 casts it (a float64 loss's gradient, say)
             with unrecorded():
                 grad = cast(grad, var.dtype)
