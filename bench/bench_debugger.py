@@ -59,6 +59,41 @@ a step must also keep for the live consumers (gradient norms and non-finite flag
 the kept pass's targets and sources, the split into steps around updates and evaluations):
 the replaying design, built whole, is priced at ~1.35x / ~1.5x CPU; it would meet the
 regression row and sit at the lecture's line. Not built in this round (see the report).
+Built the next round (branch wip/replaying-recorder, not merged into main: correct, but no
+win by instructions). debugger/program.py learns each segment (the ops between two
+gradient calls) from one recorded fully, and dispatch checks each op against it inline (op,
+line, params, phase, scope, taping, and every input's producer by id against the segment's
+outputs, held while it runs), keeping only its inputs from outside and random ops' outputs;
+a replayed step holds (segment, first op, end) parts and runs them again on a look; a
+persistent tape, an upstream gradient not from a kept pass, a listener of the op, another
+engine's op or a look mid-segment send the segment to full recording. Predicted from the
+stub: ~1.3x / ~1.45x by instructions, ~1.35x / ~1.5x CPU. Measured (valgrind, one epoch,
+instructions a step; 81c67fe's tree against the branch's ed08034, whose own plain runs
+read 631.4k / 446.0k, its ratios' base):
+                        plain      Recorder before     Recorder replaying   hearing half alone
+  regression            631.1k     1,041.2k (1.650x)   1,080.0k (1.710x)    922.7k (1.461x)
+  lecture's             444.8k       834.4k (1.876x)     863.7k (1.937x)      716.6k (1.611x)
+  (the first build, with each outside input counted in Python: 1,125.8k / 900.4k)
+  CPU, 10 epochs, best of 5, the two trees' processes alternated twice (load 24-28):
+  regression 2.35x, 2.37x -> 2.22x, 2.15x; lecture's 3.28x, 3.20x -> 2.59x, 2.51x.
+  The branch's last commit (27295af: params compared by type first, a cap on programs
+  learned): 1,084.1k (1.714x of 632.3k) and 868.5k (1.946x of 446.2k); CPU at load ~1, the
+  same A/B: regression 2.30x, 2.32x -> 2.04x, 2.06x; lecture's 2.68x, 2.74x -> 2.47x,
+  2.56x; this file's rounds (best of 5): 2.28x -> 2.08x, 2.90x -> 2.47x.
+"hearing half alone": the Recorder with a replayed segment's end replaced by a new segment
+(nothing kept, no step made). It is above the stub's 775.8k / 590.7k by ~+147k / +126k:
+what the stub did not do (params, phase, scope and each input's producer checked: a tuple
+of dict lookups an op; the outputs held and indexed; durations timed: the stub subscribed
+untimed; the pass checked against the program), not priced one by one. The step's end (a
+RecordedStep made, its parts, loss and gradients counted, the budget) is the rest, ~157k
+/ ~147k a step (by CPU, thread time a step, lecture's: the step's end 67 us of the
+Recorder's ~165 us over plain, of it counting 21 us, the gradients and loss 19 us, the
+step's object and plan 14 us; the pass's check 18 us): per step, it now outweighs what
+packing per op cost. So the goal needs both halves cut: the step's end made lazy (a
+replayed segment only noted at its gradient call, its RecordedStep made on a look or a
+budget check, counted from the branch's last count) and the hearing check made cheaper
+(one key of op, line, phase and scope; params compared by identity first; the producers
+checked only where the program saw an inside input).
 The kept pass's two faults fixed in the same round (a look in flight shows the ops run so
 far; weight decay written by hand is the step's update, not an evaluation), predicted ~0 a
 step: first +5k (regression 1,045.4k -> 1,050.6k, lecture's 824.0k -> 829.1k: every step's
