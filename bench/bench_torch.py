@@ -506,7 +506,9 @@ getrusage; predictions first:
   1.559x (user time 8.10 -> 7.56 ms a step against 5.11 ms plain); by
   instructions (8x8, a step, bef0857 against the change) 10.344 M (1.652x of 6.264 M plain)
   -> 10.299 M (1.646x of 6.258 M), -0.045 M (at 8x8 only two gradients a step reach 64 KiB;
-  predicted -0.1 M); at 28x28 not counted (the run did not finish at load 25);
+  predicted -0.1 M); at 28x28 (c7eeb34 against it with the two files before 0f3aeaa)
+  68.291 M (1.257x of 54.328 M plain) -> 63.264 M (1.165x of 54.324 M), -5.03 M
+  (predicted -5 M: callgrind counts the copies per byte, see (2) above);
 - CPU time after, the bench itself at 28x28 (real MNIST images, 9 rounds x 40 steps), three
   runs at load 24 -> 25, 25 -> ~10, 25 -> 9 (the last two overlapping), medians: the Recorder
   1.48x, 1.58x, 1.53x (budget full 1.52x, 1.60x, 1.47x) against the numpy engine's Recorder
