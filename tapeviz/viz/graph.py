@@ -164,7 +164,7 @@ class Graph:
     ...     loss = tf.reduce_sum(w * w)
     >>> g = Graph.from_tape(tape, tape.backward(loss).run().grads)
     >>> [(n.id, n.label) for n in g.nodes.values()]
-    [('v0', 'graph_doc_w:0'), ('n0', '×'), ('n1', 'Σ')]
+    [('v0', 'graph_doc_w'), ('n0', '×'), ('n1', 'Σ')]
     >>> round(g.nodes["v0"].grad_norm, 4)   # |2 w|
     4.4721
     """
