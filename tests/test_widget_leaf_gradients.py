@@ -19,6 +19,17 @@ def leaf_id(widget, variable) -> str:
     return found
 
 
+def recorded_square_steps(w) -> Recorder:
+    """A Recorder of two steps of `w -= 0.01 * d(3w)^2/dw` (the test makes w, so its line
+    names it)."""
+    with Recorder() as rec:
+        for _ in range(2):
+            with tf.GradientTape() as tape:
+                loss = tf.square(3.0 * w)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    return rec
+
+
 def test_a_variable_shows_the_gradient_stepping_brought_it():
     w = tf.Variable(2.0)
     b = tf.Variable(1.0)
@@ -37,11 +48,7 @@ def test_a_variable_shows_the_gradient_stepping_brought_it():
 
 def test_a_recorded_steps_variable_shows_that_steps_gradient_before_any_stepping():
     w = tf.Variable(2.0)
-    with Recorder() as rec:
-        for _ in range(2):
-            with tf.GradientTape() as tape:
-                loss = tf.square(3.0 * w)
-            w.assign_sub(0.01 * tape.gradient(loss, w))
+    rec = recorded_square_steps(w)
     widget = TapeWidget(rec)   # the last step: w = 2 - 0.01 * 36 = 1.64, gradient 18w
     rows = dict(map(tuple, gradient_section(widget, leaf_id(widget, w))["content"]))
     assert rows["summary"] == "float32 scalar 29.52"
@@ -52,11 +59,7 @@ def test_a_recorded_steps_variable_is_shaded_by_the_stepping_as_the_strip_says()
     the pass reaches it, as 'd/d w: not computed yet' says (it kept the recording's solid
     violet border beside that line), then with it."""
     w = tf.Variable(2.0)
-    with Recorder() as rec:
-        for _ in range(2):
-            with tf.GradientTape() as tape:
-                loss = tf.square(3.0 * w)
-            w.assign_sub(0.01 * tape.gradient(loss, w))
+    rec = recorded_square_steps(w)
     widget = TapeWidget(rec)
     w_id = leaf_id(widget, w)
     assert abs(widget.graph.nodes[w_id].grad_norm - 29.52) < 1e-4   # the recording's
