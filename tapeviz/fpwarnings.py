@@ -40,6 +40,7 @@ def _arrived(arrays, args) -> str:
     a variable's is in its value; a tensor no recording tape made came from outside the tape,
     the data for a NaN origin; with no tape, an earlier op or the data (either can be)."""
     from .debugger.nan_entry import OUTSIDE   # the debugger's words: only when one warns
+    from .debugger.variable_names import shown_name
     data = OUTSIDE["tf"]
     either = f"{SPREAD} or is in {data}"
     position = next((i for i, x in enumerate(arrays) if any(nonfinite_counts(np.asarray(x)))),
@@ -48,7 +49,7 @@ def _arrived(arrays, args) -> str:
         return either   # the op's arguments not at hand: either can be
     value = args[position]
     if isinstance(value, Variable):
-        return f"it is in the value of the variable '{value.name}'"
+        return f"it is in the value of the variable '{shown_name(value)}'"
     if not isinstance(value, Tensor):
         return f"it is in {data}"
     tapes = local.state.tapes

@@ -29,8 +29,16 @@ def test_an_inf_from_a_numpy_array_is_said_to_be_in_the_data():
 def test_an_inf_in_a_variable_is_said_to_be_in_its_value():
     w = tf.Variable([np.inf, 1.0], name="w")
     [text] = said(lambda: w * 0.0)
-    assert text.endswith("input 0 already held 1 Inf: it is in the value of the variable "
-                         f"'{w.name}'")
+    assert text.endswith("input 0 already held 1 Inf: it is in the value of the variable 'w'")
+
+
+def test_a_variable_given_no_name_is_named_as_the_users_line_names_it():
+    """As the rest of the debugger shows it (variable_names.shown_name), not 'Variable_3:0'."""
+    kernel = tf.Variable([np.inf, 1.0])
+    assert kernel.name.startswith("Variable")
+    [text] = said(lambda: kernel * 0.0)
+    assert text.endswith("it is in the value of the variable 'kernel'"), text
+
 
 
 def test_under_a_tape_an_inf_no_recorded_op_made_is_in_the_data_and_one_it_made_spread():
