@@ -308,6 +308,13 @@ class Optimizer:
             grads = self._clip([grad for grad, _ in pairs])
             lr = self._current_learning_rate()
             step = int(self._iterations) + 1
+            if not events.subscribers():   # nobody hears an update: no op need run
+                updated = self._unheard_update(grads, pairs, lr, step)
+                if updated is not None:
+                    for variable, value in updated:
+                        variable._value = value
+                    self._iterations.assign_add(1)
+                    return
             # (variable or slot, its value), put back if a listener raises midway (a breakpoint,
             # a debugger quit, a Runner's stop); held only while one that can may hear an
             # update: held, the old values cannot be recycled (ops/recycler.py): +4%
@@ -383,6 +390,12 @@ class Optimizer:
 
     def _apply_dense(self, grad: Tensor, var: Variable, lr: float, step: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _apply_dense")
+
+    def _unheard_update(self, grads: list, pairs: list, lr: float, step: int):
+        """[(variable or slot, its new value), ...] for this step, computed without the
+        update ops (each formula's numbers, the same bits), or None where a subclass has no
+        such path or cannot take it: `_apply` then runs the update ops."""
+        return None
 
     def _usable_pairs(self, grads_and_vars) -> list:
         """The (gradient tensor, variable) pairs with a gradient; None ones warned about."""
@@ -479,11 +492,13 @@ class Optimizer:
     def _checked_gradient(self, grad, var: Variable) -> Tensor:
         if not isinstance(grad, Tensor):  # numpy or Python gradients take the variable's dtype
             grad = convert_to_tensor(grad, dtype=var.dtype)
-        if tuple(grad.shape) != tuple(var.shape):
+        # the arrays' own shapes and dtypes: a TensorShape or DType made costs ~1 us each
+        if grad._value.shape != var._value.shape:
             raise ShapeError(self.name, f"the gradient for variable {shown_name(var)!r} must "
                                         f"have its shape {tuple(var.shape)}; got "
                                         f"{tuple(grad.shape)}")
-        if grad.dtype != var.dtype:   # Keras 3 casts it (a float64 loss's gradient, say)
+        # Keras 3 casts it (a float64 loss's gradient, say)
+        if grad._value.dtype != var._value.dtype:
             with unrecorded():
                 grad = cast(grad, var.dtype)
         return grad

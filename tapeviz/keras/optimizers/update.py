@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from ...ops.math import maximum, sqrt, square
 from ...ops.optim import adam_step, moving_average
 
@@ -51,6 +53,27 @@ def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon
     if vhat is not None:
         denominator = vhat.assign(maximum(vhat, v))
     var._rebind(adam_step(var, m, denominator, step_size=lr_t, epsilon=epsilon))
+
+
+def adam_values(var, grad, m, v, lr: float, beta_1: float, beta_2: float, epsilon: float,
+                step: int) -> tuple:
+    """`adam`'s new (m, v, var) values (AMSGrad aside) by its update ops' own forwards, on
+    the arrays: for an update nobody hears, the same bits with no dispatch, Tensor or node.
+    Run it under `warnings_raised()`."""
+    lr_t = lr * math.sqrt(1.0 - beta_2 ** step) / (1.0 - beta_1 ** step)
+    g = grad._value
+    new_m = moving_average.forward(m._value, g, decay=beta_1)
+    new_v = moving_average.forward(v._value, square.forward(g), decay=beta_2)
+    return new_m, new_v, adam_step.forward(var._value, new_m, new_v, step_size=lr_t,
+                                           epsilon=epsilon)
+
+
+def warnings_raised():
+    """numpy's floating-point errors raised as FloatingPointError wherever its settings
+    would say them (ignored ones stay ignored): an update computed off its ops then leaves
+    them to the ops, which say them naming the op and the user's line."""
+    return np.errstate(**{kind: "ignore" if action == "ignore" else "raise"
+                          for kind, action in np.geterr().items()})
 
 
 def rmsprop(var, grad, rms, mg, mom, lr: float, rho: float, momentum: float,

@@ -1,0 +1,74 @@
+"""An optimizer update nobody hears runs off its ops (Adam's `_unheard_update`): the same
+bits as the update ops give, and every op still there for whoever listens."""
+import warnings
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+
+
+def _trained(heard: bool, steps: int = 4, **adam):
+    """Two variables after `steps` Adam updates from fixed gradients, with a listener on
+    (the update ops run) or with nobody listening."""
+    rng = np.random.default_rng(7)
+    w = tf.Variable(rng.normal(size=(3, 4)).astype(np.float32), name="w")
+    b = tf.Variable(np.float32(0.5), name="b")
+    grads = [[tf.constant(rng.normal(size=(3, 4)).astype(np.float32)),
+              tf.constant(np.float32(rng.normal()))] for _ in range(steps)]
+    optimizer = tf.keras.optimizers.Adam(0.01, **adam)
+    seen = []
+    handle = tf.subscribe(lambda event: seen.append(event.node.op.name)) if heard else None
+    try:
+        for g in grads:
+            optimizer.apply_gradients(zip(g, [w, b]))
+    finally:
+        if handle is not None:
+            tf.unsubscribe(handle)
+    slots = [optimizer.get_slot(var, name).numpy() for var in (w, b) for name in ("m", "v")]
+    return [w.numpy(), b.numpy(), *slots, int(optimizer.iterations)], seen
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_unheard_adam_gives_the_update_ops_bits(amsgrad):
+    unheard, _ = _trained(heard=False, amsgrad=amsgrad)
+    heard, _ = _trained(heard=True, amsgrad=amsgrad)
+    assert unheard[-1] == heard[-1] == 4
+    for ours, theirs in zip(unheard[:-1], heard[:-1]):
+        assert np.asarray(ours).tobytes() == np.asarray(theirs).tobytes()
+
+
+def test_a_listener_still_hears_every_update_op():
+    _, seen = _trained(heard=True, steps=1)
+    per_variable = ["moving_average", "square", "moving_average", "adam_step"]
+    assert seen == per_variable * 2 + ["assign_add"]
+
+
+def test_an_overflow_in_an_unheard_update_is_said_naming_the_op():
+    w = tf.Variable(np.array([1.0, 2.0], np.float32))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tf.keras.optimizers.Adam().apply_gradients(
+            [(tf.constant(np.array([1e30, 1.0], np.float32)), w)])
+    said = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert len(said) == 1 and said[0].startswith("square: overflow encountered")
+    assert w.numpy()[1] == np.float32(1.999)
+
+
+def test_numpy_errors_ignored_by_the_user_stay_ignored():
+    w = tf.Variable(np.array([1.0, 2.0], np.float32))
+    with np.errstate(over="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        tf.keras.optimizers.Adam().apply_gradients(
+            [(tf.constant(np.array([1e30, 1.0], np.float32)), w)])
+    assert np.isfinite(w.numpy()).all()
+
+
+def test_a_subclass_formula_is_run_not_skipped():
+    class Halving(tf.keras.optimizers.Adam):
+        def _apply_dense(self, grad, var, lr, step):
+            var.assign(var * 0.5)
+
+    w = tf.Variable(np.array([4.0], np.float32))
+    Halving().apply_gradients([(tf.constant(np.array([1.0], np.float32)), w)])
+    assert w.numpy()[0] == 2.0
