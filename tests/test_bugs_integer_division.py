@@ -152,3 +152,87 @@ def test_a_helper_in_another_notebook_cell_is_named_with_its_cell():
     assert (f"and {cell}, line 7: images = images[..., None] // 255 (in load_pixels, run "
             f"from {line}, line 5) divides by 255 with //" in finding.message)
     assert finding.related.lineno == 12   # the model's call, in the training cell
+
+
+# ---- the division in a helper nested in the training function, in a lambda given to map --
+def test_a_helper_defined_inside_the_training_function_is_named():
+    def load_pixels():
+        (images, labels), _ = load_digits()
+        return images[..., None] // 255, labels.astype(np.int64)  # BUG: nested helper
+    tf.random.set_seed(0)
+    images, labels = load_pixels()  # NESTED CALL
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(32)
+    with Recorder() as rec:
+        for x, y in dataset.take(6):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = integer_findings(rec)   # was: none (load_pixels is in no namespace)
+    assert finding.source.lineno == int(here("# BUG: nested helper").split(":")[1])
+    assert (f"and tests/{here('# BUG: nested helper')}: return images[..., None] // 255, "
+            f"labels.astype(np.int64)" in finding.message)
+    assert (f"(in load_pixels, run from tests/{here('# NESTED CALL')}) divides by 255 with //"
+            in finding.message)
+
+
+def test_a_nested_helper_dividing_with_true_division_is_no_finding():
+    def load_pixels():
+        (images, labels), _ = load_digits()
+        return images[..., None] / 255, labels.astype(np.int64)
+    tf.random.set_seed(0)
+    images, labels = load_pixels()
+    assert diagnose(train(images, labels)) == []
+
+
+def map_trained(scale) -> Recorder:
+    """The guide's train_step over 6 batches of the digits' uint8 pixels mapped by `scale`
+    (a lambda written at its caller's line), as `tf.data` pipelines scale them."""
+    (images, labels), _ = load_digits()
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    pixels = tf.data.Dataset.from_tensor_slices((images[..., None], labels.astype(np.int64)))
+    dataset = pixels.map(scale).batch(32)
+    with Recorder() as rec:
+        for x, y in dataset.take(6):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return rec
+
+
+def test_a_lambda_given_to_dataset_map_that_divides_with_integer_division_is_named():
+    """TF's `x // 255` on uint8 pixels is a floor division (0 or 1), as tapeviz's is."""
+    tf.random.set_seed(0)
+    (images, labels), _ = load_digits()
+    dataset = tf.data.Dataset.from_tensor_slices((images[..., None], labels.astype(np.int64)))
+    dataset = dataset.map(lambda x, y: (x // 255, y)).batch(32)  # BUG: in a lambda
+    model = guide_cnn()
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with Recorder() as rec:
+        for x, y in dataset.take(6):
+            assert x.dtype == tf.uint8 and set(np.unique(x.numpy())) <= {0, 1}
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))  # LAMBDA'S MODEL CALL
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = integer_findings(rec)   # was: none (a lambda's body was not read)
+    assert (f"and tests/{here('# BUG: in a lambda')}: dataset = dataset.map(lambda x, y: "
+            f"(x // 255, y)).batch(32)" in finding.message)
+    assert "(in the lambda given to map) divides by 255 with //" in finding.message
+    assert finding.source.lineno == int(here("# BUG: in a lambda").split(":")[1])
+    assert finding.related.lineno == int(here("# LAMBDA'S MODEL CALL").split(":")[1])
+
+
+def test_a_lambda_dividing_uint8_pixels_with_true_division_is_no_finding():
+    """TF's `x / 255` on uint8 pixels is a true division to float32, as tapeviz's is."""
+    tf.random.set_seed(0)
+    rec = map_trained(lambda x, y: (x / 255, y))
+    assert rec.last_step.find(op="conv2d")[0].inputs[0].dtype == tf.float32
+    assert diagnose(rec) == []

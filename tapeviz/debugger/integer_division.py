@@ -1,11 +1,14 @@
 """Pixels scaled by integer division: `images // 255` where `images / 255` was meant. Every
 pixel below 255 becomes 0 and only the brightest ones 1, so most of each image is lost and
 the model learns from what is left, slowly. Seen where the first layer reads images of 0
-and 1 alone and the function calling the model, its file's top level, or a function they
-call (defined in another file or notebook cell, and the functions it calls in turn) divides
-by 255 with `//`, the line named (an image binarised on purpose is no finding: it is not
-written so). A call is followed to the function its name is bound to in the caller's
-namespace (the module's globals, a notebook's user namespace) or by an import beside it.
+and 1 alone and the function calling the model, its file's top level, a lambda there
+(`dataset.map(lambda x, y: (x // 255, y))`) or a function they call (nested in the training
+function, defined in another file or notebook cell, and the functions it calls in turn)
+divides by 255 with `//`, the line named (an image binarised on purpose is no finding: it
+is not written so; `x / 255` on integers is a true division, to float32 for uint8, in TF as
+here). A call is followed to a function defined in a function holding it, else to the one
+its name is bound to in the caller's namespace (the module's globals, a notebook's user
+namespace) or by an import beside it.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from .label_source import innermost_scope, own_nodes
 from .op_index import WEIGHING
 
 _SCALES = (255, 255.0, 256, 256.0)   # what pixels are divided by to scale them to 0-1
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 DEPTH = 2   # how many calls deep a division is looked for, from the training code
 # where a library's code lives (numpy's site-packages, tapeviz, the interpreter): not the user's
 _LIBRARIES = tuple(os.path.join(folder, "") for folder in {
@@ -52,23 +56,54 @@ def integer_divided_pixels(by_op: dict) -> list:
 
 def _floor_division_by_255(source) -> SourceInfo | None:
     """The first line dividing by 255 (or 256) with `//` or `//=` in the function that holds
-    `source`'s line (the model's call) or at its module's top level: a script's or a
-    notebook cell's data preparation, or the training function's; else in a function they
-    call (`_in_called`)."""
+    `source`'s line (the model's call) or at its module's top level, a lambda there included
+    (`dataset.map(lambda x, y: (x // 255, y))`): a script's or a notebook cell's data
+    preparation, or the training function's; else in a function they call (`_in_called`)."""
     module, scope = innermost_scope(source.filename, source.lineno)
     if module is None:
         return None
-    nodes = list(own_nodes(module)) + (list(own_nodes(scope)) if scope is not module else [])
+    nodes = _run_in(module) + (_run_in(scope) if scope is not module else [])
+    found = _first_division(nodes, source.filename)
+    if found is not None:
+        return found
+    return _in_called(nodes, _namespace(source.filename), source.filename, module, DEPTH)
+
+
+def _run_in(scope) -> list:
+    """The nodes of `scope` (`own_nodes`) and of the lambdas among them, which run where
+    they are given (`dataset.map(lambda ...)`); a nested function's run only when called."""
+    nodes = list(own_nodes(scope))
+    lambdas = [child for node in nodes for child in ast.iter_child_nodes(node)
+               if isinstance(child, ast.Lambda)]
+    return nodes + [node for function in lambdas for node in own_nodes(function)]
+
+
+def _first_division(nodes, filename: str, function: str = "") -> SourceInfo | None:
+    """The first of `nodes` (of file `filename`) that divides by 255 with `//`, as a
+    SourceInfo whose function says where it runs: `function`, else the lambda holding it."""
     lines = [node.lineno for node in nodes if _divides_by_255(node)]
-    if lines:
-        return SourceInfo(source.filename, min(lines), "")
-    return _in_called(nodes, _namespace(source.filename), source.filename, DEPTH)
+    if not lines:
+        return None
+    line = min(lines)
+    if not function:
+        given = [call for call in nodes if isinstance(call, ast.Call) and any(
+            isinstance(argument, ast.Lambda) and argument.lineno <= line <= argument.end_lineno
+            for argument in (*call.args, *(k.value for k in call.keywords)))]
+        if given:
+            function = f"the lambda given to {_called_name(given[0].func)}"
+    return SourceInfo(filename, line, function)
 
 
-def _in_called(nodes, namespace: dict, filename: str, depth: int, seen=None) -> SourceInfo | None:
+def _called_name(function) -> str:
+    """'map' of `dataset.map`, 'scale' of `scale`: what a call's function is called."""
+    return getattr(function, "attr", getattr(function, "id", "a call"))
+
+
+def _in_called(nodes, namespace: dict, filename: str, module, depth: int,
+               seen=None) -> SourceInfo | None:
     """The first line dividing by 255 with `//` in a function that a call among `nodes` (of
-    file `filename`, whose names `namespace` binds) runs or is given, followed `depth` calls
-    deep; its SourceInfo's function says which and from where."""
+    file `filename`, parsed as `module`, whose names `namespace` binds) runs or is given,
+    followed `depth` calls deep; its SourceInfo's function says which and from where."""
     seen = set() if seen is None else seen
     imports = _imports(nodes)
     calls = [node for node in nodes if isinstance(node, ast.Call)]
@@ -76,24 +111,52 @@ def _in_called(nodes, namespace: dict, filename: str, depth: int, seen=None) -> 
     named = [(call, named) for call in calls for named in (call.func, *call.args)
              if isinstance(named, (ast.Name, ast.Attribute))]
     for call, expression in named:
-        function = _resolved(expression, namespace, imports)
-        code = getattr(function, "__code__", None)
-        if code is None or code in seen or _installed(code.co_filename):
+        called = _called(expression, call.lineno, namespace, imports, filename, module)
+        if called is None or (called[1], called[0].lineno) in seen:
             continue
-        seen.add(code)
-        definition = _definition(code)
-        if definition is None:
-            continue
-        body = list(own_nodes(definition))
-        lines = [node.lineno for node in body if _divides_by_255(node)]
-        if lines:
-            called_at = SourceInfo(filename, call.lineno, "").location
-            return SourceInfo(code.co_filename, min(lines),
-                              f"{definition.name}, run from {called_at}")
+        definition, file, globals_, parsed = called
+        seen.add((file, definition.lineno))
+        body = _run_in(definition)
+        called_at = SourceInfo(filename, call.lineno, "").location
+        found = _first_division(body, file, f"{definition.name}, run from {called_at}")
+        if found is not None:
+            return found
         if depth > 1:
-            found = _in_called(body, function.__globals__, code.co_filename, depth - 1, seen)
+            found = _in_called(body, globals_, file, parsed, depth - 1, seen)
             if found is not None:
                 return found
+    return None
+
+
+def _called(expression, lineno: int, namespace: dict, imports: dict, filename: str, module):
+    """(the `def` statement, its file, the names its code sees, its file parsed) of the
+    function a call's `expression` at line `lineno` runs: one defined in a function holding
+    the call (a helper nested in the training function) first, as Python looks names up,
+    else the one its name is bound to; None for a library's or one not found."""
+    if isinstance(expression, ast.Name):
+        nested = _defined_around(module, expression.id, lineno)
+        if nested is not None:
+            return nested, filename, namespace, module
+    function = _resolved(expression, namespace, imports)
+    code = getattr(function, "__code__", None)
+    if code is None or _installed(code.co_filename):
+        return None
+    parsed, _ = innermost_scope(code.co_filename, code.co_firstlineno)
+    definition = _definition(parsed, code)
+    return None if definition is None else (definition, code.co_filename, function.__globals__,
+                                            parsed)
+
+
+def _defined_around(module, name: str, lineno: int):
+    """The `def name` inside the innermost function holding line `lineno` that defines one,
+    or None (a module's top-level functions are its namespace's)."""
+    holding = [node for node in ast.walk(module) if isinstance(node, _FUNCTIONS)
+               and node.lineno <= lineno <= node.end_lineno]
+    for scope in sorted(holding, key=lambda node: node.end_lineno - node.lineno):
+        found = [node for node in ast.walk(scope) if isinstance(node, _FUNCTIONS)
+                 and node.name == name and node is not scope]
+        if found:
+            return min(found, key=lambda node: node.lineno)
     return None
 
 
@@ -153,13 +216,12 @@ def _installed(filename: str) -> bool:
     return os.path.abspath(filename).startswith(_LIBRARIES)
 
 
-def _definition(code):
-    """The `def` statement of function `code`, parsed from its file or cell."""
-    module, _ = innermost_scope(code.co_filename, code.co_firstlineno)
+def _definition(module, code):
+    """The `def` statement of function `code` in `module`, its file parsed (None: it does
+    not parse)."""
     if module is None:
         return None
-    return next((node for node in ast.walk(module)
-                 if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    return next((node for node in ast.walk(module) if isinstance(node, _FUNCTIONS)
                  and code.co_firstlineno in (node.lineno, *(d.lineno for d in
                                                             node.decorator_list))), None)
 
