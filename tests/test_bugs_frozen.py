@@ -185,3 +185,60 @@ def test_a_gan_whose_generator_step_also_trains_the_frozen_discriminator_is_foun
                                                                 "layer d_out"]
     assert f"trainable = False at tests/{here('# FROZEN FOR THE COMBINED')}" in found[0].message
     assert f"at tests/{here('# GENERATOR UPDATE')}" in found[0].message
+
+
+def gan_with_the_discriminators_step_recorded(fakes_recorded: bool, given: str,
+                                              steps: int = 6) -> Recorder:
+    """gan_loop's GAN with only the discriminator's step recorded (`with rec:` around it):
+    the recording trains the frozen discriminator alone, the generator trains outside it.
+    `fakes_recorded`: the fakes are made in the recorded step (it reads the generator);
+    `given`: what the discriminator's update is given, 'list' (d_variables, read before the
+    freeze) or 'weights' (discriminator.weights)."""
+    (images, _), _ = load_digits()
+    real = images.reshape(-1, 64).astype(np.float32) / 8 - 1
+    tf.random.set_seed(0)
+    generator = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="relu",
+                                                           input_shape=(8,)),
+                                     tf.keras.layers.Dense(64, activation="tanh")])
+    discriminator = tf.keras.Sequential([tf.keras.layers.Dense(32, activation="relu",
+                                                               input_shape=(64,)),
+                                         tf.keras.layers.Dense(1)])
+    gan = tf.keras.Sequential([generator, discriminator])
+    d_variables = discriminator.trainable_variables
+    discriminator.trainable = False
+    g_variables = gan.trainable_variables
+    bce = tf.keras.losses.BinaryCrossentropy(from_logits=True)
+    g_optimizer, d_optimizer = tf.keras.optimizers.Adam(1e-3), tf.keras.optimizers.Adam(1e-3)
+    rec = Recorder()
+    for step in range(steps):
+        with tf.GradientTape() as tape:
+            g_loss = bce(tf.ones([32, 1]), gan(tf.random.normal([32, 8]), training=True))
+        g_optimizer.apply_gradients(zip(tape.gradient(g_loss, g_variables), g_variables))
+        fake = None if fakes_recorded else generator(tf.random.normal([32, 8]))
+        with rec:
+            fake = generator(tf.random.normal([32, 8])) if fake is None else fake
+            with tf.GradientTape() as tape:
+                d_loss = (bce(tf.ones([32, 1]), discriminator(real[step * 32:][:32]))
+                          + bce(tf.zeros([32, 1]), discriminator(fake)))
+            if given == "list":
+                gradients = tape.gradient(d_loss, d_variables)
+                d_optimizer.apply_gradients(zip(gradients, d_variables))
+            else:
+                gradients = tape.gradient(d_loss, discriminator.weights)
+                d_optimizer.apply_gradients(zip(gradients, discriminator.weights))
+    assert len(rec.steps) == steps
+    return rec
+
+
+@pytest.mark.parametrize("fakes_recorded", [True, False], ids=["fakes-in", "fakes-before"])
+def test_a_gans_discriminator_step_recorded_alone_is_no_finding(fakes_recorded):
+    """Trained through its list read before the freeze, in steps of its own: on purpose."""
+    rec = gan_with_the_discriminators_step_recorded(fakes_recorded, "list")
+    assert "frozen_layer_trained" not in kinds(rec)   # was: two, 'trains only what was frozen'
+
+
+def test_a_discriminator_step_given_its_weights_and_reading_the_trained_generator_is_none():
+    """The generator's weights the recorded step reads moved between its steps: trained
+    outside the recording, so the recording is not all the program trains."""
+    rec = gan_with_the_discriminators_step_recorded(True, "weights")
+    assert "frozen_layer_trained" not in kinds(rec)   # was: two

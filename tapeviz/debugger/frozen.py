@@ -5,7 +5,10 @@ them, and `model.weights` (`model.variables`, a frozen layer's `layer.weights`) 
 always, so tape.gradient and apply_gradients train the layer the user froze. A frozen base
 under a trained head, fine-tuning's way, is not said: its weights get no update; nor are
 frozen weights trained in steps of their own while other steps train other weights (a GAN's
-discriminator, frozen for the combined model). Read from
+discriminator, frozen for the combined model), nor when only their steps are recorded: frozen
+weights trained alone are said only when given as every weight (`model.weights`), not as a
+list read before the freeze, and when no weight the recording reads untrained moved between
+its steps (trained outside it). Read from
 `keras.layers.base.frozen` (each frozen layer's weights: where the layer was frozen, and
 their values then; an update rebinds a value, so a weight whose value is another has been
 updated since).
@@ -13,6 +16,8 @@ updated since).
 from __future__ import annotations
 
 import ast
+
+import numpy as np
 
 from ..sourceinfo import SourceInfo
 from ..tensor import VariableRead
@@ -50,11 +55,34 @@ def frozen_layers_trained(trained: list, steps) -> list:
         return []
     names = {weight.name for weight, *_ in weights.values()}
     alone = not any(name not in names for step in steps for name in step.variable_gradients)
+    if alone and _trained_elsewhere(steps, names):
+        return []   # (only part of the program was recorded: a GAN's discriminator step)
     for step in reversed(trained):
         found = _trained_in(step, weights, alone)
         if found:
             return found
     return []
+
+
+def _trained_elsewhere(steps, frozen_names: set) -> bool:
+    """Whether a trainable weight, not frozen, that the recorded `steps` read and never
+    train holds another value in the last step than in the first: something outside the
+    recording trains it (the generator's step of a GAN whose discriminator's alone is
+    recorded)."""
+    read = [step for step in steps if len(step)]
+    if len(read) < 2:
+        return False
+    trained = frozen_names | {name for step in steps for name in step.variable_gradients}
+    first, last = _untrained_reads(read[0], trained), _untrained_reads(read[-1], trained)
+    return any(name in last and last[name] is not value and
+               not np.array_equal(last[name], value) for name, value in first.items())
+
+
+def _untrained_reads(step, trained: set) -> dict:
+    """{name: the value read} of the trainable variables `step`'s ops read, but `trained`."""
+    return {tensor.variable.name: tensor._value for node in step.nodes for tensor in node.inputs
+            if type(tensor) is VariableRead and tensor.variable.trainable
+            and tensor.variable.name not in trained}
 
 
 def _trained_in(step, weights: dict, alone: bool) -> list:
@@ -78,14 +106,24 @@ def _trained_in(step, weights: dict, alone: bool) -> list:
     if not others and not alone:
         return []
     return [_trained_finding(layer, site, [w for w, _ in pairs], pairs[0][1], step, alone)
-            for (layer, site), pairs in trained.items()]
+            for (layer, site), pairs in trained.items()
+            if others or _every_weight_given(pairs[0][1].source)]
+
+
+def _every_weight_given(source) -> bool:
+    """Whether the optimizer's call at `source` plainly gives every weight (`model.weights`,
+    `layer.variables`): frozen weights trained alone so were frozen and trained by mistake;
+    through a list read before the freeze, in steps of their own, on purpose (a GAN's
+    discriminator, frozen for the combined model)."""
+    given = variables_given(source)
+    return given is not None and any(isinstance(node, ast.Attribute) and
+                                     node.attr in _ALL_WEIGHTS for node in ast.walk(given[0]))
 
 
 def _trained_finding(layer, site, trained: list, update, step, alone: bool) -> Finding:
     nodes = [rop.node for rop in step.ops if rop.phase == "forward"]
     given = variables_given(update.source)
-    if given is not None and any(isinstance(node, ast.Attribute) and node.attr in _ALL_WEIGHTS
-                                 for node in ast.walk(given[0])):
+    if _every_weight_given(update.source):
         expression, line = given
         why = (f"the variables given to tape.gradient and apply_gradients are "
                f"{ast.unparse(expression)} (at {_where(line)}), which holds every weight, a "
