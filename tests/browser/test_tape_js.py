@@ -13,7 +13,8 @@ from tapeviz.viz.front import module as front_module
 from tapeviz.viz.widget import TapeWidget
 
 from .harness import NotebookPage
-from .test_widget_look import BUTTONS, EDGE_LABELS, NODE_LABELS, contrasts, label_heights
+from .test_widget_look import (BUTTONS, EDGE_LABELS, NODE_LABELS, contrasts, font_sizes,
+                               label_heights)
 from .test_widgets import check_clean, wait_until
 
 
@@ -226,6 +227,77 @@ def test_a_small_matrixs_heatmap_is_drawn_large_enough_to_see_with_square_cells(
     scale = box["width"] / natural[0]
     assert scale == int(scale) and abs(box["height"] - natural[1] * scale) < 1, (box, natural)
     page.screenshot(".tapeviz", "heatmap")
+    check_clean(page, browser)
+
+
+@pytest.mark.browser
+def test_a_tall_narrow_heatmap_is_drawn_wide_enough_to_read_and_a_large_one_stays_bounded(
+        tmp_path, browser):
+    """A linear layer's (32, 10) output as a heatmap: it came 20 px wide, drawn 40 px wide,
+    ten columns of 4 px; now a whole factor makes its narrow side at least 96 px (cells
+    of 10 px) and its long side at most 320 px. A 200x200 value, already large, is drawn
+    at its own size."""
+    logits = tf.Variable(tf.random.normal((32, 10), seed=2), name="logits")
+    big = tf.Variable(tf.random.normal((200, 200), seed=3), name="big")
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(logits) + tf.reduce_sum(big)
+    page = open_page(browser, "export-narrow-heatmap")
+    page.page.goto(pathlib.Path(TapeWidget(tape, target=loss).save(tmp_path / "n.html")).as_uri())
+    natural, box, scale = inspected_picture(page, "logits")
+    assert natural[0] < natural[1] and natural[0] <= 24, natural   # made narrow: 2 px a column
+    assert box["width"] >= 96 and box["height"] <= 320, (box, natural)
+    page.screenshot(".tv-side", "narrow-heatmap")
+    natural, box, scale = inspected_picture(page, "big")
+    assert scale == 1 and natural[0] <= 256, (box, natural)
+    check_clean(page, browser)
+
+
+def inspected_picture(page, name):
+    """Click node `name`: its inspector's first picture's natural size, drawn box and the
+    whole factor it is drawn larger by (its cells stay square)."""
+    title = page.page.locator(".tv-inspector-title")
+    picture = page.page.locator(".tv-inspector img")
+    page.page.locator(".tv-graph g.node", has_text=name).first.click()
+    wait_until(page, lambda: name in title.text_content(), f"the inspector to show {name}")
+    wait_until(page, lambda: picture.first.evaluate("img => img.complete && img.naturalWidth"),
+               "the heatmap loaded")
+    page.page.wait_for_timeout(100)   # the load handler has set the width
+    picture.first.scroll_into_view_if_needed()   # the side panel scrolls
+    natural = picture.first.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    box = picture.first.bounding_box()
+    scale = box["width"] / natural[0]
+    assert scale == int(scale) and abs(box["height"] - natural[1] * scale) < 1, (box, natural)
+    return natural, box, scale
+
+
+@pytest.mark.browser
+def test_an_alert_click_keeps_the_graph_at_its_legible_size(tmp_path, browser):
+    """The alert's node, at the foot of a graph taller than its pane, is brought into view and
+    the inspector opens beside it, taking a third of the pane: the graph keeps its scale (its
+    text went from 11 to 7.7 px, the view's old extent squeezed into the narrower pane)."""
+    x = tf.Variable(2.0, name="x")
+    with tf.GradientTape(persistent=True) as tape:
+        for _ in range(25):
+            x = x * 1.01
+        tf.math.log(x * 0.0)   # -inf, at the foot of the graph
+    page = open_page(browser, "export-alert-jump")
+    page.page.set_viewport_size({"width": 1280, "height": 600})
+    page.page.goto(pathlib.Path(TapeWidget(tape).save(tmp_path / "jump.html")).as_uri())
+    graph = page.page.locator(".tv-graph")
+    graph.locator("svg g.node").first.wait_for()
+    page.page.wait_for_timeout(300)   # the first fit
+    before, pane = min(font_sizes(page.page)), graph.bounding_box()
+    page.page.locator(".tv-alert-nan").first.click()
+    log = graph.locator("g.node.tv-selected")
+    wait_until(page, lambda: log.count() == 1
+               and graph.bounding_box()["width"] < 0.8 * pane["width"],
+               "the node chosen and the inspector open")
+    page.page.wait_for_timeout(300)   # the pane's resize heard
+    assert min(font_sizes(page.page)) >= 0.97 * before >= 10.5, (before, font_sizes(page.page))
+    node, pane = log.bounding_box(), graph.bounding_box()
+    assert pane["x"] <= node["x"] and node["x"] + node["width"] <= pane["x"] + pane["width"]
+    assert pane["y"] <= node["y"] and node["y"] + node["height"] <= pane["y"] + pane["height"]
+    page.screenshot(".tapeviz", "alert-jump")
     check_clean(page, browser)
 
 

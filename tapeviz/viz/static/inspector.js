@@ -1,7 +1,17 @@
 // The tape widget's inspector and alerts as DOM: sections, alert lines, a node's details.
 import { h } from "./dom.js";
 
-const MIN_PICTURE = 120;   // px: the longest side a picture in the inspector is drawn at, at least
+// px: a picture in the inspector is drawn larger by a whole factor (cells stay square and sharp)
+// until its longest side reaches MIN_PICTURE and its shortest MIN_NARROW (a 32x10 value's
+// heatmap was 40 px wide, ten columns of 4 px), but never past MAX_PICTURE on its longest side
+const MIN_PICTURE = 120, MIN_NARROW = 96, MAX_PICTURE = 320;
+
+// The whole factor a picture of `width` x `height` pixels is drawn larger by (1: as it came).
+function pictureScale(width, height) {
+  const longest = Math.max(width, height), shortest = Math.min(width, height);
+  const wanted = Math.max(Math.ceil(MIN_PICTURE / longest), Math.ceil(MIN_NARROW / shortest));
+  return Math.max(1, Math.min(wanted, Math.floor(MAX_PICTURE / longest)));
+}
 
 // One inspector section ({title, type: svg|img|table|code|text, content}) as DOM.
 export function section(s) {
@@ -10,10 +20,9 @@ export function section(s) {
     body.innerHTML = s.content;  // our own encoder's SVG (every text in it escaped in Python)
   } else if (s.type === "img") {
     const img = h("img", { src: s.content, alt: s.title });
-    // a small matrix's heatmap (a 3x5 kernel comes as 30x50 pixels) is drawn larger by a whole
-    // factor, so its cells stay square and sharp and a person can see them
+    // a small matrix's heatmap (a 3x5 kernel comes as 30x50 pixels) is drawn larger
     img.addEventListener("load", () => {
-      const factor = Math.ceil(MIN_PICTURE / Math.max(img.naturalWidth, img.naturalHeight));
+      const factor = pictureScale(img.naturalWidth, img.naturalHeight);
       if (factor > 1) img.width = img.naturalWidth * factor;
     }, { once: true });
     body.append(img);

@@ -67,6 +67,9 @@ function placeHint(container, hint, svg) {
 export function panZoom(container, onClick) {
   let svg = null, box = null, home = null, drag = null, moved = false, heights = [];
   let clicked = null, known = new Set();   // the last node clicked, where; the ids drawn
+  // the view's scale (screen px per SVG unit) as last fitted, zoomed or kept: panning keeps it,
+  // whatever the pane does meanwhile; the node show(id) centred
+  let viewScale = 0, shown = null;
   const size = () => ({ w: container.clientWidth, h: container.clientHeight });
   // a click on a node, remembered with its place in the pane, then passed on
   function choose(node) {
@@ -151,25 +154,31 @@ export function panZoom(container, onClick) {
     moved = false;
     const pane = size();
     if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
-    const scale = legibleScale(home, pane.w, heights);
+    const scale = viewScale = legibleScale(home, pane.w, heights);
     container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
     const tall = size().h || pane.h;
     const w = pane.w / scale, high = tall / scale;
     const x = w >= home.w ? home.x - (w - home.w) / 2 : openingX(svg, home, w, home.y + high);
     apply({ x, y: home.y, w, h: high });
   }
-  // the pane changed size after the user moved: same scale and corner, new extent
+  // the pane changed size after the user moved: same scale and corner, new extent (the scale
+  // the view had, not the old extent in the new pane: an alert's node shown, the inspector
+  // opening took a third of the pane and the graph's text went from 11 to 7.7 px); the node
+  // an alert showed, put out of view by the narrower pane, is brought back
   function keepScale() {
     const pane = size();
     if (!pane.w || !box) return;
-    const scale = Math.min(pane.w / box.w, pane.h / box.h) || 1;
-    apply({ ...box, w: pane.w / scale, h: pane.h / scale });
+    viewScale = viewScale || Math.min(pane.w / box.w, pane.h / box.h) || 1;
+    apply({ ...box, w: pane.w / viewScale, h: pane.h / viewScale });
+    const node = shown && [...svg.querySelectorAll("g.node")].find((n) => n.id === shown);
+    if (node) bringIntoView(node);
   }
   function zoom(factor, cx = 0.5, cy = 0.5) {
     if (!box) return;
     moved = true;
-    clicked = null;   // the user moved the view: no node to hold in place
-    const w = box.w * factor, hh = box.h * factor;
+    clicked = shown = null;   // the user moved the view: no node to hold in place
+    const w = box.w * factor, hh = box.h * factor, pane = size();
+    viewScale = Math.min(pane.w / w, pane.h / hh);
     apply({ x: box.x + (box.w - w) * cx, y: box.y + (box.h - hh) * cy, w, h: hh });
   }
   // `box` scrolled by (dx, dy) SVG units: only along an axis where the graph is larger than
@@ -196,7 +205,7 @@ export function panZoom(container, onClick) {
     if (next.x === box.x && next.y === box.y) return;   // at the end: the page scrolls on
     e.preventDefault();
     moved = true;
-    clicked = null;
+    clicked = shown = null;
     apply(next);
   }, { passive: false });
   container.addEventListener("pointerdown", (e) => {
@@ -226,6 +235,7 @@ export function panZoom(container, onClick) {
   function show(id) {
     const node = svg && [...svg.querySelectorAll("g.node")].find((n) => n.id === id);
     if (!node) return;
+    shown = id;
     bringIntoView(node);
     node.scrollIntoView({ block: "nearest", inline: "nearest" });
   }
@@ -234,7 +244,7 @@ export function panZoom(container, onClick) {
   let stop = null;
   container.addEventListener("focusin", (e) => {
     const node = e.target.closest && e.target.closest("g.node");
-    if (node) { stop = node.id; bringIntoView(node); }
+    if (node) { stop = node.id; shown = null; bringIntoView(node); }
   });
   const onMove = (e) => {
     if (!drag) return;
@@ -244,7 +254,7 @@ export function panZoom(container, onClick) {
     if (Math.abs(e.clientX - drag.x) + Math.abs(e.clientY - drag.y) > 3) drag.moved = true;
     if (drag.moved) {
       moved = true;
-      clicked = null;
+      clicked = shown = null;
       apply({ ...drag.box, x: drag.box.x - dx, y: drag.box.y - dy });
     }
   };
@@ -264,6 +274,6 @@ export function panZoom(container, onClick) {
     if (hintFrame) cancelAnimationFrame(hintFrame);
     drag = null;
   }
-  const refit = () => { clicked = null; fit(); };   // the Fit button: the view the graph opens at
+  const refit = () => { clicked = shown = null; fit(); };   // the Fit button: the view the graph opens at
   return { attach, fit: refit, zoom, show, reset: () => { box = null; moved = false; }, dispose };
 }
