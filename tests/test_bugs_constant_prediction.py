@@ -1,10 +1,10 @@
 """A regression stuck at one prediction for every input, in the CS20 lecture's birth-rate
 regression (the vectorised version students write after the per-example one): only the
 bias given to tape.gradient (the loss settles at the targets' variance, the bias at their
-mean) or a learning rate of 0 (nothing moves). Nothing fails and the loss looks like a
-plateau; `diagnose(recorder)` names the weight that never trains, or the updates that
-change nothing, with the line. The same programs written correctly, and the lecture's
-per-example Huber regression early in training, say nothing.
+mean). Nothing fails and the loss looks like a plateau; `diagnose(recorder)` names the
+weight that never trains with the line (a learning rate of 0, nothing moving, is
+test_bugs_unmoved's). The same programs written correctly, and the lecture's per-example
+Huber regression early in training, say nothing.
 """
 import functools
 
@@ -54,30 +54,6 @@ def test_only_the_bias_given_to_the_tape_names_the_weight_read_and_never_trained
     assert finding.source.lineno == int(here("# PREDICTION").split(":")[1])
     assert finding.related.lineno == int(here("# BUG: the bias").split(":")[1])
     assert finding.variables == (w.name,)
-
-
-def test_a_learning_rate_of_zero_names_the_updates_and_the_optimizers_line():
-    birth_rate, life = birth_life()
-    x, y = tf.constant(birth_rate[:, None]), tf.constant(life[:, None])
-    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
-    optimizer = tf.keras.optimizers.SGD(0.0)  # BUG: nothing moves
-    with Recorder() as rec:
-        for _ in range(40):
-            with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(y - (tf.matmul(x, w) + b)))
-            grads = tape.gradient(loss, [w, b])
-            optimizer.apply_gradients(zip(grads, [w, b]))  # UPDATE
-    [finding] = constant_findings(rec)   # was: no finding
-    message = finding.message
-    assert message.startswith("the regression predicts the same value for every input: 0 over "
-                              "steps 21-40")
-    assert f"(the targets' mean is {float(np.mean(life)):.4g})" in message
-    assert "the updates change nothing: w and b are the same after step 40's updates as " \
-           "before them, though their gradients are not zero" in message
-    assert f"at tests/{here('# UPDATE')}" in message
-    assert f"a learning rate of 0 (the optimizer made at tests/{here('# BUG: nothing')}" \
-        in message
-    assert finding.related.lineno == int(here("# BUG: nothing").split(":")[1])
 
 
 def test_the_vectorised_regression_training_both_weights_is_no_finding():

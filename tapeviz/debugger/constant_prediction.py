@@ -2,7 +2,8 @@
 loss flat at the targets' variance when that value is their mean (a model that learned only
 the bias), or higher. Nothing fails; the loss looks like a plateau. Said when the cause is
 seen too: a weight the prediction reads never given to tape.gradient (the gradient of the
-wrong variable), or updates that change nothing (a learning rate of 0). Judged, as
+wrong variable); updates that change nothing, a learning rate of 0, are `unmoved`'s finding
+whatever the model predicts. Judged, as
 `chance_loss` is, only when `diagnose` finds nothing else, on the last half (at most WINDOW)
 of at least MIN_STEPS trained steps: the prediction and its targets read from the
 subtraction whose difference is squared or made absolute, its spread over the window
@@ -15,9 +16,7 @@ import numpy as np
 
 from ..tensor import VariableRead
 from .activations import describe_variables
-from .divergence import optimizer_line
 from .findings import Finding
-from .norms import grad_items
 from .numerics import _op_name, _where
 from .op_index import maker, role
 from .output_range import _squared
@@ -32,7 +31,7 @@ STALLED = 0.01   # the loss's last quarter within 1% of the quarter before: it s
 def constant_prediction(steps) -> list:
     """A Finding when the last half of at least MIN_STEPS trained `steps` predicts the same
     value for every input, the loss stopped falling, and a weight the prediction reads
-    never trains (not given to tape.gradient, or never changed by its updates)."""
+    was never given to tape.gradient."""
     trained = [step for step in steps if step.variable_gradients]
     if len(trained) < MIN_STEPS:
         return []
@@ -40,8 +39,8 @@ def constant_prediction(steps) -> list:
     error = _regression_error(nodes)
     if error is None:
         return []
-    cause = _cause(trained, nodes)   # (first: the last step's values, no step's loss)
-    if cause is None:
+    untrained = _never_given(trained, nodes)   # (first: the last step's values, no loss)
+    if not untrained:
         return []   # (every weight trains: the inputs may not predict the targets)
     window = trained[max(len(trained) // 2, len(trained) - WINDOW):]
     losses = [step.loss for step in window]
@@ -56,7 +55,7 @@ def constant_prediction(steps) -> list:
     spread = float(np.std(targets))
     if spread == 0 or np.std(predicted) > SPREAD * spread:
         return []
-    return [_finding(error[0], window, predicted, targets, *cause)]
+    return [_finding(error[0], window, predicted, targets, untrained)]
 
 
 def _regression_error(nodes):
@@ -82,43 +81,20 @@ def _prediction_and_targets(step, error, argument: int):
     return (prediction.astype(np.float64).ravel(), targets.astype(np.float64).ravel())
 
 
-def _cause(trained, nodes):
-    """('never given', the trainable variables the forward pass reads that no gradient call
-    was given, with their first readers) or ('unchanged', the trained variables, the norm
-    of their last gradients) when no update changed them; None when every weight trains."""
+def _never_given(trained, nodes) -> list:
+    """[(variable, its first reader)] of the trainable variables the forward pass reads that
+    no gradient call of the `trained` steps was given."""
     given = {name for step in trained for name in step.variable_gradients}
-    readers, before = {}, {}   # name -> (variable, its first reader); name -> its value then
+    readers = {}   # name -> (variable, its first reader)
     for node in nodes:
         for tensor in node.inputs:
             if type(tensor) is VariableRead and tensor.variable.trainable and \
                     tensor.variable.name not in readers:
                 readers[tensor.variable.name] = (tensor.variable, node)
-                before[tensor.variable.name] = tensor._value
-    untrained = [pair for name, pair in readers.items() if name not in given]
-    if untrained:
-        return "never given", untrained
-    last = trained[-1]
-    if not _unchanged(last, before):
-        return None
-    norm = float(np.sqrt(sum(float(np.sum(np.square(_array(g), dtype=np.float64)))
-                             for _, g in grad_items(last) if g is not None)))
-    if norm == 0:
-        return None
-    return "unchanged", [readers[name] for name in last.variable_gradients
-                         if name in readers], norm
+    return [pair for name, pair in readers.items() if name not in given]
 
 
-def _unchanged(step, before: dict) -> bool:
-    """Whether `step` updated the variables it trained and left each as it was (`before`:
-    their values as its forward pass read them; an earlier step's are packed away, costly
-    to read)."""
-    after = step.variables_after
-    return bool(after) and all(name in before and name in after and
-                               np.array_equal(before[name], after[name])
-                               for name in step.variable_gradients)
-
-
-def _finding(error, window, predicted, targets, why, pairs, norm=None) -> Finding:
+def _finding(error, window, predicted, targets, pairs) -> Finding:
     first, last = window[0], window[-1]
     nodes = [node for node in last.nodes if node.phase == "forward"]
     value, mean = float(np.mean(predicted)), float(np.mean(targets))
@@ -129,33 +105,20 @@ def _finding(error, window, predicted, targets, why, pairs, norm=None) -> Findin
     variables = describe_variables([variable for variable, _ in pairs], nodes)
     gradient_line = next((node.source for node in last.nodes if node.phase == "backward"),
                          None)
-    if why == "never given":
-        variable, reader = pairs[0]
-        trained = describe_variables([v for v in _variables(last)], nodes)
-        cause = (f"{variables} {'is' if len(pairs) == 1 else 'are'} read by "
-                 f"{_op_name(reader)} at {_where(reader.source)}, but never given to "
-                 f"tape.gradient (at {_where(gradient_line)}: only {trained}), so "
-                 f"{'it never trains' if len(pairs) == 1 else 'they never train'}; fix: give "
-                 f"tape.gradient and apply_gradients every weight the prediction reads")
-        node, related = reader, gradient_line
-    else:
-        made_at = optimizer_line(last)
-        update = next((node for node in reversed(last.nodes) if node.op.kind == "update"),
-                      None)
-        cause = (f"the updates change nothing: {variables} are the same after step "
-                 f"{last.number}'s updates as before them, though their gradients are not "
-                 f"zero (norm {norm:.3g}; {update.op.name if update else 'update'} at "
-                 f"{_where(update.source if update else None)}): a learning rate of 0"
-                 f"{f' (the optimizer made at {_where(made_at)})' if made_at else ''}; fix: "
-                 f"a learning rate that moves the weights (the lecture's 0.01)")
-        node, related = update, made_at
+    reader = pairs[0][1]
+    trained = describe_variables([v for v in _variables(last)], nodes)
+    cause = (f"{variables} {'is' if len(pairs) == 1 else 'are'} read by "
+             f"{_op_name(reader)} at {_where(reader.source)}, but never given to "
+             f"tape.gradient (at {_where(gradient_line)}: only {trained}), so "
+             f"{'it never trains' if len(pairs) == 1 else 'they never train'}; fix: give "
+             f"tape.gradient and apply_gradients every weight the prediction reads")
     message = (f"the regression predicts the same value for every input: {value:.4g} over "
                f"steps {first.number}-{last.number} (spread {float(np.std(predicted)):.3g}, "
                f"the targets' {spread:.3g}){at_mean}, and the loss stopped falling (mean "
                f"{float(np.mean([s.loss for s in window])):.4g}): the model ignores its inputs; "
                f"{cause}; the prediction meets its targets in {_op_name(error)} at "
                f"{_where(error.source)}")
-    return Finding("constant_prediction", message, node, related=related,
+    return Finding("constant_prediction", message, reader, related=gradient_line,
                    variables=[variable.name for variable, _ in pairs])
 
 

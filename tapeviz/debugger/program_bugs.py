@@ -9,7 +9,8 @@ optimizer made inside the loop (`loop_variables`, `optimizer_in_loop`), gradient
 zeroed or a sum of them never reset (`accumulation`), an evaluation run in training mode,
 or training run with dropout or an unfitted batch norm in inference mode (`train_mode`), a
 loss of more than one value (`loss_shape`), a Variable rebound to a Tensor by
-`w = w - lr * g` (`rebound`), gradients never applied (`unapplied`) or applied twice a step
+`w = w - lr * g` (`rebound`), gradients never applied (`unapplied`), applied by updates
+that change nothing, a learning rate of 0 (`unmoved`), or applied twice a step
 (`applied_twice`), a frozen layer trained through a list of its variables read before the
 freeze or `model.weights` (`frozen`), a layer's non-trainable variables given to the tape
 (`weights_given`), images divided by 255
@@ -40,6 +41,7 @@ from .symmetry import symmetric_kernels
 from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_training,
                          training_mode_in_evaluation)
 from .unapplied import gradients_never_applied, last_trained
+from .unmoved import updates_that_change_nothing
 from .weights_given import non_trainable_given
 
 
@@ -67,7 +69,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + evaluation
-            + gradients_never_applied(steps, last_steps) + frozen_layers_trained(last_steps, steps)
+            + gradients_never_applied(steps, last_steps) + updates_that_change_nothing(steps)
+            + frozen_layers_trained(last_steps, steps)
             + applied_twice(last_steps) + non_trainable_given(last_steps)
             + (inference_mode_in_training(last_steps)
                or batch_norm_unfitted_in_training(last_steps)))

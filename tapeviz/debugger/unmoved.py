@@ -1,0 +1,90 @@
+"""Updates that change nothing: a learning rate of 0 (`SGD(0.0)`, `Adam(learning_rate=0)`), or
+one too small to change a float32 weight. The optimizer runs, the gradients are not zero,
+and every weight holds after the last recorded update exactly what it held before the first;
+the loss stays where it started (up to the batches). Nothing fails and nothing looks wrong
+in any one step: a randomly initialised model predicts something different for each input,
+so no constant prediction shows it either. Judged over at least MIN_STEPS recorded steps that
+computed gradients, the last of which ran update ops (none at all is `unapplied`'s finding).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..nonfinite import engine_of
+from ..tensor import VariableRead
+from .activations import describe_variables
+from .divergence import optimizer_line
+from .findings import Finding
+from .numerics import _where
+from .summary import _array
+
+MIN_STEPS = 5   # trained steps recorded before the weights' standing still is judged
+_FIX = {"tf": "a learning rate that moves the weights (Adam's default 0.001; SGD's 0.01)",
+        "torch": "a learning rate that moves the weights (torch.optim.Adam's default "
+                 "lr=0.001; lr=0.01 for SGD)"}
+
+
+def updates_that_change_nothing(steps) -> list:
+    """A Finding when at least MIN_STEPS of the recorded `steps` computed gradients, non-zero
+    and finite in each, the last ran updates of the variables it differentiated, and each of
+    them holds after the last step what it held before the first."""
+    trained = [step for step in steps if step.variable_gradients and len(step)]
+    if len(trained) < MIN_STEPS:
+        return []
+    first, last = trained[0], trained[-1]
+    updates = _updates(last)
+    if not updates:
+        return []
+    norms = [_norm(step.variable_gradients) for step in trained]
+    if not all(norm > 0 and np.isfinite(norm) for norm in norms):
+        return []
+    before, after = first.variables, last.variables_after
+    names = list(last.variable_gradients)
+    if not all(name in before and name in after and np.array_equal(before[name], after[name])
+               for name in names):
+        return []
+    return [_finding(trained, updates, norms[-1])]
+
+
+def _updates(step) -> dict:
+    """{variable name: (the variable, its first update node)} of `step`'s updates of the
+    variables it differentiated (an optimizer's step count is not one of them)."""
+    found = {}
+    for node in step.nodes:
+        if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
+            variable = node.inputs[0].variable
+            if variable.name in step.variable_gradients and variable.name not in found:
+                found[variable.name] = (variable, node)
+    return found
+
+
+def _norm(gradients: dict) -> float:
+    return float(np.sqrt(sum(float(np.sum(np.square(_array(g), dtype=np.float64)))
+                             for g in gradients.values() if g is not None)))
+
+
+def _finding(trained: list, updates: dict, norm: float) -> Finding:
+    first, last = trained[0], trained[-1]
+    variables = [variable for variable, _ in updates.values()]
+    update = next(iter(updates.values()))[1]
+    nodes = [node for node in last.nodes if node.phase == "forward"]
+    losses = [step.loss for step in trained]
+    if None in losses:
+        loss = ""
+    elif len(set(losses)) == 1:
+        loss = f"; the loss stays at its first value, {losses[0]:.4g}, in every step"
+    else:
+        loss = (f"; the loss moves only with the batches ({losses[0]:.4g} at step "
+                f"{first.number}, {losses[-1]:.4g} at step {last.number})")
+    made_at = optimizer_line(last)
+    made = f" (the optimizer made at {_where(made_at)})" if made_at is not None else ""
+    said = describe_variables(variables, nodes)
+    message = (f"the updates change nothing: {said} "
+               f"{'is' if len(variables) == 1 else 'are'} the same after step {last.number}'s "
+               f"updates as before step {first.number}'s ({len(trained)} steps), though the "
+               f"gradients are not zero (norm {norm:.3g} in step {last.number}; "
+               f"{update.op.name} at {_where(update.source)}): a learning rate of 0{made}, or "
+               f"one too small to change a float32 weight, so the model never learns{loss}; "
+               f"fix: {_FIX[engine_of(update.op)]}")
+    return Finding("updates_change_nothing", message, update, related=made_at,
+                   variables=[variable.name for variable in variables])
