@@ -13,6 +13,7 @@ import re
 import threading
 import types
 import weakref
+from operator import is_
 
 import numpy as np
 
@@ -33,7 +34,8 @@ from ..keras_tensor import is_symbolic, note_built, probing, symbolic_call
 _EXTRA_KWARGS = {"batch_input_shape", "batch_size", "input_dim", "autocast", "dynamic"}
 # attribute values that cannot hold a layer or a variable: `_tracked` skips them unvisited
 _PLAIN = frozenset({int, float, str, bool, type(None), types.FunctionType})
-_UNTRACKED = frozenset({"_own_weights", "_regularized", "_losses", "_callable_losses"})
+_UNTRACKED = frozenset({"_own_weights", "_regularized", "_losses", "_callable_losses",
+                        "_input_shape", "_output_shape"})
 
 
 class _CallContext(threading.local):
@@ -45,6 +47,9 @@ class _CallContext(threading.local):
 
 
 _context = _CallContext()
+# every assignment or deletion of a layer attribute: a walk of a layer's weights holds while
+# this stays and each list and dict it read holds the same items (_TrainableWalk)
+_assignments = 0
 _holding_losses = weakref.WeakSet()  # layers whose add_loss tensors await the next outer call
 # id(weight of a layer set trainable=False) -> (a weak reference to it, the layer's name, the
 # user's line that froze the layer, the weight's value then: None if made while frozen), read
@@ -107,6 +112,46 @@ def _shapes(value, batch_free: bool = False):
     return None
 
 
+class _TrainableWalk:
+    """A layer's weights in trainable layers, in trainable_weights' order, and what finding
+    them read: reused while it `holds()`, as a training step asks twice (25 us a walk of
+    the guide's CNN). `read` is None where a layer in the tree has its own attribute
+    tracking or trainable_weights: that tree is walked on every call."""
+
+    __slots__ = ("assignments", "read", "variables")
+
+    def __init__(self, layer):
+        self.assignments = _assignments
+        self.read, found = [], []
+        if not self._walk(layer, found):
+            self.read = None
+        self.variables = _dedup(found)
+
+    def _walk(self, layer, found: list) -> bool:
+        kind = type(layer)
+        if kind.__setattr__ is not Layer.__setattr__ or kind._tracked is not Layer._tracked \
+                or kind.trainable_weights is not Layer.trainable_weights:
+            return False
+        if not layer._trainable:
+            return True
+        layers, own = layer._tracked(self.read)
+        found += own
+        return all(self._walk(sublayer, found) for sublayer in layers)
+
+    def holds(self) -> bool:
+        """No layer attribute assigned or deleted since, every list and dict read unchanged."""
+        if self.assignments != _assignments:
+            return False
+        for container, items in self.read:
+            now = container.values() if type(container) is dict else container
+            if len(now) != len(items) or not all(map(is_, now, items)):
+                return False
+        return True
+
+
+_walks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()   # layer -> its walk
+
+
 class Layer:
     """A callable block of computation with its own weights, named like Keras's.
 
@@ -148,6 +193,8 @@ class Layer:
 
     # ---- attribute tracking ---------------------------------------------------------------
     def __setattr__(self, name, value):
+        global _assignments
+        _assignments += 1
         if "_own_weights" not in self.__dict__ and isinstance(value, (Layer, Variable)):
             raise RuntimeError(f"It looks like you are subclassing `{type(self).__name__}` and "
                                f"forgot to call `super().__init__()` before assigning "
@@ -160,10 +207,19 @@ class Layer:
                 and all(value is not v for v in self._own_weights):
             self._own_weights.append(value)  # in assignment order, as Keras tracks them
 
-    def _tracked(self) -> tuple:
-        """(direct sublayers, own variables), in the order they were assigned."""
-        layers, variables = [], list(self.__dict__.get("_own_weights", ()))
+    def __delattr__(self, name):
+        global _assignments
+        _assignments += 1
+        object.__delattr__(self, name)
+
+    def _tracked(self, read: list | None = None) -> tuple:
+        """(direct sublayers, own variables), in the order they were assigned; each list
+        and dict read (the own weights' list too) added to `read` with its items then."""
+        own = self.__dict__.get("_own_weights", ())
+        layers, variables = [], list(own)
         seen = {id(v) for v in variables} | {id(self)}
+        if read is not None:
+            read.append((own, tuple(own)))
 
         def visit(value, depth):
             if id(value) in seen:
@@ -175,10 +231,14 @@ class Layer:
                 seen.add(id(value))
                 variables.append(value)
             elif depth < 4 and isinstance(value, (list, tuple)):
+                if read is not None and type(value) is not tuple:
+                    read.append((value, tuple(value)))
                 for item in value:
                     if type(item) not in _PLAIN:
                         visit(item, depth + 1)
             elif depth < 4 and isinstance(value, dict):
+                if read is not None:
+                    read.append((value, tuple(value.values())))
                 for item in value.values():
                     visit(item, depth + 1)
 
@@ -243,6 +303,15 @@ class Layer:
 
     @property
     def trainable_weights(self) -> list:
+        walk = _walks.get(self)
+        if walk is None or not walk.holds():
+            walk = _TrainableWalk(self)
+            if walk.read is None:
+                return self._trainable_weights_now()
+            _walks[self] = walk
+        return [v for v in walk.variables if v.trainable]
+
+    def _trainable_weights_now(self) -> list:
         if not self._trainable:
             return []
         layers, own = self._tracked()
