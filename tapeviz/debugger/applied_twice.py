@@ -4,22 +4,35 @@ of the one gradient and the optimizer's step count advances twice (Adam's bias c
 and a learning-rate schedule read it). Nothing fails; training runs as at a learning rate
 twice too large, with momentum counted twice. Seen in the last trained step as an
 optimizer's update op (one in its name scope) run more than once on a variable the step's
-gradient call differentiated for.
+gradient call differentiated for. A torch update holds the gradient it used (the adapter's
+node: parameter before, gradient): `optimizer.step()` run again on a parameter with the
+same gradient and no other op between (no forward or backward pass, so no new gradient) is
+seen in the last steps whatever they are (the adapter files such a loop as one step with no
+gradients: its steps end at a `.step()` no other follows in the iteration).
 """
 from __future__ import annotations
+
+import numpy as np
 
 from ..nonfinite import engine_of
 from ..tensor import VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .numerics import _where
+from .summary import _array
+
+LOOKED = 3   # the last recorded steps looked at for a torch update run again
 
 _CALL = {"tf": "optimizer.apply_gradients", "torch": "optimizer.step()"}
 
 
-def applied_twice(trained: list) -> list:
+def applied_twice(trained: list, steps=()) -> list:
     """A Finding when the last of `trained` (`unapplied.last_trained`) ran one optimizer's
-    update of a variable it computed the gradient of more than once."""
+    update of a variable it computed the gradient of more than once, or one of the last
+    LOOKED of the recorded `steps` ran a torch update again with the same gradient."""
+    again = _same_gradient_again(steps)
+    if again is not None:
+        return [_finding(*again)]
     if not trained:
         return []
     step = trained[-1]
@@ -36,6 +49,31 @@ def applied_twice(trained: list) -> list:
     if not repeated:
         return []
     return [_finding(step, repeated)]
+
+
+def _same_gradient_again(steps):
+    """(step, [[(parameter, its update node), ...] each parameter updated again]) of the last
+    of the last LOOKED `steps` in which a torch optimizer's update of a parameter ran again
+    with an equal gradient and nothing but updates in between, or None."""
+    for step in [step for step in steps[-LOOKED:] if len(step)][::-1]:
+        since: dict = {}     # (parameter name, op name) -> its updates since the last other op
+        repeated: dict = {}
+        for node in step.nodes:
+            if node.op.kind != "update":
+                since.clear()   # (a forward or backward op: gradients may be new)
+                continue
+            if engine_of(node.op) != "torch" or len(node.inputs) < 2 or \
+                    type(node.inputs[0]) is not VariableRead:
+                continue
+            key = (node.inputs[0].variable.name, node.op.name)
+            earlier = since.setdefault(key, [])
+            if earlier and np.array_equal(_array(earlier[-1][1].inputs[1]),
+                                          _array(node.inputs[1])):
+                repeated[key] = earlier
+            earlier.append((node.inputs[0].variable, node))
+        if repeated:
+            return step, list(repeated.values())
+    return None
 
 
 def _finding(step, repeated: list) -> Finding:

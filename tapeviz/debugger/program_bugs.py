@@ -71,7 +71,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + evaluation
             + gradients_never_applied(steps, last_steps) + updates_that_change_nothing(steps)
             + frozen_layers_trained(last_steps, steps)
-            + applied_twice(last_steps) + non_trainable_given(last_steps)
+            + applied_twice(last_steps, steps) + non_trainable_given(last_steps)
             + (inference_mode_in_training(last_steps)
                or batch_norm_unfitted_in_training(last_steps)))
     if ascent is not None:
