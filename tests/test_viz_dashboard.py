@@ -875,26 +875,31 @@ def test_a_second_dashboard_also_displays_after_its_twin(kernel_shell):
             dash.close()
 
 
-def test_a_pause_after_an_optimizer_update_says_so_not_forward():
+def test_a_pause_after_an_optimizer_update_names_the_variable_it_updated_not_its_op():
     from types import SimpleNamespace
 
     from tapeviz.debugger import Recorder
     from tapeviz.debugger.runner import PausePoint
     from tapeviz.viz.dashboard_status import _runner_status
-    w = tf.Variable(1.0)
-    optimizer = tf.keras.optimizers.SGD(0.1)
+    w = tf.Variable(1.0, name="w")
+    optimizer = tf.keras.optimizers.Adam(0.1)
     with Recorder() as rec:
         with tf.GradientTape() as tape:
             loss = w * w
         optimizer.apply_gradients([(tape.gradient(loss, w), w)])
     nodes = [op.node for op in rec.last_step.ops]
-    update = next(node for node in nodes if node.op.kind == "update")
+    update = next(node for node in nodes if node.op.name == "adam_step")
 
-    def status(node):
-        return _runner_status(SimpleNamespace(state="paused", paused_at=PausePoint("op", node)))
-    assert status(update).startswith(f"paused after {update.op.name} at ")
-    assert status(update).endswith("(optimizer update)")
-    assert status(nodes[0]) == f"paused after multiply at {nodes[0].source.location} (forward)"
+    def status(node, labels):
+        return _runner_status(SimpleNamespace(state="paused", paused_at=PausePoint("op", node)),
+                              labels)
+    where = update.source.location
+    # 'adam_step' was said: an op name no line of the user's has
+    assert status(update, {}) == f"paused after the optimizer's update of w at {where}"
+    assert status(update, {w.name: "weights"}) == \
+        f"paused after the optimizer's update of weights at {where}"   # as the legend says
+    assert status(nodes[0], {}) == \
+        f"paused after multiply at {nodes[0].source.location} (forward)"
 
 
 @pytest.mark.parametrize("setting, expected", [

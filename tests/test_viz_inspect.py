@@ -74,6 +74,7 @@ def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
     assert payload["title"] == "conv2d → float32[3, 8, 8, 6]"
     op = table(sections["Op"])
     assert op["op"] == "conv2d" and op["kind"] == "conv" and op["layer path"] == "conv2d"
+    assert "drawn as" not in op   # the graph draws 'conv2d' alone: 'drawn as conv' was said
     assert op["param padding"] == "'VALID'"
     source = sections["Source"]
     assert source["type"] == "code"

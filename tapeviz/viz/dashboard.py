@@ -24,7 +24,7 @@ from ..errors import MisuseError, bad_argument
 from .dashboard_alerts import RunAlerts
 from .dashboard_controls import Controls
 from .dashboard_status import ENDED, Clock, Status, check_watched
-from .dashboard_steps import StepLog
+from .dashboard_steps import NORMS_TITLE, StepLog
 from .dashboard_tape import StepTape
 from .front import STATIC, module
 from .jupyter_extra import anywidget, traitlets
@@ -65,6 +65,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
     step_count = traitlets.Int(0).tag(sync=True)
     loss = traitlets.Dict({}).tag(sync=True)               # Series.to_bytes(): its buckets
     grad_norms = traitlets.List([]).tag(sync=True)         # [{"name", **Series.to_bytes()}]
+    norms_title = traitlets.Unicode(NORMS_TITLE.format("variable")).tag(sync=True)
     controls = traitlets.Dict({}).tag(sync=True)           # action -> enabled
     svg = traitlets.Unicode("").tag(sync=True)             # the current step's tape
     tape_title = traitlets.Unicode("").tag(sync=True)
@@ -94,7 +95,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         self.runner = self.recorder = None
         self._push_lock = threading.RLock()  # one pusher at a time: the timer or flush()
         self._data_lock = threading.Lock()   # the subscriber's lists vs the timer's reads
-        self._closed = threading.Event()
+        self._closed = threading.Event()   # the running timer's: set, it ends (one a timer)
         self._timer: threading.Thread | None = None
         self._errors: list = []
         self.saved_twin = None   # the display of its saved twin (tapeviz.viz.saved), if shown
@@ -117,8 +118,9 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         if runner is not None:
             self._step_offset = runner.step_count
             events.subscribe(self._on_event)
-        self._closed.clear()
-        self._timer = threading.Thread(target=self._loop, daemon=True,
+        # a timer of its own to end: one a detach left finishing its turn may not go on
+        closed = self._closed = threading.Event()
+        self._timer = threading.Thread(target=self._loop, args=(closed,), daemon=True,
                                        name="tapeviz-dashboard")
         self._timer.start()
         return self
@@ -137,14 +139,19 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         return runner.start()
 
     def detach(self) -> None:
-        """Stop listening: unsubscribe from dispatch and end the timer thread."""
+        """Stop listening: unsubscribe from dispatch and end the timer thread. Returns at once:
+        a timer between turns ends now (joined); one in a turn (a tape's layout, a diagnosis:
+        seconds on a loaded machine) ends after the stage in progress, pushing nothing."""
         events.unsubscribe(self._on_event)
         events.settle_thread()   # the timer may have unsubscribed first, on its own thread
         self._stop_suspect()
         self._closed.set()
         timer, self._timer = self._timer, None
-        if timer is not None and timer is not threading.current_thread():
-            timer.join(5.0)
+        if timer is None or timer is threading.current_thread():
+            return
+        if self._push_lock.acquire(blocking=False):   # (not in a turn: the next sees it closed)
+            self._push_lock.release()
+            timer.join()
 
     def close(self) -> None:
         """Detach, then close the widget."""
@@ -177,6 +184,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         self._loss = Series(self.max_points, self.smoothing)
         self._norms: dict = {}           # variable name -> Series
         self._labels: dict = {}          # variable name -> its name in the legend
+        self._norms_title = NORMS_TITLE.format("variable")   # torch's: "... per parameter"
         self._made: dict = {}            # variable name -> the order it was made in
         self._ops: list = []             # taped nodes of the step in progress
         self._grads: dict = {}           # id(output or variable) -> its gradient, this step
@@ -210,41 +218,50 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
             self.flush()
 
     # ---- the throttle: a timer thread ---------------------------------------------------------
-    def _loop(self) -> None:
+    def _loop(self, closed: threading.Event) -> None:
         interval = 1.0 / self.max_rate
-        while not self.clock.wait(self._closed, interval):
-            try:
-                if self._tick():   # the loop ended and its final state is pushed:
-                    events.unsubscribe(self._on_event)   # give dispatch its fast path back
-                    self._stop_suspect()
-                    # a mode the unsubscribe put here (a Recorder still listened) goes with
-                    # this thread, or the module hooks stay for it after the last listener
-                    events.settle_thread()
-                    return
-            except Exception as exc:
-                self._report_error("dashboard update", exc)
+        try:
+            while not self.clock.wait(closed, interval):
+                try:
+                    if self._tick(closed):   # the loop ended and its final state is pushed:
+                        events.unsubscribe(self._on_event)   # give dispatch its fast path back
+                        self._stop_suspect()
+                        return
+                except Exception as exc:
+                    self._report_error("dashboard update", exc)
+        finally:
+            # a mode an unsubscribe put here (a Recorder still listened) goes with this
+            # thread, or the module hooks stay for it after the last listener
+            events.settle_thread()
 
     def flush(self) -> None:
         """Push the current state to the browser now (the timer does this on its own)."""
         with self._push_lock:
             self._tick()
 
-    def _tick(self) -> bool:
-        """Push what changed (in one message); True once a runner has ended and all is shown."""
+    def _tick(self, closed: threading.Event | None = None) -> bool:
+        """Push what changed (in one message); True once a runner has ended and all is shown.
+        The timer's turn (`closed`: its event) stops, pushing nothing, once it is detached."""
         with self._push_lock:
+            if closed is not None and closed.is_set():
+                return False
             if self.recorder is not None and self.runner is None:
                 self._poll_recorder()
             state, status, controls = self._describe()
             drawn = self._tape_full
             tape = self._tape(state)
+            if closed is not None and closed.is_set():
+                return False   # (detached while it laid out the tape)
             alerts = self._alerts(state, relaid=self._tape_full is not drawn)
+            if closed is not None and closed.is_set():
+                return False
             with self._data_lock:
                 version, errors = self._version, "\n".join(self._errors)
                 series = None
                 if version != self._pushed_version:
                     series = (self._loss.to_bytes(),
                               [{"name": self._labels.get(name, name), **s.to_bytes()}
-                               for name, s in self._norms_in_made_order()])
+                               for name, s in self._norms_in_made_order()], self._norms_title)
                 # steps done; for a recorder alone, the last read step's number (it may have
                 # dropped older ones), as its title says "step 3" of the third
                 steps = self._step_offset + self._steps if self.runner is not None \
@@ -255,7 +272,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
                 self.state, self.status, self.controls = state, status, controls
                 self.step_count, self.error = steps, errors
                 if series is not None:
-                    self.loss, self.grad_norms = series
+                    self.loss, self.grad_norms, self.norms_title = series
                 if tape is not None:
                     self.svg, self.tape_title, self.highlight = tape
                 if alerts is not None and alerts != self.alerts:

@@ -7,6 +7,7 @@ import threading
 import time
 
 from ..errors import DTypeError, describe
+from ..debugger.variable_names import shown_name
 from ..sourceinfo import source_from
 
 ENDED = ("finished", "stopped", "failed")   # the states of a loop that is over
@@ -35,7 +36,7 @@ class Status:
         runner = self.runner
         if runner is not None:
             state = runner.state
-            status = _runner_status(runner)
+            status = _runner_status(runner, self._labels)
             controls = {"pause": state in ("idle", "running"),
                         "step_op": state == "paused", "step_vjp": state == "paused",
                         "resume": state == "paused",
@@ -59,21 +60,30 @@ class Status:
                 self._errors.append(text)
 
 
-def _runner_status(runner) -> str:
-    """A line like "paused after matmul at train.py:12" or "running: 12 steps"."""
+def _runner_status(runner, labels: dict) -> str:
+    """A line like "paused after matmul at train.py:12 (forward)" or "running: 12 steps"; an
+    optimizer's update by the variable it updated, as the legend names it (`labels`: variable
+    name -> legend name), not by its op ('adam_step', a name no program of the user's says)."""
     state, point = runner.state, runner.paused_at
     if state == "paused" and point is not None:
-        what = f"VJP of {point.op_name}" if point.kind == "vjp" else point.op_name
         source = point.source
         where = f" at {source.location}" if source else ""
-        update = point.kind == "op" and getattr(point.node.op, "kind", "") == "update"
-        return f"paused after {what}{where} ({'optimizer update' if update else point.phase})"
+        if point.kind == "op" and getattr(point.node.op, "kind", "") == "update":
+            return f"paused after the optimizer's update of {_updated(point.node, labels)}{where}"
+        what = f"VJP of {point.op_name}" if point.kind == "vjp" else point.op_name
+        return f"paused after {what}{where} ({point.phase})"
     if state == "failed" and runner.error is not None:   # its message: the error box, once
         return f"failed: {type(runner.error).__name__} (the error below)"
     if state == "idle":
         return "idle: not started"
     loss = runner.last_loss
     return state if loss is None else f"{state} (loss {loss:.5g})"
+
+
+def _updated(node, labels: dict) -> str:
+    """The name of the variable an update op wrote: its first input's."""
+    variable = getattr(node.inputs[0], "variable", node.inputs[0])
+    return labels.get(variable.name) or shown_name(variable)
 
 
 def check_watched(call: str, runner, recorder) -> None:

@@ -14,6 +14,9 @@ from ..debugger.summary import all_finite
 from ..debugger.variable_names import shown_names
 from ..tensor import Variable
 from .series import Series
+from .vocabulary import words_of
+
+NORMS_TITLE = "gradient norm per {} (log scale)"   # "parameter" in a torch program
 
 
 class StepLog:
@@ -74,9 +77,11 @@ class StepLog:
     def _name_variables(self, sources) -> None:
         """Give the variables among `sources` not yet named their legend names, once each:
         as the user's code names them (variable_names.shown_names), else, where two would
-        read alike, by their own (TF's) name."""
+        read alike, by their own (TF's) name. A torch program's are 'parameters' in the chart's
+        title."""
         variables = [source for source in sources if isinstance(source, Variable)]
         with self._data_lock:
+            self._norms_title = NORMS_TITLE.format(words_of(variables)["variable"])
             fresh = [variable for variable in variables if variable.name not in self._labels]
             labels = shown_names(fresh, variables, self._labels.values())
             for variable in fresh:

@@ -146,11 +146,14 @@ def op_title(node) -> str:
     >>> op_title(GraphNode("v0", "w:0", "variable"))
     'w:0'
     """
-    if node.op is None:
-        return node.label
-    if node.label.replace(" ", "_") in node.op or len(node.label) + len(node.op) >= MAX_LABEL:
-        return node.op   # the symbol already spelled, or no room for it beside a long name
-    return f"{node.label} {node.op}"
+    return node.label if node.op is None else drawn_title(node.label, node.op)
+
+
+def drawn_title(label: str, op: str) -> str:
+    """An op's title on the graph from its symbol `label` and its name `op` ('@ matmul')."""
+    if label.replace(" ", "_") in op or len(label) + len(op) >= MAX_LABEL:
+        return op   # the symbol already spelled, or no room for it beside a long name
+    return f"{label} {op}"
 
 
 def _label(node) -> str:

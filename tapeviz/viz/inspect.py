@@ -21,7 +21,9 @@ from ..debugger.variable_names import shown_name as variable_name
 from ..dtypes import shown_name
 from ..tensor import Tensor, Variable, VariableRead
 from . import image
+from .dot import drawn_title
 from .failure import failed_payload
+from .vocabulary import words_of
 
 SMALL_TEXT = 64        # 0-D/1-D values up to this many are listed in full, larger abridged
 MAX_TILES = 16         # images, channels or filters drawn per grid
@@ -130,7 +132,10 @@ def _value_sections(values: np.ndarray, title: str, kernel: bool = False,
 
 def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> list:
     op = node.op
-    rows = [["op", op.name]] + ([["drawn as", op.label]] if op.label != op.name else [])
+    # the symbol beside the name, when the graph draws one ('@' of '@ matmul'; conv2d's
+    # 'conv' is not drawn: the row said so)
+    shown = drawn_title(op.label, op.name) != op.name
+    rows = [["op", op.name]] + ([["drawn as", op.label]] if shown else [])
     rows += [["kind", op.kind], ["phase", node.phase], ["layer path", node.scope or "(none)"]]
     # "#i" as alerts, errors and run_to number tape entries; "op i+1 of N" as the title counts
     if position is not None:
@@ -167,13 +172,14 @@ def input_makers(graph, node) -> dict:
     if made_by is None:
         return {}
     makers, drawn = {}, table.variable_names()
+    variable = words_of([node.op])["variable"]
     for tensor in node.inputs:
         ordinal = made_by.get(id(tensor))
         if ordinal is not None:
             maker = table.node(int(table.op_position[ordinal]))
             makers[id(tensor)] = f"{maker.id} {maker.op}"
         elif type(tensor) is VariableRead and id(tensor.variable) in drawn:
-            makers[id(tensor)] = f"variable {drawn[id(tensor.variable)]}"
+            makers[id(tensor)] = f"{variable} {drawn[id(tensor.variable)]}"
     return makers
 
 
@@ -184,8 +190,9 @@ def _producer(node: Node, i: int, names: dict) -> str:
     known = names.get(id(tensor)) or names.get(node.input_ids[i])
     if known:
         return known
-    return f"variable {variable_name(tensor.variable)}" if isinstance(tensor, VariableRead) \
-        else "constant"
+    if isinstance(tensor, VariableRead):
+        return f"{words_of([tensor])['variable']} {variable_name(tensor.variable)}"
+    return "constant"
 
 
 def _input_sections(node: Node, names: dict) -> list:
@@ -226,15 +233,16 @@ def _input_grad_sections(node: Node, input_grads) -> list:
 
 def _leaf_table(tensor, label: str | None) -> tuple:
     """(title, rows) of a tensor that no op on the tape made; a variable by `label`, the name
-    the graph draws it by (else variable_names.shown_name), and by its full name ('w:0')."""
+    the graph draws it by (else variable_names.shown_name), and by its full name ('w:0'); a
+    torch parameter in torch's words."""
     if isinstance(tensor, VariableRead):
         tensor = tensor.variable
     if isinstance(tensor, Variable):
-        name = label or variable_name(tensor)
-        rows = [["kind", "variable"], ["name", name]]
+        name, words = label or variable_name(tensor), words_of([tensor])
+        rows = [["kind", words["variable"]], ["name", name]]
         if tensor.name != name:
             rows.append(["TF name" if type(tensor) is Variable else "full name", tensor.name])
-        return f"variable {name}", rows + [["trainable", str(tensor.trainable)]]
+        return f"{words['variable']} {name}", rows + [[words["trainable"], str(tensor.trainable)]]
     return "constant", [["kind", "constant"]]
 
 

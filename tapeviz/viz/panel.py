@@ -23,6 +23,7 @@ from ..tensor import Tensor, Variable
 from .failure import failure_alerts
 from .graph import gradient_norm
 from .inspect import input_name, inspect_node
+from .vocabulary import words_of
 
 MAX_ALERTS = 20
 LEAF_KINDS = ("variable", "constant")   # graph nodes no op made
@@ -127,8 +128,9 @@ def group_payload(node_id: str, group) -> dict:
 
 def status_line(graph, shown: int, scene) -> str:
     """The toolbar's count of what is drawn, in the title's numbering: '17 nodes: 10 ops, 2
-    variables, 5 constants'; ops of other phases (a recorded step's backward pass) are said
-    to be left out, and a collapsed view says how many boxes are shown."""
+    variables, 5 constants' (a torch program's variables are 'parameters'); ops of other phases
+    (a recorded step's backward pass) are said to be left out, and a collapsed view says how
+    many boxes are shown."""
     kinds = Counter()
     for kind, number in graph.kinds().items():
         kinds[kind if kind in LEAF_KINDS + ("failed",) else "op"] += number
@@ -138,7 +140,9 @@ def status_line(graph, shown: int, scene) -> str:
         ops = f"{drawn} of the {total} ops ({total - drawn} of the backward pass not drawn)"
     if kinds["failed"]:   # the op a cell failed in: drawn, but not an op the tape holds
         ops += " and the op that failed"
-    parts = [ops] + [counted(kinds[kind], kind) for kind in LEAF_KINDS if kinds[kind]]
+    variable = words_of(node.op for node in scene.nodes()[:1])["variable"]
+    parts = [ops] + [counted(kinds[kind], variable if kind == "variable" else kind)
+                     for kind in LEAF_KINDS if kinds[kind]]
     head = counted(len(graph.nodes), "node")
     if shown != len(graph.nodes):
         head += f", {shown} shown (click a group to expand it)"

@@ -72,6 +72,9 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     assert {item.split()[0] for item in legend} == {
         "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"}
     page.output("text=/test accuracy/").first.wait_for()
+    # torch's words: a parameter, not a TF variable
+    titles = dash.locator(".tvd-chart-title").all_text_contents()
+    assert "gradient norm per parameter (log scale)" in titles, titles
     # every chart text lies inside its chart (a tick such as 0.007705 was cut at the left)
     cut = dash.evaluate("""(d) => [...d.querySelectorAll(".tvd-svg text")].filter((t) => {
         const r = t.getBoundingClientRect(), s = t.ownerSVGElement.getBoundingClientRect();
@@ -92,6 +95,7 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     widget = tape_widget(page, "torch tape")
     ops = set(svg_ops(widget).values())
     assert {"conv2d", "relu", "mean", "linear", "cross_entropy"} <= ops, ops
+    assert "6 parameters" in widget.locator(".tv-status").text_content()
     page.screenshot(widget.locator(".tv-graph"), "nb04-graph")
     highlights = inspect_and_step(page, widget, "conv2d", "x = F.relu(self.conv1(x))",
                                   "nb04", sections=("Feature maps",))

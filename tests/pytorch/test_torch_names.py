@@ -25,7 +25,7 @@ def test_tensors_made_before_recording_are_drawn_inspected_and_found_by_their_co
     labels = {n.id: n.label for n in Scene(rec).graph().nodes.values() if n.kind == "variable"}
     assert sorted(labels.values()) == ["b", "w"]
     for node_id, label in labels.items():
-        assert widget.inspect(node_id)["title"].startswith(f"variable {label}")
+        assert widget.inspect(node_id)["title"].startswith(f"parameter {label}")
     [finding] = findings("gradient_ascent", rec)
     assert finding.variables == ("w", "b")
     assert "leaf" not in finding.message

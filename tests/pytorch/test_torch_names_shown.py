@@ -27,7 +27,7 @@ def test_a_raw_tensors_line_names_it_in_the_graph_inspector_and_stepper():
     labels = [node.label for node in widget.graph.nodes.values() if node.kind == "variable"]
     assert labels == ["w1"]
     names, title, rows = surfaces(widget, "w1")
-    assert names == ["w1"] and title.startswith("variable w1 ")
+    assert names == ["w1"] and title.startswith("parameter w1 ")
     assert rows["name"] == "w1" and "TF name" not in rows and "full name" not in rows
     assert ">w1<" in widget.svg
 

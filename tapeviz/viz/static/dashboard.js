@@ -61,7 +61,7 @@ function render({ model, el: root }) {
   const logLoss = h("input", { type: "checkbox", class: "tvd-log",
     onchange: () => { drawLoss(); snapshotAgain(); } });
   lossChart.title.append(h("label", { class: "tvd-option" }, logLoss, " log scale"));
-  const normChart = panel("norms", "gradient norm per variable (log scale)");
+  const normChart = panel("norms", "");   // its title: "gradient norm per variable (log scale)"
   const legend = h("div", { class: "tvd-legend" });
   chartBox.lastChild.append(legend);
 
@@ -132,6 +132,7 @@ function render({ model, el: root }) {
   // the variable whose line a legend click picked out of the tangle ("": none)
   let focus = "";
   function drawNorms() {
+    normChart.title.textContent = model.get("norms_title");   // torch's: "per parameter"
     const norms = (model.get("grad_norms") || []).map(decode);
     if (!norms.some((s) => s.name === focus)) focus = "";
     drawSeries(normChart, norms, true, focus);
@@ -242,7 +243,7 @@ function render({ model, el: root }) {
 
   const handlers = [
     ["change:state change:status change:step_count change:controls change:mode", drawState],
-    ["change:loss", drawLoss], ["change:grad_norms", drawNorms],
+    ["change:loss", drawLoss], ["change:grad_norms change:norms_title", drawNorms],
     ["change:svg change:tape_title", drawTape], ["change:highlight", drawHighlight],
     ["change:error", drawError], ["change:alerts", drawAlerts],
   ];

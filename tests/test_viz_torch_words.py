@@ -1,0 +1,86 @@
+"""The widget and the dashboard say torch's words for a torch program's trained tensors: a
+parameter (not a TF 'variable'), requires_grad (not 'trainable'), in the toolbar's count, the
+inspector's title and rows, an op's Inputs table and the gradient-norm chart's title; a
+TensorFlow program's keep TF's."""
+import pytest
+
+import tapeviz as tf
+from tapeviz.viz import Dashboard, TapeWidget
+
+torch = pytest.importorskip("torch", reason='torch is not installed: pip install "tapeviz[torch]"')
+tvt = pytest.importorskip("tapeviz.torch")
+pytest.importorskip("anywidget")
+
+
+def torch_widget():
+    torch.manual_seed(0)
+    layer = torch.nn.Sequential(torch.nn.Linear(4, 3))
+    images, labels = torch.randn(5, 4), torch.tensor([0, 1, 2, 0, 1])
+    with tvt.record() as tape:
+        loss = torch.nn.functional.cross_entropy(layer(images), labels)
+        loss.backward()
+    return TapeWidget(tape)
+
+
+def rows(payload, title):
+    section = next(s for s in payload["sections"] if s["title"] == title)
+    return {row[0]: row[1:] for row in section["content"]}
+
+
+def test_a_torch_tapes_parameters_are_said_as_torch_says_them():
+    widget = torch_widget()
+    assert widget.status == "6 nodes: 2 ops, 2 parameters, 2 constants", widget.status
+    weight = next(i for i, n in widget.graph.nodes.items() if n.label == "0.weight")
+    payload = widget.inspect(weight)
+    assert payload["title"] == "parameter 0.weight → float32[3, 4]"
+    tensor = rows(payload, "Tensor")
+    assert tensor["kind"] == ["parameter"] and tensor["requires_grad"] == ["True"]
+    assert "trainable" not in tensor and "TF name" not in tensor
+    linear = next(i for i, n in widget.graph.nodes.items() if n.op == "linear")
+    inputs = next(s for s in widget.inspect(linear)["sections"] if s["title"] == "Inputs")
+    assert [row[1] for row in inputs["content"][1:]] == \
+        ["constant", "parameter 0.weight", "parameter 0.bias"], inputs
+
+
+def test_a_tensorflow_tapes_variables_keep_tfs_words():
+    w = tf.Variable([[1.0], [2.0]], name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_sum(tf.matmul([[3.0, 4.0]], w))
+    widget = TapeWidget(tape)
+    assert "1 variable" in widget.status and "parameter" not in widget.status
+    payload = widget.inspect(next(i for i, n in widget.graph.nodes.items() if n.label == "w"))
+    assert payload["title"].startswith("variable w ")
+    assert rows(payload, "Tensor")["trainable"] == ["True"]
+    del loss
+
+
+def torch_training(steps):
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(4, 3)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)
+    images, labels = torch.randn(5, 4), torch.tensor([0, 1, 2, 0, 1])
+    for _ in range(steps):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(layer(images), labels).backward()
+        optimizer.step()
+
+
+def tf_training(steps):
+    w = tf.Variable(3.0, name="w")
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = w * w
+        w.assign_sub(0.25 * tape.gradient(loss, w))
+
+
+@pytest.mark.parametrize("train, word", [(torch_training, "parameter"),
+                                         (tf_training, "variable")])
+def test_the_gradient_norm_chart_is_titled_per_parameter_in_a_torch_program(train, word):
+    dash = Dashboard(show_tape=False, show_alerts=False)
+    try:
+        assert dash.train(train, 3).join(30.0)
+        dash.flush()
+        assert dash.state == "finished" and dash.grad_norms
+        assert dash.norms_title == f"gradient norm per {word} (log scale)"
+    finally:
+        dash.close()
