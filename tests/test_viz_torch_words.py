@@ -36,6 +36,9 @@ def test_a_torch_tapes_parameters_are_said_as_torch_says_them():
     tensor = rows(payload, "Tensor")
     assert tensor["kind"] == ["parameter"] and tensor["requires_grad"] == ["True"]
     assert "trainable" not in tensor and "TF name" not in tensor
+    # loss.backward() ran: its gradients are not "not computed yet", they are replayed
+    gradient = next(s for s in payload["sections"] if s["title"] == "Gradient")["content"]
+    assert gradient == "not shown yet: Step or Continue replays the backward pass autograd ran"
     linear = next(i for i, n in widget.graph.nodes.items() if n.op == "linear")
     inputs = next(s for s in widget.inspect(linear)["sections"] if s["title"] == "Inputs")
     assert [row[1] for row in inputs["content"][1:]] == \

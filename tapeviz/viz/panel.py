@@ -23,7 +23,7 @@ from ..tensor import Tensor, Variable
 from .failure import failure_alerts
 from .graph import gradient_norm
 from .inspect import input_name, inspect_node
-from .vocabulary import words_of
+from .vocabulary import TORCH_WORDS, words_of
 
 MAX_ALERTS = 20
 LEAF_KINDS = ("variable", "constant")   # graph nodes no op made
@@ -91,6 +91,8 @@ def gradient_note(stepper, scene, saved: bool = False) -> str | None:
     if stepper is not None:
         return NOT_YET + ": the backward pass has not reached this node; Step or Continue " \
             "goes on"
+    if words_of(node.op for node in scene.nodes()[:1]) is TORCH_WORDS:   # loss.backward() ran
+        return "not shown yet: Step or Continue replays the backward pass autograd ran"
     return NOT_YET + ": Step or Continue runs the backward pass"
 
 
