@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from ... import nn as _nn
+from ...ops.conv import conv2d_op
 from .. import activations as _activations
 from .. import initializers as _initializers
 from .base import Layer, shape_error
-from .core import _as_float, add_kernel_and_bias, configure_kernel
+from .core import _as_float, add_kernel_and_bias, bias_and_activation, configure_kernel
 
 
 def normalize_tuple(value, name: str, owner: str) -> tuple:
@@ -111,12 +112,17 @@ class Conv2D(Layer):
                 hint="the batch has no channel axis (grayscale images): add one where the "
                      "batch is made, images[..., tf.newaxis]" if inputs.ndim == 3 else None)
         fmt = "NCHW" if self.data_format == "channels_first" else "NHWC"
-        outputs = _nn.conv2d(inputs, self.kernel, strides=self.strides,
-                             padding=self.padding.upper(), data_format=fmt,
-                             dilations=self.dilation_rate)
-        if self.use_bias:
-            outputs = _nn.bias_add(outputs, self.bias, data_format=fmt)
-        return self.activation(outputs)
+        fitted = (inputs._value.shape[1:3], self.kernel._value.shape)
+        if fmt == "NHWC" and self.__dict__.get("_fitted") == fitted:
+            # tf.nn.conv2d checked this input size and kernel once: its row, not ~5 us of checks
+            outputs = conv2d_op(inputs, self.kernel, strides=self.strides,
+                                padding=self.padding.upper(), dilations=self.dilation_rate)
+        else:
+            outputs = _nn.conv2d(inputs, self.kernel, strides=self.strides,
+                                 padding=self.padding.upper(), data_format=fmt,
+                                 dilations=self.dilation_rate)
+            self.__dict__["_fitted"] = fitted   # shapes: no attribute tracking to tell
+        return bias_and_activation(self, outputs, self._channel_axis)
 
     @property
     def _layout(self) -> str:
