@@ -80,3 +80,29 @@ def test_a_strip_that_fits_shows_no_note(browser):
     assert strip.evaluate("s => s.scrollHeight <= s.clientHeight + 1")
     assert not page.page.locator(".tv-stepper-more").is_visible()
     check_clean(page, browser)
+
+
+@pytest.mark.browser
+def test_the_more_rows_note_covers_no_row_in_view(browser):
+    """Notebook 04's 'grad input' row, the last in view, ran to the strip's right edge, under
+    the note: the strip keeps the note's corner free of rows while the note shows."""
+    wide = ("float32[32, 16, 4, 4] min -0.001042 max 0.001211 mean 1.375e-06 std 0.000314 | "
+            "nan 0 inf 0 zeros 1787")
+    state = {**stepper_state(variables=6), "upstream": wide}   # the fourth row here
+    page = rendered(browser, "stepper-note-clear", state)
+    more = page.page.locator(".tv-stepper-more")
+    wait_until(page, lambda: more.is_visible(), "the note that rows lie below")
+    covered = page.page.locator(".tv-stepper").evaluate("""(strip) => {
+        const note = strip.parentElement.querySelector(".tv-stepper-more").getBoundingClientRect();
+        const top = strip.getBoundingClientRect().top + strip.clientTop;
+        const bottom = top + strip.clientHeight;
+        return [...strip.querySelectorAll(".tv-chip")].filter((chip) => {
+            const r = chip.getBoundingClientRect();
+            const inView = r.bottom > top + 1 && r.top < bottom - 1;
+            return inView && r.right > note.left && r.left < note.right
+                && r.bottom > note.top && r.top < note.bottom;
+        }).map((chip) => chip.textContent);
+    }""")
+    page.screenshot(".tapeviz", "stepper-note-clear")
+    assert covered == [], covered
+    check_clean(page, browser)

@@ -35,8 +35,11 @@ export function stripWithMore(strip) {
   const more = h("button", { class: "tv-stepper-more", type: "button",
     title: "The strip holds more rows than it shows: scroll it, or click here" }, "▾ more rows");
   const box = h("div", { class: "tv-stepper-box" }, strip, more);
+  // while it shows, it has a line of its own under the strip's rows (over them, it hid the end
+  // of a row that ran to the right edge: "zeros 1787" read "zeros")
   const update = () => {
     more.hidden = !(strip.scrollHeight - strip.scrollTop - strip.clientHeight > 1);
+    box.classList.toggle("tv-stepper-noted", !more.hidden);
   };
   more.onclick = () => { strip.scrollTop += strip.clientHeight; update(); };
   strip.addEventListener("scroll", update);
