@@ -80,9 +80,9 @@ class BackwardPass:
         node = op.node
         views = self.views
         step = BackwardStep(node, _tensor(op.upstream, views),
-                            tuple(_tensor(grad, None if key is not None and key[0] == "leaf"
-                                          else views)
-                                  for grad, key in zip(op.input_grads, op.inputs)),
+                            tuple([_tensor(grad, None if key is not None and key[0] == "leaf"
+                                           else views)
+                                   for grad, key in zip(op.input_grads, op.inputs)]),
                             self.index.get(id(node)))
         # torch's gradients go now, not with the graph at the pass's end (its hooks hold
         # `op`): autograd frees or reuses them as it would unwatched, and AccumulateGrad takes

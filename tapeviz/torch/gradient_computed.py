@@ -82,6 +82,9 @@ class Later(Sequence):
     def __getitem__(self, i):
         return self._list()[i]
 
+    def __iter__(self):
+        return iter(self._list())
+
 
 class HostCopies(Sequence):
     """Torch tensors read as tapeviz Tensors of their values, each copied on first read."""
@@ -93,6 +96,9 @@ class HostCopies(Sequence):
 
     def __len__(self) -> int:
         return len(self._tensors)
+
+    def __iter__(self):
+        return iter([self[i] for i in range(len(self._tensors))])
 
     def __getitem__(self, i):
         if isinstance(i, slice):

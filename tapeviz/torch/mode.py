@@ -24,6 +24,7 @@ from torch.overrides import TorchFunctionMode
 
 from .. import events
 from ..debugger.given import add_note
+from ..node import record
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
 from . import autograd, error_notes, finite, masks, modules, ops, values
@@ -161,12 +162,23 @@ def _traced(op, func, args, kwargs, route, tapes):
         tape.record(node, output if taped else None)
         for other in made[1:]:
             tape.record(other)
-    if hearers:
+    if hearers is route.ops and route.sunk_only and state.sink is not None:
+        _sink(state.sink, made, taped, duration)   # a Recorder alone hears it: no event
+    elif hearers:
         for one in made:
             event = events.OpExecuted(one, taped, duration)
             for callback in hearers:
                 callback(event)
     return result
+
+
+def _sink(sink, made: tuple, taped: bool, duration: float) -> None:
+    """Add the records of an op's nodes to the Recorder's list on this thread (`state.sink`,
+    as dispatch does), which its OpExecuted would have added: no event, no call into it."""
+    for node in made:
+        sink += record(node, taped, duration)
+    if len(sink) >= sink.check_at:
+        sink.full()
 
 
 _NOT_RUN = object()   # the call has not run yet
@@ -278,4 +290,4 @@ def hearers_of(route, state, source) -> tuple:
 
 
 def _inputs(tensors, name_of) -> tuple:
-    return tuple(values.snapshot(tensor, name_of) for tensor in tensors)
+    return tuple([values.snapshot(tensor, name_of) for tensor in tensors])

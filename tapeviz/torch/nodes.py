@@ -27,7 +27,7 @@ def make_node(op, inputs: tuple, output, params: dict, scope: str, source) -> No
     node.inputs = inputs
     node.output = output
     node.params = params
-    node.input_ids = tuple(id(getattr(t, "variable", t)) for t in inputs)
+    node.input_ids = tuple([id(getattr(t, "variable", t)) for t in inputs])
     node.output_id = id(output)
     node.phase = "forward"
     node.scope = scope
