@@ -87,3 +87,18 @@ def test_the_gradient_norm_chart_is_titled_per_parameter_in_a_torch_program(trai
         assert dash.norms_title == f"gradient norm per {word} (log scale)"
     finally:
         dash.close()
+
+
+def test_a_torch_programs_images_are_drawn_channels_first():
+    """The batch a torch CNN reads, (N, 1, 8, 8), a constant: it was read as NHWC and drawn
+    as 8 feature maps of 1x8 pixels; it is N images of 8x8, as the conv that reads it says."""
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(1, 2, 3)
+    images = torch.rand(4, 1, 8, 8)
+    with tvt.record() as tape:
+        conv(images).sum().backward()
+    widget = TapeWidget(tape)
+    const = next(i for i, n in widget.graph.nodes.items()
+                 if n.kind == "constant" and n.shape == (4, 1, 8, 8))
+    titles = [s["title"] for s in widget.inspect(const)["sections"]]
+    assert "Images (4 of 4)" in titles and not any("Feature maps" in t for t in titles), titles

@@ -253,7 +253,8 @@ def _title(head: str, values: np.ndarray) -> str:
 
 
 def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None,
-                 grad_note: str | None = None, position: tuple | None = None) -> dict:
+                 grad_note: str | None = None, position: tuple | None = None,
+                 leaf_layout: str = "NHWC") -> dict:
     """The inspector payload of a node: `{"id", "title", "sections": [...]}`, JSON-ready.
 
     `node`: a dispatch Node, a RecordedOp (its gradient is used when `grad` is None), a
@@ -262,7 +263,8 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     one gradient (or None) per input. `names`: id(tensor) -> label of the node that made
     it, for the Inputs table. `grad_note`: the Gradient section's text when there is no
     gradient (e.g. "not computed yet"). `position`: (index, total) of the op among its
-    source's ops.
+    source's ops. `leaf_layout`: the layout of a constant's 4-D values, its engine's ("NCHW"
+    in a torch program: its images were drawn as 8 one-row feature maps).
 
     >>> import tapeviz as tf
     >>> x = tf.Variable([[1.0, -2.0], [3.0, 4.0]], name="x")
@@ -309,7 +311,7 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
         head, rows = _leaf_table(ref, label)
         # a 4-D variable is a conv kernel (activations are never variables)
         kernel = isinstance(ref, (Variable, VariableRead)) and output.ndim == 4
-        layout = _layout(getattr(ref, "variable", ref))
+        layout = getattr(getattr(ref, "variable", ref), "layout", leaf_layout)
         sections = [_section("Tensor", "table", rows)] + _value_sections(output, "Output", kernel,
                                                                           layout)
         title = _title(head, output)

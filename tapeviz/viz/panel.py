@@ -42,13 +42,14 @@ def dispatch_node_of(graph_node):
 def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
                  collapsible: bool = False, grad_note: str | None = None,
                  position: tuple | None = None, names: dict | None = None,
-                 recorded: dict | None = None) -> dict:
+                 recorded: dict | None = None, leaf_layout: str = "NHWC") -> dict:
     """The inspector of one node: `inspect_node`'s sections, plus the gradient the stepping
     has brought to it (or `grad_note`, from `gradient_note`, saying why there is none), the
     buttons that apply to it and, under them in `results`, what the last of them found (a
     gradient check). `position`: (index, total) of the node among the source's ops; `names`:
     `inspect_node`'s, the nodes that made its inputs; `recorded`: a recorded step's gradients
-    of its variables by name, a variable's until stepping brings one."""
+    of its variables by name, a variable's until stepping brings one; `leaf_layout`:
+    `inspect_node`'s, the layout of the engine that ran the ops."""
     dispatch_node = dispatch_node_of(graph_node)
     grad = input_grads = None
     if stepper is not None and dispatch_node is not None:
@@ -62,7 +63,8 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
         if grad is None and stepper is None and isinstance(leaf, Variable) and recorded:
             grad = recorded.get(leaf.name)
     payload = inspect_node(graph_node, grad=grad, input_grads=input_grads,
-                           grad_note=grad_note, position=position, names=names)
+                           grad_note=grad_note, position=position, names=names,
+                           leaf_layout=leaf_layout)
     payload["results"] = [] if gradcheck is None else [
         {"title": "Gradient check", "type": "code", "content": gradcheck}]
     payload["actions"] = [] if dispatch_node is None else [

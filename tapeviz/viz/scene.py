@@ -129,6 +129,11 @@ class Scene:
             return list(self.source)
         return []
 
+    def layout(self) -> str:
+        """The layout of the 4-D values its engine's ops read: "NCHW" for the torch adapter's
+        (an op says it), TF's "NHWC" otherwise."""
+        return next((getattr(node.op, "layout", "NHWC") for node in self.nodes()[:1]), "NHWC")
+
     @property
     def op_count(self) -> int:
         """The shown step's ops, every phase: what the title counts and node ids number."""

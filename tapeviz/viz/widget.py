@@ -361,7 +361,8 @@ class TapeWidget(anywidget.AnyWidget):
                             grad_note=gradient_note(self._stepper, self._scene, saved),
                             position=self._position(node_id),
                             names=input_makers(self._graph, dispatch_node_of(graph_node)),
-                            recorded=getattr(self._scene.step, "variable_gradients", None))
+                            recorded=getattr(self._scene.step, "variable_gradients", None),
+                            leaf_layout=self._scene.layout())
 
     def _position(self, node_id: str):
         """(index, total) of an op node among the shown step's ops (ids are "n<index>")."""

@@ -17,9 +17,9 @@ from test_notebooks import PARAMETERS, set_parameter
 
 from .test_notebooks_browser import (NOTEBOOKS, answer_stdin, contrast, inspect_and_step,
                                      page_through, svg_ops, tape_widget)
-from .test_widgets import (DASHBOARD, WIDGET, check_clean, dashboard_state, dashboard_steps,
-                           exercise_dashboard, inspector_title, node, node_ids, wait_until,
-                           widget_error)
+from .test_widgets import (DASHBOARD, WIDGET, check_clean, click_node, dashboard_state,
+                           dashboard_steps, exercise_dashboard, inspector_title, node, node_ids,
+                           wait_until, widget_error)
 
 pytest.importorskip("torch", reason='torch is not installed: pip install "tapeviz[torch]"')
 
@@ -100,6 +100,11 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     highlights = inspect_and_step(page, widget, "conv2d", "x = F.relu(self.conv1(x))",
                                   "nb04", sections=("Feature maps",))
     assert highlights[0] == "n6"   # autograd starts at the loss: cross_entropy
+    # the batch, (32, 1, 8, 8): 8x8 digits channels first, not eight 1x8 "feature maps"
+    click_node(page, widget, "c0")
+    widget.locator(".tv-inspector .tv-section-title", has_text="Images (").first.wait_for()
+    assert "Feature maps" not in widget.locator(".tv-inspector").text_content()
+    page.screenshot(widget, "nb04-images")
 
     nan_widget = page.output(WIDGET).last
     alert = nan_widget.locator(".tv-alerts .tv-alert-nan").first
