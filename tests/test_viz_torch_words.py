@@ -102,3 +102,11 @@ def test_a_torch_programs_images_are_drawn_channels_first():
                  if n.kind == "constant" and n.shape == (4, 1, 8, 8))
     titles = [s["title"] for s in widget.inspect(const)["sections"]]
     assert "Images (4 of 4)" in titles and not any("Feature maps" in t for t in titles), titles
+
+
+def test_an_empty_torch_tape_says_how_to_record_in_torch_not_with_a_gradient_tape():
+    with tvt.record() as tape:
+        pass
+    empty = TapeWidget(tape).empty
+    assert "tvt.record() as tape" in empty and "loss.backward()" in empty, empty
+    assert "GradientTape" not in empty and "tape.watch" not in empty, empty

@@ -19,6 +19,7 @@ from ..debugger.summary import summarize
 from ..debugger.variable_names import shown_names
 from ..nonfinite import nonfinite_kinds
 from ..sourceinfo import SourceInfo
+from ..tape import GradientTape
 from ..tensor import Tensor, Variable
 from .failure import failure_alerts
 from .graph import gradient_norm
@@ -159,6 +160,10 @@ def empty_message(scene) -> str:
         return ("No steps recorded yet. Run your training step while the Recorder is on "
                 "(`with Recorder() as rec:`); each tape.gradient call ends a step. Then show "
                 "the widget again.")
+    if scene.tape is not None and not isinstance(scene.tape, GradientTape):   # tvt.record()'s
+        return ("This tape recorded no ops: tapeviz.torch.record() keeps the torch ops that run "
+                "inside its `with` block. Run your model, the loss and loss.backward() inside "
+                "`with tvt.record() as tape:` and show the widget again.")
     if scene.tape is not None:
         return ("This tape recorded no ops. A GradientTape records the ops that read a watched "
                 "tensor inside its `with` block: a trainable tf.Variable, or a tensor passed "
