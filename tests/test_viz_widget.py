@@ -445,6 +445,7 @@ def test_an_empty_tape_says_so_and_what_to_do():
     assert widget.error == ("ValueError: TapeWidget: nothing to step: this tape recorded no "
                             "ops, so it has no backward pass")
     assert TapeWidget(Recorder()).empty.startswith("No steps recorded yet")
+    assert "PyTorch, each optimizer.step()" in TapeWidget(Recorder()).empty   # a torch user's
     assert TapeWidget([]).empty == "No ops to draw: the list of nodes is empty."
     full, _, _ = regression_tape()
     assert TapeWidget(full).empty == ""

@@ -158,7 +158,8 @@ def empty_message(scene) -> str:
     """What the graph pane says when there is nothing to draw, and how to record something."""
     if isinstance(scene.source, Recorder) and scene.step is None:
         return ("No steps recorded yet. Run your training step while the Recorder is on "
-                "(`with Recorder() as rec:`); each tape.gradient call ends a step. Then show "
+                "(`with Recorder() as rec:`); each tape.gradient call ends a step (in "
+                "PyTorch, each optimizer.step(), or loss.backward() with no optimizer). Then show "
                 "the widget again.")
     if scene.tape is not None and not isinstance(scene.tape, GradientTape):   # tvt.record()'s
         return ("This tape recorded no ops: tapeviz.torch.record() keeps the torch ops that run "
