@@ -532,6 +532,34 @@ def test_an_ended_run_gives_dispatch_its_fast_path_back_and_titles_the_last_step
     dash.close()
 
 
+def test_a_pause_after_an_update_outlines_the_variable_it_wrote(dashboards):
+    """The tape draws no update op: a pause after `w.assign_sub(...)` outlined nothing while
+    the status named the update; the variable it wrote, drawn, is outlined."""
+    import re
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    dash = dashboards(max_rate=50.0)
+    runner = dash.train(scalar_loop, 100_000)
+    assert wait_until(lambda: runner.step_count >= 2)
+    runner.pause()
+    assert runner.wait_paused(T)
+    for _ in range(200):   # op by op to the update
+        if getattr(runner.paused_at.node.op, "kind", "") == "update":
+            break
+        runner.step_op()
+        assert runner.wait_paused(T)
+    else:
+        pytest.fail("stepping op by op never reached the update")
+    dash.flush()
+    assert dash.status.startswith("paused after the optimizer's update of w at ")
+    assert wait_until(lambda: dash.highlight), (dash.tape_title, dash.error)
+    drawn = re.search(rf'<g id="{dash.highlight}" class="node[^"]*">\s*<title>[^<]*</title>'
+                      rf'\s*<g id="a_{dash.highlight}"><a xlink:title="([^"]+)"', dash.svg)
+    assert drawn and drawn.group(1).startswith("variable w&#10;"), (dash.highlight, dash.svg)
+    runner.stop()
+
+
 def test_a_pause_inside_a_vjp_highlights_its_forward_node_and_moves_without_a_relayout(
         dashboards, monkeypatch):
     import re

@@ -57,6 +57,8 @@ class StepTape:
         graph = self._tape_graph
         if graph is None:
             return None
+        if paused_node is not None and not isinstance(paused_node, str):   # a variable
+            paused_node = self._tape_full.id_of(paused_node)
         shown = (graph.visible_id(paused_node) if paused_node else None) or ""
         return self._tape_svg, f"{title} ({len(graph.nodes)} nodes shown)", shown
 
@@ -68,7 +70,8 @@ class StepTape:
         return view.visible_id(full.id_of(node) or "") or ""
 
     def _tape_source(self, state: str, Graph):
-        """(structure key, what it is built from, graph builder, title, node id to highlight)
+        """(structure key, what it is built from, graph builder, title, node id to highlight,
+        or the variable an optimizer's update paused after wrote: the tape draws no update)
         or None. A failed loop's tape is the step that failed, as far as it ran, with the op
         that raised (red, viz/failure.py), else the last step before the error: its title
         says which."""
@@ -93,6 +96,8 @@ class StepTape:
         if paused is not None:   # a backward op is shown at the forward node whose VJP ran it
             at = paused.forward_node
             highlight = next((f"n{i}" for i, n in enumerate(nodes) if n is at), None)
+            if highlight is None and paused.kind == "op" and getattr(at.op, "kind", "") == "update":
+                highlight = getattr(at.inputs[0], "variable", at.inputs[0])
         key = tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes) + (
             (state, id(error)) if error is not None else ())
         step = self._step_offset + self._steps
