@@ -36,6 +36,7 @@ def test_a_torch_tapes_parameters_are_said_as_torch_says_them():
     tensor = rows(payload, "Tensor")
     assert tensor["kind"] == ["parameter"] and tensor["requires_grad"] == ["True"]
     assert "trainable" not in tensor and "TF name" not in tensor
+    assert 'xlink:title="parameter 0.weight&#10;' in widget.svg   # its tooltip, aria-label
     # loss.backward() ran: its gradients are not "not computed yet", they are replayed
     gradient = next(s for s in payload["sections"] if s["title"] == "Gradient")["content"]
     assert gradient == "not shown yet: Step or Continue replays the backward pass autograd ran"

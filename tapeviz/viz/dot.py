@@ -17,6 +17,8 @@ from collections import Counter
 
 import numpy as np
 
+from .vocabulary import words_of
+
 FILL = {   # by op kind; 6-digit hex because old Graphviz paints "#eef" black
     "math": "#eef2f7", "linalg": "#dbe7ff", "conv": "#ffe2c6", "activation": "#dcf3df",
     "reduce": "#efe3f6", "shape": "#f2f2f2", "loss": "#ffd9e6", "pool": "#fff0c2",
@@ -183,6 +185,8 @@ def _tooltip(node, with_grads: bool) -> str:
         lines = [f"group {node.scope or node.label}: {len(node.members)} nodes, click to open"]
     elif node.op is not None:
         lines = [f"{node.op} ({node.label}) · {node.kind}"]
+    elif node.kind == "variable":   # a torch parameter in torch's word
+        lines = [f"{words_of([node.ref])['variable']} {node.label}"]
     else:
         lines = [f"{node.kind} {node.label}"]
     lines.append(f"{shape_text(node.shape)} {node.dtype}".rstrip())
