@@ -55,7 +55,11 @@ def _same_gradient_again(steps):
     """(step, [[(parameter, its update node), ...] each parameter updated again]) of the last
     of the last LOOKED `steps` in which a torch optimizer's update of a parameter ran again
     with an equal gradient and nothing but updates in between, or None."""
-    for step in [step for step in steps[-LOOKED:] if len(step)][::-1]:
+    looked = steps[-LOOKED:]
+    update = _last_update(looked[-1]) if looked else None
+    if update is None or engine_of(update.op) != "torch":
+        return None   # (the numpy engine's steps are told by their scopes)
+    for step in [step for step in looked if len(step)][::-1]:
         since: dict = {}     # (parameter name, op name) -> its updates since the last other op
         repeated: dict = {}
         for node in step.nodes:
@@ -74,6 +78,11 @@ def _same_gradient_again(steps):
         if repeated:
             return step, list(repeated.values())
     return None
+
+
+def _last_update(step):
+    """The last update op of `step` (looked for from its end, where updates run), or None."""
+    return next((node for node in reversed(step.nodes) if node.op.kind == "update"), None)
 
 
 def _finding(step, repeated: list) -> Finding:

@@ -27,35 +27,63 @@ _FIX = {"tf": "a learning rate that moves the weights (Adam's default 0.001; SGD
 def updates_that_change_nothing(steps) -> list:
     """A Finding when at least MIN_STEPS of the recorded `steps` computed gradients, non-zero
     and finite in each, the last ran updates of the variables it differentiated, and each of
-    them holds after the last step what it held before the first."""
-    trained = [step for step in steps if step.variable_gradients and len(step)]
+    them holds after the last step what it held before the first. A correct program ends at
+    the last step's last update, looked for from its end: it changed a weight."""
+    last = next((step for step in reversed(steps) if step.variable_gradients and len(step)),
+                None)   # (a Recorder stopped at its gradient call keeps no op of that step)
+    if last is None or _last_moved(last):
+        return []
+    trained = [step for step in steps if step.variable_gradients]
+    trained = trained[:trained.index(last) + 1]
     if len(trained) < MIN_STEPS:
         return []
-    first, last = trained[0], trained[-1]
-    updates = _updates(last)
-    if not updates:
+    first = trained[0]
+    updates, before, after = _walk(last)
+    names = list(last.variable_gradients)
+    if not updates or not _same(before, after, names):
+        return []
+    if not _same(first.variables, after, names):
         return []
     norms = [_norm(step.variable_gradients) for step in trained]
     if not all(norm > 0 and np.isfinite(norm) for norm in norms):
         return []
-    before, after = first.variables, last.variables_after
-    names = list(last.variable_gradients)
-    if not all(name in before and name in after and np.array_equal(before[name], after[name])
-               for name in names):
-        return []
     return [_finding(trained, updates, norms[-1])]
 
 
-def _updates(step) -> dict:
-    """{variable name: (the variable, its first update node)} of `step`'s updates of the
-    variables it differentiated (an optimizer's step count is not one of them)."""
-    found = {}
+def _last_moved(step) -> bool:
+    """Whether `step`'s last update of a variable it differentiated changed its value."""
+    gradients = step.variable_gradients
+    for node in reversed(step.nodes):
+        inputs = node.inputs
+        if node.op.kind == "update" and inputs and type(inputs[0]) is VariableRead and \
+                inputs[0].variable.name in gradients:
+            return not np.array_equal(inputs[0]._value, node.output._value)
+    return False
+
+
+def _walk(step) -> tuple:
+    """({variable name: (the variable, its first update node)} of `step`'s updates of the
+    variables it differentiated (an optimizer's step count is not one of them), {name: the
+    value first read}, {name: the value after its last update}), in one pass."""
+    updates, before, after = {}, {}, {}
+    gradients = step.variable_gradients
     for node in step.nodes:
-        if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
-            variable = node.inputs[0].variable
-            if variable.name in step.variable_gradients and variable.name not in found:
-                found[variable.name] = (variable, node)
-    return found
+        inputs = node.inputs
+        if node.op.kind == "update" and inputs and type(inputs[0]) is VariableRead:
+            variable = inputs[0].variable
+            after[variable.name] = node.output._value
+            if variable.name in gradients and variable.name not in updates:
+                updates[variable.name] = (variable, node)
+        for tensor in inputs:
+            if type(tensor) is VariableRead:
+                before.setdefault(tensor.variable.name, tensor._value)
+    return updates, before, after
+
+
+def _same(before: dict, after: dict, names: list) -> bool:
+    """Whether each of `names` holds in `after` exactly what it held in `before`."""
+    return all(name in before and name in after and np.array_equal(before[name], after[name])
+               for name in names)
 
 
 def _norm(gradients: dict) -> float:
