@@ -2,6 +2,7 @@
 and exports, with no browser (tests/browser drives the real one)."""
 import json
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -570,3 +571,14 @@ def test_the_slider_and_title_name_a_dropped_recorders_steps_by_their_numbers():
     assert widget.step_labels[0] == f"step {4 - kept + 1} of 4, {kept} kept"
     with pytest.raises(IndexError, match=f"no kept step at index {kept}"):
         widget._scene.show_step(kept)
+
+
+def test_an_empty_recorder_tells_a_torch_user_to_import_the_adapter(monkeypatch):
+    """torch imported, tapeviz.torch not: the loop ran unheard, and the Recorder's widget said
+    only to run the step while the Recorder is on, which the user had done."""
+    from types import ModuleType
+    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch") or ModuleType("torch"))
+    monkeypatch.delitem(sys.modules, "tapeviz.torch", raising=False)
+    assert "import tapeviz.torch first" in TapeWidget(Recorder()).empty
+    monkeypatch.setitem(sys.modules, "tapeviz.torch", ModuleType("tapeviz.torch"))
+    assert "import tapeviz.torch" not in TapeWidget(Recorder()).empty
