@@ -30,6 +30,18 @@ def arguments(func, args, kwargs) -> tuple:
     return tuple(names), tensors, params
 
 
+def tensors_of(args, kwargs) -> list:
+    """The tensors `arguments` finds, in its order, without naming them (an op that may
+    never be read: its names and params found when first read)."""
+    tensors = []
+    for arg in (*args, *(arg for name, arg in kwargs.items() if name != "out")):
+        if isinstance(arg, torch.Tensor):
+            tensors.append(arg)
+        elif isinstance(arg, (list, tuple)):
+            tensors.extend(item for item in arg if isinstance(item, torch.Tensor))
+    return tensors
+
+
 def first_tensor(result):
     """The first tensor of a call's result (itself, or a tuple's), or None."""
     if isinstance(result, torch.Tensor):

@@ -28,7 +28,7 @@ from ..node import record
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
 from . import autograd, error_notes, finite, masks, modules, ops, values
-from .call_arguments import arguments, first_tensor
+from .call_arguments import arguments, first_tensor, tensors_of
 from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
@@ -194,12 +194,13 @@ def _told(op, func, args, kwargs, route, state, caller, output, duration) -> boo
     if split is None or taped and op is _MUL and caller.f_back.f_code is _SCALE_LOSS:
         return False
     forms, evented = split
-    names, tensors, params = arguments(func, args, kwargs)
-    if len(names) > len(op.input_names):
-        op.input_names = names
+    tensors, params, call = tensors_of(args, kwargs), None, (func, args, kwargs)
+    if len(tensors) > len(op.input_names):   # (a first call given a number names fewer)
+        op.input_names, tensors, params = arguments(func, args, kwargs)
+        call = None
     scope, name_of = _layer(state, caller)
-    tell(LazyNode(op, (*tensors, output), params, scope, None, name_of, caller=caller),
-         evented, taped, duration, forms)
+    tell(LazyNode(op, (*tensors, output), params, scope, None, name_of, caller=caller,
+                  call=call), evented, taped, duration, forms)
     return True
 
 

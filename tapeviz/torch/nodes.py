@@ -15,6 +15,7 @@ from ..node import Node
 from ..sourceinfo import source_from
 from ..tensor import Tensor, TensorShape
 from . import values
+from .call_arguments import arguments
 
 _new = object.__new__
 _getrefcount = sys.getrefcount
@@ -59,8 +60,8 @@ def _tensors(result) -> list:
     return []
 
 
-_INPUTS, _OUTPUT, _SOURCE = Node.inputs, Node.output, Node.source   # Node's own slots, set
-#                                                                     on first read
+_INPUTS, _OUTPUT, _SOURCE, _PARAMS = Node.inputs, Node.output, Node.source, Node.params
+#                                                 Node's own slots, set on first read
 
 
 class LazyNode(Node):
@@ -72,16 +73,19 @@ class LazyNode(Node):
     the op saw it is gone. Whoever keeps the node past its listeners' call gets it copied
     whole then (`keep`), so only a value read during that call is read lazily."""
 
-    __slots__ = ("_tensors", "_versions", "_name_of", "_caller")
+    __slots__ = ("_tensors", "_versions", "_name_of", "_caller", "_call")
 
-    def __init__(self, op, tensors: tuple, params: dict, scope: str, source, name_of=None,
-                 versions: tuple | None = None, caller=None):
+    def __init__(self, op, tensors: tuple, params: dict | None, scope: str, source,
+                 name_of=None, versions: tuple | None = None, caller=None, call=None):
         """`tensors`: the inputs then the output, each a torch tensor (or a value copied
         already, a tapeviz Tensor); `versions`: theirs when the op ran (default: now);
         `caller`: the frame that called the op, its line found from there when first read
-        (`source` None)."""
+        (`source` None); `call`: the op's (func, args, kwargs), its params read from them
+        when first read (`params` None)."""
         self.op = op
-        self.params = params
+        if call is None:
+            _PARAMS.__set__(self, params)
+        self._call = call
         self.phase = "forward"
         self.scope = scope
         if caller is None:
@@ -100,6 +104,16 @@ class LazyNode(Node):
             _SOURCE.__set__(self, source)
             self._caller = None
             return source
+
+    @property
+    def params(self) -> dict:
+        try:
+            return _PARAMS.__get__(self)
+        except AttributeError:   # not read yet: the call's arguments that are no tensor
+            params = arguments(*self._call)[2]
+            _PARAMS.__set__(self, params)
+            self._call = None
+            return params
 
     @property
     def inputs(self) -> tuple:
@@ -141,7 +155,7 @@ class LazyNode(Node):
         """Copy every value not read yet, and find its line, now that the op has just run; a
         value changed in place meanwhile (by code run at a breakpoint's prompt) stays refused
         when read."""
-        _ = self.source
+        _ = self.source, self.params
         for field, copy in ((_INPUTS, self._copy_inputs), (_OUTPUT, self._copy_output)):
             try:
                 field.__get__(self)
