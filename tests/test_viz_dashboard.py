@@ -1136,3 +1136,23 @@ def test_an_ended_slow_loop_draws_its_last_step_and_its_alert_names_a_node_in_it
     from tapeviz.viz.panel import dispatch_node_of
     drawn = [n for n in map(dispatch_node_of, dash._tape_full.nodes.values()) if n is not None]
     assert drawn and all(any(node is last for last in dash._last_ops) for node in drawn)
+
+
+def test_a_torch_loop_run_without_the_adapter_is_said_unheard(dashboards, monkeypatch):
+    """torch imported, tapeviz.torch not: a torch loop's dashboard stayed empty, 'finished',
+    with nothing saying why."""
+    import sys
+    from types import ModuleType
+    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch") or ModuleType("torch"))
+    monkeypatch.delitem(sys.modules, "tapeviz.torch", raising=False)
+    dash = dashboards(show_tape=False)
+    assert dash.train(lambda: None).join(T)
+    dash.flush()
+    assert dash.state == "finished" and dash.step_count == 0
+    assert dash.status.endswith(
+        "no training step heard. A PyTorch loop is heard only once tapeviz.torch is imported: "
+        "import tapeviz.torch first"), dash.status
+    heard = dashboards(show_tape=False)   # a loop that trained: nothing to say
+    assert heard.train(scalar_loop, 2).join(T)
+    heard.flush()
+    assert "unheard" not in heard.status and "tapeviz.torch" not in heard.status, heard.status

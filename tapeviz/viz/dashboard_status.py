@@ -9,6 +9,7 @@ import time
 from ..errors import DTypeError, describe
 from ..debugger.variable_names import shown_name
 from ..sourceinfo import source_from
+from .vocabulary import UNHEARD, torch_unheard
 
 ENDED = ("finished", "stopped", "failed")   # the states of a loop that is over
 
@@ -37,6 +38,8 @@ class Status:
         if runner is not None:
             state = runner.state
             status = _runner_status(runner, self._labels)
+            if state in ("running", "finished") and not self._steps and torch_unheard():
+                status += f": no training step heard. {UNHEARD}"
             controls = {"pause": state in ("idle", "running"),
                         "step_op": state == "paused", "step_vjp": state == "paused",
                         "resume": state == "paused",

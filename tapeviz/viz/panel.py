@@ -9,7 +9,6 @@ and syncs what these return into its traits; `inspect.py` builds the sections of
 """
 from __future__ import annotations
 
-import sys
 from collections import Counter
 
 import numpy as np
@@ -25,7 +24,7 @@ from ..tensor import Tensor, Variable
 from .failure import failure_alerts
 from .graph import gradient_norm
 from .inspect import input_name, inspect_node
-from .vocabulary import TORCH_WORDS, words_of
+from .vocabulary import TORCH_WORDS, UNHEARD, torch_unheard, words_of
 
 MAX_ALERTS = 20
 LEAF_KINDS = ("variable", "constant")   # graph nodes no op made
@@ -158,13 +157,10 @@ def status_line(graph, shown: int, scene) -> str:
 def empty_message(scene) -> str:
     """What the graph pane says when there is nothing to draw, and how to record something."""
     if isinstance(scene.source, Recorder) and scene.step is None:
-        # torch loaded, the adapter not: a torch loop ran unheard
-        unheard = "torch" in sys.modules and "tapeviz.torch" not in sys.modules
         return ("No steps recorded yet. Run your training step while the Recorder is on "
                 "(`with Recorder() as rec:`); each tape.gradient call ends a step (in "
                 "PyTorch, each optimizer.step(), or loss.backward() with no optimizer). Then show "
-                "the widget again." + (" A PyTorch loop is heard only once tapeviz.torch is "
-                                       "imported: import tapeviz.torch first." if unheard else ""))
+                "the widget again." + (f" {UNHEARD}." if torch_unheard() else ""))
     if scene.tape is not None and not isinstance(scene.tape, GradientTape):   # tvt.record()'s
         return ("This tape recorded no ops: tapeviz.torch.record() keeps the torch ops that run "
                 "inside its `with` block. Run your model, the loss and loss.backward() inside "

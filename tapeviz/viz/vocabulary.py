@@ -1,11 +1,20 @@
 """The words the widget and the dashboard say for a trained tensor: TensorFlow's ('variable',
 'trainable') on the numpy engine's ops, PyTorch's ('parameter', 'requires_grad') on the
-torch adapter's, so a torch user reads `conv1.weight` as a parameter, not as a TF variable.
-viz imports no torch: what the adapter made is told by the module its class lives in."""
+torch adapter's, so a torch user reads `conv1.weight` as a parameter, not as a TF variable;
+and what they say when a torch program ran unheard (`UNHEARD`). viz imports no torch: what
+the adapter made is told by the module its class lives in."""
 from __future__ import annotations
+
+import sys
 
 TF_WORDS = {"variable": "variable", "trainable": "trainable"}
 TORCH_WORDS = {"variable": "parameter", "trainable": "requires_grad"}
+UNHEARD = "A PyTorch loop is heard only once tapeviz.torch is imported: import tapeviz.torch first"
+
+
+def torch_unheard() -> bool:
+    """Whether torch is imported and the adapter is not: a torch loop runs unheard."""
+    return "torch" in sys.modules and "tapeviz.torch" not in sys.modules
 
 
 def made_by_torch(obj) -> bool:
@@ -25,4 +34,4 @@ def words_of(objs) -> dict:
     return TORCH_WORDS if any(made_by_torch(obj) for obj in objs) else TF_WORDS
 
 
-__all__ = ["TF_WORDS", "TORCH_WORDS", "made_by_torch", "words_of"]
+__all__ = ["TF_WORDS", "TORCH_WORDS", "UNHEARD", "made_by_torch", "torch_unheard", "words_of"]
