@@ -101,7 +101,7 @@ def _shapes(value, batch_free: bool = False):
     dimension is None, as Keras reports shapes."""
     if isinstance(value, Tensor):
         if batch_free:
-            shape = np.shape(value._value)
+            shape = value._value.shape   # an array's or a numpy scalar's: np.shape's call less
             if shape:
                 return (None,) + shape[1:]
         return value.shape
