@@ -133,6 +133,27 @@ first and reads one step, the values before its updates from the reads it walks 
 -0.08M, got -0.04M). What is left on the regression (~0.2M): the last step's forward
 nodes listed and walked for the regression's subtraction and the weights it reads, left.
 
+A sixth round (`// 255` in a helper nested in the training function or a lambda given to
+Dataset.map; a learning rate of 0 whatever the model predicts, `unmoved`; the frozen check
+quiet when only a GAN's discriminator step is recorded; torch's optimizer.step() run twice),
+one diagnose call, "before" the tree at 451bcad, "after" it with this round's debugger files
+(integer_division, frozen, unmoved, program_bugs, constant_prediction, applied_twice), each
+tree alone on PYTHONPATH (valgrind; load 12-19):
+
+                                              guide CNN          Huber regression
+  before                                      10.50M / 10.51M    10.64M / 10.63M
+  first version (84b0eb8, 5d0dc8f)            13.21M (+26%)      16.09M (+51%)
+  last step looked at first, one len()        10.74M             10.69M (*)
+  as kept: its last update first (a4c0054)    10.57M (+0.6%)     10.64M (+0.05%)
+  (*) the files changed under that run's second worker: read it as approximate
+
+Predicted +0.3% / +0.5%: the integer-division and frozen additions run only past their
+early exits (images of 0 and 1 alone; frozen weights trained alone), the lr-0 check one
+look at the last step. The first version asked every trained step its len() (an old step's
+kept pass run again, 60 of them on the regression) and walked the last step's every op
+before asking whether an update moved a weight; as kept it reads the last step's last
+update of a differentiated variable, from the step's end, and stops there when it moved.
+
 Run: python bench/bench_diagnose.py (needs valgrind); --found: what diagnose says of each bug
 planted in the last two rounds (no valgrind)
 """
