@@ -60,8 +60,9 @@ class _Local(threading.local):
 
 
 _local = _Local()
-# id(parameter) -> (weakref to it, its version, its largest magnitude): as last found finite;
-# None for one whose `.data` was taken while listening (written where no version moves)
+# id(parameter) -> (weakref to it, its version, its largest magnitude, its memory's address:
+# `p.data = x` moves no version) as last found finite; Nones for one whose `.data` was taken
+# while listening (written where no version moves)
 _parameters: dict = {}
 
 
@@ -127,7 +128,8 @@ def magnitude(tensor: torch.Tensor) -> float | None:
     if last is not None and last[0]() is tensor and last[1] == values.version(tensor):
         return last[2]
     entry = _parameters.get(id(tensor))
-    if entry is not None and entry[0]() is tensor and entry[1] == values.version(tensor):
+    if entry is not None and entry[0]() is tensor and entry[1] == values.version(tensor) \
+            and entry[3] == tensor.data_ptr():
         return entry[2]
     return None
 
@@ -156,7 +158,7 @@ def _remember(parameter: torch.Tensor, bound: float) -> None:
         return   # its `.data` was taken: written where no version moves
     if entry is None or entry[0]() is not parameter:   # (one entry a live parameter)
         entry = (weakref.ref(parameter, lambda _, key=key: _parameters.pop(key, None)),)
-    _parameters[key] = (entry[0], values.version(parameter), bound)
+    _parameters[key] = (entry[0], values.version(parameter), bound, parameter.data_ptr())
 
 
 def data_taken(parameter: torch.Tensor) -> None:
@@ -164,7 +166,7 @@ def data_taken(parameter: torch.Tensor) -> None:
     magnitude is never known again (its outputs are read)."""
     key = id(parameter)
     _parameters[key] = (weakref.ref(parameter, lambda _, key=key: _parameters.pop(key, None)),
-                        None, None)
+                        None, None, None)
 
 
 def finite(tensor: torch.Tensor) -> bool:

@@ -72,6 +72,21 @@ def test_a_weight_written_through_data_stops_at_the_conv_it_makes_nan():
     assert first_op_hit(bp) == ("conv2d", CONV2_INPUTS)
 
 
+def test_a_weight_given_new_data_stops_at_the_conv_it_makes_nan():
+    """`p.data = x` (vector_to_parameters does it) moves no version either: the parameter's
+    memory moved, so its magnitude is not known and conv2's output is read."""
+    model, _, train_step = make_training(seed=1)
+    bp = tvt.break_on(nan=True, action="continue")
+    train_step(IMAGES, LABELS)
+    weight = model.conv2.weight
+    version, new = weight._version, weight.detach().clone()
+    new[0, 0, 0, 0] = float("nan")
+    weight.data = new
+    assert weight._version == version
+    train_step(IMAGES, LABELS)
+    assert first_op_hit(bp) == ("conv2d", CONV2_INPUTS)
+
+
 def test_a_bound_near_overflow_reads_the_output_and_stops_where_it_overflows(reads):
     """conv1's weights at 3e37: its bound (2.7e38) is finite but too near overflow to skip
     the read (its output is finite); conv2's weights at 1 make its output overflow: the
