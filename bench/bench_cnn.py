@@ -16,6 +16,37 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-06, fourth round: the fixed cost (goal: the step ~10-15% cheaper, so the
+median round reads <= ~0.9x). Decided by instructions (callgrind, one BLAS thread) on 1x5x5
+images, where a step is all fixed cost: 5,086.6k -> 4,016.9k a step (-21%). Its parts before
+(one call each): forward under the tape 1,433k, loss 433k, trainable_variables 245k (twice a
+step), gradient 1,605k, apply_gradients 743k after the first change below. What was kept:
+- Adam's apply_gradients with nobody subscribed computes m, v and the variable by its update
+  ops' own numpy forwards (the same bits; under numpy error settings that would say
+  something it falls back to the ops, which say it naming the op): 5,086.6k -> 4,663.4k a
+  step (-8.3%, predicted ~-9%); apply 132 -> 84 us (timeit, load 1-4);
+- trainable_weights reuses its last walk of the layer tree while no layer attribute was
+  assigned or deleted and every list, dict and weight list it read holds the same items:
+  25 -> 1.6 us a call; the step 4,663.4k -> 4,219.9k (-9.5%, predicted -460k);
+- Dense and Conv2D call the bias_add row straight, Keras's relu without options as
+  tf.nn.relu, and Conv2D the conv2d row once tf.nn.conv2d has checked that input size and
+  kernel: the forward 1,431k -> 1,243k (-13%, predicted ~-150k); a Keras layer's shapes read
+  from the array's .shape, not np.shape: 1,244k -> 1,226k.
+Measured and not kept: the autocast test on numpy's dtype instead of tapeviz's DType: the
+forward 1,244k -> 1,316k (numpy's `dtype.name` runs Python).
+The step at 28x28 against the tree before this round (processes alternated, 4 rounds x 20
+steps each, one BLAS thread): 6 pairs at load 12-15, 7.13 -> 6.81 ms, median 0.96x (pairs
+0.88-0.99x); 8 pairs at load 7-9, 6.22 -> 6.24 ms, median 0.98x (pairs 0.90-1.03x); all 14:
+median 0.97x. Predicted ~0.2 ms (3-4%: ~1.07M fixed instructions, slower a step at full size
+where the Python's data is cold): 2-3% measured, within the load's noise. bench_cnn
+`--threads 1` at load 10-14: CPU 0.90x (tapeviz 7.03 ms, PyTorch 7.94 with 813 faults a
+step), user time 1.26x; bench_vs_torch's CNN row at load 12: 1.01x (7.1 against 7.4 ms,
+rounds 0.70-1.29x). The goal's margin is not reached: the second conv's three ops (~3.4 ms
+at BLAS peak) and the elementwise passes at memory speed (~1.2 ms) are untouched this round;
+what the fixed cost still holds: the gradient (1,605k: per-node bookkeeping and 20 VJP
+dispatches), the loss's argument checks (433k, in keras/losses.py and tapeviz/nn.py), Adam's
+arithmetic on small arrays (~70 numpy calls).
+
 Figures, 2026-12-05, third round (goal: tapeviz's own step ~15% faster, 5.5 -> ~4.7 ms; load
 8-12 throughout, two cores shared with five other engineers' valgrind and test runs, so a
 CPU-time figure reads +-5% a run). Not reached: about 1-2% on the step. What was kept:
