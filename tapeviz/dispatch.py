@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
+from itertools import compress
 from time import perf_counter
 
 import numpy as np
@@ -99,6 +100,22 @@ def _dispatch_sunk(op, args, params, state, sink):
         raise _explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    at = sink.at
+    if at is not None:   # the step's program is known: the op checked against it, inline
+        branch = at.get((op, source))
+        if branch is not None and branch.outside is not None and not branch.taped \
+                and branch.params == params and branch.phase == state.phase \
+                and branch.scope == state.scope \
+                and (branch.inside is None or branch.inside(ids) == branch.made(sink.out_ids)):
+            sink.at = branch
+            sink.outs.append(ans)
+            sink.out_ids.append(id(ans))
+            if branch.outside:
+                sink.outside += compress(tensors, branch.outside)
+                if branch.keeps_output:
+                    sink.outside.append(ans)
+            return ans
+        sink.leave()
     sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
              state.phase, state.scope, source, tensors, ans)
     if len(sink) >= sink.check_at:
@@ -152,8 +169,12 @@ def _dispatch_traced(op, args, params, state, route):
     if sink is not None and not tapes and not hearers and not route.on_node:
         # only a Recorder hears it and no tape keeps it: its record, and no node (made only
         # if someone looks at the step: node.node_of)
-        sink += (None, False, duration, op, ans._value, id(ans), ids, params, state.phase,
-                 state.scope, source, tensors, ans)
+        record = (None, False, duration, op, ans._value, id(ans), ids, params, state.phase,
+                  state.scope, source, tensors, ans)
+        if sink.at is not None and not sink.follows(record):
+            sink.leave()
+        if sink.at is None:
+            sink += record
         if len(sink) >= sink.check_at:
             sink.full()
         return ans
@@ -173,6 +194,22 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
+    if sink is not None and (at := sink.at) is not None:   # the step's program is known
+        branch = at.get((op, source))
+        if branch is not None and branch.outside is not None and branch.taped is taped \
+                and not hearers and not route.on_node and branch.params == params \
+                and branch.phase == node.phase and branch.scope == node.scope \
+                and (branch.inside is None or branch.inside(ids) == branch.made(sink.out_ids)):
+            sink.at = branch
+            sink.outs.append(ans)
+            sink.out_ids.append(node.output_id)
+            if branch.outside:
+                sink.outside += compress(tensors, branch.outside)
+                if branch.keeps_output:
+                    sink.outside.append(ans)
+            sink = None
+        else:
+            sink.leave()
     if sink is not None:   # a Recorder's list: its record (node.RECORD_FIELDS), no call
         sink += (node, taped, duration, op, ans._value, node.output_id, ids, params,
                  node.phase, node.scope, source, tensors, ans)

@@ -23,6 +23,7 @@ import numpy as np
 
 from ..node import INPUTS, NODE, OUTPUT, PARAMS, RECORD_WIDTH, VALUE, Node
 from ..tensor import Tensor, VariableRead
+from .program import Segment
 
 _getsizeof = sys.getsizeof
 _ndarray = np.ndarray
@@ -45,6 +46,7 @@ _LIST_SLOT = 9                                # a pointer, plus a list's 1/8 ove
 _DURATION_SLOT = 9                            # a double, plus an array's 1/16 overallocation
 _FLAG_SLOT = 1                                # a byte
 _TENSOR = _instance(Tensor)
+_SEGMENT = _instance(Segment)
 _tensor_value = attrgetter("_value")
 
 _DICT_ENTRY = 48                              # a dict's entry and index, at 2/3 load
@@ -223,6 +225,21 @@ class Footprint:
         if isinstance(thing, Tensor):
             return allocated(_getsizeof(thing))
         return self._array(thing)
+
+    def count_segments(self, segments) -> int:
+        """Count the segments a step keeps in place of its ops (program.py): each one's
+        object, its list of inputs from outside, and each tensor and array in it once."""
+        added = 0
+        seen = self.seen
+        for segment in segments:
+            if seen is not None:
+                if id(segment) in seen:
+                    continue
+                seen.add(id(segment))
+            outside = segment.outside
+            added += _SEGMENT + allocated(_getsizeof(outside)) + sum(map(self.hold, outside))
+        self.nbytes += added
+        return added
 
     def count_gradients(self, log) -> int:
         """Count the logged gradient tensors from `self.gradients` on."""

@@ -21,8 +21,9 @@ import numpy as np
 from ..node import DURATION, NODE, OP, OUTPUT_ID, RECORD_WIDTH, TAPED, node_of, record
 from ..tensor import Tensor, Variable, VariableRead
 from .footprint import NODE_BYTES, PER_GRADIENT, PER_RECORD, Footprint, allocated
-from .kept_pass import KEPT_PASS, ops_again
+from .kept_pass import KEPT_PASS, identical, ops_again
 from .packed import held_elsewhere, pack, unpack
+from .program import replayed
 
 _looking = threading.RLock()  # one step's RecordedOps and nodes are made (or packed) once
 
@@ -153,6 +154,10 @@ class RecordedStep:
         self._flat: list | None = []
         self._nodes: list | None = None   # the records' nodes, listed (and made) on a look
         self._packed = None         # the ops as columns (packed.Packed) once final, until a look
+        # or, for a step whose segments followed a learned program (program.py), its ops as
+        # (segment, first op, end) parts, run again on a look; None otherwise
+        self._parts: list | None = None
+        self._ran_again = False     # whether they were (its outputs are equal, not the same)
         self._ops: list = []        # their RecordedOps, made on first look (a prefix)
         self._grads: dict = {}      # op index -> upstream gradient tensor
         self._grad_log: list = []   # the gradient tensors as they came, for the count
@@ -256,6 +261,8 @@ class RecordedStep:
             [held for held in uncounted if not isinstance(held, Tensor)])
 
     def _unpack(self) -> None:
+        if self._parts is not None:
+            return self._replay()
         packed = self._packed
         nodes, self._grads = unpack(packed)
         flat = []
@@ -268,6 +275,39 @@ class RecordedStep:
         owner = self._owner
         if owner is not None:
             owner.grew(grown, self)
+
+    def _replay(self) -> None:
+        """Make the step's records from its segments, run again (their durations: this run's)."""
+        self._ran_again = True
+        flat = []
+        for segment, start, stop in self._parts:
+            flat += segment.records()[start * RECORD_WIDTH:stop * RECORD_WIDTH]
+        self._flat, self._nodes, self._parts = flat, None, None
+        grown = self._recount() + (self._finish_count() if self._owner is not None else 0)
+        owner = self._owner
+        if owner is not None:
+            owner.grew(grown, self)
+
+    def _add_part(self, segment, start: int, stop: int, outs: list) -> None:
+        """Take the ops `start` to `stop` of `segment`, which ran just now (`outs`: their
+        outputs as they ran): kept as the segment's part, or, in a step that holds records,
+        as records made of those outputs."""
+        if start == stop:
+            return
+        if self._flat:
+            records = replayed(segment.end.path(), segment.outside, outs)
+            self._extend(records[start * RECORD_WIDTH:stop * RECORD_WIDTH])
+            return
+        self._flat = None
+        if self._parts is None:
+            self._parts = []
+        self._parts.append((segment, start, stop))
+
+    def _as_records(self) -> None:
+        """A step kept as parts (or packed) that must take records: its records, made now."""
+        if self._flat is None:
+            with _looking:
+                self._unpack()
 
     def _recount(self) -> int:
         """Count the step again from nothing (its ops as nodes or packed, its gradients, the
@@ -302,6 +342,9 @@ class RecordedStep:
         added = 0
         if self._flat is not None and footprint.ops < self._record_count():
             added += footprint.count_ops(self._flat)
+        elif self._parts is not None and footprint.ops < self._record_count():
+            added += footprint.count_segments(segment for segment, _, _ in self._parts)
+            footprint.ops = self._record_count()
         if self._upstream:
             self._place_upstream()
         if footprint.gradients < len(self._grad_log):
@@ -393,11 +436,13 @@ class RecordedStep:
 
     def _extend(self, records) -> None:
         """Append ops given as their records (`node.RECORD_FIELDS`, one after another)."""
+        self._as_records()
         self._flat += records
 
     def _take_tail(self, start: int) -> list:
         """Remove and return the records of the ops from `start` on; the bytes are counted
         again."""
+        self._as_records()
         self._place_upstream()
         tail = self._flat[start * RECORD_WIDTH:]
         if tail:
@@ -410,6 +455,7 @@ class RecordedStep:
 
     def _put_first(self, records: list) -> None:
         """Put the ops (records) another step's `_take_tail` gave before this step's own."""
+        self._as_records()
         self._flat[:0] = records
         moved = len(records) // RECORD_WIDTH
         self._grads = {index + moved: grad for index, grad in self._grads.items()}
@@ -480,12 +526,16 @@ class RecordedStep:
 
     def op_of(self, tensor) -> RecordedOp | None:
         """The recorded op whose output is `tensor`, or None: the very object, or the tensor
-        of its very value a packed step made again (the first op that made that value)."""
+        of its very value a packed step made again (the first op that made that value), or,
+        in a step whose ops were run again (program.py), the first op whose output has
+        that value bitwise."""
         value = tensor._value
         for rop in self.ops:
             output = rop.node.output
             if output is tensor or output._value is value:
                 return rop
+        if self._ran_again:
+            return next((rop for rop in self.ops if identical(rop.output, value)), None)
         return None
 
     def value_of(self, tensor):
@@ -505,7 +555,7 @@ class RecordedStep:
     def __len__(self) -> int:
         """How many ops ran (a backward pass kept as one record counts its ops: made now)."""
         flat = self._flat
-        if flat is None and KEPT_PASS in self._packed.ops or \
+        if self._parts is not None or flat is None and KEPT_PASS in self._packed.ops or \
                 flat is not None and KEPT_PASS in flat[OP::RECORD_WIDTH]:
             with _looking:
                 self._listed_nodes()
@@ -514,7 +564,11 @@ class RecordedStep:
     def _record_count(self) -> int:
         """How many records the step holds (a kept backward pass is one)."""
         flat = self._flat
-        return len(self._packed.ops) if flat is None else len(flat) // RECORD_WIDTH
+        if flat is not None:
+            return len(flat) // RECORD_WIDTH
+        if self._parts is not None:
+            return sum(stop - start for _, start, stop in self._parts)
+        return len(self._packed.ops)
 
     def _run_kept_passes(self, in_flight=None) -> None:
         """Put in place of each backward pass kept as one record (kept_pass.py) its ops,

@@ -61,9 +61,10 @@ def mark_failed(records: list) -> None:
 
 
 class _Capture(list):
-    """A sink that takes every op dispatch runs on its thread, heard or not (`every_op`)."""
+    """A sink that takes every op dispatch runs on its thread, heard or not (`every_op`),
+    following no program (`at`: see recorder.Sink)."""
 
-    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op")
+    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op", "at")
 
     def __init__(self):
         super().__init__()
@@ -71,6 +72,7 @@ class _Capture(list):
         self.check_at = float("inf")
         self.full = self.keeps = self.failed = None
         self.every_op = True
+        self.at = None
 
 
 def ops_again(flat: list, at: int, in_flight=None) -> tuple:
@@ -116,12 +118,13 @@ def _through(records: list, start: int, heard) -> int:
     the same values again); all of them if none is."""
     value = heard.output._value
     for at in range(start, len(records), RECORD_WIDTH):
-        if records[at + OP] is heard.op and _identical(records[at + VALUE], value):
+        if records[at + OP] is heard.op and identical(records[at + VALUE], value):
             return at + RECORD_WIDTH
     return len(records)
 
 
-def _identical(one, other) -> bool:
+def identical(one, other) -> bool:
+    """Whether two values are the same bitwise: dtype, shape and bytes."""
     one, other = np.asarray(one), np.asarray(other)
     return one.dtype == other.dtype and one.shape == other.shape and \
         one.tobytes() == other.tobytes()

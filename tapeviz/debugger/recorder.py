@@ -27,7 +27,7 @@ from typing import NamedTuple
 from .. import events
 from ..errors import size_text
 from ..fpwarnings import warn_from_user_line
-from ..node import INPUTS, NODE, OP, RECORD_WIDTH, SCOPE, TAPED, record
+from ..node import INPUTS, NODE, OP, OUTPUT, RECORD_WIDTH, SCOPE, TAPED, record
 from ..sourceinfo import source_from
 from ..threadstate import thread_state
 from ..tensor import Variable, VariableRead
@@ -35,6 +35,7 @@ from .footprint import UNPACKED_EXTRA
 from .given import check_byte_budget, entered_twice, missing_step
 from .history import KeptBytes, RecordedOp, RecordedStep, _looking
 from .kept_pass import KEPT_PASS, mark_failed, node_heard_now, pass_record
+from .program import Branch, Segment, follows, learn, replayed
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
 _HEARD = (events.OpExecuted, events.VJPApplied, events.GradientComputed)
@@ -49,9 +50,16 @@ class Sink(list):
     the step in progress); the backward pass asks `keeps(backward, frame)` whether the
     Recorder keeps it as one record (kept_pass.py: its ops then go unrecorded) and calls
     `failed(backward)` if such a pass raises; `every_op`: whether dispatch gives it every op,
-    heard or not (a Recorder's sink takes those only it hears)."""
+    heard or not (a Recorder's sink takes those only it hears).
 
-    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op")
+    While a segment follows its learned program (program.py), `at` is the branch of its
+    last op (None while ops are recorded fully): dispatch then checks each op against the
+    branches after it and adds no record, only the op's output to `outs` (held while the
+    segment runs: its id names it alone) and its inputs from outside to `outside`; an op
+    that leaves the program calls `leave()`, which records the ops so far fully."""
+
+    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op", "root", "at",
+                 "outs", "out_ids", "outside", "whole")
 
     def __init__(self):
         super().__init__()
@@ -60,6 +68,37 @@ class Sink(list):
         # set while it is a thread's sink (a cycle through the Recorder)
         self.full = self.keeps = self.failed = None
         self.every_op = False
+        self.root = Branch()   # the programs learned
+        self.at = None
+        self.outs: list = []
+        self.out_ids: list = []
+        self.outside: list = []
+        self.whole = False    # whether the records hold the whole segment so far
+
+    def begin(self) -> None:
+        """A segment begins: follow the programs learned."""
+        self.at, self.outs, self.out_ids, self.outside, self.whole = self.root, [], [], [], True
+
+    def follows(self, record: tuple) -> bool:
+        """Whether the op of `record` is the next of the program (then taken as dispatch
+        takes one inline)."""
+        return follows(self, record)
+
+    def leave(self, nodes=()) -> None:
+        """The segment leaves its program (or someone looks while it runs): the ops it ran
+        so far are recorded fully, their outputs as they ran (their durations those of a run
+        again); `nodes`: the taped ones' nodes, if a tape that is not recording holds them."""
+        at, self.at = self.at, None
+        if at is None or not self.outs:
+            return
+        records = replayed(at.path(), self.outside, self.outs)
+        made = {id(node.output): node for node in
+                chain(chain.from_iterable(tape.nodes for tape in thread_state().tapes), nodes)}
+        for start in range(0, len(records), RECORD_WIDTH):
+            if records[start + TAPED]:
+                records[start + NODE] = made.get(id(records[start + OUTPUT]))
+        self[:0] = records
+        self.outs, self.out_ids, self.outside = [], [], []
 
 
 _kind = attrgetter("kind")
@@ -103,6 +142,23 @@ def _reads_a_model_variable(records: list) -> bool:
     return any(records[at + OP].kind != "update" and any(
         type(tensor) is VariableRead and tensor.variable.trainable
         for tensor in records[at + INPUTS]) for at in range(0, len(records), width))
+
+
+def _split_of(records: list) -> tuple | None:
+    """(how many of a segment's first ops the step that ended before it takes, how many after
+    those are an evaluation step of their own): what `_wait` and `_commit_update` do with a
+    segment's records when the step before ended at a gradient call and takes updates (the
+    rest start the next step); None if no op of the segment is taped."""
+    first = bytes(records[TAPED::RECORD_WIDTH]).find(1)
+    if first < 0:
+        return None
+    waiting = records[:first * RECORD_WIDTH]
+    ops = waiting[OP::RECORD_WIDTH]
+    pulling = _evaluation_start(waiting) if any(waiting[SCOPE::RECORD_WIDTH]) else len(ops)
+    taken = next((index + 1 for index in range(pulling - 1, -1, -1)
+                  if ops[index].kind == "update"), 0)
+    tail = waiting[taken * RECORD_WIDTH:]
+    return taken, (first - taken if tail and _reads_a_model_variable(tail) else 0)
 
 
 class StepsDroppedWarning(UserWarning):
@@ -192,6 +248,7 @@ class Recorder:
         self._recording = False
         self._running_pass = None   # the Backward of a kept pass, until a look or its end
         self._looked_in_flight = None   # a kept pass looked at while it ran
+        self._segment_state = None   # how the segment in progress began (_begin_segment)
 
     # ---- the switch ------------------------------------------------------------------------
     @property
@@ -211,6 +268,7 @@ class Recorder:
                     records.full, records.keeps, records.failed = \
                         self._check_budget, self._keep_pass, self._pass_failed
                     state.sink, self._sink_state = self._records, state
+                    self._begin_segment()
                     events.subscribe(self._on_event, kinds=_HEARD, sunk=True)
                 else:   # (another Recorder keeps this thread's sink)
                     on_node = self._record_op if self._thread is not None else \
@@ -264,6 +322,7 @@ class Recorder:
             self._next_index += 1
             self._kept.nbytes = 0
             records = self._records
+            records.at = self._segment_state = None   # (what ran so far is forgotten too)
             del records[:]
             records.upstream.clear()
             records.check_at = MIN_CHECK_GAP * RECORD_WIDTH
@@ -350,6 +409,8 @@ class Recorder:
 
     def _record_op_any_thread(self, node, taped: bool, duration: float) -> None:
         records = self._records
+        if records.at is not None:   # (another engine's op: recorded fully)
+            records.leave()
         records += record(node, taped, duration)
         if len(records) >= records.check_at:
             self._check_budget()
@@ -368,7 +429,10 @@ class Recorder:
         """Sort the ops given since last time into their steps and attach the upstream
         gradients written meanwhile (under the lock)."""
         records = self._records
+        if records.at is not None and (self._sink_state is None or get_ident() == self._thread):
+            records.leave()   # (on another thread, the segment in progress is not seen yet)
         if records:
+            records.whole = False
             taken = records[:]   # (an op another thread appends now stays for next time)
             del records[:len(taken)]
             records.check_at -= len(taken)   # the planned count still comes after as many ops
@@ -481,17 +545,94 @@ class Recorder:
             return
         with self._lock:
             self._running_pass = self._looked_in_flight = None   # (its pass is over)
+            records = self._records
+            if records.at is not None:
+                if self._replay_segment(event):
+                    return
+                records.leave(() if event.tape is None else event.tape.nodes)
+            self._learn_segment()
             self._settle()
-            step = self._current
-            if len(event.targets) == 1:
-                step._hold_loss(event.targets[0]._value)
-            step.gradient_sources = list(event.sources)
-            for source, grad in zip(event.sources, event.gradients):
-                if isinstance(source, Variable) and grad is not None:   # tapeviz.torch's too
-                    step.variable_gradients[source.name] = grad
-                    step._hold_gradient(grad)
-            if self.split == "gradient" and not self._outer_tape_recording(event.tape):
-                self._end_step(None, closing=True)
+            self._end_gradient_step(event)
+            self._begin_segment()
+
+    def _end_gradient_step(self, event) -> None:
+        """The step in progress takes the loss and gradients of the gradient call `event`,
+        and ends there (split="gradient", with no outer tape recording)."""
+        step = self._current
+        if len(event.targets) == 1:
+            step._hold_loss(event.targets[0]._value)
+        step.gradient_sources = list(event.sources)
+        for source, grad in zip(event.sources, event.gradients):
+            if isinstance(source, Variable) and grad is not None:   # tapeviz.torch's too
+                step.variable_gradients[source.name] = grad
+                step._hold_gradient(grad)
+        if self.split == "gradient" and not self._outer_tape_recording(event.tape):
+            self._end_step(None, closing=True)
+
+    # ---- segments that follow a learned program (program.py) --------------------------------
+    def _begin_segment(self) -> None:
+        """A segment begins (the Recorder started, or a gradient call ended one): its ops
+        follow the programs learned while the Recorder is in a state whose split of them was
+        learned: the step before ended at a gradient call and takes updates, or none is open."""
+        fresh = not self._current._record_count() and self._current._loss is None
+        if self.split != "gradient" or self._sink_state is None or not fresh \
+                or self._evaluating or self._waiting:
+            self._segment_state = None
+            return
+        self._segment_state = "closing" if self._closing is not None else "open"
+        self._records.begin()
+
+    def _learn_segment(self) -> None:
+        """At a gradient call, before its ops are sorted: learn the segment's program (and
+        how it splits) when the records hold the whole segment."""
+        records, state = self._records, self._segment_state
+        if state is None or not records.whole or not records or records.upstream:
+            return
+        split = _split_of(records) if state == "closing" else (0, 0)
+        if split is not None:
+            learn(records.root, records).splits[state] = split
+
+    def _replay_segment(self, event) -> bool:
+        """At a gradient call that ends a segment which followed a learned program: sort it
+        into steps as its split says, keeping the segment (its last branch, its inputs from
+        outside) in place of its records; False if its split is not known for this state."""
+        records, state = self._records, self._segment_state
+        end = records.at
+        split = end.splits.get(state)
+        # (a tape that keeps its nodes, a persistent one: the step's nodes are the tape's)
+        if split is None or records or records.upstream or not event.tape.freed \
+                or self._outer_tape_recording(event.tape):
+            return False
+        segment = Segment(end, records.outside)
+        outs, records.at = records.outs, None
+        taken, evaluation = split
+        if state == "closing":
+            closing, self._closing = self._closing, None
+            closing._add_part(segment, 0, taken, outs)
+            self._finish(closing)
+            if evaluation:
+                self._current._add_part(segment, taken, taken + evaluation, outs)
+                self._end_step("evaluation", closing=False)
+        start = taken + evaluation
+        if start < end.depth:
+            self._current._add_part(segment, start, end.depth, outs)
+        self._end_gradient_step(event)
+        self._begin_segment()
+        return True
+
+    def _pass_follows(self, nodes, targets, sources, frame) -> bool:
+        """Whether a pass about to run, while the segment follows a program, is kept as the
+        program says: its tape's nodes are the segment's taped ops, every one (the step's
+        own: in a segment the step begins at its first taped op), and it is the program's
+        next op."""
+        records = self._records
+        outs = records.outs
+        taped = [outs[index] for index, branch in enumerate(records.at.path()) if branch.taped]
+        if len(taped) != len(nodes) or any(node.output is not out
+                                            for node, out in zip(nodes, taped)):
+            return False
+        return records.follows(pass_record(targets, sources, source_from(frame),
+                                           thread_state().scope))
 
     def _keep_pass(self, backward, frame) -> bool:
         """Keep the backward pass about to run (a replayable one: `Backward._replayable`)
@@ -499,11 +640,16 @@ class Recorder:
         the step's taped ops so far, every one; returns whether it is kept. `frame`: the
         caller of the pass's `run`, where the user's line is found (its VJPs' ops share it)."""
         records, current = self._records, self._current._flat
+        nodes, targets, sources = backward.replay_facts
+        if records.at is not None:
+            if self._pass_follows(nodes, targets, sources, frame):
+                self._running_pass, self._looked_in_flight = backward, None
+                return True
+            records.leave(nodes)
         width = RECORD_WIDTH
         taped = tuple(compress(records[NODE::width], records[TAPED::width]))
         if current:
             taped = (*compress(current[NODE::width], current[TAPED::width]), *taped)
-        nodes, targets, sources = backward.replay_facts
         if taped != nodes:
             return False
         records += pass_record(targets, sources, source_from(frame),
@@ -516,6 +662,7 @@ class Recorder:
         (those of one looked at in flight were recorded as they ran)."""
         self._running_pass = None
         if self._looked_in_flight is not backward:
+            self._records.leave(backward.replay_facts[0])
             mark_failed(self._records)
 
     @staticmethod
@@ -529,7 +676,7 @@ class Recorder:
         self._settle()
         self._commit_update()
         ended = self._current
-        if not ended._flat and ended._loss is None:
+        if not ended._record_count() and ended._loss is None:
             return None
         ended.complete = True
         if label is not None:

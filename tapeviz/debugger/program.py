@@ -1,0 +1,217 @@
+"""A training step's program, learned once and checked op by op, so that the Recorder keeps
+per step only what cannot be computed again, and runs the step again when someone looks.
+
+A training loop runs the same ops at the same lines step after step. The Recorder records a
+segment (the ops between two gradient calls: one step's updates, the next one's forward
+pass and its kept backward pass) fully the first time it takes a path, and learns it here:
+a tree of `Branch`es, one per op, keyed by its `Op` and its user line (one branch per
+variant: the Huber loss's `if` takes either). A later segment that follows a learned path
+(dispatch checks each op inline: same op, line, params, phase, scope, taping, and each
+input that an earlier op of the segment made is that very op's output) keeps only its
+inputs from outside the segment (the batch, the variables' values read, constants: by
+reference, tensors are immutable), and the outputs of random ops; `replayed` runs the
+segment's ops again from those when someone looks: the same ops on the same values in the
+same order, so the same outputs bitwise (the durations are those of the run again). An op
+that cannot run again honestly (a forward that runs code not tapeviz's, params that cannot
+be compared, an op someone else hears) leaves the path: that segment is recorded fully.
+"""
+from __future__ import annotations
+
+from itertools import compress
+from operator import itemgetter
+from time import perf_counter
+
+import numpy as np
+
+from ..node import (INPUT_IDS, INPUTS, NODE, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
+                    RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
+from ..sourceinfo import runs_own_code_only
+from ..tensor import Tensor, VariableRead
+from .kept_pass import KEPT_PASS, pass_record
+
+_new = object.__new__
+_OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
+# params a branch can compare with `==` and get a bool: what most ops take
+_COMPARABLE = (type(None), bool, int, float, str, np.dtype, type)
+
+
+class Branch(dict):
+    """One op of a learned program: (op, user line) -> the Branch of the op after it.
+
+    `outside`: which of its inputs came from outside the segment (a mask over them, truthy
+    when anything is kept: () when nothing; None when the op cannot run again, which sends
+    its segment to full recording); `inside`/`made`: itemgetters of its other inputs' ids
+    and of the ids of the ops of the segment that made them (None if none)."""
+
+    __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
+                 "outside", "inside", "made", "producers", "keeps_output", "count", "splits")
+
+    def __init__(self, parent=None, fields=None, producers=()):
+        super().__init__()
+        self.parent = parent
+        self.depth = 0 if parent is None else parent.depth + 1
+        self.splits: dict = {}   # the Recorder's state as the segment began -> its split
+        self.outside = None
+        if fields is not None:
+            self._learn(fields, producers)
+
+    def _learn(self, fields, producers: tuple) -> None:
+        """Take an op's record (`node.RECORD_FIELDS`) and the index in the segment of the op
+        that made each input (-1: from outside)."""
+        op = fields[OP]
+        self.op, self.source, self.params = op, fields[SOURCE], fields[PARAMS]
+        self.phase, self.scope, self.taped = fields[PHASE], fields[SCOPE], bool(fields[TAPED])
+        self.producers = producers
+        self.count = fields[VALUE] if op is KEPT_PASS else None
+        self.keeps_output = getattr(op, "kind", None) == "random"
+        inside = [at for at, made in enumerate(producers) if made >= 0]
+        self.inside = itemgetter(*inside) if inside else None
+        self.made = itemgetter(*(producers[at] for at in inside)) if inside else None
+        if self._runs_again(fields):
+            mask = tuple(made < 0 for made in producers)
+            self.outside = mask if any(mask) or self.keeps_output and mask else ()
+            if self.keeps_output and not self.outside:
+                self.outside = (False,)   # truthy: dispatch then keeps the output
+
+    def _runs_again(self, fields) -> bool:
+        """Whether running the op again gives what it gave (and does nothing else)."""
+        op = fields[OP]
+        if fields[NODE] is not None and not fields[TAPED]:
+            return False   # someone else heard it: their node is the one they saw
+        if not all(type(value) in _COMPARABLE or _comparable_tuple(value)
+                   for value in fields[PARAMS].values()):
+            return False
+        if op is KEPT_PASS:
+            return True
+        own = _OWN_FORWARD.get(op)
+        if own is None:
+            own = _OWN_FORWARD[op] = runs_own_code_only(op.forward)
+        return own
+
+    def agrees(self, fields, producers: tuple) -> bool:
+        """Whether an op recorded fully at this branch ran as the branch says."""
+        return (self.params == fields[PARAMS] and self.phase == fields[PHASE]
+                and self.scope == fields[SCOPE] and self.taped == bool(fields[TAPED])
+                and self.producers == producers)
+
+    def path(self) -> list:
+        """The branches from the first op of the segment to this one."""
+        path = []
+        branch = self
+        while branch.parent is not None:
+            path.append(branch)
+            branch = branch.parent
+        path.reverse()
+        return path
+
+    __hash__ = object.__hash__   # (a dict's: none; a branch is a key of nothing but its id)
+
+    def __eq__(self, other):
+        return self is other
+
+
+def _comparable_tuple(value) -> bool:
+    return type(value) is tuple and all(type(item) in _COMPARABLE for item in value)
+
+
+def learn(root: Branch, records: list) -> Branch:
+    """Grow the tree from `root` by a segment's ops recorded fully (`records`, RECORD_FIELDS
+    one after another); returns its last branch. A branch that an op of the same op and line
+    reached and ran otherwise (other params, wiring, phase...) can no longer be replayed."""
+    made: dict = {}   # output id -> index in the segment of the op that made it
+    at = root
+    for index, start in enumerate(range(0, len(records), RECORD_WIDTH)):
+        fields = records[start:start + RECORD_WIDTH]
+        producers = tuple(made.get(key, -1) for key in fields[INPUT_IDS])
+        key = (fields[OP], fields[SOURCE])
+        branch = at.get(key)
+        if branch is None:
+            branch = at[key] = Branch(at, fields, producers)
+        elif branch.outside is not None and not branch.agrees(fields, producers):
+            branch.outside = None
+        made[fields[OUTPUT_ID]] = index
+        at = branch
+    return at
+
+
+def follows(sink, record: tuple) -> bool:
+    """Dispatch's inline check, for a record made elsewhere (a kept pass, an op of
+    dispatch's rarer paths): if `record` is the next op of the sink's path, the sink takes
+    what it keeps and steps on; else False (the caller then leaves the path)."""
+    branch = sink.at.get((record[OP], record[SOURCE]))
+    if branch is None or branch.outside is None or record[NODE] is not None and \
+            not record[TAPED] or not branch.agrees(record, branch.producers) or \
+            branch.count != (record[VALUE] if record[OP] is KEPT_PASS else None):
+        return False
+    ids = record[INPUT_IDS]
+    if branch.inside is not None and branch.inside(ids) != branch.made(sink.out_ids):
+        return False
+    sink.at = branch
+    output = record[OUTPUT]
+    sink.outs.append(output)
+    sink.out_ids.append(id(output))
+    if branch.outside:
+        sink.outside += compress(record[INPUTS], branch.outside)
+        if branch.keeps_output:
+            sink.outside.append(output)
+    return True
+
+
+class Segment:
+    """A segment that followed a learned path: its last branch and what it kept from outside
+    (in the order its ops read them); its records, made again on the first look."""
+
+    __slots__ = ("end", "outside", "_records")
+
+    def __init__(self, end: Branch, outside: list):
+        self.end = end
+        self.outside = outside
+        self._records = None
+
+    def records(self) -> list:
+        """Its ops' records (RECORD_FIELDS, one after another), run again once."""
+        if self._records is None:
+            self._records = replayed(self.end.path(), self.outside)
+        return self._records
+
+
+def replayed(path: list, outside: list, outs: list | None = None) -> list:
+    """The records of the ops of `path` (branches, in order) run again on the inputs kept
+    from outside (`outside`, in the order they were kept); with `outs`, the outputs as they
+    ran (a segment still open: only the durations are the run again's)."""
+    kept = iter(outside)
+    made: list = []
+    records: list = []
+    for index, branch in enumerate(path):
+        inputs = tuple(next(kept) if producer < 0 else made[producer]
+                       for producer in branch.producers)
+        op, params = branch.op, branch.params
+        duration = 0.0
+        if op is KEPT_PASS:
+            count = branch.count
+            record = pass_record(inputs[:count], inputs[count:], branch.source, branch.scope)
+            output = record[OUTPUT] if outs is None else outs[index]
+            made.append(output)
+            records += (*record[:OUTPUT_ID], id(output), *record[OUTPUT_ID + 1:OUTPUT], output)
+            continue
+        if branch.keeps_output:
+            output = next(kept)
+        else:
+            arrays = [tensor._value for tensor in inputs]
+            started = perf_counter()
+            value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+            duration = perf_counter() - started
+            if outs is None:
+                output = _new(Tensor)
+                output._value = value
+            else:
+                output = outs[index]
+        made.append(output)
+        ids = tuple(id(tensor.variable) if type(tensor) is VariableRead else id(tensor)
+                    for tensor in inputs)
+        records += (None, branch.taped, duration, op, output._value, id(output), ids, params,
+                    branch.phase, branch.scope, branch.source, inputs, output)
+    return records
+
+
+__all__ = ["Branch", "Segment", "follows", "learn", "replayed"]
