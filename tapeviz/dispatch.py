@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from itertools import compress
+from itertools import compress, repeat
 from time import perf_counter
 
 import numpy as np
@@ -43,6 +43,7 @@ from .threadstate import local, thread_state
 _new = object.__new__
 _getframe = sys._getframe
 _getrefcount = sys.getrefcount
+_OUTSIDE = repeat(-1)   # (the index of an input no op of the segment made: see program.py)
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
 # MemoryError, said again naming the op and the shape it could not allocate
 _INPUT_ERRORS = (ValueError, TypeError, ArithmeticError, IndexError, MemoryError)
@@ -106,10 +107,11 @@ def _dispatch_sunk(op, args, params, state, sink):
         if branch is not None and branch.outside is not None and not branch.taped \
                 and branch.params == params and branch.phase == state.phase \
                 and branch.scope == state.scope \
-                and (branch.inside is None or branch.inside(ids) == branch.made(sink.out_ids)):
+                and branch.producers == tuple(map(sink.made.get, ids, _OUTSIDE)):
+            outs = sink.outs
+            sink.made[id(ans)] = len(outs)
+            outs.append(ans)
             sink.at = branch
-            sink.outs.append(ans)
-            sink.out_ids.append(id(ans))
             if branch.outside:
                 sink.outside += compress(tensors, branch.outside)
                 if branch.keeps_output:
@@ -199,10 +201,11 @@ def _dispatch_traced(op, args, params, state, route):
         if branch is not None and branch.outside is not None and branch.taped is taped \
                 and not hearers and not route.on_node and branch.params == params \
                 and branch.phase == node.phase and branch.scope == node.scope \
-                and (branch.inside is None or branch.inside(ids) == branch.made(sink.out_ids)):
+                and branch.producers == tuple(map(sink.made.get, ids, _OUTSIDE)):
+            outs = sink.outs
+            sink.made[node.output_id] = len(outs)
+            outs.append(ans)
             sink.at = branch
-            sink.outs.append(ans)
-            sink.out_ids.append(node.output_id)
             if branch.outside:
                 sink.outside += compress(tensors, branch.outside)
                 if branch.keeps_output:

@@ -18,12 +18,11 @@ be compared, an op someone else hears) leaves the path: that segment is recorded
 from __future__ import annotations
 
 from itertools import compress
-from operator import itemgetter
 from time import perf_counter
 
 import numpy as np
 
-from ..node import (INPUT_IDS, INPUTS, NODE, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
+from ..node import (INPUT_IDS, INPUTS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
                     RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
 from ..sourceinfo import runs_own_code_only
 from ..tensor import Tensor, VariableRead
@@ -40,11 +39,11 @@ class Branch(dict):
 
     `outside`: which of its inputs came from outside the segment (a mask over them, truthy
     when anything is kept: () when nothing; None when the op cannot run again, which sends
-    its segment to full recording); `inside`/`made`: itemgetters of its other inputs' ids
-    and of the ids of the ops of the segment that made them (None if none)."""
+    its segment to full recording); `producers`: the index in the segment of the op that
+    made each input, -1 for one from outside (dispatch checks the inputs' ids against it)."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
-                 "outside", "inside", "made", "producers", "keeps_output", "count", "splits")
+                 "outside", "producers", "keeps_output", "count", "splits")
 
     def __init__(self, parent=None, fields=None, producers=()):
         super().__init__()
@@ -64,9 +63,6 @@ class Branch(dict):
         self.producers = producers
         self.count = fields[VALUE] if op is KEPT_PASS else None
         self.keeps_output = getattr(op, "kind", None) == "random"
-        inside = [at for at, made in enumerate(producers) if made >= 0]
-        self.inside = itemgetter(*inside) if inside else None
-        self.made = itemgetter(*(producers[at] for at in inside)) if inside else None
         if self._runs_again(fields):
             mask = tuple(made < 0 for made in producers)
             self.outside = mask if any(mask) or self.keeps_output and mask else ()
@@ -76,12 +72,10 @@ class Branch(dict):
     def _runs_again(self, fields) -> bool:
         """Whether running the op again gives what it gave (and does nothing else)."""
         op = fields[OP]
-        if fields[NODE] is not None and not fields[TAPED]:
-            return False   # someone else heard it: their node is the one they saw
         if not all(type(value) in _COMPARABLE or _comparable_tuple(value)
                    for value in fields[PARAMS].values()):
             return False
-        if op is KEPT_PASS:
+        if op is KEPT_PASS or self.keeps_output:   # (a random op's output is kept, not made)
             return True
         own = _OWN_FORWARD.get(op)
         if own is None:
@@ -139,17 +133,16 @@ def follows(sink, record: tuple) -> bool:
     dispatch's rarer paths): if `record` is the next op of the sink's path, the sink takes
     what it keeps and steps on; else False (the caller then leaves the path)."""
     branch = sink.at.get((record[OP], record[SOURCE]))
-    if branch is None or branch.outside is None or record[NODE] is not None and \
-            not record[TAPED] or not branch.agrees(record, branch.producers) or \
+    if branch is None or branch.outside is None or \
+            not branch.agrees(record, branch.producers) or \
             branch.count != (record[VALUE] if record[OP] is KEPT_PASS else None):
         return False
-    ids = record[INPUT_IDS]
-    if branch.inside is not None and branch.inside(ids) != branch.made(sink.out_ids):
+    if branch.producers != tuple(sink.made.get(key, -1) for key in record[INPUT_IDS]):
         return False
     sink.at = branch
     output = record[OUTPUT]
+    sink.made[id(output)] = len(sink.outs)
     sink.outs.append(output)
-    sink.out_ids.append(id(output))
     if branch.outside:
         sink.outside += compress(record[INPUTS], branch.outside)
         if branch.keeps_output:

@@ -55,11 +55,12 @@ class Sink(list):
     While a segment follows its learned program (program.py), `at` is the branch of its
     last op (None while ops are recorded fully): dispatch then checks each op against the
     branches after it and adds no record, only the op's output to `outs` (held while the
-    segment runs: its id names it alone) and its inputs from outside to `outside`; an op
+    segment runs: its id names it alone; `made`: its index there by that id) and its inputs
+    from outside to `outside`; an op
     that leaves the program calls `leave()`, which records the ops so far fully."""
 
     __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op", "root", "at",
-                 "outs", "out_ids", "outside", "whole")
+                 "outs", "made", "outside", "whole")
 
     def __init__(self):
         super().__init__()
@@ -71,13 +72,13 @@ class Sink(list):
         self.root = Branch()   # the programs learned
         self.at = None
         self.outs: list = []
-        self.out_ids: list = []
+        self.made: dict = {}
         self.outside: list = []
         self.whole = False    # whether the records hold the whole segment so far
 
     def begin(self) -> None:
         """A segment begins: follow the programs learned."""
-        self.at, self.outs, self.out_ids, self.outside, self.whole = self.root, [], [], [], True
+        self.at, self.outs, self.made, self.outside, self.whole = self.root, [], {}, [], True
 
     def follows(self, record: tuple) -> bool:
         """Whether the op of `record` is the next of the program (then taken as dispatch
@@ -98,7 +99,7 @@ class Sink(list):
             if records[start + TAPED]:
                 records[start + NODE] = made.get(id(records[start + OUTPUT]))
         self[:0] = records
-        self.outs, self.out_ids, self.outside = [], [], []
+        self.outs, self.made, self.outside = [], {}, []
 
 
 _kind = attrgetter("kind")

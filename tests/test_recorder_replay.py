@@ -1,0 +1,241 @@
+"""A step whose segment followed a learned program is kept as its inputs from outside and run
+again when someone looks (debugger/program.py): what anyone reads from it must be what the
+same program, recorded fully, reads (the reference: the Recorder with no program followed)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.debugger.recorder import Sink, StepsDroppedWarning
+
+
+
+RUNNING: list = []   # the Recorder of the loop that runs (a loop may look at it)
+
+
+@pytest.fixture
+def fully():
+    """Record with every segment recorded fully: the reference a replay must equal."""
+    def record(loop, **options):
+        original = Sink.begin
+        Sink.begin = lambda self: None
+        try:
+            return run(loop, **options)
+        finally:
+            Sink.begin = original
+    return record
+
+
+def run(loop, **options):
+    """(the Recorder of `loop()` run under it, what the loop returned, how many steps were
+    kept as segments run again (or made of them by then), counted before anyone looked)."""
+    tf.random.set_seed(0)
+    with Recorder(**options) as rec:
+        RUNNING.append(rec)
+        result = loop()
+    replayed = sum(step._parts is not None or step._ran_again for step in rec._steps)
+    return rec, result, replayed
+
+
+def outline(step) -> list:
+    """Each op as a reader sees it: name, phase, scope, file and line, params, taped flag,
+    the output's dtype, shape and bytes, its gradient's, and where each input came from (an
+    earlier op of the step by index, else a variable by name, else its value's bytes)."""
+    made = {}
+    rows = []
+    for rop in step.ops:
+        node = rop.node
+        inputs = []
+        for tensor, key in zip(node.inputs, node.input_ids):
+            if key in made:
+                inputs.append(("op", made[key]))
+            elif getattr(tensor, "variable", None) is not None:
+                inputs.append(("variable", base_name(tensor.variable.name),
+                               bitwise(tensor._value)))
+            else:
+                inputs.append(("outside", bitwise(tensor._value)))
+        made[node.output_id] = rop.index
+        rows.append((node.op.name, node.phase, node.scope, node.source.filename,
+                     node.source.lineno, node.params, rop.taped, bitwise(rop.output),
+                     bitwise(rop.grad), tuple(inputs)))
+    return rows
+
+
+def base_name(name: str) -> str:
+    """'w' of 'w:0' or 'w_1:0' (each run makes its variables: their names are made unique)."""
+    return re.sub(r"(_\d+)?:\d+$", "", name)
+
+
+def bitwise(value):
+    if value is None:
+        return None
+    value = np.asarray(value)
+    return value.dtype.str, value.shape, value.tobytes()
+
+
+def summary(step) -> tuple:
+    return (step.index, step.label, step.loss, len(step),
+            sorted((base_name(name), bitwise(value)) for name, value in step.variables.items()),
+            sorted((base_name(name), bitwise(value))
+                   for name, value in step.variables_after.items()),
+            sorted((base_name(name), bitwise(grad._value))
+                   for name, grad in step.variable_gradients.items()))
+
+
+def assert_same_recording(replaying, reference) -> None:
+    assert len(replaying.steps) == len(reference.steps)
+    for got, expected in zip(replaying.steps, reference.steps):
+        assert summary(got) == summary(expected)
+        assert outline(got) == outline(expected)
+
+
+def huber_loop(xs, ys):
+    """The lecture's loop: a GradientTape a step, the Huber `if`, two assign_sub."""
+    def loop():
+        w, b = tf.Variable(0.5, name="w"), tf.Variable(0.0, name="b")
+        for x, y in zip(xs, ys):
+            with tf.GradientTape() as tape:
+                t = tf.constant(y) - (tf.constant(x) * w + b)
+                loss = t ** 2 if tf.abs(t) <= 1.0 else 2.0 * tf.abs(t) - 1.0
+            dw, db = tape.gradient(loss, [w, b])
+            w.assign_sub(0.01 * dw)
+            b.assign_sub(0.01 * db)
+    return loop
+
+
+def test_a_replayed_step_equals_the_fully_recorded_one_op_by_op(fully):
+    loop = huber_loop([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [1.5, 2.5, 3.5, 4.5, 5.5, 6.5])
+    replaying, _, replayed = run(loop)
+    reference, _, none = fully(loop)
+    assert replayed >= 3 and none == 0
+    assert_same_recording(replaying, reference)
+    step = replaying.steps[-2]
+    assert [rop.op for rop in step.ops if rop.phase == "forward"][-2:] == \
+        ["multiply", "assign_sub"]
+    assert step.gradients and all(rop.duration >= 0 for rop in step.ops)
+
+
+def test_the_huber_branch_switch_is_recorded_fully_then_replayed_both_ways(fully):
+    # |t| <= 1 on even steps, > 1 on odd ones: each variant's first segment is recorded fully
+    xs = [1.0] * 10
+    ys = [1.2, 5.0] * 5
+    loop = huber_loop(xs, ys)
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 4
+    assert_same_recording(replaying, reference)
+    squared = [step for step in replaying.steps if step.find(op="pow")]
+    linear = [step for step in replaying.steps if not step.find(op="pow")]
+    assert len(squared) == 5 and len(linear) == 5
+
+
+def test_random_ops_outputs_are_kept_as_they_ran(fully):
+    seen = []
+
+    def loop():
+        w = tf.Variable(np.ones((3, 2), np.float32), name="w")
+        x = tf.constant(np.arange(12, dtype=np.float32).reshape(4, 3))
+        for _ in range(5):
+            with tf.GradientTape() as tape:
+                noise = tf.random.uniform((4, 2))
+                loss = tf.reduce_sum(tf.matmul(x, w) * noise)
+            seen.append(noise.numpy())
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    replaying, _, replayed = run(loop)
+    assert replayed >= 2
+    for step, drawn in zip(replaying.steps, seen):
+        np.testing.assert_array_equal(step.find(op="random_uniform")[0].output, drawn)
+    seen.clear()
+    reference, _, _ = fully(loop)
+    assert_same_recording(replaying, reference)
+
+
+def test_a_step_whose_params_change_is_recorded_fully(fully):
+    def loop():
+        w = tf.Variable(np.ones((2, 3), np.float32), name="w")
+        for step in range(6):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(tf.reduce_sum(w * w, axis=1 if step == 3 else 0))
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 1
+    assert_same_recording(replaying, reference)
+    axes = [step.find(op="reduce_sum")[0].node.params for step in replaying.steps]
+    assert [params.get("axis") for params in axes] == [(0,), (0,), (0,), (1,), (0,), (0,)]
+
+
+def test_an_input_wired_otherwise_is_recorded_fully(fully):
+    def loop():
+        w = tf.Variable(2.0, name="w")
+        c = tf.constant(3.0)
+        for step in range(6):
+            with tf.GradientTape() as tape:
+                h = w * w
+                other = h + 1.0
+                loss = h * (other if step % 3 == 2 else c)   # one line, two wirings
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    replaying, _, _ = run(loop)
+    reference, _, _ = fully(loop)
+    assert_same_recording(replaying, reference)
+
+
+def test_a_user_tensor_finds_its_op_in_a_replayed_step():
+    kept = []
+
+    def loop():
+        w = tf.Variable([1.0, 2.0], name="w")
+        for _ in range(4):
+            with tf.GradientTape() as tape:
+                h = w * 3.0
+                loss = tf.reduce_sum(h * h)
+            kept.append(h)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    rec, _, replayed = run(loop)
+    assert replayed >= 1
+    step = rec.steps[-1]
+    assert step.op_of(kept[-1]).op == "multiply"
+    np.testing.assert_array_equal(step.value_of(kept[-1]), kept[-1].numpy())
+    np.testing.assert_array_equal(step.gradient_of(kept[-1]), 2 * kept[-1].numpy())
+
+
+def test_a_look_while_a_step_runs_sees_its_ops_so_far(fully):
+    looks = []
+
+    def loop():
+        rec = RUNNING[-1]
+        w = tf.Variable(1.0, name="w")
+        for _ in range(5):
+            with tf.GradientTape() as tape:
+                h = w * 2.0
+                looks.append([rop.op for rop in rec.current_step.ops])
+                loss = h * h
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    replaying, _, _ = run(loop)
+    assert looks == [["multiply"]] * 5
+    looks.clear()
+    reference, _, _ = fully(loop)
+    assert looks == [["multiply"]] * 5
+    assert_same_recording(replaying, reference)
+
+
+def test_replayed_steps_count_what_they_keep_and_keep_the_budget():
+    rng = np.random.default_rng(0)
+    batches = [rng.random((64, 256)).astype(np.float32) for _ in range(12)]
+
+    def loop():
+        w = tf.Variable(np.ones((256, 1), np.float32) / 256, name="w")
+        for batch in batches:
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.matmul(tf.constant(batch), w))
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    with pytest.warns(StepsDroppedWarning):
+        rec, _, replayed = run(loop, max_bytes=6 * batches[0].nbytes)
+    assert replayed >= 1 and rec.dropped.steps >= 1
+    assert rec.nbytes <= rec.max_bytes
+    # each kept step holds its batch: counted
+    assert all(step.nbytes >= batches[0].nbytes for step in rec.steps)
