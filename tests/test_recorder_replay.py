@@ -59,15 +59,16 @@ def outline(step) -> list:
             else:
                 inputs.append(("outside", bitwise(tensor._value)))
         made[node.output_id] = rop.index
-        rows.append((node.op.name, node.phase, node.scope, node.source.filename,
+        rows.append((node.op.name, node.phase, base_name(node.scope), node.source.filename,
                      node.source.lineno, node.params, rop.taped, bitwise(rop.output),
                      bitwise(rop.grad), tuple(inputs)))
     return rows
 
 
 def base_name(name: str) -> str:
-    """'w' of 'w:0' or 'w_1:0' (each run makes its variables: their names are made unique)."""
-    return re.sub(r"(_\d+)?:\d+$", "", name)
+    """'dense/w' of 'dense/w:0' or 'dense_1/w_1:0' (each run makes its layers and variables:
+    their names are made unique)."""
+    return re.sub(r"_\d+(?=/|$)", "", re.sub(r":\d+$", "", name))
 
 
 def bitwise(value):
@@ -239,3 +240,49 @@ def test_replayed_steps_count_what_they_keep_and_keep_the_budget():
     assert rec.nbytes <= rec.max_bytes
     # each kept step holds its batch: counted
     assert all(step.nbytes >= batches[0].nbytes for step in rec.steps)
+
+
+def test_the_tfe_regression_with_an_optimizer_replays_as_it_ran(fully):
+    import tapeviz.contrib.eager as tfe
+
+    def loop():
+        w, b = tfe.Variable(0.0), tfe.Variable(0.0)
+
+        def huber_loss(y, y_predicted, m=1.0):
+            t = y - y_predicted
+            return t ** 2 if tf.abs(t) <= m else m * (2 * tf.abs(t) - m)
+
+        grad_fn = tfe.implicit_value_and_gradients(lambda x, y: huber_loss(y, x * w + b))
+        optimizer = tf.train.GradientDescentOptimizer(learning_rate=0.01)
+        for x, y in [(1.0, 1.5), (2.0, 9.0), (3.0, 3.2), (4.0, 4.1), (5.0, 1.0), (6.0, 6.3)]:
+            _, gradients = grad_fn(tf.constant(x), tf.constant(y))
+            optimizer.apply_gradients(gradients)
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 3
+    assert_same_recording(replaying, reference)
+    assert {rop.scope for rop in replaying.steps[-2].ops} >= {"", "GradientDescent"}
+
+
+def test_an_evaluation_after_the_updates_is_its_own_step_when_replayed(fully):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(8, 3)).astype(np.float32)
+    y = rng.normal(size=(8, 1)).astype(np.float32)
+
+    def loop():
+        tf.random.set_seed(1)
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        model.build((None, 3))
+        optimizer = tf.keras.optimizers.SGD(0.1)
+        for _ in range(5):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(model(x) - y))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            model(x[:2])   # an evaluation: the model run after the updates, no tape
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 2
+    assert_same_recording(replaying, reference)
+    labels = [step.label for step in replaying.steps]
+    assert labels.count("evaluation") == 5
