@@ -40,17 +40,19 @@ class Branch(dict):
     `outside`: which of its inputs came from outside the segment (a mask over them, truthy
     when anything is kept: () when nothing; None when the op cannot run again, which sends
     its segment to full recording); `producers`: the index in the segment of the op that
-    made each input, -1 for one from outside (dispatch checks the inputs' ids against it)."""
+    made each input, -1 for one from outside (dispatch checks the inputs' ids against it);
+    `taped_before`: for a kept backward pass, the indices of the taped ops before it."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
-                 "outside", "producers", "keeps_output", "count", "splits")
+                 "outside", "producers", "keeps_output", "count", "splits", "taped_before")
 
-    def __init__(self, parent=None, fields=None, producers=()):
+    def __init__(self, parent=None, fields=None, producers=(), taped_before=()):
         super().__init__()
         self.parent = parent
         self.depth = 0 if parent is None else parent.depth + 1
         self.splits: dict = {}   # the Recorder's state as the segment began -> its split
         self.outside = None
+        self.taped_before = taped_before
         if fields is not None:
             self._learn(fields, producers)
 
@@ -113,6 +115,7 @@ def learn(root: Branch, records: list) -> Branch:
     one after another); returns its last branch. A branch that an op of the same op and line
     reached and ran otherwise (other params, wiring, phase...) can no longer be replayed."""
     made: dict = {}   # output id -> index in the segment of the op that made it
+    taped = []
     at = root
     for index, start in enumerate(range(0, len(records), RECORD_WIDTH)):
         fields = records[start:start + RECORD_WIDTH]
@@ -120,10 +123,12 @@ def learn(root: Branch, records: list) -> Branch:
         key = (fields[OP], fields[SOURCE])
         branch = at.get(key)
         if branch is None:
-            branch = at[key] = Branch(at, fields, producers)
+            branch = at[key] = Branch(at, fields, producers, tuple(taped))
         elif branch.outside is not None and not branch.agrees(fields, producers):
             branch.outside = None
         made[fields[OUTPUT_ID]] = index
+        if fields[TAPED]:
+            taped.append(index)
         at = branch
     return at
 

@@ -9,6 +9,12 @@ Recorder on the thread send events or nodes, whose records go into the same list
 A whole backward pass that `gradient` runs over the step's own taped ops is kept as one
 record instead (kept_pass.py): its VJPs' ops are made again, alike, when someone looks at
 the step (their durations are those of the look).
+A training loop runs the same program step after step: a segment (the ops between two
+gradient calls) that follows a program learned from one recorded fully adds no record at
+all (program.py: dispatch checks each op against the program and keeps only the inputs
+that came from outside the segment); the Recorder keeps the segment in its steps' place and
+runs it again when someone looks (the durations are those of the look). A segment that
+leaves the program, or that someone looks at while it runs, is recorded fully from there.
 The Recorder sorts what came into steps in bulk, when it must: at each `GradientComputed`
 (which ends a step), `mark_step`, a look, and a budget check. Its `RecordedOp`s are made
 when someone looks. Nothing is copied (tensors are immutable). Bytes are counted per step,
@@ -20,7 +26,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from itertools import chain, compress, repeat
-from operator import attrgetter, eq, not_
+from operator import attrgetter, eq, is_, not_
 from threading import get_ident
 from typing import NamedTuple
 
@@ -103,6 +109,7 @@ class Sink(list):
 
 
 _kind = attrgetter("kind")
+_output = attrgetter("output")
 
 
 def _evaluation_start(records: list) -> int:
@@ -187,7 +194,12 @@ class Recorder:
     `stop`) end steps.
 
     Memory. The recorder keeps the latest steps while the bytes they hold stay within
-    `max_bytes` (default 256 MiB). A finished step whose nodes nothing else holds is kept as
+    `max_bytes` (default 256 MiB). A step that ran a program already recorded (the same ops
+    at the same lines, on the same wiring: `program`) keeps only what came from outside it
+    (the batch, the variables' values, constants, random ops' outputs) and is run again
+    when someone looks: the same ops, lines, values (bitwise) and gradients, its ops'
+    durations those of the run again; a look from another thread sees such a step once it
+    has ended. A finished step whose nodes nothing else holds is kept as
     columns of values (`packed`: no object per op for the cycle collector to walk), its
     nodes made again when someone looks. A step counts what keeping it keeps alive: each op's
     node, tensors, tuples, duration and record, each distinct numpy array (inputs, output,
@@ -627,13 +639,12 @@ class Recorder:
         own: in a segment the step begins at its first taped op), and it is the program's
         next op."""
         records = self._records
-        outs = records.outs
-        taped = [outs[index] for index, branch in enumerate(records.at.path()) if branch.taped]
-        if len(taped) != len(nodes) or any(node.output is not out
-                                            for node, out in zip(nodes, taped)):
+        source = source_from(frame)
+        branch = records.at.get((KEPT_PASS, source))
+        if branch is None or len(branch.taped_before) != len(nodes) or not all(map(
+                is_, map(_output, nodes), map(records.outs.__getitem__, branch.taped_before))):
             return False
-        return records.follows(pass_record(targets, sources, source_from(frame),
-                                           thread_state().scope))
+        return records.follows(pass_record(targets, sources, source, thread_state().scope))
 
     def _keep_pass(self, backward, frame) -> bool:
         """Keep the backward pass about to run (a replayable one: `Backward._replayable`)
