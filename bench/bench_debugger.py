@@ -12,8 +12,7 @@ should cost next to nothing.
 "nodes kept, nothing else" is the floor under the Recorder: a listener that only keeps each
 op's node (what keeping every op alive costs the allocator and the cycle collector); "every
 op heard, nothing kept" the floor under that: dispatch's traced path (a node and the user's
-line for every op), which any listener of every op pays. "program checked, inputs kept"
-prices a replaying Recorder's hearing half (program_stub.py; see the Recorder's account).
+line for every op), which any listener of every op pays.
 
 `--instructions` counts instead (valgrind, see instructions.py) the instructions one epoch of
 each regression loop executes plain, under the Recorder and heard by a listener that keeps
@@ -261,7 +260,6 @@ from tapeviz.datasets import synthetic_birth_life
 from tapeviz.debugger import Recorder, Runner, break_on, clear_breakpoints
 
 import instructions
-from program_stub import ProgramStub
 
 
 def regression_loop(epochs: int = 10):
@@ -353,14 +351,6 @@ def recorder_on():
 
 
 @contextlib.contextmanager
-def program_checked():
-    """The replaying Recorder's hearing half, priced: each op checked against the step's
-    program, a step's outside inputs kept (program_stub.py)."""
-    with ProgramStub():
-        yield
-
-
-@contextlib.contextmanager
 def nodes_kept():
     """A listener that keeps each op's node and does nothing else."""
     kept = []
@@ -413,7 +403,6 @@ MODES = {
     "condition on every op": (armed({"condition": NEVER}), 1.3),
     "nan in every op's output": (armed({"nan": True}), 1.3),
     "recorder on": (recorder_on, 1.5),
-    "program checked, inputs kept": (program_checked, None),
     "nodes kept, nothing else": (nodes_kept, None),
     "every op heard, nothing kept": (every_op_heard, None),
     "runner's gate": (under_runner, 1.05),
@@ -448,8 +437,7 @@ def measure(loops: dict, modes: dict, repeats: int) -> dict:
     return best
 
 
-COUNTED_MODES = ("plain", "recorder on", "program checked, inputs kept",
-                 "every op heard, nothing kept",
+COUNTED_MODES = ("plain", "recorder on", "every op heard, nothing kept",
                  "file:line (finds each op's line)", "condition on every op",
                  "nan in every op's output", "op breakpoint", "op, kind, layer and vjp ones")
 

@@ -77,6 +77,9 @@ def _tuple_bytes(count: int) -> int:
     return allocated(_TUPLE + 8 * count)
 
 
+_PART = _tuple_bytes(3) + _LIST_SLOT   # a step's (segment, first op, end) in its list
+
+
 # a packed step's own tuple, and its columns as long as its ops: ops, values, output ids,
 # input ids (a tuple each, counted with the op), phases, scopes, sources (durations and taped
 # flags: an array of doubles and bytes)
@@ -226,18 +229,38 @@ class Footprint:
             return allocated(_getsizeof(thing))
         return self._array(thing)
 
-    def count_segments(self, segments) -> int:
-        """Count the segments a step keeps in place of its ops (program.py): each one's
-        object, its list of inputs from outside, and each tensor and array in it once."""
-        added = 0
+    def count_segments(self, parts) -> int:
+        """Count the segments a step keeps in place of its ops (program.py; `parts`: its
+        (segment, first op, end) parts): each part's tuple, and each segment the step holds
+        last (a segment's last ops are in the newest step that keeps it, dropped last): its
+        object, its list of inputs from outside, each input and its value (one read twice
+        counted twice, and a Variable's own value: an overstatement; objects of one type
+        have one size, so the types in order name the total, as in `count_packed`; arrays
+        one by one, each once)."""
         seen = self.seen
-        for segment in segments:
+        added = 0
+        for segment, _, stop in parts:
+            added += _PART
+            if stop != segment.end.depth or seen is not None and id(segment) in seen:
+                continue
             if seen is not None:
-                if id(segment) in seen:
-                    continue
                 seen.add(id(segment))
             outside = segment.outside
-            added += _SEGMENT + allocated(_getsizeof(outside)) + sum(map(self.hold, outside))
+            things = (*outside, *map(_tensor_value, outside))
+            kinds = tuple(map(type, things))
+            known = _BY_KINDS.get(kinds)
+            if known is None:
+                sizes = [_OBJECT_BYTES.get(kind) for kind in kinds]
+                known = (sum(filter(None, sizes)), tuple(
+                    index for index, size in enumerate(sizes) if size is None))
+                if len(_BY_KINDS) >= 64 or sum(map(len, _BY_KINDS)) + len(kinds) > KINDS_KEPT:
+                    _BY_KINDS.clear()
+                _BY_KINDS[kinds] = known
+            added += _SEGMENT + allocated(_getsizeof(outside)) + known[0]
+            for index in known[1]:
+                thing = things[index]
+                added += allocated(_getsizeof(thing)) if isinstance(thing, Tensor) or \
+                    seen is None else self._array(thing)
         self.nbytes += added
         return added
 

@@ -9,7 +9,10 @@ makes them again when someone looks. The step's `RecordedOp`s (the dispatch `Nod
 output, source, scope, phase, plus the op's duration and, once backward has run, the
 gradient of the loss w.r.t. its output) are made when someone first looks, and the bytes
 held are counted per step (`footprint`). Tensors are immutable, so a recorded value stays
-valid without a copy.
+valid without a copy. A step whose ops followed a learned program keeps only its segments
+(`program.py`: the inputs from outside) and makes its records by running them again on the
+first look: its values are equal bitwise to those that ran, not the same objects, and its
+durations are those of that run.
 """
 from __future__ import annotations
 
@@ -65,7 +68,8 @@ class RecordedOp:
 
     def __init__(self, node, duration: float, taped: bool, index: int, grads: dict):
         self.node = node            # the dispatch Node: holds the input and output tensors
-        self.duration = duration    # the forward's wall time, seconds
+        self.duration = duration    # the forward's wall time, seconds (of the run again, in a
+        # step run again when first looked at: a kept backward pass, a replayed segment)
         self.taped = taped          # whether a GradientTape recorded it
         self.index = index          # position in its step
         self._grads = grads         # its step's op index -> gradient (not the step: no cycle)
@@ -229,6 +233,8 @@ class RecordedStep:
     def _pack(self) -> None:
         """A final step whose nodes nothing else holds (no tape, stepper or look) keeps them as
         columns; the count follows what it holds now."""
+        if self._parts is not None:   # kept as segments already: nothing per op to pack
+            return
         with _looking:   # (not while another thread makes its records)
             flat = self._flat
             if not flat or self._ops or self.backward_steps:
@@ -343,7 +349,7 @@ class RecordedStep:
         if self._flat is not None and footprint.ops < self._record_count():
             added += footprint.count_ops(self._flat)
         elif self._parts is not None and footprint.ops < self._record_count():
-            added += footprint.count_segments(segment for segment, _, _ in self._parts)
+            added += footprint.count_segments(self._parts)
             footprint.ops = self._record_count()
         if self._upstream:
             self._place_upstream()
