@@ -105,7 +105,8 @@ def _dispatch_sunk(op, args, params, state, sink):
     if at is not None:   # the step's program is known: the op checked against it, inline
         branch = at.get((op, source))
         if branch is not None and branch.outside is not None and not branch.taped \
-                and branch.params == params and branch.phase == state.phase \
+                and (not params and not branch.params or branch.same_params(params)) \
+                and branch.phase == state.phase \
                 and branch.scope == state.scope \
                 and branch.producers == tuple(map(sink.made.get, ids, _OUTSIDE)):
             outs = sink.outs
@@ -199,7 +200,8 @@ def _dispatch_traced(op, args, params, state, route):
     if sink is not None and (at := sink.at) is not None:   # the step's program is known
         branch = at.get((op, source))
         if branch is not None and branch.outside is not None and branch.taped is taped \
-                and not hearers and not route.on_node and branch.params == params \
+                and not hearers and not route.on_node \
+                and (not params and not branch.params or branch.same_params(params)) \
                 and branch.phase == node.phase and branch.scope == node.scope \
                 and branch.producers == tuple(map(sink.made.get, ids, _OUTSIDE)):
             outs = sink.outs

@@ -286,3 +286,24 @@ def test_an_evaluation_after_the_updates_is_its_own_step_when_replayed(fully):
     assert_same_recording(replaying, reference)
     labels = [step.label for step in replaying.steps]
     assert labels.count("evaluation") == 5
+
+
+def test_params_that_become_an_array_leave_the_program_without_an_error(fully):
+    from tapeviz.ops.shape import _transpose   # (the public function makes perm a tuple)
+
+    def loop():
+        w = tf.Variable(np.arange(6, dtype=np.float32).reshape(2, 3), name="w")
+        for step in range(5):
+            perm = np.array([1, 0]) if step == 3 else (1, 0)
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(_transpose(w * w, perm=perm) * 2.0)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 1
+    assert len(replaying.steps) == len(reference.steps) == 5
+    perms = [step.find(op="transpose")[0].node.params["perm"] for step in replaying.steps]
+    assert isinstance(perms[3], np.ndarray) and perms[4] == (1, 0)
+    for got, expected in zip(replaying.steps, reference.steps):
+        assert [bitwise(rop.output) for rop in got.ops] == \
+            [bitwise(rop.output) for rop in expected.ops]

@@ -84,9 +84,18 @@ class Branch(dict):
             own = _OWN_FORWARD[op] = runs_own_code_only(op.forward)
         return own
 
+    def same_params(self, params: dict) -> bool:
+        """Whether `params` are the branch's: each value of the type the learned one has
+        (comparable: no array's elementwise `==` is asked for a truth value) and equal."""
+        mine = self.params
+        return mine.keys() == params.keys() and all(
+            type(value) is type(mine[key]) and (type(value) is not tuple or
+                                                _comparable_tuple(value)) and value == mine[key]
+            for key, value in params.items())
+
     def agrees(self, fields, producers: tuple) -> bool:
         """Whether an op recorded fully at this branch ran as the branch says."""
-        return (self.params == fields[PARAMS] and self.phase == fields[PHASE]
+        return (self.same_params(fields[PARAMS]) and self.phase == fields[PHASE]
                 and self.scope == fields[SCOPE] and self.taped == bool(fields[TAPED])
                 and self.producers == producers)
 
