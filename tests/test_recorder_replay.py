@@ -307,3 +307,15 @@ def test_params_that_become_an_array_leave_the_program_without_an_error(fully):
     for got, expected in zip(replaying.steps, reference.steps):
         assert [bitwise(rop.output) for rop in got.ops] == \
             [bitwise(rop.output) for rop in expected.ops]
+
+
+def test_programs_are_learned_up_to_a_cap_then_steps_are_recorded_fully(monkeypatch, fully):
+    from tapeviz.debugger import recorder
+
+    loop = huber_loop([1.0] * 6, [1.5] * 6)
+    monkeypatch.setattr(recorder, "MAX_LEARNED_OPS", 5)   # less than any segment
+    capped, _, replayed = run(loop)
+    assert replayed == 0 and capped._records.learned == 0
+    monkeypatch.undo()
+    reference, _, _ = fully(loop)
+    assert_same_recording(capped, reference)

@@ -46,6 +46,9 @@ from .program import Branch, Segment, follows, learn, replayed
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
 _HEARD = (events.OpExecuted, events.VJPApplied, events.GradientComputed)
 MIN_CHECK_GAP, MAX_CHECK_GAP = 8, 4096   # ops between counts of the step in progress
+# ops of programs a Recorder learns at most (memory no budget counts, ~0.3 KB an op): a
+# program whose steps never repeat (their ops depend on the data) is recorded fully past it
+MAX_LEARNED_OPS = 1 << 16
 
 
 class Sink(list):
@@ -66,7 +69,7 @@ class Sink(list):
     that leaves the program calls `leave()`, which records the ops so far fully."""
 
     __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op", "root", "at",
-                 "outs", "made", "outside", "whole")
+                 "outs", "made", "outside", "whole", "learned")
 
     def __init__(self):
         super().__init__()
@@ -81,6 +84,7 @@ class Sink(list):
         self.made: dict = {}
         self.outside: list = []
         self.whole = False    # whether the records hold the whole segment so far
+        self.learned = 0      # ops learned into the programs so far
 
     def begin(self) -> None:
         """A segment begins: follow the programs learned."""
@@ -602,7 +606,9 @@ class Recorder:
         if state is None or not records.whole or not records or records.upstream:
             return
         split = _split_of(records) if state == "closing" else (0, 0)
-        if split is not None:
+        count = len(records) // RECORD_WIDTH
+        if split is not None and records.learned + count <= MAX_LEARNED_OPS:
+            records.learned += count
             learn(records.root, records).splits[state] = split
 
     def _replay_segment(self, event) -> bool:
