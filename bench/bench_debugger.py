@@ -19,7 +19,7 @@ each regression loop executes plain, under the Recorder and heard by a listener 
 nothing: a figure no other process's load moves.
 
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
-     [--instructions]
+     [--instructions] [--recorder]   (--recorder: the plain and Recorder rows alone)
 
 The Recorder (issue 14's row, goal <= 1.5x), instructions a step (valgrind, one epoch, the
 tree of one commit alone) and CPU (best of 5-7 interleaved rounds, load 18-25 on 2 cores:
@@ -458,16 +458,16 @@ def counted_run(loop_key: str, mode_name: str) -> None:
     instructions.run_counted(one_epoch)
 
 
-def report_instructions(chosen: list) -> None:
-    """Instructions a step of each chosen regression loop under each counted mode, and the
-    ratio to plain."""
+def report_instructions(chosen: list, modes: tuple) -> None:
+    """Instructions a step of each chosen regression loop under each of `modes` (plain
+    first), and the ratio to plain."""
     if not instructions.available():
         sys.exit("valgrind is not installed (apt-get install valgrind) to count instructions")
     steps = len(synthetic_birth_life()[0])
     for key in (k for k in chosen if k != "cnn"):
         print(LOOPS[key][0] + ", instructions a step (valgrind, one epoch)")
         plain = None
-        for mode_name in COUNTED_MODES:
+        for mode_name in modes:
             count = instructions.count([__file__, "--count", key, mode_name]) / steps
             plain = plain or count
             print(f"  {mode_name:<34}{count / 1e3:9.1f}k {count / plain:7.3f}x")
@@ -480,21 +480,25 @@ def main() -> None:
                         help="comma-separated: regression, lecture, cnn")
     parser.add_argument("--instructions", action="store_true",
                         help="count instructions a step instead (valgrind)")
+    parser.add_argument("--recorder", action="store_true",
+                        help="the plain loop and the Recorder alone")
     parser.add_argument("--count", nargs=2, help=argparse.SUPPRESS)  # the counted worker
     args = parser.parse_args()
     if args.count:
         return counted_run(*args.count)
     chosen = args.loops.split(",")
+    recorder_rows = ("plain", "recorder on")
     if args.instructions:
-        return report_instructions(chosen)
+        return report_instructions(chosen, recorder_rows if args.recorder else COUNTED_MODES)
     loops = {name: loop for key, (name, loop) in LOOPS.items() if key in chosen}
-    best = measure(loops, MODES, args.repeats)
+    modes = {name: MODES[name] for name in recorder_rows} if args.recorder else MODES
+    best = measure(loops, modes, args.repeats)
     print(f"best of {args.repeats} interleaved rounds, CPU seconds; ratio = best time / best "
           f"plain time")
     for loop_name in loops:
         print(loop_name)
         base = best[loop_name, "plain"]
-        for mode_name, (_, goal) in MODES.items():
+        for mode_name, (_, goal) in modes.items():
             seconds = best[loop_name, mode_name]
             ratio = seconds / base
             verdict = ""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from itertools import compress, repeat
+from operator import is_
 from time import perf_counter
 
 import numpy as np
@@ -90,7 +91,15 @@ def _dispatch_sunk(op, args, params, state, sink):
     update's): its record, and nothing else (no node, no hearers or lines to look up)."""
     source = state.source or source_from(_getframe(2), state.origin)
     arrays, tensors, ids, _ = input_tensors(op, args)
-    started = perf_counter()
+    branch = at = sink.at
+    if at is not None:   # the step's program is known: the op checked against it, inline
+        branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
+        if branch is None or branch.outside is None or branch.taped \
+                or (params or branch.params) and not _same_params(params, branch) \
+                or branch.producers != tuple(map(sink.made.get, ids, _OUTSIDE)):
+            sink.leave()
+            branch = None
+    started = 0.0 if branch is not None else perf_counter()   # (run again on a look: timed then)
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
@@ -101,29 +110,37 @@ def _dispatch_sunk(op, args, params, state, sink):
         raise _explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
-    at = sink.at
-    if at is not None:   # the step's program is known: the op checked against it, inline
-        branch = at.get((op, source))
-        if branch is not None and branch.outside is not None and not branch.taped \
-                and (not params and not branch.params or branch.same_params(params)) \
-                and branch.phase == state.phase \
-                and branch.scope == state.scope \
-                and branch.producers == tuple(map(sink.made.get, ids, _OUTSIDE)):
-            outs = sink.outs
-            sink.made[id(ans)] = len(outs)
-            outs.append(ans)
-            sink.at = branch
-            if branch.outside:
-                sink.outside += compress(tensors, branch.outside)
-                if branch.keeps_output:
-                    sink.outside.append(ans)
-            return ans
-        sink.leave()
+    if branch is not None:
+        follow_branch(sink, branch, tensors, ans)
+        return ans
     sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
              state.phase, state.scope, source, tensors, ans)
     if len(sink) >= sink.check_at:
         sink.full()
     return ans
+
+
+def follow_branch(sink, branch, tensors: tuple, ans) -> None:
+    """An op that followed the sink's program as `branch` (debugger/program.py): the sink
+    steps on, holding its output (`made`: its index by id) and keeping its inputs from
+    outside (and a random op's output)."""
+    outs = sink.outs
+    sink.made[id(ans)] = len(outs)
+    outs.append(ans)
+    sink.at = branch
+    if branch.outside:
+        sink.outside += compress(tensors, branch.outside)
+        if branch.keeps_output:
+            sink.outside.append(ans)
+
+
+def _same_params(params: dict, branch) -> bool:
+    """Whether an op's `params` are those its program's `branch` learned: the very values
+    first (a call site passes the same constants), else compared as the branch compares."""
+    learned = branch.params
+    return params.keys() == learned.keys() and all(map(is_, params.values(),
+                                                        learned.values())) \
+        or branch.same_params(params)
 
 
 def _dispatch_traced(op, args, params, state, route):
@@ -139,6 +156,7 @@ def _dispatch_traced(op, args, params, state, route):
             hearers = lines.add(source, hearers)
     tapes = state.tapes
     nodeless = not tapes and not (route.every_node or hearers)
+    branch = None   # the op of a Recorder's program this one follows, checked before it runs
     if nodeless:  # heard at other lines or for other outputs: no node yet
         arrays = input_arrays(op, args)
         started = 0.0
@@ -147,7 +165,19 @@ def _dispatch_traced(op, args, params, state, route):
                                   source if lines is not None else state.source)
     else:
         arrays, tensors, ids, reads_variable = input_tensors(op, args)
-        started = perf_counter() if hearers or route.timed else 0.0
+        if lines is None:
+            source = state.source or source_from(_getframe(2), state.origin)
+        sink = state.sink
+        if sink is not None and (at := sink.at) is not None and not hearers \
+                and not route.on_node:   # the step's program is known: the op checked, inline
+            branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
+            if branch is not None and (branch.outside is None or (params or branch.params)
+                                       and not _same_params(params, branch)
+                                       or branch.producers != tuple(map(sink.made.get, ids,
+                                                                        _OUTSIDE))):
+                branch = None
+        # (an op that follows is run again on a look, and timed then)
+        started = perf_counter() if branch is None and (hearers or route.timed) else 0.0
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
@@ -165,19 +195,20 @@ def _dispatch_traced(op, args, params, state, route):
         # a node form wants this output (a nan breakpoint's, a NaN): the inputs as tensors
         # now (the forward changed none of them), and the node
         arrays, tensors, ids, reads_variable = input_tensors(op, args)
+        if lines is None:
+            source = state.source or source_from(_getframe(2), state.origin)
     duration = perf_counter() - started if started else 0.0
-    if lines is None:
-        source = state.source or source_from(_getframe(2), state.origin)
     sink = state.sink
     if sink is not None and not tapes and not hearers and not route.on_node:
         # only a Recorder hears it and no tape keeps it: its record, and no node (made only
         # if someone looks at the step: node.node_of)
-        record = (None, False, duration, op, ans._value, id(ans), ids, params, state.phase,
-                  state.scope, source, tensors, ans)
-        if sink.at is not None and not sink.follows(record):
+        if branch is not None and not branch.taped:
+            follow_branch(sink, branch, tensors, ans)
+            return ans
+        if sink.at is not None:
             sink.leave()
-        if sink.at is None:
-            sink += record
+        sink += (None, False, duration, op, ans._value, id(ans), ids, params, state.phase,
+                 state.scope, source, tensors, ans)
         if len(sink) >= sink.check_at:
             sink.full()
         return ans
@@ -197,23 +228,11 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
-    if sink is not None and (at := sink.at) is not None:   # the step's program is known
-        branch = at.get((op, source))
-        if branch is not None and branch.outside is not None and branch.taped is taped \
-                and not hearers and not route.on_node \
-                and (not params and not branch.params or branch.same_params(params)) \
-                and branch.phase == node.phase and branch.scope == node.scope \
-                and branch.producers == tuple(map(sink.made.get, ids, _OUTSIDE)):
-            outs = sink.outs
-            sink.made[node.output_id] = len(outs)
-            outs.append(ans)
-            sink.at = branch
-            if branch.outside:
-                sink.outside += compress(tensors, branch.outside)
-                if branch.keeps_output:
-                    sink.outside.append(ans)
+    if sink is not None and sink.at is not None:   # the step's program is known
+        if branch is not None and branch.taped is taped:
+            follow_branch(sink, branch, tensors, ans)
             sink = None
-        else:
+        else:   # (taped otherwise than its program's op, found after it ran untimed: 0.0)
             sink.leave()
     if sink is not None:   # a Recorder's list: its record (node.RECORD_FIELDS), no call
         sink += (node, taped, duration, op, ans._value, node.output_id, ids, params,

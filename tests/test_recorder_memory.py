@@ -132,15 +132,19 @@ LONG_RECORDING = textwrap.dedent("""
         for i in range(STEPS):
             step(i)
     gc.collect()
-    print(json.dumps({"grown": process.memory_info().rss - before, "counted": rec.nbytes,
-                      "dropped": rec.dropped.steps, "kept": len(rec)}))
+    noted = process.memory_info().rss - before   # the steps as the recording left them
+    counted = rec.nbytes   # (a look: every step made)
+    gc.collect()
+    print(json.dumps({"noted": noted, "grown": process.memory_info().rss - before,
+                      "counted": counted, "dropped": rec.dropped.steps, "kept": len(rec)}))
 """)
 
 
 def test_a_long_recording_grows_the_process_by_what_it_counts_and_within_budget(tmp_path):
     """The lecture's per-example loop, 6,000 steps at an 8 MiB budget (about 2,400 steps
     fit, each kept as the inputs its program read from outside: program.py), in a fresh
-    process: resident memory grows by at most 1.1x the count."""
+    process: resident memory grows by at most 1.1x the count, before a look (the steps
+    only noted: noted.py) and after one (every step made)."""
     budget, steps = 8 * 2**20, 6000
     script = tmp_path / "long_recording.py"
     script.write_text(LONG_RECORDING.replace("BUDGET", str(budget)).replace("STEPS", str(steps)))
@@ -151,6 +155,7 @@ def test_a_long_recording_grows_the_process_by_what_it_counts_and_within_budget(
     grown, counted = measured["grown"], measured["counted"]
     assert measured["dropped"] > 0 and measured["kept"] + measured["dropped"] == steps
     assert counted <= budget
+    assert measured["noted"] <= 1.1 * counted, measured
     assert grown <= 1.1 * counted, measured
     assert grown < budget, measured
     assert grown > 0.5 * counted, measured    # the growth is the recording, far above noise

@@ -10,6 +10,7 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import Recorder
+from tapeviz.debugger.noted import NotedStep
 from tapeviz.debugger.recorder import Sink, StepsDroppedWarning
 
 
@@ -32,12 +33,14 @@ def fully():
 
 def run(loop, **options):
     """(the Recorder of `loop()` run under it, what the loop returned, how many steps were
-    kept as segments run again (or made of them by then), counted before anyone looked)."""
+    kept as segments run again (only noted, or made of them by then), counted before anyone
+    looked)."""
     tf.random.set_seed(0)
     with Recorder(**options) as rec:
         RUNNING.append(rec)
         result = loop()
-    replayed = sum(step._parts is not None or step._ran_again for step in rec._steps)
+    replayed = sum(type(step) is NotedStep or step._parts is not None or step._ran_again
+                   for step in rec._steps)
     return rec, result, replayed
 
 
@@ -319,3 +322,61 @@ def test_programs_are_learned_up_to_a_cap_then_steps_are_recorded_fully(monkeypa
     monkeypatch.undo()
     reference, _, _ = fully(loop)
     assert_same_recording(capped, reference)
+
+
+def test_a_step_that_followed_its_program_is_noted_and_made_on_a_look(fully):
+    xs = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
+    loop = huber_loop(xs, [0.5 * x + 0.2 for x in xs])   # |t| <= 1: one variant
+    replaying, _, _ = run(loop)
+    noted = [step for step in replaying._steps if type(step) is NotedStep]
+    # (the first two segments learn their programs, as the Recorder starts and after a step;
+    # the last step is made at the stop, to take its end)
+    assert len(noted) == 4 and len(replaying) == 7   # counted without making them
+    counted = [step.nbytes for step in replaying._steps]
+    # the budget counted a noted step as the step made of it counts (before its ops are read)
+    assert [step.nbytes for step in replaying.steps] == counted
+    assert not any(type(step) is NotedStep for step in replaying._steps)
+    assert replaying.nbytes == sum(counted)
+    reference, _, _ = fully(loop)
+    assert_same_recording(replaying, reference)
+
+
+def test_a_look_during_the_loop_makes_the_last_step_and_the_rest_stay_noted():
+    looks = []
+
+    def loop():
+        w = tf.Variable(2.0, name="w")
+        for i in range(8):
+            with tf.GradientTape() as tape:
+                loss = w * w
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+            if i == 5:
+                last = RUNNING[-1].mark_step("looked")
+                looks.append((last.index, last.label, last.loss, type(last)))
+    rec, _, _ = run(loop)
+    assert looks == [(5, "looked", pytest.approx(2.0 * 0.8 ** 5 * 2.0 * 0.8 ** 5),
+                      type(rec.steps[0]))]
+    labels = [(step.index, step.label) for step in rec.steps]
+    assert labels == [(i, "looked" if i == 5 else None) for i in range(8)]
+    assert [round(step.loss, 6) for step in rec.steps] == \
+        [round(4.0 * 0.64 ** i, 6) for i in range(8)]
+
+
+def test_noted_steps_over_budget_are_dropped_unmade(monkeypatch):
+    made = []
+    original = NotedStep.made
+
+    def counted_made(self):
+        made.append(self.index)
+        return original(self)
+    monkeypatch.setattr(NotedStep, "made", counted_made)
+    loop = huber_loop([1.0, 2.0, 3.0] * 40, [1.5, 2.5, 3.5] * 40)
+    with pytest.warns(StepsDroppedWarning):
+        rec, _, replayed = run(loop, max_bytes=40_000)
+    dropped = rec.dropped.steps
+    assert replayed >= 10 and dropped >= 60 and len(rec) + dropped == 120
+    # (made: a step that took ops as its program changed, and the last, at the stop)
+    assert len(made) <= 5
+    kept = rec.steps
+    assert len(made) >= len(kept) - 5 and [step.index for step in kept] == list(range(dropped, 120))
+    assert rec.nbytes <= rec.max_bytes

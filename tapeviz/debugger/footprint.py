@@ -205,16 +205,7 @@ class Footprint:
             _learn_reads(outside)
         things = tuple(chain(packed.values, new, map(_tensor_value, new), grads.values(),
                              tensors, map(_tensor_value, tensors), values))
-        kinds = tuple(map(type, things))
-        known = _BY_KINDS.get(kinds)
-        if known is None:
-            sizes = [_OBJECT_BYTES.get(kind) for kind in kinds]
-            known = (sum(filter(None, sizes)), tuple(
-                index for index, size in enumerate(sizes) if size is None))
-            if len(kinds) <= KINDS_KEPT:
-                if len(_BY_KINDS) >= 64 or sum(map(len, _BY_KINDS)) + len(kinds) > KINDS_KEPT:
-                    _BY_KINDS.clear()
-                _BY_KINDS[kinds] = known
+        known = _sized(things)
         added += known[0]
         for index in known[1]:
             added += self._odd(things[index])
@@ -247,20 +238,31 @@ class Footprint:
                 seen.add(id(segment))
             outside = segment.outside
             things = (*outside, *map(_tensor_value, outside))
-            kinds = tuple(map(type, things))
-            known = _BY_KINDS.get(kinds)
-            if known is None:
-                sizes = [_OBJECT_BYTES.get(kind) for kind in kinds]
-                known = (sum(filter(None, sizes)), tuple(
-                    index for index, size in enumerate(sizes) if size is None))
-                if len(_BY_KINDS) >= 64 or sum(map(len, _BY_KINDS)) + len(kinds) > KINDS_KEPT:
-                    _BY_KINDS.clear()
-                _BY_KINDS[kinds] = known
+            known = _sized(things)
             added += _SEGMENT + allocated(_getsizeof(outside)) + known[0]
             for index in known[1]:
                 thing = things[index]
                 added += allocated(_getsizeof(thing)) if isinstance(thing, Tensor) or \
                     seen is None else self._array(thing)
+        self.nbytes += added
+        return added
+
+    def count_noted(self, segment, tensors: tuple, values: tuple) -> int:
+        """Count, before it is made, a step of two parts that keeps `segment` (its last
+        ops), with `tensors` (variable gradients) and `values` (the loss) beside it, as
+        `count_segments`, `count_gradients` and the loss's count will once it is made (an
+        array or a tensor of another size counted whole: an overstatement where one is held
+        twice)."""
+        outside = segment.outside
+        things = (*outside, *map(_tensor_value, outside), *tensors,
+                  *map(_tensor_value, tensors), *values)
+        known = _sized(things)
+        added = 2 * _PART + _SEGMENT + allocated(_getsizeof(outside)) + known[0] \
+            + PER_GRADIENT * len(tensors)
+        for index in known[1]:
+            thing = things[index]
+            added += allocated(_getsizeof(thing)) if isinstance(thing, Tensor) else \
+                _whole_bytes(thing)
         self.nbytes += added
         return added
 
@@ -303,6 +305,34 @@ class Footprint:
             seen.add(id(base))
             size += array_bytes(base) if isinstance(base, _ndarray) else _owner_bytes(base)
         return size
+
+
+def _sized(things: tuple) -> tuple:
+    """(the bytes of `things` whose type names their size, the positions of the others):
+    objects of one type have one size, so the types in order name the total (a training
+    loop's steps repeat theirs)."""
+    kinds = tuple(map(type, things))
+    known = _BY_KINDS.get(kinds)
+    if known is None:
+        sizes = [_OBJECT_BYTES.get(kind) for kind in kinds]
+        known = (sum(filter(None, sizes)), tuple(
+            index for index, size in enumerate(sizes) if size is None))
+        if len(kinds) <= KINDS_KEPT:
+            if len(_BY_KINDS) >= 64 or sum(map(len, _BY_KINDS)) + len(kinds) > KINDS_KEPT:
+                _BY_KINDS.clear()
+            _BY_KINDS[kinds] = known
+    return known
+
+
+def _whole_bytes(value) -> int:
+    """A value's bytes with the buffer it keeps alive, counted as if nothing else held it."""
+    base = getattr(value, "base", None)
+    if base is None:
+        return array_bytes(value)
+    while isinstance(getattr(base, "base", None), _ndarray):
+        base = base.base
+    return _ARRAY_HEADER + _AXIS * value.ndim + (
+        array_bytes(base) if isinstance(base, _ndarray) else _owner_bytes(base))
 
 
 # len(outside) -> (the positions of the first read of each tensor, of the reads again, and

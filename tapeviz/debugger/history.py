@@ -364,6 +364,17 @@ class RecordedStep:
             added += held_bytes
         return added
 
+    def _take_gradient_call(self, loss, sources, gradients) -> None:
+        """Take what a gradient call that ends the step gave: `loss` (the value of its one
+        target, or None), its `sources` and `gradients` (each Variable's kept by name)."""
+        if loss is not None:
+            self._hold_loss(loss)
+        self.gradient_sources = list(sources)
+        for source, grad in zip(sources, gradients):
+            if isinstance(source, Variable) and grad is not None:   # tapeviz.torch's too
+                self.variable_gradients[source.name] = grad
+                self._hold_gradient(grad)
+
     def _hold_gradient(self, tensor) -> None:
         """Keep a variable's gradient (outside the step's ops) for the step's next count."""
         self._uncount(tensor)

@@ -4,10 +4,11 @@ per step only what cannot be computed again, and runs the step again when someon
 A training loop runs the same ops at the same lines step after step. The Recorder records a
 segment (the ops between two gradient calls: one step's updates, the next one's forward
 pass and its kept backward pass) fully the first time it takes a path, and learns it here:
-a tree of `Branch`es, one per op, keyed by its `Op` and its user line (one branch per
-variant: the Huber loss's `if` takes either). A later segment that follows a learned path
-(dispatch checks each op inline: same op, line, params, phase, scope, taping, and each
-input that an earlier op of the segment made is that very op's output) keeps only its
+a tree of `Branch`es, one per op, keyed by `key_of` its `Op`, user line, phase and scope
+(one branch per variant: the Huber loss's `if` takes either). A later segment that follows
+a learned path (dispatch checks each op inline: same op, line, params, phase, scope,
+taping, and each input that an earlier op of the segment made is that very op's output;
+an op it runs is not timed) keeps only its
 inputs from outside the segment (the batch, the variables' values read, constants: by
 reference, tensors are immutable), and the outputs of random ops; `replayed` runs the
 segment's ops again from those when someone looks: the same ops on the same values in the
@@ -17,12 +18,13 @@ be compared, an op someone else hears) leaves the path: that segment is recorded
 """
 from __future__ import annotations
 
-from itertools import compress
+from itertools import repeat
 from time import perf_counter
 
 import numpy as np
 
-from ..node import (INPUT_IDS, INPUTS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
+from ..dispatch import follow_branch
+from ..node import (INPUT_IDS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
                     RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
 from ..sourceinfo import runs_own_code_only
 from ..tensor import Tensor, VariableRead
@@ -34,8 +36,14 @@ _OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
 _COMPARABLE = (type(None), bool, int, float, str, np.dtype, type)
 
 
+def key_of(op, source, phase: str, scope: str) -> tuple:
+    """A branch's key: its op, the id of its user line (interned per call site, and held by
+    the branch: hashed in C, where the line's own hash is Python's), its phase and scope."""
+    return op, id(source), phase, scope
+
+
 class Branch(dict):
-    """One op of a learned program: (op, user line) -> the Branch of the op after it.
+    """One op of a learned program: its `key_of` -> the Branch of the op after it.
 
     `outside`: which of its inputs came from outside the segment (a mask over them, truthy
     when anything is kept: () when nothing; None when the op cannot run again, which sends
@@ -129,7 +137,7 @@ def learn(root: Branch, records: list) -> Branch:
     for index, start in enumerate(range(0, len(records), RECORD_WIDTH)):
         fields = records[start:start + RECORD_WIDTH]
         producers = tuple(made.get(key, -1) for key in fields[INPUT_IDS])
-        key = (fields[OP], fields[SOURCE])
+        key = key_of(fields[OP], fields[SOURCE], fields[PHASE], fields[SCOPE])
         branch = at.get(key)
         if branch is None:
             branch = at[key] = Branch(at, fields, producers, tuple(taped))
@@ -142,25 +150,19 @@ def learn(root: Branch, records: list) -> Branch:
     return at
 
 
-def follows(sink, record: tuple) -> bool:
-    """Dispatch's inline check, for a record made elsewhere (a kept pass, an op of
-    dispatch's rarer paths): if `record` is the next op of the sink's path, the sink takes
-    what it keeps and steps on; else False (the caller then leaves the path)."""
-    branch = sink.at.get((record[OP], record[SOURCE]))
-    if branch is None or branch.outside is None or \
-            not branch.agrees(record, branch.producers) or \
-            branch.count != (record[VALUE] if record[OP] is KEPT_PASS else None):
+def pass_follows(sink, branch, targets: tuple, sources: tuple) -> bool:
+    """Dispatch's inline check, for a kept backward pass (kept_pass.py) the sink's path
+    reached as `branch` (found by its key): if it runs from as many targets, none of whose
+    passes failed, its targets and sources the tensors the program's were (made by the same
+    ops, or from outside), the sink takes what it keeps and steps on; else False (the
+    caller then leaves the path)."""
+    inputs = (*targets, *sources)
+    if branch.outside is None or branch.count != len(targets) or branch.params or \
+            branch.producers != tuple(map(sink.made.get, map(id, inputs), repeat(-1))):
         return False
-    if branch.producers != tuple(sink.made.get(key, -1) for key in record[INPUT_IDS]):
-        return False
-    sink.at = branch
-    output = record[OUTPUT]
-    sink.made[id(output)] = len(sink.outs)
-    sink.outs.append(output)
-    if branch.outside:
-        sink.outside += compress(record[INPUTS], branch.outside)
-        if branch.keeps_output:
-            sink.outside.append(output)
+    output = _new(Tensor)
+    output._value = len(targets)
+    follow_branch(sink, branch, inputs, output)
     return True
 
 
@@ -221,4 +223,4 @@ def replayed(path: list, outside: list, outs: list | None = None) -> list:
     return records
 
 
-__all__ = ["Branch", "Segment", "follows", "learn", "replayed"]
+__all__ = ["Branch", "Segment", "key_of", "learn", "pass_follows", "replayed"]

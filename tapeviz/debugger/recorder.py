@@ -13,8 +13,10 @@ A training loop runs the same program step after step: a segment (the ops betwee
 gradient calls) that follows a program learned from one recorded fully adds no record at
 all (program.py: dispatch checks each op against the program and keeps only the inputs
 that came from outside the segment); the Recorder keeps the segment in its steps' place and
-runs it again when someone looks (the durations are those of the look). A segment that
-leaves the program, or that someone looks at while it runs, is recorded fully from there.
+runs it again when someone looks (the durations are those of the look). A step made of such
+a segment alone is only noted as it ends (noted.py: the segment, the loss, the gradients),
+its RecordedStep made when someone looks. A segment that leaves the program, or that
+someone looks at while it runs, is recorded fully from there.
 The Recorder sorts what came into steps in bulk, when it must: at each `GradientComputed`
 (which ends a step), `mark_step`, a look, and a budget check. Its `RecordedOp`s are made
 when someone looks. Nothing is copied (tensors are immutable). Bytes are counted per step,
@@ -36,12 +38,13 @@ from ..fpwarnings import warn_from_user_line
 from ..node import INPUTS, NODE, OP, OUTPUT, RECORD_WIDTH, SCOPE, TAPED, record
 from ..sourceinfo import source_from
 from ..threadstate import thread_state
-from ..tensor import Variable, VariableRead
+from ..tensor import VariableRead
 from .footprint import UNPACKED_EXTRA
 from .given import check_byte_budget, entered_twice, missing_step
 from .history import KeptBytes, RecordedOp, RecordedStep, _looking
 from .kept_pass import KEPT_PASS, mark_failed, node_heard_now, pass_record
-from .program import Branch, Segment, follows, learn, replayed
+from .noted import NotedStep
+from .program import Branch, Segment, key_of, learn, pass_follows, replayed
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
 _HEARD = (events.OpExecuted, events.VJPApplied, events.GradientComputed)
@@ -89,11 +92,6 @@ class Sink(list):
     def begin(self) -> None:
         """A segment begins: follow the programs learned."""
         self.at, self.outs, self.made, self.outside, self.whole = self.root, [], {}, [], True
-
-    def follows(self, record: tuple) -> bool:
-        """Whether the op of `record` is the next of the program (then taken as dispatch
-        takes one inline)."""
-        return follows(self, record)
 
     def leave(self, nodes=()) -> None:
         """The segment leaves its program (or someone looks while it runs): the ops it ran
@@ -171,6 +169,11 @@ def _split_of(records: list) -> tuple | None:
                   if ops[index].kind == "update"), 0)
     tail = waiting[taken * RECORD_WIDTH:]
     return taken, (first - taken if tail and _reads_a_model_variable(tail) else 0)
+
+
+def _loss_of(event):
+    """The value of a gradient call's one target (its loss), or None."""
+    return event.targets[0]._value if len(event.targets) == 1 else None
 
 
 class StepsDroppedWarning(UserWarning):
@@ -323,7 +326,7 @@ class Recorder:
         with self._lock:
             ended = self._end_step(None, closing=False)
             if ended is None:
-                ended = self._steps[-1] if self._steps else None
+                ended = self._made(self._steps[-1]) if self._steps else None
             if ended is not None and label is not None:
                 ended.label = label
             return ended
@@ -350,6 +353,7 @@ class Recorder:
         """The kept steps, oldest first; the one in progress last if it has ops."""
         with self._lock:
             self._settle()
+            self._make_noted()
             kept = list(self._steps)
             if self._current._flat:
                 kept.append(self._current)
@@ -361,7 +365,7 @@ class Recorder:
         with self._lock:
             self._settle()
             if self._steps:
-                return self._steps[-1]
+                return self._made(self._steps[-1])
             return self._current if self._current._flat else None
 
     @property
@@ -375,6 +379,7 @@ class Recorder:
         """Bytes held by the kept steps (see the class docstring for what counts)."""
         with self._lock:
             self._settle()
+            self._make_noted()   # (counted as made)
             return self._held()
 
     @property
@@ -445,6 +450,7 @@ class Recorder:
     def _settle(self) -> None:
         """Sort the ops given since last time into their steps and attach the upstream
         gradients written meanwhile (under the lock)."""
+        self._made(self._closing)   # (it may take ops now)
         records = self._records
         if records.at is not None and (self._sink_state is None or get_ident() == self._thread):
             records.leave()   # (on another thread, the segment in progress is not seen yet)
@@ -575,14 +581,7 @@ class Recorder:
     def _end_gradient_step(self, event) -> None:
         """The step in progress takes the loss and gradients of the gradient call `event`,
         and ends there (split="gradient", with no outer tape recording)."""
-        step = self._current
-        if len(event.targets) == 1:
-            step._hold_loss(event.targets[0]._value)
-        step.gradient_sources = list(event.sources)
-        for source, grad in zip(event.sources, event.gradients):
-            if isinstance(source, Variable) and grad is not None:   # tapeviz.torch's too
-                step.variable_gradients[source.name] = grad
-                step._hold_gradient(grad)
+        self._current._take_gradient_call(_loss_of(event), event.sources, event.gradients)
         if self.split == "gradient" and not self._outer_tape_recording(event.tape):
             self._end_step(None, closing=True)
 
@@ -626,18 +625,65 @@ class Recorder:
         outs, records.at = records.outs, None
         taken, evaluation = split
         if state == "closing":
-            closing, self._closing = self._closing, None
-            closing._add_part(segment, 0, taken, outs)
-            self._finish(closing)
-            if evaluation:
-                self._current._add_part(segment, taken, taken + evaluation, outs)
-                self._end_step("evaluation", closing=False)
+            closing = self._closing
+            if type(closing) is NotedStep and not evaluation:   # its updates: now final
+                self._closing = None
+                closing._take_updates(segment, taken)
+                closing._owner = self._kept
+                self._kept.nbytes += closing.nbytes
+            else:
+                closing, self._closing = self._made(closing), None
+                closing._add_part(segment, 0, taken, outs)
+                self._finish(closing)
+                if evaluation:
+                    self._current._add_part(segment, taken, taken + evaluation, outs)
+                    self._end_step("evaluation", closing=False)
         start = taken + evaluation
-        if start < end.depth:
-            self._current._add_part(segment, start, end.depth, outs)
-        self._end_gradient_step(event)
+        if start < end.depth:   # (the step in progress is fresh: the segment began it)
+            self._note_step((segment, start, end.depth), event)
+        else:
+            self._enforce_budget()
+            self._end_gradient_step(event)
         self._begin_segment()
         return True
+
+    def _note_step(self, part: tuple, event) -> None:
+        """The step in progress ends at gradient call `event` holding `part` of a segment
+        alone: it is noted, made when someone looks (noted.py), and takes the next
+        segment's updates."""
+        current = self._current
+        noted = NotedStep(current.index, part, _loss_of(event), tuple(event.sources),
+                          tuple(event.gradients))
+        current.index = self._next_index   # (fresh: it serves as the next step)
+        self._next_index += 1
+        self._steps.append(noted)
+        self._closing, self._waiting = noted, 0
+        self._enforce_budget()
+        self._plan_check(self._per_op)
+
+    def _made(self, step):
+        """`step` (a kept step, the closing one or None), made if it was only noted, in its
+        place."""
+        if type(step) is not NotedStep:
+            return step
+        made = step.made()
+        steps = self._steps
+        for index in range(len(steps) - 1, -1, -1):   # (the noted are the newest, mostly)
+            if steps[index] is step:
+                steps[index] = made
+                break
+        if self._closing is step:
+            self._closing = made
+        return made
+
+    def _make_noted(self) -> None:
+        """Make every kept step that was only noted (someone looks at them all)."""
+        steps = self._steps
+        if NotedStep in map(type, steps):
+            self._steps = deque(step.made() if type(step) is NotedStep else step
+                                for step in steps)
+            if type(self._closing) is NotedStep:   # (the closing step is the newest)
+                self._closing = self._steps[-1]
 
     def _pass_follows(self, nodes, targets, sources, frame) -> bool:
         """Whether a pass about to run, while the segment follows a program, is kept as the
@@ -645,12 +691,12 @@ class Recorder:
         own: in a segment the step begins at its first taped op), and it is the program's
         next op."""
         records = self._records
-        source = source_from(frame)
-        branch = records.at.get((KEPT_PASS, source))
+        branch = records.at.get(key_of(KEPT_PASS, source_from(frame), "backward",
+                                       thread_state().scope))
         if branch is None or len(branch.taped_before) != len(nodes) or not all(map(
                 is_, map(_output, nodes), map(records.outs.__getitem__, branch.taped_before))):
             return False
-        return records.follows(pass_record(targets, sources, source, thread_state().scope))
+        return pass_follows(records, branch, targets, sources)
 
     def _keep_pass(self, backward, frame) -> bool:
         """Keep the backward pass about to run (a replayable one: `Backward._replayable`)
