@@ -93,6 +93,44 @@ replayed segment only noted at its gradient call, its RecordedStep made on a loo
 budget check, counted from the branch's last count) and the hearing check made cheaper
 (one key of op, line, phase and scope; params compared by identity first; the producers
 checked only where the program saw an inside input).
+Both cuts, built the next round (wip/replaying-recorder, merged). Predicted, instructions a
+step: the step's end made lazy -90k to -120k, the hearing check made cheaper -25k to -35k,
+together ~950k (1.51x) / ~730k (1.64x). Built:
+- noted.py: a step made of one followed segment alone is only noted at its gradient call
+  (its part, the loss value, the sources and gradients as tuples; the step object in
+  progress serves as the next one); its RecordedStep is made on a look (`steps`,
+  `last_step`, `nbytes`, `mark_step`) or when it must take ops (`_settle` makes the closing
+  one); `len` makes none. Its bytes are counted as the made step will count them
+  (`Footprint.count_noted`: the outside inputs and their values, the gradients, the loss,
+  by their types in C loops as `count_segments` does; an array whole), so the budget drops
+  it unmade, and the made step's count replaces it (equal on scalar programs: tested).
+- dispatch checks a followed op before it runs, by one key (op, the id of its interned
+  line, phase, scope: program.key_of; the line's Python __hash__ ran per op), params by
+  identity first; it runs the op untimed (its duration is that of its run again; one found
+  taped otherwise than its program's op after it ran records 0.0); the kept pass is checked
+  by program.pass_follows without making its record. The producers are still checked at
+  every position: an input from inside where the program saw one from outside would be
+  wired otherwise in the step run again.
+Measured (valgrind, one epoch, instructions a step; the branch on 1ee00e0 before and after,
+then the branch and main both at 4537a72, each tree alone):
+                        branch before       both cuts           main
+  regression            1,091.0k (1.728x)   986.6k (1.560x)     1,039.7k (1.650x)
+  lecture's               868.9k (1.952x)   774.7k (1.735x)       833.5k (1.876x)
+  at 4537a72: regression  953.1k (1.589x of 599.7k) against main's 1,006.7k (1.685x of
+  597.4k); lecture's 774.1k (1.735x of 446.2k) against 829.9k (1.866x of 444.8k).
+  CPU, bench_debugger --recorder, best of 5, the two trees' processes alternated twice
+  (load 19-22: read to +-0.1x): main 2.50x, 2.48x / 3.03x, 3.05x; the branch 1.88x, 1.88x
+  / 2.16x, 2.10x.
+-104k / -94k against -115k to -155k predicted. Taken apart on the lecture's loop (the same
+tree, patched): the hearing half alone (a followed segment forgotten at its gradient call)
+700.8k (1.570x; 716.6k last round: the cheaper check bought ~16k, not 25-35k: the line's
+hash was one cost of several an op); the step's end ~74k a step (was ~150k), of it counting
+the noted step ~30k (745.0k with count_noted returning 0; its ~40 types built into a tuple
+and looked up each step) and the note, the budget's check and the next segment's begin the
+rest. Not met: 1.5x needs ~-55k / ~-105k more. What is left is the hearing half (the sunk
+update ops' line walk and tensors, the inline check and held outputs of the taped ones),
+then that count: the program's last count could be reused while the types repeat, but the
+types must still be read to know they do.
 The kept pass's two faults fixed in the same round (a look in flight shows the ops run so
 far; weight decay written by hand is the step's update, not an evaluation), predicted ~0 a
 step: first +5k (regression 1,045.4k -> 1,050.6k, lecture's 824.0k -> 829.1k: every step's
