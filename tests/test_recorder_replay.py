@@ -351,11 +351,14 @@ def test_a_look_during_the_loop_makes_the_last_step_and_the_rest_stay_noted():
                 loss = w * w
             w.assign_sub(0.1 * tape.gradient(loss, w))
             if i == 5:
-                last = RUNNING[-1].mark_step("looked")
-                looks.append((last.index, last.label, last.loss, type(last)))
+                recorder = RUNNING[-1]
+                last = recorder.mark_step("looked")
+                noted = [step.index for step in recorder._steps if type(step) is NotedStep]
+                looks.append((last.index, last.label, last.loss, type(last), noted))
     rec, _, _ = run(loop)
+    # (steps 0 and 1 learn the programs; 2 to 4 stay noted; the one looked at is made)
     assert looks == [(5, "looked", pytest.approx(2.0 * 0.8 ** 5 * 2.0 * 0.8 ** 5),
-                      type(rec.steps[0]))]
+                      type(rec.steps[0]), [2, 3, 4])]
     labels = [(step.index, step.label) for step in rec.steps]
     assert labels == [(i, "looked" if i == 5 else None) for i in range(8)]
     assert [round(step.loss, 6) for step in rec.steps] == \
