@@ -64,6 +64,7 @@ _local = _Local()
 # `p.data = x` moves no version) as last found finite; Nones for one whose `.data` was taken
 # while listening (written where no version moves)
 _parameters: dict = {}
+_bounding = False   # a large conv or linear output was seen: parameters' magnitudes are read
 
 
 def passes(op, args: tuple, output: torch.Tensor, test, kwargs: dict | None = None) -> bool:
@@ -78,6 +79,8 @@ def passes(op, args: tuple, output: torch.Tensor, test, kwargs: dict | None = No
             and values.version(args[0]) == last[1]:
         bound = 1.0 if op.name in _AT_MOST_ONE else last[2]
     elif op.name in _WEIGHTED and output.numel() >= _LARGE and output.dtype in _SUMMED:
+        global _bounding
+        _bounding = True
         bound = _weighted_bound(args, kwargs, output)
     else:
         bound = None
@@ -185,12 +188,13 @@ def finite(tensor: torch.Tensor) -> bool:
 def all_finite(tensors: list) -> bool:
     """Whether each of `tensors` (an optimizer's parameters) holds no NaN or Inf, as one
     test: one joined copy's smallest and largest values (~14 us for Adam's 6 parameters on
-    the guide's CNN, against ~23 for a sum each), remembered as each one's magnitude; False
+    the guide's CNN, against ~23 for a sum each), remembered as each one's magnitude (its sum
+    until a large conv or linear output wants them); False
     where they cannot be joined (the caller then tests each)."""
     joined = join(tensors)
     if joined is None:
         return False
-    if joined.dtype not in _SUMMED:   # (a half's: no magnitude read)
+    if joined.dtype not in _SUMMED or not _bounding:   # (no bound needs their magnitudes)
         return finite(joined)
     bound = read_magnitude(joined)
     if bound is None:
