@@ -94,7 +94,7 @@ def _traced(op, func, args, kwargs, route, tapes):
             # heard only by node forms that want some outputs (a nan breakpoint's): the
             # output is tested before the line, the arguments or any value is read
             if output is not None and not (output.requires_grad and output.is_leaf) \
-                    and finite.passes(op, args, output, test, kwargs):
+                    and finite.passes(op, args, output, test):
                 return result
         elif output is result and args and isinstance(args[0], torch.Tensor) \
                 and _told(op, func, args, kwargs, route, state, caller, output, duration):
@@ -258,7 +258,6 @@ def _marked(func, args, kwargs):
         data = func(*args)
         if tensor.requires_grad and tensor.is_leaf:
             values.alias(data, tensor)
-            finite.data_taken(tensor)   # (its writes move no version of the parameter)
         return data
     was = tensor.requires_grad
     result = func(*args, **kwargs)
