@@ -236,3 +236,23 @@ def test_a_lambda_dividing_uint8_pixels_with_true_division_is_no_finding():
     rec = map_trained(lambda x, y: (x / 255, y))
     assert rec.last_step.find(op="conv2d")[0].inputs[0].dtype == tf.float32
     assert diagnose(rec) == []
+
+
+# ---- the division in the function that calls the training function (a script's main()) ----
+def test_a_division_in_the_function_calling_the_training_function_is_named():
+    tf.random.set_seed(0)
+    (images, labels), _ = load_digits()
+    images = images[..., None] // 255  # BUG: in the caller
+    [finding] = integer_findings(train(images, labels.astype(np.int64)))   # was: none
+    assert finding.source.lineno == int(here("# BUG: in the caller").split(":")[1])
+    assert (f"and tests/{here('# BUG: in the caller')}: images = images[..., None] // 255  "
+            f"# BUG: in the caller (in test_a_division_in_the_function_calling_the_training_"
+            f"function_is_named, which calls train) divides by 255 with //" in finding.message)
+
+
+def test_a_division_in_another_caller_of_the_training_function_is_not_named():
+    """Several functions of the file call `train`; only one running now can have given it
+    its images: the one above, which divides with //, did not run."""
+    tf.random.set_seed(0)
+    (images, labels), _ = load_digits()
+    assert integer_findings(train(images[..., None] / 255, labels.astype(np.int64))) == []

@@ -2,9 +2,10 @@
 pixel below 255 becomes 0 and only the brightest ones 1, so most of each image is lost and
 the model learns from what is left, slowly. Seen where the first layer reads images of 0
 and 1 alone and the function calling the model, its file's top level, a lambda there
-(`dataset.map(lambda x, y: (x // 255, y))`) or a function they call (nested in the training
-function, defined in another file or notebook cell, and the functions it calls in turn)
-divides by 255 with `//`, the line named (an image binarised on purpose is no finding: it
+(`dataset.map(lambda x, y: (x // 255, y))`), a function they call (nested in the training
+function, defined in another file or notebook cell, and the functions it calls in turn) or
+a function of its file calling the training function (a script's `main()`) divides by 255
+with `//`, the line named (an image binarised on purpose is no finding: it
 is not written so; `x / 255` on integers is a true division, to float32 for uint8, in TF as
 here). A call is followed to a function defined in a function holding it, else to the one
 its name is bound to in the caller's namespace (the module's globals, a notebook's user
@@ -64,9 +65,49 @@ def _floor_division_by_255(source) -> SourceInfo | None:
         return None
     nodes = _run_in(module) + (_run_in(scope) if scope is not module else [])
     found = _first_division(nodes, source.filename)
-    if found is not None:
-        return found
-    return _in_called(nodes, _namespace(source.filename), source.filename, module, DEPTH)
+    namespace = _namespace(source.filename)
+    if found is None:
+        found = _in_called(nodes, namespace, source.filename, module, DEPTH)
+    if found is None and scope is not module:
+        found = _in_callers(scope, namespace, source.filename, module, DEPTH)
+    return found
+
+
+def _in_callers(function, namespace: dict, filename: str, module, depth: int):
+    """The first line dividing by 255 with `//` in a function of `module` that calls
+    `function` (a script's `main()` preparing the data it gives the training function), or
+    in one it calls, followed `depth` callers up."""
+    for caller in _calling(module, function.name, filename):
+        body = _run_in(caller)
+        found = _first_division(body, filename, f"{caller.name}, which calls {function.name}")
+        if found is None:
+            seen = {(filename, function.lineno)}
+            found = _in_called(body, namespace, filename, module, DEPTH, seen)
+        if found is None and depth > 1:
+            found = _in_callers(caller, namespace, filename, module, depth - 1)
+        if found is not None:
+            return found
+    return None
+
+
+def _calling(module, name: str, filename: str) -> list:
+    """The functions of `module` (file `filename`) whose own code calls one named `name`
+    (`train(...)`, `self.train(...)`): the one alone, else those running now (the
+    diagnosis asked from inside them); which of several ran, nothing recorded says."""
+    calling = [node for node in ast.walk(module) if isinstance(node, _FUNCTIONS)
+               and node.name != name and any(
+                   isinstance(call, ast.Call) and _called_name(call.func) == name
+                   for call in own_nodes(node))]
+    if len(calling) < 2:
+        return calling
+    path, frame, running = os.path.abspath(filename), sys._getframe(), set()
+    while frame is not None:
+        if os.path.abspath(frame.f_code.co_filename) == path:
+            running.add((frame.f_code.co_name, frame.f_code.co_firstlineno))
+        frame = frame.f_back
+    return [node for node in calling if any(
+        (node.name, line) in running for line in (node.lineno, *(d.lineno for d in
+                                                                 node.decorator_list)))]
 
 
 def _run_in(scope) -> list:
