@@ -25,6 +25,7 @@ MIN_STEPS = 3        # trained steps in a row, each holding the one before's gra
 TOLERANCE = 1e-3     # relative, of the gradients' norm
 _ADDS = frozenset({"add"})   # the numpy engine's and torch's name of `a + g`
 _op_names = attrgetter("op.name")
+_TORCH_STEP = "the optimizer's update (optimizer.step())"   # a torch user knows no adam_step
 
 
 def _own_gradients(step) -> dict:
@@ -96,11 +97,13 @@ def accumulated_gradients(steps) -> list:
     by_optimizer = update.op.name.endswith("_step")   # adam_step, sgd_step: optimizer.step()
     fix = ("call optimizer.zero_grad() in each step, before loss.backward()" if by_optimizer
            else "zero each gradient after its update: w.grad.zero_() (or w.grad = None)")
+    updated_by = (_TORCH_STEP if by_optimizer and engine_of(update.op) == "torch"
+                  else update.op.name)
     message = (f"gradients pile up: .grad is never zeroed, so each backward pass adds to the "
                f"last (in each of the last {len(carried)} steps .grad held the step before's "
                f"gradient plus its own) and every update uses the sum of all the passes so "
                f"far: at step {step.number} the gradient's norm is {total:.3g}, this pass's "
-               f"own {own:.3g}; {update.op.name} at {_where(update.source)}; fix: {fix}")
+               f"own {own:.3g}; {updated_by} at {_where(update.source)}; fix: {fix}")
     return [Finding("accumulated_gradients", message, update, variables=names)]
 
 
