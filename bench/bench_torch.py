@@ -520,6 +520,59 @@ getrusage; predictions first:
   packed step) and the model's Python, each part of it small: a Recorder that holds values
   it can derive (relu's output from its input, relu's input gradient from its output and
   upstream: half the bytes) needs the Recorder's records to hold values made when read.
+
+Eleventh pass (issue 15: nan=True and a bare condition toward <= 1.08x at 28x28),
+predictions first. The machine ran at load 1 -> 21 -> 5 (several sessions' suites and
+valgrind runs): each change was timed in one process against the code before it (alternating
+rounds) and counted by callgrind (8x8, a step over 20 steps, the tree before against the
+tree after, one process each):
+- where nan=True's cost over break_on(op) is now, by stubs in one process (28x28, 9 rounds x
+  30 steps, load 1-2, plain 4.39 ms): nan 1.121x, the two conv outputs not read (their
+  finiteness assumed) 1.094x, no output read at all 1.075x, break_on(op) 1.066x, a condition
+  1.097x. In the loop (thread time inside the tests, alternating, load 5-8) the tests cost
+  ~205 us a step: conv2d's two sums ~120, the parameters after the step (join and sum) ~50,
+  mean ~12, linear ~13, the loss ~10, the two relus (no read) ~10. The conv reads are ~55%
+  of the tests, not ~90%; a torch call run just after a conv kernel costs ~10-60 us in the
+  loop (hot: 4-10), whatever its bytes;
+- one reduction instead of a sum, priced hot (one thread, float32): at 32x16x26x26 torch's
+  sum 39 us, aminmax 93, abs().amax() 109, linalg.vector_norm(x, inf) 1,754; at 32x16
+  3.7 / 4.3 / 7.2 / 6.7 us; at 32x1x28x28 (the images) sum 8.7, aminmax 10.8, amax 7.0. A
+  sum stays the read of an output;
+- built, measured, undone (bd2f01b, 201bd9e, 2e375f3; fe8300e): a large conv or linear
+  output (>= 65,536 values) not read when its inputs' largest magnitudes are known and bound
+  it far below overflow (|input| * |weight| * terms + |bias| < finfo.max / 2**40): relu and
+  views carrying the bound of the output last found finite, a parameter's remembered at its
+  version and memory address by the optimizer step's joined test (aminmax), an unknown input
+  smaller than the output read instead of it (the images, 25k values against conv1's 346k),
+  a parameter whose `.data` was taken never bounded again. Predicted: -0.01 to -0.02x CPU at
+  28x28 (two sums of ~620k values a step replaced by one aminmax of 25k), ~0 by instructions
+  at 8x8. Measured: the tests' thread time in the loop 462 -> 397 us a step at load 21
+  (conv2d 281 -> 185, but mean 22 -> 42: the first reduction after a conv now ran cold
+  there) and 206 -> 203 us at load 5; the nan row in one process, old against new, 1.119x
+  against 1.214x, then 1.119x against 1.094x (9 and 11 rounds, ranges 0.87-1.47); by instructions
+  at 8x8 +0.047 to +0.056 M a step (7.137 M -> 7.184-7.193 M; a bound's Python costs more
+  than the sum of a few thousand values). No win, so undone: the bytes a sum reads are not
+  this loop's cost, the torch calls after a conv kernel are;
+- kept (24df0e9): a bare condition's node takes the call's tensors and their versions only;
+  its params and the op's input names are read from the call when first read (or when the
+  node is kept). Predicted -0.08 to -0.10 M a step (the ninth pass priced each op's
+  arguments at 0.141 M); measured 7.498 M (1.1996x) -> 7.470-7.473 M (1.193x), -0.028 M
+  (two runs after): most of that price was finding the tensors, which the node still needs;
+- CPU time, the bench itself at 28x28 (real MNIST images, 9 rounds x 40 steps, --no-numpy),
+  the tree as kept (fe8300e), two runs at load 4.8 -> 4.9 and 4.9 -> 5.7: break_on(op)
+  1.06x, 1.08x; file:line 1.11x, 1.09x; nan=True 1.20x [0.77-1.41], 1.03x [0.98-1.39]; a
+  bare condition 1.13x [0.75-1.42], 1.08x [0.91-1.53]; an empty mode 1.07x, 1.08x; the
+  Runner 1.09x, 1.09x; the Recorder 1.45x, 1.49x (budget full 1.49x, 1.52x). Runs with the
+  bounds in (24df0e9, load 15 -> 10; 2e375f3, load 4-6): nan 1.14x, 1.16x, 1.12x; condition
+  1.11x, 1.20x, 1.12x; break_on(op) 1.02x, 1.09x, 1.08x. Rounds spread +-0.3x at this load:
+  the goal is neither shown met nor missed by them; by instructions (8x8) nan=True 1.142x,
+  a condition 1.193x, break_on(op) 1.056x;
+- what is left: nan=True's torch call per output read (conv x2, mean, linear, the loss) and
+  the parameters' joined copy and test at the step, each ~10-60 us after a conv kernel; a
+  bare condition's node, told and asked about each of 7 ops (~11 us hot) and 6 update nodes
+  with 6 parameter copies before the step (updates.py: 0.286 M of its ~0.87 M over
+  break_on(op) at the ninth pass). Next: the condition's update copies joined as nan's are
+  (one torch call, read into an update's Variable only when read).
 """
 from __future__ import annotations
 
