@@ -562,6 +562,9 @@ def test_images_divided_by_255_twice_are_named_at_the_first_layer():
            "255 twice" in finding.message
     assert finding.message.endswith("fix: divide the pixels by 255 once, where the batch is "
                                     "made")
+    # made before the recording (BUG 20): the loop's line only read it, and says no more
+    assert "the batch was first read at tests/test_bugs_lectures.py:" in finding.message
+    assert "entered" not in finding.message
     assert findings("scaled_twice", train_guide(guide_cnn(), digits())) == []
 
 

@@ -451,7 +451,7 @@ def digits_cnn(scale: float, steps: int = 3):
     return rec, model
 
 
-def test_unscaled_pixels_to_the_guide_cnn_name_the_range_and_where_the_batch_entered():
+def test_unscaled_pixels_to_the_guide_cnn_name_the_range_and_where_the_batch_was_first_read():
     rec, model = digits_cnn(scale=1.0)
     [finding] = findings("unscaled_input", rec)
     [conv] = rec.last_step.find(op="conv2d", phase="forward")[:1]
@@ -461,7 +461,9 @@ def test_unscaled_pixels_to_the_guide_cnn_name_the_range_and_where_the_batch_ent
     assert message.startswith(f"conv2d in layer {conv.scope}, the first layer, "
                               f"reads pixels 0 to 255 (whole numbers), a 32x8x8x1 batch")
     assert f"its outputs reach {np.max(np.abs(out)):.3g} (std {np.std(out):.3g}; " in message
-    assert f"the batch entered at tests/{here('# BUG 4a')}: logits = model(" in message
+    # the batch was made before the recording: only the line that read it is known
+    assert f"the batch was first read at tests/{here('# BUG 4a')}: logits = model(" in message
+    assert "entered" not in message and "made at" not in message
     assert "fix: scale the pixels to 0-1 where the batch is made: images / 255" in message
     assert finding.node.op.name == "conv2d"
     # the same program on pixels / 255 (the guide's) says nothing
@@ -485,7 +487,7 @@ def test_bytes_cast_to_float_in_the_loop_name_the_cast():
                 v.assign_sub(0.1 * g)
     [finding] = findings("unscaled_input", rec)
     assert "reads pixels 0 to 255 (bytes cast to float), a 64x64 batch" in finding.message
-    assert f"the batch entered at tests/{here('# BUG 4b')}: batch = tf.cast(" \
+    assert f"the bytes were cast to float at tests/{here('# BUG 4b')}: batch = tf.cast(" \
         in finding.message
     assert finding.source.lineno == line_of(__file__, "# BUG 4b")
 

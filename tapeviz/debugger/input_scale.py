@@ -52,6 +52,14 @@ def _entry(nodes, position: int):
             cast = first
 
 
+def _came_in(first, cast=None) -> str:
+    """Where the batch came in, no more than the recording knows: the cast made the float
+    batch; a batch made before the recording (an earlier cell) is only known by its reader."""
+    if cast is not None:
+        return f"the bytes were cast to float at {_where(cast.source)}"
+    return f"the batch was first read at {_where(first.source)}"
+
+
 def unscaled_input(by_op: dict, nodes) -> list:
     """A Finding when the first layer's op (among `by_op`, from `op_index.ops_named`) reads
     image data of whole numbers 0-255 and its outputs spread far beyond scale 1."""
@@ -80,8 +88,8 @@ def unscaled_input(by_op: dict, nodes) -> list:
                f"{value.min():.4g} to {value.max():.4g}{was}, a {shape} batch, where about "
                f"0 to 1 is expected: its outputs reach {np.max(np.abs(output)):.3g} (std "
                f"{spread:.3g}; about 1 for scaled inputs), which saturates the activations "
-               f"and the loss; the batch entered at {_where(where.source)}; fix: scale the "
-               f"pixels to 0-1 where the batch is made: {_SCALED[engine_of(layer.op)]}")
+               f"and the loss; {_came_in(first, cast)}; fix: scale the pixels to 0-1 where "
+               f"the batch is made: {_SCALED[engine_of(layer.op)]}")
     return [Finding("unscaled_input", message, layer, where.source)]
 
 
@@ -104,7 +112,6 @@ def _scaled_twice(layer, value, entered) -> list:
                f"{brightest:.4g}, a {shape} batch, every value a whole number over 65025 = "
                f"255 * 255: the images were divided by 255 twice, so the model sees nearly "
                f"black images (its outputs' std {np.std(output):.3g}; about 1 for inputs "
-               f"scaled to 0-1) and learns slowly or not at all; the batch entered at "
-               f"{_where(entered.source)}; fix: divide the pixels by 255 once, where the "
-               f"batch is made")
+               f"scaled to 0-1) and learns slowly or not at all; {_came_in(entered)}; "
+               f"fix: divide the pixels by 255 once, where the batch is made")
     return [Finding("scaled_twice", message, layer, entered.source)]

@@ -368,7 +368,7 @@ def digits(scale: float, as_bytes: bool = False, steps: int = 3):
     return rec
 
 
-def test_unscaled_pixels_to_the_digits_cnn_name_the_range_and_where_the_batch_entered():
+def test_unscaled_pixels_to_the_digits_cnn_name_the_range_and_where_the_batch_was_first_read():
     rec = digits(scale=1.0)
     [finding] = findings("unscaled_input", rec)
     [conv] = rec.last_step.find(op="conv2d")[:1]
@@ -378,7 +378,8 @@ def test_unscaled_pixels_to_the_digits_cnn_name_the_range_and_where_the_batch_en
     assert message.startswith("conv2d in layer DigitsCNN/conv1, the first layer, reads pixels "
                               "0 to 255 (whole numbers), a 32x1x8x8 batch")
     assert f"its outputs reach {np.max(np.abs(out)):.3g} (std {np.std(out):.3g}; " in message
-    assert f"the batch entered at tests/pytorch/{here('# BUG 4a')}: batch = pixels[" in message
+    assert f"the batch was first read at tests/pytorch/{here('# BUG 4a')}: batch = pixels[" \
+        in message and "entered" not in message
     assert "fix: scale the pixels to 0-1 where the batch is made: images / 255 (for bytes, " \
         "images.float() / 255" in message and "tf." not in message
     assert finding.node.op.name == "conv2d"
@@ -389,8 +390,8 @@ def test_bytes_made_float_in_the_loop_name_the_cast():
     rec = digits(scale=1.0, as_bytes=True)
     [finding] = findings("unscaled_input", rec)
     assert "reads pixels 0 to 255 (bytes cast to float), a 32x1x8x8 batch" in finding.message
-    assert f"the batch entered at tests/pytorch/{here('# BUG 4b')}: batch = batch.float()" \
-        in finding.message
+    assert (f"the bytes were cast to float at tests/pytorch/{here('# BUG 4b')}: "
+            "batch = batch.float()") in finding.message
     assert finding.source.lineno == line_of(__file__, "# BUG 4b")
 
 
