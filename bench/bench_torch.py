@@ -573,6 +573,65 @@ tree after, one process each):
   with 6 parameter copies before the step (updates.py: 0.286 M of its ~0.87 M over
   break_on(op) at the ninth pass). Next: the condition's update copies joined as nan's are
   (one torch call, read into an update's Variable only when read).
+
+Eleventh pass, the Recorder (issue 15: the debugger's Python per op, the forward copies).
+The machine ran at load 8-20 all through (seven sessions' suites and valgrind runs), so
+decisions were read from deterministic counts: Python calls a step (cProfile's call counts,
+28x28, 30 steps, the tree before 1ee00e0 and after da74763, each alone) and instructions
+(callgrind, 28x28, a step: the difference between 7 and 2 steps over 5, plain and the
+Recorder filling, each tree alone in one process); predictions first:
+- where a step's Python goes, by the module whose code makes the call (a builtin's call
+  counted to its caller's module; the Recorder filling its budget, after this pass, 3,658
+  calls a step): the Recorder's byte counting (debugger/footprint.py: `allocated`,
+  `getsizeof`, each op's params and arrays, ~3 counts a step) 872 (24%), its records and
+  steps (recorder.py, history.py) ~300; the adapter 1,660 (45%): values.py 447 (32 copies,
+  each ~12 calls), autograd.py 379 (the graph's walk and each op's nodes, mostly C calls on
+  autograd nodes at ~50-80 ns), call_arguments.py 196, backward_pass.py 151, mode.py 117,
+  nodes.py 104, steps.py 77, sourceinfo.py 52 (7 walks to the user's line); torch's own
+  Python (the optimizer, module calls) 496;
+- what one op pays, a relu (32x16, requires grad) called 2,000 times under the Recorder,
+  each part stubbed in turn (thread CPU, medians of 7-9 alternating rounds at load 9-19,
+  where a stub that changes nothing read 3 us: only the large parts are read): 22.6-28.0 us
+  a call against 2.0-2.1 us plain; its values (the output's copy, its Tensor and cache
+  entry) 8-11 us (the copy itself, detach + numpy + copy, 1.5 us hot); the Recorder's record
+  with its byte counting 5-10 us (a 1 MiB budget, counted every 8 ops; 4.8 us with 1 GB);
+  its arguments, autograd's remember and its user line each below ~5 us, within the noise
+  (source_from's walk: ~4 frames, one dict read each, the site cached by code and offset);
+- kept: an op only a Recorder hears (its sink on the thread: `route.sunk_only`, no layer or
+  line listener) is added to the Recorder's list by the mode itself (`node.record`), as
+  dispatch does, with no OpExecuted and no call into the Recorder; `snapshot` reads the
+  version inline; a gradient under 64 KiB goes straight to `snapshot` (one cache lookup,
+  not two); Later and HostCopies iterate without abc's `__getitem__` walk; list
+  comprehensions for an op's inputs, their ids and a step's gradients. Predicted ~250
+  calls and -0.08 to -0.12 M instructions a step (of 63.26 M). Measured: Python calls a step
+  3,887.5 -> 3,660.5 filling, 4,028.6 -> 3,801.6 budget full (-227); instructions a step
+  (28x28, plain 54.330 M and 54.343 M) the Recorder 63.322 M (1.1655x) -> 63.217 M
+  (1.1633x), -0.105 M. In CPU time below what a run reads (~0.2%; a step is ~5.7 ms here);
+- priced, not built: the user's line as a frame reference resolved on a look. The frame
+  that called the op is torch's (conv.py's `_conv_forward`); the user's is ~4 frames up
+  and its `f_lineno` moves as it runs, so a lazy line needs (code, lasti) of the user's
+  frame, found by the same walk: what laziness would save is the site's cached lookup
+  (~0.1 us), not the walk (1.6-4.9 us, the measure above's noise);
+- forward outputs kept as references with their `_version` (copied only when the version
+  moved), priced again, not built. Honest is possible only where the Recorder can change a
+  value it holds: its record takes `output._value` (the array) when the op runs, and its
+  byte count, packing and every look read that array, so a view cannot be swapped for a
+  copy or for "no values" at the step's end as the gradient views' Tensors are
+  (`settle_views`): a write the mode does not hear (`.data`, a numpy view) would then show
+  a changed value. Its price, from the tenth pass's upper bound (every value a view): 1.556x
+  against 1.538x while the budget fills (torch then faults fresh pages for the activations
+  held), 1.337x against 1.381x once full (-0.04x, the memcpy of ~5 MB a step). It needs
+  the Recorder's records to hold a value it can settle (the rebuild under way);
+- what is left, toward the numpy engine's 1.1-1.2x: the Recorder's own counting and
+  records (~32% of the Python calls a step, in its files), the adapter's values and
+  autograd bookkeeping (~22%), the copies (~0.15x, ~0.24x while filling), none of it one
+  part above ~0.07x;
+- CPU time after, the bench itself at 28x28 (real MNIST images, 9 rounds x 40 steps), two
+  runs, medians (load before -> after): 20 -> 19, the Recorder 1.46x (budget full 1.49x)
+  against the numpy engine's Recorder on its CNN 1.12x, copies and hooks alone 1.29x, an
+  empty mode 1.07x; 14 -> 7, the Recorder 1.54x (1.63x) against 1.10x, copies and hooks
+  alone 1.53x, an empty mode 1.10x: missed. Rows of unchanged code moved up to 0.24x between
+  the two (copies and hooks alone 1.29x -> 1.53x): the change is read by the counts above.
 """
 from __future__ import annotations
 
