@@ -127,7 +127,7 @@ def enable_check_numerics(stack_height_limit=30, path_length_limit=50):
     ...     _ = tf.math.log(tf.constant([-1.0]))
     ... except tf.errors.InvalidArgumentError as error:
     ...     print(str(error).splitlines()[0].split(" (")[0])
-    log: produced nan in forward
+    log: produced nan in the forward pass
     >>> tf.debugging.disable_check_numerics()
     """
     from . import events

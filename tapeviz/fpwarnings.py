@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from .nonfinite import SPREAD, nonfinite_counts, reason
+from .nonfinite import SPREAD, in_pass, nonfinite_counts, reason
 from .sourceinfo import _PACKAGE_DIR, SourceInfo, user_frame
 from .tensor import Tensor, Variable
 from .threadstate import local
@@ -29,7 +29,7 @@ _NUMPY_DIR = os.path.dirname(np.__file__) + os.sep
 
 def _text(op, arrays, message, args) -> str:
     """`log: divide by zero encountered in log; 1 of 4 inputs were 0 (log(0) = -inf)`."""
-    phase = " (in backward)" if local.state.phase == "backward" else ""
+    phase = f" ({in_pass('backward')})" if local.state.phase == "backward" else ""
     why = reason(op.name, arrays or (), arrived=_arrived(arrays or (), args))
     return f"{op.name}{phase}: {message}" + (f"; {why}" if why else "")
 

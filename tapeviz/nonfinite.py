@@ -112,6 +112,15 @@ FROM_OUTSIDE = "it came from outside the recorded ops (a constant, a variable's 
 SPREAD = "it spread from an earlier op"
 
 
+def in_pass(phase: str) -> str:
+    """Where in the step, as a sentence says it ("in forward" reads as a module's forward()).
+
+    >>> in_pass("backward")
+    'in the backward pass'
+    """
+    return f"in the {phase} pass"
+
+
 def counted(nans: int, infs: int) -> str:
     """'2 NaN', '1 Inf', '2 NaN and 1 Inf': the counts a value holds, zeros left out."""
     return " and ".join(f"{n} {what}" for what, n in (("NaN", nans), ("Inf", infs)) if n)

@@ -67,7 +67,7 @@ def test_log_of_zero_in_a_hand_written_loop_stops_check_numerics_at_the_log(chec
             optimizer.apply_gradients([(tape.gradient(loss, w), w)])
     error = caught.value
     message = str(error)
-    assert error.op == "log" and message.startswith("log: produced -inf in forward")
+    assert error.op == "log" and message.startswith("log: produced -inf in the forward pass")
     assert "inputs were 0 (log(0) = -inf)" in message
     assert at_marker(error.source, "# BUG 1a") and here("# BUG 1a") in message
     assert "tf.math.log(tf.clip_by_value(p, 1e-7, 1.0))" in error.hint
@@ -116,7 +116,7 @@ def test_dividing_by_a_hand_computed_zero_std_stops_check_numerics_at_the_divisi
         tf.reduce_sum(normalised)
     error = caught.value
     message = str(error)
-    assert error.op == "truediv" and message.startswith("truediv: produced nan in forward")
+    assert error.op == "truediv" and message.startswith("truediv: produced nan in the forward pass")
     assert "the divisor held 1 of 3 values equal to 0" in message
     assert "a standard deviation of 0, because feature 2 is constant" in message
     assert at_marker(error.source, "# BUG 3a") and here("# BUG 3a") in message
@@ -198,7 +198,7 @@ def test_an_overflow_after_divergence_says_the_values_grew_and_how_to_stop_it(ch
     with pytest.raises(tf.errors.InvalidArgumentError) as caught:
         diverge_until_overflow()
     message = str(caught.value)
-    assert message.startswith("square: produced inf in forward")
+    assert message.startswith("square: produced inf in the forward pass")
     assert at_marker(caught.value.source, "# BUG 2c: overflows here")
     assert "the result overflowed float32" in message
     assert "the values had grown to" in message and "a training run diverges" in message
@@ -252,7 +252,8 @@ def test_numpy_warning_inside_a_vjp_is_said_from_the_gradient_line():
         tape.gradient(total, v)  # WARN vjp
     [warning] = record.list
     assert (warning.filename, warning.lineno) == (__file__, line_of(__file__, "# WARN vjp"))
-    assert str(warning.message).startswith("sqrt_grad (in backward): divide by zero encountered")
+    assert str(warning.message).startswith("sqrt_grad (in the backward pass): divide by zero "
+                                           "encountered")
 
 
 def test_each_user_line_warns_once_under_the_default_filter():

@@ -312,7 +312,7 @@ def test_mnist_planted_nan_found(executed):
     run = executed("03_mnist_debugging")
     assert run.stdout("def my_cross_entropy").strip() == "loss: nan"
     origin = run.stdout("origin = find_nan_origin")
-    assert origin.startswith("log produced nan in forward")
+    assert origin.startswith("log produced nan in the forward pass")
     assert "log_probs = tf.math.log(logits)" in origin
     assert re.search(r"\d+ of \d+ inputs were negative \(log\(x < 0\) = NaN\)", origin), origin
     widget = run.widget("nan_widget = ")

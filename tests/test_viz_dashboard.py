@@ -768,7 +768,7 @@ def test_a_nan_loop_alerts_where_nan_was_born_with_the_line_and_the_fix(dashboar
         ended(dash, runner)
     (alert,) = [a for a in dash.alerts if a["kind"] == "nan"]
     message = alert["message"]
-    assert message.startswith("log produced -inf in forward"), message
+    assert message.startswith("log produced -inf in the forward pass"), message
     assert marked_line("ALERT: log") in message
     assert "fix: clip the input away from 0" in message
     assert alert["step"] == 1   # born in the first step; the 49 after it only carried it
@@ -847,7 +847,7 @@ def test_the_saved_twin_carries_the_alerts_as_text(dashboards):
     dash._handle_custom_msg({"snapshot": {"charts": [{"title": "loss", "svg": chart}]}}, [])
     (bundle, _), = twin.updates
     assert "<b>alerts (1)</b>" in bundle["text/html"]
-    assert "log produced -inf in forward" in bundle["text/html"]
+    assert "log produced -inf in the forward pass" in bundle["text/html"]
     assert marked_line("ALERT: log") in bundle["text/plain"]
     assert "\n  -inf: log produced -inf" in bundle["text/plain"]   # what log(0) made
 

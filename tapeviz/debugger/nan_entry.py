@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nonfinite import FIXES, counted, engine_of
+from ..nonfinite import FIXES, counted, engine_of, in_pass
 from ..tensor import Variable
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
 from .summary import _array, all_finite, nonfinite_each
@@ -82,11 +82,11 @@ class NaNEntry(NaNOrigin):
         """One line without the op name: given what, where, which input, and the fix."""
         entry = f"tape entry #{self.index}" if self.index is not None else ""
         if self.vjp_of is not None:
-            where = (f"in backward, in the VJP of {_op_name(self.vjp_of)} "
+            where = (f"{in_pass('backward')}, in the VJP of {_op_name(self.vjp_of)} "
                      f"({entry + ', ' if entry else ''}{_where(self.source)})")
         else:
             layer = getattr(self.node, "scope", "")
-            where = (f"in {self.phase}{' at ' + entry if entry else ''}"
+            where = (f"{in_pass(self.phase)}{' at ' + entry if entry else ''}"
                      f"{f', in layer {layer}' if layer else ''} ({_where(self.source)})")
         return (f"was given {self.what} from {self.given_by} (no op made it), {where}; "
                 f"{self.reason}"

@@ -16,7 +16,8 @@ from .. import events
 from ..backward import vjp_in_flight
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
-from ..nonfinite import FIXES, counted, engine_of, fix, nonfinite_counts, nonfinite_kinds, reason
+from ..nonfinite import (FIXES, counted, engine_of, fix, in_pass, nonfinite_counts,
+                         nonfinite_kinds, reason)
 from .summary import _array, all_finite, nonfinite_each, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
@@ -83,11 +84,11 @@ class NaNOrigin:
         and (unless `fix` is False) the usual fix."""
         if self.vjp_of is not None:
             entry = f"tape entry #{self.index}, " if self.index is not None else ""
-            where = (f"in backward, in the VJP of {_op_name(self.vjp_of)} "
+            where = (f"{in_pass('backward')}, in the VJP of {_op_name(self.vjp_of)} "
                      f"({entry}{_where(self.source)})")
         else:
             entry = f" at tape entry #{self.index}" if self.index is not None else ""
-            where = f"in {self.phase}{entry} ({_where(self.source)})"
+            where = f"{in_pass(self.phase)}{entry} ({_where(self.source)})"
         return (f"produced {self.what} {where}; {counted(self.nan_count, self.inf_count)}"
                 + (f"; {self.reason}" if self.reason else "")
                 + (f"; fix: {self.fix}" if self.fix and fix else ""))

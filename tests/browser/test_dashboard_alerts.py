@@ -121,7 +121,7 @@ def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         # NaN born in step 1 of 30: the tape shows step 30, so the alert says where
         alert = finished_with_alert(page, born)
         text = alert.locator(".tvd-alert-text").text_content()
-        assert text.startswith("log produced -inf in forward"), text
+        assert text.startswith("log produced -inf in the forward pass"), text
         assert "Cell In[2], line 6" in text and "fix: clip the input away from 0" in text, text
         assert alert.locator(".tvd-alert-kind").text_content() == "-inf"   # what log(0) made
         ratio = contrast(alert.locator(".tvd-alert-text"))["ratio"]
