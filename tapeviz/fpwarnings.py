@@ -13,6 +13,7 @@ instead, and dispatch re-raises through `as_error`.
 """
 from __future__ import annotations
 
+import linecache
 import os
 import sys
 import warnings
@@ -20,7 +21,8 @@ import warnings
 import numpy as np
 
 from .nonfinite import SPREAD, in_pass, nonfinite_counts, reason
-from .sourceinfo import _PACKAGE_DIR, SourceInfo, user_frame
+from . import sourceinfo
+from .sourceinfo import _PACKAGE_DIR, user_frame
 from .tensor import Tensor, Variable
 from .threadstate import local
 
@@ -67,19 +69,27 @@ def as_error(op, arrays, warning: RuntimeWarning, args) -> RuntimeWarning:
 
 def warn_from_user_line(text: str, category=UserWarning, frame=None) -> None:
     """Warn `text` from the user's line (above `frame`, default: the caller's), so filters,
-    "once per line" and recorders see that line, not tapeviz's. In a notebook the text
-    starts with the cell's label (`Cell In[12], line 4`): the file is a temporary path."""
+    "once per line" and recorders see that line, not tapeviz's; a notebook cell's by its
+    name (`Cell In[12]:4: RuntimeWarning: ...`), not by the temporary file it runs from."""
     user = user_frame(frame if frame is not None else sys._getframe(1))
     if user is None:
         warnings.warn(text, category, stacklevel=2)
         return
-    where = SourceInfo(user.f_code.co_filename, user.f_lineno, "").location
-    if not where.endswith(f":{user.f_lineno}") and where not in text:  # a notebook cell
-        text = f"{where}: {text}"   # (its file is a temp path) not named by the text yet
     namespace = user.f_globals
-    warnings.warn_explicit(text, category, user.f_code.co_filename, user.f_lineno,
+    warnings.warn_explicit(text, category, _file_named(user.f_code.co_filename), user.f_lineno,
                            module=namespace.get("__name__", "__main__"),
                            registry=namespace.setdefault("__warningregistry__", {}))
+
+
+def _file_named(filename: str) -> str:
+    """`Cell In[12]` for a notebook cell's file, its lines kept in linecache under that name
+    too (the shown warning quotes the line), else `filename`."""
+    cell = sourceinfo._cell_name(filename)
+    if cell is None:
+        return filename
+    if filename in linecache.cache:
+        linecache.cache.setdefault(cell, linecache.cache[filename])
+    return cell
 
 
 def _dispatch_frames(frame):

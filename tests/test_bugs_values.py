@@ -425,4 +425,10 @@ def test_log_of_zero_in_a_tapeviz_cell_is_an_alert_and_a_warning_naming_the_cell
     assert log.source.lineno == 4  # the line of the cell's body
     assert f"({_where(log.source)})" in message and "ipykernel" not in message
     [warned] = [w for w in caught if "log: divide by zero" in str(w.message)]
-    assert str(warned.message).startswith(f"{log.source.location}: log: divide by zero")
+    # named by the cell, as the alert is, not by the kernel's temporary file; said once
+    cell = log.source.location.split(",")[0]
+    assert cell.startswith("Cell In[") and (warned.filename, warned.lineno) == (cell, 4)
+    assert str(warned.message).startswith("log: divide by zero") and cell not in str(warned.message)
+    shown = warnings.formatwarning(warned.message, warned.category, warned.filename, 4)
+    assert shown.startswith(f"{cell}:4: RuntimeWarning: log: divide by zero"), shown
+    assert "loss = -tf.reduce_sum(tf.constant([[0.0, 1.0]]) * tf.math.log(p))" in shown, shown
