@@ -21,7 +21,7 @@ import warnings
 import numpy as np
 
 from .nonfinite import SPREAD, in_pass, nonfinite_counts, reason
-from . import sourceinfo
+from . import events, sourceinfo
 from .sourceinfo import _PACKAGE_DIR, user_frame
 from .tensor import Tensor, Variable
 from .threadstate import local
@@ -119,6 +119,15 @@ def _forget(frame, msg) -> None:
         registry.pop((text, msg.category, 0), None)
 
 
+def _said_by_check_numerics(arrays) -> bool:
+    """Whether enable_check_numerics is on for an op of floats: the NaN/Inf numpy warns of
+    comes out of the op, and the check raises there next with the same line and reason (a
+    value the op made and dropped is not a NaN the user gets)."""
+    from .debugger.numerics import check_op   # the debugger's: only when one warns
+    return check_op in events.subscribers() and any(
+        np.asarray(a).dtype.kind in "fc" for a in arrays or ())
+
+
 def _show(msg, _original=warnings._showwarnmsg) -> None:
     if msg.category is RuntimeWarning and msg.filename.startswith((_PACKAGE_DIR, _NUMPY_DIR)):
         emitter = sys._getframe(1)
@@ -126,6 +135,8 @@ def _show(msg, _original=warnings._showwarnmsg) -> None:
         if found is not None and user_frame(found[2]) is not None:
             op, arrays, dispatching = found
             _forget(emitter, msg)
+            if _said_by_check_numerics(arrays):
+                return
             warn_from_user_line(_text(op, arrays, msg.message, dispatching.f_locals.get("args")),
                                 RuntimeWarning, dispatching)
             return

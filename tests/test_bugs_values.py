@@ -256,6 +256,24 @@ def test_numpy_warning_inside_a_vjp_is_said_from_the_gradient_line():
                                            "encountered")
 
 
+def test_under_check_numerics_the_error_alone_says_the_log_of_zero():
+    """The check raises at the op with the line and the reason: numpy's warning would repeat
+    them (notebook 03 printed both)."""
+    p = tf.constant([0.0, 0.5])
+    tf.debugging.enable_check_numerics()
+    try:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            with pytest.raises(tf.errors.InvalidArgumentError) as error:
+                tf.math.log(p)
+    finally:
+        tf.debugging.disable_check_numerics()
+    assert "1 of 2 inputs were 0 (log(0) = -inf)" in str(error.value)
+    assert [str(w.message) for w in record] == []
+    with pytest.warns(RuntimeWarning, match="1 of 2 inputs were 0"):   # unchecked: warned
+        tf.math.log(p)
+
+
 def test_each_user_line_warns_once_under_the_default_filter():
     p = tf.constant([0.0, 1.0])
     with warnings.catch_warnings(record=True) as record:
