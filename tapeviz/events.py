@@ -418,6 +418,14 @@ def subscribers() -> tuple:
     return _routing.callbacks
 
 
+def hears_any(ops) -> bool:
+    """Whether a subscriber may hear an op of `ops` (their OpExecuted): by name, as one of
+    every op, or at some lines or inside some layers (which it may run in)."""
+    routing = _routing
+    return routing.lines is not None or bool(routing.layered) or any(
+        routing.listeners(OpExecuted, op) for op in ops)
+
+
 def hears_unnamed_ops() -> bool:
     """Whether a subscriber hears ops it does not name, wherever they run: every op, or the
     ops at some lines (one that names its ops hears only those; one by layer, only the ops

@@ -72,3 +72,34 @@ def test_a_subclass_formula_is_run_not_skipped():
     w = tf.Variable(np.array([4.0], np.float32))
     Halving().apply_gradients([(tf.constant(np.array([1.0], np.float32)), w)])
     assert w.numpy()[0] == 2.0
+
+
+def _off_its_ops(monkeypatch, **subscription) -> bool:
+    """Whether one Adam apply ran off its update ops while a listener subscribed with
+    `subscription` (ops=..., kinds=..., sites=..., layers=...) was on."""
+    from tapeviz.keras.optimizers import update
+    calls = []
+    values = update.adam_values
+    monkeypatch.setattr(update, "adam_values", lambda *a, **k: calls.append(1) or values(*a, **k))
+    w = tf.Variable(np.array([1.0, 2.0], np.float32))
+    handle = tf.subscribe(lambda event: None, **subscription)
+    try:
+        tf.keras.optimizers.Adam().apply_gradients([(tf.constant([0.5, 0.5]), w)])
+    finally:
+        tf.unsubscribe(handle)
+    return bool(calls)
+
+
+def test_a_listener_of_other_ops_or_events_leaves_the_update_off_its_ops(monkeypatch):
+    """A breakpoint on log, a dashboard's gradient listener: Adam's ops are not theirs."""
+    from tapeviz import events
+    assert _off_its_ops(monkeypatch, ops=[tf.ops.REGISTRY["log"]])
+    assert _off_its_ops(monkeypatch, kinds=[events.GradientComputed])
+
+
+@pytest.mark.parametrize("subscription", ["square", "every op", "a line", "a layer"])
+def test_a_listener_that_may_hear_an_update_op_makes_it_run_its_ops(monkeypatch, subscription):
+    given = {"square": {"ops": [tf.ops.REGISTRY["square"]]}, "every op": {},
+             "a line": {"sites": lambda source: False},
+             "a layer": {"layers": lambda scope: False}}[subscription]
+    assert not _off_its_ops(monkeypatch, **given)

@@ -17,6 +17,7 @@ class Adam(Optimizer):
     """
 
     _hyper_names = ("beta_1", "beta_2", "epsilon", "amsgrad")
+    UPDATE_OPS = update.ADAM_OPS
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, name: str = "Adam", **kwargs):

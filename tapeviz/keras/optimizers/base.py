@@ -152,6 +152,7 @@ class Optimizer:
         self._first_variables: dict | None = None   # var.ref() -> the name it had then
         # (events.changes, update line, whether a listener may cut an update short then)
         self._cut_verdict = (-1, None, True)
+        self._unheard_verdict = (-1, False)
         _STEP_COUNTS[id(self._iterations)] = self._iterations
 
     # ---- hyperparameters --------------------------------------------------------------------
@@ -308,7 +309,7 @@ class Optimizer:
             grads = self._clip([grad for grad, _ in pairs])
             lr = self._current_learning_rate()
             step = int(self._iterations) + 1
-            if not events.subscribers():   # nobody hears an update: no op need run
+            if self._updates_unheard():   # nobody hears an update op: no op need run
                 updated = self._unheard_update(grads, pairs, lr, step)
                 if updated is not None:
                     for variable, value in updated:
@@ -367,6 +368,19 @@ class Optimizer:
         self._cut_verdict = (seen, line, verdict)
         return verdict
 
+    def _updates_unheard(self) -> bool:
+        """Whether no subscriber can hear an op of this optimizer's update
+        (`_unheard_update`'s `UPDATE_OPS`): a breakpoint on other ops, a Runner's gate with
+        nothing pending or a dashboard's gradient listener leave it off its ops. Decided
+        once per change of subscriptions."""
+        seen, verdict = self._unheard_verdict
+        if seen == events.changes:
+            return verdict
+        seen = events.changes   # read first: a change meanwhile makes the next apply decide
+        verdict = bool(self.UPDATE_OPS) and not events.hears_any(self.UPDATE_OPS)
+        self._unheard_verdict = (seen, verdict)
+        return verdict
+
     def _update_line(self, pairs: list, state):
         """The line a walk from an update op inside `_apply_dense` would find (the first
         frame above `_apply` that is not tapeviz's), or None where that walk could stop
@@ -390,6 +404,8 @@ class Optimizer:
 
     def _apply_dense(self, grad: Tensor, var: Variable, lr: float, step: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _apply_dense")
+
+    UPDATE_OPS: tuple = ()   # the ops `_unheard_update` computes by their forwards
 
     def _unheard_update(self, grads: list, pairs: list, lr: float, step: int):
         """[(variable or slot, its new value), ...] for this step, computed without the

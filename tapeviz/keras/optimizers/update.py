@@ -55,6 +55,9 @@ def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon
     var._rebind(adam_step(var, m, denominator, step_size=lr_t, epsilon=epsilon))
 
 
+ADAM_OPS = (moving_average, square, adam_step)   # what `adam_values` runs off dispatch
+
+
 def adam_values(var, grad, m, v, lr: float, beta_1: float, beta_2: float, epsilon: float,
                 step: int) -> tuple:
     """`adam`'s new (m, v, var) values (AMSGrad aside) by its update ops' own forwards, on
