@@ -1,5 +1,5 @@
 """Programs the tests share: the examples loaded as modules (run as a user would), marked
-lines, and the guide's CNN."""
+lines, the guide's CNN and the lecture's Huber regression."""
 import importlib.util
 import pathlib
 
@@ -39,3 +39,19 @@ def guide_cnn():
         tf.keras.layers.GlobalAveragePooling2D(),
         tf.keras.layers.Dense(10),
     ])
+
+
+def huber_recorded(pairs):
+    """The lecture's per-example Huber regression, SGD(0.01) from w = b = 0, over the (x, y)
+    `pairs`, recorded: a correct program early in training."""
+    from tapeviz.debugger import Recorder
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.01)
+    with Recorder() as rec:
+        for x_i, y_i in pairs:
+            with tf.GradientTape() as tape:
+                t = y_i - (x_i * w + b)
+                loss = t ** 2 if tf.abs(t) <= 1.0 else 2 * tf.abs(t) - 1.0
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    return rec
