@@ -377,6 +377,17 @@ def test_grad_norms_per_variable_match_numpy(dashboards, keras_session):
     assert dash.history()["loss"][1][-1] == pytest.approx(runner.last_loss, rel=1e-6)
 
 
+def test_the_status_line_does_not_say_the_state_its_badge_says(dashboards):
+    """The bar read "finished  3 steps done  finished (loss 0.5)": the state once, in its
+    badge; the status line says only the last loss."""
+    dash = dashboards(show_tape=False)
+    runner = dash.train(scalar_loop, 3)
+    assert runner.join(T)
+    dash.flush()
+    assert dash.state == "finished"
+    assert dash.status == f"last loss {runner.last_loss:.5g}", dash.status
+
+
 def test_buttons_pause_step_resume_and_stop_a_real_runner(dashboards, keras_session):
     model = small_cnn()
 
@@ -648,7 +659,7 @@ def test_an_ended_runs_chart_snapshot_updates_the_saved_twin(dashboards):
     bundle, kwargs = twin.updates[0]
     assert kwargs == {"raw": True}
     markup = bundle["text/html"]
-    assert "tapeviz dashboard: 3 steps, finished (loss " in markup and "saved charts" in markup
+    assert "tapeviz dashboard: 3 steps, finished (last loss " in markup and "saved charts" in markup
     assert "loss &lt;1&gt;" in markup and "w:0 1.5" in markup and "v:0 &lt;2&gt;" in markup
     images = [base64.b64decode(found).decode() for found in
               re.findall(r'<img src="data:image/svg\+xml;base64,([^"]+)"', markup)]

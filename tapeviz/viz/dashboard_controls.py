@@ -47,7 +47,8 @@ class Controls:
             raise ValueError("Dashboard: a chart snapshot must be {charts: [{title, svg}], "
                              "legend: [{text, colour}]} with each svg an <svg> document and "
                              f"each colour rgb(...) or #hex; got {snapshot!r:.200}")
-        summary = f"{self.step_count} steps, {self.status}"
+        summary = f"{self.step_count} steps, {self.state}" + (
+            f" ({self.status})" if self.status else "")
         if self.state == "failed" and self.error:   # the twin has no error box: said here
             summary = f"{self.step_count} steps, {self.error}"
         tape = (self.tape_title, self.svg) if self.svg.startswith("<svg") else None

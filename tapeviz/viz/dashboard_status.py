@@ -39,7 +39,7 @@ class Status:
             state = runner.state
             status = _runner_status(runner, self._labels)
             if state in ("running", "finished") and not self._steps and torch_unheard():
-                status += f": no training step heard. {UNHEARD}"
+                status = "; ".join(filter(None, (status, f"no training step heard. {UNHEARD}")))
             controls = {"pause": state in ("idle", "running"),
                         "step_op": state == "paused", "step_vjp": state == "paused",
                         "resume": state == "paused",
@@ -64,7 +64,7 @@ class Status:
 
 
 def _runner_status(runner, labels: dict) -> str:
-    """A line like "paused after matmul at train.py:12 (forward)" or "running: 12 steps"; an
+    """A line like "paused after matmul at train.py:12 (forward)" or "last loss 0.5"; an
     optimizer's update by the variable it updated, as the legend names it (`labels`: variable
     name -> legend name), not by its op ('adam_step', a name no program of the user's says)."""
     state, point = runner.state, runner.paused_at
@@ -79,8 +79,10 @@ def _runner_status(runner, labels: dict) -> str:
         return f"failed: {type(runner.error).__name__} (the error below)"
     if state == "idle":
         return "idle: not started"
+    # the state has its own badge beside this line: said here again, the bar read
+    # "finished  352 steps done  finished (loss 0.97733)"
     loss = runner.last_loss
-    return state if loss is None else f"{state} (loss {loss:.5g})"
+    return "" if loss is None else f"last loss {loss:.5g}"
 
 
 def _updated(node, labels: dict) -> str:

@@ -350,6 +350,9 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
         dash.locator("button.tvd-stop").click()
         page.wait_for_run(timeout=120)
         wait_until(page, lambda: dashboard_state(dash) == "stopped", "the stopped state")
+        # the state once, in its badge: the bar read "stopped  N steps done  stopped (loss ..)"
+        status = dash.locator(".tvd-status").text_content()
+        assert re.fullmatch(r"last loss \S+", status), status
         page.screenshot(dash, f"dashboard-{theme}-stopped")
         check_clean(page, browser)
 
