@@ -161,3 +161,47 @@ def test_trainable_variables_applied_once_give_no_finding(make):
             grads = tape.gradient(loss, model.trainable_variables)
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
     assert diagnose(rec) == []
+
+
+class _Scaled(tf.keras.layers.Layer):
+    """A layer that makes a weight its call never reads (`scale`), for a student to delete."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = tf.Variable(tf.random.normal([3, 1]))
+        self.scale = tf.Variable(1.0)
+        self.k = self.add_weight(name="k", shape=())
+
+    def call(self, x):
+        return x @ self.w * self.k
+
+
+def test_a_deleted_weight_attribute_leaves_the_layers_variables_and_gives_no_finding():
+    """Keras untracks a weight whose attribute is deleted (`del layer.scale`), one made by
+    add_weight too (was: still in trainable_variables, so its gradient was None in every
+    step: a none_gradient finding and apply_gradients' warning each step)."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 3)).astype(np.float32)
+    y = x @ np.array([[1.0], [-2.0], [0.5]], np.float32)
+    layer = _Scaled()
+    scale = layer.scale
+    del layer.scale
+    assert all(v is not scale for v in layer.weights)
+    assert [v.name for v in layer.trainable_variables][-1] == f"{layer.name}/k:0"
+    optimizer = tf.keras.optimizers.SGD(0.05)
+    with Recorder() as rec:
+        for _ in range(4):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(layer(x) - y))
+            grads = tape.gradient(loss, layer.trainable_variables)
+            optimizer.apply_gradients(zip(grads, layer.trainable_variables))
+    assert diagnose(rec) == []
+    del layer.k
+    assert len(layer.trainable_variables) == 1
+
+
+def test_a_deleted_attribute_whose_weight_another_attribute_holds_stays_tracked():
+    layer = _Scaled()
+    layer.kept = layer.scale
+    del layer.scale
+    assert any(v is layer.kept for v in layer.trainable_variables)

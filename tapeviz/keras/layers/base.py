@@ -210,7 +210,11 @@ class Layer:
     def __delattr__(self, name):
         global _assignments
         _assignments += 1
+        old = self.__dict__.get(name)
         object.__delattr__(self, name)
+        if isinstance(old, Variable) and all(value is not old for value in self.__dict__.values()):
+            # Keras untracks a deleted weight, unless another attribute still holds it
+            self._own_weights[:] = [v for v in self._own_weights if v is not old]
 
     def _tracked(self, read: list | None = None) -> tuple:
         """(direct sublayers, own variables), in the order they were assigned; each list
