@@ -137,11 +137,13 @@ def test_a_frozen_layer_trained_is_found_after_the_program_dropped_its_model():
     assert finding.message.startswith("layer dropped_base is frozen")
 
 
-def gan_loop(read_before_freezing: bool = False, steps: int = 6) -> Recorder:
+def gan_loop(read_before_freezing: bool = False, steps: int = 6,
+             weights_given: bool = False) -> Recorder:
     """A GAN on the digits, Keras's way: the discriminator frozen for the combined model,
     trained through its own variable list (read before the freeze) by its own optimizer;
     each iteration trains the generator, then the discriminator (the last step: the frozen
-    one's). `read_before_freezing`: the combined model's list read before the freeze too."""
+    one's). `read_before_freezing`: the combined model's list read before the freeze too;
+    `weights_given`: the discriminator trained through `discriminator.weights` instead."""
     (images, _), _ = load_digits()
     real = images.reshape(-1, 64).astype(np.float32) / 8 - 1   # (pixels 0-16 to [-1, 1])
     tf.random.set_seed(0)
@@ -157,6 +159,7 @@ def gan_loop(read_before_freezing: bool = False, steps: int = 6) -> Recorder:
     g_variables = gan.trainable_variables if read_before_freezing else None
     discriminator.trainable = False  # FROZEN FOR THE COMBINED MODEL
     g_variables = g_variables or gan.trainable_variables   # the generator's alone
+    d_variables = discriminator.weights if weights_given else d_variables
     bce = tf.keras.losses.BinaryCrossentropy(from_logits=True)
     g_optimizer, d_optimizer = tf.keras.optimizers.Adam(1e-3), tf.keras.optimizers.Adam(1e-3)
     with Recorder() as rec:
@@ -176,6 +179,11 @@ def gan_loop(read_before_freezing: bool = False, steps: int = 6) -> Recorder:
 def test_a_gan_training_its_frozen_discriminator_with_its_own_optimizer_is_no_finding():
     rec = gan_loop()
     assert "frozen_layer_trained" not in kinds(rec)   # was: two, d_hidden's and d_out's
+
+
+def test_a_gan_training_its_frozen_discriminator_through_its_weights_is_no_finding():
+    rec = gan_loop(weights_given=True)
+    assert "frozen_layer_trained" not in kinds(rec)
 
 
 def test_a_gan_whose_generator_step_also_trains_the_frozen_discriminator_is_found():
@@ -234,6 +242,13 @@ def gan_with_the_discriminators_step_recorded(fakes_recorded: bool, given: str,
 def test_a_gans_discriminator_step_recorded_alone_is_no_finding(fakes_recorded):
     """Trained through its list read before the freeze, in steps of its own: on purpose."""
     rec = gan_with_the_discriminators_step_recorded(fakes_recorded, "list")
+    assert "frozen_layer_trained" not in kinds(rec)   # was: two, 'trains only what was frozen'
+
+
+def test_a_discriminator_step_given_its_weights_alone_in_the_recording_is_no_finding():
+    """The fakes made before the recorded step: it reads the discriminator alone, frozen as a
+    whole for the combined model and trained through `discriminator.weights` on purpose."""
+    rec = gan_with_the_discriminators_step_recorded(False, "weights")
     assert "frozen_layer_trained" not in kinds(rec)   # was: two, 'trains only what was frozen'
 
 

@@ -7,8 +7,10 @@ under a trained head, fine-tuning's way, is not said: its weights get no update;
 frozen weights trained in steps of their own while other steps train other weights (a GAN's
 discriminator, frozen for the combined model), nor when only their steps are recorded: frozen
 weights trained alone are said only when given as every weight (`model.weights`), not as a
-list read before the freeze, and when no weight the recording reads untrained moved between
-its steps (trained outside it). Read from
+list read before the freeze, when the recording reads weights not frozen that it leaves
+untrained (the rest of the model: a whole model frozen and trained through its `.weights` is a
+GAN's discriminator trained in its own step) and none of them moved between its steps
+(trained outside it). Read from
 `keras.layers.base.frozen` (each frozen layer's weights: where the layer was frozen, and
 their values then; an update rebinds a value, so a weight whose value is another has been
 updated since).
@@ -55,7 +57,7 @@ def frozen_layers_trained(trained: list, steps) -> list:
         return []
     names = {weight.name for weight, *_ in weights.values()}
     alone = not any(name not in names for step in steps for name in step.variable_gradients)
-    if alone and _trained_elsewhere(steps, names):
+    if alone and _trained_on_purpose(steps, names):
         return []   # (only part of the program was recorded: a GAN's discriminator step)
     for step in reversed(trained):
         found = _trained_in(step, weights, alone)
@@ -64,16 +66,23 @@ def frozen_layers_trained(trained: list, steps) -> list:
     return []
 
 
-def _trained_elsewhere(steps, frozen_names: set) -> bool:
-    """Whether a trainable weight, not frozen, that the recorded `steps` read and never
-    train holds another value in the last step than in the first: something outside the
-    recording trains it (the generator's step of a GAN whose discriminator's alone is
-    recorded)."""
+def _trained_on_purpose(steps, frozen_names: set) -> bool:
+    """Whether the recorded `steps`, which train frozen weights alone, train a frozen model
+    on purpose: they read no trainable weight but those (the whole model they run is frozen,
+    a GAN's discriminator frozen for the combined model, trained in its own step through
+    `discriminator.weights`), or one they read and never train holds another value in the
+    last step than in the first (something outside the recording trains it: the generator
+    whose fakes the recorded discriminator step makes). A frozen layer trained through
+    `model.weights` while the model's other layers, read by the same steps, stay untrained
+    is the mistake."""
     read = [step for step in steps if len(step)]
-    if len(read) < 2:
+    if not read:
         return False
     trained = frozen_names | {name for step in steps for name in step.variable_gradients}
-    first, last = _untrained_reads(read[0], trained), _untrained_reads(read[-1], trained)
+    first = _untrained_reads(read[0], trained)
+    if not first:
+        return True
+    last = _untrained_reads(read[-1], trained) if len(read) > 1 else {}
     return any(name in last and last[name] is not value and
                not np.array_equal(last[name], value) for name, value in first.items())
 
