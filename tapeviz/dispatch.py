@@ -93,7 +93,10 @@ def _dispatch_sunk(op, args, params, state, sink):
     arrays, tensors, ids, _ = input_tensors(op, args)
     branch = at = sink.at
     if at is not None:   # the step's program is known: the op checked against it, inline
-        branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
+        branch = at.only   # (the usual: one op follows, compared by identity, no key made)
+        if branch is None or branch.op is not op or branch.source is not source \
+                or branch.phase is not state.phase or branch.scope is not state.scope:
+            branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
         if branch is None or branch.outside is None or branch.taped \
                 or (params or branch.params) and not _same_params(params, branch) \
                 or branch.producers != tuple(map(sink.made.get, ids, _OUTSIDE)):
@@ -170,7 +173,10 @@ def _dispatch_traced(op, args, params, state, route):
         sink = state.sink
         if sink is not None and (at := sink.at) is not None and not hearers \
                 and not route.on_node:   # the step's program is known: the op checked, inline
-            branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
+            branch = at.only   # (as in _dispatch_sunk)
+            if branch is None or branch.op is not op or branch.source is not source \
+                    or branch.phase is not state.phase or branch.scope is not state.scope:
+                branch = at.get((op, id(source), state.phase, state.scope))
             if branch is not None and (branch.outside is None or (params or branch.params)
                                        and not _same_params(params, branch)
                                        or branch.producers != tuple(map(sink.made.get, ids,

@@ -49,10 +49,13 @@ class Branch(dict):
     when anything is kept: () when nothing; None when the op cannot run again, which sends
     its segment to full recording); `producers`: the index in the segment of the op that
     made each input, -1 for one from outside (dispatch checks the inputs' ids against it);
-    `taped_before`: for a kept backward pass, the indices of the taped ops before it."""
+    `taped_before`: for a kept backward pass, the indices of the taped ops before it;
+    `only`: the one branch after it, when there is one (a loop's usual program: dispatch
+    compares an op's op, line, phase and scope to its fields by identity, making no key)."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
-                 "outside", "producers", "keeps_output", "count", "splits", "taped_before")
+                 "outside", "producers", "keeps_output", "count", "splits", "taped_before",
+                 "only")
 
     def __init__(self, parent=None, fields=None, producers=(), taped_before=()):
         super().__init__()
@@ -61,6 +64,7 @@ class Branch(dict):
         self.splits: dict = {}   # the Recorder's state as the segment began -> its split
         self.outside = None
         self.taped_before = taped_before
+        self.only = None
         if fields is not None:
             self._learn(fields, producers)
 
@@ -141,6 +145,7 @@ def learn(root: Branch, records: list) -> Branch:
         branch = at.get(key)
         if branch is None:
             branch = at[key] = Branch(at, fields, producers, tuple(taped))
+            at.only = branch if len(at) == 1 else None
         elif branch.outside is not None and not branch.agrees(fields, producers):
             branch.outside = None
         made[fields[OUTPUT_ID]] = index

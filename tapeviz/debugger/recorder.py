@@ -269,6 +269,7 @@ class Recorder:
         self._running_pass = None   # the Backward of a kept pass, until a look or its end
         self._looked_in_flight = None   # a kept pass looked at while it ran
         self._segment_state = None   # how the segment in progress began (_begin_segment)
+        self._unplanned = False      # steps were noted since the next count was planned
 
     # ---- the switch ------------------------------------------------------------------------
     @property
@@ -659,7 +660,9 @@ class Recorder:
         self._steps.append(noted)
         self._closing, self._waiting = noted, 0
         self._enforce_budget()
-        self._plan_check(self._per_op)
+        # the sink is empty and stays so while segments follow: the next count is planned
+        # when it takes a record again (a segment left: `_check_budget`), not at every step
+        self._unplanned, self._records.check_at = True, 0
 
     def _made(self, step):
         """`step` (a kept step, the closing one or None), made if it was only noted, in its
@@ -784,8 +787,12 @@ class Recorder:
         return held
 
     def _check_budget(self) -> None:
-        """Count the step in progress so far, keep the budget, and plan the next count."""
+        """Count the step in progress so far, keep the budget, and plan the next count (only
+        plan it, at the first record after steps were noted)."""
         with self._lock:
+            if self._unplanned:
+                self._unplanned = False
+                return self._plan_check(self._per_op)
             self._settle()
             self._enforce_budget()
             current = self._current
