@@ -4,7 +4,7 @@ steps two optimizers through helper functions or a list is one recorded step."""
 import numpy as np
 import pytest
 
-from programs import line_of
+from programs import line_of, marked_line
 
 torch = pytest.importorskip("torch")
 import torch.nn as nn  # noqa: E402
@@ -136,3 +136,49 @@ def test_training_after_an_evaluation_that_left_model_eval_on_is_said_to_train_w
                                     "still on from an evaluation)")
     model.train()
     assert [f for f in diagnose(train()) if f.kind == "inference_mode_in_training"] == []
+
+
+def regression_steps(order: str, set_to_none: bool = True, steps: int = 5) -> Recorder:
+    """A small regression trained with zero_grad placed as `order` says: 'between' (after
+    loss.backward(), before optimizer.step(): the bug), 'first' or 'after_forward'."""
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    with Recorder() as rec:
+        for _ in range(steps):
+            if order == "first":
+                optimizer.zero_grad(set_to_none=set_to_none)
+            loss = nn.functional.mse_loss(model(x), y)
+            if order == "after_forward":
+                optimizer.zero_grad(set_to_none=set_to_none)
+            loss.backward()
+            if order == "between":
+                optimizer.zero_grad(set_to_none=set_to_none)  # BUG: after backward
+            optimizer.step()  # STEP
+    return rec
+
+
+@pytest.mark.parametrize("set_to_none", [True, False], ids=["none", "zeros"])
+def test_zero_grad_between_backward_and_step_is_named_at_its_line(set_to_none):
+    rec = regression_steps("between", set_to_none)
+    found = diagnose(rec)
+    # was: nothing (set_to_none=True), or four zero_gradient findings blaming dead ReLUs
+    assert [f.kind for f in found] == ["gradients_cleared"]
+    [finding] = found
+    assert finding.message.startswith(
+        f"the gradients are cleared before the update: optimizer.zero_grad() at "
+        f"tests/{marked_line(__file__, '# BUG: after backward')}: "
+        f"optimizer.zero_grad(set_to_none=set_to_none)")
+    assert "runs after loss.backward() and before optimizer.step()" in finding.message
+    held = "None" if set_to_none else "zero"
+    assert f"but their .grad was {held} when the optimizer stepped" in finding.message
+    assert finding.message.endswith("fix: call optimizer.zero_grad() before loss.backward() "
+                                    "(at the start of the step) or after optimizer.step()")
+    assert finding.source.lineno == line_of(__file__, "# BUG: after backward")
+
+
+@pytest.mark.parametrize("order", ["first", "after_forward"])
+def test_zero_grad_before_backward_gives_no_finding(order):
+    assert diagnose(regression_steps(order)) == []

@@ -140,3 +140,35 @@ def test_the_guides_cnn_early_in_training_is_no_finding():
 def test_the_lectures_huber_regression_early_in_training_is_no_finding(steps):
     data, _ = synthetic_birth_life()
     assert diagnose(huber_recorded(list(zip(data[:, 0], data[:, 1]))[:steps])) == []
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_gradients_replaced_by_zeros_before_the_update_name_that_line_not_the_learning_rate(
+        optimizer):
+    data, _ = synthetic_birth_life()
+    x, y = tf.constant(data[:, :1]), tf.constant(data[:, 1:])
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    optimizer = tf.keras.optimizers.get(optimizer)
+    with Recorder() as rec:
+        for _ in range(6):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(y - model(x)))
+            grads = tape.gradient(loss, model.trainable_variables)  # GRADIENT
+            grads = [tf.zeros_like(g) for g in grads]  # BUG: zeroed
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))  # ZEROED STEP
+    found = diagnose(rec)
+    assert "updates_change_nothing" not in [f.kind for f in found]   # was: 'a learning rate of 0'
+    [finding] = [f for f in found if f.kind == "gradients_cleared"]
+    assert finding.message.startswith(
+        f"the gradients are replaced before the update: tape.gradient at "
+        f"tests/{here('# GRADIENT')}: grads = tape.gradient(loss, model.trainable_variables)  "
+        f"# GRADIENT returned non-zero gradients (norm ")
+    assert (f"but apply_gradients was given other values, made at tests/"
+            f"{here('# BUG: zeroed')}: grads = [tf.zeros_like(g) for g in grads]  # BUG: zeroed; "
+            in finding.message)
+    assert f"at tests/{here('# ZEROED STEP')}: optimizer.apply_gradients(" in finding.message
+    assert "the kernel and bias of layer" in finding.message
+    assert finding.message.endswith("fix: give apply_gradients the gradients tape.gradient "
+                                    "returned (the learning rate is not the cause)")
+    assert finding.source.lineno == line("# BUG: zeroed")

@@ -28,7 +28,7 @@ _op_names = attrgetter("op.name")
 _TORCH_STEP = "the optimizer's update (optimizer.step())"   # a torch user knows no adam_step
 
 
-def _own_gradients(step) -> dict:
+def own_gradients(step) -> dict:
     """{variable name: the gradient this step's backward pass sent it}, from its steps; a
     name two variables share (a GAN's generator and critic each with an `fc.weight`) left
     out: `.grad` by name cannot tell them apart."""
@@ -54,7 +54,7 @@ def _flat(gradients: dict, names: list) -> np.ndarray:
 def _carried_over(before, step) -> tuple | None:
     """(names, norm of .grad, norm of the pass's own) when `step`'s .grad is `before`'s plus
     its own pass's gradient (nothing zeroed it between), else None."""
-    own = _own_gradients(step)
+    own = own_gradients(step)
     names = [n for n in own if n in step.variable_gradients and n in before.variable_gradients
              and _array(step.variable_gradients[n]).shape == own[n].shape
              == _array(before.variable_gradients[n]).shape]

@@ -10,7 +10,8 @@ zeroed or a sum of them never reset (`accumulation`), an evaluation run in train
 or training run with dropout or an unfitted batch norm in inference mode (`train_mode`), a
 loss of more than one value (`loss_shape`), a Variable rebound to a Tensor by
 `w = w - lr * g` (`rebound`), gradients never applied (`unapplied`), applied by updates
-that change nothing, a learning rate of 0 (`unmoved`), or applied twice a step
+that change nothing, a learning rate of 0 (`unmoved`), cleared or replaced between the
+gradient call and the update (`cleared`), or applied twice a step
 (`applied_twice`), a frozen layer trained through a list of its variables read before the
 freeze or `model.weights` (`frozen`), a layer's non-trainable variables given to the tape
 (`weights_given`), images divided by 255
@@ -26,6 +27,7 @@ from .accumulation import accumulated_gradients, summed_without_reset
 from .activated_logits import activated_logits
 from .applied_twice import applied_twice
 from .batch_axis import over_batch_axis
+from .cleared import gradients_cleared
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
 from .input_scale import unscaled_input
@@ -55,6 +57,10 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
                   + standardised_by_own_statistics(steps))
     last_steps = last_trained(steps)
     piled = accumulated_gradients(steps) or summed_without_reset(steps)
+    cleared = gradients_cleared(steps)
+    if cleared:   # their zero gradients' cause: no dead ReLU, masked path or constant input
+        found = [f for f in found if f.kind != "zero_gradient"
+                 or not set(f.variables) <= set(cleared[0].variables)]
     if steps and not gradients:   # model.fit's last step only averages its metrics
         trained = next((step for step in reversed(steps) if step.variable_gradients), None)
         if trained is not None:
@@ -69,7 +75,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + evaluation
-            + gradients_never_applied(steps, last_steps) + updates_that_change_nothing(steps)
+            + gradients_never_applied(steps, last_steps)
+            + (cleared or updates_that_change_nothing(steps))
             + frozen_layers_trained(last_steps, steps)
             + applied_twice(last_steps, steps) + non_trainable_given(last_steps)
             + (inference_mode_in_training(last_steps)
