@@ -472,8 +472,11 @@ class GradientTape:
             raise MisuseError(f"GradientTape.{what}", "A non-persistent GradientTape can only "
                               "be used to compute one set of gradients (or jacobians); this "
                               f"call to {what} is the second",
-                              hint="use GradientTape(persistent=True) to call it more than "
-                              "once (and `del tape` when done)")
+                              hint="in a training loop, open a new `with tf.GradientTape() "
+                              "as tape:` inside the loop, around each step's forward pass (a "
+                              "tape kept across steps holds only the ops it recorded first); "
+                              "to differentiate one recording more than once, use "
+                              "GradientTape(persistent=True) (and `del tape` when done)")
 
     def _consume(self, floats=None, keep_skeleton: bool = True) -> None:
         """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none when

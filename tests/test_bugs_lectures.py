@@ -665,3 +665,27 @@ def test_the_dashboard_of_a_runner_alerts_a_dropout_left_off_and_nothing_for_the
         assert [a["kind"] for a in dash.alerts] == ([kind] if kind else [])
     finally:
         dash.close()
+
+
+def test_a_tape_opened_once_before_the_per_example_loop_is_told_to_open_inside_the_loop():
+    """The lecture's Huber regression with its `with tf.GradientTape()` moved above the loop:
+    the second example's gradient call fails at its line, and the hint says to open a tape
+    each step (was: only 'use persistent=True', which would give the first step's stale
+    gradients every step)."""
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    optimizer = tf.keras.optimizers.SGD(0.01)
+    x, y = birth_life()
+    with tf.GradientTape() as tape:  # BUG: one tape for every step
+        t = y[0] - (x[0] * w + b)
+        loss = t ** 2 if tf.abs(t) <= 1.0 else 2 * tf.abs(t) - 1.0
+    with pytest.raises(tf.errors.MisuseError) as info:
+        for _ in range(2):
+            grads = tape.gradient(loss, [w, b])  # SECOND CALL
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    error = info.value
+    assert error.source.lineno == int(here("# SECOND CALL").split(":")[1])
+    assert str(error).startswith("GradientTape.gradient: A non-persistent GradientTape can only "
+                                 "be used to compute one set of gradients")
+    assert error.hint.startswith("in a training loop, open a new `with tf.GradientTape() as "
+                                 "tape:` inside the loop, around each step's forward pass")
+    assert "GradientTape(persistent=True)" in error.hint   # the other use, still told
