@@ -239,7 +239,7 @@ def test_an_attached_debugpy_client_pauses_in_the_users_frame(monkeypatch, capsy
     _ops()
     assert pauses == [("_ops", line_of(__file__, "# line: exp"), True)]
     assert bp.hits[0].debugger == "debugpy"
-    assert "tapeviz breakpoint: exp (forward)" in capsys.readouterr().err
+    assert "tapeviz breakpoint: exp in the forward pass" in capsys.readouterr().err
 
 
 def test_a_debugger_that_cannot_read_stdin_falls_back_to_the_action(monkeypatch):
@@ -308,7 +308,7 @@ def test_pdb_session_stops_at_the_op_with_its_context_as_locals(tmp_path):
         """)
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "tapeviz breakpoint: exp (forward) at train.py:8" in out
+    assert "tapeviz breakpoint: exp in the forward pass at train.py:8" in out
     assert first_frame(out) == [f"> {tmp_path / 'train.py'}(8)<module>()", "-> y = tf.exp(h)"]
     assert "(Pdb) 'exp'" in out and "TensorShape([1, 3])" in out
     assert "(Pdb) True" in out and "nodes 3" in out          # ops run at the prompt: not taped
@@ -321,7 +321,7 @@ def test_pdb_quit_ends_the_program_at_the_breakpoint_as_pdb_does(tmp_path):
     result = _run(tmp_path, 'op="exp"', TAPEVIZ_DEBUGGER="pdb", stdin="""\
         q
         """)
-    assert "tapeviz breakpoint: exp (forward) at train.py:8" in result.stdout
+    assert "tapeviz breakpoint: exp in the forward pass at train.py:8" in result.stdout
     assert "finished" not in result.stdout   # the program did not go on past the stop
     assert result.returncode != 0 and "BdbQuit" in result.stderr
 
@@ -342,7 +342,7 @@ def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
     assert "   #0    multiply([1, 3], []) -> [1, 3]  train.py:7" in out
     assert "-> #1    exp([1, 3]) -> [1, 3]  train.py:8" in out
     assert "(Pdb) 'reduce_sum'" in out                      # nextop: the next op
-    assert "reduce_sum (vjp)" in out and "(Pdb) 1.0" in out  # nextvjp: first backward step
+    assert "the VJP of reduce_sum in the backward pass" in out and "(Pdb) 1.0" in out  # nextvjp: first backward step
     assert "upstream: float32 scalar 1.0" in out
     assert "hits 1" in out                                  # the debugger's own stops are not bp's
 
@@ -407,7 +407,7 @@ def test_backward_phase_session_shows_the_vjp_it_runs_in(tmp_path):
 
 
 @pytest.mark.parametrize("action, code, text", [
-    ("", 1, "BreakpointError: breakpoint hit: exp (forward) at train.py:8 (y = tf.exp(h))"),
+    ("", 1, "BreakpointError: breakpoint hit: exp in the forward pass at train.py:8 (y = tf.exp(h))"),
     (', action="continue"', 0, "finished"),
 ])
 def test_no_stdin_never_hangs(tmp_path, action, code, text):
@@ -521,7 +521,7 @@ def test_jupyterlabs_debugger_pauses_in_the_users_frame(tmp_path):
         program.kill()
     # the user's frame, on the line after the op's (pydevd pauses on the next line it runs)
     assert (top["name"], top["source"]["path"], top["line"]) == ("<module>", str(script), 9)
-    assert "tapeviz breakpoint: exp (forward) at train.py:8" in err
+    assert "tapeviz breakpoint: exp in the forward pass at train.py:8" in err
     assert out == "finished debugpy\n"
 
 

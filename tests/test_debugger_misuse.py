@@ -64,7 +64,7 @@ def test_a_condition_without_return_is_warned_of_once_from_the_students_line(no_
     assert (said[0].filename, said[0].lineno) == (__file__, line)
     text = str(said[0].message)
     assert f"breakpoint set at {bp.set_at.location.split(':')[0]}:{set_line}" in text
-    assert "asked about exp (forward); None counts as False" in text
+    assert "asked about exp in the forward pass; None counts as False" in text
     assert "lack `return`" in text
     assert bp.hits == [] and bp.enabled
 

@@ -671,7 +671,7 @@ def test_a_breakpoint_in_a_kernel_opens_ipdb_in_the_cell_with_the_ops_names():
     shown = re.sub(r"\x1b\[[0-9;]*m", "", "".join(said))
     before, answer, after = shown.partition("('exp', [1.0, 2.0])")
     assert answer and "after ipython" in after
-    assert "tapeviz breakpoint: exp (forward) at Cell In[1], line 4" in before
+    assert "tapeviz breakpoint: exp in the forward pass at Cell In[1], line 4" in before
     assert "----> 4 y = tf.exp(x)" in before and "tapeviz/" not in before   # the cell's frame
     # the frame named as IPython's tracebacks name the cell, at the stop and in `where`
     assert "Cell In[1], line 4\n" in before and "ipykernel_" not in shown, shown

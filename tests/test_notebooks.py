@@ -222,7 +222,7 @@ def test_regression_breakpoint_on_abs(executed):
     run = executed("02_regression_debugging")
     assert run.stdout("bp = tf.debugger.break_on") == ""
     described, summary = run.stdout("from tapeviz.debugger.session").split("\n\n", 1)
-    assert re.fullmatch(r"abs \(forward\) at Cell In\[\d+\], line \d+ "
+    assert re.fullmatch(r"abs in the forward pass at Cell In\[\d+\], line \d+ "
                         r"\(return t \*\* 2 if tf\.abs\(t\) "
                         r"<= m else m \* \(2 \* tf\.abs\(t\) - m\)\); matched op='abs'",
                         described), described

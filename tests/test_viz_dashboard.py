@@ -937,8 +937,12 @@ def test_a_pause_after_an_optimizer_update_names_the_variable_it_updated_not_its
     assert status(update, {}) == f"paused after the optimizer's update of w at {where}"
     assert status(update, {w.name: "weights"}) == \
         f"paused after the optimizer's update of weights at {where}"   # as the legend says
+    # the phase as breakpoints say it ('multiply at x.py:3 (forward)' said it after the line)
     assert status(nodes[0], {}) == \
-        f"paused after multiply at {nodes[0].source.location} (forward)"
+        f"paused after multiply in the forward pass at {nodes[0].source.location}"
+    vjp = SimpleNamespace(state="paused", paused_at=PausePoint("vjp", nodes[0]))
+    assert _runner_status(vjp, {}) == \
+        f"paused after the VJP of multiply in the backward pass at {nodes[0].source.location}"
 
 
 @pytest.mark.parametrize("setting, expected", [

@@ -1,7 +1,9 @@
 """The widget and the dashboard say torch's words for a torch program's trained tensors: a
 parameter (not a TF 'variable'), requires_grad (not 'trainable'), in the toolbar's count, the
-inspector's title and rows, an op's Inputs table and the gradient-norm chart's title; a
-TensorFlow program's keep TF's."""
+inspector's title and rows, an op's Inputs table and the gradient-norm chart's title; its
+batch is an input (not a 'const'), in the graph's box, its tooltip, the count and the
+inspector; the dashboard's tape counts a step's 'ops' (not 'taped ops': autograd keeps no
+tape a torch user knows of). A TensorFlow program's keep TF's."""
 import pytest
 
 import tapeviz as tf
@@ -29,7 +31,7 @@ def rows(payload, title):
 
 def test_a_torch_tapes_parameters_are_said_as_torch_says_them():
     widget = torch_widget()
-    assert widget.status == "6 nodes: 2 ops, 2 parameters, 2 constants", widget.status
+    assert widget.status == "6 nodes: 2 ops, 2 parameters, 2 inputs", widget.status
     weight = next(i for i, n in widget.graph.nodes.items() if n.label == "0.weight")
     payload = widget.inspect(weight)
     assert payload["title"] == "parameter 0.weight → float32[3, 4]"
@@ -43,7 +45,18 @@ def test_a_torch_tapes_parameters_are_said_as_torch_says_them():
     linear = next(i for i, n in widget.graph.nodes.items() if n.op == "linear")
     inputs = next(s for s in widget.inspect(linear)["sections"] if s["title"] == "Inputs")
     assert [row[1] for row in inputs["content"][1:]] == \
-        ["constant", "parameter 0.weight", "parameter 0.bias"], inputs
+        ["input", "parameter 0.weight", "parameter 0.bias"], inputs
+
+
+def test_a_torch_tapes_batch_is_an_input_not_a_constant():
+    widget = torch_widget()
+    leaves = [i for i, n in widget.graph.nodes.items() if n.kind == "constant"]
+    assert [widget.graph.nodes[i].label for i in leaves] == ["input", "input"]
+    payload = widget.inspect(leaves[0])
+    assert payload["title"] == "input → float32[5, 4]", payload["title"]
+    assert rows(payload, "Tensor")["kind"] == ["input"]
+    assert ">input</text>" in widget.svg and ">const</text>" not in widget.svg
+    assert 'xlink:title="input&#10;(5, 4) float32' in widget.svg   # its tooltip said 'constant'
 
 
 def test_a_tensorflow_tapes_variables_keep_tfs_words():
@@ -52,6 +65,10 @@ def test_a_tensorflow_tapes_variables_keep_tfs_words():
         loss = tf.reduce_sum(tf.matmul([[3.0, 4.0]], w))
     widget = TapeWidget(tape)
     assert "1 variable" in widget.status and "parameter" not in widget.status
+    assert "1 constant" in widget.status and "input" not in widget.status
+    const = next(i for i, n in widget.graph.nodes.items() if n.kind == "constant")
+    assert widget.graph.nodes[const].label == "const"
+    assert widget.inspect(const)["title"] == "constant → float32[1, 2]"
     payload = widget.inspect(next(i for i, n in widget.graph.nodes.items() if n.label == "w"))
     assert payload["title"].startswith("variable w ")
     assert rows(payload, "Tensor")["trainable"] == ["True"]
@@ -111,3 +128,20 @@ def test_an_empty_torch_tape_says_how_to_record_in_torch_not_with_a_gradient_tap
     empty = TapeWidget(tape).empty
     assert "tvt.record() as tape" in empty and "loss.backward()" in empty, empty
     assert "GradientTape" not in empty and "tape.watch" not in empty, empty
+
+
+@pytest.mark.parametrize("train, counted", [(torch_training, "2 ops"),
+                                            (tf_training, "1 taped op")])
+def test_the_dashboards_tape_counts_a_torch_steps_ops_without_a_tape(train, counted):
+    """A torch step's tape title said '2 taped ops': autograd keeps no tape a torch user
+    knows of; TF's steps keep the word, their untaped ops are left out."""
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    dash = Dashboard(show_alerts=False)
+    try:
+        assert dash.train(train, 2).join(30.0)
+        dash.flush()
+        assert dash.tape_title.startswith(f"step 2: {counted} ("), dash.tape_title
+    finally:
+        dash.close()

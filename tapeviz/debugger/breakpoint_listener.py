@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from .. import events
+from ..nonfinite import in_pass
 from .summary import all_finite
 
 
@@ -48,9 +49,12 @@ class BreakpointHit:
         self.debugger = None          # which debugger opened: "debugpy", "ipython", "pdb", None
 
     def describe(self) -> str:
-        """One line: the op, where it ran, and why the breakpoint matched."""
+        """One line: the op, in which pass and where it ran, and why the breakpoint matched
+        ("exp in the forward pass at train.py:8 (...)", as the dashboard and a condition's
+        error say an op's phase)."""
         where = _where(self.source)
-        return f"{self.node.op.name} ({self.phase}){where}; matched {', '.join(self.reasons)}"
+        return f"{op_in_pass(self.node.op.name, self.phase)}{where}; matched " \
+               f"{', '.join(self.reasons)}"
 
     def __repr__(self) -> str:
         return f"<BreakpointHit {self.describe()}>"
@@ -277,6 +281,18 @@ def sync() -> None:
 
 # a hit's BreakpointError and a condition's error carry their own note: events adds none
 _listener.says_its_own_errors = _heard.says_its_own_errors = True
+
+
+def op_in_pass(name: str, phase: str) -> str:
+    """An op and its phase as every message says them: 'exp in the forward pass', 'the VJP
+    of exp in the backward pass' ('exp (vjp)' asked the reader to know the word).
+
+    >>> op_in_pass("exp", "vjp")
+    'the VJP of exp in the backward pass'
+    """
+    if phase == "vjp":
+        return f"the VJP of {name} {in_pass('backward')}"
+    return f"{name} {in_pass(phase)}"
 
 
 def _where(source) -> str:

@@ -24,6 +24,7 @@ from ..errors import (DTypeError, InvalidArgumentError, MisuseError, MissingStep
                       add_note, bad_argument, describe)
 from ..fpwarnings import warn_from_user_line
 from ..tensor import Tensor
+from .breakpoint_listener import op_in_pass
 from .op_lines import lines_that_can_run_ops, nearest
 
 RECORD_IT = "with tapeviz.debugger.Recorder() as rec: ...; then {call}"
@@ -101,7 +102,8 @@ def condition_failed(bp, node, error: Exception) -> None:
     where = f" set at {bp.set_at.location}" if bp.set_at is not None else ""
     ran = f" at {node.source.location}" if node.source is not None else ""
     add_note(error, f"break_on: raised by the condition of the breakpoint{where}, asked "
-                     f"about {node.op.name} ({node.phase}){ran}; the breakpoint is disabled\n"
+                     f"about {op_in_pass(node.op.name, node.phase)}{ran}; the breakpoint is "
+                     f"disabled\n"
                      f"  hint: a condition is given the node: node.op.name, node.inputs, "
                      f"node.output (a Tensor), node.scope, node.source; set it again with the "
                      f"condition fixed, e.g. break_on(op=..., condition=lambda node: "
@@ -113,7 +115,8 @@ def condition_returned_none(bp, node) -> None:
     node: None counts as False, so the breakpoint would never stop and never say why."""
     where = f" set at {bp.set_at.location}" if bp.set_at is not None else ""
     warn_from_user_line(f"break_on: the condition of the breakpoint{where} returned None when "
-                        f"asked about {node.op.name} ({node.phase}); None counts as False, so "
+                        f"asked about {op_in_pass(node.op.name, node.phase)}; None counts as "
+                        f"False, so "
                         f"the breakpoint does not stop there. Does the condition lack "
                         f"`return`? e.g. def condition(node): return node.op.name == 'exp' "
                         f"(said once a breakpoint)")

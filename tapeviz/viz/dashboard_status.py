@@ -7,6 +7,7 @@ import threading
 import time
 
 from ..errors import DTypeError, describe
+from ..debugger.breakpoint_listener import op_in_pass
 from ..debugger.variable_names import shown_name
 from ..sourceinfo import source_from
 from .vocabulary import UNHEARD, torch_unheard
@@ -64,7 +65,8 @@ class Status:
 
 
 def _runner_status(runner, labels: dict) -> str:
-    """A line like "paused after matmul at train.py:12 (forward)" or "last loss 0.5"; an
+    """A line like "paused after matmul in the forward pass at train.py:12" or "last loss
+    0.5" (the op's phase said as breakpoints say it: `op_in_pass`); an
     optimizer's update by the variable it updated, as the legend names it (`labels`: variable
     name -> legend name), not by its op ('adam_step', a name no program of the user's says)."""
     state, point = runner.state, runner.paused_at
@@ -73,8 +75,8 @@ def _runner_status(runner, labels: dict) -> str:
         where = f" at {source.location}" if source else ""
         if point.kind == "op" and getattr(point.node.op, "kind", "") == "update":
             return f"paused after the optimizer's update of {_updated(point.node, labels)}{where}"
-        what = f"VJP of {point.op_name}" if point.kind == "vjp" else point.op_name
-        return f"paused after {what}{where} ({point.phase})"
+        phase = "vjp" if point.kind == "vjp" else point.phase
+        return f"paused after {op_in_pass(point.op_name, phase)}{where}"
     if state == "failed" and runner.error is not None:   # its message: the error box, once
         return f"failed: {type(runner.error).__name__} (the error below)"
     if state == "idle":

@@ -4,6 +4,7 @@ paused loop's op outlined, a failed one's drawn in red (viz/failure.py)."""
 from __future__ import annotations
 
 from .dashboard_status import ENDED
+from .vocabulary import words_of
 
 _RENDER_EVERY = 1.0  # seconds between tape layouts while the loop runs
 
@@ -101,7 +102,8 @@ class StepTape:
         key = tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes) + (
             (state, id(error)) if error is not None else ())
         step = self._step_offset + self._steps
-        ops = f"{len(nodes)} taped op{'' if len(nodes) == 1 else 's'}"
+        ops = f"{len(nodes)} {words_of(n.op for n in nodes[:1])['op']}" + \
+            ("" if len(nodes) == 1 else "s")   # a torch step's: '7 ops', it keeps no tape
         if error is not None and in_progress:   # not a finished step: said so
             title = f"step {step + 1}, failed: its {ops}" + (
                 " and the op that raised" if failed_op else "")

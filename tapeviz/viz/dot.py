@@ -17,7 +17,7 @@ from collections import Counter
 
 import numpy as np
 
-from .vocabulary import words_of
+from .vocabulary import TORCH_WORDS, words_of
 
 FILL = {   # by op kind; 6-digit hex because old Graphviz paints "#eef" black
     "math": "#eef2f7", "linalg": "#dbe7ff", "conv": "#ffe2c6", "activation": "#dcf3df",
@@ -172,7 +172,7 @@ def _label(node) -> str:
     if node.kind == "constant":
         value = getattr(node.ref, "_value", None)
         if value is not None and np.ndim(value) == 0:   # a scalar says more than 'scalar'
-            return f"const {np.asarray(value).item():.4g}"
+            return f"{node.label} {np.asarray(value).item():.4g}"   # 'const 2', 'input 2'
     text = _wrapped(op_title(node))
     return f"⚠ {text}\n{shape}" if node.nonfinite else f"{text}\n{shape}"
 
@@ -187,6 +187,8 @@ def _tooltip(node, with_grads: bool) -> str:
         lines = [f"{node.op} ({node.label}) · {node.kind}"]
     elif node.kind == "variable":   # a torch parameter in torch's word
         lines = [f"{words_of([node.ref])['variable']} {node.label}"]
+    elif node.label == TORCH_WORDS["const"]:   # a torch input: 'constant input' said it twice
+        lines = [node.label]
     else:
         lines = [f"{node.kind} {node.label}"]
     lines.append(f"{shape_text(node.shape)} {node.dtype}".rstrip())

@@ -133,7 +133,7 @@ def group_payload(node_id: str, group) -> dict:
 
 def status_line(graph, shown: int, scene) -> str:
     """The toolbar's count of what is drawn, in the title's numbering: '17 nodes: 10 ops, 2
-    variables, 5 constants' (a torch program's variables are 'parameters'); ops of other phases
+    variables, 5 constants' (a torch program's are 'parameters' and 'inputs'); ops of other phases
     (a recorded step's backward pass) are said to be left out, and a collapsed view says how
     many boxes are shown."""
     kinds = Counter()
@@ -145,9 +145,8 @@ def status_line(graph, shown: int, scene) -> str:
         ops = f"{drawn} of the {total} ops ({total - drawn} of the backward pass not drawn)"
     if kinds["failed"]:   # the op a cell failed in: drawn, but not an op the tape holds
         ops += " and the op that failed"
-    variable = words_of(node.op for node in scene.nodes()[:1])["variable"]
-    parts = [ops] + [counted(kinds[kind], variable if kind == "variable" else kind)
-                     for kind in LEAF_KINDS if kinds[kind]]
+    words = words_of(node.op for node in scene.nodes()[:1])
+    parts = [ops] + [counted(kinds[kind], words[kind]) for kind in LEAF_KINDS if kinds[kind]]
     head = counted(len(graph.nodes), "node")
     if shown != len(graph.nodes):
         head += f", {shown} shown (click a group to expand it)"

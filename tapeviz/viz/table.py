@@ -23,6 +23,7 @@ from .node_columns import NodeColumns
 from .numbering import codes_but_none, codes_of, dtype_names, numbered
 from .numbering import producers as find_producers
 from .table_links import find_leaves, link, place
+from .vocabulary import words_of
 
 _OUTPUT, _VALUE = attrgetter("output"), attrgetter("_value")
 _OUTPUT_ID = attrgetter("output_id")
@@ -345,12 +346,14 @@ class NodeTable:
                 node.source, norm, nonfinite, self.checked and self.op_bad[ordinal],
                 self.refs[ordinal])
         obj, variable = self.leaf_objs[ordinal], self.leaf_variable[ordinal]
-        value = self.leaf_values[ordinal]
+        value, reader = self.leaf_values[ordinal], self.leaf_reader[ordinal]
+        # a tensor no op made is named in the words of the engine of the op that read it
         return _plain_node(
-            self.id(position), self.variable_names()[id(obj)] if variable else "const",
+            self.id(position), self.variable_names()[id(obj)] if variable
+            else words_of([self.ops[reader].op])["const"],
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
             self.scope_paths[self.leaf_scope_codes[ordinal]],
-            self.phases[self.leaf_reader[ordinal]],
+            self.phases[reader],
             None, norm, nonfinite, self.checked and self.leaf_bad[ordinal], obj)
 
     def variable_names(self) -> dict:

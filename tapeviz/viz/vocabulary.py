@@ -1,14 +1,19 @@
-"""The words the widget and the dashboard say for a trained tensor: TensorFlow's ('variable',
-'trainable') on the numpy engine's ops, PyTorch's ('parameter', 'requires_grad') on the
-torch adapter's, so a torch user reads `conv1.weight` as a parameter, not as a TF variable;
-and what they say when a torch program ran unheard (`UNHEARD`). viz imports no torch: what
-the adapter made is told by the module its class lives in."""
+"""The words the widget and the dashboard say for a trained tensor and for a tensor no op
+made: TensorFlow's ('variable', 'trainable', 'constant') on the numpy engine's ops, PyTorch's
+('parameter', 'requires_grad', 'input') on the torch adapter's, so a torch user reads
+`conv1.weight` as a parameter, not as a TF variable, and the batch their loop feeds as an
+input, not a constant; and what they say when a torch program ran unheard (`UNHEARD`).
+viz imports no torch: what the adapter made is told by the module its class lives in."""
 from __future__ import annotations
 
 import sys
 
-TF_WORDS = {"variable": "variable", "trainable": "trainable"}
-TORCH_WORDS = {"variable": "parameter", "trainable": "requires_grad"}
+# "const": a graph box's short label ("const 2"); "constant": the inspector's and the counts';
+# "op": what a step's drawn ops are (autograd keeps no tape a torch user knows of)
+TF_WORDS = {"variable": "variable", "trainable": "trainable", "constant": "constant",
+            "const": "const", "op": "taped op"}
+TORCH_WORDS = {"variable": "parameter", "trainable": "requires_grad", "constant": "input",
+               "const": "input", "op": "op"}
 UNHEARD = "A PyTorch loop is heard only once tapeviz.torch is imported: import tapeviz.torch first"
 
 

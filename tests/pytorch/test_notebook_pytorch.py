@@ -27,7 +27,7 @@ def test_committed_without_outputs_on_the_python3_kernel():
 def test_dashboard_charted_every_torch_step(run):
     dash, steps, losses = test_notebooks.charted_every_step(run, "import torch", (
         "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"))
-    assert dash["tape_title"].startswith(f"step {steps}: 7 taped ops")
+    assert dash["tape_title"].startswith(f"step {steps}: 7 ops (")
     printed = run.stdout("await runner.wait()")
     first = f"{losses[0]:.3f}"
     assert printed.startswith(f"finished: {steps} steps, loss {first} -> ")
@@ -67,7 +67,7 @@ def test_planted_nan_stopped_at_and_found_at_the_notebooks_line(run):
     where = rf"Cell In\[{cell.execution_count}\], line {line}"
 
     hit = run.stdout("from tapeviz.debugger.session import node_summary")
-    assert re.match(rf"log \(forward\) at {where} \({re.escape(log_line)}\); matched "
+    assert re.match(rf"log in the forward pass at {where} \({re.escape(log_line)}\); matched "
                     rf"op='log', output has inf", hit), hit
     assert re.search(r"  input = probs\[torch\.arange\(len\(labels\)\), labels\]: +"
                      r"float32\[32\] min 0 max 1", hit)

@@ -35,7 +35,7 @@ def test_break_on_log_hits_at_the_users_line_and_never_elsewhere():
     hit = bp.hits[0]
     assert hit.phase == "forward" and hit.source.filename == __file__
     assert hit.source.lineno == _line_of("return -torch.log(picked).mean()")
-    assert "log (forward) at" in hit.describe() and "torch.log(picked)" in hit.describe()
+    assert "log in the forward pass at" in hit.describe() and "torch.log(picked)" in hit.describe()
     assert hit.node.inputs[0].shape == (4,)
 
 

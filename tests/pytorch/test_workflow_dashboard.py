@@ -73,7 +73,7 @@ def test_dashboard_charts_every_torch_step_with_the_loops_losses_and_gradient_no
     for name, (steps, values) in history["grad_norms"].items():
         assert steps == list(range(1, STEPS + 1))
         np.testing.assert_allclose(values, [n[name] for n in norms], rtol=1e-5)
-    assert dash.tape_title.startswith(f"step {STEPS}: 7 taped ops")
+    assert dash.tape_title.startswith(f"step {STEPS}: 7 ops (")
     assert ">conv</text>" in dash.svg or "conv2d" in dash.svg
     assert not any(dash.controls.values())
 
@@ -138,8 +138,8 @@ def test_dashboard_paused_on_a_torch_op_outlines_it_and_names_its_line():
         dash.flush()
         line = line_of(DigitsCNN.forward, "x = F.relu(self.conv1(x))")
         assert dash.state == "paused"
-        assert dash.status.startswith("paused after conv2d at ")
-        assert dash.status.endswith(f"digits_cnn.py:{line} (forward)")
+        assert dash.status.startswith("paused after conv2d in the forward pass at ")
+        assert dash.status.endswith(f"digits_cnn.py:{line}")
         assert dash.controls["step_op"] and dash.controls["resume"]
         assert dash.highlight != "" and f'<g id="{dash.highlight}" class="node' in dash.svg
     finally:
