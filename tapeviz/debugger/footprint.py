@@ -22,7 +22,7 @@ from operator import attrgetter, is_, itemgetter
 import numpy as np
 
 from ..node import INPUTS, NODE, OUTPUT, PARAMS, RECORD_WIDTH, VALUE, Node
-from ..tensor import Tensor, VariableRead
+from ..tensor import Tensor, Variable, VariableRead
 from .program import Segment
 
 _getsizeof = sys.getsizeof
@@ -78,6 +78,7 @@ def _tuple_bytes(count: int) -> int:
 
 
 _PART = _tuple_bytes(3) + _LIST_SLOT   # a step's (segment, first op, end) in its list
+_NOTED_FIXED = 2 * _PART + _SEGMENT    # a noted step's two parts and its segment's object
 
 
 # a packed step's own tuple, and its columns as long as its ops: ops, values, output ids,
@@ -102,8 +103,8 @@ _SCALAR_BYTES = {kind: allocated(_getsizeof(kind(0))) for kind in (
     np.bool_)}
 
 
-# the tensor classes, whose objects all have one size
-_TENSOR_BYTES = {kind: _instance(kind) for kind in (Tensor, VariableRead)}
+# the tensor classes, whose objects all have one size (a Variable: a kept pass's source)
+_TENSOR_BYTES = {kind: _instance(kind) for kind in (Tensor, VariableRead, Variable)}
 _OBJECT_BYTES = {**_SCALAR_BYTES, **_TENSOR_BYTES}
 _BY_KINDS: dict = {}   # the types of a packed step's values and tensors -> (their bytes by
 #                        type, the positions of those of another kind: arrays)
@@ -247,25 +248,6 @@ class Footprint:
         self.nbytes += added
         return added
 
-    def count_noted(self, segment, tensors: tuple, values: tuple) -> int:
-        """Count, before it is made, a step of two parts that keeps `segment` (its last
-        ops), with `tensors` (variable gradients) and `values` (the loss) beside it, as
-        `count_segments`, `count_gradients` and the loss's count will once it is made (an
-        array or a tensor of another size counted whole: an overstatement where one is held
-        twice)."""
-        outside = segment.outside
-        things = (*outside, *map(_tensor_value, outside), *tensors,
-                  *map(_tensor_value, tensors), *values)
-        known = _sized(things)
-        added = 2 * _PART + _SEGMENT + allocated(_getsizeof(outside)) + known[0] \
-            + PER_GRADIENT * len(tensors)
-        for index in known[1]:
-            thing = things[index]
-            added += allocated(_getsizeof(thing)) if isinstance(thing, Tensor) else \
-                _whole_bytes(thing)
-        self.nbytes += added
-        return added
-
     def count_gradients(self, log) -> int:
         """Count the logged gradient tensors from `self.gradients` on."""
         added = 0
@@ -305,6 +287,25 @@ class Footprint:
             seen.add(id(base))
             size += array_bytes(base) if isinstance(base, _ndarray) else _owner_bytes(base)
         return size
+
+
+def noted_bytes(segment, tensors: tuple, values: tuple) -> int:
+    """The bytes, counted before it is made, of a step of two parts that keeps `segment`
+    (its last ops), with `tensors` (variable gradients) and `values` (the loss) beside it,
+    as `count_segments`, `count_gradients` and the loss's count will once it is made (an
+    array or a tensor of another size counted whole: an overstatement where one is held
+    twice). A function, not a Footprint's: a noted step keeps no set of what it counted."""
+    outside = segment.outside
+    things = (*outside, *map(_tensor_value, outside), *tensors,
+              *map(_tensor_value, tensors), *values)
+    known = _sized(things)
+    added = _NOTED_FIXED + allocated(_getsizeof(outside)) + known[0] \
+        + PER_GRADIENT * len(tensors)
+    for index in known[1]:
+        thing = things[index]
+        added += allocated(_getsizeof(thing)) if isinstance(thing, Tensor) else \
+            _whole_bytes(thing)
+    return added
 
 
 def _sized(things: tuple) -> tuple:

@@ -6,12 +6,15 @@ their gradients). Making its `RecordedStep` as it ends (containers, counts, the 
 next count) cost a training loop more than checking its ops did, so the Recorder keeps a
 `NotedStep` in its place among its steps, and makes the RecordedStep when someone looks at
 its steps or must put ops into it. Its bytes are counted as the made step will count them
-(`Footprint.count_noted`): the budget drops it unmade.
+(`footprint.noted_bytes`): the budget drops it unmade.
 """
 from __future__ import annotations
 
+from itertools import compress, repeat
+from operator import and_, is_not
+
 from ..tensor import Variable
-from .footprint import Footprint
+from .footprint import noted_bytes
 from .history import STEP_BYTES, RecordedStep
 
 
@@ -33,10 +36,10 @@ class NotedStep:
         self.gradients = gradients
         self._owner = None        # the KeptBytes it is counted in, once it takes no ops more
         self._warned_big = False
-        held = [grad for source, grad in zip(sources, gradients)
-                if grad is not None and isinstance(source, Variable)]
-        self.nbytes = STEP_BYTES + Footprint().count_noted(
-            part[0], tuple(held), () if loss is None else (loss,))
+        # the gradients of variables it holds (C loops: a step's end is a loop's hot path)
+        held = tuple(compress(gradients, map(and_, map(isinstance, sources, repeat(Variable)),
+                                             map(is_not, gradients, repeat(None)))))
+        self.nbytes = STEP_BYTES + noted_bytes(part[0], held, () if loss is None else (loss,))
 
     @property
     def number(self) -> int:

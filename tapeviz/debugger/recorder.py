@@ -642,9 +642,12 @@ class Recorder:
         start = taken + evaluation
         if start < end.depth:   # (the step in progress is fresh: the segment began it)
             self._note_step((segment, start, end.depth), event)
-        else:
-            self._enforce_budget()
-            self._end_gradient_step(event)
+            # (what _begin_segment finds: a fresh step, the noted one closing, none waiting)
+            self._segment_state = "closing"
+            records.begin()
+            return True
+        self._enforce_budget()
+        self._end_gradient_step(event)
         self._begin_segment()
         return True
 
