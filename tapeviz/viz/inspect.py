@@ -153,7 +153,8 @@ def _source_section(source) -> list:
     if source is None:
         return []
     code = source.statement.replace("\n", "\n    ")
-    return [_section("Source", "code", f"{source}\n    {code}" if code else str(source))]
+    # "source": code lines that keep their form (a wrapped line restarted at column 0)
+    return [_section("Source", "source", f"{source}\n    {code}" if code else str(source))]
 
 
 def input_name(node: Node, i: int) -> str:

@@ -13,7 +13,7 @@ function pictureScale(width, height) {
   return Math.max(1, Math.min(wanted, Math.floor(MAX_PICTURE / longest)));
 }
 
-// One inspector section ({title, type: svg|img|table|code|text, content}) as DOM.
+// One inspector section ({title, type: svg|img|table|code|source|text, content}) as DOM.
 export function section(s) {
   const body = h("div", { class: "tv-section-body" });
   if (s.type === "svg") {
@@ -32,8 +32,10 @@ export function section(s) {
       table.append(h("tr", {}, ...row.map((cell) => h("td", {}, String(cell)))));
     }
     body.append(table);
-  } else if (s.type === "code") {
-    body.append(h("pre", { class: "tv-code" }, String(s.content)));
+  } else if (s.type === "code" || s.type === "source") {
+    // the user's source lines never wrap (a wrapped line restarted at column 0): they scroll
+    body.append(h("pre", { class: `tv-code${s.type === "source" ? " tv-source" : ""}` },
+                  String(s.content)));
   } else {
     body.append(h("div", { class: "tv-text" }, String(s.content)));
   }
@@ -86,13 +88,25 @@ export function alertList(alerts, jump, open = false, onToggle = () => {}) {
 }
 let folds = 0;   // each fold's own id, for its button's aria-controls
 
+// A title's parts: what the node is, then its value's type ("→ float32[32, 1, 8, 8]") in a
+// span that never wraps inside (a narrow panel broke "float32[32, 1," from "8, 8]"); a long
+// layer path ran past the panel's edge: it breaks after a "/" or ".", else anywhere (tape.css).
+function titleParts(title) {
+  const at = title.lastIndexOf(" → ");
+  const head = at < 0 ? title : title.slice(0, at);
+  // a layer path may break after each "/" or "." before it breaks inside a name
+  const parts = head.split(/(?<=[/.])/).flatMap((part, i) => (i ? [h("wbr"), part] : [part]));
+  if (at < 0) return parts;
+  return [...parts, " ", h("span", { class: "tv-title-type" }, title.slice(at + 1))];
+}
+
 // The inspector's content for a payload: its title, the buttons (`buttons`, DOM) with what
 // they found right under them (`payload.results`, then `extra` nodes), then the sections.
 // The title and buttons stay pinned at the top of the side panel while it scrolls.
 export function inspectorContent(payload, buttons = [], extra = []) {
   const results = (payload.results || []).map(section);
   return [h("div", { class: "tv-inspector-head" },
-            h("div", { class: "tv-inspector-title" }, payload.title),
+            h("div", { class: "tv-inspector-title" }, ...titleParts(payload.title)),
             buttons.length ? h("div", { class: "tv-actions" }, ...buttons) : null),
           results.length || extra.length
             ? h("div", { class: "tv-results" }, ...results, ...extra) : null,

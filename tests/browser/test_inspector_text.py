@@ -1,0 +1,73 @@
+"""The inspector's text in a narrow side panel, as tape.js draws it: a long title keeps its
+value's type ("→ float32[32, 1, 3, 3]") on one line and never runs past the panel (it broke
+"float32[32, 1," from "3, 3]", and a layer path without spaces ran over the edge); the Source
+box keeps the user's lines as written, one screen line each, and scrolls sideways (a wrapped
+line restarted at column 0 and read as another statement), while an Error box still wraps.
+Screenshots: tests/browser/artifacts/inspector-text-<theme>.png.
+"""
+import base64
+
+import pytest
+
+from tapeviz.viz.front import STATIC, module as front_module
+
+from .harness import NotebookPage
+from .test_widgets import check_clean
+
+TITLE = "parameter Sequential_1/features.0.conv_block.weight → float32[32, 1, 3, 3]"
+SOURCE = ("Cell In[2], line 11 in forward\n"
+          "    x = x.mean(dim=(2, 3))          # global average pool over the feature maps")
+ERROR = "matmul: x.shape[-1] must equal w.shape[-2]; got (32, 784) @ (10, 784) and more words"
+
+_DRAW = """async ([url, css, title, source, error, dark]) => {
+  const { inspectorContent } = await import(url);
+  const style = document.createElement("style");
+  style.textContent = css;
+  document.head.append(style);
+  if (dark) document.body.style.cssText = "--jp-layout-color1: #111; --jp-layout-color2: #222;"
+    + "--jp-ui-font-color1: #ddd; --jp-ui-font-color2: #aaa; background: #111";
+  const root = document.createElement("div");
+  root.className = "tapeviz";
+  root.style.width = "220px";   // the inspector at its narrowest
+  root.append(...inspectorContent({ title, sections: [
+    { title: "Source", type: "source", content: source },
+    { title: "Error", type: "code", content: error }] }));
+  document.body.append(root);
+  const lines = (el) => Math.round(el.getBoundingClientRect().height
+                                   / parseFloat(getComputedStyle(el).lineHeight));
+  const head = root.querySelector(".tv-inspector-title");
+  const type = head.querySelector(".tv-title-type");
+  const [code, error_] = root.querySelectorAll("pre.tv-code");
+  const padding = (el) => parseFloat(getComputedStyle(el).paddingTop)
+                          + parseFloat(getComputedStyle(el).paddingBottom);
+  return {
+    title: head.textContent,
+    typeText: type && type.textContent,
+    typeLines: type ? new Set([...type.getClientRects()].map((r) => r.top)).size : 0,
+    titleOverflows: head.scrollWidth > head.clientWidth + 1,
+    sourceLines: Math.round((code.clientHeight - padding(code))
+                            / parseFloat(getComputedStyle(code).lineHeight)),
+    sourceScrolls: code.scrollWidth > code.clientWidth,
+    errorLines: lines(error_),
+  };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_long_title_and_the_source_box_read_whole_in_a_narrow_panel(theme, browser):
+    page = NotebookPage(browser.context.new_page(), "inspector")
+    browser.pages.append(page)
+    page.page.set_content("<!DOCTYPE html><html><body></body></html>")
+    module = base64.b64encode(front_module("tape.js").encode()).decode("ascii")
+    found = page.page.evaluate(_DRAW, [f"data:text/javascript;base64,{module}",
+                                       (STATIC / "tape.css").read_text(), TITLE, SOURCE,
+                                       ERROR, theme == "dark"])
+    assert found["title"] == TITLE                       # the text itself is unchanged
+    assert found["typeText"] == "→ float32[32, 1, 3, 3]"
+    assert found["typeLines"] == 1                       # the type never broken inside
+    assert not found["titleOverflows"]                   # the long path breaks, in the panel
+    assert found["sourceLines"] == 2 and found["sourceScrolls"], found   # as written
+    assert found["errorLines"] > 2, found                # an error's prose still wraps
+    page.screenshot(".tapeviz", f"text-{theme}")
+    check_clean(page, browser)
