@@ -139,6 +139,10 @@ def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str |
         nans, infs = nonfinite_counts(x)
         if nans or infs:
             return f"input {i} already held {counted(nans, infs)}: {arrived}"
+    out = None if output is None else _array(output)
+    if out is not None and out.size and any(a.size == 0 for a in arrays):
+        i, shape = next((i, a.shape) for i, a in enumerate(arrays) if a.size == 0)
+        return (f"input {i} is empty (shape {shape}): {EMPTY}")
     x = arrays[0] if arrays else np.zeros(0)
     y = arrays[1] if len(arrays) > 1 else None
     found = _domain_reason(name, x) or (_division_reason(x, y) if name in _DIVISIONS
@@ -161,7 +165,6 @@ def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str |
             return f"{_were(negative, 'bases')} < 0 with a non-integer exponent"
         if np.any((xb == 0) & (yb < 0)):
             return f"{_were((xb == 0) & (yb < 0), 'bases')} 0 with a negative exponent"
-    out = None if output is None else _array(output)
     largest = _largest(arrays)
     if out is not None and out.dtype.kind == "f" and np.isinf(out).any():
         overflowed = f"the result overflowed {out.dtype.name} (largest |input| {largest:.4g})"
@@ -170,6 +173,9 @@ def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str |
     return _grown(f"past {HUGE:.0e}") if largest > HUGE else None
 
 
+EMPTY = ("a mean over no values is NaN: a batch past the end of the data (a slice such as "
+         "x[i * 32:(i + 1) * 32] whose start is past the last example), or a mask that kept "
+         "nothing")
 HUGE = 1e18   # no healthy activation, weight or loss comes near: a run that diverged did
 
 
@@ -257,6 +263,9 @@ def fix(name: str, inputs, scope: str = "", engine: str = "tf") -> str | None:
     x = arrays[0] if arrays else np.zeros(0)
     if any(sum(nonfinite_counts(a)) for a in arrays):
         return FIXES["entered"][engine]
+    if any(a.size == 0 for a in arrays):
+        return ("train on full batches only: loop over range(len(x) // batch_size), or skip "
+                "an empty batch (if len(batch) == 0: continue)")
     if name == "log" and np.any(x == 0):
         return FIXES["log"][engine]
     if name == "log" and np.any(x < 0):

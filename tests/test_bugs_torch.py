@@ -182,3 +182,33 @@ def test_zero_grad_between_backward_and_step_is_named_at_its_line(set_to_none):
 @pytest.mark.parametrize("order", ["first", "after_forward"])
 def test_zero_grad_before_backward_gives_no_finding(order):
     assert diagnose(regression_steps(order)) == []
+
+
+def test_a_loop_run_past_the_datas_end_names_the_empty_batch_not_a_crash():
+    """The guide's CNN in torch, sliced by hand into batches of 32 one step past the last
+    example: the empty batch's cross-entropy is NaN (was: diagnose raised numpy's 'zero-size
+    array to reduction operation' from its pixel-scale check)."""
+    from tapeviz.datasets import load_digits
+    (images, labels), _ = load_digits()
+    images = torch.tensor(images, dtype=torch.float32).unsqueeze(1) / 255
+    labels = torch.tensor(labels, dtype=torch.int64)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.Conv2d(16, 16, 3), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    start = (len(labels) // 32 - 2) * 32
+    with Recorder() as rec:
+        for i in range(start, len(labels) + 32, 32):
+            x, y = images[i:i + 32], labels[i:i + 32]
+            optimizer.zero_grad()
+            loss = nn.functional.cross_entropy(model(x), y)  # EMPTY
+            loss.backward()
+            optimizer.step()
+    assert rec.steps[-1].find(op="cross_entropy")[0].inputs[0].shape[0] == 0
+    [nan] = [f for f in diagnose(rec) if f.kind == "nan"]
+    assert nan.message.startswith("cross_entropy produced nan in the forward pass")
+    assert ("input 0 is empty (shape (0, 10)): a mean over no values is NaN: a batch past the "
+            "end of the data" in nan.message)
+    assert ("fix: train on full batches only: loop over range(len(x) // batch_size), or skip "
+            "an empty batch (if len(batch) == 0: continue)" in nan.message)
+    assert nan.source.lineno == line_of(__file__, "# EMPTY")

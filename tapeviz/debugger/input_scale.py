@@ -68,7 +68,7 @@ def unscaled_input(by_op: dict, nodes) -> list:
         return []
     position, layer = min(layers, key=lambda pair: pair[0])
     value = np.asarray(layer.inputs[0]._value)
-    entered = _entry(nodes, position) if _image_like(value) else None
+    entered = _entry(nodes, position) if value.size and _image_like(value) else None
     if entered is None:
         return []
     first, cast = entered
