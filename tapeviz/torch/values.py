@@ -21,6 +21,7 @@ from sys import getrefcount
 
 import numpy as np
 import torch
+from torch._C import _storage_Use_Count
 from torch._C._functorch import (get_unwrapped, is_batchedtensor, is_functorch_wrapped_tensor,
                                  peek_interpreter_stack)
 
@@ -189,21 +190,28 @@ def settle_views(held: list) -> None:
     """A backward pass ended: each gradient it kept as a view stays one where nothing but the
     view holds its memory now (autograd let it go, nobody can write it); it is copied where
     something else holds it (`autograd.grad`'s result, a hook that kept it, a `gradient=`
-    given), and has no values where it was written since it was kept."""
+    given) or another tensor shares its memory (a hook kept `grad.detach()`, `grad.numpy()`,
+    its storage), and has no values where it was written since it was kept."""
     while held:
         grad, kept, made = held.pop()
         if version(grad) != kept:
             made._value = no_values(tuple(grad.shape), made._value.dtype, WRITTEN)
-        elif grad._use_count() > 1 or getrefcount(grad) > _HELD_BY_A_LOCAL:
+        elif grad._use_count() > 1 or getrefcount(grad) > _HELD_BY_A_LOCAL \
+                or _storage_Use_Count(grad.untyped_storage()._cdata) > _SHARED_BY_A_VIEW:
             made._value = made._value.copy()
 
 
-def _references_of_a_local() -> int:
-    tensor = torch.empty(0)
-    return getrefcount(tensor)
+def _references_of_a_local() -> tuple:
+    """(what getrefcount says of a tensor one local holds, the holders its storage counts
+    when a numpy view of it is kept, as `gradient_snapshot` keeps one)."""
+    tensor = torch.empty(1)
+    view = tensor.numpy()
+    shared = _storage_Use_Count(tensor.untyped_storage()._cdata)
+    del view
+    return getrefcount(tensor), shared
 
 
-_HELD_BY_A_LOCAL = _references_of_a_local()   # what getrefcount says of a tensor one local holds
+_HELD_BY_A_LOCAL, _SHARED_BY_A_VIEW = _references_of_a_local()
 
 
 def variable_of(leaf: torch.Tensor, value=None, name_of=None,

@@ -123,3 +123,28 @@ def test_an_output_the_user_writes_under_no_grad_each_step_keeps_each_steps_valu
     for step, value in zip(rec.steps, made):
         np.testing.assert_array_equal(_ops(step, "conv2d")[0].output, value)
         np.testing.assert_array_equal(step.backward_steps[-1].node.output, value)
+
+
+ALIASES = {
+    "detach()": lambda grad: grad.detach(),
+    "numpy()": lambda grad: torch.from_numpy(grad.numpy()),
+    "untyped_storage()": lambda grad: torch.empty(0).set_(grad.untyped_storage()),
+}
+
+
+@pytest.mark.parametrize("alias", list(ALIASES), ids=list(ALIASES))
+def test_a_large_gradient_a_hook_kept_an_alias_of_is_shown_as_autograd_made_it(alias):
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(1, 4, 3)
+    x = torch.randn(8, 1, 32, 32)
+    kept = []
+    with Recorder() as rec:
+        c = conv(x)
+        assert c.nbytes >= values.REFERENCE_BYTES
+        c.register_hook(lambda grad: kept.append((ALIASES[alias](grad), grad.clone())))
+        torch.relu(c).mean().backward()
+    memory, made = kept[0]
+    with torch.no_grad():
+        memory.fill_(5.0)   # the user writes the gradient's memory after the pass
+    relu = next(step for step in rec.steps[0].backward_steps if step.node.op.name == "relu")
+    np.testing.assert_array_equal(relu.input_grads[0], made.numpy())
