@@ -19,6 +19,7 @@ be compared, an op someone else hears) leaves the path: that segment is recorded
 from __future__ import annotations
 
 from itertools import repeat
+from operator import attrgetter, is_
 from time import perf_counter
 
 import numpy as np
@@ -31,6 +32,7 @@ from ..tensor import Tensor, VariableRead
 from .kept_pass import KEPT_PASS, pass_record
 
 _new = object.__new__
+_output = attrgetter("output")
 _OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
 # params a branch can compare with `==` and get a bool: what most ops take
 _COMPARABLE = (type(None), bool, int, float, str, np.dtype, type)
@@ -155,15 +157,24 @@ def learn(root: Branch, records: list) -> Branch:
     return at
 
 
-def pass_follows(sink, branch, targets: tuple, sources: tuple) -> bool:
-    """Dispatch's inline check, for a kept backward pass (kept_pass.py) the sink's path
-    reached as `branch` (found by its key): if it runs from as many targets, none of whose
-    passes failed, its targets and sources the tensors the program's were (made by the same
-    ops, or from outside), the sink takes what it keeps and steps on; else False (the
-    caller then leaves the path)."""
+def pass_follows(sink, nodes, targets: tuple, sources: tuple, source, scope: str) -> bool:
+    """Dispatch's inline check, for a kept backward pass (kept_pass.py) about to run at user
+    line `source` in `scope` while the sink follows a program: if the program's next op is
+    such a pass, its tape's `nodes` the segment's taped ops, every one (the step's own: in a
+    segment the step begins at its first taped op), from as many targets, its targets and
+    sources the tensors the program's were (made by the same ops, or from outside), the
+    sink takes what it keeps and steps on; else False (the caller then leaves the path)."""
+    at = sink.at
+    branch = at.only   # (as dispatch finds an op's branch)
+    if branch is None or branch.op is not KEPT_PASS or branch.source is not source \
+            or branch.scope is not scope:
+        branch = at.get(key_of(KEPT_PASS, source, "backward", scope))
+    if branch is None or branch.outside is None or branch.count != len(targets) \
+            or branch.params or len(branch.taped_before) != len(nodes) or not all(map(
+                is_, map(_output, nodes), map(sink.outs.__getitem__, branch.taped_before))):
+        return False
     inputs = (*targets, *sources)
-    if branch.outside is None or branch.count != len(targets) or branch.params or \
-            branch.producers != tuple(map(sink.made.get, map(id, inputs), repeat(-1))):
+    if branch.producers != tuple(map(sink.made.get, map(id, inputs), repeat(-1))):
         return False
     output = _new(Tensor)
     output._value = len(targets)

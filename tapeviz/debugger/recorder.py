@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 from collections import deque
 from itertools import chain, compress, repeat
-from operator import attrgetter, eq, is_, not_
+from operator import attrgetter, eq, not_
 from threading import get_ident
 from typing import NamedTuple
 
@@ -44,7 +44,7 @@ from .given import check_byte_budget, entered_twice, missing_step
 from .history import KeptBytes, RecordedOp, RecordedStep, _looking
 from .kept_pass import KEPT_PASS, mark_failed, node_heard_now, pass_record
 from .noted import NotedStep
-from .program import Branch, Segment, key_of, learn, pass_follows, replayed
+from .program import Branch, Segment, learn, pass_follows, replayed
 
 DEFAULT_MAX_BYTES = 256 * 2**20   # 256 MiB
 _HEARD = (events.OpExecuted, events.VJPApplied, events.GradientComputed)
@@ -111,7 +111,6 @@ class Sink(list):
 
 
 _kind = attrgetter("kind")
-_output = attrgetter("output")
 
 
 def _evaluation_start(records: list) -> int:
@@ -620,7 +619,7 @@ class Recorder:
         split = end.splits.get(state)
         # (a tape that keeps its nodes, a persistent one: the step's nodes are the tape's)
         if split is None or records or records.upstream or not event.tape.freed \
-                or self._outer_tape_recording(event.tape):
+                or self._sink_state.tapes and self._outer_tape_recording(event.tape):
             return False
         segment = Segment(end, records.outside)
         outs, records.at = records.outs, None
@@ -691,19 +690,6 @@ class Recorder:
             if type(self._closing) is NotedStep:   # (the closing step is the newest)
                 self._closing = self._steps[-1]
 
-    def _pass_follows(self, nodes, targets, sources, frame) -> bool:
-        """Whether a pass about to run, while the segment follows a program, is kept as the
-        program says: its tape's nodes are the segment's taped ops, every one (the step's
-        own: in a segment the step begins at its first taped op), and it is the program's
-        next op."""
-        records = self._records
-        branch = records.at.get(key_of(KEPT_PASS, source_from(frame), "backward",
-                                       thread_state().scope))
-        if branch is None or len(branch.taped_before) != len(nodes) or not all(map(
-                is_, map(_output, nodes), map(records.outs.__getitem__, branch.taped_before))):
-            return False
-        return pass_follows(records, branch, targets, sources)
-
     def _keep_pass(self, backward, frame) -> bool:
         """Keep the backward pass about to run (a replayable one: `Backward._replayable`)
         as one record, made again when someone looks (kept_pass.py), if its tape's nodes are
@@ -712,7 +698,8 @@ class Recorder:
         records, current = self._records, self._current._flat
         nodes, targets, sources = backward.replay_facts
         if records.at is not None:
-            if self._pass_follows(nodes, targets, sources, frame):
+            if pass_follows(records, nodes, targets, sources, source_from(frame),
+                            self._sink_state.scope):
                 self._running_pass, self._looked_in_flight = backward, None
                 return True
             records.leave(nodes)
