@@ -28,7 +28,7 @@ from bdb import BdbQuit
 from typing import Callable, NamedTuple
 
 from .errors import add_note
-from .sourceinfo import find_origins_early, user_source
+from .sourceinfo import SourceInfo, find_origins_early, user_source
 from .threadstate import all_thread_states
 
 
@@ -170,12 +170,27 @@ class LineRoute:
     mark first: one attribute an op, no call (`id()` allocates an int and raises an audit
     event). The mark is a token, not the route, so a line keeps no listener alive."""
 
-    __slots__ = ("sited", "accepted", "mark")
+    __slots__ = ("sited", "accepted", "mark", "codes", "_judged")
 
     def __init__(self, sited: tuple):
         self.sited = sited                # (accepts, callback) pairs
         self.accepted: dict = {}          # id(SourceInfo) -> the callbacks that accept it
         self.mark = object()              # `unheard` of the call sites no callback accepts
+        self.codes: dict = {}             # id(code) -> whether no line of it is accepted
+        self._judged: list = []           # the codes of `codes`: kept, so no id is reused
+
+    def judge(self, code) -> bool:
+        """Whether no listener accepts any line of `code`: each is asked about the
+        SourceInfo a call site at each line the code can run would have (so the answer is
+        theirs, exactly), once per code object; remembered in `codes` for
+        `sourceinfo.refused`, which then rejects an op there without finding its line."""
+        lines = {line for _, _, line in code.co_lines() if line is not None}
+        lines.add(code.co_firstlineno)
+        refused = not any(accepts(SourceInfo(code.co_filename, line, code.co_name))
+                          for line in sorted(lines) for accepts, _ in self.sited)
+        self._judged.append(code)
+        self.codes[id(code)] = refused
+        return refused
 
     def add(self, source, hearers: tuple) -> tuple:
         chosen = self.accepted.get(id(source))

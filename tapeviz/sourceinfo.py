@@ -165,6 +165,40 @@ def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
     return None
 
 
+def refused(frame, lines) -> bool:
+    """Whether the user's line of an op called from `frame` is surely one that `lines` (an
+    `events.LineRoute`) refuses: no line of its frame's code is accepted (judged once per
+    code object), or its call site is interned and marked unheard. False when unsure (a
+    site not seen yet, or one in code that has an accepted line): dispatch's walk decides.
+
+    Dispatch asks this before leaving its fast path, so an op at a refused line costs this
+    walk alone: no SourceInfo is built or looked up for code none of whose lines can be
+    heard (a breakpoint in another file or function), and no traced path is taken. The walk
+    passes the frames `source_from` passes (a VJP's op walks on past the backward engine to
+    the frame whose line its pass shares: the same line); the whole stack tapeviz's is
+    refused, as `source_from`'s None is.
+    """
+    own = _own
+    while frame is not None:
+        code = frame.f_code
+        try:
+            mine = own[code.co_filename]
+        except KeyError:
+            mine = _learn(code.co_filename)
+        if not mine:
+            key = id(code)
+            try:
+                refused_code = lines.codes[key]
+            except KeyError:
+                refused_code = lines.judge(code)
+            if refused_code:
+                return True
+            source = _sites.get((key, frame.f_lasti))
+            return source is not None and source.unheard is lines.mark
+        frame = frame.f_back
+    return True
+
+
 def user_frame(frame):
     """The innermost frame from `frame` up whose code is not tapeviz's (the frame of the
     line `source_from` names), or None."""

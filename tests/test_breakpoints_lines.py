@@ -7,7 +7,7 @@ import pytest
 from programs import line_of
 
 import tapeviz as tf
-from tapeviz import events
+from tapeviz import events, sourceinfo
 from tapeviz.debugger import break_on
 
 pytestmark = pytest.mark.usefixtures("quiet_breakpoints")
@@ -18,6 +18,59 @@ def _step(x, optimizer):
         loss = tf.reduce_sum(tf.exp(x) * x)              # line: loss of the step
     grads = tape.gradient(loss, [x])                     # line: gradient of the step
     optimizer.apply_gradients(zip(grads, [x]))           # line: apply of the step
+
+
+def _helper(x):
+    scale = lambda v: v * 3.0   # noqa: E731   line: the helper's lambda
+    y = tf.exp(x)               # line: the helper's exp
+    return scale(y)
+
+
+def _outer(x):
+    z = x + 1.0                 # line: the outer function's add
+    return _helper(z)
+
+
+def test_ops_in_code_none_of_whose_lines_is_named_keep_the_fast_path_and_find_no_line():
+    """A file:line breakpoint elsewhere rejects an untaped op by its code's lines, once per
+    code object: the op's call site is never interned (no line looked up for it)."""
+    cell = {"tf": tf}
+    exec(compile("def f(x):\n    return tf.exp(x) * 2.0\n", "<fresh-cell>", "exec"), cell)
+    with pytest.warns(UserWarning, match="no file loaded so far"):
+        bp = break_on(file="no_such_file.py", line=1, action="continue")
+    interned = len(sourceinfo._sites)
+    for value in (1.0, 2.0):
+        cell["f"](tf.constant(value))
+    assert len(sourceinfo._sites) == interned
+    assert bp.hits == []
+    bp.clear()
+    seen = []   # the same code heard by a listener of its file: its lines found as before
+    events.subscribe(seen.append, sites=lambda source: source.filename == "<fresh-cell>")
+    try:
+        cell["f"](tf.constant(3.0))
+    finally:
+        events.unsubscribe(seen.append)
+    assert [(e.node.op.name, e.node.source.lineno) for e in seen] == [("exp", 2),
+                                                                      ("multiply", 2)]
+
+
+def test_a_lambdas_and_a_nested_helpers_lines_stop_while_their_callers_lines_are_refused():
+    """Code judged by its own lines: a breakpoint on a lambda's line stops in the lambda
+    (its maker's other ops stay unheard), and one on a helper's line stops there when a
+    function none of whose lines is named calls it; each hit says the user's own line."""
+    lambda_line = line_of(__file__, "# noqa: E731   line: the helper's lambda")
+    bp = break_on(file="test_breakpoints_lines.py", line=lambda_line, action="continue")
+    for _ in range(2):
+        _outer(tf.constant(1.0))
+    assert [(h.node.op.name, h.node.source.lineno, h.node.source.function)
+            for h in bp.hits] == [("multiply", lambda_line, "<lambda>")] * 2
+    bp.clear()
+    exp_line = line_of(__file__, "# line: the helper's exp")
+    bp = break_on(file="test_breakpoints_lines.py", line=exp_line, action="continue")
+    for _ in range(2):
+        _outer(tf.constant(1.0))
+    assert [(h.node.op.name, h.node.source.lineno, h.node.source.function)
+            for h in bp.hits] == [("exp", exp_line, "_helper")] * 2
 
 
 def test_a_line_skipped_under_one_breakpoint_stops_under_the_next():
