@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from tapeviz.viz import image
-from tapeviz.viz.image import (BLUE_WHITE_RED, INF_RGB, NAN_RGB, SEPARATOR_RGB, VIRIDIS,
-                               filter_grid, heatmap, histogram_svg, image_grid, png_bytes,
-                               png_data_url)
+from tapeviz.viz.image import (BLUE_WHITE_RED, GAP, GREY, INF_RGB, NAN_RGB, SEPARATOR_NEUTRAL,
+                               SEPARATOR_RGB, VIRIDIS, filter_grid, heatmap, histogram_svg,
+                               image_grid, png_bytes, png_data_url)
 
 
 def decode_png(data) -> np.ndarray:
@@ -121,42 +121,70 @@ def test_heatmap_rejects_non_2d():
         heatmap(np.ones(4))
 
 
-def separator_lines(pixels, axis) -> list:
+def separator_lines(pixels, axis, colour=SEPARATOR_RGB) -> list:
     """Indices of full rows (axis 0) or columns (axis 1) painted the separator colour."""
-    is_sep = (pixels == SEPARATOR_RGB).all(axis=2).all(axis=1 - axis)
+    is_sep = (pixels == colour).all(axis=2).all(axis=1 - axis)
     return np.flatnonzero(is_sep).tolist()
 
 
-def test_image_grid_lays_out_tiles_with_one_pixel_separators():
+def tile_side(pixels, tiles: int) -> int:
+    """The side of one of `tiles` tiles across a grid: GAP pixels between and around each."""
+    return (pixels.shape[1] - (tiles + 1) * GAP) // tiles
+
+
+def test_image_grid_lays_out_tiles_with_two_pixel_separators_and_a_frame():
     images = np.random.default_rng(0).random((5, 28, 28, 1))
     pixels = decode_png(image_grid(images))
     # 5 tiles -> 3 columns, 2 rows; the 6th cell stays separator colour
     cols, rows = separator_lines(pixels, 1), separator_lines(pixels, 0)
-    tile = (pixels.shape[1] - 2) // 3
-    assert tile % 28 == 0 and pixels.shape[:2] == (2 * tile + 1, 3 * tile + 2)
-    assert rows == [tile] and cols[:2] == [tile, 2 * tile + 1]
-    assert (pixels[tile + 1:, 2 * tile + 2:] == SEPARATOR_RGB).all()
+    tile = tile_side(pixels, 3)
+    step = tile + GAP
+    assert tile % 28 == 0 and pixels.shape[:2] == (2 * step + GAP, 3 * step + GAP)
+    assert rows == [0, 1, step, step + 1, 2 * step, 2 * step + 1]   # framed, 2 px each
+    assert cols[:4] == [0, 1, step, step + 1]
+    assert (pixels[step + GAP:, 2 * step + GAP:] == SEPARATOR_RGB).all()
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two sRGB colours."""
+    def luminance(rgb):
+        c = np.asarray(rgb, np.float64) / 255
+        c = np.where(c <= 0.03928, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+        return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+@pytest.mark.parametrize("anchors, separator", [(GREY, SEPARATOR_RGB),
+                                                (BLUE_WHITE_RED, SEPARATOR_NEUTRAL)])
+def test_grid_separators_stand_apart_from_every_tile_colour(anchors, separator):
+    """Steel blue separators vanished among a filter grid's blues (contrast about 1:1, the
+    same hue): each tile colour of the palette is 1.4:1 or more from the separator in
+    lightness, or far from it in hue (a grey picture's amber is no grey)."""
+    for colour in image._palette(anchors, separator)[:image.LEVELS].astype(int):
+        hue_apart = np.abs(colour - np.asarray(separator)).max() >= 120
+        assert contrast(colour, separator) >= 1.4 or hue_apart, colour
 
 
 def test_image_grid_caps_tiles_and_splits_channels_into_feature_maps():
     assert decode_png(image_grid(np.zeros((40, 8, 8, 1)), max_images=16)).shape[:2] == \
         decode_png(image_grid(np.zeros((16, 8, 8, 1)))).shape[:2]
     maps = decode_png(image_grid(np.random.default_rng(0).random((1, 6, 6, 8))))
-    tile = (maps.shape[1] - 2) // 3          # 8 channels -> a 3 x 3 grid
-    assert maps.shape[:2] == (3 * tile + 2, 3 * tile + 2)
+    tile = tile_side(maps, 3)          # 8 channels -> a 3 x 3 grid
+    assert maps.shape[:2] == (3 * tile + 4 * GAP, 3 * tile + 4 * GAP)
 
 
 def test_image_grid_draws_rgb_and_normalizes_per_image_or_globally():
     red = np.zeros((1, 4, 4, 3))
     red[..., 0] = 1.0
-    assert colour_at(decode_png(image_grid(red, normalize="none")), 0, 0) == (255, 0, 0)
+    assert colour_at(decode_png(image_grid(red, normalize="none")), GAP, GAP) == (255, 0, 0)
     dim_and_bright = np.stack([np.linspace(0, 0.5, 16), np.linspace(0, 1, 16)])
     dim_and_bright = dim_and_bright.reshape(2, 4, 4, 1)
     per_image = decode_png(image_grid(dim_and_bright))
     together = decode_png(image_grid(dim_and_bright, normalize="global"))
-    tile = (per_image.shape[1] - 1) // 2
-    assert colour_at(per_image, tile - 1, tile - 1) == (255, 255, 255)
-    assert colour_at(together, tile - 1, tile - 1) == (128, 128, 128)
+    tile = tile_side(per_image, 2)
+    assert colour_at(per_image, GAP + tile - 1, GAP + tile - 1) == (255, 255, 255)
+    assert colour_at(together, GAP + tile - 1, GAP + tile - 1) == (128, 128, 128)
     with pytest.raises(ValueError, match="normalize"):
         image_grid(dim_and_bright, normalize="sometimes")
 
@@ -166,13 +194,17 @@ def test_filter_grid_draws_one_tile_per_output_filter_with_shared_sign_colours()
     kernel[..., 0] = 1.0     # a positive filter
     kernel[..., 1] = -1.0    # a negative one
     pixels = decode_png(filter_grid(kernel))
-    tile = (pixels.shape[1] - 2) // 3       # 5 filters -> 3 columns, 2 rows
-    assert pixels.shape[:2] == (2 * tile + 1, 3 * tile + 2)
-    assert colour_at(pixels, 0, 0) == BLUE_WHITE_RED[-1]
-    assert colour_at(pixels, 0, tile + 1) == BLUE_WHITE_RED[0]
-    assert colour_at(pixels, 0, 2 * tile + 2) == BLUE_WHITE_RED[2]
+    tile = tile_side(pixels, 3)       # 5 filters -> 3 columns, 2 rows
+    step = tile + GAP
+    assert pixels.shape[:2] == (2 * step + GAP, 3 * step + GAP)
+    assert colour_at(pixels, 0, 0) == SEPARATOR_NEUTRAL        # the frame
+    assert colour_at(pixels, GAP, GAP) == BLUE_WHITE_RED[-1]
+    assert colour_at(pixels, GAP, GAP + step) == BLUE_WHITE_RED[0]
+    assert colour_at(pixels, GAP, GAP + 2 * step) == BLUE_WHITE_RED[2]
+    assert colour_at(pixels, GAP, step) == SEPARATOR_NEUTRAL   # between two tiles
     rgb = decode_png(filter_grid(np.ones((3, 3, 3, 4)), max_filters=2))
-    assert rgb.shape[0] < rgb.shape[1] and colour_at(rgb, 0, 0) == (255, 255, 255)
+    assert rgb.shape[0] < rgb.shape[1] and colour_at(rgb, GAP, GAP) == (255, 255, 255)
+    assert colour_at(rgb, 0, 0) == SEPARATOR_NEUTRAL
 
 
 def test_histogram_svg_is_valid_svg_with_range_and_nonfinite_counts():

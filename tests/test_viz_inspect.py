@@ -15,7 +15,7 @@ from tapeviz.debugger import Recorder
 from tapeviz.debugger.summary import summarize
 from tapeviz.tensor import Tensor
 from tapeviz.viz.graph import Graph
-from tapeviz.viz.image import NAN_RGB
+from tapeviz.viz.image import GAP, NAN_RGB
 from tapeviz.viz.inspect import inspect_node
 
 
@@ -83,8 +83,8 @@ def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
     assert "features = layer(images)" in source["content"]
     assert table(sections["Output"])["summary"] == summarize(node.output)
     maps = decode_png(find(sections, "Feature maps (example 0, 6 of 6 channels)")["content"])
-    tile = (maps.shape[1] - 2) // 3                  # 6 maps: 3 columns, 2 rows of 8 x 8 tiles
-    assert tile % 8 == 0 and maps.shape[:2] == (2 * tile + 1, 3 * tile + 2)
+    tile = (maps.shape[1] - 4 * GAP) // 3            # 6 maps: 3 columns, 2 rows of 8 x 8 tiles
+    assert tile % 8 == 0 and maps.shape[:2] == (2 * tile + 3 * GAP, 3 * tile + 4 * GAP)
     filters = find(sections, "Kernel input: Filters (6 of 6")
     assert decode_png(filters["content"]).size
     inputs = sections["Inputs"]["content"]
@@ -141,8 +141,8 @@ def test_backward_step_shows_input_gradients_saliency_and_filter_gradient(conv_t
     assert rows[2] == ["filters", summarize(step.input_grads[1])]
     saliency = find(sections, "Gradient w.r.t. input (saliency: |gradient|")
     tiles = decode_png(saliency["content"])
-    tile = (tiles.shape[1] - 1) // 2                 # 3 images of 10 x 10: a 2 x 2 grid
-    assert tile % 10 == 0 and tiles.shape[:2] == (2 * tile + 1, 2 * tile + 1)
+    tile = (tiles.shape[1] - 3 * GAP) // 2           # 3 images of 10 x 10: a 2 x 2 grid
+    assert tile % 10 == 0 and tiles.shape[:2] == (2 * tile + 3 * GAP, 2 * tile + 3 * GAP)
     find(sections, "Gradient w.r.t. filters: Filters (6 of 6")
 
 

@@ -24,7 +24,13 @@ LEVELS = 253
 NAN_INDEX, INF_INDEX, SEPARATOR_INDEX = 253, 254, 255
 NAN_RGB = (255, 0, 255)        # magenta: in none of the colormaps below
 INF_RGB = (0, 255, 255)        # cyan: +Inf and -Inf alike (the summary text tells them apart)
-SEPARATOR_RGB = (70, 130, 180)
+# Between and around a grid's tiles, GAP pixels of a colour no tile is drawn in: steel blue
+# 1 px wide vanished among the blue tiles of a filter grid and against black tiles on a dark
+# theme, and with no frame the grid's edge merged into a dark panel. Grey pictures get an
+# amber no grey resembles; blue-white-red and RGB ones a neutral dark grey.
+GAP = 2
+SEPARATOR_RGB = (230, 159, 0)          # amber: among grey tiles (images, feature maps)
+SEPARATOR_NEUTRAL = (64, 64, 64)       # dark grey: among blue-white-red or RGB tiles
 VIRIDIS = ((68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
            (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37))
 BLUE_WHITE_RED = ((33, 102, 172), (103, 169, 207), (247, 247, 247), (239, 138, 98),
@@ -77,13 +83,13 @@ def png_data_url(pixels, palette=None) -> str:
 
 
 # ---- values -> palette indices -----------------------------------------------------------------
-def _palette(anchors) -> np.ndarray:
+def _palette(anchors, separator=SEPARATOR_NEUTRAL) -> np.ndarray:
     """A 256-entry palette: LEVELS steps interpolated through `anchors`, then the specials."""
     anchors = np.asarray(anchors, np.float64)
     steps = np.linspace(0.0, 1.0, LEVELS)
     where = np.linspace(0.0, 1.0, len(anchors))
     ramp = np.stack([np.interp(steps, where, anchors[:, c]) for c in range(3)], axis=1)
-    return np.concatenate([np.round(ramp), [NAN_RGB, INF_RGB, SEPARATOR_RGB]]).astype(np.uint8)
+    return np.concatenate([np.round(ramp), [NAN_RGB, INF_RGB, separator]]).astype(np.uint8)
 
 
 def _float_values(values) -> np.ndarray:
@@ -180,22 +186,23 @@ def heatmap(values2d, *, diverging=None, max_size: int = 256) -> str:
 
 
 def _grid(tiles: list, colourise, rgb: bool, max_size: int) -> np.ndarray:
-    """Tiles (h, w, c float arrays of one shape) in a near-square grid, 1-px separators;
-    `colourise(i, tile)` turns tile i, resized, into palette indices or RGB."""
+    """Tiles (h, w, c float arrays of one shape) in a near-square grid, GAP-px separators
+    between and around them; `colourise(i, tile)` turns tile i, resized, into palette
+    indices or RGB (then the separators are SEPARATOR_NEUTRAL)."""
     count = len(tiles)
     cols = int(np.ceil(np.sqrt(count)))
     rows = -(-count // cols)
     h, w = tiles[0].shape[:2]
-    box_h = max(1, (max_size - (rows - 1)) // rows)
-    box_w = max(1, (max_size - (cols - 1)) // cols)
+    box_h = max(1, (max_size - (rows + 1) * GAP) // rows)
+    box_w = max(1, (max_size - (cols + 1) * GAP) // cols)
     th, tw, scale = _fit(h, w, box_h, box_w)
     tile_h, tile_w = th * scale, tw * scale
-    shape = (rows * tile_h + rows - 1, cols * tile_w + cols - 1) + ((3,) if rgb else ())
+    shape = (rows * (tile_h + GAP) + GAP, cols * (tile_w + GAP) + GAP) + ((3,) if rgb else ())
     canvas = np.empty(shape, np.uint8)
-    canvas[...] = SEPARATOR_RGB if rgb else SEPARATOR_INDEX
+    canvas[...] = SEPARATOR_NEUTRAL if rgb else SEPARATOR_INDEX
     for i, tile in enumerate(tiles):
         r, c = divmod(i, cols)
-        y, x = r * (tile_h + 1), c * (tile_w + 1)
+        y, x = GAP + r * (tile_h + GAP), GAP + c * (tile_w + GAP)
         canvas[y:y + tile_h, x:x + tile_w] = _upscale(colourise(i, _shrink(tile, th, tw)), scale)
     return canvas
 
@@ -257,7 +264,7 @@ def image_grid(images, *, max_images: int = 16, normalize: str = "per_image",
         pixels = _grid(tiles, lambda i, t: _rgb(t, *ranges[i]), True, max_size)
         return png_data_url(pixels)
     pixels = _grid(tiles, lambda i, t: _indices(t[:, :, 0], *ranges[i]), False, max_size)
-    return png_data_url(pixels, _palette(GREY))
+    return png_data_url(pixels, _palette(GREY, SEPARATOR_RGB))
 
 
 def filter_grid(hwio_kernel, *, max_filters: int = 32, max_size: int = 256) -> str:
