@@ -508,6 +508,9 @@ def test_breakpoints_read_as_words_whatever_they_name(monkeypatch):
     tf.log(tf.constant([-1.0]))
     tf.log(tf.constant([0.0]))
     assert describe_breakpoint(on_nan) == "break on op exp, log, a NaN or Inf (2 hits)"
+    # a phase as every message says it ('in the forward phase' was this list's alone)
+    forward = tf.debugger.break_on(op="exp", phase="forward")
+    assert describe_breakpoint(forward) == "break on op exp, in the forward pass (0 hits)"
 
 
 def test_html_export_of_an_empty_tape_says_so(tmp_path):

@@ -17,7 +17,7 @@ from ..debugger.diagnosis import diagnose
 from ..debugger.recorder import Recorder
 from ..debugger.summary import summarize
 from ..debugger.variable_names import shown_names
-from ..nonfinite import nonfinite_kinds
+from ..nonfinite import in_pass, nonfinite_kinds
 from ..sourceinfo import SourceInfo
 from ..tape import GradientTape
 from ..tensor import Tensor, Variable
@@ -113,7 +113,7 @@ def describe_breakpoint(bp) -> str:
     elif bp.file:
         parts.append(f"file {bp.file}")
     if bp.phase:
-        parts.append(f"in the {bp.phase} phase" if bp.phase != "vjp" else "backward steps")
+        parts.append(in_pass(bp.phase) if bp.phase != "vjp" else "backward steps")
     if bp.nan:
         parts.append("a NaN or Inf")
     if bp.condition is not None:
