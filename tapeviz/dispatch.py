@@ -37,7 +37,7 @@ from .convert import input_arrays, input_tensors
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
 from .events import OpExecuted, set_scope
 from .node import Node, deferred_node
-from .sourceinfo import refused, source_from
+from .sourceinfo import source_from
 from .tensor import Tensor
 from .threadstate import local, thread_state
 
@@ -58,17 +58,19 @@ def dispatch(op, *args, **params):
         args, params = op.bind(args, params)
     state = local.state
     route = op.route
-    # an op heard only at some lines keeps the fast path while the line its thread shares
-    # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call), or
-    # else while its own line surely is (sourceinfo.refused: its code's lines, its site's mark)
-    if state.tapes or route.heard and (route.ops or (
-            not refused(_getframe(1), route.lines) if (shared := state.source) is None
-            else shared.unheard is not route.lines.mark)) or state.layer_listeners:
+    if state.tapes or state.layer_listeners:   # a tape may record it, a layer's listener hear it
         sink = state.sink
-        if sink is not None and (sink.every_op or route.sunk_only and not state.tapes
-                                 and not state.layer_listeners):
+        if sink is not None and sink.every_op:
             return _dispatch_sunk(op, args, params, state, sink)
-        if sink is not None or not route.sunk_only or state.tapes or state.layer_listeners:
+        return _dispatch_traced(op, args, params, state, route)
+    # an op heard only at some lines keeps the fast path while the line its thread shares
+    # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call)
+    if route.heard and (route.ops or (shared := state.source) is None
+                        or shared.unheard is not route.lines.mark):
+        sink = state.sink
+        if sink is not None and (sink.every_op or route.sunk_only):
+            return _dispatch_sunk(op, args, params, state, sink)
+        if sink is not None or not route.sunk_only:
             return _dispatch_traced(op, args, params, state, route)
         # heard by a Recorder alone, whose sink is away: a backward pass it runs again when
         # someone looks (backward.py), or another thread than the one it records
