@@ -383,3 +383,28 @@ def test_noted_steps_over_budget_are_dropped_unmade(monkeypatch):
     kept = rec.steps
     assert len(made) >= len(kept) - 5 and [step.index for step in kept] == list(range(dropped, 120))
     assert rec.nbytes <= rec.max_bytes
+
+
+def test_a_step_that_leaves_its_program_after_noted_steps_is_counted_as_it_grows():
+    # noted steps plan no count (the sink stays empty while they follow): the first record
+    # after one leaves plans it, so a long step is counted, and old steps dropped, as it runs
+    noted, dropped_before_its_end = [], []
+
+    def loop():
+        w = tf.Variable(2.0, name="w")
+        for i in range(30):
+            with tf.GradientTape() as tape:
+                loss = w * w
+                if i == 29:   # leaves the program, then grows long
+                    recorder = RUNNING[-1]
+                    noted.append(sum(type(step) is NotedStep for step in recorder._steps))
+                    dropped = recorder.dropped.steps
+                    for _ in range(600):
+                        loss = loss + 1.0
+                    dropped_before_its_end.append(recorder.dropped.steps - dropped)
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    with pytest.warns(StepsDroppedWarning):
+        rec, _, _ = run(loop, max_bytes=60_000)
+    assert noted[0] >= 20
+    assert dropped_before_its_end[0] > 0
+    assert rec.nbytes <= rec.max_bytes or len(rec) == 1
