@@ -20,6 +20,7 @@ import threading
 from time import perf_counter
 
 import torch
+import torch.compiler as _compiler
 from torch.overrides import TorchFunctionMode
 
 from .. import events
@@ -33,7 +34,6 @@ from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
 
 _getframe = sys._getframe
-_compiling = torch.compiler.is_compiling   # True while dynamo traces (it reads it so)
 
 exclude_package(torch.__path__[0])   # torch's frames are not the user's line
 
@@ -43,6 +43,7 @@ class _Local(threading.local):
         self.mode = None     # the adapter's mode while it is on this thread's stack
         self.tapes = ()      # record() tapes recording on this thread
         self.step = None     # the frame of the optimizer.step() running without the mode
+        self.lifted = None   # the mode a stand-in for optimizer.step() took off (activation)
 
 
 local = _Local()
@@ -56,8 +57,10 @@ class AdapterMode(TorchFunctionMode):
         self.thread = threading.current_thread()   # whose stack it is on
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
-        if _compiling():   # dynamo tracing a function compiled after listening began (the
-            #                stance could not be set): its graph is torch's calls, unheard
+        if _compiler._is_compiling_flag:   # dynamo tracing a function compiled after
+            # listening began (the stance could not be set): its graph is torch's calls, unheard.
+            # (`is_compiling()` reads this flag after asking `torch.jit.is_scripting()`: two
+            # Python calls on every torch call; a mode is never scripted)
             return func(*args, **kwargs) if kwargs else func(*args)
         try:
             op = BY_FUNC[func]

@@ -62,6 +62,8 @@ def _tensors(result) -> list:
 
 _INPUTS, _OUTPUT, _SOURCE, _PARAMS = Node.inputs, Node.output, Node.source, Node.params
 #                                                 Node's own slots, set on first read
+_UNREAD = None   # what a LazyNode's output slot holds until copied (a copy is never None): a
+#                  test, not an unset slot's AttributeError raised and caught on every op's read
 
 
 class LazyNode(Node):
@@ -83,6 +85,7 @@ class LazyNode(Node):
         (`source` None); `call`: the op's (func, args, kwargs), its params read from them
         when first read (`params` None)."""
         self.op = op
+        _OUTPUT.__set__(self, _UNREAD)
         if call is None:
             _PARAMS.__set__(self, params)
         self._call = call
@@ -92,7 +95,12 @@ class LazyNode(Node):
             _SOURCE.__set__(self, source)
         self._caller = caller
         self._tensors = tensors
-        self._versions = versions or tuple(map(values.version, tensors))
+        if versions is None:
+            try:   # (values.version inlined: a call each tensor of each op a condition hears)
+                versions = tuple([tensor._version for tensor in tensors])
+            except RuntimeError:   # an inference-mode tensor (version -1)
+                versions = tuple(map(values.version, tensors))
+        self._versions = versions
         self._name_of = name_of
 
     @property
@@ -131,10 +139,9 @@ class LazyNode(Node):
     def output(self):
         """The output copied, or until its values are read a `LazyOutput` (a parameter an
         update wrote: copied now, as a Variable's read)."""
-        try:
-            return _OUTPUT.__get__(self)
-        except AttributeError:   # not copied yet
-            pass
+        output = _OUTPUT.__get__(self)
+        if output is not _UNREAD:
+            return output
         tensor = self._tensors[-1]
         if not isinstance(tensor, torch.Tensor) or tensor.requires_grad and tensor.is_leaf:
             return self._copy_output()
@@ -146,25 +153,31 @@ class LazyNode(Node):
 
     def copied_output(self):
         """The output's copy (made now if it was not)."""
-        try:
-            return _OUTPUT.__get__(self)
-        except AttributeError:
-            return self._copy_output()
+        output = _OUTPUT.__get__(self)
+        return self._copy_output() if output is _UNREAD else output
 
     def keep(self) -> None:
         """Copy every value not read yet, and find its line, now that the op has just run; a
         value changed in place meanwhile (by code run at a breakpoint's prompt) stays refused
         when read."""
         _ = self.source, self.params
-        for field, copy in ((_INPUTS, self._copy_inputs), (_OUTPUT, self._copy_output)):
-            try:
-                field.__get__(self)
-            except AttributeError:
-                try:
-                    copy()
-                except MisuseError:
-                    return
+        try:
+            _INPUTS.__get__(self)
+        except AttributeError:   # not read yet
+            if not self._copied(self._copy_inputs):
+                return
+        if _OUTPUT.__get__(self) is _UNREAD and not self._copied(self._copy_output):
+            return
         self._tensors = self._name_of = None   # all copied: the tensors (and frames) go
+
+    @staticmethod
+    def _copied(copy) -> bool:
+        """Whether `copy()` copied its values (not refused: changed in place since the op)."""
+        try:
+            copy()
+        except MisuseError:
+            return False
+        return True
 
     def _copy_inputs(self) -> tuple:
         inputs = tuple(self._copy(i) for i in range(len(self._tensors) - 1))
@@ -206,7 +219,10 @@ class LazyOutput(Tensor):
     def __init__(self, node: LazyNode, tensor: torch.Tensor):
         self._node = node
         self._tensor = tensor
-        self._version = values.version(tensor)
+        try:
+            self._version = tensor._version   # (values.version inlined)
+        except RuntimeError:   # an inference-mode tensor: never changed
+            self._version = -1
 
     @property
     def _value(self):
@@ -215,7 +231,10 @@ class LazyOutput(Tensor):
     def _source(self):
         """The torch tensor while no in-place write (a resize) has changed it since the op,
         else the node's copy (which refuses a value changed before it was copied)."""
-        if values.version(self._tensor) == self._version:
+        try:
+            if self._tensor._version == self._version:   # (values.version inlined)
+                return self._tensor
+        except RuntimeError:   # an inference-mode tensor: never changed
             return self._tensor
         return self._node.copied_output()
 
