@@ -212,3 +212,77 @@ def test_a_loop_run_past_the_datas_end_names_the_empty_batch_not_a_crash():
     assert ("fix: train on full batches only: loop over range(len(x) // batch_size), or skip "
             "an empty batch (if len(batch) == 0: continue)" in nan.message)
     assert nan.source.lineno == line_of(__file__, "# EMPTY")
+
+
+def digits_cnn(steps: int, mistake: str | None = None) -> Recorder:
+    """The guide's CNN in torch on the digits in batches of 32 (44 a pass), Adam(1e-3),
+    recorded; `mistake`: 'shuffled' (images and labels each permuted on their own) or 'nll'
+    (F.nll_loss on the model's logits)."""
+    from tapeviz.datasets import load_digits
+    (images, labels), _ = load_digits()
+    images = torch.tensor(images, dtype=torch.float32).unsqueeze(1) / 255
+    labels = torch.tensor(labels, dtype=torch.int64)
+    torch.manual_seed(0)
+    if mistake == "shuffled":
+        images = images[torch.randperm(len(images))]
+        labels = labels[torch.randperm(len(labels))]  # SHUFFLED APART
+    model = nn.Sequential(nn.Conv2d(1, 16, 3), nn.ReLU(), nn.Conv2d(16, 16, 3), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(16, 10))
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    batches = len(labels) // 32
+    with Recorder() as rec:
+        for step in range(steps):
+            i = step % batches * 32
+            x, y = images[i:i + 32], labels[i:i + 32]
+            optimizer.zero_grad()
+            if mistake == "nll":
+                loss = nn.functional.nll_loss(model(x), y)  # NLL OF LOGITS
+            else:
+                loss = nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+    return rec
+
+
+def test_the_guides_cnn_in_torch_still_at_chance_in_its_first_pass_is_no_finding():
+    """A correct model sits at ln(10) through its first 44 batches (was: loss_at_chance,
+    'likely cause: the labels were shuffled apart from their inputs')."""
+    rec = digits_cnn(44)
+    losses = [step.loss for step in rec.steps]
+    assert abs(np.mean(losses[22:]) / np.log(10) - 1) < 0.01   # (at chance, as it was)
+    assert diagnose(rec) == []
+
+
+def test_the_guides_cnn_in_torch_with_its_labels_shuffled_apart_is_found():
+    [finding] = diagnose(digits_cnn(60, "shuffled"))
+    assert finding.kind == "loss_at_chance"
+    assert "likely cause (not certain): the labels were shuffled apart from their inputs" \
+        in finding.message
+
+
+def test_nll_loss_given_the_models_logits_names_the_loss_the_layer_and_the_fix():
+    rec = digits_cnn(8, "nll")
+    assert rec.steps[-1].loss < 0   # (no cross-entropy can be: the logits pushed up)
+    [finding] = diagnose(rec)   # was: none
+    assert finding.kind == "nll_of_no_log_probabilities"
+    assert finding.message.startswith("nll_loss is given logits (values from ")
+    assert "where it expects log-probabilities (at most 0, each row's exponentials summing " \
+           "to 1), made by linear in layer " in finding.message
+    assert "the loss goes below 0, which no cross-entropy can" in finding.message
+    assert finding.message.endswith("fix: F.cross_entropy(logits, labels), which applies "
+                                    "log_softmax itself, or F.nll_loss(F.log_softmax(logits, "
+                                    "dim=1), labels)")
+    assert finding.source.lineno == line_of(__file__, "# NLL OF LOGITS")
+
+
+def test_nll_loss_given_log_softmax_is_no_finding():
+    torch.manual_seed(0)
+    x, y = torch.randn(32, 4), torch.randint(0, 3, (32,))
+    model = nn.Linear(4, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with Recorder() as rec:
+        for _ in range(3):
+            optimizer.zero_grad()
+            nn.functional.nll_loss(nn.functional.log_softmax(model(x), dim=1), y).backward()
+            optimizer.step()
+    assert diagnose(rec) == []

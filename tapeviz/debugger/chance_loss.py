@@ -21,7 +21,10 @@ from .numerics import _where
 from .op_index import CROSS_ENTROPIES, ops_named
 from .summary import _array
 
-MIN_STEPS = 20   # trained steps recorded before a stall is judged (the last half is read)
+# trained steps recorded before a stall is judged (the last half is read): a correct model
+# can sit at chance for its first tens of steps (the guide's CNN in torch, default init, Adam
+# 1e-3 on the digits: until about step 50, its first epoch of 44 batches all at ln(10))
+MIN_STEPS = 50
 NEAR = 0.01      # the loss's mean within 1% of ln(classes)
 MOVED = 0.05     # the weights moved by at least 5% of their norm over the recorded steps
 WINDOW = 50      # at most this many of the last steps' losses are read

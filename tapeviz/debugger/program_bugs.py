@@ -4,7 +4,8 @@ units initialised identical (`symmetry`), a softmax or cross-entropy over the ba
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
 (`double_softmax`), a relu, sigmoid or tanh on the last layer before such a loss
 (`activated_logits`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
-output (`log_of_probability`), image pixels fed unscaled (`input_scale`), a Variable or an
+output (`log_of_probability`), torch's nll_loss given logits or probabilities
+(`nll_input`), image pixels fed unscaled (`input_scale`), a Variable or an
 optimizer made inside the loop (`loop_variables`, `optimizer_in_loop`), gradients never
 zeroed or a sum of them never reset (`accumulation`), an evaluation run in training mode,
 or training run with dropout or an unfitted batch norm in inference mode (`train_mode`), a
@@ -33,6 +34,7 @@ from .frozen import frozen_layers_trained
 from .input_scale import unscaled_input
 from .integer_division import integer_divided_pixels
 from .log_of_probability import logs_of_probabilities
+from .nll_input import nll_given_no_log_probabilities
 from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
 from .rebound import variables_rebound
@@ -70,7 +72,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     named = {name for finding in found for name in finding.variables}
     more = (non_scalar_loss(steps) + variables_rebound(steps) + over_batch_axis(by_op, nodes)
             + softmax_given_as_logits(by_op, nodes) + activated_logits(by_op, nodes)
-            + logs_of_probabilities(by_op, nodes)
+            + logs_of_probabilities(by_op, nodes) + nll_given_no_log_probabilities(nodes)
             + unscaled_input(by_op, nodes) + integer_divided_pixels(by_op)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
