@@ -224,6 +224,8 @@ class Routing:
         # update's ops only inside its layers: they walk, if ever, rather than every apply)
         self.unnamed = any(s.ops is None and s.layers is None
                            and (s.kinds is None or OpExecuted in s.kinds) for s in subscriptions)
+        # the ops some subscription names: every other op is heard alike (one listeners key)
+        self.named = frozenset().union(*(s.ops for s in subscriptions if s.ops is not None))
         self._kinds: dict = {}
         self._layers: dict = {}
         self._routes: dict = {}  # (ops, steps) -> its Route: ops heard alike share one
@@ -231,7 +233,7 @@ class Routing:
 
     def listeners(self, kind, op=None) -> tuple:
         """The callbacks of every `kind` event (about `op`'s node, for op events)."""
-        key = (kind, op)
+        key = (kind, op if op in self.named else None)   # (rerouting every op: one lookup)
         found = self._kinds.get(key)
         if found is None:
             found = self._kinds[key] = tuple(dict.fromkeys(
