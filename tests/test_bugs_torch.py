@@ -286,3 +286,49 @@ def test_nll_loss_given_log_softmax_is_no_finding():
             nn.functional.nll_loss(nn.functional.log_softmax(model(x), dim=1), y).backward()
             optimizer.step()
     assert diagnose(rec) == []
+
+
+def regression_with_a_remade_model() -> Recorder:
+    """A regression whose optimizer was made for a model that a second `model = ...` (a
+    notebook cell run again) replaced: it steps the old model's parameters."""
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))  # REMADE
+    with Recorder() as rec:
+        for _ in range(5):
+            optimizer.zero_grad()
+            loss = nn.functional.mse_loss(model(x), y)
+            loss.backward()
+            optimizer.step()  # STEPS THE OLD MODEL
+    return rec
+
+
+def test_an_optimizer_made_for_a_model_made_again_names_its_step_and_the_fix():
+    [finding] = diagnose(regression_with_a_remade_model())
+    assert finding.kind == "gradients_not_applied"
+    # was: 'but no update op ran ...; fix: call optimizer.step() after loss.backward()'
+    assert (f"but optimizer.step() at tests/{marked_line(__file__, '# STEPS THE OLD MODEL')}: "
+            f"optimizer.step()  # STEPS THE OLD MODEL updated none of them: the optimizer holds "
+            f"other parameters, most likely those of a model made before this one"
+            in finding.message)
+    assert finding.message.endswith("fix: make the optimizer after the model, from its "
+                                    "parameters: optimizer = torch.optim.SGD(model.parameters()"
+                                    ", lr=...) (or Adam)")
+
+
+def test_an_optimizer_step_forgotten_is_told_to_call_it():
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    with Recorder() as rec:
+        for _ in range(5):
+            model.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+    [finding] = diagnose(rec)
+    assert finding.kind == "gradients_not_applied"
+    assert "but no update op ran" in finding.message
+    assert finding.message.endswith("fix: call optimizer.step() after loss.backward()")

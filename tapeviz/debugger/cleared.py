@@ -20,7 +20,7 @@ from ..tensor import VariableRead
 from .accumulation import own_gradients
 from .activations import describe_variables
 from .findings import Finding
-from .label_source import bound_before, innermost_scope, own_nodes
+from .label_source import bound_before, call_after, innermost_scope
 from .numerics import _where
 from .summary import _array
 
@@ -64,8 +64,8 @@ def _cleared_after_backward(passes: list) -> list:
                    and node.op.name == "zero_"), None)
     stepped = next((node for node in after if node.op.kind == "update" and node.inputs
                     and type(node.inputs[0]) is VariableRead), None)
-    backward = _call_after("backward", loss.source)
-    line = zeroed.source if zeroed is not None else _call_after("zero_grad", backward)
+    backward = call_after("backward", loss.source)
+    line = zeroed.source if zeroed is not None else call_after("zero_grad", backward)
     at = f" at {_where(line)}" if line is not None else ""
     held = "zero" if any(step.variable_gradients.get(name) is not None for name in own) \
         else "None"
@@ -163,19 +163,6 @@ def _rebound_between(update, gradient_line) -> SourceInfo | None:
     if bound is None or bound.lineno <= gradient_line.lineno:
         return None
     return SourceInfo(update.filename, bound.lineno, update.function)
-
-
-def _call_after(method: str, source) -> SourceInfo | None:
-    """The first call of `.method(...)` after the line of `source`, in its function, or
-    None."""
-    if source is None:
-        return None
-    _, scope = innermost_scope(source.filename, source.lineno)
-    if scope is None:
-        return None
-    lines = sorted(node.lineno for node in own_nodes(scope) if isinstance(node, ast.Call)
-                   and getattr(node.func, "attr", None) == method and node.lineno > source.lineno)
-    return SourceInfo(source.filename, lines[0], source.function) if lines else None
 
 
 def _losses(passes: list) -> str:

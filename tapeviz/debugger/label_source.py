@@ -112,3 +112,16 @@ def _root_name(expression) -> str | None:
             expression = expression.value
         else:
             return None
+
+
+def call_after(method: str, source) -> SourceInfo | None:
+    """The line of the first call of `.method(...)` after the line of `source`, in its
+    function, or None."""
+    if source is None:
+        return None
+    _, scope = innermost_scope(source.filename, source.lineno)
+    if scope is None:
+        return None
+    lines = sorted(node.lineno for node in own_nodes(scope) if isinstance(node, ast.Call)
+                   and getattr(node.func, "attr", None) == method and node.lineno > source.lineno)
+    return SourceInfo(source.filename, lines[0], source.function) if lines else None

@@ -1,9 +1,10 @@
 """Gradients computed and never applied: `optimizer.apply_gradients(...)` (torch's
 `optimizer.step()`) forgotten, so every step computes the same gradients again and the
 weights, and the loss, never move. Nothing is wrong in any one step's values, so no other
-check speaks. Judged over the recorded steps that computed gradients: non-zero ones in the
-last few, the variables' values the same in the last as in the first, no update op in the
-last.
+check speaks. A torch loop that does call `optimizer.step()` (read from its text) and still
+updates nothing steps an optimizer made for other parameters: a model made again after it.
+Judged over the recorded steps that computed gradients: non-zero ones in the last few, the
+variables' values the same in the last as in the first, no update op in the last.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 
 from ..nonfinite import engine_of
 from .findings import Finding
+from .label_source import call_after
 from .numerics import _where
 from .summary import _array
 
@@ -90,15 +92,27 @@ def _finding(trained: list, norms: list, when: str) -> list:
     if loss is None:
         return []
     call, fix = _FIX[engine_of(loss.op)]
+    stepped = (call_after("step", call_after("backward", loss.source))
+               if engine_of(loss.op) == "torch" else None)
     losses = [step.loss for step in trained]
     moved = (f" (the loss {losses[0]:.4g} at step {trained[0].number}, {losses[-1]:.4g} at "
              f"step {last.number}: only the batches differ)"
              if None not in losses and len(trained) > 1 else "")
     count = len(last.variable_gradients)
+    what = f"variable{'s' if count > 1 else ''}"
+    if stepped is None:
+        ran = "no update op ran"
+    else:   # (the optimizer's own parameters had no gradient: it stepped none of these)
+        what = f"parameter{'s' if count > 1 else ''}"
+        ran = (f"optimizer.step() at {_where(stepped)} updated none of them: the optimizer "
+               f"holds other parameters, most likely those of a model made before this one "
+               f"(the model made again after the optimizer, as when a notebook cell is run "
+               f"again)")
+        fix = ("make the optimizer after the model, from its parameters: optimizer = "
+               "torch.optim.SGD(model.parameters(), lr=...) (or Adam)")
     message = (f"the gradients are never applied: {call} computed the gradients of {count} "
-               f"variable{'s' if count > 1 else ''} {when} "
-               f"(norm {norms[-1]:.3g} in step {last.number}), but no update op ran, so the "
-               f"weights never change and the model does not learn{moved}; the loss is made at "
-               f"{_where(loss.source)}; fix: {fix}")
+               f"{what} {when} (norm {norms[-1]:.3g} in step {last.number}), but {ran}, so "
+               f"the weights never change and the model does not learn{moved}; the loss is "
+               f"made at {_where(loss.source)}; fix: {fix}")
     return [Finding("gradients_not_applied", message, loss,
                     variables=list(last.variable_gradients))]
