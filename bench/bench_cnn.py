@@ -16,6 +16,24 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-06, fifth round (a margin for the CNN row, rounds up to 1.23x). Where a
+step's CPU goes now (perf, cpu-clock, 500 steps at 28x28, one BLAS thread, load ~12):
+OpenBLAS 40% (the taps' beta=1 kernel 21.8%, the filter gradients' b0_nt 12.5%, first taps
+and the first conv 4.8%, the reductions' gemv 1.1%), the interpreter ~25%, memmove 4.1%,
+relu_grad's int multiply, cast and compare 5.1%, relu 3.1%, adds 2.9%, page clearing 2.2%;
+in the step, apply_gradients 0.36 of 7.4 ms, the gradient call 3.9 ms. Kept: the taps'
+Products made once an op per block size (the lru_cache's keyword lookup ran once a block,
+8 a taps op at 28x28) and array addresses read through the buffer protocol (0.5 against
+2.5 us for `__array_interface__`, which builds a dict; three an op). Predicted ~-0.2% at
+28x28 (fixed cost only); measured by instructions (valgrind, one BLAS thread, ee7a59e
+alone then with it): 1x5x5 images 4,252.5k -> 4,203.4k a step (-1.2%), 28x28 89,969.3k ->
+89,879.7k (-0.1%); CPU, 5 alternated pairs of processes x 60 steps at load 11-15: 7.13 ->
+7.25 ms by median (pairs -0.36 to +0.50 ms: the load's noise). Measured and not kept:
+Adam's six variables as one flat array (concatenated, one formula, split and copied back;
+the same bits): 124-130 against 152-160 us an apply in cache (the concatenations and copies
+cost more than the 48 numpy calls saved). Not found this round: a margin by CPU; the
+second conv's three ops stay at BLAS peak, the elementwise passes at memory speed.
+
 Figures, 2026-12-06, fourth round: the fixed cost (goal: the step ~10-15% cheaper, so the
 median round reads <= ~0.9x). Decided by instructions (callgrind, one BLAS thread) on 1x5x5
 images, where a step is all fixed cost: 5,086.6k -> 4,016.9k a step (-21%). Its parts before

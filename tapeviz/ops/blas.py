@@ -104,5 +104,9 @@ def _products(letter: str, **geometry) -> Products:
 
 
 def address(array: np.ndarray) -> int:
-    """The address of `array`'s first element."""
-    return array.__array_interface__["data"][0]
+    """The address of `array`'s first element: through the buffer protocol where `array` is
+    writable and contiguous (0.5 us), else its `__array_interface__` (a dict built, 2.5 us)."""
+    try:
+        return ctypes.addressof(ctypes.c_char.from_buffer(array))
+    except (TypeError, ValueError, BufferError):   # read-only, or not contiguous
+        return array.__array_interface__["data"][0]

@@ -179,11 +179,16 @@ def _tap_adder(flat, taps, offsets, totals, most_rows):
     first_tap = blas.address(taps)
     tap_addresses = [first_tap + k * taps.strides[0] for k in range(len(taps))]
     totals_at, total_row = blas.address(totals), totals.strides[0]
+    made = {}   # rows -> its Products: blocks of one size share one (no keyword lookup each)
 
     def add_taps(start, first, count):
         at = base + start * row
-        make(trans_a=False, m=count, n=o, k=c, lda=c, ldb=o, ldc=o).sum_into(
-            totals_at + first * total_row, [at + shift for shift in shifts], tap_addresses)
+        products = made.get(count)
+        if products is None:
+            products = made[count] = make(trans_a=False, m=count, n=o, k=c, lda=c, ldb=o,
+                                          ldc=o)
+        products.sum_into(totals_at + first * total_row, [at + shift for shift in shifts],
+                          tap_addresses)
     return add_taps
 
 
