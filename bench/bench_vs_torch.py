@@ -13,6 +13,11 @@ that benchmark measures (read its docstring for the details):
 Ratios below 1 are faster than the reference. `--quick` runs short rounds (a few
 minutes in all); the full run takes longer and reads steadier.
 
+The file:line breakpoint has two rows: bench_debugger's regression loop (its untaped ops are
+updates that share the apply line) and the lecture's loop, whose four untaped user ops a step
+(`0.001 * dw`, `assign_sub`) each found their line until sourceinfo.refused (ee7a59e):
+instructions a step 485.7k (1.088x) -> 473.8k (1.060x) there.
+
 Run as a user's machine would, with numpy's native BLAS kernel:
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_vs_torch.py [--quick]
 """
@@ -96,6 +101,8 @@ DEBUGGER_ROWS = (
     ("the Runner's gate, never paused, CNN loop / plain", "cnn", "runner's gate"),
     ("the Runner's gate, never paused, lecture's loop / plain", "lecture", "runner's gate"),
     ("breakpoint file:line armed, never hit / plain", "regression",
+     "file:line (finds each op's line)"),
+    ("breakpoint file:line armed, never hit, the lecture's loop / plain", "lecture",
      "file:line (finds each op's line)"),
     ("breakpoint nan=True armed, never hit / plain", "regression", "nan in every op's output"),
     ("breakpoint bare condition= armed, never hit / plain", "regression",
