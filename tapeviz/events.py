@@ -229,6 +229,7 @@ class Routing:
         self._kinds: dict = {}
         self._layers: dict = {}
         self._routes: dict = {}  # (ops, steps) -> its Route: ops heard alike share one
+        self._unnamed = None     # the Route of every op no subscription names
         self.quiet = self._route((), ())
 
     def listeners(self, kind, op=None) -> tuple:
@@ -241,7 +242,13 @@ class Routing:
         return found
 
     def route(self, op) -> Route:
-        """The route of `op`: who hears its ops and its backward steps."""
+        """The route of `op`: who hears its ops and its backward steps (one route for all
+        the ops no subscription names: they are heard alike)."""
+        if op not in self.named:
+            if self._unnamed is None:
+                self._unnamed = self._route(self.listeners(OpExecuted),
+                                            self.listeners(VJPApplied))
+            return self._unnamed
         return self._route(self.listeners(OpExecuted, op), self.listeners(VJPApplied, op))
 
     def _route(self, ops: tuple, steps: tuple) -> Route:
