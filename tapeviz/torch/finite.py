@@ -54,7 +54,11 @@ def passes(op, args: tuple, output: torch.Tensor, test) -> bool:
     if not (op.name in KEEPS_FINITE and last is not None and args and args[0] is last[0]()
             and values.version(args[0]) == last[1]) and not finite(output):
         return False
-    _local.last = (weakref.ref(output), values.version(output))
+    try:
+        version = output._version   # (values.version inlined: every op's output)
+    except RuntimeError:   # an inference-mode tensor: never changed
+        version = -1
+    _local.last = (weakref.ref(output), version)
     return True
 
 
@@ -82,14 +86,21 @@ def all_finite(tensors: list) -> bool:
 def join(tensors: list) -> torch.Tensor | None:
     """One flat copy of `tensors` by one torch call, or None where they do not share a dtype
     and device or one is not dense (a sparse gradient)."""
-    dtype = tensors[0].dtype if tensors else None
-    if dtype is None or any(tensor.dtype is not dtype for tensor in tensors):
+    if not tensors:
         return None
+    dtype = tensors[0].dtype
+    for tensor in tensors:
+        if tensor.dtype is not dtype:
+            return None
+    enabled = _grad_enabled()   # (the parameters require grad: no autograd node for this;
+    _set_grad_enabled(False)    #  torch.no_grad()'s context is six Python calls, this none)
     try:
-        with torch.no_grad():   # (the parameters require grad: no autograd node for this)
-            return _flatten(tensors)
+        return _flatten(tensors)
     except RuntimeError:   # on two devices, sparse
         return None
+    finally:
+        _set_grad_enabled(enabled)
 
 
 _flatten = torch._C._nn.flatten_dense_tensors   # torch.cat of their flat views, in C++
+_grad_enabled, _set_grad_enabled = torch.is_grad_enabled, torch._C._set_grad_enabled
