@@ -37,7 +37,7 @@ from .convert import input_arrays, input_tensors
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
 from .events import OpExecuted, set_scope
 from .node import Node, deferred_node
-from .sourceinfo import source_from
+from .sourceinfo import refused, source_from
 from .tensor import Tensor
 from .threadstate import local, thread_state
 
@@ -64,9 +64,11 @@ def dispatch(op, *args, **params):
             return _dispatch_sunk(op, args, params, state, sink)
         return _dispatch_traced(op, args, params, state, route)
     # an op heard only at some lines keeps the fast path while the line its thread shares
-    # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call)
-    if route.heard and (route.ops or (shared := state.source) is None
-                        or shared.unheard is not route.lines.mark):
+    # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call), or
+    # else while its own line surely is (sourceinfo.refused: its code's lines, its site's mark)
+    if route.heard and (route.ops or (
+            not refused(_getframe(1), route.lines) if (shared := state.source) is None
+            else shared.unheard is not route.lines.mark)):
         sink = state.sink
         if sink is not None and (sink.every_op or route.sunk_only):
             return _dispatch_sunk(op, args, params, state, sink)
