@@ -119,7 +119,7 @@ def _dispatch_sunk(op, args, params, state, sink):
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
     if branch is not None:
-        follow_branch(sink, branch, tensors, ans)
+        follow_branch(sink, branch, tensors, ans, id(ans))
         return ans
     sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
              state.phase, state.scope, source, tensors, ans)
@@ -128,12 +128,12 @@ def _dispatch_sunk(op, args, params, state, sink):
     return ans
 
 
-def follow_branch(sink, branch, tensors: tuple, ans) -> None:
+def follow_branch(sink, branch, tensors: tuple, ans, output_id: int) -> None:
     """An op that followed the sink's program as `branch` (debugger/program.py): the sink
-    steps on, holding its output (`made`: its index by id) and keeping its inputs from
-    outside (and a random op's output)."""
+    steps on, holding its output `ans` (`made`: its index by `output_id`, its id) and
+    keeping its inputs from outside (and a random op's output)."""
     outs = sink.outs
-    sink.made[id(ans)] = len(outs)
+    sink.made[output_id] = len(outs)
     outs.append(ans)
     sink.at = branch
     if branch.outside:
@@ -214,7 +214,7 @@ def _dispatch_traced(op, args, params, state, route):
         # only a Recorder hears it and no tape keeps it: its record, and no node (made only
         # if someone looks at the step: node.node_of)
         if branch is not None and not branch.taped:
-            follow_branch(sink, branch, tensors, ans)
+            follow_branch(sink, branch, tensors, ans, id(ans))
             return ans
         if sink.at is not None:
             sink.leave()
@@ -241,7 +241,7 @@ def _dispatch_traced(op, args, params, state, route):
             taped = True
     if sink is not None and sink.at is not None:   # the step's program is known
         if branch is not None and branch.taped is taped:
-            follow_branch(sink, branch, tensors, ans)
+            follow_branch(sink, branch, tensors, ans, node.output_id)
             sink = None
         else:   # (taped otherwise than its program's op, found after it ran untimed: 0.0)
             sink.leave()

@@ -49,12 +49,6 @@ class NotedStep:
     def _counted(self) -> int:
         return self.nbytes
 
-    def _take_updates(self, segment, stop: int) -> None:
-        """Take the first `stop` ops of `segment` (the next segment: its updates), whose
-        part its count holds already."""
-        if stop:
-            self.parts.append((segment, 0, stop))
-
     @staticmethod
     def _attach(upstream: dict, step) -> dict:
         """No upstream gradient reaches a noted step's ops (their backward passes are kept

@@ -178,7 +178,7 @@ def pass_follows(sink, nodes, targets: tuple, sources: tuple, source, scope: str
         return False
     output = _new(Tensor)
     output._value = len(targets)
-    follow_branch(sink, branch, inputs, output)
+    follow_branch(sink, branch, inputs, output, id(output))
     return True
 
 

@@ -628,7 +628,8 @@ class Recorder:
             closing = self._closing
             if type(closing) is NotedStep and not evaluation:   # its updates: now final
                 self._closing = None
-                closing._take_updates(segment, taken)
+                if taken:   # (the part its count holds already)
+                    closing.parts.append((segment, 0, taken))
                 closing._owner = self._kept
                 self._kept.nbytes += closing.nbytes
             else:
