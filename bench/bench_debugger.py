@@ -131,6 +131,38 @@ rest. Not met: 1.5x needs ~-55k / ~-105k more. What is left is the hearing half 
 update ops' line walk and tensors, the inline check and held outputs of the taped ones),
 then that count: the program's last count could be reused while the types repeat, but the
 types must still be read to know they do.
+The next round, the hearing half and the step's end again (valgrind, one epoch, instructions
+a step; 8841280's tree, then each commit's; predicted in each: -5k, -7k, -8k, -3 to -5k, -2
+to -3k, -1 to -2k, and -2.5M for a start and a stop):
+                                      regression            lecture's
+  before (plain 599.2k / 446.1k)      953.2k (1.591x)       774.5k (1.736x)
+  Branch.only: a branch with one      945.5k                762.1k
+    branch after it compared by identity (op, line, phase, scope), no key made
+  a noted step plans no count         936.9k                753.7k
+    (the sink stays empty while segments follow: planned at the first record after one leaves)
+  the noted step's end: noted_bytes   932.2k                747.8k
+    a function, gradients picked by C loops, a Variable sized by type, begin not asked
+  a kept pass checked in one          927.6k                743.0k
+    function (program.pass_follows, identity first); no outer-tape walk without a tape
+  dispatch: tapes and layer           923.9k                740.0k
+    listeners decided first (a kept pass's VJP ops ask three attributes fewer; plain the same)
+  events: one listeners key, then     907.8k, 901.0k        722.9k, 716.0k
+    one Route, for the ops no subscription names (a Recorder's start and stop 4.84M ->
+    1.91M -> 0.60M: 25.5k -> 3.2k a step of these one-epoch counts, 10x less over 10 epochs)
+  follow_branch given the output id   898.2k (1.503x of     713.1k; at bb10074
+                                      597.7k)               714.0k (1.601x of 445.9k)
+  CPU, this file's --recorder rounds, best of 5, 8841280's tree and bb10074's alternated
+  twice (load 9-12: read to +-0.05x): regression 1.86x, 1.81x -> 1.81x, 1.80x; lecture's
+  2.08x, 2.10x -> 2.03x, 2.02x. Not met: -55k / -61k by instructions (-33k / -39k of them
+  a step's own, the rest the start and stop these counts include), against ~-0.03x / -0.07x
+  by CPU. What is left (lecture's, bytecodes a step over plain, 3,412: ~87 instructions
+  each): dispatch's side 2,382 (70%: the 4 sunk update ops' walk to the line, tensors and
+  check, ~260 bytecodes each; the 9 taped ops' check and follow, ~120 each), the step's end
+  751 (gradient call, note, count, budget), the kept pass's check in backward.py 205. The
+  1.5x by CPU needs about half of the Recorder's per-step Python gone: the per-op check
+  cannot lose that much (each op is checked in ~100 bytecodes, its outputs held by id);
+  a taped op's check done in bulk from the tape's nodes at the kept pass, and an update's
+  line found without a walk, are what is left to price.
 The kept pass's two faults fixed in the same round (a look in flight shows the ops run so
 far; weight decay written by hand is the step's update, not an evaluation), predicted ~0 a
 step: first +5k (regression 1,045.4k -> 1,050.6k, lecture's 824.0k -> 829.1k: every step's
