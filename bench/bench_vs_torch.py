@@ -16,7 +16,15 @@ minutes in all); the full run takes longer and reads steadier.
 The file:line breakpoint has two rows: bench_debugger's regression loop (its untaped ops are
 updates that share the apply line) and the lecture's loop, whose four untaped user ops a step
 (`0.001 * dw`, `assign_sub`) each found their line until sourceinfo.refused (ee7a59e):
-instructions a step 485.7k (1.088x) -> 473.8k (1.060x) there.
+instructions a step 485.7k (1.088x) -> 473.8k (1.060x) there (5eba793: 473.5k of 445.7k,
+1.062x; the regression loop's 1.045x -> 1.041x). Two full runs of this table each (one
+thread, load 12-15; CPU ratios read +-0.05x): before (8841280) the CNN 0.72x and 0.83x
+(tapeviz 6.7 ms both, PyTorch 9.1 and 8.1), file:line 1.12x and 1.11x, the lecture's row
+(without refused, 8b56596's tree) 1.13x and 1.15x; after (5eba793) the CNN 1.00x and 0.93x
+(6.9 ms both, PyTorch 7.0 and 7.3: the ratio follows PyTorch's time), file:line 1.12x and
+1.09x, the lecture's 1.12x and 1.07x; bench_debugger's rounds alternating the two trees'
+processes, lecture's file:line (best of 7, three pairs): 1.14x, 1.13x, 1.12x -> 1.09x,
+1.09x, 1.09x.
 
 Run as a user's machine would, with numpy's native BLAS kernel:
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_vs_torch.py [--quick]
