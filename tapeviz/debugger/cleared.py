@@ -23,6 +23,7 @@ from .findings import Finding
 from .label_source import bound_before, call_after, innermost_scope
 from .numerics import _where
 from .summary import _array
+from .unmoved import last_moved
 
 MIN_STEPS = 3   # trained steps in a row whose gradients the update did not get
 
@@ -31,10 +32,14 @@ def gradients_cleared(steps) -> list:
     """A Finding when, in each of the last MIN_STEPS steps that computed gradients, the
     update did not get them: cleared after the backward pass (torch), or replaced before
     apply_gradients by values that moved no weight (the numpy engine)."""
-    passes = [step for step in steps if len(step) and (
-        step.variable_gradients or step.backward_steps)][-MIN_STEPS:]   # (torch's: None)
-    if len(passes) < MIN_STEPS:
-        return []
+    passes = []   # looked for from the end: asking an old step its len() or its ops costs
+    for step in reversed(steps):
+        if step.variable_gradients or step.backward_steps:   # (torch's cleared: None)
+            passes.insert(0, step)
+            if len(passes) == MIN_STEPS:
+                break
+    if len(passes) < MIN_STEPS or not len(passes[-1]):
+        return []   # (a Recorder stopped at its gradient call keeps no op of its last step)
     if engine_of(passes[-1].nodes[0].op) == "torch":
         return _cleared_after_backward(passes)
     return _replaced_before_update(passes)
@@ -48,7 +53,7 @@ def _norm(values) -> float:
 def _cleared_after_backward(passes: list) -> list:
     """torch: each pass sent its parameters non-zero gradients, and `.grad` held none of them
     (None or zero) when the step ended, at `optimizer.step()`."""
-    for step in passes:
+    for step in reversed(passes):   # (the last step first: a correct program's ends there)
         own = own_gradients(step) if step.backward_steps else None
         if not own or not 0 < _norm(own.values()) < np.inf:
             return []   # (a GradScaler's overflowed pass: the step it skips is no bug)
@@ -94,11 +99,10 @@ def _replaced_before_update(passes: list) -> list:
     """The numpy engine: each step's updates of the variables it differentiated read, at
     their line, no value of the gradients tape.gradient returned (non-zero), and changed no
     weight."""
-    for step in passes:
-        if _update_given_other_values(step) is None:
-            return []
+    update = _update_given_other_values(passes[-1])   # (a correct program's ends here)
+    if update is None or any(_update_given_other_values(step) is None for step in passes[:-1]):
+        return []
     step = passes[-1]
-    update = _update_given_other_values(step)
     gradient_line = next(node.source for node in step.nodes if node.phase == "backward")
     replaced = _rebound_between(update.source, gradient_line)
     made = (f", made at {_where(replaced)}" if replaced is not None else
@@ -121,6 +125,8 @@ def _update_given_other_values(step):
     """The first update of a variable `step` differentiated, when every such update changed
     nothing and no op at their lines read a value equal to one of the step's gradients
     (non-zero ones), else None."""
+    if last_moved(step):
+        return None   # (a correct program's: its last update moved a weight)
     gradients = [_array(g) for g in step.variable_gradients.values() if g is not None]
     if not gradients or not _norm(gradients) > 0:
         return None

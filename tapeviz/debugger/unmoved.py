@@ -31,7 +31,7 @@ def updates_that_change_nothing(steps) -> list:
     the last step's last update, looked for from its end: it changed a weight."""
     last = next((step for step in reversed(steps) if step.variable_gradients and len(step)),
                 None)   # (a Recorder stopped at its gradient call keeps no op of that step)
-    if last is None or _last_moved(last):
+    if last is None or last_moved(last):
         return []
     trained = [step for step in steps if step.variable_gradients]
     trained = trained[:trained.index(last) + 1]
@@ -50,7 +50,7 @@ def updates_that_change_nothing(steps) -> list:
     return [_finding(trained, updates, norms[-1])]
 
 
-def _last_moved(step) -> bool:
+def last_moved(step) -> bool:
     """Whether `step`'s last update of a variable it differentiated changed its value."""
     gradients = step.variable_gradients
     for node in reversed(step.nodes):
