@@ -632,6 +632,41 @@ Recorder filling, each tree alone in one process); predictions first:
   empty mode 1.07x; 14 -> 7, the Recorder 1.54x (1.63x) against 1.10x, copies and hooks
   alone 1.53x, an empty mode 1.10x: missed. Rows of unchanged code moved up to 0.24x between
   the two (copies and hooks alone 1.29x -> 1.53x): the change is read by the counts above.
+
+Twelfth pass (issue 15: the breakpoints' floor, then nan=True and a bare condition), load
+9-15 all through (other sessions' suites and valgrind), so the counts decide; predictions in
+the commits (963f6e8, d9c28e0):
+- what the floor is, per call by callgrind (200 calls each of the CNN's pieces, f0fedb8),
+  torch's mode machinery (an empty mode over plain) + the adapter's handler: the profiler
+  range of `optimizer.step()` (record_function's enter and exit, torch.ops calls)
+  47.6k + 7.5k a step; F.relu (Python's handle_torch_function) 23.9k + 3.2k; conv2d (C++)
+  38.2k + 1.1k; mean 11.0k + 2.9k; linear 8.4k + 2.6k; F.cross_entropy 4.0k + 17.2k (not
+  explained: the handler runs no more Python for it than for relu, by sys.setprofile);
+  `(w * 2).sum().backward()` 44.1k + 12.1k; item 8.5k + 0.9k. Of the ~0.3 M
+  a step, ~80% is torch calling a Python mode at all (11 calls a step: 7 ops, backward,
+  item, the profiler pair), not the handler;
+- cut: the profiler pair (a stand-in for the optimizer class's `step` takes the mode off
+  before torch's wrapper opens the range: activation.py), `torch.compiler.is_compiling()`'s
+  two Python calls per call (its flag read), a LazyNode's unread output as a tested None,
+  not an AttributeError per read, versions read inline; finite.join's `torch.no_grad()`
+  (six Python calls, twice a step) as two C calls. Python calls a step (sys.setprofile,
+  8x8, cd95bc8 -> now): break_on(op) 565 -> 516, nan=True 831 -> 744, a condition 1,234 ->
+  1,168. Instructions a step (8x8, callgrind, f0fedb8 -> the change; plain 6.26 / 6.24 M):
+  break_on(op) 6.580 M (1.051x) -> 6.505 M (1.042x), file:line 6.675 M (1.066x) -> 6.612 M
+  (1.059x), nan=True 7.143 M (1.141x) -> 7.084 M (1.134x), a condition 7.470 M (1.193x) ->
+  7.352 M (1.178x) (predicted -0.06 M for each; the condition's extra -0.05 M is its
+  LazyNodes); an empty mode 7.58 M / 7.59 M, untouched.
+- not cut: the other ~0.23 M of the floor is torch's (the mode must see each op); the module
+  hooks under nan/condition (~0.087 M: they put the mode on other threads, which those
+  breakpoints must hear); nan's reads (the conv outputs' sums, ~55% of its tests) and the
+  condition's update nodes (6 parameters copied a step: values.snapshot, another owner's);
+- CPU time, the bench at 28x28 (9 rounds x 40 steps, --no-numpy), runs alternating the tree
+  before (cd95bc8) and after (963f6e8), load 9-15 (random images: the worktrees lack the
+  shared data), medians before / after / before / after: break_on(op) 1.10x / 1.08x / 1.04x
+  / 1.06x; file:line 1.08x / 1.12x / 1.07x / 1.07x; nan=True 1.15x / 1.17x / 1.10x / 1.12x; a
+  condition 1.14x / 1.13x / 1.13x / 1.15x; an empty mode 1.09x / 1.08x / 1.07x / 1.07x; the
+  Runner 1.15x / 1.17x / 1.17x / 1.13x. At this load rows of unchanged code move ~0.05x
+  between runs: a change of ~1% is read by the counts, not by these.
 """
 from __future__ import annotations
 
