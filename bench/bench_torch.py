@@ -654,8 +654,12 @@ the commits (963f6e8, d9c28e0):
   1,168. Instructions a step (8x8, callgrind, f0fedb8 -> the change; plain 6.26 / 6.24 M):
   break_on(op) 6.580 M (1.051x) -> 6.505 M (1.042x), file:line 6.675 M (1.066x) -> 6.612 M
   (1.059x), nan=True 7.143 M (1.141x) -> 7.084 M (1.134x), a condition 7.470 M (1.193x) ->
-  7.352 M (1.178x) (predicted -0.06 M for each; the condition's extra -0.05 M is its
-  LazyNodes); an empty mode 7.58 M / 7.59 M, untouched.
+  7.352 M (1.178x) (predicted -0.06 M for each); an empty mode 7.58 M / 7.59 M, untouched.
+  With d9c28e0 too (a second count): break_on(op) 6.503 M (1.039x), file:line 6.610 M
+  (1.056x), nan=True 7.042 M (1.125x; -0.041 M for finite.join, predicted -0.01 M), a
+  condition 7.455 M (1.191x), though nothing on its path changed: its count moves ~0.1 M
+  between runs (a collection of its many small objects falling in the 5- or the 25-step
+  window), so its change is read from its Python calls (-66 a step), not its count;
 - not cut: the other ~0.23 M of the floor is torch's (the mode must see each op); the module
   hooks under nan/condition (~0.087 M: they put the mode on other threads, which those
   breakpoints must hear); nan's reads (the conv outputs' sums, ~55% of its tests) and the
@@ -666,7 +670,9 @@ the commits (963f6e8, d9c28e0):
   / 1.06x; file:line 1.08x / 1.12x / 1.07x / 1.07x; nan=True 1.15x / 1.17x / 1.10x / 1.12x; a
   condition 1.14x / 1.13x / 1.13x / 1.15x; an empty mode 1.09x / 1.08x / 1.07x / 1.07x; the
   Runner 1.15x / 1.17x / 1.17x / 1.13x. At this load rows of unchanged code move ~0.05x
-  between runs: a change of ~1% is read by the counts, not by these.
+  between runs: a change of ~1% is read by the counts, not by these. The tree after
+  (d9c28e0) twice more, load 10 -> 8: break_on(op) 1.03x, 1.08x; file:line 1.06x, 1.08x;
+  nan=True 1.08x, 1.19x; a condition 1.08x, 1.16x; an empty mode 1.05x, 1.10x.
 """
 from __future__ import annotations
 
