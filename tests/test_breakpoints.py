@@ -342,7 +342,8 @@ def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
     assert "   #0    multiply([1, 3], []) -> [1, 3]  train.py:7" in out
     assert "-> #1    exp([1, 3]) -> [1, 3]  train.py:8" in out
     assert "(Pdb) 'reduce_sum'" in out                      # nextop: the next op
-    assert "the VJP of reduce_sum in the backward pass" in out and "(Pdb) 1.0" in out  # nextvjp: first backward step
+    # nextvjp: the first backward step
+    assert "the VJP of reduce_sum in the backward pass" in out and "(Pdb) 1.0" in out
     assert "upstream: float32 scalar 1.0" in out
     assert "hits 1" in out                                  # the debugger's own stops are not bp's
 
@@ -407,7 +408,8 @@ def test_backward_phase_session_shows_the_vjp_it_runs_in(tmp_path):
 
 
 @pytest.mark.parametrize("action, code, text", [
-    ("", 1, "BreakpointError: breakpoint hit: exp in the forward pass at train.py:8 (y = tf.exp(h))"),
+    ("", 1, "BreakpointError: breakpoint hit: exp in the forward pass at train.py:8 "
+            "(y = tf.exp(h))"),
     (', action="continue"', 0, "finished"),
 ])
 def test_no_stdin_never_hangs(tmp_path, action, code, text):

@@ -174,7 +174,8 @@ def test_a_condition_that_raises_keeps_its_error_notes_the_breakpoint_and_is_dis
     assert said == ([] if sys.version_info >= (3, 11) else err.__notes__)
     here = min(os.path.relpath(__file__), __file__, key=len)   # as the location shows it
     assert (f"break_on: raised by the condition of the breakpoint set at {here}:{set_line}, "
-            f"asked about multiply in the forward pass at {here}:{line}; the breakpoint is disabled") \
+            f"asked about multiply in the forward pass at {here}:{line}; the breakpoint is "
+            "disabled") \
         in note
     assert "node.output (a Tensor)" in note
     assert not bp.enabled

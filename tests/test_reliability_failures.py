@@ -106,7 +106,8 @@ def test_a_raising_breakpoint_condition_says_where_and_disables_itself():
         w * w
     note = raised.value.__notes__[0]
     assert note.startswith("break_on: raised by the condition of the breakpoint set at ")
-    assert "asked about multiply in the forward pass at " in note and "test_reliability_failures" in note
+    assert "asked about multiply in the forward pass at " in note
+    assert "test_reliability_failures" in note
     assert not bp.enabled
     recorded_step(w)
 
