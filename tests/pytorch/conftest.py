@@ -23,6 +23,19 @@ if torch is None:
                                f"Skipped: torch is not installed: {INSTALL}")
         return report
 else:
+    @pytest.fixture
+    def adapter_calls(monkeypatch) -> list:
+        """The torch functions that reach the adapter's mode from now on, in order."""
+        from tapeviz.torch.mode import AdapterMode
+        heard = []
+        handler = AdapterMode.__torch_function__
+
+        def counting(self, func, types, args=(), kwargs=None):
+            heard.append(func)
+            return handler(self, func, types, args, kwargs)
+        monkeypatch.setattr(AdapterMode, "__torch_function__", counting)
+        return heard
+
     @pytest.fixture(autouse=True)
     def _adapter_left_clean():
         """Every test leaves torch's mode stack, the global module hooks and the tapeviz

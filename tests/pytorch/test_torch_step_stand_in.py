@@ -13,28 +13,16 @@ from torch import nn  # noqa: E402
 from torch.overrides import TorchFunctionMode  # noqa: E402
 
 import tapeviz.torch as tvt  # noqa: E402
-from tapeviz.torch import mode as adapter  # noqa: E402
 
 
 def _backward(model) -> None:
     F.mse_loss(model(torch.ones(4, 3)), torch.zeros(4, 2)).backward()
 
 
-def _calls_heard_by_the_adapter(monkeypatch) -> list:
-    heard = []
-    handler = adapter.AdapterMode.__torch_function__
-
-    def counting(self, func, types, args=(), kwargs=None):
-        heard.append(func)
-        return handler(self, func, types, args, kwargs)
-    monkeypatch.setattr(adapter.AdapterMode, "__torch_function__", counting)
-    return heard
-
-
-def test_a_step_sends_no_call_through_the_mode_and_its_updates_are_still_heard(monkeypatch):
+def test_a_step_sends_no_call_through_the_mode_and_its_updates_are_still_heard(adapter_calls):
     model = nn.Linear(3, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    heard = _calls_heard_by_the_adapter(monkeypatch)
+    heard = adapter_calls
     bp = tvt.break_on(op="sgd_step", action="continue")
     try:
         during = []

@@ -10,7 +10,6 @@ from torch import nn
 from torch.overrides import TorchFunctionMode
 
 import tapeviz.torch as tvt
-from tapeviz.torch import mode as adapter
 
 OWN_ZERO_GRADS = {cls: cls.__dict__["zero_grad"] for cls in (torch.optim.Optimizer, nn.Module)}
 
@@ -19,21 +18,10 @@ def _trained_once(model):
     F.mse_loss(model(torch.ones(4, 3)), torch.zeros(4, 2)).backward()
 
 
-def _calls_heard_by_the_adapter(monkeypatch) -> list:
-    heard = []
-    handler = adapter.AdapterMode.__torch_function__
-
-    def counting(self, func, types, args=(), kwargs=None):
-        heard.append(func)
-        return handler(self, func, types, args, kwargs)
-    monkeypatch.setattr(adapter.AdapterMode, "__torch_function__", counting)
-    return heard
-
-
-def test_zero_grad_reaches_no_mode_call_while_a_breakpoint_looks_at_every_op(monkeypatch):
+def test_zero_grad_reaches_no_mode_call_while_a_breakpoint_looks_at_every_op(adapter_calls):
     model = nn.Linear(3, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    heard = _calls_heard_by_the_adapter(monkeypatch)
+    heard = adapter_calls
     bp = tvt.break_on(file="no_such_file.py", line=1, action="continue")
     try:
         _trained_once(model)
