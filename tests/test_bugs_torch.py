@@ -332,3 +332,25 @@ def test_an_optimizer_step_forgotten_is_told_to_call_it():
     assert finding.kind == "gradients_not_applied"
     assert "but no update op ran" in finding.message
     assert finding.message.endswith("fix: call optimizer.step() after loss.backward()")
+
+
+def test_an_optimizer_step_forgotten_beside_a_schedulers_step_is_told_to_call_it():
+    """`scheduler.step()` in the loop is no optimizer step: each backward pass is a step of its
+    own (an LR scheduler's `step` only reads its optimizer's `step`), and the fix is the
+    optimizer's step, not a model made again."""
+    torch.manual_seed(0)
+    x = torch.randn(64, 3)
+    y = x @ torch.tensor([[1.0], [-2.0], [0.5]])
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, 2)
+    with pytest.warns(UserWarning, match="lr_scheduler.step"), Recorder() as rec:
+        for _ in range(5):
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            scheduler.step()
+    assert [len(step.ops) for step in rec.steps] == [len(rec.steps[0].ops)] * 5
+    [finding] = diagnose(rec)
+    assert finding.kind == "gradients_not_applied"
+    assert "but no update op ran" in finding.message
+    assert finding.message.endswith("fix: call optimizer.step() after loss.backward()")

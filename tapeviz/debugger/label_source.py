@@ -114,14 +114,15 @@ def _root_name(expression) -> str | None:
             return None
 
 
-def call_after(method: str, source) -> SourceInfo | None:
+def call_after(method: str, source, receiver=None) -> SourceInfo | None:
     """The line of the first call of `.method(...)` after the line of `source`, in its
-    function, or None."""
+    function (on a receiver `receiver(expression)` accepts, if given), or None."""
     if source is None:
         return None
     _, scope = innermost_scope(source.filename, source.lineno)
     if scope is None:
         return None
     lines = sorted(node.lineno for node in own_nodes(scope) if isinstance(node, ast.Call)
-                   and getattr(node.func, "attr", None) == method and node.lineno > source.lineno)
+                   and getattr(node.func, "attr", None) == method and node.lineno > source.lineno
+                   and (receiver is None or receiver(node.func.value)))
     return SourceInfo(source.filename, lines[0], source.function) if lines else None

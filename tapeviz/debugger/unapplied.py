@@ -8,6 +8,7 @@ variables' values the same in the last as in the first, no update op in the last
 """
 from __future__ import annotations
 
+import ast
 from operator import attrgetter
 
 import numpy as np
@@ -84,6 +85,13 @@ def never_applied_in_run(steps, earlier: int) -> list:
     return _finding(trained, norms, f"in each of the run's {len(trained) + earlier} steps")
 
 
+def _not_a_scheduler(receiver) -> bool:
+    """Whether the receiver of a `.step()` in the loop's text is not a learning-rate scheduler
+    by its name (`scheduler.step()`, `lr_sched.step()`: it updates no weight), as the text
+    alone can tell."""
+    return "sched" not in ast.unparse(receiver).lower()
+
+
 def _finding(trained: list, norms: list, when: str) -> list:
     """The finding for `trained` steps whose gradients (of norms `norms`) no update used."""
     last = trained[-1]
@@ -92,7 +100,7 @@ def _finding(trained: list, norms: list, when: str) -> list:
     if loss is None:
         return []
     call, fix = _FIX[engine_of(loss.op)]
-    stepped = (call_after("step", call_after("backward", loss.source))
+    stepped = (call_after("step", call_after("backward", loss.source), _not_a_scheduler)
                if engine_of(loss.op) == "torch" else None)
     losses = [step.loss for step in trained]
     moved = (f" (the loss {losses[0]:.4g} at step {trained[0].number}, {losses[-1]:.4g} at "

@@ -265,7 +265,7 @@ def _scan(code, offset) -> tuple:
     for i, instruction in enumerate(instructions):
         if instruction.offset <= offset:
             continue
-        if instruction.argval == "step" and instruction.opname in ("LOAD_ATTR", "LOAD_METHOD"):
+        if instruction.argval == "step" and _loads_a_method_to_call(instruction):
             receiver = _receiver(instructions, i)
             if receiver is not None and not any(start <= instruction.offset < end
                                                 for start, end in later_loops):
@@ -275,6 +275,16 @@ def _scan(code, offset) -> tuple:
             if called is not None and called not in calls:
                 calls.append(called)
     return tuple(receivers), tuple(calls)
+
+
+def _loads_a_method_to_call(instruction) -> bool:
+    """Whether `instruction` loads an attribute to call it as a method (`opt.step()`), not to
+    read it (`hasattr(self.optimizer.step, ...)`: an LR scheduler's check that steps nothing).
+    3.10 and 3.11 have LOAD_METHOD for that; from 3.12 LOAD_ATTR's low bit says so."""
+    if instruction.opname == "LOAD_METHOD":
+        return True
+    return instruction.opname == "LOAD_ATTR" and sys.version_info >= (3, 12) \
+        and bool(instruction.arg & 1)
 
 
 def _callee(instructions, i: int) -> int:
