@@ -36,6 +36,21 @@ else:
         monkeypatch.setattr(AdapterMode, "__torch_function__", counting)
         return heard
 
+    @pytest.fixture
+    def counting_mode():
+        """The class of a user's own TorchFunctionMode that counts the calls it sees."""
+        from torch.overrides import TorchFunctionMode
+
+        class Counting(TorchFunctionMode):
+            def __init__(self):
+                super().__init__()
+                self.calls = 0
+
+            def __torch_function__(self, func, types, args=(), kwargs=None):
+                self.calls += 1
+                return func(*args, **(kwargs or {}))
+        return Counting
+
     @pytest.fixture(autouse=True)
     def _adapter_left_clean():
         """Every test leaves torch's mode stack, the global module hooks and the tapeviz

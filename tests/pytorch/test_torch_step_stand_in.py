@@ -10,7 +10,6 @@ torch = pytest.importorskip("torch", reason='needs PyTorch: pip install "tapeviz
 
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
-from torch.overrides import TorchFunctionMode  # noqa: E402
 
 import tapeviz.torch as tvt  # noqa: E402
 
@@ -61,27 +60,18 @@ def test_torchs_own_step_is_back_once_nobody_listens():
     assert torch._C._len_torch_function_stack() == 0
 
 
-def test_a_users_own_mode_still_sees_the_steps_calls():
-    class Counting(TorchFunctionMode):
-        def __init__(self):
-            super().__init__()
-            self.calls = 0
-
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            self.calls += 1
-            return func(*args, **(kwargs or {}))
-
+def test_a_users_own_mode_still_sees_the_steps_calls(counting_mode):
     model = nn.Linear(3, 2)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, foreach=False)
     _backward(model)
-    alone = Counting()
+    alone = counting_mode()
     with alone:
         optimizer.step()
     bp = tvt.break_on(op="log", action="continue")
     try:
         counts = []
         for _ in range(2):
-            user = Counting()
+            user = counting_mode()
             with user:
                 optimizer.step()
             counts.append(user.calls)

@@ -7,7 +7,6 @@ import pickle
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.overrides import TorchFunctionMode
 
 import tapeviz.torch as tvt
 
@@ -47,19 +46,10 @@ def test_zero_grad_that_zeroes_in_place_is_still_recorded_op_by_op():
     assert model.weight.grad is None
 
 
-def test_a_users_own_mode_still_sees_zero_grads_calls():
-    class Counting(TorchFunctionMode):
-        def __init__(self):
-            super().__init__()
-            self.calls = 0
-
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            self.calls += 1
-            return func(*args, **(kwargs or {}))
-
+def test_a_users_own_mode_still_sees_zero_grads_calls(counting_mode):
     model = nn.Linear(3, 2)
     _trained_once(model)
-    user = Counting()
+    user = counting_mode()
     bp = tvt.break_on(file="no_such_file.py", line=1, action="continue")
     try:
         with user:
