@@ -94,7 +94,7 @@ def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
 
 def test_image_input_leaf_is_drawn_as_an_image_grid(conv_tape):
     sections = check_payload(inspect_node(conv_tape.images))
-    assert table(sections["Tensor"])["kind"] == "constant"
+    assert table(sections["Tensor"])["kind"] == "input"   # a batch of images: no constant
     assert "Images (3 of 3)" in sections
 
 

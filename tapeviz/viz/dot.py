@@ -17,7 +17,7 @@ from collections import Counter
 
 import numpy as np
 
-from .vocabulary import TORCH_WORDS, words_of
+from .vocabulary import LEAF_NOUNS, words_of
 
 FILL = {   # by op kind; 6-digit hex because old Graphviz paints "#eef" black
     "math": "#eef2f7", "linalg": "#dbe7ff", "conv": "#ffe2c6", "activation": "#dcf3df",
@@ -187,8 +187,8 @@ def _tooltip(node, with_grads: bool) -> str:
         lines = [f"{node.op} ({node.label}) · {node.kind}"]
     elif node.kind == "variable":   # a torch parameter in torch's word
         lines = [f"{words_of([node.ref])['variable']} {node.label}"]
-    elif node.label == TORCH_WORDS["const"]:   # a torch input: 'constant input' said it twice
-        lines = [node.label]
+    elif node.label in LEAF_NOUNS:   # 'input', 'constant': 'constant input' said it twice
+        lines = [LEAF_NOUNS[node.label]]
     else:
         lines = [f"{node.kind} {node.label}"]
     lines.append(f"{shape_text(node.shape)} {node.dtype}".rstrip())

@@ -24,6 +24,7 @@ import numpy as np
 
 from ..dtypes import shown_name
 from .byid import GradientKeys, TableNodes
+from .vocabulary import LEAF_NOUNS, leaf_word
 
 
 
@@ -289,11 +290,13 @@ class Graph:
         return table
 
     def kinds(self) -> Counter:
-        """How many nodes of each kind (a built graph counts them from its table)."""
+        """How many nodes of each kind (a built graph counts them from its table); a leaf no
+        variable holds is an "input" or a "constant", as its box says (vocabulary.leaf_word)."""
         nodes = self.nodes
         if isinstance(nodes, TableNodes) and nodes.plain_only is False:
             return nodes.table.kinds()
-        return Counter(node.kind for node in nodes.values())
+        return Counter(LEAF_NOUNS[leaf_word(node.shape or ())] if node.kind == "constant"
+                       else node.kind for node in nodes.values())
 
     # ---- finding ---------------------------------------------------------------------------
     def visible_id(self, node_id: str) -> str | None:

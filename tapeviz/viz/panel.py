@@ -27,7 +27,7 @@ from .inspect import input_name, inspect_node
 from .vocabulary import TORCH_WORDS, UNHEARD, torch_unheard, words_of
 
 MAX_ALERTS = 20
-LEAF_KINDS = ("variable", "constant")   # graph nodes no op made
+LEAF_KINDS = ("variable", "input", "constant")   # graph nodes no op made, as Graph.kinds counts
 NOT_YET = "not computed yet"
 NO_GRADIENT = "none flows here (it does not connect the target to the sources)"
 NODE_ACTIONS = ["break_op", "break_line", "clear_breaks", "gradcheck"]   # op nodes' buttons
@@ -133,9 +133,9 @@ def group_payload(node_id: str, group) -> dict:
 
 def status_line(graph, shown: int, scene) -> str:
     """The toolbar's count of what is drawn, in the title's numbering: '17 nodes: 10 ops, 2
-    variables, 5 constants' (a torch program's are 'parameters' and 'inputs'); ops of other phases
-    (a recorded step's backward pass) are said to be left out, and a collapsed view says how
-    many boxes are shown."""
+    variables, 1 input, 4 constants' (a torch program's variables are 'parameters'); ops of
+    other phases (a recorded step's backward pass) are said to be left out, and a collapsed
+    view says how many boxes are shown."""
     kinds = Counter()
     for kind, number in graph.kinds().items():
         kinds[kind if kind in LEAF_KINDS + ("failed",) else "op"] += number
@@ -145,8 +145,9 @@ def status_line(graph, shown: int, scene) -> str:
         ops = f"{drawn} of the {total} ops ({total - drawn} of the backward pass not drawn)"
     if kinds["failed"]:   # the op a cell failed in: drawn, but not an op the tape holds
         ops += " and the op that failed"
-    words = words_of(node.op for node in scene.nodes()[:1])
-    parts = [ops] + [counted(kinds[kind], words[kind]) for kind in LEAF_KINDS if kinds[kind]]
+    variable = words_of(node.op for node in scene.nodes()[:1])["variable"]
+    parts = [ops] + [counted(kinds[kind], variable if kind == "variable" else kind)
+                     for kind in LEAF_KINDS if kinds[kind]]
     head = counted(len(graph.nodes), "node")
     if shown != len(graph.nodes):
         head += f", {shown} shown (click a group to expand it)"

@@ -23,7 +23,7 @@ from .node_columns import NodeColumns
 from .numbering import codes_but_none, codes_of, dtype_names, numbered
 from .numbering import producers as find_producers
 from .table_links import find_leaves, link, place
-from .vocabulary import words_of
+from .vocabulary import LEAF_NOUNS, leaf_word
 
 _OUTPUT, _VALUE = attrgetter("output"), attrgetter("_value")
 _OUTPUT_ID = attrgetter("output_id")
@@ -347,10 +347,9 @@ class NodeTable:
                 self.refs[ordinal])
         obj, variable = self.leaf_objs[ordinal], self.leaf_variable[ordinal]
         value, reader = self.leaf_values[ordinal], self.leaf_reader[ordinal]
-        # a tensor no op made is named in the words of the engine of the op that read it
         return _plain_node(
             self.id(position), self.variable_names()[id(obj)] if variable
-            else words_of([self.ops[reader].op])["const"],
+            else leaf_word(value.shape),
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
             self.scope_paths[self.leaf_scope_codes[ordinal]],
             self.phases[reader],
@@ -373,15 +372,16 @@ class NodeTable:
             norms[position], nonfinite[position] = node.grad_norm, node.nonfinite
 
     def kinds(self) -> Counter:
-        """How many nodes of each kind (a table built from dispatch nodes)."""
+        """How many nodes of each kind (a table built from dispatch nodes); a leaf no variable
+        holds is an "input" or a "constant", as its box says (vocabulary.leaf_word)."""
         codes = self.op_signature   # numbered in order of first sight: the first of each
         firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0) \
             if len(codes) else codes
         kinds = Counter()
         for first, number in zip(firsts.tolist(), np.bincount(codes).tolist()):
             kinds[self.ops[first].op.kind] += number
-        variables = sum(self.leaf_variable)
-        kinds.update({"variable": variables, "constant": len(self.leaf_variable) - variables})
+        for value, variable in zip(self.leaf_values, self.leaf_variable):
+            kinds["variable" if variable else LEAF_NOUNS[leaf_word(value.shape)]] += 1
         return +kinds
 
     # ---- edges -----------------------------------------------------------------------------
