@@ -80,7 +80,8 @@ class LazyNode(Node):
     def __init__(self, op, tensors: tuple, params: dict | None, scope: str, source,
                  name_of=None, versions: tuple | None = None, caller=None, call=None):
         """`tensors`: the inputs then the output, each a torch tensor (or a value copied
-        already, a tapeviz Tensor); `versions`: theirs when the op ran (default: now);
+        already, a tapeviz Tensor, or a function giving it from a copy kept elsewhere, called
+        when first read); `versions`: theirs when the op ran (default: now);
         `caller`: the frame that called the op, its line found from there when first read
         (`source` None); `call`: the op's (func, args, kwargs), its params read from them
         when first read (`params` None)."""
@@ -137,14 +138,16 @@ class LazyNode(Node):
 
     @property
     def output(self):
-        """The output copied, or until its values are read a `LazyOutput` (a parameter an
-        update wrote: copied now, as a Variable's read)."""
+        """The output copied, or until its values are read a `LazyOutput` (a `LazyRead` for a
+        parameter an update wrote, whose copy is its Variable's read)."""
         output = _OUTPUT.__get__(self)
         if output is not _UNREAD:
             return output
         tensor = self._tensors[-1]
-        if not isinstance(tensor, torch.Tensor) or tensor.requires_grad and tensor.is_leaf:
+        if not isinstance(tensor, torch.Tensor):
             return self._copy_output()
+        if tensor.requires_grad and tensor.is_leaf:
+            return LazyRead(self, tensor)
         return LazyOutput(self, tensor)
 
     @property
@@ -193,8 +196,8 @@ class LazyNode(Node):
 
     def _copy(self, i: int):
         tensor = self._tensors[i]
-        if not isinstance(tensor, torch.Tensor):   # copied when the op ran
-            return tensor
+        if not isinstance(tensor, torch.Tensor):   # copied when the op ran, or read now from a
+            return tensor() if callable(tensor) else tensor   # copy kept (an update's input)
         if values.version(tensor) != self._versions[i]:
             last = i == len(self._tensors) - 1
             names = self.op.input_names
@@ -250,6 +253,17 @@ class LazyOutput(Tensor):
     def dtype(self):
         source = self._source()
         return values.dtype_of(source) if source is self._tensor else source.dtype
+
+
+class LazyRead(LazyOutput):
+    """A LazyOutput that is a parameter's value (an update's output): its `variable`, as a
+    Variable read's, comes with the value's copy."""
+
+    __slots__ = ()
+
+    @property
+    def variable(self):
+        return self._node.copied_output().variable
 
 
 def tell(node: LazyNode, hearers: tuple, taped: bool, duration: float, forms: tuple = ()) -> None:

@@ -9,8 +9,9 @@ breakpoint on it or on kind "update"), `start` keeps each parameter's value befo
 (the copy its forward pass made, when its version has not changed since) and its gradient
 (for a nan breakpoint, which hears only an update that makes NaN or Inf: one copy of them
 all joined on torch's side, the parameters after tested as one, read into the node's values
-for that update alone; for a condition, which may read none of them, the gradient as a
-reference, copied when read), and `finish` sends one `OpExecuted` per
+for that update alone; for a condition, which may read none of them, the parameters joined
+so, each read into its node's input only when read, and the gradient as a reference,
+copied when read), and `finish` sends one `OpExecuted` per
 parameter: inputs (parameter before, gradient), output the parameter after, params the
 group's hyperparameters (lr, betas), the user's line that called `step()`. Kind "update"
 with the parameter's Variable as first input, as the numpy engine's updates: the Recorder
@@ -19,18 +20,20 @@ files them into the step their backward ended, `diagnose` reads what each step c
 from __future__ import annotations
 
 import threading
+from functools import partial
 from time import perf_counter
 
 import numpy as np
 
 from .. import events
 from ..debugger.breakpoint_listener import not_finite
-from ..tensor import read_variable, wrap
+from ..tensor import VariableRead, wrap
 from . import finite, values
 from .nodes import LazyNode, make_node, tell
 from .ops import op_named, update_op_name
 
 _HYPERPARAMETERS = (bool, int, float, str, tuple)   # a group's entries kept as node params
+_new = object.__new__
 
 
 class _Local(threading.local):
@@ -55,9 +58,11 @@ def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False,
     `test(value)`: what a parameter's new value must pass for its update to be heard (a nan
     breakpoint's); what it starts from is kept all the same (the step writes over it), as
     plain copies made into the node's values for an update heard (`_Copies`).
-    `lazy`: heard by listeners alone (a condition), each update a `LazyNode`: the gradient
-    and the value after copied only if read (a gradient the step wrote over is refused),
-    told to `forms`, the node forms of listeners (`route.on_node`), before `hearers`."""
+    `lazy`: heard by listeners alone (a condition), each update a `LazyNode`: the value
+    before read from one joined copy of the parameters (one torch call, not a numpy copy
+    and a Variable read each), the gradient and the value after copied only if read (a
+    gradient the step wrote over is refused), told to `forms`, the node forms of
+    listeners (`route.on_node`), before `hearers`."""
     updated = []
     for group in optimizer.param_groups:
         params = {key: value for key, value in group.items()
@@ -69,9 +74,9 @@ def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False,
     if test is not None:
         kept = _Copies([parameter for parameter, _, _ in updated]
                        + [grad for _, grad, _ in updated])
-    elif lazy:
-        kept = [(values.snapshot(parameter), (grad, values.version(grad)))
-                for parameter, grad, _ in updated]
+    elif lazy:   # (each gradient's version as the step starts: one it writes is refused)
+        kept = (_Copies([parameter for parameter, _, _ in updated]),
+                [values.version(grad) for _, grad, _ in updated])
     else:
         kept = [(values.snapshot(parameter), values.snapshot(grad))
                 for parameter, grad, _ in updated]
@@ -100,18 +105,21 @@ def finish(optimizer) -> None:
             return
         for i, (parameter, _, params) in enumerate(updated):
             if not finite.passes(op, (), parameter, test):
-                inputs = (_read_before(parameter, kept.copy(i)), wrap(kept.copy(len(updated) + i)))
+                inputs = (_before(parameter, kept, i), wrap(kept.copy(len(updated) + i)))
                 _send(make_node(op, inputs, values.snapshot(parameter), params, scope, source),
                       hearers, duration)
         return
-    for (parameter, _, params), (before, grad) in zip(updated, kept):
-        if lazy:
-            tell(LazyNode(op, (before, grad[0], parameter), params, scope, source,
-                          versions=(None, grad[1], values.version(parameter))),
+    if lazy:
+        copies, grad_versions = kept
+        for i, (parameter, grad, params) in enumerate(updated):
+            before = partial(_before, parameter, copies, i)   # (read when the input is)
+            tell(LazyNode(op, (before, grad, parameter), params, scope, source,
+                          versions=(None, grad_versions[i], values.version(parameter))),
                  hearers, False, duration, forms)
-        else:
-            _send(make_node(op, (before, grad), values.snapshot(parameter), params, scope, source),
-                  hearers, duration)
+        return
+    for (parameter, _, params), (before, grad) in zip(updated, kept):
+        _send(make_node(op, (before, grad), values.snapshot(parameter), params, scope, source),
+              hearers, duration)
 
 
 def _send(node, hearers: tuple, duration: float) -> None:
@@ -139,9 +147,13 @@ class _Copies:
         return values.host_copy(self._joined[start:start + tensor.numel()].view(tensor.shape))
 
 
-def _read_before(parameter, value: np.ndarray):
-    """The parameter's Variable as the update read it, holding `value` (its copy before the
-    step); the node's output, the snapshot after, then makes the Variable read as that."""
-    variable = values.variable_of(parameter, value)
-    variable._value = value
-    return read_variable(variable)
+def _before(parameter, kept: _Copies, i: int) -> VariableRead:
+    """The parameter's Variable as the update read it: its value before the step, the `i`th
+    of `kept`. The Variable itself still reads as its latest value (the step's output
+    copies it, `values.snapshot`): reading what an update started from changes no other
+    node's value."""
+    value = kept.copy(i)
+    read = _new(VariableRead)
+    read._value = value
+    read.variable = values.variable_of(parameter, value)
+    return read

@@ -9,7 +9,7 @@ from digits_cnn import make_training
 
 import tapeviz.torch as tvt
 from tapeviz.errors import MisuseError
-from tapeviz.torch import nodes, values
+from tapeviz.torch import finite, nodes, values
 from source_lines import lines_of
 
 pytestmark = pytest.mark.usefixtures("no_debugger")   # conftest.py
@@ -112,17 +112,20 @@ def test_a_hit_keeps_the_node_with_the_values_of_the_op_that_hit():
     np.testing.assert_array_equal(bp.hits[0].node.inputs[0].numpy(), [3.0, -4.0])
 
 
-def test_a_bare_condition_copies_only_the_parameters_a_step_writes_over(monkeypatch):
-    """Forward ops and updates copy nothing the condition does not read; each parameter is
-    copied once, before optimizer.step() writes over it (an update's input as it was)."""
-    copies = []
-    original = values.host_copy
+def test_a_bare_condition_copies_no_value_it_does_not_read(monkeypatch):
+    """Forward ops and updates copy nothing the condition does not read: the parameters
+    optimizer.step() writes over are kept as one joined copy on torch's side (an update's
+    input as it was), read into numpy only for an update whose input is read."""
+    copies, joins = [], []
+    original, join = values.host_copy, finite.join
     monkeypatch.setattr(values, "host_copy", lambda t: copies.append(t.shape) or original(t))
+    monkeypatch.setattr(finite, "join", lambda tensors: joins.append(len(tensors)) or join(tensors))
     model, _, train_step = make_training(seed=1)
     images, labels = torch.rand(8, 1, 8, 8), torch.randint(0, 10, (8,))
     tvt.break_on(condition=lambda node: node.op.name == "no such op")
     train_step(images, labels)
-    assert copies == [p.shape for p in model.parameters()]
+    assert copies == []
+    assert joins == [len(list(model.parameters()))]
 
 
 def test_an_update_heard_by_a_condition_reads_the_parameter_before_and_after_the_step():
@@ -201,9 +204,8 @@ def test_kept_nodes_hold_what_ran_through_writes_torch_makes_inside_its_kernels(
 
 
 def test_a_condition_reading_shapes_and_dtypes_copies_no_forward_output(monkeypatch):
-    """`node.output.ndim`, `.shape` and `.dtype` are torch's, read without a copy: only the
-    parameters are copied (before the step writes over them, and each update's output, a
-    parameter, as its Variable's read)."""
+    """`node.output.ndim`, `.shape` and `.dtype` are torch's, read without a copy, an
+    update's output (a parameter, its Variable's read when copied) too."""
     copies = []
     original = values.host_copy
     monkeypatch.setattr(values, "host_copy", lambda t: copies.append(t.shape) or original(t))
@@ -218,9 +220,10 @@ def test_a_condition_reading_shapes_and_dtypes_copies_no_forward_output(monkeypa
     tvt.break_on(condition=condition)
     train_step(images, labels)
     tvt.clear_breakpoints()
-    parameters = [p.shape for p in model.parameters()]
     # (a dtype's first read copies an empty tensor of it, to learn its copies' dtype)
-    assert [shape for shape in copies if shape != (0,)] == parameters + parameters
+    assert [shape for shape in copies if shape != (0,)] == []
+    updates = [(name, ndim, shape) for name, ndim, shape, _ in asked if name == "adam_step"]
+    assert updates == [("adam_step", p.ndim, tuple(p.shape)) for p in model.parameters()]
     assert asked[:5] == [("conv2d", 4, (8, 16, 6, 6), "float32"),
                          ("relu", 4, (8, 16, 6, 6), "float32"),
                          ("conv2d", 4, (8, 16, 4, 4), "float32"),
