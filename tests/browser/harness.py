@@ -22,8 +22,14 @@ fixture of conftest.py gives a shared `Browser` and skips when Chromium is missi
         page.screenshot(".jp-OutputArea-output svg", "graph")
         assert browser.blocked == []
 
+A test of a small notebook it writes itself opens it in one call, `notebook_page`::
+
+    with notebook_page(browser, tmp_path / "keys.ipynb", CELLS, theme=theme) as page:
+        widget = page.output(".tapeviz").first
+
 Standalone (no pytest): ``with JupyterServer(paths) as server, Browser() as browser: ...``.
 """
+import contextlib
 import http.client
 import json
 import os
@@ -80,6 +86,20 @@ _CELL_ERRORS = f"""() => {{
     }});
     return errors;
 }}"""
+# how much of `el` a person cannot see at once: px it is taller than the view it scrolls in
+# (the outermost box around it that scrolls, Lab's notebook panel below its toolbar, or the
+# window) and whether part of it lies out of that view now
+_FRAMING = """(el) => {
+    const box = el.getBoundingClientRect();
+    let top = 0, bottom = window.innerHeight;
+    for (let p = el.parentElement; p; p = p.parentElement) {
+        if (!p.clientHeight || !/auto|scroll/.test(getComputedStyle(p).overflowY)) continue;
+        const r = p.getBoundingClientRect();
+        [top, bottom] = [Math.max(0, r.top), Math.min(window.innerHeight, r.bottom)];
+    }
+    return { lacks: Math.max(0, Math.ceil(box.height - (bottom - top))),
+             cut: box.top < top - 1 || box.bottom > bottom + 1 };
+}"""
 
 
 def unavailable_reason():
@@ -152,6 +172,30 @@ def execute_cells(tmp, cells: list):
             else:
                 os.environ[var] = value
     return nb
+
+
+def write_notebook(path, cells):
+    """Write code `cells` (strings) as a notebook at `path` for the default python3 kernel."""
+    import nbformat
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(source.strip()) for source in cells]
+    nbformat.write(nb, path)
+    return path
+
+
+@contextlib.contextmanager
+def notebook_page(browser, path, cells, app="lab", theme="light", run=True, **run_options):
+    """The notebook of code `cells`, written at `path`, served by a `JupyterServer` (`app`,
+    `theme`) until the block ends, opened in `browser` and, unless run=False, run
+    (`NotebookPage.run_all(**run_options)`): the page."""
+    write_notebook(path, cells)
+    with JupyterServer([path], app=app, theme=theme) as server:
+        page = browser.open_notebook(server, path.name)
+        if run:
+            page.run_all(**run_options)
+        yield page
 
 
 KERNEL_START = 180   # s a kernel may take to start (nbclient's default, 60, is short at load 15)
@@ -381,11 +425,38 @@ class NotebookPage:
         locator.click()
         return locator
 
+    def lacks(self, target) -> int:
+        """How many px `target` (a selector or Locator) is taller than the view it scrolls in
+        (Lab's notebook panel): 0 when a person sees all of it at once."""
+        return self._locator(target).evaluate(_FRAMING)["lacks"]
+
     def screenshot(self, target, name):
-        """Save a PNG of `target` (a selector or Locator) as ARTIFACTS/<app>-<name>.png."""
-        locator = self.page.locator(target).first if isinstance(target, str) else target
-        locator.scroll_into_view_if_needed()  # Lab scrolls inside its own panel
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        path = ARTIFACTS / f"{self.app}-{name}.png"
-        locator.screenshot(path=path)
+        """Save a PNG of all of `target` (a selector or Locator) as ARTIFACTS/<app>-<name>.png.
+
+        Lab scrolls inside its own panel, under its toolbar: a target taller than that panel
+        came out cut (its title under the toolbar, or its bottom gone), so the window is made
+        taller for the shot and then put back.
+        """
+        locator = self._locator(target)
+        size = self.page.viewport_size
+        try:
+            for _ in range(3):   # the window's new height may resize the target: look again
+                locator.scroll_into_view_if_needed()
+                frame = locator.evaluate(_FRAMING)
+                if not frame["cut"]:
+                    break
+                self.page.set_viewport_size({"width": size["width"], "height":
+                                             self.page.viewport_size["height"] + frame["lacks"]
+                                             + 16})
+                self.page.wait_for_timeout(300)   # the widgets refit their panes
+            assert not frame["cut"], f"screenshot {name}: {frame['lacks']} px out of the view"
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            path = ARTIFACTS / f"{self.app}-{name}.png"
+            locator.screenshot(path=path)
+        finally:
+            if self.page.viewport_size != size:
+                self.page.set_viewport_size(size)
         return path
+
+    def _locator(self, target):
+        return self.page.locator(target).first if isinstance(target, str) else target

@@ -13,10 +13,10 @@ tests/browser/artifacts/ as lab-dashboard-alerts-<theme>-<what>.png.
 """
 import pytest
 
-from .harness import JupyterServer
+from .harness import notebook_page
 from .test_notebooks_browser import contrast
 from .test_widget_look import contrasts
-from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until, write_notebook
+from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until
 
 # each chart's "nothing to plot" and the plot it is written on
 EMPTY_ON_PLOT = """(root) => [...root.querySelectorAll(".tvd-empty")]
@@ -75,10 +75,7 @@ def twin_keeps(page, cell, message):
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_dashboard_alerts_name_the_op_line_and_fix_and_point_into_the_tape(
         theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "alerts.ipynb", ALERT_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "alerts.ipynb", ALERT_CELLS, theme=theme) as page:
         dashes = page.output(DASHBOARD)
         wait_until(page, lambda: dashes.count() == 2, "both dashboards")
         broadcast, born = dashes.nth(0), dashes.nth(1)

@@ -7,9 +7,9 @@ tests/browser/artifacts/lab-dashboard-failed-<theme>.png.
 """
 import pytest
 
-from .harness import JupyterServer
+from .harness import notebook_page
 from .test_notebooks_browser import contrast
-from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until, write_notebook
+from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until
 
 CELLS = ["""
 import tapeviz as tf
@@ -38,10 +38,7 @@ except Exception as error:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_failed_loop_says_so_with_the_error_readable_and_the_buttons_off(
         theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "failed.ipynb", CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "failed.ipynb", CELLS, theme=theme) as page:
         dash = page.wait_for_output(DASHBOARD)
         wait_until(page, lambda: dashboard_state(dash) == "failed", "the failed state")
         error = dash.locator(".tvd-error")

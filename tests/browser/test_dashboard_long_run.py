@@ -12,8 +12,9 @@ import re
 
 import pytest
 
+from .harness import notebook_page
 from .test_notebooks_browser import CONTRAST, chart_text_px
-from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until, write_notebook
+from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until
 
 STEPS, SPIKE, NAN = 2400, 1500, 2000
 LONG_CELLS = [f"""
@@ -68,11 +69,8 @@ def svg_box(chart, selector):
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_long_run_reads_smoothed_with_its_spike_and_nan_marked(theme, tmp_path, browser):
-    from .harness import JupyterServer
-    path = write_notebook(tmp_path / "long_run.ipynb", LONG_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all(wait=False)
+    with notebook_page(browser, tmp_path / "long_run.ipynb", LONG_CELLS, theme=theme,
+                       wait=False) as page:
         dash = page.wait_for_output(DASHBOARD, timeout=60)
         page.wait_for_run(timeout=300)
         wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state", 60)

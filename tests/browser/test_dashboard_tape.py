@@ -5,7 +5,8 @@ Screenshot: tests/browser/artifacts/lab-dashboard-wide-tape.png.
 """
 import pytest
 
-from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until, write_notebook
+from .harness import notebook_page
+from .test_widgets import DASHBOARD, check_clean, dashboard_state, wait_until
 
 WIDE_CELLS = ["""
 import tapeviz as tf
@@ -26,19 +27,17 @@ dash
 
 
 @pytest.mark.browser
-def test_a_wide_step_scrolls_sideways_at_a_legible_size(tmp_path, jupyter_server, browser):
-    path = write_notebook(tmp_path / "wide_tape.ipynb", WIDE_CELLS)
-    page = browser.open_notebook(jupyter_server([path]), path.name)
-    page.run_all()
-    dash = page.wait_for_output(DASHBOARD, timeout=60)
-    wait_until(page, lambda: dashboard_state(dash) == "finished", "the loop finished", 60)
-    tape = dash.locator(".tvd-tape")
-    tape.locator("svg g.node").first.wait_for()
-    heights = tape.locator("svg text").evaluate_all(
-        "els => els.map(e => e.getBoundingClientRect().height)")
-    assert heights and min(heights) >= 11, sorted(heights)[:3]
-    width, shown = tape.evaluate("el => [el.scrollWidth, el.clientWidth]")
-    assert width > shown, (width, shown)              # wider than its pane: it scrolls
-    tape.scroll_into_view_if_needed()
-    page.screenshot(dash, "dashboard-wide-tape")
-    check_clean(page, browser)
+def test_a_wide_step_scrolls_sideways_at_a_legible_size(tmp_path, browser):
+    with notebook_page(browser, tmp_path / "wide_tape.ipynb", WIDE_CELLS) as page:
+        dash = page.wait_for_output(DASHBOARD, timeout=60)
+        wait_until(page, lambda: dashboard_state(dash) == "finished", "the loop finished", 60)
+        tape = dash.locator(".tvd-tape")
+        tape.locator("svg g.node").first.wait_for()
+        heights = tape.locator("svg text").evaluate_all(
+            "els => els.map(e => e.getBoundingClientRect().height)")
+        assert heights and min(heights) >= 11, sorted(heights)[:3]
+        width, shown = tape.evaluate("el => [el.scrollWidth, el.clientWidth]")
+        assert width > shown, (width, shown)              # wider than its pane: it scrolls
+        tape.scroll_into_view_if_needed()
+        page.screenshot(dash, "dashboard-wide-tape")
+        check_clean(page, browser)

@@ -1,9 +1,12 @@
-"""The browser harness itself: an anywidget click round trip in JupyterLab and Notebook 7."""
+"""The browser harness itself: an anywidget click round trip in JupyterLab and Notebook 7, a
+failing cell reported, and a screenshot of an output taller than Lab's panel taken whole."""
 import sys
 import time
 
 import nbformat
 import pytest
+
+from .harness import notebook_page, write_notebook
 
 ECHO_WIDGET = '''
 import sys
@@ -42,14 +45,8 @@ echo
 
 @pytest.fixture
 def echo_notebook(tmp_path):
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell("import sys, tapeviz\nprint('kernel:', sys.executable)"),
-                nbformat.v4.new_code_cell(ECHO_WIDGET.strip())]
-    path = tmp_path / "echo.ipynb"
-    nbformat.write(nb, path)
-    return path
+    return write_notebook(tmp_path / "echo.ipynb",
+                          ["import sys, tapeviz\nprint('kernel:', sys.executable)", ECHO_WIDGET])
 
 
 @pytest.mark.browser
@@ -91,3 +88,31 @@ def test_run_all_reports_the_failing_cell(tmp_path, jupyter_server, browser):
     with pytest.raises(AssertionError, match=r"cell 1: ZeroDivisionError: division by zero"):
         page.run_all()
     assert page.output("text=never runs").count() == 0
+
+
+# an output 1400 px tall, red at its top and blue at its bottom: taller than Lab's panel
+TALL_CELLS = ["""
+from IPython.display import HTML
+HTML('<div class="tall" style="height: 1400px; display: flex; flex-direction: column; '
+     'justify-content: space-between"><div style="height: 24px; background: #ff0000"></div>'
+     '<div style="height: 24px; background: #0000ff"></div></div>')
+"""]
+
+
+@pytest.mark.browser
+def test_a_screenshot_shows_all_of_an_output_taller_than_labs_panel(tmp_path, browser):
+    """Lab scrolls its notebook inside a panel under its toolbar: a shot of a taller output
+    came out cut (lab-nb04-dashboard-finished.png lost its tape's bottom, lab-nb03-inspector.png
+    its toolbar under Lab's). Now it shows the output's top and bottom, and the window is put
+    back as it was."""
+    from PIL import Image
+    with notebook_page(browser, tmp_path / "tall.ipynb", TALL_CELLS) as page:
+        tall = page.wait_for_output(".tall")
+        assert page.lacks(tall) > 500   # the panel shows under 900 px of it
+        size = page.page.viewport_size
+        with Image.open(page.screenshot(tall, "harness-tall")) as shot:
+            assert abs(shot.height - 1400) <= 2, shot.size
+            top, bottom = shot.getpixel((10, 5))[:3], shot.getpixel((10, shot.height - 5))[:3]
+        assert (top, bottom) == ((255, 0, 0), (0, 0, 255)), (top, bottom)
+        assert page.page.viewport_size == size
+        assert page.errors == []

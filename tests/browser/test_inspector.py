@@ -24,10 +24,10 @@ import pytest
 import tapeviz as tf
 from tapeviz.viz.widget import TapeWidget
 
-from .harness import JupyterServer
+from .harness import notebook_page
 from .test_tape_js import open_page, view_box
 from .test_widgets import (WIDGET, check_clean, click_node, inspector_title, marked, node,
-                           wait_until, widget_error, write_notebook)
+                           wait_until, widget_error)
 
 CELLS = [
     """
@@ -149,11 +149,7 @@ def results_under_buttons(page, widget, text):
 @pytest.mark.browser
 @pytest.mark.parametrize("app,theme", [("lab", "light"), ("lab", "dark"), ("notebook", "dark")])
 def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "inspector.ipynb", CELLS)
-    with JupyterServer([path], app=app, theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
-
+    with notebook_page(browser, tmp_path / "inspector.ipynb", CELLS, app=app, theme=theme) as page:
         def shot(target, what):
             page.screenshot(target, f"inspector-{theme}-{what}")
 

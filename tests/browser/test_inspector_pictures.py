@@ -7,9 +7,9 @@ Screenshots: tests/browser/artifacts/lab-pictures-<theme>-<what>.png.
 """
 import pytest
 
-from .harness import JupyterServer
+from .harness import notebook_page
 from .test_inspector import section
-from .test_widgets import WIDGET, check_clean, inspector_title, wait_until, write_notebook
+from .test_widgets import WIDGET, check_clean, inspector_title, wait_until
 
 CELLS = ["""
 import numpy as np
@@ -29,10 +29,7 @@ widget
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_feature_maps_and_filters_read_as_tiles_in_both_themes(theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "pictures.ipynb", CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "pictures.ipynb", CELLS, theme=theme) as page:
         widget = page.wait_for_output(WIDGET)
         wait_until(page, lambda: inspector_title(widget).startswith("conv2d"), "the conv")
         for title, what in (("Feature maps (example 0, 16 of 16 channels)", "maps"),

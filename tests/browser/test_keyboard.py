@@ -11,9 +11,8 @@ Screenshots: tests/browser/artifacts/lab-keyboard-<theme>-<what>.png.
 """
 import pytest
 
-from .harness import JupyterServer
-from .test_widgets import (WIDGET, check_clean, inspector_title, marked, wait_until,
-                           write_notebook)
+from .harness import notebook_page
+from .test_widgets import (WIDGET, check_clean, inspector_title, marked, wait_until)
 
 CELLS = ["""
 import tapeviz as tf
@@ -77,10 +76,7 @@ def tab_until(page, want, most=30, key="Tab"):
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_step_continue_and_move_between_nodes_without_a_mouse(theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "keys.ipynb", CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "keys.ipynb", CELLS, theme=theme) as page:
         widget = page.output(WIDGET).first
         widget.locator(".tv-graph svg g.node").first.wait_for()
         widget.scroll_into_view_if_needed()

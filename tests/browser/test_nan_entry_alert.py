@@ -6,9 +6,9 @@ tests/browser/artifacts/ as lab-nan-entry-alert-<theme>.png.
 """
 import pytest
 
+from .harness import notebook_page
 from .alert_checks import check_alert_reads_and_inspects
-from .harness import JupyterServer
-from .test_widgets import WIDGET, wait_until, write_notebook
+from .test_widgets import WIDGET, wait_until
 
 DATA_NAN_CELLS = [
     """
@@ -29,10 +29,7 @@ TapeWidget(tape)
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_data_nan_alert_names_the_input_the_cell_line_and_the_fix(theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "data_nan.ipynb", DATA_NAN_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "data_nan.ipynb", DATA_NAN_CELLS, theme=theme) as page:
         widget = page.output(WIDGET).first
         alert = widget.locator(".tv-alerts .tv-alert-nan")
         wait_until(page, lambda: alert.count() == 1 and alert.is_visible(), "the NaN alert")

@@ -10,10 +10,9 @@ Screenshots: tests/browser/artifacts/lab-newcomer-<theme>-<what>.png.
 """
 import pytest
 
-from .harness import JupyterServer
+from .harness import notebook_page
 from .test_inspector import box, legible
-from .test_widgets import WIDGET, check_clean, click_node, inspector_title, wait_until, \
-    write_notebook
+from .test_widgets import WIDGET, check_clean, click_node, inspector_title, wait_until
 
 CELLS = ["""
 import tapeviz as tf
@@ -33,10 +32,7 @@ TapeWidget(tape, target=loss, sources=[w, v])
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_three_alerts_fold_and_the_empty_inspector_is_a_narrow_hint(theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "newcomer.ipynb", CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "newcomer.ipynb", CELLS, theme=theme) as page:
         widget = page.wait_for_output(WIDGET)
         alerts = widget.locator(".tv-alerts .tv-alert")
         wait_until(page, lambda: alerts.count() == 3, "the three alerts")

@@ -15,8 +15,8 @@ import pytest
 
 from test_notebooks import PARAMETERS, set_parameter
 
-from .test_notebooks_browser import (NOTEBOOKS, answer_stdin, contrast, inspect_and_step,
-                                     page_through, svg_ops, tape_widget)
+from .test_notebooks_browser import (NOTEBOOKS, answer_stdin, contrast, fits_in_view,
+                                     inspect_and_step, page_through, svg_ops, tape_widget)
 from .test_widgets import (DASHBOARD, WIDGET, check_clean, click_node, dashboard_state,
                            dashboard_steps, exercise_dashboard, inspector_title, node, node_ids,
                            wait_until, widget_error)
@@ -81,6 +81,7 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
         return r.left < s.left - 0.5 || r.right > s.right + 0.5;
     }).map((t) => t.textContent)""")
     assert cut == [], cut
+    assert fits_in_view(page, dash), "the dashboard is taller than Lab's panel at 1280x900"
     page.screenshot(dash, "nb04-dashboard-finished")
 
     # %%tapeviz --torch --max-nodes 10: collapsed by module; a click opens DigitsCNN

@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from .harness import notebook_page
 from .test_widgets import (DASHBOARD, WIDGET, check_clean, click_node, dashboard_state,
                           dashboard_steps, exercise_dashboard, inspector_title, marked,
                           node, node_ids, step_and_expect_moves, wait_until, widget_error)
@@ -62,6 +63,7 @@ def inspect_and_step(page, widget, op, line, name, sections=()):
     titles = widget.locator(".tv-inspector .tv-section-title").all_text_contents()
     assert all(any(t.startswith(want) for t in titles) for want in sections), titles
     widget.locator(".tv-inspector").scroll_into_view_if_needed()   # the side panel scrolls
+    assert fits_in_view(page, widget), "the widget is taller than Lab's panel at 1280x900"
     page.screenshot(widget, f"{name}-inspector")
 
     widget.locator(".tv-toolbar button.tv-reset").click()
@@ -73,6 +75,15 @@ def inspect_and_step(page, widget, op, line, name, sections=()):
     page.screenshot(widget, f"{name}-stepped")
     assert widget_error(widget) == ""
     return highlights
+
+
+def fits_in_view(page, target):
+    """Whether all of `target`, scrolled into view, fits in Lab's notebook panel: a person sees
+    the widget's toolbar and the bottom of its graph (the dashboard's buttons and its tape)
+    at once. Each sizes its pane to the room it has once it is in view."""
+    target.scroll_into_view_if_needed()
+    page.page.wait_for_timeout(300)
+    return page.lacks(target) == 0
 
 
 def answer_stdin(page, text):
@@ -169,6 +180,7 @@ def test_03_mnist_debugging(jupyter_server, browser):
     page.output("text=/test accuracy/").first.wait_for()
     # the pause scrolled the tape pane to its node; the steps after it show from the top
     assert dash.locator(".tvd-tape").evaluate("el => el.scrollTop") == 0
+    assert fits_in_view(page, dash), "the dashboard is taller than Lab's panel at 1280x900"
     page.screenshot(dash, "nb03-dashboard-finished")
 
     # %%tapeviz --max-nodes 40: the step opens collapsed by layer; a group click expands it
@@ -184,6 +196,9 @@ def test_03_mnist_debugging(jupyter_server, browser):
     widget = tape_widget(page, "persistent tape")
     ops = set(svg_ops(widget).values())
     assert {"conv2d", "relu", "matmul"} <= ops, ops
+    # the batch of images and its labels are the model's inputs, not constants
+    texts = widget.locator(".tv-graph svg text").all_text_contents()
+    assert texts.count("input") == 2 and "const" not in texts, texts
     page.screenshot(widget.locator(".tv-graph"), "nb03-graph")
     inspect_and_step(page, widget, "conv2d", "mnist_model(images, training=True)", "nb03",
                      sections=("Feature maps",))
@@ -279,16 +294,13 @@ def chart_text_px(dash):
 def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser):
     """Readable buttons and chart text in both JupyterLab themes; paused, the tape names the
     step the counter is on and shows the paused node outlined, scrolled into view."""
-    from .harness import JupyterServer
-    from .test_widgets import DASHBOARD_CELLS, write_notebook
+    from .test_widgets import DASHBOARD_CELLS
     # a loop that outlasts the test, which stops it: 300 steps of 20 ms ended before Pause
     # on a loaded machine (the button disabled, the loop 'finished')
     endless = DASHBOARD_CELLS[0].replace("dash.train(train, 300)", "dash.train(train, 10**6)")
     assert endless != DASHBOARD_CELLS[0]
-    path = write_notebook(tmp_path / "dashboard.ipynb", [endless, DASHBOARD_CELLS[1]])
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all(wait=False)
+    with notebook_page(browser, tmp_path / "dashboard.ipynb", [endless, DASHBOARD_CELLS[1]],
+                       theme=theme, wait=False) as page:
         dash = page.wait_for_output(DASHBOARD, timeout=60)
         wait_until(page, lambda: dashboard_state(dash) == "running"
                    and dash.locator(".tvd-loss polyline").count(), "the loop running, charted")

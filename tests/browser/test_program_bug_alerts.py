@@ -8,9 +8,9 @@ lab-gradient-ascent-alert-<theme>.png and lab-symmetric-init-alert-<theme>.png.
 """
 import pytest
 
+from .harness import notebook_page
 from .alert_checks import check_alert_reads_and_inspects
-from .harness import JupyterServer
-from .test_widgets import WIDGET, wait_until, write_notebook
+from .test_widgets import WIDGET, wait_until
 
 ASCENT_CELLS = [
     """
@@ -35,10 +35,7 @@ TapeWidget(rec)
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_gradient_ascent_alert_names_the_update_the_rise_and_the_fix(theme, tmp_path,
                                                                        browser):
-    path = write_notebook(tmp_path / "ascent.ipynb", ASCENT_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "ascent.ipynb", ASCENT_CELLS, theme=theme) as page:
         widget = page.output(WIDGET).first
         alert = widget.locator(".tv-alerts .tv-alert-gradient_ascent")
         wait_until(page, lambda: alert.count() == 1 and alert.is_visible(),
@@ -76,10 +73,7 @@ TapeWidget(tape, target=loss, sources=[w1, w2])
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_symmetric_init_alert_names_the_units_the_lines_and_the_fix(theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "symmetric.ipynb", SYMMETRIC_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "symmetric.ipynb", SYMMETRIC_CELLS, theme=theme) as page:
         widget = page.output(WIDGET).first
         alert = widget.locator(".tv-alerts .tv-alert-symmetric_init")
         wait_until(page, lambda: alert.count() == 1 and alert.is_visible(),

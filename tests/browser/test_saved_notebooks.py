@@ -19,8 +19,8 @@ import sys
 
 import pytest
 
-from .harness import ARTIFACTS, KERNEL_START, JupyterServer
-from .test_widgets import check_clean, wait_until, write_notebook
+from .harness import ARTIFACTS, JupyterServer, KERNEL_START, write_notebook
+from .test_widgets import check_clean, wait_until
 
 TWIN = ".tapeviz-saved"
 CELLS = [

@@ -8,9 +8,9 @@ where it is missing).
 """
 import pytest
 
+from .harness import notebook_page
 from .alert_checks import check_alert_reads_and_inspects
-from .harness import JupyterServer
-from .test_widgets import WIDGET, wait_until, write_notebook
+from .test_widgets import WIDGET, wait_until
 
 pytest.importorskip("torch", reason='torch is not installed: pip install "tapeviz[torch]"')
 
@@ -37,10 +37,8 @@ TapeWidget(rec)
 
 @pytest.mark.browser
 def test_a_torch_loops_gradient_ascent_alert_names_the_update_and_torchs_fix(tmp_path, browser):
-    path = write_notebook(tmp_path / "torch_ascent.ipynb", ASCENT_CELLS)
-    with JupyterServer([path], app="lab", theme="light") as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "torch_ascent.ipynb", ASCENT_CELLS,
+                       theme="light") as page:
         widget = page.output(WIDGET).first
         alert = widget.locator(".tv-alerts .tv-alert-gradient_ascent")
         wait_until(page, lambda: alert.count() == 1 and alert.is_visible(),

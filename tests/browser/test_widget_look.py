@@ -18,9 +18,8 @@ import re
 
 import pytest
 
-from .harness import JupyterServer
-from .test_widgets import (WIDGET, check_clean, click_node, marked, wait_until,
-                           write_notebook)
+from .harness import notebook_page
+from .test_widgets import (WIDGET, check_clean, click_node, marked, wait_until)
 
 LOOK_CELLS = [
     """
@@ -251,10 +250,7 @@ def graph_text(widget):
 @pytest.mark.browser
 @pytest.mark.parametrize("app, theme", [("lab", "light"), ("lab", "dark"), ("notebook", "dark")])
 def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "look.ipynb", LOOK_CELLS)
-    with JupyterServer([path], app=app, theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "look.ipynb", LOOK_CELLS, app=app, theme=theme) as page:
         widgets = [page.output(WIDGET).nth(i) for i in range(len(LOOK_CELLS))]
         for widget in widgets:
             widget.locator(".tv-graph svg g.node").first.wait_for()
@@ -394,10 +390,7 @@ def centre(box):
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_a_group_opens_where_it_was_clicked(theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "blocks.ipynb", BLOCKS_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
-        page.run_all()
+    with notebook_page(browser, tmp_path / "blocks.ipynb", BLOCKS_CELLS, theme=theme) as page:
         widget = page.output(WIDGET).first
         graph = widget.locator(".tv-graph")
         widget.locator('.tv-graph g.node[id="g:block1*39"]').click()
@@ -478,9 +471,8 @@ def on_screen(widget, node_id):
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_an_alert_click_brings_its_node_into_view(theme, tmp_path, browser):
-    path = write_notebook(tmp_path / "long.ipynb", LONG_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        page = browser.open_notebook(server, path.name)
+    with notebook_page(browser, tmp_path / "long.ipynb", LONG_CELLS, theme=theme,
+                       run=False) as page:
         page.page.set_viewport_size({"width": 1280, "height": 600})
         page.run_all()
         widget = page.output(WIDGET).first
@@ -493,14 +485,15 @@ def test_an_alert_click_brings_its_node_into_view(theme, tmp_path, browser):
         wait_until(page, lambda: on_screen(widget, "n26"), "the alert's node in view")
         page.screenshot(widget, f"look-{theme}-alert-jump")
 
-        # a graph the pane holds whole, whose foot the window cuts: the page scrolls to it
+        # a window too short for the whole widget (its pane at its least, 240 px): the click
+        # brings the foot of the graph into the pane and the pane on screen, the page scrolled
         page.page.set_viewport_size({"width": 1280, "height": 420})
         short = page.output(WIDGET).nth(1)
         short.locator(".tv-alerts .tv-alert-nan").evaluate(
             "el => el.scrollIntoView({ block: 'start' })")
         foot = short.locator(".tv-graph g.node").evaluate_all(
             "els => els.find((n) => n.querySelector('text').textContent.includes('log')).id")
-        assert not cut(short) and not on_screen(short, foot)
+        assert page.lacks(short) > 0 and not on_screen(short, foot)
         short.locator(".tv-alerts .tv-alert-nan").click()
         wait_until(page, lambda: on_screen(short, foot), "the short graph's foot on screen")
         check_clean(page, browser)
@@ -531,9 +524,9 @@ def test_first_view_is_marked_unchecked_until_the_cell_returns(theme, tmp_path, 
     """In a kernel the first view goes out before its values are checked (widget.py): every
     box is drawn as unchecked and a note says so while the cell runs; once it returns, the
     NaN/Inf marks and the alerts arrive and the note goes."""
-    path = write_notebook(tmp_path / "first_view.ipynb", FIRST_VIEW_CELLS)
-    with JupyterServer([path], app="lab", theme=theme) as server:
-        _check_first_view(browser.open_notebook(server, path.name), browser, theme)
+    with notebook_page(browser, tmp_path / "first_view.ipynb", FIRST_VIEW_CELLS, theme=theme,
+                       run=False) as page:
+        _check_first_view(page, browser, theme)
 
 
 def _check_first_view(page, browser, theme) -> None:

@@ -11,25 +11,15 @@ test_notebooks_browser.py.
 import re
 import time
 
-import nbformat
 import pytest
 
+from .harness import notebook_page
 
 WIDGET = ".tapeviz"
 DASHBOARD = ".tapeviz-dashboard"
 
 
 # ---- shared helpers -------------------------------------------------------------------------
-def write_notebook(path, cells):
-    """Write code `cells` (strings) as a notebook at `path` for the default python3 kernel."""
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(source.strip()) for source in cells]
-    nbformat.write(nb, path)
-    return path
-
-
 def wait_until(page, predicate, what, timeout=30):
     """Poll `predicate()` (letting Playwright run between polls) until truthy; return it."""
     deadline = time.monotonic() + timeout
@@ -133,71 +123,69 @@ TapeWidget(nan_tape)
 
 @pytest.mark.browser
 @pytest.mark.parametrize("app", ["lab", "notebook"])
-def test_tape_widget(app, tmp_path, jupyter_server, browser):
+def test_tape_widget(app, tmp_path, browser):
     start = time.monotonic()
-    path = write_notebook(tmp_path / "tape_widget.ipynb", TAPE_CELLS)
-    page = browser.open_notebook(jupyter_server([path], app=app), path.name)
-    page.run_all()
-    ops = int(page.wait_for_output("text=/ops: \\d+/").text_content().split()[-1])
-    small, big, nan = (page.output(WIDGET).nth(i) for i in range(3))
+    with notebook_page(browser, tmp_path / "tape_widget.ipynb", TAPE_CELLS, app=app) as page:
+        ops = int(page.wait_for_output("text=/ops: \\d+/").text_content().split()[-1])
+        small, big, nan = (page.output(WIDGET).nth(i) for i in range(3))
 
-    # the graph: every op of the tape and both variables, by id
-    small.locator(".tv-graph svg g.node").first.wait_for()
-    ids = node_ids(small)
-    assert {i for i in ids if i.startswith("n")} == {f"n{i}" for i in range(ops)}
-    assert {"v0", "v1"} <= set(ids)
-    page.screenshot(small.locator(".tv-graph"), "tape-graph")
+        # the graph: every op of the tape and both variables, by id
+        small.locator(".tv-graph svg g.node").first.wait_for()
+        ids = node_ids(small)
+        assert {i for i in ids if i.startswith("n")} == {f"n{i}" for i in range(ops)}
+        assert {"v0", "v1"} <= set(ids)
+        page.screenshot(small.locator(".tv-graph"), "tape-graph")
 
-    # a click: the inspector names the op and shows the line of code that made it
-    assert inspector_title(small) == ""
-    click_node(page, small, "n0")
-    wait_until(page, lambda: "multiply" in inspector_title(small), "the inspector title")
-    source = small.locator(".tv-inspector .tv-section", has_text="w * 2.0 + b")
-    source.wait_for()
-    assert source.locator(".tv-section-title").first.text_content() == "Source"
-    small.locator(".tv-inspector").scroll_into_view_if_needed()   # the side panel scrolls
-    page.screenshot(small, "tape-inspector")
+        # a click: the inspector names the op and shows the line of code that made it
+        assert inspector_title(small) == ""
+        click_node(page, small, "n0")
+        wait_until(page, lambda: "multiply" in inspector_title(small), "the inspector title")
+        source = small.locator(".tv-inspector .tv-section", has_text="w * 2.0 + b")
+        source.wait_for()
+        assert source.locator(".tv-section-title").first.text_content() == "Source"
+        small.locator(".tv-inspector").scroll_into_view_if_needed()   # the side panel scrolls
+        page.screenshot(small, "tape-inspector")
 
-    # backward stepping: the highlight walks back from the loss, a new node each step
-    highlights = step_and_expect_moves(page, small, 3)
-    assert highlights[0] == f"n{ops - 1}"
-    assert len(set(highlights)) == 3
-    assert "VJP of" in small.locator(".tv-stepper").text_content()
-    page.screenshot(small, "tape-stepped")
+        # backward stepping: the highlight walks back from the loss, a new node each step
+        highlights = step_and_expect_moves(page, small, 3)
+        assert highlights[0] == f"n{ops - 1}"
+        assert len(set(highlights)) == 3
+        assert "VJP of" in small.locator(".tv-stepper").text_content()
+        page.screenshot(small, "tape-stepped")
 
-    # an alert jumps to its node: the NaN's origin is selected and inspected
-    alert = nan.locator(".tv-alerts .tv-alert-nan")
-    alert.scroll_into_view_if_needed()
-    assert "log" in alert.text_content()
-    assert marked(nan, "tv-selected") == ""
-    alert.click()
-    wait_until(page, lambda: marked(nan, "tv-selected") == "n0", "the alert's node selected")
-    wait_until(page, lambda: "log" in inspector_title(nan), "the NaN node inspected")
-    page.screenshot(nan, "tape-alert")
-    assert widget_error(small) == "" and widget_error(nan) == ""
+        # an alert jumps to its node: the NaN's origin is selected and inspected
+        alert = nan.locator(".tv-alerts .tv-alert-nan")
+        alert.scroll_into_view_if_needed()
+        assert "log" in alert.text_content()
+        assert marked(nan, "tv-selected") == ""
+        alert.click()
+        wait_until(page, lambda: marked(nan, "tv-selected") == "n0", "the alert's node selected")
+        wait_until(page, lambda: "log" in inspector_title(nan), "the NaN node inspected")
+        page.screenshot(nan, "tape-alert")
+        assert widget_error(small) == "" and widget_error(nan) == ""
 
-    # 1,200 ops open collapsed by layer, the 39 identical blocks after block0 (which also
-    # reads x) in one box marked ×39; a click on a group expands it in place
-    big.locator(".tv-graph svg g.node").first.wait_for()
-    before = node_ids(big)
-    assert set(before) == {"g:block0", "g:block1*39"}
-    assert "block ×39" in node(big, "g:block1*39").text_content()
-    status = re.search(r"(\d+) nodes, (\d+) shown", big.locator(".tv-status").text_content())
-    assert status and int(status.group(1)) > 1200 and int(status.group(2)) == len(before)
-    node(big, "g:block1*39").click()
-    wait_until(page, lambda: "g:block3" in node_ids(big), "the ×39 box to open")
-    before = node_ids(big)
-    target = node(big, "g:block3")
-    target.scroll_into_view_if_needed()
-    target.click()
-    wait_until(page, lambda: len(node_ids(big)) > len(before), "the group to expand")
-    after = node_ids(big)
-    assert "g:block3" not in after and sum(i.startswith("n") for i in after) == 30
-    page.screenshot(big.locator(".tv-graph"), "tape-expanded")
-    assert widget_error(big) == ""
+        # 1,200 ops open collapsed by layer, the 39 identical blocks after block0 (which also
+        # reads x) in one box marked ×39; a click on a group expands it in place
+        big.locator(".tv-graph svg g.node").first.wait_for()
+        before = node_ids(big)
+        assert set(before) == {"g:block0", "g:block1*39"}
+        assert "block ×39" in node(big, "g:block1*39").text_content()
+        status = re.search(r"(\d+) nodes, (\d+) shown", big.locator(".tv-status").text_content())
+        assert status and int(status.group(1)) > 1200 and int(status.group(2)) == len(before)
+        node(big, "g:block1*39").click()
+        wait_until(page, lambda: "g:block3" in node_ids(big), "the ×39 box to open")
+        before = node_ids(big)
+        target = node(big, "g:block3")
+        target.scroll_into_view_if_needed()
+        target.click()
+        wait_until(page, lambda: len(node_ids(big)) > len(before), "the group to expand")
+        after = node_ids(big)
+        assert "g:block3" not in after and sum(i.startswith("n") for i in after) == 30
+        page.screenshot(big.locator(".tv-graph"), "tape-expanded")
+        assert widget_error(big) == ""
 
-    check_clean(page, browser)
-    print(f"{app}: {time.monotonic() - start:.1f} s")
+        check_clean(page, browser)
+        print(f"{app}: {time.monotonic() - start:.1f} s")
 
 
 # ---- Dashboard ------------------------------------------------------------------------------
@@ -273,22 +261,22 @@ def exercise_dashboard(page, dash, name="dashboard"):
 
 
 @pytest.mark.browser
-def test_dashboard_live_pause_resume(tmp_path, jupyter_server, browser):
+def test_dashboard_live_pause_resume(tmp_path, browser):
     start = time.monotonic()
-    path = write_notebook(tmp_path / "dashboard.ipynb", DASHBOARD_CELLS)
-    page = browser.open_notebook(jupyter_server([path], app="lab"), path.name)
-    page.run_all(wait=False)   # the second cell awaits the loop: clicks are served meanwhile
-    dash = page.wait_for_output(DASHBOARD, timeout=60)
+    # the second cell awaits the loop: clicks are served meanwhile
+    with notebook_page(browser, tmp_path / "dashboard.ipynb", DASHBOARD_CELLS,
+                       wait=False) as page:
+        dash = page.wait_for_output(DASHBOARD, timeout=60)
 
-    exercise_dashboard(page, dash)
+        exercise_dashboard(page, dash)
 
-    page.wait_for_run(timeout=60)
-    page.wait_for_output("text=finished with loss")
-    wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
-    assert dashboard_steps(dash) == 300
-    assert dash.locator(".tvd-loss polyline").count() >= 1
-    assert dash.locator(".tvd-legend").text_content().count("w") >= 1
-    assert not dash.locator(".tvd-error").is_visible()
-    page.screenshot(dash, "dashboard-finished")
-    check_clean(page, browser)
-    print(f"dashboard: {time.monotonic() - start:.1f} s")
+        page.wait_for_run(timeout=60)
+        page.wait_for_output("text=finished with loss")
+        wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
+        assert dashboard_steps(dash) == 300
+        assert dash.locator(".tvd-loss polyline").count() >= 1
+        assert dash.locator(".tvd-legend").text_content().count("w") >= 1
+        assert not dash.locator(".tvd-error").is_visible()
+        page.screenshot(dash, "dashboard-finished")
+        check_clean(page, browser)
+        print(f"dashboard: {time.monotonic() - start:.1f} s")

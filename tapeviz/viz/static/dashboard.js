@@ -6,7 +6,10 @@ import { W, chartNote, decode, drawChart, firstNonFinite, seriesClass } from "./
 import { drawHover } from "./chart_hover.js";
 import { standalone } from "./chart_image.js";
 import { h, svgEl } from "./dom.js";
-import { scrollInto } from "./scroll.js";
+import { roomFor, scrollInto } from "./scroll.js";
+
+// the tape pane's height (px): as the room left allows, within these
+const TAPE_PANE = { least: 200, most: 420 };
 
 // each button, and what it does as its tooltip says it (a newcomer need not know "VJP")
 const BUTTONS = [
@@ -74,6 +77,17 @@ function render({ model, el: root }) {
   alertBox.setAttribute("aria-label", "alerts");
   box.append(bar, error, alertBox, chartBox, tapeBox);
   root.append(box);
+  // the tape pane leaves room for the bar and the charts: the whole dashboard in the view it
+  // scrolls in (Lab's notebook panel cut the tape, or the buttons, at 900 px), again as the
+  // alerts come and go
+  const sizeTape = () => {
+    const height = `${Math.max(TAPE_PANE.least, roomFor(box, tape, TAPE_PANE.most))}px`;
+    if (tape.style.maxHeight !== height) tape.style.maxHeight = height;
+  };
+  // a frame later: resizing the box it observes inside the observer's call is a loop error
+  const resized = typeof ResizeObserver === "undefined" ? null
+    : new ResizeObserver(() => requestAnimationFrame(sizeTape));
+  if (resized) resized.observe(box);
 
   function drawState() {
     const s = model.get("state");
@@ -253,6 +267,7 @@ function render({ model, el: root }) {
   }
   return () => {
     for (const [events, fn] of handlers) for (const name of events.split(" ")) model.off(name, fn);
+    if (resized) resized.disconnect();
   };
 }
 

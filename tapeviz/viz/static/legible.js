@@ -1,12 +1,18 @@
-// How large the tape widget draws the graph (every label legible on screen), and where a graph
-// wider than the pane opens.
+// How large the tape widget draws the graph (every label legible on screen), how tall its
+// pane is, and where a graph wider than the pane opens.
+import { roomFor } from "./scroll.js";
 
 // Graphviz draws text at a few point sizes; on screen every label stays between about 12.5
 // and 15 px tall (its font 11 px or more): the drawing fits the pane's width only down to the
 // scale that keeps the smallest text legible (then it scrolls), and never grows a small tape
 // past the largest.
 export const TEXT_PX = { min: 12.5, max: 15 };
-export const MAX_PANE = () => Math.max(480, Math.round(window.innerHeight * 0.75));
+// The graph pane `pane` of the widget `root` is at most 3/4 of the window and leaves room for
+// the rest of the widget (toolbar, stepping panel) in the view it scrolls in, but for a view
+// too short for both (then it keeps MIN_PANE px).
+const MIN_PANE = 240;
+export const maxPane = (root, pane) =>
+  Math.max(MIN_PANE, roomFor(root, pane, Math.round(window.innerHeight * 0.75)));
 
 // How tall each point size of `svg`'s text is in SVG units: a sans font's ascent + descent.
 // From the font sizes, not getBBox: measured before the page's fonts are ready, that is off

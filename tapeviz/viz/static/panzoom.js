@@ -1,7 +1,7 @@
 // The tape widget's graph pane: pan, zoom, keyboard focus, where the view goes after a
 // redraw and where the "more" hint sits.
 import { h } from "./dom.js";
-import { MAX_PANE, legibleScale, openingX, textHeights } from "./legible.js";
+import { legibleScale, maxPane, openingX, textHeights } from "./legible.js";
 import { nodeKeys } from "./nodekeys.js";
 
 // A node as keyboard and screen readers reach it: focusable (the arrow keys move between
@@ -69,7 +69,7 @@ export function panZoom(container, onClick) {
   let clicked = null, known = new Set();   // the last node clicked, where; the ids drawn
   // the view's scale (screen px per SVG unit) as last fitted, zoomed or kept: panning keeps it,
   // whatever the pane does meanwhile; the node show(id) centred
-  let viewScale = 0, shown = null;
+  let viewScale = 0, shown = null, fitted = 0, watched = null;   // fit's scale; the widget watched
   const size = () => ({ w: container.clientWidth, h: container.clientHeight });
   // a click on a node, remembered with its place in the pane, then passed on
   function choose(node) {
@@ -154,12 +154,20 @@ export function panZoom(container, onClick) {
     moved = false;
     const pane = size();
     if (!pane.w) return;   // not shown yet: the resize observer fits it when it is
-    const scale = viewScale = legibleScale(home, pane.w, heights);
-    container.style.minHeight = `${Math.min(MAX_PANE(), Math.ceil(home.h * scale) + 2)}px`;
+    const scale = viewScale = fitted = legibleScale(home, pane.w, heights);
+    sizePane();
     const tall = size().h || pane.h;
     const w = pane.w / scale, high = tall / scale;
     const x = w >= home.w ? home.x - (w - home.w) / 2 : openingX(svg, home, w, home.y + high);
     apply({ x, y: home.y, w, h: high });
+  }
+  // the pane as tall as the graph at fit's scale, within maxPane: set again when the widget
+  // around it grows (the stepping panel opens), so the whole widget stays in view
+  function sizePane() {
+    const root = container.closest(".tapeviz") || container;
+    if (observer && root !== watched) { watched = root; observer.observe(root); }
+    const height = `${Math.min(maxPane(root, container), Math.ceil(home.h * fitted) + 2)}px`;
+    if (container.style.minHeight !== height) container.style.minHeight = height;
   }
   // the pane changed size after the user moved: same scale and corner, new extent (the scale
   // the view had, not the old extent in the new pane: an alert's node shown, the inspector
@@ -189,7 +197,13 @@ export function panZoom(container, onClick) {
     return { ...b, x: within(b.x, dx, b.w, home.x, home.w), y: within(b.y, dy, b.h, home.y, home.h) };
   }
   const observer = typeof ResizeObserver === "undefined" ? null
-    : new ResizeObserver(() => { if (svg && home) { if (moved) keepScale(); else fit(); } });
+    : new ResizeObserver((entries) => {
+      if (!svg || !home) return;
+      if (entries.some((e) => e.target === container)) { if (moved) keepScale(); else fit(); }
+      // the widget around the pane grew or shrank: a frame later, as resizing the widget it
+      // observes inside the observer's call is a loop error
+      else if (fitted) requestAnimationFrame(() => { if (svg && home) sizePane(); });
+    });
   if (observer) observer.observe(container);
   container.addEventListener("wheel", (e) => {
     if (!svg || !box) return;

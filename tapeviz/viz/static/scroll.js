@@ -1,4 +1,5 @@
-// Scrolling the dashboard's tape pane to a node in sight.
+// Scrolling the dashboard's tape pane to a node in sight, and the room a pane has for a
+// widget to fit whole in the view around it.
 // The part of `node` a person can see: its box cut by every scrolling box around it (Lab's
 // notebook panel) and the window.
 function visibleRect(node) {
@@ -25,4 +26,24 @@ export function scrollInto(pane, target) {
   const [height, width] = [p.bottom - p.top, p.right - p.left];
   if (t.top < p.top || t.bottom > p.bottom) pane.scrollTop += t.top - p.top - (height - t.height) / 2;
   if (t.left < p.left || t.right > p.right) pane.scrollLeft += t.left - p.left - (width - t.width) / 2;
+}
+
+// How tall the view that scrolls around `root` is: the outermost box around it that may
+// scroll (JupyterLab's notebook panel; an output area inside it may scroll too but is as tall
+// as what it holds), else the window.
+function viewHeight(root) {
+  let height = window.innerHeight;
+  for (let box = root.parentElement; box; box = box.parentElement) {
+    if (box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY))
+      height = Math.min(box.clientHeight, window.innerHeight);
+  }
+  return height;
+}
+
+// The height (px) `part` of `root` may take, at most `most`, for all of `root` to fit in the
+// view around it: a widget taller than Lab's notebook panel (its graph pane sized by the
+// window) hid its toolbar whenever the bottom of its graph was in sight.
+export function roomFor(root, part, most) {
+  const around = root.getBoundingClientRect().height - part.getBoundingClientRect().height;
+  return Math.min(most, Math.floor(viewHeight(root) - around - 8));
 }
