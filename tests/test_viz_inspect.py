@@ -77,7 +77,7 @@ def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
     assert "drawn as" not in op   # the graph draws 'conv2d' alone: 'drawn as conv' was said
     assert op["param padding"] == "'VALID'"
     source = sections["Source"]
-    assert source["type"] == "source"   # lines kept as written, never wrapped
+    assert source["type"] == "source"   # lines kept as written, each wrapped under itself
     assert f"test_viz_inspect.py:{line_of(__file__, '# conv line')} in conv_tape" in \
         source["content"]
     assert "features = layer(images)" in source["content"]

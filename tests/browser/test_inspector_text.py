@@ -1,8 +1,10 @@
 """The inspector's text in a narrow side panel, as tape.js draws it: a long title keeps its
 value's type ("→ float32[32, 1, 3, 3]") on one line and never runs past the panel (it broke
 "float32[32, 1," from "3, 3]", and a layer path without spaces ran over the edge); the Source
-box keeps the user's lines as written, one screen line each, and scrolls sideways (a wrapped
-line restarted at column 0 and read as another statement), while an Error box still wraps.
+box shows all of the user's lines, each starting on its own row and a long one wrapped under
+itself, further in than its own indentation (a wrap at column 0 read as another statement;
+a box scrolling sideways hid the line's end, "torch.log(probs[torch.arange(len(lab" in notebook
+04), while an Error box wraps as prose.
 Screenshots: tests/browser/artifacts/inspector-text-<theme>.png.
 """
 import base64
@@ -38,16 +40,28 @@ _DRAW = """async ([url, css, title, source, error, dark]) => {
   const head = root.querySelector(".tv-inspector-title");
   const type = head.querySelector(".tv-title-type");
   const [code, error_] = root.querySelectorAll("pre.tv-code");
-  const padding = (el) => parseFloat(getComputedStyle(el).paddingTop)
-                          + parseFloat(getComputedStyle(el).paddingBottom);
+  // the statement's rows on screen: where its text starts (after its indentation), and the
+  // left end of each row it wraps to
+  const statement = code.querySelectorAll(".tv-source-line")[1].firstChild;
+  const range = document.createRange();
+  const indent = statement.textContent.length - statement.textContent.trimStart().length;
+  range.setStart(statement, indent);
+  range.setEnd(statement, indent + 1);
+  const start = range.getBoundingClientRect().left;
+  range.selectNodeContents(statement);
+  const rows = new Map();
+  for (const r of range.getClientRects())
+    rows.set(Math.round(r.top), Math.min(rows.get(Math.round(r.top)) ?? Infinity, r.left));
+  const wrapped = [...rows.entries()].sort((a, b) => a[0] - b[0]).slice(1).map((e) => e[1]);
   return {
     title: head.textContent,
     typeText: type && type.textContent,
     typeLines: type ? new Set([...type.getClientRects()].map((r) => r.top)).size : 0,
     titleOverflows: head.scrollWidth > head.clientWidth + 1,
-    sourceLines: Math.round((code.clientHeight - padding(code))
-                            / parseFloat(getComputedStyle(code).lineHeight)),
-    sourceScrolls: code.scrollWidth > code.clientWidth,
+    sourceText: code.innerText,
+    statementRows: rows.size,
+    hangs: wrapped.every((left) => left > start + 2),
+    sourceScrolls: code.scrollWidth > code.clientWidth + 1,
     errorLines: lines(error_),
   };
 }"""
@@ -67,7 +81,9 @@ def test_a_long_title_and_the_source_box_read_whole_in_a_narrow_panel(theme, bro
     assert found["typeText"] == "→ float32[32, 1, 3, 3]"
     assert found["typeLines"] == 1                       # the type never broken inside
     assert not found["titleOverflows"]                   # the long path breaks, in the panel
-    assert found["sourceLines"] == 2 and found["sourceScrolls"], found   # as written
+    assert found["sourceText"].rstrip("\n") == SOURCE, found   # all of it, line by line
+    assert found["statementRows"] > 1 and found["hangs"], found  # wrapped under itself
+    assert not found["sourceScrolls"], found
     assert found["errorLines"] > 2, found                # an error's prose still wraps
     page.screenshot(".tapeviz", f"text-{theme}")
     check_clean(page, browser)

@@ -42,8 +42,8 @@ def test_a_location_never_wraps_inside_in_a_narrow_panel(browser):
                                        (STATIC / "tape.css").read_text()])
     assert [span["text"] for span in spans] == ["Cell In[12], line 14", "examples/mnist.py:88"]
     assert [span["lines"] for span in spans] == [1, 1]          # each location on one line
-    # the alert's text around it wrapped (the Source box keeps its lines as written and
-    # scrolls sideways: test_inspector_text.py)
+    # the alert's text around it wrapped (the Source box wraps each line under itself:
+    # test_inspector_text.py)
     assert spans[1]["parentLines"] > 2, spans
     page.screenshot(".tapeviz", "narrow-panel")
     check_clean(page, browser)

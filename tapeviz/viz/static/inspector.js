@@ -32,14 +32,24 @@ export function section(s) {
       table.append(h("tr", {}, ...row.map((cell) => h("td", {}, String(cell)))));
     }
     body.append(table);
-  } else if (s.type === "code" || s.type === "source") {
-    // the user's source lines never wrap (a wrapped line restarted at column 0): they scroll
-    body.append(h("pre", { class: `tv-code${s.type === "source" ? " tv-source" : ""}` },
-                  String(s.content)));
+  } else if (s.type === "source") {
+    const lines = String(s.content).split("\n").map(sourceLine);
+    body.append(h("pre", { class: "tv-code tv-source" }, ...lines));
+  } else if (s.type === "code") {
+    body.append(h("pre", { class: "tv-code" }, String(s.content)));
   } else {
     body.append(h("div", { class: "tv-text" }, String(s.content)));
   }
   return h("div", { class: "tv-section" }, h("div", { class: "tv-section-title" }, s.title), body);
+}
+
+// One of the user's lines, as written: a long one wraps under itself, further in than its own
+// indentation (wrapped at column 0 it read as another statement; scrolled sideways, its end was
+// out of sight, "torch.log(probs[torch.arange(len(lab" in a 330 px panel)
+function sourceLine(line) {
+  const hang = `${line.length - line.trimStart().length + 4}ch`;
+  const style = `padding-left: ${hang}; text-indent: -${hang}`;
+  return h("span", { class: "tv-source-line", style }, line);
 }
 
 // One alert line, after its label (Python's panel.alert_label: "outer broadcast", "-inf");
