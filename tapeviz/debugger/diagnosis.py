@@ -27,6 +27,7 @@ from .ascent import find_ascent
 from .broadcasts import outer_broadcasts
 from .chance_loss import loss_at_chance
 from .constant_prediction import constant_prediction
+from .cut_off import cut_off
 from .divergence import find_divergence
 from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
@@ -175,8 +176,9 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     evidence = ({name for name, _ in zero} if count >= min_steps
                 else zero_names(gradients, variables))
     dead = dead_relus(nodes, evidence, recorded)
-    found += dead
-    found += zero_findings(none, zero, count, nodes,
+    cut, explained = cut_off(none, nodes, recorded)
+    found += dead + cut
+    found += zero_findings([name for name in none if name not in explained], zero, count, nodes,
                             {name for f in dead for name in f.variables}, recorded)
     if gradients is not None:
         order = variable_order(nodes)
