@@ -388,4 +388,7 @@ def _owner_bytes(owner) -> int:
 
 def _params_bytes(params: dict) -> int:
     """A non-empty params dict and the values in it (axis tuples, strides, names)."""
-    return allocated(_getsizeof(params)) + sum(allocated(_getsizeof(v)) for v in params.values())
+    # (`allocated` inlined in one list: no two calls a value, ~80 values a step of a torch
+    # loop's ops)
+    return allocated(_getsizeof(params)) + sum([(size + 15) & ~15 for size
+                                                in map(_getsizeof, params.values())])

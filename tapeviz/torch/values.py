@@ -28,7 +28,7 @@ from torch._C._functorch import (get_unwrapped, is_batchedtensor, is_functorch_w
 from ..debugger.summary import no_values
 from ..dtypes import from_numpy, widened
 from ..debugger.variable_names import name_made_at, name_read_at
-from ..tensor import Variable, VariableRead, wrap
+from ..tensor import Tensor, Variable, VariableRead
 
 _new = object.__new__
 _snapshots: dict = {}   # id(torch tensor) -> (weakref to it, its version, its Tensor)
@@ -147,7 +147,8 @@ def snapshot(tensor: torch.Tensor, name_of=None):
         made.variable = variable
         variable._value = value   # the variable reads as its latest recorded value
     else:
-        made = wrap(value)
+        made = _new(Tensor)   # (tensor.wrap, inlined: ~30 copies a step)
+        made._value = value
     _snapshots[key] = (weakref.ref(tensor, lambda _, key=key: _snapshots.pop(key, None)),
                        current, made)
     return made
@@ -165,8 +166,9 @@ def gradient_snapshot(grad: torch.Tensor, held: list):
     if grad.nbytes < REFERENCE_BYTES:   # (most: snapshot's own lookup alone)
         return snapshot(grad)
     key = id(grad)
+    current = version(grad)
     entry = _snapshots.get(key)
-    if entry is not None and entry[0]() is grad and entry[1] == version(grad):
+    if entry is not None and entry[0]() is grad and entry[1] == current:
         return entry[2]
     if grad.requires_grad or grad.dtype not in _VIEWED_DTYPES \
             or grad.device.type != "cpu" or grad.layout != torch.strided \
@@ -178,8 +180,8 @@ def gradient_snapshot(grad: torch.Tensor, held: list):
     except (TypeError, RuntimeError):   # a tensor of a torch.func transform, a subclass
         return snapshot(grad)
     view.flags.writeable = False
-    made = wrap(view)
-    current = version(grad)
+    made = _new(Tensor)
+    made._value = view
     _snapshots[key] = (weakref.ref(grad, lambda _, key=key: _snapshots.pop(key, None)),
                        current, made)
     held.append((grad, current, made))
