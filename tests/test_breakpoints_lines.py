@@ -1,7 +1,9 @@
 """File:line breakpoints stay exact while dispatch skips the lines none of them names: a line
 found unheard under one set of breakpoints is asked again under the next, and call sites of
 different code in one file keep their own lines."""
+import importlib
 import importlib.util
+import sys
 
 import pytest
 from programs import line_of
@@ -180,3 +182,27 @@ def test_a_notebook_cell_compiled_from_a_string_is_the_users_line():
         events.unsubscribe(seen.append)
     assert [(e.node.op.name, e.node.source.lineno) for e in seen] == [("multiply", 2),
                                                                       ("exp", 3)]
+
+
+def test_a_module_imported_after_a_breakpoint_was_set_is_found_by_the_next_one(
+        tmp_path, monkeypatch):
+    """break_on finds a file by the loaded modules' paths, each module read once: one
+    imported after the first lookup is found by the next (its lines checked), by its name."""
+    path = tmp_path / "pkg_after" / "late_module_h4.py"
+    path.parent.mkdir()
+    path.write_text("import tapeviz as tf\n\n\ndef f(x):\n    return tf.exp(x)\n")
+    with pytest.warns(UserWarning, match="no file loaded so far is 'pkg_after/late_module"):
+        break_on(file="pkg_after/late_module_h4.py", line=5, action="continue").clear()
+    monkeypatch.syspath_prepend(str(tmp_path / "pkg_after"))
+    monkeypatch.chdir(tmp_path.parent)   # so the relative name is no path from here
+    module = importlib.import_module("late_module_h4")
+    try:
+        with pytest.raises(tf.errors.InvalidArgumentError,
+                           match="late_module_h4.py:2: line 2 is blank"):
+            break_on(file="pkg_after/late_module_h4.py", line=2)
+        bp = break_on(file="pkg_after/late_module_h4.py", line=5, action="continue")
+        module.f(tf.constant(1.0))
+        assert [(h.node.op.name, h.node.source.lineno) for h in bp.hits] == [("exp", 5)]
+        bp.clear()
+    finally:
+        del sys.modules["late_module_h4"]

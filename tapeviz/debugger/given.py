@@ -192,11 +192,29 @@ def _readable(file: str) -> str | None:
     if os.path.isfile(file) or linecache.getlines(file):
         return file
     suffix = os.sep + os.path.normpath(file)
-    loaded = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
-    for path in [*loaded, *list(linecache.cache)]:
-        if isinstance(path, str) and os.path.normpath(path).endswith(suffix):
+    name = os.path.basename(suffix)
+    for path in [*_loaded_files(name), *list(linecache.cache)]:
+        if isinstance(path, str) and path.endswith(name) \
+                and os.path.normpath(path).endswith(suffix):
             return path
     return None
+
+
+_modules_seen: set = set()   # the names of the modules whose files _module_files holds
+_module_files: dict = {}     # a loaded module's file's name -> the paths of that name
+
+
+def _loaded_files(name: str) -> list:
+    """The files named `name` of the modules loaded so far, each module's file read once: a
+    torch process loads ~1,300 modules, and reading every one's `__file__` again (which
+    runs the `__getattr__` of one without) cost ~2 ms a breakpoint set."""
+    modules = sys.modules
+    for module_name in modules.keys() - _modules_seen:
+        _modules_seen.add(module_name)
+        path = getattr(modules.get(module_name), "__file__", None)
+        if isinstance(path, str):
+            _module_files.setdefault(os.path.basename(path), []).append(path)
+    return _module_files.get(name, [])
 
 
 def _is_code(text: str) -> bool:
