@@ -32,7 +32,7 @@ from .. import events
 from ..debugger import breakpoint_listener
 from ..sourceinfo import source_from
 from ..threadstate import local as _thread
-from . import masks, modules, ops, stand_ins, updates, values
+from . import masks, modules, ops, stand_ins, unheard_backward, updates, values
 from .mode import AdapterMode, by_form, hearers_of, local, output_test
 
 _getframe = sys._getframe
@@ -44,14 +44,15 @@ def _wanted_here() -> bool:
     return _active or bool(local.tapes)
 
 
-def sync_thread() -> None:
-    """Put the mode on this thread's stack when wanted and absent; take it off when unwanted,
-    and then the global hooks too once no thread holds one."""
+def sync_thread(lifted: AdapterMode | None = None) -> None:
+    """Put the mode on this thread's stack when wanted and absent (`lifted`, the one taken off
+    it for a step, if given: no new mode each step); take it off when unwanted, and then the
+    global hooks too once no thread holds one."""
     mode = local.mode
     modules.forget_next_call()   # this thread's mode is as wanted from here on
     if _wanted_here():
         if mode is None:
-            mode = local.mode = AdapterMode()
+            mode = local.mode = lifted or AdapterMode()
             _push_under_users(mode)
             _modes.add(mode)
     elif mode is not None and _remove(mode):
@@ -61,9 +62,11 @@ def sync_thread() -> None:
             _sync_hooks()
 
 
+_length, _at = torch._C._len_torch_function_stack, torch._C._get_function_stack_at
+
+
 def _stack() -> list:
-    return [torch._C._get_function_stack_at(i)
-            for i in range(torch._C._len_torch_function_stack())]
+    return [_at(i) for i in range(_length())]
 
 
 def _rebuild(stack: list) -> None:
@@ -79,6 +82,9 @@ def _push_under_users(mode) -> None:
     `torch.device` block's) pops the top mode, which is then always theirs, even when ours
     came on inside their block. Only `torch.set_default_device`'s DeviceContext stays under
     ours: it keeps itself at the bottom, and its exit expects to find itself there."""
+    if not _length():   # (the usual case, each optimizer step's: no stack to rebuild)
+        torch._C._push_on_torch_function_stack(mode)
+        return
     stack = _stack()
     default = getattr(torch._GLOBAL_DEVICE_CONTEXT, "device_context", None)
     at = 1 if stack and stack[0] is default else 0
@@ -88,6 +94,9 @@ def _push_under_users(mode) -> None:
 def _remove(mode) -> bool:
     """Take exactly `mode` off this thread's stack, the others keeping their order; False
     when it is not there (its own handler runs: torch has lifted it until the call returns)."""
+    if _length() == 1 and _at(0) is mode:   # alone (the usual case): no stack to rebuild
+        torch._C._pop_torch_function_stack()
+        return True
     stack = _stack()
     if not any(m is mode for m in stack):
         return False
@@ -194,7 +203,7 @@ def _step_without_mode(step, optimizer, args: tuple, kwargs: dict):
         raise
     finally:
         local.lifted = None
-        sync_thread()
+        sync_thread(mode)
 
 
 def _unstand_steps() -> None:
@@ -243,6 +252,7 @@ def _sync_hooks() -> None:
             _optimizer_hooks.pop().remove()
         _unstand_steps()
         stand_ins.install(False)
+        unheard_backward.install(False)
         modules.forget_next_call(every_thread=True)   # their modes are off already
         values.forget()
         masks.forget()
@@ -255,6 +265,7 @@ def _sync_hooks() -> None:
         _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
         _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
         stand_ins.install(True)
+        unheard_backward.install(True)
     if any_recording() or events.listeners(events.OpExecuted) or any(
             bp.enabled and bp.layer is not None for bp in breakpoint_listener.armed()):
         modules.install(_on_thread)

@@ -103,12 +103,18 @@ def _edge_key(fn, slot):
     return fn._sequence_nr(), slot
 
 
+def heard(tapes) -> bool:
+    """Whether a backward pass run now on this thread may be heard: `tapes` record, an op
+    here waits for its backward steps, or someone hears a GradientComputed."""
+    return bool(tapes or _local.pending or events.listeners(events.GradientComputed))
+
+
 def run(func, args, kwargs, tapes):
     """Run the backward call `func(*args, **kwargs)`, announcing its steps and gradients."""
+    if not heard(tapes):
+        return func(*args, **kwargs)
     pending = _local.pending
     hear_gradients = bool(events.listeners(events.GradientComputed))
-    if not pending and not hear_gradients and not tapes:
-        return func(*args, **kwargs)
     roots = _roots(func, args, kwargs)
     ops, leaves = walk(roots, pending) if pending else ([], None)   # leaves: found if read
     announced = [op for op in ops if tapes or op.node.op.route.steps]
@@ -135,8 +141,8 @@ def run(func, args, kwargs, tapes):
 
 def _roots(func, args, kwargs) -> list:
     """The tensors the pass starts from."""
-    if func is torch.Tensor.backward:
-        return [args[0]]
+    if func is not torch.autograd.backward and func is not torch.autograd.grad:
+        return [args[0]]   # Tensor.backward (torch's, or unheard_backward's stand-in)
     first = args[0] if args else kwargs.get("outputs", kwargs.get("tensors"))
     return [first] if isinstance(first, torch.Tensor) else list(first)
 
