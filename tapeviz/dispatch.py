@@ -118,8 +118,15 @@ def _dispatch_sunk(op, args, params, state, sink):
         raise _explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
-    if branch is not None:
-        follow_branch(sink, branch, tensors, ans, id(ans))
+    if branch is not None:   # follow_branch, inlined (its call is a third of its cost)
+        outs = sink.outs
+        sink.made[id(ans)] = len(outs)
+        outs.append(ans)
+        sink.at = branch
+        if branch.outside:
+            sink.outside += compress(tensors, branch.outside)
+            if branch.keeps_output:
+                sink.outside.append(ans)
         return ans
     sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
              state.phase, state.scope, source, tensors, ans)
@@ -240,8 +247,16 @@ def _dispatch_traced(op, args, params, state, route):
         if tape.record(node):
             taped = True
     if sink is not None and sink.at is not None:   # the step's program is known
-        if branch is not None and branch.taped is taped:
-            follow_branch(sink, branch, tensors, ans, node.output_id)
+        if branch is not None and branch.taped is taped:   # (follow_branch, inlined)
+            outs = sink.outs
+            sink.made[node.output_id] = len(outs)
+            outs.append(ans)
+            sink.nodes.append(node)   # (its record's, if the segment leaves: Sink.leave)
+            sink.at = branch
+            if branch.outside:
+                sink.outside += compress(tensors, branch.outside)
+                if branch.keeps_output:
+                    sink.outside.append(ans)
             sink = None
         else:   # (taped otherwise than its program's op, found after it ran untimed: 0.0)
             sink.leave()

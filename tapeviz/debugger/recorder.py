@@ -68,11 +68,11 @@ class Sink(list):
     last op (None while ops are recorded fully): dispatch then checks each op against the
     branches after it and adds no record, only the op's output to `outs` (held while the
     segment runs: its id names it alone; `made`: its index there by that id) and its inputs
-    from outside to `outside`; an op
+    from outside to `outside`, and a taped op's node to `nodes`; an op
     that leaves the program calls `leave()`, which records the ops so far fully."""
 
     __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op", "root", "at",
-                 "outs", "made", "outside", "whole", "learned")
+                 "outs", "made", "outside", "whole", "learned", "nodes")
 
     def __init__(self):
         super().__init__()
@@ -88,26 +88,30 @@ class Sink(list):
         self.outside: list = []
         self.whole = False    # whether the records hold the whole segment so far
         self.learned = 0      # ops learned into the programs so far
+        self.nodes: list = []
 
     def begin(self) -> None:
         """A segment begins: follow the programs learned."""
         self.at, self.outs, self.made, self.outside, self.whole = self.root, [], {}, [], True
+        self.nodes = []
 
     def leave(self, nodes=()) -> None:
         """The segment leaves its program (or someone looks while it runs): the ops it ran
         so far are recorded fully, their outputs as they ran (their durations those of a run
-        again); `nodes`: the taped ones' nodes, if a tape that is not recording holds them."""
+        again); `nodes`: the taped ones' nodes, if a tape that is not recording holds them
+        (those dispatch followed are held: a kept pass after them is then kept as usual)."""
         at, self.at = self.at, None
         if at is None or not self.outs:
             return
         records = replayed(at.path(), self.outside, self.outs)
         made = {id(node.output): node for node in
-                chain(chain.from_iterable(tape.nodes for tape in thread_state().tapes), nodes)}
+                chain(chain.from_iterable(tape.nodes for tape in thread_state().tapes), nodes,
+                      self.nodes)}
         for start in range(0, len(records), RECORD_WIDTH):
             if records[start + TAPED]:
                 records[start + NODE] = made.get(id(records[start + OUTPUT]))
         self[:0] = records
-        self.outs, self.made, self.outside = [], {}, []
+        self.outs, self.made, self.outside, self.nodes = [], {}, [], []
 
 
 _kind = attrgetter("kind")
@@ -343,6 +347,7 @@ class Recorder:
             self._kept.nbytes = 0
             records = self._records
             records.at = self._segment_state = None   # (what ran so far is forgotten too)
+            records.nodes = []
             del records[:]
             records.upstream.clear()
             records.check_at = MIN_CHECK_GAP * RECORD_WIDTH
