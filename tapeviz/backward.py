@@ -10,6 +10,7 @@ where the backward pass is.
 """
 from __future__ import annotations
 
+from itertools import compress
 from operator import attrgetter
 from sys import _getframe
 
@@ -172,23 +173,28 @@ class Backward:
         targets = self._targets
         if len(targets) > 1 and len(set(map(id, targets))) < len(targets):
             return False
+        ops = set(map(_op_of, self._nodes))
+        if ops <= _RUN_AGAIN:   # (a loop's passes: one C subset test, no loop over the ops)
+            return True
         own = _OWN_VJP.get
-        for op in set(map(_op_of, self._nodes)):
-            if op.nondiff:
-                continue
-            found = own(op)
-            if found is None:
-                found = _OWN_VJP[op] = runs_own_code_only(op.input_grads)
-            if not found:
-                return False
+        for op in ops:
+            if not op.nondiff:
+                found = own(op)
+                if found is None:
+                    found = _OWN_VJP[op] = runs_own_code_only(op.input_grads)
+                if not found:
+                    return False
+            _RUN_AGAIN.add(op)
         return True
 
     @property
     def replay_facts(self) -> tuple:
         """(the tape's nodes, the targets, the sources that get gradients) of this pass: what
         running it again as it ran takes."""
-        found = self._sources
-        return self._nodes, self._targets, [s for s in self._given if id(s) in found]
+        given = self._given
+        # (C loops: a comprehension's frame costs a kept pass's every step more)
+        return self._nodes, self._targets, list(compress(given, map(self._sources.__contains__,
+                                                                    map(id, given))))
 
     def run_unheard(self, source, through: int | None = None, before_step=None) -> None:
         """Run every step telling no one (no step announced), every op at `source`, the
@@ -324,6 +330,9 @@ _ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see sourc
 # op -> whether its VJP runs tapeviz's code alone (a registry row), so its ops share the
 # pass's line; an op defined outside tapeviz (a user's defop) keeps its VJP's own lines
 _OWN_VJP: dict = {}
+# the ops a pass may run again for a Recorder (`_replayable`): nondifferentiable, or their VJP
+# tapeviz's own
+_RUN_AGAIN: set = set()
 
 
 _ONE: dict = {}  # numpy scalar type -> its 1, the seed of a scalar loss
