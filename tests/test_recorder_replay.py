@@ -430,4 +430,3 @@ def test_a_step_that_leaves_after_its_tape_keeps_its_pass_as_a_full_recording(fu
             for step in replaying.steps
             for made in [{rop.node.output_id: rop.op for rop in step.ops}]]
     assert read == ["add"] * 4 + ["multiply", "add"]
-
