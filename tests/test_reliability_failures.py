@@ -1,7 +1,10 @@
 """An error or a KeyboardInterrupt (Jupyter's "interrupt kernel") raised wherever user code or
 a listener runs leaves the tape usable, the variables consistent and nothing installed: no
 subscriber, recording tape, backward phase, sink or thread; the next recording works."""
+import gc
 import threading
+import traceback
+import weakref
 
 import numpy as np
 import pytest
@@ -146,6 +149,18 @@ def test_a_failure_in_a_runners_training_function_ends_its_thread_and_is_raised(
     recorded_step(tf.Variable([1.0, 2.0]))
 
 
+def test_joining_a_failed_runner_again_shows_its_frames_once():
+    def train():
+        raise ValueError("planted")
+
+    runner = Runner(train).start()
+    for _ in range(3):   # a notebook's cell run again: each join's traceback, not all of them
+        with pytest.raises(ValueError) as raised:
+            runner.join(30.0)
+        frames = [frame.name for frame in traceback.extract_tb(raised.tb)]
+        assert frames.count("join") == 1 and frames.count("train") == 1, frames
+
+
 @pytest.mark.parametrize("failure", FAILURES, ids=IDS)
 def test_a_failure_in_a_dashboards_training_function_is_shown_and_detaches(failure):
     w = tf.Variable(1.0)
@@ -159,7 +174,7 @@ def test_a_failure_in_a_dashboards_training_function_is_shown_and_detaches(failu
                 raise failure("planted")
 
     dashboard = Dashboard()
-    runner = dashboard.train(train, 3)
+    runner, timer = dashboard.train(train, 3), dashboard._timer
     try:
         with pytest.raises(failure):
             runner.join(30.0)
@@ -168,6 +183,34 @@ def test_a_failure_in_a_dashboards_training_function_is_shown_and_detaches(failu
     finally:
         dashboard.close()
     recorded_step(tf.Variable([1.0, 2.0]))
+    timer.join(30.0)   # (one closed in a turn ends after it)
+    closed = weakref.ref(dashboard)   # and once dropped, the closed dashboard goes
+    del dashboard, runner, timer
+    gc.collect()
+    assert closed() is None, "the closed dashboard (its runner, the error's frames) was kept"
+
+
+def test_a_dashboard_collected_while_subscriptions_change_does_not_wait_for_them(
+        monkeypatch):
+    """A closed Dashboard dropped is garbage, and the collector may free it on any thread,
+    inside anything: in a subscribe, which holds events' lock. Freeing it must not take that
+    lock again (its unsubscribe did: the thread waited for itself, for good)."""
+    dashboard = Dashboard(show_tape=False, show_alerts=False)
+    assert dashboard.train(lambda: None).join(30.0)
+    dashboard.close()
+    collected = weakref.ref(dashboard)
+    del dashboard
+    monkeypatch.setattr(events, "_lock", threading.Lock())   # (a thread stuck holds this one)
+    done = threading.Event()
+
+    def collect_in_a_subscribe():
+        with events._lock:
+            gc.collect()
+        done.set()
+
+    threading.Thread(target=collect_in_a_subscribe, daemon=True).start()
+    assert done.wait(30.0), "freeing the dashboard waited for events' lock"
+    assert collected() is None
 
 
 def test_an_update_a_breakpoint_stops_midway_is_undone_for_every_variable():

@@ -123,6 +123,7 @@ class Runner:
         self._last_targets: tuple = ()     # the last gradient call's targets (immutable)
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
+        self._error_frames = None          # its traceback as the loop's thread left it
         self.result = None
 
     @property
@@ -286,9 +287,11 @@ class Runner:
         return self.result
 
     def raise_error(self) -> None:
-        """Raise the exception the training function raised, if it failed."""
+        """Raise the exception the training function raised, if it failed: with the loop's
+        frames below this caller's alone (a raise adds its frames to the error's own, so a
+        second join would show the first's too, and keep the frame that made that call)."""
         if self.error is not None:
-            raise self.error
+            raise self.error.with_traceback(self._error_frames)
 
     def __enter__(self) -> "Runner":
         if self._state == "idle":
@@ -319,7 +322,7 @@ class Runner:
         except RunnerStopped:
             outcome = "stopped"
         except BaseException as exc:  # kept for join()/raise_error(); never swallowed
-            self.error = exc
+            self.error, self._error_frames = exc, exc.__traceback__
         finally:
             _live.discard(self)
             events.unsubscribe(self._on_gradient)

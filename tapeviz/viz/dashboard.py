@@ -57,7 +57,9 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
     """
 
     _esm = module("dashboard.js")   # dashboard.js and the files it imports (front.py)
-    _css = STATIC / "dashboard.css"
+    # text, not a path: anywidget watches a path's file for every instance through a signal
+    # that holds each instance for good (anywidget issue 929), a closed Dashboard and its run
+    _css = (STATIC / "dashboard.css").read_text(encoding="utf-8")
 
     mode = traitlets.Unicode("none").tag(sync=True)        # "runner", "recorder" or "none"
     state = traitlets.Unicode("idle").tag(sync=True)       # the runner's state, or recording
@@ -85,6 +87,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         check_settings("Dashboard", max_points, smoothing)
         check_watched("Dashboard", runner, recorder)
         super().__init__(**kwargs)
+        self._own_layout = None if "layout" in kwargs else self.layout
         self.max_rate = float(max_rate)
         self.max_points = int(max_points)   # buckets per series: about a chart's pixel width
         self.smoothing = float(smoothing)   # the EMA the charts draw over the raw range
@@ -154,10 +157,23 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
             timer.join()
 
     def close(self) -> None:
-        """Detach, then close the widget."""
-        if hasattr(self, "_closed"):   # not one refused in __init__ (Widget.__del__ closes it)
+        """Detach, then close the widget and the layout it made (ipywidgets leaves a widget's
+        layout registered, its comm open, after the widget closes; one given may be shared)."""
+        if hasattr(self, "_closed"):   # not one refused in __init__
             self.detach()
+        self._close_widget()
+
+    def __del__(self):
+        """Collected, so detached already (its subscription or its timer would hold it):
+        the widget alone is closed. detach() here would wait for events' lock, which the
+        collection may be running under (a subscribe's), for good."""
+        self._close_widget()
+
+    def _close_widget(self) -> None:
+        layout = getattr(self, "_own_layout", None)   # (None: given, or refused in __init__)
         super().close()
+        if layout is not None:
+            layout.close()
 
     def history(self) -> dict:
         """{"loss": (steps, values), "grad_norms": {name: (steps, values)}}, as lists: every

@@ -2,7 +2,9 @@
 there, which puts the adapter's mode on that thread's own stack (only that thread can take
 it off). Once the run ends it must not stay: an inert mode costs every later torch call of
 the notebook, and keeps the global module hooks on for every thread."""
+import gc
 import threading
+import weakref
 
 import pytest
 import torch
@@ -10,6 +12,7 @@ from IPython.testing import globalipapp
 
 import tapeviz.torch as tvt
 from tapeviz.debugger import Runner
+from tapeviz.torch import autograd
 from tapeviz.viz import Dashboard
 
 TIMEOUT = 60.0
@@ -118,6 +121,29 @@ def test_a_training_step_failing_in_a_thread_leaves_nothing_installed(where, run
     assert [node.scope for node in tape.nodes] == ["Sequential/0", "Sequential/1",
                                                    "Sequential/2", ""]
     assert _hooks() == before
+
+
+def test_a_closed_dashboard_whose_run_failed_goes_with_what_it_held():
+    """Once closed and dropped, a Dashboard whose run failed goes, and with it the runner, the
+    error's frames and the tensors a recording after it made: none is kept for the next test
+    (anywidget's watch of a `_css` path held every instance; the layout stayed registered)."""
+    model, train = _failing_train("forward")
+    dash = Dashboard(show_tape=True)
+    runner, timer = dash.train(train, 4), dash._timer
+    with pytest.raises(RuntimeError):
+        runner.join(TIMEOUT)
+    dash.close()
+    timer.join(TIMEOUT)   # (one closed in a turn ends after it)
+    layout = dash.layout
+    with tvt.record() as tape:
+        model(torch.ones(2, 3)).sum()
+    assert autograd._local.pending, "the recording remembered nothing: test nothing"
+    gone = [weakref.ref(dash), weakref.ref(runner), weakref.ref(tape)]
+    del dash, runner, tape
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None, None]
+    assert autograd._local.pending == {}
+    assert layout.comm is None, "the dashboard's layout was left open"
 
 
 def test_a_thread_that_ends_after_its_step_failed_leaves_no_module_hook_waiting_for_it():
