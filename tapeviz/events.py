@@ -28,6 +28,7 @@ from bdb import BdbQuit
 from typing import Callable, NamedTuple
 
 from .errors import add_note
+from .nonfinite import in_pass
 from .sourceinfo import SourceInfo, find_origins_early, user_source
 from .threadstate import all_thread_states
 
@@ -507,5 +508,5 @@ def _heard_text(heard) -> str:
     elif not hasattr(heard, "op"):   # an event not about one op
         return kind.__name__
     source = heard.source
-    return (f"the OpExecuted of {heard.op.name} ({heard.phase})"
+    return (f"the OpExecuted of {heard.op.name} {in_pass(heard.phase)}"
             f"{f' at {source}' if source is not None else ''}")

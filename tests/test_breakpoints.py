@@ -313,7 +313,7 @@ def test_pdb_session_stops_at_the_op_with_its_context_as_locals(tmp_path):
     assert "(Pdb) 'exp'" in out and "TensorShape([1, 3])" in out
     assert "(Pdb) True" in out and "nodes 3" in out          # ops run at the prompt: not taped
     assert "[[2.0, 4.0, 6.0]]" in out and "'y = tf.exp(h)'" in out and "(Pdb) 8" in out
-    assert "exp [math] phase=forward" in out and "  x = h:  float32[1, 3] min 2 max 6" in out
+    assert "exp [math] in the forward pass" in out and "  x = h:  float32[1, 3] min 2 max 6" in out
     assert "finished" in out and "hits 1" in out
 
 
@@ -386,7 +386,7 @@ def test_ipython_debugger_session(tmp_path):
         continue
         """)
     assert result.returncode == 0, result.stderr
-    assert "ipdb> 'exp'" in result.stdout and "exp [math] phase=forward" in result.stdout
+    assert "ipdb> 'exp'" in result.stdout and "exp [math] in the forward pass" in result.stdout
     plain = re.sub(r"\x1b\[[0-9;]*m", "", result.stdout)   # IPython's colours
     assert f"> {tmp_path / 'train.py'}(8)<module>()" in plain and "tapeviz/" not in plain
 

@@ -41,7 +41,7 @@ def test_an_op_listener_that_raises_is_named_with_its_line_and_the_op_it_heard()
     note = _listener_note(raised.value)
     assert note.startswith(f"raised by the listener {__name__}._raise, subscribed at ")
     assert f"test_events_listener_errors.py:{subscribed_at}" in note
-    assert "hearing the OpExecuted of multiply (forward) at " in note
+    assert "hearing the OpExecuted of multiply in the forward pass at " in note
     assert note.endswith(f"test_events_listener_errors.py:{ran_at} in "
                          f"test_an_op_listener_that_raises_is_named_with_its_line_and_the_op_"
                          f"it_heard")
@@ -65,7 +65,7 @@ def test_a_node_form_that_raises_is_named_by_its_subscription_on_both_paths():
     for raised in (untaped, taped):
         note = _listener_note(raised.value)
         assert ".keeps_nothing, subscribed at " in note
-        assert "hearing the OpExecuted of exp (forward)" in note
+        assert "hearing the OpExecuted of exp in the forward pass" in note
 
 
 def test_a_node_form_with_an_output_test_is_named_by_its_subscription():

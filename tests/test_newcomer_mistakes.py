@@ -752,6 +752,7 @@ def test_a_loss_computed_after_the_tape_block_is_named_once_for_all_the_variable
     optimizer = tf.keras.optimizers.SGD(0.1)
     with tf.GradientTape() as tape:
         logits = model(x)
+    made_at = sys._getframe().f_lineno + 1
     loss = loss_fn(y, logits)   # outside the with block
     grads = tape.gradient(loss, model.trainable_variables)
     err, line = raised(ValueError, lambda: optimizer.apply_gradients(
@@ -759,9 +760,12 @@ def test_a_loss_computed_after_the_tape_block_is_named_once_for_all_the_variable
     message = str(err)
     names = ", ".join(repr(v.name.removesuffix(":0")) for v in model.trainable_variables)
     assert all("/" in v.name for v in model.trainable_variables)   # Keras names, as drawn
-    assert f"no gradients provided for any variable (all are None): {names}: the target was " \
-           f"not recorded on this tape: it was computed outside the `with tape:` block" in message
-    assert message.count("the target was not recorded") == 1
+    assert f"no gradients provided for any variable (all are None): {names}: the target (made " \
+           f"at " in message
+    assert f"test_newcomer_mistakes.py:{made_at}: loss = loss_fn(y, logits)   # outside the " \
+           f"with block) was not recorded on this tape: it was computed outside the `with " \
+           f"tape:` block" in message   # the loss's own line
+    assert message.count("was not recorded") == 1
     assert f"test_newcomer_mistakes.py:{line}" in message
     with tf.GradientTape() as tape:
         loss = loss_fn(y, model(x))

@@ -226,7 +226,7 @@ def test_regression_breakpoint_on_abs(executed):
                         r"\(return t \*\* 2 if tf\.abs\(t\) "
                         r"<= m else m \* \(2 \* tf\.abs\(t\) - m\)\); matched op='abs'",
                         described), described
-    assert summary.startswith("abs [math] phase=forward")
+    assert summary.startswith("abs [math] in the forward pass")
     assert "in huber_loss" in summary and "  x:      float32 scalar " in summary
 
 

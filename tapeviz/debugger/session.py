@@ -23,6 +23,7 @@ from collections import ChainMap
 
 from ..backward import vjp_in_flight
 from ..dispatch import unrecorded
+from ..nonfinite import in_pass
 from ..sourceinfo import _cell_name, user_frame   # _cell_name: IPython's name of a cell
 from ..threadstate import thread_state
 from . import op_inputs
@@ -182,10 +183,11 @@ def tape_of(node, frame) -> tuple:
 
 # ---- text ---------------------------------------------------------------------------------
 def node_summary(node, upstream=None) -> str:
-    """Several lines: the op, its phase and scope, the user's line, each input by the op's
-    name for it (with what the line wrote for it: `x = h`), output, params, upstream."""
-    lines = [f"{node.op.name} [{node.op.kind}] phase={node.phase}"
-             + (f" scope={node.scope!r}" if node.scope else "")]
+    """Several lines: the op, its pass and layer (as the hit's line says them: 'exp [math]
+    in the forward pass, in layer dense'), the user's line, each input by the op's name for
+    it (with what the line wrote for it: `x = h`), output, params, upstream."""
+    lines = [f"{node.op.name} [{node.op.kind}] {in_pass(node.phase)}"
+             + (f", in layer {node.scope}" if node.scope else "")]
     source = node.source
     if source is not None:
         lines.append(f"  at {source}")

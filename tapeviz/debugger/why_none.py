@@ -17,12 +17,14 @@ import numpy as np
 
 from .. import events
 from ..tape import GradientTape, last_missing_gradient
+from ..sourceinfo import user_source
 from ..tape_skeleton import OpOutline, outline_rows
 from ..tensor import Variable
 from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
 from .numerics import _nodes_of, _op_name, _where
 from .summary import _array
+from .target_line import target_made_at
 from .variable_names import shown_name
 
 
@@ -253,8 +255,9 @@ def why_none(recording, target, source, ops=None) -> Finding:
         check_recorded_ops("why_none", recording, "a GradientTape, a recorded step or a list "
                            "of nodes", "why_none(rec.last_step, loss, w)", target)
     check_target_and_sources("why_none", target, source, "why_none(tape, loss, w)")
-    return _explain(recording, id(target), source, ops,
-                   _local_names(sys._getframe(1), source))
+    frame = sys._getframe(1)
+    return _explain(recording, id(target), source, ops, _local_names(frame, source),
+                    _local_names(frame, target))
 
 
 def explain_missing_gradient(variable) -> Finding | None:
@@ -264,8 +267,10 @@ def explain_missing_gradient(variable) -> Finding | None:
     return None if found is None else _explain(found[0], found[1], variable)
 
 
-def _explain(recording, target_id: int, source, ops=None, names=()) -> Finding:
-    """`why_none` for the target of id `target_id`; `names` are the user's names of `source`."""
+def _explain(recording, target_id: int, source, ops=None, names=(),
+             target_names=()) -> Finding:
+    """`why_none` for the target of id `target_id`; `names` are the user's names of `source`,
+    `target_names` the target's."""
     tape = recording if isinstance(recording, GradientTape) else None
     name, sid = _name(source, names), id(source)
     record = _Record(recording, sid)
@@ -308,10 +313,13 @@ def _explain(recording, target_id: int, source, ops=None, names=()) -> Finding:
         cut = _exit_cut(name, record, loose, [], target_id)
         if cut is not None:
             return cut
-        return Finding("target_not_recorded", "the target was not recorded on this tape: it "
-                       "was computed outside the `with tape:` block (or inside "
-                       "stop_recording), or only from values the tape does not track (e.g. "
-                       "ones that left tapeviz through .numpy() and came back as constants)")
+        made = target_made_at(user_source(), target_names)   # (no op of it noted a line)
+        return Finding("target_not_recorded", f"the target"
+                       f"{f' (made at {_where(made)})' if made is not None else ''} was not "
+                       f"recorded on this tape: it was computed outside the `with tape:` block "
+                       f"(or inside stop_recording), or only from values the tape does not "
+                       f"track (e.g. ones that left tapeviz through .numpy() and came back as "
+                       f"constants)", source=made)
     path = path_nodes(outlines, target_id)
     if target_id in loose:
         for outline in path:

@@ -49,7 +49,7 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
     page.page.locator(".jp-Stdin-input").first.wait_for(timeout=300_000)
     page.output("text=tapeviz breakpoint").first.wait_for()
     answer_stdin(page, "node")
-    shown = page.output("text=/log \\[math\\] phase=forward/").first
+    shown = page.output("text=/log \\[math\\] in the forward pass/").first
     shown.wait_for(timeout=30_000)
     summary = shown.text_content()
     assert "torch.log(probs[torch.arange(len(labels)), labels])" in summary, summary

@@ -142,7 +142,7 @@ def test_02_regression_debugging(jupyter_server, browser):
     stdin.first.wait_for(timeout=90_000)
     page.output("text=tapeviz breakpoint").first.wait_for()
     answer_stdin(page, "node")
-    shown = page.output("text=/abs \\[math\\] phase=forward/").first
+    shown = page.output("text=/abs \\[math\\] in the forward pass/").first
     shown.wait_for(timeout=30_000)
     summary = shown.text_content()
     assert "tf.abs(t) <= m" in summary, summary   # the user's own line, from the notebook
