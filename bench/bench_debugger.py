@@ -163,6 +163,32 @@ to -3k, -1 to -2k, and -2.5M for a start and a stop):
   cannot lose that much (each op is checked in ~100 bytecodes, its outputs held by id);
   a taped op's check done in bulk from the tape's nodes at the kept pass, and an update's
   line found without a walk, are what is left to price.
+Why CPU reads ~0.3x above instructions (next round; ae1f752's tree, 10 epochs, one process,
+plain and Recorder rounds interleaved, load 9-15; instructions: regression 1.503x, lecture's
+1.601x, CPU 1.77-1.85x / 1.93-2.04x):
+- not memory: page faults 0-254 a 10-epoch run; callgrind --cache-sim (one epoch, plain ->
+  Recorder): LL misses ~1k both, D1 misses 1.76M -> 2.81M (1.60x) and 1.17M -> 2.09M (1.79x),
+  I1 1.45x / 1.64x, mispredicts (valgrind's model) 1.49x / 1.61x: in step with instructions.
+- retention is the cycle collector's: the Recorder's kept steps (~20 tracked objects and
+  ~1.6-2.0 KB a step, tracemalloc) make 69 young and 6 middle collections a run against 3;
+  GC thread time 6-8 ms of the ~90 / ~130 ms over plain. Steps noted and freed at the next
+  (nothing kept) against kept: 1.77x -> 1.72x, 1.99x -> 1.92x; gc off: 1.71x / 1.86x, and
+  then kept = not kept. It grows with the run: at 30 epochs 1.96x -> 1.75x, 2.12x -> 1.85x.
+- the rest (~0.2-0.25x) is the Recorder's Python running at a lower IPC than the plain
+  loop's: perf cpu-clock against callgrind per C function (lecture's, load 9): the eval
+  loop's extra instructions at 0.32 ns each against plain's 0.15; malloc/free, map_next,
+  gc_collect_main (1.08 ns an instruction) above their share.
+- a byte budget too small for one step (max_bytes=1) is slower, not faster (2.57x / 3.15x:
+  every step warned as too big); 100 KB or 1 MB budgets cost as the default.
+Tried, not kept: taped ops left unchecked by dispatch (only their nodes listed) and checked
+in bulk at the kept pass, by C loops (attrgetter maps, one key tuple a run, cached per
+branch): -600 bytecodes a step, but +19.9k / +23.0k instructions (900.2k -> 920.1k, 713.4k ->
+736.4k: id() is an audit event, ~240 instructions, and each attrgetter call ~300 against a
+specialised slot load's ~10) and CPU 1.79x -> 1.87x, 2.01x -> 2.09x. Kept (27bbfdd, a8f3573):
+follow_branch inlined in the sunk and taped paths, the kept pass's replayability asked by one
+set test: 900.2k -> 894.0k (1.494x of 598.3k), 713.4k -> 708.0k (1.591x of 445.1k); CPU,
+trees alternated 3 times at load 9-12: 1.79x, 1.85x, 1.77x -> 1.79x, 1.79x, 1.75x; lecture's
+1.94x, 1.99x, 1.93x -> 1.94x, 1.95x, 1.93x (within noise, as predicted for -6k).
 The kept pass's two faults fixed in the same round (a look in flight shows the ops run so
 far; weight decay written by hand is the step's update, not an evaluation), predicted ~0 a
 step: first +5k (regression 1,045.4k -> 1,050.6k, lecture's 824.0k -> 829.1k: every step's
