@@ -62,3 +62,45 @@ def test_an_optimizer_given_the_none_of_such_a_loss_says_its_line():
         str(raised.value)
     assert float(w) == 2.0   # nothing was applied
 
+
+@pytest.mark.parametrize("written", [{"line": "train.py:12"}, {"file": "train.py:12"}])
+def test_break_on_given_a_file_and_line_as_one_string_says_they_are_two_arguments(written):
+    with pytest.raises((TypeError, ValueError)) as raised:
+        tf.debugger.break_on(**written)
+    text = str(raised.value)
+    assert text.startswith("break_on: ") and "got 'train.py:12'" in text, text
+    assert "hint: the file and the line are two arguments: break_on(file='train.py', line=12)" \
+        in text, text
+    assert raised.value.source.filename == __file__
+    assert tf.debugger.breakpoints() == []   # nothing was set
+
+
+def test_a_widget_or_a_search_given_the_model_says_to_record_a_step_of_it():
+    from tapeviz.viz import TapeWidget
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    for call in (lambda: TapeWidget(model), lambda: tf.debugger.diagnose(model)):
+        with pytest.raises(TypeError) as raised:
+            call()
+        text = str(raised.value)
+        assert "got <Sequential" in text, text
+        assert "hint: a model is not a record of what it ran: record a step of it, `with " \
+               "tf.GradientTape() as tape: loss = loss_fn(y, model(x))`" in text, text
+        assert raised.value.source.filename == __file__
+
+
+@pytest.mark.parametrize("mistake, said", [
+    (lambda ds: ds.take("a"), "take: count must be an int; got 'a' (str)"),
+    (lambda ds: ds.skip(2.5), "skip: count must be an int; got 2.5"),
+    (lambda ds: ds.repeat("3"), "repeat: count must be an int; got '3' (str)"),
+    (lambda ds: ds.shard(2, "0"), "shard: index must be an int >= 0; got '0' (str)"),
+    (lambda ds: ds.enumerate(start="1"), "enumerate: start must be an int; got '1' (str)"),
+    (lambda ds: tf.data.Dataset.zip((ds, [1, 2, 3])),
+     "zip: expected a tuple or dict of Datasets; got [1, 2, 3] (list) among them"),
+], ids=["take", "skip", "repeat", "shard", "enumerate", "zip"])
+def test_a_dataset_given_a_wrong_argument_names_it_at_the_users_line(mistake, said):
+    dataset = tf.data.Dataset.range(4)
+    with pytest.raises(TypeError) as raised:
+        mistake(dataset)
+    assert str(raised.value).startswith(said), str(raised.value)
+    assert raised.value.source.filename == __file__
+    assert [int(x) for x in dataset] == [0, 1, 2, 3]   # the dataset is as it was

@@ -222,7 +222,7 @@ class Dataset:
 
     def take(self, count, name=None) -> "Dataset":
         """At most the first `count` elements (all of them when count is -1)."""
-        count = int(count)
+        count = arguments.count("take", "count", count, minimum=None)
         card = self._cardinality
         if count >= 0 and card != UNKNOWN:
             card = count if card == INFINITE else builtins.min(count, card)
@@ -231,7 +231,7 @@ class Dataset:
 
     def skip(self, count, name=None) -> "Dataset":
         """All but the first `count` elements (none when count is -1)."""
-        count = int(count)
+        count = arguments.count("skip", "count", count, minimum=None)
         card = self._cardinality
         if count < 0:
             card = 0
@@ -253,7 +253,7 @@ class Dataset:
         >>> [int(x) for x in tf.data.Dataset.range(2).repeat(2)]
         [0, 1, 0, 1]
         """
-        count = -1 if count is None else int(count)
+        count = -1 if count is None else arguments.count("repeat", "count", count, minimum=None)
         card = self._cardinality
         if count < 0:
             card = 0 if card == 0 else INFINITE
@@ -296,7 +296,7 @@ class Dataset:
         >>> [(int(i), int(x)) for i, x in tf.data.Dataset.range(5, 7).enumerate()]
         [(0, 5), (1, 6)]
         """
-        first = int(start)
+        first = arguments.count("enumerate", "start", start, minimum=None)
 
         def begin():
             for i, element in enumerate(self._start(), first):
@@ -315,10 +315,11 @@ class Dataset:
     def shard(self, num_shards, index, name=None) -> "Dataset":
         """Every `num_shards`-th element, starting at `index`."""
         num_shards = arguments.count("shard", "num_shards", num_shards, minimum=1)
+        index = arguments.count("shard", "index", index)
         card = self._cardinality
         if card >= 0:
-            card = builtins.max(0, -(-(card - int(index)) // num_shards))
-        return self._then(lambda: itertools.islice(self._start(), int(index), None, num_shards),
+            card = builtins.max(0, -(-(card - index) // num_shards))
+        return self._then(lambda: itertools.islice(self._start(), index, None, num_shards),
                           card, kind="Shard")
 
     def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):

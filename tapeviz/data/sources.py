@@ -143,8 +143,17 @@ def zip(*args, datasets=None, name=None) -> _d.Dataset:
     if isinstance(datasets, list):
         datasets = tuple(datasets)
     inputs = _s.flatten(datasets)
-    if not inputs or not all(isinstance(d, _d.Dataset) for d in inputs):
-        raise TypeError(f"zip: expected a tuple or dict of Datasets; got {datasets!r}")
+    given = tuple(datasets.values()) if isinstance(datasets, dict) else \
+        datasets if isinstance(datasets, tuple) else (datasets,)
+    values = [d for d in given if isinstance(d, (list, np.ndarray))]   # (flattened apart)
+    stray = values[0] if values else \
+        next((d for d in inputs if not isinstance(d, _d.Dataset)), None)
+    if not inputs or stray is not None:
+        raise DTypeError("zip", f"expected a tuple or dict of Datasets; got "
+                                f"{describe(stray if inputs else datasets)}"
+                                f"{' among them' if inputs else ''}",
+                         hint="make a Dataset of the values first: "
+                              "tf.data.Dataset.from_tensor_slices(values)" if values else None)
 
     def start():
         sources = [d._start() for d in inputs]

@@ -17,6 +17,7 @@ import inspect
 import linecache
 import numbers
 import os
+import re
 import sys
 
 from .. import nest
@@ -87,10 +88,29 @@ def _hint(call: str, value, on_recording: str) -> str | None:
         return (f"a tensor is a value and does not remember the ops that made it: pass the "
                 f"GradientTape that recorded them, {call}(tape), or "
                 f"{RECORD_IT.format(call=on_recording)}")
+    from ..keras.layers import Layer   # (the debugger is imported before Keras)
     from .recorder import Recorder   # it imports this module
     if isinstance(value, Recorder):
         return (f"a Recorder holds steps: {call}(rec.last_step) reads one, and diagnose(rec) "
                 f"finds the step where NaN/Inf was born")
+    torch = _torch_kind(value)   # (torch is optional: its classes told by name)
+    if torch == "Tensor":
+        return (f"a tensor is a value and does not remember the ops that made it: record "
+                f"them, `with tapeviz.torch.record() as tape: ...`, then {call}(tape)")
+    if torch == "Module" or isinstance(value, Layer):
+        recorded = ("with tapeviz.torch.record() as tape: loss = loss_fn(model(x), y)"
+                    if torch else "with tf.GradientTape() as tape: loss = loss_fn(y, model(x))")
+        return (f"a model is not a record of what it ran: record a step of it, `{recorded}`, "
+                f"then {call}(tape)")
+    return None
+
+
+def _torch_kind(value) -> str | None:
+    """'Tensor' or 'Module' for a torch tensor or module (a subclass too), else None."""
+    for cls in type(value).__mro__:
+        if (cls.__module__, cls.__name__) in (("torch", "Tensor"),
+                                              ("torch.nn.modules.module", "Module")):
+            return cls.__name__
     return None
 
 
@@ -145,12 +165,18 @@ def check_source_line(file, line) -> None:
     A file no path names yet may be imported later: said as a warning."""
     if line is not None and (not isinstance(line, numbers.Integral) or isinstance(line, bool)
                              or line < 1):
-        raise bad_argument("break_on", "line", "a line number (a positive int)", line)
+        error = bad_argument("break_on", "line", "a line number (a positive int)", line)
+        hint = _two_arguments(line)
+        raise error.with_hint(hint) if hint is not None else error
     if file is None:
         return
     if not isinstance(file, (str, os.PathLike)):
         raise bad_argument("break_on", "file", "a file name or path (a str)", file)
     path = _readable(os.fspath(file))
+    hint = _two_arguments(file) if path is None and line is None else None
+    if hint is not None:
+        raise InvalidArgumentError("break_on", f"file must name a file; got {file!r}, a file "
+                                               f"and a line", hint=hint)
     if path is None:
         warn_from_user_line(f"break_on: no file loaded so far is {os.fspath(file)!r} (a path, "
                             f"or the end of one): the breakpoint stops only when a file of "
@@ -169,6 +195,13 @@ def check_source_line(file, line) -> None:
                                            f"{line}: {what}",
                                hint=f"lines with code nearby: {', '.join(map(str, near))}"
                                if near else None)
+
+
+def _two_arguments(written) -> str | None:
+    """The hint for a file and line written as one string (pdb's `b train.py:12`), or None."""
+    found = re.fullmatch(r"\s*(.+?):(\d+)\s*", written) if isinstance(written, str) else None
+    return None if found is None else (f"the file and the line are two arguments: "
+                                       f"break_on(file={found[1]!r}, line={found[2]})")
 
 
 def _warn_if_no_op(path: str, line: int, lines: list) -> None:

@@ -1,0 +1,25 @@
+"""A newcomer's mistakes on the torch adapter said in tapeviz's words: the call, what it
+expected, what came, the user's line and, where one can be computed, what to do instead."""
+import pytest
+import torch
+
+from tapeviz.debugger import diagnose
+from tapeviz.viz import TapeWidget
+
+MODEL = ("a model is not a record of what it ran: record a step of it, `with "
+         "tapeviz.torch.record() as tape: loss = loss_fn(model(x), y)`")
+TENSOR = ("a tensor is a value and does not remember the ops that made it: record them, "
+          "`with tapeviz.torch.record() as tape: ...`")
+
+
+@pytest.mark.parametrize("given, came, said", [
+    (torch.nn.Linear(3, 1), "got Linear(in_features=3", MODEL),
+    (torch.ones(2), "got tensor([1., 1.])", TENSOR),
+], ids=["model", "tensor"])
+def test_a_widget_or_a_diagnosis_given_a_torch_model_or_tensor_says_to_record(given, came, said):
+    for call in (TapeWidget, diagnose):
+        with pytest.raises(TypeError) as raised:
+            call(given)
+        text = str(raised.value)
+        assert came in text and f"hint: {said}" in text, text
+        assert raised.value.source.filename == __file__
