@@ -24,7 +24,7 @@ import numpy as np
 
 from ..dtypes import shown_name
 from .byid import GradientKeys, TableNodes
-from .vocabulary import LEAF_NOUNS, leaf_word
+from .vocabulary import LEAF_NOUNS
 
 
 
@@ -291,12 +291,13 @@ class Graph:
 
     def kinds(self) -> Counter:
         """How many nodes of each kind (a built graph counts them from its table); a leaf no
-        variable holds is an "input" or a "constant", as its box says (vocabulary.leaf_word)."""
+        variable holds is an "input" or a "constant", as its box says (leaves.leaf_word; a
+        failed op's input, named by its call, is an input when it has an axis)."""
         nodes = self.nodes
         if isinstance(nodes, TableNodes) and nodes.plain_only is False:
             return nodes.table.kinds()
-        return Counter(LEAF_NOUNS[leaf_word(node.shape or ())] if node.kind == "constant"
-                       else node.kind for node in nodes.values())
+        return Counter(node.kind if node.kind != "constant" else LEAF_NOUNS.get(
+            node.label, "input" if node.shape else "constant") for node in nodes.values())
 
     # ---- finding ---------------------------------------------------------------------------
     def visible_id(self, node_id: str) -> str | None:

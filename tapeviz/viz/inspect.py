@@ -23,7 +23,8 @@ from ..tensor import Tensor, Variable, VariableRead
 from . import image
 from .dot import drawn_title
 from .failure import failed_payload
-from .vocabulary import LEAF_NOUNS, leaf_word, words_of
+from .leaves import leaf_word
+from .vocabulary import LEAF_NOUNS, words_of
 
 SMALL_TEXT = 64        # 0-D/1-D values up to this many are listed in full, larger abridged
 MAX_TILES = 16         # images, channels or filters drawn per grid
@@ -186,15 +187,15 @@ def input_makers(graph, node) -> dict:
 
 def _producer(node: Node, i: int, names: dict) -> str:
     """The node that made input `i`, the variable it reads, or, for a value no op on the tape
-    made, 'constant' (a number) or 'input' (a numpy array, a tensor made before the tape: the
-    batch, as vocabulary.leaf_word says)."""
+    made, 'input' (the batch, a tensor made before the tape) or 'constant' (a number the
+    line wrote), as leaves.leaf_word says."""
     tensor = node.inputs[i]
     known = names.get(id(tensor)) or names.get(node.input_ids[i])
     if known:
         return known
     if isinstance(tensor, VariableRead):
         return f"{words_of([tensor])['variable']} {variable_name(tensor.variable)}"
-    return LEAF_NOUNS[leaf_word(np.shape(tensor._value))]
+    return LEAF_NOUNS[leaf_word(tensor, node)]
 
 
 def _input_sections(node: Node, names: dict) -> list:
@@ -236,7 +237,8 @@ def _input_grad_sections(node: Node, input_grads) -> list:
 def _leaf_table(tensor, label: str | None) -> tuple:
     """(title, rows) of a tensor that no op on the tape made; a variable by `label`, the name
     the graph draws it by (else variable_names.shown_name), and by its full name ('w:0'); a
-    torch parameter in torch's words; a batch an input, a number a constant."""
+    torch parameter in torch's words; else what its graph box `label` says it is (an input,
+    a constant), by its shape when no graph drew it."""
     if isinstance(tensor, VariableRead):
         tensor = tensor.variable
     if isinstance(tensor, Variable):
@@ -245,7 +247,7 @@ def _leaf_table(tensor, label: str | None) -> tuple:
         if tensor.name != name:
             rows.append(["TF name" if type(tensor) is Variable else "full name", tensor.name])
         return f"{words['variable']} {name}", rows + [[words["trainable"], str(tensor.trainable)]]
-    word = LEAF_NOUNS[leaf_word(np.shape(tensor._value))]
+    word = LEAF_NOUNS.get(label) or ("input" if np.ndim(tensor._value) else "constant")
     return word, [["kind", word]]
 
 

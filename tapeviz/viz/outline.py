@@ -26,7 +26,7 @@ from .loops import MIN_OPS
 from .numbering import numbered
 from .panel import counted
 from .scopetree import stems
-from .vocabulary import leaf_word
+from .leaves import leaf_word
 
 READ_LIMIT = 2000   # ops read to draw one view; beyond it the table is built (it reads all)
 
@@ -305,7 +305,7 @@ class _Outline:
         obj = tensor.variable if variable else tensor
         number, numbered[kind] = numbered[kind], numbered[kind] + 1
         return _plain_node(f"{kind}{number}",
-                           shown_name(obj) if variable else leaf_word(value.shape),
+                           shown_name(obj) if variable else leaf_word(tensor, reader),
                            "variable" if variable else "constant", None, value.shape,
                            _dtype_name(value), reader.scope, reader.phase, None, None, False,
                            False, obj)

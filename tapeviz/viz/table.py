@@ -23,7 +23,8 @@ from .node_columns import NodeColumns
 from .numbering import codes_but_none, codes_of, dtype_names, numbered
 from .numbering import producers as find_producers
 from .table_links import find_leaves, link, place
-from .vocabulary import LEAF_NOUNS, leaf_word
+from .leaves import leaf_word
+from .vocabulary import LEAF_NOUNS
 
 _OUTPUT, _VALUE = attrgetter("output"), attrgetter("_value")
 _OUTPUT_ID = attrgetter("output_id")
@@ -349,7 +350,7 @@ class NodeTable:
         value, reader = self.leaf_values[ordinal], self.leaf_reader[ordinal]
         return _plain_node(
             self.id(position), self.variable_names()[id(obj)] if variable
-            else leaf_word(value.shape),
+            else leaf_word(obj, self.ops[reader]),
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
             self.scope_paths[self.leaf_scope_codes[ordinal]],
             self.phases[reader],
@@ -373,15 +374,17 @@ class NodeTable:
 
     def kinds(self) -> Counter:
         """How many nodes of each kind (a table built from dispatch nodes); a leaf no variable
-        holds is an "input" or a "constant", as its box says (vocabulary.leaf_word)."""
+        holds is an "input" or a "constant", as its box says (leaves.leaf_word)."""
         codes = self.op_signature   # numbered in order of first sight: the first of each
         firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0) \
             if len(codes) else codes
         kinds = Counter()
         for first, number in zip(firsts.tolist(), np.bincount(codes).tolist()):
             kinds[self.ops[first].op.kind] += number
-        for value, variable in zip(self.leaf_values, self.leaf_variable):
-            kinds["variable" if variable else LEAF_NOUNS[leaf_word(value.shape)]] += 1
+        ops = self.ops
+        for obj, variable, reader in zip(self.leaf_objs, self.leaf_variable,
+                                         self.leaf_reader.tolist()):
+            kinds["variable" if variable else LEAF_NOUNS[leaf_word(obj, ops[reader])]] += 1
         return +kinds
 
     # ---- edges -----------------------------------------------------------------------------

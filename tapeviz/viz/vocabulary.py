@@ -2,9 +2,9 @@
 made: TensorFlow's ('variable', 'trainable') on the numpy engine's ops, PyTorch's
 ('parameter', 'requires_grad') on the torch adapter's, so a torch user reads `conv1.weight`
 as a parameter, not as a TF variable; on both engines the batch a loop feeds is an input and
-a number the code wrote a constant (`leaf_word`); and what they say when a torch program ran
-unheard (`UNHEARD`). viz imports no torch: what the adapter made is told by the module its
-class lives in."""
+a number the code wrote a constant (`LEAF_NOUNS`, decided by leaves.py); and what they say
+when a torch program ran unheard (`UNHEARD`). viz imports no torch: what the adapter made is
+told by the module its class lives in."""
 from __future__ import annotations
 
 import sys
@@ -20,18 +20,6 @@ UNHEARD = "A PyTorch loop is heard only once tapeviz.torch is imported: import t
 def torch_unheard() -> bool:
     """Whether torch is imported and the adapter is not: a torch loop runs unheard."""
     return "torch" in sys.modules and "tapeviz.torch" not in sys.modules
-
-
-def leaf_word(shape) -> str:
-    """The graph box's label of a tensor no op made and no variable holds, by its `shape`: a
-    number ('const 2', as `x * 2.0` wrote it) is a constant; a tensor with an axis came into
-    the step from outside (the batch, its labels, a mask): an input, on the numpy engine as
-    on torch's. A student's batch drawn 'const' read as something their code fixed.
-
-    >>> leaf_word(()), leaf_word((32, 8, 8, 1))
-    ('const', 'input')
-    """
-    return "input" if len(shape) else "const"
 
 
 def made_by_torch(obj) -> bool:
@@ -51,5 +39,5 @@ def words_of(objs) -> dict:
     return TORCH_WORDS if any(made_by_torch(obj) for obj in objs) else TF_WORDS
 
 
-__all__ = ["LEAF_NOUNS", "TF_WORDS", "TORCH_WORDS", "UNHEARD", "leaf_word", "made_by_torch",
-           "torch_unheard", "words_of"]
+__all__ = ["LEAF_NOUNS", "TF_WORDS", "TORCH_WORDS", "UNHEARD", "made_by_torch", "torch_unheard",
+           "words_of"]
