@@ -16,7 +16,8 @@ from . import values
 def failed_op(op, names, tensors, scope: str, source) -> str:
     """The note of an error torch raised in a traced op: 'linear in layer Net/fc2 was given
     input float32[2, 8], weight float32[1, 7] ...', then the user's line."""
-    given = ", ".join(f"{name} {_described(tensor)}" for name, tensor in zip(names, tensors))
+    given = ", ".join(f"{name} {_described(tensor)}" for name, tensor in zip(names, tensors)) \
+        or "no tensor"   # a factory (torch.ones(-1))
     note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
     if source is not None:
         note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")

@@ -3,6 +3,7 @@ expected, what came, the user's line and, where one can be computed, what to do 
 import pytest
 import torch
 
+import tapeviz.torch as tvt
 from tapeviz.debugger import diagnose
 from tapeviz.viz import TapeWidget
 
@@ -23,3 +24,12 @@ def test_a_widget_or_a_diagnosis_given_a_torch_model_or_tensor_says_to_record(gi
         text = str(raised.value)
         assert came in text and f"hint: {said}" in text, text
         assert raised.value.source.filename == __file__
+
+
+def test_a_factory_failing_in_a_recording_is_noted_as_given_no_tensor_at_the_users_line():
+    with pytest.raises(RuntimeError) as raised:
+        with tvt.record():
+            torch.ones(-1)
+    note = "\n".join(raised.value.__notes__)
+    assert note.startswith("tapeviz: ones was given no tensor\n  at "), note
+    assert "test_reliability_torch_messages.py:" in note and "torch.ones(-1)" in note
