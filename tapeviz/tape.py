@@ -532,7 +532,10 @@ class GradientTape:
         for s in flat:
             if not isinstance(s, Tensor):
                 raise DTypeError("GradientTape.gradient", f"sources must be tensors or "
-                                 f"variables; got {describe(s)}")
+                                 f"variables; got {describe(s)}",
+                                 hint="ask for its variables: "
+                                      "tape.gradient(loss, model.trainable_variables)"
+                                 if hasattr(s, "trainable_variables") else None)
         return flat
 
     @staticmethod

@@ -104,3 +104,26 @@ def test_a_dataset_given_a_wrong_argument_names_it_at_the_users_line(mistake, sa
     assert str(raised.value).startswith(said), str(raised.value)
     assert raised.value.source.filename == __file__
     assert [int(x) for x in dataset] == [0, 1, 2, 3]   # the dataset is as it was
+
+
+def test_a_gradient_asked_of_the_model_itself_says_to_give_its_variables():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(tf.ones((3, 4))))
+    with pytest.raises(TypeError) as raised:
+        tape.gradient(loss, model)
+    text = str(raised.value)
+    assert text.startswith("GradientTape.gradient: sources must be tensors or variables; got "
+                           "<Sequential"), text
+    assert "hint: ask for its variables: tape.gradient(loss, model.trainable_variables)" in text
+    assert raised.value.source.filename == __file__
+    assert len(tape.gradient(loss, model.trainable_variables)) == 2   # the tape still answers
+
+
+def test_apply_gradients_given_none_says_what_it_expected():
+    with pytest.raises(TypeError) as raised:
+        tf.keras.optimizers.SGD(0.1).apply_gradients(None)
+    assert str(raised.value).startswith("SGD.apply_gradients: expected (gradient, variable) "
+                                        "pairs, e.g. zip(grads, model.trainable_variables); "
+                                        "got None (NoneType)"), str(raised.value)
+    assert raised.value.source.filename == __file__

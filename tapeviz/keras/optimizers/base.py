@@ -415,6 +415,10 @@ class Optimizer:
 
     def _usable_pairs(self, grads_and_vars) -> list:
         """The (gradient tensor, variable) pairs with a gradient; None ones warned about."""
+        if grads_and_vars is None or isinstance(grads_and_vars, Tensor):   # (iterated: rows)
+            raise DTypeError(f"{self.name}.apply_gradients", "expected (gradient, variable) "
+                             "pairs, e.g. zip(grads, model.trainable_variables); got "
+                             f"{describe(grads_and_vars)}")
         pairs = []
         for item in grads_and_vars:
             if not (isinstance(item, (tuple, list)) and len(item) == 2):
