@@ -673,6 +673,65 @@ the commits (963f6e8, d9c28e0):
   between runs: a change of ~1% is read by the counts, not by these. The tree after
   (d9c28e0) twice more, load 10 -> 8: break_on(op) 1.03x, 1.08x; file:line 1.06x, 1.08x;
   nan=True 1.08x, 1.19x; a condition 1.08x, 1.16x; an empty mode 1.05x, 1.10x.
+
+Thirteenth pass (issue 15: the Recorder toward the numpy engine's; predictions first). Load
+0 -> 18 -> 10 (seven sessions); decisions by counts (callgrind, 8x8, a step over 20 steps after
+10, each part stubbed by a monkeypatch in one process, HEAD 4e3d126 against the change) and by
+getrusage in one process (28x28, rounds alternated):
+- the budget: 256 MiB by default; a 28x28 step counts 9.9 MiB (5.27 MB of numpy copies, 30 a
+  step, and 5.1 MB of torch memory kept as the four large gradients' views), so 25 steps fill
+  it (an 8x8 step 0.49 MiB: 526 steps). 97% of the copied bytes are the four activations
+  (conv1, relu1, conv2, relu2: 5.13 MB); each is an op's output the inspector shows, no value
+  is copied twice (a parameter read twice, a view: one copy per tensor and version), and the
+  six gradients copied again at `optimizer.step()` (10.6 KB: AccumulateGrad's tensor is a new
+  Python object) are 0.2% of the bytes;
+- user/system split and faults a step (28x28, three runs of 5-9 rounds x 40 steps, load 4-18):
+  plain 5.1-6.3 ms user, 0 faults; filling 7.6-9.3 ms user + 0.65-0.88 ms system, 296-406
+  faults; budget full (the same Recorder each round, evicting) 7.8-9.2 ms user, 0.0-0.1 ms
+  system, 0 faults;
+- a buffer pool (the dropped steps' arrays reused by np.copyto): predicted ~0 once full
+  (faults are 0 there already: glibc hands freed blocks back), nothing while filling (nothing
+  dropped yet). Its upper bound (a ring of 64 arrays per shape reused with no check, which
+  overwrites kept values): full 1.501x -> 1.449x, user 9.18 -> 9.23 ms, system 0.10 -> 0.00
+  ms (7 rounds, load 8-12): within noise, not built. An arena per step faults the same pages
+  (huge pages only past numpy's 4 MiB madvise, with compaction stalls: the tenth pass);
+- copying fewer bytes: the upper bound of deriving relu's output from its input's copy when
+  read (relu outputs not copied, stubbed): filling 1.656x -> 1.427x (faults 296 -> 0 a step,
+  system 0.78 -> 0.01 ms), full 1.495x -> 1.446x, against no copies at all 1.353x (9 rounds,
+  load 17-18). The largest lever left, and not the adapter's alone: the Recorder's records
+  take `output._value` (an array) when the op runs, and packing, byte counts and every look
+  read it, so a value made on read needs records that hold one (debugger/packed.py,
+  footprint.py, recorder.py);
+- what the Recorder is, by instructions at 8x8 (a step): plain 6.208 M; the Recorder 10.232
+  M (1.648x); no copies (each copy one reused array per shape) 9.283 M (1.495x): the copies
+  0.95 M (numpy's array_copy 0.43 M, THPVariable_numpy 0.16 M, the rest the copy path's
+  Python); no byte counting (Footprint's counts stubbed to 0, which also spares the budget
+  checks they plan) 9.353 M (1.507x): the counting 0.88 M, as much as the copies; the
+  backward pass's hooks (PyFunctionPostHook, inclusive: BackwardSteps, their gradients'
+  copies and views, the Recorder's `_on_vjp`) 1.28 M; the rest, at least ~0.9 M (the hooks'
+  figure holds some gradient copies too), the mode's floor, each op's node, arguments, line
+  and record, the updates and the step's end. By CPU at 28x28
+  (thread time, budget full): the copies 1.0-1.3 ms a step (5.27 MB), dropping a step 0.2-0.37
+  ms (most of it `_held()` counting the step in progress: count_ops 0.13 ms, count_gradients
+  0.03 ms; releasing the dropped step's memory 28 us when done outside the loop), the backward
+  pass's Recorder part `_on_vjp` 0.16 ms;
+- kept (55808db): a params dict's bytes counted in one list (footprint._params_bytes, ~80
+  values a step of a torch loop: conv and Adam update params), values.snapshot and
+  gradient_snapshot make their Tensor inline and read a gradient's version once. Predicted
+  ~-250 Python calls and ~-1% of the Recorder's instructions; measured 3,784 -> 3,543 calls a
+  step (cProfile counts, 28x28, filling; footprint.py 877 -> 664), 10.232 M -> 10.190 M a step
+  (1.648x -> 1.638x; plain 6.208 / 6.219 M), -0.042 M (-0.4%, short of -1%: a call in
+  3.11 is ~175 instructions); the counting's share 0.88 M -> 0.84 M;
+- CPU time, the bench at 28x28 (9 rounds x 40 steps), before (4e3d126; load 0.2 -> 2.2 and
+  2.4 -> ~5): the Recorder 1.46x, 1.44x (budget full 1.41x, 1.39x) against the numpy engine's
+  1.21x, 1.24x; after (55808db; load 14 -> 15 and ~10 -> 11): 1.46x, 1.43x (budget full 1.51x,
+  1.48x) against 1.13x, 1.16x: missed; the change (-0.4% by instructions) is below what these
+  runs read. The bench's "budget full" row at 28x28 keeps 4 MiB, less than one 9.9 MiB step:
+  every step there is also told it exceeds the budget (a warning made and filtered each step);
+- next: the byte count of a step that repeats the last one's ops, shapes and reads (a
+  training loop's) taken from the last step's, as `count_packed` already does for the packed
+  columns (~0.13x at 8x8, ~0.03x at 28x28), and values derived when read (relu's output,
+  relu's input gradient: half the bytes), both in the Recorder's records.
 """
 from __future__ import annotations
 
