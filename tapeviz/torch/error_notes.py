@@ -10,6 +10,7 @@ import re
 
 import torch
 
+from ..sourceinfo import SourceInfo, source_from
 from . import values
 
 
@@ -19,6 +20,39 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
     given = ", ".join(f"{name} {_described(tensor)}" for name, tensor in zip(names, tensors)) \
         or "no tensor"   # a factory (torch.ones(-1))
     note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
+    if source is not None:
+        note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
+    return note
+
+
+# torch's argument parser, which refuses a call before any mode sees it: no op noted it
+_NOT_A_TENSOR = re.compile(r"(\w+)\(\): argument '(\w+)' \(position \d+\) must be Tensor, "
+                           r"not (\w+)$")
+
+
+def refused_argument(error) -> str | None:
+    """The note of torch's refusal of a call given no tensor for one (None, a Python list:
+    'linear(): argument 'input' (position 1) must be Tensor, not NoneType'): the module whose
+    forward made the call, and the user's line, read from the error's frames; else None."""
+    found = _NOT_A_TENSOR.match(str(error)) if type(error) is TypeError else None
+    if found is None or any(note.startswith("tapeviz:")
+                            for note in getattr(error, "__notes__", ())):
+        return None
+    frames, source, tb = [], None, error.__traceback__
+    while tb is not None:   # outermost first: the innermost frame of the user's code wins
+        frame, code = tb.tb_frame, tb.tb_frame.f_code
+        frames.append(frame)
+        user = source_from(frame)   # (a frame still running is at the `with`: tb_lineno)
+        if user is not None and user.filename == code.co_filename:
+            source = SourceInfo(code.co_filename, tb.tb_lineno, code.co_name)
+        tb = tb.tb_next
+    module = next((type(frame.f_locals["self"]).__name__ for frame in reversed(frames)
+                   if frame.f_code.co_name == "forward"
+                   and isinstance(frame.f_locals.get("self"), torch.nn.Module)), None)
+    given = "None" if found[3] == "NoneType" else f"a {found[3]}"
+    note = (f"tapeviz: {found[1]} was given {given} as its {found[2]}, where a tensor goes"
+            f"{f', in {module}.forward' if module else ''}"
+            f"{'' if given == 'None' else '; make it one first: torch.tensor(x)'}")
     if source is not None:
         note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
     return note

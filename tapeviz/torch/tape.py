@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import torch
 
+from ..debugger.given import add_note
 from ..debugger.recorded_stepper import RecordedStepper
-from . import activation, autograd
+from . import activation, autograd, error_notes
 
 
 class TorchTape:
@@ -39,8 +40,11 @@ class TorchTape:
         activation.start_recording(self)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, error, tb) -> None:
         activation.stop_recording(self)
+        note = error_notes.refused_argument(error) if error is not None else None
+        if note is not None:   # (torch refused the call before the mode saw it)
+            add_note(error, note)
 
     # ---- the backward pass -----------------------------------------------------------------
     def stepper(self, target=None, sources=None) -> RecordedStepper:

@@ -33,3 +33,23 @@ def test_a_factory_failing_in_a_recording_is_noted_as_given_no_tensor_at_the_use
     note = "\n".join(raised.value.__notes__)
     assert note.startswith("tapeviz: ones was given no tensor\n  at "), note
     assert "test_reliability_torch_messages.py:" in note and "torch.ones(-1)" in note
+
+
+@pytest.mark.parametrize("given, said", [
+    (None, "linear was given None as its input, where a tensor goes, in Linear.forward\n"),
+    ([[1.0, 2.0, 3.0]], "linear was given a list as its input, where a tensor goes, in "
+                        "Linear.forward; make it one first: torch.tensor(x)\n"),
+], ids=["None", "list"])
+def test_a_module_given_no_tensor_in_a_recording_is_noted_at_the_users_line(given, said):
+    """torch refuses the call before the adapter's mode sees it: the recording notes it."""
+    model = torch.nn.Sequential(torch.nn.Linear(3, 1))
+    with pytest.raises(TypeError) as raised:
+        with tvt.record():
+            model(given)
+    note = "\n".join(raised.value.__notes__)
+    assert note.startswith(f"tapeviz: {said}  at "), note
+    assert "test_reliability_torch_messages.py:" in note, note
+    assert note.endswith("      model(given)"), note   # the user's line, not the `with`'s
+    with tvt.record() as tape:   # the next recording is whole
+        model(torch.ones(2, 3))
+    assert [node.op.name for node in tape.nodes] == ["linear"]
