@@ -308,11 +308,16 @@ def converted_alone(op: str, x, y, symbol: str, names=("x", "y")) -> Tensor:
 def _mismatch(op, args, shared) -> DTypeError:
     dtypes = [(i, a._value.dtype.name) for i, a in enumerate(args)
               if isinstance(a, Tensor) and (shared is ALL or i in shared)]
-    described = ", ".join(f"input {i} is {name}" for i, name in dtypes)
     first = dtypes[0][1]
+    made = _float64_variable_hint(args, [name for _, name in dtypes])
+    if op.kind == "update" and len(dtypes) == 2:   # w.assign(...): said as the variable's
+        value = "the new value" if op.name == "assign" else "the delta"
+        return DTypeError(op.name, f"{value} must have the variable's dtype {first}; got "
+                                   f"{dtypes[1][1]}",
+                          hint=made or f"cast it first: tf.cast(value, tf.{first})")
+    described = ", ".join(f"input {i} is {name}" for i, name in dtypes)
     return DTypeError(op.name, f"inputs must have the same dtype; got {described}",
-                      hint=_float64_variable_hint(args, [name for _, name in dtypes])
-                      or _integer_among_floats_hint(dtypes)
+                      hint=made or _integer_among_floats_hint(dtypes)
                       or f"cast to one dtype first, e.g. tf.cast(x, tf.{first})")
 
 

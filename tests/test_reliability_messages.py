@@ -127,3 +127,19 @@ def test_apply_gradients_given_none_says_what_it_expected():
                                         "pairs, e.g. zip(grads, model.trainable_variables); "
                                         "got None (NoneType)"), str(raised.value)
     assert raised.value.source.filename == __file__
+
+
+@pytest.mark.parametrize("update, said", [
+    (lambda w: w.assign(tf.constant([1, 2])),
+     "assign: the new value must have the variable's dtype float32; got int32"),
+    (lambda w: w.assign_add(tf.constant([1, 2])),
+     "assign_add: the delta must have the variable's dtype float32; got int32"),
+], ids=["assign", "assign_add"])
+def test_a_variable_updated_with_integers_says_the_variables_dtype(update, said):
+    w = tf.Variable([1.0, 2.0])
+    with pytest.raises(TypeError) as raised:
+        update(w)
+    text = str(raised.value)
+    assert text.startswith(said) and "hint: cast it first: tf.cast(value, tf.float32)" in text
+    assert raised.value.source.filename == __file__
+    assert w.numpy().tolist() == [1.0, 2.0]   # left as it was
