@@ -72,6 +72,8 @@ def dispatch(op, *args, **params):
         sink = state.sink
         if sink is not None and (sink.every_op or route.sunk_only):
             return _dispatch_sunk(op, args, params, state, sink)
+        if sink is None and route.deferred:   # node forms alone hear it: no call between
+            return _dispatch_deferred(op, args, params, state, route, state.source, 2)
         if sink is not None or not route.sunk_only:
             return _dispatch_traced(op, args, params, state, route)
         # heard by a Recorder alone, whose sink is away: a backward pass it runs again when
@@ -177,7 +179,7 @@ def _dispatch_traced(op, args, params, state, route):
         started = 0.0
     elif not tapes and not hearers and state.sink is None:   # heard by node forms alone
         return _dispatch_deferred(op, args, params, state, route,
-                                  source if lines is not None else state.source)
+                                  source if lines is not None else state.source, 3)
     else:
         arrays, tensors, ids, reads_variable = input_tensors(op, args)
         if lines is None:
@@ -286,10 +288,11 @@ def _dispatch_traced(op, args, params, state, route):
     return ans
 
 
-def _dispatch_deferred(op, args, params, state, route, source):
+def _dispatch_deferred(op, args, params, state, route, source, depth: int):
     """`dispatch` for an op that only node forms hear (no tape, Recorder or event): its node
     finds its inputs and its line (`source`, when not known yet) only if one of them reads
-    them (node.DeferredNode), or when one keeps it, before the op's caller moves on."""
+    them (node.DeferredNode), or when one keeps it, before the op's caller moves on
+    (`depth`: the op's caller's frame, counted from this one)."""
     arrays = input_arrays(op, args)
     started = perf_counter() if route.timed else 0.0
     try:
@@ -304,7 +307,7 @@ def _dispatch_deferred(op, args, params, state, route, source):
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
     duration = perf_counter() - started if started else 0.0
     node = deferred_node(op, args, ans, params, state, source,
-                         _getframe(3) if source is None else None)
+                         _getframe(depth) if source is None else None)
     known = state.source
     if known is not None:   # a listener's own ops (a condition's) walk
         state.source = None
