@@ -41,17 +41,18 @@ def guide_cnn():
     ])
 
 
-def huber_recorded(pairs):
-    """The lecture's per-example Huber regression, SGD(0.01) from w = b = 0, over the (x, y)
-    `pairs`, recorded: a correct program early in training."""
+def huber_recorded(pairs, learning_rate: float = 0.01):
+    """The lecture's per-example Huber regression, SGD(`learning_rate`) from w = b = 0, over
+    the (x, y) `pairs`, recorded: at the lecture's 0.01, a correct program early in
+    training."""
     from tapeviz.debugger import Recorder
     w, b = tf.Variable(0.0), tf.Variable(0.0)
-    optimizer = tf.keras.optimizers.SGD(0.01)
+    optimizer = tf.keras.optimizers.SGD(learning_rate)  # HUBER'S OPTIMIZER
     with Recorder() as rec:
         for x_i, y_i in pairs:
             with tf.GradientTape() as tape:
                 t = y_i - (x_i * w + b)
                 loss = t ** 2 if tf.abs(t) <= 1.0 else 2 * tf.abs(t) - 1.0
             grads = tape.gradient(loss, [w, b])
-            optimizer.apply_gradients(zip(grads, [w, b]))
+            optimizer.apply_gradients(zip(grads, [w, b]))  # HUBER'S UPDATE
     return rec

@@ -7,6 +7,7 @@ same programs with a learning rate that moves, and the lecture's Huber regressio
 training, say nothing.
 """
 import functools
+import pathlib
 
 import numpy as np
 import pytest
@@ -172,3 +173,66 @@ def test_gradients_replaced_by_zeros_before_the_update_name_that_line_not_the_le
     assert finding.message.endswith("fix: give apply_gradients the gradients tape.gradient "
                                     "returned (the learning rate is not the cause)")
     assert finding.source.lineno == line("# BUG: zeroed")
+
+
+# ---- a learning rate far too small: the weights move, the loss cannot ---------------------
+
+def too_small(rec) -> list:
+    return [f for f in diagnose(rec) if f.kind == "learning_rate_too_small"]
+
+
+def test_the_lectures_huber_regression_at_a_learning_rate_far_too_small_is_named():
+    """SGD(1e-9) from w = b = 0: every update changes w and b (no learning rate of 0), by a
+    billionth of the gradient (was: no finding)."""
+    data, _ = synthetic_birth_life()
+    rec = huber_recorded(list(zip(data[:, 0], data[:, 1]))[:40], learning_rate=1e-9)
+    programs = pathlib.Path(__file__).with_name("programs.py")
+    update, made = (marked_line(programs, marker) for marker in ("# HUBER'S UPDATE",
+                                                                 "# HUBER'S OPTIMIZER"))
+    [finding] = diagnose(rec)
+    assert finding.kind == "learning_rate_too_small"
+    assert finding.message.startswith(
+        "the learning rate is far too small: in steps 1-40 (40 steps) the updates of w and b "
+        "are at most 1e-09 times the gradient (assign_sub at "
+        f"tests/{update}: ")
+    assert f"the optimizer made at tests/{made}" in finding.message
+    assert "), so the loss cannot move: to first order by at most " in finding.message
+    assert "it moves only with the batches: " in finding.message
+    assert finding.message.endswith("fix: a learning rate that moves the weights (Adam's "
+                                    "default 0.001; SGD's 0.01)")
+
+
+def test_the_guides_cnn_at_a_learning_rate_far_too_small_is_named():
+    rec = cnn(tf.keras.optimizers.Adam(learning_rate=1e-9))  # BUG: Adam at 1e-9
+    [finding] = too_small(rec)   # was: no finding
+    assert finding.message.startswith("the learning rate is far too small: in steps 1-6 "
+                                      "(6 steps) the updates of the kernel and bias of layer")
+    assert f"adam_step at tests/{here('# CNN STEP')}" in finding.message
+    assert finding.related.lineno == line("# BUG: Adam at 1e-9")
+    assert [f.kind for f in diagnose(rec)] == ["learning_rate_too_small"]
+
+
+@pytest.mark.parametrize("learning_rate", [1e-4, 0.01])
+def test_a_slow_but_sensible_learning_rate_is_no_finding(learning_rate):
+    assert too_small(regression(tf.keras.optimizers.SGD(learning_rate))[0]) == []
+
+
+def test_a_regression_trained_to_convergence_then_recorded_is_no_finding():
+    """Its gradients are tiny, so are its updates: but each is its learning rate times the
+    gradient."""
+    data, _ = synthetic_birth_life()
+    x, y = tf.constant(data[:, :1]), tf.constant(data[:, 1:])
+    x = (x - tf.reduce_mean(x)) / tf.math.reduce_std(x)
+    w, b = tf.Variable(tf.zeros([1, 1])), tf.Variable(tf.zeros([1]))
+    optimizer = tf.keras.optimizers.SGD(0.5)
+
+    def step():
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean(tf.square(y - (x @ w + b)))
+        optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+    for _ in range(200):
+        step()
+    with Recorder() as rec:
+        for _ in range(10):
+            step()
+    assert diagnose(rec) == []

@@ -19,9 +19,10 @@ from .numerics import _where
 from .summary import _array
 
 MIN_STEPS = 5   # trained steps recorded before the weights' standing still is judged
-_FIX = {"tf": "a learning rate that moves the weights (Adam's default 0.001; SGD's 0.01)",
-        "torch": "a learning rate that moves the weights (torch.optim.Adam's default "
-                 "lr=0.001; lr=0.01 for SGD)"}
+LEARNING_RATE_FIX = {
+    "tf": "a learning rate that moves the weights (Adam's default 0.001; SGD's 0.01)",
+    "torch": "a learning rate that moves the weights (torch.optim.Adam's default lr=0.001; "
+             "lr=0.01 for SGD)"}
 
 
 def updates_that_change_nothing(steps) -> list:
@@ -38,7 +39,7 @@ def updates_that_change_nothing(steps) -> list:
     if len(trained) < MIN_STEPS:
         return []
     first = trained[0]
-    updates, before, after = _walk(last)
+    updates, before, after = updates_walked(last)
     names = list(last.variable_gradients)
     if not updates or not _same(before, after, names):
         return []
@@ -61,7 +62,7 @@ def last_moved(step) -> bool:
     return False
 
 
-def _walk(step) -> tuple:
+def updates_walked(step) -> tuple:
     """({variable name: (the variable, its first update node)} of `step`'s updates of the
     variables it differentiated (an optimizer's step count is not one of them), {name: the
     value first read}, {name: the value after its last update}), in one pass."""
@@ -113,6 +114,6 @@ def _finding(trained: list, updates: dict, norm: float) -> Finding:
                f"gradients are not zero (norm {norm:.3g} in step {last.number}; "
                f"{update.op.name} at {_where(update.source)}): a learning rate of 0{made}, or "
                f"one too small to change a float32 weight, so the model never learns{loss}; "
-               f"fix: {_FIX[engine_of(update.op)]}")
+               f"fix: {LEARNING_RATE_FIX[engine_of(update.op)]}")
     return Finding("updates_change_nothing", message, update, related=made_at,
                    variables=[variable.name for variable in variables])
