@@ -1,32 +1,34 @@
-"""Bugs in how a training program is written, each a `diagnose` finding with the op, the
-user's line, the figures and the fix: gradient ascent by a sign error (`ascent`), hidden
-units initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
+"""Bugs in how a training program is written, each a `diagnose` finding with the op, the user's
+line, the figures and the fix: gradient ascent by a sign error (`ascent`), hidden units
+initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
 (`double_softmax`), a relu, sigmoid or tanh on the last layer before such a loss
 (`activated_logits`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
-output (`log_of_probability`), torch's nll_loss given logits or probabilities
-(`nll_input`), image pixels fed unscaled (`input_scale`), a Variable or an
-optimizer made inside the loop (`loop_variables`, `optimizer_in_loop`), gradients never
-zeroed or a sum of them never reset (`accumulation`), an evaluation run in training mode,
-or training run with dropout or an unfitted batch norm in inference mode (`train_mode`), a
-loss of more than one value (`loss_shape`), a Variable rebound to a Tensor by
-`w = w - lr * g` (`rebound`), gradients never applied (`unapplied`), applied by updates
-that change nothing, a learning rate of 0 (`unmoved`), cleared or replaced between the
-gradient call and the update (`cleared`), or applied twice a step
-(`applied_twice`), a frozen layer trained through a list of its variables read before the
-freeze or `model.weights` (`frozen`), a layer's non-trainable variables given to the tape
-(`weights_given`), images divided by 255
-twice (`input_scale`) or by `// 255` (`integer_division`), an evaluation on data centred by
-its own mean (`own_statistics`),
-on the numpy engine's recordings and the torch adapter's alike (`op_index.role` reads
-torch's op names as the numpy engine's). The shown step's nodes are walked once
-(`op_index`); the steps only as far as each check needs.
+output (`log_of_probability`), torch's nll_loss given logits or probabilities (`nll_input`),
+image pixels fed unscaled (`input_scale`), a Variable or an optimizer made inside the loop
+(`loop_variables`, `optimizer_in_loop`), gradients never zeroed or a sum of them never reset
+(`accumulation`), an evaluation run in training mode, or training run with dropout or an
+unfitted batch norm in inference mode (`train_mode`), a loss of more than one value
+(`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`), gradients
+never applied (`unapplied`), applied by updates that change nothing, a learning rate of 0
+(`unmoved`), or far too small to move the loss (`small_updates`), cleared or replaced
+between the gradient call and the update (`cleared`), or applied twice a step
+(`applied_twice`), one loss differentiated twice a step (`backward_twice`), torch's loss
+tensor summed into a running total, which keeps every step's graph (`running_total`), a
+frozen layer trained through a list of its variables read before the freeze or
+`model.weights` (`frozen`), a layer's non-trainable variables given to the tape
+(`weights_given`), images divided by 255 twice (`input_scale`) or by `// 255`
+(`integer_division`), an evaluation on data centred by its own mean (`own_statistics`), on
+the numpy engine's recordings and the torch adapter's alike (`op_index.role` reads torch's
+op names as the numpy engine's). The shown step's nodes are walked once (`op_index`); the
+steps only as far as each check needs.
 """
 from __future__ import annotations
 
 from .accumulation import accumulated_gradients, summed_without_reset
 from .activated_logits import activated_logits
 from .applied_twice import applied_twice
+from .backward_twice import backward_twice
 from .batch_axis import over_batch_axis
 from .cleared import gradients_cleared
 from .double_softmax import softmax_given_as_logits
@@ -38,6 +40,8 @@ from .nll_input import nll_given_no_log_probabilities
 from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
 from .rebound import variables_rebound
+from .running_total import running_loss_total
+from .small_updates import updates_too_small
 from .op_index import ops_named
 from .optimizer_in_loop import optimizer_made_in_loop
 from .own_statistics import standardised_by_own_statistics
@@ -78,9 +82,10 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + evaluation
             + gradients_never_applied(steps, last_steps)
-            + (cleared or updates_that_change_nothing(steps))
+            + (cleared or updates_that_change_nothing(steps) or updates_too_small(steps))
             + frozen_layers_trained(last_steps, steps)
             + applied_twice(last_steps, steps) + non_trainable_given(last_steps)
+            + backward_twice(last_steps) + running_loss_total(steps, nodes)
             + (inference_mode_in_training(last_steps)
                or batch_norm_unfitted_in_training(last_steps)))
     if ascent is not None:

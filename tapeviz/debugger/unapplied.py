@@ -2,7 +2,9 @@
 `optimizer.step()`) forgotten, so every step computes the same gradients again and the
 weights, and the loss, never move. Nothing is wrong in any one step's values, so no other
 check speaks. A torch loop that does call `optimizer.step()` (read from its text) and still
-updates nothing steps an optimizer made for other parameters: a model made again after it.
+updates nothing steps an optimizer made for other parameters: a model made again after it,
+or weights made without requires_grad while the data has it (a layer's op multiplies the
+tensor that got the gradient by a kernel that got none).
 Judged over the recorded steps that computed gradients: non-zero ones in the last few, the
 variables' values the same in the last as in the first, no update op in the last.
 """
@@ -10,13 +12,17 @@ from __future__ import annotations
 
 import ast
 from operator import attrgetter
+from typing import NamedTuple
 
 import numpy as np
 
 from ..nonfinite import engine_of
+from ..tensor import VariableRead
+from .activations import describe_variables
 from .findings import Finding
 from .label_source import call_after
-from .numerics import _where
+from .numerics import _op_name, _where
+from .op_index import WEIGHING, role
 from .summary import _array
 
 MIN_STEPS = 3
@@ -92,6 +98,25 @@ def _not_a_scheduler(receiver) -> bool:
     return "sched" not in ast.unparse(receiver).lower()
 
 
+class _Data(NamedTuple):
+    name: str      # the data's name, as the code names it
+    reader: object  # the layer's op that multiplies it by weights that are no parameters
+
+
+def _data_given_grad(step) -> _Data | None:
+    """The tensor `step` differentiated that a layer's op (x @ w, F.linear, conv2d) reads as
+    its data, multiplying it by a kernel no gradient is asked for: requires_grad set on the
+    data instead of the weights; or None."""
+    gradients = step.variable_gradients
+    for node in step.nodes:
+        inputs = node.inputs
+        if node.phase == "forward" and role(node.op) in WEIGHING and len(inputs) > 1 and \
+                type(inputs[0]) is VariableRead and inputs[0].variable.name in gradients and \
+                type(inputs[1]) is not VariableRead:
+            return _Data(describe_variables([inputs[0].variable], [node]), node)
+    return None
+
+
 def _finding(trained: list, norms: list, when: str) -> list:
     """The finding for `trained` steps whose gradients (of norms `norms`) no update used."""
     last = trained[-1]
@@ -108,8 +133,17 @@ def _finding(trained: list, norms: list, when: str) -> list:
              if None not in losses and len(trained) > 1 else "")
     count = len(last.variable_gradients)
     what = f"variable{'s' if count > 1 else ''}"
+    data = _data_given_grad(last) if stepped is not None else None
     if stepped is None:
         ran = "no update op ran"
+    elif data is not None:   # (the weights it multiplies do not require grad)
+        what = f"tensor{'s' if count > 1 else ''}"
+        ran = (f"optimizer.step() at {_where(stepped)} updated none of them: {data.name} is "
+               f"the data, which {_op_name(data.reader)} at {_where(data.reader.source)} "
+               f"multiplies by weights that do not require grad, so the gradient goes to the "
+               f"data and the optimizer, holding the weights, has none to apply")
+        fix = ("make the weights with requires_grad=True (w = torch.randn(..., "
+               "requires_grad=True), or nn.Linear's parameters) and the data without")
     else:   # (the optimizer's own parameters had no gradient: it stepped none of these)
         what = f"parameter{'s' if count > 1 else ''}"
         ran = (f"optimizer.step() at {_where(stepped)} updated none of them: the optimizer "
