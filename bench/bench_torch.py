@@ -702,19 +702,21 @@ getrusage in one process (28x28, rounds alternated):
   take `output._value` (an array) when the op runs, and packing, byte counts and every look
   read it, so a value made on read needs records that hold one (debugger/packed.py,
   footprint.py, recorder.py);
-- what the Recorder is, by instructions at 8x8 (a step): plain 6.208 M; the Recorder 10.232
-  M (1.648x); no copies (each copy one reused array per shape) 9.283 M (1.495x): the copies
-  0.95 M (numpy's array_copy 0.43 M, THPVariable_numpy 0.16 M, the rest the copy path's
-  Python); no byte counting (Footprint's counts stubbed to 0, which also spares the budget
-  checks they plan) 9.353 M (1.507x): the counting 0.88 M, as much as the copies; the
-  backward pass's hooks (PyFunctionPostHook, inclusive: BackwardSteps, their gradients'
-  copies and views, the Recorder's `_on_vjp`) 1.28 M; the rest, at least ~0.9 M (the hooks'
-  figure holds some gradient copies too), the mode's floor, each op's node, arguments, line
-  and record, the updates and the step's end. By CPU at 28x28
-  (thread time, budget full): the copies 1.0-1.3 ms a step (5.27 MB), dropping a step 0.2-0.37
-  ms (most of it `_held()` counting the step in progress: count_ops 0.13 ms, count_gradients
-  0.03 ms; releasing the dropped step's memory 28 us when done outside the loop), the backward
-  pass's Recorder part `_on_vjp` 0.16 ms;
+- what the Recorder is, by instructions at 8x8 (a step, 55808db, one process, each part
+  stubbed by a monkeypatch, a throwaway Recorder first: the first one counted also paid a
+  one-off 0.28 M a step, steps.py's scan of the calling code at a new offset): plain 6.223 M;
+  the Recorder 9.915 M (1.593x); no copies (each copy one reused array per shape) 9.302 M
+  (1.495x): the copies 0.61 M (numpy's array_copy 0.43 M); no byte counting (Footprint's
+  counts stubbed to 0, which also spares the budget checks they plan) 9.309 M (1.496x): the
+  counting 0.61 M, as much as the copies; the backward pass's hooks (PyFunctionPostHook,
+  inclusive: BackwardSteps, their gradients' copies (0.28 M) and views, the Recorder's
+  `_on_vjp`) 1.28 M; the rest, ~1.5 M, the mode's floor (an empty mode is ~1.3 M, though the
+  adapter's is off in `optimizer.step()`), each op's node, arguments, line and record, the
+  updates and the step's end. By CPU at 28x28 (thread time, budget full): the copies 1.0-1.3
+  ms a step (5.27 MB), dropping a step 0.2-0.37 ms (most of it `_held()` counting the step
+  in progress: count_ops 0.13 ms, count_gradients 0.03 ms; releasing the dropped step's
+  memory 28 us when done outside the loop), the backward pass's Recorder part `_on_vjp` 0.16
+  ms;
 - kept (55808db): a params dict's bytes counted in one list (footprint._params_bytes, ~80
   values a step of a torch loop: conv and Adam update params), values.snapshot and
   gradient_snapshot make their Tensor inline and read a gradient's version once. Predicted
@@ -730,8 +732,9 @@ getrusage in one process (28x28, rounds alternated):
   every step there is also told it exceeds the budget (a warning made and filtered each step);
 - next: the byte count of a step that repeats the last one's ops, shapes and reads (a
   training loop's) taken from the last step's, as `count_packed` already does for the packed
-  columns (~0.13x at 8x8, ~0.03x at 28x28), and values derived when read (relu's output,
-  relu's input gradient: half the bytes), both in the Recorder's records.
+  columns (0.10x by instructions at 8x8; by CPU ~0.04x at 8x8, ~0.03x at 28x28), and values
+  derived when read (relu's output, relu's input gradient: half the bytes), both in the
+  Recorder's records.
 """
 from __future__ import annotations
 
