@@ -154,6 +154,23 @@ kept pass run again, 60 of them on the regression) and walked the last step's ev
 before asking whether an update moved a weight; as kept it reads the last step's last
 update of a differentiated variable, from the step's end, and stops there when it moved.
 
+A seventh round (torch's mse_loss of (N, 1) against (N,); variables cut off the gradient by
+stop_gradient, .detach(), .numpy() or .data, `cut_off`; a learning rate far too small,
+`small_updates`; one loss differentiated twice a step, `backward_twice`; torch's loss tensor
+in a running total, `running_total`; requires_grad on the data, `unapplied`), one diagnose
+call, "before" the tree at e3cb34f, "after" it with this round's debugger files, each tree
+alone on PYTHONPATH (valgrind; load 10-17):
+
+                                              guide CNN          Huber regression
+  before                                      10.75M / 10.74M    10.76M / 10.77M
+  first version                               10.87M / 10.85M    10.88M / 10.88M
+  as kept: squared norms by vdot              10.83M (+0.7%)     10.82M (+0.5%)
+
+Predicted under +0.5%: on the numpy engine the torch checks stop at the engine of the shown
+step's first op, the cut check at an empty list of None gradients. What is left is the
+too-small check's early exit (the last step's last update against its gradient, ~6 us of
+a ~1.4 ms call): it walks the step's end as `unmoved`'s check does, a second time.
+
 Run: python bench/bench_diagnose.py (needs valgrind); --found: what diagnose says of each bug
 planted in the last two rounds (no valgrind)
 """
