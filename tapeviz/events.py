@@ -121,8 +121,9 @@ class Route:
     sink instead: it is in neither `on_node` nor `evented`, and `stepped` (what the backward
     pass announces to) is `steps` without it; `sunk_only`: sunk callbacks alone hear it
     (dispatch then adds its record to the thread's sink and does nothing else);
-    `deferred`: node forms alone hear every node, at every line (an op with no tape or sink
-    on its thread then goes straight to a deferred node, `dispatch._dispatch_deferred`).
+    `deferred`: node forms (and no event) hear every node, at every line, not a Recorder
+    alone (an op with no tape or sink on its thread then goes straight to a deferred node,
+    `dispatch._dispatch_deferred`).
     """
 
     __slots__ = ("ops", "lines", "steps", "heard", "on_node", "every_node", "wants", "evented",
@@ -144,7 +145,8 @@ class Route:
         self.timed = any((cb in node_forms or cb in sunk) and cb not in untimed for cb in ops)
         self.stepped = tuple(cb for cb in steps if cb not in sunk) if sunk else steps
         self.sunk_only = bool(ops) and lines is None and sunk.issuperset(ops)
-        self.deferred = self.every_node and not self.evented and lines is None
+        self.deferred = self.every_node and not self.evented and lines is None \
+            and not self.sunk_only   # (a Recorder alone, its sink away: the fast path)
 
     def __repr__(self) -> str:
         return (f"<Route {len(self.ops)} by op, {'some' if self.lines else 'none'} by line, "
