@@ -735,6 +735,54 @@ getrusage in one process (28x28, rounds alternated):
   columns (0.10x by instructions at 8x8; by CPU ~0.04x at 8x8, ~0.03x at 28x28), and values
   derived when read (relu's output, relu's input gradient: half the bytes), both in the
   Recorder's records.
+
+Thirteenth pass, the breakpoints (issue 15: a margin under 1.1x for a bare condition and
+nan=True, and the floor every row pays), predictions in the commits (ae1f752, 9f86f29). The
+machine ran at load 5 -> 18 (seven sessions' suites and valgrind runs; CPU rounds of
+unchanged code spread +-0.2x), so the counts decide: instructions by callgrind (8x8, a step
+over 20 steps, each tree alone in one process: 267f3f8, ae1f752, 9f86f29) and Python calls a
+step (cProfile, 8x8, 20 steps):
+- a bare condition's updates (ae1f752): the parameters before `optimizer.step()` kept as one
+  joined copy on torch's side (finite.join, as nan=True's), read into an update's input only
+  when read; an update's output, the parameter, a LazyRead (shape, ndim, dtype from torch,
+  its Variable with its copy): numpy copies a step 6 -> 0. Predicted -0.06 to -0.09 M;
+  measured 7.350 M (1.177x) -> 7.234 M (1.161x), -0.116 M (this row's count moves ~0.1 M
+  between runs, the twelfth pass: its Python calls, 1,168 -> 1,061 a step, are the steadier
+  figure); op 6.510 -> 6.502 M, nan 7.041 -> 7.026 M, plain 6.247 -> 6.233 M;
+- the floor (9f86f29): `loss.backward()` nobody hears (no tape, no op waiting for its
+  steps, no GradientComputed listener) runs with the mode lifted by a stand-in for
+  `Tensor.backward` (unheard_backward.py), not through torch's Python `handle_torch_function`
+  and the handler; the optimizer step's stand-in puts back the mode it lifted (no new mode
+  a step) and pops and pushes it directly when it is alone on the stack. Predicted -0.04 to
+  -0.05 M a step for every row; Python calls a step op 516 -> 425, nan 744 -> 653, condition
+  1,061 -> 970. Measured: a `(w * 2).sum().backward()` under break_on(op) 253.1 k -> 227.4 k
+  instructions (-25.7 k: less than the twelfth pass's 44 + 12 k, of which torch's C++ part
+  stays with the ops it runs); a step, ae1f752 -> 9f86f29: op 6.502 M (1.043x) -> 6.436 M
+  (1.031x), file:line 6.596 M (1.058x) -> 6.523 M (1.045x), nan=True 7.026 M (1.127x) ->
+  6.956 M (1.114x), a condition 7.234 M (1.161x) -> 7.168 M (1.148x), -0.066 to -0.073 M
+  each; plain 6.233 -> 6.243 M, an empty mode 7.536 -> 7.574 M (untouched). The pass over
+  267f3f8: op 1.042x -> 1.031x, file:line 1.059x -> 1.045x, nan 1.127x -> 1.114x, a
+  condition 1.177x -> 1.148x;
+- tried, not kept: torch's Python `handle_torch_function` (named by torch.nn.functional,
+  torch._tensor, torch.functional) replaced, while the adapter's mode is alone on the stack,
+  by one that lifts it and calls the handler (no overloaded-argument scan, no generator
+  context). Predicted ~-10 k a call from the twelfth pass's 23.9 k of mode machinery for
+  F.relu; measured F.relu under break_on(op) 25.58 k -> 24.54 k instructions a call (-1.0
+  k): that machinery is torch's C++ (the handler's call back into torch), not the Python
+  path. ~3 k a step: not worth a module patching torch's;
+- not cut: nan=True's joined copy and test at the step and its output sums (the twelfth
+  pass), the module hooks under nan/condition (they put the mode on other threads);
+- CPU time, the bench at 28x28 (real MNIST images, 9 rounds x 40 steps, --no-numpy), one run
+  of each tree one after the other: 267f3f8 (load 14 -> 15): break_on(op) 0.96x, file:line
+  0.99x, nan=True 1.04x [0.96-1.48], a condition 1.12x [0.94-1.29], an empty mode 1.07x;
+  9f86f29 (load 15 -> 12): 1.12x, 1.11x, 1.13x [1.07-1.20], 1.14x [1.07-1.25], 1.08x; then
+  267f3f8 (load 9 -> 5): 1.01x, 0.96x, 1.04x [0.84-1.19], 1.04x [0.83-1.20], 1.09x; 9f86f29
+  (load 5 -> 4.6): 1.05x, 1.02x, 1.12x [0.87-1.27], 1.12x [0.94-1.32], 1.07x. At load 5
+  before this pass (267f3f8, the project's tree): op 1.04x, file:line 1.07x, nan 1.07x,
+  condition 1.12x [0.99-1.37], an empty mode 1.06x.
+  Rows of unchanged code move 0.05-0.1x between runs at this load (the empty mode, no code
+  of ours, 1.07-1.09x): the -0.011 to -0.029x by instructions (8x8; a step's torch work is ~9x
+  that at 28x28, so ~0.1-0.3% there) is below what they read; no CPU margin is shown.
 """
 from __future__ import annotations
 
