@@ -26,6 +26,31 @@ thread, load 12-15; CPU ratios read +-0.05x): before (8841280) the CNN 0.72x and
 processes, lecture's file:line (best of 7, three pairs): 1.14x, 1.13x, 1.12x -> 1.09x,
 1.09x, 1.09x.
 
+Why this table's lecture's file:line row read 1.12x against bench_debugger's 1.08x (the same
+loop, data and steps): both time the arming with the loop, and here torch is imported (1,325
+modules against 436), every one of whose files break_on's check of `file=` read (`__file__`
+runs a module's `__getattr__` where it has none) and normalised: ~1.9 ms of an ~85 ms loop.
+It reads each module once now (4927b0d): arm and clear 1.9 -> 0.67 ms; the lecture's loop
+with torch imported, armed inside against outside the timed loop (median pair ratio,
+load 15-17): 1.102x / 1.069x before, 1.087x / 1.076x after. Instructions a step (valgrind,
+one epoch), 267f3f8 -> 4799178 (b5a6b0a for the Recorder):
+                      regression                       lecture's
+  file:line           624.1k (1.045x) -> 625.2k (1.044x)   473.5k (1.062x) -> 473.2k (1.062x)
+  nan=True            -               -> 682.1k (1.139x)   496.5k (1.113x) -> 497.7k (1.117x)
+  bare condition      749.7k (1.255x) -> 734.6k (1.227x)   562.0k (1.260x) -> 547.2k (1.228x)
+The condition's -15k: an untaped op that node forms alone hear goes from dispatch straight
+to `_dispatch_deferred` (Route.deferred; predicted -11k to -16k). CPU, this table's debugger
+rows alone (torch imported, one thread, best of 5), 267f3f8's and 4799178's trees
+alternated twice at load 12-16 (read +-0.05x): file:line 1.06x, 1.05x -> 1.11x, 1.05x; the
+lecture's 1.11x, 1.09x -> 1.09x, 1.08x; nan 1.17x, 1.18x -> 1.26x, 1.15x; condition 1.28x,
+1.25x -> 1.29x, 1.23x. The lecture's file:line cost, +28k a step: its 4 untaped ops' walk to
+their code (sourceinfo.refused) 11.6k (463.0k with a refused answering at once), the rest
+dispatch's check before it and the pass's early origin. Of the walk's 2.7k an op, reading
+f_code and co_filename of its two frames ~0.9k, the own-file lookups ~0.7k, id() and the
+code's verdict ~0.8k; unrolled, -45 an op: not kept. Priced, not built: a bare condition
+asked without the loop over breakpoints (one breakpoint) 2.08k against 2.52k a call (~-9k a
+step), a second closure repeating the first.
+
 Run as a user's machine would, with numpy's native BLAS kernel:
 env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_vs_torch.py [--quick]
 """
