@@ -72,6 +72,7 @@ def _failing_recording(where: str, failure, model, x) -> weakref.ref:
 @pytest.mark.parametrize("where", ["forward", "module", "backward hook", "custom backward"])
 def test_a_failed_recording_leaves_nothing_behind_and_the_next_records_whole(where, failure):
     model, x = _model(), torch.randn(3, 4)
+    before = set(autograd._local.pending)   # (what an earlier test's open widget holds stays)
     tape = _failing_recording(where, failure, model, x)
     with tvt.record() as again:
         model(x).sum().backward()
@@ -80,7 +81,7 @@ def test_a_failed_recording_leaves_nothing_behind_and_the_next_records_whole(whe
     del again
     gc.collect()
     assert tape() is None, "the failed recording outlived its tensors"
-    assert autograd._local.pending == {}
+    assert set(autograd._local.pending) <= before, "its ops stayed remembered"
 
 
 @pytest.mark.parametrize("failure", ["ValueError('planted')", "KeyboardInterrupt()"])
