@@ -15,16 +15,16 @@ from tapeviz import sourceinfo
 from tapeviz.ops.registry import defop
 from tapeviz.threadstate import thread_state
 
-_TRACED = dispatch_module._dispatch_traced.__code__
+_DISPATCH = dispatch_module.dispatch.__code__
 
 
 def _walk_answer():
     """What the walk finds for the op being dispatched now (called inside a listener)."""
     frame = sys._getframe(1)
-    while frame.f_code is not _TRACED:
+    while frame.f_code is not _DISPATCH:
         frame = frame.f_back
-    # _dispatch_traced walks from _getframe(2): dispatch's caller
-    return sourceinfo.source_from(frame.f_back.f_back, thread_state().origin)
+    # the traced and deferred paths walk from dispatch's caller
+    return sourceinfo.source_from(frame.f_back, thread_state().origin)
 
 
 class Checked:
