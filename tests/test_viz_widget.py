@@ -1,9 +1,11 @@
 """TapeWidget as plain Python: its traits, clicks, stepping, alerts, breakpoints, time travel
 and exports, with no browser (tests/browser drives the real one)."""
+import gc
 import json
 import re
 import sys
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -585,3 +587,19 @@ def test_an_empty_recorder_tells_a_torch_user_to_import_the_adapter(monkeypatch)
     assert "import tapeviz.torch first" in TapeWidget(Recorder()).empty
     monkeypatch.setitem(sys.modules, "tapeviz.torch", ModuleType("tapeviz.torch"))
     assert "import tapeviz.torch" not in TapeWidget(Recorder()).empty
+
+
+def test_a_widget_dropped_goes_with_its_tape():
+    """A notebook makes a widget each time a cell runs: once dropped, it and the tape it
+    shows (every value of the step) must go. anywidget held every instance whose class gave
+    its CSS as a path (a file watcher's signal, anywidget issue 929)."""
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(w * w)
+    widget = TapeWidget(tape)
+    assert widget.svg.startswith("<svg")
+    gone = weakref.ref(widget), weakref.ref(tape)
+    widget.close()
+    del widget, tape, loss
+    gc.collect()
+    assert [ref() for ref in gone] == [None, None]

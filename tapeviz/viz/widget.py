@@ -115,7 +115,9 @@ class TapeWidget(anywidget.AnyWidget):
     """
 
     _esm = module("tape.js")   # tape.js and the files it imports, joined (front.py)
-    _css = STATIC / "tape.css"
+    # text, not a path: anywidget watches a path's file for every instance through a signal
+    # that holds each instance for good (anywidget issue 929), a closed widget and its tape
+    _css = (STATIC / "tape.css").read_text(encoding="utf-8")
 
     title = traitlets.Unicode("").tag(sync=True)
     svg = _CheckedUnicode("").tag(sync=True)
