@@ -1171,3 +1171,34 @@ def test_a_torch_loop_run_without_the_adapter_is_said_unheard(dashboards, monkey
     assert heard.train(scalar_loop, 2).join(T)
     heard.flush()
     assert "unheard" not in heard.status and "tapeviz.torch" not in heard.status, heard.status
+
+
+def test_the_counter_pushed_is_the_step_the_tape_names_however_long_the_alerts_take(
+        dashboards, monkeypatch):
+    """The alerts (a diagnosis) are made between the tape and the push; on a loaded machine
+    the loop ran on meanwhile, and the counter read after them named a later step than the
+    tape ('step 7' against 11 in the browser). Here two steps end during the alerts."""
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    clock = ManualClock()
+    dash = dashboards(max_rate=4.0, clock=clock)
+    holds = hold_at(1, 2)
+    runner = dash.train(held_loop, holds, 1000)
+    assert holds[1][0].wait(T)
+    clock.tick()
+    assert dash.tape_title.startswith("step 1: ")
+    real_alerts = dash._alerts
+
+    def slow_alerts(*args, **kwargs):   # the loop's next two steps end while they are made
+        with dash._data_lock:
+            dash._steps += 2
+        return real_alerts(*args, **kwargs)
+
+    monkeypatch.setattr(dash, "_alerts", slow_alerts)
+    holds[1][1].set()
+    assert holds[2][0].wait(T)
+    clock.tick()
+    assert dash.tape_title.startswith(f"step {dash.step_count}: "), \
+        (dash.tape_title, dash.step_count)
+    runner.stop()

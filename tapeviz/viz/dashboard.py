@@ -268,11 +268,11 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
             tape = self._tape(state)
             if closed is not None and closed.is_set():
                 return False   # (detached while it laid out the tape)
-            alerts = self._alerts(state, relaid=self._tape_full is not drawn)
-            if closed is not None and closed.is_set():
-                return False
+            # the steps done read next to the tape, before the alerts (a diagnosis can take
+            # several steps' time on a loaded machine): the tape's title names the step the
+            # counter shows, as both come in one push
             with self._data_lock:
-                version, errors = self._version, "\n".join(self._errors)
+                version = self._version
                 series = None
                 if version != self._pushed_version:
                     series = (self._loss.to_bytes(),
@@ -284,6 +284,11 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
                     else self._last_recorded + 1
             if self.runner is not None:
                 steps = max(steps, self.runner.step_count)
+            alerts = self._alerts(state, relaid=self._tape_full is not drawn)
+            if closed is not None and closed.is_set():
+                return False
+            with self._data_lock:   # (with an error the alerts met)
+                errors = "\n".join(self._errors)
             with self.hold_sync():
                 self.state, self.status, self.controls = state, status, controls
                 self.step_count, self.error = steps, errors
