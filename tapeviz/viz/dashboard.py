@@ -1,7 +1,7 @@
 """The live training dashboard: loss, gradient norms, state, the step's tape and the controls.
 
 `Dashboard` is an anywidget that watches a training loop run by a `tapeviz.debugger.Runner`
-(with Pause / Step op / Step VJP / Resume / Stop buttons acting on it) or, read-only, any
+(with Pause / Step op / Step gradient / Resume / Stop buttons acting on it) or, read-only, any
 loop while a `tapeviz.debugger.Recorder` is on. Events are synchronous and cheap
 (ARCHITECTURE.md), so the work per dispatch event is tiny: the subscriber appends to plain
 lists (`dashboard_steps.py`). A timer thread pushes the traits to the browser at most

@@ -11,11 +11,15 @@ import { roomFor, scrollInto } from "./scroll.js";
 // the tape pane's height (px): as the room left allows, within these
 const TAPE_PANE = { least: 200, most: 420 };
 
-// each button, and what it does as its tooltip says it (a newcomer need not know "VJP")
+// each button, named by what it does for a student ("Step VJP" was jargon), and its tooltip;
+// the tape widget's "Backward: Step" is the same step
 const BUTTONS = [
   ["pause", "Pause", "Hold the loop after its next op; the tape below outlines it"],
-  ["step_op", "Step op", "Run one more op (forward, backward or an optimizer update)"],
-  ["step_vjp", "Step VJP", "Run one more step of the backward pass (one op's gradient)"],
+  ["step_op", "Step op", "Run one more op (forward, backward or an optimizer update), then "
+    + "hold the loop again"],
+  ["step_vjp", "Step gradient", "Run the backward pass on to the next op's gradient (one "
+    + "backward step: the chain rule through that op, its vector-Jacobian product or VJP), "
+    + "then hold the loop again; the tape below outlines that op"],
   ["resume", "Resume", "Let the loop run on"],
   ["stop", "Stop", "End the loop here; the model keeps what it learned so far"]];
 const ENDED = ["finished", "stopped", "failed"];

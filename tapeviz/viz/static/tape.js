@@ -69,7 +69,9 @@ function render({ model, el }) {
     return b;
   };
   const stepping = [
-    ["tv-step", "Step", "One backward step: the next op's vector-Jacobian product (VJP)", () => send("step")],
+    ["tv-step", "Step", "One backward step: the gradient through the next op, from the loss "
+      + "back towards the inputs (the chain rule through it, its vector-Jacobian product or "
+      + "VJP)", () => send("step")],
     ["tv-continue", "Continue", "Run backward to the end or a breakpoint", () => send("continue")],
     ["tv-reset", "Reset", "Forget the stepping", () => send("reset")]].map(button);
   const zooming = [
