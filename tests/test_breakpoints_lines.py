@@ -33,6 +33,14 @@ def _outer(x):
     return _helper(z)
 
 
+def _users_exp(v):
+    return tf.exp(v)            # line: the user's exp, reached from a shared call site
+
+
+def _through_one_site(x, callees):
+    return [callee(x) for callee in callees]   # line: one call site, tapeviz's or the user's
+
+
 def test_ops_in_code_none_of_whose_lines_is_named_keep_the_fast_path_and_find_no_line():
     """A file:line breakpoint elsewhere rejects an untaped op by its code's lines, once per
     code object: the op's call site is never interned (no line looked up for it)."""
@@ -206,3 +214,27 @@ def test_a_module_imported_after_a_breakpoint_was_set_is_found_by_the_next_one(
         bp.clear()
     finally:
         del sys.modules["late_module_h4"]
+
+
+def test_one_call_site_reaching_tapeviz_or_the_users_code_keeps_each_ops_own_line():
+    """The frame at a fixed depth above dispatch is not always the user's: one call site that
+    reaches dispatch through tapeviz's frame (a tensor's bound `__mul__`) and through the
+    user's own function (an exp, which dispatch's caller is) has a different user line for
+    each. A verdict cached by that frame's (code, offset) would take the refused call site's
+    answer for the user's function too (the exp never stops), and a line named at the call
+    site would be said for the exp's op: each op's own line is found."""
+    two = tf.constant(2.0)
+    callees = (two.__mul__, _users_exp)
+    exp_line = line_of(__file__, "# line: the user's exp, reached from a shared call site")
+    site_line = line_of(__file__, "# line: one call site, tapeviz's or the user's")
+    at_exp = break_on(file="test_breakpoints_lines.py", line=exp_line, action="continue")
+    for _ in range(3):
+        _through_one_site(tf.constant(1.0), callees)
+    assert [(h.node.op.name, h.node.source.lineno, h.node.source.function)
+            for h in at_exp.hits] == [("exp", exp_line, "_users_exp")] * 3
+    at_exp.clear()
+    at_site = break_on(file="test_breakpoints_lines.py", line=site_line, action="continue")
+    for _ in range(3):
+        _through_one_site(tf.constant(1.0), callees)
+    assert [(h.node.op.name, h.node.source.lineno) for h in at_site.hits] == \
+        [("multiply", site_line)] * 3
