@@ -18,6 +18,7 @@ mode's return after an `optimizer.step()` that raised).
 """
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
 from typing import Callable
@@ -224,6 +225,29 @@ def parameter_name(leaf, frames=None) -> str | None:
             if parameter is leaf:
                 root, *inside = path.split("/")
                 return _prefixed(root, ".".join(inside + [name]), running)
+    return None
+
+
+def name_among_roots(leaf) -> str | None:
+    """`leaf`'s name as `parameter_name` gives it while its model runs, found when no module
+    runs (an optimizer's update), so an update's parameter reads 'conv1.weight', the name
+    the forward pass gives it, not 'leaf:0': among the root modules seen running since the
+    hooks were installed, else (none ran since: a breakpoint armed between the forward pass
+    and the step) the modules the calling frames hold (`model` in the training loop's); else
+    None."""
+    for root, path in list(_root_names.items()):
+        name = parameter_name(leaf, [(root, path)])
+        if name is not None:
+            return name
+    frame = sys._getframe(1)
+    while frame is not None:
+        for value in list(frame.f_locals.values()):
+            if isinstance(value, torch.nn.Module):
+                name = parameter_name(leaf, [(value, _root_names.get(value,
+                                                                     type(value).__name__))])
+                if name is not None:
+                    return name
+        frame = frame.f_back
     return None
 
 

@@ -28,7 +28,7 @@ import numpy as np
 from .. import events
 from ..debugger.breakpoint_listener import not_finite
 from ..tensor import VariableRead, wrap
-from . import finite, values
+from . import finite, modules, values
 from .nodes import LazyNode, make_node, tell
 from .ops import op_named, update_op_name
 
@@ -78,7 +78,7 @@ def start(optimizer, op, hearers: tuple, source, test=None, lazy: bool = False,
         kept = (_Copies([parameter for parameter, _, _ in updated]),
                 [values.version(grad) for _, grad, _ in updated])
     else:
-        kept = [(values.snapshot(parameter), values.snapshot(grad))
+        kept = [(values.snapshot(parameter, _name_of), values.snapshot(grad))
                 for parameter, grad, _ in updated]
     _local.pending = (optimizer, op, hearers, source, updated, kept, test, perf_counter(), lazy,
                       forms)
@@ -106,20 +106,20 @@ def finish(optimizer) -> None:
         for i, (parameter, _, params) in enumerate(updated):
             if not finite.passes(op, (), parameter, test):
                 inputs = (_before(parameter, kept, i), wrap(kept.copy(len(updated) + i)))
-                _send(make_node(op, inputs, values.snapshot(parameter), params, scope, source),
-                      hearers, duration)
+                _send(make_node(op, inputs, values.snapshot(parameter, _name_of), params,
+                                scope, source), hearers, duration)
         return
     if lazy:
         copies, grad_versions = kept
         for i, (parameter, grad, params) in enumerate(updated):
             before = partial(_before, parameter, copies, i)   # (read when the input is)
-            tell(LazyNode(op, (before, grad, parameter), params, scope, source,
+            tell(LazyNode(op, (before, grad, parameter), params, scope, source, _name_of,
                           versions=(None, grad_versions[i], values.version(parameter))),
                  hearers, False, duration, forms)
         return
     for (parameter, _, params), (before, grad) in zip(updated, kept):
-        _send(make_node(op, (before, grad), values.snapshot(parameter), params, scope, source),
-              hearers, duration)
+        _send(make_node(op, (before, grad), values.snapshot(parameter, _name_of), params, scope,
+                        source), hearers, duration)
 
 
 def _send(node, hearers: tuple, duration: float) -> None:
@@ -155,5 +155,9 @@ def _before(parameter, kept: _Copies, i: int) -> VariableRead:
     value = kept.copy(i)
     read = _new(VariableRead)
     read._value = value
-    read.variable = values.variable_of(parameter, value)
+    read.variable = values.variable_of(parameter, value, _name_of)
     return read
+
+
+# a parameter first read at an update, where no module runs: named as its model names it
+_name_of = modules.name_among_roots
