@@ -388,6 +388,23 @@ def test_the_status_line_does_not_say_the_state_its_badge_says(dashboards):
     assert dash.status == f"last loss {runner.last_loss:.5g}", dash.status
 
 
+def one_push(dash):
+    """(state, status, controls) as one push set them: the timer assigns them one after
+    another, so reads between its assignments would mix two pushes ('stopped' with the
+    running loop's controls)."""
+    with dash._push_lock:
+        return dash.state, dash.status, dash.controls
+
+
+def wait_shown(dash, state, controls, status=""):
+    """Wait (at most T) until one push shows `state`, `controls` and a status starting with
+    `status`; returns what was shown last, for the assertion's message."""
+    def shown():
+        now_state, now_status, now_controls = one_push(dash)
+        return now_state == state and now_status.startswith(status) and now_controls == controls
+    return wait_until(shown), one_push(dash)
+
+
 def test_buttons_pause_step_resume_and_stop_a_real_runner(dashboards, keras_session):
     model = small_cnn()
 
@@ -398,10 +415,9 @@ def test_buttons_pause_step_resume_and_stop_a_real_runner(dashboards, keras_sess
 
     press("pause")
     assert runner.wait_paused(T)
-    assert wait_until(lambda: dash.state == "paused")
-    assert dash.status.startswith("paused after ")
-    assert dash.controls == {"pause": False, "step_op": True, "step_vjp": True,
-                             "resume": True, "stop": True}
+    paused = {"pause": False, "step_op": True, "step_vjp": True, "resume": True, "stop": True}
+    shown, last = wait_shown(dash, "paused", paused, "paused after ")
+    assert shown, last
 
     press("step_vjp")
     assert runner.wait_paused(T)
@@ -414,13 +430,15 @@ def test_buttons_pause_step_resume_and_stop_a_real_runner(dashboards, keras_sess
     press("resume")
     steps = runner.step_count
     assert wait_until(lambda: runner.step_count > steps + 1)
-    assert wait_until(lambda: dash.state == "running" and dash.controls["pause"])
+    running = {"pause": True, "step_op": False, "step_vjp": False, "resume": False, "stop": True}
+    shown, last = wait_shown(dash, "running", running)
+    assert shown, last
 
     press("stop")
     runner._thread.join(T)
     assert runner.state == "stopped"
-    assert wait_until(lambda: dash.state == "stopped")
-    assert not any(dash.controls.values())
+    shown, last = wait_shown(dash, "stopped", dict.fromkeys(running, False))
+    assert shown, last
     assert dash.error == ""
 
 

@@ -11,6 +11,7 @@ fast path, and the runner hears only its gradient calls (to count steps).
 """
 from __future__ import annotations
 
+import atexit
 import sys
 import threading
 import time
@@ -28,6 +29,7 @@ from .given import check_training_function
 
 _live: weakref.WeakSet = weakref.WeakSet()   # runners started and not ended: their gates
 _hearing: weakref.WeakSet = weakref.WeakSet()   # runners whose gate hears ops now
+_EXIT_GRACE = 2.0   # seconds Python's exit waits, at most, for the stopped runners' loops
 
 
 def any_gate_hearing() -> bool:
@@ -146,7 +148,11 @@ class Runner:
 
     # ---- control ------------------------------------------------------------------------
     def start(self) -> "Runner":
-        """Start the training function in a daemon thread; returns self."""
+        """Start the training function in a daemon thread; returns self.
+
+        A daemon, as a notebook user expects of a kernel restart or a script's end: a loop
+        left paused (or training for hours) never holds Python's exit, which stops it at its
+        next op instead and says so (`_stop_at_exit`)."""
         with self._cond:
             if self._state != "idle":
                 raise MisuseError("Runner.start", f"this runner is {self._state}: a Runner "
@@ -385,6 +391,30 @@ class Runner:
         if self.paused_at is not None:
             parts.append(f"paused {self.paused_at!r}")
         return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
+
+
+def _stop_at_exit() -> None:
+    """Python exits (a script's last line, a kernel restart) while runners train: stop each
+    (RunnerStopped at its next op, so the loop's `finally` blocks run; a paused loop wakes for
+    it), wait for them a moment, and say so on stderr, or a script that forgot to wait for its
+    loop would end with the training silently cut off."""
+    runners = Runner.live()
+    for runner in runners:
+        point, what = runner.paused_at, runner.state
+        if point is not None:
+            what = f"paused after {point.op_name}" + (
+                f" at {point.source.location}" if point.source is not None else "")
+        print(f"tapeviz: Python is exiting while the training loop {runner.name!r} is {what} "
+              f"after {runner.step_count} steps: stopped at its next op. A Runner's thread "
+              "does not keep Python alive; to let it finish, wait for it: runner.join()",
+              file=sys.stderr)
+        runner.stop()
+    deadline = time.monotonic() + _EXIT_GRACE
+    for runner in runners:
+        runner._thread.join(max(0.0, deadline - time.monotonic()))
+
+
+atexit.register(_stop_at_exit)
 
 
 def _same_code(a: Callable, b: Callable) -> bool:
