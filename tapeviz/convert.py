@@ -10,7 +10,10 @@ from weakref import ref
 
 import numpy as np
 
+import sys
+
 from .errors import DTypeError, InvalidArgumentError, OpError
+from .sourceinfo import user_frame
 from .tensor import Tensor, Variable, VariableRead, read_variable, wrap
 
 ALL = "all"  # Op.dtype_args value: every input shares one dtype
@@ -350,20 +353,40 @@ def _mismatch(op, args, shared) -> DTypeError:
                           hint=made or f"cast it first: tf.cast(value, tf.{first})")
     described = ", ".join(f"input {i} is {name}" for i, name in dtypes)
     return DTypeError(op.name, f"inputs must have the same dtype; got {described}",
-                      hint=made or _integer_among_floats_hint(dtypes)
+                      hint=made or _integer_among_floats_hint(op.name, dtypes, args)
                       or f"cast to one dtype first, e.g. tf.cast(x, tf.{first})")
 
 
-def _integer_among_floats_hint(dtypes: list) -> str | None:
+def _integer_among_floats_hint(op: str, dtypes: list, args) -> str | None:
     """Integers beside floats (labels read as int64 against a model's float32 output): cast
-    the integers, since an integer cast of the floats would stop their gradient."""
+    the integers, since an integer cast of the floats would stop their gradient; each said
+    by the name the user's line gives it, else by its place among the op's operands."""
     floats = [name for _, name in dtypes if name.startswith(("float", "bfloat"))]
     integers = [i for i, name in dtypes if name.startswith(("int", "uint"))]
     if not floats or not integers:
         return None
-    inputs = " and ".join(f"input {i}" for i in integers)
-    return (f"cast the integers ({inputs}) to {floats[0]}: tf.cast(labels, tf.{floats[0]}) "
+    names = [_user_name(args[i]) for i in integers]
+    said = " and ".join(name or f"the {_ORDINALS.get(i, f'#{i}')} operand of {op}"
+                        for i, name in zip(integers, names))
+    return (f"cast {said} to {floats[0]}: tf.cast({names[0] or 'x'}, tf.{floats[0]}) "
             f"(casting the floats to an integer dtype would stop their gradient)")
+
+
+_ORDINALS = {0: "first", 1: "second", 2: "third", 3: "fourth"}
+
+
+def _user_name(tensor) -> str | None:
+    """The name the user's frame (the innermost not tapeviz's) holds `tensor` by, a local or
+    a global its code reads (a variable read: its variable), else None; read only for an
+    error's hint."""
+    frame = user_frame(sys._getframe(1))
+    if frame is None:
+        return None
+    held = (tensor, getattr(tensor, "variable", tensor))
+    names = [*frame.f_locals.items(), *((name, frame.f_globals.get(name))
+                                        for name in frame.f_code.co_names)]
+    return next((name for name, value in names
+                 if any(value is obj for obj in held) and not name.startswith("_")), None)
 
 
 def _float64_variable_hint(args, names: list) -> str | None:

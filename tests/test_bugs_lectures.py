@@ -278,8 +278,7 @@ def test_integer_labels_against_float_predictions_say_cast_the_labels_not_the_pr
                                          "input 0 is int64, input 1 is float32")
     assert str(refused.value).splitlines()[1].strip().startswith(
         f"at tests/{here('# BUG 9: refused')} in ")
-    assert refused.value.hint.startswith("cast the integers (input 0) to float32: "
-                                         "tf.cast(labels, tf.float32)")
+    assert refused.value.hint.startswith("cast y to float32: tf.cast(y, tf.float32)")
 
 
 # ---- the guide's dataset with images and labels shuffled apart -------------------------------

@@ -930,7 +930,7 @@ def test_a_float64_variable_from_numpy_random_is_named_with_the_line_that_made_i
     w = tf.Variable(np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32))
     assert tf.matmul(x, w).shape == (2, 4)
     err, _ = raised(TypeError, lambda: tf.matmul(tf.ones((2, 3), tf.int32), tf.ones((3, 4))))
-    assert err.hint == ("cast the integers (input 0) to float32: tf.cast(labels, tf.float32) "
+    assert err.hint == ("cast the first operand of matmul to float32: tf.cast(x, tf.float32) "
                         "(casting the floats to an integer dtype would stop their gradient)")
     err, _ = raised(TypeError, lambda: tf.add(tf.ones(2, tf.int32), tf.ones(2, tf.int64)))
     assert err.hint == "cast to one dtype first, e.g. tf.cast(x, tf.int32)"

@@ -143,3 +143,38 @@ def test_a_variable_updated_with_integers_says_the_variables_dtype(update, said)
     assert text.startswith(said) and "hint: cast it first: tf.cast(value, tf.float32)" in text
     assert raised.value.source.filename == __file__
     assert w.numpy().tolist() == [1.0, 2.0]   # left as it was
+
+
+def test_a_constant_never_watched_is_named_with_the_watch_and_the_line_that_opened_its_tape():
+    images = tf.constant([1.0, 2.0])
+    w = tf.Variable([1.0, 2.0])
+    opened = sys._getframe().f_lineno + 1
+    with tf.GradientTape(persistent=True) as g:
+        seen = tf.reduce_sum(images * w)
+        loss = tf.reduce_sum(images * 2.0)
+    found = why_none(g, loss, images)
+    assert found.kind == "not_watched"
+    assert found.message.startswith(
+        "the tensor images (float32, shape (2,)) is not a Variable, and a tape watches only "
+        "trainable variables by itself: add g.watch(images) as the first line inside the "
+        "`with` block that opens g, before anything reads it; g was opened at "), found.message
+    assert f"test_reliability_messages.py:{opened}: with tf.GradientTape(persistent=True) " \
+           f"as g:" in found.message, found.message
+    assert found.source.lineno == opened
+    assert float(g.gradient(seen, w)[0]) == 1.0   # the tape still answers
+
+
+def test_integers_beside_floats_are_named_as_the_user_passed_them():
+    steps = tf.constant([3, 4], tf.int64)
+    predictions = tf.constant([0.5, 0.5])
+    with pytest.raises(TypeError) as raised:
+        tf.reduce_mean(tf.square(predictions - steps))
+    assert str(raised.value).startswith("subtract: inputs must have the same dtype; got input 0 "
+                                        "is float32, input 1 is int64")
+    assert raised.value.hint == ("cast steps to float32: tf.cast(steps, tf.float32) (casting "
+                                 "the floats to an integer dtype would stop their gradient)")
+    assert raised.value.source.filename == __file__
+    with pytest.raises(TypeError) as raised:
+        tf.matmul(tf.ones((2, 3)), tf.ones((3, 1), tf.int32))
+    assert raised.value.hint.startswith("cast the second operand of matmul to float32: "
+                                        "tf.cast(x, tf.float32)"), raised.value.hint

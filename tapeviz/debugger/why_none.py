@@ -24,6 +24,7 @@ from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
 from .numerics import _nodes_of, _op_name, _where
 from .summary import _array
+from .tape_line import tape_opened_at
 from .target_line import target_made_at
 from .variable_names import shown_name
 
@@ -235,6 +236,19 @@ def _integer(source, name, record) -> Finding:
                    and refused.first_reader is not None else None)
 
 
+def _unwatched(name: str, names: tuple, tape_names: tuple) -> Finding:
+    """A plain tensor the tape never watched: the watch to add, with the user's names, and
+    the line of the `with` block it goes in (read from the source of the line that asked)."""
+    tape = tape_names[0] if tape_names else "tape"
+    watch = f"{tape}.watch({names[0]})" if names else f"{tape}.watch(x) (x: this tensor)"
+    opened = tape_opened_at(user_source(), tape_names)
+    where = f"; {tape} was opened at {_where(opened)}" if opened is not None else ""
+    return Finding("not_watched", f"{name} is not a Variable, and a tape watches only "
+                   f"trainable variables by itself: add {watch} as the first line inside the "
+                   f"`with` block that opens {tape}, before anything reads it{where}",
+                   source=opened)
+
+
 def why_none(recording, target, source, ops=None) -> Finding:
     """Why `tape.gradient(target, source)` is None: a Finding with `kind` and a message.
 
@@ -257,7 +271,7 @@ def why_none(recording, target, source, ops=None) -> Finding:
     check_target_and_sources("why_none", target, source, "why_none(tape, loss, w)")
     frame = sys._getframe(1)
     return _explain(recording, id(target), source, ops, _local_names(frame, source),
-                    _local_names(frame, target))
+                    _local_names(frame, target), _local_names(frame, recording))
 
 
 def explain_missing_gradient(variable) -> Finding | None:
@@ -268,9 +282,9 @@ def explain_missing_gradient(variable) -> Finding | None:
 
 
 def _explain(recording, target_id: int, source, ops=None, names=(),
-             target_names=()) -> Finding:
+             target_names=(), tape_names=()) -> Finding:
     """`why_none` for the target of id `target_id`; `names` are the user's names of `source`,
-    `target_names` the target's."""
+    `target_names` the target's, `tape_names` the recording's."""
     tape = recording if isinstance(recording, GradientTape) else None
     name, sid = _name(source, names), id(source)
     record = _Record(recording, sid)
@@ -305,9 +319,7 @@ def _explain(recording, target_id: int, source, ops=None, names=(),
     # a plain tensor used next to a watched one is on the tape (and gets a gradient, as in
     # TF); used alone, it needs tape.watch
     if watched is not None and not explicit and not isinstance(source, Variable):
-        return Finding("not_watched", "the source is a plain tensor, not a Variable; tapes "
-                       "watch only trainable variables by themselves: call tape.watch(x) "
-                       "inside the with block, before using it")
+        return _unwatched(name, names, tape_names)
     loose = _reachable(outlines, {sid}, differentiable=False)
     if target_id not in produced and target_id != sid:
         cut = _exit_cut(name, record, loose, [], target_id)
