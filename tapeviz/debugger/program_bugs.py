@@ -15,6 +15,7 @@ never applied (`unapplied`), applied by updates that change nothing, a learning 
 between the gradient call and the update (`cleared`), or applied twice a step
 (`applied_twice`), one loss differentiated twice a step (`backward_twice`), torch's loss
 tensor summed into a running total, which keeps every step's graph (`running_total`), a
+model run outside torch.no_grad() whose graph no backward pass reads (`unused_graph`), a
 frozen layer trained through a list of its variables read before the freeze or
 `model.weights` (`frozen`), a layer's non-trainable variables given to the tape
 (`weights_given`), images divided by 255 twice (`input_scale`) or by `// 255`
@@ -50,6 +51,7 @@ from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_trai
                          training_mode_in_evaluation)
 from .unapplied import gradients_never_applied, last_trained
 from .unmoved import updates_that_change_nothing
+from .unused_graph import graph_never_differentiated
 from .weights_given import non_trainable_given
 
 
@@ -86,6 +88,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + frozen_layers_trained(last_steps, steps)
             + applied_twice(last_steps, steps) + non_trainable_given(last_steps)
             + backward_twice(last_steps) + running_loss_total(steps, nodes)
+            + graph_never_differentiated(steps, nodes)
             + (inference_mode_in_training(last_steps)
                or batch_norm_unfitted_in_training(last_steps)))
     if ascent is not None:
