@@ -13,10 +13,13 @@ import math
 import numpy as np
 
 from .. import events
+from ..nonfinite import engine_of
 from ..tensor import VariableRead
 from .activations import describe_variables
 from .findings import Finding
+from .norms import CLIP_FIX
 from .numerics import _where
+from .optimizer_source import torch_optimizer_made_at
 from .recorder import Recorder
 
 
@@ -173,9 +176,9 @@ def _finding(run, evident: int, blown, updates) -> Finding:
     if updates:
         node, overshoot = _overshoot(updates, last)
         message += overshoot
-    message += ("; hint: the learning rate is too large for this loss: lower it (10x, "
-                "until the loss falls) or clip the gradients (tf.clip_by_global_norm; in "
-                "PyTorch, torch.nn.utils.clip_grad_norm_)")
+    message += (f"; hint: the learning rate is too large for this loss: lower it (10x, "
+                f"until the loss falls) or clip the gradients "
+                f"({CLIP_FIX[engine_of(node.op) if node is not None else 'tf']})")
     return Finding("divergence", message, node, variables=[u.name for u in updates])
 
 
@@ -237,12 +240,15 @@ def _oscillation(losses, runs) -> Finding:
 
 
 def optimizer_line(step):
-    """The user's line that made the Keras optimizer whose iteration count `step` advanced
-    (where its learning rate was set), or None."""
+    """The user's line that made the optimizer whose updates `step` ran (where its learning
+    rate was set): a Keras optimizer's, whose iteration count notes it, or a torch
+    optimizer's, read from the source of its `step()` call; or None."""
     from ..keras.optimizers.base import optimizer_made_at   # keras imports the debugger
     for rop in step.ops:
         node = rop.node
         if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
+            if engine_of(node.op) == "torch":
+                return torch_optimizer_made_at(node.source)
             made_at = optimizer_made_at(node.inputs[0].variable)
             if made_at is not None:
                 return made_at

@@ -122,8 +122,8 @@ def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> 
     return found + neighbours
 
 
-_CLIP = {"tf": "tf.clip_by_global_norm",
-         "torch": "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)"}
+CLIP_FIX = {"tf": "tf.clip_by_global_norm",
+            "torch": "torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)"}
 
 
 def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
@@ -147,7 +147,7 @@ def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
         message = (f"exploding gradients: the first layer's gradient norm is {r:.3g}x the "
                    f"last layer's{when} ({first} {norms[first]:.3g}, {last} {norms[last]:.3g})"
                    f"{through}; hint: smaller initial weights, normalisation, or "
-                   f"{_CLIP[engine_of(nodes[0].op) if nodes else 'tf']}")
+                   f"{CLIP_FIX[engine_of(nodes[0].op) if nodes else 'tf']}")
     node = saturating[0][0] if saturating else None
     return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]
 

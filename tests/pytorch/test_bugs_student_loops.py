@@ -169,7 +169,7 @@ def test_the_guides_cnn_in_torch_at_a_learning_rate_far_too_small_is_named():
     from digits_cnn import digit_batches, DigitsCNN
     torch.manual_seed(0)
     model = DigitsCNN()
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-9)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-9)  # MADE
     with Recorder() as rec:
         for images, labels in digit_batches(count=6):
             optimizer.zero_grad()
@@ -182,7 +182,9 @@ def test_the_guides_cnn_in_torch_at_a_learning_rate_far_too_small_is_named():
         "the learning rate is far too small: in steps 1-6 (6 steps) the updates of "
         "conv1.weight, conv1.bias, conv2.weight, conv2.bias, fc.weight and fc.bias are at most ")
     assert (f"times the gradient (adam_step at tests/pytorch/{marked_line(__file__, '# STEP')}: "
-            f"optimizer.step()  # STEP), so the loss cannot move") in finding.message
+            f"optimizer.step()  # STEP; the optimizer made at tests/pytorch/"
+            f"{marked_line(__file__, '# MADE')}: optimizer = torch.optim.Adam(model.parameters(), "
+            f"lr=1e-9)  # MADE), so the loss cannot move") in finding.message
     assert finding.message.endswith("fix: a learning rate that moves the weights "
                                     "(torch.optim.Adam's default lr=0.001; lr=0.01 for SGD)")
     assert finding.source.lineno == line_of(__file__, "# STEP")
