@@ -40,14 +40,14 @@ class Adam(Optimizer):
         if self.amsgrad or kind._apply_dense is not Adam._apply_dense \
                 or kind.get_slot is not Optimizer.get_slot:
             return None
-        slots = self._slots
+        slots = self._slots_of
         updated = []
         with update.warnings_raised():
             try:
                 for grad, (_, var) in zip(grads, pairs):
                     if type(var) is not Variable:
                         return None
-                    var_slots = slots[var.ref()]
+                    var_slots = slots[id(var)]
                     m, v = var_slots["m"], var_slots["v"]
                     values = update.adam_values(var, grad, m, v, lr, self.beta_1, self.beta_2,
                                                 self.epsilon, step)

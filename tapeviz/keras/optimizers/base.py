@@ -149,7 +149,12 @@ class Optimizer:
         self.learning_rate = learning_rate
         self._iterations = Variable(np.int64(0), trainable=False, name=f"{name}/iter")
         self._slots: dict = {}  # var.ref() -> {slot name: Variable}
+        # id(var) -> the same dict: looked up on every apply without a Reference made and
+        # hashed (var.ref(), its __init__, __hash__ and __eq__ are four Python calls, ~3k
+        # instructions); `_slots` keeps each variable alive, so no id in it is reused
+        self._slots_of: dict = {}
         self._first_variables: dict | None = None   # var.ref() -> the name it had then
+        self._first_ids: frozenset = frozenset()    # their ids (kept alive by those keys)
         # (events.changes, update line, whether a listener may cut an update short then)
         self._cut_verdict = (-1, None, True)
         self._unheard_verdict = (-1, False)
@@ -204,7 +209,9 @@ class Optimizer:
     def add_slot(self, var: Variable, slot_name: str, initializer="zeros") -> Variable:
         """The `slot_name` slot of `var`, created on first use (zeros, ones, a number, or a
         callable of (shape, dtype))."""
-        slots = self._slots.setdefault(var.ref(), {})
+        slots = self._slots_of.get(id(var))
+        if slots is None:
+            slots = self._slots_of[id(var)] = self._slots.setdefault(var.ref(), {})
         if slot_name not in slots:
             dtype = var._value.dtype
             shape = tuple(var.shape)
@@ -220,7 +227,7 @@ class Optimizer:
 
     def get_slot(self, var: Variable, slot_name: str) -> Variable:
         """The slot variable `slot_name` of `var` (after the first update of `var`)."""
-        slots = self._slots.get(var.ref(), {})
+        slots = self._slots_of.get(id(var), {})
         if slot_name not in slots:
             raise KeyError(f"{self.name}: no slot {slot_name!r} for variable "
                            f"{shown_name(var)!r}; "
@@ -319,15 +326,16 @@ class Optimizer:
             # (variable or slot, its value), put back if a listener raises midway (a breakpoint,
             # a debugger quit, a Runner's stop); held only while one that can may hear an
             # update: held, the old values cannot be recycled (ops/recycler.py): +4%
-            # instructions an Adam apply, ~14k a step of bench_debugger's regression loop
+            # instructions an Adam apply, ~3k a step of bench_debugger's regression loop
             before = [] if self._may_be_cut_short(known) else None
             var = None
             try:
                 for grad, (_, var) in zip(grads, pairs):
                     if before is not None:
                         before.append((var, var._value))
-                        before.extend((slot, slot._value)
-                                      for slot in self._slots[var.ref()].values())
+                        slots = self._slots_of[id(var)]
+                        if slots:
+                            before.extend((slot, slot._value) for slot in slots.values())
                     base = var.name[:-2] if var.name.endswith(":0") else var.name
                     with name_scope(base):
                         if known is None:
@@ -477,8 +485,8 @@ class Optimizer:
 
     def _ensure_slots(self, var) -> None:
         """`var`'s slots (Adam's m and v...), made the first time it is seen."""
-        if var.ref() not in self._slots:
-            self._slots[var.ref()] = {}
+        if id(var) not in self._slots_of:
+            self._slots_of[id(var)] = self._slots.setdefault(var.ref(), {})
             with unrecorded():
                 self._create_slots(var)
 
@@ -488,6 +496,9 @@ class Optimizer:
         if self._first_variables is None:
             if variables:
                 self._first_variables = {var.ref(): var.name for var in variables}
+                self._first_ids = frozenset(map(id, variables))
+            return
+        if self._first_ids.issuperset(map(id, variables)):   # (C loops: no Reference each)
             return
         unknown = [var for var in variables if var.ref() not in self._first_variables]
         if unknown:   # each as the code names it ('w', not 'Variable_2:0'), told apart
