@@ -99,10 +99,14 @@ def cnn_rows(torch, rounds: int, steps: int) -> list:
     ratios = result["ratios", "CPU"]
     ours = statistics.median(result["tapeviz", "CPU"]) * 1e3
     theirs = statistics.median(result["pytorch", "CPU"]) * 1e3
+    faulting, steady = bench_cnn.by_torch_faults(result)
+    regimes = "; ".join(f"{len(r)} rounds PyTorch {name} {statistics.median(r):.2f}x"
+                        for name, r in (("faulting", faulting), ("not faulting", steady)) if r)
     return [Row("the guide's CNN step, batch 32 (fwd + bwd + Adam) / PyTorch",
                 statistics.median(ratios), bench_cnn.GOAL,
                 f"{ours:.1f} against {theirs:.1f} ms of CPU a step; rounds "
-                f"{min(ratios):.2f}-{max(ratios):.2f}x; agree to {result['check']:.0e}")]
+                f"{min(ratios):.2f}-{max(ratios):.2f}x ({regimes}); agree to "
+                f"{result['check']:.0e}")]
 
 
 def chain_rows(repeats: int, iterations: int) -> list:
