@@ -178,3 +178,28 @@ def test_integers_beside_floats_are_named_as_the_user_passed_them():
         tf.matmul(tf.ones((2, 3)), tf.ones((3, 1), tf.int32))
     assert raised.value.hint.startswith("cast the second operand of matmul to float32: "
                                         "tf.cast(x, tf.float32)"), raised.value.hint
+
+
+@pytest.mark.parametrize("kind, said", [
+    ("relu", "; 'relu' is an op: break_on(op='relu')"),
+    ("dense", "; the kinds: activation, compare, conv, "),
+], ids=["an op's name", "no kind near it"])
+def test_break_on_given_a_kind_no_op_has_says_what_to_write(kind, said):
+    with pytest.raises(ValueError) as raised:
+        tf.debugger.break_on(kind=kind)
+    assert str(raised.value).startswith(f"break_on: no kind is called {kind!r}{said}"), \
+        str(raised.value)
+    assert raised.value.source.filename == __file__
+    assert tf.debugger.breakpoints() == []   # nothing was set
+
+
+def test_minimize_given_no_variables_says_what_to_give_at_the_users_line():
+    w = tf.Variable([1.0, 2.0])
+    with pytest.raises(TypeError) as raised:
+        tf.keras.optimizers.SGD(0.1).minimize(lambda: tf.reduce_sum(w * w))
+    assert str(raised.value).startswith("SGD.minimize: expected var_list, the variables to "
+                                        "train, as TF 2's minimize does; got none"), \
+        str(raised.value)
+    assert "hint: minimize(loss_fn, model.trainable_variables)" in str(raised.value)
+    assert raised.value.source.filename == __file__
+    assert w.numpy().tolist() == [1.0, 2.0]   # nothing applied

@@ -273,6 +273,10 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
         if not known(name):
             close = difflib.get_close_matches(name, sorted(candidates), n=3)
             hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            if what == "kind" and events.is_op_name(name):   # an op's name, not its family
+                hint = f"; {name!r} is an op: break_on(op={name!r})"
+            elif what == "kind" and not close:   # (a few: all of them said)
+                hint = f"; the kinds: {', '.join(sorted(candidates))}"
             attribute = "name" if what == "op" else what
             raise InvalidArgumentError("break_on", f"no {what} is called {name!r}{hint} "
                                                    f"({what}s are named as a tape's nodes show "

@@ -35,6 +35,7 @@ from ...tape import GradientTape
 from ...tensor import Tensor, Variable
 from ...threadstate import local
 
+_UNGIVEN = object()   # minimize's var_list, when the caller gave none
 
 # id -> each live optimizer's step count, so a recorded update can be told to be one
 _STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -549,7 +550,7 @@ class Optimizer:
         return grads
 
     # ---- gradients from a loss --------------------------------------------------------------
-    def minimize(self, loss, var_list, grad_loss=None, name=None, tape=None):
+    def minimize(self, loss, var_list=_UNGIVEN, grad_loss=None, name=None, tape=None):
         """Compute gradients of `loss` (a callable, or a tensor with its `tape`) and apply them.
 
         >>> import tapeviz as tf
@@ -558,6 +559,11 @@ class Optimizer:
         >>> w.numpy()
         np.float32(1.5)
         """
+        if var_list is _UNGIVEN:   # (Python's own error would name neither it nor the line)
+            raise DTypeError(f"{self.name}.minimize", "expected var_list, the variables to "
+                             "train, as TF 2's minimize does; got none",
+                             hint="minimize(loss_fn, model.trainable_variables), or a list "
+                                  "of your variables: minimize(loss_fn, [w, b])")
         grads_and_vars = self._compute_gradients(loss, var_list, grad_loss, tape)
         return self.apply_gradients(grads_and_vars)
 
