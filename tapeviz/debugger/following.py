@@ -1,0 +1,163 @@
+"""The Recorder's segments that follow a learned program: learned, noted, run again on a look.
+
+A segment (the ops between two gradient calls) recorded fully is learned as a program
+(program.py); a later one that follows it keeps only its values from outside, and a step
+made of it alone is only noted at its gradient call (noted.py), its `RecordedStep` made when
+someone looks. A backward pass over the step's own taped ops is kept as one record
+(kept_pass.py). A mixin of `Recorder` (recorder.py), which holds the state it reads.
+"""
+from __future__ import annotations
+
+from collections import deque
+from itertools import compress
+
+from ..node import NODE, RECORD_WIDTH, TAPED
+from ..sourceinfo import source_from
+from ..threadstate import thread_state
+from .kept_pass import mark_failed, pass_record
+from .noted import NotedStep
+from .program import Segment, pass_follows
+
+
+def loss_of(event):
+    """The value of a gradient call's one target (its loss), or None."""
+    return event.targets[0]._value if len(event.targets) == 1 else None
+
+
+class ProgramFollowing:
+    """Segments followed and noted (`_replay_segment`; learned by the Recorder's
+    `_learn_segment`), steps made on a look (`_made`), backward passes kept as one record
+    (`_keep_pass`)."""
+
+    def _begin_segment(self) -> None:
+        """A segment begins (the Recorder started, or a gradient call ended one): its ops
+        follow the programs learned while the Recorder is in a state whose split of them was
+        learned: the step before ended at a gradient call and takes updates, or none is open."""
+        fresh = not self._current._record_count() and self._current._loss is None
+        if self.split != "gradient" or self._sink_state is None or not fresh \
+                or self._evaluating or self._waiting:
+            self._segment_state = None
+            return
+        self._segment_state = "closing" if self._closing is not None else "open"
+        self._records.begin()
+
+    def _replay_segment(self, event) -> bool:
+        """At a gradient call that ends a segment which followed a learned program: sort it
+        into steps as its split says, keeping the segment (its last branch, its inputs from
+        outside) in place of its records; False if its split is not known for this state."""
+        records, state = self._records, self._segment_state
+        end = records.at
+        split = end.splits.get(state)
+        # (a tape that keeps its nodes, a persistent one: the step's nodes are the tape's)
+        if split is None or records or records.upstream or not event.tape.freed \
+                or self._sink_state.tapes and self._outer_tape_recording(event.tape):
+            return False
+        segment = Segment(end, records.outside)
+        outs, records.at = records.outs, None
+        taken, evaluation = split
+        if state == "closing":
+            closing = self._closing
+            if type(closing) is NotedStep and not evaluation:   # its updates: now final
+                self._closing = None
+                if taken:   # (the part its count holds already)
+                    closing.parts.append((segment, 0, taken))
+                closing._owner = self._kept
+                self._kept.nbytes += closing.nbytes
+            else:
+                closing, self._closing = self._made(closing), None
+                closing._add_part(segment, 0, taken, outs)
+                self._finish(closing)
+                if evaluation:
+                    self._current._add_part(segment, taken, taken + evaluation, outs)
+                    self._end_step("evaluation", closing=False)
+        start = taken + evaluation
+        if start < end.depth:   # (the step in progress is fresh: the segment began it)
+            self._note_step((segment, start, end.depth), event)
+            # (what _begin_segment finds: a fresh step, the noted one closing, none waiting)
+            self._segment_state = "closing"
+            records.begin()
+            return True
+        self._enforce_budget()
+        self._end_gradient_step(event)
+        self._begin_segment()
+        return True
+
+    def _note_step(self, part: tuple, event) -> None:
+        """The step in progress ends at gradient call `event` holding `part` of a segment
+        alone: it is noted, made when someone looks (noted.py), and takes the next
+        segment's updates."""
+        current = self._current
+        noted = NotedStep(current.index, part, loss_of(event), tuple(event.sources),
+                          tuple(event.gradients))
+        current.index = self._next_index   # (fresh: it serves as the next step)
+        self._next_index += 1
+        self._steps.append(noted)
+        self._closing, self._waiting = noted, 0
+        self._enforce_budget()
+        # the sink is empty and stays so while segments follow: the next count is planned
+        # when it takes a record again (a segment left: `_check_budget`), not at every step
+        self._unplanned, self._records.check_at = True, 0
+
+    def _made(self, step):
+        """`step` (a kept step, the closing one or None), made if it was only noted, in its
+        place."""
+        if type(step) is not NotedStep:
+            return step
+        made = step.made()
+        steps = self._steps
+        for index in range(len(steps) - 1, -1, -1):   # (the noted are the newest, mostly)
+            if steps[index] is step:
+                steps[index] = made
+                break
+        if self._closing is step:
+            self._closing = made
+        return made
+
+    def _make_noted(self) -> None:
+        """Make every kept step that was only noted (someone looks at them all)."""
+        steps = self._steps
+        if NotedStep in map(type, steps):
+            self._steps = deque(step.made() if type(step) is NotedStep else step
+                                for step in steps)
+            if type(self._closing) is NotedStep:   # (the closing step is the newest)
+                self._closing = self._steps[-1]
+
+    def _keep_pass(self, backward, frame) -> bool:
+        """Keep the backward pass about to run (a replayable one: `Backward._replayable`)
+        as one record, made again when someone looks (kept_pass.py), if its tape's nodes are
+        the step's taped ops so far, every one; returns whether it is kept. `frame`: the
+        caller of the pass's `run`, where the user's line is found (its VJPs' ops share it)."""
+        records, current = self._records, self._current._flat
+        nodes, targets, sources = backward.replay_facts
+        if records.at is not None:
+            if pass_follows(records, nodes, targets, sources, source_from(frame),
+                            self._sink_state.scope):
+                self._running_pass, self._looked_in_flight = backward, None
+                return True
+            records.leave(nodes)
+        width = RECORD_WIDTH
+        taped = tuple(compress(records[NODE::width], records[TAPED::width]))
+        if current:
+            taped = (*compress(current[NODE::width], current[TAPED::width]), *taped)
+        if taped != nodes:
+            return False
+        records += pass_record(targets, sources, source_from(frame),
+                               thread_state().scope)
+        self._running_pass, self._looked_in_flight = backward, None
+        return True
+
+    def _pass_failed(self, backward) -> None:
+        """A kept pass raised: its ops are made again up to the error when someone looks
+        (those of one looked at in flight were recorded as they ran)."""
+        self._running_pass = None
+        if self._looked_in_flight is not backward:
+            self._records.leave(backward.replay_facts[0])
+            mark_failed(self._records)
+
+    @staticmethod
+    def _outer_tape_recording(tape) -> bool:
+        tapes = thread_state().tapes
+        return bool(tapes) and any(other is not tape for other in tapes)
+
+
+__all__ = ["ProgramFollowing", "loss_of"]

@@ -1,0 +1,139 @@
+"""The Recorder's sorting of what came into its sink into steps, in bulk, when it must.
+
+At each gradient call, `mark_step`, a look and a budget check, the records dispatch added
+since the last time go to the step in progress, or, after a gradient call, wait in the step
+it ended until an update pulls them in or a taped op starts the next step (step_ends.py);
+the upstream gradients the backward pass wrote are attached to the ops that made their
+outputs. A mixin of `Recorder` (recorder.py), which holds the state it reads.
+"""
+from __future__ import annotations
+
+from threading import get_ident
+
+from ..node import OP, RECORD_WIDTH, SCOPE, TAPED
+from .history import _looking
+from .kept_pass import KEPT_PASS, node_heard_now
+from .step_ends import evaluation_start, reads_a_model_variable
+
+
+class StepSorting:
+    """Sorting the sink's records into steps (`_settle`), and the upstream gradients."""
+
+    def _settle(self) -> None:
+        """Sort the ops given since last time into their steps and attach the upstream
+        gradients written meanwhile (under the lock)."""
+        self._made(self._closing)   # (it may take ops now)
+        records = self._records
+        if records.at is not None and (self._sink_state is None or get_ident() == self._thread):
+            records.leave()   # (on another thread, the segment in progress is not seen yet)
+        if records:
+            records.whole = False
+            taken = records[:]   # (an op another thread appends now stays for next time)
+            del records[:len(taken)]
+            records.check_at -= len(taken)   # the planned count still comes after as many ops
+            if self._closing is not None:
+                first = self._wait(taken)
+                if first < 0:
+                    return self._attach_upstream()
+                # the ops of the next step alone: the list that held the ended step's nodes
+                # goes, so it can be packed (nothing else holds them), before it is counted
+                taken = taken[first * RECORD_WIDTH:]
+                self._commit_update()
+            self._current._extend(taken)
+        self._attach_upstream()
+        if self._running_pass is not None:
+            self._look_in_flight()
+
+    def _look_in_flight(self) -> None:
+        """Someone looks while a kept pass may be running: if it is, its ops up to the one
+        heard now are made again in its place, and the rest are recorded as they run (the
+        sink back on the thread), so the step shows what ran, then the whole pass."""
+        running, self._running_pass = self._running_pass, None
+        if running.done or self._sink_state is None:
+            return
+        with _looking:
+            flat = self._current._flat
+            if flat is None or KEPT_PASS not in flat[OP::RECORD_WIDTH]:
+                return
+            self._current._run_kept_passes((running, node_heard_now(self._thread)))
+        self._looked_in_flight = running
+        self._sink_state.sink = self._records
+
+    def _attach_upstream(self) -> None:
+        """Attach the upstream gradients the backward pass wrote since last time."""
+        upstream = self._records.upstream
+        if upstream:
+            if get_ident() == self._thread:   # the writer's thread: nothing writes meanwhile
+                found = upstream.copy()
+                upstream.clear()
+            else:
+                found = {}
+                while upstream:   # (popitem: a gradient written meanwhile is not lost)
+                    key, grad = upstream.popitem()
+                    found[key] = grad
+            self._attach(found, None)
+
+    def _wait(self, records: list) -> int:
+        """After a gradient call the untaped ops wait in the step it ended (an update op and
+        those before it are its own, until an evaluation begins: an op of a layer reading a
+        trainable variable, not an update); put those before the first taped op there; returns that
+        op's index (it starts the next step's forward pass), or -1."""
+        closing = self._closing
+        first = bytes(records[TAPED::RECORD_WIDTH]).find(1)
+        waiting = records if first < 0 else records[:first * RECORD_WIDTH]
+        if waiting:
+            closing._extend(waiting)
+            ops = waiting[OP::RECORD_WIDTH]
+            self._waiting += len(ops)
+            pulling = len(ops)
+            if self._evaluating:
+                pulling = 0
+            # (no layer's op: no evaluation; the ops the last such wait ran, none either)
+            elif any(waiting[SCOPE::RECORD_WIDTH]) and ops != self._no_evaluation:
+                pulling = evaluation_start(waiting)
+                self._evaluating = pulling < len(ops)
+                if not self._evaluating:
+                    self._no_evaluation = ops
+            for index in range(pulling - 1, -1, -1):
+                if ops[index].kind == "update":
+                    self._waiting = len(ops) - index - 1
+                    break
+        return first
+
+    def _commit_update(self) -> None:
+        """The ended step takes no more ops, and is counted and kept within the budget; those
+        after its last update start the next, or, where they read a variable (a model run
+        with no tape and no update: an evaluation), are a step of their own, "evaluation"."""
+        closing, self._closing = self._closing, None
+        if closing is None:
+            return
+        self._evaluating = False
+        tail = None
+        if self._waiting:
+            tail = closing._take_tail(closing._record_count() - self._waiting)
+            self._current._put_first(tail)
+        self._finish(closing)
+        if tail and reads_a_model_variable(tail) and self._current._record_count() * RECORD_WIDTH \
+                == len(tail):
+            self._end_step("evaluation", closing=False)
+
+    def _attach(self, upstream: dict, step) -> None:
+        """Attach each upstream gradient ({id of the output it reached: tensor}) to the op
+        that made that output: in the step in progress, else in the latest kept step that
+        has it (`step`: another engine's BackwardStep, kept whole with it)."""
+        upstream = self._current._attach(upstream, step)
+        if not upstream:
+            return
+        for recorded in reversed(self._steps):
+            before = recorded.nbytes
+            left = recorded._attach(upstream, step)
+            if len(left) < len(upstream) and recorded.complete \
+                    and recorded is not self._closing:
+                self._kept.nbytes += recorded.nbytes - before
+                self._enforce_budget()
+            upstream = left
+            if not upstream:
+                return
+
+
+__all__ = ["StepSorting"]
