@@ -157,8 +157,8 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                 # one subscription for the three kinds: each change reroutes every op
                 if self._thread is not None and state.sink is None:   # dispatch feeds it
                     records = self._records
-                    records.full, records.keeps, records.failed = \
-                        self._check_budget, self._keep_pass, self._pass_failed
+                    records.full, records.keeps, records.failed, records.stepped = \
+                        self._check_budget, self._keep_pass, self._pass_failed, self._on_steps
                     state.sink, self._sink_state = self._records, state
                     self._begin_segment()
                     events.subscribe(self._on_event, kinds=_HEARD, sunk=True)
@@ -176,7 +176,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                 if self._sink_state is not None:
                     records = self._records
                     self._sink_state.sink = self._sink_state = None
-                    records.full = records.keeps = records.failed = None
+                    records.full = records.keeps = records.failed = records.stepped = None
                 self._recording = False
                 self._end_step(None, closing=False)
         return self
@@ -318,6 +318,14 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         with self._lock:
             self._settle()
             self._attach({step.node.output_id: step.upstream}, step)
+
+    def _on_steps(self, steps: list) -> None:
+        """The backward steps of a pass another engine ran on this thread, given as it ended
+        (the sink's `stepped`), in the order they ran: each kept as `_on_vjp` keeps one."""
+        with self._lock:
+            self._settle()
+            for step in steps:
+                self._attach({step.node.output_id: step.upstream}, step)
 
     def _on_gradient(self, event) -> None:
         if self._thread is not None and get_ident() != self._thread:

@@ -4,7 +4,9 @@ A post-hook on each autograd node a recorded op owns catches what flows out to e
 (the head's also the gradient that reached the op's output), and when the last of an op's
 autograd nodes has run, one `BackwardStep` (the forward Node, its upstream gradient, one
 input gradient per input, aligned with `node.inputs`) goes to the op's step listeners as a
-`VJPApplied` and to the tapes recording here: in the order autograd ran them. A pass's hooks
+`VJPApplied` and to the tapes recording here: in the order autograd ran them (a Recorder
+that alone hears them, through its sink on this thread, gets the pass's steps in one call as
+it ends: one settle, not an event, a lock and a settle a step). A pass's hooks
 fall silent when it ends; they are removed where its graph stays (retain_graph,
 create_graph, an error), and go with the graph autograd freed otherwise (removing ~17 a step
 cost more than the CNN's forward hooks). A large gradient is kept as a view of torch's memory
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 from .. import events
 from ..backward import BackwardStep
+from ..threadstate import local as _thread
 from . import values
 
 
@@ -53,6 +56,12 @@ class BackwardPass:
         self.index = _indices(tapes)
         self.live = True   # False once the pass ended: a hook left on the graph does nothing
         self.views = []    # (gradient, version, Tensor) of the gradients kept as views
+        # the steps for the Recorder whose sink is on this thread, when no one else hears
+        # them (no breakpoint or stepper can stop inside the pass): given to it at the end
+        sink = _thread.state.sink
+        self.sink = sink if sink is not None and not any(
+            [op.node.op.route.stepped for op in ops]) else None
+        self.sunk = []
         for op in ops:
             for fn, edges in op.owned:
                 self.handles.append(fn.register_hook(self._ran_hook(op, edges, fn is op.head)))
@@ -90,6 +99,9 @@ class BackwardPass:
         op.upstream = op.input_grads = None
         for tape in self.tapes:
             tape.steps.append(step)
+        if self.sink is not None:   # (its step listeners: sunk Recorders alone)
+            self.sunk.append(step)
+            return
         listeners = node.op.route.steps
         if listeners:
             event = events.VJPApplied(step)
@@ -117,6 +129,9 @@ class BackwardPass:
             for op in self.ops:
                 op.owned = op.head = None
             self.tapes = self.ops = self.pending_steps = ()
+            sink, sunk, self.sink, self.sunk = self.sink, self.sunk, None, []
+            if sunk and sink.stepped is not None:   # (None: its Recorder stopped meanwhile)
+                sink.stepped(sunk)
 
 
 def _indices(tapes) -> dict:
