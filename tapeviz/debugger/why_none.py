@@ -29,6 +29,11 @@ from .target_line import target_made_at
 from .variable_names import shown_name
 
 
+# another engine's tensor type -> its own why_none(target, source, names, target_names), as
+# its adapter registers it (tapeviz.torch: autograd's reasons, not a tape's)
+OTHER_ENGINES: dict = {}
+
+
 class OpLog:
     """Collects every forward op that runs in its block, taped or not (for `why_none(ops=)`).
 
@@ -270,6 +275,10 @@ def why_none(recording, target, source, ops=None) -> Finding:
                            "of nodes", "why_none(rec.last_step, loss, w)", target)
     check_target_and_sources("why_none", target, source, "why_none(tape, loss, w)")
     frame = sys._getframe(1)
+    other = next((explain for cls, explain in OTHER_ENGINES.items()
+                  if isinstance(source, cls) and isinstance(target, cls)), None)
+    if other is not None:
+        return other(target, source, _local_names(frame, source), _local_names(frame, target))
     return _explain(recording, id(target), source, ops, _local_names(frame, source),
                     _local_names(frame, target), _local_names(frame, recording))
 

@@ -66,6 +66,7 @@ from ..debugger.breakpoint import break_on, breakpoints, clear_breakpoints
 from .nan import find_nan_origin
 from .ops import TorchOp
 from .tape import TorchTape, record
+from . import why_none  # noqa: F401  (debugger.why_none's reasons for torch tensors)
 
 __all__ = ["TorchOp", "TorchTape", "break_on", "breakpoints", "clear_breakpoints",
            "find_nan_origin", "record"]

@@ -53,3 +53,31 @@ def test_a_module_given_no_tensor_in_a_recording_is_noted_at_the_users_line(give
     with tvt.record() as tape:   # the next recording is whole
         model(torch.ones(2, 3))
     assert [node.op.name for node in tape.nodes] == ["linear"]
+
+
+def test_why_none_of_torch_tensors_says_autograds_reason_in_torchs_terms():
+    from tapeviz.debugger import why_none
+    w = torch.ones(3, requires_grad=True)
+    batch = torch.ones(3)
+    spare = torch.ones(2, requires_grad=True)
+    with tvt.record() as tape:
+        h = w * 2.0
+        loss = (h * batch).sum()
+    with torch.no_grad():
+        frozen = (w * 2.0).sum()
+    said = {"batch": why_none(tape, loss, batch), "spare": why_none(tape, loss, spare),
+            "h": why_none(tape, loss, h), "no_grad": why_none(tape, frozen, w),
+            "w": why_none(tape, loss, w)}   # (each asked as a student asks, by name)
+    assert said["batch"].kind == "not_watched" and said["batch"].message.startswith(
+        "batch (float32, shape (3,)) does not require grad, so autograd tracks nothing it "
+        "feeds: make it with requires_grad=True, or call batch.requires_grad_()"), said["batch"]
+    assert said["spare"].kind == "unused" and said["spare"].message.startswith(
+        "loss's autograd graph does not reach spare (float32, shape (2,))"), said["spare"]
+    assert said["h"].kind == "not_leaf" and "call h.retain_grad() before backward()" in \
+        said["h"].message, said["h"]
+    assert said["no_grad"].kind == "target_not_recorded" and said["no_grad"].message.startswith(
+        "frozen does not require grad: autograd recorded nothing of it, as under "
+        "torch.no_grad()"), said["no_grad"]
+    assert said["w"].kind == "connected"
+    loss.backward()   # the graph and the tensors as they were: nothing ran
+    assert w.grad.tolist() == [2.0, 2.0, 2.0] and why_none(tape, loss, w).kind == "connected"
