@@ -15,7 +15,7 @@ import numpy as np
 import tapeviz as tf
 from tapeviz.debugger import Recorder
 from tapeviz.debugger.footprint import allocated
-from tapeviz.debugger.history import KeptBytes
+from tapeviz.debugger.recorded_op import KeptBytes
 from tapeviz.node import Node
 from tapeviz.ops.registry import Op
 from tapeviz.sourceinfo import SourceInfo

@@ -13,125 +13,25 @@ valid without a copy. A step whose ops followed a learned program keeps only its
 (`program.py`: the inputs from outside) and makes its records by running them again on the
 first look: its values are equal bitwise to those that ran, not the same objects, and its
 durations are those of that run.
+Its parts: a step's records (step_records.py), its count (step_count.py), a look's
+ops (recorded_op.py).
 """
 from __future__ import annotations
 
 import sys
-import threading
 
 import numpy as np
 
-from ..node import DURATION, NODE, OP, OUTPUT_ID, RECORD_WIDTH, TAPED, node_of, record
-from ..tensor import Tensor, Variable, VariableRead
-from .footprint import NODE_BYTES, PER_GRADIENT, PER_RECORD, Footprint, allocated
-from .kept_pass import KEPT_PASS, identical, ops_again
-from .packed import held_elsewhere, pack, unpack
-from .program import replayed
-
-_looking = threading.RLock()  # one step's RecordedOps and nodes are made (or packed) once
-
-
-def _value(tensor):
-    return None if tensor is None else tensor._value
+from ..node import DURATION, OP, RECORD_WIDTH, TAPED
+from ..tensor import Variable, VariableRead
+from .footprint import Footprint, allocated
+from .kept_pass import KEPT_PASS, identical
+from .recorded_op import RECORD_BYTES, RecordedOp, value_or_none
+from .step_count import StepCount
+from .step_records import StepRecords, _looking
 
 
-class KeptBytes:
-    """The bytes a recorder's finished steps hold; a kept step adds to it the records made
-    when someone looks at its ops. A plain object: a step holds no reference back to its
-    recorder, so a recorder let go is freed at once, not by the cycle collector."""
-
-    __slots__ = ("nbytes", "lock")
-
-    def __init__(self, lock):
-        self.nbytes = 0
-        self.lock = lock      # the recorder's
-
-    def grew(self, nbytes: int, step) -> None:
-        with self.lock:
-            if step._owner is self:   # not dropped meanwhile
-                self.nbytes += nbytes
-
-
-class RecordedOp:
-    """One executed op as recorded: name, input and output values, gradient, where and when.
-
-    >>> import tapeviz as tf
-    >>> from tapeviz.debugger import Recorder
-    >>> with Recorder() as rec:
-    ...     y = tf.constant([1.0, 2.0]) * 3.0
-    >>> op = rec.last_step.ops[0]
-    >>> op.op, op.output.tolist(), op.phase
-    ('multiply', [3.0, 6.0], 'forward')
-    """
-
-    __slots__ = ("node", "duration", "taped", "index", "_grads")
-
-    def __init__(self, node, duration: float, taped: bool, index: int, grads: dict):
-        self.node = node            # the dispatch Node: holds the input and output tensors
-        self.duration = duration    # the forward's wall time, seconds (of the run again, in a
-        # step run again when first looked at: a kept backward pass, a replayed segment)
-        self.taped = taped          # whether a GradientTape recorded it
-        self.index = index          # position in its step
-        self._grads = grads         # its step's op index -> gradient (not the step: no cycle)
-
-    @property
-    def _grad(self):
-        """The gradient tensor d target / d output, once a backward step reached it."""
-        return self._grads.get(self.index)
-
-    @property
-    def op(self) -> str:
-        return self.node.op.name
-
-    @property
-    def kind(self) -> str:
-        return self.node.op.kind
-
-    @property
-    def inputs(self) -> tuple:
-        """The input values as numpy (a variable's input is its value when the op ran)."""
-        return tuple(t._value for t in self.node.inputs)
-
-    @property
-    def output(self):
-        return self.node.output._value
-
-    @property
-    def grad(self):
-        """d(target)/d(output) from the last backward pass that reached this op, or None."""
-        return _value(self._grad)
-
-    @property
-    def source(self):
-        """The user's SourceInfo (filename, lineno, function, .line), or None."""
-        return self.node.source
-
-    @property
-    def scope(self) -> str:
-        return self.node.scope
-
-    @property
-    def phase(self) -> str:
-        return self.node.phase
-
-    @property
-    def label(self) -> str:
-        """'scope/op#index', unique within a step (the key of `step.values`)."""
-        scope = self.node.scope
-        return f"{scope}/{self.op}#{self.index}" if scope else f"{self.op}#{self.index}"
-
-    def __repr__(self) -> str:
-        source = self.node.source
-        where = f" at {source.location}" if source else ""
-        return f"<RecordedOp {self.label} {self.phase} -> {np.shape(self.output)}{where}>"
-
-
-def _step_bytes(step) -> int:
-    """A kept BackwardStep: its object, its tuple of input gradients and its list slot."""
-    return allocated(sys.getsizeof(step)) + allocated(sys.getsizeof(step.input_grads)) + 8
-
-
-class RecordedStep:
+class RecordedStep(StepRecords, StepCount):
     """One training step: its ops in order, the loss, the variables' values, the bytes held.
 
     >>> import tapeviz as tf
@@ -177,7 +77,7 @@ class RecordedStep:
         self._owner = None          # the KeptBytes this step is counted in, once finished
         self._warned_big = False
 
-    # ---- bookkeeping (called by the Recorder) ---------------------------------------------
+    # ---- its ops and bytes ------------------------------------------------------------------
     @property
     def ops(self) -> list:
         """The RecordedOps, in the order they ran (made on first look, and counted then)."""
@@ -207,129 +107,6 @@ class RecordedStep:
         with _looking:
             return self._listed_nodes()
 
-    def _listed_nodes(self) -> list:
-        """`nodes` (under `_looking`): those dispatch made none for are made now, into their
-        records, and counted."""
-        if self._flat is None:
-            self._unpack()
-        self._run_kept_passes()
-        flat, nodes = self._flat, self._nodes
-        if nodes is None or len(nodes) != self._record_count():   # (an open step grew)
-            nodes = flat[NODE::RECORD_WIDTH]
-            made = counted = 0
-            for index, node in enumerate(nodes):
-                if node is None:
-                    start = index * RECORD_WIDTH
-                    nodes[index] = flat[start] = node_of(flat[start:start + RECORD_WIDTH])
-                    made += 1
-                    counted += index < self._footprint.ops
-            self._nodes = nodes
-            if counted:   # (those not counted yet are counted with their node)
-                self._footprint.nbytes += counted * NODE_BYTES
-                if self._owner is not None:
-                    self._owner.grew(counted * NODE_BYTES, self)
-        return nodes
-
-    def _pack(self) -> None:
-        """A final step whose nodes nothing else holds (no tape, stepper or look) keeps them as
-        columns; the count follows what it holds now."""
-        if self._parts is not None:   # kept as segments already: nothing per op to pack
-            return
-        with _looking:   # (not while another thread makes its records)
-            flat = self._flat
-            if not flat or self._ops or self.backward_steps:
-                return
-            self._nodes = None   # (a list made on a look holds them too)
-            nodes = list(filter(None, flat[NODE::RECORD_WIDTH]))
-            if nodes and held_elsewhere(nodes):
-                return
-            del nodes
-            upstream = self._upstream
-            if self._grads:   # (placed by index by a count: by id again)
-                output_ids = flat[OUTPUT_ID::RECORD_WIDTH]
-                upstream.update((output_ids[index], grad) for index, grad in self._grads.items())
-            self._packed = pack(flat, upstream)
-            del flat
-            self._flat = None
-            self._grads, self._grad_log, self._upstream = {}, [], {}
-            self._taped_ids, self._taped_upto = None, 0
-        footprint = self._footprint
-        if footprint.ops or footprint.gradients:   # partly counted as nodes: count again
-            self._recount()
-        else:
-            self._count_packed()
-
-    def _count_packed(self) -> None:
-        """Count the packed step, with the loss and variable gradients not counted yet."""
-        uncounted, self._uncounted = self._uncounted or (), None
-        self._footprint.count_packed(
-            self._packed, [held for held in uncounted if isinstance(held, Tensor)],
-            [held for held in uncounted if not isinstance(held, Tensor)])
-
-    def _unpack(self) -> None:
-        if self._parts is not None:
-            return self._replay()
-        packed = self._packed
-        nodes, self._grads = unpack(packed)
-        flat = []
-        for node, taped, duration in zip(nodes, packed.taped, packed.durations):
-            flat += record(node, taped, duration)
-        self._flat, self._nodes = flat, nodes
-        self._grad_log = list(self._grads.values())
-        self._packed = None
-        grown = self._recount() + self._finish_count()
-        owner = self._owner
-        if owner is not None:
-            owner.grew(grown, self)
-
-    def _replay(self) -> None:
-        """Make the step's records from its segments, run again (their durations: this run's)."""
-        self._ran_again = True
-        flat = []
-        for segment, start, stop in self._parts:
-            flat += segment.records()[start * RECORD_WIDTH:stop * RECORD_WIDTH]
-        self._flat, self._nodes, self._parts = flat, None, None
-        grown = self._recount() + (self._finish_count() if self._owner is not None else 0)
-        owner = self._owner
-        if owner is not None:
-            owner.grew(grown, self)
-
-    def _add_part(self, segment, start: int, stop: int, outs: list) -> None:
-        """Take the ops `start` to `stop` of `segment`, which ran just now (`outs`: their
-        outputs as they ran): kept as the segment's part, or, in a step that holds records,
-        as records made of those outputs."""
-        if start == stop:
-            return
-        if self._flat:
-            records = replayed(segment.end.path(), segment.outside, outs)
-            self._extend(records[start * RECORD_WIDTH:stop * RECORD_WIDTH])
-            return
-        self._flat = None
-        if self._parts is None:
-            self._parts = []
-        self._parts.append((segment, start, stop))
-
-    def _as_records(self) -> None:
-        """A step kept as parts (or packed) that must take records: its records, made now."""
-        if self._flat is None:
-            with _looking:
-                self._unpack()
-
-    def _recount(self) -> int:
-        """Count the step again from nothing (its ops as nodes or packed, its gradients, the
-        loss); returns the change."""
-        before = self._footprint.nbytes
-        footprint = self._footprint = Footprint(len(self._ops) * RECORD_BYTES)
-        self._uncounted = None
-        for grad in self.variable_gradients.values():
-            self._hold_gradient(grad)
-        footprint.nbytes += sum(map(_step_bytes, self.backward_steps))
-        if self._loss is not None:
-            self._hold_loss(self._loss)
-        if self._packed is not None:
-            self._count_packed()
-        return footprint.nbytes - before
-
     @property
     def nbytes(self) -> int:
         """Bytes this step holds: its ops' objects, each distinct tensor and array once, its
@@ -341,143 +118,6 @@ class RecordedStep:
     def _counted(self) -> int:
         """`nbytes` as far as the step was counted (a plan, not the budget's check)."""
         return STEP_BYTES + self._footprint.nbytes
-
-    def _count(self) -> int:
-        """Count the ops and gradients that came since the last count; returns the bytes."""
-        footprint = self._footprint
-        added = 0
-        if self._flat is not None and footprint.ops < self._record_count():
-            added += footprint.count_ops(self._flat)
-        elif self._parts is not None and footprint.ops < self._record_count():
-            added += footprint.count_segments(self._parts)
-            footprint.ops = self._record_count()
-        if self._upstream:
-            self._place_upstream()
-        if footprint.gradients < len(self._grad_log):
-            added += footprint.count_gradients(self._grad_log)
-        uncounted = self._uncounted
-        if uncounted:
-            held_bytes = sum(PER_GRADIENT + footprint.hold(held) if isinstance(held, Tensor)
-                             else footprint.hold_value(held) for held in uncounted)
-            self._uncounted = None
-            footprint.nbytes += held_bytes
-            added += held_bytes
-        return added
-
-    def _take_gradient_call(self, loss, sources, gradients) -> None:
-        """Take what a gradient call that ends the step gave: `loss` (the value of its one
-        target, or None), its `sources` and `gradients` (each Variable's kept by name)."""
-        if loss is not None:
-            self._hold_loss(loss)
-        self.gradient_sources = list(sources)
-        for source, grad in zip(sources, gradients):
-            if isinstance(source, Variable) and grad is not None:   # tapeviz.torch's too
-                self.variable_gradients[source.name] = grad
-                self._hold_gradient(grad)
-
-    def _hold_gradient(self, tensor) -> None:
-        """Keep a variable's gradient (outside the step's ops) for the step's next count."""
-        self._uncount(tensor)
-
-    def _hold_loss(self, value) -> None:
-        """Keep the loss value (usually an op's output) for the step's next count."""
-        self._loss = value
-        self._uncount(value)
-
-    def _uncount(self, held) -> None:
-        if self._uncounted is None:
-            self._uncounted = [held]
-        else:
-            self._uncounted.append(held)
-
-    def _finish_count(self) -> int:
-        """Count what is left and forget which arrays were seen (the set is memory too)."""
-        added = self._count()
-        self._footprint.seen = None
-        return added
-
-    def _attach(self, upstream: dict, step) -> dict:
-        """Keep the gradients of `upstream` ({output id: tensor}) that reached this step's
-        taped ops; returns the others (`step`: another engine's BackwardStep, see
-        `_set_gradient`)."""
-        flat = self._flat
-        if flat is None:   # packed: nothing else held its nodes, so no backward runs over them
-            return upstream
-        if step is None and not self._ops:   # by id, placed when someone looks
-            mine = upstream.keys() & set(flat[OUTPUT_ID::RECORD_WIDTH])
-            if len(mine) == len(upstream):
-                self._upstream.update(upstream)
-                return {}
-            for key in mine:
-                self._upstream[key] = upstream[key]
-            return {key: grad for key, grad in upstream.items() if key not in mine}
-        self._place_upstream()
-        taped_ids = self._taped_ids
-        if taped_ids is None:
-            taped_ids = self._taped_ids = {}
-        upto, count = self._taped_upto, self._record_count()
-        if upto < count:   # (every output is held while the step is open: its id is its own)
-            taped_ids.update(zip(flat[upto * RECORD_WIDTH + OUTPUT_ID::RECORD_WIDTH],
-                                 range(upto, count)))
-            self._taped_upto = count
-        found = upstream.keys() & taped_ids.keys()
-        if not found:
-            return upstream
-        for key in found:
-            self._set_gradient(taped_ids[key], upstream[key], step)
-        return {key: grad for key, grad in upstream.items() if key not in found} \
-            if len(found) < len(upstream) else {}
-
-    def _place_upstream(self) -> None:
-        """Place the gradients kept by output id at the index of the op that made it."""
-        upstream = self._upstream
-        if upstream:
-            index_of = dict(zip(self._flat[OUTPUT_ID::RECORD_WIDTH],
-                                range(self._record_count())))
-            for key, grad in upstream.items():
-                self._set_gradient(index_of[key], grad, None)
-            upstream.clear()
-
-    def _set_gradient(self, index: int, tensor, step) -> None:
-        """Keep upstream gradient `tensor` of op `index`; `step`, a backward step of another
-        engine's op, whose VJP cannot run again (its op has no `input_grads`: autograd freed
-        it), is kept whole for stepping it later (`backward_steps`), its input gradients
-        counted as gradients."""
-        if tensor is not None:   # (None: a torch op's other output alone was differentiated)
-            self._grads[index] = tensor
-            self._grad_log.append(tensor)
-        if step is not None and not hasattr(step.node.op, "input_grads"):
-            self.backward_steps.append(step)
-            self._grad_log += [grad for grad in step.input_grads if grad is not None]
-            self._footprint.nbytes += _step_bytes(step)
-
-    def _extend(self, records) -> None:
-        """Append ops given as their records (`node.RECORD_FIELDS`, one after another)."""
-        self._as_records()
-        self._flat += records
-
-    def _take_tail(self, start: int) -> list:
-        """Remove and return the records of the ops from `start` on; the bytes are counted
-        again."""
-        self._as_records()
-        self._place_upstream()
-        tail = self._flat[start * RECORD_WIDTH:]
-        if tail:
-            del self._flat[start * RECORD_WIDTH:]
-            del self._ops[start:]
-            self._nodes = None
-            self._taped_ids, self._taped_upto = None, 0
-            self._recount()
-        return tail
-
-    def _put_first(self, records: list) -> None:
-        """Put the ops (records) another step's `_take_tail` gave before this step's own."""
-        self._as_records()
-        self._flat[:0] = records
-        moved = len(records) // RECORD_WIDTH
-        self._grads = {index + moved: grad for index, grad in self._grads.items()}
-        self._taped_ids, self._taped_upto = None, 0
-        self._nodes = None
 
     # ---- looking at it ---------------------------------------------------------------------
     @property
@@ -565,7 +205,7 @@ class RecordedStep:
     def gradient_of(self, tensor):
         """d loss / d `tensor` (an op output, or a Variable passed to tape.gradient), or None."""
         if isinstance(tensor, Variable):
-            return _value(self.variable_gradients.get(tensor.name))
+            return value_or_none(self.variable_gradients.get(tensor.name))
         rop = self.op_of(tensor)
         return None if rop is None else rop.grad
 
@@ -578,43 +218,6 @@ class RecordedStep:
                 self._listed_nodes()
         return self._record_count()
 
-    def _record_count(self) -> int:
-        """How many records the step holds (a kept backward pass is one)."""
-        flat = self._flat
-        if flat is not None:
-            return len(flat) // RECORD_WIDTH
-        if self._parts is not None:
-            return sum(stop - start for _, start, stop in self._parts)
-        return len(self._packed.ops)
-
-    def _run_kept_passes(self, in_flight=None) -> None:
-        """Put in place of each backward pass kept as one record (kept_pass.py) its ops,
-        made again, and keep the upstream gradients it wrote (under `_looking`);
-        `in_flight`: the last one is still running (see `kept_pass.ops_again`)."""
-        flat = self._flat
-        ops = flat[OP::RECORD_WIDTH]
-        if KEPT_PASS not in ops:
-            return
-        at = ops.index(KEPT_PASS)
-        last = len(ops) - 1 - ops[::-1].index(KEPT_PASS)
-        while True:
-            records, upstream = ops_again(flat, at, in_flight if at == last else None)
-            flat[at * RECORD_WIDTH:(at + 1) * RECORD_WIDTH] = records
-            moved = len(records) // RECORD_WIDTH - 1
-            if self._grads:
-                self._grads = {index + moved if index > at else index: grad
-                               for index, grad in self._grads.items()}
-            self._upstream.update(upstream)
-            ops = flat[OP::RECORD_WIDTH]
-            if KEPT_PASS not in ops:
-                break
-            at = ops.index(KEPT_PASS)
-        self._nodes, self._taped_ids, self._taped_upto = None, None, 0
-        grown = self._recount()
-        if self._owner is not None:
-            grown += self._finish_count()
-            self._owner.grew(grown, self)
-
     def __iter__(self):
         return iter(self.ops)
 
@@ -626,10 +229,6 @@ class RecordedStep:
                f"{self.nbytes / 2**20:.2f} MiB{loss}{state}>"
 
 
-# A RecordedOp, made when someone looks, with its slot in the list, its index and its
-# duration (a float of its own: made from a packed step's array).
-RECORD_BYTES = PER_RECORD + allocated(sys.getsizeof(object.__new__(RecordedOp))) + allocated(
-    sys.getsizeof(0.5))
 # A step's own object, its attributes and its empty containers.
 STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
     object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], [], {}, {}, {}, {}, {},

@@ -38,8 +38,9 @@ from ..threadstate import thread_state
 from .budget import StepBudget, StepsDroppedWarning
 from .following import ProgramFollowing, loss_of
 from .given import check_byte_budget, entered_twice, missing_step
-from .history import KeptBytes, RecordedOp, RecordedStep
+from .history import RecordedStep
 from .program import learn
+from .recorded_op import KeptBytes, RecordedOp
 from .sink import MIN_CHECK_GAP, Sink
 from .sorting import StepSorting
 from .step_ends import split_of

@@ -11,9 +11,9 @@ from __future__ import annotations
 from threading import get_ident
 
 from ..node import OP, RECORD_WIDTH, SCOPE, TAPED
-from .history import _looking
 from .kept_pass import KEPT_PASS, node_heard_now
 from .step_ends import evaluation_start, reads_a_model_variable
+from .step_records import _looking
 
 
 class StepSorting:
