@@ -339,6 +339,40 @@ per-code-object cache of the user-frame decision: nothing (a code object's hash 
 and its id() an int and an audit event, against a file name whose hash the string keeps); the
 walk with one test fewer per frame (no stop variable, the site looked up inside the try)
 measured +0.2k an op, worse. Not changed.
+
+Issue 14's selective row and the lecture's file:line, next round (instructions a step,
+valgrind, one epoch of the regression loop; each tree alone, the same tree moves ~1-2k):
+- what each kind costs over plain (cc4aa48, plain 598.8k): op=log +14.7k, kind=pool +15.2k,
+  layer=no_such_layer +24.1k, layer=dense with a condition +23.7k. The op and kind ones were
+  the optimizer's hold of old values (an update a hit may cut short), and of that hold ~12k
+  was looking up each variable's slots by var.ref() (a Reference made and hashed: four
+  Python calls a lookup); the layer ones add set_scope's in_layer call, 6 a step.
+- 32a6510, slots and the first variables looked up by id(var) (plain pays the same lookups
+  in _ensure_slots and Keras 3's known-variables check): predicted plain -5k to -7k, op
+  +14.7k -> ~+2k; measured (f97ab85's tree, then with it) plain 606.8k -> 601.6k, op
+  613.5k (cc4aa48) -> 604.5k (+2.9k, 1.005x).
+- 1e3ea55, set_scope reads the routing's layer cache inline: predicted ~-2k; layer alone
+  (fec043e, plain 600.7k) 612.8k -> 608.9k (-3.9k).
+- the row, op, kind, layer and vjp ones together: 631.0k (1.040x of 606.8k) -> 608.3k
+  (1.011x of 601.6k). CPU, this file's rounds (best of 5, regression and lecture's loops,
+  f97ab85 and the changed tree alternated twice, load 12-15: read to +-0.05x): op 1.043x,
+  1.043x -> 1.010x, 1.016x; the row 1.046x, 1.083x -> 1.070x, 1.011x (noise of this load);
+  the lecture's loop (no optimizer) unchanged by instructions.
+- the lecture's file:line (1.062x by instructions, no change this round): issue 14 asked for
+  its untaped ops' line cached by the caller's (code, f_lasti) read at a fixed depth
+  (sys._getframe(2)) in place of the walk. Unsound: the frame two above dispatch is the
+  user's only when the one between is tapeviz's, and one call site can reach dispatch both
+  ways (`fn(x)` calling a tensor's bound `__mul__`, then the user's own function that calls
+  `tf.exp`): a verdict cached at that site refused the user's function's exp too (patched in
+  on a worktree: tests/test_breakpoints_lines.py's new test failed, the exp never stopped). A
+  sound key must read the frame between and its file, which is what the walk reads (2 frames,
+  ~2.7k an op); a key without it would need every dispatch caller's depth to be fixed.
+- convert._constant_like's new Tensor per Python number (`0.001 * dw` taped, `t ** 2`): not
+  cacheable. One Tensor shared per (number, dtype) joins every op that wrote that number into
+  one leaf of the graph (`x * 2.0 + y * 2.0`: 7 boxes, 2 consts -> 6 boxes, 1 const, tried
+  on a worktree): what the debugger shows would change. Its cost is 4 calls a step on both
+  loops; since 4ff17a1 each also notes the tensor as made from Python (a weakref and a dict
+  store): plain 598.8k (cc4aa48) -> 606.8k (f97ab85), ~2k a number.
 """
 from __future__ import annotations
 
