@@ -11,7 +11,8 @@ image pixels fed unscaled (`input_scale`), a Variable or an optimizer made insid
 unfitted batch norm in inference mode (`train_mode`), a loss of more than one value
 (`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`), gradients
 never applied (`unapplied`), applied by updates that change nothing, a learning rate of 0
-(`unmoved`), or far too small to move the loss (`small_updates`), cleared or replaced
+(`unmoved`), or far too small to move the loss (`small_updates`), or by an Adam whose
+epsilon outweighs the gradients (`adam_epsilon`), cleared or replaced
 between the gradient call and the update (`cleared`), or applied twice a step
 (`applied_twice`), one loss differentiated twice a step (`backward_twice`), torch's loss
 tensor summed into a running total, which keeps every step's graph (`running_total`), a
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from .accumulation import accumulated_gradients, summed_without_reset
 from .activated_logits import activated_logits
+from .adam_epsilon import epsilon_outweighs_gradients
 from .applied_twice import applied_twice
 from .backward_twice import backward_twice
 from .batch_axis import over_batch_axis
@@ -84,7 +86,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + evaluation
             + gradients_never_applied(steps, last_steps)
-            + (cleared or updates_that_change_nothing(steps) or updates_too_small(steps))
+            + (cleared or updates_that_change_nothing(steps) or updates_too_small(steps)
+               or epsilon_outweighs_gradients(last_steps))
             + frozen_layers_trained(last_steps, steps)
             + applied_twice(last_steps, steps) + non_trainable_given(last_steps)
             + backward_twice(last_steps) + running_loss_total(steps, nodes)

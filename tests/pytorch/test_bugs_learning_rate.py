@@ -71,3 +71,27 @@ def test_an_optimizer_the_text_does_not_show_plainly_is_named_nowhere(held):
     marker = "# ATTRIBUTE" if held == "attribute" else "# UNPACKED"
     assert f"at tests/pytorch/{marked_line(__file__, marker)}" in message
     assert "learning rate was set at" not in message
+
+
+def test_adams_eps_of_one_on_the_guides_cnn_in_torch_is_named_with_its_sgd_rate():
+    """was: no finding (Adam(lr=1e-3, eps=1.0) trains as SGD at 1e-3: the loss barely falls)."""
+    from digits_cnn import DigitsCNN, digit_batches
+    torch.manual_seed(0)
+    model = DigitsCNN()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1.0)  # BUG: eps 1
+    with Recorder() as rec:
+        for images, labels in digit_batches(count=6):
+            optimizer.zero_grad()
+            F.cross_entropy(model(images), labels).backward()
+            optimizer.step()  # ADAM STEP
+    [finding] = diagnose(rec)
+    assert finding.kind == "adam_epsilon_large"
+    assert finding.message.startswith(
+        f"Adam's epsilon is 1 (adam_step at tests/pytorch/{marked_line(__file__, '# ADAM STEP')}"
+        f": optimizer.step()  # ADAM STEP, the optimizer made at tests/pytorch/"
+        f"{marked_line(__file__, '# BUG: eps 1')}: optimizer = torch.optim.Adam("
+        f"model.parameters(), lr=1e-3, eps=1.0)  # BUG: eps 1), far larger than the gradients")
+    assert "plain SGD at lr / epsilon = 0.001: the weights move at least " in finding.message
+    assert finding.message.endswith("fix: leave epsilon at its default (eps=1e-08 for "
+                                    "torch.optim.Adam), or give the learning rate and epsilon "
+                                    "by name, if one was passed in the other's place")
