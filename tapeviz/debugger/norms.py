@@ -89,7 +89,13 @@ def _shown_layer(layer: str, nodes) -> str:
     variable = next((t.variable for n in nodes for t in n.inputs
                      if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
     return describe_variables([variable], nodes) if variable is not None and \
-        unnamed(variable) else layer
+        unnamed(variable) else _as_layer(layer)
+
+
+def _as_layer(layer: str) -> str:
+    """'layer 0' for torch's '0' (an nn.Sequential's child, as named_parameters names its
+    '0.weight'), which said alone reads as a number; any other name as it is."""
+    return f"layer {layer}" if layer.rsplit(".", 1)[-1].isdigit() else layer
 
 
 def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> list:
@@ -138,15 +144,16 @@ def _stack_finding(norms, first, last, ratio, nodes, when: str = "") -> list:
                if nodes else "")   # without the ops, nothing is known of the activations
     if r < 1:
         message = (f"vanishing gradients: the first layer's gradient norm is {r:.3g} of the "
-                   f"last layer's{when} ({first} {norms[first]:.3g}, {last} "
-                   f"{norms[last]:.3g}): "
+                   f"last layer's{when} ({_as_layer(first)} {norms[first]:.3g}, "
+                   f"{_as_layer(last)} {norms[last]:.3g}): "
                    f"the gradient shrinks on its way back{through}, so the first layers "
                    f"barely train; hint: use relu (with He initialisation) in deep stacks, "
                    f"or batch normalisation / residual connections")
     else:
         message = (f"exploding gradients: the first layer's gradient norm is {r:.3g}x the "
-                   f"last layer's{when} ({first} {norms[first]:.3g}, {last} {norms[last]:.3g})"
-                   f"{through}; hint: smaller initial weights, normalisation, or "
+                   f"last layer's{when} ({_as_layer(first)} {norms[first]:.3g}, "
+                   f"{_as_layer(last)} {norms[last]:.3g}){through}; hint: smaller initial "
+                   f"weights, normalisation, or "
                    f"{CLIP_FIX[engine_of(nodes[0].op) if nodes else 'tf']}")
     node = saturating[0][0] if saturating else None
     return [Finding("vanishing_stack" if r < 1 else "exploding_stack", message, node)]

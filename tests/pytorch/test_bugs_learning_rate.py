@@ -95,3 +95,21 @@ def test_adams_eps_of_one_on_the_guides_cnn_in_torch_is_named_with_its_sgd_rate(
     assert finding.message.endswith("fix: leave epsilon at its default (eps=1e-08 for "
                                     "torch.optim.Adam), or give the learning rate and epsilon "
                                     "by name, if one was passed in the other's place")
+
+
+def test_a_sequentials_layer_is_named_layer_0_not_0_in_the_gradient_norms():
+    """was: '0: gradient norm 1.03e+22 > 1000; 0 is read by linear at ...' (the child's
+    index said alone, read as a number)."""
+    _, x, y = regression()
+    model = torch.nn.Sequential(torch.nn.Linear(3, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    optimizer = torch.optim.SGD(model.parameters(), lr=2.0)
+    with Recorder() as rec:
+        for _ in range(6):
+            optimizer.zero_grad()
+            F.mse_loss(model(x), y).backward()  # NORMS
+            optimizer.step()
+    norms = [f.message for f in diagnose(rec) if f.kind == "exploding_gradient"]
+    assert norms and all(message.startswith(("layer 0: gradient norm ", "layer 2: gradient norm "))
+                         for message in norms), norms
+    assert f"; layer 0 is read by linear at tests/pytorch/{marked_line(__file__, '# NORMS')}" \
+        in norms[0]
