@@ -6,13 +6,12 @@ next to a tensor takes the tensor's dtype; two tensors of different dtypes are a
 """
 from __future__ import annotations
 
-from weakref import ref
-
 import numpy as np
 
 import sys
 
 from .errors import DTypeError, InvalidArgumentError, OpError
+from .python_numbers import LIMIT, MADE, let_go, note
 from .sourceinfo import user_frame
 from .tensor import Tensor, Variable, VariableRead, read_variable, wrap
 
@@ -27,11 +26,6 @@ _NDARRAY = np.ndarray
 # (~0.15 us on a numpy scalar)
 FLOAT_SCALAR_TYPES = {t: t for t in (np.float16, np.float32, np.float64, np.longdouble)}
 _MAX_CONSTANTS = 4096
-# id -> weak reference of each tensor an op made from a Python number or list (`x * 2.0`, the
-# `m` of `t <= m`): the widget calls those constants, and a batch fed in an input. Tensors are
-# unhashable (no WeakSet); a dead entry's id may be reused, so a lookup asks for the very tensor.
-_from_python: dict = {}
-_from_python_limit = [4096]   # dead entries are dropped when the table passes this size
 
 
 def infer_array(value, op: str = "convert_to_tensor"):
@@ -230,36 +224,13 @@ def input_tensors(op, args):
             ids.append(id(arg))
         else:
             constant = wrap(value)
-            if not isinstance(arg, (np.ndarray, np.generic)):   # a numpy array is data
-                _mark_python(constant)
+            if type(arg) is float or type(arg) is int or type(arg) is bool:   # not data:
+                note(constant)   # what the widget calls a constant (python_numbers.py)
+                if len(MADE) > LIMIT[0]:
+                    let_go()
             tensors.append(constant)
             ids.append(id(constant))
     return arrays, tuple(tensors), tuple(ids), reads_variable
-
-
-def _mark_python(tensor) -> Tensor:
-    """`tensor`, noted as made from a Python value (see `from_python`)."""
-    _from_python[id(tensor)] = ref(tensor)
-    if len(_from_python) > _from_python_limit[0]:   # amortised: a Recorder may keep thousands
-        for key in [key for key, entry in _from_python.items() if entry() is None]:
-            del _from_python[key]
-        _from_python_limit[0] = max(4096, 2 * len(_from_python))
-    return tensor
-
-
-def from_python(tensor) -> bool:
-    """Whether an op made `tensor` from a Python number or list its caller passed.
-
-    >>> import tapeviz as tf
-    >>> x = tf.constant([1.0, 2.0])
-    >>> with tf.GradientTape() as tape:
-    ...     tape.watch(x)
-    ...     y = x * 2.0
-    >>> [from_python(t) for t in tape.nodes[0].inputs]
-    [False, True]
-    """
-    entry = _from_python.get(id(tensor))
-    return entry is not None and entry() is tensor
 
 
 def _constant_like(number, value):
@@ -269,7 +240,11 @@ def _constant_like(number, value):
         if value.dtype.kind != "f":
             return None
         scalar_type = value.dtype.type
-    return _mark_python(wrap(float_constant(number, scalar_type)))
+    constant = wrap(float_constant(number, scalar_type))
+    note(constant)   # what the widget calls a constant (python_numbers.py)
+    if len(MADE) > LIMIT[0]:
+        let_go()
+    return constant
 
 
 def float_constant(value, scalar_type):

@@ -64,3 +64,64 @@ def test_a_numpy_engine_batch_is_an_input_and_a_number_a_constant(make):
         ["from", "input", "variable w"]
     assert rows(widget.inspect(ops["multiply"]), "Inputs")[2] == ["y = 2.0", "constant"]
     assert rows(widget.inspect(ops["subtract"]), "Inputs")[2] == ["y = target", "input"]
+
+
+def lecture_widget():
+    """Notebook 02's recorded step: the lecture's Huber loss, `m` a Python number by default,
+    read by name at three ops (`<=`, `*`, `-`); x, y one example of the dataset."""
+    import tapeviz.contrib.eager as tfe
+    from tapeviz.datasets import synthetic_birth_life
+
+    data, _ = synthetic_birth_life()
+    dataset = tf.data.Dataset.from_tensor_slices((data[:, 0], data[:, 1]))
+    w, b = tfe.Variable(0.0, name="w"), tfe.Variable(0.0, name="b")
+
+    def huber_loss(y, y_predicted, m=1.0):
+        t = y - y_predicted
+        return t ** 2 if tf.abs(t) <= m else m * (2 * tf.abs(t) - m)
+
+    grad_fn = tfe.implicit_value_and_gradients(lambda x, y: huber_loss(y, x * w + b))
+    optimizer = tf.train.GradientDescentOptimizer(learning_rate=0.01)
+    x_i, y_i = next(iter(tfe.Iterator(dataset)))
+    with Recorder() as rec:
+        _, gradients = grad_fn(x_i, y_i)
+        optimizer.apply_gradients(gradients)
+    return TapeWidget(rec), float(x_i), float(y_i)
+
+
+def test_the_lectures_m_is_a_constant_at_every_op_and_its_example_an_input():
+    widget, x, y = lecture_widget()
+    nodes = widget.graph.nodes
+    words = {}   # (the leaf's value, the op reading it) -> its box's word
+    for edge in widget.graph.edges:
+        leaf = nodes[edge.src]
+        if leaf.kind == "constant" and nodes[edge.dst].source is not None \
+                and "apply_gradients" not in nodes[edge.dst].source.line:   # not the update
+            words[float(leaf.ref._value), nodes[edge.dst].op] = leaf.label
+    m_words = {op: word for (value, op), word in words.items() if value == 1.0}
+    assert m_words == {"less_equal": "const", "multiply": "const", "subtract": "const"}, words
+    assert words[x, "multiply"] == "input" and words[y, "subtract"] == "input", words
+    ops = {n.op: i for i, n in nodes.items() if n.op}
+    assert rows(widget.inspect(ops["less_equal"]), "Inputs")[2][1] == "constant"   # its m
+    for i, node in nodes.items():   # the inspector says what the box says
+        if node.kind == "constant":
+            word = {"const": "constant", "input": "input", "gradient": "gradient"}[node.label]
+            assert widget.inspect(i)["title"].startswith(f"{word} → "), (node.label, i)
+
+
+def test_the_gradients_the_optimizer_reads_are_gradients_where_the_backward_pass_is_not_drawn():
+    """The update's `lr * grad`: the gradient came from the step's backward pass (not drawn),
+    not from outside: it was drawn 'const -2', a number the code wrote."""
+    widget, _, _ = lecture_widget()
+    nodes = widget.graph.nodes
+    update = [(nodes[e.src].label, i) for e in widget.graph.edges
+              for i in [e.dst] if nodes[i].source is not None
+              and "apply_gradients" in nodes[i].source.line and nodes[i].op == "multiply"
+              and nodes[e.src].kind == "constant"]
+    assert sorted(label for label, _ in update) == ["const", "const", "gradient", "gradient"]
+    assert widget.status.endswith(", 2 inputs, 7 constants, 2 gradients"), widget.status
+    assert [row[1] for row in rows(widget.inspect(update[0][1]), "Inputs")[1:]] in \
+        (["constant", "gradient"], ["gradient", "constant"])
+    assert ">gradient &#45;2</text>" in widget.svg   # its box, with its value: d loss / d b
+    both = TapeWidget(widget._scene.source, phases=("forward", "backward"))
+    assert both.status.endswith(", 2 inputs, 8 constants, 2 gradients"), both.status

@@ -240,22 +240,28 @@ class Graph:
 
     @classmethod
     def from_step(cls, step, phases=("forward",), check_values: bool = True) -> "Graph":
-        """The graph of a debugger RecordedStep's ops in `phases`; gradients from the recording."""
+        """The graph of a debugger RecordedStep's ops in `phases`; gradients from the recording.
+        The variables' gradients the step's gradient call returned, which the optimizer's ops
+        read, are drawn 'gradient' where no drawn op made them (a backward pass not drawn, or
+        one kept whole by the Recorder and run again when looked at)."""
         phases = frozenset(phases)
         var_grads = step.variable_gradients
         shown = [rop for rop in step.ops if rop.node.phase in phases]
+        gradients = frozenset(map(id, var_grads.values()))
         return cls._build([rop.index for rop in shown], [rop.node for rop in shown], shown,
                           lambda node, rop: rop._grad,
                           lambda variable: var_grads.get(variable.name),
-                          lambda tensor: None, check_values)
+                          lambda tensor: None, check_values, gradient_ids=gradients)
 
     @classmethod
     def _build(cls, indices, nodes, refs, grad_of, variable_grad, leaf_grad,
-               check_values: bool = True, scope_codes=None) -> "Graph":
+               check_values: bool = True, scope_codes=None,
+               gradient_ids=frozenset()) -> "Graph":
         from .table import NodeTable
         with _collector_paused():
             table = NodeTable.from_entries(indices, nodes, refs, grad_of, variable_grad,
-                                           leaf_grad, check_values, scope_codes)
+                                           leaf_grad, check_values, scope_codes,
+                                           gradient_ids)
         return cls(TableNodes(table))
 
     @property

@@ -182,6 +182,8 @@ def input_makers(graph, node) -> dict:
             makers[id(tensor)] = f"{maker.id} {maker.op}"
         elif type(tensor) is VariableRead and id(tensor.variable) in drawn:
             makers[id(tensor)] = f"{variable} {drawn[id(tensor.variable)]}"
+        elif id(tensor) in table.gradient_ids:   # as its box says (table.leaf_word)
+            makers[id(tensor)] = "gradient"
     return makers
 
 

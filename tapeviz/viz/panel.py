@@ -27,7 +27,7 @@ from .inspect import input_name, inspect_node
 from .vocabulary import TORCH_WORDS, UNHEARD, torch_unheard, words_of
 
 MAX_ALERTS = 20
-LEAF_KINDS = ("variable", "input", "constant")   # graph nodes no op made, as Graph.kinds counts
+LEAF_KINDS = ("variable", "input", "constant", "gradient")   # nodes no drawn op made
 NOT_YET = "not computed yet"
 NO_GRADIENT = "none flows here (it does not connect the target to the sources)"
 NODE_ACTIONS = ["break_op", "break_line", "clear_breaks", "gradcheck"]   # op nodes' buttons

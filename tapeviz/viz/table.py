@@ -72,21 +72,26 @@ class NodeTable:
         self.flat = None        # every op's input tensors, one after another (from_entries)
         self._leaf_by_object = self._leaf_values = None
         self._variable_names = None
+        # id of each variable's gradient a recorded step's gradient call returned: a leaf
+        # that is one is the gradient the optimizer reads, not an input
+        self.gradient_ids = frozenset()
 
     # ---- building from dispatch nodes -----------------------------------------------------
     @classmethod
     def from_entries(cls, indices: range | list, nodes: list, refs: list, grad_of=None,
                      variable_grad=None, leaf_grad=None, check_values: bool = True,
-                     scope_codes=None):
+                     scope_codes=None, gradient_ids=frozenset()):
         """The table of dispatch `nodes` in execution order, their op indices (ids n<index>)
         and what each node stands for (`refs`: itself, or a RecordedOp); the three
         functions give a node's, a variable's and another leaf's gradient (None: no
         gradients, so no norms to compute). `check_values=False` leaves every value's
         NaN/Inf check to `check_values()` (a first view: `checked` says which).
         `scope_codes`: (each node's scope number, the paths by number) as their tape noted
-        them (tape_index.py), which spares reading each node's scope."""
+        them (tape_index.py), which spares reading each node's scope. `gradient_ids`: the
+        ids of the gradients a recorded step's gradient call returned."""
         table = cls()
         table.checked = False
+        table.gradient_ids = gradient_ids
         table.indices, table.ops, table.refs = indices, nodes, refs
         count = len(nodes)
         read = NodeColumns(nodes)
@@ -350,7 +355,7 @@ class NodeTable:
         value, reader = self.leaf_values[ordinal], self.leaf_reader[ordinal]
         return _plain_node(
             self.id(position), self.variable_names()[id(obj)] if variable
-            else leaf_word(obj, self.ops[reader]),
+            else self.leaf_word(obj, reader),
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
             self.scope_paths[self.leaf_scope_codes[ordinal]],
             self.phases[reader],
@@ -381,11 +386,18 @@ class NodeTable:
         kinds = Counter()
         for first, number in zip(firsts.tolist(), np.bincount(codes).tolist()):
             kinds[self.ops[first].op.kind] += number
-        ops = self.ops
         for obj, variable, reader in zip(self.leaf_objs, self.leaf_variable,
                                          self.leaf_reader.tolist()):
-            kinds["variable" if variable else LEAF_NOUNS[leaf_word(obj, ops[reader])]] += 1
+            kinds["variable" if variable else LEAF_NOUNS[self.leaf_word(obj, reader)]] += 1
         return +kinds
+
+    def leaf_word(self, tensor, reader: int) -> str:
+        """What the box of `tensor`, a leaf first read by op `reader`, calls it: 'gradient'
+        for a variable's gradient of the step (the optimizer's `lr * grad`: its backward pass
+        not drawn, or kept whole and run again), else leaves.leaf_word's 'input' or 'const'."""
+        if id(tensor) in self.gradient_ids:
+            return "gradient"
+        return leaf_word(tensor, self.ops[reader])
 
     # ---- edges -----------------------------------------------------------------------------
     @property

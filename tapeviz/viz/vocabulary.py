@@ -12,8 +12,9 @@ import sys
 # "op": what a step's drawn ops are (autograd keeps no tape a torch user knows of)
 TF_WORDS = {"variable": "variable", "trainable": "trainable", "op": "taped op"}
 TORCH_WORDS = {"variable": "parameter", "trainable": "requires_grad", "op": "op"}
-# a leaf's graph box label ("const 2", "input") -> what the inspector and the counts call it
-LEAF_NOUNS = {"const": "constant", "input": "input"}
+# a leaf's graph box label ("const 2", "input") -> what the inspector and the counts call it;
+# "gradient": a variable's gradient of a recorded step, which its optimizer reads
+LEAF_NOUNS = {"const": "constant", "input": "input", "gradient": "gradient"}
 UNHEARD = "A PyTorch loop is heard only once tapeviz.torch is imported: import tapeviz.torch first"
 
 
