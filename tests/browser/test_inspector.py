@@ -219,12 +219,12 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         tips = dict(zip(strip.locator(".tv-chip-label").all_text_contents(),
                         strip.locator(".tv-chip").evaluate_all("els => els.map(e => e.title)")))
         assert all(tips.values()), tips
-        assert "backward step" in tips["VJP of"] and "loss" in tips["upstream"], tips
+        assert "backward step" in tips["stepped through"] and "loss" in tips["upstream"], tips
         assert "respect to w," in tips["d/d w"] and "input x" in tips["grad x"], tips
         assert "VJP" in widget.locator("button.tv-step").get_attribute("title")
         # the strip names the step's tape entry as the inspector beside it does
         entry = f"#{stepped[1:]}"
-        assert re.search(rf"VJP of\s*abs \(tape entry {entry}\)", strip.text_content())
+        assert re.search(rf"stepped through\s*abs \(tape entry {entry}\)", strip.text_content())
         assert f"tape entry{entry} (op" in "".join(
             section(widget, "Op").locator("tr").all_text_contents())
         side = box(widget.locator(".tv-side"))

@@ -150,7 +150,7 @@ def test_tape_widget(app, tmp_path, browser):
         highlights = step_and_expect_moves(page, small, 3)
         assert highlights[0] == f"n{ops - 1}"
         assert len(set(highlights)) == 3
-        assert "VJP of" in small.locator(".tv-stepper").text_content()
+        assert "stepped through" in small.locator(".tv-stepper").text_content()
         page.screenshot(small, "tape-stepped")
 
         # an alert jumps to its node: the NaN's origin is selected and inspected

@@ -9,8 +9,10 @@ export function stepperStrip(s) {
   const rows = [["steps applied", String(s.count) + (s.done ? " (done)" : ""),
     "Backward steps run so far: Step runs one, Continue the rest"]];
   if (s.op) {
-    rows.push(["VJP of", `${s.op} (tape entry #${s.entry})`, "The op whose backward step "
-      + "(its vector-Jacobian product, VJP) ran last: the outlined node"],
+    // "stepped through", not "VJP of": a student reads what happened before the term for it
+    rows.push(["stepped through", `${s.op} (tape entry #${s.entry})`, "The op whose backward "
+      + "step ran last, the gradient through it (its vector-Jacobian product, VJP): the "
+      + "outlined node"],
     ["at", s.source, "The line of your code that ran that op"],
     ["upstream", s.upstream,
       "The gradient of the loss (the target) arriving at that op's output"]);
@@ -22,7 +24,7 @@ export function stepperStrip(s) {
   return [h("span", { class: "tv-stepper-title" }, "Backward stepping"),
     // what the graph's borders now mean (dot.py draws them; tape.css marks the step)
     h("span", { class: "tv-key" }, "violet border: gradient, thicker = larger · dashed: "
-      + "none yet · pink dashes: the VJP just run"),
+      + "none yet · pink dashes: the op just stepped through"),
     ...rows.map(([label, value, tip]) => h("span", { class: "tv-chip", title: tip },
       h("span", { class: "tv-chip-label" }, label), " ", value))];
 }
