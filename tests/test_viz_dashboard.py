@@ -422,7 +422,7 @@ def test_buttons_pause_step_resume_and_stop_a_real_runner(dashboards, keras_sess
     press("step_vjp")
     assert runner.wait_paused(T)
     assert runner.paused_at.kind == "vjp"
-    assert wait_until(lambda: "VJP of" in dash.status)
+    assert wait_until(lambda: "paused after the gradient through " in dash.status)
 
     press("step_op")
     assert runner.wait_paused(T) and runner.paused_at.kind == "op"
@@ -960,7 +960,8 @@ def test_a_pause_after_an_optimizer_update_names_the_variable_it_updated_not_its
         f"paused after multiply in the forward pass at {nodes[0].source.location}"
     vjp = SimpleNamespace(state="paused", paused_at=PausePoint("vjp", nodes[0]))
     assert _runner_status(vjp, {}) == \
-        f"paused after the VJP of multiply in the backward pass at {nodes[0].source.location}"
+        f"paused after the gradient through multiply in the backward pass at " \
+        f"{nodes[0].source.location}"   # the Step gradient button's word: no VJP
 
 
 @pytest.mark.parametrize("setting, expected", [

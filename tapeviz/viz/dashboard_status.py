@@ -66,7 +66,8 @@ class Status:
 
 def _runner_status(runner, labels: dict) -> str:
     """A line like "paused after matmul in the forward pass at train.py:12" or "last loss
-    0.5" (the op's phase said as breakpoints say it: `op_in_pass`); an
+    0.5" (the op's phase said as breakpoints say it: `op_in_pass`; a backward step as
+    "the gradient through matmul", not breakpoints' "the VJP of matmul"); an
     optimizer's update by the variable it updated, as the legend names it (`labels`: variable
     name -> legend name), not by its op ('adam_step', a name no program of the user's says)."""
     state, point = runner.state, runner.paused_at
@@ -75,8 +76,10 @@ def _runner_status(runner, labels: dict) -> str:
         where = f" at {source.location}" if source else ""
         if point.kind == "op" and getattr(point.node.op, "kind", "") == "update":
             return f"paused after the optimizer's update of {_updated(point.node, labels)}{where}"
-        phase = "vjp" if point.kind == "vjp" else point.phase
-        return f"paused after {op_in_pass(point.op_name, phase)}{where}"
+        if point.kind == "vjp":   # in the words of the button that stepped it, Step gradient
+            return f"paused after the gradient through {point.op_name} in the backward " \
+                   f"pass{where}"
+        return f"paused after {op_in_pass(point.op_name, point.phase)}{where}"
     if state == "failed" and runner.error is not None:   # its message: the error box, once
         return f"failed: {type(runner.error).__name__} (the error below)"
     if state == "idle":
