@@ -371,10 +371,11 @@ valgrind, one epoch of the regression loop; each tree alone, the same tree moves
   cacheable. One Tensor shared per (number, dtype) joins every op that wrote that number into
   one leaf of the graph (`x * 2.0 + y * 2.0`: 7 boxes, 2 consts -> 6 boxes, 1 const, tried
   on a worktree): what the debugger shows would change. Its cost is 4 calls a step on both
-  loops; since 4ff17a1 each also notes the tensor as made from Python (a weakref and a dict
-  store): plain 598.8k (cc4aa48) -> 606.8k (f97ab85), ~2k a number.
+  loops; 4ff17a1 also noted each as made from Python (a weakref and a dict store): plain
+  598.8k (cc4aa48) -> 606.8k (f97ab85), ~2k a number; edc9ac3 made that note a list append
+  (its own figures: regression plain +0.37%).
 - the other rows that hold (a hit may cut an update short), regression loop, cc4aa48 -> the
-  tree of 1e3ea55: plain 598.3k -> 600.7k (4ff17a1's +8k, this round's -5k); nan 682.0k
+  tree of 1e3ea55: plain 598.3k -> 600.7k (4ff17a1's +8k, 32a6510's -5k); nan 682.0k
   (1.140x) -> 672.7k (1.120x); a bare condition 734.6k (1.228x) -> 727.1k (1.210x);
   file:line 624.4k (1.044x) -> 627.5k (1.045x: it holds nothing, its other file's line).
   bench_vs_torch --quick, f97ab85 then fec043e plus 1e3ea55 (load 15-16, best of 2 rounds,
