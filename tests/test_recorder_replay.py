@@ -430,3 +430,33 @@ def test_a_step_that_leaves_after_its_tape_keeps_its_pass_as_a_full_recording(fu
             for step in replaying.steps
             for made in [{rop.node.output_id: rop.op for rop in step.ops}]]
     assert read == ["add"] * 4 + ["multiply", "add"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "known mismatch, not fixed: the update's segment keeps the forward output it read as an "
+    "input from outside (the object that ran), and the step's forward is run again apart, "
+    "so the replayed step shows it as an input, not the op that made it. Linking them "
+    "exactly needs the forward part's outputs by weak reference until the updates come: "
+    "built and measured, +38k instructions a step on the lecture's loop (valgrind, "
+    "723.5k -> 761.4k, predicted +4k); ids alone are reused by new tensors every step"))
+@pytest.mark.parametrize("look_at", [None, 3], ids=["no look", "a look before step 4's update"])
+def test_an_update_reading_its_steps_forward_output_says_the_op_that_made_it(fully, look_at):
+    # the update runs in the segment after the step's forward (segments end at gradient
+    # calls): run again apart, the forward's output it reads should still be that op's
+    def loop():
+        w = tf.Variable(0.5, name="w")
+        for step, x in enumerate([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]):
+            with tf.GradientTape() as tape:
+                h = tf.constant(x) * w
+                loss = h * h
+            dw = tape.gradient(loss, w)
+            if step == look_at:
+                assert len(RUNNING[-1].steps) == step + 1   # made while it waits for its update
+            w.assign_sub(0.01 * dw + 0.001 * h)
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 3
+    update = [rop for rop in reference.steps[-1].ops if rop.phase == "forward"][-3]
+    assert update.op == "multiply" and update.node.inputs[1] is \
+        reference.steps[-1].ops[0].node.output   # (0.001 * h: h made by the step's first op)
+    assert_same_recording(replaying, reference)
