@@ -203,3 +203,16 @@ def test_minimize_given_no_variables_says_what_to_give_at_the_users_line():
     assert "hint: minimize(loss_fn, model.trainable_variables)" in str(raised.value)
     assert raised.value.source.filename == __file__
     assert w.numpy().tolist() == [1.0, 2.0]   # nothing applied
+
+
+def test_a_keras_2_method_tensorflow_removed_says_what_replaces_it():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    assert not hasattr(model, "fit_generator")   # as in TF 2.16 and later
+    with pytest.raises(AttributeError) as raised:
+        model.fit_generator(None)
+    assert str(raised.value).startswith("Sequential.fit_generator: TensorFlow 2.16 (Keras 3) "
+                                        "removed fit_generator; fit takes its place"), \
+        str(raised.value)
+    assert "hint: model.fit(...) takes a Python generator or a tf.data.Dataset as x" in \
+        str(raised.value)
+    assert raised.value.source.filename == __file__

@@ -17,7 +17,7 @@ from .layers.base import Layer, _dedup
 from .keras_tensor import KerasTensor, input_tensor, symbolic_call
 from .layers.core import InputLayer
 from .training import Trainer
-from .uncovered import add_uncovered
+from .uncovered import add_removed, add_uncovered
 
 __all__ = ["Model", "Sequential", "clone_model"]
 
@@ -151,6 +151,7 @@ def _weights_path(filepath) -> str:
 
 
 add_uncovered(Model, "keras.Model")   # model.export(): TensorFlow's, not covered, said so
+add_removed(Model)   # model.fit_generator(...): Keras 2's, removed, said what replaces it
 
 
 class Sequential(Model):
