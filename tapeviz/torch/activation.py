@@ -257,7 +257,8 @@ def _sync_hooks() -> None:
         values.forget()
         masks.forget()
         if any(mode.thread.is_alive() for mode in _modes):
-            modules.install(_on_thread)   # each other thread's leaves at its next module call
+            modules.install(_on_thread, paths=False)   # each other thread's leaves at its
+            #                                            next module call
         else:
             modules.uninstall()
         return
@@ -266,11 +267,18 @@ def _sync_hooks() -> None:
         _optimizer_hooks.append(register_optimizer_step_post_hook(_optimizer_ends))
         stand_ins.install(True)
         unheard_backward.install(True)
-    if any_recording() or events.listeners(events.OpExecuted) or any(
-            bp.enabled and bp.layer is not None for bp in breakpoint_listener.armed()):
+    every_op = events.listeners(events.OpExecuted)
+    if any_recording() or any(bp.enabled and bp.layer is not None
+                              for bp in breakpoint_listener.armed()) or any(
+            callback.__module__ != _BREAKPOINTS for callback in every_op):
         modules.install(_on_thread)
-    else:
+    elif every_op:   # breakpoints alone (nan, a condition): every thread hears every op, and
+        modules.install(_on_thread, paths=False)   # a stop or a condition reads its scope
+    else:                                          # off the stack
         modules.uninstall()
+
+
+_BREAKPOINTS = breakpoint_listener.__name__   # the module of the breakpoints' callbacks
 
 
 def routing_changed() -> None:

@@ -201,7 +201,9 @@ def _told(op, func, args, kwargs, route, state, caller, output, duration) -> boo
     if len(tensors) > len(op.input_names):   # (a first call given a number names fewer)
         op.input_names, tensors, params = arguments(func, args, kwargs)
         call = None
-    scope, name_of = _layer(state, caller)
+    # the layer path as the hooks keep it, else read off the stack when first asked
+    scope, name_of = (state.scope, modules.parameter_name) if modules.keeps_paths() else (
+        None, None)
     tell(LazyNode(op, (*tensors, output), params, scope, None, name_of, caller=caller,
                   call=call), evented, taped, duration, forms)
     return True
@@ -243,7 +245,7 @@ def output_test(route, hearers):
 
 def _layer(state, caller) -> tuple:
     """(the layer path an op called from `caller` runs in, how its parameters are named)."""
-    if modules.installed():
+    if modules.keeps_paths():
         return state.scope, modules.parameter_name
     running = modules.frames_from_stack(caller)   # an op heard alone: its modules on the stack
 

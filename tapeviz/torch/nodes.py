@@ -14,7 +14,7 @@ from ..errors import MisuseError
 from ..node import Node
 from ..sourceinfo import source_from
 from ..tensor import Tensor, TensorShape
-from . import values
+from . import modules, values
 from .call_arguments import arguments
 
 _new = object.__new__
@@ -60,8 +60,10 @@ def _tensors(result) -> list:
     return []
 
 
-_INPUTS, _OUTPUT, _SOURCE, _PARAMS = Node.inputs, Node.output, Node.source, Node.params
+_INPUTS, _OUTPUT, _SOURCE, _PARAMS, _SCOPE = (Node.inputs, Node.output, Node.source,
+                                               Node.params, Node.scope)
 #                                                 Node's own slots, set on first read
+_ON_STACK = object()   # a LazyNode's name_of until its layer is read off the stack
 _UNREAD = None   # what a LazyNode's output slot holds until copied (a copy is never None): a
 #                  test, not an unset slot's AttributeError raised and caught on every op's read
 
@@ -69,29 +71,33 @@ _UNREAD = None   # what a LazyNode's output slot holds until copied (a copy is n
 class LazyNode(Node):
     """A Node made of an op's torch tensors, each copied (`values.snapshot`, as a Node's) when
     its field is first read: `inputs` (and `input_ids`), `output`'s values (and
-    `output_id`); its user line too, from the op's caller (still at the op's call while its
-    listeners run). A tensor
+    `output_id`); its user line and layer too, from the op's caller (still at the op's call
+    while its listeners run). A tensor
     changed in place since the op ran (its version moved) is refused when read: its value as
     the op saw it is gone. Whoever keeps the node past its listeners' call gets it copied
     whole then (`keep`), so only a value read during that call is read lazily."""
 
     __slots__ = ("_tensors", "_versions", "_name_of", "_caller", "_call")
 
-    def __init__(self, op, tensors: tuple, params: dict | None, scope: str, source,
+    def __init__(self, op, tensors: tuple, params: dict | None, scope: str | None, source,
                  name_of=None, versions: tuple | None = None, caller=None, call=None):
         """`tensors`: the inputs then the output, each a torch tensor (or a value copied
         already, a tapeviz Tensor, or a function giving it from a copy kept elsewhere, called
         when first read); `versions`: theirs when the op ran (default: now);
         `caller`: the frame that called the op, its line found from there when first read
-        (`source` None); `call`: the op's (func, args, kwargs), its params read from them
-        when first read (`params` None)."""
+        (`source` None), and its layer and parameters' names (`scope` None); `call`: the
+        op's (func, args, kwargs), its params read from them when first read (`params`
+        None)."""
         self.op = op
         _OUTPUT.__set__(self, _UNREAD)
         if call is None:
             _PARAMS.__set__(self, params)
         self._call = call
         self.phase = "forward"
-        self.scope = scope
+        if scope is not None:
+            _SCOPE.__set__(self, scope)
+        elif caller is not None:
+            name_of = _ON_STACK
         if caller is None:
             _SOURCE.__set__(self, source)
         self._caller = caller
@@ -111,8 +117,27 @@ class LazyNode(Node):
         except AttributeError:   # the walk, from the op's caller (still at the op's call)
             source = source_from(self._caller)
             _SOURCE.__set__(self, source)
-            self._caller = None
             return source
+
+    @property
+    def scope(self) -> str:
+        try:
+            return _SCOPE.__get__(self)
+        except AttributeError:   # not read yet: the modules running at the op's caller
+            self._layer()
+            return _SCOPE.__get__(self)
+
+    def _layer(self):
+        """Read the layer path and the parameters' namer off the stack at the op's caller
+        (the module hooks keep no paths for listeners that read them this rarely); the
+        namer."""
+        running = modules.frames_from_stack(self._caller)
+        _SCOPE.__set__(self, running[-1][1] if running else "")
+
+        def name_of(leaf):
+            return modules.parameter_name(leaf, running)
+        self._name_of = name_of
+        return name_of
 
     @property
     def params(self) -> dict:
@@ -163,7 +188,8 @@ class LazyNode(Node):
         """Copy every value not read yet, and find its line, now that the op has just run; a
         value changed in place meanwhile (by code run at a breakpoint's prompt) stays refused
         when read."""
-        _ = self.source, self.params
+        _ = self.source, self.params, self.scope
+        self._caller = None   # (its frames: the line and the layer are read)
         try:
             _INPUTS.__get__(self)
         except AttributeError:   # not read yet
@@ -171,7 +197,7 @@ class LazyNode(Node):
                 return
         if _OUTPUT.__get__(self) is _UNREAD and not self._copied(self._copy_output):
             return
-        self._tensors = self._name_of = None   # all copied: the tensors (and frames) go
+        self._tensors = self._name_of = None   # all copied: the tensors go
 
     @staticmethod
     def _copied(copy) -> bool:
@@ -209,7 +235,8 @@ class LazyNode(Node):
                               hint="read a node's values while its listener is called, or "
                                    "keep the node: a kept node is copied when the call returns",
                               source=self.source)
-        return values.snapshot(tensor, self._name_of)
+        name_of = self._name_of
+        return values.snapshot(tensor, self._layer() if name_of is _ON_STACK else name_of)
 
 
 class LazyOutput(Tensor):
