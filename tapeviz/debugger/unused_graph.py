@@ -7,9 +7,9 @@ needs; nothing fails and the figures are right, so nothing tells the student.
 Read from the recorded ops: an op that autograd recorded (its output requires grad), read
 a parameter that other steps train, got no gradient in its step, and whose output reaches
 no op that did (a GAN's fake batch reaches its critic's loss through `.detach()`: read, on
-purpose). Only finished steps are read, of recordings that trained: a step still running
-has not had its backward pass yet. (The numpy engine records only inside a GradientTape:
-no such waste.)
+purpose). Only finished steps after the first that trained are read: a step still running
+has not had its backward pass yet, and a forward pass before training runs once. (The
+numpy engine records only inside a GradientTape: no such waste.)
 """
 from __future__ import annotations
 
@@ -26,11 +26,13 @@ def graph_never_differentiated(steps, nodes) -> list:
     if not nodes or engine_of(nodes[0].op) != "torch":
         return []
     steps = [step for step in steps if step.complete]
-    if not any(step.variable_gradients for step in steps):
+    first = next((i for i, step in enumerate(steps) if step.variable_gradients), None)
+    if first is None:
         return []   # a lone forward pass, recorded to look at the graph, is no waste
     trained = {name for step in steps for name in step.variable_gradients}
     found, where = [], []
-    for step in steps:
+    for step in steps[first + 1:]:   # (a forward before training, a look at its output's
+        #                                shape, runs once: no waste to speak of)
         unused = _unused_ops(step, trained)
         if unused:
             found.append(unused)

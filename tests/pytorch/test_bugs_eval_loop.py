@@ -137,3 +137,14 @@ def test_a_step_whose_backward_pass_has_not_run_yet_is_no_finding():
             optimizer.step()
     assert "graph_not_needed" not in [f.kind for f in mid_step]
     assert "graph_not_needed" not in [f.kind for f in diagnose(rec)]
+
+
+def test_one_forward_pass_before_the_training_a_look_at_the_output_is_no_finding():
+    model, optimizer, batches, (x_val, _) = classification()
+    with Recorder() as rec:
+        assert model(x_val).shape == (32, 3)   # run once, before any step
+        for x, y in batches:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    assert "graph_not_needed" not in [f.kind for f in diagnose(rec)]
