@@ -411,7 +411,8 @@ def _stop_at_exit() -> None:
         runner.stop()
     deadline = time.monotonic() + _EXIT_GRACE
     for runner in runners:
-        runner._thread.join(max(0.0, deadline - time.monotonic()))
+        if runner._thread is not None:   # (None: another thread is in its start() now)
+            runner._thread.join(max(0.0, deadline - time.monotonic()))
 
 
 atexit.register(_stop_at_exit)
