@@ -51,7 +51,12 @@ def host_copy(tensor: torch.Tensor) -> np.ndarray:
     numpy lacks, bfloat16, float8, complex32, widened to float32 or complex64: a float one
     shown by its torch name, `dtypes.widened`); a meta tensor's shape and dtype with no
     values (`summary.NoValues`)."""
-    if tensor.requires_grad:   # a gradient needs no detach (~1 us, a new tensor)
+    if tensor.requires_grad:   # (a gradient needs no detach)
+        if tensor.is_cpu:   # detached in C++ (force=True): no Python tensor made, ~3 k
+            try:            # instructions of ~13 k a copy (an op's output, a parameter)
+                return tensor.numpy(force=True).copy()
+            except (TypeError, RuntimeError):   # a dtype numpy lacks, a torch.func wrapper
+                pass
         tensor = tensor.detach()
     try:
         return tensor.numpy().copy()   # a CPU tensor's .numpy() shares its memory
