@@ -180,6 +180,43 @@ plain and Recorder rounds interleaved, load 9-15; instructions: regression 1.503
   gc_collect_main (1.08 ns an instruction) above their share.
 - a byte budget too small for one step (max_bytes=1) is slower, not faster (2.57x / 3.15x:
   every step warned as too big); 100 KB or 1 MB budgets cost as the default.
+Kept steps the cycle collector does not walk (next round). A noted step kept ~23 tracked
+objects for what came from outside its segment (each constant made from a Python number,
+each variable's read, the list of them), walked by every young and middle collection of the
+run. Now dispatch keeps their values (`compress(arrays, branch.outside)`: no extra work an
+op; arrays and numpy scalars, untracked, in a tuple untracked at its first collection); a
+variable's read is checked by its code among the producers (`Sink.seeds`: the existing
+tuple compare checks the variable too); a look makes the tensors again: a read of the
+program's variable, one tensor per value from outside (noted as a Python number's where the
+program's was: python_numbers.py), and a gradient of the call the segment began at as itself
+(the update applies the very tensor the step keeps). Priced first by a stub (values kept,
+nothing else; CPU, best of 5, trees alternated twice, load 2-7): 10 epochs regression 1.87x,
+1.81x -> 1.82x, 1.82x, lecture's 2.02x, 2.04x -> 1.99x, 1.99x; 30 epochs 2.11x, 2.11x ->
+1.86x, 1.86x and 2.24x, 2.29x -> 2.04x, 2.07x. Predicted: -0.03 to -0.05x at 10 epochs,
+~-0.2x at 30, instructions about even. Built, regression / lecture's:
+  instructions a step (valgrind,   914.9k (1.522x of 601.3k) -> 902.1k (1.502x of 600.4k) at
+  one epoch, each tree alone)      2c8a562 / 710.8k (1.586x of 448.1k) -> 717.1k (1.599x of
+                                   448.5k) at a08f0c6 (at f97ab85, before python_numbers.py:
+                                   724.0k -> 721.2k; the +6k, not taken apart: the constants
+                                   the kept segments held, listed in python_numbers.MADE, now
+                                   die, so its let_go scans run every ~4,096 of them)
+  tracked objects kept a step      32.2 -> 18.6 / 32.0 -> 19.2 (plain 5.6 / 5.4; net of frees)
+  young, middle collections,       86, 7 -> 33, 3 / 72, 6 -> 36, 3 (plain 3, 0)
+    10 epochs
+  Python calls a step              302.0 -> 303.0 / 209.4 -> 209.9 (plain 254.2 / 170.1)
+  CPU, 10 epochs (best of 5,       1.88x, 1.90x -> 1.84x, 1.86x / 2.14x, 2.13x -> 2.09x, 2.08x
+    trees alternated, load 16-18,  (at a08f0c6, best of 3, load 5: 1.75x, 1.64x -> 1.68x,
+    f97ab85 with and without)      1.83x / 1.94x, 1.88x -> 2.17x, 1.81x: noise)
+  CPU, 30 epochs (best of 3,       2.10x, 2.11x -> 1.77x, 1.83x / 2.30x, 2.31x -> 2.01x, 1.98x
+    load 15-19, f97ab85)
+  the long recording (test_recorder_memory: 6,000 lecture steps, 8 MiB): steps kept 2,359 ->
+  3,398 (each counted smaller: no tensor objects), RSS grown 9.02 -> 7.18 MB (it failed its
+  bound, under the budget, before).
+Not met: 1.84x / 2.08x by CPU at 10 epochs against 1.5x. What is left over plain is the
+Recorder's Python, not the collector: ~40 Python calls a step more on the lecture's loop (the
+4 sunk update ops' walk to the line and their tensors; ~20 at the step's end: the event, the
+note, its count, the budget), and ~8 tracked objects a step still kept (the NotedStep, its
+parts list and tuples, the Segment, the gradients and their tuple).
 Tried, not kept: taped ops left unchecked by dispatch (only their nodes listed) and checked
 in bulk at the kept pass, by C loops (attrgetter maps, one key tuple a run, cached per
 branch): -600 bytecodes a step, but +19.9k / +23.0k instructions (900.2k -> 920.1k, 713.4k ->

@@ -126,9 +126,9 @@ def _dispatch_sunk(op, args, params, state, sink):
         outs.append(ans)
         sink.at = branch
         if branch.outside:
-            sink.outside += compress(tensors, branch.outside)
+            sink.outside += compress(arrays, branch.outside)
             if branch.keeps_output:
-                sink.outside.append(ans)
+                sink.outside.append(ans._value)
         return ans
     sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
              state.phase, state.scope, source, tensors, ans)
@@ -137,18 +137,20 @@ def _dispatch_sunk(op, args, params, state, sink):
     return ans
 
 
-def follow_branch(sink, branch, tensors: tuple, ans, output_id: int) -> None:
+def follow_branch(sink, branch, arrays: tuple, ans, output_id: int) -> None:
     """An op that followed the sink's program as `branch` (debugger/program.py): the sink
     steps on, holding its output `ans` (`made`: its index by `output_id`, its id) and
-    keeping its inputs from outside (and a random op's output)."""
+    keeping the values of its inputs from outside (and a random op's output): arrays, which
+    the cycle collector does not track (a kept step's tensors would be walked at every
+    collection of a long run)."""
     outs = sink.outs
     sink.made[output_id] = len(outs)
     outs.append(ans)
     sink.at = branch
     if branch.outside:
-        sink.outside += compress(tensors, branch.outside)
+        sink.outside += compress(arrays, branch.outside)
         if branch.keeps_output:
-            sink.outside.append(ans)
+            sink.outside.append(ans._value)
 
 
 def _same_params(params: dict, branch) -> bool:
@@ -223,7 +225,7 @@ def _dispatch_traced(op, args, params, state, route):
         # only a Recorder hears it and no tape keeps it: its record, and no node (made only
         # if someone looks at the step: node.node_of)
         if branch is not None and not branch.taped:
-            follow_branch(sink, branch, tensors, ans, id(ans))
+            follow_branch(sink, branch, arrays, ans, id(ans))
             return ans
         if sink.at is not None:
             sink.leave()
@@ -256,9 +258,9 @@ def _dispatch_traced(op, args, params, state, route):
             sink.nodes.append(node)   # (its record's, if the segment leaves: Sink.leave)
             sink.at = branch
             if branch.outside:
-                sink.outside += compress(tensors, branch.outside)
+                sink.outside += compress(arrays, branch.outside)
                 if branch.keeps_output:
-                    sink.outside.append(ans)
+                    sink.outside.append(ans._value)
             sink = None
         else:   # (taped otherwise than its program's op, found after it ran untimed: 0.0)
             sink.leave()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 from itertools import compress
+from operator import is_
 
 from ..node import NODE, RECORD_WIDTH, TAPED
 from ..sourceinfo import source_from
@@ -29,8 +30,9 @@ class ProgramFollowing:
     `_learn_segment`), steps made on a look (`_made`), backward passes kept as one record
     (`_keep_pass`)."""
 
-    def _begin_segment(self) -> None:
-        """A segment begins (the Recorder started, or a gradient call ended one): its ops
+    def _begin_segment(self, given: tuple = ()) -> None:
+        """A segment begins (the Recorder started, or a gradient call that gave `given`
+        ended one): its ops
         follow the programs learned while the Recorder is in a state whose split of them was
         learned: the step before ended at a gradient call and takes updates, or none is open."""
         fresh = not self._current._record_count() and self._current._loss is None
@@ -39,6 +41,7 @@ class ProgramFollowing:
             self._segment_state = None
             return
         self._segment_state = "closing" if self._closing is not None else "open"
+        self._records.given = given
         self._records.begin()
 
     def _replay_segment(self, event) -> bool:
@@ -52,7 +55,7 @@ class ProgramFollowing:
         if split is None or records or records.upstream or not event.tape.freed \
                 or self._sink_state.tapes and self._outer_tape_recording(event.tape):
             return False
-        segment = Segment(end, records.outside)
+        segment = Segment(end, tuple(records.outside), records.given)   # (arrays: untracked)
         outs, records.at = records.outs, None
         taken, evaluation = split
         if state == "closing":
@@ -72,23 +75,30 @@ class ProgramFollowing:
                     self._end_step("evaluation", closing=False)
         start = taken + evaluation
         if start < end.depth:   # (the step in progress is fresh: the segment began it)
-            self._note_step((segment, start, end.depth), event)
+            given = tuple(event.gradients)
+            self._note_step((segment, start, end.depth), event, given)
             # (what _begin_segment finds: a fresh step, the noted one closing, none waiting)
             self._segment_state = "closing"
+            records.given = given
             records.begin()
             return True
         self._enforce_budget()
         self._end_gradient_step(event)
-        self._begin_segment()
+        self._begin_segment(tuple(event.gradients))
         return True
 
-    def _note_step(self, part: tuple, event) -> None:
-        """The step in progress ends at gradient call `event` holding `part` of a segment
-        alone: it is noted, made when someone looks (noted.py), and takes the next
-        segment's updates."""
+    def _note_step(self, part: tuple, event, gradients: tuple) -> None:
+        """The step in progress ends at gradient call `event` (its `gradients`) holding
+        `part` of a segment alone: it is noted, made when someone looks (noted.py), and
+        takes the next segment's updates."""
         current = self._current
-        noted = NotedStep(current.index, part, loss_of(event), tuple(event.sources),
-                          tuple(event.gradients))
+        sources = tuple(event.sources)
+        last = self._sources
+        if len(sources) == len(last) and all(map(is_, sources, last)):
+            sources = last   # (the last step's: one tuple, not one more a step to collect)
+        else:
+            self._sources = sources
+        noted = NotedStep(current.index, part, loss_of(event), sources, gradients)
         current.index = self._next_index   # (fresh: it serves as the next step)
         self._next_index += 1
         self._steps.append(noted)

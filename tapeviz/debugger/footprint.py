@@ -225,8 +225,7 @@ class Footprint:
         """Count the segments a step keeps in place of its ops (program.py; `parts`: its
         (segment, first op, end) parts): each part's tuple, and each segment the step holds
         last (a segment's last ops are in the newest step that keeps it, dropped last): its
-        object, its list of inputs from outside, each input and its value (one read twice
-        counted twice, and a Variable's own value: an overstatement; objects of one type
+        object, its tuple of values kept from outside and each value (objects of one type
         have one size, so the types in order name the total, as in `count_packed`; arrays
         one by one, each once)."""
         seen = self.seen
@@ -238,13 +237,11 @@ class Footprint:
             if seen is not None:
                 seen.add(id(segment))
             outside = segment.outside
-            things = (*outside, *map(_tensor_value, outside))
-            known = _sized(things)
+            known = _sized(outside)
             added += _SEGMENT + allocated(_getsizeof(outside)) + known[0]
             for index in known[1]:
-                thing = things[index]
-                added += allocated(_getsizeof(thing)) if isinstance(thing, Tensor) or \
-                    seen is None else self._array(thing)
+                thing = outside[index]
+                added += allocated(_getsizeof(thing)) if seen is None else self._array(thing)
         self.nbytes += added
         return added
 
@@ -296,8 +293,7 @@ def noted_bytes(segment, tensors: tuple, values: tuple) -> int:
     array or a tensor of another size counted whole: an overstatement where one is held
     twice). A function, not a Footprint's: a noted step keeps no set of what it counted."""
     outside = segment.outside
-    things = (*outside, *map(_tensor_value, outside), *tensors,
-              *map(_tensor_value, tensors), *values)
+    things = (*outside, *tensors, *map(_tensor_value, tensors), *values)
     known = _sized(things)
     added = _NOTED_FIXED + allocated(_getsizeof(outside)) + known[0] \
         + PER_GRADIENT * len(tensors)

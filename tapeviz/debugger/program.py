@@ -7,10 +7,12 @@ pass and its kept backward pass) fully the first time it takes a path, and learn
 a tree of `Branch`es, one per op, keyed by `key_of` its `Op`, user line, phase and scope
 (one branch per variant: the Huber loss's `if` takes either). A later segment that follows
 a learned path (dispatch checks each op inline: same op, line, params, phase, scope,
-taping, and each input that an earlier op of the segment made is that very op's output;
-an op it runs is not timed) keeps only its
-inputs from outside the segment (the batch, the variables' values read, constants: by
-reference, tensors are immutable), and the outputs of random ops; `replayed` runs the
+taping, each input that an earlier op of the segment made is that very op's output, and
+each variable read is the variable the program read there; an op it runs is not timed)
+keeps only the values of its inputs from outside the segment (the batch, the variables'
+values read, constants: arrays, which the cycle collector does not track, so a long run's
+kept steps cost it nothing; their tensors are made again on a look), and the outputs of
+random ops; `replayed` runs the
 segment's ops again from those when someone looks: the same ops on the same values in the
 same order, so the same outputs bitwise (the durations are those of the run again). An op
 that cannot run again honestly (a forward that runs code not tapeviz's, params that cannot
@@ -18,21 +20,23 @@ be compared, an op someone else hears) leaves the path: that segment is recorded
 """
 from __future__ import annotations
 
-from itertools import repeat
+from itertools import chain, repeat
 from operator import attrgetter, is_
 from time import perf_counter
 
 import numpy as np
 
 from ..dispatch import follow_branch
-from ..node import (INPUT_IDS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
+from ..node import (INPUT_IDS, INPUTS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
                     RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
+from ..python_numbers import LIMIT, MADE, from_python, let_go, note
 from ..sourceinfo import runs_own_code_only
-from ..tensor import Tensor, VariableRead
+from ..tensor import Tensor, Variable, VariableRead
 from .kept_pass import KEPT_PASS, pass_record
 
 _new = object.__new__
 _output = attrgetter("output")
+_value = attrgetter("_value")
 _OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
 # params a branch can compare with `==` and get a bool: what most ops take
 _COMPARABLE = (type(None), bool, int, float, str, np.dtype, type)
@@ -47,17 +51,22 @@ def key_of(op, source, phase: str, scope: str) -> tuple:
 class Branch(dict):
     """One op of a learned program: its `key_of` -> the Branch of the op after it.
 
-    `outside`: which of its inputs came from outside the segment (a mask over them, truthy
-    when anything is kept: () when nothing; None when the op cannot run again, which sends
-    its segment to full recording); `producers`: the index in the segment of the op that
-    made each input, -1 for one from outside (dispatch checks the inputs' ids against it);
+    `outside`: which of its inputs' values are kept from outside the segment (a mask over
+    them, truthy when anything is kept: () when nothing; None when the op cannot run again,
+    which sends its segment to full recording); `producers`: the index in the segment of the
+    op that made each input, -1 for a tensor from outside, a variable's code (`Sink.seeds`:
+    -2 and below) for a variable or its read (dispatch checks the inputs' ids against it);
+    `variables`: the variable at each input that is one or its read, else None; `reads`:
+    whether each input is a variable's read (its value kept; `outside` may change later,
+    a segment kept before may not); `python`: whether each was made from a Python number
+    (python_numbers.py: made again so, the widget's "const");
     `taped_before`: for a kept backward pass, the indices of the taped ops before it;
     `only`: the one branch after it, when there is one (a loop's usual program: dispatch
     compares an op's op, line, phase and scope to its fields by identity, making no key)."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
-                 "outside", "producers", "keeps_output", "count", "splits", "taped_before",
-                 "only")
+                 "outside", "producers", "variables", "reads", "python", "keeps_output",
+                 "count", "splits", "taped_before", "only")
 
     def __init__(self, parent=None, fields=None, producers=(), taped_before=()):
         super().__init__()
@@ -72,15 +81,22 @@ class Branch(dict):
 
     def _learn(self, fields, producers: tuple) -> None:
         """Take an op's record (`node.RECORD_FIELDS`) and the index in the segment of the op
-        that made each input (-1: from outside)."""
+        that made each input (-1: from outside; a variable's code: a variable or its read)."""
         op = fields[OP]
         self.op, self.source, self.params = op, fields[SOURCE], fields[PARAMS]
         self.phase, self.scope, self.taped = fields[PHASE], fields[SCOPE], bool(fields[TAPED])
         self.producers = producers
+        inputs = fields[INPUTS]
+        self.variables = tuple(_variable_of(tensor) for tensor in inputs)
+        self.reads = tuple(type(tensor) is VariableRead for tensor in inputs)
+        self.python = tuple(map(from_python, inputs))
         self.count = fields[VALUE] if op is KEPT_PASS else None
         self.keeps_output = getattr(op, "kind", None) == "random"
         if self._runs_again(fields):
-            mask = tuple(made < 0 for made in producers)
+            # a value kept for each tensor from outside and each variable's read (a variable
+            # itself, a kept pass's source, is the program's)
+            mask = tuple(made == -1 or made < -1 and read
+                         for made, read in zip(producers, self.reads))
             self.outside = mask if any(mask) or self.keeps_output and mask else ()
             if self.keeps_output and not self.outside:
                 self.outside = (False,)   # truthy: dispatch then keeps the output
@@ -91,6 +107,9 @@ class Branch(dict):
         if not all(type(value) in _COMPARABLE or _comparable_tuple(value)
                    for value in fields[PARAMS].values()):
             return False
+        if not all(type(tensor) is Tensor or _variable_of(tensor) is not None
+                   for tensor in fields[INPUTS]):
+            return False   # (a tensor of another type would not be made again as itself)
         if op is KEPT_PASS or self.keeps_output:   # (a random op's output is kept, not made)
             return True
         own = _OWN_FORWARD.get(op)
@@ -133,11 +152,20 @@ def _comparable_tuple(value) -> bool:
     return type(value) is tuple and all(type(item) in _COMPARABLE for item in value)
 
 
-def learn(root: Branch, records: list) -> Branch:
+def learn(root: Branch, records: list, seeds: dict, variables: list) -> Branch:
     """Grow the tree from `root` by a segment's ops recorded fully (`records`, RECORD_FIELDS
     one after another); returns its last branch. A branch that an op of the same op and line
-    reached and ran otherwise (other params, wiring, phase...) can no longer be replayed."""
-    made: dict = {}   # output id -> index in the segment of the op that made it
+    reached and ran otherwise (other params, wiring, phase...) can no longer be replayed.
+    Each variable an op reads (or a kept pass differentiates for) gets a code in `seeds`
+    (id -> -2, -3, ...: what a segment's map of producers starts from, so dispatch's check
+    of the producers checks the variable too), and is held in `variables` (its id stays its
+    own)."""
+    for tensor in chain.from_iterable(records[INPUTS::RECORD_WIDTH]):
+        variable = _variable_of(tensor)
+        if variable is not None and id(variable) not in seeds:
+            seeds[id(variable)] = -2 - len(variables)
+            variables.append(variable)
+    made = dict(seeds)   # output id -> index in the segment of the op that made it
     taped = []
     at = root
     for index, start in enumerate(range(0, len(records), RECORD_WIDTH)):
@@ -178,38 +206,47 @@ def pass_follows(sink, nodes, targets: tuple, sources: tuple, source, scope: str
         return False
     output = _new(Tensor)
     output._value = len(targets)
-    follow_branch(sink, branch, inputs, output, id(output))
+    follow_branch(sink, branch, tuple(map(_value, inputs)), output, id(output))
     return True
 
 
 class Segment:
-    """A segment that followed a learned path: its last branch and what it kept from outside
-    (in the order its ops read them); its records, made again on the first look."""
+    """A segment that followed a learned path: its last branch, the values it kept from
+    outside (in the order its ops read them: a tuple of arrays, untracked by the cycle
+    collector) and the gradients of the gradient call it began at (`given`: the step
+    before holds them); its records, made again on the first look."""
 
-    __slots__ = ("end", "outside", "_records")
+    __slots__ = ("end", "outside", "given", "_records")
 
-    def __init__(self, end: Branch, outside: list):
+    def __init__(self, end: Branch, outside: tuple, given: tuple = ()):
         self.end = end
         self.outside = outside
+        self.given = given
         self._records = None
 
     def records(self) -> list:
         """Its ops' records (RECORD_FIELDS, one after another), run again once."""
         if self._records is None:
-            self._records = replayed(self.end.path(), self.outside)
+            self._records = replayed(self.end.path(), self.outside, given=self.given)
         return self._records
 
 
-def replayed(path: list, outside: list, outs: list | None = None) -> list:
-    """The records of the ops of `path` (branches, in order) run again on the inputs kept
+def replayed(path: list, outside, outs: list | None = None, given: tuple = ()) -> list:
+    """The records of the ops of `path` (branches, in order) run again on the values kept
     from outside (`outside`, in the order they were kept); with `outs`, the outputs as they
-    ran (a segment still open: only the durations are the run again's)."""
+    ran (a segment still open: only the durations are the run again's). A tensor from
+    outside is made again once for each value (one tensor read twice is one tensor again),
+    but for a gradient of `given` (the gradient call the segment began at), which is itself:
+    the update that applies it reads the very tensor the step keeps as the gradient; a
+    variable's read, each time, of the variable the program read there."""
     kept = iter(outside)
     made: list = []
     records: list = []
+    # id of a value kept from outside -> its tensor (made again, or a gradient given)
+    again = {id(tensor._value): tensor for tensor in given if tensor is not None}
     for index, branch in enumerate(path):
-        inputs = tuple(next(kept) if producer < 0 else made[producer]
-                       for producer in branch.producers)
+        inputs = tuple(_input(branch, position, producer, made, kept, again)
+                       for position, producer in enumerate(branch.producers))
         op, params = branch.op, branch.params
         duration = 0.0
         if op is KEPT_PASS:
@@ -220,7 +257,8 @@ def replayed(path: list, outside: list, outs: list | None = None) -> list:
             records += (*record[:OUTPUT_ID], id(output), *record[OUTPUT_ID + 1:OUTPUT], output)
             continue
         if branch.keeps_output:
-            output = next(kept)
+            output = _new(Tensor)
+            output._value = next(kept)
         else:
             arrays = [tensor._value for tensor in inputs]
             started = perf_counter()
@@ -237,6 +275,37 @@ def replayed(path: list, outside: list, outs: list | None = None) -> list:
         records += (None, branch.taped, duration, op, output._value, id(output), ids, params,
                     branch.phase, branch.scope, branch.source, inputs, output)
     return records
+
+
+def _input(branch: Branch, position: int, producer: int, made: list, kept, again: dict):
+    """Input `position` of `branch`'s op in a segment run again (see `replayed`)."""
+    if producer >= 0:
+        return made[producer]
+    if producer < -1:
+        variable = branch.variables[position]
+        if not branch.reads[position]:
+            return variable   # (a kept pass's source: the variable itself)
+        read = _new(VariableRead)
+        read._value = next(kept)
+        read.variable = variable
+        return read
+    value = next(kept)
+    tensor = again.get(id(value))
+    if tensor is None:
+        tensor = again[id(value)] = _new(Tensor)
+        tensor._value = value
+        if branch.python[position]:   # (as convert.py notes it)
+            note(tensor)
+            if len(MADE) > LIMIT[0]:
+                let_go()
+    return tensor
+
+
+def _variable_of(tensor):
+    """The variable `tensor` is, or is a read of; else None."""
+    if type(tensor) is VariableRead:
+        return tensor.variable
+    return tensor if isinstance(tensor, Variable) else None
 
 
 __all__ = ["Branch", "Segment", "key_of", "learn", "pass_follows", "replayed"]

@@ -139,6 +139,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         self._kept = KeptBytes(self._lock)   # bytes of the finished steps, but the closing one
         self._recording = False
         self._running_pass = None   # the Backward of a kept pass, until a look or its end
+        self._sources: tuple = ()   # the sources of the last step noted
         self._looked_in_flight = None   # a kept pass looked at while it ran
         self._segment_state = None   # how the segment in progress began (_begin_segment)
         self._unplanned = False      # steps were noted since the next count was planned
@@ -341,7 +342,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
             self._learn_segment()
             self._settle()
             self._end_gradient_step(event)
-            self._begin_segment()
+            self._begin_segment(tuple(event.gradients))
 
     def _end_gradient_step(self, event) -> None:
         """The step in progress takes the loss and gradients of the gradient call `event`,
@@ -360,7 +361,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         count = len(records) // RECORD_WIDTH
         if split is not None and records.learned + count <= MAX_LEARNED_OPS:
             records.learned += count
-            learn(records.root, records).splits[state] = split
+            learn(records.root, records, records.seeds, records.variables).splits[state] = split
 
 
 __all__ = ["Recorder", "RecordedStep", "RecordedOp", "StepsDroppedWarning", "Dropped",

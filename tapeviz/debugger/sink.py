@@ -32,12 +32,15 @@ class Sink(list):
     While a segment follows its learned program (program.py), `at` is the branch of its
     last op (None while ops are recorded fully): dispatch then checks each op against the
     branches after it and adds no record, only the op's output to `outs` (held while the
-    segment runs: its id names it alone; `made`: its index there by that id) and its inputs
-    from outside to `outside`, and a taped op's node to `nodes`; an op
+    segment runs: its id names it alone; `made`: its index there by that id, begun from
+    `seeds`, the codes of the variables the programs read) and the values of its inputs
+    from outside to `outside`, and a taped op's node to `nodes`; `given`: the gradients of
+    the gradient call it began at (made again as themselves: see `program.replayed`); an op
     that leaves the program calls `leave()`, which records the ops so far fully."""
 
     __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "stepped", "every_op",
-                 "root", "at", "outs", "made", "outside", "whole", "learned", "nodes")
+                 "root", "at", "outs", "made", "outside", "whole", "learned", "nodes", "seeds",
+                 "variables", "given")
 
     def __init__(self):
         super().__init__()
@@ -54,10 +57,14 @@ class Sink(list):
         self.whole = False    # whether the records hold the whole segment so far
         self.learned = 0      # ops learned into the programs so far
         self.nodes: list = []
+        self.seeds: dict = {}       # id of a variable the programs read -> its code
+        self.variables: list = []   # those variables (held: their ids stay theirs)
+        self.given: tuple = ()
 
     def begin(self) -> None:
         """A segment begins: follow the programs learned."""
-        self.at, self.outs, self.made, self.outside, self.whole = self.root, [], {}, [], True
+        self.at, self.outs, self.outside, self.whole = self.root, [], [], True
+        self.made = self.seeds.copy()
         self.nodes = []
 
     def leave(self, nodes=()) -> None:
@@ -68,7 +75,7 @@ class Sink(list):
         at, self.at = self.at, None
         if at is None or not self.outs:
             return
-        records = replayed(at.path(), self.outside, self.outs)
+        records = replayed(at.path(), self.outside, self.outs, self.given)
         made = {id(node.output): node for node in
                 chain(chain.from_iterable(tape.nodes for tape in thread_state().tapes), nodes,
                       self.nodes)}

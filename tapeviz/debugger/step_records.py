@@ -111,7 +111,7 @@ class StepRecords:
         if start == stop:
             return
         if self._flat:
-            records = replayed(segment.end.path(), segment.outside, outs)
+            records = replayed(segment.end.path(), segment.outside, outs, segment.given)
             self._extend(records[start * RECORD_WIDTH:stop * RECORD_WIDTH])
             return
         self._flat = None
