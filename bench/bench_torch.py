@@ -736,6 +736,47 @@ getrusage in one process (28x28, rounds alternated):
   derived when read (relu's output, relu's input gradient: half the bytes), both in the
   Recorder's records.
 
+Fourteenth pass, the Recorder (issue 15, toward the numpy engine's; predictions in the commits
+a9ebe24, 5c74897). Load 13-20 all through (seven sessions), so counts decide: callgrind, 8x8,
+a step over 20 steps after 10, one torch thread, parts stubbed by a monkeypatch in one process:
+- the parts (cc4aa48): plain 6.216 M; the Recorder 9.489 M (1.527x); no copies 9.166 M (the
+  copies 0.32 M); no byte counting 9.241 M (the counting 0.25 M: 0.04x of plain at 8x8,
+  ~0.005x at 28x28, where plain is 54 M). Stubbing the Recorder's `_on_vjp` or the hooks reads
+  higher (10.44 M, 9.37 M): a step without backward steps is packed, which costs more than it
+  saves, so those stubs price nothing;
+- the backward hooks (PyFunctionPostHook inclusive 1.29 M a step, 9 calls): torch's hook
+  machinery ~17 k, `register_hook` 0.10 M (a Python RemovableHandle a node), the rest our
+  Python, most of it the Recorder's settle in a step's first hook (the forward's records
+  sorted, the step before finished and counted: work done anyway). One hook a pass cannot
+  give the steps: autograd frees each intermediate gradient, which only a hook on its node
+  sees (register_multi_grad_hook is one tensor hook a tensor; saved-tensor hooks see saved
+  activations, not gradients; the leaves' `.grad` are read once at the step already);
+- kept: a pass the Recorder alone hears gives it its steps in one call as it ends (a9ebe24,
+  predicted -0.02 to -0.05 M: Python calls a step 3,252 -> 3,216); a CPU tensor that requires
+  grad copied through `numpy(force=True)` (5c74897: 13.47 k -> 10.29 k instructions a copy,
+  ~13 a step; predicted -0.03 to -0.05 M). A step, the first Recorder after plain in a
+  process (2775ccd's tree): with a9ebe24 9.460 M / 9.484 M (two processes; cc4aa48 9.489 M),
+  with 5c74897 too 9.416 M (1.516x of 6.210 M). A later Recorder in the same process read
+  9.806 M and 10.177 M for the same code: gen2 collections falling in a 20-step window move a
+  count by up to ~0.7 M, more than either change, so only first-Recorder counts are compared;
+- the budget full (4 MiB at 8x8, evicting each step) 10.214 M against 9.460 M filling in one
+  process, though the Python opcodes a step differ by ~600 (sys.settrace opcode counts): not
+  the Recorder's Python; not found;
+- CPU at 28x28 in one process (stubs alternated, 9 rounds x 40 steps, load 10-15): the
+  Recorder 1.505x, no copies 1.357x (the copies ~0.15x), no hooks 1.430x; a fresh Recorder a
+  round faults its copies in while filling (~260 faults, ~0.47 ms system a step);
+- priced, not built: a step's byte count reused when it repeats (0.25 M at 8x8; the
+  0.03-0.04x CPU predicted is ~0.005x at 28x28 by instructions; an honest reuse needs a
+  signature of the step's ops, shapes, dtypes, wiring and params' sizes, in footprint.py and
+  history.py, split this session by their owner); relu's output derived on read (the
+  Recorder's records take each output's array when the op runs: packed.py, footprint.py,
+  history.py would hold a value made on read);
+- CPU, the bench at 28x28 (9 rounds x 40 steps), trees alternated: cc4aa48 (load 1-4) the
+  Recorder 1.45x (budget full 1.45x) against the numpy engine's 1.20x; then at load 13-19:
+  cc4aa48 1.45x (1.52x) vs 1.14x; a9ebe24's change 1.43x (1.47x) vs 1.12x; cc4aa48 1.57x
+  (1.38x) vs 1.22x; both changes 1.52x (1.45x) vs 1.15x: still missed. Rows of unchanged code
+  move ~0.15x between runs at this load; the changes (~1% by instructions) are below that.
+
 Thirteenth pass, the breakpoints (issue 15: a margin under 1.1x for a bare condition and
 nan=True, and the floor every row pays), predictions in the commits (ae1f752, 9f86f29). The
 machine ran at load 5 -> 18 (seven sessions' suites and valgrind runs; CPU rounds of
