@@ -757,8 +757,13 @@ a step over 20 steps after 10, one torch thread, parts stubbed by a monkeypatch 
   ~13 a step; predicted -0.03 to -0.05 M). A step, the first Recorder after plain in a
   process (2775ccd's tree): with a9ebe24 9.460 M / 9.484 M (two processes; cc4aa48 9.489 M),
   with 5c74897 too 9.416 M (1.516x of 6.210 M). A later Recorder in the same process read
-  9.806 M and 10.177 M for the same code: gen2 collections falling in a 20-step window move a
-  count by up to ~0.7 M, more than either change, so only first-Recorder counts are compared;
+  9.806 M and 10.177 M for the same code, and still 9.796 M (against 9.408 M first) with
+  gc.collect() and gc.freeze() before each window: not the collector; something a process's
+  earlier Recorders leave (not found) adds ~0.4-0.8 M to a later one, more than either change,
+  so only first-Recorder counts are compared. So the stubs above, counted 3rd-6th in their
+  process, understate: the copies 0.32-0.71 M, the counting 0.25-0.64 M. In one such process
+  (gc frozen; positions 2-5): both changes 9.408 M, a9ebe24 undone 10.244 M, 5c74897 undone
+  9.833 M, both again 9.796 M: a9ebe24 may buy ~0.4 M, not shown for want of a clean count;
 - the budget full (4 MiB at 8x8, evicting each step) 10.214 M against 9.460 M filling in one
   process, though the Python opcodes a step differ by ~600 (sys.settrace opcode counts): not
   the Recorder's Python; not found;
