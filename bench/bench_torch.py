@@ -763,7 +763,9 @@ a step over 20 steps after 10, one torch thread, parts stubbed by a monkeypatch 
   so only first-Recorder counts are compared. So the stubs above, counted 3rd-6th in their
   process, understate: the copies 0.32-0.71 M, the counting 0.25-0.64 M. In one such process
   (gc frozen; positions 2-5): both changes 9.408 M, a9ebe24 undone 10.244 M, 5c74897 undone
-  9.833 M, both again 9.796 M: a9ebe24 may buy ~0.4 M, not shown for want of a clean count;
+  9.833 M, both again 9.796 M; counted first in its own process, a9ebe24 undone reads 9.450 M:
+  a9ebe24 buys -0.034 to -0.042 M (9.450 -> 9.408 / 9.416 M), 5c74897 -0.044 to -0.076 M
+  (9.460 / 9.484 -> 9.408 / 9.416 M), each within its prediction;
 - the budget full (4 MiB at 8x8, evicting each step) 10.214 M against 9.460 M filling in one
   process, though the Python opcodes a step differ by ~600 (sys.settrace opcode counts): not
   the Recorder's Python; not found;
