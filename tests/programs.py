@@ -41,6 +41,27 @@ def guide_cnn():
     ])
 
 
+def guide_cnn_recorded(optimizer, steps: int = 6):
+    """The guide's train_step under `optimizer` over `steps` batches of 32 digits, early in
+    training, recorded."""
+    import numpy as np
+    from tapeviz.datasets import load_digits
+    from tapeviz.debugger import Recorder
+    (images, labels), _ = load_digits()
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (images[..., None] / 255, labels.astype(np.int64))).batch(32)
+    with Recorder() as rec:
+        for x, y in dataset.take(steps):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y, model(x, training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))  # CNN'S UPDATE
+    return rec
+
+
 def huber_recorded(pairs, learning_rate: float = 0.01):
     """The lecture's per-example Huber regression, SGD(`learning_rate`) from w = b = 0, over
     the (x, y) `pairs`, recorded: at the lecture's 0.01, a correct program early in

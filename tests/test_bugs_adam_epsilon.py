@@ -1,31 +1,15 @@
 """Adam's epsilon given far larger than the gradients (1, or a learning rate passed in its
 place): `diagnose` names the update, the line that made the optimizer (marked here, looked
 up) and how much slower the weights move; Adam at its default epsilon is no finding."""
-import numpy as np
 import pytest
 
+import programs
 import tapeviz as tf
-from tapeviz.datasets import load_digits
-from tapeviz.debugger import Recorder, diagnose
+from tapeviz.debugger import diagnose
 
-from programs import guide_cnn, line_of, marked_line
+from programs import guide_cnn_recorded as cnn, line_of, marked_line
 
-
-def cnn(optimizer, steps: int = 6) -> Recorder:
-    """The guide's train_step over `steps` batches of 32 digits, early in training."""
-    (images, labels), _ = load_digits()
-    tf.random.set_seed(0)
-    model = guide_cnn()
-    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    dataset = tf.data.Dataset.from_tensor_slices(
-        (images[..., None] / 255, labels.astype(np.int64))).batch(32)
-    with Recorder() as rec:
-        for x, y in dataset.take(steps):
-            with tf.GradientTape() as tape:
-                loss = loss_object(y, model(x, training=True))
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))  # UPDATE
-    return rec
+UPDATE = "# CNN'S UPDATE"   # the guide's update line, in programs.py
 
 
 def test_adams_epsilon_of_one_on_the_guides_cnn_is_named_at_the_optimizers_line():
@@ -34,8 +18,8 @@ def test_adams_epsilon_of_one_on_the_guides_cnn_is_named_at_the_optimizers_line(
     [finding] = diagnose(rec)
     assert finding.kind == "adam_epsilon_large"
     assert finding.message.startswith(
-        f"Adam's epsilon is 1 (adam_step at tests/{marked_line(__file__, '# UPDATE')}: "
-        f"optimizer.apply_gradients(zip(grads, model.trainable_variables))  # UPDATE, the "
+        f"Adam's epsilon is 1 (adam_step at tests/{marked_line(programs.__file__, UPDATE)}: "
+        f"optimizer.apply_gradients(zip(grads, model.trainable_variables))  {UPDATE}, the "
         f"optimizer made at tests/{marked_line(__file__, '# BUG: epsilon 1')}: rec = cnn("
         f"tf.keras.optimizers.Adam(1e-3, epsilon=1.0))  # BUG: epsilon 1), far larger than "
         f"the gradients: their root mean square is at most ")
@@ -46,7 +30,7 @@ def test_adams_epsilon_of_one_on_the_guides_cnn_is_named_at_the_optimizers_line(
         "times slower than Adam's step of about lr; fix: leave epsilon at its default (1e-07 "
         "for tf.keras.optimizers.Adam), or give the learning rate and epsilon by name, if one "
         "was passed in the other's place")
-    assert finding.source.lineno == line_of(__file__, "# UPDATE")
+    assert finding.source.lineno == line_of(programs.__file__, UPDATE)
     assert finding.related.lineno == line_of(__file__, "# BUG: epsilon 1")
 
 

@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-from tapeviz.datasets import load_digits, synthetic_birth_life
+from tapeviz.datasets import synthetic_birth_life
 from tapeviz.debugger import Recorder, diagnose
-from programs import guide_cnn, huber_recorded, marked_line
+import programs
+from programs import guide_cnn_recorded as cnn, huber_recorded, marked_line
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 here = functools.partial(marked_line, __file__)
+CNN_UPDATE = marked_line(programs.__file__, "# CNN'S UPDATE")   # where the guide's loop updates
 
 
 def unmoved(rec) -> list:
@@ -102,30 +104,13 @@ def test_the_zero_initialised_regression_at_a_learning_rate_of_zero_is_named_onc
     assert finding.related.lineno == line("# BUG: nothing moves")
 
 
-def cnn(optimizer, steps: int = 6) -> Recorder:
-    """The guide's train_step over `steps` batches of 32 digits, early in training."""
-    (images, labels), _ = load_digits()
-    tf.random.set_seed(0)
-    model = guide_cnn()
-    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    dataset = tf.data.Dataset.from_tensor_slices(
-        (images[..., None] / 255, labels.astype(np.int64))).batch(32)
-    with Recorder() as rec:
-        for x, y in dataset.take(steps):
-            with tf.GradientTape() as tape:
-                loss = loss_object(y, model(x, training=True))
-            grads = tape.gradient(loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))  # CNN STEP
-    return rec
-
-
 def test_the_guides_cnn_at_a_learning_rate_of_zero_is_named_with_its_batches_losses():
     rec = cnn(tf.keras.optimizers.Adam(learning_rate=0.0))  # BUG: Adam at 0
     [finding] = unmoved(rec)   # was: no finding
     losses = [step.loss for step in rec.steps if step.variable_gradients]
     assert len(set(losses)) > 1   # (each batch its own loss, none learned)
     assert "the same after step 6's updates as before step 1's (6 steps)" in finding.message
-    assert f"adam_step at tests/{here('# CNN STEP')}: optimizer.apply_gradients(" \
+    assert f"adam_step at tests/{CNN_UPDATE}: optimizer.apply_gradients(" \
         in finding.message
     assert (f"a learning rate of 0 (the optimizer made at tests/{here('# BUG: Adam at 0')}: "
             f"rec = cnn(tf.keras.optimizers.Adam(learning_rate=0.0))" in finding.message)
@@ -207,7 +192,7 @@ def test_the_guides_cnn_at_a_learning_rate_far_too_small_is_named():
     [finding] = too_small(rec)   # was: no finding
     assert finding.message.startswith("the learning rate is far too small: in steps 1-6 "
                                       "(6 steps) the updates of the kernel and bias of layer")
-    assert f"adam_step at tests/{here('# CNN STEP')}" in finding.message
+    assert f"adam_step at tests/{CNN_UPDATE}" in finding.message
     assert finding.related.lineno == line("# BUG: Adam at 1e-9")
     assert [f.kind for f in diagnose(rec)] == ["learning_rate_too_small"]
 
