@@ -343,7 +343,7 @@ def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
     assert "-> #1    exp([1, 3]) -> [1, 3]  train.py:8" in out
     assert "(Pdb) 'reduce_sum'" in out                      # nextop: the next op
     # nextvjp: the first backward step
-    assert "the VJP of reduce_sum in the backward pass" in out and "(Pdb) 1.0" in out
+    assert "the gradient through reduce_sum in the backward pass" in out and "(Pdb) 1.0" in out
     assert "upstream: float32 scalar 1.0" in out
     assert "hits 1" in out                                  # the debugger's own stops are not bp's
 
@@ -404,7 +404,7 @@ def test_backward_phase_session_shows_the_vjp_it_runs_in(tmp_path):
     assert first_frame(out) == [f"> {tmp_path / 'train.py'}(11)<module>()",
                                 "-> grad = tape.gradient(loss, x)"]   # the line that called it
     assert "(Pdb) 'backward'" in out and "(Pdb) True" in out
-    assert "runs inside the VJP of tape entry #1 (exp)" in out
+    assert "runs inside the gradient through tape entry #1 (exp)" in out
 
 
 @pytest.mark.parametrize("action, code, text", [

@@ -33,7 +33,8 @@ def test_a_nan_born_in_a_backward_step_is_named_there_not_in_the_input_batch():
     found = diagnose(rec)
     assert "accumulated_gradients" not in [f.kind for f in found]   # zero_grad is called
     [nan] = [f for f in found if f.kind == "nan"]
-    assert nan.message.startswith("sqrt produced inf in the backward pass, in the VJP of sqrt (")
+    assert nan.message.startswith(
+        "sqrt produced inf in the backward pass, in the gradient through sqrt (")
     assert "sqrt's gradient 0.5 / sqrt(x) is infinite where x = 0" in nan.message
     assert "fix: add an epsilon inside the root: torch.sqrt(x + 1e-12)" in nan.message
     assert "first in step 1" in nan.message

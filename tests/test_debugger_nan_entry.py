@@ -127,7 +127,7 @@ def test_a_data_nan_that_shows_only_in_backward_is_found_in_the_vjp():
     assert origin.vjp_of.op.name == "pow" and origin.nan_count == 1
     assert origin.first_index == (0,)
     assert origin.source.lineno == line_of(__file__, "1 ** nan is 1")
-    assert "in the backward pass, in the VJP of pow" in str(origin)
+    assert "in the backward pass, in the gradient through pow" in str(origin)
 
 
 @pytest.mark.filterwarnings("ignore:log:RuntimeWarning")   # said of the user's line: seen

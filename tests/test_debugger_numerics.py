@@ -45,7 +45,7 @@ def test_check_numerics_raises_in_backward_naming_the_vjp_and_forward_line(check
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         tape.gradient(y, x)
     text = str(info.value)
-    assert "in the backward pass, in the VJP of sqrt (tape entry #0" in text
+    assert "in the backward pass, in the gradient through sqrt (tape entry #0" in text
     assert "y = tf.reduce_sum(tf.sqrt(x))" in text
     assert "tape.gradient(y, x)" in text  # the error's own line: where backward ran
     assert "; 1 Inf;" in text and "0 NaN" not in text   # the counts it holds, no zeros
@@ -117,7 +117,7 @@ def test_find_nan_origin_in_backward_sqrt_at_zero():
     assert origin.phase == "backward" and origin.vjp_of.op.name == "sqrt"
     assert origin.inf_count == 1 and origin.index == 0
     assert origin.source.line == "y = tf.reduce_sum(tf.sqrt(x) * 2.0)"
-    assert "in the VJP of sqrt" in str(origin)
+    assert "in the gradient through sqrt" in str(origin)
     assert np.isinf(tape.gradient(y, x).numpy()[0])  # the search did not consume the tape
 
 

@@ -209,7 +209,7 @@ def test_regression_step_tape_and_branch(executed):
     assert ">|x| abs<" in widget["svg"] and ">w<" in widget["svg"] and ">w:0<" not in widget["svg"]
 
     steps = run.stdout("for _ in range(4)")
-    assert re.findall(r"VJP of (\w+)\s+\((n\d+)\)", steps) == \
+    assert re.findall(r"through (\w+)\s+\((n\d+)\)", steps) == \
         [("multiply", "n8"), ("subtract", "n7"), ("multiply", "n6"), ("abs", "n5")]
     # Continue ran the rest: the state saved is the finished backward pass
     assert widget["stepper"]["done"] is True and widget["stepper"]["count"] == 7

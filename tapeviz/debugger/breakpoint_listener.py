@@ -284,14 +284,15 @@ _listener.says_its_own_errors = _heard.says_its_own_errors = True
 
 
 def op_in_pass(name: str, phase: str) -> str:
-    """An op and its phase as every message says them: 'exp in the forward pass', 'the VJP
-    of exp in the backward pass' ('exp (vjp)' asked the reader to know the word).
+    """An op and its phase as every message says them: 'exp in the forward pass', 'the
+    gradient through exp in the backward pass' (as the Dashboard's Step gradient says it;
+    'exp (vjp)' asked the reader to know the word).
 
     >>> op_in_pass("exp", "vjp")
-    'the VJP of exp in the backward pass'
+    'the gradient through exp in the backward pass'
     """
     if phase == "vjp":
-        return f"the VJP of {name} {in_pass('backward')}"
+        return f"the gradient through {name} {in_pass('backward')}"
     return f"{name} {in_pass(phase)}"
 
 

@@ -82,7 +82,7 @@ class NaNEntry(NaNOrigin):
         """One line without the op name: given what, where, which input, and the fix."""
         entry = f"tape entry #{self.index}" if self.index is not None else ""
         if self.vjp_of is not None:
-            where = (f"{in_pass('backward')}, in the VJP of {_op_name(self.vjp_of)} "
+            where = (f"{in_pass('backward')}, in the gradient through {_op_name(self.vjp_of)} "
                      f"({entry + ', ' if entry else ''}{_where(self.source)})")
         else:
             layer = getattr(self.node, "scope", "")

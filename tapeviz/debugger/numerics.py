@@ -84,7 +84,7 @@ class NaNOrigin:
         and (unless `fix` is False) the usual fix."""
         if self.vjp_of is not None:
             entry = f"tape entry #{self.index}, " if self.index is not None else ""
-            where = (f"{in_pass('backward')}, in the VJP of {_op_name(self.vjp_of)} "
+            where = (f"{in_pass('backward')}, in the gradient through {_op_name(self.vjp_of)} "
                      f"({entry}{_where(self.source)})")
         else:
             entry = f" at tape entry #{self.index}" if self.index is not None else ""

@@ -80,7 +80,7 @@ class PausePoint:
     def __repr__(self) -> str:
         source = self.source
         where = f" at {source.location}" if source else ""
-        what = "after VJP of" if self.kind == "vjp" else "after"
+        what = "after the gradient through" if self.kind == "vjp" else "after"
         return f"<PausePoint {what} {self.op_name} ({self.phase}){where}>"
 
 

@@ -300,7 +300,7 @@ class _Commands:
             self.message(f"{node.op.name} is not on a tape that is recording or in reach")
             return
         if vjp_node is not None:
-            self.message(f"{node.op.name} runs inside the VJP of tape entry #{index} "
+            self.message(f"{node.op.name} runs inside the gradient through tape entry #{index} "
                          f"({vjp_node.op.name}); no tape records it")
         self.message(tape_listing(tape, index, around))
 

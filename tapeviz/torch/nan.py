@@ -105,6 +105,6 @@ class GivenGradient(NaNOrigin):
     def headline(self, fix: bool = True) -> str:
         entry = f"tape entry #{self.index}, " if self.index is not None else ""
         return (f"was given {self.what} as the gradient the backward pass started from (no "
-                f"recorded op or step made it), in the VJP of {self.op} ({entry}"
+                f"recorded op or step made it), in the gradient through {self.op} ({entry}"
                 f"{_where(self.source)}); {self.reason}"
                 + (f"; fix: {self.fix}" if fix else ""))

@@ -100,7 +100,7 @@ def test_data_a_forward_op_hid_is_named_where_its_vjp_read_it():
     assert origin.first_index == (1,) and origin.step.node is origin.node
     assert origin.source.lineno == line_of(__file__, "the data enters atan2")
     assert origin.fix == FIXES["data"]["torch"]
-    assert "in the backward pass, in the VJP of atan2" in str(origin)
+    assert "in the backward pass, in the gradient through atan2" in str(origin)
 
 
 def test_a_nan_gradient_given_to_backward_is_named_not_reported_as_all_finite():

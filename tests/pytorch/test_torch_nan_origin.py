@@ -61,7 +61,7 @@ def test_a_nan_born_in_the_backward_pass_names_the_vjp_and_the_forward_line():
     origin = tvt.find_nan_origin(step)
     assert origin.phase == "backward" and origin.op == "sqrt" and origin.inf_count == 1
     assert origin.source.lineno == _line_of("y = torch.sqrt(x) * 3.0")
-    assert "in the backward pass, in the VJP of sqrt" in origin.headline()
+    assert "in the backward pass, in the gradient through sqrt" in origin.headline()
     assert "0.5 / sqrt(x)" in origin.reason
 
 
