@@ -91,6 +91,7 @@ def test_a_tape_recorded_without_backward_is_stepped_by_running_it(cnn_tape):
     widget.continue_()
     assert widget.stepper["done"] and widget.stepper["count"] == 7
     assert all(p.grad is None for p in model.parameters())
+    widget.close()   # an open widget keeps its tape and the graph it ran (a notebook's would)
 
 
 def test_the_inspector_offers_no_gradient_check_on_a_torch_op(cnn_tape):
