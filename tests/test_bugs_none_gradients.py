@@ -156,9 +156,11 @@ def test_bug9_numpy_math_on_a_keras_model_output_is_explained_by_apply_gradients
         optimizer.apply_gradients(zip(grads, model.trainable_variables))  # apply (bug 9b)
     message = str(raised.value)
     assert "no gradients provided for any variable" in message
-    for var in model.trainable_variables:   # as the graph draws them: no TF ':0'
-        name = var.name.removesuffix(":0")
-        assert f"'{name}': the chain from variable '{name}'" in message
+    kernel, bias = (var.name.removesuffix(":0") for var in model.trainable_variables)
+    # as the graph draws them (no TF ':0'), one cause said once for both (it was said twice,
+    # the sentences differing by the name)
+    assert f"'{kernel}', '{bias}': the chain from variable '{kernel}'" in message
+    assert message.count("the chain from") == 1 and "(the same for the other 1)" in message
     assert "left tapeviz through np.asarray or numpy math" in message
     assert _names_line(message, "# BUG: numpy math on a taped tensor")
     assert _names_line(message, "# back as a constant (bug 9b)")

@@ -48,14 +48,32 @@ def optimizer_made_at(variable):
     return variable.made_at if _STEP_COUNTS.get(id(variable)) is variable else None
 
 
+_NOT_FROM_THE_LAST_CALL = (
+    "it did not come from the last tape.gradient call; check that the loss depends on the "
+    "variable and is computed inside the GradientTape block (with model.compile(), that a "
+    "loss was given)")
+
+
 def _why_missing(var: Variable) -> str:
     """why_none's reason when the last tape.gradient call gave None for `var`; else a guess."""
-    finding = explain_missing_gradient(var)
-    if finding is not None:
-        return finding.message
-    return ("it did not come from the last tape.gradient call; check that the loss depends "
-            "on the variable and is computed inside the GradientTape block (with "
-            "model.compile(), that a loss was given)")
+    return _reasons_by_cause([var])[0][1]
+
+
+def _reasons_by_cause(variables) -> list:
+    """[(variables, reason)]: why each of `variables` got None, one reason per cause, so four
+    variables cut off by one argmax read as one sentence, not four that differ by a name."""
+    grouped = {}
+    for var in variables:
+        finding = explain_missing_gradient(var)
+        if finding is None:
+            key, reason = _NOT_FROM_THE_LAST_CALL, _NOT_FROM_THE_LAST_CALL
+        else:
+            where, op = finding.source, getattr(finding.node, "op", None)   # what cut it
+            key = (finding.kind, getattr(op, "name", None), where.filename, where.lineno) \
+                if where is not None else finding.message
+            reason = finding.message
+        grouped.setdefault(key, ([], reason))[0].append(var)
+    return [(group, reason) for group, reason in grouped.values()]
 
 
 def _learning_rate_number(optimizer: str, value) -> float:
@@ -455,12 +473,12 @@ class Optimizer:
                                        "on a batch first (or give it an Input)")
         if not kept:
             site = user_source()
-            names_by_reason = {}   # one reason (the loss outside the tape) is said once
-            for var in missing:
-                names_by_reason.setdefault(_why_missing(var), []).append(
-                    repr(shown_name(var, [v for _, v in pairs])))
-            reasons = "; ".join(f"{', '.join(names)}: {why}"
-                                for why, names in names_by_reason.items())
+            variables = [v for _, v in pairs]
+            reasons = "; ".join(
+                f"{', '.join(repr(shown_name(var, variables)) for var in group)}: {why}"
+                + (f" (the same for the other {len(group) - 1})" if len(group) > 1 and
+                   repr(shown_name(group[0], variables)) in why else "")
+                for group, why in _reasons_by_cause(missing))
             raise ValueError(f"{self.name}.apply_gradients at {_where(site)}: no gradients "
                              f"provided for any variable (all are None): {reasons}")
         if missing and self._warn_missing_gradients:
