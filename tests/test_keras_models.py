@@ -426,18 +426,3 @@ def test_a_tensorflow_model_method_tapeviz_lacks_is_said_to_be_not_covered():
     assert Masking().supports_masking is True
     model.compile(optimizer="sgd", loss="mse")
     assert model.loss == "mse"
-
-
-def test_fit_given_python_lists_of_numbers_says_what_it_takes_and_the_users_line():
-    """Keras 3 refuses `[[1.0], [2.0]]` as data; the message lists what fit takes (a generator
-    too: fit iterates one) and what came, at the user's line."""
-    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
-    model.compile(optimizer="sgd", loss="mse")
-    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
-        model.fit([[1.0], [2.0]], [[2.0], [4.0]], epochs=1, verbose=0)   # LISTS
-    text = str(caught.value)
-    assert text.startswith("fit: x must be a numpy array, a tensor, a list of them (one per "
-                           "input), a Dataset or a Python generator of batches; got a Python "
-                           "list of numbers")
-    assert "np.array(x, dtype='float32')" in text
-    assert f"{__file__.rsplit('/', 1)[-1]}:" in text and "# LISTS" in text

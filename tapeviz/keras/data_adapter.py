@@ -24,8 +24,8 @@ def is_dataset(x) -> bool:
 
 
 def refuse_python_lists(caller: str, **data) -> None:
-    """Keras 3's rule: data are arrays, tensors, lists of them (one per input), a Dataset or
-    a generator; a list of Python numbers (`[[1.0, 2.0]]`) is refused, not read as an array."""
+    """Keras 3's rule: data are arrays, tensors, lists of them (one per input) or a
+    Dataset; a list of Python numbers (`[[1.0, 2.0]]`) is refused, not read as an array."""
     for name, value in data.items():
         leaf = value
         while isinstance(leaf, (list, tuple)) and leaf:
@@ -33,8 +33,8 @@ def refuse_python_lists(caller: str, **data) -> None:
         if leaf is not value and isinstance(leaf, (bool, int, float)):
             raise InvalidArgumentError(
                 caller, f"{name} must be a numpy array, a tensor, a list of them (one per "
-                        f"input), a Dataset or a Python generator of batches; got a Python "
-                        f"{type(value).__name__} of numbers, {describe(value)}",
+                        f"input) or a Dataset; got a Python {type(value).__name__} of numbers, "
+                        f"{describe(value)}",
                 hint=f"make it an array first: np.array({name}, dtype='float32')")
 
 
