@@ -286,18 +286,19 @@ def _record(rec, steps):
 def test_an_index_past_the_kept_steps_says_which_are_kept_and_how_many_were_dropped():
     probe = Recorder()
     _record(probe, 1)
-    rec = Recorder(max_bytes=3 * probe.nbytes)   # room for about three steps
-    _record(rec, 10)
+    rec = Recorder(max_bytes=3 * probe.nbytes)   # room for three steps recorded fully, more
+    _record(rec, 40)                             # noted ones (a noted step holds less)
     numbers = [step.number for step in rec.steps]
     dropped = rec.dropped.steps
-    assert dropped > 0 and numbers[-1] == 10
+    assert dropped > 0 and numbers[-1] == 40
+    assert numbers[0] >= len(numbers)   # the first kept step's number is no index of one
     err, line = raised(IndexError, lambda: rec[numbers[0]])   # was: 'list index out of range'
     assert str(err).startswith(f"Recorder: no kept step at index {numbers[0]}: it keeps "
-                               f"{len(numbers)} steps, numbered {numbers[0]} to 10; "
+                               f"{len(numbers)} steps, numbered {numbers[0]} to 40; "
                                f"{dropped} older steps were dropped to keep its max_bytes")
     assert "rec[-1] is the last" in err.hint
     assert_names_this_line(err, line)
-    assert rec[-1].number == 10 and rec[0].number == numbers[0]
+    assert rec[-1].number == 40 and rec[0].number == numbers[0]
 
 
 def test_entering_a_recorder_inside_itself_is_refused_and_it_still_records():
