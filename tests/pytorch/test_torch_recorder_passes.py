@@ -7,11 +7,10 @@ import pytest
 
 torch = pytest.importorskip("torch", reason='the torch adapter needs torch: pip install '
                                            '"tapeviz[torch]" (torch==2.13.0, the CPU build)')
-import torch.nn.functional as F  # noqa: E402
-
 import tapeviz.torch as tvt  # noqa: E402,F401  (the adapter: records torch ops)
 from tapeviz import events  # noqa: E402
 from tapeviz.debugger import Recorder  # noqa: E402
+from small_step import recorded_small_step  # noqa: E402
 
 
 def _values(tensor):
@@ -22,21 +21,7 @@ def _a_step(listener=None) -> tuple:
     """(each kept backward step's op, upstream and input gradients; the step's bytes) of one
     training step of a small model recorded by a Recorder, alone or with `listener` of the
     backward steps subscribed."""
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    x, y = torch.randn(8, 3), torch.randn(8, 1)
-    if listener is not None:
-        events.subscribe(listener, kinds=(events.VJPApplied,))
-    try:
-        with Recorder() as rec:
-            optimizer.zero_grad()
-            loss = F.mse_loss(model(x), y)
-            loss.backward()
-            optimizer.step()
-    finally:
-        if listener is not None:
-            events.unsubscribe(listener)
+    rec = recorded_small_step(listener, (events.VJPApplied,))
     step = rec.last_step
     return [(s.node.op.name, _values(s.upstream), [_values(g) for g in s.input_grads])
             for s in step.backward_steps], step.nbytes, rec

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 import tapeviz.torch as tvt  # noqa: F401  (the adapter: records torch ops)
 from tapeviz import events
 from tapeviz.debugger import Recorder
+from small_step import recorded_small_step
 
 WRITES = {
     "add_": lambda h: h.add_(1.0),
@@ -41,22 +42,8 @@ def _recorded_step(also_heard: bool) -> tuple:
     """(op, line, scope, input shapes, output, whether it has a gradient) of each op of one
     training step of a small model, and the bytes the step holds, recorded by a Recorder
     alone or with another listener of every op."""
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    x, y = torch.randn(8, 3), torch.randn(8, 1)
     heard = []
-    if also_heard:
-        events.subscribe(heard.append, kinds=(events.OpExecuted,))
-    try:
-        with Recorder() as rec:
-            optimizer.zero_grad()
-            loss = F.mse_loss(model(x), y)
-            loss.backward()
-            optimizer.step()
-    finally:
-        if also_heard:
-            events.unsubscribe(heard.append)
+    rec = recorded_small_step(heard.append if also_heard else None, (events.OpExecuted,))
     assert bool(heard) is also_heard
     step = rec.last_step
     return [(op.op, op.source.lineno, op.scope, [np.shape(v) for v in op.inputs],
