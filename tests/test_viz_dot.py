@@ -276,7 +276,7 @@ def test_a_box_of_repeated_blocks_is_marked_with_their_count():
 
 
 def test_a_long_op_name_wraps_whole_instead_of_being_cut_after_its_symbol():
-    from tapeviz.viz.graph import GraphNode
+    from tapeviz.viz.graph_items import GraphNode
     node = GraphNode("n0", "sparse CE", "loss", op="sparse_softmax_cross_entropy_with_logits",
                      shape=(32,))
     label = _attr(_node_line(to_dot(Graph({"n0": node})), "n0"), "label")

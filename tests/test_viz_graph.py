@@ -4,7 +4,8 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.debugger import Recorder
-from tapeviz.viz.graph import Graph, gradient_norm, group_id
+from tapeviz.viz.graph import Graph
+from tapeviz.viz.graph_items import gradient_norm, group_id
 
 
 def _small_tape():

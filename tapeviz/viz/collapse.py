@@ -28,7 +28,8 @@ from operator import is_not
 import numpy as np
 
 from .byid import Members, Shown
-from .graph import Graph, GraphEdge, GraphNode, group_id
+from .graph import Graph
+from .graph_items import GraphEdge, GraphNode, group_id
 from .loops import loop_stretches
 from .ranges import chunks, ops_among
 from .scopetree import Level, Scope, repeat_ends, stem

@@ -140,7 +140,7 @@ def op_title(node) -> str:
     """What a node is called on the graph: the op's name, its symbol beside it when it has one
     that the name does not already spell.
 
-    >>> from tapeviz.viz.graph import GraphNode
+    >>> from tapeviz.viz.graph_items import GraphNode
     >>> op_title(GraphNode("n0", "@", "linalg", op="matmul"))
     '@ matmul'
     >>> op_title(GraphNode("n1", "mean", "reduce", op="reduce_mean"))
@@ -256,7 +256,7 @@ def edge_label(edge, source) -> str:
     """What an edge says beside it: the shape it carries where `source` (the node it leaves)
     shows another, and "×N" for N edges merged out of a box ('' when the boxes say it all).
 
-    >>> from tapeviz.viz.graph import GraphEdge, GraphNode
+    >>> from tapeviz.viz.graph_items import GraphEdge, GraphNode
     >>> box = GraphNode("g:a", "a", "group", shape=(2,))
     >>> edge_label(GraphEdge("g:a", "n1", (2,)), box), edge_label(GraphEdge("g:a", "n1", (3,)), box)
     ('', '(3,)')
@@ -310,7 +310,8 @@ def _largest(graph) -> float:
 def to_dot(graph, *, highlight: str | None = None, selected: str | None = None) -> str:
     """DOT text for `graph`; `highlight` and `selected` are node ids to outline.
 
-    >>> from tapeviz.viz.graph import Graph, GraphNode
+    >>> from tapeviz.viz.graph import Graph
+    >>> from tapeviz.viz.graph_items import GraphNode
     >>> g = Graph({"v0": GraphNode("v0", 'say "hi"', "variable", shape=(2,))})
     >>> print(to_dot(g).splitlines()[-2])
       "v0" [id="v0", label="say \\"hi\\"\\n(2,)", tooltip="variable say \\"hi\\"\\n(2,)", \

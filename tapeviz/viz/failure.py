@@ -12,7 +12,7 @@ import numpy as np
 
 from ..debugger import op_inputs
 from .dot import shape_text
-from .graph import GraphEdge, GraphNode, _dtype_name
+from .graph_items import GraphEdge, GraphNode, _dtype_name
 
 FAILED_ID = "failed"   # the failed op's node id (op nodes are n<i>, leaves v<j> and c<j>)
 MAX_LISTED = 4         # inputs the failed node lists (a concat of 20 says how many more)

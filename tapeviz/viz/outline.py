@@ -21,7 +21,8 @@ import numpy as np
 from ..debugger.variable_names import shown_name
 from ..tensor import VariableRead
 from .collapse import MIN_REPEAT, blocks_label, repeat_id
-from .graph import Graph, GraphEdge, GraphNode, _dtype_name, _plain_node, group_id
+from .graph import Graph
+from .graph_items import GraphEdge, GraphNode, _dtype_name, _plain_node, group_id
 from .loops import MIN_OPS
 from .numbering import numbered
 from .panel import counted

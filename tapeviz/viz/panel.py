@@ -22,7 +22,7 @@ from ..sourceinfo import SourceInfo
 from ..tape import GradientTape
 from ..tensor import Tensor, Variable
 from .failure import failure_alerts
-from .graph import gradient_norm
+from .graph_items import gradient_norm
 from .inspect import input_name, inspect_node
 from .vocabulary import TORCH_WORDS, UNHEARD, torch_unheard, words_of
 

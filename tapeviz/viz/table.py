@@ -19,6 +19,7 @@ import numpy as np
 
 from ..debugger.summary import nonfinite_each
 from ..debugger.variable_names import shown_names
+from .graph_items import GraphEdge, _dtype_name, _plain_node, gradient_norm
 from .node_columns import NodeColumns
 from .numbering import codes_but_none, codes_of, dtype_names, numbered
 from .numbering import producers as find_producers
@@ -35,7 +36,6 @@ _NORM, _NONFINITE = attrgetter("grad_norm"), attrgetter("nonfinite")
 
 
 def _norms(values) -> list:
-    from .graph import gradient_norm
     return list(map(gradient_norm, values))
 
 
@@ -340,7 +340,6 @@ class NodeTable:
         return node.op if node is not None else self.ops[int(self.ordinal[position])].op.name
 
     def _make(self, position: int):
-        from .graph import _dtype_name, _plain_node
         ordinal = int(self.ordinal[position])
         norm, nonfinite = self.norms[position], bool(self.nonfinite[position])
         if self.is_op[position]:
@@ -423,7 +422,6 @@ class NodeTable:
 
     def graph_edges(self) -> list:
         """The edges as GraphEdges (made when something asks for them all)."""
-        from .graph import GraphEdge
         self.sync()
         ids = self.all_ids()
         return [GraphEdge(ids[src], ids[dst], self.edge_shape(at), self.norms[src])

@@ -47,7 +47,7 @@ def find_leaves(table, producers, consumers, op_scope_codes) -> None:
         again[firsts] = False
     table.leaf_scope_codes = op_scope_codes[table.leaf_reader]
     if again is not None:   # a leaf read again: its scope is what all its readers share
-        from .graph import _common_scope
+        from .graph_items import _common_scope
         codes, paths = table.leaf_scope_codes, table.scope_paths
         numbers = {path: code for code, path in enumerate(paths)}
         leaf_numbers = table.leaf_of_input[at_leaf]
