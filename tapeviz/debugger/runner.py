@@ -11,7 +11,6 @@ fast path, and the runner hears only its gradient calls (to count steps).
 """
 from __future__ import annotations
 
-import atexit
 import sys
 import threading
 import time
@@ -25,11 +24,11 @@ from .. import events
 from ..backward import vjp_in_flight
 from ..errors import InvalidArgumentError, MisuseError, bad_argument
 from ..fpwarnings import warn_from_user_line
+from . import live_runners
 from .given import check_training_function
+from .pause_point import PausePoint
 
-_live: weakref.WeakSet = weakref.WeakSet()   # runners started and not ended: their gates
 _hearing: weakref.WeakSet = weakref.WeakSet()   # runners whose gate hears ops now
-_EXIT_GRACE = 2.0   # seconds Python's exit waits, at most, for the stopped runners' loops
 
 
 def any_gate_hearing() -> bool:
@@ -43,45 +42,6 @@ class RunnerStopped(BaseException):
     A `BaseException`, as `KeyboardInterrupt` is, so that an `except Exception` in the loop
     (or in a library it calls) does not swallow the stop; `finally` blocks still run.
     """
-
-
-class PausePoint:
-    """Where a paused runner waits: just after an op ran ("op") or after a VJP step ("vjp")."""
-
-    __slots__ = ("kind", "node", "step", "op_count", "vjp_of")
-
-    def __init__(self, kind: str, node, step=None, op_count: int = 0, vjp_of=None):
-        self.kind = kind            # "op" or "vjp"
-        self.node = node            # the op's Node (for "vjp": the node whose VJP ran)
-        self.step = step            # the BackwardStep for "vjp", else None
-        self.op_count = op_count    # ops the gate had heard when it paused (from the first pause)
-        self.vjp_of = vjp_of        # an op inside a VJP: the node whose VJP was running
-
-    @property
-    def forward_node(self):
-        """The node of the forward pass the pause is at: the op's own node, or for an op run
-        inside a VJP (and a VJP step) the node whose VJP it was."""
-        return self.vjp_of if self.vjp_of is not None else self.node
-
-    @property
-    def op_name(self) -> str:
-        return self.node.op.name
-
-    @property
-    def phase(self) -> str:
-        """ "forward" or "backward": a VJP step is backward even though its node was not."""
-        return "backward" if self.kind == "vjp" else self.node.phase
-
-    @property
-    def source(self):
-        """The user's line that ran the op (file, line, function), or None."""
-        return self.node.source
-
-    def __repr__(self) -> str:
-        source = self.source
-        where = f" at {source.location}" if source else ""
-        what = "after the gradient through" if self.kind == "vjp" else "after"
-        return f"<PausePoint {what} {self.op_name} ({self.phase}){where}>"
 
 
 class Runner:
@@ -159,9 +119,9 @@ class Runner:
                                   "runs its training function once",
                                   hint=f"make a new one: Runner({self.name}, ...).start()")
             self._state = "running"
-        self._warn_of_paused_twins()
+        live_runners.warn_of_paused_twins(self)
         self._started = time.monotonic()
-        _live.add(self)
+        live_runners.started(self)
         route_output = _cell_output_router()
         self._thread = threading.Thread(target=self._main, args=(route_output,), daemon=True,
                                         name=f"tapeviz-runner-{self.name}")
@@ -214,23 +174,10 @@ class Runner:
                             f"{self._state}: there is no loop left to step or resume; make a "
                             "new Runner to train again", RuntimeWarning)
 
-    def _warn_of_paused_twins(self) -> None:
-        """A notebook cell run again rebinds the name that held the runner it made before:
-        left paused, nothing resumes it, its thread waits for ever and every op pays its gate."""
-        for other in list(_live):
-            if other is not self and _same_code(other._fn, self._fn) and \
-                    other._state == "paused":
-                warn_from_user_line(
-                    f"Runner.start: a runner of {self.name!r} started earlier is still paused "
-                    f"({other.paused_at!r}): its thread waits until it is resumed or stopped, "
-                    "and every op pays its pause check meanwhile; if an earlier run of this "
-                    "code left it, stop it: Runner.live() lists the runners not ended",
-                    RuntimeWarning)
-
     @staticmethod
     def live() -> list:
         """The runners started and not ended (running or paused), oldest first."""
-        return sorted(_live, key=lambda runner: runner._started)
+        return live_runners.live()
 
     def _hear_ops(self) -> None:
         """Subscribe the gate to ops and VJP steps while a pause, a step or a stop is pending
@@ -330,7 +277,7 @@ class Runner:
         except BaseException as exc:  # kept for join()/raise_error(); never swallowed
             self.error, self._error_frames = exc, exc.__traceback__
         finally:
-            _live.discard(self)
+            live_runners.ended(self)
             events.unsubscribe(self._on_gradient)
             with self._cond:
                 self._ident = None
@@ -391,37 +338,6 @@ class Runner:
         if self.paused_at is not None:
             parts.append(f"paused {self.paused_at!r}")
         return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
-
-
-def _stop_at_exit() -> None:
-    """Python exits (a script's last line, a kernel restart) while runners train: stop each
-    (RunnerStopped at its next op, so the loop's `finally` blocks run; a paused loop wakes for
-    it), wait for them a moment, and say so on stderr, or a script that forgot to wait for its
-    loop would end with the training silently cut off."""
-    runners = Runner.live()
-    for runner in runners:
-        point, what = runner.paused_at, runner.state
-        if point is not None:
-            what = f"paused after {point.op_name}" + (
-                f" at {point.source.location}" if point.source is not None else "")
-        print(f"tapeviz: Python is exiting while the training loop {runner.name!r} is {what} "
-              f"after {runner.step_count} steps: stopped at its next op. A Runner's thread "
-              "does not keep Python alive; to let it finish, wait for it: runner.join()",
-              file=sys.stderr)
-        runner.stop()
-    deadline = time.monotonic() + _EXIT_GRACE
-    for runner in runners:
-        if runner._thread is not None:   # (None: another thread is in its start() now)
-            runner._thread.join(max(0.0, deadline - time.monotonic()))
-
-
-atexit.register(_stop_at_exit)
-
-
-def _same_code(a: Callable, b: Callable) -> bool:
-    """Whether two training functions are one, or one defined again (a cell run again)."""
-    return a is b or (getattr(a, "__module__", None), getattr(a, "__qualname__", a)) == \
-        (getattr(b, "__module__", None), getattr(b, "__qualname__", b))
 
 
 def _cell_output_router():
