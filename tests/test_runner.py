@@ -407,3 +407,33 @@ def test_a_cell_run_again_says_the_runner_it_left_paused(runners):
             runner.stop()
     assert left.join(T) and left.state == "stopped"
     assert left not in Runner.live() and again.state == "running"
+
+
+def exp_loop(steps):
+    """A loop whose only backward step is exp's: a pause at a VJP lands on it."""
+    w = tf.Variable(0.5)
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.exp(w)
+        w.assign_sub(0.01 * tape.gradient(loss, w))
+
+
+def test_a_pause_at_a_backward_step_is_said_alike_by_its_repr_and_by_pythons_exit(
+        runners, capsys):
+    """Python's exit said "paused after exp at ..." of a loop paused after exp's backward
+    step, while its PausePoint said "after the gradient through exp": one wording for both,
+    the Dashboard's (`op_in_pass`)."""
+    from tapeviz.debugger.live_runners import _stop_at_exit
+    runner = runners(exp_loop, LONG)
+    runner.pause(at="vjp")
+    runner.start()
+    assert runner.wait_paused(T)
+    point = runner.paused_at
+    said = f"after the gradient through exp in the backward pass at {point.source.location}"
+    assert repr(point) == f"<PausePoint {said}>"
+    capsys.readouterr()
+    _stop_at_exit()
+    assert f"the training loop 'exp_loop' is paused {said} after 0 steps" in \
+        capsys.readouterr().err
+    runner.join(T)
+    assert runner.state == "stopped"

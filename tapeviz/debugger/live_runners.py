@@ -53,8 +53,7 @@ def _stop_at_exit() -> None:
     for runner in runners:
         point, what = runner.paused_at, runner.state
         if point is not None:
-            what = f"paused after {point.op_name}" + (
-                f" at {point.source.location}" if point.source is not None else "")
+            what = f"paused {point.said}"
         print(f"tapeviz: Python is exiting while the training loop {runner.name!r} is {what} "
               f"after {runner.step_count} steps: stopped at its next op. A Runner's thread "
               "does not keep Python alive; to let it finish, wait for it: runner.join()",

@@ -2,6 +2,9 @@
 after, read by the caller (the Dashboard's status line, `runner.paused_at`) while it waits."""
 from __future__ import annotations
 
+from .breakpoint_listener import op_in_pass
+from .variable_names import shown_name
+
 
 class PausePoint:
     """Where a paused runner waits: just after an op ran ("op") or after a VJP step ("vjp")."""
@@ -35,8 +38,19 @@ class PausePoint:
         """The user's line that ran the op (file, line, function), or None."""
         return self.node.source
 
-    def __repr__(self) -> str:
+    @property
+    def said(self) -> str:
+        """Where the loop waits, said alike by `__repr__` and Python's exit in the Dashboard's
+        status words: 'after the gradient through exp in the backward
+        pass at train.py:7'; an optimizer's update by the variable it wrote ('adam_step' is a
+        name no line of the user's has)."""
         source = self.source
         where = f" at {source.location}" if source else ""
-        what = "after the gradient through" if self.kind == "vjp" else "after"
-        return f"<PausePoint {what} {self.op_name} ({self.phase}){where}>"
+        if self.kind == "op" and getattr(self.node.op, "kind", "") == "update":
+            variable = getattr(self.node.inputs[0], "variable", self.node.inputs[0])
+            return f"after the optimizer's update of {shown_name(variable)}{where}"
+        phase = "vjp" if self.kind == "vjp" else self.phase   # op_in_pass: a step is "vjp"
+        return f"after {op_in_pass(self.op_name, phase)}{where}"
+
+    def __repr__(self) -> str:
+        return f"<PausePoint {self.said}>"
