@@ -12,7 +12,8 @@ display, and the drawing code loads at the first display.
 import sys as _sys
 
 # tensor first: its operators load the op table, which needs tensor's classes defined
-from .tensor import Tensor, TensorShape, Variable  # isort: skip
+from .tensor import Tensor, TensorShape
+from .variable import Variable  # isort: skip
 from . import dtypes
 from .backward import Backward, BackwardStep
 from .creation import (constant, convert_to_tensor, executing_eagerly, eye, fill, is_tensor,

@@ -17,7 +17,7 @@ import re
 import numpy as np
 
 from .errors import InvalidArgumentError, describe
-from .tensor import Variable
+from .variable import Variable
 
 _STATE_FILE = "checkpoint"
 _TF_SUFFIX = "/.ATTRIBUTES/VARIABLE_VALUE"   # what TF's names of a variable's value end with

@@ -13,7 +13,8 @@ import sys
 from .errors import DTypeError, InvalidArgumentError, OpError
 from .python_numbers import LIMIT, MADE, let_go, note
 from .sourceinfo import user_frame
-from .tensor import Tensor, Variable, VariableRead, read_variable, wrap
+from .tensor import Tensor, wrap
+from .variable import Variable, VariableRead, read_variable
 
 ALL = "all"  # Op.dtype_args value: every input shares one dtype
 

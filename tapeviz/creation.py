@@ -14,7 +14,8 @@ from . import dtypes as _dtypes
 from .convert import infer_array, to_array
 from .errors import InvalidArgumentError, ShapeError, allocation_error, bad_argument, describe
 from .ops import math as _m
-from .tensor import Tensor, Variable, wrap
+from .tensor import Tensor, wrap
+from .variable import Variable
 
 newaxis = None
 

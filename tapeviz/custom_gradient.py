@@ -24,7 +24,8 @@ from .errors import DTypeError, InvalidArgumentError, describe
 from .ops.math import cast
 from .ops.registry import defop
 from .tape import GradientTape
-from .tensor import Tensor, Variable
+from .tensor import Tensor
+from .variable import Variable
 
 _ops: dict = {}   # the decorated function's code -> its op: one op per definition site
 _computed = threading.local()

@@ -23,7 +23,8 @@ import numpy as np
 from .nonfinite import SPREAD, in_pass, nonfinite_counts, reason
 from . import events, sourceinfo
 from .sourceinfo import _PACKAGE_DIR, user_frame
-from .tensor import Tensor, Variable
+from .tensor import Tensor
+from .variable import Variable
 from .threadstate import local
 
 _NUMPY_DIR = os.path.dirname(np.__file__) + os.sep

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from .dispatch import name_scope as _name_scope
-from .tensor import Variable
+from .variable import Variable
 
 
 def _snake_case(name: str) -> str:

@@ -173,7 +173,7 @@ def forward_not_call(layer) -> NotImplementedError | None:
 def habit_error(obj, kind: str, name: str) -> MissingAttributeError:
     """The AttributeError for `obj.<name>`, PyTorch's habit on a `kind` ("Tensor",
     "Optimizer" or "Layer"), saying the TF way."""
-    from .tensor import Variable   # tensor.py imports this module
+    from .variable import Variable   # tensor.py imports this module
     what, code = (VARIABLE if isinstance(obj, Variable) else {}).get(name) \
         or _OWNERS[kind][name]
     cls = type(obj).__name__

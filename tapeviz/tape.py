@@ -34,7 +34,8 @@ from .fpwarnings import warn_from_user_line
 from .sourceinfo import source_from, user_source
 from .tape_index import ScopeRuns
 from .tape_skeleton import MAX_EXITS, RefusedWatch, Skeleton, ValueExit
-from .tensor import Tensor, Variable, wrap
+from .tensor import Tensor, wrap
+from .variable import Variable
 from .threadstate import local  # `local.state`, not thread_state(): a call less per tape and step
 
 _NUMPY_DIR = os.path.dirname(np.__file__) + os.sep  # np.mean(t) reads t from numpy's frames

@@ -23,7 +23,7 @@ from .checkpoint import (Checkpoint, CheckpointManager, latest_checkpoint, list_
 from .dispatch import unrecorded
 from .keras.optimizers import update
 from .keras.optimizers.base import Optimizer as _KerasOptimizer
-from .tensor import Variable
+from .variable import Variable
 
 __all__ = ["AdagradOptimizer", "AdamOptimizer", "Checkpoint", "CheckpointManager",
            "GradientDescentOptimizer", "MomentumOptimizer", "Optimizer", "RMSPropOptimizer",

@@ -19,7 +19,7 @@ from tapeviz.debugger.recorded_op import KeptBytes
 from tapeviz.node import Node
 from tapeviz.ops.registry import Op
 from tapeviz.sourceinfo import SourceInfo
-from tapeviz.tensor import Variable
+from tapeviz.variable import Variable
 
 LEAVES_SHARED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, str,
                  Op, SourceInfo, Variable, Recorder, KeptBytes)

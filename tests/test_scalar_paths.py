@@ -7,7 +7,7 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.errors import DTypeError
-from tapeviz.tensor import VariableRead
+from tapeviz.variable import VariableRead
 
 
 EXPRESSIONS = {"w * x": lambda w, x: w * x, "x * w": lambda w, x: x * w,

@@ -494,7 +494,7 @@ def _drawn_one_node_at_a_time(nodes):
     """What Graph.from_nodes draws, derived node by node as a reader would: node ids in
     order (each leaf just before its first reader), each node's scope (a leaf's: the deepest
     all its readers share) and the edges (src, dst, shape), one per tensor an op reads."""
-    from tapeviz.tensor import VariableRead
+    from tapeviz.variable import VariableRead
     order, scopes, edges, made_by, leaves, counts = [], {}, [], {}, {}, {"v": 0, "c": 0}
     for i, node in enumerate(nodes):
         linked = []

@@ -11,7 +11,7 @@ The names the Stanford CS20 lecture on eager execution uses; each is defined els
 from ..creation import executing_eagerly
 from ..functional import (gradients_function, implicit_gradients, implicit_value_and_gradients,
                           value_and_gradients_function)
-from ..tensor import Variable
+from ..variable import Variable
 
 
 def enable_eager_execution(config=None, device_policy=None, execution_mode=None) -> None:

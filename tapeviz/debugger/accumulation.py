@@ -15,7 +15,7 @@ from operator import attrgetter
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .findings import Finding
 from .numerics import _op_name, _where
 from .op_index import role

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import Variable, VariableRead
+from ..variable import Variable, VariableRead
 from .findings import Finding
 from .numerics import _where
 from .op_index import role

@@ -15,7 +15,7 @@ from itertools import islice
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .activations import _and, describe_variables, variable_order
 from .divergence import optimizer_line
 from .findings import Finding

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .findings import Finding
 from .numerics import _where
 from .op_index import axes_of, maker, role

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..nonfinite import engine_of
 from ..sourceinfo import SourceInfo
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .accumulation import own_gradients
 from .activations import describe_variables
 from .findings import Finding

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .numerics import _op_name, _where

@@ -20,7 +20,7 @@ from .. import nest
 from ..errors import DTypeError, InvalidArgumentError
 from ..fpwarnings import warn_from_user_line
 from ..nonfinite import FIXES, engine_of
-from ..tensor import Variable, VariableRead
+from ..variable import Variable, VariableRead
 from . import breakpoint_listener
 from .activations import dead_relus, variable_order
 from .ascent import find_ascent

@@ -14,7 +14,7 @@ import numpy as np
 
 from .. import events
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .norms import CLIP_FIX

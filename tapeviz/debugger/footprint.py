@@ -22,7 +22,8 @@ from operator import attrgetter, is_, itemgetter
 import numpy as np
 
 from ..node import INPUTS, NODE, OUTPUT, PARAMS, RECORD_WIDTH, VALUE, Node
-from ..tensor import Tensor, Variable, VariableRead
+from ..tensor import Tensor
+from ..variable import Variable, VariableRead
 from .program import Segment
 
 _getsizeof = sys.getsizeof

@@ -22,7 +22,7 @@ import ast
 import numpy as np
 
 from ..sourceinfo import SourceInfo
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .label_source import bound_before, innermost_scope, own_nodes

@@ -23,7 +23,7 @@ import sys
 import numpy as np
 
 from ..node import DURATION, OP, RECORD_WIDTH, TAPED
-from ..tensor import Variable, VariableRead
+from ..variable import Variable, VariableRead
 from .footprint import Footprint, allocated
 from .kept_pass import KEPT_PASS, identical
 from .recorded_op import RECORD_BYTES, RecordedOp, value_or_none

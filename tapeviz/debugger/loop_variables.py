@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from ..tensor import Variable, VariableRead
+from ..variable import Variable, VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .numerics import _where

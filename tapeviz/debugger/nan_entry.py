@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nonfinite import FIXES, counted, engine_of, in_pass
-from ..tensor import Variable
+from ..variable import Variable
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
 from .summary import _array, all_finite, nonfinite_each
 from .variable_names import shown_name

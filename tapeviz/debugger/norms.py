@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .activations import describe_saturating, describe_variables, saturating_ops
 from .findings import Finding
 from .history import RecordedStep

@@ -13,7 +13,7 @@ from __future__ import annotations
 from itertools import compress, repeat
 from operator import and_, is_not
 
-from ..tensor import Variable
+from ..variable import Variable
 from .footprint import noted_bytes
 from .history import STEP_BYTES, RecordedStep
 

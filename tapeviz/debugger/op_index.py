@@ -14,7 +14,7 @@ from operator import attrgetter
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 
 WEIGHING = ("matmul", "conv2d")   # a Dense or Conv2D layer's op: data times a kernel
 # the losses that apply softmax to their logits themselves (torch's cross_entropy by its name)

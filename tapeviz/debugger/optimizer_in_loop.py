@@ -6,7 +6,7 @@ advanced a different step count, made at the same line, from 0.
 """
 from __future__ import annotations
 
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .findings import Finding
 from .numerics import _where
 

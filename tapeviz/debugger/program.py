@@ -31,7 +31,8 @@ from ..node import (INPUT_IDS, INPUTS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
                     RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
 from ..python_numbers import LIMIT, MADE, from_python, let_go, note
 from ..sourceinfo import runs_own_code_only
-from ..tensor import Tensor, Variable, VariableRead
+from ..tensor import Tensor
+from ..variable import Variable, VariableRead
 from .kept_pass import KEPT_PASS, pass_record
 
 _new = object.__new__

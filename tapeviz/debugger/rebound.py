@@ -7,7 +7,8 @@ call is given the very array the op made).
 """
 from __future__ import annotations
 
-from ..tensor import Tensor, Variable, VariableRead
+from ..tensor import Tensor
+from ..variable import Variable, VariableRead
 from .findings import Finding
 from .numerics import _where
 from .variable_names import name_made_at, shown_name

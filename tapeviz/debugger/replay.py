@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from ..tape import GradientTape
-from ..tensor import VariableRead
+from ..variable import VariableRead
 
 
 class Replay(NamedTuple):

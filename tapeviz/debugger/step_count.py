@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import sys
 
-from ..tensor import Tensor, Variable
+from ..tensor import Tensor
+from ..variable import Variable
 from .footprint import PER_GRADIENT, Footprint, allocated
 from .recorded_op import RECORD_BYTES
 

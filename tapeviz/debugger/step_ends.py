@@ -12,7 +12,7 @@ from itertools import chain, compress, repeat
 from operator import attrgetter, eq, not_
 
 from ..node import INPUTS, OP, RECORD_WIDTH, SCOPE, TAPED
-from ..tensor import VariableRead
+from ..variable import VariableRead
 
 _kind = attrgetter("kind")
 

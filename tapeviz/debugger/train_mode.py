@@ -19,7 +19,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .findings import Finding
 from .numerics import _where
 

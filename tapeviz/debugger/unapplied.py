@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .label_source import call_after

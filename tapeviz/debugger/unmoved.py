@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .activations import describe_variables
 from .divergence import optimizer_line
 from .findings import Finding

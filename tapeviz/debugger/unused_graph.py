@@ -14,7 +14,7 @@ numpy engine records only inside a GradientTape: no such waste.)
 from __future__ import annotations
 
 from ..nonfinite import engine_of
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .findings import Finding
 from .numerics import _where
 

@@ -14,7 +14,7 @@ import functools
 import linecache
 import re
 
-from ..tensor import Variable
+from ..variable import Variable
 from .op_inputs import written_arguments
 
 # tf.Variable(...) given no name ('Variable_1:0'); a torch tensor no statement names, by the

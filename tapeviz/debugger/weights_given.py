@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from ..tensor import Variable, VariableRead
+from ..variable import Variable, VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .frozen import variables_given

@@ -19,7 +19,7 @@ from .. import events
 from ..tape import GradientTape, last_missing_gradient
 from ..sourceinfo import user_source
 from ..tape_skeleton import OpOutline, outline_rows
-from ..tensor import Variable
+from ..variable import Variable
 from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
 from .numerics import _nodes_of, _op_name, _where

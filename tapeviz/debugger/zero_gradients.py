@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tensor import Variable, VariableRead
+from ..variable import Variable, VariableRead
 from .activations import describe_variables
 from .findings import Finding
 from .history import RecordedStep

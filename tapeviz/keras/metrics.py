@@ -19,7 +19,8 @@ from ..errors import ShapeError, unknown_name as _unknown_name
 from ..ops.math import argmax, cast, equal, greater, identity, sqrt, square, where
 from ..ops.reduce import reduce_sum
 from ..ops.shape import broadcast_to, expand_dims, squeeze
-from ..tensor import Tensor, Variable
+from ..tensor import Tensor
+from ..variable import Variable
 from .losses import (binary_crossentropy, categorical_crossentropy, mean_absolute_error,
                      mean_squared_error, sparse_categorical_crossentropy,
                      squeeze_or_expand_dimensions)

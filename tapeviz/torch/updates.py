@@ -27,7 +27,8 @@ import numpy as np
 
 from .. import events
 from ..debugger.breakpoint_listener import not_finite
-from ..tensor import VariableRead, wrap
+from ..tensor import wrap
+from ..variable import VariableRead
 from . import finite, modules, values
 from .nodes import LazyNode, make_node, tell
 from .ops import op_named, update_op_name

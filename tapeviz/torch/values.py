@@ -28,7 +28,8 @@ from torch._C._functorch import (get_unwrapped, is_batchedtensor, is_functorch_w
 from ..debugger.summary import no_values
 from ..dtypes import from_numpy, widened
 from ..debugger.variable_names import name_made_at, name_read_at
-from ..tensor import Tensor, Variable, VariableRead
+from ..tensor import Tensor
+from ..variable import Variable, VariableRead
 
 _new = object.__new__
 _snapshots: dict = {}   # id(torch tensor) -> (weakref to it, its version, its Tensor)

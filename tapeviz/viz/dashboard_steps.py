@@ -12,7 +12,7 @@ import numpy as np
 from .. import events
 from ..debugger.summary import all_finite
 from ..debugger.variable_names import shown_names
-from ..tensor import Variable
+from ..variable import Variable
 from .series import Series
 from .vocabulary import words_of
 

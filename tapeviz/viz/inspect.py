@@ -19,7 +19,8 @@ from ..dispatch import Node
 from ..errors import OpError
 from ..debugger.variable_names import shown_name as variable_name
 from ..dtypes import shown_name
-from ..tensor import Tensor, Variable, VariableRead
+from ..tensor import Tensor
+from ..variable import Variable, VariableRead
 from . import image
 from .dot import drawn_title
 from .failure import failed_payload

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from ..debugger.variable_names import shown_name
-from ..tensor import VariableRead
+from ..variable import VariableRead
 from .collapse import MIN_REPEAT, blocks_label, repeat_id
 from .graph import Graph
 from .graph_items import GraphEdge, GraphNode, _dtype_name, _plain_node, group_id

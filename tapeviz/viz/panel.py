@@ -20,7 +20,8 @@ from ..debugger.variable_names import shown_names
 from ..nonfinite import in_pass, nonfinite_kinds
 from ..sourceinfo import SourceInfo
 from ..tape import GradientTape
-from ..tensor import Tensor, Variable
+from ..tensor import Tensor
+from ..variable import Variable
 from .failure import failure_alerts
 from .graph_items import gradient_norm
 from .inspect import input_name, inspect_node

@@ -10,7 +10,7 @@ from operator import is_
 
 import numpy as np
 
-from ..tensor import VariableRead
+from ..variable import VariableRead
 
 
 def find_leaves(table, producers, consumers, op_scope_codes) -> None:

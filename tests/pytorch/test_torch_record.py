@@ -13,7 +13,7 @@ from torch import nn
 import tapeviz as tf
 import tapeviz.torch as tvt
 from tapeviz.torch.ops import op_named
-from tapeviz.tensor import VariableRead
+from tapeviz.variable import VariableRead
 from tapeviz.threadstate import thread_state
 from source_lines import lines_of
 

@@ -25,7 +25,8 @@ from ...errors import InvalidArgumentError, MissingAttributeError, ShapeError, d
 from ...ops.math import cast
 from ...pytorch_habits import add_habits, forward_not_call
 from ...sourceinfo import user_source
-from ...tensor import Tensor, TensorShape, Variable
+from ...tensor import Tensor, TensorShape
+from ...variable import Variable
 from .. import backend
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from . import update
-from ...tensor import Variable
+from ...variable import Variable
 from .base import Optimizer
 
 

@@ -32,7 +32,8 @@ from ...ops.math import cast, clip_by_value, maximum, sqrt, square
 from ...ops.reduce import reduce_sum
 from ...sourceinfo import runs_own_code_only, source_from, user_source
 from ...tape import GradientTape
-from ...tensor import Tensor, Variable
+from ...tensor import Tensor
+from ...variable import Variable
 from ...threadstate import local
 
 _UNGIVEN = object()   # minimize's var_list, when the caller gave none
