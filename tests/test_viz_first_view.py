@@ -238,16 +238,16 @@ def test_a_node_drawn_by_another_thread_while_the_values_are_checked_is_marked(m
 def test_checks_that_fail_are_said_and_tried_again_not_taken_as_done(monkeypatch):
     """The end-of-cell checks raise (shown in the widget's error): the view stays said to be
     unchecked, and the next read in Python checks again, never answering 'no alerts'."""
-    from tapeviz.viz import widget as widget_module
+    from tapeviz.viz import widget_checks as checks_module
     tape, _ = nan_tape()
     widget = TapeWidget(tape, check_later=True)
-    find_alerts = widget_module.find_alerts
-    monkeypatch.setattr(widget_module, "find_alerts",
+    find_alerts = checks_module.find_alerts
+    monkeypatch.setattr(checks_module, "find_alerts",
                         mock.Mock(side_effect=RuntimeError("the checks broke")))
     widget._guarded(widget.finish_checks)   # as the end-of-cell hook runs them
     assert widget.error == "RuntimeError: the checks broke"
     assert state(widget)["checking"] == CHECKING
-    monkeypatch.setattr(widget_module, "find_alerts", find_alerts)
+    monkeypatch.setattr(checks_module, "find_alerts", find_alerts)
     assert any(alert["kind"] == "nan" for alert in widget.alerts)
     assert state(widget)["checking"] == ""
 

@@ -11,95 +11,32 @@ the widget, never dropped. What one action changes (a step's strip, highlight, s
 graph and inspector) reaches the browser as one state update (`hold_sync`): the view never
 shows a new selection beside the previous node's inspector. This module holds what is shown
 (the step, the open groups, the selection, the stepping) and keeps the traits in step with
-it; what the panels say is computed in `panel.py`.
-
-In a kernel, a step opens in two updates: the first view (the boxes, labels and edges, laid
-out; blocks told alike by their ops alone), which the browser draws while the kernel goes
-on, once the cell's code has returned, with the checks of every value (NaN/Inf marks), of
-each op's shape and dtype (a ×N box's blocks) and the alerts. Until then `checking` says so
-and the JS draws every box as unchecked, so no box is shown clean before its values were
-looked at. Reading `svg` or `alerts` in Python, or any action, finishes the checks first, so
-code never sees the unchecked state."""
+it; what the panels say is computed in `panel.py`. In a kernel, a step's first view is shown
+before its values are checked (`widget_checks.py`); exports and text forms are
+`widget_output.py`'s."""
 from __future__ import annotations
 
-import asyncio
-import pathlib
-import sys
 import threading
 import traceback
 
-from ..debugger import breakpoint as breakpoints
-from ..debugger.gradcheck import check_node_gradient
 from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
-from .export import static_block
 from .front import STATIC, module
 from .inspect import input_makers
 from .jupyter_extra import anywidget, traitlets
 from .collapse import renorm
-from .panel import (StepShading, describe_breakpoint, dispatch_node_of, empty_message,
-                    find_alerts, gradient_note, group_payload, node_payload, status_line,
-                    stepper_state)
+from .panel import (StepShading, dispatch_node_of, empty_message, find_alerts, gradient_note,
+                    group_payload, node_payload, status_line, stepper_state)
 from .outline import outline_status
 from .render import layout_svg
 from .scene import Scene
-
-# what the first view says until its values (and its ×N boxes' blocks) are checked: what the
-# faded boxes mean and when that ends, in a newcomer's words
-CHECKING = "values not yet checked for NaN/Inf: boxes stay faded and dashed until the cell " \
-    "finishes"
-
-
-class _Checked:
-    """A trait whose value the first view leaves unchecked: reading it in Python finishes the
-    checks (`TapeWidget.finish_checks`, or waits for another thread's); sending it to the
-    browser does not."""
-
-    def get(self, obj, cls=None):
-        if obj is not None and "_checks_lock" in obj.__dict__ \
-                and obj.__dict__.get("_sending") != threading.get_ident():
-            obj.finish_checks()
-        return super().get(obj, cls)
+from .widget_actions import NodeActions
+from .widget_checks import (CHECKING, DeferredChecks, _CheckedList, _CheckedUnicode,
+                            _running_loop)
+from .widget_output import WidgetOutput
 
 
-class _CheckedUnicode(_Checked, traitlets.Unicode):
-    pass
-
-
-class _CheckedList(_Checked, traitlets.List):
-    pass
-
-
-def _running_loop():
-    """The event loop running this code (a kernel's, while a cell runs), or None."""
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
-def _after_this_cell(callback) -> bool:
-    """Call `callback()` once the running cell's code has returned (IPython's post_execute,
-    which a silent execution triggers too, unlike post_run_cell), while the kernel still
-    answers that cell: what it sends stays the cell's output, which nbclient and nbconvert
-    keep too. False where no cell runs (a widget's message handler)."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    get_parent = getattr(getattr(shell, "kernel", None), "get_parent", None)
-    if get_parent is None:   # no kernel, or one without ipykernel 6's get_parent
-        return False
-    parent = get_parent() or {}
-    if parent.get("header", {}).get("msg_type") != "execute_request":
-        return False
-
-    def once() -> None:
-        shell.events.unregister("post_execute", once)
-        callback()
-    shell.events.register("post_execute", once)
-    return True
-
-
-class TapeWidget(anywidget.AnyWidget):
+class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget):
     """The live tape of `source` (a GradientTape, BackwardStepper, Recorder, RecordedStep or
     list of Nodes) as a clickable graph.
 
@@ -219,86 +156,6 @@ class TapeWidget(anywidget.AnyWidget):
         """The innermost expanded group that shows `node_id`, or None."""
         return self._view.opened_group_of(node_id, self._expanded)
 
-    def break_here(self, what: str = "op") -> None:
-        """Set a breakpoint on the selected node's op (`what="op"`) or source line ("line")."""
-        node = self._dispatch_node(self.selected)
-        if node is None:
-            raise ValueError("TapeWidget: select an op node first")
-        if what == "op":
-            breakpoints.break_on(op=node.op.name)
-        elif node.source is not None:
-            breakpoints.break_on(file=node.source.filename, line=node.source.lineno)
-        else:
-            raise ValueError(f"TapeWidget: {node.op.name} has no source line to break on")
-        self._sync_breakpoints()
-
-    def clear_breaks_here(self) -> None:
-        """Clear every breakpoint that matches the selected node."""
-        node = self._dispatch_node(self.selected)
-        for bp in breakpoints.breakpoints():
-            if node is not None and bp.match(node, node.phase) is not None:
-                bp.clear()
-        self._sync_breakpoints()
-
-    def gradient_check(self) -> str:
-        """Finite-difference check of the selected node's VJP at its recorded inputs."""
-        self.finish_checks()
-        node = self._dispatch_node(self.selected)
-        if node is None:
-            raise ValueError("TapeWidget: select an op node first")
-        text = str(check_node_gradient(node))
-        self._gradcheck[self.selected] = text
-        self._inspect()
-        return text
-
-    def to_svg(self) -> str:
-        """The graph as drawn now, a standalone SVG document."""
-        return self.svg
-
-    def to_html(self) -> str:
-        """One self-contained HTML file: the graph, pan/zoom and every node's inspector."""
-        from .export import widget_html
-        return widget_html(self)
-
-    def save(self, path) -> pathlib.Path:
-        """Write `to_html()` (".html") or `to_svg()` (".svg") to `path`."""
-        path = pathlib.Path(path)
-        text = self.to_svg() if path.suffix.lower() == ".svg" else self.to_html()
-        path.write_text(text, encoding="utf-8")
-        return path
-
-    def __repr__(self) -> str:
-        """One line for terminal IPython and the text/plain fallback."""
-        if not hasattr(self, "_scene"):   # asked while traitlets builds the widget
-            return "<TapeWidget>"
-        loss = self._tape_loss()
-        summary = self.title.replace(": ", ", ", 1)
-        return f"<TapeWidget: {summary}{'' if loss is None else f', loss {loss:.4g}'}>"
-
-    def _tape_loss(self):
-        """A tape's scalar the backward pass starts from (`target`, else its last output);
-        None for recorded steps, whose title says their loss already."""
-        tape = self._scene.tape
-        if tape is None:
-            return None
-        target = self._scene.target
-        if target is None and tape.nodes:
-            target = tape.nodes[-1].output
-        value = getattr(target, "_value", None)
-        if value is None or getattr(value, "size", 0) != 1 or value.dtype.kind != "f":
-            return None
-        return float(value.reshape(()))
-
-    def _repr_mimebundle_(self, static: bool = True, **kwargs):
-        """The live widget, plus (`static`) a static SVG for viewers with no kernel (GitHub,
-        nbviewer), drawn once the values are checked."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None or not static:
-            return bundle
-        data, metadata = bundle
-        data["text/html"] = static_block(self.title, self.svg)
-        return data, metadata
-
     # ---- what the view holds ---------------------------------------------------------------
     @property
     def graph(self):
@@ -311,45 +168,6 @@ class TapeWidget(anywidget.AnyWidget):
         """The Graph as drawn: collapsed to at most about `max_nodes` nodes."""
         self.finish_checks()
         return self._view
-
-    def finish_checks(self) -> None:
-        """Check the values the first view left unchecked (NaN/Inf marks, redrawn when one is
-        found) and find the alerts: the shown step complete, as one update; once a step. Called
-        while another thread runs them, it waits for them."""
-        with self._checks_lock:
-            if not self._checks_pending:
-                return
-            self._checks_pending = False   # (what the checks read does not start them again)
-            try:
-                with self.hold_sync():
-                    if self._graph is None:   # an outline was drawn: built, drawn again
-                        self._rebuild()
-                    elif self._graph.check_values():   # a NaN/Inf mark: its boxes change
-                        self._redraw()
-                    self.alerts = find_alerts(self._scene, self._node_id_of)
-                    self.checking = ""
-            except BaseException:   # still unchecked: the next read tries again, not []
-                self._checks_pending = True
-                raise
-            callbacks, self._after_checks = self._after_checks, []
-        for callback in callbacks:
-            callback()
-
-    def when_checked(self, callback) -> None:
-        """Call `callback()` once the shown step is checked (now, when it is)."""
-        with self._checks_lock:   # checks running on another thread: called once they end
-            if self._checks_pending:
-                self._after_checks.append(callback)
-                return
-        callback()
-
-    def get_state(self, key=None, drop_defaults=False):
-        """The state sent to the browser: the first view as it is, unchecked traits too."""
-        self._sending = threading.get_ident()   # this thread's reads leave the checks
-        try:
-            return super().get_state(key, drop_defaults)
-        finally:
-            self._sending = None
 
     def inspect(self, node_id: str, saved: bool = False) -> dict:
         """The inspector payload of one node of the shown graph (`saved`: for a page saved
@@ -400,16 +218,6 @@ class TapeWidget(anywidget.AnyWidget):
             self._sync_breakpoints()
             if self.selected and self.selected not in self._view.nodes:
                 self.selected = ""
-
-    def _schedule_checks(self) -> None:
-        """The checks after the first view: at the end of the running cell, or, from a
-        message handler (the slider), once the handler has returned to the kernel's loop."""
-        def check() -> None:
-            self._guarded(self.finish_checks)
-        if not _after_this_cell(check):
-            loop = _running_loop()
-            if loop is not None:
-                loop.call_soon(check)
 
     def _rebuild(self, check_values: bool = True) -> None:
         """The graph of the shown step as recorded, before any stepping, drawn."""
@@ -493,9 +301,6 @@ class TapeWidget(anywidget.AnyWidget):
         else:
             renorm(self._view, self._graph, changed)
         self._repaint()
-
-    def _sync_breakpoints(self) -> None:
-        self.breakpoints = [describe_breakpoint(bp) for bp in breakpoints.breakpoints()]
 
     # ---- trait observers and messages from the browser ------------------------------------
     def notify_change(self, change):
