@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import enum
-import os
 import types
 import warnings
 import weakref
@@ -29,29 +27,16 @@ import numpy as np
 from . import events, nest
 from .backward import Backward
 from .convert import FLOAT_SCALAR_TYPES
-from .errors import DTypeError, MisuseError, ShapeError, describe
+from .errors import DTypeError, MisuseError, describe
 from .fpwarnings import warn_from_user_line
-from .sourceinfo import source_from, user_source
+from .sourceinfo import user_source
 from .tape_index import ScopeRuns
-from .tape_skeleton import MAX_EXITS, RefusedWatch, Skeleton, ValueExit
+from .tape_exits import ExitNotes
+from .tape_jacobian import Jacobians, UnconnectedGradients, _unconnected
+from .tape_skeleton import RefusedWatch, Skeleton
 from .tensor import Tensor, wrap
 from .variable import Variable
 from .threadstate import local  # `local.state`, not thread_state(): a call less per tape and step
-
-_NUMPY_DIR = os.path.dirname(np.__file__) + os.sep  # np.mean(t) reads t from numpy's frames
-
-
-class UnconnectedGradients(enum.Enum):
-    """What `gradient` returns for a source the target does not depend on."""
-
-    NONE = "none"
-    ZERO = "zero"
-
-
-def _unconnected(value) -> UnconnectedGradients:
-    """The enum member for `value` ('none' and 'zero' work too, as in TF)."""
-    return value if type(value) is UnconnectedGradients else UnconnectedGradients(value)
-
 
 _NOTHING_REFUSED = types.MappingProxyType({})
 _UNINDEXED = object()   # a tape's `_scope` when its nodes were not recorded by it
@@ -67,7 +52,7 @@ def _warn_unwatched_source(source: Tensor) -> None:
         f"(which makes w a Tensor), keep it a Variable and update it with w.assign_sub(lr * g).")
 
 
-class GradientTape:
+class GradientTape(ExitNotes, Jacobians):
     """Records ops on watched tensors so that gradients can be computed.
 
     >>> import tapeviz as tf
@@ -140,27 +125,6 @@ class GradientTape:
         runs.add(at, scope)
         self._scope = scope
 
-    def value_left(self, tensor, how: str, frame) -> None:
-        """`tensor`'s value left tapeviz (`how`: .numpy(), np.asarray or numpy math, float())
-        in `frame`: noted, with the user's line, when this tape tracks it or would watch it."""
-        ids = self._ids
-        key = id(tensor)
-        if key not in ids and not (type(tensor) is Variable and tensor.trainable
-                                   and self._watch_accessed_variables
-                                   and tensor._value.dtype.kind == "f"):
-            return
-        while frame is not None and frame.f_code.co_filename.startswith(_NUMPY_DIR):
-            frame = frame.f_back
-        source = None if frame is None else source_from(frame)
-        if source is None or source.filename != frame.f_code.co_filename:
-            return  # tapeviz's own code read the value, not the user's
-        exits = self._exits
-        if len(exits) >= MAX_EXITS or any(e.tensor_id == key and e.source is source
-                                          for e in exits):
-            return
-        self._exits = (*exits, ValueExit(tensor, how, source, len(self._nodes)))
-        self._await_readers(True)
-
     def _await_readers(self, awaiting: bool) -> None:
         """While an exit or a refused tensor awaits the op that reads it, this tape's
         `record` looks at every op's untracked inputs first; otherwise it is the plain
@@ -173,21 +137,6 @@ class GradientTape:
     def _record_watching(self, node) -> bool:
         self._look_for_returns(node)
         return GradientTape.record(self, node)
-
-    def _look_for_returns(self, node) -> None:
-        """Does `node` read a refused integer tensor, or a value that left, as a constant?"""
-        ids, refused = self._ids, self._refused
-        for key, tensor in zip(node.input_ids, node.inputs):
-            if key in ids:
-                continue
-            watch = refused.get(key)
-            if watch is not None and watch.first_reader is None:
-                watch.first_reader = (node.op.name, node.source)
-            for exit_ in self._exits:
-                if exit_.came_back is None and exit_.matches(tensor._value):
-                    exit_.came_back = (node.op.name, node.source)
-        self._await_readers(any(e.came_back is None for e in self._exits)
-                            or any(w.first_reader is None for w in refused.values()))
 
     def watch_read(self, args) -> None:
         """An op read the variables among `args`: trainable ones get watched (when the tape
@@ -210,19 +159,6 @@ class GradientTape:
             alive = (item() if type(item) is weakref.ref else item for item in self._watched)
             return tuple(item for item in alive if item is not None)
         return tuple(self._watched)
-
-    def value_exits(self) -> tuple:
-        """Where tracked values left tapeviz while this tape recorded (`ValueExit`s)."""
-        return self._skeleton.exits if self._skeleton is not None else self._exits
-
-    def refused_watches(self) -> dict:
-        """id -> `RefusedWatch` of each integer tensor `watch` refused."""
-        return dict(self._skeleton.refused if self._skeleton is not None else self._refused)
-
-    @property
-    def skeleton(self):
-        """The `Skeleton` a non-persistent tape kept when `gradient` freed its nodes, or None."""
-        return self._skeleton
 
     def pause(self) -> bool:
         """Stop recording on this thread; returns whether it was recording."""
@@ -411,62 +347,6 @@ class GradientTape:
             return result
         return nest.pack_sequence_as(sources, result)
 
-    def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
-                 parallel_iterations=None, experimental_use_pfor=True):
-        """d(target[i...])/d(source[j...]) with shape target.shape + source.shape, per source.
-
-        >>> import tapeviz as tf
-        >>> x = tf.Variable([1.0, 2.0])
-        >>> with tf.GradientTape() as tape:
-        ...     y = x * x
-        >>> tape.jacobian(y, x).numpy().tolist()
-        [[2.0, 0.0], [0.0, 4.0]]
-        """
-        self._check_usable("jacobian")
-        unconnected_gradients = _unconnected(unconnected_gradients)
-        flat_sources = self._checked_sources(sources)
-        shape = tuple(target.shape)
-        seeds = np.eye(int(np.prod(shape, dtype=np.int64)), dtype=target._value.dtype)
-        rows = [self._gradients(target, seed.reshape(shape), flat_sources) for seed in seeds]
-        result = []
-        for i, source in enumerate(flat_sources):
-            if not self._differentiable(target, source, unconnected_gradients):
-                result.append(None)
-                continue
-            values = np.stack([row[i] for row in rows]) if rows else \
-                np.zeros((0,) + tuple(source.shape), source._value.dtype)
-            result.append(wrap(values.reshape(shape + tuple(source.shape))))
-        self._consume()
-        return nest.pack_sequence_as(sources, result)
-
-    def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
-                       parallel_iterations=None, experimental_use_pfor=True):
-        """Per-example jacobian: shape (batch,) + target.shape[1:] + source.shape[1:].
-
-        Examples must be independent (row b of target depends only on row b of source).
-        """
-        self._check_usable("batch_jacobian")
-        unconnected_gradients = _unconnected(unconnected_gradients)
-        [source] = self._checked_sources([source])
-        shape, source_shape = tuple(target.shape), tuple(source.shape)
-        if not shape or not source_shape or shape[0] != source_shape[0]:
-            raise ShapeError("GradientTape.batch_jacobian", f"target and source need the same "
-                             f"first (batch) dimension; got shapes {shape} and {source_shape}")
-        batch, per_example = shape[0], shape[1:]
-        width = int(np.prod(per_example, dtype=np.int64))
-        columns = []
-        for index in range(width):
-            seed = np.zeros((batch, width), dtype=target._value.dtype)
-            seed[:, index] = 1
-            columns.append(self._gradients(target, seed.reshape(shape), [source])[0])
-        differentiable = self._differentiable(target, source, unconnected_gradients)
-        self._consume()
-        if not differentiable:
-            return None
-        stacked = np.stack(columns, axis=1) if columns else \
-            np.zeros((batch, 0) + source_shape[1:], source._value.dtype)
-        return wrap(stacked.reshape((batch,) + per_example + source_shape[1:]))
-
     # ---- helpers -------------------------------------------------------------------------
     def _check_usable(self, what: str) -> None:
         if self._used and not self._persistent:
@@ -547,26 +427,6 @@ class GradientTape:
         if unconnected is UnconnectedGradients.ZERO:
             return wrap(np.zeros_like(source._value))
         return None
-
-    def _gradients(self, target, seed, sources) -> list:
-        """Gradient values (numpy, zeros where unconnected) of one seeded backward pass."""
-        backward = Backward(self, [target], [wrap(seed)], sources, keep_intermediate=False).run()
-        return [np.zeros_like(s._value) if g is None else g._value
-                for s, g in zip(sources, map(backward.gradient_of, sources))]
-
-    def _differentiable(self, target, source, unconnected) -> bool:
-        """Whether a jacobian of `target` w.r.t. `source` is returned (not None)."""
-        if source._value.dtype.kind != "f":
-            return False
-        if unconnected is UnconnectedGradients.ZERO:
-            return True
-        if id(source) not in self._ids:
-            return False  # never watched: TF recorded nothing of it
-        reachable = {id(source)}
-        for node in self._nodes:
-            if any(i in reachable for i in node.input_ids):
-                reachable.add(id(node.output))
-        return id(target) in reachable
 
 
 _last_missing = None  # _remains() of the tape whose last gradient call returned a None (not
