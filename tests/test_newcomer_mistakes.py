@@ -574,8 +574,16 @@ def test_keras_data_given_as_python_lists_of_numbers_are_refused_as_keras_3_does
            "train_on_batch": lambda: model.train_on_batch(listed, y)}[call]
     err, _ = raised(ValueError, run)
     name = "y" if call == "fit_y" else "x"
-    assert str(err).startswith(f"{call.split('_x')[0].split('_y')[0]}: {name} must be a numpy "
-                               f"array, a tensor, a list of them (one per input) or a Dataset")
+    # each says what it takes: fit, evaluate and predict iterate a Dataset or a generator
+    # (TF's fit does), train_on_batch takes one batch (TF's refuses a Dataset); labels, one
+    # array per output
+    takes = {"fit_y": "a numpy array, a tensor or a list of them (one per output)",
+             "train_on_batch": "one batch: a numpy array, a tensor or a list of them (one per "
+                               "input)"}.get(call, "a numpy array, a tensor, a list of them (one "
+                                                   "per input), a Dataset or a Python generator "
+                                                   "of batches")
+    assert str(err).startswith(f"{call.split('_x')[0].split('_y')[0]}: {name} must be {takes}; "
+                               "got a Python list of numbers")
     assert f"np.array({name}, dtype='float32')" in err.hint
     assert (err.source.filename, err.source.lineno) == (__file__, run.__code__.co_firstlineno)
     assert model.predict([x], verbose=0).shape == (2, 1)   # a list of arrays: one per input

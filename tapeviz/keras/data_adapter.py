@@ -23,19 +23,43 @@ def is_dataset(x) -> bool:
         and hasattr(x, "__iter__")
 
 
-def refuse_python_lists(caller: str, **data) -> None:
-    """Keras 3's rule: data are arrays, tensors, lists of them (one per input) or a
-    Dataset; a list of Python numbers (`[[1.0, 2.0]]`) is refused, not read as an array."""
+def refuse_python_lists(caller: str, one_batch: bool = False, **data) -> None:
+    """Keras 3's rule: data are arrays, tensors or lists of them (one per input or output),
+    and `x` may be a Dataset or a generator where the caller iterates it (`fit`, `evaluate`,
+    `predict`; not `train_on_batch`: `one_batch`); a list of Python numbers
+    (`[[1.0, 2.0]]`) is refused, not read as an array. Each caller says what it takes."""
     for name, value in data.items():
         leaf = value
         while isinstance(leaf, (list, tuple)) and leaf:
             leaf = leaf[0]
         if leaf is not value and isinstance(leaf, (bool, int, float)):
             raise InvalidArgumentError(
-                caller, f"{name} must be a numpy array, a tensor, a list of them (one per "
-                        f"input) or a Dataset; got a Python {type(value).__name__} of numbers, "
-                        f"{describe(value)}",
+                caller, f"{name} must be {_takes(name, one_batch)}; got a Python "
+                        f"{type(value).__name__} of numbers, {describe(value)}",
                 hint=f"make it an array first: np.array({name}, dtype='float32')")
+
+
+def refuse_unbatched(caller: str, x, y) -> None:
+    """`train_on_batch` and `test_on_batch` run one step on one batch: a Dataset or a
+    generator (which `fit` iterates) failed inside numpy's conversion, 'setting an array
+    element with a sequence' or 'len() of unsized object' (TF's refuses it too), and Python
+    lists of numbers are refused as `fit` refuses them."""
+    if is_dataset(x):
+        raise InvalidArgumentError(
+            caller, f"x must be {_takes('x', True)}; got {describe(x)}",
+            hint=f"fit(...) and evaluate(...) iterate a Dataset or a generator; for {caller} "
+                 "take one batch of it: x, y = next(iter(data))")
+    refuse_python_lists(caller, True, x=x, y=y)   # Keras 3's layer call refuses x
+
+
+def _takes(name: str, one_batch: bool) -> str:
+    """What data argument `name` may be."""
+    if name != "x":   # labels and sample weights: one array per output
+        return "a numpy array, a tensor or a list of them (one per output)"
+    if one_batch:
+        return "one batch: a numpy array, a tensor or a list of them (one per input)"
+    return ("a numpy array, a tensor, a list of them (one per input), a Dataset or a Python "
+            "generator of batches")
 
 
 def to_numpy(x):

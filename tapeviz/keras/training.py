@@ -20,8 +20,8 @@ from ..tape import GradientTape
 from ..tensor import Tensor
 from .callback_list import CallbackList
 from .callbacks import History, Progbar
-from .data_adapter import (Batches, is_dataset, length, refuse_python_lists, to_numpy,
-                           train_validation_split,
+from .data_adapter import (Batches, is_dataset, length, refuse_python_lists, refuse_unbatched,
+                           to_numpy, train_validation_split,
                            unpack_x_y_sample_weight)
 from .training_checks import (checked_validation_data, refuse_class, refuse_extra_batch_axis,
                               unflattened_hint)
@@ -388,7 +388,7 @@ class Trainer:
 
     def _on_batch(self, step, caller, x, y, sample_weight, reset_metrics, return_dict):
         self._assert_compiled(caller)
-        refuse_python_lists(caller, x=x)   # Keras 3's layer call refuses it
+        refuse_unbatched(caller, x, y)
         if reset_metrics:
             self.reset_metrics()
         data = next(iter(Batches(x, y, sample_weight, length(to_numpy(x)), False,
