@@ -215,7 +215,7 @@ def test_regression_step_tape_and_branch(executed):
     assert widget["stepper"]["done"] is True and widget["stepper"]["count"] == 7
     assert [name for name, _ in widget["stepper"]["gradients"]] == ["w", "b"]
     assert widget["inspector"]["id"] == widget["selected"] == widget["stepper"]["node"]
-    assert "done: True after 7 VJPs" in run.stdout("widget.continue_()")
+    assert "done: True after 7 backward steps" in run.stdout("widget.continue_()")
 
 
 def test_regression_breakpoint_on_abs(executed):

@@ -1,0 +1,42 @@
+"""What a student reads before a term is explained: the notebooks and the widget's own words
+say "backward step" or "the gradient through <op>"; the term VJP appears only where the same
+sentence explains it (a vector-Jacobian product), as the Step button's tooltip does."""
+import json
+import pathlib
+import re
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+STATIC = sorted((ROOT / "tapeviz" / "viz" / "static").glob("*.js"))
+EXPLAINED = "vector-Jacobian product"
+
+
+def unexplained_vjps(text: str) -> list:
+    """Each 'VJP'/'VJPs' in `text` with no explanation in the 120 characters before it."""
+    return [text[max(0, m.start() - 60):m.end() + 20]
+            for m in re.finditer(r"\bVJPs?\b", text)
+            if EXPLAINED not in text[max(0, m.start() - 120):m.start()]]
+
+
+def test_the_check_finds_the_wording_notebook_02_had():
+    assert unexplained_vjps("Every VJP so far came from the `else` branch's line.")
+    assert unexplained_vjps('print("done:", True, "after", 7, "VJPs")')
+    assert not unexplained_vjps("the chain rule for that op, its *vector-Jacobian product* "
+                                "or VJP), from the loss")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_a_notebook_says_vjp_only_where_it_explains_it(path):
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    found = [hit for cell in cells for hit in unexplained_vjps("".join(cell["source"]))]
+    assert found == []
+
+
+@pytest.mark.parametrize("path", STATIC, ids=lambda p: p.name)
+def test_the_widgets_text_says_vjp_only_where_it_explains_it(path):
+    # comments are for us; what the browser shows is in the code's strings
+    code = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                     if not line.lstrip().startswith("//"))
+    assert unexplained_vjps(code) == []
