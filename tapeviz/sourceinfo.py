@@ -40,7 +40,7 @@ class SourceInfo:
         self.function = function
         self._location = None
         self.unheard = None   # the mark of the line route none of whose listeners accepts
-        #                       this line (events.LineRoute.mark): one read an op tells it
+        #                       this line (routing.LineRoute.mark): one read an op tells it
 
     @property
     def location(self) -> str:
@@ -167,7 +167,7 @@ def source_from(frame, origin: Origin | None = None) -> SourceInfo | None:
 
 def refused(frame, lines) -> bool:
     """Whether the user's line of an op called from `frame` is surely one that `lines` (an
-    `events.LineRoute`) refuses: no line of its frame's code is accepted (judged once per
+    `routing.LineRoute`) refuses: no line of its frame's code is accepted (judged once per
     code object), or its call site is interned and marked unheard. False when unsure (a
     site not seen yet, or one in code that has an accepted line): dispatch's walk decides.
 

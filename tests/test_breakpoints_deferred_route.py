@@ -1,4 +1,4 @@
-"""Which ops dispatch sends straight to a deferred node (events.Route.deferred): those that
+"""Which ops dispatch sends straight to a deferred node (routing.Route.deferred): those that
 node forms hear, a bare condition's, never those only a Recorder hears while its sink is
 away (the backward pass it keeps as one record), which keep the fast path."""
 import tapeviz as tf
