@@ -28,13 +28,14 @@ from .ops.accumulate import add_n
 from .ops.scan import cumsum
 from .ops.sort import argsort, sort
 from .ops.linalg import matmul, tensordot
-from .ops.math import (abs, acos, add, argmax, argmin, asin, atan, cast, ceil, clip_by_value, cos,
-                       cosh, divide, equal,
-                       exp, floor, floordiv, floormod, greater, greater_equal, identity, less,
-                       less_equal, log, log1p, logical_and, logical_not, logical_or, logical_xor,
-                       maximum, minimum, multiply, negative, not_equal, pow, reciprocal, round,
-                       rsqrt, sigmoid, sign, sin, sinh, softplus, sqrt, square, squared_difference,
-                       stop_gradient, subtract, tan, tanh, truediv, where)
+from .ops.math import (abs, acos, add, asin, atan, ceil, clip_by_value, cos, cosh, divide, exp,
+                       floor, floordiv, floormod, log, log1p, maximum, minimum, multiply,
+                       negative, pow, reciprocal, round, rsqrt, sigmoid, sign, sin, sinh,
+                       softplus, sqrt, square, squared_difference, subtract, tan, tanh, truediv,
+                       where)
+from .ops.assign import cast, identity, stop_gradient
+from .ops.compare import (argmax, argmin, equal, greater, greater_equal, less, less_equal,
+                          logical_and, logical_not, logical_or, logical_xor, not_equal)
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                          reduce_min, reduce_prod, reduce_sum)
 from .ops.gather import boolean_mask, gather, gather_nd, one_hot

@@ -18,7 +18,8 @@ from .creation import constant
 from .errors import InvalidArgumentError, ShapeError, describe
 from .ops.gather import gather
 from .ops.linalg import matmul
-from .ops.math import cast, log
+from .ops.math import log
+from .ops.assign import cast
 from .ops.random import generator
 from .ops.reduce import reduce_sum
 from .ops.shape import concat, expand_dims, reshape

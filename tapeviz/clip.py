@@ -12,7 +12,8 @@ from . import arguments
 from .dispatch import name_scope
 from .errors import DTypeError, InvalidArgumentError, bad_argument
 from .creation import ones_like
-from .ops.math import abs, cast, maximum, sqrt, where
+from .ops.math import abs, maximum, sqrt, where
+from .ops.assign import cast
 from .ops.nn import l2_loss
 from .ops.reduce import reduce_sum
 from .ops.shape import stack

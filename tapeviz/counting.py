@@ -8,8 +8,9 @@ from .creation import ones_like, zeros_like
 from .dispatch import name_scope
 from .errors import DTypeError, InvalidArgumentError, ShapeError
 from .ops.gather import boolean_mask, gather
-from .ops.math import (cast, clip_by_value, equal, greater, greater_equal, is_finite, less,
-                       logical_and)
+from .ops.math import clip_by_value
+from .ops.assign import cast
+from .ops.compare import equal, greater, greater_equal, is_finite, less, logical_and
 from .ops.reduce import reduce_all, reduce_max, reduce_mean, reduce_min, reduce_sum
 from .ops.segment import unsorted_segment_sum
 from .ops.shape import expand_dims, reshape

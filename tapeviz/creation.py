@@ -13,7 +13,7 @@ from . import arguments
 from . import dtypes as _dtypes
 from .convert import infer_array, to_array
 from .errors import InvalidArgumentError, ShapeError, allocation_error, bad_argument, describe
-from .ops import math as _m
+from .ops import assign as _assign
 from .tensor import Tensor, wrap
 from .variable import Variable
 
@@ -84,7 +84,7 @@ def allocate(op: str, make, shape: tuple, dtype, *args):
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     """`value` as a tensor: tensors pass through, variables are read, the rest is converted."""
     if isinstance(value, Variable):
-        value = _m.identity(value)
+        value = _assign.identity(value)
     dtype = _np_dtype("convert_to_tensor", dtype)
     hint = _np_dtype("convert_to_tensor", dtype_hint, "dtype_hint")
     if isinstance(value, Tensor):
@@ -196,7 +196,7 @@ def linspace(start, stop, num, name=None, axis=0) -> Tensor:
     if not (isinstance(stop, Tensor) and stop.dtype == start.dtype):
         stop = convert_to_tensor(stop, dtype=start.dtype)  # as TF: stop takes start's dtype
     end_dtype = start.dtype if start.dtype.is_floating else _dtypes.float64
-    start, stop = _m.cast(start, end_dtype), _m.cast(stop, end_dtype)
+    start, stop = _assign.cast(start, end_dtype), _assign.cast(stop, end_dtype)
     try:
         shape = np.broadcast_shapes(tuple(start.shape), tuple(stop.shape))
     except ValueError:

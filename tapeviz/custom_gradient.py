@@ -21,7 +21,7 @@ from . import nest
 from .creation import constant, convert_to_tensor
 from .dispatch import unrecorded
 from .errors import DTypeError, InvalidArgumentError, describe
-from .ops.math import cast
+from .ops.assign import cast
 from .ops.registry import defop
 from .tape import GradientTape
 from .tensor import Tensor

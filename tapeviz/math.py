@@ -14,14 +14,14 @@ from .errors import DTypeError as _DTypeError, ShapeError as _ShapeError
 from .counting import bincount, confusion_matrix, in_top_k, zero_fraction
 from .nn import l2_normalize, log_softmax, softmax
 from .ops.accumulate import add_n
-from .ops.math import cast as _cast
-from .ops.math import (abs, acos, add, argmax, argmin, asin, atan, ceil, cos, cosh, divide,
-                       divide_no_nan, equal, exp, expm1, floor, floordiv, floormod, greater,
-                       greater_equal, is_finite, is_inf, is_nan, less, less_equal, log, log1p,
-                       logical_and, logical_not, logical_or, logical_xor, maximum, minimum,
-                       multiply, negative, not_equal, pow, reciprocal, round, rsqrt, sigmoid, sign,
-                       sin, sinh, softplus, sqrt, square, squared_difference, subtract, tan, tanh,
-                       truediv)
+from .ops.assign import cast as _cast
+from .ops.math import (abs, acos, add, asin, atan, ceil, cos, cosh, divide, divide_no_nan, exp,
+                       expm1, floor, floordiv, floormod, log, log1p, maximum, minimum, multiply,
+                       negative, pow, reciprocal, round, rsqrt, sigmoid, sign, sin, sinh,
+                       softplus, sqrt, square, squared_difference, subtract, tan, tanh, truediv)
+from .ops.compare import (argmax, argmin, equal, greater, greater_equal, is_finite, is_inf,
+                          is_nan, less, less_equal, logical_and, logical_not, logical_or,
+                          logical_xor, not_equal)
 from .ops.scan import cumsum
 from .ops.sort import top_k
 from .ops.segment import (segment_mean, segment_sum, unsorted_segment_mean,

@@ -23,8 +23,8 @@ from .ops import nn as _nn_ops
 from .ops import random as _random
 from .ops.axes import normalize_axes, normalize_axis
 from .ops.gather import gather
-from .ops.math import (cast, identity, maximum, rsqrt, sigmoid, softplus, square,
-                       squared_difference, stop_gradient, tanh)
+from .ops.math import maximum, rsqrt, sigmoid, softplus, square, squared_difference, tanh
+from .ops.assign import cast, identity, stop_gradient
 from .ops.nn import (bias_add_op, elu, l2_loss, leaky_relu_op, log_softmax_op, relu, relu6,
                      softmax_op)
 from .ops.reduce import reduce_mean, reduce_sum

@@ -221,43 +221,43 @@ class Tensor:
         return _m.abs(self)
 
     def __invert__(self):
-        return _m.logical_not(self)
+        return _c.logical_not(self)
 
     def __and__(self, other):
-        return _dispatch(_m.logical_and, self, other)
+        return _dispatch(_c.logical_and, self, other)
 
     def __rand__(self, other):
-        return _dispatch(_m.logical_and, other, self)
+        return _dispatch(_c.logical_and, other, self)
 
     def __or__(self, other):
-        return _dispatch(_m.logical_or, self, other)
+        return _dispatch(_c.logical_or, self, other)
 
     def __ror__(self, other):
-        return _dispatch(_m.logical_or, other, self)
+        return _dispatch(_c.logical_or, other, self)
 
     def __xor__(self, other):
-        return _dispatch(_m.logical_xor, self, other)
+        return _dispatch(_c.logical_xor, self, other)
 
     def __rxor__(self, other):
-        return _dispatch(_m.logical_xor, other, self)
+        return _dispatch(_c.logical_xor, other, self)
 
     def __lt__(self, other):
-        return _dispatch(_m.less, self, other)
+        return _dispatch(_c.less, self, other)
 
     def __le__(self, other):
-        return _dispatch(_m.less_equal, self, other)
+        return _dispatch(_c.less_equal, self, other)
 
     def __gt__(self, other):
-        return _dispatch(_m.greater, self, other)
+        return _dispatch(_c.greater, self, other)
 
     def __ge__(self, other):
-        return _dispatch(_m.greater_equal, self, other)
+        return _dispatch(_c.greater_equal, self, other)
 
     def __eq__(self, other):
         if other is None:
             return False
         try:
-            return _m.equal(self, other)
+            return _c.equal(self, other)
         except TypeError:
             if isinstance(other, Tensor):   # argmax's int64 == int32 labels: TF refuses it,
                 raise                       # and a False here reads as accuracy 0
@@ -267,7 +267,7 @@ class Tensor:
         if other is None:
             return True
         try:
-            return _m.not_equal(self, other)
+            return _c.not_equal(self, other)
         except TypeError:
             if isinstance(other, Tensor):
                 raise
@@ -379,4 +379,4 @@ from .variable import (Variable, VariableRead, _not_a_variable,  # noqa: E402,F4
 from .convert import infer_array, to_array  # noqa: E402
 from .errors import DTypeError, InvalidArgumentError, describe  # noqa: E402
 from .dispatch import dispatch as _dispatch  # noqa: E402
-from .ops import linalg as _linalg, math as _m, shape as _shape  # noqa: E402
+from .ops import compare as _c, linalg as _linalg, math as _m, shape as _shape  # noqa: E402

@@ -68,15 +68,15 @@ class Variable(Tensor):
 
     def assign(self, value, read_value: bool = True):
         """Rebind this variable to `value` (same shape and dtype); returns the variable."""
-        return self._rebind(_m.assign(self, value))
+        return self._rebind(_a.assign(self, value))
 
     def assign_add(self, delta, read_value: bool = True):
         """Rebind this variable to its value plus `delta`."""
-        return self._rebind(_m.assign_add(self, delta))
+        return self._rebind(_a.assign_add(self, delta))
 
     def assign_sub(self, delta, read_value: bool = True):
         """Rebind this variable to its value minus `delta`."""
-        return self._rebind(_m.assign_sub(self, delta))
+        return self._rebind(_a.assign_sub(self, delta))
 
     def __getitem__(self, key):
         """`v[key]`, a tensor that remembers its variable and key: `v[key].assign(x)`
@@ -97,10 +97,10 @@ class Variable(Tensor):
 
     def read_value(self) -> Tensor:
         """The current value as a tensor (an `identity` op, so tapes see the read)."""
-        return _m.identity(self)
+        return _a.identity(self)
 
     def value(self) -> Tensor:
-        return _m.identity(self)
+        return _a.identity(self)
 
     def __repr__(self) -> str:
         return f"<tapeviz.Variable '{self.name}' shape={self.shape} " \
@@ -195,4 +195,4 @@ from . import arguments  # noqa: E402
 from .convert import to_array  # noqa: E402
 from .errors import (DTypeError, InvalidArgumentError, MissingAttributeError,  # noqa: E402
                      ShapeError, bad_argument, describe)
-from .ops import math as _m, shape as _shape  # noqa: E402
+from .ops import assign as _a, shape as _shape  # noqa: E402

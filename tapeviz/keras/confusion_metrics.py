@@ -12,7 +12,9 @@ import numpy as np
 from .. import arguments
 from ..creation import convert_to_tensor
 from ..errors import InvalidArgumentError
-from ..ops.math import cast, divide_no_nan, greater, logical_and, logical_not
+from ..ops.math import divide_no_nan
+from ..ops.assign import cast
+from ..ops.compare import greater, logical_and, logical_not
 from ..ops.reduce import reduce_sum
 from ..ops.shape import broadcast_to, reshape
 from ..tensor import Tensor

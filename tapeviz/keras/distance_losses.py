@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 
-from ..ops.math import cast, clip_by_value, equal, log, logical_or, maximum, minimum, rsqrt, \
-    softplus, square
+from ..ops.math import clip_by_value, log, maximum, minimum, rsqrt, softplus, square
+from ..ops.assign import cast
+from ..ops.compare import equal, logical_or
 from ..ops.reduce import reduce_all, reduce_mean, reduce_sum
 from .losses import EPSILON, LossFunctionWrapper, pred_and_true
 

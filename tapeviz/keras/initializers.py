@@ -84,7 +84,7 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape, dtype=None, **kwargs):
-        from ..ops.math import cast
+        from ..ops.assign import cast
         from ..ops.shape import broadcast_to
         return broadcast_to(cast(_creation.constant(self.value), _dtype(dtype)), list(shape))
 

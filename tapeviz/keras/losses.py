@@ -22,7 +22,8 @@ from ..errors import (DTypeError, InvalidArgumentError, OpError, ShapeError, bad
 from ..fpwarnings import warn_from_user_line
 from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
                   sparse_softmax_cross_entropy_with_logits)
-from ..ops.math import abs, cast, clip_by_value, divide_no_nan, log, square, where
+from ..ops.math import abs, clip_by_value, divide_no_nan, log, square, where
+from ..ops.assign import cast
 from ..ops.reduce import reduce_mean, reduce_sum
 from ..ops.shape import broadcast_to, expand_dims, squeeze
 from ..tensor import Tensor

@@ -16,7 +16,9 @@ from .. import dtypes
 from ..creation import convert_to_tensor
 from ..dispatch import name_scope, thread_state, unrecorded
 from ..errors import ShapeError, unknown_name as _unknown_name
-from ..ops.math import argmax, cast, equal, greater, identity, sqrt, square, where
+from ..ops.math import sqrt, square, where
+from ..ops.assign import cast, identity
+from ..ops.compare import argmax, equal, greater
 from ..ops.reduce import reduce_sum
 from ..ops.shape import broadcast_to, expand_dims, squeeze
 from ..tensor import Tensor

@@ -10,7 +10,7 @@ import operator
 
 from ..convert import infer_array
 from ..tensor import Tensor, wrap
-from .math import refused_bools
+from .kinds import refused_bools
 from .registry import defop
 from .shape import check_same_shapes, tensor_list
 

@@ -1,4 +1,8 @@
-"""Elementwise math, comparisons, logic, casts and variable updates: one `defop` row each.
+"""Elementwise math: arithmetic, unary functions, their fused gradients, where and clip.
+
+One `defop` row each. Comparisons, logic and argmax are in ops/compare.py; casts,
+identity and variable updates in ops/assign.py; the dtype kinds each kernel accepts in
+ops/kinds.py.
 
 Forwards use Python's operators where they exist: on numpy scalars (what 0-d values
 are) `a * b` costs ~0.04 us and `np.multiply(a, b)` ~0.6 us.
@@ -11,76 +15,20 @@ import operator
 
 import numpy as np
 
-from .. import arguments, dtypes
 from ..convert import converted_alone
-from ..errors import DTypeError, InvalidArgumentError, ShapeError
+from ..errors import InvalidArgumentError
 from ..tensor import Tensor
-from .axes import normalize_axis
+from .compare import logical_and
+from .kinds import _floats_only, _numbers_only, _signed_only, refused_bools
 from .registry import defop
 
 POSITIVE = (0.5, 2.0)
-
-
-def _zeros(x):
-    return x * 0
-
-
-def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
-    """`forward`, refusing inputs whose dtype is not of `kinds` (numpy's kind letters), as
-    TF's kernels refuse them (numpy would compute exp(int) in float64, or `and` on ints).
-    The check is inline: it costs ~0.1 us a call, a call of a checking function twice that;
-    a numpy scalar of an accepted type passes on its type alone (reading a scalar's
-    `.dtype.kind` costs more than the op)."""
-    def refuse(array):
-        return DTypeError(name, f"expected {expected} tensors; got dtype {array.dtype.name}",
-                          hint=f"convert it first: tf.cast(x, tf.{_CAST_TO[kinds]})")
-
-    accepted = _SCALAR_TYPES[kinds]
-    if arity == 1:
-        def checked(x):
-            if type(x) not in accepted and x.dtype.kind not in kinds:
-                raise refuse(x)
-            return forward(x)
-    else:
-        def checked(x, y):
-            if (type(x) not in accepted and x.dtype.kind not in kinds) \
-                    or (type(y) not in accepted and y.dtype.kind not in kinds):
-                raise refuse(x if x.dtype.kind not in kinds else y)
-            return forward(x, y)
-    return checked
-
-
-_CAST_TO = {"f": "float32", "b": "bool", "iuf": "float32", "if": "int32"}
-# kinds -> the numpy scalar types of those kinds (what 0-d values are)
-_SCALAR_TYPES = {kinds: frozenset(t for t in np.sctypeDict.values()
-                                  if np.dtype(t).kind in kinds)
-                 for kinds in _CAST_TO}
 _BOOL = np.dtype(np.bool_)
 _NDARRAY, _BOOL_SCALAR = np.ndarray, np.bool_
 
 
-def _floats_only(name: str, forward):
-    return _kinds_only(name, forward, "f", "floating (float16/32/64)")
-
-
-def _numbers_only(name: str, forward, arity: int = 1):
-    """`forward`, refusing bools as TF's kernels do (numpy reads max of bools as or)."""
-    return _kinds_only(name, forward, "iuf", "numeric (int or float)", arity)
-
-
-def _signed_only(name: str, forward):
-    """`forward`, refusing unsigned ints and bools, as TF's Abs, Neg and Sign kernels do
-    (numpy's -uint8(1) wraps to 255)."""
-    return _kinds_only(name, forward, "if", "signed numeric (int8/16/32/64 or float)")
-
-
-def _bools_only(name: str, forward, arity: int = 1):
-    return _kinds_only(name, forward, "b", "bool", arity)
-
-
-def refused_bools(name: str) -> DTypeError:
-    return DTypeError(name, "expected numeric tensors; got dtype bool",
-                      hint="use tf.logical_and / tf.logical_or, or tf.cast(x, tf.int32)")
+def _zeros(x):
+    return x * 0
 
 
 def _add_forward(x, y):
@@ -413,134 +361,3 @@ clip_by_value = defop("clip_by_value", _clip_forward, _clip_vjp, broadcasting=Tr
                       inputs=("t", "clip_value_min", "clip_value_max"),
                       samples=((((2, 3), (), ()), {}),), domain=(-2.0, 2.0),
                       doc="t clipped to [clip_value_min, clip_value_max] elementwise.")
-
-# ---- comparisons and logic (no gradient) ---------------------------------------------------
-is_nan = defop("is_nan", _floats_only("is_nan", np.isnan), label="isnan", kind="compare",
-               nondiff=True, doc="Whether each value is NaN.")
-is_inf = defop("is_inf", _floats_only("is_inf", np.isinf), label="isinf", kind="compare",
-               nondiff=True, doc="Whether each value is +inf or -inf.")
-is_finite = defop("is_finite", _floats_only("is_finite", np.isfinite), label="isfinite",
-                  kind="compare", nondiff=True, doc="Whether each value is neither NaN nor inf.")
-equal = defop("equal", operator.eq, label="==", kind="compare", broadcasting=True, nondiff=True,
-              doc="x == y elementwise.")
-not_equal = defop("not_equal", operator.ne, label="!=", kind="compare", broadcasting=True,
-                  nondiff=True, doc="x != y elementwise.")
-less = defop("less", operator.lt, label="<", kind="compare", broadcasting=True, nondiff=True,
-             doc="x < y elementwise.")
-less_equal = defop("less_equal", operator.le, label="<=", kind="compare", broadcasting=True,
-                   nondiff=True, doc="x <= y elementwise.")
-greater = defop("greater", operator.gt, label=">", kind="compare", broadcasting=True,
-                nondiff=True, doc="x > y elementwise.")
-greater_equal = defop("greater_equal", operator.ge, label=">=", kind="compare",
-                      broadcasting=True, nondiff=True, doc="x >= y elementwise.")
-logical_and = defop("logical_and", _bools_only("logical_and", np.logical_and, 2),
-                    label="and", kind="compare",
-                    broadcasting=True, nondiff=True, doc="x and y elementwise, on bools.")
-logical_or = defop("logical_or", _bools_only("logical_or", np.logical_or, 2),
-                   label="or", kind="compare", broadcasting=True,
-                   nondiff=True, doc="x or y elementwise, on bools.")
-logical_xor = defop("logical_xor", _bools_only("logical_xor", np.logical_xor, 2),
-                    label="xor", kind="compare",
-                    broadcasting=True, nondiff=True, doc="x xor y elementwise, on bools.")
-logical_not = defop("logical_not", _bools_only("logical_not", np.logical_not),
-                    label="not", kind="compare", nondiff=True,
-                    doc="not x elementwise, on bools.")
-
-
-def _arg_forward(reduce, nan_as):
-    def forward(x, *, axis, output_type):
-        if x.dtype.kind == "f":  # a NaN never wins, as in TF (numpy's first NaN would)
-            nan = np.isnan(x)
-            if nan.any():
-                x = np.where(nan, nan_as, x)
-        return np.asarray(reduce(x, axis=axis)).astype(output_type)
-    return forward
-
-
-_ARG_SAMPLES = ((((2, 3),), {"axis": 1, "output_type": np.dtype(np.int64)}),)
-_argmax = defop("argmax", _arg_forward(np.argmax, -np.inf), kind="reduce", nondiff=True,
-                samples=_ARG_SAMPLES,
-                doc="Index of the largest value along an axis.")
-_argmin = defop("argmin", _arg_forward(np.argmin, np.inf), kind="reduce", nondiff=True,
-                samples=_ARG_SAMPLES,
-                doc="Index of the smallest value along an axis.")
-
-
-def argmax(input, axis=None, output_type=dtypes.int64, name=None):
-    """Index of the largest value along `axis` (0 when None), as in tf.math.argmax.
-
-    >>> import tapeviz as tf
-    >>> tf.argmax([[1, 5], [7, 2]], axis=1).numpy()
-    array([1, 0])
-    """
-    return _argmax(input, axis=_one_axis("argmax", input, axis),
-                   output_type=_index_dtype("argmax", output_type))
-
-
-def argmin(input, axis=None, output_type=dtypes.int64, name=None):
-    """Index of the smallest value along `axis` (0 when None), as in tf.math.argmin."""
-    return _argmin(input, axis=_one_axis("argmin", input, axis),
-                   output_type=_index_dtype("argmin", output_type))
-
-
-def _one_axis(op, input, axis):
-    return normalize_axis(op, 0 if axis is None else axis, arguments.rank_of(op, "input", input))
-
-
-def _index_dtype(op, output_type):
-    dtype = arguments.dtype(op, "output_type", output_type, optional=False)
-    if dtype not in (dtypes.int32, dtypes.int64):
-        raise InvalidArgumentError(op, f"output_type must be tf.int32 or tf.int64; got {dtype!r}")
-    return dtype._np
-
-# ---- dtype and identity --------------------------------------------------------------------
-
-
-def _cast_vjp(g, ans, x, *, dtype):
-    return (_cast(g, dtype=x._value.dtype) if x._value.dtype.kind == "f" else None,)
-
-
-_cast = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype) if np.ndim(x)
-              else dtype.type(x), _cast_vjp,
-              samples=((((3,),), {"dtype": np.dtype(np.float64)}),),
-              doc="x converted to another dtype.")
-
-
-def cast(x, dtype, name=None):
-    """`x` converted to `dtype` (floats to ints truncate toward zero, as in TF).
-
-    >>> import tapeviz as tf
-    >>> tf.cast([1.7, -1.7], tf.int32).numpy()
-    array([ 1, -1], dtype=int32)
-    """
-    return _cast(x, dtype=arguments.dtype("cast", "dtype", dtype, optional=False)._np)
-identity = defop("identity", lambda x: x, vjp=lambda g, ans, x: (g,), label="id",
-                 doc="The same value, as a new tensor (a variable read, when given one).")
-stop_gradient = defop("stop_gradient", lambda x: x, label="stop∇", nondiff=True,
-                      inputs=("input",),
-                      doc="The same value, through which no gradient flows (a constant to tapes).")
-
-# ---- variable updates: seen by the debugger, never differentiated --------------------------
-
-
-def _assigned(old, new, combine=None):
-    if type(new) is type(old) and type(old) is not np.ndarray:  # numpy scalars of one type:
-        return new if combine is None else combine(old, new)    # same shape, nothing to copy
-    new = np.asarray(new)
-    if np.shape(new) != np.shape(old):
-        raise ShapeError("assign", f"the new value must have the variable's shape "
-                         f"{tuple(np.shape(old))}; got shape {tuple(np.shape(new))}")
-    value = new if combine is None else combine(old, new)
-    return value.copy() if isinstance(value, np.ndarray) and value is new else value
-
-
-assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
-               samples=PAIR_SAMPLES,
-               doc="The new value of a variable (Variable.assign).")
-assign_add = defop("assign_add", lambda variable, delta: _assigned(variable, delta, operator.add),
-                   kind="update", nondiff=True, samples=PAIR_SAMPLES, label="+=",
-                   doc="A variable's value plus delta.")
-assign_sub = defop("assign_sub", lambda variable, delta: _assigned(variable, delta, operator.sub),
-                 kind="update",
-                   nondiff=True, samples=PAIR_SAMPLES, label="−=",
-                   doc="A variable's value minus delta.")

@@ -15,6 +15,8 @@ import functools
 import numpy as np
 
 from ..tensor import wrap
+from . import compare as _compare
+from . import kinds as _kinds
 from . import math as _m
 from . import recycler
 from . import reduce as _reduce
@@ -68,7 +70,7 @@ def _zeros(count: int, dtype) -> np.ndarray:
 
 # the mask read from relu's output, as TF's _ReluGrad does (ans > 0 exactly where x > 0): in a
 # conv stack it is the next layer's input, which that layer's filter gradient has just read
-relu = defop("relu", _m._numbers_only("relu", _relu_forward), kind="activation",
+relu = defop("relu", _kinds._numbers_only("relu", _relu_forward), kind="activation",
              vjp=lambda g, ans, x: (relu_grad(g, ans),), inputs=("features",),
              doc="max(x, 0) elementwise.")
 
@@ -105,10 +107,10 @@ def _rows_coalesced(g):
 relu_grad = defop("relu_grad", _relu_grad_forward, label="relu′",
                   vjp=lambda g, ans, gradients, features: (relu_grad(g, features), None),
                   samples=_m.PAIR_SAMPLES, doc="gradients where features > 0, else 0.")
-relu6 = defop("relu6", _m._numbers_only("relu6", lambda x: np.clip(x, 0, 6).astype(x.dtype,
+relu6 = defop("relu6", _kinds._numbers_only("relu6", lambda x: np.clip(x, 0, 6).astype(x.dtype,
                                                                                copy=False)),
               kind="activation", domain=(-2.0, 8.0),
-              vjp=lambda g, ans, x: (_m.where(_m.logical_and(x > 0, x < 6), g, 0),),
+              vjp=lambda g, ans, x: (_m.where(_compare.logical_and(x > 0, x < 6), g, 0),),
               inputs=("features",), doc="min(max(x, 0), 6) elementwise.")
 def _attr_float(alpha) -> float:
     """`alpha` rounded to float32, as TF holds a float attr (so float64 inputs match TF's)."""
@@ -120,7 +122,7 @@ leaky_relu_op = defop("leaky_relu", lambda x, *, alpha: np.where(x > 0, x, x * _
                       vjp=lambda g, ans, x, *, alpha: (_m.where(x > 0, g, g * _attr_float(alpha)),),
                       samples=((((2, 3),), {"alpha": 0.2}), (((4,),), {"alpha": 0.01})),
                       doc="x where x > 0, else alpha * x.")
-elu = defop("elu", _m._floats_only("elu", lambda x: np.where(x > 0, x, np.expm1(x))
+elu = defop("elu", _kinds._floats_only("elu", lambda x: np.where(x > 0, x, np.expm1(x))
                                    .astype(x.dtype, copy=False)),
             kind="activation", vjp=lambda g, ans, x: (_m.where(x > 0, g, g * (ans + 1)),),
             inputs=("features",), doc="x where x > 0, else exp(x) - 1.")
@@ -244,6 +246,6 @@ def _l2_loss_forward(t):
     return np.asarray(np.sum(t * t) / 2, dtype=t.dtype)[()]
 
 
-l2_loss = defop("l2_loss", _m._floats_only("l2_loss", _l2_loss_forward),
+l2_loss = defop("l2_loss", _kinds._floats_only("l2_loss", _l2_loss_forward),
                 kind="loss", label="½‖x‖²", vjp=lambda g, ans, t: (g * t,),
                 doc="sum(t ** 2) / 2.")

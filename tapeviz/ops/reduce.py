@@ -16,7 +16,7 @@ from ..errors import DTypeError
 from ..tensor import wrap
 from .axes import normalize_axes
 from .registry import defop
-from . import math as _m
+from . import assign as _assign, compare as _compare, math as _m
 
 REDUCE_SAMPLES = ((((2, 3),), {"axis": None, "keepdims": False}),
                   (((2, 3, 4),), {"axis": (0, 2), "keepdims": False}),
@@ -144,7 +144,7 @@ def _mean_forward(x, *, axis, keepdims):
 
 def _extreme_vjp(g, ans, x, *, axis, keepdims):
     # ties share the gradient equally, as TF does
-    hits = _m.cast(_m.equal(x, _expand(ans, x, axis, keepdims)), x.dtype)
+    hits = _assign.cast(_compare.equal(x, _expand(ans, x, axis, keepdims)), x.dtype)
     return (_expand(g, x, axis, keepdims) * hits / _sum(hits, axis=axis, keepdims=True),)
 
 

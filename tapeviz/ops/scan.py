@@ -10,7 +10,7 @@ import numpy as np
 from .. import arguments
 from ..errors import InvalidArgumentError
 from .axes import normalize_axis
-from .math import refused_bools
+from .kinds import refused_bools
 from .registry import defop
 
 

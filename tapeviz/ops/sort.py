@@ -13,7 +13,7 @@ import numpy as np
 from .. import arguments, dtypes
 from ..errors import DTypeError, InvalidArgumentError
 from .axes import normalize_axis
-from .math import cast
+from .assign import cast
 from .registry import defop
 
 

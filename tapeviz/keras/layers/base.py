@@ -22,7 +22,7 @@ from ... import dtypes as _dtypes
 from ...creation import constant, zeros
 from ...dispatch import name_scope, unrecorded
 from ...errors import InvalidArgumentError, MissingAttributeError, ShapeError, describe
-from ...ops.math import cast
+from ...ops.assign import cast
 from ...pytorch_habits import add_habits, forward_not_call
 from ...sourceinfo import user_source
 from ...tensor import Tensor, TensorShape

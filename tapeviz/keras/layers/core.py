@@ -11,7 +11,7 @@ from ... import arguments
 from ... import nn as _nn
 from ...errors import DTypeError, InvalidArgumentError, bad_argument
 from ...ops.linalg import matmul, tensordot
-from ...ops.math import cast, identity
+from ...ops.assign import cast, identity
 from ...ops.nn import bias_add_op
 from ...ops.shape import reshape
 from .. import activations as _activations

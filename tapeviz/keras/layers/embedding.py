@@ -7,7 +7,7 @@ import numpy as np
 from ...errors import InvalidArgumentError, bad_argument
 from ...fpwarnings import warn_from_user_line
 from ...ops.gather import gather
-from ...ops.math import cast
+from ...ops.assign import cast
 from .. import initializers as _initializers
 from .base import Layer
 

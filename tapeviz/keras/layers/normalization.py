@@ -75,7 +75,7 @@ class BatchNormalization(Layer):
             raise shape_error(self, f"expected a rank-{self._rank} input with {size} features "
                                     f"on axis {self.axis}; got shape {tuple(inputs.shape)}")
         if inputs.dtype.name != self.dtype:
-            from ...ops.math import cast
+            from ...ops.assign import cast
             inputs = cast(inputs, self.dtype)
         reduce_axes = [i for i in range(self._rank) if i != self._axis]
         broadcast = [size if i == self._axis else 1 for i in range(self._rank)]
@@ -145,7 +145,7 @@ class LayerNormalization(Layer):
 
     def call(self, inputs):
         if inputs.dtype.name != self.dtype:
-            from ...ops.math import cast
+            from ...ops.assign import cast
             inputs = cast(inputs, self.dtype)
         mean = reduce_mean(inputs, axis=self._axes, keepdims=True)
         variance = reduce_mean((inputs - mean) * (inputs - mean), axis=self._axes,

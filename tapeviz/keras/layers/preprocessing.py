@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...creation import convert_to_tensor
-from ...ops.math import cast, maximum, sqrt
+from ...ops.math import maximum, sqrt
+from ...ops.assign import cast
 from ...ops.shape import broadcast_to, reshape
 from ...tensor import Tensor
 from .base import Layer, shape_error

@@ -14,7 +14,7 @@ from ... import nn as _nn
 from ...creation import convert_to_tensor, ones, zeros
 from ...errors import InvalidArgumentError, bad_argument
 from ...ops.linalg import matmul, tensordot
-from ...ops.math import cast
+from ...ops.assign import cast
 from ...ops.shape import reverse, stack
 from .. import activations as _activations
 from .. import initializers as _initializers

@@ -28,7 +28,8 @@ from ...errors import (DTypeError, InvalidArgumentError, MisuseError, ShapeError
                        bad_argument, describe)
 from ...fpwarnings import warn_from_user_line
 from ...pytorch_habits import add_habits
-from ...ops.math import cast, clip_by_value, maximum, sqrt, square
+from ...ops.math import clip_by_value, maximum, sqrt, square
+from ...ops.assign import cast
 from ...ops.reduce import reduce_sum
 from ...sourceinfo import runs_own_code_only, source_from, user_source
 from ...tape import GradientTape

@@ -1,0 +1,66 @@
+"""Casts, identity, stop_gradient and a variable's updates: a value passed on, one row each.
+
+`assign`, `assign_add` and `assign_sub` are what `Variable.assign*` runs: ops of kind
+"update", seen by the debugger and never differentiated. `identity` is a variable's
+read (`Variable.read_value`).
+"""
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from .. import arguments
+from ..errors import ShapeError
+from .math import PAIR_SAMPLES
+from .registry import defop
+
+
+def _cast_vjp(g, ans, x, *, dtype):
+    return (_cast(g, dtype=x._value.dtype) if x._value.dtype.kind == "f" else None,)
+
+
+_cast = defop("cast", lambda x, dtype: np.asarray(x).astype(dtype) if np.ndim(x)
+              else dtype.type(x), _cast_vjp,
+              samples=((((3,),), {"dtype": np.dtype(np.float64)}),),
+              doc="x converted to another dtype.")
+
+
+def cast(x, dtype, name=None):
+    """`x` converted to `dtype` (floats to ints truncate toward zero, as in TF).
+
+    >>> import tapeviz as tf
+    >>> tf.cast([1.7, -1.7], tf.int32).numpy()
+    array([ 1, -1], dtype=int32)
+    """
+    return _cast(x, dtype=arguments.dtype("cast", "dtype", dtype, optional=False)._np)
+identity = defop("identity", lambda x: x, vjp=lambda g, ans, x: (g,), label="id",
+                 doc="The same value, as a new tensor (a variable read, when given one).")
+stop_gradient = defop("stop_gradient", lambda x: x, label="stop∇", nondiff=True,
+                      inputs=("input",),
+                      doc="The same value, through which no gradient flows (a constant to tapes).")
+
+# ---- variable updates: seen by the debugger, never differentiated --------------------------
+
+
+def _assigned(old, new, combine=None):
+    if type(new) is type(old) and type(old) is not np.ndarray:  # numpy scalars of one type:
+        return new if combine is None else combine(old, new)    # same shape, nothing to copy
+    new = np.asarray(new)
+    if np.shape(new) != np.shape(old):
+        raise ShapeError("assign", f"the new value must have the variable's shape "
+                         f"{tuple(np.shape(old))}; got shape {tuple(np.shape(new))}")
+    value = new if combine is None else combine(old, new)
+    return value.copy() if isinstance(value, np.ndarray) and value is new else value
+
+
+assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
+               samples=PAIR_SAMPLES,
+               doc="The new value of a variable (Variable.assign).")
+assign_add = defop("assign_add", lambda variable, delta: _assigned(variable, delta, operator.add),
+                   kind="update", nondiff=True, samples=PAIR_SAMPLES, label="+=",
+                   doc="A variable's value plus delta.")
+assign_sub = defop("assign_sub", lambda variable, delta: _assigned(variable, delta, operator.sub),
+                 kind="update",
+                   nondiff=True, samples=PAIR_SAMPLES, label="−=",
+                   doc="A variable's value minus delta.")
