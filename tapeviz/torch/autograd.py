@@ -123,7 +123,8 @@ def run(func, args, kwargs, tapes):
     try:
         result = func(*args, **kwargs)
     except BaseException as error:
-        note = error_notes.overwritten(error, ops)   # (before the pass's end lets go of ops)
+        # (the overwritten note before the pass's end lets go of ops)
+        note = error_notes.overwritten(error, ops) or error_notes.no_graph(error, roots)
         pass_.end(remove_hooks=True)
         if note is not None:
             add_note(error, note)

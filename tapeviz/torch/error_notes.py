@@ -7,11 +7,12 @@ recorded op that wrote it, or the parameter an optimizer step updated, and where
 from __future__ import annotations
 
 import re
+import sys
 
 import torch
 
-from ..sourceinfo import SourceInfo, source_from
-from . import values
+from ..sourceinfo import SourceInfo, source_from, user_frame
+from . import graph_cut, values
 
 
 def failed_op(op, names, tensors, scope: str, source) -> str:
@@ -114,6 +115,19 @@ def _stepped_parameters(ops, shape: tuple, version: int, expected: int) -> list:
                          f"forward pass and its backward): call backward before stepping the "
                          f"parameters its graph read, or run the forward again after the step")
     return notes
+
+
+_NO_GRAD_FN = re.compile(r"element \d+ of tensors does not require grad and does not have a "
+                         r"grad_fn")
+
+
+def no_graph(error, roots: list) -> str | None:
+    """The note of autograd's refusal of a backward pass from `roots` that do not require
+    grad: the line of the user's code that cut the loss off the graph (an argmax, a
+    `.item()`, a `.detach()`...), read from the frame that called backward; else None."""
+    if type(error) is not RuntimeError or not _NO_GRAD_FN.search(str(error)):
+        return None
+    return graph_cut.cut_note(user_frame(sys._getframe(1)), roots)
 
 
 def _where(node) -> str:

@@ -18,7 +18,8 @@ import torch
 import torch.compiler as _compiler
 from torch.overrides import handle_torch_function, has_torch_function_unary
 
-from . import autograd
+from ..debugger.given import add_note
+from . import autograd, error_notes
 from .mode import local
 from .ops import BACKWARD, BY_FUNC
 
@@ -37,6 +38,11 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
         _pop()   # (the only mode on this thread's stack: the adapter's)
         try:
             torch.autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        except RuntimeError as error:
+            note = error_notes.no_graph(error, [self])
+            if note is not None:
+                add_note(error, note)
+            raise
         finally:
             _push(mode)
         return None
