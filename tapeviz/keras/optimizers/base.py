@@ -1,41 +1,35 @@
 """The optimizer base class: (gradient, variable) pairs in, variable updates out.
 
-`apply_gradients` checks the pairs, clips the gradients, creates slot variables on
-first sight of a variable, and runs a subclass's update formula (`update.py`) for each
-pair. Every update runs inside `dispatch.unrecorded()`: the debugger's subscribers see
-the assign ops, under the optimizer's name scope, but no tape records them. A None
-gradient is warned about at the user's line of the call, with why it is None when the
-last `tape.gradient` call returned it (`why_none`'s words).
+`apply_gradients` checks the pairs (`pairs.py`: a None gradient warned about at the
+user's line of the call, with why it is None), clips the gradients, creates slot
+variables on first sight of a variable, and runs a subclass's update formula
+(`update.py`) for each pair. Every update runs inside `dispatch.unrecorded()`: the
+debugger's subscribers see the assign ops, under the optimizer's name scope, but no tape
+records them (`listening.py`: who hears them, decided once per change of subscriptions).
 """
 from __future__ import annotations
 
-import sys
 import warnings
 import weakref
 
 import numpy as np
 
 from ... import arguments, nest
-from ...creation import convert_to_tensor
-from ...debugger import breakpoint_listener, runner
-from ...debugger.frozen import nothing_to_train_hint
-from ...debugger.numerics import _where
-from ...debugger.variable_names import shown_name, shown_names
-from ...debugger.why_none import explain_missing_gradient
+from ...debugger.variable_names import shown_name
 from ... import events
 from ...dispatch import name_scope, unrecorded
-from ...errors import (DTypeError, InvalidArgumentError, MisuseError, ShapeError, add_note,
+from ...errors import (DTypeError, InvalidArgumentError, MisuseError, add_note,
                        bad_argument, describe)
-from ...fpwarnings import warn_from_user_line
 from ...pytorch_habits import add_habits
 from ...ops.math import clip_by_value, maximum, sqrt, square
 from ...ops.assign import cast
 from ...ops.reduce import reduce_sum
-from ...sourceinfo import runs_own_code_only, source_from, user_source
 from ...tape import GradientTape
 from ...tensor import Tensor
 from ...variable import Variable
 from ...threadstate import local
+from .listening import UpdateListening, _cut_short
+from .pairs import PairChecks
 
 _UNGIVEN = object()   # minimize's var_list, when the caller gave none
 
@@ -48,34 +42,6 @@ def optimizer_made_at(variable):
     where its learning rate was set (the count's own `made_at`); None for any other variable.
     """
     return variable.made_at if _STEP_COUNTS.get(id(variable)) is variable else None
-
-
-_NOT_FROM_THE_LAST_CALL = (
-    "it did not come from the last tape.gradient call; check that the loss depends on the "
-    "variable and is computed inside the GradientTape block (with model.compile(), that a "
-    "loss was given)")
-
-
-def _why_missing(var: Variable) -> str:
-    """why_none's reason when the last tape.gradient call gave None for `var`; else a guess."""
-    return _reasons_by_cause([var])[0][1]
-
-
-def _reasons_by_cause(variables) -> list:
-    """[(variables, reason)]: why each of `variables` got None, one reason per cause, so four
-    variables cut off by one argmax read as one sentence, not four that differ by a name."""
-    grouped = {}
-    for var in variables:
-        finding = explain_missing_gradient(var)
-        if finding is None:
-            key, reason = _NOT_FROM_THE_LAST_CALL, _NOT_FROM_THE_LAST_CALL
-        else:
-            where, op = finding.source, getattr(finding.node, "op", None)   # what cut it
-            key = (finding.kind, getattr(op, "name", None), where.filename, where.lineno) \
-                if where is not None else finding.message
-            reason = finding.message
-        grouped.setdefault(key, ([], reason))[0].append(var)
-    return [(group, reason) for group, reason in grouped.values()]
 
 
 def _learning_rate_number(optimizer: str, value) -> float:
@@ -92,30 +58,6 @@ def _learning_rate_number(optimizer: str, value) -> float:
         raise error from None
 
 
-_OWN_FORMULA: dict = {}   # optimizer class -> whether its update formula is tapeviz's own
-
-
-def _own_class(cls) -> bool:
-    """Whether every class `cls` is made of is tapeviz's (or a builtin)."""
-    return all(c.__module__.partition(".")[0] in ("tapeviz", "builtins")
-               for c in cls.__mro__)
-
-
-def _cut_short(optimizer, variables: list, at) -> str:
-    """What an apply_gradients that raised with nothing kept to restore (no breakpoint or
-    Runner could stop it: a kernel interrupt, a listener's error) left in the variables."""
-    shown = shown_names(variables)
-    names = [shown[id(v)] for v in variables]
-    where = next((i for i, v in enumerate(variables) if v is at), 0)
-    done, rest = names[:where], names[where + 1:]
-    return (f"{type(optimizer).__name__}.apply_gradients was cut short while updating "
-            f"{names[where]}: {', '.join(done) or 'no variable'} took this step, "
-            f"{names[where]} may hold part of it (a slot moved, the variable not), "
-            f"{', '.join(rest) or 'no other'} did not; iterations stays "
-            f"{int(optimizer.iterations)}; restore the variables (a checkpoint) before "
-            f"training on")
-
-
 class _VariableList(list):
     """A list that can also be called: `opt.variables` (Keras 3) and `opt.variables()` (Keras 2)."""
 
@@ -123,27 +65,7 @@ class _VariableList(list):
         return self
 
 
-def _made_again(unknown: list, known: list, given: list, names: dict) -> str:
-    """What to add when an unknown variable was made at the line, with the shape, of a known
-    one this call was not `given`: a tf.Variable made inside the training step, a new
-    variable each step in place of the last (whose updates are lost). `names`: id -> the
-    name each is said by."""
-    given = {id(var) for var in given}
-    lines = {(v.made_at.filename, v.made_at.lineno, tuple(v.shape)): v for v in known
-             if v.made_at is not None and id(v) not in given}
-    for var in unknown:
-        made = var.made_at
-        first = (lines.get((made.filename, made.lineno, tuple(var.shape)))
-                 if made is not None else None)
-        if first is not None:
-            return (f"; {names[id(var)]!r} was made at {made.location}: {made.line}, the "
-                    f"line that made {names[id(first)]!r} before: a tf.Variable made inside the "
-                    f"training step is a new variable each step, starting again from its "
-                    f"initial value (every update is lost)")
-    return ""
-
-
-class Optimizer:
+class Optimizer(PairChecks, UpdateListening):
     """Base class of the Keras optimizers; subclasses define `_slot_names` and `_apply_dense`."""
 
     _slot_names: tuple = ()
@@ -384,53 +306,6 @@ class Optimizer:
             finally:
                 state.source = outer
 
-    def _may_be_cut_short(self, line) -> bool:
-        """Whether a listener may raise inside an update whose ops run at user line `line`
-        (None: not known): a Runner's gate that hears ops, or an enabled breakpoint that can
-        match one. Decided once per change of subscriptions and line, so an apply pays a
-        compare (deciding on every apply cost more than holding the values)."""
-        seen, decided_at, verdict = self._cut_verdict
-        if seen == events.changes and decided_at is line:
-            return verdict
-        seen = events.changes   # read first: a change meanwhile makes the next apply decide
-        verdict = runner.any_gate_hearing() or breakpoint_listener.may_stop_updates_at(line)
-        self._cut_verdict = (seen, line, verdict)
-        return verdict
-
-    def _updates_unheard(self) -> bool:
-        """Whether no subscriber can hear an op of this optimizer's update
-        (`_unheard_update`'s `UPDATE_OPS`): a breakpoint on other ops, a Runner's gate with
-        nothing pending or a dashboard's gradient listener leave it off its ops. Decided
-        once per change of subscriptions."""
-        seen, verdict = self._unheard_verdict
-        if seen == events.changes:
-            return verdict
-        seen = events.changes   # read first: a change meanwhile makes the next apply decide
-        verdict = bool(self.UPDATE_OPS) and not events.hears_any(self.UPDATE_OPS)
-        self._unheard_verdict = (seen, verdict)
-        return verdict
-
-    def _update_line(self, pairs: list, state):
-        """The line a walk from an update op inside `_apply_dense` would find (the first
-        frame above `_apply` that is not tapeviz's), or None where that walk could stop
-        sooner: a formula, slot lookup, variable or gradient of the user's own class.
-        `state`: this thread's (a walk inside a backward pass stops at its origin)."""
-        kind = type(self)
-        own = _OWN_FORMULA.get(kind)
-        if own is None:
-            own = _OWN_FORMULA[kind] = (runs_own_code_only(kind._apply_dense)
-                                        and runs_own_code_only(kind.get_slot))
-        # a formula set on this optimizer alone: asked of its bound methods (reading its
-        # __dict__ would make every later read of its attributes a dict lookup)
-        if not own or getattr(self._apply_dense, "__func__", None) is not kind._apply_dense \
-                or getattr(self.get_slot, "__func__", None) is not kind.get_slot:
-            return None
-        for grad, var in pairs:
-            if not (type(var) is Variable or _own_class(type(var))) \
-                    or not (type(grad) is Tensor or _own_class(type(grad))):
-                return None
-        return source_from(sys._getframe(2), state.origin)   # from _apply's frame up
-
     def _apply_dense(self, grad: Tensor, var: Variable, lr: float, step: int) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _apply_dense")
 
@@ -441,57 +316,6 @@ class Optimizer:
         update ops (each formula's numbers, the same bits), or None where a subclass has no
         such path or cannot take it: `_apply` then runs the update ops."""
         return None
-
-    def _usable_pairs(self, grads_and_vars) -> list:
-        """The (gradient tensor, variable) pairs with a gradient; None ones warned about."""
-        if grads_and_vars is None or isinstance(grads_and_vars, Tensor):   # (iterated: rows)
-            raise DTypeError(f"{self.name}.apply_gradients", "expected (gradient, variable) "
-                             "pairs, e.g. zip(grads, model.trainable_variables); got "
-                             f"{describe(grads_and_vars)}")
-        pairs = []
-        for item in grads_and_vars:
-            if not (isinstance(item, (tuple, list)) and len(item) == 2):
-                raise DTypeError(f"{self.name}.apply_gradients", "expected (gradient, "
-                                 "variable) pairs, e.g. zip(grads, model.trainable_variables)"
-                                 f"; got {describe(item)}")
-            grad, var = item
-            if not isinstance(var, Variable):
-                swapped = isinstance(grad, Variable)
-                raise DTypeError(f"{self.name}.apply_gradients", "the second item of each "
-                                 f"pair must be a Variable; got {describe(var)}",
-                                 hint="the pairs look swapped: gradients come first, "
-                                 "zip(grads, variables)" if swapped else None)
-            pairs.append((grad, var))
-        if self._keeps_first_variables:
-            self._check_variables_are_known([var for _, var in pairs])
-        missing = [var for grad, var in pairs if grad is None]
-        kept = [(self._checked_gradient(grad, var), var) for grad, var in pairs
-                if grad is not None]
-        if not pairs:
-            raise InvalidArgumentError(f"{self.name}.apply_gradients", "expected (gradient, "
-                                       "variable) pairs; got none (an empty list)",
-                                       hint=nothing_to_train_hint() or "model.trainable_"
-                                       "variables is empty until the model is built: call it "
-                                       "on a batch first (or give it an Input)")
-        if not kept:
-            site = user_source()
-            variables = [v for _, v in pairs]
-            reasons = "; ".join(
-                f"{', '.join(repr(shown_name(var, variables)) for var in group)}: {why}"
-                + (f" (the same for the other {len(group) - 1})" if len(group) > 1 and
-                   repr(shown_name(group[0], variables)) in why else "")
-                for group, why in _reasons_by_cause(missing))
-            raise ValueError(f"{self.name}.apply_gradients at {_where(site)}: no gradients "
-                             f"provided for any variable (all are None): {reasons}")
-        if missing and self._warn_missing_gradients:
-            where = _where(user_source())
-            variables = [var for _, var in pairs]
-            for var in missing:   # as the code names it: 'w', not 'Variable_1:0' nor 'w:0'
-                name = shown_name(var, variables)
-                warn_from_user_line(f"{self.name}.apply_gradients at {where}: the gradient "
-                                    f"for variable {name!r} is None, so it is not updated: "
-                                    f"{_why_missing(var)}")
-        return kept
 
     def build(self, var_list) -> None:
         """Make `var_list` the variables this optimizer updates and create their slots, as
@@ -510,50 +334,6 @@ class Optimizer:
             self._slots_of[id(var)] = self._slots.setdefault(var.ref(), {})
             with unrecorded():
                 self._create_slots(var)
-
-    def _check_variables_are_known(self, variables: list) -> None:
-        """Keras 3's rule: an optimizer updates only the variables of its first
-        `apply_gradients` (None gradients included); refused before anything changes."""
-        if self._first_variables is None:
-            if variables:
-                self._first_variables = {var.ref(): var.name for var in variables}
-                self._first_ids = frozenset(map(id, variables))
-            return
-        if self._first_ids.issuperset(map(id, variables)):   # (C loops: no Reference each)
-            return
-        unknown = [var for var in variables if var.ref() not in self._first_variables]
-        if unknown:   # each as the code names it ('w', not 'Variable_2:0'), told apart
-            first = [ref.deref() for ref in self._first_variables]
-            names = shown_names(first + unknown)
-            known = [names[id(var)] for var in first]
-            shown = ", ".join(map(repr, known[:6])) + (f" and {len(known) - 6} more"
-                                                        if len(known) > 6 else "")
-            remade = _made_again(unknown, first, variables, names)
-            raise InvalidArgumentError(
-                f"{self.name}.apply_gradients",
-                f"unknown variable{'s' if len(unknown) > 1 else ''} "
-                f"{', '.join(repr(names[id(var)]) for var in unknown)}: this optimizer can only "
-                f"update the variables it was first used with ({shown})" + remade,
-                hint="create the variable once, before the training loop, and let the "
-                     "optimizer update it" if remade else
-                     f"make a new optimizer for a new set of variables (a new model, layers "
-                     f"unfrozen after training), e.g. tf.keras.optimizers."
-                     f"{type(self).__name__}(...), as Keras 3 requires; or give it every "
-                     f"variable before its first step: optimizer.build(var_list)")
-
-    def _checked_gradient(self, grad, var: Variable) -> Tensor:
-        if not isinstance(grad, Tensor):  # numpy or Python gradients take the variable's dtype
-            grad = convert_to_tensor(grad, dtype=var.dtype)
-        # the arrays' own shapes and dtypes: a TensorShape or DType made costs ~1 us each
-        if grad._value.shape != var._value.shape:
-            raise ShapeError(self.name, f"the gradient for variable {shown_name(var)!r} must "
-                                        f"have its shape {tuple(var.shape)}; got "
-                                        f"{tuple(grad.shape)}")
-        # Keras 3 casts it (a float64 loss's gradient, say)
-        if grad._value.dtype != var._value.dtype:
-            with unrecorded():
-                grad = cast(grad, var.dtype)
-        return grad
 
     def _clip(self, grads: list) -> list:
         """Keras's clipvalue, clipnorm (each gradient) and global_clipnorm (all together)."""
