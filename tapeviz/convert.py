@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import numpy as np
 
-import sys
-
+from .dtype_errors import ALL, mismatch
 from .errors import DTypeError, InvalidArgumentError, OpError
 from .python_numbers import LIMIT, MADE, let_go, note
-from .sourceinfo import user_frame
 from .tensor import Tensor, wrap
 from .variable import Variable, VariableRead, read_variable
-
-ALL = "all"  # Op.dtype_args value: every input shares one dtype
 
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
@@ -109,7 +105,7 @@ def _reference_dtype(op, args):
             if ref is None:
                 ref = dtype
             elif dtype is not ref and dtype != ref:
-                raise _mismatch(op, args, shared)
+                raise mismatch(op, args, shared)
     return ref
 
 
@@ -135,7 +131,7 @@ def input_arrays(op, args):
                 kind = type(x)  # numpy scalars of one type share a dtype: skip the compare
                 if (kind is not type(y) or kind is _NDARRAY) and op.dtype_args is ALL \
                         and x.dtype is not y.dtype and x.dtype != y.dtype:
-                    raise _mismatch(op, args, ALL)
+                    raise mismatch(op, args, ALL)
                 return x, y
             kind = type(y)
             if (kind is float or kind is int) and op.dtype_args is ALL:
@@ -192,7 +188,7 @@ def input_tensors(op, args):
             kind = type(a)  # numpy scalars of one type share a dtype: skip the compare
             if (kind is not type(b) or kind is _NDARRAY) and op.dtype_args is ALL \
                     and a.dtype is not b.dtype and a.dtype != b.dtype:
-                raise _mismatch(op, args, ALL)
+                raise mismatch(op, args, ALL)
             if not (x_read or y_read):
                 return (a, b), args, (id(x), id(y)), False
             return (a, b), (read_variable(x) if x_read else x, read_variable(y) if y_read else y), \
@@ -315,67 +311,6 @@ def converted_alone(op: str, x, y, symbol: str, names=("x", "y")) -> Tensor:
                          f"{tuple(np.shape(y._value))}",
                      hint=f"{fix} (`{x_name} {symbol} {y_name}` converts {x_name} to "
                           f"{y_name}'s dtype, as TF's operator does)")
-
-
-def _mismatch(op, args, shared) -> DTypeError:
-    dtypes = [(i, a._value.dtype.name) for i, a in enumerate(args)
-              if isinstance(a, Tensor) and (shared is ALL or i in shared)]
-    first = dtypes[0][1]
-    made = _float64_variable_hint(args, [name for _, name in dtypes])
-    if op.kind == "update" and len(dtypes) == 2:   # w.assign(...): said as the variable's
-        value = "the new value" if op.name == "assign" else "the delta"
-        return DTypeError(op.name, f"{value} must have the variable's dtype {first}; got "
-                                   f"{dtypes[1][1]}",
-                          hint=made or f"cast it first: tf.cast(value, tf.{first})")
-    described = ", ".join(f"input {i} is {name}" for i, name in dtypes)
-    return DTypeError(op.name, f"inputs must have the same dtype; got {described}",
-                      hint=made or _integer_among_floats_hint(op.name, dtypes, args)
-                      or f"cast to one dtype first, e.g. tf.cast(x, tf.{first})")
-
-
-def _integer_among_floats_hint(op: str, dtypes: list, args) -> str | None:
-    """Integers beside floats (labels read as int64 against a model's float32 output): cast
-    the integers, since an integer cast of the floats would stop their gradient; each said
-    by the name the user's line gives it, else by its place among the op's operands."""
-    floats = [name for _, name in dtypes if name.startswith(("float", "bfloat"))]
-    integers = [i for i, name in dtypes if name.startswith(("int", "uint"))]
-    if not floats or not integers:
-        return None
-    names = [_user_name(args[i]) for i in integers]
-    said = " and ".join(name or f"the {_ORDINALS.get(i, f'#{i}')} operand of {op}"
-                        for i, name in zip(integers, names))
-    return (f"cast {said} to {floats[0]}: tf.cast({names[0] or 'x'}, tf.{floats[0]}) "
-            f"(casting the floats to an integer dtype would stop their gradient)")
-
-
-_ORDINALS = {0: "first", 1: "second", 2: "third", 3: "fourth"}
-
-
-def _user_name(tensor) -> str | None:
-    """The name the user's frame (the innermost not tapeviz's) holds `tensor` by, a local or
-    a global its code reads (a variable read: its variable), else None; read only for an
-    error's hint."""
-    frame = user_frame(sys._getframe(1))
-    if frame is None:
-        return None
-    held = (tensor, getattr(tensor, "variable", tensor))
-    names = [*frame.f_locals.items(), *((name, frame.f_globals.get(name))
-                                        for name in frame.f_code.co_names)]
-    return next((name for name, value in names
-                 if any(value is obj for obj in held) and not name.startswith("_")), None)
-
-
-def _float64_variable_hint(args, names: list) -> str | None:
-    """Where a float64 Variable among float32 inputs was made: tf.Variable(np.random.randn(..))
-    keeps numpy's float64, the usual cause, and is fixed where it is made."""
-    wanted = next((name for name in names if name in ("float32", "float16", "bfloat16")), None)
-    for arg in args:
-        made = getattr(arg, "made_at", None)
-        if made is not None and arg._value.dtype == np.float64 and wanted is not None:
-            return (f"Variable {arg.name!r} is float64, made at {made.location} (numpy values "
-                    f"are float64 by default): make it {wanted} there, "
-                    f"tf.Variable(value.astype(np.{wanted}))")
-    return None
 
 
 def _nested_to_array(value, op):
