@@ -6,7 +6,7 @@ from __future__ import annotations
 from .. import nest
 from ..errors import InvalidArgumentError, describe
 from .keras_tensor import KerasTensor
-from .layers.base import _dedup
+from .layers.tracking import _dedup
 from .models import Model
 
 

@@ -13,7 +13,8 @@ from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
 from ..errors import DTypeError, MissingAttributeError, describe
 from ..pytorch_habits import forward_not_call
-from .layers.base import Layer, _dedup
+from .layers.base import Layer
+from .layers.tracking import _dedup
 from .keras_tensor import KerasTensor, input_tensor, symbolic_call
 from .layers.core import InputLayer
 from .training import Trainer
