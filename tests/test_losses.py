@@ -181,8 +181,10 @@ def test_loss_class_squeezes_a_trailing_one_like_keras():
 
 
 def test_function_form_warns_when_labels_and_predictions_broadcast_to_a_square():
+    # a (3,) against a (3, 1) is compared row by row, as Keras 3 does (tests/
+    # test_reliability_mistakes.py); a row against a column of one rank still broadcasts
     with pytest.warns(UserWarning, match=r"broadcast to \(3, 3\)") as record:
-        losses.mse(np.zeros(3, np.float32), np.zeros((3, 1), np.float32))
+        losses.mse(np.zeros((1, 3), np.float32), np.zeros((3, 1), np.float32))
     assert record.list[0].filename == __file__  # the user's line, not the loss module's
 
 

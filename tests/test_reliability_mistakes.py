@@ -2,6 +2,8 @@
 call, what it expected, what came and the user's own line, and leaves the model, the
 variables and the tape usable. Where tapeviz follows TensorFlow (whether it raises, and
 what), each test's docstring says what TF 2.21 does with the same code."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -44,3 +46,41 @@ def test_one_batch_given_a_dataset_says_it_takes_one_batch(call, given):
     assert "next(iter(data))" in err.hint
     assert_at_line(err, line)
     assert np.isfinite(getattr(model, call)(x, y))   # the model still takes a batch
+
+
+ROWS = np.random.default_rng(0).normal(size=(32,)).astype(np.float32)       # labels (32,)
+COLUMN = np.random.default_rng(1).normal(size=(32, 1)).astype(np.float32)   # outputs (32, 1)
+
+
+@pytest.mark.parametrize("loss", ["mean_squared_error", "mean_absolute_error", "huber",
+                                  "log_cosh", "cosine_similarity"])
+@pytest.mark.parametrize("order", ["labels_first", "outputs_first"])
+def test_a_loss_function_of_labels_n_against_outputs_n_1_compares_them_row_by_row(loss, order):
+    """TF 2.21 (Keras 3) first matches the ranks of a (32,) and a (32, 1) in these five loss
+    functions (`squeeze_or_expand_to_same_rank`): `tf.keras.losses.get('mse')(y, p)` is
+    (32,) per-example errors, 0.2644 on TF's side in our comparison, not the (32, 32)
+    outer difference's row means (0.3320) tapeviz computed, with a warning, before."""
+    fn = tf.keras.losses.get(loss)
+    pair = (ROWS, COLUMN) if order == "labels_first" else (COLUMN, ROWS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # nothing to warn of: no (32, 32) is made
+        per_example = fn(*pair)
+    assert per_example.shape == (32,)
+    matched = (ROWS[:, None], COLUMN) if order == "labels_first" else (COLUMN, ROWS[:, None])
+    np.testing.assert_allclose(per_example.numpy(), fn(*matched).numpy(), rtol=1e-6)
+
+
+def test_binary_crossentropy_of_labels_n_against_outputs_n_1_is_refused_as_tf_refuses_it():
+    """TF 2.21 raises ValueError 'Arguments `target` and `output` must have the same rank
+    (ndim). Received: target.shape=(32,), output.shape=(32, 1)' from the function (its class
+    squeezes the 1 first); tapeviz broadcast them to (32, 32) and returned a wrong loss."""
+    labels = (ROWS > 0).astype(np.float32)
+    err, line = raised(ValueError, lambda: tf.keras.losses.binary_crossentropy(labels, COLUMN))
+    assert str(err).startswith("binary_crossentropy: y_true and y_pred must have the same "
+                               "rank; got y_true (32,) and y_pred (32, 1)")
+    assert "BinaryCrossentropy()" in err.hint
+    assert_at_line(err, line)
+    by_class = tf.keras.losses.BinaryCrossentropy(from_logits=True)(labels, COLUMN)
+    expected = tf.reduce_mean(tf.keras.losses.binary_crossentropy(labels[:, None], COLUMN,
+                                                                  from_logits=True))
+    np.testing.assert_allclose(by_class.numpy(), expected.numpy(), rtol=1e-6)

@@ -9,7 +9,7 @@ from ..ops.math import clip_by_value, log, maximum, minimum, rsqrt, softplus, sq
 from ..ops.assign import cast
 from ..ops.compare import equal, logical_or
 from ..ops.reduce import reduce_all, reduce_mean, reduce_sum
-from .losses import EPSILON, LossFunctionWrapper, pred_and_true
+from .losses import EPSILON, LossFunctionWrapper, pred_and_true, same_rank
 
 __all__ = ["CosineSimilarity", "Hinge", "KLDivergence", "LogCosh", "cosine_similarity", "hinge",
            "kl_divergence", "log_cosh"]   # tf.keras.losses names the functions kld and logcosh
@@ -38,14 +38,14 @@ def kl_divergence(y_true, y_pred):
 
 def log_cosh(y_true, y_pred):
     """mean(log(cosh(y_pred - y_true)), axis=-1), computed as x + softplus(-2x) - log 2."""
-    y_true, y_pred = pred_and_true(y_true, y_pred)
+    y_true, y_pred = same_rank(y_true, y_pred)
     error = y_pred - y_true
     return reduce_mean(error + softplus(error * -2.0) - math.log(2.0), axis=-1)
 
 
 def cosine_similarity(y_true, y_pred, axis=-1):
     """-sum(l2_normalize(y_true) * l2_normalize(y_pred), axis): -1 when they point alike."""
-    y_true, y_pred = pred_and_true(y_true, y_pred)
+    y_true, y_pred = same_rank(y_true, y_pred)
     return -reduce_sum(_normalized(y_true, axis) * _normalized(y_pred, axis), axis=axis)
 
 

@@ -165,6 +165,21 @@ def squeeze_or_expand_dimensions(y_true, y_pred):
     return y_true, y_pred
 
 
+def same_rank(y_true, y_pred):
+    """Keras 3's squeeze_or_expand_to_same_rank, applied first by its mean_squared_error,
+    mean_absolute_error, huber, log_cosh and cosine_similarity: labels (N,) against outputs
+    (N, 1) are compared row by row, as (N, 1) and (N, 1), not broadcast to (N, N)."""
+    y_true, y_pred = pred_and_true(y_true, y_pred)
+    diff = y_pred.ndim - y_true.ndim
+    if diff == 1 and y_pred.shape[-1] == 1:
+        return (expand_dims(y_true, -1), y_pred) if y_true.ndim == 1 else \
+            (y_true, squeeze(y_pred, [-1]))
+    if diff == -1 and y_true.shape[-1] == 1:
+        return (y_true, expand_dims(y_pred, -1)) if y_pred.ndim == 1 else \
+            (squeeze(y_true, [-1]), y_pred)
+    return y_true, y_pred
+
+
 # ---- the loss functions: one value per example (the last axis is reduced) -----------------
 def mean_squared_error(y_true, y_pred):
     """mean(square(y_pred - y_true), axis=-1).
@@ -173,21 +188,21 @@ def mean_squared_error(y_true, y_pred):
     >>> tf.keras.losses.mean_squared_error([[0.0, 1.0]], [[1.0, 1.0]]).numpy()
     array([0.5], dtype=float32)
     """
-    y_true, y_pred = pred_and_true(y_true, y_pred)
+    y_true, y_pred = same_rank(y_true, y_pred)
     _check_broadcast("mean_squared_error", y_true, y_pred)
     return _mean_last(square(y_pred - y_true))
 
 
 def mean_absolute_error(y_true, y_pred):
     """mean(abs(y_pred - y_true), axis=-1)."""
-    y_true, y_pred = pred_and_true(y_true, y_pred)
+    y_true, y_pred = same_rank(y_true, y_pred)
     _check_broadcast("mean_absolute_error", y_true, y_pred)
     return _mean_last(abs(y_pred - y_true))
 
 
 def huber(y_true, y_pred, delta=1.0):
     """mean over the last axis of 0.5 e**2 where |e| <= delta, else delta (|e| - delta / 2)."""
-    y_true, y_pred = pred_and_true(y_true, y_pred)
+    y_true, y_pred = same_rank(y_true, y_pred)
     _check_broadcast("huber", y_true, y_pred)
     error = y_pred - y_true
     abs_error = abs(error)
@@ -205,6 +220,12 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     array([0.], dtype=float32)
     """
     y_true, y_pred = pred_and_true(y_true, y_pred)
+    if y_true.ndim != y_pred.ndim:   # TF's refuses them too; its class squeezes a 1 first
+        raise ShapeError("binary_crossentropy", f"y_true and y_pred must have the same rank; "
+                                                f"got y_true {tuple(y_true.shape)} and y_pred "
+                                                f"{tuple(y_pred.shape)}",
+                         hint="give both one shape (tf.reshape(y_true, (-1, 1))), or use the "
+                              "class, which squeezes a trailing 1: BinaryCrossentropy()")
     _check_broadcast("binary_crossentropy", y_true, y_pred)
     from_logits = arguments.flag("binary_crossentropy", "from_logits", from_logits)
     label_smoothing = arguments.number("binary_crossentropy", "label_smoothing", label_smoothing)
