@@ -4,7 +4,8 @@ weights, and the loss, never move. Nothing is wrong in any one step's values, so
 check speaks. A torch loop that does call `optimizer.step()` (read from its text) and still
 updates nothing steps an optimizer made for other parameters: a model made again after it,
 or weights made without requires_grad while the data has it (a layer's op multiplies the
-tensor that got the gradient by a kernel that got none).
+tensor that got the gradient by a kernel that got none); one that calls it before
+`loss.backward()` finds no gradient to apply.
 Judged over the recorded steps that computed gradients: non-zero ones in the last few, the
 variables' values the same in the last as in the first, no update op in the last.
 """
@@ -17,10 +18,11 @@ from typing import NamedTuple
 import numpy as np
 
 from ..nonfinite import engine_of
+from ..sourceinfo import SourceInfo
 from ..variable import VariableRead
 from .activations import describe_variables
 from .findings import Finding
-from .label_source import call_after
+from .label_source import call_after, innermost_scope, own_nodes
 from .numerics import _op_name, _where
 from .op_index import WEIGHING, role
 from .summary import _array
@@ -98,6 +100,16 @@ def _not_a_scheduler(receiver) -> bool:
     return "sched" not in ast.unparse(receiver).lower()
 
 
+def _stepped_before(backward) -> SourceInfo | None:
+    """The line of the last `.step()` call (not a scheduler's) before the line of `backward`
+    in its function, or None."""
+    _, scope = innermost_scope(backward.filename, backward.lineno)
+    lines = [node.lineno for node in own_nodes(scope) if isinstance(node, ast.Call)
+             and getattr(node.func, "attr", None) == "step" and node.lineno < backward.lineno
+             and _not_a_scheduler(node.func.value)] if scope is not None else []
+    return SourceInfo(backward.filename, max(lines), backward.function) if lines else None
+
+
 class _Data(NamedTuple):
     name: str      # the data's name, as the code names it
     reader: object  # the layer's op that multiplies it by weights that are no parameters
@@ -125,8 +137,9 @@ def _finding(trained: list, norms: list, when: str) -> list:
     if loss is None:
         return []
     call, fix = _FIX[engine_of(loss.op)]
-    stepped = (call_after("step", call_after("backward", loss.source), _not_a_scheduler)
-               if engine_of(loss.op) == "torch" else None)
+    backward = call_after("backward", loss.source) if engine_of(loss.op) == "torch" else None
+    stepped = call_after("step", backward, _not_a_scheduler)
+    early = _stepped_before(backward) if backward is not None and stepped is None else None
     losses = [step.loss for step in trained]
     moved = (f" (the loss {losses[0]:.4g} at step {trained[0].number}, {losses[-1]:.4g} at "
              f"step {last.number}: only the batches differ)"
@@ -134,7 +147,14 @@ def _finding(trained: list, norms: list, when: str) -> list:
     count = len(last.variable_gradients)
     what = f"variable{'s' if count > 1 else ''}"
     data = _data_given_grad(last) if stepped is not None else None
-    if stepped is None:
+    if early is not None:   # (zero_grad() before it: it finds no .grad to apply)
+        what = f"parameter{'s' if count > 1 else ''}"
+        ran = (f"optimizer.step() at {_where(early)} runs before loss.backward() at "
+               f"{_where(backward)}: when it steps, this step's gradients are not computed "
+               f"yet and the last step's are cleared (zero_grad()): it updates nothing")
+        fix = ("call optimizer.step() after loss.backward(): zero_grad(), the forward pass "
+               "and the loss, backward(), then step()")
+    elif stepped is None:
         ran = "no update op ran"
     elif data is not None:   # (the weights it multiplies do not require grad)
         what = f"tensor{'s' if count > 1 else ''}"
@@ -156,5 +176,5 @@ def _finding(trained: list, norms: list, when: str) -> list:
                f"{what} {when} (norm {norms[-1]:.3g} in step {last.number}), but {ran}, so "
                f"the weights never change and the model does not learn{moved}; the loss is "
                f"made at {_where(loss.source)}; fix: {fix}")
-    return [Finding("gradients_not_applied", message, loss,
+    return [Finding("gradients_not_applied", message, loss, source=early or loss.source,
                     variables=list(last.variable_gradients))]
