@@ -4,31 +4,30 @@ A dataset is a recipe: a function that starts a fresh iterator over its elements
 cardinality (a count, INFINITE or UNKNOWN) and, when known without running it, its
 element spec. Each transformation wraps its input's recipe, so nothing runs until the
 dataset is iterated, and each `iter()` starts over (and reshuffles when asked). Elements
-are nested tuples and dicts of tapeviz tensors (structure.py).
+are nested tuples and dicts of tapeviz tensors (structure.py). Batching (batching.py) and
+the transformations that pick elements by position (counted.py) are inherited.
 """
 from __future__ import annotations
 
-import builtins
 import itertools
 
 import numpy as np
 
 from .. import arguments
 from ..coverage import missing_method
-from ..dtypes import as_dtype
 from ..errors import DTypeError, InvalidArgumentError
 from ..tensor import wrap
 from . import shuffle as _shuffle
 from . import structure as _s
-from .padding import padded_spec, padded_stack
+from .batching import Batching
+from .cardinality import INFINITE, UNKNOWN
+from .counted import Counted
 
-INFINITE = -1  # cardinality of an endless dataset (tf.data.INFINITE_CARDINALITY)
-UNKNOWN = -2   # cardinality when only iterating can tell (tf.data.UNKNOWN_CARDINALITY)
 AUTOTUNE = -1
 _SAME = object()  # a transformation's element spec is its input's
 
 
-class Dataset:
+class Dataset(Batching, Counted):
     """A sequence of elements that can be transformed and iterated, as tf.data.Dataset.
 
     >>> import tapeviz as tf
@@ -149,131 +148,6 @@ class Dataset:
         shuffled._shuffle_seed = seed   # Dataset.zip tells apart shuffles that keep pairs
         return shuffled
 
-    def batch(self, batch_size, drop_remainder=False, num_parallel_calls=None,
-              deterministic=None, name=None) -> "Dataset":
-        """Consecutive elements stacked along a new first axis, component by component.
-
-        >>> import tapeviz as tf
-        >>> ds = tf.data.Dataset.range(5).batch(2, drop_remainder=True)
-        >>> [b.numpy().tolist() for b in ds]
-        [[0, 1], [2, 3]]
-        """
-        batch_size = arguments.count("batch", "batch_size", batch_size, minimum=1)
-
-        def spec():
-            size = batch_size if drop_remainder else None
-            return _s.map_structure(lambda s: _s.TensorSpec((size, *s.shape), s.dtype),
-                                    self.element_spec)
-
-        return self._batched(batch_size, drop_remainder, _s.stack, spec, "Batch")
-
-    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None,
-                     drop_remainder=False, name=None) -> "Dataset":
-        """Like `batch`, with each component first padded to one shape: the largest in the
-        batch along each axis, or `padded_shapes` (None or -1 where the largest is wanted),
-        with `padding_values` (zeros by default).
-
-        >>> import tapeviz as tf
-        >>> ds = tf.data.Dataset.from_generator(lambda: iter([[1], [2, 3], [4, 5, 6]]),
-        ...                                     output_signature=tf.TensorSpec([None], tf.int32))
-        >>> [b.numpy().tolist() for b in ds.padded_batch(2)]
-        [[[1, 0], [2, 3]], [[4, 5, 6]]]
-        """
-        batch_size = arguments.count("padded_batch", "batch_size", batch_size, minimum=1)
-
-        def spec():
-            return padded_spec(self.element_spec, padded_shapes,
-                               batch_size if drop_remainder else None)
-
-        return self._batched(batch_size, drop_remainder,
-                             lambda elements: padded_stack(elements, padded_shapes,
-                                                           padding_values),
-                             spec, "PaddedBatch")
-
-    def _batched(self, batch_size: int, drop_remainder: bool, stack, spec, kind: str):
-        """`batch_size` consecutive elements at a time, joined by `stack`."""
-        def start():
-            source = self._start()
-            while True:
-                elements = list(itertools.islice(source, batch_size))
-                if not elements or (drop_remainder and len(elements) < batch_size):
-                    return
-                yield stack(elements)
-
-        card = self._cardinality
-        if card >= 0:
-            card = card // batch_size if drop_remainder else -(-card // batch_size)
-        return self._then(start, card, spec, kind)
-
-    def unbatch(self, name=None) -> "Dataset":
-        """Each element split along its first axis into separate elements (batch's inverse)."""
-        def start():
-            for element in self._start():
-                leaves = _s.flatten(element)
-                for i in builtins.range(len(leaves[0]._value) if leaves else 0):
-                    yield _s.pack(element, [wrap(t._value[i]) for t in leaves])
-
-        def spec():
-            return _s.map_structure(lambda s: _s.TensorSpec(s.shape[1:], s.dtype),
-                                    self.element_spec)
-
-        return self._then(start, UNKNOWN if self._cardinality != INFINITE else INFINITE, spec,
-                          "Unbatch")
-
-    def take(self, count, name=None) -> "Dataset":
-        """At most the first `count` elements (all of them when count is -1)."""
-        count = arguments.count("take", "count", count, minimum=None)
-        card = self._cardinality
-        if count >= 0 and card != UNKNOWN:
-            card = count if card == INFINITE else builtins.min(count, card)
-        return self._then(lambda: itertools.islice(self._start(), None if count < 0 else count),
-                          card, kind="Take")
-
-    def skip(self, count, name=None) -> "Dataset":
-        """All but the first `count` elements (none when count is -1)."""
-        count = arguments.count("skip", "count", count, minimum=None)
-        card = self._cardinality
-        if count < 0:
-            card = 0
-        elif card >= 0:
-            card = builtins.max(0, card - count)
-
-        def start():
-            source = self._start()
-            if count < 0:
-                return iter(())
-            return itertools.islice(source, count, None)
-
-        return self._then(start, card, kind="Skip")
-
-    def repeat(self, count=None, name=None) -> "Dataset":
-        """The elements `count` times over (forever when count is None or -1).
-
-        >>> import tapeviz as tf
-        >>> [int(x) for x in tf.data.Dataset.range(2).repeat(2)]
-        [0, 1, 0, 1]
-        """
-        count = -1 if count is None else arguments.count("repeat", "count", count, minimum=None)
-        card = self._cardinality
-        if count < 0:
-            card = 0 if card == 0 else INFINITE
-        elif count == 0:
-            card = 0
-        elif card >= 0:
-            card = card * count
-
-        def start():
-            epochs = itertools.count() if count < 0 else builtins.range(count)
-            for _ in epochs:
-                empty = True
-                for element in self._start():
-                    empty = False
-                    yield element
-                if empty:  # repeating nothing forever would hang: tf.data stops too
-                    return
-
-        return self._then(start, card, kind="Repeat")
-
     def prefetch(self, buffer_size, name=None) -> "Dataset":
         """The same elements; accepted for TF compatibility (there is nothing to overlap)."""
         return self._then(self._start, kind="Prefetch")
@@ -288,39 +162,6 @@ class Dataset:
             return _record(self._start(), stored)
 
         return self._then(start, kind="Cache")
-
-    def enumerate(self, start=0, name=None) -> "Dataset":
-        """(index, element) pairs, the index an int64 scalar counting from `start`.
-
-        >>> import tapeviz as tf
-        >>> [(int(i), int(x)) for i, x in tf.data.Dataset.range(5, 7).enumerate()]
-        [(0, 5), (1, 6)]
-        """
-        first = arguments.count("enumerate", "start", start, minimum=None)
-
-        def begin():
-            for i, element in enumerate(self._start(), first):
-                yield wrap(np.int64(i)), element
-
-        return self._then(begin, spec=lambda: (_s.TensorSpec((), as_dtype("int64")),
-                                               self.element_spec), kind="Enumerate")
-
-    def concatenate(self, dataset: "Dataset", name=None) -> "Dataset":
-        """This dataset's elements followed by `dataset`'s."""
-        cards = (self._cardinality, dataset._cardinality)
-        card = INFINITE if INFINITE in cards else UNKNOWN if UNKNOWN in cards else sum(cards)
-        return self._then(lambda: itertools.chain(self._start(), dataset._start()), card,
-                          kind="Concatenate")
-
-    def shard(self, num_shards, index, name=None) -> "Dataset":
-        """Every `num_shards`-th element, starting at `index`."""
-        num_shards = arguments.count("shard", "num_shards", num_shards, minimum=1)
-        index = arguments.count("shard", "index", index)
-        card = self._cardinality
-        if card >= 0:
-            card = builtins.max(0, -(-(card - index) // num_shards))
-        return self._then(lambda: itertools.islice(self._start(), index, None, num_shards),
-                          card, kind="Shard")
 
     def window(self, size, shift=None, stride=1, drop_remainder=False, name=None):
         """Windows of `size` elements every `shift`, each a dataset per component
