@@ -30,13 +30,12 @@ from itertools import compress, repeat
 from operator import is_
 from time import perf_counter
 
-import numpy as np
-
 from . import events, fpwarnings
 from .convert import input_arrays, input_tensors
-from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
+from .errors import OpError
 from .events import OpExecuted, set_scope
 from .node import Node, deferred_node
+from .op_failure import explain_failure
 from .sourceinfo import refused, source_from
 from .tensor import Tensor
 from .threadstate import local, thread_state
@@ -88,7 +87,7 @@ def dispatch(op, *args, **params):
         error.input_values = arrays
         raise
     except _INPUT_ERRORS as exc:
-        raise _explain_failure(op, arrays, params, exc) from exc
+        raise explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:  # numpy's, under an "error" warnings filter
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
 
@@ -117,7 +116,7 @@ def _dispatch_sunk(op, args, params, state, sink):
         error.input_values = arrays
         raise
     except _INPUT_ERRORS as exc:
-        raise _explain_failure(op, arrays, params, exc) from exc
+        raise explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
     if branch is not None:   # follow_branch, inlined (its call is a third of its cost)
@@ -207,7 +206,7 @@ def _dispatch_traced(op, args, params, state, route):
         error.input_values = arrays
         raise
     except _INPUT_ERRORS as exc:
-        raise _explain_failure(op, arrays, params, exc) from exc
+        raise explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
     if nodeless:
@@ -304,7 +303,7 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
         error.input_values = arrays
         raise
     except _INPUT_ERRORS as exc:
-        raise _explain_failure(op, arrays, params, exc) from exc
+        raise explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
     duration = perf_counter() - started if started else 0.0
@@ -333,37 +332,6 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
 TRACED_CODES = (dispatch.__code__, _dispatch_traced.__code__, _dispatch_sunk.__code__,
                 _dispatch_deferred.__code__)
 fpwarnings.install()
-
-
-def _explain_failure(op, arrays, params, exc) -> OpError:
-    """The error to raise when numpy rejects the inputs, keeping what the op was given."""
-    error = _explanation(op, arrays, params, exc)
-    error.input_values = arrays
-    return error
-
-
-def _explanation(op, arrays, params, exc) -> OpError:
-    """The op's own explanation of numpy's error if it has one, else numpy's message with
-    the op's name and what came."""
-    if isinstance(exc, MemoryError) or "array is too big" in str(exc):
-        return allocation_error(op.name, getattr(exc, "shape", None),
-                                getattr(exc, "dtype", None), exc,
-                                f"its inputs {', '.join(_describe(a) for a in arrays)}, "
-                                f"params {params}")
-    if op.explain is not None:
-        explained = op.explain(*arrays, **params)
-        if explained is not None:
-            cls, message, hint = explained
-            return cls(op.name, message, hint)
-    got = ", ".join(_describe(a) for a in arrays)
-    if op.broadcasting and "broadcast" in str(exc):
-        return ShapeError(op.name, f"operand shapes must broadcast together; got {got}")
-    cls = DTypeError if isinstance(exc, TypeError) else InvalidArgumentError
-    return cls(op.name, f"{exc}; got {got}" if got else str(exc))
-
-
-def _describe(array) -> str:
-    return f"{np.asarray(array).dtype}{list(np.shape(array))}"
 
 
 @contextlib.contextmanager

@@ -1,0 +1,42 @@
+"""What numpy's error about an op's input becomes: an error that names the op, what it
+expected and what it got (dispatch raises it from the user's line), keeping the values the
+op was given for the debugger."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
+
+
+def explain_failure(op, arrays, params, exc) -> OpError:
+    """The error to raise when numpy rejects the inputs, keeping what the op was given."""
+    error = _explanation(op, arrays, params, exc)
+    error.input_values = arrays
+    return error
+
+
+def _explanation(op, arrays, params, exc) -> OpError:
+    """The op's own explanation of numpy's error if it has one, else numpy's message with
+    the op's name and what came."""
+    if isinstance(exc, MemoryError) or "array is too big" in str(exc):
+        return allocation_error(op.name, getattr(exc, "shape", None),
+                                getattr(exc, "dtype", None), exc,
+                                f"its inputs {', '.join(_describe(a) for a in arrays)}, "
+                                f"params {params}")
+    if op.explain is not None:
+        explained = op.explain(*arrays, **params)
+        if explained is not None:
+            cls, message, hint = explained
+            return cls(op.name, message, hint)
+    got = ", ".join(_describe(a) for a in arrays)
+    if op.broadcasting and "broadcast" in str(exc):
+        return ShapeError(op.name, f"operand shapes must broadcast together; got {got}")
+    cls = DTypeError if isinstance(exc, TypeError) else InvalidArgumentError
+    return cls(op.name, f"{exc}; got {got}" if got else str(exc))
+
+
+def _describe(array) -> str:
+    return f"{np.asarray(array).dtype}{list(np.shape(array))}"
+
+
+__all__ = ["explain_failure"]
