@@ -20,6 +20,7 @@ from .errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
 from .logits_check import check_sigmoid_logits, check_softmax_logits
 from .ops import conv as _conv
 from .ops import nn as _nn_ops
+from .ops import pool as _pool_ops
 from .ops import random as _random
 from .ops.axes import normalize_axes, normalize_axis
 from .ops.gather import gather
@@ -426,13 +427,13 @@ def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     >>> tf.reshape(tf.nn.max_pool2d(x, 2, 2, "VALID"), [-1]).numpy()
     array([ 5.,  7., 13., 15.], dtype=float32)
     """
-    return _pool("max_pool2d", _conv.max_pool2d_op, input, ksize, strides, padding, data_format)
+    return _pool("max_pool2d", _pool_ops.max_pool2d_op, input, ksize, strides, padding, data_format)
 
 
 def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
     """Mean over each ksize window of NHWC `input`; SAME windows average real pixels only."""
     _check_float("avg_pool2d", "input", input)
-    return _pool("avg_pool2d", _conv.avg_pool2d_op, input, ksize, strides, padding, data_format)
+    return _pool("avg_pool2d", _pool_ops.avg_pool2d_op, input, ksize, strides, padding, data_format)
 
 
 def max_pool(input, ksize, strides, padding, data_format=None, name=None):
