@@ -100,7 +100,7 @@ function show(id) {
   panel.reveal();   // a hidden inspector comes back to show what was clicked
   panel.idle(false);   // ... with its width
   const payload = data.inspector[id];
-  inspectorBox.replaceChildren(...(payload ? inspectorContent(payload)
+  inspectorBox.replaceChildren(...(payload ? inspectorContent(payload, [], [], jump)
     : [h("div", { class: "tv-hint" }, "No inspector data for this node in the export.")]));
   inspectorBox.dataset.node = id;
   inspectorBox.parentElement.scrollTop = 0;

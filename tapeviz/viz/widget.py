@@ -24,6 +24,7 @@ from .dot import to_dot
 from .front import STATIC, module
 from .inspect import input_makers
 from .jupyter_extra import anywidget, traitlets
+from .nan_note import nan_note
 from .collapse import renorm
 from .panel import (StepShading, dispatch_node_of, empty_message, find_alerts, gradient_note,
                     group_payload, node_payload, status_line, stepper_state)
@@ -97,6 +98,7 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
         self.on_msg(self._on_message)
         self.observe(self._on_select, names=["selected"])
         self.observe(self._on_step_index, names=["step_index"])
+        self.observe(self._on_alerts, names=["alerts"])
         self.step_count = max(1, self._scene.step_count)
         self.step_labels = self._scene.step_labels()
         self.step_index = self._scene.index
@@ -176,13 +178,17 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
         graph_node = self._graph.nodes.get(node_id) or self._view.nodes.get(node_id)
         if graph_node is None:
             raise KeyError(f"TapeWidget: no node {node_id!r} in the shown graph")
-        return node_payload(graph_node, self._stepper, self._gradcheck.get(node_id),
-                            collapsible=self._opened_group_of(node_id) is not None,
-                            grad_note=gradient_note(self._stepper, self._scene, saved),
-                            position=self._position(node_id),
-                            names=input_makers(self._graph, dispatch_node_of(graph_node)),
-                            recorded=getattr(self._scene.step, "variable_gradients", None),
-                            leaf_layout=self._scene.layout())
+        payload = node_payload(graph_node, self._stepper, self._gradcheck.get(node_id),
+                               collapsible=self._opened_group_of(node_id) is not None,
+                               grad_note=gradient_note(self._stepper, self._scene, saved),
+                               position=self._position(node_id),
+                               names=input_makers(self._graph, dispatch_node_of(graph_node)),
+                               recorded=getattr(self._scene.step, "variable_gradients", None),
+                               leaf_layout=self._scene.layout())
+        note = nan_note(node_id, graph_node, self.alerts)
+        if note is not None:
+            payload["origin"] = note
+        return payload
 
     def _position(self, node_id: str):
         """(index, total) of an op node among the shown step's ops (ids are "n<index>")."""
@@ -327,6 +333,12 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
             self._expanded = set(self._graph.reveal(node_id, self._expanded, self.max_nodes))
             self._redraw()
         else:
+            self._inspect()
+
+    def _on_alerts(self, change) -> None:
+        """The inspector says where a NaN was born (nan_note.py) from the alerts: found after
+        it was drawn (the checks), it is drawn again with them."""
+        if self.selected and not self._checks_pending:
             self._inspect()
 
     def _on_step_index(self, change) -> None:

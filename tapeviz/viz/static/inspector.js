@@ -110,14 +110,17 @@ function titleParts(title) {
   return [...parts, " ", h("span", { class: "tv-title-type" }, title.slice(at + 1))];
 }
 
-// The inspector's content for a payload: its title, the buttons (`buttons`, DOM) with what
-// they found right under them (`payload.results`, then `extra` nodes), then the sections.
-// The title and buttons stay pinned at the top of the side panel while it scrolls.
-export function inspectorContent(payload, buttons = [], extra = []) {
+// The inspector's content for a payload: its title, the buttons (`buttons`, DOM), where its
+// NaN/Inf was born (`payload.origin`, Python's nan_note.py, drawn as an alert: "show the node"
+// calls `jump`), what the buttons found (`payload.results`, then `extra` nodes), then the
+// sections. The title and buttons stay pinned at the top of the side panel while it scrolls.
+export function inspectorContent(payload, buttons = [], extra = [], jump = () => {}) {
   const results = (payload.results || []).map(section);
   return [h("div", { class: "tv-inspector-head" },
             h("div", { class: "tv-inspector-title" }, ...titleParts(payload.title)),
             buttons.length ? h("div", { class: "tv-actions" }, ...buttons) : null),
+          payload.origin ? h("div", { class: "tv-origin" }, alertItem(payload.origin, jump))
+            : null,
           results.length || extra.length
             ? h("div", { class: "tv-results" }, ...results, ...extra) : null,
           ...(payload.sections || []).map(section)].filter(Boolean);

@@ -159,8 +159,8 @@ function render({ model, el }) {
     labelSlider();
   }
   let alertsOpen = false;   // the folded alerts unfolded by the reader: kept for a new list
+  const jump = (id) => { choose(id); zoomer.show(id); };
   function drawAlerts() {
-    const jump = (id) => { choose(id); zoomer.show(id); };
     alerts.replaceChildren(...alertList(model.get("alerts"), jump, alertsOpen,
                                         (open) => { alertsOpen = open; }));
   }
@@ -195,7 +195,7 @@ function render({ model, el }) {
         label);
     });
     const top = side.scrollTop;
-    inspector.replaceChildren(...inspectorContent(payload, buttons, breakList));
+    inspector.replaceChildren(...inspectorContent(payload, buttons, breakList, jump));
     inspector.dataset.node = payload.id || "";   // which node it shows (tests wait on it)
     side.scrollTop = payload.id === shownId ? top : 0;
     shownId = payload.id;

@@ -1,0 +1,53 @@
+"""A node holding NaN, inspected in JupyterLab (both themes): the inspector says, under its
+buttons, that the NaN was not made there and where it was born (the op and the user's line),
+readable at 4.5:1 or more; "show the node ›" selects that op, whose inspector says it was born
+there, with the fix. Screenshots: tests/browser/artifacts/lab-inspector-nan-<theme>-*.png.
+"""
+import pytest
+
+from .harness import notebook_page
+from .test_notebooks_browser import contrast
+from .test_widgets import check_clean, inspector_title, marked, wait_until
+
+CELLS = ["""
+import tapeviz as tf
+from tapeviz.viz import TapeWidget
+tf.random.set_seed(0)
+x = tf.random.normal([4, 3])
+w = tf.Variable(tf.random.normal([3, 3]), name="w")
+with tf.GradientTape(persistent=True) as tape:
+    log_probs = tf.math.log(tf.matmul(x, w))    # BUG: logits, not probabilities
+    loss = -tf.reduce_mean(tf.reduce_sum(log_probs, axis=1))
+widget = TapeWidget(tape, target=loss)
+widget.selected = next(i for i, n in widget.graph.nodes.items() if n.op == "negative")
+widget
+"""]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_nan_node_says_where_its_nan_was_born_and_goes_there(theme, tmp_path, browser):
+    with notebook_page(browser, tmp_path / "nan_note.ipynb", CELLS, theme=theme) as page:
+        widget = page.output(".tapeviz").first
+        note = widget.locator(".tv-inspector .tv-origin .tv-alert")
+        wait_until(page, lambda: note.count() == 1, "the NaN note in the inspector")
+        text = note.text_content()
+        assert text.startswith("NaN not made here: it came from upstream: log produced nan")
+        assert "Cell In[1], line 7: log_probs = tf.math.log(tf.matmul(x, w))" in text
+        assert "show the node ›" in text
+        for part in (note.locator(".tv-alert-kind"), note, note.locator(".tv-alert-go")):
+            ratio = contrast(part)["ratio"]
+            assert ratio >= 4.5, f"{part} at {ratio:.2f}:1 in the {theme} theme"
+        page.screenshot(widget, f"inspector-nan-{theme}-loss")
+
+        note.click()   # "show the node": the op the NaN was born at
+        wait_until(page, lambda: inspector_title(widget).startswith("log"), "log inspected")
+        assert marked(widget, "tv-selected") == widget.locator(
+            ".tv-inspector").get_attribute("data-node")
+        born = widget.locator(".tv-inspector .tv-origin .tv-alert")
+        wait_until(page, lambda: born.text_content().startswith("NaN born here: log produced"),
+                   "the born-here note")
+        assert "fix: log is defined for x > 0" in born.locator(".tv-alert-fix").text_content()
+        assert born.locator(".tv-alert-go").count() == 0   # nowhere else to go
+        page.screenshot(widget, f"inspector-nan-{theme}-origin")
+        check_clean(page, browser)
