@@ -84,3 +84,24 @@ def test_binary_crossentropy_of_labels_n_against_outputs_n_1_is_refused_as_tf_re
     expected = tf.reduce_mean(tf.keras.losses.binary_crossentropy(labels[:, None], COLUMN,
                                                                   from_logits=True))
     np.testing.assert_allclose(by_class.numpy(), expected.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("make, weight", [
+    (lambda: tf.keras.layers.Dense(3), "kernel"), (lambda: tf.keras.layers.Dense(3), "bias"),
+    (lambda: tf.keras.layers.Conv2D(2, 3), "kernel"),
+    (lambda: tf.keras.layers.Embedding(10, 3), "embeddings")], ids=["dense_kernel",
+                                                                   "dense_bias", "conv_kernel",
+                                                                   "embedding"])
+def test_a_weight_read_before_the_layer_is_built_says_to_call_or_build_it(make, weight):
+    """TF 2.21: AttributeError 'You must build the layer before accessing `kernel`.' (Dense's
+    bias, Python's plain one); tapeviz said only "'Dense' object has no attribute 'kernel'"."""
+    layer = make()
+    err, line = raised(AttributeError, lambda: getattr(layer, weight))
+    cls = type(layer).__name__
+    assert str(err).startswith(f"{cls}.{weight}: layer {layer.name!r} is not built yet: Keras "
+                               "makes its weights when it is first called")
+    assert "layer.build(" in err.hint
+    assert_at_line(err, line)
+    assert not hasattr(layer, weight) and layer.weights == []   # a probe: False, as before
+    layer(np.zeros((1, 4, 4, 1) if cls == "Conv2D" else (1, 4), np.float32))
+    assert any(made is getattr(layer, weight) for made in layer.weights)

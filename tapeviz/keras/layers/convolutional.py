@@ -6,6 +6,7 @@ from ...ops.conv import conv2d_op
 from .. import activations as _activations
 from .. import initializers as _initializers
 from .base import Layer, shape_error
+from .unbuilt import BuiltWeight
 from .core import _as_float, add_kernel_and_bias, bias_and_activation, configure_kernel
 
 
@@ -62,6 +63,8 @@ class Conv2D(Layer):
     >>> conv(tf.ones([1, 5, 5, 3])).shape, tuple(conv.kernel.shape)
     (TensorShape([1, 3, 3, 8]), (3, 3, 3, 8))
     """
+
+    kernel, bias = BuiltWeight(), BuiltWeight()   # made by build()
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
                  dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,

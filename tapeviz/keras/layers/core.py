@@ -19,6 +19,7 @@ from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..keras_tensor import input_tensor
 from .base import Layer, shape_error
+from .unbuilt import BuiltWeight
 
 
 def _as_float(layer, inputs):
@@ -75,6 +76,8 @@ class Dense(Layer):
     >>> layer(tf.ones([2, 5, 3])).shape, tuple(layer.kernel.shape)
     (TensorShape([2, 5, 4]), (3, 4))
     """
+
+    kernel, bias = BuiltWeight(), BuiltWeight()   # made by build()
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",

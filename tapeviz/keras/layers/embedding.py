@@ -10,6 +10,7 @@ from ...ops.gather import gather
 from ...ops.assign import cast
 from .. import initializers as _initializers
 from .base import Layer
+from .unbuilt import BuiltWeight
 
 
 def _positive(name: str, value) -> int:
@@ -27,6 +28,8 @@ class Embedding(Layer):
     >>> layer(tf.constant([[1, 2, 3]])).shape, tuple(layer.embeddings.shape)
     (TensorShape([1, 3, 4]), (10, 4))
     """
+
+    embeddings = BuiltWeight()   # made by build()
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
                  embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
