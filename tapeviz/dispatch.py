@@ -39,6 +39,7 @@ from .op_failure import explain_failure
 from .sourceinfo import refused, source_from
 from .tensor import Tensor
 from .threadstate import local, thread_state
+from .variable import VariableRead
 
 _new = object.__new__
 _getframe = sys._getframe
@@ -96,9 +97,13 @@ def _dispatch_sunk(op, args, params, state, sink):
     """`dispatch` for an op only a Recorder's sink hears and no tape records (a VJP's, an
     update's): its record, and nothing else (no node, no hearers or lines to look up)."""
     source = state.source or source_from(_getframe(2), state.origin)
-    arrays, tensors, ids, _ = input_tensors(op, args)
     branch = at = sink.at
     if at is not None:   # the step's program is known: the op checked against it, inline
+        # no tensors made: a followed op keeps its inputs' values alone, and an input's id
+        # is the one input_tensors tracks it by (a Python number's: none an op made) but a
+        # variable's read's (its variable's)
+        arrays = input_arrays(op, args)
+        ids = map(id, args) if VariableRead not in map(type, args) else input_tensors(op, args)[2]
         branch = at.only   # (the usual: one op follows, compared by identity, no key made)
         if branch is None or branch.op is not op or branch.source is not source \
                 or branch.phase is not state.phase or branch.scope is not state.scope:
@@ -108,6 +113,8 @@ def _dispatch_sunk(op, args, params, state, sink):
                 or branch.producers != tuple(map(sink.made.get, ids, _OUTSIDE)):
             sink.leave()
             branch = None
+    if branch is None:
+        arrays, tensors, ids, _ = input_tensors(op, args)
     started = 0.0 if branch is not None else perf_counter()   # (run again on a look: timed then)
     try:
         ans = _new(Tensor)

@@ -12,6 +12,7 @@ import tapeviz as tf
 from tapeviz.debugger import Recorder
 from tapeviz.debugger.noted import NotedStep
 from tapeviz.debugger.recorder import Sink, StepsDroppedWarning
+from tapeviz.variable import read_variable
 
 
 
@@ -460,3 +461,21 @@ def test_an_update_reading_its_steps_forward_output_says_the_op_that_made_it(ful
     assert update.op == "multiply" and update.node.inputs[1] is \
         reference.steps[-1].ops[0].node.output   # (0.001 * h: h made by the step's first op)
     assert_same_recording(replaying, reference)
+
+
+def test_an_update_given_a_variables_read_in_place_of_its_gradient_is_recorded_fully(fully):
+    # a followed update op keeps values alone, no tensors (dispatch's sunk path): a read of
+    # a variable the program knows must still be told from the plain tensor it learned there
+    def loop():
+        w, v = tf.Variable(0.5, name="w"), tf.Variable(0.25, name="v")
+        for step, x in enumerate([1.0, 2.0, 3.0, 4.0, 5.0, 6.0]):
+            with tf.GradientTape() as tape:
+                loss = (tf.constant(x) * w + v) ** 2
+            dw = tape.gradient(loss, w)
+            w.assign_sub(0.01 * (read_variable(v) if step == 4 else dw))
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 3
+    assert_same_recording(replaying, reference)
+    update = [rop for rop in replaying.steps[4].ops if rop.phase == "forward"][-2]
+    assert update.op == "multiply" and update.node.inputs[1].variable.name.startswith("v")
