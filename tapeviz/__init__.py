@@ -41,8 +41,9 @@ from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, r
 from .ops.gather import boolean_mask, gather, gather_nd, one_hot
 from .ops.pad import pad, tile
 from .ops.rearrange import meshgrid, roll, slice
-from .ops.shape import (broadcast_to, concat, expand_dims, rank, reshape, reverse, shape, size,
-                        split, squeeze, stack, strided_slice, transpose, unstack)
+from .ops.shape import broadcast_to, expand_dims, rank, reshape, shape, size, squeeze, transpose
+from .ops.indexing import reverse, strided_slice
+from .ops.join import concat, split, stack, unstack
 from .tape import GradientTape, UnconnectedGradients
 from .tensor_array import TensorArray
 from .clip import clip_by_global_norm, clip_by_norm

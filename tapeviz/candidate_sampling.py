@@ -22,7 +22,8 @@ from .ops.math import log
 from .ops.assign import cast
 from .ops.random import generator
 from .ops.reduce import reduce_sum
-from .ops.shape import concat, expand_dims, reshape
+from .ops.shape import expand_dims, reshape
+from .ops.join import concat
 
 _LOWEST = float(np.finfo(np.float32).min)   # TF's weight for an accidental hit: -FLT_MAX
 

@@ -16,7 +16,7 @@ from .ops.math import abs, maximum, sqrt, where
 from .ops.assign import cast
 from .ops.nn import l2_loss
 from .ops.reduce import reduce_sum
-from .ops.shape import stack
+from .ops.join import stack
 from .tensor import Tensor, wrap
 
 

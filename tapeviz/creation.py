@@ -190,7 +190,7 @@ def linspace(start, stop, num, name=None, axis=0) -> Tensor:
     >>> tf.linspace(-2, 2, 5).numpy()
     array([-2., -1.,  0.,  1.,  2.])
     """
-    from .ops import shape as _s
+    from .ops import indexing as _indexing, join as _join, shape as _s
     count = arguments.count("linspace", "num", num)
     start = convert_to_tensor(start)
     if not (isinstance(stop, Tensor) and stop.dtype == start.dtype):
@@ -211,12 +211,12 @@ def linspace(start, stop, num, name=None, axis=0) -> Tensor:
     start = _s.expand_dims(_s.broadcast_to(start, shape), position)
     stop = _s.expand_dims(_s.broadcast_to(stop, shape), position)
     if count <= 1:  # as TF: both ends stay connected (zero gradients), sliced to `count`
-        ends = _s.concat([start, stop], position)
+        ends = _join.concat([start, stop], position)
         end = list(ends.shape)
         end[position] = count
-        return _s.strided_slice(ends, [0] * rank, end)
+        return _indexing.strided_slice(ends, [0] * rank, end)
     index_shape = [1] * rank
     index_shape[position] = count - 2
     steps = constant(np.arange(1, count - 1).reshape(index_shape), dtype=end_dtype)
     middle = start + steps * ((stop - start) / (count - 1))
-    return _s.concat([start, middle, stop], position)
+    return _join.concat([start, middle, stop], position)

@@ -274,7 +274,7 @@ class Tensor:
             return True
 
     def __getitem__(self, key):
-        return _shape.getitem(self, key)
+        return _indexing.getitem(self, key)
 
     @property
     def assign(self):
@@ -379,4 +379,4 @@ from .variable import (Variable, VariableRead, _not_a_variable,  # noqa: E402,F4
 from .convert import infer_array, to_array  # noqa: E402
 from .errors import DTypeError, InvalidArgumentError, describe  # noqa: E402
 from .dispatch import dispatch as _dispatch  # noqa: E402
-from .ops import compare as _c, linalg as _linalg, math as _m, shape as _shape  # noqa: E402
+from .ops import compare as _c, indexing as _indexing, linalg as _linalg, math as _m  # noqa: E402

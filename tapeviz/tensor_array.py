@@ -10,7 +10,7 @@ import numpy as np
 from . import arguments
 from .creation import constant, zeros
 from .errors import DTypeError, InvalidArgumentError, OpError, OutOfRangeError, describe
-from .ops.shape import concat as _concat, stack as _stack, unstack as _unstack
+from .ops.join import concat as _concat, stack as _stack, unstack as _unstack
 from .tensor import Tensor, TensorShape
 
 

@@ -81,7 +81,7 @@ class Variable(Tensor):
     def __getitem__(self, key):
         """`v[key]`, a tensor that remembers its variable and key: `v[key].assign(x)`
         updates that slice of v, as in TF."""
-        sliced = _shape.getitem(self, key)
+        sliced = _indexing.getitem(self, key)
         slice_id = id(sliced)   # the entry goes with its slice (freed before its id is reused)
         _slices[slice_id] = (weakref.ref(sliced, lambda _: _slices.pop(slice_id, None)),
                              weakref.ref(self), key)
@@ -89,7 +89,7 @@ class Variable(Tensor):
 
     def _assign_slice(self, key, value, name=None):
         """`self[key].assign(value)`: one update op; returns the variable, as TF does."""
-        return self._rebind(_shape.assign_slice(self, key, value))
+        return self._rebind(_indexing.assign_slice(self, key, value))
 
     def _rebind(self, new_value: Tensor):
         self._value = new_value._value
@@ -195,4 +195,4 @@ from . import arguments  # noqa: E402
 from .convert import to_array  # noqa: E402
 from .errors import (DTypeError, InvalidArgumentError, MissingAttributeError,  # noqa: E402
                      ShapeError, bad_argument, describe)
-from .ops import assign as _a, shape as _shape  # noqa: E402
+from .ops import assign as _a, indexing as _indexing  # noqa: E402

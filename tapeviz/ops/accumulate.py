@@ -12,7 +12,7 @@ from ..convert import infer_array
 from ..tensor import Tensor, wrap
 from .kinds import refused_bools
 from .registry import defop
-from .shape import check_same_shapes, tensor_list
+from .join import check_same_shapes, tensor_list
 
 
 def _add_n_forward(*inputs):

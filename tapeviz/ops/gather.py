@@ -15,7 +15,8 @@ from ..tensor import Tensor, wrap
 from ..convert import infer_array
 from .axes import normalize_axis
 from .registry import defop
-from .shape import reshape, stack
+from .shape import reshape
+from .join import stack
 
 
 def _check_indices(op: str, indices, length: int, axis: int, shape: tuple) -> None:

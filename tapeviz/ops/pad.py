@@ -12,7 +12,8 @@ import numpy as np
 from .. import arguments
 from ..errors import InvalidArgumentError, ShapeError, bad_argument
 from .registry import defop
-from .shape import _along, _reshape
+from .shape import _reshape
+from .indexing import _along
 from . import reduce as _reduce
 
 

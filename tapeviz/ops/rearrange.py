@@ -11,7 +11,8 @@ from ..errors import InvalidArgumentError
 from ..tensor import Tensor, wrap
 from .axes import normalize_axis
 from .gather import _gather
-from .shape import _getitem, broadcast_to, reshape
+from .shape import broadcast_to, reshape
+from .indexing import _getitem
 
 
 def slice(input_, begin, size, name=None):   # noqa: A001 (TF's name)

@@ -16,7 +16,7 @@ from ..errors import DTypeError
 from ..tensor import wrap
 from .axes import normalize_axes
 from .registry import defop
-from . import assign as _assign, compare as _compare, math as _m
+from . import assign as _assign, compare as _compare, join as _join, math as _m
 
 REDUCE_SAMPLES = ((((2, 3),), {"axis": None, "keepdims": False}),
                   (((2, 3, 4),), {"axis": (0, 2), "keepdims": False}),
@@ -168,8 +168,8 @@ def _product_of_others(x, axis):
         return x
     rows = _shape._reshape(moved, shape=(count, -1))  # one row per reduced element
     one = wrap(np.ones((1, np.shape(rows._value)[1]), dtype=x._value.dtype))
-    before = _shape._concat(one, _cumprod_rows(rows)[:-1], axis=0)
-    after = _shape._concat(_cumprod_rows(rows, reverse=True)[1:], one, axis=0)
+    before = _join._concat(one, _cumprod_rows(rows)[:-1], axis=0)
+    after = _join._concat(_cumprod_rows(rows, reverse=True)[1:], one, axis=0)
     others = _shape._reshape(before * after, shape=tuple(moved_shape))
     return others if moved is x else _shape._transpose(others, perm=tuple(np.argsort(perm)))
 
@@ -180,9 +180,9 @@ def _cumprod_rows(rows, reverse=False):
     step, count = 1, np.shape(rows._value)[0]
     while step < count:
         if reverse:
-            rows = _shape._concat(rows[:-step] * rows[step:], rows[-step:], axis=0)
+            rows = _join._concat(rows[:-step] * rows[step:], rows[-step:], axis=0)
         else:
-            rows = _shape._concat(rows[:step], rows[step:] * rows[:-step], axis=0)
+            rows = _join._concat(rows[:step], rows[step:] * rows[:-step], axis=0)
         step *= 2
     return rows
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ...errors import InvalidArgumentError, describe
-from ...ops.shape import concat, reverse
+from ...ops.indexing import reverse
+from ...ops.join import concat
 from .base import Layer
 
 _MERGES = ("concat", "sum", "ave", "mul", None)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 
 from ...ops import math as _math
-from ...ops.shape import concat
+from ...ops.join import concat
 from .base import Layer, shape_error
 
 

@@ -15,7 +15,8 @@ from ...creation import convert_to_tensor, ones, zeros
 from ...errors import InvalidArgumentError, bad_argument
 from ...ops.linalg import matmul, tensordot
 from ...ops.assign import cast
-from ...ops.shape import reverse, stack
+from ...ops.indexing import reverse
+from ...ops.join import stack
 from .. import activations as _activations
 from .. import initializers as _initializers
 from .base import Layer, shape_error
