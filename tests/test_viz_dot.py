@@ -4,8 +4,8 @@ import re
 import pytest
 
 import tapeviz as tf
-from tapeviz.viz.dot import (ALARM, FAN_IN_BUNDLE, FAN_IN_LABELS, HIGHLIGHT, SELECTED, quote,
-                             to_dot)
+from tapeviz.viz.dot import (ALARM, DEFAULT_FILL, FAN_IN_BUNDLE, FAN_IN_LABELS, FILL, HIGHLIGHT,
+                             NO_GRAD, SELECTED, _ramp, quote, to_dot)
 from tapeviz.viz.graph import Graph
 from tapeviz.viz.render import find_layout_binary, layout_svg
 
@@ -89,6 +89,28 @@ def test_gradient_magnitude_shades_nodes_and_edges_on_a_log_scale():
     edge = next(line for line in dot.splitlines() if line.startswith('  "n0" -> "n1"'))
     assert float(_attr(edge, "penwidth")) == 3.0 and "xlabel" not in edge
     assert _attr(edge, "tooltip") == "multiply → reduce_sum: (2,)\\n|grad| = 1.414e+00"
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG contrast ratio of two "#rrggbb" colours."""
+    def luminance(colour):
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+                   for c in channels]
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+    high, low = sorted([luminance(a), luminance(b)], reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@pytest.mark.parametrize("border", ["no gradient", "weakest gradient", "strongest gradient"])
+def test_every_border_the_legend_names_is_seen_on_white_and_on_every_fill(border):
+    """The stepping legend reads 'violet border: gradient · dashed: none yet': a border at
+    under 3:1 (the old grey, 2.2:1 on white, 1.7:1 on a fill) was not seen, in the dark theme
+    least (its dashes melted into the light box's edge)."""
+    colour = {"no gradient": NO_GRAD, "weakest gradient": _ramp(0.0),
+              "strongest gradient": _ramp(1.0)}[border]
+    for behind in ["#ffffff", DEFAULT_FILL, *FILL.values()]:
+        assert contrast_ratio(colour, behind) >= 3.0, (colour, behind)
 
 
 def test_nodes_without_gradient_are_dashed_once_gradients_are_known():

@@ -29,10 +29,14 @@ DEFAULT_FILL = "#f5f5f5"
 ALARM = {"fill": "#ffd6d6", "line": "#d00000", "text": "#8b0000"}
 HIGHLIGHT = "#ff8c00"   # the node whose VJP the backward stepper just ran
 SELECTED = "#1f6feb"    # the node the user clicked
-NO_GRAD = "#b0b0b0"
-# the gradient ramp runs from faint grey-violet (weakest) to a violet that stands out on a
-# light and on a dark pane alike (3:1 or more against both)
-WEAK, STRONG = (205, 198, 222), (124, 58, 237)
+# A border is read against the box's fill and the pane around it: the legend's "dashed: none
+# yet" and "violet border: gradient" hold only where it is seen, 3:1 or more against white and
+# every fill (WCAG's non-text contrast; on a dark pane the fill frames it). The grey was
+# #b0b0b0 (2.2:1 on white, 1.7:1 on a fill: on the dark theme the dashes vanished into the
+# box's edge) and the weakest gradient's violet (205, 198, 222) (1.6:1: a box with a small
+# gradient read as one with none); how strong a gradient is, its border's width says.
+NO_GRAD = "#6e7781"
+WEAK, STRONG = (140, 110, 210), (124, 58, 237)
 DECADES = 6             # gradients more than 1e6 times smaller than the largest look weakest
 MAX_LABEL = 32
 # a variable or constant feeding more ops than this is drawn again beside each consumer
