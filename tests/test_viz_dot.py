@@ -303,3 +303,20 @@ def test_a_long_op_name_wraps_whole_instead_of_being_cut_after_its_symbol():
                      shape=(32,))
     label = _attr(_node_line(to_dot(Graph({"n0": node})), "n0"), "label")
     assert label == "sparse_softmax_cross_entropy_\\nwith_logits\\n(32,)"
+
+
+@pytest.mark.parametrize("name, lines", [
+    ("encoder.layers.11.self_attn.out_proj.weight",
+     ["encoder.layers.11.self_attn.", "out_proj.weight"]),
+    ("my_model/sequential_3/conv2d_12/kernel", ["my_model/sequential_3/conv2d_12/", "kernel"]),
+    ("model/block_1/sublayer_with_a_long_name/attention/self/query/kernel",
+     ["model/block_1/", "…/attention/self/query/kernel"]),
+])
+def test_a_long_layer_path_breaks_between_names_and_keeps_its_own_name(name, lines):
+    """A variable's path broke inside a name ('conv2d_' / '12/kernel', 'out_' / 'proj.weight')
+    and a long one lost its end, the name that says which weight it is."""
+    from tapeviz.viz.graph_items import GraphNode
+    graph = Graph({"v0": GraphNode("v0", name, "variable", shape=(3, 3))})
+    label = _attr(_node_line(to_dot(graph), "v0"), "label").split("\\n")
+    assert label == [*lines, "(3, 3)"]
+    assert all(len(line) <= 32 for line in label)

@@ -104,18 +104,29 @@ def _clip(text: str) -> str:
 
 def _wrapped(text: str) -> str:
     """`text` on two lines when it is too long for one, broken after its last '_' or space
-    that keeps the first line short enough ('sparse_softmax_cross_entropy_' / 'with_logits'),
-    the rest clipped.
+    that keeps the first line short enough ('sparse_softmax_cross_entropy_' / 'with_logits');
+    a layer path (a '/' or '.' in it) after its last '/' or '.' instead, so no name is cut in
+    two ('conv2d_' / '12/kernel' read as two names). A rest still too long keeps its end, the
+    variable's own name: 'kernel' or 'weight' says more than the path's middle.
 
     >>> _wrapped("sparse_softmax_cross_entropy_with_logits")
     'sparse_softmax_cross_entropy_\\nwith_logits'
+    >>> _wrapped("encoder.layers.11.self_attn.out_proj.weight")
+    'encoder.layers.11.self_attn.\\nout_proj.weight'
+    >>> _wrapped("model/block_1/sublayer_with_a_long_name/attention/self/query/kernel")
+    'model/block_1/\\n…/attention/self/query/kernel'
     """
     if len(text) <= MAX_LABEL:
         return text
-    cut = max(text.rfind("_", 0, MAX_LABEL), text.rfind(" ", 0, MAX_LABEL)) + 1
+    breaks = "/." if "/" in text or "." in text else "_ "
+    cut = max(text.rfind(mark, 0, MAX_LABEL) for mark in breaks) + 1
     if cut == 0:
         return _clip(text)
-    return f"{text[:cut].rstrip()}\n{_clip(text[cut:])}"
+    rest = text[cut:]
+    if len(rest) > MAX_LABEL:
+        rest = rest[-(MAX_LABEL - 1):]   # from a separator on: no name shown cut
+        rest = "…" + rest[next((at for at, char in enumerate(rest) if char in "/."), 0):]
+    return f"{text[:cut].rstrip()}\n{rest}"
 
 
 def strength(norm, largest) -> float | None:
