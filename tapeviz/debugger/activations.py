@@ -10,6 +10,7 @@ import numpy as np
 
 from ..nonfinite import engine_of
 from ..variable import Variable, VariableRead
+from .batch_sum import summed_over_batch
 from .findings import Finding
 from .numerics import _where
 from .op_index import role
@@ -163,7 +164,8 @@ def _when_it_died(relu, steps) -> tuple | None:
             return (f"it was alive in step {first.number} ({share:.0%} of its outputs > 0) "
                     f"and dead from step {step.number}: the updates killed it, a learning "
                     f"rate too large"
-                    + (f" (set at {_where(made_at)})" if made_at is not None else ""),
+                    + (f" (set at {_where(made_at)})" if made_at is not None else "")
+                    + summed_over_batch(step),
                     "lower the learning rate (10x, until the units stay alive)")
     return None
 

@@ -16,6 +16,7 @@ from .. import events
 from ..nonfinite import engine_of
 from ..variable import VariableRead
 from .activations import describe_variables
+from .batch_sum import summed_over_batch
 from .findings import Finding
 from .norms import CLIP_FIX
 from .numerics import _where
@@ -178,7 +179,8 @@ def _finding(run, evident: int, blown, updates) -> Finding:
         message += overshoot
     message += (f"; hint: the learning rate is too large for this loss: lower it (10x, "
                 f"until the loss falls) or clip the gradients "
-                f"({CLIP_FIX[engine_of(node.op) if node is not None else 'tf']})")
+                f"({CLIP_FIX[engine_of(node.op) if node is not None else 'tf']})"
+                f"{summed_over_batch(last)}")
     return Finding("divergence", message, node, variables=[u.name for u in updates])
 
 
@@ -235,7 +237,8 @@ def _oscillation(losses, runs) -> Finding:
     node, overshoot = _overshoot(updates, losses[-1][0])
     message += (f"{overshoot}; hint: the learning rate is too large for the loss's curvature: "
                 f"each update jumps past the minimum, so the loss bounces instead of settling "
-                f"(it does not blow up); lower it (10x, until the loss falls steadily)")
+                f"(it does not blow up); lower it (10x, until the loss falls steadily)"
+                f"{summed_over_batch(losses[-1][0])}")
     return Finding("oscillation", message, node, variables=[u.name for u in updates])
 
 
