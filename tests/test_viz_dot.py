@@ -158,6 +158,22 @@ def test_tooltips_carry_the_source_line_and_ids_the_node_ids():
     assert y.numpy() == 6.0
 
 
+def test_a_tooltip_names_the_layer_path_and_the_pass_as_the_inspector_does():
+    """It said 'scope: block' and 'phase: backward', words the inspector calls 'layer path'
+    and a sentence calls 'in the backward pass'."""
+    x = tf.Variable(2.0, name="x")
+    with tf.GradientTape(persistent=True) as outer:
+        with tf.GradientTape() as inner:
+            with tf.name_scope("block"):
+                y = x * x
+        inner.gradient(y, x)   # its ops recorded by the outer tape, in the backward pass
+    graph = Graph.from_nodes(outer.nodes)
+    tips = [_attr(_node_line(to_dot(graph), i), "tooltip") for i in graph.nodes if i[0] == "n"]
+    assert "layer path: block" in tips[0] and "scope" not in tips[0]
+    assert any("in the backward pass" in tip for tip in tips[1:])
+    assert not any("phase" in tip for tip in tips)
+
+
 def test_groups_are_box3d_with_op_counts_and_merged_edge_counts():
     x = tf.Variable([1.0, 2.0])
     with tf.GradientTape() as tape:

@@ -17,6 +17,7 @@ from collections import Counter
 
 import numpy as np
 
+from ..nonfinite import in_pass
 from .vocabulary import LEAF_NOUNS, words_of
 
 FILL = {   # by op kind; 6-digit hex because old Graphviz paints "#eef" black
@@ -207,10 +208,11 @@ def _tooltip(node, with_grads: bool) -> str:
     else:
         lines = [f"{node.kind} {node.label}"]
     lines.append(f"{shape_text(node.shape)} {node.dtype}".rstrip())
+    # as the inspector's rows name them: no 'scope' or 'phase' a student has not met
     if node.scope and node.kind != "group":
-        lines.append(f"scope: {node.scope}")
+        lines.append(f"layer path: {node.scope}")
     if node.phase != "forward":
-        lines.append(f"phase: {node.phase}")
+        lines.append(in_pass(node.phase))
     source = node.source
     if source is not None:
         lines.append(str(source))
