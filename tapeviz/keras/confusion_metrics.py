@@ -18,7 +18,7 @@ from ..ops.compare import greater, logical_and, logical_not
 from ..ops.reduce import reduce_sum
 from ..ops.shape import broadcast_to, reshape
 from ..tensor import Tensor
-from .metrics import Metric
+from .metric_base import Metric
 
 __all__ = ["Precision", "Recall"]
 
