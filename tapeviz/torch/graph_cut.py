@@ -55,16 +55,27 @@ def cut_note(frame, roots: list) -> str | None:
     show plainly how the loss was made."""
     if frame is None or any(root.requires_grad for root in roots):
         return None
-    source = SourceInfo(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
-    loss = _loss_name(source)
+    loss = _loss_name(_line_of(frame))
+    found = cut_of(frame, loss) if loss is not None else None
+    if found is None:
+        return None
+    why, at = found
+    return (f"tapeviz: {loss} does not require grad, so backward() has nothing to "
+            f"differentiate: {why}\n  at {at}" + (f"\n      {at.statement}" if at.statement
+                                                   else ""))
+
+
+def cut_of(frame, loss: str) -> tuple | None:
+    """(why, the line) of the statement that cut the value `frame` names `loss` off the
+    graph, found back from `frame`'s line, or None when its text does not show it plainly."""
+    source = _line_of(frame)
     _, scope = innermost_scope(source.filename, source.lineno)
-    if loss is None or scope is None:
+    if scope is None:
         return None
     found = _cut(scope, {**frame.f_globals, **frame.f_locals}, loss, source.lineno)
     if found is None:
         return None
     statement, made, graded = found
-    at = SourceInfo(source.filename, statement.lineno, source.function)
     after = "" if made == loss else f", nor {loss}, made from {made}"
     held = "holds parameters that require grad" if isinstance(graded[1], torch.nn.Module) \
         else "requires grad"
@@ -81,9 +92,11 @@ def cut_note(frame, roots: list) -> str | None:
         else:
             what, (effect, fix) = cut
             why = f"{what} cut it off the graph: it {effect} ({reads}); fix: {fix}"
-    return (f"tapeviz: {loss} does not require grad, so backward() has nothing to "
-            f"differentiate: {why}\n  at {at}" + (f"\n      {at.statement}" if at.statement
-                                                   else ""))
+    return why, SourceInfo(source.filename, statement.lineno, source.function)
+
+
+def _line_of(frame) -> SourceInfo:
+    return SourceInfo(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
 
 
 def _loss_name(source: SourceInfo) -> str | None:

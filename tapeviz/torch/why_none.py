@@ -8,10 +8,14 @@ run. Registered with `debugger.why_none` when the adapter is imported (nothing i
 debugger imports torch)."""
 from __future__ import annotations
 
+import sys
+
 import torch
 
 from ..debugger.why_none import OTHER_ENGINES
 from ..debugger.findings import Finding
+from ..sourceinfo import user_frame
+from . import graph_cut
 
 
 def explain(target, source, names: tuple, target_names: tuple) -> Finding:
@@ -30,6 +34,13 @@ def explain(target, source, names: tuple, target_names: tuple) -> Finding:
                        f"{name}.requires_grad_() before the forward pass reads it (an "
                        f"nn.Module's parameters require grad by themselves)")
     if not target.requires_grad:
+        frame = user_frame(sys._getframe(1))
+        cut = graph_cut.cut_of(frame, loss) if frame is not None and target_names else None
+        if cut is not None:
+            why, at = cut
+            return Finding("target_not_recorded", f"{loss} does not require grad, so autograd "
+                           f"gives nothing a gradient through it: {why}; at {at.location}"
+                           + (f": {at.statement}" if at.statement else ""), source=at)
         return Finding("target_not_recorded", f"{loss} does not require grad: autograd "
                        f"recorded nothing of it, as under torch.no_grad() or "
                        f"torch.inference_mode(), or when it was made from values that left "

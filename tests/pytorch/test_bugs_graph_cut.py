@@ -140,3 +140,24 @@ def test_the_correct_loss_trains_with_no_error_while_recorded():
     with Recorder():
         the_correct_loss(model, x, y)
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.parameters())
+
+
+def test_why_none_of_a_loss_cut_by_argmax_names_the_argmax_and_its_line():
+    """was: 'loss does not require grad: autograd recorded nothing of it, as under
+    torch.no_grad() or ... (.detach(), .item(), .numpy(), .data)', no line."""
+    from tapeviz.debugger import why_none
+    model, x, y = classifier_and_batch()
+    with tvt.record() as tape:
+        out = model(x)
+        pred = out.argmax(dim=1).float()  # BUG: argmax asked about
+        loss = ((pred - y.float()) ** 2).mean()
+    found = why_none(tape, loss, model[0].weight)
+    assert found.kind == "target_not_recorded"
+    assert found.message.startswith(
+        "loss does not require grad, so autograd gives nothing a gradient through it: argmax "
+        "cut it off the graph: it gives indices, which carry no gradient (out requires grad; "
+        "pred, made from it, does not, nor loss, made from pred)")
+    assert found.message.endswith(
+        f"; at tests/pytorch/{marked_line(__file__, '# BUG: argmax asked about')}: pred = "
+        f"out.argmax(dim=1).float()  # BUG: argmax asked about")
+    assert found.source.lineno == line_of(__file__, "# BUG: argmax asked about")

@@ -76,8 +76,10 @@ def test_why_none_of_torch_tensors_says_autograds_reason_in_torchs_terms():
     assert said["h"].kind == "not_leaf" and "call h.retain_grad() before backward()" in \
         said["h"].message, said["h"]
     assert said["no_grad"].kind == "target_not_recorded" and said["no_grad"].message.startswith(
-        "frozen does not require grad: autograd recorded nothing of it, as under "
-        "torch.no_grad()"), said["no_grad"]
+        "frozen does not require grad, so autograd gives nothing a gradient through it: "
+        "torch.no_grad() (or inference_mode) around the line that made frozen cut it off the "
+        "graph"), said["no_grad"]
+    assert said["no_grad"].source.statement.strip() == "frozen = (w * 2.0).sum()"
     assert said["w"].kind == "connected"
     loss.backward()   # the graph and the tensors as they were: nothing ran
     assert w.grad.tolist() == [2.0, 2.0, 2.0] and why_none(tape, loss, w).kind == "connected"
