@@ -106,3 +106,16 @@ def test_the_more_rows_note_covers_no_row_in_view(browser):
     page.screenshot(".tapeviz", "stepper-note-clear")
     assert covered == [], covered
     check_clean(page, browser)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("done, said", [(False, "dashed: none yet"),
+                                        (True, "dashed: none reached it")])
+def test_the_legend_says_a_dashed_box_gets_none_once_the_pass_is_over(browser, done, said):
+    """After Continue, 'dashed: none yet' promised a gradient that never comes."""
+    state = {**stepper_state(variables=1), "done": done}
+    page = rendered(browser, f"stepper-key-{'done' if done else 'going'}", state)
+    key = page.page.locator(".tv-stepper .tv-key")
+    wait_until(page, lambda: key.count() == 1, "the strip's legend")
+    assert said in key.text_content()
+    check_clean(page, browser)

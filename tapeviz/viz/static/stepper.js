@@ -22,9 +22,11 @@ export function stepperStrip(s) {
   (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g,
     `The gradient of the loss (the target) with respect to ${name}, as summed so far`]));
   return [h("span", { class: "tv-stepper-title" }, "Backward stepping"),
-    // what the graph's borders now mean (dot.py draws them; tape.css marks the step)
+    // what the graph's borders now mean (dot.py draws them; tape.css marks the step); once
+    // the pass is over a dashed box gets none ("none yet" promised one to come)
     h("span", { class: "tv-key" }, "violet border: gradient, thicker = larger · dashed: "
-      + "none yet · pink dashes: the op just stepped through"),
+      + (s.done ? "none reached it" : "none yet") + " · pink dashes: the op just stepped "
+      + "through"),
     ...rows.map(([label, value, tip]) => h("span", { class: "tv-chip", title: tip },
       h("span", { class: "tv-chip-label" }, label), " ", value))];
 }
