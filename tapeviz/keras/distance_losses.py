@@ -9,7 +9,8 @@ from ..ops.math import clip_by_value, log, maximum, minimum, rsqrt, softplus, sq
 from ..ops.assign import cast
 from ..ops.compare import equal, logical_or
 from ..ops.reduce import reduce_all, reduce_mean, reduce_sum
-from .losses import EPSILON, LossFunctionWrapper, pred_and_true, same_rank
+from .loss_inputs import EPSILON, pred_and_true, same_rank
+from .losses import LossFunctionWrapper
 
 __all__ = ["CosineSimilarity", "Hinge", "KLDivergence", "LogCosh", "cosine_similarity", "hinge",
            "kl_divergence", "log_cosh"]   # tf.keras.losses names the functions kld and logcosh

@@ -23,7 +23,7 @@ from ..ops.reduce import reduce_sum
 from ..ops.shape import broadcast_to, expand_dims, squeeze
 from ..tensor import Tensor
 from ..variable import Variable
-from .losses import squeeze_or_expand_dimensions
+from .loss_inputs import squeeze_or_expand_dimensions
 
 
 def _quietly(method):

@@ -17,9 +17,9 @@ from ..ops.assign import cast
 from ..ops.compare import argmax, equal, greater
 from ..ops.shape import squeeze
 from .confusion_metrics import Precision, Recall
+from .loss_inputs import squeeze_or_expand_dimensions
 from .losses import (binary_crossentropy, categorical_crossentropy, mean_absolute_error,
-                     mean_squared_error, sparse_categorical_crossentropy,
-                     squeeze_or_expand_dimensions)
+                     mean_squared_error, sparse_categorical_crossentropy)
 from .metric_base import Mean, Metric, RootMeanSquaredError, Sum
 
 __all__ = ["Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
