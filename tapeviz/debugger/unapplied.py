@@ -72,10 +72,21 @@ def gradients_never_applied(steps, trained: list) -> list:
     last = trained[-1]
     first = next(step for step in steps if step.variable_gradients)
     before, now = first.variables, last.variables
-    if not all(name in before and name in now and np.array_equal(before[name], now[name])
-               for name in last.variable_gradients):
+    remade = _remade(trained)   # (a new tensor each step: its value says nothing of updates)
+    if not all(name in before and name in now and (name in remade or np.array_equal(
+            before[name], now[name])) for name in last.variable_gradients):
         return []
-    return _finding(trained, norms, f"in each of the last {len(trained)} steps")
+    return _finding(trained, norms, f"in each of the last {len(trained)} steps", remade)
+
+
+def _remade(trained: list) -> dict:
+    """{name: the last step's Variable} of the variables `trained` differentiated that are a
+    new object in each of those steps (made inside the loop: `w = torch.randn(..., requires_grad=
+    True)` each step while the optimizer holds the first)."""
+    objects = [{v.name: v for v in step.gradient_sources} for step in trained]
+    return {name: variable for name, variable in objects[-1].items()
+            if len({id(step.get(name)) for step in objects}) == len(objects)
+            and all(name in step for step in objects)}
 
 
 def never_applied_in_run(steps, earlier: int) -> list:
@@ -129,7 +140,7 @@ def _data_given_grad(step) -> _Data | None:
     return None
 
 
-def _finding(trained: list, norms: list, when: str) -> list:
+def _finding(trained: list, norms: list, when: str, remade: dict | None = None) -> list:
     """The finding for `trained` steps whose gradients (of norms `norms`) no update used."""
     last = trained[-1]
     loss = next((rop.node for rop in reversed(last.ops)
@@ -164,6 +175,16 @@ def _finding(trained: list, norms: list, when: str) -> list:
                f"data and the optimizer, holding the weights, has none to apply")
         fix = ("make the weights with requires_grad=True (w = torch.randn(..., "
                "requires_grad=True), or nn.Linear's parameters) and the data without")
+    elif remade:   # (the loop makes them anew: the optimizer was given the first ones)
+        what = f"parameter{'s' if count > 1 else ''}"
+        names = ", ".join(remade)
+        made = next((v.made_at for v in remade.values() if v.made_at is not None), None)
+        ran = (f"optimizer.step() at {_where(stepped)} updated none of them: {names} "
+               f"{'is' if len(remade) == 1 else 'are'} made anew in each step"
+               + (f" (at {_where(made)})" if made is not None else "")
+               + ", so the optimizer, given the first one before the loop, holds a tensor "
+               "the loss no longer reads")
+        fix = "make them once, before the loop, and the optimizer from those"
     else:   # (the optimizer's own parameters had no gradient: it stepped none of these)
         what = f"parameter{'s' if count > 1 else ''}"
         ran = (f"optimizer.step() at {_where(stepped)} updated none of them: the optimizer "
