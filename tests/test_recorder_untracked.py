@@ -103,3 +103,24 @@ def test_a_step_run_again_says_a_python_number_is_one(monkeypatch):
     said = python_inputs(full)
     assert sum(map(sum, said[3])) >= 3   # 0.01 twice, the Huber's numbers
     assert again == said
+
+
+def test_a_noted_step_holds_its_parts_with_no_container_of_its_own():
+    # each object a kept step holds is one more the cycle collector walks at every
+    # collection of a long run: a noted step's parts are slots, listed only when made
+    with Recorder() as rec:
+        lecture_loop([1.0, 2.0, 3.0] * 4, [1.5, 2.5, 3.5] * 4)
+        noted = noted_steps(rec)
+        assert len(noted) >= 8
+        for step in noted:
+            held = [thing for thing in gc.get_referents(step) if gc.is_tracked(thing)]
+            assert not [thing for thing in held if type(thing) is list]
+            tuples = [thing for thing in held if type(thing) is tuple]
+            assert len(tuples) == 2 and all(thing is step.sources or thing is step.gradients
+                                            for thing in tuples)
+        step, after = noted[2], noted[3]
+        parts = step.parts   # its own ops, then its updates: the next step's segment's first
+        assert parts == [(step.segment, step.first, step.segment.end.depth),
+                         (after.segment, 0, after.first)] and after.first > 0
+    made = rec.steps[step.index]   # made on a look from those parts
+    assert made.number == step.number and made.ops[-1].op == "assign_sub"   # its updates

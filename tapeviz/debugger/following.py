@@ -63,7 +63,7 @@ class ProgramFollowing:
             if type(closing) is NotedStep and not evaluation:   # its updates: now final
                 self._closing = None
                 if taken:   # (the part its count holds already)
-                    closing.parts.append((segment, 0, taken))
+                    closing.updates, closing.taken = segment, taken
                 closing._owner = self._kept
                 self._kept.nbytes += closing.nbytes
             else:
@@ -76,7 +76,7 @@ class ProgramFollowing:
         start = taken + evaluation
         if start < end.depth:   # (the step in progress is fresh: the segment began it)
             given = tuple(event.gradients)
-            self._note_step((segment, start, end.depth), event, given)
+            self._note_step(segment, start, end.depth, event, given)
             # (what _begin_segment finds: a fresh step, the noted one closing, none waiting)
             self._segment_state = "closing"
             records.given = given
@@ -87,10 +87,10 @@ class ProgramFollowing:
         self._begin_segment(tuple(event.gradients))
         return True
 
-    def _note_step(self, part: tuple, event, gradients: tuple) -> None:
+    def _note_step(self, segment, first: int, end: int, event, gradients: tuple) -> None:
         """The step in progress ends at gradient call `event` (its `gradients`) holding
-        `part` of a segment alone: it is noted, made when someone looks (noted.py), and
-        takes the next segment's updates."""
+        `segment`'s ops from `first` to `end` alone: it is noted, made when someone looks
+        (noted.py), and takes the next segment's updates."""
         current = self._current
         sources = tuple(event.sources)
         last = self._sources
@@ -98,7 +98,8 @@ class ProgramFollowing:
             sources = last   # (the last step's: one tuple, not one more a step to collect)
         else:
             self._sources = sources
-        noted = NotedStep(current.index, part, loss_of(event), sources, gradients)
+        noted = NotedStep(current.index, segment, first, end, loss_of(event), sources,
+                          gradients)
         current.index = self._next_index   # (fresh: it serves as the next step)
         self._next_index += 1
         self._steps.append(noted)

@@ -21,16 +21,21 @@ from .history import STEP_BYTES, RecordedStep
 class NotedStep:
     """A finished step noted, not made: `made()` makes its RecordedStep."""
 
-    __slots__ = ("index", "label", "parts", "loss", "sources", "gradients", "nbytes",
-                 "_owner", "_warned_big")
+    # its parts flat, not a list of (segment, first op, end) tuples: three objects fewer
+    # a kept step for the cycle collector to walk (the made step lists them)
+    __slots__ = ("index", "label", "segment", "first", "end", "updates", "taken", "loss",
+                 "sources", "gradients", "nbytes", "_owner", "_warned_big")
     complete = True
 
-    def __init__(self, index: int, part: tuple, loss, sources: tuple, gradients: tuple):
-        """`part`: (segment, first op, end) of its segment's ops it holds; `loss`: the value
-        of the gradient call's one target, or None."""
+    def __init__(self, index: int, segment, first: int, end: int, loss, sources: tuple,
+                 gradients: tuple):
+        """`segment`'s ops from `first` to `end` are its own; `loss`: the value of the
+        gradient call's one target, or None. `updates`: the next segment, whose first
+        `taken` ops are its updates (set when that segment ends)."""
         self.index = index
         self.label = None
-        self.parts = [part]
+        self.segment, self.first, self.end = segment, first, end
+        self.updates, self.taken = None, 0
         self.loss = loss
         self.sources = sources
         self.gradients = gradients
@@ -39,7 +44,15 @@ class NotedStep:
         # the gradients of variables it holds (C loops: a step's end is a loop's hot path)
         held = tuple(compress(gradients, map(and_, map(isinstance, sources, repeat(Variable)),
                                              map(is_not, gradients, repeat(None)))))
-        self.nbytes = STEP_BYTES + noted_bytes(part[0], held, () if loss is None else (loss,))
+        self.nbytes = STEP_BYTES + noted_bytes(segment, held, () if loss is None else (loss,))
+
+    @property
+    def parts(self) -> list:
+        """Its (segment, first op, end) parts, as a made step lists them."""
+        parts = [(self.segment, self.first, self.end)]
+        if self.updates is not None:
+            parts.append((self.updates, 0, self.taken))
+        return parts
 
     @property
     def number(self) -> int:
@@ -60,7 +73,7 @@ class NotedStep:
         is (its owner's bytes then follow the made step's count)."""
         step = RecordedStep(self.index, self.label)
         step.complete = True
-        step._flat, step._parts = None, list(self.parts)
+        step._flat, step._parts = None, self.parts
         step._take_gradient_call(self.loss, self.sources, self.gradients)
         step._warned_big = self._warned_big
         owner = self._owner
