@@ -98,13 +98,16 @@ class ProgramFollowing:
             sources = last   # (the last step's: one tuple, not one more a step to collect)
         else:
             self._sources = sources
-        noted = NotedStep(current.index, segment, first, end, loss_of(event), sources,
-                          gradients)
+        targets = event.targets   # (loss_of, inlined: a call a step)
+        noted = NotedStep(current.index, segment, first, end,
+                          targets[0]._value if len(targets) == 1 else None, sources, gradients)
         current.index = self._next_index   # (fresh: it serves as the next step)
         self._next_index += 1
         self._steps.append(noted)
         self._closing, self._waiting = noted, 0
-        self._enforce_budget()
+        # what _held() counts while the step in progress holds no op (the usual: two calls)
+        if current._flat or self._kept.nbytes + noted.nbytes > self.max_bytes:
+            self._enforce_budget()
         # the sink is empty and stays so while segments follow: the next count is planned
         # when it takes a record again (a segment left: `_check_budget`), not at every step
         self._unplanned, self._records.check_at = True, 0

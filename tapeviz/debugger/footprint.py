@@ -295,8 +295,8 @@ def noted_bytes(segment, tensors: tuple, values: tuple) -> int:
     twice). A function, not a Footprint's: a noted step keeps no set of what it counted."""
     outside = segment.outside
     things = (*outside, *tensors, *map(_tensor_value, tensors), *values)
-    known = _sized(things)
-    added = _NOTED_FIXED + allocated(_getsizeof(outside)) + known[0] \
+    known = _BY_KINDS.get(tuple(map(type, things))) or _sized(things)   # (its hit, inlined)
+    added = _NOTED_FIXED + ((_getsizeof(outside) + 15) & ~15) + known[0] \
         + PER_GRADIENT * len(tensors)
     for index in known[1]:
         thing = things[index]
