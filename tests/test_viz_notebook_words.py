@@ -40,3 +40,20 @@ def test_the_widgets_text_says_vjp_only_where_it_explains_it(path):
     code = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
                      if not line.lstrip().startswith("//"))
     assert unexplained_vjps(code) == []
+
+
+def test_the_widgets_public_docstrings_say_vjp_only_where_they_explain_it():
+    """What Shift+Tab shows a student in a notebook: `widget.step` said 'Apply one VJP of the
+    shown step's backward pass'."""
+    pytest.importorskip("anywidget", reason='the widgets need: pip install -e ".[jupyter]"')
+    import inspect
+
+    from tapeviz.viz import Dashboard, TapeWidget
+    docs = {f"{cls.__name__}.{name}": inspect.getdoc(member) or ""   # tapeviz's own classes:
+            for cls in (TapeWidget, Dashboard) for base in cls.__mro__   # the widget, its bases
+            if base.__module__.startswith("tapeviz")
+            for name, member in vars(base).items()
+            if not name.startswith("_") and callable(member)}
+    assert "TapeWidget.step" in docs and "TapeWidget.gradient_check" in docs
+    assert {name: unexplained_vjps(doc) for name, doc in docs.items()
+            if unexplained_vjps(doc)} == {}

@@ -110,7 +110,8 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
 
     # ---- public actions (the buttons call these too) ---------------------------------------
     def step(self) -> None:
-        """Apply one VJP of the shown step's backward pass."""
+        """Run one backward step of the shown step: the gradient through the next op (the
+        chain rule through it, its vector-Jacobian product or VJP), as the Step button does."""
         self.finish_checks()
         with self.hold_sync():
             self._active_stepper().step()

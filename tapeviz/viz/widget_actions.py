@@ -35,7 +35,8 @@ class NodeActions:
         self._sync_breakpoints()
 
     def gradient_check(self) -> str:
-        """Finite-difference check of the selected node's VJP at its recorded inputs."""
+        """Compare the selected op's gradient (its vector-Jacobian product) with finite
+        differences at the inputs it was recorded with, as the Gradient check button does."""
         self.finish_checks()
         node = self._dispatch_node(self.selected)
         if node is None:
