@@ -31,6 +31,7 @@ from operator import is_
 from time import perf_counter
 
 from . import events, fpwarnings
+from .call_site import site_of
 from .convert import input_arrays, input_tensors
 from .errors import OpError
 from .events import OpExecuted, set_scope
@@ -96,8 +97,18 @@ def dispatch(op, *args, **params):
 def _dispatch_sunk(op, args, params, state, sink):
     """`dispatch` for an op only a Recorder's sink hears and no tape records (a VJP's, an
     update's): its record, and nothing else (no node, no hearers or lines to look up)."""
-    source = state.source or source_from(_getframe(2), state.origin)
     branch = at = sink.at
+    source = state.source
+    if source is None:   # the line: by the frames of the branch's site if they are its own
+        frame = _getframe(2)
+        # (a Branch is a dict: an empty one, the segment's last op, is falsy)
+        only = None if at is None else at.last if at.only is None else at.only
+        site = only is not None and only.site
+        if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
+                and user.f_lasti == site[2] and state.origin is None:
+            source = only.source
+        else:
+            source = source_from(frame, state.origin)
     if at is not None:   # the step's program is known: the op checked against it, inline
         # no tensors made: a followed op keeps its inputs' values alone, and an input's id
         # is the one input_tensors tracks it by (a Python number's: none an op made) but a
@@ -127,6 +138,11 @@ def _dispatch_sunk(op, args, params, state, sink):
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
     if branch is not None:   # follow_branch, inlined (its call is a third of its cost)
+        if branch.site is None:   # its line's frames, learned as it first follows
+            branch.site = state.source is None and state.origin is None and \
+                site_of(_getframe(2), source)
+        if at.only is None:   # (one of several after it: the one whose site is tried next)
+            at.last = branch
         outs = sink.outs
         sink.made[id(ans)] = len(outs)
         outs.append(ans)

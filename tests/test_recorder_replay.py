@@ -479,3 +479,25 @@ def test_an_update_given_a_variables_read_in_place_of_its_gradient_is_recorded_f
     assert_same_recording(replaying, reference)
     update = [rop for rop in replaying.steps[4].ops if rop.phase == "forward"][-2]
     assert update.op == "multiply" and update.node.inputs[1].variable.name.startswith("v")
+
+
+def test_an_update_at_another_line_of_the_same_code_is_said_at_its_line(fully):
+    # a followed op's line is checked by the frames it was called from (call_site.py): the
+    # same tapeviz function called from the same user code at another line is another line
+    def loop():
+        w = tf.Variable(0.5, name="w")
+        for step, x in enumerate([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]):
+            with tf.GradientTape() as tape:
+                loss = (tf.constant(x) * w) ** 2
+            dw = tape.gradient(loss, w)
+            if step < 5:
+                w.assign_sub(0.01 * dw)
+            else:
+                w.assign_sub(0.01 * dw)
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 3
+    assert_same_recording(replaying, reference)
+    lines = [[rop.node.source.lineno for rop in step.ops if rop.op == "assign_sub"]
+             for step in replaying.steps]
+    assert lines[4][0] + 2 == lines[5][0] == lines[-1][0]

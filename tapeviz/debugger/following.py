@@ -144,8 +144,7 @@ class ProgramFollowing:
         records, current = self._records, self._current._flat
         nodes, targets, sources = backward.replay_facts
         if records.at is not None:
-            if pass_follows(records, nodes, targets, sources, source_from(frame),
-                            self._sink_state.scope):
+            if pass_follows(records, nodes, targets, sources, frame, self._sink_state.scope):
                 self._running_pass, self._looked_in_flight = backward, None
                 return True
             records.leave(nodes)

@@ -26,6 +26,7 @@ from time import perf_counter
 
 import numpy as np
 
+from ..call_site import site_of, source_at
 from ..dispatch import follow_branch
 from ..node import (INPUT_IDS, INPUTS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
                     RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
@@ -67,7 +68,7 @@ class Branch(dict):
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
                  "outside", "producers", "variables", "reads", "python", "keeps_output",
-                 "count", "splits", "taped_before", "only")
+                 "count", "splits", "taped_before", "only", "last", "site")
 
     def __init__(self, parent=None, fields=None, producers=(), taped_before=()):
         super().__init__()
@@ -76,7 +77,8 @@ class Branch(dict):
         self.splits: dict = {}   # the Recorder's state as the segment began -> its split
         self.outside = None
         self.taped_before = taped_before
-        self.only = None
+        self.only = self.last = None
+        self.site = None   # the frames its op is called from (dispatch: call_site.site_of)
         if fields is not None:
             self._learn(fields, producers)
 
@@ -186,14 +188,15 @@ def learn(root: Branch, records: list, seeds: dict, variables: list) -> Branch:
     return at
 
 
-def pass_follows(sink, nodes, targets: tuple, sources: tuple, source, scope: str) -> bool:
-    """Dispatch's inline check, for a kept backward pass (kept_pass.py) about to run at user
-    line `source` in `scope` while the sink follows a program: if the program's next op is
+def pass_follows(sink, nodes, targets: tuple, sources: tuple, frame, scope: str) -> bool:
+    """Dispatch's inline check, for a kept backward pass (kept_pass.py) about to run, called
+    from `frame`, in `scope` while the sink follows a program: if the program's next op is
     such a pass, its tape's `nodes` the segment's taped ops, every one (the step's own: in a
     segment the step begins at its first taped op), from as many targets, its targets and
     sources the tensors the program's were (made by the same ops, or from outside), the
     sink takes what it keeps and steps on; else False (the caller then leaves the path)."""
     at = sink.at
+    source = source_at(at, frame)
     branch = at.only   # (as dispatch finds an op's branch)
     if branch is None or branch.op is not KEPT_PASS or branch.source is not source \
             or branch.scope is not scope:
@@ -207,6 +210,10 @@ def pass_follows(sink, nodes, targets: tuple, sources: tuple, source, scope: str
         return False
     output = _new(Tensor)
     output._value = len(targets)
+    if branch.site is None:   # (as dispatch learns an op's)
+        branch.site = site_of(frame, source)
+    if at.only is None:
+        at.last = branch
     follow_branch(sink, branch, tuple(map(_value, inputs)), output, id(output))
     return True
 
