@@ -269,7 +269,7 @@ def _shown_node(node, nodes):
 def shade(graph, grads) -> None:
     """Gradient norms from a running backward pass, for a graph drawn from a recorded step:
     its ops' and its variables' (a variable the pass has not reached yet is drawn as having
-    none, as the stepper's 'd/d w: not computed yet' beside it says)."""
+    none, as the stepper's 'd loss/d w: not computed yet' beside it says)."""
     for graph_node in graph.nodes.values():
         node = dispatch_node_of(graph_node)
         key = id(node.output) if node is not None else (

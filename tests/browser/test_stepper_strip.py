@@ -1,5 +1,5 @@
 """The backward-stepping strip in headless Chromium: it shows four rows and scrolls the rest,
-and while rows lie below (notebook 03's six d/d rows, after its grad rows, were all out of
+and while rows lie below (notebook 03's six d loss/d rows, after its grad rows, were all out of
 sight, with no scrollbar drawn) a '▾ more rows' note on its bottom edge says so; clicked, it
 scrolls to them, and at the bottom it is gone. A strip that fits shows no note."""
 import base64
@@ -31,7 +31,7 @@ _RENDER = """async ([url, stepper]) => {
 
 
 def stepper_state(variables: int) -> dict:
-    """The stepper trait after a conv layer's VJP, `variables` d/d rows (notebook 03: 6)."""
+    """The stepper trait after a conv layer's VJP, `variables` d loss/d rows (notebook 03: 6)."""
     summary = "float32[32, 6, 6, 16] min -0.01477 max 0.01544 mean -2.826e-05 std 0.001017"
     return {"count": 11, "done": True, "node": "n0", "op": "conv2d", "entry": 0,
             "upstream": summary, "input_grads": [summary, summary],
@@ -56,7 +56,7 @@ def test_rows_below_the_strips_four_are_announced_and_reached_by_a_click(browser
     strip, more = page.page.locator(".tv-stepper"), page.page.locator(".tv-stepper-more")
     wait_until(page, lambda: more.is_visible(), "the note that rows lie below")
     last = page.page.locator(".tv-stepper .tv-chip").last
-    assert "d/d layer_5/kernel" in last.text_content()
+    assert "d loss/d layer_5/kernel" in last.text_content()
     assert strip.evaluate("s => s.scrollHeight > s.clientHeight + 17")   # rows out of sight
     page.screenshot(".tapeviz", "stepper-more")
     for _ in range(10):   # each click scrolls a strip's height, until the last row shows

@@ -19,7 +19,7 @@ export function stepperStrip(s) {
   }
   (s.input_grads || []).forEach((g, i) => rows.push([`grad ${s.input_names[i]}`, g,
     `The gradient that op sends back to its input ${s.input_names[i]}`]));
-  (s.gradients || []).forEach(([name, g]) => rows.push([`d/d ${name}`, g,
+  (s.gradients || []).forEach(([name, g]) => rows.push([`d loss/d ${name}`, g,
     `The gradient of the loss (the target) with respect to ${name}, as summed so far`]));
   return [h("span", { class: "tv-stepper-title" }, "Backward stepping"),
     // what the graph's borders now mean (dot.py draws them; tape.css marks the step); once
@@ -33,7 +33,7 @@ export function stepperStrip(s) {
 
 // The strip shows four rows and scrolls the rest, where a scrollbar is easy to miss (or not
 // drawn at all): while rows lie below, a note on its bottom edge says so and, clicked, scrolls
-// to them, so the d/d rows of a model's many variables are found. Returns the strip in its
+// to them, so the d loss/d rows of a model's many variables are found. Returns the strip in its
 // box, `update` (call it when the rows change) and `dispose`.
 export function stripWithMore(strip) {
   const more = h("button", { class: "tv-stepper-more", type: "button",
