@@ -24,7 +24,7 @@ Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cn
 The Recorder (issue 14's row, goal <= 1.5x), instructions a step (valgrind, one epoch, the
 tree of one commit alone) and CPU (best of 5-7 interleaved rounds, load 18-25 on 2 cores:
 read CPU ratios to +-0.1x):
-                        plain   Recorder today        floors: every op heard / nodes kept
+                        plain   Recorder, round 27    floors: every op heard / nodes kept
   regression  instr.    634k    1,053k (1.660x)       796k (1.255x) / -
               CPU               2.29x                 1.19-1.24x / 1.91x
   lecture's   instr.    446k      826k (1.852x)       593k (1.331x) / -
@@ -212,11 +212,38 @@ nothing else; CPU, best of 5, trees alternated twice, load 2-7): 10 epochs regre
   the long recording (test_recorder_memory: 6,000 lecture steps, 8 MiB): steps kept 2,359 ->
   3,398 (each counted smaller: no tensor objects), RSS grown 9.02 -> 7.18 MB (it failed its
   bound, under the budget, before).
-Not met: 1.84x / 2.08x by CPU at 10 epochs against 1.5x. What is left over plain is the
-Recorder's Python, not the collector: ~40 Python calls a step more on the lecture's loop (the
-4 sunk update ops' walk to the line and their tensors; ~20 at the step's end: the event, the
-note, its count, the budget), and ~8 tracked objects a step still kept (the NotedStep, its
-parts list and tuples, the Segment, the gradients and their tuple).
+Not met: 1.84x / 2.08x by CPU at 10 epochs against 1.5x. The next round, from what the
+Recorder adds a step (cProfile, one epoch, Python calls a step over plain, 8ad9bdc: lecture's
++39.8 of 172.2, regression +45.9 of 248.7): the 4 (5) sunk update ops' _dispatch_sunk,
+input_tensors, the walk to their line (source_from), their constant's wrap and
+_constant_like, their variable's read_variable (~18 / ~20); the kept pass's _keep_pass,
+replay_facts, _replayable, pass_follows, follow_branch and its walk (7); the step's end
+(tell, the event, _on_event, _on_gradient, _replay_segment, Segment, _note_step, loss_of,
+NotedStep, noted_bytes, _sized, allocated, _enforce_budget, _held, begin: 15). Cut, each
+commit's tree alone (valgrind, one epoch, instructions a step; load 12-18: a count of the
+regression loop moves +-5k between runs, the Recorder's start and stop being counted):
+                                      regression            lecture's
+  before (plain 594.9k / 448.0k)      897.6k (1.509x)       717.8k (1.602x)
+  a665618 a followed sunk op makes    877.5k                710.2k
+    no tensors (input_arrays, ids by id(): the constant and the variable's read were made
+    to be dropped; predicted -6k to -10k lecture's)
+  1393c23 a noted step's parts as     883.2k                709.5k
+    slots, not a list of two tuples (predicted -1k to -2k; kept steps' objects, lecture's
+    10 epochs: tuples 5,750 -> 1,959, lists 1,923 -> 27: -3.0 tracked a step of ~7.2)
+  d6838ac the noted step's end: loss, 881.6k                707.1k
+    budget check and type lookup inline (predicted -1.5k to -2.5k)
+  04a7037 the line by the call site's 878.7k, 879.9k        703.0k, 700.3k
+    frames (call_site.py), update ops then the kept pass (predicted -6k to -10k, ~-2.5k;
+    regression's lines are the optimizer's or 2+ frames deep: no walk saved)
+  Python calls a step: lecture's 212.0 -> 197.3 (plain 172.2), regression 294.6 -> 280.7
+  (plain 248.7). CPU, this file's --recorder rounds, best of 5, 8ad9bdc's tree and 04a7037's
+  alternated three times (load 18-21: read to +-0.05x): regression 1.83x, 1.76x, 1.73x ->
+  1.69x, 1.75x, 1.76x; lecture's 2.05x, 2.04x, 1.95x -> 1.95x, 1.89x, 1.94x.
+Still not met. Left (lecture's, 25 calls a step over plain): the 4 sunk ops' own path, the
+kept pass (6), the step's end (10); kept a step: the NotedStep, its Segment, the gradients'
+tuple and tensors (~5 tracked objects: the gradients kept as values, their tensors made on a
+look and shared by the step and the segment that applies them, would take 3 more; not built:
+the step made in flight, then given its updates, must apply the tensors it shows).
 Tried, not kept: taped ops left unchecked by dispatch (only their nodes listed) and checked
 in bulk at the kept pass, by C loops (attrgetter maps, one key tuple a run, cached per
 branch): -600 bytecodes a step, but +19.9k / +23.0k instructions (900.2k -> 920.1k, 713.4k ->
