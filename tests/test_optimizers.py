@@ -85,7 +85,7 @@ def ref_adagrad(lr=0.001, init=0.1, eps=1e-7, steps=4):
     for _ in range(steps):
         g = _grad(w)
         acc = acc + g * g
-        w = w - lr * g / (np.sqrt(acc) + eps)
+        w = w - lr * g / np.sqrt(acc + eps)   # Keras 3 (TF 2.21): epsilon inside the root
         out.append(w.copy())
     return out
 

@@ -6,7 +6,7 @@ from .base import Optimizer
 
 
 class Adagrad(Optimizer):
-    """Adagrad: acc += g^2; w -= lr g / (sqrt(acc) + epsilon), acc starting at 0.1.
+    """Adagrad: acc += g^2; w -= lr g / sqrt(acc + epsilon), acc starting at 0.1.
 
     >>> import tapeviz as tf
     >>> w = tf.Variable(1.0)

@@ -100,6 +100,7 @@ def rmsprop(var, grad, rms, mg, mom, lr: float, rho: float, momentum: float,
 
 
 def adagrad(var, grad, accumulator, lr: float, epsilon: float) -> None:
-    """accumulator += g^2; var -= lr g / (sqrt(accumulator) + epsilon) (TF1: epsilon 0)."""
+    """accumulator += g^2; var -= lr g / sqrt(accumulator + epsilon), epsilon inside the root
+    as Keras 3 (TF 2.21) adds it (TF1: epsilon 0)."""
     accumulator.assign_add(square(grad))
-    var.assign_sub(lr * grad / (sqrt(accumulator) + epsilon))
+    var.assign_sub(lr * grad / sqrt(accumulator + epsilon))
