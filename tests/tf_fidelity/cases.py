@@ -3792,3 +3792,4 @@ from . import cases_custom_gradient  # noqa: E402,F401  (registers its cases int
 from . import cases_guides  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_first_weeks  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_gaps  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_rules  # noqa: E402,F401  (registers its cases into CASES)
