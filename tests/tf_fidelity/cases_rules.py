@@ -153,6 +153,8 @@ FIRST_STEPS = {
         0.02, rho=0.5, momentum=0.3, centered=True),
     "Adagrad/rule_initial_accumulator": lambda tf: tf.keras.optimizers.Adagrad(
         0.1, initial_accumulator_value=0.5, epsilon=1e-3),
+    "SGD/rule_weight_decay": lambda tf: tf.keras.optimizers.SGD(0.1, weight_decay=0.2),
+    "Adam/rule_weight_decay": lambda tf: tf.keras.optimizers.Adam(0.05, weight_decay=0.1),
 }
 
 

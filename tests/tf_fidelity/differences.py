@@ -185,4 +185,12 @@ DELIBERATE: dict[str, str] = {
         "object-graph entry",
 }
 
-TO_FIX: dict[str, str] = {}
+TO_FIX: dict[str, str] = {
+    "keras.optimizers.SGD/rule_weight_decay":
+        "Keras 3's weight_decay= (every optimizer takes it: before each update, variable -= "
+        "variable * weight_decay * learning_rate): tapeviz's Optimizer "
+        "(tapeviz/keras/optimizers/base.py) refuses the argument with a TypeError",
+    "keras.optimizers.Adam/rule_weight_decay":
+        "the same for Adam(weight_decay=0.1) (AdamW's decoupled decay): refused by "
+        "tapeviz/keras/optimizers/base.py",
+}
