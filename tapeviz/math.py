@@ -1,7 +1,8 @@
 """`tapeviz.math`: the public `tf.math` namespace, TF's names for the registry rows.
 
 The rows themselves (forward, VJP, display) are defined in `tapeviz/ops/math.py`,
-`tapeviz/ops/accumulate.py` and `tapeviz/ops/reduce.py`; this module only gathers them
+`tapeviz/ops/compare.py`, `tapeviz/ops/assign.py`, `tapeviz/ops/accumulate.py` and
+`tapeviz/ops/reduce.py`; this module only gathers them
 under `tf.math`, as the same objects, so `tf.math.exp is tf.exp`; the few `tf.math` functions
 that TF composes of other ops (count_nonzero, log_sigmoid, ...) are composed here the same way.
 """
