@@ -25,8 +25,8 @@ export function stepperStrip(s) {
     // what the graph's borders now mean (dot.py draws them; tape.css marks the step); once
     // the pass is over a dashed box gets none ("none yet" promised one to come)
     h("span", { class: "tv-key" }, "violet border: gradient, thicker = larger · dashed: "
-      + (s.done ? "none reached it" : "none yet") + " · pink dashes: the op just stepped "
-      + "through"),
+      + (s.done ? "none reached it" : "none yet")
+      + " · pink dashes: the op just stepped through"),
     ...rows.map(([label, value, tip]) => h("span", { class: "tv-chip", title: tip },
       h("span", { class: "tv-chip-label" }, label), " ", value))];
 }
