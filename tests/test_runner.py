@@ -437,3 +437,27 @@ def test_a_pause_at_a_backward_step_is_said_alike_by_its_repr_and_by_pythons_exi
         capsys.readouterr().err
     runner.join(T)
     assert runner.state == "stopped"
+
+
+def test_a_breakpoint_hit_on_a_runners_thread_pauses_the_runner_instead_of_failing_it(
+        runners, monkeypatch):
+    """No debugger can take input on a Runner's thread (a Jupyter kernel reads input for its
+    running cell only; here stdin is no terminal): the hit raised BreakpointError there and the
+    loop failed, its training lost. It pauses the runner at the op instead, and warns so."""
+    monkeypatch.delenv("TAPEVIZ_DEBUGGER", raising=False)
+    runner = runners(exp_loop, LONG).start()
+    assert wait_until(lambda: runner.step_count >= 2)
+    bp = tf.debugger.break_on(op="exp")
+    try:
+        with pytest.warns(RuntimeWarning, match="the runner paused there"):
+            assert runner.wait_paused(T)
+        assert runner.paused_at.op_name == "exp" and len(bp.hits) == 1
+        assert repr(runner.paused_at).startswith("<PausePoint after exp in the forward pass")
+        runner.resume()                     # the breakpoint holds it again at the next exp
+        assert wait_until(lambda: len(bp.hits) == 2) and runner.wait_paused(T)
+    finally:
+        bp.clear()
+    runner.resume()
+    assert wait_until(lambda: runner.step_count >= 5) and runner.state == "running"
+    runner.stop()
+    assert runner.join(T) and runner.state == "stopped" and runner.error is None

@@ -324,6 +324,13 @@ class Runner:
         if self._stop:
             self._raise_stop(None)
 
+    def _hold(self, point: PausePoint) -> None:
+        """Pause the loop's own thread at `point`, as a `pause()` landing there would."""
+        with self._cond:
+            self._request = point.kind
+            self._hear_ops()
+        self._wait(point)
+
     def _raise_stop(self, event) -> None:
         self._stop = False  # raised once, so ops in the loop's `finally` blocks still run
         node = getattr(event, "node", None)
@@ -338,6 +345,29 @@ class Runner:
         if self.paused_at is not None:
             parts.append(f"paused {self.paused_at!r}")
         return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
+
+
+def pause_at_hit(hit, why: str) -> bool:
+    """A breakpoint hit on a Runner's training thread, where no debugger can take input (`why`:
+    a Jupyter kernel reads input for its running cell only): the runner pauses at the op, to
+    be inspected and resumed as after `pause()`, instead of failing its loop with the
+    BreakpointError that would end the training. False on any other thread."""
+    ident = threading.get_ident()
+    runner = next((runner for runner in live_runners.live() if runner._ident == ident), None)
+    if runner is None:
+        return False
+    if hit.phase == "vjp":
+        point = PausePoint("vjp", hit.step.node, hit.step, runner.op_count)
+    else:
+        in_flight = vjp_in_flight() if hit.phase == "backward" else None
+        point = PausePoint("op", hit.node, None, runner.op_count,
+                           in_flight[0] if in_flight is not None else None)
+    warn_from_user_line(f"breakpoint hit on the thread of Runner {runner.name!r}: "
+                        f"{hit.describe()}; no debugger can take input there ({why}), so the "
+                        "runner paused there: read runner.paused_at, then runner.resume(), "
+                        "step_op() or stop()", RuntimeWarning)
+    runner._hold(point)
+    return True
 
 
 def _cell_output_router():

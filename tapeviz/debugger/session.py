@@ -29,6 +29,7 @@ from ..threadstate import thread_state
 from . import op_inputs
 from .breakpoint import Breakpoint, BreakpointError
 from .given import forced_debugger
+from .runner import pause_at_hit
 from .summary import summarize
 
 _COLOUR = r"(?:\x1b\[[0-9;]*m)*"   # the colour codes IPython's debugger puts between tokens
@@ -41,7 +42,8 @@ def open_debugger(hit) -> None:
     which, why = choose_debugger()
     hit.debugger = which
     if which is None:
-        _no_input(hit, why)
+        if hit.breakpoint.action == "continue" or not pause_at_hit(hit, why):
+            _no_input(hit, why)
         return
     here = sys._getframe()
     frame = user_frame(here) or here   # the whole stack is tapeviz's only in its own tests
