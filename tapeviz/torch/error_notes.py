@@ -23,7 +23,46 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
     note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
     if source is not None:
         note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
-    return note
+    hint = _labels_hint(op.name, dict(zip(names, tensors)))
+    return note + (f"\n  hint: {hint}" if hint else "")
+
+
+_CLASSIFIER_LOSSES = ("cross_entropy", "nll_loss")
+_VALUE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
+                 "binary_cross_entropy_with_logits")
+
+
+def _labels_hint(loss: str, given: dict) -> str | None:
+    """What a loss's refused target is, when its values say: one-hot rows given to a loss
+    that takes class indices, class indices given as floats, or class indices given to a
+    loss that compares values (a classifier's (N, C) output against (N,) labels)."""
+    scores, target = given.get("input"), given.get("target")
+    if not isinstance(scores, torch.Tensor) or not isinstance(target, torch.Tensor) \
+            or scores.ndim != 2 or target.numel() == 0:
+        return None
+    classes = scores.shape[1]
+    values = target.detach()
+    whole = bool(torch.all(values == values.round()))
+    if loss in _CLASSIFIER_LOSSES and target.shape == scores.shape and whole \
+            and bool(torch.all((values == 0) | (values == 1))) \
+            and bool(torch.all(values.sum(dim=1) == 1)):
+        also = (" (or give them as probabilities: target.float())"
+                if loss == "cross_entropy" else "")
+        return (f"the target is one-hot (each row a single 1, shape {tuple(target.shape)}): "
+                f"{loss} takes class indices, shape ({target.shape[0]},): pass "
+                f"target.argmax(dim=1){also}")
+    if target.ndim != 1 or target.shape[0] != scores.shape[0] or not whole \
+            or not bool(torch.all((values >= 0) & (values < classes))):
+        return None
+    if loss in _CLASSIFIER_LOSSES and target.is_floating_point():
+        return (f"the target holds class indices as floats ({str(target.dtype)[6:]}): "
+                f"{loss} takes them as integers: pass target.long()")
+    if loss in _VALUE_LOSSES and classes > 1:
+        return (f"the target holds class indices (0..{int(values.max())}) for {classes} "
+                f"outputs: {loss} compares values, (N, {classes}) against (N,); a "
+                f"classifier's loss is F.cross_entropy(logits, target.long()) (or compare "
+                f"one-hot rows: F.one_hot(target.long(), {classes}).float())")
+    return None
 
 
 # torch's argument parser, which refuses a call before any mode sees it: no op noted it
