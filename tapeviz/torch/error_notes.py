@@ -23,7 +23,7 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
     note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
     if source is not None:
         note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
-    hint = _labels_hint(op.name, dict(zip(names, tensors)))
+    hint = _loss_hint(op.name, dict(zip(names, tensors)))
     return note + (f"\n  hint: {hint}" if hint else "")
 
 
@@ -32,11 +32,19 @@ _VALUE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_
                  "binary_cross_entropy_with_logits")
 
 
-def _labels_hint(loss: str, given: dict) -> str | None:
-    """What a loss's refused target is, when its values say: one-hot rows given to a loss
-    that takes class indices, class indices given as floats, or class indices given to a
-    loss that compares values (a classifier's (N, C) output against (N,) labels)."""
+def _loss_hint(loss: str, given: dict) -> str | None:
+    """What a loss's refused input or target is, when its values say: logits given to
+    binary_cross_entropy, one-hot rows given to a loss that takes class indices, class
+    indices given as floats, or class indices given to a loss that compares values (a
+    classifier's (N, C) output against (N,) labels)."""
     scores, target = given.get("input"), given.get("target")
+    if loss == "binary_cross_entropy" and isinstance(scores, torch.Tensor) and scores.numel() \
+            and not bool(torch.all((scores >= 0) & (scores <= 1))):
+        return ("the input holds logits (values outside [0, 1], from "
+                f"{float(scores.min()):.3g} to {float(scores.max()):.3g}), and "
+                "binary_cross_entropy takes probabilities: give the logits to "
+                "F.binary_cross_entropy_with_logits (nn.BCEWithLogitsLoss), which applies the "
+                "sigmoid itself, stably")
     if not isinstance(scores, torch.Tensor) or not isinstance(target, torch.Tensor) \
             or scores.ndim != 2 or target.numel() == 0:
         return None

@@ -2,8 +2,8 @@
 ('0D or 1D target tensor expected, multi-target not supported', 'The size of tensor a (3)
 must match the size of tensor b (32)'): while tapeviz listens, its note on the error says
 what the target is and what to pass (one-hot rows to a loss of class indices; class
-indices as floats; class indices to a loss that compares values); a refusal the labels do
-not explain gets no such hint."""
+indices as floats; class indices to a loss that compares values; logits to
+binary_cross_entropy); a refusal the labels do not explain gets no such hint."""
 import pytest
 
 from programs import marked_line
@@ -77,3 +77,22 @@ def test_the_labels_in_the_right_form_train():
         F.cross_entropy(model(x), labels).backward()
         F.cross_entropy(model(x), F.one_hot(labels, 3).float()).backward()   # probabilities
     assert model.weight.grad is not None and model.weight.grad.abs().sum() > 0
+
+
+def test_logits_given_to_binary_cross_entropy_are_told_to_go_to_the_logits_loss():
+    """was: 'all elements of input should be between 0 and 1' and the shapes alone."""
+    note = refused(lambda model, x, labels: F.binary_cross_entropy(
+        model(x)[:, 0], (labels > 0).float()))
+    assert note.startswith("tapeviz: binary_cross_entropy was given input float32[32], target "
+                           "float32[32]\n")
+    assert "\n  hint: the input holds logits (values outside [0, 1], from " in note
+    assert note.endswith("binary_cross_entropy takes probabilities: give the logits to "
+                         "F.binary_cross_entropy_with_logits (nn.BCEWithLogitsLoss), which "
+                         "applies the sigmoid itself, stably")
+
+
+def test_probabilities_given_to_binary_cross_entropy_train():
+    model, x, labels = classifier_batch()
+    with Recorder():
+        F.binary_cross_entropy(torch.sigmoid(model(x)[:, 0]), (labels > 0).float()).backward()
+    assert model.weight.grad.abs().sum() > 0
