@@ -81,6 +81,12 @@ def _expand(g, x, axis, keepdims):
     return _shape.reshape(g, shape)
 
 
+# the float dtypes np.mean sums in their own precision, and the counts below which each holds
+# the count exactly: there, dividing by the Python int gives np.mean's bits (it divides by an
+# intp in float64 and rounds back: double rounding of a quotient is exact from 53 bits to 24)
+_EXACT_COUNTS = {np.dtype(np.float32): 1 << 24, np.dtype(np.float64): 1 << 53}
+
+
 def _count(x, axis) -> int:
     shape = np.shape(x._value)
     return math.prod(shape[i] for i in range(len(shape)) if axis is None or i in axis)
@@ -138,6 +144,11 @@ def _mean_forward(x, *, axis, keepdims):
     summed = _sum_by_matmul(x, axis, keepdims)
     if summed is not None:
         return summed[0] / summed[1]
+    if x.dtype in _EXACT_COUNTS and x.size:   # np.mean's own sum and division, without its
+        #                                       Python (~10 us a call on a batch's losses)
+        count = x.size if axis is None else math.prod(x.shape[i] for i in axis)
+        if count < _EXACT_COUNTS[x.dtype]:
+            return np.add.reduce(x, axis=axis, keepdims=keepdims) / count
     mean = np.mean(x, axis=axis, keepdims=keepdims)
     return mean if x.dtype.kind == "f" else np.trunc(mean).astype(x.dtype)
 
