@@ -139,3 +139,32 @@ def test_a_torch_loop_failing_under_a_recorder_or_a_runner_leaves_nothing_on(fai
     with tvt.record() as again:
         model(torch.randn(3, 4)).sum().backward()
     assert len(again.steps) == 4
+
+
+@pytest.mark.parametrize("where", ["forward", "custom backward"])
+def test_a_loop_failing_at_its_third_step_leaves_a_tape_the_widget_draws_and_steps(where):
+    """A training loop that raises at its third step inside `tvt.record()` keeps the two
+    steps before it and what ran of the third; the widget draws every op of it and steps
+    its backward passes, as a notebook's next cell would ask."""
+    from tapeviz.viz import TapeWidget
+    model, x = _model(), torch.randn(3, 4)
+    optimizer = torch.optim.SGD(model.parameters(), 0.1)
+    with pytest.raises(ValueError, match="planted"):
+        with tvt.record() as tape:
+            for step in range(5):
+                optimizer.zero_grad()
+                out = model(x)
+                if step == 2 and where == "forward":
+                    raise ValueError("planted")
+                if step == 2:
+                    ScaledRaising.failure = ValueError
+                    out = ScaledRaising.apply(out)
+                out.sum().backward()
+                optimizer.step()
+    ops = [node.op.name for node in tape.nodes]
+    assert ops[:8] == ["linear", "tanh", "linear", "sum"] * 2 and ops[8:11] == ops[:3]
+    widget = TapeWidget(tape)
+    assert widget.error == "" and f"{len(ops)} ops" in widget.status, widget.status
+    for _ in range(3):
+        widget.step()
+    assert widget.stepper["count"] == 3 and widget.error == ""
