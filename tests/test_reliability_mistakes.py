@@ -105,3 +105,32 @@ def test_a_weight_read_before_the_layer_is_built_says_to_call_or_build_it(make, 
     assert not hasattr(layer, weight) and layer.weights == []   # a probe: False, as before
     layer(np.zeros((1, 4, 4, 1) if cls == "Conv2D" else (1, 4), np.float32))
     assert any(made is getattr(layer, weight) for made in layer.weights)
+
+
+@pytest.mark.parametrize("declared", ["input", "first_call"])
+def test_a_model_called_with_an_input_of_another_rank_says_the_shape_it_was_built_for(declared):
+    """TF 2.21 raises ValueError 'Invalid input shape for input ... Expected shape (None, 4),
+    but input has incompatible shape (2, 1, 4)' (Keras 3's Functional `_adjust_input_rank`,
+    which a built Sequential runs too); tapeviz ran Dense over the extra axis and returned
+    (2, 1, 2), and `fit` on such data trained on an (8, 8, 2)-broadcast loss."""
+    layers = [tf.keras.layers.Dense(2)]
+    model = tf.keras.Sequential(([tf.keras.Input((4,))] if declared == "input" else []) + layers)
+    if declared == "first_call":
+        model(np.ones((2, 4), np.float32))
+    err, line = raised(ValueError, lambda: model(np.ones((2, 1, 4), np.float32)))
+    assert str(err).startswith(f'layer "{model.name}" (Sequential): expected an input of '
+                               "shape (None, 4); got shape (2, 1, 4)")
+    assert "tf.reshape(x, (-1, 4))" in err.hint
+    assert_at_line(err, line)
+    model.compile(loss="mse", optimizer="sgd")
+    with pytest.raises(ValueError, match=r"expected an input of shape \(None, 4\)"):
+        model.fit(np.ones((8, 1, 4), np.float32), np.ones((8, 2), np.float32), verbose=0)
+    assert model(np.ones((3, 4), np.float32)).shape == (3, 2)   # the model still works
+
+
+def test_a_model_takes_an_extra_trailing_axis_of_one_as_tf_does():
+    """TF 2.21 squeezes an input's extra trailing 1: (2, 4, 1) into an Input((4,)) (Keras 3's
+    `_adjust_input_rank`); tapeviz's Dense refused it, built for 4 features and fed 1."""
+    model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(3)])
+    columns = np.arange(8, dtype=np.float32).reshape(2, 4, 1)
+    np.testing.assert_allclose(model(columns).numpy(), model(columns[..., 0]).numpy())

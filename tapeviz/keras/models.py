@@ -15,6 +15,7 @@ from ..errors import DTypeError, MissingAttributeError, describe
 from ..pytorch_habits import forward_not_call
 from .layers.base import Layer
 from .layers.tracking import _dedup
+from .input_rank import adjusted_rank
 from .keras_tensor import KerasTensor, input_tensor, symbolic_call
 from .layers.core import InputLayer
 from .training import Trainer
@@ -269,7 +270,7 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         if isinstance(inputs, (list, tuple)) and len(inputs) == 1:   # its one input, listed
             inputs = inputs[0]                                       # (predict([x]), as Keras)
-        outputs = inputs
+        outputs = adjusted_rank(self, inputs)
         for layer in self._layers:
             outputs = layer(outputs, training=training)
         return outputs
