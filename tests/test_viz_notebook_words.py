@@ -57,3 +57,12 @@ def test_the_widgets_public_docstrings_say_vjp_only_where_they_explain_it():
     assert "TapeWidget.step" in docs and "TapeWidget.gradient_check" in docs
     assert {name: unexplained_vjps(doc) for name, doc in docs.items()
             if unexplained_vjps(doc)} == {}
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if "upstream" in p.read_text("utf-8")],
+                         ids=lambda p: p.stem)
+def test_upstream_is_said_in_prose_before_a_cell_prints_it(path):
+    """02 and 04 printed 'upstream float32 scalar 1.0' with the word explained only in 01."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    first = next(cell for cell in cells if "upstream" in "".join(cell["source"]))
+    assert first["cell_type"] == "markdown" and "*upstream*" in "".join(first["source"])
