@@ -251,3 +251,32 @@ ERRORS = {
 }
 for _name, (_fn, _inputs, _op) in ERRORS.items():
     add_case(_name, _fn, *_inputs, op=_op, grad=False)
+
+# ---- dtypes ops accept or refuse ----------------------------------------------------------------
+KERNEL_DTYPES = {
+    "range/rule_float_step": (lambda tf: [tf.range(0, 1, 0.25), tf.range(5, dtype=tf.float32),
+                                          tf.range(3, 0, -1)], "range"),
+    "zeros_like/rule_keeps_dtype": (lambda tf: [tf.zeros_like(tf.constant([1, 2])),
+                                                tf.ones_like(tf.constant([True]))], "zeros_like"),
+    "math.reduce_sum/rule_bool_refused": (lambda tf: tf.reduce_sum(tf.constant([True, False])),
+                                          "reduce_sum"),
+    "math.divide/rule_python_ints": (lambda tf: tf.math.divide(7, 2), "truediv"),
+    "math.square/rule_int_stays_int": (lambda tf: tf.square(tf.constant([-3, 4])), "square"),
+    "math.sqrt/rule_int_refused": (lambda tf: tf.sqrt(tf.constant([4, 9])), "sqrt"),
+    "math.exp/rule_int_refused": (lambda tf: tf.exp(tf.constant(1)), "exp"),
+    "concat/rule_int32_with_int64": (lambda tf: tf.concat(
+        [tf.constant([1]), tf.constant([2], tf.int64)], 0), "concat"),
+    "where/rule_int_and_float_branches": (lambda tf: tf.where(
+        tf.constant([True, False]), tf.constant([1, 2]), tf.constant([0.5, 1.5])), "where"),
+    "math.maximum/rule_int_and_python_float": (lambda tf: tf.maximum(tf.constant([1, 3]), 2.5),
+                                               "maximum"),
+    "clip_by_value/rule_int_stays_int": (lambda tf: tf.clip_by_value(
+        tf.constant([-2, 1, 5]), 0, 3), "clip_by_value"),
+    "reshape/rule_two_unknown_dimensions": (lambda tf, x: tf.reshape(x, [-1, -1]), "reshape"),
+    "data.Dataset.batch/rule_zero_size": (lambda tf: list(tf.data.Dataset.range(3).batch(0)),
+                                          "batch"),
+    "data.Dataset.from_tensor_slices/rule_lengths_differ": (
+        lambda tf: tf.data.Dataset.from_tensor_slices(([1, 2], [1, 2, 3])), "from_tensor_slices"),
+}
+for _name, (_fn, _op) in KERNEL_DTYPES.items():
+    add_case(_name, _fn, *((f32(2, 3),) if "two_unknown" in _name else ()), op=_op, grad=False)
