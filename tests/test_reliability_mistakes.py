@@ -107,19 +107,27 @@ def test_a_weight_read_before_the_layer_is_built_says_to_call_or_build_it(make, 
     assert any(made is getattr(layer, weight) for made in layer.weights)
 
 
-@pytest.mark.parametrize("declared", ["input", "first_call"])
+def _model_of_dense(declared):
+    dense = tf.keras.layers.Dense(2)
+    if declared == "functional":
+        inputs = tf.keras.Input((4,))
+        return tf.keras.Model(inputs, dense(inputs))
+    model = tf.keras.Sequential(([tf.keras.Input((4,))] if declared == "input" else []) + [dense])
+    if declared == "first_call":
+        model(np.ones((2, 4), np.float32))
+    return model
+
+
+@pytest.mark.parametrize("declared", ["input", "first_call", "functional"])
 def test_a_model_called_with_an_input_of_another_rank_says_the_shape_it_was_built_for(declared):
     """TF 2.21 raises ValueError 'Invalid input shape for input ... Expected shape (None, 4),
     but input has incompatible shape (2, 1, 4)' (Keras 3's Functional `_adjust_input_rank`,
     which a built Sequential runs too); tapeviz ran Dense over the extra axis and returned
     (2, 1, 2), and `fit` on such data trained on an (8, 8, 2)-broadcast loss."""
-    layers = [tf.keras.layers.Dense(2)]
-    model = tf.keras.Sequential(([tf.keras.Input((4,))] if declared == "input" else []) + layers)
-    if declared == "first_call":
-        model(np.ones((2, 4), np.float32))
+    model = _model_of_dense(declared)
     err, line = raised(ValueError, lambda: model(np.ones((2, 1, 4), np.float32)))
-    assert str(err).startswith(f'layer "{model.name}" (Sequential): expected an input of '
-                               "shape (None, 4); got shape (2, 1, 4)")
+    assert str(err).startswith(f'layer "{model.name}" ({type(model).__name__}): expected an '
+                               "input of shape (None, 4); got shape (2, 1, 4)")
     assert "tf.reshape(x, (-1, 4))" in err.hint
     assert_at_line(err, line)
     model.compile(loss="mse", optimizer="sgd")

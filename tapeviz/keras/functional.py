@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from .. import nest
 from ..errors import InvalidArgumentError, describe
+from .input_rank import adjusted_rank
 from .keras_tensor import KerasTensor
 from .layers.tracking import _dedup
 from .models import Model
@@ -92,7 +93,8 @@ class Functional(Model):
             raise InvalidArgumentError(
                 f'model "{self.name}"', f"expects {len(placeholders)} input(s); got "
                                         f"{len(given)}: {describe(inputs)}")
-        values = {id(leaf): value for leaf, value in zip(placeholders, given)}
+        values = {id(leaf): adjusted_rank(self, value, tuple(leaf.shape))
+                  for leaf, value in zip(placeholders, given)}
         for call in self._calls:
             arguments = nest.pack_sequence_as(call.inputs, [
                 values[id(leaf)] if isinstance(leaf, KerasTensor) else leaf

@@ -1,10 +1,10 @@
 """A built model's input of more axes than it was built for, taken as Keras 3's Functional
-`_adjust_input_rank` takes it (a built Sequential runs one): a trailing axis of 1 more is
-squeezed, any other extra axis refused, naming the shape the model was built for. Without
-it, Dense ran over the extra axis ((2, 1, 4) into a model of (None, 4) gave (2, 1, 2)) and
-the loss broadcast the labels against it. An input of fewer axes is left to the layers,
-which say what is missing (a batch axis, a channel axis; Keras 3 adds a missing trailing 1
-where tapeviz's Conv2D says to add it)."""
+`_adjust_input_rank` takes it (a built Sequential runs one; a functional Model, each input):
+a trailing axis of 1 more is squeezed, any other extra axis refused, naming the shape the
+model was built for. Without it, Dense ran over the extra axis ((2, 1, 4) into a model of
+(None, 4) gave (2, 1, 2)) and the loss broadcast the labels against it. An input of fewer
+axes is left to the layers, which say what is missing (a batch axis, a channel axis; Keras 3
+adds a missing trailing 1 where tapeviz's Conv2D says to add it)."""
 from __future__ import annotations
 
 import math
@@ -13,10 +13,9 @@ from ..ops.shape import squeeze
 from .layers.base import shape_error
 
 
-def adjusted_rank(model, inputs):
-    """`inputs` with no more axes than `model._input_shape`, or a ShapeError at the user's
-    line."""
-    built_for = model._input_shape
+def adjusted_rank(model, inputs, built_for):
+    """`inputs` with no more axes than `built_for` (the shape `model` was built for, or its
+    Input's), or a ShapeError at the user's line."""
     shape = getattr(inputs, "shape", None)
     if built_for is None or shape is None or len(built_for) < 2 or \
             len(shape) <= len(built_for):

@@ -270,7 +270,7 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         if isinstance(inputs, (list, tuple)) and len(inputs) == 1:   # its one input, listed
             inputs = inputs[0]                                       # (predict([x]), as Keras)
-        outputs = adjusted_rank(self, inputs)
+        outputs = adjusted_rank(self, inputs, self._input_shape)
         for layer in self._layers:
             outputs = layer(outputs, training=training)
         return outputs
