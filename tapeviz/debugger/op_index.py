@@ -20,8 +20,10 @@ WEIGHING = ("matmul", "conv2d")   # a Dense or Conv2D layer's op: data times a k
 # the losses that apply softmax to their logits themselves (torch's cross_entropy by its name)
 CROSS_ENTROPIES = ("sparse_softmax_cross_entropy_with_logits",
                    "softmax_cross_entropy_with_logits", "cross_entropy")
-LOOKED_AT = frozenset(WEIGHING + CROSS_ENTROPIES + ("softmax", "log_softmax", "reduce_sum",
-                                                     "reduce_mean", "log"))
+# the losses that apply the sigmoid to their logits themselves
+BINARY_LOGIT_LOSSES = ("sigmoid_cross_entropy_with_logits", "binary_cross_entropy_with_logits")
+LOOKED_AT = frozenset(WEIGHING + CROSS_ENTROPIES + BINARY_LOGIT_LOSSES + (
+    "softmax", "log_softmax", "reduce_sum", "reduce_mean", "log"))
 # the torch adapter's op names for the numpy engine's ops the checks read
 _AS_NUMPY_ENGINE = {
     "linear": "matmul", "matmul": "matmul", "mm": "matmul", "bmm": "matmul",
@@ -31,6 +33,7 @@ _AS_NUMPY_ENGINE = {
     "div": "truediv", "divide": "truediv", "true_divide": "truediv", "neg": "negative",
     "float": "cast", "double": "cast", "half": "cast", "to": "cast", "clone": "identity",
     "einsum": "einsum", "cross_entropy": "cross_entropy",
+    "binary_cross_entropy_with_logits": "binary_cross_entropy_with_logits",
     "tensordot": "tensordot", "sigmoid": "sigmoid"}
 _UNITS_FIRST = frozenset({"linear", "conv1d", "conv2d", "conv3d"})   # torch's (out, in, ...)
 _LOOKED_AT_NAMES = LOOKED_AT | {name for name, role in _AS_NUMPY_ENGINE.items()

@@ -2,10 +2,11 @@
 line, the figures and the fix: gradient ascent by a sign error (`ascent`), hidden units
 initialised identical (`symmetry`), a softmax or cross-entropy over the batch axis
 (`batch_axis`), a softmax's output given to a loss that applies softmax itself
-(`double_softmax`), a relu, sigmoid or tanh on the last layer before such a loss
-(`activated_logits`), a cross-entropy written by hand, the log of a softmax's or sigmoid's
-output (`log_of_probability`), torch's nll_loss given logits or probabilities (`nll_input`),
-image pixels fed unscaled (`input_scale`), a Variable or an optimizer made inside the loop
+(`double_softmax`), a sigmoid's to one that applies the sigmoid (`double_sigmoid`), a relu,
+sigmoid or tanh on the last layer before a loss that applies softmax (`activated_logits`), a
+cross-entropy written by hand, the log of a softmax's or sigmoid's output
+(`log_of_probability`), torch's nll_loss given logits or probabilities (`nll_input`), image
+pixels fed unscaled (`input_scale`), a Variable or an optimizer made inside the loop
 (`loop_variables`, `optimizer_in_loop`), gradients never zeroed or a sum of them never reset
 (`accumulation`), an evaluation run in training mode, or training run with dropout or an
 unfitted batch norm in inference mode (`train_mode`), a loss of more than one value
@@ -34,6 +35,7 @@ from .applied_twice import applied_twice
 from .backward_twice import backward_twice
 from .batch_axis import over_batch_axis
 from .cleared import gradients_cleared
+from .double_sigmoid import sigmoid_given_as_logits
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
 from .input_scale import unscaled_input
@@ -79,7 +81,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     by_op = ops_named(nodes)
     named = {name for finding in found for name in finding.variables}
     more = (non_scalar_loss(steps) + variables_rebound(steps) + over_batch_axis(by_op, nodes)
-            + softmax_given_as_logits(by_op, nodes) + activated_logits(by_op, nodes)
+            + softmax_given_as_logits(by_op, nodes) + sigmoid_given_as_logits(by_op, nodes)
+            + activated_logits(by_op, nodes)
             + logs_of_probabilities(by_op, nodes) + nll_given_no_log_probabilities(nodes)
             + unscaled_input(by_op, nodes) + integer_divided_pixels(by_op)
             + symmetric_kernels(by_op, nodes, gradients, named)
