@@ -2,7 +2,11 @@
 stay, so the user's `except` clauses still catch them): the op that failed, its layer path,
 the tensors it was given and the user's line; for autograd's complaint that a value saved for
 the backward pass was changed in place ('output 0 of Sigmoid, is at version 1'), the
-recorded op that wrote it, or the parameter an optimizer step updated, and where.
+recorded op that wrote it, or the parameter an optimizer step updated, and where; for its
+refusal of a loss that does not require grad, the user's line that cut it off the graph
+(graph_cut.py), and of a graph already freed, the line that made what the loss reuses
+(freed_graph.py); for a loss refused its target or input, a hint when their values say what
+they are (one-hot rows, class indices, logits).
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import sys
 import torch
 
 from ..sourceinfo import SourceInfo, source_from, user_frame
-from . import graph_cut, values
+from . import freed_graph, graph_cut, values
 
 
 def failed_op(op, names, tensors, scope: str, source) -> str:
@@ -168,13 +172,22 @@ _NO_GRAD_FN = re.compile(r"element \d+ of tensors does not require grad and does
                          r"grad_fn")
 
 
-def no_graph(error, roots: list) -> str | None:
-    """The note of autograd's refusal of a backward pass from `roots` that do not require
-    grad: the line of the user's code that cut the loss off the graph (an argmax, a
-    `.item()`, a `.detach()`...), read from the frame that called backward; else None."""
-    if type(error) is not RuntimeError or not _NO_GRAD_FN.search(str(error)):
+_FREED = re.compile(r"Trying to backward through the graph a second time")
+
+
+def pass_refused(error, roots: list) -> str | None:
+    """The note of autograd's refusal of a backward pass from `roots`, read from the frame
+    that called backward: for roots that do not require grad, the line of the user's code
+    that cut the loss off the graph (an argmax, a `.item()`, a `.detach()`...); for a graph
+    already freed, the line that made, once before the loop, what the loss reuses; else
+    None."""
+    if type(error) is not RuntimeError:
         return None
-    return graph_cut.cut_note(user_frame(sys._getframe(1)), roots)
+    if _NO_GRAD_FN.search(str(error)):
+        return graph_cut.cut_note(user_frame(sys._getframe(1)), roots)
+    if _FREED.search(str(error)):
+        return freed_graph.freed_note(user_frame(sys._getframe(1)))
+    return None
 
 
 def _where(node) -> str:

@@ -55,7 +55,7 @@ def cut_note(frame, roots: list) -> str | None:
     show plainly how the loss was made."""
     if frame is None or any(root.requires_grad for root in roots):
         return None
-    loss = _loss_name(_line_of(frame))
+    loss = loss_name(line_of(frame))
     found = cut_of(frame, loss) if loss is not None else None
     if found is None:
         return None
@@ -68,7 +68,7 @@ def cut_note(frame, roots: list) -> str | None:
 def cut_of(frame, loss: str) -> tuple | None:
     """(why, the line) of the statement that cut the value `frame` names `loss` off the
     graph, found back from `frame`'s line, or None when its text does not show it plainly."""
-    source = _line_of(frame)
+    source = line_of(frame)
     _, scope = innermost_scope(source.filename, source.lineno)
     if scope is None:
         return None
@@ -95,11 +95,12 @@ def cut_of(frame, loss: str) -> tuple | None:
     return why, SourceInfo(source.filename, statement.lineno, source.function)
 
 
-def _line_of(frame) -> SourceInfo:
+def line_of(frame) -> SourceInfo:
+    """The user's line `frame` runs now."""
     return SourceInfo(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
 
 
-def _loss_name(source: SourceInfo) -> str | None:
+def loss_name(source: SourceInfo) -> str | None:
     """The name whose backward pass the line of `source` starts: `loss` of `loss.backward()`,
     `torch.autograd.grad(loss, ...)` or `torch.autograd.backward(loss)`."""
     try:

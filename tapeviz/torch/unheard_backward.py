@@ -39,7 +39,7 @@ def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=
         try:
             torch.autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
         except RuntimeError as error:
-            note = error_notes.no_graph(error, [self])
+            note = error_notes.pass_refused(error, [self])
             if note is not None:
                 add_note(error, note)
             raise

@@ -161,3 +161,40 @@ def test_why_none_of_a_loss_cut_by_argmax_names_the_argmax_and_its_line():
         f"; at tests/pytorch/{marked_line(__file__, '# BUG: argmax asked about')}: pred = "
         f"out.argmax(dim=1).float()  # BUG: argmax asked about")
     assert found.source.lineno == line_of(__file__, "# BUG: argmax asked about")
+
+
+def forward_once_before_the_loop(model, x, y):
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    h = model(x)  # BUG: once, before the loop
+    for _ in range(3):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(h, y)
+        loss.backward()
+        optimizer.step()
+
+
+def test_a_forward_pass_run_once_before_the_loop_is_named_when_its_graph_is_freed():
+    """was: torch's bare 'Trying to backward through the graph a second time', no note."""
+    model, x, y = classifier_and_batch()
+    with Recorder(), pytest.raises(RuntimeError, match="backward through the graph a second "
+                                                       "time") as raised:
+        forward_once_before_the_loop(model, x, y)
+    [note] = tapeviz_notes(raised.value)
+    loop = line_of(__file__, "# BUG: once, before the loop") + 1
+    assert note == (
+        f"tapeviz: loss is made from h, which autograd made once, before the loop (line "
+        f"{loop}) that runs loss.backward() every iteration: the first backward() freed the "
+        f"graph under h, so the next finds it gone; fix: compute h inside the loop, each step "
+        f"(retain_graph=True only if you mean to differentiate the same graph again)\n"
+        f"  at tests/pytorch/{marked_line(__file__, '# BUG: once, before the loop')} in "
+        f"forward_once_before_the_loop\n"
+        f"      h = model(x)  # BUG: once, before the loop")
+
+
+def test_two_backward_passes_in_a_row_outside_a_loop_get_no_note_naming_a_loop():
+    model, x, y = classifier_and_batch()
+    loss = F.cross_entropy(model(x), y)
+    with Recorder(), pytest.raises(RuntimeError, match="second time") as raised:
+        loss.backward()
+        loss.backward()
+    assert tapeviz_notes(raised.value) == []

@@ -1,0 +1,72 @@
+"""Where the user's code reused a graph a backward pass had freed, for torch's "Trying to
+backward through the graph a second time".
+
+The usual cause: a forward pass run once, before the training loop (`h = model(x)`), and a
+loss made from it in every iteration: the first `loss.backward()` frees the graph under
+`h`, the second finds it gone. Read once, when the error is raised, from the frame that
+called backward: the statements that made the loss, followed back to the first name they
+read whose tensor autograd made (it has a grad_fn) and whose statement runs outside the
+loop that holds the backward call. Nothing is kept or run before the error.
+"""
+from __future__ import annotations
+
+import ast
+
+import torch
+
+from ..debugger.label_source import bound_before, innermost_scope, own_nodes
+from ..sourceinfo import SourceInfo
+from .graph_cut import MAX_DEPTH, line_of, loss_name
+
+
+def freed_note(frame) -> str | None:
+    """The note for a backward pass from `frame` (the user's, at the backward call) that
+    found its graph freed; None when the frame's text does not show what was reused."""
+    if frame is None:
+        return None
+    source = line_of(frame)
+    loss = loss_name(source)
+    _, scope = innermost_scope(source.filename, source.lineno)
+    loop = _loop_holding(scope, source.lineno) if scope is not None else None
+    if loss is None or loop is None:
+        return None
+    names = {**frame.f_globals, **frame.f_locals}
+    found = _made_outside(scope, loop, names, loss, source.lineno)
+    if found is None:
+        return None
+    name, statement = found
+    at = SourceInfo(source.filename, statement.lineno, source.function)
+    return (f"tapeviz: {loss} is made from {name}, which autograd made once, before the loop "
+            f"(line {loop.lineno}) that runs {loss}.backward() every iteration: the first "
+            f"backward() freed the graph under {name}, so the next finds it gone; fix: "
+            f"compute {name} inside the loop, each step (retain_graph=True only if you mean "
+            f"to differentiate the same graph again)\n  at {at}"
+            + (f"\n      {at.statement}" if at.statement else ""))
+
+
+def _loop_holding(scope, lineno: int):
+    """The innermost `for` or `while` of `scope` holding line `lineno`, or None."""
+    loops = [node for node in own_nodes(scope) if isinstance(node, (ast.For, ast.While))
+             and node.lineno < lineno <= node.end_lineno]
+    return max(loops, key=lambda node: node.lineno, default=None)
+
+
+def _made_outside(scope, loop, names: dict, name: str, lineno: int, depth: int = 0):
+    """(the name, its statement) of the first tensor autograd made that `name`'s value was
+    made from, following back its statements, bound outside `loop`; or None."""
+    binding = bound_before(scope, name, lineno)
+    if binding is None or depth > MAX_DEPTH:
+        return None
+    inside = loop.lineno < binding.lineno <= loop.end_lineno
+    value = names.get(name)
+    if not inside and isinstance(value, torch.Tensor) and value.grad_fn is not None:
+        return name, binding
+    if not inside or not isinstance(binding, ast.Assign):
+        return None
+    for read in dict.fromkeys(n.id for n in ast.walk(binding.value)
+                              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)):
+        if read != name and isinstance(names.get(read), torch.Tensor):
+            found = _made_outside(scope, loop, names, read, binding.lineno, depth + 1)
+            if found is not None:
+                return found
+    return None
