@@ -2,7 +2,9 @@
 tensor again, a `.detach()`, `.numpy()`, `.data`, a `torch.no_grad()` block): torch's
 `loss.backward()` says only "element 0 of tensors does not require grad and does not have a
 grad_fn"; while tapeviz listens, a note names what cut it and the line (marked `# BUG`
-here, looked up, never hard-coded)."""
+here, looked up, never hard-coded). And a forward pass run once, before the loop, whose
+graph the first backward freed ("Trying to backward through the graph a second time"): the
+note names that line."""
 import numpy as np
 import pytest
 
