@@ -34,11 +34,14 @@ def tensors_of(args, kwargs) -> list:
     """The tensors `arguments` finds, in its order, without naming them (an op that may
     never be read: its names and params found when first read)."""
     tensors = []
-    for arg in (*args, *(arg for name, arg in kwargs.items() if name != "out")):
+    for arg in (*args, *[arg for name, arg in kwargs.items() if name != "out"]) if kwargs \
+            else args:   # (a list, not a generator: one call, not one a keyword)
         if isinstance(arg, torch.Tensor):
             tensors.append(arg)
-        elif isinstance(arg, (list, tuple)):
-            tensors.extend(item for item in arg if isinstance(item, torch.Tensor))
+        elif isinstance(arg, (list, tuple)):   # (a loop: conv2d's stride, padding and
+            for item in arg:                      #  dilation make no generator each)
+                if isinstance(item, torch.Tensor):
+                    tensors.append(item)
     return tensors
 
 

@@ -88,11 +88,17 @@ def _traced(op, func, args, kwargs, route, tapes):
     if not tapes and not route.steps and route.lines is None and not state.layer_listeners \
             and _writes_no_input(op, args, kwargs):
         # heard by its route's listeners alone, wherever it runs: the call runs first
+        # (every op a nan breakpoint or a condition hears takes this path: `_called`,
+        # `first_tensor` and `output_test` inlined, a Python call each an op saved)
         started = perf_counter()
-        result = _called(op, func, args, kwargs, state, caller)
+        try:
+            result = func(*args, **kwargs) if kwargs else func(*args)
+        except Exception as error:
+            _note_failure(error, op, func, args, kwargs, state, caller)
+            raise
         duration = perf_counter() - started
-        output = first_tensor(result)
-        test = output_test(route, route.ops)
+        output = result if isinstance(result, torch.Tensor) else first_tensor(result)
+        test = None if route.every_node or route.evented else route.wants   # output_test's
         if test is not None:
             # heard only by node forms that want some outputs (a nan breakpoint's): the
             # output is tested before the line, the arguments or any value is read
@@ -214,10 +220,15 @@ def _called(op, func, args, kwargs, state, caller):
     try:
         return func(*args, **kwargs)
     except Exception as error:
-        names, tensors, _ = arguments(func, args, kwargs)
-        add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
-                                              source_from(caller)))
+        _note_failure(error, op, func, args, kwargs, state, caller)
         raise
+
+
+def _note_failure(error, op, func, args, kwargs, state, caller) -> None:
+    """Add to `error`, raised by torch's `func`, the op, its inputs, its layer and the line."""
+    names, tensors, _ = arguments(func, args, kwargs)
+    add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
+                                          source_from(caller)))
 
 
 def _writes_no_input(op, args, kwargs) -> bool:

@@ -6,6 +6,7 @@ output's shape, ndim and dtype are read from torch, `LazyOutput`)."""
 from __future__ import annotations
 
 import sys
+from operator import attrgetter
 
 import torch
 
@@ -19,6 +20,7 @@ from .call_arguments import arguments
 
 _new = object.__new__
 _getrefcount = sys.getrefcount
+_version_of = attrgetter("_version")
 
 
 def make_node(op, inputs: tuple, output, params: dict, scope: str, source) -> Node:
@@ -104,7 +106,7 @@ class LazyNode(Node):
         self._tensors = tensors
         if versions is None:
             try:   # (values.version inlined: a call each tensor of each op a condition hears)
-                versions = tuple([tensor._version for tensor in tensors])
+                versions = tuple(map(_version_of, tensors))   # (no Python frame)
             except RuntimeError:   # an inference-mode tensor (version -1)
                 versions = tuple(map(values.version, tensors))
         self._versions = versions
