@@ -212,4 +212,5 @@ def nothing_to_train_hint() -> str | None:
     return (f"frozen layers: {said}; a frozen layer's weights are not in "
             f"model.trainable_variables, so a model whose every layer is frozen has nothing "
             f"to train: unfreeze what should train (layer.trainable = True) or add a "
-            f"trainable head (or, if the model is not built yet, call it on a batch first)")
+            f"trainable head (or, if the model is not built yet: model.trainable_variables "
+            f"is empty until the model is built, so call it on a batch first)")
