@@ -21,7 +21,7 @@ relative to its own loop, as the numpy engine's Recorder on the same CNN (printe
 comparison, from bench_debugger).
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_torch.py [--rounds 9]
-[--steps 40] [--sizes 8 28] [--threads 1] [--only NAME] [--no-numpy] [--instructions]
+[--steps 40] [--sizes 8 28] [--threads 1] [--only NAME ...] [--no-numpy] [--instructions]
 
 The passes below measured the 8x8 digits (the only input before the sixth).
 
@@ -1221,7 +1221,8 @@ def cpu_seconds(size: int, args) -> tuple[dict, dict, str]:
     two runs."""
     _, _, train_step = make_training()
     batches, source = batches_of(size, args.steps)
-    names = [name for name in MODES if name != "plain" and args.only in name]
+    names = [name for name in MODES
+             if name != "plain" and any(only in name for only in args.only)]
     for name in ("plain", *names):
         timed(MODES[name][0], train_step, batches[:5], args.threads)   # warm up: routes, Adam
     seconds = {name: [] for name in ("plain", *names)}
@@ -1287,8 +1288,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1,
                         help="torch's intra-op threads (default 1: the work each mode does; "
                              "an idle OpenMP thread spins, and CPU time counts it)")
-    parser.add_argument("--only", default="",
-                        help="time only the modes whose name holds this text (and plain)")
+    parser.add_argument("--only", nargs="+", default=[""],
+                        help="time only the modes whose name holds one of these texts (and "
+                             "plain): fewer rows, more rounds in the same time")
     parser.add_argument("--no-numpy", action="store_true",
                         help="skip the numpy engine's Recorder ratio")
     parser.add_argument("--instructions", action="store_true",
