@@ -40,7 +40,26 @@ def _axis_geometry(size: int, k: int, stride: int, dilation: int, padding) -> tu
 
 
 def geometry(hw, khw, strides, padding, dilations) -> tuple:
-    """((OH, OW), ((top, bottom), (left, right))) for an image of spatial size `hw`."""
+    """((OH, OW), ((top, bottom), (left, right))) for an image of spatial size `hw`; looked
+    up once per shape and params (each conv op and gradient asks: ~10k instructions a call
+    worked out, five calls a training step of two convs)."""
+    key = (hw, khw, strides, padding, dilations)
+    try:
+        return _geometries[key]
+    except KeyError:
+        pass
+    except TypeError:   # a list among them: not a key
+        return _geometry(hw, khw, strides, padding, dilations)
+    if len(_geometries) >= 256:
+        _geometries.clear()
+    found = _geometries[key] = _geometry(hw, khw, strides, padding, dilations)
+    return found
+
+
+_geometries: dict = {}
+
+
+def _geometry(hw, khw, strides, padding, dilations) -> tuple:
     rows = [_axis_geometry(hw[i], khw[i], strides[i], dilations[i],
                            padding if isinstance(padding, str) else padding[i]) for i in (0, 1)]
     return (rows[0][0], rows[1][0]), ((rows[0][1], rows[0][2]), (rows[1][1], rows[1][2]))

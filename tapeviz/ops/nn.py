@@ -129,14 +129,16 @@ elu = defop("elu", _kinds._floats_only("elu", lambda x: np.where(x > 0, x, np.ex
 
 
 # ---- softmax -----------------------------------------------------------------------------
+# the softmaxes reduce by the ufuncs' reduce methods: np.max and np.sum call the same loops
+# through Python wrappers that cost more than the work on a batch of logits (the same bits)
 def _softmax_forward(x, *, axis):
-    e = np.exp(x - np.max(x, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
+    e = np.exp(x - np.maximum.reduce(x, axis=axis, keepdims=True))
+    return e / np.add.reduce(e, axis=axis, keepdims=True)
 
 
 def _log_softmax_forward(x, *, axis):
-    shifted = x - np.max(x, axis=axis, keepdims=True)
-    return shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    shifted = x - np.maximum.reduce(x, axis=axis, keepdims=True)
+    return shifted - np.log(np.add.reduce(np.exp(shifted), axis=axis, keepdims=True))
 
 
 softmax_op = defop("softmax", _softmax_forward, kind="activation", samples=AXIS_SAMPLES,
@@ -152,9 +154,8 @@ log_softmax_op = defop("log_softmax", _log_softmax_forward, kind="activation",
 
 # ---- losses ------------------------------------------------------------------------------
 def _logsumexp_last(x):
-    """log(sum(exp(x))) over the last axis, shifted by its maximum. The ufuncs' reduce
-    methods, not np.max and np.sum, whose Python wrappers cost more than the work on a
-    batch of logits (the same loops, the same bits)."""
+    """log(sum(exp(x))) over the last axis, shifted by its maximum (reduced as the softmaxes
+    reduce)."""
     peak = np.maximum.reduce(x, axis=-1)
     return peak + np.log(np.add.reduce(np.exp(x - peak[..., None]), axis=-1))
 
