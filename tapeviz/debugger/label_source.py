@@ -61,13 +61,26 @@ def _is_loss(func) -> bool:
     return any(word in name for word in ("loss", "entropy", "criterion"))
 
 
+_parsed: dict = {}   # file name -> (its text, its module parsed): a diagnose asks again and again
+MAX_PARSED = 64      # files kept parsed, the oldest dropped first
+
+
 def innermost_scope(filename: str, lineno: int) -> tuple:
     """(the module of file `filename`, parsed; the innermost function holding line
-    `lineno`, or the module), or (None, None) when the file does not parse."""
-    try:
-        tree = ast.parse("".join(linecache.getlines(filename)))
-    except (SyntaxError, ValueError):
-        return None, None
+    `lineno`, or the module), or (None, None) when the file does not parse. The parse is
+    kept while the file's text stays the same (a cell run again is parsed again)."""
+    text = "".join(linecache.getlines(filename))
+    kept = _parsed.get(filename)
+    if kept is not None and kept[0] == text:
+        tree = kept[1]
+    else:
+        try:
+            tree = ast.parse(text)
+        except (SyntaxError, ValueError):
+            return None, None
+        if len(_parsed) >= MAX_PARSED:   # (each notebook cell is a file of its own)
+            del _parsed[next(iter(_parsed))]
+        _parsed[filename] = (text, tree)
     holding = [node for node in ast.walk(tree)
                if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
                and node.lineno <= lineno <= node.end_lineno]
