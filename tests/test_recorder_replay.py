@@ -433,13 +433,6 @@ def test_a_step_that_leaves_after_its_tape_keeps_its_pass_as_a_full_recording(fu
     assert read == ["add"] * 4 + ["multiply", "add"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known mismatch, not fixed: the update's segment keeps the forward output it read as an "
-    "input from outside (the object that ran), and the step's forward is run again apart, "
-    "so the replayed step shows it as an input, not the op that made it. Linking them "
-    "exactly needs the forward part's outputs by weak reference until the updates come: "
-    "built and measured, +38k instructions a step on the lecture's loop (valgrind, "
-    "723.5k -> 761.4k, predicted +4k); ids alone are reused by new tensors every step"))
 @pytest.mark.parametrize("look_at", [None, 3], ids=["no look", "a look before step 4's update"])
 def test_an_update_reading_its_steps_forward_output_says_the_op_that_made_it(fully, look_at):
     # the update runs in the segment after the step's forward (segments end at gradient

@@ -30,18 +30,18 @@ class ProgramFollowing:
     `_learn_segment`), steps made on a look (`_made`), backward passes kept as one record
     (`_keep_pass`)."""
 
-    def _begin_segment(self, given: tuple = ()) -> None:
+    def _begin_segment(self, given: tuple = (), before: list = ()) -> None:
         """A segment begins (the Recorder started, or a gradient call that gave `given`
-        ended one): its ops
+        ended one whose ops made `before`): its ops
         follow the programs learned while the Recorder is in a state whose split of them was
         learned: the step before ended at a gradient call and takes updates, or none is open."""
         fresh = not self._current._record_count() and self._current._loss is None
         if self.split != "gradient" or self._sink_state is None or not fresh \
                 or self._evaluating or self._waiting:
-            self._segment_state = None
+            self._segment_state, self._records.before = None, []
             return
         self._segment_state = "closing" if self._closing is not None else "open"
-        self._records.given = given
+        self._records.given, self._records.before = given, before
         self._records.begin()
 
     def _replay_segment(self, event) -> bool:
@@ -79,12 +79,12 @@ class ProgramFollowing:
             self._note_step(segment, start, end.depth, event, given)
             # (what _begin_segment finds: a fresh step, the noted one closing, none waiting)
             self._segment_state = "closing"
-            records.given = given
+            records.given, records.before = given, outs
             records.begin()
             return True
         self._enforce_budget()
         self._end_gradient_step(event)
-        self._begin_segment(tuple(event.gradients))
+        self._begin_segment(tuple(event.gradients), outs)
         return True
 
     def _note_step(self, segment, first: int, end: int, event, gradients: tuple) -> None:

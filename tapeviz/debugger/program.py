@@ -42,6 +42,10 @@ _value = attrgetter("_value")
 _OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
 # params a branch can compare with `==` and get a bool: what most ops take
 _COMPARABLE = (type(None), bool, int, float, str, np.dtype, type)
+# producers below it: an output of the segment before (an update reading its step's forward
+# output), LINKED - its distance from that segment's end; its value is kept as one from
+# outside, and a step made of both parts shows the op that made it (linking.py)
+LINKED = -(1 << 40)
 
 
 def key_of(op, source, phase: str, scope: str) -> tuple:
@@ -98,7 +102,7 @@ class Branch(dict):
         if self._runs_again(fields):
             # a value kept for each tensor from outside and each variable's read (a variable
             # itself, a kept pass's source, is the program's)
-            mask = tuple(made == -1 or made < -1 and read
+            mask = tuple(made == -1 or made < LINKED or made < -1 and read
                          for made, read in zip(producers, self.reads))
             self.outside = mask if any(mask) or self.keeps_output and mask else ()
             if self.keeps_output and not self.outside:
@@ -155,25 +159,30 @@ def _comparable_tuple(value) -> bool:
     return type(value) is tuple and all(type(item) in _COMPARABLE for item in value)
 
 
-def learn(root: Branch, records: list, seeds: dict, variables: list) -> Branch:
+def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
+          backs: set | None = None) -> Branch:
     """Grow the tree from `root` by a segment's ops recorded fully (`records`, RECORD_FIELDS
     one after another); returns its last branch. A branch that an op of the same op and line
     reached and ran otherwise (other params, wiring, phase...) can no longer be replayed.
     Each variable an op reads (or a kept pass differentiates for) gets a code in `seeds`
     (id -> -2, -3, ...: what a segment's map of producers starts from, so dispatch's check
     of the producers checks the variable too), and is held in `variables` (its id stays its
-    own)."""
+    own). `before`: the outputs of the segment before (their link codes: LINKED); the
+    distances back of those an op reads are added to `backs`."""
     for tensor in chain.from_iterable(records[INPUTS::RECORD_WIDTH]):
         variable = _variable_of(tensor)
         if variable is not None and id(variable) not in seeds:
             seeds[id(variable)] = -2 - len(variables)
             variables.append(variable)
     made = dict(seeds)   # output id -> index in the segment of the op that made it
+    made.update(zip(map(id, before), range(LINKED - len(before), LINKED)))
     taped = []
     at = root
     for index, start in enumerate(range(0, len(records), RECORD_WIDTH)):
         fields = records[start:start + RECORD_WIDTH]
         producers = tuple(made.get(key, -1) for key in fields[INPUT_IDS])
+        if backs is not None:
+            backs.update(LINKED - producer for producer in producers if producer < LINKED)
         key = key_of(fields[OP], fields[SOURCE], fields[PHASE], fields[SCOPE])
         branch = at.get(key)
         if branch is None:
@@ -186,6 +195,14 @@ def learn(root: Branch, records: list, seeds: dict, variables: list) -> Branch:
             taped.append(index)
         at = branch
     return at
+
+
+def link_codes(before: list, backs: tuple) -> dict:
+    """{id: link code} of the outputs of `before` (the segment before's, in order) that
+    are `backs` (distances from its end) from its end: those a learned program reads (a
+    segment's map of producers adds them, so such an input is checked as that one)."""
+    count = len(before)
+    return {id(before[count - back]): LINKED - back for back in backs if back <= count}
 
 
 def pass_follows(sink, nodes, targets: tuple, sources: tuple, frame, scope: str) -> bool:
@@ -239,21 +256,24 @@ class Segment:
         return self._records
 
 
-def replayed(path: list, outside, outs: list | None = None, given: tuple = ()) -> list:
+def replayed(path: list, outside, outs: list | None = None, given: tuple = (),
+             before: list = ()) -> list:
     """The records of the ops of `path` (branches, in order) run again on the values kept
     from outside (`outside`, in the order they were kept); with `outs`, the outputs as they
     ran (a segment still open: only the durations are the run again's). A tensor from
     outside is made again once for each value (one tensor read twice is one tensor again),
     but for a gradient of `given` (the gradient call the segment began at), which is itself:
     the update that applies it reads the very tensor the step keeps as the gradient; a
-    variable's read, each time, of the variable the program read there."""
+    variable's read, each time, of the variable the program read there; an output of the
+    segment before (LINKED), the very tensor among `before` (that segment's outputs, while
+    the sink holds them) whose value was kept."""
     kept = iter(outside)
     made: list = []
     records: list = []
     # id of a value kept from outside -> its tensor (made again, or a gradient given)
     again = {id(tensor._value): tensor for tensor in given if tensor is not None}
     for index, branch in enumerate(path):
-        inputs = tuple(_input(branch, position, producer, made, kept, again)
+        inputs = tuple(_input(branch, position, producer, made, kept, again, before)
                        for position, producer in enumerate(branch.producers))
         op, params = branch.op, branch.params
         duration = 0.0
@@ -285,11 +305,12 @@ def replayed(path: list, outside, outs: list | None = None, given: tuple = ()) -
     return records
 
 
-def _input(branch: Branch, position: int, producer: int, made: list, kept, again: dict):
+def _input(branch: Branch, position: int, producer: int, made: list, kept, again: dict,
+           before: list):
     """Input `position` of `branch`'s op in a segment run again (see `replayed`)."""
     if producer >= 0:
         return made[producer]
-    if producer < -1:
+    if LINKED < producer < -1:
         variable = branch.variables[position]
         if not branch.reads[position]:
             return variable   # (a kept pass's source: the variable itself)
@@ -298,6 +319,10 @@ def _input(branch: Branch, position: int, producer: int, made: list, kept, again
         read.variable = variable
         return read
     value = next(kept)
+    if producer < LINKED and len(before) >= LINKED - producer:
+        tensor = before[len(before) - (LINKED - producer)]
+        if tensor._value is value:
+            return tensor
     tensor = again.get(id(value))
     if tensor is None:
         tensor = again[id(value)] = _new(Tensor)
@@ -316,4 +341,5 @@ def _variable_of(tensor):
     return tensor if isinstance(tensor, Variable) else None
 
 
-__all__ = ["Branch", "Segment", "key_of", "learn", "pass_follows", "replayed"]
+__all__ = ["Branch", "LINKED", "Segment", "key_of", "learn", "link_codes", "pass_follows",
+           "replayed"]

@@ -33,7 +33,7 @@ from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
-from ..node import RECORD_WIDTH, record
+from ..node import OUTPUT, RECORD_WIDTH, record
 from ..threadstate import thread_state
 from .budget import StepBudget, StepsDroppedWarning
 from .following import ProgramFollowing, loss_of
@@ -340,9 +340,11 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                     return
                 records.leave(() if event.tape is None else event.tape.nodes)
             self._learn_segment()
+            # (the segment's outputs: an update of the next may read one, program.LINKED)
+            ended = records[OUTPUT::RECORD_WIDTH] if records.whole else []
             self._settle()
             self._end_gradient_step(event)
-            self._begin_segment(tuple(event.gradients))
+            self._begin_segment(tuple(event.gradients), ended)
 
     def _end_gradient_step(self, event) -> None:
         """The step in progress takes the loss and gradients of the gradient call `event`,
@@ -361,7 +363,10 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         count = len(records) // RECORD_WIDTH
         if split is not None and records.learned + count <= MAX_LEARNED_OPS:
             records.learned += count
-            learn(records.root, records, records.seeds, records.variables).splits[state] = split
+            backs = set(records.backs)
+            learn(records.root, records, records.seeds, records.variables, records.before,
+                  backs).splits[state] = split
+            records.backs = tuple(sorted(backs))
 
 
 __all__ = ["Recorder", "RecordedStep", "RecordedOp", "StepsDroppedWarning", "Dropped",

@@ -12,7 +12,7 @@ from itertools import chain
 
 from ..node import NODE, OUTPUT, RECORD_WIDTH, TAPED
 from ..threadstate import thread_state
-from .program import Branch, replayed
+from .program import Branch, link_codes, replayed
 
 MIN_CHECK_GAP, MAX_CHECK_GAP = 8, 4096   # ops between counts of the step in progress
 
@@ -35,12 +35,16 @@ class Sink(list):
     segment runs: its id names it alone; `made`: its index there by that id, begun from
     `seeds`, the codes of the variables the programs read) and the values of its inputs
     from outside to `outside`, and a taped op's node to `nodes`; `given`: the gradients of
-    the gradient call it began at (made again as themselves: see `program.replayed`); an op
-    that leaves the program calls `leave()`, which records the ops so far fully."""
+    the gradient call it began at (made again as themselves: see `program.replayed`);
+    `before`: the outputs of the segment before it (held while it runs, so their ids name
+    them alone: `made` maps those a program reads, `backs` from its end, to their link
+    codes, program.LINKED, so an update reading its step's forward output is checked as
+    one); an op that leaves the program calls `leave()`, which records the ops so far
+    fully."""
 
     __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "stepped", "every_op",
                  "root", "at", "outs", "made", "outside", "whole", "learned", "nodes", "seeds",
-                 "variables", "given")
+                 "variables", "given", "before", "backs")
 
     def __init__(self):
         super().__init__()
@@ -60,11 +64,16 @@ class Sink(list):
         self.seeds: dict = {}       # id of a variable the programs read -> its code
         self.variables: list = []   # those variables (held: their ids stay theirs)
         self.given: tuple = ()
+        self.before: list = []
+        self.backs: tuple = ()   # the distances back (from `before`'s end) programs read
 
     def begin(self) -> None:
-        """A segment begins: follow the programs learned."""
+        """A segment begins (after one whose ops made `before`): follow the programs
+        learned."""
         self.at, self.outs, self.outside, self.whole = self.root, [], [], True
-        self.made = self.seeds.copy()
+        self.made = made = self.seeds.copy()
+        if self.backs:   # (a loop whose updates read none: nothing a step)
+            made.update(link_codes(self.before, self.backs))
         self.nodes = []
 
     def leave(self, nodes=()) -> None:
@@ -75,7 +84,7 @@ class Sink(list):
         at, self.at = self.at, None
         if at is None or not self.outs:
             return
-        records = replayed(at.path(), self.outside, self.outs, self.given)
+        records = replayed(at.path(), self.outside, self.outs, self.given, self.before)
         made = {id(node.output): node for node in
                 chain(chain.from_iterable(tape.nodes for tape in thread_state().tapes), nodes,
                       self.nodes)}

@@ -12,6 +12,7 @@ from threading import get_ident
 
 from ..node import OP, RECORD_WIDTH, SCOPE, TAPED
 from .kept_pass import KEPT_PASS, node_heard_now
+from .linking import link_outputs
 from .step_ends import evaluation_start, reads_a_model_variable
 from .step_records import _looking
 
@@ -82,6 +83,10 @@ class StepSorting:
         first = bytes(records[TAPED::RECORD_WIDTH]).find(1)
         waiting = records if first < 0 else records[:first * RECORD_WIDTH]
         if waiting:
+            before = self._records.before
+            if before and (closing._parts is not None or closing._ran_again):
+                closing._as_records()   # (run again: its forward's outputs are new tensors)
+                link_outputs(waiting, closing._flat, before)
             closing._extend(waiting)
             ops = waiting[OP::RECORD_WIDTH]
             self._waiting += len(ops)

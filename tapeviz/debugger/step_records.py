@@ -15,6 +15,7 @@ from ..node import NODE, OP, OUTPUT_ID, RECORD_WIDTH, node_of, record
 from .footprint import NODE_BYTES
 from .kept_pass import KEPT_PASS, ops_again
 from .packed import held_elsewhere, pack, unpack
+from .linking import link
 from .program import replayed
 from .step_count import _step_bytes
 
@@ -97,7 +98,10 @@ class StepRecords:
         self._ran_again = True
         flat = []
         for segment, start, stop in self._parts:
-            flat += segment.records()[start * RECORD_WIDTH:stop * RECORD_WIDTH]
+            part = segment.records()[start * RECORD_WIDTH:stop * RECORD_WIDTH]
+            if flat and not start:   # its updates: inputs from its forward part linked
+                link(part, flat, segment.end.path()[:stop])
+            flat += part
         self._flat, self._nodes, self._parts = flat, None, None
         grown = self._recount() + (self._finish_count() if self._owner is not None else 0)
         owner = self._owner
@@ -111,8 +115,12 @@ class StepRecords:
         if start == stop:
             return
         if self._flat:
-            records = replayed(segment.end.path(), segment.outside, outs, segment.given)
-            self._extend(records[start * RECORD_WIDTH:stop * RECORD_WIDTH])
+            path = segment.end.path()
+            part = replayed(path, segment.outside, outs, segment.given)[
+                start * RECORD_WIDTH:stop * RECORD_WIDTH]
+            if not start:   # (as _replay links them)
+                link(part, self._flat, path[:stop])
+            self._extend(part)
             return
         self._flat = None
         if self._parts is None:
