@@ -164,7 +164,10 @@ def test_a_loop_failing_at_its_third_step_leaves_a_tape_the_widget_draws_and_ste
     ops = [node.op.name for node in tape.nodes]
     assert ops[:8] == ["linear", "tanh", "linear", "sum"] * 2 and ops[8:11] == ops[:3]
     widget = TapeWidget(tape)
-    assert widget.error == "" and f"{len(ops)} ops" in widget.status, widget.status
-    for _ in range(3):
-        widget.step()
-    assert widget.stepper["count"] == 3 and widget.error == ""
+    try:
+        assert widget.error == "" and f"{len(ops)} ops" in widget.status, widget.status
+        for _ in range(3):
+            widget.step()
+        assert widget.stepper["count"] == 3 and widget.error == ""
+    finally:
+        widget.close()   # an open widget keeps its tape, and the tape its graphs, for later tests
