@@ -238,12 +238,20 @@ regression loop moves +-5k between runs, the Recorder's start and stop being cou
   Python calls a step: lecture's 212.0 -> 197.3 (plain 172.2), regression 294.6 -> 280.7
   (plain 248.7). CPU, this file's --recorder rounds, best of 5, 8ad9bdc's tree and 04a7037's
   alternated three times (load 18-21: read to +-0.05x): regression 1.83x, 1.76x, 1.73x ->
-  1.69x, 1.75x, 1.76x; lecture's 2.05x, 2.04x, 1.95x -> 1.95x, 1.89x, 1.94x.
+  1.69x, 1.75x, 1.76x; lecture's 2.05x, 2.04x, 1.95x -> 1.95x, 1.89x, 1.94x; again with
+  f1d1581's tree (load 9-12): regression 1.82x, 1.75x, 1.71x -> 1.76x, 1.80x, 1.70x (no
+  change this noise can show); lecture's 2.11x, 2.01x, 1.97x -> 2.02x, 1.78x, 1.91x.
 Still not met. Left (lecture's, 25 calls a step over plain): the 4 sunk ops' own path, the
 kept pass (6), the step's end (10); kept a step: the NotedStep, its Segment, the gradients'
 tuple and tensors (~5 tracked objects: the gradients kept as values, their tensors made on a
 look and shared by the step and the segment that applies them, would take 3 more; not built:
 the step made in flight, then given its updates, must apply the tensors it shows).
+The replay mismatch (an update reading its step's forward output shown as from outside),
+fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
+output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
+epoch alone: 656.2k -> 679.0k; predicted +2-4k: a dict update of ~13 big-int codes), kept
+mapping only the distances back some program reads: +0.3k (656.5k; regression 882.4k vs
+882.2k, one epoch).
 Tried, not kept: taped ops left unchecked by dispatch (only their nodes listed) and checked
 in bulk at the kept pass, by C loops (attrgetter maps, one key tuple a run, cached per
 branch): -600 bytecodes a step, but +19.9k / +23.0k instructions (900.2k -> 920.1k, 713.4k ->
