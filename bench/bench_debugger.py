@@ -454,6 +454,19 @@ valgrind, one epoch of the regression loop; each tree alone, the same tree moves
   read to +-0.1x): file:line 1.08x -> 1.09x, the lecture's 1.14x -> 1.10x, nan 1.18x ->
   1.16x, condition 1.25x -> 1.25x, the Runner's gate 0.99x / 1.06x -> 1.16x / 1.15x (the
   gate's code untouched: this load's noise).
+
+The lecture's file:line again, next round (its cost: the walk for the 4 untaped ops a step).
+A loop of `w.assign_sub(0.001 * t)` (callgrind, 2,000 iterations): 9.20k instructions an op
+plain, 13.15k under this file's file:line breakpoint, 10.49k with sourceinfo.refused
+answering True at once: the walk 2.66k, dispatch's check and the call around it 1.3k.
+Priced, not kept: a verdict per file (no line breakpoint names the user frame's file:
+refused without id(code) and the per-code verdict; sound only where every line listener
+declares its files, which Breakpoint.at could): 13.15k -> 12.79k an op; the lecture's loop
+(valgrind, one epoch, c7766b8's tree alone, then with the stub) 476.5k -> 475.4k a step (1.063x ->
+1.060x of 448.3k; predicted -1.5k): ~0.2%, under what CPU can read, for a declaration every
+sites= listener would owe. The walk's remaining 2.3k is reading the two frames (the
+wrapper's frame object is made afresh each call) and their files: no cheaper sound key
+was found (a call site's verdict needs the frame between, 2fd7d79).
 """
 from __future__ import annotations
 
