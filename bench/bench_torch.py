@@ -926,6 +926,19 @@ run between two plain runs (28x28, 9 rounds x 40 steps); predictions first:
   out=, inplace=True, batch norm's running statistics), a different program (a key that
   differs), several backward passes or `torch.autograd.grad` in a step, someone else
   hearing an op (a breakpoint stops at the live op), a look while the step runs;
+- by instructions (callgrind, 8x8, one process, each row warmed, then fresh runs of 5 and 25
+  steps, the difference over 20): plain 6.26 M, the Recorder 9.91 M (1.584x), (b) 7.39 M
+  (1.182x);
+- the later-Recorder drift of the fourteenth pass, read again (three processes, 8x8, fresh
+  Recorders over the same 25 steps): the 2nd, 5th, 9th Recorder of a process and one after
+  every row warmed 248.7-250.1 M; (25 - 5 steps) / 20 reads 9.88-9.91 M a step for those,
+  the position the bench's --instructions counts every row at (each mode warmed first). The
+  first Recorder of a process pays ~44 M of one-offs (imports, caches: 293.4 M over its 25
+  steps), which a 5-step window holding them turns into an understatement (7.80 M a step),
+  and glibc's malloc is not it (_int_malloc, _int_free, consolidation ~1.08 M a step alike
+  for the first and later Recorders and for plain: torch's allocations). So the bench's
+  rows are not skewed; the 9.41 M a first Recorder read after 10 warm steps is the outlier
+  (not explained), and changes are compared at like positions in a process;
 - CPU time, the bench at 28x28 (random images: a worktree, 9 rounds x 40 steps, --only
   recorder), HEAD 8ad9bdc, two runs at load 3 -> 9 and 18 -> 19: the Recorder 1.50x, 1.46x
   (budget full 1.45x, 1.48x) against the numpy engine's Recorder on its CNN 1.23x, 1.12x;
