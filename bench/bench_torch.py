@@ -943,6 +943,56 @@ run between two plain runs (28x28, 9 rounds x 40 steps); predictions first:
   recorder), HEAD 8ad9bdc, two runs at load 3 -> 9 and 18 -> 19: the Recorder 1.50x, 1.46x
   (budget full 1.45x, 1.48x) against the numpy engine's Recorder on its CNN 1.23x, 1.12x;
   copies and hooks alone 1.36x, 1.36x: missed, unchanged this pass (no code changed).
+
+Fifteenth pass, the breakpoints (issue 15: nan=True and a bare condition toward a margin under
+1.1x at 28x28), load 10 -> 20 all through (eight sessions; valgrind runs got ~4% of a core and
+did not finish by the deadline, so no instruction counts this pass); predictions first:
+- a conv output's test, priced (one thread, float32 32x16x26x26, timed right after the conv
+  that made it / hot, medians of 7 rounds x 40): torch's sum then `math.isfinite` 76 / 20 us
+  (62 / 19 under no grad), a dot with itself 87 / 38 (`v @ v` 85 / 33, numpy's sdot of a
+  host view 75 / 21), amax and amin 92 / 40, aminmax 91 / 41, numpy's sum 128 / 68,
+  `isfinite().all()` 901 / 715. The sum stays: after a conv the test pays for reading 1.4 MB
+  the conv's kernel left outside the core's caches (the same sum hot: 20 us), as any exact
+  test would. test_torch_nan_conv_outputs holds it exact: one NaN, one +Inf, one -Inf (the
+  relu after it makes 0) and a +Inf/-Inf pair (sum NaN), each found at the conv and its line
+  (all four fail with conv outputs assumed finite);
+- the parts, by stubs in one process (28x28, 9 rounds x 30 steps, each between plain runs,
+  load 12 -> 17): op 1.036x, nan 1.107x; nan with no conv read 1.069x, no output read 1.105x,
+  no step copy and test 1.093x, no module pre-hook 1.095x; a condition 1.092x, no pre-hook
+  1.105x, no updates 1.086x; an empty mode 1.082x; plain again 0.980x. 'No output read'
+  above 'no conv read' says the noise (~0.03x) is the size of each part: only the conv reads
+  (~0.03-0.04x, the eleventh pass's 0.027x) stand out, and they are the exact test's floor;
+- the module pre-hook under nan/condition alone keeps no layer path (6b82710: a stop reads it
+  off the stack); it stays to put the mode on a thread that runs a module. Its price: 6
+  Python calls a module call (torch's slow path, `_before`, `_on_thread`), 4 a step, ~0.002x
+  at 28x28 by its hot cost: not cut;
+- the optimizer step's check, not changed: a foreach norm or max of the 6 parameters was
+  priced at 21-39 us against 14-16 for the joined sum (ninth, tenth passes), and testing only
+  the parameters after, with no copy before, would show a NaN update without what it started
+  from (test_torch_nan_updates): the copy is what the stop shows;
+- kept (5899e54), the path every op takes under nan/condition: the call, its first tensor and
+  its test inlined, a scalar output (the loss) read by `math.isfinite` of its detached value
+  with no sum (3.6 -> 1.3 us hot), `tensors_of` with no generator (conv2d's stride, padding,
+  dilation; keywords), a LazyNode's versions by attrgetter. Predicted -20 to -50 Python calls
+  a step, ~0.2% of the instructions, invisible in CPU; measured (sys.setprofile, 8x8, a
+  step): nan=True 312.9 -> 291.9 Python calls (over break_on(op)'s 227.2: 86 -> 65), a
+  condition 469.9 -> 422.9 (243 -> 196); hot per call (F.linear) within noise;
+- the bench's noise: `--only` takes several names (4dce63c). Two runs of 4 rows x 15 rounds x
+  30 steps (load 14-19) agreed within 0.005-0.023x (plain again 0.997x / 0.992x, op 1.039x /
+  1.062x, nan 1.101x / 1.117x, condition 1.112x / 1.097x); pinned to one core (taskset -c 1)
+  they spread wider (op 1.084x / 1.061x, condition 1.156x / 1.075x): not adopted;
+- CPU time, the bench at 28x28 (real MNIST images, 9 rounds x 40 steps, --no-numpy), before
+  (8ad9bdc, load 10 -> 11; 82340d3, load ~15 -> 14) / after (aa13801 with 5899e54, load ~12
+  -> 10.6 and 8 -> 5): plain again 0.98x, 0.99x / 0.97x, 1.04x; break_on(op) 1.04x, 1.07x /
+  1.04x, 1.05x; file:line 1.05x, 1.05x / 1.04x, 1.09x; nan=True 1.13x, 1.11x / 1.12x, 1.11x;
+  a condition 1.10x, 1.11x / 1.13x, 1.08x; an empty mode 1.07x, 1.09x / 1.09x, 1.06x; the
+  Runner 1.07x, 1.04x / 1.10x, 1.05x; the Recorder 1.40x, 1.47x / 1.51x, 1.47x (budget full
+  1.43x, 1.53x / 1.50x, 1.51x). The two trees side by side (--only break_on, 15 rounds x 30
+  steps, one process each at once, load 12 -> 9): before op 1.04x, file:line 1.08x, nan 1.12x,
+  a condition 1.09x; after 1.06x, 1.03x, 1.09x, 1.11x. nan=True and a condition sit at the
+  1.1x goal, as before, no margin shown: nan's cost over break_on(op) is the conv outputs'
+  read (the exact test's floor) and the step's joined copy and test; the condition's the node
+  of each of 7 ops and 6 updates, no part of it above ~0.01x.
 """
 from __future__ import annotations
 
