@@ -938,7 +938,9 @@ run between two plain runs (28x28, 9 rounds x 40 steps); predictions first:
   and glibc's malloc is not it (_int_malloc, _int_free, consolidation ~1.08 M a step alike
   for the first and later Recorders and for plain: torch's allocations). So the bench's
   rows are not skewed; the 9.41 M a first Recorder read after 10 warm steps is the outlier
-  (not explained), and changes are compared at like positions in a process;
+  (not explained), and changes are compared at like positions in a process. Likewise the
+  fourteenth pass's budget-full +0.75 M (against a filling Recorder counted first): at like
+  positions, 25 steps each, filling 250.2 M and 249.6 M, budget full 249.1 M and 249.3 M;
 - CPU time, the bench at 28x28 (random images: a worktree, 9 rounds x 40 steps, --only
   recorder), HEAD 8ad9bdc, two runs at load 3 -> 9 and 18 -> 19: the Recorder 1.50x, 1.46x
   (budget full 1.45x, 1.48x) against the numpy engine's Recorder on its CNN 1.23x, 1.12x;
