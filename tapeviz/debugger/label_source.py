@@ -102,6 +102,12 @@ def bound_before(scope, name: str, lineno: int):
     return found
 
 
+def names_read(expression) -> dict:
+    """{name: None} of the names `expression` reads, in the order it reads them first."""
+    return dict.fromkeys(node.id for node in ast.walk(expression)
+                         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load))
+
+
 def own_nodes(scope):
     """The nodes of `scope` (a module or function), not those of a function or class
     defined inside it."""

@@ -14,7 +14,7 @@ import ast
 
 import torch
 
-from ..debugger.label_source import bound_before, innermost_scope, own_nodes
+from ..debugger.label_source import bound_before, innermost_scope, names_read, own_nodes
 from ..sourceinfo import SourceInfo
 from .graph_cut import MAX_DEPTH, line_of, loss_name
 
@@ -63,8 +63,7 @@ def _made_outside(scope, loop, names: dict, name: str, lineno: int, depth: int =
         return name, binding
     if not inside or not isinstance(binding, ast.Assign):
         return None
-    for read in dict.fromkeys(n.id for n in ast.walk(binding.value)
-                              if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)):
+    for read in names_read(binding.value):
         if read != name and isinstance(names.get(read), torch.Tensor):
             found = _made_outside(scope, loop, names, read, binding.lineno, depth + 1)
             if found is not None:

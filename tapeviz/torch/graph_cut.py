@@ -17,7 +17,7 @@ import ast
 import numpy as np
 import torch
 
-from ..debugger.label_source import bound_before, innermost_scope, own_nodes
+from ..debugger.label_source import bound_before, innermost_scope, names_read, own_nodes
 from ..sourceinfo import SourceInfo
 
 MAX_DEPTH = 8   # statements followed back from the loss's
@@ -125,8 +125,7 @@ def _cut(scope, names: dict, name: str, lineno: int, depth: int = 0):
     binding = bound_before(scope, name, lineno)
     if not isinstance(binding, ast.Assign) or depth > MAX_DEPTH:
         return None
-    read = dict.fromkeys(n.id for n in ast.walk(binding.value)
-                         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+    read = names_read(binding.value)
     graded = next((n for n in read if _requires_grad(names.get(n))), None)
     if graded is not None:
         return binding, name, (graded, names[graded])
