@@ -2,10 +2,11 @@
 
 `apply_gradients` checks the pairs (`pairs.py`: a None gradient warned about at the
 user's line of the call, with why it is None), clips the gradients, creates slot
-variables on first sight of a variable, and runs a subclass's update formula
+variables on first sight of a variable (`slots.py`), and runs a subclass's update formula
 (`update.py`) for each pair. Every update runs inside `dispatch.unrecorded()`: the
 debugger's subscribers see the assign ops, under the optimizer's name scope, but no tape
 records them (`listening.py`: who hears them, decided once per change of subscriptions).
+`minimize` (`minimize.py`) computes the gradients first.
 """
 from __future__ import annotations
 
@@ -14,9 +15,7 @@ import weakref
 
 import numpy as np
 
-from ... import arguments, nest
-from ...debugger.variable_names import shown_name
-from ... import events
+from ... import arguments, events
 from ...dispatch import name_scope, unrecorded
 from ...errors import (DTypeError, InvalidArgumentError, MisuseError, add_note,
                        bad_argument, describe)
@@ -24,14 +23,13 @@ from ...pytorch_habits import add_habits
 from ...ops.math import clip_by_value, maximum, sqrt, square
 from ...ops.assign import cast
 from ...ops.reduce import reduce_sum
-from ...tape import GradientTape
 from ...tensor import Tensor
 from ...variable import Variable
 from ...threadstate import local
 from .listening import UpdateListening, _cut_short
+from .minimize import Minimizing
 from .pairs import PairChecks
-
-_UNGIVEN = object()   # minimize's var_list, when the caller gave none
+from .slots import Slots
 
 # id -> each live optimizer's step count, so a recorded update can be told to be one
 _STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -58,14 +56,7 @@ def _learning_rate_number(optimizer: str, value) -> float:
         raise error from None
 
 
-class _VariableList(list):
-    """A list that can also be called: `opt.variables` (Keras 3) and `opt.variables()` (Keras 2)."""
-
-    def __call__(self):
-        return self
-
-
-class Optimizer(PairChecks, UpdateListening):
+class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
     """Base class of the Keras optimizers; subclasses define `_slot_names` and `_apply_dense`."""
 
     _slot_names: tuple = ()
@@ -147,54 +138,6 @@ class Optimizer(PairChecks, UpdateListening):
         if self.decay:
             lr = lr / (1.0 + self.decay * int(self._iterations))
         return lr
-
-    # ---- slot variables ---------------------------------------------------------------------
-    def add_slot(self, var: Variable, slot_name: str, initializer="zeros") -> Variable:
-        """The `slot_name` slot of `var`, created on first use (zeros, ones, a number, or a
-        callable of (shape, dtype))."""
-        slots = self._slots_of.get(id(var))
-        if slots is None:
-            slots = self._slots_of[id(var)] = self._slots.setdefault(var.ref(), {})
-        if slot_name not in slots:
-            dtype = var._value.dtype
-            shape = tuple(var.shape)
-            if callable(initializer):
-                value = initializer(shape, dtype)
-            else:
-                fill = {"zeros": 0.0, "ones": 1.0}.get(initializer, initializer)
-                value = np.full(shape, fill, dtype=dtype)
-            base = var.name[:-2] if var.name.endswith(":0") else var.name
-            slots[slot_name] = Variable(value, trainable=False, dtype=dtype,
-                                        name=f"{self.name}/{base}/{slot_name}")
-        return slots[slot_name]
-
-    def get_slot(self, var: Variable, slot_name: str) -> Variable:
-        """The slot variable `slot_name` of `var` (after the first update of `var`)."""
-        slots = self._slots_of.get(id(var), {})
-        if slot_name not in slots:
-            raise KeyError(f"{self.name}: no slot {slot_name!r} for variable "
-                           f"{shown_name(var)!r}; "
-                           f"slots: {sorted(slots) or 'none yet (apply gradients first)'}")
-        return slots[slot_name]
-
-    def get_slot_names(self) -> list:
-        return list(self._slot_names)
-
-    def _create_slots(self, var: Variable) -> None:
-        for slot_name in self._slot_names:
-            self.add_slot(var, slot_name)
-
-    @property
-    def variables(self) -> list:
-        """The iteration count and every slot variable, in creation order."""
-        found = [self._iterations]
-        for slots in self._slots.values():
-            found.extend(slots.values())
-        return _VariableList(found)
-
-    @property
-    def weights(self) -> list:
-        return list(self.variables)
 
     # ---- applying gradients -----------------------------------------------------------------
     def apply_gradients(self, grads_and_vars, name=None, experimental_aggregate_gradients=True):
@@ -317,24 +260,6 @@ class Optimizer(PairChecks, UpdateListening):
         such path or cannot take it: `_apply` then runs the update ops."""
         return None
 
-    def build(self, var_list) -> None:
-        """Make `var_list` the variables this optimizer updates and create their slots, as
-        Keras 3's `build` does (its first `apply_gradients` does it otherwise); once built,
-        a later call changes nothing, as in Keras 3."""
-        if self._first_variables is not None:
-            return
-        variables = nest.flatten(var_list)
-        self._check_variables_are_known(variables)
-        for var in variables:
-            self._ensure_slots(var)
-
-    def _ensure_slots(self, var) -> None:
-        """`var`'s slots (Adam's m and v...), made the first time it is seen."""
-        if id(var) not in self._slots_of:
-            self._slots_of[id(var)] = self._slots.setdefault(var.ref(), {})
-            with unrecorded():
-                self._create_slots(var)
-
     def _clip(self, grads: list) -> list:
         """Keras's clipvalue, clipnorm (each gradient) and global_clipnorm (all together)."""
         if self.clipvalue is not None:
@@ -348,44 +273,6 @@ class Optimizer(PairChecks, UpdateListening):
             norm = float(np.sqrt(sum(float(reduce_sum(square(g))) for g in grads)))
             grads = [g * (c / max(norm, c)) for g in grads]
         return grads
-
-    # ---- gradients from a loss --------------------------------------------------------------
-    def minimize(self, loss, var_list=_UNGIVEN, grad_loss=None, name=None, tape=None):
-        """Compute gradients of `loss` (a callable, or a tensor with its `tape`) and apply them.
-
-        >>> import tapeviz as tf
-        >>> w = tf.Variable(3.0)
-        >>> _ = tf.keras.optimizers.SGD(0.25).minimize(lambda: w * w, [w])
-        >>> w.numpy()
-        np.float32(1.5)
-        """
-        if var_list is _UNGIVEN:   # (Python's own error would name neither it nor the line)
-            raise DTypeError(f"{self.name}.minimize", "expected var_list, the variables to "
-                             "train, as TF 2's minimize does; got none",
-                             hint="minimize(loss_fn, model.trainable_variables), or a list "
-                                  "of your variables: minimize(loss_fn, [w, b])")
-        grads_and_vars = self._compute_gradients(loss, var_list, grad_loss, tape)
-        return self.apply_gradients(grads_and_vars)
-
-    def _compute_gradients(self, loss, var_list, grad_loss=None, tape=None) -> list:
-        """[(gradient, variable), ...]; var_list None means every variable the loss read."""
-        if not callable(loss) and tape is None:
-            raise InvalidArgumentError(f"{self.name}.minimize", "`tape` is required when a "
-                                       "`Tensor` loss is passed; got a loss tensor and no tape",
-                                       hint="pass a callable loss (e.g. `lambda: "
-                                       "loss_fn(model(x), y)`) or the GradientTape that "
-                                       "recorded it: minimize(loss, var_list, tape=tape)")
-        tape = tape if tape is not None else GradientTape()
-        if callable(loss):
-            with tape:
-                if var_list is not None and not callable(var_list):
-                    tape.watch(var_list)
-                loss = loss()
-        if callable(var_list):
-            var_list = var_list()
-        var_list = list(tape.watched_variables()) if var_list is None else nest.flatten(var_list)
-        grads = tape.gradient(loss, var_list, output_gradients=grad_loss)
-        return list(zip(grads, var_list))
 
     # ---- configuration ----------------------------------------------------------------------
     def get_config(self) -> dict:
