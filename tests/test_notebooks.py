@@ -23,7 +23,7 @@ nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed "
                                "(pip install -e '.[test]')")
 pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install -e '.[test]')")
 
-from browser.harness import jupyter_environment  # noqa: E402  (the browser tests' set-up)
+from browser.jupyter_server import jupyter_environment  # noqa: E402  (the browser tests' set-up)
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = ["01_eager_basics", "02_regression_debugging", "03_mnist_debugging"]

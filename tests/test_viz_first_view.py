@@ -257,7 +257,7 @@ def test_an_executed_notebook_keeps_the_checked_twin_of_a_first_view(tmp_path):
     checked graph (its NaN marked), not the 'not yet checked' placeholder."""
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    from browser.harness import execute_cells
+    from browser.jupyter_server import execute_cells
 
     cells = ["import tapeviz as tf\nfrom tapeviz.viz.widget import TapeWidget\n"
              "x = tf.Variable([1.0, 0.5])\n"

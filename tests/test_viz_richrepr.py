@@ -96,7 +96,7 @@ def test_importing_tapeviz_inside_ipython_registers_the_display_and_no_widgets_l
 def test_a_notebook_that_only_imports_tapeviz_shows_each_object_drawn(tmp_path):
     pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    from browser.harness import execute_cells
+    from browser.jupyter_server import execute_cells
 
     cells = ["import tapeviz as tf\nfrom tapeviz.debugger import BackwardStepper, Recorder\n"
              "w = tf.Variable([[1.0, 2.0], [3.0, 4.0]], name='kernel')\n"

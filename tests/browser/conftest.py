@@ -3,11 +3,12 @@
 `browser` is one `harness.Browser` for the whole session (launching Chromium costs a second),
 handed to each test with an empty `blocked` list and its pages closed afterwards; it skips the
 test with the reason when Chromium, Playwright or Jupyter is missing. `jupyter_server(paths,
-app="lab")` starts a `harness.JupyterServer` that is stopped when the test ends.
+app="lab")` starts a `jupyter_server.JupyterServer` that is stopped when the test ends.
 """
 import pytest
 
-from .harness import Browser, JupyterServer, unavailable_reason
+from .harness import Browser, unavailable_reason
+from .jupyter_server import JupyterServer
 
 
 def pytest_configure(config):

@@ -6,7 +6,8 @@ import time
 import nbformat
 import pytest
 
-from .harness import notebook_page, write_notebook
+from .harness import notebook_page
+from .jupyter_server import write_notebook
 
 ECHO_WIDGET = '''
 import sys

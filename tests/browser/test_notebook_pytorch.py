@@ -124,7 +124,7 @@ def test_04_pytorch_debugging(tmp_path, jupyter_server, browser):
 def test_04_reads_in_the_dark_theme(tmp_path, browser, monkeypatch):
     """Notebook 04 run in JupyterLab Dark, screenshot top to bottom; every tapeviz output's
     title and status readable against what is behind it."""
-    from .harness import JupyterServer
+    from .jupyter_server import JupyterServer
     monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")   # the breakpoint: no prompt to answer
     path = parameterised_copy(tmp_path)
     with JupyterServer([path], app="lab", theme="dark") as server:

@@ -452,7 +452,7 @@ def read_in_theme(names, theme, tmp_path, browser) -> None:
 
     from test_notebooks import PARAMETERS, set_parameter
 
-    from .harness import JupyterServer
+    from .jupyter_server import JupyterServer
     paths = []
     for name in names:
         nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)

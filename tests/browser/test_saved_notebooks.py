@@ -19,7 +19,8 @@ import sys
 
 import pytest
 
-from .harness import ARTIFACTS, JupyterServer, KERNEL_START, write_notebook
+from .harness import ARTIFACTS
+from .jupyter_server import KERNEL_START, JupyterServer, write_notebook
 from .test_widgets import check_clean, wait_until
 
 TWIN = ".tapeviz-saved"
@@ -214,7 +215,7 @@ def test_saved_notebook_in_nbconvert_html_and_without_scripts(tmp_path, browser)
     iframes (what a sanitizing viewer such as GitHub keeps) it still shows them."""
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
-    from .harness import jupyter_environment
+    from .jupyter_server import jupyter_environment
 
     path = write_notebook(tmp_path / "exported.ipynb", CELLS)
     (tmp_path / "jupyter").mkdir()
