@@ -8,8 +8,8 @@ that benchmark measures (read its docstring for the details):
 - bench_regression.measure: the lecture's 19,000 per-example steps against PyTorch;
 - bench_debugger.measure: the Recorder, the Runner's gate and the three breakpoint kinds
   that look at every op, against the same loop plain (best CPU time of interleaved rounds);
-- bench_viz.widget_timing: the tape widget opened and stepped on 99,002 nodes against
-  3,002.
+- widget_row.widget_timing (bench_viz's row): the tape widget opened and stepped on 99,002
+  nodes against 3,002.
 Ratios below 1 are faster than the reference. `--quick` runs short rounds (a few
 minutes in all); the full run takes longer and reads steadier.
 
@@ -170,14 +170,14 @@ def debugger_rows(repeats: int) -> list:
 
 def widget_rows(repeats: int) -> list:
     try:
-        import bench_viz
-        small = bench_viz.widget_timing(1000, repeats)
-        large = bench_viz.widget_timing(33000, repeats)
+        import widget_row
+        small = widget_row.widget_timing(1000, repeats)
+        large = widget_row.widget_timing(33000, repeats)
     except ImportError as error:  # the widget needs the jupyter extra
         return [Row("the tape widget, 99,002 against 3,002 nodes", None, None,
                     f"not run: {error} (pip install 'tapeviz[jupyter]')")]
     return [Row(f"tape widget {what}, {large['nodes']:,} against {small['nodes']:,} nodes",
-                large[key] / small[key], bench_viz.WIDGET_GOALS.get(key),
+                large[key] / small[key], widget_row.WIDGET_GOALS.get(key),
                 f"{large[key]:.3f} against {small[key]:.3f} s")
             for what, key in (("open, first view", "first view"),
                               ("open, checked at once", "open, checked at once"),
