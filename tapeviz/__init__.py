@@ -44,7 +44,8 @@ from .ops.rearrange import meshgrid, roll, slice
 from .ops.shape import broadcast_to, expand_dims, rank, reshape, shape, size, squeeze, transpose
 from .ops.indexing import reverse, strided_slice
 from .ops.join import concat, split, stack, unstack
-from .tape import GradientTape, UnconnectedGradients
+from .tape import GradientTape
+from .tape_jacobian import UnconnectedGradients
 from .tensor_array import TensorArray
 from .clip import clip_by_global_norm, clip_by_norm
 from .linalg import einsum, norm

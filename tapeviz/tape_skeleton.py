@@ -12,10 +12,13 @@ record over `MAX_OPS` ops keeps no outline.
 """
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
 MAX_OPS = 100_000     # a longer record keeps only its exits and watches (~15 MB otherwise)
 MAX_EXITS = 32        # value exits noted per tape (a loop logging .numpy() stops here)
+NOTHING_REFUSED = types.MappingProxyType({})  # a tape's refused watches when none: shared
 
 
 class OpOutline:

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
-from tapeviz.tape import last_missing_gradient
+from tapeviz.tape_gradient import last_missing_gradient
 
 
 def value(t):

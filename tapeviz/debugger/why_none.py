@@ -16,7 +16,8 @@ import sys
 import numpy as np
 
 from .. import events
-from ..tape import GradientTape, last_missing_gradient
+from ..tape import GradientTape
+from ..tape_gradient import last_missing_gradient
 from ..sourceinfo import user_source
 from ..tape_skeleton import OpOutline, outline_rows
 from ..variable import Variable

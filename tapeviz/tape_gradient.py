@@ -1,0 +1,208 @@
+"""A tape's gradients: `backward`, `gradient`, and what a used tape frees and keeps.
+
+`GradientTape` (tape.py, which records) inherits `Gradients`. `gradient` runs one
+`Backward` pass over the tape's nodes and packs each source's gradient in the structure
+of `sources`; a non-persistent tape then frees its nodes (`_consume`), keeping their
+`Skeleton` (tape_skeleton.py) only when a gradient came back None, and the last call that
+returned a None is remembered (`last_missing_gradient`, `_remains`: no values kept) so
+the optimizer that gets the None can say why.
+"""
+from __future__ import annotations
+
+import copy
+import weakref
+
+import numpy as np
+
+from . import events, nest
+from .backward import Backward
+from .convert import FLOAT_SCALAR_TYPES
+from .errors import DTypeError, MisuseError, describe
+from .fpwarnings import warn_from_user_line
+from .tape_jacobian import UnconnectedGradients, _unconnected
+from .tape_skeleton import NOTHING_REFUSED, Skeleton
+from .tensor import Tensor, wrap
+from .variable import Variable
+
+
+def _warn_unwatched_source(source: Tensor) -> None:
+    """A plain Tensor among the sources that this tape never watched: its gradient is None,
+    which TF returns silently and the next line (`w - lr * g`) fails on, far from the cause."""
+    warn_from_user_line(
+        f"GradientTape.gradient: a source is a plain Tensor ({describe(source)}), not a "
+        f"Variable, and this tape did not watch it, so its gradient is None. Call "
+        f"tape.watch(x) inside the with block; or, for a weight rebound by `w = w - lr * g` "
+        f"(which makes w a Tensor), keep it a Variable and update it with w.assign_sub(lr * g).")
+
+
+class Gradients:
+    """`GradientTape`'s differentiation; it reads the tape's `_nodes`, `_ids`, `_watched`,
+    `_exits`, `_refused` and `_await_readers`, which tape.py's recording keeps."""
+
+    def backward(self, target, sources=None, output_gradients=None) -> Backward:
+        """The backward pass from `target` as an iterator of steps, one VJP each.
+
+        Stepping it by hand gives the same gradients as `gradient`; it does not
+        consume a non-persistent tape.
+        """
+        self._check_usable("backward")
+        targets = nest.flatten(target)
+        seeds = None if output_gradients is None else nest.flatten(output_gradients)
+        flat_sources = None if sources is None else nest.flatten(sources)
+        return Backward(self, targets, seeds, flat_sources)
+
+    def gradient(self, target, sources, output_gradients=None,
+                 unconnected_gradients=UnconnectedGradients.NONE):
+        """d(sum of target)/d(source) for each source, in the structure of `sources`.
+
+        >>> import tapeviz as tf
+        >>> w = tf.Variable([[1.0], [2.0]])
+        >>> with tf.GradientTape() as tape:
+        ...     loss = tf.reduce_sum(w * w)
+        >>> tape.gradient(loss, [w])[0].numpy().tolist()
+        [[2.0], [4.0]]
+        """
+        global _last_missing
+        if self._used:  # (guarded here: a call less on every training step)
+            self._check_usable("gradient")
+        if type(unconnected_gradients) is not UnconnectedGradients:
+            unconnected_gradients = _unconnected(unconnected_gradients)
+        flat_sources = self._checked_sources(sources)
+        if isinstance(target, Tensor):  # the usual loss: no structure to flatten
+            targets = [target]
+        else:
+            targets = nest.flatten(target)
+            for t in targets:
+                if not isinstance(t, Tensor):
+                    raise DTypeError("GradientTape.gradient", f"the target must be a tensor "
+                                     f"or a nested structure of tensors; got {describe(t)}")
+        seeds = None if output_gradients is None else nest.flatten(output_gradients)
+        backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
+        grads = backward.grads
+        result, missing, unwatched = [], None, ()  # a loop: cheaper for one or few sources
+        for s in flat_sources:
+            grad = grads.get(id(s))
+            if grad is None or type(s._value) not in FLOAT_SCALAR_TYPES \
+                    and s._value.dtype.kind != "f":
+                grad = self._unconnected_result(s, unconnected_gradients)
+                if grad is None:
+                    missing = missing or {}
+                    missing[id(s)] = weakref.ref(s)
+                    if type(s) is not Variable and id(s) not in self._ids \
+                            and np.asarray(s._value).dtype.kind == "f":
+                        unwatched += (s,)
+            result.append(grad)
+        if missing is not None:  # remembered for the optimizer that gets these Nones
+            self._missing = (id(targets[0]), missing)
+        self._consume(backward.reachable, keep_skeleton=missing is not None)
+        if missing is not None:
+            _last_missing = self._remains(backward.reachable)
+        elif _last_missing is not None:
+            _last_missing = None
+        hearers = events.gradient_listeners
+        if hearers:
+            events.tell(hearers, events.GradientComputed(self, targets, flat_sources, result))
+        for source in unwatched:   # after the tape is consumed: a warning raised as an error
+            _warn_unwatched_source(source)   # (-W error) leaves it as a returned call would
+        if isinstance(sources, Tensor):
+            return result[0]
+        if flat_sources is sources:  # a flat list, [w, b]: nothing to pack
+            return result
+        return nest.pack_sequence_as(sources, result)
+
+    # ---- helpers -------------------------------------------------------------------------
+    def _check_usable(self, what: str) -> None:
+        if self._used and not self._persistent:
+            raise MisuseError(f"GradientTape.{what}", "A non-persistent GradientTape can only "
+                              "be used to compute one set of gradients (or jacobians); this "
+                              f"call to {what} is the second",
+                              hint="in a training loop, open a new `with tf.GradientTape() "
+                              "as tape:` inside the loop, around each step's forward pass (a "
+                              "tape kept across steps holds only the ops it recorded first); "
+                              "to differentiate one recording more than once, use "
+                              "GradientTape(persistent=True) (and `del tape` when done)")
+
+    def _consume(self, floats=None, keep_skeleton: bool = True) -> None:
+        """A non-persistent tape frees its nodes, keeping their `Skeleton` for why_none when
+        asked (`floats`: the backward pass's ids of float outputs that depend on a source).
+        Watched variables stay; watched tensors are kept by weak reference."""
+        if not self._persistent:
+            self._used = True
+            if self._watches_tensors:
+                self._watched = [item if type(item) is Variable else weakref.ref(item)
+                                 for item in self._watched]
+            if keep_skeleton:
+                self._skeleton = Skeleton(self._nodes, self._exits, self._refused, floats)
+            self._nodes, self._ids = [], set()
+            self._runs, self._scope = (), ""
+            if self._exits or self._refused:
+                for exit_ in self._exits:
+                    exit_.value = None
+                self._exits, self._refused = (), NOTHING_REFUSED
+                self._await_readers(False)
+
+    def _remains(self, floats):
+        """What `last_missing_gradient` keeps of this tape after a None: a copy of it freed,
+        its value-free outline (`Skeleton`; a persistent tape's, made here from `floats` as
+        `_consume` makes a freed one's), what it watched held by weak reference. Not the
+        tape: a persistent one holds every value it recorded, any the variables it watched."""
+        remains = copy.copy(self)
+        if self._persistent:   # it records on, and may be dropped before the optimizer asks
+            exits = tuple(map(copy.copy, self._exits))
+            for exit_ in exits:
+                exit_.value = None
+            remains._persistent, remains._used = False, True
+            remains._skeleton = Skeleton(self._nodes, exits, self._refused, floats)
+            remains._nodes, remains._ids = [], set()
+            remains._runs, remains._scope = (), ""
+            remains._exits, remains._refused = (), NOTHING_REFUSED   # (the outline has them)
+            remains.__dict__.pop("record", None)   # bound to this tape: it would keep it
+        remains._watches_tensors = True   # every watched item held weakly, read back alive
+        remains._watched = [item if type(item) is weakref.ref else weakref.ref(item)
+                            for item in self._watched]
+        return remains
+
+    @staticmethod
+    def _checked_sources(sources) -> list:
+        if isinstance(sources, Tensor):
+            return [sources]
+        if type(sources) is list:  # the usual [w, b], returned as is when flat
+            for s in sources:
+                if not isinstance(s, Tensor):
+                    break
+            else:
+                return sources
+        flat = nest.flatten(sources)
+        for s in flat:
+            if not isinstance(s, Tensor):
+                raise DTypeError("GradientTape.gradient", f"sources must be tensors or "
+                                 f"variables; got {describe(s)}",
+                                 hint="ask for its variables: "
+                                      "tape.gradient(loss, model.trainable_variables)"
+                                 if hasattr(s, "trainable_variables") else None)
+        return flat
+
+    @staticmethod
+    def _unconnected_result(source, unconnected):
+        """What `gradient` returns for a source no gradient reached (None for a non-float one)."""
+        if source._value.dtype.kind != "f":
+            return None
+        if unconnected is UnconnectedGradients.ZERO:
+            return wrap(np.zeros_like(source._value))
+        return None
+
+
+_last_missing = None  # _remains() of the tape whose last gradient call returned a None (not
+#                       the tape: it would keep a persistent tape's values and the variables
+#                       it watched alive); replaced by the next gradient call
+
+
+def last_missing_gradient(source):
+    """(tape, target id) of the last `gradient` call, when it returned None for `source`
+    (the tape as `GradientTape._remains` keeps it: freed, its outline kept)."""
+    tape = _last_missing
+    if tape is None:
+        return None
+    target_id, missing = tape._missing
+    ref = missing.get(id(source))
+    return (tape, target_id) if ref is not None and ref() is source else None
