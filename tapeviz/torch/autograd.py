@@ -124,7 +124,7 @@ def run(func, args, kwargs, tapes):
         result = func(*args, **kwargs)
     except BaseException as error:
         # (the overwritten note before the pass's end lets go of ops)
-        note = error_notes.overwritten(error, ops) or error_notes.pass_refused(error, roots)
+        note = error_notes.overwritten(error, ops) or error_notes.pass_refused(error, roots, ops)
         pass_.end(remove_hooks=True)
         if note is not None:
             add_note(error, note)

@@ -5,7 +5,8 @@ the backward pass was changed in place ('output 0 of Sigmoid, is at version 1'),
 recorded op that wrote it, or the parameter an optimizer step updated, and where; for its
 refusal of a loss that does not require grad, the user's line that cut it off the graph
 (graph_cut.py), and of a graph already freed, the line that made what the loss reuses
-(freed_graph.py); for a loss refused its target or input, a hint when their values say what
+(freed_graph.py), and of a loss of more than one number, its shape, line and fix
+(not_scalar.py); for a loss refused its target or input, a hint when their values say what
 they are (one-hot rows, class indices, logits).
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 import torch
 
 from ..sourceinfo import SourceInfo, source_from, user_frame
-from . import freed_graph, graph_cut, values
+from . import freed_graph, graph_cut, not_scalar, values
 
 
 def failed_op(op, names, tensors, scope: str, source) -> str:
@@ -175,19 +176,37 @@ _NO_GRAD_FN = re.compile(r"element \d+ of tensors does not require grad and does
 _FREED = re.compile(r"Trying to backward through the graph a second time")
 
 
-def pass_refused(error, roots: list) -> str | None:
+_NOT_SCALAR = re.compile(r"grad can be implicitly created only for scalar outputs")
+
+
+def pass_refused(error, roots: list, ops=()) -> str | None:
     """The note of autograd's refusal of a backward pass from `roots`, read from the frame
     that called backward: for roots that do not require grad, the line of the user's code
     that cut the loss off the graph (an argmax, a `.item()`, a `.detach()`...); for a graph
-    already freed, the line that made, once before the loop, what the loss reuses; else
-    None."""
+    already freed, the line that made, once before the loop, what the loss reuses; for a
+    loss of more than one number, its shape, the line that made it and the fix; else None.
+    `ops`: the recorded ops the pass reaches (backward_pass.OpSteps), which say the line
+    that made the loss, when it was recorded."""
     if type(error) is not RuntimeError:
         return None
-    if _NO_GRAD_FN.search(str(error)):
+    message = str(error)
+    if _NO_GRAD_FN.search(message):
         return graph_cut.cut_note(user_frame(sys._getframe(1)), roots)
-    if _FREED.search(str(error)):
-        return freed_graph.freed_note(user_frame(sys._getframe(1)))
+    if _FREED.search(message):
+        return freed_graph.freed_note(user_frame(sys._getframe(1)), _made_at(roots, ops))
+    if _NOT_SCALAR.search(message):
+        return not_scalar.not_scalar_note(user_frame(sys._getframe(1)), roots,
+                                          _made_at(roots, ops))
     return None
+
+
+def _made_at(roots: list, ops) -> SourceInfo | None:
+    """The line of the recorded op among `ops` that made the first of `roots`, or None."""
+    grad_fn = getattr(roots[0], "grad_fn", None) if roots else None
+    if grad_fn is None:
+        return None
+    sequence = grad_fn._sequence_nr()
+    return next((op.node.source for op in ops if sequence in op.heads), None)
 
 
 def _where(node) -> str:

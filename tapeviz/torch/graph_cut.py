@@ -17,8 +17,9 @@ import ast
 import numpy as np
 import torch
 
-from ..debugger.label_source import bound_before, innermost_scope, names_read, own_nodes
-from ..sourceinfo import SourceInfo
+from ..debugger.label_source import innermost_scope, names_read, own_nodes
+from ..debugger.reaching import bindings_reaching
+from ..sourceinfo import SourceInfo, source_from
 
 MAX_DEPTH = 8   # statements followed back from the loss's
 
@@ -55,7 +56,7 @@ def cut_note(frame, roots: list) -> str | None:
     show plainly how the loss was made."""
     if frame is None or any(root.requires_grad for root in roots):
         return None
-    loss = loss_name(line_of(frame))
+    loss = loss_name(source_from(frame))
     found = cut_of(frame, loss) if loss is not None else None
     if found is None:
         return None
@@ -68,7 +69,7 @@ def cut_note(frame, roots: list) -> str | None:
 def cut_of(frame, loss: str) -> tuple | None:
     """(why, the line) of the statement that cut the value `frame` names `loss` off the
     graph, found back from `frame`'s line, or None when its text does not show it plainly."""
-    source = line_of(frame)
+    source = source_from(frame)
     _, scope = innermost_scope(source.filename, source.lineno)
     if scope is None:
         return None
@@ -95,11 +96,6 @@ def cut_of(frame, loss: str) -> tuple | None:
     return why, SourceInfo(source.filename, statement.lineno, source.function)
 
 
-def line_of(frame) -> SourceInfo:
-    """The user's line `frame` runs now."""
-    return SourceInfo(frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name)
-
-
 def loss_name(source: SourceInfo) -> str | None:
     """The name whose backward pass the line of `source` starts: `loss` of `loss.backward()`,
     `torch.autograd.grad(loss, ...)` or `torch.autograd.backward(loss)`."""
@@ -121,10 +117,21 @@ def loss_name(source: SourceInfo) -> str | None:
 def _cut(scope, names: dict, name: str, lineno: int, depth: int = 0):
     """(the statement that cut `name`'s value, or one it was made from, off the graph; the
     name it bound; (the name it read that requires grad, its value)), following back the
-    names it was made from; None when the text does not show it."""
-    binding = bound_before(scope, name, lineno)
-    if not isinstance(binding, ast.Assign) or depth > MAX_DEPTH:
+    names it was made from; None when the text does not show it. Of several assignments
+    that may have made the value (an `if` and its `else`), the one that ran cut it: the
+    only one whose text shows a cut."""
+    if depth > MAX_DEPTH:
         return None
+    found = [cut for binding in bindings_reaching(scope, name, lineno)
+             if isinstance(binding, ast.Assign)
+             for cut in [_cut_by(binding, scope, names, name, depth)] if cut is not None]
+    if len(found) > 1:
+        found = [cut for cut in found if _shown(cut[0], scope)]
+    return found[0] if len(found) == 1 else None
+
+
+def _cut_by(binding, scope, names: dict, name: str, depth: int):
+    """`_cut` of the value `binding` made."""
     read = names_read(binding.value)
     graded = next((n for n in read if _requires_grad(names.get(n))), None)
     if graded is not None:
@@ -135,6 +142,12 @@ def _cut(scope, names: dict, name: str, lineno: int, depth: int = 0):
             if found is not None:
                 return found
     return None
+
+
+def _shown(statement, scope) -> bool:
+    """Whether the text of `statement` shows what cut the graph: a cutting call, `.data`, a
+    comparison, or a torch.no_grad() block around it."""
+    return _under_no_grad(statement, scope) or _deepest_cut(statement.value) is not None
 
 
 _LEFT_GRAPH = (torch.Tensor, float, int, np.ndarray, np.generic, list)   # what a value made

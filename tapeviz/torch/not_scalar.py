@@ -1,0 +1,88 @@
+"""A backward pass started from a loss that is not one number, for torch's bare "grad can be
+implicitly created only for scalar outputs".
+
+The usual cause: a loss kept per example (`nn.MSELoss(reduction='none')`, or a loss written
+by hand, `(out - y) ** 2`, never averaged). Torch's message names neither the loss, its
+shape, nor the line that made it. Read once, when the error is raised: the loss's name from
+the backward call's line, the line that made it (the recorded op's, where one was recorded,
+else the one assignment that reaches the call), and whether that line asked for
+`reduction='none'`, there or where the loss function it calls was made. Nothing is kept
+or run before the error.
+"""
+from __future__ import annotations
+
+import ast
+
+import torch
+
+from ..debugger.label_source import innermost_scope
+from ..debugger.reaching import bindings_at_end, bindings_reaching
+from ..sourceinfo import SourceInfo, source_from
+from .graph_cut import loss_name
+
+
+def not_scalar_note(frame, roots: list, made_at=None) -> str | None:
+    """The note for a backward pass from `frame` (the user's, at the backward call) refused
+    because a root of `roots` holds more than one number; `made_at`: the line of the
+    recorded op that made it, when one was recorded."""
+    loss = next((root for root in roots if isinstance(root, torch.Tensor)
+                 and root.numel() != 1), None)
+    if loss is None or frame is None:
+        return None
+    source = source_from(frame)
+    name = loss_name(source) if source is not None else None
+    what = name or "the tensor backward() was given"
+    at = made_at if made_at is not None else _made_at(source, name)
+    names = {**frame.f_globals, **frame.f_locals} if at is not None \
+        and at.function == source.function else {}   # (made in a helper: its names unknown)
+    reduced = _reduced_per_example(at, names) if at is not None else None
+    note = (f"tapeviz: {what} has shape {tuple(loss.shape)}, {loss.numel()} numbers, not one: "
+            f"backward() differentiates a single number (a scalar), unless given the "
+            f"gradient of each element (gradient=); ")
+    if reduced is not None:
+        note += (f"{reduced} asked for one loss per example (reduction='none'); fix: leave "
+                 f"reduction at its default, 'mean', or reduce it before backward(): "
+                 f"{name or 'loss'}.mean()")
+    else:
+        note += (f"fix: reduce it to one number before backward(): {name or 'loss'}.mean() "
+                 f"(the batch's average, as torch's losses give by default; .sum() scales "
+                 f"the gradient with the batch size)")
+    if at is not None:
+        note += f"\n  at {at}" + (f"\n      {at.statement}" if at.statement else "")
+    return note
+
+
+def _made_at(source, name: str | None) -> SourceInfo | None:
+    """The line of the one assignment to `name` that reaches the line of `source` (in its
+    function, else, for a global the function reads, in its module), or None: none, or
+    several that may have run (branches, with no recorded op to choose by)."""
+    tree, scope = innermost_scope(source.filename, source.lineno) if name else (None, None)
+    if scope is None:
+        return None
+    bindings, function = bindings_reaching(scope, name, source.lineno), source.function
+    if not bindings and scope is not tree:
+        bindings, function = bindings_at_end(tree, name), "<module>"
+    if len(bindings) != 1 or not isinstance(bindings[0], (ast.Assign, ast.AnnAssign)):
+        return None
+    return SourceInfo(source.filename, bindings[0].lineno, function)
+
+
+def _reduced_per_example(at: SourceInfo, names: dict) -> str | None:
+    """What on the line `at` asked for reduction='none': 'F.mse_loss' given it there, or
+    'criterion, made at <line>,' for a loss module made with it that the line calls (its
+    name's value in `names`)."""
+    try:
+        statement = ast.parse(at.statement)
+    except SyntaxError:
+        return None
+    for call in ast.walk(statement):
+        if not isinstance(call, ast.Call):
+            continue
+        if any(keyword.arg == "reduction" and isinstance(keyword.value, ast.Constant)
+               and keyword.value.value == "none" for keyword in call.keywords):
+            return ast.unparse(call.func)
+        called = names.get(call.func.id) if isinstance(call.func, ast.Name) else None
+        if isinstance(called, torch.nn.Module) and getattr(called, "reduction", None) == "none":
+            made = _made_at(at, call.func.id)
+            return f"{call.func.id}{f', made at {made},' if made is not None else ''}"
+    return None
