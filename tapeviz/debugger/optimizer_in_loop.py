@@ -3,23 +3,22 @@
 Adam's every update is then lr * sign(gradient), whatever its betas, and a slot variable is
 made per weight each step. Read from the update ops: for a Keras optimizer, each of the last
 steps advanced a different step count, made at the same line, from 0; torch's update ops
-carry no count, so a torch Adam's are read by that signature: every weight moved by exactly
-lr in each of the last steps, as only a first step does (the line that made it read from
-the source of its `step()` call).
+carry no count, so a torch optimizer's are read by the signature of a first step
+(`first_step`): every weight moved as only a new optimizer moves it, in each of the last
+steps (an Adam's or Adagrad's by exactly lr; the line that made it read from the source of
+its `step()` call). SGD without momentum keeps no state: made anew, it steps as before.
 """
 from __future__ import annotations
 
 import ast
 
-import numpy as np
-
 from ..nonfinite import engine_of
 from ..variable import VariableRead
 from .findings import Finding
+from .first_step import KINDS, is_first_step, keeps_state, moved
 from .label_source import innermost_scope, own_nodes
 from .numerics import _where
 from .optimizer_source import torch_optimizer_made_at
-from .summary import _array
 
 MIN_STEPS = 3
 
@@ -53,7 +52,7 @@ def optimizer_made_in_loop(trained: list) -> list:
     update = next((node for node in reversed(trained[-1].nodes) if node.op.kind == "update"),
                   None)
     if update is not None and engine_of(update.op) == "torch":
-        return _torch_adam_made_in_loop(trained)
+        return _torch_made_in_loop(trained)
     last = _fresh_count(trained[-1])
     if last is None or not last[1]:
         return []
@@ -74,60 +73,37 @@ def optimizer_made_in_loop(trained: list) -> list:
     return [Finding("optimizer_in_loop", message, update, made_at)]
 
 
-_ADAMS = ("adam_step", "adamw_step")
-
-
-def _torch_adam_made_in_loop(trained: list) -> list:
-    """A Finding when each of `trained` (torch steps) moved every weight its Adam updated by
-    exactly lr times the sign of its gradient: a first step, each step."""
-    last = next((node for node in reversed(trained[-1].nodes) if node.op.name in _ADAMS), None)
-    if last is None or not _first_step(last):
+def _torch_made_in_loop(trained: list) -> list:
+    """A Finding when each of `trained` (torch steps) moved every weight its optimizer
+    updated as a new one's first step does (`first_step`): Adam, AdamW and Adagrad by lr
+    times the sign of the gradient, SGD with momentum by lr times the gradient, RMSprop by
+    that sign scaled by its alpha."""
+    last = next((node for node in reversed(trained[-1].nodes) if node.op.kind == "update"),
+                None)
+    if last is None or not keeps_state(last) or not is_first_step(last):
         return []   # (a correct run's: one parameter's values compared)
     update = None
     for step in reversed(trained):
-        updates = _adam_updates(step)
-        if not updates or not all(map(_first_step, updates)):
+        updates = _updates_like(step, last.op.name)
+        if not updates or not all(map(is_first_step, updates)):
             return []
         update = update or updates[0]
     made_at = torch_optimizer_made_at(update.source)
     if made_at is not None and not _inside_loop_of(made_at, update.source):
         return []   # (made once, before the loop: the signature is the gradients' doing)
-    lr = update.params.get("lr")
+    optimizer, lost = KINDS[update.op.name]
     message = (f"the optimizer is made anew in each step: in each of the last {len(trained)} "
-               f"steps its Adam moved every weight by exactly the learning rate ({lr:g}) "
-               f"times the sign of its gradient, as only a new Adam's first step does: its "
-               f"moment estimates start over every step, so momentum never builds up and its "
-               f"steps never adapt to the gradients' scale; made at "
+               f"steps its {optimizer} {moved(update)}, as only a new {optimizer}'s first "
+               f"step does: {lost}; made at "
                f"{_where(made_at) if made_at is not None else 'a line inside the loop'}; fix: "
                f"make the optimizer once, before the loop")
     return [Finding("optimizer_in_loop", message, update, made_at)]
 
 
-def _adam_updates(step) -> list:
+def _updates_like(step, name: str) -> list:
+    """The updates of op `name` in `step` (one per parameter the optimizer stepped)."""
     return [rop.node for rop in step.ops if rop.node.op.kind == "update"
-            and rop.node.op.name in _ADAMS and len(rop.node.inputs) == 2]
-
-
-def _first_step(node) -> bool:
-    """Whether Adam's update `node` (inputs: the parameter before, its gradient) moved each
-    element with a gradient well above epsilon by lr (less decoupled weight decay), as the
-    first step of an Adam does: m / sqrt(v) is then g / |g|."""
-    params = node.params
-    lr, eps = params.get("lr"), params.get("eps", 1e-8)
-    if not isinstance(lr, float) or params.get("amsgrad") or params.get("maximize"):
-        return False
-    before = _array(node.inputs[0]).astype(np.float64)
-    gradient = _array(node.inputs[1]).astype(np.float64)
-    after = _array(node.output).astype(np.float64)
-    decay = params.get("weight_decay") or 0.0
-    if node.op.name == "adamw_step" or params.get("decoupled_weight_decay"):
-        before = before * (1.0 - lr * decay)
-    elif decay:
-        gradient = gradient + decay * _array(node.inputs[0])
-    steep = np.abs(gradient) > 1e3 * eps
-    if not steep.any():
-        return False
-    return float(np.max(np.abs(np.abs(after - before)[steep] - lr))) <= 1e-2 * lr
+            and rop.node.op.name == name and len(rop.node.inputs) == 2]
 
 
 def _inside_loop_of(made_at, step_at) -> bool:
