@@ -40,15 +40,19 @@ class PausePoint:
 
     @property
     def said(self) -> str:
-        """Where the loop waits, said alike by `__repr__` and Python's exit in the Dashboard's
-        status words: 'after the gradient through exp in the backward
-        pass at train.py:7'; an optimizer's update by the variable it wrote ('adam_step' is a
-        name no line of the user's has)."""
+        """Where the loop waits, said alike by `__repr__`, Python's exit and the Dashboard's
+        status line: 'after the gradient through exp in the backward pass at train.py:7'."""
+        return self.saying()
+
+    def saying(self, name_of=shown_name) -> str:
+        """`said`, an optimizer's update told by the variable it wrote, named by
+        `name_of(variable)` ('adam_step' is a name no line of the user's has; the Dashboard
+        names it as its legend does)."""
         source = self.source
         where = f" at {source.location}" if source else ""
         if self.kind == "op" and getattr(self.node.op, "kind", "") == "update":
             variable = getattr(self.node.inputs[0], "variable", self.node.inputs[0])
-            return f"after the optimizer's update of {shown_name(variable)}{where}"
+            return f"after the optimizer's update of {name_of(variable)}{where}"
         phase = "vjp" if self.kind == "vjp" else self.phase   # op_in_pass: a step is "vjp"
         return f"after {op_in_pass(self.op_name, phase)}{where}"
 

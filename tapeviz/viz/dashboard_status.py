@@ -7,7 +7,6 @@ import threading
 import time
 
 from ..errors import DTypeError, describe
-from ..debugger.breakpoint_listener import op_in_pass
 from ..debugger.variable_names import shown_name
 from ..sourceinfo import source_from
 from .vocabulary import UNHEARD, torch_unheard
@@ -66,20 +65,14 @@ class Status:
 
 def _runner_status(runner, labels: dict) -> str:
     """A line like "paused after matmul in the forward pass at train.py:12" or "last loss
-    0.5" (the op's phase said as breakpoints say it: `op_in_pass`; a backward step as
-    "the gradient through matmul", not breakpoints' "the VJP of matmul"); an
-    optimizer's update by the variable it updated, as the legend names it (`labels`: variable
-    name -> legend name), not by its op ('adam_step', a name no program of the user's says)."""
+    0.5": a pause in `PausePoint.said`'s words (a backward step as "the gradient through
+    matmul", the words of the button that stepped it, Step gradient), an optimizer's update
+    by the variable it updated as the legend names it (`labels`: variable name -> legend
+    name)."""
     state, point = runner.state, runner.paused_at
     if state == "paused" and point is not None:
-        source = point.source
-        where = f" at {source.location}" if source else ""
-        if point.kind == "op" and getattr(point.node.op, "kind", "") == "update":
-            return f"paused after the optimizer's update of {_updated(point.node, labels)}{where}"
-        if point.kind == "vjp":   # in the words of the button that stepped it, Step gradient
-            return f"paused after the gradient through {point.op_name} in the backward " \
-                   f"pass{where}"
-        return f"paused after {op_in_pass(point.op_name, point.phase)}{where}"
+        return "paused " + point.saying(
+            lambda variable: labels.get(variable.name) or shown_name(variable))
     if state == "failed" and runner.error is not None:   # its message: the error box, once
         return f"failed: {type(runner.error).__name__} (the error below)"
     if state == "idle":
@@ -88,12 +81,6 @@ def _runner_status(runner, labels: dict) -> str:
     # "finished  352 steps done  finished (loss 0.97733)"
     loss = runner.last_loss
     return "" if loss is None else f"last loss {loss:.5g}"
-
-
-def _updated(node, labels: dict) -> str:
-    """The name of the variable an update op wrote: its first input's."""
-    variable = getattr(node.inputs[0], "variable", node.inputs[0])
-    return labels.get(variable.name) or shown_name(variable)
 
 
 def check_watched(call: str, runner, recorder) -> None:
