@@ -95,14 +95,14 @@ def test_the_tape_is_laid_out_at_most_once_a_second_and_at_once_on_a_pause(dashb
     runner = dash.train(held_loop, holds, 1000, depth=lambda step: min(step, 5))
     assert holds[1][0].wait(T)
     clock.tick()                                          # the first tape: laid out at once
-    assert front.state["tape_title"].startswith("step 1: 1 taped op ")
+    assert front.state["tape_title"].startswith("step 1: 1 op of the forward pass ")
     holds[1][1].set()
     assert holds[2][0].wait(T)                            # step 2 has a deeper tape
     for _ in range(3):                                    # 0.25, 0.5, 0.75 s later: not yet
         clock.tick()
         assert dash.tape_title.startswith("step 1:")
     clock.tick()                                          # a second after the first layout
-    assert front.state["tape_title"].startswith("step 2: 2 taped ops")
+    assert front.state["tape_title"].startswith("step 2: 2 ops of the forward pass")
     runner.pause()
     holds[2][1].set()
     assert runner.wait_paused(T)
@@ -305,7 +305,8 @@ def test_the_tape_title_follows_every_step_between_layouts(dashboards, monkeypat
         assert holds[step][0].wait(T)
         clock.tick()
         assert dash.step_count == step
-        assert dash.tape_title.startswith(f"step {step}: 1 taped op "), dash.tape_title
+        assert dash.tape_title.startswith(f"step {step}: 1 op of the forward pass "), \
+            dash.tape_title
         holds[step][1].set()
     assert len(layouts) == 1
     runner.stop()

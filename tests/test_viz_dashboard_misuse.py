@@ -117,8 +117,8 @@ def test_a_failed_loops_tape_is_the_failed_step_with_the_op_that_raised_said_so(
         runner._thread.join(T)
         ended_failed = wait_until(lambda: dash.state == "failed" and "failed" in dash.tape_title)
         assert ended_failed, (dash.state, dash.tape_title)
-        assert dash.tape_title.startswith("step 6, failed: its 1 taped op and the op that "
-                                          "raised"), dash.tape_title
+        assert dash.tape_title.startswith("step 6, failed: its 1 op of the forward pass and "
+                                          "the op that raised"), dash.tape_title
         assert dash.highlight == "failed" and 'id="failed"' in dash.svg
         assert "✗ matmul failed" in dash.svg and "(4, 2)" in dash.svg
         assert marked_line("FAILS: matmul", __file__) in dash.error and "ShapeError" in dash.error

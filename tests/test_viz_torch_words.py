@@ -3,8 +3,9 @@ parameter (not a TF 'variable'), requires_grad (not 'trainable'), in the toolbar
 inspector's title and rows, an op's Inputs table and the gradient-norm chart's title; its
 batch is an input (not a 'const'), in the graph's box, its tooltip, the count and the
 inspector, as a TensorFlow program's is (test_viz_leaf_words.py); the dashboard's tape counts
-a step's 'ops' (not 'taped ops': autograd keeps no tape a torch user knows of). A TensorFlow
-program's variables keep TF's words."""
+a step's 'ops of the forward pass' on both engines (not 'taped ops': autograd keeps no tape a
+torch user knows of, and a student calls them the forward pass). A TensorFlow program's
+variables keep TF's words."""
 import pytest
 
 import tapeviz as tf
@@ -127,11 +128,12 @@ def test_an_empty_torch_tape_says_how_to_record_in_torch_not_with_a_gradient_tap
     assert "GradientTape" not in empty and "tape.watch" not in empty, empty
 
 
-@pytest.mark.parametrize("train, counted", [(torch_training, "2 ops"),
-                                            (tf_training, "1 taped op")])
+@pytest.mark.parametrize("train, counted", [(torch_training, "2 ops of the forward pass"),
+                                            (tf_training, "1 op of the forward pass")])
 def test_the_dashboards_tape_counts_a_torch_steps_ops_without_a_tape(train, counted):
     """A torch step's tape title said '2 taped ops': autograd keeps no tape a torch user
-    knows of; TF's steps keep the word, their untaped ops are left out."""
+    knows of. Both engines' steps say the forward pass's ops now (TF's untaped ops are left
+    out)."""
     render = pytest.importorskip("tapeviz.viz.render")
     if render.find_layout_binary() is None:
         pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")

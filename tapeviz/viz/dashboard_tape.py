@@ -4,7 +4,6 @@ paused loop's op outlined, a failed one's drawn in red (viz/failure.py)."""
 from __future__ import annotations
 
 from .dashboard_status import ENDED
-from .vocabulary import words_of
 
 _RENDER_EVERY = 1.0  # seconds between tape layouts while the loop runs
 
@@ -102,8 +101,9 @@ class StepTape:
         key = tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes) + (
             (state, id(error)) if error is not None else ())
         step = self._step_offset + self._steps
-        ops = f"{len(nodes)} {words_of(n.op for n in nodes[:1])['op']}" + \
-            ("" if len(nodes) == 1 else "s")   # a torch step's: '7 ops', it keeps no tape
+        # the ops a student wrote to compute the loss, on both engines ('taped ops' was TF's
+        # word, and a torch user keeps no tape)
+        ops = f"{len(nodes)} op{'' if len(nodes) == 1 else 's'} of the forward pass"
         if error is not None and in_progress:   # not a finished step: said so
             title = f"step {step + 1}, failed: its {ops}" + (
                 " and the op that raised" if failed_op else "")

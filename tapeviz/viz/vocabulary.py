@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import sys
 
-# "op": what a step's drawn ops are (autograd keeps no tape a torch user knows of)
-TF_WORDS = {"variable": "variable", "trainable": "trainable", "op": "taped op"}
-TORCH_WORDS = {"variable": "parameter", "trainable": "requires_grad", "op": "op"}
+TF_WORDS = {"variable": "variable", "trainable": "trainable"}
+TORCH_WORDS = {"variable": "parameter", "trainable": "requires_grad"}
 # a leaf's graph box label ("const 2", "input") -> what the inspector and the counts call it;
 # "gradient": a variable's gradient of a recorded step, which its optimizer reads
 LEAF_NOUNS = {"const": "constant", "input": "input", "gradient": "gradient"}

@@ -64,7 +64,8 @@ def test_a_failed_loop_says_so_with_the_error_readable_and_the_buttons_off(
         title = dash.locator(".tvd-tape-box .tvd-chart-title")
         wait_until(page, lambda: "failed" in title.text_content(), "the failed step's tape")
         assert title.text_content().startswith(
-            "step 6, failed: its 1 taped op and the op that raised"), title.text_content()
+            "step 6, failed: its 1 op of the forward pass and the op that raised"), \
+            title.text_content()
         failed = dash.locator('.tvd-tape g.node[id="failed"]')
         assert failed.count() == 1 and "matmul failed" in failed.text_content()
         assert "tvd-highlight" in failed.get_attribute("class")

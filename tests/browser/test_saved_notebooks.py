@@ -290,7 +290,7 @@ def test_saved_dashboard_keeps_the_charts_of_its_run(tmp_path, browser):
         assert images.count() == 5
         for i in (0, 1, 4):
             assert images.nth(i).evaluate("img => img.complete && img.naturalWidth > 100")
-        assert "step 300: 6 taped ops" in twin.text_content()
+        assert "step 300: 6 ops of the forward pass" in twin.text_content()
         # the legend: each variable after a swatch of its line's colour, as the live one
         entries = twin.locator("span:has(img)")
         assert [e.text_content().split()[0] for e in entries.all()] == ["w", "v"]
