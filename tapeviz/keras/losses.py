@@ -160,10 +160,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         raise ShapeError(name, f"y_true must hold one class index per example, shape "
                                f"{tuple(y_pred.shape)[:-1]} (y_pred without its class axis); {got}",
                          hint=hint)
-    labels = np.asarray(y_true)
+    labels = y_true._value
     classes = y_pred.shape[-1]
-    if labels.size and (labels.min() < 0 or labels.max() >= classes
-                        or np.any(labels != np.round(labels))):
+    # (integer labels are whole: rounded only when float)
+    if labels.size and (labels.min() < 0 or labels.max() >= classes or labels.dtype.kind == "f"
+                        and np.any(labels != np.round(labels))):
         raise InvalidArgumentError(name, f"y_true must hold integer class indices in [0, "
                                          f"{classes}) for y_pred's {classes} classes; got "
                                          f"values from {labels.min()} to {labels.max()}",

@@ -78,7 +78,7 @@ def _expand(g, x, axis, keepdims):
     if keepdims:
         return g
     shape = [1 if axis is None or i in axis else n for i, n in enumerate(np.shape(x._value))]
-    return _shape.reshape(g, shape)
+    return _shape._reshape(g, shape=tuple(shape))   # the row: a shape of ints, known good
 
 
 # the float dtypes np.mean sums in their own precision, and the counts below which each holds
@@ -219,13 +219,13 @@ def _logsumexp_vjp(g, ans, x, *, axis, keepdims):
 _sum = defop("reduce_sum", _numbers_only("reduce_sum", _sum_forward), kind="reduce", label="Σ",
              samples=REDUCE_SAMPLES,
              vjp=lambda g, ans, x, *, axis, keepdims:
-             (_shape.broadcast_to(_expand(g, x, axis, keepdims), np.shape(x._value)),),
+             (_shape._broadcast_to(_expand(g, x, axis, keepdims), shape=np.shape(x._value)),),
              doc="Sum over axes.")
 _mean = defop("reduce_mean", _numbers_only("reduce_mean", _mean_forward), kind="reduce",
               label="mean", samples=REDUCE_SAMPLES,
               vjp=lambda g, ans, x, *, axis, keepdims:
-              (_shape.broadcast_to(_expand(g, x, axis, keepdims) / _count(x, axis),
-                                   np.shape(x._value)),),
+              (_shape._broadcast_to(_expand(g, x, axis, keepdims) / _count(x, axis),
+                                    shape=np.shape(x._value)),),
               doc="Mean over axes (integer inputs truncate, as in TF).")
 _max = defop("reduce_max", _numbers_only("reduce_max", _extreme_forward(np.max, _lowest)),
              _extreme_vjp, kind="reduce", label="max", samples=REDUCE_SAMPLES,
