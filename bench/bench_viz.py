@@ -197,7 +197,7 @@ COLLAPSE_TARGET = 0.5   # seconds for a 10,000-op tape to open collapsed
 
 def collapse_timing(blocks: int = 100, per_block: int = 50, repeats: int = 3) -> dict:
     """Best-of-`repeats` seconds of `Graph.collapse(max_nodes=300)` on a fresh graph of a tape
-    of `blocks` name scopes of `per_block` multiply-add pairs (test_viz_graph's long tape)."""
+    of `blocks` name scopes of `per_block` multiply-add pairs (test_viz_collapse's long tape)."""
     x = tf.Variable(tf.ones((3,)))
     with tf.GradientTape(persistent=True) as tape:
         h = x
