@@ -276,3 +276,17 @@ def test_the_widgets_inspector_says_which_node_made_each_input_and_what_is_const
     assert [row[:2] for row in rows[1:]] == [["x = w", "variable w"],
                                              ["y = 2.0", "constant"]]
     assert float(residual) == 2.0
+
+
+@pytest.mark.parametrize("values", [[1e18, 1e18, 1e18], [1.0, 1.0 + 2.0 ** -52, 1.0]],
+                         ids=["one-large-value", "values-ulps-apart"])
+def test_a_value_numpy_cannot_cut_into_bins_gets_its_histogram(values):
+    """np.histogram widens one value by 0.5 (nothing at 1e18) and cannot cut a range of a few
+    ULPs into 30 bins: the inspector raised ValueError on such a node (a diverged weight's
+    product), and the widget that opened at it, an error in place of the graph."""
+    x = tf.constant(values, tf.float64)
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        tf.multiply(x, 1.0)
+    section = check_payload(inspect_node(tape._nodes[0]))["Histogram"]
+    assert "n=3" in section["content"], section["content"]

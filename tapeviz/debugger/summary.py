@@ -318,7 +318,13 @@ def histogram(tensor, bins: int = 10) -> Histogram:
         flat = flat[np.isfinite(flat)]
     flat = flat.astype(np.float64)
     if flat.size:
-        counts, edges = np.histogram(flat, bins=bins)
+        try:
+            counts, edges = np.histogram(flat, bins=bins)
+        except ValueError:   # values a few ULPs apart, or one large value (numpy widens one
+            # value by 0.5, nothing at 1e18): no `bins` distinct edges. Widened by ULPs.
+            low, high = float(flat.min()), float(flat.max())
+            room = float(np.spacing(max(abs(low), abs(high)))) * bins
+            counts, edges = np.histogram(flat, bins=bins, range=(low - room, high + room))
     else:
         counts, edges = np.zeros(bins, np.int64), np.linspace(0.0, 1.0, bins + 1)
     return Histogram(counts, edges, nan, posinf, neginf, values.dtype, values.shape)
