@@ -18,12 +18,14 @@ Where to go next:
   tf.debugger.Recorder()               every op of each training step, to travel back through
   %load_ext tapeviz                    in Jupyter: %%tapeviz draws a cell's tape as a widget,
                                        %tapeviz_train trains with a live dashboard
+  import tapeviz.torch as tvt          PyTorch loops: tvt.record(), the same debugger and widget
   Examples and notebooks: examples/ and notebooks/ in the source repository
   (tape_demo.py, regression.py, mnist.py; python examples/demo.py opens the notebooks)."""
 
 # what each optional part needs (a module it imports), and the extra that brings it
 PARTS = [("the Jupyter widgets and magics", "anywidget", "jupyter"),
-         ("the examples' data and plots", "sklearn", "demo")]
+         ("the examples' data and plots", "sklearn", "demo"),
+         ("the PyTorch adapter, tapeviz.torch", "torch", "torch")]
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -11,6 +11,7 @@ import difflib
 import functools
 import math
 import os
+import re
 from typing import Callable, Iterable
 
 import numpy as np
@@ -275,6 +276,9 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
             hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
             if what == "kind" and events.is_op_name(name):   # an op's name, not its family
                 hint = f"; {name!r} is an op: break_on(op={name!r})"
+            elif (place := re.fullmatch(r"(.+\.py):(\d+)", name)):   # pdb's `b file:line`
+                hint = (f"; for a line of a file: break_on(file={place[1]!r}, "
+                        f"line={place[2]})")
             elif what == "kind" and not close:   # (a few: all of them said)
                 hint = f"; the kinds: {', '.join(sorted(candidates))}"
             attribute = "name" if what == "op" else what

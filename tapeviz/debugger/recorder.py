@@ -33,6 +33,7 @@ from threading import get_ident
 from typing import NamedTuple
 
 from .. import events
+from ..arguments import choice
 from ..node import OUTPUT, RECORD_WIDTH, record
 from ..threadstate import thread_state
 from .budget import StepBudget, StepsDroppedWarning
@@ -111,10 +112,8 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                  split: str = "gradient", warn_every: int = 1000, first_index: int = 0):
         """`first_index`: the index of the first step (a recorder started mid-run, by the
         Dashboard, numbers its steps as the run does)."""
-        if threads not in ("current", "all"):
-            raise ValueError(f"Recorder: threads must be 'current' or 'all'; got {threads!r}")
-        if split not in ("gradient", "mark"):
-            raise ValueError(f"Recorder: split must be 'gradient' or 'mark'; got {split!r}")
+        threads = choice("Recorder", "threads", threads, ("current", "all"))
+        split = choice("Recorder", "split", split, ("gradient", "mark"))
         check_byte_budget(max_bytes)
         self.max_bytes = int(max_bytes)
         self.threads = threads

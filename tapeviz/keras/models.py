@@ -18,6 +18,7 @@ from .layers.tracking import _dedup
 from .input_rank import adjusted_rank
 from .keras_tensor import KerasTensor, input_tensor, symbolic_call
 from .layers.core import InputLayer
+from .layers.list_input import list_refused
 from .training import Trainer
 from .uncovered import add_removed, add_uncovered
 
@@ -223,6 +224,10 @@ class Sequential(Model):
         input_shape = input_shape if input_shape is not None else self._declared_input
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument.")
+        if input_shape and isinstance(input_shape[0], (list, tuple)):   # a list's shapes:
+            if len(input_shape) != 1:                                  # one input, listed, is
+                raise list_refused(self, input_shape)                  # taken (as call takes it)
+            input_shape = input_shape[0]
         shape = tuple(None if d is None else int(d) for d in tuple(input_shape))
         if len(shape) > 1:   # a rank-1 shape keeps its one axis: Dense says it has no batch axis
             shape = (None,) + shape[1:]

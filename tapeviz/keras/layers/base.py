@@ -28,6 +28,7 @@ from .. import backend
 from .. import initializers as _initializers
 from .. import regularizers as _regularizers
 from ..keras_tensor import is_symbolic, note_built, probing, symbolic_call
+from .list_input import list_refused
 from .tracking import Tracked
 
 _EXTRA_KWARGS = {"batch_input_shape", "batch_size", "input_dim", "autocast", "dynamic"}
@@ -106,6 +107,7 @@ class Layer(Tracked):
     """
 
     _TRAINING_ARG = None  # per class: whether `call` accepts `training` (set on first call)
+    _ONE_TENSOR = False   # per class: `call` takes one tensor, a list is refused (list_input.py)
 
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, **kwargs):
         unknown = sorted(set(kwargs) - _EXTRA_KWARGS)
@@ -316,7 +318,10 @@ class Layer(Tracked):
         if isinstance(inputs, dict):
             return {k: self._convert_inputs(v, within or inputs) for k, v in inputs.items()}
         if isinstance(inputs, (list, tuple)):
-            return type(inputs)(self._convert_inputs(v, within or inputs) for v in inputs)
+            converted = type(inputs)(self._convert_inputs(v, within or inputs) for v in inputs)
+            if within is None and self._ONE_TENSOR:   # (numbers in it were refused as such)
+                raise list_refused(self, converted)
+            return converted
         if isinstance(inputs, (np.ndarray, np.generic)):
             return self._autocast_tensor(constant(inputs))
         if inputs is None or isinstance(inputs, (bool, int, float)):   # as Keras 3 refuses

@@ -64,6 +64,8 @@ class Conv2D(Layer):
     (TensorShape([1, 3, 3, 8]), (3, 3, 3, 8))
     """
 
+    _ONE_TENSOR = True
+
     kernel, bias = BuiltWeight(), BuiltWeight()   # made by build()
 
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,

@@ -77,6 +77,8 @@ class Dense(Layer):
     (TensorShape([2, 5, 4]), (3, 4))
     """
 
+    _ONE_TENSOR = True
+
     kernel, bias = BuiltWeight(), BuiltWeight()   # made by build()
 
     def __init__(self, units, activation=None, use_bias=True,
@@ -137,6 +139,8 @@ class Flatten(Layer):
     TensorShape([2, 12])
     """
 
+    _ONE_TENSOR = True
+
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
         self.data_format = data_format
@@ -154,6 +158,8 @@ class Flatten(Layer):
 
 class Reshape(Layer):
     """Reshape each example to `target_shape` (the batch axis is kept)."""
+
+    _ONE_TENSOR = True
 
     def __init__(self, target_shape, **kwargs):
         super().__init__(**kwargs)
@@ -179,6 +185,8 @@ class Dropout(Layer):
     >>> bool(tf.reduce_all(tf.keras.layers.Dropout(0.5)(x) == x))
     True
     """
+
+    _ONE_TENSOR = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)

@@ -29,6 +29,8 @@ class Embedding(Layer):
     (TensorShape([1, 3, 4]), (10, 4))
     """
 
+    _ONE_TENSOR = True
+
     embeddings = BuiltWeight()   # made by build()
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",

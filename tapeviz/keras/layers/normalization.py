@@ -29,6 +29,8 @@ class BatchNormalization(Layer):
     ([-1.0, 1.0], 0.01)
     """
 
+    _ONE_TENSOR = True
+
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
                  moving_mean_initializer="zeros", moving_variance_initializer="ones",
@@ -117,6 +119,8 @@ class LayerNormalization(Layer):
     >>> [round(float(v), 4) for v in y[:, 0]]   # epsilon 1e-3 keeps them off -1
     [-0.9995, -0.9999]
     """
+
+    _ONE_TENSOR = True
 
     def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None,

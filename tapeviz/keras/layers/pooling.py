@@ -10,6 +10,7 @@ from .convolutional import (normalize_data_format, normalize_padding, normalize_
 
 class _Pooling2D(Layer):
     _pool = None  # the tf.nn function
+    _ONE_TENSOR = True
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None,
                  **kwargs):
@@ -57,6 +58,7 @@ class AveragePooling2D(_Pooling2D):
 
 class _GlobalPooling2D(Layer):
     _reduce = None
+    _ONE_TENSOR = True
 
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)

@@ -1,0 +1,24 @@
+"""A list of tensors given to a layer that takes one (Dense, Conv2D, BatchNormalization, ...):
+refused at the call, naming the layer, what came and how to join them, as Keras 3's 'Layer
+"dense" expects 1 input(s), but it received 2 input tensors' refuses it. Without this, the
+list reached the layer's build or call and failed there on Python's terms ("int() argument
+must be ... not 'TensorShape'", "'list' object has no attribute 'dtype'")."""
+from __future__ import annotations
+
+from ...errors import InvalidArgumentError, describe
+from ...tensor import Tensor
+
+
+def list_refused(layer, inputs) -> InvalidArgumentError:
+    """The error for `inputs`, a list or tuple of tensors (or, to a Sequential being built,
+    of their shapes), given to `layer`, which takes one tensor."""
+    items = ", ".join(f"{t.dtype.name} {tuple(t.shape)}" if isinstance(t, Tensor) else
+                      f"shape {tuple(t)}" if isinstance(t, (list, tuple)) else describe(t)
+                      for t in inputs)
+    many = len(inputs) != 1
+    return InvalidArgumentError(
+        f'layer "{layer.name}" ({type(layer).__name__})',
+        f"expects one tensor; got a {type(inputs).__name__} of {len(inputs)}: {items}",
+        hint="join them into one first: tf.concat(inputs, axis=-1), or in a functional model "
+             "tf.keras.layers.Concatenate()([a, b])" if many else
+             "pass the tensor itself: layer(x), not layer([x])")
