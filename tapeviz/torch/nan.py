@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..debugger.given import check_recorded_ops
 from ..debugger.nan_entry import NaNEntry
 from ..debugger.numerics import NaNOrigin, _input_lines, _where
 from ..debugger.numerics import find_nan_origin as _find_in_nodes
@@ -35,7 +36,8 @@ def find_nan_origin(source, *args, **kwargs) -> NaNOrigin | None:
     when every value is finite.
 
     `source` is a TorchTape, or a function run now, with `args` and `kwargs`, inside
-    `record()` (a training step: its `loss.backward()` is searched too).
+    `record()` (a training step: its `loss.backward()` is searched too); a Recorder's step
+    or a list of nodes is searched as `tapeviz.debugger.find_nan_origin` searches it.
 
     >>> import torch, tapeviz.torch as tvt
     >>> def step(x):
@@ -45,6 +47,11 @@ def find_nan_origin(source, *args, **kwargs) -> NaNOrigin | None:
     """
     if isinstance(source, TorchTape):
         tape = source
+    elif not callable(source):   # a recorded step: searched as the numpy engine's are
+        check_recorded_ops("find_nan_origin", source, "a tapeviz.torch tape, a function "
+                           "that runs a training step, a recorded step or a list of nodes",
+                           "find_nan_origin(rec.last_step)")
+        return _find_in_nodes(source, *args, **kwargs)
     else:
         with record() as tape:
             source(*args, **kwargs)
