@@ -552,7 +552,8 @@ def test_unload_stops_a_running_training(ip, shown):
 
 
 @pytest.mark.parametrize("line, message", [
-    ("", "the following arguments are required: fn"),
+    ("", "name the training function to run: %tapeviz_train train"),
+    ("  # train later", "name the training function to run: %tapeviz_train train"),
     ("x", "expected a training function; 'x' is a Tensor"),
     ("--max-rate 0 train", "--max-rate must be a positive number"),
     ("trian 3", "name 'trian' is not defined (in 'trian'); run the cell that defines it"),

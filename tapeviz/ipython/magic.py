@@ -232,15 +232,20 @@ class TapevizMagics(Magics):
         Calls `fn(*args, **kwargs)` in a background thread, displays the Dashboard (loss
         curve, gradient norms, the current step's tape; Pause, Step, Resume, Stop) and
         returns at once, so the kernel stays free. The Runner is stored in the user
-        namespace as `_tapeviz_runner` (`.join(timeout)`, `.result`, `.stop()`). Options
-        go before `fn`; everything after it is passed to `fn`.
+        namespace as `_tapeviz_runner` (`await .wait()`, which keeps the dashboard's
+        buttons answering, `.result`, `.stop()`). Options go before `fn`; everything after
+        it is passed to `fn`.
 
         Example::
 
             In [1]: %tapeviz_train --max-rate 5 train model dataset epochs=2
 
-            In [2]: _tapeviz_runner.join(60); _tapeviz_runner.result
+            In [2]: await _tapeviz_runner.wait()
         """
+        if not line.split("#")[0].strip():   # argparse would ask for "fn, args"
+            raise UsageError("%tapeviz_train: name the training function to run: "
+                             "%tapeviz_train train, or %tapeviz_train train model epochs=2 "
+                             "to pass it arguments")
         args = parse_magic_line(self.tapeviz_train, line, "%tapeviz_train")
         if args.max_rate <= 0:
             raise UsageError("%tapeviz_train: --max-rate must be a positive number per second")
