@@ -17,7 +17,9 @@ from .. import arguments
 from ..errors import InvalidArgumentError, ShapeError, unknown_name as _unknown_name
 from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
                   sparse_softmax_cross_entropy_with_logits)
+from ..logits_check import check_softmax_logits
 from ..ops.math import abs, clip_by_value, log, square, where
+from ..ops.nn import sparse_softmax_cross_entropy
 from ..ops.assign import cast
 from ..ops.reduce import reduce_mean, reduce_sum
 from ..ops.shape import broadcast_to, squeeze
@@ -174,7 +176,13 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
     if not from_logits:  # Keras: log of the clipped probabilities, renormalized by the op
         _check_probabilities(name, y_pred, "softmax")
         y_pred = log(clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
+    if y_pred._value.dtype.kind == "f":   # tf.nn's checks but the logits' made above: its row
+        check_softmax_logits(_NN_LOSS, y_pred)
+        return sparse_softmax_cross_entropy(y_true, y_pred)
     return sparse_softmax_cross_entropy_with_logits(y_true, y_pred)
+
+
+_NN_LOSS = "sparse_softmax_cross_entropy_with_logits"   # the tf.nn function's name and row's
 
 
 mse = MSE = mean_squared_error
