@@ -25,6 +25,7 @@ import numpy as np
 from ..node import DURATION, OP, RECORD_WIDTH, TAPED
 from ..variable import Variable, VariableRead
 from .footprint import Footprint, allocated
+from .kept_forward import holds_kept
 from .kept_pass import KEPT_PASS, identical
 from .recorded_op import RECORD_BYTES, RecordedOp, value_or_none
 from .step_count import StepCount
@@ -70,7 +71,7 @@ class RecordedStep(StepRecords, StepCount):
         self._upstream: dict = {}
         # the loss value and variable gradients, for the next count (None: no list kept)
         self._uncounted: list | None = None
-        self.backward_steps: list = []   # another engine's BackwardSteps, as they ran (below)
+        self._backward_steps: list = []   # another engine's BackwardSteps, as they ran (below)
         self._taped_ids: dict | None = None   # output_id -> op index, on first use
         self._taped_upto = 0
         self._footprint = Footprint()
@@ -98,6 +99,15 @@ class RecordedStep(StepRecords, StepCount):
             if owner is not None:
                 owner.grew(made * RECORD_BYTES, self)
         return ops
+
+    @property
+    def backward_steps(self) -> list:
+        """Another engine's BackwardSteps, as they ran (a torch step kept as its inputs makes
+        them on this look: kept_forward.py)."""
+        if self._parts is None and holds_kept(self):
+            with _looking:
+                self._listed_nodes()
+        return self._backward_steps
 
     @property
     def nodes(self) -> list:
@@ -213,7 +223,7 @@ class RecordedStep(StepRecords, StepCount):
         """How many ops ran (a backward pass kept as one record counts its ops: made now)."""
         flat = self._flat
         if self._parts is not None or flat is None and KEPT_PASS in self._packed.ops or \
-                flat is not None and KEPT_PASS in flat[OP::RECORD_WIDTH]:
+                flat is not None and KEPT_PASS in flat[OP::RECORD_WIDTH] or holds_kept(self):
             with _looking:
                 self._listed_nodes()
         return self._record_count()

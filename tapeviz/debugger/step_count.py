@@ -38,7 +38,7 @@ class StepCount:
         self._uncounted = None
         for grad in self.variable_gradients.values():
             self._hold_gradient(grad)
-        footprint.nbytes += sum(map(_step_bytes, self.backward_steps))
+        footprint.nbytes += sum(map(_step_bytes, self._backward_steps))
         if self._loss is not None:
             self._hold_loss(self._loss)
         if self._packed is not None:

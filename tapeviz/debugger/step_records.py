@@ -13,6 +13,7 @@ import threading
 
 from ..node import NODE, OP, OUTPUT_ID, RECORD_WIDTH, node_of, record
 from .footprint import NODE_BYTES
+from .kept_forward import holds_kept, run_kept_forwards
 from .kept_pass import KEPT_PASS, ops_again
 from .packed import held_elsewhere, pack, unpack
 from .linking import link
@@ -55,7 +56,7 @@ class StepRecords:
             return
         with _looking:   # (not while another thread makes its records)
             flat = self._flat
-            if not flat or self._ops or self.backward_steps:
+            if not flat or self._ops or self._backward_steps:
                 return
             self._nodes = None   # (a list made on a look holds them too)
             nodes = list(filter(None, flat[NODE::RECORD_WIDTH]))
@@ -184,7 +185,7 @@ class StepRecords:
             self._grads[index] = tensor
             self._grad_log.append(tensor)
         if step is not None and not hasattr(step.node.op, "input_grads"):
-            self.backward_steps.append(step)
+            self._backward_steps.append(step)
             self._grad_log += [grad for grad in step.input_grads if grad is not None]
             self._footprint.nbytes += _step_bytes(step)
 
@@ -229,6 +230,8 @@ class StepRecords:
         """Put in place of each backward pass kept as one record (kept_pass.py) its ops,
         made again, and keep the upstream gradients it wrote (under `_looking`);
         `in_flight`: the last one is still running (see `kept_pass.ops_again`)."""
+        if holds_kept(self):   # (another engine's step kept as its inputs, first)
+            run_kept_forwards(self)
         flat = self._flat
         ops = flat[OP::RECORD_WIDTH]
         if KEPT_PASS not in ops:

@@ -48,8 +48,11 @@ class OpSteps:
 class BackwardPass:
     """The hooks of one backward pass, and the steps they complete."""
 
-    def __init__(self, ops, tapes):
+    def __init__(self, ops, tapes, heard: bool = True):
+        """`heard` False: a pass run again on a look (kept_steps.py), its steps given to
+        `tapes` alone (no listener, no Recorder's sink hears a pass that ran before)."""
         self.tapes = tapes
+        self.heard = heard
         self.handles = []
         self.ops = ops
         self.pending_steps = list(ops)
@@ -58,7 +61,7 @@ class BackwardPass:
         self.views = []    # (gradient, version, Tensor) of the gradients kept as views
         # the steps for the Recorder whose sink is on this thread, when no one else hears
         # them (no breakpoint or stepper can stop inside the pass): given to it at the end
-        sink = _thread.state.sink
+        sink = _thread.state.sink if heard else None
         self.sink = sink if sink is not None and not any(
             [op.node.op.route.stepped for op in ops]) else None
         self.sunk = []
@@ -102,7 +105,7 @@ class BackwardPass:
         if self.sink is not None:   # (its step listeners: sunk Recorders alone)
             self.sunk.append(step)
             return
-        listeners = node.op.route.steps
+        listeners = node.op.route.steps if self.heard else ()
         if listeners:
             event = events.VJPApplied(step)
             for callback in listeners:

@@ -13,7 +13,8 @@ import torch
 
 from .. import events
 from ..tensor import wrap
-from . import autograd, modules, steps, values   # (autograd calls this module: no import-time use)
+from . import autograd, kept_steps, modules, steps, values   # (autograd calls this module:
+#                                                              no import-time use)
 
 
 def announce(func, args, kwargs, roots, result, leaves, tapes) -> None:
@@ -33,6 +34,7 @@ def announce(func, args, kwargs, roots, result, leaves, tapes) -> None:
         inputs = [inputs] if isinstance(inputs, torch.Tensor) else list(inputs)
         sources = [values.variable_of(leaf, None, name_of) for leaf in inputs]
         targets = [values.snapshot(root, name_of) for root in roots]
+        kept_steps.step_ends()
         events.emit(events.GradientComputed(tape, targets, sources, HostCopies(list(result))))
         return
 

@@ -28,7 +28,7 @@ from ..debugger.given import add_note
 from ..node import record
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread
-from . import autograd, error_notes, finite, masks, modules, ops, values
+from . import autograd, error_notes, finite, kept_steps, masks, modules, ops, values
 from .call_arguments import arguments, first_tensor, tensors_of
 from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
@@ -68,6 +68,8 @@ class AdapterMode(TorchFunctionMode):
             op = op_for(func)
         if op is not None:
             if op is BACKWARD:
+                if kept_steps.ON:
+                    kept_steps.backward(func, args, kwargs or {})
                 return autograd.run(func, args, kwargs or {}, local.tapes)
             if op is MARKS_PARAMETER:
                 return _marked(func, args, kwargs or {})
@@ -110,6 +112,16 @@ def _traced(op, func, args, kwargs, route, tapes):
             return result
     source = source_from(caller)
     hearers = hearers_of(route, state, source)
+    if kept_steps.ON and result is _NOT_RUN and state.sink is not None:
+        if not tapes and hearers is route.ops and route.sunk_only:   # a Recorder alone
+            result = kept_steps.traced(op, func, args, kwargs, state, source, caller,
+                                       op is _MUL and caller.f_back is not None
+                                       and caller.f_back.f_code is _SCALE_LOSS)
+            if result is not kept_steps.UNFOLLOWED:
+                return result
+            result = _NOT_RUN
+        else:
+            kept_steps.leave()
     if not tapes and not hearers and not route.steps:   # heard only at other lines
         return func(*args, **kwargs) if result is _NOT_RUN else result
     # heard only by node forms that want some outputs: the output is tested before any

@@ -37,8 +37,8 @@ from torch.optim.optimizer import register_optimizer_step_pre_hook
 from .. import events
 from ..sourceinfo import user_frame
 from ..tensor import wrap
-from . import gradient_computed, modules, values   # (gradient_computed calls this module:
-#                                                   no import-time use)
+from . import gradient_computed, kept_steps, modules, values   # (gradient_computed calls
+#                                                               this module: no import-time use)
 
 MAX_HELD = 1024   # passes held for a step that never came (a `.step` the loop skipped)
 _STEPPERS = (torch.optim.Optimizer, torch.amp.GradScaler)   # what a user's `.step()` updates by
@@ -84,6 +84,7 @@ def pass_ended(tape, targets: list, leaves, announce) -> None:
         _settle()
         _send()
     else:
+        kept_steps.step_ends()
         announce()
 
 
@@ -142,6 +143,7 @@ def _copy_settled() -> None:
 
 def _send() -> None:
     """One GradientComputed for the optimizer steps settled: the training step ends."""
+    kept_steps.step_ends()
     settled, _local.settled = _local.settled, []
     tape, targets, _, _, sources, grads = settled[-1]
     if len(settled) > 1:

@@ -1,0 +1,337 @@
+"""A Recorder's torch step kept as what cannot be computed again, run again when someone looks.
+
+Recording every op of a torch step (a node, numpy copies of each activation, a hook on each
+autograd node and a copy of each gradient) cost a training loop ~1.5x; the step is the same
+program step after step. So, for a Recorder alone on the thread (no tape, no breakpoint, no
+stepper), a segment (the calls from the end of one training step to the end of the next:
+the step's `GradientComputed`) recorded fully is learned as a program: each call's function,
+user line, layer, other arguments and each tensor's producer (an earlier call, a parameter,
+outside), and each plain `loss.backward()`. A later segment that follows it is checked call
+by call by one key and keeps only the values from outside (the batch, the labels, the
+parameters' values as read: copies the full recording makes too, the parameters' shared
+with the updates that wrote them) and each call's duration: no node, no activation copy,
+no backward hook. At its end one record stands for it in the Recorder's step
+(`debugger/kept_forward.py`); a look runs the calls again on those values under autograd
+(`step_again.py`): the same ops, values and gradients bitwise, lines, layers, durations.
+A call that cannot be run again the same (an in-place write, a write to an input such as
+batch norm's running statistics, a random op, a tensor not a plain CPU one of a numpy
+dtype, an evaluation under no_grad reading a parameter, a GradScaler's scaling, any
+other backward call) or that differs from the program leaves it: the calls so far are
+recorded fully (if a backward ran already, those up to it are kept to run again) and the
+rest of the segment as it runs.
+"""
+from __future__ import annotations
+
+import threading
+from time import perf_counter
+
+import torch
+
+from ..debugger.kept_forward import forward_record
+from . import autograd, mode, modules, values   # (mode imports this module: no import-time use)
+from .call_arguments import arguments, tensors_of
+from .nodes import make_node, other_outputs
+from .step_again import BACKWARD_CALL, KeptSegment, Slot
+
+ON = False   # the internal switch (tests set it; the default once measured)
+UNFOLLOWED = object()   # a call this module did not take: the mode's general path records it
+MAX_CALLS = 4096        # calls a segment learns or follows at most (a loop with no step's end)
+MAX_PROGRAMS = 8        # programs learned per Recorder (steps whose calls differ each time)
+# dtypes whose numpy copy is the tensor bitwise (run again from it: the same bits)
+EXACT = frozenset({torch.float16, torch.float32, torch.float64, torch.int8, torch.int16,
+                   torch.int32, torch.int64, torch.uint8, torch.bool})
+RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
+                    "feature_alpha_dropout", "rrelu", "bernoulli", "multinomial", "normal",
+                    "poisson", "rand_like", "randn_like", "randint_like", "gumbel_softmax"})
+_LEARN, _FOLLOW, _LEFT = range(3)
+
+
+class _Segment:
+    """The calls since the last step's end on this thread: learned, followed or left."""
+
+    __slots__ = ("sink", "state", "program", "at", "made", "keys", "calls", "kept",
+                 "held", "durations", "backwards", "seeds", "outputs")
+
+    def __init__(self, sink, follower):
+        self.sink = sink
+        self.seeds = follower.seeds       # id(parameter) -> its code (-2, -3, ...)
+        self.made = dict(self.seeds)      # id(output) -> index of the call that made it
+        self.state, self.program, self.at = _LEARN, None, 0
+        self.keys, self.calls = [], []   # learning: each call's key and how to call it again
+        self.kept, self.held, self.durations = [], [], []   # following
+        self.backwards = 0    # the held entries up to the last backward run (following)
+        self.outputs = []     # the calls' outputs, held while the segment runs (ids unique)
+
+
+class _Follower(threading.local):
+    def __init__(self):
+        self.segment = None
+        self.sink = None
+        self.programs = []    # (keys, calls) of each program learned
+        self.seeds = {}       # id(parameter) -> code, for the parameters programs read
+        self.parameters = []  # those parameters (held: their ids stay theirs)
+
+
+_local = _Follower()
+
+
+def _segment(sink) -> _Segment:
+    """This thread's segment in progress (a new Recorder's sink forgets the programs)."""
+    follower = _local
+    if follower.sink is not sink:
+        follower.sink, follower.programs, follower.seeds, follower.parameters = sink, [], {}, []
+        follower.segment = None
+    segment = follower.segment
+    if segment is None:
+        segment = follower.segment = _Segment(sink, follower)
+    return segment
+
+
+def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
+    """A call a Recorder alone hears on this thread (from frame `caller`): followed (run, its
+    values from outside kept; returns its result), or UNFOLLOWED (the mode records it
+    fully), learned as it is."""
+    segment = _segment(state.sink)
+    if segment.state == _LEFT:
+        return UNFOLLOWED
+    key, tensors, outside = _key(op, func, args, kwargs, state.scope, source, segment,
+                                 scaling)
+    if key == ():   # no op on tensors
+        return UNFOLLOWED
+    if segment.state == _LEARN:
+        if key is None or len(segment.keys) >= MAX_CALLS:
+            segment.state = _LEFT
+        elif not segment.keys:
+            segment.program = next((program for program in _local.programs
+                                    if program[0][0] == key), None)
+            if segment.program is not None:
+                segment.state = _FOLLOW
+        if segment.state == _LEFT:
+            return UNFOLLOWED
+        if segment.state == _LEARN:
+            segment.keys.append(key)
+            segment.calls.append(_how(func, args, kwargs, source, state.scope, tensors,
+                                      key[3]))
+            return _recorded(op, func, args, kwargs, state, source, caller, segment)
+    keys = segment.program[0]
+    if key is None or segment.at >= len(keys) or keys[segment.at] != key:
+        leave()
+        return UNFOLLOWED
+    versions = [tensor._version for tensor in tensors]
+    started = perf_counter()
+    try:
+        result = mode._called(op, func, args, kwargs, state, caller)   # (an error's note)
+    except Exception:
+        leave()
+        raise
+    duration = perf_counter() - started
+    if type(result) is not torch.Tensor or result.is_leaf and result.requires_grad \
+            or versions != [tensor._version for tensor in tensors] \
+            or result.grad_fn is None and _reads_parameter(key):
+        leave()   # (it ran: recorded as the mode records it)
+        _record(op, func, args, kwargs, result, duration, source, state.scope, state.sink)
+        return result
+    name_of = modules.parameter_name
+    segment.kept += [values.snapshot(tensor, name_of) for tensor in outside]
+    segment.durations.append(duration)
+    segment.held.append((op, func, args, kwargs, result, duration, source, state.scope))
+    segment.made[id(result)] = segment.at
+    segment.outputs.append(result)
+    segment.at += 1
+    return result
+
+
+def _key(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
+    """(the call's key: function, line, layer, each tensor's producer, its other arguments;
+    its tensors, those from outside), the key None where it cannot be run again the same."""
+    if scaling or op.name in RANDOM or op.inplace or "out" in kwargs \
+            or kwargs.get("inplace") is True or True in map(_is_true, args):
+        return (None if tensors_of(args, kwargs) else ()), (), ()
+    made = segment.made
+    codes, others, tensors, outside = [], [], [], []
+    plain = True
+    for arg in (*args, *kwargs.values()) if kwargs else args:
+        if isinstance(arg, torch.Tensor):
+            code = made.get(id(arg), -1)
+            if code == -1:
+                if arg.dtype not in EXACT or arg.device.type != "cpu" \
+                        or arg.layout is not torch.strided or not arg.is_contiguous() \
+                        or arg.requires_grad and not arg.is_leaf:
+                    plain = False
+                elif arg.requires_grad:   # a parameter: the programs' code for it
+                    code = _seed(arg, segment)
+            if code < 0:
+                outside.append(arg)
+            codes.append(code)
+            tensors.append(arg)
+        elif type(arg) in _PLAIN or type(arg) in (tuple, list) and all(
+                type(item) in _PLAIN for item in arg):
+            others.append(arg)
+        else:   # (a list of tensors, an array: compared by `==` it would not say equal)
+            plain = False
+    if not tensors:   # a factory, a query (the profiler's ranges): the mode's own path
+        return (), (), ()
+    if not plain:
+        return None, (), ()
+    return (func, source, scope, tuple(codes), tuple(others), tuple(kwargs)), tensors, outside
+
+
+_PLAIN = frozenset({int, float, bool, str, type(None), slice, type(...), torch.dtype,
+                    torch.memory_format})
+
+
+def _is_true(arg) -> bool:
+    return arg is True   # (a positional True: `F.relu(x, True)` writes its input)
+
+
+def _seed(parameter, segment) -> int:
+    """The code of `parameter` (-2, -3, ...), given it when first seen."""
+    code = segment.seeds.get(id(parameter))
+    if code is None:
+        code = segment.seeds[id(parameter)] = -2 - len(_local.parameters)
+        _local.parameters.append(parameter)
+        segment.made[id(parameter)] = code
+    return code
+
+
+def _reads_parameter(key) -> bool:
+    return any(code < -1 for code in key[3])
+
+
+def _how(func, args, kwargs, source, scope, tensors, codes) -> tuple:
+    """How to make the call again: (function, args and kwargs with each tensor replaced by
+    its position among the call's tensors, line, layer, each tensor's producer: an earlier
+    call's index, or below 0 a value kept from outside)."""
+    slots = {id(tensor): position for position, tensor in enumerate(tensors)}
+
+    def slot(arg):
+        return Slot(slots[id(arg)]) if isinstance(arg, torch.Tensor) else arg
+    return (func, tuple(map(slot, args)), {name: slot(arg) for name, arg in kwargs.items()},
+            source, scope, codes)
+
+
+def _recorded(op, func, args, kwargs, state, source, caller, segment):
+    """A call of a segment learned: run and recorded as the mode records it (its output's id
+    noted, for the producers of the calls after it)."""
+    started = perf_counter()
+    result = mode._called(op, func, args, kwargs, state, caller)
+    duration = perf_counter() - started
+    _record(op, func, args, kwargs, result, duration, source, state.scope, segment.sink)
+    if segment.state == _LEARN:
+        if type(result) is not torch.Tensor or result.is_leaf and result.requires_grad \
+                or result.grad_fn is None and _reads_parameter(segment.keys[-1]):
+            segment.state = _LEFT
+        else:
+            segment.made[id(result)] = len(segment.keys) - 1
+            segment.outputs.append(result)
+    return result
+
+
+def _record(op, func, args, kwargs, result, duration, source, scope, sink) -> None:
+    """What the mode's general path keeps of a call a Recorder alone hears: its node (copies
+    of its values), its autograd node remembered for the backward pass's hooks, its record
+    in the sink."""
+    output = result if isinstance(result, torch.Tensor) else next(
+        (item for item in result if isinstance(item, torch.Tensor)), None) \
+        if isinstance(result, (list, tuple)) else None
+    names, tensors, params = arguments(func, args, kwargs)
+    if output is None or not tensors:
+        return
+    if len(names) > len(op.input_names):
+        op.input_names = names
+    name_of = modules.parameter_name
+    node = make_node(op, mode._inputs(tensors, name_of), values.snapshot(output, name_of), params,
+                     scope, source)
+    if values.fresh:
+        values.name_by_reader(node)
+    taped = output.grad_fn is not None
+    if taped:
+        autograd.remember(node, output, autograd.input_keys(tensors),
+                          () if result is output else result)
+    mode._sink(sink, (node,) if result is output else (node, *other_outputs(node, result, name_of)),
+          taped, duration)
+
+
+def backward(func, args, kwargs) -> None:
+    """A backward call is about to run on a thread whose segment a Recorder alone hears: a
+    plain `loss.backward()` of one of its outputs is learned or followed as one entry, any
+    other leaves the program."""
+    segment = _local.segment
+    if segment is None or segment.state == _LEFT or _local.sink is None:
+        return
+    root = args[0] if args else None
+    code = segment.made.get(id(root), -1) if isinstance(root, torch.Tensor) else -1
+    plain = func is not torch.autograd.backward and func is not torch.autograd.grad \
+        and len(args) == 1 and code >= 0 \
+        and root.numel() == 1 and all(kwargs.get(name) in (None, False) for name in kwargs)
+    key = (BACKWARD_CALL, code)
+    if segment.state == _LEARN:
+        if plain and len(segment.keys) < MAX_CALLS:
+            segment.keys.append(key)
+            segment.calls.append((BACKWARD_CALL, code))
+        else:
+            segment.state = _LEFT
+        return
+    keys = segment.program[0]
+    if not plain or segment.at >= len(keys) or keys[segment.at] != key:
+        leave()
+        return
+    segment.held.append(None)
+    segment.durations.append(0.0)
+    segment.at += 1
+    segment.backwards = segment.at
+
+
+def leave() -> None:
+    """The segment leaves its program: the calls held since its last backward are recorded
+    fully (their nodes, copies and autograd nodes for the hooks of the backward to come),
+    those up to it kept to run again; the rest of the segment is recorded as it runs."""
+    segment = _local.segment
+    if segment is None or segment.state != _FOLLOW:
+        if segment is not None:
+            segment.state = _LEFT
+        return
+    segment.state = _LEFT
+    _keep(segment, segment.backwards)
+    for held in segment.held[segment.backwards:]:
+        if held is not None:
+            op, func, args, kwargs, result, duration, source, scope = held
+            _record(op, func, args, kwargs, result, duration, source, scope, segment.sink)
+    segment.held = []
+
+
+def step_ends() -> None:
+    """The training step ends (its GradientComputed is about to be sent): a followed segment
+    puts its record in the sink, a segment recorded fully from its first call is learned;
+    the next call begins the next segment."""
+    segment = _local.segment
+    if segment is None:
+        return
+    _local.segment = None
+    if segment.state == _FOLLOW:
+        _keep(segment, segment.at)
+    elif segment.state == _LEARN and segment.keys and len(_local.programs) < MAX_PROGRAMS \
+            and not any(program[0][0] == segment.keys[0] for program in _local.programs):
+        _local.programs.append((tuple(segment.keys), tuple(segment.calls)))
+
+
+def _keep(segment, count: int) -> None:
+    """Put in the sink the record standing for the segment's first `count` entries."""
+    if not count:
+        return
+    calls = segment.program[1][:count]
+    kept = tuple(segment.kept[:sum(_outside_count(call) for call in calls)])
+    first = calls[0]
+    sink = segment.sink
+    sink += forward_record(KeptSegment(calls, kept, tuple(segment.durations[:count])),
+                           sum(call[0] is not BACKWARD_CALL for call in calls), kept, first[3],
+                           first[4])
+    if len(sink) >= sink.check_at:
+        sink.full()
+
+
+def _outside_count(call) -> int:
+    return 0 if call[0] is BACKWARD_CALL else sum(code < 0 for code in call[5])
+
+
+__all__ = ["ON", "UNFOLLOWED", "traced", "backward", "leave", "step_ends"]

@@ -1,0 +1,122 @@
+"""A torch segment kept as its calls and values from outside, run again when someone looks.
+
+`KeptSegment.again()` (called by `debugger/kept_forward.py` on the first look at the step)
+makes each kept value a torch tensor again (a parameter's value as a leaf that requires
+grad, one per parameter), calls each function again on them in order, with torch's
+function handling off (no mode, no user mode: nothing hears it), and each plain
+`loss.backward()` again under the hooks of a pass nobody hears (`backward_pass.py`); it
+makes the nodes and backward steps the mode and the hooks make of a call that ran
+(`make_node`, `values.snapshot`), with the line, layer and duration of the call as it ran.
+On the same CPU, in the same order, from the same bits, torch computes the same bits
+(tests/pytorch/test_torch_recorder_rerun.py, test_torch_kept_steps.py): what a look shows
+is what ran.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ..node import record
+from ..variable import VariableRead
+from . import autograd, modules, values
+from .backward_pass import BackwardPass
+from .call_arguments import arguments
+from .nodes import make_node
+from .ops import op_for
+
+BACKWARD_CALL = object()   # a kept entry `(BACKWARD_CALL, root)`: loss.backward() of call root
+
+
+class Slot(int):
+    """A tensor's place among a call's tensors, in a call kept to be made again."""
+
+
+class _Steps:
+    """What a pass run again gives its steps to (as a tape: no nodes, its steps)."""
+
+    __slots__ = ("nodes", "steps")
+
+    def __init__(self):
+        self.nodes, self.steps = [], []
+
+
+class KeptSegment:
+    """A segment's calls (kept_steps.py's `_how`, one per call, or a backward), the values
+    it read from outside in order (tapeviz Tensors, a parameter's a VariableRead) and
+    each call's duration as it ran."""
+
+    __slots__ = ("calls", "kept", "durations")
+
+    def __init__(self, calls: tuple, kept: tuple, durations: tuple):
+        self.calls, self.kept, self.durations = calls, kept, durations
+
+    def again(self) -> tuple:
+        """(the records of its calls made again, the backward steps of its passes)."""
+        steps = _Steps()
+        records: list = []
+        saved = autograd._local.pending
+        autograd._local.pending = {}   # (its own: the training thread's is left alone)
+        try:
+            with torch._C.DisableTorchFunction():
+                self._run(records, steps)
+        finally:
+            autograd._local.pending = saved
+        return records, steps.steps
+
+    def _run(self, records: list, steps: _Steps) -> None:
+        kept = iter(self.kept)
+        leaves: dict = {}   # id(kept value) -> its tensor again (one read twice: one tensor)
+        outputs, shown = [], []
+        name_of = modules.parameter_name
+        for call, duration in zip(self.calls, self.durations):
+            if call[0] is BACKWARD_CALL:
+                _backward(outputs[call[1]], steps)
+                outputs.append(None)
+                shown.append(None)
+                continue
+            func, args, kwargs, source, scope, codes = call
+            tensors, inputs = [], []
+            for code in codes:
+                if code >= 0:
+                    tensors.append(outputs[code])
+                    inputs.append(shown[code])
+                else:
+                    value = next(kept)
+                    tensor = leaves.get(id(value))
+                    if tensor is None:
+                        tensor = leaves[id(value)] = _tensor(value)
+                    tensors.append(tensor)
+                    inputs.append(value)
+            args = [tensors[arg] if type(arg) is Slot else arg for arg in args]
+            kwargs = {name: tensors[arg] if type(arg) is Slot else arg
+                      for name, arg in kwargs.items()}
+            result = func(*args, **kwargs)
+            _, _, params = arguments(func, args, kwargs)
+            output = values.snapshot(result, name_of)
+            node = make_node(op_for(func), tuple(inputs), output, params, scope, source)
+            taped = result.grad_fn is not None
+            if taped:
+                autograd.remember(node, result, autograd.input_keys(tensors))
+            records += record(node, taped, duration)
+            outputs.append(result)
+            shown.append(output)
+
+
+def _tensor(value) -> torch.Tensor:
+    """A kept value as a torch tensor again (a copy: the look's ops must not write it); a
+    parameter's a leaf that requires grad."""
+    tensor = torch.from_numpy(np.array(value._value, copy=True))
+    return tensor.requires_grad_() if type(value) is VariableRead else tensor
+
+
+def _backward(root: torch.Tensor, steps: _Steps) -> None:
+    """`root.backward()` again, its steps given to `steps` alone."""
+    ops, _ = autograd.walk([root], autograd._local.pending)
+    pass_ = BackwardPass(ops, [steps], heard=False)
+    try:
+        torch.autograd.backward(root)
+    finally:
+        pass_.end(remove_hooks=False, flush=True)
+
+
+__all__ = ["BACKWARD_CALL", "KeptSegment"]

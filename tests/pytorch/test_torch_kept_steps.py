@@ -1,0 +1,239 @@
+"""A Recorder's torch step kept as its inputs (tapeviz/torch/kept_steps.py) and run again on a
+look shows what a step recorded fully shows, bitwise: every op's inputs, output, upstream
+gradient, line and layer path, every backward step's gradients, the parameters' values and
+gradients, the loss. And the steps it cannot run again the same are recorded fully: a random
+op, an in-place write, batch norm's running statistics, a program that changes, an
+evaluation under no_grad; two backward passes in a step (gradient accumulation) are kept and
+run again in order."""
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason='the torch adapter needs torch: pip install '
+                                           '"tapeviz[torch]" (torch==2.13.0, the CPU build)')
+import torch.nn.functional as F  # noqa: E402
+from torch import nn  # noqa: E402
+
+import tapeviz.torch as tvt  # noqa: E402,F401  (the adapter: records torch ops)
+from tapeviz.debugger import Recorder  # noqa: E402
+from tapeviz.debugger.kept_forward import holds_kept  # noqa: E402
+from tapeviz.torch import kept_steps  # noqa: E402
+from digits_cnn import DigitsCNN, digit_batches, make_training  # noqa: E402
+
+
+@pytest.fixture
+def switch(monkeypatch):
+    """set(on): kept steps on or off for the Recorders made after."""
+    def set_(on: bool) -> None:
+        monkeypatch.setattr(kept_steps, "ON", on)
+    return set_
+
+
+def _value(tensor):
+    return None if tensor is None else np.asarray(getattr(tensor, "_value", tensor))
+
+
+def _same(one, other) -> bool:
+    one, other = _value(one), _value(other)
+    if one is None or other is None:
+        return one is None and other is None
+    return one.dtype == other.dtype and one.shape == other.shape and \
+        one.tobytes() == other.tobytes()
+
+
+def _recorded(switch, on: bool, train, batches, steps_kept: list | None = None):
+    """A Recorder's steps over `train(images, labels)` on each batch (`make` remade from the
+    same seed each time), kept steps `on` or off; `steps_kept`: filled with whether each
+    step held a kept record before anyone looked."""
+    switch(on)
+    with Recorder() as rec:
+        for images, labels in batches:
+            train(images, labels)
+    if steps_kept is not None:
+        steps_kept += [holds_kept(step) for step in rec._steps]
+    return rec.steps
+
+
+def assert_same_steps(full: list, kept: list) -> None:
+    """Every value, gradient, line, layer and backward step of `kept` is `full`'s, bitwise."""
+    assert len(full) == len(kept)
+    for one, other in zip(full, kept):
+        assert [op.op for op in one.ops] == [op.op for op in other.ops]
+        for a, b in zip(one.ops, other.ops):
+            assert (a.node.source.filename, a.node.source.lineno) == \
+                (b.node.source.filename, b.node.source.lineno), a.op
+            assert a.node.scope == b.node.scope and a.node.phase == b.node.phase, a.op
+            assert a.node.params == b.node.params, a.op
+            assert _same(a.output, b.output), a.op
+            assert len(a.node.inputs) == len(b.node.inputs), a.op
+            assert all(_same(x, y) for x, y in zip(a.node.inputs, b.node.inputs)), a.op
+            assert [getattr(getattr(x, "variable", None), "name", None) for x in a.node.inputs] \
+                == [getattr(getattr(y, "variable", None), "name", None)
+                    for y in b.node.inputs], a.op
+            assert _same(a.grad, b.grad), a.op
+        assert [s.node.op.name for s in one.backward_steps] == \
+            [s.node.op.name for s in other.backward_steps]
+        for a, b in zip(one.backward_steps, other.backward_steps):
+            assert _same(a.upstream, b.upstream), a.node.op.name
+            assert len(a.input_grads) == len(b.input_grads)
+            assert all(_same(x, y) for x, y in zip(a.input_grads, b.input_grads)), a.node.op.name
+            assert a.index == b.index
+        assert one.loss == other.loss
+        for name in ("variables", "variables_after", "variable_gradients"):
+            mine, theirs = getattr(one, name), getattr(other, name)
+            assert mine.keys() == theirs.keys(), name
+            assert all(_same(mine[key], theirs[key]) for key in mine), name
+
+
+def test_the_cnn_kept_and_run_again_is_its_full_recording_bitwise(switch):
+    batches = digit_batches(count=6)
+    full = _recorded(switch, False, make_training()[2], batches)
+    held = []
+    kept = _recorded(switch, True, make_training()[2], batches, held)
+    assert held == [False] + [True] * 5   # the first recorded fully, learned
+    assert_same_steps(full, kept)
+    assert [len(step.backward_steps) for step in kept] == [7] * 6
+
+
+def test_a_look_between_steps_runs_again_apart_from_the_training(switch):
+    """A step looked at while the loop still records (the mode on the thread's stack): the
+    look runs nothing the Recorder hears, and the steps after it are kept and right."""
+    batches = digit_batches(count=6)
+    full = _recorded(switch, False, make_training()[2], batches)
+    switch(True)
+    model, _, train = make_training()
+    with Recorder() as rec:
+        for i, (images, labels) in enumerate(batches):
+            train(images, labels)
+            if i == 3:
+                looked = rec.steps[2]
+                assert len(looked.ops) == 13 and len(looked.backward_steps) == 7
+        assert holds_kept(rec._steps[4])
+    assert_same_steps(full, rec.steps)
+
+
+def test_gradient_accumulation_two_passes_a_step_are_kept_and_run_again_in_order(switch):
+    def make():
+        torch.manual_seed(0)
+        model = DigitsCNN()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+        def train(images, labels):
+            optimizer.zero_grad()
+            for half in (slice(0, 16), slice(16, 32)):
+                F.cross_entropy(model(images[half]), labels[half]).backward()
+            optimizer.step()
+        return train
+    batches = digit_batches(count=4)
+    full = _recorded(switch, False, make(), batches)
+    held = []
+    kept = _recorded(switch, True, make(), batches, held)
+    assert held[1:] == [True] * (len(held) - 1)
+    assert_same_steps(full, kept)
+    assert [len(step.backward_steps) for step in kept] == [14] * 4
+
+
+class _Net(nn.Module):
+    """A small model whose forward does what a kept step cannot run again, by `kind`."""
+
+    def __init__(self, kind: str):
+        super().__init__()
+        self.kind = kind
+        self.fc = nn.Linear(64, 10)
+        self.norm = nn.BatchNorm1d(64)
+
+    def forward(self, x):
+        x = x.flatten(1)
+        if self.kind == "dropout":
+            x = F.dropout(x, 0.5, training=True)
+        elif self.kind == "inplace":
+            x = F.relu(x * 2.0, inplace=True)
+        elif self.kind == "batchnorm":
+            x = self.norm(x)
+        return self.fc(x)
+
+
+@pytest.mark.parametrize("kind", ["dropout", "inplace", "batchnorm"])
+def test_a_step_that_cannot_run_again_the_same_is_recorded_fully(switch, kind):
+    def make():
+        torch.manual_seed(0)
+        model = _Net(kind)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+
+        def train(images, labels):
+            optimizer.zero_grad()
+            F.cross_entropy(model(images), labels).backward()
+            optimizer.step()
+        return model, train
+    batches = digit_batches(count=4)
+    torch.manual_seed(1)
+    full_model, train = make()
+    full = _recorded(switch, False, train, batches)
+    torch.manual_seed(1)
+    kept_model, train = make()
+    held = []
+    kept = _recorded(switch, True, train, batches, held)
+    assert not any(held)   # never learned: each step recorded fully
+    assert_same_steps(full, kept)
+    assert torch.equal(full_model.norm.running_mean, kept_model.norm.running_mean)
+
+
+def test_a_step_whose_program_changes_is_recorded_fully_from_the_change(switch):
+    def make():
+        torch.manual_seed(0)
+        model = DigitsCNN()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        count = [0]
+
+        def train(images, labels):
+            optimizer.zero_grad()
+            logits = model(images)
+            count[0] += 1
+            if count[0] % 3 == 0:   # every third step another loss (another line)
+                loss = F.mse_loss(logits.softmax(1), F.one_hot(labels, 10).float())
+            else:
+                loss = F.cross_entropy(logits, labels)
+            loss.backward()
+            optimizer.step()
+        return train
+    batches = digit_batches(count=6)
+    full = _recorded(switch, False, make(), batches)
+    held = []
+    kept = _recorded(switch, True, make(), batches, held)
+    assert held[1] and held[3] and not held[2]
+    assert_same_steps(full, kept)
+
+
+def test_an_evaluation_under_no_grad_is_its_own_step_as_when_recorded_fully(switch):
+    def make():
+        model, optimizer, train = make_training()
+        images, labels = digit_batches(count=8)[7]
+
+        def train_and_evaluate(x, y):
+            train(x, y)
+            with torch.no_grad():
+                model(images)
+        return train_and_evaluate
+    batches = digit_batches(count=4)
+    full = _recorded(switch, False, make(), batches)
+    kept = _recorded(switch, True, make(), batches)
+    assert [step.label for step in full] == [step.label for step in kept]
+    assert_same_steps(full, kept)
+
+
+def test_the_rng_draws_and_the_parameters_are_what_ran_after_a_look(switch):
+    """A look runs again with torch's function handling off and its own leaves: the model's
+    parameters, their .grad and torch's random stream are as the training left them."""
+    switch(True)
+    model, _, train = make_training()
+    batches = digit_batches(count=4)
+    with Recorder() as rec:
+        for images, labels in batches:
+            train(images, labels)
+    state = torch.get_rng_state()
+    before = [p.detach().clone() for p in model.parameters()]
+    grads = [p.grad.clone() for p in model.parameters()]
+    assert holds_kept(rec._steps[2])
+    assert len(rec.steps[2].ops) == 13   # (made on this look)
+    assert torch.equal(torch.get_rng_state(), state)
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    assert all(torch.equal(a, b.grad) for a, b in zip(grads, model.parameters()))
