@@ -103,9 +103,14 @@ def refused_argument(error) -> str | None:
                    if frame.f_code.co_name == "forward"
                    and isinstance(frame.f_locals.get("self"), torch.nn.Module)), None)
     given = "None" if found[3] == "NoneType" else f"a {found[3]}"
+    value = next((frame.f_locals[found[2]] for frame in reversed(frames)   # (the forward's
+                  if found[2] in frame.f_locals), None)                   # argument, named)
+    tensors = isinstance(value, (list, tuple)) and any(isinstance(item, torch.Tensor)
+                                                       for item in value)
+    fix = ("; join them first: torch.cat(xs, dim=1), or torch.stack(xs) for a new axis"
+           if tensors else "; make it one first: torch.tensor(x)")
     note = (f"tapeviz: {found[1]} was given {given} as its {found[2]}, where a tensor goes"
-            f"{f', in {module}.forward' if module else ''}"
-            f"{'' if given == 'None' else '; make it one first: torch.tensor(x)'}")
+            f"{f', in {module}.forward' if module else ''}{'' if given == 'None' else fix}")
     if source is not None:
         note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
     return note

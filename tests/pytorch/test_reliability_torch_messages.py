@@ -39,7 +39,11 @@ def test_a_factory_failing_in_a_recording_is_noted_as_given_no_tensor_at_the_use
     (None, "linear was given None as its input, where a tensor goes, in Linear.forward\n"),
     ([[1.0, 2.0, 3.0]], "linear was given a list as its input, where a tensor goes, in "
                         "Linear.forward; make it one first: torch.tensor(x)\n"),
-], ids=["None", "list"])
+    ([torch.ones(2, 3), torch.ones(2, 3)], "linear was given a list as its input, where a "
+                                           "tensor goes, in Linear.forward; join them first: "
+                                           "torch.cat(xs, dim=1), or torch.stack(xs) for a "
+                                           "new axis\n"),
+], ids=["None", "list", "list-of-tensors"])
 def test_a_module_given_no_tensor_in_a_recording_is_noted_at_the_users_line(given, said):
     """torch refuses the call before the adapter's mode sees it: the recording notes it."""
     model = torch.nn.Sequential(torch.nn.Linear(3, 1))
