@@ -28,8 +28,29 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
     note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
     if source is not None:
         note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
-    hint = _loss_hint(op.name, dict(zip(names, tensors)))
+    given = dict(zip(names, tensors))
+    hint = _loss_hint(op.name, given) or _conv_layout_hint(op.name, given)
     return note + (f"\n  hint: {hint}" if hint else "")
+
+
+def _conv_layout_hint(op: str, given: dict) -> str | None:
+    """What a conv2d's refused input is, when its shape says: a batch of one-channel images
+    without their channel axis (N, H, W), or images channels-last (N, H, W, C), as Keras
+    and numpy loaders give them; torch's conv2d takes (N, C, H, W)."""
+    image, weight = given.get("input"), given.get("weight")
+    if op != "conv2d" or not isinstance(image, torch.Tensor) \
+            or not isinstance(weight, torch.Tensor) or weight.ndim != 4:
+        return None
+    channels = weight.shape[1]
+    if image.ndim == 3 and image.shape[0] != channels and channels == 1:
+        return (f"conv2d takes a batch as (N, C, H, W): this 3-D input {tuple(image.shape)} "
+                f"reads as one image of {image.shape[0]} channels; give a batch of "
+                f"one-channel images its channel axis: x.unsqueeze(1)")
+    if image.ndim == 4 and image.shape[1] != channels and image.shape[3] == channels:
+        return (f"the input {tuple(image.shape)} is channels-last (N, H, W, C), as Keras and "
+                f"numpy loaders give images; torch's conv2d takes (N, C, H, W): "
+                f"x.permute(0, 3, 1, 2)")
+    return None
 
 
 _CLASSIFIER_LOSSES = ("cross_entropy", "nll_loss")

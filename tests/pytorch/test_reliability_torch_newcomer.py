@@ -44,3 +44,28 @@ def test_find_nan_origin_of_a_recorded_torch_step_finds_the_nan_batch_as_the_deb
     with tvt.record() as tape:   # a tape still searched as before
         torch.log(torch.tensor([-1.0]))
     assert tvt.find_nan_origin(tape).op == "log"
+
+
+@pytest.mark.parametrize("shape, channels, hint", [
+    ((8, 28, 28), 1, "conv2d takes a batch as (N, C, H, W): this 3-D input (8, 28, 28) "
+                     "reads as one image of 8 channels; give a batch of one-channel images "
+                     "its channel axis: x.unsqueeze(1)"),
+    ((8, 28, 28, 3), 3, "the input (8, 28, 28, 3) is channels-last (N, H, W, C), as Keras and "
+                        "numpy loaders give images; torch's conv2d takes (N, C, H, W): "
+                        "x.permute(0, 3, 1, 2)"),
+], ids=["no-channel-axis", "channels-last"])
+def test_a_conv_given_images_in_keras_layout_says_how_to_make_them_torchs(shape, channels,
+                                                                          hint):
+    conv = torch.nn.Conv2d(channels, 4, 3)
+    images = torch.randn(*shape)
+    for listening in (tvt.record, Recorder):
+        with pytest.raises(RuntimeError) as raised, listening():
+            conv(images)
+        note = "\n".join(raised.value.__notes__)
+        assert f"conv2d in layer Conv2d was given input float32{list(shape)}" in note, note
+        assert note.endswith(f"\n  hint: {hint}"), note
+        assert "test_reliability_torch_newcomer.py:" in note and "conv(images)" in note
+    fixed = images.unsqueeze(1) if len(shape) == 3 else images.permute(0, 3, 1, 2)
+    with tvt.record() as tape:   # the fix runs, and the recording after the error is whole
+        conv(fixed)
+    assert [node.op.name for node in tape.nodes] == ["conv2d"]
