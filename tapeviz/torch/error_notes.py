@@ -29,8 +29,27 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
     if source is not None:
         note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
     given = dict(zip(names, tensors))
-    hint = _loss_hint(op.name, given) or _conv_layout_hint(op.name, given)
+    hint = _loss_hint(op.name, given) or _conv_layout_hint(op.name, given) \
+        or _dtype_hint(op.name, given)
     return note + (f"\n  hint: {hint}" if hint else "")
+
+
+_WEIGHTED = ("linear", "conv1d", "conv2d", "conv3d")   # (embedding's ids are integers)
+
+
+def _dtype_hint(op: str, given: dict) -> str | None:
+    """An input of another dtype than the layer's weight: numpy's float64 kept by
+    `torch.from_numpy`, or integer data, met float32 parameters."""
+    data, weight = given.get("input"), given.get("weight")
+    if op not in _WEIGHTED or not isinstance(data, torch.Tensor) \
+            or not isinstance(weight, torch.Tensor) \
+            or data.dtype == weight.dtype or not weight.is_floating_point():
+        return None
+    why = " (numpy's default, which torch.from_numpy keeps)" \
+        if data.dtype == torch.float64 else ""
+    to = str(weight.dtype)[6:]
+    return (f"the input is {str(data.dtype)[6:]}{why} and the weight {to}: convert the "
+            f"batch, x.to(torch.{to})")
 
 
 def _conv_layout_hint(op: str, given: dict) -> str | None:

@@ -2,6 +2,7 @@
 recording (a tensor, a Recorder, None) says what it takes, what came and the user's line, not
 "'Tensor' object is not callable"; given a Recorder's step, it searches it as
 `tapeviz.debugger.find_nan_origin` does."""
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason='the PyTorch adapter: pip install "tapeviz[torch]"')
@@ -69,3 +70,29 @@ def test_a_conv_given_images_in_keras_layout_says_how_to_make_them_torchs(shape,
     with tvt.record() as tape:   # the fix runs, and the recording after the error is whole
         conv(fixed)
     assert [node.op.name for node in tape.nodes] == ["conv2d"]
+
+
+@pytest.mark.parametrize("batch, said", [
+    (lambda: torch.from_numpy(np.random.default_rng(0).random((4, 3))),
+     "the input is float64 (numpy's default, which torch.from_numpy keeps) and the weight "
+     "float32: convert the batch, x.to(torch.float32)"),
+    (lambda: torch.ones(4, 3, dtype=torch.long),
+     "the input is int64 and the weight float32: convert the batch, x.to(torch.float32)"),
+], ids=["float64-numpy", "int64"])
+def test_a_batch_of_another_dtype_than_the_weights_says_convert_it(batch, said):
+    model = torch.nn.Sequential(torch.nn.Linear(3, 2))
+    x = batch()
+    with pytest.raises(RuntimeError, match="must have the same dtype") as raised, tvt.record():
+        model(x)
+    note = "\n".join(raised.value.__notes__)
+    assert note.endswith(f"\n  hint: {said}"), note
+    assert "test_reliability_torch_newcomer.py:" in note and "model(x)" in note
+    assert model(x.to(torch.float32)).shape == (4, 2)   # the fix
+
+
+def test_an_embedding_given_an_id_out_of_range_gets_no_dtype_hint():
+    table = torch.nn.Embedding(5, 2)   # its ids are integers, its weight float: no mismatch
+    with pytest.raises(IndexError) as raised, tvt.record():
+        table(torch.tensor([7]))
+    note = "\n".join(getattr(raised.value, "__notes__", []))
+    assert "convert the batch" not in note, note
