@@ -48,9 +48,9 @@ def test_the_loss_says_the_nan_was_not_made_there_and_links_where_it_was():
         origin = widget.inspector["origin"]
         assert origin["label"] == "NaN not made here", op
         assert origin["node"] == log
-        assert origin["message"].startswith("it came from upstream: log produced nan")
+        assert origin["message"].startswith("it came from upstream: log made NaN at ")
         assert origin["message"].endswith("log_probs = tf.math.log(tf.matmul(x, w))   "
-                                          "# the NaN's line)")   # its line; not the fix
+                                          "# the NaN's line")   # its line; not the fix
 
 
 def test_a_node_without_nan_has_no_note():
@@ -85,3 +85,41 @@ def test_a_node_selected_in_the_first_view_gets_its_note_once_the_checks_end():
     assert widget.inspector["id"] == loss_id and "origin" not in widget.inspector
     widget.finish_checks()
     assert widget.inspector["origin"]["label"] == "NaN not made here"
+
+
+def test_a_line_holding_a_semicolon_and_a_bracket_is_said_whole_and_without_the_fix(tmp_path):
+    """The note was cut out of the alert's message at its first '; ' outside brackets: a line
+    with a '(' in a string left the brackets open, and the note ran on into the counts and the
+    fix. It is told from the finding's node and line now."""
+    import runpy
+    script = tmp_path / "a; b.py"   # a path with '; ' too
+    script.write_text(
+        "import tapeviz as tf\n"
+        "x = tf.constant([1.0, -1.0])\n"
+        "with tf.GradientTape(persistent=True) as tape:\n"
+        "    tape.watch(x)\n"
+        "    y = tf.math.log(x); note = '(:'\n"
+        "    loss = tf.reduce_sum(y)\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        ran = runpy.run_path(str(script))
+    widget = TapeWidget(ran["tape"], target=ran["loss"])
+    widget.selected = op_node(widget, "reduce_sum")
+    message = widget.inspector["origin"]["message"]
+    assert message == (f"it came from upstream: log made NaN at {script}:5: "
+                       "y = tf.math.log(x); note = '(:'"), message
+
+
+def test_an_op_given_nan_from_the_data_is_said_given_it_not_to_have_made_it():
+    import numpy as np
+    data = np.ones((4, 3), np.float32)
+    data[1, 2] = np.nan
+    w = tf.Variable(np.ones((3, 2), np.float32), name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        h = tf.matmul(data, w)   # the data's NaN comes in here
+        loss = tf.reduce_sum(tf.tanh(h))
+    widget = TapeWidget(tape, target=loss)
+    widget.selected = op_node(widget, "tanh")
+    message = widget.inspector["origin"]["message"]
+    assert message.startswith("it came from upstream: matmul was given NaN at "), message
+    assert message.endswith("h = tf.matmul(data, w)   # the data's NaN comes in here")

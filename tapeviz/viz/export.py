@@ -4,9 +4,10 @@ that tapes, recordings and widgets show where no kernel runs the widget.
 The HTML file inlines the SVG, the inspector payload of each drawn node and the widget's
 own ES module (`static/tape.js` joined with its parts by `front.module`) as a `data:` URL; a
 small inline module imports the functions it needs from it (`h`, `panZoom`, `alertList`,
-`inspectorContent`, `sidePanel`), so the page pans, zooms, fits, jumps from an alert to its
-node and inspects as the widget does (the inspector widened, narrowed or hidden alike), opens
-offline from disk, with no kernel and nothing fetched.
+`cueAlerts`, `inspectorContent`, `sidePanel`), so the page pans, zooms, fits, jumps from an
+alert to its node and inspects as the widget does (the inspector widened, narrowed or hidden
+alike), opens where the widget opened (a NaN's origin, selected), opens offline from disk, with
+no kernel and nothing fetched.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ def widget_html(widget) -> str:
         if node.kind != "group":
             payloads[node_id] = widget.inspect(node_id, saved=True)
     data = {"title": widget.title, "status": widget.status, "alerts": widget.alerts,
-            "empty": widget.empty, "inspector": payloads}
+            "empty": widget.empty, "inspector": payloads, "opened": widget.opened_at}
     css = (STATIC / "tape.css").read_text(encoding="utf-8")
     return _PAGE.format(title=html.escape(widget.title), css=css, svg=widget.svg,
                         data=_script_json(data), module=_module_url(module("tape.js")),
@@ -72,15 +73,16 @@ body {{ margin: 16px; }}</style>
 </head><body>
 <div class="tapeviz"><div class="tv-toolbar"><span class="tv-title"></span>
 <span class="tv-status"></span><span class="tv-spacer"></span>
-<button class="tv-zoom-in" title="Zoom in">+</button>
-<button class="tv-zoom-out" title="Zoom out">−</button>
-<button class="tv-fit" title="Fit the graph">Fit</button></div><div class="tv-alerts"></div>
+<button class="tv-zoom-in" title="Zoom in" aria-label="Zoom in">+</button>
+<button class="tv-zoom-out" title="Zoom out" aria-label="Zoom out">−</button>
+<button class="tv-fit" title="Fit the graph" aria-label="Fit the graph to the pane">Fit</button>
+</div><div class="tv-alerts" aria-live="polite"></div>
 <div class="tv-main"><div class="tv-graph">{svg}</div>
 <div class="tv-side"><div class="tv-inspector">
 <div class="tv-hint">Click a node to see its value, gradient and line.</div></div></div></div></div>
 <script type="application/json" id="tapeviz-data">{data}</script>
 <script type="module">
-import {{ h, panZoom, alertList, inspectorContent, sidePanel }} from "{module}";
+import {{ h, panZoom, alertList, cueAlerts, inspectorContent, sidePanel }} from "{module}";
 {viewer}
 </script>
 </body></html>
@@ -93,10 +95,12 @@ document.querySelector(".tv-title").textContent = data.title;
 document.querySelector(".tv-status").textContent = data.status;
 const graphBox = document.querySelector(".tv-graph");
 const inspectorBox = document.querySelector(".tv-inspector");
+const alertsBox = document.querySelector(".tv-alerts");
 function show(id) {
   for (const node of graphBox.querySelectorAll("g.node")) {
     node.classList.toggle("tv-selected", node.id === id);
   }
+  cueAlerts(alertsBox, id);
   panel.reveal();   // a hidden inspector comes back to show what was clicked
   panel.idle(false);   // ... with its width
   const payload = data.inspector[id];
@@ -106,7 +110,7 @@ function show(id) {
   inspectorBox.parentElement.scrollTop = 0;
 }
 const jump = (id) => { show(id); zoomer.show(id); };
-document.querySelector(".tv-alerts").replaceChildren(...alertList(data.alerts, jump));
+alertsBox.replaceChildren(...alertList(data.alerts, jump));
 if (data.empty) {
   graphBox.replaceChildren(h("div", { class: "tv-empty" }, data.empty));
   inspectorBox.replaceChildren(h("div", { class: "tv-hint" }, "Nothing recorded to inspect."));
@@ -119,6 +123,8 @@ const panel = sidePanel(document.querySelector(".tv-main"), document.querySelect
 panel.idle(true);   // nothing chosen yet: a narrow panel under its hint, as in the widget
 const zoomer = panZoom(graphBox, show);
 zoomer.attach(graphBox.querySelector("svg"));
+// it opens where the widget opened: at the node a NaN/Inf was born at, selected
+if (data.opened) { show(data.opened); zoomer.show(data.opened, false); }
 document.querySelector(".tv-zoom-in").onclick = () => zoomer.zoom(1 / 1.3);
 document.querySelector(".tv-zoom-out").onclick = () => zoomer.zoom(1.3);
 document.querySelector(".tv-fit").onclick = () => zoomer.fit();

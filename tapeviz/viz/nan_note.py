@@ -1,14 +1,18 @@
 """What the inspector says first of a node whose value holds NaN or Inf: that it was born here
 (the NaN alert's whole message: the op, the user's line, what its inputs held, the fix), or
-that it was not made here and came from upstream, naming where it was born in the alert's
-own words, with a link to that node.
+that it was not made here and came from upstream, naming the op and line it was born at, with
+a link to that node.
 
 A student clicks the red node they see, usually the loss at the bottom of the graph; the
 alert above the graph names another node. Said beside the value, the inspector sends them
 to the op that made it instead of leaving them to compare the two. Shaped as an alert
-(`{kind, label, message, node}`), so inspector.js draws it as the alert list does.
+(`{kind, label, message, node}`), so inspector.js draws it as the alert list does. Where it
+was born is the alert's `born` (`born_words`, from the finding's node and line), never cut
+out of the message: a message's '; ' may sit in the user's line or in a path.
 """
 from __future__ import annotations
+
+from ..debugger.summary import all_finite
 
 
 def nan_note(node_id: str, graph_node, alerts: list) -> dict | None:
@@ -16,7 +20,8 @@ def nan_note(node_id: str, graph_node, alerts: list) -> dict | None:
     value holds no NaN/Inf or no alert says where one was born.
 
     >>> alert = {"kind": "nan", "label": "NaN", "node": "n2", "message": "log produced nan "
-    ...          "at tape entry #2 (a.py:3: y = tf.math.log(x)); fix: log is defined for x > 0"}
+    ...          "at tape entry #2 (a.py:3: y = tf.math.log(x)); fix: log is defined for x > 0",
+    ...          "born": "log made NaN at a.py:3: y = tf.math.log(x)"}
     >>> class Box: bad_value = True
     >>> nan_note("n2", Box(), [alert])["label"]
     'NaN born here'
@@ -24,7 +29,7 @@ def nan_note(node_id: str, graph_node, alerts: list) -> dict | None:
     >>> note["label"], note["node"]
     ('NaN not made here', 'n2')
     >>> note["message"]
-    'it came from upstream: log produced nan at tape entry #2 (a.py:3: y = tf.math.log(x))'
+    'it came from upstream: log made NaN at a.py:3: y = tf.math.log(x)'
     """
     if not getattr(graph_node, "bad_value", False):
         return None
@@ -35,20 +40,17 @@ def nan_note(node_id: str, graph_node, alerts: list) -> dict | None:
         return {"kind": "nan", "label": f"{alert['label']} born here",
                 "message": alert["message"], "node": ""}
     return {"kind": "nan", "label": f"{alert['label']} not made here",
-            "message": f"it came from upstream: {_first_clause(alert['message'])}",
-            "node": alert["node"]}
+            "message": f"it came from upstream: {alert['born']}", "node": alert["node"]}
 
 
-def _first_clause(message: str) -> str:
-    """What happened where it was born, without the counts and the fix that belong there: the
-    message up to its first '; ' outside brackets (the user's line, in them, may hold one).
-
-    >>> _first_clause("exp overflowed (a.py:2: y = f(a); z = 1); 3 inf; fix: scale")
-    'exp overflowed (a.py:2: y = f(a); z = 1)'
-    """
-    depth = 0
-    for at, char in enumerate(message):
-        depth += (char in "([{") - (char in ")]}")
-        if depth == 0 and message.startswith("; ", at):
-            return message[:at]
-    return message
+def born_words(finding, label: str) -> str:
+    """Where a NaN/Inf `finding`'s value was born, told from its node and line: 'log made NaN
+    at a.py:3: y = tf.math.log(x)', or, for an op that was given it from outside (the data, a
+    variable's value) rather than made it, 'matmul was given NaN at ...'. `label` is what the
+    alert calls the value ('NaN', '-inf')."""
+    node, source = finding.node, finding.source
+    op = "an op" if node is None else getattr(node.op, "name", None) or str(node.op)
+    given = node is not None and not all(all_finite(x) for x in node.inputs)
+    where = "" if source is None else f" at {source.location}" + (
+        f": {source.line}" if source.line else "")
+    return f"{op} {'was given' if given else 'made'} {label}{where}"

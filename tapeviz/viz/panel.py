@@ -25,6 +25,7 @@ from ..variable import Variable
 from .failure import failure_alerts
 from .graph_items import gradient_norm
 from .inspect import input_name, inspect_node
+from .nan_note import born_words
 from .vocabulary import TORCH_WORDS, UNHEARD, torch_unheard, words_of
 
 MAX_ALERTS = 20
@@ -229,14 +230,17 @@ def alert_list(findings, nodes, node_id_of, limit: int = MAX_ALERTS) -> list:
     """[{kind, label, message, node, location}] of `diagnose`'s findings, NaN first, at most
     `limit`; `label` is what every renderer writes before the message (`alert_label`);
     `node` is the id (via `node_id_of`) of the finding's op among the shown `nodes`, or "";
-    `location` the user's line as the message writes it (kept whole on screen)."""
+    `location` the user's line as the message writes it (kept whole on screen); a NaN/Inf
+    alert's `born`, the op and line it was born at (nan_note.born_words)."""
     alerts = []
     for finding in sorted(findings, key=lambda finding: finding.kind != "nan")[:limit]:
         node = _shown_node(finding.node, nodes)
-        alerts.append({"kind": finding.kind, "label": alert_label(finding.kind, finding.node),
-                       "message": finding.message,
+        label = alert_label(finding.kind, finding.node)
+        alerts.append({"kind": finding.kind, "label": label, "message": finding.message,
                        "node": node_id_of(node) if node is not None else "",
                        "location": finding.source.location if finding.source else ""})
+        if finding.kind == "nan":   # where it was born, as the inspector's note says it
+            alerts[-1]["born"] = born_words(finding, label)
     return alerts
 
 

@@ -64,6 +64,7 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
     highlight = traitlets.Unicode("").tag(sync=True)     # node of the current backward step
     stepper = traitlets.Dict().tag(sync=True)            # the backward stepping's state
     alerts = _CheckedList().tag(sync=True)               # [{kind, message, node}]
+    opened_at = traitlets.Unicode("").tag(sync=True)     # the node a NaN/Inf was born at
     checking = traitlets.Unicode("").tag(sync=True)      # CHECKING while values are unchecked
     breakpoints = traitlets.List().tag(sync=True)        # descriptions of the breakpoints set
     empty = traitlets.Unicode("").tag(sync=True)         # why nothing is drawn, and what to do
@@ -216,11 +217,12 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
                 self._draw_outline(first)
             self.empty = "" if self._view.nodes else empty_message(self._scene)
             self._checks_pending = later
+            self.opened_at = ""
             if later:   # the first view goes out now; its checks when the cell returns
                 self.alerts, self.checking = [], CHECKING
                 self._schedule_checks()
             else:
-                self.alerts = find_alerts(self._scene, self._node_id_of)
+                self._show_alerts(find_alerts(self._scene, self._node_id_of))
                 self.checking = ""
             self._sync_breakpoints()
             if self.selected and self.selected not in self._view.nodes:

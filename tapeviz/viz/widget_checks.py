@@ -3,7 +3,8 @@
 In a kernel, a step opens in two updates: the first view (the boxes, labels and edges, laid
 out; blocks told alike by their ops alone), which the browser draws while the kernel goes
 on, once the cell's code has returned, with the checks of every value (NaN/Inf marks), of
-each op's shape and dtype (a ×N box's blocks) and the alerts. Until then `checking` says so
+each op's shape and dtype (a ×N box's blocks) and the alerts (the first a NaN's origin: the
+view opens there, `_show_alerts`). Until then `checking` says so
 and the JS draws every box as unchecked, so no box is shown clean before its values were
 looked at. Reading `svg` or `alerts` in Python, or any action, finishes the checks first, so
 code never sees the unchecked state. `DeferredChecks` is TapeWidget's base that runs them
@@ -75,7 +76,8 @@ def _after_this_cell(callback) -> bool:
 class DeferredChecks:
     """The checks a first view leaves, run once (`finish_checks`) after the cell returns or
     before anything reads what they change; the widget sets `_checks_lock`, `_checks_pending`
-    and `_after_checks` before its traits."""
+    and `_after_checks` before its traits. The alerts found are shown by `_show_alerts`, which
+    opens the view where a NaN/Inf was born."""
 
     def finish_checks(self) -> None:
         """Check the values the first view left unchecked (NaN/Inf marks, redrawn when one is
@@ -91,7 +93,7 @@ class DeferredChecks:
                         self._rebuild()
                     elif self._graph.check_values():   # a NaN/Inf mark: its boxes change
                         self._redraw()
-                    self.alerts = find_alerts(self._scene, self._node_id_of)
+                    self._show_alerts(find_alerts(self._scene, self._node_id_of))
                     self.checking = ""
             except BaseException:   # still unchecked: the next read tries again, not []
                 self._checks_pending = True
@@ -99,6 +101,19 @@ class DeferredChecks:
             callbacks, self._after_checks = self._after_checks, []
         for callback in callbacks:
             callback()
+
+    def _show_alerts(self, alerts: list) -> None:
+        """Show `alerts`; a NaN/Inf's origin among them opens the view (`opened_at`: brought
+        into the pane), selected and inspected unless the reader chose a node: the graph opened
+        at its top and the op that made the NaN, a log at the loss, lay below the pane."""
+        self.alerts = alerts
+        first = alerts[0] if alerts else {}
+        born = self._graph.nodes.get(first.get("node")) if first.get("kind") == "nan" else None
+        if not getattr(born, "bad_value", False):   # (another step's alert names its op here)
+            return
+        self.opened_at = first["node"]
+        if not self.selected:
+            self.selected = first["node"]
 
     def when_checked(self, callback) -> None:
         """Call `callback()` once the shown step is checked (now, when it is)."""

@@ -36,7 +36,7 @@ def test_a_nan_node_says_where_its_nan_was_born_and_goes_there(theme, tmp_path, 
         note = widget.locator(".tv-inspector .tv-origin .tv-alert")
         wait_until(page, lambda: note.count() == 1, "the NaN note in the inspector")
         text = note.text_content()
-        assert text.startswith("NaN not made here: it came from upstream: log produced nan")
+        assert text.startswith("NaN not made here: it came from upstream: log made NaN at")
         assert "Cell In[1], line 7: log_probs = tf.math.log(tf.matmul(x, w))" in text
         assert "show the node ›" in text
         for part in (note.locator(".tv-alert-kind"), note, note.locator(".tv-alert-go")):

@@ -42,4 +42,4 @@ def test_a_data_nan_alert_names_the_input_the_cell_line_and_the_fix(theme, tmp_p
         assert "fix: check the data before training, ~np.isfinite(data).any()" in text, text
         check_alert_reads_and_inspects(page, browser, widget, alert, theme,
                                        fix="fix: check the data", op="multiply", node="n0",
-                                       shot=f"nan-entry-alert-{theme}")
+                                       shot=f"nan-entry-alert-{theme}", cue="selected below ›")

@@ -274,7 +274,8 @@ def inspected_picture(page, name):
 def test_an_alert_click_keeps_the_graph_at_its_legible_size(tmp_path, browser):
     """The alert's node, at the foot of a graph taller than its pane, is brought into view and
     the inspector opens beside it, taking a third of the pane: the graph keeps its scale (its
-    text went from 11 to 7.7 px, the view's old extent squeezed into the narrower pane)."""
+    text went from 11 to 7.7 px, the view's old extent squeezed into the narrower pane). The
+    export opens at that node, inspected: the reader hides the inspector and fits first."""
     x = tf.Variable(2.0, name="x")
     with tf.GradientTape(persistent=True) as tape:
         for _ in range(25):
@@ -286,6 +287,9 @@ def test_an_alert_click_keeps_the_graph_at_its_legible_size(tmp_path, browser):
     graph = page.page.locator(".tv-graph")
     graph.locator("svg g.node").first.wait_for()
     page.page.wait_for_timeout(300)   # the first fit
+    page.page.locator("button.tv-side-hide").click()
+    page.page.locator("button.tv-fit").click()
+    page.page.wait_for_timeout(300)   # the pane's resize heard
     before, pane = min(font_sizes(page.page)), graph.bounding_box()
     page.page.locator(".tv-alert-nan").first.click()
     log = graph.locator("g.node.tv-selected")

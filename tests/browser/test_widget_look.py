@@ -479,7 +479,11 @@ def test_an_alert_click_brings_its_node_into_view(theme, tmp_path, browser):
         alert = widget.locator(".tv-alerts .tv-alert-nan")
         wait_until(page, lambda: alert.count() == 1, "the NaN alert")
         widget.scroll_into_view_if_needed()
-        assert cut(widget) and not on_screen(widget, "n26")   # the graph opens at its top
+        # it opens where the -inf was born, at the foot; Fit goes back to the graph's top
+        wait_until(page, lambda: on_screen(widget, "n26"), "the view opened at the -inf")
+        widget.locator("button.tv-fit").click()
+        wait_until(page, lambda: not on_screen(widget, "n26"), "Fit back at the top")
+        assert cut(widget)
         alert.click()
         wait_until(page, lambda: marked(widget, "tv-selected") == "n26", "the alert's node")
         wait_until(page, lambda: on_screen(widget, "n26"), "the alert's node in view")
@@ -493,6 +497,9 @@ def test_an_alert_click_brings_its_node_into_view(theme, tmp_path, browser):
             "el => el.scrollIntoView({ block: 'start' })")
         foot = short.locator(".tv-graph g.node").evaluate_all(
             "els => els.find((n) => n.querySelector('text').textContent.includes('log')).id")
+        short.locator("button.tv-fit").click()
+        short.locator(".tv-alerts .tv-alert-nan").evaluate(
+            "el => el.scrollIntoView({ block: 'start' })")
         assert page.lacks(short) > 0 and not on_screen(short, foot)
         short.locator(".tv-alerts .tv-alert-nan").click()
         wait_until(page, lambda: on_screen(short, foot), "the short graph's foot on screen")

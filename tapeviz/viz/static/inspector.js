@@ -52,6 +52,17 @@ function sourceLine(line) {
   return h("span", { class: "tv-source-line", style }, line);
 }
 
+// What an alert's end says in link colour: a click shows its node; or, while its node is the one
+// selected (the view opened at a NaN's origin), that the node is selected in the graph below.
+const CUES = { show: "show the node ›", selected: "selected below ›" };
+
+// The alerts' cues said again for the node now `selected` (alertItem's `.tv-alert-go`, in place:
+// an alert keeps the keyboard focus a rebuilt one would lose).
+export function cueAlerts(box, selected) {
+  for (const go of box.querySelectorAll(".tv-alert-go"))
+    go.textContent = go.dataset.node === selected ? CUES.selected : CUES.show;
+}
+
 // One alert line, after its label (Python's panel.alert_label: "outer broadcast", "-inf");
 // with a node, a click (or Enter or Space) calls `jump(node)`, which the line's end says in
 // link colour (nothing showed an alert could be clicked until the pointer was on it).
@@ -62,7 +73,8 @@ export function alertItem(a, jump) {
   const what = at < 0 ? a.message : a.message.slice(0, at);
   const item = h("div", { class: `tv-alert tv-alert-${a.kind}` },
     h("span", { class: "tv-alert-kind" }, `${a.label}: `), what,
-    a.node ? h("span", { class: "tv-alert-go", "aria-hidden": "true" }, "show the node ›") : null);
+    a.node ? h("span", { class: "tv-alert-go", "aria-hidden": "true", "data-node": a.node },
+      CUES.show) : null);
   if (at >= 0) item.append(h("div", { class: "tv-alert-fix" }, a.message.slice(at + 2)));
   if (a.node) {
     item.classList.add("tv-jump");

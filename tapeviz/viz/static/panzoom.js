@@ -60,8 +60,8 @@ function placeHint(container, hint, svg) {
 // Pan and zoom by rewriting the SVG viewBox: it opens at the legible scale (above), the wheel
 // scrolls (the page takes over at the graph's ends), Ctrl+wheel or a pinch zooms about the
 // cursor, drag pans. The pane is as tall as the graph at that scale, up to 3/4 of the window.
-// A node reached from the keyboard, or shown for an alert (`show(id)`), is centred when out
-// of view.
+// A node reached from the keyboard, or shown for an alert or where the view opens (`show(id)`),
+// is centred when out of view.
 // A drag may leave the graph, so its moves and release are heard on `window`; `dispose()`
 // removes those listeners and the pane's resize observer.
 export function panZoom(container, onClick) {
@@ -70,6 +70,7 @@ export function panZoom(container, onClick) {
   // the view's scale (screen px per SVG unit) as last fitted, zoomed or kept: panning keeps it,
   // whatever the pane does meanwhile; the node show(id) centred
   let viewScale = 0, shown = null, fitted = 0, watched = null;   // fit's scale; the widget watched
+  let centred = false;   // the node shown is held at the pane's centre (the view opened at it)
   const size = () => ({ w: container.clientWidth, h: container.clientHeight });
   // a click on a node, remembered with its place in the pane, then passed on
   function choose(node) {
@@ -160,6 +161,10 @@ export function panZoom(container, onClick) {
     const w = pane.w / scale, high = tall / scale;
     const x = w >= home.w ? home.x - (w - home.w) / 2 : openingX(svg, home, w, home.y + high);
     apply({ x, y: home.y, w, h: high });
+    // a node asked for before the pane had a size (the view opened at a NaN's origin) is
+    // brought into it now, at this scale
+    const node = shown && [...svg.querySelectorAll("g.node")].find((n) => n.id === shown);
+    if (node) bringIntoView(node, centred);
   }
   // the pane as tall as the graph at fit's scale, within maxPane: set again when the widget
   // around it grows (the stepping panel opens), so the whole widget stays in view
@@ -179,7 +184,7 @@ export function panZoom(container, onClick) {
     viewScale = viewScale || Math.min(pane.w / box.w, pane.h / box.h) || 1;
     apply({ ...box, w: pane.w / viewScale, h: pane.h / viewScale });
     const node = shown && [...svg.querySelectorAll("g.node")].find((n) => n.id === shown);
-    if (node) bringIntoView(node);
+    if (node) bringIntoView(node, centred);
   }
   function zoom(factor, cx = 0.5, cy = 0.5) {
     if (!box) return;
@@ -233,25 +238,31 @@ export function panZoom(container, onClick) {
     e.preventDefault();
     choose(node);
   });
-  // `node` centred in the pane unless all of it is in view already
-  function bringIntoView(node) {
+  // `node` centred in the pane unless all of it is in view already (or `always`)
+  function bringIntoView(node, always = false) {
     if (!box) return;
     const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
     if (!r.width) return;
-    if (n.left >= r.left && n.top >= r.top && n.right <= r.right && n.bottom <= r.bottom) return;
+    if (!always && n.left >= r.left && n.top >= r.top && n.right <= r.right
+        && n.bottom <= r.bottom) return;
     moved = true;   // centre it: screen pixels to SVG units
     clicked = null;
     apply({ ...box, x: box.x + ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width,
             y: box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height });
   }
   // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node):
-  // into the pane, then the page scrolls it on screen where the pane reaches below the window
-  function show(id) {
+  // into the pane, then the page scrolls it on screen where the pane reaches below the window.
+  // With page false (the view opening at a NaN's origin, while the notebook runs on) the page
+  // stays, and the node is held at the pane's centre, with what its value flowed into below it,
+  // while the pane settles. Returns whether the node is drawn.
+  function show(id, page = true) {
     const node = svg && [...svg.querySelectorAll("g.node")].find((n) => n.id === id);
-    if (!node) return;
+    if (!node) return false;
     shown = id;
-    bringIntoView(node);
-    node.scrollIntoView({ block: "nearest", inline: "nearest" });
+    centred = !page;
+    bringIntoView(node, centred);
+    if (page) node.scrollIntoView({ block: "nearest", inline: "nearest" });
+    return true;
   }
   // a node reached from the keyboard is scrolled into the pane, and is where Tab comes back to
   const keys = nodeKeys(container, () => (svg ? [...svg.querySelectorAll("g.node")] : []));

@@ -5,11 +5,12 @@
 // and alerts (inspector.js), the side panel and status row (layout.js), the stepping strip
 // (stepper.js); viz/front.py joins them into the one module anywidget loads as text.
 // The joined module's default export is anywidget's { render }; its named exports (h,
-// panZoom, section, alertList, inspectorContent, sidePanel) are what the self-contained HTML
-// export (viz/export.py) imports to draw the same graph, alerts and inspector offline.
+// panZoom, section, alertList, cueAlerts, inspectorContent, sidePanel) are what the
+// self-contained HTML export (viz/export.py) imports to draw the same graph, alerts and
+// inspector offline.
 import { h } from "./dom.js";
 import { panZoom } from "./panzoom.js";
-import { alertList, inspectorContent } from "./inspector.js";
+import { alertList, cueAlerts, inspectorContent } from "./inspector.js";
 import { sidePanel, statusRow } from "./layout.js";
 import { stepperStrip, stripWithMore } from "./stepper.js";
 
@@ -61,10 +62,12 @@ function render({ model, el }) {
     document.body.append(a); a.click(); a.remove();
     setTimeout(() => URL.revokeObjectURL(url), 1000);
   };
-  // [class, label, title when something is drawn, action]: with nothing recorded they are
-  // disabled, and their title says why (drawButtons)
-  const button = ([cls, label, title, onclick]) => {
-    const b = h("button", { class: cls, onclick }, label);
+  // [class, label, title when something is drawn, action, name]: with nothing recorded they
+  // are disabled, and their title says why (drawButtons). `name`, for a label that is a sign
+  // ("+", "↓ SVG"), is what a screen reader says instead ("plus", "down arrow SVG")
+  const button = ([cls, label, title, onclick, name]) => {
+    const b = h("button", { class: cls, onclick, ...(name ? { "aria-label": name } : {}) },
+      label);
     b.dataset.title = title;
     return b;
   };
@@ -75,25 +78,31 @@ function render({ model, el }) {
     ["tv-continue", "Continue", "Run backward to the end or a breakpoint", () => send("continue")],
     ["tv-reset", "Reset", "Forget the stepping", () => send("reset")]].map(button);
   const zooming = [
-    ["tv-zoom-in", "+", "Zoom in", () => zoomer.zoom(1 / 1.3)],
-    ["tv-zoom-out", "−", "Zoom out", () => zoomer.zoom(1.3)],
-    ["tv-fit", "Fit", "The graph across the pane at a readable size", () => zoomer.fit()]].map(button);
+    ["tv-zoom-in", "+", "Zoom in", () => zoomer.zoom(1 / 1.3), "Zoom in"],
+    ["tv-zoom-out", "−", "Zoom out", () => zoomer.zoom(1.3), "Zoom out"],
+    ["tv-fit", "Fit", "The graph across the pane at a readable size", () => zoomer.fit(),
+      "Fit the graph to the pane"]].map(button);
   const svgButton = button(["tv-svg", "↓ SVG", "Download the graph as an SVG file",
-    () => download("tape.svg", model.get("svg"), "image/svg+xml")]);
-  // the buttons in groups that wrap as wholes on a narrow pane: stepping, zoom, downloads
-  const group = (...children) => h("span", { class: "tv-tools" }, ...children);
+    () => download("tape.svg", model.get("svg"), "image/svg+xml"), "Download the graph as SVG"]);
+  // the buttons in groups that wrap as wholes on a narrow pane: stepping, zoom, downloads;
+  // a screen reader names each group as the eye reads it
+  const group = (name, ...children) => h("span", { class: "tv-tools", role: "group",
+    "aria-label": name }, ...children);
   const toolbar = h("div", { class: "tv-toolbar" },
     title, status,
     h("span", { class: "tv-spacer" }),
     // a newcomer reads what Step and Continue step through before pressing them
-    group(h("span", { class: "tv-group-label" }, "Backward:"), ...stepping),
+    group("Backward pass", h("span", { class: "tv-group-label", "aria-hidden": "true" },
+      "Backward:"), ...stepping),
     stepBox,
-    group(...zooming),
-    group(svgButton,
+    group("Zoom", ...zooming),
+    group("Download", svgButton,
       h("button", { title: "Download a self-contained HTML file: graph, alerts and inspector, offline",
+                    "aria-label": "Download as an HTML file",
                     onclick: () => send("export_html") }, "↓ HTML")));
   const statusPlace = statusRow(toolbar, status);
-  const alerts = h("div", { class: "tv-alerts" });
+  // found once the cell returns (widget_checks.py): said by a screen reader when they come
+  const alerts = h("div", { class: "tv-alerts", "aria-live": "polite" });
   // while Python still checks the first view's values (widget.py: checking), every box is
   // drawn as unchecked and this note says why: no box looks clean before it was looked at
   const checking = h("div", { class: "tv-checking-note", role: "status" });
@@ -110,14 +119,25 @@ function render({ model, el }) {
   el.append(root);
 
   function mark(cls, id) {
-    for (const old of graph.querySelectorAll("g.node." + cls)) old.classList.remove(cls);
+    for (const old of graph.querySelectorAll("g.node." + cls)) {
+      old.classList.remove(cls);
+      tellCurrent(old);
+    }
     if (cls === "tv-selected") for (const ring of graph.querySelectorAll(".tv-ring")) ring.remove();
     if (!id) return;
     for (const node of graph.querySelectorAll("g.node")) {
       if (node.id !== id) continue;
       node.classList.add(cls);
+      tellCurrent(node);
       if (cls === "tv-selected") selectionRing(node);
     }
+  }
+  // the selected node, else the step's, is told to a screen reader too, as the eye sees it
+  function tellCurrent(node) {
+    const current = node.classList.contains("tv-selected") ? "true"
+      : node.classList.contains("tv-highlight") ? "step" : null;
+    if (current) node.setAttribute("aria-current", current);
+    else node.removeAttribute("aria-current");
   }
   // A copy of the node's outline under it, wider: the selection stays visible around the dashed
   // outline of the step being shown when both are on the same node.
@@ -135,6 +155,18 @@ function render({ model, el }) {
     zoomer.attach(graph.querySelector("svg"));
     mark("tv-selected", model.get("selected"));
     mark("tv-highlight", model.get("highlight"));
+    openAt();
+  }
+  // Python opened the view at a node (widget.py: opened_at, where a NaN/Inf was born): brought
+  // into the pane once it is drawn, the page left where it is (run-all goes on below)
+  let opened = "";
+  function openAt() {
+    const id = model.get("opened_at");
+    if (id && id !== opened && zoomer.show(id, false)) opened = id;
+  }
+  function drawSelected() {
+    mark("tv-selected", model.get("selected"));
+    cueAlerts(alerts, model.get("selected"));
   }
   // nothing recorded: no backward pass to step and no graph to zoom, and the buttons say so
   function drawButtons() {
@@ -163,6 +195,7 @@ function render({ model, el }) {
   function drawAlerts() {
     alerts.replaceChildren(...alertList(model.get("alerts"), jump, alertsOpen,
                                         (open) => { alertsOpen = open; }));
+    cueAlerts(alerts, model.get("selected"));
   }
   function drawStepper() {
     stepPanel.replaceChildren(...stepperStrip(model.get("stepper")));   // none: hidden
@@ -213,7 +246,7 @@ function render({ model, el }) {
     if (msg && msg.type === "download") download(msg.filename, msg.content, "text/html");
   };
   const handlers = {
-    "change:svg": drawSvg, "change:selected": () => mark("tv-selected", model.get("selected")),
+    "change:svg": drawSvg, "change:selected": drawSelected, "change:opened_at": openAt,
     "change:highlight": () => mark("tv-highlight", model.get("highlight")),
     "change:title": drawTitle, "change:status": drawTitle,
     "change:step_count": drawSlider, "change:step_index": drawSlider,
