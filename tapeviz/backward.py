@@ -164,15 +164,19 @@ class Backward:
         return self
 
     def _replayable(self, state) -> bool:
-        """Whether running this pass again gives its very ops: a whole pass from one
-        differentiation's sources, unseeded, of distinct targets, under no recording tape
-        or layer listener, every VJP a registry row's (tapeviz's code alone)."""
+        """Whether running this pass again gives its very ops, if its VJPs are registry rows'
+        (`own_vjps`, asked by the Recorder of a pass no program it learned vouches for): a
+        whole pass from one differentiation's sources, unseeded, of distinct targets, under
+        no recording tape or layer listener."""
         if state.tapes or state.layer_listeners or self._seeded or self._given is None \
                 or self._position != len(self._nodes):
             return False
         targets = self._targets
-        if len(targets) > 1 and len(set(map(id, targets))) < len(targets):
-            return False
+        return len(targets) == 1 or len(set(map(id, targets))) == len(targets)
+
+    def own_vjps(self) -> bool:
+        """Whether every VJP of this pass is a registry row's (tapeviz's code alone), so that
+        its ops share the pass's line and run again alike."""
         ops = set(map(_op_of, self._nodes))
         if ops <= _RUN_AGAIN:   # (a loop's passes: one C subset test, no loop over the ops)
             return True
@@ -191,9 +195,11 @@ class Backward:
     def replay_facts(self) -> tuple:
         """(the tape's nodes, the targets, the sources that get gradients) of this pass: what
         running it again as it ran takes."""
-        given = self._given
+        given, found = self._given, self._sources
+        if len(found) == len(given):   # (the usual: every source, each once, gets one)
+            return self._nodes, self._targets, given
         # (C loops: a comprehension's frame costs a kept pass's every step more)
-        return self._nodes, self._targets, list(compress(given, map(self._sources.__contains__,
+        return self._nodes, self._targets, list(compress(given, map(found.__contains__,
                                                                     map(id, given))))
 
     def run_unheard(self, source, through: int | None = None, before_step=None) -> None:

@@ -277,7 +277,8 @@ def _dispatch_traced(op, args, params, state, route):
             outs = sink.outs
             sink.made[node.output_id] = len(outs)
             outs.append(ans)
-            sink.nodes.append(node)   # (its record's, if the segment leaves: Sink.leave)
+            if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
+                sink.nodes.append(node)
             sink.at = branch
             if branch.outside:
                 sink.outside += compress(arrays, branch.outside)

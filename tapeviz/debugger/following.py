@@ -137,9 +137,10 @@ class ProgramFollowing:
                 self._closing = self._steps[-1]
 
     def _keep_pass(self, backward, frame) -> bool:
-        """Keep the backward pass about to run (a replayable one: `Backward._replayable`)
-        as one record, made again when someone looks (kept_pass.py), if its tape's nodes are
-        the step's taped ops so far, every one; returns whether it is kept. `frame`: the
+        """Keep the backward pass about to run (a replayable one: `Backward._replayable`,
+        and `own_vjps` unless it follows a program) as one record, made again when someone
+        looks (kept_pass.py), if its tape's nodes are the step's taped ops so far, every one;
+        returns whether it is kept. `frame`: the
         caller of the pass's `run`, where the user's line is found (its VJPs' ops share it)."""
         records, current = self._records, self._current._flat
         nodes, targets, sources = backward.replay_facts
@@ -148,6 +149,8 @@ class ProgramFollowing:
                 self._running_pass, self._looked_in_flight = backward, None
                 return True
             records.leave(nodes)
+        if not backward.own_vjps():   # (a pass its program vouches for ran its VJPs before)
+            return False
         width = RECORD_WIDTH
         taped = tuple(compress(records[NODE::width], records[TAPED::width]))
         if current:

@@ -37,7 +37,6 @@ from ..variable import Variable, VariableRead
 from .kept_pass import KEPT_PASS, pass_record
 
 _new = object.__new__
-_output = attrgetter("output")
 _value = attrgetter("_value")
 _OWN_FORWARD: dict = {}   # Op -> whether its forward runs tapeviz's code alone
 # params a branch can compare with `==` and get a bool: what most ops take
@@ -66,21 +65,19 @@ class Branch(dict):
     whether each input is a variable's read (its value kept; `outside` may change later,
     a segment kept before may not); `python`: whether each was made from a Python number
     (python_numbers.py: made again so, the widget's "const");
-    `taped_before`: for a kept backward pass, the indices of the taped ops before it;
     `only`: the one branch after it, when there is one (a loop's usual program: dispatch
     compares an op's op, line, phase and scope to its fields by identity, making no key)."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
                  "outside", "producers", "variables", "reads", "python", "keeps_output",
-                 "count", "splits", "taped_before", "only", "last", "site")
+                 "count", "splits", "only", "last", "site")
 
-    def __init__(self, parent=None, fields=None, producers=(), taped_before=()):
+    def __init__(self, parent=None, fields=None, producers=()):
         super().__init__()
         self.parent = parent
         self.depth = 0 if parent is None else parent.depth + 1
         self.splits: dict = {}   # the Recorder's state as the segment began -> its split
         self.outside = None
-        self.taped_before = taped_before
         self.only = self.last = None
         self.site = None   # the frames its op is called from (dispatch: call_site.site_of)
         if fields is not None:
@@ -176,7 +173,6 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
             variables.append(variable)
     made = dict(seeds)   # output id -> index in the segment of the op that made it
     made.update(zip(map(id, before), range(LINKED - len(before), LINKED)))
-    taped = []
     at = root
     for index, start in enumerate(range(0, len(records), RECORD_WIDTH)):
         fields = records[start:start + RECORD_WIDTH]
@@ -186,13 +182,11 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
         key = key_of(fields[OP], fields[SOURCE], fields[PHASE], fields[SCOPE])
         branch = at.get(key)
         if branch is None:
-            branch = at[key] = Branch(at, fields, producers, tuple(taped))
+            branch = at[key] = Branch(at, fields, producers)
             at.only = branch if len(at) == 1 else None
         elif branch.outside is not None and not branch.agrees(fields, producers):
             branch.outside = None
         made[fields[OUTPUT_ID]] = index
-        if fields[TAPED]:
-            taped.append(index)
         at = branch
     return at
 
@@ -218,9 +212,11 @@ def pass_follows(sink, nodes, targets: tuple, sources: tuple, frame, scope: str)
     if branch is None or branch.op is not KEPT_PASS or branch.source is not source \
             or branch.scope is not scope:
         branch = at.get(key_of(KEPT_PASS, source, "backward", scope))
+    # (the sink's nodes are its followed taped ops', in order: the very nodes, the very
+    # outputs at the program's taped positions)
+    held = sink.nodes
     if branch is None or branch.outside is None or branch.count != len(targets) \
-            or branch.params or len(branch.taped_before) != len(nodes) or not all(map(
-                is_, map(_output, nodes), map(sink.outs.__getitem__, branch.taped_before))):
+            or branch.params or len(held) != len(nodes) or not all(map(is_, nodes, held)):
         return False
     inputs = (*targets, *sources)
     if branch.producers != tuple(map(sink.made.get, map(id, inputs), repeat(-1))):
@@ -231,7 +227,9 @@ def pass_follows(sink, nodes, targets: tuple, sources: tuple, frame, scope: str)
         branch.site = site_of(frame, source)
     if at.only is None:
         at.last = branch
-    follow_branch(sink, branch, tuple(map(_value, inputs)), output, id(output))
+    # (the values kept from outside, if any: a loop's pass reads its loss and variables)
+    follow_branch(sink, branch, tuple(map(_value, inputs)) if branch.outside else (), output,
+                  id(output))
     return True
 
 
