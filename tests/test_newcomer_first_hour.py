@@ -37,6 +37,37 @@ def test_the_readmes_first_snippet_prints_what_the_tape_recorded_and_the_gradien
     assert "[[60.]\n [80.]]" in printed, printed
 
 
+def test_the_readmes_debugging_snippet_runs_as_pasted_with_the_users_own_names():
+    code = _readme_block("## Debugging, from plain Python")
+    tf.keras.backend.clear_session()   # the snippet's layer path: sequential/dense
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="relu"),
+                                 tf.keras.layers.Dense(1)])
+    x, y = tf.random.normal((8, 3)), tf.random.normal((8, 1))
+    optimizer = tf.keras.optimizers.SGD(0.1)
+
+    def train():
+        for _ in range(3):
+            with tf.GradientTape() as step_tape:
+                step_loss = tf.reduce_mean(tf.square(model(x) - y))
+            grads = step_tape.gradient(step_loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+
+    with tf.GradientTape(persistent=True) as tape:
+        loss = tf.reduce_mean(tf.square(model(x) - y))
+    names = {"train": train, "model": model, "tape": tape, "loss": loss,
+             "w": model.trainable_variables[0]}
+    try:
+        exec(compile(code, "readme_debugging.py", "exec"), names)
+        assert names["runner"].join(60)
+    finally:
+        tf.debugger.clear_breakpoints()
+        tf.debugging.disable_check_numerics()
+    assert len(names["rec"].steps) == 3 and names["runner"].state == "finished"
+    assert names["stepper"].current is not None
+    assert tf.debugger.Runner.live() == []
+
+
 def test_every_notebook_opens_in_nbformat_without_a_missing_cell_id_warning():
     nbformat = pytest.importorskip("nbformat", reason='the Jupyter extra: '
                                    'pip install "tapeviz[jupyter]"')
