@@ -185,3 +185,33 @@ def test_layers_that_take_lists_still_take_them():
     model = tf.keras.Model(inputs, tf.keras.layers.Dense(1)(
         tf.keras.layers.Concatenate()(inputs)))
     assert model([a, b]).shape == (2, 1)
+
+
+# ---- the widget's arguments -------------------------------------------------------------------
+def _persistent_tape():
+    w = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        loss = w * w
+    return tape, loss, w
+
+
+def test_a_widget_given_the_loss_by_name_names_the_widget_not_the_diagnosis_inside_it():
+    TapeWidget = pytest.importorskip("tapeviz.viz", reason='the widgets: pip install '
+                                     '"tapeviz[jupyter]"').TapeWidget
+    tape, loss, w = _persistent_tape()
+    err, line = raised(TypeError, lambda: TapeWidget(tape, target="loss", sources=[w]))
+    assert str(err).startswith("TapeWidget: target must be tensors or variables; got 'loss'")
+    assert err.hint.startswith("TapeWidget(tape, target=loss, sources=[w, b])")
+    assert_names_this_line(err, line)
+    assert TapeWidget(tape, target=loss, sources=[w]).title == "persistent tape: 1 op"
+
+
+def test_a_misspelt_widget_phase_is_refused_and_one_phase_may_be_given_bare():
+    TapeWidget = pytest.importorskip("tapeviz.viz", reason='the widgets: pip install '
+                                     '"tapeviz[jupyter]"').TapeWidget
+    tape, loss, w = _persistent_tape()
+    err, line = raised(ValueError, lambda: TapeWidget(tape, phases=("forward", "backwards")))
+    assert str(err).startswith("TapeWidget: phases must be one of 'forward', 'backward'; got "
+                               "'backwards' (str)")
+    assert_names_this_line(err, line)
+    assert TapeWidget(tape, phases="forward")._scene.phases == ("forward",)   # not its letters

@@ -11,7 +11,9 @@ returns an object with the BackwardStepper's reading methods.
 """
 from __future__ import annotations
 
-from ..debugger.given import check_recorded_ops, not_recorded_ops
+from ..arguments import choice
+from ..debugger.given import (check_recorded_ops, check_target_and_sources,
+                               not_recorded_ops)
 from ..debugger.history import RecordedStep
 from ..debugger.recorded_stepper import RecordedStepper
 from ..debugger.recorder import Recorder
@@ -45,10 +47,13 @@ class Scene:
         elif not isinstance(source, (GradientTape, BackwardStepper, Recorder, RecordedStep)) \
                 and not _other_engines_tape(source):
             raise not_recorded_ops("TapeWidget", source, expected, "TapeWidget(rec)")
+        check_target_and_sources("TapeWidget", target, sources,
+                                 "TapeWidget(tape, target=loss, sources=[w, b])")
         self.source = source
         self.target = target
         self.sources = sources
-        self.phases = tuple(phases)
+        self.phases = tuple(choice("TapeWidget", "phases", phase, ("forward", "backward"))
+                            for phase in ((phases,) if isinstance(phases, str) else phases))
         self.failure = failure   # the OpError that ended the recording, drawn after its ops
         self.index = max(0, self.step_count - 1)   # a Recorder opens on its latest step
 
