@@ -55,6 +55,9 @@ class Gradients:
                  unconnected_gradients=UnconnectedGradients.NONE):
         """d(sum of target)/d(source) for each source, in the structure of `sources`.
 
+        A tape that is not `persistent=True` gives one set of gradients, then lets go of
+        what it recorded: read `tape.nodes` (or draw it) before this call.
+
         >>> import tapeviz as tf
         >>> w = tf.Variable([[1.0], [2.0]])
         >>> with tf.GradientTape() as tape:
