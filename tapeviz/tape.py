@@ -251,5 +251,8 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         return len(self._nodes)
 
     def __repr__(self) -> str:
+        if self.freed:   # ('with 0 ops' would say it recorded nothing)
+            return ("<tapeviz.GradientTape used by gradient(), which let go of its ops "
+                    "(persistent=True keeps them)>")
         kind = "persistent " if self._persistent else ""
         return f"<tapeviz.GradientTape {kind}with {len(self._nodes)} ops>"

@@ -68,6 +68,20 @@ def test_the_readmes_debugging_snippet_runs_as_pasted_with_the_users_own_names()
     assert tf.debugger.Runner.live() == []
 
 
+def test_a_tape_shown_after_its_gradient_says_it_let_go_of_its_ops_not_that_it_had_none():
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        loss = w * w
+    assert repr(tape) == "<tapeviz.GradientTape with 1 ops>"
+    tape.gradient(loss, w)
+    assert repr(tape) == ("<tapeviz.GradientTape used by gradient(), which let go of its ops "
+                          "(persistent=True keeps them)>")   # was: 'with 0 ops'
+    with tf.GradientTape(persistent=True) as kept:
+        loss = w * w
+    kept.gradient(loss, w)
+    assert repr(kept) == "<tapeviz.GradientTape persistent with 1 ops>"
+
+
 def test_every_notebook_opens_in_nbformat_without_a_missing_cell_id_warning():
     nbformat = pytest.importorskip("nbformat", reason='the Jupyter extra: '
                                    'pip install "tapeviz[jupyter]"')
