@@ -326,16 +326,19 @@ def _load_torch_adapter() -> None:
 def _check_source(source, what: str) -> None:
     from ..debugger.history import RecordedStep
     from ..debugger.stepper import BackwardStepper
+    from ..viz.scene import _other_engines_tape   # (the widget takes what it takes)
     if getattr(source, "freed", False):   # said here, not from inside IPython's run_line_magic
         raise UsageError(f"%tapeviz: {what} is a GradientTape that gradient() consumed: it "
                          f"freed its ops\nhint: use GradientTape(persistent=True), show it "
                          f"before calling gradient(), or run the cell under %%tapeviz")
-    if isinstance(source, (GradientTape, Recorder, RecordedStep, BackwardStepper)):
+    if isinstance(source, (GradientTape, Recorder, RecordedStep, BackwardStepper)) \
+            or _other_engines_tape(source):
         return
     if isinstance(source, list) and all(hasattr(node, "op") for node in source):
         return
     raise UsageError(f"%tapeviz: {what} is a {type(source).__name__}; expected a GradientTape, "
-                     f"Recorder, RecordedStep, BackwardStepper or a list of Nodes")
+                     f"Recorder, RecordedStep, BackwardStepper, a list of Nodes or a "
+                     f"tapeviz.torch tape")
 
 
 def _step_index(source, step: int) -> int:

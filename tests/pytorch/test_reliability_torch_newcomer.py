@@ -140,3 +140,28 @@ def test_the_readmes_torch_snippet_runs_as_pasted_with_the_users_own_names(monke
     assert [node.op.name for node in names["tape"].nodes] == ["linear", "relu", "linear",
                                                               "cross_entropy"]
     assert len(names["rec"].steps) == 3 and names["runner"].state == "finished"
+
+
+def test_percent_tapeviz_shows_a_torch_tape_as_the_readme_says_it_shows_any_tape(monkeypatch):
+    globalipapp = pytest.importorskip("IPython.testing.globalipapp",
+                                      reason='the magics: pip install "tapeviz[jupyter]"')
+    import tapeviz.ipython as tvip
+    from IPython.core.error import UsageError
+    shell = globalipapp.get_ipython() or globalipapp.start_ipython()
+    shown = []
+    monkeypatch.setattr(tvip.magic, "display", shown.append)
+    shell.run_line_magic("load_ext", "tapeviz")
+    try:
+        w = torch.ones(2, requires_grad=True)
+        with tvt.record() as tape:
+            (w * 3.0).sum().backward()
+        shell.user_ns.update(tape=tape, w=w)
+        shell.run_line_magic("tapeviz", "tape")   # was: 'tape is a TorchTape; expected ...'
+        shell.run_line_magic("tapeviz", "tape --svg")
+        with pytest.raises(UsageError, match="w is a Tensor; expected .* or a tapeviz.torch "
+                                             "tape$"):
+            shell.run_line_magic("tapeviz", "w")
+    finally:
+        shell.run_line_magic("unload_ext", "tapeviz")
+    assert type(shown[0]).__name__ == "TapeWidget" and shown[0].title == "torch tape: 2 ops"
+    assert "<svg" in shown[1].data and "mul" in shown[1].data
