@@ -161,8 +161,30 @@ def test_counts_agree_title_status_inspector_and_stepper():
     assert widget.stepper["count"] == 2
     assert widget.stepper["entry"] == int(widget.stepper["node"][1:])
     stepped = tape.nodes[widget.stepper["entry"]]
-    assert widget.stepper["input_names"] == list(stepped.op.input_names)[:len(stepped.inputs)]
+    assert [name.split(" (from ")[0] for name in widget.stepper["input_names"]] == \
+        list(stepped.op.input_names)[:len(stepped.inputs)]
     assert len(widget.stepper["input_grads"]) == len(stepped.inputs)
+
+
+def test_a_steps_input_gradients_say_where_each_input_came_from():
+    """The strip's 'grad x' read as the gradient of the student's own x (the batch, in
+    notebook 01) when the op's x was `y_pred - y_true`: each input is named with the node or
+    variable it came from, as the inspector's Inputs table says it."""
+    tf.random.set_seed(0)
+    x = tf.random.normal([4, 3])
+    w = tf.Variable(tf.random.normal([3, 1]), name="w")
+    with tf.GradientTape(persistent=True) as tape:
+        y_pred = tf.matmul(x, w)
+        tf.reduce_mean(tf.square(y_pred - 1.0))
+    widget = TapeWidget(tape)
+    names = []
+    for _ in range(4):
+        widget.step()
+        names.append((widget.stepper["op"], widget.stepper["input_names"]))
+    assert names == [("reduce_mean", ["x (from n2 square)"]),
+                     ("square", ["x (from n1 subtract)"]),
+                     ("subtract", ["x (from n0 matmul)", "y"]),
+                     ("matmul", ["a", "b (from variable w)"])], names
 
 
 def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():

@@ -183,10 +183,13 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def stepper_state(stepper, node_id_of, drawn: dict) -> dict:
+def stepper_state(stepper, node_id_of, drawn: dict, makers_of=None) -> dict:
     """The stepping panel: steps applied, the last VJP (node id via `node_id_of`, op, tape
     entry, line, upstream and input gradients) and each source's gradient so far, as summaries,
-    a variable by the name the graph draws it by (`drawn`: id(variable) -> that name)."""
+    a variable by the name the graph draws it by (`drawn`: id(variable) -> that name). Each
+    input is named by the op's word and where it came from (`makers_of(node)`: id(input) ->
+    'n5 subtract', as the inspector's Inputs table says it): 'x (from n5 subtract)'. The op's
+    word alone, 'x', read as the student's own x, the batch, in notebook 01."""
     last = stepper.last_step
     sources = stepper.flat_sources
     undrawn = [s for s in sources if isinstance(s, Variable) and id(s) not in drawn]
@@ -197,11 +200,14 @@ def stepper_state(stepper, node_id_of, drawn: dict) -> dict:
                             _gradient(stepper.gradient(s), stepper.done)] for s in sources]}
     if last is not None:
         node = last.node
+        makers = makers_of(node) if makers_of is not None else {}
+        came = [makers.get(id(tensor)) for tensor in node.inputs]
         state.update(node=node_id_of(node), op=node.op.name, entry=last.index,
                      upstream=summarize(last.upstream),
                      input_grads=["none flows" if g is None else summarize(g)
                                   for g in last.input_grads],
-                     input_names=[input_name(node, i) for i in range(len(last.input_grads))],
+                     input_names=[input_name(node, i) + (f" (from {came[i]})" if came[i] else "")
+                                  for i in range(len(last.input_grads))],
                      source=_where(node.source))
     return state
 

@@ -291,7 +291,8 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
             self._shading = StepShading(self._graph, recorded=self._scene.step is not None)
         changed = self._shading.update(self._stepper.grads)
         self.stepper = state = stepper_state(self._stepper, self._node_id_of,
-                                             self._graph.table().variable_names())
+                                             self._graph.table().variable_names(),
+                                             lambda node: input_makers(self._graph, node))
         self.highlight = node_id = state["node"]
         opened = node_id and node_id not in self._view.nodes
         if opened:

@@ -162,7 +162,8 @@ function render({ model, el }) {
   let opened = "";
   function openAt() {
     const id = model.get("opened_at");
-    if (id && id !== opened && zoomer.show(id, false)) opened = id;
+    if (!id) opened = "";   // another step, with none: its next origin opens the view again
+    else if (id !== opened && zoomer.show(id, false)) opened = id;
   }
   function drawSelected() {
     mark("tv-selected", model.get("selected"));
