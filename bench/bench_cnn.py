@@ -16,6 +16,52 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-06, eighth round (bench/cnn_phases.py: per phase, both regimes). Held
+(PyTorch 0 faults), at 279b727 then c6c8cdc, two alternated runs each (8 rounds x 20
+steps, one thread, load 12-14; ms a step, tapeviz against PyTorch): forward 2.90/1.84,
+2.89/1.73 -> 2.98/1.81, 2.76/1.85; loss 0.21/0.09, 0.28/0.18 -> 0.15/0.09, 0.14/0.06;
+gradient 3.78/3.43, 3.78/3.36 -> 3.82/3.45, 3.68/3.43; update 0.34/0.66, 0.31/0.70 ->
+0.31/0.63, 0.27/0.59; step 1.19x, 1.22x -> 1.21x, 1.14x. This file at load 17-19 (9
+rounds): 279b727 faulting 0.70x, held 1.12x (6.90 against 6.11 ms); c6c8cdc faulting
+0.75x, held 1.10x (6.45 against 5.93 ms). The held goal stays missed by ~10-20%.
+Why bias_add and relu cost 0.12-0.17 ms a call in the step against PyTorch's relu's
+~0.04: not float64 (every node of the step is float32 and C-contiguous NHWC), not a
+broadcast temporary (the bias is tiled once an image, 43 KB), no mask kept by relu. At the
+real shapes, hot: bias_add 0.047-0.052, relu 0.054-0.060 ms (PyTorch's relu 0.032); the
+same after 64 MB were dirtied: 0.24 and 0.34 ms. The step's arrays are that cold: the tape
+holds all six activations (conv, bias_add, relu of each layer) until the gradient ends, so
+every output goes into an array nothing touched since the step before (the recycler can
+only hand out arrays nobody holds), where PyTorch frees a conv's output once its relu has
+read it and malloc gives the next output that chunk, still in cache. np.maximum in place
+would need the pre-activation unobserved, and the tape observes it. Measured and not kept:
+- the recycler handing out the free array it handed out last (the forward's first layer
+  then writes into what the previous backward touched last: bias_add 0.165 -> 0.128, conv1
+  0.288 -> 0.253 ms; the backward's outputs +0.01-0.04): the step 0.989x, 0.984x, 0.997x,
+  1.008x (alternated in one process, 16-20 rounds each): ~1%, inside the rounds' spread;
+- relu_grad writing into its upstream gradient (just written by the input gradient, the
+  one hot destination there is; a refcount contract with backward would be needed): the
+  step 0.977x, 1.006x (10 rounds each);
+- 2 MB pages (madvise) under the recycled arrays: cold add 0.159 -> 0.149, maximum 0.162
+  -> 0.184 ms: the misses are the data's, not the TLB's;
+- the second conv's copy-out skipped (its output a (32, 24, 24, 16) view of the 26x26
+  grid the taps write, the same bits): conv2d 1.13, 1.19 -> 1.11, 1.09 ms isolated, but
+  bias_add on rows of 384 values 0.047 -> 0.091, the pair equal, the step 1.002x (12 rounds);
+- relu_grad otherwise (hot, 32x26x26x16): now 0.099 ms; an int32 mask 0.101, np.where 1.38,
+  copyto(where=) 1.73, 32K-value chunks 0.130 (PyTorch's threshold_backward 0.035).
+Kept, the fixed cost (valgrind, 1x5x5 images, 10 steps, one BLAS thread, each phase counted
+alone): the reductions' and sparse cross-entropy's VJPs call the reshape and broadcast_to
+rows with the shapes they know, relu_grad's pooled gradient broadcast by the product, the
+Keras sparse loss's integer labels not rounded (27bda5d: loss 322.6k -> 283.6k, gradient
+1,522.3k -> 1,464.2k instructions; predicted ~-100k in all), and that loss calling tf.nn's
+row once its own checks have made tf.nn's (c7e5c98: loss 283.6k -> 242.5k; predicted
+-30k to -40k); the whole step 3,766.3k -> 3,606.0k (-4.3%). In the held runs above the
+loss phase went 0.21, 0.28 -> 0.15, 0.14 ms (its Python is cold at 28x28: ~2x its 1x5x5
+time).
+Left: the fixed cost of dispatch, the tape and backward (the gradient's 1,464k on 1x5x5
+images for 11 nodes and 23 VJP ops; the raw mode of issue 14 lives in dispatch.py and
+backward.py), and the second conv's forward (1.1-1.3 ms against oneDNN's 1.06 with its
+bias: the taps run at this core's peak on 8% more rows).
+
 Figures, 2026-12-06, seventh round: parity against a PyTorch that does not fault. Its regime
 is now chosen, not met: `held()` runs the rounds again in a child process whose glibc malloc
 keeps freed memory (GLIBC_TUNABLES=HELD), where PyTorch faults 0 times a step (this
