@@ -54,7 +54,7 @@ class TapevizMagics(Magics):
         self.last = None               # what `%tapeviz` with no argument shows
         self.runner = None             # the Runner %tapeviz_train started last
         self.dashboard = None          # ... and its Dashboard (subscribed until detached)
-        self._tapes = self._bound_tapes()   # name -> id of the GradientTape bound there
+        self._tapes = self._bound_tapes()   # name -> id of the tape bound there
         self._recorded_cell = False    # the cell that just ran was a %%tapeviz cell
 
     # ---- %%tapeviz ----------------------------------------------------------------------
@@ -288,7 +288,7 @@ class TapevizMagics(Magics):
         events.settle_thread()
 
     def post_run_cell(self, result) -> None:
-        """Remember the GradientTape a cell bound to a name last, for a bare `%tapeviz`."""
+        """Remember the tape a cell bound to a name last, for a bare `%tapeviz`."""
         tapes = self._bound_tapes()
         fresh = [name for name, ident in tapes.items() if self._tapes.get(name) != ident]
         self._tapes = tapes
@@ -297,8 +297,11 @@ class TapevizMagics(Magics):
         self._recorded_cell = False
 
     def _bound_tapes(self) -> dict:
+        """name -> id of each GradientTape, or tapeviz.torch tape once that is imported."""
+        torch_tape = getattr(sys.modules.get("tapeviz.torch.tape"), "TorchTape", None)
+        kinds = GradientTape if torch_tape is None else (GradientTape, torch_tape)
         return {name: id(value) for name, value in self.shell.user_ns.items()
-                if isinstance(value, GradientTape) and not name.startswith("_")}
+                if isinstance(value, kinds) and not name.startswith("_")}
 
 
 # ---- helpers ------------------------------------------------------------------------------

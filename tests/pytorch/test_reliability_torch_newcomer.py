@@ -155,9 +155,12 @@ def test_percent_tapeviz_shows_a_torch_tape_as_the_readme_says_it_shows_any_tape
         w = torch.ones(2, requires_grad=True)
         with tvt.record() as tape:
             (w * 3.0).sum().backward()
-        shell.user_ns.update(tape=tape, w=w)
+        shell.user_ns.update(tape=tape, w=w, torch=torch, tvt=tvt)
         shell.run_line_magic("tapeviz", "tape")   # was: 'tape is a TorchTape; expected ...'
         shell.run_line_magic("tapeviz", "tape --svg")
+        result = shell.run_cell("with tvt.record() as later:\n    torch.ones(3).exp()")
+        assert result.success
+        shell.run_line_magic("tapeviz", "")   # a bare %tapeviz: the tape the cell bound last
         with pytest.raises(UsageError, match="w is a Tensor; expected .* or a tapeviz.torch "
                                              "tape$"):
             shell.run_line_magic("tapeviz", "w")
@@ -165,3 +168,4 @@ def test_percent_tapeviz_shows_a_torch_tape_as_the_readme_says_it_shows_any_tape
         shell.run_line_magic("unload_ext", "tapeviz")
     assert type(shown[0]).__name__ == "TapeWidget" and shown[0].title == "torch tape: 2 ops"
     assert "<svg" in shown[1].data and "mul" in shown[1].data
+    assert shown[2].title == "torch tape: 1 op"   # was: 'nothing to show yet'
