@@ -199,6 +199,17 @@ def refused(frame, lines) -> bool:
     return True
 
 
+def call_site_source(site: tuple) -> SourceInfo | None:
+    """The SourceInfo of a call site kept as (code, instruction offset), which costs one
+    tuple where the line may never be asked for (a tape's gradient call: named only if the
+    tape is asked again); None for tapeviz's own code."""
+    code, lasti = site
+    if _is_own(code.co_filename):
+        return None
+    line = next((line for start, end, line in code.co_lines() if start <= lasti < end), None)
+    return SourceInfo(code.co_filename, line, code.co_name) if line is not None else None
+
+
 def user_frame(frame):
     """The innermost frame from `frame` up whose code is not tapeviz's (the frame of the
     line `source_from` names), or None."""

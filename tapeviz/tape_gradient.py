@@ -10,6 +10,7 @@ the optimizer that gets the None can say why.
 from __future__ import annotations
 
 import copy
+import sys
 import weakref
 
 import numpy as np
@@ -19,6 +20,7 @@ from .backward import Backward
 from .convert import FLOAT_SCALAR_TYPES
 from .errors import DTypeError, MisuseError, describe
 from .fpwarnings import warn_from_user_line
+from .sourceinfo import call_site_source, source_from
 from .tape_jacobian import UnconnectedGradients, _unconnected
 from .tape_skeleton import NOTHING_REFUSED, Skeleton
 from .tensor import Tensor, wrap
@@ -116,9 +118,17 @@ class Gradients:
     # ---- helpers -------------------------------------------------------------------------
     def _check_usable(self, what: str) -> None:
         if self._used and not self._persistent:
+            site = getattr(self, "_first_call", None)   # (a copy `_remains` made has none)
+            first = call_site_source(site) if site is not None else None
+            if first is None:
+                at = ""
+            elif first == source_from(sys._getframe(1)):
+                at = " (the first ran at this same line, on an earlier pass through it)"
+            else:
+                at = f" (the first ran at {first}: {first.statement})"
             raise MisuseError(f"GradientTape.{what}", "A non-persistent GradientTape can only "
                               "be used to compute one set of gradients (or jacobians); this "
-                              f"call to {what} is the second",
+                              f"call to {what} is the second{at}",
                               hint="in a training loop, open a new `with tf.GradientTape() "
                               "as tape:` inside the loop, around each step's forward pass (a "
                               "tape kept across steps holds only the ops it recorded first); "
@@ -131,6 +141,8 @@ class Gradients:
         Watched variables stay; watched tensors are kept by weak reference."""
         if not self._persistent:
             self._used = True
+            caller = sys._getframe(2)   # the gradient (jacobian) call: its line said if asked
+            self._first_call = (caller.f_code, caller.f_lasti)   # again (_check_usable)
             if self._watches_tensors:
                 self._watched = [item if type(item) is Variable else weakref.ref(item)
                                  for item in self._watched]
