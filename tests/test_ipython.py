@@ -483,8 +483,8 @@ def test_break_list_disable_enable_clear(ip, no_debugger, capsys):
 
 
 @pytest.mark.parametrize("line, message", [
-    ("op=lgo", "no op named 'lgo'; did you mean log"),
-    ("kind=cnv", "no op kind 'cnv'; did you mean conv"),
+    ("op=lgo", "break_on: no op is called 'lgo'; did you mean 'log'?"),
+    ("kind=cnv", "break_on: no kind is called 'cnv'; did you mean 'conv'?"),
     ("depth=3", "expected KEY=VALUE with KEY one of op, kind, layer, file, line, phase; "
                 "got 'depth=3'"),
     ("log", "expected KEY=VALUE"),

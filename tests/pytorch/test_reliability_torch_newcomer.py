@@ -169,3 +169,27 @@ def test_percent_tapeviz_shows_a_torch_tape_as_the_readme_says_it_shows_any_tape
     assert type(shown[0]).__name__ == "TapeWidget" and shown[0].title == "torch tape: 2 ops"
     assert "<svg" in shown[1].data and "mul" in shown[1].data
     assert shown[2].title == "torch tape: 1 op"   # was: 'nothing to show yet'
+
+
+def test_percent_tapeviz_break_takes_torchs_op_names_and_stops_there(monkeypatch):
+    globalipapp = pytest.importorskip("IPython.testing.globalipapp",
+                                      reason='the magics: pip install "tapeviz[jupyter]"')
+    from IPython.core.error import UsageError
+
+    from tapeviz.debugger import breakpoints, clear_breakpoints
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")
+    shell = globalipapp.get_ipython() or globalipapp.start_ipython()
+    shell.run_line_magic("load_ext", "tapeviz")
+    try:
+        shell.run_line_magic("tapeviz_break", "op=linear --action continue")   # was: refused,
+        model = torch.nn.Sequential(torch.nn.Linear(3, 2))   # 'no op named linear'
+        with tvt.record():
+            model(torch.ones(4, 3))
+        [bp] = breakpoints()
+        assert [hit.node.op.name for hit in bp.hits] == ["linear"]
+        with pytest.raises(UsageError, match="^%tapeviz_break: break_on: no op is called "
+                                             "'lineer'"):
+            shell.run_line_magic("tapeviz_break", "op=lineer")
+    finally:
+        shell.run_line_magic("unload_ext", "tapeviz")
+        clear_breakpoints()
