@@ -12,6 +12,7 @@ import functools
 import math
 import os
 import re
+import sys
 from typing import Callable, Iterable
 
 import numpy as np
@@ -279,6 +280,8 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
             elif (place := re.fullmatch(r"(.+\.py):(\d+)", name)):   # pdb's `b file:line`
                 hint = (f"; for a line of a file: break_on(file={place[1]!r}, "
                         f"line={place[2]})")
+            elif "torch" in sys.modules and "tapeviz.torch" not in sys.modules:
+                hint += "; a PyTorch op? import tapeviz.torch first: it names torch's ops"
             elif what == "kind" and not close:   # (a few: all of them said)
                 hint = f"; the kinds: {', '.join(sorted(candidates))}"
             attribute = "name" if what == "op" else what

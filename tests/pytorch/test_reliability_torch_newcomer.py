@@ -193,3 +193,16 @@ def test_percent_tapeviz_break_takes_torchs_op_names_and_stops_there(monkeypatch
     finally:
         shell.run_line_magic("unload_ext", "tapeviz")
         clear_breakpoints()
+
+
+def test_a_torch_op_named_before_the_adapter_is_imported_says_import_it():
+    import subprocess
+    import sys
+    code = ("import torch\nfrom tapeviz.debugger import break_on\n"
+            "try:\n    break_on(op='linear')\nexcept ValueError as error:\n    print(error)\n"
+            "import tapeviz.torch\nprint(break_on(op='linear', action='continue'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert out.startswith("break_on: no op is called 'linear'; a PyTorch op? import "
+                          "tapeviz.torch first: it names torch's ops"), out
+    assert "<Breakpoint op=" in out   # imported, the same call is taken
