@@ -122,9 +122,11 @@ const panel = sidePanel(document.querySelector(".tv-main"), document.querySelect
                         document.querySelector(".tv-toolbar"));
 panel.idle(true);   // nothing chosen yet: a narrow panel under its hint, as in the widget
 const zoomer = panZoom(graphBox, show);
+// it opens where the widget opened: at the node a NaN/Inf was born at, selected and inspected
+// (the side panel at its width before the first fit, which is then the view kept)
+if (data.opened) show(data.opened);
 zoomer.attach(graphBox.querySelector("svg"));
-// it opens where the widget opened: at the node a NaN/Inf was born at, selected
-if (data.opened) { show(data.opened); zoomer.show(data.opened, false); }
+if (data.opened) zoomer.show(data.opened, false);
 document.querySelector(".tv-zoom-in").onclick = () => zoomer.zoom(1 / 1.3);
 document.querySelector(".tv-zoom-out").onclick = () => zoomer.zoom(1.3);
 document.querySelector(".tv-fit").onclick = () => zoomer.fit();

@@ -379,11 +379,15 @@ def test_exported_html_fits_jumps_from_alerts_and_hides_the_inspector(tmp_path, 
     page.page.locator("button.tv-fit").click()
     assert view_box(page) == fitted
 
-    # an alert jumps to its node: selected and inspected, with the note a saved page needs
+    # it opens at the NaN's origin, selected (the widget's first view); another node chosen,
+    # the alert jumps back to it: selected and inspected, with the note a saved page needs
     alert = page.page.locator(".tv-alerts .tv-alert-nan")
-    assert "log" in alert.text_content() and marked(page.page, "tv-selected") == ""
+    assert "log" in alert.text_content() and marked(page.page, "tv-selected") == "n0"
     assert alert.locator(".tv-alert-kind").text_content() == "NaN: "   # what log(-1) made
     assert alert.locator(".tv-alert-fix").text_content().startswith("fix: log is defined for x > 0")
+    node(page.page, "n1").click()
+    assert marked(page.page, "tv-selected") == "n1"
+    assert alert.locator(".tv-alert-go").text_content() == "show the node ›"
     alert.click()
     assert marked(page.page, "tv-selected") == "n0"
     assert page.page.locator(".tv-inspector").get_attribute("data-node") == "n0"

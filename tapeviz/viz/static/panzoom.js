@@ -70,7 +70,9 @@ export function panZoom(container, onClick) {
   // the view's scale (screen px per SVG unit) as last fitted, zoomed or kept: panning keeps it,
   // whatever the pane does meanwhile; the node show(id) centred
   let viewScale = 0, shown = null, fitted = 0, watched = null;   // fit's scale; the widget watched
-  let centred = false;   // the node shown is held at the pane's centre (the view opened at it)
+  // the node shown is held at the pane's centre (the view opened at it, out of the pane); null:
+  // asked before the pane had a size, decided at the first fit
+  let centred = false;
   const size = () => ({ w: container.clientWidth, h: container.clientHeight });
   // a click on a node, remembered with its place in the pane, then passed on
   function choose(node) {
@@ -164,6 +166,7 @@ export function panZoom(container, onClick) {
     // a node asked for before the pane had a size (the view opened at a NaN's origin) is
     // brought into it now, at this scale
     const node = shown && [...svg.querySelectorAll("g.node")].find((n) => n.id === shown);
+    if (node && centred === null) centred = !inView(node);
     if (node) bringIntoView(node, centred);
   }
   // the pane as tall as the graph at fit's scale, within maxPane: set again when the widget
@@ -238,13 +241,17 @@ export function panZoom(container, onClick) {
     e.preventDefault();
     choose(node);
   });
+  // whether all of `node` lies in the pane
+  function inView(node) {
+    const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
+    return n.left >= r.left && n.top >= r.top && n.right <= r.right && n.bottom <= r.bottom;
+  }
   // `node` centred in the pane unless all of it is in view already (or `always`)
   function bringIntoView(node, always = false) {
     if (!box) return;
     const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
     if (!r.width) return;
-    if (!always && n.left >= r.left && n.top >= r.top && n.right <= r.right
-        && n.bottom <= r.bottom) return;
+    if (!always && inView(node)) return;
     moved = true;   // centre it: screen pixels to SVG units
     clicked = null;
     apply({ ...box, x: box.x + ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width,
@@ -253,13 +260,14 @@ export function panZoom(container, onClick) {
   // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node):
   // into the pane, then the page scrolls it on screen where the pane reaches below the window.
   // With page false (the view opening at a NaN's origin, while the notebook runs on) the page
-  // stays, and the node is held at the pane's centre, with what its value flowed into below it,
-  // while the pane settles. Returns whether the node is drawn.
+  // stays, and a node out of the pane is held at its centre, with what its value flowed into
+  // below it, while the pane settles (one in view is left where the fit put it). Returns
+  // whether the node is drawn.
   function show(id, page = true) {
     const node = svg && [...svg.querySelectorAll("g.node")].find((n) => n.id === id);
     if (!node) return false;
     shown = id;
-    centred = !page;
+    centred = page ? false : box ? !inView(node) : null;
     bringIntoView(node, centred);
     if (page) node.scrollIntoView({ block: "nearest", inline: "nearest" });
     return true;
