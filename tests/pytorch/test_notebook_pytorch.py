@@ -27,7 +27,7 @@ def test_committed_without_outputs_on_the_python3_kernel():
 def test_dashboard_charted_every_torch_step(run):
     dash, steps, losses = test_notebooks.charted_every_step(run, "import torch", (
         "conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc.weight", "fc.bias"))
-    assert dash["tape_title"].startswith(f"step {steps}: 7 ops (")
+    assert dash["tape_title"].startswith(f"step {steps}: 7 ops of the forward pass (")
     printed = run.stdout("await runner.wait()")
     first = f"{losses[0]:.3f}"
     assert printed.startswith(f"finished: {steps} steps, loss {first} -> ")

@@ -73,7 +73,7 @@ def test_dashboard_charts_every_torch_step_with_the_loops_losses_and_gradient_no
     for name, (steps, values) in history["grad_norms"].items():
         assert steps == list(range(1, STEPS + 1))
         np.testing.assert_allclose(values, [n[name] for n in norms], rtol=1e-5)
-    assert dash.tape_title.startswith(f"step {STEPS}: 7 ops (")
+    assert dash.tape_title.startswith(f"step {STEPS}: 7 ops of the forward pass (")
     assert ">conv</text>" in dash.svg or "conv2d" in dash.svg
     assert not any(dash.controls.values())
 
