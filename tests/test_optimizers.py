@@ -324,8 +324,11 @@ def test_get_and_serialize():
     assert optimizers.get(tf1) is tf1
     copy = optimizers.deserialize(optimizers.serialize(opt))
     assert copy.amsgrad and float(copy.learning_rate) == pytest.approx(0.01)
-    with pytest.raises(ValueError, match="Unknown optimizer: 'adamw'"):
-        optimizers.get("adamw")
+    assert isinstance(optimizers.get("adamw"), optimizers.AdamW)
+    with pytest.raises(ValueError, match="Unknown optimizer: 'nadam'"):
+        optimizers.get("nadam")
+    decayed = optimizers.deserialize(optimizers.serialize(optimizers.AdamW(weight_decay=0.1)))
+    assert isinstance(decayed, optimizers.AdamW) and decayed.weight_decay == 0.1
     assert optimizers.legacy.Adam is optimizers.Adam
 
 

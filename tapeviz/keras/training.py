@@ -115,6 +115,8 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(y, y_pred, sample_weight, "fit")
+            if getattr(self.optimizer, "loss_scale_factor", None) is not None:
+                loss = self.optimizer.scale_loss(loss)   # Keras 3's: apply unscales the grads
         variables = self.trainable_variables
         if variables:
             gradients = tape.gradient(loss, variables)
@@ -221,6 +223,8 @@ class Trainer:
             callbacks.call("on_epoch_end", epoch, logs)
             if self.stop_training:
                 break
+        if epochs > initial_epoch and hasattr(self.optimizer, "finalize_variable_values"):
+            self.optimizer.finalize_variable_values(self.trainable_variables)   # use_ema's
         callbacks.call("on_train_end", logs if epochs > initial_epoch else {})
         return history
 

@@ -1,4 +1,4 @@
-"""`tapeviz.keras.optimizers`: SGD, Adam, RMSprop and Adagrad with Keras 3's formulas.
+"""`tapeviz.keras.optimizers`: SGD, Adam, AdamW, RMSprop and Adagrad with Keras 3's formulas.
 
 `base.Optimizer` does the bookkeeping (pairs, None gradients, clipping, slots,
 `iterations`); `update.py` holds the formulas, which `tapeviz.train`'s TF1 optimizers
@@ -9,18 +9,20 @@ from ...errors import unknown_name as _unknown_name
 from . import legacy, schedules
 from .adagrad import Adagrad
 from .adam import Adam
+from .adamw import AdamW
 from .base import Optimizer
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Adagrad", "Adam", "Optimizer", "RMSprop", "SGD", "deserialize", "get", "legacy",
-           "schedules", "serialize"]
+__all__ = ["Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop", "SGD", "deserialize", "get",
+           "legacy", "schedules", "serialize"]
 
-_BY_NAME = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop, "adagrad": Adagrad}
+_BY_NAME = {"sgd": SGD, "adam": Adam, "adamw": AdamW, "rmsprop": RMSprop, "adagrad": Adagrad}
 
 
 def get(identifier):
-    """An optimizer from a name ('sgd', 'adam', 'rmsprop', 'adagrad'), a config or an instance.
+    """An optimizer from a name ('sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'), a config or an
+    instance.
 
     >>> import tapeviz as tf
     >>> tf.keras.optimizers.get("adam").epsilon

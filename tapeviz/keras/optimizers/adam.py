@@ -34,13 +34,15 @@ class Adam(Optimizer):
 
     def _unheard_update(self, grads, pairs, lr, step):
         """Adam's new values by its update ops' own numpy forwards (`update.adam_values`):
-        four dispatches a variable less (a sixth of the guide CNN's step on tiny images).
+        four dispatches a variable less (a sixth of the guide CNN's step on tiny images),
+        three more under weight decay (`_decayed`).
         Not for AMSGrad, a subclass's own formula or slots, or a variable of another class."""
         kind = type(self)
         if self.amsgrad or kind._apply_dense is not Adam._apply_dense \
                 or kind.get_slot is not Optimizer.get_slot:
             return None
         slots = self._slots_of
+        decaying = not self._plain and self._settings.weight_decay is not None
         updated = []
         with update.warnings_raised():
             try:
@@ -49,8 +51,9 @@ class Adam(Optimizer):
                         return None
                     var_slots = slots[id(var)]
                     m, v = var_slots["m"], var_slots["v"]
-                    values = update.adam_values(var, grad, m, v, lr, self.beta_1, self.beta_2,
-                                                self.epsilon, step)
+                    value = self._decayed(var, lr) if decaying else var._value
+                    values = update.adam_values(value, grad, m, v, lr, self.beta_1,
+                                                self.beta_2, self.epsilon, step)
                     updated += zip((m, v, var), values)
             except FloatingPointError:   # the update ops say it, naming the op
                 return None

@@ -1,8 +1,9 @@
 """The optimizer base class: (gradient, variable) pairs in, variable updates out.
 
 `apply_gradients` checks the pairs (`pairs.py`: a None gradient warned about at the
-user's line of the call, with why it is None), clips the gradients, creates slot
-variables on first sight of a variable (`slots.py`), and runs a subclass's update formula
+user's line of the call, with why it is None), clips the gradients (`clipping.py`),
+creates slot variables on first sight of a variable (`slots.py`), decays the weights
+(`weight_decay.py`, Keras 3's `weight_decay=`) and runs a subclass's update formula
 (`update.py`) for each pair. Every update runs inside `dispatch.unrecorded()`: the
 debugger's subscribers see the assign ops, under the optimizer's name scope, but no tape
 records them (`listening.py`: who hears them, decided once per change of subscriptions).
@@ -20,16 +21,19 @@ from ...dispatch import name_scope, unrecorded
 from ...errors import (DTypeError, InvalidArgumentError, MisuseError, add_note,
                        bad_argument, describe)
 from ...pytorch_habits import add_habits
-from ...ops.math import clip_by_value, maximum, sqrt, square
 from ...ops.assign import cast
-from ...ops.reduce import reduce_sum
 from ...tensor import Tensor
 from ...variable import Variable
 from ...threadstate import local
+from .accumulation import GradientAccumulation
+from .clipping import Clipping
 from .listening import UpdateListening, _cut_short
 from .minimize import Minimizing
+from .moving_average import MovingAverage
 from .pairs import PairChecks
+from .settings import Settings, setting
 from .slots import Slots
+from .weight_decay import DECAY_OPS, WeightDecay
 
 # id -> each live optimizer's step count, so a recorded update can be told to be one
 _STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -56,7 +60,8 @@ def _learning_rate_number(optimizer: str, value) -> float:
         raise error from None
 
 
-class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
+class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAverage,
+                GradientAccumulation, UpdateListening):
     """Base class of the Keras optimizers; subclasses define `_slot_names` and `_apply_dense`."""
 
     _slot_names: tuple = ()
@@ -65,7 +70,9 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
     _keeps_first_variables = True   # Keras 3 refuses variables its first update did not have
 
     def __init__(self, learning_rate=0.001, name: str = "Optimizer", clipnorm=None,
-                 clipvalue=None, global_clipnorm=None, decay: float = 0.0, **kwargs):
+                 clipvalue=None, global_clipnorm=None, decay: float = 0.0, weight_decay=None,
+                 loss_scale_factor=None, use_ema=False, ema_momentum=0.99,
+                 ema_overwrite_frequency=None, gradient_accumulation_steps=None, **kwargs):
         if "lr" in kwargs:  # Keras 2 still took lr=, with a deprecation warning
             warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.",
                           stacklevel=3)
@@ -73,11 +80,15 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
         if kwargs:
             raise TypeError(f"{type(self).__name__}: unexpected keyword arguments "
                             f"{sorted(kwargs)}")
-        if clipnorm is not None and global_clipnorm is not None:
-            raise ValueError("At most one of `clipnorm` and `global_clipnorm` can be set; "
-                             f"got clipnorm={clipnorm}, global_clipnorm={global_clipnorm}")
+        self._settings = Settings()
+        self._set_moving_average(use_ema, ema_momentum, ema_overwrite_frequency)
+        self._set_accumulation(gradient_accumulation_steps)
+        self._set_clipping(clipnorm, clipvalue, global_clipnorm)
+        self._set_weight_decay(weight_decay)
+        self._settings.loss_scale_factor = None if loss_scale_factor is None else \
+            arguments.number(type(self).__name__, "loss_scale_factor", loss_scale_factor)
+        self._settings_changed()
         self.name = name
-        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         self.decay = float(decay)
         self._learning_rate = None
         self.learning_rate = learning_rate
@@ -91,10 +102,25 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
         self._first_ids: frozenset = frozenset()    # their ids (kept alive by those keys)
         # (events.changes, update line, whether a listener may cut an update short then)
         self._cut_verdict = (-1, None, True)
-        self._unheard_verdict = (-1, False)
         _STEP_COUNTS[id(self._iterations)] = self._iterations
 
     # ---- hyperparameters --------------------------------------------------------------------
+    loss_scale_factor = setting("loss_scale_factor", "What `scale_loss` multiplies the loss by "
+                                                     "and the gradients are divided by again.")
+
+    def _settings_changed(self) -> None:
+        """Decide again whether an apply is plain, and which ops an unheard one skips."""
+        self._plain = self._settings.plain()
+        self._unheard_verdict = (-1, False)
+
+    def _update_ops(self) -> tuple:
+        """The ops `_unheard_update` computes off dispatch: the formula's, the weight decay's
+        beside them; none where averages or accumulated gradients run ops around them."""
+        settings = self._settings
+        if not self.UPDATE_OPS or settings.use_ema or settings.gradient_accumulation_steps:
+            return ()
+        return self.UPDATE_OPS + (DECAY_OPS if settings.weight_decay is not None else ())
+
     @property
     def learning_rate(self):
         """A non-trainable float32 Variable (assign to change it), or, under a schedule, the
@@ -127,9 +153,26 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
     lr = learning_rate
 
     @property
-    def iterations(self) -> Variable:
-        """How many times `apply_gradients` ran: a non-trainable int64 Variable."""
+    def iterations(self):
+        """How many times `apply_gradients` ran: a non-trainable int64 Variable; under
+        gradient_accumulation_steps, how many updates (the calls // n, a tensor), as in
+        Keras 3."""
+        steps = self._settings.gradient_accumulation_steps
+        if steps:
+            with unrecorded():
+                return self._iterations // steps
         return self._iterations
+
+    def scale_loss(self, loss):
+        """`loss` times `loss_scale_factor` (unchanged without one), as Keras 3's fit scales
+        it before the gradient; `apply_gradients` divides the gradients by it again.
+
+        >>> import tapeviz as tf
+        >>> float(tf.keras.optimizers.SGD(loss_scale_factor=128.0).scale_loss(tf.constant(0.5)))
+        64.0
+        """
+        factor = self._settings.loss_scale_factor
+        return loss if factor is None else loss * factor
 
     def _current_learning_rate(self) -> float:
         """The learning rate for this step: scheduled, then Keras 2's `decay` applied."""
@@ -185,7 +228,8 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
         self.apply_gradients(zip(grads, variables))
 
     def _apply(self, pairs: list) -> None:
-        """Clip, then run the update formula for each pair; never taped.
+        """Unscale (`loss_scale_factor`) and clip the gradients, then for each pair the
+        weight decay and the update formula; never taped.
 
         The update formula's ops share the user line that called `apply_gradients` (or
         `minimize`): when someone listens and the formula is tapeviz's own code, that
@@ -198,10 +242,29 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
             known = self._update_line(pairs, state)
         for _, var in pairs:   # slots first, outside the optimizer's scope: add_slot names them
             self._ensure_slots(var)
+        plain = self._plain
+        if not plain and self._settings.use_ema:   # Keras 3 averages every variable it has
+            self._ensure_average_slots()
         with unrecorded(), name_scope(self.name):
-            grads = self._clip([grad for grad, _ in pairs])
-            lr = self._current_learning_rate()
+            grads = [grad for grad, _ in pairs]
             step = int(self._iterations) + 1
+            accumulating = only_adds = decaying = averaging = False
+            if not plain:
+                settings = self._settings
+                if settings.loss_scale_factor is not None:   # scale_loss's factor taken out
+                    grads = [grad / settings.loss_scale_factor for grad in grads]
+                # under gradient_accumulation_steps a call that only adds its gradients up,
+                # or the round's last, which applies their mean
+                if settings.gradient_accumulation_steps:
+                    accumulating, only_adds = True, self._accumulates_only()
+                    step = (step - 1) // settings.gradient_accumulation_steps + 1
+                    if not only_adds:
+                        grads = self._mean_gradients(grads, pairs)
+                if not only_adds:
+                    grads = self._clip(grads)
+                decaying = settings.weight_decay is not None
+                averaging = settings.use_ema
+            lr = self._current_learning_rate()
             if self._updates_unheard():   # nobody hears an update op: no op need run
                 updated = self._unheard_update(grads, pairs, lr, step)
                 if updated is not None:
@@ -214,6 +277,8 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
             # update: held, the old values cannot be recycled (ops/recycler.py): +4%
             # instructions an Adam apply, ~3k a step of bench_debugger's regression loop
             before = [] if self._may_be_cut_short(known) else None
+            if before is not None and averaging:
+                before += self._undo_averages()
             var = None
             try:
                 for grad, (_, var) in zip(grads, pairs):
@@ -224,14 +289,23 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
                             before.extend((slot, slot._value) for slot in slots.values())
                     base = var.name[:-2] if var.name.endswith(":0") else var.name
                     with name_scope(base):
-                        if known is None:
-                            self._apply_dense(grad, var, lr, step)
-                            continue
-                        outer, state.source = state.source, known
+                        if known is not None:
+                            outer, state.source = state.source, known
                         try:
+                            if only_adds:
+                                self._slots_of[id(var)]["gradient_accumulator"].assign_add(grad)
+                                continue
+                            if decaying and self._decays(var):   # Keras 3: before the update
+                                self._decay(var, lr)
                             self._apply_dense(grad, var, lr, step)
+                            if accumulating:   # the round is applied: start the next
+                                accumulator = self._slots_of[id(var)]["gradient_accumulator"]
+                                accumulator.assign(np.zeros_like(accumulator._value))
                         finally:
-                            state.source = outer
+                            if known is not None:
+                                state.source = outer
+                if averaging:
+                    self._update_averages(step)
             except BaseException as error:
                 # a breakpoint raising inside an update, a debugger quit, a kernel interrupt:
                 # no variable keeps half a step (Adam's m and v moved, the weight not)
@@ -260,20 +334,6 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
         such path or cannot take it: `_apply` then runs the update ops."""
         return None
 
-    def _clip(self, grads: list) -> list:
-        """Keras's clipvalue, clipnorm (each gradient) and global_clipnorm (all together)."""
-        if self.clipvalue is not None:
-            grads = [clip_by_value(g, -float(self.clipvalue), float(self.clipvalue))
-                     for g in grads]
-        if self.clipnorm is not None:
-            c = float(self.clipnorm)
-            grads = [g * c / maximum(sqrt(reduce_sum(square(g))), c) for g in grads]
-        if self.global_clipnorm is not None:
-            c = float(self.global_clipnorm)
-            norm = float(np.sqrt(sum(float(reduce_sum(square(g))) for g in grads)))
-            grads = [g * (c / max(norm, c)) for g in grads]
-        return grads
-
     # ---- configuration ----------------------------------------------------------------------
     def get_config(self) -> dict:
         lr = self._learning_rate
@@ -281,7 +341,8 @@ class Optimizer(PairChecks, Slots, Minimizing, UpdateListening):
                   # float32's shortest repr, so 0.01 reads back as 0.01
                   "learning_rate": float(str(lr.numpy())) if isinstance(lr, Tensor) else lr,
                   "decay": self.decay}
-        for key in ("clipnorm", "clipvalue", "global_clipnorm"):
+        for key in ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay",
+                    "loss_scale_factor"):
             if getattr(self, key) is not None:
                 config[key] = getattr(self, key)
         config.update({key: getattr(self, key) for key in self._hyper_names})

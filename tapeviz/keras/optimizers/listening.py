@@ -66,7 +66,8 @@ class UpdateListening:
         if seen == events.changes:
             return verdict
         seen = events.changes   # read first: a change meanwhile makes the next apply decide
-        verdict = bool(self.UPDATE_OPS) and not events.hears_any(self.UPDATE_OPS)
+        ops = self._update_ops()
+        verdict = bool(ops) and not events.hears_any(ops)
         self._unheard_verdict = (seen, verdict)
         return verdict
 

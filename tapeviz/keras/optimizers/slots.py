@@ -88,3 +88,5 @@ class Slots:
             self._slots_of[id(var)] = self._slots.setdefault(var.ref(), {})
             with unrecorded():
                 self._create_slots(var)
+                for slot_name in self._settings.extra_slot_names():   # averages, accumulators
+                    self.add_slot(var, slot_name)

@@ -58,16 +58,17 @@ def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon
 ADAM_OPS = (moving_average, square, adam_step)   # what `adam_values` runs off dispatch
 
 
-def adam_values(var, grad, m, v, lr: float, beta_1: float, beta_2: float, epsilon: float,
+def adam_values(value, grad, m, v, lr: float, beta_1: float, beta_2: float, epsilon: float,
                 step: int) -> tuple:
     """`adam`'s new (m, v, var) values (AMSGrad aside) by its update ops' own forwards, on
-    the arrays: for an update nobody hears, the same bits with no dispatch, Tensor or node.
-    Run it under `warnings_raised()`."""
+    the arrays (`value`: the variable's, weight-decayed where it decays): for an update
+    nobody hears, the same bits with no dispatch, Tensor or node. Run it under
+    `warnings_raised()`."""
     lr_t = lr * math.sqrt(1.0 - beta_2 ** step) / (1.0 - beta_1 ** step)
     g = grad._value
     new_m = moving_average.forward(m._value, g, decay=beta_1)
     new_v = moving_average.forward(v._value, square.forward(g), decay=beta_2)
-    return new_m, new_v, adam_step.forward(var._value, new_m, new_v, step_size=lr_t,
+    return new_m, new_v, adam_step.forward(value, new_m, new_v, step_size=lr_t,
                                            epsilon=epsilon)
 
 
