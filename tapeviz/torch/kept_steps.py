@@ -27,13 +27,15 @@ from time import perf_counter
 
 import torch
 
+from .. import events
 from ..debugger.kept_forward import forward_record
+from ..threadstate import local as _thread
 from . import autograd, mode, modules, values   # (mode imports this module: no import-time use)
 from .call_arguments import arguments, tensors_of
 from .nodes import make_node, other_outputs
 from .step_again import BACKWARD_CALL, KeptSegment, Slot
 
-ON = False   # the internal switch (tests set it; the default once measured)
+ON = True   # the switch (tests compare with it off: a step recorded fully)
 UNFOLLOWED = object()   # a call this module did not take: the mode's general path records it
 MAX_CALLS = 4096        # calls a segment learns or follows at most (a loop with no step's end)
 MAX_PROGRAMS = 8        # programs learned per Recorder (steps whose calls differ each time)
@@ -171,11 +173,14 @@ def _key(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
             plain = False
     if not tensors:   # a factory, a query (the profiler's ranges): the mode's own path
         return (), (), ()
-    if not plain:
+    if not plain or _autocast():   # (autocast: kernels a look would not run)
         return None, (), ()
-    return (func, source, scope, tuple(codes), tuple(others), tuple(kwargs)), tensors, outside
+    return (func, source, scope, tuple(codes), tuple(others), tuple(kwargs), _grad_enabled()), \
+        tensors, outside
 
 
+_autocast = torch._C._is_any_autocast_enabled
+_grad_enabled = torch.is_grad_enabled
 _PLAIN = frozenset({int, float, bool, str, type(None), slice, type(...), torch.dtype,
                     torch.memory_format})
 
@@ -201,13 +206,13 @@ def _reads_parameter(key) -> bool:
 def _how(func, args, kwargs, source, scope, tensors, codes) -> tuple:
     """How to make the call again: (function, args and kwargs with each tensor replaced by
     its position among the call's tensors, line, layer, each tensor's producer: an earlier
-    call's index, or below 0 a value kept from outside)."""
+    call's index, or below 0 a value kept from outside, whether grad mode was on)."""
     slots = {id(tensor): position for position, tensor in enumerate(tensors)}
 
     def slot(arg):
         return Slot(slots[id(arg)]) if isinstance(arg, torch.Tensor) else arg
     return (func, tuple(map(slot, args)), {name: slot(arg) for name, arg in kwargs.items()},
-            source, scope, codes)
+            source, scope, codes, _grad_enabled())
 
 
 def _recorded(op, func, args, kwargs, state, source, caller, segment):
@@ -323,11 +328,27 @@ def _keep(segment, count: int) -> None:
     kept = tuple(segment.kept[:sum(_outside_count(call) for call in calls)])
     first = calls[0]
     sink = segment.sink
-    sink += forward_record(KeptSegment(calls, kept, tuple(segment.durations[:count])),
+    sink += forward_record(KeptSegment(calls, kept, tuple(segment.durations[:count]),
+                                       torch.get_num_threads()),
                            sum(call[0] is not BACKWARD_CALL for call in calls), kept, first[3],
                            first[4])
     if len(sink) >= sink.check_at:
         sink.full()
+
+
+def _routing_changed() -> None:
+    """Someone else listens now, or the Recorder stops (its sink still on the thread): the
+    calls this thread's segment followed are recorded fully while the sink takes them; a
+    thread whose Recorder has gone lets go of its programs and parameters."""
+    segment = _local.segment
+    if segment is not None and segment.state == _FOLLOW:
+        leave()
+    if _thread.state.sink is None and _local.sink is not None:
+        _local.sink, _local.segment, _local.programs, _local.seeds, _local.parameters = \
+            None, None, [], {}, []
+
+
+events.watch_routing(_routing_changed)
 
 
 def _outside_count(call) -> int:

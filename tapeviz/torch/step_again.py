@@ -43,24 +43,29 @@ class _Steps:
 class KeptSegment:
     """A segment's calls (kept_steps.py's `_how`, one per call, or a backward), the values
     it read from outside in order (tapeviz Tensors, a parameter's a VariableRead) and
-    each call's duration as it ran."""
+    each call's duration as it ran, torch's intra-op threads then (a sum split otherwise
+    may round otherwise)."""
 
-    __slots__ = ("calls", "kept", "durations")
+    __slots__ = ("calls", "kept", "durations", "threads")
 
-    def __init__(self, calls: tuple, kept: tuple, durations: tuple):
-        self.calls, self.kept, self.durations = calls, kept, durations
+    def __init__(self, calls: tuple, kept: tuple, durations: tuple, threads: int):
+        self.calls, self.kept, self.durations, self.threads = calls, kept, durations, threads
 
     def again(self) -> tuple:
         """(the records of its calls made again, the backward steps of its passes)."""
         steps = _Steps()
         records: list = []
-        saved = autograd._local.pending
+        saved, threads = autograd._local.pending, torch.get_num_threads()
         autograd._local.pending = {}   # (its own: the training thread's is left alone)
         try:
+            if threads != self.threads:
+                torch.set_num_threads(self.threads)
             with torch._C.DisableTorchFunction():
                 self._run(records, steps)
         finally:
             autograd._local.pending = saved
+            if threads != self.threads:
+                torch.set_num_threads(threads)
         return records, steps.steps
 
     def _run(self, records: list, steps: _Steps) -> None:
@@ -74,7 +79,7 @@ class KeptSegment:
                 outputs.append(None)
                 shown.append(None)
                 continue
-            func, args, kwargs, source, scope, codes = call
+            func, args, kwargs, source, scope, codes, grad = call
             tensors, inputs = [], []
             for code in codes:
                 if code >= 0:
@@ -90,7 +95,8 @@ class KeptSegment:
             args = [tensors[arg] if type(arg) is Slot else arg for arg in args]
             kwargs = {name: tensors[arg] if type(arg) is Slot else arg
                       for name, arg in kwargs.items()}
-            result = func(*args, **kwargs)
+            with torch.set_grad_enabled(grad):
+                result = func(*args, **kwargs)
             _, _, params = arguments(func, args, kwargs)
             output = values.snapshot(result, name_of)
             node = make_node(op_for(func), tuple(inputs), output, params, scope, source)

@@ -237,3 +237,53 @@ def test_the_rng_draws_and_the_parameters_are_what_ran_after_a_look(switch):
     assert torch.equal(torch.get_rng_state(), state)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
     assert all(torch.equal(a, b.grad) for a, b in zip(grads, model.parameters()))
+
+
+def test_a_no_grad_call_in_the_step_is_run_again_without_grad(switch):
+    """A call under no_grad (an accuracy read from the logits) is kept with its grad mode:
+    run again untaped, so its step and its place are those of a full recording."""
+    def make():
+        model, optimizer, _ = make_training()
+
+        def train(images, labels):
+            optimizer.zero_grad()
+            logits = model(images)
+            with torch.no_grad():
+                (logits * 2.0).argmax(1)
+            F.cross_entropy(logits, labels).backward()
+            optimizer.step()
+        return train
+    batches = digit_batches(count=4)
+    full = _recorded(switch, False, make(), batches)
+    held = []
+    kept = _recorded(switch, True, make(), batches, held)
+    assert held[1:] == [True] * 3
+    assert [(op.op, op.taped) for op in kept[2].ops][5:8] == [
+        ("linear", True), ("mul", False), ("argmax", False)]
+    assert_same_steps(full, kept)
+
+
+def test_a_breakpoint_armed_inside_a_followed_step_records_it_fully_from_there(switch):
+    """Someone else listens from the middle of a step on (a breakpoint armed between the
+    forward pass and backward, never hit): the calls followed so far are recorded fully,
+    with their backward steps, as a full recording shows them."""
+    def make():
+        model, optimizer, _ = make_training()
+        count = [0]
+
+        def train(images, labels):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(images), labels)
+            count[0] += 1
+            breakpoint_ = tvt.break_on(op="log") if count[0] == 3 else None
+            loss.backward()
+            if breakpoint_ is not None:
+                breakpoint_.clear()
+            optimizer.step()
+        return train
+    batches = digit_batches(count=5)
+    full = _recorded(switch, False, make(), batches)
+    held = []
+    kept = _recorded(switch, True, make(), batches, held)
+    assert held[1] and not held[2] and held[3]
+    assert_same_steps(full, kept)
