@@ -1,7 +1,8 @@
 """A learning rate far too small, a `diagnose` finding: the updates move the weights, but by
 less than a millionth of the gradient (SGD(1e-9), Adam(lr=1e-8)), so the loss cannot move:
 nothing fails, each step looks normal, and the loss only moves with the batches. (A learning
-rate of 0, or one so small that no float32 weight changes at all, is `unmoved`'s finding.)
+rate of 0, or one so small that no float32 weight changes at all, is `unmoved`'s finding;
+one a schedule shrank there after the first steps trained, `decayed_rate`'s.)
 
 Judged over at least MIN_STEPS recorded steps that computed gradients, finite and non-zero,
 each with updates: in every step the updates' size over the gradient's (what SGD's learning
@@ -18,6 +19,7 @@ import numpy as np
 from ..nonfinite import engine_of
 from ..variable import VariableRead
 from .activations import describe_variables
+from .decayed_rate import learning_rate_decayed
 from .divergence import optimizer_line
 from .findings import Finding
 from .numerics import _where
@@ -39,7 +41,7 @@ def updates_too_small(steps) -> list:
     trained = trained[:trained.index(last) + 1]
     if len(trained) < MIN_STEPS:
         return []
-    rates, reach, losses = [], 0.0, []
+    rates, norms, reach, losses = [], [], 0.0, []
     for step in trained:
         updates, before, after = updates_walked(step)
         gradient = _norm(step.variable_gradients.values())
@@ -47,10 +49,13 @@ def updates_too_small(steps) -> list:
         if not updates or not gradient > 0 or not np.isfinite(gradient) or step.loss is None:
             return []
         rates.append(moved / gradient)
+        norms.append(gradient)
         reach += moved * gradient
         losses.append(step.loss)
+    if max(rates) >= RATE:   # (slow at the end, not all along: a schedule's doing?)
+        return learning_rate_decayed(trained, rates, norms, RATE, updates)
     loss = float(np.mean(np.abs(losses)))
-    if max(rates) >= RATE or not reach < LOSS_SHARE * loss:
+    if not reach < LOSS_SHARE * loss:
         return []
     return [_finding(trained, updates, max(rates), reach, losses)]
 

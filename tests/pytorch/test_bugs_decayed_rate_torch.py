@@ -1,0 +1,47 @@
+"""torch: a StepLR(step_size=1, gamma=0.1) stepped every batch, where the student meant
+every epoch: the learning rate is 1e-12 by step 12 and the model stops training. `diagnose`
+names the fall of the optimizer's lr and the scheduler's step() line (marked here, looked
+up, never hard-coded); a schedule stepped slowly is no finding."""
+import pytest
+
+from programs import line_of, marked_line
+
+torch = pytest.importorskip("torch", reason='the PyTorch adapter: pip install "tapeviz[torch]"')
+import torch.nn as nn  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+import tapeviz.torch  # noqa: E402,F401  (the adapter: torch ops heard while the Recorder listens)
+from tapeviz.debugger import Recorder, diagnose  # noqa: E402
+
+
+def torch_loop(gamma: float, steps: int = 12):
+    torch.manual_seed(0)
+    x = torch.randn(steps * 32, 8)
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=gamma)
+    with Recorder() as rec:
+        for i in range(steps):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x[i * 32:(i + 1) * 32]), y[i * 32:(i + 1) * 32])
+            loss.backward()
+            optimizer.step()
+            scheduler.step()  # BUG: every batch
+    return rec
+
+
+def test_a_step_lr_stepped_every_batch_is_named_with_the_fall_and_its_line():
+    """was: nothing."""
+    [finding] = diagnose(torch_loop(gamma=0.1))
+    assert finding.kind == "learning_rate_decayed"
+    assert "the optimizer's lr fell from 0.1 at step 1 to 1e-12 at step 12: a schedule " \
+           "shrinks it: " in finding.message
+    assert f"tests/pytorch/{marked_line(__file__, '# BUG: every batch')}: scheduler.step()" \
+        in finding.message
+    assert finding.related.lineno == line_of(__file__, "# BUG: every batch")
+
+
+@pytest.mark.parametrize("gamma", [0.9, 1.0])
+def test_a_schedule_that_decays_slowly_is_no_finding(gamma):
+    assert diagnose(torch_loop(gamma=gamma)) == []
