@@ -78,11 +78,18 @@ _VALUE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_
 
 
 def _loss_hint(loss: str, given: dict) -> str | None:
-    """What a loss's refused input or target is, when its values say: logits given to
-    binary_cross_entropy, one-hot rows given to a loss that takes class indices, class
-    indices given as floats, or class indices given to a loss that compares values (a
-    classifier's (N, C) output against (N,) labels)."""
+    """What a loss's refused input or target is, when its values say: the two swapped (the
+    target requires grad, the input does not), logits given to binary_cross_entropy,
+    one-hot rows given to a loss that takes class indices, class indices given as floats,
+    or class indices given to a loss that compares values (a classifier's (N, C) output
+    against (N,) labels)."""
     scores, target = given.get("input"), given.get("target")
+    if isinstance(scores, torch.Tensor) and isinstance(target, torch.Tensor) \
+            and target.requires_grad and not scores.requires_grad \
+            and loss in _CLASSIFIER_LOSSES + _VALUE_LOSSES:
+        return (f"the target is what the model made (it requires grad) and the input does "
+                f"not: the arguments look swapped; {loss} takes the model's output first: "
+                f"{loss}(output, labels)")
     if loss == "binary_cross_entropy" and isinstance(scores, torch.Tensor) and scores.numel() \
             and not bool(torch.all((scores >= 0) & (scores <= 1))):
         return ("the input holds logits (values outside [0, 1], from "
