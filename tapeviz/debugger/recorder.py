@@ -34,12 +34,13 @@ from typing import NamedTuple
 
 from .. import events
 from ..arguments import choice
-from ..node import OUTPUT, RECORD_WIDTH, record
+from ..node import OP, OUTPUT, RECORD_WIDTH, record
 from ..threadstate import thread_state
 from .budget import StepBudget, StepsDroppedWarning
 from .following import ProgramFollowing, loss_of
 from .given import check_byte_budget, entered_twice, missing_step
 from .history import RecordedStep
+from .kept_forward import KEPT_FORWARD
 from .program import learn
 from .recorded_op import KeptBytes, RecordedOp
 from .sink import MIN_CHECK_GAP, Sink
@@ -356,7 +357,9 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         """At a gradient call, before its ops are sorted: learn the segment's program (and
         how it splits) when the records hold the whole segment."""
         records, state = self._records, self._segment_state
-        if state is None or not records.whole or not records or records.upstream:
+        # (a torch step kept as its inputs, kept_forward.py: no op here would follow it)
+        if state is None or not records.whole or not records or records.upstream \
+                or KEPT_FORWARD in records[OP::RECORD_WIDTH]:
             return
         split = split_of(records) if state == "closing" else (0, 0)
         count = len(records) // RECORD_WIDTH
