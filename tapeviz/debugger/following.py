@@ -9,12 +9,13 @@ someone looks. A backward pass over the step's own taped ops is kept as one reco
 from __future__ import annotations
 
 from collections import deque
-from itertools import compress
-from operator import is_
+from itertools import compress, repeat
+from operator import is_, is_not
 
 from ..node import NODE, RECORD_WIDTH, TAPED
 from ..sourceinfo import source_from
 from ..threadstate import thread_state
+from ..variable import Variable
 from .kept_pass import mark_failed, pass_record
 from .noted import NotedStep
 from .program import Segment, pass_follows
@@ -92,15 +93,20 @@ class ProgramFollowing:
         `segment`'s ops from `first` to `end` alone: it is noted, made when someone looks
         (noted.py), and takes the next segment's updates."""
         current = self._current
-        sources = tuple(event.sources)
-        last = self._sources
+        sources, last = event.sources, self._sources
         if len(sources) == len(last) and all(map(is_, sources, last)):
             sources = last   # (the last step's: one tuple, not one more a step to collect)
         else:
-            self._sources = sources
+            sources = self._sources = tuple(sources)
+            self._variable_sources = tuple(map(isinstance, sources, repeat(Variable)))
+        # the gradients of variables it holds (C loops: a step's end is a loop's hot path)
+        held = tuple(compress(gradients, self._variable_sources))
+        if not all(map(is_not, held, repeat(None))):
+            held = tuple(compress(held, map(is_not, held, repeat(None))))
         targets = event.targets   # (loss_of, inlined: a call a step)
         noted = NotedStep(current.index, segment, first, end,
-                          targets[0]._value if len(targets) == 1 else None, sources, gradients)
+                          targets[0]._value if len(targets) == 1 else None, sources, gradients,
+                          held)
         current.index = self._next_index   # (fresh: it serves as the next step)
         self._next_index += 1
         self._steps.append(noted)

@@ -10,10 +10,6 @@ its steps or must put ops into it. Its bytes are counted as the made step will c
 """
 from __future__ import annotations
 
-from itertools import compress, repeat
-from operator import and_, is_not
-
-from ..variable import Variable
 from .footprint import noted_bytes
 from .history import STEP_BYTES, RecordedStep
 
@@ -28,10 +24,11 @@ class NotedStep:
     complete = True
 
     def __init__(self, index: int, segment, first: int, end: int, loss, sources: tuple,
-                 gradients: tuple):
+                 gradients: tuple, held: tuple):
         """`segment`'s ops from `first` to `end` are its own; `loss`: the value of the
-        gradient call's one target, or None. `updates`: the next segment, whose first
-        `taken` ops are its updates (set when that segment ends)."""
+        gradient call's one target, or None; `held`: the gradients of its variables (those
+        its bytes count). `updates`: the next segment, whose first `taken` ops are its
+        updates (set when that segment ends)."""
         self.index = index
         self.label = None
         self.segment, self.first, self.end = segment, first, end
@@ -41,9 +38,6 @@ class NotedStep:
         self.gradients = gradients
         self._owner = None        # the KeptBytes it is counted in, once it takes no ops more
         self._warned_big = False
-        # the gradients of variables it holds (C loops: a step's end is a loop's hot path)
-        held = tuple(compress(gradients, map(and_, map(isinstance, sources, repeat(Variable)),
-                                             map(is_not, gradients, repeat(None)))))
         self.nbytes = STEP_BYTES + noted_bytes(segment, held, () if loss is None else (loss,))
 
     @property

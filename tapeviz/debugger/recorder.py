@@ -140,6 +140,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         self._recording = False
         self._running_pass = None   # the Backward of a kept pass, until a look or its end
         self._sources: tuple = ()   # the sources of the last step noted
+        self._variable_sources: tuple = ()   # whether each is a variable
         self._looked_in_flight = None   # a kept pass looked at while it ran
         self._segment_state = None   # how the segment in progress began (_begin_segment)
         self._unplanned = False      # steps were noted since the next count was planned
