@@ -14,6 +14,7 @@ import pytest
 from .harness import notebook_page
 from .test_notebooks_browser import contrast, in_view
 from .test_tape_js import open_page
+from .test_widget_look import font_sizes
 from .test_widgets import check_clean, inspector_title, marked, node, wait_until
 
 MODEL = """
@@ -49,6 +50,7 @@ def test_a_nan_tape_opens_at_the_op_that_made_it(theme, tmp_path, browser):
         assert "log" in node(widget, origin).get_attribute("aria-label")
         assert in_view(widget.locator(".tv-graph"), node(widget, origin)), \
             "the op that made the NaN lies outside the graph pane"
+        assert min(font_sizes(widget)) >= 10.5, font_sizes(widget)   # at a legible size
         born = widget.locator(".tv-inspector .tv-origin .tv-alert")
         assert born.text_content().startswith("NaN born here: log produced nan")
         cue = alert.locator(".tv-alert-go")

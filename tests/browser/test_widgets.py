@@ -153,11 +153,13 @@ def test_tape_widget(app, tmp_path, browser):
         assert "stepped through" in small.locator(".tv-stepper").text_content()
         page.screenshot(small, "tape-stepped")
 
-        # an alert jumps to its node: the NaN's origin is selected and inspected
+        # the NaN's tape opens at its origin, selected; from another node chosen, an alert
+        # jumps back to it: selected and inspected
         alert = nan.locator(".tv-alerts .tv-alert-nan")
         alert.scroll_into_view_if_needed()
         assert "log" in alert.text_content()
-        assert marked(nan, "tv-selected") == ""
+        wait_until(page, lambda: marked(nan, "tv-selected") == "n0", "the origin selected")
+        click_node(page, nan, "n1")
         alert.click()
         wait_until(page, lambda: marked(nan, "tv-selected") == "n0", "the alert's node selected")
         wait_until(page, lambda: "log" in inspector_title(nan), "the NaN node inspected")
