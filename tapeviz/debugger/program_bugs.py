@@ -49,6 +49,7 @@ from .running_total import running_loss_total
 from .small_updates import updates_too_small
 from .op_index import ops_named
 from .optimizer_in_loop import optimizer_made_in_loop
+from .over_clipped import gradients_over_clipped
 from .own_statistics import standardised_by_own_statistics
 from .symmetry import symmetric_kernels
 from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_training,
@@ -87,6 +88,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + unscaled_input(by_op, nodes) + integer_divided_pixels(by_op)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
+            + gradients_over_clipped(last_steps)
             + evaluation
             + gradients_never_applied(steps, last_steps)
             + (cleared or updates_that_change_nothing(steps) or updates_too_small(steps)
