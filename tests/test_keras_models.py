@@ -65,8 +65,10 @@ def test_summary_counts_non_trainable_batch_norm_statistics():
 
 def test_summary_of_an_unbuilt_model_says_how_to_build_it():
     model = tf.keras.Sequential([L.Dense(2)])
-    with pytest.raises(ValueError, match="has not yet been built"):
-        model.summary()
+    lines = []
+    model.summary(print_fn=lines.append)   # TF 2.21 prints it too (tf_fidelity's case)
+    assert any("dense" in line and "0 (unbuilt)" in line for line in lines)
+    assert "Total params: 0 (0.00 B)" in lines and "call it on a batch first" in lines[-1]
     model(np.ones((1, 3), np.float32))
     assert model.built and model.output_shape == (None, 2)
     model.build((None, 3))

@@ -8,7 +8,7 @@ holds one of each.
 """
 from __future__ import annotations
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, bad_argument
 from ..ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from ..tensor import Tensor
 
@@ -30,14 +30,32 @@ class _Named:
         self.metric.reset_state()
 
 
-class CompiledLoss:
-    """The compiled loss plus the layers' losses; it tracks their mean as 'loss'."""
+def _loss_weight(loss_weights):
+    """compile's loss_weights for one output as Keras 3 takes them: a float, or a list,
+    tuple or dict of one float; None: 1."""
+    if loss_weights is None:
+        return None
+    if not isinstance(loss_weights, (list, tuple, dict, float)):   # Keras 3 refuses an int
+        raise bad_argument("compile", "loss_weights", "a float, or a list, tuple or dict of "
+                           "them (one per output)", loss_weights, InvalidArgumentError)
+    weights = list(loss_weights.values()) if isinstance(loss_weights, dict) else (
+        list(loss_weights) if isinstance(loss_weights, (list, tuple)) else [loss_weights])
+    if len(weights) != 1:
+        raise InvalidArgumentError("compile", f"`loss_weights` must match the number of losses, "
+                                              f"got 1 loss and {len(weights)} weights")
+    return float(weights[0])
 
-    def __init__(self, loss):
+
+class CompiledLoss:
+    """The compiled loss (times its `loss_weights`) plus the layers' losses; it tracks their
+    mean as 'loss'."""
+
+    def __init__(self, loss, loss_weights=None):
         from . import losses, metrics
         if isinstance(loss, (list, dict)):
             raise NotImplementedError("compile: one loss for one output is supported; got "
                                       f"{type(loss).__name__}")
+        self.weight = _loss_weight(loss_weights)
         fn = losses.get(loss)
         if fn is not None and not isinstance(fn, losses.Loss):
             fn = losses.LossFunctionWrapper(fn, name=getattr(fn, "__name__", None))
@@ -50,6 +68,8 @@ class CompiledLoss:
         custom train_step's `compute_loss` does not, as in Keras 3)."""
         terms = [] if self.loss is None else [self.loss(y_true, y_pred,
                                                         sample_weight=sample_weight)]
+        if terms and self.weight is not None:
+            terms[0] = terms[0] * self.weight
         terms += list(regularization_losses or [])
         if not terms:
             raise InvalidArgumentError("compile", "No loss to compute. Provide a `loss` "
@@ -64,33 +84,56 @@ class CompiledLoss:
 
 
 class CompiledMetrics:
-    """The metrics given to `compile`, each resolved on the first batch (Keras picks the
-    accuracy for 'accuracy' from the label and prediction shapes)."""
+    """The metrics and weighted_metrics given to `compile`, each resolved on the first batch
+    (Keras picks the accuracy for 'accuracy' from the label and prediction shapes). As in
+    Keras, `metrics` ignore the sample weights (class_weight's too) and `weighted_metrics`
+    take them; a weighted one named as an unweighted one is shown as 'weighted_<name>'."""
 
     name = "compile_metrics"   # Keras 3's: what a custom train_step meets before the first batch
 
-    def __init__(self, metrics, loss=None):
-        if isinstance(metrics, dict):
+    def __init__(self, metrics, loss=None, weighted_metrics=None):
+        if isinstance(metrics, dict) or isinstance(weighted_metrics, dict):
             raise NotImplementedError("compile: metrics for named outputs are not supported")
         self._identifiers = list(metrics or [])
+        self._weighted = list(weighted_metrics or [])
         self._loss = loss
         self.metrics = None
+        self._unweighted_count = 0
 
     @property
     def built(self) -> bool:
-        return self.metrics is not None or not self._identifiers
+        return self.metrics is not None or not (self._identifiers or self._weighted)
 
     def result(self) -> dict:
         return {metric.name: metric.result() for metric in self.metrics or []}
 
     def _build(self, y_true, y_pred) -> None:
-        self.metrics = [_resolve_metric(m, y_true, y_pred, self._loss) for m in self._identifiers]
+        """Each metric resolved, under a name of its own as Keras 3 names them in the logs:
+        a second 'mae' is 'mae_1', a weighted 'accuracy' beside an unweighted one
+        'weighted_accuracy'."""
+        counts: dict = {}
+
+        def unique(identifier, weighted: bool):
+            metric = _resolve_metric(identifier, y_true, y_pred, self._loss)
+            name = metric.name
+            if weighted and name in counts:
+                name = f"weighted_{name}"
+            if name in counts:
+                counts[name] += 1
+                name = f"{name}_{counts[name] - 1}"
+            counts.setdefault(name, 1)
+            return metric if name == metric.name else _Named(metric, name)
+
+        unweighted = [unique(m, False) for m in self._identifiers]
+        weighted = [unique(m, True) for m in self._weighted]
+        self.metrics, self._unweighted_count = unweighted + weighted, len(unweighted)
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         if self.metrics is None:
             self._build(y_true, y_pred)
-        for metric in self.metrics:
-            metric.update_state(y_true, y_pred, sample_weight=sample_weight)
+        for i, metric in enumerate(self.metrics):
+            metric.update_state(y_true, y_pred, sample_weight=sample_weight
+                                if i >= self._unweighted_count else None)
 
     def reset_state(self) -> None:
         for metric in self.metrics or []:

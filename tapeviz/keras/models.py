@@ -108,12 +108,14 @@ class Model(Trainer, Layer):
 
     def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
                 show_trainable=False) -> None:
-        """Print Keras's table of layers, output shapes and parameter counts."""
+        """Print Keras's table of layers, output shapes and parameter counts; an unbuilt
+        model's, as Keras 3 prints it (shapes '?', '0 (unbuilt)'), then how to build it."""
+        print_fn = print_fn or print
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
         if not self.built:
-            raise ValueError("This model has not yet been built. Build the model first by "
-                             "calling `build()` or by calling the model on a batch of data.")
-        print_summary(self, line_length=line_length, positions=positions,
-                      print_fn=print_fn or print)
+            print_fn("The model is not built: its shapes and parameters are unknown until it "
+                     "is. Give it an input shape (tf.keras.Input((features,)) as its first "
+                     "layer) or call it on a batch first.")
 
     def _build_on_call(self, input_shape) -> None:
         if type(self).build is Model.build:
@@ -323,13 +325,15 @@ def _functional_class(cls):
 
 
 def _row(fields, positions) -> str:
-    """One summary row: each field cut or padded to end at its column (Keras's layout)."""
+    """One summary row: each field cut or padded to end at its column (Keras's layout); the
+    last runs past the table's edge rather than be cut ('0 (unbuilt)', a long count)."""
     line = ""
     for i, field in enumerate(fields):
         if i > 0:
             line = line[:-1] + " "
         line += str(field)
-        line = line[:positions[i]]
+        if i < len(fields) - 1:
+            line = line[:positions[i]]
         line += " " * (positions[i] - len(line))
     return line
 
@@ -362,8 +366,8 @@ def print_summary(model, line_length=None, positions=None, print_fn=print) -> No
     layers = model.layers
     for i, layer in enumerate(layers):
         shape = layer._output_shape
-        shape = "multiple" if shape is None else str(shape)
-        params = layer.count_params() if layer.built else "0 (unused)"
+        shape = "?" if not layer.built else "multiple" if shape is None else str(shape)
+        params = layer.count_params() if layer.built else "0 (unbuilt)"   # Keras 3's words
         print_fn(_row([f"{layer.name} ({type(layer).__name__})", shape, params], positions))
         print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
     if not layers:

@@ -19,6 +19,7 @@ from ..errors import DTypeError, InvalidArgumentError, MisuseError, ShapeError, 
 from ..tape import GradientTape
 from .callback_list import CallbackList
 from .callbacks import History, Progbar
+from .class_weight import class_sample_weights
 from .compiled import CompiledLoss, CompiledMetrics
 from .data_adapter import (Batches, is_dataset, length, refuse_python_lists, refuse_unbatched,
                            to_numpy, train_validation_split,
@@ -75,8 +76,8 @@ class Trainer:
             refuse_class("metrics", metric, "a metric")
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
-        self.compiled_loss = CompiledLoss(loss)
-        self.compiled_metrics = CompiledMetrics(metrics, loss)
+        self.compiled_loss = CompiledLoss(loss, loss_weights)
+        self.compiled_metrics = CompiledMetrics(metrics, loss, weighted_metrics)
         self.stop_training = False
 
     def _assert_compiled(self, method: str) -> None:
@@ -168,8 +169,6 @@ class Trainer:
         """Train for `epochs` passes over the data; returns a History of per-epoch logs."""
         self._assert_compiled("fit")
         refuse_python_lists("fit", x=x, y=y, sample_weight=sample_weight)
-        if class_weight is not None:
-            raise NotImplementedError("fit: class_weight is not supported; pass sample_weight")
         verbose = 1 if verbose == "auto" else int(verbose)
         epochs = arguments.count("fit", "epochs", epochs)
         if validation_data is not None:
@@ -181,6 +180,8 @@ class Trainer:
         if validation_split and validation_data is None and not is_dataset(x):
             x, y, sample_weight, validation_data = train_validation_split(
                 x, y, sample_weight, validation_split)
+        if class_weight is not None:   # the training part's alone, as in Keras 3
+            sample_weight = class_sample_weights(x, y, sample_weight, class_weight)
         batches = Batches(x, y, sample_weight, batch_size, shuffle, steps_per_epoch, "fit")
         callbacks = CallbackList(callbacks, self, verbose=verbose, epochs=epochs,
                                  steps=batches.steps)

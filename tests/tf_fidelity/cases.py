@@ -3794,3 +3794,4 @@ from . import cases_first_weeks  # noqa: E402,F401  (registers its cases into CA
 from . import cases_gaps  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_rules  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_optimizer_args  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_keras_rules  # noqa: E402,F401  (registers its cases into CASES)

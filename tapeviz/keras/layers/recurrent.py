@@ -72,6 +72,12 @@ class _Recurrent(Layer):
         self.stateful, self.unroll = False, bool(unroll)
 
     # ---- weights ------------------------------------------------------------------------------
+    @property
+    def cell(self):
+        """The layer itself: it holds what Keras keeps in its cell (the weights, units,
+        activations), so `layer.cell.recurrent_kernel` reads as in Keras 3."""
+        return self
+
     def build(self, input_shape):
         if len(input_shape) != 3:
             raise self._rank_error(input_shape)
