@@ -21,14 +21,13 @@ nothing: a figure no other process's load moves.
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
      [--instructions] [--recorder]   (--recorder: the plain and Recorder rows alone)
 
-The Recorder (issue 14's row, goal <= 1.5x), instructions a step (valgrind, one epoch, the
-tree of one commit alone) and CPU (best of 5-7 interleaved rounds, load 18-25 on 2 cores:
-read CPU ratios to +-0.1x):
-                        plain   Recorder, round 27    floors: every op heard / nodes kept
-  regression  instr.    634k    1,053k (1.660x)       796k (1.255x) / -
-              CPU               2.29x                 1.19-1.24x / 1.91x
-  lecture's   instr.    446k      826k (1.852x)       593k (1.331x) / -
-              CPU               2.63-3.00x            1.28-1.30x / 2.35x
+The Recorder (issue 14's row, goal <= 1.5x), now (46f7664, the last round below):
+instructions a step (valgrind, one epoch, the tree alone) and CPU (this file's --recorder
+rounds, best of 5, three runs alternated with the tree before, load 6-13: read to +-0.05x);
+in brackets round 27 of the one-record-per-op design (load 18-25):
+  regression  plain 595.5k   Recorder 858.3k (1.441x), CPU 1.63-1.68x   (1.660x; 2.29x)
+  lecture's   plain 449.4k   Recorder 673.4k (1.499x), CPU 1.79-1.85x   (1.852x; 2.63-3.00x)
+  floor, every op heard (0daf680's round): 1.200x / 1.231x instr., 1.16-1.24x / 1.22-1.27x.
 27 rounds shaved the one-record-per-op design from 2.4x / 4.9x (the last ones: a whole
 backward pass kept as one record and run again on a look, kept_pass.py, -63k / -65k; steps
 packed as columns; bytes counted per step; the update ops' records without nodes). Its
@@ -246,6 +245,38 @@ kept pass (6), the step's end (10); kept a step: the NotedStep, its Segment, the
 tuple and tensors (~5 tracked objects: the gradients kept as values, their tensors made on a
 look and shared by the step and the segment that applies them, would take 3 more; not built:
 the step made in flight, then given its updates, must apply the tensors it shows).
+The next round, from what each part costs a step (lecture's; c7e3265's tree; instructions
+inside each part, valgrind with only a functools.partial around it counted; bytecodes a step
+by sys.settrace's opcode events, one epoch): plain 7,704 bytecodes, Recorder 10,891 (+3,187,
+~200 of it the first step's learning). The taped forward ops' inline check and follow +1,044
+(9 ops, ~116 each); the 4 sunk update ops +993 (assign_sub, two calls, 18.6k -> 49.0k
+instructions); the step's end +519 (69.7k inside `tell`: of it the last segment's outputs and
+the pass's Backward freed there, which plain frees elsewhere; NotedStep.__init__ 28.6k, of it
+noted_bytes 12.9k); the kept pass +310 (_keep_pass 35.2k, _replayable 8.7k). By C function
+(one epoch, plain -> Recorder, +229k a step): the eval loop's own +75.8k, the rest spread
+over allocation, tuples, dicts and deallocation; the cycle collector +4.4k.
+Cut (each tree alone; predicted, then measured):
+  e2ea688 the kept pass followed: its      _keep_pass 35.2k -> 26.3k, _replayable 8.7k -> ~1k
+    tape's nodes compared by identity      (predicted -12k to -18k a step; lecture's 698.2k ->
+    with the followed taped nodes (no      683.2k before its replay_facts part, regression
+    attrgetter per node), its values       878.5k -> 867.1k)
+    taken only when kept, own_vjps asked
+    only of a pass no program vouches for
+  46f7664 a noted step's variable          _note_step 34.8k -> 26.9k (predicted -1k to -3k)
+    gradients by the sources' cached mask
+  both, c7e3265's tree alone then with     lecture's 698.2k (1.555x) -> 673.4k (1.499x),
+    them                                   regression 878.5k (1.477x) -> 858.3k (1.441x)
+  CPU, --recorder, best of 5, the trees    regression 1.68x, 1.71x, 1.68x -> 1.63x, 1.68x,
+    alternated three times (load 6-12)     1.67x; lecture's 1.87x, 1.88x, 1.90x -> 1.79x,
+                                           1.85x, 1.79x
+Why CPU stays ~0.3x above instructions: not the cycle collector. gc.disable() against gc on,
+both loops, 10 epochs, best of 5 interleaved (load 4): lecture's 1.855x on, 1.922x off;
+regression 1.649x, 1.476x; gc.freeze() 1.887x, 1.745x (noise, both ways). So the named
+candidate, a step's gradients kept as values (about 3 tracked objects a step fewer), was not
+built. Still not met by CPU: 1.5x needs about -17 us of the Recorder's ~37 us a step on the
+lecture's loop. What is left is the replaying design's own work: ~116 bytecodes to check and
+follow a taped op, ~215 a sunk one, ~510 for the step's end and ~310 for the kept pass
+(bytecodes a step at 46f7664: these cuts took C work, maps and attrgetters, not bytecodes).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
