@@ -3,8 +3,12 @@ initializers' statistics (what must hold of a draw: its bounds, spread, orthogon
 Dense on inputs of rank 1 and 3, Conv2D and pooling with padding='same' and strides on
 odd and even sizes, GlobalAveragePooling2D's keepdims, what a metric's result is before an
 update and after reset_state, an unbuilt model's summary, Dataset.batch's
-drop_remainder (its values and static shape) and shuffle's determinism rules. Registered
-into `cases.CASES` (cases.py imports this module at its end).
+drop_remainder (its values and static shape), shuffle's determinism rules, the compile and
+fit arguments a student types from the lectures (class_weight, weighted_metrics,
+loss_weights, metrics named twice, History's fields), and layers and activations as a
+student writes them (Dropout's training flag, BatchNormalization's statistics in fit,
+regularizer losses, activations by name). Registered into `cases.CASES` (cases.py imports
+this module at its end).
 """
 from __future__ import annotations
 
@@ -330,3 +334,59 @@ add_case("keras.Model.fit/rule_class_weight_with_sample_weight", _fit_class_and_
          grad=False, op="class_weight")
 add_case("keras.Model.fit/rule_mae_on_class_labels", _mae_on_class_labels, grad=False,
          op="mean_absolute_error")
+
+
+# ---- layers and activations as a student writes them ------------------------------------------
+def _dropout_rules(tf, x):
+    layer = tf.keras.layers.Dropout(0.5)
+    tf.random.set_seed(1)
+    dropped = layer(x, training=True).numpy()
+    kept = dropped[dropped != 0]
+    return [layer(x), layer(x, training=False), bool(np.allclose(kept, 2 * x.numpy()[
+        dropped != 0])), bool(0 < (dropped == 0).mean() < 1)]
+
+
+def _batch_norm_in_fit(tf):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.BatchNormalization(),
+                                 tf.keras.layers.Dense(1, kernel_initializer="ones")])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+    model.fit(X_FIT, X_FIT[:, :1], batch_size=4, epochs=1, shuffle=False, verbose=0)
+    norm = model.layers[0]
+    return [norm.moving_mean, norm.moving_variance, norm.gamma, norm.beta,
+            model.predict(X_FIT[:2], verbose=0)]
+
+
+def _l2_losses(tf, x):
+    layer = tf.keras.layers.Dense(2, kernel_initializer="ones", use_bias=False,
+                                  kernel_regularizer=tf.keras.regularizers.l2(0.01))
+    out = layer(x)
+    return [out, layer.losses, len(layer.weights)]
+
+
+LAYERS = {
+    "Dropout/rule_training_flag": (_dropout_rules, (f32(4, 5, seed=31, low=0.5, high=1.5),)),
+    "LayerNormalization/rule_defaults": (lambda tf, x: [
+        tf.keras.layers.LayerNormalization()(x),
+        float(tf.keras.layers.LayerNormalization().epsilon)], (f32(2, 3, 4, seed=32),)),
+    "Flatten/rule_rank4": (lambda tf, x: tf.keras.layers.Flatten()(x), (f32(2, 3, 2, 2),)),
+    "Reshape/rule_minus_one": (lambda tf, x: tf.keras.layers.Reshape((-1, 2))(x),
+                               (f32(2, 3, 4),)),
+    "Activation/rule_softmax_rank3": (lambda tf, x: tf.keras.layers.Activation("softmax")(x),
+                                      (f32(2, 3, 4, seed=33),)),
+    "ReLU/rule_max_value_negative_slope": (lambda tf, x: [
+        tf.keras.layers.ReLU(max_value=1.0)(x), tf.keras.layers.ReLU(negative_slope=0.1)(x)],
+        (f32(2, 5, seed=34),)),
+    "Dense/rule_l2_regularizer_losses": (_l2_losses, (f32(3, 4, seed=35),)),
+    "Dense/rule_activation_gelu": (lambda tf, x: tf.keras.layers.Dense(
+        2, activation="gelu", kernel_initializer="ones")(x), (f32(3, 4, seed=36),)),
+    "Dense/rule_activation_hard_sigmoid": (lambda tf, x: tf.keras.layers.Dense(
+        2, activation="hard_sigmoid", kernel_initializer="ones")(x), (f32(3, 4, seed=37),)),
+}
+for _name, (_fn, _inputs) in LAYERS.items():
+    add_case(f"keras.layers.{_name}", _fn, *_inputs,
+             grad=not _name.startswith(("Dropout", "Dense/rule_l2")))
+add_case("keras.layers.BatchNormalization/rule_moving_statistics_in_fit", _batch_norm_in_fit,
+         grad=False)
+add_case("keras.utils.to_categorical/rule_dtype_and_classes", lambda tf: [
+    tf.keras.utils.to_categorical(np.array([0, 2, 1]), num_classes=4),
+    tf.keras.utils.to_categorical(np.array([[1], [0]]))], grad=False, op="to_categorical")

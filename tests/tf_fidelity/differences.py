@@ -190,6 +190,13 @@ DELIBERATE: dict[str, str] = {
 }
 
 TO_FIX: dict[str, str] = {
+    "keras.layers.Dense/rule_activation_gelu":
+        "Dense(activation='gelu') (Keras 3's gelu, approximate=False: 0.5 x (1 + erf(x / "
+        "sqrt(2)))): tapeviz/keras/activations.py knows no 'gelu' and refuses the name "
+        "(tf.nn.gelu is missing too)",
+    "keras.layers.Dense/rule_activation_hard_sigmoid":
+        "Dense(activation='hard_sigmoid') (Keras 3's: relu6(x + 3) / 6, no longer Keras 2's "
+        "0.2 x + 0.5 clipped): tapeviz/keras/activations.py knows no 'hard_sigmoid'",
     "keras.optimizers.Adam/rule_bias_correction_float32":
         "Adam at a rate of 0.1: Keras 3 computes its bias correction in float32 (beta_2 as "
         "0.999f, so 1 - beta_2**t is 0.00099998713 at the first step), tapeviz in float64 "
