@@ -336,7 +336,7 @@ _ADVANCE = Backward._advance.__code__  # the frame above every VJP op (see sourc
 # op -> whether its VJP runs tapeviz's code alone (a registry row), so its ops share the
 # pass's line; an op defined outside tapeviz (a user's defop) keeps its VJP's own lines
 _OWN_VJP: dict = {}
-# the ops a pass may run again for a Recorder (`_replayable`): nondifferentiable, or their VJP
+# the ops a pass may run again for a Recorder (`own_vjps`): nondifferentiable, or their VJP
 # tapeviz's own
 _RUN_AGAIN: set = set()
 

@@ -4,7 +4,8 @@ Recording each op of each VJP was most of what a Recorder cost a training loop: 
 through dispatch's traced path, then sorted, packed and counted with its step. Run again
 over the same taped nodes, from the same targets to the same sources, a pass runs the very
 VJPs on the very values in the very order (tensors are immutable; `Backward._replayable`
-says which passes qualify: whole, unseeded, under no other tape, registry VJPs alone), so
+and `own_vjps` say which passes qualify: whole, unseeded, under no other tape, registry VJPs
+alone, which a learned program the pass follows vouches for), so
 the Recorder keeps such a pass as one record in its place among the step's records (its op
 `KEPT_PASS`, its inputs the targets then the sources), and `ops_again` makes its ops and
 upstream gradients when the step is first looked at: the same ops, values, phases, scopes
