@@ -273,10 +273,11 @@ Why CPU stays ~0.3x above instructions: not the cycle collector. gc.disable() ag
 both loops, 10 epochs, best of 5 interleaved (load 4): lecture's 1.855x on, 1.922x off;
 regression 1.649x, 1.476x; gc.freeze() 1.887x, 1.745x (noise, both ways). So the named
 candidate, a step's gradients kept as values (about 3 tracked objects a step fewer), was not
-built. Still not met by CPU: 1.5x needs about -17 us of the Recorder's ~37 us a step on the
-lecture's loop. What is left is the replaying design's own work: ~116 bytecodes to check and
-follow a taped op, ~215 a sunk one, ~510 for the step's end and ~310 for the kept pass
-(bytecodes a step at 46f7664: these cuts took C work, maps and attrgetters, not bytecodes).
+built. Still not met by CPU: 1.5x needs about -13 us a step of the Recorder's ~36 us on the
+lecture's loop and of its ~51 us on the regression loop (46f7664's tree, load 6). What is
+left is the replaying design's own work: ~116 bytecodes to check and follow a taped op, ~215
+a sunk one, ~510 for the step's end and ~310 for the kept pass (bytecodes a step at
+46f7664: these cuts took C work, maps and attrgetters, not bytecodes).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
