@@ -298,13 +298,9 @@ rounds), and counted by callgrind (8x8, a step, the tree before against the tree
   statistics per op with full values for the last K steps is a change to the Recorder's
   records (debugger/recorder.py, not this adapter's) and would at best bring the filling
   Recorder to its budget-full figure, 1.5-1.8x, still above the numpy engine's 1.14x. Replay,
-  re-running a step's forward from kept inputs when someone looks, is rejected for torch (the
-  fifteenth pass priced it at ~1.2x, the parameters copied each step, and ran a step again
-  bitwise the same; the other reasons are cases it falls back from): the
-  step's `optimizer.step()` has written over the parameters (replay needs their copy each
-  step), a module's forward changes state (batch norm's running statistics, dropout's
-  random stream), and the user's forward is arbitrary Python (counters, lists, iterators),
-  so a replayed value need not be what ran: a debugger has to show what ran.
+  re-running a step's calls from kept inputs when someone looks, was built in the sixteenth
+  pass (torch/kept_steps.py): what it cannot run again the same (a module's forward that
+  changes state, a random op, a program that changes) it records fully.
 
 Ninth pass (issue 15: nan=True and a bare condition near the mode's floor; the Recorder by
 parts; autograd.py split). The machine ran at load 6-12 all through (six sessions' tests and
@@ -914,18 +910,7 @@ run between two plain runs (28x28, 9 rounds x 40 steps); predictions first:
   each parameter's gradient and its value before and after Adam. A look pays the step
   again, once per step looked at: the calls under `record()` and `TorchTape.run_backward`
   13.9 ms at 28x28 against a plain step's 6.5 ms (best of 15, load 18);
-- not built this pass (a change across the Recorder's records and the adapter): the
-  Recorder's side, a torch step kept as a noted step (noted.py) whose part's `records()`
-  runs the calls again under a TorchTape (nodes, lines and layers from the same code) and
-  whose backward steps come from `TorchTape.run_backward`; footprint counting its kept
-  tensors; the adapter's side, a program learned from a step recorded fully and followed in
-  `mode._traced` for a Recorder alone (`route.sunk_only`), `updates.start`/`finish` keeping
-  the parameters (one joined copy, finite.join) instead of nodes. It must fall back to full
-  recording from the call where a step cannot be run again: a random op (dropout; or keep
-  `torch.get_rng_state()`, 5 KB a step), a write to an input or parameter (op.inplace,
-  out=, inplace=True, batch norm's running statistics), a different program (a key that
-  differs), several backward passes or `torch.autograd.grad` in a step, someone else
-  hearing an op (a breakpoint stops at the live op), a look while the step runs;
+- built in the sixteenth pass (below);
 - by instructions (callgrind, 8x8, one process, each row warmed, then fresh runs of 5 and 25
   steps, the difference over 20): plain 6.26 M, the Recorder 9.91 M (1.584x), (b) 7.39 M
   (1.182x);
@@ -945,6 +930,52 @@ run between two plain runs (28x28, 9 rounds x 40 steps); predictions first:
   recorder), HEAD 8ad9bdc, two runs at load 3 -> 9 and 18 -> 19: the Recorder 1.50x, 1.46x
   (budget full 1.45x, 1.48x) against the numpy engine's Recorder on its CNN 1.23x, 1.12x;
   copies and hooks alone 1.36x, 1.36x: missed, unchanged this pass (no code changed).
+
+Sixteenth pass, the Recorder (issue 15: replay on a look, built). Load 6 -> 17 all through
+(seven sessions); predictions first (the fifteenth pass's stubs: ~1.2x):
+- built (0aeb598, d17eba6): for a Recorder alone on the thread, a segment (the calls from
+  one training step's end to the next's GradientComputed) recorded fully is learned as a
+  program (each call's function, user line, layer, grad mode, other arguments and each
+  tensor's producer; each plain `loss.backward()`); a segment that follows it is checked
+  call by call by one key and keeps the values from outside (the batch and labels, the
+  copies a full recording makes; the parameters' VariableReads, shared with the updates
+  that wrote them: no parameter copied for it) and each call's duration: no node, no
+  activation copy, no backward hook. One record (debugger/kept_forward.py) stands for it
+  in its step; the first look runs its calls and backward passes again under autograd,
+  torch's function handling off and torch's threads as in training (torch/step_again.py):
+  tests/pytorch/test_torch_kept_steps.py finds every op's inputs, output, gradient, line,
+  layer and params, every backward step, the parameters' values and gradients, the loss
+  of the CNN's steps equal bitwise to a full recording's. Gradient accumulation (two
+  passes a step) is kept. Recorded fully instead (the segment leaves its program: calls
+  since its last backward recorded as they would have been, the rest as they run): a
+  random op (dropout: torch's RNG state is not kept), an in-place op, `out=`,
+  `inplace=True`, a call that wrote an input (batch norm's running statistics, by
+  versions), a tensor not a contiguous CPU one of a numpy dtype, autocast, an evaluation
+  under no_grad that reads a parameter, a GradScaler's scaling, a backward that is not a
+  plain `loss.backward()`, a second optimizer's step inside the training step (a GAN), a
+  call that differs from the program, someone else listening from the middle of a step;
+- not learned from kept steps (b774027): the numpy engine's `learn()` walked a torch
+  segment's records every step for programs nothing follows: 1.31x -> 1.27x (one process,
+  11 rounds, within the noise; kept as it only skips work);
+- by instructions (callgrind, 8x8, one process, each mode warmed, (25 - 5 steps) / 20, at
+  0aeb598 with the switch on and off): plain 6.199 M, recording fully 9.893 M (1.596x), kept
+  8.638 M (1.394x), against the faithful stub's 7.39 M (1.182x): the stub replaced the
+  updates' nodes by parameter copies; kept here, the 6 update nodes, their copies and
+  events and the Recorder's step end are most of what stays (cProfile, 8x8: the step end
+  0.6 of 3.65 ms profiled, `updates.finish` 0.27, the key check ~0.2);
+- a look at a kept step (its 13 ops and 7 backward steps made, 28x28, one thread, load 6):
+  best 5.5 ms, median 14.2 ms, against a plain step's 4.1 / 8.3 ms, once per step looked at;
+- CPU time, 28x28 (real MNIST images, 9 rounds x 40 steps), in one process with the
+  Recorder recording fully beside it (load 14 -> 11): the Recorder 1.29x [1.19-1.41], budget
+  full 1.27x, recording fully 1.51x / 1.49x, the numpy engine's Recorder 1.22x [1.13-1.61],
+  copies and hooks alone 1.40x, an empty mode 1.05x, plain again 1.03x; the bench itself at
+  b774027, two runs (load 6 -> 6): the Recorder 1.24x [1.18-1.32] / 1.21x [1.18-1.26], budget
+  full 1.26x / 1.22x, against the numpy engine's Recorder 1.22x [1.19-1.64] / 1.24x
+  [1.20-1.61] (missed by 0.02-0.04x, then met); copies and hooks alone 1.48x / 1.43x, an
+  empty mode 1.05x / 1.07x, plain again 1.00x / 1.00x; the breakpoint rows unchanged (op
+  1.04x / 1.03x, nan=True 1.08x / 1.08x, a condition 1.07x / 1.08x). At the goal within these
+  runs' noise, no margin: what is left over the mode's floor is the step's machinery (the
+  updates' nodes, the Recorder's step end), not per op.
 
 Fifteenth pass, the breakpoints (issue 15: nan=True and a bare condition toward a margin under
 1.1x at 28x28), load 10 -> 20 all through (eight sessions; valgrind runs got ~4% of a core and
