@@ -52,6 +52,7 @@ from .optimizer_in_loop import optimizer_made_in_loop
 from .over_clipped import gradients_over_clipped
 from .own_statistics import standardised_by_own_statistics
 from .symmetry import symmetric_kernels
+from .truncated_input import truncated_input
 from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_training,
                          training_mode_in_evaluation)
 from .unapplied import gradients_never_applied, last_trained
@@ -86,6 +87,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + activated_logits(by_op, nodes)
             + logs_of_probabilities(by_op, nodes) + nll_given_no_log_probabilities(nodes)
             + unscaled_input(by_op, nodes) + integer_divided_pixels(by_op)
+            + truncated_input(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + gradients_over_clipped(last_steps)
