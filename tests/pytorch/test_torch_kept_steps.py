@@ -5,6 +5,9 @@ gradients, the loss. And the steps it cannot run again the same are recorded ful
 op, an in-place write, batch norm's running statistics, a program that changes, an
 evaluation under no_grad; two backward passes in a step (gradient accumulation) are kept and
 run again in order."""
+import json
+import re
+
 import numpy as np
 import pytest
 
@@ -287,3 +290,30 @@ def test_a_breakpoint_armed_inside_a_followed_step_records_it_fully_from_there(s
     kept = _recorded(switch, True, make(), batches, held)
     assert held[1] and not held[2] and held[3]
     assert_same_steps(full, kept)
+
+
+def test_the_widget_shows_a_kept_step_as_it_shows_it_recorded_fully(switch):
+    """The tape widget on each Recorder, at a step kept (the third): the same drawing, title,
+    alerts, inspector of each node, and backward steps stepped through."""
+    from tapeviz.viz.widget import TapeWidget
+    batches = digit_batches(count=4)
+
+    def shown(on: bool) -> list:
+        switch(on)
+        _, _, train = make_training()
+        with Recorder() as rec:
+            for images, labels in batches:
+                train(images, labels)
+        assert holds_kept(rec._steps[2]) == on   # (before the widget looks)
+        widget = TapeWidget(rec)
+        widget.show_step(2)
+        seen = [widget.title, widget.svg, widget.alerts]
+        seen += [widget.inspect(f"n{i}") for i in range(7)]
+        for _ in range(4):
+            widget.step()
+            seen += [widget.highlight, widget.stepper, widget.inspector]
+        # (each run's own durations: two runs of the loop, not one run shown twice)
+        return re.sub(r"\d+\.\d+ (ms|us|s)\b", "<time>", json.dumps(seen, default=str))
+    full = shown(False)
+    assert shown(True) == full
+    assert full.startswith('["step 3') and "<time>" in full
