@@ -23,7 +23,9 @@ def summed_over_batch(step) -> str:
     (its gradient call's target) was made by a sum over a batch of more than one example;
     else ''."""
     loss = _loss_node(step)
-    if loss is None or not loss.inputs:
+    if loss is not None and role(loss.op) == "reduce_mean" and loss.inputs:
+        loss = _sum_before(step, loss) or loss   # `.sum(dim=0).mean()`: summed, then averaged
+    if loss is None or not loss.inputs:         # over what is left (the outputs' columns)
         return ""
     shape = tuple(loss.inputs[0].shape)
     if not shape or shape[0] < 2:
@@ -38,6 +40,19 @@ def summed_over_batch(step) -> str:
     return (f"; the loss sums over the batch of {batch} ({how} at {_where(loss.source)}), so "
             f"each update is {batch}x the mean's, as if the learning rate were {batch}x: "
             f"{_FIX[engine_of(loss.op)]}, or divide the learning rate by {batch}")
+
+
+def _sum_before(step, mean):
+    """The sum over the batch axis whose output `mean` (the loss's op) averages, or None."""
+    wanted = mean.input_ids[0]
+    for rop in reversed(step.ops):
+        node = rop.node
+        if rop.phase == "forward" and node.output_id == wanted:
+            shape = tuple(node.inputs[0].shape) if node.inputs else ()
+            summed = role(node.op) == "reduce_sum" and shape \
+                and 0 in (axes_of(node, len(shape)) or (0,))
+            return node if summed else None
+    return None
 
 
 def _loss_node(step):
