@@ -946,9 +946,10 @@ Sixteenth pass, the Recorder (issue 15: replay on a look, built). Load 6 -> 17 a
   tests/pytorch/test_torch_kept_steps.py finds every op's inputs, output, gradient, line,
   layer and params, every backward step, the parameters' values and gradients, the loss
   of the CNN's steps equal bitwise to a full recording's. Gradient accumulation (two
-  passes a step) is kept. Recorded fully instead (the segment leaves its program: calls
-  since its last backward recorded as they would have been, the rest as they run): a
-  random op (dropout: torch's RNG state is not kept), an in-place op, `out=`,
+  passes a step) is kept, and dropout (torch's generator state kept before its draws, 5 KB,
+  set for the look inside `fork_rng`). Recorded fully instead (the segment leaves its
+  program: calls since its last backward recorded as they would have been, the rest as they
+  run): an in-place op, `out=`,
   `inplace=True`, a call that wrote an input (batch norm's running statistics, by
   versions), a tensor not a contiguous CPU one of a numpy dtype, autocast, an evaluation
   under no_grad that reads a parameter, a GradScaler's scaling, a backward that is not a

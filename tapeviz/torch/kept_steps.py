@@ -12,11 +12,13 @@ parameters' values as read: copies the full recording makes too, the parameters'
 with the updates that wrote them) and each call's duration: no node, no activation copy,
 no backward hook. At its end one record stands for it in the Recorder's step
 (`debugger/kept_forward.py`); a look runs the calls again on those values under autograd
-(`step_again.py`): the same ops, values and gradients bitwise, lines, layers, durations.
+(`step_again.py`): the same ops, values and gradients bitwise, lines, layers, durations;
+a random call (dropout) draws again from torch's generator state kept before it (5 KB).
 A call that cannot be run again the same (an in-place write, a write to an input such as
-batch norm's running statistics, a random op, a tensor not a plain CPU one of a numpy
-dtype, an evaluation under no_grad reading a parameter, a GradScaler's scaling, any
-other backward call) or that differs from the program leaves it: the calls so far are
+batch norm's running statistics, a tensor not a plain CPU one of a numpy dtype, autocast,
+an evaluation under no_grad reading a parameter, a GradScaler's scaling, any other
+backward call, a second optimizer's step in the training step) or that differs from the
+program leaves it: the calls so far are
 recorded fully (if a backward ran already, those up to it are kept to run again) and the
 rest of the segment as it runs.
 """
@@ -29,6 +31,7 @@ import torch
 
 from .. import events
 from ..debugger.kept_forward import forward_record
+from ..tensor import Tensor
 from ..threadstate import local as _thread
 from . import autograd, mode, modules, values   # (mode imports this module: no import-time use)
 from .call_arguments import arguments, tensors_of
@@ -36,6 +39,7 @@ from .nodes import make_node, other_outputs
 from .step_again import BACKWARD_CALL, KeptSegment, Slot
 
 ON = True   # the switch (tests compare with it off: a step recorded fully)
+_new = object.__new__
 UNFOLLOWED = object()   # a call this module did not take: the mode's general path records it
 MAX_CALLS = 4096        # calls a segment learns or follows at most (a loop with no step's end)
 MAX_PROGRAMS = 8        # programs learned per Recorder (steps whose calls differ each time)
@@ -113,13 +117,15 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
         if segment.state == _LEARN:
             segment.keys.append(key)
             segment.calls.append(_how(func, args, kwargs, source, state.scope, tensors,
-                                      key[3]))
+                                      key[3], op.name in RANDOM))
             return _recorded(op, func, args, kwargs, state, source, caller, segment)
     keys = segment.program[0]
     if key is None or segment.at >= len(keys) or keys[segment.at] != key:
         leave()
         return UNFOLLOWED
     versions = [tensor._version for tensor in tensors]
+    if op.name in RANDOM:   # (its draws: torch's generator as the call found it)
+        segment.kept.append(_state(torch.get_rng_state()))
     started = perf_counter()
     try:
         result = mode._called(op, func, args, kwargs, state, caller)   # (an error's note)
@@ -146,7 +152,7 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
 def _key(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
     """(the call's key: function, line, layer, each tensor's producer, its other arguments;
     its tensors, those from outside), the key None where it cannot be run again the same."""
-    if scaling or op.name in RANDOM or op.inplace or "out" in kwargs \
+    if scaling or op.inplace or "out" in kwargs \
             or kwargs.get("inplace") is True or True in map(_is_true, args):
         return (None if tensors_of(args, kwargs) else ()), (), ()
     made = segment.made
@@ -203,16 +209,17 @@ def _reads_parameter(key) -> bool:
     return any(code < -1 for code in key[3])
 
 
-def _how(func, args, kwargs, source, scope, tensors, codes) -> tuple:
+def _how(func, args, kwargs, source, scope, tensors, codes, random: bool) -> tuple:
     """How to make the call again: (function, args and kwargs with each tensor replaced by
     its position among the call's tensors, line, layer, each tensor's producer: an earlier
-    call's index, or below 0 a value kept from outside, whether grad mode was on)."""
+    call's index, or below 0 a value kept from outside, whether grad mode was on, whether
+    it draws from torch's generator: its state is kept before its values from outside)."""
     slots = {id(tensor): position for position, tensor in enumerate(tensors)}
 
     def slot(arg):
         return Slot(slots[id(arg)]) if isinstance(arg, torch.Tensor) else arg
     return (func, tuple(map(slot, args)), {name: slot(arg) for name, arg in kwargs.items()},
-            source, scope, codes, _grad_enabled())
+            source, scope, codes, _grad_enabled(), random)
 
 
 def _recorded(op, func, args, kwargs, state, source, caller, segment):
@@ -352,7 +359,14 @@ events.watch_routing(_routing_changed)
 
 
 def _outside_count(call) -> int:
-    return 0 if call[0] is BACKWARD_CALL else sum(code < 0 for code in call[5])
+    return 0 if call[0] is BACKWARD_CALL else sum(code < 0 for code in call[5]) + call[7]
+
+
+def _state(generator_state: torch.Tensor) -> Tensor:
+    """Torch's generator state (a fresh uint8 tensor) as a kept value."""
+    kept = _new(Tensor)
+    kept._value = generator_state.numpy()
+    return kept
 
 
 __all__ = ["ON", "UNFOLLOWED", "traced", "backward", "leave", "step_ends"]

@@ -60,8 +60,8 @@ class KeptSegment:
         try:
             if threads != self.threads:
                 torch.set_num_threads(self.threads)
-            with torch._C.DisableTorchFunction():
-                self._run(records, steps)
+            with torch._C.DisableTorchFunction(), torch.random.fork_rng(devices=()):
+                self._run(records, steps)   # (a random call's draws: its kept state's)
         finally:
             autograd._local.pending = saved
             if threads != self.threads:
@@ -79,7 +79,9 @@ class KeptSegment:
                 outputs.append(None)
                 shown.append(None)
                 continue
-            func, args, kwargs, source, scope, codes, grad = call
+            func, args, kwargs, source, scope, codes, grad, random = call
+            if random:
+                torch.set_rng_state(torch.from_numpy(next(kept)._value.copy()))
             tensors, inputs = [], []
             for code in codes:
                 if code >= 0:

@@ -1,10 +1,10 @@
 """A Recorder's torch step kept as its inputs (tapeviz/torch/kept_steps.py) and run again on a
 look shows what a step recorded fully shows, bitwise: every op's inputs, output, upstream
 gradient, line and layer path, every backward step's gradients, the parameters' values and
-gradients, the loss. And the steps it cannot run again the same are recorded fully: a random
-op, an in-place write, batch norm's running statistics, a program that changes, an
-evaluation under no_grad; two backward passes in a step (gradient accumulation) are kept and
-run again in order."""
+gradients, the loss. And the steps it cannot run again the same are recorded fully: an
+in-place write, batch norm's running statistics, a program that changes, an evaluation
+under no_grad; two backward passes in a step (gradient accumulation) are kept and run again
+in order, dropout from torch's generator state kept before its draws."""
 import json
 import re
 
@@ -156,7 +156,9 @@ class _Net(nn.Module):
 
 
 @pytest.mark.parametrize("kind", ["dropout", "inplace", "batchnorm"])
-def test_a_step_that_cannot_run_again_the_same_is_recorded_fully(switch, kind):
+def test_what_cannot_run_again_is_recorded_fully_and_dropout_is_drawn_again(switch, kind):
+    """An in-place write and batch norm's running statistics are recorded fully; dropout's
+    draws are made again from torch's generator state kept before them."""
     def make():
         torch.manual_seed(0)
         model = _Net(kind)
@@ -175,7 +177,10 @@ def test_a_step_that_cannot_run_again_the_same_is_recorded_fully(switch, kind):
     kept_model, train = make()
     held = []
     kept = _recorded(switch, True, train, batches, held)
-    assert not any(held)   # never learned: each step recorded fully
+    if kind == "dropout":   # kept with torch's generator state before the draw
+        assert held[1:] == [True] * (len(held) - 1)
+    else:                   # never learned: each step recorded fully
+        assert not any(held)
     assert_same_steps(full, kept)
     assert torch.equal(full_model.norm.running_mean, kept_model.norm.running_mean)
 
@@ -225,21 +230,26 @@ def test_an_evaluation_under_no_grad_is_its_own_step_as_when_recorded_fully(swit
 
 def test_the_rng_draws_and_the_parameters_are_what_ran_after_a_look(switch):
     """A look runs again with torch's function handling off and its own leaves: the model's
-    parameters, their .grad and torch's random stream are as the training left them."""
+    parameters, their .grad and torch's random stream (which a look at dropout's draws
+    sets to the state they found) are as the training left them."""
     switch(True)
-    model, _, train = make_training()
+    torch.manual_seed(0)
+    model = _Net("dropout")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
     batches = digit_batches(count=4)
     with Recorder() as rec:
         for images, labels in batches:
-            train(images, labels)
+            optimizer.zero_grad()
+            F.cross_entropy(model(images), labels).backward()
+            optimizer.step()
     state = torch.get_rng_state()
     before = [p.detach().clone() for p in model.parameters()]
-    grads = [p.grad.clone() for p in model.parameters()]
+    grads = [p.grad.clone() for p in model.fc.parameters()]
     assert holds_kept(rec._steps[2])
-    assert len(rec.steps[2].ops) == 13   # (made on this look)
+    assert [op.op for op in rec.steps[2].ops][:3] == ["flatten", "dropout", "linear"]
     assert torch.equal(torch.get_rng_state(), state)
     assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
-    assert all(torch.equal(a, b.grad) for a, b in zip(grads, model.parameters()))
+    assert all(torch.equal(a, b.grad) for a, b in zip(grads, model.fc.parameters()))
 
 
 def test_a_no_grad_call_in_the_step_is_run_again_without_grad(switch):
