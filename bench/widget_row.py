@@ -254,6 +254,14 @@ def _open_parts(tape, alerts) -> list:
 # b alone counted 286k, two statements parsed anew), 21.37M with each statement parsed once
 # (lru_cache; naming alone 126k, predicted ~30k: name_in_code's scope lookup keeps ~60k a
 # variable). Keras' and given names cost a regular expression each, nothing parsed.
+# The view opening at a NaN's origin and the strip naming where each input came from (commits
+# e53fdba..27b18d4; no change to the graph's build). Predicted: opens unchanged (a NaN-free tape
+# sets one trait more), a Step +~0.1M (one more input_makers, ~20-27 us, the same at both sizes).
+# Measured (--instructions, e6d414f's tree then the working tree, load 10-17): first view 9.8M /
+# 24.8M (2.5x) -> 9.9M / 24.8M (2.5x), whole open 79.1M / 2,280.2M -> 79.2M / 2,281.5M; three
+# Steps inside the 3,002-node tape's blocks (valgrind, 6640efe against 056e2e4, two counts each)
+# 200.54M, 200.89M -> 201.33M, 201.33M a Step (+0.2-0.4%, more than predicted, not explained;
+# size-independent, so the 99,002 / 3,002 ratio does not move).
 WIDGET_BEFORE = {"open": ((0.050, 0.056), (1.910, 2.513))}
 WIDGET_AFTER = {"open": ((0.043, 0.052), (0.963, 1.649))}
 
