@@ -57,6 +57,7 @@ def test_a_meta_device_model_is_recorded_with_its_shapes_and_said_to_hold_no_val
     assert diagnose(tape) == []   # its zeros are no dead ReLU: there are none
     assert "a meta tensor" in widget.to_html()
     assert "numpy=<no values: a meta tensor" in repr(tape.nodes[1].output)   # (in pdb)
+    widget.close()   # ipywidgets keeps an open widget, its tape and their graph, for good
 
 
 def test_torch_func_grad_is_recorded_with_its_values_and_vmap_says_it_reads_none():
