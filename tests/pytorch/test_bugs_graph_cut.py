@@ -15,7 +15,10 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 import tapeviz.torch as tvt  # noqa: E402
-from tapeviz.debugger import Recorder, clear_breakpoints  # noqa: E402
+from tapeviz.debugger import Recorder  # noqa: E402
+
+import refused  # noqa: E402
+from refused import tapeviz_notes  # noqa: E402
 
 BARE = "element 0 of tensors does not require grad and does not have a grad_fn"
 
@@ -65,24 +68,7 @@ def the_correct_loss(model, x, y):
 
 
 def refusal(program, listening: str = "recorder") -> RuntimeError:
-    """The error `program` raises at its backward call while tapeviz listens as `listening`
-    says (a Recorder; a nan breakpoint alone, whose pass runs without the adapter's mode)."""
-    model, x, y = classifier_and_batch()
-    if listening == "recorder":
-        with Recorder(), pytest.raises(RuntimeError, match=BARE) as raised:
-            program(model, x, y)
-    else:
-        tvt.break_on(op="log", nan=True)
-        try:
-            with pytest.raises(RuntimeError, match=BARE) as raised:
-                program(model, x, y)
-        finally:
-            clear_breakpoints()
-    return raised.value
-
-
-def tapeviz_notes(error) -> list:
-    return [note for note in getattr(error, "__notes__", ()) if note.startswith("tapeviz:")]
+    return refused.refusal(program, classifier_and_batch(), BARE, listening)
 
 
 def test_an_argmax_in_the_loss_is_named_with_its_line_and_the_fix():

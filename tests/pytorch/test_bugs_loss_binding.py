@@ -10,8 +10,10 @@ torch = pytest.importorskip("torch", reason='the PyTorch adapter: pip install "t
 import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-import tapeviz.torch as tvt  # noqa: E402
-from tapeviz.debugger import Recorder, clear_breakpoints  # noqa: E402
+from tapeviz.debugger import Recorder  # noqa: E402
+
+import refused  # noqa: E402
+from refused import tapeviz_notes  # noqa: E402
 
 CUT = "element 0 of tensors does not require grad and does not have a grad_fn"
 FREED = "backward through the graph a second time"
@@ -68,22 +70,7 @@ def loss_in_branches_of_the_loop(model, x, y):
 
 
 def refusal(program, match: str, listening: str = "recorder") -> RuntimeError:
-    model, x, y = classifier_and_batch()
-    if listening == "recorder":
-        with Recorder(), pytest.raises(RuntimeError, match=match) as raised:
-            program(model, x, y)
-    else:
-        tvt.break_on(op="log", nan=True)
-        try:
-            with pytest.raises(RuntimeError, match=match) as raised:
-                program(model, x, y)
-        finally:
-            clear_breakpoints()
-    return raised.value
-
-
-def tapeviz_notes(error) -> list:
-    return [note for note in getattr(error, "__notes__", ()) if note.startswith("tapeviz:")]
+    return refused.refusal(program, classifier_and_batch(), match, listening)
 
 
 @pytest.mark.parametrize("listening", ["recorder", "breakpoint"])
