@@ -13,6 +13,17 @@ from tapeviz.debugger import Recorder, diagnose
 
 STEPS = 6
 
+# the optimizer the finding names, and what it loses made anew
+NAMED = {
+    "sgd_momentum": "a new SGD took each of the last 3 steps, each its first): its momentum "
+                    "buffer starts over every step",
+    "rmsprop": "a new RMSprop took each of the last 3 steps, each its first): its average of "
+               "squared gradients starts over every step",
+    "adagrad": "a new Adagrad took each of the last 3 steps, each its first): its sum of "
+               "squared gradients starts over every step",
+    "adam_amsgrad": "a new Adam took each of the last 3 steps, each its first): its moment "
+                    "estimates start over every step",
+}
 KERAS_OPTIMIZERS = {
     "sgd_momentum": lambda: tf.keras.optimizers.SGD(0.01, momentum=0.9),
     "rmsprop": lambda: tf.keras.optimizers.RMSprop(0.01),
@@ -43,9 +54,12 @@ def keras_loop(make, made_in_the_loop: bool):
 
 @pytest.mark.parametrize("kind", KERAS_OPTIMIZERS)
 def test_a_keras_optimizer_with_state_made_each_step_is_named(kind):
-    """The numpy engine reads each step's new step count: one that keeps slots is named."""
+    """The numpy engine reads each step's new step count: one that keeps slots is named, by
+    its own class (was: 'Adam's every update ...' whatever the optimizer)."""
     [finding] = diagnose(keras_loop(KERAS_OPTIMIZERS[kind], made_in_the_loop=True))
     assert finding.kind == "optimizer_in_loop"
+    assert NAMED[kind] in finding.message
+    assert ("Adam" in finding.message) == (kind == "adam_amsgrad")
     assert finding.source.lineno == line_of(__file__, f'"{kind}": lambda')   # made there
     assert "; fix: make the optimizer once, before the loop" in finding.message
 

@@ -21,6 +21,7 @@ from .numerics import _where
 from .optimizer_source import torch_optimizer_made_at
 
 MIN_STEPS = 3
+_LOST = dict(KINDS.values())   # optimizer -> what it loses when made anew
 
 
 def _fresh_count(step):
@@ -40,6 +41,17 @@ def _fresh_count(step):
         elif not variable.trainable:
             slots += 1
     return None if count is None else (count, slots)
+
+
+def _keras_kind(count) -> tuple:
+    """(the Keras optimizer whose step count `count` is, what it loses when made anew), in
+    the words `first_step.KINDS` gives torch's."""
+    from ..keras.optimizers.base import optimizer_class_of   # keras imports the debugger
+    optimizer = optimizer_class_of(count) or "optimizer"
+    lost = _LOST.get(optimizer, "its state starts over every step")
+    if optimizer in ("Adam", "AdamW"):
+        lost += " (each update is then lr * sign(gradient), whatever its betas)"
+    return optimizer, lost
 
 
 def optimizer_made_in_loop(trained: list) -> list:
@@ -64,11 +76,11 @@ def optimizer_made_in_loop(trained: list) -> list:
             len({count.made_at for count in counts}) != 1:
         return []
     made_at = counts[-1].made_at
-    message = (f"the optimizer is made anew in each step (a new one took each of the last "
-               f"{MIN_STEPS} steps, each its first): its state starts over every step (Adam's "
-               f"every update is then lr * sign(gradient), whatever its betas; momentum never "
-               f"builds up), and new slot variables are made each step; made at "
-               f"{_where(made_at)}; fix: make the optimizer once, before the loop")
+    optimizer, lost = _keras_kind(counts[-1])
+    message = (f"the optimizer is made anew in each step (a new {optimizer} took each of the "
+               f"last {MIN_STEPS} steps, each its first): {lost}, and new slot variables are "
+               f"made each step; made at {_where(made_at)}; fix: make the optimizer once, "
+               f"before the loop")
     update = next(rop.node for rop in trained[-1].ops if rop.node.op.kind == "update")
     return [Finding("optimizer_in_loop", message, update, made_at)]
 

@@ -37,6 +37,8 @@ from .weight_decay import DECAY_OPS, WeightDecay
 
 # id -> each live optimizer's step count, so a recorded update can be told to be one
 _STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+# id -> the class name of the optimizer each live step count counts (it may outlive it)
+_COUNTED_BY: dict = {}
 
 
 def optimizer_made_at(variable):
@@ -44,6 +46,12 @@ def optimizer_made_at(variable):
     where its learning rate was set (the count's own `made_at`); None for any other variable.
     """
     return variable.made_at if _STEP_COUNTS.get(id(variable)) is variable else None
+
+
+def optimizer_class_of(variable) -> str | None:
+    """The class name ("SGD", "Adam") of the optimizer whose step count `variable` is, read
+    after the optimizer itself is gone; None for any other variable."""
+    return _COUNTED_BY.get(id(variable)) if optimizer_made_at(variable) is not None else None
 
 
 def _learning_rate_number(optimizer: str, value) -> float:
@@ -103,6 +111,9 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
         # (events.changes, update line, whether a listener may cut an update short then)
         self._cut_verdict = (-1, None, True)
         _STEP_COUNTS[id(self._iterations)] = self._iterations
+        _COUNTED_BY[id(self._iterations)] = type(self).__name__
+        weakref.finalize(self._iterations, _COUNTED_BY.pop, id(self._iterations), None).atexit \
+            = False
 
     # ---- hyperparameters --------------------------------------------------------------------
     loss_scale_factor = setting("loss_scale_factor", "What `scale_loss` multiplies the loss by "
