@@ -12,11 +12,6 @@ import numpy as np
 from .cases import add_case
 from .harness import spread
 
-# Adam's bias correction: Keras 3 takes 1 - beta_2**t in float32 (1 - 0.999f), tapeviz in
-# float64, ~1e-5 of a step apart (keras.optimizers.Adam/rule_bias_correction_float32): at a
-# rate of 0.1 that shows past float32's default rtol, so these cases compare to 1e-4
-ADAM_RTOL = 1e-4
-
 
 def _steps(tf, make, steps=3, dtype="float32"):
     """[w, b] after each of `steps` updates from fixed gradients, and the step count."""
@@ -115,8 +110,7 @@ def _learning_rate_set_between(tf):
 for _name, _make in WEIGHT_DECAY.items():
     add_case(f"keras.optimizers.{_name}",
              _learning_rate_set_between if _make is None
-             else (lambda tf, _m=_make: _steps(tf, _m)), grad=False,
-             rtol=ADAM_RTOL if _name == "AdamW/rule_schedule" else None)
+             else (lambda tf, _m=_make: _steps(tf, _m)), grad=False)
 
 add_case("keras.optimizers.SGD/rule_weight_decay_float64",
          lambda tf: _steps(tf, lambda tf: tf.keras.optimizers.SGD(0.1, weight_decay=0.3),
@@ -129,10 +123,10 @@ add_case("keras.optimizers.SGD/rule_exclude_var_names", _excluded_by_name(
 add_case("keras.optimizers.SGD/rule_weight_decay_none_gradient", _none_gradient_not_decayed,
          grad=False)
 add_case("keras.optimizers.AdamW/rule_fit", _fit_with(
-    lambda tf: tf.keras.optimizers.AdamW(0.1, weight_decay=0.2)), grad=False, rtol=ADAM_RTOL)
+    lambda tf: tf.keras.optimizers.AdamW(0.1, weight_decay=0.2)), grad=False)
 add_case("keras.optimizers.AdamW/rule_fit_bias_excluded", _fit_with(
     lambda tf: tf.keras.optimizers.AdamW(0.1, weight_decay=0.2), exclude_bias=True),
-         grad=False, rtol=ADAM_RTOL)
+         grad=False)
 add_case("keras.optimizers.Adam/rule_bias_correction_float32", lambda tf: _steps(
     tf, lambda tf: tf.keras.optimizers.Adam(0.1)), grad=False)
 add_case("keras.optimizers.get/rule_adamw", lambda tf: [

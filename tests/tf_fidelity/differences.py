@@ -197,10 +197,4 @@ TO_FIX: dict[str, str] = {
     "keras.layers.Dense/rule_activation_hard_sigmoid":
         "Dense(activation='hard_sigmoid') (Keras 3's: relu6(x + 3) / 6, no longer Keras 2's "
         "0.2 x + 0.5 clipped): tapeviz/keras/activations.py knows no 'hard_sigmoid'",
-    "keras.optimizers.Adam/rule_bias_correction_float32":
-        "Adam at a rate of 0.1: Keras 3 computes its bias correction in float32 (beta_2 as "
-        "0.999f, so 1 - beta_2**t is 0.00099998713 at the first step), tapeviz in float64 "
-        "(tapeviz/keras/optimizers/update.py, adam and adam_values: lr_t), so each step "
-        "differs by ~1.2e-5 of its size against TF's; past rtol 1e-5 at a rate of 0.1, within "
-        "it at Keras's 0.001. Left to the owner of Adam's numerics (H3's CNN work changes them)",
 }

@@ -7,8 +7,6 @@ update row of `ops/optim.py`, so the debugger sees every update. Callers run the
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ...ops.math import maximum, sqrt, square
@@ -40,19 +38,29 @@ def tf1_momentum(var, grad, accum, lr: float, momentum: float, nesterov: bool) -
 
 def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon: float,
          step: int) -> None:
-    """Adam as Keras 2 and TF1 compute it: bias correction folded into the step size.
+    """Adam as Keras and TF1 compute it: bias correction folded into the step size.
 
     lr_t = lr sqrt(1 - beta_2^t) / (1 - beta_1^t); var -= lr_t m / (sqrt(v) + epsilon),
     with v replaced by its running maximum `vhat` for AMSGrad. m, v and var each change by
     one update op (`ops/optim.py`), not by the five arithmetic ops each formula reads as.
     """
-    lr_t = lr * math.sqrt(1.0 - beta_2 ** step) / (1.0 - beta_1 ** step)
+    lr_t = adam_step_size(lr, beta_1, beta_2, step, var.dtype.as_numpy_dtype)
     m._rebind(moving_average(m, grad, decay=beta_1))
     v._rebind(moving_average(v, square(grad), decay=beta_2))
     denominator = v
     if vhat is not None:
         denominator = vhat.assign(maximum(vhat, v))
     var._rebind(adam_step(var, m, denominator, step_size=lr_t, epsilon=epsilon))
+
+
+def adam_step_size(lr: float, beta_1: float, beta_2: float, step: int, dtype) -> float:
+    """lr sqrt(1 - beta_2^t) / (1 - beta_1^t) in the variable's dtype, as Keras 3 and TF1's
+    kernel compute it: in float32, 1 - 0.999**1 is 1 - 0.999f = 0.00099998713, 1.3e-5 of
+    itself from float64's, which a rate of 0.1 shows past float32's rtol of 1e-5."""
+    kind = np.dtype(dtype).type
+    one = kind(1)
+    return float(kind(lr) * np.sqrt(one - kind(beta_2) ** kind(step))
+                 / (one - kind(beta_1) ** kind(step)))
 
 
 ADAM_OPS = (moving_average, square, adam_step)   # what `adam_values` runs off dispatch
@@ -64,7 +72,7 @@ def adam_values(value, grad, m, v, lr: float, beta_1: float, beta_2: float, epsi
     the arrays (`value`: the variable's, weight-decayed where it decays): for an update
     nobody hears, the same bits with no dispatch, Tensor or node. Run it under
     `warnings_raised()`."""
-    lr_t = lr * math.sqrt(1.0 - beta_2 ** step) / (1.0 - beta_1 ** step)
+    lr_t = adam_step_size(lr, beta_1, beta_2, step, value.dtype)
     g = grad._value
     new_m = moving_average.forward(m._value, g, decay=beta_1)
     new_v = moving_average.forward(v._value, square.forward(g), decay=beta_2)
