@@ -6,11 +6,11 @@ screen, for a 2-node tape, notebook 01's network and notebook 03's CNN alike; op
 identical Dense blocks show as one box marked ×12, a loop body recorded 120 times as one box
 marked ×120; a concat of twenty takes them through one box marked "20 inputs"; the toolbar's
 status takes at most two lines; a small graph sits in a small pane, which grows when a node is
-inspected; a click on an alert brings its node into view; every button's text and every node's
-label reach WCAG contrast 4.5 against what is behind them; nodes are reached by Tab, named for
-screen readers and selected with Enter; the first view, its values not yet checked, fades its
-boxes and every label still reaches 4.5. The "more" hint of a cut graph covers no node; a
-group opened shows what it opened, as much as the pane holds. JupyterLab in both themes,
+inspected; every button's text and every node's label reach WCAG contrast 4.5 against what is
+behind them; nodes are reached by Tab, named for screen readers and selected with Enter. The
+"more" hint of a cut graph covers no node (where the view goes when a group opens or an alert
+is clicked: test_widget_view_moves.py; the first view before its values are checked:
+test_first_view_unchecked.py). JupyterLab in both themes,
 Notebook 7 in the dark one. Screenshots go to tests/browser/artifacts/ as
 <app>-look-<theme>-<what>.png.
 """
@@ -247,6 +247,10 @@ def graph_text(widget):
     return " ".join(widget.locator(".tv-graph svg text").all_text_contents())
 
 
+def centre(box):
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("app, theme", [("lab", "light"), ("lab", "dark"), ("notebook", "dark")])
 def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, browser):
@@ -368,204 +372,3 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
                    "the inspector to take the room its details need")
         assert tiny.locator(".tv-graph").bounding_box()["height"] >= 419
         check_clean(page, browser)
-
-
-BLOCKS_CELLS = ["""
-import tapeviz as tf
-from tapeviz.viz import TapeWidget
-x = tf.Variable(1.0, name="x")
-with tf.GradientTape(persistent=True) as big_tape:
-    for block in range(40):
-        with tf.name_scope(f"block{block}"):
-            for _ in range(30):
-                x = x * 1.001
-TapeWidget(big_tape)
-"""]
-
-
-def centre(box):
-    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_a_group_opens_where_it_was_clicked(theme, tmp_path, browser):
-    with notebook_page(browser, tmp_path / "blocks.ipynb", BLOCKS_CELLS, theme=theme) as page:
-        widget = page.output(WIDGET).first
-        graph = widget.locator(".tv-graph")
-        widget.locator('.tv-graph g.node[id="g:block1*39"]').click()
-        block30 = widget.locator('.tv-graph g.node[id="g:block30"]')
-        block30.wait_for()
-        graph.scroll_into_view_if_needed()
-        pane = graph.bounding_box()
-        page.page.mouse.move(*centre(pane))
-        for _ in range(40):   # scroll the graph (not the page) until block30 is in the pane
-            y = centre(block30.bounding_box())[1]
-            if pane["y"] + 40 < y < pane["y"] + pane["height"] - 40:
-                break
-            page.page.mouse.wheel(0, 200)
-            page.page.wait_for_timeout(50)
-        at = centre(block30.bounding_box())
-        assert pane["y"] < at[1] < pane["y"] + pane["height"], "block30 never came into view"
-        before = set(widget.locator(".tv-graph g.node").evaluate_all("els => els.map(e => e.id)"))
-        block30.click()
-        wait_until(page, lambda: block30.count() == 0, "block30 to open")
-        # what opened is in view: as much of it as the pane holds, its top left corner first
-        # (it was hung from the click, below and right of it, the pane above it left empty)
-        opened = widget.locator(".tv-graph g.node").evaluate_all(
-            "(els, before) => els.filter((e) => !before.includes(e.id)).map((e) => {"
-            " const r = e.getBoundingClientRect();"
-            " return [r.left, r.top, r.right, r.bottom]; })", sorted(before))
-        assert len(opened) == 60, len(opened)   # block30's 30 multiplies and their constants
-        left, top = min(q[0] for q in opened), min(q[1] for q in opened)
-        right, bottom = max(q[2] for q in opened), max(q[3] for q in opened)
-        pane = graph.bounding_box()
-        inside_w = min(right, pane["x"] + pane["width"]) - max(left, pane["x"])
-        inside_h = min(bottom, pane["y"] + pane["height"]) - max(top, pane["y"])
-        assert inside_w >= min(right - left, pane["width"] - 24) - 2, (opened, pane)
-        assert inside_h >= min(bottom - top, pane["height"] - 24) - 2, (opened, pane)
-        assert pane["y"] <= top <= pane["y"] + 24 or bottom - top < pane["height"] - 24
-        wait_until(page, lambda: hint_covers(widget) == [], "the hint off every node")
-        page.screenshot(widget, f"look-{theme}-opened-in-place")
-        check_clean(page, browser)
-
-
-LONG_CELLS = ["""
-import tapeviz as tf
-from tapeviz.viz import TapeWidget
-x = tf.Variable(2.0, name="x")
-with tf.GradientTape(persistent=True) as long_tape:
-    for _ in range(25):
-        x = x * 1.01
-    loss = tf.math.log(x * 0.0)    # -inf, at the foot of a graph taller than its pane
-TapeWidget(long_tape)
-""", """
-y = tf.Variable(2.0, name="y")
-with tf.GradientTape(persistent=True) as short_tape:
-    for _ in range(4):
-        y = y * 1.01
-    tf.math.log(y * 0.0)
-TapeWidget(short_tape)
-"""]
-
-
-def on_screen(widget, node_id):
-    """Whether all of node `node_id`'s box is on screen: inside the graph pane and every
-    scrolling box around it (JupyterLab's notebook panel), and inside the window (the body,
-    0 px tall in JupyterLab, is the window's)."""
-    return widget.locator(f'.tv-graph g.node[id="{node_id}"]').evaluate("""(el) => {
-        const r = el.getBoundingClientRect();
-        let top = 0, left = 0, bottom = innerHeight, right = innerWidth;
-        for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-            const s = getComputedStyle(a);
-            if (s.overflowX === "visible" && s.overflowY === "visible") continue;
-            const q = a.getBoundingClientRect();
-            top = Math.max(top, q.top); left = Math.max(left, q.left);
-            bottom = Math.min(bottom, q.bottom); right = Math.min(right, q.right);
-        }
-        return r.top >= top - 1 && r.left >= left - 1 && r.bottom <= bottom + 1
-            && r.right <= right + 1;
-    }""")
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_an_alert_click_brings_its_node_into_view(theme, tmp_path, browser):
-    with notebook_page(browser, tmp_path / "long.ipynb", LONG_CELLS, theme=theme,
-                       run=False) as page:
-        page.page.set_viewport_size({"width": 1280, "height": 600})
-        page.run_all()
-        widget = page.output(WIDGET).first
-        alert = widget.locator(".tv-alerts .tv-alert-nan")
-        wait_until(page, lambda: alert.count() == 1, "the NaN alert")
-        widget.scroll_into_view_if_needed()
-        # it opens where the -inf was born, at the foot; Fit goes back to the graph's top
-        wait_until(page, lambda: on_screen(widget, "n26"), "the view opened at the -inf")
-        widget.locator("button.tv-fit").click()
-        wait_until(page, lambda: not on_screen(widget, "n26"), "Fit back at the top")
-        assert cut(widget)
-        alert.click()
-        wait_until(page, lambda: marked(widget, "tv-selected") == "n26", "the alert's node")
-        wait_until(page, lambda: on_screen(widget, "n26"), "the alert's node in view")
-        page.screenshot(widget, f"look-{theme}-alert-jump")
-
-        # a window too short for the whole widget (its pane at its least, 240 px): the click
-        # brings the foot of the graph into the pane and the pane on screen, the page scrolled
-        page.page.set_viewport_size({"width": 1280, "height": 420})
-        short = page.output(WIDGET).nth(1)
-        short.locator(".tv-alerts .tv-alert-nan").evaluate(
-            "el => el.scrollIntoView({ block: 'start' })")
-        foot = short.locator(".tv-graph g.node").evaluate_all(
-            "els => els.find((n) => n.querySelector('text').textContent.includes('log')).id")
-        short.locator("button.tv-fit").click()
-        short.locator(".tv-alerts .tv-alert-nan").evaluate(
-            "el => el.scrollIntoView({ block: 'start' })")
-        assert page.lacks(short) > 0 and not on_screen(short, foot)
-        short.locator(".tv-alerts .tv-alert-nan").click()
-        wait_until(page, lambda: on_screen(short, foot), "the short graph's foot on screen")
-        check_clean(page, browser)
-
-
-FIRST_VIEW_CELLS = [
-    """
-import time
-import tapeviz as tf
-from IPython.display import display
-from tapeviz.viz.widget import TapeWidget
-x = tf.Variable([1.0, 0.5], name="x")
-with tf.GradientTape(persistent=True) as tape:
-    h = x
-    for block in range(400):
-        with tf.name_scope(f"block{block}"):
-            h = tf.tanh(h * 0.9)
-    loss = tf.reduce_sum(tf.math.log(h * 0.0))
-display(TapeWidget(tape))
-time.sleep(4)   # the cell still runs: the first view is on screen, its values unchecked
-""",
-]
-
-
-@pytest.mark.browser
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_first_view_is_marked_unchecked_until_the_cell_returns(theme, tmp_path, browser):
-    """In a kernel the first view goes out before its values are checked (widget.py): every
-    box is drawn as unchecked and a note says so while the cell runs; once it returns, the
-    NaN/Inf marks and the alerts arrive and the note goes."""
-    with notebook_page(browser, tmp_path / "first_view.ipynb", FIRST_VIEW_CELLS, theme=theme,
-                       run=False) as page:
-        _check_first_view(page, browser, theme)
-
-
-def _check_first_view(page, browser, theme) -> None:
-    page.run_all(wait=False)
-    widget = page.output(WIDGET).first
-    widget.locator(".tv-graph svg g.node").first.wait_for()
-    note = widget.locator(".tv-checking-note")
-    assert "not yet checked for NaN/Inf" in note.text_content()
-    assert "until the cell finishes" in note.text_content()
-    assert widget.evaluate("el => el.classList.contains('tv-checking')")
-    box = widget.locator(".tv-graph svg g.node").first
-    faded = box.locator("polygon, path, ellipse").first.evaluate(
-        "el => getComputedStyle(el).opacity")
-    assert float(faded) < 1
-    # the label is read at its full colour: nothing above it fades it
-    label_opacity = box.locator("text").first.evaluate(
-        "el => { let o = 1; for (let n = el; n && n.nodeType === 1; n = n.parentNode)"
-        " o *= Number(getComputedStyle(n).opacity); return o; }")
-    assert float(label_opacity) == 1
-    assert widget.locator(".tv-graph svg g.node.nonfinite").count() == 0   # not yet looked at
-    assert widget.locator(".tv-alerts .tv-alert").count() == 0
-    # faded boxes still read: every label against its faded fill over the pane (a constant's
-    # grey label read at 2.5:1 in the dark theme, its box faded to mid grey)
-    ratios = contrasts(widget, NODE_LABELS)
-    assert ratios and min(ratios) >= 4.5, (theme, sorted(ratios)[:3])
-    page.screenshot(widget, f"tape-first-view-{theme}-checking")
-    page.wait_for_run()
-    wait_until(page, lambda: widget.locator(".tv-alerts .tv-alert-nan").count() > 0,
-               "the NaN alert after the checks")
-    wait_until(page, lambda: not widget.evaluate("el => el.classList.contains('tv-checking')"),
-               "the unchecked marking to go")
-    assert note.text_content() == ""
-    assert widget.locator(".tv-graph svg g.node.nonfinite").count() > 0
-    page.screenshot(widget, f"tape-first-view-{theme}-checked")
-    check_clean(page, browser)
