@@ -139,16 +139,27 @@ def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> lis
     shown = drawn_title(op.label, op.name) != op.name
     rows = [["op", op.name]] + ([["drawn as", op.label]] if shown else [])
     rows += [["kind", op.kind], ["phase", node.phase], ["layer path", node.scope or "(none)"]]
-    # "#i" as alerts, errors and run_to number tape entries; "op i+1 of N" as the title counts
+    # "op i+1 of N" as the title counts; "#i" as alerts, errors and run_to number it
     if position is not None:
-        rows.append(["tape entry", f"#{position[0]} (op {position[0] + 1} of {position[1]})"])
+        rows.append(["position", f"op {position[0] + 1} of {position[1]} on the tape "
+                                 f"(#{position[0]} in messages)"])
     elif rop is not None:
-        rows.append(["tape entry", f"#{rop.index} of its step"])
+        rows.append(["position", f"op {rop.index + 1} of its step (#{rop.index} in messages)"])
     if rop is not None:
         rows += [["duration", f"{rop.duration * 1e3:.3g} ms"],
                  ["on a tape", "yes" if rop.taped else "no"]]
-    rows += [[f"param {key}", _short(value)] for key, value in node.params.items()]
+    if node.params:
+        rows.append(["called with", called_with(node.params)])
     return rows
+
+
+def called_with(params: dict) -> str:
+    """An op's settings as the call wrote them, 'transpose_a=False, transpose_b=True'.
+
+    >>> called_with({"padding": "VALID", "strides": [1, 2, 2, 1]})
+    "padding='VALID', strides=[1, 2, 2, 1]"
+    """
+    return ", ".join(f"{key}={_short(value)}" for key, value in params.items())
 
 
 def _source_section(source) -> list:

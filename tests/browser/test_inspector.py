@@ -151,7 +151,7 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert "None" not in widget.locator(".tv-inspector").text_content()
         op_rows = section(widget, "Op").locator("tr").all_text_contents()
         index = int(abs_id[1:])
-        assert f"tape entry#{index} (op {index + 1} of {ops})" in op_rows
+        assert f"positionop {index + 1} of {ops} on the tape (#{index} in messages)" in op_rows
 
         # a breakpoint and a gradient check appear under the buttons, in words
         widget.locator("button.tv-break_op").click()
@@ -199,10 +199,10 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert "backward step" in tips["stepped through"] and "loss" in tips["upstream"], tips
         assert "respect to w," in tips["d loss/d w"] and "input x" in tips["grad x"], tips
         assert "VJP" in widget.locator("button.tv-step").get_attribute("title")
-        # the strip names the step's tape entry as the inspector beside it does
-        entry = f"#{stepped[1:]}"
-        assert re.search(rf"stepped through\s*abs \(tape entry {entry}\)", strip.text_content())
-        assert f"tape entry{entry} (op" in "".join(
+        # the strip counts the step's op as the inspector beside it does
+        place = f"op {int(stepped[1:]) + 1} of"
+        assert re.search(rf"stepped through\s*abs \({place} the tape\)", strip.text_content())
+        assert f"position{place}" in "".join(
             section(widget, "Op").locator("tr").all_text_contents())
         side = box(widget.locator(".tv-side"))
         for part in (widget.locator(".tv-inspector-title"), section(widget, "Source"),

@@ -139,7 +139,7 @@ def test_a_grad_scalers_skipped_steps_are_no_nan_finding_and_still_count_as_step
         assert _updates(step) == ([] if was_skipped else ["sgd_step", "sgd_step"])
         assert bool(step.variable_gradients) is not was_skipped   # the optimizer used none
         [scaling] = [op for op in step.ops if op.op == "mul" and op.phase == "forward"]
-        said = scaling.node.params.get("skipped", "")   # the inspector's 'param skipped' row
+        said = scaling.node.params.get("skipped", "")   # the inspector's 'called with' row
         assert ("skips this step's optimizer.step()" in said) is was_skipped
     assert diagnose(rec) == []
 
