@@ -12,7 +12,8 @@ pixels fed unscaled (`input_scale`), a Variable or an optimizer made inside the 
 unfitted batch norm in inference mode (`train_mode`), a loss of more than one value
 (`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`), gradients
 never applied (`unapplied`), applied by updates that change nothing, a learning rate of 0
-(`unmoved`), or far too small to move the loss (`small_updates`), or by an Adam whose
+(`unmoved`), or far too small to move the loss (`small_updates`), or clipped far below
+their norm (`over_clipped`, torch's; `clip_norm`, the numpy engine's), or by an Adam whose
 epsilon outweighs the gradients (`adam_epsilon`), cleared or replaced
 between the gradient call and the update (`cleared`), or applied twice a step
 (`applied_twice`), one loss differentiated twice a step (`backward_twice`), torch's loss
@@ -35,6 +36,7 @@ from .applied_twice import applied_twice
 from .backward_twice import backward_twice
 from .batch_axis import over_batch_axis
 from .cleared import gradients_cleared
+from .clip_norm import norm_clipped_far_below
 from .double_sigmoid import sigmoid_given_as_logits
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
@@ -93,7 +95,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + gradients_over_clipped(last_steps)
             + evaluation
             + gradients_never_applied(steps, last_steps)
-            + (cleared or updates_that_change_nothing(steps) or updates_too_small(steps)
+            + (cleared or norm_clipped_far_below(last_steps)
+               or updates_that_change_nothing(steps) or updates_too_small(steps)
                or epsilon_outweighs_gradients(last_steps))
             + frozen_layers_trained(last_steps, steps)
             + applied_twice(last_steps, steps) + non_trainable_given(last_steps)

@@ -37,7 +37,8 @@ from .weight_decay import DECAY_OPS, WeightDecay
 
 # id -> each live optimizer's step count, so a recorded update can be told to be one
 _STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-# id -> the class name of the optimizer each live step count counts (it may outlive it)
+# id -> (the class name of the optimizer each live step count counts, a weak reference to
+# it): the count, kept by a recording, may outlive the optimizer
 _COUNTED_BY: dict = {}
 
 
@@ -51,7 +52,19 @@ def optimizer_made_at(variable):
 def optimizer_class_of(variable) -> str | None:
     """The class name ("SGD", "Adam") of the optimizer whose step count `variable` is, read
     after the optimizer itself is gone; None for any other variable."""
-    return _COUNTED_BY.get(id(variable)) if optimizer_made_at(variable) is not None else None
+    return _counted_by(variable)[0]
+
+
+def optimizer_of(variable):
+    """The optimizer whose step count `variable` is, while it lives; else None."""
+    optimizer = _counted_by(variable)[1]
+    return None if optimizer is None else optimizer()
+
+
+def _counted_by(variable) -> tuple:
+    if optimizer_made_at(variable) is None:
+        return None, None
+    return _COUNTED_BY.get(id(variable), (None, None))
 
 
 def _learning_rate_number(optimizer: str, value) -> float:
@@ -111,7 +124,7 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
         # (events.changes, update line, whether a listener may cut an update short then)
         self._cut_verdict = (-1, None, True)
         _STEP_COUNTS[id(self._iterations)] = self._iterations
-        _COUNTED_BY[id(self._iterations)] = type(self).__name__
+        _COUNTED_BY[id(self._iterations)] = (type(self).__name__, weakref.ref(self))
         weakref.finalize(self._iterations, _COUNTED_BY.pop, id(self._iterations), None).atexit \
             = False
 

@@ -1,0 +1,74 @@
+"""The numpy engine: gradients clipped far below their size every step
+(tf.clip_by_global_norm(grads, 1e-6), or a Keras optimizer's global_clipnorm=1e-6 or
+clipnorm=1e-6, typos for 1.0): each update is a tiny fraction of the gradient and the model
+barely trains. `diagnose` names the clip, its line (marked here, looked up, never
+hard-coded) and how far below the gradients' norm it cuts, where it said 'the learning rate
+is far too small' (the tape's gradients are read before the clip); a clip at 1.0 or none is
+no finding. The torch twin: tests/pytorch/test_bugs_over_clipped.py."""
+import numpy as np
+import pytest
+
+from programs import line_of
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder, diagnose
+
+STEPS = 8
+
+
+def clipped_loop(clip_norm=None, **clipping):
+    """SGD(0.1) on a small classifier, its gradients clipped by tf.clip_by_global_norm at
+    `clip_norm`, or by the optimizer's `clipping` (global_clipnorm= or clipnorm=)."""
+    tf.random.set_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(STEPS * 32, 8)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"),
+                                 tf.keras.layers.Dense(3)])
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    optimizer = tf.keras.optimizers.SGD(0.1, **clipping)  # BUG: keras clip
+    with Recorder() as rec:
+        for i in range(STEPS):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y[i * 32:(i + 1) * 32], model(x[i * 32:(i + 1) * 32]))
+            grads = tape.gradient(loss, model.trainable_variables)
+            if clip_norm is not None:
+                grads, _ = tf.clip_by_global_norm(grads, clip_norm)  # BUG: tf clip
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))  # apply
+    return rec, optimizer
+
+
+def test_clip_by_global_norm_far_below_the_gradients_norm_is_named_at_its_line():
+    """was: 'the learning rate is far too small: ... fix: a learning rate that moves the
+    weights' (the lr, 0.1, is fine)."""
+    rec, _ = clipped_loop(1e-6)
+    [finding] = diagnose(rec)
+    assert finding.kind == "gradients_over_clipped"
+    assert finding.message.startswith("the gradients are clipped to a norm of 1e-06 in every "
+                                      "step (steps 6-8), at least ")
+    assert "times below their norm (before the clip: " in finding.message
+    assert "fix: clip at about the gradients' usual norm (tf.clip_by_global_norm(grads, 1.0) " \
+        "or 5.0)" in finding.message
+    assert finding.source.lineno == line_of(__file__, "# BUG: tf clip")
+
+
+@pytest.mark.parametrize("setting, of", [("global_clipnorm", "their norm"),
+                                         ("clipnorm", "the largest gradient's norm")])
+def test_a_keras_clip_setting_far_below_the_gradients_norm_names_the_optimizers_line(
+        setting, of):
+    rec, _ = clipped_loop(**{setting: 1e-6})
+    [finding] = diagnose(rec)
+    assert finding.kind == "gradients_over_clipped"
+    assert f"times below {of} (before the clip: " in finding.message
+    assert f"by the optimizer's {setting}=1e-06 (made at " in finding.message
+    assert f"fix: clip at about the gradients' usual norm ({setting}=1.0 is common)" \
+        in finding.message
+    assert finding.source.lineno == line_of(__file__, "# BUG: keras clip")
+    assert finding.node.source.lineno == line_of(__file__, "# apply")
+
+
+@pytest.mark.parametrize("clipping", [{"clip_norm": 1.0}, {"global_clipnorm": 1.0},
+                                      {"clipnorm": 5.0}, {}])
+def test_a_clip_as_a_guard_or_none_is_no_finding(clipping):
+    rec, _ = clipped_loop(**clipping)
+    assert diagnose(rec) == []
