@@ -5,13 +5,15 @@ The usual cause: a loss kept per example (`nn.MSELoss(reduction='none')`, or a l
 by hand, `(out - y) ** 2`, never averaged). Torch's message names neither the loss, its
 shape, nor the line that made it. Read once, when the error is raised: the loss's name from
 the backward call's line, the line that made it (the recorded op's, where one was recorded,
-else the one assignment that reaches the call), and whether that line asked for
-`reduction='none'`, there or where the loss function it calls was made. Nothing is kept
-or run before the error.
+else the one assignment that reaches the call and whose last op, read from its text, can be
+the loss's grad_fn's: of `loss = d.abs().mean()` and `loss = d ** 2` in two branches, the
+latter), and whether that line asked for `reduction='none'`, there or where the loss
+function it calls was made. Nothing is kept or run before the error.
 """
 from __future__ import annotations
 
 import ast
+import re
 
 import torch
 
@@ -32,7 +34,7 @@ def not_scalar_note(frame, roots: list, made_at=None) -> str | None:
     source = source_from(frame)
     name = loss_name(source) if source is not None else None
     what = name or "the tensor backward() was given"
-    at = made_at if made_at is not None else _made_at(source, name)
+    at = made_at if made_at is not None else _made_at(source, name, loss.grad_fn)
     names = {**frame.f_globals, **frame.f_locals} if at is not None \
         and at.function == source.function else {}   # (made in a helper: its names unknown)
     reduced = _reduced_per_example(at, names) if at is not None else None
@@ -52,19 +54,47 @@ def not_scalar_note(frame, roots: list, made_at=None) -> str | None:
     return note
 
 
-def _made_at(source, name: str | None) -> SourceInfo | None:
+def _made_at(source, name: str | None, grad_fn=None) -> SourceInfo | None:
     """The line of the one assignment to `name` that reaches the line of `source` (in its
-    function, else, for a global the function reads, in its module), or None: none, or
-    several that may have run (branches, with no recorded op to choose by)."""
+    function, else, for a global the function reads, in its module) and could have made a
+    tensor whose last op is `grad_fn`'s, or None: none, or several that may have run
+    (branches, with no recorded op to choose by)."""
     tree, scope = innermost_scope(source.filename, source.lineno) if name else (None, None)
     if scope is None:
         return None
     bindings, function = bindings_reaching(scope, name, source.lineno), source.function
     if not bindings and scope is not tree:
         bindings, function = bindings_at_end(tree, name), "<module>"
+    if len(bindings) > 1 and grad_fn is not None:
+        ran = _BACKWARD_SUFFIX.sub("", type(grad_fn).__name__).lower()
+        bindings = [binding for binding in bindings if _last_op(binding) in (None, ran)]
     if len(bindings) != 1 or not isinstance(bindings[0], (ast.Assign, ast.AnnAssign)):
         return None
     return SourceInfo(source.filename, bindings[0].lineno, function)
+
+
+_BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
+# the last op of an assignment's value -> its grad_fn's name, less 'Backward0', lower case
+_OPERATORS = {ast.Pow: "pow", ast.Mult: "mul", ast.Add: "add", ast.Sub: "sub",
+              ast.Div: "div", ast.USub: "neg"}
+_METHODS = {"mean": "mean", "sum": "sum", "abs": "abs", "square": "pow", "exp": "exp",
+            "log": "log"}
+
+
+def _last_op(binding) -> str | None:
+    """The grad_fn name (as `_made_at` compares it) of the op assignment `binding` runs last,
+    where its text tells (`a ** 2`, `x.mean()`, `torch.sum(x)`), else None (a loss
+    function's call: any)."""
+    value = getattr(binding, "value", None)
+    if isinstance(binding, ast.AugAssign):
+        return _OPERATORS.get(type(binding.op))
+    if isinstance(value, (ast.BinOp, ast.UnaryOp)):
+        return _OPERATORS.get(type(value.op))
+    if isinstance(value, ast.Call):
+        called = value.func
+        return _METHODS.get(called.attr if isinstance(called, ast.Attribute) else
+                            getattr(called, "id", None))
+    return None
 
 
 def _reduced_per_example(at: SourceInfo, names: dict) -> str | None:

@@ -42,6 +42,15 @@ def squared_error_by_hand(model, x, y, use_abs=False):
     loss.backward()
 
 
+def weighted_or_squared(model, x, y, weighted=False):
+    out = model(x)
+    if weighted:
+        loss = (out - y) ** 2 * torch.linspace(0, 1, 8)[:, None]  # BUG: weighted
+    else:
+        loss = (out - y) ** 2  # BUG: squared
+    loss.backward()
+
+
 def gradients_asked_of_a_vector(model, x, y):
     loss = (model(x) - y) ** 2  # BUG: autograd.grad
     torch.autograd.grad(loss, list(model.parameters()))
@@ -100,16 +109,23 @@ def test_reduction_none_given_to_the_function_is_named(listening):
 @pytest.mark.parametrize("listening", ["recorder", "breakpoint"])
 def test_a_loss_written_by_hand_in_a_branch_is_named_at_the_branch_that_ran(listening):
     """The recorded op's line names the `else` that ran; with a breakpoint alone (no op
-    recorded) two assignments reach the call, and the note names none rather than guess."""
+    recorded) two assignments reach the call, and the loss's grad_fn (a pow, not the if's
+    mean) chooses the else's (was: no line)."""
     [note] = tapeviz_notes(refusal(squared_error_by_hand, listening))
     assert ("fix: reduce it to one number before backward(): loss.mean() (the batch's "
             "average, as torch's losses give by default; .sum() scales the gradient with the "
             "batch size)") in note
     at = f"\n  at {HERE}{marked_line(__file__, '# BUG: by hand')} in squared_error_by_hand\n"
-    if listening == "recorder":
-        assert at in note
-    else:
-        assert "\n  at " not in note
+    assert at in note
+
+
+@pytest.mark.parametrize("weighted, marker", [(True, "# BUG: weighted"),
+                                              (False, "# BUG: squared")])
+def test_of_two_losses_per_example_in_branches_the_one_that_ran_is_named(weighted, marker):
+    """With a breakpoint alone both branches' losses are (8, 1); the grad_fn, a mul or a pow,
+    says which ran (was: no line)."""
+    [note] = tapeviz_notes(refusal(weighted_or_squared, "breakpoint", weighted=weighted))
+    assert f"\n  at {HERE}{marked_line(__file__, marker)} in weighted_or_squared\n" in note
 
 
 def test_autograd_grad_of_a_vector_gets_the_note_too():
