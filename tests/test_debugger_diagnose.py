@@ -270,7 +270,8 @@ def test_nan_that_no_recorded_op_made_is_traced_to_the_op_that_read_it():
     assert finding.message.startswith(f"multiply read NaN/Inf that no kept op made, in step "
                                       f"{first} at ")
     assert f"test_debugger_diagnose.py:{line_of(__file__, 'reads the NaN')}" in finding.message
-    assert "input `x` already held 1 NaN" in finding.message
+    # the user's `w` named, beside the TF name the variable was given
+    assert "`w` (its input `x`) already held 1 NaN" in finding.message
     assert "dropped" not in finding.message
 
 

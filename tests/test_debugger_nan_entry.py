@@ -188,8 +188,23 @@ def test_a_recorder_names_the_step_and_input_of_a_bad_batch():
     assert finding.message.startswith(f"matmul read NaN/Inf that no kept op made, in step "
                                       f"{bad.number} at ")
     assert f"{HERE}:{line_of(__file__, 'batch 2 holds an inf')}" in finding.message
-    assert "its input `a` already held 1 Inf (of 4 values, the first at index [1, 0]), " \
-           "so it is in the data" in finding.message
+    # the user's name for it first: matmul's own `a` alone read as a variable of theirs
+    assert "`batch` (its input `a`) already held 1 Inf (of 4 values, the first at index " \
+           "[1, 0]), so it is in the data" in finding.message
+
+
+def test_an_input_written_as_a_long_expression_is_named_by_the_op_alone():
+    w = tf.Variable([[0.5], [0.5]], name="w")
+    with tf.GradientTape() as tape:
+        tf.matmul(np.array([[1.0, np.nan], [2.0, 3.0]], dtype=np.float32) * 1.0, w)
+    with tf.GradientTape() as short_tape:
+        tf.matmul(tf.constant([[np.nan, 1.0]]), w)
+    long = find_nan_origin(tape)   # the line quoted beside it says it: not said twice
+    assert (long.input_name, long.written) == ("a", "")
+    assert "its input `a` already held 1 NaN" in str(long)
+    short = find_nan_origin(short_tape)
+    assert short.written == "tf.constant([[np.nan, 1.0]])"
+    assert "`tf.constant([[np.nan, 1.0]])` (its input `a`) already held" in str(short)
 
 
 @pytest.fixture
@@ -207,8 +222,8 @@ def test_check_numerics_stops_at_the_op_given_the_data_nan_and_says_so(check_num
             w * data  # a numpy array with an Inf, straight into the op
     message = str(info.value)
     assert message.startswith("multiply: was given inf from outside the tape (no op made it)")
-    assert "its input `y` already held 1 Inf (of 2 values, the first at index [1]), so " \
-           "it is in the data" in message
+    assert "`data` (its input `y`) already held 1 Inf (of 2 values, the first at index [1]), " \
+           "so it is in the data" in message
     assert f"{HERE}:{line_of(__file__, 'a numpy array with an Inf')}" in message
     assert "hint: check the data before training" in message
 
@@ -238,6 +253,6 @@ def test_a_dashboard_alerts_the_step_and_input_of_a_bad_batch():
         dash.close()
     assert alert["step"] == 4
     assert alert["message"].startswith("matmul was given nan from outside the tape")
-    assert "its input `a` already held 1 NaN (of 8 values, the first at index [1, 1])" \
-        in alert["message"]
+    assert "`batch` (its input `a`) already held 1 NaN (of 8 values, the first at index " \
+           "[1, 1])" in alert["message"]
     assert f"{HERE}:{line_of(__file__, 'a bad batch here')}" in alert["message"]

@@ -121,5 +121,7 @@ def test_an_op_given_nan_from_the_data_is_said_given_it_not_to_have_made_it():
     widget = TapeWidget(tape, target=loss)
     widget.selected = op_node(widget, "tanh")
     message = widget.inspector["origin"]["message"]
-    assert message.startswith("it came from upstream: matmul was given NaN at "), message
+    # the student's own `data`, not matmul's parameter `a`
+    assert message.startswith("it came from upstream: matmul was given NaN in `data` at "), \
+        message
     assert message.endswith("h = tf.matmul(data, w)   # the data's NaN comes in here")

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..nonfinite import FIXES, counted, engine_of, in_pass
 from ..variable import Variable
+from . import op_inputs
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
 from .summary import _array, all_finite, nonfinite_each
 from .variable_names import shown_name
@@ -25,13 +26,15 @@ OUTSIDE = {
     "tf": "the data (a constant, numpy array or dataset batch)",
     "torch": "the input batch (or a tensor made before recording)"}
 GIVEN_BY = {"tf": "outside the tape", "torch": "outside the recorded ops"}
+MAX_WRITTEN = 40   # characters of the user's expression for an input named in a message
 
 
 class NaNEntry(NaNOrigin):
     """The first op that was given NaN/Inf from outside the computation: its input
-    `position` (named `input_name`), what it was (`came_from`; `given_by` in short), that
-    input's NaN and Inf counts among its `size` values and the `first_index` of one;
-    `entered` is True (a `NaNOrigin` made by an op has none).
+    `position` (named `input_name`; `written`, what the user's line passed for it, when it
+    shows it), what it was (`came_from`; `given_by` in short), that input's NaN and Inf counts
+    among its `size` values and the `first_index` of one; `entered` is True (a `NaNOrigin`
+    made by an op has none).
 
     >>> import numpy as np, tapeviz as tf
     >>> from tapeviz.debugger import find_nan_origin
@@ -39,8 +42,8 @@ class NaNEntry(NaNOrigin):
     >>> with tf.GradientTape() as tape:
     ...     y = w * np.array([1.0, np.nan], np.float32)
     >>> entry = find_nan_origin(tape)
-    >>> entry.op, entry.input_name, entry.nan_count, entry.first_index
-    ('multiply', 'y', 1, (1,))
+    >>> entry.op, entry.input_name, entry.written, entry.nan_count, entry.first_index
+    ('multiply', 'y', 'np.array([1.0, np.nan], np.float32)', 1, (1,))
     """
 
     entered = True
@@ -52,6 +55,7 @@ class NaNEntry(NaNOrigin):
         variable = getattr(value, "variable", None)
         self.position = position
         self.input_name = _input_name(node.op, position)
+        self.written = "" if vjp_of is not None else written_input(node, position)
         self.variable = variable if isinstance(variable, Variable) else None
         self.given_by = (f"the {'parameter' if engine == 'torch' else 'variable'} "
                          f"'{shown_name(variable)}'" if self.variable is not None
@@ -71,11 +75,15 @@ class NaNEntry(NaNOrigin):
 
     def detail(self) -> str:
         """'its input `x` already held 1 NaN (of 4 values, the first at index [1, 0]), so it
-        is in the data (...)'; an input without a name by its position."""
+        is in the data (...)'; an input without a name by its position; one the user's line
+        passed under another name by that name first: '`images` (its input `a`) already
+        held ...' (the op's own name for it alone read as a variable of the user's)."""
         where = (f"of {self.size} values, the first at index {list(self.first_index)}"
                  if self.size > 1 else "a single value")
         name = f"`{self.input_name}`" if self.input_name else str(self.position)
-        return (f"its input {name} already held {counted(self.nan_count, self.inf_count)} "
+        name = f"`{self.written}` (its input {name})" \
+            if self.written and self.written != self.input_name else f"its input {name}"
+        return (f"{name} already held {counted(self.nan_count, self.inf_count)} "
                 f"({where}), so it is in {self.came_from}")
 
     def headline(self, fix: bool = True) -> str:
@@ -101,6 +109,17 @@ def _input_name(op, position: int) -> str:
     """TF's (or torch's) name of the op's argument at `position`, or ""."""
     names = getattr(op, "input_names", ()) or ()
     return names[position] if position < len(names) else ""
+
+
+def written_input(node, position: int) -> str:
+    """What the user's line passed for input `position` of `node` ('images', 'batch'), or ""
+    when the line does not show it (op_inputs.written_arguments; a VJP's ops share the line
+    that called `gradient`) or writes a long expression there (the line is quoted beside it)."""
+    if getattr(node, "phase", "forward") != "forward":
+        return ""
+    count = len(node.inputs)
+    text = op_inputs.written_arguments(node.op, getattr(node, "source", None), count)[position]
+    return text if len(text) <= MAX_WRITTEN else ""
 
 
 def _outside_position(node, made: set) -> int | None:

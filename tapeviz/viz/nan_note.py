@@ -12,6 +12,7 @@ out of the message: a message's '; ' may sit in the user's line or in a path.
 """
 from __future__ import annotations
 
+from ..debugger.nan_entry import written_input
 from ..debugger.summary import all_finite
 
 
@@ -46,11 +47,18 @@ def nan_note(node_id: str, graph_node, alerts: list) -> dict | None:
 def born_words(finding, label: str) -> str:
     """Where a NaN/Inf `finding`'s value was born, told from its node and line: 'log made NaN
     at a.py:3: y = tf.math.log(x)', or, for an op that was given it from outside (the data, a
-    variable's value) rather than made it, 'matmul was given NaN at ...'. `label` is what the
-    alert calls the value ('NaN', '-inf')."""
+    variable's value) rather than made it, 'matmul was given NaN at ...', 'matmul was given
+    NaN in `images` at ...' when the user's line shows what it passed (written_input).
+    `label` is what the alert calls the value ('NaN', '-inf')."""
     node, source = finding.node, finding.source
     op = "an op" if node is None else getattr(node.op, "name", None) or str(node.op)
-    given = node is not None and not all(all_finite(x) for x in node.inputs)
+    given = None if node is None else next(
+        (i for i, x in enumerate(node.inputs) if not all_finite(x)), None)
+    if given is None:
+        what = f"made {label}"
+    else:
+        written = written_input(node, given)
+        what = f"was given {label}" + (f" in `{written}`" if written else "")
     where = "" if source is None else f" at {source.location}" + (
         f": {source.line}" if source.line else "")
-    return f"{op} {'was given' if given else 'made'} {label}{where}"
+    return f"{op} {what}{where}"
