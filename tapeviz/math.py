@@ -13,10 +13,11 @@ from .creation import zeros_like as _zeros_like
 from .dispatch import name_scope as _name_scope
 from .errors import DTypeError as _DTypeError, ShapeError as _ShapeError
 from .counting import bincount, confusion_matrix, in_top_k, zero_fraction
-from .nn import l2_normalize, log_softmax, softmax
+from .nn import l2_normalize, log_softmax, softmax, softsign
 from .ops.accumulate import add_n
 from .ops.assign import cast as _cast
-from .ops.math import (abs, acos, add, asin, atan, ceil, cos, cosh, divide, divide_no_nan, exp,
+from .ops.math import (abs, acos, add, asin, atan, ceil, cos, cosh, divide, divide_no_nan, erf,
+                       erfc, exp,
                        expm1, floor, floordiv, floormod, log, log1p, maximum, minimum, multiply,
                        negative, pow, reciprocal, round, rsqrt, sigmoid, sign, sin, sinh,
                        softplus, sqrt, square, squared_difference, subtract, tan, tanh, truediv)

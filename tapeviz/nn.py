@@ -23,7 +23,8 @@ from .ops import nn as _nn_ops
 from .ops import random as _random
 from .ops.axes import normalize_axes, normalize_axis
 from .ops.gather import gather
-from .ops.math import maximum, rsqrt, sigmoid, softplus, square, squared_difference, tanh
+from .ops.math import (abs, erfc, maximum, rsqrt, sigmoid, softplus, square, squared_difference,
+                       tanh, where)
 from .ops.assign import cast, identity, stop_gradient
 from .ops.nn import (bias_add_op, elu, l2_loss, leaky_relu_op, log_softmax_op, relu, relu6,
                      softmax_op)
@@ -35,10 +36,10 @@ from .nn_checks import _check_float, _dtype, _shape
 from .nn_images import avg_pool, avg_pool2d, conv2d, max_pool, max_pool2d
 
 __all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "embedding_lookup",
-           "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "max_pool", "max_pool2d",
-           "moments", "nce_loss", "relu", "relu6", "sampled_softmax_loss", "sigmoid",
-           "sigmoid_cross_entropy_with_logits", "silu", "softmax",
-           "softmax_cross_entropy_with_logits", "softplus",
+           "gelu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "max_pool",
+           "max_pool2d", "moments", "nce_loss", "relu", "relu6", "sampled_softmax_loss", "selu",
+           "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax",
+           "softmax_cross_entropy_with_logits", "softplus", "softsign",
            "sparse_softmax_cross_entropy_with_logits", "swish", "tanh", "top_k"]
 
 
@@ -95,6 +96,43 @@ def silu(features, beta=1.0, name=None):
 
 
 swish = silu
+
+
+def gelu(features, approximate=False, name=None):
+    """The GELU activation, composed of ops as TF composes it: 0.5 x erfc(-x / sqrt(2)) (0.5 x
+    (1 + erf(x / sqrt(2))), exact where x is negative), or with approximate=True 0.5 x (1 +
+    tanh(sqrt(2 / pi) (x + 0.044715 x**3))).
+
+    >>> import tapeviz as tf
+    >>> tf.nn.gelu([-1.0, 1.0]).numpy().round(4)
+    array([-0.1587,  0.8413], dtype=float32)
+    """
+    features = arguments.tensor_of("gelu", "features", features)
+    _check_float("gelu", "features", features)
+    approximate = arguments.flag("gelu", "approximate", approximate)
+    with name_scope("gelu"):
+        if approximate:
+            cube = features * features * features
+            inner = 0.7978845608028654 * (features + 0.044715 * cube)
+            return 0.5 * features * (1.0 + tanh(inner))
+        return 0.5 * features * erfc(-features * 0.7071067811865476)
+
+
+def selu(features, name=None):
+    """scale * x where positive, else scale * alpha * (exp(x) - 1): the self-normalizing ELU."""
+    features = arguments.tensor_of("selu", "features", features)
+    _check_float("selu", "features", features)
+    with name_scope("selu"):
+        return 1.0507009873554805 * where(features > 0, features,
+                                          1.6732632423543772 * elu(features))
+
+
+def softsign(features, name=None):
+    """features / (1 + |features|)."""
+    features = arguments.tensor_of("softsign", "features", features)
+    _check_float("softsign", "features", features)
+    with name_scope("softsign"):
+        return features / (1.0 + abs(features))
 
 
 def embedding_lookup(params, ids, max_norm=None, name=None):

@@ -109,7 +109,7 @@ ROLES = {
     SHAPE: ("shape", "dims", "multiples", "perm", "batch_shape", "noise_shape", "begin",
             "end", "strides", "paddings", "ksize", "dilations", "num_or_size_splits"),
     FLAG: ("keepdims", "transpose_a", "transpose_b", "adjoint_a", "adjoint_b", "from_logits",
-           "trainable", "exclusive", "reverse", "stable", "adjoint"),
+           "trainable", "exclusive", "reverse", "stable", "adjoint", "approximate"),
     DTYPE: ("dtype", "output_type", "out_type", "dtype_hint"),
     COUNT: ("num_rows", "num_columns", "depth", "num", "batch_dims", "seed", "begin_mask",
             "end_mask", "ellipsis_mask", "new_axis_mask", "shrink_axis_mask", "num_segments"),

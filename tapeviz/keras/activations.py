@@ -5,9 +5,11 @@ Each is built from tapeviz ops, so it shows on the tape under its layer's scope.
 from __future__ import annotations
 
 from .. import arguments
+from .. import math as _math
 from .. import nn as _nn
 from ..errors import unknown_name as _unknown_name
 from ..creation import convert_to_tensor
+from ..dispatch import name_scope
 from ..ops import math as _m
 
 
@@ -67,7 +69,7 @@ def softplus(x):
 
 def softsign(x):
     """x / (1 + |x|)."""
-    return x / (1.0 + _m.abs(x))
+    return _nn.softsign(x)
 
 
 def elu(x, alpha=1.0):
@@ -81,8 +83,7 @@ def elu(x, alpha=1.0):
 
 def selu(x):
     """Scaled ELU with the self-normalizing constants."""
-    scale, alpha = 1.0507009873554805, 1.6732632423543772
-    return scale * elu(x, alpha)
+    return _nn.selu(x)
 
 
 def leaky_relu(x, negative_slope=0.2):
@@ -90,9 +91,9 @@ def leaky_relu(x, negative_slope=0.2):
     return _nn.leaky_relu(x, alpha=negative_slope)
 
 
-def swish(x):
-    """x * sigmoid(x)."""
-    return x * _m.sigmoid(x)
+def silu(x):
+    """x * sigmoid(x) (Keras 3's swish is this function)."""
+    return _nn.silu(x)
 
 
 def exponential(x):
@@ -100,9 +101,55 @@ def exponential(x):
     return _m.exp(x)
 
 
+def relu6(x):
+    """min(max(x, 0), 6)."""
+    return _nn.relu6(x)
+
+
+def gelu(x, approximate=False):
+    """0.5 x (1 + erf(x / sqrt(2))), or tanh's approximation (tf.nn.gelu)."""
+    return _nn.gelu(x, approximate=approximate)
+
+
+def hard_sigmoid(x):
+    """Keras 3's relu6(x + 3) / 6 (Keras 2's was 0.2 x + 0.5, clipped to [0, 1]).
+
+    >>> import tapeviz as tf
+    >>> tf.keras.activations.hard_sigmoid(tf.constant([-4.0, 0.0, 1.5])).numpy()
+    array([0.  , 0.5 , 0.75], dtype=float32)
+    """
+    x = convert_to_tensor(x)
+    with name_scope("hard_sigmoid"):
+        return _nn.relu6(x + 3.0) / 6.0
+
+
+def hard_silu(x):
+    """x * hard_sigmoid(x) (hard_swish)."""
+    return x * hard_sigmoid(x)
+
+
+def mish(x):
+    """x * tanh(softplus(x))."""
+    x = convert_to_tensor(x)
+    with name_scope("mish"):
+        return x * _m.tanh(_m.softplus(x))
+
+
+def log_softmax(x, axis=-1):
+    """x - log(sum(exp(x))) along `axis`."""
+    return _nn.log_softmax(x, axis=axis)
+
+
+def log_sigmoid(x):
+    """log(sigmoid(x)), computed as -softplus(-x)."""
+    return _math.log_sigmoid(x)
+
+
+swish, hard_swish = silu, hard_silu
 _BY_NAME = {f.__name__: f for f in (relu, sigmoid, tanh, softmax, linear, softplus, softsign,
-                                    elu, selu, leaky_relu, swish, exponential)}
-_BY_NAME["silu"] = swish
+                                    elu, selu, leaky_relu, silu, exponential, relu6, gelu,
+                                    hard_sigmoid, hard_silu, mish, log_softmax, log_sigmoid)}
+_BY_NAME.update(swish=silu, hard_swish=hard_silu)
 
 
 def serialize(activation) -> str:

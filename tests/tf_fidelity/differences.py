@@ -189,12 +189,4 @@ DELIBERATE: dict[str, str] = {
         "programs written for TF 2.0-2.15 train as they were tuned",
 }
 
-TO_FIX: dict[str, str] = {
-    "keras.layers.Dense/rule_activation_gelu":
-        "Dense(activation='gelu') (Keras 3's gelu, approximate=False: 0.5 x (1 + erf(x / "
-        "sqrt(2)))): tapeviz/keras/activations.py knows no 'gelu' and refuses the name "
-        "(tf.nn.gelu is missing too)",
-    "keras.layers.Dense/rule_activation_hard_sigmoid":
-        "Dense(activation='hard_sigmoid') (Keras 3's: relu6(x + 3) / 6, no longer Keras 2's "
-        "0.2 x + 0.5 clipped): tapeviz/keras/activations.py knows no 'hard_sigmoid'",
-}
+TO_FIX: dict[str, str] = {}
