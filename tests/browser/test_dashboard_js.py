@@ -88,20 +88,28 @@ def test_a_long_series_is_drawn_per_pixel_with_its_spike_and_nan(browser):
     assert browser.blocked == []
 
 
-def spiked_run(steps, max_points):
-    """Series.to_bytes, as lists (None for NaN), of `steps` values of 1.0 with a spike of 1e4
-    in the middle and a NaN three quarters in (when there are steps for both)."""
-    spike, nan = (steps + 1) // 2, (3 * steps + 3) // 4
+def sent_run(values, max_points=400):
+    """Series.to_bytes of `values` (steps 1, 2, ...), as lists (None for NaN)."""
     s = Series(max_points)
-    for step in range(1, steps + 1):
-        s.append(step, 1e4 if step == spike else float("nan") if step == nan else 1.0)
+    for step, value in enumerate(values, start=1):
+        s.append(step, value)
     sent = s.to_bytes()
     columns = {name: [None if isinstance(v, float) and not np.isfinite(v) else v for v in
                       np.frombuffer(sent[name], "<i4" if name in ("steps", "bad_step")
                                     else "<f4").tolist()]
                for name in ("steps", "values", "low", "high", "smooth", "bad", "bad_step")}
-    return {"name": "w:0", **columns, "spike": spike, "nan": nan if nan != spike else None,
+    return {"name": "w:0", **columns,
             **{key: sent[key] for key in ("start", "count", "width", "smoothing")}}
+
+
+def spiked_run(steps, max_points):
+    """sent_run of `steps` values of 1.0 with a spike of 1e4 in the middle and a NaN three
+    quarters in (when there are steps for both)."""
+    spike, nan = (steps + 1) // 2, (3 * steps + 3) // 4
+    values = [1e4 if step == spike else float("nan") if step == nan else 1.0
+              for step in range(1, steps + 1)]
+    return {**sent_run(values, max_points), "spike": spike,
+            "nan": nan if nan != spike else None}
 
 
 def draw_each(browser, runs, measure: str, style: str = "width: 380px", log: bool = True):
@@ -205,4 +213,43 @@ def test_the_step_axis_labels_never_touch(width, browser):
         assert labels[-1][0] == "step" and str(run["steps"][-1]) in [t for t, *_ in labels]
         for (_, _, left_end), (_, right_start, _) in zip(labels, labels[1:]):
             assert right_start - left_end >= 3, (len(run["steps"]), labels)
+    assert browser.blocked == []
+
+
+@pytest.mark.browser
+def test_the_first_steps_are_drawn_as_they_were_not_smoothed(browser):
+    """A loss falling 2.3, 1.2, 0.7, 0.45, 0.3: its smoothed line (EMA 0.9, debiased) ended at
+    0.89, three times the loss, and read as a loss that barely fell. Until the run has as many
+    steps as the EMA's span (10), the line goes through the raw values, a dot at each, and the
+    note and hover say so; from the tenth step on it is the smoothed line again."""
+    falling = [2.3, 1.2, 0.7, 0.45, 0.3, 0.25, 0.2, 0.18, 0.16, 0.15, 0.14, 0.13]
+    runs = [sent_run(falling[:steps]) for steps in (1, 2, 5, 9, 10, 12)]
+    got = draw_each(browser, runs, """
+              const line = svg.querySelector("polyline.tvd-line");
+              const ys = line ? line.getAttribute("points").split(" ")
+                .map((p) => Number(p.split(",")[1])) : [];
+              const dots = [...svg.querySelectorAll("circle.tvd-point")].map(
+                (c) => Number(c.getAttribute("cy")));
+              const cols = drawn.series[0].cols;
+              return { ys, dots, ticks: [...svg.querySelectorAll("text.tvd-tick")]
+                         .map((t) => t.textContent),
+                       note: m.chartNote([s], drawn),
+                       hover: m.hoverLines(drawn, cols[cols.length - 1].x).rows[0].text };""",
+                    log=False)
+    for run, drawn in zip(runs, got):
+        steps = run["count"]
+        case = (steps, drawn)
+        if steps < 10:
+            assert len(drawn["dots"]) == steps, case
+            if steps > 1:
+                assert drawn["ys"] == pytest.approx(drawn["dots"], abs=0.06), case
+            assert drawn["note"].startswith("line: raw values (smoothed once there are 10 "
+                                            "steps)"), case
+            assert "smoothed" not in drawn["hover"], case
+            # the axis spans the raw values alone: the lowest tick is the last loss
+            if steps > 1:
+                assert drawn["ticks"][0] == str(falling[steps - 1]), case
+        else:
+            assert drawn["dots"] == [] and drawn["note"].startswith("line: smoothed (EMA 0.9)")
+            assert "; smoothed " in drawn["hover"], case
     assert browser.blocked == []

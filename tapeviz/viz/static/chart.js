@@ -40,6 +40,14 @@ export function decode(series) {
   return out;
 }
 
+// Whether a series is drawn as its raw values, a dot each, rather than smoothed: while it holds
+// fewer points than its EMA's span, 1 / (1 - smoothing) (10 at 0.9). Over fewer, the debiased
+// EMA is mostly the first steps' values: a loss falling 2.3, 1.2, 0.7, 0.45, 0.3 drew a line
+// ending at 0.89, three times the loss a student had.
+export function drawnRaw(s) {
+  return (s.count ?? s.steps.length) < Math.round(1 / (1 - (s.smoothing ?? 0)));
+}
+
 // The buckets of a series drawn at x = px(step), merged per pixel column (a long run costs
 // what the chart shows): raw low/high over the column, its last step, raw value and EMA, its
 // first NaN/Inf, and the first step it covers.
@@ -76,8 +84,9 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
     if (!s.steps.length) continue;
     x0 = Math.min(x0, s.start ?? s.steps[0]); x1 = Math.max(x1, s.steps[s.steps.length - 1]);
     points += s.count ?? s.steps.length;
+    const raw = drawnRaw(s);
     s.steps.forEach((_, i) => {
-      for (const v of [s.low[i], s.high[i], s.smooth[i]]) {
+      for (const v of raw ? [s.low[i], s.high[i]] : [s.low[i], s.high[i], s.smooth[i]]) {
         if (ok(v)) { y0 = Math.min(y0, y(v)); y1 = Math.max(y1, y(v)); }
       }
     });
@@ -129,7 +138,8 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
     // a series picked out (a legend click) is drawn as it is, the others faded
     const colour = seriesClass(k) + (focus && s.name !== focus ? " tvd-dim" : "");
     const cols = pixelColumns(s, px);
-    drawn.push({ name: s.name, colour, cols, width: s.width });
+    const raw = drawnRaw(s);
+    drawn.push({ name: s.name, colour, cols, width: s.width, raw });
     // the band: runs of columns with a drawable high; a low below a log axis sits on it
     let run = [];
     const flushBand = () => {
@@ -150,8 +160,14 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
       }
       line = [];
     };
-    for (const c of cols) { if (ok(c.smooth)) line.push([c.x, py(c.smooth).toFixed(1)]); else flushLine(); }
+    const along = (c) => (raw ? c.value : c.smooth);
+    for (const c of cols) { if (ok(along(c))) line.push([c.x, py(along(c)).toFixed(1)]); else flushLine(); }
     flushLine();
+    if (raw) {   // each raw value a dot: a few steps read as points, not as a trend
+      for (const c of cols) {
+        if (ok(c.value)) svg.append(svgEl("circle", { cx: c.x, cy: py(c.value).toFixed(1), r: 2.5, class: `tvd-point ${colour}` }));
+      }
+    }
     const last = cols[cols.length - 1];
     if (last) {
       // the newest step's raw value, as the status line says it (the EMA lags a falling
@@ -211,6 +227,10 @@ export function chartNote(series, drawn) {
   const spans = drawn.series[series.indexOf(first)].cols.slice(0, -1).map((c) => c.step - c.from + 1);
   const [fewest, most] = [Math.min(...spans), Math.max(...spans)];
   const per = !(most > 1) ? "" : ` (${fewest === most ? most : `${fewest}–${most}`} steps a point)`;
+  if (drawnRaw(first)) {
+    const span = Math.round(1 / (1 - first.smoothing));
+    return `line: raw values (smoothed once there are ${span} steps) · hover for values`;
+  }
   return `line: smoothed (EMA ${first.smoothing}) · band: raw range${per} · hover for raw values`;
 }
 

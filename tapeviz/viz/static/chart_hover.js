@@ -17,7 +17,9 @@ export function hoverLines(chart, x) {
       : `raw ${fmt(c.low)} to ${fmt(c.high)}, last ${fmt(c.value)}`;
     // the step of the column's first NaN/Inf, unless the column is that one step
     const bad = c.badStep >= 0 && c.from !== c.step ? `; ${fmt(c.bad)} at step ${c.badStep}` : "";
-    rows.push({ colour: s.colour, text: `${s.name ? s.name + ": " : ""}${raw}${bad}; smoothed ${fmt(c.smooth)}`, x: c.x });
+    // a series drawn raw (chart.js: drawnRaw) has no smoothed line to read a value from
+    const smoothed = s.raw ? "" : `; smoothed ${fmt(c.smooth)}`;
+    rows.push({ colour: s.colour, text: `${s.name ? s.name + ": " : ""}${raw}${bad}${smoothed}`, x: c.x });
   }
   return { head, rows };
 }
