@@ -13,8 +13,9 @@ from .cases import add_case
 from .harness import spread
 
 
-def _steps(tf, make, steps=3, dtype="float32"):
-    """[w, b] after each of `steps` updates from fixed gradients, and the step count."""
+def _steps(tf, make, steps=3, dtype="float32", finalize=False):
+    """[w, b] after each of `steps` updates from fixed gradients, and the step count (then,
+    to `finalize`, [w, b] with the moving averages swapped in, as fit does at its end)."""
     w = tf.Variable(np.array([1.0, -2.0, 0.5], dtype), name="kernel")
     b = tf.Variable(np.array([0.25, -0.75], dtype), name="bias")
     optimizer = make(tf)
@@ -24,7 +25,11 @@ def _steps(tf, make, steps=3, dtype="float32"):
             (tf.constant(spread((3,), seed=50 + step, dtype=dtype)), w),
             (tf.constant(spread((2,), seed=60 + step, dtype=dtype)), b)])
         history += [w.numpy(), b.numpy()]
-    return history + [int(optimizer.iterations.numpy())]
+    history.append(int(optimizer.iterations.numpy()))
+    if finalize:
+        optimizer.finalize_variable_values([w, b])
+        history += [w.numpy(), b.numpy()]
+    return history
 
 
 def _piecewise(tf):
