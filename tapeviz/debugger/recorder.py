@@ -179,6 +179,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                 if self._sink_state is not None:
                     records = self._records
                     self._sink_state.sink = self._sink_state = None
+                    events.settle_thread()   # (a producer's state for the sink lets it go)
                     records.full = records.keeps = records.failed = records.stepped = None
                 self._recording = False
                 self._end_step(None, closing=False)

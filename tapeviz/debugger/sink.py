@@ -40,11 +40,13 @@ class Sink(list):
     them alone: `made` maps those a program reads, `backs` from its end, to their link
     codes, program.LINKED, so an update reading its step's forward output is checked as
     one); an op that leaves the program calls `leave()`, which records the ops so far
-    fully."""
+    fully. `follows`: while another engine's segment follows its own program (the torch
+    adapter's kept steps), the function that records its calls so far fully: a look on the
+    recording thread calls it, as it calls `leave()`."""
 
     __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "stepped", "every_op",
                  "root", "at", "outs", "made", "outside", "whole", "learned", "nodes", "seeds",
-                 "variables", "given", "before", "backs")
+                 "variables", "given", "before", "backs", "follows")
 
     def __init__(self):
         super().__init__()
@@ -66,6 +68,7 @@ class Sink(list):
         self.given: tuple = ()
         self.before: list = []
         self.backs: tuple = ()   # the distances back (from `before`'s end) programs read
+        self.follows = None
 
     def begin(self) -> None:
         """A segment begins (after one whose ops made `before`): follow the programs

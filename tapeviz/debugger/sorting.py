@@ -27,6 +27,8 @@ class StepSorting:
         records = self._records
         if records.at is not None and (self._sink_state is None or get_ident() == self._thread):
             records.leave()   # (on another thread, the segment in progress is not seen yet)
+        if records.follows is not None and get_ident() == self._thread:
+            records.follows()   # (another engine's segment: the same, by its own means)
         if records:
             records.whole = False
             taken = records[:]   # (an op another thread appends now stays for next time)

@@ -15,7 +15,8 @@ no backward hook. At its end one record stands for it in the Recorder's step
 (`step_again.py`): the same ops, values and gradients bitwise, lines, layers, durations;
 a random call (dropout) draws again from torch's generator state kept before it (5 KB).
 A call that cannot be run again the same (an in-place write, a write to an input such as
-batch norm's running statistics, a tensor not a plain CPU one of a numpy dtype, autocast,
+batch norm's running statistics, a tensor read or made that is not a plain CPU one of a
+numpy dtype (a look runs again on the CPU alone, from numpy copies), autocast,
 an evaluation under no_grad reading a parameter, a GradScaler's scaling, any other
 backward call, a second optimizer's step in the training step) or that differs from the
 program leaves it: the calls so far are
@@ -112,6 +113,7 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
                                     if program[0][0] == key), None)
             if segment.program is not None:
                 segment.state = _FOLLOW
+                segment.sink.follows = leave   # (a look on this thread records it so far)
         if segment.state == _LEFT:
             return UNFOLLOWED
         if segment.state == _LEARN:
@@ -134,7 +136,7 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
         raise
     duration = perf_counter() - started
     if type(result) is not torch.Tensor or result.is_leaf and result.requires_grad \
-            or versions != [tensor._version for tensor in tensors] \
+            or not result.is_cpu or versions != [tensor._version for tensor in tensors] \
             or result.grad_fn is None and _reads_parameter(key):
         leave()   # (it ran: recorded as the mode records it)
         _record(op, func, args, kwargs, result, duration, source, state.scope, state.sink)
@@ -231,6 +233,7 @@ def _recorded(op, func, args, kwargs, state, source, caller, segment):
     _record(op, func, args, kwargs, result, duration, source, state.scope, segment.sink)
     if segment.state == _LEARN:
         if type(result) is not torch.Tensor or result.is_leaf and result.requires_grad \
+                or not result.is_cpu \
                 or result.grad_fn is None and _reads_parameter(segment.keys[-1]):
             segment.state = _LEFT
         else:
@@ -304,7 +307,13 @@ def leave() -> None:
             segment.state = _LEFT
         return
     segment.state = _LEFT
-    _keep(segment, segment.backwards)
+    segment.sink.follows = None
+    name_of = modules.parameter_name
+    # the outputs the calls kept made, as they ran: those recorded from here read these very
+    # values, and a look shows them (the widget's edges join the two parts)
+    _keep(segment, segment.backwards, tuple(
+        None if held is None else values.snapshot(held[4], name_of)
+        for held in segment.held[:segment.backwards]))
     for held in segment.held[segment.backwards:]:
         if held is not None:
             op, func, args, kwargs, result, duration, source, scope = held
@@ -321,14 +330,16 @@ def step_ends() -> None:
         return
     _local.segment = None
     if segment.state == _FOLLOW:
+        segment.sink.follows = None
         _keep(segment, segment.at)
     elif segment.state == _LEARN and segment.keys and len(_local.programs) < MAX_PROGRAMS \
             and not any(program[0][0] == segment.keys[0] for program in _local.programs):
         _local.programs.append((tuple(segment.keys), tuple(segment.calls)))
 
 
-def _keep(segment, count: int) -> None:
-    """Put in the sink the record standing for the segment's first `count` entries."""
+def _keep(segment, count: int, outputs: tuple = ()) -> None:
+    """Put in the sink the record standing for the segment's first `count` entries
+    (`outputs`: their outputs' copies, given when calls recorded fully come after them)."""
     if not count:
         return
     calls = segment.program[1][:count]
@@ -336,7 +347,7 @@ def _keep(segment, count: int) -> None:
     first = calls[0]
     sink = segment.sink
     sink += forward_record(KeptSegment(calls, kept, tuple(segment.durations[:count]),
-                                       torch.get_num_threads()),
+                                       torch.get_num_threads(), outputs),
                            sum(call[0] is not BACKWARD_CALL for call in calls), kept, first[3],
                            first[4])
     if len(sink) >= sink.check_at:
@@ -346,7 +357,8 @@ def _keep(segment, count: int) -> None:
 def _routing_changed() -> None:
     """Someone else listens now, or the Recorder stops (its sink still on the thread): the
     calls this thread's segment followed are recorded fully while the sink takes them; a
-    thread whose Recorder has gone lets go of its programs and parameters."""
+    thread whose Recorder has stopped (its sink gone: it settles the thread then) lets go of
+    its programs and parameters."""
     segment = _local.segment
     if segment is not None and segment.state == _FOLLOW:
         leave()

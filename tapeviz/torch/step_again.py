@@ -44,12 +44,16 @@ class KeptSegment:
     """A segment's calls (kept_steps.py's `_how`, one per call, or a backward), the values
     it read from outside in order (tapeviz Tensors, a parameter's a VariableRead) and
     each call's duration as it ran, torch's intra-op threads then (a sum split otherwise
-    may round otherwise)."""
+    may round otherwise); `outputs`: where a segment left its program after a backward, the
+    copies of its calls' outputs as they ran, which the calls recorded fully after it read
+    (a look shows these very values, bitwise those it makes, so the graph stays one)."""
 
-    __slots__ = ("calls", "kept", "durations", "threads")
+    __slots__ = ("calls", "kept", "durations", "threads", "outputs")
 
-    def __init__(self, calls: tuple, kept: tuple, durations: tuple, threads: int):
+    def __init__(self, calls: tuple, kept: tuple, durations: tuple, threads: int,
+                 outputs: tuple = ()):
         self.calls, self.kept, self.durations, self.threads = calls, kept, durations, threads
+        self.outputs = outputs
 
     def again(self) -> tuple:
         """(the records of its calls made again, the backward steps of its passes)."""
@@ -73,6 +77,7 @@ class KeptSegment:
         leaves: dict = {}   # id(kept value) -> its tensor again (one read twice: one tensor)
         outputs, shown = [], []
         name_of = modules.parameter_name
+        given = self.outputs
         for call, duration in zip(self.calls, self.durations):
             if call[0] is BACKWARD_CALL:
                 _backward(outputs[call[1]], steps)
@@ -100,7 +105,7 @@ class KeptSegment:
             with torch.set_grad_enabled(grad):
                 result = func(*args, **kwargs)
             _, _, params = arguments(func, args, kwargs)
-            output = values.snapshot(result, name_of)
+            output = given[len(shown)] if given else values.snapshot(result, name_of)
             node = make_node(op_for(func), tuple(inputs), output, params, scope, source)
             taped = result.grad_fn is not None
             if taped:
