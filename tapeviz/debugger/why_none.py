@@ -27,6 +27,7 @@ from .numerics import _nodes_of, _op_name, _where
 from .summary import _array
 from .tape_line import tape_opened_at
 from .target_line import target_made_at
+from .unused_prediction import prediction_left_unused
 from .variable_names import shown_name
 
 
@@ -336,6 +337,9 @@ def _explain(recording, target_id: int, source, ops=None, names=(),
         if cut is not None:
             return cut
         made = target_made_at(user_source(), target_names)   # (no op of it noted a line)
+        unused = prediction_left_unused(name, outlines, loose - {sid}, made)
+        if unused is not None:
+            return unused
         return Finding("target_not_recorded", f"the target"
                        f"{f' (made at {_where(made)})' if made is not None else ''} was not "
                        f"recorded on this tape: it was computed outside the `with tape:` block "

@@ -1,0 +1,55 @@
+"""A loss that reads the wrong tensor: made inside the `with tape:` block from none of the
+values the tape tracks (`huber(y, x)` where `huber(y, y_pred)` is meant), while the tape
+recorded what the variables made (the prediction) and nothing used it. TF says only that
+no gradient was provided; `why_none` names the loss's line and the prediction left unused.
+"""
+from __future__ import annotations
+
+import ast
+
+from .findings import Finding
+from .label_source import innermost_scope, own_nodes
+from .numerics import _op_name, _where
+
+
+def prediction_left_unused(name: str, outlines, loose: set, made) -> Finding | None:
+    """The Finding when the target, made at line `made`, was not recorded though the tape
+    recorded ops computed from the source (`loose`: ids that depend on it), the first of them
+    in the same `with` block as `made`; else None (the target made outside the block)."""
+    from_source = [outline for outline in outlines if outline.output_id in loose]
+    if made is None or not from_source:
+        return None
+    first, last = from_source[0], from_source[-1]
+    if not _same_with_block(made, first.source):
+        return None
+    message = (f"the target (made at {_where(made)}) reads none of the values the tape tracks: "
+               f"it is computed from constants and inputs alone, so it does not depend on "
+               f"{name}; yet the tape recorded {name} read by {_op_name(first)} at "
+               f"{_where(first.source)}, and what was computed from it (last: "
+               f"{_op_name(last)} at {_where(last.source)}) is used by nothing that made the "
+               f"target: does the loss read the wrong tensor (an input where the prediction "
+               f"is meant)?; fix: compute the loss from {_assigned(last.source)}")
+    return Finding("prediction_unused", message, last, made)
+
+
+def _same_with_block(made, read) -> bool:
+    """Whether lines `made` and `read` are in one `with` block of one function."""
+    if read is None or made.filename != read.filename:
+        return False
+    _, scope = innermost_scope(made.filename, made.lineno)
+    return scope is not None and any(
+        isinstance(node, (ast.With, ast.AsyncWith))
+        and node.lineno < made.lineno <= node.end_lineno
+        and node.lineno < read.lineno <= node.end_lineno for node in own_nodes(scope))
+
+
+def _assigned(source) -> str:
+    """'y_pred' for the statement at `source` when it assigns one name, else words."""
+    try:
+        statement = ast.parse(source.statement or "").body
+    except SyntaxError:
+        statement = []
+    if len(statement) == 1 and isinstance(statement[0], ast.Assign) \
+            and len(statement[0].targets) == 1 and isinstance(statement[0].targets[0], ast.Name):
+        return f"{statement[0].targets[0].id}, the prediction"
+    return "the prediction the variables make"
