@@ -26,7 +26,8 @@ from .tape_jacobian import Jacobians
 from .tape_skeleton import NOTHING_REFUSED, RefusedWatch
 from .tensor import Tensor
 from .variable import Variable
-from .threadstate import local  # `local.state`, not thread_state(): a call less per tape and step
+# `local.state`, not thread_state(): a call less per tape and step
+from .threadstate import local, step_raised
 
 _UNINDEXED = object()   # a tape's `_scope` when its nodes were not recorded by it
 
@@ -65,8 +66,10 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         local.state.tapes.append(self)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, exc_type, error, traceback) -> None:
         self.pause()
+        if error is not None:   # (a training step abandoned: a Recorder ends it here)
+            step_raised(error)
 
     @classmethod
     def from_nodes(cls, nodes, sources, persistent: bool = True) -> "GradientTape":

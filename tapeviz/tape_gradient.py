@@ -24,6 +24,7 @@ from .sourceinfo import call_site_source, source_from
 from .tape_jacobian import UnconnectedGradients, _unconnected
 from .tape_skeleton import NOTHING_REFUSED, Skeleton
 from .tensor import Tensor, wrap
+from .threadstate import step_raised
 from .variable import Variable
 
 
@@ -72,17 +73,23 @@ class Gradients:
             self._check_usable("gradient")
         if type(unconnected_gradients) is not UnconnectedGradients:
             unconnected_gradients = _unconnected(unconnected_gradients)
-        flat_sources = self._checked_sources(sources)
-        if isinstance(target, Tensor):  # the usual loss: no structure to flatten
-            targets = [target]
-        else:
-            targets = nest.flatten(target)
-            for t in targets:
-                if not isinstance(t, Tensor):
-                    raise DTypeError("GradientTape.gradient", f"the target must be a tensor "
-                                     f"or a nested structure of tensors; got {describe(t)}")
-        seeds = None if output_gradients is None else nest.flatten(output_gradients)
-        backward = Backward(self, targets, seeds, flat_sources, keep_intermediate=False).run()
+        try:
+            flat_sources = self._checked_sources(sources)
+            if isinstance(target, Tensor):  # the usual loss: no structure to flatten
+                targets = [target]
+            else:
+                targets = nest.flatten(target)
+                for t in targets:
+                    if not isinstance(t, Tensor):
+                        raise DTypeError("GradientTape.gradient", f"the target must be a "
+                                         f"tensor or a nested structure of tensors; got "
+                                         f"{describe(t)}")
+            seeds = None if output_gradients is None else nest.flatten(output_gradients)
+            backward = Backward(self, targets, seeds, flat_sources,
+                                keep_intermediate=False).run()
+        except BaseException as error:   # (a training step abandoned: a Recorder ends it)
+            step_raised(error)
+            raise
         grads = backward.grads
         result, missing, unwatched = [], None, ()  # a loop: cheaper for one or few sources
         for s in flat_sources:

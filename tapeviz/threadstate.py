@@ -49,6 +49,16 @@ def thread_state() -> ThreadState:
     return local.state
 
 
+def step_raised(error: BaseException) -> None:
+    """A training step on this thread raised `error` out of its last recording tape (or an
+    op, or its gradient call, with no tape recording): the Recorder whose sink is here ends
+    the step there, so the next step does not take its ops."""
+    state = local.state
+    sink = state.sink
+    if sink is not None and sink.raised is not None and not state.tapes:
+        sink.raised(error)
+
+
 def all_thread_states() -> list:
     """The state of every live thread that has recorded or dispatched anything."""
     return list(_states)

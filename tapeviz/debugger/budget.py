@@ -47,6 +47,18 @@ class StepBudget:
         self._plan_check(self._per_op)   # the next step, like the last one
         return ended
 
+    def _step_raised(self, error: BaseException) -> None:
+        """The step in progress raised `error` (its sink's `raised`): it ends there as a step
+        of its own, labelled "raised" and holding the error, so the next step starts fresh
+        and no program is learned from it."""
+        with self._lock:
+            self._running_pass = self._looked_in_flight = None
+            self._records.leave()   # (a segment following a program: its ops so far)
+            ended = self._end_step("raised", closing=False)
+            if ended is not None:
+                ended.error = error
+            self._begin_segment()
+
     def _finish(self, step: RecordedStep) -> None:
         """`step` is final: packed if nothing else holds its nodes, counted into the kept
         bytes, then the budget kept."""

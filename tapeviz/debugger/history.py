@@ -50,6 +50,7 @@ class RecordedStep(StepRecords, StepCount):
     def __init__(self, index: int, label=None):
         self.index = index          # counts every step since the recorder was made, from 0
         self.label = label
+        self.error = None           # what it raised, for a step that ended there ("raised")
         self.complete = False       # False while ops are still being added
         self.variable_gradients: dict = {}   # variable name -> gradient from tape.gradient
         self.gradient_sources: list = []    # what the step's gradient call differentiated for

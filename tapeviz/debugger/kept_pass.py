@@ -65,13 +65,13 @@ class _Capture(list):
     """A sink that takes every op dispatch runs on its thread, heard or not (`every_op`),
     following no program (`at`: see recorder.Sink)."""
 
-    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "every_op", "at")
+    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "raised", "every_op", "at")
 
     def __init__(self):
         super().__init__()
         self.upstream: dict = {}
         self.check_at = float("inf")
-        self.full = self.keeps = self.failed = None
+        self.full = self.keeps = self.failed = self.raised = None
         self.every_op = True
         self.at = None
 

@@ -162,6 +162,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                     records = self._records
                     records.full, records.keeps, records.failed, records.stepped = \
                         self._check_budget, self._keep_pass, self._pass_failed, self._on_steps
+                    records.raised = self._step_raised
                     state.sink, self._sink_state = self._records, state
                     self._begin_segment()
                     events.subscribe(self._on_event, kinds=_HEARD, sunk=True)
@@ -180,7 +181,8 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                     records = self._records
                     self._sink_state.sink = self._sink_state = None
                     events.settle_thread()   # (a producer's state for the sink lets it go)
-                    records.full = records.keeps = records.failed = records.stepped = None
+                    records.full = records.keeps = records.failed = records.stepped = \
+                        records.raised = None
                 self._recording = False
                 self._end_step(None, closing=False)
         return self

@@ -24,10 +24,11 @@ class Sink(list):
     reached; dispatch calls `full()` when the list reaches `check_at` items (time to count
     the step in progress); the backward pass asks `keeps(backward, frame)` whether the
     Recorder keeps it as one record (kept_pass.py: its ops then go unrecorded) and calls
-    `failed(backward)` if such a pass raises; another engine's pass that it alone hears gives
-    its steps, in the order they ran, to `stepped(steps)` as it ends (the torch adapter's);
-    `every_op`: whether dispatch gives it every op, heard or not (a Recorder's sink takes
-    those only it hears).
+    `failed(backward)` if such a pass raises; `raised(error)` when the step in progress
+    raised out of its tape, op or gradient call (threadstate.step_raised); another engine's
+    pass that it alone hears gives its steps, in the order they ran, to `stepped(steps)` as
+    it ends (the torch adapter's); `every_op`: whether dispatch gives it every op, heard or
+    not (a Recorder's sink takes those only it hears).
 
     While a segment follows its learned program (program.py), `at` is the branch of its
     last op (None while ops are recorded fully): dispatch then checks each op against the
@@ -44,7 +45,8 @@ class Sink(list):
     adapter's kept steps), the function that records its calls so far fully: a look on the
     recording thread calls it, as it calls `leave()`."""
 
-    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "stepped", "every_op",
+    __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "raised", "stepped",
+                 "every_op",
                  "root", "at", "outs", "made", "outside", "whole", "learned", "nodes", "seeds",
                  "variables", "given", "before", "backs", "follows")
 
@@ -53,7 +55,7 @@ class Sink(list):
         self.upstream: dict = {}
         self.check_at = MIN_CHECK_GAP * RECORD_WIDTH
         # set while it is a thread's sink (a cycle through the Recorder)
-        self.full = self.keeps = self.failed = self.stepped = None
+        self.full = self.keeps = self.failed = self.raised = self.stepped = None
         self.every_op = False
         self.root = Branch()   # the programs learned
         self.at = None

@@ -129,6 +129,7 @@ def _optimizer_starts(optimizer, args, kwargs) -> None:
         if mode is None or _closure(args[1:], kwargs) is not None or not _remove(mode):
             return
         local.mode = None
+        _modes.discard(mode)   # (off the stack: one an error's traceback holds is no thread's)
         if not modules.installed():   # (installed, their next module call puts it back)
             modules.at_next_call(_after_failed_step)
     local.step = _getframe(1)   # torch's step wrapper, which calls the hooks
@@ -195,6 +196,7 @@ def _step_without_mode(step, optimizer, args: tuple, kwargs: dict):
             or _closure(args, kwargs) is not None or not _remove(mode):
         return step(optimizer, *args, **kwargs)
     local.mode = None
+    _modes.discard(mode)
     local.lifted = mode
     try:
         return step(optimizer, *args, **kwargs)

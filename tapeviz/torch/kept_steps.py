@@ -321,6 +321,14 @@ def leave() -> None:
     segment.held = []
 
 
+def step_raised() -> None:
+    """A call of the training step raised: the calls it followed so far are recorded fully,
+    and its segment is forgotten (no program learned from a step cut short); the next call
+    begins the next segment."""
+    leave()
+    _local.segment = None
+
+
 def step_ends() -> None:
     """The training step ends (its GradientComputed is about to be sent): a followed segment
     puts its record in the sink, a segment recorded fully from its first call is learned;

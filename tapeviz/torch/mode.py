@@ -27,7 +27,7 @@ from .. import events
 from ..debugger.given import add_note
 from ..node import record
 from ..sourceinfo import exclude_package, source_from
-from ..threadstate import local as _thread
+from ..threadstate import local as _thread, step_raised
 from . import autograd, error_notes, finite, kept_steps, masks, modules, ops, values
 from .call_arguments import arguments, first_tensor, tensors_of
 from .nodes import LazyNode, make_node, other_outputs, tell
@@ -241,6 +241,9 @@ def _note_failure(error, op, func, args, kwargs, state, caller) -> None:
     names, tensors, _ = arguments(func, args, kwargs)
     add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
                                           source_from(caller)))
+    if state.sink is not None:   # (a training step abandoned: a Recorder ends it here)
+        kept_steps.step_raised()
+        step_raised(error)
 
 
 def _writes_no_input(op, args, kwargs) -> bool:

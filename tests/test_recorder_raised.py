@@ -1,0 +1,81 @@
+"""A training step that raises, caught by the loop (try/except around the step), is a step
+of its own in a Recorder, labelled "raised" and holding the error: the next step holds its
+own ops alone, and the steps after it are recorded (and followed) as before."""
+import pytest
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.errors import DTypeError, ShapeError
+
+
+def _loop(failing: int, where: str, steps: int = 6):
+    """A Recorder over a loop whose step `failing` raises `where`: in the tape block (an
+    op), by the user's own raise, or at the gradient call."""
+    w = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.SGD(0.1)
+    caught = []
+    with Recorder() as rec:
+        for i in range(steps):
+            try:
+                with tf.GradientTape() as tape:
+                    y = w * w
+                    if i == failing and where == "op":
+                        y = y + tf.ones([3])
+                    if i == failing and where == "user":
+                        raise ValueError("the batch was empty")
+                    loss = tf.reduce_sum(y)
+                sources = [w, 3] if i == failing and where == "gradient" else w
+                opt.apply_gradients([(tape.gradient(loss, sources), w)])
+            except (ValueError, ShapeError, DTypeError) as error:
+                caught.append(error)
+    return rec, caught
+
+
+def _forward(step) -> list:
+    return [op.op for op in step.ops if op.phase == "forward"]
+
+
+FULL = ["multiply", "reduce_sum", "multiply", "assign_sub", "assign_add"]
+
+
+@pytest.mark.parametrize("where, ran", [("op", ["multiply"]), ("user", ["multiply"]),
+                                        ("gradient", ["multiply", "reduce_sum"])])
+@pytest.mark.parametrize("failing", [0, 1, 4])   # the first, the second, a followed one
+def test_a_step_that_raised_is_its_own(failing, where, ran):
+    rec, caught = _loop(failing, where)
+    steps = rec.steps
+    assert len(caught) == 1
+    assert [step.label for step in steps] == \
+        [None] * failing + ["raised"] + [None] * (6 - failing - 1)
+    raised = steps[failing]
+    assert raised.error is caught[0]
+    assert _forward(raised) == ran
+    for step in steps[:failing] + steps[failing + 1:]:
+        assert _forward(step) == FULL and step.error is None
+    losses = [step.loss for step in steps if step.label is None]
+    assert losses == sorted(losses, reverse=True) and len(losses) == 5
+
+
+def test_the_steps_after_a_raised_one_are_whole_and_right():
+    """Their values are those of a loop that never raised (the failed step updated nothing)."""
+    rec, _ = _loop(2, "op", steps=8)
+    clean, _ = _loop(-1, "op", steps=7)
+    kept = [step for step in rec.steps if step.label is None]
+    assert [step.loss for step in kept] == pytest.approx([step.loss for step in clean.steps])
+    assert [len(step.ops) for step in kept] == [len(step.ops) for step in clean.steps]
+
+
+def test_an_error_caught_inside_a_tape_that_records_on_keeps_the_step():
+    """A nested tape's error caught inside the outer tape: the step goes on, one step."""
+    w = tf.Variable([1.0, 2.0])
+    with Recorder() as rec:
+        with tf.GradientTape() as tape:
+            y = w * w
+            try:
+                with tf.GradientTape():
+                    y + tf.ones([3])
+            except ShapeError:
+                pass
+            loss = tf.reduce_sum(y)
+        tape.gradient(loss, w)
+    assert [step.label for step in rec.steps] == [None]
