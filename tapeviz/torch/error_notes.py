@@ -4,7 +4,8 @@ the tensors it was given and the user's line; for autograd's complaint that a va
 the backward pass was changed in place ('output 0 of Sigmoid, is at version 1'), the
 recorded op that wrote it, or the parameter an optimizer step updated, and where; for its
 refusal of a loss that does not require grad, the user's line that cut it off the graph
-(graph_cut.py), and of a graph already freed, the line that made what the loss reuses
+(graph_cut.py) or, nothing cut, that made it from data alone, the prediction left unread
+(wrong_tensor.py), and of a graph already freed, the line that made what the loss reuses
 (freed_graph.py), and of a loss of more than one number, its shape, line and fix
 (not_scalar.py); for a loss refused its target or input, a hint when their values say what
 they are (one-hot rows, class indices, logits).
@@ -17,7 +18,7 @@ import sys
 import torch
 
 from ..sourceinfo import SourceInfo, source_from, user_frame
-from . import freed_graph, graph_cut, not_scalar, values
+from . import freed_graph, graph_cut, not_scalar, values, wrong_tensor
 
 
 def failed_op(op, names, tensors, scope: str, source) -> str:
@@ -243,7 +244,9 @@ def pass_refused(error, roots: list, ops=()) -> str | None:
         return None
     message = str(error)
     if _NO_GRAD_FN.search(message):
-        return graph_cut.cut_note(user_frame(sys._getframe(1)), roots)
+        frame = user_frame(sys._getframe(1))
+        return graph_cut.cut_note(frame, roots) or \
+            wrong_tensor.unused_prediction_note(frame, roots)
     if _FREED.search(message):
         return freed_graph.freed_note(user_frame(sys._getframe(1)), _made_at(roots, ops))
     if _NOT_SCALAR.search(message):
