@@ -183,7 +183,7 @@ def test_groups_are_box3d_with_op_counts_and_merged_edge_counts():
             h + h * h
     dot = to_dot(Graph.from_tape(tape).collapse(max_nodes=2))
     line = _node_line(dot, "g:a")
-    assert _attr(line, "shape") == "box3d" and _attr(line, "label") == "a\\n1 op · (2,)"
+    assert _attr(line, "shape") == "box3d" and _attr(line, "label") == "▸ a\\n1 op · (2,)"
     edge = next(line for line in dot.splitlines() if line.startswith('  "g:a" -> "g:b"'))
     assert _attr(edge, "xlabel") == "×2"     # the box says (2,) already
     assert _attr(edge, "tooltip") == "a → b: (2,) (2 edges in one)"
@@ -307,7 +307,7 @@ def test_a_box_of_repeated_blocks_is_marked_with_their_count():
     view = Graph.from_tape(tape).collapse(max_nodes=3)   # block0 holds x too
     assert list(view.nodes) == ["g:block0", "g:block1*4"]
     line = _node_line(to_dot(view), "g:block1*4")
-    assert _attr(line, "label") == "block ×4\\n3 ops each · (2,)"
+    assert _attr(line, "label") == "▸ block ×4\\n3 ops each · (2,)"   # ▸: a click opens it
     assert _attr(line, "shape") == "box3d"
     assert _attr(line, "tooltip").startswith("4 copies of block: 20 nodes, click to open\\n")
     assert h.shape == (2,)

@@ -174,17 +174,22 @@ def drawn_title(label: str, op: str) -> str:
     return f"{label} {op}"
 
 
+# before a closed group's name: a click opens it, as a folded row of a file tree (the box alone
+# read as one op a newcomer would inspect, not open)
+OPENS = "▸ "
+
+
 def _label(node) -> str:
     shape = shape_text(node.shape)
     if node.kind == "group":
         ops = node.ops
         if node.repeat > 1:   # N identical blocks in one box: what one of them holds
             ops //= node.repeat
-            return f"{_clip(node.label)} ×{node.repeat}\n{ops} op{'s' if ops != 1 else ''} " \
-                   f"each · {shape}"
+            return f"{OPENS}{_clip(node.label)} ×{node.repeat}\n" \
+                   f"{ops} op{'s' if ops != 1 else ''} each · {shape}"
         if not ops:   # a chunk of constants and variables: its shape says enough
-            return f"{_clip(node.label)}\n{shape}"
-        return f"{_clip(node.label)}\n{ops} op{'s' if ops != 1 else ''} · {shape}"
+            return f"{OPENS}{_clip(node.label)}\n{shape}"
+        return f"{OPENS}{_clip(node.label)}\n{ops} op{'s' if ops != 1 else ''} · {shape}"
     if node.kind == "constant":
         value = getattr(node.ref, "_value", None)
         if value is not None and np.ndim(value) == 0:   # a scalar says more than 'scalar'

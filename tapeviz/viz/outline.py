@@ -51,7 +51,7 @@ def outline(tape, max_nodes: int) -> Graph | None:
 
 def outline_status(view: Graph, ops: int) -> str:
     """The toolbar's count while the outline is shown: its leaves are counted with the values."""
-    return (f"{counted(ops, 'op')}, {len(view.nodes)} shown (click a group to expand it): "
+    return (f"{counted(ops, 'op')}, {len(view.nodes)} shown (click a ▸ box to open it): "
             "variables and constants counted once the values are checked")
 
 

@@ -152,7 +152,7 @@ def status_line(graph, shown: int, scene) -> str:
                      for kind in LEAF_KINDS if kinds[kind]]
     head = counted(len(graph.nodes), "node")
     if shown != len(graph.nodes):
-        head += f", {shown} shown (click a group to expand it)"
+        head += f", {shown} shown (click a ▸ box to open it)"
     return f"{head}: {', '.join(parts)}"
 
 

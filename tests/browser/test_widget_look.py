@@ -327,6 +327,11 @@ def test_the_graph_is_legible_and_readable_in_both_themes(app, theme, tmp_path, 
             assert re.search(rf"\b{op}\b", text), (op, text)
         assert "dense ×12" in graph_text(repeat)
         assert "matmul → add → tanh ×120" in graph_text(loop)
+        # a folded box shows it opens (a box alone read as one op), and says so to a reader
+        folded = repeat.locator(".tv-graph g.node.kind-group").first
+        assert folded.locator("text").first.text_content().startswith("▸ dense ×12")
+        assert folded.get_attribute("aria-expanded") == "false"
+        assert "12 copies of dense" in folded.get_attribute("aria-label")
         # no label touches its box's side (a group's 3D depth used to eat into its margin)
         insets = sorted(inset for widget in widgets for inset in label_insets(widget))
         assert insets[0][0] >= 3, insets[:3]

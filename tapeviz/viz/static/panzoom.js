@@ -17,6 +17,8 @@ function focusable(node) {
   node.setAttribute("data-lm-suppress-shortcuts", "true");
   node.setAttribute("role", "button");
   node.setAttribute("aria-label", (label || node.id).replace(/\n+/g, "; "));
+  // a closed group (dot.py's "▸" box) opens when activated: a disclosure, said so
+  if (node.classList.contains("kind-group")) node.setAttribute("aria-expanded", "false");
 }
 
 // How far a view moves so that the span [lo, hi] (screen px) lies inside [start, end], a
