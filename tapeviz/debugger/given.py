@@ -350,6 +350,18 @@ def check_target_and_sources(call: str, target, sources, example: str) -> None:
                                   f"to differentiate it by")
 
 
+def check_target_recorded(call: str, tape, target, example: str) -> None:
+    """Refuse a target no op of `tape` made (a loss computed after the `with tape:` block, or
+    under another tape): its backward pass reaches nothing, and a widget stepped it to 'none
+    flows here' with no word of why."""
+    for item in nest.flatten(target):
+        if isinstance(item, Tensor) and not tape.tracks(item):
+            raise InvalidArgumentError(call, f"target must be a tensor this tape recorded; got "
+                                             f"{describe(item)}, which no op of the tape made",
+                                       hint=f"compute the loss inside the `with tape:` block "
+                                            f"and pass it: {example}")
+
+
 def check_byte_budget(max_bytes) -> None:
     """Refuse a Recorder's `max_bytes` that is not a positive number of bytes ('1GB' failed
     in int() with no call named; -5 made a Recorder that dropped every step)."""

@@ -15,6 +15,7 @@ import base64
 import html
 import json
 
+from ..arguments import count
 from .dot import to_dot
 from .render import layout_svg
 from .scene import Scene
@@ -24,6 +25,7 @@ MAX_INSPECTED = 200   # nodes whose inspector payload an HTML export carries
 
 def to_svg(source, max_nodes: int = 300, **scene_options) -> str:
     """The graph of `source` (a tape, stepper, Recorder, RecordedStep or nodes) as SVG."""
+    max_nodes = count("to_svg", "max_nodes", max_nodes, minimum=1)
     graph = Scene(source, **scene_options).graph()
     return layout_svg(to_dot(graph.collapse(frozenset(), max_nodes)))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..arguments import choice
 from ..debugger.given import (check_recorded_ops, check_target_and_sources,
-                               not_recorded_ops)
+                               check_target_recorded, not_recorded_ops)
 from ..debugger.history import RecordedStep
 from ..debugger.recorded_stepper import RecordedStepper
 from ..debugger.recorder import Recorder
@@ -47,8 +47,10 @@ class Scene:
         elif not isinstance(source, (GradientTape, BackwardStepper, Recorder, RecordedStep)) \
                 and not _other_engines_tape(source):
             raise not_recorded_ops("TapeWidget", source, expected, "TapeWidget(rec)")
-        check_target_and_sources("TapeWidget", target, sources,
-                                 "TapeWidget(tape, target=loss, sources=[w, b])")
+        example = "TapeWidget(tape, target=loss, sources=[w, b])"
+        check_target_and_sources("TapeWidget", target, sources, example)
+        if target is not None and isinstance(source, GradientTape) and not source.freed:
+            check_target_recorded("TapeWidget", source, target, example)
         self.source = source
         self.target = target
         self.sources = sources

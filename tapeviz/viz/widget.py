@@ -19,6 +19,7 @@ from __future__ import annotations
 import threading
 import traceback
 
+from ..arguments import count
 from ..debugger.stepper import BackwardStepper
 from .dot import to_dot
 from .front import STATIC, module
@@ -81,14 +82,17 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
         (and find the alerts) after it: by default when a kernel's event loop runs (they
         run once the cell returns); True leaves them to `finish_checks()` or the first
         read of `svg`/`alerts` or action."""
+        # the arguments refused before a widget (and its comm) exists
+        max_nodes = count("TapeWidget", "max_nodes", max_nodes, minimum=1)
+        scene = Scene(source, target=target, sources=sources, phases=phases,
+                      failure=failure)   # failure: the OpError a cell raised
         self._checks_pending = False
         self._checks_lock = threading.RLock()   # the checks run once, on one thread at a time
         self._after_checks: list = []   # callbacks run once the shown step is checked
         super().__init__(**kwargs)
         self._check_later = (_running_loop() is not None if check_later is None
                              else check_later) and failure is None
-        self._scene = Scene(source, target=target, sources=sources, phases=phases,
-                            failure=failure)   # failure: the OpError a cell raised
+        self._scene = scene
         self.max_nodes = max_nodes
         self._expanded: set = set()
         self._stepper = None
