@@ -13,6 +13,7 @@ from .findings import Finding
 from .history import RecordedStep
 from .norms import grad_items
 from .numerics import _op_name, _where
+from .step_function import step_function_after
 from .summary import _array
 
 
@@ -61,6 +62,16 @@ def zero_findings(none, zero, count, nodes, explained, recorded=()) -> list:
         if name in explained:
             continue   # a dead ReLU's finding names it, with the op to blame
         reader = _first_read(nodes, name)
+        step = step_function_after(nodes, reader) if reader is not None else None
+        if step is not None:
+            found.append(Finding("zero_gradient", f"{name}: the gradient is exactly zero in "
+                                 f"all {count} steps ({size} values each): it never trains: "
+                                 f"its way to the loss goes through {_op_name(step)} at "
+                                 f"{_where(step.source)}, a step function, whose derivative "
+                                 f"is zero, so no gradient passes back; fix: keep the values "
+                                 f"continuous up to the loss ({_op_name(step)} only what you "
+                                 f"report, not what you train on)", step, variables=[name]))
+            continue
         where = (f"; read by {_op_name(reader)} at {_where(reader.source)}"
                  if reader is not None else "")
         found.append(Finding("zero_gradient", f"{name}: the gradient is exactly zero in all "
