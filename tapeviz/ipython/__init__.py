@@ -9,9 +9,9 @@ Importing tapeviz inside IPython also offers the magics by name (`offer_magics`)
 first `%%tapeviz` loads the extension when `%load_ext tapeviz` was forgotten.
 `tapeviz/__init__.py` imports this package only inside a running IPython or when the
 extension is loaded, so `import tapeviz` never imports IPython. `unload_ipython_extension`
-removes the magics and the hook, clears the breakpoints the magic set, stops a training run
-the extension started and detaches its dashboard; the display stays, as `import tapeviz`
-would have left it.
+removes the magics (and their names offered for a lazy load) and the hooks, clears the
+breakpoints the magic set, stops a training run the extension started and detaches its
+dashboard; the display stays, as `import tapeviz` would have left it.
 """
 from .breakpoint_magic import BreakpointMagics
 from .display import register_html_display
@@ -37,10 +37,13 @@ def offer_magics(shell) -> None:
     register_lazy = getattr(shell.magics_manager, "register_lazy", None)
     if register_lazy is None:   # an older IPython, without lazy magics: import still works
         return
-    names = {name for magics in (TapevizMagics, BreakpointMagics)
-             for by_kind in magics.magics.values() for name in by_kind}
-    for name in sorted(names):
-        register_lazy(name, "tapeviz")
+    kinds: dict = {}   # each name with its kinds: `%%tapeviz_break` is no magic to offer
+    for magics in (TapevizMagics, BreakpointMagics):
+        for kind, names in magics.magics.items():
+            for name in names:
+                kinds.setdefault(name, set()).add(kind)
+    for name, kind in sorted(kinds.items()):
+        register_lazy(name, "tapeviz", kind.pop() if len(kind) == 1 else "line_cell")
 
 
 def unload_ipython_extension(shell) -> None:
@@ -58,6 +61,16 @@ def unload_ipython_extension(shell) -> None:
                 if getattr(manager.magics[kind].get(name), "__self__", None) is instance:
                     del manager.magics[kind][name]
         manager.registry.pop(type(instance).__name__, None)
+    # the names offered for a lazy load (offer_magics), each kind's stand-in too: `%%tapeviz`
+    # would load the extension again (a stand-in is read by its __dict__: any other
+    # attribute of it loads what it stands for)
+    lazy = getattr(manager, "lazy_magics", {})
+    for name in [name for name, module in lazy.items() if module == "tapeviz"]:
+        del lazy[name]
+    for table in manager.magics.values():
+        for name in [name for name, magic in table.items()
+                     if getattr(magic, "__dict__", {}).get("spec") == "tapeviz"]:
+            del table[name]
     for bp in breaks.set_breakpoints:
         bp.clear()
     runner = magics.runner
