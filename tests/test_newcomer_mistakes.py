@@ -359,7 +359,8 @@ def test_a_refused_update_changes_no_variable_and_the_next_step_counts_once():
     assert int(opt.iterations) == 0
     opt.apply_gradients([(good, w), (tf.constant(1.0), b)])
     assert int(opt.iterations) == 1
-    assert w.numpy() == pytest.approx([0.9, 1.9]) and float(b) == pytest.approx(1.9)
+    # TF 2.21 gives 0.900001 too: Adam's bias correction in float32 (1 - 0.999f)
+    assert w.numpy() == pytest.approx([0.9, 1.9], rel=1e-5) and float(b) == pytest.approx(1.9)
 
 
 def test_accuracy_from_argmax_against_int32_labels_is_refused_not_silently_zero():
