@@ -230,13 +230,16 @@ class Backward:
         return step
 
     def _enter_backward_phase(self):
-        """VJP ops are not recorded on the tape being differentiated; outer tapes see them.
+        """VJP ops are not recorded on the tape being differentiated, unless it is persistent
+        and still recording (`gradient` inside its `with` block), where TF records them, so
+        a gradient computed there can be differentiated again; outer tapes see them.
 
         Every VJP op until `_leave_backward_phase` has the same user line (the one that
         called `gradient` or stepped the iterator): dispatch looks for it once, if at all."""
         state = self._state = local.state
         tape = self.tape
-        recording = tape in state.tapes and tape.pause()  # usually done recording already
+        # usually done recording already
+        recording = not tape._persistent and tape in state.tapes and tape.pause()
         saved = recording, state.phase, state.origin, state.scope, state.backward, state.source
         state.phase, state.origin, state.backward = "backward", Origin(_ADVANCE), self
         state.source = None

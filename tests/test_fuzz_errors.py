@@ -168,6 +168,8 @@ ROLE_OVERRIDES = {
     ("bincount", "arr"): TENSOR, ("bincount", "axis"): IGNORED,   # None, 0 or -1 (fidelity)
     **{("bincount", param): IGNORED for param in ("weights", "minlength", "maxlength",
                                                   "binary_output")},   # None or a value
+    # None or a class id of any sign (255 and -1 mark unlabelled pixels): fidelity cases
+    ("sparse_categorical_crossentropy", "ignore_class"): IGNORED,
     ("slice", "size"): INTS,                 # -1: to the end of the axis
     ("roll", "shift"): INTS,
     ("top_k", "k"): COUNT, ("top_k", "sorted"): FLAG, ("top_k", "index_type"): DTYPE,

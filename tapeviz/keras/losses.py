@@ -14,6 +14,7 @@ import numpy as np
 
 from ..coverage import missing as _missing
 from .. import arguments
+from ..creation import convert_to_tensor
 from ..errors import InvalidArgumentError, ShapeError, unknown_name as _unknown_name
 from ..nn import (sigmoid_cross_entropy_with_logits, softmax_cross_entropy_with_logits,
                   sparse_softmax_cross_entropy_with_logits)
@@ -135,8 +136,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -reduce_sum(y_true * log(p), axis=axis)
 
 
-def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
-    """-log(p[label]) per example, y_true holding integer class indices.
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None,
+                                    axis=-1):
+    """-log(p[label]) per example, y_true holding integer class indices; 0 where the label
+    is `ignore_class` (Keras 3's: a segmentation's unlabelled pixels), whatever its value.
 
     >>> import tapeviz as tf
     >>> loss = tf.keras.losses.sparse_categorical_crossentropy([1], [[0.5, 0.5]])
@@ -151,6 +154,11 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         raise InvalidArgumentError(name, f"only the last axis holds classes; got axis={axis}")
     if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
         y_true = squeeze(y_true, [-1])  # labels (N, 1), as Keras accepts
+    ignored = None
+    if ignore_class is not None:
+        ignored = y_true._value == arguments.count(name, "ignore_class", ignore_class,
+                                                   minimum=None)
+        y_true = convert_to_tensor(np.where(ignored, 0, y_true._value).astype(y_true.dtype.name))
     got = f"got y_true {tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}"
     if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape)[:-1]:
         hint = None
@@ -178,8 +186,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, axis=-1):
         y_pred = log(clip_by_value(y_pred, EPSILON, 1.0 - EPSILON))
     if y_pred._value.dtype.kind == "f":   # tf.nn's checks but the logits' made above: its row
         check_softmax_logits(_NN_LOSS, y_pred)
-        return sparse_softmax_cross_entropy(y_true, y_pred)
-    return sparse_softmax_cross_entropy_with_logits(y_true, y_pred)
+        losses = sparse_softmax_cross_entropy(y_true, y_pred)
+    else:
+        losses = sparse_softmax_cross_entropy_with_logits(y_true, y_pred)
+    return losses if ignored is None else where(ignored, 0.0, losses)
 
 
 _NN_LOSS = "sparse_softmax_cross_entropy_with_logits"   # the tf.nn function's name and row's
@@ -224,10 +234,27 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
     0.6931
     """
 
-    def __init__(self, from_logits=False, reduction="sum_over_batch_size",
+    def __init__(self, from_logits=False, ignore_class=None, reduction="sum_over_batch_size",
                  name="sparse_categorical_crossentropy", dtype=None):
         super().__init__(sparse_categorical_crossentropy, reduction, name, dtype,
-                         from_logits=from_logits)
+                         from_logits=from_logits, ignore_class=ignore_class)
+        self.ignore_class = ignore_class
+
+    def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        """Keras 3's mask of the labels not ignored: a mean is over those alone."""
+        if self.ignore_class is not None:
+            labels = np.asarray(_as_tensor("y_true", y_true)._value)
+            kept = (labels != self.ignore_class).astype(np.float32)
+            if self.reduction in ("sum_over_batch_size", "mean"):
+                kept *= np.float32(kept.size) / (kept.sum(dtype=np.float32) + np.float32(1e-7))
+            kept = kept.reshape(kept.shape[:-1] if kept.ndim == len(np.shape(y_pred)) else
+                                kept.shape)
+            if sample_weight is not None:
+                weights = np.asarray(convert_to_tensor(sample_weight)._value, np.float32)
+                kept = kept * (weights.reshape(kept.shape) if weights.size == kept.size
+                               else weights)
+            sample_weight = kept
+        return super().__call__(y_true, y_pred, sample_weight)
 
 
 class CategoricalCrossentropy(LossFunctionWrapper):

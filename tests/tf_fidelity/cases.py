@@ -3797,3 +3797,4 @@ from . import cases_optimizer_args  # noqa: E402,F401  (registers its cases into
 from . import cases_keras_rules  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_activations  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_optimizer_matrix  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_lecture_surface  # noqa: E402,F401  (registers its cases into CASES)

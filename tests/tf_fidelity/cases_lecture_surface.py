@@ -1,0 +1,406 @@
+"""Cases hunted in the two lecture workloads' surface, where a student's code meets a rule
+it did not read: tf.data pipelines (from_tensor_slices, batch, shuffle, map, repeat, take,
+prefetch), Huber and SparseCategoricalCrossentropy with their reductions and label shapes,
+Conv2D and pooling arguments, what a Keras layer does with float64 or integer inputs,
+fit's history, evaluate's and predict's results, GradientTape's watching rules, and TF's
+dtype rules (no implicit promotion, casts, reductions with keepdims). Registered into
+`cases.CASES` (cases.py imports this module at its end).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .cases import add_case, f32, f64, i32
+from .harness import spread
+
+
+def _listed(dataset) -> list:
+    """A dataset's elements as numpy values (nested as they come)."""
+    return [element for element in dataset.as_numpy_iterator()]
+
+
+# ---- tf.data ----------------------------------------------------------------------------------
+DATA = {
+    "slices_python_ints": lambda tf: _listed(tf.data.Dataset.from_tensor_slices([1, 2, 3])),
+    "slices_python_floats": lambda tf: _listed(
+        tf.data.Dataset.from_tensor_slices([[1.0, 2.0], [3.0, 4.0]])),
+    "slices_bools": lambda tf: _listed(tf.data.Dataset.from_tensor_slices([True, False])),
+    "range_is_int64": lambda tf: [_listed(tf.data.Dataset.range(3).batch(2)),
+                                  str(tf.data.Dataset.range(3).element_spec.dtype.name)],
+    "take_minus_one_takes_all": lambda tf: _listed(tf.data.Dataset.range(4).take(-1)),
+    "repeat_zero_is_empty": lambda tf: _listed(tf.data.Dataset.range(4).repeat(0)),
+    "skip_minus_one_skips_all": lambda tf: _listed(tf.data.Dataset.range(4).skip(-1)),
+    "shuffle_buffer_one_keeps_order": lambda tf: _listed(
+        tf.data.Dataset.range(6).shuffle(1, seed=3)),
+    "prefetch_autotune": lambda tf: [_listed(tf.data.Dataset.range(5).batch(2).prefetch(
+        tf.data.AUTOTUNE)), int(tf.data.AUTOTUNE)],
+    "batch_spec_unknown_batch": lambda tf: [
+        list(tf.data.Dataset.range(5).batch(2).element_spec.shape),
+        list(tf.data.Dataset.range(5).batch(2, drop_remainder=True).element_spec.shape)],
+    "map_two_arguments": lambda tf: _listed(tf.data.Dataset.from_tensor_slices(
+        (np.arange(4, dtype=np.float32), np.arange(4))).map(lambda x, y: x * 2.0 + 1.0)),
+    "map_batch_mean": lambda tf: _listed(tf.data.Dataset.from_tensor_slices(
+        np.arange(6, dtype=np.float32)).batch(4).map(tf.reduce_mean)),
+    "map_int_division": lambda tf: _listed(tf.data.Dataset.range(4).map(lambda x: x / 2)),
+    "map_python_number": lambda tf: _listed(tf.data.Dataset.range(3).map(lambda x: (x, 1.5))),
+    "batch_elements_of_other_shapes": lambda tf: _listed(tf.data.Dataset.range(1, 4).map(
+        lambda n: tf.range(n)).batch(2)),
+    "take_then_repeat": lambda tf: [_listed(tf.data.Dataset.range(5).take(2).repeat(2)),
+                                    int(tf.data.Dataset.range(5).take(2).repeat(2)
+                                        .cardinality())],
+    "shuffle_seed_same_each_run": lambda tf: [
+        _listed(tf.data.Dataset.range(8).shuffle(8, seed=7)) == _listed(
+            tf.data.Dataset.range(8).shuffle(8, seed=7)),
+        sorted(_listed(tf.data.Dataset.range(8).shuffle(8, seed=7)))],
+    "batch_of_pairs_dtypes": lambda tf: [
+        [str(spec.dtype.name) for spec in tf.data.Dataset.from_tensor_slices(
+            (np.zeros((4, 2)), np.zeros(4, np.int64))).batch(2).element_spec]],
+    "iterate_tensors_then_numpy": lambda tf: [
+        x.numpy() for x in tf.data.Dataset.from_tensor_slices(np.arange(3.0)).map(
+            lambda x: x + 1)],
+}
+for _name, _fn in DATA.items():
+    add_case(f"data.Dataset/hunt_{_name}", _fn, grad=False,
+             op="batch" if _name == "batch_elements_of_other_shapes" else None)
+add_case("data.Dataset/hunt_batch_size_zero_error", lambda tf: _listed(
+    tf.data.Dataset.range(3).batch(0)), grad=False, op="batch")
+add_case("data.Dataset/hunt_shuffle_buffer_zero", lambda tf: _listed(
+    tf.data.Dataset.range(3).shuffle(0)), grad=False, op="shuffle")
+
+
+# ---- losses: Huber, SparseCategoricalCrossentropy ---------------------------------------------
+def _huber(reduction, **options):
+    return lambda tf, y, p: tf.keras.losses.Huber(reduction=reduction, **options)(y, p)
+
+
+for _reduction in ("sum_over_batch_size", "sum", "none", "mean"):
+    add_case(f"keras.losses.Huber/hunt_reduction_{_reduction}", _huber(_reduction, delta=0.7),
+             f32(4, 3, seed=3), f32(4, 3, seed=4))
+add_case("keras.losses.Huber/hunt_labels_rank_one", lambda tf, y, p: tf.keras.losses.Huber()(
+    y, p), f32(5, seed=5), f32(5, 1, seed=6))
+add_case("keras.losses.Huber/hunt_sample_weight", lambda tf, y, p: tf.keras.losses.Huber()(
+    y, p, sample_weight=tf.constant([1.0, 0.0, 2.0, 0.5])), f32(4, 2, seed=7), f32(4, 2, seed=8))
+add_case("keras.losses.Huber/hunt_int_labels", lambda tf, p: tf.keras.losses.Huber()(
+    tf.constant([[1], [0], [2]]), p), f32(3, 1, seed=9))
+add_case("keras.losses.MeanSquaredError/hunt_labels_rank_one", lambda tf, y, p: tf.keras.losses
+         .MeanSquaredError()(y, p), f32(5, seed=10), f32(5, 1, seed=11))
+
+
+def _sparse(reduction="sum_over_batch_size", from_logits=True, **options):
+    return lambda tf, logits, labels=None: tf.keras.losses.SparseCategoricalCrossentropy(
+        from_logits=from_logits, reduction=reduction, **options)(
+        tf.constant([2, 0, 1, 2]) if labels is None else labels, logits)
+
+
+for _reduction in ("sum_over_batch_size", "sum", "none"):
+    add_case(f"keras.losses.SparseCategoricalCrossentropy/hunt_logits_{_reduction}",
+             _sparse(_reduction), f32(4, 3, seed=12))
+add_case("keras.losses.SparseCategoricalCrossentropy/hunt_labels_column",
+         lambda tf, logits: _sparse()(tf, logits, tf.constant([[2], [0], [1], [2]])),
+         f32(4, 3, seed=13))
+add_case("keras.losses.SparseCategoricalCrossentropy/hunt_float_labels",
+         lambda tf, logits: _sparse()(tf, logits, tf.constant([2.0, 0.0, 1.0, 2.0])),
+         f32(4, 3, seed=14))
+add_case("keras.losses.SparseCategoricalCrossentropy/hunt_int64_labels",
+         lambda tf, logits: _sparse()(tf, logits, tf.constant([2, 0, 1, 2], tf.int64)),
+         f32(4, 3, seed=15))
+add_case("keras.losses.SparseCategoricalCrossentropy/hunt_ignore_class",
+         lambda tf, logits: tf.keras.losses.SparseCategoricalCrossentropy(
+             from_logits=True, ignore_class=0)(tf.constant([2, 0, 1, 0]), logits),
+         f32(4, 3, seed=16))
+IGNORED = {  # name: (labels, the loss's arguments, sample_weight)
+    "sum": ([2, 0, 1, 0], {"reduction": "sum"}, None),
+    "none": ([2, 0, 1, 0], {"reduction": "none"}, None),
+    "column_labels": ([[2], [0], [1], [0]], {}, None),
+    "out_of_range_label": ([2, 255, 1, 255], {"ignore_class": 255}, None),
+    "sample_weight_column": ([2, 0, 1, 1], {}, [[1.0], [3.0], [0.5], [2.0]]),
+    "every_label": ([0, 0, 0, 0], {}, None),
+}
+for _name, (_labels, _options, _weights) in IGNORED.items():
+    add_case(f"keras.losses.SparseCategoricalCrossentropy/hunt_ignore_class_{_name}",
+             lambda tf, logits, _l=_labels, _o=_options, _w=_weights: tf.keras.losses
+             .SparseCategoricalCrossentropy(from_logits=True, **{"ignore_class": 0, **_o})(
+                 tf.constant(_l), logits, sample_weight=_w), f32(4, 3, seed=25))
+add_case("keras.losses.sparse_categorical_crossentropy/hunt_ignore_class", lambda tf, logits: tf
+         .keras.losses.sparse_categorical_crossentropy(tf.constant([1, 2, 1]), logits,
+                                                       from_logits=True, ignore_class=1),
+         f32(3, 3, seed=26))
+add_case("keras.losses.SparseCategoricalCrossentropy/hunt_probabilities",
+         lambda tf, p: _sparse(from_logits=False)(tf, tf.nn.softmax(p)), f32(4, 3, seed=17))
+add_case("keras.losses.SparseCategoricalCrossentropy/hunt_sample_weight",
+         lambda tf, logits: tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)(
+             tf.constant([2, 0, 1, 2]), logits, sample_weight=tf.constant([1.0, 2.0, 0.0, 1.0])),
+         f32(4, 3, seed=18))
+add_case("keras.losses.SparseCategoricalCrossentropy/hunt_rank_three_logits",
+         lambda tf, logits: _sparse()(tf, logits, tf.constant([[0, 1, 2], [2, 2, 0]])),
+         f32(2, 3, 3, seed=19))
+
+
+# ---- layers: Conv2D, pooling, dtypes a layer is given -----------------------------------------
+def _conv(**options):
+    return lambda tf, x: tf.keras.layers.Conv2D(
+        2, kernel_initializer="ones", bias_initializer="ones", **options)(x)
+
+
+CONV = {
+    "dilation_rate": ({"kernel_size": 2, "dilation_rate": 2}, (1, 5, 5, 1)),
+    "kernel_size_tuple_strides": ({"kernel_size": (3, 1), "strides": (2, 1)}, (1, 5, 4, 2)),
+    "same_stride_two_even": ({"kernel_size": 3, "strides": 2, "padding": "same"}, (2, 6, 6, 1)),
+    "valid_stride_three": ({"kernel_size": 2, "strides": 3}, (1, 7, 7, 1)),
+    "no_bias_relu": ({"kernel_size": 3, "use_bias": False, "activation": "relu"},
+                     (1, 4, 4, 2)),
+}
+for _name, (_options, _shape) in CONV.items():
+    add_case(f"keras.layers.Conv2D/hunt_{_name}", _conv(**_options),
+             f32(*_shape, seed=20, low=-1, high=1))
+add_case("keras.layers.Conv2D/hunt_rank_three_input", _conv(kernel_size=2),
+         f32(4, 4, 1, seed=21), op="conv2d")
+add_case("keras.layers.Conv2D/hunt_float64_input", _conv(kernel_size=2), f64(1, 3, 3, 1))
+add_case("keras.layers.Dense/hunt_float64_input", lambda tf, x: tf.keras.layers.Dense(
+    2, kernel_initializer="ones")(x), f64(3, 4))
+add_case("keras.layers.Dense/hunt_int_input", lambda tf: tf.keras.layers.Dense(
+    2, kernel_initializer="ones")(tf.constant([[1, 2, 3]])), grad=False)
+add_case("keras.layers.MaxPooling2D/hunt_default_strides_same", lambda tf, x: tf.keras.layers
+         .MaxPooling2D(3, padding="same")(x), f32(1, 7, 7, 2, seed=22))
+add_case("keras.layers.AveragePooling2D/hunt_strides_one", lambda tf, x: tf.keras.layers
+         .AveragePooling2D(2, strides=1)(x), f32(1, 3, 3, 1, seed=23))
+add_case("keras.layers.GlobalAveragePooling2D/hunt_float64_input", lambda tf, x: tf.keras
+         .layers.GlobalAveragePooling2D()(x), f64(2, 3, 3, 2))
+add_case("keras.layers.GlobalMaxPooling2D/hunt_keepdims", lambda tf, x: tf.keras.layers
+         .GlobalMaxPooling2D(keepdims=True)(x), f32(2, 3, 3, 2, seed=24))
+
+
+# ---- fit, evaluate, predict -------------------------------------------------------------------
+def _small_classifier(tf, metrics=("accuracy",)):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
+        4, activation="relu", kernel_initializer="ones"), tf.keras.layers.Dense(
+        3, kernel_initializer="zeros")])
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1),
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=list(metrics))
+    return model
+
+
+X = spread((10, 3), seed=30)
+Y = (np.arange(10) % 3).astype(np.int32)
+
+
+def _fit_validation(tf):
+    model = _small_classifier(tf)
+    history = model.fit(X, Y, epochs=2, batch_size=4, validation_data=(X[:4], Y[:4]),
+                        shuffle=False, verbose=0)
+    return [sorted(history.history), history.epoch, np.array(history.history["val_loss"],
+                                                              np.float32)]
+
+
+def _fit_validation_split(tf):
+    model = _small_classifier(tf)
+    history = model.fit(X, Y, epochs=1, batch_size=4, validation_split=0.3, shuffle=False,
+                        verbose=0)
+    return [sorted(history.history), np.array(history.history["loss"], np.float32),
+            np.array(history.history["val_loss"], np.float32)]
+
+
+def _fit_params(tf):
+    history = _small_classifier(tf).fit(X, Y, epochs=2, batch_size=4, verbose=0)
+    return {key: history.params[key] for key in ("epochs", "steps", "verbose")}
+
+
+def _evaluate_forms(tf):
+    model = _small_classifier(tf)
+    plain = _small_classifier(tf, metrics=())
+    result = model.evaluate(X, Y, verbose=0)
+    return [type(result).__name__, np.array(result, np.float32),
+            sorted(model.evaluate(X, Y, verbose=0, return_dict=True)),
+            type(plain.evaluate(X, Y, verbose=0)).__name__]
+
+
+def _predict_shapes(tf):
+    model = _small_classifier(tf)
+    dataset = tf.data.Dataset.from_tensor_slices(X).batch(3)
+    return [model.predict(X, verbose=0).shape, model.predict(X[:1], verbose=0).shape,
+            model.predict(dataset, verbose=0).shape, type(model.predict(X, verbose=0)).__name__,
+            type(model(X[:2])).__name__.endswith("Tensor")]
+
+
+def _fit_dataset_with_batch_size(tf):
+    dataset = tf.data.Dataset.from_tensor_slices((X, Y)).batch(5)
+    history = _small_classifier(tf).fit(dataset, epochs=1, verbose=0)
+    return [sorted(history.history), np.array(history.history["loss"], np.float32)]
+
+
+def _fit_unbatched_dataset(tf):
+    dataset = tf.data.Dataset.from_tensor_slices((X, Y))
+    return _small_classifier(tf).fit(dataset, epochs=1, verbose=0).history["loss"]
+
+
+FIT = {
+    "fit/hunt_validation_data": _fit_validation,
+    "fit/hunt_validation_split": _fit_validation_split,
+    "fit/hunt_params": _fit_params,
+    "evaluate/hunt_result_forms": _evaluate_forms,
+    "predict/hunt_shapes": _predict_shapes,
+    "fit/hunt_batched_dataset": _fit_dataset_with_batch_size,
+    "fit/hunt_unbatched_dataset": _fit_unbatched_dataset,
+}
+for _name, _fn in FIT.items():   # (an unbatched dataset: TF's error names Sequential.call,
+    add_case(f"keras.Model.{_name}", _fn, grad=False, rtol=1e-4, atol=1e-5,   # tapeviz's dense
+             op="dense" if _name == "fit/hunt_unbatched_dataset" else None)
+
+
+# ---- GradientTape's watching rules ------------------------------------------------------------
+def _non_trainable_variable(tf):
+    frozen = tf.Variable(2.0, trainable=False)
+    with tf.GradientTape() as tape:
+        y = frozen * frozen
+    return [tape.gradient(y, frozen), len(tape.watched_variables())]
+
+
+def _watch_list_and_constant(tf):
+    a, b = tf.constant(1.5), tf.constant(-2.0)
+    with tf.GradientTape() as tape:
+        tape.watch([a, b])
+        y = a * b * b
+    return tape.gradient(y, {"a": a, "b": b})
+
+
+def _watch_int(tf):
+    x = tf.constant(3)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        y = x * x
+    return tape.gradient(y, x)
+
+
+def _stop_recording(tf):
+    w = tf.Variable(1.5)
+    with tf.GradientTape() as tape:
+        y = w * w
+        with tape.stop_recording():
+            z = w * 10.0
+        total = y + z
+    return tape.gradient(total, w)
+
+
+def _reset(tf):
+    w = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        y = w * w
+        tape.reset()
+        z = w * 2.0
+    return tape.gradient(y + z, w)
+
+
+def _unconnected_zero(tf):
+    w, v = tf.Variable([1.0, 2.0]), tf.Variable(4.0)
+    with tf.GradientTape() as tape:
+        y = tf.reduce_sum(w * w)
+    return tape.gradient(y, [w, v], unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+
+def _output_gradients(tf):
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        y = w * w
+    return tape.gradient(y, w, output_gradients=tf.constant([3.0, -1.0]))
+
+
+def _gradient_inside_block(tf):
+    w = tf.Variable(2.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = w * w
+        first = tape.gradient(y, w)
+        z = y * first
+    return [first, tape.gradient(z, w)]
+
+
+def _target_list(tf):
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        losses = [w * w, 3.0 * w]
+    return tape.gradient(losses, w)
+
+
+def _watched_order(tf):
+    a, b = tf.Variable(1.0, name="a"), tf.Variable(2.0, name="b")
+    with tf.GradientTape() as tape:
+        b * a + b   # read b first
+    return [v.numpy() for v in tape.watched_variables()]
+
+
+def _not_watching_accessed_but_watched(tf):
+    w, v = tf.Variable(2.0), tf.Variable(5.0)
+    with tf.GradientTape(watch_accessed_variables=False) as tape:
+        tape.watch(v)
+        y = w * v
+    return tape.gradient(y, [w, v])
+
+
+TAPE = {
+    "non_trainable_variable": _non_trainable_variable,
+    "watch_list_gradient_dict": _watch_list_and_constant,
+    "watch_int": _watch_int,
+    "stop_recording": _stop_recording,
+    "reset": _reset,
+    "unconnected_zero": _unconnected_zero,
+    "output_gradients": _output_gradients,
+    "gradient_inside_block": _gradient_inside_block,
+    "target_list": _target_list,
+    "watched_order": _watched_order,
+    "watch_accessed_off_one_watched": _not_watching_accessed_but_watched,
+}
+for _name, _fn in TAPE.items():
+    add_case(f"GradientTape/hunt_{_name}", _fn, grad=False)
+
+
+# ---- dtype rules, casts, reductions -----------------------------------------------------------
+DTYPES = {
+    "add/hunt_int32_plus_float32": lambda tf: tf.constant(1) + tf.constant(1.0),
+    "add/hunt_int32_plus_python_float": lambda tf: tf.constant(1) + 1.5,
+    "add/hunt_float32_plus_numpy_float64_scalar": lambda tf: tf.constant(1.0) + np.float64(2.5),
+    "multiply/hunt_float32_times_numpy_float64_array": lambda tf: tf.constant([1.0, 2.0])
+    * np.array([2.0, 3.0]),
+    "add/hunt_int64_plus_int32": lambda tf: tf.constant(1, tf.int64) + tf.constant(1),
+    "truediv/hunt_int32_over_int32": lambda tf: tf.constant([3, 4]) / tf.constant([2, 8]),
+    "floordiv/hunt_negative_ints": lambda tf: tf.constant([-7, 7]) // tf.constant([2, -2]),
+    "floormod/hunt_negative_ints": lambda tf: tf.constant([-7, 7]) % tf.constant([2, -2]),
+    "cast/hunt_negative_float_to_int": lambda tf: tf.cast(tf.constant([-1.7, 1.7, -0.5]),
+                                                          tf.int32),
+    "cast/hunt_float_to_bool": lambda tf: tf.cast(tf.constant([0.0, 0.3, -2.0]), tf.bool),
+    "cast/hunt_float64_to_float16_rounds": lambda tf: tf.cast(tf.constant([0.1, 70000.0],
+                                                                          tf.float64),
+                                                              tf.float16),
+    "cast/hunt_int_to_float_large": lambda tf: tf.cast(tf.constant([16777217]), tf.float32),
+    "reduce_mean/hunt_int_truncates": lambda tf: tf.reduce_mean(tf.constant([1, 2, 2])),
+    "reduce_sum/hunt_keepdims_axis_list": lambda tf: tf.reduce_sum(
+        tf.reshape(tf.range(24.0), (2, 3, 4)), axis=[0, -1], keepdims=True),
+    "reduce_max/hunt_keepdims_all": lambda tf: tf.reduce_max(
+        tf.constant([[1.0, 5.0], [3.0, 2.0]]), keepdims=True),
+    "reduce_mean/hunt_empty": lambda tf: tf.reduce_mean(tf.zeros((0,))),
+    "reduce_max/hunt_empty": lambda tf: tf.reduce_max(tf.zeros((0,))),
+    "reduce_sum/hunt_bool_refused": lambda tf: tf.reduce_sum(tf.constant([True, False])),
+    "reduce_any/hunt_keepdims": lambda tf: tf.reduce_any(
+        tf.constant([[True, False], [False, False]]), axis=1, keepdims=True),
+    "reduce_std/hunt_int_refused": lambda tf: tf.math.reduce_std(tf.constant([1, 2, 3])),
+    "range/hunt_dtypes": lambda tf: [tf.range(3), tf.range(3.0), tf.range(0, 1, 0.25),
+                                     tf.range(3, dtype=tf.float64)],
+    "equal/hunt_int_and_float": lambda tf: tf.equal(tf.constant([1, 2]),
+                                                    tf.constant([1.0, 2.0])),
+    "argmax/hunt_dtype_and_ties": lambda tf: tf.argmax(tf.constant([[1.0, 3.0, 3.0]]), axis=1),
+    "constant/hunt_numpy_int64_default": lambda tf: tf.constant(np.arange(3)),
+    "convert_to_tensor/hunt_python_list_of_numpy_float64": lambda tf: tf.convert_to_tensor(
+        [np.float64(1.0), np.float64(2.0)]),
+}
+for _name, _fn in DTYPES.items():
+    add_case(_name, _fn, grad=False)
+add_case("reduce_mean/hunt_keepdims_gradient", lambda tf, x: tf.reduce_mean(
+    x, axis=1, keepdims=True), f32(3, 4, seed=40))
+add_case("reduce_std/hunt_keepdims_gradient", lambda tf, x: tf.math.reduce_std(
+    x, axis=0, keepdims=True), f32(3, 4, seed=41))
+add_case("cast/hunt_gradient_through_float64", lambda tf, x: tf.cast(tf.cast(x, tf.float64)
+                                                                    * 2.0, tf.float32),
+         f32(4, seed=42))
+add_case("cast/hunt_gradient_to_int_is_none", lambda tf, x: tf.cast(
+    tf.cast(x, tf.int32), tf.float32) * x, f32(4, seed=43))
+add_case("reduce_sum/hunt_int_axis_out_of_range", lambda tf, x: tf.reduce_sum(x, axis=2),
+         i32(2, 3))
