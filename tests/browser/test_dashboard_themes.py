@@ -27,7 +27,6 @@ def tape_step(dash):
     return int(match.group(1)), bool(match.group(2))
 
 
-
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser):
@@ -107,6 +106,28 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
         page.screenshot(dash, f"dashboard-{theme}-stopped")
         check_clean(page, browser)
 
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_run_of_five_steps_is_charted_as_it_ran(theme, tmp_path, browser):
+    """Five steps of a falling loss: the loss chart's line goes through the five raw values,
+    a dot each, and its note says the line is smoothed only from the EMA's span on (the
+    smoothed line ended far above the last loss: chart.js, drawnRaw)."""
+    from .test_widgets import DASHBOARD_CELLS
+    short = DASHBOARD_CELLS[0].replace("dash.train(train, 300)", "dash.train(train, 5)") \
+        .replace("0.01 * g", "0.3 * g")
+    assert short.count("0.3 * g") == 2 and "dash.train(train, 5)" in short
+    with notebook_page(browser, tmp_path / "five.ipynb", [short, DASHBOARD_CELLS[1]],
+                       theme=theme) as page:
+        dash = page.wait_for_output(DASHBOARD, timeout=60)
+        wait_until(page, lambda: dashboard_state(dash) == "finished", "the five steps")
+        loss = dash.locator(".tvd-loss")
+        wait_until(page, lambda: loss.locator("circle.tvd-point").count() == 5, "five dots")
+        text = loss.evaluate("el => el.closest('.tvd-chart').querySelector('.tvd-chart-note')"
+                             ".textContent")
+        assert "line: raw values (smoothed once there are 10 steps)" in text, text
+        page.screenshot(dash, f"dashboard-{theme}-five-steps")
+        check_clean(page, browser)
 
 
 @pytest.mark.browser
