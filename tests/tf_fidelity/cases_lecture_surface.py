@@ -404,3 +404,131 @@ add_case("cast/hunt_gradient_to_int_is_none", lambda tf, x: tf.cast(
     tf.cast(x, tf.int32), tf.float32) * x, f32(4, seed=43))
 add_case("reduce_sum/hunt_int_axis_out_of_range", lambda tf, x: tf.reduce_sum(x, axis=2),
          i32(2, 3))
+
+
+# ---- second pass: what MNIST-style pipelines and first models meet ----------------------------
+PIXELS = np.array([[0, 128], [255, 7]], np.uint8)
+SECOND = {
+    "truediv/hunt_uint8_over_python_float": lambda tf: tf.constant(PIXELS) / 255.0,
+    "truediv/hunt_uint8_over_python_int": lambda tf: tf.constant(PIXELS) / 255,
+    "truediv/hunt_int32_over_python_int": lambda tf: tf.constant([3, 4]) / 2,
+    "multiply/hunt_int32_times_python_float": lambda tf: tf.constant([3, 4]) * 0.5,
+    "add/hunt_int32_plus_numpy_int64_array": lambda tf: tf.constant([1, 2]) + np.array([1, 2]),
+    "multiply/hunt_float64_times_float32": lambda tf: tf.constant(2.0, tf.float64)
+    * tf.constant(3.0),
+    "matmul/hunt_int_and_float": lambda tf: tf.matmul(tf.constant([[1, 2]]),
+                                                      tf.constant([[1.0], [2.0]])),
+    "sqrt/hunt_int_refused": lambda tf: tf.sqrt(tf.constant([4, 9])),
+    "one_hot/hunt_float_indices": lambda tf: tf.one_hot(tf.constant([0.0, 2.0]), 3),
+    "one_hot/hunt_out_of_range_and_negative": lambda tf: tf.one_hot([0, 3, -1], 3),
+    "Variable/hunt_int_assign_add_float": lambda tf: tf.Variable(3).assign_add(1.5),
+    "reduce_sum/hunt_axis_out_of_range": lambda tf: tf.reduce_sum(tf.ones((2, 3)), axis=-3),
+    "reduce_mean/hunt_empty_axis_tuple": lambda tf: tf.reduce_mean(tf.ones((2, 3)), axis=()),
+    "argmax/hunt_output_type_int32": lambda tf: tf.math.argmax(tf.constant([[1.0, 3.0]]),
+                                                                axis=-1, output_type=tf.int32),
+}
+for _name, _fn in SECOND.items():
+    add_case(_name, _fn, grad=False, op="assign_add" if _name.startswith("Variable") else None)
+
+
+def _mnist_pipeline(tf):
+    """uint8 images cast and scaled in a map, as the lecture's pipeline does."""
+    images = (np.arange(2 * 4 * 4) % 256).astype(np.uint8).reshape(2, 4, 4)
+    labels = np.array([3, 1], np.uint8)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).map(
+        lambda x, y: (tf.cast(x, tf.float32) / 255.0, tf.cast(y, tf.int32))).batch(2)
+    x, y = next(iter(dataset))
+    return [x, y, [str(spec.dtype.name) for spec in dataset.element_spec]]
+
+
+def _fit_float64_dataset(tf):
+    dataset = tf.data.Dataset.from_tensor_slices((X.astype(np.float64), Y)).batch(5)
+    model = _small_classifier(tf)
+    history = model.fit(dataset, epochs=1, verbose=0)
+    return [model.weights[0].numpy().dtype.name, np.array(history.history["loss"], np.float32)]
+
+
+def _accuracy_resolved(labels, loss, units, activation):
+    """metrics=['accuracy'] resolved by the labels' and outputs' shapes, as Keras does."""
+    def run(tf):
+        model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
+            units, activation=activation, kernel_initializer="ones")])
+        model.compile(optimizer="sgd", loss=loss, metrics=["accuracy"])
+        return model.evaluate(X[:6], labels, verbose=0, return_dict=True)
+    return run
+
+
+def _validation_dataset(tf):
+    train = tf.data.Dataset.from_tensor_slices((X, Y)).batch(4)
+    history = _small_classifier(tf).fit(train, validation_data=train.take(1), epochs=2,
+                                        verbose=0)
+    return [sorted(history.history), np.array(history.history["val_accuracy"], np.float32)]
+
+
+def _predict_list_batch_size(tf):
+    model = _small_classifier(tf)
+    return [model.predict(X.tolist(), batch_size=3, verbose=0),
+            model.evaluate(X, Y, batch_size=3, steps=2, verbose=0)]
+
+
+def _tape_tuple_sources(tf):
+    a, b = tf.Variable(1.0), tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = a * b
+    grads = tape.gradient(y, (a, b))
+    return [type(grads).__name__, grads]
+
+
+def _tape_through_predict(tf):
+    model = _small_classifier(tf)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model.predict(X[:2], verbose=0))
+    return tape.gradient(loss, model.trainable_variables)
+
+
+def _integer_variable_gradient(tf):
+    v = tf.Variable(3)
+    with tf.GradientTape() as tape:
+        y = v * v
+    return [tape.gradient(y, v), len(tape.watched_variables())]
+
+
+THIRD = {
+    "data.Dataset/hunt_mnist_pipeline": _mnist_pipeline,
+    "keras.Model.fit/hunt_float64_dataset": _fit_float64_dataset,
+    "keras.Model.evaluate/hunt_accuracy_one_hot": _accuracy_resolved(
+        np.eye(3, dtype=np.float32)[Y[:6]], "categorical_crossentropy", 3, "softmax"),
+    "keras.Model.evaluate/hunt_accuracy_binary": _accuracy_resolved(
+        (Y[:6] > 0).astype(np.float32), "binary_crossentropy", 1, "sigmoid"),
+    "keras.Model.evaluate/hunt_accuracy_sparse_column": _accuracy_resolved(
+        Y[:6, None], "sparse_categorical_crossentropy", 3, "softmax"),
+    "keras.Model.fit/hunt_validation_dataset": _validation_dataset,
+    "keras.Model.predict/hunt_list_and_batch_size": _predict_list_batch_size,
+    "GradientTape/hunt_tuple_sources": _tape_tuple_sources,
+    "GradientTape/hunt_through_predict": _tape_through_predict,
+    "GradientTape/hunt_integer_variable": _integer_variable_gradient,
+}
+for _name, _fn in THIRD.items():
+    add_case(_name, _fn, grad=False, rtol=1e-4, atol=1e-5)
+
+CONV_REFUSED = {
+    "dilation_and_strides": {"kernel_size": 2, "strides": 2, "dilation_rate": 2},
+    "causal_padding": {"kernel_size": 2, "padding": "causal"},
+    "channels_mismatch_after_build": None,
+}
+
+
+def _channels_changed(tf, x):
+    layer = tf.keras.layers.Conv2D(2, 2)
+    layer(x)
+    return layer(tf.concat([x, x], axis=-1))
+
+
+for _name, _options in CONV_REFUSED.items():
+    add_case(f"keras.layers.Conv2D/hunt_{_name}", _channels_changed if _options is None
+             else _conv(**_options), f32(1, 4, 4, 1, seed=27), grad=False,
+             op="conv2d" if _options is None else "Conv2D")
+add_case("keras.losses.Huber/hunt_delta_zero", lambda tf, y, p: tf.keras.losses.Huber(
+    delta=0.0)(y, p), f32(4, seed=28), f32(4, seed=29))
+add_case("keras.layers.Dense/hunt_python_list_input", lambda tf: tf.keras.layers.Dense(
+    2, kernel_initializer="ones")([[1.0, 2.0]]), grad=False)
