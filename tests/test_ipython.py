@@ -602,7 +602,9 @@ def test_magics_in_a_real_kernel_keep_it_free_while_training():
              "with tf.GradientTape() as t:\n    t.watch(x)\n    y = tf.exp(x)\n"
              "print(t.nodes[0].source.location)"]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    from browser.jupyter_server import kernel_config
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3",
+                            config=kernel_config()).execute()
     outputs = [cell.outputs for cell in nb.cells]
     widget = "application/vnd.jupyter.widget-view+json"
     *shown, result = outputs[1]

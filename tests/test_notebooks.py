@@ -23,7 +23,8 @@ nbclient = pytest.importorskip("nbclient", reason="nbclient is not installed "
                                "(pip install -e '.[test]')")
 pytest.importorskip("ipykernel", reason="ipykernel is not installed (pip install -e '.[test]')")
 
-from browser.jupyter_server import jupyter_environment  # noqa: E402  (the browser tests' set-up)
+# the browser tests' set-up
+from browser.jupyter_server import jupyter_environment, kernel_config  # noqa: E402
 
 NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 NAMES = ["01_eager_basics", "02_regression_debugging", "03_mnist_debugging"]
@@ -114,7 +115,8 @@ def executed(jupyter_env, tmp_path_factory):
             for variable, value in PARAMETERS.get(name, {}).items():
                 set_parameter(nb, variable, value)
             client = nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
-                                             resources={"metadata": {"path": str(folder)}})
+                                             resources={"metadata": {"path": str(folder)}},
+                                             config=kernel_config())
             start = time.monotonic()
             client.execute()   # a failing cell raises CellExecutionError with its traceback
             runs[name] = Run(nb, folder, time.monotonic() - start)

@@ -46,7 +46,8 @@ def jupyter_environment(tmp, theme="light") -> dict:
     kernel.mkdir(parents=True)
     (kernel / "kernel.json").write_text(json.dumps({
         "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (tapeviz)", "language": "python"}))
+        "display_name": "Python 3 (tapeviz)", "language": "python",
+        "metadata": {"supported_encryption": ["curve"]}}))   # as ipykernel's own spec says
     # no "receive Jupyter news?" toast covering the notebook; and a notebook without
     # kernelspec metadata starts the default kernel instead of a kernel-picker dialog
     for plugin, settings in (("apputils-extension/notification", {"fetchNews": "false"}),
@@ -69,7 +70,7 @@ def execute_cells(tmp, cells: list):
     os.environ.update({var: env[var] for var in JUPYTER_DIRS})
     try:
         nbclient.NotebookClient(nb, timeout=120, startup_timeout=KERNEL_START,
-                                kernel_name="python3").execute()
+                                kernel_name="python3", config=kernel_config()).execute()
     finally:
         for var, value in saved.items():
             if value is None:
@@ -88,6 +89,14 @@ def write_notebook(path, cells):
     nb.cells = [nbformat.v4.new_code_cell(source.strip()) for source in cells]
     nbformat.write(nb, path)
     return path
+
+
+def kernel_config():
+    """nbclient's config for the kernels it starts: CurveZMQ keys provisioned where the
+    kernelspec declares support, so ipykernel (7.4) does not warn 'Kernel is running over TCP
+    without encryption' at each start (jupyter_client's default provisions none)."""
+    from traitlets.config import Config
+    return Config({"KernelManager": {"transport_encryption": "auto"}})
 
 
 KERNEL_START = 180   # s a kernel may take to start (nbclient's default, 60, is short at load 15)
