@@ -29,6 +29,7 @@ from .chance_loss import loss_at_chance
 from .constant_prediction import constant_prediction
 from .cut_off import cut_off
 from .divergence import find_divergence
+from .loss_leap import loss_leap
 from .findings import Finding
 from .given import check_recorded_ops, check_target_and_sources
 from .history import RecordedStep
@@ -58,11 +59,11 @@ def _over_steps(steps, shown_nan, dropped: int, ascent) -> list:
     `ascent` (gradient ascent's finding, or None) explains the climb: a smaller learning
     rate, divergence's hint, would not help."""
     born = nan_over_steps(steps, carried_in=shown_nan is None, dropped=dropped)
-    divergence = find_divergence(steps) if ascent is None else None
+    divergence = (find_divergence(steps) or loss_leap(steps)) if ascent is None else None
     if born is not None and (ascent or divergence) is not None and \
             (ascent or divergence).kind != "oscillation":   # (bounded: it made no NaN)
         born.message += (f"; the loss was diverging before: see the "
-                         f"{'divergence' if ascent is None else 'gradient ascent'} finding")
+                         f"{(ascent or divergence).kind.replace('_', ' ')} finding")
     return [f for f in (born, divergence) if f is not None]
 
 
