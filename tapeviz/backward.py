@@ -17,7 +17,7 @@ from sys import _getframe
 import numpy as np
 
 from .convert import FLOAT_SCALAR_TYPES, to_array
-from .errors import add_note
+from .errors import DTypeError, ShapeError, add_note
 from .events import VJPApplied, set_scope, tell
 from .ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from .ops.shape import unbroadcast
@@ -76,6 +76,10 @@ class Backward:
             return
         if output_gradients is None:
             output_gradients = [None] * len(targets)
+        elif len(output_gradients) != len(targets):   # (zip would drop the extra silently)
+            raise DTypeError("output_gradients", f"expected one gradient for each of the "
+                                                 f"{len(targets)} targets; got "
+                                                 f"{len(output_gradients)}")
         for target, seed in zip(targets, output_gradients):
             seed = _ones_like(target) if seed is None else _as_gradient(seed, target)
             self._accumulate(id(target), seed)
@@ -360,6 +364,14 @@ def _ones_like(target):
 
 
 def _as_gradient(seed, target):
-    if isinstance(seed, Tensor):
-        return seed
-    return wrap(to_array(seed, target._value.dtype, "gradient"))
+    """`seed`, a tensor of `target`'s shape (else refused here: the first VJP's reshape or
+    broadcast said it, naming its own op)."""
+    if not isinstance(seed, Tensor):
+        seed = wrap(to_array(seed, target._value.dtype, "gradient"))
+    if np.shape(seed._value) != np.shape(target._value):
+        raise ShapeError("output_gradients", f"each must have its target's shape "
+                                             f"{tuple(np.shape(target._value))}; got shape "
+                                             f"{tuple(np.shape(seed._value))}",
+                         hint="the gradient of the loss with respect to each target, d(loss)/"
+                              "d(target): tf.ones_like(target) is the default")
+    return seed

@@ -13,8 +13,8 @@ import numpy as np
 
 from . import nest
 from .backward import Backward
-from .errors import ShapeError
-from .tensor import wrap
+from .errors import DTypeError, ShapeError, describe
+from .tensor import Tensor, wrap
 
 
 class UnconnectedGradients(enum.Enum):
@@ -45,6 +45,7 @@ class Jacobians:
         [[2.0, 0.0], [0.0, 4.0]]
         """
         self._check_usable("jacobian")
+        _check_target("GradientTape.jacobian", target)
         unconnected_gradients = _unconnected(unconnected_gradients)
         flat_sources = self._checked_sources(sources)
         shape = tuple(target.shape)
@@ -68,6 +69,7 @@ class Jacobians:
         Examples must be independent (row b of target depends only on row b of source).
         """
         self._check_usable("batch_jacobian")
+        _check_target("GradientTape.batch_jacobian", target)
         unconnected_gradients = _unconnected(unconnected_gradients)
         [source] = self._checked_sources([source])
         shape, source_shape = tuple(target.shape), tuple(source.shape)
@@ -108,3 +110,10 @@ class Jacobians:
             if any(i in reachable for i in node.input_ids):
                 reachable.add(id(node.output))
         return id(target) in reachable
+
+
+def _check_target(call: str, target) -> None:
+    """Refuse a target that is no tensor (None, a number, a list): it failed reading its
+    shape, an AttributeError naming no call."""
+    if not isinstance(target, Tensor):
+        raise DTypeError(call, f"the target must be a tensor; got {describe(target)}")

@@ -43,13 +43,14 @@ stop_gradient = defop("stop_gradient", lambda x: x, label="stop∇", nondiff=Tru
 # ---- variable updates: seen by the debugger, never differentiated --------------------------
 
 
-def _assigned(old, new, combine=None):
+def _assigned(old, new, combine=None, op: str = "assign"):
     if type(new) is type(old) and type(old) is not np.ndarray:  # numpy scalars of one type:
         return new if combine is None else combine(old, new)    # same shape, nothing to copy
     new = np.asarray(new)
     if np.shape(new) != np.shape(old):
-        raise ShapeError("assign", f"the new value must have the variable's shape "
-                         f"{tuple(np.shape(old))}; got shape {tuple(np.shape(new))}")
+        what = "the new value" if combine is None else "the delta"
+        raise ShapeError(op, f"{what} must have the variable's shape "
+                             f"{tuple(np.shape(old))}; got shape {tuple(np.shape(new))}")
     value = new if combine is None else combine(old, new)
     return value.copy() if isinstance(value, np.ndarray) and value is new else value
 
@@ -57,10 +58,11 @@ def _assigned(old, new, combine=None):
 assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
                samples=PAIR_SAMPLES,
                doc="The new value of a variable (Variable.assign).")
-assign_add = defop("assign_add", lambda variable, delta: _assigned(variable, delta, operator.add),
+assign_add = defop("assign_add",
+                   lambda variable, delta: _assigned(variable, delta, operator.add, "assign_add"),
                    kind="update", nondiff=True, samples=PAIR_SAMPLES, label="+=",
                    doc="A variable's value plus delta.")
-assign_sub = defop("assign_sub", lambda variable, delta: _assigned(variable, delta, operator.sub),
-                 kind="update",
-                   nondiff=True, samples=PAIR_SAMPLES, label="−=",
+assign_sub = defop("assign_sub",
+                   lambda variable, delta: _assigned(variable, delta, operator.sub, "assign_sub"),
+                   kind="update", nondiff=True, samples=PAIR_SAMPLES, label="−=",
                    doc="A variable's value minus delta.")

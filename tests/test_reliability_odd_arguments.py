@@ -1,0 +1,66 @@
+"""Odd arguments a new user gives, each refused naming the call they made, what was expected,
+what came and their line, and leaving the tape and the variable usable: a variable's delta of
+the wrong shape (was said as `assign`), output_gradients of the wrong shape (was said as the
+first VJP's `reshape`) or count (the extra one was dropped silently), a jacobian of None (an
+AttributeError naming nothing)."""
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.errors import DTypeError, ShapeError
+
+HERE = "test_reliability_odd_arguments.py"
+
+
+@pytest.mark.parametrize("update", ["assign_add", "assign_sub"])
+def test_a_delta_of_the_wrong_shape_names_the_update(update):
+    v = tf.Variable([1.0, 2.0])
+    with pytest.raises(ShapeError) as caught:
+        getattr(v, update)(tf.ones([3]))
+    message = str(caught.value)
+    assert message.startswith(f"{update}: the delta must have the variable's shape (2,); "
+                              f"got shape (3,)")
+    assert HERE in message
+    assert v.numpy().tolist() == [1.0, 2.0]
+    getattr(v, update)(tf.ones([2]))
+    assert v.numpy().tolist() != [1.0, 2.0]
+
+
+def _tape():
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = x * x
+        loss = tf.reduce_sum(y)
+    return tape, x, y, loss
+
+
+def test_output_gradients_of_the_wrong_shape_are_refused_as_such():
+    tape, x, _, loss = _tape()
+    with pytest.raises(ShapeError) as caught:
+        tape.gradient(loss, x, output_gradients=tf.ones([3]))
+    message = str(caught.value)
+    assert message.startswith("output_gradients: each must have its target's shape (); got "
+                              "shape (3,)")
+    assert HERE in message and "reshape" not in message
+    assert tape.gradient(loss, x).numpy().tolist() == [2.0, 4.0]   # the tape still usable
+
+
+def test_output_gradients_fewer_than_the_targets_are_refused():
+    tape, x, y, loss = _tape()
+    with pytest.raises(DTypeError, match="output_gradients: expected one gradient for each "
+                                         "of the 2 targets; got 1"):
+        tape.gradient([y, loss], x, output_gradients=[tf.ones([2])])
+    np.testing.assert_array_equal(
+        tape.gradient([y, loss], x, output_gradients=[tf.ones([2]), 2.0]).numpy(), [6.0, 12.0])
+
+
+@pytest.mark.parametrize("call", ["jacobian", "batch_jacobian"])
+@pytest.mark.parametrize("target", [None, 3.0, "loss"])
+def test_a_jacobian_of_no_tensor_is_refused(call, target):
+    tape, x, y, _ = _tape()
+    with pytest.raises(DTypeError) as caught:
+        getattr(tape, call)(target, x)
+    assert str(caught.value).startswith(f"GradientTape.{call}: the target must be a tensor; "
+                                        f"got ")
+    assert HERE in str(caught.value)
+    assert tape.jacobian(y, x).numpy().tolist() == [[2.0, 0.0], [0.0, 4.0]]
