@@ -38,7 +38,11 @@ def assert_equal(x, y, message=None, summarize=None, name=None):
     >>> import tapeviz as tf
     >>> tf.debugging.assert_equal(tf.constant([1, 2]).shape, (2,))
     """
-    a, b = _values(x), _values(y)
+    a, b = _values(x), _values(y)   # each converted alone, as TF does: 1 is int32, 1.0 float32
+    if a.dtype != b.dtype:
+        raise DTypeError("assert_equal", f"x and y must have the same dtype; got x {a.dtype} and "
+                                         f"y {b.dtype}",
+                         hint=f"cast one to the other's: tf.cast(y, tf.{a.dtype})")
     try:
         equal = np.all(np.equal(a, b))
     except ValueError:
@@ -107,7 +111,10 @@ def check_numerics(tensor, message, name=None):
     """Return `tensor`, or raise InvalidArgumentError naming how many NaN and Inf it holds."""
     tensor = convert_to_tensor(tensor)
     values = np.asarray(tensor.numpy())
-    if values.dtype.kind == "f" and not np.all(np.isfinite(values)):
+    if values.dtype.kind != "f":   # as TF's kernel: integers hold no NaN to check
+        raise DTypeError("check_numerics", f"tensor must be floating (float16/32/64); got "
+                                           f"{values.dtype}")
+    if not np.all(np.isfinite(values)):
         had = counted(*nonfinite_counts(values))   # '1 Inf', as a NaN origin counts them
         raise InvalidArgumentError("check_numerics", f"{message} : Tensor had {had} (of "
                                    f"{values.size} values, shape {values.shape})")
