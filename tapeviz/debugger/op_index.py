@@ -23,7 +23,7 @@ CROSS_ENTROPIES = ("sparse_softmax_cross_entropy_with_logits",
 # the losses that apply the sigmoid to their logits themselves
 BINARY_LOGIT_LOSSES = ("sigmoid_cross_entropy_with_logits", "binary_cross_entropy_with_logits")
 LOOKED_AT = frozenset(WEIGHING + CROSS_ENTROPIES + BINARY_LOGIT_LOSSES + (
-    "softmax", "log_softmax", "reduce_sum", "reduce_mean", "log"))
+    "softmax", "log_softmax", "reduce_sum", "reduce_mean", "log", "reshape"))
 # the torch adapter's op names for the numpy engine's ops the checks read
 _AS_NUMPY_ENGINE = {
     "linear": "matmul", "matmul": "matmul", "mm": "matmul", "bmm": "matmul",
@@ -34,7 +34,7 @@ _AS_NUMPY_ENGINE = {
     "float": "cast", "double": "cast", "half": "cast", "to": "cast", "clone": "identity",
     "einsum": "einsum", "cross_entropy": "cross_entropy",
     "binary_cross_entropy_with_logits": "binary_cross_entropy_with_logits",
-    "tensordot": "tensordot", "sigmoid": "sigmoid"}
+    "tensordot": "tensordot", "sigmoid": "sigmoid", "reshape": "reshape", "view": "reshape"}
 _UNITS_FIRST = frozenset({"linear", "conv1d", "conv2d", "conv3d"})   # torch's (out, in, ...)
 _LOOKED_AT_NAMES = LOOKED_AT | {name for name, role in _AS_NUMPY_ENGINE.items()
                                 if role in LOOKED_AT}

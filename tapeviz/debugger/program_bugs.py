@@ -12,20 +12,20 @@ pixels fed unscaled (`input_scale`), a Variable or an optimizer made inside the 
 unfitted batch norm in inference mode (`train_mode`), a loss of more than one value
 (`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`), gradients
 never applied (`unapplied`), applied by updates that change nothing, a learning rate of 0
-(`unmoved`), or far too small to move the loss (`small_updates`), or clipped far below
-their norm (`over_clipped`, torch's; `clip_norm`, the numpy engine's), or by an Adam whose
-epsilon outweighs the gradients (`adam_epsilon`), cleared or replaced
-between the gradient call and the update (`cleared`), or applied twice a step
-(`applied_twice`), one loss differentiated twice a step (`backward_twice`), torch's loss
-tensor summed into a running total, which keeps every step's graph (`running_total`), a
-model run outside torch.no_grad() whose graph no backward pass reads (`unused_graph`), a
-frozen layer trained through a list of its variables read before the freeze or
-`model.weights` (`frozen`), a layer's non-trainable variables given to the tape
-(`weights_given`), images divided by 255 twice (`input_scale`) or by `// 255`
-(`integer_division`), an evaluation on data centred by its own mean (`own_statistics`), on
-the numpy engine's recordings and the torch adapter's alike (`op_index.role` reads torch's
-op names as the numpy engine's). The shown step's nodes are walked once (`op_index`); the
-steps only as far as each check needs.
+(`unmoved`), or far too small to move the loss (`small_updates`), or clipped far below their
+norm (`over_clipped`, torch's; `clip_norm`, the numpy engine's), or by an Adam whose epsilon
+outweighs the gradients (`adam_epsilon`), cleared or replaced between the gradient call and
+the update (`cleared`), or applied twice a step (`applied_twice`), one loss differentiated
+twice a step (`backward_twice`), torch's loss tensor summed into a running total, which
+keeps every step's graph (`running_total`), a model run outside torch.no_grad() whose graph
+no backward pass reads (`unused_graph`), a frozen layer trained through a list of its
+variables read before the freeze or `model.weights` (`frozen`), a layer's non-trainable
+variables given to the tape (`weights_given`), images divided by 255 twice (`input_scale`)
+or by `// 255` (`integer_division`), a reshape that mixes the batch's examples
+(`mixed_batch`), an evaluation on data centred by its own mean (`own_statistics`), on the
+numpy engine's recordings and the torch adapter's alike (`op_index.role` reads torch's op
+names as the numpy engine's). The shown step's nodes are walked once (`op_index`); the steps
+only as far as each check needs.
 """
 from __future__ import annotations
 
@@ -46,6 +46,7 @@ from .log_of_probability import logs_of_probabilities
 from .nll_input import nll_given_no_log_probabilities
 from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
+from .mixed_batch import batch_mixed
 from .rebound import variables_rebound
 from .running_total import running_loss_total
 from .small_updates import updates_too_small
@@ -89,7 +90,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + activated_logits(by_op, nodes)
             + logs_of_probabilities(by_op, nodes) + nll_given_no_log_probabilities(nodes)
             + unscaled_input(by_op, nodes) + integer_divided_pixels(by_op)
-            + truncated_input(by_op, nodes)
+            + truncated_input(by_op, nodes) + batch_mixed(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
             + gradients_over_clipped(last_steps)
