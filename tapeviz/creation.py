@@ -83,6 +83,8 @@ def allocate(op: str, make, shape: tuple, dtype, *args):
 
 def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     """`value` as a tensor: tensors pass through, variables are read, the rest is converted."""
+    if type(value) is Tensor and dtype is None and dtype_hint is None:   # (a loss's inputs)
+        return value
     if isinstance(value, Variable):
         value = _assign.identity(value)
     dtype = _np_dtype("convert_to_tensor", dtype)
