@@ -146,6 +146,12 @@ class Tensor:
     def __hash__(self):
         raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
 
+    def __round__(self, ndigits=None):
+        """TF 2.21's round(t) fails inside itself (AttributeError: no 'astype'): say what works."""
+        raise DTypeError("round", "round() takes a Python number, not a tensor",
+                         hint="tf.round(t) for a tensor of rounded values, or round(float(t)) "
+                              "for a Python number")
+
     def __format__(self, spec: str) -> str:
         value = self._value
         if value.ndim == 0:  # as TF: numpy's scalar, so "{}" gives 1.154594898223877

@@ -52,6 +52,9 @@ class Variable(Tensor):
         self._unique_id = next(_variable_ids)
         self.made_at = user_source()   # the user's line that made it, for diagnose
 
+    def __hash__(self):
+        raise TypeError("Variable is unhashable. Instead, use variable.ref() as the key.")
+
     @property
     def name(self) -> str:
         """'w:0' as TF 2 names it, chosen when first read: by then a cell run again has let

@@ -12,6 +12,7 @@ import numpy as np
 
 from .. import arguments
 from ..errors import InvalidArgumentError, ShapeError, bad_argument, describe
+from ..tensor import Tensor
 from .axes import normalize_axes
 from .registry import defop
 
@@ -65,8 +66,15 @@ _getitem_grad = defop("strided_slice_grad", _getitem_grad_forward, kind="shape",
 
 
 def getitem(tensor, key):
-    """`tensor[key]` with numpy's basic indexing (what Tensor.__getitem__ runs)."""
+    """`tensor[key]` with numpy's basic indexing (what Tensor.__getitem__ runs); a bool
+    tensor or array as the whole key is a boolean_mask, as in TF."""
+    if _is_bool_mask(key):
+        return boolean_mask(tensor, key)
     return _getitem(tensor, key=_normalize_key(key))
+
+
+def _is_bool_mask(key) -> bool:
+    return isinstance(key, (Tensor, np.ndarray)) and np.asarray(key).dtype == np.bool_
 
 
 def _slice_assigned(variable, value, *, key):
@@ -165,3 +173,5 @@ def reverse(tensor, axis, name=None):
     axes = normalize_axes("reverse", axis, rank)
     return _getitem(tensor, key=tuple(slice(None, None, -1) if i in axes else slice(None)
                                       for i in range(rank)))
+
+from .gather import boolean_mask  # noqa: E402  (gather's imports reach back here)

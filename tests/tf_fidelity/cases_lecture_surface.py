@@ -268,3 +268,58 @@ add_case("keras.losses.Huber/hunt_delta_zero", lambda tf, y, p: tf.keras.losses.
     delta=0.0)(y, p), f32(4, seed=28), f32(4, seed=29))
 add_case("keras.layers.Dense/hunt_python_list_input", lambda tf: tf.keras.layers.Dense(
     2, kernel_initializer="ones")([[1.0, 2.0]]), grad=False)
+
+
+# ---- the regression lecture's Python around its tensors ---------------------------------------
+def _rows(tf):
+    return [row for row in tf.constant([[1.0, 2.0], [3.0, 4.0]])]
+
+
+def _running_total(tf):
+    """total_loss = 0.0; total_loss += loss per example; total_loss / n_samples."""
+    total = 0.0
+    for loss in (tf.constant(1.5), tf.constant(2.25), tf.constant(0.5)):
+        total += loss
+    return [total / 3, type(total).__name__.endswith(("Tensor", "EagerTensor"))]
+
+
+PYTHON = {
+    "Tensor/hunt_format_spec": lambda tf: [f"{tf.constant(1.23456):.2f}",
+                                           "{:>6.1f}".format(tf.constant(2.5))],
+    "Variable/hunt_format_spec": lambda tf: f"{tf.Variable(0.5):.3f}",
+    "Tensor/hunt_round_builtin": lambda tf: round(tf.constant(2.6)),
+    "Tensor/hunt_hash_tensor": lambda tf: {tf.constant(1.0): 1},
+    "Variable/hunt_hash_variable": lambda tf: {tf.Variable(1.0): 1},
+    "Variable/hunt_ref_as_key": lambda tf: len({tf.Variable(1.0).ref(): 1,
+                                                tf.Variable(2.0).ref(): 2}),
+    "DType/hunt_equals_string": lambda tf: [tf.float32 == "float32", tf.constant(1).dtype
+                                            == "int32", tf.float32 == np.float32,
+                                            tf.float32 != "float64"],
+    "Tensor/hunt_iterate_rows": _rows,
+    "Tensor/hunt_iterate_scalar": lambda tf: [x for x in tf.constant(1.0)],
+    "Tensor/hunt_bool_mask_index": lambda tf: tf.constant([1.0, 2.0, 3.0])[
+        tf.constant([True, False, True])],
+    "Tensor/hunt_python_sum": lambda tf: sum([tf.constant(1.0), tf.constant(2.5)]),
+    "Tensor/hunt_python_max": lambda tf: max(tf.constant(1.0), tf.constant(2.5)),
+    "Tensor/hunt_numpy_mean": lambda tf: [np.mean(tf.constant([1.0, 2.0])).dtype.name,
+                                          float(np.mean(tf.constant([1.0, 2.0])))],
+    "Tensor/hunt_numpy_scalar_times_tensor": lambda tf: [
+        type(np.float32(2.0) * tf.constant([1.0])).__name__.endswith("Tensor"),
+        np.float32(2.0) * tf.constant([1.0])],
+    "Tensor/hunt_int_to_negative_power": lambda tf: tf.constant([2, 4]) ** -1,
+    "Tensor/hunt_float_of_one_element_vector": lambda tf: float(tf.constant([2.5])),
+    "Tensor/hunt_int_of_float": lambda tf: [int(tf.constant(-2.7)), int(tf.constant(2.7))],
+    "Tensor/hunt_shape_forms": lambda tf: [tf.zeros((2, 3)).shape.as_list(),
+                                           tf.zeros((2, 3)).get_shape().as_list(),
+                                           tf.zeros((2, 3)).ndim, tf.shape(tf.zeros((2, 3))),
+                                           tf.zeros((2, 3)).shape[0], len(tf.zeros((2, 3)))],
+    "Tensor/hunt_running_total": _running_total,
+    "Tensor/hunt_compare_python_control_flow": lambda tf: [
+        "square" if tf.abs(tf.constant(-0.5)) <= 1.0 else "linear",
+        "square" if tf.abs(tf.constant(-1.5)) <= 1.0 else "linear"],
+}
+OPS_NAMED = {"Tensor/hunt_iterate_scalar": "scalar", "Tensor/hunt_int_to_negative_power": "pow",
+             "Tensor/hunt_float_of_one_element_vector": "float", "Tensor/hunt_round_builtin":
+             "round", "Variable/hunt_format_spec": "format"}
+for _name, _fn in PYTHON.items():
+    add_case(_name, _fn, grad=False, op=OPS_NAMED.get(_name))

@@ -187,6 +187,14 @@ DELIBERATE: dict[str, str] = {
         "SGD(0.1, decay=0.5): Keras 3 (TF 2.21) warns that `decay` is no longer supported and "
         "ignores it; tapeviz divides the rate by 1 + decay * iterations as Keras 2 did, so "
         "programs written for TF 2.0-2.15 train as they were tuned",
+    "Tensor/hunt_round_builtin":
+        "round(t) of a scalar tensor: TF 2.21 fails inside its own __round__ with an "
+        "AttributeError ('EagerTensor object has no attribute astype'); tapeviz raises a "
+        "TypeError naming round and what works (tf.round(t), or round(float(t)) for a number)",
+    "Variable/hunt_format_spec":
+        "f'{w:.3f}' of a Variable: TF 2.21 raises a TypeError (unsupported format string passed "
+        "to ResourceVariable.__format__) though it formats a tensor so; tapeviz formats a "
+        "variable's value as it does a tensor's: a training loop's print of its weights runs",
 }
 
 TO_FIX: dict[str, str] = {}
