@@ -157,6 +157,42 @@ def test_optimizer_update_ops_have_the_walks_lines(optimizer, apply, line):
     assert lines - {line_of(__file__, line)} <= {line_of(__file__, "# line: apply_gradients")}
 
 
+def _apply_from_two_lines(optimizer, w):
+    optimizer.apply_gradients([(tf.constant([1.0]), w)])    # line: first apply
+    optimizer.apply_gradients([(tf.constant([2.0]), w)])    # line: second apply
+
+
+def _apply_elsewhere(optimizer, w):
+    optimizer.apply_gradients([(tf.constant([3.0]), w)])    # line: apply elsewhere
+
+
+def test_one_optimizer_applied_at_three_lines_gives_each_apply_its_line(monkeypatch):
+    from tapeviz.keras.optimizers import listening
+    walks = []
+    real = listening.source_from
+
+    def counted(frame, origin=None):
+        walks.append(frame)
+        return real(frame, origin)
+
+    monkeypatch.setattr(listening, "source_from", counted)
+    optimizer, w = tf.keras.optimizers.SGD(0.1), tf.Variable([1.0])
+    with Checked() as checked:
+        for _ in range(3):
+            _apply_from_two_lines(optimizer, w)
+            _apply_elsewhere(optimizer, w)
+        alternating = len(walks)
+        for _ in range(5):
+            _apply_elsewhere(optimizer, w)
+    checked.check()
+    lines = [node.source.lineno for node, _ in checked.seen if node.op.name == "assign_sub"]
+    expected = [line_of(__file__, "# line: first apply"), line_of(__file__, "# line: second apply"),
+                line_of(__file__, "# line: apply elsewhere")]
+    assert lines == expected * 3 + expected[2:] * 5
+    # an apply from the same frames as the last one takes its line without a walk
+    assert len(walks) == alternating
+
+
 def test_a_learning_rate_schedule_of_the_users_keeps_its_line():
     def schedule(step):
         return tf.constant(0.1) * 0.5                       # line: schedule

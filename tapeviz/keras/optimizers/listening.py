@@ -13,6 +13,7 @@ import sys
 from ... import events
 from ...debugger import breakpoint_listener, runner
 from ...debugger.variable_names import shown_names
+from ...call_site import site_of
 from ...sourceinfo import runs_own_code_only, source_from
 from ...tensor import Tensor
 from ...variable import Variable
@@ -43,6 +44,10 @@ def _cut_short(optimizer, variables: list, at) -> str:
 
 class UpdateListening:
     """`Optimizer`'s decisions about who hears its update ops."""
+
+    # the frames of the last apply whose line was found and that line (call_site.site_of's,
+    # and the line), () before the first, False where more of tapeviz's frames are between
+    _update_site: tuple | bool = ()
 
     def _may_be_cut_short(self, line) -> bool:
         """Whether a listener may raise inside an update whose ops run at user line `line`
@@ -90,4 +95,17 @@ class UpdateListening:
             if not (type(var) is Variable or _own_class(type(var))) \
                     or not (type(grad) is Tensor or _own_class(type(grad))):
                 return None
-        return source_from(sys._getframe(2), state.origin)   # from _apply's frame up
+        frame = sys._getframe(2)   # _apply's caller (apply_gradients, minimize), tapeviz's
+        if state.origin is not None:   # (a walk inside a backward pass stops at its origin)
+            return source_from(frame, state.origin)
+        # the same frames as the last apply's (the loop's one call): its line, no walk
+        site = self._update_site
+        if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
+                and user.f_lasti == site[2]:
+            return site[3]
+        source = source_from(frame)
+        if site is False:   # (called through more of tapeviz's frames: walked each apply)
+            return source
+        site = site_of(frame, source)
+        self._update_site = site and (*site, source)
+        return source
