@@ -29,6 +29,7 @@ from .given import check_training_function
 from .pause_point import PausePoint
 
 _hearing: weakref.WeakSet = weakref.WeakSet()   # runners whose gate hears ops now
+_ENDED = ("finished", "stopped", "failed")       # a Runner's states once its loop is over
 
 
 def any_gate_hearing() -> bool:
@@ -211,14 +212,23 @@ class Runner:
         """Wait for the thread to end; True if it has. Re-raises the loop's exception.
 
         Once it has ended, what a pause or step asked from this thread hooked into another
-        engine here goes (`events.settle_thread`: torch's mode stack is per thread)."""
+        engine here goes (`events.settle_thread`: torch's mode stack is per thread). A
+        KeyboardInterrupt while it waits (Ctrl-C, Jupyter's interrupt) stops the loop at its
+        next op, as it stops a loop run in place, and is raised. It waits for the loop's
+        end on the runner's own condition, not `Thread.join`, which an interrupt leaves
+        saying the thread ended while it runs on (CPython 3.11)."""
         if self._thread is None:
             if self._state == "stopped":
                 return True
             raise RuntimeError("Runner.join: the runner was never started")
-        self._thread.join(timeout)
-        if self._thread.is_alive():
-            return False
+        try:
+            with self._cond:
+                if not self._cond.wait_for(lambda: self._state in _ENDED, timeout):
+                    return False
+        except KeyboardInterrupt:
+            self.stop()
+            raise
+        self._thread.join()   # (its last lines, after the state is set)
         events.settle_thread()
         self.raise_error()
         return True
@@ -233,8 +243,9 @@ class Runner:
         import asyncio
         if self._thread is None:
             raise RuntimeError("Runner.wait: the runner was never started")
-        while self._thread.is_alive():
+        while self._state not in _ENDED:
             await asyncio.sleep(poll)
+        self._thread.join()
         events.settle_thread()
         self.raise_error()
         return self.result
