@@ -64,3 +64,19 @@ def test_a_jacobian_of_no_tensor_is_refused(call, target):
                                         f"got ")
     assert HERE in str(caught.value)
     assert tape.jacobian(y, x).numpy().tolist() == [[2.0, 0.0], [0.0, 4.0]]
+
+
+def test_a_generator_element_that_does_not_fit_output_signature_is_refused_as_yielded():
+    def ragged():
+        yield [1.0, 2.0]
+        yield [3.0]
+    fixed = tf.data.Dataset.from_generator(
+        ragged, output_signature=tf.TensorSpec(shape=(2,), dtype=tf.float32))
+    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
+        list(fixed)
+    assert str(caught.value).startswith("from_generator: the generator yielded an element of "
+                                        "shape (1,) where output_signature expects shape (2,)")
+    assert HERE in str(caught.value)
+    free = tf.data.Dataset.from_generator(
+        ragged, output_signature=tf.TensorSpec(shape=(None,), dtype=tf.float32))
+    assert [tuple(x.shape) for x in free] == [(2,), (1,)]

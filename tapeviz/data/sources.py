@@ -124,8 +124,22 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
         return _s.pack(output_types, [convert_to_tensor(v, as_dtype(d))
                                       for v, d in builtins.zip(values, dtypes)])
 
+    def checked(value):
+        """The element, refused if a component's shape does not fit output_signature (TF
+        refuses it as it is yielded; batching it later failed far from the generator)."""
+        element = convert(value)
+        specs, tensors = _s.flatten(output_signature), _s.flatten(element)
+        for spec, tensor in builtins.zip(specs, tensors):
+            if not spec.is_compatible_with(tensor):
+                raise InvalidArgumentError("from_generator", f"the generator yielded an "
+                                           f"element of shape {tuple(tensor.shape)} where "
+                                           f"output_signature expects shape "
+                                           f"{tuple(spec.shape)}")
+        return element
+
     def start():
-        return (convert(value) for value in generator(*args))
+        made = convert if output_signature is None else checked
+        return (made(value) for value in generator(*args))
 
     return _d.Dataset(start, _d.UNKNOWN, output_signature, "FlatMap")
 
