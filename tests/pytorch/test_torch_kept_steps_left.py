@@ -129,3 +129,37 @@ def test_a_call_whose_output_is_on_another_device_is_recorded_fully(switch):
     kept = _recorded(switch, True, make(), batches, held)
     assert not any(held)
     assert_same_steps(full, kept)
+
+
+def test_notebook_04s_recorder_loop_kept_is_diagnosed_and_inspected_as_recorded_fully(switch):
+    """Notebook 04's Recorder cell (a loop that never calls zero_grad): its steps after the
+    first are kept, and `diagnose` and the widget's inspector at a kept step (the first
+    conv's values and gradient) say what they say of the loop recorded fully."""
+    from tapeviz.debugger import diagnose
+    from tapeviz.viz.widget import TapeWidget
+    from digits_cnn import DigitsCNN
+
+    batches = digit_batches(count=4)
+
+    def seen(on: bool) -> tuple:
+        switch(on)
+        torch.manual_seed(0)
+        model = DigitsCNN()
+        optimizer = torch.optim.Adam(model.parameters())
+        optimizer.zero_grad()
+        with Recorder() as rec:
+            for images, labels in batches:
+                F.cross_entropy(model(images), labels).backward()
+                optimizer.step()
+        kept = [holds_kept(step) for step in rec._steps]
+        widget = TapeWidget(rec)
+        widget.show_step(2)
+        widget.selected = next(node for node, shown in widget.graph.nodes.items()
+                               if shown.op == "conv2d")
+        sections = [section["title"] for section in widget.inspector["sections"]]
+        return kept, [finding.message for finding in diagnose(rec)], sections
+    full, kept = seen(False), seen(True)
+    assert kept[0] == [False, True, True, True]
+    assert "gradients pile up" in " ".join(kept[1])
+    assert {"Output", "Gradient"} <= set(kept[2])
+    assert kept[1:] == full[1:]
