@@ -58,6 +58,12 @@ class TorchTape:
         requires grad) with `torch.autograd.grad`, recording its steps here; parameters'
         `.grad` are left as they are. Returns the steps."""
         root = target if isinstance(target, torch.Tensor) else self._last_output
+        if root is target and root.grad_fn is None:   # (autograd said: `inputs` ... empty)
+            raise ValueError(f"TapeWidget: target must be a tensor this torch tape's ops "
+                             f"made, which requires grad; got a {str(root.dtype)[6:]} tensor "
+                             f"of shape {tuple(root.shape)} that no op made (compute the loss "
+                             f"inside the `with tvt.record()` block and pass it: "
+                             f"TapeWidget(tape, target=loss))")
         if root is None:
             raise ValueError("TapeWidget: nothing to step: no op on this torch tape made a "
                              "tensor that requires grad (were the parameters frozen, or did it "
