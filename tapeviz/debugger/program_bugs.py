@@ -22,10 +22,10 @@ no backward pass reads (`unused_graph`), a frozen layer trained through a list o
 variables read before the freeze or `model.weights` (`frozen`), a layer's non-trainable
 variables given to the tape (`weights_given`), images divided by 255 twice (`input_scale`)
 or by `// 255` (`integer_division`), a reshape that mixes the batch's examples
-(`mixed_batch`), an evaluation on data centred by its own mean (`own_statistics`), on the
-numpy engine's recordings and the torch adapter's alike (`op_index.role` reads torch's op
-names as the numpy engine's). The shown step's nodes are walked once (`op_index`); the steps
-only as far as each check needs.
+(`mixed_batch`), an evaluation on data centred by its own mean (`own_statistics`) or on the
+examples it trained on (`training_data`), on the numpy engine's recordings and the torch
+adapter's alike (`op_index.role` reads torch's op names as the numpy engine's). The shown
+step's nodes are walked once (`op_index`); the steps only as far as each check needs.
 """
 from __future__ import annotations
 
@@ -55,6 +55,7 @@ from .optimizer_in_loop import optimizer_made_in_loop
 from .over_clipped import gradients_over_clipped
 from .own_statistics import standardised_by_own_statistics
 from .symmetry import symmetric_kernels
+from .training_data import evaluated_on_training_data
 from .truncated_input import truncated_input
 from .train_mode import (batch_norm_unfitted_in_training, inference_mode_in_training,
                          training_mode_in_evaluation)
@@ -71,7 +72,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     the recorded steps; `gradients`: {variable name: gradient} of the shown step (when it
     has none, the last step that has is read instead)."""
     evaluation = (training_mode_in_evaluation(steps)   # read before the step is swapped
-                  + standardised_by_own_statistics(steps))
+                  + standardised_by_own_statistics(steps) + evaluated_on_training_data(steps))
     last_steps = last_trained(steps)
     piled = accumulated_gradients(steps) or summed_without_reset(steps)
     cleared = gradients_cleared(steps)

@@ -1,0 +1,67 @@
+"""An evaluation on the examples the model trained on: `model(train_x[:64])` reported as the
+test accuracy. It measures how well the model remembers, not how it does on data it has not
+seen, and overfitting hides behind it. Read from the recorded steps: the last step ran no
+backward pass after steps that trained (an evaluation), and nearly all the examples its
+first layer's op read (rows of its data, as bytes) were read by the first layer's op of the
+training steps recorded. A correct program ends at its last step, which trained, or at one
+comparison of rows.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .findings import Finding
+from .numerics import _where
+from .op_index import WEIGHING, role
+
+SHARE = 0.9   # of the evaluated examples seen in training: a split that leaks does not reach it
+MIN_EXAMPLES = 8
+
+
+def evaluated_on_training_data(steps) -> list:
+    """A Finding when the last of `steps` is an evaluation whose examples are (SHARE or more)
+    among those the recorded training steps trained on."""
+    if not steps or steps[-1].variable_gradients:
+        return []
+    trained = [step for step in steps[:-1] if step.variable_gradients]
+    evaluation = _first_layer(steps[-1])
+    if not trained or evaluation is None:
+        return []
+    examples = _rows(evaluation)
+    if len(examples) < MIN_EXAMPLES:
+        return []
+    seen, numbers = set(), []
+    for step in trained:
+        layer = _first_layer(step)
+        if layer is not None and layer.inputs[0]._value.shape[1:] == \
+                evaluation.inputs[0]._value.shape[1:]:
+            rows = set(_rows(layer))
+            if not rows.isdisjoint(examples):
+                numbers.append(step.number)
+            seen |= rows
+    shared = sum(row in seen for row in examples)
+    if shared < SHARE * len(examples):
+        return []
+    steps_said = f"step {numbers[0]}" if len(numbers) == 1 else \
+        f"steps {numbers[0]}-{numbers[-1]}"
+    message = (f"step {steps[-1].number} evaluates the model (it computed no gradient) on "
+               f"{len(examples)} examples, {shared} of which it trained on ({steps_said} read "
+               f"them), by {evaluation.op.name} at {_where(evaluation.source)}: a score there "
+               f"measures how well the model remembers its training data, not how it does on "
+               f"data it has not seen; if it is meant as the test score, fix: evaluate on "
+               f"held-out data, split off before training (the test set)")
+    return [Finding("evaluated_on_training_data", message, evaluation)]
+
+
+def _first_layer(step):
+    """The first layer's op (a matmul or conv) of `step`'s forward pass, or None."""
+    return next((node for node in step.nodes if node.phase == "forward"
+                 and role(node.op) in WEIGHING and node.inputs), None)
+
+
+def _rows(node) -> list:
+    """The examples `node`'s data input holds, each as bytes (its first axis: the batch)."""
+    value = np.ascontiguousarray(node.inputs[0]._value)
+    if value.ndim < 2:
+        return []
+    return [row.tobytes() for row in value.reshape(value.shape[0], -1)]
