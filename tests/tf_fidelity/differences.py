@@ -195,6 +195,14 @@ DELIBERATE: dict[str, str] = {
         "f'{w:.3f}' of a Variable: TF 2.21 raises a TypeError (unsupported format string passed "
         "to ResourceVariable.__format__) though it formats a tensor so; tapeviz formats a "
         "variable's value as it does a tensor's: a training loop's print of its weights runs",
+    "keras.optimizers.Adam/hunt_lr_keyword":
+        "Adam(lr=0.01): Keras 3 (TF 2.21) refuses `lr` (Argument(s) not recognized); tapeviz "
+        "takes it as Keras 2 did, with its deprecation warning, so programs written for TF "
+        "2.0-2.15 run",
+    "keras.Model.fit/hunt_batch_size_zero":
+        "fit(x, y, batch_size=0): Keras 3 reads 0 as no batch size given and trains in batches "
+        "of 32, silently; tapeviz refuses it, naming fit and batch_size: a batch size of 0 is "
+        "a mistake in the arithmetic that made it",
 }
 
 TO_FIX: dict[str, str] = {}

@@ -1,7 +1,9 @@
 """Conv2D: Keras's 2-D convolution layer over `tf.nn.conv2d` (NHWC images, HWIO kernels)."""
 from __future__ import annotations
 
+from ... import arguments
 from ... import nn as _nn
+from ...errors import DTypeError, InvalidArgumentError, bad_argument
 from ...ops.conv import conv2d_op
 from .. import activations as _activations
 from .. import initializers as _initializers
@@ -74,7 +76,11 @@ class Conv2D(Layer):
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        self.filters = int(filters)
+        try:   # Keras 3 refuses filters=0 by name, not at the kernel's reshape
+            self.filters = arguments.count(owner, "filters", filters, minimum=1)
+        except DTypeError:
+            raise bad_argument(owner, "filters", "an int >= 1", filters,
+                               InvalidArgumentError) from None
         self.kernel_size = normalize_tuple(kernel_size, "kernel_size", owner)
         self.strides = normalize_tuple(strides, "strides", owner)
         self.padding = normalize_padding(padding, owner)
