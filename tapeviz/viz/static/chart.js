@@ -45,8 +45,9 @@ export function decode(series) {
 // EMA is mostly the first steps' values: a loss falling 2.3, 1.2, 0.7, 0.45, 0.3 drew a line
 // ending at 0.89, three times the loss a student had.
 export function drawnRaw(s) {
-  return (s.count ?? s.steps.length) < Math.round(1 / (1 - (s.smoothing ?? 0)));
+  return (s.count ?? s.steps.length) < smoothingSpan(s);
 }
+const smoothingSpan = (s) => Math.round(1 / (1 - (s.smoothing ?? 0)));
 
 // The buckets of a series drawn at x = px(step), merged per pixel column (a long run costs
 // what the chart shows): raw low/high over the column, its last step, raw value and EMA, its
@@ -228,8 +229,7 @@ export function chartNote(series, drawn) {
   const [fewest, most] = [Math.min(...spans), Math.max(...spans)];
   const per = !(most > 1) ? "" : ` (${fewest === most ? most : `${fewest}–${most}`} steps a point)`;
   if (drawnRaw(first)) {
-    const span = Math.round(1 / (1 - first.smoothing));
-    return `line: raw values (smoothed once there are ${span} steps) · hover for values`;
+    return `line: raw values (smoothed once there are ${smoothingSpan(first)} steps) · hover for values`;
   }
   return `line: smoothed (EMA ${first.smoothing}) · band: raw range${per} · hover for raw values`;
 }
