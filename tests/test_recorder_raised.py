@@ -79,3 +79,15 @@ def test_an_error_caught_inside_a_tape_that_records_on_keeps_the_step():
             loss = tf.reduce_sum(y)
         tape.gradient(loss, w)
     assert [step.label for step in rec.steps] == [None]
+
+
+def test_the_widget_titles_a_raised_step_with_its_error():
+    pytest.importorskip("anywidget")
+    from tapeviz.viz.widget import TapeWidget
+    rec, _ = _loop(1, "op", steps=3)
+    widget = TapeWidget(rec, check_later=False)
+    widget.step_index = 1
+    assert widget.title == "step 2 of 3: 1 op, raised ShapeError"
+    widget.step_index = 2
+    assert widget.title.startswith("step 3 of 3: 10 ops, loss ")
+    widget.close()

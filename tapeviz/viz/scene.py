@@ -156,11 +156,10 @@ class Scene:
             step = self.step
             if step is None:
                 return "Recorder: no steps recorded yet"
-            loss = f", loss {step.loss:.4g}" if step.loss is not None else ""
-            return f"{step_of(source.steps, self.index)}: {counted(self.op_count, 'op')}{loss}"
+            return f"{step_of(source.steps, self.index)}: {counted(self.op_count, 'op')}" \
+                   f"{_ending(step)}"
         if isinstance(source, RecordedStep):
-            loss = f", loss {source.loss:.4g}" if source.loss is not None else ""
-            return f"step {source.number}: {counted(self.op_count, 'op')}{loss}"
+            return f"step {source.number}: {counted(self.op_count, 'op')}{_ending(source)}"
         tape = self.tape
         if tape is not None:
             kind = getattr(tape, "label", None) or (
@@ -203,6 +202,14 @@ class Scene:
                                        hint="use GradientTape(persistent=True), show it before "
                                             "calling gradient(), or record the cell with "
                                             "%%tapeviz / tapeviz.debugger.Recorder")
+
+
+def _ending(step) -> str:
+    """How a recorded step ended, for its title: its loss, or the error it raised (a training
+    loop caught it and went on: the step holds the ops up to it)."""
+    if step.error is not None:
+        return f", raised {type(step.error).__name__}"
+    return f", loss {step.loss:.4g}" if step.loss is not None else ""
 
 
 def _other_engines_tape(source) -> bool:
