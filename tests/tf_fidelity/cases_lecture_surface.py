@@ -323,3 +323,39 @@ OPS_NAMED = {"Tensor/hunt_iterate_scalar": "scalar", "Tensor/hunt_int_to_negativ
              "round", "Variable/hunt_format_spec": "format"}
 for _name, _fn in PYTHON.items():
     add_case(_name, _fn, grad=False, op=OPS_NAMED.get(_name))
+
+
+# ---- tf.data, a third pass: what a map function and a pipeline's ends may do ------------------
+def _if_in_map(x):
+    return x * 10 if x > 2 else -x   # autograph's tf.cond in TF, Python's if in tapeviz
+
+
+PIPELINE = {
+    "map_returns_list": lambda tf: _listed(tf.data.Dataset.range(3).map(lambda x: [x, x * 2])),
+    "map_with_if": lambda tf: _listed(tf.data.Dataset.range(5).map(_if_in_map)),
+    "map_numpy_call": lambda tf: _listed(tf.data.Dataset.range(3).map(lambda x: x.numpy())),
+    "filter_int_predicate": lambda tf: _listed(tf.data.Dataset.range(4).filter(lambda x: x % 2)),
+    "filter_modulo_equal": lambda tf: _listed(tf.data.Dataset.range(6).filter(
+        lambda x: x % 2 == 0)),
+    "zip_shortest": lambda tf: _listed(tf.data.Dataset.zip((tf.data.Dataset.range(3),
+                                                            tf.data.Dataset.range(5)))),
+    "dict_lengths_differ": lambda tf: tf.data.Dataset.from_tensor_slices(
+        {"a": [1, 2, 3], "b": [1, 2]}),
+    "take_cache_repeat": lambda tf: _listed(tf.data.Dataset.range(5).take(3).cache().repeat(2)),
+    "enumerate_start": lambda tf: _listed(tf.data.Dataset.range(3).enumerate(start=5)),
+    "len_of_batched": lambda tf: [len(tf.data.Dataset.range(10).batch(3)),
+                                  len(tf.data.Dataset.range(10).batch(3, drop_remainder=True))],
+    "list_of_pairs": lambda tf: [[a.numpy(), b.numpy()] for a, b in list(
+        tf.data.Dataset.from_tensor_slices(([1.0, 2.0], [3, 4])))],
+    "experimental_autotune": lambda tf: int(tf.data.experimental.AUTOTUNE),
+    "shuffle_reshuffle_false_in_two_epochs": lambda tf: (lambda d: _listed(d) == _listed(d))(
+        tf.data.Dataset.range(6).shuffle(6, seed=2, reshuffle_each_iteration=False)),
+    "float64_slices_batched_spec": lambda tf: [str(tf.data.Dataset.from_tensor_slices(
+        np.zeros((4, 2))).batch(2).element_spec.dtype.name)],
+    "map_cast_divide": lambda tf: _listed(tf.data.Dataset.range(3).map(
+        lambda x: tf.cast(x, tf.float32) / 2)),
+}
+for _name, _fn in PIPELINE.items():
+    add_case(f"data.Dataset/hunt_{_name}", _fn, grad=False,
+             op={"map_numpy_call": "numpy", "filter_int_predicate": "filter",
+                 "dict_lengths_differ": "from_tensor_slices"}.get(_name))

@@ -203,6 +203,11 @@ DELIBERATE: dict[str, str] = {
         "fit(x, y, batch_size=0): Keras 3 reads 0 as no batch size given and trains in batches "
         "of 32, silently; tapeviz refuses it, naming fit and batch_size: a batch size of 0 is "
         "a mistake in the arithmetic that made it",
+    "data.Dataset/hunt_map_numpy_call":
+        "x.numpy() inside Dataset.map's function: TF traces the function into a graph, where "
+        "a symbolic tensor has no numpy() (AttributeError); tapeviz runs the function eagerly "
+        "on each element (as for data.Dataset/guide_element_spec_of_map_by_value), so it gets "
+        "the element's value. The same code fails under TF: tf.py_function is TF's way",
 }
 
 TO_FIX: dict[str, str] = {}
