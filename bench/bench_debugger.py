@@ -26,6 +26,7 @@ instructions a step (valgrind, one epoch, the tree alone) and CPU (this file's -
 rounds, best of 5, three runs alternated with the tree before, load 6-13: read to +-0.05x);
 in brackets round 27 of the one-record-per-op design (load 18-25):
   regression  plain 595.5k   Recorder 858.3k (1.441x), CPU 1.63-1.68x   (1.660x; 2.29x)
+              (fac4ac4: 853.0k, 1.429x of 596.8k; CPU 1.52-1.66x at load 12-15)
   lecture's   plain 449.4k   Recorder 673.4k (1.499x), CPU 1.79-1.85x   (1.852x; 2.63-3.00x)
   floor, every op heard (0daf680's round): 1.200x / 1.231x instr., 1.16-1.24x / 1.22-1.27x.
 27 rounds shaved the one-record-per-op design from 2.4x / 4.9x (the last ones: a whole
@@ -278,6 +279,47 @@ lecture's loop and of its ~51 us on the regression loop (46f7664's tree, load 6)
 left is the replaying design's own work: ~116 bytecodes to check and follow a taped op, ~215
 a sunk one, ~510 for the step's end and ~310 for the kept pass (bytecodes a step at
 46f7664: these cuts took C work, maps and attrgetters, not bytecodes).
+Where a step's time goes, next round (1f400c5's tree; lecture's loop unless said; the
+Recorder's start, stop and first step's learning are in each one-epoch count):
+- bytecodes a step by function (sys.settrace opcode events, one epoch after a warm-up, a
+  fresh Recorder): plain 7,704, Recorder 10,756 (+3,052). Dispatch's followed ops +1,902 of
+  it (_dispatch_traced +1,044: 9 taped ops, ~116 each; _dispatch_sunk +858: 4 update ops,
+  ~215 each; both dispatch.py's); the step's end ~520 (_replay_segment 138, _note_step 128,
+  noted_bytes 60, NotedStep 52, _on_gradient 41, Sink.begin 32, _on_event 23, tell 17, the
+  event 14, Segment 14); the kept pass ~245 (pass_follows 130, source_at 41, _keep_pass 38,
+  _replayable 32, replay_facts 23); the regression loop's apply adds _update_line 89 and
+  its walk. Calls a step: C 259 -> 337 (len +27, list.append +23, id +10, _getframe +5: the
+  followed ops' outputs held and indexed), Python +25.
+- per epoch inside one Recorder (10 epochs, 3 runs, load 5-6): plain 64-79 us a step,
+  Recorder 114-144 us, flat from the second epoch on: nothing grows with what is kept.
+- cache (callgrind --cache-sim, one epoch, per step, plain -> Recorder): instructions
+  450.4k -> 674.4k (1.50x); D1 misses 3,052 -> 5,869 (1.92x: reads 2,324 -> 4,402, writes
+  727 -> 1,467); I1 misses 1,021 -> 2,193 (2.15x). Of the +2,818 D1 misses the eval loop's
+  own +714 (object fields read), _PyObject_Malloc +200 (fresh memory: kept objects), the
+  type attribute cache +106 (_PyType_Lookup), the rest spread; of the +1,172 I1 misses the
+  eval loop +213 and ~100 C functions +5 to +25 each (compress, map, list.extend, dict
+  inserts and resizes, getargs, frame objects): code the plain loop never runs. Misses grow
+  ~2x while instructions grow 1.5x: that is the CPU ratio above the instruction ratio (at
+  ~4 ns a miss, ~16 us of the plain step's ~70 and ~16 us of the ~50 the Recorder adds). So
+  the C loops that cut
+  instructions (map, compress, attrgetter) each bring their own code into the I-cache; the
+  guess, not tested: a cut that must move CPU should take fewer distinct C paths too.
+- fac4ac4 (optimizer listening): an apply from the same frames as the last one takes its
+  update ops' line from them (call_site.site_of), not a walk: regression 855.5k (1.434x
+  of 596.7k) -> 853.0k (1.429x of 596.8k), predicted -2k to -4k; lecture's (no optimizer)
+  675.3k -> 675.0k. CPU, --recorder, best of 5, 1f400c5 and fac4ac4 alternated three times
+  (load 12-15: read to +-0.15x): regression 1.64x, 1.81x, 1.71x -> 1.60x, 1.52x, 1.66x;
+  lecture's 1.78x, 1.81x, 1.92x -> 1.67x, 1.96x, 1.64x (noise: unchanged by instructions).
+  At load 5 (17:16, 1f400c5): 1.48x / 1.72x.
+- found, not fixed: a second training run under the same Recorder (new variables, the
+  same lines) never follows: its variables' codes differ from the program's, the first op
+  that reads one marks its branch unreplayable (program.learn: one branch a key), so every
+  later step is recorded fully and learned again until MAX_LEARNED_OPS. lecture_loop(2)
+  twice in one Recorder: the first run 115-120 us a step, the second 208-269 us (plain
+  61-67 us), 5,334 ops learned over 380 steps. A branch holding variants by producers (or
+  the variables' codes re-seeded at a new run) would need dispatch's check to try them.
+Not met by CPU on the lecture's loop; the regression loop sits at the goal's line. What is
+left is dispatch's per-op check (62% of the added bytecodes) and the misses it brings.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
