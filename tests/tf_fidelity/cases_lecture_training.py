@@ -237,6 +237,25 @@ def _gradient_inside_block(tf):
     return [first, tape.gradient(z, w)]
 
 
+def _second_derivative_on_one_tape(tf):
+    """A persistent tape's gradient taken inside its block is recorded on it: differentiated
+    again after the block, it gives the second derivative (and y's gradient is unchanged)."""
+    w = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = w * w * w
+        first = tape.gradient(y, w)
+    return [first, tape.gradient(first, w), tape.gradient(y, w), len(tape.watched_variables())]
+
+
+def _non_persistent_gradient_inside(tf):
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = w * w
+        first = tape.gradient(y, w)
+        z = first * 3.0
+    return [first, z]
+
+
 def _target_list(tf):
     w = tf.Variable(2.0)
     with tf.GradientTape() as tape:
@@ -269,6 +288,8 @@ TAPE = {
     "output_gradients": _output_gradients,
     "gradient_inside_block": _gradient_inside_block,
     "target_list": _target_list,
+    "second_derivative_on_one_tape": _second_derivative_on_one_tape,
+    "non_persistent_gradient_inside": _non_persistent_gradient_inside,
     "watched_order": _watched_order,
     "watch_accessed_off_one_watched": _not_watching_accessed_but_watched,
 }
