@@ -3,8 +3,8 @@ test accuracy. It measures how well the model remembers, not how it does on data
 seen, and overfitting hides behind it. Read from the recorded steps: the last step ran no
 backward pass after steps that trained (an evaluation), and nearly all the examples its
 first layer's op read (rows of its data, as bytes) were read by the first layer's op of the
-training steps recorded. A correct program ends at its last step, which trained, or at one
-comparison of rows.
+training steps recorded, one whose output got a gradient. A correct program ends at its last
+step, which trained, or at one comparison of rows.
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def evaluated_on_training_data(steps) -> list:
         return []
     seen, numbers = set(), []
     for step in trained:
-        layer = _first_layer(step)
+        layer = _first_trained_layer(step)
         if layer is not None and layer.inputs[0]._value.shape[1:] == \
                 evaluation.inputs[0]._value.shape[1:]:
             rows = set(_rows(layer))
@@ -57,6 +57,14 @@ def _first_layer(step):
     """The first layer's op (a matmul or conv) of `step`'s forward pass, or None."""
     return next((node for node in step.nodes if node.phase == "forward"
                  and role(node.op) in WEIGHING and node.inputs), None)
+
+
+def _first_trained_layer(step):
+    """The first layer's op of `step` whose output got a gradient: what trained (a torch
+    step also holds the forward passes run since the last one, an evaluation's)."""
+    return next((rop.node for rop in step.ops if rop.phase == "forward"
+                 and rop.grad is not None and role(rop.node.op) in WEIGHING
+                 and rop.node.inputs), None)
 
 
 def _rows(node) -> list:
