@@ -28,7 +28,7 @@ from ..debugger.given import add_note
 from ..node import record
 from ..sourceinfo import exclude_package, source_from
 from ..threadstate import local as _thread, step_raised
-from . import autograd, error_notes, finite, kept_steps, masks, modules, ops, values
+from . import autograd, error_notes, finite, kept_steps, masks, modules, ops, steps, values
 from .call_arguments import arguments, first_tensor, tensors_of
 from .nodes import LazyNode, make_node, other_outputs, tell
 from .ops import BACKWARD, BY_FUNC, DATA_OF, MARKS_PARAMETER, op_for
@@ -70,7 +70,11 @@ class AdapterMode(TorchFunctionMode):
             if op is BACKWARD:
                 if kept_steps.ON:
                     kept_steps.backward(func, args, kwargs or {})
-                return autograd.run(func, args, kwargs or {}, local.tapes)
+                try:
+                    return autograd.run(func, args, kwargs or {}, local.tapes)
+                except Exception as error:
+                    _step_raised(error)
+                    raise
             if op is MARKS_PARAMETER:
                 return _marked(func, args, kwargs or {})
             tapes = local.tapes
@@ -241,8 +245,15 @@ def _note_failure(error, op, func, args, kwargs, state, caller) -> None:
     names, tensors, _ = arguments(func, args, kwargs)
     add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
                                           source_from(caller)))
-    if state.sink is not None:   # (a training step abandoned: a Recorder ends it here)
+    _step_raised(error)
+
+
+def _step_raised(error) -> None:
+    """A call of the training step raised `error`: the Recorder on this thread, if any, ends
+    the step there (a loop that catches it goes on with a fresh step)."""
+    if _thread.state.sink is not None:
         kept_steps.step_raised()
+        steps.step_raised()
         step_raised(error)
 
 

@@ -67,6 +67,13 @@ def _current() -> _Local:
     return local
 
 
+def step_raised() -> None:
+    """The training step raised (a loop that catches it goes on): the passes it held for an
+    optimizer step that will not come are forgotten, so the next step's loss is its own."""
+    local = _current()
+    local.passes, local.settled = [], []
+
+
 def pass_ended(tape, targets: list, leaves, announce) -> None:
     """A backward pass ended (`leaves()`: the leaves it reached): hold it for the optimizer
     step to come, or send its GradientComputed now (`announce()` sends it) with what was held."""

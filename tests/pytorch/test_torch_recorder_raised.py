@@ -57,3 +57,29 @@ def test_the_hooks_go_when_it_stops_though_the_error_is_kept():
     rec, caught = _loop(0, steps=2)
     assert caught and rec.steps[0].error is caught[0]
     assert not modules.installed()
+
+
+def test_a_torch_step_whose_backward_raised_is_its_own_and_the_next_loss_its_own():
+    """loss.backward() twice (the graph freed): the step raised after one pass ran; the pass
+    it held for an optimizer step that never came is not summed into the next step's."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    opt = torch.optim.SGD(model.parameters(), 0.1)
+    x, y = torch.randn(4, 3), torch.randn(4, 2)
+    with Recorder() as rec:
+        for i in range(4):
+            try:
+                opt.zero_grad()
+                loss = ((model(x) - y) ** 2).mean()
+                loss.backward()
+                if i == 1:
+                    loss.backward()   # Trying to backward through the graph a second time
+                opt.step()
+            except RuntimeError:
+                pass
+    steps = rec.steps
+    assert [step.label for step in steps] == [None, "raised", None, None]
+    assert "second time" in str(steps[1].error)
+    clean, _ = _loop(-1, steps=3)
+    assert [step.loss for step in steps if step.label is None] == \
+        pytest.approx([step.loss for step in clean.steps])
