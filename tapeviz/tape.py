@@ -17,6 +17,7 @@ import warnings
 import weakref
 
 from . import nest
+from .arguments import flag
 from .errors import DTypeError, describe
 from .sourceinfo import user_source
 from .tape_index import ScopeRuns
@@ -51,6 +52,12 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
     _missing = None            # (target id, {id: weakref to each source given None})
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
+        # (a string's truth would be True: persistent="no" made a persistent tape)
+        if persistent is not False and persistent is not True:
+            persistent = flag("GradientTape", "persistent", persistent, default=False)
+        if watch_accessed_variables is not True and watch_accessed_variables is not False:
+            watch_accessed_variables = flag("GradientTape", "watch_accessed_variables",
+                                            watch_accessed_variables, default=True)
         self._persistent = persistent
         self._watch_accessed_variables = watch_accessed_variables
         self._nodes: list = []

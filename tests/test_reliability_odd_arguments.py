@@ -80,3 +80,13 @@ def test_a_generator_element_that_does_not_fit_output_signature_is_refused_as_yi
     free = tf.data.Dataset.from_generator(
         ragged, output_signature=tf.TensorSpec(shape=(None,), dtype=tf.float32))
     assert [tuple(x.shape) for x in free] == [(2,), (1,)]
+
+
+@pytest.mark.parametrize("name", ["persistent", "watch_accessed_variables"])
+def test_a_tape_flag_given_a_string_is_refused(name):
+    with pytest.raises(DTypeError) as caught:
+        tf.GradientTape(**{name: "no"})   # (a string's truth is True)
+    assert str(caught.value).startswith(f"GradientTape: {name} must be a bool (True or "
+                                        f"False); got 'no' (str)")
+    assert HERE in str(caught.value)
+    assert tf.GradientTape(persistent=None).persistent is False   # None: TF's falsy default
