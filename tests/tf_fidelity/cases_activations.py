@@ -7,6 +7,8 @@ its end).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from .cases import add_case, f32, f64, i32
 
 # ---- tf.math and tf.nn ------------------------------------------------------------------------
@@ -53,3 +55,29 @@ for _name in DENSE_STRINGS:
     add_case(f"keras.layers.Dense/activation_{_name}", lambda tf, x, _n=_name:
              tf.keras.layers.Dense(3, activation=_n, kernel_initializer="ones")(x),
              f32(3, 4, seed=38, low=-1.5, high=1.5))
+
+# ---- activations as layers, and a layer's float64 input (Keras 3 casts it to float32) ----------
+LAYERS = {
+    "LeakyReLU/hunt_default_slope": lambda tf, x: tf.keras.layers.LeakyReLU()(x),
+    "LeakyReLU/hunt_negative_slope": lambda tf, x: tf.keras.layers.LeakyReLU(
+        negative_slope=0.1)(x),
+    "LeakyReLU/hunt_alpha_keras2": lambda tf, x: tf.keras.layers.LeakyReLU(alpha=0.2)(x),
+    "ELU/hunt_alpha": lambda tf, x: tf.keras.layers.ELU(alpha=0.5)(x),
+    "Rescaling/hunt_scale_offset": lambda tf, x: tf.keras.layers.Rescaling(0.5, offset=-1.0)(x),
+    "ReLU/hunt_float64_input": lambda tf, x: tf.keras.layers.ReLU()(tf.cast(x, tf.float64)),
+    "Activation/hunt_float64_input": lambda tf, x: tf.keras.layers.Activation("tanh")(
+        tf.cast(x, tf.float64)),
+    "Softmax/hunt_float64_input": lambda tf, x: tf.keras.layers.Softmax()(
+        tf.cast(x, tf.float64)),
+}
+for _name, _fn in LAYERS.items():
+    add_case(f"keras.layers.{_name}", _fn, f32(2, 4, seed=46, low=-3, high=3))
+add_case("keras.layers.Rescaling/hunt_uint8_pixels", lambda tf: tf.keras.layers.Rescaling(
+    1.0 / 255)(tf.constant([[0, 128, 255]], tf.uint8)), grad=False)
+add_case("keras.layers.LeakyReLU/hunt_negative_slope_below_zero", lambda tf: tf.keras.layers
+         .LeakyReLU(negative_slope=-0.1), grad=False, op="negative_slope")
+add_case("keras.Sequential/hunt_rescaling_cnn", lambda tf: tf.keras.Sequential([
+    tf.keras.Input((4, 4, 1)), tf.keras.layers.Rescaling(1.0 / 255),
+    tf.keras.layers.Conv2D(2, 3, kernel_initializer="ones"), tf.keras.layers.LeakyReLU(),
+    tf.keras.layers.Flatten(), tf.keras.layers.Dense(1, kernel_initializer="ones")])(
+        tf.constant((np.arange(16) * 16).reshape(1, 4, 4, 1), tf.uint8)), grad=False)

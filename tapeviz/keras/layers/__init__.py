@@ -3,23 +3,25 @@ from .base import Layer
 from .bidirectional import Bidirectional
 from .convolutional import Conv2D, Convolution2D
 from .embedding import Embedding
-from .core import (Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambda, ReLU,
-                   Reshape, Softmax)
+from .core import (ELU, Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambda,
+                   LeakyReLU, ReLU, Reshape, Softmax)
 from .merge import (Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add,
                     average, concatenate, maximum, minimum, multiply, subtract)
 from .normalization import BatchNormalization, LayerNormalization
 from .pooling import (AveragePooling2D, AvgPool2D, GlobalAveragePooling2D, GlobalAvgPool2D,
                       GlobalMaxPool2D, GlobalMaxPooling2D, MaxPool2D, MaxPooling2D)
-from .preprocessing import Normalization
+from .preprocessing import Normalization, Rescaling
 from .recurrent import GRU, LSTM, SimpleRNN
 from .time_distributed import TimeDistributed
 
 __all__ = ["Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D", "BatchNormalization",
-           "Bidirectional", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout",
+           "Bidirectional", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout", "ELU",
            "Embedding", "Flatten", "GRU",
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
-           "Input", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization", "MaxPool2D",
-           "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Normalization", "ReLU", "Reshape",
+           "Input", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
+           "MaxPool2D",
+           "MaxPooling2D", "Maximum", "Minimum", "Multiply", "Normalization", "ReLU", "Rescaling",
+           "Reshape",
            "SimpleRNN", "Softmax", "Subtract", "TimeDistributed", "add", "average",
            "concatenate", "maximum", "minimum", "multiply", "subtract"]
 

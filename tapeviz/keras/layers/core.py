@@ -1,9 +1,12 @@
-"""Core layers: Dense, Flatten, Reshape, Dropout, ReLU, Softmax, Activation and Lambda.
+"""Core layers: Dense, Flatten, Reshape, Dropout, ReLU, LeakyReLU, ELU, Softmax, Activation
+and Lambda.
 
 Each `call` is built from tapeviz ops (matmul, bias_add, reshape, ...), which the
 tape records under the layer's name scope.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -222,6 +225,53 @@ class ReLU(Layer):
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape)
+
+
+class LeakyReLU(Layer):
+    """x where positive, else negative_slope * x (Keras 3's default slope: 0.3; Keras 2's
+    `alpha=` is taken with its deprecation warning, as Keras 3 takes it).
+
+    >>> import tapeviz as tf
+    >>> tf.keras.layers.LeakyReLU()(tf.constant([-1.0, 2.0])).numpy()
+    array([-0.3,  2. ], dtype=float32)
+    """
+
+    def __init__(self, negative_slope=0.3, **kwargs):
+        if "alpha" in kwargs:
+            negative_slope = kwargs.pop("alpha")
+            warnings.warn("Argument `alpha` is deprecated. Use `negative_slope` instead.",
+                          stacklevel=2)
+        super().__init__(**kwargs)
+        self.negative_slope = arguments.number("LeakyReLU", "negative_slope", negative_slope)
+        if self.negative_slope < 0:
+            raise bad_argument("LeakyReLU", "negative_slope", "a number >= 0", negative_slope,
+                               InvalidArgumentError)
+
+    def call(self, inputs):
+        return _activations.leaky_relu(inputs, negative_slope=self.negative_slope)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "negative_slope": self.negative_slope}
+
+
+class ELU(Layer):
+    """x where positive, else alpha * (exp(x) - 1)."""
+
+    def __init__(self, alpha=1.0, **kwargs):
+        super().__init__(**kwargs)
+        self.alpha = arguments.number("ELU", "alpha", alpha)
+
+    def call(self, inputs):
+        return _activations.elu(inputs, alpha=self.alpha)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "alpha": self.alpha}
 
 
 class Softmax(Layer):

@@ -1,5 +1,5 @@
 """Normalization: Keras 3's feature-wise standardization layer, `adapt`ed to data or given
-its mean and variance."""
+its mean and variance; Rescaling: inputs times a scale plus an offset (pixels / 255)."""
 from __future__ import annotations
 
 import numpy as np
@@ -155,3 +155,30 @@ class Normalization(Layer):
     def get_config(self) -> dict:
         return {**super().get_config(), "axis": self.axis, "invert": self.invert,
                 "mean": self.input_mean, "variance": self.input_variance}
+
+
+class Rescaling(Layer):
+    """inputs * scale + offset in the layer's dtype (uint8 pixels become float32), as Keras 3.
+
+    >>> import tapeviz as tf
+    >>> tf.keras.layers.Rescaling(1.0 / 255)(tf.constant([[0, 255]], tf.uint8)).numpy()
+    array([[0., 1.]], dtype=float32)
+    """
+
+    def __init__(self, scale, offset=0.0, **kwargs):
+        super().__init__(**kwargs)
+        self.scale, self.offset = scale, offset
+
+    def call(self, inputs):
+        inputs = convert_to_tensor(inputs)
+        if inputs.dtype.name != self.dtype:
+            inputs = cast(inputs, self.dtype)
+        scale, offset = (cast(convert_to_tensor(value), self.dtype)
+                         for value in (self.scale, self.offset))
+        return inputs * scale + offset
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "scale": self.scale, "offset": self.offset}
