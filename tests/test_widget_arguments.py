@@ -61,3 +61,27 @@ def test_a_recorded_target_and_max_nodes_one_still_draw_and_step(tape):
     widget.step()
     assert widget.stepper["op"] == "reduce_sum" and "<svg" in widget.svg
     widget.close()
+
+
+def test_a_step_index_past_the_kept_steps_puts_the_slider_back():
+    """Was: the error said, but step_index kept 99 while the widget showed the last step."""
+    from tapeviz.debugger import Recorder
+    w = tf.Variable([1.0, 2.0])
+    with Recorder() as rec:
+        for _ in range(2):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * w)
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    widget = TapeWidget(rec, check_later=False)
+    for wrong in (99, -1):
+        widget.step_index = wrong
+        assert widget.step_index == 1 and widget.title.startswith("step 2 of 2")
+        assert widget.error == f"IndexError: TapeWidget: no kept step at index {wrong} (the " \
+                               f"recorder keeps 2: indices 0 to 1)"
+    widget.step_index = 0
+    assert widget.title.startswith("step 1 of 2") and widget.error == ""
+    with pytest.raises(DTypeError, match=r"Recorder: index must be an int \(rec\[-1\]: the "
+                                         r"last step\) or a slice; got 'loss' \(str\)"):
+        rec["loss"]
+    assert len(rec[0:2]) == 2
+    widget.close()

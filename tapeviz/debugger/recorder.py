@@ -34,6 +34,7 @@ from typing import NamedTuple
 
 from .. import events
 from ..arguments import choice
+from ..errors import DTypeError, bad_argument
 from ..node import OP, OUTPUT, RECORD_WIDTH, record
 from ..threadstate import thread_state
 from .budget import StepBudget, StepsDroppedWarning
@@ -280,6 +281,9 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
             return steps[i]
         except IndexError:
             raise missing_step(self, i, steps) from None
+        except TypeError:   # rec["loss"], rec[1.0]: the list's words name no call
+            raise bad_argument("Recorder", "index", "an int (rec[-1]: the last step) or a "
+                               "slice", i, DTypeError) from None
 
     def __repr__(self) -> str:
         state = "recording" if self._recording else "stopped"

@@ -351,7 +351,11 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
 
     def _on_step_index(self, change) -> None:
         def load():
-            self._scene.show_step(change["new"])
+            try:
+                self._scene.show_step(change["new"])
+            except IndexError:   # the slider back on the step shown, the error said
+                self.step_index = self._scene.index
+                raise
             self._load_step()
         self._guarded(load)
 
