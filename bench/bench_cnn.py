@@ -16,6 +16,35 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-06, ninth round (fd21673, ba36fe3; each counted on the base 1f400c5 with
+only its own files changed). Predicted ~-40k instructions a step, two broadcasts (timeit:
+np.broadcast_to 9.4 us a call, the view from strides looked up per shapes 3.1). Counted
+(valgrind, 1x5x5 images, 10 steps, one BLAS thread): gradient 1,445.4k -> 1,352.1k (the
+broadcast view, reshape by the array's method, reduce_sum's fallback by np.add.reduce,
+reduce_mean's count) -> 1,348.0k (relu_grad's integer dtype from a table); loss 245.6k ->
+234.9k (convert_to_tensor handing a Tensor back at once); the whole step 3,617.3k ->
+3,528.3k (-2.5%, first commit alone). CPU at load 14-16, processes of
+both trees alternated (8 pairs, 4 rounds x 20 steps each, tapeviz alone): pairs
+0.87-1.07x, median 1.00x (first commit alone): ~0.1% of a 28x28 step, under the noise.
+cnn_phases --held: base at load 2.7 forward 3.30/2.01, loss 0.15/0.07, gradient 4.52/3.34,
+update 0.28/0.60, step 8.20/5.97 ms (1.37x); this round's tree at load 13.7 forward
+5.44/3.53, loss 0.42/0.22, gradient 6.35/5.40, update 0.62/1.05, step 12.83/10.33 (1.24x):
+the held ratio moves with the load (1.1-1.4x over this day's runs), not with this cut.
+The label range: the Keras sparse loss reads it once (min and max of the labels) and calls
+tf.nn's row, not its function (c7e5c98), so no second check is left on the step's path;
+the row's fancy index bounds-checks again in C, free.
+Left, with what each would buy (counted, not built):
+- raw-mode VJPs: a VJP op's way through dispatch's fast path (dispatch, input_arrays, a
+  Tensor) against its numpy call alone: multiply on 4x4 float32, 11.4k against 4.1k
+  instructions a call (the forward's own bool check included in both), so ~5-7k of each
+  of the ~20 VJP ops a step: at most ~100-150k of the gradient's 1,348k on 1x5x5 images,
+  ~30-40 us of a 28x28 step (~0.5%). It needs VJPs that run on arrays and a mode read in
+  backward.py and dispatch.py (another engineer had backward.py open this round: not
+  started);
+- bias_add + relu fused where nothing observes: only a step with no tape and no listener
+  (inference, evaluation) qualifies, never bench_cnn's training step, whose tape holds both
+  nodes; keras/layers/core.py was being edited by another engineer: not started.
+
 Figures, 2026-12-06, eighth round (bench/cnn_phases.py: per phase, both regimes). Held
 (PyTorch 0 faults), at 279b727 then c6c8cdc, two alternated runs each (8 rounds x 20
 steps, one thread, load 12-14; ms a step, tapeviz against PyTorch): forward 2.90/1.84,
