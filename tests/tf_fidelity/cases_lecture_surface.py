@@ -120,6 +120,12 @@ for _name, (_labels, _options, _weights) in IGNORED.items():
              lambda tf, logits, _l=_labels, _o=_options, _w=_weights: tf.keras.losses
              .SparseCategoricalCrossentropy(from_logits=True, **{"ignore_class": 0, **_o})(
                  tf.constant(_l), logits, sample_weight=_w), f32(4, 3, seed=25))
+add_case("keras.losses.SparseCategoricalCrossentropy/hunt_ignore_class_config", lambda tf, logits: [
+    tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True, ignore_class=0).get_config(),
+    tf.keras.losses.SparseCategoricalCrossentropy.from_config(
+        tf.keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, ignore_class=0).get_config())(tf.constant([2, 0, 1]), logits)],
+    f32(3, 3, seed=47))
 add_case("keras.losses.sparse_categorical_crossentropy/hunt_ignore_class", lambda tf, logits: tf
          .keras.losses.sparse_categorical_crossentropy(tf.constant([1, 2, 1]), logits,
                                                        from_logits=True, ignore_class=1),
