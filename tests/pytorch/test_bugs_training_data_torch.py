@@ -1,8 +1,8 @@
-"""torch: the guide's CNN (an nn.Sequential: its ops' line is the model's call; a module of
-the user's own names the first layer's line in its forward) evaluated under torch.no_grad() on the batches it trained on:
-`diagnose` names the evaluation and its line (marked here, looked up, never hard-coded),
-where it said nothing; held-out batches are no finding. The numpy engine's twin:
-tests/test_bugs_training_data.py."""
+"""torch: the guide's CNN (an nn.Sequential: its ops' line is the model's call; a module of the
+user's own names the first layer's line in its forward) evaluated under torch.no_grad() on
+the batches it trained on: `diagnose` names the evaluation and its line (marked here, looked
+up, never hard-coded), where it said nothing; held-out batches are no finding. The numpy
+engine's twin: tests/test_bugs_training_data.py."""
 import pytest
 
 from programs import line_of
