@@ -1,6 +1,8 @@
 """Cases hunted in a first model's arguments as a student types them: a metric's own name
 beside its default one, the learning rate assigned before fit, Keras 2's `lr=`, activation
-names and functions, layer sizes and rates at and past their bounds, fit's batch_size=0.
+names and functions, layer sizes and rates at and past their bounds, fit's batch_size=0;
+and labels and inputs in the shapes a student's arrays come in (lists, one-hot labels for a
+sparse loss, a label column, one sample without its batch axis).
 Registered into `cases.CASES` (cases.py imports this module at its end).
 """
 from __future__ import annotations
@@ -59,3 +61,34 @@ OPS = {"keras.optimizers.Adam/hunt_lr_keyword": "lr",
 for _name, _fn in ARGUMENTS.items():
     add_case(_name, _fn, grad=False, rtol=1e-4, atol=1e-5, op=OPS.get(_name))
 add_case("keras.layers.Dense/hunt_activation_callable", _activation_callable, f32(2, 3, seed=45))
+
+
+# ---- labels and inputs in the shapes a student's arrays come in --------------------------------
+def _fit_lists(tf):
+    history = _small_classifier(tf).fit(X.tolist(), Y.tolist(), epochs=1, batch_size=5,
+                                        shuffle=False, verbose=0)
+    return np.array(history.history["loss"], np.float32)
+
+
+def _fit_one_hot_to_sparse_loss(tf):
+    return _small_classifier(tf).fit(X, np.eye(3, dtype=np.float32)[Y], epochs=1, verbose=0)
+
+
+def _evaluate_label_column(tf):
+    return _small_classifier(tf).evaluate(X, Y[:, None], verbose=0)
+
+
+def _predict_single_sample(tf):
+    return _small_classifier(tf).predict(X[0], verbose=0)
+
+
+LABELS = {
+    "keras.Model.fit/hunt_python_lists": _fit_lists,
+    "keras.Model.fit/hunt_one_hot_to_sparse_loss": _fit_one_hot_to_sparse_loss,
+    "keras.Model.evaluate/hunt_label_column": _evaluate_label_column,
+    "keras.Model.predict/hunt_single_sample": _predict_single_sample,
+}
+LABEL_OPS = {"keras.Model.fit/hunt_one_hot_to_sparse_loss": "sparse_categorical_crossentropy",
+             "keras.Model.predict/hunt_single_sample": "dense"}   # what tapeviz's error names
+for _name, _fn in LABELS.items():
+    add_case(_name, _fn, grad=False, rtol=1e-4, atol=1e-5, op=LABEL_OPS.get(_name))
