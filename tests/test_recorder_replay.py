@@ -159,6 +159,20 @@ def test_random_ops_outputs_are_kept_as_they_ran(fully):
     assert_same_recording(replaying, reference)
 
 
+def test_a_second_run_with_new_variables_follows_its_program_again(fully):
+    # a notebook's training cell run again under one Recorder: new w and b, the same lines
+    once = huber_loop([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], [1.5, 2.5, 3.5, 4.5, 5.5, 6.5])
+
+    def loop():
+        once()
+        once()
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert len(replaying.steps) == 12
+    assert replayed >= 8   # (the second run's steps too, from its third on)
+    assert_same_recording(replaying, reference)
+
+
 def test_a_step_whose_params_change_is_recorded_fully(fully):
     def loop():
         w = tf.Variable(np.ones((2, 3), np.float32), name="w")

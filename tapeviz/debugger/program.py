@@ -160,7 +160,7 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
           backs: set | None = None) -> Branch:
     """Grow the tree from `root` by a segment's ops recorded fully (`records`, RECORD_FIELDS
     one after another); returns its last branch. A branch that an op of the same op and line
-    reached and ran otherwise (other params, wiring, phase...) can no longer be replayed.
+    reached and ran otherwise (other params, wiring, taping) is learned again in its place.
     Each variable an op reads (or a kept pass differentiates for) gets a code in `seeds`
     (id -> -2, -3, ...: what a segment's map of producers starts from, so dispatch's check
     of the producers checks the variable too), and is held in `variables` (its id stays its
@@ -181,11 +181,11 @@ def learn(root: Branch, records: list, seeds: dict, variables: list, before=(),
             backs.update(LINKED - producer for producer in producers if producer < LINKED)
         key = key_of(fields[OP], fields[SOURCE], fields[PHASE], fields[SCOPE])
         branch = at.get(key)
-        if branch is None:
+        if branch is None or branch.outside is not None and not branch.agrees(fields, producers):
+            # (an op that ran otherwise than the program's, a second run's new variables:
+            # learned in its place, followed from the next step; kept segments hold theirs)
             branch = at[key] = Branch(at, fields, producers)
             at.only = branch if len(at) == 1 else None
-        elif branch.outside is not None and not branch.agrees(fields, producers):
-            branch.outside = None
         made[fields[OUTPUT_ID]] = index
         at = branch
     return at
