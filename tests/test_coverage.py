@@ -14,7 +14,7 @@ import tapeviz as tf
                                         ("keras.losses", "Poisson"), ("random", "gamma"),
                                         ("data", "TFRecordDataset"),
                                         ("keras.layers", "ConvLSTM2D"),
-                                        ("keras.optimizers", "AdamW"), ("keras", "mixed_precision"),
+                                        ("keras.optimizers", "Lion"), ("keras", "mixed_precision"),
                                         ("keras.regularizers", "OrthogonalRegularizer"),
                                         ("keras.utils", "plot_model"),
                                         ("train", "ExponentialMovingAverage"),
