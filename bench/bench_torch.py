@@ -978,6 +978,14 @@ Sixteenth pass, the Recorder (issue 15: replay on a look, built). Load 6 -> 17 a
   runs' noise, no margin: what is left over the mode's floor is the step's machinery (the
   updates' nodes, the Recorder's step end), not per op.
 
+Seventeenth pass, the Recorder's kept steps' gaps (636780e: a step left after its backward
+joined as one graph, a look mid-step, a stopped Recorder let go, a call whose output is off
+the CPU recorded fully). Per followed step it adds a `result.is_cpu` read a call and the
+sink's `follows` set and cleared; predicted +2k to +4k instructions a step (+0.03-0.05%).
+Measured (callgrind, 8x8, the "recorder on" mode, (25 - 5 steps) / 20, warmed, the tree
+before 636780e against 636780e, each alone, load 15): 8.379 M -> 8.367 M a step (-0.14%:
+below the counts' run-to-run variation, so no change measured). No CPU-time run this pass.
+
 Fifteenth pass, the breakpoints (issue 15: nan=True and a bare condition toward a margin under
 1.1x at 28x28), load 10 -> 20 all through (eight sessions; valgrind runs got ~4% of a core and
 did not finish by the deadline, so no instruction counts this pass); predictions first:
