@@ -23,13 +23,14 @@ np.broadcast_to 9.4 us a call, the view from strides looked up per shapes 3.1). 
 broadcast view, reshape by the array's method, reduce_sum's fallback by np.add.reduce,
 reduce_mean's count) -> 1,348.0k (relu_grad's integer dtype from a table); loss 245.6k ->
 234.9k (convert_to_tensor handing a Tensor back at once); the whole step 3,617.3k ->
-3,528.3k (-2.5%, first commit alone). CPU at load 14-16, processes of
-both trees alternated (8 pairs, 4 rounds x 20 steps each, tapeviz alone): pairs
-0.87-1.07x, median 1.00x (first commit alone): ~0.1% of a 28x28 step, under the noise.
-cnn_phases --held: base at load 2.7 forward 3.30/2.01, loss 0.15/0.07, gradient 4.52/3.34,
-update 0.28/0.60, step 8.20/5.97 ms (1.37x); this round's tree at load 13.7 forward
-5.44/3.53, loss 0.42/0.22, gradient 6.35/5.40, update 0.62/1.05, step 12.83/10.33 (1.24x):
-the held ratio moves with the load (1.1-1.4x over this day's runs), not with this cut.
+3,528.3k (-2.5%, first commit alone); at 28x28 (both commits) 88,275.0k -> 88,194.3k
+(-0.09%). CPU at load 14-16, processes of both trees alternated (8 pairs, 4 rounds x 20
+steps each, tapeviz alone): pairs 0.87-1.07x, median 1.00x (first commit alone): ~0.1% of a
+28x28 step, under the noise. cnn_phases --held: the main tree at 1f400c5 (others' work
+uncommitted) at load 2.7 forward 3.30/2.01, loss 0.15/0.07, gradient 4.52/3.34, update
+0.28/0.60, step 8.20/5.97 ms (1.37x); this round's tree at load 13.7 forward 5.44/3.53,
+loss 0.42/0.22, gradient 6.35/5.40, update 0.62/1.05, step 12.83/10.33 (1.24x): the held
+ratio moves with the load (1.1-1.4x over this day's runs), not with this cut.
 The label range: the Keras sparse loss reads it once (min and max of the labels) and calls
 tf.nn's row, not its function (c7e5c98), so no second check is left on the step's path;
 the row's fancy index bounds-checks again in C, free.
