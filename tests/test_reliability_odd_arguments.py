@@ -90,3 +90,13 @@ def test_a_tape_flag_given_a_string_is_refused(name):
                                         f"False); got 'no' (str)")
     assert HERE in str(caught.value)
     assert tf.GradientTape(persistent=None).persistent is False   # None: TF's falsy default
+
+
+@pytest.mark.parametrize("name", ["nan", "once"])
+def test_a_breakpoint_flag_given_a_string_is_refused(name):
+    from tapeviz import debugger
+    with pytest.raises(DTypeError) as caught:
+        debugger.break_on(op="exp", **{name: "yes"})   # (was armed: a string's truth)
+    assert str(caught.value).startswith(f"break_on: {name} must be a bool (True or False); "
+                                        f"got 'yes' (str)")
+    assert HERE in str(caught.value) and debugger.breakpoints() == []

@@ -18,6 +18,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .. import events
+from ..arguments import flag
 from ..errors import DTypeError, InvalidArgumentError, bad_argument
 from ..nonfinite import nonfinite_counts
 from ..sourceinfo import user_source
@@ -61,8 +62,8 @@ class Breakpoint:
         self.line = line
         self.phase = phase
         self.condition = condition
-        self.nan = nan
-        self.once = once
+        self.nan = flag("break_on", "nan", nan)      # (nan="yes" armed a nan breakpoint)
+        self.once = flag("break_on", "once", once)
         self.action = action
         self.internal = internal      # armed by a debugger command (nextop / nextvjp)
         self.enabled = True
