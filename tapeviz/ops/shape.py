@@ -14,6 +14,7 @@ from .. import arguments, dtypes
 from ..errors import InvalidArgumentError, ShapeError
 from ..tensor import wrap
 from .axes import normalize_axes, normalize_axis
+from .conv_taps import strided_view
 from .registry import defop
 from . import reduce as _reduce
 
@@ -106,15 +107,13 @@ def _broadcast_explain(x, *, shape):
 
 
 def _broadcast_forward(x, *, shape):
-    """np.broadcast_to's read-only view, made directly for a C-contiguous `x` from strides
-    looked up per shapes (0 on its axes of length 1, as numpy's): np.broadcast_to finds them
-    with an iterator, ~6 us of its ~9 a call (the reductions' VJPs: twice a CNN step)."""
-    if type(x) is np.ndarray and x.size and x.flags.c_contiguous and type(shape) is tuple:
+    """np.broadcast_to's read-only view, made from strides looked up per shapes (0 on its
+    axes of length 1, as numpy's): np.broadcast_to finds them with an iterator, ~6 us of its
+    ~9 a call (the reductions' VJPs: twice a CNN step)."""
+    if type(x) is np.ndarray and x.size and type(shape) is tuple:
         strides = _broadcast_strides(x.shape, x.strides, shape)
         if strides is not None:
-            view = np.ndarray(shape, x.dtype, x, 0, strides)
-            view.flags.writeable = False
-            return view
+            return strided_view(x, shape, strides)
     return np.broadcast_to(x, shape)
 
 
