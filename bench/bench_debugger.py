@@ -311,13 +311,14 @@ Recorder's start, stop and first step's learning are in each one-epoch count):
   (load 12-15: read to +-0.15x): regression 1.64x, 1.81x, 1.71x -> 1.60x, 1.52x, 1.66x;
   lecture's 1.78x, 1.81x, 1.92x -> 1.67x, 1.96x, 1.64x (noise: unchanged by instructions).
   At load 5 (17:16, 1f400c5): 1.48x / 1.72x.
-- found, not fixed: a second training run under the same Recorder (new variables, the
-  same lines) never follows: its variables' codes differ from the program's, the first op
-  that reads one marks its branch unreplayable (program.learn: one branch a key), so every
-  later step is recorded fully and learned again until MAX_LEARNED_OPS. lecture_loop(2)
-  twice in one Recorder: the first run 115-120 us a step, the second 208-269 us (plain
-  61-67 us), 5,334 ops learned over 380 steps. A branch holding variants by producers (or
-  the variables' codes re-seeded at a new run) would need dispatch's check to try them.
+- a second training run under the same Recorder (new variables, the same lines) never
+  followed: its variables' codes differ from the program's, and the first op that read one
+  marked its branch unreplayable for good (program.learn), so every later step was recorded
+  fully and learned again until MAX_LEARNED_OPS. a338e94 learns such an op again in its
+  branch's place (kept segments hold their own branches). lecture_loop(2) twice in one
+  Recorder (CPU, load 13-15): the second run 208-269 us a step -> 128-144 us (the first
+  115-133, plain 61-75), ops learned 5,334 -> 42; one run unchanged (valgrind, one epoch,
+  with fac4ac4: 853.0k / 675.0k both).
 Not met by CPU on the lecture's loop; the regression loop sits at the goal's line. What is
 left is dispatch's per-op check (62% of the added bytecodes) and the misses it brings.
 The replay mismatch (an update reading its step's forward output shown as from outside),
