@@ -100,3 +100,23 @@ def test_a_breakpoint_flag_given_a_string_is_refused(name):
     assert str(caught.value).startswith(f"break_on: {name} must be a bool (True or False); "
                                         f"got 'yes' (str)")
     assert HERE in str(caught.value) and debugger.breakpoints() == []
+
+
+def test_keras_given_a_dict_or_no_data_says_so():
+    """A dict to a Sequential (was KeyError: 0 in build) or to a Dense (was passed on), and
+    fit(None) (was a ValueError naming no call)."""
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    with pytest.raises(tf.errors.InvalidArgumentError) as caught:
+        model.fit({"inp": np.ones((2, 3))}, np.ones((2, 1)), verbose=0)
+    assert "(Sequential): expects one tensor; got a dict of 1: 'inp': shape (2, 3)" in \
+        str(caught.value)
+    assert "not layer({'inp': x})" in str(caught.value) and HERE in str(caught.value)
+    with pytest.raises(tf.errors.InvalidArgumentError, match=r'layer "dense_\d+" \(Dense\): '
+                       r"expects one tensor; got a dict of 2: 'a': float32 \(2, 3\), 'b'"):
+        tf.keras.layers.Dense(2)({"a": np.ones((2, 3)), "b": np.ones((2, 3))})
+    with pytest.raises(tf.errors.InvalidArgumentError, match="fit: x must be the input data: "
+                                                             "arrays, tensors or a Dataset; "
+                                                             "got None"):
+        model.fit(None, np.ones((2, 1)), verbose=0)
+    assert model.fit(np.ones((2, 3)), np.ones((2, 1)), verbose=0).history["loss"]

@@ -129,7 +129,8 @@ class Batches:
             self.steps = count if steps is None else steps
             return
         if x is None:
-            raise ValueError("no input data: pass `x` (arrays, tensors or a Dataset)")
+            raise InvalidArgumentError(caller, "x must be the input data: arrays, tensors or "
+                                               "a Dataset; got None")
         self.x, self.y, self.sample_weight = to_numpy(x), to_numpy(y), to_numpy(sample_weight)
         for name in ("x", "y", "sample_weight"):
             _refuse_non_numbers(caller, name, getattr(self, name))

@@ -226,6 +226,8 @@ class Sequential(Model):
         input_shape = input_shape if input_shape is not None else self._declared_input
         if input_shape is None:
             raise ValueError("You must provide an `input_shape` argument.")
+        if isinstance(input_shape, dict):   # (a dict of inputs: a KeyError read it)
+            raise list_refused(self, input_shape)
         if input_shape and isinstance(input_shape[0], (list, tuple)):   # a list's shapes:
             if len(input_shape) != 1:                                  # one input, listed, is
                 raise list_refused(self, input_shape)                  # taken (as call takes it)

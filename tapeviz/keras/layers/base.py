@@ -316,7 +316,10 @@ class Layer(Tracked):
         if isinstance(inputs, Tensor):
             return self._autocast_tensor(inputs)
         if isinstance(inputs, dict):
-            return {k: self._convert_inputs(v, within or inputs) for k, v in inputs.items()}
+            converted = {k: self._convert_inputs(v, within or inputs) for k, v in inputs.items()}
+            if within is None and self._ONE_TENSOR:
+                raise list_refused(self, converted)
+            return converted
         if isinstance(inputs, (list, tuple)):
             converted = type(inputs)(self._convert_inputs(v, within or inputs) for v in inputs)
             if within is None and self._ONE_TENSOR:   # (numbers in it were refused as such)

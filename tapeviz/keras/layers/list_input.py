@@ -10,15 +10,19 @@ from ...tensor import Tensor
 
 
 def list_refused(layer, inputs) -> InvalidArgumentError:
-    """The error for `inputs`, a list or tuple of tensors (or, to a Sequential being built,
-    of their shapes), given to `layer`, which takes one tensor."""
-    items = ", ".join(f"{t.dtype.name} {tuple(t.shape)}" if isinstance(t, Tensor) else
-                      f"shape {tuple(t)}" if isinstance(t, (list, tuple)) else describe(t)
-                      for t in inputs)
+    """The error for `inputs`, a list, tuple or dict of tensors (or, to a Sequential being
+    built, of their shapes), given to `layer`, which takes one tensor."""
+    named = inputs.items() if isinstance(inputs, dict) else ((None, t) for t in inputs)
+    items = ", ".join(("" if key is None else f"{key!r}: ") + (
+                      f"{t.dtype.name} {tuple(t.shape)}" if isinstance(t, Tensor) else
+                      f"shape {tuple(t)}" if isinstance(t, (list, tuple)) else describe(t))
+                      for key, t in named)
     many = len(inputs) != 1
     return InvalidArgumentError(
         f'layer "{layer.name}" ({type(layer).__name__})',
         f"expects one tensor; got a {type(inputs).__name__} of {len(inputs)}: {items}",
         hint="join them into one first: tf.concat(inputs, axis=-1), or in a functional model "
              "tf.keras.layers.Concatenate()([a, b])" if many else
-             "pass the tensor itself: layer(x), not layer([x])")
+             "pass the tensor itself: layer(x), not " + (
+                 f"layer({{{next(iter(inputs))!r}: x}})" if isinstance(inputs, dict) else
+                 "layer([x])"))
