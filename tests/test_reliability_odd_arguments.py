@@ -120,3 +120,13 @@ def test_keras_given_a_dict_or_no_data_says_so():
                                                              "got None"):
         model.fit(None, np.ones((2, 1)), verbose=0)
     assert model.fit(np.ones((2, 3)), np.ones((2, 1)), verbose=0).history["loss"]
+
+
+@pytest.mark.parametrize("metric, name", [("Accuracy", "accuracy"),
+                                          ("BinaryAccuracy", "binary_accuracy")])
+def test_an_accuracy_of_shapes_that_do_not_broadcast_names_the_metric(metric, name):
+    with pytest.raises(ShapeError) as caught:   # was said as `equal`, an op the user never called
+        getattr(tf.keras.metrics, metric)()(tf.ones([3]), tf.ones([4]))
+    assert str(caught.value).startswith(f"{name}: y_true and y_pred must have broadcastable "
+                                        f"shapes; got y_true (3,) and y_pred (4,)")
+    assert HERE in str(caught.value)

@@ -48,13 +48,15 @@ def _as_tensor(name: str, value):
         raise type(error)(error.op, f"{name}: {error.detail}", error.hint) from None
 
 
-def _check_broadcast(loss: str, y_true, y_pred) -> None:
+def _check_broadcast(loss: str, y_true, y_pred, warn: bool = True) -> None:
+    """Refuse shapes that do not broadcast, naming `loss` (a metric too); `warn`: of shapes
+    that broadcast to more than either."""
     try:
         out = np.broadcast_shapes(tuple(y_true.shape), tuple(y_pred.shape))
     except ValueError:
         raise ShapeError(loss, f"y_true and y_pred must have broadcastable shapes; got y_true "
                                f"{tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}") from None
-    if out != tuple(y_pred.shape) and out != tuple(y_true.shape):
+    if warn and out != tuple(y_pred.shape) and out != tuple(y_true.shape):
         # the classic trap: labels (N,) against predictions (N, 1) broadcast to (N, N)
         warn_from_user_line(f"{loss}: y_true {tuple(y_true.shape)} and y_pred "
                             f"{tuple(y_pred.shape)} broadcast to {out}, larger than either; "

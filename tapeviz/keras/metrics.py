@@ -17,7 +17,7 @@ from ..ops.assign import cast
 from ..ops.compare import argmax, equal, greater
 from ..ops.shape import squeeze
 from .confusion_metrics import Precision, Recall
-from .loss_inputs import squeeze_or_expand_dimensions
+from .loss_inputs import _check_broadcast, squeeze_or_expand_dimensions
 from .losses import (binary_crossentropy, categorical_crossentropy, mean_absolute_error,
                      mean_squared_error, sparse_categorical_crossentropy)
 from .metric_base import Mean, Metric, RootMeanSquaredError, Sum
@@ -34,6 +34,7 @@ __all__ = ["Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccur
 def accuracy(y_true, y_pred):
     """1.0 where y_pred equals y_true, else 0.0."""
     y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+    _check_broadcast("accuracy", y_true, y_pred, warn=False)   # (else said as `equal`)
     if y_pred.dtype != y_true.dtype:
         y_pred = cast(y_pred, y_true.dtype)
     return cast(equal(y_true, y_pred), "float32")
@@ -43,6 +44,7 @@ def binary_accuracy(y_true, y_pred, threshold=0.5):
     """(y_pred > threshold) == y_true as 1.0 or 0.0 per value, as Keras 3 (Keras 2 averaged
     over the last axis; BinaryAccuracy's mean over everything is the same)."""
     y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+    _check_broadcast("binary_accuracy", y_true, y_pred, warn=False)
     predicted = cast(greater(y_pred, float(threshold)), y_pred.dtype)
     if y_true.dtype != predicted.dtype:
         y_true = cast(y_true, predicted.dtype)
