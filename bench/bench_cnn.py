@@ -31,6 +31,13 @@ uncommitted) at load 2.7 forward 3.30/2.01, loss 0.15/0.07, gradient 4.52/3.34, 
 0.28/0.60, step 8.20/5.97 ms (1.37x); this round's tree at load 13.7 forward 5.44/3.53,
 loss 0.42/0.22, gradient 6.35/5.40, update 0.62/1.05, step 12.83/10.33 (1.24x): the held
 ratio moves with the load (1.1-1.4x over this day's runs), not with this cut.
+Then at load 3-4, cnn_phases --held (8 rounds x 20 steps), the two trees alternated three
+times (1f400c5 alone; with this round's four files): step 8.68/6.15, 8.02/5.92, 7.36/5.97
+ms (1.41x, 1.35x, 1.23x) against 8.93/6.73, 8.05/6.06, 7.89/6.10 (1.33x, 1.33x, 1.29x);
+gradient 4.66, 4.29, 3.89 against 4.64, 4.31, 4.16 ms: no difference the runs can tell.
+Held, the step reads 1.2-1.4x this afternoon where the eighth round read 1.10-1.22x:
+tapeviz 7.4-8.7 ms against 6.5-7.4 then, PyTorch 5.9-6.7 against 5.9-6.1, both at one
+thread on a machine six others share.
 The label range: the Keras sparse loss reads it once (min and max of the labels) and calls
 tf.nn's row, not its function (c7e5c98), so no second check is left on the step's path;
 the row's fancy index bounds-checks again in C, free.
