@@ -36,7 +36,7 @@ times (1f400c5 alone; with this round's four files): step 8.68/6.15, 8.02/5.92, 
 ms (1.41x, 1.35x, 1.23x) against 8.93/6.73, 8.05/6.06, 7.89/6.10 (1.33x, 1.33x, 1.29x);
 gradient 4.66, 4.29, 3.89 against 4.64, 4.31, 4.16 ms: no difference the runs can tell.
 Held, the step reads 1.2-1.4x this afternoon where the eighth round read 1.10-1.22x:
-tapeviz 7.4-8.7 ms against 6.5-7.4 then, PyTorch 5.9-6.7 against 5.9-6.1, both at one
+tapeviz 7.4-8.9 ms against 6.45-6.90 then, PyTorch 5.9-6.7 against 5.93-6.11, both at one
 thread on a machine six others share.
 The label range: the Keras sparse loss reads it once (min and max of the labels) and calls
 tf.nn's row, not its function (c7e5c98), so no second check is left on the step's path;
