@@ -128,7 +128,7 @@ def _loss_hint(loss: str, given: dict) -> str | None:
 
 # torch's argument parser, which refuses a call before any mode sees it: no op noted it
 _NOT_A_TENSOR = re.compile(r"(\w+)\(\): argument '(\w+)' \(position \d+\) must be Tensor, "
-                           r"not (\w+)$")
+                           r"not ([\w.]+)$")   # (a numpy array: 'not numpy.ndarray')
 
 
 def refused_argument(error) -> str | None:
@@ -156,7 +156,9 @@ def refused_argument(error) -> str | None:
     tensors = isinstance(value, (list, tuple)) and any(isinstance(item, torch.Tensor)
                                                        for item in value)
     fix = ("; join them first: torch.cat(xs, dim=1), or torch.stack(xs) for a new axis"
-           if tensors else "; make it one first: torch.tensor(x)")
+           if tensors else "; make it one first: torch.from_numpy(x) (float64 stays float64: "
+           "add .float() for a float32 model)" if found[3] == "numpy.ndarray" else
+           "; make it one first: torch.tensor(x)")
     note = (f"tapeviz: {found[1]} was given {given} as its {found[2]}, where a tensor goes"
             f"{f', in {module}.forward' if module else ''}{'' if given == 'None' else fix}")
     if source is not None:

@@ -87,3 +87,18 @@ def test_why_none_of_torch_tensors_says_autograds_reason_in_torchs_terms():
     assert said["w"].kind == "connected"
     loss.backward()   # the graph and the tensors as they were: nothing ran
     assert w.grad.tolist() == [2.0, 2.0, 2.0] and why_none(tape, loss, w).kind == "connected"
+
+
+def test_a_numpy_array_given_to_a_module_under_record_gets_the_note():
+    """torch's 'must be Tensor, not numpy.ndarray' (the dotted name was not matched: no note)
+    now names the module, the argument and the user's line, and how to make a tensor."""
+    import numpy as np
+    model = torch.nn.Linear(3, 2)
+    with pytest.raises(TypeError) as caught:
+        with tvt.record():
+            model(np.ones((2, 3), dtype=np.float32))
+    notes = getattr(caught.value, "__notes__", [])
+    assert len(notes) == 1 and notes[0].startswith(
+        "tapeviz: linear was given a numpy.ndarray as its input, where a tensor goes, in "
+        "Linear.forward; make it one first: torch.from_numpy(x)")
+    assert "test_reliability_torch_messages.py" in notes[0]
