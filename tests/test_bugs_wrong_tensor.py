@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pytest
 
-from programs import marked_line
+from programs import line_of, marked_line
 
 import tapeviz as tf
 from tapeviz.datasets import synthetic_birth_life
@@ -86,3 +86,54 @@ def test_a_loss_computed_after_the_tapes_block_is_still_said_so():
 
 def test_the_loss_of_the_prediction_trains():
     assert float(correct()) != 0.0
+
+
+def wrong_tensor_in_a_branch(huber: bool):
+    w, b, data = examples()
+    optimizer = tf.keras.optimizers.SGD(0.001)
+    for x, y in data:
+        with tf.GradientTape() as tape:
+            y_predicted = w * x + b  # noqa: F841 (the branch's prediction)
+            if huber:
+                loss = huber_loss(y, x)  # BUG: wrong tensor in a branch
+            else:
+                loss = tf.square(y - y_predicted)
+        grads = tape.gradient(loss, [w, b])
+        optimizer.apply_gradients(zip(grads, [w, b]))
+
+
+def huber_step(w, b, x, y):
+    with tf.GradientTape() as tape:
+        y_predicted = w * x + b  # noqa: F841 (the helper's prediction)
+        loss = huber_loss(y, x)  # BUG: wrong tensor in a helper
+    return tape, loss
+
+
+def wrong_tensor_in_a_helper():
+    w, b, data = examples()
+    optimizer = tf.keras.optimizers.SGD(0.001)
+    for x, y in data:
+        tape, loss = huber_step(w, b, x, y)
+        grads = tape.gradient(loss, [w, b])
+        optimizer.apply_gradients(zip(grads, [w, b]))
+
+
+def test_a_wrong_tensor_in_one_branch_names_both_assignments_that_may_have_run():
+    with pytest.raises(ValueError) as raised:
+        wrong_tensor_in_a_branch(huber=True)
+    message = str(raised.value)
+    ran = line_of(__file__, "# BUG: wrong tensor in a branch")
+    assert f"the target (made at tests/test_bugs_wrong_tensor.py:{ran}: loss = huber_loss(y, x)" \
+        in message
+    assert f"or at tests/test_bugs_wrong_tensor.py:{ran + 2}: loss = tf.square(" in message
+    assert "does the loss read the wrong tensor" in message
+
+
+def test_a_wrong_tensor_returned_by_a_helper_names_the_helpers_line():
+    with pytest.raises(ValueError) as raised:
+        wrong_tensor_in_a_helper()
+    message = str(raised.value)
+    assert (f"the target (made at tests/{marked_line(__file__, '# BUG: wrong tensor in a helper')}"
+            ": loss = huber_loss(y, x)") in message
+    assert "was not recorded on this tape" not in message
+    assert "fix: compute the loss from y_predicted, the prediction" in message

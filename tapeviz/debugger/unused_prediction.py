@@ -12,24 +12,27 @@ from .label_source import innermost_scope, own_nodes
 from .numerics import _op_name, _where
 
 
-def prediction_left_unused(name: str, outlines, loose: set, made) -> Finding | None:
-    """The Finding when the target, made at line `made`, was not recorded though the tape
-    recorded ops computed from the source (`loose`: ids that depend on it), the first of them
-    in the same `with` block as `made`; else None (the target made outside the block)."""
+def prediction_left_unused(name: str, outlines, loose: set, made: list) -> Finding | None:
+    """The Finding when the target, made at one of lines `made` (the arms of an `if`), was
+    not recorded though the tape recorded ops computed from the source (`loose`: ids that
+    depend on it), the first of them in the same `with` block as each of `made`; else None
+    (the target made outside the block)."""
     from_source = [outline for outline in outlines if outline.output_id in loose]
-    if made is None or not from_source:
+    if not made or not from_source:
         return None
     first, last = from_source[0], from_source[-1]
-    if not _same_with_block(made, first.source):
+    if not all(_same_with_block(line, first.source) for line in made):
         return None
-    message = (f"the target (made at {_where(made)}) reads none of the values the tape tracks: "
-               f"it is computed from constants and inputs alone, so it does not depend on "
-               f"{name}; yet the tape recorded {name} read by {_op_name(first)} at "
+    made_at = " or at ".join(_where(line) for line in made)
+    whichever = ", whichever ran" if len(made) > 1 else ""
+    message = (f"the target (made at {made_at}{whichever}) reads none of the values the tape "
+               f"tracks: it is computed from constants and inputs alone, so it does not depend "
+               f"on {name}; yet the tape recorded {name} read by {_op_name(first)} at "
                f"{_where(first.source)}, and what was computed from it (last: "
                f"{_op_name(last)} at {_where(last.source)}) is used by nothing that made the "
                f"target: does the loss read the wrong tensor (an input where the prediction "
                f"is meant)?; fix: compute the loss from {_assigned(last.source)}")
-    return Finding("prediction_unused", message, last, made)
+    return Finding("prediction_unused", message, last, made[0])
 
 
 def _same_with_block(made, read) -> bool:

@@ -336,10 +336,11 @@ def _explain(recording, target_id: int, source, ops=None, names=(),
         cut = _exit_cut(name, record, loose, [], target_id)
         if cut is not None:
             return cut
-        made = target_made_at(user_source(), target_names)   # (no op of it noted a line)
-        unused = prediction_left_unused(name, outlines, loose - {sid}, made)
+        candidates = target_made_at(user_source(), target_names)   # (no op noted a line)
+        unused = prediction_left_unused(name, outlines, loose - {sid}, candidates)
         if unused is not None:
             return unused
+        made = candidates[0] if len(candidates) == 1 else None
         return Finding("target_not_recorded", f"the target"
                        f"{f' (made at {_where(made)})' if made is not None else ''} was not "
                        f"recorded on this tape: it was computed outside the `with tape:` block "
