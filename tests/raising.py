@@ -18,5 +18,9 @@ def assert_names_this_line(err, line):
     path = sys._getframe(1).f_globals["__file__"]
     assert err.source is not None
     assert (err.source.filename, err.source.lineno) == (path, line)
-    shown = min(os.path.relpath(path), path, key=len)
-    assert f"at {shown}:{line}" in str(err)
+    assert f"at {shown_path(path)}:{line}" in str(err)
+
+
+def shown_path(path) -> str:
+    """`path` as tapeviz's messages show it: relative to the working directory when shorter."""
+    return min(os.path.relpath(path), str(path), key=len)

@@ -12,6 +12,8 @@ import tapeviz as tf  # noqa: E402
 from tapeviz.debugger import Recorder  # noqa: E402
 from tapeviz.viz.widget import TapeWidget  # noqa: E402
 
+from raising import shown_path  # noqa: E402
+
 
 def nan_widget(**options):
     """A hand-written cross-entropy that takes the log of raw logits (notebook 03's bug)."""
@@ -106,7 +108,7 @@ def test_a_line_holding_a_semicolon_and_a_bracket_is_said_whole_and_without_the_
     widget = TapeWidget(ran["tape"], target=ran["loss"])
     widget.selected = op_node(widget, "reduce_sum")
     message = widget.inspector["origin"]["message"]
-    assert message == (f"it came from upstream: log made NaN at {script}:5: "
+    assert message == (f"it came from upstream: log made NaN at {shown_path(script)}:5: "
                        "y = tf.math.log(x); note = '(:'"), message
 
 
