@@ -21,6 +21,7 @@ from .errors import DTypeError, ShapeError, add_note
 from .events import VJPApplied, set_scope, tell
 from .ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from .ops.shape import unbroadcast
+from .op_place import op_place
 from .sourceinfo import Origin, runs_own_code_only
 from .tensor import Tensor, wrap
 from .threadstate import local, thread_state
@@ -157,8 +158,8 @@ class Backward:
             if self._upstream is not None and isinstance(error, (Exception, KeyboardInterrupt)):
                 node = self._nodes[self._position]
                 where = f", recorded at {node.source}" if node.source is not None else ""
-                add_note(error, f"raised inside the gradient (VJP) of {node.op.name}, tape "
-                                f"entry #{self._position}{where}; the tape is unchanged: "
+                add_note(error, f"raised inside the gradient (VJP) of {node.op.name}, "
+                                f"{op_place(self._position)}{where}; the tape is unchanged: "
                                 f"gradient() can be called again")
             raise
         finally:

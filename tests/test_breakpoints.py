@@ -339,8 +339,8 @@ def test_pdb_commands_tape_and_nextop_and_nextvjp(tmp_path):
         """)
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "   #0    multiply([1, 3], []) -> [1, 3]  train.py:7" in out
-    assert "-> #1    exp([1, 3]) -> [1, 3]  train.py:8" in out
+    assert "   op 1    multiply([1, 3], []) -> [1, 3]  train.py:7" in out
+    assert "-> op 2    exp([1, 3]) -> [1, 3]  train.py:8" in out
     assert "(Pdb) 'reduce_sum'" in out                      # nextop: the next op
     # nextvjp: the first backward step
     assert "the gradient through reduce_sum in the backward pass" in out and "(Pdb) 1.0" in out
@@ -357,9 +357,9 @@ def test_pdb_tape_with_a_count_that_is_no_number_says_so_and_the_session_goes_on
     out = result.stdout
     assert result.returncode == 0, result.stderr
     # was: the listing for 3 entries either side, as if no count were given
-    assert ("*** tape [N]: N is how many entries to show either side of the op, a whole "
+    assert ("*** tape [N]: N is how many ops to show either side of the op, a whole "
             "number (tape 5); got 'all'") in out
-    assert out.count("-> #1    exp([1, 3]) -> [1, 3]  train.py:8") == 1   # tape 1 listed once
+    assert out.count("-> op 2    exp([1, 3]) -> [1, 3]  train.py:8") == 1   # tape 1 listed once
     assert "finished" in out
 
 
@@ -404,7 +404,7 @@ def test_backward_phase_session_shows_the_vjp_it_runs_in(tmp_path):
     assert first_frame(out) == [f"> {tmp_path / 'train.py'}(11)<module>()",
                                 "-> grad = tape.gradient(loss, x)"]   # the line that called it
     assert "(Pdb) 'backward'" in out and "(Pdb) True" in out
-    assert "runs inside the gradient through tape entry #1 (exp)" in out
+    assert "runs inside the gradient through op 2 of the tape (exp)" in out
 
 
 @pytest.mark.parametrize("action, code, text", [

@@ -38,7 +38,7 @@ def test_nan_in_the_data_is_named_at_the_op_that_was_given_it():
     assert origin.fix == FIXES["data"]["tf"]
     headline = str(origin).splitlines()[0]
     assert headline.startswith("multiply was given nan from outside the tape (no op made it), "
-                               "in the forward pass at tape entry #0 (")
+                               "in the forward pass at op 1 of the tape (")
     assert "its input `x` already held 1 NaN (of 4 values, the first at index [1, 0]), " \
            "so it is in the data" in headline
     assert "~np.isfinite(data).any()" in headline
@@ -93,7 +93,7 @@ def test_a_variable_assigned_nan_is_named_by_the_variable():
     assert origin.fix == FIXES["variable"]["tf"]
     assert origin.source.lineno == line_of(__file__, "reads the assigned NaN")
     assert str(origin).startswith("multiply was given nan from the variable 'weights' (no op "
-                                  "made it), in the forward pass at tape entry #0")
+                                  "made it), in the forward pass at op 1 of the tape")
 
 
 def test_a_dataset_batch_holding_nan_is_found_in_the_step_that_reads_it():
@@ -139,7 +139,7 @@ def test_an_op_that_made_nan_first_is_reported_as_before():
         loss = tf.reduce_sum(born * data)
     origin = find_nan_origin(tape)
     assert not isinstance(origin, NaNEntry) and origin.op == "log"
-    assert str(origin).startswith("log produced nan in the forward pass at tape entry #0")
+    assert str(origin).startswith("log produced nan in the forward pass at op 1 of the tape")
     with tf.GradientTape() as tape:
         given = x * data  # the data's NaN comes first
         loss = tf.reduce_sum(tf.math.log(given))

@@ -25,7 +25,7 @@ def test_check_numerics_raises_at_the_forward_op_naming_the_user_line(check_nume
             loss = -tf.math.log(p)  # the line the error names
     text = str(info.value)
     assert info.value.op == "log"
-    assert "produced nan and -inf in the forward pass at tape entry #0" in text
+    assert "produced nan and -inf in the forward pass at op 1 of the tape" in text
     assert "test_debugger_numerics.py:" in text and "loss = -tf.math.log(p)" in text
     assert "2 NaN and 1 Inf" in text
     assert "input 0: float32[4] min -2 max 0.5" in text
@@ -45,7 +45,7 @@ def test_check_numerics_raises_in_backward_naming_the_vjp_and_forward_line(check
     with pytest.raises(tf.errors.InvalidArgumentError) as info:
         tape.gradient(y, x)
     text = str(info.value)
-    assert "in the backward pass, in the gradient through sqrt (tape entry #0" in text
+    assert "in the backward pass, in the gradient through sqrt (op 1 of the tape" in text
     assert "y = tf.reduce_sum(tf.sqrt(x))" in text
     assert "tape.gradient(y, x)" in text  # the error's own line: where backward ran
     assert "; 1 Inf;" in text and "0 NaN" not in text   # the counts it holds, no zeros
@@ -89,7 +89,7 @@ def test_find_nan_origin_is_where_nan_was_born_not_where_it_spread():
     assert (origin.nan_count, origin.inf_count) == (1, 0)
     assert origin.source.line == "bad = tf.math.log(g)        # born here"
     headline = str(origin).splitlines()[0]
-    assert headline.startswith("log produced nan in the forward pass at tape entry #2 (")
+    assert headline.startswith("log produced nan in the forward pass at op 3 of the tape (")
     assert "test_debugger_numerics.py:" in headline
     assert "1 of 3 inputs were negative (log(x < 0) = NaN)" in str(origin)
     assert find_nan_origin(list(tape.nodes)[3:]) is None  # later ops only spread it

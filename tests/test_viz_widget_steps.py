@@ -153,8 +153,8 @@ def test_counts_agree_title_status_inspector_and_stepper():
     last = f"n{ops - 1}"
     widget.selected = last
     rows = dict(op_table(widget.inspector))
-    # numbered as alerts and run_to number tape entries, and counted as the title counts
-    assert rows["position"] == f"op {ops} of {ops} on the tape (#{ops - 1} in messages)"
+    # counted as the title counts, in the words alerts and errors place an op in
+    assert rows["position"] == f"op {ops} of {ops} on the tape"
     widget.step()
     assert widget.stepper["count"] == 1 and widget.stepper["entry"] == ops - 1
     widget.step()
@@ -209,7 +209,7 @@ def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():
     widget.selected = drawn_ops[-1]
     rows = dict(op_table(widget.inspector))
     index = int(drawn_ops[-1][1:])
-    assert rows["position"] == f"op {index + 1} of {total} on the tape (#{index} in messages)"
+    assert rows["position"] == f"op {index + 1} of {total} on the tape"
     # the recorded pass reached every drawn op but the update: no "not computed yet" there
     widget.selected = "n0"
     gradient = next(s for s in widget.inspector["sections"] if s["title"] == "Gradient")

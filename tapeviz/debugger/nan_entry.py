@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..nonfinite import FIXES, counted, engine_of, in_pass
+from ..op_place import op_place
 from ..variable import Variable
 from . import op_inputs
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
@@ -88,7 +89,7 @@ class NaNEntry(NaNOrigin):
 
     def headline(self, fix: bool = True) -> str:
         """One line without the op name: given what, where, which input, and the fix."""
-        entry = f"tape entry #{self.index}" if self.index is not None else ""
+        entry = op_place(self.index) if self.index is not None else ""
         if self.vjp_of is not None:
             where = (f"{in_pass('backward')}, in the gradient through {_op_name(self.vjp_of)} "
                      f"({entry + ', ' if entry else ''}{_where(self.source)})")

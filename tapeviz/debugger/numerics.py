@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import events
 from ..backward import vjp_in_flight
+from ..op_place import op_place
 from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
 from ..nonfinite import (FIXES, counted, engine_of, fix, in_pass, nonfinite_counts,
@@ -83,11 +84,11 @@ class NaNOrigin:
         """One line in STYLE.md's NaN format, without the op name: where, the counts, why,
         and (unless `fix` is False) the usual fix."""
         if self.vjp_of is not None:
-            entry = f"tape entry #{self.index}, " if self.index is not None else ""
+            entry = f"{op_place(self.index)}, " if self.index is not None else ""
             where = (f"{in_pass('backward')}, in the gradient through {_op_name(self.vjp_of)} "
                      f"({entry}{_where(self.source)})")
         else:
-            entry = f" at tape entry #{self.index}" if self.index is not None else ""
+            entry = f" at {op_place(self.index)}" if self.index is not None else ""
             where = f"{in_pass(self.phase)}{entry} ({_where(self.source)})"
         return (f"produced {self.what} {where}; {counted(self.nan_count, self.inf_count)}"
                 + (f"; {self.reason}" if self.reason else "")

@@ -91,8 +91,9 @@ class RecordedStepper(StepViews):
         nodes = self._nodes
         if isinstance(node_or_index, int):
             if not 0 <= node_or_index < len(nodes):
-                raise IndexError(f"run_to: op #{node_or_index} does not exist (the recording "
-                                 f"has {len(nodes)} ops)")
+                raise IndexError(f"run_to: there is no op at index {node_or_index}: the "
+                                 f"recording has {len(nodes)} ops, at indices 0 to "
+                                 f"{len(nodes) - 1}")
             return nodes[node_or_index]
         is_tensor = isinstance(node_or_index, Tensor)
         for node in nodes:

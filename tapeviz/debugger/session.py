@@ -24,6 +24,7 @@ from collections import ChainMap
 from ..backward import vjp_in_flight
 from ..dispatch import unrecorded
 from ..nonfinite import in_pass
+from ..op_place import op_place
 from ..sourceinfo import _cell_name, user_frame   # _cell_name: IPython's name of a cell
 from ..threadstate import thread_state
 from . import op_inputs
@@ -210,16 +211,18 @@ def node_summary(node, upstream=None) -> str:
 
 
 def tape_listing(tape, index: int, around: int = 3) -> str:
-    """Tape entries `around` either side of `index`, the current one marked '->'."""
+    """The ops `around` either side of the one at `index`, numbered as messages place them
+    ('op 2 of the tape'), the current one marked '->'."""
     nodes = tape.nodes
-    lines = [f"{tape!r}, entry #{index}:"]
+    lines = [f"{tape!r}, at {op_place(index, len(nodes))}:"]
     for i in range(max(0, index - around), min(len(nodes), index + around + 1)):
         node = nodes[i]
         source = node.source
         where = f"  {source.location}" if source else ""
         shapes = ", ".join(str(list(t.shape)) for t in node.inputs)
         mark = "->" if i == index else "  "
-        lines.append(f"{mark} #{i:<4} {node.op.name}({shapes}) -> {list(node.output.shape)}{where}")
+        lines.append(f"{mark} op {i + 1:<4} {node.op.name}({shapes}) -> "
+                     f"{list(node.output.shape)}{where}")
     return "\n".join(lines)
 
 
@@ -290,9 +293,9 @@ class _Commands:
         self.message(node_summary(self.hit.node, self.hit.upstream))
 
     def do_tape(self, arg):
-        """tape [N]: show N (default 3) tape entries either side of this op."""
+        """tape [N]: show the N (default 3) ops of the tape either side of this op."""
         if arg.strip() and not arg.strip().isdigit():
-            self.error(f"tape [N]: N is how many entries to show either side of the op, a "
+            self.error(f"tape [N]: N is how many ops to show either side of the op, a "
                        f"whole number (tape 5); got {arg.strip()!r}")
             return
         around = int(arg) if arg.strip() else 3
@@ -302,7 +305,7 @@ class _Commands:
             self.message(f"{node.op.name} is not on a tape that is recording or in reach")
             return
         if vjp_node is not None:
-            self.message(f"{node.op.name} runs inside the gradient through tape entry #{index} "
+            self.message(f"{node.op.name} runs inside the gradient through {op_place(index)} "
                          f"({vjp_node.op.name}); no tape records it")
         self.message(tape_listing(tape, index, around))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .. import events, nest
 from ..errors import DTypeError, InvalidArgumentError, MissingStepError, bad_argument, describe
+from ..op_place import op_place
 from ..tensor import Tensor
 from . import breakpoint as _breakpoints
 from .given import check_stepper_arguments
@@ -127,10 +128,11 @@ class BackwardStepper(StepViews):
         index = self._index_of(node_or_index)
         if index >= self._backward.position:
             where = ("the backward pass is over" if self.done else
-                     f"the next entry to visit is #{self._backward.position - 1}")
-            raise InvalidArgumentError("BackwardStepper.run_to", f"tape entry #{index} is "
-                                                                 f"already behind the stepper: "
-                                                                 f"{where}",
+                     f"the next to step through is {op_place(self._backward.position - 1)}")
+            name = self.tape.nodes[index].op.name
+            raise InvalidArgumentError("BackwardStepper.run_to", f"{op_place(index)} ({name}) "
+                                                                 f"is already behind the "
+                                                                 f"stepper: {where}",
                                        hint="a new BackwardStepper(tape, loss, sources) steps "
                                             "the pass again" if self.done else None)
         return self._until(lambda step: step.index <= index)
@@ -152,9 +154,9 @@ class BackwardStepper(StepViews):
         nodes = self.tape.nodes
         if isinstance(node_or_index, int) and not isinstance(node_or_index, bool):
             if not 0 <= node_or_index < len(nodes):
-                raise MissingStepError("BackwardStepper.run_to", f"tape entry #{node_or_index} "
-                                       f"does not exist (the tape has {len(nodes)} entries, "
-                                       f"#0 to #{len(nodes) - 1})")
+                raise MissingStepError("BackwardStepper.run_to", f"there is no op at index "
+                                       f"{node_or_index}: the tape has {len(nodes)} ops, at "
+                                       f"indices 0 to {len(nodes) - 1}")
             return node_or_index
         is_tensor = isinstance(node_or_index, Tensor)
         for i, node in enumerate(nodes):

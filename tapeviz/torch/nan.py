@@ -19,6 +19,7 @@ from ..debugger.numerics import NaNOrigin, _input_lines, _where
 from ..debugger.numerics import find_nan_origin as _find_in_nodes
 from ..debugger.summary import all_finite, summarize
 from ..nonfinite import counted, fix, nonfinite_counts, reason
+from ..op_place import op_place
 from .tape import TorchTape, record
 
 # torch's names of the ops whose NaN/Inf rules the numpy engine knows under other names
@@ -110,7 +111,7 @@ class GivenGradient(NaNOrigin):
                          GIVEN_GRADIENT_FIX, vjp_of=node, step=step)
 
     def headline(self, fix: bool = True) -> str:
-        entry = f"tape entry #{self.index}, " if self.index is not None else ""
+        entry = f"{op_place(self.index)}, " if self.index is not None else ""
         return (f"was given {self.what} as the gradient the backward pass started from (no "
                 f"recorded op or step made it), in the gradient through {self.op} ({entry}"
                 f"{_where(self.source)}); {self.reason}"

@@ -17,6 +17,7 @@ from ..debugger.history import RecordedOp
 from ..debugger.summary import NoValues, summarize
 from ..dispatch import Node
 from ..errors import OpError
+from ..op_place import op_place
 from ..debugger.variable_names import shown_name as variable_name
 from ..dtypes import shown_name
 from ..tensor import Tensor
@@ -139,12 +140,10 @@ def _op_table(node: Node, rop: RecordedOp | None, position: tuple | None) -> lis
     shown = drawn_title(op.label, op.name) != op.name
     rows = [["op", op.name]] + ([["drawn as", op.label]] if shown else [])
     rows += [["kind", op.kind], ["phase", node.phase], ["layer path", node.scope or "(none)"]]
-    # "op i+1 of N" as the title counts; "#i" as alerts, errors and run_to number it
-    if position is not None:
-        rows.append(["position", f"op {position[0] + 1} of {position[1]} on the tape "
-                                 f"(#{position[0]} in messages)"])
+    if position is not None:   # in the words alerts, errors and notes use
+        rows.append(["position", op_place(*position)])
     elif rop is not None:
-        rows.append(["position", f"op {rop.index + 1} of its step (#{rop.index} in messages)"])
+        rows.append(["position", op_place(rop.index, of="its step")])
     if rop is not None:
         rows += [["duration", f"{rop.duration * 1e3:.3g} ms"],
                  ["on a tape", "yes" if rop.taped else "no"]]

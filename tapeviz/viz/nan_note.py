@@ -21,7 +21,7 @@ def nan_note(node_id: str, graph_node, alerts: list) -> dict | None:
     value holds no NaN/Inf or no alert says where one was born.
 
     >>> alert = {"kind": "nan", "label": "NaN", "node": "n2", "message": "log produced nan "
-    ...          "at tape entry #2 (a.py:3: y = tf.math.log(x)); fix: log is defined for x > 0",
+    ...          "at op 3 of the tape (a.py:3: y = tf.math.log(x)); fix: log is defined for x > 0",
     ...          "born": "log made NaN at a.py:3: y = tf.math.log(x)"}
     >>> class Box: bad_value = True
     >>> nan_note("n2", Box(), [alert])["label"]

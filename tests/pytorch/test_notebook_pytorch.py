@@ -73,7 +73,7 @@ def test_planted_nan_stopped_at_and_found_at_the_notebooks_line(run):
                      r"float32\[32\] min 0 max 1", hit)
 
     origin = run.stdout("origin = tvt.find_nan_origin")
-    assert re.match(rf"log produced -inf in the forward pass at tape entry #\d+ \({where}: "
+    assert re.match(rf"log produced -inf in the forward pass at op \d+ of the tape \({where}: "
                     rf"{re.escape(log_line)}\)", origin), origin
     assert re.search(r"(\d+) of 32 inputs were 0 \(log\(0\) = -inf\)", origin)
 
