@@ -96,6 +96,11 @@ class MisuseError(OpError, RuntimeError):
     gradient, a model trained before it was compiled."""
 
 
+class TapeStateError(MisuseError, ValueError):
+    """A tape entered while it records, or paused while it does not: TF raises ValueError
+    for most of these and RuntimeError for a tape never entered, so this is both."""
+
+
 class MissingAttributeError(OpError, AttributeError):
     """A method of another kind of object called on this one: `assign_sub` on a Tensor
     (`hasattr` still answers False)."""

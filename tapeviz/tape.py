@@ -18,7 +18,7 @@ import weakref
 
 from . import nest
 from .arguments import flag
-from .errors import DTypeError, describe
+from .errors import DTypeError, TapeStateError, describe
 from .sourceinfo import user_source
 from .tape_index import ScopeRuns
 from .tape_exits import ExitNotes
@@ -50,6 +50,7 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
     _refused = NOTHING_REFUSED  # id -> RefusedWatch: integer tensors watch() refused
     _skeleton = None           # what a freed tape keeps after a None gradient (no values)
     _missing = None            # (target id, {id: weakref to each source given None})
+    _paused_at = 0             # its place in the thread's stack of tapes when last paused
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         # (a string's truth would be True: persistent="no" made a persistent tape)
@@ -70,7 +71,12 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
 
     # ---- recording -----------------------------------------------------------------------
     def __enter__(self) -> "GradientTape":
-        local.state.tapes.append(self)
+        tapes = local.state.tapes
+        if self in tapes:   # (its exit would leave it recording: one pause for two entries)
+            raise TapeStateError("GradientTape", "Tape is still recording, This can happen if "
+                                 "you try to re-enter an already-active tape.",
+                                 hint="use the tape's own block, or a new tf.GradientTape()")
+        tapes.append(self)
         return self
 
     def __exit__(self, exc_type, error, traceback) -> None:
@@ -154,16 +160,19 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         tapes = local.state.tapes
         if tapes and tapes[-1] is self:  # the usual case: the innermost tape leaves
             del tapes[-1]
+            self._paused_at = len(tapes)
             return True
         for i in range(len(tapes) - 1, -1, -1):
             if tapes[i] is self:
                 del tapes[i]
+                self._paused_at = i
                 return True
         return False
 
     def resume(self) -> None:
-        """Record on this thread again, after `pause`."""
-        local.state.tapes.append(self)
+        """Record on this thread again, after `pause`, at the place in the stack of tapes it
+        left: an outer tape paused under an inner one is outer again, as it entered."""
+        local.state.tapes.insert(self._paused_at, self)
 
     def watch(self, tensor) -> None:
         """Track `tensor` (or a nested structure of them) so gradients can flow to it."""
@@ -196,13 +205,17 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
 
     @contextlib.contextmanager
     def stop_recording(self):
-        """Ops in this block are not recorded on this tape."""
-        was_recording = self.pause()
+        """Ops in this block are not recorded on this tape (which must be recording)."""
+        if not self.pause():
+            raise TapeStateError("GradientTape.stop_recording", "Tape is not recording.",
+                                 hint="stop_recording() goes inside the tape's own `with` "
+                                 "block, once: outside it (or in a second stop_recording) "
+                                 "nothing is recorded anyway",
+                                 source=user_source(3))   # past contextlib's __enter__
         try:
             yield
         finally:
-            if was_recording:
-                self.resume()
+            self.resume()
 
     def reset(self) -> None:
         """Forget everything recorded and watched so far; the tape keeps recording."""

@@ -3800,3 +3800,4 @@ from . import cases_optimizer_matrix  # noqa: E402,F401  (registers its cases in
 from . import cases_lecture_surface  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_lecture_training  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_lecture_arguments  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_tapes  # noqa: E402,F401  (registers its cases into CASES)

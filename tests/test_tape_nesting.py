@@ -1,0 +1,51 @@
+"""Tapes within tapes: the thread's stack of recording tapes keeps their entry order across
+stop_recording, and TF's refusals (a tape entered while it records, stop_recording where
+it does not) leave every tape as it was."""
+import pytest
+
+import tapeviz as tf
+from tapeviz.errors import TapeStateError
+from tapeviz.threadstate import local
+
+
+def test_outer_tape_paused_under_inner_is_outer_again():
+    with tf.GradientTape() as outer:
+        with tf.GradientTape() as inner:
+            with outer.stop_recording():
+                assert local.state.tapes == [inner]
+            assert local.state.tapes == [outer, inner]
+        assert local.state.tapes == [outer]
+    assert local.state.tapes == []
+
+
+def test_a_tape_entered_while_it_records_is_refused_and_still_leaves_at_its_exit():
+    tape = tf.GradientTape()
+    with tape:
+        with pytest.raises(TapeStateError) as raised:
+            with tape:
+                pass
+        assert local.state.tapes == [tape]
+    assert local.state.tapes == []
+    assert isinstance(raised.value, ValueError) and isinstance(raised.value, RuntimeError)
+    assert "re-enter an already-active tape" in str(raised.value)
+    assert "test_tape_nesting.py" in str(raised.value)
+
+
+@pytest.mark.parametrize("where", ["never entered", "after its block", "inside itself"])
+def test_stop_recording_where_the_tape_does_not_record_names_the_users_line(where):
+    tape = tf.GradientTape()
+    if where == "after its block":
+        with tape:
+            pass
+    with pytest.raises(TapeStateError) as raised:
+        if where == "inside itself":
+            with tape, tape.stop_recording():
+                with tape.stop_recording():   # the line named
+                    pass
+        else:
+            with tape.stop_recording():   # the line named
+                pass
+    message = str(raised.value)
+    assert message.startswith("GradientTape.stop_recording: Tape is not recording.")
+    assert "# the line named" in message and "test_tape_nesting.py" in message
+    assert local.state.tapes == []
