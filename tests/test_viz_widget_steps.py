@@ -157,6 +157,7 @@ def test_counts_agree_title_status_inspector_and_stepper():
     assert rows["position"] == f"op {ops} of {ops} on the tape"
     widget.step()
     assert widget.stepper["count"] == 1 and widget.stepper["entry"] == ops - 1
+    assert widget.stepper["place"] == rows["position"].replace(f" of {ops} on", " of")
     widget.step()
     assert widget.stepper["count"] == 2
     assert widget.stepper["entry"] == int(widget.stepper["node"][1:])

@@ -18,6 +18,7 @@ from ..debugger.recorder import Recorder
 from ..debugger.summary import summarize
 from ..debugger.variable_names import shown_names
 from ..nonfinite import in_pass, nonfinite_kinds
+from ..op_place import op_place
 from ..sourceinfo import SourceInfo
 from ..tape import GradientTape
 from ..tensor import Tensor
@@ -203,6 +204,7 @@ def stepper_state(stepper, node_id_of, drawn: dict, makers_of=None) -> dict:
         makers = makers_of(node) if makers_of is not None else {}
         came = [makers.get(id(tensor)) for tensor in node.inputs]
         state.update(node=node_id_of(node), op=node.op.name, entry=last.index,
+                     place=op_place(last.index),
                      upstream=summarize(last.upstream),
                      input_grads=["none flows" if g is None else summarize(g)
                                   for g in last.input_grads],

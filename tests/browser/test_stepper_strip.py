@@ -34,6 +34,7 @@ def stepper_state(variables: int) -> dict:
     """The stepper trait after a conv layer's VJP, `variables` d loss/d rows (notebook 03: 6)."""
     summary = "float32[32, 6, 6, 16] min -0.01477 max 0.01544 mean -2.826e-05 std 0.001017"
     return {"count": 11, "done": True, "node": "n0", "op": "conv2d", "entry": 0,
+            "place": "op 1 of the tape",
             "upstream": summary, "input_grads": [summary, summary],
             "input_names": ["input", "filters"],
             "source": "Cell In[6], line 4  logits = mnist_model(images, training=True)",
