@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..model_calls import called_at
 from .findings import Finding
 from .numerics import _where
 from .op_index import WEIGHING, role
@@ -44,13 +45,16 @@ def evaluated_on_training_data(steps) -> list:
         return []
     steps_said = f"step {numbers[0]}" if len(numbers) == 1 else \
         f"steps {numbers[0]}-{numbers[-1]}"
+    called = called_at(evaluation.scope)   # the loop's `model(x)`, not a line of forward()
+    where = f"of the model called at {_where(called)}" if called is not None else \
+        f"at {_where(evaluation.source)}"
     message = (f"step {steps[-1].number} evaluates the model (it computed no gradient) on "
                f"{len(examples)} examples, {shared} of which it trained on ({steps_said} read "
-               f"them), by {evaluation.op.name} at {_where(evaluation.source)}: a score there "
-               f"measures how well the model remembers its training data, not how it does on "
-               f"data it has not seen; if it is meant as the test score, fix: evaluate on "
+               f"them), by {evaluation.op.name} {where}: a score "
+               f"there measures how well the model remembers its training data, not how it "
+               f"does on data it has not seen; if it is meant as the test score, fix: evaluate on "
                f"held-out data, split off before training (the test set)")
-    return [Finding("evaluated_on_training_data", message, evaluation)]
+    return [Finding("evaluated_on_training_data", message, evaluation, called)]
 
 
 def _first_layer(step):

@@ -28,8 +28,10 @@ from typing import Callable
 
 import torch
 
+from .. import model_calls
 from ..events import set_scope
 from ..keras.backend import unique_object_name
+from ..sourceinfo import source_from
 from ..threadstate import local as _thread
 
 _pre_hook = None           # the one global module pre-hook's handle, while anyone needs it
@@ -68,6 +70,7 @@ def _before(module, args) -> None:
         path = f"{parent_path}/{_child_name(parent, module)}"
     else:
         path = root_name(module)
+        model_calls.note(path, source_from(sys._getframe(1)))   # (torch's frames walked past)
     frames.append((module, path))
     set_scope(_thread.state, path)
 

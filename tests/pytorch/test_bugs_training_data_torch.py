@@ -1,5 +1,5 @@
-"""torch: the guide's CNN (an nn.Sequential: its ops' line is the model's call; a module of the
-user's own names the first layer's line in its forward) evaluated under torch.no_grad() on
+"""torch: the guide's CNN (an nn.Sequential, or a module of the user's own, whose ops run at
+lines of its forward: both named by the loop's call of the model) evaluated under torch.no_grad() on
 the batches it trained on: `diagnose` names the evaluation and its line (marked here, looked
 up, never hard-coded), where it said nothing; held-out batches are no finding. The numpy
 engine's twin: tests/test_bugs_training_data.py."""
@@ -15,13 +15,31 @@ from digits_cnn import digit_batches  # noqa: E402
 from tapeviz.debugger import Recorder, diagnose  # noqa: E402
 
 
-def evaluated(on_training: bool):
+class Net(torch.nn.Module):
+    """The same CNN as a module of the user's own: its ops run at lines of forward()."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1, self.conv2 = torch.nn.Conv2d(1, 16, 3), torch.nn.Conv2d(16, 16, 3)
+        self.fc = torch.nn.Linear(16, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        return self.fc(x.mean((2, 3)))
+
+
+def sequential():
+    return torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3), torch.nn.ReLU(),
+                               torch.nn.Conv2d(16, 16, 3), torch.nn.ReLU(),
+                               torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+                               torch.nn.Linear(16, 10))
+
+
+def evaluated(on_training: bool, make_model=sequential):
     batches = digit_batches(count=6)
     torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Conv2d(1, 16, 3), torch.nn.ReLU(),
-                                torch.nn.Conv2d(16, 16, 3), torch.nn.ReLU(),
-                                torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
-                                torch.nn.Linear(16, 10))
+    model = make_model()
     optimizer = torch.optim.Adam(model.parameters())
     with Recorder() as rec:
         for images, labels in batches[:4]:
@@ -37,11 +55,15 @@ def evaluated(on_training: bool):
     return rec
 
 
-def test_an_evaluation_on_a_training_batch_is_named():
-    [finding] = diagnose(evaluated(on_training=True))
+@pytest.mark.parametrize("make_model", [sequential, Net])
+def test_an_evaluation_on_a_training_batch_is_named_at_the_loops_call(make_model):
+    [finding] = diagnose(evaluated(on_training=True, make_model=make_model))
     assert finding.kind == "evaluated_on_training_data"
     assert "on 32 examples, 32 of which it trained on (step 2 read them)" in finding.message
-    assert finding.source.lineno == line_of(__file__, "# BUG: evaluates on a training batch")
+    line = line_of(__file__, "# BUG: evaluates on a training batch")
+    assert finding.source.lineno == line
+    assert f"of the model called at tests/pytorch/test_bugs_training_data_torch.py:{line}: " \
+        "model(batches[1][0])" in finding.message
 
 
 def test_an_evaluation_on_a_held_out_batch_is_no_finding():
