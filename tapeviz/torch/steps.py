@@ -265,12 +265,16 @@ def _scan(code, offset) -> tuple:
     back_jumps = [(jump.argval, jump.offset) for jump in instructions
                   if "JUMP" in jump.opname and isinstance(jump.argval, int)
                   and jump.argval < jump.offset]
+    steps = [(i, instruction) for i, instruction in enumerate(instructions)
+             if instruction.argval == "step" and _loads_a_method_to_call(instruction)]
     if offset is None:
-        later_loops, iteration_end, offset = [], -1, -1
+        later_loops, around, iteration_end, offset = [], [], -1, -1
     else:
         later_loops = [(start, end) for start, end in back_jumps if offset < start]
-        iteration_end = min((end for start, end in back_jumps if start <= offset < end),
-                            default=-1)
+        around = [(start, end) for start, end in back_jumps if start <= offset < end]
+        iteration_end = min((end for _, end in around), default=-1)
+    stepping_loops = [(start, end) for start, end in around
+                      if any(start <= step.offset < end for _, step in steps)]
     receivers, calls = [], []
     for i, instruction in enumerate(instructions):
         if instruction.offset <= offset:
@@ -278,13 +282,25 @@ def _scan(code, offset) -> tuple:
         if instruction.argval == "step" and _loads_a_method_to_call(instruction):
             receiver = _receiver(instructions, i)
             if receiver is not None and not any(start <= instruction.offset < end
-                                                for start, end in later_loops):
+                                                for start, end in later_loops) \
+                    and _in_this_iteration(instruction.offset, around, stepping_loops):
                 receivers.append(receiver)
         elif instruction.opname == "CALL" and instruction.offset < iteration_end:
             called = _receiver(instructions, _callee(instructions, i) + 1)
             if called is not None and called not in calls:
                 calls.append(called)
     return tuple(receivers), tuple(calls)
+
+
+def _in_this_iteration(offset: int, around: list, stepping_loops: list) -> bool:
+    """Whether a `.step` at `offset`, after the pass, belongs to the pass's training step: it
+    is in an iteration of a loop around the pass (a critic's inner loop, then the generator's
+    step), or after loops around the pass that step nothing of their own (gradient
+    accumulation, then one step); not after a loop that steps in each of its iterations (a
+    training loop's steps are not merged into a step the code runs once after it)."""
+    if any(start <= offset < end for start, end in around):
+        return True
+    return not stepping_loops
 
 
 def _loads_a_method_to_call(instruction) -> bool:

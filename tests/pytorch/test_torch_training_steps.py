@@ -166,3 +166,24 @@ def test_an_inf_gradient_the_scalers_backoff_does_not_cure_is_kept_from_a_scale_
         if held:
             [bias] = [g for name, g in held.items() if name.endswith("bias")]
             assert not np.isfinite(bias.numpy()).any()
+
+
+def test_a_loops_steps_are_not_merged_into_a_step_the_code_runs_once_after_it():
+    """A training loop stepping in each iteration, then one more step after it (a last
+    fine-tuning step): each iteration is a step of its own (the step after the loop had
+    made the loop's two iterations one step of 8 ops)."""
+    torch.manual_seed(0)
+    model, x = nn.Linear(3, 1), torch.randn(5, 3)
+    optimizer = torch.optim.SGD(model.parameters(), 0.1)
+    with Recorder() as rec:
+        for _ in range(2):
+            optimizer.zero_grad()
+            loss = model(x).sum()
+            loss.backward()
+            optimizer.step()
+        optimizer.zero_grad()
+        loss = model(x).sum()
+        loss.backward()
+        optimizer.step()
+    assert len(rec) == 3
+    assert [_updates(step) for step in rec.steps] == [["sgd_step", "sgd_step"]] * 3
