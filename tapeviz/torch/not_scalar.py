@@ -7,8 +7,9 @@ shape, nor the line that made it. Read once, when the error is raised: the loss'
 the backward call's line, the line that made it (the recorded op's, where one was recorded,
 else the one assignment that reaches the call and whose last op, read from its text, can be
 the loss's grad_fn's: of `loss = d.abs().mean()` and `loss = d ** 2` in two branches, the
-latter), and whether that line asked for `reduction='none'`, there or where the loss
-function it calls was made. Nothing is kept or run before the error.
+latter; of two that both end in `** 2`, both, said as such), and whether that line asked
+for `reduction='none'`, there or where the loss function it calls was made. Nothing is
+kept or run before the error.
 """
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def not_scalar_note(frame, roots: list, made_at=None) -> str | None:
     source = source_from(frame)
     name = loss_name(source) if source is not None else None
     what = name or "the tensor backward() was given"
-    at = made_at if made_at is not None else _made_at(source, name, loss.grad_fn)
+    candidates = [made_at] if made_at is not None else _made_at(source, name, loss.grad_fn)
+    at = candidates[0] if len(candidates) == 1 else None
     names = {**frame.f_globals, **frame.f_locals} if at is not None \
         and at.function == source.function else {}   # (made in a helper: its names unknown)
     reduced = _reduced_per_example(at, names) if at is not None else None
@@ -49,28 +51,30 @@ def not_scalar_note(frame, roots: list, made_at=None) -> str | None:
         note += (f"fix: reduce it to one number before backward(): {name or 'loss'}.mean() "
                  f"(the batch's average, as torch's losses give by default; .sum() scales "
                  f"the gradient with the batch size)")
-    if at is not None:
-        note += f"\n  at {at}" + (f"\n      {at.statement}" if at.statement else "")
+    if len(candidates) > 1:
+        note += "\n  made by one of these assignments, whichever ran:"
+    for line in candidates:
+        note += f"\n  at {line}" + (f"\n      {line.statement}" if line.statement else "")
     return note
 
 
-def _made_at(source, name: str | None, grad_fn=None) -> SourceInfo | None:
-    """The line of the one assignment to `name` that reaches the line of `source` (in its
+def _made_at(source, name: str | None, grad_fn=None) -> list:
+    """The lines of the assignments to `name` that reach the line of `source` (in its
     function, else, for a global the function reads, in its module) and could have made a
-    tensor whose last op is `grad_fn`'s, or None: none, or several that may have run
-    (branches, with no recorded op to choose by)."""
+    tensor whose last op is `grad_fn`'s: several when branches end in the same op and no
+    recorded op chooses; [] when none does, or one is no plain assignment (`for loss in`)."""
     tree, scope = innermost_scope(source.filename, source.lineno) if name else (None, None)
     if scope is None:
-        return None
+        return []
     bindings, function = bindings_reaching(scope, name, source.lineno), source.function
     if not bindings and scope is not tree:
         bindings, function = bindings_at_end(tree, name), "<module>"
     if len(bindings) > 1 and grad_fn is not None:
         ran = _BACKWARD_SUFFIX.sub("", type(grad_fn).__name__).lower()
         bindings = [binding for binding in bindings if _last_op(binding) in (None, ran)]
-    if len(bindings) != 1 or not isinstance(bindings[0], (ast.Assign, ast.AnnAssign)):
-        return None
-    return SourceInfo(source.filename, bindings[0].lineno, function)
+    if not all(isinstance(binding, (ast.Assign, ast.AnnAssign)) for binding in bindings):
+        return []
+    return [SourceInfo(source.filename, binding.lineno, function) for binding in bindings]
 
 
 _BACKWARD_SUFFIX = re.compile(r"Backward\d*$")
@@ -114,5 +118,5 @@ def _reduced_per_example(at: SourceInfo, names: dict) -> str | None:
         called = names.get(call.func.id) if isinstance(call.func, ast.Name) else None
         if isinstance(called, torch.nn.Module) and getattr(called, "reduction", None) == "none":
             made = _made_at(at, call.func.id)
-            return f"{call.func.id}{f', made at {made},' if made is not None else ''}"
+            return f"{call.func.id}{f', made at {made[0]},' if len(made) == 1 else ''}"
     return None

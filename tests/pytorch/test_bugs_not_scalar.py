@@ -51,6 +51,15 @@ def weighted_or_squared(model, x, y, weighted=False):
     loss.backward()
 
 
+def cubed_or_squared(model, x, y, cubed=False):
+    out = model(x)
+    if cubed:
+        loss = (out - y).abs() ** 3  # BUG: cubed
+    else:
+        loss = (out - y) ** 2  # BUG: same last op
+    loss.backward()
+
+
 def gradients_asked_of_a_vector(model, x, y):
     loss = (model(x) - y) ** 2  # BUG: autograd.grad
     torch.autograd.grad(loss, list(model.parameters()))
@@ -126,6 +135,18 @@ def test_of_two_losses_per_example_in_branches_the_one_that_ran_is_named(weighte
     says which ran (was: no line)."""
     [note] = tapeviz_notes(refusal(weighted_or_squared, "breakpoint", weighted=weighted))
     assert f"\n  at {HERE}{marked_line(__file__, marker)} in weighted_or_squared\n" in note
+
+
+def test_of_two_losses_per_example_ending_in_the_same_op_both_lines_are_named():
+    """With a breakpoint alone both branches end in a pow: no recorded op and no text tells
+    which ran, so both are said, as such (was: no line)."""
+    [note] = tapeviz_notes(refusal(cubed_or_squared, "breakpoint"))
+    assert note.endswith(
+        f"\n  made by one of these assignments, whichever ran:"
+        f"\n  at {HERE}{marked_line(__file__, '# BUG: cubed')} in cubed_or_squared"
+        f"\n      loss = (out - y).abs() ** 3  # BUG: cubed"
+        f"\n  at {HERE}{marked_line(__file__, '# BUG: same last op')} in cubed_or_squared"
+        f"\n      loss = (out - y) ** 2  # BUG: same last op")
 
 
 def test_autograd_grad_of_a_vector_gets_the_note_too():
