@@ -68,6 +68,17 @@ from .keras.initializers import (ConstantInitializer as constant_initializer,
 
 __version__ = "0.1.0"
 
+from .namespace_dir import listing as _listing
+from .tf_names import TF_NAMES as _TF_NAMES
+# what `tf.` lists beside TF 2's names: the debugger's hooks, events and error classes, and
+# TF 1's math names that TF 2 keeps in tf.math only, which TF 1-era programs still call
+_OWN = {"Backward", "BackwardStep", "GradientComputed", "Node", "OpExecuted", "VJPApplied",
+        "subscribe", "unsubscribe", "debugger", "contrib", "DTypeError", "InvalidArgumentError",
+        "OpError", "ShapeError", "ceil", "floordiv", "floormod", "log", "log1p", "logical_xor",
+        "reciprocal", "rsqrt", "softplus", "squared_difference"}
+__all__ = sorted(name for name in dir() if name in _TF_NAMES[""] or name in _OWN)
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the submodules
+
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     from .coverage import missing

@@ -54,3 +54,7 @@ def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (co
 
 
 from . import config_experimental as experimental  # noqa: E402 (it reads the devices above)
+
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

@@ -152,3 +152,11 @@ def disable_check_numerics():
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     raise _missing("debugging", __name__, name)
+
+
+__all__ = ["assert_all_finite", "assert_equal", "assert_near", "assert_rank", "assert_shapes",
+           "check_numerics", "disable_check_numerics", "enable_check_numerics"]
+
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

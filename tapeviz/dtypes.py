@@ -129,3 +129,11 @@ def from_numpy(np_dtype: np.dtype) -> DType:
         return _BY_NUMPY[np_dtype]
     except KeyError:
         return as_dtype(np_dtype)
+
+
+__all__ = ["DType", "as_dtype", "bool", "double", "float16", "float32", "float64", "half",
+           "int16", "int32", "int64", "int8", "uint8"]
+
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

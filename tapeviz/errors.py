@@ -197,3 +197,13 @@ def _is_number_like(value) -> bool:
     if isinstance(value, (list, tuple)):
         return all(_is_number_like(v) for v in value)
     return isinstance(value, (int, float, np.number, np.ndarray)) and not isinstance(value, bool)
+
+
+# TF's names here, and tapeviz's error classes (each also its builtin's subclass)
+__all__ = ["DTypeError", "InvalidArgumentError", "MissingAttributeError", "MissingStepError",
+           "MisuseError", "OpError", "OutOfMemoryError", "OutOfRangeError", "ShapeError",
+           "TapeStateError"]
+
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

@@ -100,3 +100,7 @@ __all__ = [name for name in dir() if name.isidentifier() and not name.startswith
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     raise _missing('math', __name__, name)
+
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

@@ -39,3 +39,10 @@ def pack_sequence_as(structure, flat: list):
 
 def is_nested(value) -> bool:
     return _is_sequence(value)
+
+
+__all__ = ["flatten", "is_nested", "pack_sequence_as"]
+
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

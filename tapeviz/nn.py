@@ -326,3 +326,7 @@ def _noise_shape(noise_shape) -> list:
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     raise _missing('nn', __name__, name)
+
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

@@ -176,3 +176,7 @@ def get_global_step(graph=None):
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     from .coverage import missing as _missing
     raise _missing('train', __name__, name)
+
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

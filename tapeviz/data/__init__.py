@@ -18,3 +18,7 @@ __all__ = ["AUTOTUNE", "Dataset", "INFINITE_CARDINALITY", "Iterator", "TensorSpe
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     raise _missing('data', __name__, name)
+
+
+from ..namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

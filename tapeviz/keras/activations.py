@@ -179,3 +179,13 @@ def get(identifier):
     if callable(identifier):
         return identifier
     raise TypeError(f"Could not interpret activation function identifier: {identifier!r}")
+
+
+__all__ = ["deserialize", "elu", "exponential", "gelu", "get", "hard_sigmoid", "hard_silu",
+           "hard_swish", "leaky_relu", "linear", "log_sigmoid", "log_softmax", "mish", "relu",
+           "relu6", "selu", "serialize", "sigmoid", "silu", "softmax", "softplus", "softsign",
+           "swish", "tanh"]
+
+
+from ..namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

@@ -72,3 +72,10 @@ def clear_session() -> None:
 
 def reset_uids() -> None:
     clear_session()
+
+
+__all__ = ["clear_session", "epsilon", "floatx", "get_uid", "set_epsilon", "set_floatx"]
+
+
+from ..namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

@@ -369,3 +369,7 @@ _CLASSES.update(Hinge=Hinge, KLDivergence=KLDivergence, LogCosh=LogCosh,
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     raise _missing('keras.losses', __name__, name)
+
+
+from ..namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

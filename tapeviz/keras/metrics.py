@@ -27,7 +27,9 @@ __all__ = ["Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccur
            "MeanSquaredError", "Metric", "Precision", "Recall", "RootMeanSquaredError",
            "SparseCategoricalAccuracy",
            "SparseCategoricalCrossentropy", "Sum", "accuracy", "binary_accuracy",
-           "categorical_accuracy", "get", "mae", "mse", "resolve", "sparse_categorical_accuracy"]
+           "binary_crossentropy", "categorical_accuracy", "categorical_crossentropy", "get",
+           "mae", "mse", "resolve", "sparse_categorical_accuracy",
+           "sparse_categorical_crossentropy"]   # (the crossentropies: the losses', as in TF)
 
 
 # ---- functions comparing y_true and y_pred, one value per example ----------------------------
@@ -216,3 +218,7 @@ def resolve(identifier, y_true, y_pred, loss=None) -> Metric:
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     raise _missing('keras.metrics', __name__, name)
+
+
+from ..namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

@@ -42,3 +42,7 @@ def to_categorical(x, num_classes=None):
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     from ..coverage import missing
     raise missing("keras.utils", __name__, name)
+
+
+from ..namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

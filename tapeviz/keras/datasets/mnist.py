@@ -208,3 +208,10 @@ def read_idx(path: str | os.PathLike, magic: int | None = None) -> np.ndarray:
         raise ValueError(f"mnist: {path} declares shape {shape} ({size} bytes of data) but "
                          f"holds {len(raw) - header} bytes of data")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape).copy()
+
+
+__all__ = ["load_data"]
+
+
+from ...namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

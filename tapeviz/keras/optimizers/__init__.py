@@ -56,3 +56,7 @@ def deserialize(config: dict) -> Optimizer:
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     from ...coverage import missing
     raise missing('keras.optimizers', __name__, name)
+
+
+from ...namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports
