@@ -136,6 +136,7 @@ class Dataset(Batching, Counted):
         True
         """
         buffer_size = arguments.count("shuffle", "buffer_size", buffer_size, minimum=1)
+        _shuffle.warn_if_batched(self._kind, buffer_size)
         base = _shuffle.shuffle_seed(seed)
         iterations = itertools.count()
 
