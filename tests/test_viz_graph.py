@@ -25,7 +25,7 @@ def test_graph_from_tape_has_op_nodes_leaves_and_shaped_edges():
     g = Graph.from_tape(tape)
     assert list(g.nodes) == ["c0", "v0", "n0", "n1", "n2"]
     assert [(n.kind, n.label) for n in g.nodes.values()] == [
-        ("constant", "input"), ("variable", "w"), ("linalg", "@"), ("math", "×"),
+        ("constant", "x"), ("variable", "w"), ("linalg", "@"), ("math", "×"),
         ("reduce", "Σ")]
     matmul = g.nodes["n0"]
     assert (matmul.op, matmul.shape, matmul.dtype, matmul.phase) == (

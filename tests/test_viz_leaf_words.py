@@ -3,7 +3,8 @@ feeds (anything with an axis) and one example's number passed by name are 'input
 the code wrote a 'constant' ('const 2' in its box), in the graph's box, its tooltip, the
 toolbar's count, the inspector's title and kind, and an op's Inputs table. The numpy engine
 drew a student's batch 'const', as if their code had fixed it; torch's side already said
-'input' (test_viz_torch_words.py)."""
+'input' (test_viz_torch_words.py). An input the user's line names is drawn by that name
+('images'), as the NaN alert names it; it was drawn 'input' there too."""
 import numpy as np
 import pytest
 
@@ -48,17 +49,17 @@ def test_a_numpy_engine_batch_is_an_input_and_a_number_a_constant(make):
     assert widget.status.endswith(", 1 variable, 2 inputs, 1 constant"), widget.status
     leaves = {(n.shape, n.label): i for i, n in widget.graph.nodes.items()
               if n.kind == "constant"}
-    batch, two, target = leaves[(5, 2), "input"], leaves[(), "const"], leaves[(), "input"]
-    assert widget.graph.nodes[batch].label == "input"
+    # by the names the user's line passed them as (was: 'input' both)
+    batch, two, target = leaves[(5, 2), "images"], leaves[(), "const"], leaves[(), "target"]
     payload = widget.inspect(batch)
-    assert payload["title"] == "input → float32[5, 2]", payload["title"]
-    assert rows(payload, "Tensor") == [["kind", "input"]]
-    assert ">input</text>" in widget.svg and ">const</text>" not in widget.svg
-    assert 'xlink:title="input&#10;(5, 2) float32' in widget.svg   # its tooltip
-    assert ">const 2</text>" in widget.svg                        # the number the code wrote
+    assert payload["title"] == "input images → float32[5, 2]", payload["title"]
+    assert rows(payload, "Tensor") == [["kind", "input"], ["name", "images"]]
+    assert ">images</text>" in widget.svg and ">const</text>" not in widget.svg
+    assert 'xlink:title="input images&#10;(5, 2) float32' in widget.svg   # its tooltip
+    assert ">const 2</text>" in widget.svg                         # the number the code wrote
     assert widget.inspect(two)["title"] == "constant → float32 scalar"
-    assert widget.inspect(target)["title"] == "input → float32 scalar"
-    assert ">input 3</text>" in widget.svg
+    assert widget.inspect(target)["title"] == "input target → float32 scalar"
+    assert ">target 3</text>" in widget.svg
     ops = {n.op: i for i, n in widget.graph.nodes.items() if n.op}
     assert [row[1] for row in rows(widget.inspect(ops["matmul"]), "Inputs")] == \
         ["from", "input", "variable w"]
@@ -100,12 +101,13 @@ def test_the_lectures_m_is_a_constant_at_every_op_and_its_example_an_input():
             words[float(leaf.ref._value), nodes[edge.dst].op] = leaf.label
     m_words = {op: word for (value, op), word in words.items() if value == 1.0}
     assert m_words == {"less_equal": "const", "multiply": "const", "subtract": "const"}, words
-    assert words[x, "multiply"] == "input" and words[y, "subtract"] == "input", words
+    assert words[x, "multiply"] == "x" and words[y, "subtract"] == "y", words   # named so
     ops = {n.op: i for i, n in nodes.items() if n.op}
     assert rows(widget.inspect(ops["less_equal"]), "Inputs")[2][1] == "constant"   # its m
     for i, node in nodes.items():   # the inspector says what the box says
         if node.kind == "constant":
-            word = {"const": "constant", "input": "input", "gradient": "gradient"}[node.label]
+            word = {"const": "constant", "input": "input", "gradient": "gradient"}.get(
+                node.label, f"input {node.label}")
             assert widget.inspect(i)["title"].startswith(f"{word} → "), (node.label, i)
 
 

@@ -18,7 +18,7 @@ from collections import Counter
 import numpy as np
 
 from ..nonfinite import in_pass
-from .vocabulary import LEAF_NOUNS, words_of
+from .vocabulary import LEAF_NOUNS, leaf_noun, words_of
 
 FILL = {   # by op kind; 6-digit hex because old Graphviz paints "#eef" black
     "math": "#eef2f7", "linalg": "#dbe7ff", "conv": "#ffe2c6", "activation": "#dcf3df",
@@ -210,6 +210,8 @@ def _tooltip(node, with_grads: bool) -> str:
         lines = [f"{words_of([node.ref])['variable']} {node.label}"]
     elif node.label in LEAF_NOUNS:   # 'input', 'constant': 'constant input' said it twice
         lines = [LEAF_NOUNS[node.label]]
+    elif node.kind == "constant":   # by the name the user's line wrote: 'input images'
+        lines = [f"{leaf_noun(node)} {node.label}"]
     else:
         lines = [f"{node.kind} {node.label}"]
     lines.append(f"{shape_text(node.shape)} {node.dtype}".rstrip())

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Mapping
 
 from .byid import GradientKeys, TableNodes
-from .vocabulary import LEAF_NOUNS
+from .vocabulary import leaf_noun
 
 
 def _grads_mapping(grads) -> Mapping:
@@ -171,13 +171,12 @@ class Graph:
 
     def kinds(self) -> Counter:
         """How many nodes of each kind (a built graph counts them from its table); a leaf no
-        variable holds is an "input" or a "constant", as its box says (leaves.leaf_word; a
-        failed op's input, named by its call, is an input when it has an axis)."""
+        variable holds is an "input" or a "constant", as its box says (vocabulary.leaf_noun)."""
         nodes = self.nodes
         if isinstance(nodes, TableNodes) and nodes.plain_only is False:
             return nodes.table.kinds()
-        return Counter(node.kind if node.kind != "constant" else LEAF_NOUNS.get(
-            node.label, "input" if node.shape else "constant") for node in nodes.values())
+        return Counter(node.kind if node.kind != "constant" else leaf_noun(node)
+                       for node in nodes.values())
 
     # ---- finding ---------------------------------------------------------------------------
     def visible_id(self, node_id: str) -> str | None:

@@ -260,6 +260,8 @@ def _leaf_table(tensor, label: str | None) -> tuple:
         if tensor.name != name:
             rows.append(["TF name" if type(tensor) is Variable else "full name", tensor.name])
         return f"{words['variable']} {name}", rows + [[words["trainable"], str(tensor.trainable)]]
+    if label and label not in LEAF_NOUNS:   # an input by the user's name (leaves.leaf_label)
+        return f"input {label}", [["kind", "input"], ["name", label]]
     word = LEAF_NOUNS.get(label) or ("input" if np.ndim(tensor._value) else "constant")
     return word, [["kind", word]]
 

@@ -13,6 +13,7 @@ the next.
 """
 from __future__ import annotations
 
+from ..debugger.nan_entry import written_input
 from ..python_numbers import from_python
 from .vocabulary import made_by_torch
 
@@ -37,4 +38,25 @@ def leaf_word(tensor, reader) -> str:
     return "input"
 
 
-__all__ = ["leaf_word"]
+def leaf_label(tensor, reader) -> str:
+    """What the box of `tensor`, first read by `reader`, says: an input by what the user's
+    line passed for it ('images'), as the NaN alert names it (nan_entry.written_input), when
+    the line shows it; else leaf_word's 'input' or 'const'.
+
+    >>> import tapeviz as tf
+    >>> w, images = tf.Variable(2.0), tf.ones([4, 1])
+    >>> with tf.GradientTape() as tape:
+    ...     y = tf.multiply(images, w)
+    ...     z = y * tf.ones([4, 1])
+    >>> [leaf_label(node.inputs[i], node) for node, i in zip(tape.nodes, (0, 1))]
+    ['images', 'tf.ones([4, 1])']
+    """
+    word = leaf_word(tensor, reader)
+    node = getattr(reader, "node", reader)
+    position = next((i for i, x in enumerate(node.inputs) if x is tensor), None)
+    if word != "input" or position is None:
+        return word
+    return written_input(node, position) or word
+
+
+__all__ = ["leaf_label", "leaf_word"]

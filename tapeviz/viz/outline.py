@@ -27,7 +27,7 @@ from .loops import MIN_OPS
 from .numbering import numbered
 from .panel import counted
 from .scopetree import stems
-from .leaves import leaf_word
+from .leaves import leaf_label
 
 READ_LIMIT = 2000   # ops read to draw one view; beyond it the table is built (it reads all)
 
@@ -306,7 +306,7 @@ class _Outline:
         obj = tensor.variable if variable else tensor
         number, numbered[kind] = numbered[kind], numbered[kind] + 1
         return _plain_node(f"{kind}{number}",
-                           shown_name(obj) if variable else leaf_word(tensor, reader),
+                           shown_name(obj) if variable else leaf_label(tensor, reader),
                            "variable" if variable else "constant", None, value.shape,
                            _dtype_name(value), reader.scope, reader.phase, None, None, False,
                            False, obj)

@@ -204,7 +204,7 @@ def stepper_state(stepper, node_id_of, drawn: dict, makers_of=None) -> dict:
         makers = makers_of(node) if makers_of is not None else {}
         came = [makers.get(id(tensor)) for tensor in node.inputs]
         state.update(node=node_id_of(node), op=node.op.name, entry=last.index,
-                     place=op_place(last.index),
+                     place="" if last.index is None else op_place(last.index),
                      upstream=summarize(last.upstream),
                      input_grads=["none flows" if g is None else summarize(g)
                                   for g in last.input_grads],

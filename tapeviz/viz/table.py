@@ -26,7 +26,7 @@ from .numbering import codes_but_none, codes_of, dtype_names, numbered
 from .numbering import producers as find_producers
 from .table_links import find_leaves, link, place
 from .table_lookup import TableLookup
-from .leaves import leaf_word
+from .leaves import leaf_label, leaf_word
 from .vocabulary import LEAF_NOUNS
 
 _OUTPUT, _VALUE = attrgetter("output"), attrgetter("_value")
@@ -311,7 +311,7 @@ class NodeTable(TableLookup):
         value, reader = self.leaf_values[ordinal], self.leaf_reader[ordinal]
         return _plain_node(
             self.id(position), self.variable_names()[id(obj)] if variable
-            else self.leaf_word(obj, reader),
+            else self.leaf_label(obj, reader),
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
             self.scope_paths[self.leaf_scope_codes[ordinal]],
             self.phases[reader],
@@ -354,6 +354,12 @@ class NodeTable(TableLookup):
         if id(tensor) in self.gradient_ids:
             return "gradient"
         return leaf_word(tensor, self.ops[reader])
+
+    def leaf_label(self, tensor, reader: int) -> str:
+        """What the box of `tensor` says: leaf_word's, or an input by the user's name for it
+        (leaves.leaf_label)."""
+        word = self.leaf_word(tensor, reader)
+        return leaf_label(tensor, self.ops[reader]) if word == "input" else word
 
     # ---- edges -----------------------------------------------------------------------------
     @property

@@ -17,6 +17,15 @@ LEAF_NOUNS = {"const": "constant", "input": "input", "gradient": "gradient"}
 UNHEARD = "A PyTorch loop is heard only once tapeviz.torch is imported: import tapeviz.torch first"
 
 
+def leaf_noun(node) -> str:
+    """What a drawn box no op made and no variable holds is: its label's noun (`LEAF_NOUNS`);
+    one the user's line names ('images', leaves.leaf_label) an 'input'; a failed op's input,
+    named by its call (failure.py, 'failed:<i>'), an input when it has an axis."""
+    if node.label in LEAF_NOUNS:
+        return LEAF_NOUNS[node.label]
+    return "input" if node.shape or not node.id.startswith("failed:") else "constant"
+
+
 def torch_unheard() -> bool:
     """Whether torch is imported and the adapter is not: a torch loop runs unheard."""
     return "torch" in sys.modules and "tapeviz.torch" not in sys.modules
@@ -39,5 +48,5 @@ def words_of(objs) -> dict:
     return TORCH_WORDS if any(made_by_torch(obj) for obj in objs) else TF_WORDS
 
 
-__all__ = ["LEAF_NOUNS", "TF_WORDS", "TORCH_WORDS", "UNHEARD", "made_by_torch", "torch_unheard",
-           "words_of"]
+__all__ = ["LEAF_NOUNS", "TF_WORDS", "TORCH_WORDS", "UNHEARD", "leaf_noun", "made_by_torch",
+           "torch_unheard", "words_of"]
