@@ -143,9 +143,8 @@ def _dispatch_sunk(op, args, params, state, sink):
                 site_of(_getframe(2), source)
         if at.only is None:   # (one of several after it: the one whose site is tried next)
             at.last = branch
-        outs = sink.outs
-        sink.made[id(ans)] = len(outs)
-        outs.append(ans)
+        sink.made[id(ans)] = branch.depth - 1   # (its index in `outs`: no len call)
+        sink.outs.append(ans)
         sink.at = branch
         if branch.outside:
             sink.outside += compress(arrays, branch.outside)
@@ -165,9 +164,8 @@ def follow_branch(sink, branch, arrays: tuple, ans, output_id: int) -> None:
     keeping the values of its inputs from outside (and a random op's output): arrays, which
     the cycle collector does not track (a kept step's tensors would be walked at every
     collection of a long run)."""
-    outs = sink.outs
-    sink.made[output_id] = len(outs)
-    outs.append(ans)
+    sink.made[output_id] = branch.depth - 1   # (its index in `outs`: the ops it follows)
+    sink.outs.append(ans)
     sink.at = branch
     if branch.outside:
         sink.outside += compress(arrays, branch.outside)
@@ -274,9 +272,8 @@ def _dispatch_traced(op, args, params, state, route):
             taped = True
     if sink is not None and sink.at is not None:   # the step's program is known
         if branch is not None and branch.taped is taped:   # (follow_branch, inlined)
-            outs = sink.outs
-            sink.made[node.output_id] = len(outs)
-            outs.append(ans)
+            sink.made[node.output_id] = branch.depth - 1
+            sink.outs.append(ans)
             if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
                 sink.nodes.append(node)
             sink.at = branch
