@@ -3,8 +3,10 @@ JupyterLab's light and dark themes: it names the op that was given it, the input
 and first index, the notebook's own cell and line and the fix; its text reaches WCAG
 contrast 4.5; a click selects and inspects that op. Where the cell's line passed the data under
 its own name (`images`), the alert and the note on a node downstream say that name, not the
-op's parameter (`a`). Screenshots go to tests/browser/artifacts/ as
-lab-nan-entry-alert-<theme>.png and lab-nan-entry-named-<theme>.png.
+op's parameter (`a`), each name shown as code (the message's backticks showed raw), and
+the op is placed as the inspector places it ('op 1 of the tape'). Screenshots go to
+tests/browser/artifacts/ as lab-nan-entry-alert-<theme>.png and
+lab-nan-entry-named-<theme>.png.
 """
 import pytest
 
@@ -38,9 +40,10 @@ def test_a_data_nan_alert_names_the_input_the_cell_line_and_the_fix(theme, tmp_p
         text = alert.text_content()
         assert text.startswith(
             "NaN: multiply was given nan from outside the tape (no op made it)"), text
-        assert "Cell In[1], line 8" in text, text
-        assert "its input `x` already held 1 NaN (of 4 values, the first at index [1, 0])" \
+        assert "in the forward pass at op 1 of the tape (Cell In[1], line 8" in text, text
+        assert "its input x already held 1 NaN (of 4 values, the first at index [1, 0])" \
             in text, text
+        assert alert.locator("code.tv-name").all_text_contents() == ["x"]
         assert "fix: check the data before training, ~np.isfinite(data).any()" in text, text
         check_alert_reads_and_inspects(page, browser, widget, alert, theme,
                                        fix="fix: check the data", op="multiply", node="n0",
@@ -70,11 +73,16 @@ def test_a_data_nan_is_named_by_the_students_variable(theme, tmp_path, browser):
         widget = page.output(WIDGET).first
         alert = widget.locator(".tv-alerts .tv-alert-nan")
         wait_until(page, lambda: alert.count() == 1 and alert.is_visible(), "the NaN alert")
-        assert "`images` (its input `a`) already held 1 NaN" in alert.text_content()
+        assert "images (its input a) already held 1 NaN" in alert.text_content()
+        assert alert.locator("code.tv-name").all_text_contents() == ["images", "a"]
+        assert "`" not in alert.text_content()
+        # the data's box by that name too (was: 'input')
+        assert "⚠ images" in widget.locator("g.node#c0 text").all_text_contents()
         click_node(page, widget, "n1")   # tanh, downstream: it was not made there
         note = widget.locator(".tv-inspector .tv-origin")
         wait_until(page, lambda: note.count() == 1, "the upstream note")
-        assert "it came from upstream: matmul was given NaN in `images` at Cell In[1], line 8" \
+        assert "it came from upstream: matmul was given NaN in images at Cell In[1], line 8" \
             in note.text_content(), note.text_content()
+        assert note.locator("code.tv-name").all_text_contents() == ["images"]
         page.screenshot(widget, f"nan-entry-named-{theme}")
         check_clean(page, browser)

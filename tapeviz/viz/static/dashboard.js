@@ -5,7 +5,7 @@
 import { W, chartNote, decode, drawChart, firstNonFinite, seriesClass } from "./chart.js";
 import { drawHover } from "./chart_hover.js";
 import { standalone } from "./chart_image.js";
-import { h, svgEl } from "./dom.js";
+import { h, svgEl, worded } from "./dom.js";
 import { roomFor, scrollInto } from "./scroll.js";
 
 // the tape pane's height (px): as the room left allows, within these
@@ -220,7 +220,7 @@ function render({ model, el: root }) {
       const parts = alert.location ? what.split(alert.location) : [what];
       parts.forEach((part, i) => {
         if (i) text.append(h("span", { class: "tvd-loc" }, alert.location));
-        text.append(part);
+        text.append(worded(part));
       });
       // what a click does, said before the pointer is on the alert (in link colour)
       if (alert.node) {

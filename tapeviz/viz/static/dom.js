@@ -2,8 +2,8 @@
 // from attributes and children, and text whose source locations never wrap inside.
 export const SVG_NS = "http://www.w3.org/2000/svg";
 
-// A DOM element with attributes ("on..." ones become listeners) and children (strings as text,
-// each source location in it in a tv-loc span; numbers as text; null and undefined left out).
+// A DOM element with attributes ("on..." ones become listeners) and children (strings as text
+// as `worded` shows it; numbers as text; null and undefined left out).
 export function h(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attrs)) {
@@ -13,7 +13,7 @@ export function h(tag, attrs = {}, ...children) {
   }
   for (const child of children) {
     if (child === null || child === undefined) continue;
-    node.append(typeof child === "string" ? located(child) : child);
+    node.append(typeof child === "string" ? worded(child) : child);
   }
   return node;
 }
@@ -24,6 +24,23 @@ export function svgEl(tag, attrs = {}, text) {
   for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
   if (text !== undefined) node.textContent = text;
   return node;
+}
+
+// Text as a message writes it, each name in backticks (the user's own: `images`) shown as
+// code, without them, and each source location in a tv-loc span.
+const NAME = /`([^`\n]+)`/;
+export function worded(text) {
+  const parts = text.split(NAME);   // odd parts: the names
+  if (parts.length === 1) return located(text);
+  const fragment = document.createDocumentFragment();
+  parts.forEach((part, i) => {
+    if (i % 2 === 0) { fragment.append(located(part)); return; }
+    const code = document.createElement("code");
+    code.className = "tv-name";
+    code.textContent = part;
+    fragment.append(code);
+  });
+  return fragment;
 }
 
 // Text in which each source location (as SourceInfo.location writes one: "Cell In[3], line 7",
