@@ -40,6 +40,7 @@ from .clip_norm import norm_clipped_far_below
 from .double_sigmoid import sigmoid_given_as_logits
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
+from .huber_delta import huber_delta_too_small
 from .input_scale import unscaled_input
 from .integer_division import integer_divided_pixels
 from .log_of_probability import logs_of_probabilities
@@ -98,7 +99,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + evaluation
             + gradients_never_applied(steps, last_steps)
             + (cleared or norm_clipped_far_below(last_steps)
-               or updates_that_change_nothing(steps) or updates_too_small(steps)
+               or updates_that_change_nothing(steps) or huber_delta_too_small(last_steps)
+               or updates_too_small(steps)
                or epsilon_outweighs_gradients(last_steps))
             + frozen_layers_trained(last_steps, steps)
             + applied_twice(last_steps, steps) + non_trainable_given(last_steps)
