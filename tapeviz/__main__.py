@@ -61,7 +61,7 @@ def main(argv=None) -> int:
     print(f"\nA tape of {len(nodes)} ops, loss = {loss.numpy():.4f}:")
     for index, node in enumerate(nodes):
         shapes = ", ".join(str(list(t.shape)) for t in node.inputs)
-        print(f"  #{index} {node.op.name}({shapes}) -> {list(node.output.shape)}")
+        print(f"  op {index + 1} {node.op.name}({shapes}) -> {list(node.output.shape)}")
     print(f"d loss / d w = {np.round(grad.numpy().astype(float), 4).tolist()}\n")
     if args.svg:
         from .viz.export import to_svg

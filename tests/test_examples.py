@@ -107,7 +107,7 @@ def test_python_m_tapeviz_says_what_is_there_and_shows_a_tape_works(tmp_path):
                          capture_output=True, text=True, check=True, cwd=tmp_path)
     out = run.stdout
     assert out.startswith(f"tapeviz {tf.__version__} ")
-    assert "A tape of 4 ops" in out and "#0 matmul([1, 2], [2, 2]) -> [1, 2]" in out
+    assert "A tape of 4 ops" in out and "op 1 matmul([1, 2], [2, 2]) -> [1, 2]" in out
     w = np.array([[0.5, -1.0], [2.0, 0.25]])
     x = np.array([[1.0, 2.0]])
     t = np.tanh(x @ w)                                  # d sum(tanh(xw)^2) / dw, by hand
