@@ -177,7 +177,13 @@ class Trainer:
         if not 0.0 <= validation_split < 1.0:
             raise bad_argument("fit", "validation_split", "a fraction in [0, 1) of the samples "
                                "to hold out", validation_split, InvalidArgumentError)
-        if validation_split and validation_data is None and not is_dataset(x):
+        if validation_split and validation_data is None:
+            if is_dataset(x):   # as Keras refuses it: ignored, it would validate nothing
+                raise InvalidArgumentError(
+                    "fit", f"validation_split={validation_split} holds out the last samples "
+                    f"of arrays or tensors; x is a tf.data.Dataset, which it cannot split",
+                    hint="hold out batches of the dataset yourself: "
+                    "fit(ds.skip(k), validation_data=ds.take(k))")
             x, y, sample_weight, validation_data = train_validation_split(
                 x, y, sample_weight, validation_split)
         if class_weight is not None:   # the training part's alone, as in Keras 3

@@ -3801,3 +3801,4 @@ from . import cases_lecture_surface  # noqa: E402,F401  (registers its cases int
 from . import cases_lecture_training  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_lecture_arguments  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_tapes  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_lecture_mnist  # noqa: E402,F401  (registers its cases into CASES)

@@ -203,6 +203,17 @@ DELIBERATE: dict[str, str] = {
         "fit(x, y, batch_size=0): Keras 3 reads 0 as no batch size given and trains in batches "
         "of 32, silently; tapeviz refuses it, naming fit and batch_size: a batch size of 0 is "
         "a mistake in the arithmetic that made it",
+    "keras.Model.evaluate/hunt_batch_size_zero":
+        "evaluate(x, y, batch_size=0): Keras 3 reads 0 as no batch size given and evaluates "
+        "in batches of 32, silently; tapeviz refuses it, naming evaluate and batch_size, as "
+        "it does fit's (keras.Model.fit/hunt_batch_size_zero)",
+    "keras.Model.predict/hunt_batch_size_zero":
+        "predict(x, batch_size=0): Keras 3 returns an array of zeros of the output's shape, "
+        "silently; tapeviz refuses it, naming predict and batch_size, as it does fit's",
+    "keras.Sequential/hunt_pop_empty":
+        "Sequential().pop() on a model with no layers: Keras 3 fails inside its own code with "
+        "IndexError: list index out of range; tapeviz raises Keras 2's TypeError, 'There are "
+        "no layers in the model.', naming Sequential.pop and the user's line",
     "data.Dataset/hunt_map_numpy_call":
         "x.numpy() inside Dataset.map's function: TF traces the function into a graph, where "
         "a symbolic tensor has no numpy() (AttributeError); tapeviz runs the function eagerly "
