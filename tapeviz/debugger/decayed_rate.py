@@ -82,7 +82,8 @@ def _torch_lr(best, last) -> str:
 def _schedule_line(source, stepped: bool) -> SourceInfo | None:
     """In the function of `source` (the optimizer's `step()` call, or the line that made a
     Keras optimizer), the line of `name.step()` on a name bound by a call of a learning-rate
-    schedule (`stepped`: torch's `StepLR(...)`), or the line binding such a name (Keras's
+    schedule (`stepped`: torch's `StepLR(...)`, or a parameter named for one, `scheduler`,
+    in a helper given it), or the line binding such a name (Keras's
     `ExponentialDecay(...)`, which the optimizer reads itself); None when there is none."""
     if source is None:
         return None
@@ -93,6 +94,9 @@ def _schedule_line(source, stepped: bool) -> SourceInfo | None:
             if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
             and any(word in ast.unparse(node.value.func) for word in _SCHEDULE_WORDS)
             for target in node.targets if isinstance(target, ast.Name)}
+    if stepped and not isinstance(scope, ast.Module):   # a helper given one: `scheduler`
+        made.update((argument.arg, scope.lineno) for argument in ast.walk(scope.args)
+                    if isinstance(argument, ast.arg) and "sched" in argument.arg.lower())
     lines = sorted(node.lineno for node in own_nodes(scope) if isinstance(node, ast.Call)
                    and isinstance(node.func, ast.Attribute) and node.func.attr == "step"
                    and isinstance(node.func.value, ast.Name) and node.func.value.id in made) \

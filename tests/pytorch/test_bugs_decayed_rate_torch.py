@@ -31,6 +31,34 @@ def torch_loop(gamma: float, steps: int = 12):
     return rec
 
 
+def train_epoch(model, optimizer, scheduler, batches):
+    for x, y in batches:
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        scheduler.step()  # BUG: a helper's, every batch
+
+
+def helper_loop(steps: int = 12):
+    torch.manual_seed(0)
+    x = torch.randn(steps * 32, 8)
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.1)
+    with Recorder() as rec:
+        train_epoch(model, optimizer, scheduler, zip(x.split(32), y.split(32)))
+    return rec
+
+
+def test_a_scheduler_given_to_the_training_helper_is_named_at_its_step():
+    """The helper steps a scheduler it was given (a parameter named for one): was 'a
+    schedule shrinks it', no line."""
+    [finding] = diagnose(helper_loop())
+    assert (f"a schedule shrinks it: tests/pytorch/"
+            f"{marked_line(__file__, '# BUG: a helper')}: scheduler.step()") in finding.message
+
+
 def test_a_step_lr_stepped_every_batch_is_named_with_the_fall_and_its_line():
     """was: nothing."""
     [finding] = diagnose(torch_loop(gamma=0.1))
