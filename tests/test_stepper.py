@@ -198,3 +198,15 @@ def test_run_to_what_the_tape_does_not_hold_names_the_call_and_the_stepper_goes_
         again = tf.reduce_sum(sources[0] * 2.0)
     assert check.gradient(again, sources[0]) is not None
     assert [stepper.gradient(s) is not None for s in sources] == [True] * len(sources)
+
+
+def test_a_recorded_steppers_run_to_past_its_ops_says_which_indices_there_are():
+    from tapeviz.debugger.recorded_stepper import RecordedStepper
+    w = tf.Variable(3.0)
+    with tf.GradientTape(persistent=True) as tape:
+        y = w * w + w
+    stepper = RecordedStepper(list(tape.backward(y, [w])), tape.nodes)
+    with pytest.raises(IndexError) as err:   # was: 'op #5 does not exist'
+        stepper.run_to(5)
+    assert str(err.value) == "run_to: there is no op at index 5: the recording has 2 ops, " \
+                             "at indices 0 to 1"
