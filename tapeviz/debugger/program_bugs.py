@@ -35,6 +35,7 @@ from .adam_epsilon import epsilon_outweighs_gradients
 from .applied_twice import applied_twice
 from .backward_twice import backward_twice
 from .batch_axis import over_batch_axis
+from .batch_means import mean_of_uneven_batch_means
 from .cleared import gradients_cleared
 from .clip_norm import norm_clipped_far_below
 from .double_sigmoid import sigmoid_given_as_logits
@@ -73,7 +74,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     the recorded steps; `gradients`: {variable name: gradient} of the shown step (when it
     has none, the last step that has is read instead)."""
     evaluation = (training_mode_in_evaluation(steps)   # read before the step is swapped
-                  + standardised_by_own_statistics(steps) + evaluated_on_training_data(steps))
+                  + standardised_by_own_statistics(steps) + evaluated_on_training_data(steps)
+                  + mean_of_uneven_batch_means(steps))
     last_steps = last_trained(steps)
     piled = accumulated_gradients(steps) or summed_without_reset(steps)
     cleared = gradients_cleared(steps)

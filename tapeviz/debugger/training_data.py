@@ -33,7 +33,7 @@ def evaluated_on_training_data(steps) -> list:
         return []
     seen, numbers = set(), []
     for step in trained:
-        layer = _first_trained_layer(step)
+        layer = first_trained_layer(step)
         if layer is not None and layer.inputs[0]._value.shape[1:] == \
                 evaluation.inputs[0]._value.shape[1:]:
             rows = set(_rows(layer))
@@ -63,7 +63,7 @@ def _first_layer(step):
                  and role(node.op) in WEIGHING and node.inputs), None)
 
 
-def _first_trained_layer(step):
+def first_trained_layer(step):
     """The first layer's op of `step` whose output got a gradient: what trained (a torch
     step also holds the forward passes run since the last one, an evaluation's)."""
     return next((rop.node for rop in step.ops if rop.phase == "forward"
