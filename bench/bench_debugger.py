@@ -321,6 +321,21 @@ Recorder's start, stop and first step's learning are in each one-epoch count):
   with fac4ac4: 853.0k / 675.0k both).
 Not met by CPU on the lecture's loop; the regression loop sits at the goal's line. What is
 left is dispatch's per-op check (62% of the added bytecodes) and the misses it brings.
+The next round (2dda341's tree; each tree alone, in worktrees: the main tree held others'
+uncommitted work): 350ef8b takes a followed op's index among the segment's outputs from its
+branch (depth - 1: the ops it follows), not len(outs): one C call fewer per followed op (13 a
+lecture step). Predicted -0.2k to -0.6k a step; valgrind, one epoch, instructions a step:
+regression 853.7k -> 853.4k (1.427x of 598.3k / 598.1k), lecture's 674.9k -> 674.4k (1.476x
+-> 1.475x of 457.3k / 457.1k). CPU, --recorder, best of 5, the trees alternated three times
+(load 5-6: read to +-0.1x): regression 1.52x, 1.66x, 1.56x -> 1.51x, 1.52x, 1.64x;
+lecture's 1.70x, 1.63x, 1.68x -> 1.68x, 1.73x, 1.68x: no change this noise can show. Priced,
+not built: Sink.begin's `made` made at the segment's size (dict.copy keeps a table's size
+only by its clone path, which needs the template's entries all live: a template padded
+with keys no id can be, odd ints, to a table that holds a lecture's ~16 entries: timeit,
+copy and 14 outputs added, 1.31 us as now against 1.62 us from the padded template, whose
+clone copies the larger table and drops it); `VariableRead not in map(type,
+args)` in the sunk path against a frozenset's isdisjoint or is_ maps (timeit, 2 args: 318,
+368, 810 ns: the current one is the cheapest). Still not met by CPU on the lecture's loop.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
