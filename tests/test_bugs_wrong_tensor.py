@@ -137,3 +137,32 @@ def test_a_wrong_tensor_returned_by_a_helper_names_the_helpers_line():
             ": loss = huber_loss(y, x)") in message
     assert "was not recorded on this tape" not in message
     assert "fix: compute the loss from y_predicted, the prediction" in message
+
+
+class HuberTrainer:
+    """The helper as a method: its line is not followed (self.step is no function of the
+    module), so the words only ask."""
+
+    def __init__(self):
+        self.w, self.b, self.data = examples()
+
+    def step(self, x, y):
+        with tf.GradientTape() as tape:
+            y_predicted = self.w * x + self.b  # noqa: F841 (the method's prediction)
+            loss = huber_loss(y, x)
+        return tape, loss
+
+
+def test_a_wrong_tensor_returned_by_a_method_is_asked_about_not_said_outside_the_block():
+    trainer, optimizer = HuberTrainer(), tf.keras.optimizers.SGD(0.001)
+    with pytest.raises(ValueError) as raised:
+        for x, y in trainer.data:
+            tape, loss = trainer.step(x, y)
+            grads = tape.gradient(loss, [trainer.w, trainer.b])
+            optimizer.apply_gradients(zip(grads, [trainer.w, trainer.b]))
+    message = str(raised.value)
+    assert ("; if it was computed inside the block, it reads nothing the tape recorded from the "
+            f"variables (last: add at tests/{marked_line(__file__, '(the method')}: y_predicted "
+            "= self.w * x + self.b  # noqa") in message
+    assert "does the loss read the wrong tensor (an input where the prediction is meant)? " \
+        "compute it from y_predicted, the prediction" in message

@@ -16,7 +16,7 @@ def prediction_left_unused(name: str, outlines, loose: set, made: list) -> Findi
     """The Finding when the target, made at one of lines `made` (the arms of an `if`), was
     not recorded though the tape recorded ops computed from the source (`loose`: ids that
     depend on it), the first of them in the same `with` block as each of `made`; else None
-    (the target made outside the block)."""
+    (the target made outside the block, or at a line not known: see `unread_prediction`)."""
     from_source = [outline for outline in outlines if outline.output_id in loose]
     if not made or not from_source:
         return None
@@ -33,6 +33,21 @@ def prediction_left_unused(name: str, outlines, loose: set, made: list) -> Findi
                f"target: does the loss read the wrong tensor (an input where the prediction "
                f"is meant)?; fix: compute the loss from {_assigned(last.source)}")
     return Finding("prediction_unused", message, last, made[0])
+
+
+def unread_prediction(outlines, loose: set) -> str:
+    """For a target made at a line the text does not show (a method's or another file's
+    helper returned it): '' or words that ask whether it reads the wrong tensor, naming what
+    the tape recorded from the source (`loose`); the target may as well have been made
+    outside the block, from it, so they only ask."""
+    from_source = [outline for outline in outlines if outline.output_id in loose]
+    if not from_source:
+        return ""
+    last = from_source[-1]
+    return (f"; if it was computed inside the block, it reads nothing the tape recorded from "
+            f"the variables (last: {_op_name(last)} at {_where(last.source)}): does the loss "
+            f"read the wrong tensor (an input where the prediction is meant)? compute it from "
+            f"{_assigned(last.source)}")
 
 
 def _same_with_block(made, read) -> bool:

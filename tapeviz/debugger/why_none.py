@@ -27,7 +27,7 @@ from .numerics import _nodes_of, _op_name, _where
 from .summary import _array
 from .tape_line import tape_opened_at
 from .target_line import target_made_at
-from .unused_prediction import prediction_left_unused
+from .unused_prediction import prediction_left_unused, unread_prediction
 from .variable_names import shown_name
 
 
@@ -341,12 +341,13 @@ def _explain(recording, target_id: int, source, ops=None, names=(),
         if unused is not None:
             return unused
         made = candidates[0] if len(candidates) == 1 else None
+        asked = "" if candidates else unread_prediction(outlines, loose - {sid})
         return Finding("target_not_recorded", f"the target"
                        f"{f' (made at {_where(made)})' if made is not None else ''} was not "
                        f"recorded on this tape: it was computed outside the `with tape:` block "
                        f"(or inside stop_recording), or only from values the tape does not "
                        f"track (e.g. ones that left tapeviz through .numpy() and came back as "
-                       f"constants)", source=made)
+                       f"constants){asked}", source=made)
     path = path_nodes(outlines, target_id)
     if target_id in loose:
         for outline in path:
