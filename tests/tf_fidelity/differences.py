@@ -214,6 +214,12 @@ DELIBERATE: dict[str, str] = {
         "Sequential().pop() on a model with no layers: Keras 3 fails inside its own code with "
         "IndexError: list index out of range; tapeviz raises Keras 2's TypeError, 'There are "
         "no layers in the model.', naming Sequential.pop and the user's line",
+    "keras.Sequential/hunt_grayscale_without_channel_axis":
+        "a grayscale batch of shape (8, 6, 6) given to a CNN built on Input((6, 6, 1)): "
+        "Keras 3 (TF 2.21) adds the missing trailing axis silently and trains; tapeviz "
+        "refuses it at the user's line, naming Conv2D, the shape it got and the fix "
+        "(images[..., tf.newaxis]), the step the MNIST lectures teach, which TF 2.0-2.15 "
+        "required too",
     "data.Dataset/hunt_map_numpy_call":
         "x.numpy() inside Dataset.map's function: TF traces the function into a graph, where "
         "a symbolic tensor has no numpy() (AttributeError); tapeviz runs the function eagerly "
