@@ -16,6 +16,52 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-06, tenth round: the convolutions' compute (ce6be48; base 2dda341, each
+tree in a worktree of its own, alternated). Float32 end to end: every registered op's
+forward wrapped to look at its input and output arrays over 40 steps of the guide's step:
+0 float64 arrays (forward, loss, gradient, update). Each op's CPU in the step (wrapped
+forwards, one thread, load ~3): conv2d 28x28x1 0.21-0.27 ms, 26x26x16 1.1-1.6; input
+gradient 1.6, filter gradients 1.38 (26x26x16) and 0.25 (28x28x1); relu_grad 0.34 + 0.31,
+bias_add 0.18 + 0.19, relu 0.16 + 0.16, reduce_mean 0.11. Predicted: no GEMM shape beats
+the taps' 16-deep products by much; the gap sits in the junk rows and the copies.
+GEMM rates, hot, one thread, numpy matmul (R, K) @ (K, 16): K=16 92 GFLOP/s at 3,000 rows,
+25 at 21,632; K=48 95 at 1,024, 31 at 21,632; K=144 72 at 1,024, 34 at 21,632 (the second
+conv's whole im2col in one call: 2.90 ms against the taps' 1.1-1.5); the transposed form
+(16, 16) @ (16, R) 103 on a contiguous (16, R), 46 on a transposed view (what the taps'
+slices are), and its output would still need transposing. The second conv's 99.7 MFLOP on
+the grid run at ~77 GFLOP/s (beta=1 after the first tap) in 1.3 ms, plus 0.13-0.17 of
+copy-out. Measured and not kept:
+- the three column taps of a kernel row joined (K=48): BLAS refuses the overlapping view
+  itself (lda 16 < k 48), so each block copies three (rows, 48) windows (192-byte runs) and
+  sums three products into the block: 2.24-2.38 ms a forward at 1,024 rows a block (2.51-2.57
+  at 512, 2.42-2.65 at 2,048) against the taps' 1.44-1.58, four alternated rounds: the copies
+  (3x the input, 12.5 MB) cost more than the deeper product saves;
+- the taps' block size (images a block; forward / input gradient, ms, 4 alternated rounds):
+  2: 1.53-1.64 / 1.57-1.69; 4: 1.41-1.47 / 1.41-1.55; 5 (as is): 1.33-1.52 / 1.40-1.59;
+  6: 1.77-1.89 / 1.91-2.04; 8-16: 1.63-1.77 / 1.63-1.90: kept at 5;
+- the filter gradient as dW^T per tap (g's block read transposed in place by BLAS, or copied
+  to (16, rows) first), each tap's product added into dW by beta=1 across blocks, no
+  `part` and add: 1.32-1.53 ms at 3,840 rows a block (1.66-2.04 at 1,024 or 8,192 rows;
+  copied first 1.64-2.47) against the batched matmul's 1.32-1.43: kept as is;
+- the first conv (1 channel): its 4096-row blocks over the transposed planes 0.125-0.138 ms
+  against one call 0.169, w^T @ planes with a transposing copy-out 0.28-0.31, row-major
+  windows 0.30: kept as is;
+- skipping the grid's junk rows (each image's last two rows, 7.7%; the wrapped columns,
+  another 7.7%, cannot go on a flat grid) needs a product per image: 288 BLAS calls a conv
+  instead of 63, ~+0.3 ms of calls for ~-0.09 of rows (counted, not built).
+Kept: conv2d's few-channel window matrix from the recycler, taken (not read) by the filter
+gradient of the same input, so the next forward writes the same array instead of a fresh
+0.78 MB one (26 page faults a step in the first conv's forward in a process whose malloc
+trimmed, 0.5 where it did not), and the last 8 forwards' windows and input batches (~7 MB)
+are no longer held. Held cnn_phases (6 rounds x 20 steps, load 2.6-4.8, 2dda341 against
+ce6be48, alternated three times): step 8.01, 7.63, 8.05 against 7.40, 7.98, 7.88 ms
+(PyTorch 5.8-6.2; 1.36x, 1.21x, 1.31x against 1.27x, 1.32x, 1.31x): inside the noise.
+Left: the second conv's three ops run at OpenBLAS's small-kernel rate for 16x16 products;
+the held forward's remaining gap is bias_add and relu (0.7 ms a step, cold, against
+PyTorch's relu's 0.14 in the seventh round, its bias added inside oneDNN's conv) and the
+fixed cost; the gradient's, the input gradient's beta=1 products and relu_grad (0.31-0.34
+ms a call in the step; PyTorch's threshold_backward 0.035 hot).
+
 Figures, 2026-12-06, ninth round (fd21673, ba36fe3; each counted on the base 1f400c5 with
 only its own files changed). Predicted ~-40k instructions a step, two broadcasts (timeit:
 np.broadcast_to 9.4 us a call, the view from strides looked up per shapes 3.1). Counted
