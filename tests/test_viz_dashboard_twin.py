@@ -96,6 +96,15 @@ def test_the_saved_twin_carries_the_alerts_as_text(dashboards):
     assert "\n  -inf: log produced -inf" in bundle["text/plain"]   # what log(0) made
 
 
+def test_the_saved_twins_alerts_show_the_names_as_code():
+    """As the live dashboard shows them: the message's backticks showed raw."""
+    from tapeviz.viz.saved import dashboard_twin_bundle
+    message = "matmul was given nan; `images` (its input `a`) already held 1 NaN"
+    bundle = dashboard_twin_bundle("3 steps, finished", alerts=[("NaN", message)])
+    assert "<code>images</code> (its input <code>a</code>) already held" in bundle["text/html"]
+    assert message in bundle["text/plain"]   # the plain text keeps its backticks
+
+
 def test_a_second_dashboard_also_displays_after_its_twin(kernel_shell):
     shell = kernel_shell
     dashes = [Dashboard(show_tape=False), Dashboard(show_tape=False)]

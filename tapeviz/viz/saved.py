@@ -35,6 +35,7 @@ TWIN_CLASS = "tapeviz-saved"
 FRAME_HEIGHT = 560   # px of the interactive copy: the export, its graph pane at most 480 px
 STUCK_MS = 5000      # a widget view still loading after this long has no kernel to come from
 CSS_COLOUR = re.compile(r"rgba?\([0-9., ]+\)|#[0-9a-fA-F]{3,8}")   # a swatch's, as sent
+NAME = re.compile(r"`([^`\n]+)`")   # a name a message writes in backticks: `images`
 
 
 def twin_bundle(title: str, svg: str, page: str) -> dict:
@@ -58,7 +59,7 @@ def dashboard_twin_bundle(summary: str, charts=(), legend=(), tape=None, alerts=
         "; run the cell for the live dashboard"
     parts = [f'<div><b>tapeviz dashboard: {html.escape(summary)}</b> <i>({note})</i></div>']
     if alerts:   # text, in the page's own colours: it reads in either theme
-        items = "".join(f"<li><b>{html.escape(label)}</b>: {html.escape(message)}</li>"
+        items = "".join(f"<li><b>{html.escape(label)}</b>: {_message_html(message)}</li>"
                         for label, message in alerts)
         parts.append(f"<div><b>alerts ({len(alerts)})</b><ul>{items}</ul></div>")
     # the legend names the last chart's lines (the gradient norms): under it, as in the live one
@@ -80,6 +81,16 @@ def dashboard_twin_bundle(summary: str, charts=(), legend=(), tape=None, alerts=
               f'<script>{_twin_script(twin_id, ".tapeviz-dashboard", None)}</script></div>')
     text = "".join(f"\n  {label}: {message}" for label, message in alerts)
     return {"text/html": markup, "text/plain": f"tapeviz dashboard: {summary}{text}"}
+
+
+def _message_html(message: str) -> str:
+    """`message` as HTML, each name it writes in backticks as code, as the live dashboard
+    shows it (dom.js: worded).
+
+    >>> _message_html("`images` (its input `a`) held 1 NaN & 0 Inf")
+    '<code>images</code> (its input <code>a</code>) held 1 NaN &amp; 0 Inf'
+    """
+    return NAME.sub(r"<code>\1</code>", html.escape(message))
 
 
 def display_with_twin(widget) -> None:
