@@ -1,9 +1,10 @@
 """The guide's MNIST CNN evaluated on the examples it trained on (`model(train_x[:64])`
 reported as the test accuracy): `diagnose` names the evaluation, how many of its examples
 were trained on, in which steps, and its line (marked here, looked up, never hard-coded),
-where it said nothing. Held-out examples are no finding. The torch twin:
-tests/pytorch/test_bugs_training_data_torch.py."""
+where it said nothing (the loop's call of the model, for a subclassed model too). Held-out
+examples are no finding. The torch twin: tests/pytorch/test_bugs_training_data_torch.py."""
 import numpy as np
+import pytest
 
 from programs import guide_cnn, line_of
 
@@ -12,12 +13,25 @@ from tapeviz.datasets import load_digits
 from tapeviz.debugger import Recorder, diagnose
 
 
-def evaluated(on: str):
+class GuideCNN(tf.keras.Model):
+    """The guide's CNN subclassed, as the guide writes it: its ops run at lines of call()."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = tf.keras.layers.Conv2D(8, 3, activation="relu")
+        self.flatten = tf.keras.layers.Flatten()
+        self.d2 = tf.keras.layers.Dense(10)
+
+    def call(self, x):
+        return self.d2(self.flatten(self.conv1(x)))
+
+
+def evaluated(on: str, make_model=guide_cnn):
     (images, labels), _ = load_digits()
     images = (images[:192, ..., None] / 255).astype(np.float32)
     train_x, train_y, test_x = images[:128], labels[:128], images[128:]
     tf.random.set_seed(0)
-    model = guide_cnn()
+    model = make_model()
     optimizer = tf.keras.optimizers.Adam()
     loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     with Recorder() as rec:
@@ -34,13 +48,17 @@ def evaluated(on: str):
     return rec
 
 
-def test_an_evaluation_on_the_training_examples_is_named():
-    [finding] = diagnose(evaluated("training"))
+@pytest.mark.parametrize("make_model", [guide_cnn, GuideCNN])
+def test_an_evaluation_on_the_training_examples_is_named_at_the_models_call(make_model):
+    """A subclassed model's ops run in its call(): the line said is the loop's model(x)."""
+    [finding] = diagnose(evaluated("training", make_model))
     assert finding.kind == "evaluated_on_training_data"
-    assert finding.message.startswith("step 5 evaluates the model (it computed no gradient) on "
-                                      "64 examples, 64 of which it trained on (steps 1-2 read "
-                                      "them), by conv2d at tests/test_bugs_training_data.py:")
-    assert finding.source.lineno == line_of(__file__, "# BUG: evaluates on the training set")
+    line = line_of(__file__, "# BUG: evaluates on the training set")
+    assert finding.message.startswith(
+        "step 5 evaluates the model (it computed no gradient) on 64 examples, 64 of which it "
+        "trained on (steps 1-2 read them), by conv2d of the model called at "
+        f"tests/test_bugs_training_data.py:{line}: model(train_x[:64])")
+    assert finding.source.lineno == line
     assert finding.message.endswith("fix: evaluate on held-out data, split off before "
                                     "training (the test set)")
 

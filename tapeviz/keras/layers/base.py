@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import sys
 import threading
 import weakref
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from ... import arguments
 from ... import dtypes as _dtypes
+from ... import model_calls
 from ...creation import constant, zeros
 from ...dispatch import name_scope, unrecorded
 from ...errors import InvalidArgumentError, MissingAttributeError, ShapeError, describe
@@ -259,6 +261,9 @@ class Layer(Tracked):
         training = kwargs.pop("training", None)
         if training is None:
             training = _context.training
+        if _context.depth == 0:   # the user's call of the model: its site, read if asked
+            caller = sys._getframe(1)
+            model_calls.note(self.name, (caller.f_code, caller.f_lasti))
         if _context.depth == 0 and _holding_losses:  # added losses last until the next outer call
             for layer in self._flatten_layers():
                 layer._losses.clear()
