@@ -1,9 +1,10 @@
 """Keras's data adapter: what `fit`, `evaluate` and `predict` iterate over, one batch each.
 
 Arrays (numpy, tensors, lists of them or dicts of them) are sliced into batches of
-tensors, shuffled each epoch where asked; a `tapeviz.data.Dataset` (or any iterable of
-elements) is iterated as it is. `train_validation_split` holds out `fit`'s
-`validation_split`, as Keras does: the last samples, before any shuffling.
+tensors, shuffled each pass where asked (a pass is an epoch unless steps_per_epoch cuts
+it); a `tapeviz.data.Dataset` (or any iterable of elements) is iterated as it is.
+`train_validation_split` holds out `fit`'s `validation_split`, as Keras does: the last
+samples, before any shuffling.
 """
 from __future__ import annotations
 
@@ -145,17 +146,48 @@ class Batches:
         self.steps = math.ceil(self.n / self.batch_size)
         self.steps = self.steps if steps is None else min(int(steps), self.steps)
 
+    _pass = None   # with steps given: the pass over the data the next epoch goes on with
+    _seen = 0      # the batches it has given
+
     def __iter__(self):
+        """One epoch's batches. With `steps` given (steps_per_epoch), as Keras 3 runs epochs:
+        an epoch goes on where the last one stopped (a repeated dataset's next batches), and
+        one that reaches the end of the data (its count of batches, or the data running out)
+        ends there, the next epoch starting a new pass."""
+        if self.max_steps is None:
+            yield from self._one_pass()
+            return
+        if self._pass is None:
+            self._pass, self._seen = self._one_pass(), 0
+        count = self._count()
+        for _ in range(self.max_steps):
+            data = next(self._pass, None) if self._seen != count else None
+            if data is None:   # the pass is over: the next epoch starts another
+                self._pass = None
+                return
+            self._seen += 1
+            yield data
+        if self._seen == count:
+            self._pass = None
+
+    def _count(self):
+        """The batches in one pass over the data (None for a dataset of unknown length)."""
+        if not self.dataset:
+            return math.ceil(self.n / self.batch_size)
+        try:
+            return len(self.x)
+        except TypeError:
+            return None
+
+    def _one_pass(self):
         if self.dataset:
-            for i, element in enumerate(self.x):
-                if self.max_steps is not None and i >= self.max_steps:
-                    return
+            for element in self.x:
                 yield element if isinstance(element, tuple) else (element,)
             return
         from .. import random as _random
         from ..creation import range as _range
         order = _random.shuffle(_range(self.n)).numpy() if self.shuffle else np.arange(self.n)
-        for step in range(self.steps):
+        for step in range(self._count()):
             index = order[step * self.batch_size:(step + 1) * self.batch_size]
             data = (_take(self.x, index), _take(self.y, index), _take(self.sample_weight, index))
             yield data[:2] if data[2] is None else data

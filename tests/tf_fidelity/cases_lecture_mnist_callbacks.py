@@ -2,7 +2,8 @@
 validation or on val_accuracy, validation_freq, a History given, stop_training from a
 LambdaCallback, ModelCheckpoint's best weights loaded back), compile's optimizer strings,
 Keras 2's input_shape= on a first layer, float64 pixels, the feature maps of a CNN's layers
-as a Model's outputs, get_layer, and a grayscale batch without its channel axis.
+as a Model's outputs, get_layer, a grayscale batch without its channel axis, and
+steps_per_epoch (an epoch goes on where the last one stopped).
 Registered into `cases.CASES` (cases.py imports this module at its end).
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from .cases import add_case
+from .cases import add_case, spread
 from .cases_lecture_mnist import IMAGE_LABELS, IMAGES, _cnn, _fit
 from .cases_lecture_training import X, Y, _small_classifier
 
@@ -151,3 +152,42 @@ MODEL_OPS = {"keras.Model.compile/hunt_unknown_optimizer": "adamm",
              "keras.Model.fit/hunt_labels_one_short": "cardinality"}
 for _name, _fn in MODELS.items():
     add_case(_name, _fn, grad=False, rtol=1e-4, atol=1e-5, op=MODEL_OPS.get(_name))
+
+
+# ---- steps_per_epoch: an epoch goes on where the last stopped ----------------------------------
+def _epochs_of(tf, data, **options):
+    """Each epoch's batch count and loss, the model's weights fixed (a learning rate of 0), so
+    the loss tells which batches an epoch saw."""
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(3)])
+    model.set_weights([spread((3, 3), seed=9), np.zeros(3, np.float32)])
+    model.compile(tf.keras.optimizers.SGD(0.0),
+                  tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    counts = []
+    counter = tf.keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda epoch, logs: counts.append(0),
+        on_train_batch_end=lambda batch, logs: counts.__setitem__(-1, counts[-1] + 1))
+    with warnings.catch_warnings():   # Keras 3: "your input ran out of data"
+        warnings.simplefilter("ignore")
+        history = model.fit(*data, callbacks=[counter], verbose=0, **options)
+    return [counts, np.array(history.history["loss"], np.float32)]
+
+
+def _batched(tf):
+    return tf.data.Dataset.from_tensor_slices((X, Y)).batch(4)
+
+
+STEPS = {
+    "repeated_dataset": lambda tf: _epochs_of(tf, (_batched(tf).repeat(),), steps_per_epoch=2,
+                                              epochs=3),
+    "dataset_shorter_than_the_epochs": lambda tf: _epochs_of(tf, (_batched(tf),),
+                                                             steps_per_epoch=2, epochs=3),
+    "dataset_of_exactly_the_steps": lambda tf: _epochs_of(tf, (_batched(tf),),
+                                                          steps_per_epoch=3, epochs=2),
+    "dataset_of_unknown_length": lambda tf: _epochs_of(tf, (tf.data.Dataset.from_tensor_slices(
+        (X, Y)).filter(lambda x, y: y >= 0).batch(4),), steps_per_epoch=2, epochs=3),
+    "arrays": lambda tf: _epochs_of(tf, (X, Y), batch_size=4, steps_per_epoch=2, epochs=3,
+                                    shuffle=False),
+}
+for _name, _fn in STEPS.items():
+    add_case(f"keras.Model.fit/hunt_steps_per_epoch_{_name}", _fn, grad=False, rtol=1e-4,
+             atol=1e-5)
