@@ -191,3 +191,23 @@ STEPS = {
 for _name, _fn in STEPS.items():
     add_case(f"keras.Model.fit/hunt_steps_per_epoch_{_name}", _fn, grad=False, rtol=1e-4,
              atol=1e-5)
+
+
+# ---- compile given a class where an instance goes -----------------------------------------------
+def _compiled_with_class(tf, **given):
+    model = _cnn(tf)
+    arguments = {"optimizer": "sgd", "loss": "sparse_categorical_crossentropy", **given}
+    model.compile(**arguments)
+    return np.array(_fit(model, IMAGES, IMAGE_LABELS).history["loss"], np.float32)
+
+
+CLASSES = {
+    "loss": lambda tf: _compiled_with_class(
+        tf, loss=tf.keras.losses.SparseCategoricalCrossentropy),
+    "optimizer": lambda tf: _compiled_with_class(tf, optimizer=tf.keras.optimizers.Adam),
+    "metric": lambda tf: _compiled_with_class(
+        tf, metrics=[tf.keras.metrics.SparseCategoricalAccuracy]),
+}
+for _name, _fn in CLASSES.items():
+    add_case(f"keras.Model.compile/hunt_{_name}_class_for_instance", _fn, grad=False,
+             rtol=1e-4, atol=1e-5, op=_name)

@@ -220,6 +220,20 @@ DELIBERATE: dict[str, str] = {
         "refuses it at the user's line, naming Conv2D, the shape it got and the fix "
         "(images[..., tf.newaxis]), the step the MNIST lectures teach, which TF 2.0-2.15 "
         "required too",
+    "keras.Model.compile/hunt_loss_class_for_instance":
+        "compile(loss=tf.keras.losses.SparseCategoricalCrossentropy) and metrics=[a metric "
+        "class]: Keras 3 (TF 2.21) makes an instance with the defaults, silently (Keras 2 "
+        "called the class with (y_true, y_pred)); tapeviz refuses the class at the user's "
+        "line with the fix, SparseCategoricalCrossentropy(): the () is usually forgotten with "
+        "arguments meant in it (from_logits=True), which the defaults would drop. An "
+        "optimizer class is refused in both",
+    "keras.Model.compile/hunt_metric_class_for_instance":
+        "compile(loss=tf.keras.losses.SparseCategoricalCrossentropy) and metrics=[a metric "
+        "class]: Keras 3 (TF 2.21) makes an instance with the defaults, silently (Keras 2 "
+        "called the class with (y_true, y_pred)); tapeviz refuses the class at the user's "
+        "line with the fix, SparseCategoricalCrossentropy(): the () is usually forgotten with "
+        "arguments meant in it (from_logits=True), which the defaults would drop. An "
+        "optimizer class is refused in both",
     "data.Dataset/hunt_map_numpy_call":
         "x.numpy() inside Dataset.map's function: TF traces the function into a graph, where "
         "a symbolic tensor has no numpy() (AttributeError); tapeviz runs the function eagerly "
