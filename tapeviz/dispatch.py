@@ -121,7 +121,7 @@ def _dispatch_sunk(op, args, params, state, sink):
             branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
         if branch is None or branch.outside is None or branch.taped \
                 or (params or branch.params) and not _same_params(params, branch) \
-                or branch.producers != tuple(map(sink.made.get, ids, _OUTSIDE)):
+                or branch.producers != tuple(map(sink.producer_of, ids, _OUTSIDE)):
             sink.leave()
             branch = None
     if branch is None:
@@ -215,7 +215,7 @@ def _dispatch_traced(op, args, params, state, route):
                 branch = at.get((op, id(source), state.phase, state.scope))
             if branch is not None and (branch.outside is None or (params or branch.params)
                                        and not _same_params(params, branch)
-                                       or branch.producers != tuple(map(sink.made.get, ids,
+                                       or branch.producers != tuple(map(sink.producer_of, ids,
                                                                         _OUTSIDE))):
                 branch = None
         # (an op that follows is run again on a look, and timed then)
@@ -270,20 +270,19 @@ def _dispatch_traced(op, args, params, state, route):
             tape.watch_read(args)
         if tape.record(node):
             taped = True
-    if sink is not None and sink.at is not None:   # the step's program is known
-        if branch is not None and branch.taped is taped:   # (follow_branch, inlined)
-            sink.made[node.output_id] = branch.depth - 1
-            sink.outs.append(ans)
-            if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
-                sink.nodes.append(node)
-            sink.at = branch
-            if branch.outside:
-                sink.outside += compress(arrays, branch.outside)
-                if branch.keeps_output:
-                    sink.outside.append(ans._value)
-            sink = None
-        else:   # (taped otherwise than its program's op, found after it ran untimed: 0.0)
-            sink.leave()
+    if branch is not None and branch.taped is taped:   # (follow_branch, inlined)
+        sink.made[node.output_id] = branch.depth - 1
+        sink.outs.append(ans)
+        if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
+            sink.nodes.append(node)
+        sink.at = branch
+        if branch.outside:
+            sink.outside += compress(arrays, branch.outside)
+            if branch.keeps_output:
+                sink.outside.append(ans._value)
+        sink = None
+    elif sink is not None and sink.at is not None:   # the step's program is known, and this
+        sink.leave()   # op leaves it (or was taped otherwise, found after it ran untimed: 0.0)
     if sink is not None:   # a Recorder's list: its record (node.RECORD_FIELDS), no call
         sink += (node, taped, duration, op, ans._value, node.output_id, ids, params,
                  node.phase, node.scope, source, tensors, ans)

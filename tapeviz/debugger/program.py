@@ -219,7 +219,7 @@ def pass_follows(sink, nodes, targets: tuple, sources: tuple, frame, scope: str)
             or branch.params or len(held) != len(nodes) or not all(map(is_, nodes, held)):
         return False
     inputs = (*targets, *sources)
-    if branch.producers != tuple(map(sink.made.get, map(id, inputs), repeat(-1))):
+    if branch.producers != tuple(map(sink.producer_of, map(id, inputs), repeat(-1))):
         return False
     output = _new(Tensor)
     output._value = len(targets)

@@ -47,8 +47,8 @@ class Sink(list):
 
     __slots__ = ("upstream", "check_at", "full", "keeps", "failed", "raised", "stepped",
                  "every_op",
-                 "root", "at", "outs", "made", "outside", "whole", "learned", "nodes", "seeds",
-                 "variables", "given", "before", "backs", "follows")
+                 "root", "at", "outs", "made", "producer_of", "outside", "whole", "learned",
+                 "nodes", "seeds", "variables", "given", "before", "backs", "follows")
 
     def __init__(self):
         super().__init__()
@@ -61,6 +61,7 @@ class Sink(list):
         self.at = None
         self.outs: list = []
         self.made: dict = {}
+        self.producer_of = self.made.get   # (dispatch's check per op: no bound method made)
         self.outside: list = []
         self.whole = False    # whether the records hold the whole segment so far
         self.learned = 0      # ops learned into the programs so far
@@ -77,6 +78,7 @@ class Sink(list):
         learned."""
         self.at, self.outs, self.outside, self.whole = self.root, [], [], True
         self.made = made = self.seeds.copy()
+        self.producer_of = made.get
         if self.backs:   # (a loop whose updates read none: nothing a step)
             made.update(link_codes(self.before, self.backs))
         self.nodes = []
@@ -98,6 +100,7 @@ class Sink(list):
                 records[start + NODE] = made.get(id(records[start + OUTPUT]))
         self[:0] = records
         self.outs, self.made, self.outside, self.nodes = [], {}, [], []
+        self.producer_of = self.made.get
 
 
 __all__ = ["Sink", "MIN_CHECK_GAP", "MAX_CHECK_GAP"]
