@@ -140,6 +140,9 @@ def _key(node) -> tuple:
             None if source is None else (source.filename, source.lineno))
 
 
+_ZEROED = {"tf": "kernel_initializer='zeros'", "torch": "nn.init.zeros_(layer.weight)"}
+
+
 def _when_it_died(relu, steps) -> tuple | None:
     """(when, the fix) for a `relu` the steps saw die as it trained (the updates pushed it
     there: the learning rate) or dead from the first (its initialisation); None when they
@@ -147,11 +150,18 @@ def _when_it_died(relu, steps) -> tuple | None:
     from .divergence import optimizer_line   # (it imports the recorder; this module not)
     key, alive_in = _key(relu), None
     for step in steps:
-        outputs = [_array(rop.node.output) for rop in step.ops if rop.phase == "forward"
-                   and rop.op == relu.op.name and _key(rop.node) == key]
-        if not outputs:
+        nodes = [rop.node for rop in step.ops if rop.phase == "forward"
+                 and rop.op == relu.op.name and _key(rop.node) == key]
+        if not nodes:
             continue
-        alive = max(float(np.mean(out > 0)) for out in outputs)
+        alive = max(float(np.mean(_array(node.output) > 0)) for node in nodes)
+        if alive_in is None and not alive and not any(
+                np.any(_array(node.inputs[0])) for node in nodes if node.inputs):
+            return (f"it was dead from the first recorded step (step {step.number}): its "
+                    f"inputs are exactly 0 for every example, as a layer whose weights start "
+                    f"at zero makes them ({_ZEROED[engine_of(relu.op)]}), and ReLU passes no "
+                    f"gradient at 0",
+                    "keep the layer's default initialiser: weights drawn at random, not zeros")
         if alive_in is None and not alive:
             return (f"it was dead from the first recorded step (step {step.number}): its "
                     f"initial weights or bias killed it",
