@@ -211,3 +211,10 @@ CLASSES = {
 for _name, _fn in CLASSES.items():
     add_case(f"keras.Model.compile/hunt_{_name}_class_for_instance", _fn, grad=False,
              rtol=1e-4, atol=1e-5, op=_name)
+
+
+# ---- Keras 2's attributes a lecture's printouts read -------------------------------------------
+add_case("keras.layers.Layer/hunt_output_shape", lambda tf: [
+    list(layer.output_shape) for layer in _cnn(tf).layers], grad=False)
+add_case("keras.Sequential/hunt_input_and_output", lambda tf: [
+    list((model := _cnn(tf)).input.shape), list(model.output.shape)], grad=False)

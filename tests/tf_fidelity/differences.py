@@ -234,6 +234,16 @@ DELIBERATE: dict[str, str] = {
         "line with the fix, SparseCategoricalCrossentropy(): the () is usually forgotten with "
         "arguments meant in it (from_logits=True), which the defaults would drop. An "
         "optimizer class is refused in both",
+    "keras.layers.Layer/hunt_output_shape":
+        "layer.output_shape of a built model's layers: Keras 3 (TF 2.21) removed the "
+        "attribute (AttributeError); tapeviz keeps Keras 2's, (None, 4, 4, 2) for a Conv2D, "
+        "so a lecture's loop printing each layer's output shape runs as under TF 2.0-2.15",
+    "keras.Sequential/hunt_input_and_output":
+        "model.input and model.output of a Sequential built on tf.keras.Input: Keras 3 (TF "
+        "2.21) raises AttributeError, 'The layer sequential has never been called and thus "
+        "has no defined input', until the model is rebuilt as a functional Model; tapeviz "
+        "gives the Input's and the last layer's KerasTensors, as Keras 2 did (a CNN's feature "
+        "maps as a Model's outputs read them; keras.Model/hunt_feature_maps agrees)",
     "data.Dataset/hunt_map_numpy_call":
         "x.numpy() inside Dataset.map's function: TF traces the function into a graph, where "
         "a symbolic tensor has no numpy() (AttributeError); tapeviz runs the function eagerly "
