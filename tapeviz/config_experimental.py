@@ -20,3 +20,9 @@ def set_memory_growth(device, enable) -> None:
 
 def __getattr__(name):   # a TensorFlow name tapeviz lacks is said to be one (coverage.py)
     raise _missing("config.experimental", __name__, name)
+
+
+__all__ = ["list_logical_devices", "list_physical_devices", "set_memory_growth"]
+
+from .namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports

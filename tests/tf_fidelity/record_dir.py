@@ -18,7 +18,8 @@ SPACES = ("", "math", "nn", "debugging", "data", "data.experimental", "random", 
           "keras.losses", "keras.metrics", "keras.optimizers", "keras.optimizers.schedules",
           "keras.callbacks", "keras.activations", "keras.initializers", "keras.models",
           "keras.utils", "keras.backend", "keras.regularizers", "keras.datasets",
-          "keras.datasets.mnist", "keras.preprocessing")
+          "keras.datasets.mnist", "keras.datasets.fashion_mnist", "keras.preprocessing",
+          "config.experimental")
 
 
 def namespace(path: str):

@@ -53,3 +53,15 @@ def load_data():
 def _splits(folder: pathlib.Path):
     splits = load_idx_folder(folder)
     return splits["train"], splits["test"]
+
+
+__all__ = ["load_data"]
+
+from ...namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports
+
+
+__all__ = ["load_data"]
+
+from ...namespace_dir import listing as _listing
+__dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports
