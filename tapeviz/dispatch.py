@@ -147,7 +147,7 @@ def _dispatch_sunk(op, args, params, state, sink):
         sink.outs.append(ans)
         sink.at = branch
         if branch.outside:
-            sink.outside += compress(arrays, branch.outside)
+            sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
             if branch.keeps_output:
                 sink.outside.append(ans._value)
         return ans
@@ -168,7 +168,7 @@ def follow_branch(sink, branch, arrays: tuple, ans, output_id: int) -> None:
     sink.outs.append(ans)
     sink.at = branch
     if branch.outside:
-        sink.outside += compress(arrays, branch.outside)
+        sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
         if branch.keeps_output:
             sink.outside.append(ans._value)
 
@@ -277,7 +277,7 @@ def _dispatch_traced(op, args, params, state, route):
             sink.nodes.append(node)
         sink.at = branch
         if branch.outside:
-            sink.outside += compress(arrays, branch.outside)
+            sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
             if branch.keeps_output:
                 sink.outside.append(ans._value)
         sink = None

@@ -69,8 +69,8 @@ class Branch(dict):
     compares an op's op, line, phase and scope to its fields by identity, making no key)."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
-                 "outside", "producers", "variables", "reads", "python", "keeps_output",
-                 "count", "splits", "only", "last", "site")
+                 "outside", "keeps_all", "producers", "variables", "reads", "python",
+                 "keeps_output", "count", "splits", "only", "last", "site")
 
     def __init__(self, parent=None, fields=None, producers=()):
         super().__init__()
@@ -78,6 +78,7 @@ class Branch(dict):
         self.depth = 0 if parent is None else parent.depth + 1
         self.splits: dict = {}   # the Recorder's state as the segment began -> its split
         self.outside = None
+        self.keeps_all = False   # whether `outside` keeps every input (dispatch: no compress)
         self.only = self.last = None
         self.site = None   # the frames its op is called from (dispatch: call_site.site_of)
         if fields is not None:
@@ -102,6 +103,7 @@ class Branch(dict):
             mask = tuple(made == -1 or made < LINKED or made < -1 and read
                          for made, read in zip(producers, self.reads))
             self.outside = mask if any(mask) or self.keeps_output and mask else ()
+            self.keeps_all = all(mask) and bool(mask)
             if self.keeps_output and not self.outside:
                 self.outside = (False,)   # truthy: dispatch then keeps the output
 
