@@ -336,6 +336,23 @@ copy and 14 outputs added, 1.31 us as now against 1.62 us from the padded templa
 clone copies the larger table and drops it); `VariableRead not in map(type,
 args)` in the sunk path against a frozenset's isdisjoint or is_ maps (timeit, 2 args: 318,
 368, 810 ns: the current one is the cheapest). Still not met by CPU on the lecture's loop.
+Then the objects a followed op makes, each a GC-tracked allocation (valgrind, one epoch,
+instructions a step, each commit's tree alone; predicted, then measured):
+                                      regression            lecture's
+  before (350ef8b)                    853.4k (1.427x)       674.4k (1.475x)
+  ae9cf99 the producers looked up by  844.9k (1.411x of     666.7k (1.457x of
+    Sink.producer_of (made.get bound  598.9k)               457.4k)
+    once a segment), not sink.made.get: a bound method made and freed per followed op;
+    a followed taped op tests its branch first (predicted -1.3k to -2.5k: the allocation's
+    share of the young collections was not priced)
+  2096ca0 an op whose inputs all come 837.6k (1.400x of     662.2k (1.449x of
+    from outside keeps them by        598.3k)               456.8k)
+    `outside += arrays` (Branch.keeps_all), no compress object (predicted -1k to -4k)
+  CPU, --recorder, best of 5, 2dda341's tree and 2096ca0's alternated three times (load
+  5-6: read to +-0.1x): regression 1.38x, 1.59x, 1.53x -> 1.50x, 1.49x, 1.53x; lecture's
+  1.71x, 1.71x, 1.75x -> 1.68x, 1.74x, 1.95x: -16k / -12.7k instructions (-2.7 / -2.8
+  points of the ratio) that this noise cannot show. Left of the same kind, per followed
+  op: the producers' map and tuple, and in the sunk path map(type, args) and map(id, args).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
