@@ -350,9 +350,10 @@ instructions a step, each commit's tree alone; predicted, then measured):
     `outside += arrays` (Branch.keeps_all), no compress object (predicted -1k to -4k)
   CPU, --recorder, best of 5, 2dda341's tree and 2096ca0's alternated three times (load
   5-6: read to +-0.1x): regression 1.38x, 1.59x, 1.53x -> 1.50x, 1.49x, 1.53x; lecture's
-  1.71x, 1.71x, 1.75x -> 1.68x, 1.74x, 1.95x: -16k / -12.7k instructions (-2.7 / -2.8
-  points of the ratio) that this noise cannot show. Left of the same kind, per followed
-  op: the producers' map and tuple, and in the sunk path map(type, args) and map(id, args).
+  1.71x, 1.71x, 1.75x -> 1.68x, 1.74x, 1.95x: 2dda341 -> 2096ca0 is -16.1k / -12.7k
+  instructions (-2.7 / -2.7 points of the ratio), which this noise cannot show. Left of
+  the same kind, per followed op: the producers' map and tuple, and in the sunk path
+  map(type, args) and map(id, args).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
