@@ -10,7 +10,8 @@ export function stepperStrip(s) {
     "Backward steps run so far: Step runs one, Continue the rest"]];
   if (s.op) {
     // "stepped through", not "VJP of": a student reads what happened before the term for it
-    rows.push(["stepped through", s.place ? `${s.op} (${s.place})` : s.op, "The op whose backward "
+    const stepped = s.place ? `${s.op} (${s.place})` : s.op;
+    rows.push(["stepped through", stepped, "The op whose backward "
       + "step ran last, the gradient through it (its vector-Jacobian product, VJP): the "
       + "outlined node"],
     ["at", s.source, "The line of your code that ran that op"],
