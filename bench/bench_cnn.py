@@ -53,9 +53,18 @@ Kept: conv2d's few-channel window matrix from the recycler, taken (not read) by 
 gradient of the same input, so the next forward writes the same array instead of a fresh
 0.78 MB one (26 page faults a step in the first conv's forward in a process whose malloc
 trimmed, 0.5 where it did not), and the last 8 forwards' windows and input batches (~7 MB)
-are no longer held. Held cnn_phases (6 rounds x 20 steps, load 2.6-4.8, 2dda341 against
-ce6be48, alternated three times): step 8.01, 7.63, 8.05 against 7.40, 7.98, 7.88 ms
-(PyTorch 5.8-6.2; 1.36x, 1.21x, 1.31x against 1.27x, 1.32x, 1.31x): inside the noise.
+are no longer held. A worktree's run must set PYTHONPATH to it: the editable install puts
+the main tree's package before a worktree's (its bench/ is sys.path[0]), so this round's
+first A/B (8.01, 7.63, 8.05 against 7.40, 7.98, 7.88 ms held, as ce6be48's message says)
+compared the main tree with itself. With PYTHONPATH, load 5-7 (valgrind runs beside),
+2dda341 against ce6be48, alternated: tapeviz's page faults 41.4 -> 0.7 a step (the first
+conv's forward 25.9 -> 0, the second's 9.3 -> 0; ops wrapped, 2 runs each), the first
+conv's forward in the step 0.58-0.67 -> 0.36-0.54 ms; cnn_phases 6 rounds x 20 steps, held
+step 9.34, 9.87 against 9.74, 9.49 ms (PyTorch 6.1-7.2), this process's malloc 11.04, 8.15,
+9.10 against 9.15, 8.53, 7.58: the load's noise is larger than the change. Instructions
+(callgrind, 3 steps after 3, one BLAS thread): 3,137.5M against 3,331.8M a step, but two
+counts of one tree 10 minutes apart read 2,668.2M and 2,783.1M (10 steps): on this machine
+today (valgrind's generic BLAS kernels) a count moves by ~5% and does not decide this.
 Left: the second conv's three ops run at OpenBLAS's small-kernel rate for 16x16 products;
 the held forward's remaining gap is bias_add and relu (0.7 ms a step, cold, against
 PyTorch's relu's 0.14 in the seventh round, its bias added inside oneDNN's conv) and the
