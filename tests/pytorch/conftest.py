@@ -37,6 +37,15 @@ else:
         return heard
 
     @pytest.fixture
+    def switch(monkeypatch):
+        """set(on): a Recorder's kept torch steps on or off for the Recorders made after."""
+        from tapeviz.torch import kept_steps
+
+        def set_(on: bool) -> None:
+            monkeypatch.setattr(kept_steps, "ON", on)
+        return set_
+
+    @pytest.fixture
     def counting_mode():
         """The class of a user's own TorchFunctionMode that counts the calls it sees."""
         from torch.overrides import TorchFunctionMode

@@ -16,17 +16,8 @@ import torch.nn.functional as F  # noqa: E402
 import tapeviz.torch as tvt  # noqa: E402
 from tapeviz.debugger import Recorder  # noqa: E402
 from tapeviz.debugger.kept_forward import holds_kept  # noqa: E402
-from tapeviz.torch import kept_steps  # noqa: E402
 from digits_cnn import digit_batches, make_training  # noqa: E402
-from test_torch_kept_steps import _producers, _recorded, assert_same_steps  # noqa: E402
-
-
-@pytest.fixture
-def switch(monkeypatch):
-    """set(on): kept steps on or off for the Recorders made after."""
-    def set_(on: bool) -> None:
-        monkeypatch.setattr(kept_steps, "ON", on)
-    return set_
+from kept_compare import _producers, _recorded, assert_same_steps  # noqa: E402
 
 
 def test_a_listener_after_the_backward_leaves_one_graph_with_the_calls_run_again(switch):
