@@ -50,10 +50,7 @@ class OpError(Exception):
         if self.function:
             text = f"{self.function}: {text}"
         if self.source is not None:
-            text += f"\n  at {self.source}"
-            code = self.source.statement
-            if code:
-                text += "\n      " + code.replace("\n", "\n      ")
+            text += self.source.placed()
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text

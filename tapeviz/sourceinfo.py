@@ -67,6 +67,12 @@ class SourceInfo:
         is on one line): what is shown as the user's code."""
         return statement_at(self.filename, self.lineno)
 
+    def placed(self) -> str:
+        """'\n  at file:line in f' and the statement below it, indented: how an error or a note
+        ends, as a traceback places the user's line."""
+        code = self.statement
+        return f"\n  at {self}" + ("\n      " + code.replace("\n", "\n      ") if code else "")
+
     def __str__(self) -> str:
         """The location, and the function when the line is in one."""
         inside = self.function and not self.function.startswith("<")

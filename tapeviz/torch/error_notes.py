@@ -28,7 +28,7 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
         or "no tensor"   # a factory (torch.ones(-1))
     note = f"tapeviz: {op.name}{f' in layer {scope}' if scope else ''} was given {given}"
     if source is not None:
-        note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
+        note += source.placed()
     given = dict(zip(names, tensors))
     hint = _loss_hint(op.name, given) or _conv_layout_hint(op.name, given) \
         or _dtype_hint(op.name, given)
@@ -162,7 +162,7 @@ def refused_argument(error) -> str | None:
     note = (f"tapeviz: {found[1]} was given {given} as its {found[2]}, where a tensor goes"
             f"{f', in {module}.forward' if module else ''}{'' if given == 'None' else fix}")
     if source is not None:
-        note += f"\n  at {source}" + (f"\n      {source.statement}" if source.statement else "")
+        note += source.placed()
     return note
 
 

@@ -44,8 +44,7 @@ def freed_note(frame, made_at=None) -> str | None:
             f"(line {loop.lineno}) that runs {loss}.backward() every iteration: the first "
             f"backward() freed the graph under {name}, so the next finds it gone; fix: "
             f"compute {name} inside the loop, each step (retain_graph=True only if you mean "
-            f"to differentiate the same graph again)\n  at {at}"
-            + (f"\n      {at.statement}" if at.statement else ""))
+            f"to differentiate the same graph again)" + at.placed())
 
 
 def _loop_holding(scope, lineno: int):

@@ -62,8 +62,7 @@ def cut_note(frame, roots: list) -> str | None:
         return None
     why, at = found
     return (f"tapeviz: {loss} does not require grad, so backward() has nothing to "
-            f"differentiate: {why}\n  at {at}" + (f"\n      {at.statement}" if at.statement
-                                                   else ""))
+            f"differentiate: {why}" + at.placed())
 
 
 def cut_of(frame, loss: str) -> tuple | None:

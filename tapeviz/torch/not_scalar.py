@@ -54,7 +54,7 @@ def not_scalar_note(frame, roots: list, made_at=None) -> str | None:
     if len(candidates) > 1:
         note += "\n  made by one of these assignments, whichever ran:"
     for line in candidates:
-        note += f"\n  at {line}" + (f"\n      {line.statement}" if line.statement else "")
+        note += line.placed()
     return note
 
 

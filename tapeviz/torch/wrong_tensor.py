@@ -51,8 +51,7 @@ def unused_prediction_note(frame, roots: list) -> str | None:
             f"differentiate: it is made from {', '.join(read)}, none of which requires grad, "
             f"while {prediction}, which does (line {lineno}), is not read by it: does the loss "
             f"read the wrong tensor (an input where the prediction is meant)?; fix: compute "
-            f"{loss} from {prediction}\n  at {at}"
-            + (f"\n      {at.statement}" if at.statement else ""))
+            f"{loss} from {prediction}" + at.placed())
 
 
 def _trains(value) -> bool:
