@@ -64,7 +64,9 @@ step 9.34, 9.87 against 9.74, 9.49 ms (PyTorch 6.1-7.2), this process's malloc 1
 9.10 against 9.15, 8.53, 7.58: the load's noise is larger than the change. Instructions
 (callgrind, 3 steps after 3, one BLAS thread): 3,137.5M against 3,331.8M a step, but two
 counts of one tree 10 minutes apart read 2,668.2M and 2,783.1M (10 steps): on this machine
-today (valgrind's generic BLAS kernels) a count moves by ~5% and does not decide this.
+today (valgrind's generic BLAS kernels) a count moves by ~5% and does not decide this. The
+changed ops alone (the first conv's forward and filter gradient, 32x28x28x1, 5 times, each
+tree counted twice, the same count both times): 5,827.3k -> 5,824.0k instructions a pair.
 Left: the second conv's three ops run at OpenBLAS's small-kernel rate for 16x16 products;
 the held forward's remaining gap is bias_add and relu (0.7 ms a step, cold, against
 PyTorch's relu's 0.14 in the seventh round, its bias added inside oneDNN's conv) and the
