@@ -35,7 +35,11 @@ def run_headless(out: pathlib.Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     notebook = nbformat.read(NOTEBOOKS / FIRST, as_version=4)
     print(f"Running {FIRST} headless in {out} ...")
-    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+    from traitlets.config import Config
+    # CurveZMQ keys for the kernel (ipykernel's spec supports them; jupyter_client provisions
+    # none by default), so it does not warn 'Kernel is running over TCP without encryption'
+    encrypted = Config({"KernelManager": {"transport_encryption": "auto"}})
+    nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3", config=encrypted,
                             resources={"metadata": {"path": str(out)}}).execute()
     executed = out / FIRST
     nbformat.write(notebook, executed)
