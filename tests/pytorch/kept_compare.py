@@ -32,6 +32,15 @@ def _recorded(switch, on: bool, train, batches, steps_kept: list | None = None):
     return rec.steps
 
 
+def both_ways(switch, make, batches) -> tuple:
+    """(the steps recorded fully, the steps kept, whether each kept step held a kept record
+    before anyone looked) of `make()`'s training function, a fresh one each way."""
+    full = _recorded(switch, False, make(), batches)
+    held = []
+    kept = _recorded(switch, True, make(), batches, held)
+    return full, kept, held
+
+
 def assert_same_steps(full: list, kept: list) -> None:
     """Every value, gradient, line, layer and backward step of `kept` is `full`'s, bitwise."""
     assert len(full) == len(kept)

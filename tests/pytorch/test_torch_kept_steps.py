@@ -19,7 +19,7 @@ import tapeviz.torch as tvt  # noqa: E402,F401  (the adapter: records torch ops)
 from tapeviz.debugger import Recorder  # noqa: E402
 from tapeviz.debugger.kept_forward import holds_kept  # noqa: E402
 from digits_cnn import DigitsCNN, digit_batches, make_training  # noqa: E402
-from kept_compare import _recorded, assert_same_steps  # noqa: E402
+from kept_compare import both_ways, _recorded, assert_same_steps  # noqa: E402
 
 
 def test_the_cnn_kept_and_run_again_is_its_full_recording_bitwise(switch):
@@ -62,9 +62,7 @@ def test_gradient_accumulation_two_passes_a_step_are_kept_and_run_again_in_order
             optimizer.step()
         return train
     batches = digit_batches(count=4)
-    full = _recorded(switch, False, make(), batches)
-    held = []
-    kept = _recorded(switch, True, make(), batches, held)
+    full, kept, held = both_ways(switch, make, batches)
     assert held[1:] == [True] * (len(held) - 1)
     assert_same_steps(full, kept)
     assert [len(step.backward_steps) for step in kept] == [14] * 4
@@ -139,9 +137,7 @@ def test_a_step_whose_program_changes_is_recorded_fully_from_the_change(switch):
             optimizer.step()
         return train
     batches = digit_batches(count=6)
-    full = _recorded(switch, False, make(), batches)
-    held = []
-    kept = _recorded(switch, True, make(), batches, held)
+    full, kept, held = both_ways(switch, make, batches)
     assert held[1] and held[3] and not held[2]
     assert_same_steps(full, kept)
 
@@ -202,9 +198,7 @@ def test_a_no_grad_call_in_the_step_is_run_again_without_grad(switch):
             optimizer.step()
         return train
     batches = digit_batches(count=4)
-    full = _recorded(switch, False, make(), batches)
-    held = []
-    kept = _recorded(switch, True, make(), batches, held)
+    full, kept, held = both_ways(switch, make, batches)
     assert held[1:] == [True] * 3
     assert [(op.op, op.taped) for op in kept[2].ops][5:8] == [
         ("linear", True), ("mul", False), ("argmax", False)]
@@ -230,9 +224,7 @@ def test_a_breakpoint_armed_inside_a_followed_step_records_it_fully_from_there(s
             optimizer.step()
         return train
     batches = digit_batches(count=5)
-    full = _recorded(switch, False, make(), batches)
-    held = []
-    kept = _recorded(switch, True, make(), batches, held)
+    full, kept, held = both_ways(switch, make, batches)
     assert held[1] and not held[2] and held[3]
     assert_same_steps(full, kept)
 

@@ -17,7 +17,7 @@ import tapeviz.torch as tvt  # noqa: E402
 from tapeviz.debugger import Recorder  # noqa: E402
 from tapeviz.debugger.kept_forward import holds_kept  # noqa: E402
 from digits_cnn import digit_batches, make_training  # noqa: E402
-from kept_compare import _producers, _recorded, assert_same_steps  # noqa: E402
+from kept_compare import both_ways, _producers, assert_same_steps  # noqa: E402
 
 
 def test_a_listener_after_the_backward_leaves_one_graph_with_the_calls_run_again(switch):
@@ -40,9 +40,7 @@ def test_a_listener_after_the_backward_leaves_one_graph_with_the_calls_run_again
             optimizer.step()
         return train
     batches = digit_batches(count=4)
-    full = _recorded(switch, False, make(), batches)
-    held = []
-    kept = _recorded(switch, True, make(), batches, held)
+    full, kept, held = both_ways(switch, make, batches)
     assert held == [False, True, True, True]   # the third: kept up to its backward
     argmax = [op.op for op in kept[2].ops].index("argmax")
     assert _producers(kept[2])[argmax] == [[op.op for op in kept[2].ops].index("linear")]
@@ -115,9 +113,7 @@ def test_a_call_whose_output_is_on_another_device_is_recorded_fully(switch):
             optimizer.step()
         return train
     batches = digit_batches(count=3)
-    full = _recorded(switch, False, make(), batches)
-    held = []
-    kept = _recorded(switch, True, make(), batches, held)
+    full, kept, held = both_ways(switch, make, batches)
     assert not any(held)
     assert_same_steps(full, kept)
 
