@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
+from optimizer_runs import applied
 
 
 def _trained(heard: bool, steps: int = 4, **adam):
@@ -17,14 +18,7 @@ def _trained(heard: bool, steps: int = 4, **adam):
     grads = [[tf.constant(rng.normal(size=(3, 4)).astype(np.float32)),
               tf.constant(np.float32(rng.normal()))] for _ in range(steps)]
     optimizer = tf.keras.optimizers.Adam(0.01, **adam)
-    seen = []
-    handle = tf.subscribe(lambda event: seen.append(event.node.op.name)) if heard else None
-    try:
-        for g in grads:
-            optimizer.apply_gradients(zip(g, [w, b]))
-    finally:
-        if handle is not None:
-            tf.unsubscribe(handle)
+    seen = applied(optimizer, grads, [w, b], heard)
     slots = [optimizer.get_slot(var, name).numpy() for var in (w, b) for name in ("m", "v")]
     return [w.numpy(), b.numpy(), *slots, int(optimizer.iterations)], seen
 

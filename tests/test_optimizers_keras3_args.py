@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
+from optimizer_runs import applied
 from tapeviz import events
 from tapeviz.debugger import break_on, clear_breakpoints
 from tapeviz.keras.optimizers import update
@@ -102,14 +103,7 @@ def _adamw_run(heard: bool, steps: int = 3):
               tf.constant(rng.normal(size=(2,)).astype(np.float32))] for _ in range(steps)]
     optimizer = tf.keras.optimizers.AdamW(0.05, weight_decay=0.3)
     optimizer.exclude_from_weight_decay(var_names=["bias"])
-    seen = []
-    handle = tf.subscribe(lambda event: seen.append(event.node.op.name)) if heard else None
-    try:
-        for g in grads:
-            optimizer.apply_gradients(zip(g, [w, bias]))
-    finally:
-        if handle is not None:
-            tf.unsubscribe(handle)
+    seen = applied(optimizer, grads, [w, bias], heard)
     slots = [optimizer.get_slot(v, name).numpy() for v in (w, bias) for name in ("m", "v")]
     return [w.numpy(), bias.numpy(), *slots], seen
 
