@@ -51,11 +51,16 @@ def marked(widget, cls):
 
 
 def click_node(page, widget, node_id):
-    """Click a graph node; wait until the kernel echoed the selection (it becomes tv-selected)."""
+    """Click a graph node; wait until the kernel answered with its inspector.
+
+    The page marks the node tv-selected at once, before the kernel's reply: until that reply
+    the inspector still shows the node chosen before (CI once read matmul's note there)."""
     target = node(widget, node_id)
     target.scroll_into_view_if_needed()
     target.click()
-    wait_until(page, lambda: marked(widget, "tv-selected") == node_id, f"{node_id} selected")
+    wait_until(page, lambda: marked(widget, "tv-selected") == node_id
+               and widget.locator(".tv-inspector").get_attribute("data-node") == node_id,
+               f"{node_id} selected and inspected")
 
 
 def inspector_title(widget):
