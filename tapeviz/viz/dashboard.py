@@ -264,13 +264,10 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
             if self.recorder is not None and self.runner is None:
                 self._poll_recorder()
             state, status, controls = self._describe()
-            drawn = self._tape_full
-            tape = self._tape(state)
-            if closed is not None and closed.is_set():
-                return False   # (detached while it laid out the tape)
-            # the steps done read next to the tape, before the alerts (a diagnosis can take
-            # several steps' time on a loaded machine): the tape's title names the step the
-            # counter shows, as both come in one push
+            # the steps done read just before the tape's step is taken, not after its layout
+            # or the alerts (either can take several steps' time on a loaded machine: a
+            # layout once left the title at step 5 over a counter at 7): the tape's title
+            # names the step the counter shows, as both come in one push
             with self._data_lock:
                 version = self._version
                 series = None
@@ -284,6 +281,10 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
                     else self._last_recorded + 1
             if self.runner is not None:
                 steps = max(steps, self.runner.step_count)
+            drawn = self._tape_full
+            tape = self._tape(state)
+            if closed is not None and closed.is_set():
+                return False   # (detached while it laid out the tape)
             alerts = self._alerts(state, relaid=self._tape_full is not drawn)
             if closed is not None and closed.is_set():
                 return False
