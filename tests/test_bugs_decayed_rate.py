@@ -49,3 +49,30 @@ def test_a_schedule_decaying_the_rate_to_nothing_is_named_with_its_line():
 @pytest.mark.parametrize("decay_rate", [0.9, 1.0])
 def test_a_schedule_that_decays_slowly_is_no_finding(decay_rate):
     assert diagnose(keras_loop(decay_rate=decay_rate)) == []
+
+
+def shrink_each_step(step):
+    return 0.1 * 0.1 ** float(step)  # BUG: a callable schedule, every step
+
+
+def test_a_callable_schedule_is_found_by_what_the_optimizer_was_given():
+    """A plain function given as the learning rate, under a name that says nothing of a
+    schedule: was 'the optimizer, and its schedule, made at ...' (found by name only)."""
+    tf.random.set_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(14 * 32, 8)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64) + (x[:, 1] > 0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"),
+                                 tf.keras.layers.Dense(3)])
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    rate = shrink_each_step  # RATE
+    optimizer = tf.keras.optimizers.SGD(learning_rate=rate)
+    with Recorder() as rec:
+        for i in range(14):
+            with tf.GradientTape() as tape:
+                loss = loss_object(y[i * 32:(i + 1) * 32], model(x[i * 32:(i + 1) * 32]))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    [finding] = diagnose(rec)
+    assert f"; a schedule shrinks it: tests/{marked_line(__file__, '# RATE')}: rate = " \
+        in finding.message

@@ -5,8 +5,9 @@ batch, where the student meant every epoch; Keras's `ExponentialDecay(0.1, decay
 decay_rate=0.1)`). Nothing fails, the loss just stops moving. Read by `small_updates` from
 the rates it measured (each step's update size over its gradient's) when the last steps are
 slow but an earlier one was not: the rate fell at least FALL times. The torch optimizer's own
-`lr` is read from its update ops; the schedule's line from the source: a name stepped
-(`scheduler.step()`) and made by a call of a learning-rate schedule.
+`lr` is read from its update ops; the schedule's line from the source, by what it is, not by
+its name: torch's, another object stepped beside the optimizer (`s.step()`); Keras's, what
+the optimizer was given as its learning rate (a schedule's or a function's binding).
 """
 from __future__ import annotations
 
@@ -23,7 +24,6 @@ from ..sourceinfo import SourceInfo
 FALL = 1e3        # the rate fell at least this many times from its best step
 MIN_SLOW = 3      # slow steps at the end before the rate is said to have decayed
 KEPT = 1e-2       # the slow steps' gradient norms, at least, of the largest
-_SCHEDULE_WORDS = ("lr_scheduler", "schedules", "Scheduler", "LR", "Decay", "Annealing")
 
 
 def learning_rate_decayed(trained: list, rates: list, norms: list, slow: float,
@@ -80,25 +80,49 @@ def _torch_lr(best, last) -> str:
 
 
 def _schedule_line(source, stepped: bool) -> SourceInfo | None:
-    """In the function of `source` (the optimizer's `step()` call, or the line that made a
-    Keras optimizer), the line of `name.step()` on a name bound by a call of a learning-rate
-    schedule (`stepped`: torch's `StepLR(...)`, or a parameter named for one, `scheduler`,
-    in a helper given it), or the line binding such a name (Keras's
-    `ExponentialDecay(...)`, which the optimizer reads itself); None when there is none."""
+    """The schedule found by what it is, in the function of `source`: (`stepped`, torch) the
+    first `name.step()` there on another name than the optimizer's whose `step()` is at
+    `source` (`scaler.step(optimizer)`, given the optimizer, is not one); else (Keras, at the
+    line that made the optimizer) the line binding the name given as its learning rate (an
+    assignment or a `def`), or that line itself for a schedule made inline; None when the
+    rate given is a number or there is no such call."""
     if source is None:
         return None
-    _, scope = innermost_scope(source.filename, source.lineno)
+    module, scope = innermost_scope(source.filename, source.lineno)
     if scope is None:
         return None
-    made = {target.id: node.lineno for node in own_nodes(scope)
-            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
-            and any(word in ast.unparse(node.value.func) for word in _SCHEDULE_WORDS)
-            for target in node.targets if isinstance(target, ast.Name)}
-    if stepped and not isinstance(scope, ast.Module):   # a helper given one: `scheduler`
-        made.update((argument.arg, scope.lineno) for argument in ast.walk(scope.args)
-                    if isinstance(argument, ast.arg) and "sched" in argument.arg.lower())
-    lines = sorted(node.lineno for node in own_nodes(scope) if isinstance(node, ast.Call)
-                   and isinstance(node.func, ast.Attribute) and node.func.attr == "step"
-                   and isinstance(node.func.value, ast.Name) and node.func.value.id in made) \
-        if stepped else sorted(made.values())
-    return SourceInfo(source.filename, lines[0], source.function) if lines else None
+    calls = [node for node in own_nodes(scope) if isinstance(node, ast.Call)]
+    lines = _stepped_lines(calls, source.lineno) if stepped else \
+        _rate_lines(module, scope, calls, source.lineno)
+    return SourceInfo(source.filename, min(lines), source.function) if lines else None
+
+
+def _stepped_lines(calls: list, optimizer_at: int) -> list:
+    """The lines of `name.step()` calls among `calls` on a name other than the optimizer's
+    (the receiver of the `step()` call at line `optimizer_at`) and not given it."""
+    stepped = [call for call in calls if isinstance(call.func, ast.Attribute)
+               and call.func.attr == "step" and isinstance(call.func.value, ast.Name)]
+    optimizers = {call.func.value.id for call in stepped if call.lineno == optimizer_at}
+    return [call.lineno for call in stepped if call.func.value.id not in optimizers
+            and not any(isinstance(argument, ast.Name) and argument.id in optimizers
+                        for argument in call.args)]
+
+
+def _rate_lines(module, scope, calls: list, optimizer_at: int) -> list:
+    """The line binding what the optimizer made at line `optimizer_at` (among `calls`) was
+    given as its learning rate, first positional or `learning_rate=`: a name's assignment in
+    `scope` or `def` in `module`, or that line for a call made inline."""
+    made = min((call for call in calls if call.lineno == optimizer_at),
+               key=lambda call: call.col_offset, default=None)   # (the outermost call)
+    if made is None:
+        return []
+    rate = next((keyword.value for keyword in made.keywords
+                 if keyword.arg == "learning_rate"), made.args[0] if made.args else None)
+    if isinstance(rate, (ast.Call, ast.Lambda)):
+        return [optimizer_at]
+    if not isinstance(rate, ast.Name):
+        return []   # (a number: whatever shrank it was not given to the optimizer)
+    return [node.lineno for node in ast.walk(module) if isinstance(node, ast.FunctionDef)
+            and node.name == rate.id] + \
+        [node.lineno for node in own_nodes(scope) if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == rate.id for target in node.targets)]

@@ -73,3 +73,28 @@ def test_a_step_lr_stepped_every_batch_is_named_with_the_fall_and_its_line():
 @pytest.mark.parametrize("gamma", [0.9, 1.0])
 def test_a_schedule_that_decays_slowly_is_no_finding(gamma):
     assert diagnose(torch_loop(gamma=gamma)) == []
+
+
+def one_epoch(model, optimizer, s, batches):
+    for x, y in batches:
+        optimizer.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        s.step()  # BUG: a helper's scheduler named s
+
+
+def test_a_scheduler_under_any_name_is_found_by_what_is_stepped():
+    """A helper given the scheduler as `s`: was 'a schedule shrinks it', no line (the
+    parameter was found only by a name holding 'sched')."""
+    torch.manual_seed(0)
+    x = torch.randn(12 * 32, 8)
+    y = (x[:, 0] > 0).long() + (x[:, 1] > 0).long()
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 3))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    decay = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 0.1 ** epoch)
+    with Recorder() as rec:
+        one_epoch(model, optimizer, decay, zip(x.split(32), y.split(32)))
+    [finding] = diagnose(rec)
+    assert (f"a schedule shrinks it: tests/pytorch/"
+            f"{marked_line(__file__, '# BUG: a helper' + chr(39) + 's scheduler named s')}: "
+            f"s.step()") in finding.message
