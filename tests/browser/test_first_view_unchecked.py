@@ -10,8 +10,15 @@ from .test_widget_look import NODE_LABELS, contrasts
 from .test_widgets import WIDGET, check_clean, wait_until
 
 
-FIRST_VIEW_CELLS = [
-    """
+def first_view_cells(seen):
+    """The cell: a tape whose first view stays unchecked until the test has looked at it,
+    which it says by creating the file `seen` (a fixed sleep was the test's budget for its
+    checks and screenshot: on a loaded machine they outlasted it and met the checked view)."""
+    return [FIRST_VIEW_CELL.replace("SEEN", repr(str(seen)))]
+
+
+FIRST_VIEW_CELL = """
+import pathlib
 import time
 import tapeviz as tf
 from IPython.display import display
@@ -24,9 +31,10 @@ with tf.GradientTape(persistent=True) as tape:
             h = tf.tanh(h * 0.9)
     loss = tf.reduce_sum(tf.math.log(h * 0.0))
 display(TapeWidget(tape))
-time.sleep(4)   # the cell still runs: the first view is on screen, its values unchecked
-""",
-]
+deadline = time.monotonic() + 300   # (a test that failed before it said so: not for good)
+while not pathlib.Path(SEEN).exists() and time.monotonic() < deadline:
+    time.sleep(0.05)   # the cell still runs: the first view is on screen, its values unchecked
+"""
 
 
 @pytest.mark.browser
@@ -35,12 +43,13 @@ def test_first_view_is_marked_unchecked_until_the_cell_returns(theme, tmp_path, 
     """In a kernel the first view goes out before its values are checked (widget.py): every
     box is drawn as unchecked and a note says so while the cell runs; once it returns, the
     NaN/Inf marks and the alerts arrive and the note goes."""
-    with notebook_page(browser, tmp_path / "first_view.ipynb", FIRST_VIEW_CELLS, theme=theme,
-                       run=False) as page:
-        _check_first_view(page, browser, theme)
+    seen = tmp_path / "first_view_seen"
+    with notebook_page(browser, tmp_path / "first_view.ipynb", first_view_cells(seen),
+                       theme=theme, run=False) as page:
+        _check_first_view(page, browser, theme, seen)
 
 
-def _check_first_view(page, browser, theme) -> None:
+def _check_first_view(page, browser, theme, seen) -> None:
     page.run_all(wait=False)
     widget = page.output(WIDGET).first
     widget.locator(".tv-graph svg g.node").first.wait_for()
@@ -64,6 +73,7 @@ def _check_first_view(page, browser, theme) -> None:
     ratios = contrasts(widget, NODE_LABELS)
     assert ratios and min(ratios) >= 4.5, (theme, sorted(ratios)[:3])
     page.screenshot(widget, f"tape-first-view-{theme}-checking")
+    seen.touch()   # the cell may return now
     page.wait_for_run()
     wait_until(page, lambda: widget.locator(".tv-alerts .tv-alert-nan").count() > 0,
                "the NaN alert after the checks")
