@@ -210,7 +210,7 @@ def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():
     widget.selected = drawn_ops[-1]
     rows = dict(op_table(widget.inspector))
     index = int(drawn_ops[-1][1:])
-    assert rows["position"] == f"op {index + 1} of {total} on the tape"
+    assert rows["position"] == f"op {index + 1} of {total} in step 3"   # as the title says
     # the recorded pass reached every drawn op but the update: no "not computed yet" there
     widget.selected = "n0"
     gradient = next(s for s in widget.inspector["sections"] if s["title"] == "Gradient")
@@ -270,3 +270,20 @@ def test_the_slider_and_title_name_a_dropped_recorders_steps_by_their_numbers():
     assert widget.step_labels[0] == f"step {4 - kept + 1} of 4, {kept} kept"
     with pytest.raises(IndexError, match=f"no kept step at index {kept}"):
         widget._scene.show_step(kept)
+
+
+def test_a_recorders_nan_alert_inspector_and_strip_place_the_op_in_its_step():
+    """An op of a Recorder's step is 'op 2 of step 3' in the NaN alert, 'op 2 of 4 in step 3'
+    in the inspector and 'op 2 of step 3' in the stepping strip (the alert said 'op 2 of the
+    tape' for the op the inspector placed 'on the tape' of a step, the strip likewise)."""
+    from tapeviz.debugger import find_nan_origin
+    rec = nan_in_the_third_step(Recorder())
+    widget = TapeWidget(rec)
+    alert = next(a for a in widget.alerts if a["kind"] == "nan")
+    assert " at op 2 of step 3 (" in alert["message"], alert
+    assert " at op 2 of step 3 (" in str(find_nan_origin(rec.steps[2]))
+    widget.selected = alert["node"]
+    total = len(rec.steps[2].ops)
+    assert dict(op_table(widget.inspector))["position"] == f"op 2 of {total} in step 3"
+    widget.step()
+    assert widget.stepper["place"] == f"op {widget.stepper['entry'] + 1} of step 3"

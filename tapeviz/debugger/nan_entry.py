@@ -89,7 +89,7 @@ class NaNEntry(NaNOrigin):
 
     def headline(self, fix: bool = True) -> str:
         """One line without the op name: given what, where, which input, and the fix."""
-        entry = op_place(self.index) if self.index is not None else ""
+        entry = op_place(self.index, of=self.of) if self.index is not None else ""
         if self.vjp_of is not None:
             where = (f"{in_pass('backward')}, in the gradient through {_op_name(self.vjp_of)} "
                      f"({entry + ', ' if entry else ''}{_where(self.source)})")

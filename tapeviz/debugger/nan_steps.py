@@ -47,6 +47,7 @@ def _first_nan(steps, carried_in: bool, dropped: int) -> Finding | None:
         later = sum(1 for s in steps if s.index > step.index and s.loss is not None
                     and not math.isfinite(s.loss))
         after = f"; {later} later step(s) have a non-finite loss" if later else ""
+        origin.of = f"step {step.number}"   # as the widget's title and inspector name the step
         if isinstance(origin, NaNEntry):
             return _carried_in(origin, step, after, dropped)
         return Finding("nan", f"{str(origin).splitlines()[0]}; first in step "

@@ -68,6 +68,7 @@ class NaNOrigin:
         self.vjp_of = vjp_of            # backward: the forward node whose VJP ran the op
         self.step = step                # backward: the BackwardStep, when known
         self.held = held                # the value counted, for the signs of its Inf
+        self.of = "the tape"            # what holds the op at `index` ('step 3': op_place)
 
     @property
     def op(self) -> str:
@@ -84,11 +85,11 @@ class NaNOrigin:
         """One line in STYLE.md's NaN format, without the op name: where, the counts, why,
         and (unless `fix` is False) the usual fix."""
         if self.vjp_of is not None:
-            entry = f"{op_place(self.index)}, " if self.index is not None else ""
+            entry = f"{op_place(self.index, of=self.of)}, " if self.index is not None else ""
             where = (f"{in_pass('backward')}, in the gradient through {_op_name(self.vjp_of)} "
                      f"({entry}{_where(self.source)})")
         else:
-            entry = f" at {op_place(self.index)}" if self.index is not None else ""
+            entry = f" at {op_place(self.index, of=self.of)}" if self.index is not None else ""
             where = f"{in_pass(self.phase)}{entry} ({_where(self.source)})"
         return (f"produced {self.what} {where}; {counted(self.nan_count, self.inf_count)}"
                 + (f"; {self.reason}" if self.reason else "")
@@ -181,14 +182,17 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     absorbed = absorbed_infinities(nodes) if any(nonfinite_each(n.output for n in nodes)) \
         else set()
     entry = forward_entry(nodes, absorbed) if entered else None   # from outside: data, a variable
-    for index, node in enumerate(nodes if entry is None else nodes[:entry.index]):
-        if index not in absorbed and _born(node):
-            return _origin(node, index)
-    if entry is None and target is None and hasattr(source, "backward"):
+    searched = nodes if entry is None else nodes[:entry.index]
+    origin = next((_origin(node, index) for index, node in enumerate(searched)
+                   if index not in absorbed and _born(node)), None)
+    if origin is None and entry is None and target is None and hasattr(source, "backward"):
         unsearched_backward_warning()   # a NaN gradient from a clean forward: sqrt(0)'s
-    if entry is not None or target is None:
-        return entry
-    return _backward_origin(source, target, sources, output_gradients)
+    if origin is None and entry is None and target is not None:
+        origin = _backward_origin(source, target, sources, output_gradients)
+    origin = origin or entry
+    if origin is not None and isinstance(getattr(source, "number", None), int):
+        origin.of = f"step {source.number}"   # a Recorder's step, as the widget's title names it
+    return origin
 
 
 def _backward_origin(tape, target, sources, output_gradients):

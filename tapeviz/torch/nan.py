@@ -111,7 +111,7 @@ class GivenGradient(NaNOrigin):
                          GIVEN_GRADIENT_FIX, vjp_of=node, step=step)
 
     def headline(self, fix: bool = True) -> str:
-        entry = f"{op_place(self.index)}, " if self.index is not None else ""
+        entry = f"{op_place(self.index, of=self.of)}, " if self.index is not None else ""
         return (f"was given {self.what} as the gradient the backward pass started from (no "
                 f"recorded op or step made it), in the gradient through {self.op} ({entry}"
                 f"{_where(self.source)}); {self.reason}"

@@ -282,9 +282,10 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     viz GraphNode whose `.ref` holds one. `grad`: d(target)/d(output). `input_grads`:
     one gradient (or None) per input. `names`: id(tensor) -> label of the node that made
     it, for the Inputs table. `grad_note`: the Gradient section's text when there is no
-    gradient (e.g. "not computed yet"). `position`: (index, total) of the op among its
-    source's ops. `leaf_layout`: the layout of a constant's 4-D values, its engine's ("NCHW"
-    in a torch program: its images were drawn as 8 one-row feature maps).
+    gradient (e.g. "not computed yet"). `position`: (index, total, what holds it) of the op
+    among its source's ops (op_place's arguments). `leaf_layout`: the layout of a constant's
+    4-D values, its engine's ("NCHW" in a torch program: its images were drawn as 8 one-row
+    feature maps).
 
     >>> import tapeviz as tf
     >>> x = tf.Variable([[1.0, -2.0], [3.0, 4.0]], name="x")

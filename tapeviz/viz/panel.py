@@ -50,7 +50,7 @@ def node_payload(graph_node, stepper=None, gradcheck: str | None = None,
     """The inspector of one node: `inspect_node`'s sections, plus the gradient the stepping
     has brought to it (or `grad_note`, from `gradient_note`, saying why there is none), the
     buttons that apply to it and, under them in `results`, what the last of them found (a
-    gradient check). `position`: (index, total) of the node among the source's ops; `names`:
+    gradient check). `position`: op_place's (index, total, what holds it) of the node; `names`:
     `inspect_node`'s, the nodes that made its inputs; `recorded`: a recorded step's gradients
     of its variables by name, a variable's until stepping brings one; `leaf_layout`:
     `inspect_node`'s, the layout of the engine that ran the ops."""
@@ -184,13 +184,15 @@ def counted(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
-def stepper_state(stepper, node_id_of, drawn: dict, makers_of=None) -> dict:
+def stepper_state(stepper, node_id_of, drawn: dict, makers_of=None,
+                  holder: str = "the tape") -> dict:
     """The stepping panel: steps applied, the last VJP (node id via `node_id_of`, op, tape
     entry, line, upstream and input gradients) and each source's gradient so far, as summaries,
     a variable by the name the graph draws it by (`drawn`: id(variable) -> that name). Each
     input is named by the op's word and where it came from (`makers_of(node)`: id(input) ->
     'n5 subtract', as the inspector's Inputs table says it): 'x (from n5 subtract)'. The op's
-    word alone, 'x', read as the student's own x, the batch, in notebook 01."""
+    word alone, 'x', read as the student's own x, the batch, in notebook 01. `holder`: what
+    holds the op, in op_place's words ('step 3' of a Recorder's step)."""
     last = stepper.last_step
     sources = stepper.flat_sources
     undrawn = [s for s in sources if isinstance(s, Variable) and id(s) not in drawn]
@@ -204,7 +206,7 @@ def stepper_state(stepper, node_id_of, drawn: dict, makers_of=None) -> dict:
         makers = makers_of(node) if makers_of is not None else {}
         came = [makers.get(id(tensor)) for tensor in node.inputs]
         state.update(node=node_id_of(node), op=node.op.name, entry=last.index,
-                     place="" if last.index is None else op_place(last.index),
+                     place="" if last.index is None else op_place(last.index, of=holder),
                      upstream=summarize(last.upstream),
                      input_grads=["none flows" if g is None else summarize(g)
                                   for g in last.input_grads],

@@ -150,6 +150,12 @@ class Scene:
         tape = self.tape
         return len(tape) if tape is not None else len(self.nodes())
 
+    def holder(self) -> str:
+        """What holds the shown ops, in op_place's words: 'step 3' (a Recorder's step, as the
+        title names it) or 'the tape'."""
+        step = self.step
+        return "the tape" if step is None else f"step {step.number}"
+
     def title(self) -> str:
         source = self.source
         if isinstance(source, Recorder):

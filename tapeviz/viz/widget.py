@@ -197,9 +197,10 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
         return payload
 
     def _position(self, node_id: str):
-        """(index, total) of an op node among the shown step's ops (ids are "n<index>")."""
+        """op_place's (index, total, what holds it) of an op node among the shown step's ops
+        (ids are "n<index>")."""
         if node_id.startswith("n") and node_id[1:].isdigit():
-            return int(node_id[1:]), self._scene.op_count
+            return int(node_id[1:]), self._scene.op_count, self._scene.holder()
         return None
 
     # ---- internals -------------------------------------------------------------------------
@@ -296,7 +297,8 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
         changed = self._shading.update(self._stepper.grads)
         self.stepper = state = stepper_state(self._stepper, self._node_id_of,
                                              self._graph.table().variable_names(),
-                                             lambda node: input_makers(self._graph, node))
+                                             lambda node: input_makers(self._graph, node),
+                                             self._scene.holder())
         self.highlight = node_id = state["node"]
         opened = node_id and node_id not in self._view.nodes
         if opened:
