@@ -2,13 +2,15 @@
 
 A two-layer computation (matmul, add, tanh, a mean squared error) under a GradientTape:
 each recorded op with its input shapes and the user line that ran it, then the backward
-pass one vector-Jacobian product at a time, then the gradients. Offline, no options.
+pass one op's gradient at a time (as the widget's Step button takes it), then the
+gradients. Offline, no options.
 
 Run: python examples/tape_demo.py
 """
 import argparse
 
 import tapeviz as tf
+from tapeviz.backward import stepped_through
 
 
 def main(argv=None):
@@ -26,14 +28,16 @@ def main(argv=None):
     print(f"the tape recorded {len(tape.nodes)} ops:")
     for index, node in enumerate(tape.nodes):
         inputs = ", ".join(str(t.shape) for t in node.inputs)
-        print(f"  #{index:<2} {node.op.name:<12} ({inputs}) -> {node.output.shape}"
+        print(f"  op {index + 1:<2} {node.op.name:<12} ({inputs}) -> {node.output.shape}"
               f"   line {node.source.lineno}: {node.source.line}")
 
-    print("\nbackward, one VJP per step:")
+    print("\nbackward, one op's gradient per step (last op first):")
     for step in tape.backward(loss, [w, b]):
-        grads = ", ".join("-" if g is None else str(g.shape) for g in step.input_grads)
-        print(f"  step at #{step.index:<2} {step.node.op.name:<12} upstream "
-              f"{step.upstream.shape} -> input grads ({grads})")
+        grads = ", ".join("none flows" if g is None else str(g.shape)
+                          for g in step.input_grads)
+        upstream = str(step.upstream.shape)
+        print(f"  stepped through {stepped_through(step):<30} upstream {upstream:<6}"
+              f" -> grad of each input: {grads}")
 
     grad_w, grad_b = tape.gradient(loss, [w, b])
     print(f"\nd loss / d {w.name} =\n{grad_w.numpy()}")

@@ -39,7 +39,15 @@ class BackwardStep:
         self.index = index                # the node's position on the tape
 
     def __repr__(self) -> str:
-        return f"<BackwardStep #{self.index} {self.node.op.name}>"
+        """'<BackwardStep through abs (op 6 of the tape)>', as the widget's strip says it."""
+        return f"<BackwardStep through {stepped_through(self)}>"
+
+
+def stepped_through(step) -> str:
+    """'abs (op 6 of the tape)': the op a backward step ran the VJP of, as the widget's
+    stepping strip says it; the op alone for a step of no known place (a torch step)."""
+    name = step.node.op.name
+    return name if step.index is None else f"{name} ({op_place(step.index)})"
 
 
 class Backward:

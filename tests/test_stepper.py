@@ -65,6 +65,22 @@ def test_steps_walk_the_tape_in_reverse_and_expose_the_current_step():
     assert second.index < first.index
 
 
+def test_reprs_say_the_step_as_the_widgets_strip_does():
+    """A stepper and its step printed in a notebook read as the widget's stepping strip:
+    'steps applied', 'stepped through add (op 9 of the tape)' (was '#8', a tape entry)."""
+    tape, loss, sources = _mlp()
+    stepper = BackwardStepper(tape, loss, sources)
+    assert repr(stepper) == "<BackwardStepper steps applied: 0, not started>"
+    step = stepper.step()
+    last = f"{step.node.op.name} (op {len(tape)} of the tape)"
+    assert repr(step) == f"<BackwardStep through {last}>"
+    assert repr(stepper) == f"<BackwardStepper steps applied: 1, stepped through {last}>"
+    stepper.run()
+    assert repr(stepper).startswith(f"<BackwardStepper steps applied: {stepper.count} (done), "
+                                    "stepped through ")
+    assert "#" not in repr(stepper)
+
+
 def test_gradients_so_far_map_each_source_and_grow_as_steps_run():
     tape, loss, (w1, b1, w2) = _mlp()
     stepper = BackwardStepper(tape, loss, [w1, b1, w2])

@@ -10,6 +10,7 @@ retried and the tape keeps working."""
 from __future__ import annotations
 
 from .. import events, nest
+from ..backward import stepped_through
 from ..errors import DTypeError, InvalidArgumentError, MissingStepError, bad_argument, describe
 from ..op_place import op_place
 from ..tensor import Tensor
@@ -208,7 +209,9 @@ class BackwardStepper(StepViews):
         return nest.pack_sequence_as(self.sources if self.sources is not None else flat, flat)
 
     def __repr__(self) -> str:
-        where = "done" if self.done else (
-            "not started" if self._last is None else f"at #{self._last.index} "
-            f"{self._last.node.op.name}")
-        return f"<BackwardStepper {self.count} steps, {where}>"
+        """'<BackwardStepper steps applied: 2, stepped through abs (op 6 of the tape)>', in
+        the widget strip's words: '2 (done)' at the end, 'not started' before the first."""
+        where = "not started" if self._last is None else \
+            f"stepped through {stepped_through(self._last)}"
+        return (f"<BackwardStepper steps applied: {self.count}"
+                f"{' (done)' if self.done else ''}, {where}>")
