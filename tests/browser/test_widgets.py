@@ -198,18 +198,20 @@ def test_tape_widget(app, tmp_path, browser):
 # ---- Dashboard ------------------------------------------------------------------------------
 DASHBOARD_CELLS = [
     """
+import os
 import time
 import numpy as np
 import tapeviz as tf
 from tapeviz.viz.dashboard import Dashboard
 
-def train(steps):
+def train(steps, until=None):   # `steps` steps, and on until the file `until` exists
     rng = np.random.default_rng(0)
     x = tf.constant(rng.normal(size=(32, 8)).astype("float32"))
     y = tf.constant(rng.normal(size=(32, 1)).astype("float32"))
     w = tf.Variable(tf.random.normal([8, 16], stddev=0.3, seed=1), name="w")
     v = tf.Variable(tf.random.normal([16, 1], stddev=0.3, seed=2), name="v")
-    for _ in range(steps):
+    done = 0
+    while done < steps or until is not None and not os.path.exists(until):
         with tf.GradientTape() as tape:
             hidden = tf.nn.relu(tf.matmul(x, w))
             loss = tf.reduce_mean(tf.square(tf.matmul(hidden, v) - y))
@@ -217,6 +219,7 @@ def train(steps):
         w.assign_sub(0.01 * gw)
         v.assign_sub(0.01 * gv)
         time.sleep(0.02)   # slow enough for a person (or a test) to press Pause
+        done += 1
     return float(loss)
 
 dash = Dashboard()
@@ -270,17 +273,24 @@ def exercise_dashboard(page, dash, name="dashboard"):
 @pytest.mark.browser
 def test_dashboard_live_pause_resume(tmp_path, browser):
     start = time.monotonic()
-    # the second cell awaits the loop: clicks are served meanwhile
-    with notebook_page(browser, tmp_path / "dashboard.ipynb", DASHBOARD_CELLS,
-                       wait=False) as page:
+    # the loop runs on until the test has paused and resumed it (300 steps of 20 ms once
+    # ended before Pause on a loaded machine); the second cell awaits it: clicks are served
+    clicked = tmp_path / "clicked"
+    cells = [DASHBOARD_CELLS[0].replace("dash.train(train, 300)",
+                                        f"dash.train(train, 300, until={str(clicked)!r})"),
+             DASHBOARD_CELLS[1]]
+    assert cells[0] != DASHBOARD_CELLS[0]
+    with notebook_page(browser, tmp_path / "dashboard.ipynb", cells, wait=False) as page:
         dash = page.wait_for_output(DASHBOARD, timeout=60)
 
         exercise_dashboard(page, dash)
+        clicked.touch()
 
         page.wait_for_run(timeout=60)
-        page.wait_for_output("text=finished with loss")
+        finished = page.wait_for_output("text=finished with loss").text_content()
         wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
-        assert dashboard_steps(dash) == 300
+        ran = int(re.search(r"after (\d+) steps", finished).group(1))
+        assert ran >= 300 and dashboard_steps(dash) == ran, (ran, dashboard_steps(dash))
         assert dash.locator(".tvd-loss polyline").count() >= 1
         assert dash.locator(".tvd-legend").text_content().count("w") >= 1
         assert not dash.locator(".tvd-error").is_visible()
