@@ -61,7 +61,10 @@ def dispatch(op, *args, **params):
     route = op.route
     if state.tapes or state.layer_listeners:   # a tape may record it, a layer's listener hear it
         sink = state.sink
-        if sink is not None and sink.every_op:
+        if sink is None:
+            if not route.heard and not state.layer_listeners:   # tapes alone: no one hears it
+                return _dispatch_taped(op, args, params, state)
+        elif sink.every_op:
             return _dispatch_sunk(op, args, params, state, sink)
         return _dispatch_traced(op, args, params, state, route)
     # an op heard only at some lines keeps the fast path while the line its thread shares
@@ -182,6 +185,38 @@ def _same_params(params: dict, branch) -> bool:
         or branch.same_params(params)
 
 
+def _dispatch_taped(op, args, params, state):
+    """`dispatch` for an op that tapes may record and nobody hears (no listener, line,
+    layer listener or Recorder): `_dispatch_traced`'s node and tapes, none of its checks."""
+    arrays, tensors, ids, reads_variable = input_tensors(op, args)
+    source = state.source or source_from(_getframe(2), state.origin)
+    try:
+        ans = _new(Tensor)
+        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+    except OpError as error:   # the op's own check: keep what it was given
+        error.input_values = arrays
+        raise
+    except _INPUT_ERRORS as exc:
+        raise explain_failure(op, arrays, params, exc) from exc
+    except RuntimeWarning as warning:
+        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    node = _new(Node)   # (as _dispatch_traced makes it)
+    node.op = op
+    node.inputs = tensors
+    node.output = ans
+    node.params = params
+    node.input_ids = ids
+    node.output_id = id(ans)
+    node.phase = state.phase
+    node.scope = state.scope
+    node.source = source
+    for tape in state.tapes:
+        if reads_variable:
+            tape.watch_read(args)
+        tape.record(node)
+    return ans
+
+
 def _dispatch_traced(op, args, params, state, route):
     """`dispatch` for an op that a tape may record or someone may hear."""
     hearers = route.evented
@@ -254,7 +289,7 @@ def _dispatch_traced(op, args, params, state, route):
         if len(sink) >= sink.check_at:
             sink.full()
         return ans
-    node = _new(Node)  # the one place a Node is made (no __init__ call: ~120 ns an op less)
+    node = _new(Node)  # (no __init__ call: ~120 ns an op less)
     node.op = op       # one store a line: a tuple assignment builds and unpacks a tuple
     node.inputs = tensors
     node.output = ans
@@ -349,8 +384,8 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
 
 
 # the frames numpy's warnings come from: fpwarnings finds the op and its inputs there
-TRACED_CODES = (dispatch.__code__, _dispatch_traced.__code__, _dispatch_sunk.__code__,
-                _dispatch_deferred.__code__)
+TRACED_CODES = (dispatch.__code__, _dispatch_taped.__code__, _dispatch_traced.__code__,
+                _dispatch_sunk.__code__, _dispatch_deferred.__code__)
 fpwarnings.install()
 
 
