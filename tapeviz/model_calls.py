@@ -3,24 +3,59 @@ its forward (`x = self.conv1(x)`), while a finding about what the model was give
 evaluation on the training data) must name where the loop gave it: `model(test_x)`. The
 torch adapter's module pre-hook notes each root module's call while layer paths are kept
 (its line); a Keras model's outermost call, always, its call site (code and instruction:
-~0.1 us, the line read only when asked). The last call of each root (by its layer path's
-first part) is what is kept.
+~0.1 us, the line read only when asked). The last KEPT calls of each root (by its layer
+path's first part) are kept, each with a weak reference to what it was given, so a finding
+names the call that gave the data it judged, though the model was called again after it.
 """
 from __future__ import annotations
 
+import weakref
+from collections import deque
+
+import numpy as np
+
 from .sourceinfo import SourceInfo, call_site_source
 
-_called_at: dict = {}   # a root's layer path ('Net', 'net') -> its last call's line or site
+KEPT = 8   # a root's last calls kept: an evaluation's, with a few calls after it
+_calls: dict = {}   # a root's layer path ('Net', 'net') -> deque of (line or site, given)
 
 
-def note(root: str, where) -> None:
+def note(root: str, where, given=None) -> None:
     """Keep `where` (a SourceInfo, a call site (code, instruction) or None) as where root
-    `root` was last called."""
-    _called_at[root] = where
+    `root` was called, given `given` (its data: a tensor or an array), held weakly."""
+    calls = _calls.get(root)
+    if calls is None:
+        calls = _calls[root] = deque(maxlen=KEPT)
+    try:
+        held = weakref.ref(given)
+    except TypeError:   # (None, a list: no weak reference; such a call matches no data)
+        held = None
+    calls.append((where, held))
 
 
-def called_at(scope: str) -> SourceInfo | None:
+def called_at(scope: str, data=None) -> SourceInfo | None:
     """The user's line of the last call of the model at the root of layer path `scope`
-    ('Net/conv1'), or None when no call of it was noted (or tapeviz's own code made it)."""
-    where = _called_at.get(scope.split("/", 1)[0]) if scope else None
+    ('Net/conv1') that was given `data` (the array its first layer read: the same examples,
+    row by row), else of its last call; None when no call of it was noted (or tapeviz's own
+    code made it)."""
+    calls = _calls.get(scope.split("/", 1)[0]) if scope else None
+    if not calls:
+        return None
+    where = calls[-1][0]
+    if data is not None:
+        where = next((call for call, held in reversed(calls)
+                      if held is not None and _same_rows(held(), data)), where)
     return call_site_source(where) if isinstance(where, tuple) else where
+
+
+def _same_rows(given, data: np.ndarray) -> bool:
+    """Whether `given` (a call's data, None once freed) holds `data`'s examples, row by row."""
+    if given is None:
+        return False
+    try:
+        value = np.asarray(getattr(given, "_value", given))
+    except (TypeError, ValueError, RuntimeError):   # (a torch tensor that requires grad)
+        return False
+    count = data.shape[0] if data.ndim else 0
+    return value.ndim > 0 and value.shape[0] == count and value.size == data.size and \
+        np.array_equal(value.reshape(count, -1), data.reshape(count, -1))

@@ -43,6 +43,9 @@ def evaluated(on: str, make_model=guide_cnn):
             optimizer.apply_gradients(zip(grads, model.trainable_variables))
         if on == "training":
             model(train_x[:64])  # BUG: evaluates on the training set
+        elif on == "training, then test":
+            model(train_x[:64])  # BUG: the training set, then the test set
+            model(test_x)
         else:
             model(test_x)
     return rec
@@ -65,3 +68,14 @@ def test_an_evaluation_on_the_training_examples_is_named_at_the_models_call(make
 
 def test_an_evaluation_on_held_out_examples_is_no_finding():
     assert diagnose(evaluated("test")) == []
+
+
+def test_an_evaluation_followed_by_another_call_is_named_at_its_own_call():
+    """The training examples evaluated, then the test set: the model's calls are kept (the
+    last few of each model) with what each was given, so the finding names the call that gave
+    the training examples, not the last one (was: the test set's `model(test_x)` line)."""
+    [finding] = diagnose(evaluated("training, then test"))
+    line = line_of(__file__, "# BUG: the training set, then the test set")
+    assert f"of the model called at tests/test_bugs_training_data.py:{line}: " \
+        "model(train_x[:64])" in finding.message
+    assert finding.source.lineno == line

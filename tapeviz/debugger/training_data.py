@@ -45,7 +45,8 @@ def evaluated_on_training_data(steps) -> list:
         return []
     steps_said = f"step {numbers[0]}" if len(numbers) == 1 else \
         f"steps {numbers[0]}-{numbers[-1]}"
-    called = called_at(evaluation.scope)   # the loop's `model(x)`, not a line of forward()
+    # the loop's `model(x)` that gave these examples, not a line of forward()
+    called = called_at(evaluation.scope, evaluation.inputs[0]._value)
     where = f"of the model called at {_where(called)}" if called is not None else \
         f"at {_where(evaluation.source)}"
     message = (f"step {steps[-1].number} evaluates the model (it computed no gradient) on "

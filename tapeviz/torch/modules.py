@@ -70,7 +70,8 @@ def _before(module, args) -> None:
         path = f"{parent_path}/{_child_name(parent, module)}"
     else:
         path = root_name(module)
-        model_calls.note(path, source_from(sys._getframe(1)))   # (torch's frames walked past)
+        model_calls.note(path, source_from(sys._getframe(1)),   # (torch's frames walked past)
+                         args[0] if args else None)
     frames.append((module, path))
     set_scope(_thread.state, path)
 

@@ -36,8 +36,9 @@ def sequential():
                                torch.nn.Linear(16, 10))
 
 
-def evaluated(on_training: bool, make_model=sequential):
-    batches = digit_batches(count=6)
+def evaluated(on_training: bool, make_model=sequential, then_test: bool = False,
+              batches=None):
+    batches = digit_batches(count=6) if batches is None else batches
     torch.manual_seed(0)
     model = make_model()
     optimizer = torch.optim.Adam(model.parameters())
@@ -50,6 +51,8 @@ def evaluated(on_training: bool, make_model=sequential):
         with torch.no_grad():
             if on_training:
                 model(batches[1][0])  # BUG: evaluates on a training batch
+                if then_test:
+                    model(batches[5][0])
             else:
                 model(batches[5][0])
     return rec
@@ -68,3 +71,14 @@ def test_an_evaluation_on_a_training_batch_is_named_at_the_loops_call(make_model
 
 def test_an_evaluation_on_a_held_out_batch_is_no_finding():
     assert diagnose(evaluated(on_training=False)) == []
+
+
+def test_an_evaluation_followed_by_a_held_out_one_is_named_at_its_own_call():
+    """The training batch evaluated, then a held-out one, the data still held (as a
+    notebook's is; a call whose data is gone matches none): was the held-out call's line."""
+    batches = digit_batches(count=6)
+    [finding] = diagnose(evaluated(on_training=True, then_test=True, batches=batches))
+    line = line_of(__file__, "# BUG: evaluates on a training batch")
+    assert finding.source.lineno == line
+    assert f"of the model called at tests/pytorch/test_bugs_training_data_torch.py:{line}: " \
+        "model(batches[1][0])" in finding.message

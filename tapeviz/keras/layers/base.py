@@ -261,15 +261,15 @@ class Layer(Tracked):
         training = kwargs.pop("training", None)
         if training is None:
             training = _context.training
-        if _context.depth == 0:   # the user's call of the model: its site, read if asked
-            caller = sys._getframe(1)
-            model_calls.note(self.name, (caller.f_code, caller.f_lasti))
         if _context.depth == 0 and _holding_losses:  # added losses last until the next outer call
             for layer in self._flatten_layers():
                 layer._losses.clear()
                 _holding_losses.discard(layer)
         with name_scope(self.name):
             inputs = self._convert_inputs(inputs)
+            if _context.depth == 0:   # the user's call of the model: its site, read if asked
+                caller = sys._getframe(1)
+                model_calls.note(self.name, (caller.f_code, caller.f_lasti), inputs)
             if not self.built:
                 self._build_on_call(_shapes(inputs))
                 self.built = True
