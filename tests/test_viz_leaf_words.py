@@ -127,3 +127,51 @@ def test_the_gradients_the_optimizer_reads_are_gradients_where_the_backward_pass
     assert ">gradient &#45;2</text>" in widget.svg   # its box, with its value: d loss / d b
     both = TapeWidget(widget._scene.source, phases=("forward", "backward"))
     assert both.status.endswith(", 2 inputs, 8 constants, 2 gradients"), both.status
+
+
+def model_step():
+    """The guide's step: a batch passed to a Keras model and its labels to a Keras loss."""
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(3, activation="relu"),
+                                 tf.keras.layers.Dense(2)])
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    images = tf.constant(np.linspace(0.0, 1.0, 20, dtype=np.float32).reshape(4, 5))
+    labels = tf.constant([0, 1, 1, 0])
+    with tf.GradientTape() as tape:
+        logits = model(images, training=True)
+        loss_object(labels, logits)
+    return model, tape
+
+
+def test_a_batch_passed_to_a_model_and_labels_to_a_loss_are_drawn_by_those_names():
+    """`model(images, training=True)` and `loss_object(labels, logits)` call no op by its
+    name, so the boxes of what they were given said 'input' (notebooks 03 and 04): they say
+    'images' and 'labels' (`logits` was made by the line before: not the loss's data)."""
+    _, tape = model_step()
+    widget = TapeWidget(tape)
+    data = sorted(n.label for n in widget.graph.nodes.values() if n.kind == "constant")
+    assert data == ["images", "labels"], data
+    assert widget.status.endswith("2 inputs"), widget.status
+
+
+def test_a_nan_batch_given_to_a_model_is_named_as_the_line_passed_it():
+    model, _ = model_step()
+    corrupt = np.ones((4, 5), np.float32)
+    corrupt[1, 2] = np.nan
+    with tf.GradientTape() as tape:
+        model(corrupt, training=True)
+    entry = tf.debugger.find_nan_origin(tape)
+    assert "; `corrupt` (its input `a`) already held 1 NaN (of 20 values" in entry.headline()
+
+
+def test_a_line_that_passes_a_model_two_fresh_names_keeps_its_data_input():
+    """Which of `a` and `b` the model read cannot be told from the line: no name is guessed."""
+    model, _ = model_step()
+    a = np.ones((4, 5), np.float32)
+    b = np.zeros((4, 5), np.float32)
+    pick = lambda first, second: first   # noqa: E731 (a call the line makes, no tapeviz op)
+    with tf.GradientTape() as tape:
+        logits = model(pick(a, b))
+    assert logits.shape == (4, 2)
+    widget = TapeWidget(tape)
+    assert [n.label for n in widget.graph.nodes.values() if n.kind == "constant"] == ["input"]

@@ -53,16 +53,16 @@ def test_a_torch_tapes_parameters_are_said_as_torch_says_them():
 def test_a_torch_tapes_batch_is_an_input_not_a_constant():
     widget = torch_widget()
     leaves = [i for i, n in widget.graph.nodes.items() if n.kind == "constant"]
-    # the labels by the name cross_entropy's line passed them as; the batch went to a module,
-    # whose line shows no call of linear: 'input' (was: 'input' both)
-    assert [widget.graph.nodes[i].label for i in leaves] == ["input", "labels"]
+    # the labels by the name cross_entropy's line passed them as; the batch by the name the
+    # line passed the module, whose first op read it (was: 'input' both, then 'input' the batch)
+    assert [widget.graph.nodes[i].label for i in leaves] == ["images", "labels"]
     assert widget.inspect(leaves[1])["title"] == "input labels → int64[5]"
     assert 'xlink:title="input labels&#10;(5,) int64' in widget.svg
     payload = widget.inspect(leaves[0])
-    assert payload["title"] == "input → float32[5, 4]", payload["title"]
+    assert payload["title"] == "input images → float32[5, 4]", payload["title"]
     assert rows(payload, "Tensor")["kind"] == ["input"]
-    assert ">input</text>" in widget.svg and ">const</text>" not in widget.svg
-    assert 'xlink:title="input&#10;(5, 4) float32' in widget.svg   # its tooltip said 'constant'
+    assert ">images</text>" in widget.svg and ">const</text>" not in widget.svg
+    assert 'xlink:title="input images&#10;(5, 4) float32' in widget.svg   # it said 'constant'
 
 
 def test_a_tensorflow_tapes_variables_keep_tfs_words():

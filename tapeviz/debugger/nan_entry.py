@@ -17,6 +17,7 @@ from ..nonfinite import FIXES, counted, engine_of, in_pass
 from ..op_place import op_place
 from ..variable import Variable
 from . import op_inputs
+from .passed_names import MAX_WRITTEN, passed_name
 from .numerics import NaNOrigin, _counts, _input_lines, _op_name, _where
 from .summary import _array, all_finite, nonfinite_each
 from .variable_names import shown_name
@@ -27,15 +28,15 @@ OUTSIDE = {
     "tf": "the data (a constant, numpy array or dataset batch)",
     "torch": "the input batch (or a tensor made before recording)"}
 GIVEN_BY = {"tf": "outside the tape", "torch": "outside the recorded ops"}
-MAX_WRITTEN = 40   # characters of the user's expression for an input named in a message
 
 
 class NaNEntry(NaNOrigin):
     """The first op that was given NaN/Inf from outside the computation: its input
     `position` (named `input_name`; `written`, what the user's line passed for it, when it
-    shows it), what it was (`came_from`; `given_by` in short), that input's NaN and Inf counts
-    among its `size` values and the `first_index` of one; `entered` is True (a `NaNOrigin`
-    made by an op has none).
+    shows it, or passed the model or loss whose first op it is, given the tape's `nodes`),
+    what it was (`came_from`; `given_by` in short), that input's NaN and Inf counts among its
+    `size` values and the `first_index` of one; `entered` is True (a `NaNOrigin` made by an
+    op has none).
 
     >>> import numpy as np, tapeviz as tf
     >>> from tapeviz.debugger import find_nan_origin
@@ -49,14 +50,15 @@ class NaNEntry(NaNOrigin):
 
     entered = True
 
-    def __init__(self, node, index, position, vjp_of=None, step=None):
+    def __init__(self, node, index, position, vjp_of=None, step=None, nodes=None):
         value = node.inputs[position]
         nans, infs = _counts(value)
         engine = engine_of(node.op)
         variable = getattr(value, "variable", None)
         self.position = position
         self.input_name = _input_name(node.op, position)
-        self.written = "" if vjp_of is not None else written_input(node, position)
+        self.written = "" if vjp_of is not None else written_input(node, position) or (
+            _passed(nodes, index) if nodes is not None else "")
         self.variable = variable if isinstance(variable, Variable) else None
         self.given_by = (f"the {'parameter' if engine == 'torch' else 'variable'} "
                          f"'{shown_name(variable)}'" if self.variable is not None
@@ -104,6 +106,13 @@ class NaNEntry(NaNOrigin):
     def __repr__(self) -> str:
         return (f"<NaNEntry {self.op} {self.phase} #{self.index}: {self.what} in "
                 f"{self.input_name or self.position}>")
+
+
+def _passed(nodes, index: int) -> str:
+    """What the user's line gave the model or loss whose first op, `nodes[index]`, read its
+    one data input (passed_names.py), or ""."""
+    data = [x for x in nodes[index].inputs if getattr(x, "variable", None) is None]
+    return passed_name(nodes, index) if len(data) == 1 else ""
 
 
 def _input_name(op, position: int) -> str:
@@ -156,7 +165,7 @@ def forward_entry(nodes, absorbed=frozenset()) -> NaNEntry | None:
     """Where NaN/Inf first came in from outside among `nodes` (a tape's, in order), but for
     the `absorbed` ones' (numerics.absorbed_infinities: an attention mask's -inf)."""
     found = first_entry(nodes, absorbed=absorbed)
-    return None if found is None else NaNEntry(nodes[found[0]], *found)
+    return None if found is None else NaNEntry(nodes[found[0]], *found, nodes=nodes)
 
 
 def backward_entry(forward_nodes, ops, steps) -> NaNEntry | None:

@@ -18,6 +18,7 @@ from operator import attrgetter, eq, itemgetter
 
 import numpy as np
 
+from ..debugger.passed_names import passed_name
 from ..debugger.summary import nonfinite_each
 from ..debugger.variable_names import shown_names
 from .graph_items import GraphEdge, _dtype_name, _plain_node, gradient_norm
@@ -357,9 +358,14 @@ class NodeTable(TableLookup):
 
     def leaf_label(self, tensor, reader: int) -> str:
         """What the box of `tensor` says: leaf_word's, or an input by the user's name for it
-        (leaves.leaf_label)."""
+        (leaves.leaf_label; the one data its reader, a model's or loss's first op, read: by
+        what the line passed the model or loss, passed_names.py)."""
         word = self.leaf_word(tensor, reader)
-        return leaf_label(tensor, self.ops[reader]) if word == "input" else word
+        label = leaf_label(tensor, self.ops[reader]) if word == "input" else word
+        if label == "input" and np.count_nonzero(
+                (self.leaf_reader == reader) & ~np.asarray(self.leaf_variable, bool)) == 1:
+            label = passed_name(self.ops, reader) or label
+        return label
 
     # ---- edges -----------------------------------------------------------------------------
     @property

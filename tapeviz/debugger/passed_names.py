@@ -1,0 +1,109 @@
+"""The name a user's line gave a batch by when it passed it to a model or a loss, for the
+graph's data box and a NaN entry's words: `logits = model(images, training=True)` runs a
+model's first op at that line, which reads `images`, though no call in the line is that
+op's (`nan_entry.written_input` reads only a line that calls the op itself:
+`tf.matmul(images, w)`).
+
+Told from the line's text and the ops before it, never guessed: the line holds exactly one
+call (not a tapeviz function) that passes plain names, and one of them is left once the
+names earlier lines' ops assigned are set aside (`loss_object(labels, logits)`: `logits`
+came from the line before, so the data is `labels`). A box is named so only when it is the
+one data the first op of that line's run read (viz/table.py, nan_entry.py check); else it
+stays 'input'.
+"""
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+
+from .. import events
+from .breakpoint import _op_made_by   # the one map of public names to op names
+
+MAX_WRITTEN = 40   # characters of the user's expression for an input named in a message
+
+# what a name is passed as: `images`, `batch.x`, `images[:32]`
+_PLAIN = (ast.Name, ast.Attribute, ast.Subscript)
+
+
+def passed_name(ops, reader: int) -> str:
+    """What the statement of `ops[reader]` (dispatch nodes in execution order) passed, by a
+    plain name, to the one model or loss it calls, when that op is the first the statement
+    ran; '' when the line does not tell it.
+
+    >>> import tapeviz as tf
+    >>> model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+    >>> images = tf.ones([4, 3])
+    >>> with tf.GradientTape() as tape:
+    ...     logits = model(images)
+    >>> passed_name(tape.nodes, 0), passed_name(tape.nodes, 1)
+    ('images', '')
+    """
+    node = ops[reader]
+    source = getattr(node, "source", None)
+    if node.phase != "forward" or source is None or (
+            reader and _line(ops[reader - 1]) == _line(node)):
+        return ""
+    calls = _passing_calls(source.statement)
+    if len(calls) != 1:
+        return ""
+    assigned = _assigned_before(ops, reader, source.statement)
+    left = [text for root, text in calls[0] if root not in assigned]
+    return left[0] if len(left) == 1 and len(left[0]) <= MAX_WRITTEN else ""
+
+
+def _line(node) -> tuple | None:
+    source = getattr(node, "source", None)
+    return None if source is None else (source.filename, source.lineno)
+
+
+@lru_cache(maxsize=256)
+def _passing_calls(statement: str) -> tuple:
+    """The calls in `statement` that are no tapeviz function's and pass plain names, each as
+    ((root name, text), ...) of those positional arguments."""
+    try:
+        tree = ast.parse(statement)
+    except SyntaxError:
+        return ()
+    calls = []
+    for call in ast.walk(tree):
+        if not isinstance(call, ast.Call) or _makes_an_op(call.func):
+            continue
+        passed = tuple((_root(arg), ast.unparse(arg)) for arg in call.args
+                       if isinstance(arg, _PLAIN) and _root(arg))
+        if passed:
+            calls.append(passed)
+    return tuple(calls)
+
+
+def _makes_an_op(func) -> bool:
+    name = getattr(func, "attr", getattr(func, "id", None))
+    return isinstance(name, str) and (events.is_op_name(name) or _op_made_by(name) is not None)
+
+
+def _root(expression) -> str:
+    """The name an expression starts from: `images` of `images[:32]` and `images.x`."""
+    while isinstance(expression, (ast.Attribute, ast.Subscript)):
+        expression = expression.value
+    return expression.id if isinstance(expression, ast.Name) else ""
+
+
+def _assigned_before(ops, reader: int, statement: str) -> set:
+    """The names the statements of the ops before `reader` assigned (but `statement`)."""
+    sources = {id(source): source for source in (getattr(node, "source", None)
+                                                 for node in ops[:reader])}
+    statements = {source.statement for source in sources.values() if source is not None}
+    statements.discard(statement)
+    return set().union(*map(_targets, statements))
+
+
+@lru_cache(maxsize=256)
+def _targets(statement: str) -> frozenset:
+    try:
+        tree = ast.parse(statement)
+    except SyntaxError:
+        return frozenset()
+    return frozenset(node.id for node in ast.walk(tree)
+                     if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
+
+
+__all__ = ["passed_name"]
