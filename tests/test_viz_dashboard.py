@@ -310,3 +310,33 @@ def test_the_tape_title_follows_every_step_between_layouts(dashboards, monkeypat
         holds[step][1].set()
     assert len(layouts) == 1
     runner.stop()
+
+
+def test_a_step_ending_while_a_turn_reads_the_tape_is_counted_in_that_push(dashboards):
+    """The counter and the tape's title come from one read of the steps done: a step that
+    ends between the counter's read and the tape's (a loaded machine's timer thread) is
+    counted in the same push, never "step 2" over "1 step done"."""
+    render = pytest.importorskip("tapeviz.viz.render")
+    if render.find_layout_binary() is None:
+        pytest.skip("no Graphviz binary (pip install graphviz-pure==0.2.2)")
+    clock = ManualClock()
+    dash = dashboards(clock=clock)
+    front = Front(dash)
+    holds = hold_at(1, 2)
+    real_tape = dash._tape
+
+    def tape_after_a_step(state):
+        if holds[1][0].is_set() and not holds[1][1].is_set():
+            holds[1][1].set()              # step 2 runs and ends now, inside the turn
+            assert holds[2][0].wait(T)
+        return real_tape(state)
+
+    dash._tape = tape_after_a_step
+    runner = dash.train(held_loop, holds, 1000)
+    assert holds[1][0].wait(T)
+    clock.tick()
+    title = front.state["tape_title"]
+    assert title.startswith("step 2: 1 op of the forward pass "), title
+    assert front.state["step_count"] == 2
+    holds[2][1].set()
+    runner.stop()

@@ -264,10 +264,11 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
             if self.recorder is not None and self.runner is None:
                 self._poll_recorder()
             state, status, controls = self._describe()
-            # the steps done read just before the tape's step is taken, not after its layout
-            # or the alerts (either can take several steps' time on a loaded machine: a
-            # layout once left the title at step 5 over a counter at 7): the tape's title
-            # names the step the counter shows, as both come in one push
+            # the steps done read before the tape's layout and the alerts (either can take
+            # several steps' time on a loaded machine: a layout once left the title at step 5
+            # over a counter at 7), and again with the tape's nodes: a step that ended
+            # between the two reads is counted, so the title never names a step the counter
+            # has not reached ("step 2" over "1 step done")
             with self._data_lock:
                 version = self._version
                 series = None
@@ -285,6 +286,9 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
             tape = self._tape(state)
             if closed is not None and closed.is_set():
                 return False   # (detached while it laid out the tape)
+            if tape is not None:
+                *tape, done = tape
+                steps = max(steps, done or 0)
             alerts = self._alerts(state, relaid=self._tape_full is not drawn)
             if closed is not None and closed.is_set():
                 return False

@@ -12,7 +12,8 @@ class StepTape:
     """Part of `Dashboard`: which step's tape to show, its layout and its nodes' ids."""
 
     def _tape(self, state: str):
-        """(svg, title, highlight) to show now, else None (nothing new to show).
+        """(svg, title, highlight, steps done as read with the step shown, or None) to show
+        now, else None (nothing new to show).
 
         The title and the highlight follow every push; a new structure is laid out at most
         once a second (at once on a pause or the end), the last layout showing meanwhile. On
@@ -35,7 +36,7 @@ class StepTape:
         source = self._tape_source(state, Graph)
         if source is None:
             return None
-        key, drawn_from, build, title, paused_node = source
+        key, drawn_from, build, title, paused_node, done = source
         stale = self._tape_from is None or len(drawn_from) != len(self._tape_from) or any(
             a is not b for a, b in zip(drawn_from, self._tape_from))
         # a new structure, or the last one drawn from another step when it matters: lay it
@@ -60,7 +61,7 @@ class StepTape:
         if paused_node is not None and not isinstance(paused_node, str):   # a variable
             paused_node = self._tape_full.id_of(paused_node)
         shown = (graph.visible_id(paused_node) if paused_node else None) or ""
-        return self._tape_svg, f"{title} ({len(graph.nodes)} nodes shown)", shown
+        return self._tape_svg, f"{title} ({len(graph.nodes)} nodes shown)", shown, done
 
     def _node_id_of(self, node) -> str:
         """The id of `node` (a dispatch Node) in the tape shown, or of its group; else ""."""
@@ -71,17 +72,18 @@ class StepTape:
 
     def _tape_source(self, state: str, Graph):
         """(structure key, what it is built from, graph builder, title, node id to highlight,
-        or the variable an optimizer's update paused after wrote: the tape draws no update)
-        or None. A failed loop's tape is the step that failed, as far as it ran, with the op
-        that raised (red, viz/failure.py), else the last step before the error: its title
-        says which."""
+        or the variable an optimizer's update paused after wrote: the tape draws no update,
+        the steps done as read with its nodes, None for a recorder's) or None. A failed
+        loop's tape is the step that failed, as far as it ran, with the op that raised (red,
+        viz/failure.py), else the last step before the error: its title says which."""
         from .failure import FAILED_ID, add_failed_op
         if self.runner is None or self.recorder is not None:
             step = self.recorder.last_step if self.recorder is not None else None
             if step is None:
                 return None
             key = tuple((rop.op, rop.scope, rop.phase) for rop in step.ops)
-            return key, (step,), lambda: Graph.from_step(step), f"step {step.number}", None
+            return key, (step,), lambda: Graph.from_step(step), f"step {step.number}", None, \
+                None
         with self._data_lock:
             paused = self.runner.paused_at if state == "paused" else None
             error = self.runner.error if state == "failed" else None
@@ -89,6 +91,8 @@ class StepTape:
             nodes, grads = (self._ops, self._grads) if in_progress else \
                 (self._last_ops, self._last_grads)
             nodes, grads = [n for n in nodes if n.phase == "forward"], dict(grads)
+            # steps done: the nodes are the last one's, or (paused, failed) the next one's so far
+            step = self._step_offset + self._steps
         failed_op = in_progress and error is not None and hasattr(error, "input_values")
         if not nodes:
             return None
@@ -100,7 +104,6 @@ class StepTape:
                 highlight = getattr(at.inputs[0], "variable", at.inputs[0])
         key = tuple((n.op.name, n.scope, n.output._value.shape) for n in nodes) + (
             (state, id(error)) if error is not None else ())
-        step = self._step_offset + self._steps
         # the ops a student wrote to compute the loss, on both engines ('taped ops' was TF's
         # word, and a torch user keeps no tape)
         ops = f"{len(nodes)} op{'' if len(nodes) == 1 else 's'} of the forward pass"
@@ -119,4 +122,4 @@ class StepTape:
             if failed_op:
                 add_failed_op(graph, error)
             return graph
-        return key, tuple(nodes), build, title, highlight
+        return key, tuple(nodes), build, title, highlight, step
