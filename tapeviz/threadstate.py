@@ -49,14 +49,23 @@ def thread_state() -> ThreadState:
     return local.state
 
 
+# told of every step that raises, on any thread: the Recorders fed events, not a sink here
+# (threads="all", a second Recorder on a thread), each deciding whether the thread is its own
+raised_listeners: list = []
+
+
 def step_raised(error: BaseException) -> None:
     """A training step on this thread raised `error` out of its last recording tape (or an
-    op, or its gradient call, with no tape recording): the Recorder whose sink is here ends
-    the step there, so the next step does not take its ops."""
+    op, or its gradient call, with no tape recording): the Recorder whose sink is here, and
+    those fed events, end the step there, so the next step does not take its ops."""
     state = local.state
+    if state.tapes:
+        return
     sink = state.sink
-    if sink is not None and sink.raised is not None and not state.tapes:
+    if sink is not None and sink.raised is not None:
         sink.raised(error)
+    for listener in raised_listeners:
+        listener(error)
 
 
 def all_thread_states() -> list:

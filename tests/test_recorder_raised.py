@@ -1,6 +1,8 @@
 """A training step that raises, caught by the loop (try/except around the step), is a step
 of its own in a Recorder, labelled "raised" and holding the error: the next step holds its
 own ops alone, and the steps after it are recorded (and followed) as before."""
+import contextlib
+
 import pytest
 
 import tapeviz as tf
@@ -8,13 +10,18 @@ from tapeviz.debugger import Recorder
 from tapeviz.errors import DTypeError, ShapeError
 
 
-def _loop(failing: int, where: str, steps: int = 6):
+def _loop(failing: int, where: str, steps: int = 6, kind: str = "sink"):
     """A Recorder over a loop whose step `failing` raises `where`: in the tape block (an
-    op), by the user's own raise, or at the gradient call."""
+    op), by the user's own raise, or at the gradient call. `kind`: the Recorder fed by the
+    thread's sink, one of threads="all", or a second one on the thread (both fed events)."""
     w = tf.Variable([1.0, 2.0])
     opt = tf.keras.optimizers.SGD(0.1)
     caught = []
-    with Recorder() as rec:
+    rec = Recorder(threads="all") if kind == "all threads" else Recorder()
+    with contextlib.ExitStack() as recording:
+        if kind == "second":
+            recording.enter_context(Recorder())   # (it keeps the thread's sink)
+        recording.enter_context(rec)
         for i in range(steps):
             try:
                 with tf.GradientTape() as tape:
@@ -41,8 +48,11 @@ FULL = ["multiply", "reduce_sum", "multiply", "assign_sub", "assign_add"]
 @pytest.mark.parametrize("where, ran", [("op", ["multiply"]), ("user", ["multiply"]),
                                         ("gradient", ["multiply", "reduce_sum"])])
 @pytest.mark.parametrize("failing", [0, 1, 4])   # the first, the second, a followed one
-def test_a_step_that_raised_is_its_own(failing, where, ran):
-    rec, caught = _loop(failing, where)
+@pytest.mark.parametrize("kind", ["sink", "all threads", "second"])   # the last two: events
+def test_a_step_that_raised_is_its_own(failing, where, ran, kind):
+    """Event-fed Recorders (threads="all", a second Recorder) were told nothing: the failed
+    step's ops merged into the next step."""
+    rec, caught = _loop(failing, where, kind=kind)
     steps = rec.steps
     assert len(caught) == 1
     assert [step.label for step in steps] == \

@@ -36,7 +36,7 @@ from .. import events
 from ..arguments import choice
 from ..errors import DTypeError, bad_argument
 from ..node import OP, OUTPUT, RECORD_WIDTH, record
-from ..threadstate import thread_state
+from ..threadstate import raised_listeners, thread_state
 from .budget import StepBudget, StepsDroppedWarning
 from .following import ProgramFollowing, loss_of
 from .given import check_byte_budget, entered_twice, missing_step
@@ -171,6 +171,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
                     on_node = self._record_op if self._thread is not None else \
                         self._record_op_any_thread
                     events.subscribe(self._on_event, kinds=_HEARD, on_node=on_node)
+                    raised_listeners.append(self._raised_heard)
         return self
 
     def stop(self) -> "Recorder":
@@ -178,6 +179,8 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         with self._lock:
             if self._recording:
                 events.unsubscribe(self._on_event)
+                if self._raised_heard in raised_listeners:
+                    raised_listeners.remove(self._raised_heard)
                 if self._sink_state is not None:
                     records = self._records
                     self._sink_state.sink = self._sink_state = None
@@ -319,6 +322,11 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         records += record(node, taped, duration)
         if len(records) >= records.check_at:
             self._check_budget()
+
+    def _raised_heard(self, error: BaseException) -> None:
+        """A step raised on some thread (threadstate.step_raised): ended here if it is ours."""
+        if self._thread is None or get_ident() == self._thread:
+            self._step_raised(error)
 
     def _on_vjp(self, event) -> None:
         """A backward step another engine ran (or tapeviz's, to a Recorder with no sink)."""
