@@ -182,9 +182,10 @@ def test_a_steps_input_gradients_say_where_each_input_came_from():
     for _ in range(4):
         widget.step()
         names.append((widget.stepper["op"], widget.stepper["input_names"]))
-    assert names == [("reduce_mean", ["x (from n2 square)"]),
-                     ("square", ["x (from n1 subtract)"]),
-                     ("subtract", ["x (from n0 matmul)", "y"]),
+    # each maker placed as the inspector places ops ('n2 square' named an id drawn nowhere)
+    assert names == [("reduce_mean", ["x (from square, op 3 of the tape)"]),
+                     ("square", ["x (from subtract, op 2 of the tape)"]),
+                     ("subtract", ["x (from matmul, op 1 of the tape)", "y"]),
                      ("matmul", ["a", "b (from variable w)"])], names
 
 

@@ -174,10 +174,12 @@ def input_name(node: Node, i: int) -> str:
     return op_inputs.input_names(node.op, i + 1)[i]
 
 
-def input_makers(graph, node) -> dict:
-    """id(input) -> 'n3 subtract' for each input of the dispatch `node` that an op node of
-    `graph` made (the Inputs table's "from" column; an input no op there made is a
-    variable's value or a constant). Empty for a graph made of GraphNodes by hand."""
+def input_makers(graph, node, holder: str = "the tape") -> dict:
+    """id(input) -> 'subtract, op 4 of the tape' for each input of the dispatch `node` that an
+    op node of `graph` made, placed as op_place places it in `holder` (the Inputs table's
+    "from" column; an input no op there made is a variable's value or a constant; 'n3
+    subtract' named a node by an id drawn nowhere). Empty for a graph made of GraphNodes by
+    hand."""
     if node is None:
         return {}
     table = graph.table()
@@ -190,7 +192,7 @@ def input_makers(graph, node) -> dict:
         ordinal = made_by.get(id(tensor))
         if ordinal is not None:
             maker = table.node(int(table.op_position[ordinal]))
-            makers[id(tensor)] = f"{maker.id} {maker.op}"
+            makers[id(tensor)] = f"{maker.op}, {op_place(int(maker.id[1:]), of=holder)}"
         elif type(tensor) is VariableRead and id(tensor.variable) in drawn:
             makers[id(tensor)] = f"{variable} {drawn[id(tensor.variable)]}"
         elif id(tensor) in table.gradient_ids:   # as its box says (table.leaf_word)

@@ -190,9 +190,10 @@ def stepper_state(stepper, node_id_of, drawn: dict, makers_of=None,
     entry, line, upstream and input gradients) and each source's gradient so far, as summaries,
     a variable by the name the graph draws it by (`drawn`: id(variable) -> that name). Each
     input is named by the op's word and where it came from (`makers_of(node)`: id(input) ->
-    'n5 subtract', as the inspector's Inputs table says it): 'x (from n5 subtract)'. The op's
-    word alone, 'x', read as the student's own x, the batch, in notebook 01. `holder`: what
-    holds the op, in op_place's words ('step 3' of a Recorder's step)."""
+    'subtract, op 6 of the tape', as the inspector's Inputs table says it): 'x (from
+    subtract, op 6 of the tape)'. The op's word alone, 'x', read as the student's own x, the
+    batch, in notebook 01. `holder`: what holds the op, in op_place's words ('step 3' of a
+    Recorder's step)."""
     last = stepper.last_step
     sources = stepper.flat_sources
     undrawn = [s for s in sources if isinstance(s, Variable) and id(s) not in drawn]

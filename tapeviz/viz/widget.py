@@ -188,7 +188,8 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
                                collapsible=self._opened_group_of(node_id) is not None,
                                grad_note=gradient_note(self._stepper, self._scene, saved),
                                position=self._position(node_id),
-                               names=input_makers(self._graph, dispatch_node_of(graph_node)),
+                               names=input_makers(self._graph, dispatch_node_of(graph_node),
+                                                  self._scene.holder()),
                                recorded=getattr(self._scene.step, "variable_gradients", None),
                                leaf_layout=self._scene.layout())
         note = nan_note(node_id, graph_node, self.alerts)
@@ -295,10 +296,10 @@ class TapeWidget(NodeActions, DeferredChecks, WidgetOutput, anywidget.AnyWidget)
         if self._shading is None:
             self._shading = StepShading(self._graph, recorded=self._scene.step is not None)
         changed = self._shading.update(self._stepper.grads)
-        self.stepper = state = stepper_state(self._stepper, self._node_id_of,
-                                             self._graph.table().variable_names(),
-                                             lambda node: input_makers(self._graph, node),
-                                             self._scene.holder())
+        holder = self._scene.holder()
+        self.stepper = state = stepper_state(
+            self._stepper, self._node_id_of, self._graph.table().variable_names(),
+            lambda node: input_makers(self._graph, node, holder), holder)
         self.highlight = node_id = state["node"]
         opened = node_id and node_id not in self._view.nodes
         if opened:

@@ -191,8 +191,10 @@ def test_inspector_answers_where_you_click(app, theme, tmp_path, browser):
         assert widget.locator(".tv-side .tv-stepper").count() == 0
         assert re.search(r"d loss/d w\s", strip.text_content())   # as the graph draws it, no ':0'
         assert "w:0" not in strip.text_content()
-        # inputs by name, with the op that made each (056e2e4: 'grad x (from n2 subtract)')
-        assert re.search(r"grad x \(from n\d+ subtract\)\s*float32", strip.text_content())
+        # inputs by name, with the op that made each, placed as the inspector places it (was
+        # 'grad x (from n2 subtract)': an id drawn nowhere)
+        assert re.search(r"grad x \(from subtract, op \d+ of the tape\)\s*float32",
+                         strip.text_content())
         # each term of the strip says what it means when hovered (VJP, upstream, d loss/d w)
         tips = dict(zip(strip.locator(".tv-chip-label").all_text_contents(),
                         strip.locator(".tv-chip").evaluate_all("els => els.map(e => e.title)")))
