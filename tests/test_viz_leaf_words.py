@@ -164,6 +164,18 @@ def test_a_nan_batch_given_to_a_model_is_named_as_the_line_passed_it():
     assert "; `corrupt` (its input `a`) already held 1 NaN (of 20 values" in entry.headline()
 
 
+def test_a_nan_batch_given_to_a_convolution_is_not_said_its_input_input():
+    """conv2d calls its data `input`: 'its input `input`' said the word twice."""
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Conv2D(2, 3)])
+    corrupt = np.ones((1, 4, 4, 1), np.float32)
+    corrupt[0, 1, 1, 0] = np.nan
+    with tf.GradientTape() as tape:
+        model(corrupt)
+    headline = tf.debugger.find_nan_origin(tape).headline()
+    assert "; `corrupt` (its input) already held 1 NaN (of 16 values" in headline, headline
+
+
 def test_a_line_that_passes_a_model_two_fresh_names_keeps_its_data_input():
     """Which of `a` and `b` the model read cannot be told from the line: no name is guessed."""
     model, _ = model_step()

@@ -80,12 +80,14 @@ class NaNEntry(NaNOrigin):
         """'its input `x` already held 1 NaN (of 4 values, the first at index [1, 0]), so it
         is in the data (...)'; an input without a name by its position; one the user's line
         passed under another name by that name first: '`images` (its input `a`) already
-        held ...' (the op's own name for it alone read as a variable of the user's)."""
+        held ...' (the op's own name for it alone read as a variable of the user's); conv2d's
+        `input` is 'its input' ('its input `input`' said the word twice)."""
         where = (f"of {self.size} values, the first at index {list(self.first_index)}"
                  if self.size > 1 else "a single value")
         name = f"`{self.input_name}`" if self.input_name else str(self.position)
-        name = f"`{self.written}` (its input {name})" \
-            if self.written and self.written != self.input_name else f"its input {name}"
+        its = "its input" if self.input_name == "input" else f"its input {name}"
+        name = f"`{self.written}` ({its})" \
+            if self.written and self.written != self.input_name else its
         return (f"{name} already held {counted(self.nan_count, self.inf_count)} "
                 f"({where}), so it is in {self.came_from}")
 

@@ -46,7 +46,8 @@ def test_a_batch_holding_nan_is_named_at_the_first_layer_with_torch_words():
     assert origin.node.scope.endswith("0")   # the Sequential's first layer
     assert origin.source.lineno == line_of(__file__, "the batch enters the model")
     assert origin.fix == FIXES["data"]["torch"] and "~torch.isfinite(x).any()" in str(origin)
-    assert "its input `input` already held" in str(origin) and "the input batch" in str(origin)
+    # by the name the line passed the model (was "its input `input`": the word twice)
+    assert "`images` (its input) already held" in str(origin) and "the input batch" in str(origin)
 
 
 def test_a_parameter_made_nan_is_named_by_its_name():
