@@ -204,9 +204,11 @@ def test_03_mnist_debugging(jupyter_server, browser):
     widget = tape_widget(page, "persistent tape")
     ops = set(svg_ops(widget).values())
     assert {"conv2d", "relu", "matmul"} <= ops, ops
-    # the batch of images and its labels are the model's inputs, not constants
+    # the batch of images and its labels are the model's inputs, not constants, drawn by the
+    # names the lines passed the model and the loss (were 'input' both)
     texts = widget.locator(".tv-graph svg text").all_text_contents()
-    assert texts.count("input") == 2 and "const" not in texts, texts
+    assert {"images", "labels"} <= set(texts) and "input" not in texts, texts
+    assert "const" not in texts, texts
     page.screenshot(widget.locator(".tv-graph"), "nb03-graph")
     inspect_and_step(page, widget, "conv2d", "mnist_model(images, training=True)", "nb03",
                      sections=("Feature maps",))
