@@ -31,6 +31,9 @@ from .variable import Variable
 from .threadstate import local, step_raised
 
 _UNINDEXED = object()   # a tape's `_scope` when its nodes were not recorded by it
+_SHOWN = ("batch_jacobian", "gradient", "jacobian", "reset", "stop_recording", "watch",
+          "watched_variables",   # TF 2.21's tape has these public names, no others
+          "backward", "nodes")   # tapeviz's: the stepper's pass and what the widget draws
 
 
 class GradientTape(Gradients, ExitNotes, Jacobians):
@@ -272,6 +275,11 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
 
     def __len__(self) -> int:
         return len(self._nodes)
+
+    def __dir__(self) -> list:
+        """What tab completion shows: TF's names and the two of tapeviz's a user calls; the
+        protocol above (record, tracks, pause, ...) is the engine's and the debugger's."""
+        return sorted({*_SHOWN, *(name for name in super().__dir__() if name[0] == "_")})
 
     def __repr__(self) -> str:
         if self.freed:   # ('with 0 ops' would say it recorded nothing)

@@ -70,16 +70,20 @@ class Variable(Tensor):
         self._name = value
 
     def assign(self, value, read_value: bool = True):
-        """Rebind this variable to `value` (same shape and dtype); returns the variable."""
-        return self._rebind(_a.assign(self, value))
+        """Rebind this variable to `value` (same shape and dtype); returns the variable, or
+        None given read_value=False, as TF does."""
+        self._rebind(_a.assign(self, value))
+        return self if read_value else None
 
     def assign_add(self, delta, read_value: bool = True):
-        """Rebind this variable to its value plus `delta`."""
-        return self._rebind(_a.assign_add(self, delta))
+        """Rebind this variable to its value plus `delta` (returns as `assign` does)."""
+        self._rebind(_a.assign_add(self, delta))
+        return self if read_value else None
 
     def assign_sub(self, delta, read_value: bool = True):
-        """Rebind this variable to its value minus `delta`."""
-        return self._rebind(_a.assign_sub(self, delta))
+        """Rebind this variable to its value minus `delta` (returns as `assign` does)."""
+        self._rebind(_a.assign_sub(self, delta))
+        return self if read_value else None
 
     def __getitem__(self, key):
         """`v[key]`, a tensor that remembers its variable and key: `v[key].assign(x)`

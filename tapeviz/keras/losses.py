@@ -333,6 +333,8 @@ def get(identifier):
             raise _unknown_name("loss", "Unknown loss function", identifier,
                                [*_BY_NAME, *_CLASSES])
         return fn
+    if isinstance(identifier, type):   # a class where an instance goes: one with its defaults
+        return identifier()
     if callable(identifier):
         return identifier
     raise ValueError(f"Could not interpret loss function identifier: {identifier!r}")

@@ -21,6 +21,7 @@ from .layers.core import InputLayer
 from .layers.list_input import list_refused
 from .training import Trainer
 from .uncovered import add_removed, add_uncovered
+from .weights_file import read_weights, write_weights
 
 __all__ = ["Model", "Sequential", "clone_model"]
 
@@ -129,11 +130,9 @@ class Model(Trainer, Layer):
 
     # ---- saving weights --------------------------------------------------------------------
     def save_weights(self, filepath, overwrite=True, save_format=None) -> None:
-        """Save `get_weights()` as an .npz archive (a tapeviz format, not TF checkpoints):
-        under the name given when it ends in .npz or in Keras 3's `.weights.h5`, else
-        with .npz added."""
-        with open(_weights_path(filepath), "wb") as file:
-            np.savez(file, *self.get_weights())
+        """Save `get_weights()` under Keras 3's `.weights.h5` name (weights_file.py: a numpy
+        archive, not Keras's HDF5; TF 2's checkpoint prefix 'ckpt' as ckpt.npz)."""
+        write_weights(filepath, self.get_weights())
 
     def save(self, filepath, overwrite=True, **kwargs):
         """Keras's whole-model file (its architecture as config with the weights) is not
@@ -145,14 +144,7 @@ class Model(Trainer, Layer):
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False) -> None:
         """Load weights saved by `save_weights`, in the same order and layouts."""
-        with np.load(_weights_path(filepath)) as archive:
-            self.set_weights([archive[f"arr_{i}"] for i in range(len(archive.files))])
-
-
-
-def _weights_path(filepath) -> str:
-    path = str(filepath)
-    return path if path.endswith((".npz", ".weights.h5")) else path + ".npz"
+        self.set_weights(read_weights(filepath))
 
 
 add_uncovered(Model, "keras.Model")   # model.export(): TensorFlow's, not covered, said so

@@ -70,10 +70,7 @@ class Trainer:
         if isinstance(metrics, str):   # Keras 3 refuses it; iterated, 'mae' is 'm', 'a', 'e'
             raise bad_argument("compile", "metrics", "a list, tuple or dict of metrics (e.g. "
                                f"metrics=[{metrics!r}])", metrics, DTypeError)
-        refuse_class("optimizer", optimizer, "an optimizer")
-        refuse_class("loss", loss, "a loss")
-        for metric in metrics if isinstance(metrics, (list, tuple)) else []:
-            refuse_class("metrics", metric, "a metric")
+        refuse_class("optimizer", optimizer, "an optimizer")   # a loss or metric class is made
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.compiled_loss = CompiledLoss(loss, loss_weights)

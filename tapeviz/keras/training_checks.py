@@ -9,8 +9,8 @@ from .data_adapter import is_dataset, length, to_numpy, unpack_x_y_sample_weight
 
 
 def refuse_class(argument: str, value, kind: str) -> None:
-    """A class where compile wants an instance (`loss=SparseCategoricalCrossentropy`): it
-    would be called with (y_true, y_pred) as its constructor's arguments."""
+    """An optimizer class where compile wants an instance (`optimizer=Adam`), refused as in
+    Keras 3 (which makes a loss or metric class given it with the class's defaults)."""
     if isinstance(value, type):
         raise bad_argument("compile", argument, f"{kind}: an instance or a name", value,
                            DTypeError).with_hint(f"that is the class: make one of it, "

@@ -3803,3 +3803,4 @@ from . import cases_lecture_arguments  # noqa: E402,F401  (registers its cases i
 from . import cases_tapes  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_lecture_mnist  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_lecture_mnist_callbacks  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_keras_surface  # noqa: E402,F401  (registers its cases into CASES)
