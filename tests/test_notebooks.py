@@ -184,7 +184,9 @@ def test_eager_tapes_drawn_clicked_stepped_and_exported(executed):
     printed = run.stdout("first_matmul")
     assert printed.startswith("matmul → float32[4, 5]") and "Heatmap" in printed
 
-    assert "steps taken: 2 | now at: square (n6)" in run.stdout("widget.step()")
+    # in the strip's words, the op placed as the inspector places it (was 'now at: square (n6)')
+    assert "steps applied: 2 | stepped through: square (op 7 of the tape)" in \
+        run.stdout("widget.step()")
     export = run.folder / "eager_basics.html"
     html = export.read_text(encoding="utf-8")
     assert f"wrote eager_basics.html ({export.stat().st_size // 1024} kB)" in \
@@ -202,7 +204,7 @@ def test_regression_step_tape_and_branch(executed):
     listing = run.stdout("widget.show_step(0)")
     assert listing.startswith("step 1 of 3:")
     # the else branch's ops are on the tape, t ** 2's pow is not
-    ops = re.findall(r"^\s*n\d+\s+(\w+)", listing, re.M)
+    ops = re.findall(r"^  (\w+) ", listing, re.M)   # no node ids: they are drawn nowhere
     assert ops[:9] == ["multiply", "add", "subtract", "abs", "less_equal", "abs", "multiply",
                        "subtract", "multiply"]
     assert "pow" not in ops
@@ -211,8 +213,9 @@ def test_regression_step_tape_and_branch(executed):
     assert ">|x| abs<" in widget["svg"] and ">w<" in widget["svg"] and ">w:0<" not in widget["svg"]
 
     steps = run.stdout("for _ in range(4)")
-    assert re.findall(r"through (\w+)\s+\((n\d+)\)", steps) == \
-        [("multiply", "n8"), ("subtract", "n7"), ("multiply", "n6"), ("abs", "n5")]
+    assert re.findall(r"through (\w+)\s+\((op \d+ of step 1)\)", steps) == \
+        [("multiply", "op 9 of step 1"), ("subtract", "op 8 of step 1"),
+         ("multiply", "op 7 of step 1"), ("abs", "op 6 of step 1")]
     # Continue ran the rest: the state saved is the finished backward pass
     assert widget["stepper"]["done"] is True and widget["stepper"]["count"] == 7
     assert [name for name, _ in widget["stepper"]["gradients"]] == ["w", "b"]
@@ -302,6 +305,9 @@ def test_mnist_step_feature_maps_and_saliency(executed):
     assert widget["highlight"] == conv and widget["stepper"]["op"] == "conv2d"
     assert widget["stepper"]["count"] > 0
     assert widget["stepper"]["input_grads"][0].startswith("float32[32, 8, 8, 1]")
+    # the strip's words, no node id (was 'now at conv2d (n0)')
+    assert "backward steps: stepped through conv2d (op 1 of the tape)\n" in \
+        run.stdout("while widget.stepper")
     titles = section_titles(widget["inspector"])
     assert any(t.startswith("Feature maps") for t in titles)
     assert any("Filters" in t for t in titles)
@@ -331,4 +337,5 @@ def test_mnist_planted_nan_found(executed):
     given = run.stdout("corrupt = images.numpy()")   # a NaN in the data: the op given it
     assert given.startswith("conv2d was given nan from outside the tape (no op made it)")
     assert "(of 2048 values, the first at index [3, 4, 5, 0])" in given, given
+    assert "; `corrupt` (its input) already held 1 NaN" in given, given   # as the line passed it
     assert "data_logits = mnist_model(corrupt, training=True)" in given

@@ -47,8 +47,9 @@ def test_step_drawn_by_module_inspected_and_stepped(run):
     assert printed[0] == "conv2d → float32[32, 16, 6, 6]"          # the clicked node
     assert "Feature maps (example 0, 16 of 16 channels)" in printed[1]
     stepped = run.stdout("for _ in range(3)")
-    assert re.findall(r"through (\w+)\s+\((n\d)\)", stepped) == \
-        [("cross_entropy", "n6"), ("linear", "n5"), ("mean", "n4")]
+    assert re.findall(r"through (\w+)\s+\((op \d of the tape)\)", stepped) == \
+        [("cross_entropy", "op 7 of the tape"), ("linear", "op 6 of the tape"),
+         ("mean", "op 5 of the tape")]
     # the selection follows the step: the saved inspector is the mean's, at the model's line
     assert widget["stepper"]["count"] == 3 and widget["selected"] == "n4"
     source = widget["inspector"]["sections"][0]
