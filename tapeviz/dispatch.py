@@ -66,6 +66,8 @@ def dispatch(op, *args, **params):
                 return _dispatch_taped(op, args, params, state)
         elif sink.every_op:
             return _dispatch_sunk(op, args, params, state, sink)
+        elif sink.at is not None and route.sunk_only and not state.layer_listeners:
+            return _dispatch_followed(op, args, params, state, route, sink)
         return _dispatch_traced(op, args, params, state, route)
     # an op heard only at some lines keeps the fast path while the line its thread shares
     # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call), or
@@ -214,6 +216,70 @@ def _dispatch_taped(op, args, params, state):
         if reads_variable:
             tape.watch_read(args)
         tape.record(node)
+    return ans
+
+
+def _dispatch_followed(op, args, params, state, route, sink):
+    """`dispatch` for an op a tape may record, heard by the thread's Recorder alone while
+    its segment follows a learned program (debugger/program.py): checked against the
+    program before it runs, untimed (run again on a look, timed then), its node offered to
+    the tapes; one that leaves the program is recorded as `_dispatch_traced` records it."""
+    arrays, tensors, ids, reads_variable = input_tensors(op, args)
+    source = state.source or source_from(_getframe(2), state.origin)
+    at = sink.at
+    branch = at.only   # (as in _dispatch_sunk)
+    if branch is None or branch.op is not op or branch.source is not source \
+            or branch.phase is not state.phase or branch.scope is not state.scope:
+        branch = at.get((op, id(source), state.phase, state.scope))
+    if branch is None or branch.outside is None or (params or branch.params) \
+            and not _same_params(params, branch) \
+            or branch.producers != tuple(map(sink.producer_of, ids, _OUTSIDE)):
+        sink.leave()
+        branch = None
+    started = perf_counter() if branch is None and route.timed else 0.0
+    try:
+        ans = _new(Tensor)
+        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+    except OpError as error:   # the op's own check: keep what it was given
+        error.input_values = arrays
+        raise
+    except _INPUT_ERRORS as exc:
+        raise explain_failure(op, arrays, params, exc) from exc
+    except RuntimeWarning as warning:
+        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    node = _new(Node)   # (as _dispatch_traced makes it)
+    node.op = op
+    node.inputs = tensors
+    node.output = ans
+    node.params = params
+    node.input_ids = ids
+    node.output_id = output_id = id(ans)
+    node.phase = state.phase
+    node.scope = state.scope
+    node.source = source
+    taped = False
+    for tape in state.tapes:
+        if reads_variable:
+            tape.watch_read(args)
+        if tape.record(node):
+            taped = True
+    if branch is not None:
+        if branch.taped is taped:   # (follow_branch, inlined)
+            sink.made[output_id] = branch.depth - 1
+            sink.outs.append(ans)
+            if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
+                sink.nodes.append(node)
+            sink.at = branch
+            if branch.outside:
+                sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
+                if branch.keeps_output:
+                    sink.outside.append(ans._value)
+            return ans
+        sink.leave()   # taped otherwise than its program's op, found after it ran untimed: 0.0
+    sink += (node, taped, perf_counter() - started if started else 0.0, op, ans._value,
+             output_id, ids, params, node.phase, node.scope, source, tensors, ans)
+    if len(sink) >= sink.check_at:
+        sink.full()
     return ans
 
 
@@ -384,8 +450,8 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
 
 
 # the frames numpy's warnings come from: fpwarnings finds the op and its inputs there
-TRACED_CODES = (dispatch.__code__, _dispatch_taped.__code__, _dispatch_traced.__code__,
-                _dispatch_sunk.__code__, _dispatch_deferred.__code__)
+TRACED_CODES = (dispatch.__code__, _dispatch_taped.__code__, _dispatch_followed.__code__,
+                _dispatch_traced.__code__, _dispatch_sunk.__code__, _dispatch_deferred.__code__)
 fpwarnings.install()
 
 
