@@ -61,10 +61,11 @@ def test_a_numpy_engine_batch_is_an_input_and_a_number_a_constant(make):
     assert widget.inspect(target)["title"] == "input target → float32 scalar"
     assert ">target 3</text>" in widget.svg
     ops = {n.op: i for i, n in widget.graph.nodes.items() if n.op}
+    # the Inputs table's 'from' says an input as its box and title do (was 'input' alone)
     assert [row[1] for row in rows(widget.inspect(ops["matmul"]), "Inputs")] == \
-        ["from", "input", "variable w"]
+        ["from", "input images", "variable w"]
     assert rows(widget.inspect(ops["multiply"]), "Inputs")[2] == ["y = 2.0", "constant"]
-    assert rows(widget.inspect(ops["subtract"]), "Inputs")[2] == ["y = target", "input"]
+    assert rows(widget.inspect(ops["subtract"]), "Inputs")[2] == ["y = target", "input target"]
 
 
 def lecture_widget():
@@ -187,3 +188,20 @@ def test_a_line_that_passes_a_model_two_fresh_names_keeps_its_data_input():
     assert logits.shape == (4, 2)
     widget = TapeWidget(tape)
     assert [n.label for n in widget.graph.nodes.values() if n.kind == "constant"] == ["input"]
+
+
+def test_the_strip_and_the_inputs_table_name_a_data_box_as_it_is_drawn(tmp_path):
+    """The gradient sent back to a batch given to a model: 'grad a (from input images)' in
+    the stepping strip and 'input images' in the Inputs table's 'from' column, as its box
+    and the inspector's title say it (were 'a' and 'input': which input, drawn by what?)."""
+    model, _ = model_step()
+    images = tf.constant(np.ones((4, 5), np.float32))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(images)
+        loss = tf.reduce_sum(model(images))
+    widget = TapeWidget(tape, target=loss, sources=[images])
+    while not widget.stepper.get("done"):
+        widget.step()
+    assert widget.stepper["op"] == "matmul"
+    assert widget.stepper["input_names"][0] == "a (from input images)", widget.stepper
+    assert rows(widget.inspect("n0"), "Inputs")[1] == ["a", "input images"]

@@ -47,7 +47,7 @@ def test_a_torch_tapes_parameters_are_said_as_torch_says_them():
     linear = next(i for i, n in widget.graph.nodes.items() if n.op == "linear")
     inputs = next(s for s in widget.inspect(linear)["sections"] if s["title"] == "Inputs")
     assert [row[1] for row in inputs["content"][1:]] == \
-        ["input", "parameter 0.weight", "parameter 0.bias"], inputs
+        ["input images", "parameter 0.weight", "parameter 0.bias"], inputs
 
 
 def test_a_torch_tapes_batch_is_an_input_not_a_constant():

@@ -186,7 +186,7 @@ def test_a_steps_input_gradients_say_where_each_input_came_from():
     assert names == [("reduce_mean", ["x (from square, op 3 of the tape)"]),
                      ("square", ["x (from subtract, op 2 of the tape)"]),
                      ("subtract", ["x (from matmul, op 1 of the tape)", "y"]),
-                     ("matmul", ["a", "b (from variable w)"])], names
+                     ("matmul", ["a (from input x)", "b (from variable w)"])], names
 
 
 def test_a_recorded_step_counts_its_backward_ops_apart_and_the_slider_agrees():

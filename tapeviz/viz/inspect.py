@@ -177,9 +177,10 @@ def input_name(node: Node, i: int) -> str:
 def input_makers(graph, node, holder: str = "the tape") -> dict:
     """id(input) -> 'subtract, op 4 of the tape' for each input of the dispatch `node` that an
     op node of `graph` made, placed as op_place places it in `holder` (the Inputs table's
-    "from" column; an input no op there made is a variable's value or a constant; 'n3
-    subtract' named a node by an id drawn nowhere). Empty for a graph made of GraphNodes by
-    hand."""
+    "from" column; 'n3 subtract' named a node by an id drawn nowhere); 'variable w', or
+    'input images' for a data box drawn by the user's name (the strip's 'grad input (from
+    input images)'); an input that is none of these is a constant. Empty for a graph made of
+    GraphNodes by hand."""
     if node is None:
         return {}
     table = graph.table()
@@ -197,6 +198,10 @@ def input_makers(graph, node, holder: str = "the tape") -> dict:
             makers[id(tensor)] = f"{variable} {drawn[id(tensor.variable)]}"
         elif id(tensor) in table.gradient_ids:   # as its box says (table.leaf_word)
             makers[id(tensor)] = "gradient"
+        elif id(tensor) in table.leaf_by_object:   # a data box drawn by the user's name
+            leaf = table.node(int(table.leaf_position[table.leaf_by_object[id(tensor)]]))
+            if leaf.label not in LEAF_NOUNS:
+                makers[id(tensor)] = f"input {leaf.label}"
     return makers
 
 
