@@ -282,3 +282,22 @@ add_case("nn.sparse_softmax_cross_entropy_with_logits/hunt_negative_label",
 add_case("cast/hunt_bool_to_float_then_mean_accuracy", lambda tf, y, p: tf.reduce_mean(
     tf.cast(tf.equal(tf.argmax(p, axis=-1, output_type=tf.int32), y), tf.float32)),
     np.array([0, 2, 1], np.int32), f32(3, 3), grad=False)
+MORE_CAUGHT = {
+    "sparse_loss_given_one_hot": lambda tf: tf.keras.losses.SparseCategoricalCrossentropy()(
+        tf.one_hot([0, 2], 3), tf.fill([2, 3], 1 / 3)),
+    "categorical_loss_given_ids": lambda tf: tf.keras.losses.CategoricalCrossentropy()(
+        tf.constant([0, 2]), tf.fill([2, 3], 1 / 3)),
+    "conv2d_without_channel_axis": lambda tf: tf.keras.layers.Conv2D(2, 3)(tf.ones([2, 5, 5])),
+    "softmax_cross_entropy_classes": lambda tf: tf.nn.softmax_cross_entropy_with_logits(
+        labels=tf.ones([2, 3]), logits=tf.ones([2, 4])),
+    "gather_out_of_range": lambda tf: tf.gather(tf.constant([1.0, 2.0]), 5),
+    "stack_shapes": lambda tf: tf.stack([tf.ones([2]), tf.ones([3])]),
+    "broadcast_to": lambda tf: tf.broadcast_to(tf.ones([3]), [2, 4]),
+    "index_out_of_range": lambda tf: tf.constant([1, 2])[5],
+    "variable_assign_shape": lambda tf: tf.Variable([1.0, 2.0]).assign([1.0, 2.0, 3.0]),
+    "reshape_two_unknowns": lambda tf: tf.reshape(tf.ones([2, 3]), [-1, -1]),
+    "one_hot_float_indices": lambda tf: tf.one_hot(tf.constant([0.0, 1.0]), 3),
+}
+for _name, _call in MORE_CAUGHT.items():
+    add_case(f"errors.InvalidArgumentError/hunt_caught_{_name}",
+             lambda tf, call=_call: _caught(tf, lambda: call(tf)), grad=False)

@@ -6,13 +6,15 @@ DELIBERATE: tapeviz's choice; each is a row of README's "Differences from Tensor
 file outside the fidelity suite's owner's part, named in the reason.
 """
 _SHAPE_ERROR_CLASS = (
-    "a layer's or fit's shape mismatch (Dense given 4 features where it was built for 3; "
-    "fit given 10 samples and 9 labels): TF raises a ValueError, which `except "
-    "tf.errors.InvalidArgumentError` does not catch; tapeviz raises its ShapeError, one "
-    "class for every shape error it raises, an InvalidArgumentError and a ValueError both, "
-    "so `except ValueError` catches it in both and `except InvalidArgumentError` in "
-    "tapeviz too. An op's shape mismatch (add, matmul, reshape, concat, a loss's batches) "
-    "is an InvalidArgumentError in both")
+    "a shape mismatch that Keras or a variable checks before any kernel runs (Dense given 4 "
+    "features where it was built for 3, fit given 10 samples and 9 labels, a sparse loss "
+    "given one-hot labels or a categorical one given ids, Conv2D given images without their "
+    "channel axis, a variable assigned a value of another shape): TF raises a ValueError, "
+    "which `except tf.errors.InvalidArgumentError` does not catch; tapeviz raises its "
+    "ShapeError, one class for every shape error it raises, an InvalidArgumentError and a "
+    "ValueError both, so `except ValueError` catches it in both and `except "
+    "InvalidArgumentError` in tapeviz too. An op's shape mismatch (add, matmul, reshape, "
+    "concat, stack, broadcast_to, a loss's batches) is an InvalidArgumentError in both")
 
 DELIBERATE: dict[str, str] = {
     "keras.optimizers.Adam/embedding_repeated_ids":
@@ -247,6 +249,16 @@ DELIBERATE: dict[str, str] = {
         "the element's value. The same code fails under TF: tf.py_function is TF's way",
     "errors.InvalidArgumentError/hunt_caught_dense_features": _SHAPE_ERROR_CLASS,
     "errors.InvalidArgumentError/hunt_caught_fit_samples": _SHAPE_ERROR_CLASS,
+    "errors.InvalidArgumentError/hunt_caught_sparse_loss_given_one_hot": _SHAPE_ERROR_CLASS,
+    "errors.InvalidArgumentError/hunt_caught_categorical_loss_given_ids": _SHAPE_ERROR_CLASS,
+    "errors.InvalidArgumentError/hunt_caught_conv2d_without_channel_axis": _SHAPE_ERROR_CLASS,
+    "errors.InvalidArgumentError/hunt_caught_variable_assign_shape": _SHAPE_ERROR_CLASS,
+    "errors.InvalidArgumentError/hunt_caught_one_hot_float_indices":
+        "tf.one_hot given float indices: TF's kernel refuses the dtype with an "
+        "InvalidArgumentError; tapeviz raises its DTypeError, a TypeError (as Python's own "
+        "dtype refusals are), naming one_hot, the dtype and the integer dtypes it takes. "
+        "`except TypeError` catches it in tapeviz, `except tf.errors.InvalidArgumentError` in "
+        "TF; both refuse the call",
 }
 
 TO_FIX: dict[str, str] = {}
