@@ -8,7 +8,7 @@ op's numpy forward, and then, only if someone records or listens:
    (`GradientTape.record` keeps it when the tape watches an input),
 3. adds its record to the thread's sink if a Recorder keeps one there (`ThreadState.sink`:
    no call into the Recorder, and no node for an op that only the Recorder hears: such an
-   op, a VJP's or an update's, takes `_dispatch_sunk`, which does that alone; so does every
+   op, a VJP's or an update's, takes `dispatch_sunk`, which does that alone; so does every
    op while a Recorder makes a backward pass's ops again, into a sink that takes them all,
    `every_op`, heard by no one else), and tells
    the op's listeners (`op.route`, built by `events` when subscriptions change, plus those
@@ -16,6 +16,10 @@ op's numpy forward, and then, only if someone records or listens:
    it (`route.on_node`), one `OpExecuted` to the others. An op that only those taking the
    node hear, with no tape or Recorder on the thread, takes `_dispatch_deferred`: its
    node finds its inputs and the user's line only if one of them reads them.
+
+An op only tapes record takes `_dispatch_taped`: its node and the tapes, nothing asked. While
+a Recorder's segment follows its learned program, an op only it hears is checked against
+the program (dispatch_followed.py: `dispatch_sunk`, `dispatch_followed` with tapes).
 
 With no tape recording and nobody listening it takes the fast path: convert, forward, wrap.
 Errors numpy raises about the user's input become errors that name the op and the user's
@@ -26,29 +30,24 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from itertools import compress, repeat
-from operator import is_
+from itertools import compress
 from time import perf_counter
 
 from . import events, fpwarnings
-from .call_site import site_of
 from .convert import input_arrays, input_tensors
+from .dispatch_followed import (OUTSIDE, dispatch_followed, dispatch_sunk, follow_branch,
+                                same_params)
 from .errors import OpError
 from .events import OpExecuted, set_scope
 from .node import Node, deferred_node
-from .op_failure import explain_failure
+from .op_failure import INPUT_ERRORS, explain_failure
 from .sourceinfo import refused, source_from
 from .tensor import Tensor
 from .threadstate import local, thread_state
-from .variable import VariableRead
 
 _new = object.__new__
 _getframe = sys._getframe
 _getrefcount = sys.getrefcount
-_OUTSIDE = repeat(-1)   # (the index of an input no op of the segment made: see program.py)
-# what numpy raises about its input (AxisError is a ValueError and an IndexError), and
-# MemoryError, said again naming the op and the shape it could not allocate
-_INPUT_ERRORS = (ValueError, TypeError, ArithmeticError, IndexError, MemoryError)
 
 
 def dispatch(op, *args, **params):
@@ -65,9 +64,9 @@ def dispatch(op, *args, **params):
             if not route.heard and not state.layer_listeners:   # tapes alone: no one hears it
                 return _dispatch_taped(op, args, params, state)
         elif sink.every_op:
-            return _dispatch_sunk(op, args, params, state, sink)
+            return dispatch_sunk(op, args, params, state, sink)
         elif sink.at is not None and route.sunk_only and not state.layer_listeners:
-            return _dispatch_followed(op, args, params, state, route, sink)
+            return dispatch_followed(op, args, params, state, route, sink)
         return _dispatch_traced(op, args, params, state, route)
     # an op heard only at some lines keeps the fast path while the line its thread shares
     # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call), or
@@ -77,7 +76,7 @@ def dispatch(op, *args, **params):
             else shared.unheard is not route.lines.mark)):
         sink = state.sink
         if sink is not None and (sink.every_op or route.sunk_only):
-            return _dispatch_sunk(op, args, params, state, sink)
+            return dispatch_sunk(op, args, params, state, sink)
         if sink is None and route.deferred:   # node forms alone hear it: no call between
             return _dispatch_deferred(op, args, params, state, route, state.source, 2)
         if sink is not None or not route.sunk_only:
@@ -93,98 +92,10 @@ def dispatch(op, *args, **params):
     except OpError as error:   # the op's own check: keep what it was given
         error.input_values = arrays
         raise
-    except _INPUT_ERRORS as exc:
+    except INPUT_ERRORS as exc:
         raise explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:  # numpy's, under an "error" warnings filter
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
-
-
-def _dispatch_sunk(op, args, params, state, sink):
-    """`dispatch` for an op only a Recorder's sink hears and no tape records (a VJP's, an
-    update's): its record, and nothing else (no node, no hearers or lines to look up)."""
-    branch = at = sink.at
-    source = state.source
-    if source is None:   # the line: by the frames of the branch's site if they are its own
-        frame = _getframe(2)
-        # (a Branch is a dict: an empty one, the segment's last op, is falsy)
-        only = None if at is None else at.last if at.only is None else at.only
-        site = only is not None and only.site
-        if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
-                and user.f_lasti == site[2] and state.origin is None:
-            source = only.source
-        else:
-            source = source_from(frame, state.origin)
-    if at is not None:   # the step's program is known: the op checked against it, inline
-        # no tensors made: a followed op keeps its inputs' values alone, and an input's id
-        # is the one input_tensors tracks it by (a Python number's: none an op made) but a
-        # variable's read's (its variable's)
-        arrays = input_arrays(op, args)
-        ids = map(id, args) if VariableRead not in map(type, args) else input_tensors(op, args)[2]
-        branch = at.only   # (the usual: one op follows, compared by identity, no key made)
-        if branch is None or branch.op is not op or branch.source is not source \
-                or branch.phase is not state.phase or branch.scope is not state.scope:
-            branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
-        if branch is None or branch.outside is None or branch.taped \
-                or (params or branch.params) and not _same_params(params, branch) \
-                or branch.producers != tuple(map(sink.producer_of, ids, _OUTSIDE)):
-            sink.leave()
-            branch = None
-    if branch is None:
-        arrays, tensors, ids, _ = input_tensors(op, args)
-    started = 0.0 if branch is not None else perf_counter()   # (run again on a look: timed then)
-    try:
-        ans = _new(Tensor)
-        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except OpError as error:   # the op's own check: keep what it was given
-        error.input_values = arrays
-        raise
-    except _INPUT_ERRORS as exc:
-        raise explain_failure(op, arrays, params, exc) from exc
-    except RuntimeWarning as warning:
-        raise fpwarnings.as_error(op, arrays, warning, args) from warning
-    if branch is not None:   # follow_branch, inlined (its call is a third of its cost)
-        if branch.site is None:   # its line's frames, learned as it first follows
-            branch.site = state.source is None and state.origin is None and \
-                site_of(_getframe(2), source)
-        if at.only is None:   # (one of several after it: the one whose site is tried next)
-            at.last = branch
-        sink.made[id(ans)] = branch.depth - 1   # (its index in `outs`: no len call)
-        sink.outs.append(ans)
-        sink.at = branch
-        if branch.outside:
-            sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
-            if branch.keeps_output:
-                sink.outside.append(ans._value)
-        return ans
-    sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
-             state.phase, state.scope, source, tensors, ans)
-    if len(sink) >= sink.check_at:
-        sink.full()
-    return ans
-
-
-def follow_branch(sink, branch, arrays: tuple, ans, output_id: int) -> None:
-    """An op that followed the sink's program as `branch` (debugger/program.py): the sink
-    steps on, holding its output `ans` (`made`: its index by `output_id`, its id) and
-    keeping the values of its inputs from outside (and a random op's output): arrays, which
-    the cycle collector does not track (a kept step's tensors would be walked at every
-    collection of a long run)."""
-    sink.made[output_id] = branch.depth - 1   # (its index in `outs`: the ops it follows)
-    sink.outs.append(ans)
-    sink.at = branch
-    if branch.outside:
-        sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
-        if branch.keeps_output:
-            sink.outside.append(ans._value)
-
-
-def _same_params(params: dict, branch) -> bool:
-    """Whether an op's `params` are those its program's `branch` learned: the very values
-    first (a call site passes the same constants), else compared as the branch compares."""
-    learned = branch.params
-    return params.keys() == learned.keys() and all(map(is_, params.values(),
-                                                        learned.values())) \
-        or branch.same_params(params)
 
 
 def _dispatch_taped(op, args, params, state):
@@ -198,7 +109,7 @@ def _dispatch_taped(op, args, params, state):
     except OpError as error:   # the op's own check: keep what it was given
         error.input_values = arrays
         raise
-    except _INPUT_ERRORS as exc:
+    except INPUT_ERRORS as exc:
         raise explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
@@ -216,70 +127,6 @@ def _dispatch_taped(op, args, params, state):
         if reads_variable:
             tape.watch_read(args)
         tape.record(node)
-    return ans
-
-
-def _dispatch_followed(op, args, params, state, route, sink):
-    """`dispatch` for an op a tape may record, heard by the thread's Recorder alone while
-    its segment follows a learned program (debugger/program.py): checked against the
-    program before it runs, untimed (run again on a look, timed then), its node offered to
-    the tapes; one that leaves the program is recorded as `_dispatch_traced` records it."""
-    arrays, tensors, ids, reads_variable = input_tensors(op, args)
-    source = state.source or source_from(_getframe(2), state.origin)
-    at = sink.at
-    branch = at.only   # (as in _dispatch_sunk)
-    if branch is None or branch.op is not op or branch.source is not source \
-            or branch.phase is not state.phase or branch.scope is not state.scope:
-        branch = at.get((op, id(source), state.phase, state.scope))
-    if branch is None or branch.outside is None or (params or branch.params) \
-            and not _same_params(params, branch) \
-            or branch.producers != tuple(map(sink.producer_of, ids, _OUTSIDE)):
-        sink.leave()
-        branch = None
-    started = perf_counter() if branch is None and route.timed else 0.0
-    try:
-        ans = _new(Tensor)
-        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except OpError as error:   # the op's own check: keep what it was given
-        error.input_values = arrays
-        raise
-    except _INPUT_ERRORS as exc:
-        raise explain_failure(op, arrays, params, exc) from exc
-    except RuntimeWarning as warning:
-        raise fpwarnings.as_error(op, arrays, warning, args) from warning
-    node = _new(Node)   # (as _dispatch_traced makes it)
-    node.op = op
-    node.inputs = tensors
-    node.output = ans
-    node.params = params
-    node.input_ids = ids
-    node.output_id = output_id = id(ans)
-    node.phase = state.phase
-    node.scope = state.scope
-    node.source = source
-    taped = False
-    for tape in state.tapes:
-        if reads_variable:
-            tape.watch_read(args)
-        if tape.record(node):
-            taped = True
-    if branch is not None:
-        if branch.taped is taped:   # (follow_branch, inlined)
-            sink.made[output_id] = branch.depth - 1
-            sink.outs.append(ans)
-            if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
-                sink.nodes.append(node)
-            sink.at = branch
-            if branch.outside:
-                sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
-                if branch.keeps_output:
-                    sink.outside.append(ans._value)
-            return ans
-        sink.leave()   # taped otherwise than its program's op, found after it ran untimed: 0.0
-    sink += (node, taped, perf_counter() - started if started else 0.0, op, ans._value,
-             output_id, ids, params, node.phase, node.scope, source, tensors, ans)
-    if len(sink) >= sink.check_at:
-        sink.full()
     return ans
 
 
@@ -310,14 +157,14 @@ def _dispatch_traced(op, args, params, state, route):
         sink = state.sink
         if sink is not None and (at := sink.at) is not None and not hearers \
                 and not route.on_node:   # the step's program is known: the op checked, inline
-            branch = at.only   # (as in _dispatch_sunk)
+            branch = at.only   # (as in dispatch_sunk)
             if branch is None or branch.op is not op or branch.source is not source \
                     or branch.phase is not state.phase or branch.scope is not state.scope:
                 branch = at.get((op, id(source), state.phase, state.scope))
             if branch is not None and (branch.outside is None or (params or branch.params)
-                                       and not _same_params(params, branch)
+                                       and not same_params(params, branch)
                                        or branch.producers != tuple(map(sink.producer_of, ids,
-                                                                        _OUTSIDE))):
+                                                                        OUTSIDE))):
                 branch = None
         # (an op that follows is run again on a look, and timed then)
         started = perf_counter() if branch is None and (hearers or route.timed) else 0.0
@@ -327,7 +174,7 @@ def _dispatch_traced(op, args, params, state, route):
     except OpError as error:   # the op's own check: keep what it was given
         error.input_values = arrays
         raise
-    except _INPUT_ERRORS as exc:
+    except INPUT_ERRORS as exc:
         raise explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
@@ -423,7 +270,7 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
     except OpError as error:   # the op's own check: keep what it was given
         error.input_values = arrays
         raise
-    except _INPUT_ERRORS as exc:
+    except INPUT_ERRORS as exc:
         raise explain_failure(op, arrays, params, exc) from exc
     except RuntimeWarning as warning:
         raise fpwarnings.as_error(op, arrays, warning, args) from warning
@@ -450,8 +297,8 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
 
 
 # the frames numpy's warnings come from: fpwarnings finds the op and its inputs there
-TRACED_CODES = (dispatch.__code__, _dispatch_taped.__code__, _dispatch_followed.__code__,
-                _dispatch_traced.__code__, _dispatch_sunk.__code__, _dispatch_deferred.__code__)
+TRACED_CODES = (dispatch.__code__, _dispatch_taped.__code__, dispatch_followed.__code__,
+                _dispatch_traced.__code__, dispatch_sunk.__code__, _dispatch_deferred.__code__)
 fpwarnings.install()
 
 

@@ -7,6 +7,10 @@ import numpy as np
 
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
 
+# what numpy raises about its input (AxisError is a ValueError and an IndexError), and
+# MemoryError, said again naming the op and the shape it could not allocate
+INPUT_ERRORS = (ValueError, TypeError, ArithmeticError, IndexError, MemoryError)
+
 
 def explain_failure(op, arrays, params, exc) -> OpError:
     """The error to raise when numpy rejects the inputs, keeping what the op was given."""
@@ -39,4 +43,4 @@ def _describe(array) -> str:
     return f"{np.asarray(array).dtype}{list(np.shape(array))}"
 
 
-__all__ = ["explain_failure"]
+__all__ = ["explain_failure", "INPUT_ERRORS"]

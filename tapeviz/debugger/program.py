@@ -27,7 +27,7 @@ from time import perf_counter
 import numpy as np
 
 from ..call_site import site_of, source_at
-from ..dispatch import follow_branch
+from ..dispatch_followed import follow_branch
 from ..node import (INPUT_IDS, INPUTS, OP, OUTPUT, OUTPUT_ID, PARAMS, PHASE,
                     RECORD_WIDTH, SCOPE, SOURCE, TAPED, VALUE)
 from ..python_numbers import LIMIT, MADE, from_python, let_go, note

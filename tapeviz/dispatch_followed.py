@@ -1,0 +1,183 @@
+"""Dispatch's paths for an op the thread's Recorder alone hears (its sink, threadstate.py):
+`dispatch_sunk` for one no tape records (its record, no node), `dispatch_followed` for one
+a tape may record while the Recorder's segment follows a learned program
+(debugger/program.py). A followed op is checked against the program before it runs (one
+key of op, line, phase and scope, its params, its inputs' producers), run untimed and
+followed (its output held, its inputs from outside kept); one that leaves the program is
+recorded fully into the sink. `dispatch` (dispatch.py) chooses them.
+"""
+from __future__ import annotations
+
+import sys
+from itertools import compress, repeat
+from operator import is_
+from time import perf_counter
+
+from . import fpwarnings
+from .call_site import site_of
+from .convert import input_arrays, input_tensors
+from .errors import OpError
+from .node import Node
+from .op_failure import INPUT_ERRORS, explain_failure
+from .sourceinfo import source_from
+from .tensor import Tensor
+from .variable import VariableRead
+
+_new = object.__new__
+_getframe = sys._getframe
+OUTSIDE = repeat(-1)   # (the index of an input no op of the segment made: see program.py)
+
+
+def dispatch_sunk(op, args, params, state, sink):
+    """`dispatch` for an op only a Recorder's sink hears and no tape records (a VJP's, an
+    update's): its record, and nothing else (no node, no hearers or lines to look up)."""
+    branch = at = sink.at
+    source = state.source
+    if source is None:   # the line: by the frames of the branch's site if they are its own
+        frame = _getframe(2)
+        # (a Branch is a dict: an empty one, the segment's last op, is falsy)
+        only = None if at is None else at.last if at.only is None else at.only
+        site = only is not None and only.site
+        if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
+                and user.f_lasti == site[2] and state.origin is None:
+            source = only.source
+        else:
+            source = source_from(frame, state.origin)
+    if at is not None:   # the step's program is known: the op checked against it, inline
+        # no tensors made: a followed op keeps its inputs' values alone, and an input's id
+        # is the one input_tensors tracks it by (a Python number's: none an op made) but a
+        # variable's read's (its variable's)
+        arrays = input_arrays(op, args)
+        ids = map(id, args) if VariableRead not in map(type, args) else input_tensors(op, args)[2]
+        branch = at.only   # (the usual: one op follows, compared by identity, no key made)
+        if branch is None or branch.op is not op or branch.source is not source \
+                or branch.phase is not state.phase or branch.scope is not state.scope:
+            branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
+        if branch is None or branch.outside is None or branch.taped \
+                or (params or branch.params) and not same_params(params, branch) \
+                or branch.producers != tuple(map(sink.producer_of, ids, OUTSIDE)):
+            sink.leave()
+            branch = None
+    if branch is None:
+        arrays, tensors, ids, _ = input_tensors(op, args)
+    started = 0.0 if branch is not None else perf_counter()   # (run again on a look: timed then)
+    try:
+        ans = _new(Tensor)
+        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+    except OpError as error:   # the op's own check: keep what it was given
+        error.input_values = arrays
+        raise
+    except INPUT_ERRORS as exc:
+        raise explain_failure(op, arrays, params, exc) from exc
+    except RuntimeWarning as warning:
+        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    if branch is not None:   # follow_branch, inlined (its call is a third of its cost)
+        if branch.site is None:   # its line's frames, learned as it first follows
+            branch.site = state.source is None and state.origin is None and \
+                site_of(_getframe(2), source)
+        if at.only is None:   # (one of several after it: the one whose site is tried next)
+            at.last = branch
+        sink.made[id(ans)] = branch.depth - 1   # (its index in `outs`: no len call)
+        sink.outs.append(ans)
+        sink.at = branch
+        if branch.outside:
+            sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
+            if branch.keeps_output:
+                sink.outside.append(ans._value)
+        return ans
+    sink += (None, False, perf_counter() - started, op, ans._value, id(ans), ids, params,
+             state.phase, state.scope, source, tensors, ans)
+    if len(sink) >= sink.check_at:
+        sink.full()
+    return ans
+
+
+def follow_branch(sink, branch, arrays: tuple, ans, output_id: int) -> None:
+    """An op that followed the sink's program as `branch` (debugger/program.py): the sink
+    steps on, holding its output `ans` (`made`: its index by `output_id`, its id) and
+    keeping the values of its inputs from outside (and a random op's output): arrays, which
+    the cycle collector does not track (a kept step's tensors would be walked at every
+    collection of a long run)."""
+    sink.made[output_id] = branch.depth - 1   # (its index in `outs`: the ops it follows)
+    sink.outs.append(ans)
+    sink.at = branch
+    if branch.outside:
+        sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
+        if branch.keeps_output:
+            sink.outside.append(ans._value)
+
+
+def same_params(params: dict, branch) -> bool:
+    """Whether an op's `params` are those its program's `branch` learned: the very values
+    first (a call site passes the same constants), else compared as the branch compares."""
+    learned = branch.params
+    return params.keys() == learned.keys() and all(map(is_, params.values(),
+                                                        learned.values())) \
+        or branch.same_params(params)
+
+
+def dispatch_followed(op, args, params, state, route, sink):
+    """`dispatch` for an op a tape may record, heard by the thread's Recorder alone while
+    its segment follows a learned program (debugger/program.py): checked against the
+    program before it runs, untimed (run again on a look, timed then), its node offered to
+    the tapes; one that leaves the program is recorded as `dispatch._dispatch_traced` records it."""
+    arrays, tensors, ids, reads_variable = input_tensors(op, args)
+    source = state.source or source_from(_getframe(2), state.origin)
+    at = sink.at
+    branch = at.only   # (as in dispatch_sunk)
+    if branch is None or branch.op is not op or branch.source is not source \
+            or branch.phase is not state.phase or branch.scope is not state.scope:
+        branch = at.get((op, id(source), state.phase, state.scope))
+    if branch is None or branch.outside is None or (params or branch.params) \
+            and not same_params(params, branch) \
+            or branch.producers != tuple(map(sink.producer_of, ids, OUTSIDE)):
+        sink.leave()
+        branch = None
+    started = perf_counter() if branch is None and route.timed else 0.0
+    try:
+        ans = _new(Tensor)
+        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+    except OpError as error:   # the op's own check: keep what it was given
+        error.input_values = arrays
+        raise
+    except INPUT_ERRORS as exc:
+        raise explain_failure(op, arrays, params, exc) from exc
+    except RuntimeWarning as warning:
+        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    node = _new(Node)   # (as dispatch._dispatch_traced makes it)
+    node.op = op
+    node.inputs = tensors
+    node.output = ans
+    node.params = params
+    node.input_ids = ids
+    node.output_id = output_id = id(ans)
+    node.phase = state.phase
+    node.scope = state.scope
+    node.source = source
+    taped = False
+    for tape in state.tapes:
+        if reads_variable:
+            tape.watch_read(args)
+        if tape.record(node):
+            taped = True
+    if branch is not None:
+        if branch.taped is taped:   # (follow_branch, inlined)
+            sink.made[output_id] = branch.depth - 1
+            sink.outs.append(ans)
+            if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)
+                sink.nodes.append(node)
+            sink.at = branch
+            if branch.outside:
+                sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
+                if branch.keeps_output:
+                    sink.outside.append(ans._value)
+            return ans
+        sink.leave()   # taped otherwise than its program's op, found after it ran untimed: 0.0
+    sink += (node, taped, perf_counter() - started if started else 0.0, op, ans._value,
+             output_id, ids, params, node.phase, node.scope, source, tensors, ans)
+    if len(sink) >= sink.check_at:
+        sink.full()
+    return ans
+
+
+__all__ = ["dispatch_sunk", "dispatch_followed", "follow_branch", "same_params", "OUTSIDE"]
