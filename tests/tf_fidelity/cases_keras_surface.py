@@ -301,3 +301,53 @@ MORE_CAUGHT = {
 for _name, _call in MORE_CAUGHT.items():
     add_case(f"errors.InvalidArgumentError/hunt_caught_{_name}",
              lambda tf, call=_call: _caught(tf, lambda: call(tf)), grad=False)
+
+
+# ---- evaluate/predict on datasets, validation_split, Huber's delta, assign under a tape --------
+def _evaluate_steps(tf):
+    model = _small_classifier(tf)
+    data = tf.data.Dataset.from_tensor_slices((X, Y)).batch(3)
+    counts = []
+    counter = tf.keras.callbacks.LambdaCallback(on_test_batch_end=lambda b, logs: counts.append(b))
+    result = model.evaluate(data, steps=2, verbose=0, callbacks=[counter])
+    return [counts, np.array(result, np.float32)]
+
+
+def _predict_pairs(tf):
+    model = _small_classifier(tf)
+    predictions = model.predict(tf.data.Dataset.from_tensor_slices((X, Y)).batch(4), verbose=0)
+    return [type(predictions).__name__, list(predictions.shape)]
+
+
+def _validation_split_rows(tf):
+    model = _small_classifier(tf)
+    model.optimizer.learning_rate = 0.0
+    split = model.fit(X, Y, validation_split=0.3, epochs=1, verbose=0, shuffle=True)
+    last = model.evaluate(X[7:], Y[7:], verbose=0)
+    return np.array([split.history["val_loss"][0], last[0]], np.float32)
+
+
+def _assign_under_tape(tf, x):
+    v = tf.Variable(tf.zeros_like(x))
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        v.assign(x * 2.0)
+        y = v * 3.0
+    return [tape.gradient(y, x) is None, tape.gradient(y, v)]
+
+
+add_case("keras.Model.evaluate/hunt_dataset_steps", _evaluate_steps, grad=False, rtol=1e-4,
+         atol=1e-5)
+add_case("keras.Model.predict/hunt_dataset_of_pairs", _predict_pairs, grad=False)
+add_case("keras.Model.fit/hunt_validation_split_with_shuffle", _validation_split_rows,
+         grad=False, rtol=1e-4, atol=1e-5)
+add_case("Variable/hunt_assign_under_tape", _assign_under_tape, f32(2, 2), grad=False)
+HUBER = {"int_delta": {"delta": 2}, "negative_delta": {"delta": -1.0},
+         "tensor_delta": "tensor"}
+for _name, _options in HUBER.items():
+    add_case(f"keras.losses.Huber/hunt_{_name}", lambda tf, y, p, options=_options:
+             tf.keras.losses.Huber(**(options if options != "tensor" else
+                                      {"delta": tf.constant(0.5)}))(y, p),
+             f32(4, 2, seed=3), f32(4, 2, seed=4), op="Huber")
+add_case("keras.losses.huber/hunt_function_delta", lambda tf, y, p: tf.keras.losses.huber(
+    y, p, delta=0.5), f32(4, 2, seed=3), f32(4, 2, seed=4))
