@@ -36,6 +36,7 @@ def test_feature_maps_and_filters_read_as_tiles_in_both_themes(theme, tmp_path, 
                             ("Kernel input: Filters (16 of 16, mean over inputs, blue < 0 < "
                              "red)", "filters")):
             picture = section(widget, title)
+            picture.locator("img[data-scale]").wait_for()   # loaded, drawn at its size
             picture.scroll_into_view_if_needed()
             drawn, natural = picture.locator("img").evaluate(
                 "img => [img.getBoundingClientRect().width, img.naturalWidth]")

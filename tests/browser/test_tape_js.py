@@ -216,10 +216,8 @@ def test_a_small_matrixs_heatmap_is_drawn_large_enough_to_see_with_square_cells(
     page = open_page(browser, "export-heatmap")
     page.page.goto(pathlib.Path(TapeWidget(tape, target=loss).save(tmp_path / "h.html")).as_uri())
     page.page.locator('.tv-graph g.node[id^="v"]').first.click()
-    picture = page.page.locator(".tv-inspector img").first
-    picture.wait_for()
-    wait_until(page, lambda: picture.evaluate("img => img.complete && img.naturalWidth"),
-               "the heatmap loaded")
+    picture = page.page.locator(".tv-inspector img[data-scale]").first
+    picture.wait_for()   # loaded and drawn at its size (inspector.js)
     natural = picture.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert max(natural) < 120, natural          # made small: 10 px a cell
     box = picture.bounding_box()
@@ -256,12 +254,10 @@ def inspected_picture(page, name):
     """Click node `name`: its inspector's first picture's natural size, drawn box and the
     whole factor it is drawn larger by (its cells stay square)."""
     title = page.page.locator(".tv-inspector-title")
-    picture = page.page.locator(".tv-inspector img")
+    picture = page.page.locator(".tv-inspector img[data-scale]")
     page.page.locator(".tv-graph g.node", has_text=name).first.click()
     wait_until(page, lambda: name in title.text_content(), f"the inspector to show {name}")
-    wait_until(page, lambda: picture.first.evaluate("img => img.complete && img.naturalWidth"),
-               "the heatmap loaded")
-    page.page.wait_for_timeout(100)   # the load handler has set the width
+    picture.first.wait_for()   # loaded and drawn at its size (inspector.js)
     picture.first.scroll_into_view_if_needed()   # the side panel scrolls
     natural = picture.first.evaluate("img => [img.naturalWidth, img.naturalHeight]")
     box = picture.first.bounding_box()

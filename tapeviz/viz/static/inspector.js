@@ -20,10 +20,12 @@ export function section(s) {
     body.innerHTML = s.content;  // our own encoder's SVG (every text in it escaped in Python)
   } else if (s.type === "img") {
     const img = h("img", { src: s.content, alt: s.title });
-    // a small matrix's heatmap (a 3x5 kernel comes as 30x50 pixels) is drawn larger
+    // a small matrix's heatmap (a 3x5 kernel comes as 30x50 pixels) is drawn larger; its
+    // data-scale says it is drawn at its size (the load event comes a task after `complete`)
     img.addEventListener("load", () => {
       const factor = pictureScale(img.naturalWidth, img.naturalHeight);
       if (factor > 1) img.width = img.naturalWidth * factor;
+      img.dataset.scale = String(factor);
     }, { once: true });
     body.append(img);
   } else if (s.type === "table") {
