@@ -102,3 +102,21 @@ def test_too_few_steps_to_judge_give_no_finding():
     np.random.default_rng(0).shuffle(labels)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(32)
     assert chance_findings(train(dataset, steps=12)) == []
+
+
+def test_labels_of_a_few_classes_shuffled_apart_are_found_at_their_own_chance():
+    """Three digits only, their labels shuffled, given to the guide's 10-way CNN: the model
+    learns that only three classes occur and its loss sits at ln(3), not ln(10) (was: no
+    finding, the loss being 'far' below ln(10))."""
+    images, labels = images_and_labels()
+    few = labels < 3
+    images, labels = images[few], labels[few]
+    np.random.default_rng(0).shuffle(labels)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels)).batch(32)
+    [finding] = chance_findings(train(dataset, steps=60))
+    assert "likely cause (not certain): the labels were shuffled apart from their inputs" \
+        in finding.message
+    mean = float(finding.message.split(" is ")[1].split(",")[0])
+    assert abs(mean - math.log(3)) < 0.1 * math.log(3)
+    assert ", ln(3) = 1.099 being the loss of a uniform guess among the 3 classes its labels " \
+           "hold (of 10 outputs; at most ln(10) = 2.303), and the predictions" in finding.message

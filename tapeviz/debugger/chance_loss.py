@@ -6,7 +6,11 @@ inputs, most often labels shuffled apart from their images (`np.random.shuffle(y
 shuffled by two Datasets). Never certain (a model that cannot see its inputs looks the
 same), so said as the likely cause, with what was seen, and only when `diagnose` finds
 nothing else. Read from the recorded steps' losses first (a number each), and the loss
-op's logits and labels only when those sit at ln(classes).
+op's logits and labels only when those sit at chance: at most ln(classes), at least a little
+below ln(the classes the labels hold; fewer than the outputs, the model learns the others
+never occur). Not found once the model has memorized its shuffled examples (the loss falls
+further, its batches seen before are predicted above chance): nothing in the training steps
+then tells it from a model that learned; an evaluation on held-out data does.
 """
 from __future__ import annotations
 
@@ -25,7 +29,8 @@ from .summary import _array
 # can sit at chance for its first tens of steps (the guide's CNN in torch, default init, Adam
 # 1e-3 on the digits: until about step 50, its first epoch of 44 batches all at ln(10))
 MIN_STEPS = 50
-NEAR = 0.01      # the loss's mean within 1% of ln(classes)
+NEAR = 0.01      # the loss's mean at most 1% above ln(classes), 1% below ln(the classes
+#                  its labels hold) (a correct model 2% below ln(10) may still be at chance)
 MOVED = 0.05     # the weights moved by at least 5% of their norm over the recorded steps
 WINDOW = 50      # at most this many of the last steps' losses are read
 COUNTED = 16     # the last steps whose predictions are counted (their ops read: the dashboard
@@ -52,15 +57,18 @@ def loss_at_chance(steps) -> list:
         return []
     window = trained[max(len(trained) // 2, len(trained) - WINDOW):]
     losses = [step.loss for step in window]
-    chance_loss = math.log(classes[0])
-    if None in losses or abs(float(np.mean(losses)) / chance_loss - 1.0) > NEAR:
-        return []
+    mean = float(np.mean(losses)) if None not in losses else math.inf
+    if not _near_chance(mean, classes[0], _occurring(loss, labels_at, classes[0])):
+        return []   # (the last batch's labels: a class it lacks only widens this look)
     counted = window[-COUNTED:]
     read = [_logits_and_labels(step, loss, logits_at, labels_at) for step in counted]
     if None in read:
         return []
     predicted = np.concatenate([logits.argmax(-1) for logits, _ in read])
     labels = np.concatenate([labels for _, labels in read])
+    occurring = min(max(2, np.unique(labels).size), classes[0])
+    if not _near_chance(mean, classes[0], occurring):
+        return []
     right = float(np.mean(predicted == labels))
     chance = float(np.bincount(labels).max()) / labels.size   # always the commonest label
     if right > chance + 2.0 * math.sqrt(chance * (1.0 - chance) / labels.size):
@@ -69,9 +77,28 @@ def loss_at_chance(steps) -> list:
     if moved < MOVED:
         return []
     first = _logits_and_labels(trained[0], loss, logits_at, labels_at)
-    return [_finding(loss, window, counted[0], float(np.mean(losses)), classes[0], right,
+    return [_finding(loss, window, counted[0], mean, (classes[0], occurring), right,
                      chance, moved, trained[0], _spread(first[0]) if first else None,
                      _spread(read[-1][0]))]
+
+
+def _near_chance(mean: float, classes: int, occurring: int) -> bool:
+    """Whether a mean loss of `mean` is that of a model that learned at most the labels'
+    frequencies: at most ln(`classes`), a uniform guess, and at least ln(`occurring`), one
+    among the classes the labels hold (the model learns the others never occur)."""
+    return (1.0 - NEAR) * math.log(occurring) <= mean <= (1.0 + NEAR) * math.log(classes)
+
+
+def _occurring(loss, labels_at: int, classes: int) -> int:
+    """How many of `classes` the labels the `loss` op was given (its last run) hold: a model
+    that learns only the labels' frequencies learns that the others never occur, and its
+    loss goes down to ln(that many)."""
+    labels = _array(loss.inputs[labels_at])
+    if labels.ndim and labels.dtype.kind in "iu":
+        held = np.unique(labels).size
+    else:   # one-hot, or a distribution: the classes it puts weight on
+        held = int(np.count_nonzero(labels.reshape(-1, classes).sum(0)))
+    return min(max(2, held), classes)
 
 
 def _logits_and_labels(step, loss, logits_at: int, labels_at: int):
@@ -111,6 +138,17 @@ def _gradient_norm(step) -> float:
                          for g in step.variable_gradients.values() if g is not None))
 
 
+def _guess(classes: int, occurring: int) -> str:
+    """'ln(10) = 2.303 being the loss of a uniform guess over 10 classes', or, when the
+    labels hold fewer, that among those."""
+    if occurring == classes:
+        return (f"ln({classes}) = {math.log(classes):.4g} being the loss of a uniform guess "
+                f"over {classes} classes")
+    return (f"ln({occurring}) = {math.log(occurring):.4g} being the loss of a uniform guess "
+            f"among the {occurring} classes its labels hold (of {classes} outputs; at most "
+            f"ln({classes}) = {math.log(classes):.4g})")
+
+
 def _finding(loss, window, counted_from, mean, classes, right, chance, moved, start,
              spread_then, spread_now) -> Finding:
     last = window[-1]
@@ -126,8 +164,7 @@ def _finding(loss, window, counted_from, mean, classes, right, chance, moved, st
              f"{_where(loss.source)}" if labels_line is not None else
              f"the labels are given to {loss.op.name} at {_where(loss.source)}")
     message = (f"the loss stays at chance: its mean over steps {window[0].number}-{last.number} "
-               f"is {mean:.4g}, ln({classes}) = {math.log(classes):.4g} being the loss of a "
-               f"uniform guess over {classes} classes, and the predictions were right "
+               f"is {mean:.4g}, {_guess(*classes)}, and the predictions were right "
                f"{right:.1%} of the time over steps {counted_from.number}-{last.number} (always "
                f"the commonest label: {chance:.1%}), "
                f"while the weights moved ({moved:.0%} of their norm since step {start.number}) "
