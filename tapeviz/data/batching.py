@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .. import arguments
 from ..tensor import wrap
 from . import structure as _s
-from .cardinality import INFINITE, UNKNOWN
+from .cardinality import INFINITE, UNKNOWN, int64_count
 from .padding import padded_spec, padded_stack
 
 if TYPE_CHECKING:   # only named in annotations: dataset.py imports this module
@@ -32,7 +32,7 @@ class Batching:
         >>> [b.numpy().tolist() for b in ds]
         [[0, 1], [2, 3]]
         """
-        batch_size = arguments.count("batch", "batch_size", batch_size, minimum=1)
+        batch_size = int64_count("batch", "batch_size", batch_size, minimum=1)
 
         def spec():
             size = batch_size if drop_remainder else None

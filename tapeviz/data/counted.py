@@ -17,7 +17,7 @@ from .. import arguments
 from ..dtypes import as_dtype
 from ..tensor import wrap
 from . import structure as _s
-from .cardinality import INFINITE, UNKNOWN
+from .cardinality import INFINITE, UNKNOWN, int64_count
 
 if TYPE_CHECKING:   # only named in annotations: dataset.py imports this module
     from .dataset import Dataset
@@ -28,7 +28,7 @@ class Counted:
 
     def take(self, count, name=None) -> "Dataset":
         """At most the first `count` elements (all of them when count is -1)."""
-        count = arguments.count("take", "count", count, minimum=None)
+        count = int64_count("take", "count", count, minimum=None)
         card = self._cardinality
         if count >= 0 and card != UNKNOWN:
             card = count if card == INFINITE else builtins.min(count, card)
@@ -37,7 +37,7 @@ class Counted:
 
     def skip(self, count, name=None) -> "Dataset":
         """All but the first `count` elements (none when count is -1)."""
-        count = arguments.count("skip", "count", count, minimum=None)
+        count = int64_count("skip", "count", count, minimum=None)
         card = self._cardinality
         if count < 0:
             card = 0
@@ -59,7 +59,7 @@ class Counted:
         >>> [int(x) for x in tf.data.Dataset.range(2).repeat(2)]
         [0, 1, 0, 1]
         """
-        count = -1 if count is None else arguments.count("repeat", "count", count, minimum=None)
+        count = -1 if count is None else int64_count("repeat", "count", count, minimum=None)
         card = self._cardinality
         if count < 0:
             card = 0 if card == 0 else INFINITE

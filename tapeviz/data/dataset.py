@@ -20,7 +20,7 @@ from ..tensor import wrap
 from . import shuffle as _shuffle
 from . import structure as _s
 from .batching import Batching
-from .cardinality import INFINITE, UNKNOWN
+from .cardinality import INFINITE, UNKNOWN, int64_count
 from .counted import Counted
 
 AUTOTUNE = -1
@@ -135,7 +135,7 @@ class Dataset(Batching, Counted):
         >>> sorted(ds.as_numpy_iterator()) == [0, 1, 2, 3, 4]
         True
         """
-        buffer_size = arguments.count("shuffle", "buffer_size", buffer_size, minimum=1)
+        buffer_size = int64_count("shuffle", "buffer_size", buffer_size, minimum=1)
         _shuffle.warn_if_batched(self._kind, buffer_size)
         base = _shuffle.shuffle_seed(seed)
         iterations = itertools.count()

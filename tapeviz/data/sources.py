@@ -18,6 +18,7 @@ from ..fpwarnings import warn_from_user_line
 from ..tensor import wrap
 from . import dataset as _d
 from . import structure as _s
+from .cardinality import int64_count
 
 def from_tensor_slices(tensors, name=None) -> _d.Dataset:
     """One element per row: every component sliced along its first axis.
@@ -87,8 +88,9 @@ def range(*args, output_type=None, name=None) -> _d.Dataset:
     >>> [int(x) for x in tf.data.Dataset.range(1, 8, 3).as_numpy_iterator()]
     [1, 4, 7]
     """
-    numbers = builtins.range(*(arguments.count("range", "start, stop and step", a, minimum=None)
-                               for a in args))
+    names = ("stop",) if len(args) == 1 else ("start", "stop", "step", *["more"] * len(args))
+    numbers = builtins.range(*(int64_count("range", name, a, minimum=None)
+                               for name, a in builtins.zip(names, args)))
     dtype = arguments.dtype("range", "output_type", output_type) or as_dtype("int64")
     to_scalar = dtype._np.type
 

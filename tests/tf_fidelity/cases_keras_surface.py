@@ -351,3 +351,62 @@ for _name, _options in HUBER.items():
              f32(4, 2, seed=3), f32(4, 2, seed=4), op="Huber")
 add_case("keras.losses.huber/hunt_function_delta", lambda tf, y, p: tf.keras.losses.huber(
     y, p, delta=0.5), f32(4, 2, seed=3), f32(4, 2, seed=4))
+
+
+# ---- tf.data given tensors and numpy numbers where ints go; cardinality's own type ---------------
+def _tensor_arguments(tf):
+    ten = tf.data.Dataset.range(tf.constant(10, tf.int64))
+    batched = ten.batch(np.int64(4)).take(tf.constant(2, tf.int64))
+    cardinality = batched.cardinality()
+    return [[list(b) for b in batched.as_numpy_iterator()], type(cardinality.numpy()).__name__,
+            cardinality.dtype.name, int(tf.data.experimental.cardinality(ten.skip(np.int32(3))))]
+
+
+def _assert_cardinality(tf):
+    dataset = tf.data.Dataset.range(10).filter(lambda v: v >= 0).apply(
+        tf.data.experimental.assert_cardinality(10))
+    return [int(dataset.cardinality()), len(dataset)]
+
+
+def _shuffle_buffer_argument(tf):
+    dataset = tf.data.Dataset.range(6).shuffle(buffer_size=tf.constant(6, tf.int64), seed=3)
+    return sorted(int(v) for v in dataset)
+
+
+def _map_deterministic(tf):
+    dataset = tf.data.Dataset.range(5).map(lambda v: v * 2, num_parallel_calls=tf.data.AUTOTUNE,
+                                           deterministic=True)
+    return list(dataset.as_numpy_iterator())
+
+
+def _element_of_batched_pairs(tf):
+    x, y = next(iter(tf.data.Dataset.from_tensor_slices((X, Y)).batch(4)))
+    return [type(x).__name__ == type(tf.constant(0)).__name__, x.dtype.name, y.dtype.name,
+            list(x.shape), x.numpy().dtype.name]
+
+
+add_case("data.Dataset/hunt_tensor_and_numpy_arguments", _tensor_arguments, grad=False)
+add_case("data.Dataset/hunt_assert_cardinality", _assert_cardinality, grad=False)
+add_case("data.Dataset/hunt_shuffle_tensor_buffer", _shuffle_buffer_argument, grad=False)
+add_case("data.Dataset/hunt_map_deterministic", _map_deterministic, grad=False)
+add_case("data.Dataset/hunt_element_of_batched_pairs", _element_of_batched_pairs, grad=False)
+add_case("data.Dataset/hunt_batch_negative_size", lambda tf: list(
+    tf.data.Dataset.range(4).batch(-2)), grad=False, op="batch")
+add_case("data.Dataset/hunt_from_tensor_slices_scalar", lambda tf: list(
+    tf.data.Dataset.from_tensor_slices(tf.constant(3.0))), grad=False, op="from_tensor_slices")
+INT32_COUNTS = {   # tf.shape(x)[0] is an int32 tensor: TF's dataset kernels take int64
+    "range": lambda tf, n: tf.data.Dataset.range(n),
+    "take": lambda tf, n: tf.data.Dataset.range(6).take(n),
+    "skip": lambda tf, n: tf.data.Dataset.range(6).skip(n),
+    "batch": lambda tf, n: tf.data.Dataset.range(6).batch(n),
+    "repeat": lambda tf, n: tf.data.Dataset.range(6).repeat(n),
+    "shuffle": lambda tf, n: tf.data.Dataset.range(6).shuffle(n),
+}
+for _name, _fn in INT32_COUNTS.items():
+    add_case(f"data.Dataset/hunt_{_name}_int32_tensor", lambda tf, fn=_fn: [
+        int(v) for v in fn(tf, tf.shape(tf.ones([3, 2]))[0])], grad=False, op=_name)
+add_case("data.experimental.assert_cardinality/hunt_cardinality_and_elements", lambda tf: [
+    [int(v) for v in tf.data.Dataset.range(4).filter(lambda v: v >= 0).apply(
+        tf.data.experimental.assert_cardinality(4))],
+    int(tf.data.Dataset.range(7).apply(tf.data.experimental.assert_cardinality(5)).cardinality())],
+    grad=False)
