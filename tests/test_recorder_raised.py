@@ -101,3 +101,55 @@ def test_the_widget_titles_a_raised_step_with_its_error():
     widget.step_index = 2
     assert widget.title.startswith("step 3 of 3: 10 ops, loss ")
     widget.close()
+
+
+def _prepared_loop(failing: int, where: str):
+    """A loop that prepares its batch outside the tape and whose step `failing` stops there:
+    an op's error or the user's raise, caught by the loop, or a `continue`."""
+    w = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.SGD(0.1)
+    with Recorder() as rec:
+        for i in range(6):
+            try:
+                x = tf.constant([1.0, 2.0]) * 2.0
+                x = tf.add_n([x, x])
+                if i == failing and where == "op":
+                    x = x + tf.ones([3])
+                if i == failing and where == "user":
+                    raise ValueError("a bad batch")
+                if i == failing and where == "continue":
+                    continue
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(w * x)
+                opt.apply_gradients([(tape.gradient(loss, w), w)])
+            except (ValueError, ShapeError):
+                pass
+    return rec
+
+
+@pytest.mark.parametrize("where", ["op", "user", "continue"])
+@pytest.mark.parametrize("failing", [1, 4])   # after the first step, in a followed one
+def test_a_step_stopped_before_its_tape_is_its_own(failing, where):
+    """Its ops before the tape ran, then an exception outside any tape (or a continue): was
+    merged into the next step, which held its preparing ops twice."""
+    steps = _prepared_loop(failing, where).steps
+    assert [step.label for step in steps] == \
+        [None] * failing + ["abandoned"] + [None] * (6 - failing - 1)
+    assert _forward(steps[failing]) == ["multiply", "add_n"]
+    for step in steps[:failing] + steps[failing + 1:]:
+        assert _forward(step) == ["multiply", "add_n", "multiply", "reduce_sum",
+                                  "multiply", "assign_sub", "assign_add"]
+
+
+def test_a_loop_over_examples_before_the_tape_is_not_split():
+    """One step prepares twice as many examples as the last (ops at the same line again):
+    still one step."""
+    w = tf.Variable([1.0, 2.0])
+    with Recorder() as rec:
+        for count in (2, 2, 4, 2):
+            parts = [tf.constant([1.0, 2.0]) * float(k) for k in range(count)]
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * tf.add_n(parts))
+            w.assign_sub(0.1 * tape.gradient(loss, w))
+    assert [step.label for step in rec.steps] == [None] * 4
+    assert [len(_forward(step)) for step in rec.steps] == [7, 7, 9, 7]

@@ -72,8 +72,10 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
     before the next taped op (or mark_step / gradient call) wait; each `update` op (assign,
     assign_add, assign_sub: optimizer and metric updates) pulls the ops waiting before it,
     and itself, into the ended step. The ops left waiting when a taped op arrives (e.g.
-    preparing the next batch) start the next step. With `split="mark"` only `mark_step` (and
-    `stop`) end steps.
+    preparing the next batch) start the next step; when they run the last step's such ops
+    again after a first part of them (an exception caught outside any tape, a `continue`),
+    that part is a step of its own, labelled "abandoned". With `split="mark"` only
+    `mark_step` (and `stop`) end steps.
 
     Memory. The recorder keeps the latest steps while the bytes they hold stay within
     `max_bytes` (default 256 MiB). A step that ran a program already recorded (the same ops
@@ -127,6 +129,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         self._waiting = 0                            # its last ops, which may be the next step's
         self._evaluating = False                     # whether an evaluation began among them
         self._no_evaluation: list = []               # the ops of the last wait that had none
+        self._before_tape: list = []                 # (op, line) of a step's ops before its tape
         self._next_index = first_index + 1
         self._records = Sink()                       # ops given, not yet sorted into steps
         self._sink_state = None                      # the thread state whose sink they are

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from threading import get_ident
 
-from ..node import OP, RECORD_WIDTH, SCOPE, TAPED
+from ..node import OP, RECORD_WIDTH, SCOPE, SOURCE, TAPED
 from .kept_pass import KEPT_PASS, node_heard_now
 from .linking import link_outputs
 from .step_ends import evaluation_start, reads_a_model_variable
@@ -117,12 +117,30 @@ class StepSorting:
         self._evaluating = False
         tail = None
         if self._waiting:
-            tail = closing._take_tail(closing._record_count() - self._waiting)
+            tail = self._less_abandoned(closing._take_tail(closing._record_count() -
+                                                           self._waiting), closing)
             self._current._put_first(tail)
         self._finish(closing)
         if tail and reads_a_model_variable(tail) and self._current._record_count() * RECORD_WIDTH \
                 == len(tail):
             self._end_step("evaluation", closing=False)
+
+    def _less_abandoned(self, tail: list, closing) -> list:
+        """`tail` (records: the ops after `closing`'s last update, the next step's before its
+        tape), less a step abandoned before its tape (an exception caught outside any tape,
+        a `continue`): when they are a first part of the last such ops (`_before_tape`, at
+        first `closing`'s own; their first op and line run once in them: no loop over
+        examples) and then those ops whole, that part is a step of its own, "abandoned"."""
+        keys = list(zip(tail[OP::RECORD_WIDTH], tail[SOURCE::RECORD_WIDTH]))
+        before = self._before_tape or _before_tape(closing._flat)
+        extra = len(keys) - len(before)
+        if not before or not 0 < extra <= len(before) or keys[extra:] != before \
+                or keys[:extra] != before[:extra] or before.count(before[0]) > 1:
+            self._before_tape = keys
+            return tail
+        self._current._put_first(tail[:extra * RECORD_WIDTH])
+        self._end_step("abandoned", closing=False)
+        return tail[extra * RECORD_WIDTH:]
 
     def _attach(self, upstream: dict, step) -> None:
         """Attach each upstream gradient ({id of the output it reached: tensor}) to the op
@@ -141,6 +159,13 @@ class StepSorting:
             upstream = left
             if not upstream:
                 return
+
+
+def _before_tape(records: list) -> list:
+    """(op, line) of the ops `records` hold before their first taped op."""
+    first = bytes(records[TAPED::RECORD_WIDTH]).find(1)
+    head = records[:first * RECORD_WIDTH] if first > 0 else []
+    return list(zip(head[OP::RECORD_WIDTH], head[SOURCE::RECORD_WIDTH]))
 
 
 __all__ = ["StepSorting"]
