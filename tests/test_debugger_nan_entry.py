@@ -256,3 +256,16 @@ def test_a_dashboard_alerts_the_step_and_input_of_a_bad_batch():
     assert "`batch` (its input `a`) already held 1 NaN (of 8 values, the first at index " \
            "[1, 1])" in alert["message"]
     assert f"{HERE}:{line_of(__file__, 'a bad batch here')}" in alert["message"]
+
+
+def test_an_origin_and_an_entry_printed_as_a_cells_value_place_the_op_as_messages_do():
+    """A notebook cell ending in find_nan_origin(tape) shows its repr: the op placed as every
+    message places it (was '#1', a tape index no view shows)."""
+    data = np.array([[1.0, 2.0], [np.nan, 3.0]], dtype=np.float32)
+    tape, _, _ = _student_loop(data)
+    assert repr(find_nan_origin(tape)) == \
+        "<NaNEntry multiply forward, op 1 of the tape: nan in x>"
+    x = tf.Variable([1.0, -1.0])
+    with tf.GradientTape() as made:
+        tf.math.log(x)
+    assert repr(find_nan_origin(made)) == "<NaNOrigin log forward, op 1 of the tape: nan>"

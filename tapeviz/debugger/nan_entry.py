@@ -106,7 +106,7 @@ class NaNEntry(NaNOrigin):
                 + (f"; fix: {self.fix}" if fix else ""))
 
     def __repr__(self) -> str:
-        return (f"<NaNEntry {self.op} {self.phase} #{self.index}: {self.what} in "
+        return (f"<NaNEntry {self.op} {self.phase}{self._place()}: {self.what} in "
                 f"{self.input_name or self.position}>")
 
 

@@ -100,7 +100,12 @@ class NaNOrigin:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return f"<NaNOrigin {self.op} {self.phase} #{self.index}: {self.what}>"
+        return f"<NaNOrigin {self.op} {self.phase}{self._place()}: {self.what}>"
+
+    def _place(self) -> str:
+        """', op 3 of the tape' for a repr, as the messages place the op ('#2' was a tape
+        index no view shows); '' without an index."""
+        return "" if self.index is None else f", {op_place(self.index, of=self.of)}"
 
 
 def _origin(node, index, vjp_of=None, step=None) -> NaNOrigin:
