@@ -410,3 +410,23 @@ add_case("data.experimental.assert_cardinality/hunt_cardinality_and_elements", l
         tf.data.experimental.assert_cardinality(4))],
     int(tf.data.Dataset.range(7).apply(tf.data.experimental.assert_cardinality(5)).cardinality())],
     grad=False)
+
+
+# ---- a variable given numbers of other kinds and shapes ------------------------------------------
+VARIABLE_ASSIGNS = {
+    "scalar_to_vector": lambda tf: tf.Variable([1.0, 2.0]).assign(5.0),
+    "int64_numpy_to_float32": lambda tf: tf.Variable([1.0, 2.0]).assign(np.array([3, 4])),
+    "int64_tensor_to_int32": lambda tf: tf.Variable([1, 2]).assign_add(
+        tf.constant([1, 1], tf.int64)),
+    "float32_tensor_to_float64": lambda tf: tf.Variable(1.0, dtype=tf.float64).assign(
+        tf.constant(2.0)),
+    "python_float_to_int32": lambda tf: tf.Variable(1).assign_add(1.0),
+    "bool_to_float32": lambda tf: tf.Variable(1.0).assign(True),
+    "list_of_tensors": lambda tf: tf.Variable([1.0, 2.0]).assign([tf.constant(3.0), 4.0]),
+    "not_trainable_value": lambda tf: [(v := tf.Variable(2.0, trainable=False)).assign_sub(0.5),
+                                       v.trainable, v.read_value(), v.value()],
+}
+for _name, _fn in VARIABLE_ASSIGNS.items():
+    add_case(f"Variable/hunt_assign_{_name}", _fn, grad=False,
+             op="assign_add" if "assign_add" in _name or _name in (
+                 "int64_tensor_to_int32", "python_float_to_int32") else "assign")
