@@ -92,6 +92,24 @@ _FRAMING = """(el) => {
              cut: box.top < top - 1 || box.bottom > bottom + 1 };
 }"""
 
+# called once a frame: true once the boxes of the elements `selector` finds and their graphs'
+# views read the same three frames running (their fits, resize observers and the frames
+# those defer have run: a fixed sleep waited too little on a loaded machine, too long idle)
+_SETTLED = """(selector) => {
+    const now = JSON.stringify([...document.querySelectorAll(selector)].map((el) => {
+        const r = el.getBoundingClientRect(), svg = el.querySelector("svg");
+        return [r.x, r.y, r.width, r.height, svg && svg.getAttribute("viewBox")];
+    }));
+    const seen = window.__tapevizSettle || (window.__tapevizSettle = { last: null, calm: 0 });
+    seen.calm = now === seen.last ? seen.calm + 1 : 0;
+    seen.last = now;
+    if (seen.calm < 2) return false;
+    window.__tapevizSettle = null;
+    return true;
+}"""
+# what the widgets lay out on their own after the page changes: panes, graphs, status lines
+PANES = ".tv-graph, .tv-side, .tv-status, .tvd-tape"
+
 
 def unavailable_reason():
     """Why the browser tests cannot run here (None when Chromium and Playwright are present)."""
@@ -242,6 +260,12 @@ class NotebookPage:
         locator.click()
         return locator
 
+    def settle(self, selector=PANES, timeout=30):
+        """Wait until what `selector` finds has stopped moving: the same boxes and graph views
+        three animation frames running."""
+        self.page.wait_for_function(_SETTLED, arg=selector, polling="raf",
+                                    timeout=timeout * 1000)
+
     def lacks(self, target) -> int:
         """How many px `target` (a selector or Locator) is taller than the view it scrolls in
         (Lab's notebook panel): 0 when a person sees all of it at once."""
@@ -265,7 +289,7 @@ class NotebookPage:
                 self.page.set_viewport_size({"width": size["width"], "height":
                                              self.page.viewport_size["height"] + frame["lacks"]
                                              + 16})
-                self.page.wait_for_timeout(300)   # the widgets refit their panes
+                self.settle()   # the widgets refit their panes
             assert not frame["cut"], f"screenshot {name}: {frame['lacks']} px out of the view"
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             path = ARTIFACTS / f"{self.app}-{name}.png"

@@ -41,7 +41,7 @@ def test_a_nan_tape_opens_at_the_op_that_made_it(theme, tmp_path, browser):
         alert = widget.locator(".tv-alerts .tv-alert-nan").first
         wait_until(page, lambda: alert.count() and "log" in alert.text_content(),
                    "the NaN alert")
-        page.page.wait_for_timeout(500)   # the pane settles (fit, then the node shown)
+        page.settle()   # the pane's fit, then the node shown
         widget.scroll_into_view_if_needed()
         page.screenshot(widget, f"nan-first-view-{theme}")
         origin = wait_until(page, lambda: marked(widget, "tv-selected"), "a node selected")
@@ -75,7 +75,7 @@ def test_the_html_export_opens_there_too(tmp_path, browser):
     inspector = page.page.locator(".tv-inspector")
     wait_until(page, lambda: inspector.get_attribute("data-node") == origin,
                "the export's inspector on the NaN's origin")
-    page.page.wait_for_timeout(500)
+    page.settle()
     shown = page.page.locator(f'g.node[id="{origin}"]')
     assert "tv-selected" in shown.get_attribute("class")
     assert in_view(page.page.locator(".tv-graph"), shown)

@@ -130,7 +130,7 @@ def test_04_reads_in_the_dark_theme(tmp_path, browser, monkeypatch):
     with JupyterServer([path], app="lab", theme="dark") as server:
         page = browser.open_notebook(server, path.name)
         page.run_all(timeout=240)
-        page.page.wait_for_timeout(1000)
+        page.settle()   # the outputs' panes and status lines laid out
         page_through(page, "dark-04")
         for selector in (".tv-title", ".tv-status", ".tvd-status", ".tvd-tick"):
             found = page.output(selector)

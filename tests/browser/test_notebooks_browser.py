@@ -82,7 +82,7 @@ def fits_in_view(page, target):
     the widget's toolbar and the bottom of its graph (the dashboard's buttons and its tape)
     at once. Each sizes its pane to the room it has once it is in view."""
     target.scroll_into_view_if_needed()
-    page.page.wait_for_timeout(300)
+    page.settle()
     return page.lacks(target) == 0
 
 

@@ -75,7 +75,7 @@ def read_in_theme(names, theme, tmp_path, browser) -> None:
             page = browser.open_notebook(server, path.name)
             page.page.set_viewport_size({"width": 1440, "height": 900})
             page.run_all(timeout=240)
-            page.page.wait_for_timeout(1000)
+            page.settle()   # the outputs' panes and status lines laid out
             page_through(page, f"{theme}-{path.stem[:2]}")
             for selector in (".tv-title", ".tv-status", ".tvd-status", ".tv-alert-go"):
                 found = page.output(selector)

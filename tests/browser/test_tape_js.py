@@ -282,17 +282,17 @@ def test_an_alert_click_keeps_the_graph_at_its_legible_size(tmp_path, browser):
     page.page.goto(pathlib.Path(TapeWidget(tape).save(tmp_path / "jump.html")).as_uri())
     graph = page.page.locator(".tv-graph")
     graph.locator("svg g.node").first.wait_for()
-    page.page.wait_for_timeout(300)   # the first fit
+    page.settle()   # the first fit
     page.page.locator("button.tv-side-hide").click()
     page.page.locator("button.tv-fit").click()
-    page.page.wait_for_timeout(300)   # the pane's resize heard
+    page.settle()   # the pane's resize heard
     before, pane = min(font_sizes(page.page)), graph.bounding_box()
     page.page.locator(".tv-alert-nan").first.click()
     log = graph.locator("g.node.tv-selected")
     wait_until(page, lambda: log.count() == 1
                and graph.bounding_box()["width"] < 0.8 * pane["width"],
                "the node chosen and the inspector open")
-    page.page.wait_for_timeout(300)   # the pane's resize heard
+    page.settle()   # the pane's resize heard
     assert min(font_sizes(page.page)) >= 0.97 * before >= 10.5, (before, font_sizes(page.page))
     node, pane = log.bounding_box(), graph.bounding_box()
     assert pane["x"] <= node["x"] and node["x"] + node["width"] <= pane["x"] + pane["width"]
