@@ -430,3 +430,29 @@ for _name, _fn in VARIABLE_ASSIGNS.items():
     add_case(f"Variable/hunt_assign_{_name}", _fn, grad=False,
              op="assign_add" if "assign_add" in _name or _name in (
                  "int64_tensor_to_int32", "python_float_to_int32") else "assign")
+
+
+# ---- reductions over no axes or no elements; casts named by string and numpy type -------------
+EDGE_REDUCTIONS = {
+    "reduce_sum/hunt_empty_axis_list": lambda tf, x: tf.reduce_sum(x, axis=[]),
+    "reduce_mean/hunt_empty_axis_tensor": lambda tf, x: tf.reduce_mean(
+        x, axis=tf.constant([], tf.int32), keepdims=True),
+    "reduce_max/hunt_no_elements": lambda tf, x: tf.reduce_max(x[:, :0], axis=-1),
+    "reduce_mean/hunt_no_elements": lambda tf, x: tf.reduce_mean(x[:0], axis=0),
+    "reduce_min/hunt_int_no_elements": lambda tf, x: tf.reduce_min(
+        tf.zeros([2, 0], tf.int32), axis=1, keepdims=True),
+    "reduce_sum/hunt_axis_float": lambda tf, x: tf.reduce_sum(x, axis=1.0),
+}
+for _name, _fn in EDGE_REDUCTIONS.items():
+    add_case(f"math.{_name}", _fn, f32(2, 3), op=_name.split("/")[0])
+CASTS = {
+    "string_dtype": lambda tf, x: tf.cast(x, "int32"),
+    "numpy_dtype": lambda tf, x: tf.cast(x, np.float64),
+    "python_bool": lambda tf, x: tf.cast(True, tf.int32),
+    "wraps_into_uint8": lambda tf, x: tf.cast(tf.constant([300, -1]), tf.uint8),
+    "large_int_to_float16": lambda tf, x: tf.cast(tf.constant([70000], tf.int64), tf.float16),
+    "bool_to_string": lambda tf, x: tf.cast(x > 0.0, "bool"),
+    "unknown_dtype_name": lambda tf, x: tf.cast(x, "float"),
+}
+for _name, _fn in CASTS.items():
+    add_case(f"cast/hunt_{_name}", _fn, f32(2, 3), grad=False, op="cast")
