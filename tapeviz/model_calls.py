@@ -57,5 +57,6 @@ def _same_rows(given, data: np.ndarray) -> bool:
     except (TypeError, ValueError, RuntimeError):   # (a torch tensor that requires grad)
         return False
     count = data.shape[0] if data.ndim else 0
-    return value.ndim > 0 and value.shape[0] == count and value.size == data.size and \
+    return count > 0 and value.ndim > 0 and value.shape[0] == count and \
+        value.size == data.size > 0 and \
         np.array_equal(value.reshape(count, -1), data.reshape(count, -1))

@@ -82,3 +82,20 @@ def test_an_evaluation_followed_by_a_held_out_one_is_named_at_its_own_call():
     assert finding.source.lineno == line
     assert f"of the model called at tests/pytorch/test_bugs_training_data_torch.py:{line}: " \
         "model(batches[1][0])" in finding.message
+
+
+def test_an_evaluation_on_an_empty_batch_is_no_finding_and_no_error():
+    """A test slice past the data's end (`x[1500:]` of 1,437 examples) evaluated: was
+    diagnose's own ValueError 'cannot reshape array of size 0'."""
+    batches = digit_batches(count=5)
+    torch.manual_seed(0)
+    model = sequential()
+    optimizer = torch.optim.Adam(model.parameters())
+    with Recorder() as rec:
+        for images, labels in batches[:4]:
+            optimizer.zero_grad()
+            F.cross_entropy(model(images), labels).backward()
+            optimizer.step()
+        with torch.no_grad():
+            model(batches[4][0][32:])   # empty
+    assert [f.kind for f in diagnose(rec)] == []
