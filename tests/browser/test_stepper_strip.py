@@ -120,3 +120,20 @@ def test_the_legend_says_a_dashed_box_gets_none_once_the_pass_is_over(browser, d
     wait_until(page, lambda: key.count() == 1, "the strip's legend")
     assert said in key.text_content()
     check_clean(page, browser)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("done", [False, True], ids=["going", "done"])
+def test_step_and_continue_say_when_the_pass_is_done(browser, done):
+    """At the pass's end Step and Continue did nothing when pressed and said nothing: they say
+    it is done and that Reset starts it again (aria-disabled: Tab still reaches them)."""
+    state = {**stepper_state(variables=1), "done": done}
+    page = rendered(browser, f"stepper-buttons-{'done' if done else 'going'}", state)
+    for name in ("tv-step", "tv-continue"):
+        button = page.page.locator(f"button.{name}")
+        button.wait_for()
+        assert button.get_attribute("aria-disabled") == str(done).lower()
+        assert ("Reset starts it again" in button.get_attribute("title")) is done
+        assert button.evaluate("b => !b.disabled && b.tabIndex === 0")   # Tab reaches it
+    page.screenshot(".tapeviz", f"stepper-buttons-{'done' if done else 'going'}")
+    check_clean(page, browser)

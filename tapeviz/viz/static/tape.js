@@ -169,14 +169,22 @@ function render({ model, el }) {
     mark("tv-selected", model.get("selected"));
     cueAlerts(alerts, model.get("selected"));
   }
-  // nothing recorded: no backward pass to step and no graph to zoom, and the buttons say so
+  // nothing recorded: no backward pass to step and no graph to zoom, and the buttons say so;
+  // a pass stepped to its end: Step and Continue say it is done and that Reset starts it again
+  // (pressed, they did nothing and said nothing), still reached by Tab (aria-disabled)
   function drawButtons() {
     const empty = Boolean(model.get("empty"));
+    const done = !empty && Boolean((model.get("stepper") || {}).done);
     for (const b of [...stepping, ...zooming, svgButton]) {
       b.disabled = empty;
       b.title = !empty ? b.dataset.title : stepping.includes(b)
         ? "Nothing recorded, so no backward pass to step: the graph pane says how to record one"
         : "Nothing drawn to zoom or download: nothing was recorded";
+    }
+    for (const b of stepping.slice(0, 2)) {
+      b.setAttribute("aria-disabled", String(done));
+      if (done) b.title = "The backward pass is done: every op's gradient (its VJP) has run. "
+        + "Reset starts it again";
     }
   }
   function drawTitle() {
@@ -201,6 +209,7 @@ function render({ model, el }) {
   function drawStepper() {
     stepPanel.replaceChildren(...stepperStrip(model.get("stepper")));   // none: hidden
     strip.update();
+    drawButtons();
   }
   // the node the inspector shows (also its data-node): a new one scrolls back to its top.
   // Python sends a step's or a click's selection, graph and inspector in one update, so
