@@ -34,7 +34,7 @@ import tempfile
 import urllib.parse
 import urllib.request
 
-from .jupyter_server import JupyterServer, write_notebook
+from .jupyter_server import KERNEL_START, JupyterServer, write_notebook
 
 CHROMIUM = os.environ.get("TAPEVIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -178,9 +178,10 @@ class Browser:
             self.blocked.append(url)
             route.abort()
 
-    def open_notebook(self, server, name, timeout=60):
+    def open_notebook(self, server, name, timeout=KERNEL_START):
         """Open notebook `name` of `server` in a new page on a fresh kernel; wait until idle
-        (a server with no kernels: until the notebook is loaded)."""
+        (a server with no kernels: until the notebook is loaded), as long as nbclient waits
+        for a kernel to start (60 s is short at load 15)."""
         server.delete_sessions()
         page = NotebookPage(self.context.new_page(), server.app)
         self.pages.append(page)
@@ -221,7 +222,7 @@ class NotebookPage:
         known = any(text in str(error) for text in UPSTREAM_ERRORS)
         (self.upstream_errors if known else self.errors).append(str(error))
 
-    def wait_for_kernel_idle(self, timeout=60):
+    def wait_for_kernel_idle(self, timeout=KERNEL_START):
         """Wait until the notebook is loaded and its kernel is idle."""
         self.page.wait_for_function(_KERNEL_IDLE, timeout=timeout * 1000, polling=100)
 
