@@ -263,6 +263,7 @@ def _sync_hooks() -> None:
             #                                            next module call
         else:
             modules.uninstall()
+        _stop_watching_threads()
         return
     if not _optimizer_hooks:
         _optimizer_hooks.append(register_optimizer_step_pre_hook(_optimizer_starts))
@@ -275,9 +276,38 @@ def _sync_hooks() -> None:
             callback.__module__ != _BREAKPOINTS for callback in every_op):
         modules.install(_on_thread)
     elif every_op:   # breakpoints alone (nan, a condition): every thread hears every op, and
-        modules.install(_on_thread, paths=False)   # a stop or a condition reads its scope
-    else:                                          # off the stack
+        _every_thread_hears()   # a stop or a condition reads its scope off the stack
+        return
+    else:
         modules.uninstall()
+    _stop_watching_threads()
+
+
+def _every_thread_hears() -> None:
+    """Breakpoints alone (nan, a condition) hear every op on every thread: another thread gets
+    the mode at its first module call, by the global pre-hook, which sends every module call
+    down torch's slow path. While this thread is the only one, the pre-hook waits for a second
+    (`threading.setprofile`: a thread started calls `_thread_started` as it begins)."""
+    if threading.active_count() == 1 and threading.getprofile() in (None, _thread_started):
+        threading.setprofile(_thread_started)
+        modules.uninstall()
+    else:
+        _stop_watching_threads()
+        modules.install(_on_thread, paths=False)
+
+
+def _thread_started(frame, event, arg) -> None:
+    """A thread began while the pre-hook waited for one (`_every_thread_hears`): the hooks are
+    made again, now with it."""
+    sys.setprofile(None)
+    with _lock:
+        _stop_watching_threads()
+        _sync_hooks()
+
+
+def _stop_watching_threads() -> None:
+    if threading.getprofile() is _thread_started:
+        threading.setprofile(None)
 
 
 _BREAKPOINTS = breakpoint_listener.__name__   # the module of the breakpoints' callbacks

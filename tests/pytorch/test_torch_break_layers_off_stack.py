@@ -30,15 +30,24 @@ def _poisoned_model():
 
 @pytest.mark.parametrize("criteria", [dict(nan=True),
                                       dict(condition=lambda node: node.output.ndim > 4)])
-def test_a_nan_breakpoint_or_a_condition_installs_the_pre_hook_alone(criteria):
+def test_a_nan_breakpoint_or_a_condition_installs_the_pre_hook_alone_once_a_thread_starts(
+        criteria):
+    """On one thread no module hook sends the model's calls down torch's slow path; a thread
+    started brings the pre-hook back, which gives it the mode at its first module call."""
+    assert threading.active_count() == 1
     bp = tvt.break_on(**criteria)
-    assert modules.installed() and not modules.keeps_paths()
-    assert _module_hooks._global_forward_pre_hooks and not _module_hooks._global_forward_hooks
+    assert not modules.installed()
+    assert not _module_hooks._global_forward_pre_hooks and not _module_hooks._global_forward_hooks
     with Recorder():   # a Recorder reads every op's layer: the paths are kept then
         assert modules.keeps_paths() and _module_hooks._global_forward_hooks
-    assert not modules.keeps_paths() and not _module_hooks._global_forward_hooks
+    assert not modules.installed() and not _module_hooks._global_forward_hooks
+    thread = threading.Thread(target=lambda: None)
+    thread.start()
+    thread.join()
+    assert modules.installed() and not modules.keeps_paths()
+    assert _module_hooks._global_forward_pre_hooks and not _module_hooks._global_forward_hooks
     bp.clear()
-    assert not modules.installed()
+    assert not modules.installed() and threading.getprofile() is None
 
 
 def test_a_nan_stop_names_its_layer_and_parameters_read_off_the_stack():
