@@ -6,7 +6,8 @@ request that does not go to ``http://127.0.0.1``, ``data:``, ``blob:`` or ``file
 opened from disk, as the HTML export is), recording it in ``browser.blocked``: a test
 asserting that list is empty proves the page works offline.
 `Browser.open_notebook` returns a `NotebookPage` whose helpers wait for the kernel, run all
-cells, find elements inside cell outputs, click them and save screenshots into
+cells, find elements inside cell outputs, click them, wait for the widgets' panes to stop
+moving (`settle`: by animation frames, never a fixed sleep) and save screenshots into
 ``tests/browser/artifacts/`` (or ``$TAPEVIZ_ARTIFACTS``). Typical use (the ``browser``
 fixture of conftest.py gives a shared `Browser` and skips when Chromium is missing)::
 
