@@ -100,7 +100,10 @@ def nonfinite_counts(x) -> tuple[int, int]:
 
 def nonfinite_kinds(x, nan: str = "nan") -> list[str]:
     """What a float array holds of NaN, inf and -inf, as numpy prints them (`nan` spelt as
-    asked): ['-inf'] for log(0)'s output; [] for other dtypes or finite values."""
+    asked): ['-inf'] for log(0)'s output; [] for other dtypes or finite values. A numpy
+    scalar (a recorded step's 0-d value) is read as one: its NaN was said 'NaN/Inf'."""
+    if isinstance(x, np.generic):
+        x = np.asarray(x)
     if not isinstance(x, np.ndarray) or x.dtype.kind not in "fc":
         return []
     return [word for held, word in ((np.isnan(x).any(), nan), (np.isposinf(x.real).any(), "inf"),

@@ -282,6 +282,7 @@ def test_a_recorders_nan_alert_inspector_and_strip_place_the_op_in_its_step():
     widget = TapeWidget(rec)
     alert = next(a for a in widget.alerts if a["kind"] == "nan")
     assert " at op 2 of step 3 (" in alert["message"], alert
+    assert alert["label"] == "NaN"   # what log's scalar output held (was 'NaN/Inf')
     assert " at op 2 of step 3 (" in str(find_nan_origin(rec.steps[2]))
     widget.selected = alert["node"]
     total = len(rec.steps[2].ops)
