@@ -289,6 +289,21 @@ def test_nll_loss_given_log_softmax_is_no_finding():
     assert diagnose(rec) == []
 
 
+def test_nll_loss_given_log_softmax_over_the_batch_is_said_once_as_the_batch_axis():
+    """log_softmax over dim 0: its rows are no log-probabilities, but they are not logits
+    either (was: a second finding, 'nll_loss is given logits ..., made by log_softmax')."""
+    torch.manual_seed(0)
+    x, y = torch.randn(32, 4), torch.randint(0, 3, (32,))
+    model = nn.Linear(4, 3)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    with Recorder() as rec:
+        for _ in range(3):
+            optimizer.zero_grad()
+            nn.functional.nll_loss(nn.functional.log_softmax(model(x), dim=0), y).backward()
+            optimizer.step()
+    assert [f.kind for f in diagnose(rec)] == ["batch_axis"]
+
+
 def regression_with_a_remade_model() -> Recorder:
     """A regression whose optimizer was made for a model that a second `model = ...` (a
     notebook cell run again) replaced: it steps the old model's parameters."""

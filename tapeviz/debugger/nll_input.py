@@ -3,7 +3,8 @@ logits (`log_softmax` forgotten) or softmax's probabilities (their log forgotten
 takes `-input[label]` as it is, so on logits the model lowers the loss without bound by
 raising the label's logit (the loss goes below 0, which no cross-entropy can), and on
 probabilities it learns from `-p` instead of `-log p`; nothing fails. Read from the shown
-step's nll_loss ops: log-probabilities are at most 0, each row's exponentials summing to 1.
+step's nll_loss ops: log-probabilities are at most 0, each row's exponentials summing to 1
+(a log_softmax's along the wrong axis are none, but no logits either: `batch_axis` says it).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import numpy as np
 
 from .findings import Finding
 from .numerics import _where
-from .op_index import maker
+from .op_index import maker, role
 from .summary import _array
 
 TOLERANCE = 1e-3   # how far a float32 row's logsumexp may stray from 0
@@ -36,6 +37,8 @@ def nll_given_no_log_probabilities(nodes) -> list:
         if values.max() <= TOLERANCE and np.all(np.abs(sums) <= TOLERANCE):
             continue
         made = maker(nodes, position)
+        if made is not None and role(made[1].op) == "log_softmax":
+            continue   # log-probabilities along another axis: batch_axis's finding
         return [_finding(loss, values, None if made is None else made[1])]
     return []
 
