@@ -122,6 +122,13 @@ class Batches:
                                            f"pairs; got y, {describe(y)}",
                                            hint="put the labels in the dataset: Dataset."
                                            "from_tensor_slices((x, y)).batch(32)")
+            if sample_weight is not None:   # Keras 3's words; it was ignored, silently
+                raise InvalidArgumentError(caller, "When providing `x` as a tf.data.Dataset, "
+                                           "`sample_weights` should not be passed. Instead, "
+                                           "the sample weights should be included as part of "
+                                           "the tf.data.Dataset.",
+                                           hint="Dataset.from_tensor_slices((x, y, "
+                                           "sample_weight)).batch(32)")
             self.x = x
             try:
                 count = len(x)

@@ -189,3 +189,42 @@ for _name, _options in HUBER.items():
              f32(4, 2, seed=3), f32(4, 2, seed=4), op="Huber")
 add_case("keras.losses.huber/hunt_function_delta", lambda tf, y, p: tf.keras.losses.huber(
     y, p, delta=0.5), f32(4, 2, seed=3), f32(4, 2, seed=4))
+
+
+# ---- fit/evaluate/predict given datasets with batch sizes, weights, a generator ----------------
+def _weights_of_batches(tf, call, *data, **options):
+    """The batch count and loss a fit or evaluate reports, the weights fixed (a rate of 0)."""
+    model = _small_classifier(tf, metrics=())
+    model.optimizer.learning_rate = 0.0
+    batches = []
+    counter = tf.keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda b, logs: batches.append(b),
+        on_test_batch_end=lambda b, logs: batches.append(b))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = getattr(model, call)(*data, verbose=0, callbacks=[counter], **options)
+    loss = result.history["loss"] if call == "fit" else result
+    return [len(batches), np.array(loss, np.float32)]
+
+
+WEIGHTS = np.linspace(0.0, 1.0, 10).astype(np.float32)
+FITS = {
+    "fit/hunt_dataset_with_batch_size": lambda tf: _weights_of_batches(
+        tf, "fit", tf.data.Dataset.from_tensor_slices((X, Y)).batch(5), batch_size=2),
+    "fit/hunt_dataset_of_weighted_triples": lambda tf: _weights_of_batches(
+        tf, "fit", tf.data.Dataset.from_tensor_slices((X, Y, WEIGHTS)).batch(5)),
+    "fit/hunt_dataset_with_sample_weight": lambda tf: _weights_of_batches(
+        tf, "fit", tf.data.Dataset.from_tensor_slices((X, Y)).batch(5), sample_weight=WEIGHTS),
+    "evaluate/hunt_dataset_with_sample_weight": lambda tf: _weights_of_batches(
+        tf, "evaluate", tf.data.Dataset.from_tensor_slices((X, Y)).batch(5),
+        sample_weight=WEIGHTS),
+    "fit/hunt_validation_batch_size": lambda tf: _weights_of_batches(
+        tf, "fit", X, Y, batch_size=5, validation_data=(X, Y), validation_batch_size=3),
+    "evaluate/hunt_arrays_with_steps": lambda tf: _weights_of_batches(
+        tf, "evaluate", X, Y, batch_size=3, steps=2),
+    "fit/hunt_python_generator": lambda tf: _weights_of_batches(
+        tf, "fit", ((X[i:i + 5], Y[i:i + 5]) for i in (0, 5)), steps_per_epoch=2),
+}
+for _name, _fn in FITS.items():
+    add_case(f"keras.Model.{_name}", _fn, grad=False, rtol=1e-4, atol=1e-5,
+             op=_name.split("/")[0])
