@@ -7,6 +7,8 @@ update row of `ops/optim.py`, so the debugger sees every update. Callers run the
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from ...ops.math import maximum, sqrt, square
@@ -53,10 +55,12 @@ def adam(var, grad, m, v, vhat, lr: float, beta_1: float, beta_2: float, epsilon
     var._rebind(adam_step(var, m, denominator, step_size=lr_t, epsilon=epsilon))
 
 
+@functools.lru_cache(maxsize=8)
 def adam_step_size(lr: float, beta_1: float, beta_2: float, step: int, dtype) -> float:
     """lr sqrt(1 - beta_2^t) / (1 - beta_1^t) in the variable's dtype, as Keras 3 and TF1's
     kernel compute it: in float32, 1 - 0.999**1 is 1 - 0.999f = 0.00099998713, 1.3e-5 of
-    itself from float64's, which a rate of 0.1 shows past float32's rtol of 1e-5."""
+    itself from float64's, which a rate of 0.1 shows past float32's rtol of 1e-5. Kept per
+    step: its ten numpy scalar operations cost ~5-9 us, once for each variable of an apply."""
     kind = np.dtype(dtype).type
     one = kind(1)
     return float(kind(lr) * np.sqrt(one - kind(beta_2) ** kind(step))
