@@ -228,3 +228,26 @@ FITS = {
 for _name, _fn in FITS.items():
     add_case(f"keras.Model.{_name}", _fn, grad=False, rtol=1e-4, atol=1e-5,
              op=_name.split("/")[0])
+
+
+# ---- fit's history keys for the metric and loss names students write ---------------------------
+def _history_keys(tf, loss, metrics):
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=loss, metrics=metrics)
+    history = model.fit(X, Y.astype(np.float32), epochs=1, verbose=0, validation_split=0.2)
+    return sorted(history.history)
+
+
+HISTORY_KEYS = {
+    "mae_and_mse_strings": ("mse", ["mae", "mse"]),
+    "long_names": ("mean_squared_error", ["mean_absolute_error"]),
+    "metric_instances": (lambda tf: tf.keras.losses.MeanSquaredError(), lambda tf: [
+        tf.keras.metrics.MeanAbsoluteError(), tf.keras.metrics.RootMeanSquaredError()]),
+    "named_instance": ("mse", lambda tf: [tf.keras.metrics.MeanAbsoluteError(name="err")]),
+    "upper_case_names": ("MSE", ["MAE"]),
+    "same_metric_twice": ("mse", ["mae", "mae"]),
+}
+for _name, (_loss, _metrics) in HISTORY_KEYS.items():
+    add_case(f"keras.Model.fit/hunt_history_keys_{_name}", lambda tf, loss=_loss, metrics=_metrics:
+             _history_keys(tf, loss(tf) if callable(loss) else loss,
+                           metrics(tf) if callable(metrics) else metrics), grad=False)
