@@ -73,6 +73,22 @@ def gradient_norms(gradients, variables=None, order=None) -> dict:
     return {layer: float(np.sqrt(total)) for layer, total in squares.items()}
 
 
+_ADDING = frozenset({"add", "subtract", "bias_add", "add_n"})
+
+
+def _added_only(layer: str, nodes) -> bool:
+    """Whether `layer` is one variable no code named as a layer's (`b = tf.Variable(0.0)`)
+    that ops (but its updates) only add: a bias written by hand, a layer of its own to the
+    norms but in no stack; its gradient, the residuals' mean, is ~0 once it fits (centred
+    data): converged, not vanishing."""
+    if "/" in layer:
+        return False   # (a Keras layer's: a stack's)
+    readers = [node.op.name for node in nodes if node.op.kind != "update"
+               for tensor in node.inputs
+               if type(tensor) is VariableRead and _layer(tensor.variable.name) == layer]
+    return bool(readers) and set(readers) <= _ADDING
+
+
 def _layer_finding(kind: str, message: str, layer: str, nodes) -> Finding:
     """A finding about `layer`, naming the op that reads its first variable and its line."""
     reader = next((n for n in nodes for t in n.inputs
@@ -109,11 +125,11 @@ def norm_findings(norms: dict, high: float, low: float, ratio: float, nodes) -> 
             found.append(_layer_finding("exploding_gradient", f"{_shown_layer(layer, nodes)}: "
                                         f"gradient norm {norms[layer]:.3g} > {high:g}", layer,
                                         nodes))
-        elif 0 < norms[layer] < low:
+        elif 0 < norms[layer] < low and not _added_only(layer, nodes):
             found.append(_layer_finding("vanishing_gradient", f"{_shown_layer(layer, nodes)}: "
                                         f"gradient norm {norms[layer]:.3g} < {low:g}", layer,
                                         nodes))
-    layers = [layer for layer in layers if norms[layer] > 0]
+    layers = [layer for layer in layers if norms[layer] > 0 and not _added_only(layer, nodes)]
     neighbours = []
     for a, b in zip(layers, layers[1:]):
         r = norms[b] / norms[a]
@@ -167,7 +183,8 @@ def stack_over_steps(steps, order, ratio, nodes) -> list:
     for step in steps:
         if not finite(step, None):
             continue
-        norms = {k: v for k, v in gradient_norms(step, order=order).items() if v > 0}
+        norms = {k: v for k, v in gradient_norms(step, order=order).items()
+                 if v > 0 and not _added_only(k, nodes)}
         if len(norms) > 2:
             layers = list(norms)
             distance = abs(math.log10(norms[layers[0]] / norms[layers[-1]]))
