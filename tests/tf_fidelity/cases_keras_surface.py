@@ -251,3 +251,35 @@ for _name, (_loss, _metrics) in HISTORY_KEYS.items():
     add_case(f"keras.Model.fit/hunt_history_keys_{_name}", lambda tf, loss=_loss, metrics=_metrics:
              _history_keys(tf, loss(tf) if callable(loss) else loss,
                            metrics(tf) if callable(metrics) else metrics), grad=False)
+
+
+# ---- a tape given Python numbers, numpy arrays and nested sources ----------------------------
+def _gradient_structures(tf):
+    w, b = tf.Variable([1.0, 2.0]), tf.Variable(0.5)
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(w * w) + b
+    as_tuple = tape.gradient(y, (w, b))
+    nested = tape.gradient(y, {"layer": [w, {"bias": b}]})
+    return [type(as_tuple).__name__, as_tuple, sorted(nested), nested["layer"][1]["bias"],
+            type(tape.gradient(y, [w])).__name__]
+
+
+TAPE_MISUSES = {
+    "watch_python_number": lambda tf: tf.GradientTape().watch(1.0),
+    "watch_numpy_array": lambda tf: tf.GradientTape().watch(np.ones(2, np.float32)),
+    "gradient_of_python_number": lambda tf: _gradient_of(tf, lambda x: 3.0),
+    "gradient_wrt_python_number": lambda tf: _gradient_of(tf, None),
+}
+
+
+def _gradient_of(tf, target):
+    x = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        y = x * x
+    return tape.gradient(target(x) if target else y, 2.0)
+
+
+add_case("GradientTape/hunt_gradient_structures", _gradient_structures, grad=False)
+for _name, _fn in TAPE_MISUSES.items():
+    add_case(f"GradientTape/hunt_{_name}", _fn, grad=False,
+             op="watch" if _name.startswith("watch") else "gradient")

@@ -259,6 +259,18 @@ DELIBERATE: dict[str, str] = {
         "dtype refusals are), naming one_hot, the dtype and the integer dtypes it takes. "
         "`except TypeError` catches it in tapeviz, `except tf.errors.InvalidArgumentError` in "
         "TF; both refuse the call",
+    "GradientTape/hunt_gradient_of_python_number":
+        "tape.gradient(y, 2.0), a Python number as the source (or as the target too): TF "
+        "2.21 fails inside its own code with AttributeError ('float' object has no attribute "
+        "'_id', or 'dtype'); tapeviz raises a DTypeError (a TypeError) naming "
+        "GradientTape.gradient, what sources must be and the user's line: a number has no "
+        "gradient to take, and the error should say so",
+    "GradientTape/hunt_gradient_wrt_python_number":
+        "tape.gradient(y, 2.0), a Python number as the source (or as the target too): TF "
+        "2.21 fails inside its own code with AttributeError ('float' object has no attribute "
+        "'_id', or 'dtype'); tapeviz raises a DTypeError (a TypeError) naming "
+        "GradientTape.gradient, what sources must be and the user's line: a number has no "
+        "gradient to take, and the error should say so",
 }
 
 TO_FIX: dict[str, str] = {}
