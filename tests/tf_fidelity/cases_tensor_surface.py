@@ -277,3 +277,28 @@ CASTS = {
 }
 for _name, _fn in CASTS.items():
     add_case(f"cast/hunt_{_name}", _fn, f32(2, 3), grad=False, op="cast")
+
+
+# ---- loss functions on the label shapes students pass ------------------------------------------
+_LABELS01 = np.array([0.0, 1.0, 1.0, 0.0], np.float32)
+LOSS_SHAPES = {
+    "keras.losses.BinaryCrossentropy/hunt_labels_n_predictions_n1": lambda tf, p: (
+        tf.keras.losses.BinaryCrossentropy()(_LABELS01, tf.sigmoid(p))),
+    "keras.losses.MeanSquaredError/hunt_labels_n_predictions_n1": lambda tf, p: (
+        tf.keras.losses.MeanSquaredError()(_LABELS01, p)),
+    "keras.losses.mse/hunt_labels_n_predictions_n1": lambda tf, p: tf.keras.losses.mse(
+        _LABELS01, p),
+    "keras.losses.sparse_categorical_crossentropy/hunt_from_logits_axis": lambda tf, p: (
+        tf.keras.losses.sparse_categorical_crossentropy(
+            np.array([0, 0, 0, 0]), tf.concat([p, -p], axis=-1), from_logits=True, axis=-1)),
+    "keras.losses.categorical_crossentropy/hunt_label_smoothing": lambda tf, p: (
+        tf.keras.losses.categorical_crossentropy(
+            tf.one_hot([0, 1, 1, 0], 2), tf.concat([p, -p], axis=-1), from_logits=True,
+            label_smoothing=0.1)),
+    "nn.sparse_softmax_cross_entropy_with_logits/hunt_float64_logits": lambda tf, p: (
+        tf.nn.sparse_softmax_cross_entropy_with_logits(
+            labels=tf.constant([0, 1, 1, 0], tf.int64),
+            logits=tf.cast(tf.concat([p, -p], axis=-1), tf.float64))),
+}
+for _name, _fn in LOSS_SHAPES.items():
+    add_case(_name, _fn, f32(4, 1), rtol=1e-5, atol=1e-6)
