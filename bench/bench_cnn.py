@@ -16,6 +16,47 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-06, eleventh round (base b473c32; each tree in a worktree of its own, run
+with PYTHONPATH on it; load 5-21 all round, valgrind and browser runs beside). Where the held
+step goes, ops' forwards wrapped in the step (load ~7, 60 steps, ms a call): conv2d 0.44 and
+1.63, bias_add 0.35 and 0.32, relu 0.21 and 0.23, reduce_mean 0.16; relu_grad 0.39 (the
+pooled layer's) and 0.46, reduce_sum 0.12 and 0.16, the input gradient 1.86, the filter
+gradients 1.27 and 0.28: 8.2 of a 9.9 ms step (cnn_phases --held at load 5: 9.75 against
+PyTorch's 7.00, 1.39x; forward +1.73, loss +0.11, gradient +1.17, update -0.35 ms).
+Why the elementwise passes cost 3-7x their hot time in the step: np.add of a 32x10816 float32
+batch and a bias row (isolated, load ~13, 40 rounds each, min/median ms) into an output
+just written 0.15/0.18-0.20, into one not touched since 32 MB were dirtied 0.27-0.32/0.36; a
+cold input with a hot output 0.16/0.21. The cold output, not the cold input, is what costs:
+each of the step's ~10 large writes (conv1, both bias_adds and relus, conv2's copy-out,
+both relu_grads, the input gradient, g laid on its grid) lands in an array last touched a
+step before (the recycler's or the taps' scratch: the tape holds all six activations), where
+PyTorch's allocator hands a conv's freed output to the next op, still in cache.
+Measured and not kept:
+- the output computed in 2-image chunks into a small hot buffer and copied out (0.24-0.30 /
+  0.34-0.35 against the direct add's 0.26-0.28 / 0.34-0.36), or whole into a hot buffer and
+  copied by np.copyto or ctypes.memmove (0.33-0.40 / 0.52-0.54; the copy alone 0.12-0.18 /
+  0.23): a pass to a hot buffer plus the copy costs more than the one cold pass;
+- relu_grad's mask into a recycled bool array (np.greater(out=)): relu_grad 0.939 -> 0.921
+  ms a step, the step by round 0.966x (0.910-1.076x, 16 alternated rounds in one process,
+  load 16); the mask negated to 0/-1 and and-ed with the gradient's bits instead of the
+  product: 0.900 -> 0.947 ms, 1.010x (0.916-1.123x, load 15): noise both ways;
+- the bias gradient's sum (hot/cold, min/median ms, 32x24x24x16): the ones-matmul as is
+  0.025/0.041 and 0.099/0.144; rows of 256 values reduced by np.add.reduce then folded
+  0.049/0.067 and 0.134/0.203; einsum 0.073/0.088 and 0.156/0.204: kept as is.
+Kept: Adam's step size lr sqrt(1 - beta_2^t) / (1 - beta_1^t) by an lru_cache per (lr,
+betas, step, dtype) (41125bf): ten numpy scalar operations ran once for each variable of an
+apply; 8.6 -> 0.45 us a call. Predicted -50k to -80k instructions a step; counted (callgrind,
+1x5x5 images, 20 steps after 3, PYTHONHASHSEED=0, one BLAS thread): 3,695.0k -> 3,609.6k
+(-85.4k, -2.3%; without the fixed hash seed one tree's count moved by 0.5-0.7M a run). CPU,
+cnn_phases --held 6 rounds x 20 steps, the trees alternated twice at load 19-21: step
+11.64/9.38, 12.25/9.03 ms (1.24x, 1.36x) against 12.59/9.59, 12.37/10.55 (1.31x, 1.17x);
+the update 0.41x, 0.46x of PyTorch's against 0.44x, 0.41x: the load moves each run by more
+than the ~0.05 ms cut. The held goal stays missed by ~20-35% at this load.
+Left: the cold writes above need either fewer distinct arrays alive (every node keeps its
+value: not ours to drop) or writes that skip the read for ownership (numpy has no streaming
+stores); the second conv's three ops (4.8 ms in the step at this load) and the Python of
+dispatch, the tape and backward (another engineer's files).
+
 Figures, 2026-12-06, tenth round: the convolutions' compute (ce6be48; base 2dda341, each
 tree in a worktree of its own, alternated). Float32 end to end: every registered op's
 forward wrapped to look at its input and output arrays over 40 steps of the guide's step:
