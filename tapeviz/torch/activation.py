@@ -5,7 +5,8 @@ The mode is on a thread's stack only while someone listens (any subscriber of
 `tapeviz.events`) or a `record()` tape records there: a change of subscriptions puts it on
 or takes it off the thread that made it (`events.watch_routing`: a Runner's training thread
 subscribes, so it gets it), and while every op is heard the global module hooks put it on
-any other thread that runs a module. It goes under the user's own modes and comes off
+any other thread that runs a module (for breakpoints alone, once a second thread has
+started: `_every_thread_hears`). It goes under the user's own modes and comes off
 exactly itself, so a user's `with` block opened before or after keeps its own. Torch's mode
 stack is per thread and only its thread can change it: when the last listener leaves on
 another thread (a Runner's ends), an idle thread's mode stays, inert, until that thread

@@ -14,7 +14,8 @@ torch's slow path (~10 us a conv layer), so they are installed only while every 
 heard, and keep layer paths only for those that read every op's scope (a tape, a Recorder,
 a listener of every op, a layer breakpoint); a nan breakpoint or a bare condition, which
 hears every op on every thread but reads a scope only at a stop or when asked, gets the
-pre-hook alone (~1.3 us a module call against ~3.2 for both, hot), and like the few ops a
+pre-hook alone (~1.3 us a module call against ~3.2 for both, hot), and that only once a
+second thread has started (activation.py waits for one), and like the few ops a
 breakpoint names finds its modules on the Python stack (`frames_from_stack`). The same
 pre-hook, alone, also stands by for a thread whose next module call must do something
 (`at_next_call`: the mode's return after an `optimizer.step()` that raised).
