@@ -156,7 +156,8 @@ def test_02_regression_debugging(jupyter_server, browser):
     page.screenshot(cell.locator(".jp-OutputArea"), "nb02-debugger")
     answer_stdin(page, "continue")
     page.wait_for_run(timeout=120)
-    assert page.page.locator(".jp-Stdin-input").count() == 0
+    wait_until(page, lambda: page.page.locator(".jp-Stdin-input").count() == 0,
+               "the debugger's prompt to close")   # as test_04 waits for it
 
     widget = page.output(WIDGET).first
     ops = set(svg_ops(widget).values())
