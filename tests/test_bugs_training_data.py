@@ -79,3 +79,20 @@ def test_an_evaluation_followed_by_another_call_is_named_at_its_own_call():
     assert f"of the model called at tests/test_bugs_training_data.py:{line}: " \
         "model(train_x[:64])" in finding.message
     assert finding.source.lineno == line
+
+
+def test_model_evaluate_on_training_examples_counts_every_batch():
+    """model.evaluate's batches, each a call of the model at the user's evaluate line: was
+    'on 16 examples' (its first batch alone)."""
+    (images, labels), _ = load_digits()
+    images = (images[:128, ..., None] / 255).astype(np.float32)
+    tf.random.set_seed(0)
+    model = guide_cnn()
+    model.compile(optimizer="adam", metrics=["accuracy"],
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with Recorder() as rec:
+        model.fit(images, labels[:128], epochs=1, batch_size=32, verbose=0)
+        model.evaluate(images[:64], labels[:64], batch_size=16, verbose=0)  # BUG: EVALUATE
+    [finding] = diagnose(rec)
+    assert "on 64 examples in 4 batches, 64 of which it trained on" in finding.message
+    assert finding.source.lineno == line_of(__file__, "# BUG: EVALUATE")
