@@ -14,6 +14,8 @@ stays 'input'.
 from __future__ import annotations
 
 import ast
+from bisect import bisect_left
+from collections import Counter
 from functools import lru_cache
 
 from .. import events
@@ -28,7 +30,7 @@ _PLAIN = (ast.Name, ast.Attribute, ast.Subscript)
 def passed_name(ops, reader: int) -> str:
     """What the statement of `ops[reader]` (dispatch nodes in execution order) passed, by a
     plain name, to the one model or loss it calls, when that op is the first the statement
-    ran; '' when the line does not tell it.
+    ran; '' when the line does not tell it (`PassedNames` asks for many readers of one tape).
 
     >>> import tapeviz as tf
     >>> model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
@@ -38,17 +40,46 @@ def passed_name(ops, reader: int) -> str:
     >>> passed_name(tape.nodes, 0), passed_name(tape.nodes, 1)
     ('images', '')
     """
-    node = ops[reader]
-    source = getattr(node, "source", None)
-    if node.phase != "forward" or source is None or (
-            reader and _line(ops[reader - 1]) == _line(node)):
-        return ""
-    calls = _passing_calls(source.statement)
-    if len(calls) != 1:
-        return ""
-    assigned = _assigned_before(ops, reader, source.statement)
-    left = [text for root, text in calls[0] if root not in assigned]
-    return left[0] if len(left) == 1 and len(left[0]) <= MAX_WRITTEN else ""
+    return PassedNames(ops).name(reader)
+
+
+class PassedNames:
+    """`passed_name` for the ops of one recording, which it walks once for the line each op's
+    statement was first seen at, so a graph of many data boxes asks in time of its lines.
+    `data_readers`: the reader of each data box (no variable's), so an op that read two of
+    them names neither (which did the line pass?)."""
+
+    def __init__(self, ops, data_readers=None):
+        self.ops = ops
+        self.data_counts = None if data_readers is None else Counter(data_readers.tolist())
+        firsts = {}
+        for index, node in enumerate(ops):
+            source = getattr(node, "source", None)
+            if source is not None and id(source) not in firsts:
+                firsts[id(source)] = (index, source)
+        self.starts = [index for index, _ in firsts.values()]   # in order: ops are
+        self.sources = [source for _, source in firsts.values()]
+
+    def name(self, reader: int) -> str:
+        ops = self.ops
+        node = ops[reader]
+        source = getattr(node, "source", None)
+        if node.phase != "forward" or source is None or (
+                reader and _line(ops[reader - 1]) == _line(node)) or (
+                self.data_counts is not None and self.data_counts[reader] != 1):
+            return ""
+        calls = _passing_calls(source.statement)
+        if len(calls) != 1:
+            return ""
+        assigned = self._assigned_before(reader, source.statement)
+        left = [text for root, text in calls[0] if root not in assigned]
+        return left[0] if len(left) == 1 and len(left[0]) <= MAX_WRITTEN else ""
+
+    def _assigned_before(self, reader: int, statement: str) -> set:
+        """The names the statements of the ops before `reader` assigned (but `statement`)."""
+        before = self.sources[:bisect_left(self.starts, reader)]
+        statements = {source.statement for source in before} - {statement}
+        return set().union(*map(_targets, statements))
 
 
 def _line(node) -> tuple | None:
@@ -87,15 +118,6 @@ def _root(expression) -> str:
     return expression.id if isinstance(expression, ast.Name) else ""
 
 
-def _assigned_before(ops, reader: int, statement: str) -> set:
-    """The names the statements of the ops before `reader` assigned (but `statement`)."""
-    sources = {id(source): source for source in (getattr(node, "source", None)
-                                                 for node in ops[:reader])}
-    statements = {source.statement for source in sources.values() if source is not None}
-    statements.discard(statement)
-    return set().union(*map(_targets, statements))
-
-
 @lru_cache(maxsize=256)
 def _targets(statement: str) -> frozenset:
     try:
@@ -106,4 +128,4 @@ def _targets(statement: str) -> frozenset:
                      if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store))
 
 
-__all__ = ["passed_name"]
+__all__ = ["PassedNames", "passed_name"]

@@ -18,7 +18,7 @@ from operator import attrgetter, eq, itemgetter
 
 import numpy as np
 
-from ..debugger.passed_names import passed_name
+from ..debugger.passed_names import PassedNames
 from ..debugger.summary import nonfinite_each
 from ..debugger.variable_names import shown_names
 from .graph_items import GraphEdge, _dtype_name, _plain_node, gradient_norm
@@ -75,6 +75,7 @@ class NodeTable(TableLookup):
         self.flat = None        # every op's input tensors, one after another (from_entries)
         self._leaf_by_object = self._leaf_values = None
         self._variable_names = None
+        self._passed = None     # PassedNames, once a data box is labelled
         # id of each variable's gradient a recorded step's gradient call returned: a leaf
         # that is one is the gradient the optimizer reads, not an input
         self.gradient_ids = frozenset()
@@ -362,9 +363,11 @@ class NodeTable(TableLookup):
         what the line passed the model or loss, passed_names.py)."""
         word = self.leaf_word(tensor, reader)
         label = leaf_label(tensor, self.ops[reader]) if word == "input" else word
-        if label == "input" and np.count_nonzero(
-                (self.leaf_reader == reader) & ~np.asarray(self.leaf_variable, bool)) == 1:
-            label = passed_name(self.ops, reader) or label
+        if label == "input":
+            if self._passed is None:   # once: the ops' lines, the ops reading data boxes
+                self._passed = PassedNames(
+                    self.ops, self.leaf_reader[~np.asarray(self.leaf_variable, bool)])
+            label = self._passed.name(reader) or label
         return label
 
     # ---- edges -----------------------------------------------------------------------------
