@@ -46,6 +46,9 @@ def evaluated(on: str, make_model=guide_cnn):
         elif on == "training, then test":
             model(train_x[:64])  # BUG: the training set, then the test set
             model(test_x)
+        elif on == "test, then training":
+            model(test_x)
+            model(train_x[:64])  # BUG: the test set, then the training set
         else:
             model(test_x)
     return rec
@@ -70,12 +73,16 @@ def test_an_evaluation_on_held_out_examples_is_no_finding():
     assert diagnose(evaluated("test")) == []
 
 
-def test_an_evaluation_followed_by_another_call_is_named_at_its_own_call():
+@pytest.mark.parametrize("order, marker", [
+    ("training, then test", "# BUG: the training set, then the test set"),
+    ("test, then training", "# BUG: the test set, then the training set")])
+def test_an_evaluation_followed_by_another_call_is_named_at_its_own_call(order, marker):
     """The training examples evaluated, then the test set: the model's calls are kept (the
     last few of each model) with what each was given, so the finding names the call that gave
-    the training examples, not the last one (was: the test set's `model(test_x)` line)."""
-    [finding] = diagnose(evaluated("training, then test"))
-    line = line_of(__file__, "# BUG: the training set, then the test set")
+    the training examples, not the last one (was: the test set's `model(test_x)` line). The
+    test set first: each call is judged (was: the first alone, no finding)."""
+    [finding] = diagnose(evaluated(order))
+    line = line_of(__file__, marker)
     assert f"of the model called at tests/test_bugs_training_data.py:{line}: " \
         "model(train_x[:64])" in finding.message
     assert finding.source.lineno == line
