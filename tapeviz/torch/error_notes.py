@@ -81,7 +81,8 @@ _VALUE_LOSSES = ("mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_
 def _loss_hint(loss: str, given: dict) -> str | None:
     """What a loss's refused input or target is, when its values say: the two swapped (the
     target requires grad, the input does not), logits given to binary_cross_entropy,
-    one-hot rows given to a loss that takes class indices, class indices given as floats,
+    one-hot rows given to a loss that takes class indices, class indices out of range (from
+    1, or too many for the outputs), class indices given as floats,
     or class indices given to a loss that compares values (a classifier's (N, C) output
     against (N,) labels)."""
     scores, target = given.get("input"), given.get("target")
@@ -112,6 +113,9 @@ def _loss_hint(loss: str, given: dict) -> str | None:
         return (f"the target is one-hot (each row a single 1, shape {tuple(target.shape)}): "
                 f"{loss} takes class indices, shape ({target.shape[0]},): pass "
                 f"target.argmax(dim=1){also}")
+    if loss in _CLASSIFIER_LOSSES and target.ndim == 1 and not target.is_floating_point() \
+            and bool(torch.all(values >= 0)) and int(values.max()) >= classes:
+        return _out_of_range_hint(int(values.min()), int(values.max()), classes)
     if target.ndim != 1 or target.shape[0] != scores.shape[0] or not whole \
             or not bool(torch.all((values >= 0) & (values < classes))):
         return None
@@ -124,6 +128,15 @@ def _loss_hint(loss: str, given: dict) -> str | None:
                 f"classifier's loss is F.cross_entropy(logits, target.long()) (or compare "
                 f"one-hot rows: F.one_hot(target.long(), {classes}).float())")
     return None
+
+
+def _out_of_range_hint(low: int, top: int, classes: int) -> str:
+    """Class indices `low`..`top` for `classes` outputs, some out of range (torch: 'Target 10
+    is out of bounds'): counted from 1, or a last layer with too few outputs."""
+    if classes > 1 and low >= 1 and top == classes:
+        return f"the labels look 1-based (1 to {classes}): subtract 1, target - 1"
+    return (f"the model gives {classes} classes: labels up to {top} need a last layer of "
+            f"{top + 1} outputs, nn.Linear(..., {top + 1})")
 
 
 # torch's argument parser, which refuses a call before any mode sees it: no op noted it

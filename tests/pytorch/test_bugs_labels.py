@@ -24,7 +24,7 @@ def classifier_batch():
 def refused(loss_of) -> str:
     """The tapeviz note of the error `loss_of(model, x, labels)` raises while recorded."""
     model, x, labels = classifier_batch()
-    with Recorder(), pytest.raises((RuntimeError, ValueError)) as raised:
+    with Recorder(), pytest.raises((RuntimeError, ValueError, IndexError)) as raised:
         loss_of(model, x, labels)
     [note] = [n for n in raised.value.__notes__ if n.startswith("tapeviz:")]
     return note
@@ -58,7 +58,14 @@ def test_one_hot_labels_given_to_nll_loss_are_told_with_the_fix():
      "the target holds class indices (0..2) for 3 outputs: mse_loss compares values, (N, 3) "
      "against (N,); a classifier's loss is F.cross_entropy(logits, target.long()) (or "
      "compare one-hot rows: F.one_hot(target.long(), 3).float())"),
-], ids=["cross_entropy_one_hot_ints", "class_indices_as_floats", "mse_of_class_indices"])
+    (lambda model, x, labels: F.cross_entropy(model(x), labels + 1),
+     "the labels look 1-based (1 to 3): subtract 1, target - 1"),
+    (lambda model, x, labels: F.cross_entropy(model(x)[:, :2], labels),
+     "the model gives 2 classes: labels up to 2 need a last layer of 3 outputs, "
+     "nn.Linear(..., 3)"),
+], ids=["cross_entropy_one_hot_ints", "class_indices_as_floats", "mse_of_class_indices",
+        "labels_from_one", "too_few_outputs"])   # the last two: was no hint ('Target 3 is out
+#                                                  of bounds' and the shapes alone)
 def test_labels_in_the_wrong_form_are_told_what_to_pass(loss_of, hint):
     assert refused(loss_of).endswith(f"\n  hint: {hint}")
 
