@@ -354,6 +354,32 @@ instructions a step, each commit's tree alone; predicted, then measured):
   instructions (-2.7 / -2.7 points of the ratio), which this noise cannot show. Left of
   the same kind, per followed op: the producers' map and tuple, and in the sunk path
   map(type, args) and map(id, args).
+The next round: dispatch's per-op questions asked only on the path that needs them.
+06781a4: an op that only tapes record (nobody hears it, no Recorder on the thread) takes
+_dispatch_taped (its tensors, line, forward, node, tapes), not _dispatch_traced's questions
+about hearers, lines, node forms, the sink and a branch; 43724c7: an op on a taping thread
+that the Recorder alone hears while its segment follows takes dispatch_followed (checked,
+run untimed, its node to the tapes, followed), without those questions either (ca55383
+moved the Recorder's paths, this one and the sunk one, to dispatch_followed.py). Predicted
+-15k to -25k a step each (9 taped ops a step, ~55 bytecodes each). Bytecodes a lecture's
+step (settrace, one epoch): plain 7,752 -> 7,204, Recorder 10,809 -> 10,365. Valgrind, one
+epoch, instructions a step, b473c32's tree and 43724c7's, each alone in a worktree
+(PYTHONPATH on it), load 15-26:
+                      plain                Recorder
+  regression          598.6k -> 585.2k     838.7k (1.401x) -> 826.8k (1.413x)
+  lecture's           458.4k -> 445.0k     663.2k (1.447x) -> 651.3k (1.464x)
+  CPU, --recorder, best of 5, the two trees alternated three times (load 17-27: read to
+  +-0.15x): regression 1.58x, 1.67x, 1.70x -> 1.60x, 1.64x, 1.61x; lecture's 1.83x, 1.88x,
+  1.87x -> 1.80x, 1.65x, 1.86x (the Recorder's lecture loop 0.257, 0.292, 0.252 s -> 0.250,
+  0.253, 0.293 s: the load moved it more than the change).
+Plain -13.4k a step on both loops, the Recorder -11.9k on both, against -15k to -25k
+predicted (548 bytecodes a lecture step fewer for 13.4k instructions: loads and compares,
+~24 instructions each). The plain loop gained more than the Recorder, so the ratio, the
+goal's figure, rose (+0.012x / +0.017x). Not met. Left, by bytecodes a
+lecture step over plain (3,161): dispatch_followed's check and follow of 9 taped ops
+(+1,012: ~112 an op against _dispatch_taped's ~94), dispatch_sunk's 4 update ops (856),
+the step's end (~520) and the kept pass (~245); priced, not built: the sink-away VJP ops'
+route in `dispatch` asked in another order (-48 bytecodes a step, ~0.4%).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second

@@ -35,6 +35,15 @@ CHAIN_LENGTH = 10
 # iteration's two divisions); 430.0k -> 431.8k instructions an iteration (+0.4%, valgrind, two
 # runs each, the same tree with and without; 433.0k, +0.7%, when it read every x's dtype: a
 # float scalar's type is checked first now).
+# An op that only tapes record, nobody hearing it (every op of this chain), takes
+# dispatch._dispatch_taped (06781a4), not _dispatch_traced's questions about hearers, lines,
+# node forms, a Recorder's sink and its branch: predicted -4% to -6% an iteration (~55
+# bytecodes an op); valgrind, 100 iterations, b473c32's tree and 43724c7's, each alone in a
+# worktree: 436.2k -> 420.7k instructions an iteration (-3.6%). bench_regression's lecture
+# loop, one epoch, the same trees: 294.8k -> 288.5k a step (-2.1%; PyTorch's ~377k). Its
+# CPU medians against PyTorch, the trees alternated twice at load 10-15: 0.535x, 0.653x ->
+# 0.590x, 0.599x (PyTorch's two threads lose more to the load than tapeviz: no figure for
+# the change; the goal is read at load ~1).
 
 
 def chain(lib, x):
