@@ -1035,6 +1035,51 @@ did not finish by the deadline, so no instruction counts this pass); predictions
   1.1x goal, as before, no margin shown: nan's cost over break_on(op) is the conv outputs'
   read (the exact test's floor) and the step's joined copy and test; the condition's the node
   of each of 7 ops and 6 updates, no part of it above ~0.01x.
+
+Sixteenth pass, the breakpoints (issue 15: nan=True and a bare condition at <= 1.1x on the
+28x28 CNN). Load 0.4 at the start, then 12-26 all through (seven sessions' browser suites,
+notebooks and valgrind runs; a plain step 7.4-11.4 ms against 4.3 at load 1), so rounds of
+unchanged code spread +-0.1x and the counts decide; predictions first:
+- the bench at the start (b473c32's tree, 9 rounds x 40 steps, --no-numpy, load 3.6 -> 15):
+  plain again 1.01x [0.96-1.06], an empty mode 1.08x, break_on(op) 1.05x, file:line 1.08x,
+  nan=True 1.08x [1.06-1.20], a bare condition 1.11x [1.07-1.23]: met and missed by 0.01x,
+  inside the noise of the row that changes nothing;
+- nan=True's parts by stubs in one process (28x28, 11 rounds x 30 steps, each run between
+  two plain runs, load 16 -> 26): op 1.04x, nan 1.12x, no output read 1.09x, no step copy or
+  test 1.15x, no module pre-hook 1.14x, a condition 1.16x, plain again 1.03x [0.95-1.13]:
+  at this load a stub that removes work reads above the row it stubs, so no part is read;
+- tried, not kept: a conv output read from its end back (the bytes the conv wrote last are
+  the ones still in the core's 2 MiB L2; a forward sum evicts them before it reaches them),
+  as k slices summed last first. A loop of conv, test, relu twice (the CNN's two layers,
+  28x28, one thread, 40 rounds x 10, thread time, load 14): the forward sum +229 us over no
+  test, halves from the end +303, quarters +266, eighths +392. No gain. The same loop with
+  a sum of the output's first 64 values alone: +155 us (the whole +227; again: 179 against
+  169), numpy's sum of its first 16 +188, `detach()` or `torch.empty(1)` ~0: what costs
+  after a conv is touching its output at all, not the bytes a test reads (this loop faulted
+  ~980 pages an iteration, the bench's 0: its figures are indicative only);
+- kept (e6c2c78): under a nan breakpoint or a bare condition alone, the global module
+  pre-hook (it puts the mode on another thread at that thread's first module call, and
+  sends every module call down torch's slow path: the CNN's 4 a step, `_call_impl`'s hook
+  loop, `_before`, `_on_thread`) is installed only once a second thread exists: with one
+  thread, `threading.setprofile` waits for the next thread started, whose first call
+  installs it as before (test_torch_break_layers_off_stack: the NaN born on another thread
+  still stops there, at its layer and line). A thread alive when the breakpoint is armed (a
+  notebook kernel's) or another profiler set keeps the pre-hook from the start. Predicted
+  -20 to -40 k instructions a step, CPU -0.002 to -0.01x at 28x28 (the fifteenth pass's
+  hot price ~0.002x; its stubs read 0.012-0.017x within their noise). Measured: Python
+  calls a step (sys.setprofile, 8x8, 20 steps) nan=True 292.05 -> 268.05, a condition
+  423.05 -> 399.05 (break_on(op) 227.05); by instructions not counted yet (callgrind
+  under this load); CPU in one process, the
+  pre-hook forced back alternating with the change (28x28, 30 steps a run, each between
+  plain runs): at load 21 -> 9, 13 rounds (a plain step 11.4 ms): nan 1.13x [0.99-1.25] ->
+  1.13x [1.08-1.72], a condition 1.17x [0.99-1.87] -> 1.11x [1.06-1.34], op 1.07x, plain
+  again 1.02x [0.87-1.17]; a second run below;
+- what is left over break_on(op), by the calls a step it adds (8x8, after): nan=True 41
+  Python calls (7 traced calls, `_writes_no_input`, `passes`, 6 `finite`, the updates'
+  start and finish) and ~90 C calls (5 sums with their detach and read, 2 joins, 14
+  perf_counter reads); a condition 172 (each op's and update's LazyNode, its `tell`, the
+  condition). None of them is a part above ~0.01x in CPU at 28x28; the conv outputs' reads
+  stay the exact test's floor (the fifteenth pass).
 """
 from __future__ import annotations
 
