@@ -444,3 +444,25 @@ def test_a_hand_written_bias_that_has_fitted_is_not_a_vanishing_gradient():
             optimizer.apply_gradients(zip(grads, [w, b]))
     assert float(np.abs(rec.last_step.variable_gradients[b.name])) < 1e-7   # (fitted)
     assert diagnose(rec) == []
+
+
+def test_a_layer_on_one_feature_is_a_matmul_not_an_outer_product():
+    """The lecture's regression with a hidden layer: life expectancy, one feature, (200, 1)
+    @ a (1, 8) kernel is a matmul over an axis of 1 (was: 'matmul broadcast (200, 1) and
+    (1, 8) to (200, 8): both operands grew ..., an outer product')."""
+    from tapeviz.debugger import Recorder
+    rng = np.random.default_rng(0)
+    life = rng.uniform(40, 85, size=(200, 1)).astype(np.float32)
+    birth = (60 - 0.6 * life + rng.normal(0, 2, size=(200, 1))).astype(np.float32)
+    x, y = (life - life.mean()) / life.std(), (birth - birth.mean()) / birth.std()
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="relu"),
+                                 tf.keras.layers.Dense(1)])
+    optimizer = tf.keras.optimizers.Adam(0.01)
+    with Recorder() as rec:
+        for _ in range(30):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.keras.losses.huber(y, model(x)))
+            grads = tape.gradient(loss, model.trainable_variables)
+            optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert [f.kind for f in diagnose(rec)] == []

@@ -24,8 +24,8 @@ _PAIRWISE_LOSSES = frozenset({"mse_loss", "l1_loss", "smooth_l1_loss", "huber_lo
 
 def _outer_broadcast(shapes: tuple, out_shape: tuple) -> bool:
     """Whether an elementwise op broadcast operands of `shapes` to `out_shape` with every
-    operand smaller than the result (matmul broadcasts its batch dimensions only: (4, 3) @
-    (3, 5) is fine)."""
+    operand smaller than the result (a matmul's given as its batch axes alone: (200, 1) @
+    (1, 8), a layer on one feature, is none)."""
     try:
         if np.broadcast_shapes(*shapes) != out_shape:
             return False
@@ -53,6 +53,8 @@ def outer_broadcasts(nodes) -> list:
             continue
         shapes = tuple(map(_shape, node.inputs[:2] if pairwise else node.inputs))
         out_shape = _broadcast(shapes) if pairwise else _shape(node.output)
+        if node.op.kind == "linalg":   # a matmul broadcasts its batch axes alone
+            shapes, out_shape = tuple(shape[:-2] for shape in shapes), out_shape[:-2]
         verdict = verdicts.get((shapes, out_shape))
         if verdict is None:
             verdict = verdicts[shapes, out_shape] = _outer_broadcast(shapes, out_shape)
