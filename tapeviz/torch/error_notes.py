@@ -31,7 +31,7 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
         note += source.placed()
     given = dict(zip(names, tensors))
     hint = _loss_hint(op.name, given) or _conv_layout_hint(op.name, given) \
-        or _dtype_hint(op.name, given)
+        or _dtype_hint(op.name, given) or _feature_axis_hint(op.name, given)
     return note + (f"\n  hint: {hint}" if hint else "")
 
 
@@ -51,6 +51,18 @@ def _dtype_hint(op: str, given: dict) -> str | None:
     to = str(weight.dtype)[6:]
     return (f"the input is {str(data.dtype)[6:]}{why} and the weight {to}: convert the "
             f"batch, x.to(torch.{to})")
+
+
+def _feature_axis_hint(op: str, given: dict) -> str | None:
+    """A 1-D batch of one feature each given to a layer of one input feature: `linear` reads
+    a 1-D input as one example of that many features."""
+    data, weight = given.get("input"), given.get("weight")
+    if op != "linear" or not isinstance(data, torch.Tensor) or data.ndim != 1 \
+            or not isinstance(weight, torch.Tensor) or weight.ndim != 2 or weight.shape[1] != 1:
+        return None
+    return (f"the input ({data.shape[0]},) is 1-D: linear reads it as one example of "
+            f"{data.shape[0]} features, and the layer takes 1; give each example its feature "
+            f"axis: x.unsqueeze(1), shape ({data.shape[0]}, 1)")
 
 
 def _conv_layout_hint(op: str, given: dict) -> str | None:

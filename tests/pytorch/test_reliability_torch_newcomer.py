@@ -90,6 +90,20 @@ def test_a_batch_of_another_dtype_than_the_weights_says_convert_it(batch, said):
     assert model(x.to(torch.float32)).shape == (4, 2)   # the fix
 
 
+def test_a_linear_layer_on_one_feature_given_a_1d_batch_says_add_its_feature_axis():
+    """The lecture's regression in torch, life expectancy as (200,) to nn.Linear(1, 1): was
+    torch's 'mat1 and mat2 shapes cannot be multiplied (1x200 and 1x1)' and the shapes."""
+    model = torch.nn.Linear(1, 1)
+    x = torch.randn(200)
+    with pytest.raises(RuntimeError, match="cannot be multiplied") as raised, tvt.record():
+        model(x)
+    note = "\n".join(raised.value.__notes__)
+    assert note.endswith("\n  hint: the input (200,) is 1-D: linear reads it as one example "
+                         "of 200 features, and the layer takes 1; give each example its "
+                         "feature axis: x.unsqueeze(1), shape (200, 1)"), note
+    assert model(x.unsqueeze(1)).shape == (200, 1)   # the fix
+
+
 def test_an_embedding_given_an_id_out_of_range_gets_no_dtype_hint():
     table = torch.nn.Embedding(5, 2)   # its ids are integers, its weight float: no mismatch
     with pytest.raises(IndexError) as raised, tvt.record():
