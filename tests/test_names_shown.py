@@ -68,7 +68,8 @@ def test_the_lectures_variables_are_drawn_inspected_and_stepped_as_w_and_b():
     assert rows["name"] == "w" and rows["TF name"] == w.name   # TF's, as a second line
     [mul] = [key for key, node in widget.graph.nodes.items() if node.op == "multiply"]
     [inputs] = [s["content"] for s in widget.inspect(mul)["sections"] if s["title"] == "Inputs"]
-    assert [row[1] for row in inputs[1:]] == ["input", "variable w"]   # x: one example's number
+    # x: one example's number, said as its box is drawn (ff9d8d8: was 'input' alone)
+    assert [row[1] for row in inputs[1:]] == ["input x", "variable w"]
 
 
 def test_the_html_export_names_the_variables_as_the_widget_does(tmp_path):
