@@ -1073,7 +1073,16 @@ unchanged code spread +-0.1x and the counts decide; predictions first:
   pre-hook forced back alternating with the change (28x28, 30 steps a run, each between
   plain runs): at load 21 -> 9, 13 rounds (a plain step 11.4 ms): nan 1.13x [0.99-1.25] ->
   1.13x [1.08-1.72], a condition 1.17x [0.99-1.87] -> 1.11x [1.06-1.34], op 1.07x, plain
-  again 1.02x [0.87-1.17]; a second run below;
+  again 1.02x [0.87-1.17]; at load 9 -> 5, 11 rounds (plain 7.15 ms): nan 1.10x [0.94-1.20]
+  -> 1.10x [0.92-1.25] (8.05 -> 7.79 ms a step), a condition 1.11x [1.07-1.19] -> 1.09x
+  [1.00-1.19] (8.39 -> 8.09 ms), op 1.05x, plain again 0.99x [0.94-1.23]. Within the noise
+  of either run; the counts are the figure;
+- CPU time after, the bench at 28x28 (real MNIST images, 9 rounds x 40 steps, --no-numpy,
+  --only break_on empty 'plain again'), two runs at load 3.7 -> 5.5 and 5.3 -> 5.3: plain
+  again 1.00x [0.84-1.11] / 1.01x [0.89-1.09], an empty mode 1.05x / 1.10x, break_on(op)
+  1.03x / 1.05x, file:line 1.05x / 1.07x, nan=True 1.07x [1.04-1.15] / 1.14x [1.00-1.24], a
+  condition 1.15x [0.92-1.21] / 1.11x [1.00-1.18]. nan=True and a condition still sit at the
+  1.1x goal, one run each side of it: not shown met;
 - what is left over break_on(op), by the calls a step it adds (8x8, after): nan=True 41
   Python calls (7 traced calls, `_writes_no_input`, `passes`, 6 `finite`, the updates'
   start and finish) and ~90 C calls (5 sums with their detach and read, 2 joins, 14
