@@ -52,6 +52,7 @@ function render({ model, el }) {
   let panel = null;   // the side panel (below): a node chosen in the graph or an alert opens it
   const choose = (id) => {
     if (panel) panel.reveal();
+    waitFor(id);
     model.set("selected", id);
     model.save_changes();
   };
@@ -110,6 +111,14 @@ function render({ model, el }) {
   const stepPanel = h("div", { class: "tv-stepper" });
   const strip = stripWithMore(stepPanel);
   const inspector = h("div", { class: "tv-inspector" });
+  // a click marks its node at once, but its inspector comes from the kernel (a running cell
+  // holds it back): until then the one shown is another node's, dimmed and busy (tape.css)
+  let pending = null;
+  function waitFor(id) {
+    pending = id && id !== inspector.dataset.node ? id : null;
+    inspector.classList.toggle("tv-pending", pending !== null);
+    inspector.setAttribute("aria-busy", String(pending !== null));
+  }
   const side = h("div", { class: "tv-side" }, inspector);
   const main = h("div", { class: "tv-main" }, graph, side);
   const error = h("pre", { class: "tv-error" });
@@ -152,6 +161,7 @@ function render({ model, el }) {
     const empty = model.get("empty");
     if (empty) graph.replaceChildren(h("div", { class: "tv-empty" }, empty));
     else graph.innerHTML = model.get("svg");  // laid out by Graphviz from escaped DOT
+    waitFor(null);   // (a group clicked opens, inspecting nothing)
     zoomer.attach(graph.querySelector("svg"));
     mark("tv-selected", model.get("selected"));
     mark("tv-highlight", model.get("highlight"));
@@ -166,6 +176,7 @@ function render({ model, el }) {
     else if (id !== opened && zoomer.show(id, false)) opened = id;
   }
   function drawSelected() {
+    if (pending !== null && model.get("selected") !== pending) waitFor(null);   // overruled
     mark("tv-selected", model.get("selected"));
     cueAlerts(alerts, model.get("selected"));
   }
@@ -216,6 +227,7 @@ function render({ model, el }) {
   // the selection marked in the graph and the inspector beside it never disagree.
   let shownId = null;
   function drawInspector() {
+    waitFor(null);
     const payload = model.get("inspector");
     const list = model.get("breakpoints");
     const breakList = list.length ? [h("div", { class: "tv-breakpoints" },
@@ -249,6 +261,7 @@ function render({ model, el }) {
     root.classList.toggle("tv-checking", Boolean(text));
   }
   function drawError() {
+    if (model.get("error")) waitFor(null);
     error.textContent = model.get("error");
     error.style.display = model.get("error") ? "" : "none";
   }
