@@ -2,7 +2,7 @@
 once, but its inspector comes from the kernel, so until the kernel answers the inspector shown
 is the node chosen before. It is dimmed and aria-busy meanwhile, so a person does not read the
 old node's value as the new one's, and it comes back whole with the clicked node's inspector
-once the cell ends. Screenshot: tests/browser/artifacts/lab-inspector-pending-light.png.
+once the cell ends. Screenshot: tests/browser/artifacts/lab-inspector-pending-<theme>.png.
 """
 import pytest
 
@@ -37,11 +37,13 @@ def _state(widget):
 
 
 @pytest.mark.browser
-def test_a_click_while_the_kernel_is_busy_dims_the_inspector_until_it_answers(tmp_path,
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_click_while_the_kernel_is_busy_dims_the_inspector_until_it_answers(theme, tmp_path,
                                                                               browser):
     released = tmp_path / "released"
     cells = [CELLS[0], CELLS[1].replace("RELEASED", repr(str(released)))]
-    with notebook_page(browser, tmp_path / "pending.ipynb", cells, run=False) as page:
+    with notebook_page(browser, tmp_path / "pending.ipynb", cells, theme=theme,
+                       run=False) as page:
         page.run_all(wait=False)
         widget = page.output(WIDGET).first
         wait_until(page, lambda: _state(widget)["node"] == "n0", "multiply inspected")
@@ -51,7 +53,7 @@ def test_a_click_while_the_kernel_is_busy_dims_the_inspector_until_it_answers(tm
         wait_until(page, lambda: float(_state(widget)["opacity"]) < 0.5, "the dimmed inspector")
         state = _state(widget)
         assert state["node"] == "n0" and state["pending"] and state["busy"] == "true", state
-        page.screenshot(widget, "inspector-pending-light")
+        page.screenshot(widget, f"inspector-pending-{theme}")
         released.touch()   # the cell ends: the kernel answers the click
         wait_until(page, lambda: _state(widget)["node"] == "n1", "square inspected")
         state = _state(widget)
