@@ -194,7 +194,7 @@ function render({ model, el }) {
     }
     for (const b of stepping.slice(0, 2)) {
       b.setAttribute("aria-disabled", String(done));
-      if (done) b.title = "The backward pass is done: every op's gradient (its VJP) has run. "
+      if (done) b.title = "The backward pass is done: the gradient through every op has run. "
         + "Reset starts it again";
     }
   }
