@@ -1039,7 +1039,8 @@ did not finish by the deadline, so no instruction counts this pass); predictions
 Sixteenth pass, the breakpoints (issue 15: nan=True and a bare condition at <= 1.1x on the
 28x28 CNN). Load 0.4 at the start, then 12-26 all through (seven sessions' browser suites,
 notebooks and valgrind runs; a plain step 7.4-11.4 ms against 4.3 at load 1), so rounds of
-unchanged code spread +-0.1x and the counts decide; predictions first:
+unchanged code spread +-0.1x and counts were to decide (the Python calls a step did; the
+instruction counts drifted, below); predictions first:
 - the bench at the start (b473c32's tree, 9 rounds x 40 steps, --no-numpy, load 3.6 -> 15):
   plain again 1.01x [0.96-1.06], an empty mode 1.08x, break_on(op) 1.05x, file:line 1.08x,
   nan=True 1.08x [1.06-1.20], a bare condition 1.11x [1.07-1.23]: met and missed by 0.01x,
@@ -1068,15 +1069,19 @@ unchanged code spread +-0.1x and the counts decide; predictions first:
   -20 to -40 k instructions a step, CPU -0.002 to -0.01x at 28x28 (the fifteenth pass's
   hot price ~0.002x; its stubs read 0.012-0.017x within their noise). Measured: Python
   calls a step (sys.setprofile, 8x8, 20 steps) nan=True 292.05 -> 268.05, a condition
-  423.05 -> 399.05 (break_on(op) 227.05); by instructions not counted yet (callgrind
-  under this load); CPU in one process, the
+  423.05 -> 399.05 (break_on(op) 227.05); by instructions not read: callgrind in one
+  process (50 forward passes of the 8x8 CNN under nan=True, no grad, the pre-hook forced
+  back and not, ABBA) drifted with position, 2.493, 2.472, 2.384, 2.344 M a pass (pairs'
+  means 2.419 M with it, 2.428 M without), and a training-step count (8x8, each row
+  twice) moved 7.7-11.8 M a step for plain alone: more than the ~20-40 k predicted, so no
+  instruction figure is claimed for it; CPU in one process, the
   pre-hook forced back alternating with the change (28x28, 30 steps a run, each between
   plain runs): at load 21 -> 9, 13 rounds (a plain step 11.4 ms): nan 1.13x [0.99-1.25] ->
   1.13x [1.08-1.72], a condition 1.17x [0.99-1.87] -> 1.11x [1.06-1.34], op 1.07x, plain
   again 1.02x [0.87-1.17]; at load 9 -> 5, 11 rounds (plain 7.15 ms): nan 1.10x [0.94-1.20]
   -> 1.10x [0.92-1.25] (8.05 -> 7.79 ms a step), a condition 1.11x [1.07-1.19] -> 1.09x
   [1.00-1.19] (8.39 -> 8.09 ms), op 1.05x, plain again 0.99x [0.94-1.23]. Within the noise
-  of either run; the counts are the figure;
+  of either run; the Python calls a step are the figure;
 - CPU time after, the bench at 28x28 (real MNIST images, 9 rounds x 40 steps, --no-numpy,
   --only break_on empty 'plain again'), two runs at load 3.7 -> 5.5 and 5.3 -> 5.3: plain
   again 1.00x [0.84-1.11] / 1.01x [0.89-1.09], an empty mode 1.05x / 1.10x, break_on(op)
