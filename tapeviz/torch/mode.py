@@ -27,7 +27,7 @@ from .. import events
 from ..debugger.given import add_note
 from ..node import record
 from ..sourceinfo import exclude_package, source_from
-from ..threadstate import local as _thread, step_raised
+from ..threadstate import local as _thread, raised_listeners, step_raised
 from . import autograd, error_notes, finite, kept_steps, masks, modules, ops, steps, values
 from .call_arguments import arguments, first_tensor, tensors_of
 from .nodes import LazyNode, make_node, other_outputs, tell
@@ -249,10 +249,13 @@ def _note_failure(error, op, func, args, kwargs, state, caller) -> None:
 
 
 def _step_raised(error) -> None:
-    """A call of the training step raised `error`: the Recorder on this thread, if any, ends
-    the step there (a loop that catches it goes on with a fresh step)."""
-    if _thread.state.sink is not None:
-        kept_steps.step_raised()
+    """A call of the training step raised `error`: the Recorder on this thread, if any, and
+    those fed events (threads="all", a second one) end the step there (a loop that catches it
+    goes on with a fresh step)."""
+    sink = _thread.state.sink
+    if sink is not None or raised_listeners:
+        if sink is not None:
+            kept_steps.step_raised()
         steps.step_raised()
         step_raised(error)
 

@@ -14,13 +14,13 @@ from tapeviz.debugger import Recorder  # noqa: E402
 FULL = ["linear", "relu", "linear", "sub", "pow", "mean"] + ["sgd_step"] * 4
 
 
-def _loop(failing: int, steps: int = 6):
+def _loop(failing: int, steps: int = 6, threads=None):
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
     opt = torch.optim.SGD(model.parameters(), 0.1)
     x, y = torch.randn(4, 3), torch.randn(4, 2)
     caught = []
-    with Recorder() as rec:
+    with (Recorder(threads=threads) if threads else Recorder()) as rec:
         for i in range(steps):
             try:
                 opt.zero_grad()
@@ -35,9 +35,10 @@ def _loop(failing: int, steps: int = 6):
     return rec, caught
 
 
+@pytest.mark.parametrize("threads", [None, "all"])   # its sink on the thread, or fed events
 @pytest.mark.parametrize("failing", [0, 1, 4])   # the first, the second, a followed one
-def test_a_torch_step_that_raised_is_its_own(failing):
-    rec, caught = _loop(failing)
+def test_a_torch_step_that_raised_is_its_own(failing, threads):
+    rec, caught = _loop(failing, threads=threads)
     steps = rec.steps
     assert [step.label for step in steps] == \
         [None] * failing + ["raised"] + [None] * (6 - failing - 1)
