@@ -37,10 +37,9 @@ from . import events, fpwarnings
 from .convert import input_arrays, input_tensors
 from .dispatch_followed import (OUTSIDE, dispatch_followed, dispatch_sunk, follow_branch,
                                 same_params)
-from .errors import OpError
 from .events import OpExecuted, set_scope
 from .node import Node, deferred_node
-from .op_failure import INPUT_ERRORS, explain_failure
+from .op_failure import FORWARD_ERRORS, raise_forward_failure
 from .sourceinfo import refused, source_from
 from .tensor import Tensor
 from .threadstate import local, thread_state
@@ -89,13 +88,8 @@ def dispatch(op, *args, **params):
         # an empty **params costs ~60 ns a call: most ops have no params
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
         return ans
-    except OpError as error:   # the op's own check: keep what it was given
-        error.input_values = arrays
-        raise
-    except INPUT_ERRORS as exc:
-        raise explain_failure(op, arrays, params, exc) from exc
-    except RuntimeWarning as warning:  # numpy's, under an "error" warnings filter
-        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    except FORWARD_ERRORS as exc:
+        raise_forward_failure(op, arrays, params, args, exc)
 
 
 def _dispatch_taped(op, args, params, state):
@@ -106,13 +100,8 @@ def _dispatch_taped(op, args, params, state):
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except OpError as error:   # the op's own check: keep what it was given
-        error.input_values = arrays
-        raise
-    except INPUT_ERRORS as exc:
-        raise explain_failure(op, arrays, params, exc) from exc
-    except RuntimeWarning as warning:
-        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    except FORWARD_ERRORS as exc:
+        raise_forward_failure(op, arrays, params, args, exc)
     node = _new(Node)   # (as _dispatch_traced makes it)
     node.op = op
     node.inputs = tensors
@@ -171,13 +160,8 @@ def _dispatch_traced(op, args, params, state, route):
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except OpError as error:   # the op's own check: keep what it was given
-        error.input_values = arrays
-        raise
-    except INPUT_ERRORS as exc:
-        raise explain_failure(op, arrays, params, exc) from exc
-    except RuntimeWarning as warning:
-        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    except FORWARD_ERRORS as exc:
+        raise_forward_failure(op, arrays, params, args, exc)
     if nodeless:
         wants = route.wants
         if wants is None or not wants(ans._value):
@@ -267,13 +251,8 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except OpError as error:   # the op's own check: keep what it was given
-        error.input_values = arrays
-        raise
-    except INPUT_ERRORS as exc:
-        raise explain_failure(op, arrays, params, exc) from exc
-    except RuntimeWarning as warning:
-        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    except FORWARD_ERRORS as exc:
+        raise_forward_failure(op, arrays, params, args, exc)
     duration = perf_counter() - started if started else 0.0
     node = deferred_node(op, args, ans, params, state, source,
                          _getframe(depth) if source is None else None)

@@ -13,12 +13,10 @@ from itertools import compress, repeat
 from operator import is_
 from time import perf_counter
 
-from . import fpwarnings
 from .call_site import site_of
 from .convert import input_arrays, input_tensors
-from .errors import OpError
 from .node import Node
-from .op_failure import INPUT_ERRORS, explain_failure
+from .op_failure import FORWARD_ERRORS, raise_forward_failure
 from .sourceinfo import source_from
 from .tensor import Tensor
 from .variable import VariableRead
@@ -64,13 +62,8 @@ def dispatch_sunk(op, args, params, state, sink):
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except OpError as error:   # the op's own check: keep what it was given
-        error.input_values = arrays
-        raise
-    except INPUT_ERRORS as exc:
-        raise explain_failure(op, arrays, params, exc) from exc
-    except RuntimeWarning as warning:
-        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    except FORWARD_ERRORS as exc:
+        raise_forward_failure(op, arrays, params, args, exc)
     if branch is not None:   # follow_branch, inlined (its call is a third of its cost)
         if branch.site is None:   # its line's frames, learned as it first follows
             branch.site = state.source is None and state.origin is None and \
@@ -137,13 +130,8 @@ def dispatch_followed(op, args, params, state, route, sink):
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except OpError as error:   # the op's own check: keep what it was given
-        error.input_values = arrays
-        raise
-    except INPUT_ERRORS as exc:
-        raise explain_failure(op, arrays, params, exc) from exc
-    except RuntimeWarning as warning:
-        raise fpwarnings.as_error(op, arrays, warning, args) from warning
+    except FORWARD_ERRORS as exc:
+        raise_forward_failure(op, arrays, params, args, exc)
     node = _new(Node)   # (as dispatch._dispatch_traced makes it)
     node.op = op
     node.inputs = tensors

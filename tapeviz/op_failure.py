@@ -3,6 +3,8 @@ expected and what it got (dispatch raises it from the user's line), keeping the 
 op was given for the debugger."""
 from __future__ import annotations
 
+from typing import NoReturn
+
 import numpy as np
 
 from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
@@ -10,6 +12,23 @@ from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, alloc
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
 # MemoryError, said again naming the op and the shape it could not allocate
 INPUT_ERRORS = (ValueError, TypeError, ArithmeticError, IndexError, MemoryError)
+# what an op's forward may raise that dispatch says again (raise_forward_failure); a RuntimeWarning
+# is numpy's, under an "error" warnings filter
+FORWARD_ERRORS = (OpError, RuntimeWarning) + INPUT_ERRORS
+
+
+def raise_forward_failure(op, arrays, params, args, exc: BaseException) -> NoReturn:
+    """Raise what dispatch says when `op`'s forward raised `exc` (one of FORWARD_ERRORS): the
+    op's own check as it came, numpy's refusal or warning said naming the op; each keeps what
+    the op was given. One place for every dispatch path (their `try` costs nothing until the
+    op raises)."""
+    if isinstance(exc, OpError):
+        exc.input_values = arrays
+        raise exc
+    if isinstance(exc, RuntimeWarning):
+        from . import fpwarnings
+        raise fpwarnings.as_error(op, arrays, exc, args) from exc
+    raise explain_failure(op, arrays, params, exc) from exc
 
 
 def explain_failure(op, arrays, params, exc) -> OpError:
