@@ -276,7 +276,8 @@ def test_nll_loss_given_the_models_logits_names_the_loss_the_layer_and_the_fix()
     assert finding.source.lineno == line_of(__file__, "# NLL OF LOGITS")
 
 
-def test_nll_loss_given_log_softmax_is_no_finding():
+def _nll_of_log_softmax(dim: int):
+    """Three steps of a linear model trained by nll_loss of log_softmax over `dim`."""
     torch.manual_seed(0)
     x, y = torch.randn(32, 4), torch.randint(0, 3, (32,))
     model = nn.Linear(4, 3)
@@ -284,24 +285,19 @@ def test_nll_loss_given_log_softmax_is_no_finding():
     with Recorder() as rec:
         for _ in range(3):
             optimizer.zero_grad()
-            nn.functional.nll_loss(nn.functional.log_softmax(model(x), dim=1), y).backward()
+            nn.functional.nll_loss(nn.functional.log_softmax(model(x), dim=dim), y).backward()
             optimizer.step()
-    assert diagnose(rec) == []
+    return rec
+
+
+def test_nll_loss_given_log_softmax_is_no_finding():
+    assert diagnose(_nll_of_log_softmax(dim=1)) == []
 
 
 def test_nll_loss_given_log_softmax_over_the_batch_is_said_once_as_the_batch_axis():
     """log_softmax over dim 0: its rows are no log-probabilities, but they are not logits
     either (was: a second finding, 'nll_loss is given logits ..., made by log_softmax')."""
-    torch.manual_seed(0)
-    x, y = torch.randn(32, 4), torch.randint(0, 3, (32,))
-    model = nn.Linear(4, 3)
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    with Recorder() as rec:
-        for _ in range(3):
-            optimizer.zero_grad()
-            nn.functional.nll_loss(nn.functional.log_softmax(model(x), dim=0), y).backward()
-            optimizer.step()
-    assert [f.kind for f in diagnose(rec)] == ["batch_axis"]
+    assert [f.kind for f in diagnose(_nll_of_log_softmax(dim=0))] == ["batch_axis"]
 
 
 def regression_with_a_remade_model() -> Recorder:

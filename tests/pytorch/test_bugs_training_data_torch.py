@@ -36,17 +36,22 @@ def sequential():
                                torch.nn.Linear(16, 10))
 
 
+def _train(model, batches) -> None:
+    """A step of Adam on each (images, labels) batch, as the guide's loop makes it."""
+    optimizer = torch.optim.Adam(model.parameters())
+    for images, labels in batches:
+        optimizer.zero_grad()
+        F.cross_entropy(model(images), labels).backward()
+        optimizer.step()
+
+
 def evaluated(on_training: bool, make_model=sequential, then_test: bool = False,
               batches=None):
     batches = digit_batches(count=6) if batches is None else batches
     torch.manual_seed(0)
     model = make_model()
-    optimizer = torch.optim.Adam(model.parameters())
     with Recorder() as rec:
-        for images, labels in batches[:4]:
-            optimizer.zero_grad()
-            F.cross_entropy(model(images), labels).backward()
-            optimizer.step()
+        _train(model, batches[:4])
         model.eval()
         with torch.no_grad():
             if on_training:
@@ -90,12 +95,8 @@ def test_an_evaluation_on_an_empty_batch_is_no_finding_and_no_error():
     batches = digit_batches(count=5)
     torch.manual_seed(0)
     model = sequential()
-    optimizer = torch.optim.Adam(model.parameters())
     with Recorder() as rec:
-        for images, labels in batches[:4]:
-            optimizer.zero_grad()
-            F.cross_entropy(model(images), labels).backward()
-            optimizer.step()
+        _train(model, batches[:4])
         with torch.no_grad():
             model(batches[4][0][32:])   # empty
     assert [f.kind for f in diagnose(rec)] == []
