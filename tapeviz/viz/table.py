@@ -7,28 +7,25 @@ node someone asks for (`node`); collapsing (collapse.py) folds by these columns 
 visits a hidden node in Python. A node's place in the table ("position") is its place in
 `Graph.nodes`: each op ("n<index>") comes right after the leaves first read by it ("v<j>"
 for variables, "c<j>" for other input tensors, numbered in order of first sight); the lookups
-between a position, its id and the object it was made from are table_lookup.py's.
+between a position, its id and the object it was made from are table_lookup.py's, what its
+boxes are called and how many of each kind table_names.py's.
 """
 from __future__ import annotations
 
 import math
-from collections import Counter
 from itertools import compress, repeat
 from operator import attrgetter, eq, itemgetter
 
 import numpy as np
 
-from ..debugger.passed_names import PassedNames
 from ..debugger.summary import nonfinite_each
-from ..debugger.variable_names import shown_names
 from .graph_items import GraphEdge, _dtype_name, _plain_node, gradient_norm
 from .node_columns import NodeColumns
 from .numbering import codes_but_none, codes_of, dtype_names, numbered
 from .numbering import producers as find_producers
 from .table_links import find_leaves, link, place
 from .table_lookup import TableLookup
-from .leaves import leaf_label, leaf_word
-from .vocabulary import LEAF_NOUNS
+from .table_names import LeafNames
 
 _OUTPUT, _VALUE = attrgetter("output"), attrgetter("_value")
 _OUTPUT_ID = attrgetter("output_id")
@@ -46,7 +43,7 @@ def _unfinite(norm) -> bool:
     return norm is not None and not math.isfinite(norm)
 
 
-class NodeTable(TableLookup):
+class NodeTable(LeafNames, TableLookup):
     """The nodes of one graph, by position, as columns; see the module docstring.
 
     Columns every table has (of length `count`), arrays of int64: `scope_codes` (each
@@ -319,56 +316,12 @@ class NodeTable(TableLookup):
             self.phases[reader],
             None, norm, nonfinite, self.checked and self.leaf_bad[ordinal], obj)
 
-    def variable_names(self) -> dict:
-        """id(variable) -> the name its leaf is drawn by: the user's code's (`w`, not TF's
-        'Variable_1:0'), the same in the inspector, the stepper and the alerts."""
-        names = self._variable_names
-        if names is None:
-            names = self._variable_names = {} if self.refs is None else shown_names(
-                list(compress(self.leaf_objs, self.leaf_variable)))
-        return names
-
     def sync(self) -> None:
         """Read back the norms and NaN marks of the nodes made so far: a backward step shades
         those GraphNodes in place."""
         norms, nonfinite = self.norms, self.nonfinite
         for position, node in self.cache.items():
             norms[position], nonfinite[position] = node.grad_norm, node.nonfinite
-
-    def kinds(self) -> Counter:
-        """How many nodes of each kind (a table built from dispatch nodes); a leaf no variable
-        holds is an "input" or a "constant", as its box says (leaves.leaf_word)."""
-        codes = self.op_signature   # numbered in order of first sight: the first of each
-        firsts = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0) \
-            if len(codes) else codes
-        kinds = Counter()
-        for first, number in zip(firsts.tolist(), np.bincount(codes).tolist()):
-            kinds[self.ops[first].op.kind] += number
-        for obj, variable, reader in zip(self.leaf_objs, self.leaf_variable,
-                                         self.leaf_reader.tolist()):
-            kinds["variable" if variable else LEAF_NOUNS[self.leaf_word(obj, reader)]] += 1
-        return +kinds
-
-    def leaf_word(self, tensor, reader: int) -> str:
-        """What the box of `tensor`, a leaf first read by op `reader`, calls it: 'gradient'
-        for a variable's gradient of the step (the optimizer's `lr * grad`: its backward pass
-        not drawn, or kept whole and run again), else leaves.leaf_word's 'input' or 'const'."""
-        if id(tensor) in self.gradient_ids:
-            return "gradient"
-        return leaf_word(tensor, self.ops[reader])
-
-    def leaf_label(self, tensor, reader: int) -> str:
-        """What the box of `tensor` says: leaf_word's, or an input by the user's name for it
-        (leaves.leaf_label; the one data its reader, a model's or loss's first op, read: by
-        what the line passed the model or loss, passed_names.py)."""
-        word = self.leaf_word(tensor, reader)
-        label = leaf_label(tensor, self.ops[reader]) if word == "input" else word
-        if label == "input":
-            if self._passed is None:   # once: the ops' lines, the ops reading data boxes
-                self._passed = PassedNames(
-                    self.ops, self.leaf_reader[~np.asarray(self.leaf_variable, bool)])
-            label = self._passed.name(reader) or label
-        return label
 
     # ---- edges -----------------------------------------------------------------------------
     @property
