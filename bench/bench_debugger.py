@@ -19,7 +19,8 @@ each regression loop executes plain, under the Recorder and heard by a listener 
 nothing: a figure no other process's load moves.
 
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
-     [--instructions] [--recorder]   (--recorder: the plain and Recorder rows alone)
+     [--instructions] [--recorder] [--only runner,file:line]
+     (--recorder: the plain and Recorder rows alone; --only: the rows named by these words)
 
 The Recorder (issue 14's row, goal <= 1.5x), now (46f7664, the last round below):
 instructions a step (valgrind, one epoch, the tree alone) and CPU (this file's --recorder
@@ -797,7 +798,8 @@ def measure(loops: dict, modes: dict, repeats: int) -> dict:
 
 COUNTED_MODES = ("plain", "recorder on", "every op heard, nothing kept",
                  "file:line (finds each op's line)", "condition on every op",
-                 "nan in every op's output", "op breakpoint", "op, kind, layer and vjp ones")
+                 "nan in every op's output", "op breakpoint", "op, kind, layer and vjp ones",
+                 "runner's gate")
 
 
 def counted_run(loop_key: str, mode_name: str) -> None:
@@ -805,6 +807,9 @@ def counted_run(loop_key: str, mode_name: str) -> None:
     breakpoint is armed outside the count: what it costs a step, not to arm)."""
     loop = LOOPS[loop_key][1]
     mode = MODES[mode_name][0]
+    if mode is under_runner:   # counted on the runner's thread, its start and join not
+        Runner(instructions.run_counted, lambda: loop(1)).start().join()
+        return
     if mode_name in BREAKPOINT_MODES:
         with mode():
             instructions.run_counted(lambda: loop(1))
@@ -840,16 +845,21 @@ def main() -> None:
                         help="count instructions a step instead (valgrind)")
     parser.add_argument("--recorder", action="store_true",
                         help="the plain loop and the Recorder alone")
+    parser.add_argument("--only", help="comma-separated words: the rows whose names hold "
+                                           "one (and plain), e.g. runner,file:line")
     parser.add_argument("--count", nargs=2, help=argparse.SUPPRESS)  # the counted worker
     args = parser.parse_args()
     if args.count:
         return counted_run(*args.count)
     chosen = args.loops.split(",")
-    recorder_rows = ("plain", "recorder on")
+    rows = ("plain", "recorder on") if args.recorder else tuple(MODES)
+    if args.only:
+        words = args.only.split(",")
+        rows = tuple(row for row in rows if row == "plain" or any(w in row for w in words))
     if args.instructions:
-        return report_instructions(chosen, recorder_rows if args.recorder else COUNTED_MODES)
+        return report_instructions(chosen, tuple(row for row in rows if row in COUNTED_MODES))
     loops = {name: loop for key, (name, loop) in LOOPS.items() if key in chosen}
-    modes = {name: MODES[name] for name in recorder_rows} if args.recorder else MODES
+    modes = {name: MODES[name] for name in rows}
     best = measure(loops, modes, args.repeats)
     print(f"best of {args.repeats} interleaved rounds, CPU seconds; ratio = best time / best "
           f"plain time")
