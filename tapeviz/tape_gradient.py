@@ -24,7 +24,7 @@ from .sourceinfo import call_site_source, source_from
 from .tape_jacobian import UnconnectedGradients, _unconnected
 from .tape_skeleton import NOTHING_REFUSED, Skeleton
 from .tensor import Tensor, wrap
-from .threadstate import step_raised
+from .threadstate import local, step_raised
 from .variable import Variable
 
 
@@ -36,6 +36,16 @@ def _warn_unwatched_source(source: Tensor) -> None:
         f"Variable, and this tape did not watch it, so its gradient is None. Call "
         f"tape.watch(x) inside the with block; or, for a weight rebound by `w = w - lr * g` "
         f"(which makes w a Tensor), keep it a Variable and update it with w.assign_sub(lr * g).")
+
+
+def _warn_gradient_inside_persistent_context() -> None:
+    """TF 2.21 logs this (once a process); here the gradient's ops join the tape's drawing."""
+    warn_from_user_line(
+        "GradientTape.gradient: calling gradient on a persistent tape inside its context is "
+        "significantly less efficient than calling it outside the context (it causes the "
+        "gradient ops to be recorded on the tape, leading to increased CPU and memory usage). "
+        "Only call GradientTape.gradient inside the context if you actually want to trace the "
+        "gradient in order to compute higher order derivatives.")
 
 
 class Gradients:
@@ -71,6 +81,8 @@ class Gradients:
         global _last_missing
         if self._used:  # (guarded here: a call less on every training step)
             self._check_usable("gradient")
+        if self._persistent and self in local.state.tapes:
+            _warn_gradient_inside_persistent_context()
         if type(unconnected_gradients) is not UnconnectedGradients:
             unconnected_gradients = _unconnected(unconnected_gradients)
         try:

@@ -1,6 +1,8 @@
 """Tapes within tapes: the thread's stack of recording tapes keeps their entry order across
 stop_recording, and TF's refusals (a tape entered while it records, stop_recording where
 it does not) leave every tape as it was."""
+import warnings
+
 import pytest
 
 import tapeviz as tf
@@ -49,3 +51,33 @@ def test_stop_recording_where_the_tape_does_not_record_names_the_users_line(wher
     assert message.startswith("GradientTape.stop_recording: Tape is not recording.")
     assert "# the line named" in message and "test_tape_nesting.py" in message
     assert local.state.tapes == []
+
+
+
+def _gradient_warnings(persistent: bool, inside: bool) -> list:
+    """The warnings of `gradient` called inside or after the tape's block, and its result."""
+    x = tf.constant(3.0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with tf.GradientTape(persistent=persistent) as tape:
+            tape.watch(x)
+            y = x * x
+            if inside:
+                gradient = tape.gradient(y, x)
+        if not inside:
+            gradient = tape.gradient(y, x)
+    assert float(gradient) == 6.0
+    return caught
+
+
+def test_a_persistent_tapes_gradient_inside_its_block_warns_as_tf_logs_at_the_users_line():
+    caught = _gradient_warnings(persistent=True, inside=True)
+    assert len(caught) == 1 and caught[0].filename == __file__
+    assert str(caught[0].message).startswith(
+        "GradientTape.gradient: calling gradient on a persistent tape inside its context is "
+        "significantly less efficient")
+
+
+@pytest.mark.parametrize("persistent, inside", [(True, False), (False, True), (False, False)])
+def test_gradient_after_the_block_or_of_a_tape_that_lets_go_is_silent(persistent, inside):
+    assert _gradient_warnings(persistent, inside) == []
