@@ -32,6 +32,7 @@ from .. import regularizers as _regularizers
 from ..keras_tensor import is_symbolic, note_built, probing, symbolic_call
 from .list_input import list_refused
 from .tracking import Tracked
+from .weight_values import checked_weight_values
 
 _EXTRA_KWARGS = {"batch_input_shape", "batch_size", "input_dim", "autocast", "dynamic"}
 
@@ -185,21 +186,10 @@ class Layer(Tracked):
         return [v.numpy() for v in self.weights]
 
     def set_weights(self, weights) -> None:
-        """Assign numpy arrays (in the order and layouts of `get_weights`) to the weights."""
-        params = self.weights
-        weights = list(weights)
-        if len(weights) != len(params):
-            raise ValueError(f'You called `set_weights(weights)` on layer "{self.name}" with a '
-                             f"weight list of length {len(weights)}, but the layer was "
-                             f"expecting {len(params)} weights.")
-        for variable, value in zip(params, weights):
-            value = np.asarray(value)
-            if tuple(value.shape) != tuple(variable.shape):
-                raise ValueError(f'Layer "{self.name}" weight {variable.name} has shape '
-                                 f"{tuple(variable.shape)}, not compatible with provided "
-                                 f"weight shape {tuple(value.shape)}")
-        for variable, value in zip(params, weights):
-            variable.assign(np.asarray(value, dtype=variable._value.dtype))
+        """Assign numpy arrays (in the order and layouts of `get_weights`) to the weights;
+        all are checked before any is assigned (weight_values.py)."""
+        for variable, value in zip(self.weights, checked_weight_values(self, weights)):
+            variable.assign(value.astype(variable._value.dtype, copy=False))
 
     def count_params(self) -> int:
         """The number of scalars in this layer's weights (the layer must be built)."""

@@ -1,0 +1,39 @@
+"""A new user's mistakes with Keras models, layers and optimizers, each made on purpose: the
+error names the call, what was expected and what came, at the user's line, and the model or
+optimizer still works for the next correct call."""
+import numpy as np
+import pytest
+
+import tapeviz as tf
+
+
+def built_dense(units=2, features=3):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(units)])
+    model(np.ones((1, features), "float32"))
+    return model
+
+
+def test_set_weights_of_a_transposed_kernel_names_the_weight_and_changes_nothing():
+    model = built_dense()
+    before = model.get_weights()
+    with pytest.raises(ValueError) as raised:
+        model.set_weights([np.ones((2, 3)), np.ones(2)])      # torch's (units, inputs)
+    said = str(raised.value)
+    assert said.startswith("Sequential.set_weights: weight 0 of layer")
+    assert "has shape (3, 2); got an array of shape (2, 3)" in said
+    assert "test_mistakes_keras.py" in said and "hint: the array transposed fits" in said
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    with pytest.raises(ValueError, match="weight 1 of layer .* has shape \\(2,\\); got"):
+        model.set_weights([np.full((3, 2), 5.0), np.ones(3)])  # the kernel fits: kept unset
+    assert np.array_equal(model.get_weights()[0], before[0])
+    model.set_weights([np.ones((3, 2)), np.ones(2)])
+    assert model(np.ones((1, 3), "float32")).numpy().tolist() == [[4.0, 4.0]]
+
+
+def test_set_weights_on_an_unbuilt_layer_says_it_has_no_weights_until_built():
+    layer = tf.keras.layers.Dense(2)
+    with pytest.raises(ValueError) as raised:
+        layer.set_weights([np.ones((3, 2)), np.ones(2)])
+    assert "was expecting 0 weights; got a list of 2" in str(raised.value)
+    assert "is not built yet" in str(raised.value)
+    assert "test_mistakes_keras.py" in str(raised.value)
