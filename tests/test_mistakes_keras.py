@@ -37,3 +37,19 @@ def test_set_weights_on_an_unbuilt_layer_says_it_has_no_weights_until_built():
     assert "was expecting 0 weights; got a list of 2" in str(raised.value)
     assert "is not built yet" in str(raised.value)
     assert "test_mistakes_keras.py" in str(raised.value)
+
+
+def test_the_same_variable_twice_in_apply_gradients_is_refused_and_nothing_changes():
+    w, b = tf.Variable([1.0, 1.0], name="w"), tf.Variable(0.0, name="b")
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    with pytest.raises(ValueError) as raised:
+        optimizer.apply_gradients([(tf.ones(2), w), (tf.constant(1.0), b), (tf.ones(2), w)])
+    said = str(raised.value)
+    assert said.startswith("Adam.apply_gradients: variable 'w' is given twice, in pairs 1 "
+                           "and 3 of 3")
+    assert "test_mistakes_keras.py" in said and "loss_a + loss_b" in said
+    assert w.numpy().tolist() == [1.0, 1.0] and b.numpy() == 0.0
+    assert int(optimizer.iterations) == 0
+    optimizer.apply_gradients([(tf.ones(2), w), (tf.constant(1.0), b)])
+    assert np.allclose(w.numpy(), 0.9) and np.isclose(b.numpy(), -0.1)
+    assert int(optimizer.iterations) == 1

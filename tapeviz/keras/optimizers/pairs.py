@@ -5,7 +5,7 @@ gradient is warned about at the user's line with why it is None (why_none's reas
 the last `tape.gradient` call, one sentence per cause), all None refused; a variable the
 optimizer's first update did not have is refused as Keras 3 refuses it, saying when it
 was made again inside the training step; a gradient of another shape is refused, one of
-another dtype cast, as Keras 3 casts it.
+another dtype cast, as Keras 3 casts it; a variable given twice is refused.
 """
 from __future__ import annotations
 
@@ -93,6 +93,8 @@ class PairChecks:
                                  hint="the pairs look swapped: gradients come first, "
                                  "zip(grads, variables)" if swapped else None)
             pairs.append((grad, var))
+        if len({id(var) for _, var in pairs}) != len(pairs):
+            self._refuse_repeated(pairs)
         if self._keeps_first_variables:
             self._check_variables_are_known([var for _, var in pairs])
         missing = [var for grad, var in pairs if grad is None]
@@ -123,6 +125,24 @@ class PairChecks:
                                     f"for variable {name!r} is None, so it is not updated: "
                                     f"{_why_missing(var)}")
         return kept
+
+    def _refuse_repeated(self, pairs: list) -> None:
+        """A variable given twice: refused before any update (Keras would update it twice,
+        each from one gradient, at one step count: rarely what the code meant)."""
+        variables = [var for _, var in pairs]
+        seen = {}
+        for position, var in enumerate(variables, 1):
+            if id(var) in seen:
+                raise InvalidArgumentError(
+                    f"{self.name}.apply_gradients",
+                    f"variable {shown_name(var, variables)!r} is given twice, in pairs "
+                    f"{seen[id(var)]} and {position} of {len(pairs)}: each variable takes one "
+                    f"gradient a step (no variable was updated)",
+                    hint="for two losses, take one gradient of their sum: "
+                         "tape.gradient(loss_a + loss_b, variables); or add the two gradients "
+                         "first; a list of variables joined twice (model.trainable_variables "
+                         "+ [w]) lists each once")
+            seen[id(var)] = position
 
     def _check_variables_are_known(self, variables: list) -> None:
         """Keras 3's rule: an optimizer updates only the variables of its first
