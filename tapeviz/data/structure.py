@@ -8,13 +8,14 @@ yields tapeviz tensors.
 from __future__ import annotations
 
 import inspect
+import os
 
 import numpy as np
 
 from .. import nest
 from ..creation import convert_to_tensor
 from ..dtypes import DType, from_numpy
-from ..errors import InvalidArgumentError, describe
+from ..errors import InvalidArgumentError, add_note, describe
 from ..tensor import Tensor, TensorShape, wrap
 
 
@@ -116,13 +117,34 @@ def to_numpy(element):
 
 
 def call_unpacked(fn, element):
-    """fn(*element) for a plain tuple, fn(element) otherwise, as tf.data calls user functions."""
+    """fn(*element) for a plain tuple, fn(element) otherwise, as tf.data calls user functions.
+    What fn raises gets a note naming fn and the element it was given (which one raised, of
+    many: the traceback shows only where)."""
     args = element if type(element) is tuple else (element,)
     try:
         return fn(*args)
-    except TypeError:
+    except TypeError as error:
         _refuse_arity(fn, args)
+        _note_element(error, fn, args)
         raise   # a TypeError from inside fn, not from calling it
+    except Exception as error:
+        _note_element(error, fn, args)
+        raise
+
+
+def _note_element(error: Exception, fn, args: tuple) -> None:
+    code = getattr(fn, "__code__", None)
+    where = f" ({os.path.basename(code.co_filename)}:{code.co_firstlineno})" if code else ""
+    given = ", ".join(_shown(arg) for arg in args)
+    add_note(error, f"raised by {getattr(fn, '__name__', fn)}{where}, the function given to "
+                    f"the Dataset, called on the element {given}")
+
+
+def _shown(value) -> str:
+    """A small tensor by its values and dtype ('6 (int64)'), a larger one as `describe` says."""
+    if isinstance(value, Tensor) and value._value.size <= 8:
+        return f"{np.array2string(value._value, separator=', ')} ({value._value.dtype.name})"
+    return describe(value)
 
 
 def predicate_holds(op: str, predicate, element) -> bool:
