@@ -32,7 +32,29 @@ def step_of(steps, position: int) -> str:
     when the recorder dropped older steps, how many it keeps ('step 9 of 9, 5 kept')."""
     last = steps[-1].number
     kept = "" if len(steps) == last else f", {len(steps)} kept"
-    return f"step {steps[position].number} of {last}{kept}"
+    return f"step {steps[position].number} of {last}{kept}{_named(steps[position])}"
+
+
+# a step the Recorder labelled for having no backward pass (debugger/sorting.py): its name on
+# the slider, and why it has none
+_NO_BACKWARD = {
+    "abandoned": ("stopped before its tape",
+                  "an error caught outside its tape, or a continue, ended it"),
+    "evaluation": ("an evaluation", "the model was run with no tape"),
+}
+
+
+def _named(step) -> str:
+    """What a step's label adds to its name: that it has no backward pass, or the user's own
+    `mark_step(label)` ("raised" is said where the title says how the step ended)."""
+    label = step.label
+    if label in _NO_BACKWARD:
+        return f", {_NO_BACKWARD[label][0]}"
+    return f", {label}" if label not in (None, "raised") else ""
+
+
+def _raised(step) -> str:
+    return f", raised {type(step.error).__name__}" if step.error is not None else ""
 
 
 class Scene:
@@ -65,9 +87,10 @@ class Scene:
         return len(self.source.steps) if isinstance(self.source, Recorder) else 1
 
     def step_labels(self) -> list:
-        """Each kept step as the slider names it ('step 3 of 3'); empty for one-step sources."""
+        """Each kept step as the slider names it ('step 3 of 3', 'step 2 of 3, raised ValueError');
+    empty for one-step sources."""
         steps = self.source.steps if isinstance(self.source, Recorder) else []
-        return [step_of(steps, i) for i in range(len(steps))]
+        return [step_of(steps, i) + _raised(steps[i]) for i in range(len(steps))]
 
     def show_step(self, index: int) -> None:
         count = self.step_count
@@ -165,7 +188,8 @@ class Scene:
             return f"{step_of(source.steps, self.index)}: {counted(self.op_count, 'op')}" \
                    f"{_ending(step)}"
         if isinstance(source, RecordedStep):
-            return f"step {source.number}: {counted(self.op_count, 'op')}{_ending(source)}"
+            return f"step {source.number}{_named(source)}: {counted(self.op_count, 'op')}" \
+                   f"{_ending(source)}"
         tape = self.tape
         if tape is not None:
             kind = getattr(tape, "label", None) or (
@@ -185,6 +209,11 @@ class Scene:
             return BackwardStepper(source.tape, source.target, source.sources)
         step = self.step
         if step is not None:
+            if step.label in _NO_BACKWARD:
+                raise ValueError(
+                    f"TapeWidget: step {step.number} has no backward pass to step: it was "
+                    f"{_NO_BACKWARD[step.label][0]} ({_NO_BACKWARD[step.label][1]}); choose "
+                    f"another step on the slider")
             if step.backward_steps:   # another engine's ops, whose VJPs cannot run again
                 return RecordedStepper(step.backward_steps, [rop.node for rop in step.ops])
             replay = replay_tape(step)
@@ -211,10 +240,13 @@ class Scene:
 
 
 def _ending(step) -> str:
-    """How a recorded step ended, for its title: its loss, or the error it raised (a training
-    loop caught it and went on: the step holds the ops up to it)."""
+    """How a recorded step ended, for its title: its loss, the error it raised (a training
+    loop caught it and went on: the step holds the ops up to it), or why it has no backward
+    pass."""
+    if step.label in _NO_BACKWARD:
+        return f", no backward pass ({_NO_BACKWARD[step.label][1]})"
     if step.error is not None:
-        return f", raised {type(step.error).__name__}"
+        return _raised(step)
     return f", loss {step.loss:.4g}" if step.loss is not None else ""
 
 
