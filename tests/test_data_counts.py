@@ -27,3 +27,17 @@ def test_assert_cardinality_says_what_the_dataset_held(elements, said):
     with pytest.raises(ValueError) as refused:
         list(dataset)
     assert str(refused.value).startswith(f"assert_cardinality: Input dataset was {said}")
+
+
+@pytest.mark.parametrize("make, said", [
+    (lambda: tf.data.Dataset.range(6).prefetch(-5),
+     "prefetch: buffer_size must be >= 0 or set buffer_size to be -1 for auto-tuning"),
+    (lambda: tf.data.Dataset.range(6).shard(2, 3),
+     "shard: Index must be between 0 and 1 (currently index = 3)."),
+    (lambda: tf.data.Dataset.range(6).unbatch(),
+     "unbatch: Cannot unbatch an input with scalar components.")])
+def test_values_tfs_kernels_refuse_are_refused_when_the_dataset_is_made(make, said):
+    with pytest.raises(ValueError) as refused:
+        make()
+    assert str(refused.value).startswith(said)
+    assert_names_this_line(refused.value, make.__code__.co_firstlineno)

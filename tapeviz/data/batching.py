@@ -10,10 +10,10 @@ import builtins
 import itertools
 from typing import TYPE_CHECKING
 
-from .. import arguments
+from ..errors import InvalidArgumentError
 from ..tensor import wrap
 from . import structure as _s
-from .cardinality import INFINITE, UNKNOWN, int64_count
+from .cardinality import INFINITE, UNKNOWN, int64_count, refuse_other_than_int64
 from .padding import padded_spec, padded_stack
 
 if TYPE_CHECKING:   # only named in annotations: dataset.py imports this module
@@ -33,6 +33,7 @@ class Batching:
         [[0, 1], [2, 3]]
         """
         batch_size = int64_count("batch", "batch_size", batch_size, minimum=1)
+        refuse_other_than_int64("batch", "num_parallel_calls", num_parallel_calls)
 
         def spec():
             size = batch_size if drop_remainder else None
@@ -53,7 +54,7 @@ class Batching:
         >>> [b.numpy().tolist() for b in ds.padded_batch(2)]
         [[[1, 0], [2, 3]], [[4, 5, 6]]]
         """
-        batch_size = arguments.count("padded_batch", "batch_size", batch_size, minimum=1)
+        batch_size = int64_count("padded_batch", "batch_size", batch_size, minimum=1)
 
         def spec():
             return padded_spec(self.element_spec, padded_shapes,
@@ -81,6 +82,10 @@ class Batching:
 
     def unbatch(self, name=None) -> "Dataset":
         """Each element split along its first axis into separate elements (batch's inverse)."""
+        if any(spec.shape == () for spec in _s.flatten(self.element_spec)):
+            raise InvalidArgumentError("unbatch", "Cannot unbatch an input with scalar "
+                                       "components.", hint="batch it first, or leave out "
+                                       "unbatch: its elements are single values already")
         def start():
             for element in self._start():
                 leaves = _s.flatten(element)

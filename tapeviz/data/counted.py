@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .. import arguments
 from ..dtypes import as_dtype
+from ..errors import InvalidArgumentError
 from ..tensor import wrap
 from . import structure as _s
 from .cardinality import INFINITE, UNKNOWN, int64_count
@@ -87,7 +87,7 @@ class Counted:
         >>> [(int(i), int(x)) for i, x in tf.data.Dataset.range(5, 7).enumerate()]
         [(0, 5), (1, 6)]
         """
-        first = arguments.count("enumerate", "start", start, minimum=None)
+        first = int64_count("enumerate", "start", start, minimum=None)
 
         def begin():
             for i, element in enumerate(self._start(), first):
@@ -105,8 +105,11 @@ class Counted:
 
     def shard(self, num_shards, index, name=None) -> "Dataset":
         """Every `num_shards`-th element, starting at `index`."""
-        num_shards = arguments.count("shard", "num_shards", num_shards, minimum=1)
-        index = arguments.count("shard", "index", index)
+        num_shards = int64_count("shard", "num_shards", num_shards, minimum=1)
+        index = int64_count("shard", "index", index)
+        if index >= num_shards:
+            raise InvalidArgumentError("shard", f"Index must be between 0 and {num_shards - 1} "
+                                       f"(currently index = {index}).")
         card = self._cardinality
         if card >= 0:
             card = builtins.max(0, -(-(card - index) // num_shards))

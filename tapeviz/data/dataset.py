@@ -20,7 +20,7 @@ from ..tensor import wrap
 from . import shuffle as _shuffle
 from . import structure as _s
 from .batching import Batching
-from .cardinality import INFINITE, UNKNOWN, int64_count
+from .cardinality import INFINITE, UNKNOWN, int64_count, refuse_other_than_int64
 from .counted import Counted
 
 AUTOTUNE = -1
@@ -102,6 +102,7 @@ class Dataset(Batching, Counted):
         [11, 22]
         """
         arguments.function("Dataset.map", "map_func", map_func)
+        refuse_other_than_int64("map", "num_parallel_calls", num_parallel_calls)
 
         def start():
             for element in self._start():
@@ -136,6 +137,7 @@ class Dataset(Batching, Counted):
         True
         """
         buffer_size = int64_count("shuffle", "buffer_size", buffer_size, minimum=1)
+        refuse_other_than_int64("shuffle", "seed", seed)
         _shuffle.warn_if_batched(self._kind, buffer_size)
         base = _shuffle.shuffle_seed(seed)
         iterations = itertools.count()
@@ -151,6 +153,9 @@ class Dataset(Batching, Counted):
 
     def prefetch(self, buffer_size, name=None) -> "Dataset":
         """The same elements; accepted for TF compatibility (there is nothing to overlap)."""
+        if int64_count("prefetch", "buffer_size", buffer_size, minimum=None) < AUTOTUNE:
+            raise InvalidArgumentError("prefetch", "buffer_size must be >= 0 or set "
+                                       "buffer_size to be -1 for auto-tuning")
         return self._then(self._start, kind="Prefetch")
 
     def cache(self, filename="", name=None) -> "Dataset":
@@ -190,6 +195,7 @@ class Dataset(Batching, Counted):
         >>> [int(x) for x in ds]
         [1, 2, 1, 2]
         """
+        refuse_other_than_int64("interleave", "num_parallel_calls", num_parallel_calls)
         return _windows.interleave(self, map_func, cycle_length, block_length)
 
     def scan(self, initial_state, scan_func, name=None) -> "Dataset":

@@ -11,6 +11,7 @@ import numpy as np
 from .. import arguments
 from ..errors import DTypeError, InvalidArgumentError, describe
 from . import structure as _s
+from .cardinality import int64_count, refuse_other_than_int64
 
 
 def group_by_window(dataset, key_func, reduce_func, window_size=None, window_size_func=None):
@@ -24,7 +25,7 @@ def group_by_window(dataset, key_func, reduce_func, window_size=None, window_siz
         raise InvalidArgumentError(op, "Either the `window_size` argument or the "
                                        "`window_size_func` argument must be specified.")
     if window_size_func is None:
-        size = arguments.count(op, "window_size", window_size, minimum=1)
+        size = int64_count(op, "window_size", window_size, minimum=1)
         window_size_func = lambda key: size   # noqa: E731  (one size for every key)
     else:
         arguments.function(op, "window_size_func", window_size_func)
@@ -63,6 +64,7 @@ def rebatch(dataset, batch_sizes, drop_remainder=False):
     turn, over and over)."""
     from .dataset import UNKNOWN
     op = "Dataset.rebatch"
+    refuse_other_than_int64(op, "batch_sizes", batch_sizes)
     sizes = [batch_sizes] if np.ndim(batch_sizes) == 0 else list(np.reshape(batch_sizes, -1))
     sizes = [arguments.count(op, "batch_sizes", size, minimum=1) for size in sizes]
     if not sizes:

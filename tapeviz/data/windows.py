@@ -10,6 +10,7 @@ import os
 from .. import arguments
 from ..errors import DTypeError, describe
 from . import structure as _s
+from .cardinality import int64_count
 
 _END = object()
 
@@ -17,9 +18,9 @@ _END = object()
 def window(dataset, size, shift=None, stride=1, drop_remainder=False):
     """Windows of `size` elements every `shift` elements (each `stride`-th one taken)."""
     from .dataset import UNKNOWN, Dataset
-    size = arguments.count("window", "size", size, minimum=1)
-    shift = size if shift is None else arguments.count("window", "shift", shift, minimum=1)
-    stride = arguments.count("window", "stride", stride, minimum=1)
+    size = int64_count("window", "size", size, minimum=1)
+    shift = size if shift is None else int64_count("window", "shift", shift, minimum=1)
+    stride = int64_count("window", "stride", stride, minimum=1)
     drop_remainder = arguments.flag("window", "drop_remainder", drop_remainder)
 
     def component(values: list):
@@ -83,8 +84,8 @@ def interleave(dataset, map_func, cycle_length=None, block_length=None):
     arguments.function("Dataset.interleave", "map_func", map_func)
     if cycle_length is None or cycle_length == AUTOTUNE:
         cycle_length = os.cpu_count() or 1
-    cycle_length = arguments.count("interleave", "cycle_length", cycle_length, minimum=1)
-    block_length = 1 if block_length is None else arguments.count(
+    cycle_length = int64_count("interleave", "cycle_length", cycle_length, minimum=1)
+    block_length = 1 if block_length is None else int64_count(
         "interleave", "block_length", block_length, minimum=1)
 
     def start():

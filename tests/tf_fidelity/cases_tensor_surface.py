@@ -226,6 +226,45 @@ INT32_COUNTS = {   # tf.shape(x)[0] is an int32 tensor: TF's dataset kernels tak
 for _name, _fn in INT32_COUNTS.items():
     add_case(f"data.Dataset/hunt_{_name}_int32_tensor", lambda tf, fn=_fn: [
         int(v) for v in fn(tf, tf.shape(tf.ones([3, 2]))[0])], grad=False, op=_name)
+def _six(tf):
+    return tf.data.Dataset.range(6)
+
+
+INT32_ARGUMENTS = {   # the other count and size arguments: int64 in TF's kernels too
+    "padded_batch": ("padded_batch", lambda tf, n: _six(tf).padded_batch(n).unbatch()),
+    "window_size": ("window", lambda tf, n: _six(tf).window(n).flat_map(lambda w: w)),
+    "window_shift": ("window", lambda tf, n: _six(tf).window(2, shift=n).flat_map(
+        lambda w: w)),
+    "window_stride": ("window", lambda tf, n: _six(tf).window(2, stride=n).flat_map(
+        lambda w: w)),
+    "prefetch": ("prefetch", lambda tf, n: _six(tf).prefetch(n)),
+    "shard_num_shards": ("shard", lambda tf, n: _six(tf).shard(n, 0)),
+    "shard_index": ("shard", lambda tf, n: _six(tf).shard(4, n)),
+    "interleave_cycle_length": ("interleave", lambda tf, n: _six(tf).interleave(
+        tf.data.Dataset.from_tensors, cycle_length=n)),
+    "interleave_block_length": ("interleave", lambda tf, n: _six(tf).interleave(
+        tf.data.Dataset.from_tensors, cycle_length=2, block_length=n)),
+    "map_num_parallel_calls": ("map", lambda tf, n: _six(tf).map(
+        lambda x: x, num_parallel_calls=n)),
+    "batch_num_parallel_calls": ("batch", lambda tf, n: _six(tf).batch(
+        2, num_parallel_calls=n).unbatch()),
+    "enumerate_start": ("enumerate", lambda tf, n: _six(tf).enumerate(n).map(lambda i, x: i)),
+    "rebatch": ("rebatch", lambda tf, n: _six(tf).batch(2).rebatch(n).unbatch()),
+    "group_by_window_size": ("group_by_window", lambda tf, n: _six(tf).group_by_window(
+        lambda x: x % 2, lambda key, window: window.batch(2), window_size=n).unbatch()),
+    "shuffle_seed": ("shuffle", lambda tf, n: _six(tf).shuffle(6, seed=n)),
+}
+for _name, (_op, _fn) in INT32_ARGUMENTS.items():
+    add_case(f"data.Dataset/hunt_{_name}_int32_tensor", lambda tf, fn=_fn: [
+        int(v) for v in fn(tf, tf.shape(tf.ones([3, 2]))[0])], grad=False, op=_op)
+DATA_ARGUMENT_VALUES = {   # values TF's dataset kernels check when the dataset is made
+    "prefetch_negative_buffer": lambda tf: _six(tf).prefetch(-5),
+    "shard_index_past_the_shards": lambda tf: _six(tf).shard(2, 3),
+    "unbatch_scalars": lambda tf: _six(tf).unbatch(),
+}
+for _name, _fn in DATA_ARGUMENT_VALUES.items():
+    add_case(f"data.Dataset/hunt_{_name}", lambda tf, fn=_fn: [int(v) for v in fn(tf)],
+             grad=False, op=_name.split("_")[0])
 add_case("data.experimental.assert_cardinality/hunt_cardinality_and_elements", lambda tf: [
     [int(v) for v in tf.data.Dataset.range(4).filter(lambda v: v >= 0).apply(
         tf.data.experimental.assert_cardinality(4))],
