@@ -19,7 +19,7 @@ each regression loop executes plain, under the Recorder and heard by a listener 
 nothing: a figure no other process's load moves.
 
 Run: python bench/bench_debugger.py [--repeats 7] [--loops regression,lecture,cnn]
-     [--instructions] [--recorder] [--only runner,file:line]
+     [--instructions] [--recorder] [--only runner,file:line] [--epochs 10]
      (--recorder: the plain and Recorder rows alone; --only: the rows named by these words)
 
 The Recorder (issue 14's row, goal <= 1.5x), now (46f7664, the last round below):
@@ -607,6 +607,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import gc
 import sys
 import time
@@ -845,6 +846,9 @@ def main() -> None:
                         help="count instructions a step instead (valgrind)")
     parser.add_argument("--recorder", action="store_true",
                         help="the plain loop and the Recorder alone")
+    parser.add_argument("--epochs", type=int, default=10,
+                        help="epochs of each regression loop a run (the CNN: twice as many "
+                             "steps): longer runs, less swing")
     parser.add_argument("--only", help="comma-separated words: the rows whose names hold "
                                            "one (and plain), e.g. runner,file:line")
     parser.add_argument("--count", nargs=2, help=argparse.SUPPRESS)  # the counted worker
@@ -858,7 +862,10 @@ def main() -> None:
         rows = tuple(row for row in rows if row == "plain" or any(w in row for w in words))
     if args.instructions:
         return report_instructions(chosen, tuple(row for row in rows if row in COUNTED_MODES))
-    loops = {name: loop for key, (name, loop) in LOOPS.items() if key in chosen}
+    sizes = {"regression": args.epochs, "lecture": args.epochs, "cnn": 2 * args.epochs}
+    loops = {name.replace("10 epochs", f"{args.epochs} epochs").replace(
+                 "20 steps", f"{2 * args.epochs} steps"): functools.partial(loop, sizes[key])
+             for key, (name, loop) in LOOPS.items() if key in chosen}
     modes = {name: MODES[name] for name in rows}
     best = measure(loops, modes, args.repeats)
     print(f"best of {args.repeats} interleaved rounds, CPU seconds; ratio = best time / best "
