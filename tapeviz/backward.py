@@ -373,8 +373,8 @@ def _ones_like(target):
 
 
 def _as_gradient(seed, target):
-    """`seed`, a tensor of `target`'s shape (else refused here: the first VJP's reshape or
-    broadcast said it, naming its own op)."""
+    """`seed`, a tensor of `target`'s shape and dtype (else refused here: the first VJP's
+    reshape, broadcast or multiply said it, naming its own op)."""
     if not isinstance(seed, Tensor):
         seed = wrap(to_array(seed, target._value.dtype, "gradient"))
     if np.shape(seed._value) != np.shape(target._value):
@@ -383,4 +383,10 @@ def _as_gradient(seed, target):
                                              f"{tuple(np.shape(seed._value))}",
                          hint="the gradient of the loss with respect to each target, d(loss)/"
                               "d(target): tf.ones_like(target) is the default")
+    if seed._value.dtype != target._value.dtype:   # (else the first VJP refuses it, as TF's)
+        wanted = target.dtype.name
+        raise DTypeError("output_gradients", f"each must have its target's dtype {wanted}; got "
+                                             f"{seed.dtype.name}",
+                         hint=f"cast it, tf.cast(g, tf.{wanted}), or make it like the target: "
+                              f"tf.ones_like(target)")
     return seed
