@@ -23,9 +23,11 @@ variables read before the freeze or `model.weights` (`frozen`), a layer's non-tr
 variables given to the tape (`weights_given`), images divided by 255 twice (`input_scale`)
 or by `// 255` (`integer_division`), a reshape that mixes the batch's examples
 (`mixed_batch`), an evaluation on data centred by its own mean (`own_statistics`) or on the
-examples it trained on (`training_data`), on the numpy engine's recordings and the torch
-adapter's alike (`op_index.role` reads torch's op names as the numpy engine's). The shown
-step's nodes are walked once (`op_index`); the steps only as far as each check needs.
+examples it trained on (`training_data`), training labels memorised while every later
+evaluation stays at chance (`memorised_labels`), on the numpy engine's recordings and the
+torch adapter's alike (`op_index.role` reads torch's op names as the numpy engine's). The
+shown step's nodes are walked once (`op_index`); the steps only as far as each check
+needs.
 """
 from __future__ import annotations
 
@@ -45,6 +47,7 @@ from .huber_delta import huber_delta_too_small
 from .input_scale import unscaled_input
 from .integer_division import integer_divided_pixels
 from .log_of_probability import logs_of_probabilities
+from .memorised_labels import memorised_labels
 from .nll_input import nll_given_no_log_probabilities
 from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
@@ -75,7 +78,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     has none, the last step that has is read instead)."""
     evaluation = (training_mode_in_evaluation(steps)   # read before the step is swapped
                   + standardised_by_own_statistics(steps) + evaluated_on_training_data(steps)
-                  + mean_of_uneven_batch_means(steps))
+                  + mean_of_uneven_batch_means(steps) + memorised_labels(steps))
     last_steps = last_trained(steps)
     piled = accumulated_gradients(steps) or summed_without_reset(steps)
     cleared = gradients_cleared(steps)
