@@ -8,15 +8,16 @@ taped `x * 2.0` of 29.2k (valgrind), where a weak reference stored in a dict by 
 `MADE` holds them strongly, so an id stays one tensor's while it is listed. One that only
 `MADE` still holds (its node, tape and Recorder gone) is let go when the list passes its
 limit, which then doubles past what stays: the pruning is amortised, and memory bounded.
+`from_python` looks a tensor up by id in an index of the listed ones (id -> the tensor
+itself, filled by C loops), which `let_go` empties first, so it holds nothing past a prune.
 """
 from __future__ import annotations
 
 from sys import getrefcount
-from weakref import ref
 
 MADE: list = []
 LIMIT = [4096]        # the length at which `let_go` runs (convert.py checks after appending)
-_index: dict = {}     # id -> weak reference, of the listed tensors looked up so far
+_index: dict = {}     # id -> tensor, of the listed tensors looked up so far
 _indexed = [0, 0]     # [how many of MADE are in _index, let_go's count when they were]
 _pruned = [0]         # how many times let_go ran
 note = MADE.append    # convert.py calls it bound: no attribute look-up on its hot path
@@ -34,6 +35,7 @@ _ALONE = _alone_count()
 def let_go() -> None:
     """Drop the tensors only `MADE` holds, and raise the limit past what stays."""
     alone = _ALONE
+    _index.clear()   # (its references would keep every listed tensor)
     MADE[:] = [tensor for tensor in MADE if getrefcount(tensor) > alone]
     LIMIT[0] = max(4096, 2 * len(MADE))
     _pruned[0] += 1
@@ -51,15 +53,13 @@ def from_python(tensor) -> bool:
     [False, True]
     """
     done, pruned = _indexed
-    if pruned != _pruned[0]:   # the list was rebuilt: index it again (stale ids are told
-        done, pruned = 0, _pruned[0]   # by their dead references)
+    if pruned != _pruned[0]:   # the list was rebuilt: index it again
+        done, pruned = 0, _pruned[0]
         _index.clear()
     listed = MADE[done:]
-    for made in listed:
-        _index[id(made)] = ref(made)
+    _index.update(zip(map(id, listed), listed))
     _indexed[:] = [done + len(listed), pruned]
-    entry = _index.get(id(tensor))
-    return entry is not None and entry() is tensor
+    return _index.get(id(tensor)) is tensor
 
 
 __all__ = ["LIMIT", "MADE", "from_python", "let_go", "note"]

@@ -32,3 +32,18 @@ def test_a_number_passed_by_name_is_from_python_and_a_numpy_value_is_not():
         tf.multiply(w, [1.0, 2.0])                   # a Python list: data with an axis
     said = [python_numbers.from_python(node.inputs[1]) for node in tape.nodes]
     assert said == [True, False, False], said
+
+
+def test_a_number_looked_up_is_still_let_go_once_nobody_holds_it():
+    import weakref
+    x = tf.Variable(3.0)
+    with tf.GradientTape() as tape:
+        x * 0.25
+    number = tape.nodes[0].inputs[1]
+    assert python_numbers.from_python(number)        # indexed by the look-up
+    gone = weakref.ref(number)
+    del tape, number
+    for _ in range(3 * python_numbers.LIMIT[0]):
+        with tf.GradientTape():
+            x * 0.5
+    assert gone() is None                            # the index held it past no prune
