@@ -12,6 +12,7 @@ they are (one-hot rows, class indices, logits).
 """
 from __future__ import annotations
 
+import math
 import re
 import sys
 
@@ -54,15 +55,28 @@ def _dtype_hint(op: str, given: dict) -> str | None:
 
 
 def _feature_axis_hint(op: str, given: dict) -> str | None:
-    """A 1-D batch of one feature each given to a layer of one input feature: `linear` reads
-    a 1-D input as one example of that many features."""
+    """An input of another number of features than a `linear` layer takes: a 1-D batch of one
+    feature each (read as one example of that many), images not flattened, or a layer made
+    for another width."""
     data, weight = given.get("input"), given.get("weight")
-    if op != "linear" or not isinstance(data, torch.Tensor) or data.ndim != 1 \
-            or not isinstance(weight, torch.Tensor) or weight.ndim != 2 or weight.shape[1] != 1:
+    if op != "linear" or not isinstance(data, torch.Tensor) or data.ndim == 0 \
+            or not isinstance(weight, torch.Tensor) or weight.ndim != 2:
         return None
-    return (f"the input ({data.shape[0]},) is 1-D: linear reads it as one example of "
-            f"{data.shape[0]} features, and the layer takes 1; give each example its feature "
-            f"axis: x.unsqueeze(1), shape ({data.shape[0]}, 1)")
+    units, takes = weight.shape
+    if data.ndim == 1 and takes == 1:
+        return (f"the input ({data.shape[0]},) is 1-D: linear reads it as one example of "
+                f"{data.shape[0]} features, and the layer takes 1; give each example its "
+                f"feature axis: x.unsqueeze(1), shape ({data.shape[0]}, 1)")
+    features = data.shape[-1]
+    if features == takes:
+        return None
+    said = (f"the layer takes {takes} input features, nn.Linear({takes}, {units}), and the "
+            f"input's last axis has {features}")
+    flat = math.prod(data.shape[1:]) if data.ndim > 2 else None
+    if flat == takes:   # images or feature maps not flattened
+        return (f"{said}: flatten each example first, x.flatten(1) or nn.Flatten() before the "
+                f"layer, shape ({data.shape[0]}, {takes})")
+    return f"{said}: make it nn.Linear({features}, {units}), or give it {takes} features"
 
 
 def _conv_layout_hint(op: str, given: dict) -> str | None:

@@ -1,0 +1,29 @@
+"""A new user's mistakes in a torch loop under tapeviz.torch.record(), each made on purpose:
+torch's own error keeps its type and message, tapeviz's note says the layer, what it takes,
+what came and the fix, and the next correct call records."""
+import pytest
+import torch
+
+import tapeviz.torch as tvt
+
+
+@pytest.mark.parametrize("batch, said", [
+    (lambda: torch.randn(8, 5),
+     "the layer takes 3 input features, nn.Linear(3, 4), and the input's last axis has 5: "
+     "make it nn.Linear(5, 4), or give it 3 features"),
+    (lambda: torch.randn(8, 1, 3, 1),
+     "the layer takes 3 input features, nn.Linear(3, 4), and the input's last axis has 1: "
+     "flatten each example first, x.flatten(1) or nn.Flatten() before the layer, shape (8, 3)"),
+], ids=["another-width", "not-flattened"])
+def test_a_linear_layer_given_another_number_of_features_says_what_it_takes(batch, said):
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    x = batch()
+    with pytest.raises(RuntimeError, match="cannot be multiplied") as raised, tvt.record():
+        model(x)
+    note = "\n".join(raised.value.__notes__)
+    assert "linear in layer Sequential/0 was given input float32" in note
+    assert note.endswith(f"\n  hint: {said}"), note
+    assert "test_mistakes_torch.py:" in note
+    with tvt.record() as tape:
+        model(torch.randn(8, 3)).sum().backward()
+    assert [node.op.name for node in tape.nodes][:3] == ["linear", "relu", "linear"]
