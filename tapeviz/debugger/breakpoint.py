@@ -276,7 +276,10 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
         if not known(name):
             close = difflib.get_close_matches(name, sorted(candidates), n=3)
             hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
-            if what == "kind" and events.is_op_name(name):   # an op's name, not its family
+            unqualified = name.rsplit(".", 1)[-1]   # 'tf.matmul', 'torch.nn.functional.relu'
+            if unqualified != name and known(unqualified):
+                hint = f"; ops are named without their module: did you mean {unqualified!r}?"
+            elif what == "kind" and events.is_op_name(name):   # an op's name, not its family
                 hint = f"; {name!r} is an op: break_on(op={name!r})"
             elif (place := re.fullmatch(r"(.+\.py):(\d+)", name)):   # pdb's `b file:line`
                 hint = (f"; for a line of a file: break_on(file={place[1]!r}, "

@@ -27,3 +27,11 @@ def test_a_linear_layer_given_another_number_of_features_says_what_it_takes(batc
     with tvt.record() as tape:
         model(torch.randn(8, 3)).sum().backward()
     assert [node.op.name for node in tape.nodes][:3] == ["linear", "relu", "linear"]
+
+
+def test_break_on_torchs_qualified_name_names_the_op_meant():
+    from tapeviz import debugger
+    with pytest.raises(ValueError, match="ops are named without their module: did you mean "
+                                         "'linear'"):
+        debugger.break_on(op="torch.nn.functional.linear")
+    assert debugger.breakpoints() == []
