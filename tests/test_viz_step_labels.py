@@ -52,6 +52,10 @@ def test_step_on_a_step_with_no_backward_pass_says_why():
                             "was stopped before its tape (an error caught outside its tape, "
                             "or a continue, ended it); choose another step on the slider")
     assert widget.stepper == {} and widget.title.startswith("step 2 of 5, ")
+    # the Step and Continue buttons are disabled, saying why (tape.js reads no_backward)
+    assert widget.no_backward == widget.error.removeprefix("ValueError: TapeWidget: ")
+    widget.step_index = 2
+    assert widget.no_backward == ""
     widget.close()
 
 

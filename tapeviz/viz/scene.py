@@ -198,6 +198,15 @@ class Scene:
         return counted(self.op_count, "op")
 
     # ---- stepping its backward pass --------------------------------------------------------
+    def no_backward(self) -> str:
+        """Why the shown step has no backward pass to step (the Step button says it), or ''."""
+        step = self.step
+        if step is None or step.label not in _NO_BACKWARD:
+            return ""
+        name, why = _NO_BACKWARD[step.label]
+        return f"step {step.number} has no backward pass to step: it was {name} ({why}); " \
+               f"choose another step on the slider"
+
     def stepper(self):
         """A fresh BackwardStepper for the shown step, or for a recorded step of another
         engine's ops a RecordedStepper over its backward steps as they ran (raises
@@ -210,10 +219,7 @@ class Scene:
         step = self.step
         if step is not None:
             if step.label in _NO_BACKWARD:
-                raise ValueError(
-                    f"TapeWidget: step {step.number} has no backward pass to step: it was "
-                    f"{_NO_BACKWARD[step.label][0]} ({_NO_BACKWARD[step.label][1]}); choose "
-                    f"another step on the slider")
+                raise ValueError(f"TapeWidget: {self.no_backward()}")
             if step.backward_steps:   # another engine's ops, whose VJPs cannot run again
                 return RecordedStepper(step.backward_steps, [rop.node for rop in step.ops])
             replay = replay_tape(step)

@@ -70,6 +70,7 @@ class TapeWidget(BrowserMessages, NodeActions, DeferredChecks, WidgetOutput,
     checking = traitlets.Unicode("").tag(sync=True)      # CHECKING while values are unchecked
     breakpoints = traitlets.List().tag(sync=True)        # descriptions of the breakpoints set
     empty = traitlets.Unicode("").tag(sync=True)         # why nothing is drawn, and what to do
+    no_backward = traitlets.Unicode("").tag(sync=True)   # why the step shown has none to step
     step_count = traitlets.Int(1).tag(sync=True)         # steps kept (time travel)
     step_index = traitlets.Int(0).tag(sync=True)         # the step shown
     step_labels = traitlets.List().tag(sync=True)        # the slider's name of each kept step
@@ -214,6 +215,7 @@ class TapeWidget(BrowserMessages, NodeActions, DeferredChecks, WidgetOutput,
             self.highlight = ""
             self.stepper = {}
             self.title = self._scene.title()
+            self.no_backward = self._scene.no_backward()
             later = self._check_later
             # a selection is inspected in the graph: no outline then
             first = self._scene.outline(self.max_nodes) if later and not self.selected \

@@ -192,10 +192,13 @@ function render({ model, el }) {
         ? "Nothing recorded, so no backward pass to step: the graph pane says how to record one"
         : "Nothing drawn to zoom or download: nothing was recorded";
     }
+    // a recorded step stopped before its tape, or an evaluation, has no backward pass: why
+    const none = empty ? "" : model.get("no_backward") || "";
     for (const b of stepping.slice(0, 2)) {
       b.setAttribute("aria-disabled", String(done));
       if (done) b.title = "The backward pass is done: the gradient through every op has run. "
         + "Reset starts it again";
+      if (none) { b.disabled = true; b.title = none[0].toUpperCase() + none.slice(1); }
     }
   }
   function drawTitle() {
@@ -277,6 +280,7 @@ function render({ model, el }) {
     "change:alerts": drawAlerts, "change:stepper": drawStepper,
     "change:inspector": drawInspector, "change:breakpoints": drawInspector,
     "change:empty": () => { drawSvg(); drawInspector(); drawButtons(); },
+    "change:no_backward": drawButtons,
     "change:error": drawError, "change:checking": drawChecking, "msg:custom": onMessage,
   };
   for (const [event, handler] of Object.entries(handlers)) model.on(event, handler);

@@ -1,0 +1,82 @@
+"""What a newcomer's first clicks found, in JupyterLab's light and dark themes: a Recorder's
+step stopped before its tape (a `continue`) is named so on the slider and in the title, and
+its Step and Continue buttons are disabled, saying why (they raised replay_tape's error); on a
+notebook 400 px wide the inspector's Wider / Narrower / Hide buttons wrap whole inside the
+panel (Narrower was cut at its edge and Hide was out of reach).
+Screenshots: tests/browser/artifacts/lab-walk-<theme>-<what>.png.
+"""
+import pytest
+
+from .harness import notebook_page
+from .test_inspector import box, legible
+from .test_widgets import WIDGET, check_clean, click_node, wait_until
+
+CELLS = ["""
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.viz import TapeWidget
+w = tf.Variable([1.0, 2.0], name="w")
+opt = tf.keras.optimizers.SGD(0.1)
+with Recorder() as rec:
+    for i in range(4):
+        x = tf.add_n([tf.constant([1.0, 2.0]) * 2.0] * 2)
+        if i == 1:
+            continue   # step 2 stops before its tape
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(w * x)
+        opt.apply_gradients([(tape.gradient(loss, w), w)])
+TapeWidget(rec)
+""", """
+with tf.GradientTape(persistent=True) as small:
+    h = tf.nn.relu(tf.matmul([[1.0, 2.0]], tf.reshape(w, [2, 1])))
+    total = tf.reduce_sum(h * h)
+TapeWidget(small, target=total)
+"""]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_step_with_no_backward_pass_and_a_narrow_notebook(theme, tmp_path, browser):
+    with notebook_page(browser, tmp_path / "walk.ipynb", CELLS, theme=theme) as page:
+        recorded = page.wait_for_output(WIDGET)
+        wait_until(page, lambda: page.output(WIDGET).count() == 2, "both widgets")
+        small = page.output(WIDGET).nth(1)
+
+        # the slider moved to step 2: named on the slider and in the title; nothing to step
+        recorded.scroll_into_view_if_needed()
+        recorded.locator("input.tv-slider").evaluate("""el => { el.value = '1';
+            el.dispatchEvent(new Event('input')); el.dispatchEvent(new Event('change')); }""")
+        title = recorded.locator(".tv-title")
+        wait_until(page, lambda: title.text_content().startswith("step 2 of 4, stopped before "
+                                                                 "its tape: 2 ops, no backward"),
+                   "step 2's title")
+        assert recorded.locator(".tv-slider-label").text_content() == \
+            "step 2 of 4, stopped before its tape"
+        for name in ("step", "continue"):
+            button = recorded.locator(f".tv-toolbar button.tv-{name}")
+            assert button.is_disabled(), name
+            assert button.get_attribute("title").startswith(
+                "Step 2 has no backward pass to step: it was stopped before its tape"), name
+        assert legible(title) >= 4.5
+        page.screenshot(recorded, f"walk-{theme}-no-backward")
+        # back on a step that has one: Step works again
+        recorded.locator("input.tv-slider").evaluate("""el => { el.value = '2';
+            el.dispatchEvent(new Event('input')); el.dispatchEvent(new Event('change')); }""")
+        wait_until(page, lambda: title.text_content().startswith("step 3 of 4: "), "step 3")
+        assert recorded.locator(".tv-toolbar button.tv-step").is_enabled()
+
+        # 400 px of notebook: the inspector's head buttons wrap inside the panel, none cut
+        click_node(page, small, "n1")
+        page.page.set_viewport_size({"width": 1440, "height": 900})
+        room = 1440 - box(small)["width"]
+        page.page.set_viewport_size({"width": int(400 + room), "height": 900})
+        wait_until(page, lambda: abs(box(small)["width"] - 400) < 2, "the widget 400 px wide")
+        page.settle()
+        side = box(small.locator(".tv-side"))
+        for name in ("wider", "narrower", "hide"):
+            button = box(small.locator(f".tv-side-{name}"))
+            assert side["x"] <= button["x"] and button["x"] + button["width"] <= \
+                side["x"] + side["width"] + 0.5, (name, button, side)
+            assert button["height"] < 30, (name, button)   # its label on one line
+        page.screenshot(small, f"walk-{theme}-400px")
+        check_clean(page, browser)
