@@ -53,3 +53,20 @@ def test_the_same_variable_twice_in_apply_gradients_is_refused_and_nothing_chang
     optimizer.apply_gradients([(tf.ones(2), w), (tf.constant(1.0), b)])
     assert np.allclose(w.numpy(), 0.9) and np.isclose(b.numpy(), -0.1)
     assert int(optimizer.iterations) == 1
+
+
+@pytest.mark.parametrize("images, hint", [
+    ((2, 1, 8, 8), "the input has its 1 channel on axis 1, as torch gives images (N, C, H, W); "
+                   "this layer reads NHWC: tf.transpose(x, [0, 2, 3, 1])"),
+    ((2, 8, 8, 3), "conv2d was built for images of 1 channel, on its first call or its Input, "
+                   "and was fed 3"),
+], ids=["channels-first", "rgb-to-grayscale-model"])
+def test_a_built_cnn_given_other_channels_says_where_they_are_and_still_runs(images, hint):
+    model = tf.keras.Sequential([tf.keras.layers.Conv2D(4, 3, name="conv2d"),
+                                 tf.keras.layers.Flatten(),
+                                 tf.keras.layers.Dense(2)])
+    model(np.zeros((2, 8, 8, 1), "float32"))
+    with pytest.raises(ValueError) as raised:
+        model(np.zeros(images, "float32"))
+    assert f"hint: {hint}" in str(raised.value) and "test_mistakes_keras.py" in str(raised.value)
+    assert model(np.zeros((3, 8, 8, 1), "float32")).shape == (3, 2)

@@ -57,6 +57,27 @@ def spatial_output_shape(input_shape, window, strides, padding, dilation, channe
     return (input_shape[0], channels) + out if first else (input_shape[0],) + out + (channels,)
 
 
+
+def _channels_hint(layer, shape: tuple, expected: int) -> str:
+    """Why a built Conv2D's input has another channel count: no channel axis, the channels
+    on the other side (torch's NCHW given to an NHWC layer), or other images than it was
+    built on."""
+    if len(shape) == 3:
+        return ("the batch has no channel axis (grayscale images): add one where the batch is "
+                "made, images[..., tf.newaxis]")
+    if len(shape) != 4:
+        return f"give images of rank 4, {layer._layout}"
+    first, last = (1, -1) if layer.data_format == "channels_last" else (-1, 1)
+    channels = f"{expected} channel{'s' if expected != 1 else ''}"
+    if shape[first] == expected:
+        moved = "[0, 2, 3, 1]" if first == 1 else "[0, 3, 1, 2]"
+        return (f"the input has its {channels} on axis {first}, as "
+                f"{'torch gives images (N, C, H, W)' if first == 1 else 'channels-last data'}"
+                f"; this layer reads {layer._layout}: tf.transpose(x, {moved})")
+    return (f"{layer.name} was built for images of {channels}, on its first call or its "
+            f"Input, and was fed {shape[last]}: give it images of {channels} (a model is built "
+            f"for one kind of image)")
+
 class Conv2D(Layer):
     """2-D convolution: activation(conv2d(inputs, kernel) + bias); the kernel is HWIO.
 
@@ -120,8 +141,7 @@ class Conv2D(Layer):
                 self, f"expected axis {self._channel_axis} of input shape to have value "
                       f"{expected} (a rank-4 {self._layout} input), but received input with "
                       f"shape {tuple(inputs.shape)}",
-                hint="the batch has no channel axis (grayscale images): add one where the "
-                     "batch is made, images[..., tf.newaxis]" if inputs.ndim == 3 else None)
+                hint=_channels_hint(self, tuple(inputs.shape), expected))
         fmt = "NCHW" if self.data_format == "channels_first" else "NHWC"
         fitted = (inputs._value.shape[1:3], self.kernel._value.shape)
         if fmt == "NHWC" and self.__dict__.get("_fitted") == fitted:
