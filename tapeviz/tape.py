@@ -18,7 +18,7 @@ import weakref
 
 from . import nest
 from .arguments import flag
-from .errors import DTypeError, TapeStateError, describe
+from .errors import DTypeError, OpError, TapeStateError, describe
 from .sourceinfo import user_source
 from .tape_index import ScopeRuns
 from .tape_exits import ExitNotes
@@ -54,6 +54,7 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
     _skeleton = None           # what a freed tape keeps after a None gradient (no values)
     _missing = None            # (target id, {id: weakref to each source given None})
     _paused_at = 0             # its place in the thread's stack of tapes when last paused
+    _raised = None             # the OpError that left its block last (`raised`)
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         # (a string's truth would be True: persistent="no" made a persistent tape)
@@ -86,6 +87,7 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         self.pause()
         if error is not None:   # (a training step abandoned: a Recorder ends it here)
             step_raised(error)
+        self._raised = error if isinstance(error, OpError) else None
 
     @classmethod
     def from_nodes(cls, nodes, sources, persistent: bool = True) -> "GradientTape":
@@ -230,6 +232,7 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         self._exits, self._refused = (), NOTHING_REFUSED
         self._await_readers(False)
         self._skeleton, self._missing = None, None
+        self._raised = None
 
     @property
     def persistent(self) -> bool:
@@ -246,6 +249,12 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
     def freed(self) -> bool:
         """Whether this non-persistent tape computed its gradient and dropped its record."""
         return self._used and not self._persistent
+
+    @property
+    def raised(self) -> OpError | None:
+        """The op's error that left this tape's block, ending it (None when the block ended
+        otherwise): the widget draws that op after the recorded ones."""
+        return self._raised
 
     @property
     def nodes(self) -> tuple:

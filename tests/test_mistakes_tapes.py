@@ -17,3 +17,23 @@ def test_output_gradients_of_another_dtype_are_refused_as_such_and_the_tape_stil
     assert "test_mistakes_tapes.py" in said and "tf.cast(g, tf.float32)" in said
     assert tape.gradient(y, x, output_gradients=tf.constant([1.0, -1.0])).numpy().tolist() \
         == [2.0, -4.0]
+
+
+def test_an_op_raising_out_of_the_tapes_block_is_drawn_failed_by_the_tapes_widget():
+    from tapeviz.viz.widget import TapeWidget
+    x = tf.Variable([1.0, 2.0])
+    with pytest.raises(ValueError):
+        with tf.GradientTape() as tape:
+            doubled = x * 2.0
+            tf.matmul(doubled, doubled)               # rank 1: refused
+    widget = TapeWidget(tape, check_later=False)
+    failed_node = 'class="node kind&#45;failed"'
+    assert failed_node in widget.svg and "matmul failed" in widget.svg and "multiply" in widget.svg
+    [alert] = widget.alerts
+    assert alert["node"] == "failed" and alert["message"].startswith("matmul failed at ")
+    assert "test_mistakes_tapes.py" in alert["message"]
+    assert tape.gradient(doubled, x).numpy().tolist() == [2.0, 2.0]   # what ran still counts
+    with tf.GradientTape(persistent=True) as again:   # a block that ends well draws no failure
+        doubled = x * 2.0
+    assert again.raised is None
+    assert failed_node not in TapeWidget(again, check_later=False).svg

@@ -78,6 +78,8 @@ class Scene:
         self.sources = sources
         self.phases = tuple(choice("TapeWidget", "phases", phase, ("forward", "backward"))
                             for phase in ((phases,) if isinstance(phases, str) else phases))
+        if failure is None and isinstance(source, GradientTape):
+            failure = source.raised   # an op raised out of the tape's block
         self.failure = failure   # the OpError that ended the recording, drawn after its ops
         self.index = max(0, self.step_count - 1)   # a Recorder opens on its latest step
 
@@ -127,7 +129,7 @@ class Scene:
         tape = self.tape
         if tape is not None:
             self._check_not_consumed(tape)
-            return Graph.from_tape(tape, grads, check_values)
+            return self._with_failure(Graph.from_tape(tape, grads, check_values))
         if isinstance(self.source, (list, tuple)):
             return Graph.from_nodes(list(self.source), grads, check_values)
         return self._with_failure(Graph.from_nodes([], None))
