@@ -70,3 +70,15 @@ def test_a_built_cnn_given_other_channels_says_where_they_are_and_still_runs(ima
         model(np.zeros(images, "float32"))
     assert f"hint: {hint}" in str(raised.value) and "test_mistakes_keras.py" in str(raised.value)
     assert model(np.zeros((3, 8, 8, 1), "float32")).shape == (3, 2)
+
+
+@pytest.mark.parametrize("ids, hint", [
+    ([[1, 12]], "table has input_dim=10 rows, ids 0 to 9; ids up to 12 need Embedding(13, 2)"),
+    ([[1, -1]], "table has input_dim=10 rows, ids 0 to 9; a negative id names no row"),
+], ids=["past-the-table", "negative"])
+def test_an_embedding_given_an_id_past_its_table_says_the_input_dim_it_needs(ids, hint):
+    layer = tf.keras.layers.Embedding(10, 2)
+    with pytest.raises(ValueError) as raised:
+        layer(np.array(ids))
+    assert hint in str(raised.value) and "test_mistakes_keras.py" in str(raised.value)
+    assert layer(np.array([[1, 9]])).shape == (1, 2, 2)

@@ -62,7 +62,21 @@ class Embedding(Layer):
     def call(self, inputs):
         if not inputs.dtype.is_integer:   # float or bool ids are cast, as Keras does (1.7 -> 1)
             inputs = cast(inputs, "int32")
-        return gather(self.embeddings, inputs)
+        try:
+            return gather(self.embeddings, inputs)
+        except InvalidArgumentError as error:   # an id past the table: gather said which
+            error.with_hint(self._ids_hint(inputs.numpy()))
+            raise
+
+    def _ids_hint(self, ids: np.ndarray) -> str:
+        """What the table's size is, and the input_dim the ids given need."""
+        rows = self.input_dim
+        said = f"{self.name}'s table has input_dim={rows} rows, ids 0 to {rows - 1}"
+        if ids.min() < 0:
+            return f"{said}; a negative id names no row (padding is 0, with mask_zero=True)"
+        return (f"{said}; ids up to {ids.max()} need Embedding({ids.max() + 1}, "
+                f"{self.output_dim}): input_dim is the largest id plus one (the vocabulary "
+                f"size, plus one when ids start at 1)")
 
     def compute_output_shape(self, input_shape):
         return tuple(input_shape) + (self.output_dim,)
