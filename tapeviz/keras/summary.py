@@ -35,24 +35,41 @@ def _memory(variables) -> str:
     return f"{size:.2f} PB"
 
 
+def _layer_row(layer) -> list:
+    shape = layer._output_shape
+    shape = "?" if not layer.built else "multiple" if shape is None else str(shape)
+    params = layer.count_params() if layer.built else "0 (unbuilt)"   # Keras 3's words
+    return [f"{layer.name} ({type(layer).__name__})", shape, params]
+
+
+def _widened(positions: list, rows: list) -> list:
+    """Column ends moved right so each field but the last ends two spaces before the next."""
+    widened, shift = [], 0
+    for i, end in enumerate(positions):
+        if i < len(positions) - 1:
+            start = widened[-1] if widened else 0
+            longest = max((len(str(row[i])) for row in rows), default=0)
+            shift = max(shift, start + longest + 2 - end)
+        widened.append(end + shift)
+    return widened
+
+
 def print_summary(model, line_length=None, positions=None, print_fn=print) -> None:
     """Keras's (TF 2.x) model summary table: one row per direct sublayer, then totals."""
-    line_length = line_length or 65
-    positions = positions or [0.45, 0.85, 1.0]
-    if positions[-1] <= 1:
-        positions = [int(line_length * p) for p in positions]
+    rows = [_layer_row(layer) for layer in model.layers]
+    if positions is None:   # Keras 3 never cuts a name ('batch_normalization (BatchNo')
+        positions = _widened([int((line_length or 65) * p) for p in (0.45, 0.85, 1.0)], rows)
+    elif positions[-1] <= 1:
+        positions = [int((line_length or 65) * p) for p in positions]
+    line_length = positions[-1] if line_length is None else line_length
     print_fn(f'Model: "{model.name}"')
     print_fn("_" * line_length)
     print_fn(_row(["Layer (type)", "Output Shape", "Param #"], positions))
     print_fn("=" * line_length)
-    layers = model.layers
-    for i, layer in enumerate(layers):
-        shape = layer._output_shape
-        shape = "?" if not layer.built else "multiple" if shape is None else str(shape)
-        params = layer.count_params() if layer.built else "0 (unbuilt)"   # Keras 3's words
-        print_fn(_row([f"{layer.name} ({type(layer).__name__})", shape, params], positions))
-        print_fn(("=" if i == len(layers) - 1 else "_") * line_length)
-    if not layers:
+    for i, row in enumerate(rows):
+        print_fn(_row(row, positions))
+        print_fn(("=" if i == len(rows) - 1 else "_") * line_length)
+    if not rows:
         print_fn("=" * line_length)
     trainable, non_trainable = model.trainable_weights, model.non_trainable_weights
     for label, weights in (("Total", trainable + non_trainable), ("Trainable", trainable),
