@@ -7,7 +7,10 @@ op's (`nan_entry.written_input` reads only a line that calls the op itself:
 Told from the line's text and the ops before it, never guessed: the line holds exactly one
 call (not a tapeviz function) that passes plain names, and one of them is left once the
 names earlier lines' ops assigned are set aside (`loss_object(labels, logits)`: `logits`
-came from the line before, so the data is `labels`). A box is named so only when it is the
+came from the line before, so the data is `labels`). An op that ran at a line of a model's
+own code (a torch `forward`, a Keras `call`: `x = self.conv1(x)`) is read at the loop's line
+that called the model (`model_calls.called_at`), whose names the loop knows: the batch is
+`images` on every pass, not the forward's `x`. A box is named so only when it is the
 one data the first op of that line's run read (viz/table.py, nan_entry.py check); else it
 stays 'input'.
 """
@@ -19,6 +22,7 @@ from collections import Counter
 from functools import lru_cache
 
 from .. import events
+from ..model_calls import called_at
 from .breakpoint import _op_made_by   # the one map of public names to op names
 
 MAX_WRITTEN = 40   # characters of the user's expression for an input named in a message
@@ -59,15 +63,24 @@ class PassedNames:
                 firsts[id(source)] = (index, source)
         self.starts = [index for index, _ in firsts.values()]   # in order: ops are
         self.sources = [source for _, source in firsts.values()]
+        self.models = {}   # a model's layer path's root -> the position of its first op
+        for index, node in enumerate(ops):
+            root = _root_scope(node)
+            if root and root not in self.models:
+                self.models[root] = index
 
     def name(self, reader: int) -> str:
         ops = self.ops
         node = ops[reader]
         source = getattr(node, "source", None)
         if node.phase != "forward" or source is None or (
-                reader and _line(ops[reader - 1]) == _line(node)) or (
                 self.data_counts is not None and self.data_counts[reader] != 1):
             return ""
+        called = _model_called_at(node, source)
+        if reader and (_line(ops[reader - 1]) == _line(node) if called is None else
+                       _root_scope(ops[reader - 1]) == _root_scope(node)):
+            return ""   # not the first op of its statement's run, or of the model's call
+        source = called or source
         calls = _passing_calls(source.statement)
         if len(calls) != 1:
             return ""
@@ -78,13 +91,34 @@ class PassedNames:
     def _assigned_before(self, reader: int, statement: str) -> set:
         """The names the statements of the ops before `reader` assigned (but `statement`)."""
         before = self.sources[:bisect_left(self.starts, reader)]
-        statements = {source.statement for source in before} - {statement}
+        before += [called_at(root) for root, first in self.models.items() if first < reader]
+        statements = {source.statement for source in before if source is not None} - {statement}
         return set().union(*map(_targets, statements))
 
 
 def _line(node) -> tuple | None:
-    source = getattr(node, "source", None)
+    return _at(getattr(node, "source", None))
+
+
+def _at(source) -> tuple | None:
     return None if source is None else (source.filename, source.lineno)
+
+
+def _root_scope(node) -> str:
+    return getattr(node, "scope", "").split("/", 1)[0]
+
+
+def _model_called_at(node, source):
+    """The loop's line that called the model `node` ran in (`model(images)`), when `node`'s
+    own `source` is a line of the model's code (a torch forward's or a Keras call()'s
+    `x = self.conv1(x)`, whose `x` is no name the loop knows); else None."""
+    scope = getattr(node, "scope", "")
+    if not scope:
+        return None
+    data = next((x for x in node.inputs if getattr(x, "variable", None) is None), None)
+    value = getattr(data, "_value", None)
+    call = called_at(scope, value if getattr(value, "ndim", 0) else None)
+    return call if call is not None and _at(call) != _at(source) else None
 
 
 @lru_cache(maxsize=256)
