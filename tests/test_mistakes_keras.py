@@ -82,3 +82,14 @@ def test_an_embedding_given_an_id_past_its_table_says_the_input_dim_it_needs(ids
         layer(np.array(ids))
     assert hint in str(raised.value) and "test_mistakes_keras.py" in str(raised.value)
     assert layer(np.array([[1, 9]])).shape == (1, 2, 2)
+
+
+def test_a_functional_model_given_two_inputs_for_one_lists_what_came_and_still_runs():
+    inputs = tf.keras.Input(shape=(3,))
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(2)(inputs))
+    batch = np.ones((8, 3), "float32")
+    with pytest.raises(ValueError) as raised:
+        model([batch, batch])
+    assert "expects 1 input(s), one per tf.keras.Input it was built from; got 2: a float32 " \
+           "tensor of shape (8, 3), a float32 tensor of shape (8, 3)" in str(raised.value)
+    assert model(batch).shape == (8, 2)

@@ -91,8 +91,9 @@ class Functional(Model):
         given = nest.flatten(inputs)
         if len(given) != len(placeholders):
             raise InvalidArgumentError(
-                f'model "{self.name}"', f"expects {len(placeholders)} input(s); got "
-                                        f"{len(given)}: {describe(inputs)}")
+                f'model "{self.name}"', f"expects {len(placeholders)} input(s), one per "
+                                        f"tf.keras.Input it was built from; got {len(given)}: "
+                                        f"{', '.join(describe(value) for value in given)}")
         values = {id(leaf): adjusted_rank(self, value, tuple(leaf.shape))
                   for leaf, value in zip(placeholders, given)}
         for call in self._calls:
