@@ -250,11 +250,13 @@ def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
     elif kind == "constant":
         attrs["fontcolor"] = "#555555"
     t = strength(node.grad_norm, largest)
-    if t is not None:
+    if t is not None:   # (classed for the key that says what the borders mean: borders.js)
         attrs.update(color=_ramp(t), penwidth=f"{1.0 + 2.5 * t:.2f}")
+        classes.append("grad")
     elif with_grads and node.grad_norm is None:
         attrs["color"] = NO_GRAD
         style.append("dashed")
+        classes.append("no-grad")
     if node.nonfinite:
         attrs.update(fillcolor=ALARM["fill"], color=ALARM["line"], fontcolor=ALARM["text"],
                      penwidth="2.5")

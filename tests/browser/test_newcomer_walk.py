@@ -1,6 +1,8 @@
 """What a newcomer's first clicks found, in JupyterLab's light and dark themes: a Recorder's
 step stopped before its tape (a `continue`) is named so on the slider and in the title, and
-its Step and Continue buttons are disabled, saying why (they raised replay_tape's error); on a
+its Step and Continue buttons are disabled, saying why (they raised replay_tape's error); a
+recorded step's gradients drawn as violet borders get a key under the toolbar, and the
+dashboard's tape under its title (neither had one: the stepping strip alone said it); on a
 notebook 400 px wide the inspector's Wider / Narrower / Hide buttons wrap whole inside the
 panel (Narrower was cut at its edge and Hide was out of reach).
 Screenshots: tests/browser/artifacts/lab-walk-<theme>-<what>.png.
@@ -27,6 +29,11 @@ with Recorder() as rec:
         opt.apply_gradients([(tape.gradient(loss, w), w)])
 TapeWidget(rec)
 """, """
+from tapeviz.viz import Dashboard
+dash = Dashboard(recorder=rec)
+dash.flush()
+dash
+""", """
 with tf.GradientTape(persistent=True) as small:
     h = tf.nn.relu(tf.matmul([[1.0, 2.0]], tf.reshape(w, [2, 1])))
     total = tf.reduce_sum(h * h)
@@ -40,6 +47,7 @@ def test_a_step_with_no_backward_pass_and_a_narrow_notebook(theme, tmp_path, bro
     with notebook_page(browser, tmp_path / "walk.ipynb", CELLS, theme=theme) as page:
         recorded = page.wait_for_output(WIDGET)
         wait_until(page, lambda: page.output(WIDGET).count() == 2, "both widgets")
+        dashboard = page.wait_for_output(".tapeviz-dashboard")
         small = page.output(WIDGET).nth(1)
 
         # the slider moved to step 2: named on the slider and in the title; nothing to step
@@ -64,6 +72,25 @@ def test_a_step_with_no_backward_pass_and_a_narrow_notebook(theme, tmp_path, bro
             el.dispatchEvent(new Event('input')); el.dispatchEvent(new Event('change')); }""")
         wait_until(page, lambda: title.text_content().startswith("step 3 of 4: "), "step 3")
         assert recorded.locator(".tv-toolbar button.tv-step").is_enabled()
+
+        # its recorded gradients are violet borders, and a key under the toolbar says so (the
+        # dashboard's tape too); while stepping the strip says it instead
+        key = recorded.locator(".tv-graph-key")
+        wait_until(page, key.is_visible, "the borders' key")
+        assert key.text_content() == "violet border: gradient, thicker = larger · dashed: none " \
+                                     "reached it"
+        assert legible(key) >= 4.5 and float(key.evaluate(
+            "el => parseFloat(getComputedStyle(el).fontSize)")) >= 11
+        page.screenshot(recorded, f"walk-{theme}-borders-key")
+        recorded.locator(".tv-toolbar button.tv-step").click()
+        wait_until(page, lambda: not key.is_visible(), "the key left to the stepping strip")
+        assert "violet border: gradient" in recorded.locator(".tv-stepper").text_content()
+        dashboard_key = dashboard.locator(".tvd-tape-key")
+        dashboard.scroll_into_view_if_needed()
+        assert dashboard_key.text_content() == "violet border: gradient, thicker = larger · " \
+                                               "dashed: none reached it"
+        assert legible(dashboard_key) >= 4.5
+        page.screenshot(dashboard.locator(".tvd-tape-box"), f"walk-{theme}-dashboard-key")
 
         # 400 px of notebook: the inspector's head buttons wrap inside the panel, none cut
         click_node(page, small, "n1")

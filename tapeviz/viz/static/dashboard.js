@@ -5,6 +5,7 @@
 import { W, chartNote, decode, drawChart, firstNonFinite, seriesClass } from "./chart.js";
 import { drawHover } from "./chart_hover.js";
 import { standalone } from "./chart_image.js";
+import { bordersKey } from "./borders.js";
 import { h, svgEl, worded } from "./dom.js";
 import { roomFor, scrollInto } from "./scroll.js";
 
@@ -75,7 +76,8 @@ function render({ model, el: root }) {
   const tapeBox = h("div", { class: "tvd-tape-box" });
   const tapeTitle = h("div", { class: "tvd-chart-title" });
   const tape = h("div", { class: "tvd-tape" });
-  tapeBox.append(tapeTitle, tape);
+  const tapeKey = h("div", { class: "tvd-tape-key" });   // what its borders mean
+  tapeBox.append(tapeTitle, tapeKey, tape);
   const error = h("pre", { class: "tvd-error" });
   const alertBox = h("div", { class: "tvd-alerts" });
   alertBox.setAttribute("aria-label", "alerts");
@@ -177,6 +179,8 @@ function render({ model, el: root }) {
     tapeTitle.textContent = model.get("tape_title");
     // the SVG comes from our own Graphviz call on DOT whose every label is escaped
     tape.innerHTML = svg;
+    tapeKey.textContent = bordersKey(tape);
+    tapeKey.hidden = !tapeKey.textContent;
     drawHighlight();
     drawMark();
   }

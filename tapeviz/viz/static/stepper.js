@@ -1,4 +1,5 @@
 // The tape widget's backward stepping strip, above the graph: the stepper's state as chips.
+import { BORDERS } from "./borders.js";
 import { h } from "./dom.js";
 
 // The strip's children for `s`, the stepper state Python sends (panel.py: stepper_state); none
@@ -25,7 +26,7 @@ export function stepperStrip(s) {
   return [h("span", { class: "tv-stepper-title" }, "Backward stepping"),
     // what the graph's borders now mean (dot.py draws them; tape.css marks the step); once
     // the pass is over a dashed box gets none ("none yet" promised one to come)
-    h("span", { class: "tv-key" }, "violet border: gradient, thicker = larger · dashed: "
+    h("span", { class: "tv-key" }, `${BORDERS} · dashed: `
       + (s.done ? "none reached it" : "none yet")
       + " · pink dashes: the op just stepped through"),
     ...rows.map(([label, value, tip]) => h("span", { class: "tv-chip", title: tip },

@@ -8,6 +8,7 @@
 // panZoom, section, alertList, cueAlerts, inspectorContent, sidePanel) are what the
 // self-contained HTML export (viz/export.py) imports to draw the same graph, alerts and
 // inspector offline.
+import { bordersKey } from "./borders.js";
 import { h } from "./dom.js";
 import { panZoom } from "./panzoom.js";
 import { alertList, cueAlerts, inspectorContent } from "./inspector.js";
@@ -110,6 +111,8 @@ function render({ model, el }) {
   // the stepping strip sits above the graph and inspector, so it never pushes the inspector down
   const stepPanel = h("div", { class: "tv-stepper" });
   const strip = stripWithMore(stepPanel);
+  // a recorded step's gradients drawn as borders, before any stepping: what they mean
+  const key = h("div", { class: "tv-key tv-graph-key" });
   const inspector = h("div", { class: "tv-inspector" });
   // a click marks its node at once, but its inspector comes from the kernel (a running cell
   // holds it back): until then the one shown is another node's, dimmed and busy (tape.css)
@@ -123,7 +126,8 @@ function render({ model, el }) {
   const main = h("div", { class: "tv-main" }, graph, side);
   const error = h("pre", { class: "tv-error" });
   // an action's error shows under the toolbar, in view of both the toolbar and the inspector
-  const root = h("div", { class: "tapeviz" }, toolbar, error, checking, alerts, strip.box, main);
+  const root = h("div", { class: "tapeviz" }, toolbar, error, checking, alerts, strip.box, key,
+    main);
   panel = sidePanel(main, side, toolbar);
   el.append(root);
 
@@ -166,6 +170,11 @@ function render({ model, el }) {
     mark("tv-selected", model.get("selected"));
     mark("tv-highlight", model.get("highlight"));
     openAt();
+    drawKey();
+  }
+  function drawKey() {   // the strip has its own key while stepping
+    key.textContent = (model.get("stepper") || {}).count === undefined ? bordersKey(graph) : "";
+    key.hidden = !key.textContent;
   }
   // Python opened the view at a node (widget.py: opened_at, where a NaN/Inf was born): brought
   // into the pane once it is drawn, the page left where it is (run-all goes on below)
@@ -222,6 +231,7 @@ function render({ model, el }) {
   }
   function drawStepper() {
     stepPanel.replaceChildren(...stepperStrip(model.get("stepper")));   // none: hidden
+    drawKey();
     strip.update();
     drawButtons();
   }
