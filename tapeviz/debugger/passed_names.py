@@ -68,6 +68,35 @@ class PassedNames:
             root = _root_scope(node)
             if root and root not in self.models:
                 self.models[root] = index
+        self.last_calls = {}   # a model's root -> the line of its last call, read once
+        self.call_statements = {}   # a model's root -> that line's statement, or ""
+
+    def _last_call(self, root: str):
+        if root not in self.last_calls:
+            self.last_calls[root] = called_at(root)
+        return self.last_calls[root]
+
+    def _call_statement(self, root: str) -> str:
+        """The statement of the model `root`'s last call: the names it assigned (`logits`)
+        are no data the loop passes a loss after it."""
+        if root not in self.call_statements:
+            call = self._last_call(root)
+            self.call_statements[root] = "" if call is None else call.statement
+        return self.call_statements[root]
+
+    def _model_called_at(self, node, source):
+        """The loop's line that called the model `node` ran in (`model(images)`), when
+        `node`'s own `source` is a line of the model's code (a torch forward's or a Keras
+        call()'s `x = self.conv1(x)`, whose `x` is no name the loop knows); else None. A model
+        whose last call was at `source` (a Keras model's ops run at its call's line) is
+        looked up no further."""
+        root = _root_scope(node)
+        if not root or _at(self._last_call(root)) == _at(source):
+            return None
+        data = next((x for x in node.inputs if getattr(x, "variable", None) is None), None)
+        value = getattr(data, "_value", None)
+        call = called_at(node.scope, value if getattr(value, "ndim", 0) else None)
+        return call if call is not None and _at(call) != _at(source) else None
 
     def name(self, reader: int) -> str:
         ops = self.ops
@@ -76,7 +105,7 @@ class PassedNames:
         if node.phase != "forward" or source is None or (
                 self.data_counts is not None and self.data_counts[reader] != 1):
             return ""
-        called = _model_called_at(node, source)
+        called = self._model_called_at(node, source)
         if reader and (_line(ops[reader - 1]) == _line(node) if called is None else
                        _root_scope(ops[reader - 1]) == _root_scope(node)):
             return ""   # not the first op of its statement's run, or of the model's call
@@ -91,8 +120,10 @@ class PassedNames:
     def _assigned_before(self, reader: int, statement: str) -> set:
         """The names the statements of the ops before `reader` assigned (but `statement`)."""
         before = self.sources[:bisect_left(self.starts, reader)]
-        before += [called_at(root) for root, first in self.models.items() if first < reader]
-        statements = {source.statement for source in before if source is not None} - {statement}
+        statements = {source.statement for source in before}
+        statements.update(self._call_statement(root) for root, first in self.models.items()
+                          if first < reader)
+        statements.discard(statement)
         return set().union(*map(_targets, statements))
 
 
@@ -105,20 +136,7 @@ def _at(source) -> tuple | None:
 
 
 def _root_scope(node) -> str:
-    return getattr(node, "scope", "").split("/", 1)[0]
-
-
-def _model_called_at(node, source):
-    """The loop's line that called the model `node` ran in (`model(images)`), when `node`'s
-    own `source` is a line of the model's code (a torch forward's or a Keras call()'s
-    `x = self.conv1(x)`, whose `x` is no name the loop knows); else None."""
-    scope = getattr(node, "scope", "")
-    if not scope:
-        return None
-    data = next((x for x in node.inputs if getattr(x, "variable", None) is None), None)
-    value = getattr(data, "_value", None)
-    call = called_at(scope, value if getattr(value, "ndim", 0) else None)
-    return call if call is not None and _at(call) != _at(source) else None
+    return getattr(node, "scope", "").partition("/")[0]
 
 
 @lru_cache(maxsize=256)
