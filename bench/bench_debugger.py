@@ -864,8 +864,9 @@ def main() -> None:
         return report_instructions(chosen, tuple(row for row in rows if row in COUNTED_MODES))
     sizes = {"regression": args.epochs, "lecture": args.epochs, "cnn": 2 * args.epochs}
     loops = {name.replace("10 epochs", f"{args.epochs} epochs").replace(
-                 "20 steps", f"{2 * args.epochs} steps"): functools.partial(loop, sizes[key])
-             for key, (name, loop) in LOOPS.items() if key in chosen}
+                 "10 x", f"{args.epochs} x").replace("20 steps", f"{2 * args.epochs} steps"):
+             functools.partial(loop, sizes[key]) for key, (name, loop) in LOOPS.items()
+             if key in chosen}
     modes = {name: MODES[name] for name in rows}
     best = measure(loops, modes, args.repeats)
     print(f"best of {args.repeats} interleaved rounds, CPU seconds; ratio = best time / best "
