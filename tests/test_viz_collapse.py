@@ -54,7 +54,7 @@ def test_unscoped_ops_beyond_the_limit_fold_into_ranges():
     assert len(view.nodes) <= 300
     first = view.nodes["g:#0-99"]
     # named by what it holds, as other boxes are: its op count, its ops, their indices
-    assert first.label == "100 ops: add, multiply (0-99)" and first.kind == "group"
+    assert first.label == "100 ops: add, multiply (ops 1-100)" and first.kind == "group"
     assert sum(1 for m in first.members if m[0] == "n") == 100
     # merged edges between ranges carry one edge each here
     assert [(e.src, e.dst, e.count) for e in view.edges[:1]] == [("g:#0-99", "g:#100-199", 1)]
@@ -65,7 +65,7 @@ def test_unscoped_ops_beyond_the_limit_fold_into_ranges():
 
 def _range_label_of(graph, box) -> str:
     """What a range box must say, from its members: '<n> ops[ in <m> scopes]: <first three
-    op names in order>[, …] (<first>-<last>)'."""
+    op names in order>[, …] (ops <first>-<last>)', counted from 1 as the title counts."""
     members = [graph.nodes[node_id] for node_id in box.members]
     names = list(dict.fromkeys(node.op for node in members if node.op is not None))
     first, last = box.id.rpartition("#")[2].split("-")
@@ -74,14 +74,15 @@ def _range_label_of(graph, box) -> str:
     scopes = {node.scope for node in members} - {""}
     inside = f" in {len(scopes)} scope{'s' * (len(scopes) != 1)}" if scopes else ""
     named = ", ".join(names[:3] + ["…"] * (len(names) > 3))
-    span = f"{min(keys)}-{max(keys)}" if min(keys) != max(keys) else f"{min(keys)}"
+    span = f"ops {min(keys) + 1}-{max(keys) + 1}" if min(keys) != max(keys) \
+        else f"op {min(keys) + 1}"
     assert int(first) <= min(keys) and max(keys) <= int(last)
     return f"{len(ops)} ops{inside}: {named} ({span})"
 
 
 def test_op_ranges_are_named_by_the_ops_they_hold():
     """A range of unscoped ops says how many ops, which (the first three, in order), and
-    their indices; one of scopes says how many scopes too (not 'ops 0-29')."""
+    their indices; one of scopes says how many scopes too (not a bare 'ops 1-30')."""
     rng = np.random.default_rng(0)
     ops = [lambda h: h + 1.0, lambda h: h * 1.0, lambda h: h - 1.0, lambda h: tf.tanh(h),
            lambda h: tf.sin(h)]
@@ -122,7 +123,7 @@ def test_a_range_of_scopes_names_the_indices_of_all_its_ops_the_last_scopes_too(
     assert len(ranges) >= 2
     for node in ranges:
         ops = [int(member[1:]) for member in node.members if member[0] == "n"]
-        assert node.label.endswith(f" ({min(ops)}-{max(ops)})")
+        assert node.label.endswith(f" (ops {min(ops) + 1}-{max(ops) + 1})")   # from 1
         assert node.label.startswith(f"{len(ops)} ops in {len(ops) // 3} scopes: ")
 
 

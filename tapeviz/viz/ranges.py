@@ -1,7 +1,8 @@
 """A level too large to show, cut into ranges: round ranges of op indices ("g:#100-199"),
 or of positions where all its entries share one op index (the 400 constants one `tf.stack`
-reads), each named by what it holds ("100 ops: mul, add, tanh (100-199)", "200 constants
-(1-200 of 401)"). collapse.py folds each range into one box, which opens to a smaller level.
+reads), each named by what it holds ("100 ops: mul, add, tanh (ops 101-200)", "200 constants
+(1-200 of 401)"), its ops counted from 1 as the title and the inspector count them.
+collapse.py folds each range into one box, which opens to a smaller level.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def chunks(entries: Level, gid: str, budget: int, table: NodeTable):
     smaller than the level, so opening one always shows less; yields (id, label, chunk).
 
     Chunks are round ranges of op indices ("g:#100-199", named by what they hold: "100 ops:
-    mul, add, tanh (100-199)"); entries that all share one op index (the 400 constants
+    mul, add, tanh (ops 101-200)"); entries that all share one op index (the 400 constants
     `tf.stack` reads) are cut by position instead ("g:#7:0-199", "200 constants (1-200 of
     401)")."""
     keys = entries.keys
@@ -71,7 +72,7 @@ NAMED_OPS = 3   # a range's box names this many of the ops it holds
 
 def _range_label(chunk: Level, table: NodeTable) -> str:
     """What a range of a level holds, as the other boxes say it: '30 ops: mul, add, tanh
-    (0-29)', the first distinct op names in order, the ops' indices last ('12 ops in 4
+    (ops 1-30)', the first distinct op names in order, the ops' places last ('12 ops in 4
     scopes: ...' when it holds scopes)."""
     members = chunk.members()
     ops_at = ops_among(table, members)
@@ -95,9 +96,10 @@ def _range_label(chunk: Level, table: NodeTable) -> str:
 
 
 def _span(keys: np.ndarray) -> str:
-    """'3-97' of op indices, '7' when they are one."""
-    first, last = int(keys.min()), int(keys.max())
-    return f"{first}-{last}" if last != first else f"{last}"
+    """'ops 4-98' of op indices 3 to 97, 'op 8' of index 7: counted from 1, as 'op 8 of the
+    tape' (op_place.py) and the title count (a box said '(0-99)' beside 'tape: 4001 ops')."""
+    first, last = int(keys.min()) + 1, int(keys.max()) + 1
+    return f"ops {first}-{last}" if last != first else f"op {last}"
 
 
 def _round_up(number: int) -> int:
