@@ -18,6 +18,7 @@ import sys
 
 import torch
 
+from ..errors import OpError
 from ..sourceinfo import SourceInfo, source_from, user_frame
 from . import freed_graph, graph_cut, not_scalar, values, wrong_tensor
 
@@ -34,6 +35,18 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
     hint = _loss_hint(op.name, given) or _conv_layout_hint(op.name, given) \
         or _dtype_hint(op.name, given) or _feature_axis_hint(op.name, given)
     return note + (f"\n  hint: {hint}" if hint else "")
+
+
+def failed_call(error, op, tensors, source) -> OpError:
+    """The torch call that raised `error` as the widget draws a numpy op that failed
+    (viz/failure.py): an OpError (not raised) holding the op's name, torch's message, the
+    user's line and numpy copies of the tensors it was given."""
+    failed = OpError(op.name, str(error).split("\n", 1)[0], source=source)
+    try:
+        failed.input_values = [tensor.detach().cpu().numpy() for tensor in tensors]
+    except (TypeError, RuntimeError):   # a dtype numpy lacks (bfloat16): drawn without them
+        failed.input_values = []
+    return failed
 
 
 _WEIGHTED = ("linear", "conv1d", "conv2d", "conv3d")   # (embedding's ids are integers)

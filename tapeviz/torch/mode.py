@@ -243,8 +243,9 @@ def _called(op, func, args, kwargs, state, caller):
 def _note_failure(error, op, func, args, kwargs, state, caller) -> None:
     """Add to `error`, raised by torch's `func`, the op, its inputs, its layer and the line."""
     names, tensors, _ = arguments(func, args, kwargs)
-    add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0],
-                                          source_from(caller)))
+    source = source_from(caller)
+    add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0], source))
+    error.tapeviz_failure = error_notes.failed_call(error, op, tensors, source)   # (record's)
     _step_raised(error)
 
 

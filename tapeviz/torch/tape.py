@@ -20,6 +20,7 @@ class TorchTape:
     label = "torch tape"   # the widget's title: 'torch tape: 7 ops'
     persistent = True      # nothing frees it
     freed = False
+    raised = None          # the call that raised out of the block (error_notes.failed_call)
 
     def __init__(self):
         self.nodes: list = []
@@ -45,6 +46,8 @@ class TorchTape:
         note = error_notes.refused_argument(error) if error is not None else None
         if note is not None:   # (torch refused the call before the mode saw it)
             add_note(error, note)
+        # the call that raised out of the block, drawn failed after the ops (None: it ended well)
+        self.raised = getattr(error, "tapeviz_failure", None)
 
     # ---- the backward pass -----------------------------------------------------------------
     def stepper(self, target=None, sources=None) -> RecordedStepper:

@@ -78,7 +78,7 @@ class Scene:
         self.sources = sources
         self.phases = tuple(choice("TapeWidget", "phases", phase, ("forward", "backward"))
                             for phase in ((phases,) if isinstance(phases, str) else phases))
-        if failure is None and isinstance(source, GradientTape):
+        if failure is None and (isinstance(source, GradientTape) or _other_engines_tape(source)):
             failure = source.raised   # an op raised out of the tape's block
         self.failure = failure   # the OpError that ended the recording, drawn after its ops
         self.index = max(0, self.step_count - 1)   # a Recorder opens on its latest step

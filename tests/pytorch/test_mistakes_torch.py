@@ -35,3 +35,21 @@ def test_break_on_torchs_qualified_name_names_the_op_meant():
                                          "'linear'"):
         debugger.break_on(op="torch.nn.functional.linear")
     assert debugger.breakpoints() == []
+
+
+def test_a_call_raising_out_of_a_record_block_is_drawn_failed_by_its_widget():
+    from tapeviz.viz.widget import TapeWidget
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    with pytest.raises(RuntimeError, match="cannot be multiplied"):
+        with tvt.record() as tape:
+            y = model(torch.randn(8, 3))
+            y @ torch.ones(3, 3)                     # (8, 1) @ (3, 3)
+    widget = TapeWidget(tape, check_later=False)
+    assert 'class="node kind&#45;failed"' in widget.svg and len(tape.nodes) == 3
+    [alert] = widget.alerts
+    assert alert["message"].startswith("matmul failed at ") and alert["node"] == "failed"
+    assert "test_mistakes_torch.py" in alert["message"]
+    assert tape.raised.input_values[0].shape == (8, 1)
+    with tvt.record() as again:                       # the next block records, and ends well
+        model(torch.randn(8, 3)).sum().backward()
+    assert again.raised is None and len(again.nodes) == 4
