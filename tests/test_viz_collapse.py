@@ -350,3 +350,22 @@ def test_a_folded_group_says_what_its_members_say():
             with_op = [m for m in members if m.op is not None]
             assert group.source == with_op[0].source and group.shape == with_op[-1].shape
             assert all(view.visible_id(m.id) == group.id for m in members)
+
+
+def test_a_range_of_one_op_is_drawn_as_that_op():
+    """A long unscoped tape's last range held its loss alone, drawn as a box '1 op:
+    reduce_sum (op 1001)': a first view hid where a person starts. Now the op itself, fed by
+    the range before it; the graph still opens and reveals as before."""
+    x = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        h = x
+        for i in range(1000):   # add or multiply by Thue-Morse: no stretch repeats 3 times
+            h = h + 1.0 if bin(i).count("1") % 2 == 0 else h * 1.0
+        tf.reduce_sum(h)   # the loss
+    g = Graph.from_tape(tape)
+    view = g.collapse(max_nodes=300)
+    assert "n1000" in view.nodes and view.nodes["n1000"].op == "reduce_sum"
+    assert not any(node.label.startswith("1 op") for node in view.nodes.values())
+    assert ("g:#900-999", "n1000") in {(e.src, e.dst) for e in view.edges}
+    assert g.reveal("n1000", max_nodes=300) == set()
+    assert view.visible_id("n1000") == "n1000"

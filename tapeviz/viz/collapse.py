@@ -166,7 +166,9 @@ class _Folder:
             # few, round ranges (ops 0-99, 100-199, ...): each opens to a smaller level
             for rid, label, chunk in chunks(entries, gid, max(self.max_nodes // 10, 2),
                                              self.table):
-                if rid in self.expanded:
+                if len(chunk) == 1 and type(chunk[0][1]) is int:
+                    self.show(*chunk[0])   # a box of one node ('1 op: reduce_sum') hid the loss
+                elif rid in self.expanded:
                     self.open(chunk, rid, loops, repeats)
                 else:
                     self.fold(rid, label, chunk, int(chunk.keys[0]))
