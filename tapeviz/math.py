@@ -26,8 +26,9 @@ from .ops.compare import (argmax, argmin, equal, greater, greater_equal, is_fini
                           logical_xor, not_equal)
 from .ops.scan import cumsum
 from .ops.sort import top_k
-from .ops.segment import (segment_mean, segment_sum, unsorted_segment_mean,
-                          unsorted_segment_sum)
+from .ops.segment import (segment_max, segment_mean, segment_min, segment_prod, segment_sum,
+                          unsorted_segment_max, unsorted_segment_mean, unsorted_segment_min,
+                          unsorted_segment_prod, unsorted_segment_sqrt_n, unsorted_segment_sum)
 from .tensor import Tensor as _Tensor, wrap as _wrap
 from .ops.reduce import (reduce_all, reduce_any, reduce_logsumexp, reduce_max, reduce_mean,
                          reduce_min, reduce_prod, reduce_std, reduce_sum, reduce_variance)

@@ -218,9 +218,8 @@ class Gradients:
 
     @staticmethod
     def _unconnected_result(source, unconnected):
-        """What `gradient` returns for a source no gradient reached (None for a non-float one)."""
-        if source._value.dtype.kind != "f":
-            return None
+        """What `gradient` returns for a source no gradient reached (a non-float one too:
+        TF 2.21 gives an int32 variable's zero under unconnected_gradients='zero')."""
         if unconnected is UnconnectedGradients.ZERO:
             return wrap(np.zeros_like(source._value))
         return None

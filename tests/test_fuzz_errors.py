@@ -247,8 +247,9 @@ VALID = {
     "inv": dict(input=floats(2, 2)), "det": dict(input=floats(2, 2)),
     "solve": dict(matrix=floats(2, 2), rhs=floats(2, 1)), "diag": dict(diagonal=floats(3)),
     **{fn: dict(data=floats(3, 2), segment_ids=tf.constant([0, 0, 1]))
-       for fn in ("segment_sum", "segment_mean", "unsorted_segment_sum",
-                  "unsorted_segment_mean")},
+       for fn in ("segment_sum", "segment_mean", "segment_max", "segment_min", "segment_prod",
+                  "unsorted_segment_sum", "unsorted_segment_mean", "unsorted_segment_max",
+                  "unsorted_segment_min", "unsorted_segment_prod", "unsorted_segment_sqrt_n")},
 }
 DEFAULTS = {TENSOR: floats(2, 3), AXIS: 1, SHAPE: [2, 3], FLAG: False, COUNT: 2, NUMBER: 0.5,
             DTYPE: tf.float32, NAME: None}

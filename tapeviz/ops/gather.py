@@ -151,6 +151,15 @@ _one_hot = defop("one_hot", _one_hot_forward, nondiff=True, label="one-hot",
                  doc="on_value where an index hits a position in range(depth), else off_value.")
 
 
+def _value_dtype(name: str, value, hint):
+    """The dtype TF gives an on/off value: `hint` (one_hot's dtype) for a Python number
+    that converts to it without loss of kind (2 to float32, not 1.0 to int32), else its own."""
+    if hint is not None and hint.kind in {int: "iufc", float: "fc", bool: "b"}.get(
+            type(value), ""):
+        return hint
+    return np.asarray(arguments.array_of("one_hot", name, value)).dtype
+
+
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
     """A new axis of length `depth` (last by default): `on_value` at each index, else `off_value`.
 
@@ -167,12 +176,19 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     for name, value in given:
         if np.ndim(arguments.array_of("one_hot", name, value)):
             raise bad_argument("one_hot", name, "a scalar", value, InvalidArgumentError)
-    if dtype is not None:
-        dtype = arguments.dtype("one_hot", "dtype", dtype)._np
-    elif given:
-        dtype = np.asarray(arguments.array_of("one_hot", *given[0])).dtype
-    else:
-        dtype = np.dtype(np.float32)
+    dtype = None if dtype is None else arguments.dtype("one_hot", "dtype", dtype)._np
+    kinds = {name: _value_dtype(name, value, dtype) for name, value in given}
+    for name, kind in kinds.items():
+        if dtype is not None and kind != dtype:
+            raise DTypeError("one_hot", f"dtype {kind.name} of {name} does not match dtype "
+                                        f"parameter {dtype.name}")
+    if len(kinds) == 2 and kinds["on_value"] != kinds["off_value"]:
+        raise DTypeError("one_hot", f"dtype {kinds['on_value'].name} of on_value does not "
+                                    f"match dtype {kinds['off_value'].name} of off_value",
+                         hint="give both of one dtype: on_value=1.0, off_value=0.0 (float32), "
+                              "or 1 and 0 (int32)")
+    if dtype is None:
+        dtype = next(iter(kinds.values()), np.dtype(np.float32))
     depth = arguments.count("one_hot", "depth", depth)
     values = [np.asarray(v if v is not None else default).item()
               for v, default in ((on_value, 1), (off_value, 0))]

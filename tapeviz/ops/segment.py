@@ -1,7 +1,9 @@
 """Segment reductions, as tf.math has them: rows of `data` summed (or averaged) into the
 segment their id names. Composites of gather's rows and gather_grad's scatter-add, so the
 gradient (each row gets its segment's gradient) comes from those two ops, and nested tapes
-differentiate it again. Ids out of range are an error, as on TF's CPU kernels."""
+differentiate it again; max, min and prod gather each segment's rows into one padded row
+and reduce it (reduce_max's gradient splits among ties, as TF's segment_max's does). Ids
+out of range are an error, as on TF's CPU kernels."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,6 +13,8 @@ from ..convert import infer_array
 from ..errors import DTypeError, InvalidArgumentError, ShapeError
 from ..tensor import Tensor, wrap
 from .gather import _gather, _gather_grad
+from .join import concat
+from .reduce import reduce_max, reduce_min, reduce_prod
 from .shape import reshape
 
 
@@ -24,19 +28,49 @@ def _ids(op: str, segment_ids, data: Tensor) -> np.ndarray:
     return ids
 
 
-def _summed(op: str, data: Tensor, ids: np.ndarray, num_segments: int):
-    """Rows of `data` (one per id) added into `num_segments` rows; negative ids dropped."""
+def _check_in_range(op: str, ids: np.ndarray, num_segments: int) -> None:
     too_large = np.flatnonzero(ids.ravel() >= num_segments)
     if too_large.size:
         position = int(too_large[0])
         raise InvalidArgumentError(op, f"segment_ids[{position}] = {ids.ravel()[position]} is "
                                        f"out of range [0, {num_segments})")
+
+
+def _summed(op: str, data: Tensor, ids: np.ndarray, num_segments: int):
+    """Rows of `data` (one per id) added into `num_segments` rows; negative ids dropped."""
+    _check_in_range(op, ids, num_segments)
     rest = tuple(data.shape[ids.ndim:])
     rows = reshape(data, (ids.size,) + rest)
     kept = np.flatnonzero(ids.ravel() >= 0)
     if kept.size < ids.size:
         rows = _gather(rows, kept, axis=0)
     return _gather_grad(rows, ids.ravel()[kept], shape=(num_segments,) + rest, axis=0)
+
+
+def _padded(op: str, data: Tensor, ids: np.ndarray, num_segments: int, fill, empty):
+    """(num_segments, longest segment, ...): each segment's rows, then rows of `fill`; a
+    segment without rows is a row of `empty` (TF: 0 for segment_max, the lowest value for
+    unsorted_segment_max)."""
+    _check_in_range(op, ids, num_segments)
+    rest = tuple(data.shape[ids.ndim:])
+    rows = reshape(data, (ids.size,) + rest)
+    flat = ids.ravel()
+    kept = np.flatnonzero(flat >= 0)
+    order = kept[np.argsort(flat[kept], kind="stable")]
+    segments = flat[order]
+    counts = np.bincount(segments, minlength=num_segments)
+    index = np.full((num_segments, max(int(counts.max(initial=0)), 1)), ids.size)
+    index[counts == 0] = ids.size + 1
+    index[segments, np.arange(segments.size) - np.searchsorted(segments, segments)] = order
+    pads = np.stack([np.full(rest, fill), np.full(rest, empty)]).astype(data._value.dtype)
+    return _gather(concat([rows, wrap(pads)], axis=0), index, axis=0)
+
+
+def _extremes(data: Tensor):
+    """The lowest and highest values of `data`'s dtype (TF's empty max and min)."""
+    kind = data._value.dtype
+    info = np.finfo(kind) if kind.kind == "f" else np.iinfo(kind)
+    return info.min, info.max
 
 
 def _counts(ids: np.ndarray, num_segments: int, data: Tensor) -> np.ndarray:
@@ -102,3 +136,54 @@ def unsorted_segment_mean(data, segment_ids, num_segments, name=None):
     """Rows of `data` averaged into `num_segments` segments by id, in any order."""
     data, ids, count = _unsorted_ids("unsorted_segment_mean", data, segment_ids, num_segments)
     return _summed("unsorted_segment_mean", data, ids, count) / _counts(ids, count, data)
+
+
+def segment_max(data, segment_ids, name=None):
+    """Each sorted segment's largest row (0 for a segment without rows, as in TF)."""
+    data, ids, count = _sorted_ids("segment_max", data, segment_ids)
+    return reduce_max(_padded("segment_max", data, ids, count, _extremes(data)[0], 0), axis=1)
+
+
+def segment_min(data, segment_ids, name=None):
+    """Each sorted segment's smallest row (0 for a segment without rows, as in TF)."""
+    data, ids, count = _sorted_ids("segment_min", data, segment_ids)
+    return reduce_min(_padded("segment_min", data, ids, count, _extremes(data)[1], 0), axis=1)
+
+
+def segment_prod(data, segment_ids, name=None):
+    """Each sorted segment's rows multiplied (1 for a segment without rows)."""
+    data, ids, count = _sorted_ids("segment_prod", data, segment_ids)
+    return reduce_prod(_padded("segment_prod", data, ids, count, 1, 1), axis=1)
+
+
+def unsorted_segment_max(data, segment_ids, num_segments, name=None):
+    """Each segment's largest row, ids in any order (the dtype's lowest value for a segment
+    without rows, as in TF)."""
+    op = "unsorted_segment_max"
+    data, ids, count = _unsorted_ids(op, data, segment_ids, num_segments)
+    lowest = _extremes(data)[0]
+    return reduce_max(_padded(op, data, ids, count, lowest, lowest), axis=1)
+
+
+def unsorted_segment_min(data, segment_ids, num_segments, name=None):
+    """Each segment's smallest row, ids in any order (the dtype's highest value for a segment
+    without rows, as in TF)."""
+    op = "unsorted_segment_min"
+    data, ids, count = _unsorted_ids(op, data, segment_ids, num_segments)
+    highest = _extremes(data)[1]
+    return reduce_min(_padded(op, data, ids, count, highest, highest), axis=1)
+
+
+def unsorted_segment_prod(data, segment_ids, num_segments, name=None):
+    """Each segment's rows multiplied, ids in any order (1 for a segment without rows)."""
+    op = "unsorted_segment_prod"
+    data, ids, count = _unsorted_ids(op, data, segment_ids, num_segments)
+    return reduce_prod(_padded(op, data, ids, count, 1, 1), axis=1)
+
+
+def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
+    """Each segment's rows summed and divided by the square root of their number (0 for a
+    segment without rows)."""
+    op = "unsorted_segment_sqrt_n"
+    data, ids, count = _unsorted_ids(op, data, segment_ids, num_segments)
+    return _summed(op, data, ids, count) / np.sqrt(_counts(ids, count, data))

@@ -3805,3 +3805,4 @@ from . import cases_lecture_mnist  # noqa: E402,F401  (registers its cases into 
 from . import cases_lecture_mnist_callbacks  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_keras_surface  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_tensor_surface  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_lecture_fourth  # noqa: E402,F401  (registers its cases into CASES)

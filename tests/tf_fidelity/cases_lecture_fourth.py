@@ -1,0 +1,277 @@
+"""The lectures' surface, fourth round: summary()'s rows, predict's batches and return types,
+fit's history with validation data (its keys in order, its values' types, params), metrics'
+result() and reset_state(), a tape's integer sources, tf.where's broadcast gradients,
+segment max/min/prod over empty segments, one_hot's and argmax's arguments, and seeded
+random draws' shapes and dtypes. Registered into `cases.CASES` (cases.py imports this
+module at its end).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .cases import a32, add_case, f32
+from .cases_lecture_mnist import _cnn
+from .cases_lecture_training import X, Y, _small_classifier
+
+
+# ---- summary(): each layer's row as Keras prints it --------------------------------------------
+BOX_DRAWING = "│┃┏┓┗┛┡┩━─┼╇┳┻┴┬├┤└┘┌┐"
+
+
+def _summary_rows(model) -> list:
+    """The table's words, sorted (Keras 3 draws a box and wraps a long name onto a second
+    line, Keras 2 and tapeviz print columns), and the totals' lines."""
+    lines = []
+    model.summary(print_fn=lambda line, **kwargs: lines.append(line))
+    text = "\n".join(lines).splitlines()
+    totals = [line.strip() for line in text if line.strip().startswith(
+        ("Total params", "Trainable params", "Non-trainable"))]
+    table = ["".join(" " if c in BOX_DRAWING else c for c in line) for line in text[1:]
+             if line.strip() not in totals]
+    return [sorted(word for line in table if line.strip(" _=") for word in line.split()),
+            totals]
+
+
+def _functional(tf):
+    inputs = tf.keras.Input((3,), name="features")
+    hidden = tf.keras.layers.Dense(4, activation="relu", name="hidden")(inputs)
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(1, name="out")(hidden), name="reg")
+
+
+SUMMARIES = {
+    "sequential_dense": lambda tf: _small_classifier(tf),
+    "cnn": _cnn,
+    "functional": _functional,
+    "dropout_and_batch_norm": lambda tf: tf.keras.Sequential([
+        tf.keras.Input((5,)), tf.keras.layers.Dense(4, name="d"),
+        tf.keras.layers.BatchNormalization(name="bn"), tf.keras.layers.Dropout(0.5, name="drop"),
+        tf.keras.layers.Dense(1, name="o")]),
+    "long_names_whole": lambda tf: tf.keras.Sequential([
+        tf.keras.Input((6, 6, 1)), tf.keras.layers.Conv2D(2, 3),
+        tf.keras.layers.BatchNormalization(), tf.keras.layers.GlobalAveragePooling2D()]),
+}
+for _name, _model in SUMMARIES.items():
+    add_case(f"keras.Model.summary/hunt_rows_{_name}", lambda tf, model=_model: _summary_rows(
+        model(tf)), grad=False)
+
+
+# ---- predict: batches, return types, inputs of other kinds -------------------------------------
+def _predicted(tf, x, **kwargs):
+    out = _small_classifier(tf).predict(x, verbose=0, **kwargs)
+    return [type(out).__name__, out.dtype.name, list(out.shape)]
+
+
+def _two_outputs(tf):
+    inputs = tf.keras.Input((3,))
+    return tf.keras.Model(inputs, [tf.keras.layers.Dense(2)(inputs),
+                                   tf.keras.layers.Dense(1)(inputs)])
+
+
+PREDICTS = {
+    "batch_larger_than_data": lambda tf: _predicted(tf, X, batch_size=64),
+    "uneven_last_batch": lambda tf: _predicted(tf, X, batch_size=4),
+    "float64_input": lambda tf: _predicted(tf, X.astype(np.float64)),
+    "tensor_input": lambda tf: _predicted(tf, tf.constant(X)),
+    "list_of_rows": lambda tf: _predicted(tf, X.tolist()),
+    "types_of_a_dataset_of_pairs": lambda tf: _predicted(tf, tf.data.Dataset.from_tensor_slices(
+        (X, Y)).batch(3)),
+    "dataset_of_features": lambda tf: _predicted(tf, tf.data.Dataset.from_tensor_slices(
+        X).batch(3)),
+    "one_example_without_batch_axis": lambda tf: _predicted(tf, X[0]),   # Dense's error
+    "multi_output": lambda tf: [[type(o).__name__, list(o.shape)]
+                                for o in _two_outputs(tf).predict(X, verbose=0)],
+    "call_returns_a_tensor": lambda tf: [type(out := _small_classifier(tf)(X)).__name__[-6:],
+                                         out.dtype.name],
+}
+for _name, _fn in PREDICTS.items():
+    add_case(f"keras.Model.predict/hunt_{_name}", _fn, grad=False,
+             op="Dense" if _name == "one_example_without_batch_axis" else None)
+
+
+# ---- fit's history with validation data --------------------------------------------------------
+def _history_of_fit(tf, metrics, **kwargs):
+    model = _small_classifier(tf, metrics=metrics)
+    history = model.fit(X, Y, epochs=2, batch_size=4, shuffle=False, verbose=0, **kwargs)
+    return [list(history.history), [type(v).__name__ for v in history.history.values()],
+            sorted({type(x).__name__ for v in history.history.values() for x in v}),
+            history.params, history.epoch, type(history).__name__,
+            history.model is model]
+
+
+HISTORIES = {
+    "validation_data_keys_in_order": lambda tf: _history_of_fit(
+        tf, ("accuracy",), validation_data=(X[:4], Y[:4])),
+    "two_metrics_and_validation": lambda tf: _history_of_fit(
+        tf, ("accuracy", "sparse_categorical_crossentropy"), validation_data=(X[:4], Y[:4])),
+    "validation_freq": lambda tf: _history_of_fit(
+        tf, ("accuracy",), validation_data=(X[:4], Y[:4]), validation_freq=2),
+}
+for _name, _fn in HISTORIES.items():
+    add_case(f"keras.callbacks.History/hunt_{_name}", _fn, grad=False)
+
+
+def _early_stopping_on_validation(tf, **options):
+    model = _small_classifier(tf)
+    stopper = tf.keras.callbacks.EarlyStopping(**options)
+    history = model.fit(X, Y, epochs=6, batch_size=5, shuffle=False, verbose=0,
+                        validation_data=(X[:4], Y[:4]), callbacks=[stopper])
+    return [len(history.history["loss"]), stopper.stopped_epoch, stopper.wait,
+            stopper.monitor, float(stopper.best), stopper.best_epoch]
+
+
+EARLY_STOPPING = {
+    "val_accuracy_mode_auto": dict(monitor="val_accuracy", patience=1),
+    "val_loss_min_delta": dict(monitor="val_loss", patience=1, min_delta=0.5),
+    "baseline_not_reached": dict(monitor="val_loss", patience=2, baseline=0.01),
+}
+for _name, _options in EARLY_STOPPING.items():
+    add_case(f"keras.callbacks.EarlyStopping/hunt_{_name}",
+             lambda tf, options=_options: _early_stopping_on_validation(tf, **options), grad=False)
+
+
+# ---- metrics: result() before and after updates, reset_state() ---------------------------------
+def _metric_life(tf, metric, *batches):
+    """result() before any update, after each update, and after reset_state()."""
+    results = [metric.result()]
+    for batch in batches:
+        returned = metric.update_state(*batch)
+        results.append(metric.result())
+    metric.reset_state()
+    results.append(metric.result())
+    return [results, returned is None, [tf.as_dtype(v.dtype).name for v in metric.variables]]
+
+
+LABELS, PROBABILITIES = np.array([0, 1, 1, 0], np.float32), a32([0.2, 0.7, 0.4, 0.6])
+METRICS = {
+    "binary_accuracy_threshold": lambda tf: _metric_life(
+        tf, tf.keras.metrics.BinaryAccuracy(threshold=0.65), (LABELS, PROBABILITIES)),
+    "accuracy_of_ids": lambda tf: _metric_life(
+        tf, tf.keras.metrics.Accuracy(), ([1, 2, 3], [1, 2, 4]), ([0], [0])),
+    "precision_no_positive_predictions": lambda tf: _metric_life(
+        tf, tf.keras.metrics.Precision(), (LABELS, np.zeros(4, np.float32))),
+    "recall_two_batches": lambda tf: _metric_life(
+        tf, tf.keras.metrics.Recall(), (LABELS, PROBABILITIES), (LABELS, 1 - PROBABILITIES)),
+    "mean_absolute_error": lambda tf: _metric_life(
+        tf, tf.keras.metrics.MeanAbsoluteError(), (LABELS, PROBABILITIES)),
+    "categorical_accuracy": lambda tf: _metric_life(
+        tf, tf.keras.metrics.CategoricalAccuracy(), (np.eye(3, dtype=np.float32)[[0, 2]],
+                                                     f32(2, 3))),
+}
+for _name, _fn in METRICS.items():
+    add_case(f"keras.metrics/hunt_{_name}", _fn, grad=False)
+
+
+# ---- a tape's integer sources ------------------------------------------------------------------
+def _integer_sources(tf):
+    counter, scale = tf.Variable(3), tf.Variable(2.0)
+    ints = tf.constant([1, 2])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(ints)
+        y = tf.cast(counter, tf.float32) * scale + tf.reduce_sum(tf.cast(ints, tf.float32))
+    return [tape.gradient(y, [counter, scale, ints]), tape.watched_variables()[0].name[:5],
+            len(tape.watched_variables()),
+            tape.gradient(y, counter, unconnected_gradients="zero")]
+
+
+add_case("GradientTape/hunt_integer_sources", _integer_sources, grad=False)
+
+
+# ---- tf.where broadcasting, and its gradient to each branch ------------------------------------
+WHERES = {
+    "column_condition": (lambda tf, x, y: tf.where(x[:, :1] > 0, x, y), f32(3, 4),
+                         f32(1, 4, seed=2)),
+    "scalar_other_branch": (lambda tf, x, y: tf.where(x > 0, x * y, tf.reduce_sum(y)),
+                            f32(2, 3), f32(3, seed=2)),
+    "row_branches": (lambda tf, x, y: tf.where(tf.constant([[True], [False]]), x, y),
+                     f32(1, 3), f32(2, 1, seed=2)),
+}
+for _name, (_fn, *_inputs) in WHERES.items():
+    add_case(f"where/hunt_{_name}", _fn, *_inputs)
+
+
+# ---- segment max/min/prod: empty segments, ties ------------------------------------------------
+SEGMENTS = {
+    "segment_max/hunt_gap_and_tie": (lambda tf, d: tf.math.segment_max(d, [0, 0, 2, 2]),
+                                     a32([1.0, 1.0, -3.0, 2.0])),
+    "segment_min/hunt_gap": (lambda tf, d: tf.math.segment_min(d, [0, 0, 2]),
+                             a32([1.0, -1.0, 4.0])),
+    "segment_prod/hunt_gap_and_zero": (lambda tf, d: tf.math.segment_prod(d, [0, 0, 2, 2]),
+                                       a32([2.0, 0.0, 3.0, -1.5])),
+    "unsorted_segment_max/hunt_empty_segment": (
+        lambda tf, d: tf.math.unsorted_segment_max(d, [2, 0, 2], num_segments=4),
+        a32([1.0, 5.0, 3.0])),
+    "unsorted_segment_min/hunt_empty_segment": (
+        lambda tf, d: tf.math.unsorted_segment_min(d, [2, 0, 2], num_segments=4),
+        a32([1.0, 5.0, 3.0])),
+    "unsorted_segment_prod/hunt_empty_segment": (
+        lambda tf, d: tf.math.unsorted_segment_prod(d, [2, 0, 2], num_segments=4),
+        a32([1.5, 5.0, -2.0])),
+    "unsorted_segment_sqrt_n/hunt_rows": (
+        lambda tf, d: tf.math.unsorted_segment_sqrt_n(d, [1, 1, 0], num_segments=3),
+        f32(3, 2)),
+    "segment_max/hunt_rows_int": (lambda tf: tf.math.segment_max(
+        tf.constant([[1, 5], [3, 2], [7, 7]]), [0, 0, 1]),),
+    "segment_prod/hunt_rows": (lambda tf, d: tf.math.segment_prod(d, [0, 0, 0, 1]), f32(4, 2)),
+    "unsorted_segment_max/hunt_negative_id_dropped": (
+        lambda tf, d: tf.math.unsorted_segment_max(d, [1, -1, 1], num_segments=2), f32(3, 2)),
+    "unsorted_segment_min/hunt_id_too_large": (
+        lambda tf, d: tf.math.unsorted_segment_min(d, [0, 3], num_segments=2), f32(2)),
+    "segment_max/hunt_unsorted_ids": (lambda tf, d: tf.math.segment_max(d, [1, 0]), f32(2)),
+}
+for _name, (_fn, *_inputs) in SEGMENTS.items():
+    add_case(_name, _fn, *_inputs)
+
+
+# ---- one_hot's and argmax's arguments ----------------------------------------------------------
+ONE_HOTS = {
+    "axis_0_of_a_matrix": lambda tf: tf.one_hot([[0, 2], [1, 1]], 3, axis=0),
+    "int32_dtype": lambda tf: tf.one_hot([0, 2], 3, dtype=tf.int32),
+    "depth_zero": lambda tf: tf.one_hot([0, 2], 0),
+    "uint8_ids": lambda tf: tf.one_hot(tf.constant([0, 2], tf.uint8), 3),
+    "int64_ids_depth_tensor": lambda tf: tf.one_hot(tf.constant([0, 2], tf.int64),
+                                                    tf.constant(3)),
+    "on_value_dtype_differs": lambda tf: tf.one_hot([0, 2], 3, on_value=1, off_value=0.0),
+    "float_values_int32_dtype": lambda tf: tf.one_hot([0, 2], 3, on_value=1.0, off_value=0.0,
+                                                      dtype=tf.int32),
+    "int_value_float32_dtype": lambda tf: tf.one_hot([0, 2], 3, on_value=2, dtype=tf.float32),
+    "float64_tensor_and_python_float": lambda tf: tf.one_hot(
+        [0, 2], 3, on_value=tf.constant(1.0, tf.float64), off_value=0.0),
+    "negative_depth": lambda tf: tf.one_hot([0, 2], -1),
+}
+for _name, _fn in ONE_HOTS.items():
+    add_case(f"one_hot/hunt_{_name}", _fn, grad=False)
+
+ARGMAXES = {
+    "ties_take_the_first": lambda tf: [tf.argmax([1.0, 3.0, 3.0]), tf.argmin([2.0, 0.0, 0.0])],
+    "nan": lambda tf: [tf.argmax([1.0, np.nan, 3.0]), tf.argmin([1.0, np.nan, -3.0])],
+    "matrix_default_axis": lambda tf: tf.argmax(tf.constant([[1, 5], [7, 2]])),
+    "int32_output_of_int8": lambda tf: tf.argmax(tf.constant([1, 5], tf.int8),
+                                                 output_type=tf.int32),
+    "float_output_type": lambda tf: tf.argmax([1.0, 2.0], output_type=tf.float32),
+    "bool_input": lambda tf: tf.argmax([False, True, True]),
+    "empty_axis": lambda tf: tf.argmax(tf.zeros([2, 0]), axis=1),
+}
+for _name, _fn in ARGMAXES.items():
+    add_case(f"argmax/hunt_{_name}", _fn, grad=False,
+             op="argmin" if _name.startswith("ties") else None)
+
+
+# ---- seeded random draws: shapes and dtypes ----------------------------------------------------
+def _drawn(value):
+    return [value.dtype.name, list(value.shape)]
+
+
+RANDOMS = {
+    "uniform_int_with_maxval": lambda tf: _drawn(tf.random.uniform([2, 3], maxval=10,
+                                                                   dtype=tf.int32, seed=1)),
+    "uniform_int_without_maxval": lambda tf: _drawn(tf.random.uniform([2], dtype=tf.int32)),
+    "normal_float64": lambda tf: _drawn(tf.random.normal([3], dtype=tf.float64, seed=2)),
+    "normal_int_dtype": lambda tf: _drawn(tf.random.normal([3], dtype=tf.int32)),
+    "normal_shape_tensor": lambda tf: _drawn(tf.random.normal(tf.shape(tf.ones([2, 5])))),
+    "categorical": lambda tf: _drawn(tf.random.categorical(tf.math.log([[0.5, 0.5]]), 4,
+                                                           seed=3)),
+    "shuffle": lambda tf: _drawn(tf.random.shuffle(tf.reshape(tf.range(6), [3, 2]), seed=4)),
+    "truncated_normal_scalar_shape": lambda tf: _drawn(tf.random.truncated_normal([])),
+}
+for _name, _fn in RANDOMS.items():
+    add_case(f"random/hunt_{_name}", _fn, grad=False, op=_name.split("_")[0])
