@@ -110,8 +110,9 @@ class TapevizMagics(Magics):
         failure = None
         try:
             return self._run_cell(cell)
-        except OpError as error:
-            failure = error
+        except Exception as error:   # a torch call's failure, kept as an OpError (error_notes)
+            failure = error if isinstance(error, OpError) else getattr(error, "tapeviz_failure",
+                                                                       None)
             raise
         finally:
             recorder.stop()

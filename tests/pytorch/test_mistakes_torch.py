@@ -53,3 +53,23 @@ def test_a_call_raising_out_of_a_record_block_is_drawn_failed_by_its_widget():
     with tvt.record() as again:                       # the next block records, and ends well
         model(torch.randn(8, 3)).sum().backward()
     assert again.raised is None and len(again.nodes) == 4
+
+
+def test_a_tapeviz_torch_cell_failing_in_a_layer_draws_the_call_that_raised(kernel_shell):
+    from tapeviz.ipython import magic
+    shell = kernel_shell
+    shell.run_line_magic("load_ext", "tapeviz")
+    shown = []
+    original, magic.display = magic.display, shown.append
+    try:
+        shell.user_ns.update(model=torch.nn.Sequential(torch.nn.Linear(3, 4)),
+                             x=torch.randn(8, 5))
+        result = shell.run_cell("%%tapeviz --torch\nout = model(x)\n")
+        assert isinstance(result.error_in_exec, RuntimeError)
+        [widget] = shown
+        failed = widget.graph.nodes["failed"]
+        assert failed.op == "linear" and failed.label.startswith("✗ linear failed")
+        assert widget.alerts[0]["message"].startswith("linear failed at Cell In[")
+    finally:
+        magic.display = original
+        shell.run_line_magic("unload_ext", "tapeviz")
