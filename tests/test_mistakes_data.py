@@ -38,3 +38,32 @@ def test_an_error_in_the_users_loop_body_leaves_the_dataset_whole_for_the_next_l
         for _ in dataset:
             raise KeyError("student bug")
     assert sorted(int(x) for batch in dataset for x in batch) == [0, 1, 2, 3, 4]
+
+
+def test_a_map_function_that_forgot_its_return_is_named_not_convert_to_tensor():
+    def doubled(x):
+        x * 2                                      # no return
+
+    dataset = tf.data.Dataset.range(3)
+    with pytest.raises(ValueError) as raised:
+        list(dataset.map(doubled))
+    said = str(raised.value)
+    assert said.startswith("Dataset: the function doubled (test_mistakes_data.py:")
+    assert "returned None for the element 0 (int64), which tf.data cannot use" in said
+    assert "hint: did it forget its return?" in said
+    assert [int(x) for x in dataset.map(lambda x: x * 2)] == [0, 2, 4]
+
+
+def test_from_generator_given_a_generator_made_once_says_pass_the_function():
+    def numbers():
+        yield from range(3)
+
+    with pytest.raises(ValueError) as raised:
+        tf.data.Dataset.from_generator(numbers(), output_types=tf.int32)
+    said = str(raised.value)
+    assert said.startswith("from_generator: generator must be a callable that returns a "
+                           "generator (each pass calls it afresh); got <generator object")
+    assert "hint: pass the function itself: Dataset.from_generator(gen, ...), not gen()" in said
+    assert "test_mistakes_data.py" in said
+    dataset = tf.data.Dataset.from_generator(numbers, output_types=tf.int32)
+    assert [int(x) for x in dataset] == [0, 1, 2] == [int(x) for x in dataset]

@@ -6,6 +6,7 @@ Each function returns a `Dataset` (dataset.py) whose start function yields fresh
 from __future__ import annotations
 
 import builtins
+import inspect
 
 import numpy as np
 
@@ -13,7 +14,7 @@ from .. import arguments
 from ..convert import infer_array
 from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
-from ..errors import DTypeError, InvalidArgumentError, describe
+from ..errors import DTypeError, InvalidArgumentError, bad_argument, describe
 from ..fpwarnings import warn_from_user_line
 from ..tensor import wrap
 from . import dataset as _d
@@ -109,6 +110,12 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
     >>> [x.dtype for x in ds]
     [tf.int64, tf.int64]
     """
+    if not callable(generator):   # gen() given: one pass's generator, not what makes each
+        error = bad_argument("from_generator", "generator", "a callable that returns a "
+                             "generator (each pass calls it afresh)", generator,
+                             InvalidArgumentError)
+        raise error.with_hint("pass the function itself: Dataset.from_generator(gen, ...), "
+                              "not gen()") if inspect.isgenerator(generator) else error
     if output_signature is not None:
         output_types = _s.map_structure(lambda spec: spec.dtype, output_signature)
     args = tuple(args or ())

@@ -122,7 +122,7 @@ def call_unpacked(fn, element):
     many: the traceback shows only where)."""
     args = element if type(element) is tuple else (element,)
     try:
-        return fn(*args)
+        made = fn(*args)
     except TypeError as error:
         _refuse_arity(fn, args)
         _note_element(error, fn, args)
@@ -130,14 +130,25 @@ def call_unpacked(fn, element):
     except Exception as error:
         _note_element(error, fn, args)
         raise
+    if made is None:   # (TF cannot make a tensor of None either: it says so, not where)
+        raise InvalidArgumentError("Dataset", f"the function {_named(fn)} returned None for the "
+                                              f"element {', '.join(map(_shown, args))}, which "
+                                              f"tf.data cannot use",
+                                   hint="did it forget its return? def f(x): ...; return ...")
+    return made
 
 
 def _note_element(error: Exception, fn, args: tuple) -> None:
+    given = ", ".join(_shown(arg) for arg in args)
+    add_note(error, f"raised by {_named(fn)}, the function given to the Dataset, called on "
+                    f"the element {given}")
+
+
+def _named(fn) -> str:
+    """A user's function by its name and where it is defined: 'parse (input.py:12)'."""
     code = getattr(fn, "__code__", None)
     where = f" ({os.path.basename(code.co_filename)}:{code.co_firstlineno})" if code else ""
-    given = ", ".join(_shown(arg) for arg in args)
-    add_note(error, f"raised by {getattr(fn, '__name__', fn)}{where}, the function given to "
-                    f"the Dataset, called on the element {given}")
+    return f"{getattr(fn, '__name__', fn)}{where}"
 
 
 def _shown(value) -> str:
