@@ -98,6 +98,11 @@ class TapeStateError(MisuseError, ValueError):
     for most of these and RuntimeError for a tape never entered, so this is both."""
 
 
+class NotCompiledError(MisuseError, ValueError):
+    """A model trained, evaluated or asked to predict before compile(): Keras 3 (TF 2.21)
+    raises ValueError, Keras 2 RuntimeError, so this is both."""
+
+
 class MissingAttributeError(OpError, AttributeError):
     """A method of another kind of object called on this one: `assign_sub` on a Tensor
     (`hasattr` still answers False)."""
@@ -198,8 +203,8 @@ def _is_number_like(value) -> bool:
 
 # TF's names here, and tapeviz's error classes (each also its builtin's subclass)
 __all__ = ["DTypeError", "InvalidArgumentError", "MissingAttributeError", "MissingStepError",
-           "MisuseError", "OpError", "OutOfMemoryError", "OutOfRangeError", "ShapeError",
-           "TapeStateError"]
+           "MisuseError", "NotCompiledError", "OpError", "OutOfMemoryError", "OutOfRangeError",
+           "ShapeError", "TapeStateError"]
 
 
 from .namespace_dir import listing as _listing

@@ -31,7 +31,7 @@ OWN = {   # names dir() shows that TF 2.21's namespace lacks: why each is there
               "get_or_create_global_step"},
     # tapeviz's error classes, each a subclass of its builtin (ValueError, TypeError, ...)
     "errors": {"DTypeError", "MissingAttributeError", "MissingStepError", "MisuseError",
-               "OutOfMemoryError", "ShapeError", "TapeStateError"},
+               "NotCompiledError", "OutOfMemoryError", "ShapeError", "TapeStateError"},
 }
 
 

@@ -15,7 +15,8 @@ import numpy as np
 
 from .. import arguments
 from ..nest import flatten, pack_sequence_as
-from ..errors import DTypeError, InvalidArgumentError, MisuseError, ShapeError, bad_argument
+from ..errors import (DTypeError, InvalidArgumentError, NotCompiledError, ShapeError,
+                      bad_argument)
 from ..tape import GradientTape
 from .callback_list import CallbackList
 from .callbacks import History, Progbar
@@ -79,9 +80,9 @@ class Trainer:
 
     def _assert_compiled(self, method: str) -> None:
         if getattr(self, "compiled_loss", None) is None:
-            raise MisuseError(f"{type(self).__name__}.{method}", "You must compile your model "
-                              "before training/testing. Call `model.compile(optimizer, "
-                              "loss)`.")
+            raise NotCompiledError(f"{type(self).__name__}.{method}", "You must compile your "
+                                   "model before training/testing. Call "
+                                   "`model.compile(optimizer, loss)`.")
 
     @property
     def metrics(self) -> list:

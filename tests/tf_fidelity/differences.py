@@ -170,10 +170,6 @@ DELIBERATE: dict[str, str] = {
         "one row of predictions: TF 2.21 broadcasts the row against both labels and counts 0.5, "
         "silently; tapeviz raises a ShapeError naming sparse_categorical_accuracy, both shapes "
         "and the user's line: labels and predictions of different batches are a bug",
-    "keras.Model.fit/student_before_compile":
-        "fit before compile: Keras 3 (TF 2.21) raises a ValueError ('You must call compile() "
-        "before using the model.'); tapeviz raises Keras 2's RuntimeError, with its message and "
-        "the user's line, so programs written for TF 2.0-2.15 that catch it run",
     "data.Dataset/sample_negative_weight":
         "Dataset.sample_from_datasets(..., weights=[-1.0, 1.0]): TF 2.21 takes the negative "
         "weight as 0, silently; tapeviz refuses it, naming sample_from_datasets and the "
