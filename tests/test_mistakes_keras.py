@@ -93,3 +93,17 @@ def test_a_functional_model_given_two_inputs_for_one_lists_what_came_and_still_r
     assert "expects 1 input(s), one per tf.keras.Input it was built from; got 2: a float32 " \
            "tensor of shape (8, 3), a float32 tensor of shape (8, 3)" in str(raised.value)
     assert model(batch).shape == (8, 2)
+
+
+def test_validation_data_of_other_features_says_it_was_the_validation_data_that_failed():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    with pytest.raises(ValueError, match="expected axis -1 of input shape to have value 3") \
+            as raised:
+        model.fit(x, y, epochs=2, verbose=0, validation_data=(np.ones((4, 4), "float32"), y[:4]))
+    assert raised.value.__notes__ == ["raised by fit's evaluation of validation_data, after "
+                                      "epoch 1 had trained on the training data"]
+    assert "test_mistakes_keras.py" in str(raised.value)
+    history = model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y)).history
+    assert set(history) == {"loss", "val_loss"}

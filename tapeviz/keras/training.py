@@ -16,7 +16,7 @@ import numpy as np
 from .. import arguments
 from ..nest import flatten, pack_sequence_as
 from ..errors import (DTypeError, InvalidArgumentError, NotCompiledError, ShapeError,
-                      bad_argument)
+                      add_note, bad_argument)
 from ..tape import GradientTape
 from .callback_list import CallbackList
 from .callbacks import History, Progbar
@@ -217,11 +217,16 @@ class Trainer:
             batches.steps = batches.steps or step
             if validation_data is not None and (epoch + 1) % validation_freq == 0:
                 val = validation_data
-                val_logs = self.evaluate(*((val,) if is_dataset(val) else val[:2]),
-                                         sample_weight=None if is_dataset(val) else val[2],
-                                         batch_size=validation_batch_size or batch_size,
-                                         steps=validation_steps, verbose=0, return_dict=True,
-                                         callbacks=callbacks)
+                try:
+                    val_logs = self.evaluate(*((val,) if is_dataset(val) else val[:2]),
+                                             sample_weight=None if is_dataset(val) else val[2],
+                                             batch_size=validation_batch_size or batch_size,
+                                             steps=validation_steps, verbose=0,
+                                             return_dict=True, callbacks=callbacks)
+                except Exception as error:   # the training data fit: say which data did not
+                    add_note(error, f"raised by fit's evaluation of validation_data, after epoch "
+                                    f"{epoch + 1} had trained on the training data")
+                    raise
                 logs = dict(sorted({**logs, **{f"val_{k}": v for k, v in val_logs.items()}}
                                    .items()))
             bar.update(step, logs, finalize=True)
