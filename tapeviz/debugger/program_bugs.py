@@ -24,7 +24,8 @@ variables given to the tape (`weights_given`), images divided by 255 twice (`inp
 or by `// 255` (`integer_division`), a reshape that mixes the batch's examples
 (`mixed_batch`), an evaluation on data centred by its own mean (`own_statistics`) or on the
 examples it trained on (`training_data`), training labels memorised while every later
-evaluation stays at chance (`memorised_labels`), on the numpy engine's recordings and the
+evaluation stays at chance (`memorised_labels`), training and evaluated data scaled apart,
+one standardised and the other not (`scaled_apart`), on the numpy engine's recordings and the
 torch adapter's alike (`op_index.role` reads torch's op names as the numpy engine's). The
 shown step's nodes are walked once (`op_index`); the steps only as far as each check
 needs.
@@ -54,6 +55,7 @@ from .loss_shape import non_scalar_loss
 from .mixed_batch import batch_mixed
 from .rebound import variables_rebound
 from .running_total import running_loss_total
+from .scaled_apart import divergence_explained, scaled_apart
 from .small_updates import updates_too_small
 from .op_index import ops_named
 from .optimizer_in_loop import optimizer_made_in_loop
@@ -78,7 +80,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
     has none, the last step that has is read instead)."""
     evaluation = (training_mode_in_evaluation(steps)   # read before the step is swapped
                   + standardised_by_own_statistics(steps) + evaluated_on_training_data(steps)
-                  + mean_of_uneven_batch_means(steps) + memorised_labels(steps))
+                  + mean_of_uneven_batch_means(steps) + memorised_labels(steps)
+                  + scaled_apart(steps))
     last_steps = last_trained(steps)
     piled = accumulated_gradients(steps) or summed_without_reset(steps)
     cleared = gradients_cleared(steps)
@@ -115,4 +118,4 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
                or batch_norm_unfitted_in_training(last_steps)))
     if ascent is not None:
         more.insert(0, ascent)
-    return more + found   # causes first: the symptoms (norms, zeros) follow from them
+    return divergence_explained(more + found)   # causes first: the symptoms follow
