@@ -2,8 +2,9 @@
 step stopped before its tape (a `continue`) is named so on the slider and in the title, and
 its Step and Continue buttons are disabled, saying why (they raised replay_tape's error); a
 recorded step's gradients drawn as violet borders get a key under the toolbar, and the
-dashboard's tape under its title (neither had one: the stepping strip alone said it); on a
-notebook 400 px wide the inspector's Wider / Narrower / Hide buttons wrap whole inside the
+dashboard's tape under its title (neither had one: the stepping strip alone said it); a
+breakpoint set from the inspector says it stops when the code runs again; on a notebook 400 px
+wide the inspector's Wider / Narrower / Hide buttons wrap whole inside the
 panel (Narrower was cut at its edge and Hide was out of reach).
 Screenshots: tests/browser/artifacts/lab-walk-<theme>-<what>.png.
 """
@@ -92,8 +93,20 @@ def test_a_step_with_no_backward_pass_and_a_narrow_notebook(theme, tmp_path, bro
         assert legible(dashboard_key) >= 4.5
         page.screenshot(dashboard.locator(".tvd-tape-box"), f"walk-{theme}-dashboard-key")
 
-        # 400 px of notebook: the inspector's head buttons wrap inside the panel, none cut
+        # a breakpoint set from the inspector says when it will stop: the code must run again
         click_node(page, small, "n1")
+        small.get_by_role("button", name="Break on this line").click()
+        listed = small.locator(".tv-breakpoints")
+        wait_until(page, listed.is_visible, "the breakpoint listed")
+        note = listed.locator(".tv-hint")
+        assert note.text_content() == "Each stops in the debugger at the next op it matches: " \
+                                      "run your cell or training loop again to reach it."
+        assert legible(note) >= 4.5
+        page.screenshot(small, f"walk-{theme}-breakpoint-set")
+        small.get_by_role("button", name="Clear its breakpoints").click()
+        wait_until(page, lambda: not listed.is_visible(), "the breakpoint cleared")
+
+        # 400 px of notebook: the inspector's head buttons wrap inside the panel, none cut
         page.page.set_viewport_size({"width": 1440, "height": 900})
         room = 1440 - box(small)["width"]
         page.page.set_viewport_size({"width": int(400 + room), "height": 900})

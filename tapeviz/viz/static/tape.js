@@ -245,7 +245,10 @@ function render({ model, el }) {
     const list = model.get("breakpoints");
     const breakList = list.length ? [h("div", { class: "tv-breakpoints" },
       h("div", { class: "tv-section-title" }, "Breakpoints"),
-      ...list.map((b) => h("div", { class: "tv-text" }, b)))] : [];
+      ...list.map((b) => h("div", { class: "tv-text" }, b)),
+      // set from a drawn tape, one stops nothing until the code runs again: say when it will
+      h("div", { class: "tv-hint" }, "Each stops in the debugger at the next op it matches: "
+        + "run your cell or training loop again to reach it."))] : [];
     if (!payload || !payload.title) {
       const hint = model.get("empty") ? "Nothing recorded to inspect or step through yet: "
         + "record ops as the note at left says, then show the widget again."
