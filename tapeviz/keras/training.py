@@ -265,9 +265,13 @@ class Trainer:
                 break
         bar.update(step, logs, finalize=True)
         callbacks.call("on_test_end", logs)
-        if return_dict:
-            return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
+        return logs if return_dict else self._in_metrics_order(logs)
+
+    def _in_metrics_order(self, logs: dict):
+        """The logs' values as Keras 3 lists them: metrics_names' order, then the other keys
+        sorted; one value alone."""
+        names = [name for name in self.metrics_names if name in logs]
+        values = [logs[name] for name in names + sorted(set(logs) - set(names))]
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None,
@@ -314,10 +318,7 @@ class Trainer:
         data = next(iter(Batches(x, y, sample_weight, length(to_numpy(x)), False,
                                   caller=caller)))
         logs = _as_logs(step(data))
-        if return_dict:
-            return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return logs if return_dict else self._in_metrics_order(logs)
 
     def predict_on_batch(self, x):
         return np.asarray(self.predict_step((x,)))

@@ -275,3 +275,17 @@ RANDOMS = {
 }
 for _name, _fn in RANDOMS.items():
     add_case(f"random/hunt_{_name}", _fn, grad=False, op=_name.split("_")[0])
+
+
+# ---- train_on_batch/test_on_batch: the values in metrics_names' order ---------------------------
+ON_BATCH = {
+    "train_on_batch/hunt_loss_then_accuracy": lambda tf: _small_classifier(tf).train_on_batch(
+        X, Y),
+    "test_on_batch/hunt_loss_then_accuracy": lambda tf: _small_classifier(tf).test_on_batch(X, Y),
+    "test_on_batch/hunt_two_metrics": lambda tf: _small_classifier(
+        tf, metrics=("sparse_categorical_accuracy", "accuracy")).test_on_batch(X, Y),
+    "evaluate/hunt_two_metrics": lambda tf: _small_classifier(
+        tf, metrics=("sparse_categorical_accuracy", "accuracy")).evaluate(X, Y, verbose=0),
+}
+for _name, _fn in ON_BATCH.items():
+    add_case(f"keras.Model.{_name}", _fn, grad=False)
