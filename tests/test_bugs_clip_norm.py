@@ -5,6 +5,8 @@ barely trains. `diagnose` names the clip, its line (marked here, looked up, neve
 hard-coded) and how far below the gradients' norm it cuts, where it said 'the learning rate
 is far too small' (the tape's gradients are read before the clip); a clip at 1.0 or none is
 no finding. The torch twin: tests/pytorch/test_bugs_over_clipped.py."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -16,9 +18,10 @@ from tapeviz.debugger import Recorder, diagnose
 STEPS = 8
 
 
-def clipped_loop(clip_norm=None, **clipping):
-    """SGD(0.1) on a small classifier, its gradients clipped by tf.clip_by_global_norm at
-    `clip_norm`, or by the optimizer's `clipping` (global_clipnorm= or clipnorm=)."""
+def clipped_loop(clip_norm=None, make=None, **clipping):
+    """SGD(0.1) (or `make`(**clipping)) on a small classifier, its gradients clipped by
+    tf.clip_by_global_norm at `clip_norm`, or by the optimizer's `clipping`
+    (global_clipnorm= or clipnorm=)."""
     tf.random.set_seed(0)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(STEPS * 32, 8)).astype(np.float32)
@@ -26,7 +29,8 @@ def clipped_loop(clip_norm=None, **clipping):
     model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"),
                                  tf.keras.layers.Dense(3)])
     loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    optimizer = tf.keras.optimizers.SGD(0.1, **clipping)  # BUG: keras clip
+    make = make or functools.partial(tf.keras.optimizers.SGD, 0.1)
+    optimizer = make(**clipping)  # BUG: keras clip
     with Recorder() as rec:
         for i in range(STEPS):
             with tf.GradientTape() as tape:
@@ -71,4 +75,27 @@ def test_a_keras_clip_setting_far_below_the_gradients_norm_names_the_optimizers_
                                       {"clipnorm": 5.0}, {}])
 def test_a_clip_as_a_guard_or_none_is_no_finding(clipping):
     rec, _ = clipped_loop(**clipping)
+    assert diagnose(rec) == []
+
+
+def test_adams_clipnorm_typo_is_said_as_adam_feels_it():
+    """Adam divides by the gradient's size: clipnorm=1e-9 shrinks its updates only because
+    the clipped gradients fall below its epsilon. Was: 'every update is then the learning
+    rate times under 8e-09 of the gradient', SGD's arithmetic, for an Adam."""
+    rec, _ = clipped_loop(make=tf.keras.optimizers.Adam, clipnorm=1e-9)
+    [finding] = diagnose(rec)
+    assert finding.kind == "gradients_over_clipped"
+    assert "Adam divides each update by the gradient's size, so a clip alone would not " \
+        "matter, but gradients this small fall below its epsilon (1e-07), which then sets " \
+        "the size: every update is about " in finding.message
+    shrink = float(finding.message.split("every update is about ")[1].split(" ")[0])
+    assert shrink < 0.01
+    assert "the learning rate times under" not in finding.message
+
+
+def test_an_adams_clip_far_below_the_norm_but_above_its_epsilon_is_no_finding():
+    """clipnorm=1e-5, over 1,000 times below the gradients' norm: Adam's updates keep most of
+    their size, its clipped gradients above its epsilon (was: 'every update is then the
+    learning rate times under 1e-05 of the gradient')."""
+    rec, _ = clipped_loop(make=tf.keras.optimizers.Adam, clipnorm=1e-5)
     assert diagnose(rec) == []

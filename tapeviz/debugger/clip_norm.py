@@ -21,6 +21,7 @@ from .summary import _array
 from .unapplied import _norm
 
 _SCOPE = "clip_by_global_norm"
+ADAPTIVE_SHRINK = 0.1   # an Adam's updates shrunk to at most this by the clip: a cut
 
 
 def norm_clipped_far_below(trained: list) -> list:
@@ -36,8 +37,10 @@ def norm_clipped_far_below(trained: list) -> list:
         if clip is None or clip[0] < FACTOR * clip[1]:
             return []
         clips.append(clip)
-    ratio = min(norm / limit for norm, limit, _, _ in clips)
-    norm, limit, node, setting = clips[0]
+    ratio = min(clip[0] / clip[1] for clip in clips)
+    norm, limit, node, setting, adaptive = clips[0]
+    if adaptive is not None and adaptive[1] > ADAPTIVE_SHRINK:
+        return []   # an Adam divides by the gradient's size: the clip barely matters
     first, last = trained[-MIN_STEPS], trained[-1]
     if setting is None:
         by = f"by clip_by_global_norm at {_where(node.source)}"
@@ -49,10 +52,18 @@ def norm_clipped_far_below(trained: list) -> list:
               f"applied at {_where(node.source)}")
         fix = f"{setting}=1.0 is common"
     of = "the largest gradient's norm" if setting == "clipnorm" else "their norm"
+    if adaptive is None:
+        effect = (f"every update is then the learning rate times under {1 / ratio:.2g} of "
+                  f"the gradient")
+    else:
+        name, shrink, epsilon = adaptive
+        effect = (f"{name} divides each update by the gradient's size, so a clip alone would "
+                  f"not matter, but gradients this small fall below its epsilon "
+                  f"({epsilon:.2g}), which then sets the size: every update is about "
+                  f"{shrink:.2g} of the step {name} takes unclipped")
     message = (f"the gradients are clipped to a norm of {limit:.2g} in every step (steps "
                f"{first.number}-{last.number}), at least {ratio:.2g} times below {of} "
-               f"(before the clip: {norm:.3g} at step {last.number}) {by}: every update is "
-               f"then the learning rate times under {1 / ratio:.2g} of the gradient, so "
+               f"(before the clip: {norm:.3g} at step {last.number}) {by}: {effect}, so "
                f"the model barely trains, though the gradients the tape returned look healthy "
                f"and the learning rate too small; fix: clip at about the gradients' usual norm "
                f"({fix}), a guard against a spike, not a cut in every step")
@@ -69,7 +80,7 @@ def _clip_of(step, optimizer_made_at, optimizer_of):
             return None
         if node.op.name == "maximum" and node.scope.rsplit("/", 1)[-1] == _SCOPE:
             norm, limit = (float(np.max(_array(x))) for x in node.inputs)   # abs(clip_norm)
-            return (norm, limit, node, None) if limit > 0 and np.isfinite(norm) else None
+            return (norm, limit, node, None, None) if limit > 0 and np.isfinite(norm) else None
         if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead \
                 and optimizer_made_at(node.inputs[0].variable) is not None:
             optimizer = optimizer_of(node.inputs[0].variable)   # (its step count's update)
@@ -80,13 +91,36 @@ def _clip_of(step, optimizer_made_at, optimizer_of):
 
 
 def _keras_clip(optimizer, step, node):
-    """(the gradients' norm, the clip, `node`, the setting's name) of `optimizer`'s
-    `global_clipnorm` or `clipnorm`, against `step`'s gradients; or None if neither is set."""
+    """(the gradients' norm, the clip, `node`, the setting's name, `_adaptive`'s) of
+    `optimizer`'s `global_clipnorm` or `clipnorm`, against `step`'s gradients; or None if
+    neither is set."""
     gradients = step.variable_gradients
     for setting in ("global_clipnorm", "clipnorm"):
         limit = getattr(optimizer, setting)
         if limit is not None and limit > 0:
-            norm = _norm(gradients) if setting == "global_clipnorm" else \
-                max(_norm({name: g}) for name, g in gradients.items())
-            return (norm, limit, node, setting) if np.isfinite(norm) else None
+            norms = {name: _norm({name: g}) for name, g in gradients.items()}
+            norm = _norm(gradients) if setting == "global_clipnorm" else max(norms.values())
+            if not np.isfinite(norm):
+                return None
+            scales = {name: min(1.0, limit / (norm if setting == "global_clipnorm" else own))
+                      if own > 0 else 1.0 for name, own in norms.items()}
+            return norm, limit, node, setting, _adaptive(optimizer, gradients, scales)
     return None
+
+
+def _adaptive(optimizer, gradients: dict, scales: dict):
+    """(its class name, the median factor the clip `scales` shrink its updates by, its
+    epsilon) for an optimizer that divides each update by the gradient's size (Adam,
+    RMSprop, Adagrad: one with an `epsilon`), where a clip shrinks an element's update only
+    as its clipped gradient falls below epsilon; None for one that does not (SGD)."""
+    epsilon = getattr(optimizer, "epsilon", None)
+    if not isinstance(epsilon, (int, float)) or epsilon <= 0:
+        return None
+    factors = []
+    for name, gradient in gradients.items():
+        size = np.abs(np.asarray(_array(gradient), np.float64)).reshape(-1)
+        size = size[size > 0]
+        scale = scales[name]
+        factors.append(scale * (size + epsilon) / (scale * size + epsilon))
+    factors = np.concatenate(factors) if factors else np.ones(1)
+    return type(optimizer).__name__, float(np.median(factors)), float(epsilon)
