@@ -302,11 +302,24 @@ def pass_refused(error, roots: list, ops=()) -> str | None:
         return graph_cut.cut_note(frame, roots) or \
             wrong_tensor.unused_prediction_note(frame, roots)
     if _FREED.search(message):
-        return freed_graph.freed_note(user_frame(sys._getframe(1)), _made_at(roots, ops))
+        frame = user_frame(sys._getframe(1))
+        return freed_graph.freed_note(frame, _made_at(roots, ops)) or _freed_before(frame)
     if _NOT_SCALAR.search(message):
         return not_scalar.not_scalar_note(user_frame(sys._getframe(1)), roots,
                                           _made_at(roots, ops))
     return None
+
+
+def _freed_before(frame) -> str | None:
+    """The note of a graph an earlier backward pass freed, when no loop shows what was
+    reused (the same loss's backward() called twice)."""
+    if frame is None:
+        return None
+    return ("tapeviz: an earlier backward pass freed this graph: backward() frees the graph "
+            "it runs through, so a loss is differentiated once; fix: run the forward pass "
+            "again for a new loss before the next backward() (retain_graph=True on the first "
+            "only if the same graph is meant to be differentiated twice)"
+            + source_from(frame).placed())
 
 
 def _made_at(roots: list, ops) -> SourceInfo | None:

@@ -73,3 +73,19 @@ def test_a_tapeviz_torch_cell_failing_in_a_layer_draws_the_call_that_raised(kern
     finally:
         magic.display = original
         shell.run_line_magic("unload_ext", "tapeviz")
+
+
+def test_backward_twice_on_one_loss_says_the_first_freed_the_graph_at_the_users_line():
+    model = torch.nn.Linear(3, 1)
+    with pytest.raises(RuntimeError, match="backward through the graph a second time") \
+            as raised, tvt.record():
+        loss = model(torch.randn(4, 3)).sum()
+        loss.backward()
+        loss.backward()
+    [note] = raised.value.__notes__
+    assert note.startswith("tapeviz: an earlier backward pass freed this graph: backward() "
+                           "frees the graph it runs through")
+    assert "test_mistakes_torch.py:" in note and "loss.backward()" in note
+    with tvt.record() as again:
+        model(torch.randn(4, 3)).sum().backward()
+    assert len(again.steps) > 0
