@@ -17,7 +17,9 @@ op's numpy forward, and then, only if someone records or listens:
    node hear, with no tape or Recorder on the thread, takes `_dispatch_deferred`: its
    node finds its inputs and the user's line only if one of them reads them.
 
-An op only tapes record takes `_dispatch_taped`: its node and the tapes, nothing asked. While
+An op only tapes record takes `_dispatch_taped`: its node and the tapes, nothing asked (so
+does one heard only at lines none of whose listeners accepts its own); one that tapes and
+node forms of every node alone hear (a bare condition's) `_dispatch_taped_forms`. While
 a Recorder's segment follows its learned program, an op only it hears is checked against
 the program (dispatch_followed.py: `dispatch_sunk`, `dispatch_followed` with tapes).
 
@@ -60,8 +62,15 @@ def dispatch(op, *args, **params):
     if state.tapes or state.layer_listeners:   # a tape may record it, a layer's listener hear it
         sink = state.sink
         if sink is None:
-            if not route.heard and not state.layer_listeners:   # tapes alone: no one hears it
-                return _dispatch_taped(op, args, params, state)
+            if not state.layer_listeners:
+                if not route.heard:   # tapes alone: no one hears it
+                    return _dispatch_taped(op, args, params, state)
+                if not route.ops:   # heard at some lines: tapes alone at a line none accepts
+                    source = state.source or source_from(_getframe(1), state.origin)
+                    if source is not None and source.unheard is route.lines.mark:
+                        return _dispatch_taped(op, args, params, state, source)
+                elif route.deferred:   # tapes, and node forms that take every node
+                    return _dispatch_taped_forms(op, args, params, state, route)
         elif sink.every_op:
             return dispatch_sunk(op, args, params, state, sink)
         elif sink.at is not None and route.sunk_only and not state.layer_listeners:
@@ -92,11 +101,12 @@ def dispatch(op, *args, **params):
         raise_forward_failure(op, arrays, params, args, exc)
 
 
-def _dispatch_taped(op, args, params, state):
-    """`dispatch` for an op that tapes may record and nobody hears (no listener, line,
-    layer listener or Recorder): `_dispatch_traced`'s node and tapes, none of its checks."""
+def _dispatch_taped(op, args, params, state, source=None):
+    """`dispatch` for an op that tapes may record and nobody hears (no listener, layer
+    listener or Recorder; no line listener at `source`, its line when found already):
+    `_dispatch_traced`'s node and tapes, none of its checks."""
     arrays, tensors, ids, reads_variable = input_tensors(op, args)
-    source = state.source or source_from(_getframe(2), state.origin)
+    source = source or state.source or source_from(_getframe(2), state.origin)
     try:
         ans = _new(Tensor)
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
@@ -116,6 +126,50 @@ def _dispatch_taped(op, args, params, state):
         if reads_variable:
             tape.watch_read(args)
         tape.record(node)
+    return ans
+
+
+def _dispatch_taped_forms(op, args, params, state, route):
+    """`_dispatch_taped`, then the node forms of `route`, which take every node and hear
+    no event (a bare condition's): `_dispatch_traced` without its hearer, line, sink and
+    deferred-node checks."""
+    arrays, tensors, ids, reads_variable = input_tensors(op, args)
+    source = state.source or source_from(_getframe(2), state.origin)
+    started = perf_counter() if route.timed else 0.0
+    try:
+        ans = _new(Tensor)
+        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+    except FORWARD_ERRORS as exc:
+        raise_forward_failure(op, arrays, params, args, exc)
+    duration = perf_counter() - started if started else 0.0
+    node = _new(Node)   # (as _dispatch_traced makes it)
+    node.op = op
+    node.inputs = tensors
+    node.output = ans
+    node.params = params
+    node.input_ids = ids
+    node.output_id = id(ans)
+    node.phase = state.phase
+    node.scope = state.scope
+    node.source = source
+    taped = False
+    for tape in state.tapes:
+        if reads_variable:
+            tape.watch_read(args)
+        if tape.record(node):
+            taped = True
+    known = state.source
+    if known is not None:   # a listener's own ops (a condition's) walk
+        state.source = None
+    listener = None
+    try:
+        for listener in route.on_node:
+            listener(node, taped, duration)
+    except Exception as error:
+        events.note_listener_error(error, listener, node)
+        raise
+    if known is not None:
+        state.source = known
     return ans
 
 
@@ -276,8 +330,9 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
 
 
 # the frames numpy's warnings come from: fpwarnings finds the op and its inputs there
-TRACED_CODES = (dispatch.__code__, _dispatch_taped.__code__, dispatch_followed.__code__,
-                _dispatch_traced.__code__, dispatch_sunk.__code__, _dispatch_deferred.__code__)
+TRACED_CODES = (dispatch.__code__, _dispatch_taped.__code__, _dispatch_taped_forms.__code__,
+                dispatch_followed.__code__, _dispatch_traced.__code__, dispatch_sunk.__code__,
+                _dispatch_deferred.__code__)
 fpwarnings.install()
 
 

@@ -188,8 +188,9 @@ def _train_step(w, optimizer):
 
 def test_a_file_line_breakpoint_elsewhere_leaves_vjp_and_update_ops_on_the_fast_path(traced):
     """The ops of a VJP and of an optimizer's update share the line that called `gradient`
-    or `apply_gradients`: where no breakpoint names that line, they are not traced at all
-    (only the recorded forward ops find their line); armed at that line, they all stop."""
+    or `apply_gradients`: where no breakpoint names that line, they are not traced at all,
+    and the recorded forward ops, at lines none names, take the tapes' own path, as with no
+    breakpoint set; armed at that line, they all stop."""
     w = tf.Variable([1.0, 2.0])
     optimizer = tf.keras.optimizers.Adam(0.1)
     _train_step(w, optimizer)                             # warm: slots made
@@ -197,8 +198,7 @@ def test_a_file_line_breakpoint_elsewhere_leaves_vjp_and_update_ops_on_the_fast_
     _train_step(w, optimizer)   # each line is asked about once (a traced op: no node)
     traced.clear()
     _train_step(w, optimizer)
-    assert traced == [("exp", "forward", True), ("multiply", "forward", True),
-                      ("reduce_sum", "forward", True)]
+    assert traced == []
     assert elsewhere.hits == []
     at_gradient = break_on(file="test_breakpoint_prefilters.py", action="continue",
                            line=line_of(__file__, "# line: the step's gradient"))
@@ -212,3 +212,26 @@ def test_a_file_line_breakpoint_elsewhere_leaves_vjp_and_update_ops_on_the_fast_
         "moving_average", "square", "moving_average", "adam_step", "assign_add"]
     assert {h.source.lineno for h in at_update.hits} == {
         line_of(__file__, "# line: the step's update")}
+
+
+def test_a_bare_condition_hears_recorded_ops_off_the_traced_path_with_whole_nodes(traced):
+    """A bare condition takes every node and hears no event: a recorded op goes the tapes'
+    path and its node is handed to the condition there, whole (inputs, line, taped), and a
+    hit at a recorded op stops with it."""
+    seen = []
+
+    def condition(node):
+        seen.append((node.op.name, [t.shape for t in node.inputs], node.source.lineno))
+        return node.op.name == "exp"
+
+    bp = break_on(condition=condition, action="continue")
+    w = tf.Variable([1.0, 2.0])
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.exp(w) * w)                 # line: recorded ops
+    tape.gradient(loss, w)
+    assert traced == []
+    line = line_of(__file__, "# line: recorded ops")
+    assert seen[:3] == [("exp", [(2,)], line), ("multiply", [(2,), (2,)], line),
+                        ("reduce_sum", [(2,)], line)]
+    assert [(h.node.op.name, h.phase, h.source.lineno) for h in bp.hits] == [
+        ("exp", "forward", line)]
