@@ -38,6 +38,21 @@ def _warn_unwatched_source(source: Tensor) -> None:
         f"(which makes w a Tensor), keep it a Variable and update it with w.assign_sub(lr * g).")
 
 
+def _warn_target_unrecorded() -> None:
+    """Every gradient None, from a target that reads nothing the tape recorded (a loss
+    written after the `with` block): TF returns the Nones silently and the update line
+    fails far from the cause, on `lr * None`. The line that made the target is read from the
+    source (`debugger.target_line`: dispatch's fast path noted none), only on this path."""
+    from .debugger.target_line import target_made_at
+    made = target_made_at(source_from(sys._getframe(2)))
+    at = f" (made at {made[0]}: {made[0].statement})" if len(made) == 1 else ""
+    warn_from_user_line(
+        f"GradientTape.gradient: every gradient is None: the target{at} reads nothing this "
+        f"tape recorded, so it depends on none of the sources. Compute it inside the "
+        f"`with tf.GradientTape() as tape:` block (a loss written after the block, "
+        f"unindented, is not recorded), from the model's output.")
+
+
 def _warn_gradient_inside_persistent_context() -> None:
     """TF 2.21 logs this (once a process); here the gradient's ops join the tape's drawing."""
     warn_from_user_line(
@@ -116,6 +131,8 @@ class Gradients:
                             and np.asarray(s._value).dtype.kind == "f":
                         unwatched += (s,)
             result.append(grad)
+        unrecorded = missing is not None and len(missing) == len(flat_sources) and \
+            len(targets) == 1 and id(targets[0]) not in self._ids
         if missing is not None:  # remembered for the optimizer that gets these Nones
             self._missing = (id(targets[0]), missing)
         self._consume(backward.reachable, keep_skeleton=missing is not None)
@@ -128,6 +145,8 @@ class Gradients:
             events.tell(hearers, events.GradientComputed(self, targets, flat_sources, result))
         for source in unwatched:   # after the tape is consumed: a warning raised as an error
             _warn_unwatched_source(source)   # (-W error) leaves it as a returned call would
+        if unrecorded and not unwatched:
+            _warn_target_unrecorded()
         if isinstance(sources, Tensor):
             return result[0]
         if flat_sources is sources:  # a flat list, [w, b]: nothing to pack

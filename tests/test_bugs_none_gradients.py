@@ -226,3 +226,34 @@ def test_a_freed_tape_keeps_no_tensor_value_alive():
         ["matmul", "multiply", "matmul", "reduce_sum"]
     assert all(exit_.value is None for exit_ in skeleton.exits)
     assert tape.watched_tensors() == (w,)  # the watched constant is gone, the variable kept
+
+
+def test_a_loss_written_after_the_with_block_is_said_at_the_gradient_call():
+    """The lecture's per-example regression, its Huber loss unindented out of the `with`
+    block: the gradients come back None and the student's own update line fails on
+    `lr * None` (Python's TypeError, which tapeviz cannot reach). Was: no word before it;
+    now tape.gradient warns from the user's line, naming the loss's line."""
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    x_i, y_i = 12.0, 70.0
+    with tf.GradientTape() as tape:
+        prediction = x_i * w + b
+    t = y_i - prediction
+    loss = tf.where(tf.abs(t) <= 14.0, t ** 2, 14.0 * (2 * tf.abs(t) - 14.0))  # BUG: outside
+    with pytest.warns(UserWarning) as caught:
+        dw, db = tape.gradient(loss, [w, b])  # GRADIENT
+    assert dw is None and db is None
+    [warning] = [w for w in caught if "every gradient is None" in str(w.message)]
+    message = str(warning.message)
+    assert message.startswith("GradientTape.gradient: every gradient is None: the target "
+                              "(made at ")
+    assert _names_line(message, "# BUG: outside")
+    assert "Compute it inside the `with tf.GradientTape() as tape:` block" in message
+    assert warning.lineno == line_of(__file__, "# GRADIENT")
+
+
+def test_a_loss_inside_the_with_block_gives_no_such_warning(recwarn):
+    w = tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        loss = (3.0 * w - 1.0) ** 2
+    assert tape.gradient(loss, w) is not None
+    assert not [w for w in recwarn if "every gradient is None" in str(w.message)]
