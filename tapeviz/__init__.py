@@ -51,6 +51,7 @@ from .clip import clip_by_global_norm, clip_by_norm
 from .linalg import einsum, norm
 from .tf_function import function
 from .control_flow import cond, while_loop
+from .py_function import numpy_function, py_function
 from .custom_gradient import custom_gradient
 from .printing import print
 from . import config, linalg, math

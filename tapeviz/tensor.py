@@ -67,8 +67,11 @@ class Tensor:
     # ---- value and metadata ------------------------------------------------------------
     def numpy(self):
         """The value as a numpy array (a numpy scalar for 0-d tensors); a copy."""
-        if _thread.state.tapes:
+        state = _thread.state
+        if state.tapes:
             _left(self, ".numpy()")
+        if state.traced:
+            refuse_numpy_where_traced()
         value = self._value
         if isinstance(value, np.ndarray):   # 0-d arrays (squeeze, reshape to []) as scalars
             return value.copy() if value.ndim else value[()]
@@ -384,5 +387,6 @@ from .variable import (Variable, VariableRead, _not_a_variable,  # noqa: E402,F4
                        _slice_origin, read_variable)
 from .convert import infer_array, to_array  # noqa: E402
 from .errors import DTypeError, InvalidArgumentError, describe  # noqa: E402
+from .py_function import refuse_numpy_where_traced  # noqa: E402
 from .dispatch import dispatch as _dispatch  # noqa: E402
 from .ops import compare as _c, indexing as _indexing, linalg as _linalg, math as _m  # noqa: E402

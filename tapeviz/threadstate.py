@@ -13,7 +13,7 @@ class ThreadState:
     costs ~40 ns a read, a slot ~10, and dispatch reads several per op)."""
 
     __slots__ = ("tapes", "phase", "scope", "layer_listeners", "backward", "origin",
-                 "source", "sink", "__weakref__")
+                 "source", "sink", "traced", "__weakref__")
 
     def __init__(self):
         self.tapes = []             # tapes recording on this thread now (a paused tape leaves)
@@ -32,6 +32,8 @@ class ThreadState:
         #                             backward pass writes upstream gradients to its
         #                             `upstream` dict, or asks its `replays` whether the
         #                             Recorder keeps the pass as one record instead
+        self.traced = False         # True while a tf.data function (map's, filter's) runs:
+        #                             TF traces those into a graph, where x.numpy() fails
 
 
 class _Local(threading.local):

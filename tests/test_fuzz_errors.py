@@ -33,6 +33,7 @@ NOT_FUZZED = {
     "from_generator", "zip",              # Dataset constructors taking a generator, datasets
     "function", "custom_gradient",        # decorators taking a function
     "cond", "while_loop",                 # control flow taking functions (fidelity cases)
+    "py_function", "numpy_function",      # take a Python function (fidelity cases)
     "print", "is_tensor",                 # tf.print prints anything; is_tensor asks of it
     "meshgrid",                           # its vectors come as *args (fidelity cases)
     "einsum",                             # its operands come as *args (fidelity cases)

@@ -17,6 +17,7 @@ from ..creation import convert_to_tensor
 from ..dtypes import DType, from_numpy
 from ..errors import InvalidArgumentError, add_note, describe
 from ..tensor import Tensor, TensorShape, wrap
+from ..threadstate import local
 
 
 class TensorSpec:
@@ -121,6 +122,8 @@ def call_unpacked(fn, element):
     What fn raises gets a note naming fn and the element it was given (which one raised, of
     many: the traceback shows only where)."""
     args = element if type(element) is tuple else (element,)
+    state = local.state
+    was_traced, state.traced = state.traced, True   # x.numpy() refused, as TF's trace fails
     try:
         made = fn(*args)
     except TypeError as error:
@@ -130,6 +133,8 @@ def call_unpacked(fn, element):
     except Exception as error:
         _note_element(error, fn, args)
         raise
+    finally:
+        state.traced = was_traced
     if made is None:   # (TF cannot make a tensor of None either: it says so, not where)
         raise InvalidArgumentError("Dataset", f"the function {_named(fn)} returned None for the "
                                               f"element {', '.join(map(_shown, args))}, which "

@@ -289,3 +289,29 @@ ON_BATCH = {
 }
 for _name, _fn in ON_BATCH.items():
     add_case(f"keras.Model.{_name}", _fn, grad=False)
+
+
+# ---- Python code in a tf.data function: tf.py_function and tf.numpy_function -------------------
+def _py_function_gradient(tf, x):
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        through_py = tf.py_function(lambda v: v * v, [x], tf.float32)
+        through_numpy = tf.numpy_function(lambda v: v * v, [x], tf.float32)
+    return [through_py, tape.gradient(through_py, x), tape.gradient(through_numpy, x)]
+
+
+PY_FUNCTIONS = {
+    "py_function/hunt_numpy_in_map": lambda tf: [int(e) for e in tf.data.Dataset.range(3).map(
+        lambda x: tf.py_function(lambda v: v.numpy() * 2, [x], tf.int64))],
+    "numpy_function/hunt_in_map": lambda tf: [int(e) for e in tf.data.Dataset.range(3).map(
+        lambda x: tf.numpy_function(lambda v: v * 2, [x], tf.int64))],
+    "py_function/hunt_two_results": lambda tf: tf.py_function(
+        lambda a, b: (a + b, a * b), [1.0, 2.0], [tf.float32, tf.float32]),
+    "py_function/hunt_python_number_to_tout": lambda tf: tf.py_function(
+        lambda a: a.numpy() + 1, [tf.constant(1)], tf.float32),
+    "py_function/hunt_gradient": lambda tf: _py_function_gradient(tf, tf.constant(3.0)),
+    "Tensor/hunt_numpy_in_filter": lambda tf: list(tf.data.Dataset.range(3).filter(
+        lambda x: x.numpy() > 0)),
+}
+for _name, _fn in PY_FUNCTIONS.items():
+    add_case(_name, _fn, grad=False, op="numpy" if "filter" in _name else None)

@@ -238,11 +238,6 @@ DELIBERATE: dict[str, str] = {
         "has no defined input', until the model is rebuilt as a functional Model; tapeviz "
         "gives the Input's and the last layer's KerasTensors, as Keras 2 did (a CNN's feature "
         "maps as a Model's outputs read them; keras.Model/hunt_feature_maps agrees)",
-    "data.Dataset/hunt_map_numpy_call":
-        "x.numpy() inside Dataset.map's function: TF traces the function into a graph, where "
-        "a symbolic tensor has no numpy() (AttributeError); tapeviz runs the function eagerly "
-        "on each element (as for data.Dataset/guide_element_spec_of_map_by_value), so it gets "
-        "the element's value. The same code fails under TF: tf.py_function is TF's way",
     "errors.InvalidArgumentError/hunt_caught_dense_features": _SHAPE_ERROR_CLASS,
     "errors.InvalidArgumentError/hunt_caught_fit_samples": _SHAPE_ERROR_CLASS,
     "errors.InvalidArgumentError/hunt_caught_sparse_loss_given_one_hot": _SHAPE_ERROR_CLASS,
