@@ -107,3 +107,21 @@ def test_validation_data_of_other_features_says_it_was_the_validation_data_that_
     assert "test_mistakes_keras.py" in str(raised.value)
     history = model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y)).history
     assert set(history) == {"loss", "val_loss"}
+
+
+@pytest.mark.parametrize("call, steps", [("fit", "steps_per_epoch"), ("evaluate", "steps"),
+                                         ("predict", "steps")])
+def test_an_endless_dataset_without_steps_is_refused_instead_of_running_forever(call, steps):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    pairs = tf.data.Dataset.from_tensor_slices((np.ones((8, 3), "float32"),
+                                                np.ones((8, 1), "float32")))
+    endless = pairs.repeat().batch(4)
+    data = endless.map(lambda x, y: x) if call == "predict" else endless
+    with pytest.raises(ValueError) as raised:
+        getattr(model, call)(data, verbose=0)
+    said = str(raised.value)
+    assert said.startswith(f"{call}: When providing an infinite dataset, you must specify the "
+                           f"number of steps to run")
+    assert f"hint: {call}(ds, {steps}=N)" in said and "test_mistakes_keras.py" in said
+    getattr(model, call)(data, verbose=0, **{steps: 2})   # given its steps, it ends

@@ -24,6 +24,13 @@ def is_dataset(x) -> bool:
         and hasattr(x, "__iter__")
 
 
+def _endless(x) -> bool:
+    """Whether `x` is a Dataset tf.data counts infinite (a `repeat()` without a count)."""
+    from ..data.cardinality import INFINITE   # (keras loads before data)
+    cardinality = getattr(x, "cardinality", None)
+    return callable(cardinality) and int(cardinality()) == INFINITE
+
+
 def refuse_python_lists(caller: str, one_batch: bool = False, **data) -> None:
     """Keras 3's rule: data are arrays, tensors or lists of them (one per input or output),
     and `x` may be a Dataset or a generator where the caller iterates it (`fit`, `evaluate`,
@@ -129,6 +136,13 @@ class Batches:
                                            "the tf.data.Dataset.",
                                            hint="Dataset.from_tensor_slices((x, y, "
                                            "sample_weight)).batch(32)")
+            if steps is None and _endless(x):
+                raise InvalidArgumentError(
+                    caller, "When providing an infinite dataset, you must specify the number "
+                            "of steps to run (if you did not intend to create an infinite "
+                            "dataset, make sure to not call `repeat()` on the dataset).",
+                    hint=f"{caller}(ds, {'steps_per_epoch' if caller == 'fit' else 'steps'}"
+                         f"=N) (Keras 3 would run forever), or a count: repeat(epochs)")
             self.x = x
             try:
                 count = len(x)
