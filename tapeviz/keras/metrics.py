@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..counting import in_top_k
 from ..coverage import missing as _missing
 from ..creation import convert_to_tensor
 from ..errors import ShapeError, unknown_name as _unknown_name
@@ -25,11 +26,13 @@ from .metric_base import Mean, Metric, RootMeanSquaredError, Sum
 __all__ = ["Accuracy", "BinaryAccuracy", "BinaryCrossentropy", "CategoricalAccuracy",
            "CategoricalCrossentropy", "Mean", "MeanAbsoluteError", "MeanMetricWrapper",
            "MeanSquaredError", "Metric", "Precision", "Recall", "RootMeanSquaredError",
-           "SparseCategoricalAccuracy",
-           "SparseCategoricalCrossentropy", "Sum", "accuracy", "binary_accuracy",
-           "binary_crossentropy", "categorical_accuracy", "categorical_crossentropy", "get",
-           "mae", "mse", "resolve", "sparse_categorical_accuracy",
-           "sparse_categorical_crossentropy"]   # (the crossentropies: the losses', as in TF)
+           "SparseCategoricalAccuracy", "SparseCategoricalCrossentropy",
+           "SparseTopKCategoricalAccuracy", "Sum", "TopKCategoricalAccuracy", "accuracy",
+           "binary_accuracy", "binary_crossentropy", "categorical_accuracy",
+           "categorical_crossentropy", "get", "mae", "mse", "resolve",
+           "sparse_categorical_accuracy", "sparse_categorical_crossentropy",
+           "sparse_top_k_categorical_accuracy",
+           "top_k_categorical_accuracy"]   # (the crossentropies: the losses', as in TF)
 
 
 # ---- functions comparing y_true and y_pred, one value per example ----------------------------
@@ -64,6 +67,17 @@ def categorical_accuracy(y_true, y_pred):
     return cast(equal(argmax(y_true, axis=-1), argmax(y_pred, axis=-1)), "float32")
 
 
+def _sparse_labels(op: str, y_true, y_pred):
+    """y_true as one class index per example of y_pred's (a trailing axis of 1 dropped)."""
+    y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
+    if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
+        y_true = squeeze(y_true, [-1])
+    if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape)[:-1]:
+        raise ShapeError(op, f"y_true must hold one class index per example; got y_true "
+                             f"{tuple(y_true.shape)} and y_pred {tuple(y_pred.shape)}")
+    return y_true, y_pred
+
+
 def sparse_categorical_accuracy(y_true, y_pred):
     """1.0 where argmax(y_pred) equals the integer label y_true, else 0.0.
 
@@ -71,18 +85,24 @@ def sparse_categorical_accuracy(y_true, y_pred):
     >>> tf.keras.metrics.sparse_categorical_accuracy([1, 0], [[0.2, 0.8], [0.3, 0.7]]).numpy()
     array([1., 0.], dtype=float32)
     """
-    y_true, y_pred = convert_to_tensor(y_true), convert_to_tensor(y_pred)
-    if y_true.ndim == y_pred.ndim and y_true.ndim and y_true.shape[-1] == 1:
-        y_true = squeeze(y_true, [-1])
-    if y_pred.ndim < 1 or tuple(y_true.shape) != tuple(y_pred.shape)[:-1]:
-        raise ShapeError("sparse_categorical_accuracy", f"y_true must hold one class index per "
-                                                        f"example; got y_true "
-                                                        f"{tuple(y_true.shape)} and y_pred "
-                                                        f"{tuple(y_pred.shape)}")
+    y_true, y_pred = _sparse_labels("sparse_categorical_accuracy", y_true, y_pred)
     predicted = argmax(y_pred, axis=-1)
     if predicted.dtype != y_true.dtype:
         predicted = cast(predicted, y_true.dtype)
     return cast(equal(y_true, predicted), "float32")
+
+
+def sparse_top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1.0 where the integer label is among y_pred's k highest scores (ties at the k-th
+    count as in, as TF's in_top_k), else 0.0."""
+    y_true, y_pred = _sparse_labels("sparse_top_k_categorical_accuracy", y_true, y_pred)
+    return cast(in_top_k(cast(y_true, "int32"), y_pred, k), "float32")
+
+
+def top_k_categorical_accuracy(y_true, y_pred, k=5):
+    """1.0 where the one-hot label's class is among y_pred's k highest scores, else 0.0."""
+    return sparse_top_k_categorical_accuracy(argmax(convert_to_tensor(y_true), axis=-1),
+                                             y_pred, k)
 
 
 mse = mean_squared_error
@@ -133,6 +153,13 @@ CategoricalAccuracy = _wrapper("CategoricalAccuracy", categorical_accuracy,
 SparseCategoricalAccuracy = _wrapper("SparseCategoricalAccuracy", sparse_categorical_accuracy,
                                      "sparse_categorical_accuracy",
                                      "How often argmax(y_pred) equals the integer label.", "up")
+SparseTopKCategoricalAccuracy = _wrapper(
+    "SparseTopKCategoricalAccuracy", sparse_top_k_categorical_accuracy,
+    "sparse_top_k_categorical_accuracy", "How often the integer label is among the k highest "
+    "scores.", "up", k=5)
+TopKCategoricalAccuracy = _wrapper(
+    "TopKCategoricalAccuracy", top_k_categorical_accuracy, "top_k_categorical_accuracy",
+    "How often the one-hot label's class is among the k highest scores.", "up", k=5)
 MeanSquaredError = _wrapper("MeanSquaredError", mean_squared_error, "mean_squared_error",
                             "The running mean of squared errors.", "down")
 MeanAbsoluteError = _wrapper("MeanAbsoluteError", mean_absolute_error, "mean_absolute_error",
@@ -154,6 +181,8 @@ _BY_NAME = {
     "accuracy": Accuracy, "acc": Accuracy, "binary_accuracy": BinaryAccuracy,
     "categorical_accuracy": CategoricalAccuracy,
     "sparse_categorical_accuracy": SparseCategoricalAccuracy,
+    "sparse_top_k_categorical_accuracy": SparseTopKCategoricalAccuracy,
+    "top_k_categorical_accuracy": TopKCategoricalAccuracy,
     "mean_squared_error": MeanSquaredError, "mse": MeanSquaredError,
     "mean_absolute_error": MeanAbsoluteError, "mae": MeanAbsoluteError,
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,

@@ -315,3 +315,30 @@ PY_FUNCTIONS = {
 }
 for _name, _fn in PY_FUNCTIONS.items():
     add_case(_name, _fn, grad=False, op="numpy" if "filter" in _name else None)
+
+
+# ---- top-k accuracy: the class, the function, compile's name, ties at the k-th score ----------
+def _top_k_history(tf):
+    model = _small_classifier(tf, metrics=("sparse_top_k_categorical_accuracy",))
+    history = model.fit(X, Y, epochs=2, batch_size=5, shuffle=False, verbose=0)
+    return [list(history.history), np.array(history.history["sparse_top_k_categorical_accuracy"],
+                                            np.float32)]
+
+
+TOP_K = {
+    "keras.metrics.SparseTopKCategoricalAccuracy/hunt_k2": lambda tf: _metric_life(
+        tf, tf.keras.metrics.SparseTopKCategoricalAccuracy(k=2), ([0, 2, 1], f32(3, 4)),
+        ([[3]], f32(1, 4, seed=3))),
+    "keras.metrics.TopKCategoricalAccuracy/hunt_k1_one_hot": lambda tf: _metric_life(
+        tf, tf.keras.metrics.TopKCategoricalAccuracy(k=1), (np.eye(3, dtype=np.float32),
+                                                            f32(3, 3))),
+    "keras.metrics.sparse_top_k_categorical_accuracy/hunt_ties": lambda tf:
+        tf.keras.metrics.sparse_top_k_categorical_accuracy(
+            [2, 0], a32([[0.5, 0.2, 0.2], [0.1, 0.1, 0.8]]), k=2),
+    "keras.metrics.top_k_categorical_accuracy/hunt_default_k": lambda tf:
+        tf.keras.metrics.top_k_categorical_accuracy(np.eye(6, dtype=np.float32)[[5]],
+                                                    f32(1, 6)),
+    "keras.Model.compile/hunt_top_k_by_name": _top_k_history,
+}
+for _name, _fn in TOP_K.items():
+    add_case(_name, _fn, grad=False)
