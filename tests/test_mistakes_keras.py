@@ -125,3 +125,23 @@ def test_an_endless_dataset_without_steps_is_refused_instead_of_running_forever(
                            f"number of steps to run")
     assert f"hint: {call}(ds, {steps}=N)" in said and "test_mistakes_keras.py" in said
     getattr(model, call)(data, verbose=0, **{steps: 2})   # given its steps, it ends
+
+
+@pytest.mark.parametrize("callbacks, said, hint", [
+    (tf.keras.callbacks.EarlyStopping, "expected callback objects; got the class EarlyStopping",
+     "make one: callbacks=[EarlyStopping(...)]"),
+    ([lambda epoch: None], "got the function <lambda>, which has no on_* hook",
+     "for a function: tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: ...)"),
+], ids=["a-class", "a-function"])
+def test_a_callback_that_is_no_callback_object_is_refused_before_training(callbacks, said, hint):
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    with pytest.raises(TypeError) as raised:
+        model.fit(x, y, epochs=2, verbose=0, callbacks=callbacks)
+    assert said in str(raised.value) and f"hint: {hint}" in str(raised.value)
+    assert "test_mistakes_keras.py" in str(raised.value) and not model.built
+    ends = []
+    model.fit(x, y, epochs=2, verbose=0, callbacks=[tf.keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: ends.append(epoch))])
+    assert ends == [0, 1]

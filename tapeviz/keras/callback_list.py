@@ -3,6 +3,8 @@ order (`keras.callbacks.CallbackList`): fit's validation pass tells the same lis
 `on_test_*` hooks, so a callback sees the whole run."""
 from __future__ import annotations
 
+from ..errors import DTypeError, describe
+
 
 class CallbackList:
     """`callbacks` (one given bare, as Keras 3 takes it, or a list), each set to `model` and
@@ -15,6 +17,7 @@ class CallbackList:
             else [callbacks]
         self.model, self.params = model, params
         for cb in self.callbacks:
+            _refuse_no_callback(cb)
             cb.set_model(model) if hasattr(cb, "set_model") else setattr(cb, "model", model)
             if hasattr(cb, "set_params"):
                 cb.set_params(params)
@@ -32,3 +35,18 @@ class CallbackList:
             method = getattr(cb, hook, None)
             if method is not None:
                 method(*args)
+
+
+def _refuse_no_callback(cb) -> None:
+    """A class, a function or anything with no hook given as a callback (it would be called
+    never, or fail inside fit): refused naming it and what to give."""
+    if isinstance(cb, type):
+        raise DTypeError("callbacks", f"expected callback objects; got the class {cb.__name__}",
+                         hint=f"make one: callbacks=[{cb.__name__}(...)]")
+    if not any(name.startswith("on_") for name in dir(cb)):
+        function = callable(cb) and hasattr(cb, "__name__")
+        given = f"the function {cb.__name__}" if function else describe(cb)
+        raise DTypeError("callbacks", f"expected callback objects (tf.keras.callbacks."
+                                      f"Callback); got {given}, which has no on_* hook",
+                         hint="for a function: tf.keras.callbacks.LambdaCallback(on_epoch_end="
+                              "lambda epoch, logs: ...)" if function else None)
