@@ -25,7 +25,8 @@ or by `// 255` (`integer_division`), a reshape that mixes the batch's examples
 (`mixed_batch`), an evaluation on data centred by its own mean (`own_statistics`) or on the
 examples it trained on (`training_data`), training labels memorised while every later
 evaluation stays at chance (`memorised_labels`), training and evaluated data scaled apart,
-one standardised and the other not (`scaled_apart`), on the numpy engine's recordings and the
+one standardised and the other not (`scaled_apart`), batches of one class each, data sorted
+by label and never shuffled (`sorted_batches`), on the numpy engine's recordings and the
 torch adapter's alike (`op_index.role` reads torch's op names as the numpy engine's). The
 shown step's nodes are walked once (`op_index`); the steps only as far as each check
 needs.
@@ -57,6 +58,7 @@ from .rebound import variables_rebound
 from .running_total import running_loss_total
 from .scaled_apart import divergence_explained, scaled_apart
 from .small_updates import updates_too_small
+from .sorted_batches import batches_of_one_class
 from .op_index import ops_named
 from .optimizer_in_loop import optimizer_made_in_loop
 from .over_clipped import gradients_over_clipped
@@ -103,6 +105,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + truncated_input(by_op, nodes) + batch_mixed(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
+            + batches_of_one_class(steps)
             + gradients_over_clipped(last_steps)
             + evaluation
             + gradients_never_applied(steps, last_steps)
