@@ -145,3 +145,19 @@ def test_a_callback_that_is_no_callback_object_is_refused_before_training(callba
     model.fit(x, y, epochs=2, verbose=0, callbacks=[tf.keras.callbacks.LambdaCallback(
         on_epoch_end=lambda epoch, logs: ends.append(epoch))])
     assert ends == [0, 1]
+
+
+def test_early_stopping_on_keras_1s_val_acc_names_the_metric_fit_logs():
+    model = tf.keras.Sequential([tf.keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    x, y = np.ones((8, 3), "float32"), np.zeros(8, "int32")
+    with pytest.raises(ValueError) as raised:
+        model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y),
+                  callbacks=[tf.keras.callbacks.EarlyStopping(monitor="val_acc")])
+    said = str(raised.value)
+    assert "isn't able to automatically determine whether that metric" in said
+    assert "hint: did you mean 'val_accuracy'? fit logs 'loss', 'accuracy', 'val_loss', " \
+           "'val_accuracy'" in said and "test_mistakes_keras.py" in said
+    history = model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y), callbacks=[
+        tf.keras.callbacks.EarlyStopping(monitor="val_accuracy")]).history
+    assert "val_accuracy" in history

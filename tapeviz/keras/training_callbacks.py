@@ -7,6 +7,7 @@ them, as LearningRateScheduler adds 'learning_rate', before History records them
 """
 from __future__ import annotations
 
+import difflib
 import inspect
 import math
 import operator
@@ -52,14 +53,24 @@ class _MonitorCallback(Callback):
                 if metric.name == name and direction is not None:
                     self.monitor_op = operator.gt if direction == "up" else operator.lt
             if self.monitor_op is None:
-                raise ValueError(
+                raise InvalidArgumentError(
+                    type(self).__name__,
                     f"{type(self).__name__} callback received monitor={self.monitor}, but "
                     f"Keras isn't able to automatically determine whether that metric should "
                     f"be maximized or minimized. Pass `mode='max'` in order to monitor based "
                     f"on the highest metric value, or pass `mode='min'` in order to use the "
-                    f"lowest value.")
+                    f"lowest value.", hint=self._monitored_hint())
         if self.monitor_op is operator.lt:
             self.min_delta *= -1
+
+    def _monitored_hint(self) -> str:
+        """The names fit's logs give the model's metrics, the closest to `monitor` first."""
+        names = ["loss"] + [m.name for m in getattr(self.model, "metrics", None) or ()
+                            if m.name != "loss"]
+        logged = names + [f"val_{name}" for name in names]
+        close = difflib.get_close_matches(self.monitor, logged, n=1, cutoff=0.5)
+        meant = f"did you mean {close[0]!r}? " if close else ""
+        return f"{meant}fit logs {', '.join(map(repr, logged))} (val_: with validation data)"
 
     def _is_improvement(self, value, reference) -> bool:
         return reference is None or self.monitor_op(value - self.min_delta, reference)
