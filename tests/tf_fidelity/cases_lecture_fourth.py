@@ -342,3 +342,21 @@ TOP_K = {
 }
 for _name, _fn in TOP_K.items():
     add_case(_name, _fn, grad=False)
+
+
+# ---- an optimizer's get_config(): Keras 3's keys, set or not (the name aside: 'adam_1') -------
+def _config_without_name(optimizer) -> dict:
+    return {key: value for key, value in optimizer.get_config().items() if key != "name"}
+
+
+OPTIMIZER_CONFIGS = {
+    "SGD/hunt_config_keys": lambda tf: _config_without_name(tf.keras.optimizers.SGD(0.01, 0.9)),
+    "Adam/hunt_config_settings": lambda tf: _config_without_name(tf.keras.optimizers.Adam(
+        0.01, clipnorm=1.0, use_ema=True, weight_decay=0.004)),
+    "RMSprop/hunt_config_keys": lambda tf: _config_without_name(tf.keras.optimizers.RMSprop()),
+    "Adam/hunt_config_round_trip": lambda tf: _config_without_name(
+        tf.keras.optimizers.Adam.from_config(tf.keras.optimizers.Adam(
+            0.005, global_clipnorm=2.0).get_config())),
+}
+for _name, _fn in OPTIMIZER_CONFIGS.items():
+    add_case(f"keras.optimizers.{_name}", _fn, grad=False)

@@ -81,6 +81,12 @@ def _learning_rate_number(optimizer: str, value) -> float:
         raise error from None
 
 
+# the settings every Keras 3 optimizer's get_config() lists, set or not
+_KERAS3_SETTINGS = ("weight_decay", "clipnorm", "global_clipnorm", "clipvalue", "use_ema",
+                    "ema_momentum", "ema_overwrite_frequency", "loss_scale_factor",
+                    "gradient_accumulation_steps")
+
+
 class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAverage,
                 GradientAccumulation, UpdateListening):
     """Base class of the Keras optimizers; subclasses define `_slot_names` and `_apply_dense`."""
@@ -363,12 +369,10 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
         lr = self._learning_rate
         config = {"name": self.name,
                   # float32's shortest repr, so 0.01 reads back as 0.01
-                  "learning_rate": float(str(lr.numpy())) if isinstance(lr, Tensor) else lr,
-                  "decay": self.decay}
-        for key in ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay",
-                    "loss_scale_factor"):
-            if getattr(self, key) is not None:
-                config[key] = getattr(self, key)
+                  "learning_rate": float(str(lr.numpy())) if isinstance(lr, Tensor) else lr}
+        if self.decay:   # Keras 2's, kept (Keras 3 has no such key)
+            config["decay"] = self.decay
+        config.update({key: getattr(self, key) for key in _KERAS3_SETTINGS})   # None if unset
         config.update({key: getattr(self, key) for key in self._hyper_names})
         return config
 
