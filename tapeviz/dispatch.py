@@ -37,7 +37,7 @@ from time import perf_counter
 
 from . import events, fpwarnings
 from .convert import input_arrays, input_tensors
-from .dispatch_followed import (OUTSIDE, dispatch_followed, dispatch_sunk, follow_branch,
+from .dispatch_followed import (dispatch_followed, dispatch_sunk, follow_branch, producers_of,
                                 same_params)
 from .events import OpExecuted, set_scope
 from .node import Node, deferred_node
@@ -206,8 +206,8 @@ def _dispatch_traced(op, args, params, state, route):
                 branch = at.get((op, id(source), state.phase, state.scope))
             if branch is not None and (branch.outside is None or (params or branch.params)
                                        and not same_params(params, branch)
-                                       or branch.producers != tuple(map(sink.producer_of, ids,
-                                                                        OUTSIDE))):
+                                       or branch.producers != producers_of(sink.producer_of,
+                                                                           ids)):
                 branch = None
         # (an op that follows is run again on a look, and timed then)
         started = perf_counter() if branch is None and (hearers or route.timed) else 0.0
@@ -263,7 +263,8 @@ def _dispatch_traced(op, args, params, state, route):
             sink.nodes.append(node)
         sink.at = branch
         if branch.outside:
-            sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
+            sink.outside.extend(arrays[branch.kept] if branch.kept is not None
+                                else compress(arrays, branch.outside))
             if branch.keeps_output:
                 sink.outside.append(ans._value)
         sink = None

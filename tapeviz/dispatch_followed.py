@@ -46,14 +46,17 @@ def dispatch_sunk(op, args, params, state, sink):
         # is the one input_tensors tracks it by (a Python number's: none an op made) but a
         # variable's read's (its variable's)
         arrays = input_arrays(op, args)
-        ids = map(id, args) if VariableRead not in map(type, args) else input_tensors(op, args)[2]
+        if VariableRead not in map(type, args):   # (an update's two: no map, no tuple grown)
+            ids = (id(args[0]), id(args[1])) if len(args) == 2 else tuple(map(id, args))
+        else:
+            ids = input_tensors(op, args)[2]
         branch = at.only   # (the usual: one op follows, compared by identity, no key made)
         if branch is None or branch.op is not op or branch.source is not source \
                 or branch.phase is not state.phase or branch.scope is not state.scope:
             branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
         if branch is None or branch.outside is None or branch.taped \
                 or (params or branch.params) and not same_params(params, branch) \
-                or branch.producers != tuple(map(sink.producer_of, ids, OUTSIDE)):
+                or branch.producers != producers_of(sink.producer_of, ids):
             sink.leave()
             branch = None
     if branch is None:
@@ -74,7 +77,8 @@ def dispatch_sunk(op, args, params, state, sink):
         sink.outs.append(ans)
         sink.at = branch
         if branch.outside:
-            sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
+            sink.outside.extend(arrays[branch.kept] if branch.kept is not None
+                                else compress(arrays, branch.outside))
             if branch.keeps_output:
                 sink.outside.append(ans._value)
         return ans
@@ -95,9 +99,22 @@ def follow_branch(sink, branch, arrays: tuple, ans, output_id: int) -> None:
     sink.outs.append(ans)
     sink.at = branch
     if branch.outside:
-        sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
+        sink.outside.extend(arrays[branch.kept] if branch.kept is not None
+                            else compress(arrays, branch.outside))
         if branch.keeps_output:
             sink.outside.append(ans._value)
+
+
+def producers_of(producer_of, ids: tuple) -> tuple:
+    """Where each input (by `ids`) came from in the sink's segment (`Sink.producer_of`: the
+    index of the op that made it, a variable's code, else -1), as a branch's `producers`
+    lists them: one or two inputs (most ops) without a map and a tuple grown from it (a
+    third of the cost)."""
+    if len(ids) == 2:
+        return producer_of(ids[0], -1), producer_of(ids[1], -1)
+    if len(ids) == 1:
+        return producer_of(ids[0], -1),
+    return tuple(map(producer_of, ids, OUTSIDE))
 
 
 def same_params(params: dict, branch) -> bool:
@@ -123,7 +140,7 @@ def dispatch_followed(op, args, params, state, route, sink):
         branch = at.get((op, id(source), state.phase, state.scope))
     if branch is None or branch.outside is None or (params or branch.params) \
             and not same_params(params, branch) \
-            or branch.producers != tuple(map(sink.producer_of, ids, OUTSIDE)):
+            or branch.producers != producers_of(sink.producer_of, ids):
         sink.leave()
         branch = None
     started = perf_counter() if branch is None and route.timed else 0.0
@@ -156,7 +173,8 @@ def dispatch_followed(op, args, params, state, route, sink):
                 sink.nodes.append(node)
             sink.at = branch
             if branch.outside:
-                sink.outside += arrays if branch.keeps_all else compress(arrays, branch.outside)
+                sink.outside.extend(arrays[branch.kept] if branch.kept is not None
+                                    else compress(arrays, branch.outside))
                 if branch.keeps_output:
                     sink.outside.append(ans._value)
             return ans
@@ -168,4 +186,5 @@ def dispatch_followed(op, args, params, state, route, sink):
     return ans
 
 
-__all__ = ["dispatch_sunk", "dispatch_followed", "follow_branch", "same_params", "OUTSIDE"]
+__all__ = ["dispatch_sunk", "dispatch_followed", "follow_branch", "producers_of", "same_params",
+           "OUTSIDE"]

@@ -69,7 +69,7 @@ class Branch(dict):
     compares an op's op, line, phase and scope to its fields by identity, making no key)."""
 
     __slots__ = ("parent", "depth", "op", "source", "params", "phase", "scope", "taped",
-                 "outside", "keeps_all", "producers", "variables", "reads", "python",
+                 "outside", "kept", "producers", "variables", "reads", "python",
                  "keeps_output", "count", "splits", "only", "last", "site")
 
     def __init__(self, parent=None, fields=None, producers=()):
@@ -78,7 +78,7 @@ class Branch(dict):
         self.depth = 0 if parent is None else parent.depth + 1
         self.splits: dict = {}   # the Recorder's state as the segment began -> its split
         self.outside = None
-        self.keeps_all = False   # whether `outside` keeps every input (dispatch: no compress)
+        self.kept = None   # the slice of its inputs `outside` keeps, when they are one run
         self.only = self.last = None
         self.site = None   # the frames its op is called from (dispatch: call_site.site_of)
         if fields is not None:
@@ -103,7 +103,7 @@ class Branch(dict):
             mask = tuple(made == -1 or made < LINKED or made < -1 and read
                          for made, read in zip(producers, self.reads))
             self.outside = mask if any(mask) or self.keeps_output and mask else ()
-            self.keeps_all = all(mask) and bool(mask)
+            self.kept = _run_of(mask)
             if self.keeps_output and not self.outside:
                 self.outside = (False,)   # truthy: dispatch then keeps the output
 
@@ -152,6 +152,18 @@ class Branch(dict):
 
     def __eq__(self, other):
         return self is other
+
+
+def _run_of(mask: tuple) -> slice | None:
+    """The slice of the inputs a branch's `mask` keeps when they are one run (dispatch keeps
+    them by slicing: a compress object an op costs ~4x a slice), else None. A whole tuple's
+    slice is the tuple itself."""
+    kept = [index for index, keep in enumerate(mask) if keep]
+    if not kept:
+        return slice(0, 0)
+    if len(kept) == len(mask):
+        return slice(None)
+    return slice(kept[0], kept[-1] + 1) if kept[-1] - kept[0] + 1 == len(kept) else None
 
 
 def _comparable_tuple(value) -> bool:
