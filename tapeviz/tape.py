@@ -191,8 +191,8 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
                 self._refused = {**self._refused, id(item): RefusedWatch(item, user_source())}
                 self._await_readers(True)
                 warnings.warn(f"GradientTape.watch: the dtype of the watched tensor must be "
-                              f"floating (e.g. tf.float32), got {item.dtype.name}; it is not "
-                              f"watched", stacklevel=2)
+                              f"floating (e.g. tf.float32), got tf.{item.dtype.name}; it is "
+                              f"not watched", stacklevel=2)
                 continue
             self._track(item)
 

@@ -1,6 +1,7 @@
 """Tapes within tapes: the thread's stack of recording tapes keeps their entry order across
 stop_recording, and TF's refusals (a tape entered while it records, stop_recording where
-it does not) leave every tape as it was."""
+it does not) leave every tape as it was; and the warnings TF logs about a tape's use (a
+persistent tape's gradient inside its block, an integer tensor watched), in TF's words."""
 import warnings
 
 import pytest
@@ -81,3 +82,11 @@ def test_a_persistent_tapes_gradient_inside_its_block_warns_as_tf_logs_at_the_us
 @pytest.mark.parametrize("persistent, inside", [(True, False), (False, True), (False, False)])
 def test_gradient_after_the_block_or_of_a_tape_that_lets_go_is_silent(persistent, inside):
     assert _gradient_warnings(persistent, inside) == []
+
+
+def test_watching_an_integer_tensor_warns_in_tfs_words():
+    with pytest.warns(UserWarning) as caught:
+        with tf.GradientTape() as tape:
+            tape.watch(tf.constant(3))
+    assert "The dtype of the watched tensor must be floating (e.g. tf.float32), got " \
+           "tf.int32".lower() in str(caught[0].message).lower()
