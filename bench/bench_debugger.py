@@ -602,6 +602,45 @@ declares its files, which Breakpoint.at could): 13.15k -> 12.79k an op; the lect
 sites= listener would owe. The walk's remaining 2.3k is reading the two frames (the
 wrapper's frame object is made afresh each call) and their files: no cheaper sound key
 was found (a call site's verdict needs the frame between, 2fd7d79).
+
+Issue 14's debugger rows settled by instructions (next round). `--instructions` counts the
+Runner's gate too (the loop counted on the runner's own thread, its start and join not),
+`--only` picks rows, `--epochs N` makes each CPU run N epochs.
+- the Runner's gate, never paused, hears ops only while a pause, a step or a stop is pending
+  (runner._hear_ops; test_runner asserts it unsubscribed while the loop runs) and, always,
+  the loop's gradient calls (to count steps: 3 Python calls a step by cProfile). Regression
+  loop, 13c9456's tree alone: 595.9k plain -> 599.6k a step (1.006x); probes in one run
+  (main's tree, moving under others' edits) read a bare thread +2.9k, a GradientComputed
+  listener +7.3k, and 6aef428's first count 1.019x (584.4k -> 595.8k) was on that moving tree.
+- longer CPU runs did not halve the swing: this file's file:line, bare condition and Runner
+  rows, three runs of 10 and 30 epochs alternated (best of 5, load 8-10): regression 1.11,
+  1.08, 1.09x at 10 epochs against 1.09, 0.98, 1.04x at 30 (file:line); 1.27, 1.20, 1.22x
+  against 1.29, 1.10, 1.13x (condition); 1.03, 1.01, 1.04x against 1.00, 0.99, 0.98x
+  (Runner); lecture's 1.12, 1.14, 1.09x against 1.11, 1.04, 1.10x; 1.28, 1.30, 1.23x against
+  1.32, 1.21, 1.25x; 1.06, 1.04, 1.04x against 1.03, 0.99, 1.03x. A 30-epoch round lasts
+  long enough for the load to move inside it: instructions settle these rows.
+- da14dc5, dispatch: a recorded op at a line no line listener accepts takes _dispatch_taped
+  (its line found in dispatch, then the tapes alone), and one heard only by node forms of
+  every node, a bare condition's, _dispatch_taped_forms, not _dispatch_traced's checks.
+  Predicted -4 to -8k a step (file:line), -16k (condition, from -459 bytecodes a step).
+  Instructions a step (valgrind, one epoch, 13c9456's tree alone, then with da14dc5):
+                        regression                         lecture's
+    plain               595.9k -> 597.7k, 596.2k            444.3k -> 445.4k
+    file:line           632.9k (1.062x) -> 620.4k (1.038x)   487.3k (1.097x) -> 475.0k (1.067x)
+    bare condition      731.2k (1.227x) -> 721.8k (1.211x)   559.8k (1.260x) -> 550.8k (1.237x)
+    nan, unchanged      678.9k (1.139x)
+    the Runner's gate   599.6k (1.006x), unchanged
+  CPU, this file's rows, best of 5, the two trees alternated twice (load 8.5-9.7: read to
+  +-0.05x): regression file:line 1.09x, 1.01x -> 1.04x, 1.04x; condition 1.25x, 1.23x ->
+  1.22x, 1.21x; lecture's file:line 1.13x, 1.13x -> 1.09x, 1.13x; condition 1.33x, 1.36x ->
+  1.25x, 1.31x. By instructions every row is inside its goal (the Runner 1.05x, file:line
+  1.1x, a bare condition 1.3x); by CPU the lecture's file:line and condition sit at their
+  lines, ~0.04-0.07x above their instruction ratios, as the Recorder's rows read above theirs.
+  What is left of a bare condition (lecture's, bytecodes a step over plain 2,446): the
+  untaped ops' deferred nodes (10 a step, ~127 bytecodes each with deferred_node), the
+  condition asked (19 ops, ~38 each around the user's own call), the taped ops' node forms
+  (~37 each); of the lecture's file:line (655 over plain) the 4 untaped ops' walk and the
+  per-op line checks.
 """
 from __future__ import annotations
 
