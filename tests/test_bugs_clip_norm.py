@@ -18,10 +18,10 @@ from tapeviz.debugger import Recorder, diagnose
 STEPS = 8
 
 
-def clipped_loop(clip_norm=None, make=None, **clipping):
+def clipped_loop(clip_norm=None, make=None, clip_each=None, **clipping):
     """SGD(0.1) (or `make`(**clipping)) on a small classifier, its gradients clipped by
     tf.clip_by_global_norm at `clip_norm`, or by the optimizer's `clipping`
-    (global_clipnorm= or clipnorm=)."""
+    (global_clipnorm= or clipnorm=), or each gradient by `clip_each`."""
     tf.random.set_seed(0)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(STEPS * 32, 8)).astype(np.float32)
@@ -38,6 +38,8 @@ def clipped_loop(clip_norm=None, make=None, **clipping):
             grads = tape.gradient(loss, model.trainable_variables)
             if clip_norm is not None:
                 grads, _ = tf.clip_by_global_norm(grads, clip_norm)  # BUG: tf clip
+            if clip_each is not None:
+                grads = [clip_each(g) for g in grads]
             optimizer.apply_gradients(zip(grads, model.trainable_variables))  # apply
     return rec, optimizer
 
@@ -99,3 +101,23 @@ def test_an_adams_clip_far_below_the_norm_but_above_its_epsilon_is_no_finding():
     learning rate times under 1e-05 of the gradient')."""
     rec, _ = clipped_loop(make=tf.keras.optimizers.Adam, clipnorm=1e-5)
     assert diagnose(rec) == []
+
+
+@pytest.mark.parametrize("clip_each, to, of, fix, marker", [
+    (lambda g: tf.clip_by_norm(g, 1e-9),  # BUG: by norm
+     "a norm of 1e-09", "that gradient's norm", "tf.clip_by_norm(g, 1.0)", "# BUG: by norm"),
+    (lambda g: tf.clip_by_value(g, -1e-9, 1e-9),  # BUG: by value
+     "values within ±1e-09", "their largest value",
+     "tf.clip_by_value(g, -1.0, 1.0), or a clip by norm", "# BUG: by value")])
+def test_each_gradient_clipped_by_a_typo_is_named_not_the_learning_rate(clip_each, to, of, fix,
+                                                                        marker):
+    """Was: 'the learning rate is far too small ... fix: a learning rate that moves the
+    weights (... SGD's 0.01)': lower than the SGD(0.1) it has."""
+    rec, _ = clipped_loop(clip_each=clip_each)
+    [finding] = diagnose(rec)
+    assert finding.kind == "gradients_over_clipped"
+    assert finding.message.startswith(f"the gradients are clipped to {to} in every step")
+    assert f"times below {of} (before the clip: " in finding.message
+    assert f"fix: clip at about the gradients' usual norm ({fix})" in finding.message
+    assert finding.source.lineno == line_of(__file__, marker)
+

@@ -3,10 +3,12 @@ finding (torch's is `over_clipped`): `tf.clip_by_global_norm(grads, 1e-6)`, or a
 optimizer's `global_clipnorm=1e-6` or `clipnorm=1e-6` (a clip norm meant for something else,
 or a typo for 1.0), scales every update down to a tiny fraction of the gradient: nothing
 fails, the loss barely moves, and the gradients the tape returned (read before the clip)
-make the learning rate look far too small. Read from each of the last trained steps:
-`clip_by_global_norm`'s `maximum(norm, clip_norm)` op, found from the step's end back to its
-backward pass, or the clip setting of the Keras optimizer whose step count the step
-advanced (`optimizer_of`), against the gradients' norm. A correct program reads its last
+make the learning rate look far too small (`tf.clip_by_norm(g, 1e-9)` and
+`tf.clip_by_value(g, -1e-9, 1e-9)` alike). Read from each of the last trained steps:
+`clip_by_global_norm`'s or `clip_by_norm`'s `maximum(norm, clip_norm)` op or a
+`clip_by_value` of a gradient, found from the step's end back to its backward pass, or the
+clip setting of the Keras optimizer whose step count the step advanced (`optimizer_of`),
+against the gradients' norm (or largest value). A correct program reads its last
 step's ops from the end to its gradient call.
 """
 from __future__ import annotations
@@ -20,14 +22,18 @@ from .over_clipped import FACTOR, MIN_STEPS
 from .summary import _array
 from .unapplied import _norm
 
-_SCOPE = "clip_by_global_norm"
+_NORM_SCOPES = ("clip_by_global_norm", "clip_by_norm")   # their `maximum(norm, clip_norm)`
+_OP_FIXES = {"clip_by_global_norm": "tf.clip_by_global_norm(grads, 1.0) or 5.0",
+             "clip_by_norm": "tf.clip_by_norm(g, 1.0)",
+             "clip_by_value": "tf.clip_by_value(g, -1.0, 1.0), or a clip by norm"}
 ADAPTIVE_SHRINK = 0.1   # an Adam's updates shrunk to at most this by the clip: a cut
 
 
 def norm_clipped_far_below(trained: list) -> list:
     """A Finding when each of the last MIN_STEPS `trained` steps (`unapplied.last_trained`)
-    clipped its gradients' norm by FACTOR or more (`tf.clip_by_global_norm`, or a Keras
-    optimizer's `global_clipnorm` or `clipnorm`)."""
+    clipped its gradients' norm (or values) by FACTOR or more (`tf.clip_by_global_norm`,
+    `tf.clip_by_norm`, `tf.clip_by_value`, or a Keras optimizer's `global_clipnorm` or
+    `clipnorm`)."""
     if len(trained) < MIN_STEPS:
         return []
     from ..keras.optimizers.base import optimizer_made_at, optimizer_of   # (keras imports
@@ -42,16 +48,19 @@ def norm_clipped_far_below(trained: list) -> list:
     if adaptive is not None and adaptive[1] > ADAPTIVE_SHRINK:
         return []   # an Adam divides by the gradient's size: the clip barely matters
     first, last = trained[-MIN_STEPS], trained[-1]
-    if setting is None:
-        by = f"by clip_by_global_norm at {_where(node.source)}"
-        fix = "tf.clip_by_global_norm(grads, 1.0) or 5.0"
+    if setting in _OP_FIXES:
+        by = f"by {setting} at {_where(node.source)}"
+        fix = _OP_FIXES[setting]
         source = node.source
     else:
         source = node.inputs[0].variable.made_at   # the step count's: the optimizer's line
         by = (f"by the optimizer's {setting}={limit:.2g} (made at {_where(source)}), "
               f"applied at {_where(node.source)}")
         fix = f"{setting}=1.0 is common"
-    of = "the largest gradient's norm" if setting == "clipnorm" else "their norm"
+    of = {"clipnorm": "the largest gradient's norm", "clip_by_norm": "that gradient's norm",
+          "clip_by_value": "their largest value"}.get(setting, "their norm")
+    to = f"values within ±{limit:.2g}" if setting == "clip_by_value" else \
+        f"a norm of {limit:.2g}"
     if adaptive is None:
         effect = (f"every update is then the learning rate times under {1 / ratio:.2g} of "
                   f"the gradient")
@@ -61,7 +70,7 @@ def norm_clipped_far_below(trained: list) -> list:
                   f"not matter, but gradients this small fall below its epsilon "
                   f"({epsilon:.2g}), which then sets the size: every update is about "
                   f"{shrink:.2g} of the step {name} takes unclipped")
-    message = (f"the gradients are clipped to a norm of {limit:.2g} in every step (steps "
+    message = (f"the gradients are clipped to {to} in every step (steps "
                f"{first.number}-{last.number}), at least {ratio:.2g} times below {of} "
                f"(before the clip: {norm:.3g} at step {last.number}) {by}: {effect}, so "
                f"the model barely trains, though the gradients the tape returned look healthy "
@@ -78,9 +87,16 @@ def _clip_of(step, optimizer_made_at, optimizer_of):
     for node in reversed(step.nodes):
         if node.phase == "backward":
             return None
-        if node.op.name == "maximum" and node.scope.rsplit("/", 1)[-1] == _SCOPE:
+        scope = node.scope.rsplit("/", 1)[-1]
+        if node.op.name == "maximum" and scope in _NORM_SCOPES:
             norm, limit = (float(np.max(_array(x))) for x in node.inputs)   # abs(clip_norm)
-            return (norm, limit, node, None, None) if limit > 0 and np.isfinite(norm) else None
+            return (norm, limit, node, scope, None) if limit > 0 and np.isfinite(norm) else None
+        if node.op.name == "clip_by_value" and len(node.inputs) == 3 and \
+                type(node.inputs[0]) is not VariableRead:   # (a WGAN's weights: no gradient)
+            largest = float(np.max(np.abs(_array(node.inputs[0])), initial=0.0))
+            limit = max(abs(float(np.max(_array(x)))) for x in node.inputs[1:])
+            return (largest, limit, node, "clip_by_value", None) \
+                if limit > 0 and np.isfinite(largest) else None
         if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead \
                 and optimizer_made_at(node.inputs[0].variable) is not None:
             optimizer = optimizer_of(node.inputs[0].variable)   # (its step count's update)
