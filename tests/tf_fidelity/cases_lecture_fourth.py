@@ -360,3 +360,15 @@ OPTIMIZER_CONFIGS = {
 }
 for _name, _fn in OPTIMIZER_CONFIGS.items():
     add_case(f"keras.optimizers.{_name}", _fn, grad=False)
+
+
+# ---- a layer's or model's name: a string without '/' (Keras 3's rule) ------------------------
+LAYER_NAMES = {
+    "keras.layers.Dense/hunt_name_with_slash": lambda tf: tf.keras.layers.Dense(2, name="a/b"),
+    "keras.layers.Dense/hunt_name_not_a_string": lambda tf: tf.keras.layers.Dense(2, name=3),
+    "keras.layers.Dense/hunt_name_with_space": lambda tf: tf.keras.layers.Dense(
+        2, name="my dense").name,
+    "keras.Sequential/hunt_name_with_slash": lambda tf: tf.keras.Sequential(name="a/b"),
+}
+for _name, _fn in LAYER_NAMES.items():
+    add_case(_name, _fn, grad=False, op="Sequential" if "Sequential" in _name else "Dense")

@@ -121,6 +121,12 @@ class Layer(Tracked):
         self._trainable = bool(trainable)
         if not trainable:
             _note_frozen(self, False)
+        if name is not None and (not isinstance(name, str) or "/" in name):   # Keras 3's rule
+            raise InvalidArgumentError(type(self).__name__, f"Argument `name` must be a string "
+                                       f"and cannot contain character `/`. Received: "
+                                       f"name={name} (of type {type(name)})",
+                                       hint="'/' separates a layer's name from its weights' "
+                                            "(dense/kernel:0): name it dense_1 or dense-1")
         self._name = name or backend.unique_object_name(to_snake_case(type(self).__name__))
         self._dtype = backend.floatx() if dtype is None else _dtypes.as_dtype(dtype).name
         self._autocast = kwargs.get("autocast", True)
