@@ -32,8 +32,9 @@ def failed_op(op, names, tensors, scope: str, source) -> str:
     if source is not None:
         note += source.placed()
     given = dict(zip(names, tensors))
-    hint = _loss_hint(op.name, given) or _conv_layout_hint(op.name, given) \
-        or _dtype_hint(op.name, given) or _feature_axis_hint(op.name, given)
+    hint = _loss_hint(op.name, given) or _device_hint(op.name, given) \
+        or _conv_layout_hint(op.name, given) or _dtype_hint(op.name, given) \
+        or _feature_axis_hint(op.name, given)
     return note + (f"\n  hint: {hint}" if hint else "")
 
 
@@ -44,12 +45,24 @@ def failed_call(error, op, tensors, source) -> OpError:
     failed = OpError(op.name, str(error).split("\n", 1)[0], source=source)
     try:
         failed.input_values = [tensor.detach().cpu().numpy() for tensor in tensors]
-    except (TypeError, RuntimeError):   # a dtype numpy lacks (bfloat16): drawn without them
+    except Exception:   # a dtype numpy lacks (bfloat16), a meta tensor: drawn without them
         failed.input_values = []
     return failed
 
 
 _WEIGHTED = ("linear", "conv1d", "conv2d", "conv3d")   # (embedding's ids are integers)
+
+
+def _device_hint(op: str, given: dict) -> str | None:
+    """An input on another device than the layer's weight: a batch left on the CPU for a
+    model moved to the GPU (or the other way)."""
+    data, weight = given.get("input"), given.get("weight")
+    if op not in _WEIGHTED + ("embedding",) or not isinstance(data, torch.Tensor) \
+            or not isinstance(weight, torch.Tensor) or data.device == weight.device:
+        return None
+    return (f"the input is on {data.device} and the weight on {weight.device}: move each "
+            f"batch where the model is, x.to(device) with the device model.to(device) was "
+            f"given (or next(model.parameters()).device)")
 
 
 def _dtype_hint(op: str, given: dict) -> str | None:

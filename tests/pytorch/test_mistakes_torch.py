@@ -89,3 +89,15 @@ def test_backward_twice_on_one_loss_says_the_first_freed_the_graph_at_the_users_
     with tvt.record() as again:
         model(torch.randn(4, 3)).sum().backward()
     assert len(again.steps) > 0
+
+
+def test_a_batch_on_another_device_than_the_model_says_move_it_where_the_model_is():
+    model = torch.nn.Linear(3, 2)
+    x = torch.randn(4, 3, device="meta")       # another device, on a machine without a GPU
+    with pytest.raises(RuntimeError, match="device") as raised, tvt.record():
+        model(x)
+    note = "\n".join(raised.value.__notes__)
+    assert note.endswith("\n  hint: the input is on meta and the weight on cpu: move each batch "
+                         "where the model is, x.to(device) with the device model.to(device) "
+                         "was given (or next(model.parameters()).device)"), note
+    assert model(torch.randn(4, 3)).shape == (4, 2)         # a batch on the model's device
