@@ -1094,6 +1094,69 @@ instruction counts drifted, below); predictions first:
   perf_counter reads); a condition 172 (each op's and update's LazyNode, its `tell`, the
   condition). None of them is a part above ~0.01x in CPU at 28x28; the conv outputs' reads
   stay the exact test's floor (the fifteenth pass).
+
+Seventeenth pass, the breakpoints (issue 15's last miss: nan=True at <= 1.1x at 28x28, read
+1.11x / 1.11x at the last runs). Load 1.6 at the start, then 7-12 all through (seven
+sessions); each idea predicted, then priced by a microbenchmark or by stubs in one process
+(monkeypatches, 28x28, 30 steps a run, each run between two plain runs), no tree changed:
+- the start (4eae7c0, 9 rounds x 40 steps, --no-numpy, --only break_on empty 'plain again',
+  load 1.6 -> 3.8): plain again 1.01x [0.98-1.07], an empty mode 1.08x, break_on(op) 1.05x,
+  file:line 1.06x, nan=True 1.10x [1.07-1.15] (printed MISSED: a ratio just above 1.1), a
+  condition 1.11x [1.08-1.14];
+- torch's own behaviour the ideas rest on (checked): relu of NaN is NaN, of +Inf +Inf, of
+  -Inf 0; max-pool keeps a NaN; the mean of float32 [3e38, 3e38] is inf (CPU accumulates
+  in float32: a mean makes an Inf of finite values, so its output stays tested);
+- the consumer check (a conv's output not read; the relu after it read instead, and on a
+  hit the producers walked back): not exact. A -Inf born in the conv is 0 after the relu
+  (test_torch_nan_conv_outputs' "one -Inf"), so the conv's output still needs its own read
+  for -Inf; and a hit found at the relu stops after the conv's call has returned. Priced
+  anyway, as its upper bound; predicted ~-0.02x (a hot read of the relu's output, ~20 us,
+  in place of the conv output's cold one, ~76 us, twice a step). Measured: (1) the CNN's two
+  layers and backward, 28x28, 400 iterations alternating, perf_counter around each call
+  (load 7): conv1's output summed right after the conv 82 us, the relu after it then 119
+  us; not summed, the relu 140 us, then the conv's output summed 71 us or the relu's output
+  51 us (conv2: 59 / 46 / 37 us). Whichever reads the conv's output first pays its cold
+  read (the relu runs 20 us faster after a test), so the move saves ~10 us a layer, not
+  ~56; (2) in the loop (15 rounds, load 7 -> 10): nan 1.109x, the conv tests moved to the
+  relus' outputs 1.114x, no conv test at all 1.108x, break_on(op) 1.047x, plain again
+  1.008x. Not built;
+- nan's parts again, by stubs (25 rounds, load 9 -> 12): break_on(op) 1.055x, nan 1.103x;
+  no step copy or test 1.069x, no output test 1.062x, no conv test 1.074x, plain again
+  1.000x [0.94-1.10]; an earlier run (21 rounds, load 10 -> 10): op 1.055x, nan 1.100x, no
+  step copy or test 1.083x, no output test 1.069x. The output tests read ~0.03-0.04x in
+  both (the conv reads ~0.03x of it: the exact test's floor), the step 0.02-0.03x;
+- the step's copy and test (start and finish hot: 27 us a step, `flatten_dense_tensors`
+  twice ~20 us of it; predicted -0.005 to -0.01x for a cheaper form), priced hot (the CNN's
+  6 parameters and 6 gradients, best of 7 x 2000 calls): the joined copy by one flatten
+  15.7-19.9 us, by numpy (each tensor's `numpy(force=True)`, 1.6 us each, then one
+  concatenate) 24.8-33.0 us; the test after, the joined sum 14.6-15.1 us, numpy's 18.4-18.7
+  us, `_foreach_norm(p, inf)` stacked and summed 59.9 us (the ninth and tenth passes' finding
+  holds). In the loop (21 rounds, load 9 -> 9): nan 1.111x, the step by numpy views of the
+  parameters cached with no validity check (an upper bound) 1.104x, the test alone with no
+  copy before 1.107x, break_on(op) 1.035x: within the noise, ~0.01x at most. The copy is
+  what a NaN update shows (test_torch_nan_updates); reusing the last step's joined copy of
+  the parameters as the next step's "before" would show a stale value after a write
+  through `.data` (a WGAN's clipping: `.data` has its own version counter). Not built;
+- is the mode needed for nan=True: the CNN's 7 ops are 3 module calls (conv x2, linear: a
+  forward hook sees them, after their forward) and 4 functional calls (F.relu x2,
+  `x.mean`, F.cross_entropy) that only a mode hears; so the mode stays, and with it the
+  floor (an empty mode 1.08x; break_on(op) 1.04-1.05x, the mode being off in zero_grad,
+  backward and the step);
+- `loss.item()`, the one call a step that reaches the mode and is no op: 0.15 us plain,
+  2.45 us under break_on(op) (hot). A stand-in for `Tensor.item` lifting the mode (as for
+  `backward`) would save ~2 us there and cost ~0.3 us (estimated: a Python call) on every
+  item() off the mode, Adam's 6 `step_t.item()` a step inside `optimizer.step()` among them:
+  net ~0. Not built;
+- CPU time, the bench at 28x28 (real MNIST images, 9 rounds x 40 steps, every row, niced),
+  two runs at load 8.7 -> 9.0 and 9.0 -> 9.4: plain again 1.02x [0.95-1.11] / 1.01x
+  [0.95-1.13], an empty mode 1.10x / 1.07x, break_on(op) 1.04x / 1.04x, file:line 1.08x /
+  1.04x, nan=True 1.09x [1.06-1.21] / 1.09x [1.06-1.14], a condition 1.09x [1.06-1.25] /
+  1.08x [1.05-1.15], the Runner 1.06x / 1.05x, the Recorder 1.29x / 1.27x (budget full
+  1.28x / 1.27x) against the numpy engine's Recorder on its CNN 1.20x / 1.25x, copies and
+  hooks alone 1.59x / 1.63x. No code changed this pass: nan=True read 1.09-1.11x across
+  these runs and the start's, at the goal, no margin shown; what it pays over break_on(op)
+  is the conv outputs' reads (the exact test's floor: no read moved or skipped saves more
+  than the noise) and the step's joined copy and test (the copy is what a NaN update shows).
 """
 from __future__ import annotations
 
