@@ -161,3 +161,19 @@ def test_early_stopping_on_keras_1s_val_acc_names_the_metric_fit_logs():
     history = model.fit(x, y, epochs=2, verbose=0, validation_data=(x, y), callbacks=[
         tf.keras.callbacks.EarlyStopping(monitor="val_accuracy")]).history
     assert "val_accuracy" in history
+
+
+def test_gradients_out_of_the_variables_order_are_named_so_and_nothing_is_updated():
+    model = built_dense(units=1)
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(model(np.ones((2, 3), "float32")))
+    grads = tape.gradient(loss, model.trainable_variables)
+    before = model.get_weights()
+    with pytest.raises(ValueError) as raised:
+        optimizer.apply_gradients(zip(grads[::-1], model.trainable_variables))
+    assert "hint: it has the shape of " in str(raised.value)
+    assert "the gradients look out of the variables' order" in str(raised.value)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert int(optimizer.iterations) == 1

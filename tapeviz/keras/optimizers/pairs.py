@@ -98,7 +98,7 @@ class PairChecks:
         if self._keeps_first_variables:
             self._check_variables_are_known([var for _, var in pairs])
         missing = [var for grad, var in pairs if grad is None]
-        kept = [(self._checked_gradient(grad, var), var) for grad, var in pairs
+        kept = [(self._checked_gradient(grad, var, pairs), var) for grad, var in pairs
                 if grad is not None]
         if not pairs:
             raise InvalidArgumentError(f"{self.name}.apply_gradients", "expected (gradient, "
@@ -174,14 +174,20 @@ class PairChecks:
                      f"{type(self).__name__}(...), as Keras 3 requires; or give it every "
                      f"variable before its first step: optimizer.build(var_list)")
 
-    def _checked_gradient(self, grad, var: Variable) -> Tensor:
+    def _checked_gradient(self, grad, var: Variable, pairs: list) -> Tensor:
         if not isinstance(grad, Tensor):  # numpy or Python gradients take the variable's dtype
             grad = convert_to_tensor(grad, dtype=var.dtype)
         # the arrays' own shapes and dtypes: a TensorShape or DType made costs ~1 us each
         if grad._value.shape != var._value.shape:
+            fits = [other for _, other in pairs if other._value.shape == grad._value.shape]
+            variables = [other for _, other in pairs]
             raise ShapeError(self.name, f"the gradient for variable {shown_name(var)!r} must "
                                         f"have its shape {tuple(var.shape)}; got "
-                                        f"{tuple(grad.shape)}")
+                                        f"{tuple(grad.shape)}",
+                             hint=f"it has the shape of {shown_name(fits[0], variables)!r}: the "
+                                  f"gradients look out of the variables' order; take them for "
+                                  f"one list, in its order: zip(tape.gradient(loss, variables), "
+                                  f"variables)" if fits else None)
         # Keras 3 casts it (a float64 loss's gradient, say)
         if grad._value.dtype != var._value.dtype:
             with unrecorded():
