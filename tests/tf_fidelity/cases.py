@@ -3806,3 +3806,4 @@ from . import cases_lecture_mnist_callbacks  # noqa: E402,F401  (registers its c
 from . import cases_keras_surface  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_tensor_surface  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_lecture_fourth  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_tensor_fourth  # noqa: E402,F401  (registers its cases into CASES)
