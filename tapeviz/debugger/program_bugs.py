@@ -26,7 +26,8 @@ or by `// 255` (`integer_division`), a reshape that mixes the batch's examples
 examples it trained on (`training_data`), training labels memorised while every later
 evaluation stays at chance (`memorised_labels`), training and evaluated data scaled apart,
 one standardised and the other not (`scaled_apart`), batches of one class each, data sorted
-by label and never shuffled (`sorted_batches`), on the numpy engine's recordings and the
+by label and never shuffled (`sorted_batches`), predictions by an argmax along the examples
+or over the flattened logits (`argmax_axis`), on the numpy engine's recordings and the
 torch adapter's alike (`op_index.role` reads torch's op names as the numpy engine's). The
 shown step's nodes are walked once (`op_index`); the steps only as far as each check
 needs.
@@ -37,6 +38,7 @@ from .accumulation import accumulated_gradients, summed_without_reset
 from .activated_logits import activated_logits
 from .adam_epsilon import epsilon_outweighs_gradients
 from .applied_twice import applied_twice
+from .argmax_axis import argmax_over_examples
 from .backward_twice import backward_twice
 from .batch_axis import over_batch_axis
 from .batch_means import mean_of_uneven_batch_means
@@ -105,7 +107,7 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             + truncated_input(by_op, nodes) + batch_mixed(by_op, nodes)
             + symmetric_kernels(by_op, nodes, gradients, named)
             + variables_made_in_loop(steps, nodes) + optimizer_made_in_loop(last_steps) + piled
-            + batches_of_one_class(steps)
+            + batches_of_one_class(steps) + argmax_over_examples(steps, nodes)
             + gradients_over_clipped(last_steps)
             + evaluation
             + gradients_never_applied(steps, last_steps)
