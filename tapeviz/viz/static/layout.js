@@ -8,7 +8,9 @@ import { h } from "./dom.js";
 // node is chosen keeps the panel narrow, under its hint (a newcomer's first view had 38% of
 // the width in an empty panel), idle(false) gives the inspector its width back.
 export function sidePanel(main, side, toolbar) {
-  const MIN = 0.2, MAX = 0.8, STEP = 0.12, IDLE_WIDTH = "13em";
+  // idle, a quarter at most, its 8px paddings (tape.css) inside it: on a 400 px pane 13em
+  // took 43% from the graph, for one hint
+  const MIN = 0.2, MAX = 0.8, STEP = 0.12, IDLE_WIDTH = "min(13em, 25% - 16px)";
   let fraction = 0.38;
   const setWidth = (f) => {
     fraction = Math.min(MAX, Math.max(MIN, f));

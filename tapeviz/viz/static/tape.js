@@ -244,11 +244,11 @@ function render({ model, el }) {
     const payload = model.get("inspector");
     const list = model.get("breakpoints");
     const breakList = list.length ? [h("div", { class: "tv-breakpoints" },
-      h("div", { class: "tv-section-title" }, "Breakpoints"),
-      ...list.map((b) => h("div", { class: "tv-text" }, b)),
       // set from a drawn tape, one stops nothing until the code runs again: say when it will
-      h("div", { class: "tv-hint" }, "Each stops in the debugger at the next op it matches: "
-        + "run your cell or training loop again to reach it."))] : [];
+      // (on the title's line: a line more pushed the inspector's value out of view)
+      h("div", { class: "tv-section-title" }, "Breakpoints ",
+        h("span", { class: "tv-hint" }, "stop when your code runs again")),
+      ...list.map((b) => h("div", { class: "tv-text" }, b)))] : [];
     if (!payload || !payload.title) {
       const hint = model.get("empty") ? "Nothing recorded to inspect or step through yet: "
         + "record ops as the note at left says, then show the widget again."
