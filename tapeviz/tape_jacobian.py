@@ -52,8 +52,11 @@ class Jacobians:
         seeds = np.eye(int(np.prod(shape, dtype=np.int64)), dtype=target._value.dtype)
         rows = [self._gradients(target, seed.reshape(shape), flat_sources) for seed in seeds]
         result = []
+        # an integer target's jacobian is None, as TF 2.21's (zeros under 'zero')
+        integer_target = target._value.dtype.kind != "f" and \
+            unconnected_gradients is UnconnectedGradients.NONE
         for i, source in enumerate(flat_sources):
-            if not self._differentiable(target, source, unconnected_gradients):
+            if integer_target or not self._differentiable(target, source, unconnected_gradients):
                 result.append(None)
                 continue
             values = np.stack([row[i] for row in rows]) if rows else \
@@ -71,8 +74,16 @@ class Jacobians:
         self._check_usable("batch_jacobian")
         _check_target("GradientTape.batch_jacobian", target)
         unconnected_gradients = _unconnected(unconnected_gradients)
+        if not isinstance(source, Tensor):   # (a list unpacked into many: Python's words)
+            raise DTypeError("GradientTape.batch_jacobian", f"source must be one tensor; got "
+                             f"{describe(source)}", hint="call batch_jacobian once per source")
         [source] = self._checked_sources([source])
         shape, source_shape = tuple(target.shape), tuple(source.shape)
+        for tensor_shape in (shape, source_shape):
+            if 0 < len(tensor_shape) < 2:   # (a scalar: the batch dimension error below)
+                raise ShapeError("GradientTape.batch_jacobian", f"Shape {tensor_shape} must "
+                                 f"have rank at least 2", hint="its first axis is the batch, "
+                                 "the rest each example's: reshape a vector to (batch, 1)")
         if not shape or not source_shape or shape[0] != source_shape[0]:
             raise ShapeError("GradientTape.batch_jacobian", f"target and source need the same "
                              f"first (batch) dimension; got shapes {shape} and {source_shape}")

@@ -66,6 +66,15 @@ def test_a_jacobian_of_no_tensor_is_refused(call, target):
     assert tape.jacobian(y, x).numpy().tolist() == [[2.0, 0.0], [0.0, 4.0]]
 
 
+def test_batch_jacobian_of_a_list_of_sources_is_refused_naming_the_call():
+    tape, x, y, _ = _tape()
+    with pytest.raises(DTypeError) as caught:   # was: Python's 'too many values to unpack'
+        tape.batch_jacobian(y, [x, x])
+    assert str(caught.value).startswith("GradientTape.batch_jacobian: source must be one "
+                                        "tensor; got ")
+    assert HERE in str(caught.value)
+
+
 def test_a_generator_element_that_does_not_fit_output_signature_is_refused_as_yielded():
     def ragged():
         yield [1.0, 2.0]

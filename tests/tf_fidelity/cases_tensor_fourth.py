@@ -184,3 +184,29 @@ EDGES = {
 }
 for _name, (_fn, *_inputs) in EDGES.items():
     add_case(_name, _fn, *_inputs)
+
+
+# ---- jacobians: an integer target, batch_jacobian's ranks ----------------------------------------
+def _jacobians(tf, x, method, target_of, **options):
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        target = target_of(tf, x)
+    return getattr(tape, method)(target, x, **options)
+
+
+JACOBIANS = {
+    "GradientTape/hunt_jacobian_integer_target": (
+        lambda tf, x: _jacobians(tf, x, "jacobian", lambda tf, x: tf.cast(x, tf.int32)),
+        f32(2, 3)),
+    "GradientTape/hunt_jacobian_integer_target_zero": (
+        lambda tf, x: _jacobians(tf, x, "jacobian", lambda tf, x: tf.cast(x, tf.int32),
+                                 unconnected_gradients="zero"), f32(2, 3)),
+    "GradientTape/hunt_batch_jacobian_vector_source": (
+        lambda tf, x: _jacobians(tf, x, "batch_jacobian",
+                                 lambda tf, x: tf.reshape(x, [3, 1]) * 2.0), f32(3)),
+    "GradientTape/hunt_batch_jacobian_vector_target": (
+        lambda tf, x: _jacobians(tf, x, "batch_jacobian",
+                                 lambda tf, x: tf.reduce_sum(x, axis=1)), f32(2, 3)),
+}
+for _name, (_fn, *_inputs) in JACOBIANS.items():
+    add_case(_name, _fn, *_inputs, grad=False, op="batch_jacobian" if "batch" in _name else None)
