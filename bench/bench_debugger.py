@@ -628,8 +628,8 @@ Runner's gate too (the loop counted on the runner's own thread, its start and jo
     plain               595.9k -> 597.7k, 596.2k            444.3k -> 445.4k
     file:line           632.9k (1.062x) -> 620.4k (1.038x)   487.3k (1.097x) -> 475.0k (1.067x)
     bare condition      731.2k (1.227x) -> 721.8k (1.211x)   559.8k (1.260x) -> 550.8k (1.237x)
-    nan, unchanged      678.9k (1.139x)
-    the Runner's gate   599.6k (1.006x), unchanged
+    nan, unchanged      678.9k (1.139x)                     510.3k (1.148x)
+    the Runner's gate   599.6k (1.006x), unchanged          448.6k (1.010x)
   CPU, this file's rows, best of 5, the two trees alternated twice (load 8.5-9.7: read to
   +-0.05x): regression file:line 1.09x, 1.01x -> 1.04x, 1.04x; condition 1.25x, 1.23x ->
   1.22x, 1.21x; lecture's file:line 1.13x, 1.13x -> 1.09x, 1.13x; condition 1.33x, 1.36x ->
@@ -640,7 +640,9 @@ Runner's gate too (the loop counted on the runner's own thread, its start and jo
   untaped ops' deferred nodes (10 a step, ~127 bytecodes each with deferred_node), the
   condition asked (19 ops, ~38 each around the user's own call), the taped ops' node forms
   (~37 each); of the lecture's file:line (655 over plain) the 4 untaped ops' walk and the
-  per-op line checks.
+  per-op line checks. A bare condition's node is already made only where something needs
+  it: an untaped op's is a DeferredNode (inputs and line found when read), a taped op's is
+  the one its tapes keep.
 """
 from __future__ import annotations
 
