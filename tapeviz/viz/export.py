@@ -4,10 +4,10 @@ that tapes, recordings and widgets show where no kernel runs the widget.
 The HTML file inlines the SVG, the inspector payload of each drawn node and the widget's
 own ES module (`static/tape.js` joined with its parts by `front.module`) as a `data:` URL; a
 small inline module imports the functions it needs from it (`h`, `panZoom`, `alertList`,
-`cueAlerts`, `inspectorContent`, `sidePanel`), so the page pans, zooms, fits, jumps from an
-alert to its node and inspects as the widget does (the inspector widened, narrowed or hidden
-alike), opens where the widget opened (a NaN's origin, selected), opens offline from disk, with
-no kernel and nothing fetched.
+`cueAlerts`, `inspectorContent`, `sidePanel`, `bordersKey`), so the page pans, zooms, fits,
+jumps from an alert to its node, inspects and says what the borders mean as the widget does
+(the inspector widened, narrowed or hidden alike), opens where the widget opened (a NaN's
+origin, selected), opens offline from disk, with no kernel and nothing fetched.
 """
 from __future__ import annotations
 
@@ -79,12 +79,14 @@ body {{ margin: 16px; }}</style>
 <button class="tv-zoom-out" title="Zoom out" aria-label="Zoom out">−</button>
 <button class="tv-fit" title="Fit the graph" aria-label="Fit the graph to the pane">Fit</button>
 </div><div class="tv-alerts" aria-live="polite"></div>
+<div class="tv-key tv-graph-key" hidden></div>
 <div class="tv-main"><div class="tv-graph">{svg}</div>
 <div class="tv-side"><div class="tv-inspector">
 <div class="tv-hint">Click a node to see its value, gradient and line.</div></div></div></div></div>
 <script type="application/json" id="tapeviz-data">{data}</script>
 <script type="module">
-import {{ h, panZoom, alertList, cueAlerts, inspectorContent, sidePanel }} from "{module}";
+import {{ h, panZoom, alertList, cueAlerts, inspectorContent, sidePanel, bordersKey }}
+  from "{module}";
 {viewer}
 </script>
 </body></html>
@@ -113,6 +115,9 @@ function show(id) {
 }
 const jump = (id) => { show(id); zoomer.show(id); };
 alertsBox.replaceChildren(...alertList(data.alerts, jump));
+const key = document.querySelector(".tv-graph-key");   // what its borders mean, as the widget
+key.textContent = bordersKey(graphBox);
+key.hidden = !key.textContent;
 if (data.empty) {
   graphBox.replaceChildren(h("div", { class: "tv-empty" }, data.empty));
   inspectorBox.replaceChildren(h("div", { class: "tv-hint" }, "Nothing recorded to inspect."));
