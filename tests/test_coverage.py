@@ -10,7 +10,7 @@ import tapeviz as tf
 
 @pytest.mark.parametrize("space,name", [("math", "cumprod"), ("", "RaggedTensor"), ("nn", "crelu"),
                                         ("linalg", "cholesky"), ("keras.metrics", "AUC"),
-                                        ("keras.callbacks", "CSVLogger"),
+                                        ("keras.callbacks", "TensorBoard"),
                                         ("keras.losses", "Poisson"), ("random", "gamma"),
                                         ("data", "TFRecordDataset"),
                                         ("keras.layers", "ConvLSTM2D"),

@@ -12,12 +12,14 @@ import time
 
 from ..coverage import missing as _missing
 from .callback import Callback
+from .csv_logger import CSVLogger
 from .model_checkpoint import ModelCheckpoint
 from .training_callbacks import (EarlyStopping, LambdaCallback, LearningRateScheduler,
                                  ReduceLROnPlateau, TerminateOnNaN)
 
-__all__ = ["Callback", "EarlyStopping", "History", "LambdaCallback", "LearningRateScheduler",
-           "ModelCheckpoint", "Progbar", "ReduceLROnPlateau", "TerminateOnNaN"]
+__all__ = ["CSVLogger", "Callback", "EarlyStopping", "History", "LambdaCallback",
+           "LearningRateScheduler", "ModelCheckpoint", "Progbar", "ReduceLROnPlateau",
+           "TerminateOnNaN"]
 
 
 class History(Callback):

@@ -230,3 +230,29 @@ LAYER_NAMES = {
 }
 for _name, _fn in LAYER_NAMES.items():
     add_case(_name, _fn, grad=False, op="Sequential" if "Sequential" in _name else "Dense")
+
+
+# ---- CSVLogger: the file fit leaves (header, epochs, values; 'NA' without validation) ---------
+def _csv_log(tf, append=False, **fit_options):
+    import csv
+    import os
+    import tempfile
+    path = os.path.join(tempfile.mkdtemp(), "training.log")
+    for _ in range(2 if append else 1):
+        _small_classifier(tf).fit(X, Y, epochs=2, batch_size=5, shuffle=False, verbose=0,
+                                  callbacks=[tf.keras.callbacks.CSVLogger(path, append=append)],
+                                  **fit_options)
+    with open(path) as log:
+        rows = list(csv.reader(log))
+    return [rows[0], [row[0] for row in rows[1:]],
+            [[cell if cell == "NA" or not cell else np.float32(cell) for cell in row[1:]]
+             for row in rows[1:] if row[0] != "epoch"]]
+
+
+CSV_LOGS = {
+    "without_validation": lambda tf: _csv_log(tf),
+    "with_validation": lambda tf: _csv_log(tf, validation_data=(X[:4], Y[:4])),
+    "appended": lambda tf: _csv_log(tf, append=True),
+}
+for _name, _fn in CSV_LOGS.items():
+    add_case(f"keras.callbacks.CSVLogger/hunt_{_name}", _fn, grad=False, rtol=1e-4, atol=1e-5)
