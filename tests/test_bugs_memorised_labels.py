@@ -71,3 +71,26 @@ def test_shuffled_labels_memorised_are_named_by_the_evaluations_at_chance(evalua
 
 def test_the_same_program_with_its_labels_in_place_says_nothing():
     assert diagnose(trained(shuffled=False)) == []
+
+
+def test_model_fit_with_validation_data_is_judged_by_its_validation_steps():
+    """fit's validation runs in batches of 32: each epoch's are pooled (was: each batch
+    judged alone, one of 44 examples at 23% read as above chance, so no finding)."""
+    (images, labels), (test_images, test_labels) = load_digits()
+    x = images[:512].reshape(512, -1).astype(np.float32) / 255
+    y = labels[:512].astype(np.int64)
+    np.random.default_rng(0).shuffle(y)  # BUG: the labels shuffled, not the images
+    test_x = test_images[:300].reshape(300, -1).astype(np.float32) / 255
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(256, activation="relu"),
+                                 tf.keras.layers.Dense(10)])
+    model.compile(optimizer=tf.keras.optimizers.Adam(1e-2), metrics=["accuracy"],
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    with Recorder() as rec:
+        model.fit(x, y, epochs=12, batch_size=64, verbose=0,  # FIT
+                  validation_data=(test_x, test_labels[:300].astype(np.int64)))
+    [finding] = diagnose(rec)
+    assert finding.kind == "memorised_labels"
+    assert "its last 6 evaluations (equal at tests/test_bugs_memorised_labels.py:" \
+        f"{line_of(__file__, '# FIT')}" in finding.message
+    assert "of 1800 examples, as often as chance" in finding.message

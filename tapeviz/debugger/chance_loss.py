@@ -106,8 +106,11 @@ def _logits_and_labels(step, loss, logits_at: int, labels_at: int):
     line), or None."""
     node = next((node for node in step.nodes if node.op is loss.op and node.source ==
                  loss.source and node.phase == "forward"), None)
-    if node is None:
-        return None
+    return None if node is None else logits_and_labels_of(node, logits_at, labels_at)
+
+
+def logits_and_labels_of(node, logits_at: int, labels_at: int):
+    """(logits, class labels as integers) that classifier loss `node` was given, or None."""
     logits, labels = (_array(node.inputs[logits_at]), _array(node.inputs[labels_at]))
     if labels.ndim == logits.ndim:   # one-hot (or a distribution): its likeliest class
         labels = labels.argmax(-1)

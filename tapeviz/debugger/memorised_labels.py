@@ -4,7 +4,8 @@ is right only as often as chance. `chance_loss` cannot see it (the loss left ln(
 the evaluations tell it: a model that learned anything from matching labels is right above
 chance on examples it has not seen. Read from the recorded steps that computed no gradient
 (evaluations: `model(test_x)` and its accuracy `argmax(logits) == labels`, or a loss on
-held-out labels) and the last trained steps' classifier loss. Chance is what predictions
+held-out labels, model.fit's validation; each step's batches pooled) and the last trained
+steps' classifier loss. Chance is what predictions
 independent of the labels score: the sum over classes of the predicted share times the
 labels' share.
 """
@@ -15,7 +16,7 @@ import math
 import numpy as np
 
 from ..nonfinite import engine_of
-from .chance_loss import _logits_and_labels
+from .chance_loss import _logits_and_labels, logits_and_labels_of
 from .findings import Finding
 from .numerics import _where
 from .op_index import CROSS_ENTROPIES, ops_named
@@ -64,24 +65,26 @@ def memorised_labels(steps) -> list:
 
 
 def _evaluated(step) -> list:
-    """[(predicted classes, labels, the op that compared them)] for
-    each comparison of `step` (an evaluation): `argmax(logits) == labels`, or a classifier
-    loss given logits and integer or one-hot labels."""
+    """[(predicted classes, labels, the first op that compared them)] of `step` (an
+    evaluation), its batches pooled: every `argmax(logits) == labels` it ran, else every
+    classifier loss it gave logits and integer or one-hot labels (model.evaluate's, or
+    fit's validation); [] when it ran neither."""
     nodes = [node for node in step.nodes if node.phase == "forward"]
     made = {node.output_id: node for node in nodes}
-    found = []
-    for node in nodes:
-        if node.op.name in _COMPARISONS and len(node.inputs) == 2:
-            pair = _argmax_against_labels(node, made)
-        elif node.op.name in CROSS_ENTROPIES:
-            labels_at, logits_at = (1, 0) if engine_of(node.op) == "torch" else (0, 1)
-            pair = _logits_and_labels(step, node, logits_at, labels_at)
-            pair = None if pair is None else (pair[0].argmax(-1).reshape(-1), pair[1])
-        else:
-            continue
-        if pair is not None:
-            found.append((*pair, node))
-    return found
+    compared = [(node, _argmax_against_labels(node, made)) for node in nodes
+                if node.op.name in _COMPARISONS and len(node.inputs) == 2]
+    compared = [(node, pair) for node, pair in compared if pair is not None]
+    if not compared:
+        for node in nodes:
+            if node.op.name in CROSS_ENTROPIES:
+                labels_at, logits_at = (1, 0) if engine_of(node.op) == "torch" else (0, 1)
+                pair = logits_and_labels_of(node, logits_at, labels_at)
+                if pair is not None:
+                    compared.append((node, (pair[0].argmax(-1).reshape(-1), pair[1])))
+    if not compared:
+        return []
+    return [(np.concatenate([pair[0] for _, pair in compared]),
+             np.concatenate([pair[1] for _, pair in compared]), compared[0][0])]
 
 
 def _argmax_against_labels(node, made: dict):
