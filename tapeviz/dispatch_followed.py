@@ -46,8 +46,11 @@ def dispatch_sunk(op, args, params, state, sink):
         # is the one input_tensors tracks it by (a Python number's: none an op made) but a
         # variable's read's (its variable's)
         arrays = input_arrays(op, args)
-        if VariableRead not in map(type, args):   # (an update's two: no map, no tuple grown)
-            ids = (id(args[0]), id(args[1])) if len(args) == 2 else tuple(map(id, args))
+        if len(args) == 2 and type(args[0]) is not VariableRead \
+                and type(args[1]) is not VariableRead:   # (an update's two: no maps)
+            ids = id(args[0]), id(args[1])
+        elif VariableRead not in map(type, args):
+            ids = tuple(map(id, args))
         else:
             ids = input_tensors(op, args)[2]
         branch = at.only   # (the usual: one op follows, compared by identity, no key made)
