@@ -27,6 +27,7 @@ from .events import GradientComputed, OpExecuted, VJPApplied, subscribe, unsubsc
 from .ops.accumulate import add_n
 from .ops.scan import cumsum
 from .ops.sort import argsort, sort
+from .ops.unique import unique, unique_with_counts
 from .ops.linalg import matmul, tensordot
 from .ops.math import (abs, acos, add, asin, atan, ceil, clip_by_value, cos, cosh, divide, exp,
                        floor, floordiv, floormod, log, log1p, maximum, minimum, multiply,

@@ -210,3 +210,19 @@ JACOBIANS = {
 }
 for _name, (_fn, *_inputs) in JACOBIANS.items():
     add_case(_name, _fn, *_inputs, grad=False, op="batch_jacobian" if "batch" in _name else None)
+
+
+# ---- tf.unique and tf.unique_with_counts ---------------------------------------------------------
+UNIQUES = {
+    "unique/hunt_first_seen_order": (lambda tf, x: list(tf.unique(x)), a32([3.0, 1.0, 3.0, 2.0])),
+    "unique/hunt_int64_out_idx": (lambda tf: list(tf.unique(tf.constant([5, 5, 4]),
+                                                            out_idx=tf.int64)),),
+    "unique/hunt_empty": (lambda tf: list(tf.unique(tf.constant([], tf.float32))),),
+    "unique/hunt_matrix": (lambda tf: tf.unique(tf.constant([[1, 2]])),),
+    "unique/hunt_field_names": (lambda tf: [type(tf.unique([1, 2])).__name__,
+                                            list(tf.unique([1, 2])._fields)],),
+    "unique_with_counts/hunt_counts": (lambda tf: list(tf.unique_with_counts(
+        tf.constant([3, 1, 3, 3]))),),
+}
+for _name, (_fn, *_inputs) in UNIQUES.items():
+    add_case(_name, _fn, *_inputs, grad=False)
