@@ -256,7 +256,7 @@ def test_one_step_numbering_in_title_slider_repr_alerts_and_dashboard():
 
 def test_the_slider_and_title_name_a_dropped_recorders_steps_by_their_numbers():
     """A recorder that dropped its oldest steps: the kept ones keep their numbers and the
-    title says how many are kept, so 'step 9' is the ninth step, not the ninth kept."""
+    title says which are kept, so 'step 9' is the ninth step, not the ninth kept."""
     w = tf.Variable(1.0, name="w")
     with Recorder(max_bytes=1) as rec, warnings.catch_warnings():
         warnings.simplefilter("ignore")   # the recorder warns that it drops steps
@@ -267,8 +267,9 @@ def test_the_slider_and_title_name_a_dropped_recorders_steps_by_their_numbers():
     kept = len(rec.steps)
     assert rec.dropped.steps == 4 - kept and kept < 4
     widget = TapeWidget(rec)
-    assert widget.title.startswith(f"step 4 of 4, {kept} kept: ")
-    assert widget.step_labels[0] == f"step {4 - kept + 1} of 4, {kept} kept"
+    held = f"steps {4 - kept + 1}-4 kept" if kept > 1 else "only step 4 kept"
+    assert widget.title.startswith(f"step 4 of 4, {held}: ")
+    assert widget.step_labels[0] == f"step {4 - kept + 1} of 4, {held}"
     with pytest.raises(IndexError, match=f"no kept step at index {kept}"):
         widget._scene.show_step(kept)
 

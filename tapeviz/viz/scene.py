@@ -29,9 +29,11 @@ from .panel import counted
 
 def step_of(steps, position: int) -> str:
     """Kept step `position` of `steps` as the title and the slider name it: 'step 3 of 3', and
-    when the recorder dropped older steps, how many it keeps ('step 9 of 9, 5 kept')."""
+    when the recorder dropped older steps, which it keeps ('step 9 of 9, steps 5-9 kept': '5
+    kept' left a reader asking 5 of what, and which)."""
     last = steps[-1].number
-    kept = "" if len(steps) == last else f", {len(steps)} kept"
+    kept = "" if len(steps) == last else f", steps {steps[0].number}-{last} kept" \
+        if len(steps) > 1 else f", only step {last} kept"
     return f"step {steps[position].number} of {last}{kept}{_named(steps[position])}"
 
 
