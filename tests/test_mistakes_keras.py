@@ -177,3 +177,18 @@ def test_gradients_out_of_the_variables_order_are_named_so_and_nothing_is_update
     assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     assert int(optimizer.iterations) == 1
+
+
+def test_a_dict_of_inputs_under_another_key_is_refused_not_paired_by_position():
+    inputs = {"age": tf.keras.Input((3,), name="age")}
+    model = tf.keras.Model(inputs, tf.keras.layers.Dense(1)(inputs["age"]))
+    model.compile(optimizer="sgd", loss="mse")
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    before = model.get_weights()
+    with pytest.raises(ValueError) as raised:
+        model.fit({"height": x}, y, verbose=0)
+    assert "Missing data for input 'age'. You passed a data dictionary with keys ['height']. " \
+           "Expected the following keys: ['age']" in str(raised.value)
+    assert "test_mistakes_keras.py" in str(raised.value)
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), before))
+    assert model({"age": x, "unused": x}).shape == (8, 1)

@@ -88,6 +88,15 @@ class Functional(Model):
 
     def call(self, inputs, training=None, mask=None):
         placeholders = nest.flatten(self._model_inputs)
+        if isinstance(inputs, dict) and isinstance(self._model_inputs, dict):
+            missing = [key for key in self._model_inputs if key not in inputs]
+            if missing:   # (flattened, the dicts' values would pair by sorted key, silently)
+                raise InvalidArgumentError(
+                    f'model "{self.name}"', f"Missing data for input {missing[0]!r}. You passed "
+                                            f"a data dictionary with keys {sorted(inputs)}. "
+                                            f"Expected the following keys: "
+                                            f"{sorted(self._model_inputs)}")
+            inputs = {key: inputs[key] for key in self._model_inputs}
         given = nest.flatten(inputs)
         if len(given) != len(placeholders):
             raise InvalidArgumentError(
