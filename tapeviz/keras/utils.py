@@ -1,14 +1,36 @@
 """`tapeviz.keras.utils`: Keras's utilities that training code uses directly."""
+import random
+
 import numpy as np
 
 from ..errors import InvalidArgumentError, bad_argument
 from ..ops.gather import one_hot
+from ..ops.random import set_seed
 from ..ops.shape import reshape
 from ..tensor import Tensor
 from .callbacks import Progbar
 from .sequence import pad_sequences
 
-__all__ = ["Progbar", "pad_sequences", "to_categorical"]
+__all__ = ["Progbar", "pad_sequences", "set_random_seed", "to_categorical"]
+
+
+def set_random_seed(seed) -> None:
+    """Seed Python's `random`, numpy's and tapeviz's global generators at once, as Keras 3's
+    does for a reproducible run (the same initial weights, dropout masks and shuffles).
+
+    >>> import tapeviz as tf
+    >>> tf.keras.utils.set_random_seed(7); first = tf.random.uniform([2])
+    >>> tf.keras.utils.set_random_seed(7); bool(tf.reduce_all(first == tf.random.uniform([2])))
+    True
+    """
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise InvalidArgumentError("set_random_seed", f"Expected `seed` argument to be an "
+                                   f"integer. Received: seed={seed} (of type {type(seed)})")
+    if not 0 <= seed < 2 ** 32:
+        raise InvalidArgumentError("set_random_seed", "Seed must be between 0 and 2**32 - 1")
+    random.seed(seed)
+    np.random.seed(seed)
+    set_seed(seed)
 
 
 def to_categorical(x, num_classes=None):

@@ -256,3 +256,24 @@ CSV_LOGS = {
 }
 for _name, _fn in CSV_LOGS.items():
     add_case(f"keras.callbacks.CSVLogger/hunt_{_name}", _fn, grad=False, rtol=1e-4, atol=1e-5)
+
+
+# ---- keras.utils.set_random_seed: one call seeds Python's, numpy's and the framework's draws ----
+def _reseeded_draws(tf):
+    import random
+    draws = []
+    for _ in range(2):
+        tf.keras.utils.set_random_seed(42)
+        draws.append([tf.random.uniform([3]).numpy(), np.random.rand(2), random.random(),
+                      tf.keras.layers.Dense(2)(tf.ones([1, 3])).numpy()])
+    first, second = draws
+    return [bool(np.array_equal(a, b)) for a, b in zip(first, second)]
+
+
+SEEDS = {
+    "repeats_every_draw": _reseeded_draws,
+    "float": lambda tf: tf.keras.utils.set_random_seed(1.5),
+    "negative": lambda tf: tf.keras.utils.set_random_seed(-1),
+}
+for _name, _fn in SEEDS.items():
+    add_case(f"keras.utils.set_random_seed/hunt_{_name}", _fn, grad=False)
