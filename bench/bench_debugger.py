@@ -30,6 +30,8 @@ in brackets round 27 of the one-record-per-op design (load 18-25):
               (fac4ac4: 853.0k, 1.429x of 596.8k; CPU 1.52-1.66x at load 12-15)
   lecture's   plain 449.4k   Recorder 673.4k (1.499x), CPU 1.79-1.85x   (1.852x; 2.63-3.00x)
   floor, every op heard (0daf680's round): 1.200x / 1.231x instr., 1.16-1.24x / 1.22-1.27x.
+  Round 29 (5376a81, below): regression 791.9k (1.353x of 585.4k), CPU 1.41-1.48x; lecture's
+  619.6k (1.390x of 445.7k), CPU 1.65-1.73x (load ~8): the lecture's row still MISSED.
 27 rounds shaved the one-record-per-op design from 2.4x / 4.9x (the last ones: a whole
 backward pass kept as one record and run again on a look, kept_pass.py, -63k / -65k; steps
 packed as columns; bytes counted per step; the update ops' records without nodes). Its
@@ -381,6 +383,48 @@ lecture step over plain (3,161): dispatch_followed's check and follow of 9 taped
 (+1,012: ~112 an op against _dispatch_taped's ~94), dispatch_sunk's 4 update ops (856),
 the step's end (~520) and the kept pass (~245); priced, not built: the sink-away VJP ops'
 route in `dispatch` asked in another order (-48 bytecodes a step, ~0.4%).
+Round 29: the C work behind a followed op's check, not its bytecodes. Callgrind's
+per-function table (lecture's, one epoch, plain -> Recorder at 4eae7c0: 444.7k -> 650.9k a
+step, +206.2k): the eval loop's own +78.5k, map_next +7.8k, tuple growth and dealloc, and 365
+C functions the plain loop never runs (+5.2k by their own counts, but each its own I-cache
+lines): compress ~1.2k (new, next, dealloc), `list +=` through PyNumber_InPlaceAdd and
+binary_op1 ~0.7k, `not in map(...)` (_PySequence_IterSearch) ~0.3k, weakref ~0.3k, repeat,
+attrgetter. Timed alone (timeit, ns, two inputs, load ~8): `outside += compress(arrays,
+mask)` 462 against `outside.extend(arrays[kept])` 134; `tuple(map(made.get, ids,
+repeat(-1)))` 365 against `(get(ids[0], -1), get(ids[1], -1))` 110 (a function around it
+135); `VariableRead not in map(type, args)` 408 against two type() tests 176. Built, each
+on 4eae7c0's tree alone in a worktree (valgrind, one epoch, instructions a step; predicted,
+then measured):
+                                      regression            lecture's
+  before (4eae7c0; plain 584.6k /     827.4k (1.415x)       651.2k (1.461x)
+    445.8k)
+  2a45410 python_numbers.from_python  (not counted alone)   648.2k (1.456x)
+    indexes the listed numbers by C loops (id -> the tensor, emptied by let_go first), not
+    a weak reference each in a Python loop: a Recorder's first learning indexed ~4,000 (163
+    bytecodes a step of these one-epoch counts; predicted -5k to -8k)
+  1eea1b7 a branch's inputs from      814.9k (with 2a45410) 638.8k
+    outside kept by a slice learned per branch (Branch.kept: one run of them; the whole
+    tuple is itself), compress only for a scattered mask (predicted -3k to -5k)
+  1eea1b7 producers_of: one or two    797.9k (1.363x)       624.5k (1.401x)
+    inputs' producers as an inline tuple, no map, repeat or grown tuple (-10k to -15k)
+  5376a81 dispatch_sunk: an update's  791.9k (1.353x of     619.6k (1.390x of
+    two inputs' read check and ids   585.4k)               445.7k)
+    by type() and id() (-2k to -4k)
+  CPU, --recorder, best of 5, 4eae7c0's tree and 5376a81's alternated three times (load
+  8.2-8.4: read to +-0.07x): regression 1.58x, 1.50x, 1.57x -> 1.48x, 1.44x, 1.41x;
+  lecture's 1.72x, 1.78x, 1.75x -> 1.67x, 1.73x, 1.65x. The regression row meets 1.5x in
+  these rounds; the lecture's is still MISSED (~0.15-0.2x over).
+Bytecodes a lecture step rose (10,407 -> 10,625: producers_of's call, the inline tests)
+while instructions fell 31.6k a step: at this point a step's cost is the C work behind its
+bytecodes (iterator objects made and freed, tuples grown and resized), as round 27 found of
+attrgetter. After it (callgrind, lecture's, 5376a81's tree: +174.2k a step over plain):
+the eval loop's own +86.0k, dict lookups +5.0k, tuple dealloc +4.5k, frames +3.8k, map_next
++3.9k (of it the learning's set updates, ~56 elements a step, and pass_follows'), 195 C
+functions plain never runs. What is left is the per-op design itself (9 taped ops checked
+and followed, ~200 bytecodes each against _dispatch_taped's ~94; 4 update ops ~234 each
+against plain's fast path; the step's end ~520; the kept pass ~260): the lecture's row needs
+about a third of the Recorder's remaining per-step work gone, not shaved (see round 28's
+price of the bulk check: C loops that cost more than the inline one).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
