@@ -37,3 +37,25 @@ def test_an_op_raising_out_of_the_tapes_block_is_drawn_failed_by_the_tapes_widge
         doubled = x * 2.0
     assert again.raised is None
     assert failed_node not in TapeWidget(again, check_later=False).svg
+
+
+def test_a_recorded_step_that_raised_draws_its_failed_op_when_shown_and_the_others_do_not():
+    from tapeviz.debugger import Recorder
+    from tapeviz.viz.widget import TapeWidget
+    w = tf.Variable([1.0, 2.0])
+    with Recorder() as recorder:
+        for step in range(3):
+            try:
+                with tf.GradientTape() as tape:
+                    doubled = w * 2.0
+                    loss = tf.matmul(doubled, doubled) if step == 1 else tf.reduce_sum(doubled)
+                w.assign_sub(0.1 * tape.gradient(loss, w))
+            except ValueError:   # the student's loop goes on
+                pass
+    widget = TapeWidget(recorder, check_later=False)
+    assert "failed" not in widget.graph.nodes and widget.alerts == []   # the last step
+    widget.step_index = 1
+    assert widget.title.endswith("raised ShapeError") and "failed" in widget.graph.nodes
+    assert widget.alerts[0]["message"].startswith("matmul failed at ")
+    widget.step_index = 2
+    assert "failed" not in widget.graph.nodes

@@ -223,9 +223,9 @@ def find_alerts(scene, node_id_of) -> list:
     for a Recorder, of all its steps (where NaN was first born, divergence, gradients that
     never change): what `diagnose(recorder)` says of its last step; NaN first, at most
     MAX_ALERTS. A finding about an op of another step points at the same op and line here.
-    The op a cell failed at (scene.failure) comes first."""
+    The op the shown step failed at (scene.shown_failure) comes first."""
     alerts = [{**alert, "label": alert_label(alert["kind"])}
-              for alert in failure_alerts(scene.failure, node_id_of)]
+              for alert in failure_alerts(scene.shown_failure(), node_id_of)]
     nodes = scene.nodes()
     recorder = scene.source if isinstance(scene.source, Recorder) else None
     if not nodes and recorder is None:

@@ -19,7 +19,7 @@ from ..debugger.recorded_stepper import RecordedStepper
 from ..debugger.recorder import Recorder
 from ..debugger.replay import replay_tape
 from ..debugger.stepper import BackwardStepper
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, OpError
 from ..tape import GradientTape
 from .failure import add_failed_op
 from .graph import Graph
@@ -146,10 +146,20 @@ class Scene:
         return outline(tape, max_nodes)
 
     def _with_failure(self, graph: Graph) -> Graph:
-        """`graph`, and on the last step the op that failed (viz/failure.py)."""
-        if self.failure is not None and self.index == max(0, self.step_count - 1):
-            add_failed_op(graph, self.failure)
+        """`graph`, and the op that failed in the shown step (viz/failure.py)."""
+        failure = self.shown_failure()
+        if failure is not None:
+            add_failed_op(graph, failure)
         return graph
+
+    def shown_failure(self) -> OpError | None:
+        """The failure drawn on the shown step: the one given (a cell's, on the last step),
+        else the OpError a recorded step raised (a torch call's, as error_notes kept it)."""
+        if self.failure is not None and self.index == max(0, self.step_count - 1):
+            return self.failure
+        error = getattr(self.step, "error", None)
+        error = getattr(error, "tapeviz_failure", error)
+        return error if isinstance(error, OpError) else None
 
     def nodes(self) -> list:
         """The shown step's dispatch nodes in execution order (forward phase)."""
