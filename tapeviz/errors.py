@@ -176,12 +176,17 @@ def describe(value) -> str:
     from .tensor import Tensor  # errors is imported by tensor's own imports
     if isinstance(value, Tensor):
         array = value._value
-        return f"a {array.dtype.name} tensor of shape {tuple(np.shape(array))}"
+        return f"{_article(array.dtype.name)} tensor of shape {tuple(np.shape(array))}"
     if isinstance(value, np.ndarray):
-        return f"a {value.dtype.name} array of shape {value.shape}"
+        return f"{_article(value.dtype.name)} array of shape {value.shape}"
     text = repr(value)
     text = text if len(text) <= 60 else text[:57] + "..."
     return f"{text} ({type(value).__name__})"
+
+
+def _article(dtype_name: str) -> str:
+    """'an int32', 'an object', 'a float32', 'a uint8' (said "you-int")."""
+    return f"an {dtype_name}" if dtype_name.startswith(("int", "object")) else f"a {dtype_name}"
 
 
 def bad_argument(op: str, name: str, expected: str, value, cls=None) -> OpError:

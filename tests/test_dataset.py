@@ -118,7 +118,7 @@ def test_filter_keeps_elements_whose_predicate_is_true():
 
 def test_filter_predicate_must_return_a_bool_scalar():
     with pytest.raises(ValueError, match=r"Dataset.filter: predicate must return one bool \(a "
-                                         r"tf.bool scalar\); got a int64 tensor of shape \(\)"
+                                         r"tf.bool scalar\); got an int64 tensor of shape \(\)"
                                          r"\n  at .*test_dataset.py"):
         list(Dataset.range(3).filter(lambda x: x))
 

@@ -290,7 +290,7 @@ def test_assign_sub_on_a_weight_rebound_to_a_tensor_says_how_it_stopped_being_a_
 def test_features_and_labels_given_as_two_arguments_are_refused_not_half_dropped():
     x, y = np.ones((4, 2), "float32"), np.zeros(4, "int32")
     err, line = raised(TypeError, lambda: tf.data.Dataset.from_tensor_slices(x, y))
-    assert str(err).startswith("from_tensor_slices: name must be a string; got a int32 array "
+    assert str(err).startswith("from_tensor_slices: name must be a string; got an int32 array "
                                "of shape (4,)")   # y landed in `name`: the labels were lost
     assert "from_tensor_slices((x, y))" in err.hint
     assert_names_this_line(err, line)
@@ -953,7 +953,7 @@ def test_a_float64_variable_from_numpy_random_is_named_with_the_line_that_made_i
 def test_a_loss_class_given_the_data_says_make_it_first_then_call_it(loss_class):
     labels, predictions = np.array([1, 2]), tf.constant([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
     err, line = raised(ValueError, lambda: loss_class(labels, predictions))
-    assert str(err).startswith(f"{loss_class.__name__}: was given data as a setting (a ")
+    assert str(err).startswith(f"{loss_class.__name__}: was given data as a setting (an int64 array")
     assert "a loss class is made first, then called with the data" in str(err)
     assert err.hint == f"loss_fn = tf.keras.losses.{loss_class.__name__}(); " \
                        f"loss = loss_fn(y_true, y_pred)"

@@ -48,6 +48,6 @@ def test_a_group_by_window_key_that_is_not_int64_is_refused_naming_the_cast():
     pairs = tf.data.Dataset.range(4).group_by_window(
         lambda x: tf.cast(x % 2, tf.int32), lambda key, window: window.batch(2), 2)
     with pytest.raises(tf.InvalidArgumentError, match="key_func must return an int64 scalar; "
-                                                      "got a int32 tensor") as caught:
+                                                      "got an int32 tensor") as caught:
         list(pairs)
     assert "hint: tf.cast(key, tf.int64)" in str(caught.value)
