@@ -89,6 +89,9 @@ def test_dashboard_themes_contrast_and_the_paused_node(theme, tmp_path, browser)
         outline = marked.locator("path, polygon, ellipse").first.evaluate(
             "el => getComputedStyle(el).stroke")
         assert outline == "rgb(191, 57, 137)", outline   # tape.css's step highlight, #bf3989
+        # the key under the tape's title says what those pink dashes are (it said nothing)
+        assert dash.locator(".tvd-tape-key").text_content().endswith(
+            "pink dashes: where the loop stopped")
         low = {name: ratio for name, ratio in enabled_button_contrasts(dash).items()
                if ratio < 4.5}
         assert low == {}, f"button text below 4.5:1 in the {theme} theme: {low}"

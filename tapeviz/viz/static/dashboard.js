@@ -179,8 +179,6 @@ function render({ model, el: root }) {
     tapeTitle.textContent = model.get("tape_title");
     // the SVG comes from our own Graphviz call on DOT whose every label is escaped
     tape.innerHTML = svg;
-    tapeKey.textContent = bordersKey(tape);
-    tapeKey.hidden = !tapeKey.textContent;
     drawHighlight();
     drawMark();
   }
@@ -193,6 +191,10 @@ function render({ model, el: root }) {
       if (g.id === id) marked = g;
     }
     if (marked && !tapeBox.hidden) scrollInto(tape, marked);
+    // what the borders mean, and the pink dashes of where the loop stopped (a pause, a failure)
+    tapeKey.textContent = [bordersKey(tape), marked ? "pink dashes: where the loop stopped" : ""]
+      .filter(Boolean).join(" · ");
+    tapeKey.hidden = !tapeKey.textContent;
     // the pause is over: the steps that follow are shown from their top again (the pane
     // kept the pause's scroll, and cut the tape's first nodes off)
     if (highlighted && !id) tape.scrollTo(0, 0);
