@@ -10,7 +10,8 @@ pixels fed unscaled (`input_scale`), a Variable or an optimizer made inside the 
 (`loop_variables`, `optimizer_in_loop`), gradients never zeroed or a sum of them never reset
 (`accumulation`), an evaluation run in training mode, or training run with dropout or an
 unfitted batch norm in inference mode (`train_mode`), a loss of more than one value
-(`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`), gradients
+(`loss_shape`), a Variable rebound to a Tensor by `w = w - lr * g` (`rebound`; a torch parameter by
+`w = w - lr * w.grad`, `rebound_parameter`), gradients
 never applied (`unapplied`), applied by updates that change nothing, a learning rate of 0
 (`unmoved`), or far too small to move the loss (`small_updates`), or clipped far below their
 norm (`over_clipped`, torch's; `clip_norm`, the numpy engine's), or by an Adam whose epsilon
@@ -57,6 +58,7 @@ from .loop_variables import variables_made_in_loop
 from .loss_shape import non_scalar_loss
 from .mixed_batch import batch_mixed
 from .rebound import variables_rebound
+from .rebound_parameter import parameters_rebound
 from .running_total import running_loss_total
 from .scaled_apart import divergence_explained, scaled_apart
 from .small_updates import updates_too_small
@@ -99,7 +101,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
             gradients = trained.variable_gradients
     by_op = ops_named(nodes)
     named = {name for finding in found for name in finding.variables}
-    more = (non_scalar_loss(steps) + variables_rebound(steps) + over_batch_axis(by_op, nodes)
+    more = (non_scalar_loss(steps) + variables_rebound(steps) + parameters_rebound(steps)
+            + over_batch_axis(by_op, nodes)
             + softmax_given_as_logits(by_op, nodes) + sigmoid_given_as_logits(by_op, nodes)
             + activated_logits(by_op, nodes)
             + logs_of_probabilities(by_op, nodes) + nll_given_no_log_probabilities(nodes)
