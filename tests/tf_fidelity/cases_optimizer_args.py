@@ -212,3 +212,23 @@ add_case("keras.optimizers.SGD/rule_gradient_accumulation_steps_one",
 add_case("keras.optimizers.SGD/rule_use_ema_momentum_out_of_range",
          lambda tf: tf.keras.optimizers.SGD(0.1, use_ema=True, ema_momentum=1.5), grad=False,
          op="ema_momentum")
+
+
+def _variable_given_twice(make):
+    """The same variable in two pairs of one apply_gradients: Keras 3 applies both, one
+    after the other, at one step count."""
+    def run(tf):
+        w, b = tf.Variable([1.0, 1.0], name="w"), tf.Variable(0.0, name="b")
+        optimizer = make(tf)
+        optimizer.apply_gradients([(tf.constant([1.0, 1.0]), w), (tf.constant(1.0), b),
+                                   (tf.constant([3.0, 3.0]), w)])
+        return [w, b, int(optimizer.iterations.numpy())]
+    return run
+
+
+add_case("keras.optimizers.SGD/hunt_variable_given_twice",
+         _variable_given_twice(lambda tf: tf.keras.optimizers.SGD(0.1)), grad=False,
+         op="apply_gradients")
+add_case("keras.optimizers.Adam/hunt_variable_given_twice",
+         _variable_given_twice(lambda tf: tf.keras.optimizers.Adam(0.1)), grad=False,
+         op="apply_gradients")

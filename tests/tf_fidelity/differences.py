@@ -17,6 +17,15 @@ _SHAPE_ERROR_CLASS = (
     "concat, stack, broadcast_to, a loss's batches) is an InvalidArgumentError in both")
 
 DELIBERATE: dict[str, str] = {
+    **dict.fromkeys(
+        ["keras.optimizers.SGD/hunt_variable_given_twice",
+         "keras.optimizers.Adam/hunt_variable_given_twice"],
+        "one variable in two pairs of one apply_gradients: Keras 3 applies both updates, one "
+        "after the other at one step count (Adam's second from moments the first moved); "
+        "tapeviz refuses the call before any update, naming the variable and both pairs, "
+        "because a list that names a variable twice is almost always a joined list "
+        "(model.trainable_variables + [w]) or two losses' gradients, where one gradient of "
+        "their sum is meant"),
     "keras.optimizers.Adam/embedding_repeated_ids":
         "Adam on an Embedding table whose batch reads a row more than once: TF hands Keras 3's "
         "Adam the gradient as IndexedSlices, one slice per lookup, and squares each slice "
