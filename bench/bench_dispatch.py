@@ -44,6 +44,10 @@ CHAIN_LENGTH = 10
 # CPU medians against PyTorch, the trees alternated twice at load 10-15: 0.535x, 0.653x ->
 # 0.590x, 0.599x (PyTorch's two threads lose more to the load than tapeviz: no figure for
 # the change; the goal is read at load ~1).
+# Round 29 (bench_debugger.py's: a followed op's check by producers_of, slices for the inputs
+# kept, an update's ids without maps) touches only a Recorder's paths: predicted no change
+# here; valgrind, 200 iterations, 4eae7c0's tree and 5376a81's, each alone: 425.1k -> 425.2k
+# instructions an iteration (PyTorch 584.5k: 0.727x both).
 
 
 def chain(lib, x):
