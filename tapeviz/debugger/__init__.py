@@ -14,7 +14,8 @@ from .gradcheck import check_node_gradient
 from .numerics import NaNOrigin, find_nan_origin
 from .recorder import RecordedOp, RecordedStep, Recorder
 from .replay import Replay, replay_tape
-from .runner import Runner, RunnerStopped
+from .runner import Runner
+from .runner_gate import RunnerStopped
 from .stepper import BackwardStepper
 from .summary import histogram, summarize
 

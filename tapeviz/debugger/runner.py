@@ -1,13 +1,9 @@
 """Run a training function in a background thread that can be paused, stepped and stopped.
 
 The caller (a notebook kernel, say) stays free while the loop trains. Control goes through
-a gate: a subscriber to the dispatch point that acts only on events from the runner's own
-thread and, while paused, blocks that thread on a condition variable. It therefore pauses
-the loop right after an op (forward or inside a backward step) or right after a VJP step,
-with nothing monkeypatched; ops run by any other thread (the caller inspecting tensors
-while the loop is paused) pass through untouched. The gate hears ops only while a pause,
-a step or a stop is pending (or the loop is paused): a loop left running keeps dispatch's
-fast path, and the runner hears only its gradient calls (to count steps).
+a gate on the loop's thread (`runner_gate.py`): it pauses the loop right after an op or a
+VJP step, with nothing monkeypatched; this module is the caller's side: start, pause, step,
+resume, stop, and waiting for a pause or the loop's end.
 """
 from __future__ import annotations
 
@@ -16,36 +12,20 @@ import threading
 import time
 from typing import Callable
 
-import weakref
-
 import numpy as np
 
 from .. import events
-from ..backward import vjp_in_flight
 from ..errors import InvalidArgumentError, MisuseError, bad_argument
 from ..fpwarnings import warn_from_user_line
 from . import live_runners
 from .given import check_training_function
 from .pause_point import PausePoint
+from .runner_gate import RunnerGate
 
-_hearing: weakref.WeakSet = weakref.WeakSet()   # runners whose gate hears ops now
 _ENDED = ("finished", "stopped", "failed")       # a Runner's states once its loop is over
 
 
-def any_gate_hearing() -> bool:
-    """Whether a Runner's gate hears ops now: a pause or a stop may land inside any op."""
-    return bool(_hearing)
-
-
-class RunnerStopped(BaseException):
-    """Raised inside the training loop, at its next op, by `Runner.stop()`.
-
-    A `BaseException`, as `KeyboardInterrupt` is, so that an `except Exception` in the loop
-    (or in a library it calls) does not swallow the stop; `finally` blocks still run.
-    """
-
-
-class Runner:
+class Runner(RunnerGate):
     """Run `train_fn(*args, **kwargs)` in a background thread; pause, step, resume or stop it.
 
     >>> import tapeviz as tf
@@ -180,27 +160,6 @@ class Runner:
         """The runners started and not ended (running or paused), oldest first."""
         return live_runners.live()
 
-    def _hear_ops(self) -> None:
-        """Subscribe the gate to ops and VJP steps while a pause, a step or a stop is pending
-        or the loop is paused, and only then (the caller holds the lock)."""
-        wanted = self._ident is not None and (
-            self._request is not None or self._stop or self._state == "paused")
-        if wanted != self._hearing:
-            self._hearing = wanted
-            if wanted:
-                _hearing.add(self)
-                events.subscribe(self._gate, kinds=(events.OpExecuted, events.VJPApplied))
-            else:
-                _hearing.discard(self)
-                events.unsubscribe(self._gate)
-
-    def _release(self) -> None:
-        """Wake a paused loop; the caller holds the lock. The state flips at once, so a
-        `wait_paused` right after a step waits for the *next* pause."""
-        if self._state == "paused":
-            self._state, self.paused_at = "running", None
-        self._cond.notify_all()
-
     # ---- waiting ------------------------------------------------------------------------
     def wait_paused(self, timeout: float | None = None) -> bool:
         """Block until the runner is paused (True) or has ended or `timeout` passed (False)."""
@@ -271,83 +230,6 @@ class Runner:
             self.raise_error()
         return False
 
-    # ---- the thread and its gate ----------------------------------------------------------
-    def _main(self, route_output) -> None:
-        self._ident = threading.get_ident()
-        outcome = "failed"
-        events.subscribe(self._on_gradient, kinds=(events.GradientComputed,))
-        with self._cond:
-            self._hear_ops()  # a pause asked for before start
-        try:
-            if route_output is not None:
-                route_output()
-            self.result = self._fn(*self._args, **self._kwargs)
-            outcome = "finished"
-        except RunnerStopped:
-            outcome = "stopped"
-        except BaseException as exc:  # kept for join()/raise_error(); never swallowed
-            self.error, self._error_frames = exc, exc.__traceback__
-        finally:
-            live_runners.ended(self)
-            events.unsubscribe(self._on_gradient)
-            with self._cond:
-                self._ident = None
-                self._hear_ops()
-                self._state, self.paused_at, self._request = outcome, None, None
-                self._cond.notify_all()
-
-    def _on_gradient(self, event) -> None:
-        if threading.get_ident() != self._ident:
-            return
-        self.step_count += 1
-        self._last_targets = event.targets   # read as a float only when asked (last_loss)
-        if self._stop:
-            self._raise_stop(event)
-
-    def _gate(self, event) -> None:
-        if threading.get_ident() != self._ident:
-            return  # another thread's op (e.g. the caller inspecting tensors): untouched
-        kind = type(event)
-        if kind is events.OpExecuted:
-            self.op_count += 1
-        if self._stop:
-            self._raise_stop(event)
-        request = self._request
-        if request is None:
-            return
-        if request == "op" and kind is events.OpExecuted:
-            in_flight = vjp_in_flight() if event.node.phase == "backward" else None
-            self._wait(PausePoint("op", event.node, None, self.op_count,
-                                  in_flight[0] if in_flight is not None else None))
-        elif request == "vjp" and kind is events.VJPApplied:
-            self._wait(PausePoint("vjp", event.step.node, event.step, self.op_count))
-
-    def _wait(self, point: PausePoint) -> None:
-        with self._cond:
-            if self._stop:
-                self._raise_stop(None)
-            if self._request != point.kind:  # resume() came between the check and the lock
-                return
-            self._request, self.paused_at, self._state = None, point, "paused"
-            self._cond.notify_all()
-            while self._state == "paused":
-                self._cond.wait()
-        if self._stop:
-            self._raise_stop(None)
-
-    def _hold(self, point: PausePoint) -> None:
-        """Pause the loop's own thread at `point`, as a `pause()` landing there would."""
-        with self._cond:
-            self._request = point.kind
-            self._hear_ops()
-        self._wait(point)
-
-    def _raise_stop(self, event) -> None:
-        self._stop = False  # raised once, so ops in the loop's `finally` blocks still run
-        node = getattr(event, "node", None)
-        where = f" at {node.op.name}" if node is not None else ""
-        raise RunnerStopped(f"training loop {self.name!r} stopped by Runner.stop(){where}")
-
     def __repr__(self) -> str:
         parts = [f"{self.step_count} steps"]
         loss = self.last_loss
@@ -356,29 +238,6 @@ class Runner:
         if self.paused_at is not None:
             parts.append(f"paused {self.paused_at!r}")
         return f"<Runner {self.name} {self._state}: {', '.join(parts)}>"
-
-
-def pause_at_hit(hit, why: str) -> bool:
-    """A breakpoint hit on a Runner's training thread, where no debugger can take input (`why`:
-    a Jupyter kernel reads input for its running cell only): the runner pauses at the op, to
-    be inspected and resumed as after `pause()`, instead of failing its loop with the
-    BreakpointError that would end the training. False on any other thread."""
-    ident = threading.get_ident()
-    runner = next((runner for runner in live_runners.live() if runner._ident == ident), None)
-    if runner is None:
-        return False
-    if hit.phase == "vjp":
-        point = PausePoint("vjp", hit.step.node, hit.step, runner.op_count)
-    else:
-        in_flight = vjp_in_flight() if hit.phase == "backward" else None
-        point = PausePoint("op", hit.node, None, runner.op_count,
-                           in_flight[0] if in_flight is not None else None)
-    warn_from_user_line(f"breakpoint hit on the thread of Runner {runner.name!r}: "
-                        f"{hit.describe()}; no debugger can take input there ({why}), so the "
-                        "runner paused there: read runner.paused_at, then runner.resume(), "
-                        "step_op() or stop()", RuntimeWarning)
-    runner._hold(point)
-    return True
 
 
 def _cell_output_router():

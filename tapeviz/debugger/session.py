@@ -30,7 +30,7 @@ from ..threadstate import thread_state
 from . import op_inputs
 from .breakpoint import Breakpoint, BreakpointError
 from .given import forced_debugger
-from .runner import pause_at_hit
+from .runner_gate import pause_at_hit
 from .summary import summarize
 
 _COLOUR = r"(?:\x1b\[[0-9;]*m)*"   # the colour codes IPython's debugger puts between tokens

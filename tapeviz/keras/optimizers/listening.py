@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 from ... import events
-from ...debugger import breakpoint_listener, runner
+from ...debugger import breakpoint_listener, runner_gate
 from ...debugger.variable_names import shown_names
 from ...call_site import site_of
 from ...sourceinfo import runs_own_code_only, source_from
@@ -58,7 +58,7 @@ class UpdateListening:
         if seen == events.changes and decided_at is line:
             return verdict
         seen = events.changes   # read first: a change meanwhile makes the next apply decide
-        verdict = runner.any_gate_hearing() or breakpoint_listener.may_stop_updates_at(line)
+        verdict = runner_gate.any_gate_hearing() or breakpoint_listener.may_stop_updates_at(line)
         self._cut_verdict = (seen, line, verdict)
         return verdict
 
