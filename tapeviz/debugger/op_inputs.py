@@ -69,7 +69,9 @@ def written_arguments(op, source, count: int) -> list:
     if len(calls) != 1:
         return [""] * count
     call = calls[0]
-    if isinstance(call, ast.BinOp):
+    if isinstance(call, ast.Subscript):
+        written = _subscripted(call, count)
+    elif isinstance(call, ast.BinOp):
         written = [call.left, call.right]
     else:
         keywords = {k.arg: k.value for k in call.keywords}
@@ -80,9 +82,25 @@ def written_arguments(op, source, count: int) -> list:
     return texts + [""] * (count - len(texts))
 
 
+def _subscripted(subscript: ast.Subscript, count: int) -> list:
+    """What `probs[rows, labels]` passed a torch getitem's `count` inputs: the subscripted
+    value, then the key's parts that may be tensors, in order (no number, slice, `...` or
+    None is one); Nones past the value when the key holds other than `count - 1` of them."""
+    key = subscript.slice
+    parts = key.elts if isinstance(key, ast.Tuple) else [key]
+    tensors = [part for part in parts if not isinstance(part, (ast.Constant, ast.Slice))
+               and not (isinstance(part, ast.UnaryOp) and isinstance(part.operand, ast.Constant))]
+    if len(tensors) != count - 1:
+        tensors = [None] * (count - 1)
+    return [subscript.value, *tensors]
+
+
 def _calls(node, op: str) -> bool:
     """Whether `node` calls `op` by its name (`tf.matmul(...)`, `matmul(...)`), by the name of
-    the public function that makes it (`tf.divide` makes `truediv`) or by its operator."""
+    the public function that makes it (`tf.divide` makes `truediv`), by its operator, or
+    subscripts a tensor (`x[i]`: torch's getitem)."""
+    if isinstance(node, ast.Subscript):
+        return op == "getitem"
     if isinstance(node, ast.BinOp):
         return _OPERATORS.get(type(node.op)) == op
     if isinstance(node, ast.Call):
