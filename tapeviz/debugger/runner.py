@@ -231,7 +231,7 @@ class Runner(RunnerGate):
         return False
 
     def __repr__(self) -> str:
-        parts = [f"{self.step_count} steps"]
+        parts = [f"{self.step_count} step{'' if self.step_count == 1 else 's'}"]
         loss = self.last_loss
         if loss is not None:
             parts.append(f"loss {loss:.4g}")

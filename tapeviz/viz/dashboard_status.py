@@ -40,6 +40,8 @@ class Status:
             status = _runner_status(runner, self._labels)
             if state in ("running", "finished") and not self._steps and torch_unheard():
                 status = "; ".join(filter(None, (status, f"no training step heard. {UNHEARD}")))
+            elif state == "finished" and runner.step_count <= 1:
+                status = "; ".join(filter(None, (status, _no_loop(runner))))
             controls = {"pause": state in ("idle", "running"),
                         "step_op": state == "paused", "step_vjp": state == "paused",
                         "resume": state == "paused",
@@ -81,6 +83,19 @@ def _runner_status(runner, labels: dict) -> str:
     # "finished  352 steps done  finished (loss 0.97733)"
     loss = runner.last_loss
     return "" if loss is None else f"last loss {loss:.5g}"
+
+
+def _no_loop(runner) -> str:
+    """What a training function that returned after one step or none is told: a student's
+    train() that lost its loop, or a function of one step, trains once, and the live charts
+    it came for show one point."""
+    ran = f"{runner.name}()"
+    if runner.step_count == 0:
+        return (f"{ran} returned without taking a gradient: the Dashboard counts a training "
+                "step at each tape.gradient call (loss.backward() on torch)")
+    return (f"{ran} returned after 1 step: the Dashboard watches a loop; put the loop inside "
+            "the function, for epoch in range(epochs): ..., and pass its count after it: "
+            "dashboard.train(train, epochs)")
 
 
 def check_watched(call: str, runner, recorder) -> None:
