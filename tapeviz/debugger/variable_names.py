@@ -83,6 +83,18 @@ def shown_names(variables, seen=None, taken=()) -> dict:
     return names
 
 
+def purpose(tensor) -> str | None:
+    """What a variable the user did not make is for, in words a newcomer reads beside the
+    name TF gives it ('SGD/iter'): 'the SGD optimizer's step count, 3' (`tensor`: the
+    variable or a read of it, whose value is the count); None for any other variable."""
+    from ..keras.optimizers.base import optimizer_class_of   # keras imports the debugger
+    variable = getattr(tensor, "variable", tensor)
+    optimizer = optimizer_class_of(variable) if isinstance(variable, Variable) else None
+    if optimizer is None:
+        return None
+    return f"the {optimizer} optimizer's step count, {int(tensor._value)}"
+
+
 def _one_statement(source):
     """The one statement of the user's line at `source`, parsed; None when there is none,
     several, or it does not parse alone."""

@@ -17,6 +17,7 @@ from collections import Counter
 
 import numpy as np
 
+from ..debugger.variable_names import purpose
 from ..nonfinite import in_pass
 from .vocabulary import LEAF_NOUNS, leaf_noun, words_of
 
@@ -208,6 +209,8 @@ def _tooltip(node, with_grads: bool) -> str:
         lines = [f"{node.op} ({node.label}) · {node.kind}"]
     elif node.kind == "variable":   # a torch parameter in torch's word
         lines = [f"{words_of([node.ref])['variable']} {node.label}"]
+        what = purpose(node.ref)   # 'the SGD optimizer's step count, 3' for 'SGD/iter'
+        lines += [what] if what else []
     elif node.label in LEAF_NOUNS:   # 'input', 'constant': 'constant input' said it twice
         lines = [LEAF_NOUNS[node.label]]
     elif node.kind == "constant":   # by the name the user's line wrote: 'input images'

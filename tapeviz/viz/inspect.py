@@ -18,6 +18,7 @@ from ..debugger.summary import NoValues, summarize
 from ..dispatch import Node
 from ..errors import OpError
 from ..op_place import op_place
+from ..debugger.variable_names import purpose
 from ..debugger.variable_names import shown_name as variable_name
 from ..dtypes import shown_name
 from ..tensor import Tensor
@@ -259,11 +260,12 @@ def _leaf_table(tensor, label: str | None) -> tuple:
     the graph draws it by (else variable_names.shown_name), and by its full name ('w:0'); a
     torch parameter in torch's words; else what its graph box `label` says it is (an input,
     a constant), by its shape when no graph drew it."""
+    what = purpose(tensor)
     if isinstance(tensor, VariableRead):
         tensor = tensor.variable
     if isinstance(tensor, Variable):
         name, words = label or variable_name(tensor), words_of([tensor])
-        rows = [["kind", words["variable"]], ["name", name]]
+        rows = [["kind", words["variable"]], ["name", name]] + ([["what", what]] if what else [])
         if tensor.name != name:
             rows.append(["TF name" if type(tensor) is Variable else "full name", tensor.name])
         return f"{words['variable']} {name}", rows + [[words["trainable"], str(tensor.trainable)]]
