@@ -26,11 +26,13 @@ def box(widget, label):
     return next(i for i, node in widget.graph.nodes.items() if node.label == label)
 
 
-@pytest.mark.parametrize("make, name", [(lambda: tf.keras.optimizers.SGD(0.01), "SGD"),
-                                        (lambda: tf.keras.optimizers.Adam(0.01), "Adam")])
-def test_the_step_counter_says_it_is_the_optimizers_step_count(make, name):
+@pytest.mark.parametrize("make, name, box_name", [
+    (lambda: tf.keras.optimizers.SGD(0.01), "SGD", "SGD/iter"),
+    (lambda: tf.keras.optimizers.Adam(0.01), "Adam", "Adam/iter"),
+    (lambda: tf.train.GradientDescentOptimizer(0.01), "GradientDescent", "GradientDescent/iter")])
+def test_the_step_counter_says_it_is_the_optimizers_step_count(make, name, box_name):
     widget = trained_widget(make())
-    counter = box(widget, f"{name}/iter")
+    counter = box(widget, box_name)
     rows = {row[0]: row[1] for row in next(
         s for s in widget.inspect(counter)["sections"] if s["title"] == "Tensor")["content"]}
     assert rows["what"] == f"the {name} optimizer's step count, 3", rows

@@ -92,7 +92,8 @@ def purpose(tensor) -> str | None:
     optimizer = optimizer_class_of(variable) if isinstance(variable, Variable) else None
     if optimizer is None:
         return None
-    return f"the {optimizer} optimizer's step count, {int(tensor._value)}"
+    # (TF 1's GradientDescentOptimizer: 'the GradientDescent optimizer's', not twice)
+    return f"the {optimizer.removesuffix('Optimizer')} optimizer's step count, {int(tensor._value)}"
 
 
 def _one_statement(source):
