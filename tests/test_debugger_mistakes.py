@@ -250,7 +250,9 @@ def test_the_result_of_calling_the_function_is_refused_as_not_a_function():
     err, line = raised(TypeError, lambda: Runner(_train(tf.Variable(1.0))))
     assert "Runner: expected a training function (a callable); got None (NoneType)" \
         in str(err)
-    assert "train, not train()" in err.hint
+    assert "what _train(tf.Variable(1.0)) returned: that call ran it here" in str(err)
+    assert err.hint == "pass the function and its arguments apart: Runner(_train, " \
+                       "tf.Variable(1.0))"
     assert_names_this_line(err, line)
 
 

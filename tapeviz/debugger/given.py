@@ -27,6 +27,7 @@ from ..fpwarnings import warn_from_user_line
 from ..tensor import Tensor
 from .breakpoint_listener import op_in_pass
 from .op_lines import lines_that_can_run_ops, nearest
+from .result_given import call_that_ran
 
 RECORD_IT = "with tapeviz.debugger.Recorder() as rec: ...; then {call}"
 
@@ -264,6 +265,12 @@ def check_training_function(call: str, fn, args: tuple, kwargs: dict) -> None:
     (calling it runs none of its code), or arguments its signature cannot take, said here,
     at the user's line, not in a thread the student does not see."""
     if not callable(fn):
+        ran = call_that_ran(call)
+        if ran is not None:
+            raise DTypeError(call, f"expected a training function (a callable); got "
+                                   f"{describe(fn)}, what {ran[0]} returned: that call ran "
+                                   f"it here, before {call} could watch it",
+                             hint=f"pass the function and its arguments apart: {ran[1]}")
         raise DTypeError(call, f"expected a training function (a callable); got "
                                f"{describe(fn)}",
                          hint="pass the function itself, not its result: train, not train()")

@@ -131,6 +131,8 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
     def train(self, train_fn, *args, **kwargs):
         """Run `train_fn(*args, **kwargs)` in a new Runner shown here; returns the runner."""
         from ..debugger import Runner
+        from ..debugger.given import check_training_function
+        check_training_function("Dashboard.train", train_fn, args, kwargs)   # in its words
         if self.runner is not None and self.runner.state in ("running", "paused"):
             raise MisuseError("Dashboard.train", f"the training this dashboard started is still "
                                                  f"{self.runner.state}; a second one would "
