@@ -129,7 +129,8 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         return self
 
     def train(self, train_fn, *args, **kwargs):
-        """Run `train_fn(*args, **kwargs)` in a new Runner shown here; returns the runner."""
+        """Run `train_fn(*args, **kwargs)`, the whole training loop (a function of one step
+        trains once), in a new Runner shown here; returns the runner."""
         from ..debugger import Runner
         from ..debugger.given import check_training_function
         check_training_function("Dashboard.train", train_fn, args, kwargs)   # in its words
