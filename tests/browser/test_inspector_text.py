@@ -42,13 +42,15 @@ _DRAW = """async ([url, css, title, source, error, dark]) => {
   const [code, error_] = root.querySelectorAll("pre.tv-code");
   // the statement's rows on screen: where its text starts (after its indentation), and the
   // left end of each row it wraps to
-  const statement = code.querySelectorAll(".tv-source-line")[1].firstChild;
+  // (its first text node holds the indentation: the line has a <wbr> after each "x.")
+  const line = code.querySelectorAll(".tv-source-line")[1];
+  const statement = line.firstChild;
   const range = document.createRange();
   const indent = statement.textContent.length - statement.textContent.trimStart().length;
   range.setStart(statement, indent);
   range.setEnd(statement, indent + 1);
   const start = range.getBoundingClientRect().left;
-  range.selectNodeContents(statement);
+  range.selectNodeContents(line);
   const rows = new Map();
   for (const r of range.getClientRects())
     rows.set(Math.round(r.top), Math.min(rows.get(Math.round(r.top)) ?? Infinity, r.left));
@@ -86,4 +88,67 @@ def test_a_long_title_and_the_source_box_read_whole_in_a_narrow_panel(theme, bro
     assert not found["sourceScrolls"], found
     assert found["errorLines"] > 2, found                # an error's prose still wraps
     page.screenshot(".tapeviz", f"text-{theme}")
+    check_clean(page, browser)
+
+
+# notebook 04's statement, as the Source box shows it: at 400 px of notebook the inspector is
+# ~220 px wide and this statement broke "probs[to" from "rch.arange(..."
+LONG_CALL = ("Cell In[8], line 3 in my_cross_entropy\n"
+             "    return -torch.log(probs[torch.arange(len(labels)), labels]).mean()"
+             "   # BUG: log(0)")
+
+_BREAKS = """async ([url, css, source, width, dark]) => {
+  const { inspectorContent } = await import(url);
+  const style = document.createElement("style");
+  style.textContent = css;
+  document.head.append(style);
+  if (dark) document.body.style.cssText = "--jp-layout-color1: #111; --jp-layout-color2: #222;"
+    + "--jp-ui-font-color1: #ddd; --jp-ui-font-color2: #aaa; background: #111; color: #ddd";
+  const root = document.createElement("div");
+  root.className = "tapeviz";
+  root.style.width = width;
+  root.append(...inspectorContent({ title: "log", sections: [
+    { title: "Source", type: "source", content: source }] }));
+  document.body.append(root);
+  const code = root.querySelector("pre.tv-code");
+  // each row's first character after the first row: the text either side of each break
+  const statement = code.querySelectorAll(".tv-source-line")[1];
+  const text = statement.textContent;
+  const walker = document.createTreeWalker(statement, NodeFilter.SHOW_TEXT);
+  const chars = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode())
+    for (let i = 0; i < node.length; i++) {
+      const range = document.createRange();
+      range.setStart(node, i);
+      range.setEnd(node, i + 1);
+      const rect = range.getClientRects()[0];
+      chars.push(rect ? Math.round(rect.top) : null);
+    }
+  const breaks = [];
+  for (let i = 1; i < chars.length; i++)
+    if (chars[i] !== null && chars[i - 1] !== null && chars[i] > chars[i - 1])
+      breaks.push([text.slice(Math.max(0, i - 6), i), text.slice(i, i + 6)]);
+  return { text: code.innerText, breaks,
+           scrolls: code.scrollWidth > code.clientWidth + 1 };
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width, theme", [("220px", "light"), ("220px", "dark"),
+                                          ("160px", "light"), ("300px", "dark")])
+def test_a_long_statement_wraps_where_code_may_break_never_inside_a_name(width, theme, browser):
+    page = NotebookPage(browser.context.new_page(), "inspector")
+    browser.pages.append(page)
+    page.page.set_content("<!DOCTYPE html><html><body></body></html>")
+    module = base64.b64encode(front_module("tape.js").encode()).decode("ascii")
+    found = page.page.evaluate(_BREAKS, [f"data:text/javascript;base64,{module}",
+                                         (STATIC / "tape.css").read_text(), LONG_CALL, width,
+                                         theme == "dark"])
+    assert found["text"].rstrip("\n") == LONG_CALL, found   # copied as written
+    assert found["breaks"], found                           # it does wrap
+    for before, after in found["breaks"]:   # never between two letters of one name
+        assert not (before[-1:].isalnum() or before[-1:] == "_") \
+            or not (after[:1].isalnum() or after[:1] == "_"), found["breaks"]
+    assert not found["scrolls"], found
+    page.screenshot(".tapeviz", f"source-breaks-{width}-{theme}")
     check_clean(page, browser)

@@ -35,7 +35,8 @@ export function section(s) {
     }
     body.append(table);
   } else if (s.type === "source") {
-    const lines = String(s.content).split("\n").map(sourceLine);
+    // (its first line is where the code is: a location, kept whole by dom.js's worded)
+    const lines = String(s.content).split("\n").map((line, i) => sourceLine(line, i > 0));
     body.append(h("pre", { class: "tv-code tv-source" }, ...lines));
   } else if (s.type === "code") {
     body.append(h("pre", { class: "tv-code" }, String(s.content)));
@@ -48,10 +49,18 @@ export function section(s) {
 // One of the user's lines, as written: a long one wraps under itself, further in than its own
 // indentation (wrapped at column 0 it read as another statement; scrolled sideways, its end was
 // out of sight, "torch.log(probs[torch.arange(len(lab" in a 330 px panel)
-function sourceLine(line) {
+function sourceLine(line, code) {
   const hang = `${line.length - line.trimStart().length + 4}ch`;
   const style = `padding-left: ${hang}; text-indent: -${hang}`;
-  return h("span", { class: "tv-source-line", style }, line);
+  return h("span", { class: "tv-source-line", style }, ...(code ? breakable(line) : [line]));
+}
+
+// A line of code with a place to wrap after each bracket, dot, comma or operator that a name
+// follows, as a code viewer wraps it: "probs[torch.arange(" broke inside "torch.a|range" where
+// a name ran past the panel's edge (copying the code copies no <wbr>)
+function breakable(line) {
+  return line.split(/(?<=[^\w\s])(?=\w)/).flatMap((part, i) =>
+    i ? [h("wbr"), document.createTextNode(part)] : [document.createTextNode(part)]);
 }
 
 // What an alert's end says in link colour: a click shows its node; or, while its node is the one
