@@ -7,7 +7,7 @@ import numpy as np
 
 from . import arguments, nest
 from .creation import convert_to_tensor
-from .errors import DTypeError, InvalidArgumentError, describe
+from .errors import DTypeError, InvalidArgumentError, InvalidArgumentTypeError, describe
 from .tensor import Tensor
 from .tensor_array import TensorArray
 
@@ -67,9 +67,9 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         out = body(*values)
         out = list(out) if isinstance(out, (list, tuple)) else [out]
         if len(out) != len(values):
-            raise InvalidArgumentError("while_loop", f"body must return as many loop variables "
-                                                     f"as it takes ({len(values)}); got "
-                                                     f"{len(out)}")
+            raise InvalidArgumentTypeError("while_loop", f"body must return as many loop "
+                                                         f"variables as it takes "
+                                                         f"({len(values)}); got {len(out)}")
         if _outline(out) != _outline(values):
             raise InvalidArgumentError("while_loop", f"body must return its loop variables "
                                                      f"nested as it takes them, "

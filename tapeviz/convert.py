@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .dtype_errors import ALL, mismatch
-from .errors import DTypeError, InvalidArgumentError, OpError
+from .errors import DTypeError, DTypeValueError, InvalidArgumentError, OpError
 from .python_numbers import LIMIT, MADE, let_go, note
 from .tensor import Tensor, wrap
 from .variable import Variable, VariableRead, read_variable
@@ -346,8 +346,11 @@ def _too_large(op, value) -> InvalidArgumentError:
 
 def _check_numeric(array, value, op):
     if array.dtype.kind not in _SUPPORTED_KINDS or array.dtype.itemsize > 8:
-        raise DTypeError(op, "expected a tensor, number, array or nested list of numbers; "
-                         f"got {_short(value)} of type {type(value).__name__}")
+        # TF refuses an object of no tensor type with ValueError; a string makes a string
+        # tensor there, which its ops refuse (InvalidArgumentError)
+        cls = DTypeValueError if array.dtype.kind == "O" else DTypeError
+        raise cls(op, "expected a tensor, number, array or nested list of numbers; "
+                      f"got {_short(value)} of type {type(value).__name__}")
 
 
 def _holds_float64(value) -> bool:

@@ -12,7 +12,8 @@ import numpy as np
 from . import arguments
 from . import dtypes as _dtypes
 from .convert import infer_array, to_array
-from .errors import InvalidArgumentError, ShapeError, allocation_error, bad_argument, describe
+from .errors import (InvalidArgumentError, InvalidArgumentTypeError, ShapeError, allocation_error,
+                     bad_argument, describe)
 from .ops import assign as _assign
 from .tensor import Tensor, wrap
 from .variable import Variable
@@ -58,8 +59,8 @@ def constant(value, dtype=None, shape=None, name=None) -> Tensor:
         elif np.size(array) == int(np.prod(shape, dtype=np.int64)):
             array = np.reshape(array, shape)
         else:
-            raise InvalidArgumentError("constant", f"a value of {np.size(array)} elements "
-                                       f"does not fit shape {list(shape)}")
+            raise InvalidArgumentTypeError("constant", f"a value of {np.size(array)} elements "
+                                           f"does not fit shape {list(shape)}")
     return wrap(array)
 
 

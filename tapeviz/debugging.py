@@ -12,7 +12,7 @@ import numpy as np
 
 from .coverage import missing as _missing
 from .creation import convert_to_tensor
-from .errors import DTypeError, InvalidArgumentError, bad_argument
+from .errors import DTypeError, InvalidArgumentError, bad_argument, incompatible_shapes
 from .nonfinite import counted, nonfinite_counts
 
 
@@ -20,10 +20,12 @@ def _values(x) -> np.ndarray:
     return np.asarray(convert_to_tensor(x).numpy())
 
 
-def _fail(check: str, message, condition: str, **shown) -> InvalidArgumentError:
+def _fail(check: str, message, condition: str, *, tail: str = "",
+          **shown) -> InvalidArgumentError:
     values = ", ".join(f"{name} = {_summary(value)}" for name, value in shown.items())
     prefix = f"{message}: " if message else ""
-    return InvalidArgumentError(check, f"{prefix}Condition {condition} did not hold. {values}")
+    return InvalidArgumentError(check, f"{prefix}Condition {condition} did not hold. "
+                                       f"{values}{tail}")
 
 
 def _summary(value, limit: int = 10) -> str:
@@ -45,8 +47,9 @@ def assert_equal(x, y, message=None, summarize=None, name=None):
                          hint=f"cast one to the other's: tf.cast(y, tf.{a.dtype})")
     try:
         equal = np.all(np.equal(a, b))
-    except ValueError:
-        equal = False
+    except ValueError:   # shapes that do not broadcast
+        raise _fail("assert_equal", message, "x == y", x=a, y=b,
+                    tail=incompatible_shapes(a.shape, b.shape)) from None
     if not equal:
         raise _fail("assert_equal", message, "x == y", x=a, y=b)
 

@@ -8,7 +8,7 @@ import sys
 
 import numpy as np
 
-from .errors import DTypeError
+from .errors import DTypeError, DTypeValueError
 from .sourceinfo import user_frame
 from .tensor import Tensor
 
@@ -22,9 +22,9 @@ def mismatch(op, args, shared) -> DTypeError:
     made = _float64_variable_hint(args, [name for _, name in dtypes])
     if op.kind == "update" and len(dtypes) == 2:   # w.assign(...): said as the variable's
         value = "the new value" if op.name == "assign" else "the delta"
-        return DTypeError(op.name, f"{value} must have the variable's dtype {first}; got "
-                                   f"{dtypes[1][1]}",
-                          hint=made or f"cast it first: tf.cast(value, tf.{first})")
+        return DTypeValueError(op.name, f"{value} must have the variable's dtype {first}; "
+                                        f"got {dtypes[1][1]}",
+                               hint=made or f"cast it first: tf.cast(value, tf.{first})")
     described = ", ".join(f"input {i} is {name}" for i, name in dtypes)
     return DTypeError(op.name, f"inputs must have the same dtype; got {described}",
                       hint=made or _integer_among_floats_hint(op.name, dtypes, args)

@@ -88,6 +88,18 @@ class DTypeError(OpError, TypeError):
     """Operand dtypes do not fit the op, or a value cannot be converted to a tensor."""
 
 
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument TF refuses with TypeError that tapeviz checks as a value (a float index,
+    a constant's `shape=` of another size), so this is both: an `except TypeError` written
+    for TF catches it, and so does one for tapeviz's InvalidArgumentError."""
+
+
+class DTypeValueError(DTypeError, ValueError):
+    """A value of the wrong kind or dtype that TF refuses with ValueError (a string added to
+    a Sequential, an optimizer class given to compile), so this is both: an `except
+    ValueError` written for TF catches it, and so does one for tapeviz's DTypeError."""
+
+
 class MisuseError(OpError, RuntimeError):
     """An object used in a way its state does not allow: a non-persistent tape's second
     gradient, a model trained before it was compiled."""
@@ -150,6 +162,23 @@ def unknown_name(kind: str, what: str, identifier: str, known) -> InvalidArgumen
                                 hint=f"did you mean {by_lower[close[0]]!r}?" if close else None)
 
 
+def incompatible_shapes(shape_a, shape_b) -> str:
+    """TF's words for two shapes that do not broadcast, as the last clause of tapeviz's
+    message (`in_tf_words`)."""
+    return in_tf_words(f"Incompatible shapes: {tf_shape(shape_a)} vs. {tf_shape(shape_b)}")
+
+
+def in_tf_words(phrase: str) -> str:
+    """TF's own message for an error, as a last clause: a search for what TF prints finds
+    what tapeviz says too."""
+    return f"; in TensorFlow's words: {phrase}"
+
+
+def tf_shape(shape) -> str:
+    """A shape as TF's kernels print it: [2,3]."""
+    return "[" + ",".join(str(int(n)) for n in shape) + "]"
+
+
 def add_note(error: BaseException, note: str) -> None:
     """`error.add_note(note)`; Python 3.10 has no notes, and its traceback would not show
     them: there the note is also warned from the user's line."""
@@ -207,9 +236,9 @@ def _is_number_like(value) -> bool:
 
 
 # TF's names here, and tapeviz's error classes (each also its builtin's subclass)
-__all__ = ["DTypeError", "InvalidArgumentError", "MissingAttributeError", "MissingStepError",
-           "MisuseError", "NotCompiledError", "OpError", "OutOfMemoryError", "OutOfRangeError",
-           "ShapeError", "TapeStateError"]
+__all__ = ["DTypeError", "DTypeValueError", "InvalidArgumentError", "InvalidArgumentTypeError",
+           "MissingAttributeError", "MissingStepError", "MisuseError", "NotCompiledError",
+           "OpError", "OutOfMemoryError", "OutOfRangeError", "ShapeError", "TapeStateError"]
 
 
 from .namespace_dir import listing as _listing

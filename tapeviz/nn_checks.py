@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import arguments
-from .errors import DTypeError, ShapeError
+from .errors import DTypeValueError, ShapeError
 
 
 def _shape(op: str, name: str, value) -> tuple:
@@ -23,8 +23,8 @@ def _dtype(op: str, name: str, value) -> np.dtype:
 def _check_float(op: str, name: str, value) -> None:
     dtype = _dtype(op, name, value)
     if dtype.kind != "f":
-        raise DTypeError(op, f"{name} must be a floating tensor (float16/32/64); got {dtype}",
-                         hint=f"convert it first: tf.cast({name}, tf.float32)")
+        raise DTypeValueError(op, f"{name} must be a floating tensor (float16/32/64); got "
+                                  f"{dtype}", hint=f"convert it first: tf.cast({name}, tf.float32)")
 
 
 def _check_rank(op: str, name: str, value, rank: int, layout: str) -> None:

@@ -7,7 +7,8 @@ from typing import NoReturn
 
 import numpy as np
 
-from .errors import DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error
+from .errors import (DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error,
+                     incompatible_shapes)
 
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
 # MemoryError, said again naming the op and the shape it could not allocate
@@ -53,7 +54,8 @@ def _explanation(op, arrays, params, exc) -> OpError:
             return cls(op.name, message, hint)
     got = ", ".join(_describe(a) for a in arrays)
     if op.broadcasting and "broadcast" in str(exc):
-        return ShapeError(op.name, f"operand shapes must broadcast together; got {got}")
+        tf_words = incompatible_shapes(*map(np.shape, arrays)) if len(arrays) == 2 else ""
+        return ShapeError(op.name, f"operand shapes must broadcast together; got {got}{tf_words}")
     cls = DTypeError if isinstance(exc, TypeError) else InvalidArgumentError
     return cls(op.name, f"{exc}; got {got}" if got else str(exc))
 

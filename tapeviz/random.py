@@ -15,7 +15,7 @@ from .candidate_sampling import log_uniform_candidate_sampler
 from .coverage import missing as _missing
 from . import arguments
 from . import dtypes as _dtypes
-from .errors import DTypeError, InvalidArgumentError, describe
+from .errors import DTypeError, DTypeValueError, InvalidArgumentError, describe
 from .ops import random as _r
 from .ops.random import set_seed
 from .tensor import Tensor
@@ -130,7 +130,7 @@ def categorical(logits, num_samples, dtype=None, seed=None, name=None):
                                    hint="one row of logits: tf.expand_dims(logits, 0)")
     out = _dtypes.int64 if dtype is None else arguments.dtype(op, "dtype", dtype)
     if out not in (_dtypes.int32, _dtypes.int64):
-        raise DTypeError(op, f"dtype must be tf.int32 or tf.int64; got {out!r}")
+        raise DTypeValueError(op, f"dtype must be tf.int32 or tf.int64; got {out!r}")
     return _r.random_categorical(logits, num_samples=arguments.count(op, "num_samples",
                                                                      num_samples),
                                  dtype=out.name, seed=arguments.seed(op, seed))

@@ -18,7 +18,7 @@ import weakref
 
 from . import nest
 from .arguments import flag
-from .errors import DTypeError, OpError, TapeStateError, describe
+from .errors import DTypeValueError, OpError, TapeStateError, describe
 from .sourceinfo import user_source
 from .tape_index import ScopeRuns
 from .tape_exits import ExitNotes
@@ -183,10 +183,10 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         """Track `tensor` (or a nested structure of them) so gradients can flow to it."""
         for item in nest.flatten(tensor):
             if not isinstance(item, Tensor):
-                raise DTypeError("GradientTape.watch", f"expected a tensor or variable; got "
-                                 f"{describe(item)}", hint="make it a tensor first: "
-                                 "x = tf.constant(x), or a tf.Variable, which is watched "
-                                 "without asking")
+                raise DTypeValueError("GradientTape.watch", f"expected a tensor or variable; "
+                                      f"got {describe(item)}", hint="make it a tensor first: "
+                                      "x = tf.constant(x), or a tf.Variable, which is watched "
+                                      "without asking")
             if item._value.dtype.kind != "f":
                 self._refused = {**self._refused, id(item): RefusedWatch(item, user_source())}
                 self._await_readers(True)

@@ -30,8 +30,9 @@ OWN = {   # names dir() shows that TF 2.21's namespace lacks: why each is there
               "MomentumOptimizer", "Optimizer", "RMSPropOptimizer", "get_global_step",
               "get_or_create_global_step"},
     # tapeviz's error classes, each a subclass of its builtin (ValueError, TypeError, ...)
-    "errors": {"DTypeError", "MissingAttributeError", "MissingStepError", "MisuseError",
-               "NotCompiledError", "OutOfMemoryError", "ShapeError", "TapeStateError"},
+    "errors": {"DTypeError", "DTypeValueError", "InvalidArgumentTypeError",
+               "MissingAttributeError", "MissingStepError", "MisuseError", "NotCompiledError",
+               "OutOfMemoryError", "ShapeError", "TapeStateError"},
 }
 
 

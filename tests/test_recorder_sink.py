@@ -245,7 +245,8 @@ def test_an_op_only_the_recorder_hears_says_what_numpy_rejected_from_the_users_l
             inf - inf
     text = str(caught.value)
     assert text.startswith("add: operand shapes must broadcast together; got float32[3], "
-                           "float32[2]\n  at ")
+                           "float32[2]; in TensorFlow's words: Incompatible shapes: [3] vs. "
+                           "[2]\n  at ")
     assert f"test_recorder_sink.py:{line_of(__file__, 'marker: sunk add')} in " in text
     assert text.endswith("x + y   # marker: sunk add")
     assert [str(w.message) for w in said if w.category is RuntimeWarning] == [

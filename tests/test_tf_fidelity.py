@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -88,7 +89,11 @@ def differences(case, expected: dict, actual: dict) -> list:
                     f"tapeviz returned {_short(actual['out'])}"]
         if expected["error"] in REJECTIONS:
             problems = []
-            if not actual["value_or_type_error"]:
+            if expected["error"] in ("ValueError", "TypeError") and \
+                    expected["error"] not in actual.get("classes", [actual["error"]]):
+                problems.append(f"TF raised {expected['error']}, tapeviz {actual['error']}, "
+                                f"which an `except {expected['error']}` written for TF misses")
+            elif not actual["value_or_type_error"]:
                 problems.append(f"tapeviz raised {actual['error']}, not a ValueError or "
                                 f"TypeError subclass")
             if case.op_name not in actual["message"]:
@@ -109,6 +114,20 @@ def differences(case, expected: dict, actual: dict) -> list:
     elif "grads" in actual:
         problems.append(f"TF's gradient failed ({expected.get('grads_error')}); tapeviz gave one")
     return problems
+
+
+# TF's phrase for a shape mismatch, which tapeviz's message ends with so a search finds TF's text
+TF_SHAPE_PHRASE = re.compile(r"Incompatible shapes: \S+ vs\. \S+|"
+                             r"Matrix size-incompatible: In\[0\]: \S+, In\[1\]: \S+")
+SHAPE_PHRASE_CASES = [name for name, golden in GOLDENS["cases"].items()
+                      if TF_SHAPE_PHRASE.search(golden.get("message", ""))]
+
+
+@pytest.mark.parametrize("name", SHAPE_PHRASE_CASES)
+def test_shape_error_repeats_tensorflows_phrase(name):
+    phrase = TF_SHAPE_PHRASE.search(GOLDENS["cases"][name]["message"]).group()
+    actual = run_case(tf, CASES[name])
+    assert phrase in actual.get("message", ""), (phrase, actual)
 
 
 def _param(name):

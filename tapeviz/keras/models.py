@@ -9,7 +9,7 @@ from __future__ import annotations
 from .. import nest
 from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
-from ..errors import DTypeError, MissingAttributeError, describe
+from ..errors import DTypeError, DTypeValueError, MissingAttributeError, describe
 from ..pytorch_habits import forward_not_call
 from .layers.base import Layer
 from .layers.tracking import _dedup
@@ -187,10 +187,10 @@ class Sequential(Model):
             return
         if not isinstance(layer, Layer):
             is_class = isinstance(layer, type) and issubclass(layer, Layer)
-            raise DTypeError("Sequential.add", f"The added layer must be an instance of class "
-                                               f"Layer; got {describe(layer)}",
-                             hint=f"that is the class: make a layer of it, {layer.__name__}(...)"
-                             if is_class else None)
+            raise DTypeValueError("Sequential.add", f"The added layer must be an instance of "
+                                                    f"class Layer; got {describe(layer)}",
+                                  hint=f"that is the class: make a layer of it, "
+                                       f"{layer.__name__}(...)" if is_class else None)
         if any(existing.name == layer.name for existing in self._layers):
             raise ValueError(f'All layers added to a Sequential model should have unique names. '
                              f'Name "{layer.name}" is already the name of a layer in this model. '

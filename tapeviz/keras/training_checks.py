@@ -3,7 +3,7 @@ validation data without labels, a dataset batched twice), and the hint fit adds 
 shape error when a Dense layer was fed images: newcomers' mistakes named at the call."""
 from __future__ import annotations
 
-from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument, describe
+from ..errors import DTypeValueError, InvalidArgumentError, ShapeError, bad_argument, describe
 from ..tensor import Tensor
 from .data_adapter import is_dataset, length, to_numpy, unpack_x_y_sample_weight
 
@@ -13,7 +13,7 @@ def refuse_class(argument: str, value, kind: str) -> None:
     Keras 3 (which makes a loss or metric class given it with the class's defaults)."""
     if isinstance(value, type):
         raise bad_argument("compile", argument, f"{kind}: an instance or a name", value,
-                           DTypeError).with_hint(f"that is the class: make one of it, "
+                           DTypeValueError).with_hint(f"that is the class: make one of it, "
                                                  f"{value.__name__}()")
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..arguments import int_entries, ndim
-from ..errors import InvalidArgumentError, describe
+from ..errors import InvalidArgumentError, InvalidArgumentTypeError, describe
 
 
 def normalize_axes(op: str, axis, rank: int):
@@ -14,8 +14,8 @@ def normalize_axes(op: str, axis, rank: int):
         return (axis % max(rank, 1),)
     values = int_entries(axis)
     if values is None or ndim(axis) > 1:
-        raise InvalidArgumentError(op, f"axis must be an int or a list of ints; got "
-                                       f"{describe(axis)}")
+        raise InvalidArgumentTypeError(op, f"axis must be an int or a list of ints; got "
+                                           f"{describe(axis)}")
     for a in values:
         if not -rank <= a < max(rank, 1):
             raise InvalidArgumentError(op, f"axis {a} is out of range for a tensor of rank "

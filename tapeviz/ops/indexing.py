@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from ..errors import InvalidArgumentError, ShapeError, bad_argument, describe
+from ..errors import (InvalidArgumentError, InvalidArgumentTypeError, ShapeError, bad_argument,
+                      describe)
 from ..tensor import Tensor
 from .axes import normalize_axes
 from .registry import defop
@@ -33,7 +34,7 @@ def _normalize_key(key) -> tuple:
 def _index_value(value) -> int:
     entries = arguments.int_entries(value)   # no bools: numpy reads x[True] as x[None]
     if entries is None or arguments.ndim(value) != 0:
-        raise InvalidArgumentError(
+        raise InvalidArgumentTypeError(
             "getitem", f"indices must be ints, slices, `...` or tf.newaxis (use tf.gather or "
                        f"tf.boolean_mask for lists and masks); got {describe(value)}")
     return entries[0]

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from .. import arguments
-from ..errors import InvalidArgumentError, ShapeError, bad_argument
+from ..errors import InvalidArgumentError, InvalidArgumentTypeError, ShapeError, bad_argument
 from .axes import normalize_axis
 from .indexing import _along, _getitem
 from .registry import defop
@@ -58,7 +58,7 @@ def tensor_list(op: str, values, name: str = "values") -> tuple:
         values = [values] if op == "concat" else list(values)
     if not isinstance(values, (list, tuple)):
         rows = "" if op == "concat" else " (or a tensor of rank >= 1: its rows)"
-        raise bad_argument(op, name, f"a list of tensors{rows}", values)
+        raise bad_argument(op, name, f"a list of tensors{rows}", values, InvalidArgumentTypeError)
     if not values:
         raise InvalidArgumentError(op, "expected a non-empty list of tensors; got []",
                                    hint="a list filled in a loop that ran no times?")

@@ -5,7 +5,8 @@ import numpy as np
 
 from .. import arguments
 from ..convert import converted_alone
-from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
+from ..errors import (DTypeError, InvalidArgumentError, ShapeError, bad_argument, in_tf_words,
+                      tf_shape)
 from ..tensor import Tensor
 from .axes import normalize_axis
 from .registry import defop
@@ -48,7 +49,9 @@ def _matmul_explain(a, b, *, transpose_a, transpose_b):
     flags = ", ".join(f"{flag}=True" for flag, on in (("transpose_a", transpose_a),
                                                      ("transpose_b", transpose_b)) if on)
     got = f"{a.shape} @ {b.shape}" + (f" ({flags})" if flags else "")
-    return ShapeError, f"{inner_a} must equal {inner_b}; got {got}", hint
+    tf_words = in_tf_words(f"Matrix size-incompatible: In[0]: {tf_shape(a.shape)}, In[1]: "
+                           f"{tf_shape(b.shape)}") if a.ndim == b.ndim == 2 else ""
+    return ShapeError, f"{inner_a} must equal {inner_b}; got {got}{tf_words}", hint
 
 
 def _matmul_a_vjp(g, ans, a, b, *, transpose_a, transpose_b):

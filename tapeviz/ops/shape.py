@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from .. import arguments, dtypes
-from ..errors import InvalidArgumentError, ShapeError
+from ..errors import InvalidArgumentError, ShapeError, incompatible_shapes
 from ..tensor import wrap
 from .axes import normalize_axes, normalize_axis
 from .conv_taps import strided_view
@@ -103,7 +103,7 @@ def unbroadcast(grad, shape: tuple):
 
 def _broadcast_explain(x, *, shape):
     return ShapeError, (f"cannot broadcast a tensor of shape {tuple(np.shape(x))} to shape "
-                        f"{list(shape)}"), None
+                        f"{list(shape)}{incompatible_shapes(np.shape(x), shape)}"), None
 
 
 def _broadcast_forward(x, *, shape):

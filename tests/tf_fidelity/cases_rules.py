@@ -248,6 +248,12 @@ ERRORS = {
                                   "concat"),
     "one_hot/rule_float_indices": (lambda tf: tf.one_hot(tf.constant([0.0, 1.0]), 3), (),
                                    "one_hot"),
+    "constant/rule_shape_of_other_size": (
+        lambda tf: tf.constant([1.0, 2.0, 3.0], shape=[2, 2]), (), "constant"),
+    "math.multiply/rule_shapes_do_not_broadcast": (lambda tf, x, y: x * y,
+                                                   (f32(2, 3), f32(3, 2)), "mul"),
+    "matmul/rule_transposed_inner_mismatch": (
+        lambda tf, x, w: tf.matmul(x, w, transpose_b=True), (f32(2, 3), f32(2, 2)), "matmul"),
 }
 for _name, (_fn, _inputs, _op) in ERRORS.items():
     add_case(_name, _fn, *_inputs, op=_op, grad=False)

@@ -2,7 +2,7 @@
 (a text classifier's usual encoder), with Keras 3's naming, reversal and merge modes."""
 from __future__ import annotations
 
-from ...errors import InvalidArgumentError, describe
+from ...errors import InvalidArgumentError, InvalidArgumentTypeError, describe
 from ...ops.indexing import reverse
 from ...ops.join import concat
 from .base import Layer
@@ -21,9 +21,9 @@ class Bidirectional(Layer):
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None, **kwargs):
         if not hasattr(layer, "go_backwards") or not hasattr(layer, "return_sequences"):
-            raise InvalidArgumentError("Bidirectional", f"layer must be a recurrent layer "
-                                                        f"(SimpleRNN, GRU, LSTM); got "
-                                                        f"{describe(layer)}")
+            raise InvalidArgumentTypeError("Bidirectional", f"layer must be a recurrent layer "
+                                                            f"(SimpleRNN, GRU, LSTM); got "
+                                                            f"{describe(layer)}")
         if merge_mode not in _MERGES:
             raise InvalidArgumentError("Bidirectional", f"merge_mode must be one of {_MERGES}; "
                                                         f"got {merge_mode!r}")
