@@ -9,6 +9,7 @@ import numpy as np
 
 from .errors import (DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error,
                      incompatible_shapes)
+from .threadstate import local
 
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
 # MemoryError, said again naming the op and the shape it could not allocate
@@ -25,11 +26,22 @@ def raise_forward_failure(op, arrays, params, args, exc: BaseException) -> NoRet
     op raises)."""
     if isinstance(exc, OpError):
         exc.input_values = arrays
+        _tell_tapes(exc)
         raise exc
     if isinstance(exc, RuntimeWarning):
         from . import fpwarnings
-        raise fpwarnings.as_error(op, arrays, exc, args) from exc
-    raise explain_failure(op, arrays, params, exc) from exc
+        error = fpwarnings.as_error(op, arrays, exc, args)
+    else:
+        error = explain_failure(op, arrays, params, exc)
+    _tell_tapes(error)
+    raise error from exc
+
+
+def _tell_tapes(error: OpError) -> None:
+    """Each tape recording on this thread notes the op's error (GradientTape.caught, should
+    the user's code catch it inside the tape's block)."""
+    for tape in local.state.tapes:
+        tape.op_raised(error)
 
 
 def explain_failure(op, arrays, params, exc) -> OpError:

@@ -55,6 +55,7 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
     _missing = None            # (target id, {id: weakref to each source given None})
     _paused_at = 0             # its place in the thread's stack of tapes when last paused
     _raised = None             # the OpError that left its block last (`raised`)
+    _caught = None             # the last OpError an op raised in its block, caught (`caught`)
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         # (a string's truth would be True: persistent="no" made a persistent tape)
@@ -88,6 +89,8 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         if error is not None:   # (a training step abandoned: a Recorder ends it here)
             step_raised(error)
         self._raised = error if isinstance(error, OpError) else None
+        if self._caught is error:   # (noted as it was raised: it left the block instead)
+            self._caught = None
 
     @classmethod
     def from_nodes(cls, nodes, sources, persistent: bool = True) -> "GradientTape":
@@ -232,7 +235,7 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         self._exits, self._refused = (), NOTHING_REFUSED
         self._await_readers(False)
         self._skeleton, self._missing = None, None
-        self._raised = None
+        self._raised = self._caught = None
 
     @property
     def persistent(self) -> bool:
@@ -255,6 +258,17 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         """The op's error that left this tape's block, ending it (None when the block ended
         otherwise): the widget draws that op after the recorded ones."""
         return self._raised
+
+    def op_raised(self, error: OpError) -> None:
+        """Note that an op raised `error` while this tape recorded (op_failure.py): the one
+        `caught` says once the block went on past it."""
+        self._caught = error
+
+    @property
+    def caught(self) -> OpError | None:
+        """The last op's error raised in this tape's block that did not leave it (the user's
+        try/except caught it; the tape recorded on): the widget draws that op raised."""
+        return self._caught
 
     @property
     def nodes(self) -> tuple:

@@ -264,7 +264,7 @@ def _node_attrs(node, largest, with_grads: bool, highlight, selected) -> dict:
         attrs.update(fillcolor=ALARM["fill"], color=ALARM["line"], fontcolor=ALARM["text"],
                      penwidth="2.5")
         classes.append("nonfinite")
-    if kind == "failed":   # the op that raised (viz/failure.py): red, its message on hover
+    if kind in ("failed", "caught"):   # the op that raised (viz/failure.py): red, its message
         attrs.update(fillcolor=ALARM["fill"], color=ALARM["line"], fontcolor=ALARM["text"],
                      penwidth="3", label="\n".join(map(_clip, node.label.split("\n"))),
                      shape="octagon",

@@ -4,7 +4,9 @@ made them, its error message and the user's line (torchvista's "partial graph on
 
 `add_failed_op` adds it to a `Graph`, `failed_payload` is its inspector and
 `failure_alerts` its line among the widget's alerts. The error is the
-`OpError` dispatch raised, which names the op and keeps the values it was given.
+`OpError` dispatch raised, which names the op and keeps the values it was given. An op
+whose error the user's code caught inside a tape's block (GradientTape.caught) is drawn so
+too, as kind "caught": it 'raised, caught', and the tape recorded on: nothing says it failed.
 """
 from __future__ import annotations
 
@@ -16,12 +18,14 @@ from .graph_items import GraphEdge, GraphNode, _dtype_name
 
 FAILED_ID = "failed"   # the failed op's node id (op nodes are n<i>, leaves v<j> and c<j>)
 MAX_LISTED = 4         # inputs the failed node lists (a concat of 20 says how many more)
+CAUGHT = "your code caught it; the tape recorded on"   # a caught error's words
 
 
-def add_failed_op(graph, error) -> None:
-    """Add `error`'s op to `graph` as a node of kind "failed" that lists its inputs by the
-    names its message uses and their shapes, with an edge from the node that made each input
-    (or from a leaf "failed:<i>" holding its shape when none did, named alike)."""
+def add_failed_op(graph, error, caught: bool = False) -> None:
+    """Add `error`'s op to `graph` as a node of kind "failed" ("caught": the user's code
+    caught it) that lists its inputs by the names its message uses and their shapes, with an
+    edge from the node that made each input (or from a leaf "failed:<i>" holding its shape
+    when none did, named alike)."""
     made_by = _producers(graph)
     called = input_labels(error)
     values = error.input_values or ()
@@ -35,30 +39,41 @@ def add_failed_op(graph, error) -> None:
     inputs = [f"{called[i]}: {shape_text(np.shape(value))}" for i, value in enumerate(values)]
     if len(inputs) > MAX_LISTED:
         inputs[MAX_LISTED - 1:] = [f"… {len(inputs) - MAX_LISTED + 1} more inputs"]
-    label = "\n".join([f"✗ {error.op} failed"] + inputs)
-    graph.nodes[FAILED_ID] = GraphNode(FAILED_ID, label, "failed", op=error.op,
-                                       shape=None, source=error.source, ref=error)
+    label = "\n".join([f"✗ {error.op} {_happened(caught)}"] + inputs)
+    graph.nodes[FAILED_ID] = GraphNode(FAILED_ID, label, "caught" if caught else "failed",
+                                       op=error.op, shape=None, source=error.source, ref=error)
 
 
-def failed_payload(node_id: str, error) -> dict:
+def _happened(caught: bool) -> str:
+    return "raised, caught" if caught else "failed"
+
+
+def failed_payload(node_id: str, error, caught: bool = False) -> dict:
     """The inspector of the failed op: the error as raised, then what each input was, named
-    as the graph's node and the ordinary inspector name inputs ('a = h')."""
+    as the graph's node and the ordinary inspector name inputs ('a = h'); one the user's code
+    caught says so first."""
     values = error.input_values or ()
     rows = [["input", "value"]] + [[label, f"{_dtype_name(value)}{list(np.shape(value))}"]
                                    for label, value in zip(input_labels(error), values)]
     sections = [{"title": "Error", "type": "code", "content": str(error)}]
+    if caught:
+        sections.insert(0, {"title": "Caught", "type": "text", "content": CAUGHT})
     if len(rows) > 1:
         sections.append({"title": "Inputs", "type": "table", "content": rows})
-    return {"id": node_id, "title": f"{error.op} failed: {type(error).__name__}",
+    return {"id": node_id, "title": f"{error.op} {_happened(caught)}: {type(error).__name__}",
             "sections": sections}
 
 
-def failure_alerts(error, node_id_of) -> list:
+def failure_alerts(error, node_id_of, caught: bool = False) -> list:
     """The widget's alert for the op that failed ([] when none): op, line and message; a
-    click shows its node (`node_id_of(error)`, "" when the step shown is another)."""
+    click shows its node (`node_id_of(error)`, "" when the step shown is another). One the
+    user's code caught is no error of the tape's: said as caught."""
     if error is None:
         return []
     where = f" at {error.source.location}" if error.source is not None else ""
+    if caught:
+        return [{"kind": "caught", "message": f"{error.op} raised{where}, and {CAUGHT}: "
+                                              f"{error.detail}", "node": node_id_of(error) or ""}]
     return [{"kind": "error", "message": f"{error.op} failed{where}: {error.detail}",
              "node": node_id_of(error) or ""}]
 

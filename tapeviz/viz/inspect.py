@@ -309,7 +309,7 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     if hasattr(node, "ref") and not isinstance(node, Tensor):  # a viz GraphNode
         node_id, ref, label = str(node.id), node.ref, node.label
         if isinstance(ref, OpError):  # the op a cell failed at
-            return failed_payload(node_id, ref)
+            return failed_payload(node_id, ref, caught=node.kind == "caught")
         if ref is None:  # a collapsed group: no values of its own
             rows = [["kind", str(node.kind)], ["layer path", str(node.scope)],
                     ["nodes inside", str(len(node.members))]]

@@ -141,13 +141,15 @@ def status_line(graph, shown: int, scene) -> str:
     view says how many boxes are shown."""
     kinds = Counter()
     for kind, number in graph.kinds().items():
-        kinds[kind if kind in LEAF_KINDS + ("failed",) else "op"] += number
+        kinds[kind if kind in LEAF_KINDS + ("failed", "caught") else "op"] += number
     drawn, total = kinds["op"], scene.op_count
     ops = counted(drawn, "op")
     if drawn < total:
         ops = f"{drawn} of the {total} ops ({total - drawn} of the backward pass not drawn)"
     if kinds["failed"]:   # the op a cell failed in: drawn, but not an op the tape holds
         ops += " and the op that failed"
+    if kinds["caught"]:   # an op whose error the user's code caught in the tape's block
+        ops += " and an op that raised (caught)"
     variable = words_of(node.op for node in scene.nodes()[:1])["variable"]
     parts = [ops] + [counted(kinds[kind], variable if kind == "variable" else kind)
                      for kind in LEAF_KINDS if kinds[kind]]
@@ -224,8 +226,9 @@ def find_alerts(scene, node_id_of) -> list:
     never change): what `diagnose(recorder)` says of its last step; NaN first, at most
     MAX_ALERTS. A finding about an op of another step points at the same op and line here.
     The op the shown step failed at (scene.shown_failure) comes first."""
-    alerts = [{**alert, "label": alert_label(alert["kind"])}
-              for alert in failure_alerts(scene.shown_failure(), node_id_of)]
+    failure = scene.shown_failure()
+    alerts = [{**alert, "label": alert_label(alert["kind"])} for alert in
+              failure_alerts(failure, node_id_of, caught=failure is scene.caught)]
     nodes = scene.nodes()
     recorder = scene.source if isinstance(scene.source, Recorder) else None
     if not nodes and recorder is None:

@@ -83,6 +83,9 @@ class Scene:
         if failure is None and (isinstance(source, GradientTape) or _other_engines_tape(source)):
             failure = source.raised   # an op raised out of the tape's block
         self.failure = failure   # the OpError that ended the recording, drawn after its ops
+        # else the last op error the user's code caught inside the tape's block
+        self.caught = source.caught if isinstance(source, GradientTape) and failure is None \
+            else None
         self.index = max(0, self.step_count - 1)   # a Recorder opens on its latest step
 
     # ---- which step ------------------------------------------------------------------------
@@ -149,14 +152,17 @@ class Scene:
         """`graph`, and the op that failed in the shown step (viz/failure.py)."""
         failure = self.shown_failure()
         if failure is not None:
-            add_failed_op(graph, failure)
+            add_failed_op(graph, failure, caught=failure is self.caught)
         return graph
 
     def shown_failure(self) -> OpError | None:
         """The failure drawn on the shown step: the one given (a cell's, on the last step),
-        else the OpError a recorded step raised (a torch call's, as error_notes kept it)."""
+        else the op error the user's code caught in the tape's block (`caught`), else the
+        OpError a recorded step raised (a torch call's, as error_notes kept it)."""
         if self.failure is not None and self.index == max(0, self.step_count - 1):
             return self.failure
+        if self.caught is not None:
+            return self.caught
         error = getattr(self.step, "error", None)
         error = getattr(error, "tapeviz_failure", error)
         return error if isinstance(error, OpError) else None
