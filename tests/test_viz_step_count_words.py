@@ -37,6 +37,7 @@ def test_the_step_counter_says_it_is_the_optimizers_step_count(make, name, box_n
         s for s in widget.inspect(counter)["sections"] if s["title"] == "Tensor")["content"]}
     assert rows["what"] == f"the {name} optimizer's step count, 3", rows
     assert f"the {name} optimizer's step count, 3" in to_dot(widget.graph)
+    assert f'label="{box_name}\\nstep count 3"' in to_dot(widget.graph)   # on its face
 
 
 def test_a_users_variable_says_no_such_words():

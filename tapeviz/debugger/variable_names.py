@@ -87,13 +87,20 @@ def purpose(tensor) -> str | None:
     """What a variable the user did not make is for, in words a newcomer reads beside the
     name TF gives it ('SGD/iter'): 'the SGD optimizer's step count, 3' (`tensor`: the
     variable or a read of it, whose value is the count); None for any other variable."""
+    optimizer = counted_by(tensor)
+    if optimizer is None:
+        return None
+    return f"the {optimizer} optimizer's step count, {int(tensor._value)}"
+
+
+def counted_by(tensor) -> str | None:
+    """The optimizer ('SGD') whose step count `tensor` (a variable or a read of it) is, else
+    None."""
     from ..keras.optimizers.base import optimizer_class_of   # keras imports the debugger
     variable = getattr(tensor, "variable", tensor)
     optimizer = optimizer_class_of(variable) if isinstance(variable, Variable) else None
-    if optimizer is None:
-        return None
     # (TF 1's GradientDescentOptimizer: 'the GradientDescent optimizer's', not twice)
-    return f"the {optimizer.removesuffix('Optimizer')} optimizer's step count, {int(tensor._value)}"
+    return None if optimizer is None else optimizer.removesuffix("Optimizer")
 
 
 def _one_statement(source):

@@ -17,7 +17,7 @@ from collections import Counter
 
 import numpy as np
 
-from ..debugger.variable_names import purpose
+from ..debugger.variable_names import counted_by, purpose
 from ..nonfinite import in_pass
 from .vocabulary import LEAF_NOUNS, leaf_noun, words_of
 
@@ -196,6 +196,8 @@ def _label(node) -> str:
         if value is not None and np.ndim(value) == 0:   # a scalar says more than 'scalar'
             return f"{node.label} {np.asarray(value).item():.4g}"   # 'const 2', 'input 2'
     text = _wrapped(op_title(node))
+    if node.kind == "variable" and counted_by(node.ref):   # 'SGD/iter' read as what it is
+        shape = f"step count {int(node.ref._value)}"
     return f"⚠ {text}\n{shape}" if node.nonfinite else f"{text}\n{shape}"
 
 
