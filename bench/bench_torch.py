@@ -1157,6 +1157,15 @@ sessions); each idea predicted, then priced by a microbenchmark or by stubs in o
   these runs and the start's, at the goal, no margin shown; what it pays over break_on(op)
   is the conv outputs' reads (the exact test's floor: no read moved or skipped saves more
   than the noise) and the step's joined copy and test (the copy is what a NaN update shows).
+- by instructions (callgrind, 8x8, a step, `--instructions` on 069a1c6's tree): plain
+  6.25 M, an empty mode 7.58 M (1.213x), break_on(op) 6.42 M (1.028x), file:line 6.51 M
+  (1.042x), nan=True 6.81 M (1.089x; 6.956 M, 1.114x, at the thirteenth pass), a condition
+  7.00 M (1.121x), the Recorder 8.37 M (1.340x; 8.367 M at its seventeenth pass, so its CPU
+  rows above, 1.27-1.29x against 1.21-1.23x at load 0.1-1 the session before, moved with
+  the load, not the code), budget full 8.44 M, copies and hooks alone 7.74 M. The same run's
+  CPU rows at 8x8 (load 8.6 -> 4.2): plain again 1.00x [0.85-1.26], an empty mode 1.19x,
+  break_on(op) 1.10x, file:line 1.16x, nan=True 1.26x, a condition 1.32x: at 8x8 a step's
+  torch work is ~4x smaller, the debugger's per-call cost the same.
 """
 from __future__ import annotations
 
