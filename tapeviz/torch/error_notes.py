@@ -43,9 +43,9 @@ def failed_call(error, op, tensors, source) -> OpError:
     (viz/failure.py): an OpError (not raised) holding the op's name, torch's message, the
     user's line and numpy copies of the tensors it was given."""
     failed = OpError(op.name, str(error).split("\n", 1)[0], source=source)
-    try:
-        failed.input_values = [tensor.detach().cpu().numpy() for tensor in tensors]
-    except Exception:   # a dtype numpy lacks (bfloat16), a meta tensor: drawn without them
+    try:   # (copies: the inputs may be changed in place after the error)
+        failed.input_values = [values.host_copy(tensor) for tensor in tensors]
+    except Exception:   # a meta tensor: drawn without them
         failed.input_values = []
     return failed
 

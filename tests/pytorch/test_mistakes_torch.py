@@ -50,6 +50,10 @@ def test_a_call_raising_out_of_a_record_block_is_drawn_failed_by_its_widget():
     assert alert["message"].startswith("matmul failed at ") and alert["node"] == "failed"
     assert "test_mistakes_torch.py" in alert["message"]
     assert tape.raised.input_values[0].shape == (8, 1)
+    with torch.no_grad():
+        y.fill_(7.0)                                  # changed in place after the error:
+    assert not (tape.raised.input_values[0] == 7.0).any()   # the drawn value is a copy
+    widget.close()   # (an open widget keeps its tape, and the failed forward's graph with it)
     with tvt.record() as again:                       # the next block records, and ends well
         model(torch.randn(8, 3)).sum().backward()
     assert again.raised is None and len(again.nodes) == 4
