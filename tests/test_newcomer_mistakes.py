@@ -953,7 +953,8 @@ def test_a_float64_variable_from_numpy_random_is_named_with_the_line_that_made_i
 def test_a_loss_class_given_the_data_says_make_it_first_then_call_it(loss_class):
     labels, predictions = np.array([1, 2]), tf.constant([[0.2, 0.5, 0.3], [0.1, 0.1, 0.8]])
     err, line = raised(ValueError, lambda: loss_class(labels, predictions))
-    assert str(err).startswith(f"{loss_class.__name__}: was given data as a setting (an int64 array")
+    assert str(err).startswith(f"{loss_class.__name__}: was given data as a setting "
+                               f"(an int64 array")
     assert "a loss class is made first, then called with the data" in str(err)
     assert err.hint == f"loss_fn = tf.keras.losses.{loss_class.__name__}(); " \
                        f"loss = loss_fn(y_true, y_pred)"
