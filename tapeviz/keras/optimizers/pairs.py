@@ -79,7 +79,7 @@ class PairChecks:
             raise DTypeError(f"{self.name}.apply_gradients", "expected (gradient, variable) "
                              "pairs, e.g. zip(grads, model.trainable_variables); got "
                              f"{describe(grads_and_vars)}")
-        pairs = []
+        pairs, ids = [], set()   # ids: a variable given twice is refused
         for item in grads_and_vars:
             if not (isinstance(item, (tuple, list)) and len(item) == 2):
                 raise DTypeError(f"{self.name}.apply_gradients", "expected (gradient, "
@@ -93,7 +93,8 @@ class PairChecks:
                                  hint="the pairs look swapped: gradients come first, "
                                  "zip(grads, variables)" if swapped else None)
             pairs.append((grad, var))
-        if len({id(var) for _, var in pairs}) != len(pairs):
+            ids.add(id(var))
+        if len(ids) != len(pairs):
             self._refuse_repeated(pairs)
         if self._keeps_first_variables:
             self._check_variables_are_known([var for _, var in pairs])
