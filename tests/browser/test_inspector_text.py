@@ -21,20 +21,22 @@ SOURCE = ("Cell In[2], line 11 in forward\n"
           "    x = x.mean(dim=(2, 3))          # global average pool over the feature maps")
 ERROR = "matmul: x.shape[-1] must equal w.shape[-2]; got (32, 784) @ (10, 784) and more words"
 
-_DRAW = """async ([url, css, title, source, error, dark]) => {
+# the inspector drawn by tape.js alone, `width` wide, in a stand-in for JupyterLab's theme
+_MOUNT = """
   const { inspectorContent } = await import(url);
   const style = document.createElement("style");
   style.textContent = css;
   document.head.append(style);
   if (dark) document.body.style.cssText = "--jp-layout-color1: #111; --jp-layout-color2: #222;"
-    + "--jp-ui-font-color1: #ddd; --jp-ui-font-color2: #aaa; background: #111";
+    + "--jp-ui-font-color1: #ddd; --jp-ui-font-color2: #aaa; background: #111; color: #ddd";
   const root = document.createElement("div");
   root.className = "tapeviz";
-  root.style.width = "220px";   // the inspector at its narrowest
-  root.append(...inspectorContent({ title, sections: [
-    { title: "Source", type: "source", content: source },
-    { title: "Error", type: "code", content: error }] }));
+  root.style.width = width;
+  root.append(...inspectorContent({ title, sections }));
   document.body.append(root);
+"""
+
+_DRAW = """async ([url, css, dark, width, title, sections]) => {""" + _MOUNT + """
   const lines = (el) => Math.round(el.getBoundingClientRect().height
                                    / parseFloat(getComputedStyle(el).lineHeight));
   const head = root.querySelector(".tv-inspector-title");
@@ -69,16 +71,25 @@ _DRAW = """async ([url, css, title, source, error, dark]) => {
 }"""
 
 
-@pytest.mark.browser
-@pytest.mark.parametrize("theme", ["light", "dark"])
-def test_a_long_title_and_the_source_box_read_whole_in_a_narrow_panel(theme, browser):
+def _drawn(browser, script: str, theme: str, width: str, title: str, sections: list):
+    """A blank page that draws an inspector with tape.js's own module and CSS, and what
+    `script` measured of it."""
     page = NotebookPage(browser.context.new_page(), "inspector")
     browser.pages.append(page)
     page.page.set_content("<!DOCTYPE html><html><body></body></html>")
     module = base64.b64encode(front_module("tape.js").encode()).decode("ascii")
-    found = page.page.evaluate(_DRAW, [f"data:text/javascript;base64,{module}",
-                                       (STATIC / "tape.css").read_text(), TITLE, SOURCE,
-                                       ERROR, theme == "dark"])
+    found = page.page.evaluate(script, [f"data:text/javascript;base64,{module}",
+                                        (STATIC / "tape.css").read_text(), theme == "dark",
+                                        width, title, sections])
+    return page, found
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_a_long_title_and_the_source_box_read_whole_in_a_narrow_panel(theme, browser):
+    page, found = _drawn(browser, _DRAW, theme, "220px", TITLE,   # the inspector at its narrowest
+                         [{"title": "Source", "type": "source", "content": SOURCE},
+                          {"title": "Error", "type": "code", "content": ERROR}])
     assert found["title"] == TITLE                       # the text itself is unchanged
     assert found["typeText"] == "→ float32[32, 1, 3, 3]"
     assert found["typeLines"] == 1                       # the type never broken inside
@@ -97,19 +108,7 @@ LONG_CALL = ("Cell In[8], line 3 in my_cross_entropy\n"
              "    return -torch.log(probs[torch.arange(len(labels)), labels]).mean()"
              "   # BUG: log(0)")
 
-_BREAKS = """async ([url, css, source, width, dark]) => {
-  const { inspectorContent } = await import(url);
-  const style = document.createElement("style");
-  style.textContent = css;
-  document.head.append(style);
-  if (dark) document.body.style.cssText = "--jp-layout-color1: #111; --jp-layout-color2: #222;"
-    + "--jp-ui-font-color1: #ddd; --jp-ui-font-color2: #aaa; background: #111; color: #ddd";
-  const root = document.createElement("div");
-  root.className = "tapeviz";
-  root.style.width = width;
-  root.append(...inspectorContent({ title: "log", sections: [
-    { title: "Source", type: "source", content: source }] }));
-  document.body.append(root);
+_BREAKS = """async ([url, css, dark, width, title, sections]) => {""" + _MOUNT + """
   const code = root.querySelector("pre.tv-code");
   // each row's first character after the first row: the text either side of each break
   const statement = code.querySelectorAll(".tv-source-line")[1];
@@ -137,13 +136,8 @@ _BREAKS = """async ([url, css, source, width, dark]) => {
 @pytest.mark.parametrize("width, theme", [("220px", "light"), ("220px", "dark"),
                                           ("160px", "light"), ("300px", "dark")])
 def test_a_long_statement_wraps_where_code_may_break_never_inside_a_name(width, theme, browser):
-    page = NotebookPage(browser.context.new_page(), "inspector")
-    browser.pages.append(page)
-    page.page.set_content("<!DOCTYPE html><html><body></body></html>")
-    module = base64.b64encode(front_module("tape.js").encode()).decode("ascii")
-    found = page.page.evaluate(_BREAKS, [f"data:text/javascript;base64,{module}",
-                                         (STATIC / "tape.css").read_text(), LONG_CALL, width,
-                                         theme == "dark"])
+    page, found = _drawn(browser, _BREAKS, theme, width, "log",
+                         [{"title": "Source", "type": "source", "content": LONG_CALL}])
     assert found["text"].rstrip("\n") == LONG_CALL, found   # copied as written
     assert found["breaks"], found                           # it does wrap
     for before, after in found["breaks"]:   # never between two letters of one name
