@@ -72,7 +72,7 @@ def test_find_nan_origin_given_a_recorder_names_its_steps_and_diagnose():
         w, tape, loss = _nan_step()
         tape.gradient(loss, w)
     err, line = raised(TypeError, lambda: find_nan_origin(rec))   # was: AttributeError
-    assert "got <Recorder stopped: 1 steps" in str(err)
+    assert "got <Recorder stopped: 1 step," in str(err)
     assert "find_nan_origin(rec.last_step)" in err.hint and "diagnose(rec)" in err.hint
     assert_names_this_line(err, line)
     assert find_nan_origin(rec.last_step).op == "log"

@@ -54,10 +54,10 @@ def _stop_at_exit() -> None:
         point, what = runner.paused_at, runner.state
         if point is not None:
             what = f"paused {point.said}"
+        steps = f"{runner.step_count} step{'' if runner.step_count == 1 else 's'}"
         print(f"tapeviz: Python is exiting while the training loop {runner.name!r} is {what} "
-              f"after {runner.step_count} steps: stopped at its next op. A Runner's thread "
-              "does not keep Python alive; to let it finish, wait for it: runner.join()",
-              file=sys.stderr)
+              f"after {steps}: stopped at its next op. A Runner's thread does not keep Python "
+              "alive; to let it finish, wait for it: runner.join()", file=sys.stderr)
         runner.stop()
     deadline = time.monotonic() + _EXIT_GRACE
     for runner in runners:

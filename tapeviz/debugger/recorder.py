@@ -293,7 +293,8 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
 
     def __repr__(self) -> str:
         state = "recording" if self._recording else "stopped"
-        return f"<Recorder {state}: {len(self)} steps, {self.nbytes / 2**20:.1f} of " \
+        steps = f"{len(self)} step{'' if len(self) == 1 else 's'}"
+        return f"<Recorder {state}: {steps}, {self.nbytes / 2**20:.1f} of " \
                f"{self.max_bytes / 2**20:.1f} MiB, {self._dropped_steps} dropped>"
 
     # ---- events ----------------------------------------------------------------------------
