@@ -35,9 +35,28 @@ def test_the_step_counter_says_it_is_the_optimizers_step_count(make, name, box_n
     counter = box(widget, box_name)
     rows = {row[0]: row[1] for row in next(
         s for s in widget.inspect(counter)["sections"] if s["title"] == "Tensor")["content"]}
-    assert rows["what"] == f"the {name} optimizer's step count, 3", rows
-    assert f"the {name} optimizer's step count, 3" in to_dot(widget.graph)
-    assert f'label="{box_name}\\nstep count 3"' in to_dot(widget.graph)   # on its face
+    # the third step's update reads the count its two steps before left
+    assert rows["what"] == f"the {name} optimizer's step count, 2 when this step read it", rows
+    assert f"the {name} optimizer's step count, 2 when this step read it" in to_dot(widget.graph)
+    assert f'label="{box_name}\\nstep count 2"' in to_dot(widget.graph)   # on its face
+
+
+def test_an_earlier_step_shows_the_count_it_read_not_the_count_now():
+    """Every step of a Recorder said 'step count 3', the live count, as did the inspector
+    of each earlier step's variables: their values now, not the values the step used."""
+    widget = trained_widget(tf.keras.optimizers.SGD(0.5))
+    ws = []
+    for index in range(3):
+        widget.step_index = index
+        dot = to_dot(widget.graph)
+        assert f"the SGD optimizer's step count, {index} when this step read it" in dot
+        w = widget.inspect(box(widget, "w"))
+        ws.append(dict(next(s for s in w["sections"] if s["title"] == "Output")["content"]))
+    widget.step_index = 0
+    assert 'label="SGD/iter\\nstep count 0"' in to_dot(widget.graph)
+    # w as each step read it: 2, 2 - 0.5 * 2, 1 - 0.5 * 4 (11 now, after the third)
+    assert [row["summary"] for row in ws] == ["float32 scalar 2.0", "float32 scalar 1.0",
+                                              "float32 scalar -1.0"], ws
 
 
 def test_a_users_variable_says_no_such_words():

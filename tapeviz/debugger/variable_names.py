@@ -14,7 +14,7 @@ import functools
 import linecache
 import re
 
-from ..variable import Variable
+from ..variable import Variable, VariableRead
 from .op_inputs import written_arguments
 
 # tf.Variable(...) given no name ('Variable_1:0'); a torch tensor no statement names, by the
@@ -86,11 +86,13 @@ def shown_names(variables, seen=None, taken=()) -> dict:
 def purpose(tensor) -> str | None:
     """What a variable the user did not make is for, in words a newcomer reads beside the
     name TF gives it ('SGD/iter'): 'the SGD optimizer's step count, 3' (`tensor`: the
-    variable or a read of it, whose value is the count); None for any other variable."""
+    variable, or a read of it: 'the SGD optimizer's step count, 2 when this step read it');
+    None for any other variable."""
     optimizer = counted_by(tensor)
     if optimizer is None:
         return None
-    return f"the {optimizer} optimizer's step count, {int(tensor._value)}"
+    when = " when this step read it" if isinstance(tensor, VariableRead) else ""
+    return f"the {optimizer} optimizer's step count, {int(tensor._value)}{when}"
 
 
 def counted_by(tensor) -> str | None:

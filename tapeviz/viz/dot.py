@@ -197,8 +197,13 @@ def _label(node) -> str:
             return f"{node.label} {np.asarray(value).item():.4g}"   # 'const 2', 'input 2'
     text = _wrapped(op_title(node))
     if node.kind == "variable" and counted_by(node.ref):   # 'SGD/iter' read as what it is
-        shape = f"step count {int(node.ref._value)}"
+        shape = f"step count {int(_as_read(node)._value)}"
     return f"⚠ {text}\n{shape}" if node.nonfinite else f"{text}\n{shape}"
+
+
+def _as_read(node):
+    """A variable's box as the shown step read it (a recorded step's, not the value now)."""
+    return node.ref if node.read is None else node.read
 
 
 def _tooltip(node, with_grads: bool) -> str:
@@ -211,7 +216,7 @@ def _tooltip(node, with_grads: bool) -> str:
         lines = [f"{node.op} ({node.label}) · {node.kind}"]
     elif node.kind == "variable":   # a torch parameter in torch's word
         lines = [f"{words_of([node.ref])['variable']} {node.label}"]
-        what = purpose(node.ref)   # 'the SGD optimizer's step count, 3' for 'SGD/iter'
+        what = purpose(_as_read(node))   # 'the SGD optimizer's step count, 3' for 'SGD/iter'
         lines += [what] if what else []
     elif node.label in LEAF_NOUNS:   # 'input', 'constant': 'constant input' said it twice
         lines = [LEAF_NOUNS[node.label]]

@@ -20,7 +20,7 @@ class GraphNode:
     (`repeat` > 1: that many identical blocks folded into one box)."""
 
     __slots__ = ("id", "label", "op", "kind", "shape", "dtype", "scope", "phase", "source",
-                 "grad_norm", "nonfinite", "bad_value", "members", "ops", "ref", "repeat")
+                 "grad_norm", "nonfinite", "bad_value", "members", "ops", "ref", "repeat", "read")
 
     def __init__(self, id: str, label: str, kind: str, *, op=None, shape=(), dtype="",
                  scope="", phase="forward", source=None, grad_norm=None, nonfinite=False,
@@ -41,6 +41,9 @@ class GraphNode:
         self.ops = ops                  # a group's op nodes among its members
         self.ref = ref
         self.repeat = repeat
+        # a variable leaf's read as the shown step's ops took it (`ref` is the variable, whose
+        # value is the latest): what a recorded step's box says it held then
+        self.read = None
 
     def __repr__(self) -> str:
         return f"<GraphNode {self.id} {self.kind} {self.label!r} {self.shape}>"
@@ -59,7 +62,7 @@ def _plain_node(nid: str, label: str, kind: str, op, shape: tuple, dtype: str, s
         nid, label, op, kind, shape, dtype
     node.scope, node.phase, node.source, node.grad_norm = scope, phase, source, grad_norm
     node.nonfinite, node.bad_value, node.ref = nonfinite, bad_value, ref
-    node.members, node.ops, node.repeat = [], 0, 1
+    node.members, node.ops, node.repeat, node.read = [], 0, 1, None
     return node
 
 

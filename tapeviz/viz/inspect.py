@@ -308,6 +308,8 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     node_id, ref, label = "", node, None
     if hasattr(node, "ref") and not isinstance(node, Tensor):  # a viz GraphNode
         node_id, ref, label = str(node.id), node.ref, node.label
+        if getattr(node, "read", None) is not None:   # a variable as the shown step read it
+            ref = node.read
         if isinstance(ref, OpError):  # the op a cell failed at
             return failed_payload(node_id, ref, caught=node.kind == "caught")
         if ref is None:  # a collapsed group: no values of its own

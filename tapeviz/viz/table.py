@@ -308,13 +308,16 @@ class NodeTable(LeafNames, TableLookup):
                 self.refs[ordinal])
         obj, variable = self.leaf_objs[ordinal], self.leaf_variable[ordinal]
         value, reader = self.leaf_values[ordinal], self.leaf_reader[ordinal]
-        return _plain_node(
+        node = _plain_node(
             self.id(position), self.variable_names()[id(obj)] if variable
             else self.leaf_label(obj, reader),
             "variable" if variable else "constant", None, value.shape, _dtype_name(value),
             self.scope_paths[self.leaf_scope_codes[ordinal]],
             self.phases[reader],
             None, norm, nonfinite, self.checked and self.leaf_bad[ordinal], obj)
+        if variable:
+            node.read = self._leaf_tensors[ordinal]
+        return node
 
     def sync(self) -> None:
         """Read back the norms and NaN marks of the nodes made so far: a backward step shades
