@@ -61,6 +61,7 @@ class Runner(RunnerGate):
         self._thread: threading.Thread | None = None
         self._ident: int | None = None
         self.step_count = 0                # GradientComputed events seen: training steps
+        self.looped = False                # its first step ran inside a loop (runner_loop.py)
         self.op_count = 0                  # ops of the runner's thread the gate heard
         self._hearing = False              # whether the gate hears ops now
         self._last_targets: tuple = ()     # the last gradient call's targets (immutable)

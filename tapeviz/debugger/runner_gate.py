@@ -18,6 +18,7 @@ from ..backward import vjp_in_flight
 from ..fpwarnings import warn_from_user_line
 from . import live_runners
 from .pause_point import PausePoint
+from .runner_loop import ran_in_a_loop
 
 _hearing: weakref.WeakSet = weakref.WeakSet()   # runners whose gate hears ops now
 
@@ -87,6 +88,8 @@ class RunnerGate:
         if threading.get_ident() != self._ident:
             return
         self.step_count += 1
+        if self.step_count == 1:
+            self.looped = ran_in_a_loop(RunnerGate._main.__code__)
         self._last_targets = event.targets   # read as a float only when asked (last_loss)
         if self._stop:
             self._raise_stop(event)

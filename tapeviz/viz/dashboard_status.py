@@ -40,7 +40,7 @@ class Status:
             status = _runner_status(runner, self._labels)
             if state in ("running", "finished") and not self._steps and torch_unheard():
                 status = "; ".join(filter(None, (status, f"no training step heard. {UNHEARD}")))
-            elif state == "finished" and runner.step_count <= 1:
+            elif state == "finished" and runner.step_count <= 1 and not runner.looped:
                 status = "; ".join(filter(None, (status, _no_loop(runner))))
             controls = {"pause": state in ("idle", "running"),
                         "step_op": state == "paused", "step_vjp": state == "paused",
@@ -86,9 +86,9 @@ def _runner_status(runner, labels: dict) -> str:
 
 
 def _no_loop(runner) -> str:
-    """What a training function that returned after one step or none is told: a student's
-    train() that lost its loop, or a function of one step, trains once, and the live charts
-    it came for show one point."""
+    """What a training function that returned after one step or none, no loop around its
+    step, is told: a student's train() that lost its loop, or a function of one step, trains
+    once, and the live charts it came for show one point."""
     ran = f"{runner.name}()"
     if runner.step_count == 0:
         return (f"{ran} returned without taking a gradient: the Dashboard counts a training "
