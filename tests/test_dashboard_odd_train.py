@@ -94,3 +94,20 @@ def test_arguments_missing_are_said_by_the_dashboards_own_call(dashboards):
     assert_names_this_line(err, line)
     assert dash.runner is None
     finished(dash, scalar_loop, 2)
+
+
+def test_the_training_function_is_checked_once_in_the_dashboards_name(dashboards, monkeypatch):
+    """Dashboard.train checked it, then its Runner checked it again in the Runner's name."""
+    from tapeviz.debugger import given, runner as runner_module
+    calls = []
+
+    def counted(call, fn, args, kwargs):
+        calls.append(call)
+        return check(call, fn, args, kwargs)
+
+    check = given.check_training_function
+    monkeypatch.setattr(given, "check_training_function", counted)
+    monkeypatch.setattr(runner_module, "check_training_function", counted)
+    dash = dashboards(show_tape=False)
+    finished(dash, scalar_loop, 2)
+    assert calls == ["Dashboard.train"]

@@ -554,7 +554,7 @@ def test_unload_stops_a_running_training(ip, shown):
 @pytest.mark.parametrize("line, message", [
     ("", "name the training function to run: %tapeviz_train train"),
     ("  # train later", "name the training function to run: %tapeviz_train train"),
-    ("x", "expected a training function; 'x' is a Tensor"),
+    ("x", "expected a training function (a callable); got a float32 tensor"),
     ("--max-rate 0 train", "--max-rate must be a positive number"),
     ("trian 3", "name 'trian' is not defined (in 'trian'); run the cell that defines it"),
     ("train 3 lr=0.1)", "'0.1)' is not a Python expression"),

@@ -51,7 +51,19 @@ class Runner(RunnerGate):
     """
 
     def __init__(self, train_fn: Callable, *args, **kwargs):
-        check_training_function("Runner", train_fn, args, kwargs)
+        self._take("Runner", train_fn, args, kwargs)
+
+    @classmethod
+    def made_by(cls, call: str, train_fn: Callable, args: tuple, kwargs: dict) -> "Runner":
+        """A Runner of `train_fn(*args, **kwargs)` made for `call` ('Dashboard.train',
+        '%tapeviz_train'), which a training function it cannot run is refused in the name of:
+        the one check, in the words of what the user called."""
+        runner = cls.__new__(cls)
+        runner._take(call, train_fn, args, kwargs)
+        return runner
+
+    def _take(self, call: str, train_fn: Callable, args: tuple, kwargs: dict) -> None:
+        check_training_function(call, train_fn, args, kwargs)
         self._fn, self._args, self._kwargs = train_fn, args, kwargs
         self.name = getattr(train_fn, "__name__", "train")
         self._cond = threading.Condition()

@@ -12,6 +12,7 @@ import argparse
 import ast
 import difflib
 import re
+import shlex
 import sys
 
 from IPython.core.error import UsageError
@@ -253,10 +254,8 @@ class TapevizMagics(Magics):
         if self.runner is not None and self.runner.state in ("running", "paused"):
             raise UsageError(f"%tapeviz_train: {self.runner.name!r} is still {self.runner.state};"
                              f" stop it first: {RUNNER_NAME}.stop()")
+        _refuse_a_call(args.fn, args.args)
         fn = _evaluated(self.shell, "%tapeviz_train", args.fn)
-        if not callable(fn):
-            raise UsageError(f"%tapeviz_train: expected a training function; {args.fn!r} is "
-                             f"a {type(fn).__name__}")
         positional, keywords = [], {}
         for token in args.args:
             keyword = _KEYWORD.match(token)
@@ -268,7 +267,7 @@ class TapevizMagics(Magics):
         from ..debugger.runner import Runner
         from ..viz.dashboard import Dashboard
         try:
-            runner = Runner(fn, *positional, **keywords)
+            runner = Runner.made_by("%tapeviz_train", fn, tuple(positional), keywords)
         except OpError as error:   # fn refused (its arguments, a generator): not in the thread
             hint = f"\nhint: {error.hint}" if error.hint else ""
             raise UsageError(f"%tapeviz_train: {error.detail}{hint}") from None
@@ -318,6 +317,30 @@ def _evaluated(shell, magic: str, expression: str):
     except SyntaxError as error:
         raise UsageError(f"{magic}: {expression!r} is not a Python expression ({error.msg}); "
                          f"quote an argument that holds spaces") from None
+
+
+def _refuse_a_call(fn: str, arguments: list) -> None:
+    """`%tapeviz_train train(3)`: the training function called in the line, which evaluating
+    would run here, in the foreground, blocking the kernel before a dashboard is shown, is
+    refused unrun, as Dashboard.train says of `dash.train(train(3))` after it ran."""
+    written = " ".join([fn, *arguments])   # train(3, 4): the line splits it at its spaces
+    for text in (written, fn):
+        try:
+            call = ast.parse(text.strip(), mode="eval").body
+        except SyntaxError:
+            continue
+        if isinstance(call, ast.Call) and isinstance(call.func, (ast.Name, ast.Attribute)):
+            rest = arguments if text is fn else []
+            apart = [ast.unparse(call.func), *map(ast.unparse, call.args),
+                     *(f"{k.arg}={ast.unparse(k.value)}" if k.arg else f"**{ast.unparse(k.value)}"
+                       for k in call.keywords), *rest]
+            meant = " ".join(shlex.quote(part) if " " in part else part for part in apart)
+            raise UsageError(
+                f"%tapeviz_train: expected a training function (a callable); got "
+                f"{text.strip()}, a call: evaluating it would run the training here, before "
+                f"%tapeviz_train could watch it (nothing ran)\nhint: pass the function and its "
+                f"arguments apart: %tapeviz_train {meant}")
+        return
 
 
 def _load_torch_adapter() -> None:

@@ -132,15 +132,13 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
         """Run `train_fn(*args, **kwargs)`, the whole training loop (a function of one step
         trains once), in a new Runner shown here; returns the runner."""
         from ..debugger import Runner
-        from ..debugger.given import check_training_function
-        check_training_function("Dashboard.train", train_fn, args, kwargs)   # in its words
+        runner = Runner.made_by("Dashboard.train", train_fn, args, kwargs)   # in its words
         if self.runner is not None and self.runner.state in ("running", "paused"):
             raise MisuseError("Dashboard.train", f"the training this dashboard started is still "
                                                  f"{self.runner.state}; a second one would "
                                                  f"train the same variables at the same time",
                               hint="stop it first, dashboard.runner.stop(), or wait for it: "
                                    "dashboard.runner.join()")
-        runner = Runner(train_fn, *args, **kwargs)
         self.attach(runner, self.recorder)
         return runner.start()
 
