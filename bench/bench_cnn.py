@@ -16,6 +16,45 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-07, twelfth round (base 6bbb76a, one thread each, held malloc unless said).
+cnn_phases --held at load 0.2 (8 rounds x 20 steps, ms a step, tapeviz/PyTorch): forward
+2.50/1.62, loss 0.12/0.05, gradient 3.40/2.91, update 0.20/0.46, step 6.17/5.09 (1.21x;
+this process's malloc, PyTorch faulting 932 a step: 6.00/6.17, 0.97x); at load 5.1: 7.80/5.73
+(1.36x). Each op's forward wrapped in the step (80 steps, load 0.2-1.6, ms a call):
+conv2d 0.29 and 1.31, the second conv's input gradient 1.35 and filter gradient 1.23, the
+first's filter gradient 0.19; bias_add 0.20 and 0.17, relu 0.11 and 0.13, reduce_mean 0.09;
+relu_grad 0.25 (the pooled layer's) and 0.29, the bias gradients' reduce_sum 0.08 and 0.10.
+PyTorch's (torch.profiler, 40 steps, ms a step): mkldnn_convolution 1.40 (both convs, bias
+inside), convolution_backward 2.92 (both, bias gradients inside), threshold_backward 0.27,
+relu 0.20. So the convolutions are at parity (tapeviz's five conv ops 4.37 against 4.32);
+the gap is the passes PyTorch does not make apart. What each costs in the step, taken out
+(bench/cnn_ablate.py, new: the step with the pass replaced by its input or a kept array,
+against the whole step, alternated; two runs of 10 rounds at load 6.0 and 5.1, ratio and ms):
+bias_add 0.911, 0.949 (0.72, 0.31 ms), relu 0.909, 0.951 (0.74, 0.30), relu_grad 0.888,
+0.919 (0.91, 0.49), the bias gradients' sums 0.946, 0.970 (0.44, 0.18), the second conv's
+copy-out of its output pixels 0.942, 0.973 (0.47, 0.16). The gap at load 0.2, +1.08 ms, is
+bias_add (~0.36: oneDNN adds the bias inside its conv, where tapeviz's tape must hold the
+conv's own output, a node's value), relu_grad's product (~0.27 over threshold_backward's),
+the bias sums (~0.18, inside convolution_backward for PyTorch), the copy-out (~0.14, oneDNN
+writes only the 24x24 pixels), relu (~0.05), the loss (+0.07) and the Python of dispatch,
+the tape and backward (~+0.2: +0.19 on 1x5x5 images, cnn_phases --small), less the update
+(-0.26). Each of those passes costs its write into an array last touched a step before
+(eleventh round), and each is an array a node shows.
+Measured and not kept:
+- relu's mask kept from its forward (a bool array by a weak reference to relu's output,
+  taken by relu_grad of that output, no second comparison): the step 1.010x (0.962-1.041,
+  12 alternated rounds in one process, load 2.6); relu_grad with its mask made once for all
+  steps, an ablation: 1.012x (0.938-1.070, 10 rounds, load 4.6): the comparison is not what
+  costs, the product's write is;
+- relu_grad writing its product into its upstream gradient (the second conv's input
+  gradient, nobody else's: an ablation, unsafe in general): 0.972x (0.859-1.099, 16 rounds,
+  load 5): ~0.2 ms a step, which needs backward.py to say when an upstream gradient is held
+  by nothing else (a tensor's references, not its array's; another engineer's file);
+- the recycler's lookup (2.0 us a call, 10 calls a step: 0.3% of a step): left as is.
+Left: the held goal stays missed by ~20% (1.21x at load 0.2, 1.36x at load 5): what
+remains is the arrays the debugger's nodes hold (conv2d's output apart from bias_add's,
+relu_grad's product apart from its upstream), which PyTorch never writes.
+
 Figures, 2026-12-06, eleventh round (base b473c32; each tree in a worktree of its own, run
 with PYTHONPATH on it; load 5-21 all round, valgrind and browser runs beside). Where the held
 step goes, ops' forwards wrapped in the step (load ~7, 60 steps, ms a call): conv2d 0.44 and
