@@ -1,33 +1,87 @@
 """The runners started and not ended, for what asks about them all: `Runner.live()`, the
-warning when a notebook cell starts a twin of one left paused, and Python's exit, which
-stops each one (its thread is a daemon) and says so."""
+warning when a notebook cell starts a twin of one left paused, the refusal of a second loop
+training the variables one still trains (two Dashboards, a Dashboard and a Runner), and
+Python's exit, which stops each one (its thread is a daemon) and says so."""
 from __future__ import annotations
 
 import atexit
 import sys
+import threading
 import time
 import weakref
 from typing import Callable
 
+from ..errors import MisuseError
 from ..fpwarnings import warn_from_user_line
+from ..variable import Variable
 
 _live: weakref.WeakSet = weakref.WeakSet()   # runners started and not ended: their gates
+_sharing = threading.Lock()   # the live set changed, or a runner's sources compared, one at a time
 _EXIT_GRACE = 2.0   # seconds Python's exit waits, at most, for the stopped runners' loops
+
+
+started_not_ended = 0   # len(_live), read by each gradient call of a runner's (a WeakSet's
+#                         len is a Python call): above 1, another may train beside it
 
 
 def started(runner) -> None:
     """`runner` has started its thread: live until `ended`."""
-    _live.add(runner)
+    global started_not_ended
+    with _sharing:
+        _live.add(runner)
+        started_not_ended = len(_live)
 
 
 def ended(runner) -> None:
     """`runner`'s training function has returned or raised."""
-    _live.discard(runner)
+    global started_not_ended
+    with _sharing:
+        _live.discard(runner)
+        started_not_ended = len(_live)
 
 
 def live() -> list:
     """The runners started and not ended (running or paused), oldest first."""
     return sorted(_live, key=lambda runner: runner._started)
+
+
+def refuse_shared(runner, sources) -> None:
+    """`runner`'s gradient call differentiated `sources`, another runner not ended (alone, a
+    step pays the check of `started_not_ended` only): refuse it, before its loop updates
+    any, when a runner not ended trains one of them. Two loops updating one variable from two
+    threads interleave their steps, each chart showing a mix and the optimizer counting both,
+    silently; the user meant one, or one after the other. Else its sources are its own."""
+    with _sharing:
+        mine = {id(source) for source in sources if isinstance(source, Variable)}
+        for other in live():
+            if other is runner or not mine:
+                continue
+            shared = [source for source in other._last_sources if id(source) in mine]
+            if shared:
+                raise _trained_by(runner, other, shared)
+        runner._last_sources = sources
+
+
+def _trained_by(runner, other, shared: list) -> MisuseError:
+    from .variable_names import shown_name
+    names = ", ".join(shown_name(variable) for variable in shared[:3]) + \
+        (f" and {len(shared) - 3} more" if len(shared) > 3 else "")
+    what = f"paused {other.paused_at.said}" if other.paused_at is not None else other.state
+    return MisuseError(
+        runner.started_by,
+        f"the training loop {runner.name!r} would train {names}, which "
+        f"{'another run of it' if other.name == runner.name else repr(other.name)}, started "
+        f"by {other.started_by} {_ago(other)}, is still training ({what}): their updates "
+        f"would interleave, one variable stepped by both and each chart a mix of the two; "
+        f"this one stopped before its first update",
+        hint="one loop at a time: stop the first (its dashboard's Stop, or runner.stop()) or "
+             "wait for it (runner.join()), then train again; Runner.live() lists the "
+             "runners not ended")
+
+
+def _ago(runner) -> str:
+    seconds = time.monotonic() - runner._started
+    return f"{seconds:.0f} s ago" if seconds >= 1 else "just now"
 
 
 def warn_of_paused_twins(runner) -> None:

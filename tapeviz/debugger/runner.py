@@ -65,6 +65,7 @@ class Runner(RunnerGate):
     def _take(self, call: str, train_fn: Callable, args: tuple, kwargs: dict) -> None:
         check_training_function(call, train_fn, args, kwargs)
         self._fn, self._args, self._kwargs = train_fn, args, kwargs
+        self.started_by = call   # what made it, as its errors name it
         self.name = getattr(train_fn, "__name__", "train")
         self._cond = threading.Condition()
         self._state = "idle"
@@ -77,6 +78,7 @@ class Runner(RunnerGate):
         self.op_count = 0                  # ops of the runner's thread the gate heard
         self._hearing = False              # whether the gate hears ops now
         self._last_targets: tuple = ()     # the last gradient call's targets (immutable)
+        self._last_sources: tuple = ()     # ... and sources: the variables it trains now
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
         self._error_frames = None          # its traceback as the loop's thread left it

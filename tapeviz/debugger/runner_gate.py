@@ -77,6 +77,7 @@ class RunnerGate:
             self.error, self._error_frames = exc, exc.__traceback__
         finally:
             live_runners.ended(self)
+            self._last_sources = ()
             events.unsubscribe(self._on_gradient)
             with self._cond:
                 self._ident = None
@@ -91,8 +92,14 @@ class RunnerGate:
         if self.step_count == 1:
             self.looped = ran_in_a_loop(RunnerGate._main.__code__)
         self._last_targets = event.targets   # read as a float only when asked (last_loss)
+        if live_runners.started_not_ended > 1:
+            live_runners.refuse_shared(self, event.sources)   # (torch's: read only then)
+        else:
+            self._last_sources = event.sources
         if self._stop:
             self._raise_stop(event)
+
+    _on_gradient.says_its_own_errors = True   # (refuse_shared's: no note of the listener)
 
     def _gate(self, event) -> None:
         if threading.get_ident() != self._ident:
