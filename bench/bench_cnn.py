@@ -50,7 +50,16 @@ Measured and not kept:
   gradient, nobody else's: an ablation, unsafe in general): 0.972x (0.859-1.099, 16 rounds,
   load 5): ~0.2 ms a step, which needs backward.py to say when an upstream gradient is held
   by nothing else (a tensor's references, not its array's; another engineer's file);
+- the first relu's relu_grad writing into the input gradient's grid just read by the filter
+  gradient (the one array the backward frees while hot; its zero border written again each
+  step, an unsafe sketch): 0.972x (0.929-1.049, 16 rounds, load 4.5), the border's
+  re-zeroing alone 1.019x: a recycler handing out views of a larger free array would be
+  needed for ~1-2%: not built;
 - the recycler's lookup (2.0 us a call, 10 calls a step: 0.3% of a step): left as is.
+Instruction counts do not decide this round: every pass above costs by the memory it
+writes, not by instructions. bench_cnn --threads 1 at load 5.2-5.6 (9 rounds): PyTorch
+faulting 1.09x (1.02-1.26x; 8.42 against 7.43 ms, 745 faults a step), held 1.35x
+(1.18-1.38x; 7.34 against 5.39 ms).
 Left: the held goal stays missed by ~20% (1.21x at load 0.2, 1.36x at load 5): what
 remains is the arrays the debugger's nodes hold (conv2d's output apart from bias_add's,
 relu_grad's product apart from its upstream), which PyTorch never writes.
