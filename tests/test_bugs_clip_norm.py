@@ -6,6 +6,8 @@ hard-coded) and how far below the gradients' norm it cuts, where it said 'the le
 is far too small' (the tape's gradients are read before the clip); a clip at 1.0 or none is
 no finding. The torch twin: tests/pytorch/test_bugs_over_clipped.py."""
 import functools
+import gc
+import weakref
 
 import numpy as np
 import pytest
@@ -101,6 +103,26 @@ def test_an_adams_clip_far_below_the_norm_but_above_its_epsilon_is_no_finding():
     learning rate times under 1e-05 of the gradient')."""
     rec, _ = clipped_loop(make=tf.keras.optimizers.Adam, clipnorm=1e-5)
     assert diagnose(rec) == []
+
+
+@pytest.mark.parametrize("make, clipping", [
+    (None, {"clipnorm": 1e-6}), (None, {"global_clipnorm": 1e-6}),
+    (tf.keras.optimizers.Adam, {"clipnorm": 1e-9}),
+    (tf.keras.optimizers.Adam, {"clipnorm": 1e-5})])   # (no finding: above its epsilon)
+def test_the_finding_is_the_same_once_the_optimizer_is_gone(make, clipping):
+    """A recording read after its optimizer was collected (made in a function that returned,
+    or a notebook cell that rebound the name) said 'the learning rate is far too small' for
+    SGD's clip, and nothing for Adam's: the finding read the clip off the living optimizer.
+    It keeps the optimizer's settings and class, not the optimizer."""
+    rec, optimizer = clipped_loop(make=make, **clipping)
+    alive = [(f.kind, f.message, f.source) for f in diagnose(rec)]
+    gone = weakref.ref(optimizer)
+    del optimizer
+    gc.collect()
+    assert gone() is None
+    assert [(f.kind, f.message, f.source) for f in diagnose(rec)] == alive
+    assert [kind for kind, _, _ in alive] == ([] if clipping == {"clipnorm": 1e-5} else
+                                              ["gradients_over_clipped"])
 
 
 @pytest.mark.parametrize("clip_each, to, of, fix, marker", [

@@ -7,8 +7,9 @@ make the learning rate look far too small (`tf.clip_by_norm(g, 1e-9)` and
 `tf.clip_by_value(g, -1e-9, 1e-9)` alike). Read from each of the last trained steps:
 `clip_by_global_norm`'s or `clip_by_norm`'s `maximum(norm, clip_norm)` op or a
 `clip_by_value` of a gradient, found from the step's end back to its backward pass, or the
-clip setting of the Keras optimizer whose step count the step advanced (`optimizer_of`),
-against the gradients' norm (or largest value). A correct program reads its last
+clip setting of the Keras optimizer whose step count the step advanced (`optimizer_clips`:
+kept past the optimizer, so a recording read after it is gone finds its clip too), against
+the gradients' norm (or largest value). A correct program reads its last
 step's ops from the end to its gradient call.
 """
 from __future__ import annotations
@@ -36,10 +37,10 @@ def norm_clipped_far_below(trained: list) -> list:
     `clipnorm`)."""
     if len(trained) < MIN_STEPS:
         return []
-    from ..keras.optimizers.base import optimizer_made_at, optimizer_of   # (keras imports
-    clips = []                                                            # the debugger)
+    from ..keras.optimizers.step_counts import optimizer_clips   # (keras imports the debugger)
+    clips = []
     for step in reversed(trained[-MIN_STEPS:]):   # the last first: a correct run's only
-        clip = _clip_of(step, optimizer_made_at, optimizer_of)
+        clip = _clip_of(step, optimizer_clips)
         if clip is None or clip[0] < FACTOR * clip[1]:
             return []
         clips.append(clip)
@@ -79,7 +80,7 @@ def norm_clipped_far_below(trained: list) -> list:
     return [Finding("gradients_over_clipped", message, node, source)]
 
 
-def _clip_of(step, optimizer_made_at, optimizer_of):
+def _clip_of(step, optimizer_clips):
     """(the gradients' norm, the clip norm, the clip's node, None or the Keras setting's
     name) of `step`'s `tf.clip_by_global_norm`, or of the Keras optimizer that took it
     with `global_clipnorm` or `clipnorm` set, looked for from the step's end back to its
@@ -97,22 +98,21 @@ def _clip_of(step, optimizer_made_at, optimizer_of):
             limit = max(abs(float(np.max(_array(x)))) for x in node.inputs[1:])
             return (largest, limit, node, "clip_by_value", None) \
                 if limit > 0 and np.isfinite(largest) else None
-        if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead \
-                and optimizer_made_at(node.inputs[0].variable) is not None:
-            optimizer = optimizer_of(node.inputs[0].variable)   # (its step count's update)
-            clip = None if optimizer is None else _keras_clip(optimizer, step, node)
+        if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
+            settings = optimizer_clips(node.inputs[0].variable)   # (its step count's update)
+            clip = None if settings is None else _keras_clip(settings, step, node)
             if clip is not None:
                 return clip   # (else a tf.clip_by_global_norm may come before its updates)
     return None
 
 
-def _keras_clip(optimizer, step, node):
-    """(the gradients' norm, the clip, `node`, the setting's name, `_adaptive`'s) of
-    `optimizer`'s `global_clipnorm` or `clipnorm`, against `step`'s gradients; or None if
-    neither is set."""
+def _keras_clip(settings, step, node):
+    """(the gradients' norm, the clip, `node`, the setting's name, `_adaptive`'s) of the
+    optimizer's `global_clipnorm` or `clipnorm` (`settings`: its `Clips`), against `step`'s
+    gradients; or None if neither is set."""
     gradients = step.variable_gradients
     for setting in ("global_clipnorm", "clipnorm"):
-        limit = getattr(optimizer, setting)
+        limit = getattr(settings, setting)
         if limit is not None and limit > 0:
             norms = {name: _norm({name: g}) for name, g in gradients.items()}
             norm = _norm(gradients) if setting == "global_clipnorm" else max(norms.values())
@@ -120,17 +120,17 @@ def _keras_clip(optimizer, step, node):
                 return None
             scales = {name: min(1.0, limit / (norm if setting == "global_clipnorm" else own))
                       if own > 0 else 1.0 for name, own in norms.items()}
-            return norm, limit, node, setting, _adaptive(optimizer, gradients, scales)
+            return norm, limit, node, setting, _adaptive(settings, gradients, scales)
     return None
 
 
-def _adaptive(optimizer, gradients: dict, scales: dict):
+def _adaptive(settings, gradients: dict, scales: dict):
     """(its class name, the median factor the clip `scales` shrink its updates by, its
     epsilon) for an optimizer that divides each update by the gradient's size (Adam,
     RMSprop, Adagrad: one with an `epsilon`), where a clip shrinks an element's update only
     as its clipped gradient falls below epsilon; None for one that does not (SGD)."""
-    epsilon = getattr(optimizer, "epsilon", None)
-    if not isinstance(epsilon, (int, float)) or epsilon <= 0:
+    epsilon = settings.epsilon
+    if epsilon is None or epsilon <= 0:
         return None
     factors = []
     for name, gradient in gradients.items():
@@ -139,4 +139,4 @@ def _adaptive(optimizer, gradients: dict, scales: dict):
         scale = scales[name]
         factors.append(scale * (size + epsilon) / (scale * size + epsilon))
     factors = np.concatenate(factors) if factors else np.ones(1)
-    return type(optimizer).__name__, float(np.median(factors)), float(epsilon)
+    return settings.kind, float(np.median(factors)), float(epsilon)

@@ -12,7 +12,6 @@ records them (`listening.py`: who hears them, decided once per change of subscri
 from __future__ import annotations
 
 import warnings
-import weakref
 
 import numpy as np
 
@@ -33,39 +32,9 @@ from .moving_average import MovingAverage
 from .pairs import PairChecks
 from .settings import Settings, setting
 from .slots import Slots
+# (the debugger reads optimizer_class_of and optimizer_made_at from here)
+from .step_counts import counts, optimizer_class_of, optimizer_made_at  # noqa: F401
 from .weight_decay import DECAY_OPS, WeightDecay
-
-# id -> each live optimizer's step count, so a recorded update can be told to be one
-_STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-# id -> (the class name of the optimizer each live step count counts, a weak reference to
-# it): the count, kept by a recording, may outlive the optimizer
-_COUNTED_BY: dict = {}
-
-
-def optimizer_made_at(variable):
-    """The user's line that made the optimizer whose step count (`iterations`) `variable` is,
-    where its learning rate was set (the count's own `made_at`); None for any other variable.
-    """
-    return variable.made_at if _STEP_COUNTS.get(id(variable)) is variable else None
-
-
-def optimizer_class_of(variable) -> str | None:
-    """The class name ("SGD", "Adam") of the optimizer whose step count `variable` is, read
-    after the optimizer itself is gone; None for any other variable."""
-    return _counted_by(variable)[0]
-
-
-def optimizer_of(variable):
-    """The optimizer whose step count `variable` is, while it lives; else None."""
-    optimizer = _counted_by(variable)[1]
-    return None if optimizer is None else optimizer()
-
-
-def _counted_by(variable) -> tuple:
-    if optimizer_made_at(variable) is None:
-        return None, None
-    return _COUNTED_BY.get(id(variable), (None, None))
-
 
 def _learning_rate_number(optimizer: str, value) -> float:
     try:
@@ -129,10 +98,7 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
         self._first_ids: frozenset = frozenset()    # their ids (kept alive by those keys)
         # (events.changes, update line, whether a listener may cut an update short then)
         self._cut_verdict = (-1, None, True)
-        _STEP_COUNTS[id(self._iterations)] = self._iterations
-        _COUNTED_BY[id(self._iterations)] = (type(self).__name__, weakref.ref(self))
-        weakref.finalize(self._iterations, _COUNTED_BY.pop, id(self._iterations), None).atexit \
-            = False
+        counts(self)
 
     # ---- hyperparameters --------------------------------------------------------------------
     loss_scale_factor = setting("loss_scale_factor", "What `scale_loss` multiplies the loss by "

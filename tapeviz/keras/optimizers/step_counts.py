@@ -1,0 +1,70 @@
+"""What an optimizer's step count (`iterations`, the variable 'SGD/iter') tells of the
+optimizer that counts it, for the debugger: a recorded update told to be the count's, the
+line that made the optimizer, its class and its clips. A recording keeps the count and may
+outlive the optimizer, so what a finding reads of it is kept past it: its class and its
+`Settings` (which hold no reference to it), not the optimizer."""
+from __future__ import annotations
+
+import inspect
+import weakref
+from typing import NamedTuple
+
+# id -> each live optimizer's step count, so a recorded update can be told to be one
+_STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+# id -> (the class name of the optimizer each live step count counts, a weak reference to
+# it, its class and its Settings, which hold no reference to it): the count, kept by a
+# recording, may outlive the optimizer, and a finding read then needs its clips
+_COUNTED_BY: dict = {}
+
+
+def optimizer_made_at(variable):
+    """The user's line that made the optimizer whose step count (`iterations`) `variable` is,
+    where its learning rate was set (the count's own `made_at`); None for any other variable.
+    """
+    return variable.made_at if _STEP_COUNTS.get(id(variable)) is variable else None
+
+
+def optimizer_class_of(variable) -> str | None:
+    """The class name ("SGD", "Adam") of the optimizer whose step count `variable` is, read
+    after the optimizer itself is gone; None for any other variable."""
+    return _counted_by(variable)[0]
+
+
+class Clips(NamedTuple):
+    """What a finding about its clips reads of the optimizer whose step count it saw."""
+    kind: str                       # its class name, 'SGD'
+    global_clipnorm: float | None
+    clipnorm: float | None
+    epsilon: float | None           # an adaptive one's (Adam, RMSprop, Adagrad); else None
+
+
+def optimizer_clips(variable) -> Clips | None:
+    """The clips of the optimizer whose step count `variable` is, read after the optimizer
+    is gone too (its Settings kept; its epsilon then its class's default, which nearly every
+    program keeps); None for any other variable."""
+    kind, optimizer, made, settings = _counted_by(variable)
+    if kind is None:
+        return None
+    optimizer = optimizer()
+    if optimizer is not None:
+        epsilon = getattr(optimizer, "epsilon", None)
+    else:
+        parameter = inspect.signature(made).parameters.get("epsilon")
+        epsilon = None if parameter is None else parameter.default
+    return Clips(kind, settings.global_clipnorm, settings.clipnorm,
+                 epsilon if isinstance(epsilon, (int, float)) else None)
+
+
+def counts(optimizer) -> None:
+    """`optimizer`'s step count is one: noted, with what is kept of it, until the count goes."""
+    count = optimizer._iterations
+    _STEP_COUNTS[id(count)] = count
+    _COUNTED_BY[id(count)] = (type(optimizer).__name__, weakref.ref(optimizer),
+                              type(optimizer), optimizer._settings)
+    weakref.finalize(count, _COUNTED_BY.pop, id(count), None).atexit = False
+
+
+def _counted_by(variable) -> tuple:
+    if optimizer_made_at(variable) is None:
+        return None, None, None, None
+    return _COUNTED_BY.get(id(variable), (None, None, None, None))
