@@ -55,6 +55,8 @@ Measured and not kept:
   step, an unsafe sketch): 0.972x (0.929-1.049, 16 rounds, load 4.5), the border's
   re-zeroing alone 1.019x: a recycler handing out views of a larger free array would be
   needed for ~1-2%: not built;
+- the recycler handing out the free array it handed out last (the eighth round's, again on
+  today's ops): 1.004x (0.958-1.075, 20 rounds, load 7.6);
 - the recycler's lookup (2.0 us a call, 10 calls a step: 0.3% of a step): left as is.
 Instruction counts do not decide this round: every pass above costs by the memory it
 writes, not by instructions. bench_cnn --threads 1 at load 5.2-5.6 (9 rounds): PyTorch
