@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtype_errors import ALL, mismatch
+from .dtype_errors import ALL, kernel_words, mismatch, refusal_class, unconverted
 from .errors import DTypeError, DTypeValueError, InvalidArgumentError, OpError
 from .python_numbers import LIMIT, MADE, let_go, note
 from .tensor import Tensor, wrap
@@ -271,9 +271,16 @@ def _naming_the_input(op, args, ref, error) -> OpError:
         try:
             _python_value(op, i, arg, ref)
         except OpError:
-            name = op.input_names[i] if i < len(op.input_names) else f"input {i}"
-            return type(error)(op.name, f"{name}: {error.detail}", error.hint)
+            return unconverted(op, i, error, ref, _own_dtype(arg))
     return error
+
+
+def _own_dtype(value):
+    """The dtype `value` converts to alone (None if it does not)."""
+    try:
+        return infer_array(value).dtype
+    except OpError:
+        return None
 
 
 def _unify_python_values(op, args, arrays) -> list:
@@ -306,11 +313,12 @@ def converted_alone(op: str, x, y, symbol: str, names=("x", "y")) -> Tensor:
     else:
         what = f"{_short(x)}, which converts to {own.name}"
         fix = f"convert {x_name} first: tf.constant({x_name}, tf.{wanted.name})"
-    raise DTypeError(op, f"{x_name} and {y_name} must have the same dtype; got {x_name}, {what}, "
-                         f"and {y_name}, a {wanted.name} tensor of shape "
-                         f"{tuple(np.shape(y._value))}",
-                     hint=f"{fix} (`{x_name} {symbol} {y_name}` converts {x_name} to "
-                          f"{y_name}'s dtype, as TF's operator does)")
+    raise refusal_class(op)(
+        op, f"{x_name} and {y_name} must have the same dtype; got {x_name}, {what}, and "
+            f"{y_name}, a {wanted.name} tensor of shape {tuple(np.shape(y._value))}"
+            f"{kernel_words(op, 1, own.name, wanted.name, max(np.ndim(x), y._value.ndim))}",
+        hint=f"{fix} (`{x_name} {symbol} {y_name}` converts {x_name} to {y_name}'s dtype, as "
+             f"TF's operator does)")
 
 
 def _nested_to_array(value, op):

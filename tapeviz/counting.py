@@ -6,7 +6,7 @@ from __future__ import annotations
 from . import arguments, creation, dtypes
 from .creation import ones_like, zeros_like
 from .dispatch import name_scope
-from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .errors import DTypeError, InvalidArgumentError, KernelDTypeError, ShapeError
 from .ops.gather import boolean_mask, gather
 from .ops.math import clip_by_value
 from .ops.assign import cast
@@ -63,9 +63,9 @@ def in_top_k(targets, predictions, k, name=None):
         raise DTypeError(op, f"predictions must be a float32 matrix (batch, classes); got "
                               f"{predictions.dtype.name} of shape {tuple(predictions.shape)}")
     if not targets.dtype.is_integer or tuple(targets.shape) != tuple(predictions.shape[:1]):
-        raise DTypeError(op, f"targets must be {predictions.shape[0]} integer class ids, one "
-                              f"per row of predictions; got {targets.dtype.name} of shape "
-                              f"{tuple(targets.shape)}")
+        raise KernelDTypeError(op, f"targets must be {predictions.shape[0]} integer class "
+                                    f"ids, one per row of predictions; got {targets.dtype.name} "
+                                    f"of shape {tuple(targets.shape)}")
     k = arguments.count(op, "k", k)
     classes = predictions.shape[1]
     with name_scope(op):

@@ -1,6 +1,7 @@
 """What an error says when an op's inputs have different dtypes: each input's dtype, the
-name the user's line holds it by, where a float64 Variable was made, and the cast that fixes
-it. Built only when `convert.py` refuses the inputs, so nothing here is on an op's path.
+name the user's line holds it by, where a float64 Variable was made, the cast that fixes
+it, and TF's own words; and which class TF raises for it (`refusal_class`). Built only when
+`convert.py` or an op's forward refuses the inputs, so nothing here is on an op's path.
 """
 from __future__ import annotations
 
@@ -8,11 +9,26 @@ import sys
 
 import numpy as np
 
-from .errors import DTypeError, DTypeValueError
+from .errors import (CHECKED_IN_PYTHON, DTypeError, DTypeValueError,
+                     in_tf_words, kernel_words, refusal_class)
 from .sourceinfo import user_frame
 from .tensor import Tensor
 
 ALL = "all"  # Op.dtype_args value: every input shares one dtype (convert.ALL, read by both)
+
+def unconverted(op, index: int, error, expected, own) -> DTypeError:
+    """`error` (a Python value, input `index` of `op`, that did not convert to the tensors'
+    dtype `expected`; `own`: the dtype it converts to alone) said again naming the input,
+    in TF's class and words: TF's add converts the value alone and its kernel refuses the
+    dtype, truediv's wrapper compares the dtypes; other ops' wrappers convert it to the
+    tensor's dtype and raise TypeError, in words much like tapeviz's."""
+    name = op.input_names[index] if index < len(op.input_names) else f"input {index}"
+    compared = op.name == "add" or op.name in CHECKED_IN_PYTHON
+    if not compared or type(error) is not DTypeError or own is None:
+        return type(error)(op.name, f"{name}: {error.detail}", error.hint)
+    dtypes = (expected.name, own.name) if index else (own.name, expected.name)
+    tf_words = kernel_words(op.name, index, *dtypes)
+    return refusal_class(op.name)(op.name, f"{name}: {error.detail}{tf_words}", error.hint)
 
 
 def mismatch(op, args, shared) -> DTypeError:
@@ -22,13 +38,19 @@ def mismatch(op, args, shared) -> DTypeError:
     made = _float64_variable_hint(args, [name for _, name in dtypes])
     if op.kind == "update" and len(dtypes) == 2:   # w.assign(...): said as the variable's
         value = "the new value" if op.name == "assign" else "the delta"
+        tf_words = in_tf_words(f"Tensor conversion requested dtype {first} for Tensor with "
+                               f"dtype {dtypes[1][1]}")
         return DTypeValueError(op.name, f"{value} must have the variable's dtype {first}; "
-                                        f"got {dtypes[1][1]}",
+                                        f"got {dtypes[1][1]}{tf_words}",
                                hint=made or f"cast it first: tf.cast(value, tf.{first})")
     described = ", ".join(f"input {i} is {name}" for i, name in dtypes)
-    return DTypeError(op.name, f"inputs must have the same dtype; got {described}",
-                      hint=made or _integer_among_floats_hint(op.name, dtypes, args)
-                      or f"cast to one dtype first, e.g. tf.cast(x, tf.{first})")
+    index, other = next((i, name) for i, name in dtypes if name != first)
+    rank = max(a._value.ndim for a in args if isinstance(a, Tensor))
+    tf_words = kernel_words(op.name, index, first, other, rank)
+    return refusal_class(op.name)(
+        op.name, f"inputs must have the same dtype; got {described}{tf_words}",
+        hint=made or _integer_among_floats_hint(op.name, dtypes, args)
+        or f"cast to one dtype first, e.g. tf.cast(x, tf.{first})")
 
 
 def _integer_among_floats_hint(op: str, dtypes: list, args) -> str | None:

@@ -45,6 +45,14 @@ class OpError(Exception):
         self.args = (self._format(),)
         return self
 
+    def recast(self, cls: type) -> "OpError":
+        """This error as an instance of `cls` (a subclass of its own class): the same message,
+        line, function and values, for a caller that learns which class TF raises here."""
+        error = cls.__new__(cls)
+        error.__dict__.update(self.__dict__)
+        error.args = self.args
+        return error
+
     def _format(self) -> str:
         text = f"{self.op}: {self.detail}" if self.op else self.detail
         if self.function:
@@ -86,6 +94,14 @@ class ShapeError(InvalidArgumentError):
 
 class DTypeError(OpError, TypeError):
     """Operand dtypes do not fit the op, or a value cannot be converted to a tensor."""
+
+
+class KernelDTypeError(DTypeError, InvalidArgumentError):
+    """A dtype the op's kernel refuses (an int given to exp, a float32 added to an int32):
+    TF raises InvalidArgumentError ('cannot compute AddV2 as input #1(zero-based) was
+    expected to be a int32 tensor but is a float tensor'), so this is both: an `except
+    tf.errors.InvalidArgumentError` written for TF catches it, and so does an `except
+    TypeError` (or DTypeError) written for tapeviz."""
 
 
 class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
@@ -174,6 +190,54 @@ def in_tf_words(phrase: str) -> str:
     return f"; in TensorFlow's words: {phrase}"
 
 
+# ops whose TF Python wrapper compares the dtypes before any kernel runs, raising TypeError
+CHECKED_IN_PYTHON = frozenset({"truediv", "divide_no_nan"})
+# tapeviz's op -> TF's kernel, as TF's message names it; (rank 2, batched) for matmul
+_KERNELS = {"add": "AddV2", "subtract": "Sub", "multiply": "Mul", "maximum": "Maximum",
+            "minimum": "Minimum", "pow": "Pow", "squared_difference": "SquaredDifference",
+            "floordiv": "FloorDiv", "floormod": "FloorMod", "equal": "Equal",
+            "not_equal": "NotEqual", "less": "Less", "less_equal": "LessEqual",
+            "greater": "Greater", "greater_equal": "GreaterEqual", "concat": "ConcatV2",
+            "stack": "Pack", "where": "SelectV2", "add_n": "AddN", "logical_and": "LogicalAnd",
+            "logical_or": "LogicalOr", "logical_xor": "LogicalOr", "logical_not": "LogicalNot",
+            "reduce_all": "All", "reduce_any": "Any", "matmul": ("MatMul", "BatchMatMulV2")}
+
+
+def refusal_class(op_name: str) -> type:
+    """The class of a dtype refusal by `op_name`, as TF raises it: its kernel's
+    InvalidArgumentError (KernelDTypeError, a TypeError too), or the TypeError of the ops
+    whose Python wrapper checks first (DTypeError)."""
+    return DTypeError if op_name in CHECKED_IN_PYTHON else KernelDTypeError
+
+
+def kernel_words(op_name: str, index: int, expected: str, got: str, rank: int = 2) -> str:
+    """TF's words for input `index` of dtype `got` where its kernel expected `expected`
+    (numpy dtype names), as the last clause of tapeviz's message."""
+    if op_name in CHECKED_IN_PYTHON:
+        return in_tf_words(f"`x` and `y` must have the same dtype, got tf.{expected} != "
+                           f"tf.{got}.")
+    kernel = _KERNELS.get(op_name)
+    if isinstance(kernel, tuple):
+        kernel = kernel[rank > 2]
+    computing = f"cannot compute {kernel} as " if kernel else ""
+    return in_tf_words(f"{computing}input #{index}(zero-based) was expected to be a "
+                       f"{tf_dtype(expected)} tensor but is a {tf_dtype(got)} tensor")
+
+
+def attr_words(dtype_name: str, attr: str = "T") -> str:
+    """TF's words for a dtype its kernel is not registered for, as a last clause."""
+    return in_tf_words(f"Value for attr '{attr}' of {tf_dtype(dtype_name)} is not in the list "
+                       f"of allowed values")
+
+
+def tf_dtype(name: str) -> str:
+    """A dtype as TF's kernels name it in an error: float32 is 'float', float64 'double'."""
+    return _TF_DTYPES.get(name, name)
+
+
+_TF_DTYPES = {"float32": "float", "float64": "double", "float16": "half"}
+
+
 def tf_shape(shape) -> str:
     """A shape as TF's kernels print it: [2,3]."""
     return "[" + ",".join(str(int(n)) for n in shape) + "]"
@@ -237,8 +301,9 @@ def _is_number_like(value) -> bool:
 
 # TF's names here, and tapeviz's error classes (each also its builtin's subclass)
 __all__ = ["DTypeError", "DTypeValueError", "InvalidArgumentError", "InvalidArgumentTypeError",
-           "MissingAttributeError", "MissingStepError", "MisuseError", "NotCompiledError",
-           "OpError", "OutOfMemoryError", "OutOfRangeError", "ShapeError", "TapeStateError"]
+           "KernelDTypeError", "MissingAttributeError", "MissingStepError", "MisuseError",
+           "NotCompiledError", "OpError", "OutOfMemoryError", "OutOfRangeError", "ShapeError",
+           "TapeStateError"]
 
 
 from .namespace_dir import listing as _listing

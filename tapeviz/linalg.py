@@ -16,7 +16,7 @@ from . import arguments
 from .clip import global_norm
 from .dispatch import name_scope
 from .einsum import einsum
-from .errors import DTypeError, InvalidArgumentError
+from .errors import InvalidArgumentError, KernelDTypeError
 from .ops.axes import normalize_axes
 from .creation import eye
 from .ops.linalg import matmul, tensordot
@@ -42,8 +42,9 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor
     """
     tensor = arguments.tensor_of("norm", "tensor", tensor)
     if not tensor.dtype.is_floating:
-        raise DTypeError("norm", f"tensor must be a float tensor; got dtype {tensor.dtype.name}",
-                         hint="cast first: tf.cast(tensor, tf.float32)")
+        raise KernelDTypeError("norm", f"tensor must be a float tensor; got dtype "
+                                       f"{tensor.dtype.name}",
+                               hint="cast first: tf.cast(tensor, tf.float32)")
     keep = arguments.flag("norm", "keepdims", keepdims, default=False)
     rank = len(tensor.shape)
     axes = tuple(range(rank)) if axis is None else normalize_axes("norm", axis, rank)

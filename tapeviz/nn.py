@@ -17,7 +17,8 @@ from . import arguments
 from . import dtypes as _dtypes
 from .creation import convert_to_tensor
 from .dispatch import name_scope
-from .errors import DTypeError, InvalidArgumentError, ShapeError
+from .errors import (DTypeError, DTypeValueError, InvalidArgumentError, KernelDTypeError,
+                     ShapeError)
 from .logits_check import check_sigmoid_logits, check_softmax_logits
 from .ops import nn as _nn_ops
 from .ops import random as _random
@@ -56,8 +57,8 @@ def leaky_relu(features, alpha=0.2, name=None):
     features = arguments.tensor_of("leaky_relu", "features", features)
     kind = features._value.dtype.kind
     if kind == "b":
-        raise DTypeError("leaky_relu", "expected numeric features; got dtype bool",
-                         hint="cast first: tf.cast(features, tf.float32)")
+        raise KernelDTypeError("leaky_relu", "expected numeric features; got dtype bool",
+                               hint="cast first: tf.cast(features, tf.float32)")
     if kind in "iu":
         features = cast(features, _dtypes.float32)
     return leaky_relu_op(features, alpha=alpha)
@@ -108,7 +109,7 @@ def gelu(features, approximate=False, name=None):
     array([-0.1587,  0.8413], dtype=float32)
     """
     features = arguments.tensor_of("gelu", "features", features)
-    _check_float("gelu", "features", features)
+    _check_float("gelu", "features", features, DTypeValueError)   # TF's Python-side check
     approximate = arguments.flag("gelu", "approximate", approximate)
     with name_scope("gelu"):
         if approximate:
@@ -184,10 +185,10 @@ def sparse_softmax_cross_entropy_with_logits(labels=None, logits=None, name=None
     op = "sparse_softmax_cross_entropy_with_logits"
     _check_float(op, "logits", logits)
     if _dtype(op, "labels", labels).kind not in "iu":
-        raise DTypeError(op, f"labels must be integer class indices; got dtype "
-                             f"{_dtype(op, 'labels', labels)}",
-                         hint="for one-hot or probability labels use "
-                              "tf.nn.softmax_cross_entropy_with_logits")
+        raise KernelDTypeError(op, f"labels must be integer class indices; got dtype "
+                                   f"{_dtype(op, 'labels', labels)}",
+                               hint="for one-hot or probability labels use "
+                                    "tf.nn.softmax_cross_entropy_with_logits")
     labels_shape, logits_shape = _shape(op, "labels", labels), _shape(op, "logits", logits)
     if not logits_shape or labels_shape != logits_shape[:-1]:
         raise ShapeError(op, f"labels must have the shape of logits without its last axis, "

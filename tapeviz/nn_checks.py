@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import arguments
-from .errors import DTypeValueError, ShapeError
+from .errors import KernelDTypeError, ShapeError
 
 
 def _shape(op: str, name: str, value) -> tuple:
@@ -20,11 +20,13 @@ def _dtype(op: str, name: str, value) -> np.dtype:
     return np.asarray(arguments.array_of(op, name, value)).dtype
 
 
-def _check_float(op: str, name: str, value) -> None:
+def _check_float(op: str, name: str, value, cls=KernelDTypeError) -> None:
+    """Refuse a `value` that is not floating, in `cls`: the kernel's InvalidArgumentError
+    (KernelDTypeError), unless TF's Python wrapper checks first."""
     dtype = _dtype(op, name, value)
     if dtype.kind != "f":
-        raise DTypeValueError(op, f"{name} must be a floating tensor (float16/32/64); got "
-                                  f"{dtype}", hint=f"convert it first: tf.cast({name}, tf.float32)")
+        raise cls(op, f"{name} must be a floating tensor (float16/32/64); got {dtype}",
+                  hint=f"convert it first: tf.cast({name}, tf.float32)")
 
 
 def _check_rank(op: str, name: str, value, rank: int, layout: str) -> None:

@@ -7,6 +7,7 @@ from typing import NoReturn
 
 import numpy as np
 
+from .dtype_errors import refusal_class
 from .errors import (DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error,
                      incompatible_shapes)
 from .threadstate import local
@@ -25,6 +26,8 @@ def raise_forward_failure(op, arrays, params, args, exc: BaseException) -> NoRet
     the op was given. One place for every dispatch path (their `try` costs nothing until the
     op raises)."""
     if isinstance(exc, OpError):
+        if type(exc) is DTypeError:   # the kernel's refusal: TF's InvalidArgumentError
+            exc = exc.recast(refusal_class(op.name))
         exc.input_values = arrays
         _tell_tapes(exc)
         raise exc

@@ -9,7 +9,8 @@ import numpy as np
 
 from . import arguments
 from .creation import constant, zeros
-from .errors import DTypeError, InvalidArgumentError, OpError, OutOfRangeError, describe
+from .errors import (DTypeError, InvalidArgumentError, KernelDTypeError, OpError,
+                     OutOfRangeError, describe)
 from .ops.join import concat as _concat, stack as _stack, unstack as _unstack
 from .tensor import Tensor, TensorShape
 
@@ -156,8 +157,8 @@ class TensorArray:
         try:
             return constant(value, self._dtype)
         except OpError as error:
-            raise DTypeError(op, f"TensorArray dtype is {self._dtype.name}; got "
-                                 f"{describe(value)}: {error.detail}") from None
+            raise KernelDTypeError(op, f"TensorArray dtype is {self._dtype.name}; got "
+                                       f"{describe(value)}: {error.detail}") from None
 
     def _fitted(self, op: str, value) -> Tensor:
         """`value` converted, its shape the element shape (the first written fixes it)."""

@@ -30,7 +30,7 @@ OWN = {   # names dir() shows that TF 2.21's namespace lacks: why each is there
               "MomentumOptimizer", "Optimizer", "RMSPropOptimizer", "get_global_step",
               "get_or_create_global_step"},
     # tapeviz's error classes, each a subclass of its builtin (ValueError, TypeError, ...)
-    "errors": {"DTypeError", "DTypeValueError", "InvalidArgumentTypeError",
+    "errors": {"DTypeError", "DTypeValueError", "InvalidArgumentTypeError", "KernelDTypeError",
                "MissingAttributeError", "MissingStepError", "MisuseError", "NotCompiledError",
                "OutOfMemoryError", "ShapeError", "TapeStateError"},
 }

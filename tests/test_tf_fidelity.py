@@ -89,7 +89,7 @@ def differences(case, expected: dict, actual: dict) -> list:
                     f"tapeviz returned {_short(actual['out'])}"]
         if expected["error"] in REJECTIONS:
             problems = []
-            if expected["error"] in ("ValueError", "TypeError") and \
+            if expected["error"] in ("ValueError", "TypeError", "InvalidArgumentError") and \
                     expected["error"] not in actual.get("classes", [actual["error"]]):
                 problems.append(f"TF raised {expected['error']}, tapeviz {actual['error']}, "
                                 f"which an `except {expected['error']}` written for TF misses")
@@ -121,11 +121,32 @@ TF_SHAPE_PHRASE = re.compile(r"Incompatible shapes: \S+ vs\. \S+|"
                              r"Matrix size-incompatible: In\[0\]: \S+, In\[1\]: \S+")
 SHAPE_PHRASE_CASES = [name for name, golden in GOLDENS["cases"].items()
                       if TF_SHAPE_PHRASE.search(golden.get("message", ""))]
+# TF's phrase for inputs of two dtypes, which tapeviz's message ends with too
+TF_DTYPE_PHRASE = re.compile(r"cannot compute \w+ as input #\d+\(zero-based\) was expected to "
+                             r"be a \w+ tensor but is a \w+ tensor|`x` and `y` must have the "
+                             r"same dtype, got tf\.\w+ != tf\.\w+\.|Value for attr 'T' of \w+ "
+                             r"is not in the list of allowed values")
+# refusals by functions, not by an op's kernel or its wrapper: their own words only, so far
+PHRASE_NOT_REPEATED = ("debugging.assert_equal/", "einsum/", "function.get_concrete_function/",
+                       "argsort/", "clip_by_norm/", "debugging.check_numerics/", "linalg.inv/",
+                       "math.in_top_k/", "nn.leaky_relu/", "nn.softmax/", "norm/")
+DTYPE_PHRASE_CASES = [name for name, golden in GOLDENS["cases"].items()
+                      if TF_DTYPE_PHRASE.search(golden.get("message", ""))
+                      and not name.startswith(PHRASE_NOT_REPEATED)
+                      and name not in DELIBERATE and name not in TO_FIX]
 
 
 @pytest.mark.parametrize("name", SHAPE_PHRASE_CASES)
 def test_shape_error_repeats_tensorflows_phrase(name):
     phrase = TF_SHAPE_PHRASE.search(GOLDENS["cases"][name]["message"]).group()
+    actual = run_case(tf, CASES[name])
+    assert phrase in actual.get("message", ""), (phrase, actual)
+
+
+@pytest.mark.parametrize("name", DTYPE_PHRASE_CASES)
+def test_dtype_error_repeats_tensorflows_phrase(name):
+    tf.keras.backend.clear_session()
+    phrase = TF_DTYPE_PHRASE.search(GOLDENS["cases"][name]["message"]).group()
     actual = run_case(tf, CASES[name])
     assert phrase in actual.get("message", ""), (phrase, actual)
 

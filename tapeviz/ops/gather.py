@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from ..errors import DTypeError, InvalidArgumentError, ShapeError, bad_argument
+from ..errors import DTypeError, InvalidArgumentError, KernelDTypeError, ShapeError, bad_argument
 from ..tensor import Tensor, wrap
 from ..convert import infer_array
 from .axes import normalize_axis
@@ -140,7 +140,8 @@ def boolean_mask(tensor, mask, axis=None, name=None):
 
 def _one_hot_forward(indices, *, depth, on_value, off_value, axis, dtype):
     if indices.dtype.kind not in "iu":
-        raise DTypeError("one_hot", f"indices must be integers; got dtype {indices.dtype.name}")
+        raise KernelDTypeError("one_hot", f"indices must be integers; got dtype "
+                                          f"{indices.dtype.name}")
     hits = np.moveaxis(np.expand_dims(indices, -1) == np.arange(depth), -1, axis)
     return np.where(hits, on_value, off_value).astype(dtype)
 
@@ -214,8 +215,8 @@ def gather_nd(params, indices, batch_dims=0, name=None):
     batch = arguments.count("gather_nd", "batch_dims", batch_dims)
     shape = tuple(params.shape)
     if indices.dtype.kind not in "iu":
-        raise DTypeError("gather_nd", f"indices must be integers; got dtype "
-                                      f"{indices.dtype.name}")
+        raise KernelDTypeError("gather_nd", f"indices must be integers; got dtype "
+                                            f"{indices.dtype.name}")
     depth = indices.shape[-1] if indices.ndim else None
     if depth is None or indices.ndim <= batch or batch + depth > len(shape) \
             or indices.shape[:batch] != shape[:batch]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import DTypeError
+from ..errors import CHECKED_IN_PYTHON, DTypeError, attr_words, kernel_words
 
 
 def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
@@ -18,8 +18,10 @@ def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
     The check is inline: it costs ~0.1 us a call, a call of a checking function twice that;
     a numpy scalar of an accepted type passes on its type alone (reading a scalar's
     `.dtype.kind` costs more than the op)."""
-    def refuse(array):
-        return DTypeError(name, f"expected {expected} tensors; got dtype {array.dtype.name}",
+    def refuse(array, index=0):
+        got = array.dtype.name
+        tf_words = kernel_words(name, index, "bool", got) if kinds == "b" else attr_words(got)
+        return DTypeError(name, f"expected {expected} tensors; got dtype {got}{tf_words}",
                           hint=f"convert it first: tf.cast(x, tf.{_CAST_TO[kinds]})")
 
     accepted = _SCALAR_TYPES[kinds]
@@ -32,7 +34,7 @@ def _kinds_only(name: str, forward, kinds: str, expected: str, arity: int = 1):
         def checked(x, y):
             if (type(x) not in accepted and x.dtype.kind not in kinds) \
                     or (type(y) not in accepted and y.dtype.kind not in kinds):
-                raise refuse(x if x.dtype.kind not in kinds else y)
+                raise refuse(x) if x.dtype.kind not in kinds else refuse(y, 1)
             return forward(x, y)
     return checked
 
@@ -64,5 +66,6 @@ def _bools_only(name: str, forward, arity: int = 1):
 
 
 def refused_bools(name: str) -> DTypeError:
-    return DTypeError(name, "expected numeric tensors; got dtype bool",
+    tf_words = "" if name in CHECKED_IN_PYTHON else attr_words("bool")
+    return DTypeError(name, f"expected numeric tensors; got dtype bool{tf_words}",
                       hint="use tf.logical_and / tf.logical_or, or tf.cast(x, tf.int32)")

@@ -12,7 +12,7 @@ import numpy as np
 
 from .. import arguments
 from ..dispatch import name_scope
-from ..errors import DTypeError
+from ..errors import DTypeError, attr_words, kernel_words
 from ..tensor import wrap
 from .axes import normalize_axes
 from .registry import defop
@@ -31,7 +31,7 @@ def _numbers_only(name: str, forward):
     of bools is an or when kept bool)."""
     def checked(x, *, axis, keepdims):
         if x.dtype.kind == "b":
-            raise DTypeError(name, "expected a numeric tensor; got dtype bool",
+            raise DTypeError(name, f"expected a numeric tensor; got dtype bool{attr_words('bool')}",
                              hint="count the trues with tf.reduce_sum(tf.cast(x, tf.int32)), "
                                   "or use tf.reduce_any / tf.reduce_all")
         return forward(x, axis=axis, keepdims=keepdims)
@@ -42,7 +42,8 @@ def _bools_only(name: str, forward):
     """`forward` refusing non-bools, as TF's Any and All kernels do."""
     def checked(x, *, axis, keepdims):
         if x.dtype.kind != "b":
-            raise DTypeError(name, f"expected a bool tensor; got dtype {x.dtype.name}",
+            raise DTypeError(name, f"expected a bool tensor; got dtype {x.dtype.name}"
+                                   f"{kernel_words(name, 0, 'bool', x.dtype.name)}",
                              hint="compare first, e.g. tf.reduce_any(x != 0)")
         return forward(x, axis=axis, keepdims=keepdims)
     return checked
