@@ -17,16 +17,17 @@ steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.
 with a tensor told apart first (kept).
 
 Figures, 2026-12-07, twelfth round (base 6bbb76a, one thread each, held malloc unless said).
-cnn_phases --held at load 0.2 (8 rounds x 20 steps, ms a step, tapeviz/PyTorch): forward
+cnn_phases --held at load 0.2 (6 rounds x 20 steps, ms a step, tapeviz/PyTorch): forward
 2.50/1.62, loss 0.12/0.05, gradient 3.40/2.91, update 0.20/0.46, step 6.17/5.09 (1.21x;
 this process's malloc, PyTorch faulting 932 a step: 6.00/6.17, 0.97x); at load 5.1: 7.80/5.73
-(1.36x). Each op's forward wrapped in the step (80 steps, load 0.2-1.6, ms a call):
+(1.36x, 8 rounds). Each op's forward wrapped in the step (80 steps, load 0.2-1.6, ms a call):
 conv2d 0.29 and 1.31, the second conv's input gradient 1.35 and filter gradient 1.23, the
 first's filter gradient 0.19; bias_add 0.20 and 0.17, relu 0.11 and 0.13, reduce_mean 0.09;
 relu_grad 0.25 (the pooled layer's) and 0.29, the bias gradients' reduce_sum 0.08 and 0.10.
 PyTorch's (torch.profiler, 40 steps, ms a step): mkldnn_convolution 1.40 (both convs, bias
 inside), convolution_backward 2.92 (both, bias gradients inside), threshold_backward 0.27,
-relu 0.20. So the convolutions are at parity (tapeviz's five conv ops 4.37 against 4.32);
+relu 0.20. So the convolutions are at parity (tapeviz's five conv ops 4.37 against 4.32,
+each read by its own instrument);
 the gap is the passes PyTorch does not make apart. What each costs in the step, taken out
 (bench/cnn_ablate.py, new: the step with the pass replaced by its input or a kept array,
 against the whole step, alternated; two runs of 10 rounds at load 6.0 and 5.1, ratio and ms):
