@@ -46,20 +46,22 @@ def dispatch_sunk(op, args, params, state, sink):
         # is the one input_tensors tracks it by (a Python number's: none an op made) but a
         # variable's read's (its variable's)
         arrays = input_arrays(op, args)
+        producer_of = sink.producer_of
         if len(args) == 2 and type(args[0]) is not VariableRead \
-                and type(args[1]) is not VariableRead:   # (an update's two: no maps)
-            ids = id(args[0]), id(args[1])
-        elif VariableRead not in map(type, args):
-            ids = tuple(map(id, args))
+                and type(args[1]) is not VariableRead:   # (an update's two: no maps, no call)
+            ids = first, second = id(args[0]), id(args[1])
+            producers = producer_of(first, -1), producer_of(second, -1)
         else:
-            ids = input_tensors(op, args)[2]
+            ids = tuple(map(id, args)) if VariableRead not in map(type, args) else \
+                input_tensors(op, args)[2]
+            producers = producers_of(producer_of, ids)
         branch = at.only   # (the usual: one op follows, compared by identity, no key made)
         if branch is None or branch.op is not op or branch.source is not source \
                 or branch.phase is not state.phase or branch.scope is not state.scope:
             branch = at.get((op, id(source), state.phase, state.scope))   # (program.key_of)
         if branch is None or branch.outside is None or branch.taped \
                 or (params or branch.params) and not same_params(params, branch) \
-                or branch.producers != producers_of(sink.producer_of, ids):
+                or branch.producers != producers:
             sink.leave()
             branch = None
     if branch is None:
@@ -141,9 +143,11 @@ def dispatch_followed(op, args, params, state, route, sink):
     if branch is None or branch.op is not op or branch.source is not source \
             or branch.phase is not state.phase or branch.scope is not state.scope:
         branch = at.get((op, id(source), state.phase, state.scope))
+    producer_of = sink.producer_of   # (two inputs, the usual: their producers inline, no call)
     if branch is None or branch.outside is None or (params or branch.params) \
             and not same_params(params, branch) \
-            or branch.producers != producers_of(sink.producer_of, ids):
+            or branch.producers != ((producer_of(ids[0], -1), producer_of(ids[1], -1))
+                                    if len(ids) == 2 else producers_of(producer_of, ids)):
         sink.leave()
         branch = None
     started = perf_counter() if branch is None and route.timed else 0.0
