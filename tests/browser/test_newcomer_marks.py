@@ -3,7 +3,8 @@ and dark themes: an op whose error the code caught inside the tape's block is dr
 happened, 'raised, caught', with an amber alert that says the tape recorded on (it left no
 mark); a torch subscript's index tensors are drawn by the names the line wrote (two boxes said
 'input (32,)'); an optimizer's step counter box says it is one on its face and in its
-tooltip ('SGD/iter' alone before).
+tooltip ('SGD/iter' alone before), and on an earlier step the count that step read (each
+step said the count now).
 Screenshots: tests/browser/artifacts/lab-marks-<theme>-<what>.png.
 """
 import pytest
@@ -80,4 +81,12 @@ def test_a_caught_error_named_indices_and_the_step_counter_in_lab(theme, tmp_pat
             "els => els.map(e => e.getAttribute('xlink:title') || e.textContent).join('|')")
         assert "the SGD optimizer's step count, 2 when this step read it" in tooltip, tooltip
         page.screenshot(trained, f"marks-{theme}-counter")
+        # step 1 of 3: the count it read, 0 (every step said 'step count 3', the count now)
+        trained.locator(".tv-slider").evaluate(
+            "s => { s.value = '0'; s.dispatchEvent(new Event('change')); }")
+        wait_until(page, lambda: trained.locator(".tv-title").text_content().startswith(
+            "step 1 of 3: "), "step 1 shown")
+        wait_until(page, lambda: counter.locator("text").all_text_contents() == [
+            "SGD/iter", "step count 0"], "step 1's count")
+        page.screenshot(trained, f"marks-{theme}-counter-step1")
         check_clean(page, browser)
