@@ -43,8 +43,9 @@ def failed_call(error, op, tensors, source) -> OpError:
     (viz/failure.py): an OpError (not raised) holding the op's name, torch's message, the
     user's line and numpy copies of the tensors it was given."""
     failed = OpError(op.name, str(error).split("\n", 1)[0], source=source)
-    try:   # (copies: the inputs may be changed in place after the error)
-        failed.input_values = [values.host_copy(tensor) for tensor in tensors]
+    try:   # (copies: the inputs may be changed in place after the error; an input a node
+        # recorded is that node's very copy, which wires it to its producer in the widget)
+        failed.input_values = [values.snapshot(tensor)._value for tensor in tensors]
     except Exception:   # a meta tensor: drawn without them
         failed.input_values = []
     return failed

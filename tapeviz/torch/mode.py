@@ -245,7 +245,9 @@ def _note_failure(error, op, func, args, kwargs, state, caller) -> None:
     names, tensors, _ = arguments(func, args, kwargs)
     source = source_from(caller)
     add_note(error, error_notes.failed_op(op, names, tensors, _layer(state, caller)[0], source))
-    error.tapeviz_failure = error_notes.failed_call(error, op, tensors, source)   # (record's)
+    failed = error.tapeviz_failure = error_notes.failed_call(error, op, tensors, source)
+    for tape in local.tapes:   # (drawn 'raised, caught' should the user's code catch it)
+        tape.op_raised(failed)
     _step_raised(error)
 
 

@@ -21,6 +21,7 @@ class TorchTape:
     persistent = True      # nothing frees it
     freed = False
     raised = None          # the call that raised out of the block (error_notes.failed_call)
+    caught = None          # the last call that raised in the block and did not leave it
 
     def __init__(self):
         self.nodes: list = []
@@ -33,6 +34,11 @@ class TorchTape:
         if output is not None:
             self._last_output = output
         return True
+
+    def op_raised(self, failed) -> None:
+        """A call raised while this tape recorded (`failed`, as error_notes.failed_call keeps
+        it): `caught` once the block went on past it (the user's try/except caught it)."""
+        self.caught = failed
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -48,6 +54,8 @@ class TorchTape:
             add_note(error, note)
         # the call that raised out of the block, drawn failed after the ops (None: it ended well)
         self.raised = getattr(error, "tapeviz_failure", None)
+        if self.raised is not None and self.raised is self.caught:   # it left the block
+            self.caught = None
 
     # ---- the backward pass -----------------------------------------------------------------
     def stepper(self, target=None, sources=None) -> RecordedStepper:

@@ -84,8 +84,8 @@ class Scene:
             failure = source.raised   # an op raised out of the tape's block
         self.failure = failure   # the OpError that ended the recording, drawn after its ops
         # else the last op error the user's code caught inside the tape's block
-        self.caught = source.caught if isinstance(source, GradientTape) and failure is None \
-            else None
+        self.caught = source.caught if failure is None and (
+            isinstance(source, GradientTape) or _other_engines_tape(source)) else None
         self.index = max(0, self.step_count - 1)   # a Recorder opens on its latest step
 
     # ---- which step ------------------------------------------------------------------------
