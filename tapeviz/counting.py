@@ -6,7 +6,8 @@ from __future__ import annotations
 from . import arguments, creation, dtypes
 from .creation import ones_like, zeros_like
 from .dispatch import name_scope
-from .errors import DTypeError, InvalidArgumentError, KernelDTypeError, ShapeError
+from .errors import (DTypeError, InvalidArgumentError, KernelDTypeError, ShapeError, in_tf_words,
+                     tf_shape)
 from .ops.gather import boolean_mask, gather
 from .ops.math import clip_by_value
 from .ops.assign import cast
@@ -14,6 +15,13 @@ from .ops.compare import equal, greater, greater_equal, is_finite, less, logical
 from .ops.reduce import reduce_all, reduce_max, reduce_mean, reduce_min, reduce_sum
 from .ops.segment import unsorted_segment_sum
 from .ops.shape import expand_dims, reshape
+
+
+def _stacked_words(labels, predictions) -> str:
+    """TF's words for labels and predictions of two shapes: its confusion_matrix stacks them."""
+    return in_tf_words(f"Shapes of all inputs must match: values[0].shape = "
+                       f"{tf_shape(labels.shape)} != values[1].shape = "
+                       f"{tf_shape(predictions.shape)}")
 
 
 def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=dtypes.int32,
@@ -32,7 +40,8 @@ def confusion_matrix(labels, predictions, num_classes=None, weights=None, dtype=
             raise ShapeError("confusion_matrix", f"labels and predictions must have one value "
                                                   f"per example, the same shape; got "
                                                   f"{tuple(labels.shape)} and "
-                                                  f"{tuple(predictions.shape)}")
+                                                  f"{tuple(predictions.shape)}"
+                                                  + _stacked_words(labels, predictions))
         found = max([int(reduce_max(ids)) + 1 for ids in (labels, predictions)
                      if ids.shape[0]] or [0])
         classes = found if num_classes is None else arguments.count(

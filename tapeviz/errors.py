@@ -184,6 +184,23 @@ def incompatible_shapes(shape_a, shape_b) -> str:
     return in_tf_words(f"Incompatible shapes: {tf_shape(shape_a)} vs. {tf_shape(shape_b)}")
 
 
+def broadcast_words(op_name: str, shapes: list) -> str:
+    """TF's words for `shapes` that do not broadcast together: where's three at once, as its
+    SelectV2 kernel says them; else the first that does not broadcast with those before it
+    (broadcast together), as TF's binary kernels meet them one pair at a time."""
+    if op_name == "where" and len(shapes) == 3:
+        condition, then, other = map(tf_shape, shapes)
+        return in_tf_words(f"condition {condition}, then {then}, and else {other} must be "
+                           f"broadcastable")
+    so_far = shapes[0]
+    for shape in shapes[1:]:
+        try:
+            so_far = np.broadcast_shapes(so_far, shape)
+        except ValueError:
+            return incompatible_shapes(so_far, shape)
+    return ""
+
+
 def in_tf_words(phrase: str) -> str:
     """TF's own message for an error, as a last clause: a search for what TF prints finds
     what tapeviz says too."""

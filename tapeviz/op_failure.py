@@ -9,7 +9,7 @@ import numpy as np
 
 from .dtype_errors import refusal_class
 from .errors import (DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error,
-                     incompatible_shapes)
+                     broadcast_words)
 from .threadstate import local
 
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
@@ -69,7 +69,7 @@ def _explanation(op, arrays, params, exc) -> OpError:
             return cls(op.name, message, hint)
     got = ", ".join(_describe(a) for a in arrays)
     if op.broadcasting and "broadcast" in str(exc):
-        tf_words = incompatible_shapes(*map(np.shape, arrays)) if len(arrays) == 2 else ""
+        tf_words = broadcast_words(op.name, [np.shape(a) for a in arrays])
         return ShapeError(op.name, f"operand shapes must broadcast together; got {got}{tf_words}")
     cls = DTypeError if isinstance(exc, TypeError) else InvalidArgumentError
     return cls(op.name, f"{exc}; got {got}" if got else str(exc))

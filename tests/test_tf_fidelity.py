@@ -117,8 +117,13 @@ def differences(case, expected: dict, actual: dict) -> list:
 
 
 # TF's phrase for a shape mismatch, which tapeviz's message ends with so a search finds TF's text
-TF_SHAPE_PHRASE = re.compile(r"Incompatible shapes: \S+ vs\. \S+|"
-                             r"Matrix size-incompatible: In\[0\]: \S+, In\[1\]: \S+")
+TF_SHAPE_PHRASE = re.compile(
+    r"Incompatible shapes: \S+ vs\. \S+|Matrix size-incompatible: In\[0\]: \S+, In\[1\]: \S+|"
+    r"In\[0\] and In\[1\] must have compatible batch dimensions: \S+ vs\. \S+|"
+    r"Input \d+: \S+ != input \d+: \S+|condition \S+, then \S+, and else \S+ must be "
+    r"broadcastable|ConcatOp : (Dimension \d+ in both shapes must be equal|Ranks of all input "
+    r"tensors should match): shape\[\d+\] = \S+ vs\. shape\[\d+\] = \S+|Shapes of all inputs "
+    r"must match: values\[\d+\]\.shape = \S+ != values\[\d+\]\.shape = \S+")
 SHAPE_PHRASE_CASES = [name for name, golden in GOLDENS["cases"].items()
                       if TF_SHAPE_PHRASE.search(golden.get("message", ""))]
 # TF's phrase for inputs of two dtypes, which tapeviz's message ends with too

@@ -12,7 +12,8 @@ import itertools
 import numpy as np
 
 from .. import arguments
-from ..errors import InvalidArgumentError, InvalidArgumentTypeError, ShapeError, bad_argument
+from ..errors import (InvalidArgumentError, InvalidArgumentTypeError, ShapeError, bad_argument,
+                      in_tf_words, tf_shape)
 from .axes import normalize_axis
 from .indexing import _along, _getitem
 from .registry import defop
@@ -25,8 +26,27 @@ def check_same_shapes(op: str, shapes: list, axis: int | None = None) -> None:
     for i, shape in enumerate(shapes[1:], start=1):
         if len(shape) != len(shapes[0]) or trimmed(shape) != trimmed(shapes[0]):
             rule = "the same shape" if axis is None else f"the same shape except on axis {axis}"
+            tf_words = _unequal_words(op, shapes[0], shape, i, axis)
             raise ShapeError(op, f"all inputs must have {rule}; got {shapes[0]} and {shape} "
-                                 f"(inputs 0 and {i})")
+                                 f"(inputs 0 and {i}){tf_words}")
+
+
+def _unequal_words(op: str, first, shape, i: int, axis: int | None) -> str:
+    """TF's words for input `i` of `shape` that does not fit input 0's, as its AddN, ConcatV2
+    and Pack kernels print them."""
+    a, b = tf_shape(first), tf_shape(shape)
+    if op == "add_n":
+        return in_tf_words(f"Inputs to operation AddN of type AddN must have the same size and "
+                           f"shape.  Input 0: {a} != input {i}: {b}")
+    if op == "stack":
+        return in_tf_words(f"Shapes of all inputs must match: values[0].shape = {a} != "
+                           f"values[{i}].shape = {b}")
+    if len(first) != len(shape):
+        return in_tf_words(f"ConcatOp : Ranks of all input tensors should match: shape[0] = {a} "
+                           f"vs. shape[{i}] = {b}")
+    dim = next(d for d, (m, n) in enumerate(zip(first, shape)) if m != n and d != axis)
+    return in_tf_words(f"ConcatOp : Dimension {dim} in both shapes must be equal: shape[0] = "
+                       f"{a} vs. shape[{i}] = {b}")
 
 
 def _concat_vjp(g, ans, *values, axis):

@@ -34,8 +34,12 @@ def _matmul_forward(a, b, *, transpose_a, transpose_b):
 
 def _matmul_explain(a, b, *, transpose_a, transpose_b):
     x, w = _oriented(a, b, transpose_a, transpose_b)
-    if x.shape[-1] == w.shape[-2]:
-        return None  # the batch dimensions are what failed: let the generic message say so
+    if x.shape[-1] == w.shape[-2]:   # the batch dimensions are what failed
+        return ShapeError, (f"the batch dimensions (all but the last two) must broadcast "
+                            f"together; got {a.shape} @ {b.shape}"
+                            + in_tf_words(f"In[0] and In[1] must have compatible batch "
+                                          f"dimensions: {tf_shape(a.shape)} vs. "
+                                          f"{tf_shape(b.shape)}")), None
     hint = None
     if x.shape[-1] == w.shape[-1]:
         hint = f"the right operand transposed, shape {w.shape[:-2] + w.shape[::-1][:2]}, " \
@@ -50,7 +54,7 @@ def _matmul_explain(a, b, *, transpose_a, transpose_b):
                                                      ("transpose_b", transpose_b)) if on)
     got = f"{a.shape} @ {b.shape}" + (f" ({flags})" if flags else "")
     tf_words = in_tf_words(f"Matrix size-incompatible: In[0]: {tf_shape(a.shape)}, In[1]: "
-                           f"{tf_shape(b.shape)}") if a.ndim == b.ndim == 2 else ""
+                           f"{tf_shape(b.shape)}")   # MatMul's and oneDNN's BatchMatMulV2's
     return ShapeError, f"{inner_a} must equal {inner_b}; got {got}{tf_words}", hint
 
 
