@@ -6,7 +6,7 @@ import threading
 
 import dashboard_loops
 import pytest
-from dashboard_loops import T, scalar_loop
+from dashboard_loops import T, marked_line, scalar_loop
 
 import tapeviz as tf
 from tapeviz.debugger import Runner
@@ -39,16 +39,17 @@ def fresh():
 def test_a_second_dashboard_on_the_same_variables_is_refused_naming_the_first(dashboards):
     first, second = dashboards(show_tape=False), dashboards(show_tape=False)
     before = int(optimizer.iterations)
-    runner = first.train(train, 20_000)
+    runner = first.train(train, 20_000)   # first
     assert first_step_taken.wait(T)
     refused = second.train(train, 50)
     with pytest.raises(MisuseError) as info:
         refused.join(T)
     said = str(info.value)
     assert said.startswith("Dashboard.train: the training loop 'train' would train w, which "
-                           "another run of it, started by Dashboard.train "), said
+                           "another run of it, started by Dashboard.train at "
+                           f"{marked_line('first', __file__)} "), said
     assert "is still training (running): their updates would interleave" in said, said
-    assert "this one stopped before its first update" in said
+    assert "this one stopped at its first gradient call, before any update" in said
     assert "runner.stop()" in info.value.hint and "listener" not in said
     assert refused.state == "failed" and refused.step_count == 1
     second.flush()

@@ -71,12 +71,16 @@ def _trained_by(runner, other, shared: list) -> MisuseError:
         runner.started_by,
         f"the training loop {runner.name!r} would train {names}, which "
         f"{'another run of it' if other.name == runner.name else repr(other.name)}, started "
-        f"by {other.started_by} {_ago(other)}, is still training ({what}): their updates "
-        f"would interleave, one variable stepped by both and each chart a mix of the two; "
-        f"this one stopped before its first update",
+        f"by {other.started_by}{_at(other)} {_ago(other)}, is still training ({what}): their "
+        f"updates would interleave, one variable stepped by both and each chart a mix of the "
+        f"two; this one stopped at its first gradient call, before any update",
         hint="one loop at a time: stop the first (its dashboard's Stop, or runner.stop()) or "
              "wait for it (runner.join()), then train again; Runner.live() lists the "
              "runners not ended")
+
+
+def _at(runner) -> str:
+    return "" if runner.made_at is None else f" at {runner.made_at.location}"
 
 
 def _ago(runner) -> str:

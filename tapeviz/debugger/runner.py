@@ -17,6 +17,7 @@ import numpy as np
 from .. import events
 from ..errors import InvalidArgumentError, MisuseError, bad_argument
 from ..fpwarnings import warn_from_user_line
+from ..sourceinfo import user_source
 from . import live_runners
 from .given import check_training_function
 from .pause_point import PausePoint
@@ -65,7 +66,10 @@ class Runner(RunnerGate):
     def _take(self, call: str, train_fn: Callable, args: tuple, kwargs: dict) -> None:
         check_training_function(call, train_fn, args, kwargs)
         self._fn, self._args, self._kwargs = train_fn, args, kwargs
-        self.started_by = call   # what made it, as its errors name it
+        # what made it, and the user's line that did (a magic's is IPython's: none), as an
+        # error names it beside another's
+        self.started_by = call
+        self.made_at = None if call.startswith("%") else user_source()
         self.name = getattr(train_fn, "__name__", "train")
         self._cond = threading.Condition()
         self._state = "idle"
