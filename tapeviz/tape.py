@@ -85,9 +85,17 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         return self
 
     def __exit__(self, exc_type, error, traceback) -> None:
-        self.pause()
-        if error is not None:   # (a training step abandoned: a Recorder ends it here)
-            step_raised(error)
+        tapes = local.state.tapes
+        if tapes and tapes[-1] is self:   # `pause`'s usual case, without its call
+            del tapes[-1]
+            self._paused_at = len(tapes)
+        else:
+            self.pause()
+        if error is None:
+            if self._raised is not None:   # (a tape entered again: its last block raised)
+                self._raised = None
+            return
+        step_raised(error)   # (a training step abandoned: a Recorder ends it here)
         self._raised = error if isinstance(error, OpError) else None
         if self._caught is error:   # (noted as it was raised: it left the block instead)
             self._caught = None
@@ -147,9 +155,11 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         them, and the backward pass gives them no gradient (`Backward` takes float sources)."""
         if not self._watch_accessed_variables:
             return
-        for arg in args:
-            if type(arg) is Variable and id(arg) not in self._ids and arg.trainable:
-                self._track(arg)
+        ids = self._ids
+        for arg in args:   # (`_track` inlined: a variable, not yet tracked)
+            if type(arg) is Variable and id(arg) not in ids and arg.trainable:
+                ids.add(id(arg))
+                self._watched.append(arg)
 
     def tracks(self, tensor) -> bool:
         """Whether gradients can flow to `tensor` on this tape (watched, or recorded output)."""
