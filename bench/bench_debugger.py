@@ -32,6 +32,8 @@ in brackets round 27 of the one-record-per-op design (load 18-25):
   floor, every op heard (0daf680's round): 1.200x / 1.231x instr., 1.16-1.24x / 1.22-1.27x.
   Round 29 (5376a81, below): regression 791.9k (1.353x of 585.4k), CPU 1.41-1.48x; lecture's
   619.6k (1.390x of 445.7k), CPU 1.65-1.73x (load ~8): the lecture's row still MISSED.
+  Round 30 (b15ce45, below): regression 792.7k (1.329x of 596.4k), CPU 1.45-1.48x;
+  lecture's 616.7k (1.380x of 446.9k), CPU 1.65-1.69x (load 6-8): still MISSED.
 27 rounds shaved the one-record-per-op design from 2.4x / 4.9x (the last ones: a whole
 backward pass kept as one record and run again on a look, kept_pass.py, -63k / -65k; steps
 packed as columns; bytes counted per step; the update ops' records without nodes). Its
@@ -425,6 +427,56 @@ and followed, ~200 bytecodes each against _dispatch_taped's ~94; 4 update ops ~2
 against plain's fast path; the step's end ~520; the kept pass ~260): the lecture's row needs
 about a third of the Recorder's remaining per-step work gone, not shaved (see round 28's
 price of the bulk check: C loops that cost more than the inline one).
+Round 30: the design question again, "once a program is learned, must each op be checked
+as it runs?" (6bbb76a's tree; valgrind, one epoch, instructions a step, each tree alone in a
+worktree, PYTHONPATH on it; bytecodes a step by sys.settrace's opcode events). Before:
+lecture's 620.5k (1.389x of 446.7k), regression 796.0k (1.334x of 596.9k); CPU, --recorder,
+best of 5 (load 5-8): regression 1.56x, 1.46x, 1.46x, lecture's 1.63x, 1.64x, 1.70x.
+Bytecodes a lecture step: plain 7,249, Recorder 10,715 (+3,466): dispatch_followed 1,823
+(9 taped ops, ~204 each against _dispatch_taped's 96), dispatch_sunk 938 (4 update ops),
+producers_of 320 (13 calls), dispatch's routing +180, the step's end ~490 (_replay_segment
+138, _note_step 128, noted_bytes 60, NotedStep 52, _on_gradient 41, Sink.begin 36), the kept
+pass ~240 (pass_follows 129, source_at 41, _keep_pass 38, _replayable 32).
+- Tried, not kept: a taped op only listed as it runs, checked in bulk later (the per-op path
+  `_dispatch_taped`'s plus one append; the brief's "append to one list, check at the step's
+  end"). dispatch_followed ran a taped op untimed, gave its node to the tapes and appended it
+  to `sink.unchecked` (checked once 64 wait: a long step that leaves must be counted as it
+  grows, which test_a_step_that_leaves_its_program_after_noted_steps_is_counted_as_it_grows
+  caught unbounded); `follow_listed` checked the list in one Python loop (no call per op, no
+  attrgetter, no id(): each node's fields by slot loads, the sink's containers as locals)
+  whenever the segment next needed its place: an untaped op, dispatch_sunk, the kept pass,
+  the gradient call, a look, `leave`; a list that left the program was recorded from its
+  nodes from there, each duration that of a run again (program.duration_again). Predicted
+  -15k to -25k a step (the inline check's ~145 bytecodes an op, of them ~40 its call and the
+  sink's attributes read per op). Measured: 620.5k -> 635.2k (+14.7k, 1.425x); bytecodes
+  10,715 -> 11,074: dispatch_followed 1,823 -> 1,059 (~118 an op: the append and the
+  list's length over _dispatch_taped), follow_listed +1,249 (~140 a node: a node's op,
+  source, phase, scope, params, input ids, output id, output and inputs read by attribute
+  where the inline check holds them as locals), producers_of 147. The 39 replay, kept-pass
+  and sink tests passed with it. So a check costs ~100 bytecodes an op wherever it runs: in
+  bulk it cannot be cheaper than inline (round 28 found the same of C loops over the nodes).
+  Not kept (its diff is not in the tree).
+- b15ce45, kept: a followed op's two inputs' producers looked up inline (two
+  `sink.producer_of` calls and a tuple), not by a `producers_of` call (its len tests and its
+  frame); more than two inputs still call it. Predicted -3k to -6k; measured lecture's
+  620.5k -> 616.7k (1.380x of 446.9k), regression 796.0k -> 792.7k (1.329x of 596.4k). CPU,
+  --recorder, best of 5, 6bbb76a's tree and b15ce45's alternated three times (load 6-8: read
+  to +-0.07x): regression 1.56x, 1.46x, 1.46x -> 1.48x, 1.48x, 1.45x; lecture's 1.63x,
+  1.64x, 1.70x -> 1.69x, 1.65x, 1.68x (no change this noise can show).
+- C functions (callgrind_annotate, one lecture epoch, every function with a count, names
+  merged across recursion levels): plain 1,331, Recorder 1,756; 448 of the Recorder's are
+  never run plain (start, stop and the first steps' learning among them), 35 of those at
+  >= 20 instructions a step, together 3.6k a step; unchanged by b15ce45 (449, 35, 3.6k).
+- tests/test_recorder_replay_nan.py: a NaN step and the one after it, both noted and run
+  again on a look, equal the full recording bit for bit (the existing replay path: passed
+  before too).
+Still MISSED on the lecture's loop (1.380x by instructions, ~1.65-1.69x by CPU). Per step
+its Recorder runs ~100 bytecodes to check and follow each of 13 ops (taped or update),
+~490 to end the step and ~240 for the kept pass: the check cannot be moved to a cheaper
+place, so what is left for 1.5x by CPU is checking fewer ops, not checking each for less:
+e.g. a kept pass that vouches for the taped ops it differentiates (their tape's nodes are
+the program's when the pass's own replay would make the same nodes: not priced), or the
+check in C.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
