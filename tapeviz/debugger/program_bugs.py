@@ -48,6 +48,7 @@ from .clip_norm import norm_clipped_far_below
 from .double_sigmoid import sigmoid_given_as_logits
 from .double_softmax import softmax_given_as_logits
 from .frozen import frozen_layers_trained
+from .late_step import applied_a_step_late
 from .huber_delta import huber_delta_too_small
 from .input_scale import unscaled_input
 from .integer_division import integer_divided_pixels
@@ -119,7 +120,8 @@ def with_program_bugs(found: list, nodes, steps, gradients: dict, ascent=None) -
                or updates_too_small(steps)
                or epsilon_outweighs_gradients(last_steps))
             + frozen_layers_trained(last_steps, steps)
-            + applied_twice(last_steps, steps) + non_trainable_given(last_steps)
+            + applied_twice(last_steps, steps) + applied_a_step_late(last_steps)
+            + non_trainable_given(last_steps)
             + backward_twice(last_steps) + running_loss_total(steps, nodes)
             + graph_never_differentiated(steps, nodes)
             + (inference_mode_in_training(last_steps)
