@@ -129,9 +129,9 @@ class Model(Trainer, Layer):
 
     # ---- saving weights --------------------------------------------------------------------
     def save_weights(self, filepath, overwrite=True, save_format=None) -> None:
-        """Save `get_weights()` under Keras 3's `.weights.h5` name (weights_file.py: a numpy
-        archive, not Keras's HDF5; TF 2's checkpoint prefix 'ckpt' as ckpt.npz)."""
-        write_weights(filepath, self.get_weights())
+        """Save the weights as Keras 3 does, an HDF5 file Keras loads, under a `.weights.h5`
+        name (weights_file.py; TF 2's checkpoint prefix 'ckpt' as a numpy archive, ckpt.npz)."""
+        write_weights(filepath, self)
 
     def save(self, filepath, overwrite=True, **kwargs):
         """Keras's whole-model file (its architecture as config with the weights) is not
@@ -142,8 +142,8 @@ class Model(Trainer, Layer):
                                   f"{OUT_OF_SCOPE['tf.saved_model']}")
 
     def load_weights(self, filepath, by_name=False, skip_mismatch=False) -> None:
-        """Load weights saved by `save_weights`, in the same order and layouts."""
-        self.set_weights(read_weights(filepath))
+        """Load weights saved by `save_weights`, tapeviz's or Keras 3's."""
+        self.set_weights(read_weights(filepath, self))
 
 
 add_uncovered(Model, "keras.Model")   # model.export(): TensorFlow's, not covered, said so

@@ -1,11 +1,11 @@
-"""The file `save_weights` writes and `load_weights` reads: Keras 3's names, tapeviz's format.
+"""The file `save_weights` writes and `load_weights` reads: Keras 3's names and format.
 
-A name ending in `.weights.h5` is used as given; one with no such suffix is TF 2's
-checkpoint prefix ('ckpt', 'training/cp.ckpt'), saved as prefix + '.npz'; a name ending
-in `.h5`, `.keras` or `.npz` alone is refused with Keras 3's words. The file is a numpy
-archive of `get_weights()` (tapeviz needs numpy only; writing HDF5 would add h5py, and
-Keras's layout of groups would still be Keras's), so a Keras-made HDF5 file is refused
-when read, saying so.
+A name ending in `.weights.h5` is used as given, an HDF5 file in Keras 3's layout
+(weights_h5.py), so Keras loads what tapeviz saved and the reverse; one with no such
+suffix is TF 2's checkpoint prefix ('ckpt', 'training/cp.ckpt'), saved as prefix + '.npz',
+a numpy archive of `get_weights()`; a name ending in `.h5`, `.keras` or `.npz` alone is
+refused with Keras 3's words. A `.weights.h5` file tapeviz wrote before it wrote HDF5 (a
+numpy archive) is still read.
 """
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import os
 import numpy as np
 
 from ..errors import InvalidArgumentError
+from .weights_h5 import read_h5, write_h5
 
 KERAS_WEIGHTS = ".weights.h5"
 REFUSED_SUFFIXES = (".h5", ".hdf5", ".keras", ".npz")   # Keras 2's HDF5 names, tapeviz's old
@@ -32,20 +33,21 @@ def weights_path(op: str, filepath) -> str:
     return path + ".npz"
 
 
-def write_weights(filepath, weights: list) -> None:
-    with open(weights_path("save_weights", filepath), "wb") as file:
-        np.savez(file, *weights)
+def write_weights(filepath, model) -> None:
+    path = weights_path("save_weights", filepath)
+    if path.endswith(KERAS_WEIGHTS):
+        write_h5(path, model)
+        return
+    with open(path, "wb") as file:
+        np.savez(file, *model.get_weights())
 
 
-def read_weights(filepath) -> list:
+def read_weights(filepath, model) -> list:
+    """The values for `model.weights` in the file: Keras 3's HDF5, or a numpy archive."""
     path = weights_path("load_weights", filepath)
     with open(path, "rb") as file:
         if file.read(len(_HDF5_SIGNATURE)) == _HDF5_SIGNATURE:
-            raise InvalidArgumentError(
-                "load_weights", f"{path} is an HDF5 file, written by Keras; tapeviz reads the "
-                                f"weights its own save_weights wrote (a numpy archive)",
-                hint="in Keras: np.savez(path, *model.get_weights()); here: "
-                     "model.set_weights(list(np.load(path).values()))")
+            return read_h5(path, model)
         file.seek(0)
         with np.load(file) as archive:
             return [archive[f"arr_{i}"] for i in range(len(archive.files))]

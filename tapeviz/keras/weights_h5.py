@@ -1,0 +1,112 @@
+"""Keras 3's `.weights.h5` layout, written and read with h5py: a file either library loads.
+
+Keras 3 (saving_lib) stores each object's own variables as datasets "0", "1", ... of a
+group "<path>/vars" (its attribute `name`, the object's name): the model's at "vars", each
+of its layers' at "layers/<class in snake case>/vars", a second layer of one class at
+"layers/dense_1/vars" and so on (numbered by class within the list, not by the layer's
+name), a layer's own sublayers under its path by the attribute holding them. A layer's
+own variables are its trainable ones, then the others, each in the order made. Keras's
+optimizer group ("optimizer/vars": its step count, learning rate and slots) is neither
+written nor read: tapeviz's optimizers keep their state apart from the model's file.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..errors import InvalidArgumentError
+
+
+def write_h5(path: str, model) -> None:
+    """Write `model`'s variables to `path` in Keras 3's layout."""
+    import h5py   # (a second of imports: only when a file is written or read)
+    with h5py.File(path, "w") as file:
+        for group_path, owner, variables in _owners(model):
+            group = file.require_group(group_path)
+            group.attrs["name"] = owner.name
+            for i, variable in enumerate(variables):
+                group.create_dataset(str(i), data=variable.numpy())
+
+
+def read_h5(path: str, model) -> list:
+    """The values of `model`'s variables read from `path` (Keras 3's layout), in the order
+    of `model.weights`, each checked against its variable's shape."""
+    import h5py
+    found = {}
+    try:
+        file = h5py.File(path, "r")
+    except OSError as error:   # HDF5's signature, then no HDF5 file: cut short, or not one
+        raise InvalidArgumentError("load_weights", f"{path} starts as an HDF5 file but h5py "
+                                                   f"cannot read it: {error}") from None
+    with file:
+        for group_path, owner, variables in _owners(model):
+            group = file.get(group_path)
+            stored = len(group) if group is not None else 0
+            if stored != len(variables):
+                raise InvalidArgumentError(
+                    "load_weights", f"{path} holds {stored} variables for {owner.name!r} at "
+                                    f"'{group_path}'; the model's {owner.name!r} has "
+                                    f"{len(variables)}",
+                    hint="build the model as the one that saved the file (the same layers, "
+                         "in the same order), then load_weights")
+            for i, variable in enumerate(variables):
+                value = np.asarray(group[str(i)])
+                if value.shape != tuple(variable.shape):
+                    raise InvalidArgumentError(
+                        "load_weights", f"{path}'s '{group_path}/{i}' has shape "
+                                        f"{value.shape}; {variable.name} has shape "
+                                        f"{tuple(variable.shape)}")
+                found[id(variable)] = value
+    return [found[id(variable)] for variable in model.weights]
+
+
+def _owners(model) -> list:
+    """(group path, owner, its own variables) for the model and every layer in it, in the
+    order Keras 3 walks them: a path per object, the first one found."""
+    out, visited = [], set()
+
+    def walk(owner, path: str) -> None:
+        if id(owner) in visited:
+            return
+        visited.add(id(owner))
+        own = owner._tracked()[1]
+        out.append((f"{path}/vars" if path else "vars", owner,
+                    [v for v in own if v.trainable] + [v for v in own if not v.trainable]))
+        for attribute, child in _children(owner):
+            inner = f"{path}/{attribute}" if path else attribute
+            if isinstance(child, list):
+                used = {}
+                for layer in child:
+                    name = snake_case(type(layer).__name__)
+                    used[name] = used.get(name, -1) + 1
+                    walk(layer, f"{inner}/{name}_{used[name]}" if used[name] else
+                         f"{inner}/{name}")
+            else:
+                walk(child, inner)
+
+    walk(model, "")
+    return out
+
+
+def _children(owner) -> list:
+    """(attribute, layer or list of layers) of `owner`, sorted by attribute as Keras's walk
+    of `dir()` meets them: its public attributes and, for a model, `layers`."""
+    from .layers.base import Layer
+    from .models import Model
+    children = {key: value for key, value in vars(owner).items() if not key.startswith("_")
+                and (isinstance(value, Layer) or isinstance(value, (list, tuple)) and value
+                     and all(isinstance(item, Layer) for item in value))}
+    children = {key: list(value) if isinstance(value, (list, tuple)) else value
+                for key, value in children.items()}
+    if isinstance(owner, Model):
+        children["layers"] = owner.layers
+    return sorted(children.items())
+
+
+def snake_case(name: str) -> str:
+    """A class name as Keras names its group: 'Conv2D' -> 'conv2d', 'BatchNormalization' ->
+    'batch_normalization' (keras.src.utils.naming.to_snake_case)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
