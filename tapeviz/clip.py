@@ -10,7 +10,7 @@ import numpy as np
 
 from . import arguments
 from .dispatch import name_scope
-from .errors import DTypeError, InvalidArgumentError, KernelDTypeError, bad_argument
+from .errors import DTypeError, InvalidArgumentError, KernelDTypeError, attr_words, bad_argument
 from .creation import ones_like
 from .ops.math import abs, maximum, sqrt, where
 from .ops.assign import cast
@@ -79,7 +79,7 @@ def clip_by_norm(t, clip_norm, axes=None, name=None) -> Tensor:
     t = arguments.tensor_of("clip_by_norm", "t", t)
     if not t.dtype.is_floating:
         raise KernelDTypeError("clip_by_norm", f"t must be a float tensor; got dtype "
-                                               f"{t.dtype.name}",
+                                               f"{t.dtype.name}{attr_words(t.dtype.name)}",
                                hint="cast first: tf.cast(t, tf.float32)")
     with name_scope("clip_by_norm"):
         limit = maximum(_limit("clip_by_norm", clip_norm, t.dtype), 0.0)   # TF: a negative is 0

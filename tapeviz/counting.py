@@ -6,8 +6,8 @@ from __future__ import annotations
 from . import arguments, creation, dtypes
 from .creation import ones_like, zeros_like
 from .dispatch import name_scope
-from .errors import (DTypeError, InvalidArgumentError, KernelDTypeError, ShapeError, in_tf_words,
-                     tf_shape)
+from .errors import (DTypeError, InvalidArgumentError, KernelDTypeError, ShapeError, attr_words,
+                     in_tf_words, tf_shape)
 from .ops.gather import boolean_mask, gather
 from .ops.math import clip_by_value
 from .ops.assign import cast
@@ -72,9 +72,10 @@ def in_top_k(targets, predictions, k, name=None):
         raise DTypeError(op, f"predictions must be a float32 matrix (batch, classes); got "
                               f"{predictions.dtype.name} of shape {tuple(predictions.shape)}")
     if not targets.dtype.is_integer or tuple(targets.shape) != tuple(predictions.shape[:1]):
+        tf_words = "" if targets.dtype.is_integer else attr_words(targets.dtype.name)
         raise KernelDTypeError(op, f"targets must be {predictions.shape[0]} integer class "
                                     f"ids, one per row of predictions; got {targets.dtype.name} "
-                                    f"of shape {tuple(targets.shape)}")
+                                    f"of shape {tuple(targets.shape)}{tf_words}")
     k = arguments.count(op, "k", k)
     classes = predictions.shape[1]
     with name_scope(op):

@@ -12,8 +12,8 @@ import numpy as np
 
 from .coverage import missing as _missing
 from .creation import convert_to_tensor
-from .errors import (DTypeError, InvalidArgumentError, KernelDTypeError, bad_argument,
-                     incompatible_shapes)
+from .errors import (DTypeError, InvalidArgumentError, KernelDTypeError, attr_words, bad_argument,
+                     incompatible_shapes, kernel_words)
 from .nonfinite import counted, nonfinite_counts
 
 
@@ -43,8 +43,9 @@ def assert_equal(x, y, message=None, summarize=None, name=None):
     """
     a, b = _values(x), _values(y)   # each converted alone, as TF does: 1 is int32, 1.0 float32
     if a.dtype != b.dtype:
+        tf_words = kernel_words("equal", 1, a.dtype.name, b.dtype.name)
         raise KernelDTypeError("assert_equal", f"x and y must have the same dtype; got x "
-                                               f"{a.dtype} and y {b.dtype}",
+                                               f"{a.dtype} and y {b.dtype}{tf_words}",
                                hint=f"cast one to the other's: tf.cast(y, tf.{a.dtype})")
     try:
         equal = np.all(np.equal(a, b))
@@ -117,7 +118,8 @@ def check_numerics(tensor, message, name=None):
     values = np.asarray(tensor.numpy())
     if values.dtype.kind != "f":   # as TF's kernel: integers hold no NaN to check
         raise KernelDTypeError("check_numerics", f"tensor must be floating (float16/32/64); "
-                                                 f"got {values.dtype}")
+                                                 f"got {values.dtype}"
+                                                 f"{attr_words(values.dtype.name)}")
     if not np.all(np.isfinite(values)):
         had = counted(*nonfinite_counts(values))   # '1 Inf', as a NaN origin counts them
         raise InvalidArgumentError("check_numerics", f"{message} : Tensor had {had} (of "

@@ -12,7 +12,7 @@ import numpy as np
 from . import arguments
 from .creation import eye
 from .dispatch import name_scope
-from .errors import InvalidArgumentError, KernelDTypeError, ShapeError
+from .errors import InvalidArgumentError, KernelDTypeError, ShapeError, kernel_words
 from .ops.linalg import matmul
 from .ops.reduce import reduce_sum
 from .ops.shape import reshape, transpose
@@ -34,8 +34,12 @@ def einsum(equation: str, *inputs, name=None) -> Tensor:
                                              f"got {equation!r}")
     dtypes = {t.dtype.name for t in tensors}
     if len(dtypes) > 1:
+        first = tensors[0].dtype.name
+        index, other = next((i, t.dtype.name) for i, t in enumerate(tensors)
+                            if t.dtype.name != first)
         raise KernelDTypeError("einsum", f"inputs must have the same dtype; got "
-                                         f"{', '.join(t.dtype.name for t in tensors)}")
+                                         f"{', '.join(t.dtype.name for t in tensors)}"
+                                         f"{kernel_words('einsum', index, first, other)}")
     terms, output, ellipsis = _parse(equation, [len(t.shape) for t in tensors])
     sizes = _label_sizes(equation, terms, tensors, ellipsis)
     with name_scope("einsum"):

@@ -16,7 +16,7 @@ from . import arguments
 from .clip import global_norm
 from .dispatch import name_scope
 from .einsum import einsum
-from .errors import InvalidArgumentError, KernelDTypeError
+from .errors import InvalidArgumentError, KernelDTypeError, attr_words
 from .ops.axes import normalize_axes
 from .creation import eye
 from .ops.linalg import matmul, tensordot
@@ -43,7 +43,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None) -> Tensor
     tensor = arguments.tensor_of("norm", "tensor", tensor)
     if not tensor.dtype.is_floating:
         raise KernelDTypeError("norm", f"tensor must be a float tensor; got dtype "
-                                       f"{tensor.dtype.name}",
+                                       f"{tensor.dtype.name}{attr_words(tensor.dtype.name)}",
                                hint="cast first: tf.cast(tensor, tf.float32)")
     keep = arguments.flag("norm", "keepdims", keepdims, default=False)
     rank = len(tensor.shape)

@@ -18,7 +18,7 @@ from . import dtypes as _dtypes
 from .creation import convert_to_tensor
 from .dispatch import name_scope
 from .errors import (DTypeError, DTypeValueError, InvalidArgumentError, KernelDTypeError,
-                     ShapeError)
+                     ShapeError, attr_words)
 from .logits_check import check_sigmoid_logits, check_softmax_logits
 from .ops import nn as _nn_ops
 from .ops import random as _random
@@ -57,7 +57,8 @@ def leaky_relu(features, alpha=0.2, name=None):
     features = arguments.tensor_of("leaky_relu", "features", features)
     kind = features._value.dtype.kind
     if kind == "b":
-        raise KernelDTypeError("leaky_relu", "expected numeric features; got dtype bool",
+        raise KernelDTypeError("leaky_relu", f"expected numeric features; got dtype bool"
+                                             f"{attr_words('bool')}",
                                hint="cast first: tf.cast(features, tf.float32)")
     if kind in "iu":
         features = cast(features, _dtypes.float32)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import arguments
-from .errors import KernelDTypeError, ShapeError
+from .errors import KernelDTypeError, ShapeError, attr_words
 
 
 def _shape(op: str, name: str, value) -> tuple:
@@ -25,7 +25,8 @@ def _check_float(op: str, name: str, value, cls=KernelDTypeError) -> None:
     (KernelDTypeError), unless TF's Python wrapper checks first."""
     dtype = _dtype(op, name, value)
     if dtype.kind != "f":
-        raise cls(op, f"{name} must be a floating tensor (float16/32/64); got {dtype}",
+        tf_words = attr_words(dtype.name) if cls is KernelDTypeError else ""
+        raise cls(op, f"{name} must be a floating tensor (float16/32/64); got {dtype}{tf_words}",
                   hint=f"convert it first: tf.cast({name}, tf.float32)")
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import arguments
-from ..errors import DTypeError, InvalidArgumentError, ShapeError
+from ..errors import DTypeError, InvalidArgumentError, ShapeError, attr_words
 from ..tensor import Tensor, wrap
 from ..convert import infer_array
 from .gather import _gather
@@ -23,7 +23,8 @@ def _square(op: str, x) -> None:
         raise ShapeError(op, f"expected square matrices (the last two dimensions equal); got "
                              f"shape {x.shape}")
     if x.dtype.kind != "f":
-        raise DTypeError(op, f"expected a float tensor; got dtype {x.dtype.name}",
+        raise DTypeError(op, f"expected a float tensor; got dtype {x.dtype.name}"
+                             f"{attr_words(x.dtype.name)}",
                          hint="cast it first: tf.cast(x, tf.float32)")
 
 

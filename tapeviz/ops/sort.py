@@ -11,7 +11,7 @@ import collections
 import numpy as np
 
 from .. import arguments, dtypes
-from ..errors import DTypeError, InvalidArgumentError
+from ..errors import DTypeError, InvalidArgumentError, attr_words
 from .axes import normalize_axis
 from .assign import cast
 from .registry import defop
@@ -19,7 +19,8 @@ from .registry import defop
 
 def _argsort_forward(x, *, axis, descending):
     if x.dtype.kind == "b":
-        raise DTypeError("argsort", "expected numeric values; got dtype bool",
+        raise DTypeError("argsort", f"expected numeric values; got dtype bool"
+                                    f"{attr_words('bool')}",
                          hint="cast first: tf.cast(values, tf.int32)")
     if not descending:
         return np.argsort(x, axis=axis, kind="stable").astype(np.int32)
