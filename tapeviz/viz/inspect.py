@@ -32,6 +32,8 @@ from .vocabulary import LEAF_NOUNS, words_of
 SMALL_TEXT = 64        # 0-D/1-D values up to this many are listed in full, larger abridged
 MAX_TILES = 16         # images, channels or filters drawn per grid
 PICTURE_SIDE = 256     # pixels, the longest side of any picture
+# an input no gradient is taken to, in the inspector and the stepping strip (was "none flows")
+NO_INPUT_GRADIENT = "none (leads to no source)"
 
 
 def _array(value):
@@ -238,7 +240,7 @@ def _input_grad_sections(node: Node, input_grads) -> list:
     for i, grad in enumerate(input_grads):
         name = input_name(node, i)
         values = _array(grad)
-        rows.append([name, "none flows" if values is None else summarize(values)])
+        rows.append([name, NO_INPUT_GRADIENT if values is None else summarize(values)])
         if values is None or not _numeric(values) or len(pictures) >= 4:
             continue
         if node.op.name == "conv2d" and i == 1:
@@ -361,4 +363,4 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     return {"id": node_id, "title": title, "sections": sections}
 
 
-__all__ = ["input_makers", "input_name", "inspect_node"]
+__all__ = ["NO_INPUT_GRADIENT", "input_makers", "input_name", "inspect_node"]

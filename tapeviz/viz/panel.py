@@ -25,7 +25,7 @@ from ..tensor import Tensor
 from ..variable import Variable
 from .failure import failure_alerts
 from .graph_items import gradient_norm
-from .inspect import input_name, inspect_node
+from .inspect import NO_INPUT_GRADIENT, input_name, inspect_node
 from .nan_note import born_words
 from .vocabulary import TORCH_WORDS, UNHEARD, torch_unheard, words_of
 
@@ -211,7 +211,7 @@ def stepper_state(stepper, node_id_of, drawn: dict, makers_of=None,
         state.update(node=node_id_of(node), op=node.op.name, entry=last.index,
                      place="" if last.index is None else op_place(last.index, of=holder),
                      upstream=summarize(last.upstream),
-                     input_grads=["none flows" if g is None else summarize(g)
+                     input_grads=[NO_INPUT_GRADIENT if g is None else summarize(g)
                                   for g in last.input_grads],
                      input_names=[input_name(node, i) + (f" (from {came[i]})" if came[i] else "")
                                   for i in range(len(last.input_grads))],
