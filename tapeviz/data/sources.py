@@ -6,6 +6,7 @@ Each function returns a `Dataset` (dataset.py) whose start function yields fresh
 from __future__ import annotations
 
 import builtins
+import functools
 import inspect
 
 import numpy as np
@@ -16,7 +17,7 @@ from ..creation import convert_to_tensor
 from ..dtypes import as_dtype
 from ..errors import DTypeError, InvalidArgumentError, bad_argument, describe
 from ..fpwarnings import warn_from_user_line
-from ..tensor import wrap
+from ..tensor import Tensor, wrap
 from . import dataset as _d
 from . import structure as _s
 from .cardinality import int64_count
@@ -52,9 +53,12 @@ def from_tensor_slices(tensors, name=None) -> _d.Dataset:
         def start():
             return map(wrap, arrays)  # row i of the array, as `arrays[i]` gives it
     elif type(arrays) is tuple and all(isinstance(a, np.ndarray) for a in arrays):
-        def start():  # (features, labels): a plain tuple of rows, no structure to pack
-            for row in builtins.zip(*arrays):
-                yield tuple(map(wrap, row))
+        if len(arrays) == 2:   # (features, labels): the usual dataset
+            start = functools.partial(_pairs, *arrays)
+        else:
+            def start():  # a plain tuple of rows, no structure to pack
+                for row in builtins.zip(*arrays):
+                    yield tuple(map(wrap, row))
     else:
         def start():
             for i in builtins.range(count):
@@ -62,6 +66,18 @@ def from_tensor_slices(tensors, name=None) -> _d.Dataset:
 
     spec = _s.map_structure(lambda a: _s.spec_of_array(a, True), arrays)
     return _d.Dataset(start, count, spec, "TensorSlice")
+
+
+def _pairs(features, labels):
+    """The rows of two arrays as pairs of tensors, each made as `wrap` makes it (inlined:
+    its two calls and a tuple of a map cost 2.6k of the 7.3k instructions an element)."""
+    new = object.__new__
+    for feature, label in builtins.zip(features, labels):
+        x = new(Tensor)
+        x._value = feature
+        y = new(Tensor)
+        y._value = label
+        yield x, y
 
 
 def from_tensors(tensors, name=None) -> _d.Dataset:
