@@ -1,0 +1,148 @@
+"""Notebooks 02 and 03 as a student who has never seen tapeviz meets them: run whole in
+JupyterLab at a 1280x800 window, light and dark, each view they show screenshot
+(tests/browser/artifacts/lab-student-<theme>-<notebook>-<view>.png) and held to what a
+newcomer needs of it:
+
+- a table of the inspector keeps each word of its labels whole (the Inputs table of 03's conv2d
+  read 'variable conv2d/k' over 'ernel': the label column was squeezed to break anywhere);
+- the backward stepping strip says why an input gets no gradient, in words a student knows
+  (it said 'none flows');
+- a notebook that tells the student to press Step says Reset first: after Run All the pass is
+  done and Step is dashed, doing nothing.
+"""
+import re
+
+import pytest
+
+from .test_notebooks_browser import NOTEBOOKS, tape_widget
+from .test_widgets import (DASHBOARD, WIDGET, check_clean, dashboard_state, exercise_dashboard,
+                           inspector_title, wait_until, widget_error)
+
+WINDOW = {"width": 1280, "height": 800}
+
+# the words of the inspector's tables, outside their last (value) column, laid over two lines
+WORDS_BROKEN_IN_LABELS = """(root) => {
+  const broken = [];
+  for (const row of root.querySelectorAll(".tv-section-body tr")) {
+    for (const cell of [...row.children].slice(0, -1)) {
+      const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+      while (walker.nextNode()) {
+        const text = walker.currentNode;
+        for (const word of text.textContent.matchAll(/\\S+/g)) {
+          const range = document.createRange();
+          range.setStart(text, word.index);
+          range.setEnd(text, word.index + word[0].length);
+          const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+          if (tops.size > 1) broken.push(word[0]);
+        }
+      }
+    }
+  }
+  return broken;
+}"""
+
+
+def open_as_student(browser, jupyter_server, tmp_path, name, theme, wait=True, **parameters):
+    """Notebook `name` (its `parameters` set, as test_notebooks sets them) run in JupyterLab in
+    `theme` at a 1280x800 window: the page."""
+    import nbformat
+
+    from test_notebooks import set_parameter
+
+    from .jupyter_server import JupyterServer
+    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    for variable, value in parameters.items():
+        set_parameter(nb, variable, value)
+    nbformat.write(nb, tmp_path / name)
+    server = JupyterServer([tmp_path / name], app="lab", theme=theme).__enter__()
+    jupyter_server.append(server)
+    page = browser.open_notebook(server, name)
+    page.page.set_viewport_size(WINDOW)
+    page.run_all(timeout=300, wait=wait)
+    return page
+
+
+@pytest.fixture
+def servers():
+    started = []
+    yield started
+    for server in started:
+        server.__exit__(None, None, None)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_notebook_02_as_a_student_sees_it(theme, tmp_path, browser, servers, monkeypatch):
+    monkeypatch.setenv("TAPEVIZ_DEBUGGER", "none")   # the abs breakpoint: no prompt to answer
+    page = open_as_student(browser, servers, tmp_path, "02_regression_debugging.ipynb", theme)
+    page.settle()
+    widget = tape_widget(page, "step 1 of 3")
+    name = f"student-{theme}-02"
+    page.screenshot(widget, f"{name}-recorder")
+    strip = widget.locator(".tv-stepper").inner_text()
+    # x_i is an input, not a source: the strip says so, not 'none flows'
+    assert "none flows" not in strip, strip
+    assert re.search(r"grad x \(from input x\) none \(leads to no source\)", strip), strip
+    widget.locator(".tv-graph svg g.node").filter(
+        has=page.page.locator("text", has_text=re.compile(r"^w$"))).first.click()
+    wait_until(page, lambda: "variable w" in inspector_title(widget), "w inspected")
+    page.settle()
+    page.screenshot(widget, f"{name}-w-inspected")
+    assert widget.evaluate(WORDS_BROKEN_IN_LABELS) == []
+    assert widget_error(widget) == ""
+    check_clean(page, browser)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_notebook_03_as_a_student_sees_it(theme, tmp_path, browser, servers):
+    page = open_as_student(browser, servers, tmp_path, "03_mnist_debugging.ipynb", theme,
+                           wait=False, EPOCHS=8)
+    name = f"student-{theme}-03"
+    dash = page.wait_for_output(DASHBOARD, timeout=120)
+    dash.scroll_into_view_if_needed()
+    exercise_dashboard(page, dash, name=f"{name}-dashboard")
+    page.wait_for_run(timeout=300)
+    wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
+    page.settle()
+    page.screenshot(dash, f"{name}-dashboard-finished")
+    collapsed = page.output(WIDGET).first
+    page.screenshot(collapsed, f"{name}-collapsed")
+
+    # the first conv2d, stepped through: its inspector's tables keep their labels' words whole
+    widget = tape_widget(page, "persistent tape")
+    assert inspector_title(widget).startswith("conv2d")
+    inputs = widget.locator(".tv-inspector .tv-section").filter(
+        has=page.page.locator(".tv-section-title", has_text=re.compile("^Inputs$")))
+    inputs.scroll_into_view_if_needed()
+    page.settle()
+    page.screenshot(inputs, f"{name}-conv2d-inputs")
+    assert widget.evaluate(WORDS_BROKEN_IN_LABELS) == []
+    saliency = widget.locator(".tv-inspector .tv-section", has_text="saliency").first
+    saliency.scroll_into_view_if_needed()
+    page.screenshot(saliency, f"{name}-saliency")
+
+    nan_widget = page.output(WIDGET).last
+    alert = nan_widget.locator(".tv-alerts .tv-alert-nan").first
+    alert.scroll_into_view_if_needed()
+    alert.click()
+    wait_until(page, lambda: "log" in inspector_title(nan_widget), "the NaN origin inspected")
+    page.settle()
+    page.screenshot(nan_widget, f"{name}-nan-alert")
+    assert nan_widget.evaluate(WORDS_BROKEN_IN_LABELS) == []
+    for each in (collapsed, widget, nan_widget):
+        assert widget_error(each) == ""
+    check_clean(page, browser)
+
+
+@pytest.mark.parametrize("name", ["02_regression_debugging", "03_mnist_debugging"])
+def test_a_notebook_that_says_press_step_says_reset_first(name):
+    """After Run All the notebook's own cells have stepped the pass to its end: Step is dashed
+    and does nothing until Reset. Each cell telling the student to press Step says so."""
+    import nbformat
+    nb = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
+    telling = [cell.source for cell in nb.cells
+               if cell.cell_type == "markdown" and "Press **Step**" in cell.source]
+    assert telling, f"{name}: no cell tells to press Step"
+    for source in telling:
+        assert "**Reset**" in source, source
