@@ -29,7 +29,32 @@ def small_dense(tf):
     ])
 
 
-MODELS = {"cnn": (guide_cnn, (2, 8, 8, 1)), "dense": (small_dense, (2, 3))}
+def functional(tf):
+    """A functional Model: its InputLayer is a layer of the file too (with no variables)."""
+    inputs = tf.keras.Input((3,))
+    hidden = tf.keras.layers.Dense(4, activation="tanh")(inputs)
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(2)(hidden))
+
+
+def subclassed(tf):
+    """A Model subclass: Keras stores a layer by the attribute holding it ('hidden') where
+    that attribute sorts before `layers`, else in the `layers` list ('layers/dense_1')."""
+    class TwoLayers(tf.keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.hidden = tf.keras.layers.Dense(4, activation="tanh")
+            self.out = tf.keras.layers.Dense(2)
+
+        def call(self, x):
+            return self.out(self.hidden(x))
+
+    model = TwoLayers()
+    model(spread((1, 3)))
+    return model
+
+
+MODELS = {"cnn": (guide_cnn, (2, 8, 8, 1)), "dense": (small_dense, (2, 3)),
+          "functional": (functional, (2, 3)), "subclassed": (subclassed, (2, 3))}
 
 
 def fixed_weights(model) -> list:
