@@ -72,17 +72,17 @@ class Variable(Tensor):
     def assign(self, value, read_value: bool = True):
         """Rebind this variable to `value` (same shape and dtype); returns the variable, or
         None given read_value=False, as TF does."""
-        self._rebind(_a.assign(self, value))
+        self._value = _a.assign(self, value)._value   # (`_rebind` inlined)
         return self if read_value else None
 
     def assign_add(self, delta, read_value: bool = True):
         """Rebind this variable to its value plus `delta` (returns as `assign` does)."""
-        self._rebind(_a.assign_add(self, delta))
+        self._value = _a.assign_add(self, delta)._value   # (`_rebind` inlined)
         return self if read_value else None
 
     def assign_sub(self, delta, read_value: bool = True):
         """Rebind this variable to its value minus `delta` (returns as `assign` does)."""
-        self._rebind(_a.assign_sub(self, delta))
+        self._value = _a.assign_sub(self, delta)._value   # (`_rebind` inlined)
         return self if read_value else None
 
     def __getitem__(self, key):

@@ -58,11 +58,19 @@ def _assigned(old, new, combine=None, op: str = "assign"):
 assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
                samples=PAIR_SAMPLES,
                doc="The new value of a variable (Variable.assign).")
-assign_add = defop("assign_add",
-                   lambda variable, delta: _assigned(variable, delta, operator.add, "assign_add"),
+def _combined_with(combine, op: str):
+    """The forward of an update by `combine`: numpy scalars of one type combined in its own
+    frame (an update a training step makes, one call less), the rest by `_assigned`."""
+    def forward(variable, delta):
+        if type(delta) is type(variable) and type(variable) is not np.ndarray:
+            return combine(variable, delta)
+        return _assigned(variable, delta, combine, op)
+    return forward
+
+
+assign_add = defop("assign_add", _combined_with(operator.add, "assign_add"),
                    kind="update", nondiff=True, samples=PAIR_SAMPLES, label="+=",
                    doc="A variable's value plus delta.")
-assign_sub = defop("assign_sub",
-                   lambda variable, delta: _assigned(variable, delta, operator.sub, "assign_sub"),
+assign_sub = defop("assign_sub", _combined_with(operator.sub, "assign_sub"),
                    kind="update", nondiff=True, samples=PAIR_SAMPLES, label="−=",
                    doc="A variable's value minus delta.")
