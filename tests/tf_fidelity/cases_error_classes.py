@@ -56,6 +56,8 @@ DTYPE_MISMATCHES = {
     "reduce_prod/error_bool": lambda tf: tf.reduce_prod(tf.constant([True, False])),
     "reduce_min/error_bool": lambda tf: tf.reduce_min(tf.constant([True, False])),
     "reduce_all/error_float": lambda tf: tf.reduce_all(_floats(tf)),
+    "reduce_sum/error_strings": lambda tf: tf.reduce_sum(tf.constant(["a", "b"])),
+    "reduce_max/error_strings": lambda tf: tf.reduce_max(tf.constant(["a", "b"])),
     "logical_and/error_float": lambda tf: tf.logical_and(_floats(tf), _floats(tf)),
     "math.log/error_int": lambda tf: tf.math.log(_ints(tf)),
     "nn.softmax/error_int": lambda tf: tf.nn.softmax(_ints(tf)),
