@@ -7,9 +7,8 @@ from typing import NoReturn
 
 import numpy as np
 
-from .dtype_errors import refusal_class
-from .errors import (DTypeError, InvalidArgumentError, OpError, ShapeError, allocation_error,
-                     broadcast_words)
+from .errors import (CHECKED_IN_PYTHON, DTypeError, InvalidArgumentError, KernelDTypeError,
+                     OpError, ShapeError, allocation_error, broadcast_words)
 from .threadstate import local
 
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
@@ -26,11 +25,13 @@ def raise_forward_failure(op, arrays, params, args, exc: BaseException) -> NoRet
     the op was given. One place for every dispatch path (their `try` costs nothing until the
     op raises)."""
     if isinstance(exc, OpError):
-        if type(exc) is DTypeError:   # the kernel's refusal: TF's InvalidArgumentError
-            exc = exc.recast(refusal_class(op.name))
-        exc.input_values = arrays
-        _tell_tapes(exc)
-        raise exc
+        recast = type(exc) is DTypeError and op.name not in CHECKED_IN_PYTHON
+        error = exc.recast(KernelDTypeError) if recast else exc   # a kernel's: TF's class
+        error.input_values = arrays
+        _tell_tapes(error)
+        if recast:
+            raise error from None   # the same error again: a traceback shows it once
+        raise error
     if isinstance(exc, RuntimeWarning):
         from . import fpwarnings
         error = fpwarnings.as_error(op, arrays, exc, args)

@@ -6,6 +6,8 @@ first (truediv, gelu), TF's TypeError or ValueError stands. The goldens these fo
 tests/tf_fidelity/cases_error_classes.py's, recorded from TF 2.21."""
 from __future__ import annotations
 
+import traceback
+
 import pytest
 
 import tapeviz as tf
@@ -71,6 +73,12 @@ def test_truediv_says_tfs_words_and_is_no_invalid_argument_error():
     err, _ = raised(TypeError, lambda: tf.math.truediv(_ints(), _floats()))
     assert not isinstance(err, tf.errors.InvalidArgumentError)
     assert "`x` and `y` must have the same dtype, got tf.int32 != tf.float32." in str(err)
+
+
+def test_a_kernels_refusal_is_shown_once_in_its_traceback():
+    err, _ = raised(tf.errors.InvalidArgumentError, lambda: tf.exp(_ints()))
+    shown = "".join(traceback.format_exception(err))
+    assert shown.count("exp: expected floating") == 1, shown
 
 
 def test_a_refusal_caught_inside_a_tape_leaves_the_tape_working():
