@@ -79,6 +79,14 @@ def test_a_file_of_another_model_is_refused_naming_the_layer_and_nothing_changes
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
 
+def test_an_unbuilt_model_is_told_to_build_first():
+    tf.keras.backend.clear_session()
+    model = tf.keras.Sequential([tf.keras.layers.Dense(4), tf.keras.layers.Dense(1)])
+    err, _ = raised(ValueError, lambda: model.load_weights(DATA / "keras_dense.weights.h5"))
+    assert "the model's 'dense' has 0" in str(err)
+    assert err.hint == "build the model first: model.build(input_shape), or call it on a batch"
+
+
 def test_a_cut_short_hdf5_file_is_refused_saying_so_and_nothing_changes(tmp_path):
     path = tmp_path / "cut.weights.h5"
     path.write_bytes((DATA / "keras_dense.weights.h5").read_bytes()[:200])

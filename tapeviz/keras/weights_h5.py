@@ -48,8 +48,9 @@ def read_h5(path: str, model) -> list:
                     "load_weights", f"{path} holds {stored} variables for {owner.name!r} at "
                                     f"'{group_path}'; the model's {owner.name!r} has "
                                     f"{len(variables)}",
-                    hint="build the model as the one that saved the file (the same layers, "
-                         "in the same order), then load_weights")
+                    hint="build the model first: model.build(input_shape), or call it on a "
+                         "batch" if not model.built else "make the model as the one that "
+                         "saved the file (the same layers, in the same order)")
             for i, variable in enumerate(variables):
                 value = np.asarray(group[str(i)])
                 if value.shape != tuple(variable.shape):
