@@ -17,7 +17,7 @@ import inspect
 
 from .creation import constant
 from .data.structure import TensorSpec
-from .errors import DTypeError, MisuseError, OpError, bad_argument, describe
+from .errors import DTypeError, KernelDTypeError, MisuseError, OpError, bad_argument, describe
 from .tensor import Tensor
 
 
@@ -120,7 +120,8 @@ class ConcreteFunction:
         for key, value in bound.arguments.items():
             fixed = self._bound.arguments[key]
             if isinstance(fixed, TensorSpec):
-                bound.arguments[key] = _fitted(name, key, fixed, value)
+                # a tensor of another dtype: TF's traced function, a kernel, refuses it
+                bound.arguments[key] = _fitted(name, key, fixed, value, KernelDTypeError)
             elif value is not fixed and (isinstance(value, Tensor) or value != fixed):
                 raise DTypeError("ConcreteFunction", f"{name}'s argument {key!r} was fixed to "
                                                      f"{fixed!r} when the concrete function was "
@@ -162,8 +163,9 @@ def _signed(func, specs: list):
     return checked
 
 
-def _fitted(function_name: str, name: str, spec, value):
-    """`value` as tensors that fit `spec` (a TensorSpec, or a tuple, list or dict of them)."""
+def _fitted(function_name: str, name: str, spec, value, other_dtype=DTypeError):
+    """`value` as tensors that fit `spec` (a TensorSpec, or a tuple, list or dict of them);
+    a tensor of another dtype refused as an `other_dtype`."""
     if isinstance(spec, (list, tuple, dict)):
         keys = sorted(spec) if isinstance(spec, dict) else range(len(spec))
         kind = dict if isinstance(spec, dict) else (list, tuple)
@@ -181,7 +183,8 @@ def _fitted(function_name: str, name: str, spec, value):
                                      f"{spec.dtype.name}, as its input_signature asks: "
                                      f"{error.detail}") from None
     if not spec.is_compatible_with(tensor):
-        raise DTypeError("function", f"{function_name}'s argument {name!r} must fit its "
-                                     f"input_signature, {spec}; got dtype "
-                                     f"{tensor.dtype.name}, shape {tuple(tensor.shape)}")
+        cls = other_dtype if tensor.dtype != spec.dtype else DTypeError
+        raise cls("function", f"{function_name}'s argument {name!r} must fit its "
+                              f"input_signature, {spec}; got dtype {tensor.dtype.name}, shape "
+                              f"{tuple(tensor.shape)}")
     return tensor

@@ -132,7 +132,7 @@ TF_DTYPE_PHRASE = re.compile(r"cannot compute \w+ as input #\d+\(zero-based\) wa
                              r"same dtype, got tf\.\w+ != tf\.\w+\.|Value for attr 'T' of \w+ "
                              r"is not in the list of allowed values")
 # einsum's kernel is named as TF's oneDNN build names it (_MklEinsum): tapeviz repeats the rest;
-# get_concrete_function's is a traced function's (TO_FIX, in differences.py)
+# get_concrete_function's names the function TF traced ('__inference_scale_549')
 PHRASE_NOT_REPEATED = ("einsum/", "function.get_concrete_function/")
 DTYPE_PHRASE_CASES = [name for name, golden in GOLDENS["cases"].items()
                       if TF_DTYPE_PHRASE.search(golden.get("message", ""))

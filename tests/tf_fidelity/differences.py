@@ -273,11 +273,4 @@ DELIBERATE: dict[str, str] = {
         "gradient to take, and the error should say so",
 }
 
-TO_FIX: dict[str, str] = {
-    "function.get_concrete_function/wrong_dtype":
-        "a concrete function called with a tensor of another dtype than its signature's: TF's "
-        "kernel raises InvalidArgumentError, while tf.function called outside its "
-        "input_signature raises TypeError; tapeviz's tf_function.py (_fitted) raises one "
-        "DTypeError (a TypeError) for both, so `except tf.errors.InvalidArgumentError` misses "
-        "the first",
-}
+TO_FIX: dict[str, str] = {}
