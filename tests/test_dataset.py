@@ -352,3 +352,18 @@ def test_flat_map_says_its_function_must_return_a_dataset():
     with pytest.raises(TypeError, match=r"Dataset.flat_map: map_func must return a Dataset; got"
                                         r".*\n(.*\n)*  hint: to make one element several"):
         list(tf.data.Dataset.range(2).flat_map(lambda x: x))
+
+
+def test_features_and_labels_come_as_fresh_row_tensors_each_pass():
+    """from_tensor_slices((features, labels)): each element the rows of both arrays as
+    tensors (views of them, their dtypes), made anew on every pass."""
+    features = np.arange(6, dtype=np.float32).reshape(3, 2)
+    labels = np.array([7, 8, 9], dtype=np.int32)
+    ds = tf.data.Dataset.from_tensor_slices((features, labels))
+    first, second = list(ds), list(ds)
+    assert [type(x) for pair in first for x in pair] == [tf.Tensor] * 6
+    assert [(x.numpy().tolist(), int(y)) for x, y in first] == \
+        [([0.0, 1.0], 7), ([2.0, 3.0], 8), ([4.0, 5.0], 9)]
+    assert {(x.dtype, y.dtype) for x, y in first} == {(tf.float32, tf.int32)}
+    assert all(a is not b for pa, pb in zip(first, second) for a, b in zip(pa, pb))
+    assert ds.element_spec == (tf.TensorSpec((2,), tf.float32), tf.TensorSpec((), tf.int32))

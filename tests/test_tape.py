@@ -825,3 +825,17 @@ def test_why_a_gradient_is_none_is_still_said_after_its_tape_is_dropped(persiste
 
     with pytest.warns(UserWarning, match="was never read by an op recorded on this tape"):
         tf.keras.optimizers.SGD(0.1).apply_gradients(zip(gradients(), [w, unused]))
+
+
+def test_a_tape_entered_again_forgets_the_error_that_ended_its_last_block():
+    """`raised` is the error that ended the tape's *last* block: a persistent tape whose
+    first block an op's error ended and whose second ended plainly says None."""
+    x = tf.Variable([1.0, 2.0])
+    tape = tf.GradientTape(persistent=True)
+    with pytest.raises(tf.errors.OpError), tape:
+        x + tf.constant([1.0, 2.0, 3.0])
+    assert tape.raised is not None and tape.raised.op == "add"
+    with tape:
+        y = x * x
+    assert tape.raised is None and tape.caught is None
+    assert value(tape.gradient(y, x)).tolist() == [2.0, 4.0]
