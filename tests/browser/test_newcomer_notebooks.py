@@ -7,6 +7,8 @@ newcomer needs of it:
   read 'variable conv2d/k' over 'ernel': the label column was squeezed to break anywhere);
 - the backward stepping strip says why an input gets no gradient, in words a student knows
   (it said 'none flows');
+- a box clicked at the graph pane's edge stays whole in the pane when the inspector opens
+  beside it (03's collapsed step: conv2d/kernel lost its left 26 px);
 - a notebook that tells the student to press Step says Reset first: after Run All the pass is
   done and Step is dashed, doing nothing.
 """
@@ -39,6 +41,14 @@ WORDS_BROKEN_IN_LABELS = """(root) => {
     }
   }
   return broken;
+}"""
+
+
+# px of an element cut off by the edges of its graph pane: [left, right, top, bottom]
+CUT_OFF_PX = """(el) => {
+  const r = el.getBoundingClientRect(), pane = el.closest(".tv-graph").getBoundingClientRect();
+  return [pane.left - r.left, r.right - pane.right, pane.top - r.top, r.bottom - pane.bottom]
+    .map((px) => Math.max(0, Math.round(px)));
 }"""
 
 
@@ -108,6 +118,14 @@ def test_notebook_03_as_a_student_sees_it(theme, tmp_path, browser, servers):
     page.screenshot(dash, f"{name}-dashboard-finished")
     collapsed = page.output(WIDGET).first
     page.screenshot(collapsed, f"{name}-collapsed")
+    # a click on the box at the pane's left edge opens the inspector, the graph refits larger:
+    # the box stays whole in the pane (its left 26 px were cut off, its selection ring too)
+    kernel = collapsed.locator(".tv-graph svg g.node", has_text="conv2d/kernel").first
+    kernel.click()
+    wait_until(page, lambda: "conv2d/kernel" in inspector_title(collapsed), "the kernel inspected")
+    page.settle()
+    page.screenshot(collapsed, f"{name}-collapsed-clicked")
+    assert kernel.evaluate(CUT_OFF_PX) == [0, 0, 0, 0]
 
     # the first conv2d, stepped through: its inspector's tables keep their labels' words whole
     widget = tape_widget(page, "persistent tape")

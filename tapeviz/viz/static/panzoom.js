@@ -21,6 +21,8 @@ function focusable(node) {
   if (node.classList.contains("kind-group")) node.setAttribute("aria-expanded", "false");
 }
 
+const RING = 6;   // px the selection ring (tape.css: .tv-ring, 9 px wide) reaches past a box
+
 // How far a view moves so that the span [lo, hi] (screen px) lies inside [start, end], a
 // margin from its ends, moving the least; a span longer than that puts its start at the start.
 function shiftInto(lo, hi, start, end, margin = 12) {
@@ -98,7 +100,11 @@ export function panZoom(container, onClick) {
     const n = target.getBoundingClientRect();
     let dx = (n.left + n.right) / 2 - r.left - clicked.x;
     let dy = (n.top + n.bottom) / 2 - r.top - clicked.y;
-    if (!same) {
+    if (same) {   // whole in the pane, its ring too: a refit larger (the inspector opening
+      // beside it) put a box clicked at the pane's edge partly out of it
+      dx += shiftInto(n.left - dx, n.right - dx, r.left, r.right, RING);
+      dy += shiftInto(n.top - dy, n.bottom - dy, r.top, r.bottom, RING);
+    } else {
       const opened = fresh.map((f) => f.getBoundingClientRect());
       const lo = (side) => Math.min(...opened.map((q) => q[side]));
       const hi = (side) => Math.max(...opened.map((q) => q[side]));
@@ -209,7 +215,11 @@ export function panZoom(container, onClick) {
   const observer = typeof ResizeObserver === "undefined" ? null
     : new ResizeObserver((entries) => {
       if (!svg || !home) return;
-      if (entries.some((e) => e.target === container)) { if (moved) keepScale(); else fit(); }
+      // refitted, the node last clicked goes back where the click was (the inspector opening
+      // beside it narrowed the pane, and the fit's opening view cut that node in two)
+      if (entries.some((e) => e.target === container)) {
+        if (moved) keepScale(); else { fit(); anchor(); }
+      }
       // the widget around the pane grew or shrank: a frame later, as resizing the widget it
       // observes inside the observer's call is a loop error
       else if (fitted) requestAnimationFrame(() => { if (svg && home) sizePane(); });
