@@ -470,13 +470,27 @@ pass ~240 (pass_follows 129, source_at 41, _keep_pass 38, _replayable 32).
 - tests/test_recorder_replay_nan.py: a NaN step and the one after it, both noted and run
   again on a look, equal the full recording bit for bit (the existing replay path: passed
   before too).
-Still MISSED on the lecture's loop (1.380x by instructions, ~1.65-1.69x by CPU). Per step
-its Recorder runs ~100 bytecodes to check and follow each of 13 ops (taped or update),
-~490 to end the step and ~240 for the kept pass: the check cannot be moved to a cheaper
-place, so what is left for 1.5x by CPU is checking fewer ops, not checking each for less:
-e.g. a kept pass that vouches for the taped ops it differentiates (their tape's nodes are
-the program's when the pass's own replay would make the same nodes: not priced), or the
-check in C.
+- what each part of a followed step costs, priced by stubs on b15ce45's tree (each alone,
+  wrong on purpose, not kept; lecture's, 616.7k a step, valgrind as above):
+                                                      a step     of the Recorder's +169.8k
+    the 9 taped ops' checks (op, line, phase, scope,  -22.0k     594.7k (1.333x)
+      params, producers): the branch found blind, the follow kept
+    the 4 update ops' line and check, the branch      -25.8k     590.9k (1.324x)
+      blind (the check alone -15.2k, 601.5k: ~3.8k an op; the line by the site's frames
+      -10.6k, ~2.7k an op)
+    the step's end: a followed segment forgotten at   -38.4k     578.3k (1.296x)
+      its gradient call (no Segment, NotedStep, count, budget; the next begun)
+      of it noted_bytes alone (a constant in its     -14.0k     602.7k (1.351x)
+      place): 19 things' types read into a tuple and looked up (tuple(map(type, ...)) of
+      14 float32 scalars kept from outside, the 2 gradients, their values and the loss:
+      ~1.2-1.8 us of its ~4.6 us by timeit at load 9-10), 2 tensors sized
+Still MISSED on the lecture's loop (1.380x by instructions, ~1.65-1.69x by CPU). The check
+cannot be moved to a cheaper place (in bulk it costs more), and the parts above that a
+design could remove are, by instructions, the step's end (38k, the largest: a lazier note
+whose bytes are counted in bulk or reused while a program's kinds repeat), the update ops'
+line and check (26k) and the taped ops' checks (22k); 1.5x by CPU (about 1.28x by
+instructions at the ~0.25x gap measured between them) needs about -45k of these ~86k, so two
+of the three: not built this round.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
