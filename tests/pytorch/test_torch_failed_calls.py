@@ -79,3 +79,24 @@ def test_an_error_that_left_the_block_is_the_failure_not_a_caught_one():
         assert "matmul failed" in widget.svg and CAUGHT_NODE not in widget.svg
     finally:
         widget.close()
+
+
+def test_a_recorded_step_that_raised_wires_its_call_to_the_op_that_made_its_input():
+    from tapeviz.debugger import Recorder
+    model = _model()
+    with Recorder() as rec:
+        for i in range(3):
+            try:
+                y = model(torch.randn(8, 3))
+                if i == 2:
+                    y @ torch.ones(3, 3)             # the last step raises here, caught
+                y.sum().backward()
+            except RuntimeError:
+                pass
+    widget = TapeWidget(rec, check_later=False)
+    try:
+        graph = widget.graph
+        made_by = [graph.nodes[edge.src].op for edge in graph.edges if edge.dst == "failed"]
+        assert made_by == ["linear", None], _made_by(widget)   # y's maker; torch.ones: none
+    finally:
+        widget.close()
