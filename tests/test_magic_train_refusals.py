@@ -76,9 +76,15 @@ def test_a_function_missing_its_arguments_is_told_as_the_dashboard_tells_it(ip):
                            "nothing: missing a required argument: 'steps'"), said
 
 
-def test_a_name_not_defined_says_so(ip):
+def test_a_name_not_defined_says_so_with_the_name_meant(ip):
+    """Python says "Did you mean: 'train'?" of `dash.train(trian)`; the magic said to check
+    the spelling."""
     said = refused(ip, "trian 3")
-    assert said.startswith("%tapeviz_train: name 'trian' is not defined"), said
+    assert said == ("%tapeviz_train: name 'trian' is not defined (in 'trian'); did you mean "
+                    "'train'?"), said
+    said = refused(ip, "train modle")
+    assert said.startswith("%tapeviz_train: name 'modle' is not defined (in 'modle'); run the "
+                           "cell that defines it first"), said
 
 
 def test_a_function_made_by_a_call_in_a_name_still_trains(ip):

@@ -312,8 +312,11 @@ def _evaluated(shell, magic: str, expression: str):
     try:
         return shell.ev(expression)
     except NameError as error:
-        raise UsageError(f"{magic}: {error} (in {expression!r}); run the cell that defines it "
-                         f"first, or check its spelling") from None
+        names = [name for name in shell.user_ns if not name.startswith("_")]
+        close = difflib.get_close_matches(getattr(error, "name", None) or "", names, n=1)
+        meant = f"; did you mean {close[0]!r}?" if close else \
+            "; run the cell that defines it first, or check its spelling"
+        raise UsageError(f"{magic}: {error} (in {expression!r}){meant}") from None
     except SyntaxError as error:
         raise UsageError(f"{magic}: {expression!r} is not a Python expression ({error.msg}); "
                          f"quote an argument that holds spaces") from None
