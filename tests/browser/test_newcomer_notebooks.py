@@ -9,6 +9,7 @@ newcomer needs of it:
   (it said 'none flows');
 - a box clicked at the graph pane's edge stays whole in the pane when the inspector opens
   beside it (03's collapsed step: conv2d/kernel lost its left 26 px);
+- a long op name in an inspector table wraps after an underscore (it broke anywhere);
 - a notebook that tells the student to press Step says Reset first: after Run All the pass is
   done and Step is dashed, doing nothing.
 """
@@ -43,6 +44,32 @@ WORDS_BROKEN_IN_LABELS = """(root) => {
   return broken;
 }"""
 
+
+# the inspector's table values laid over two lines inside a name, not after an underscore:
+# [the value, the characters either side of the break]
+VALUES_BROKEN_INSIDE_A_NAME = """(root) => {
+  const broken = [];
+  for (const cell of root.querySelectorAll(".tv-section-body td:last-child")) {
+    const text = cell.textContent, tops = [];
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    while (walker.nextNode()) {
+      const node = walker.currentNode;
+      for (let i = 0; i < node.length; i++) {
+        const range = document.createRange();
+        range.setStart(node, i);
+        range.setEnd(node, i + 1);
+        const rect = range.getClientRects()[0];
+        tops.push(rect ? Math.round(rect.top) : null);
+      }
+    }
+    for (let i = 1; i < text.length; i++) {
+      const wrapped = tops[i] !== null && tops[i - 1] !== null && tops[i] > tops[i - 1];
+      if (wrapped && /\\w/.test(text[i - 1]) && /\\w/.test(text[i]) && text[i - 1] !== "_")
+        broken.push([text, text.slice(i - 2, i + 2)]);
+    }
+  }
+  return broken;
+}"""
 
 # px of an element cut off by the edges of its graph pane: [left, right, top, bottom]
 CUT_OFF_PX = """(el) => {
@@ -126,6 +153,14 @@ def test_notebook_03_as_a_student_sees_it(theme, tmp_path, browser, servers):
     page.settle()
     page.screenshot(collapsed, f"{name}-collapsed-clicked")
     assert kernel.evaluate(CUT_OFF_PX) == [0, 0, 0, 0]
+    # two backward steps: the loss op, its long name wrapped at an underscore in the Op table
+    # (it broke anywhere: 'sparse_softmax_cross_entropy_with_lo' over 'gits')
+    for _ in range(2):
+        collapsed.locator("button.tv-step").click()
+    wait_until(page, lambda: "sparse_softmax" in inspector_title(collapsed), "the loss stepped")
+    page.settle()
+    page.screenshot(collapsed, f"{name}-collapsed-stepped")
+    assert collapsed.evaluate(VALUES_BROKEN_INSIDE_A_NAME) == []
 
     # the first conv2d, stepped through: its inspector's tables keep their labels' words whole
     widget = tape_widget(page, "persistent tape")

@@ -31,7 +31,8 @@ export function section(s) {
   } else if (s.type === "table") {
     const table = h("table");
     for (const row of s.content) {
-      table.append(h("tr", {}, ...row.map((cell) => h("td", {}, String(cell)))));
+      table.append(h("tr", {}, ...row.map((cell, i) =>
+        h("td", {}, ...(i === row.length - 1 ? snakeBreakable(String(cell)) : [String(cell)])))));
     }
     body.append(table);
   } else if (s.type === "source") {
@@ -61,6 +62,12 @@ function sourceLine(line, code) {
 function breakable(line) {
   return line.split(/(?<=[^\w\s])(?=\w)/).flatMap((part, i) =>
     i ? [h("wbr"), document.createTextNode(part)] : [document.createTextNode(part)]);
+}
+
+// A table's value with a place to wrap after each underscore: an op's long name broke anywhere,
+// "sparse_softmax_cross_entropy_with_lo" over "gits" (copying it copies no <wbr>)
+function snakeBreakable(text) {
+  return text.split(/(?<=_)/).flatMap((part, i) => (i ? [h("wbr"), part] : [part]));
 }
 
 // What an alert's end says in link colour: a click shows its node; or, while its node is the one
