@@ -38,6 +38,22 @@ COUNTED_EPOCHS = 5  # epochs of a run under valgrind (about 50x slower than with
 # this loop's tapeviz side counted alone, two runs of each tree alternating: 278.82M, 278.52M
 # -> 276.72M, 276.61M instructions for 5 epochs (293.3k -> 291.2k a step, -0.7%; predicted
 # unchanged: a numpy scalar's .dtype, read once per variable per tape, costs more than guessed)
+# This round (issue 14's 0.7x), a step split by valgrind, 3 epochs, each part looped alone
+# (instructions a step of 288.0k at 6bbb76a): the Dataset's pair 7.3k, the tape's making,
+# enter and exit 9.2k, the 4 taped forward ops 98.4k (24.6k each: input_tensors, the line's
+# walk, the node, record, watch_read), gradient() 135.0k, the two `0.001 * d` 18.8k, the two
+# assign_sub 18.2k, the loop 0.1k. Cut here (the rest is dispatch's and backward's): the
+# pair yielded with its two tensors made inline 7.3k -> 4.65k; watch_read without _track's
+# frame and __exit__ without pause's, 9.2k -> 8.1k for the tape and -2.6k in the forward;
+# assign_sub without _rebind's frame and with one forward frame, 18.2k -> 16.4k. The whole,
+# this bench's count (5 epochs), 6bbb76a's tree and 0736b6e's: 289.8k -> 282.3k a step
+# (-2.6%; predicted -9k); PyTorch 377.9k: 0.767x -> 0.747x. CPU, the two trees alternated
+# (6 rounds, load ~10): 42.7 -> 40.7 us a step, 0.950x (0.944-0.990). Tried and dropped: a
+# tape's flags and scope runs as class defaults (its making -0.35k, the step +1.8k: 3.11
+# reads a class attribute through an instance by the slow LOAD_ATTR, and record reads _scope
+# per op). Left: the Iterator's __next__ (1.1k an element: `iter(ds)` must stay an object
+# with get_next and element_spec), assign_sub off dispatch when nobody listens (~2.5k each,
+# but numpy's overflow warning is re-said from the user's line only under dispatch's frames).
 
 
 def tapeviz_regression(data, epochs: int = EPOCHS) -> tuple:
