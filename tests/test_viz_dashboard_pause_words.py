@@ -1,0 +1,40 @@
+"""The Dashboard's status line paused on an op run inside a VJP names it in the tape's words:
+the forward op the tape draws and which of its inputs' gradient it computes, not the
+internal backward op alone ('paused after conv2d_backprop_filter in the backward pass')."""
+from types import SimpleNamespace
+
+import numpy as np
+
+import tapeviz as tf
+from tapeviz.debugger import Recorder
+from tapeviz.debugger.runner import PausePoint
+from tapeviz.viz.dashboard_status import _runner_status
+
+
+def _conv_step():
+    kernel = tf.Variable(np.ones((3, 3, 1, 4), np.float32), name="kernel")
+    images = tf.constant(np.ones((2, 5, 5, 1), np.float32))
+    with Recorder() as rec:
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.nn.conv2d(images, kernel, 1, "VALID"))
+        tape.gradient(loss, kernel)
+    return {op.node.op.name: op.node for op in rec.last_step.ops}
+
+
+def _paused_in(node, vjp_of) -> str:
+    point = PausePoint("op", node, None, 0, vjp_of)
+    return _runner_status(SimpleNamespace(state="paused", paused_at=point), {})
+
+
+def test_an_op_inside_a_vjp_is_named_by_the_forward_op_and_the_input_it_is_the_gradient_of():
+    nodes = _conv_step()
+    said = _paused_in(nodes["conv2d_backprop_filter"], nodes["conv2d"])
+    where = nodes["conv2d_backprop_filter"].source.location
+    assert said == ("paused after conv2d's gradient for its filters (conv2d_backprop_filter) "
+                    f"in the backward pass at {where}")
+
+
+def test_an_op_whose_shape_names_no_one_input_says_only_the_forward_op():
+    nodes = _conv_step()   # reduce_sum's VJP reshapes its upstream to (1, 1, 1, 1): no input's
+    said = _paused_in(nodes["reshape"], nodes["reduce_sum"])
+    assert said.startswith("paused after reduce_sum's gradient (reshape) in the backward")
