@@ -31,15 +31,19 @@ def op_node(widget, op):
     return next(i for i, node in widget.graph.nodes.items() if node.op == op)
 
 
-def test_the_op_that_made_the_nan_says_it_was_born_there_with_the_line_and_fix():
+def test_the_op_that_made_the_nan_says_it_was_born_there_and_leaves_the_how_to_the_alert():
+    """The alert's long message (the op, the line, what its inputs held, the fix) is said once,
+    in the banner above the graph: said again in the inspector, it pushed the Source and Op
+    sections off an 800 px window (notebook 03)."""
     widget = nan_widget()
     widget.selected = op_node(widget, "log")
-    origin = widget.inspector["origin"]
+    origin, alert = widget.inspector["origin"], widget.alerts[0]
     assert origin["label"] == "NaN born here" and origin["node"] == ""
-    assert origin["message"].startswith("log produced nan in the forward pass")
-    assert "test_viz_nan_note.py:" in origin["message"]
-    assert "log_probs = tf.math.log(tf.matmul(x, w))" in origin["message"]
-    assert "; fix: log is defined for x > 0" in origin["message"]
+    assert origin["message"] == "this op made it; the NaN alert above says how, and the fix"
+    assert alert["message"].startswith("log produced nan in the forward pass")   # the banner's
+    assert "test_viz_nan_note.py:" in alert["message"]
+    assert "log_probs = tf.math.log(tf.matmul(x, w))" in alert["message"]
+    assert "; fix: log is defined for x > 0" in alert["message"]
 
 
 def test_the_loss_says_the_nan_was_not_made_there_and_links_where_it_was():

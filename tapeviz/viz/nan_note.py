@@ -1,5 +1,6 @@
 """What the inspector says first of a node whose value holds NaN or Inf: that it was born here
-(the NaN alert's whole message: the op, the user's line, what its inputs held, the fix), or
+(sent to the alert above it, which says how and the fix: its whole message said again pushed
+the inspector's Source and Op sections off an 800 px window), or
 that it was not made here and came from upstream, naming the op and line it was born at, with
 a link to that node.
 
@@ -24,8 +25,9 @@ def nan_note(node_id: str, graph_node, alerts: list) -> dict | None:
     ...          "at op 3 of the tape (a.py:3: y = tf.math.log(x)); fix: log is defined for x > 0",
     ...          "born": "log made NaN at a.py:3: y = tf.math.log(x)"}
     >>> class Box: bad_value = True
-    >>> nan_note("n2", Box(), [alert])["label"]
-    'NaN born here'
+    >>> born = nan_note("n2", Box(), [alert])
+    >>> born["label"], born["message"]
+    ('NaN born here', 'this op made it; the NaN alert above says how, and the fix')
     >>> note = nan_note("n5", Box(), [alert])
     >>> note["label"], note["node"]
     ('NaN not made here', 'n2')
@@ -37,9 +39,10 @@ def nan_note(node_id: str, graph_node, alerts: list) -> dict | None:
     alert = next((a for a in alerts if a["kind"] == "nan"), None)
     if alert is None:
         return None
-    if alert["node"] == node_id:
+    if alert["node"] == node_id:   # the alert's whole message once, in the banner above
         return {"kind": "nan", "label": f"{alert['label']} born here",
-                "message": alert["message"], "node": ""}
+                "message": f"this op made it; the {alert['label']} alert above says how, and "
+                           "the fix", "node": ""}
     return {"kind": "nan", "label": f"{alert['label']} not made here",
             "message": f"it came from upstream: {alert['born']}", "node": alert["node"]}
 

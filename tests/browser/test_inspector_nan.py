@@ -49,9 +49,13 @@ def test_a_nan_node_says_where_its_nan_was_born_and_goes_there(theme, tmp_path, 
         assert marked(widget, "tv-selected") == widget.locator(
             ".tv-inspector").get_attribute("data-node")
         born = widget.locator(".tv-inspector .tv-origin .tv-alert")
-        wait_until(page, lambda: born.text_content().startswith("NaN born here: log produced"),
-                   "the born-here note")
-        assert "fix: log is defined for x > 0" in born.locator(".tv-alert-fix").text_content()
+        wait_until(page, lambda: born.text_content().startswith("NaN born here: this op made "
+                                                                "it"), "the born-here note")
+        # the how and the fix are the banner's, said once (twice, they pushed Source off screen)
+        assert born.text_content() == ("NaN born here: this op made it; the NaN alert above "
+                                       "says how, and the fix")
+        banner = widget.locator(".tv-alerts .tv-alert-nan").first
+        assert "fix: log is defined for x > 0" in banner.locator(".tv-alert-fix").text_content()
         assert born.locator(".tv-alert-go").count() == 0   # nowhere else to go
         page.screenshot(widget, f"inspector-nan-{theme}-origin")
         check_clean(page, browser)

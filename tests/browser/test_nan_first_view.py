@@ -52,7 +52,8 @@ def test_a_nan_tape_opens_at_the_op_that_made_it(theme, tmp_path, browser):
             "the op that made the NaN lies outside the graph pane"
         assert min(font_sizes(widget)) >= 10.5, font_sizes(widget)   # at a legible size
         born = widget.locator(".tv-inspector .tv-origin .tv-alert")
-        assert born.text_content().startswith("NaN born here: log produced nan")
+        assert born.text_content().startswith("NaN born here: this op made it; the NaN alert "
+                                              "above")   # the alert's message said once
         cue = alert.locator(".tv-alert-go")
         assert cue.text_content() == "selected below ›", cue.text_content()
         for part in (alert, cue):
