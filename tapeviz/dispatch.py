@@ -17,9 +17,10 @@ op's numpy forward, and then, only if someone records or listens:
    node hear, with no tape or Recorder on the thread, takes `_dispatch_deferred`: its
    node finds its inputs and the user's line only if one of them reads them.
 
-An op only tapes record takes `_dispatch_taped`: its node and the tapes, nothing asked (so
-does one heard only at lines none of whose listeners accepts its own); one that tapes and
-node forms of every node alone hear (a bare condition's) `_dispatch_taped_forms`. While
+An op only tapes record takes dispatch's taped path, in its own body: its node and the
+tapes, nothing asked (so does one heard only at lines none of whose listeners accepts its
+own); one that tapes and node forms of every node alone hear (a bare condition's)
+`_dispatch_taped_forms`. While
 a Recorder's segment follows its learned program, an op only it hears is checked against
 the program (dispatch_followed.py: `dispatch_sunk`, `dispatch_followed` with tapes).
 
@@ -61,20 +62,42 @@ def dispatch(op, *args, **params):
     route = op.route
     if state.tapes or state.layer_listeners:   # a tape may record it, a layer's listener hear it
         sink = state.sink
-        if sink is None:
-            if not state.layer_listeners:
-                if not route.heard:   # tapes alone: no one hears it
-                    return _dispatch_taped(op, args, params, state)
-                if not route.ops:   # heard at some lines: tapes alone at a line none accepts
-                    source = state.source or source_from(_getframe(1), state.origin)
-                    if source is not None and source.unheard is route.lines.mark:
-                        return _dispatch_taped(op, args, params, state, source)
-                elif route.deferred:   # tapes, and node forms that take every node
+        if sink is None and not state.layer_listeners:
+            if route.ops:   # heard at every line
+                if route.deferred:   # tapes, and node forms that take every node
                     return _dispatch_taped_forms(op, args, params, state, route)
-        elif sink.every_op:
-            return dispatch_sunk(op, args, params, state, sink)
-        elif sink.at is not None and route.sunk_only and not state.layer_listeners:
-            return dispatch_followed(op, args, params, state, route, sink)
+                return _dispatch_traced(op, args, params, state, route)
+            source = state.source or source_from(_getframe(1), state.origin)
+            if route.heard and (source is None or source.unheard is not route.lines.mark):
+                return _dispatch_traced(op, args, params, state, route)   # heard at its line
+            # tapes alone record it (no one hears it, or not at this line): its node and the
+            # tapes, nothing asked; here, not in a function of its own (a frame an op less)
+            arrays, tensors, ids, reads_variable = input_tensors(op, args)
+            try:
+                ans = _new(Tensor)
+                ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
+            except FORWARD_ERRORS as exc:
+                raise_forward_failure(op, arrays, params, args, exc)
+            node = _new(Node)   # (as _dispatch_traced makes it)
+            node.op = op
+            node.inputs = tensors
+            node.output = ans
+            node.params = params
+            node.input_ids = ids
+            node.output_id = id(ans)
+            node.phase = state.phase
+            node.scope = state.scope
+            node.source = source
+            for tape in state.tapes:
+                if reads_variable:
+                    tape.watch_read(args)
+                tape.record(node)
+            return ans
+        if sink is not None:
+            if sink.every_op:
+                return dispatch_sunk(op, args, params, state, sink)
+            if sink.at is not None and route.sunk_only and not state.layer_listeners:
+                return dispatch_followed(op, args, params, state, route, sink)
         return _dispatch_traced(op, args, params, state, route)
     # an op heard only at some lines keeps the fast path while the line its thread shares
     # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call), or
@@ -101,38 +124,10 @@ def dispatch(op, *args, **params):
         raise_forward_failure(op, arrays, params, args, exc)
 
 
-def _dispatch_taped(op, args, params, state, source=None):
-    """`dispatch` for an op that tapes may record and nobody hears (no listener, layer
-    listener or Recorder; no line listener at `source`, its line when found already):
-    `_dispatch_traced`'s node and tapes, none of its checks."""
-    arrays, tensors, ids, reads_variable = input_tensors(op, args)
-    source = source or state.source or source_from(_getframe(2), state.origin)
-    try:
-        ans = _new(Tensor)
-        ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
-    except FORWARD_ERRORS as exc:
-        raise_forward_failure(op, arrays, params, args, exc)
-    node = _new(Node)   # (as _dispatch_traced makes it)
-    node.op = op
-    node.inputs = tensors
-    node.output = ans
-    node.params = params
-    node.input_ids = ids
-    node.output_id = id(ans)
-    node.phase = state.phase
-    node.scope = state.scope
-    node.source = source
-    for tape in state.tapes:
-        if reads_variable:
-            tape.watch_read(args)
-        tape.record(node)
-    return ans
-
-
 def _dispatch_taped_forms(op, args, params, state, route):
-    """`_dispatch_taped`, then the node forms of `route`, which take every node and hear
-    no event (a bare condition's): `_dispatch_traced` without its hearer, line, sink and
-    deferred-node checks."""
+    """`dispatch`'s taped path (an op only tapes record), then the node forms of `route`,
+    which take every node and hear no event (a bare condition's): `_dispatch_traced`
+    without its hearer, line, sink and deferred-node checks."""
     arrays, tensors, ids, reads_variable = input_tensors(op, args)
     source = state.source or source_from(_getframe(2), state.origin)
     started = perf_counter() if route.timed else 0.0
@@ -331,7 +326,7 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
 
 
 # the frames numpy's warnings come from: fpwarnings finds the op and its inputs there
-TRACED_CODES = (dispatch.__code__, _dispatch_taped.__code__, _dispatch_taped_forms.__code__,
+TRACED_CODES = (dispatch.__code__, _dispatch_taped_forms.__code__,
                 dispatch_followed.__code__, _dispatch_traced.__code__, dispatch_sunk.__code__,
                 _dispatch_deferred.__code__)
 fpwarnings.install()
