@@ -8,6 +8,7 @@ import { standalone } from "./chart_image.js";
 import { bordersKey } from "./borders.js";
 import { h, svgEl, worded } from "./dom.js";
 import { roomFor, scrollInto } from "./scroll.js";
+import { scrollPane } from "./scroll_pane.js";
 
 // the tape pane's height (px): as the room left allows, within these
 const TAPE_PANE = { least: 200, most: 420 };
@@ -77,7 +78,9 @@ function render({ model, el: root }) {
   const tapeTitle = h("div", { class: "tvd-chart-title" });
   const tape = h("div", { class: "tvd-tape" });
   const tapeKey = h("div", { class: "tvd-tape-key" });   // what its borders mean
-  tapeBox.append(tapeTitle, tapeKey, tape);
+  const tapeFrame = h("div", { class: "tvd-tape-frame" }, tape);   // holds the "more" hint
+  const tapeScroll = scrollPane(tapeFrame, tape);
+  tapeBox.append(tapeTitle, tapeKey, tapeFrame);
   const error = h("pre", { class: "tvd-error" });
   const alertBox = h("div", { class: "tvd-alerts" });
   alertBox.setAttribute("aria-label", "alerts");
@@ -89,6 +92,7 @@ function render({ model, el: root }) {
   const sizeTape = () => {
     const height = `${Math.max(TAPE_PANE.least, roomFor(box, tape, TAPE_PANE.most))}px`;
     if (tape.style.maxHeight !== height) tape.style.maxHeight = height;
+    tapeScroll.update();
   };
   // a frame later: resizing the box it observes inside the observer's call is a loop error
   const resized = typeof ResizeObserver === "undefined" ? null
@@ -181,6 +185,7 @@ function render({ model, el: root }) {
     tape.innerHTML = svg;
     drawHighlight();
     drawMark();
+    tapeScroll.update();
   }
   let highlighted = "";
   function drawHighlight() {
@@ -278,6 +283,7 @@ function render({ model, el: root }) {
   return () => {
     for (const [events, fn] of handlers) for (const name of events.split(" ")) model.off(name, fn);
     if (resized) resized.disconnect();
+    tapeScroll.dispose();
   };
 }
 

@@ -34,14 +34,16 @@ function shiftInto(lo, hi, start, end, margin = 12) {
 // The "more" hint goes to the first place along the pane's edges (bottom left, bottom right,
 // bottom middle, then the top's) where it covers no node and no edge label. Where each place
 // covers some (a graph opened on its busiest stretch: legible.js, openingX), it says less,
-// "more: drag or scroll", in the place that covers least.
-const HINTS = ["more: drag or scroll · Ctrl+scroll zooms · Fit goes back", "more: drag or scroll"];
-function placeHint(container, hint, svg) {
+// "more: drag or scroll", in the place that covers least. `texts`: the hints to try, longest
+// first (the dashboard's tape pane neither zooms nor fits: it says the short one alone).
+export const HINTS = ["more: drag or scroll · Ctrl+scroll zooms · Fit goes back",
+  "more: drag or scroll"];
+export function placeHint(container, hint, svg, texts = HINTS) {
   const r = container.getBoundingClientRect();
   const drawn = [...svg.querySelectorAll("g.node, g.edge text")].map((e) => e.getBoundingClientRect())
     .filter((q) => q.right > r.left && q.left < r.right && q.bottom > r.top && q.top < r.bottom);
   let best = null, least = Infinity;
-  for (const text of HINTS) {
+  for (const text of texts) {
     hint.textContent = text;
     const w = hint.offsetWidth, hh = hint.offsetHeight;
     const covered = (x, y) => drawn.reduce((sum, q) => sum
