@@ -38,3 +38,30 @@ def test_an_op_whose_shape_names_no_one_input_says_only_the_forward_op():
     nodes = _conv_step()   # reduce_sum's VJP reshapes its upstream to (1, 1, 1, 1): no input's
     said = _paused_in(nodes["reshape"], nodes["reduce_sum"])
     assert said.startswith("paused after reduce_sum's gradient (reshape) in the backward")
+
+
+def test_a_real_loop_stepped_into_conv2d_s_gradient_says_so(keras_session):
+    """Pause, then Step op through the backward pass of the small CNN until an op inside
+    conv2d's VJP: the status names conv2d and the input, the internal op in brackets."""
+    from dashboard_loops import T, cnn_loop, small_cnn, wait_until
+
+    from tapeviz.debugger.runner import Runner
+    runner = Runner(cnn_loop, small_cnn(), 1000).start()
+    try:
+        assert wait_until(lambda: runner.step_count >= 1)
+        runner.pause()
+        assert runner.wait_paused(T)
+        for _ in range(5000):
+            point = runner.paused_at
+            if point.kind == "op" and point.op_name == "conv2d_backprop_filter":
+                break
+            runner.step_op()
+            assert runner.wait_paused(T)
+        else:
+            raise AssertionError("stepping op by op never reached conv2d_backprop_filter")
+        assert point.forward_node.op.name == "conv2d"
+        said = _runner_status(runner, {})
+        assert said.startswith("paused after conv2d's gradient for its filters "
+                               "(conv2d_backprop_filter) in the backward pass"), said
+    finally:
+        runner.stop()
