@@ -1219,7 +1219,7 @@ by thread time inside the parts, and hot:
   [0.94-1.07], an empty mode 1.07x / 1.09x, break_on(op) 1.08x / 1.05x, file:line 1.10x /
   1.07x, nan=True 1.18x [1.08-1.34] / 1.14x [1.02-1.24], a condition 1.11x / 1.12x (the
   load, not the code: no breakpoint path changed); by instructions (callgrind, 8x8, a step,
-  `--instructions`, 8d20d6f's tree, load ~9): plain 6.25 M, an empty mode 7.59 M (1.213x),
+  `--instructions`, ca5417f's tree, load ~9): plain 6.25 M, an empty mode 7.59 M (1.213x),
   break_on(op) 6.43 M (1.028x), file:line 6.53 M (1.043x), nan=True 6.81 M (1.089x), a
   condition 7.01 M (1.120x), the Recorder 8.33 M (1.332x), budget full 8.39 M, copies and
   hooks alone 7.74 M: the seventeenth pass's counts, within 0.01 M.
