@@ -11,7 +11,9 @@ newcomer needs of it:
   beside it (03's collapsed step: conv2d/kernel lost its left 26 px);
 - a long op name in an inspector table wraps after an underscore (it broke anywhere);
 - a notebook that tells the student to press Step says Reset first: after Run All the pass is
-  done and Step is dashed, doing nothing.
+  done and Step is dashed, doing nothing;
+- the dashboard's tape, cut at its pane's foot, says "more: drag or scroll" as the tape
+  widget does (it ended mid-graph with no word of more).
 """
 import re
 
@@ -142,6 +144,11 @@ def test_notebook_03_as_a_student_sees_it(theme, tmp_path, browser, servers):
     page.wait_for_run(timeout=300)
     wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
     page.settle()
+    # its tape, cut at the pane's foot, says more lies there as the tape widget does (it ended
+    # mid-graph, unsaid)
+    more = dash.locator(".tvd-tape-frame > .tv-more")
+    wait_until(page, lambda: more.count() == 1 and more.is_visible(), "the tape's 'more' hint")
+    assert more.text_content() == "more: drag or scroll"
     page.screenshot(dash, f"{name}-dashboard-finished")
     collapsed = page.output(WIDGET).first
     page.screenshot(collapsed, f"{name}-collapsed")
