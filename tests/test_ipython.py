@@ -557,7 +557,7 @@ def test_unload_stops_a_running_training(ip, shown):
     ("x", "expected a training function (a callable); got a float32 tensor"),
     ("--max-rate 0 train", "--max-rate must be a positive number"),
     ("trian 3", "name 'trian' is not defined (in 'trian'); did you mean 'train'?"),
-    ("train modle", "name 'modle' is not defined (in 'modle'); run the cell that defines it"),
+    ("train zqxw", "name 'zqxw' is not defined (in 'zqxw'); run the cell that defines it"),
     ("train 3 lr=0.1)", "'0.1)' is not a Python expression"),
 ])
 def test_train_bad_input_is_a_usage_error_naming_the_magic(ip, line, message):

@@ -82,8 +82,8 @@ def test_a_name_not_defined_says_so_with_the_name_meant(ip):
     said = refused(ip, "trian 3")
     assert said == ("%tapeviz_train: name 'trian' is not defined (in 'trian'); did you mean "
                     "'train'?"), said
-    said = refused(ip, "train modle")
-    assert said.startswith("%tapeviz_train: name 'modle' is not defined (in 'modle'); run the "
+    said = refused(ip, "train zqxw")
+    assert said.startswith("%tapeviz_train: name 'zqxw' is not defined (in 'zqxw'); run the "
                            "cell that defines it first"), said
 
 
