@@ -48,6 +48,30 @@ CHAIN_LENGTH = 10
 # kept, an update's ids without maps) touches only a Recorder's paths: predicted no change
 # here; valgrind, 200 iterations, 4eae7c0's tree and 5376a81's, each alone: 425.1k -> 425.2k
 # instructions an iteration (PyTorch 584.5k: 0.727x both).
+# Round 30 (issue 14's 0.7x): where an iteration's ~420k instructions go (callgrind, by C
+# function and by a bytecode count of each Python function): numpy itself 14.8k (3.5%; the
+# values are numpy scalars, not 0-d arrays), the rest the interpreter, ~6,900 bytecodes and
+# ~150 Python calls an iteration, ~60 instructions a bytecode; the chain's forward alone
+# 83.9k without a tape, 212k under one (~13k an op for the taped path: line, tensors, node,
+# record), the backward ~208k. Read counts with gc frozen and off (`gc.collect();
+# gc.freeze(); gc.disable()` before the counted run): without, a tree's collection phase
+# moves a count by up to 8k (the same code, 214.5k in one tree and 222.5k in another).
+# Kept: dispatch runs an op only tapes record in its own body, not in _dispatch_taped (a
+# frame an op less): predicted -5k; 420.1k -> 416.2k an iteration (forward under a tape
+# 212.0k -> 207.7k); this file's --instructions count, 300 iterations, 1e410bb's parent's
+# tree and its own: 420.6k -> 416.7k (PyTorch 585.0k: 0.719x -> 0.712x). bench_regression,
+# 2 epochs counted, the same trees: 282.0k -> 280.8k a step (PyTorch 378.4k: 0.745x ->
+# 0.742x). CPU A/B alternated at load 5-8: no figure (PyTorch's two threads lose more to
+# the load; rounds 0.53-0.77x either way).
+# Tried, not kept: the user's line by its call site's key looked up inline (frame 1 or 2,
+# `_sites.get((id(code), f_lasti))`) before `source_from`'s walk: +6.7k an iteration
+# (the operators' ops, frame 2 tapeviz's Tensor.__mul__, build and miss the key and walk
+# anyway; the hits saved less than a walk of one frame costs: source_from's ~3k a call is
+# mostly its getset reads, id()'s audit event and the key's tuple, inline or not); the
+# unary case of input_tensors inline in dispatch: -1.3k (0.3%, a duplicate of its hot
+# case: left out). Where the rest is: an Op called as `tf.sin(y)` pays ~520 instructions
+# of slot_tp_call over a function call (type lookup, argument tuple, prepend), ~10 calls an
+# iteration; each id() raises an audit event and allocates an int (~42 an iteration).
 
 
 def chain(lib, x):
