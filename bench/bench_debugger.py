@@ -491,6 +491,29 @@ whose bytes are counted in bulk or reused while a program's kinds repeat), the u
 line and check (26k) and the taped ops' checks (22k); 1.5x by CPU (about 1.28x by
 instructions at the ~0.25x gap measured between them) needs about -45k of these ~86k, so two
 of the three: not built this round.
+Round 31: the three parts above, each predicted, priced, then built or not (lecture's loop).
+- noted_bytes (predicted -12k by reusing the count while a program's kinds repeat): its
+  figure is set by the types of the 19 things it counts (any of them of another type, an
+  array, moves it), so an exact reuse must still read those types; reading them is the cost.
+  Priced alone under valgrind on the lecture's real arguments (1000 calls, a function call
+  0.8k): the whole 13.3k a call; the 19 things put in one tuple 3.3k, their types read into
+  a tuple 4.8k, that key looked up 1.9k, getsizeof of the segment's tuple 1.4k. Tried, not
+  kept: two keys (the values from outside, then the gradients, their values and the loss)
+  16.0k, the types read by four maps 14.6k. Kept (f827d5a): the tuple sized by arithmetic
+  (_tuple_bytes, getsizeof's very figure), 13.3k -> 12.9k a call; the loop, 36b42c8's tree
+  alone then with f827d5a (valgrind, one epoch, instructions a step): plain 437.3k /
+  437.4k, Recorder 612.7k (1.401x) -> 612.1k (1.399x), predicted -0.4k. A reuse needing no
+  type read would have to know the kinds where the values are kept (dispatch_followed's
+  extend), which reads the same types one op at a time: not built.
+- the update ops' line by their call site: already built (call_site.py, dispatch_sunk's
+  inline site test). Counted on two epochs under the Recorder: 3,411 line walks
+  (source_from in dispatch_followed.py), the 9 taped ops of each of 378 noted steps and 9
+  more; the 4 update ops' site test matched every step (no walk). Round 30's 10.6k is that
+  site test itself (sys._getframe(2), f_back, the site compared), not taken apart further:
+  no cut built.
+- the step's end's Segment and NotedStep: not attempted this round (no time left after the
+  two above).
+Still MISSED: lecture's 1.399x by instructions (the goal ~1.28x).
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
