@@ -39,7 +39,9 @@ def fresh():
 def test_a_second_dashboard_on_the_same_variables_is_refused_naming_the_first(dashboards):
     first, second = dashboards(show_tape=False), dashboards(show_tape=False)
     before = int(optimizer.iterations)
-    runner = first.train(train, 20_000)   # first
+    # the first trains until stopped: 20,000 steps once ended, on a loaded machine, before
+    # the test looked at it
+    runner = first.train(train, 10**9)   # first
     assert first_step_taken.wait(T)
     refused = second.train(train, 50)
     with pytest.raises(MisuseError) as info:
