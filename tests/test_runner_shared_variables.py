@@ -65,7 +65,7 @@ def test_a_second_dashboard_on_the_same_variables_is_refused_naming_the_first(da
 
 def test_a_runner_beside_a_paused_dashboard_names_the_pause(dashboards):
     dash = dashboards(show_tape=False)
-    runner = dash.train(train, 20_000)
+    runner = dash.train(train, 10**9)   # trains until stopped (20,000 once ended first)
     assert first_step_taken.wait(T)
     runner.pause()
     assert runner.wait_paused(T)
