@@ -21,21 +21,21 @@ def _conv_step():
     return {op.node.op.name: op.node for op in rec.last_step.ops}
 
 
-def _paused_in(node, vjp_of) -> str:
-    point = PausePoint("op", node, None, 0, vjp_of)
+def _paused_in(node, vjp_of, gradient_of=None) -> str:
+    point = PausePoint("op", node, None, 0, vjp_of, gradient_of)
     return _runner_status(SimpleNamespace(state="paused", paused_at=point), {})
 
 
 def test_an_op_inside_a_vjp_is_named_by_the_forward_op_and_the_input_it_is_the_gradient_of():
     nodes = _conv_step()
-    said = _paused_in(nodes["conv2d_backprop_filter"], nodes["conv2d"])
+    said = _paused_in(nodes["conv2d_backprop_filter"], nodes["conv2d"], 1)
     where = nodes["conv2d_backprop_filter"].source.location
     assert said == ("paused after conv2d's gradient for its filters (conv2d_backprop_filter) "
                     f"in the backward pass at {where}")
 
 
-def test_an_op_whose_shape_names_no_one_input_says_only_the_forward_op():
-    nodes = _conv_step()   # reduce_sum's VJP reshapes its upstream to (1, 1, 1, 1): no input's
+def test_an_op_whose_input_is_not_known_says_only_the_forward_op():
+    nodes = _conv_step()   # (one VJP function computing every input's gradient: not known)
     said = _paused_in(nodes["reshape"], nodes["reduce_sum"])
     assert said.startswith("paused after reduce_sum's gradient (reshape) in the backward")
 
@@ -65,3 +65,48 @@ def test_a_real_loop_stepped_into_conv2d_s_gradient_says_so(keras_session):
                                "(conv2d_backprop_filter) in the backward pass"), said
     finally:
         runner.stop()
+
+
+square_a = tf.Variable(np.full((3, 3), 0.5, np.float32), name="square_a")
+square_b = tf.Variable(np.eye(3, dtype=np.float32), name="square_b")
+
+
+def square_matmul_loop(steps):
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.matmul(square_a, square_b))
+        grads = tape.gradient(loss, [square_a, square_b])
+        square_a.assign_sub(0.001 * grads[0])
+        square_b.assign_sub(0.001 * grads[1])
+
+
+def test_a_square_matmul_s_gradient_ops_name_the_input_their_rule_computes():
+    """Both of matmul's inputs are 3x3, so an op's shape told neither ('matmul's gradient
+    (matmul)'): the rule of the input whose gradient runs says which, and the pause's repr
+    (and so Python's exit, `said`) says it in the Dashboard's words ('after matmul in the
+    backward pass', an op no box of the tape draws)."""
+    from dashboard_loops import T, wait_until
+
+    from tapeviz.debugger.runner import Runner
+    runner = Runner(square_matmul_loop, 10**9).start()   # trains until stopped
+    try:
+        assert wait_until(lambda: runner.step_count >= 1)
+        runner.pause()
+        assert runner.wait_paused(T)
+        said, where = [], None
+        for _ in range(5000):
+            point = runner.paused_at
+            if point.kind == "op" and point.vjp_of is not None and \
+                    point.vjp_of.op.name == "matmul":
+                said.append(_runner_status(runner, {}))
+                where = point.source.location   # the gradient call's line
+                assert repr(point) == f"<PausePoint {said[-1][len('paused '):]}>"
+            elif said:
+                break
+            runner.step_op()
+            assert runner.wait_paused(T)
+        assert said == [f"paused after matmul's gradient for its {name} (matmul) in the "
+                        f"backward pass at {where}" for name in ("a", "b")], said
+    finally:
+        runner.stop()
+        runner.join(T)

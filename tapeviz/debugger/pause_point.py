@@ -1,22 +1,40 @@
 """Where a paused `Runner` waits: the op or VJP step its gate stopped the training thread
-after, read by the caller (the Dashboard's status line, `runner.paused_at`) while it waits."""
+after, read by the caller (the Dashboard's status line, `runner.paused_at`) while it waits,
+and said in one wording by its repr, Python's exit and the Dashboard."""
 from __future__ import annotations
 
+import sys
+
+from ..backward import _ADVANCE, vjp_in_flight
+from ..nonfinite import in_pass
 from .breakpoint_listener import op_in_pass
+from .op_inputs import input_names
 from .variable_names import shown_name
 
 
 class PausePoint:
     """Where a paused runner waits: just after an op ran ("op") or after a VJP step ("vjp")."""
 
-    __slots__ = ("kind", "node", "step", "op_count", "vjp_of")
+    __slots__ = ("kind", "node", "step", "op_count", "vjp_of", "gradient_of")
 
-    def __init__(self, kind: str, node, step=None, op_count: int = 0, vjp_of=None):
+    def __init__(self, kind: str, node, step=None, op_count: int = 0, vjp_of=None,
+                 gradient_of: int | None = None):
         self.kind = kind            # "op" or "vjp"
         self.node = node            # the op's Node (for "vjp": the node whose VJP ran)
         self.step = step            # the BackwardStep for "vjp", else None
         self.op_count = op_count    # ops the gate had heard when it paused (from the first pause)
         self.vjp_of = vjp_of        # an op inside a VJP: the node whose VJP was running
+        self.gradient_of = gradient_of   # ... and the input of it whose gradient it computes
+
+    @classmethod
+    def after_op(cls, node, op_count: int) -> "PausePoint":
+        """A pause just after `node` ran on this thread: inside a VJP, the node whose VJP
+        runs and the input whose gradient it computes (`gradient_input`), read now, from
+        the training thread's own stack."""
+        in_flight = vjp_in_flight() if node.phase == "backward" else None
+        vjp_of = in_flight[0] if in_flight is not None else None
+        return cls("op", node, None, op_count, vjp_of,
+                   None if vjp_of is None else gradient_input(vjp_of))
 
     @property
     def forward_node(self):
@@ -53,8 +71,39 @@ class PausePoint:
         if self.kind == "op" and getattr(self.node.op, "kind", "") == "update":
             variable = getattr(self.node.inputs[0], "variable", self.node.inputs[0])
             return f"after the optimizer's update of {name_of(variable)}{where}"
+        if self.kind == "op" and self.vjp_of is not None:
+            return f"after {self._in_gradient()}{where}"
         phase = "vjp" if self.kind == "vjp" else self.phase   # op_in_pass: a step is "vjp"
         return f"after {op_in_pass(self.op_name, phase)}{where}"
 
+    def _in_gradient(self) -> str:
+        """An op run inside a VJP in the tape's words: the forward op the tape draws and the
+        input whose gradient the op computes, when known, the op itself in brackets:
+        "conv2d's gradient for its filters (conv2d_backprop_filter) in the backward pass";
+        its own name alone is an op no line of the user's calls and no box of the tape draws."""
+        forward = self.vjp_of
+        which = "" if self.gradient_of is None else \
+            f" for its {input_names(forward.op, len(forward.inputs))[self.gradient_of]}"
+        return f"{forward.op.name}'s gradient{which} ({self.op_name}) {in_pass('backward')}"
+
     def __repr__(self) -> str:
         return f"<PausePoint {self.said}>"
+
+
+def gradient_input(forward_node) -> int | None:
+    """Which input of `forward_node` the VJP running on this thread computes the gradient of
+    now: the input whose own rule (defop's per-input form, `input_grads.rules`) is on the
+    stack above the innermost backward pass's frame; the only input of an op of one; else
+    None (one VJP function computes every input's). Read from the stack at a pause alone, so
+    a backward step pays nothing for it; an op's shape could not tell a square matmul's
+    inputs apart."""
+    rules = getattr(getattr(forward_node.op, "input_grads", None), "rules", None)
+    if rules:
+        codes = [getattr(rule, "__code__", None) for rule in rules]
+        frame = sys._getframe(1)
+        while frame is not None and frame.f_code is not _ADVANCE:
+            if frame.f_code in codes:
+                return codes.index(frame.f_code) if codes.count(frame.f_code) == 1 else None
+            frame = frame.f_back
+        return None
+    return 0 if len(forward_node.inputs) == 1 else None

@@ -14,7 +14,6 @@ import threading
 import weakref
 
 from .. import events
-from ..backward import vjp_in_flight
 from ..fpwarnings import warn_from_user_line
 from . import live_runners
 from .pause_point import PausePoint
@@ -113,9 +112,7 @@ class RunnerGate:
         if request is None:
             return
         if request == "op" and kind is events.OpExecuted:
-            in_flight = vjp_in_flight() if event.node.phase == "backward" else None
-            self._wait(PausePoint("op", event.node, None, self.op_count,
-                                  in_flight[0] if in_flight is not None else None))
+            self._wait(PausePoint.after_op(event.node, self.op_count))
         elif request == "vjp" and kind is events.VJPApplied:
             self._wait(PausePoint("vjp", event.step.node, event.step, self.op_count))
 
@@ -159,9 +156,7 @@ def pause_at_hit(hit, why: str) -> bool:
     if hit.phase == "vjp":
         point = PausePoint("vjp", hit.step.node, hit.step, runner.op_count)
     else:
-        in_flight = vjp_in_flight() if hit.phase == "backward" else None
-        point = PausePoint("op", hit.node, None, runner.op_count,
-                           in_flight[0] if in_flight is not None else None)
+        point = PausePoint.after_op(hit.node, runner.op_count)
     warn_from_user_line(f"breakpoint hit on the thread of Runner {runner.name!r}: "
                         f"{hit.describe()}; no debugger can take input there ({why}), so the "
                         "runner paused there: read runner.paused_at, then runner.resume(), "

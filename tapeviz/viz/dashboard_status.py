@@ -7,9 +7,7 @@ import threading
 import time
 
 from ..errors import DTypeError, describe
-from ..debugger.op_inputs import input_names
 from ..debugger.variable_names import shown_name
-from ..nonfinite import in_pass
 from ..sourceinfo import source_from
 from .vocabulary import UNHEARD, torch_unheard
 
@@ -70,12 +68,11 @@ class Status:
 def _runner_status(runner, labels: dict) -> str:
     """A line like "paused after matmul in the forward pass at train.py:12" or "last loss
     0.5": a pause in `PausePoint.said`'s words (a backward step as "the gradient through
-    matmul", the words of the button that stepped it, Step gradient), an optimizer's update
+    matmul", the words of the button that stepped it, Step gradient; an op inside a VJP as
+    "conv2d's gradient for its filters (conv2d_backprop_filter)"), an optimizer's update
     by the variable it updated as the legend names it (`labels`: variable name -> legend
     name)."""
     state, point = runner.state, runner.paused_at
-    if state == "paused" and point is not None and point.kind == "op" and point.vjp_of is not None:
-        return "paused " + _in_gradient(point)
     if state == "paused" and point is not None:
         return "paused " + point.saying(
             lambda variable: labels.get(variable.name) or shown_name(variable))
@@ -87,23 +84,6 @@ def _runner_status(runner, labels: dict) -> str:
     # "finished  352 steps done  finished (loss 0.97733)"
     loss = runner.last_loss
     return "" if loss is None else f"last loss {loss:.5g}"
-
-
-def _in_gradient(point) -> str:
-    """Where a loop paused on an op run inside a VJP waits, in the tape's words: the forward
-    node it draws and the input whose gradient the op computes, when its shape tells which
-    (one input alone has the op's output's shape), the op itself in brackets: 'after
-    conv2d's gradient for its filters (conv2d_backprop_filter) in the backward pass'; its own
-    name alone ('conv2d_backprop_filter in the backward pass') is an op no line of the
-    user's calls and no box of the tape draws."""
-    forward, shape = point.forward_node, point.node.output.shape
-    matching = [i for i, x in enumerate(forward.inputs) if getattr(x, "shape", None) == shape]
-    which = f" for its {input_names(forward.op, len(forward.inputs))[matching[0]]}" \
-        if len(matching) == 1 else ""
-    source = point.source
-    where = f" at {source.location}" if source else ""
-    return f"after {forward.op.name}'s gradient{which} ({point.op_name}) {in_pass('backward')}" \
-        f"{where}"
 
 
 def _no_loop(runner) -> str:
