@@ -86,7 +86,9 @@ def test_conv2d_node_shows_op_source_feature_maps_and_filters(conv_tape):
     maps = decode_png(find(sections, "Feature maps (example 0, 6 of 6 channels)")["content"])
     tile = (maps.shape[1] - 4 * GAP) // 3            # 6 maps: 3 columns, 2 rows of 8 x 8 tiles
     assert tile % 8 == 0 and maps.shape[:2] == (2 * tile + 3 * GAP, 3 * tile + 4 * GAP)
-    filters = find(sections, "Kernel input: Filters (6 of 6")
+    # the conv's weights by the variable's name, not 'Kernel input' (jargon to a student); its
+    # one input channel is drawn as it is, no mean over one
+    filters = find(sections, "Weights conv2d/kernel: Filters (6 of 6, blue < 0 < red)")
     assert decode_png(filters["content"]).size
     inputs = sections["Inputs"]["content"]
     assert inputs[0] == ["input", "from", "value"]
@@ -144,7 +146,27 @@ def test_backward_step_shows_input_gradients_saliency_and_filter_gradient(conv_t
     tiles = decode_png(saliency["content"])
     tile = (tiles.shape[1] - 3 * GAP) // 2           # 3 images of 10 x 10: a 2 x 2 grid
     assert tile % 10 == 0 and tiles.shape[:2] == (2 * tile + 3 * GAP, 2 * tile + 3 * GAP)
-    find(sections, "Gradient w.r.t. filters: Filters (6 of 6")
+    find(sections, "Gradient w.r.t. conv2d/kernel: Filters (6 of 6")
+
+
+def test_the_saliency_in_a_widget_names_the_images_as_the_code_does(conv_tape):
+    """Stepped to the conv in a widget, its pictures say `images` and `conv2d/kernel`, the
+    code's names (the saliency said 'w.r.t. input', the op's name for it)."""
+    sources = [conv_tape.images, *conv_tape.layer.trainable_variables]
+    widget = tapeviz.viz.TapeWidget(conv_tape.tape, target=conv_tape.loss, sources=sources)
+    while widget.stepper.get("op") != "conv2d":
+        widget.step()
+    titles = [section["title"] for section in widget.inspector["sections"]]
+    assert "Gradient w.r.t. images (saliency: |gradient|, max over channels)" in titles, titles
+    assert "Gradient w.r.t. conv2d/kernel: Filters (6 of 6, blue < 0 < red)" in titles, titles
+    assert "Weights conv2d/kernel: Filters (6 of 6, blue < 0 < red)" in titles, titles
+    widget.close()
+
+
+def test_filters_of_many_input_channels_say_they_are_averaged():
+    kernel = tf.Variable(np.ones((3, 3, 4, 2), np.float32), name="kernel")
+    titles = [s["title"] for s in inspect_node(kernel)["sections"]]
+    assert "Filters (2 of 2, mean over 4 input channels, blue < 0 < red)" in titles, titles
 
 
 def test_input_gradients_say_where_none_flows():

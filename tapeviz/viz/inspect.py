@@ -112,8 +112,9 @@ def _pictures(values: np.ndarray, prefix: str, kernel: bool = False,
     if values.ndim != 4:
         return []
     if kernel:
-        out = values.shape[3]
-        how = "RGB" if values.shape[2] == 3 else "mean over inputs, blue < 0 < red"
+        out, ins = values.shape[3], values.shape[2]
+        how = "RGB" if ins == 3 else "blue < 0 < red" if ins == 1 else \
+            f"mean over {ins} input channels, blue < 0 < red"
         return [_section(f"{prefix}Filters ({min(out, MAX_TILES)} of {out}, {how})", "img",
                          image.filter_grid(values, max_filters=MAX_TILES,
                                            max_size=PICTURE_SIDE))]
@@ -231,18 +232,38 @@ def _input_sections(node: Node, names: dict) -> list:
     return [_section("Inputs", "table", rows)] if node.inputs else []
 
 
-def _input_grad_sections(node: Node, input_grads) -> list:
+def users_name(node: Node, i: int, names: dict) -> str:
+    """Input `i` of `node` as the user's code calls it: what its line passed ('x'), the name
+    its box is drawn by (`names`' 'input images', 'variable conv2d/kernel': 'images',
+    'conv2d/kernel'), else the op's name for it ('filters'), as a picture's title says it."""
+    if node.phase == "forward":
+        written = op_inputs.written_arguments(node.op, node.source, len(node.inputs))[i]
+        if written:
+            return written
+    tensor = node.inputs[i]
+    word, _, drawn = (names.get(id(tensor)) or names.get(node.input_ids[i]) or "").partition(" ")
+    if drawn and word in ("input", words_of([node.op])["variable"]):
+        return drawn
+    if isinstance(tensor, VariableRead):
+        return variable_name(tensor.variable)
+    return input_name(node, i)
+
+
+def _input_grad_sections(node: Node, input_grads, names: dict) -> list:
     """A summary row per input, and pictures where a user learns from them: the saliency
-    map of an NHWC image input, a conv filter's gradient, a 2-D input's gradient."""
+    map of an NHWC image input, a conv filter's gradient, a 2-D input's gradient, each
+    titled by the input's name in the user's code (`users_name`; 'w.r.t. input' said the
+    op's name where the code's was `images`)."""
     rows = [["input", "d target / d input"]]
     pictures = []
     layout = _layout(node.op)
     for i, grad in enumerate(input_grads):
-        name = input_name(node, i)
         values = _array(grad)
-        rows.append([name, NO_INPUT_GRADIENT if values is None else summarize(values)])
+        rows.append([input_name(node, i),
+                     NO_INPUT_GRADIENT if values is None else summarize(values)])
         if values is None or not _numeric(values) or len(pictures) >= 4:
             continue
+        name = users_name(node, i, names)
         if node.op.name == "conv2d" and i == 1:
             pictures += _pictures(values, f"Gradient w.r.t. {name}: ", kernel=True, layout=layout)
             continue
@@ -336,9 +357,9 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
         sections = _source_section(ref.source)
         sections.append(_section("Op", "table", _op_table(ref, rop, position)))
         sections += _value_sections(output, "Output", kernel, layout)
-        if ref.op.name == "conv2d" and len(ref.inputs) > 1:
-            sections += _pictures(_array(ref.inputs[1]), "Kernel input: ", kernel=True,
-                                  layout=layout)
+        if ref.op.name == "conv2d" and len(ref.inputs) > 1:   # 'Kernel input' read as jargon
+            sections += _pictures(_array(ref.inputs[1]), f"Weights {users_name(ref, 1, names)}: ",
+                                  kernel=True, layout=layout)
         title = _title(ref.op.name, output)
     elif isinstance(ref, Tensor):
         output = _array(ref)
@@ -359,8 +380,8 @@ def inspect_node(node, grad=None, input_grads=None, *, names: dict | None = None
     if isinstance(ref, Node):
         sections += _input_sections(ref, names)
         if input_grads is not None:
-            sections += _input_grad_sections(ref, input_grads)
+            sections += _input_grad_sections(ref, input_grads, names)
     return {"id": node_id, "title": title, "sections": sections}
 
 
-__all__ = ["NO_INPUT_GRADIENT", "input_makers", "input_name", "inspect_node"]
+__all__ = ["NO_INPUT_GRADIENT", "input_makers", "input_name", "inspect_node", "users_name"]

@@ -33,8 +33,8 @@ def test_feature_maps_and_filters_read_as_tiles_in_both_themes(theme, tmp_path, 
         widget = page.wait_for_output(WIDGET)
         wait_until(page, lambda: inspector_title(widget).startswith("conv2d"), "the conv")
         for title, what in (("Feature maps (example 0, 16 of 16 channels)", "maps"),
-                            ("Kernel input: Filters (16 of 16, mean over inputs, blue < 0 < "
-                             "red)", "filters")):
+                            ("Weights conv2d/kernel: Filters (16 of 16, blue < 0 < red)",
+                             "filters")):
             picture = section(widget, title)
             picture.locator("img[data-scale]").wait_for()   # loaded, drawn at its size
             picture.scroll_into_view_if_needed()

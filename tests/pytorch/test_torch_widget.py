@@ -76,7 +76,8 @@ def test_inspector_shows_a_torch_ops_value_gradient_and_source_line(cnn_tape):
     assert "stride=(1, 1)" in op_table["called with"]
     # NCHW feature maps and an OIHW kernel, drawn as the numpy engine's NHWC/HWIO are
     assert "Feature maps (example 0, 16 of 16 channels)" in titles
-    assert "Kernel input: Filters (16 of 16, mean over inputs, blue < 0 < red)" in titles
+    # the weights by the parameter's name ('Kernel input' was jargon); one input channel
+    assert "Weights conv1.weight: Filters (16 of 16, blue < 0 < red)" in titles, titles
     assert "Gradient" in titles
     grads = dict(map(tuple, next(s for s in payload["sections"]
                                  if s["title"] == "Input gradients")["content"][1:]))
@@ -121,7 +122,7 @@ def test_a_conv_weight_clicked_as_a_leaf_is_drawn_as_its_filters(cnn_tape):
     weight = next(n.id for n in widget.graph.nodes.values() if n.label == "conv2.weight")
     titles = [section["title"] for section in widget.inspect(weight)["sections"]]
     # OIHW (16, 16, 3, 3): 16 filters of 16 input channels, as the conv's own picture says
-    assert "Filters (16 of 16, mean over inputs, blue < 0 < red)" in titles
+    assert "Filters (16 of 16, mean over 16 input channels, blue < 0 < red)" in titles, titles
 
 
 def test_break_here_on_a_torch_node_arms_a_breakpoint_that_hits_it(cnn_tape, monkeypatch):
