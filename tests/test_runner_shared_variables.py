@@ -6,7 +6,7 @@ import threading
 
 import dashboard_loops
 import pytest
-from dashboard_loops import T, marked_line, scalar_loop
+from dashboard_loops import Front, T, marked_line, scalar_loop
 
 import tapeviz as tf
 from tapeviz.debugger import Runner
@@ -37,7 +37,8 @@ def fresh():
 
 
 def test_a_second_dashboard_on_the_same_variables_is_refused_naming_the_first(dashboards):
-    first, second = dashboards(show_tape=False), dashboards(show_tape=False)
+    first, second = dashboards(), dashboards()
+    Front(first), Front(second)
     before = int(optimizer.iterations)
     # the first trains until stopped: 20,000 steps once ended, on a loaded machine, before
     # the test looked at it
@@ -53,10 +54,20 @@ def test_a_second_dashboard_on_the_same_variables_is_refused_naming_the_first(da
     assert "is still training (running): their updates would interleave" in said, said
     assert "this one stopped at its first gradient call, before any update" in said
     assert "runner.stop()" in info.value.hint and "listener" not in said
-    assert refused.state == "failed" and refused.step_count == 1
+    # the refused step is none of its own: not counted, charted or drawn (it charted step 1's
+    # loss and norm, drew its tape 'the last before the error' and counted it)
+    assert refused.state == "failed" and refused.step_count == 0
     second.flush()
     assert second.state == "failed" and "MisuseError" in second.error, second.error
-    assert runner.state == "running"   # the first trains on, untouched
+    assert "would train w, which another run of it" in second.error
+    assert second.status == "failed: MisuseError (the error below)"
+    assert second.history() == {"loss": ([], []), "grad_norms": {}}
+    assert second.step_count == 0 and second.svg == "" and second.tape_title == ""
+    assert runner.state == "running"   # the first trains on, untouched: charted and drawn
+    first.flush()
+    charted = first.history()
+    assert list(charted["grad_norms"]) == ["w:0"] and len(charted["loss"][0]) >= 1
+    assert first.svg and first.tape_title.startswith("step ")
     runner.stop()
     runner.join(T)
     # its steps alone (the stop lands at a gradient call, a step its update never follows)

@@ -45,12 +45,13 @@ def live() -> list:
     return sorted(_live, key=lambda runner: runner._started)
 
 
-def refuse_shared(runner, sources) -> None:
+def refusal(runner, sources) -> MisuseError | None:
     """`runner`'s gradient call differentiated `sources`, another runner not ended (alone, a
-    step pays the check of `started_not_ended` only): refuse it, before its loop updates
-    any, when a runner not ended trains one of them. Two loops updating one variable from two
-    threads interleave their steps, each chart showing a mix and the optimizer counting both,
-    silently; the user meant one, or one after the other. Else its sources are its own."""
+    step pays the check of `started_not_ended` only): the error refusing it, before its loop
+    updates any, when a runner not ended trains one of them. Two loops updating one variable
+    from two threads interleave their steps, each chart showing a mix and the optimizer
+    counting both, silently; the user meant one, or one after the other. Else None, and its
+    sources are its own."""
     with _sharing:
         mine = {id(source) for source in sources if isinstance(source, Variable)}
         for other in live():
@@ -58,8 +59,9 @@ def refuse_shared(runner, sources) -> None:
                 continue
             shared = [source for source in other._last_sources if id(source) in mine]
             if shared:
-                raise _trained_by(runner, other, shared)
+                return _trained_by(runner, other, shared)
         runner._last_sources = sources
+        return None
 
 
 def _trained_by(runner, other, shared: list) -> MisuseError:

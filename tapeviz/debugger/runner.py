@@ -83,6 +83,7 @@ class Runner(RunnerGate):
         self._hearing = False              # whether the gate hears ops now
         self._last_targets: tuple = ()     # the last gradient call's targets (immutable)
         self._last_sources: tuple = ()     # ... and sources: the variables it trains now
+        self._judged = None                # (gradient call, its refusal or None): refusal()
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
         self._error_frames = None          # its traceback as the loop's thread left it

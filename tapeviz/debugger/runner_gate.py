@@ -87,18 +87,30 @@ class RunnerGate:
     def _on_gradient(self, event) -> None:
         if threading.get_ident() != self._ident:
             return
+        if live_runners.started_not_ended > 1:   # (torch's sources: read only then)
+            refused, self._judged = self.refusal(event), None
+            if refused is not None:
+                raise refused   # before it counts: a refused gradient call is no step
+        else:
+            self._last_sources = event.sources
         self.step_count += 1
         if self.step_count == 1:
             self.looped = ran_in_a_loop(RunnerGate._main.__code__)
         self._last_targets = event.targets   # read as a float only when asked (last_loss)
-        if live_runners.started_not_ended > 1:
-            live_runners.refuse_shared(self, event.sources)   # (torch's: read only then)
-        else:
-            self._last_sources = event.sources
         if self._stop:
             self._raise_stop(event)
 
-    _on_gradient.says_its_own_errors = True   # (refuse_shared's: no note of the listener)
+    _on_gradient.says_its_own_errors = True   # (the refusal's: no note of the listener)
+
+    def refusal(self, event):
+        """The MisuseError refusing the loop's gradient call `event` when a runner not ended
+        trains one of its variables (`live_runners.refusal`), else None; judged once an
+        event, so its Dashboard, which hears the call first, charts no step the runner then
+        refuses."""
+        judged = self._judged
+        if judged is None or judged[0] is not event:
+            judged = self._judged = (event, live_runners.refusal(self, event.sources))
+        return judged[1]
 
     def _gate(self, event) -> None:
         if threading.get_ident() != self._ident:

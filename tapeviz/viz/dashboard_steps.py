@@ -10,6 +10,7 @@ import threading
 import numpy as np
 
 from .. import events
+from ..debugger import live_runners
 from ..debugger.summary import all_finite
 from ..debugger.variable_names import shown_names
 from ..variable import Variable
@@ -35,6 +36,10 @@ class StepLog:
                 if self.show_tape:
                     self._grads[id(event.step.node.output)] = event.step.upstream
             elif kind is events.GradientComputed:
+                if live_runners.started_not_ended > 1 and self.runner.refusal(event) is not None:
+                    with self._data_lock:   # another run's variables: no step of this one's
+                        self._ops, self._grads = [], {}
+                    return
                 loss = sum(float(np.sum(t._value)) for t in event.targets)
                 named = [(source.name, grad) for source, grad in
                          zip(event.sources, event.gradients)
