@@ -19,6 +19,7 @@ import numpy as np
 
 from ..debugger.variable_names import counted_by, purpose
 from ..nonfinite import in_pass
+from .stagger import staggered
 from .vocabulary import LEAF_NOUNS, leaf_noun, words_of
 
 FILL = {   # by op kind; 6-digit hex because old Graphviz paints "#eef" black
@@ -366,6 +367,8 @@ fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variab
     bundles = {dst: _bundle(nodes[dst], count, lines)
                for dst, count in fan_in.items() if count > FAN_IN_BUNDLE}
     copies: Counter = Counter()
+    rows = staggered(graph)
+    lifted = set(rows[0]) if rows else set()
     for edge, label in zip(graph.edges, _edge_labels(graph)):
         src = edge.src
         if fanout[src] > MAX_FANOUT:
@@ -376,8 +379,12 @@ fillcolor="#fff4a8", shape="ellipse", style="rounded,filled", class="kind-variab
         attrs = _edge_attrs(edge, nodes, largest, label)
         if edge.dst in bundles:
             attrs["arrowhead"] = "none"
+        if edge.src in lifted:
+            attrs["minlen"] = "2"
         lines.append(f"  {quote(src)} -> {quote(bundles.get(edge.dst, edge.dst))} "
                      f"[{_attrs(attrs)}];\n")
+    lines += [f"  {{rank=same; {' -> '.join(map(quote, row))} [style=invis];}}\n"
+              for row in rows if len(row) > 1]
     lines.append("}\n")
     return "".join(lines)
 

@@ -13,7 +13,9 @@ newcomer needs of it:
 - a notebook that tells the student to press Step says Reset first: after Run All the pass is
   done and Step is dashed, doing nothing;
 - the dashboard's tape, cut at its pane's foot, says "more: drag or scroll" as the tape
-  widget does (it ended mid-graph with no word of more).
+  widget does (it ended mid-graph with no word of more);
+- 03's collapsed step shows all of its 9 boxes (its six variables in one row put the dense
+  layer's off the pane's right edge).
 """
 import re
 
@@ -154,6 +156,11 @@ def test_notebook_03_as_a_student_sees_it(theme, tmp_path, browser, servers):
     page.screenshot(dash, f"{name}-dashboard-finished")
     collapsed = page.output(WIDGET).first
     page.screenshot(collapsed, f"{name}-collapsed")
+    # the whole model in the pane at 1280x800, its variables in two rows (in one, dense/kernel
+    # was cut at the pane's right edge and dense/bias past it: '9 shown', 7 seen)
+    cut = {box.locator("text").first.text_content(): box.evaluate(CUT_OFF_PX)
+           for box in collapsed.locator(".tv-graph svg g.node").all()}
+    assert len(cut) == 9 and all(px == [0, 0, 0, 0] for px in cut.values()), cut
     # a click on the box at the pane's left edge opens the inspector, the graph refits larger:
     # the box stays whole in the pane (its left 26 px were cut off, its selection ring too)
     kernel = collapsed.locator(".tv-graph svg g.node", has_text="conv2d/kernel").first
