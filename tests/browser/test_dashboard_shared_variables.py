@@ -1,7 +1,8 @@
 """A second Dashboard started on the variables a first still trains, as a person sees it in
 JupyterLab's light and dark themes: the second says "failed" and its error names the first
-and what to do, readable at WCAG AA contrast inside its width, while the first trains on
-(the two ran side by side silently, each chart a mix of both). Screenshots:
+and what to do, readable at WCAG AA contrast inside its width, and charts and draws no step
+(it showed the refused step's loss, norm and tape), while the first trains on, charted and
+drawn (the two ran side by side silently, each chart a mix of both). Screenshots:
 tests/browser/artifacts/lab-dashboard-shared-<theme>.png.
 """
 import pytest
@@ -24,13 +25,13 @@ def train(steps):
             loss = w * w
         optimizer.apply_gradients([(tape.gradient(loss, w), w)])
 
-first = Dashboard(show_tape=False)
+first = Dashboard()
 first_runner = first.train(train, 10_000_000)
 first
 """, """
 while first_runner.step_count < 1:
     time.sleep(0.01)
-second = Dashboard(show_tape=False)
+second = Dashboard()
 second_runner = second.train(train, 100)
 second
 """, """
@@ -57,6 +58,13 @@ def test_a_second_dashboard_on_the_same_variables_says_why_it_stopped(theme, tmp
                "by Dashboard.train at Cell In[1], line 15 " in text, text   # the first's line
         assert "is still training (running)" in text and "Cell In[1], line 12" in text, text
         assert "stop the first (its dashboard's Stop, or runner.stop())" in text, text
+        # no step of the refused call's: none counted, charted or drawn
+        assert second.locator(".tvd-steps").text_content().strip().startswith("0 steps"), \
+            second.locator(".tvd-steps").text_content()
+        assert second.locator(".tvd-legend-item").count() == 0
+        assert second.locator(".tvd-tape svg").count() == 0
+        wait_until(page, lambda: first.locator(".tvd-tape svg").count() == 1, "the first's tape")
+        assert first.locator(".tvd-legend-item").count() == 1
         for part in (error, second.locator(".tvd-state"), second.locator(".tvd-status")):
             assert contrast(part)["ratio"] >= 4.5, (theme, part)
         assert error.evaluate("el => el.scrollWidth <= el.clientWidth + 1")
