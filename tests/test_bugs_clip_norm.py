@@ -108,12 +108,16 @@ def test_an_adams_clip_far_below_the_norm_but_above_its_epsilon_is_no_finding():
 @pytest.mark.parametrize("make, clipping", [
     (None, {"clipnorm": 1e-6}), (None, {"global_clipnorm": 1e-6}),
     (tf.keras.optimizers.Adam, {"clipnorm": 1e-9}),
-    (tf.keras.optimizers.Adam, {"clipnorm": 1e-5})])   # (no finding: above its epsilon)
+    (tf.keras.optimizers.Adam, {"clipnorm": 1e-5}),   # (no finding: above its epsilon)
+    (tf.keras.optimizers.Adam, {"clipnorm": 1e-5, "epsilon": 1e-3}),   # (below its own)
+    (tf.keras.optimizers.RMSprop, {"clipnorm": 1e-5, "epsilon": 1e-3}),
+    (tf.keras.optimizers.Adagrad, {"clipnorm": 1e-5, "epsilon": 1e-3})])
 def test_the_finding_is_the_same_once_the_optimizer_is_gone(make, clipping):
     """A recording read after its optimizer was collected (made in a function that returned,
     or a notebook cell that rebound the name) said 'the learning rate is far too small' for
     SGD's clip, and nothing for Adam's: the finding read the clip off the living optimizer.
-    It keeps the optimizer's settings and class, not the optimizer."""
+    It keeps the optimizer's settings and class, not the optimizer; its epsilon too (an
+    epsilon of 1e-3 was read as the class's 1e-07 once it was gone: no finding)."""
     rec, optimizer = clipped_loop(make=make, **clipping)
     alive = [(f.kind, f.message, f.source) for f in diagnose(rec)]
     gone = weakref.ref(optimizer)
@@ -123,6 +127,8 @@ def test_the_finding_is_the_same_once_the_optimizer_is_gone(make, clipping):
     assert [(f.kind, f.message, f.source) for f in diagnose(rec)] == alive
     assert [kind for kind, _, _ in alive] == ([] if clipping == {"clipnorm": 1e-5} else
                                               ["gradients_over_clipped"])
+    if "epsilon" in clipping:
+        assert "fall below its epsilon (0.001)" in alive[0][1], alive
 
 
 @pytest.mark.parametrize("clip_each, to, of, fix, marker", [

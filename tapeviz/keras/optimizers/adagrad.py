@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import update
 from .base import Optimizer
+from .settings import setting
 
 
 class Adagrad(Optimizer):
@@ -17,6 +18,10 @@ class Adagrad(Optimizer):
 
     _hyper_names = ("initial_accumulator_value", "epsilon")
     _slot_names = ("accumulator",)
+
+    epsilon = setting("epsilon", "The small constant that keeps the division by the "
+                                 "gradient's size finite (in Settings: a finding reads it "
+                                 "after the optimizer is gone).")
 
     def __init__(self, learning_rate=0.001, initial_accumulator_value: float = 0.1,
                  epsilon: float = 1e-7, name: str = "Adagrad", **kwargs):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from . import update
 from ...variable import Variable
 from .base import Optimizer
+from .settings import setting
 
 
 class Adam(Optimizer):
@@ -18,6 +19,10 @@ class Adam(Optimizer):
 
     _hyper_names = ("beta_1", "beta_2", "epsilon", "amsgrad")
     UPDATE_OPS = update.ADAM_OPS
+
+    epsilon = setting("epsilon", "The small constant that keeps the division by the "
+                                 "gradient's size finite (in Settings: a finding reads it "
+                                 "after the optimizer is gone).")
 
     def __init__(self, learning_rate=0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = 1e-7, amsgrad: bool = False, name: str = "Adam", **kwargs):
@@ -41,7 +46,7 @@ class Adam(Optimizer):
         if self.amsgrad or kind._apply_dense is not Adam._apply_dense \
                 or kind.get_slot is not Optimizer.get_slot:
             return None
-        slots = self._slots_of
+        slots, epsilon = self._slots_of, self.epsilon
         decaying = not self._plain and self._settings.weight_decay is not None
         updated = []
         with update.warnings_raised():
@@ -53,7 +58,7 @@ class Adam(Optimizer):
                     m, v = var_slots["m"], var_slots["v"]
                     value = self._decayed(var, lr) if decaying else var._value
                     values = update.adam_values(value, grad, m, v, lr, self.beta_1,
-                                                self.beta_2, self.epsilon, step)
+                                                self.beta_2, epsilon, step)
                     updated += zip((m, v, var), values)
             except FloatingPointError:   # the update ops say it, naming the op
                 return None

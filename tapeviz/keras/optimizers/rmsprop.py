@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from . import update
 from .base import Optimizer
+from .settings import setting
 
 
 class RMSprop(Optimizer):
@@ -17,6 +18,10 @@ class RMSprop(Optimizer):
     """
 
     _hyper_names = ("rho", "momentum", "epsilon", "centered")
+
+    epsilon = setting("epsilon", "The small constant that keeps the division by the "
+                                 "gradient's size finite (in Settings: a finding reads it "
+                                 "after the optimizer is gone).")
 
     def __init__(self, learning_rate=0.001, rho: float = 0.9, momentum: float = 0.0,
                  epsilon: float = 1e-7, centered: bool = False, name: str = "RMSprop",

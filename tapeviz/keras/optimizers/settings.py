@@ -1,5 +1,7 @@
 """The optimizer settings that change what an apply does beyond its formula: Keras 3's
-clips, `weight_decay`, `loss_scale_factor`, `use_ema` and `gradient_accumulation_steps`.
+clips, `weight_decay`, `loss_scale_factor`, `use_ema` and `gradient_accumulation_steps`; and
+an adaptive formula's `epsilon`, which the debugger's findings read after the optimizer is
+gone (`step_counts.py` keeps the Settings, not the optimizer).
 
 They live in one `Settings` object, not as attributes of the optimizer: each instance
 attribute past a few dozen makes every attribute load of the optimizer slower (CPython's
@@ -17,6 +19,7 @@ class Settings:
     __slots__ = ("clipnorm", "clipvalue", "global_clipnorm", "weight_decay", "loss_scale_factor",
                  "use_ema", "ema_momentum", "ema_overwrite_frequency",
                  "gradient_accumulation_steps",
+                 "epsilon",         # an adaptive optimizer's (Adam, RMSprop, Adagrad); else None
                  "decays_of",       # id(variable) -> whether it decays (kept alive by _slots)
                  "excluded_ids",    # exclude_from_weight_decay's variables
                  "excluded_names")  # its names' pattern, compiled, or None

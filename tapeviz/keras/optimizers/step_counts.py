@@ -1,19 +1,18 @@
 """What an optimizer's step count (`iterations`, the variable 'SGD/iter') tells of the
 optimizer that counts it, for the debugger: a recorded update told to be the count's, the
-line that made the optimizer, its class and its clips. A recording keeps the count and may
+line that made the optimizer, its class, clips and epsilon. A recording keeps the count and may
 outlive the optimizer, so what a finding reads of it is kept past it: its class and its
 `Settings` (which hold no reference to it), not the optimizer."""
 from __future__ import annotations
 
-import inspect
 import weakref
 from typing import NamedTuple
 
 # id -> each live optimizer's step count, so a recorded update can be told to be one
 _STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-# id -> (the class name of the optimizer each live step count counts, a weak reference to
-# it, its class and its Settings, which hold no reference to it): the count, kept by a
-# recording, may outlive the optimizer, and a finding read then needs its clips
+# id -> (the class name of the optimizer each live step count counts, and its Settings,
+# which hold no reference to it): the count, kept by a recording, may outlive the optimizer,
+# and a finding read then needs its clips and epsilon
 _COUNTED_BY: dict = {}
 
 
@@ -39,32 +38,23 @@ class Clips(NamedTuple):
 
 
 def optimizer_clips(variable) -> Clips | None:
-    """The clips of the optimizer whose step count `variable` is, read after the optimizer
-    is gone too (its Settings kept; its epsilon then its class's default, which nearly every
-    program keeps); None for any other variable."""
-    kind, optimizer, made, settings = _counted_by(variable)
+    """The clips and epsilon of the optimizer whose step count `variable` is, read after the
+    optimizer is gone too (from its Settings); None for any other variable."""
+    kind, settings = _counted_by(variable)
     if kind is None:
         return None
-    optimizer = optimizer()
-    if optimizer is not None:
-        epsilon = getattr(optimizer, "epsilon", None)
-    else:
-        parameter = inspect.signature(made).parameters.get("epsilon")
-        epsilon = None if parameter is None else parameter.default
-    return Clips(kind, settings.global_clipnorm, settings.clipnorm,
-                 epsilon if isinstance(epsilon, (int, float)) else None)
+    return Clips(kind, settings.global_clipnorm, settings.clipnorm, settings.epsilon)
 
 
 def counts(optimizer) -> None:
     """`optimizer`'s step count is one: noted, with what is kept of it, until the count goes."""
     count = optimizer._iterations
     _STEP_COUNTS[id(count)] = count
-    _COUNTED_BY[id(count)] = (type(optimizer).__name__, weakref.ref(optimizer),
-                              type(optimizer), optimizer._settings)
+    _COUNTED_BY[id(count)] = (type(optimizer).__name__, optimizer._settings)
     weakref.finalize(count, _COUNTED_BY.pop, id(count), None).atexit = False
 
 
 def _counted_by(variable) -> tuple:
     if optimizer_made_at(variable) is None:
-        return None, None, None, None
-    return _COUNTED_BY.get(id(variable), (None, None, None, None))
+        return None, None
+    return _COUNTED_BY.get(id(variable), (None, None))
