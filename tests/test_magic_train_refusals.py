@@ -92,3 +92,49 @@ def test_a_function_made_by_a_call_in_a_name_still_trains(ip):
     ip.run_line_magic("tapeviz_train", "fn")
     runner = ip.user_ns[tvip.RUNNER_NAME]
     assert runner.join(30.0) and runner.state == "finished" and runner.step_count == 2
+
+
+MAKERS = """\
+import functools
+made = []
+def make_train(steps):
+    made.append(steps)
+    def train_step():
+        train(steps)
+    return train_step
+def make(steps):
+    return lambda: train(steps)
+def build(steps):
+    trainer = functools.partial(train, steps)
+    return trainer
+"""
+
+
+@pytest.mark.parametrize("line", ["make_train(2)", "make(2)", "make_train( 1 + 1 )"])
+def test_a_call_that_makes_the_training_function_is_evaluated_once_and_trained(ip, line):
+    """`%tapeviz_train make_train(model)`, as `dash.train(make_train(model))` reads in Python:
+    the function's source returns a function it defines, so the call makes the training
+    function, not the training; it was refused, its hint saying to pass `make_train 2`
+    apart, which would have trained nothing."""
+    ip.run_cell(MAKERS)
+    ip.run_line_magic("tapeviz_train", line)
+    runner = ip.user_ns[tvip.RUNNER_NAME]
+    assert runner.join(30.0) and runner.state == "finished" and runner.step_count == 2
+    assert ip.user_ns["ran"] == [2]   # trained once, in the runner
+    assert ip.user_ns["made"] == ([2] if "make_train" in line else [])   # made once
+
+
+def test_a_call_whose_result_its_source_does_not_show_gets_both_fixes_in_its_names(ip):
+    """`build(3)` returns what `functools.partial` made: maybe the training function, maybe
+    not; evaluating it could be the training itself, so it is refused unrun, with the fix for
+    each reading, the two lines that name its result first among them."""
+    ip.run_cell(MAKERS)
+    said = refused(ip, "build(3)")
+    assert said == ("%tapeviz_train: expected a training function (a callable); got build(3), "
+                    "a call: evaluating it would run it here, before %tapeviz_train could "
+                    "watch it (nothing ran)\n"
+                    "hint: if build(3) is the training, pass the function and its arguments "
+                    "apart: %tapeviz_train build 3; if it returns the training function, "
+                    "name it first:\n"
+                    "    train_fn = build(3)\n"
+                    "    %tapeviz_train train_fn"), said

@@ -12,7 +12,6 @@ import argparse
 import ast
 import difflib
 import re
-import shlex
 import sys
 
 from IPython.core.error import UsageError
@@ -24,6 +23,7 @@ from .. import events
 from ..debugger.recorder import Recorder
 from ..errors import OpError
 from ..tape import GradientTape
+from .train_line import training_function
 
 RUNNER_NAME = "_tapeviz_runner"   # where %tapeviz_train leaves its Runner in the user namespace
 _KEYWORD = re.compile(r"^([A-Za-z_]\w*)=(?!=)(.*)$", re.S)   # key=value, not key==value
@@ -223,7 +223,8 @@ class TapevizMagics(Magics):
               help="Pause at the first op; step or resume it from the dashboard.")
     @argument("--max-rate", type=float, default=10.0, metavar="R",
               help="Update the dashboard at most R times a second (default 10).")
-    @argument("fn", help="The training function: a callable in the user namespace.")
+    @argument("fn", help="The training function: a callable in the user namespace, or a "
+                         "call that makes one, make_train(model), evaluated once here.")
     @argument("args", nargs=argparse.REMAINDER,
               help="Its arguments, each a Python expression evaluated in the user "
                    "namespace (quote one that holds spaces); NAME=EXPR passes a keyword.")
@@ -236,7 +237,9 @@ class TapevizMagics(Magics):
         returns at once, so the kernel stays free. The Runner is stored in the user
         namespace as `_tapeviz_runner` (`await .wait()`, which keeps the dashboard's
         buttons answering, `.result`, `.stop()`). Options go before `fn`; everything after
-        it is passed to `fn`.
+        it is passed to `fn`. `fn` may be a call of a function that makes the training
+        function, `make_train(model)`, when its source returns a function it defines; a call
+        of the training itself, `train(model)`, would run it here, and is refused unrun.
 
         Example::
 
@@ -254,10 +257,10 @@ class TapevizMagics(Magics):
         if self.runner is not None and self.runner.state in ("running", "paused"):
             raise UsageError(f"%tapeviz_train: {self.runner.name!r} is still {self.runner.state};"
                              f" stop it first: {RUNNER_NAME}.stop()")
-        _refuse_a_call(args.fn, args.args)
-        fn = _evaluated(self.shell, "%tapeviz_train", args.fn)
+        expression, arguments = training_function(self.shell, args.fn, args.args)
+        fn = _evaluated(self.shell, "%tapeviz_train", expression)
         positional, keywords = [], {}
-        for token in args.args:
+        for token in arguments:
             keyword = _KEYWORD.match(token)
             if keyword:
                 keywords[keyword.group(1)] = _evaluated(self.shell, "%tapeviz_train",
@@ -320,30 +323,6 @@ def _evaluated(shell, magic: str, expression: str):
     except SyntaxError as error:
         raise UsageError(f"{magic}: {expression!r} is not a Python expression ({error.msg}); "
                          f"quote an argument that holds spaces") from None
-
-
-def _refuse_a_call(fn: str, arguments: list) -> None:
-    """`%tapeviz_train train(3)`: the training function called in the line, which evaluating
-    would run here, in the foreground, blocking the kernel before a dashboard is shown, is
-    refused unrun, as Dashboard.train says of `dash.train(train(3))` after it ran."""
-    written = " ".join([fn, *arguments])   # train(3, 4): the line splits it at its spaces
-    for text in (written, fn):
-        try:
-            call = ast.parse(text.strip(), mode="eval").body
-        except SyntaxError:
-            continue
-        if isinstance(call, ast.Call) and isinstance(call.func, (ast.Name, ast.Attribute)):
-            rest = arguments if text is fn else []
-            apart = [ast.unparse(call.func), *map(ast.unparse, call.args),
-                     *(f"{k.arg}={ast.unparse(k.value)}" if k.arg else f"**{ast.unparse(k.value)}"
-                       for k in call.keywords), *rest]
-            meant = " ".join(shlex.quote(part) if " " in part else part for part in apart)
-            raise UsageError(
-                f"%tapeviz_train: expected a training function (a callable); got "
-                f"{text.strip()}, a call: evaluating it would run the training here, before "
-                f"%tapeviz_train could watch it (nothing ran)\nhint: pass the function and its "
-                f"arguments apart: %tapeviz_train {meant}")
-        return
 
 
 def _load_torch_adapter() -> None:
