@@ -62,6 +62,7 @@ def test_a_second_dashboard_on_the_same_variables_says_why_it_stopped(theme, tmp
         assert second.locator(".tvd-steps").text_content().strip().startswith("0 steps"), \
             second.locator(".tvd-steps").text_content()
         assert second.locator(".tvd-legend-item").count() == 0
+        assert second.locator(".tvd-empty").all_text_contents() == ["no step taken"] * 2
         assert second.locator(".tvd-tape svg").count() == 0
         wait_until(page, lambda: first.locator(".tvd-tape svg").count() == 1, "the first's tape")
         assert first.locator(".tvd-legend-item").count() == 1

@@ -144,7 +144,9 @@ function render({ model, el: root }) {
     }
   }
   function drawSeries(chart, series, log, focus = "") {
-    chart.drawn = drawChart(chart.svg, series, { log, focus });
+    // an ended run with no step (refused at its first, or no gradient taken) waits for none
+    const empty = ENDED.includes(model.get("state")) ? "no step taken" : "no data yet";
+    chart.drawn = drawChart(chart.svg, series, { log, focus, empty });
     chart.note.textContent = chartNote(series, chart.drawn);
     chart.alarm.textContent = firstNonFinite(series);
     chart.alarm.hidden = !chart.alarm.textContent;
@@ -272,7 +274,8 @@ function render({ model, el: root }) {
 
   const handlers = [
     ["change:state change:status change:step_count change:controls change:mode", drawState],
-    ["change:loss", drawLoss], ["change:grad_norms change:norms_title", drawNorms],
+    ["change:loss change:state", drawLoss],
+    ["change:grad_norms change:norms_title change:state", drawNorms],
     ["change:svg change:tape_title", drawTape], ["change:highlight", drawHighlight],
     ["change:error", drawError], ["change:alerts", drawAlerts],
   ];
