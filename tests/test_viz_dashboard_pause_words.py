@@ -5,8 +5,11 @@ from types import SimpleNamespace
 
 import numpy as np
 
+from dashboard_loops import marked_line
+
 import tapeviz as tf
 from tapeviz.debugger import Recorder
+from tapeviz.ops.registry import defop
 from tapeviz.debugger.runner import PausePoint
 from tapeviz.viz.dashboard_status import _runner_status
 
@@ -80,33 +83,92 @@ def square_matmul_loop(steps):
         square_b.assign_sub(0.001 * grads[1])
 
 
-def test_a_square_matmul_s_gradient_ops_name_the_input_their_rule_computes():
-    """Both of matmul's inputs are 3x3, so an op's shape told neither ('matmul's gradient
-    (matmul)'): the rule of the input whose gradient runs says which, and the pause's repr
-    (and so Python's exit, `said`) says it in the Dashboard's words ('after matmul in the
-    backward pass', an op no box of the tape draws)."""
+def _said_inside(loop, op_name: str) -> list:
+    """(status, the op's line) at each op run inside `op_name`'s VJP, a real Runner on `loop`
+    paused and stepped op by op through its first backward pass there; each pause's repr (and
+    so Python's exit, `said`) checked to say it as the status does."""
     from dashboard_loops import T, wait_until
 
     from tapeviz.debugger.runner import Runner
-    runner = Runner(square_matmul_loop, 10**9).start()   # trains until stopped
+    runner = Runner(loop, 10**9).start()   # trains until stopped
     try:
         assert wait_until(lambda: runner.step_count >= 1)
         runner.pause()
         assert runner.wait_paused(T)
-        said, where = [], None
+        said = []
         for _ in range(5000):
             point = runner.paused_at
             if point.kind == "op" and point.vjp_of is not None and \
-                    point.vjp_of.op.name == "matmul":
-                said.append(_runner_status(runner, {}))
-                where = point.source.location   # the gradient call's line
-                assert repr(point) == f"<PausePoint {said[-1][len('paused '):]}>"
+                    point.vjp_of.op.name == op_name:
+                said.append((_runner_status(runner, {}), point.source.location))
+                assert repr(point) == f"<PausePoint {said[-1][0][len('paused '):]}>"
             elif said:
-                break
+                return said
             runner.step_op()
             assert runner.wait_paused(T)
-        assert said == [f"paused after matmul's gradient for its {name} (matmul) in the "
-                        f"backward pass at {where}" for name in ("a", "b")], said
+        raise AssertionError(f"stepping op by op never left {op_name}'s VJP")
     finally:
         runner.stop()
         runner.join(T)
+
+
+def test_a_square_matmul_s_gradient_ops_name_the_input_their_rule_computes():
+    """Both of matmul's inputs are 3x3, so an op's shape told neither ('matmul's gradient
+    (matmul)'): the rule of the input whose gradient runs says which, and the pause's repr
+    says it in the Dashboard's words (it said 'after matmul in the backward pass', an op no
+    box of the tape draws)."""
+    said = _said_inside(square_matmul_loop, "matmul")
+    assert [status for status, _ in said] == [
+        f"paused after matmul's gradient for its {name} (matmul) in the backward pass at "
+        f"{where}" for name, (_, where) in zip(("a", "b"), said)], said
+
+
+def _swap_forward(x, y):
+    return y - x
+
+
+def _swap_vjp(g, ans, x, y):   # one function for both inputs' gradients, of one shape
+    dx = tf.negative(g)   # x's
+    return dx, tf.identity(g)   # y's
+
+
+swap = defop("swap_difference", _swap_forward, _swap_vjp, register=False)
+square_x = tf.Variable(np.ones((3, 3), np.float32), name="square_x")
+
+
+def one_vjp_loop(steps):
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(swap(square_x, square_b) * 2.0)
+        grads = tape.gradient(loss, [square_x, square_b])
+        square_x.assign_sub(0.001 * grads[0])
+
+
+def test_one_vjp_function_s_ops_name_the_element_of_its_result_they_compute():
+    """A VJP written as one function of both inputs: the element of its returned tuple the
+    running call makes (or the name bound to it) says whose gradient, where shapes told
+    neither; the op's line is the VJP's own (a user's VJP)."""
+    said = _said_inside(one_vjp_loop, "swap_difference")
+    assert [status.split(" in the backward pass")[0] for status, _ in said] == [
+        "paused after swap_difference's gradient for its x (negative)",
+        "paused after swap_difference's gradient for its y (identity)"], said
+    assert [where for _, where in said] == [marked_line("x's", __file__),
+                                            marked_line("y's", __file__)]
+
+
+def test_bias_add_s_gradient_for_its_bias_is_named_by_its_vjp_s_result():
+    """bias_add's one VJP function returns (g, reduce_sum(g)): the reduce_sum is its
+    bias's, said so (by shape before; now by where it stands in what the VJP returns)."""
+    said = _said_inside(bias_loop, "bias_add")
+    assert [status.split(" in the backward pass")[0] for status, _ in said] == [
+        "paused after bias_add's gradient for its bias (reduce_sum)"], said
+
+
+bias = tf.Variable(np.zeros(3, np.float32), name="bias")
+
+
+def bias_loop(steps):
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(tf.nn.bias_add(tf.matmul(square_a, square_b), bias) ** 2)
+        square_b.assign_sub(0.0001 * tape.gradient(loss, [square_b, bias])[0])

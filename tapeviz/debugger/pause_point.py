@@ -3,13 +3,12 @@ after, read by the caller (the Dashboard's status line, `runner.paused_at`) whil
 and said in one wording by its repr, Python's exit and the Dashboard."""
 from __future__ import annotations
 
-import sys
-
-from ..backward import _ADVANCE, vjp_in_flight
+from ..backward import vjp_in_flight
 from ..nonfinite import in_pass
 from .breakpoint_listener import op_in_pass
 from .op_inputs import input_names
 from .variable_names import shown_name
+from .vjp_input import gradient_input
 
 
 class PausePoint:
@@ -89,21 +88,3 @@ class PausePoint:
     def __repr__(self) -> str:
         return f"<PausePoint {self.said}>"
 
-
-def gradient_input(forward_node) -> int | None:
-    """Which input of `forward_node` the VJP running on this thread computes the gradient of
-    now: the input whose own rule (defop's per-input form, `input_grads.rules`) is on the
-    stack above the innermost backward pass's frame; the only input of an op of one; else
-    None (one VJP function computes every input's). Read from the stack at a pause alone, so
-    a backward step pays nothing for it; an op's shape could not tell a square matmul's
-    inputs apart."""
-    rules = getattr(getattr(forward_node.op, "input_grads", None), "rules", None)
-    if rules:
-        codes = [getattr(rule, "__code__", None) for rule in rules]
-        frame = sys._getframe(1)
-        while frame is not None and frame.f_code is not _ADVANCE:
-            if frame.f_code in codes:
-                return codes.index(frame.f_code) if codes.count(frame.f_code) == 1 else None
-            frame = frame.f_back
-        return None
-    return 0 if len(forward_node.inputs) == 1 else None

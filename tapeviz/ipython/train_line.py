@@ -14,6 +14,8 @@ import textwrap
 
 from IPython.core.error import UsageError
 
+from ..debugger.label_source import own_nodes
+
 _RESULT_NAMES = ("train_fn", "train_step", "step_fn")   # what the fix names a call's result
 
 
@@ -49,27 +51,16 @@ def _returns(shell, func: ast.expr) -> str | None:
     definition = tree.body[0] if tree.body else None
     if not isinstance(definition, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
-    own = list(_own_nodes(definition.body))
+    own = list(own_nodes(definition))
     returned = [node.value for node in own if isinstance(node, ast.Return) and node.value]
     if not returned:
         return "nothing"
-    defined = {node.name for node in own if isinstance(node, ast.FunctionDef)}
+    defined = {child.name for node in (definition, *own) for child in ast.iter_child_nodes(node)
+               if isinstance(child, ast.FunctionDef)}
     if all(isinstance(value, ast.Lambda) or isinstance(value, ast.Name) and value.id in defined
            for value in returned):
         return "a function it defines"
     return None
-
-
-def _own_nodes(body: list):
-    """The nodes of a function's `body`, not inside the functions, lambdas and classes it
-    defines (their own `return`s are theirs), those definitions themselves included."""
-    stack = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda,
-                                 ast.ClassDef)):
-            stack.extend(ast.iter_child_nodes(node))
 
 
 def _refusal(shell, text: str, call: ast.Call, rest: list, trains: bool) -> UsageError:

@@ -143,6 +143,7 @@ def _input_grads(vjp) -> Callable:
     else:
         def input_grads(g, ans, inputs, params, needed=None):
             return vjp(g, ans, *inputs, **params) if params else vjp(g, ans, *inputs)
+        input_grads.vjp = vjp   # (a pause reads which element of its result runs)
     return input_grads
 
 
