@@ -137,8 +137,17 @@ def dispatch_followed(op, args, params, state, route, sink):
     program before it runs, untimed (run again on a look, timed then), its node offered to
     the tapes; one that leaves the program is recorded as `dispatch._dispatch_traced` records it."""
     arrays, tensors, ids, reads_variable = input_tensors(op, args)
-    source = state.source or source_from(_getframe(2), state.origin)
     at = sink.at
+    source = state.source
+    if source is None:   # the line by the site's frames, as in dispatch_sunk, not a walk
+        frame = _getframe(2)
+        tried = at.last if at.only is None else at.only
+        site = tried is not None and tried.site
+        if site and frame.f_code is site[0] and (user := frame.f_back).f_code is site[1] \
+                and user.f_lasti == site[2] and state.origin is None:
+            source = tried.source
+        else:
+            source = source_from(frame, state.origin)
     branch = at.only   # (as in dispatch_sunk)
     if branch is None or branch.op is not op or branch.source is not source \
             or branch.phase is not state.phase or branch.scope is not state.scope:
@@ -174,6 +183,9 @@ def dispatch_followed(op, args, params, state, route, sink):
             taped = True
     if branch is not None:
         if branch.taped is taped:   # (follow_branch, inlined)
+            if branch.site is None:   # (as in dispatch_sunk)
+                branch.site = state.source is None and state.origin is None and \
+                    site_of(_getframe(2), source)
             sink.made[output_id] = branch.depth - 1
             sink.outs.append(ans)
             if taped:   # (the taped ones' nodes, in order: Sink.leave, program.pass_follows)

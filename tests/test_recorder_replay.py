@@ -508,3 +508,47 @@ def test_an_update_at_another_line_of_the_same_code_is_said_at_its_line(fully):
     lines = [[rop.node.source.lineno for rop in step.ops if rop.op == "assign_sub"]
              for step in replaying.steps]
     assert lines[4][0] + 2 == lines[5][0] == lines[-1][0]
+
+
+def test_a_followed_taped_op_at_another_line_of_the_same_code_is_said_at_its_line(fully):
+    # a followed taped op's line is found by its call site too (dispatch_followed): the same
+    # operator called from the same user code at another line is another line
+    def loop():
+        w = tf.Variable(0.5, name="w")
+        for step, x in enumerate([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]):
+            with tf.GradientTape() as tape:
+                if step < 5:
+                    loss = (tf.constant(x) * w) ** 2
+                else:
+                    loss = (tf.constant(x) * w) ** 2
+            w.assign_sub(0.01 * tape.gradient(loss, w))
+    replaying, _, replayed = run(loop)
+    reference, _, _ = fully(loop)
+    assert replayed >= 3
+    assert_same_recording(replaying, reference)
+    lines = [[rop.node.source.lineno for rop in step.ops if rop.op == "pow"]
+             for step in replaying.steps]
+    assert lines[4][0] + 2 == lines[5][0] == lines[-1][0]
+
+
+def test_a_followed_taped_op_finds_its_line_by_its_call_site_not_a_walk(monkeypatch):
+    import tapeviz.dispatch_followed as followed
+    walks = []
+    walk = followed.source_from
+    monkeypatch.setattr(followed, "source_from",
+                        lambda frame, origin=None: walks.append(1) or walk(frame, origin))
+    counted = []
+
+    def loop():
+        w, b = tf.Variable(0.5, name="w"), tf.Variable(0.0, name="b")
+        for x in [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]:
+            with tf.GradientTape() as tape:
+                loss = (tf.constant(x) * w + b) ** 2
+            dw, db = tape.gradient(loss, [w, b])
+            w.assign_sub(0.01 * dw)
+            b.assign_sub(0.01 * db)
+            counted.append(len(walks))
+    _, _, replayed = run(loop)
+    assert replayed >= 5
+    # the first followed step learns each op's site (a walk each); the later ones walk not
+    assert counted[-1] == counted[-4] and counted[-1] > 0
