@@ -14,6 +14,8 @@ from .python_numbers import LIMIT, MADE, let_go, note
 from .tensor import Tensor, wrap
 from .variable import Variable, VariableRead, read_variable
 
+_new = object.__new__
+
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
 _SUPPORTED_KINDS = "biuf"
@@ -122,7 +124,7 @@ def _python_value(op, i, arg, ref):
 def input_arrays(op, args):
     """The numpy inputs of `op` for `args`, dtypes checked and Python values converted."""
     count = len(args)
-    if count == 2:  # the hot case: both operands already tensors of one dtype
+    if count == 2:  # the hot cases, `x * y`, `x * 2.0` and `2.0 * x`, without the loop
         x, y = args
         if isinstance(x, Tensor):
             x = x._value
@@ -136,14 +138,20 @@ def input_arrays(op, args):
             kind = type(y)
             if (kind is float or kind is int) and op.dtype_args is ALL:
                 scalar_type = FLOAT_SCALAR_TYPES.get(type(x))  # a numpy float scalar, or None
-                if scalar_type is not None or x.dtype.kind == "f":
-                    return x, float_constant(y, scalar_type or x.dtype.type)  # `x * 2.0`
+                if scalar_type is not None:   # `x * 2.0`: the cached constant, looked up here
+                    constant = _constants.get((y, scalar_type))
+                    return x, float_constant(y, scalar_type) if constant is None else constant
+                if x.dtype.kind == "f":
+                    return x, float_constant(y, x.dtype.type)
         elif (type(x) is float or type(x) is int) and isinstance(y, Tensor) \
                 and op.dtype_args is ALL:
             y = y._value
             scalar_type = FLOAT_SCALAR_TYPES.get(type(y))
-            if scalar_type is not None or y.dtype.kind == "f":
-                return float_constant(x, scalar_type or y.dtype.type), y  # `2.0 * x`
+            if scalar_type is not None:   # `0.001 * g`, as above
+                constant = _constants.get((x, scalar_type))
+                return float_constant(x, scalar_type) if constant is None else constant, y
+            if y.dtype.kind == "f":
+                return float_constant(x, y.dtype.type), y
     elif count == 1:
         (x,) = args
         if isinstance(x, Tensor):
@@ -182,28 +190,35 @@ def input_tensors(op, args):
     elif count == 2:  # the hot cases, `x * y`, `w * x` and `x * 2.0`, without the general loop
         x, y = args
         x_kind, y_kind = type(x), type(y)
-        x_read, y_read = x_kind is Variable, y_kind is Variable
-        if (x_kind is Tensor or x_read) and (y_kind is Tensor or y_read):
+        if (x_kind is Tensor or x_kind is Variable) and (y_kind is Tensor or y_kind is Variable):
             a, b = x._value, y._value
             kind = type(a)  # numpy scalars of one type share a dtype: skip the compare
             if (kind is not type(b) or kind is _NDARRAY) and op.dtype_args is ALL \
                     and a.dtype is not b.dtype and a.dtype != b.dtype:
                 raise mismatch(op, args, ALL)
-            if not (x_read or y_read):
-                return (a, b), args, (id(x), id(y)), False
-            return (a, b), (read_variable(x) if x_read else x, read_variable(y) if y_read else y), \
+            if x_kind is Tensor:
+                if y_kind is Tensor:
+                    return (a, b), args, (id(x), id(y)), False
+                read = _new(VariableRead)   # (`read_variable`, inlined: a call less a read)
+                read._value, read.variable = b, y
+                return (a, b), (x, read), (id(x), id(y)), True
+            read = _new(VariableRead)
+            read._value, read.variable = a, x
+            return (a, b), (read, y if y_kind is Tensor else read_variable(y)), \
                 (id(x), id(y)), True
         if op.dtype_args is ALL:  # `x * 2.0`, `2.0 * x`: the number becomes a constant tensor
-            if (x_kind is Tensor or x_read) and (y_kind is float or y_kind is int):
+            if (x_kind is Tensor or x_kind is Variable) and (y_kind is float or y_kind is int):
                 constant = _constant_like(y, x._value)
                 if constant is not None:
                     return (x._value, constant._value), \
-                        (read_variable(x) if x_read else x, constant), (id(x), id(constant)), x_read
-            elif (y_kind is Tensor or y_read) and (x_kind is float or x_kind is int):
+                        (x if x_kind is Tensor else read_variable(x), constant), \
+                        (id(x), id(constant)), x_kind is Variable
+            elif (y_kind is Tensor or y_kind is Variable) and (x_kind is float or x_kind is int):
                 constant = _constant_like(x, y._value)
                 if constant is not None:
                     return (constant._value, y._value), \
-                        (constant, read_variable(y) if y_read else y), (id(constant), id(y)), y_read
+                        (constant, y if y_kind is Tensor else read_variable(y)), \
+                        (id(constant), id(y)), y_kind is Variable
     arrays = input_arrays(op, args)
     tensors = []
     ids = []
@@ -237,7 +252,9 @@ def _constant_like(number, value):
         if value.dtype.kind != "f":
             return None
         scalar_type = value.dtype.type
-    constant = wrap(float_constant(number, scalar_type))
+    constant = _new(Tensor)   # (wrap and float_constant's cache, inlined: two calls less)
+    cached = _constants.get((number, scalar_type))
+    constant._value = float_constant(number, scalar_type) if cached is None else cached
     note(constant)   # what the widget calls a constant (python_numbers.py)
     if len(MADE) > LIMIT[0]:
         let_go()
@@ -249,7 +266,8 @@ def float_constant(value, scalar_type):
 
     Cached per value: converting costs ~0.2 us, a lookup ~0.06, and VJPs and user code
     repeat a few constants (`2 * g`, `x * 0.5`). Numpy scalars are immutable, so sharing
-    one is safe; zero is not cached, since 0.0 and -0.0 are equal keys.
+    one is safe; zero is not cached, since 0.0 and -0.0 are equal keys (so the hot paths
+    above look a constant up in `_constants` themselves, and call this when it misses).
     """
     if not value:
         return scalar_type(value)
