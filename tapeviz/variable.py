@@ -72,17 +72,17 @@ class Variable(Tensor):
     def assign(self, value, read_value: bool = True):
         """Rebind this variable to `value` (same shape and dtype); returns the variable, or
         None given read_value=False, as TF does."""
-        self._value = _a.assign(self, value)._value   # (`_rebind` inlined)
+        self._value = _dispatch(_a.assign, self, value)._value   # (`_rebind` inlined)
         return self if read_value else None
 
     def assign_add(self, delta, read_value: bool = True):
         """Rebind this variable to its value plus `delta` (returns as `assign` does)."""
-        self._value = _a.assign_add(self, delta)._value   # (`_rebind` inlined)
+        self._value = _dispatch(_a.assign_add, self, delta)._value   # (`_rebind` inlined)
         return self if read_value else None
 
     def assign_sub(self, delta, read_value: bool = True):
         """Rebind this variable to its value minus `delta` (returns as `assign` does)."""
-        self._value = _a.assign_sub(self, delta)._value   # (`_rebind` inlined)
+        self._value = _dispatch(_a.assign_sub, self, delta)._value   # (`_rebind` inlined)
         return self if read_value else None
 
     def __getitem__(self, key):
@@ -203,3 +203,6 @@ from .convert import to_array  # noqa: E402
 from .errors import (DTypeError, InvalidArgumentError, MissingAttributeError,  # noqa: E402
                      ShapeError, bad_argument, describe)
 from .ops import assign as _a, indexing as _indexing  # noqa: E402
+# an update's op dispatched directly: called as an object, `_a.assign_sub(self, delta)`, it
+# pays ~520 instructions of slot_tp_call more (bench_dispatch.py)
+from .dispatch import dispatch as _dispatch  # noqa: E402
