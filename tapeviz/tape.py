@@ -86,9 +86,8 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
 
     def __exit__(self, exc_type, error, traceback) -> None:
         tapes = local.state.tapes
-        if tapes and tapes[-1] is self:   # `pause`'s usual case, without its call
-            del tapes[-1]
-            self._paused_at = len(tapes)
+        if tapes and tapes[-1] is self:   # `pause`'s usual case, without its call (and its
+            del tapes[-1]                 # `_paused_at`: a tape that left is not resumed)
         else:
             self.pause()
         if error is None:
@@ -157,8 +156,8 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
             return
         ids = self._ids
         for arg in args:   # (`_track` inlined: a variable, not yet tracked)
-            if type(arg) is Variable and id(arg) not in ids and arg.trainable:
-                ids.add(id(arg))
+            if type(arg) is Variable and (key := id(arg)) not in ids and arg.trainable:
+                ids.add(key)
                 self._watched.append(arg)
 
     def tracks(self, tensor) -> bool:
