@@ -19,6 +19,7 @@ import numpy as np
 from .convert import FLOAT_SCALAR_TYPES, to_array
 from .errors import DTypeError, ShapeError, add_note
 from .events import VJPApplied, set_scope, tell
+from . import lazy
 from .ops.math import add_v2 as add   # the op itself: tf.add's checks are for user input
 from .ops.shape import unbroadcast
 from .op_place import op_place
@@ -96,6 +97,8 @@ class Backward:
     def _reachable_from(self, source_ids: set) -> set:
         """Ids of the float tensors that depend on a source: the only ones that get gradients."""
         reachable = set(source_ids)
+        if lazy.pending:   # a fused pass's values not computed (lazy.py): none computed here
+            return lazy.float_outputs(self._nodes, reachable)
         # bound once: this runs per node (a scalar's type says it is float: no `.dtype`)
         independent, mark, floats = reachable.isdisjoint, reachable.add, FLOAT_SCALAR_TYPES
         for node in self._nodes:

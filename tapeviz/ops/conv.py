@@ -157,10 +157,17 @@ def _window_key(x, khw, strides, padding, dilations) -> tuple:
 
 # ---- convolution: three ops, each one's VJP made of the others -----------------------------
 def _conv2d_forward(x, w, *, strides, padding, dilations):
+    return convolve(x, w, strides, padding, dilations)
+
+
+def convolve(x, w, strides, padding, dilations, store=None):
+    """conv2d's forward; with `store(into, pixels)`, each block of output pixels is written
+    by it (a fused layer's bias and relu on the block while in cache: `fused_conv.py`),
+    the products themselves computed exactly as conv2d's own."""
     kh, kw, c, o = w.shape
     out_hw, pads = geometry(x.shape[1:3], (kh, kw), strides, padding, dilations)
     if conv_taps.by_taps(x.shape, strides, out_hw):
-        return conv_taps.correlate(conv_taps.padded(x, pads), w, dilations, out_hw)
+        return conv_taps.correlate(conv_taps.padded(x, pads), w, dilations, out_hw, store)
     cols = _columns(_pad(x, pads), (kh, kw), strides, dilations, out_hw)
     _recent_windows.put(_window_key(x, (kh, kw), strides, padding, dilations), x, cols)
     out = recycler.empty((x.shape[0], out_hw[0], out_hw[1], o), np.result_type(x, w))
@@ -168,6 +175,8 @@ def _conv2d_forward(x, w, *, strides, padding, dilations):
     step = _ROW_BLOCK if not cols.flags.c_contiguous else max(len(cols), 1)  # 0: an empty batch
     for start in range(0, len(cols), step):
         np.matmul(cols[start:start + step], w2d, out=flat[start:start + step])
+        if store is not None:
+            store(flat[start:start + step], flat[start:start + step])
     return out
 
 

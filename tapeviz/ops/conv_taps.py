@@ -97,11 +97,14 @@ def padded(x, pads):
     return buffer
 
 
-def correlate(xp, w, dilations, out_hw):
-    """Stride-1 cross-correlation of padded NHWC `xp` with HWIO `w`, (N, OH, OW, O)."""
+def correlate(xp, w, dilations, out_hw, store=None):
+    """Stride-1 cross-correlation of padded NHWC `xp` with HWIO `w`, (N, OH, OW, O); each
+    block of output pixels written by `store(into, pixels)` when given (a fused layer's bias
+    and relu, `fused_conv.py`, on the block while it is in cache), else copied."""
     n, hp, wp, c = xp.shape
     out = recycler.empty((n,) + tuple(out_hw) + (w.shape[3],), np.result_type(xp.dtype, w.dtype))
-    _accumulate(np.ascontiguousarray(xp).reshape(-1, c), w, dilations, (n, hp, wp), (0, 0), out)
+    _accumulate(np.ascontiguousarray(xp).reshape(-1, c), w, dilations, (n, hp, wp), (0, 0), out,
+                store)
     return out
 
 
@@ -127,7 +130,7 @@ def input_gradient(g, w, pads, dilations, input_shape):
     return out
 
 
-def _accumulate(flat, w, dilations, grid, origin, out):
+def _accumulate(flat, w, dilations, grid, origin, out, store=None):
     """out[m, i, j] = sum over taps k of flat[pixel (m, origin + (i, j)) + shift k] @ w[k],
     `flat` holding the (N, Hp, Wp) `grid` row by row. Blocks of image rows stay in cache and
     go straight into `out` when it is the whole grid."""
@@ -151,7 +154,10 @@ def _accumulate(flat, w, dilations, grid, origin, out):
             break
         add_taps(start, start if whole else 0, stop - start)
         if not whole:
-            _keep_outputs(block.reshape(band, wp, o), top, hp, origin, out)
+            _keep_outputs(block.reshape(band, wp, o), top, hp, origin, out, store)
+        elif store is not None:
+            written = out.reshape(-1, o)[start:stop]
+            store(written, written)
 
 
 def _tap_adder(flat, taps, offsets, totals, most_rows):
@@ -192,24 +198,31 @@ def _tap_adder(flat, taps, offsets, totals, most_rows):
     return add_taps
 
 
-def _keep_outputs(block, top, hp, origin, out):
+def _keep_outputs(block, top, hp, origin, out, store=None):
     """Copy the output pixels among `block`'s image rows (stacked-image rows `top` on; an
-    image's output starts at grid pixel `origin`) into `out`; the rest of the block (and
-    its unwritten tail) is never read."""
+    image's output starts at grid pixel `origin`) into `out`, or write them by
+    `store(into, pixels)`; the rest of the block (and its unwritten tail) is never read."""
     n, oh, ow, _ = out.shape
     first_row, first_column = origin
     if top % hp == 0 and len(block) % hp == 0:
         first = top // hp
         count = min(len(block) // hp, n - first)
-        out[first:first + count] = block[:count * hp].reshape(count, hp, *block.shape[1:])[
+        pixels = block[:count * hp].reshape(count, hp, *block.shape[1:])[
             :, first_row:first_row + oh, first_column:first_column + ow]
+        if store is None:
+            out[first:first + count] = pixels
+        else:
+            store(out[first:first + count], pixels)
         return
     for image in range(top // hp, min((top + len(block) - 1) // hp + 1, n)):
         begin = image * hp + first_row
         first, last = max(top, begin), min(top + len(block), begin + oh)
         if first < last:
-            out[image, first - begin:last - begin] = \
-                block[first - top:last - top, first_column:first_column + ow]
+            pixels = block[first - top:last - top, first_column:first_column + ow]
+            if store is None:
+                out[image, first - begin:last - begin] = pixels
+            else:
+                store(out[image, first - begin:last - begin], pixels)
 
 
 def filter_gradient(xp, g, khw, dilations):

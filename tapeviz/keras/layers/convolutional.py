@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ... import arguments
 from ... import nn as _nn
+from ...nn_fused import conv_bias_activation
 from ...errors import DTypeError, InvalidArgumentError, bad_argument
 from ...ops.conv import conv2d_op
 from .. import activations as _activations
@@ -145,6 +146,11 @@ class Conv2D(Layer):
         fmt = "NCHW" if self.data_format == "channels_first" else "NHWC"
         fitted = (inputs._value.shape[1:3], self.kernel._value.shape)
         if fmt == "NHWC" and self.__dict__.get("_fitted") == fitted:
+            if self.use_bias and (self.activation is _activations.relu
+                                  or self.activation is _activations.linear):
+                fused = conv_bias_activation(self, inputs, self.activation is _activations.relu)
+                if fused is not None:   # one pass, the tape's three nodes as the ops' own
+                    return fused
             # tf.nn.conv2d checked this input size and kernel once: its row, not ~5 us of checks
             outputs = conv2d_op(inputs, self.kernel, strides=self.strides,
                                 padding=self.padding.upper(), dilations=self.dilation_rate)
