@@ -3808,3 +3808,4 @@ from . import cases_tensor_surface  # noqa: E402,F401  (registers its cases into
 from . import cases_lecture_fourth  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_tensor_fourth  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_error_classes  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_docs_guides  # noqa: E402,F401  (registers its cases into CASES)
