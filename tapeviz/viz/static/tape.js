@@ -184,6 +184,14 @@ function render({ model, el }) {
     if (!id) opened = "";   // another step, with none: its next origin opens the view again
     else if (id !== opened && zoomer.show(id, false)) opened = id;
   }
+  // the step's node outlined and, out of the pane, brought into it (the page left where it
+  // is): notebook 01's first two Steps outlined reduce_mean and square below the pane's foot,
+  // and nothing a student saw moved
+  function followStep() {
+    const id = model.get("highlight");
+    mark("tv-highlight", id);
+    if (id) zoomer.show(id, false);
+  }
   function drawSelected() {
     if (pending !== null && model.get("selected") !== pending) waitFor(null);   // overruled
     mark("tv-selected", model.get("selected"));
@@ -286,7 +294,7 @@ function render({ model, el }) {
   };
   const handlers = {
     "change:svg": drawSvg, "change:selected": drawSelected, "change:opened_at": openAt,
-    "change:highlight": () => mark("tv-highlight", model.get("highlight")),
+    "change:highlight": followStep,
     "change:title": drawTitle, "change:status": drawTitle,
     "change:step_count": drawSlider, "change:step_index": drawSlider,
     "change:step_labels": drawSlider,
