@@ -14,34 +14,60 @@ import numpy as np
 
 from .. import nest
 from ..creation import convert_to_tensor
-from ..dtypes import DType, from_numpy
+from ..dtypes import DType, float32, from_numpy
 from ..errors import InvalidArgumentError, add_note, describe
 from ..tensor import Tensor, TensorShape, wrap
 from ..threadstate import local
 
 
+class UnknownShape:
+    """The shape of `TensorSpec(None)`: any rank, as TF's `TensorShape(None)` says it."""
+
+    rank = ndims = None
+
+    def as_list(self):
+        raise InvalidArgumentError("as_list", "as_list() is not defined on an unknown "
+                                   "TensorShape.", hint="a TensorSpec(None) has any rank: "
+                                   "its shape's .rank is None")
+
+    def __repr__(self) -> str:
+        return "TensorShape(None)"
+
+    def __str__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN_SHAPE = UnknownShape()
+
+
 class TensorSpec:
-    """The shape (None for an unknown size) and dtype of one component of an element.
+    """The shape (None for an unknown size; `shape=None` for any rank) and dtype (float32
+    unless given, as in TF) of one component of an element.
 
     >>> from tapeviz.data import Dataset
     >>> Dataset.from_tensor_slices([[1, 2], [3, 4]]).element_spec
     TensorSpec(shape=(2,), dtype=tf.int32, name=None)
     """
 
-    def __init__(self, shape, dtype: DType, name: str | None = None):
-        self.shape = TensorShape(shape)
+    def __init__(self, shape, dtype: DType = float32, name: str | None = None):
+        self.shape = UNKNOWN_SHAPE if shape is None else TensorShape(shape)
         self.dtype = dtype
         self.name = name
 
     def is_compatible_with(self, value) -> bool:
         """Whether `value` (a tensor or spec) has this dtype and a fitting shape."""
-        shape, dtype = tuple(value.shape), value.dtype
-        return dtype == self.dtype and len(shape) == len(self.shape) and all(
+        if value.dtype != self.dtype:
+            return False
+        if self.shape is UNKNOWN_SHAPE or value.shape is UNKNOWN_SHAPE:
+            return True
+        shape = tuple(value.shape)
+        return len(shape) == len(self.shape) and all(
             a is None or b is None or a == b for a, b in zip(self.shape, shape))
 
     def __eq__(self, other) -> bool:
-        return isinstance(other, TensorSpec) and tuple(other.shape) == tuple(self.shape) \
-            and other.dtype == self.dtype
+        return isinstance(other, TensorSpec) and other.dtype == self.dtype and (
+            other.shape == self.shape if UNKNOWN_SHAPE in (other.shape, self.shape)
+            else tuple(other.shape) == tuple(self.shape))
 
     __hash__ = None
 

@@ -274,13 +274,6 @@ DELIBERATE: dict[str, str] = {
 }
 
 TO_FIX: dict[str, str] = {
-    "custom_gradient/docs_clip_in_module_with_signature":
-        "tf.TensorSpec(None): TensorSpec's dtype defaults to float32 and a None shape is "
-        "unknown (any rank) in TF; tapeviz requires the dtype (data/structure.py)",
-    "TensorSpec/docs_unknown_shape": "as above: TensorSpec(None) (data/structure.py)",
-    "TensorSpec/docs_unknown_shape_as_list": "as above: TensorSpec(None) (data/structure.py)",
-    "function/docs_unknown_shape_signature_given_ints":
-        "as above: TensorSpec(None) (data/structure.py)",
     "Variable/docs_complex": "complex dtypes: TF makes a complex128 variable (convert.py)",
     "device/docs_cpu": "tf.device is missing (a placement scope; tapeviz runs on the CPU)",
     "device/docs_gpu_without_a_gpu": "tf.device is missing",
