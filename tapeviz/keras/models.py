@@ -223,13 +223,14 @@ class Sequential(Model):
             if len(input_shape) != 1:                                  # one input, listed, is
                 raise list_refused(self, input_shape)                  # taken (as call takes it)
             input_shape = input_shape[0]
-        shape = tuple(None if d is None else int(d) for d in tuple(input_shape))
+        shape = given = tuple(None if d is None else int(d) for d in tuple(input_shape))
         if len(shape) > 1:   # a rank-1 shape keeps its one axis: Dense says it has no batch axis
             shape = (None,) + shape[1:]
         self._input_shape = shape
         with name_scope(self.name):
             for layer in self._layers:
-                layer._build_for_shape(shape)
+                layer._build_for_shape(shape, given)
+                given = None
                 shape = tuple(layer.compute_output_shape(shape))
                 layer._output_shape = shape
         self._output_shape = shape

@@ -237,11 +237,12 @@ class Layer(Tracked):
     def _build_on_call(self, input_shape) -> None:
         self.build(input_shape)
 
-    def _build_for_shape(self, input_shape) -> None:
-        """Build (once) in this layer's name scope, given a shape with batch None."""
+    def _build_for_shape(self, input_shape, given=None) -> None:
+        """Build (once) in this layer's name scope, given a shape with batch None; `given`:
+        the shape the user gave, batch and all, which build reads so a refusal says it."""
         if not self.built:
             with name_scope(self.name):
-                self.build(TensorShape(input_shape))
+                self.build(TensorShape(given or input_shape))
             self.built = True
         self._input_shape = tuple(input_shape)
 

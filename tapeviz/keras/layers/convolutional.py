@@ -79,6 +79,16 @@ def _channels_hint(layer, shape: tuple, expected: int) -> str:
             f"Input, and was fed {shape[last]}: give it images of {channels} (a model is built "
             f"for one kind of image)")
 
+def _rank_hint(rank: int) -> str | None:
+    """How an image batch of `rank` axes gets the four Conv2D reads."""
+    if rank == 3:
+        return "a single grayscale image batch needs a channel axis: tf.expand_dims(x, -1)"
+    if rank == 2:
+        return ("one grayscale image needs a batch and a channel axis: "
+                "x[tf.newaxis, ..., tf.newaxis]")
+    return None
+
+
 class Conv2D(Layer):
     """2-D convolution: activation(conv2d(inputs, kernel) + bias); the kernel is HWIO.
 
@@ -125,8 +135,7 @@ class Conv2D(Layer):
         if len(input_shape) != 4:
             raise shape_error(self, f"expected an input of rank 4 (batch, height, width, "
                                     f"channels); got shape {tuple(input_shape)}",
-                              hint="a single grayscale image batch needs a channel axis: "
-                                   "tf.expand_dims(x, -1)" if len(input_shape) == 3 else None)
+                              hint=_rank_hint(len(input_shape)))
         channels = input_shape[self._channel_axis]
         if channels is None:
             raise shape_error(self, f"the channel dimension of the inputs should be defined; "

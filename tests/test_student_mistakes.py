@@ -1,0 +1,59 @@
+"""The lecture programs' common mistakes, made once each as a student makes them: each error
+names what the student called, what it expected, what came and the student's line, and the
+model, the tape and the variables still train afterwards."""
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tapeviz.errors import ShapeError
+from tapeviz.viz import TapeWidget
+
+
+def _mnist_model():
+    return tf.keras.Sequential([
+        tf.keras.layers.Conv2D(4, [3, 3], activation="relu"),
+        tf.keras.layers.Conv2D(4, [3, 3], activation="relu"),
+        tf.keras.layers.GlobalAveragePooling2D(),
+        tf.keras.layers.Dense(10)])
+
+
+def _batch():
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (8, 12, 12)).astype(np.uint8)
+    return (tf.cast(images[..., tf.newaxis] / 255, tf.float32),
+            tf.cast(rng.integers(0, 10, 8), tf.int64))
+
+
+def _trains(model, images, labels):
+    """One correct Adam step on `model`; its tape's widget draws it."""
+    optimizer = tf.keras.optimizers.Adam()
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    before = [v.numpy().copy() for v in model.trainable_variables]
+    with tf.GradientTape(persistent=True) as tape:
+        loss = loss_object(labels, model(images, training=True))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    assert all(not np.array_equal(b, v.numpy())
+               for b, v in zip(before, model.trainable_variables))
+    assert "conv2d" in {node.op for node in TapeWidget(tape).graph.nodes.values()}
+
+
+def test_one_image_into_an_unbuilt_model_says_the_shape_it_was_given():
+    model = _mnist_model()
+    images, labels = _batch()
+    with pytest.raises(ShapeError) as caught:
+        model(images[0, :, :, 0])                  # one image, no batch and no channel axis
+    message = str(caught.value)
+    assert "(Conv2D): expected an input of rank 4" in message
+    assert "got shape (12, 12)" in message                    # was (None, 12): not its shape
+    assert "x[tf.newaxis, ..., tf.newaxis]" in message
+    assert "model(images[0, :, :, 0])" in message             # the student's line
+    _trains(model, images, labels)
+
+
+def test_images_without_their_channel_axis_say_their_batch():
+    model = _mnist_model()
+    images, labels = _batch()
+    with pytest.raises(ShapeError, match=r"got shape \(8, 12, 12\)"):
+        model(images[..., 0])
+    _trains(model, images, labels)
