@@ -57,3 +57,20 @@ def test_images_without_their_channel_axis_say_their_batch():
     with pytest.raises(ShapeError, match=r"got shape \(8, 12, 12\)"):
         model(images[..., 0])
     _trains(model, images, labels)
+
+
+def test_a_cnn_without_its_pooling_says_dense_kept_the_image_axes():
+    model = tf.keras.Sequential([                # GlobalAveragePooling2D forgotten
+        tf.keras.layers.Conv2D(4, [3, 3], activation="relu"),
+        tf.keras.layers.Dense(10)])
+    loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    images, labels = _batch()
+    with tf.GradientTape() as tape:
+        logits = model(images)
+        with pytest.raises(ShapeError) as caught:
+            loss_object(labels, logits)
+    message = str(caught.value)
+    assert "got y_true (8,) and y_pred (8, 10, 10, 10)" in message
+    assert "GlobalAveragePooling2D() before the last Dense" in message
+    assert "loss_object(labels, logits)" in message
+    assert len(tape.nodes) > 0 and "conv2d" in {n.op for n in TapeWidget(tape).graph.nodes.values()}

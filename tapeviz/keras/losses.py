@@ -167,6 +167,10 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         elif tuple(y_pred.shape) == tuple(y_true.shape)[:-1]:   # (N, C) given as y_true
             hint = "the arguments look swapped: Keras losses take (y_true, y_pred), labels " \
                    "first: loss(labels, logits)"
+        elif y_pred.ndim > 2 and tuple(y_true.shape) == tuple(y_pred.shape)[:1]:
+            hint = f"y_pred has {y_pred.ndim} axes, not (batch, classes): a Dense layer given " \
+                   f"a {y_pred.ndim}-D input applies to its last axis only; put Flatten() or " \
+                   f"GlobalAveragePooling2D() before the last Dense"
         raise ShapeError(name, f"y_true must hold one class index per example, shape "
                                f"{tuple(y_pred.shape)[:-1]} (y_pred without its class axis); {got}",
                          hint=hint)
