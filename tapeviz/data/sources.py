@@ -132,6 +132,10 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
                              InvalidArgumentError)
         raise error.with_hint("pass the function itself: Dataset.from_generator(gen, ...), "
                               "not gen()") if inspect.isgenerator(generator) else error
+    declared = "output_signature"
+    if output_signature is None and output_types is not None and output_shapes is not None:
+        output_signature = _declared_specs(output_types, output_shapes)
+        declared = "output_shapes"
     if output_signature is not None:
         output_types = _s.map_structure(lambda spec: spec.dtype, output_signature)
     args = tuple(args or ())
@@ -158,8 +162,7 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
             if not spec.is_compatible_with(tensor):
                 raise InvalidArgumentError("from_generator", f"the generator yielded an "
                                            f"element of shape {tuple(tensor.shape)} where "
-                                           f"output_signature expects shape "
-                                           f"{tuple(spec.shape)}")
+                                           f"{declared} expects shape {spec.shape}")
         return element
 
     def start():
@@ -167,6 +170,18 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
         return (made(value) for value in generator(*args))
 
     return _d.Dataset(start, _d.UNKNOWN, output_signature, "FlatMap")
+
+
+def _declared_specs(output_types, output_shapes):
+    """The TensorSpecs that from_generator's output_types and output_shapes (TF 1's pair,
+    the tf.data guide's) declare together, as output_signature would."""
+    shapes = _s.flatten_up_to(output_types, output_shapes)
+    if shapes is None:
+        raise InvalidArgumentError("from_generator", f"output_shapes {output_shapes!r} does "
+                                   f"not match the structure of output_types "
+                                   f"{output_types!r}")
+    return _s.pack(output_types, [_s.TensorSpec(shape, as_dtype(dtype)) for shape, dtype
+                                  in builtins.zip(shapes, _s.flatten(output_types))])
 
 
 def zip(*args, datasets=None, name=None) -> _d.Dataset:

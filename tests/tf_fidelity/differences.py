@@ -277,12 +277,6 @@ TO_FIX: dict[str, str] = {
     "Variable/docs_complex": "complex dtypes: TF makes a complex128 variable (convert.py)",
     "device/docs_cpu": "tf.device is missing (a placement scope; tapeviz runs on the CPU)",
     "device/docs_gpu_without_a_gpu": "tf.device is missing",
-    "data.Dataset/docs_from_generator_output_shapes":
-        "from_generator's output_shapes are ignored: the element_spec is read from the first "
-        "element, (1,) where TF says (None,) (data/sources.py)",
-    "data.Dataset/docs_from_generator_shape_refused":
-        "from_generator's output_shapes are not checked against what the generator yields "
-        "(data/sources.py)",
     "py_function/docs_decorator":
         "tf.py_function(Tout=...) as a decorator (func and inp omitted) is refused "
         "(py_function.py)",
