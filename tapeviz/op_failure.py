@@ -9,6 +9,7 @@ import numpy as np
 
 from .errors import (CHECKED_IN_PYTHON, DTypeError, InvalidArgumentError, KernelDTypeError,
                      OpError, ShapeError, allocation_error, broadcast_words)
+from .tensor import Tensor
 from .threadstate import local
 
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
@@ -28,6 +29,12 @@ def raise_forward_failure(op, arrays, params, args, exc: BaseException) -> NoRet
         recast = type(exc) is DTypeError and op.name not in CHECKED_IN_PYTHON
         error = exc.recast(KernelDTypeError) if recast else exc   # a kernel's: TF's class
         error.input_values = arrays
+        if op.kind == "update" and len(args) > 1 and _gradient_list(args[1]):
+            count = len(args[1])
+            error.with_hint(f"{op.name} was given a list of {count} tensor"
+                            f"{'s' if count > 1 else ''}, as "
+                            f"tape.gradient(loss, [w]) returns for a list of sources: pass "
+                            f"one variable's own gradient, grads[0] (or tape.gradient(loss, w))")
         _tell_tapes(error)
         if recast:
             raise error from None   # the same error again: a traceback shows it once
@@ -39,6 +46,12 @@ def raise_forward_failure(op, arrays, params, args, exc: BaseException) -> NoRet
         error = explain_failure(op, arrays, params, exc)
     _tell_tapes(error)
     raise error from exc
+
+
+def _gradient_list(value) -> bool:
+    """Whether an update's delta is a list of tensors, a gradient list given whole."""
+    return isinstance(value, (list, tuple)) and bool(value) and all(
+        isinstance(v, Tensor) for v in value)
 
 
 def _tell_tapes(error: OpError) -> None:

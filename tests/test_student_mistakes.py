@@ -74,3 +74,19 @@ def test_a_cnn_without_its_pooling_says_dense_kept_the_image_axes():
     assert "GlobalAveragePooling2D() before the last Dense" in message
     assert "loss_object(labels, logits)" in message
     assert len(tape.nodes) > 0 and "conv2d" in {n.op for n in TapeWidget(tape).graph.nodes.values()}
+
+
+def test_assign_sub_of_the_gradient_list_says_take_one_gradient():
+    w = tf.Variable(2.0)
+    with tf.GradientTape() as tape:
+        loss = w * w
+    grads = tape.gradient(loss, [w])
+    with pytest.raises(ShapeError) as caught:
+        w.assign_sub(grads)
+    message = str(caught.value)
+    assert "assign_sub: the delta must have the variable's shape (); got shape (1,)" in message
+    assert "a list of 1 tensor, as tape.gradient(loss, [w]) returns" in message
+    assert "grads[0]" in message and "w.assign_sub(grads)" in message
+    assert w.numpy() == 2.0
+    w.assign_sub(0.25 * grads[0])
+    assert w.numpy() == 1.0
