@@ -34,6 +34,8 @@ in brackets round 27 of the one-record-per-op design (load 18-25):
   619.6k (1.390x of 445.7k), CPU 1.65-1.73x (load ~8): the lecture's row still MISSED.
   Round 30 (b15ce45, below): regression 792.7k (1.329x of 596.4k), CPU 1.45-1.48x;
   lecture's 616.7k (1.380x of 446.9k), CPU 1.65-1.69x (load 6-8): still MISSED.
+  Round 32 (325dc6a, below): regression 770.8k (1.318x of 584.8k), CPU 1.40-1.49x;
+  lecture's 599.7k (1.372x of 437.2k), CPU 1.60-1.69x (load 7-10): still MISSED.
 27 rounds shaved the one-record-per-op design from 2.4x / 4.9x (the last ones: a whole
 backward pass kept as one record and run again on a look, kept_pass.py, -63k / -65k; steps
 packed as columns; bytes counted per step; the update ops' records without nodes). Its
@@ -514,6 +516,33 @@ Round 31: the three parts above, each predicted, priced, then built or not (lect
 - the step's end's Segment and NotedStep: not attempted this round (no time left after the
   two above).
 Still MISSED: lecture's 1.399x by instructions (the goal ~1.28x).
+Round 32: the taped ops' line by their call site (idea (b) of the three; c538863's tree alone,
+then with 325dc6a, each in its own worktree, PYTHONPATH on it; gc frozen as the bench does).
+- 325dc6a: dispatch_followed found each followed taped op's line by a source_from walk every
+  step (3,411 walks in two epochs), where dispatch_sunk's update ops test the frames their
+  branch was first called from (call_site.site_of): the taped path now tests them too, and a
+  taped branch learns its site as it first follows. Predicted -5k to -12k a lecture step (7
+  of its 9 taped ops are called through a tapeviz operator; `tf.abs(t)`, twice, is called
+  from the user's own frame, whose site the test cannot name, and still walks). Valgrind,
+  one epoch, instructions a step:
+                      plain                Recorder
+  lecture's           437.6k -> 437.2k     612.5k (1.400x) -> 599.7k (1.372x)   -12.8k
+  regression          584.9k -> 584.8k     783.4k (1.339x) -> 770.8k (1.318x)   -12.6k
+  CPU, --recorder, best of 5, the two trees alternated three times (05:07-05:08, load 7-10:
+  read to +-0.05x): lecture's 1.61x, 1.64x, 1.68x -> 1.62x, 1.60x, 1.69x; regression 1.46x,
+  1.50x, 1.48x -> 1.40x, 1.45x, 1.49x (-2.1% of the Recorder's instructions: below what
+  this noise shows). A followed taped op's line now costs less than plain's own walk.
+- weighed, not built: the same site for an op called from the user's frame itself (tf.abs):
+  its site needs that frame's own instruction, a fourth field and a second form of the
+  test on every followed op, for a one-frame walk saved on 2 ops a step (~1.5k predicted);
+  idea (c), the check as one tuple compared: a 6-tuple built and freed per op against ~8
+  slot loads and identity tests it replaces (~0 predicted: the tuple's allocation is what
+  the loads cost); idea (a), the step's end as one small record: its bytes still need the
+  19 things' types read each step (round 31: the read is the cost), so only the Segment and
+  NotedStep objects (~25k of round 30's 38.4k, with the count's C loops, the budget's test
+  and begin) are left for it, and it changes what the budget, `len`, `steps` and a look
+  read: not started in this round's time.
+Still MISSED: lecture's 1.372x by instructions (the goal ~1.28x), ~1.60-1.69x by CPU.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
