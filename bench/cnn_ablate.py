@@ -12,7 +12,11 @@ the step's results are WRONG while a pass is out (timing only, never a check). T
 are tapeviz's work that PyTorch does not do apart: bias_add (oneDNN adds the bias inside its
 convolution), the bias gradients' sums (inside convolution_backward), the second conv's
 copy of its output pixels out of the taps' grid (oneDNN writes only those), relu and
-relu_grad (PyTorch: one pass each; relu_grad is two, the mask and the product).
+relu_grad (PyTorch: one pass each; relu_grad is two, the mask and the product). Since the
+thirteenth round a Conv2D layer's conv2d, bias_add and relu are one pass (nn_fused.py), so
+bias_add and relu are no rows of their own: "fusion off" runs those ops one by one (a ratio
+above 1: what the fusion saves), and "conv copy-out" takes out the second conv's store of
+its pixels, which now adds the bias and takes relu too.
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/cnn_ablate.py [--rounds 10]
 """
@@ -25,6 +29,7 @@ import time
 
 import cnn_twin
 import tapeviz as tf
+from tapeviz.keras.layers import convolutional
 from tapeviz.ops import conv_taps
 from tapeviz.ops.registry import REGISTRY
 
@@ -45,16 +50,18 @@ def _kept_per_shape(forward):
 
 # pass -> (registry row, its forward for an image batch (rank 4) given the row's own)
 ROWS = {
-    "bias_add": ("bias_add", lambda forward: lambda value, bias, **p: value),
-    "relu": ("relu", lambda forward: lambda x: x),
     "relu_grad": ("relu_grad", _kept_per_shape),
     "bias gradients' sums": ("reduce_sum", _kept_per_shape),
 }
-PASSES = tuple(ROWS) + ("conv copy-out",)
+PASSES = tuple(ROWS) + ("conv copy-out", "fusion off")
 
 
 def take_out(name: str):
     """Take the pass `name` out of every later step; returns the function that puts it back."""
+    if name == "fusion off":
+        fused = convolutional.conv_bias_activation
+        convolutional.conv_bias_activation = lambda *args: None
+        return lambda: setattr(convolutional, "conv_bias_activation", fused)
     if name == "conv copy-out":
         keep = conv_taps._keep_outputs
         conv_taps._keep_outputs = lambda *args: None

@@ -13,7 +13,7 @@ import math
 import numpy as np
 
 from .conv import convolve
-from .nn import _zeros
+from .nn import _trailing_run, _zeros
 
 _RUN_ROWS = 256   # pixels a run of a flat block (bias repeated along it: long inner loops)
 
@@ -24,22 +24,25 @@ def conv2d_bias_relu(x, w, bias, *, strides, padding, dilations, relu: bool):
 
 
 def _bias_store(bias, relu: bool):
-    """`store(into, pixels)`: into = pixels + bias (then max(., 0)); both (..., W, C),
-    `into` contiguous, or (rows, C) and the same array. The bias is repeated along W
-    (numpy then adds runs of W*C values, not C at a time), once a width a forward."""
-    rows = {}
+    """`store(into, pixels)`: into = pixels + bias (then max(., 0)), `into` contiguous with
+    channels last. The pixels are copied first, then the bias added and relu taken on flat
+    runs of whole images (the bias and zeros repeated along a run, made once a run length a
+    forward): numpy's loops then run long (15 against 27 us on a block of 5 of the guide's
+    24x24x16 images, added straight from the strided pixels with a row of bias)."""
+    runs = {}
 
     def store(into, pixels):
-        if into.ndim == 2:   # flat pixel rows, written in place
-            run = math.gcd(len(into), _RUN_ROWS)
-            into = pixels = into.reshape(-1, run, into.shape[1])
-        width = into.shape[-2]
-        made = rows.get(width)
+        if pixels is not into:
+            into[...] = pixels
+        run = math.gcd(len(into), _RUN_ROWS) * into.shape[1] if into.ndim == 2 \
+            else _trailing_run(into.shape)
+        made = runs.get(run)
         if made is None:
-            made = rows[width] = (bias[None].repeat(width, 0),
-                                  _zeros(width * len(bias), bias.dtype).reshape(width, -1))
+            made = runs[run] = (bias[None].repeat(run // len(bias), 0).reshape(-1),
+                                _zeros(run, bias.dtype))
         tiled, zeros = made
-        np.add(pixels, tiled, out=into)
+        flat = into.reshape(-1, run)
+        np.add(flat, tiled, out=flat)
         if relu:
-            np.maximum(into, zeros, out=into)
+            np.maximum(flat, zeros, out=flat)
     return store
