@@ -4,6 +4,7 @@ fails, in both: `refuse_numpy_where_traced`). Both run eagerly, as TF's do: py_f
 ops are taped, so gradients flow through it; numpy_function's results are new constants."""
 from __future__ import annotations
 
+import functools
 import sys
 
 from . import nest
@@ -57,8 +58,29 @@ def _as_dtype(result, dtype):
     return convert_to_tensor(result, dtype=dtype)
 
 
-def py_function(func, inp, Tout, name=None):
-    """`func(*inp)` on eager tensors (their .numpy() works), its results as `Tout`.
+def _as_decorator(function, op: str, func, inp, **options):
+    """TF's decorator form, `@tf.py_function(Tout=tf.float32)` over a def (func omitted):
+    the def, called with its arguments, runs through `function`; inp without func refused."""
+    if inp is not None:
+        raise DTypeError(op, f"func must be a function; got {describe(func)}")
+
+    def decorate(f):
+        @functools.wraps(f)
+        def called(*args):
+            return function(f, list(args), **options)
+        return called
+    return decorate
+
+
+def _missing_inp(op: str) -> DTypeError:
+    return DTypeError(op, "Missing argument `inp`: the list of arguments to the function",
+                      hint=f"tf.{op}(func, [x], Tout), or use it as a decorator: "
+                           f"@tf.{op}(Tout=...) over a def")
+
+
+def py_function(func=None, inp=None, Tout=None, name=None):
+    """`func(*inp)` on eager tensors (their .numpy() works), its results as `Tout`; without
+    func, a decorator (`@tf.py_function(Tout=tf.float32)`), as in TF.
 
     >>> import tapeviz as tf
     >>> ds = tf.data.Dataset.range(3).map(
@@ -66,13 +88,22 @@ def py_function(func, inp, Tout, name=None):
     >>> [int(v) for v in ds]
     [0, 2, 4]
     """
+    if func is None:
+        return _as_decorator(py_function, "py_function", func, inp, Tout=Tout)
+    if inp is None:
+        raise _missing_inp("py_function")
     args = [convert_to_tensor(x) for x in nest.flatten(inp)]
     return _as_tout("py_function", _called_eagerly("py_function", func, args), Tout)
 
 
-def numpy_function(func, inp, Tout, stateful=True, name=None):
+def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None):
     """`func(*arrays)` on the inputs' numpy values, its results as new `Tout` constants (no
-    gradient flows through them, as in TF)."""
+    gradient flows through them, as in TF); without func, a decorator, as in TF."""
+    if func is None:
+        return _as_decorator(numpy_function, "numpy_function", func, inp, Tout=Tout,
+                             stateful=stateful)
+    if inp is None:
+        raise _missing_inp("numpy_function")
     arrays = [convert_to_tensor(x)._value for x in nest.flatten(inp)]
     results = _called_eagerly("numpy_function", func, arrays)
     if isinstance(Tout, (list, tuple)):

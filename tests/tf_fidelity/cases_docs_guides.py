@@ -320,6 +320,9 @@ DATA = {
     "data.Dataset/docs_from_generator_output_shapes": _from_generator_output_shapes,
     "data.Dataset/docs_from_generator_shape_refused": _from_generator_shape_refused,
     "py_function/docs_decorator": _py_function_decorator,
+    "py_function/docs_inp_missing": lambda tf: tf.py_function(lambda x: x, Tout=tf.float32),
+    "numpy_function/docs_decorator": lambda tf: tf.numpy_function(Tout=tf.float32)(
+        lambda x: x * 2)(tf.constant([1.0, 3.0])),
 }
 for _name, _fn in DATA.items():
     add_case(_name, _fn, grad=False, op="from_generator" if "generator" in _name else None)

@@ -277,7 +277,4 @@ TO_FIX: dict[str, str] = {
     "Variable/docs_complex": "complex dtypes: TF makes a complex128 variable (convert.py)",
     "device/docs_cpu": "tf.device is missing (a placement scope; tapeviz runs on the CPU)",
     "device/docs_gpu_without_a_gpu": "tf.device is missing",
-    "py_function/docs_decorator":
-        "tf.py_function(Tout=...) as a decorator (func and inp omitted) is refused "
-        "(py_function.py)",
 }
