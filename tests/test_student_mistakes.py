@@ -90,3 +90,16 @@ def test_assign_sub_of_the_gradient_list_says_take_one_gradient():
     assert w.numpy() == 2.0
     w.assign_sub(0.25 * grads[0])
     assert w.numpy() == 1.0
+
+
+def test_a_typo_d_keyword_is_named_with_the_one_meant():
+    from tapeviz.errors import InvalidArgumentTypeError
+    with pytest.raises(InvalidArgumentTypeError) as caught:   # TF: TypeError, missing kernel_size
+        tf.keras.layers.Conv2D(16, kernal_size=3, activation="relu")
+    message = str(caught.value)
+    assert message.startswith("Conv2D: keyword argument not understood: kernal_size=3")
+    assert "hint: did you mean kernel_size=3?" in message
+    assert 'Conv2D(16, kernal_size=3, activation="relu")' in message
+    with pytest.raises(ValueError, match="did you mean activation='relu'"):   # TF: ValueError
+        tf.keras.layers.Dense(10, activaton="relu")
+    assert tf.keras.layers.Conv2D(16, kernel_size=3, activation="relu").kernel_size == (3, 3)

@@ -25,6 +25,7 @@ from ...ops.assign import cast
 from ...pytorch_habits import add_habits, forward_not_call
 from ...sourceinfo import user_source
 from ...tensor import Tensor, TensorShape
+from .keywords import refuse_unknown_keywords
 from ...variable import Variable
 from .. import backend
 from .. import initializers as _initializers
@@ -112,11 +113,14 @@ class Layer(Tracked):
     _TRAINING_ARG = None  # per class: whether `call` accepts `training` (set on first call)
     _ONE_TENSOR = False   # per class: `call` takes one tensor, a list is refused (list_input.py)
 
+    def __new__(cls, *args, **kwargs):
+        if kwargs and cls.__init__.__module__.startswith("tapeviz."):   # a typo, before Python's
+            refuse_unknown_keywords(cls, kwargs, _EXTRA_KWARGS, True)  # binding says what lacks
+        return super().__new__(cls)
+
     def __init__(self, trainable=True, name=None, dtype=None, input_shape=None, **kwargs):
-        unknown = sorted(set(kwargs) - _EXTRA_KWARGS)
-        if unknown:
-            raise TypeError(f"{type(self).__name__}: keyword argument not understood: "
-                            f"{unknown[0]!r}")
+        if not _EXTRA_KWARGS.issuperset(kwargs):
+            refuse_unknown_keywords(type(self), kwargs, _EXTRA_KWARGS)
         object.__setattr__(self, "_own_weights", [])
         self._trainable = bool(trainable)
         if not trainable:

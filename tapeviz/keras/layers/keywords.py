@@ -1,0 +1,43 @@
+"""A keyword a layer's constructor does not take, refused naming the layer, the word and
+the argument it looks meant for: `Conv2D(16, kernal_size=3)` is told 'did you mean
+kernel_size=3?' where Python's binding would say only that kernel_size is missing."""
+from __future__ import annotations
+
+import difflib
+import inspect
+
+from ...errors import InvalidArgumentTypeError
+
+
+def _accepted(cls, extra) -> list:
+    """The keywords a `cls(...)` call may pass: every named parameter of the constructors
+    along its classes (a subclass hands the rest on through **kwargs), and `extra`."""
+    names = []
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass is object:
+            continue
+        names += [p.name for p in inspect.signature(init).parameters.values()
+                  if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self"]
+    return list(dict.fromkeys(names)) + sorted(extra)
+
+
+def refuse_unknown_keywords(cls, kwargs: dict, extra, typos_only: bool = False) -> None:
+    """Raise if `kwargs` holds a keyword no constructor of `cls` names (TF 2.21's Keras
+    raises ValueError, Python's binding TypeError: the error is both); with `typos_only`,
+    only one close to a name it takes (a constructor may pop a keyword it does not name,
+    LeakyReLU's Keras 2 `alpha`)."""
+    accepted = _accepted(cls, extra)
+    unknown = [name for name in kwargs if name not in accepted]
+    if not unknown:
+        return
+    name = unknown[0]
+    close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.75)
+    if typos_only and not close:
+        return
+    raise InvalidArgumentTypeError(
+        cls.__name__, f"keyword argument not understood: {name}={kwargs[name]!r}; in "
+                      f"TensorFlow's words: Unrecognized keyword arguments passed to "
+                      f"{cls.__name__}: { {name: kwargs[name]} }",
+        hint=f"did you mean {close[0]}={kwargs[name]!r}?" if close else
+        f"{cls.__name__} takes {', '.join(accepted)}")
