@@ -53,6 +53,7 @@ from .linalg import einsum, norm
 from .tf_function import function
 from .control_flow import cond, while_loop
 from .py_function import numpy_function, py_function
+from .placement import device
 from .custom_gradient import custom_gradient
 from .printing import print
 from . import config, linalg, math

@@ -250,6 +250,11 @@ def _device_soft_placement(tf):
     return k
 
 
+def _placed(tf, name):
+    with tf.device(name):
+        return tf.constant(1.0) * 2.0
+
+
 VARIABLES = {
     "Variable/docs_assign_keeps_dtype": _assign_keeps_dtype,
     "Variable/docs_assign_resizes": _assign_resizes,
@@ -259,6 +264,8 @@ VARIABLES = {
         tf.Variable([5 + 4j, 6 + 1j])),
     "device/docs_cpu": _device_placement,
     "device/docs_gpu_without_a_gpu": _device_soft_placement,
+    "device/docs_not_a_device_name": lambda tf: _placed(tf, "garbage"),
+    "device/docs_a_number": lambda tf: _placed(tf, 3),
 }
 for _name, _fn in VARIABLES.items():
     add_case(_name, _fn, grad=False, op="assign" if "assign" in _name else None)

@@ -275,6 +275,4 @@ DELIBERATE: dict[str, str] = {
 
 TO_FIX: dict[str, str] = {
     "Variable/docs_complex": "complex dtypes: TF makes a complex128 variable (convert.py)",
-    "device/docs_cpu": "tf.device is missing (a placement scope; tapeviz runs on the CPU)",
-    "device/docs_gpu_without_a_gpu": "tf.device is missing",
 }
