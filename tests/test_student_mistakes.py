@@ -103,3 +103,33 @@ def test_a_typo_d_keyword_is_named_with_the_one_meant():
     with pytest.raises(ValueError, match="did you mean activation='relu'"):   # TF: ValueError
         tf.keras.layers.Dense(10, activaton="relu")
     assert tf.keras.layers.Conv2D(16, kernel_size=3, activation="relu").kernel_size == (3, 3)
+
+
+def _huber_loss(y, y_predicted, m=1.0):
+    t = y - y_predicted
+    return t ** 2 if tf.abs(t) <= m else m * (2 * tf.abs(t) - m)
+
+
+def test_a_negative_learning_rate_is_said_by_diagnose_at_the_optimizers_line(shared_data):
+    from tapeviz.datasets import load_birth_life
+    from tapeviz.debugger import Recorder, diagnose
+    data, _ = load_birth_life(shared_data / "birth_life_2010.txt")
+    w, b = tf.Variable(0.0, name="w"), tf.Variable(0.0, name="b")
+    optimizer = tf.keras.optimizers.SGD(learning_rate=-0.001)     # the sign slipped
+    with Recorder() as rec:
+        for x_i, y_i in tf.data.Dataset.from_tensor_slices((data[:, 0], data[:, 1])).take(30):
+            with tf.GradientTape() as tape:
+                loss = _huber_loss(y_i, x_i * w + b)
+            grads = tape.gradient(loss, [w, b])
+            optimizer.apply_gradients(zip(grads, [w, b]))
+    (finding,) = [f for f in diagnose(rec) if f.kind == "gradient_ascent"]
+    assert "fix: the learning rate is negative (-0.001, set at " in finding.message
+    assert "optimizer = tf.keras.optimizers.SGD(learning_rate=-0.001)" in finding.message
+    assert "give it a positive one, learning_rate=0.001" in finding.message
+    assert "not negated" not in finding.message     # was: 'pass tape.gradient's gradients as
+    optimizer.learning_rate = 0.001                  # they are, not negated': they were
+    with tf.GradientTape() as tape:
+        loss = _huber_loss(data[0, 1], data[0, 0] * w + b)
+    before = float(loss)
+    optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
+    assert float(_huber_loss(data[0, 1], data[0, 0] * w + b)) < before

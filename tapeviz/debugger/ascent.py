@@ -112,6 +112,24 @@ def _torch_fix(node, by_optimizer: bool, w: str) -> str:
     return f"fix: subtract the step: {written} -= lr * {w}.grad{guard}"
 
 
+def _rate_fix(step) -> str | None:
+    """The fix when the Keras optimizer whose updates `step` ran has a negative learning
+    rate (its rate now, read through the step count the recording keeps)."""
+    from ..keras.optimizers.step_counts import optimizer_learning_rate  # keras imports us
+    for rop in step.ops:
+        node = rop.node
+        if node.op.kind == "update" and node.inputs and type(node.inputs[0]) is VariableRead:
+            rate = optimizer_learning_rate(node.inputs[0].variable)
+            if rate is not None:
+                made_at = optimizer_line(step)
+                where = f", set at {_where(made_at)}" if made_at is not None else ""
+                return None if rate >= 0 else (
+                    f"fix: the learning rate is negative ({rate:g}{where}), and the optimizer "
+                    f"already subtracts learning_rate * the gradient: give it a positive one, "
+                    f"learning_rate={-rate:g}")
+    return None
+
+
 def _fix(node, by_optimizer: bool, name: str) -> str:
     """The fix in the words of the update that went uphill; `name`: the variable in code."""
     op = node.op.name
@@ -169,5 +187,5 @@ def find_ascent(steps) -> Finding | None:
                f"(update · gradient > 0 in {len(uphill)} of {judged} steps), and the loss "
                f"rose from {first.loss:.4g} at step {first.number} to {last.loss:.4g} at step "
                f"{last.number}; {node.op.name} at {_where(node.source)}; "
-               f"{_fix(node, by_optimizer, in_code)}")
+               f"{by_optimizer and _rate_fix(step) or _fix(node, by_optimizer, in_code)}")
     return Finding("gradient_ascent", message, node, variables=climbing)

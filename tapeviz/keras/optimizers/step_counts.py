@@ -10,9 +10,9 @@ from typing import NamedTuple
 
 # id -> each live optimizer's step count, so a recorded update can be told to be one
 _STEP_COUNTS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
-# id -> (the class name of the optimizer each live step count counts, and its Settings,
-# which hold no reference to it): the count, kept by a recording, may outlive the optimizer,
-# and a finding read then needs its clips and epsilon
+# id -> (the class name of the optimizer each live step count counts, its Settings and its
+# learning rate's holder, which hold no reference to it): the count, kept by a recording,
+# may outlive the optimizer, and a finding read then needs its clips, epsilon and rate
 _COUNTED_BY: dict = {}
 
 
@@ -40,21 +40,29 @@ class Clips(NamedTuple):
 def optimizer_clips(variable) -> Clips | None:
     """The clips and epsilon of the optimizer whose step count `variable` is, read after the
     optimizer is gone too (from its Settings); None for any other variable."""
-    kind, settings = _counted_by(variable)
+    kind, settings, _ = _counted_by(variable)
     if kind is None:
         return None
     return Clips(kind, settings.global_clipnorm, settings.clipnorm, settings.epsilon)
+
+
+def optimizer_learning_rate(variable) -> float | None:
+    """The learning rate now of the optimizer whose step count `variable` is, read after the
+    optimizer is gone too; None for a schedule's, or for any other variable."""
+    rate = _counted_by(variable)[2]
+    return float(rate.numpy()) if hasattr(rate, "numpy") else None
 
 
 def counts(optimizer) -> None:
     """`optimizer`'s step count is one: noted, with what is kept of it, until the count goes."""
     count = optimizer._iterations
     _STEP_COUNTS[id(count)] = count
-    _COUNTED_BY[id(count)] = (type(optimizer).__name__, optimizer._settings)
+    _COUNTED_BY[id(count)] = (type(optimizer).__name__, optimizer._settings,
+                              optimizer._learning_rate)
     weakref.finalize(count, _COUNTED_BY.pop, id(count), None).atexit = False
 
 
 def _counted_by(variable) -> tuple:
     if optimizer_made_at(variable) is None:
-        return None, None
-    return _COUNTED_BY.get(id(variable), (None, None))
+        return None, None, None
+    return _COUNTED_BY.get(id(variable), (None, None, None))
