@@ -277,12 +277,26 @@ def _reshape_bad_examples(tf):
     return [tf.reshape(rank_3_tensor, [2, 3, 5]), tf.reshape(rank_3_tensor, [5, 6])]
 
 
+def _caught_as(tf, call):
+    """Which builtin classes the error TF's kernel raises for `call` is also an instance of,
+    caught as `except tf.errors.InvalidArgumentError` catches it."""
+    try:
+        call()
+    except tf.errors.InvalidArgumentError as error:
+        return {"ValueError": isinstance(error, ValueError),
+                "TypeError": isinstance(error, TypeError)}
+
+
 TENSORS = {
     "reshape/docs_bad_examples": _reshape_bad_examples,
     "reshape/docs_does_not_work_at_all": lambda tf: tf.reshape(
         tf.constant(np.arange(30, dtype=np.int32).reshape(3, 2, 5)), [7, -1]),
     "reshape/docs_size_differs": lambda tf: tf.reshape(tf.range(30), [7, 3]),
     "constant/docs_ragged_list": lambda tf: tf.constant([[0, 1, 2, 3], [4, 5], [6, 7, 8], [9]]),
+    "errors.InvalidArgumentError/docs_kernel_dtype_refusal_classes": lambda tf: _caught_as(
+        tf, lambda: tf.constant(1) + tf.constant(1.0)),
+    "errors.InvalidArgumentError/docs_kernel_shape_refusal_classes": lambda tf: _caught_as(
+        tf, lambda: tf.reshape(tf.range(30), [7, -1])),
     "nn.softmax/docs_largest_value": lambda tf: [
         tf.reduce_max(tf.constant([[4.0, 5.0], [10.0, 1.0]])),
         tf.math.argmax(tf.constant([[4.0, 5.0], [10.0, 1.0]]))],

