@@ -28,7 +28,8 @@ DELIBERATE: dict[str, str] = {
         "tests/test_mistakes_tapes.py's loop does) and its KernelDTypeError is also the "
         "DTypeError (a TypeError) of its other dtype refusals. Python's except matches by "
         "the class's MRO, so a KernelDTypeError that `except tf.errors.InvalidArgumentError` "
-        "catches is a ValueError while InvalidArgumentError is one"),
+        "catches is a ValueError while InvalidArgumentError is one (short of a metaclass "
+        "rewriting its MRO, which would make issubclass non-transitive)"),
     "Variable/docs_complex":
         "complex numbers (the Variables guide's tf.Variable([5 + 4j, 6 + 1j])): TF makes a "
         "complex128 variable; tapeviz's dtypes are real (floats, ints, bool), so it refuses "
