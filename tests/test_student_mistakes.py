@@ -133,3 +133,15 @@ def test_a_negative_learning_rate_is_said_by_diagnose_at_the_optimizers_line(sha
     before = float(loss)
     optimizer.apply_gradients(zip(tape.gradient(loss, [w, b]), [w, b]))
     assert float(_huber_loss(data[0, 1], data[0, 0] * w + b)) < before
+
+
+def test_a_typo_d_optimizer_keyword_is_named_with_the_one_meant():
+    with pytest.raises(ValueError) as caught:      # TF: ValueError 'Argument(s) not recognized'
+        tf.keras.optimizers.Adam(learning_rat=0.01)
+    message = str(caught.value)
+    assert message.startswith("Adam: keyword argument not understood: learning_rat=0.01; in "
+                              "TensorFlow's words: Argument(s) not recognized: "
+                              "{'learning_rat': 0.01}")
+    assert "hint: did you mean learning_rate=0.01?" in message
+    assert "tf.keras.optimizers.Adam(learning_rat=0.01)" in message
+    assert isinstance(caught.value, TypeError)     # as tapeviz raised it before

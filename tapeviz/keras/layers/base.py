@@ -25,7 +25,7 @@ from ...ops.assign import cast
 from ...pytorch_habits import add_habits, forward_not_call
 from ...sourceinfo import user_source
 from ...tensor import Tensor, TensorShape
-from .keywords import refuse_unknown_keywords
+from ..keywords import refuse_unknown_keywords
 from ...variable import Variable
 from .. import backend
 from .. import initializers as _initializers

@@ -24,6 +24,7 @@ from ...ops.assign import cast
 from ...tensor import Tensor
 from ...variable import Variable
 from ...threadstate import local
+from ..keywords import OPTIMIZER_WORDS, refuse_unknown_keywords
 from .accumulation import GradientAccumulation
 from .clipping import Clipping
 from .listening import UpdateListening, _cut_short
@@ -74,8 +75,7 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
                           stacklevel=3)
             learning_rate = kwargs.pop("lr")
         if kwargs:
-            raise TypeError(f"{type(self).__name__}: unexpected keyword arguments "
-                            f"{sorted(kwargs)}")
+            refuse_unknown_keywords(type(self), kwargs, tf_words=OPTIMIZER_WORDS)
         self._settings = Settings()
         self._set_moving_average(use_ema, ema_momentum, ema_overwrite_frequency)
         self._set_accumulation(gradient_accumulation_steps)

@@ -1,12 +1,12 @@
-"""A keyword a layer's constructor does not take, refused naming the layer, the word and
-the argument it looks meant for: `Conv2D(16, kernal_size=3)` is told 'did you mean
-kernel_size=3?' where Python's binding would say only that kernel_size is missing."""
+"""A keyword a layer's or an optimizer's constructor does not take, refused naming the class,
+the word and the argument it looks meant for: `Conv2D(16, kernal_size=3)` is told 'did you
+mean kernel_size=3?' where Python's binding would say only that kernel_size is missing."""
 from __future__ import annotations
 
 import difflib
 import inspect
 
-from ...errors import InvalidArgumentTypeError
+from ..errors import InvalidArgumentTypeError
 
 
 def _accepted(cls, extra) -> list:
@@ -22,7 +22,13 @@ def _accepted(cls, extra) -> list:
     return list(dict.fromkeys(names)) + sorted(extra)
 
 
-def refuse_unknown_keywords(cls, kwargs: dict, extra, typos_only: bool = False) -> None:
+# how TF 2.21's Keras refuses one (a ValueError): a layer's, an optimizer's
+LAYER_WORDS = "Unrecognized keyword arguments passed to {cls}: {given}"
+OPTIMIZER_WORDS = "Argument(s) not recognized: {given}"
+
+
+def refuse_unknown_keywords(cls, kwargs: dict, extra=(), typos_only: bool = False,
+                            tf_words: str = LAYER_WORDS) -> None:
     """Raise if `kwargs` holds a keyword no constructor of `cls` names (TF 2.21's Keras
     raises ValueError, Python's binding TypeError: the error is both); with `typos_only`,
     only one close to a name it takes (a constructor may pop a keyword it does not name,
@@ -35,9 +41,9 @@ def refuse_unknown_keywords(cls, kwargs: dict, extra, typos_only: bool = False) 
     close = difflib.get_close_matches(name, accepted, n=1, cutoff=0.75)
     if typos_only and not close:
         return
+    said = tf_words.format(cls=cls.__name__, given={name: kwargs[name]})
     raise InvalidArgumentTypeError(
         cls.__name__, f"keyword argument not understood: {name}={kwargs[name]!r}; in "
-                      f"TensorFlow's words: Unrecognized keyword arguments passed to "
-                      f"{cls.__name__}: { {name: kwargs[name]} }",
+                      f"TensorFlow's words: {said}",
         hint=f"did you mean {close[0]}={kwargs[name]!r}?" if close else
         f"{cls.__name__} takes {', '.join(accepted)}")
