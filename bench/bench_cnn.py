@@ -16,6 +16,55 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-07, thirteenth round (base c538863; load 6-8 all round, valgrind and the
+others' tests beside): the structural change the twelfth round named. A Conv2D layer with a
+bias and relu (or no activation) runs conv2d, bias_add and relu as one pass when nobody
+hears those ops and at most one tape records (tapeviz/nn_fused.py; ops/fused_conv.py): the
+convolution's blocks of pixels get the bias and relu while in cache (the second conv's
+copy-out of its pixels is that store; the first conv's 4096-row matmul blocks likewise),
+one write of the layer's output. The tape still gets the three nodes dispatch would make,
+same inputs, ids, params and VJPs; conv2d's and bias_add's outputs are LazyTensors
+(tapeviz/lazy.py), made by their own op's forward from the arrays the op was given on the
+first read of `_value` (the widget, the inspector, .numpy()), the same bits (tests/
+test_conv_fused.py compares every node's values, the loss and the gradients with the
+unfused layer's, bitwise). A listener, a breakpoint, a Recorder, a layer listener or a
+nested tape runs the ops one by one. Predicted: bias_add and relu's two cold passes and
+the copy-out less, their work done in cache: -0.4 to -0.6 ms a step.
+Measured: the fusion on and off in one process, alternated (12 rounds x 20 steps, one BLAS
+thread, malloc held, load 6.6): 7.04 against 7.53 ms a step (0.923x, rounds 0.889-1.184x).
+cnn_phases --held, c538863's tree and this round's alternated twice (6 rounds x 20 steps,
+load 6-7.5; this round's tree also has the others' commits since), tapeviz/PyTorch ms:
+forward 3.97/2.47, 3.83/2.40 -> 3.02/2.21, 3.04/2.25 (gap +1.50, +1.43 -> +0.81, +0.79);
+gradient gap +1.49, +1.13 -> +1.19, +1.31; step 10.05/7.45 (1.35x), 9.37/7.21 (1.30x) ->
+8.42/6.69 (1.26x), 8.58/6.69 (1.28x). bench_cnn --threads 1 --rounds 9 at load 6-8: held
+1.21x (rounds 1.14-1.32x; 8.03 against 6.58 ms), PyTorch faulting 0.86x (0.82-0.96x;
+7.70 against 8.97 ms, 1,394 faults a step). cnn_ablate (load 7.7, 8 rounds): fusion off
+1.026x (0.970-1.173x: noise at this load), the second conv's store (copy, bias, relu)
+0.914x (0.70 ms), relu_grad 0.917x (0.69 ms), the bias sums 0.985x (0.12 ms).
+The backward pass reads no lazy value: Backward._reachable_from takes a pending
+LazyTensor's dtype (lazy.float_outputs) only while one is pending (`lazy.pending`, a
+module integer): bench_dispatch's scalar chain, valgrind, 300 iterations, c538863 and with
+the hunk: 416,881.8 -> 416,966.9 instructions an iteration (+0.02%).
+Measured and not kept:
+- a type check of every node's output in _reachable_from (is it a LazyTensor?): +2,330
+  instructions an iteration of the scalar chain (+0.56%);
+- any_pending() as a function call there: +477 (+0.11%), against +85 for the module's
+  integer read;
+- the store adding the bias straight from the strided pixels with a (W, C) row of bias,
+  relu on that (W, C) shape: 27 us a block of 5 images against 15 for a copy then flat
+  runs of whole images (isolated, min of 300); the whole fused forward of the second
+  conv, 60 alternated calls: 1.43/1.66 against 1.41/1.76 ms min/median (noise at load 8);
+  kept the flat runs.
+Not tried (time): relu_grad and the bias gradient's sum in one pass over the upstream
+gradient needs the sum in blocks in both paths (reduce_sum's one ones-matmul adds in
+another order: not bit-identical), ~0.1 ms by cnn_ablate.
+Left: the held goal stays missed: 1.21-1.28x at load 6-8 (the twelfth round's 1.21x was at
+load 0.2, 1.36x at load 5). The forward's gap is now +0.8 ms (the first conv's im2col
+planes, both convs' stores, the pool, the dense layer and dispatch's Python) and the
+gradient's +1.2-1.3: relu_grad's two writes (0.69 ms in the step), the bias sums (0.12),
+the second conv's input and filter gradients at OpenBLAS's small-kernel rate, g laid on
+the taps' grid; less the update (-0.34).
+
 Figures, 2026-12-07, twelfth round (base 6bbb76a, one thread each, held malloc unless said).
 cnn_phases --held at load 0.2 (6 rounds x 20 steps, ms a step, tapeviz/PyTorch): forward
 2.50/1.62, loss 0.12/0.05, gradient 3.40/2.91, update 0.20/0.46, step 6.17/5.09 (1.21x;
