@@ -101,7 +101,9 @@ class Gradients:
         if type(unconnected_gradients) is not UnconnectedGradients:
             unconnected_gradients = _unconnected(unconnected_gradients)
         try:
-            flat_sources = self._checked_sources(sources)
+            # the usual [w, b], returned as is when flat (a C loop: `_checked_sources`' call less)
+            flat_sources = sources if type(sources) is list and all(map(_is_tensor, sources)) \
+                else self._checked_sources(sources)
             if isinstance(target, Tensor):  # the usual loss: no structure to flatten
                 targets = [target]
             else:
@@ -135,7 +137,7 @@ class Gradients:
             len(targets) == 1 and id(targets[0]) not in self._ids
         if missing is not None:  # remembered for the optimizer that gets these Nones
             self._missing = (id(targets[0]), missing)
-        self._consume(backward.reachable, keep_skeleton=missing is not None)
+        self._consume(None if missing is None else backward.reachable, missing is not None)
         if missing is not None:
             _last_missing = self._remains(backward.reachable)
         elif _last_missing is not None:
@@ -219,12 +221,6 @@ class Gradients:
     def _checked_sources(sources) -> list:
         if isinstance(sources, Tensor):
             return [sources]
-        if type(sources) is list:  # the usual [w, b], returned as is when flat
-            for s in sources:
-                if not isinstance(s, Tensor):
-                    break
-            else:
-                return sources
         flat = nest.flatten(sources)
         for s in flat:
             if not isinstance(s, Tensor):
@@ -244,6 +240,7 @@ class Gradients:
         return None
 
 
+_is_tensor = Tensor.__instancecheck__   # (type's own: isinstance(item, Tensor) as a C callable)
 _last_missing = None  # _remains() of the tape whose last gradient call returned a None (not
 #                       the tape: it would keep a persistent tape's values and the variables
 #                       it watched alive); replaced by the next gradient call
