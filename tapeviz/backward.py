@@ -317,7 +317,16 @@ class Backward:
                 if own is None:
                     own = _OWN_VJP[op] = runs_own_code_only(op.input_grads)
                 state.source = origin.source if own else None   # a user's VJP: its lines
-            input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
+            pair = op.rule_pair   # (op.input_grads's own work, here: a frame a step less)
+            if pair is not None and not node.params:
+                x, y = inputs
+                ans = node.output
+                input_grads = [pair[0](g, ans, x, y) if needed is None or needed[0] else None,
+                               pair[1](g, ans, x, y) if needed is None or needed[1] else None]
+            elif (whole := op.vjp_whole) is not None and not node.params:
+                input_grads = whole(g, node.output, *inputs)
+            else:
+                input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
             broadcasting = op.broadcasting
             i = 0
             for grad in input_grads:

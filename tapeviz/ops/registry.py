@@ -43,6 +43,11 @@ class Op:
         self.__doc__ = doc
         self.forward = forward
         self.input_grads = input_grads
+        # what input_grads calls, which the backward pass calls itself for a node without
+        # params (a Python frame a step less): its two rules, one an input, or its one function
+        rules = getattr(input_grads, "rules", None)
+        self.rule_pair = rules if rules is not None and len(rules) == 2 else None
+        self.vjp_whole = getattr(input_grads, "vjp", None)
         self.route = None  # events.registered sets it
         self.input_names = input_names
         self.label = label
