@@ -51,12 +51,28 @@ def _unused_ops(step, trained: set) -> list:
         node = op.node
         if op._grad is not None or node.output_id in read:
             read.update(node.input_ids)
-    unused = [op.node for op in ops if op.taped and op._grad is None and op.phase == "forward"
-              and op.node.op.kind != "update" and op.node.output_id not in read]
+    calls = _calls(ops)
+    read_calls = {call for op, call in zip(ops, calls)
+                  if op._grad is not None or op.node.output_id in read}
+    unused = [op.node for op, call in zip(ops, calls)
+              if op.taped and op._grad is None and op.phase == "forward"
+              and op.node.op.kind != "update" and call not in read_calls]
     if any(type(tensor) is VariableRead and tensor.variable.name in trained
            for node in unused for tensor in node.inputs):
         return unused
     return []
+
+
+def _calls(ops) -> list:
+    """Each op's call, by the index of its first node: a torch call returning several
+    tensors (an LSTM's output, h and c) is one node per tensor, `params["output"]` the
+    later ones', and reading any of them (h alone, a classifier's) reads the call."""
+    calls, first = [], 0
+    for index, op in enumerate(ops):
+        if not op.node.params.get("output"):
+            first = index
+        calls.append(first)
+    return calls
 
 
 def _finding(unused: list, steps: list) -> Finding:
