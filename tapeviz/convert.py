@@ -346,7 +346,8 @@ def _nested_to_array(value, op):
         if "inhomogeneous" in str(exc):
             raise InvalidArgumentError(op, f"expected a tensor, number, array or nested list "
                                            f"of numbers with rows of one length; got a ragged "
-                                           f"list {_short(value)}") from None
+                                           f"list {_short(value)}",
+                                       hint=_gradient_list_hint(value)) from None
         raise DTypeError(op, f"expected a tensor, number, array or nested list of numbers; "
                          f"got {_short(value)} ({exc})") from None
     except OverflowError:
@@ -355,6 +356,16 @@ def _nested_to_array(value, op):
             and _holds_huge_int(value):
         raise _too_large(op, value)
     return array
+
+
+def _gradient_list_hint(value) -> str | None:
+    """What a list of tensors of several shapes likely is: tape.gradient's, given whole."""
+    if not (isinstance(value, (list, tuple)) and all(isinstance(v, Tensor) for v in value)):
+        return None
+    shapes = ", ".join(str(tuple(v.shape)) for v in value)
+    return (f"it is a list of {len(value)} tensors of shapes {shapes}, as tape.gradient(loss, "
+            f"[w, b]) returns for a list of variables: take one of them, grads[0] for the "
+            f"first")
 
 
 def _holds_huge_int(value) -> bool:

@@ -145,3 +145,19 @@ def test_a_typo_d_optimizer_keyword_is_named_with_the_one_meant():
     assert "hint: did you mean learning_rate=0.01?" in message
     assert "tf.keras.optimizers.Adam(learning_rat=0.01)" in message
     assert isinstance(caught.value, TypeError)     # as tapeviz raised it before
+
+
+def test_assign_sub_of_two_variables_gradients_says_take_one():
+    from tapeviz.errors import InvalidArgumentError
+    w, b = tf.Variable(tf.ones((3,))), tf.Variable(1.0)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(w * w) + b
+    grads = tape.gradient(loss, [w, b])
+    with pytest.raises(InvalidArgumentError) as caught:     # TF: InvalidArgumentError (Pack)
+        w.assign_sub(grads)
+    message = str(caught.value)
+    assert "assign_sub: delta: expected a tensor" in message and "w.assign_sub(grads)" in message
+    assert "a list of 2 tensors of shapes (3,), (), as tape.gradient(loss, [w, b])" in message
+    assert "grads[0] for the first" in message
+    w.assign_sub(0.5 * grads[0])
+    assert w.numpy().tolist() == [0.0, 0.0, 0.0]
