@@ -29,17 +29,26 @@ def backward_twice(trained: list) -> list:
     if not trained:
         return []
     started, reached = {}, set()   # pass start's key -> its node; output ids the pass reaches
+    read = _read_in_forward(trained[-1])
     for backward in trained[-1].backward_steps:
         node = backward.node
         if engine_of(node.op) != "torch":
             return []
-        if node.output_id not in reached:   # (no op of this pass read it: a new pass)
+        if node.output_id not in reached and node.output_id not in read:   # a new pass
             key = (node.op.name, node.input_ids)
             if key in started:
                 return [_finding(started[key], node, trained[-1])]
             started[key], reached = node, set()
         reached.update(node.input_ids)
     return []
+
+
+def _read_in_forward(step) -> set:
+    """The output ids the step's taped forward ops read: no loss. (A gradient penalty's
+    `autograd.grad(..., create_graph=True)` makes its pass part of the loss's graph, and the
+    loss's pass steps through the critic's ops again from an op inside it, `tanh`.)"""
+    return {i for op in step.ops if op.taped and op.phase == "forward"
+            for i in op.node.input_ids}
 
 
 def _calls(source) -> list:
