@@ -113,3 +113,26 @@ def test_mixed_dtypes_are_left_to_the_ops():
     model = _model()
     assert nn_fused.conv_bias_activation(model.layers[0], tf.zeros([1, 9, 9, 4], tf.float64),
                                          True) is None
+
+
+@pytest.mark.parametrize("settings", [
+    {"kernel_size": 1},                                   # by taps, the output the whole grid
+    {"kernel_size": 3, "strides": 2, "padding": "same"},  # im2col, a row-major window matrix
+    {"kernel_size": 3, "dilation_rate": 2, "padding": "same"},
+    {"kernel_size": (2, 3), "padding": "valid"}])
+def test_each_conv_path_fused_is_the_unfused_layer_bitwise(monkeypatch, settings):
+    tf.keras.utils.set_random_seed(7)
+    layer = tf.keras.layers.Conv2D(8, activation="relu", **settings)
+    images = tf.constant(np.random.default_rng(1).standard_normal((3, 11, 10, 8),
+                                                                  dtype=np.float32))
+    layer(images)   # built and fitted
+    layer.bias.assign(np.linspace(-0.5, 0.5, 8, dtype=np.float32))
+    with tf.GradientTape() as tape:
+        fused = layer(images)
+    assert any(type(n.output) is LazyTensor for n in tape.nodes)
+    values = [n.output.numpy().tobytes() for n in tape.nodes]
+    _unfused(monkeypatch)
+    with tf.GradientTape() as tape:
+        plain = layer(images)
+    assert fused.numpy().tobytes() == plain.numpy().tobytes()
+    assert values == [n.output.numpy().tobytes() for n in tape.nodes]
