@@ -1,6 +1,8 @@
 """The lecture programs' common mistakes, made once each as a student makes them: each error
 names what the student called, what it expected, what came and the student's line, and the
 model, the tape and the variables still train afterwards."""
+import linecache
+
 import numpy as np
 import pytest
 
@@ -115,7 +117,14 @@ def test_a_negative_learning_rate_is_said_by_diagnose_at_the_optimizers_line(sha
     from tapeviz.debugger import Recorder, diagnose
     data, _ = load_birth_life(shared_data / "birth_life_2010.txt")
     w, b = tf.Variable(0.0, name="w"), tf.Variable(0.0, name="b")
-    optimizer = tf.keras.optimizers.SGD(learning_rate=-0.001)     # the sign slipped
+    with pytest.warns(UserWarning) as said:
+        optimizer = tf.keras.optimizers.SGD(learning_rate=-0.001)     # the sign slipped
+    (warning,) = said
+    assert str(warning.message) == (
+        "SGD: learning_rate=-0.001 is negative: the optimizer subtracts learning_rate * "
+        "gradient, so each update climbs the loss (gradient ascent); pass learning_rate=0.001")
+    assert warning.filename == __file__ and "# the sign slipped" in linecache.getline(
+        __file__, warning.lineno)                       # said from the student's line
     with Recorder() as rec:
         for x_i, y_i in tf.data.Dataset.from_tensor_slices((data[:, 0], data[:, 1])).take(30):
             with tf.GradientTape() as tape:

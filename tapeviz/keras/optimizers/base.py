@@ -19,6 +19,7 @@ from ... import arguments, events
 from ...dispatch import name_scope, unrecorded
 from ...errors import (DTypeError, InvalidArgumentError, MisuseError, add_note,
                        bad_argument, describe)
+from ...fpwarnings import warn_from_user_line
 from ...pytorch_habits import add_habits
 from ...ops.assign import cast
 from ...tensor import Tensor
@@ -139,6 +140,11 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
                                   "the rate yourself")
         if type(value) is not float:   # "0.01" would otherwise train, silently, as 0.01
             value = _learning_rate_number(type(self).__name__, value)
+        if value < 0:
+            warn_from_user_line(
+                f"{type(self).__name__}: learning_rate={value:g} is negative: the optimizer "
+                f"subtracts learning_rate * gradient, so each update climbs the loss "
+                f"(gradient ascent); pass learning_rate={-value:g}")
         if isinstance(self._learning_rate, Variable):
             with unrecorded():
                 self._learning_rate.assign(value)
