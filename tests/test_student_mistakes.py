@@ -170,3 +170,23 @@ def test_assign_sub_of_two_variables_gradients_says_take_one():
     assert "grads[0] for the first" in message
     w.assign_sub(0.5 * grads[0])
     assert w.numpy().tolist() == [0.0, 0.0, 0.0]
+
+
+def test_a_dense_regression_fed_the_bare_column_says_add_a_feature_axis(shared_data):
+    from tapeviz.datasets import load_birth_life
+    data, _ = load_birth_life(shared_data / "birth_life_2010.txt")
+    x, y = data[:, 0], data[:, 1]                       # (190,) each
+    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    with pytest.raises(ShapeError) as caught:
+        model(x)
+    message = str(caught.value)
+    assert "(Dense): expected an input of rank >= 2 (batch, ..., features); got shape (190,)" \
+        in message
+    assert "hint: 190 examples of one feature need a feature axis: x[:, None]" in message
+    assert "model(x)" in message
+    loss_fn, optimizer = tf.keras.losses.Huber(), tf.keras.optimizers.SGD(0.01)
+    with tf.GradientTape() as tape:
+        loss = loss_fn(y[:, None], model(x[:, None]))
+    optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
+                                  model.trainable_variables))
+    assert float(loss_fn(y[:, None], model(x[:, None]))) < float(loss)

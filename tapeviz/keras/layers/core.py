@@ -64,11 +64,16 @@ def add_kernel_and_bias(layer, kernel_shape: tuple) -> None:
 
 
 def _rank_error(layer, shape):
+    one_example = ("one example needs a batch axis: x[None] or tf.expand_dims(x, 0) "
+                   "(model.predict(x[None]) for a single sample; a Dataset given to fit is "
+                   "batched first: ds.batch(32))")
+    features = int(layer.kernel.shape[0]) if layer.built else None
+    hint = one_example
+    if len(shape) == 1 and features != shape[0]:   # a vector of examples, one feature each?
+        hint = (f"{shape[0]} examples of one feature need a feature axis: x[:, None] or "
+                f"tf.expand_dims(x, -1)" + ("" if features == 1 else f"; or {one_example}"))
     return shape_error(layer, f"expected an input of rank >= 2 (batch, ..., features); got "
-                              f"shape {tuple(shape)}",
-                       hint="one example needs a batch axis: x[None] or tf.expand_dims(x, 0) "
-                            "(model.predict(x[None]) for a single sample; a Dataset given to "
-                            "fit is batched first: ds.batch(32))")
+                              f"shape {tuple(shape)}", hint=hint)
 
 
 class Dense(Layer):
