@@ -28,6 +28,7 @@ NOT_FUZZED = {
     "executing_eagerly",                  # no arguments
     "subscribe", "unsubscribe",           # debugger hooks: take callbacks
     "name_scope",                         # a context manager taking a scope name
+    "device",                             # a scope taking a device name (fidelity cases)
     "load_ipython_extension", "unload_ipython_extension",  # take an IPython shell
     "get", "serialize", "deserialize",    # Keras lookups by name or config
     "from_generator", "zip",              # Dataset constructors taking a generator, datasets
