@@ -123,7 +123,8 @@ TF_SHAPE_PHRASE = re.compile(
     r"Input \d+: \S+ != input \d+: \S+|condition \S+, then \S+, and else \S+ must be "
     r"broadcastable|ConcatOp : (Dimension \d+ in both shapes must be equal|Ranks of all input "
     r"tensors should match): shape\[\d+\] = \S+ vs\. shape\[\d+\] = \S+|Shapes of all inputs "
-    r"must match: values\[\d+\]\.shape = \S+ != values\[\d+\]\.shape = \S+")
+    r"must match: values\[\d+\]\.shape = \S+ != values\[\d+\]\.shape = \S+|Input to reshape is a "
+    r"tensor with \d+ values, but the requested shape (has|requires a multiple of) \d+")
 SHAPE_PHRASE_CASES = [name for name, golden in GOLDENS["cases"].items()
                       if TF_SHAPE_PHRASE.search(golden.get("message", ""))]
 # TF's phrase for inputs of two dtypes, which tapeviz's message ends with too

@@ -11,7 +11,7 @@ import functools
 import numpy as np
 
 from .. import arguments, dtypes
-from ..errors import InvalidArgumentError, ShapeError, incompatible_shapes
+from ..errors import InvalidArgumentError, ShapeError, in_tf_words, incompatible_shapes
 from ..tensor import wrap
 from .axes import normalize_axes, normalize_axis
 from .conv_taps import strided_view
@@ -25,7 +25,15 @@ from . import reduce as _reduce
 def _reshape_explain(x, *, shape):
     size = int(np.size(x))
     return ShapeError, (f"cannot reshape a tensor of shape {tuple(np.shape(x))} ({size} values) "
-                        f"to shape {list(shape)}"), None
+                        f"to shape {list(shape)}{in_tf_words(_reshape_tf_phrase(size, shape))}"), \
+        None
+
+
+def _reshape_tf_phrase(size: int, shape) -> str:
+    """What TF's Reshape kernel says of `shape` for `size` values."""
+    known = int(np.prod([n for n in shape if n != -1], dtype=np.int64))
+    asked = f"requires a multiple of {known}" if -1 in shape and known else f"has {known}"
+    return f"Input to reshape is a tensor with {size} values, but the requested shape {asked}"
 
 
 # the array's own method: np.reshape's Python wrapper costs as much as the view on a VJP's
