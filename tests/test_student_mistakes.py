@@ -190,3 +190,21 @@ def test_a_dense_regression_fed_the_bare_column_says_add_a_feature_axis(shared_d
     optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
                                   model.trainable_variables))
     assert float(loss_fn(y[:, None], model(x[:, None]))) < float(loss)
+
+
+def test_a_zip_given_twice_to_apply_gradients_says_it_is_read_once():
+    from tapeviz.errors import InvalidArgumentError
+    model = _mnist_model()
+    images, labels = _batch()
+    model(images)
+    optimizer = tf.keras.optimizers.Adam()
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(model(images))
+    pairs = zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+    optimizer.apply_gradients(pairs)
+    with pytest.raises(InvalidArgumentError) as caught:        # TF: ValueError, unpacking
+        optimizer.apply_gradients(pairs)
+    assert "hint: a zip is read once: one already given to apply_gradients" in str(caught.value)
+    assert "optimizer.apply_gradients(pairs)" in str(caught.value)
+    assert optimizer.iterations.numpy() == 1
+    _trains(model, images, labels)

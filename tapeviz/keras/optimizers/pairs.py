@@ -102,11 +102,16 @@ class PairChecks:
         kept = [(self._checked_gradient(grad, var, pairs), var) for grad, var in pairs
                 if grad is not None]
         if not pairs:
-            raise InvalidArgumentError(f"{self.name}.apply_gradients", "expected (gradient, "
-                                       "variable) pairs; got none (an empty list)",
-                                       hint=nothing_to_train_hint() or "model.trainable_"
-                                       "variables is empty until the model is built: call it "
-                                       "on a batch first (or give it an Input)")
+            unbuilt = ("model.trainable_variables is empty until the model is built: call it "
+                       "on a batch first (or give it an Input)")
+            used_up = iter(grads_and_vars) is grads_and_vars   # a zip, read once
+            raise InvalidArgumentError(
+                f"{self.name}.apply_gradients", "expected (gradient, variable) pairs; got none "
+                "(an empty list)",
+                hint=nothing_to_train_hint() or (
+                    f"a zip is read once: one already given to apply_gradients (or read by "
+                    f"list()) is empty, so make zip(grads, variables) for each call; or "
+                    f"{unbuilt}" if used_up else unbuilt))
         if not kept:
             site = user_source()
             variables = [v for _, v in pairs]
