@@ -208,3 +208,20 @@ def test_a_zip_given_twice_to_apply_gradients_says_it_is_read_once():
     assert "optimizer.apply_gradients(pairs)" in str(caught.value)
     assert optimizer.iterations.numpy() == 1
     _trains(model, images, labels)
+
+
+@pytest.mark.parametrize("built", [False, True])
+def test_an_unbatched_dataset_into_a_cnn_says_batch_it(built):
+    model = _mnist_model()
+    images, labels = _batch()
+    if built:
+        model(images)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))   # .batch(32) forgotten
+    with pytest.raises(ShapeError) as caught:
+        for x, y in dataset:
+            model(x)
+    message = str(caught.value)
+    assert "(12, 12, 1)" in message and "model(x)" in message
+    assert "hint: one image (height, width, channels) needs a batch axis: x[tf.newaxis]; a " \
+           "Dataset gives one example at a time until it is batched: dataset.batch(32)" in message
+    _trains(model, images, labels)

@@ -58,11 +58,12 @@ def spatial_output_shape(input_shape, window, strides, padding, dilation, channe
     return (input_shape[0], channels) + out if first else (input_shape[0],) + out + (channels,)
 
 
-
 def _channels_hint(layer, shape: tuple, expected: int) -> str:
     """Why a built Conv2D's input has another channel count: no channel axis, the channels
     on the other side (torch's NCHW given to an NHWC layer), or other images than it was
     built on."""
+    if _one_image(layer, shape, expected):
+        return _ONE_IMAGE
     if len(shape) == 3:
         return ("the batch has no channel axis (grayscale images): add one where the batch is "
                 "made, images[..., tf.newaxis]")
@@ -79,11 +80,24 @@ def _channels_hint(layer, shape: tuple, expected: int) -> str:
             f"Input, and was fed {shape[last]}: give it images of {channels} (a model is built "
             f"for one kind of image)")
 
-def _rank_hint(rank: int) -> str | None:
-    """How an image batch of `rank` axes gets the four Conv2D reads."""
-    if rank == 3:
+_ONE_IMAGE = ("one image (height, width, channels) needs a batch axis: x[tf.newaxis]; a "
+              "Dataset gives one example at a time until it is batched: dataset.batch(32)")
+
+
+def _one_image(layer, shape: tuple, channels: int | None = None) -> bool:
+    """Whether a rank-3 input looks like one channels-last image, not a batch of grayscale
+    images: its last axis is the channels the layer was built for, or (unbuilt) 1 or 3."""
+    return len(shape) == 3 and layer.data_format == "channels_last" and (
+        shape[-1] == channels if channels is not None else shape[-1] in (1, 3))
+
+
+def _rank_hint(layer, shape: tuple) -> str | None:
+    """How an image batch of `shape` gets the four axes Conv2D reads."""
+    if _one_image(layer, shape):
+        return _ONE_IMAGE
+    if len(shape) == 3:
         return "a single grayscale image batch needs a channel axis: tf.expand_dims(x, -1)"
-    if rank == 2:
+    if len(shape) == 2:
         return ("one grayscale image needs a batch and a channel axis: "
                 "x[tf.newaxis, ..., tf.newaxis]")
     return None
@@ -135,7 +149,7 @@ class Conv2D(Layer):
         if len(input_shape) != 4:
             raise shape_error(self, f"expected an input of rank 4 (batch, height, width, "
                                     f"channels); got shape {tuple(input_shape)}",
-                              hint=_rank_hint(len(input_shape)))
+                              hint=_rank_hint(self, tuple(input_shape)))
         channels = input_shape[self._channel_axis]
         if channels is None:
             raise shape_error(self, f"the channel dimension of the inputs should be defined; "
