@@ -342,7 +342,9 @@ def _not_one_value(kind: str, value, error_class):
     """bool(), int() or float() of a tensor of many values: the error numpy's would be (a
     ValueError for bool, a TypeError for the numbers), naming the call and the shape."""
     if kind == "bool":
-        which, hint = "a tensor holding one value", "reduce it first, e.g. tf.reduce_all(x)"
+        which, hint = "a tensor holding one value", (
+            "reduce it first, e.g. tf.reduce_all(x); or, to choose per element (an `if` takes "
+            "one branch for the whole batch), tf.where(condition, x, y)")
     else:
         which, hint = "a scalar tensor (shape ())", "pick one value (x[0, 0]) or reduce it " \
                                                     "first (tf.reduce_sum(x))"

@@ -225,3 +225,22 @@ def test_an_unbatched_dataset_into_a_cnn_says_batch_it(built):
     assert "hint: one image (height, width, channels) needs a batch axis: x[tf.newaxis]; a " \
            "Dataset gives one example at a time until it is batched: dataset.batch(32)" in message
     _trains(model, images, labels)
+
+
+def test_the_lectures_huber_on_a_batch_says_choose_per_element_with_where():
+    from tapeviz.errors import InvalidArgumentError
+    w, b = tf.Variable(0.0), tf.Variable(0.0)
+    x, y = np.float32([1.0, 2.0, 3.0, 4.0]), np.float32([79.0, 73.0, 67.0, 61.0])
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+    for x_batch, y_batch in dataset:
+        with tf.GradientTape() as tape:
+            with pytest.raises(InvalidArgumentError) as caught:   # TF: ValueError
+                _huber_loss(y_batch, x_batch * w + b)
+            t = y_batch - (x_batch * w + b)
+            loss = tf.reduce_mean(tf.where(tf.abs(t) <= 1.0, t ** 2, 2 * tf.abs(t) - 1.0))
+        assert all(g is not None for g in tape.gradient(loss, [w, b]))
+    message = str(caught.value)
+    assert "bool(): only a tensor holding one value converts to a Python bool; got a bool " \
+           "tensor of shape (4,)" in message
+    assert "return t ** 2 if tf.abs(t) <= m else m * (2 * tf.abs(t) - m)" in message
+    assert "tf.where(condition, x, y)" in message
