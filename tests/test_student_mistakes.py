@@ -218,7 +218,7 @@ def test_an_unbatched_dataset_into_a_cnn_says_batch_it(built):
         model(images)
     dataset = tf.data.Dataset.from_tensor_slices((images, labels))   # .batch(32) forgotten
     with pytest.raises(ShapeError) as caught:
-        for x, y in dataset:
+        for x, _ in dataset:
             model(x)
     message = str(caught.value)
     assert "(12, 12, 1)" in message and "model(x)" in message
