@@ -34,8 +34,9 @@ def _bias_store(bias, relu: bool):
     def store(into, pixels):
         if pixels is not into:
             into[...] = pixels
-        run = math.gcd(len(into), _RUN_ROWS) * into.shape[1] if into.ndim == 2 \
-            else _trailing_run(into.shape)
+        run = _trailing_run(into.shape)
+        if into.ndim == 2 and run == into.shape[1]:   # a long block of flat pixel rows
+            run *= math.gcd(len(into), _RUN_ROWS)
         made = runs.get(run)
         if made is None:
             made = runs[run] = (bias[None].repeat(run // len(bias), 0).reshape(-1),
