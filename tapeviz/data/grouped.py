@@ -32,7 +32,7 @@ def group_by_window(dataset, key_func, reduce_func, window_size=None, window_siz
 
     def reduced(key: int, window: list):
         elements = Dataset(lambda: iter(window), len(window), lambda: dataset.element_spec,
-                           "Window")
+                           "Variant")
         result = reduce_func(_s.to_element(np.int64(key)), elements)
         if not isinstance(result, Dataset):
             raise DTypeError(op, f"reduce_func must return a single tf.data.Dataset; got "

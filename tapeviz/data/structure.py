@@ -128,9 +128,26 @@ def pack(template, leaves: list):
     return nest.pack_sequence_as(template, list(leaves))
 
 
+class DatasetSpec:
+    """The spec of a component that is a dataset itself (each of a window's): its elements'."""
+
+    def __init__(self, element_spec):
+        self.element_spec = element_spec
+        self.shape = TensorShape(())
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, DatasetSpec) and other.element_spec == self.element_spec
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"DatasetSpec({self.element_spec!r}, {self.shape!r})"
+
+
 def spec_of(element):
-    """The TensorSpec structure of an element."""
-    return map_structure(lambda t: TensorSpec(t.shape, t.dtype), element)
+    """The spec structure of an element: a TensorSpec per tensor, a DatasetSpec per dataset."""
+    return map_structure(lambda t: TensorSpec(t.shape, t.dtype) if isinstance(t, Tensor)
+                         else DatasetSpec(t.element_spec), element)
 
 
 def spec_of_array(array: np.ndarray, drop_leading: bool) -> TensorSpec:

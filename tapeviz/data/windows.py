@@ -24,7 +24,7 @@ def window(dataset, size, shift=None, stride=1, drop_remainder=False):
     drop_remainder = arguments.flag("window", "drop_remainder", drop_remainder)
 
     def component(values: list):
-        return Dataset(lambda: iter(values), len(values), _s.spec_of(values[0]), "Window")
+        return Dataset(lambda: iter(values), len(values), _s.spec_of(values[0]), "Variant")
 
     def start():
         source, seen = dataset._start(), []

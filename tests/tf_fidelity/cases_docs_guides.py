@@ -337,7 +337,31 @@ def _py_function_decorator(tf):
             list(tf.data.Dataset.from_tensor_slices([1.0, 2.0]).map(doubled))]
 
 
+def _windows(tf):
+    """The guide's range_ds.window(5, shift=1), printed as a notebook shows it."""
+    range_ds = tf.data.Dataset.range(10)
+    windows = range_ds.window(5, shift=1)
+    pairs = tf.data.Dataset.zip((range_ds, range_ds)).window(3)
+    return [repr(windows), repr(windows.element_spec), repr(next(iter(windows))),
+            repr(pairs), [repr(sub) for sub in next(iter(pairs))],
+            [w.numpy().tolist() for w in windows.flat_map(lambda w: w.batch(5)).take(2)]]
+
+
+def _group_by_window_reduce_sees(tf):
+    seen = []
+
+    def reduce_func(key, ds):
+        seen.append(repr(ds))
+        return ds.batch(5)
+
+    grouped = tf.data.Dataset.range(10).group_by_window(
+        key_func=lambda x: x % 2, reduce_func=reduce_func, window_size=5)
+    return [[x.numpy().tolist() for x in grouped], seen[0]]
+
+
 DATA = {
+    "data.Dataset/docs_window_printed": _windows,
+    "data.Dataset/docs_group_by_window_printed": _group_by_window_reduce_sees,
     "data.Dataset/docs_from_generator_output_shapes": _from_generator_output_shapes,
     "data.Dataset/docs_from_generator_shape_refused": _from_generator_shape_refused,
     "py_function/docs_decorator": _py_function_decorator,
