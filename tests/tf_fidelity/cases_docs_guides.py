@@ -262,6 +262,9 @@ VARIABLES = {
     "Variable/docs_viewed_as_tensor": _variable_views,
     "Variable/docs_complex": lambda tf: (lambda v: [v.dtype.name, v.numpy().real, v.numpy().imag])(
         tf.Variable([5 + 4j, 6 + 1j])),
+    "Variable/docs_type_names": lambda tf: (lambda x: [
+        type(x).__name__, type(x + 1).__name__, isinstance(x, tf.Variable),
+        isinstance(x + 1, tf.Tensor), isinstance(x, tf.Tensor)])(tf.Variable(2.0)),
     "device/docs_cpu": _device_placement,
     "device/docs_gpu_without_a_gpu": _device_soft_placement,
     "device/docs_not_a_device_name": lambda tf: _placed(tf, "garbage"),

@@ -30,6 +30,13 @@ DELIBERATE: dict[str, str] = {
         "the class's MRO, so a KernelDTypeError that `except tf.errors.InvalidArgumentError` "
         "catches is a ValueError while InvalidArgumentError is one (short of a metaclass "
         "rewriting its MRO, which would make issubclass non-transitive)"),
+    "Variable/docs_type_names":
+        "the classes' own names and kinship (the autodiff guide prints type(x).__name__ to show "
+        "x = x + 1 made a Tensor of a Variable): TF's are ResourceVariable and EagerTensor, "
+        "and a variable is no tf.Tensor; tapeviz's are Variable and Tensor, the names a user "
+        "types, and its Variable subclasses Tensor (one value type every op takes), so "
+        "isinstance(variable, tf.Tensor) is True; isinstance(x, tf.Variable) tells them apart "
+        "in both",
     "Variable/docs_complex":
         "complex numbers (the Variables guide's tf.Variable([5 + 4j, 6 + 1j])): TF makes a "
         "complex128 variable; tapeviz's dtypes are real (floats, ints, bool), so it refuses "
