@@ -324,7 +324,8 @@ class Backward:
                 input_grads = [pair[0](g, ans, x, y) if needed is None or needed[0] else None,
                                pair[1](g, ans, x, y) if needed is None or needed[1] else None]
             elif (whole := op.vjp_whole) is not None and not node.params:
-                input_grads = whole(g, node.output, *inputs)
+                input_grads = whole(g, node.output, inputs[0]) if len(inputs) == 1 \
+                    else whole(g, node.output, *inputs)   # (one argument: no tuple's call)
             else:
                 input_grads = op.input_grads(g, node.output, inputs, node.params, needed)
             broadcasting = op.broadcasting
