@@ -10,7 +10,7 @@ import pytest
 
 from .test_newcomer_notebooks import (CUT_OFF_PX, VALUES_BROKEN_INSIDE_A_NAME,
                                       WORDS_BROKEN_IN_LABELS, open_as_student, servers)  # noqa: F401 (a fixture)
-from .test_notebooks_browser import op_node, page_through, tape_widget
+from .test_notebooks_browser import answer_stdin, op_node, page_through, tape_widget
 from .test_widgets import (DASHBOARD, WIDGET, check_clean, click_node, dashboard_state,
                            exercise_dashboard, inspector_title, marked, wait_until,
                            widget_error)
@@ -56,10 +56,6 @@ def test_notebook_01_as_a_student_sees_it(theme, tmp_path, browser, servers):  #
     page.screenshot(magic, f"{name}-magic")
     widget = tape_widget(page, "persistent tape")
     page.screenshot(widget, f"{name}-network")
-    # the notebook's own two steps brought square, low in the graph, into the pane: Fit goes
-    # back to the top, where relu is
-    widget.locator(".tv-toolbar button.tv-fit").click()
-    page.settle()
     assert inspect(page, widget, op_node(widget, "relu"), f"{name}-relu").startswith("relu")
     assert widget.evaluate(WORDS_BROKEN_IN_LABELS) == []
     step(page, widget, 3, f"{name}-stepped")
@@ -74,11 +70,19 @@ def test_notebook_01_as_a_student_sees_it(theme, tmp_path, browser, servers):  #
 def test_notebook_04_as_a_student_sees_it(theme, tmp_path, browser, servers):  # noqa: F811
     pytest.importorskip("torch", reason='torch is not installed: pip install "tapeviz[torch]"')
     page = open_as_student(browser, servers, tmp_path, "04_pytorch_debugging.ipynb", theme,
-                           wait=False)
+                           wait=False, EPOCHS=8)
     name = f"student-{theme}-04"
     dash = page.wait_for_output(DASHBOARD, timeout=120)
     dash.scroll_into_view_if_needed()
     exercise_dashboard(page, dash, name=f"{name}-dashboard")
+    # the nan breakpoint on log opens IPython's debugger in a live notebook: the student types
+    # what the notebook says, node then continue
+    page.page.locator(".jp-Stdin-input").first.wait_for(timeout=300_000)
+    answer_stdin(page, "node")
+    page.output("text=/log \\[math\\] in the forward pass/").first.wait_for(timeout=30_000)
+    cell = page.page.locator(".jp-CodeCell", has=page.page.locator(".jp-Stdin-input")).first
+    page.screenshot(cell.locator(".jp-OutputArea"), f"{name}-debugger")
+    answer_stdin(page, "continue")
     page.wait_for_run(timeout=300)
     wait_until(page, lambda: dashboard_state(dash) == "finished", "the finished state")
     page.settle()

@@ -57,6 +57,7 @@ def click_node(page, widget, node_id):
     the inspector still shows the node chosen before (CI once read matmul's note there)."""
     target = node(widget, node_id)
     target.scroll_into_view_if_needed()
+    target.focus()   # as the keyboard reaches it: brought into the pane (out of it after a step)
     target.click()
     wait_until(page, lambda: marked(widget, "tv-selected") == node_id
                and widget.locator(".tv-inspector").get_attribute("data-node") == node_id,
