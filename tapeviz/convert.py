@@ -19,12 +19,15 @@ _new = object.__new__
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
 _SUPPORTED_KINDS = "biuf"
-_constants: dict = {}  # (Python number, numpy float type) -> that number as a numpy scalar
 _NDARRAY = np.ndarray
 # numpy's float scalar types, each its own: a 0-d value's dtype without reading `.dtype`
 # (~0.15 us on a numpy scalar)
 FLOAT_SCALAR_TYPES = {t: t for t in (np.float16, np.float32, np.float64, np.longdouble)}
-_MAX_CONSTANTS = 4096
+# numpy float type -> {Python number: that number as a numpy scalar of the type}; keyed by
+# type first, so a look-up hashes the number alone (a (number, type) key's tuple cost 0.9k
+# instructions a look-up to make, hash and free)
+_constants: dict = {t: {} for t in FLOAT_SCALAR_TYPES}
+_MAX_CONSTANTS = 4096   # of one type
 
 
 def infer_array(value, op: str = "convert_to_tensor"):
@@ -137,19 +140,19 @@ def input_arrays(op, args):
                 return x, y
             kind = type(y)
             if (kind is float or kind is int) and op.dtype_args is ALL:
-                scalar_type = FLOAT_SCALAR_TYPES.get(type(x))  # a numpy float scalar, or None
-                if scalar_type is not None:   # `x * 2.0`: the cached constant, looked up here
-                    constant = _constants.get((y, scalar_type))
-                    return x, float_constant(y, scalar_type) if constant is None else constant
+                cached = _constants.get(type(x))  # a numpy float scalar's constants, or None
+                if cached is not None:   # `x * 2.0`: the constant looked up here
+                    constant = cached.get(y)
+                    return x, float_constant(y, type(x)) if constant is None else constant
                 if x.dtype.kind == "f":
                     return x, float_constant(y, x.dtype.type)
         elif (type(x) is float or type(x) is int) and isinstance(y, Tensor) \
                 and op.dtype_args is ALL:
             y = y._value
-            scalar_type = FLOAT_SCALAR_TYPES.get(type(y))
-            if scalar_type is not None:   # `0.001 * g`, as above
-                constant = _constants.get((x, scalar_type))
-                return float_constant(x, scalar_type) if constant is None else constant, y
+            cached = _constants.get(type(y))
+            if cached is not None:   # `0.001 * g`, as above
+                constant = cached.get(x)
+                return float_constant(x, type(y)) if constant is None else constant, y
             if y.dtype.kind == "f":
                 return float_constant(x, y.dtype.type), y
     elif count == 1:
@@ -247,14 +250,17 @@ def input_tensors(op, args):
 
 def _constant_like(number, value):
     """`number` as a constant tensor of `value`'s dtype, where that is a float (else None)."""
-    scalar_type = FLOAT_SCALAR_TYPES.get(type(value))  # no `.dtype` read for a numpy scalar
-    if scalar_type is None:
-        if value.dtype.kind != "f":
+    cached = _constants.get(type(value))   # a numpy float scalar's constants: no `.dtype` read
+    found = None if cached is None else cached.get(number)
+    if found is None:
+        if cached is not None:
+            found = float_constant(number, type(value))
+        elif value.dtype.kind == "f":
+            found = float_constant(number, value.dtype.type)
+        else:
             return None
-        scalar_type = value.dtype.type
-    constant = _new(Tensor)   # (wrap and float_constant's cache, inlined: two calls less)
-    cached = _constants.get((number, scalar_type))
-    constant._value = float_constant(number, scalar_type) if cached is None else cached
+    constant = _new(Tensor)   # (wrap, inlined)
+    constant._value = found
     note(constant)   # what the widget calls a constant (python_numbers.py)
     if len(MADE) > LIMIT[0]:
         let_go()
@@ -271,12 +277,14 @@ def float_constant(value, scalar_type):
     """
     if not value:
         return scalar_type(value)
-    key = (value, scalar_type)
-    constant = _constants.get(key)
+    cached = _constants.get(scalar_type)
+    if cached is None:   # a float type numpy has beyond its four
+        cached = _constants[scalar_type] = {}
+    constant = cached.get(value)
     if constant is None:
-        if len(_constants) >= _MAX_CONSTANTS:  # e.g. a new random constant every step
-            _constants.clear()
-        constant = _constants[key] = scalar_type(value)
+        if len(cached) >= _MAX_CONSTANTS:  # e.g. a new random constant every step
+            cached.clear()
+        constant = cached[value] = scalar_type(value)
     return constant
 
 
