@@ -124,7 +124,9 @@ TF_SHAPE_PHRASE = re.compile(
     r"broadcastable|ConcatOp : (Dimension \d+ in both shapes must be equal|Ranks of all input "
     r"tensors should match): shape\[\d+\] = \S+ vs\. shape\[\d+\] = \S+|Shapes of all inputs "
     r"must match: values\[\d+\]\.shape = \S+ != values\[\d+\]\.shape = \S+|Input to reshape is a "
-    r"tensor with \d+ values, but the requested shape (has|requires a multiple of) \d+")
+    r"tensor with \d+ values, but the requested shape (has|requires a multiple of) \d+|Shape "
+    r"mismatch\.The variable shape \S+, and the assigned value shape \S+ are incompatible\.|"
+    r"Cannot update variable with shape \S+ using a Tensor with shape \S+, shapes must be equal\.")
 SHAPE_PHRASE_CASES = [name for name, golden in GOLDENS["cases"].items()
                       if TF_SHAPE_PHRASE.search(golden.get("message", ""))]
 # TF's phrase for inputs of two dtypes, which tapeviz's message ends with too

@@ -11,7 +11,7 @@ import operator
 import numpy as np
 
 from .. import arguments
-from ..errors import ShapeError
+from ..errors import ShapeError, in_tf_words, tf_shape
 from .math import PAIR_SAMPLES
 from .registry import defop
 
@@ -49,10 +49,20 @@ def _assigned(old, new, combine=None, op: str = "assign"):
     new = np.asarray(new)
     if np.shape(new) != np.shape(old):
         what = "the new value" if combine is None else "the delta"
+        tf_words = in_tf_words(_tf_update_phrase(np.shape(old), np.shape(new), combine))
         raise ShapeError(op, f"{what} must have the variable's shape "
-                             f"{tuple(np.shape(old))}; got shape {tuple(np.shape(new))}")
+                             f"{tuple(np.shape(old))}; got shape {tuple(np.shape(new))}{tf_words}")
     value = new if combine is None else combine(old, new)
     return value.copy() if isinstance(value, np.ndarray) and value is new else value
+
+
+def _tf_update_phrase(old, new, combine) -> str:
+    """What TF says of an update of another shape: assign's Python check, else the kernel."""
+    if combine is None:
+        return (f"Shape mismatch.The variable shape {tuple(old)}, and the assigned value shape "
+                f"{tuple(new)} are incompatible.")
+    return (f"Cannot update variable with shape {tf_shape(old)} using a Tensor with shape "
+            f"{tf_shape(new)}, shapes must be equal.")
 
 
 assign = defop("assign", _assigned, kind="update", nondiff=True, label="←",
