@@ -15,6 +15,7 @@ target.
 from __future__ import annotations
 
 import operator
+import sys
 
 from .. import nest
 from ..errors import DTypeError, InvalidArgumentError
@@ -85,6 +86,14 @@ def _tape_gradients(recording, target, sources):
     return {v.name: grads.get(id(v)) for v in variables}
 
 
+def _torch_unheard() -> str:
+    """Where torch runs and the adapter was never imported, its ops were heard by nobody
+    (read off sys.modules: the debugger imports no torch)."""
+    if "torch" in sys.modules and "tapeviz.torch" not in sys.modules:
+        return "; a PyTorch loop is heard once `import tapeviz.torch` has run"
+    return ""
+
+
 def _what_to_read(recording, history, target=None) -> tuple:
     """(the nodes' holder, the history) for what `diagnose` was given: a Recorder is its last
     step with all its kept steps as history; a RecordedStep its ops, with itself as the
@@ -96,7 +105,8 @@ def _what_to_read(recording, history, target=None) -> tuple:
         if step is None:
             warn_from_user_line("diagnose: the Recorder recorded no ops, so there is nothing "
                                 "to judge: run the training steps inside `with rec:`, on the "
-                                "thread that entered it (or Recorder(threads='all'))")
+                                "thread that entered it (or Recorder(threads='all'))"
+                                + _torch_unheard())
         elif _bookkeeping(step):
             step = next((s for s in reversed(recording.steps) if s.variable_gradients), step)
         return ([] if step is None else step), recording if history is None else history
