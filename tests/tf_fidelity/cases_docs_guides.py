@@ -308,6 +308,62 @@ for _name, _fn in TENSORS.items():
     add_case(_name, _fn, grad=False)
 
 
+# ---- Writing a training loop from scratch (Keras 3's guide, TF backend) --------------------------
+def _digits_model(tf):
+    """The guide's get_model(), 784 pixels made 16 and its kernels fixed."""
+    inputs = tf.keras.Input(shape=(16,), name="digits")
+    x1 = _dense(tf, 8, 16, seed=31, activation="relu")(inputs)
+    x2 = _dense(tf, 8, 8, seed=32, activation="relu")(x1)
+    outputs = tf.keras.layers.Dense(10, name="predictions", kernel_initializer=(
+        tf.constant_initializer(spread((8, 10), seed=33, low=-0.6, high=0.6))))(x2)
+    return tf.keras.Model(inputs=inputs, outputs=outputs)
+
+
+def _loop_from_scratch_on_raw_pixels(tf):
+    """The guide's loop as written: uint8 pixels fed unscaled, Adam's apply, a tf.function
+    step and a validation loop with SparseCategoricalAccuracy reset each epoch."""
+    pixels = (spread((40, 16), seed=34, low=0.0, high=256.0)).astype(np.uint8)
+    labels = np.floor(spread((40,), seed=35, low=0.0, high=10.0)).astype(np.uint8)
+    model = _digits_model(tf)
+    optimizer = tf.keras.optimizers.Adam(learning_rate=1e-3)
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    train_acc_metric = tf.keras.metrics.SparseCategoricalAccuracy()
+    val_acc_metric = tf.keras.metrics.SparseCategoricalAccuracy()
+    train_dataset = tf.data.Dataset.from_tensor_slices((pixels[:32], labels[:32])).batch(8)
+    val_dataset = tf.data.Dataset.from_tensor_slices((pixels[32:], labels[32:])).batch(4)
+
+    @tf.function
+    def train_step(x, y):
+        with tf.GradientTape() as tape:
+            logits = model(x, training=True)
+            loss_value = loss_fn(y, logits)
+        grads = tape.gradient(loss_value, model.trainable_weights)
+        optimizer.apply(grads, model.trainable_weights)
+        train_acc_metric.update_state(y, logits)
+        return loss_value
+
+    @tf.function
+    def test_step(x, y):
+        val_logits = model(x, training=False)
+        val_acc_metric.update_state(y, val_logits)
+
+    epochs = []
+    for _ in range(2):
+        losses = [float(train_step(x, y)) for x, y in train_dataset]
+        train_acc = float(train_acc_metric.result())
+        train_acc_metric.reset_state()
+        for x_batch_val, y_batch_val in val_dataset:
+            test_step(x_batch_val, y_batch_val)
+        epochs.append([losses, train_acc, float(val_acc_metric.result())])
+        val_acc_metric.reset_state()
+    return [tf.constant(epochs[0][0]), tf.constant(epochs[1][0]), epochs[0][1:], epochs[1][1:],
+            model.get_layer("predictions").kernel, train_dataset.element_spec[0].dtype.name]
+
+
+add_case("keras.Model/docs_loop_from_scratch_on_raw_pixels", _loop_from_scratch_on_raw_pixels,
+         grad=False, rtol=1e-4, atol=1e-4)
+
+
 # ---- tf.data ------------------------------------------------------------------------------------
 def _series(count=6):
     """The guide's gen_series with its random sizes and values fixed."""
