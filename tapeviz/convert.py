@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from .dtype_errors import ALL, kernel_words, mismatch, refusal_class, unconverted
-from .errors import DTypeError, DTypeValueError, InvalidArgumentError, OpError
+from .errors import DTypeError, DTypeValueError, InvalidArgumentError, OpError, in_tf_words
 from .python_numbers import LIMIT, MADE, let_go, note
 from .tensor import Tensor, wrap
 from .variable import Variable, VariableRead, read_variable
@@ -354,7 +354,7 @@ def _nested_to_array(value, op):
         if "inhomogeneous" in str(exc):
             raise InvalidArgumentError(op, f"expected a tensor, number, array or nested list "
                                            f"of numbers with rows of one length; got a ragged "
-                                           f"list {_short(value)}",
+                                           f"list {_short(value)}{in_tf_words(_NOT_RECTANGULAR)}",
                                        hint=_gradient_list_hint(value)) from None
         raise DTypeError(op, f"expected a tensor, number, array or nested list of numbers; "
                          f"got {_short(value)} ({exc})") from None
@@ -364,6 +364,9 @@ def _nested_to_array(value, op):
             and _holds_huge_int(value):
         raise _too_large(op, value)
     return array
+
+
+_NOT_RECTANGULAR = "Can't convert non-rectangular Python sequence to Tensor."
 
 
 def _gradient_list_hint(value) -> str | None:
@@ -394,6 +397,10 @@ def _check_numeric(array, value, op):
         # TF refuses an object of no tensor type with ValueError; a string makes a string
         # tensor there, which its ops refuse (InvalidArgumentError)
         cls = DTypeValueError if array.dtype.kind == "O" else DTypeError
+        if array.dtype.kind == "c":
+            raise cls(op, f"expected a tensor, number, array or nested list of real numbers; "
+                          f"got {_short(value)}, complex: tapeviz's dtypes are floats, ints and "
+                          f"bool", hint="keep the real and imaginary parts as two float tensors")
         raise cls(op, "expected a tensor, number, array or nested list of numbers; "
                       f"got {_short(value)} of type {type(value).__name__}")
 

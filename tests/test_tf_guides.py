@@ -103,3 +103,19 @@ def test_an_update_of_another_shape_leaves_the_variable_as_it_was():
     assert a.numpy().tolist() == [2.0, 3.0]
     a.assign([1, 2])
     assert a.numpy().tolist() == [1.0, 2.0] and a.dtype == tf.float32
+
+
+def test_a_ragged_list_ends_with_tfs_words_at_the_users_line():
+    ragged_list = [[0, 1, 2, 3], [4, 5], [6, 7, 8], [9]]
+    err, line = raised(ValueError, lambda: tf.constant(ragged_list))
+    assert str(err).splitlines()[0].endswith(
+        "; in TensorFlow's words: Can't convert non-rectangular Python sequence to Tensor.")
+    assert_names_this_line(err, line)
+
+
+def test_a_complex_variable_is_said_to_be_outside_the_dtypes():
+    err, line = raised(TypeError, lambda: tf.Variable([5 + 4j, 6 + 1j]))
+    assert "nested list of real numbers; got [(5+4j), (6+1j)], complex: tapeviz's dtypes are " \
+           "floats, ints and bool" in str(err)
+    assert "two float tensors" in str(err)
+    assert_names_this_line(err, line)
