@@ -26,7 +26,9 @@ class Op:
     """One registry row. Call it like the TensorFlow function it implements.
 
     Fields: `forward(*arrays, **params)` on numpy arrays; `input_grads(g, ans, inputs,
-    params, needed=None)`, the VJP in the one form the engine calls (see `defop`); `route`,
+    params, needed=None)`, the VJP in the one form the engine calls (see `defop`; for a
+    node without params the backward pass calls what it calls itself, `rule_pair`, the two
+    rules of a binary op's per-input form, or `vjp_whole`, the one function); `route`,
     who hears it (set by `events` when subscriptions change); `label` and `kind` for
     drawing; `broadcasting` (the engine unbroadcasts gradients); `dtype_args` (indices of
     the inputs that must share a dtype; Python values there take it); `domain` and
