@@ -58,11 +58,11 @@ def _as_dtype(result, dtype):
     return convert_to_tensor(result, dtype=dtype)
 
 
-def _as_decorator(function, op: str, func, inp, **options):
+def _as_decorator(function, op: str, inp, **options):
     """TF's decorator form, `@tf.py_function(Tout=tf.float32)` over a def (func omitted):
     the def, called with its arguments, runs through `function`; inp without func refused."""
     if inp is not None:
-        raise DTypeError(op, f"func must be a function; got {describe(func)}")
+        raise DTypeError(op, "func must be a function; got None")
 
     def decorate(f):
         @functools.wraps(f)
@@ -89,7 +89,7 @@ def py_function(func=None, inp=None, Tout=None, name=None):
     [0, 2, 4]
     """
     if func is None:
-        return _as_decorator(py_function, "py_function", func, inp, Tout=Tout)
+        return _as_decorator(py_function, "py_function", inp, Tout=Tout)
     if inp is None:
         raise _missing_inp("py_function")
     args = [convert_to_tensor(x) for x in nest.flatten(inp)]
@@ -100,7 +100,7 @@ def numpy_function(func=None, inp=None, Tout=None, stateful=True, name=None):
     """`func(*arrays)` on the inputs' numpy values, its results as new `Tout` constants (no
     gradient flows through them, as in TF); without func, a decorator, as in TF."""
     if func is None:
-        return _as_decorator(numpy_function, "numpy_function", func, inp, Tout=Tout,
+        return _as_decorator(numpy_function, "numpy_function", inp, Tout=Tout,
                              stateful=stateful)
     if inp is None:
         raise _missing_inp("numpy_function")
