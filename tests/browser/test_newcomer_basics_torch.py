@@ -91,16 +91,15 @@ def test_notebook_04_as_a_student_sees_it(theme, tmp_path, browser, servers):  #
     collapsed = page.output(WIDGET).first
     collapsed.locator(".tv-graph svg g.node").first.wait_for()
     page.screenshot(collapsed, f"{name}-collapsed")
-    widget = page.output(WIDGET).nth(1)
-    widget.locator(".tv-graph svg g.node").first.wait_for()
-    wait_until(page, lambda: inspector_title(widget).startswith("conv2d"), "the conv selected")
-    page.settle()
-    page.screenshot(widget, f"{name}-conv2d")
+    # the recorded tape: the notebook's own three steps left its inspector on the third
+    widget = tape_widget(page, "torch tape: 7 ops")
+    page.screenshot(widget, f"{name}-stepped-by-the-notebook")
+    assert inspect(page, widget, op_node(widget, "conv2d"), f"{name}-conv2d").startswith("conv2d")
     assert widget.evaluate(WORDS_BROKEN_IN_LABELS) == []
     assert widget.evaluate(VALUES_BROKEN_INSIDE_A_NAME) == []
     step(page, widget, 3, f"{name}-stepped")
 
-    nan_widget = page.output(WIDGET).nth(2)
+    nan_widget = page.output(WIDGET).last
     alert = nan_widget.locator(".tv-alerts .tv-alert").first
     alert.scroll_into_view_if_needed()
     page.screenshot(nan_widget, f"{name}-nan-first-view")
