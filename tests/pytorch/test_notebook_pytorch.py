@@ -47,6 +47,7 @@ def test_step_drawn_by_module_inspected_and_stepped(run):
     assert printed[0] == "conv2d → float32[32, 16, 6, 6]"          # the clicked node
     assert "   Feature maps (example 0, 16 of 16 channels)" in printed[1:]   # a title a line
     stepped = run.stdout("for _ in range(3)")
+    assert max(map(len, stepped.splitlines())) <= 88, stepped   # Lab wrapped them mid-number
     assert re.findall(r"through (\w+)\s+\((op \d of the tape)\)", stepped) == \
         [("cross_entropy", "op 7 of the tape"), ("linear", "op 6 of the tape"),
          ("mean", "op 5 of the tape")]
