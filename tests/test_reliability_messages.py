@@ -193,6 +193,17 @@ def test_break_on_given_a_kind_no_op_has_says_what_to_write(kind, said):
     assert tf.debugger.breakpoints() == []   # nothing was set
 
 
+def test_a_kind_no_op_has_lists_the_kinds_with_torch_imported_too(monkeypatch):
+    """Kinds are the same in every engine: torch imported (by an earlier test, a notebook's
+    cell) without tapeviz.torch changes nothing of what a kind's refusal says."""
+    monkeypatch.setitem(sys.modules, "torch", sys.modules.get("torch", object()))
+    monkeypatch.delitem(sys.modules, "tapeviz.torch", raising=False)
+    with pytest.raises(ValueError) as raised:
+        tf.debugger.break_on(kind="dense")
+    assert str(raised.value).startswith("break_on: no kind is called 'dense'; the kinds: "
+                                        "activation, compare, conv, "), str(raised.value)
+
+
 def test_minimize_given_no_variables_says_what_to_give_at_the_users_line():
     w = tf.Variable([1.0, 2.0])
     with pytest.raises(TypeError) as raised:

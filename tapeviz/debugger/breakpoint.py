@@ -284,10 +284,10 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
             elif (place := re.fullmatch(r"(.+\.py):(\d+)", name)):   # pdb's `b file:line`
                 hint = (f"; for a line of a file: break_on(file={place[1]!r}, "
                         f"line={place[2]})")
+            elif what == "kind" and not close:   # (a few, the same in every engine: all said)
+                hint = f"; the kinds: {', '.join(sorted(candidates))}"
             elif "torch" in sys.modules and "tapeviz.torch" not in sys.modules:
                 hint += "; a PyTorch op? import tapeviz.torch first: it names torch's ops"
-            elif what == "kind" and not close:   # (a few: all of them said)
-                hint = f"; the kinds: {', '.join(sorted(candidates))}"
             attribute = "name" if what == "op" else what
             raise InvalidArgumentError("break_on", f"no {what} is called {name!r}{hint} "
                                                    f"({what}s are named as a tape's nodes show "
