@@ -13,23 +13,24 @@ from programs import guide_cnn
 pytestmark = pytest.mark.usefixtures("keras_session")
 
 
+# what TF 2.21 (Keras 3) prints for it, where the terminal is 80 columns wide
 GUIDE_SUMMARY = """\
 Model: "sequential"
-_______________________________________________________________________________________
-Layer (type)                                       Output Shape              Param #
-=======================================================================================
-conv2d (Conv2D)                                    (None, None, None, 16)    160
-_______________________________________________________________________________________
-conv2d_1 (Conv2D)                                  (None, None, None, 16)    2320
-_______________________________________________________________________________________
-global_average_pooling2d (GlobalAveragePooling2D)  (None, 16)                0
-_______________________________________________________________________________________
-dense (Dense)                                      (None, 10)                170
-=======================================================================================
-Total params: 2,650 (10.35 KB)
-Trainable params: 2,650 (10.35 KB)
-Non-trainable params: 0 (0.00 B)
-_______________________________________________________________________________________"""
+┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+│ conv2d (Conv2D)                 │ (None, None, None, 16) │           160 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ conv2d_1 (Conv2D)               │ (None, None, None, 16) │         2,320 │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ global_average_pooling2d        │ (None, 16)             │             0 │
+│ (GlobalAveragePooling2D)        │                        │               │
+├─────────────────────────────────┼────────────────────────┼───────────────┤
+│ dense (Dense)                   │ (None, 10)             │           170 │
+└─────────────────────────────────┴────────────────────────┴───────────────┘
+ Total params: 2,650 (10.35 KB)
+ Trainable params: 2,650 (10.35 KB)
+ Non-trainable params: 0 (0.00 B)"""
 
 
 def blobs(n=240, seed=0):
@@ -46,9 +47,8 @@ def test_sequential_with_input_shape_builds_and_prints_keras_summary():
     model = guide_cnn()
     assert model.built and model.count_params() == 2650
     lines = []
-    model.summary(print_fn=lines.append)
-    assert "\n".join(line.rstrip() for line in lines) == GUIDE_SUMMARY
-    assert {len(line) for line in lines[1:12]} == {87}  # rows padded to the widest name's
+    model.summary(line_length=76, print_fn=lines.append)
+    assert "\n".join(lines) == GUIDE_SUMMARY
     assert [layer.count_params() for layer in model.layers] == [160, 2320, 0, 170]
 
 
@@ -58,8 +58,9 @@ def test_summary_counts_non_trainable_batch_norm_statistics():
     lines = []
     model.summary(print_fn=lines.append)
     text = "\n".join(lines)
-    # whole, as Keras 3 prints it (Keras 2 cut it at 29: 'batch_normalization (BatchNo')
-    assert "batch_normalization (BatchNormalization)  (None, 4)" in text
+    # whole, wrapped in its cell as Keras 3 prints it (Keras 2 cut it: '... (BatchNo')
+    assert "│ batch_normalization             │ (None, 4)" in text
+    assert "│ (BatchNormalization)            │" in text
     assert "Total params: 37" in text and "Trainable params: 29" in text
     assert "Non-trainable params: 8" in text
 
@@ -69,7 +70,7 @@ def test_summary_of_an_unbuilt_model_says_how_to_build_it():
     lines = []
     model.summary(print_fn=lines.append)   # TF 2.21 prints it too (tf_fidelity's case)
     assert any("dense" in line and "0 (unbuilt)" in line for line in lines)
-    assert "Total params: 0 (0.00 B)" in lines and "call it on a batch first" in lines[-1]
+    assert " Total params: 0 (0.00 B)" in lines and "call it on a batch first" in lines[-1]
     model(np.ones((1, 3), np.float32))
     assert model.built and model.output_shape == (None, 2)
     model.build((None, 3))
@@ -167,7 +168,7 @@ def test_subclassed_model_tracks_nested_layers_and_variables():
     assert len(model.trainable_variables) == 8
     lines = []
     model.summary(print_fn=lines.append)
-    assert any(line.startswith("block (Block)") for line in lines)
+    assert any(line.startswith("│ block (Block)") for line in lines)
 
 
 def test_subclassed_model_build_with_a_shape_creates_weights():
@@ -185,7 +186,7 @@ def test_subclassed_model_build_with_a_shape_creates_weights():
     assert model.built and [tuple(w.shape) for w in model.weights] == [(5, 8), (8,), (8, 2), (2,)]
     lines = []
     model.summary(print_fn=lines.append)
-    assert "Total params: 66 (264.00 B)" in lines
+    assert " Total params: 66 (264.00 B)" in lines
 
 
 # ---- training ------------------------------------------------------------------------------------

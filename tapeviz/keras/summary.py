@@ -1,23 +1,15 @@
-"""A model's summary() table (Keras 2's columns, Keras 3's totals and unbuilt rows)."""
+"""A model's summary() table as Keras 3 prints it: rich's box table, its plain text."""
 from __future__ import annotations
+
+import shutil
+import textwrap
 
 import numpy as np
 
 from .layers.tracking import _dedup
 
-
-def _row(fields, positions) -> str:
-    """One summary row: each field cut or padded to end at its column (Keras's layout); the
-    last runs past the table's edge rather than be cut ('0 (unbuilt)', a long count)."""
-    line = ""
-    for i, field in enumerate(fields):
-        if i > 0:
-            line = line[:-1] + " "
-        line += str(field)
-        if i < len(fields) - 1:
-            line = line[:positions[i]]
-        line += " " * (positions[i] - len(line))
-    return line
+HEADER = ("Layer (type)", "Output Shape", "Param #")
+RIGHT_ALIGNED = (False, False, True)   # Keras 3 right-aligns the counts
 
 
 def _count(variables) -> int:
@@ -38,41 +30,71 @@ def _memory(variables) -> str:
 def _layer_row(layer) -> list:
     shape = layer._output_shape
     shape = "?" if not layer.built else "multiple" if shape is None else str(shape)
-    params = layer.count_params() if layer.built else "0 (unbuilt)"   # Keras 3's words
+    params = f"{layer.count_params():,}" if layer.built else "0 (unbuilt)"   # Keras 3's words
     return [f"{layer.name} ({type(layer).__name__})", shape, params]
 
 
-def _widened(positions: list, rows: list) -> list:
-    """Column ends moved right so each field but the last ends two spaces before the next."""
-    widened, shift = [], 0
-    for i, end in enumerate(positions):
-        if i < len(positions) - 1:
-            start = widened[-1] if widened else 0
-            longest = max((len(str(row[i])) for row in rows), default=0)
-            shift = max(shift, start + longest + 2 - end)
-        widened.append(end + shift)
-    return widened
+def _ratio_reduce(excess: int, widths: list) -> list:
+    """rich's even reduction of fixed columns too wide for the table (its ratio_reduce)."""
+    reduced, remaining, shares = [], excess, len(widths)
+    for width in widths:
+        taken = min(width, round(remaining / shares))
+        reduced.append(width - taken)
+        remaining, shares = remaining - taken, shares - 1
+    return reduced
 
 
-def print_summary(model, line_length=None, positions=None, print_fn=print) -> None:
-    """Keras's (TF 2.x) model summary table: one row per direct sublayer, then totals."""
+def _cell_widths(line_length: int, positions) -> list:
+    """Each column's width inside its borders, padding included, as Keras 3's rich table
+    lays them out in `line_length` characters."""
+    ends = [int(p * line_length) if p <= 1 else int(p) for p in positions]
+    widths = [end - start + 2 for start, end in zip([0] + ends[:-1], ends)]   # + padding
+    inner = line_length - (len(widths) + 1)   # the borders take one character each
+    return _ratio_reduce(sum(widths) - inner, widths) if sum(widths) > inner else widths
+
+
+def _wrapped(field: str, width: int) -> list:
+    """A cell's lines: words wrapped at `width`, a longer word folded (rich's wrapping)."""
+    return textwrap.wrap(field, width, break_on_hyphens=False) or [""]
+
+
+def _row_lines(fields, widths, bar: str) -> list:
+    cells = [_wrapped(str(field), width - 2) for field, width in zip(fields, widths)]
+    lines = []
+    for i in range(max(len(cell) for cell in cells)):
+        parts = []
+        for cell, width, right in zip(cells, widths, RIGHT_ALIGNED):
+            text = cell[i] if i < len(cell) else ""
+            parts.append(" " + (text.rjust(width - 2) if right else text.ljust(width - 2)) + " ")
+        lines.append(bar + bar.join(parts) + bar)
+    return lines
+
+
+def _rule(widths, left: str, fill: str, middle: str, right: str) -> str:
+    return left + middle.join(fill * width for width in widths) + right
+
+
+def summary_lines(model, line_length=None, positions=None) -> list:
+    """Keras 3's summary of `model`: one row per direct sublayer, then the totals."""
+    line_length = line_length or min(88, shutil.get_terminal_size().columns - 4)
+    widths = _cell_widths(line_length, positions or (0.45, 0.80, 1.0))
+    lines = [f'Model: "{model.name}"', _rule(widths, "┏", "━", "┳", "┓")]
+    lines += _row_lines(HEADER, widths, "┃")
+    lines.append(_rule(widths, "┡", "━", "╇", "┩"))
     rows = [_layer_row(layer) for layer in model.layers]
-    if positions is None:   # Keras 3 never cuts a name ('batch_normalization (BatchNo')
-        positions = _widened([int((line_length or 65) * p) for p in (0.45, 0.85, 1.0)], rows)
-    elif positions[-1] <= 1:
-        positions = [int((line_length or 65) * p) for p in positions]
-    line_length = positions[-1] if line_length is None else line_length
-    print_fn(f'Model: "{model.name}"')
-    print_fn("_" * line_length)
-    print_fn(_row(["Layer (type)", "Output Shape", "Param #"], positions))
-    print_fn("=" * line_length)
     for i, row in enumerate(rows):
-        print_fn(_row(row, positions))
-        print_fn(("=" if i == len(rows) - 1 else "_") * line_length)
-    if not rows:
-        print_fn("=" * line_length)
+        if i:
+            lines.append(_rule(widths, "├", "─", "┼", "┤"))
+        lines += _row_lines(row, widths, "│")
+    lines.append(_rule(widths, "└", "─", "┴", "┘"))
     trainable, non_trainable = model.trainable_weights, model.non_trainable_weights
     for label, weights in (("Total", trainable + non_trainable), ("Trainable", trainable),
                            ("Non-trainable", non_trainable)):
-        print_fn(f"{label} params: {_count(weights):,} ({_memory(weights)})")
-    print_fn("_" * line_length)
+        lines.append(f" {label} params: {_count(weights):,} ({_memory(weights)})")
+    return lines
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=print) -> None:
+    """Print `summary_lines(model)` a line at a time through `print_fn`."""
+    for line in summary_lines(model, line_length, positions):
+        print_fn(line)
