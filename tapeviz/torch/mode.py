@@ -91,6 +91,10 @@ def _traced(op, func, args, kwargs, route, tapes):
     state = _thread.state
     caller = _getframe(1)
     result = _NOT_RUN
+    if func is _SETITEM:
+        if not _written_in_graph(args):   # data written (a batch, a mask, a planted NaN)
+            return func(*args, **kwargs)
+        func = _assigned
     if not tapes and not route.steps and route.lines is None and not state.layer_listeners \
             and _writes_no_input(op, args, kwargs):
         # heard by its route's listeners alone, wherever it runs: the call runs first
@@ -272,6 +276,23 @@ def _writes_no_input(op, args, kwargs) -> bool:
         if arg is True:
             return False
     return True
+
+
+_SETITEM = torch.Tensor.__setitem__
+
+
+def _assigned(input, indices, values):
+    """`input[indices] = values` as an op: the tensor it wrote is its output (torch's
+    __setitem__ returns None, and `x[mask] = 0` ignores what the mode returns)."""
+    _SETITEM(input, indices, values)
+    return input
+
+
+def _written_in_graph(args) -> bool:
+    """Whether autograd records `input[indices] = values`: an activation written (`g[g > 1]
+    = 0`) is an op; a batch, a mask or a parameter written under no_grad is data."""
+    return torch.is_grad_enabled() and any(
+        isinstance(arg, torch.Tensor) and arg.requires_grad for arg in args)
 
 
 _MUL = ops.op_named("mul")

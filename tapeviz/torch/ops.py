@@ -31,7 +31,7 @@ NOT_OPS = frozenset({
     "__repr__", "__str__", "__format__", "__len__", "__iter__", "__reversed__", "__bool__",
     "__float__", "__int__", "__index__", "__complex__", "__hash__", "__reduce__",
     "__reduce_ex__", "__deepcopy__", "__copy__", "__setstate__", "__getstate__",
-    "__contains__", "__array__", "__array_wrap__", "__dir__", "__setitem__", "__dlpack__",
+    "__contains__", "__array__", "__array_wrap__", "__dir__", "__dlpack__",
     "__dlpack_device__", "dim", "ndimension", "size", "numel", "nelement", "item", "tolist",
     "numpy", "stride", "data_ptr", "element_size", "storage_offset", "untyped_storage",
     "is_floating_point", "is_complex", "is_contiguous", "get_device", "register_hook",
@@ -49,12 +49,12 @@ DUNDERS = {
     "__invert__": "bitwise_not", "__and__": "bitwise_and", "__rand__": "bitwise_and",
     "__or__": "bitwise_or", "__ror__": "bitwise_or", "__xor__": "bitwise_xor",
     "__rxor__": "bitwise_xor", "__lt__": "lt", "__le__": "le", "__gt__": "gt", "__ge__": "ge",
-    "__eq__": "eq", "__ne__": "ne", "__getitem__": "getitem",
+    "__eq__": "eq", "__ne__": "ne", "__getitem__": "getitem", "__setitem__": "setitem",
 }
 # the numpy engine's labels for the same operations, so both draw alike
 LABELS = {"add": "+", "sub": "−", "rsub": "−", "mul": "×", "matmul": "@", "pow": "**",
-          "neg": "−x", "sum": "Σ", "getitem": "[ ]", "conv2d": "conv", "linear": "linear",
-          "cross_entropy": "CE", "log_softmax": "log softmax"}
+          "neg": "−x", "sum": "Σ", "getitem": "[ ]", "setitem": "[ ]=", "conv2d": "conv",
+          "linear": "linear", "cross_entropy": "CE", "log_softmax": "log softmax"}
 
 _KINDS = (
     ("conv", {"conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -89,8 +89,8 @@ NONDIFF = frozenset({"eq", "ne", "lt", "le", "gt", "ge", "argmax", "argmin", "is
 def kind_of(name: str) -> str:
     """The family the widget colours and `break_on(kind=...)` names: an in-place update
     (`add_`, `_foreach_mul_`: optimizer steps) is "update", as the numpy engine's are."""
-    if name.endswith("_") and not name.endswith("__"):
-        return "update"
+    if name.endswith("_") and not name.endswith("__") or name == "setitem":
+        return "update"   # (x[mask] = 0 writes x in place too)
     for kind, names in _KINDS:
         if name in names:
             return kind
