@@ -226,7 +226,7 @@ def test_fit_prints_a_keras_progress_bar_per_epoch(capsys):
     # random (unseeded) and the loss takes logits as probabilities, so a loss of 10.7089
     # (-log of a clipped 1e-7 is 16.1) and an accuracy of 0 came in about one run in five
     number = r"\d+\.\d{4}(e[+-]\d{2})?"
-    bar = rf"4/4 \[={{30}}\] - \d+s \d+(ms|us|s)/step - acc: {number} - loss: {number}"
+    bar = rf"4/4 ━{{20}} \d+s \d+(ms|us|s)/step - acc: {number} - loss: {number}"   # Keras 3's
     assert re.fullmatch(bar, out[1]), out[1]
     model.fit(x, y, batch_size=16, epochs=1, verbose=2)
     line = capsys.readouterr().out.strip()
@@ -249,10 +249,13 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
     bar.update(1, {"loss": 0.5})
     bar.update(4, {"loss": 0.25}, finalize=True)
     first, final = stream.getvalue().split("\r")[1:]
-    assert first.startswith("1/4 [======>.......................] - ETA: ")
+    # Keras 3's styles: the count bold, the done fifth of the bar green, the rest white
+    assert first.startswith("\x1b[1m1/4\x1b[0m \x1b[32m━━━━━\x1b[0m\x1b[37m" + "━" * 15
+                            + "\x1b[0m \x1b[1m")
     # as in Keras, a value not named stateful shows its average over the steps so far:
     # (0.5 * 1 + 0.25 * 3) / 4
-    assert re.fullmatch(r"4/4 \[={30}\] - \d+s \d+\w+/step - loss: 0\.3125\s*\n", final)
+    final = re.sub(r"\x1b\[[0-9;]*m", "", final)
+    assert re.fullmatch(r"4/4 ━{20} \d+s \d+\w+/step - loss: 0\.3125\s*\n", final)
 
 
 def test_fit_on_a_dataset_ignores_batch_size_and_validates_on_a_dataset():

@@ -7,6 +7,7 @@ pass and `evaluate` call `on_test_*`, `predict` `on_predict_*` (`callback_list.p
 """
 from __future__ import annotations
 
+import re
 import sys
 import time
 
@@ -52,13 +53,16 @@ def _format_time(seconds: float, unit: str) -> str:
     return f" {seconds * 1e6:.0f}us/{unit}"
 
 
+_ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _format_values(values: dict) -> str:
     return "".join(f" - {k}: {v:.4f}" if abs(v) > 1e-3 else f" - {k}: {v:.4e}"
                    for k, v in values.items())
 
 
 class Progbar:
-    """Keras's progress bar: `12/12 [====...] - 1s 3ms/step - loss: 0.1234`.
+    """Keras 3's progress bar: `12/12 ━━━━━━━━━━━━━━━━━━━━ 1s 3ms/step - loss: 0.1234`.
 
     `update(current, values)` takes (name, value) pairs (or a dict); values not named in
     `stateful_metrics` are shown as their average over the steps so far, as in Keras.
@@ -71,7 +75,7 @@ class Progbar:
     'loss: 2.0000'
     """
 
-    def __init__(self, target, width: int = 30, verbose: int = 1, interval: float = 0.05,
+    def __init__(self, target, width: int = 20, verbose: int = 1, interval: float = 0.05,
                  stateful_metrics=None, unit_name: str = "step", stream=None):
         self.target, self.width, self.verbose, self.unit_name = target, width, verbose, unit_name
         self.interval = interval
@@ -106,16 +110,19 @@ class Progbar:
             shown[name] = total / count
         return shown
 
+    def _styled(self, code: str, text: str) -> str:
+        """`text` in Keras 3's ANSI style where the output renders it (a terminal, Jupyter)."""
+        return f"\x1b[{code}m{text}\x1b[0m" if self.dynamic else text
+
     def _bar(self, current: int) -> str:
         if self.target is None:
             return f"{current:7d}/Unknown"
         digits = len(str(self.target))
-        done = int(self.width * current / self.target) if self.target else self.width
-        bar = "=" * max(done - 1, 0)
-        if done > 0:
-            bar += ">" if current < self.target else "="
-        bar += "." * (self.width - done)
-        return f"{current:{digits}d}/{self.target} [{bar}]"
+        done = min(int(self.width * current / self.target) if self.target else self.width,
+                   self.width)
+        bar = self._styled("32", "━" * done) if done else ""
+        return (self._styled("1", f"{current:{digits}d}/{self.target}") + " " + bar
+                + self._styled("37", "━" * (self.width - done)))
 
     def update(self, current: int, values=None, finalize: bool | None = None) -> None:
         """Show progress at step `current` with `values` ((name, value) pairs or a dict)."""
@@ -133,19 +140,21 @@ class Progbar:
         per_unit = elapsed / current if current else 0.0
         if self.verbose == 1 and (finalize or self.dynamic):
             line = self._bar(current)
-            if finalize:
-                line += f" - {elapsed:.0f}s" + _format_time(per_unit, self.unit_name)
-            else:
-                eta = per_unit * (self.target - current) if self.target else 0.0
-                line += " - ETA: " + (f"{int(eta // 60)}:{int(eta % 60):02d}" if eta > 60
-                                      else f"{eta:.0f}s")
+            if finalize or not self.target:
+                shown_time = f"{elapsed:.0f}s"
+            else:   # Keras 3's estimate of the time left, without its Keras 2 'ETA:'
+                eta = per_unit * (self.target - current)
+                shown_time = (f"{int(eta // 60)}:{int(eta % 60):02d}" if eta > 60
+                              else f"{eta:.0f}s")
+            line += " " + self._styled("1", shown_time) + _format_time(per_unit, self.unit_name)
             line += _format_values(values)
+            width = len(_ANSI_STYLE.sub("", line))   # what the styled line takes on screen
             if self.dynamic:
-                padding = " " * max(self._last_width - len(line), 0)
+                padding = " " * max(self._last_width - width, 0)
                 self.stream.write("\r" + line + padding + ("\n" if finalize else ""))
             else:
                 self.stream.write(line + "\n")
-            self._last_width = len(line)
+            self._last_width = width
             self.stream.flush()
         elif self.verbose == 2 and finalize:
             digits = len(str(self.target))

@@ -1,0 +1,111 @@
+"""What a TF 2.21 / Keras 3 user sees printed: fit's progress bar (verbose=1 and 2, two
+epochs with validation_data) and summary() (before and after build, a CNN, a functional
+model), for a small Dense model and a guide-style CNN. The text is compared as the user
+reads it: Keras 3's ANSI styles dropped, each line as its last '\\r' redraw left it, times
+(which vary) written as T, and an 80-column terminal (Jupyter's, and any pipe's, width).
+Registered into `cases.CASES` (cases.py imports this module at its end).
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import re
+
+import numpy as np
+
+from .cases import add_case, spread
+
+X = spread((8, 3), seed=3)
+Y = spread((8, 1), seed=4)
+IMAGES = spread((6, 6, 6, 1), seed=8, low=0.0, high=1.0)
+LABELS = np.array([0, 1, 2, 1, 0, 2], np.int32)
+
+
+def seen_text(printed: str) -> list:
+    """The lines a terminal or notebook shows for `printed`, times masked as T."""
+    printed = re.sub(r"\x1b\[[0-9;]*m", "", printed).replace("\b", "")
+    lines = [line.split("\r")[-1].rstrip() for line in printed.split("\n")]
+    return [re.sub(r"\d+(ms|us|s)\b", "T", line) for line in lines if line]
+
+
+@contextlib.contextmanager
+def _eighty_columns():
+    """An 80-column terminal, as Jupyter's kernel and a pipe report (COLUMNS unset)."""
+    before = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = "80"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["COLUMNS"]
+        else:
+            os.environ["COLUMNS"] = before
+
+
+def _printed(action) -> list:
+    printed = io.StringIO()
+    with _eighty_columns(), contextlib.redirect_stdout(printed):
+        action()
+    return seen_text(printed.getvalue())
+
+
+def _dense(tf, build=True):
+    fixed = tf.constant_initializer
+    layers = [tf.keras.layers.Dense(4, activation="relu", kernel_initializer=fixed(
+        spread((3, 4), seed=5))), tf.keras.layers.Dense(1, kernel_initializer=fixed(
+            spread((4, 1), seed=6)))]
+    return tf.keras.Sequential(([tf.keras.Input((3,))] if build else []) + layers)
+
+
+def _cnn(tf):
+    fixed = tf.constant_initializer
+    return tf.keras.Sequential([
+        tf.keras.Input((6, 6, 1)),
+        tf.keras.layers.Conv2D(2, 3, activation="relu", kernel_initializer=fixed(
+            spread((3, 3, 1, 2), seed=9, low=-0.5, high=0.5))),
+        tf.keras.layers.MaxPooling2D(), tf.keras.layers.Flatten(),
+        tf.keras.layers.Dense(3, kernel_initializer=fixed(spread((8, 3), seed=10, low=-0.5,
+                                                                 high=0.5)))])
+
+
+def _functional(tf):
+    inputs = tf.keras.Input((3,), name="features")
+    hidden = tf.keras.layers.Dense(4, activation="relu", name="hidden")(inputs)
+    return tf.keras.Model(inputs, tf.keras.layers.Dense(1, name="out")(hidden), name="reg")
+
+
+def _fit_dense(tf, verbose):
+    model = _dense(tf)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    return _printed(lambda: model.fit(X, Y, batch_size=4, epochs=2, shuffle=False,
+                                      validation_data=(X[:4], Y[:4]), verbose=verbose))
+
+
+def _fit_cnn(tf, verbose):
+    model = _cnn(tf)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), metrics=["accuracy"],
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return _printed(lambda: model.fit(IMAGES, LABELS, batch_size=4, epochs=2, shuffle=False,
+                                      validation_data=(IMAGES[:3], LABELS[:3]),
+                                      verbose=verbose))
+
+
+def _summary_before_and_after_build(tf):
+    model = _dense(tf, build=False)
+    before = [line for line in _printed(model.summary)   # tapeviz's own hint below the table
+              if not line.startswith("The model is not built")]   # (a deliberate addition)
+    model.build((None, 3))
+    return [before, _printed(model.summary)]
+
+
+for _verbose in (1, 2):
+    add_case(f"keras.Model.fit/printed_dense_verbose_{_verbose}",
+             lambda tf, verbose=_verbose: _fit_dense(tf, verbose), grad=False)
+    add_case(f"keras.Model.fit/printed_cnn_verbose_{_verbose}",
+             lambda tf, verbose=_verbose: _fit_cnn(tf, verbose), grad=False)
+add_case("keras.Model.summary/printed_before_and_after_build", _summary_before_and_after_build,
+         grad=False)
+add_case("keras.Model.summary/printed_cnn", lambda tf: _printed(_cnn(tf).summary), grad=False)
+add_case("keras.Model.summary/printed_functional", lambda tf: _printed(_functional(tf).summary),
+         grad=False)
