@@ -72,6 +72,32 @@ CHAIN_LENGTH = 10
 # case: left out). Where the rest is: an Op called as `tf.sin(y)` pays ~520 instructions
 # of slot_tp_call over a function call (type lookup, argument tuple, prepend), ~10 calls an
 # iteration; each id() raises an audit event and allocates an int (~42 an iteration).
+# Round 31 (issue 14's 0.7x with a margin): valgrind, 200 iterations, gc frozen and off,
+# 402bf5d's tree and it with this round's three changes: 412.5k -> 393.3k instructions an
+# iteration (-4.7%; backward alone 220.6k -> 201.5k); this file's --instructions count at
+# 069f640 (with the others' commits up to it): tapeviz 390.5k, PyTorch 584.3k, 0.668x (the
+# goal's 0.68x met by instructions). CPU, the two trees alternated 4 rounds at load ~6:
+# 63.7-72.8 -> 57.9-62.5 us an iteration (medians 66.8 -> 60.7, -9%); this file's CPU
+# median against PyTorch at 069f640: 0.53x (rounds 0.51-0.59x). bench_regression, 2 epochs
+# counted, the same two trees: 275.0k -> 272.3k a step (PyTorch 377.9k: 0.728x -> 0.721x).
+# Kept: the backward pass calls a no-params node's VJP rules itself, not through
+# op.input_grads (40275b7, a frame a step less: -6.8k); a unary node's one-function VJP
+# called with its input, not *inputs (b6a42b2: CALL_FUNCTION_EX recurses in C: -3.0k);
+# sqrt_grad's (and rsqrt_grad's, reciprocal_grad's) `(dy != 0).all()` on a numpy scalar,
+# a 0-d array and a reduce, read as the bool the comparison is (069f640: -10.1k for one
+# call an iteration).
+# Tried, not kept: (a) the issue's "raw mode", a VJP nobody can see run on numpy values
+# (dispatch gives values while a thread flag is set; numpy's errors set to raise through
+# its error-state contextvar, a step that would warn or raise run again the ordinary way):
+# 416.4k -> 462.0k an iteration, backward 220.4k -> 270.5k (Python calls in the backward
+# 165 -> 207): this chain's VJPs are one fused op each already (sin_grad, tanh_grad, ...;
+# 3 of 10 steps use operators), so a step saved little of dispatch and paid a frame, the
+# contextvar's two sets, its gradients' wrapping and numpy's reads of a non-default error
+# state. Dispatch's forward called with two or one arguments, not `*arrays`: 402.7k ->
+# 411.1k (its call site sees many functions: no specialized call, and the length tests
+# cost). Where the rest is (a trace's count of one iteration): ~6,700 bytecodes and 120
+# Python calls; the backward's loop ~180 bytecodes a step, dispatch's taped path ~118 an
+# op, source_from ~47, input_tensors ~60, tape.record ~34.
 
 
 def chain(lib, x):
