@@ -33,8 +33,9 @@ layer path) are installed only while every op is heard; an op heard alone finds 
 modules on the stack. Values are numpy copies (on CUDA, copied to the host) made only for
 ops heard or taped. Backward steps are autograd's, caught by hooks set only for the ops
 whose steps someone hears. Not seen: ops inside autograd's C++ backward (a step is one
-forward op's whole VJP), a custom `autograd.Function` as one op (its inner ops are seen),
-and ops on a thread that neither subscribed nor ran a module while every op was heard. A
+forward op's whole VJP), the ops inside a custom `autograd.Function` (it is one op, named
+after its class), and ops on a thread that neither subscribed nor ran a module while every op
+was heard. `x[mask] = 0` on a tensor autograd tracks is an op, `setitem`. A
 `torch.compile`d model runs as written while anyone listens (compiler stance "force_eager"),
 so its ops are heard; a meta tensor's values, or one example's inside `torch.vmap`, are
 recorded as its shape and dtype with no values (`debugger.summary.NoValues`). A pass

@@ -77,6 +77,19 @@ def test_a_transformer_trained_with_its_causal_mask_is_diagnosed_clean_and_its_n
     assert (origin.op, origin.source.lineno) == ("div", step.__code__.co_firstlineno + 3)
 
 
+def test_an_evaluation_mode_encoder_runs_its_general_path_while_recorded_close_to_the_fast():
+    """torch's fused fast path is refused while a torch function mode is on (README)."""
+    model, _ = _encoder_training()
+    model.eval()
+    x = torch.randn(3, 5, 16)
+    with torch.no_grad():
+        fast = model(x, None)
+        with tvt.record() as tape:
+            general = model(x, None)
+    assert "multi_head_attention_forward" in [n.op.name for n in tape.nodes]
+    np.testing.assert_allclose(general.numpy(), fast.numpy(), atol=1e-5)
+
+
 class Square(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x):
