@@ -1,6 +1,9 @@
 """Programs beyond the guide's CNN (issue 15): a sequence classifier, as a user writes one,
 an embedding, a packed LSTM, its last hidden state to a linear head, recorded, drawn, stepped,
 broken on, its NaN found and its training diagnosed."""
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import torch
@@ -98,3 +101,40 @@ def test_a_classifier_reading_the_last_hidden_state_alone_is_diagnosed_as_traini
         for _ in range(3):
             step()
     assert diagnose(rec) == []
+
+
+
+def test_the_dashboard_charts_the_lstm_loop():
+    from tapeviz.viz import Dashboard
+    _, step = _training()
+    losses = []
+
+    def train():
+        for _ in range(4):
+            losses.append(step().item())
+        return len(losses)
+
+    dash = Dashboard()
+    try:
+        runner = dash.train(train)
+        assert runner.join(60) and runner.result == 4
+        dash.flush()
+        history = dash.history()
+    finally:
+        dash.close()
+    assert history["loss"] == ([1, 2, 3, 4], losses)
+    assert "lstm.weight_hh_l0" in history["grad_norms"]
+
+
+def _recorded_and_drawn() -> weakref.ref:
+    model, step = _training()
+    with tvt.record() as tape:
+        step()
+    TapeWidget(tape).close()
+    return weakref.ref(model)
+
+
+def test_a_recorded_and_drawn_lstm_is_let_go_of():
+    alive = _recorded_and_drawn()
+    gc.collect()
+    assert alive() is None
