@@ -67,3 +67,24 @@ def test_a_gradient_penalty_is_no_loss_differentiated_twice():
         for _ in range(3):
             step()
     assert [f.kind for f in diagnose(rec) if f.kind == "backward_twice"] == []
+
+
+def test_a_penaltys_sqrt_of_a_zero_gradient_is_found_in_the_backward_pass_at_its_line():
+    """Every ReLU dead: the critic's input gradient is exactly zero, and sqrt's gradient
+    0.5 / sqrt(0) is infinite in the loss's pass (WGAN-GP's classic NaN)."""
+    torch.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+    with torch.no_grad():
+        critic[0].bias.fill_(-100.0)
+    x = torch.randn(4, 3)
+
+    def step():
+        mix = x.clone().requires_grad_(True)
+        [grad] = torch.autograd.grad(critic(mix).sum(), mix, create_graph=True)
+        penalty = ((torch.sqrt((grad ** 2).sum(1)) - 1) ** 2).mean()
+        penalty.backward()
+
+    origin = tvt.find_nan_origin(step)
+    assert (origin.op, origin.phase, origin.source.lineno) == (
+        "sqrt", "backward", step.__code__.co_firstlineno + 3)
+    assert "0.5 / sqrt(x) is infinite where x = 0" in str(origin)
