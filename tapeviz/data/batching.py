@@ -14,7 +14,7 @@ from ..errors import InvalidArgumentError
 from ..tensor import wrap
 from . import structure as _s
 from .cardinality import INFINITE, UNKNOWN, int64_count, refuse_other_than_int64
-from .padding import padded_spec, padded_stack
+from .padding import padded_spec, padded_stack, refuse_unknown_rank
 
 if TYPE_CHECKING:   # only named in annotations: dataset.py imports this module
     from .dataset import Dataset
@@ -37,8 +37,7 @@ class Batching:
 
         def spec():
             size = batch_size if drop_remainder else None
-            return _s.map_structure(lambda s: _s.TensorSpec((size, *s.shape), s.dtype),
-                                    self.element_spec)
+            return _s.map_structure(lambda s: _s.batched(s, size), self.element_spec)
 
         return self._batched(batch_size, drop_remainder, _s.stack, spec, "Batch")
 
@@ -55,6 +54,8 @@ class Batching:
         [[[1, 0], [2, 3]], [[4, 5, 6]]]
         """
         batch_size = int64_count("padded_batch", "batch_size", batch_size, minimum=1)
+        if padded_shapes is None and self._spec is not None:   # declared: TF refuses it now
+            refuse_unknown_rank(self.element_spec)
 
         def spec():
             return padded_spec(self.element_spec, padded_shapes,
@@ -82,7 +83,7 @@ class Batching:
 
     def unbatch(self, name=None) -> "Dataset":
         """Each element split along its first axis into separate elements (batch's inverse)."""
-        if any(spec.shape == () for spec in _s.flatten(self.element_spec)):
+        if any(spec.shape.rank == 0 for spec in _s.flatten(self.element_spec)):
             raise InvalidArgumentError("unbatch", "Cannot unbatch an input with scalar "
                                        "components.", hint="batch it first, or leave out "
                                        "unbatch: its elements are single values already")
@@ -93,8 +94,7 @@ class Batching:
                     yield _s.pack(element, [wrap(t._value[i]) for t in leaves])
 
         def spec():
-            return _s.map_structure(lambda s: _s.TensorSpec(s.shape[1:], s.dtype),
-                                    self.element_spec)
+            return _s.map_structure(_s.unbatched, self.element_spec)
 
         return self._then(start, UNKNOWN if self._cardinality != INFINITE else INFINITE, spec,
                           "Unbatch")

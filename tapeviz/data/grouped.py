@@ -69,7 +69,7 @@ def rebatch(dataset, batch_sizes, drop_remainder=False):
     sizes = [arguments.count(op, "batch_sizes", size, minimum=1) for size in sizes]
     if not sizes:
         raise InvalidArgumentError(op, "batch_sizes must name at least one size; got []")
-    scalars = [spec for spec in _s.flatten(dataset.element_spec) if len(spec.shape) == 0]
+    scalars = [spec for spec in _s.flatten(dataset.element_spec) if spec.shape.rank == 0]
     if scalars:
         raise InvalidArgumentError(op, "Invalid `batch_sizes`. Expected dataset with rank of "
                                        ">= 1 but found a dataset with scalar elements.",
@@ -86,7 +86,7 @@ def rebatch(dataset, batch_sizes, drop_remainder=False):
 
     def spec():
         size = sizes[0] if drop_remainder and len(set(sizes)) == 1 else None
-        return _s.map_structure(lambda s: _s.TensorSpec((size, *s.shape[1:]), s.dtype),
+        return _s.map_structure(lambda s: _s.batched(_s.unbatched(s), size),
                                 dataset.element_spec)
 
     return dataset._then(start, UNKNOWN, spec, kind="Rebatch")

@@ -34,6 +34,19 @@ def padded_stack(elements: list, padded_shapes, padding_values):
     return _s.pack(elements[0], stacked)
 
 
+def refuse_unknown_rank(element_spec) -> None:
+    """TF's refusal to pad a component of any rank (from_generator's without output_shapes)
+    to the batch's largest: it cannot tell along which axes."""
+    for j, spec in enumerate(_s.flatten(element_spec)):
+        if spec.shape is _s.UNKNOWN_SHAPE:
+            raise InvalidArgumentError(
+                "padded_batch", f"You must provide `padded_shapes` argument because component "
+                f"{j} has unknown rank (its element_spec says shape=<unknown>, as "
+                f"from_generator's without output_shapes)",
+                hint="pass padded_shapes (None for an axis padded to the batch's largest: "
+                     "padded_shapes=[None] for sequences), or output_shapes to from_generator")
+
+
 def padded_spec(element_spec, padded_shapes, size):
     """The TensorSpec structure of a padded batch, as TF states it: the batch axis `size`
     (None unless every batch is full), then each component's padded shape where one was asked

@@ -126,7 +126,7 @@ def _alike(op: str, datasets) -> list:
             isinstance(d, _d.Dataset) for d in datasets):
         raise InvalidArgumentError(op, f"datasets must be a non-empty list of Datasets; got "
                                        f"{datasets!r}")
-    specs = [[(s.dtype, len(s.shape)) for s in _s.flatten(d.element_spec)] for d in datasets]
+    specs = [[(s.dtype, s.shape.rank) for s in _s.flatten(d.element_spec)] for d in datasets]
     if any(spec != specs[0] for spec in specs):
         raise DTypeError(op, "datasets must have elements of one structure and dtypes; got "
                              + "; ".join(f"dataset {i}: {d.element_spec}"

@@ -133,7 +133,7 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
         raise error.with_hint("pass the function itself: Dataset.from_generator(gen, ...), "
                               "not gen()") if inspect.isgenerator(generator) else error
     declared = "output_signature"
-    if output_signature is None and output_types is not None and output_shapes is not None:
+    if output_signature is None and output_types is not None:
         output_signature = _declared_specs(output_types, output_shapes)
         declared = "output_shapes"
     if output_signature is not None:
@@ -174,7 +174,11 @@ def from_generator(generator, output_types=None, output_shapes=None, args=None,
 
 def _declared_specs(output_types, output_shapes):
     """The TensorSpecs that from_generator's output_types and output_shapes (TF 1's pair,
-    the tf.data guide's) declare together, as output_signature would."""
+    the tf.data guide's) declare together, as output_signature would; without
+    output_shapes, TF's: any shape (`TensorShape(None)`), whatever the first element's."""
+    if output_shapes is None:
+        return _s.map_structure(lambda dtype: _s.TensorSpec(None, as_dtype(dtype)),
+                                output_types)
     shapes = _s.flatten_up_to(output_types, output_shapes)
     if shapes is None:
         raise InvalidArgumentError("from_generator", f"output_shapes {output_shapes!r} does "

@@ -75,6 +75,16 @@ class TensorSpec:
         return f"TensorSpec(shape={self.shape}, dtype={self.dtype!r}, name={self.name!r})"
 
 
+def batched(spec: TensorSpec, size) -> TensorSpec:
+    """`spec` with a batch axis of `size` in front; a spec of any rank stays one (TF's)."""
+    return spec if spec.shape is UNKNOWN_SHAPE else TensorSpec((size, *spec.shape), spec.dtype)
+
+
+def unbatched(spec: TensorSpec) -> TensorSpec:
+    """`spec` without its first axis; a spec of any rank stays one (TF's)."""
+    return spec if spec.shape is UNKNOWN_SHAPE else TensorSpec(spec.shape[1:], spec.dtype)
+
+
 def map_structure(fn, structure):
     """`fn` applied to every leaf of a tuple/namedtuple/dict structure (lists are leaves)."""
     if isinstance(structure, dict):
