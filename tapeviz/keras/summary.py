@@ -7,9 +7,10 @@ import textwrap
 import numpy as np
 
 from .layers.tracking import _dedup
+from .summary_graph import FunctionalGraph
 
-HEADER = ("Layer (type)", "Output Shape", "Param #")
-RIGHT_ALIGNED = (False, False, True)   # Keras 3 right-aligns the counts
+HEADER = ("Layer (type)", "Output Shape", "Param #", "Connected to")
+RIGHT_ALIGNED = (False, False, True, False)   # Keras 3 right-aligns the counts
 
 
 def _count(variables) -> int:
@@ -59,6 +60,7 @@ def _wrapped(field: str, width: int) -> list:
 
 
 def _row_lines(fields, widths, bar: str) -> list:
+    """A row's text lines, its cells wrapped and aligned inside their borders."""
     cells = [_wrapped(str(field), width - 2) for field, width in zip(fields, widths)]
     lines = []
     for i in range(max(len(cell) for cell in cells)):
@@ -75,13 +77,22 @@ def _rule(widths, left: str, fill: str, middle: str, right: str) -> str:
 
 
 def summary_lines(model, line_length=None, positions=None) -> list:
-    """Keras 3's summary of `model`: one row per direct sublayer, then the totals."""
-    line_length = line_length or min(88, shutil.get_terminal_size().columns - 4)
-    widths = _cell_widths(line_length, positions or (0.45, 0.80, 1.0))
+    """Keras 3's summary of `model`: one row per direct sublayer (a functional model's in
+    Keras's order, with where each one's inputs come from unless it is a chain), then the
+    totals."""
+    graph = FunctionalGraph(model) if hasattr(model, "_model_outputs") else None
+    layers = graph.layers if graph is not None else model.layers
+    rows = [_layer_row(layer) for layer in layers]
+    if graph is not None and not graph.is_chain:
+        rows = [row + [graph.connections(layer)] for row, layer in zip(rows, layers)]
+    chain = len(rows[0]) == 3 if rows else True
+    line_length = line_length or min(88 if chain else 108,
+                                     shutil.get_terminal_size().columns - 4)
+    widths = _cell_widths(line_length, positions or ((0.45, 0.80, 1.0) if chain else
+                                                     (0.3, 0.56, 0.74, 1.0)))
     lines = [f'Model: "{model.name}"', _rule(widths, "┏", "━", "┳", "┓")]
-    lines += _row_lines(HEADER, widths, "┃")
+    lines += _row_lines(HEADER[:len(widths)], widths, "┃")
     lines.append(_rule(widths, "┡", "━", "╇", "┩"))
-    rows = [_layer_row(layer) for layer in model.layers]
     for i, row in enumerate(rows):
         if i:
             lines.append(_rule(widths, "├", "─", "┼", "┤"))

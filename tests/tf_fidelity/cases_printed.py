@@ -109,3 +109,28 @@ add_case("keras.Model.summary/printed_before_and_after_build", _summary_before_a
 add_case("keras.Model.summary/printed_cnn", lambda tf: _printed(_cnn(tf).summary), grad=False)
 add_case("keras.Model.summary/printed_functional", lambda tf: _printed(_functional(tf).summary),
          grad=False)
+
+
+def _branched(tf):
+    """Two inputs, a shared layer called twice, a merge: Keras 3 adds 'Connected to'."""
+    layers = tf.keras.layers
+    a, b = tf.keras.Input((3,), name="a"), tf.keras.Input((2,), name="b")
+    joined = layers.Concatenate(name="cat")([layers.Dense(4, name="ha")(a),
+                                             layers.Dense(4, name="hb")(b)])
+    shared = layers.Dense(2, name="shared")
+    return tf.keras.Model([a, b], layers.Add(name="add")([shared(joined), shared(joined)]),
+                          name="two")
+
+
+def _heads(tf):
+    """One trunk, two output heads: rows in Keras's order (farthest from the outputs first)."""
+    x = tf.keras.Input((4,), name="x")
+    trunk = tf.keras.layers.Dense(3, name="trunk")(x)
+    return tf.keras.Model(x, [tf.keras.layers.Dense(1, name="head_one")(trunk),
+                              tf.keras.layers.Dense(2, name="head_two")(trunk)], name="heads")
+
+
+add_case("keras.Model.summary/printed_functional_branched",
+         lambda tf: _printed(_branched(tf).summary), grad=False)
+add_case("keras.Model.summary/printed_functional_two_heads",
+         lambda tf: _printed(_heads(tf).summary), grad=False)
