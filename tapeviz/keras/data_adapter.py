@@ -31,6 +31,23 @@ def _endless(x) -> bool:
     return callable(cardinality) and int(cardinality()) == INFINITE
 
 
+def _refuse_unknown_rank(caller: str, dataset) -> None:
+    """Keras 3's refusal of data whose rank the dataset does not state (from_generator's
+    without output_shapes): it cannot check them against the model's input. A spec found
+    by running the pipeline (a map's) states its ranks."""
+    from ..data.structure import UNKNOWN_SHAPE, flatten   # (keras loads before data)
+    if dataset._spec is None or not any(spec.shape is UNKNOWN_SHAPE
+                                        for spec in flatten(dataset.element_spec)):
+        return
+    raise InvalidArgumentError(
+        caller, f"the dataset's element_spec {dataset.element_spec} has a component of unknown "
+                f"rank, which Keras 3 cannot check against the model's input: Cannot take the "
+                f"length of shape with unknown rank.",
+        hint="give from_generator its output_shapes, e.g. output_shapes=((None, 3), (None, 1)) "
+             "for batches of 3 features and 1 label (or output_signature=(tf.TensorSpec("
+             "(None, 3), tf.float32), ...))")
+
+
 def refuse_python_lists(caller: str, one_batch: bool = False, **data) -> None:
     """Keras 3's rule: data are arrays, tensors or lists of them (one per input or output),
     and `x` may be a Dataset or a generator where the caller iterates it (`fit`, `evaluate`,
@@ -143,6 +160,7 @@ class Batches:
                             "dataset, make sure to not call `repeat()` on the dataset).",
                     hint=f"{caller}(ds, {'steps_per_epoch' if caller == 'fit' else 'steps'}"
                          f"=N) (Keras 3 would run forever), or a count: repeat(epochs)")
+            _refuse_unknown_rank(caller, x)
             self.x = x
             try:
                 count = len(x)

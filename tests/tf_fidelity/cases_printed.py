@@ -134,3 +134,25 @@ add_case("keras.Model.summary/printed_functional_branched",
          lambda tf: _printed(_branched(tf).summary), grad=False)
 add_case("keras.Model.summary/printed_functional_two_heads",
          lambda tf: _printed(_heads(tf).summary), grad=False)
+
+
+def _fit_generator(tf, verbose, output_shapes):
+    """fit on a dataset of unknown length (a generator's): the first epoch counts its steps.
+    Without output_shapes Keras 3 refuses it: its ranks are unknown."""
+    def batches():
+        for i in range(3):
+            yield X[i * 2:i * 2 + 2], Y[i * 2:i * 2 + 2]
+
+    data = tf.data.Dataset.from_generator(batches, output_types=(tf.float32, tf.float32),
+                                          output_shapes=output_shapes)
+    model = _dense(tf)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse")
+    return _printed(lambda: model.fit(data, epochs=2, verbose=verbose))
+
+
+for _verbose in (1, 2):
+    add_case(f"keras.Model.fit/printed_generator_verbose_{_verbose}",
+             lambda tf, verbose=_verbose: _fit_generator(tf, verbose, ((None, 3), (None, 1))),
+             grad=False)
+add_case("keras.Model.fit/rule_generator_of_unknown_rank",
+         lambda tf: _fit_generator(tf, 2, None), grad=False)
