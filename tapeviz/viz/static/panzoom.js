@@ -137,6 +137,7 @@ export function panZoom(container, onClick) {
     keys.rove(nodes.find((n) => n.id === stop) || nodes[0]);   // the graph's one Tab stop
     heights = textHeights(svg);
     if (moved && box) keepScale(); else fit();
+    if (fitted) sizePane();   // a view moved to a step keeps its scale, its pane its fit
     anchor();
     if (focused) {
       const again = [...svg.querySelectorAll("g.node")].find((n) => n.id === focused);
@@ -220,7 +221,7 @@ export function panZoom(container, onClick) {
       // refitted, the node last clicked goes back where the click was (the inspector opening
       // beside it narrowed the pane, and the fit's opening view cut that node in two)
       if (entries.some((e) => e.target === container)) {
-        if (moved) keepScale(); else { fit(); anchor(); }
+        if (moved) { keepScale(); sizePane(); } else { fit(); anchor(); }
       }
       // the widget around the pane grew or shrank: a frame later, as resizing the widget it
       // observes inside the observer's call is a loop error
