@@ -34,10 +34,11 @@ def _endless(x) -> bool:
 def _refuse_unknown_rank(caller: str, dataset) -> None:
     """Keras 3's refusal of data whose rank the dataset does not state (from_generator's
     without output_shapes): it cannot check them against the model's input. A spec found
-    by running the pipeline (a map's) states its ranks."""
-    from ..data.structure import UNKNOWN_SHAPE, flatten   # (keras loads before data)
-    if dataset._spec is None or not any(spec.shape is UNKNOWN_SHAPE
-                                        for spec in flatten(dataset.element_spec)):
+    by running the pipeline (a map's) states its ranks; a Python generator states none."""
+    from ..data.dataset import Dataset   # (keras loads before data)
+    from ..data.structure import UNKNOWN_SHAPE, flatten
+    if not isinstance(dataset, Dataset) or dataset._spec is None or not any(
+            spec.shape is UNKNOWN_SHAPE for spec in flatten(dataset.element_spec)):
         return
     raise InvalidArgumentError(
         caller, f"the dataset's element_spec {dataset.element_spec} has a component of unknown "
