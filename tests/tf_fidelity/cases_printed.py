@@ -156,3 +156,15 @@ for _verbose in (1, 2):
              grad=False)
 add_case("keras.Model.fit/rule_generator_of_unknown_rank",
          lambda tf: _fit_generator(tf, 2, None), grad=False)
+
+
+def _evaluate_and_predict(tf, verbose):
+    model = _dense(tf)
+    model.compile(optimizer=tf.keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+    return [_printed(lambda: model.evaluate(X, Y, batch_size=4, verbose=verbose)),
+            _printed(lambda: model.predict(X, batch_size=4, verbose=verbose))]
+
+
+for _verbose in (1, 2):
+    add_case(f"keras.Model.evaluate/printed_with_predict_verbose_{_verbose}",
+             lambda tf, verbose=_verbose: _evaluate_and_predict(tf, verbose), grad=False)
