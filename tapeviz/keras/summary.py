@@ -55,15 +55,21 @@ def _cell_widths(line_length: int, positions) -> list:
 
 
 def _wrapped(field: str, width: int) -> list:
-    """A cell's lines: words wrapped at `width`, a longer word folded (rich's wrapping)."""
-    return textwrap.wrap(field, width, break_on_hyphens=False) or [""]
+    """A cell's lines: words wrapped at `width`, a longer word cut with '…' (rich's
+    wrapping, its columns' overflow='ellipsis')."""
+    lines = textwrap.wrap(field, width, break_on_hyphens=False, break_long_words=False)
+    return [line if len(line) <= width else line[:width - 1] + "…" for line in lines] or [""]
 
 
-def _row_lines(fields, widths, bar: str) -> list:
-    """A row's text lines, its cells wrapped and aligned inside their borders."""
+def _row_lines(fields, widths, bar: str, header: bool = False) -> list:
+    """A row's text lines, its cells wrapped and aligned inside their borders (a header's
+    cells at the bottom, as rich aligns them)."""
     cells = [_wrapped(str(field), width - 2) for field, width in zip(fields, widths)]
+    height = max(len(cell) for cell in cells)
+    if header:
+        cells = [[""] * (height - len(cell)) + cell for cell in cells]
     lines = []
-    for i in range(max(len(cell) for cell in cells)):
+    for i in range(height):
         parts = []
         for cell, width, right in zip(cells, widths, RIGHT_ALIGNED):
             text = cell[i] if i < len(cell) else ""
@@ -91,7 +97,7 @@ def summary_lines(model, line_length=None, positions=None) -> list:
     widths = _cell_widths(line_length, positions or ((0.45, 0.80, 1.0) if chain else
                                                      (0.3, 0.56, 0.74, 1.0)))
     lines = [f'Model: "{model.name}"', _rule(widths, "┏", "━", "┳", "┓")]
-    lines += _row_lines(HEADER[:len(widths)], widths, "┃")
+    lines += _row_lines(HEADER[:len(widths)], widths, "┃", header=True)
     lines.append(_rule(widths, "┡", "━", "╇", "┩"))
     for i, row in enumerate(rows):
         if i:

@@ -168,3 +168,15 @@ def _evaluate_and_predict(tf, verbose):
 for _verbose in (1, 2):
     add_case(f"keras.Model.evaluate/printed_with_predict_verbose_{_verbose}",
              lambda tf, verbose=_verbose: _evaluate_and_predict(tf, verbose), grad=False)
+
+
+def _narrow(tf):
+    """A name longer than its column: words wrapped, a longer word cut with '…', the
+    header's cells at the bottom of theirs (rich's layout at line_length=40 and positions)."""
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(
+        4, name="a_rather_long_layer_name_for_the_column")])
+    return [_printed(lambda: model.summary(line_length=40)),
+            _printed(lambda: model.summary(positions=[0.3, 0.6, 1.0]))]
+
+
+add_case("keras.Model.summary/printed_narrow_columns", _narrow, grad=False)
