@@ -258,6 +258,13 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
     assert re.fullmatch(r"4/4 ━{20} \d+s \d+\w+/step - loss: 0\.3125\s*\n", final)
 
 
+def test_progress_bar_says_the_time_left_as_keras_3():
+    from tapeviz.keras.callbacks import _format_eta
+
+    # Keras 3's '%ds' (cut, not rounded), minutes and hours (Keras 2 had 'ETA: 62:03')
+    assert [_format_eta(s) for s in (5.9, 187, 3723.5)] == ["5s", "3:07", "1:02:03"]
+
+
 def test_fit_on_a_dataset_ignores_batch_size_and_validates_on_a_dataset():
     x, y = blobs()
     train = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(240).batch(40)

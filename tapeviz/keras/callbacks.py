@@ -53,6 +53,15 @@ def _format_time(seconds: float, unit: str) -> str:
     return f" {seconds * 1e6:.0f}us/{unit}"
 
 
+def _format_eta(seconds: float) -> str:
+    """The time left as Keras 3's bar says it: '42s', '3:07', '1:02:03'."""
+    if seconds > 3600:
+        return f"{int(seconds // 3600)}:{int(seconds % 3600 // 60):02d}:{int(seconds % 60):02d}"
+    if seconds > 60:
+        return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
+    return f"{int(seconds)}s"   # '%ds': cut, not rounded
+
+
 _ANSI_STYLE = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -143,9 +152,7 @@ class Progbar:
             if finalize or not self.target:
                 shown_time = f"{elapsed:.0f}s"
             else:   # Keras 3's estimate of the time left, without its Keras 2 'ETA:'
-                eta = per_unit * (self.target - current)
-                shown_time = (f"{int(eta // 60)}:{int(eta % 60):02d}" if eta > 60
-                              else f"{eta:.0f}s")
+                shown_time = _format_eta(per_unit * (self.target - current))
             line += " " + self._styled("1", shown_time) + _format_time(per_unit, self.unit_name)
             line += _format_values(values)
             width = len(_ANSI_STYLE.sub("", line))   # what the styled line takes on screen
