@@ -54,6 +54,30 @@ COUNTED_EPOCHS = 5  # epochs of a run under valgrind (about 50x slower than with
 # per op). Left: the Iterator's __next__ (1.1k an element: `iter(ds)` must stay an object
 # with get_next and element_spec), assign_sub off dispatch when nobody listens (~2.5k each,
 # but numpy's overflow warning is re-said from the user's line only under dispatch's frames).
+# Next round (issue 14's 0.7x, 07ad2d8's tree as base): sys.settrace's opcode count of one
+# step, 4567 bytecodes and 102 Python calls (a call ~370 instructions over its body, measured
+# alone; `object.__new__(Tensor)` ~560, through tp_new_wrapper; `local.state` ~500, threading
+# .local's getattro, read by each of the 14 dispatches a step); gradient() 134.7k, of which
+# its setup (gradient, Backward's __init__/_reachable_from/enter/leave/run, _consume,
+# _checked_sources, _ones_like) ~700 bytecodes and 14 calls. Cut (e8ed295, 02608fc, ec4fa8d,
+# c519a4e, c5ab124): convert's hot paths with no float_constant/read_variable/wrap call and
+# constants cached by type, then number (no tuple key: `0.001 * g` alone 8.9k -> 8.4k);
+# Variable.assign_* dispatching their op directly; GradientTape.__exit__ without _paused_at;
+# gradient's list of sources checked by one C loop. A step: 4567 -> 4452 bytecodes, 102 -> 93
+# calls (deterministic). Valgrind's count of this loop (1 epoch, gc frozen) is NOT steady at
+# this size: one harness read 279.9k -> 271.3k a step; the same loop with one more import and
+# an empty list read 269.2k (5 heap layouts: 268.6-269.4k) -> 271.4k (271.2-271.5k), +0.8%;
+# each file alone on 07ad2d8 read 274.3k (convert.py) and 278.9k (variable.py): a ~10k
+# bimodal jump that none of these changes explains (callgrind's diff of the two trees: more
+# frame set-up and clearing, +0.9k). This bench's own count (5 epochs, gc on): 268.7k ->
+# 271.2k; HEAD 56f0ef0, with the other engineers' backward changes, 268.9k (PyTorch 377.9k:
+# 0.711x). CPU, the two trees alternated (28 rounds, load 6-8): 41.1 -> 40.6 us a step,
+# median ratio 0.986 (0.889-1.142): within noise. Tried, not kept: one attribute for the
+# tape's used flag and first call site (271.3k either way). Left, outside convert/data/
+# variable/assign/tape: the `local.state` reads (~7k a step), ~23 `object.__new__` a step
+# (~13k), gradient()'s setup (~40k for a 4-node tape: Backward's sources by `tape.tracks`
+# calls, _reachable_from's walk, the phase's enter and leave, each source's float test
+# again in the result), pow's VJP as four ops (`g * y * pow(x, y - 1)`, as TF's).
 
 
 def tapeviz_regression(data, epochs: int = EPOCHS) -> tuple:
