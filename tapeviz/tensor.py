@@ -20,7 +20,11 @@ _new = object.__new__
 
 
 class TensorShape(tuple):
-    """A tensor's shape: a tuple of ints that prints like TensorFlow's."""
+    """A tensor's shape: a tuple of ints that prints like TensorFlow's; `TensorShape(None)`
+    is TF's shape of unknown rank (`UNKNOWN_SHAPE`)."""
+
+    def __new__(cls, dims=()):
+        return UNKNOWN_SHAPE if dims is None else _tuple_new(cls, dims)
 
     @property
     def rank(self) -> int:
@@ -45,6 +49,39 @@ class TensorShape(tuple):
 
     def __str__(self) -> str:
         return tuple.__repr__(tuple(self))
+
+
+class UnknownShape(TensorShape):
+    """TF's `TensorShape(None)`: any rank (a `TensorSpec(None)`'s, a generator's element
+    without output_shapes); its rank is None and, as in TF, it has no length or dims."""
+
+    rank = ndims = None
+
+    def __len__(self):
+        raise InvalidArgumentError("TensorShape", "Cannot take the length of shape with "
+                                   "unknown rank.", hint="its .rank is None")
+
+    def __iter__(self):
+        raise InvalidArgumentError("TensorShape", "Cannot iterate over a shape with unknown "
+                                   "rank.", hint="its .rank is None")
+
+    def as_list(self):
+        raise InvalidArgumentError("as_list", "as_list() is not defined on an unknown "
+                                   "TensorShape.", hint="a TensorSpec(None) has any rank: "
+                                   "its shape's .rank is None")
+
+    def num_elements(self):
+        return None
+
+    def __repr__(self) -> str:
+        return "TensorShape(None)"
+
+    def __str__(self) -> str:
+        return "<unknown>"
+
+
+_tuple_new = tuple.__new__
+UNKNOWN_SHAPE = _tuple_new(UnknownShape, ())
 
 
 class Tensor:
@@ -79,7 +116,7 @@ class Tensor:
 
     @property
     def shape(self) -> TensorShape:
-        return TensorShape(np.shape(self._value))
+        return _tuple_new(TensorShape, np.shape(self._value))
 
     @property
     def dtype(self) -> _dtypes.DType:

@@ -16,28 +16,8 @@ from .. import nest
 from ..creation import convert_to_tensor
 from ..dtypes import DType, float32, from_numpy
 from ..errors import InvalidArgumentError, add_note, describe
-from ..tensor import Tensor, TensorShape, wrap
+from ..tensor import UNKNOWN_SHAPE, Tensor, TensorShape, wrap
 from ..threadstate import local
-
-
-class UnknownShape:
-    """The shape of `TensorSpec(None)`: any rank, as TF's `TensorShape(None)` says it."""
-
-    rank = ndims = None
-
-    def as_list(self):
-        raise InvalidArgumentError("as_list", "as_list() is not defined on an unknown "
-                                   "TensorShape.", hint="a TensorSpec(None) has any rank: "
-                                   "its shape's .rank is None")
-
-    def __repr__(self) -> str:
-        return "TensorShape(None)"
-
-    def __str__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN_SHAPE = UnknownShape()
 
 
 class TensorSpec:
@@ -50,7 +30,7 @@ class TensorSpec:
     """
 
     def __init__(self, shape, dtype: DType = float32, name: str | None = None):
-        self.shape = UNKNOWN_SHAPE if shape is None else TensorShape(shape)
+        self.shape = TensorShape(shape)
         self.dtype = dtype
         self.name = name
 

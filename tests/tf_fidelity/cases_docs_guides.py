@@ -197,6 +197,12 @@ SPECS = {
     "TensorSpec/docs_unknown_shape": _unknown_shape_spec,
     "TensorSpec/docs_unknown_shape_as_list": lambda tf: tf.TensorSpec(None).shape.as_list(),
     "function/docs_unknown_shape_signature_given_ints": _signature_refuses_int_tensor,
+    "TensorShape/unknown_rank": lambda tf: [
+        repr(tf.TensorShape(None)), str(tf.TensorShape(None)), tf.TensorShape(None).rank,
+        tf.TensorShape(None).ndims, isinstance(tf.TensorShape(None), tf.TensorShape),
+        tf.TensorShape(None).num_elements(), repr(tf.TensorSpec(None).shape)],
+    "TensorShape/unknown_rank_len": lambda tf: len(tf.TensorShape(None)),
+    "TensorShape/unknown_rank_iterated": lambda tf: list(tf.TensorShape(None)),
 }
 for _name, _fn in SPECS.items():
     add_case(_name, _fn, grad=False, op="as_list" if _name.endswith("as_list") else None)
