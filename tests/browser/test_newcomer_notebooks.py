@@ -124,8 +124,10 @@ def test_notebook_02_as_a_student_sees_it(theme, tmp_path, browser, servers, mon
     # x_i is an input, not a source: the strip says so, not 'none flows'
     assert "none flows" not in strip, strip
     assert re.search(r"grad x \(from input x\) none \(leads to no source\)", strip), strip
-    widget.locator(".tv-graph svg g.node").filter(
-        has=page.page.locator("text", has_text=re.compile(r"^w$"))).first.click()
+    w = widget.locator(".tv-graph svg g.node").filter(
+        has=page.page.locator("text", has_text=re.compile(r"^w$"))).first
+    w.focus()   # as the keyboard reaches it, into the pane: the view follows the pass's last step
+    w.click()
     wait_until(page, lambda: "variable w" in inspector_title(widget), "w inspected")
     page.settle()
     page.screenshot(widget, f"{name}-w-inspected")
