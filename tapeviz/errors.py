@@ -12,6 +12,7 @@ import sys
 import numpy as np
 
 from .sourceinfo import source_from, user_frame
+from .threadstate import local
 
 # entry frames that are not a function the user called by name
 _NOT_CALLED_BY_NAME = frozenset({"dispatch"})
@@ -37,6 +38,8 @@ class OpError(Exception):
             self.function = None
         self.input_values = None
         super().__init__(self._format())
+        if self.source is not None:
+            _tell_tapes(self)
 
     def with_hint(self, hint: str) -> "OpError":
         """This error with `hint` said, from a caller that knows more than the op did (`fit`
@@ -51,6 +54,8 @@ class OpError(Exception):
         error = cls.__new__(cls)
         error.__dict__.update(self.__dict__)
         error.args = self.args
+        if error.source is not None:
+            _tell_tapes(error)
         return error
 
     def _format(self) -> str:
@@ -62,6 +67,13 @@ class OpError(Exception):
         if self.hint:
             text += f"\n  hint: {self.hint}"
         return text
+
+
+def _tell_tapes(error: OpError) -> None:
+    """Each tape recording on this thread notes `error`, built at the user's line: the one
+    its `caught` names should the user's try/except stop it in the block (tape_caught.py)."""
+    for tape in local.state.tapes:
+        tape.op_raised(error)
 
 
 def called_function(frame) -> str | None:

@@ -10,7 +10,6 @@ import numpy as np
 from .errors import (CHECKED_IN_PYTHON, DTypeError, InvalidArgumentError, KernelDTypeError,
                      OpError, ShapeError, allocation_error, broadcast_words)
 from .tensor import Tensor
-from .threadstate import local
 
 # what numpy raises about its input (AxisError is a ValueError and an IndexError), and
 # MemoryError, said again naming the op and the shape it could not allocate
@@ -35,7 +34,6 @@ def raise_forward_failure(op, arrays, params, args, exc: BaseException) -> NoRet
                             f"{'s' if count > 1 else ''}, as "
                             f"tape.gradient(loss, [w]) returns for a list of sources: pass "
                             f"one variable's own gradient, grads[0] (or tape.gradient(loss, w))")
-        _tell_tapes(error)
         if recast:
             raise error from None   # the same error again: a traceback shows it once
         raise error
@@ -44,7 +42,6 @@ def raise_forward_failure(op, arrays, params, args, exc: BaseException) -> NoRet
         error = fpwarnings.as_error(op, arrays, exc, args)
     else:
         error = explain_failure(op, arrays, params, exc)
-    _tell_tapes(error)
     raise error from exc
 
 
@@ -52,13 +49,6 @@ def _gradient_list(value) -> bool:
     """Whether an update's delta is a list of tensors, a gradient list given whole."""
     return isinstance(value, (list, tuple)) and bool(value) and all(
         isinstance(v, Tensor) for v in value)
-
-
-def _tell_tapes(error: OpError) -> None:
-    """Each tape recording on this thread notes the op's error (GradientTape.caught, should
-    the user's code catch it inside the tape's block)."""
-    for tape in local.state.tapes:
-        tape.op_raised(error)
 
 
 def explain_failure(op, arrays, params, exc) -> OpError:

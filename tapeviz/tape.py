@@ -20,6 +20,7 @@ from . import nest
 from .arguments import flag
 from .errors import DTypeValueError, OpError, TapeStateError, describe
 from .sourceinfo import user_source
+from .tape_caught import CaughtNotes
 from .tape_index import ScopeRuns
 from .tape_exits import ExitNotes
 from .tape_gradient import Gradients
@@ -36,7 +37,7 @@ _SHOWN = ("batch_jacobian", "gradient", "jacobian", "reset", "stop_recording", "
           "backward", "nodes")   # tapeviz's: the stepper's pass and what the widget draws
 
 
-class GradientTape(Gradients, ExitNotes, Jacobians):
+class GradientTape(Gradients, ExitNotes, CaughtNotes, Jacobians):
     """Records ops on watched tensors so that gradients can be computed.
 
     >>> import tapeviz as tf
@@ -55,7 +56,6 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
     _missing = None            # (target id, {id: weakref to each source given None})
     _paused_at = 0             # its place in the thread's stack of tapes when last paused
     _raised = None             # the OpError that left its block last (`raised`)
-    _caught = None             # the last OpError an op raised in its block, caught (`caught`)
 
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True):
         # (a string's truth would be True: persistent="no" made a persistent tape)
@@ -96,8 +96,7 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
             return
         step_raised(error)   # (a training step abandoned: a Recorder ends it here)
         self._raised = error if isinstance(error, OpError) else None
-        if self._caught is error:   # (noted as it was raised: it left the block instead)
-            self._caught = None
+        self._block_raised(error)   # (noted as it was built: it left the block instead)
 
     @classmethod
     def from_nodes(cls, nodes, sources, persistent: bool = True) -> "GradientTape":
@@ -244,7 +243,8 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         self._exits, self._refused = (), NOTHING_REFUSED
         self._await_readers(False)
         self._skeleton, self._missing = None, None
-        self._raised = self._caught = None
+        self._raised = None
+        self._forget_caught()
 
     @property
     def persistent(self) -> bool:
@@ -267,17 +267,6 @@ class GradientTape(Gradients, ExitNotes, Jacobians):
         """The op's error that left this tape's block, ending it (None when the block ended
         otherwise): the widget draws that op after the recorded ones."""
         return self._raised
-
-    def op_raised(self, error: OpError) -> None:
-        """Note that an op raised `error` while this tape recorded (op_failure.py): the one
-        `caught` says once the block went on past it."""
-        self._caught = error
-
-    @property
-    def caught(self) -> OpError | None:
-        """The last op's error raised in this tape's block that did not leave it (the user's
-        try/except caught it; the tape recorded on): the widget draws that op raised."""
-        return self._caught
 
     @property
     def nodes(self) -> tuple:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..debugger import op_inputs
-from .dot import shape_text
+from .dot import MAX_LABEL, shape_text
 from .graph_items import GraphEdge, GraphNode, _dtype_name
 
 FAILED_ID = "failed"   # the failed op's node id (op nodes are n<i>, leaves v<j> and c<j>)
@@ -39,7 +39,10 @@ def add_failed_op(graph, error, caught: bool = False) -> None:
     inputs = [f"{called[i]}: {shape_text(np.shape(value))}" for i, value in enumerate(values)]
     if len(inputs) > MAX_LISTED:
         inputs[MAX_LISTED - 1:] = [f"… {len(inputs) - MAX_LISTED + 1} more inputs"]
-    label = "\n".join([f"✗ {error.op} {_happened(caught)}"] + inputs)
+    said = f"✗ {error.op} {_happened(caught)}"
+    if len(said) > MAX_LABEL:   # a layer's or a loss's long name: what happened is not cut off
+        said = f"✗ {error.op}\n{_happened(caught)}"
+    label = "\n".join([said] + inputs)
     graph.nodes[FAILED_ID] = GraphNode(FAILED_ID, label, "caught" if caught else "failed",
                                        op=error.op, shape=None, source=error.source, ref=error)
 
