@@ -29,6 +29,7 @@ from ..debugger.summary import no_values
 from ..dtypes import from_numpy, widened
 from ..debugger.variable_names import name_made_at, name_read_at
 from ..tensor import Tensor
+from . import modules
 from ..variable import Variable, VariableRead
 
 _new = object.__new__
@@ -242,6 +243,8 @@ def variable_of(leaf: torch.Tensor, value=None, name_of=None,
     _unnamed.add(key)
     if name_of is not None:
         _name(variable, key, name_of(leaf))
+    if key in _unnamed and isinstance(leaf, torch.nn.Parameter):   # read outside its module's
+        _name(variable, key, modules.name_among_roots(leaf))         # call (a write, F.linear)
     if key in _unnamed and made_by == "leaf":   # made before anyone listened: the op that
         fresh.append((key, variable))            # reads it now may name it (`name_by_reader`)
     _variables[key] = (weakref.ref(leaf, lambda _, key=key: _forget_leaf(key)), variable)

@@ -1,0 +1,74 @@
+"""A module's parameter written outside a call of its module (`bias[3] = 0.0` under no_grad,
+`weight.data.mul_(0.5)`, `nn.init.zeros_(bias)`) and read where no module call names it (a
+recording of the writes alone, a functional forward) is named by its module path, as the
+module's call names it: 'fc.bias'. Was 'leaf:0'. A tensor that is no module's parameter
+stays a leaf."""
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import tapeviz.torch as tvt
+from tapeviz.viz import TapeWidget
+from tapeviz.viz.graph import Graph
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 5)
+        self.out = nn.Linear(5, 2)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.fc(x)))
+
+
+def drawn_variables(tape) -> list:
+    return sorted(n.label for n in Graph.from_tape(tape).nodes.values() if n.kind == "variable")
+
+
+def zero_one_bias(model):
+    with torch.no_grad():
+        model.fc.bias[3] = 0.0
+
+
+def halve_weight(model):
+    model.fc.weight.data.mul_(0.5)
+
+
+def zero_bias(model):
+    nn.init.zeros_(model.fc.bias)
+
+
+@pytest.mark.parametrize("write", [halve_weight, zero_bias])
+def test_a_recording_of_writes_alone_names_the_parameters_written(write):
+    model = Net()
+    with tvt.record() as tape:
+        write(model)
+    [name] = drawn_variables(tape)
+    assert name == f"fc.{'weight' if write is halve_weight else 'bias'}"
+    assert "leaf" not in TapeWidget(tape, check_later=False).svg
+
+
+@pytest.mark.parametrize("write", [zero_one_bias, halve_weight, zero_bias])
+def test_a_written_parameter_read_by_a_functional_forward_is_named_by_its_module_path(write):
+    model, x = Net(), torch.randn(3, 4)
+    with tvt.record() as tape:
+        write(model)
+        hidden = F.linear(x, model.fc.weight, model.fc.bias)   # no call of fc names them
+        loss = hidden.sum()
+        loss.backward()
+    assert drawn_variables(tape) == ["fc.bias", "fc.weight"]
+    svg = TapeWidget(tape, check_later=False).svg
+    assert "leaf" not in svg and "fc.bias" in svg and "fc.weight" in svg
+
+
+def test_a_tensor_that_is_no_parameter_stays_a_leaf_beside_a_model():
+    model, x = Net(), torch.randn(3, 4)
+    scale = torch.ones(5, requires_grad=True)    # made before the recording: no statement seen
+    with tvt.record() as tape:
+        zero_bias(model)
+        loss = (model(x) @ torch.ones(2, 5) * scale.view(-1)).sum()
+    names = drawn_variables(tape)
+    assert "fc.bias" in names and "out.weight" in names
+    assert sum(name.startswith(("leaf", "scale")) for name in names) == 1, names
