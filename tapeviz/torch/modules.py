@@ -255,21 +255,24 @@ def name_among_roots(leaf) -> str | None:
     runs (an optimizer's update), so an update's parameter reads 'conv1.weight', the name
     the forward pass gives it, not 'leaf:0': among the root modules seen running since the
     hooks were installed, else (none ran since: a breakpoint armed between the forward pass
-    and the step) the modules the calling frames hold (`model` in the training loop's); else
-    None."""
+    and the step) the modules the calling frames hold, the outermost first (`model` in the
+    training loop's, not the layer `model.apply(init)` gives `init`: 'fc.bias', not
+    'linear/bias'); else None."""
     for root, path in list(_root_names.items()):
         name = parameter_name(leaf, [(root, path)])
         if name is not None:
             return name
-    frame = sys._getframe(1)
+    frames, frame = [], sys._getframe(1)
     while frame is not None:
+        frames.append(frame)
+        frame = frame.f_back
+    for frame in reversed(frames):
         for value in list(frame.f_locals.values()):
             if isinstance(value, torch.nn.Module):
                 name = parameter_name(leaf, [(value, _root_names.get(value,
                                                                      type(value).__name__))])
                 if name is not None:
                     return name
-        frame = frame.f_back
     return None
 
 
