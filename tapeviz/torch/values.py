@@ -243,10 +243,13 @@ def variable_of(leaf: torch.Tensor, value=None, name_of=None,
     _unnamed.add(key)
     if name_of is not None:
         _name(variable, key, name_of(leaf))
-    if key in _unnamed and isinstance(leaf, torch.nn.Parameter):   # read outside its module's
-        _name(variable, key, modules.name_among_roots(leaf))         # call (a write, F.linear)
-    if key in _unnamed and made_by == "leaf":   # made before anyone listened: the op that
-        fresh.append((key, variable))            # reads it now may name it (`name_by_reader`)
+    if key in _unnamed:
+        path = modules.name_among_roots(leaf) if isinstance(leaf, torch.nn.Parameter) else None
+        if path:   # read outside its module's call (a write, F.linear): its path in the model
+            variable.name = path   # held, until a call of its module names it (a model built
+            #                        here holds its layer alone at first: 'linear/weight')
+        elif made_by == "leaf":   # made before anyone listened: the op that reads it now
+            fresh.append((key, variable))   # may name it (`name_by_reader`)
     _variables[key] = (weakref.ref(leaf, lambda _, key=key: _forget_leaf(key)), variable)
     return variable
 

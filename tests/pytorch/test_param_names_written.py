@@ -85,3 +85,12 @@ def test_a_parameter_written_by_an_init_function_model_apply_calls_has_its_modul
     with tvt.record() as tape:
         model.apply(init_weights)
     assert drawn_variables(tape) == ["fc.bias", "out.bias"]
+
+
+def test_a_model_built_in_the_recording_is_named_by_its_forward_not_by_a_layer_alone():
+    """A layer's init writes its parameters while the layer is all that holds them: named
+    'linear/weight' for now, the model's forward then names them as the model holds them."""
+    with tvt.record() as tape:
+        model = nn.Sequential(nn.Linear(4, 5), nn.ReLU(), nn.Linear(5, 2))
+        model(torch.randn(3, 4)).sum().backward()
+    assert drawn_variables(tape) == ["0.bias", "0.weight", "2.bias", "2.weight"]
