@@ -21,7 +21,10 @@ _NOT_CALLED_BY_NAME = frozenset({"dispatch"})
 class OpError(Exception):
     """Base of tapeviz's op errors; `.op` is the op name, `.source` the user's line and
     `.input_values` the arrays the op was given (set by dispatch when the op itself failed,
-    so a failed cell can draw the op where it happened; None otherwise).
+    so a failed cell can draw the op where it happened; None otherwise); `.given`, for a check
+    that raised while a tape records, the (name, array) of each tensor the user's call passed
+    to the tapeviz function it called (a layer's `inputs`, a loss's `y_true` and `y_pred`),
+    drawn as its inputs when it has no `.input_values`.
 
     `.function` is the tapeviz function the user's line called when that is not the op
     (`tf.keras.losses.mse` failing in its `reduce_mean`): the message starts with it, so it
@@ -37,6 +40,7 @@ class OpError(Exception):
         if self.function == op or not op:
             self.function = None
         self.input_values = None
+        self.given = ()
         super().__init__(self._format())
         if self.source is not None:
             _tell_tapes(self)
@@ -71,20 +75,45 @@ class OpError(Exception):
 
 def _tell_tapes(error: OpError) -> None:
     """Each tape recording on this thread notes `error`, built at the user's line: the one
-    its `caught` names should the user's try/except stop it in the block (tape_caught.py)."""
-    for tape in local.state.tapes:
+    its `caught` names should the user's try/except stop it in the block (tape_caught.py),
+    with the tensors the user's call passed (`given`), which the tape draws as its inputs."""
+    tapes = local.state.tapes
+    if tapes and not error.given:
+        error.given = given_tensors(sys._getframe(1))
+    for tape in tapes:
         tape.op_raised(error)
 
 
-def called_function(frame) -> str | None:
-    """The name of the tapeviz function the user's code called (the outermost tapeviz frame
-    from `frame` up), or None for methods, operators, closures and private helpers."""
+def given_tensors(frame) -> tuple:
+    """(name, array) of each tensor or array the tapeviz function the user's code called
+    (the outermost tapeviz frame from `frame` up) holds, its parameters first, in the order
+    its code names them: what the user's call passed it, read before the frame is gone."""
+    entry = _entry_frame(frame)
+    if entry is None:
+        return ()
+    given = []
+    for name, value in entry.f_locals.items():
+        array = value if isinstance(value, np.ndarray) else getattr(value, "_value", None)
+        if name != "self" and isinstance(array, np.ndarray):
+            given.append((name, array))
+    return tuple(given)
+
+
+def _entry_frame(frame):
+    """The outermost tapeviz frame from `frame` up: the function the user's code called."""
     user = user_frame(frame)
     if user is None:
         return None
     entry = None
     while frame is not None and frame is not user:
         entry, frame = frame, frame.f_back
+    return entry
+
+
+def called_function(frame) -> str | None:
+    """The name of the tapeviz function the user's code called (the outermost tapeviz frame
+    from `frame` up), or None for methods, operators, closures and private helpers."""
+    entry = _entry_frame(frame)
     if entry is None:
         return None
     code = entry.f_code

@@ -27,8 +27,7 @@ def add_failed_op(graph, error, caught: bool = False) -> None:
     edge from the node that made each input (or from a leaf "failed:<i>" holding its shape
     when none did, named alike)."""
     made_by = _producers(graph)
-    called = input_labels(error)
-    values = error.input_values or ()
+    called, values = _inputs(error)
     for i, value in enumerate(values):
         src = made_by.get(id(value))
         if src is None:
@@ -55,9 +54,9 @@ def failed_payload(node_id: str, error, caught: bool = False) -> dict:
     """The inspector of the failed op: the error as raised, then what each input was, named
     as the graph's node and the ordinary inspector name inputs ('a = h'); one the user's code
     caught says so first."""
-    values = error.input_values or ()
+    labels, values = _inputs(error)
     rows = [["input", "value"]] + [[label, f"{_dtype_name(value)}{list(np.shape(value))}"]
-                                   for label, value in zip(input_labels(error), values)]
+                                   for label, value in zip(labels, values)]
     sections = [{"title": "Error", "type": "code", "content": str(error)}]
     if caught:
         sections.insert(0, {"title": "Caught", "type": "text", "content": CAUGHT})
@@ -79,6 +78,16 @@ def failure_alerts(error, node_id_of, caught: bool = False) -> list:
                                               f"{error.detail}", "node": node_id_of(error) or ""}]
     return [{"kind": "error", "message": f"{error.op} failed{where}: {error.detail}",
              "node": node_id_of(error) or ""}]
+
+
+def _inputs(error) -> tuple:
+    """(labels, values) of what the failed op was given: the op's own inputs, or, for a
+    check that raised before any op ran (a layer's, a loss's), the tensors the user's call
+    passed it, by the names its code gives them ('inputs', 'y_true')."""
+    if error.input_values is not None or not getattr(error, "given", ()):
+        return input_labels(error), error.input_values or ()
+    names, values = zip(*error.given)
+    return list(names), values
 
 
 def input_labels(error) -> list:
