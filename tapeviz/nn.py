@@ -35,8 +35,10 @@ from .ops.sort import top_k
 from .tensor import Tensor
 from .nn_checks import _check_float, _dtype, _shape
 from .nn_images import avg_pool, avg_pool2d, conv2d, max_pool, max_pool2d
+from .nn_transpose import conv2d_transpose, conv_transpose
 
-__all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "dropout", "elu", "embedding_lookup",
+__all__ = ["avg_pool", "avg_pool2d", "bias_add", "conv2d", "conv2d_transpose", "conv_transpose",
+           "dropout", "elu", "embedding_lookup",
            "gelu", "l2_loss", "l2_normalize", "leaky_relu", "log_softmax", "max_pool",
            "max_pool2d", "moments", "nce_loss", "relu", "relu6", "sampled_softmax_loss", "selu",
            "sigmoid", "sigmoid_cross_entropy_with_logits", "silu", "softmax",

@@ -3811,3 +3811,4 @@ from . import cases_error_classes  # noqa: E402,F401  (registers its cases into 
 from . import cases_docs_guides  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_printed  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_generator_specs  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_conv_transpose  # noqa: E402,F401  (registers its cases into CASES)

@@ -67,6 +67,14 @@ DELIBERATE: dict[str, str] = {
         "of the input's spatial size filled with zeros and its gradient aborts; tapeviz "
         "raises a ShapeError naming conv2d, the window, the input and the fix (padding='SAME' "
         "or a smaller kernel)",
+    **dict.fromkeys(
+        ["nn.conv2d_transpose/output_shape_mismatch", "nn.conv2d_transpose/channels_mismatch"],
+        "an output_shape whose convolution is not the input's shape, or an input of other "
+        "channels than the filters' last axis: TF 2.21's CPU kernel (oneDNN) raises "
+        "AbortedError 'could not create a primitive descriptor', which neither `except "
+        "ValueError` nor `except tf.errors.InvalidArgumentError` catches; tapeviz raises a "
+        "ShapeError (an InvalidArgumentError and a ValueError) naming conv2d_transpose, the "
+        "shapes and what they must be, ending with TF's non-oneDNN words"),
     "Variable/names_of_live_variables":
         "two variables alive at once with one name: TF names both 'w:0'; tapeviz names the "
         "second 'w_1:0', because the debugger (a recorded step's variables, the divergence "

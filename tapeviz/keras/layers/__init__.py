@@ -2,6 +2,7 @@
 from .base import Layer
 from .bidirectional import Bidirectional
 from .convolutional import Conv2D, Convolution2D
+from .conv_transpose import Conv2DTranspose, Convolution2DTranspose
 from .embedding import Embedding
 from .core import (ELU, Activation, Dense, Dropout, Flatten, Input, InputLayer, Lambda,
                    LeakyReLU, ReLU, Reshape, Softmax)
@@ -15,7 +16,8 @@ from .recurrent import GRU, LSTM, SimpleRNN
 from .time_distributed import TimeDistributed
 
 __all__ = ["Activation", "Add", "Average", "AveragePooling2D", "AvgPool2D", "BatchNormalization",
-           "Bidirectional", "Concatenate", "Conv2D", "Convolution2D", "Dense", "Dropout", "ELU",
+           "Bidirectional", "Concatenate", "Conv2D", "Conv2DTranspose", "Convolution2D",
+           "Convolution2DTranspose", "Dense", "Dropout", "ELU",
            "Embedding", "Flatten", "GRU",
            "GlobalAveragePooling2D", "GlobalAvgPool2D", "GlobalMaxPool2D", "GlobalMaxPooling2D",
            "Input", "InputLayer", "LSTM", "Lambda", "Layer", "LayerNormalization", "LeakyReLU",
