@@ -1,12 +1,10 @@
-"""A new user's first hour on the numpy engine: the README's first snippet pasted as it is,
-the notebooks opened by a current nbformat, and the mistakes made on the way (a setting
-misspelt, a list of tensors given to a layer that takes one). Each mistake names the call,
-what it expected, what came and the user's line, and what it was called on still works."""
-import io
+"""A new user's first hour on the numpy engine (README's snippets: tests/test_readme.py): a
+tape shown after its gradient, the notebooks opened by a current nbformat, and the mistakes
+made on the way (a setting misspelt, a list of tensors given to a layer that takes one). Each
+mistake names the call, what it expected, what came and the user's line, and what it was
+called on still works."""
 import pathlib
-import re
 import warnings
-from contextlib import redirect_stdout
 
 import numpy as np
 import pytest
@@ -18,56 +16,7 @@ from tapeviz.debugger import Recorder
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def _readme_block(heading: str) -> str:
-    """The first ```python block after `heading` in README.md, as a user copies it."""
-    text = (ROOT / "README.md").read_text()
-    after = text[text.index(heading):]
-    return re.search(r"```python\n(.*?)```", after, re.S).group(1)
-
-
-# ---- README and notebooks ---------------------------------------------------------------------
-def test_the_readmes_first_snippet_prints_what_the_tape_recorded_and_the_gradient():
-    code = _readme_block("## What it is")
-    out = io.StringIO()
-    with redirect_stdout(out):
-        exec(compile(code, "snippet.py", "exec"), {})
-    printed = out.getvalue()
-    ops = [line.split()[0] for line in printed.splitlines() if "snippet.py:" in line]
-    assert ops == ["matmul", "subtract", "square", "reduce_sum"], printed  # read, not freed
-    assert "[[60.]\n [80.]]" in printed, printed
-
-
-def test_the_readmes_debugging_snippet_runs_as_pasted_with_the_users_own_names():
-    code = _readme_block("## Debugging, from plain Python")
-    tf.keras.backend.clear_session()   # the snippet's layer path: sequential/dense
-    tf.random.set_seed(0)
-    model = tf.keras.Sequential([tf.keras.layers.Dense(4, activation="relu"),
-                                 tf.keras.layers.Dense(1)])
-    x, y = tf.random.normal((8, 3)), tf.random.normal((8, 1))
-    optimizer = tf.keras.optimizers.SGD(0.1)
-
-    def train():
-        for _ in range(3):
-            with tf.GradientTape() as step_tape:
-                step_loss = tf.reduce_mean(tf.square(model(x) - y))
-            grads = step_tape.gradient(step_loss, model.trainable_variables)
-            optimizer.apply_gradients(zip(grads, model.trainable_variables))
-
-    with tf.GradientTape(persistent=True) as tape:
-        loss = tf.reduce_mean(tf.square(model(x) - y))
-    names = {"train": train, "model": model, "tape": tape, "loss": loss,
-             "w": model.trainable_variables[0]}
-    try:
-        exec(compile(code, "readme_debugging.py", "exec"), names)
-        assert names["runner"].join(60)
-    finally:
-        tf.debugger.clear_breakpoints()
-        tf.debugging.disable_check_numerics()
-    assert len(names["rec"].steps) == 3 and names["runner"].state == "finished"
-    assert names["stepper"].current is not None
-    assert tf.debugger.Runner.live() == []
-
-
+# ---- a tape shown and the notebooks (README's blocks: tests/test_readme.py) -------------------
 def test_a_tape_shown_after_its_gradient_says_it_let_go_of_its_ops_not_that_it_had_none():
     w = tf.Variable(2.0)
     with tf.GradientTape() as tape:
