@@ -8,6 +8,7 @@ from raising import assert_names_this_line, raised
 
 import tapeviz as tf
 from tapeviz.debugger import Runner
+from tapeviz.viz.series import chart_number
 
 dashboards = dashboard_loops.dashboards   # the fixture its tests take
 
@@ -38,14 +39,14 @@ def test_a_function_of_one_step_is_told_the_dashboard_watches_a_loop(dashboards)
     charts showed one point."""
     dash = dashboards(show_tape=False)
     runner = finished(dash, train_step)
-    assert dash.status.startswith(f"last loss {runner.last_loss:.5g}; "), dash.status
+    assert dash.status.startswith(f"last loss {chart_number(runner.last_loss)}; "), dash.status
     assert "train_step() returned after 1 step: the Dashboard watches a loop; put the loop " \
            "inside the function" in dash.status, dash.status
     assert "dashboard.train(train, epochs)" in dash.status
     assert repr(runner) == "<Runner train_step finished: 1 step, loss 9>"   # was '1 steps'
     looped = dashboards(show_tape=False)   # a loop: its loss alone, as before
     runner = finished(looped, scalar_loop, 3)
-    assert looped.status == f"last loss {runner.last_loss:.5g}", looped.status
+    assert looped.status == f"last loss {chart_number(runner.last_loss)}", looped.status
 
 
 def test_a_function_that_takes_no_gradient_is_told_no_step_was_counted(dashboards):

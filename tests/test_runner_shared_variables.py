@@ -58,9 +58,12 @@ def test_a_second_dashboard_on_the_same_variables_is_refused_naming_the_first(da
     # loss and norm, drew its tape 'the last before the error' and counted it)
     assert refused.state == "failed" and refused.step_count == 0
     second.flush()
-    assert second.state == "failed" and "MisuseError" in second.error, second.error
+    # its badge says refused, not failed, and its status why (was 'failed: MisuseError')
+    assert second.state == "refused" and "MisuseError" in second.error, second.error
+    assert second.error.startswith("training refused: ")
     assert "would train w, which another run of it" in second.error
-    assert second.status == "failed: MisuseError (the error below)"
+    assert second.status.startswith("refused: another run of it still trains w"), second.status
+    assert second.status.endswith(" (the error below)"), second.status
     assert second.history() == {"loss": ([], []), "grad_norms": {}}
     assert second.step_count == 0 and second.svg == "" and second.tape_title == ""
     assert runner.state == "running"   # the first trains on, untouched: charted and drawn

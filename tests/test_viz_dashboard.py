@@ -28,7 +28,7 @@ from dashboard_loops import (
 import tapeviz as tf
 from tapeviz import events
 from tapeviz.debugger import Recorder
-from tapeviz.viz.series import Series
+from tapeviz.viz.series import Series, chart_number
 
 dashboards = dashboard_loops.dashboards   # the fixture its tests take
 
@@ -137,7 +137,7 @@ def test_the_status_line_does_not_say_the_state_its_badge_says(dashboards):
     assert runner.join(T)
     dash.flush()
     assert dash.state == "finished"
-    assert dash.status == f"last loss {runner.last_loss:.5g}", dash.status
+    assert dash.status == f"last loss {chart_number(runner.last_loss)}", dash.status
 
 
 def one_push(dash):

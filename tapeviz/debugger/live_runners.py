@@ -69,16 +69,19 @@ def _trained_by(runner, other, shared: list) -> MisuseError:
     names = ", ".join(shown_name(variable) for variable in shared[:3]) + \
         (f" and {len(shared) - 3} more" if len(shared) > 3 else "")
     what = f"paused {other.paused_at.said}" if other.paused_at is not None else other.state
-    return MisuseError(
+    trainer = "another run of it" if other.name == runner.name else repr(other.name)
+    error = MisuseError(
         runner.started_by,
         f"the training loop {runner.name!r} would train {names}, which "
-        f"{'another run of it' if other.name == runner.name else repr(other.name)}, started "
+        f"{trainer}, started "
         f"by {other.started_by}{_at(other)} {_ago(other)}, is still training ({what}): their "
         f"updates would interleave, one variable stepped by both and each chart a mix of the "
         f"two; this one stopped at its first gradient call, before any update",
         hint="one loop at a time: stop the first (its dashboard's Stop, or runner.stop()) or "
              "wait for it (runner.join()), then train again; Runner.live() lists the "
              "runners not ended")
+    error.reason = f"{trainer} still trains {names}"   # said short (a Dashboard's status)
+    return error
 
 
 def _at(runner) -> str:

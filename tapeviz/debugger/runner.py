@@ -86,6 +86,7 @@ class Runner(RunnerGate):
         self._judged = None                # (gradient call, its refusal or None): refusal()
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
+        self.refused = None                # the MisuseError that refused its first step
         self._error_frames = None          # its traceback as the loop's thread left it
         self.result = None
 

@@ -90,6 +90,7 @@ class RunnerGate:
         if live_runners.started_not_ended > 1:   # (torch's sources: read only then)
             refused, self._judged = self.refusal(event), None
             if refused is not None:
+                self.refused = refused
                 raise refused   # before it counts: a refused gradient call is no step
         else:
             self._last_sources = event.sources

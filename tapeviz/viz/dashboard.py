@@ -28,7 +28,7 @@ from .dashboard_steps import NORMS_TITLE, StepLog
 from .dashboard_tape import StepTape
 from .front import STATIC, module
 from .jupyter_extra import anywidget, traitlets
-from .series import Series, check_settings
+from .series import Series, chart_number, check_settings
 
 
 class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWidget):
@@ -189,7 +189,7 @@ class Dashboard(StepLog, StepTape, RunAlerts, Controls, Status, anywidget.AnyWid
             return "<Dashboard: not attached>"
         with self._data_lock:
             values = self._loss.points()[1]
-        loss = f", loss {values[-1]:.4g}" if len(values) else ""
+        loss = f", loss {chart_number(values[-1])}" if len(values) else ""
         watched = "training loop" if self.mode == "runner" else "recorder"
         return f"<Dashboard: {watched} {self.state}, step {self.step_count}{loss}>"
 

@@ -49,7 +49,7 @@ class Controls:
                              f"each colour rgb(...) or #hex; got {snapshot!r:.200}")
         summary = f"{self.step_count} steps, {self.state}" + (
             f" ({self.status})" if self.status else "")
-        if self.state == "failed" and self.error:   # the twin has no error box: said here
+        if self.state in ("failed", "refused") and self.error:   # the twin has no error box
             summary = f"{self.step_count} steps, {self.error}"
         tape = (self.tape_title, self.svg) if self.svg.startswith("<svg") else None
         alerts = [(alert["label"], alert["message"]) for alert in self.alerts]

@@ -9,9 +9,12 @@ import time
 from ..errors import DTypeError, describe
 from ..debugger.variable_names import shown_name
 from ..sourceinfo import source_from
+from .series import chart_number
 from .vocabulary import UNHEARD, torch_unheard
 
-ENDED = ("finished", "stopped", "failed")   # the states of a loop that is over
+# the states of a loop that is over; "refused": stopped at its first gradient call, another
+# loop still training its variables (live_runners.refusal)
+ENDED = ("finished", "stopped", "failed", "refused")
 
 
 class Clock:
@@ -36,7 +39,7 @@ class Status:
         """(state, status text, enabled controls) of what is watched."""
         runner = self.runner
         if runner is not None:
-            state = runner.state
+            state = "refused" if runner.refused is not None else runner.state
             status = _runner_status(runner, self._labels)
             if state in ("running", "finished") and not self._steps and torch_unheard():
                 status = "; ".join(filter(None, (status, f"no training step heard. {UNHEARD}")))
@@ -46,8 +49,8 @@ class Status:
                         "step_op": state == "paused", "step_vjp": state == "paused",
                         "resume": state == "paused",
                         "stop": state in ("idle", "running", "paused")}
-            if state == "failed" and runner.error is not None:
-                self._note_failure(runner.error)
+            if state in ("failed", "refused") and runner.error is not None:
+                self._note_failure(runner.error, state)
             return state, status, controls
         recorder = self.recorder
         if recorder is not None:
@@ -58,8 +61,8 @@ class Status:
             return state, status, {}
         return "idle", "nothing attached: Dashboard.train(fn, ...) or attach(runner)", {}
 
-    def _note_failure(self, exc: BaseException) -> None:
-        text = f"training failed: {type(exc).__name__}: {exc}{_raised_at(exc)}"
+    def _note_failure(self, exc: BaseException, state: str = "failed") -> None:
+        text = f"training {state}: {type(exc).__name__}: {exc}{_raised_at(exc)}"
         with self._data_lock:
             if text not in self._errors:
                 self._errors.append(text)
@@ -76,6 +79,8 @@ def _runner_status(runner, labels: dict) -> str:
     if state == "paused" and point is not None:
         return "paused " + point.saying(
             lambda variable: labels.get(variable.name) or shown_name(variable))
+    if runner.refused is not None:   # the state's badge says "refused"; the error box, why
+        return f"refused: {runner.refused.reason} (the error below)"
     if state == "failed" and runner.error is not None:   # its message: the error box, once
         return f"failed: {type(runner.error).__name__} (the error below)"
     if state == "idle":
@@ -83,7 +88,7 @@ def _runner_status(runner, labels: dict) -> str:
     # the state has its own badge beside this line: said here again, the bar read
     # "finished  352 steps done  finished (loss 0.97733)"
     loss = runner.last_loss
-    return "" if loss is None else f"last loss {loss:.5g}"
+    return "" if loss is None else f"last loss {chart_number(loss)}"
 
 
 def _no_loop(runner) -> str:

@@ -26,6 +26,25 @@ from ..errors import bad_argument
 _NONE = -1   # bad_step of a bucket with no NaN/Inf
 
 
+def chart_number(value: float) -> str:
+    """`value` as the dashboard's charts write it (chart.js's `fmt`, of the float32 they are
+    sent): 4 significant digits, an exponent from 1e5 up and under 1e-3, so the status line's
+    'last loss 0.9773' is the number its chart's label shows (it said 0.97733)."""
+    with np.errstate(over="ignore"):
+        v = float(np.float32(value))
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "Inf" if v > 0 else "-Inf"
+    if v == 0:
+        return "0"
+    if not 1e-3 <= abs(v) < 1e5:
+        mantissa, exponent = f"{v:.2e}".split("e")
+        return f"{mantissa}e{int(exponent):+d}"
+    text = repr(float(f"{v:.4g}"))
+    return text[:-2] if text.endswith(".0") else text
+
+
 def check_settings(owner: str, max_points, smoothing) -> None:
     """Refuse a bucket count or a smoothing a Series cannot keep, naming `owner`, the call the
     user made (a Dashboard checks before it opens its widget)."""

@@ -24,7 +24,7 @@ const BUTTONS = [
     + "then hold the loop again; the tape below outlines that op"],
   ["resume", "Resume", "Let the loop run on"],
   ["stop", "Stop", "End the loop here; the model keeps what it learned so far"]];
-const ENDED = ["finished", "stopped", "failed"];
+const ENDED = ["finished", "stopped", "failed", "refused"];
 function render({ model, el: root }) {
   const box = h("div", { class: "tapeviz-dashboard" });
   const bar = h("div", { class: "tvd-bar" });
