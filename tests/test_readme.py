@@ -128,11 +128,16 @@ def shown_output(block: Block):
     """The script README names right after `block` ('run with `python first.py`') and the
     ```text block that follows, what it prints; or None."""
     blocks = readme_blocks()
-    following = blocks[[b.line for b in blocks].index(block.line) + 1]
+    following = blocks[[b.line for b in blocks].index(block.line) + 1:][:1]
     script = re.search(r"`python (\S+\.py)`", block.after)
-    if following.language != "text" or script is None:
+    if not following or following[0].language != "text" or script is None:
         return None
-    return script.group(1), following.code
+    return script.group(1), following[0].code
+
+
+def scripts_readme_writes() -> set[str]:
+    """The files README has the reader save its blocks as ('first.py')."""
+    return {shown_output(block)[0] for block in python_blocks() if shown_output(block)}
 
 
 def test_the_first_block_prints_what_readme_shows_when_run_as_a_script(tmp_path):
@@ -216,3 +221,134 @@ def test_every_python_block_is_run_by_a_test_here():
     run_here = {"## What it is", "## In Jupyter", "## Debugging, from plain Python",
                 "## Debugging PyTorch programs"}
     assert {block.heading for block in python_blocks()} == run_here
+
+
+# ---- the files and shell commands README names --------------------------------------------------
+def prose() -> str:
+    """README without its fenced blocks' code."""
+    return re.sub(r"^```\w*\n.*?^```\n", "", README.read_text(), flags=re.M | re.S)
+
+
+def spans(text: str) -> list[str]:
+    return re.findall(r"`([^`\n]+)`", text)
+
+
+def repository_files() -> list[str]:
+    return subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.split()
+
+
+def test_every_file_and_folder_readme_names_exists():
+    files = repository_files()
+    names = {pathlib.PurePath(path).name for path in files}
+    own = scripts_readme_writes()
+    named = [word for span in spans(prose()) for word in span.split()]
+    paths = [w for w in named if re.fullmatch(r"(\.ci|bench|examples|notebooks|tapeviz|tests)"
+                                              r"/[\w./*-]*", w)]
+    missing = [path for path in paths if not list(ROOT.glob(path.rstrip("/") or "."))]
+    bare = [w for w in named if re.fullmatch(r"[\w*-]+\.(py|ipynb)", w) and w not in own]
+    missing += [w for w in bare if not any(pathlib.PurePath(n).match(w) for n in names)]
+    assert len(paths) > 40 and bare and not missing, missing
+
+
+COMMAND = re.compile(r"(env (-u \S+ )+)?(\.venv/bin/|tfvenv/bin/)?(python3?|pip) .*")
+
+
+def readme_commands() -> list[str]:
+    """Each shell command README gives, as typed: its ```bash blocks' lines and the
+    `python ...`/`pip ...` spans of its prose, split at '&&'."""
+    lines = [line.split("#")[0].strip() for block in readme_blocks()
+             if block.language == "bash" for line in block.code.splitlines()]
+    lines += [span for span in spans(prose()) if COMMAND.fullmatch(span)]
+    return [part.strip() for line in lines if line for part in line.split("&&")]
+
+
+def extras() -> dict:
+    """pyproject's optional dependencies, by extra."""
+    import tomllib   # noqa: PLC0415  (Python 3.11+, as the test extra's pytest runs on)
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"]
+
+
+def help_of(script: str) -> str:
+    """What `python <script> --help` prints (the script run from the repository root)."""
+    argv = ["-m", "tapeviz"] if script == "tapeviz/__main__.py" else [script]
+    run = subprocess.run([sys.executable, *argv, "--help"], cwd=ROOT, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, (script, run.stderr[-2000:])
+    return run.stdout
+
+
+def test_every_command_names_an_extra_a_pin_or_a_script_and_flags_that_exist():
+    import shlex
+    checked = []
+    for command in readme_commands():
+        words = shlex.split(re.sub(r"^env (-u \S+ )+", "", command))
+        program, args = words[0], words[1:]
+        if program.endswith("pip"):
+            for extra in re.findall(r"\[([\w,]+)\]", command):
+                assert set(extra.split(",")) <= set(extras()), command
+            for pin in re.findall(r"torch==[\d.]+", command):
+                assert pin in extras()["torch"], (command, extras()["torch"])
+            checked.append(command)
+            continue
+        if args[:2] in (["-m", "venv"], ["-m", "pytest"]):
+            continue
+        script = "tapeviz/__main__.py" if args[:2] == ["-m", "tapeviz"] else args[0]
+        if script in scripts_readme_writes():
+            continue
+        assert (ROOT / script).is_file(), command
+        if program.startswith("tfvenv/"):   # TensorFlow's own venv: not run here
+            continue
+        flags = [arg for arg in args if arg.startswith("--")]
+        shown = help_of(script)
+        assert all(flag in shown for flag in flags), (command, shown)
+        checked.append(command)
+    assert any("examples/demo.py" in command for command in checked), checked
+    assert any("[test]" in command for command in checked), checked
+
+
+def paragraphs() -> list[str]:
+    """README's prose in paragraphs and list items, as a reader takes each in."""
+    return [part for paragraph in re.split(r"\n\s*\n", prose())
+            for part in re.split(r"\n(?=- )", paragraph)]
+
+
+def test_every_flag_readme_gives_a_script_is_one_it_accepts():
+    """`--bug N` beside examples/ten_bugs.py, `bench_debugger.py --repeats 5`: each flag
+    is in the `--help` of a script its paragraph names (magics' flags: their own test)."""
+    scripts = {pathlib.PurePath(path).name: path for path in repository_files()
+               if re.fullmatch(r"(bench|examples)/\w+\.py", path)}
+    scripts["python -m tapeviz"] = "tapeviz/__main__.py"
+    helps, unchecked = {}, []
+    for paragraph in paragraphs():
+        if any(span.startswith("%") for span in spans(paragraph)):
+            continue   # a magic's flags
+        flags = {word for span in spans(paragraph) if not COMMAND.fullmatch(span)
+                 for word in span.split() if re.fullmatch(r"--[\w-]+", word)}
+        if not flags:
+            continue
+        named = {path for name, path in scripts.items()
+                 if re.search(rf"(?<![\w-]){re.escape(name)}\b", paragraph)}
+        if not named:
+            unchecked.append((sorted(flags), paragraph[:80]))
+            continue
+        for path in named:
+            if path not in helps:
+                helps[path] = help_of(path)
+        refused = [flag for flag in flags
+                   if not any(re.search(rf"{flag}\b", helps[path]) for path in named)]
+        assert not refused, (refused, sorted(named), paragraph[:200])
+    assert not unchecked, "a flag in a paragraph naming no script"
+    assert len(helps) >= 6, sorted(helps)
+
+
+def test_the_first_screen_says_what_tapeviz_is_and_gives_the_two_commands():
+    """Before the reader scrolls (40 lines): what it is, then setup + demo and setup + tests."""
+    first_screen = "\n".join(README.read_text().splitlines()[:40])
+    said = first_screen.split("```")[0]
+    assert "import tapeviz as tf" in said and "TensorFlow 2" in said and "PyTorch" in said
+    demo, tests = [block.code.strip() for block in readme_blocks()[:2]]
+    assert demo.startswith("python3 -m venv .venv && ") and demo.endswith("examples/demo.py")
+    assert tests.startswith("python3 -m venv .venv && ") and tests.endswith("-m pytest")
+    assert tests in first_screen
