@@ -352,3 +352,37 @@ def test_the_first_screen_says_what_tapeviz_is_and_gives_the_two_commands():
     assert demo.startswith("python3 -m venv .venv && ") and demo.endswith("examples/demo.py")
     assert tests.startswith("python3 -m venv .venv && ") and tests.endswith("-m pytest")
     assert tests in first_screen
+
+
+def test_every_magic_readme_gives_exists_with_its_flags_and_the_breakpoint_ones_run(
+        monkeypatch, capsys):
+    pytest.importorskip("anywidget", reason='the Jupyter extra: pip install "tapeviz[jupyter]"')
+    import tapeviz.ipython.magic as magic
+    monkeypatch.setattr(magic, "display", lambda shown: None)
+    magics = [span for span in spans(prose()) if re.match(r"%%?\w", span)]
+    flags = {word for paragraph in paragraphs() if "%" in paragraph
+             for span in spans(paragraph) for word in span.split()
+             if re.fullmatch(r"--[\w-]+", word)}
+    shell = ipython_shell({})
+    run_cell(shell, "%load_ext tapeviz")
+    try:
+        found = shell.magics_manager.magics
+        for span in magics:
+            kind, name = ("cell", span[2:]) if span.startswith("%%") else ("line", span[1:])
+            name = re.match(r"\w+", name).group()
+            assert name in found[kind], span
+            usage = found[kind][name].__doc__ or ""
+            assert all(flag in usage for flag in re.findall(r"--[\w-]+", span)), span
+        usages = " ".join(found[kind][name].__doc__ or "" for kind in ("line", "cell")
+                          for name in found[kind] if name.startswith("tapeviz"))
+        assert flags and all(flag in usages for flag in flags), flags
+        run_cell(shell, "%tapeviz_break op=abs")
+        assert [str(point) for point in tf.debugger.breakpoints()] != []
+        run_cell(shell, "%tapeviz_break --list")
+        assert "abs" in capsys.readouterr().out
+        run_cell(shell, "%tapeviz_break --clear")
+        assert tf.debugger.breakpoints() == []
+    finally:
+        tf.debugger.clear_breakpoints()
+        run_cell(shell, "%unload_ext tapeviz")
+    assert "tapeviz" not in shell.magics_manager.magics["cell"]
