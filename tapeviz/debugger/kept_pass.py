@@ -15,6 +15,7 @@ the rest as they run.
 """
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import numpy as np
@@ -96,15 +97,20 @@ def ops_again(flat: list, at: int, in_flight=None) -> tuple:
     state.sink, state.tapes, state.layer_listeners = capture, [GradientTape()], ()
     state.scope = fields[SCOPE]
     starts = []   # where each step's ops begin in `capture`
+    failed = fields[PARAMS].get(_FAILED)
     try:
         replay = Backward(tape, list(inputs[:count]), None, sources, keep_intermediate=False)
-        if in_flight is None:
-            replay.run_unheard(fields[SOURCE])
-        else:
-            replay.run_unheard(fields[SOURCE], in_flight[0].position,
-                               lambda: starts.append(len(capture)))
+        # numpy warned of its NaN/Inf when the pass ran; said again from the line that looks,
+        # the warning would blame that line (and the data) for what an earlier op made (a
+        # pass that failed, perhaps on such a warning made an error, fails again as it did)
+        with np.errstate(all="ignore") if not failed else contextlib.nullcontext():
+            if in_flight is None:
+                replay.run_unheard(fields[SOURCE])
+            else:
+                replay.run_unheard(fields[SOURCE], in_flight[0].position,
+                                   lambda: starts.append(len(capture)))
     except Exception:
-        if not fields[PARAMS].get(_FAILED):
+        if not failed:
             raise
     finally:
         state.sink, state.tapes, state.layer_listeners, state.scope = saved
