@@ -397,3 +397,12 @@ def test_every_magic_readme_gives_exists_with_its_flags_and_the_breakpoint_ones_
         tf.debugger.clear_breakpoints()
         run_cell(shell, "%unload_ext tapeviz")
     assert "tapeviz" not in shell.magics_manager.magics["cell"]
+
+
+def test_readme_names_every_example_and_notebook_and_counts_them_right():
+    text = README.read_text()
+    examples = sorted(path.name for path in (ROOT / "examples").glob("*.py"))
+    notebooks = sorted(path.name for path in (ROOT / "notebooks").glob("*.ipynb"))
+    assert [name for name in examples + notebooks if name not in text] == []
+    words = {3: "three", 4: "four", 5: "five", 6: "six"}
+    assert f"the {words[len(notebooks)]} notebooks in `notebooks/`" in text
