@@ -10,7 +10,7 @@ import pytest
 
 import tapeviz as tf
 from tapeviz.datasets import load_digits
-from tapeviz.debugger import find_nan_origin
+from tapeviz.debugger import diagnose, find_nan_origin
 from programs import line_of
 from tf_program_tools import (no_warning_from, nothing_left_around, ops_drawn, paused_by,
                               recorded, runs_past, stepped_gradients, stepped_to_the_end,
@@ -85,6 +85,19 @@ def test_an_autoencoder_under_a_breakpoint_the_runner_and_the_dashboard():
     steps, losses = shown["history"]["loss"]
     assert shown["state"] == "finished" and steps == [1, 2, 3] and losses[2] < losses[0]
     assert shown["alerts"] == []
+
+
+def test_an_autoencoder_whose_learning_rate_is_100x_too_high_is_said_to_saturate():
+    """Adam(1.0) for Adam(0.01): the first update pushes the decoder's sigmoid to exactly 0
+    and 1 for every pixel, its derivative 0 there, and every gradient is 0 from then on: the
+    loss stays flat, nothing fails, and diagnose said nothing."""
+    losses, rec = recorded(autoencoder, steps=8, learning_rate=1.0)
+    assert losses[-1] == losses[-2] and losses[-1] > 0.15   # stuck
+    [finding] = [f for f in diagnose(rec) if f.kind == "saturated"]
+    assert finding.message.startswith("saturated sigmoid: sigmoid in layer ")
+    said = finding.message.split("the updates pushed it there, a learning rate too large")[1]
+    assert said.startswith(" (set at ") and \
+        f"test_tf_programs_loops.py:{line_of(__file__, '# RATE')}: " in said
 
 
 # ---- a @tf.function train step ---------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""Activations that stop gradients: ReLU layers that output only zeros (dead), and the
-sigmoid/tanh ops of a stack whose small derivatives multiply into a vanishing gradient.
+"""Activations that stop gradients: ReLU layers that output only zeros (dead), sigmoid/tanh
+layers that output only their bounds (saturated: derivative exactly 0), and the sigmoid/tanh
+ops of a stack whose small derivatives multiply into a vanishing gradient.
 
 Both read forward nodes as dispatch made them (a tape's, or a recorded step's); nothing
 here runs an op.
@@ -21,6 +22,7 @@ from .why_none import path_nodes
 RELUS = ("relu", "relu6")
 WEIGHING = ("matmul", "conv2d", "multiply", "einsum", "tensordot")   # by op_index.role
 SATURATING = {"sigmoid": lambda y: y * (1 - y), "tanh": lambda y: 1 - y * y}
+_BOUNDS = {"sigmoid": "0 and 1", "tanh": "-1 and 1"}
 
 
 def _variables_read(nodes) -> list:
@@ -131,6 +133,59 @@ def dead_relus(nodes, zero_gradients=None, steps=None) -> list:
         found.append(Finding("dead_relu", message, node,
                              variables=[v.name for v in starved]))
     return found
+
+
+def saturated(nodes, zero_gradients=None, steps=None) -> list:
+    """A Finding per sigmoid/tanh layer op whose every output sits on its bounds, where its
+    derivative is exactly 0: no gradient flows back through it (a dead ReLU's twin). The
+    arguments are `dead_relus`' own."""
+    found = []
+    for node in nodes:
+        derivative = SATURATING.get(node.op.name)
+        if derivative is None or getattr(node, "phase", "forward") != "forward" \
+                or not node.scope:
+            continue
+        out = _array(node.output)
+        if out.size < 2 or out.dtype.kind != "f" or np.any(derivative(out)):
+            continue
+        starved = _variables_read(path_nodes(nodes, id(node.output)))
+        if zero_gradients is not None:
+            starved = [v for v in starved if v.name in zero_gradients]
+        name, shape = node.op.name, "x".join(map(str, out.shape))
+        message = (f"saturated {name}: {name} in layer {node.scope} outputs only "
+                   f"{_BOUNDS[name]} ({shape} values: every unit, every example), where its "
+                   f"derivative is exactly 0, so no gradient flows back through it")
+        if starved:
+            message += f": {describe_variables(starved, nodes)} never train"
+        when = _when_saturated(node, steps or [])
+        message += f"; at {_where(node.source)}" + (
+            f"; {when}; hint: lower the learning rate (10x, until the loss moves again)"
+            if when else "; hint: its inputs are too large: scale the model's inputs, "
+                         "lower the learning rate or re-initialise the layer")
+        found.append(Finding("saturated", message, node, variables=[v.name for v in starved]))
+    return found
+
+
+def _when_saturated(node, steps) -> str | None:
+    """When the steps saw `node` (a sigmoid or tanh) saturate as it trained, or None."""
+    from .divergence import optimizer_line   # (it imports the recorder; this module not)
+    key, derivative, free_in = _key(node), SATURATING[node.op.name], None
+    for step in steps:
+        outputs = [_array(rop.node.output) for rop in step.ops if rop.phase == "forward"
+                   and rop.op == node.op.name and _key(rop.node) == key]
+        if not outputs:
+            continue
+        free = max(float(np.mean(derivative(out) > 0)) for out in outputs)
+        if free_in is None and free:
+            free_in = (step, free)
+        elif free_in is not None and not free:
+            made_at = optimizer_line(step)
+            return (f"it was off its bounds in step {free_in[0].number} ({free_in[1]:.0%} of "
+                    f"its outputs) and on them from step {step.number}: the updates pushed it "
+                    f"there, a learning rate too large"
+                    + (f" (set at {_where(made_at)})" if made_at is not None else "")
+                    + summed_over_batch(step))
+    return None
 
 
 def _key(node) -> tuple:

@@ -4,9 +4,10 @@
 the way to the loss (`broadcasts`), where NaN/Inf was born or, when no op made it, where it
 was given from outside (the data, a variable's value), in the recording or in the first step
 of a history that holds any, a loss that diverges under updates as large as the weights,
-ReLU layers that output only zeros, gradients that stay None or exactly zero over steps
-(`zero_gradients`), and gradient norms that explode or vanish across the layers, naming the
-sigmoid/tanh ops in between (`norms`); `program_bugs` adds, first, bugs in how the program
+ReLU layers that output only zeros, sigmoid/tanh layers that output only their bounds,
+gradients that stay None or exactly zero over steps (`zero_gradients`), and gradient norms
+that explode or vanish across the layers, naming the sigmoid/tanh ops in between (`norms`);
+`program_bugs` adds, first, bugs in how the program
 is written (gradient ascent, identical hidden units, a softmax over the batch, unscaled
 pixels, a Variable made in the loop). This module reads what it was given and runs the
 checks in order. Nothing here runs an op, except the backward pass of a tape given with its
@@ -23,7 +24,7 @@ from ..fpwarnings import warn_from_user_line
 from ..nonfinite import FIXES, engine_of
 from ..variable import Variable, VariableRead
 from . import breakpoint_listener
-from .activations import dead_relus, variable_order
+from .activations import dead_relus, saturated, variable_order
 from .ascent import find_ascent
 from .broadcasts import outer_broadcasts
 from .chance_loss import loss_at_chance
@@ -186,7 +187,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
     none, zero, count = always_zero(steps, variables, min_steps)
     evidence = ({name for name, _ in zero} if count >= min_steps
                 else zero_names(gradients, variables))
-    dead = dead_relus(nodes, evidence, recorded)
+    dead = dead_relus(nodes, evidence, recorded) + saturated(nodes, evidence, recorded)
     cut, explained = cut_off(none, nodes, recorded)
     found += dead + cut
     found += zero_findings([name for name in none if name not in explained], zero, count, nodes,
