@@ -138,8 +138,12 @@ def dead_relus(nodes, zero_gradients=None, steps=None) -> list:
 def saturated(nodes, zero_gradients=None, steps=None) -> list:
     """A Finding per sigmoid/tanh layer op whose every output sits on its bounds, where its
     derivative is exactly 0: no gradient flows back through it (a dead ReLU's twin). The
-    arguments are `dead_relus`' own."""
+    arguments are `dead_relus`' own. Not said once the loss fell under 1% of its first value:
+    a classifier that fits its labels puts its sigmoid on 0 and 1 too."""
     found = []
+    losses = [step.loss for step in steps or () if step.loss is not None]
+    if len(losses) > 1 and abs(losses[-1]) < 0.01 * abs(losses[0]):
+        return found
     for node in nodes:
         derivative = SATURATING.get(node.op.name)
         if derivative is None or getattr(node, "phase", "forward") != "forward" \
