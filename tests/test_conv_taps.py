@@ -45,11 +45,15 @@ def test_without_openblas_beside_numpy_there_are_no_products(monkeypatch, tmp_pa
     not_a_library = tmp_path / "libscipy_openblas64_.so"
     not_a_library.write_text("numpy built on another BLAS")
     monkeypatch.setattr(blas, "_library_files", lambda: [not_a_library])
-    blas._routines.cache_clear()
+    found = (blas._library, blas._routines, blas._small_kernels)
+    for cache in found:
+        cache.cache_clear()
     try:
         assert blas.products(np.float32) is None
+        assert blas.overlapping_products(np.float32) is None
     finally:
-        blas._routines.cache_clear()
+        for cache in found:
+            cache.cache_clear()
 
 
 def _taps_ops(x, w, g, pads):
@@ -81,12 +85,36 @@ def test_taps_by_blas_equal_numpy_matmul_and_adds(monkeypatch, dtype, shape, pad
     expected = _naive_forward(x, w, pads)
     g = rng.standard_normal(expected.shape).astype(dtype)
     ours = _taps_ops(x, w, g, pads)
+    monkeypatch.setattr(blas, "overlapping_products", lambda dtype: None)
+    by_tap = _taps_ops(x, w, g, pads)   # one BLAS product a tap, not a kernel row
     monkeypatch.setattr(blas, "products", lambda dtype: None)
     fallback = _taps_ops(x, w, g, pads)
     tolerance = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(ours[0], expected, rtol=tolerance, atol=tolerance * 10)
-    for by_blas, by_numpy in zip(ours, fallback):
+    for by_blas, by_blas_taps, by_numpy in zip(ours, by_tap, fallback):
         np.testing.assert_allclose(by_blas, by_numpy, rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(by_blas_taps, by_numpy, rtol=tolerance, atol=tolerance)
+
+
+@pytest.mark.skipif(blas.overlapping_products(np.float32) is None,
+                    reason="no OpenBLAS small-matrix kernel for this CPU (SkylakeX and later)")
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("channels, width", [(16, 3), (9, 3), (8, 2)])
+def test_overlapping_products_read_a_kernel_rows_taps_in_place(dtype, channels, width):
+    """A's rows `channels` apart and `width * channels` long (cblas refuses lda < k): the
+    products of a kernel row's taps on a flat pixel grid, written then added."""
+    rng = np.random.default_rng(3)
+    flat = rng.standard_normal((300, channels)).astype(dtype)
+    m, k = 300 - width + 1, width * channels
+    rows = np.lib.stride_tricks.as_strided(flat, (m, k), (flat.strides[0], flat.itemsize))
+    b = rng.standard_normal((k, 16)).astype(dtype)
+    c = np.full((m, 16), np.nan, dtype)   # written over, never read, by the first product
+    product = blas.overlapping_products(dtype)(m=m, n=16, k=k, lda=channels, ldb=16, ldc=16)
+    product.sum_into(blas.address(c), [blas.address(flat)] * 2, [blas.address(b)] * 2)
+    tolerance = 1e-4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(c, 2 * (rows @ b), rtol=tolerance, atol=tolerance)
+    product.sum_into(blas.address(c), [blas.address(flat)], [blas.address(b)], True)
+    np.testing.assert_allclose(c, 3 * (rows @ b), rtol=tolerance, atol=tolerance)
 
 
 def test_filter_gradient_uses_the_input_gradients_grid_only_for_the_same_g():

@@ -17,6 +17,7 @@ step's 3,400 faults came from such temporaries.
 """
 from __future__ import annotations
 
+import functools
 import threading
 from collections import OrderedDict
 
@@ -142,12 +143,14 @@ def _accumulate(flat, w, dilations, grid, origin, out, store=None):
     rows = min(n * hp * wp, len(flat) - offsets[-1])  # pixels whose every tap is on `flat`
     whole = tuple(origin) == (0, 0) and out.shape[1:3] == (hp, wp)
     band = max(1, _BLOCK_BYTES // (wp * max(c, o) * out.itemsize))  # image rows a block
+    row_taps = kw if dilations[1] == 1 else 1   # taps side by side on the grid: one product
     unkept = 0  # grid rows under a block's last output row: not computed
     if not whole and band >= hp:  # whole images a block: one copy out each (not one an image)
         band -= band % hp
         unkept = hp - origin[0] - out.shape[1]
     block = None if whole else np.empty((band * wp, o), dtype=out.dtype)
-    add_taps = _tap_adder(flat, taps, offsets, out.reshape(-1, o) if whole else block, band * wp)
+    add_taps = _tap_adder(flat, taps, offsets, out.reshape(-1, o) if whole else block, band * wp,
+                          row_taps)
     for top in range(0, n * hp, band):  # `top`: the block's first row of the stacked images
         start, stop = top * wp, min((top + band - unkept) * wp, rows)
         if start >= stop:  # every pixel from here on is past the last output pixel
@@ -160,16 +163,24 @@ def _accumulate(flat, w, dilations, grid, origin, out, store=None):
             store(written, written)
 
 
-def _tap_adder(flat, taps, offsets, totals, most_rows):
+def _tap_adder(flat, taps, offsets, totals, most_rows, row_taps=1):
     """A function (start, first, count) that writes into totals[first:first + count] (count at
     most `most_rows`) the sum over taps k of flat[start + offsets[k]:][:count] @ taps[k]: by
     BLAS calls that add into the total where numpy's OpenBLAS is found (`blas.py`: the guide's
     second conv, forward or input gradient, in 0.86x the time), else by a numpy matmul and an
-    add a tap. Every address is read once here: reading one costs ~1-3 us, a block's 9
-    products ~10."""
+    add a tap. Where OpenBLAS's small-matrix kernels are found, each run of `row_taps` taps
+    one pixel apart (a kernel row) is one product with k = row_taps * C, its A the grid's
+    rows read in place, overlapping (C apart). Every address is read once here: reading one
+    costs ~1-3 us, a block's 9 products ~10."""
     c, o = taps.shape[1:]
-    make = blas.products(taps.dtype) \
-        if flat.dtype == taps.dtype and flat.flags.c_contiguous else None
+    usable = flat.dtype == taps.dtype and flat.flags.c_contiguous
+    make = blas.overlapping_products(taps.dtype) if usable and row_taps > 1 else None
+    if make is not None:
+        offsets, depth = offsets[::row_taps], row_taps * c   # a kernel row's first tap
+    else:
+        make, depth, row_taps = blas.products(taps.dtype) if usable else None, c, 1
+        if make is not None:
+            make = functools.partial(make, trans_a=False)
     if make is None:
         term = np.empty((most_rows, o), totals.dtype)
 
@@ -183,7 +194,7 @@ def _tap_adder(flat, taps, offsets, totals, most_rows):
     base, row = blas.address(flat), flat.strides[0]
     shifts = [offset * row for offset in offsets]
     first_tap = blas.address(taps)
-    tap_addresses = [first_tap + k * taps.strides[0] for k in range(len(taps))]
+    tap_addresses = [first_tap + k * row_taps * taps.strides[0] for k in range(len(offsets))]
     totals_at, total_row = blas.address(totals), totals.strides[0]
     made = {}   # rows -> its Products: blocks of one size share one (no keyword lookup each)
 
@@ -191,8 +202,7 @@ def _tap_adder(flat, taps, offsets, totals, most_rows):
         at = base + start * row
         products = made.get(count)
         if products is None:
-            products = made[count] = make(trans_a=False, m=count, n=o, k=c, lda=c, ldb=o,
-                                          ldc=o)
+            products = made[count] = make(m=count, n=o, k=depth, lda=c, ldb=o, ldc=o)
         products.sum_into(totals_at + first * total_row, [at + shift for shift in shifts],
                           tap_addresses)
     return add_taps
@@ -255,3 +265,4 @@ def filter_gradient(xp, g, khw, dilations):
         np.matmul(taps[..., start:stop], upstream[start:stop], out=part)
         dw += part
     return dw
+
