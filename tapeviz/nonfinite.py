@@ -161,8 +161,8 @@ def reason(name: str, inputs, output=None, arrived: str = FROM_OUTSIDE) -> str |
         if np.any(x > limit):
             return (f"{_were(x > limit, 'inputs')} > {limit:.4g} "
                     f"(exp overflows {x.dtype.name} there)")
-    if name == "pow" and y is not None:
-        xb, yb = np.broadcast_arrays(x, y)
+    if (name == "pow" or name == "pow_grad") and y is not None:   # pow_grad's: x ** (y - 1)
+        xb, yb = np.broadcast_arrays(x, y if name == "pow" else y - 1)
         negative = (xb < 0) & (yb != np.round(yb))
         if np.any(negative):
             return f"{_were(negative, 'bases')} < 0 with a non-integer exponent"
