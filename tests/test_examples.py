@@ -159,3 +159,19 @@ def test_ten_bugs_tour_names_each_bugs_op_and_marked_line():
     usage = subprocess.run([sys.executable, str(script), "--help"], capture_output=True,
                            text=True, check=True).stdout
     assert "--bug" in usage and "why_none" in usage
+
+
+def test_demo_without_a_display_says_so_and_runs_headless_as_readme_promises(
+        monkeypatch, tmp_path, capsys):
+    """README's first command where no browser can open (SSH, CI): no --headless needed."""
+    demo = load_example("demo")
+    monkeypatch.setattr(demo.sys, "platform", "linux")
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    ran = []
+    monkeypatch.setattr(demo, "run_headless", lambda out: ran.append(out) or 0)
+    monkeypatch.setattr(demo, "open_lab", lambda: pytest.fail("JupyterLab started"))
+    monkeypatch.chdir(tmp_path)
+    assert demo.main([]) == 0
+    assert ran == [tmp_path / "demo_output"]
+    assert "No browser can open here" in capsys.readouterr().out
