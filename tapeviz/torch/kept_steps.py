@@ -14,6 +14,10 @@ no backward hook. At its end one record stands for it in the Recorder's step
 (`debugger/kept_forward.py`); a look runs the calls again on those values under autograd
 (`step_again.py`): the same ops, values and gradients bitwise, lines, layers, durations;
 a random call (dropout) draws again from torch's generator state kept before it (5 KB).
+A call given a list of tensors (`torch.cat`, clip_grad_norm_'s parameters) keeps each
+one's producer; a call that returns pieces (`x.split(4)`, `chunk`: micro-batches) is each
+piece's producer, by its place (`PIECE`); clip_grad_norm_ writes only `.grad`, so a look
+runs it again on its own leaves after the passes run again have written theirs.
 A call that cannot be run again the same (an in-place write, a write to an input such as
 batch norm's running statistics, a tensor read or made that is not a plain CPU one of a
 numpy dtype (a look runs again on the CPU alone, from numpy copies), autocast,
@@ -37,12 +41,12 @@ from ..threadstate import local as _thread
 from . import autograd, mode, modules, values   # (mode imports this module: no import-time use)
 from .call_arguments import arguments, tensors_of
 from .nodes import make_node, other_outputs
-from .step_again import BACKWARD_CALL, KeptSegment, Slot
+from .step_again import BACKWARD_CALL, PIECE, KeptSegment, Slot
 
 ON = True   # the switch (tests compare with it off: a step recorded fully)
 _new = object.__new__
 UNFOLLOWED = object()   # a call this module did not take: the mode's general path records it
-MAX_CALLS = 4096        # calls a segment learns or follows at most (a loop with no step's end)
+MAX_CALLS = PIECE       # calls a segment learns or follows at most (a loop with no step's end)
 MAX_PROGRAMS = 8        # programs learned per Recorder (steps whose calls differ each time)
 # dtypes whose numpy copy is the tensor bitwise (run again from it: the same bits)
 EXACT = frozenset({torch.float16, torch.float32, torch.float64, torch.int8, torch.int16,
@@ -50,6 +54,9 @@ EXACT = frozenset({torch.float16, torch.float32, torch.float64, torch.int8, torc
 RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
                     "feature_alpha_dropout", "rrelu", "bernoulli", "multinomial", "normal",
                     "poisson", "rand_like", "randn_like", "randint_like", "gumbel_softmax"})
+# in-place ops that write only their tensors' .grad: run again on a look's own leaves, after
+# the backward passes run again have written theirs
+GRADIENT_WRITERS = frozenset({"clip_grad_norm_"})
 _LEARN, _FOLLOW, _LEFT = range(3)
 
 
@@ -135,9 +142,11 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
         leave()
         raise
     duration = perf_counter() - started
-    if type(result) is not torch.Tensor or result.is_leaf and result.requires_grad \
-            or not result.is_cpu or versions != [tensor._version for tensor in tensors] \
-            or result.grad_fn is None and _reads_parameter(key):
+    if (_unfit_pieces(result, key, segment, segment.program[1][segment.at][8])
+            if type(result) is not torch.Tensor else
+            result.is_leaf and result.requires_grad or not result.is_cpu
+            or result.grad_fn is None and _evaluates(key, segment)) \
+            or versions != [tensor._version for tensor in tensors]:
         leave()   # (it ran: recorded as the mode records it)
         _record(op, func, args, kwargs, result, duration, source, state.scope, state.sink)
         return result
@@ -145,7 +154,10 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
     segment.kept += [values.snapshot(tensor, name_of) for tensor in outside]
     segment.durations.append(duration)
     segment.held.append((op, func, args, kwargs, result, duration, source, state.scope))
-    segment.made[id(result)] = segment.at
+    if type(result) is torch.Tensor:
+        segment.made[id(result)] = segment.at
+    else:
+        _note_pieces(segment, result, segment.at)
     segment.outputs.append(result)
     segment.at += 1
     return result
@@ -154,7 +166,7 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
 def _key(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
     """(the call's key: function, line, layer, each tensor's producer, its other arguments;
     its tensors, those from outside), the key None where it cannot be run again the same."""
-    if scaling or op.inplace or "out" in kwargs \
+    if scaling or op.inplace and op.name not in GRADIENT_WRITERS or "out" in kwargs \
             or kwargs.get("inplace") is True or True in map(_is_true, args):
         return (None if tensors_of(args, kwargs) else ()), (), ()
     made = segment.made
@@ -177,10 +189,20 @@ def _key(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
         elif type(arg) in _PLAIN or type(arg) in (tuple, list) and all(
                 type(item) in _PLAIN for item in arg):
             others.append(arg)
-        else:   # (a list of tensors, an array: compared by `==` it would not say equal)
+        elif _tensor_list(arg):   # (cat's tensors, clip_grad_norm_'s parameters)
+            listed, listed_tensors, listed_outside = _key(op, func, arg, {}, scope, source,
+                                                          segment, False)
+            if listed is None:
+                plain = False
+            else:
+                codes += listed[3]
+                others.append(len(arg))
+                tensors += listed_tensors
+                outside += listed_outside
+        else:   # (an array: compared by `==` it would not say equal)
             plain = False
     if not tensors:   # a factory, a query (the profiler's ranges): the mode's own path
-        return (), (), ()
+        return ((), (), ()) if plain else (None, (), ())
     if not plain or _autocast():   # (autocast: kernels a look would not run)
         return None, (), ()
     return (func, source, scope, tuple(codes), tuple(others), tuple(kwargs), _grad_enabled()), \
@@ -207,21 +229,49 @@ def _seed(parameter, segment) -> int:
     return code
 
 
-def _reads_parameter(key) -> bool:
-    return any(code < -1 for code in key[3])
+def _evaluates(key, segment) -> bool:
+    """Whether an untaped call is an evaluation (it reads a parameter before the segment's
+    first backward: the Recorder makes it a step of its own); after a backward it is the
+    step's own (clip_grad_norm_'s total norm)."""
+    return any(code < -1 for code in key[3]) and not (
+        segment.backwards if segment.state == _FOLLOW else
+        any(call[0] is BACKWARD_CALL for call in segment.calls))
+
+
+def _unfit_pieces(result, key, segment, count: int) -> bool:
+    """Whether a call's result that is not one tensor cannot be made again as `count` pieces
+    (split's, chunk's: a list or tuple of plain CPU tensors, none a leaf that requires grad)."""
+    return type(result) not in (tuple, list) or len(result) != count or any(
+        type(piece) is not torch.Tensor or piece.is_leaf and piece.requires_grad
+        or not piece.is_cpu or piece.grad_fn is None and _evaluates(key, segment)
+        for piece in result)
+
+
+def _note_pieces(segment, result, index: int) -> None:
+    """Each piece of call `index`'s result is made by it, at its place (its producer code)."""
+    for position, piece in enumerate(result):
+        segment.made[id(piece)] = index + PIECE * (position + 1)
 
 
 def _how(func, args, kwargs, source, scope, tensors, codes, random: bool) -> tuple:
     """How to make the call again: (function, args and kwargs with each tensor replaced by
     its position among the call's tensors, line, layer, each tensor's producer: an earlier
     call's index, or below 0 a value kept from outside, whether grad mode was on, whether
-    it draws from torch's generator: its state is kept before its values from outside)."""
+    it draws from torch's generator: its state is kept before its values from outside, how
+    many tensors it returned: set once it ran)."""
     slots = {id(tensor): position for position, tensor in enumerate(tensors)}
-
     def slot(arg):
-        return Slot(slots[id(arg)]) if isinstance(arg, torch.Tensor) else arg
+        if isinstance(arg, torch.Tensor):
+            return Slot(slots[id(arg)])
+        return type(arg)(Slot(slots[id(item)]) for item in arg) if _tensor_list(arg) else arg
     return (func, tuple(map(slot, args)), {name: slot(arg) for name, arg in kwargs.items()},
-            source, scope, codes, _grad_enabled(), random)
+            source, scope, codes, _grad_enabled(), random, 1)
+
+
+def _tensor_list(arg) -> bool:
+    """Whether `arg` is a list or tuple of tensors."""
+    return type(arg) in (list, tuple) and bool(arg) and all(
+        isinstance(item, torch.Tensor) for item in arg)
 
 
 def _recorded(op, func, args, kwargs, state, source, caller, segment):
@@ -232,12 +282,20 @@ def _recorded(op, func, args, kwargs, state, source, caller, segment):
     duration = perf_counter() - started
     _record(op, func, args, kwargs, result, duration, source, state.scope, segment.sink)
     if segment.state == _LEARN:
-        if type(result) is not torch.Tensor or result.is_leaf and result.requires_grad \
-                or not result.is_cpu \
-                or result.grad_fn is None and _reads_parameter(segment.keys[-1]):
+        index = len(segment.keys) - 1
+        if type(result) is not torch.Tensor:
+            count = len(result) if type(result) in (tuple, list) else 0
+            if not count or _unfit_pieces(result, segment.keys[-1], segment, count):
+                segment.state = _LEFT
+            else:
+                segment.calls[-1] = (*segment.calls[-1][:8], count)
+                _note_pieces(segment, result, index)
+                segment.outputs.append(result)
+        elif result.is_leaf and result.requires_grad or not result.is_cpu \
+                or result.grad_fn is None and _evaluates(segment.keys[-1], segment):
             segment.state = _LEFT
         else:
-            segment.made[id(result)] = len(segment.keys) - 1
+            segment.made[id(result)] = index
             segment.outputs.append(result)
     return result
 
@@ -313,6 +371,8 @@ def leave() -> None:
     # values, and a look shows them (the widget's edges join the two parts)
     _keep(segment, segment.backwards, tuple(
         None if held is None else values.snapshot(held[4], name_of)
+        if type(held[4]) is torch.Tensor else tuple(values.snapshot(piece, name_of)
+                                                    for piece in held[4])
         for held in segment.held[:segment.backwards]))
     for held in segment.held[segment.backwards:]:
         if held is not None:
@@ -356,7 +416,8 @@ def _keep(segment, count: int, outputs: tuple = ()) -> None:
     sink = segment.sink
     sink += forward_record(KeptSegment(calls, kept, tuple(segment.durations[:count]),
                                        torch.get_num_threads(), outputs),
-                           sum(call[0] is not BACKWARD_CALL for call in calls), kept, first[3],
+                           sum(call[8] for call in calls if call[0] is not BACKWARD_CALL),
+                           kept, first[3],
                            first[4])
     if len(sink) >= sink.check_at:
         sink.full()

@@ -38,15 +38,16 @@ def make_node(op, inputs: tuple, output, params: dict, scope: str, source) -> No
     return node
 
 
-def other_outputs(node: Node, result, name_of) -> tuple:
+def other_outputs(node: Node, result, name_of, copies=None) -> tuple:
     """A Node for each tensor a call returned beside `node.output`'s (torch.max's indices,
     split's pieces, an LSTM's (h, c)): `node`'s op on its inputs, `params["output"]` its
     position, as the numpy engine writes a many-output op as one op per output; so an op
-    that reads one is linked to the call that made it."""
+    that reads one is linked to the call that made it. `copies`: their values to show, where
+    taken already (a kept step run again shows the copies its training made)."""
     first = node.output
     made = []
     for position, tensor in enumerate(_tensors(result)):
-        copy = values.snapshot(tensor, name_of)
+        copy = values.snapshot(tensor, name_of) if copies is None else copies[position]
         if copy is not first:
             made.append(make_node(node.op, node.inputs, copy, {**node.params, "output": position},
                                   node.scope, node.source))

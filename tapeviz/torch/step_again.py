@@ -21,10 +21,11 @@ from ..variable import VariableRead
 from . import autograd, modules, values
 from .backward_pass import BackwardPass
 from .call_arguments import arguments
-from .nodes import make_node
+from .nodes import make_node, other_outputs
 from .ops import op_for
 
 BACKWARD_CALL = object()   # a kept entry `(BACKWARD_CALL, root)`: loss.backward() of call root
+PIECE = 4096   # a producer code's stride: call i's k-th piece (split's) is i + PIECE * (k + 1)
 
 
 class Slot(int):
@@ -80,18 +81,18 @@ class KeptSegment:
         given = self.outputs
         for call, duration in zip(self.calls, self.durations):
             if call[0] is BACKWARD_CALL:
-                _backward(outputs[call[1]], steps)
+                _backward(_produced(outputs, call[1]), steps)
                 outputs.append(None)
                 shown.append(None)
                 continue
-            func, args, kwargs, source, scope, codes, grad, random = call
+            func, args, kwargs, source, scope, codes, grad, random, _ = call
             if random:
                 torch.set_rng_state(torch.from_numpy(next(kept)._value.copy()))
             tensors, inputs = [], []
             for code in codes:
                 if code >= 0:
-                    tensors.append(outputs[code])
-                    inputs.append(shown[code])
+                    tensors.append(_produced(outputs, code))
+                    inputs.append(_produced(shown, code))
                 else:
                     value = next(kept)
                     tensor = leaves.get(id(value))
@@ -99,20 +100,41 @@ class KeptSegment:
                         tensor = leaves[id(value)] = _tensor(value)
                     tensors.append(tensor)
                     inputs.append(value)
-            args = [tensors[arg] if type(arg) is Slot else arg for arg in args]
-            kwargs = {name: tensors[arg] if type(arg) is Slot else arg
-                      for name, arg in kwargs.items()}
+            args = [_filled(arg, tensors) for arg in args]
+            kwargs = {name: _filled(arg, tensors) for name, arg in kwargs.items()}
             with torch.set_grad_enabled(grad):
                 result = func(*args, **kwargs)
             _, _, params = arguments(func, args, kwargs)
-            output = given[len(shown)] if given else values.snapshot(result, name_of)
-            node = make_node(op_for(func), tuple(inputs), output, params, scope, source)
-            taped = result.grad_fn is not None
+            single = type(result) is torch.Tensor
+            output = given[len(shown)] if given else values.snapshot(result, name_of) \
+                if single else tuple(values.snapshot(piece, name_of) for piece in result)
+            node = make_node(op_for(func), tuple(inputs), output if single else output[0],
+                             params, scope, source)
+            first = result if single else result[0]
+            taped = first.grad_fn is not None
             if taped:
-                autograd.remember(node, result, autograd.input_keys(tensors))
+                autograd.remember(node, first, autograd.input_keys(tensors),
+                                  () if single else result)
             records += record(node, taped, duration)
+            if not single:
+                for other in other_outputs(node, result, name_of, output):
+                    records += record(other, taped, duration)
             outputs.append(result)
             shown.append(output)
+
+
+def _produced(made: list, code: int):
+    """What call `code` made (its output, or a piece of its result: kept_steps.PIECE)."""
+    return made[code] if code < PIECE else made[code % PIECE][code // PIECE - 1]
+
+
+def _filled(arg, tensors: list):
+    """A call's argument with its tensors in place of their slots (a list's each)."""
+    if type(arg) is Slot:
+        return tensors[arg]
+    if type(arg) in (list, tuple) and arg and type(arg[0]) is Slot:
+        return type(arg)(tensors[slot] for slot in arg)
+    return arg
 
 
 def _tensor(value) -> torch.Tensor:
