@@ -3,6 +3,7 @@ namespace, with no display and no network; the output it shows is what it prints
 shell command names files that exist and flags its script accepts (`--help`, nothing long
 is run). A block that says some names are "your own" gets a fixture that makes exactly
 those names, declared below beside the block's heading."""
+import os
 import pathlib
 import re
 import subprocess
@@ -148,16 +149,22 @@ def blocks_with_output() -> list[Block]:
 
 @pytest.mark.parametrize("block", blocks_with_output(), ids=lambda block: shown_output(block)[0])
 def test_a_block_prints_what_readme_shows_when_run_as_the_script_it_names(block, tmp_path):
+    """A session at pdb's prompt is shown as a terminal echoes it: each '(Pdb) command'
+    line is typed in; pdb's '> /path/to/script(line)' is where the reader saved it."""
     script, shown = shown_output(block)
     (tmp_path / script).write_text(block.code)
+    typed = re.findall(r"^\(Pdb\) (.*)\n", shown, re.M)
+    env = dict(os.environ, TAPEVIZ_DEBUGGER="pdb") if typed else None   # stdin: a pipe
     run = subprocess.run([sys.executable, script], cwd=tmp_path, capture_output=True,
-                         text=True, timeout=120)
+                         text=True, timeout=120, input="\n".join(typed) + "\n", env=env)
     assert run.returncode == 0, run.stderr
-    assert run.stdout == shown
+    printed = run.stdout.replace(f"> {tmp_path}/", "> /path/to/")
+    assert printed == re.sub(r"^\(Pdb\) .*\n", "(Pdb) ", shown, flags=re.M)
 
 
 def test_the_first_block_and_the_nan_one_show_their_output():
-    assert [shown_output(block)[0] for block in blocks_with_output()] == ["first.py", "nan.py"]
+    assert [shown_output(block)[0] for block in blocks_with_output()] == [
+        "first.py", "nan.py", "stop.py"]
     assert python_blocks()[0].heading == "## What it is"
 
 
