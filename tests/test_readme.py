@@ -164,7 +164,7 @@ def test_a_block_prints_what_readme_shows_when_run_as_the_script_it_names(block,
 
 def test_the_first_block_and_the_nan_one_show_their_output():
     assert [shown_output(block)[0] for block in blocks_with_output()] == [
-        "first.py", "nan.py", "stop.py"]
+        "first.py", "nan.py", "diverge.py", "stop.py"]
     assert python_blocks()[0].heading == "## What it is"
 
 
