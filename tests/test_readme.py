@@ -415,3 +415,23 @@ def test_readme_names_every_example_and_notebook_and_counts_them_right():
     assert [name for name in examples + notebooks if name not in text] == []
     words = {3: "three", 4: "four", 5: "five", 6: "six"}
     assert f"the {words[len(notebooks)]} notebooks in `notebooks/`" in text
+
+
+def test_no_block_imports_a_name_it_never_uses():
+    """A notebook's cells (blocks starting with a magic) are read together, as the kernel
+    runs them."""
+    import ast
+    programs: dict = {}
+    for block in python_blocks():
+        notebook = block.code.startswith("%")
+        key = block.heading if notebook else block.line
+        code = "\n".join(line for line in block.code.splitlines() if not line.startswith("%"))
+        programs[key] = programs.get(key, "") + code + "\n"
+    unused = []
+    for key, code in programs.items():
+        tree = ast.parse(code)
+        imported = {(alias.asname or alias.name).split(".")[0] for node in ast.walk(tree)
+                    if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+        used = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        unused += [(key, name) for name in sorted(imported - used)]
+    assert unused == []
