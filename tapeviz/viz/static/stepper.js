@@ -33,21 +33,46 @@ export function stepperStrip(s) {
       h("span", { class: "tv-chip-label" }, label), " ", value))];
 }
 
-// The strip shows four rows and scrolls the rest, where a scrollbar is easy to miss (or not
+// Each row of the strip as [top, bottom], px down its content (its scroll position's origin).
+function rowSpans(strip) {
+  const top = strip.getBoundingClientRect().top + strip.clientTop - strip.scrollTop;
+  return [...strip.children].map((row) => {
+    const r = row.getBoundingClientRect();
+    return [r.top - top, r.bottom - top];
+  });
+}
+
+// The strip shows four lines and scrolls the rest, where a scrollbar is easy to miss (or not
 // drawn at all): while rows lie below, a note on its bottom edge says so and, clicked, scrolls
-// to them, so the d loss/d rows of a model's many variables are found. Returns the strip in its
-// box, `update` (call it when the rows change) and `dispose`.
+// to them, so the d loss/d rows of a model's many variables are found. A row wider than the
+// strip wraps: one that starts in the four lines is shown whole (its second line lay under
+// the note, 'nan 0' and no more), and the note scrolls to the first row not wholly in view.
+// Returns the strip in its box, `update` (call it when the rows change) and `dispose`.
 export function stripWithMore(strip) {
   const more = h("button", { class: "tv-stepper-more", type: "button",
     title: "The strip holds more rows than it shows: scroll it, or click here" }, "▾ more rows");
   const box = h("div", { class: "tv-stepper-box" }, strip, more);
+  // the view reaches down to the end of the last row that starts in tape.css's four lines
+  const wholeRows = () => {
+    strip.style.maxHeight = "";
+    const lines = parseFloat(getComputedStyle(strip).maxHeight);
+    const ends = rowSpans(strip).filter(([top]) => top < lines - 1).map(([, end]) => end);
+    const reach = Math.max(lines, ...ends.map(Math.ceil));
+    if (reach > lines) strip.style.maxHeight = `${reach}px`;
+  };
   // while it shows, it has a line of its own under the strip's rows (over them, it hid the end
   // of a row that ran to the right edge: "zeros 1787" read "zeros")
   const update = () => {
+    if (!strip.scrollTop) wholeRows();
     more.hidden = !(strip.scrollHeight - strip.scrollTop - strip.clientHeight > 1);
     box.classList.toggle("tv-stepper-noted", !more.hidden);
   };
-  more.onclick = () => { strip.scrollTop += strip.clientHeight; update(); };
+  more.onclick = () => {
+    const shown = strip.scrollTop + strip.clientHeight;
+    const next = rowSpans(strip).find(([top, end]) => end > shown + 1 && top > strip.scrollTop);
+    strip.scrollTop = next ? next[0] : shown;
+    update();
+  };
   strip.addEventListener("scroll", update);
   const resized = new ResizeObserver(update);   // shown, or its width (and so its rows) changed
   resized.observe(strip);
