@@ -26,9 +26,11 @@ def main(argv=None):
 
     print(f"loss = {loss.numpy():.6f}\n")
     print(f"the tape recorded {len(tape.nodes)} ops:")
-    for index, node in enumerate(tape.nodes):
-        inputs = ", ".join(str(t.shape) for t in node.inputs)
-        print(f"  op {index + 1:<2} {node.op.name:<12} ({inputs}) -> {node.output.shape}"
+    shapes = [f"({', '.join(str(t.shape) for t in node.inputs)}) -> {node.output.shape}"
+              for node in tape.nodes]
+    width = max(map(len, shapes))   # the lines in one column
+    for index, (node, shape) in enumerate(zip(tape.nodes, shapes)):
+        print(f"  op {index + 1:<2} {node.op.name:<12} {shape:<{width}}"
               f"   line {node.source.lineno}: {node.source.line}")
 
     print("\nbackward, one op's gradient per step (last op first):")

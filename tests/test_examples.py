@@ -22,6 +22,8 @@ def test_tape_demo_prints_the_tape_and_gradients(capsys):
     # the variable is "w:0", or "w_1:0" if an earlier test made a "w" (TF's global counter)
     # each op as the widget places it, the backward steps as its strip says them
     assert "  op 1  matmul" in out and "stepped through matmul (op 1 of the tape)" in out
+    ops = [text for text in out.splitlines() if text.startswith("  op ")]
+    assert len({text.index("   line ") for text in ops}) == 1, ops   # one column of lines
     assert "#" not in out and re.search(r"d loss / d w(_\d+)?:0", out)
 
 
