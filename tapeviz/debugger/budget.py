@@ -72,10 +72,12 @@ class StepBudget:
         self._per_op = nbytes // max(1, length) + (UNPACKED_EXTRA if step._packed else 0)
         self._enforce_budget()
 
-    def _held(self, count: bool = True) -> int:
+    def _held(self, count: bool = True, exact: bool = True) -> int:
         """Bytes held now: the finished steps, and the open ones counted up to their last op
-        (or, not `count`, as far as they were counted)."""
-        held = self._kept.nbytes
+        (or, not `count`, as far as they were counted); not `exact`, the noted steps not
+        counted yet at most what `KeptBytes.estimate` says."""
+        kept = self._kept
+        held = kept.total() if exact else kept.nbytes + kept.estimate()
         current, closing = self._current, self._closing
         if current._flat:
             held += current.nbytes if count else current._counted
@@ -98,7 +100,7 @@ class StepBudget:
     def _plan_check(self, per_op: int) -> None:
         """Count the step in progress next when its ops, at `per_op` bytes each, could have
         filled half of what the budget has left."""
-        left = max(0, self.max_bytes - self._held(count=False))
+        left = max(0, self.max_bytes - self._held(count=False, exact=False))
         gap = left // (2 * max(1, per_op))
         records = self._records
         records.check_at = len(records) + RECORD_WIDTH * min(MAX_CHECK_GAP,
@@ -107,6 +109,8 @@ class StepBudget:
     def _enforce_budget(self, reserve: int = 0) -> None:
         """Drop the oldest finished steps until the kept ones, and `reserve` bytes more, fit
         in `max_bytes`."""
+        if self._held(exact=False) + reserve <= self.max_bytes:
+            return   # (the noted steps need no count: the budget is not near)
         held = self._held() + reserve
         if held <= self.max_bytes:
             return

@@ -9,13 +9,12 @@ someone looks. A backward pass over the step's own taped ops is kept as one reco
 from __future__ import annotations
 
 from collections import deque
-from itertools import compress, repeat
-from operator import is_, is_not
+from itertools import compress
+from operator import is_
 
 from ..node import NODE, RECORD_WIDTH, TAPED
 from ..sourceinfo import source_from
 from ..threadstate import thread_state
-from ..variable import Variable
 from .kept_pass import mark_failed, pass_record
 from .noted import NotedStep
 from .program import Segment, pass_follows
@@ -66,7 +65,7 @@ class ProgramFollowing:
                 if taken:   # (the part its count holds already)
                     closing.updates, closing.taken = segment, taken
                 closing._owner = self._kept
-                self._kept.nbytes += closing.nbytes
+                self._kept.uncounted.append(closing)   # (counted when the budget is near)
             else:
                 closing, self._closing = self._made(closing), None
                 closing._add_part(segment, 0, taken, outs)
@@ -98,21 +97,17 @@ class ProgramFollowing:
             sources = last   # (the last step's: one tuple, not one more a step to collect)
         else:
             sources = self._sources = tuple(sources)
-            self._variable_sources = tuple(map(isinstance, sources, repeat(Variable)))
-        # the gradients of variables it holds (C loops: a step's end is a loop's hot path)
-        held = tuple(compress(gradients, self._variable_sources))
-        if not all(map(is_not, held, repeat(None))):
-            held = tuple(compress(held, map(is_not, held, repeat(None))))
         targets = event.targets   # (loss_of, inlined: a call a step)
         noted = NotedStep(current.index, segment, first, end,
-                          targets[0]._value if len(targets) == 1 else None, sources, gradients,
-                          held)
+                          targets[0]._value if len(targets) == 1 else None, sources, gradients)
         current.index = self._next_index   # (fresh: it serves as the next step)
         self._next_index += 1
         self._steps.append(noted)
         self._closing, self._waiting = noted, 0
-        # what _held() counts while the step in progress holds no op (the usual: two calls)
-        if current._flat or self._kept.nbytes + noted.nbytes > self.max_bytes:
+        # counted only if the budget may be near: the kept steps, the uncounted at twice
+        # the largest counted noted step (KeptBytes.estimate), and this one so
+        kept = self._kept
+        if current._flat or kept.nbytes + kept.estimate(1) > self.max_bytes:
             self._enforce_budget()
         # the sink is empty and stays so while segments follow: the next count is planned
         # when it takes a record again (a segment left: `_check_budget`), not at every step

@@ -6,10 +6,16 @@ their gradients). Making its `RecordedStep` as it ends (containers, counts, the 
 next count) cost a training loop more than checking its ops did, so the Recorder keeps a
 `NotedStep` in its place among its steps, and makes the RecordedStep when someone looks at
 its steps or must put ops into it. Its bytes are counted as the made step will count them
-(`footprint.noted_bytes`): the budget drops it unmade.
+(`footprint.noted_bytes`), when first asked: the Recorder asks only when its budget is near
+or someone looks (budget.py), so a loop far from its budget counts no step; the budget
+drops it unmade.
 """
 from __future__ import annotations
 
+from itertools import compress, repeat
+from operator import is_not
+
+from ..variable import Variable
 from .footprint import noted_bytes
 from .history import STEP_BYTES, RecordedStep
 
@@ -20,14 +26,14 @@ class NotedStep:
     # its parts flat, not a list of (segment, first op, end) tuples: three objects fewer
     # a kept step for the cycle collector to walk (the made step lists them)
     __slots__ = ("index", "label", "segment", "first", "end", "updates", "taken", "loss",
-                 "sources", "gradients", "nbytes", "_owner", "_warned_big")
+                 "sources", "gradients", "_nbytes", "_owner", "_warned_big")
     complete = True
 
     def __init__(self, index: int, segment, first: int, end: int, loss, sources: tuple,
-                 gradients: tuple, held: tuple):
+                 gradients: tuple):
         """`segment`'s ops from `first` to `end` are its own; `loss`: the value of the
-        gradient call's one target, or None; `held`: the gradients of its variables (those
-        its bytes count). `updates`: the next segment, whose first `taken` ops are its
+        gradient call's one target, or None (its bytes count the loss and the gradients of
+        its variable sources). `updates`: the next segment, whose first `taken` ops are its
         updates (set when that segment ends)."""
         self.index = index
         self.label = None
@@ -36,9 +42,23 @@ class NotedStep:
         self.loss = loss
         self.sources = sources
         self.gradients = gradients
+        self._nbytes = None       # counted when first asked
         self._owner = None        # the KeptBytes it is counted in, once it takes no ops more
         self._warned_big = False
-        self.nbytes = STEP_BYTES + noted_bytes(segment, held, () if loss is None else (loss,))
+
+    @property
+    def nbytes(self) -> int:
+        """Its bytes, counted once (its variables' gradients, its loss, its segment's values
+        from outside)."""
+        if self._nbytes is None:
+            held = tuple(compress(self.gradients,
+                                  map(isinstance, self.sources, repeat(Variable))))
+            if not all(map(is_not, held, repeat(None))):
+                held = tuple(compress(held, map(is_not, held, repeat(None))))
+            loss = self.loss
+            self._nbytes = STEP_BYTES + noted_bytes(self.segment, held,
+                                                    () if loss is None else (loss,))
+        return self._nbytes
 
     @property
     def parts(self) -> list:

@@ -22,13 +22,36 @@ def value_or_none(tensor):
 class KeptBytes:
     """The bytes a recorder's finished steps hold; a kept step adds to it the records made
     when someone looks at its ops. A plain object: a step holds no reference back to its
-    recorder, so a recorder let go is freed at once, not by the cycle collector."""
+    recorder, so a recorder let go is freed at once, not by the cycle collector.
+    `nbytes` counts the steps counted; `uncounted`: noted steps (noted.py) kept but not
+    counted yet, added in by `total()` when the budget may be near or someone looks."""
 
-    __slots__ = ("nbytes", "lock")
+    __slots__ = ("nbytes", "lock", "uncounted", "largest")
 
     def __init__(self, lock):
         self.nbytes = 0
         self.lock = lock      # the recorder's
+        self.uncounted: list = []
+        self.largest = 0      # the bytes of the largest noted step counted so far
+
+    def total(self) -> int:
+        """The bytes of every kept step, the uncounted ones counted now."""
+        uncounted = self.uncounted
+        if uncounted:
+            sizes = [step.nbytes for step in uncounted]
+            self.nbytes += sum(sizes)
+            self.largest = max(self.largest, *sizes)
+            uncounted.clear()
+        return self.nbytes
+
+    def estimate(self, more: int = 0) -> int:
+        """What the uncounted steps and `more` steps like them may hold at most: twice the
+        largest noted step counted each (a program's steps keep values of the same kinds);
+        unbounded before one was counted."""
+        steps = len(self.uncounted) + more
+        if not steps:
+            return 0
+        return 2 * self.largest * steps if self.largest else 1 << 62
 
     def grew(self, nbytes: int, step) -> None:
         with self.lock:

@@ -144,7 +144,6 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         self._recording = False
         self._running_pass = None   # the Backward of a kept pass, until a look or its end
         self._sources: tuple = ()   # the sources of the last step noted
-        self._variable_sources: tuple = ()   # whether each is a variable
         self._looked_in_flight = None   # a kept pass looked at while it ran
         self._segment_state = None   # how the segment in progress began (_begin_segment)
         self._unplanned = False      # steps were noted since the next count was planned
@@ -226,6 +225,7 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
             self._current = RecordedStep(self._next_index)
             self._next_index += 1
             self._kept.nbytes = 0
+            self._kept.uncounted.clear()
             records = self._records
             records.at = self._segment_state = None   # (what ran so far is forgotten too)
             records.nodes = []
