@@ -48,6 +48,8 @@ class _Stack(threading.local):
     def __init__(self):
         self.frames = []   # (module, path) of the modules running on this thread, outermost first
         self.epoch = -1
+        self.owners = 0    # how many of the first frames are modules whose forward was
+        #                    called directly (no hook pops them: the last child's does)
 
 
 _stack = _Stack()
@@ -66,6 +68,11 @@ def _before(module, args) -> None:
     if not _paths or _on_thread is None:   # (None: on_thread removed the hooks, nobody
         return                             #  listens any more)
     frames = _frames()
+    if not frames:
+        owners = _owners_calling(module, sys._getframe(1))
+        if owners:   # `model.forward(x)` called directly: its layers named as in model(x)
+            _stack.owners = len(owners)
+            frames += _paths_of(owners)
     if frames:
         parent, parent_path = frames[-1]
         path = f"{parent_path}/{_child_name(parent, module)}"
@@ -82,7 +89,41 @@ def _after(module, args, output) -> None:
     while frames:   # down to this module's frame (a child that raised left its own)
         if frames.pop()[0] is module:
             break
+    if len(frames) == _stack.owners:   # the owners whose forward was called directly
+        del frames[:]
+        _stack.owners = 0
     set_scope(_thread.state, frames[-1][1] if frames else "")
+
+
+_MODULE_FILE = torch.nn.Module._call_impl.__code__.co_filename   # torch's nn/modules/module.py
+
+
+def _owners_calling(module, frame) -> list:
+    """The modules whose `forward` the user called directly (`model.forward(x)`: no hook
+    saw it) and that called `module`, outermost first: each calling frame's `self` that
+    holds the module called from it; [] for a module called from anything else (a loop's
+    `model(x)`: a function, not a method, so its locals are never read)."""
+    owners = []
+    while True:
+        while frame is not None and frame.f_code.co_filename == _MODULE_FILE:
+            frame = frame.f_back
+        code = frame.f_code if frame is not None else None
+        if code is None or not code.co_argcount or code.co_varnames[0] != "self":
+            return owners[::-1]
+        owner = frame.f_locals.get("self")
+        if not isinstance(owner, torch.nn.Module) or owner is module or not any(
+                held is module for held in owner.modules()):
+            return owners[::-1]
+        owners.append(owner)
+        module, frame = owner, frame.f_back
+
+
+def _paths_of(owners: list) -> list:
+    """[(module, path)] of `owners` (outermost first) as the hooks would have kept them."""
+    frames = [(owners[0], root_name(owners[0]))]
+    for owner in owners[1:]:
+        frames.append((owner, f"{frames[-1][1]}/{_child_name(frames[-1][0], owner)}"))
+    return frames
 
 
 def _sync_pre_hook() -> None:
@@ -180,7 +221,7 @@ def forget_next_call(every_thread: bool = False) -> None:
 
 def _frames() -> list:
     if _stack.epoch != _epoch:   # hooks reinstalled since this thread last ran a module
-        _stack.frames, _stack.epoch = [], _epoch
+        _stack.frames, _stack.epoch, _stack.owners = [], _epoch, 0
     return _stack.frames
 
 
