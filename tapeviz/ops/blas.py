@@ -9,6 +9,13 @@ same file again gives the same library, with the thread count numpy's users set
 (threadpoolctl). `products(dtype)` is None wherever that library, its gemm or its integer
 width is not found (numpy on Accelerate, MKL or a system BLAS, another dtype): callers keep
 numpy's matmul there. Only float32 and float64 are bound.
+
+cblas refuses a leading dimension under a row's length, so a kernel row's taps (KW
+shifted slices one pixel apart) take KW products of depth C. `overlapping_products(dtype)`
+calls the library's own small-matrix kernel for its CPU straight (SkylakeX and later; None
+elsewhere, and under valgrind, whose CPU has no AVX-512), which reads the KW*C values of
+each pixel's run where they lie: one product of depth KW*C, C's block read and written
+once, not KW times. These kernels never start a thread (cblas's small path did not either).
 """
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ gradient is the same correlation, with the flipped kernel, of g laid on the inpu
 the filter gradient contracts the shifted input with g laid the same way (on the input
 gradient's own grid when that just laid out the same g), all taps of a block in one matmul
 call. A block's taps add into its total inside BLAS where numpy's
-OpenBLAS is found (`blas.py`), else by a numpy matmul and an add a tap. Work goes in
+OpenBLAS is found (`blas.py`: a kernel row's taps as one product of depth KW*C where its
+small-matrix kernel is), else by a numpy matmul and an add a tap. Work goes in
 blocks of rows that stay in cache, and zero-padded inputs are laid into per-thread
 buffers reused from call to call: a fresh large array costs a page fault per 4 KB each
 time it is touched (glibc hands freed memory back to the system), 1,100 of the guide
