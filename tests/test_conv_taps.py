@@ -56,6 +56,17 @@ def test_without_openblas_beside_numpy_there_are_no_products(monkeypatch, tmp_pa
             cache.cache_clear()
 
 
+def test_small_kernels_are_only_called_on_cores_they_are_written_for(monkeypatch):
+    """Other cores' builds carry OpenBLAS's generic small-matrix loops (Haswell's, which
+    valgrind's CPU gets): far slower than their gemm, so the taps keep one product a tap."""
+    monkeypatch.setattr(blas, "_TUNED_SMALL_KERNELS", frozenset())
+    blas._small_kernels.cache_clear()
+    try:
+        assert blas.overlapping_products(np.float32) is None
+    finally:
+        blas._small_kernels.cache_clear()
+
+
 def _taps_ops(x, w, g, pads):
     """conv_taps' forward, input gradient and filter gradient, copied out of reused arrays."""
     out_hw = g.shape[1:3]

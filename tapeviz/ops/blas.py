@@ -69,6 +69,11 @@ def _routines():
     return {letter: (routine, integer) for letter, routine in routines.items()}
 
 
+# the cores whose small-matrix kernels are written for them (AVX-512); every other core's
+# build carries the generic C loops, correct but far slower than its own gemm
+_TUNED_SMALL_KERNELS = frozenset({"SKYLAKEX", "COOPERLAKE", "SAPPHIRERAPIDS"})
+
+
 @functools.cache
 def _small_kernels():
     """{letter: (the kernel adding into C, the one writing C)}: OpenBLAS's column-major
@@ -85,6 +90,8 @@ def _small_kernels():
         return {}
     corename.restype, corename.argtypes = ctypes.c_char_p, []
     core = corename().decode("ascii", "replace").upper()
+    if core not in _TUNED_SMALL_KERNELS:
+        return {}
     kernels = {}
     for letter in "sd":
         pair = tuple(getattr(library, f"{letter}gemm_small_kernel{variant}_nn_{core}", None)
