@@ -67,10 +67,11 @@ def test_updates_after_a_gradient_call_stay_in_its_step():
             w.assign_sub(0.1 * tape.gradient(loss, w))
             _ = tf.constant(3.0) * 2.0   # no variable read: the next step's, as before
     steps = rec.steps
-    assert [step.label for step in steps] == [None, None, None]
+    assert [step.label for step in steps] == [None, None]   # the last one's starts no step
     assert [rop.op for rop in steps[0].ops if rop.phase == "forward"] == \
         ["multiply", "multiply", "assign_sub"]
     assert steps[1].ops[0].op == "multiply" and not steps[1].ops[0].taped
+    assert steps[1].ops[-1].op == "multiply" and not steps[1].ops[-1].taped
 
 
 def test_weight_decay_written_by_hand_in_a_scope_is_the_steps_update_not_an_evaluation():

@@ -110,16 +110,23 @@ class StepSorting:
     def _commit_update(self) -> None:
         """The ended step takes no more ops, and is counted and kept within the budget; those
         after its last update start the next, or, where they read a variable (a model run
-        with no tape and no update: an evaluation), are a step of their own, "evaluation"."""
+        with no tape and no update: an evaluation), are a step of their own, "evaluation".
+        When the recording stops first, those that read none stay the ended step's: they
+        start no step (fit's metric results at its last epoch's end, as every other epoch's
+        are its last step's, pulled in by the metrics' reset)."""
         closing, self._closing = self._closing, None
         if closing is None:
             return
         self._evaluating = False
         tail = None
         if self._waiting:
-            tail = self._less_abandoned(closing._take_tail(closing._record_count() -
-                                                           self._waiting), closing)
-            self._current._put_first(tail)
+            tail = closing._take_tail(closing._record_count() - self._waiting)
+            if self._recording or reads_a_model_variable(tail):
+                tail = self._less_abandoned(tail, closing)
+                self._current._put_first(tail)
+            else:
+                closing._extend(tail)
+                tail = None
         self._finish(closing)
         if tail and reads_a_model_variable(tail) and self._current._record_count() * RECORD_WIDTH \
                 == len(tail):
