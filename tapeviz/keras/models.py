@@ -6,6 +6,8 @@ a `Sequential`, or join layers called on `Input`s: `Model(inputs, outputs)` (fun
 """
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 from .. import nest
 from ..creation import zeros
 from ..dispatch import name_scope, unrecorded
@@ -227,7 +229,9 @@ class Sequential(Model):
         if len(shape) > 1:   # a rank-1 shape keeps its one axis: Dense says it has no batch axis
             shape = (None,) + shape[1:]
         self._input_shape = shape
-        with name_scope(self.name):
+        # (built by its first call, it is in its own scope already: not 'sequential/sequential')
+        with nullcontext() if getattr(self, "_building_in_call", False) else \
+                name_scope(self.name):
             for layer in self._layers:
                 layer._build_for_shape(shape, given)
                 given = None
