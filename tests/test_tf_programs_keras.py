@@ -162,3 +162,105 @@ def test_two_inputs_given_in_the_wrong_order_are_refused_naming_the_layer_and_th
     assert str(err).startswith('layer "dense" (Dense): expected axis -1 of input shape to have '
                                'value 4, but received input with shape (8, 3)')
     assert f"at {at('# TWO')} in two_inputs" in str(err)
+
+
+# ---- fit with callbacks and validation_split ---------------------------------------------------
+def fit_with_callbacks(epochs=4, learning_rate=0.01):
+    first, _, target = measurements(n=40)
+    model = tf.keras.Sequential([tf.keras.layers.Dense(8, activation="tanh"),
+                                 tf.keras.layers.Dense(1)])
+    model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate), loss="mse")   # RATE
+    validation_losses = []
+    history = model.fit(first, target, batch_size=8, epochs=epochs, validation_split=0.25,
+                        verbose=0, callbacks=[   # CALLBACKS
+                            tf.keras.callbacks.EarlyStopping(patience=2),
+                            tf.keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs:
+                                                              validation_losses.append(
+                                                                  logs["val_loss"]))])
+    return history.history["loss"], validation_losses
+
+
+def test_fit_with_validation_records_each_epochs_evaluation_as_a_step_of_its_own():
+    (losses, validation), rec = recorded(fit_with_callbacks)
+    assert len(losses) == len(validation) == 4
+    labels = [step.label for step in rec.steps]
+    assert labels == ([None] * 4 + ["evaluation"]) * 4   # 30 examples: batches of 8,8,8,6
+    widget = widget_of(rec)
+    assert widget.no_backward.startswith("step 20 has no backward pass to step: it was an "
+                                         "evaluation")
+    widget.show_step(18)
+    assert widget.title.startswith("step 19 of 20: ")
+    stepped_to_the_end(widget)
+    assert set(stepped_gradients(widget)) == {"dense/kernel", "dense/bias", "dense_1/kernel",
+                                              "dense_1/bias"}
+    widget.close()
+    shown = trained_by_dashboard(fit_with_callbacks)
+    assert shown["steps"] == 16 and shown["alerts"] == []
+
+
+def test_fit_with_a_learning_rate_100x_too_high_is_said_to_diverge_at_the_compile():
+    _, rec = recorded(fit_with_callbacks, learning_rate=1.0)
+    [finding] = [f for f in diagnose(rec) if f.kind == "divergence"]
+    assert "a step of 1x the gradient (the learning rate, for plain SGD)" in finding.message
+    assert at("# RATE") in finding.message, finding.message
+
+
+# ---- a subclassed Model with its own train_step ------------------------------------------------
+class Regressor(tf.keras.Model):
+    def __init__(self, applied=1, nan=False):
+        super().__init__()
+        self.hidden = tf.keras.layers.Dense(8, activation="relu")
+        self.out = tf.keras.layers.Dense(1)
+        self.applied, self.nan = applied, nan
+
+    def call(self, x):
+        hidden = self.hidden(x)
+        if self.nan:
+            hidden = tf.math.log(hidden - 1.0)   # NAN: log of relu - 1
+        return self.out(hidden)
+
+    def train_step(self, data):
+        x, y = data
+        with tf.GradientTape() as tape:
+            prediction = self(x, training=True)
+            loss = self.compute_loss(y=y, y_pred=prediction)   # LOSS
+        grads = tape.gradient(loss, self.trainable_variables)
+        for _ in range(self.applied):
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))   # APPLY
+        return {"loss": loss}
+
+
+def custom_train_step(epochs=2, applied=1, nan=False):
+    first, _, target = measurements()
+    model = Regressor(applied, nan)
+    model.compile(optimizer="sgd", loss="mse")
+    return model.fit(first, target, batch_size=8, epochs=epochs, verbose=0).history["loss"]
+
+
+def test_a_custom_train_step_is_recorded_stepped_and_run_from_its_own_lines():
+    losses, rec = recorded(custom_train_step)
+    assert len(rec.steps) == 8 and all(step.variable_gradients for step in rec.steps)
+    widget = widget_of(rec)
+    drawn = ops_drawn(widget)
+    assert drawn[:6] == ["@", "+b", "relu", "@", "+b", "−"]
+    [error] = [k for k, n in widget.view.nodes.items() if n.label == "−"]
+    assert f"{at('# LOSS')} in train_step" in {
+        s["title"]: s["content"] for s in widget.inspect(error)["sections"]}["Source"]
+    stepped_to_the_end(widget)
+    assert len(stepped_gradients(widget)) == 4
+    widget.close()
+    runs_past(custom_train_step, op="sigmoid")
+    paused_at, _ = paused_by(custom_train_step, op="assign_sub", once=True)
+    assert paused_at.source.lineno == line_of(__file__, "# APPLY")
+    shown = trained_by_dashboard(custom_train_step)
+    assert shown["steps"] == 8 and shown["alerts"] == []
+
+
+def test_a_custom_train_steps_nan_is_found_in_call_and_its_double_apply_diagnosed():
+    _, rec = recorded(custom_train_step, epochs=1, nan=True)
+    origin = find_nan_origin(rec.steps[0])
+    assert (origin.op, origin.source.lineno) == ("log", line_of(__file__, "# NAN: log of relu"))
+    _, rec = recorded(custom_train_step, applied=2)
+    [finding] = [f for f in diagnose(rec) if f.kind == "applied_twice"]
+    assert finding.message.startswith("the gradients are applied twice in step 8")
+    assert at("# APPLY") in finding.message

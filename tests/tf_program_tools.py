@@ -78,11 +78,16 @@ def paused_by(program, **where):
     """(the pause point, the breakpoint's hit) of `program` run by a Runner under a breakpoint
     at `where`, the runner resumed to its end after the pause."""
     point = break_on(**where)
+    runner = Runner(program)
     try:
-        runner = Runner(program).start()
         with pytest.warns(RuntimeWarning, match="the runner paused there"):
+            runner.start()
             assert runner.wait_paused(T), runner.state
         paused_at, [hit] = runner.paused_at, point.hits
+    except BaseException:
+        runner.stop()   # (not left paused for the next test)
+        runner.join(T)
+        raise
     finally:
         point.clear()
     runner.resume()
