@@ -372,7 +372,8 @@ def test_next_goes_on_in_the_users_code_and_their_names_win(tmp_path):
         """)
     out = result.stdout
     assert result.returncode == 0, result.stderr
-    assert "(here tape is your own; the op's: hit.node, hit.upstream)" in out
+    # (the header is wrapped between words at 79 columns: read as one line)
+    assert "(here tape is your own; the op's: hit.node, hit.upstream)" in " ".join(out.split())
     assert "(Pdb) 'GradientTape'" in out
     assert f"> {tmp_path / 'train.py'}(9)<module>()\n-> loss = tf.reduce_sum(y)" in out
     assert "[7.4, 54.6, 403.4]" in out and "finished" in out and "hits 1" in out

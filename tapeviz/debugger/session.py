@@ -18,6 +18,7 @@ import bdb
 import pdb
 import re
 import sys
+import textwrap
 import threading
 from collections import ChainMap
 
@@ -36,6 +37,15 @@ from .summary import summarize
 _COLOUR = r"(?:\x1b\[[0-9;]*m)*"   # the colour codes IPython's debugger puts between tokens
 OWN_MODULES = ["tapeviz", "tapeviz.*"]   # where pdb's step and next never stop
 LABEL_WIDTH = 16   # the node command aligns the values of input labels up to this long
+# the session's opening lines are wrapped between words at this width: JupyterLab breaks a line
+# anywhere at its output's width (107 columns at 1280 px: 'nextv' over 'jp'), a terminal at 80
+HEADER_WIDTH = 79
+
+
+def header(text: str) -> str:
+    """`text` wrapped between words at HEADER_WIDTH, its later lines indented under it."""
+    return textwrap.fill(text, HEADER_WIDTH, subsequent_indent="  ", break_long_words=False,
+                         break_on_hyphens=False)
 
 
 def open_debugger(hit) -> None:
@@ -73,8 +83,8 @@ def op_context(hit, frame) -> dict:
 def _pause_in_debugpy(frame, hit) -> None:
     """Pause JupyterLab's debugger in `frame` (pydevd stops on its next line: the op's line
     has run by then), saying which hit it is and where its context is."""
-    print(f"tapeviz breakpoint: {hit.describe()}; the op's node, inputs, output and upstream "
-          f"are the hit's: <breakpoint>.hits[-1]", file=sys.stderr)
+    print(header(f"tapeviz breakpoint: {hit.describe()}; the op's node, inputs, output and "
+                 f"upstream are the hit's: <breakpoint>.hits[-1]"), file=sys.stderr)
     pydevd = sys.modules.get("pydevd")
     if pydevd is None:
         sys.modules["debugpy"].breakpoint()   # a debugpy without pydevd loaded: here, then
@@ -239,11 +249,11 @@ class _Commands:
         on its line, with `op_names` at hand there."""
         self.user_frame, self.op_names = frame, op_names
         own = sorted(name for name in op_names if name in frame.f_locals)
-        self.message(f"tapeviz breakpoint: {self.hit.describe()}")
-        self.message("names: " + ", ".join(op_names) + (
+        self.message(header(f"tapeviz breakpoint: {self.hit.describe()}"))
+        self.message(header("names: " + ", ".join(op_names) + (
             f" (here {', '.join(own)} {'is' if len(own) == 1 else 'are'} your own; the op's: "
             f"hit.node, hit.upstream)" if own else "")
-            + "; commands: node, tape [N], nextop, nextvjp, continue")
+            + "; commands: node, tape [N], nextop, nextvjp, continue"))
         self.reset()
         caller = frame
         while caller is not None:    # as Bdb.set_trace: trace from the user's frame up
