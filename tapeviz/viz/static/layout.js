@@ -6,11 +6,14 @@ import { h } from "./dom.js";
 // graph, flex 1, takes the room. Returns { reveal, idle }: a click on a node calls reveal, so
 // the details it asks for come into view rather than into a hidden panel; idle(true) while no
 // node is chosen keeps the panel narrow, under its hint (a newcomer's first view had 38% of
-// the width in an empty panel), idle(false) gives the inspector its width back.
-export function sidePanel(main, side, toolbar) {
+// the width in an empty panel), idle(false) gives the inspector its width back, or less, down
+// to a quarter, where that leaves the graph the px `graphNeeds()` says show all of it legibly
+// (notebook 03's collapsed step lost the right of its Adam box when the inspector opened).
+export function sidePanel(main, side, toolbar, graphNeeds = () => 0) {
   // idle, a quarter at most, its 8px paddings (tape.css) inside it: on a 400 px pane 13em
   // took 43% from the graph, for one hint
   const MIN = 0.2, MAX = 0.8, STEP = 0.12, IDLE_WIDTH = "min(13em, 25% - 16px)";
+  const ROOMY = 0.25;   // the narrowest the inspector opens at to leave the graph room
   let fraction = 0.38;
   const setWidth = (f) => {
     fraction = Math.min(MAX, Math.max(MIN, f));
@@ -54,10 +57,19 @@ export function sidePanel(main, side, toolbar) {
   toolbar.append(show);
   setWidth(fraction);
   setHidden(false);
+  // the side's fraction that leaves the graph the width it needs, beside the handle, the side's
+  // paddings and the graph's border
+  const leaving = (needs) => {
+    const graph = main.firstElementChild, style = getComputedStyle(side);
+    const besides = handle.offsetWidth + parseFloat(style.paddingLeft)
+      + parseFloat(style.paddingRight) + graph.offsetWidth - graph.clientWidth + 2;
+    return 1 - (needs + besides) / main.clientWidth;
+  };
   const idle = (on) => {
     if (main.classList.contains("tv-side-idle") === on) return;
     main.classList.toggle("tv-side-idle", on);
-    setWidth(fraction);
+    const room = on || !main.clientWidth ? fraction : leaving(graphNeeds());
+    setWidth(room < fraction && room >= ROOMY ? room : fraction);
   };
   return { reveal: () => setHidden(false), idle };
 }

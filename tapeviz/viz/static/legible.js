@@ -30,6 +30,10 @@ export function legibleScale(home, width, heights) {
   return Math.max(least, Math.min(most, width / home.w));
 }
 
+// The narrowest pane (px) that shows all of `home`'s width at a legible scale.
+export const legibleWidth = (home, heights) => Math.ceil(
+  home.w * (heights.length ? TEXT_PX.min / Math.min(...heights) : 0));
+
 // Where, sideways (its left x in SVG units), a view `w` wide and reaching down to `bottom`
 // opens on a graph wider than it: the leftmost view that holds the stretch holding the most
 // ops of the rows in view (variables and constants are not counted; the leftmost stretch when

@@ -1,7 +1,7 @@
 // The tape widget's graph pane: pan, zoom, keyboard focus, where the view goes after a
 // redraw and where the "more" hint sits.
 import { h } from "./dom.js";
-import { legibleScale, maxPane, openingX, textHeights } from "./legible.js";
+import { legibleScale, legibleWidth, maxPane, openingX, textHeights } from "./legible.js";
 import { nodeKeys } from "./nodekeys.js";
 
 // A node as keyboard and screen readers reach it: focusable (the arrow keys move between
@@ -96,7 +96,7 @@ export function panZoom(container, onClick) {
     known = new Set(nodes.map((n) => n.id));
     const same = clicked && nodes.find((n) => n.id === clicked.id);
     const target = same || (clicked && fresh[0]);
-    if (!target || !box) return;
+    if (!target || !box || (same && whole())) return;   // all in view: nothing to hold
     const r = container.getBoundingClientRect();
     if (!r.width) return;
     const n = target.getBoundingClientRect();
@@ -256,6 +256,9 @@ export function panZoom(container, onClick) {
     e.preventDefault();
     choose(node);
   });
+  // whether the view holds all of the graph
+  const whole = () => box.x <= home.x + 1 && box.y <= home.y + 1
+    && box.x + box.w >= home.x + home.w - 1 && box.y + box.h >= home.y + home.h - 1;
   // whether all of `node` lies in the pane
   function inView(node) {
     const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
@@ -323,5 +326,8 @@ export function panZoom(container, onClick) {
     drag = null;
   }
   const refit = () => { clicked = shown = null; fit(); };   // the Fit button: the view the graph opens at
-  return { attach, fit: refit, zoom, show, reset: () => { box = null; moved = false; }, dispose };
+  // px of pane the whole graph's width needs at a legible scale (0: nothing drawn)
+  const needs = () => (svg && home ? legibleWidth(home, heights) : 0);
+  return { attach, fit: refit, zoom, show, needs, reset: () => { box = null; moved = false; },
+           dispose };
 }

@@ -128,7 +128,7 @@ function render({ model, el }) {
   // an action's error shows under the toolbar, in view of both the toolbar and the inspector
   const root = h("div", { class: "tapeviz" }, toolbar, error, checking, alerts, strip.box, key,
     main);
-  panel = sidePanel(main, side, toolbar);
+  panel = sidePanel(main, side, toolbar, zoomer.needs);
   el.append(root);
 
   function mark(cls, id) {

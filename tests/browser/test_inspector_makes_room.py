@@ -1,0 +1,67 @@
+"""Opening the inspector beside a graph leaves the graph room for all of it where it can:
+notebook 03's collapsed step (its model, Adam's 25 ops as one box) fitted the pane at
+1280x800 in JupyterLab, and a click on conv2d/kernel opened the inspector at 38% of the
+widget: the graph, held at its smallest legible scale, lost the right of its Adam box. The
+inspector opens narrower (down to a quarter of the widget) when that lets the whole graph
+show at a legible scale; every box then lies whole in the pane. Light and dark; screenshots:
+tests/browser/artifacts/lab-room-<theme>-{fitted,inspected}.png."""
+import pytest
+
+from .harness import notebook_page
+from .test_newcomer_notebooks import CUT_OFF_PX, WINDOW
+from .test_widgets import WIDGET, check_clean, inspector_title, wait_until, widget_error
+
+CELLS = ["""
+import numpy as np
+import tapeviz as tf
+tf.random.set_seed(0)
+model = tf.keras.Sequential([
+    tf.keras.layers.Conv2D(16, [3, 3], activation='relu', input_shape=(None, None, 1)),
+    tf.keras.layers.Conv2D(16, [3, 3], activation='relu'),
+    tf.keras.layers.GlobalAveragePooling2D(),
+    tf.keras.layers.Dense(10)])
+optimizer = tf.keras.optimizers.Adam()
+loss_object = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+images = tf.constant(np.random.default_rng(0).random((32, 8, 8, 1), np.float32))
+labels = tf.constant(np.arange(32) % 10)
+model(images)
+%load_ext tapeviz
+""", """%%tapeviz --max-nodes 40
+with tf.GradientTape(persistent=True) as tape:
+    tape.watch(images)
+    logits = model(images, training=True)
+    loss_value = loss_object(labels, logits)
+grads = tape.gradient(loss_value, model.trainable_variables)
+optimizer.apply_gradients(zip(grads, model.trainable_variables))
+"""]
+
+
+def boxes_cut(widget) -> dict:
+    return {box.locator("text").first.text_content(): box.evaluate(CUT_OFF_PX)
+            for box in widget.locator(".tv-graph svg g.node").all()
+            if box.evaluate(CUT_OFF_PX) != [0, 0, 0, 0]}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_inspector_leaves_the_graph_room_for_every_box(theme, tmp_path, browser):
+    with notebook_page(browser, tmp_path / "room.ipynb", CELLS, theme=theme,
+                       run=False) as page:
+        page.page.set_viewport_size(WINDOW)
+        page.run_all()
+        widget = page.wait_for_output(WIDGET)
+        widget.locator(".tv-graph svg g.node").first.wait_for()
+        page.settle()
+        page.screenshot(widget, f"room-{theme}-fitted")
+        assert widget.locator(".tv-graph svg g.node", has_text="Adam").count() == 1
+        assert boxes_cut(widget) == {}
+        kernel = widget.locator(".tv-graph svg g.node", has_text="conv2d/kernel").first
+        kernel.click()
+        wait_until(page, lambda: "conv2d/kernel" in inspector_title(widget), "the kernel inspected")
+        page.settle()
+        page.screenshot(widget, f"room-{theme}-inspected")
+        assert boxes_cut(widget) == {}
+        side = widget.locator(".tv-side").bounding_box()["width"]
+        assert side >= 0.25 * widget.bounding_box()["width"] - 2, side   # still readable
+        assert widget_error(widget) == ""
+        check_clean(page, browser)
