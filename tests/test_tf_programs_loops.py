@@ -12,6 +12,7 @@ import tapeviz as tf
 from tapeviz.datasets import load_digits
 from tapeviz.debugger import diagnose, find_nan_origin
 from programs import line_of
+from raising import raised
 from tf_program_tools import (no_warning_from, nothing_left_around, ops_drawn, paused_by,
                               recorded, runs_past, stepped_gradients, stepped_to_the_end,
                               trained_by_dashboard, widget_of)
@@ -141,3 +142,110 @@ def test_a_look_at_a_tf_function_steps_nan_warns_nothing_again():
     _, rec = recorded(tf_function_loop, steps=1, nan=True)
     origin = no_warning_from(lambda: find_nan_origin(rec.steps[0]))
     assert (origin.op, origin.source.lineno) == ("truediv", line_of(__file__, "# NAN: x / 0"))
+
+
+# ---- BatchNormalization and Dropout, in training and in inference -----------------------------
+def normalized(steps=3, training=True):
+    images, labels = digits()
+    model = tf.keras.Sequential([tf.keras.layers.Dense(32), tf.keras.layers.BatchNormalization(),
+                                 tf.keras.layers.Activation("relu"),
+                                 tf.keras.layers.Dropout(0.3), tf.keras.layers.Dense(10)])
+    loss_fn = tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    for _ in range(steps):
+        with tf.GradientTape() as tape:
+            logits = model(images, training=training)   # TRAINING
+            loss = loss_fn(labels, logits)
+        grads = tape.gradient(loss, model.trainable_variables)
+        optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    held_out, held_labels = digits(96)[0][64:], digits(96)[1][64:]
+    predicted = tf.argmax(model(held_out, training=False), axis=1)   # INFERENCE
+    return float(tf.reduce_mean(tf.cast(predicted == held_labels, tf.float32)))
+
+
+def test_batch_norm_and_dropout_are_drawn_as_run_in_training_and_in_inference():
+    _, rec = recorded(normalized)
+    assert [step.label for step in rec.steps] == [None, None, None, "evaluation"]
+    training = widget_of(rec.steps[2])
+    assert "moments" in ops_drawn(training) or "mean" in ops_drawn(training)
+    stepped_to_the_end(training)
+    assert {"batch_normalization/gamma", "batch_normalization/beta"} <= \
+        set(stepped_gradients(training))
+    training.close()
+    inference = widget_of(rec)
+    assert inference.no_backward.startswith("step 4 has no backward pass")
+    scopes = {op.scope for op in rec.steps[3].ops}
+    assert "sequential/dropout" in scopes   # drawn, as the identity it is in inference
+    read = {n.label for n in inference.view.nodes.values()}
+    assert {"batch_normalization/moving_mean", "batch_normalization/moving_variance"} <= read
+    inference.close()
+    assert diagnose(rec) == []   # held-out data: no 'evaluated on training data'
+
+
+def test_a_model_trained_in_inference_mode_is_diagnosed_at_its_call():
+    _, rec = recorded(normalized, steps=4, training=False)
+    [finding] = [f for f in diagnose(rec) if f.kind == "inference_mode_in_training"]
+    assert f"test_tf_programs_loops.py:{line_of(__file__, '# TRAINING')}" in finding.message
+    shown = trained_by_dashboard(normalized)
+    assert shown["steps"] == 3 and shown["alerts"] == []
+
+
+# ---- a tf.data pipeline: shuffle, batch, repeat -------------------------------------------------
+def regression(epochs=2, squeezed=True, nan=False):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(24, 1)).astype(np.float32)
+    y = (3 * x[:, 0] + 1).astype(np.float32)
+    if nan:
+        x[5, 0] = np.nan   # NAN: a missing value in the data
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(24, seed=1).batch(6)
+    w = tf.Variable([[0.5]], name="w")
+    b = tf.Variable(0.0, name="b")
+    optimizer = tf.keras.optimizers.SGD(0.1)
+    for xb, yb in dataset.repeat(epochs):
+        with tf.GradientTape() as tape:
+            prediction = xb @ w + b
+            if squeezed:
+                prediction = tf.squeeze(prediction, axis=1)
+            loss = tf.reduce_mean(tf.square(prediction - yb))   # LOSS
+        grads = tape.gradient(loss, [w, b])
+        optimizer.apply_gradients(zip(grads, [w, b]))
+    return float(loss)
+
+
+def test_a_datasets_batches_are_one_step_each_drawn_with_their_names_and_stepped():
+    loss, rec = recorded(regression)
+    assert len(rec.steps) == 8 and loss < 2.0
+    widget = widget_of(rec)
+    labels = [n.label for n in widget.view.nodes.values()]
+    assert {"xb", "yb", "w", "b"} <= set(labels)
+    assert stepped_to_the_end(widget) == 6
+    assert set(stepped_gradients(widget)) == {"w", "b"}
+    widget.close()
+    paused_at, hit = paused_by(regression, op="reshape")   # tf.squeeze, as the widget draws it
+    assert hit.node.inputs[0].shape == (6, 1) and paused_at.source.lineno == \
+        line_of(__file__, "prediction = tf.squeeze(prediction, axis=1)")
+    runs_past(regression, op="reshape", phase="forward",
+              condition=lambda node: node.output.shape != (6,))
+
+
+def test_a_breakpoint_on_a_function_that_is_no_op_says_which_ops_to_name_instead():
+    """break_on(op='squeeze'), tf.squeeze a composite of reshape: 'no op is called 'squeeze';
+    did you mean 'square'?', a wrong op offered for the function the student called."""
+    err, line = raised(ValueError, lambda: tf.debugger.break_on(op="squeeze"))
+    assert str(err).startswith("break_on: no op is called 'squeeze': tf.squeeze is a function "
+                               "that runs other ops (as the widget draws them)")
+    assert "did you mean" not in str(err) and err.source.lineno == line
+
+
+def test_a_datasets_nan_is_said_to_come_from_the_data_and_a_broadcast_diagnosed():
+    _, rec = recorded(regression, epochs=1, nan=True)
+    first = next(step for step in rec.steps if np.isnan(step.loss))
+    origin = find_nan_origin(first)
+    assert origin.source.lineno == line_of(__file__, "prediction = xb @ w + b")
+    assert "`xb` (its input `a`) already held 1 NaN (of 6 values" in str(origin)
+    [finding] = [f for f in diagnose(rec) if f.kind == "nan"]
+    assert f"in step {first.number} at " in finding.message and "in the data" in finding.message
+    _, rec = recorded(regression, squeezed=False)
+    [finding] = [f for f in diagnose(rec) if f.kind == "outer_broadcast"]
+    assert finding.message.startswith("subtract broadcast (6, 1) and (6,) to (6, 6)")
+    assert f"test_tf_programs_loops.py:{line_of(__file__, '# LOSS')}" in finding.message

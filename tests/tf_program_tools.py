@@ -65,12 +65,16 @@ def stepped_gradients(widget) -> dict:
 def runs_past(program, **where) -> Runner:
     """`program` run by a Runner to its end under a breakpoint at `where` that never hits."""
     point = break_on(**where)
+    runner = Runner(program)
     try:
-        runner = Runner(program).start()
+        runner.start()
         assert runner.join(T) and runner.state == "finished", (runner.state, runner.error)
         assert point.hits == []
     finally:
         point.clear()
+        if runner.state == "paused":   # (not left paused for the next test)
+            runner.stop()
+            runner.join(T)
     return runner
 
 

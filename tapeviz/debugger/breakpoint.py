@@ -279,6 +279,10 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
             unqualified = name.rsplit(".", 1)[-1]   # 'tf.matmul', 'torch.nn.functional.relu'
             if unqualified != name and known(unqualified):
                 hint = f"; ops are named without their module: did you mean {unqualified!r}?"
+            elif what == "op" and _composite(name):   # tf.squeeze: a reshape, not a 'square'
+                hint = (f": tf.{name} is a function that runs other ops (as the widget draws "
+                        f"them); name one of those, or break at the line that calls it, "
+                        f"break_on(file=..., line=...)")
             elif what == "kind" and events.is_op_name(name):   # an op's name, not its family
                 hint = f"; {name!r} is an op: break_on(op={name!r})"
             elif (place := re.fullmatch(r"(.+\.py):(\d+)", name)):   # pdb's `b file:line`
@@ -295,6 +299,12 @@ def _check_known(what: str, names, known: Callable, candidates) -> None:
 
 
 # ---- matching helpers ---------------------------------------------------------------------
+def _composite(name: str) -> bool:
+    """Whether `name` is a public TF function of tapeviz's that is no op of its own."""
+    import tapeviz   # the public surface, which imports the debugger
+    return callable(getattr(tapeviz, name, None)) and not name[:1].isupper()
+
+
 def _op_made_by(name) -> str | None:
     """The op the public function `name` makes where the two names differ (`tf.divide` makes
     the tape's `truediv`), else None. Another engine may use the name itself (torch.divide)."""
