@@ -12,7 +12,7 @@ import torch
 def arguments(func, args, kwargs) -> tuple:
     """(names, tensors, params): the tensors passed, in order (a list argument's each), their
     argument names, and the other arguments by name (stride, padding, dim, reduction)."""
-    signature = _argument_names(func)
+    signature = argument_names(func)
     names, tensors, params = [], [], {}
     given = [(signature[i] if i < len(signature) else f"input {i}", arg)
              for i, arg in enumerate(args)]
@@ -58,7 +58,7 @@ _names: dict = {}        # torch function -> its positional argument names
 _overrides = None        # torch's table of every overridable function's signature
 
 
-def _argument_names(func) -> tuple:
+def argument_names(func) -> tuple:
     names = _names.get(func)
     if names is None:
         names = _names[func] = _signature_names(func)

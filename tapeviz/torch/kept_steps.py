@@ -39,7 +39,7 @@ from ..debugger.kept_forward import forward_record
 from ..tensor import Tensor
 from ..threadstate import local as _thread
 from . import autograd, mode, modules, values   # (mode imports this module: no import-time use)
-from .call_arguments import arguments, tensors_of
+from .call_arguments import argument_names, arguments, tensors_of
 from .nodes import make_node, other_outputs
 from .step_again import BACKWARD_CALL, PIECE, KeptSegment, Slot
 
@@ -53,7 +53,8 @@ EXACT = frozenset({torch.float16, torch.float32, torch.float64, torch.int8, torc
                    torch.int32, torch.int64, torch.uint8, torch.bool})
 RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dropout",
                     "feature_alpha_dropout", "rrelu", "bernoulli", "multinomial", "normal",
-                    "poisson", "rand_like", "randn_like", "randint_like", "gumbel_softmax"})
+                    "poisson", "rand_like", "randn_like", "randint_like", "gumbel_softmax",
+                    "lstm", "gru", "rnn_tanh", "rnn_relu"})   # (dropout between RNN layers)
 # in-place ops that write only their tensors' .grad: run again on a look's own leaves, after
 # the backward passes run again have written theirs
 GRADIENT_WRITERS = frozenset({"clip_grad_norm_"})
@@ -167,7 +168,8 @@ def _key(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
     """(the call's key: function, line, layer, each tensor's producer, its other arguments;
     its tensors, those from outside), the key None where it cannot be run again the same."""
     if scaling or op.inplace and op.name not in GRADIENT_WRITERS or "out" in kwargs \
-            or kwargs.get("inplace") is True or True in map(_is_true, args):
+            or kwargs.get("inplace") is True \
+            or True in map(_is_true, args) and _written_by_flag(func, args):
         return (None if tensors_of(args, kwargs) else ()), (), ()
     made = segment.made
     codes, others, tensors, outside = [], [], [], []
@@ -201,8 +203,8 @@ def _key(op, func, args, kwargs, scope, source, segment, scaling) -> tuple:
                 outside += listed_outside
         else:   # (an array: compared by `==` it would not say equal)
             plain = False
-    if not tensors:   # a factory, a query (the profiler's ranges): the mode's own path
-        return ((), (), ()) if plain else (None, (), ())
+    if not tensors:   # a factory (given a Generator too), a query (the profiler's ranges):
+        return (), (), ()   # the mode's own path
     if not plain or _autocast():   # (autocast: kernels a look would not run)
         return None, (), ()
     return (func, source, scope, tuple(codes), tuple(others), tuple(kwargs), _grad_enabled()), \
@@ -217,6 +219,13 @@ _PLAIN = frozenset({int, float, bool, str, type(None), slice, type(...), torch.d
 
 def _is_true(arg) -> bool:
     return arg is True   # (a positional True: `F.relu(x, True)` writes its input)
+
+
+def _written_by_flag(func, args) -> bool:
+    """Whether a positional True is `func`'s `inplace` (`F.relu(x, True)`), not another flag
+    (torch.gru's has_biases, batch_first); True where its argument names are unknown."""
+    names = argument_names(func)
+    return not names or "inplace" in names[:len(args)] and args[names.index("inplace")] is True
 
 
 def _seed(parameter, segment) -> int:
