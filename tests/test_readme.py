@@ -168,15 +168,21 @@ def test_the_first_block_and_the_nan_one_show_their_output():
     assert python_blocks()[0].heading == "## What it is"
 
 
-def ipython_shell(names: dict):
-    """IPython's test shell with a fresh namespace holding only `names`; what the magics
-    display is kept in `shell.displayed`, not shown."""
-    pytest.importorskip("IPython")
+@pytest.fixture
+def shell(monkeypatch):
+    """IPython's test shell with a fresh namespace (the one it had is put back after), and
+    the magics' displays dropped: nothing is shown."""
+    pytest.importorskip("anywidget", reason='the Jupyter extra: pip install "tapeviz[jupyter]"')
     from IPython.testing import globalipapp
+
+    import tapeviz.ipython.magic as magic
+    monkeypatch.setattr(magic, "display", lambda shown: None)
     shell = globalipapp.get_ipython()
+    kept = dict(shell.user_ns)
     shell.reset(new_session=False)
-    shell.user_ns.update(names)
-    return shell
+    yield shell
+    shell.user_ns.clear()
+    shell.user_ns.update(kept)
 
 
 def run_cell(shell, code: str):
@@ -186,14 +192,14 @@ def run_cell(shell, code: str):
         raise error
 
 
-def test_the_jupyter_blocks_run_in_order_in_a_kernel_and_draw_the_cells_tape(monkeypatch):
-    pytest.importorskip("anywidget", reason='the Jupyter extra: pip install "tapeviz[jupyter]"')
+def test_the_jupyter_blocks_run_in_order_in_a_kernel_and_draw_the_cells_tape(
+        shell, monkeypatch):
     import tapeviz.ipython.magic as magic
     displayed = []
     monkeypatch.setattr(magic, "display", displayed.append)
     cells = [block for block in python_blocks() if block.heading == "## In Jupyter"]
     assert [cell.code.split("\n")[0] for cell in cells] == ["%load_ext tapeviz", "%%tapeviz"]
-    shell = ipython_shell(keras_batch())
+    shell.user_ns.update(keras_batch())
     try:
         for cell in cells:
             run_cell(shell, cell.code)
@@ -375,15 +381,11 @@ def test_the_first_screen_says_what_tapeviz_is_and_gives_the_two_commands():
 
 
 def test_every_magic_readme_gives_exists_with_its_flags_and_the_breakpoint_ones_run(
-        monkeypatch, capsys):
-    pytest.importorskip("anywidget", reason='the Jupyter extra: pip install "tapeviz[jupyter]"')
-    import tapeviz.ipython.magic as magic
-    monkeypatch.setattr(magic, "display", lambda shown: None)
+        shell, capsys):
     magics = [span for span in spans(prose()) if re.match(r"%%?\w", span)]
     flags = {word for paragraph in paragraphs() if "%" in paragraph
              for span in spans(paragraph) for word in span.split()
              if re.fullmatch(r"--[\w-]+", word)}
-    shell = ipython_shell({})
     run_cell(shell, "%load_ext tapeviz")
     try:
         found = shell.magics_manager.magics
