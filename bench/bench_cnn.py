@@ -16,6 +16,66 @@ A Keras layer's call asks whether it is given KerasTensors (the functional API):
 steps): 2,556.5k instructions before, 2,562.6k with a look into every input (+0.24%), 2,556.4k
 with a tensor told apart first (kept).
 
+Figures, 2026-12-07, fourteenth round (base d66f09d; load 2 at the start, 6-12 after, the
+others' tests beside). At the start (07:50, load 1.8), this file --threads 1 --rounds 9:
+held 1.16x (rounds 1.05-1.24x; 5.89 against 5.15 ms), faulting 1.03x. cnn_phases --held
+(load 3.4), tapeviz/PyTorch ms: forward 2.22/1.74, loss 0.12/0.06, gradient 3.55/2.96,
+update 0.23/0.50, step 6.15/5.27 (+0.87); --small (1x5x5, the fixed cost): +0.13, +0.04,
++0.14, -0.09, step +0.26. The ops in the step (forwards wrapped, load ~2, ms a step): both
+fused convs 1.91, conv2d_backprop_input 1.27, the filter gradients 1.15 and 0.19, relu_grad
+0.27 and 0.25, the bias sums 0.18, reduce_mean 0.10. Isolated, hot, one thread (best of
+100): the second conv's forward 1.10 ms against PyTorch's conv2d with bias 0.72 (85 MFLOP:
+118 GFLOP/s, ours 84 on the grid's 92 MFLOP); its input and filter gradients 1.12 and 1.08
+against ~0.96 and ~1.04 (PyTorch's forward and backward 2.72, weights and bias only 1.76);
+the first conv fused 0.26 against PyTorch's conv and relu 0.31-0.34, its filter gradient
+0.17. So the taps' products of depth C = 16 (C's block loaded and stored once a tap, nine
+times a block) were where the convolutions lost.
+Kept: a kernel row's three taps as one product of depth 48 (blas.OverlappingProducts:
+OpenBLAS's own small-matrix kernel for its core called straight, since cblas refuses a
+leading dimension under k; A is the grid's rows read in place, overlapping 16 values
+apart; only on the cores whose kernels are written for them, SkylakeX and later; valgrind's
+Haswell path and other BLAS builds keep one product a tap). Predicted from a prototype
+(the second conv's taps 0.96 -> 0.80 ms hot): -0.3 ms a step. Measured: isolated forward
+1.10 -> 0.79 ms, input gradient 1.12 -> 0.93 (~115 GFLOP/s, PyTorch's rate); in the step,
+on and off alternated in one process (8 rounds x 20 steps, load 5.9): the fused second conv
+1.60 -> 1.34, conv2d_backprop_input 1.40 -> 1.14, the step 6.99 -> 6.25 ms; the step alone
+(16 rounds, load 9.4): 7.52 -> 6.92 ms, 0.911x (rounds 0.889-0.935x). Processes of the base
+and this tree alternated, held malloc (--summary, 7 rounds, load 11-12): 1.180, 1.157,
+1.235x -> 1.156, 1.182, 1.138x (tapeviz 7.34, 7.24, 7.92 -> 6.86, 7.19, 6.92 ms);
+cnn_phases --held alternated twice (load 10-12): gradient gap +0.96, +0.94 -> +0.65, +0.79
+ms, forward +0.65, +0.51 -> +0.41, +0.42, step +1.30, +1.13 -> +1.03, +1.12. This tree's
+runs carry another engineer's uncommitted exact-bits softmax (ops/nn.py, softmax_bits.py):
+sparse_softmax_cross_entropy_with_logits 0.044 -> 0.264 ms a step (on/off in one process,
+6 rounds, load 9.4), the loss phase 0.14-0.16 -> 0.34 ms. At the end (load ~11), this
+file --threads 1 --rounds 9: held 1.19x (rounds 1.12-1.26x; 7.58 against 6.29 ms),
+faulting 0.94x (0.87-1.07x, 573 faults a step).
+Checked, unchanged: the first conv's input gradient is never computed (no
+conv2d_backprop_input of 32x28x28x1 in the step: its images are not watched); 0 float64
+arrays in 268 op calls over 5 steps; with --threads 2 threadpoolctl reports 2 OpenBLAS
+threads (the kernels called straight never thread, nor did cblas's small-matrix path).
+Measured and not kept:
+- relu_grad taking the bias gradient's sums a chunk of ~4,096 pixels at a time while in
+  cache, left for reduce_sum of that very array (reduce_sum summing any image batch in the
+  same chunks, so the same bits): reduce_sum 0.258 -> 0.045 ms a step but relu_grad 0.456
+  + 0.415 -> 0.608 + 0.496, the step 0.999x (0.871-1.113x, 14 rounds, load 7); hot, relu_grad
+  chunked 0.229 against 0.178 ms, reduce_sum 0.029: the chunks' numpy calls and small gemvs
+  cost what the cold pass saved (the thirteenth round's guess, ~0.1 ms, was the pass alone);
+- the filter gradient by the 'nt' kernel a kernel row at a time (dw[a] as (16, 48), g's
+  blocks times the rows read in place): 0.88 against 0.88 ms at 240 KB blocks, 0.91-0.93
+  at 480 KB (numpy's batched matmul 1.42-1.48 there): C is 16x48, its loads never cost;
+- the first conv by kernel rows on its 28-wide grid (depth 3, no window planes): 0.21
+  against im2col's 0.13 ms;
+- blocks of 120-720 KB for the kernel rows (fused forward 0.93-0.99, input gradient
+  0.88-0.93 ms hot, cold 1.12-1.43): the load's noise, 240 KB kept.
+Left (the held goal stays missed, 1.14-1.19x at load 10-12 here): the convolutions are at
+PyTorch's rate now (forward 0.79 against 0.72 with 8% of the grid's rows computed and
+dropped; gradients 0.93 and 0.88 against ~0.96 and ~1.04; the first conv ahead), so the gap
+is the passes over arrays the debugger's nodes hold: relu_grad's two (0.5-0.6 ms a step
+against threshold_backward's ~0.27), the bias sums (0.18, inside oneDNN's backward), the
+filter gradient's 17% of zero rows (g laid on the 26-wide grid, ~0.15), the fixed cost
+(+0.26 on 1x5x5 images, most in dispatch, the tape and backward), and the loss's exact
+bits above (+0.22) once committed; less the update (-0.3).
+
 Figures, 2026-12-07, thirteenth round (base c538863; load 6-8 all round, valgrind and the
 others' tests beside): the structural change the twelfth round named. A Conv2D layer with a
 bias and relu (or no activation) runs conv2d, bias_add and relu as one pass when nobody
