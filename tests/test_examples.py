@@ -1,6 +1,7 @@
 """The example programs run offline on built-in data and produce what they promise."""
 import ast
 import gzip
+import pathlib
 import re
 import subprocess
 import sys
@@ -177,3 +178,11 @@ def test_demo_without_a_display_says_so_and_runs_headless_as_readme_promises(
     assert demo.main([]) == 0
     assert ran == [tmp_path / "demo_output"]
     assert "No browser can open here" in capsys.readouterr().out
+
+
+def test_every_example_is_run_by_a_test_here():
+    """A new examples/*.py is run here (README names each: tests/test_readme.py)."""
+    source = pathlib.Path(__file__).read_text()
+    ran = set(re.findall(r'load_example\("(\w+)"\)', source))
+    ran |= set(re.findall(r'EXAMPLES / "(\w+)\.py"', source))
+    assert {path.stem for path in EXAMPLES.glob("*.py")} <= ran, ran
