@@ -460,3 +460,11 @@ def test_every_tf_and_tapeviz_name_readme_gives_exists():
     for name in outside:
         with pytest.raises(AttributeError, match="does not cover|has no"):
             getattr(tf, name.split(".")[1])
+
+
+def test_terms_a_tf2_user_does_not_know_are_explained_where_first_used():
+    text = README.read_text()
+    explained = {"VJP": "vector-Jacobian product"}
+    for term, words in explained.items():
+        first = re.search(rf"\b{term}\b", text).start()
+        assert 0 <= text.index(words) - first < 100, (term, text[first - 200:first + 200])
