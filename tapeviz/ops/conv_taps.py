@@ -31,6 +31,10 @@ MIN_CHANNELS = 8  # below it im2col's one deep matmul wins (4 channels: even; 1:
 # in L2 with its operands (forward 0.94x of 120 KB's time); past 3,906 rows of a 16x16
 # product OpenBLAS leaves its small-matrix kernel (360 KB: 1.3x)
 _BLOCK_BYTES = 240 << 10
+# channels up to which a kernel row is one product by the small-matrix kernel (3x3, hot,
+# forward and input gradient: 16 -> 16 0.81x/0.83x, 64 -> 64 0.84x/0.90x of one product a
+# tap; 128 -> 128 1.28x/1.05x, 512 -> 512 2.3x: past it OpenBLAS's packed gemm wins)
+_MOST_ROW_CHANNELS = 64
 
 
 def by_taps(input_shape, strides, out_hw) -> bool:
@@ -175,7 +179,8 @@ def _tap_adder(flat, taps, offsets, totals, most_rows, row_taps=1):
     costs ~1-3 us, a block's 9 products ~10."""
     c, o = taps.shape[1:]
     usable = flat.dtype == taps.dtype and flat.flags.c_contiguous
-    make = blas.overlapping_products(taps.dtype) if usable and row_taps > 1 else None
+    make = blas.overlapping_products(taps.dtype) \
+        if usable and row_taps > 1 and max(c, o) <= _MOST_ROW_CHANNELS else None
     if make is not None:
         offsets, depth = offsets[::row_taps], row_taps * c   # a kernel row's first tap
     else:
