@@ -211,7 +211,24 @@ def test_the_jupyter_blocks_run_in_order_in_a_kernel_and_draw_the_cells_tape(
         shell.run_line_magic("unload_ext", "tapeviz")
 
 
-def test_the_debugging_block_runs_as_pasted_with_the_readers_own_names():
+@pytest.fixture
+def nothing_left_listening():
+    """A block's Recorder, breakpoints and Dashboard stop listening once it has run (the
+    dashboard's timer lets go within a push or two of its run's end), so later tests run
+    unheard."""
+    import time
+
+    from tapeviz import events
+    before = set(events.subscribers())
+    yield
+    deadline = time.monotonic() + 10
+    while set(events.subscribers()) - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert set(events.subscribers()) <= before, set(events.subscribers()) - before
+
+
+def test_the_debugging_block_runs_as_pasted_with_the_readers_own_names(
+        nothing_left_listening):
     (block,) = [b for b in python_blocks() if b.heading == "## Debugging, from plain Python"
                 and your_own_names(b)]
     names = keras_training()
@@ -226,7 +243,8 @@ def test_the_debugging_block_runs_as_pasted_with_the_readers_own_names():
     assert tf.debugger.Runner.live() == []
 
 
-def test_the_pytorch_block_runs_as_pasted_with_the_readers_own_names():
+def test_the_pytorch_block_runs_as_pasted_with_the_readers_own_names(
+        nothing_left_listening):
     pytest.importorskip("anywidget", reason='the Jupyter extra: pip install "tapeviz[jupyter]"')
     (block,) = [b for b in python_blocks() if b.heading == "## Debugging PyTorch programs"]
     names = torch_training()
