@@ -34,7 +34,9 @@ Kept: a kernel row's three taps as one product of depth 48 (blas.OverlappingProd
 OpenBLAS's own small-matrix kernel for its core called straight, since cblas refuses a
 leading dimension under k; A is the grid's rows read in place, overlapping 16 values
 apart; only on the cores whose kernels are written for them, SkylakeX and later; valgrind's
-Haswell path and other BLAS builds keep one product a tap). Predicted from a prototype
+Haswell path and other BLAS builds keep one product a tap; up to 64 channels in and out:
+128 -> 128 runs 1.28x, 512 -> 512 2.3x slower so, where OpenBLAS's packed gemm wins; VALID's
+padded() hands its input back, 1.47 -> 0.08 us a call). Predicted from a prototype
 (the second conv's taps 0.96 -> 0.80 ms hot): -0.3 ms a step. Measured: isolated forward
 1.10 -> 0.79 ms, input gradient 1.12 -> 0.93 (~115 GFLOP/s, PyTorch's rate); in the step,
 on and off alternated in one process (8 rounds x 20 steps, load 5.9): the fused second conv
