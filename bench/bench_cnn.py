@@ -68,7 +68,8 @@ Measured and not kept:
 - the first conv by kernel rows on its 28-wide grid (depth 3, no window planes): 0.21
   against im2col's 0.13 ms;
 - blocks of 120-720 KB for the kernel rows (fused forward 0.93-0.99, input gradient
-  0.88-0.93 ms hot, cold 1.12-1.43): the load's noise, 240 KB kept.
+  0.88-0.93 ms hot, cold 1.12-1.43): the load's noise; in the step, against 240 KB in one
+  process (10 rounds, load 12-13): 480 KB 1.095x (0.986-1.167x), 120 KB 1.000x: 240 kept.
 Left (the held goal stays missed, 1.14-1.19x at load 10-12 here): the convolutions are at
 PyTorch's rate now (forward 0.79 against 0.72 with 8% of the grid's rows computed and
 dropped; gradients 0.93 and 0.88 against ~0.96 and ~1.04; the first conv ahead), so the gap
