@@ -229,11 +229,12 @@ def test_a_datasets_batches_are_one_step_each_drawn_with_their_names_and_stepped
 
 
 def test_a_breakpoint_on_a_function_that_is_no_op_says_which_ops_to_name_instead():
-    """break_on(op='squeeze'), tf.squeeze a composite of reshape: 'no op is called 'squeeze';
-    did you mean 'square'?', a wrong op offered for the function the student called."""
-    err, line = raised(ValueError, lambda: tf.debugger.break_on(op="squeeze"))
-    assert str(err).startswith("break_on: no op is called 'squeeze': tf.squeeze is a function "
-                               "that runs other ops (as the widget draws them)")
+    """break_on(op='expand_dims'), a composite of reshape as tf.squeeze is: 'no op is called
+    'expand_dims'; did you mean ...', an op the program never ran for the function the student
+    called (torch's adapter, once loaded, names a 'squeeze' op of its own)."""
+    err, line = raised(ValueError, lambda: tf.debugger.break_on(op="expand_dims"))
+    assert str(err).startswith("break_on: no op is called 'expand_dims': tf.expand_dims is a "
+                               "function that runs other ops (as the widget draws them)")
     assert "did you mean" not in str(err) and err.source.lineno == line
 
 
@@ -249,3 +250,16 @@ def test_a_datasets_nan_is_said_to_come_from_the_data_and_a_broadcast_diagnosed(
     [finding] = [f for f in diagnose(rec) if f.kind == "outer_broadcast"]
     assert finding.message.startswith("subtract broadcast (6, 1) and (6,) to (6, 6)")
     assert f"test_tf_programs_loops.py:{line_of(__file__, '# LOSS')}" in finding.message
+
+
+def test_a_nan_runs_alerts_blame_the_nan_not_a_zero_gradient_it_causes():
+    """After the division's Inf, the first layer's weights are NaN; ReLU of NaN passes no
+    gradient, so its kernel's gradient is exactly 0 in every later step. The Dashboard
+    alerted 'dense/kernel:0: the gradient is exactly zero in all 2 steps: it never trains
+    (dead ReLUs, a masked path, or a constant input)' beside the NaN: a second cause that is
+    none."""
+    shown = trained_by_dashboard(lambda: tf_function_loop(nan=True))
+    assert [alert["kind"] for alert in shown["alerts"]] == ["nan"]
+    assert "truediv produced inf" in shown["alerts"][0]["message"]
+    _, rec = recorded(tf_function_loop, nan=True)
+    assert [f.kind for f in diagnose(rec.steps[-1], history=rec.steps[1:])] == ["nan"]

@@ -19,8 +19,10 @@ from .summary import _array
 
 def always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
     """(names whose gradient is None in every step, (name, size) of those exactly zero in
-    every step, steps looked at); nothing below `min_steps` steps."""
-    history = list(history)
+    every step, steps looked at); nothing below `min_steps` steps. A recorded step whose loss
+    is NaN/Inf is not looked at: its zeros say where the NaN went (ReLU passes no gradient
+    to NaN), which the NaN's finding tells, not that a variable never trains."""
+    history = [step for step in history if not _lost(step)]
     steps = [dict(grad_items(step, variables)) for step in history]
     first = next((i for i, step in enumerate(steps) if step), None)
     steps = [step for step in steps if step]   # (an evaluation's or model.fit's last: none)
@@ -34,6 +36,12 @@ def always_zero(history, variables, min_steps: int) -> tuple[list, list, int]:
         elif all(g is not None and not np.any(_array(g)) for g in grads):
             zero.append((name, _array(grads[0]).size))
     return none, zero, len(steps)
+
+
+def _lost(step) -> bool:
+    """Whether `step` is a recorded step whose loss is NaN or Inf."""
+    loss = step.loss if isinstance(step, RecordedStep) else None
+    return loss is not None and not np.isfinite(loss)
 
 
 def _with_none(step, gradients: dict) -> dict:
