@@ -115,9 +115,13 @@ def test_a_noted_step_holds_its_parts_with_no_container_of_its_own():
         for step in noted:
             held = [thing for thing in gc.get_referents(step) if gc.is_tracked(thing)]
             assert not [thing for thing in held if type(thing) is list]
+            # (its own gradients, the sources, the gradients it began with: the step
+            # before's; its values from outside hold nothing tracked: the tuple is untracked
+            # at its first collection)
             tuples = [thing for thing in held if type(thing) is tuple]
-            assert len(tuples) == 2 and all(thing is step.sources or thing is step.gradients
-                                            for thing in tuples)
+            assert all(thing is step.sources or thing is step.gradients or thing is step.given
+                       or thing is step.outside for thing in tuples) and len(tuples) <= 4
+            assert not any(map(gc.is_tracked, step.outside))
         step, after = noted[2], noted[3]
         parts = step.parts   # its own ops, then its updates: the next step's segment's first
         assert parts == [(step.segment, step.first, step.segment.end.depth),

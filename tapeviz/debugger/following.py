@@ -55,17 +55,28 @@ class ProgramFollowing:
         if split is None or records or records.upstream or not event.tape.freed \
                 or self._sink_state.tapes and self._outer_tape_recording(event.tape):
             return False
-        segment = Segment(end, tuple(records.outside), records.given)   # (arrays: untracked)
+        outside, given = tuple(records.outside), records.given   # (arrays: untracked)
         outs, records.at = records.outs, None
         taken, evaluation = split
+        start = taken + evaluation
+        closing = self._closing
+        if state == "closing" and type(closing) is NotedStep and not evaluation \
+                and start < end.depth:   # (a training loop's step: no Segment made)
+            self._closing = None   # its updates: now final
+            closing._owner = self._kept
+            self._kept.uncounted.append(closing)   # (counted when the budget is near)
+            noted = self._note_step(end, outside, given, start, event, outs)
+            if taken:   # (the part its count holds already)
+                closing.updates, closing.taken = noted, taken
+            return True
+        segment = Segment(end, outside, given)
         if state == "closing":
-            closing = self._closing
             if type(closing) is NotedStep and not evaluation:   # its updates: now final
                 self._closing = None
-                if taken:   # (the part its count holds already)
+                if taken:
                     closing.updates, closing.taken = segment, taken
                 closing._owner = self._kept
-                self._kept.uncounted.append(closing)   # (counted when the budget is near)
+                self._kept.uncounted.append(closing)
             else:
                 closing, self._closing = self._made(closing), None
                 closing._add_part(segment, 0, taken, outs)
@@ -73,24 +84,22 @@ class ProgramFollowing:
                 if evaluation:
                     self._current._add_part(segment, taken, taken + evaluation, outs)
                     self._end_step("evaluation", closing=False)
-        start = taken + evaluation
         if start < end.depth:   # (the step in progress is fresh: the segment began it)
-            given = tuple(event.gradients)
-            self._note_step(segment, start, end.depth, event, given)
-            # (what _begin_segment finds: a fresh step, the noted one closing, none waiting)
-            self._segment_state = "closing"
-            records.given, records.before = given, outs
-            records.begin()
+            self._note_step(end, outside, given, start, event, outs, segment)
             return True
         self._enforce_budget()
         self._end_gradient_step(event)
         self._begin_segment(tuple(event.gradients), outs)
         return True
 
-    def _note_step(self, segment, first: int, end: int, event, gradients: tuple) -> None:
-        """The step in progress ends at gradient call `event` (its `gradients`) holding
-        `segment`'s ops from `first` to `end` alone: it is noted, made when someone looks
-        (noted.py), and takes the next segment's updates."""
+    def _note_step(self, end, outside: tuple, given: tuple, first: int, event, outs: list,
+                   segment=None) -> NotedStep:
+        """The step in progress ends at gradient call `event` holding the ops from `first`
+        of the segment that followed the program up to branch `end` (its values from
+        `outside`, the gradients `given` at its start; `segment`, if one was made) alone:
+        it is noted, made when someone looks (noted.py), and takes the next segment's
+        updates; that segment (`outs`: the outputs of this one) begins. Returns the noted
+        step (a look the budget's warning makes may have made the closing one already)."""
         current = self._current
         sources, last = event.sources, self._sources
         if len(sources) == len(last) and all(map(is_, sources, last)):
@@ -98,8 +107,10 @@ class ProgramFollowing:
         else:
             sources = self._sources = tuple(sources)
         targets = event.targets   # (loss_of, inlined: a call a step)
-        noted = NotedStep(current.index, segment, first, end,
-                          targets[0]._value if len(targets) == 1 else None, sources, gradients)
+        gradients = tuple(event.gradients)
+        noted = NotedStep(current.index, end, outside, given, first, end.depth,
+                          targets[0]._value if len(targets) == 1 else None, sources, gradients,
+                          segment)
         current.index = self._next_index   # (fresh: it serves as the next step)
         self._next_index += 1
         self._steps.append(noted)
@@ -112,6 +123,12 @@ class ProgramFollowing:
         # the sink is empty and stays so while segments follow: the next count is planned
         # when it takes a record again (a segment left: `_check_budget`), not at every step
         self._unplanned, self._records.check_at = True, 0
+        # (what _begin_segment finds: a fresh step, the noted one closing, none waiting)
+        self._segment_state = "closing"
+        records = self._records
+        records.given, records.before = gradients, outs
+        records.begin()
+        return noted
 
     def _made(self, step):
         """`step` (a kept step, the closing one or None), made if it was only noted, in its

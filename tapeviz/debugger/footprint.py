@@ -287,13 +287,13 @@ class Footprint:
         return size
 
 
-def noted_bytes(segment, tensors: tuple, values: tuple) -> int:
-    """The bytes, counted before it is made, of a step of two parts that keeps `segment`
-    (its last ops), with `tensors` (variable gradients) and `values` (the loss) beside it,
+def noted_bytes(outside: tuple, tensors: tuple, values: tuple) -> int:
+    """The bytes, counted before it is made, of a step of two parts that keeps a segment
+    (its last ops: the values it kept from `outside`), with `tensors` (variable gradients)
+    and `values` (the loss) beside it,
     as `count_segments`, `count_gradients` and the loss's count will once it is made (an
     array or a tensor of another size counted whole: an overstatement where one is held
     twice). A function, not a Footprint's: a noted step keeps no set of what it counted."""
-    outside = segment.outside
     things = (*outside, *tensors, *map(_tensor_value, tensors), *values)
     known = _BY_KINDS.get(tuple(map(type, things))) or _sized(things)   # (its hit, inlined)
     # (the tuple's size as getsizeof gives it, by arithmetic: getsizeof's call ~1.4k instructions)

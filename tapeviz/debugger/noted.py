@@ -18,26 +18,33 @@ from operator import is_not
 from ..variable import Variable
 from .footprint import noted_bytes
 from .history import STEP_BYTES, RecordedStep
+from .program import Segment
 
 
 class NotedStep:
     """A finished step noted, not made: `made()` makes its RecordedStep."""
 
-    # its parts flat, not a list of (segment, first op, end) tuples: three objects fewer
-    # a kept step for the cycle collector to walk (the made step lists them)
-    __slots__ = ("index", "label", "segment", "first", "end", "updates", "taken", "loss",
-                 "sources", "gradients", "_nbytes", "_owner", "_warned_big")
+    # its parts flat, not a list of (segment, first op, end) tuples, and its segment as the
+    # three things it keeps: objects fewer a kept step for the cycle collector to walk and
+    # for a loop to make (the made step lists them)
+    __slots__ = ("index", "label", "branch", "outside", "given", "_segment", "first", "end",
+                 "updates", "taken", "loss", "sources", "gradients", "_nbytes", "_owner",
+                 "_warned_big")
     complete = True
 
-    def __init__(self, index: int, segment, first: int, end: int, loss, sources: tuple,
-                 gradients: tuple):
-        """`segment`'s ops from `first` to `end` are its own; `loss`: the value of the
-        gradient call's one target, or None (its bytes count the loss and the gradients of
-        its variable sources). `updates`: the next segment, whose first `taken` ops are its
+    def __init__(self, index: int, branch, outside: tuple, given: tuple, first: int, end: int,
+                 loss, sources: tuple, gradients: tuple, segment=None):
+        """The ops from `first` to `end` of its segment are its own: the segment that
+        followed the program up to `branch`, kept as the values it read from outside and
+        the gradients `given` by the call it began at (program.Segment: `segment`, if one
+        was made, else made on a look); `loss`: the value of the gradient call's one
+        target, or None (its bytes count the loss and the gradients of its variable
+        sources). `updates`: the next step (or segment), whose first `taken` ops are its
         updates (set when that segment ends)."""
         self.index = index
         self.label = None
-        self.segment, self.first, self.end = segment, first, end
+        self.branch, self.outside, self.given, self._segment = branch, outside, given, segment
+        self.first, self.end = first, end
         self.updates, self.taken = None, 0
         self.loss = loss
         self.sources = sources
@@ -45,6 +52,13 @@ class NotedStep:
         self._nbytes = None       # counted when first asked
         self._owner = None        # the KeptBytes it is counted in, once it takes no ops more
         self._warned_big = False
+
+    @property
+    def segment(self) -> Segment:
+        """Its segment, made once (shared with the step before, whose updates it holds)."""
+        if self._segment is None:
+            self._segment = Segment(self.branch, self.outside, self.given)
+        return self._segment
 
     @property
     def nbytes(self) -> int:
@@ -56,7 +70,7 @@ class NotedStep:
             if not all(map(is_not, held, repeat(None))):
                 held = tuple(compress(held, map(is_not, held, repeat(None))))
             loss = self.loss
-            self._nbytes = STEP_BYTES + noted_bytes(self.segment, held,
+            self._nbytes = STEP_BYTES + noted_bytes(self.outside, held,
                                                     () if loss is None else (loss,))
         return self._nbytes
 
@@ -64,8 +78,10 @@ class NotedStep:
     def parts(self) -> list:
         """Its (segment, first op, end) parts, as a made step lists them."""
         parts = [(self.segment, self.first, self.end)]
-        if self.updates is not None:
-            parts.append((self.updates, 0, self.taken))
+        updates = self.updates
+        if updates is not None:
+            segment = updates.segment if type(updates) is NotedStep else updates
+            parts.append((segment, 0, self.taken))
         return parts
 
     @property
