@@ -264,3 +264,15 @@ def test_no_block_imports_a_name_it_never_uses():
     assert unused == []
 
 
+
+
+def test_a_widget_prints_in_a_terminal_the_line_readme_shows():
+    """README's `<TapeWidget: persistent tape, 10 ops, loss 0.73>`, its numbers masked."""
+    pytest.importorskip("anywidget", reason='the Jupyter extra: pip install "tapeviz[jupyter]"')
+    from tapeviz.viz import TapeWidget
+    (shown,) = [span for span in spans(prose()) if span.startswith("<TapeWidget:")]
+    w = tf.Variable([[1.0, 2.0], [3.0, 4.0]])
+    with tf.GradientTape(persistent=True) as tape:
+        tf.reduce_mean(tf.square(tf.tanh(tf.matmul([[1.0, 2.0]], w)) - 0.5))   # the loss
+    masked = re.escape(shown).replace(r"10", r"\d+").replace(r"0\.73", r"[\d.e+-]+")
+    assert re.fullmatch(masked, repr(TapeWidget(tape))), (shown, repr(TapeWidget(tape)))
