@@ -107,8 +107,12 @@ def skipped(tape, targets: list, leaves, scale: float) -> None:
 
 def _optimizer_steps(optimizer, args, kwargs) -> None:
     """An optimizer is about to step: settle the held passes with the gradients it will use;
-    the training step ends here unless another optimizer steps later in this iteration."""
-    if not _current().passes:
+    the training step ends here unless another optimizer steps later in this iteration (the
+    last of several stepping what one pass computed, `sparse.step(); dense.step()`, ends it)."""
+    local = _current()
+    if not local.passes:
+        if local.settled and not _step_to_come(sys._getframe(1)):
+            _send()
         return
     _settle({id(p) for group in optimizer.param_groups for p in group["params"]})
     if _step_to_come(sys._getframe(1)):
