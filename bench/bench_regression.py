@@ -18,6 +18,8 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_regression.
 from __future__ import annotations
 
 import argparse
+import functools
+import gc
 import pathlib
 import statistics
 import sys
@@ -78,6 +80,24 @@ COUNTED_EPOCHS = 5  # epochs of a run under valgrind (about 50x slower than with
 # (~13k), gradient()'s setup (~40k for a 4-node tape: Backward's sources by `tape.tracks`
 # calls, _reachable_from's walk, the phase's enter and leave, each source's float test
 # again in the result), pow's VJP as four ops (`g * y * pow(x, y - 1)`, as TF's).
+# This round (0.710x -> the goal; c54ce39's tree as base): the count made steady first. With the
+# collector frozen and off after a second warm-up (counted_run, now), one epoch of this loop read
+# 269.1k, 269.2k, 269.1k, 269.1k, 269.6k a step at c54ce39 over five heap layouts (0 to 20,000
+# objects allocated first), 269.5k with four more modules imported first (the type versions and
+# interned names moved), and this tree 248.6k, 248.7k, 248.5k alike: no jump seen (not shown: which
+# of last round's harness differences made its ~10k). A trace of the step's body (tape, loss,
+# gradient, two updates; no Dataset) by sys.settrace: 4390 bytecodes and 87 Python calls, 14
+# dispatches, 4 of them pow's VJP. Cut: pow's gradient in x as one op, pow_grad (a3059c7; predicted
+# -15k): 269.1k -> 257.2k (4150 bytecodes, 79 calls, 11 dispatches); three tensors of one scalar
+# type taken as they are by input_arrays (95628f9): -> 248.6k (4048 bytecodes, 76 calls). This
+# bench's own count (5 epochs), gc on as it was: 268.9k -> 248.1k a step; frozen as it is now:
+# 269.0k -> 248.3k (PyTorch 378.7k last measured: 0.710x -> 0.656x). The scalar chain
+# (bench_dispatch, 200 iterations, gc frozen, two heap layouts): 390.3k, 390.2k -> 390.0k, 389.9k.
+# CPU, the two trees alternated in fresh processes, 8 rounds (min of 3 runs of 19,000 steps each) at
+# load 12-14: 36.2 -> 33.5 us a step, median ratio 0.937 (0.878-0.998). Left: each `local.state`
+# read (~500 instructions, 11 a step), `object.__new__` (~560 each: a Tensor per op, a Node per
+# taped op), Backward's set-up (`tape.tracks` per source, an `Origin` per pass, the seed's `wrap`),
+# the two `watch_read` calls (~3.5k each) and four `source_from` walks (~3k each) of the forward.
 
 
 def tapeviz_regression(data, epochs: int = EPOCHS) -> tuple:
@@ -148,13 +168,21 @@ def measure(torch, rounds: int, epochs: int = EPOCHS) -> tuple:
 
 
 def counted_run(library: str, epochs: int) -> None:
-    """The worker valgrind counts: one library's loop, warmed up first."""
+    """The worker valgrind counts: one library's loop, run once more before run_counted's
+    own warm-up and count, then the collector's objects frozen and the collector off: a
+    collection's timing, which moved this count by up to ~10k a step between trees of the
+    same loop, is then no part of it."""
     data, _ = load_birth_life(DATA)
     if library == "tapeviz":
-        instructions.run_counted(lambda: tapeviz_regression(data, epochs))
+        workload = functools.partial(tapeviz_regression, data, epochs)
     else:
         import torch
-        instructions.run_counted(lambda: torch_regression(torch, data, epochs))
+        workload = functools.partial(torch_regression, torch, data, epochs)
+    workload()
+    gc.collect()
+    gc.freeze()
+    gc.disable()
+    instructions.run_counted(workload)
 
 
 def instructions_a_step(epochs: int = COUNTED_EPOCHS) -> dict:
