@@ -203,7 +203,8 @@ def test_the_pytorch_block_runs_as_pasted_with_the_readers_own_names(
         tvt.clear_breakpoints()
     assert names["runner"].state == "finished"
     assert len(names["rec"].steps) == 3
-    assert "linear" in {node.op.name for node in names["tape"].nodes}
+    assert [node.op.name for node in names["tape"].nodes] == ["linear", "relu", "linear",
+                                                              "cross_entropy"]
 
 
 def test_every_python_block_is_run_by_a_test_here():

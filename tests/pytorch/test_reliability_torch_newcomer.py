@@ -112,50 +112,6 @@ def test_an_embedding_given_an_id_out_of_range_gets_no_dtype_hint():
     assert "convert the batch" not in note, note
 
 
-def test_the_readmes_torch_snippet_runs_as_pasted_with_the_users_own_names(monkeypatch):
-    pytest.importorskip("anywidget", reason='the widgets: pip install "tapeviz[jupyter]"')
-    import pathlib
-    import re
-
-    import tapeviz.viz
-    from tapeviz.debugger import clear_breakpoints
-
-    made = []
-
-    class Dashboard(tapeviz.viz.Dashboard):   # the snippet's, kept to detach it after
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            made.append(self)
-
-    monkeypatch.setattr(tapeviz.viz, "Dashboard", Dashboard)
-    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
-    after = readme[readme.index("## Debugging PyTorch programs"):]
-    snippet = re.search(r"```python\n(.*?)```", after, re.S).group(1)
-    torch.manual_seed(0)
-    model = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
-    x, y = torch.randn(16, 4), torch.randint(0, 3, (16,))
-
-    def train():
-        optimizer = torch.optim.SGD(model.parameters(), 0.1)
-        for _ in range(3):
-            optimizer.zero_grad()
-            torch.nn.functional.cross_entropy(model(x), y).backward()
-            optimizer.step()
-
-    names = {"model": model, "x": x, "y": y, "train": train}
-    try:
-        exec(compile(snippet, "readme_torch.py", "exec"), names)
-        assert names["runner"].join(60)
-    finally:
-        clear_breakpoints()
-        for dashboard in made:
-            dashboard.detach()
-    assert len(made) == 1
-    assert [node.op.name for node in names["tape"].nodes] == ["linear", "relu", "linear",
-                                                              "cross_entropy"]
-    assert len(names["rec"].steps) == 3 and names["runner"].state == "finished"
-
-
 def test_percent_tapeviz_shows_a_torch_tape_as_the_readme_says_it_shows_any_tape(monkeypatch):
     globalipapp = pytest.importorskip("IPython.testing.globalipapp",
                                       reason='the magics: pip install "tapeviz[jupyter]"')
