@@ -196,7 +196,9 @@ export function panZoom(container, onClick) {
     const pane = size();
     if (!pane.w || !box) return;
     viewScale = viewScale || Math.min(pane.w / box.w, pane.h / box.h) || 1;
-    apply({ ...box, w: pane.w / viewScale, h: pane.h / viewScale });
+    // (its new extent kept inside the graph where the graph overflows it: a taller pane left
+    // a band below notebook 02's graph)
+    apply(panned({ ...box, w: pane.w / viewScale, h: pane.h / viewScale }, 0, 0));
     const node = shown && [...svg.querySelectorAll("g.node")].find((n) => n.id === shown);
     if (node) bringIntoView(node, centred);
   }
@@ -270,10 +272,13 @@ export function panZoom(container, onClick) {
     const n = node.getBoundingClientRect(), r = container.getBoundingClientRect();
     if (!r.width) return;
     if (!always && inView(node)) return;
-    moved = true;   // centre it: screen pixels to SVG units
-    clicked = null;
-    apply({ ...box, x: box.x + ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width,
-            y: box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height });
+    moved = true;   // centre it (screen pixels to SVG units), the view kept inside the graph's
+    clicked = null;  // sides and top where it overflows the pane: centring a node near the top
+    // showed an empty band above it while boxes were cut at both sides (notebook 02); one at
+    // the foot stays centred, on screen where the pane runs below the window
+    const b = panned(box, ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width, 0);
+    const y = box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height;
+    apply({ ...b, y: home.h > box.h ? Math.max(home.y, y) : y });
   }
   // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node):
   // into the pane, then the page scrolls it on screen where the pane reaches below the window.
