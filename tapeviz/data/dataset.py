@@ -22,6 +22,7 @@ from . import structure as _s
 from .batching import Batching
 from .cardinality import INFINITE, UNKNOWN, int64_count, refuse_other_than_int64
 from .counted import Counted
+from .map_spec import mapped_spec
 
 AUTOTUNE = -1
 _SAME = object()  # a transformation's element spec is its input's
@@ -108,7 +109,7 @@ class Dataset(Batching, Counted):
             for element in self._start():
                 yield _s.to_element(_s.call_unpacked(map_func, element), lists_are_tuples=True)
 
-        return self._then(start, spec=None, kind="Map")
+        return self._then(start, spec=lambda: mapped_spec(map_func, self), kind="Map")
 
     def filter(self, predicate, name=None) -> "Dataset":
         """Only the elements for which `predicate` returns a true boolean scalar."""
@@ -292,7 +293,8 @@ class Dataset(Batching, Counted):
 
     @property
     def element_spec(self):
-        """The TensorSpec structure of one element (a map runs on one element to find it)."""
+        """The TensorSpec structure of one element (a map runs on its first element and a
+        probe of it: map_spec.py)."""
         spec = self._spec
         if callable(spec):
             spec = self._spec = spec()
