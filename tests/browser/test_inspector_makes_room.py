@@ -36,6 +36,14 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """]
 
 
+# the inspector's buttons that reach past its right edge: their text
+BUTTONS_OUT = """(side) => {
+  const edge = side.getBoundingClientRect().right - parseFloat(getComputedStyle(side).paddingRight);
+  return [...side.querySelectorAll(".tv-actions button")]
+    .filter((b) => b.getBoundingClientRect().right > edge + 1).map((b) => b.textContent);
+}"""
+
+
 def boxes_cut(widget) -> dict:
     return {box.locator("text").first.text_content(): box.evaluate(CUT_OFF_PX)
             for box in widget.locator(".tv-graph svg g.node").all()
@@ -63,5 +71,13 @@ def test_the_inspector_leaves_the_graph_room_for_every_box(theme, tmp_path, brow
         assert boxes_cut(widget) == {}
         side = widget.locator(".tv-side").bounding_box()["width"]
         assert side >= 0.25 * widget.bounding_box()["width"] - 2, side   # still readable
+        # two backward steps: the loss op, its long name in a button of the narrower inspector
+        # ('Break on every sparse_softmax_cross_entropy_with_logits' ran past its right edge)
+        for _ in range(2):
+            widget.locator("button.tv-step").click()
+        wait_until(page, lambda: "sparse_softmax" in inspector_title(widget), "the loss stepped")
+        page.settle()
+        page.screenshot(widget, f"room-{theme}-stepped")
+        assert widget.locator(".tv-side").evaluate(BUTTONS_OUT) == []
         assert widget_error(widget) == ""
         check_clean(page, browser)

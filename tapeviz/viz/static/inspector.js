@@ -66,7 +66,7 @@ function breakable(line) {
 
 // A table's value with a place to wrap after each underscore: an op's long name broke anywhere,
 // "sparse_softmax_cross_entropy_with_lo" over "gits" (copying it copies no <wbr>)
-function snakeBreakable(text) {
+export function snakeBreakable(text) {
   return text.split(/(?<=_)/).flatMap((part, i) => (i ? [h("wbr"), part] : [part]));
 }
 

@@ -11,7 +11,7 @@
 import { bordersKey } from "./borders.js";
 import { h } from "./dom.js";
 import { panZoom } from "./panzoom.js";
-import { alertList, cueAlerts, inspectorContent } from "./inspector.js";
+import { alertList, cueAlerts, inspectorContent, snakeBreakable } from "./inspector.js";
 import { sidePanel, statusRow } from "./layout.js";
 import { stepperStrip, stripWithMore } from "./stepper.js";
 
@@ -270,8 +270,9 @@ function render({ model, el }) {
     panel.idle(false);
     const buttons = (payload.actions || []).map((action) => {
       const [label, title] = ACTIONS[action](payload.op);
+      // an op's long name wraps after an underscore inside the panel (it ran past its edge)
       return h("button", { class: `tv-action tv-${action}`, title, onclick: () => send(action) },
-        label);
+        ...snakeBreakable(label));
     });
     const top = side.scrollTop;
     inspector.replaceChildren(...inspectorContent(payload, buttons, breakList, jump));
