@@ -310,7 +310,7 @@ def test_inf_read_from_a_constant_in_an_update_names_that_step_and_line():
         in finding.message and "already held 1 Inf" in finding.message
 
 
-def test_a_layer_gradient_finding_names_the_op_that_reads_the_layer_and_its_line():
+def test_a_layer_gradient_finding_names_the_variable_read_the_op_that_reads_it_and_its_line():
     w = tf.Variable(tf.ones([3, 2]), name="big/kernel")
     x = tf.constant(np.full((4, 3), 10.0, np.float32))
     with tf.GradientTape(persistent=True) as tape:
@@ -318,7 +318,7 @@ def test_a_layer_gradient_finding_names_the_op_that_reads_the_layer_and_its_line
     [finding] = diagnose(tape, loss, sources=[w])
     assert finding.kind == "exploding_gradient" and finding.message.startswith("big: gradient")
     assert finding.node.op.name == "matmul"
-    assert "big is read by matmul at " in finding.message
+    assert "big's kernel is read by matmul at " in finding.message
     assert f"test_debugger_diagnose.py:{line_of(__file__, 'a large loss scale')}" \
         in finding.message
 

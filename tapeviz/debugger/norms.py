@@ -91,12 +91,29 @@ def _added_only(layer: str, nodes) -> bool:
 
 def _layer_finding(kind: str, message: str, layer: str, nodes) -> Finding:
     """A finding about `layer`, naming the op that reads its first variable and its line."""
-    reader = next((n for n in nodes for t in n.inputs
-                   if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
-    if reader is not None:
-        message += (f"; {_shown_layer(layer, nodes)} is read by {_op_name(reader)} at "
-                    f"{_where(reader.source)}")
+    read = next(((n, t.variable) for n in nodes for t in n.inputs
+                 if type(t) is VariableRead and _layer(t.variable.name) == layer), None)
+    if read is None:
+        return Finding(kind, message, None)
+    reader, variable = read
+    message += (f"; {_read_variable(layer, variable, nodes)} is read by {_op_name(reader)} "
+                f"at {_where(reader.source)}")
     return Finding(kind, message, reader)
+
+
+def _read_variable(layer: str, variable, nodes) -> str:
+    """The variable a layer's finding points at, in the layer: "dense_1's kernel" (a layer is
+    not read, its variables are), "layer 0's weight"; a variable that is a layer of its own
+    as its line names it ('w')."""
+    own = _own_name(variable.name, layer)
+    return f"{_as_layer(layer)}'s {own}" if own else _shown_layer(layer, nodes)
+
+
+def _own_name(name: str, layer: str) -> str:
+    """'kernel' of 'dense_1/kernel:0' in 'dense_1', 'weight' of torch's '0.weight' in '0';
+    '' for a variable that is its layer ('w:0')."""
+    name = name.split(":")[0]
+    return name[len(layer) + 1:] if name.startswith(layer) and len(name) > len(layer) else ""
 
 
 def _shown_layer(layer: str, nodes) -> str:

@@ -111,5 +111,5 @@ def test_a_sequentials_layer_is_named_layer_0_not_0_in_the_gradient_norms():
     norms = [f.message for f in diagnose(rec) if f.kind == "exploding_gradient"]
     assert norms and all(message.startswith(("layer 0: gradient norm ", "layer 2: gradient norm "))
                          for message in norms), norms
-    assert f"; layer 0 is read by linear at tests/pytorch/{marked_line(__file__, '# NORMS')}" \
-        in norms[0]
+    line = marked_line(__file__, "# NORMS")
+    assert f"; layer 0's weight is read by linear at tests/pytorch/{line}" in norms[0]
