@@ -263,3 +263,20 @@ def test_a_nan_runs_alerts_blame_the_nan_not_a_zero_gradient_it_causes():
     assert "truediv produced inf" in shown["alerts"][0]["message"]
     _, rec = recorded(tf_function_loop, nan=True)
     assert [f.kind for f in diagnose(rec.steps[-1], history=rec.steps[1:])] == ["nan"]
+
+
+def test_a_recorded_steps_values_and_gradients_are_read_by_the_names_it_lists():
+    """`step.variables` and `step.variable_gradients` list variables by name ('w:0'); given
+    that name, value_of and gradient_of raised AttributeError: 'str' object has no attribute
+    '_value'. A name is read as the Variable is; what is neither is refused naming the call."""
+    _, rec = recorded(regression)
+    step = rec.last_step
+    listed = next(name for name in step.variables if name.startswith("w"))   # 'w:0' alone
+    for name in (listed, listed.split(":")[0]):   # ('w_54:0' after other tests' live w's)
+        np.testing.assert_array_equal(step.value_of(name), step.variables[listed])
+        np.testing.assert_array_equal(step.gradient_of(name), step.variable_gradients[listed])
+    assert step.value_of("v:0") is None and step.gradient_of("v") is None   # not in the step
+    err, line = raised(TypeError, lambda: step.gradient_of(np.zeros(3)))
+    assert str(err).startswith("RecordedStep.gradient_of: tensor must be a Tensor of the step, "
+                               "a Variable or a variable's name ('w:0'); got ")
+    assert err.source.lineno == line

@@ -23,6 +23,8 @@ import sys
 import numpy as np
 
 from ..node import DURATION, OP, RECORD_WIDTH, TAPED
+from ..errors import DTypeError, bad_argument
+from ..tensor import Tensor
 from ..variable import Variable, VariableRead
 from .footprint import Footprint, allocated
 from .kept_forward import holds_kept
@@ -207,16 +209,20 @@ class RecordedStep(StepRecords, StepCount):
         return None
 
     def value_of(self, tensor):
-        """`tensor`'s recorded value; for a Variable, its value at this step."""
-        if isinstance(tensor, Variable):
-            return self.variables.get(tensor.name)
+        """`tensor`'s recorded value; for a Variable (or its name, as `variables` lists it),
+        its value at this step."""
+        name = _variable_name("RecordedStep.value_of", tensor)
+        if name is not None:
+            return self.variables.get(name)
         rop = self.op_of(tensor)
         return None if rop is None else rop.output
 
     def gradient_of(self, tensor):
-        """d loss / d `tensor` (an op output, or a Variable passed to tape.gradient), or None."""
-        if isinstance(tensor, Variable):
-            return value_or_none(self.variable_gradients.get(tensor.name))
+        """d loss / d `tensor` (an op output, or a Variable passed to tape.gradient, or its
+        name, as `variable_gradients` lists it), or None."""
+        name = _variable_name("RecordedStep.gradient_of", tensor)
+        if name is not None:
+            return value_or_none(self.variable_gradients.get(name))
         rop = self.op_of(tensor)
         return None if rop is None else rop.grad
 
@@ -244,3 +250,16 @@ class RecordedStep(StepRecords, StepCount):
 STEP_BYTES = sum(allocated(sys.getsizeof(part)) for part in (
     object.__new__(RecordedStep), vars(RecordedStep(0)), [], [], [], [], [], {}, {}, {}, {}, {},
     Footprint(), set()))
+
+
+def _variable_name(call: str, tensor) -> str | None:
+    """The name `variables` lists a Variable, or a variable's name ('w' or 'w:0'), under; None
+    for a Tensor; anything else refused in the words of `call`."""
+    if isinstance(tensor, Variable):
+        return tensor.name
+    if isinstance(tensor, str):
+        return tensor if ":" in tensor else f"{tensor}:0"
+    if not isinstance(tensor, Tensor):
+        raise bad_argument(call, "tensor", "a Tensor of the step, a Variable or a variable's "
+                                           "name ('w:0')", tensor, DTypeError)
+    return None
