@@ -59,7 +59,7 @@ from .printing import print
 from . import config, linalg, math
 from . import nn, random
 from . import contrib, debugging, errors, functional
-from . import data, debugger, keras, train
+from . import data, debugger, keras, train, version
 from .keras import initializers, losses, metrics, optimizers   # TF 2's tf.optimizers, ...
 from .data import TensorSpec  # tf.TensorSpec, as TF exports it at the top level too
 # TF 2's tf.*_initializer names: Keras's initializers, called the same way (shape, dtype)
@@ -69,7 +69,7 @@ from .keras.initializers import (ConstantInitializer as constant_initializer,
                                  RandomUniform as random_uniform_initializer,
                                  Zeros as zeros_initializer)
 
-__version__ = "0.1.0"
+__version__ = version.VERSION
 
 from .namespace_dir import listing as _listing
 from .tf_names import TF_NAMES as _TF_NAMES

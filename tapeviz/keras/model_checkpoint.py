@@ -1,6 +1,7 @@
 """`tf.keras.callbacks.ModelCheckpoint`, weights only (tapeviz saves no whole model): after
-each epoch, or when the monitored quantity improves, `model.save_weights` to a `.weights.h5`
-name formatted with the epoch and the epoch's logs, saying so as Keras 3 says it."""
+each epoch or every `save_freq` batches, or when the monitored quantity improves,
+`model.save_weights` to a `.weights.h5` name formatted with the epoch (and batch) and the
+logs, saying so as Keras 3 says it."""
 from __future__ import annotations
 
 import os
@@ -41,15 +42,40 @@ class ModelCheckpoint(_MonitorCallback):
                 "ModelCheckpoint", f"When using `save_weights_only=True` in `ModelCheckpoint`, "
                                    f"the filepath provided must end in `.weights.h5` (Keras "
                                    f"weights format). Received: filepath={filepath}")
-        if save_freq != "epoch":
-            raise InvalidArgumentError("ModelCheckpoint", f"save_freq={save_freq!r} (every n "
-                                                          f"batches) is not covered; use 'epoch'")
+        if save_freq != "epoch" and (type(save_freq) is not int or save_freq < 1):
+            raise InvalidArgumentError("ModelCheckpoint", f"Unrecognized save_freq: {save_freq}. "
+                                                          f"Expected save_freq are 'epoch' or "
+                                                          f"integer values")
         self.filepath, self.verbose, self.save_best_only = filepath, verbose, save_best_only
         self.save_weights_only, self.save_freq = True, save_freq
+        self._batches_since_saving, self._last_batch, self._epoch = 0, None, 0
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        """With an int save_freq: save after every save_freq batches, counted across epochs
+        as Keras 3 counts them (a batch index not above the last one starts a new epoch)."""
+        if self.save_freq == "epoch":
+            return
+        new_epoch = self._last_batch is None or batch <= self._last_batch
+        self._batches_since_saving += batch + 1 if new_epoch else batch - self._last_batch
+        self._last_batch = batch
+        if self._batches_since_saving >= self.save_freq:
+            self._batches_since_saving = 0
+            self._save(self._epoch, batch, logs or {})
 
     def on_epoch_end(self, epoch, logs=None) -> None:
-        logs = logs or {}
-        filepath = self.filepath.format(epoch=epoch + 1, **logs)
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs or {})
+
+    def _save(self, epoch, batch, logs) -> None:
+        """Save to the filepath formatted with the epoch (and batch, counted from 1) and logs,
+        unless save_best_only and the monitored quantity did not improve."""
+        if batch is None or "batch" in logs:
+            filepath = self.filepath.format(epoch=epoch + 1, **logs)
+        else:
+            filepath = self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
         if self.save_best_only:
             if self.monitor_op is None:
                 self._set_monitor_op()
