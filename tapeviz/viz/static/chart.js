@@ -178,12 +178,15 @@ export function drawChart(svg, series, { log = false, empty = "no data yet", foc
     }
   });
   drawNonFinite(svg, series, px, pw, ph);
-  // newest-value labels at the right edge, pushed apart so they never overlap
+  // newest-value labels at the right edge, pushed apart so they never overlap, then up from the
+  // plot's foot as far as they must (pushed down past it, notebook 03's lowest gradient norms
+  // sat on the step axis's "step")
   labels.sort((a, b) => a.y - b.y);
   let prev = -Infinity;
+  for (const label of labels) prev = label.y = Math.max(label.y, prev + 13);
+  let next = M.top + ph + 9;   // the lowest label's baseline at the plot's foot
+  for (const label of [...labels].reverse()) next = label.y = Math.min(label.y, next - 13);
   for (const label of labels) {
-    label.y = Math.max(label.y, prev + 13);
-    prev = label.y;
     svg.append(svgEl("text", { x: M.left + pw + 4, y: label.y + 4,
                                class: `tvd-last ${label.colour}${label.bad ? " tvd-bad" : ""}` },
                      label.text));
