@@ -4,6 +4,8 @@ functional model of two inputs, fit with callbacks and validation_split, a subcl
 with its own train_step. Each is recorded by fit, drawn, inspected, stepped backward, run by
 the Runner past and into a breakpoint and by the Dashboard, its planted NaN found at the
 student's line and its planted silent bug diagnosed or refused at the line."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -162,6 +164,19 @@ def test_two_inputs_given_in_the_wrong_order_are_refused_naming_the_layer_and_th
     assert str(err).startswith('layer "dense" (Dense): expected axis -1 of input shape to have '
                                'value 4, but received input with shape (8, 3)')
     assert f"at {at('# TWO')} in two_inputs" in str(err)
+
+
+def test_a_functional_models_build_on_tapevizs_probe_warns_nothing():
+    """Keras builds a functional model on symbolic inputs: no value, no warning. tapeviz's
+    probe, a batch of zeros, made a Lambda's log warn 'log: divide by zero encountered in log;
+    3 of 3 inputs were 0' at the model's definition line, for data the student never gave."""
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        inputs = tf.keras.Input(shape=(3,))
+        logs = tf.keras.layers.Lambda(lambda t: tf.math.log(t))(inputs)
+        model = tf.keras.Model(inputs, tf.keras.layers.Dense(1)(logs))
+    assert [str(w.message) for w in said] == []
+    assert model(np.ones((2, 3), np.float32)).shape == (2, 1)
 
 
 # ---- fit with callbacks and validation_split ---------------------------------------------------
