@@ -31,6 +31,7 @@ class Case:
     rtol: float | None = None
     atol: float | None = None
     fresh: bool = False   # its result depends on process state (names, the global step)
+    exact: bool = False   # its output's floats compared bit for bit (its gradients by tolerance)
 
     @property
     def op_name(self) -> str:
@@ -40,11 +41,11 @@ class Case:
 CASES: dict[str, Case] = {}
 
 
-def case(name, *inputs, grad=True, op=None, rtol=None, atol=None, fresh=False):
+def case(name, *inputs, grad=True, op=None, rtol=None, atol=None, fresh=False, exact=False):
     def register(fn):
         if name in CASES:
             raise ValueError(f"case {name!r} is defined twice")
-        CASES[name] = Case(name, fn, tuple(inputs), grad, op, rtol, atol, fresh)
+        CASES[name] = Case(name, fn, tuple(inputs), grad, op, rtol, atol, fresh, exact)
         return fn
     return register
 
@@ -3812,3 +3813,6 @@ from . import cases_docs_guides  # noqa: E402,F401  (registers its cases into CA
 from . import cases_printed  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_generator_specs  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_conv_transpose  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_softmax_bits  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_map_specs  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_tutorials_next  # noqa: E402,F401  (registers its cases into CASES)

@@ -118,3 +118,6 @@ add_case("nn.conv2d_transpose/output_channels_mismatch",
 add_case("nn.conv2d_transpose/rank3_input",
          lambda tf, x, w: tf.nn.conv2d_transpose(x, w, [6, 6, 2], 2),
          f32(3, 3, 4), f32(3, 3, 2, 4, seed=2))
+add_case("keras.layers.Convolution2DTranspose/alias",
+         lambda tf: tf.keras.layers.Convolution2DTranspose is tf.keras.layers.Conv2DTranspose,
+         grad=False)

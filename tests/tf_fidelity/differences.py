@@ -163,13 +163,6 @@ DELIBERATE: dict[str, str] = {
         "upstream gradient each: TF records one op of several outputs; tapeviz's op has one "
         "output, so it raises an InvalidArgumentError naming custom_gradient and the function, "
         "with the fix (return one tensor: concat or stack the parts, split them after)",
-    "data.Dataset/guide_element_spec_of_map_by_value":
-        "the element_spec of a map whose output's size depends on the element's value "
-        "(lambda x: tf.fill([x], x)): TF traces the function and says that size is unknown "
-        "(shape (None,), and (None, None) once padded_batch'ed); tapeviz runs the map eagerly "
-        "on the first element and gives that element's size ((0,)). A size the function "
-        "computes from values alone agrees (map cases of this suite); iterating gives TF's "
-        "elements in both",
     "keras.callbacks.ModelCheckpoint/guide_whole_model":
         "ModelCheckpoint('model.keras'), the whole model each epoch: TF writes Keras 3's .keras "
         "archive (config and weights); tapeviz saves no whole model (model.save is not "
