@@ -13,6 +13,11 @@ no single-rounding fused multiply-add, so an FMA is a float64 multiply-add round
 float32 (exact but for a tie after the first rounding, about one in 2^29). TF's threads
 flush denormal results to zero (FTZ), so these do too where one can arise. Only finite
 float32 inputs take these paths; the callers keep numpy's formulas for the rest.
+
+Cost: each step is a numpy call, ~50 for a softmax. On (32, 10) logits, alternated in one
+process (6 rounds x 1000 calls, CPU time, load 6-9, 2026-12-07): softmax 6.5 -> 34.4 us,
+sparse cross-entropy's forward 8.1 -> 50.8 us, so a step of a sparse cross-entropy from
+logits (its forward, and the softmax its gradient calls) pays ~70 us more.
 """
 from __future__ import annotations
 
