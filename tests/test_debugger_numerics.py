@@ -1,4 +1,6 @@
 """Check numerics, NaN origins, value summaries and per-node gradient checks."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -120,6 +122,19 @@ def test_find_nan_origin_in_backward_sqrt_at_zero():
     assert origin.source.line == "y = tf.reduce_sum(tf.sqrt(x) * 2.0)"
     assert "in the gradient through sqrt" in str(origin)
     assert np.isinf(tape.gradient(y, x).numpy()[0])  # the search did not consume the tape
+
+
+def test_searching_a_backward_pass_the_user_never_ran_warns_nothing_from_their_line():
+    """was: 'RuntimeWarning: sqrt_grad (in the backward pass): divide by zero ...' said at the
+    find_nan_origin/diagnose line, beside the origin that says the same (found hunting)."""
+    from tapeviz.debugger import diagnose
+    x = tf.Variable([0.0, 1.0])
+    with tf.GradientTape(persistent=True) as tape:
+        y = tf.reduce_sum(tf.sqrt(x) * 2.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        assert find_nan_origin(tape, y).vjp_of.op.name == "sqrt"
+        diagnose(tape, y)
 
 
 def test_find_nan_origin_in_backward_of_pow_half_at_zero():

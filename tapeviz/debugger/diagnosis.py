@@ -18,6 +18,8 @@ from __future__ import annotations
 import operator
 import sys
 
+import numpy as np
+
 from .. import nest
 from ..errors import DTypeError, InvalidArgumentError
 from ..fpwarnings import warn_from_user_line
@@ -80,8 +82,9 @@ def _tape_gradients(recording, target, sources):
     variables = [v for v in chosen if isinstance(v, Variable) and v.dtype.is_floating]
     if not variables:
         return None
-    try:
-        grads = recording.backward(target, variables).run().grads
+    try:   # a pass the user never ran: numpy's warnings from it would blame diagnose's line
+        with np.errstate(all="ignore"):
+            grads = recording.backward(target, variables).run().grads
     except InvalidArgumentError:
         return None   # check-numerics is on and the backward pass made NaN: it said so
     return {v.name: grads.get(id(v)) for v in variables}

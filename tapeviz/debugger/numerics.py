@@ -211,9 +211,10 @@ def _backward_origin(tape, target, sources, output_gradients):
 
     _local.suspended = getattr(_local, "suspended", 0) + 1
     events.subscribe(listen)
-    try:
-        for _ in tape.backward(target, sources, output_gradients):
-            pass
+    try:   # (numpy's warnings unsaid: the origin found says what they would, and where)
+        with np.errstate(all="ignore"):
+            for _ in tape.backward(target, sources, output_gradients):
+                pass
     finally:
         events.unsubscribe(listen)
         _local.suspended -= 1
