@@ -176,7 +176,7 @@ def test_input_gradients_say_where_none_flows():
         y = x * c
     step = next(iter(tape.backward(y, sources=[x])))
     rows = check_payload(inspect_node(step))["Input gradients"]["content"]
-    assert rows[2][1] == "none (leads to no source)"
+    assert rows[2][1] == "none (no variable or watched tensor lies behind it)"
 
 
 def test_graph_nodes_give_their_id_and_groups_a_table(conv_tape):

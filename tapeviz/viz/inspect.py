@@ -32,8 +32,9 @@ from .vocabulary import LEAF_NOUNS, words_of
 SMALL_TEXT = 64        # 0-D/1-D values up to this many are listed in full, larger abridged
 MAX_TILES = 16         # images, channels or filters drawn per grid
 PICTURE_SIDE = 256     # pixels, the longest side of any picture
-# an input no gradient is taken to, in the inspector and the stepping strip (was "none flows")
-NO_INPUT_GRADIENT = "none (leads to no source)"
+# an input no gradient is taken to, in the inspector and the stepping strip, in words a newcomer
+# knows (was "none flows", then "leads to no source": TF's name for what gradient is taken for)
+NO_INPUT_GRADIENT = "none (no variable or watched tensor lies behind it)"
 
 
 def _array(value):
