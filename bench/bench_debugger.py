@@ -36,6 +36,8 @@ in brackets round 27 of the one-record-per-op design (load 18-25):
   lecture's 616.7k (1.380x of 446.9k), CPU 1.65-1.69x (load 6-8): still MISSED.
   Round 32 (325dc6a, below): regression 770.8k (1.318x of 584.8k), CPU 1.40-1.49x;
   lecture's 599.7k (1.372x of 437.2k), CPU 1.60-1.69x (load 7-10): still MISSED.
+  Round 33 (ce54382, below): regression 728.9k (1.298x of 561.6k), CPU 1.35-1.42x;
+  lecture's 563.4k (1.362x of 413.7k), CPU 1.53-1.60x (load 6-13): still MISSED.
 27 rounds shaved the one-record-per-op design from 2.4x / 4.9x (the last ones: a whole
 backward pass kept as one record and run again on a look, kept_pass.py, -63k / -65k; steps
 packed as columns; bytes counted per step; the update ops' records without nodes). Its
@@ -543,6 +545,49 @@ then with 325dc6a, each in its own worktree, PYTHONPATH on it; gc frozen as the 
   and begin) are left for it, and it changes what the budget, `len`, `steps` and a look
   read: not started in this round's time.
 Still MISSED: lecture's 1.372x by instructions (the goal ~1.28x), ~1.60-1.69x by CPU.
+Round 33: the step's end redesigned for a followed step (c54ce39's tree, then each commit's,
+each alone in its own worktree, PYTHONPATH on it; valgrind, one epoch, instructions a step,
+gc frozen as the bench does). Before: lecture's 583.8k (1.411x of 413.6k), regression
+754.6k (1.345x of 560.9k); CPU, --recorder, best of 5 (load 6-13): lecture's 1.60-1.66x.
+- 8631545, a noted step's bytes counted when first asked, not as it is noted: the Recorder
+  keeps noted steps it has not counted in `KeptBytes.uncounted` and counts them (total())
+  only when the kept bytes plus the uncounted at twice the largest noted step counted so far
+  (`KeptBytes.estimate`; unbounded before one was counted, so a loop's first steps are
+  counted) may pass max_bytes, or someone looks (`nbytes`, `steps`, a budget check that must
+  drop); the gradients held are picked at the count, not at the note. So a loop far from its
+  budget counts no noted step, and one near it counts every step exactly, dropping the same
+  steps at the same step (tests/test_recorder_lazy_count.py compares `dropped` after every
+  step with a Recorder counting each step: equal at 15k, 25k, 30k and 40k budgets, a step
+  leaving its program half-way and a NaN step among them). A step more than twice the
+  largest counted is found over budget late, at the next count: the same risk the step in
+  progress's planned count takes (`_plan_check`). Predicted -13k to -15k (noted_bytes 12.9k,
+  the held compress); measured lecture's 583.8k -> 565.4k (-18.4k).
+- ce54382, a noted step holds its segment as the three things it keeps (last branch,
+  values from outside, gradients given; `program.Segment` made on a look, shared with the
+  step before, whose `updates` now point at the noted step), and the gradients' tuple is made
+  once: no Segment object a step. Predicted -2k to -4k; measured 565.2k -> 563.2k.
+  Both: lecture's 583.8k -> 563.4k (1.411x -> 1.362x of 413.7k), regression 754.6k ->
+  728.9k (1.345x -> 1.298x of 561.6k). CPU, --recorder, best of 5, c54ce39's tree and
+  ce54382's alternated six times (08:27-08:44, load 5-13: read to +-0.05x): lecture's
+  1.65x, 1.65x, 1.60x, 1.64x, 1.60x, 1.66x -> 1.54x, 1.53x, 1.55x, 1.55x, 1.60x, 1.54x;
+  regression 1.46x, 1.44x, 1.43x, 1.44x, 1.52x, 1.44x -> 1.42x, 1.41x, 1.37x, 1.35x, 1.39x,
+  1.37x. The CPU fell ~0.08x for -20k instructions (~3.5%): more than the instruction ratio
+  says, as round 29 found of cuts in C loops (noted_bytes' type maps and tuples).
+- priced, not built: what is left of the step's end, by a stub (a followed segment forgotten
+  at its gradient call: no note, no closing step finished, the next begun; on 8631545's tree)
+  565.2k -> 551.1k: ~14k, of it ~2k the Segment since removed; the rest the NotedStep (16
+  slot stores), _note_step's frame, the sources' identity test, the deque and uncounted
+  appends and the budget's estimate. Even all of it gone leaves ~1.33x by instructions.
+- weighed, not built: the brief's one small record a step (a tuple appended, NotedSteps
+  made on a look). Every path that reads `_steps` or `_closing` (the sort at a look, the
+  budget's drops, `len`, `mark_step`, the stop's own settle, which makes the closing step
+  to give it its updates) would first have to make them, so the stop alone would make every
+  step of a run the bench counts; with the NotedStep's own cost ~4-6k of the ~12k above, it
+  was not worth the change to what those paths read in this round's time.
+Still MISSED on the lecture's loop: 1.362x by instructions (the goal ~1.28x), 1.53-1.60x by
+CPU; the regression row meets it (1.35-1.42x). What is left is per op (the 9 taped ops'
+checks ~22k, the 4 update ops' line and check ~13k, the kept pass's check) and the ~12k
+step's end above: about -12k to -15k more is the lecture's 1.5x by CPU at this gap.
 The replay mismatch (an update reading its step's forward output shown as from outside),
 fixed in f1d1581 by link codes in the segment's map of producers (linking.py): mapping every
 output of the segment before each step cost +22.8k a step (lecture's, valgrind, the second
