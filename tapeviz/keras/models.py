@@ -275,7 +275,7 @@ class Sequential(Model):
     def call(self, inputs, training=None, mask=None):
         if isinstance(inputs, (list, tuple)) and len(inputs) == 1:   # its one input, listed
             inputs = inputs[0]                                       # (predict([x]), as Keras)
-        outputs = adjusted_rank(self, inputs, self._input_shape)
+        outputs = adjusted_rank(self, inputs, self._input_shape, self._declared_input)
         for layer in self._layers:
             outputs = layer(outputs, training=training)
         return outputs

@@ -69,3 +69,25 @@ add_case("keras.callbacks.ModelCheckpoint/tutorial_save_freq_refused",
                                                        save_freq="batch"), grad=False)
 add_case("keras.Sequential/tutorial_probability_model", _probability_model,
          f32(5, 16, seed=5, low=0.0, high=1.0), grad=False)
+
+
+def _horsepower_model(tf, horsepower, mpg):
+    """regression's horsepower_model: Normalization(input_shape=[1,], axis=None) and one
+    Dense, fed a vector of single features in predict, fit and evaluate."""
+    normalizer = tf.keras.layers.Normalization(input_shape=[1, ], axis=None)
+    normalizer.adapt(horsepower)
+    model = tf.keras.Sequential([normalizer, tf.keras.layers.Dense(
+        units=1, kernel_initializer=tf.constant_initializer(0.5))])
+    before = model.predict(horsepower[:4], verbose=0)
+    model.compile(optimizer=tf.keras.optimizers.SGD(learning_rate=0.1),
+                  loss="mean_absolute_error")
+    history = model.fit(horsepower, mpg, epochs=2, verbose=0, shuffle=False,
+                        validation_split=0.2)
+    line = model.predict(tf.linspace(0.0, 250, 251), verbose=0)
+    return [before, tf.constant(history.history["loss"]), history.epoch, line.shape,
+            model.evaluate(horsepower, mpg, verbose=0)]
+
+
+add_case("keras.Sequential/tutorial_regression_one_feature_vector", _horsepower_model,
+         f32(20, seed=6, low=50.0, high=200.0), f32(20, seed=7, low=10.0, high=40.0),
+         grad=False)
