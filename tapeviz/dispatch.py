@@ -102,7 +102,7 @@ def dispatch(op, *args, **params):
     # an op heard only at some lines keeps the fast path while the line its thread shares
     # (a VJP's, an optimizer update's) is one none of them accepts (marked so: no call), or
     # else while its own line surely is (sourceinfo.refused: its code's lines, its site's mark)
-    if route.heard and (route.ops or (
+    if route.heard and not state.probing and (route.ops or (
             not refused(_getframe(1), route.lines) if (shared := state.source) is None
             else shared.unheard is not route.lines.mark)):
         sink = state.sink
@@ -355,6 +355,21 @@ def name_scope(name: str):
 
 
 @contextlib.contextmanager
+def probe():
+    """Ops in this block are tapeviz's own runs of the user's code on examples it made (a
+    functional layer built on zeros): no tape records them and no one hears them, so no
+    breakpoint stops there and no Recorder or NaN search sees values the user never gave."""
+    state = local.state
+    saved = state.tapes, state.probing
+    state.tapes, state.probing, state.layer_listeners = [], True, ()
+    try:
+        yield
+    finally:
+        state.tapes, state.probing = saved
+        set_scope(state, state.scope)   # its layer's listeners, as subscribed now
+
+
+@contextlib.contextmanager
 def unrecorded():
     """Ops in this block still go through dispatch (subscribers see them) but no tape
     records them: how optimizer updates run."""
@@ -367,4 +382,4 @@ def unrecorded():
         state.tapes = tapes
 
 
-__all__ = ["dispatch", "Node", "thread_state", "name_scope", "unrecorded"]
+__all__ = ["dispatch", "Node", "thread_state", "name_scope", "unrecorded", "probe"]

@@ -129,7 +129,7 @@ def _install(subscriptions: tuple) -> None:
         for op in _ops:
             op.route = routing.route(op)
         for state in all_thread_states():
-            state.layer_listeners = routing.in_layer(state.scope)
+            state.layer_listeners = () if state.probing else routing.in_layer(state.scope)
         find_origins_early(routing.lines is not None)
         for watcher in _watchers:
             watcher()
@@ -185,7 +185,7 @@ def set_scope(state, scope: str) -> None:
     a change installed meanwhile by another thread may have written this thread's listeners
     before this write of the old ones, so then they are looked up again under the lock."""
     state.scope = scope
-    if _routing.layered or state.layer_listeners:  # read after the write: see _install
+    if (_routing.layered or state.layer_listeners) and not state.probing:  # (see _install)
         seen = changes
         routing = _routing   # (read after `changes`, as the check below needs)
         found = routing._layers.get(scope)   # (in_layer's cache: a call fewer, 6 a step an

@@ -13,7 +13,7 @@ class ThreadState:
     costs ~40 ns a read, a slot ~10, and dispatch reads several per op)."""
 
     __slots__ = ("tapes", "phase", "scope", "layer_listeners", "backward", "origin",
-                 "source", "sink", "traced", "__weakref__")
+                 "source", "sink", "traced", "probing", "__weakref__")
 
     def __init__(self):
         self.tapes = []             # tapes recording on this thread now (a paused tape leaves)
@@ -34,6 +34,9 @@ class ThreadState:
         #                             Recorder keeps the pass as one record instead
         self.traced = False         # True while a tf.data function (map's, filter's) runs:
         #                             TF traces those into a graph, where x.numpy() fails
+        self.probing = False        # True while tapeviz runs the user's code on examples of
+        #                             its own (a functional layer's build on zeros): no one
+        #                             hears those ops, as no tape records them
 
 
 class _Local(threading.local):

@@ -2,9 +2,9 @@
 values), and a layer called on KerasTensors gives KerasTensors that remember the call, which
 `Model(inputs, outputs)` replays (functional.py).
 
-A layer called on KerasTensors builds itself by running once on zeros of batch 1, unrecorded,
-so every layer (recurrent ones' several outputs, a Lambda's function) gives its outputs' shapes
-and dtypes without a rule of its own.
+A layer called on KerasTensors builds itself by running once on zeros of batch 1, unrecorded
+and unheard (dispatch.probe), so every layer (recurrent ones' several outputs, a Lambda's
+function) gives its outputs' shapes and dtypes without a rule of its own.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import dtypes, nest
 from ..creation import zeros
-from ..dispatch import unrecorded
+from ..dispatch import probe
 from ..errors import MissingAttributeError, OpError
 
 # a value's methods, asked of a placeholder that has none (`Input(...).numpy()`)
@@ -111,7 +111,7 @@ def symbolic_call(layer, inputs, args: tuple, kwargs: dict):
         return zeros([1] + [1 if d is None else d for d in leaf.shape[1:]], dtype=leaf.dtype)
 
     try:   # (numpy's warnings of the examples' zeros are of no data the user gave: unsaid)
-        with unrecorded(), probing(layer), np.errstate(all="ignore"):
+        with probe(), probing(layer), np.errstate(all="ignore"):
             outputs = layer(nest.pack_sequence_as(inputs, [example(leaf) for leaf in
                                                            nest.flatten(inputs)]), *args, **kwargs)
     except OpError as error:   # it saw the examples: say the shapes the user's code gave
