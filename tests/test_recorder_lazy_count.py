@@ -116,3 +116,12 @@ def test_a_step_that_diverges_half_way_and_a_nan_step_near_the_budget_are_as_rec
     kept = len(lazy_kept)
     assert lazy_kept == [bits(step) for step in full.steps][-kept:]
     assert [step.index for step in lazy.steps] == list(range(len(xs) - kept, len(xs)))
+
+
+def test_a_look_at_the_steps_leaves_no_noted_step_held_uncounted():
+    # (the noted steps a look makes are counted first: none outlives its made step)
+    rec, _, replayed = run(huber_loop([1.0, 2.0, 3.0] * 5, [1.5, 2.5, 3.5] * 5))
+    assert replayed >= 10 and rec._kept.uncounted
+    steps = rec.steps
+    assert not rec._kept.uncounted and not any(type(step) is NotedStep for step in steps)
+    assert rec.nbytes == rec._kept.nbytes

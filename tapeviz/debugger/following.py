@@ -149,6 +149,7 @@ class ProgramFollowing:
         """Make every kept step that was only noted (someone looks at them all)."""
         steps = self._steps
         if NotedStep in map(type, steps):
+            self._kept.total()   # (counted as noted first: the uncounted would outlive them)
             self._steps = deque(step.made() if type(step) is NotedStep else step
                                 for step in steps)
             if type(self._closing) is NotedStep:   # (the closing step is the newest)
