@@ -83,6 +83,21 @@ def test_layer_matches_the_scope_and_everything_under_it():
     assert [h.node.scope for h in both.hits] == ["model/dense_1"]
 
 
+def test_an_op_breakpoint_and_a_layer_breakpoint_on_one_op_stop_there_once():
+    """was: break_on(op="add") and break_on(layer="dense") stopped twice at the layer's add
+    (the op's route and the layer's listener each heard it)."""
+    by_op = break_on(op="add", action="continue")
+    by_layer = break_on(layer="dense", action="continue")
+    x = tf.constant(1.0)
+    with tf.name_scope("dense"):
+        x = x + 1.0
+        x = x * 2.0
+    _ = x + 1.0   # outside the layer: the op's breakpoint alone
+    assert [(h.node.op.name, h.node.scope) for h in by_op.hits] == [("add", "dense"),
+                                                                   ("add", "")]
+    assert [h.node.op.name for h in by_layer.hits] == ["multiply"]
+
+
 def test_nan_breakpoint_stops_only_where_a_nan_or_inf_appears():
     bp = break_on(nan=True, action="continue")
     x = tf.constant([1.0, -1.0])

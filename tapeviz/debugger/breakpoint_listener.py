@@ -254,8 +254,9 @@ def sync() -> None:
     # and makes a node only for one that has it
     only_if = not_finite if all(bp.nan for bp in enabled if bp.hears() != "steps") else None
     layered = [bp for bp in enabled if bp.hears() == "layer"]
+    in_layers = (lambda scope: any(bp.inside(scope) for bp in layered)) if layered else None
     if layered and "all" not in needs:
-        events.subscribe(_listener, layers=lambda scope: any(bp.inside(scope) for bp in layered))
+        events.subscribe(_listener, layers=in_layers)
     if "all" in needs:
         bare = _every_op is not None and all(
             bp.condition is not None and not bp.nan and bp.layer is None and bp.file is None
@@ -266,7 +267,8 @@ def sync() -> None:
         by_op = [bp for bp in enabled if bp.hears() == "ops"]
         if by_op:   # even when no op has its name yet: tapeviz.torch makes ops on first sight
             events.subscribe(_listener, ops=set().union(*(bp.ops_matched() for bp in by_op)),
-                             on_node=_heard, timed=False, only_if=only_if)
+                             on_node=_heard if in_layers is None else _outside(in_layers),
+                             timed=False, only_if=only_if)
         sited = [bp for bp in enabled if bp.hears() == "sites"]
         if sited:
             events.subscribe(_listener, sites=lambda source: any(bp.at(source) for bp in sited))
@@ -277,6 +279,17 @@ def sync() -> None:
             events.subscribe(_listener, kinds=(events.VJPApplied,))
         else:
             events.subscribe(_listener, ops=set().union(*stepped), kinds=(events.VJPApplied,))
+
+
+def _outside(in_layers):
+    """`_heard` for the ops outside the layers `in_layers` accepts: inside them the layers'
+    listener hears each op already, and an op stops once (was: break_on(op="log") and
+    break_on(layer="logs") stopped twice at the layer's log)."""
+    def heard_outside_layers(node, taped: bool, duration: float) -> None:
+        if not in_layers(node.scope):
+            _heard(node, taped, duration)
+    heard_outside_layers.says_its_own_errors = True
+    return heard_outside_layers
 
 
 # a hit's BreakpointError and a condition's error carry their own note: events adds none
