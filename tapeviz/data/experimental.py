@@ -2,10 +2,12 @@
 from ..errors import InvalidArgumentError
 from ..namespace_dir import listing as _listing
 from .cardinality import int64_count
+from .csv import CsvDataset
 from .dataset import AUTOTUNE, INFINITE as INFINITE_CARDINALITY, UNKNOWN as UNKNOWN_CARDINALITY
 
-__all__ = ["AUTOTUNE", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY", "assert_cardinality",
-           "cardinality", "choose_from_datasets", "group_by_window", "sample_from_datasets"]
+__all__ = ["AUTOTUNE", "CsvDataset", "INFINITE_CARDINALITY", "UNKNOWN_CARDINALITY",
+           "assert_cardinality", "cardinality", "choose_from_datasets", "group_by_window",
+           "sample_from_datasets"]
 __dir__ = _listing(__name__)   # dir() and tab completion: __all__, not the imports
 
 
