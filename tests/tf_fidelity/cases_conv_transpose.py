@@ -121,3 +121,6 @@ add_case("nn.conv2d_transpose/rank3_input",
 add_case("keras.layers.Convolution2DTranspose/alias",
          lambda tf: tf.keras.layers.Convolution2DTranspose is tf.keras.layers.Conv2DTranspose,
          grad=False)
+add_case("keras.layers.Conv2DTranspose/channels_first",
+         lambda tf, x: _layer(tf, 2, 3, 3, strides=2, padding="same",
+                              data_format="channels_first")(x), f32(2, 3, 4, 5))
