@@ -31,7 +31,6 @@ class Case:
     rtol: float | None = None
     atol: float | None = None
     fresh: bool = False   # its result depends on process state (names, the global step)
-    exact: bool = False   # its output's floats compared bit for bit (its gradients by tolerance)
 
     @property
     def op_name(self) -> str:
@@ -41,11 +40,11 @@ class Case:
 CASES: dict[str, Case] = {}
 
 
-def case(name, *inputs, grad=True, op=None, rtol=None, atol=None, fresh=False, exact=False):
+def case(name, *inputs, grad=True, op=None, rtol=None, atol=None, fresh=False):
     def register(fn):
         if name in CASES:
             raise ValueError(f"case {name!r} is defined twice")
-        CASES[name] = Case(name, fn, tuple(inputs), grad, op, rtol, atol, fresh, exact)
+        CASES[name] = Case(name, fn, tuple(inputs), grad, op, rtol, atol, fresh)
         return fn
     return register
 
