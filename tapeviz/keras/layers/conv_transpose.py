@@ -2,17 +2,10 @@
 (the kernel is height, width, filters, input channels)."""
 from __future__ import annotations
 
-from ... import arguments
 from ... import nn_transpose
-from ...errors import DTypeError, DTypeValueError, InvalidArgumentError, bad_argument
-from .. import activations as _activations
-from .. import initializers as _initializers
-from .base import Layer, shape_error
-from .convolutional import (_channels_hint, _rank_hint, normalize_data_format, normalize_padding,
-                            normalize_tuple)
+from ...errors import DTypeValueError
+from .convolutional import ConvLayer
 from .core import _as_float, bias_and_activation, configure_kernel
-from .unbuilt import BuiltWeight
-
 
 def output_length(size, kernel: int, stride: int, padding: str, output_padding, dilation: int):
     """Keras 3's output length along one spatial axis (None stays None): the input's length
@@ -46,7 +39,7 @@ def _output_padding(value, strides: tuple, owner: str):
     return pair
 
 
-class Conv2DTranspose(Layer):
+class Conv2DTranspose(ConvLayer):
     """The transposed 2-D convolution (a learned upsampling): activation(conv2d_transpose(
     inputs, kernel) + bias).
 
@@ -56,27 +49,15 @@ class Conv2DTranspose(Layer):
     (TensorShape([1, 10, 10, 4]), (3, 3, 4, 8))
     """
 
-    _ONE_TENSOR = True
-
-    kernel, bias = BuiltWeight(), BuiltWeight()   # made by build()
-
     def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid",
                  output_padding=None, data_format=None, dilation_rate=(1, 1), activation=None,
                  use_bias=True, kernel_initializer="glorot_uniform", bias_initializer="zeros",
                  kernel_regularizer=None, bias_regularizer=None, **kwargs):
         super().__init__(**kwargs)
         owner = type(self).__name__
-        try:
-            self.filters = arguments.count(owner, "filters", filters, minimum=1)
-        except DTypeError:
-            raise bad_argument(owner, "filters", "an int >= 1", filters,
-                               InvalidArgumentError) from None
-        self.kernel_size = normalize_tuple(kernel_size, "kernel_size", owner)
-        self.strides = normalize_tuple(strides, "strides", owner)
-        self.padding = normalize_padding(padding, owner)
+        self._configure(owner, filters, kernel_size, strides, padding, data_format,
+                        dilation_rate)
         self.output_padding = _output_padding(output_padding, self.strides, owner)
-        self.data_format = normalize_data_format(data_format, owner)
-        self.dilation_rate = normalize_tuple(dilation_rate, "dilation_rate", owner)
         if max(self.strides) > 1 and max(self.dilation_rate) > 1:
             raise ValueError(f"{owner}: `strides > 1` not supported in conjunction with "
                              f"`dilation_rate > 1`. Received: strides={self.strides} and "
@@ -84,26 +65,10 @@ class Conv2DTranspose(Layer):
         configure_kernel(self, activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer, bias_regularizer)
 
-    @property
-    def _channel_axis(self) -> int:
-        return 1 if self.data_format == "channels_first" else -1
-
-    @property
-    def _layout(self) -> str:
-        return "NCHW" if self.data_format == "channels_first" else "NHWC"
-
     def build(self, input_shape):
-        if len(input_shape) != 4:
-            raise shape_error(self, f"expected an input of rank 4 (batch, height, width, "
-                                    f"channels); got shape {tuple(input_shape)}",
-                              hint=_rank_hint(self, tuple(input_shape)))
-        channels = input_shape[self._channel_axis]
-        if channels is None:
-            raise shape_error(self, f"the channel dimension of the inputs should be defined; "
-                                    f"got shape {tuple(input_shape)}")
-        self.kernel = self.add_weight("kernel", self.kernel_size + (self.filters, int(channels)),
-                                      initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer)
+        self.kernel = self.add_weight(
+            "kernel", self.kernel_size + (self.filters, self._input_channels(input_shape)),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer)
         self.bias = self.add_weight("bias", (self.filters,), initializer=self.bias_initializer,
                                     regularizer=self.bias_regularizer) if self.use_bias else None
         self.built = True
@@ -116,13 +81,7 @@ class Conv2DTranspose(Layer):
                 f"(Keras 3 refuses to convert the {self.dtype} kernel to {inputs.dtype.name})",
                 hint=f"cast the inputs first: tf.cast(x, tf.{self.dtype})")
         inputs = _as_float(self, inputs)   # refuses to convert the kernel to the inputs' ints
-        expected = int(self.kernel.shape[3])
-        if inputs.ndim != 4 or inputs.shape[self._channel_axis] != expected:
-            raise shape_error(
-                self, f"expected axis {self._channel_axis} of input shape to have value "
-                      f"{expected} (a rank-4 {self._layout} input), but received input with "
-                      f"shape {tuple(inputs.shape)}",
-                hint=_channels_hint(self, tuple(inputs.shape), expected))
+        self._check_channels(inputs, int(self.kernel.shape[3]))
         outputs = nn_transpose.conv2d_transpose(
             inputs, self.kernel, self.compute_output_shape(tuple(inputs.shape)),
             strides=self.strides, padding=self.padding.upper(), data_format=self._layout,
@@ -139,14 +98,7 @@ class Conv2DTranspose(Layer):
         return (batch, self.filters) + out if first else (batch,) + out + (self.filters,)
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "filters": self.filters,
-                "kernel_size": self.kernel_size, "strides": self.strides,
-                "padding": self.padding, "output_padding": self.output_padding,
-                "data_format": self.data_format, "dilation_rate": self.dilation_rate,
-                "activation": _activations.serialize(self.activation),
-                "use_bias": self.use_bias,
-                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-                "bias_initializer": _initializers.serialize(self.bias_initializer)}
+        return {**super().get_config(), "output_padding": self.output_padding}
 
 
 Convolution2DTranspose = Conv2DTranspose

@@ -103,25 +103,17 @@ def _rank_hint(layer, shape: tuple) -> str | None:
     return None
 
 
-class Conv2D(Layer):
-    """2-D convolution: activation(conv2d(inputs, kernel) + bias); the kernel is HWIO.
-
-    >>> import tapeviz as tf
-    >>> conv = tf.keras.layers.Conv2D(8, 3, strides=2, padding="same")
-    >>> conv(tf.ones([1, 5, 5, 3])).shape, tuple(conv.kernel.shape)
-    (TensorShape([1, 3, 3, 8]), (3, 3, 3, 8))
-    """
+class ConvLayer(Layer):
+    """What Conv2D and Conv2DTranspose share: their arguments' checks, the channel axis of
+    their layout, the input's rank and channels checked at build and at each call, and
+    their config."""
 
     _ONE_TENSOR = True
 
     kernel, bias = BuiltWeight(), BuiltWeight()   # made by build()
 
-    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
-                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
-        super().__init__(**kwargs)
-        owner = type(self).__name__
+    def _configure(self, owner: str, filters, kernel_size, strides, padding, data_format,
+                   dilation_rate) -> None:
         try:   # Keras 3 refuses filters=0 by name, not at the kernel's reshape
             self.filters = arguments.count(owner, "filters", filters, minimum=1)
         except DTypeError:
@@ -132,6 +124,64 @@ class Conv2D(Layer):
         self.padding = normalize_padding(padding, owner)
         self.data_format = normalize_data_format(data_format, owner)
         self.dilation_rate = normalize_tuple(dilation_rate, "dilation_rate", owner)
+
+    @property
+    def _channel_axis(self) -> int:
+        return 1 if self.data_format == "channels_first" else -1
+
+    @property
+    def _layout(self) -> str:
+        return "NCHW" if self.data_format == "channels_first" else "NHWC"
+
+    def _input_channels(self, input_shape) -> int:
+        """The channels of a rank-4 `input_shape` that build() is given, or a clear error."""
+        if len(input_shape) != 4:
+            raise shape_error(self, f"expected an input of rank 4 (batch, height, width, "
+                                    f"channels); got shape {tuple(input_shape)}",
+                              hint=_rank_hint(self, tuple(input_shape)))
+        channels = input_shape[self._channel_axis]
+        if channels is None:
+            raise shape_error(self, f"the channel dimension of the inputs should be defined; "
+                                    f"got shape {tuple(input_shape)}")
+        return int(channels)
+
+    def _check_channels(self, inputs, expected: int) -> None:
+        """Refuse a call whose `inputs` are not rank 4 with `expected` channels."""
+        if inputs.ndim != 4 or inputs.shape[self._channel_axis] != expected:
+            raise shape_error(
+                self, f"expected axis {self._channel_axis} of input shape to have value "
+                      f"{expected} (a rank-4 {self._layout} input), but received input with "
+                      f"shape {tuple(inputs.shape)}",
+                hint=_channels_hint(self, tuple(inputs.shape), expected))
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "activation": _activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
+                "bias_initializer": _initializers.serialize(self.bias_initializer)}
+
+
+class Conv2D(ConvLayer):
+    """2-D convolution: activation(conv2d(inputs, kernel) + bias); the kernel is HWIO.
+
+    >>> import tapeviz as tf
+    >>> conv = tf.keras.layers.Conv2D(8, 3, strides=2, padding="same")
+    >>> conv(tf.ones([1, 5, 5, 3])).shape, tuple(conv.kernel.shape)
+    (TensorShape([1, 3, 3, 8]), (3, 3, 3, 8))
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None,
+                 dilation_rate=(1, 1), groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, **kwargs):
+        super().__init__(**kwargs)
+        owner = type(self).__name__
+        self._configure(owner, filters, kernel_size, strides, padding, data_format,
+                        dilation_rate)
         if groups != 1:
             raise NotImplementedError(f"{owner}: grouped convolutions (groups={groups}) are "
                                       f"not supported")
@@ -141,32 +191,15 @@ class Conv2D(Layer):
         configure_kernel(self, activation, use_bias, kernel_initializer, bias_initializer,
                          kernel_regularizer, bias_regularizer)
 
-    @property
-    def _channel_axis(self) -> int:
-        return 1 if self.data_format == "channels_first" else -1
-
     def build(self, input_shape):
-        if len(input_shape) != 4:
-            raise shape_error(self, f"expected an input of rank 4 (batch, height, width, "
-                                    f"channels); got shape {tuple(input_shape)}",
-                              hint=_rank_hint(self, tuple(input_shape)))
-        channels = input_shape[self._channel_axis]
-        if channels is None:
-            raise shape_error(self, f"the channel dimension of the inputs should be defined; "
-                                    f"got shape {tuple(input_shape)}")
-        add_kernel_and_bias(self, self.kernel_size + (int(channels), self.filters))
+        add_kernel_and_bias(self, self.kernel_size + (self._input_channels(input_shape),
+                                                      self.filters))
         self.built = True
 
     def call(self, inputs):
         inputs = _as_float(self, inputs)
-        expected = int(self.kernel.shape[2])
-        if inputs.ndim != 4 or inputs.shape[self._channel_axis] != expected:
-            raise shape_error(
-                self, f"expected axis {self._channel_axis} of input shape to have value "
-                      f"{expected} (a rank-4 {self._layout} input), but received input with "
-                      f"shape {tuple(inputs.shape)}",
-                hint=_channels_hint(self, tuple(inputs.shape), expected))
-        fmt = "NCHW" if self.data_format == "channels_first" else "NHWC"
+        self._check_channels(inputs, int(self.kernel.shape[2]))
+        fmt = self._layout
         fitted = (inputs._value.shape[1:3], self.kernel._value.shape)
         if fmt == "NHWC" and self.__dict__.get("_fitted") == fitted:
             if self.use_bias and (self.activation is _activations.relu
@@ -184,23 +217,9 @@ class Conv2D(Layer):
             self.__dict__["_fitted"] = fitted   # shapes: no attribute tracking to tell
         return bias_and_activation(self, outputs, self._channel_axis)
 
-    @property
-    def _layout(self) -> str:
-        return "NCHW" if self.data_format == "channels_first" else "NHWC"
-
     def compute_output_shape(self, input_shape):
         return spatial_output_shape(input_shape, self.kernel_size, self.strides, self.padding,
                                     self.dilation_rate, self.filters, self.data_format)
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "filters": self.filters,
-                "kernel_size": self.kernel_size, "strides": self.strides,
-                "padding": self.padding, "data_format": self.data_format,
-                "dilation_rate": self.dilation_rate,
-                "activation": _activations.serialize(self.activation),
-                "use_bias": self.use_bias,
-                "kernel_initializer": _initializers.serialize(self.kernel_initializer),
-                "bias_initializer": _initializers.serialize(self.bias_initializer)}
 
 
 Convolution2D = Conv2D
