@@ -13,7 +13,7 @@ from threading import get_ident
 from ..node import OP, RECORD_WIDTH, SCOPE, SOURCE, TAPED
 from .kept_pass import KEPT_PASS, node_heard_now
 from .linking import link_outputs
-from .step_ends import evaluation_start, reads_a_model_variable
+from .step_ends import evaluation_start, is_put_back, reads_a_model_variable, results_read
 from .step_records import _looking
 
 
@@ -101,26 +101,32 @@ class StepSorting:
                 self._evaluating = pulling < len(ops)
                 if not self._evaluating:
                     self._no_evaluation = ops
+            flat = closing._flat
+            base = len(flat) - len(waiting)
             for index in range(pulling - 1, -1, -1):
-                if ops[index].kind == "update":
+                if ops[index].kind == "update" and \
+                        not is_put_back(flat, base + index * RECORD_WIDTH):
                     self._waiting = len(ops) - index - 1
                     break
         return first
 
     def _commit_update(self) -> None:
         """The ended step takes no more ops, and is counted and kept within the budget; those
-        after its last update start the next, or, where they read a variable (a model run
+        after its last update that read what its updates wrote (fit's metric results) are
+        its own; the rest start the next, or, where they read a variable (a model run
         with no tape and no update: an evaluation), are a step of their own, "evaluation".
         When the recording stops first, those that read none stay the ended step's: they
-        start no step (fit's metric results at its last epoch's end, as every other epoch's
-        are its last step's, pulled in by the metrics' reset)."""
+        start no step."""
         closing, self._closing = self._closing, None
         if closing is None:
             return
         self._evaluating = False
         tail = None
         if self._waiting:
-            tail = closing._take_tail(closing._record_count() - self._waiting)
+            start = closing._record_count() - self._waiting
+            closing._as_records()
+            tail = closing._take_tail(start + results_read(closing._flat, start, closing._flat))
+        if tail:
             if self._recording or reads_a_model_variable(tail):
                 tail = self._less_abandoned(tail, closing)
                 self._current._put_first(tail)

@@ -1,17 +1,19 @@
 """Where a step ends among the ops after its gradient call: its updates, an evaluation, the next.
 
 After a gradient call the ops that run before the next taped op wait in the step it ended;
-each update op pulls those before it into that step, and ops of a layer that read a model's
-trainable variable and update none, after the last update, are an evaluation (a step of
-its own). The Recorder asks these as ops arrive (sorting.py) and once per learned segment
-(`split_of`, kept in its program: program.py).
+each update op pulls those before it into that step (not a trainable variable's assign of a
+value no op made: a restore, EarlyStopping's); the ops after the last one that
+read what the step's updates wrote are its own too (a metric's result: fit's logs); ops of
+a layer that read a model's trainable variable and update none, after the last update, are
+an evaluation (a step of its own). The Recorder asks these as ops arrive (sorting.py) and
+once per learned segment (`split_of`, kept in its program: program.py).
 """
 from __future__ import annotations
 
 from itertools import chain, compress, repeat
 from operator import attrgetter, eq, not_
 
-from ..node import INPUTS, OP, RECORD_WIDTH, SCOPE, TAPED
+from ..node import INPUT_IDS, INPUTS, OP, OUTPUT_ID, RECORD_WIDTH, SCOPE, TAPED
 from ..variable import VariableRead
 
 _kind = attrgetter("kind")
@@ -43,9 +45,45 @@ def _after_last_trainable_update(records: list) -> int:
         at = index * width
         inputs = records[at + INPUTS]
         if records[at + OP].kind == "update" and inputs and \
-                type(inputs[0]) is VariableRead and inputs[0].variable.trainable:
+                type(inputs[0]) is VariableRead and inputs[0].variable.trainable \
+                and not is_put_back(records, at):
             return index + 1
     return 0
+
+
+def is_put_back(records: list, at: int) -> bool:
+    """Whether the op at `records[at]`, an update, assigns a trainable variable a value no op
+    of `records` made (set_weights, EarlyStopping's restore of the best weights): no
+    training step's update."""
+    if records[at + OP].name != "assign" or not records[at + INPUTS][0].variable.trainable:
+        return False
+    value = records[at + INPUT_IDS][1]
+    return value not in records[OUTPUT_ID:at:RECORD_WIDTH]
+
+
+def results_read(records: list, start: int, updating: list) -> int:
+    """How many ops of `records` from op `start` on (those after a step's last update) read
+    what an update among `updating` (records) wrote to a variable no optimizer trains,
+    directly or through one another: a metric's result after its update_state (fit's logs),
+    the step's own."""
+    width = RECORD_WIDTH
+    at = start * width
+    if at >= len(records) or not any(type(tensor) is VariableRead and not
+                                     tensor.variable.trainable for tensor in records[at + INPUTS]):
+        return 0   # (a plain loop's next batch: one look)
+    updated = {id(inputs[0].variable) for kind, inputs in
+               zip(map(_kind, updating[OP::width]), updating[INPUTS::width])
+               if kind == "update" and type(inputs[0]) is VariableRead}
+    made: set = set()
+    read = 0
+    for index in range(at, len(records), width):
+        if made.isdisjoint(records[index + INPUT_IDS]) and not any(
+                type(tensor) is VariableRead and id(tensor.variable) in updated
+                for tensor in records[index + INPUTS]):
+            break
+        made.add(records[index + OUTPUT_ID])
+        read += 1
+    return read
 
 
 def reads_a_model_variable(records: list) -> bool:
@@ -69,9 +107,13 @@ def split_of(records: list) -> tuple | None:
     ops = waiting[OP::RECORD_WIDTH]
     pulling = evaluation_start(waiting) if any(waiting[SCOPE::RECORD_WIDTH]) else len(ops)
     taken = next((index + 1 for index in range(pulling - 1, -1, -1)
-                  if ops[index].kind == "update"), 0)
+                  if ops[index].kind == "update"
+                  and not is_put_back(records, index * RECORD_WIDTH)), 0)
+    # (the loss metric's update runs in the forward: the segment's, as in the step before's)
+    taken += min(results_read(records, taken, records), first - taken)
     tail = waiting[taken * RECORD_WIDTH:]
     return taken, (first - taken if tail and reads_a_model_variable(tail) else 0)
 
 
-__all__ = ["evaluation_start", "reads_a_model_variable", "split_of"]
+__all__ = ["evaluation_start", "is_put_back", "reads_a_model_variable", "results_read",
+           "split_of"]

@@ -1,0 +1,96 @@
+"""`model.fit` under a Recorder: each step is one batch's work, from its forward on, its
+metric results read after its update included; fit's validation is a step of its own,
+"evaluation", and EarlyStopping's restore of the best weights is no training step's update."""
+import numpy as np
+import pytest
+
+import tapeviz as tf
+from tf_program_tools import nothing_left_around, ops_drawn, recorded, widget_of
+
+
+@pytest.fixture(autouse=True)
+def _clean(quiet_breakpoints, keras_session):
+    yield from nothing_left_around()
+
+
+def tiny_model():
+    """A 3-4-2 classifier, made and compiled (before a recording: its initializers are no
+    step's)."""
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.Input((3,)),
+                                 tf.keras.layers.Dense(4, activation="relu"),
+                                 tf.keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", metrics=["accuracy"],
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def tiny_fit(model, validation=False):
+    """A 2-epoch fit of 4 batches of 4; with `validation`, each epoch validated on 8 examples
+    and EarlyStopping(restore_best_weights=True) stopping after 2."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int32)
+    more = {}
+    if validation:
+        more = dict(validation_data=(x[:8], y[:8]), callbacks=[tf.keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=0, mode="max", restore_best_weights=True)])
+    model.fit(x, y, batch_size=4, epochs=2, verbose=0, shuffle=False, **more)
+    return model
+
+
+def _ops(step) -> list:
+    return [rop.op for rop in step.ops]
+
+
+def _trainable_updates(step) -> list:
+    return [node.op.name for node in step.nodes if node.op.kind == "update"
+            and node.inputs[0].variable.trainable]
+
+
+def test_each_fit_step_begins_with_its_batchs_forward_and_ends_with_its_metric_results():
+    _, rec = recorded(tiny_fit, tiny_model())
+    steps = rec.steps
+    assert len(steps) == 8 and [step.label for step in steps] == [None] * 8
+    for k, step in enumerate(steps):
+        first = [node for node in step.nodes if node.op.kind != "update"][0]
+        assert (first.op.name, first.scope) == ("matmul", "sequential/dense"), k
+        if k:   # (the first epoch's metric reset comes before any step: the first step's)
+            assert step.nodes[0].op.name == "matmul" and step.ops[0].taped, k
+        assert _ops(step)[-6:] == ["equal", "multiply", "equal", "where", "truediv", "where"] \
+            or _ops(step)[-4:] == ["assign"] * 4, k   # accuracy's result, or the next epoch's reset
+        assert step.variable_gradients and step.loss is not None, k
+    assert _ops(steps[3])[-10:-4] == ["equal", "multiply", "equal", "where", "truediv", "where"]
+
+
+def test_the_widget_titles_each_fit_step_and_draws_its_forward_first():
+    _, rec = recorded(tiny_fit, tiny_model())
+    widget = widget_of(rec)
+    for k in range(1, 8):
+        widget.show_step(k)
+        assert widget.title.startswith(f"step {k + 1} of 8: "), widget.title
+        assert ops_drawn(widget)[0] == "@", (k, ops_drawn(widget)[:4])
+        assert widget.no_backward == ""
+    widget.close()
+
+
+def test_fit_validation_is_an_evaluation_step_and_the_restore_is_no_training_update():
+    model = tiny_model()
+    _, rec = recorded(tiny_fit, model, validation=True)
+    steps = rec.steps
+    assert [step.label for step in steps] == ([None] * 4 + ["evaluation"]) * 2
+    for k, step in enumerate(steps):
+        if step.label is None:
+            assert _trainable_updates(step) == ["assign_sub"] * 4, k   # SGD's alone
+            assert _ops(step)[-6:] == ["equal", "multiply", "equal", "where", "truediv",
+                                       "where"] or _ops(step)[-4:] == ["assign"] * 4, k
+        if k not in (0, 5):   # (after an evaluation, a step begins with the metrics' reset)
+            assert step.nodes[0].op.name == "matmul", k
+    last = steps[-1]
+    assert _ops(last)[:2] == ["matmul", "bias_add"] and not last.variable_gradients
+    assert _trainable_updates(last) == ["assign"] * 4   # the restore, where it ran
+    restored = [node.output.numpy() for node in last.nodes[-4:]]
+    assert all(np.array_equal(value, weight) for value, weight in
+               zip(restored, model.get_weights()))
+    # one batch's work and the evaluation's metric reset, as the first epoch's last step
+    assert _ops(steps[-2]) == _ops(steps[3]) and _ops(steps[3])[-4:] == ["assign"] * 4
