@@ -197,8 +197,11 @@ export function panZoom(container, onClick) {
     if (!pane.w || !box) return;
     viewScale = viewScale || Math.min(pane.w / box.w, pane.h / box.h) || 1;
     // (its new extent kept inside the graph where the graph overflows it: a taller pane left
-    // a band below notebook 02's graph)
-    apply(panned({ ...box, w: pane.w / viewScale, h: pane.h / viewScale }, 0, 0));
+    // a band below notebook 02's graph; one the graph's width fits, the inspector hidden,
+    // centred on it, as fit centres it: it showed the graph's left cut off and empty room
+    // beyond its right)
+    const b = panned({ ...box, w: pane.w / viewScale, h: pane.h / viewScale }, 0, 0);
+    apply(b.w >= home.w ? { ...b, x: home.x - (b.w - home.w) / 2 } : b);
     const node = shown && [...svg.querySelectorAll("g.node")].find((n) => n.id === shown);
     if (node) bringIntoView(node, centred);
   }
