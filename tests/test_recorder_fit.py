@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import tapeviz as tf
+from tapeviz.debugger import Recorder
 from tf_program_tools import nothing_left_around, ops_drawn, recorded, widget_of
 
 
@@ -94,3 +95,20 @@ def test_fit_validation_is_an_evaluation_step_and_the_restore_is_no_training_upd
                zip(restored, model.get_weights()))
     # one batch's work and the evaluation's metric reset, as the first epoch's last step
     assert _ops(steps[-2]) == _ops(steps[3]) and _ops(steps[3])[-4:] == ["assign"] * 4
+
+
+def test_a_first_update_from_numpy_is_still_the_steps_own():
+    """Only an assign after the step's own update of that variable is a value put back: a
+    hand-written update through numpy is the step's training update, as before."""
+    w = tf.Variable([1.0, 2.0])
+    with Recorder() as rec:
+        for _ in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(w * w)
+            grad = tape.gradient(loss, w)
+            w.assign(w.numpy() - 0.1 * grad.numpy())
+    steps = rec.steps
+    assert len(steps) == 3
+    for step in steps:
+        assert step.ops[0].op == "multiply" and step.ops[0].taped
+        assert step.ops[-1].op == "assign"

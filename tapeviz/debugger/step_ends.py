@@ -53,12 +53,16 @@ def _after_last_trainable_update(records: list) -> int:
 
 def is_put_back(records: list, at: int) -> bool:
     """Whether the op at `records[at]`, an update, assigns a trainable variable a value no op
-    of `records` made (set_weights, EarlyStopping's restore of the best weights): no
-    training step's update."""
-    if records[at + OP].name != "assign" or not records[at + INPUTS][0].variable.trainable:
+    of `records` made after an update of `records` changed it (set_weights, EarlyStopping's
+    restore of the best weights): no training step's update, as a first one from numpy is."""
+    inputs = records[at + INPUTS]
+    if records[at + OP].name != "assign" or not inputs[0].variable.trainable \
+            or records[at + INPUT_IDS][1] in records[OUTPUT_ID:at:RECORD_WIDTH]:
         return False
-    value = records[at + INPUT_IDS][1]
-    return value not in records[OUTPUT_ID:at:RECORD_WIDTH]
+    variable = inputs[0].variable
+    return any(kind == "update" and type(read[0]) is VariableRead and read[0].variable is variable
+               for kind, read in zip(map(_kind, records[OP:at:RECORD_WIDTH]),
+                                     records[INPUTS:at:RECORD_WIDTH]))
 
 
 def results_read(records: list, start: int, updating: list) -> int:
