@@ -1,14 +1,60 @@
 """`tf.keras.optimizers.schedules`: learning rates as functions of the step count.
 
-An optimizer given a schedule calls it with its `iterations` before each update.
+An optimizer given a schedule calls it with its `iterations` before each update; a plot
+calls it on an array of steps (`schedule(np.linspace(0, 100000, 5))`), which TF evaluates
+elementwise into a float32 tensor of the steps' shape.
 """
 from __future__ import annotations
 
 import math
 import numbers
 
+import numpy as np
+
 from ...creation import constant
 from ...errors import InvalidArgumentError, bad_argument
+from ...tensor import Tensor
+
+
+class _OneStep:
+    """The math of a schedule on one step, a Python float: the optimizer's call each update
+    stays as cheap as plain float arithmetic; `rate` makes TF's float32 scalar of it."""
+    floor, ceil, cos, log, minimum, rate = math.floor, math.ceil, math.cos, math.log, min, \
+        constant
+
+    @staticmethod
+    def where(condition, then, otherwise):
+        return then if condition else otherwise
+
+
+class _EachStep:
+    """The same math elementwise, on an array of steps; `rate` makes TF's float32 tensor of
+    the steps' shape."""
+    floor, ceil, cos, log, minimum, where = np.floor, np.ceil, np.cos, np.log, np.minimum, \
+        np.where
+
+    @staticmethod
+    def rate(values) -> Tensor:
+        return constant(np.asarray(values, dtype=np.float32))
+
+
+_NUMBERS = (int, float, np.generic)
+
+
+def _steps(schedule: str, step):
+    """(the step as a Python float, _OneStep), or (the steps as float64, cast to float32
+    first as TF casts them, _EachStep) for an array, list or tensor of more than a number."""
+    value = step._value if isinstance(step, Tensor) else step
+    if isinstance(value, _NUMBERS):   # the optimizer's `iterations` holds an np.int64
+        return float(value), _OneStep
+    try:
+        array = np.asarray(value, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise bad_argument(schedule, "step", "a number, or an array or tensor of numbers",
+                           step) from None
+    if array.ndim == 0:
+        return float(array), _OneStep
+    return array.astype(np.float64), _EachStep
 
 
 def _check_decay_steps(schedule: str, decay_steps) -> None:
@@ -48,10 +94,11 @@ class ExponentialDecay(LearningRateSchedule):
         self.staircase, self.name = staircase, name
 
     def __call__(self, step):
-        exponent = int(step) / self.decay_steps
+        step, each = _steps("ExponentialDecay", step)
+        exponent = step / self.decay_steps
         if self.staircase:
-            exponent = math.floor(exponent)
-        return constant(self.initial_learning_rate * self.decay_rate ** exponent)
+            exponent = each.floor(exponent)
+        return each.rate(self.initial_learning_rate * self.decay_rate ** exponent)
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -69,10 +116,11 @@ class InverseTimeDecay(LearningRateSchedule):
         self.staircase, self.name = staircase, name
 
     def __call__(self, step):
-        ratio = int(step) / self.decay_steps
+        step, each = _steps("InverseTimeDecay", step)
+        ratio = step / self.decay_steps
         if self.staircase:
-            ratio = math.floor(ratio)
-        return constant(self.initial_learning_rate / (1.0 + self.decay_rate * ratio))
+            ratio = each.floor(ratio)
+        return each.rate(self.initial_learning_rate / (1.0 + self.decay_rate * ratio))
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -99,11 +147,16 @@ class PiecewiseConstantDecay(LearningRateSchedule):
         self.boundaries, self.values, self.name = list(boundaries), list(values), name
 
     def __call__(self, step):
-        step = int(step)
-        for boundary, value in zip(self.boundaries, self.values):
-            if step <= boundary:
-                return constant(float(value))
-        return constant(float(self.values[-1]))
+        step, each = _steps("PiecewiseConstantDecay", step)
+        if each is _OneStep:
+            for boundary, value in zip(self.boundaries, self.values):
+                if step <= boundary:
+                    return constant(float(value))
+            return constant(float(self.values[-1]))
+        rate = np.full(step.shape, self.values[-1], dtype=np.float32)
+        for boundary, value in zip(reversed(self.boundaries), reversed(self.values[:-1])):
+            rate = np.where(step <= boundary, np.float32(value), rate)
+        return constant(rate)
 
     def get_config(self) -> dict:
         return {"boundaries": self.boundaries, "values": self.values, "name": self.name}
@@ -127,14 +180,15 @@ class PolynomialDecay(LearningRateSchedule):
         self.power, self.cycle, self.name = float(power), cycle, name
 
     def __call__(self, step):
-        step, steps = int(step), self.decay_steps
+        step, each = _steps("PolynomialDecay", step)
+        steps = self.decay_steps
         if self.cycle:
-            steps = steps * (1 if step == 0 else math.ceil(step / steps))
+            steps = steps * each.where(step == 0, 1.0, each.ceil(step / steps))
         else:
-            step = min(step, steps)
+            step = each.minimum(step, steps)
         left = (1.0 - step / steps) ** self.power
-        return constant((self.initial_learning_rate - self.end_learning_rate) * left
-                        + self.end_learning_rate)
+        return each.rate((self.initial_learning_rate - self.end_learning_rate) * left
+                         + self.end_learning_rate)
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -158,20 +212,25 @@ class CosineDecay(LearningRateSchedule):
         self.decay_steps, self.alpha, self.name = decay_steps, float(alpha), name
         self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
 
-    def _decayed(self, step, start: float) -> float:
-        cosine = 0.5 * (1.0 + math.cos(math.pi * step / self.decay_steps))
+    def _decayed(self, step, start: float, each):
+        cosine = 0.5 * (1.0 + each.cos(math.pi * step / self.decay_steps))
         return start * ((1.0 - self.alpha) * cosine + self.alpha)
 
     def __call__(self, step):
-        step = int(step)
+        step, each = _steps("CosineDecay", step)
         if self.warmup_target is None:
-            return constant(self._decayed(min(step, self.decay_steps),
-                                          self.initial_learning_rate))
-        step = min(step, self.decay_steps + self.warmup_steps)
-        if step < self.warmup_steps:
+            return each.rate(self._decayed(each.minimum(step, self.decay_steps),
+                                           self.initial_learning_rate, each))
+        if each is _EachStep and step.size > 1:
+            raise InvalidArgumentError(
+                "CosineDecay", f"with warmup_target, the step must be one number (TF picks "
+                f"warmup or decay by a tf.cond on it); got steps of shape {step.shape}",
+                hint="call the schedule once a step: [float(schedule(s)) for s in steps]")
+        step = each.minimum(step, self.decay_steps + self.warmup_steps)
+        if step < self.warmup_steps:   # one step, in an array of one element or not
             rise = float(self.warmup_target) - self.initial_learning_rate
-            return constant(self.initial_learning_rate + rise * step / self.warmup_steps)
-        return constant(self._decayed(step - self.warmup_steps, float(self.warmup_target)))
+            return each.rate(self.initial_learning_rate + rise * step / self.warmup_steps)
+        return each.rate(self._decayed(step - self.warmup_steps, float(self.warmup_target), each))
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -196,16 +255,18 @@ class CosineDecayRestarts(LearningRateSchedule):
         self.t_mul, self.m_mul = float(t_mul), float(m_mul)
 
     def __call__(self, step):
-        done = int(step) / self.first_decay_steps   # in first periods
+        step, each = _steps("CosineDecayRestarts", step)
+        done = step / self.first_decay_steps   # in first periods
         if self.t_mul == 1.0:
-            restarts = math.floor(done)
-            done -= restarts
+            restarts = each.floor(done)
+            done = done - restarts
         else:   # periods grow geometrically: which one holds `done`, and how far into it
-            restarts = math.floor(math.log(1.0 - done * (1.0 - self.t_mul)) / math.log(self.t_mul))
+            restarts = each.floor(each.log(1.0 - done * (1.0 - self.t_mul)) / math.log(self.t_mul))
             before = (1.0 - self.t_mul ** restarts) / (1.0 - self.t_mul)
             done = (done - before) / self.t_mul ** restarts
-        cosine = 0.5 * self.m_mul ** restarts * (1.0 + math.cos(math.pi * done))
-        return constant(self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha))
+        cosine = 0.5 * self.m_mul ** restarts * (1.0 + each.cos(math.pi * done))
+        return each.rate(self.initial_learning_rate * ((1.0 - self.alpha) * cosine
+                                                       + self.alpha))
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
