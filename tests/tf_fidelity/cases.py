@@ -3816,3 +3816,4 @@ from . import cases_softmax_bits  # noqa: E402,F401  (registers its cases into C
 from . import cases_map_specs  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_tutorials_next  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_csv  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_schedule_arrays  # noqa: E402,F401  (registers its cases into CASES)
