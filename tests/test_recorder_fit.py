@@ -28,7 +28,8 @@ def tiny_model():
 
 def tiny_fit(model, validation=False):
     """A 2-epoch fit of 4 batches of 4; with `validation`, each epoch validated on 8 examples
-    and EarlyStopping(restore_best_weights=True) stopping after 2."""
+    and EarlyStopping(restore_best_weights=True) stopping after 2 (mode='max' of val_loss:
+    the first epoch is the best, so its weights are put back)."""
     rng = np.random.default_rng(0)
     x = rng.normal(size=(16, 3)).astype(np.float32)
     y = (x[:, 0] > 0).astype(np.int32)
