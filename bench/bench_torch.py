@@ -1223,6 +1223,16 @@ by thread time inside the parts, and hot:
   break_on(op) 6.43 M (1.028x), file:line 6.53 M (1.043x), nan=True 6.81 M (1.089x), a
   condition 7.01 M (1.120x), the Recorder 8.33 M (1.332x), budget full 8.39 M, copies and
   hooks alone 7.74 M: the seventeenth pass's counts, within 0.01 M.
+
+Kept steps for clipped and micro-batched loops, RNN calls kept, `model.forward(x)` named by
+its path (dc618a6, 0cd9c78, ca0faca, ad0040d): by instructions (callgrind, 8x8, a step, one
+process each, the tree before against it with only tapeviz/torch changed; predicted: the
+Recorder +0.01 M, one thread-local read a module call and one frame check a root call,
+the rest unchanged): plain 6.252 -> 6.252 M, the Recorder 8.392 -> 8.403 M (1.342x ->
+1.344x), budget full 8.387 -> 8.384 M, copies and hooks alone 7.754 -> 7.745 M,
+break_on(op) 6.430 -> 6.413 M, file:line 6.531 -> 6.515 M, nan=True 6.823 -> 6.804 M, a
+condition 7.026 -> 7.000 M: the breakpoint rows, whose path did not change, moved by
+-0.02 M, so the Recorder's +0.011 M is within what the heap layout moves.
 """
 from __future__ import annotations
 
