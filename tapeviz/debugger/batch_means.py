@@ -2,10 +2,11 @@
 loop whose last batch is smaller (200 examples in batches of 64: 64, 64, 64, 8). Each batch's
 loss is already a mean over its examples, so averaging them again weighs the last batch's
 8 examples as much as 64: the figure reported is not the loss over the epoch's examples.
-Read from the last step (it computed no gradient): a mean over a vector whose values are the
-losses of the trained steps just before it, in order, whose batches (their first layer's
-rows) are not all one size. A correct run ends at its last step, which trained, or at one
-comparison of a vector with the steps' losses.
+Read from the ops after the last training update (the last step's tail, or a last step that
+computed no gradient): a mean over a vector whose values are the losses of the trained steps
+before them, in order, whose batches (their first layer's rows) are not all one size. A
+correct run ends at its last step's update, or at one comparison of a vector with the steps'
+losses.
 """
 from __future__ import annotations
 
@@ -18,17 +19,18 @@ from .training_data import first_trained_layer
 
 
 def mean_of_uneven_batch_means(steps) -> list:
-    """A Finding when the last of `steps` averages, with equal weights, the losses of the
-    trained steps before it whose batches differ in size."""
-    if len(steps) < 3 or steps[-1].variable_gradients:
+    """A Finding when the recording's closing ops average, with equal weights, the losses of
+    the trained steps before them whose batches differ in size."""
+    if len(steps) < 2:
         return []
-    for node in steps[-1].nodes:
+    closing, trained = _closing_ops(steps)
+    for node in closing:
         if node.phase != "forward" or role(node.op) != "reduce_mean" or not node.inputs:
             continue
         values = np.asarray(node.inputs[0]._value, dtype=np.float64)
-        if values.ndim != 1 or not 2 <= len(values) < len(steps):
+        if values.ndim != 1 or not 2 <= len(values) <= len(trained):
             continue
-        averaged = steps[-1 - len(values):-1]
+        averaged = trained[len(trained) - len(values):]
         losses = [step.loss for step in averaged]
         if None in losses or not np.allclose(values, losses, rtol=1e-6):
             continue
@@ -50,6 +52,17 @@ def mean_of_uneven_batch_means(steps) -> list:
                    f"batch, so that every batch holds as many)")
         return [Finding("mean_of_batch_means", message, node)]
     return []
+
+
+def _closing_ops(steps) -> tuple:
+    """(the ops after the last training update, the trained steps before them): the last
+    step when it computed no gradient, else the ops after its last update, which the
+    Recorder leaves in the last step when the recording stops (sorting.py)."""
+    last = steps[-1]
+    if not last.variable_gradients:
+        return last.nodes, steps[:-1]
+    updates = [i for i, node in enumerate(last.nodes) if node.op.kind == "update"]
+    return (last.nodes[updates[-1] + 1:] if updates else []), steps
 
 
 def _sizes(sizes: list) -> str:
