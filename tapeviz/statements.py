@@ -10,11 +10,25 @@ from __future__ import annotations
 import ast
 import linecache
 import textwrap
+import threading
 
 LONGEST = 8   # a statement longer than this many lines shows its one line instead
 
 # filename -> (the lines parsed, [(first, last) line of each statement], {line: its text})
 _parsed: dict = {}
+_parsing = threading.Lock()
+
+
+def parse_source(text: str, filename: str = "<unknown>", mode: str = "exec") -> ast.AST:
+    """`ast.parse`, one thread at a time: CPython 3.11's AST constructor counts its recursion
+    in state its threads share, so two parses at once can fail with "AST constructor
+    recursion depth mismatch" (python/cpython#106905: a Runner's training thread and the
+    notebook's, each naming a line); a parse another library ran meanwhile is retried once."""
+    with _parsing:
+        try:
+            return ast.parse(text, filename, mode)
+        except SystemError:
+            return ast.parse(text, filename, mode)
 
 
 def statement_at(filename: str, lineno: int) -> str:
@@ -42,7 +56,7 @@ def _parse(filename: str, lines: list) -> tuple:
     if cached is not None and cached[0] is lines:
         return cached[1], cached[2]
     try:
-        tree = ast.parse("".join(lines))
+        tree = parse_source("".join(lines))
     except (SyntaxError, ValueError):
         spans = []
     else:

@@ -81,3 +81,35 @@ def test_inputs_are_named_as_written_in_a_statement_over_lines(tmp_path):
     tape = namespace["run"](tf.ones([1, 2]), tf.Variable(tf.ones([2, 1])))
     (node,) = [n for n in tape.nodes if n.op.name == "matmul"]
     assert written_arguments(node.op, node.source, 2) == ["h", "w"]
+
+
+def test_parse_source_parses_one_thread_at_a_time_and_retries_a_mismatch_once(monkeypatch):
+    """python/cpython#106905: CPython 3.11's AST constructor shares its recursion count
+    between threads; a Runner's thread naming a line while the notebook's does failed with
+    'AST constructor recursion depth mismatch' (seen once in test_torch_runner_threads)."""
+    import ast
+    import threading
+
+    from tapeviz import statements
+    real, calls, inside = ast.parse, [], []
+
+    def parse(*args):
+        inside.append(statements._parsing.locked())
+        calls.append(args)
+        if len(calls) == 1:
+            raise SystemError("AST constructor recursion depth mismatch (before=3, after=5)")
+        return real(*args)
+
+    monkeypatch.setattr(ast, "parse", parse)
+    assert isinstance(statements.parse_source("x = 1").body[0], ast.Assign)
+    assert len(calls) == 2 and all(inside)
+    monkeypatch.setattr(ast, "parse", real)
+    trees = []
+    threads = [threading.Thread(target=lambda: trees.extend(
+        statements.parse_source("y = [i for i in range(3)]") for _ in range(200)))
+        for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(trees) == 800

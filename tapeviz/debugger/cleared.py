@@ -24,6 +24,7 @@ from .label_source import bound_before, call_after, innermost_scope
 from .numerics import _where
 from .summary import _array
 from .unmoved import last_moved
+from ..statements import parse_source
 
 MIN_STEPS = 3   # trained steps in a row whose gradients the update did not get
 
@@ -154,7 +155,7 @@ def _rebound_between(update, gradient_line) -> SourceInfo | None:
     SourceInfo), that rebinds the name whose gradients the call applies
     (`apply_gradients(zip(grads, ...))`'s `grads`), or None when the text does not show it."""
     try:
-        tree = ast.parse(update.statement)
+        tree = parse_source(update.statement)
     except (SyntaxError, ValueError):
         return None
     name = next((call.args[0].args[0].id for call in ast.walk(tree)

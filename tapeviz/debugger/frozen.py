@@ -27,6 +27,7 @@ from .activations import describe_variables
 from .findings import Finding
 from .label_source import bound_before, innermost_scope, own_nodes
 from .numerics import _where
+from ..statements import parse_source
 
 # what an optimizer's call names its variables: (position, keyword) of its arguments
 _VARIABLES_GIVEN = {"minimize": (1, "var_list"), "apply": (1, "trainable_variables")}
@@ -166,7 +167,7 @@ def variables_given(source) -> tuple | None:
     if source is None:
         return None
     try:
-        tree = ast.parse(source.statement)
+        tree = parse_source(source.statement)
     except (SyntaxError, ValueError):
         return None
     calls = (node for node in ast.walk(tree) if isinstance(node, ast.Call))

@@ -11,6 +11,7 @@ import ast
 import linecache
 
 from ..sourceinfo import SourceInfo
+from ..statements import parse_source
 
 # what a loss function calls its labels, among the keywords it is given
 _LABEL_KEYWORDS = ("labels", "y_true", "target")
@@ -38,7 +39,7 @@ def labels_made_at(loss_source, torch: bool) -> SourceInfo | None:
 def _labels_name(source, torch: bool) -> str | None:
     """The plain name the loss's statement passes as its labels, or None."""
     try:
-        tree = ast.parse(source.statement)
+        tree = parse_source(source.statement)
     except (SyntaxError, ValueError):
         return None
     calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
@@ -75,7 +76,7 @@ def innermost_scope(filename: str, lineno: int) -> tuple:
         tree = kept[1]
     else:
         try:
-            tree = ast.parse(text)
+            tree = parse_source(text)
         except (SyntaxError, ValueError):
             return None, None
         if len(_parsed) >= MAX_PARSED:   # (each notebook cell is a file of its own)

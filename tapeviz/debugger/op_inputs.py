@@ -12,6 +12,7 @@ import ast
 
 from ..ops.registry import REGISTRY
 from .breakpoint import _op_made_by   # the one map of public names to op names
+from ..statements import parse_source
 
 # the operators whose op a line shows as `x @ w`, `x + y`, ...: their ops by name
 _OPERATORS = {ast.MatMult: "matmul", ast.Add: "add", ast.Sub: "subtract",
@@ -62,7 +63,7 @@ def written_arguments(op, source, count: int) -> list:
     if len(names) < count:
         return [""] * count
     try:
-        tree = ast.parse(line)
+        tree = parse_source(line)
     except SyntaxError:
         return [""] * count
     calls = [node for node in ast.walk(tree) if _calls(node, op_name)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import functools
+from ..statements import parse_source
 
 _OPERATIONS = (ast.Call, ast.BinOp, ast.UnaryOp, ast.Compare, ast.Subscript, ast.Attribute,
                ast.AugAssign, ast.Await)
@@ -27,7 +28,7 @@ def lines_that_can_run_ops(text: str) -> frozenset | None:
     """The line numbers of `text` (a file's or a notebook cell's source) covered by an
     operation that can run an op; None when it does not parse (a cell with IPython magics)."""
     try:
-        tree = ast.parse(text)
+        tree = parse_source(text)
     except (SyntaxError, ValueError):
         return None
     lines: set = set()

@@ -24,6 +24,7 @@ from functools import lru_cache
 from .. import events
 from ..model_calls import called_at
 from .breakpoint import _op_made_by   # the one map of public names to op names
+from ..statements import parse_source
 
 MAX_WRITTEN = 40   # characters of the user's expression for an input named in a message
 
@@ -144,7 +145,7 @@ def _passing_calls(statement: str) -> tuple:
     """The calls in `statement` that are no tapeviz function's and pass plain names, each as
     ((root name, text), ...) of those positional arguments."""
     try:
-        tree = ast.parse(statement)
+        tree = parse_source(statement)
     except SyntaxError:
         return ()
     calls = []
@@ -173,7 +174,7 @@ def _root(expression) -> str:
 @lru_cache(maxsize=256)
 def _targets(statement: str) -> frozenset:
     try:
-        tree = ast.parse(statement)
+        tree = parse_source(statement)
     except SyntaxError:
         return frozenset()
     return frozenset(node.id for node in ast.walk(tree)

@@ -19,6 +19,7 @@ from .numerics import _where
 from .op_index import role
 from .summary import _array
 from .variable_names import shown_name
+from ..statements import parse_source
 
 LOOKED_AT = 4   # the last steps read (a kept torch step's ops are run again on a first look)
 
@@ -52,7 +53,7 @@ def parameters_rebound(steps) -> list:
 def _assigned_name(source) -> str | None:
     """The one name the statement at `source` assigns (`w` of `w = w - lr * w.grad`)."""
     try:
-        tree = ast.parse(source.statement) if source is not None else None
+        tree = parse_source(source.statement) if source is not None else None
     except SyntaxError:
         return None
     assign = tree.body[0] if tree is not None and tree.body else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from ..sourceinfo import user_source
+from ..statements import parse_source
 
 
 def call_that_ran(call: str) -> tuple | None:
@@ -14,7 +15,7 @@ def call_that_ran(call: str) -> tuple | None:
     the function and its arguments passed apart; None when the line shows no such call."""
     source = user_source()
     try:
-        tree = ast.parse(source.statement) if source is not None else None
+        tree = parse_source(source.statement) if source is not None else None
     except SyntaxError:
         return None
     called = call.rsplit(".", 1)[-1]

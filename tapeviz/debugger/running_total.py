@@ -26,6 +26,7 @@ from ..sourceinfo import SourceInfo
 from .findings import Finding
 from .label_source import innermost_scope, own_nodes
 from .numerics import _op_name, _where
+from ..statements import parse_source
 
 MIN_LINKS = 2   # steps whose total took the loss of the step before
 
@@ -127,7 +128,7 @@ def _append_line(read_at) -> SourceInfo | None:
     else None."""
     _, scope = innermost_scope(read_at.filename, read_at.lineno)
     try:
-        named = {node.id for node in ast.walk(ast.parse(read_at.statement))
+        named = {node.id for node in ast.walk(parse_source(read_at.statement))
                  if isinstance(node, ast.Name)}
     except SyntaxError:
         return None

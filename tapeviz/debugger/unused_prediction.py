@@ -10,6 +10,7 @@ import ast
 from .findings import Finding
 from .label_source import innermost_scope, own_nodes
 from .numerics import _op_name, _where
+from ..statements import parse_source
 
 
 def prediction_left_unused(name: str, outlines, loose: set, made: list) -> Finding | None:
@@ -64,7 +65,7 @@ def _same_with_block(made, read) -> bool:
 def _assigned(source) -> str:
     """'y_pred' for the statement at `source` when it assigns one name, else words."""
     try:
-        statement = ast.parse(source.statement or "").body
+        statement = parse_source(source.statement or "").body
     except SyntaxError:
         statement = []
     if len(statement) == 1 and isinstance(statement[0], ast.Assign) \

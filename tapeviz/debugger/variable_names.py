@@ -16,6 +16,7 @@ import re
 
 from ..variable import Variable, VariableRead
 from .op_inputs import written_arguments
+from ..statements import parse_source
 
 # tf.Variable(...) given no name ('Variable_1:0'); a torch tensor no statement names, by the
 # op that made it ('full:0'), or 'leaf:0' when its making was not seen
@@ -121,7 +122,7 @@ def _one_statement(source):
 def _parsed(statement: str) -> list:
     """`statement`'s parsed body, kept: each widget open, step and legend names its
     variables again (~140k instructions a variable parsed anew). Read, never changed."""
-    return ast.parse(statement).body
+    return parse_source(statement).body
 
 
 def name_made_at(source) -> str | None:
@@ -223,7 +224,7 @@ def _shared_names(filename: str, lineno: int) -> tuple:
     cached = _scopes.get(filename)
     if cached is None or cached[0] is not lines:
         try:
-            tree = ast.parse("".join(lines))
+            tree = parse_source("".join(lines))
         except (SyntaxError, ValueError):
             scopes = []
         else:

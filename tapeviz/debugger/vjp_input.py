@@ -11,6 +11,7 @@ import textwrap
 
 from ..backward import _ADVANCE
 from .label_source import own_nodes
+from ..statements import parse_source
 
 
 def gradient_input(forward_node) -> int | None:
@@ -53,7 +54,7 @@ def _returned_element(vjp, frame) -> int | None:
         lines, first = inspect.getsourcelines(vjp)
         source = "".join(lines)
         indent = len(source) - len(source.lstrip(" "))
-        tree = ast.parse(textwrap.dedent(source))
+        tree = parse_source(textwrap.dedent(source))
     except (OSError, TypeError, SyntaxError):
         return None
     definition = tree.body[0] if tree.body else None

@@ -24,6 +24,7 @@ from ..debugger.recorder import Recorder
 from ..errors import OpError
 from ..tape import GradientTape
 from .train_line import training_function
+from ..statements import parse_source
 
 RUNNER_NAME = "_tapeviz_runner"   # where %tapeviz_train leaves its Runner in the user namespace
 _KEYWORD = re.compile(r"^([A-Za-z_]\w*)=(?!=)(.*)$", re.S)   # key=value, not key==value
@@ -130,7 +131,7 @@ class TapevizMagics(Magics):
         # cached in linecache under the cell's own number, so tracebacks and the recorded
         # source lines show the code and name it `Cell In[n]` as the cell's prompt does
         filename = self.shell.compile.cache(code, self._running_cell_number(), raw_code=cell)
-        tree = ast.parse(code, filename)
+        tree = parse_source(code, filename)
         last = None
         if tree.body and isinstance(tree.body[-1], ast.Expr):
             last = ast.Expression(tree.body.pop().value)

@@ -15,6 +15,7 @@ import textwrap
 from IPython.core.error import UsageError
 
 from ..debugger.label_source import own_nodes
+from ..statements import parse_source
 
 _RESULT_NAMES = ("train_fn", "train_step", "step_fn")   # what the fix names a call's result
 
@@ -25,7 +26,7 @@ def training_function(shell, fn: str, arguments: list) -> tuple:
     written = " ".join([fn, *arguments])   # make(3, 4): the line splits it at its spaces
     for text in (written, fn):
         try:
-            call = ast.parse(text.strip(), mode="eval").body
+            call = parse_source(text.strip(), mode="eval").body
         except SyntaxError:
             continue
         if not (isinstance(call, ast.Call) and isinstance(call.func, (ast.Name, ast.Attribute))):
@@ -45,7 +46,7 @@ def _returns(shell, func: ast.expr) -> str | None:
     Evaluating `func`, a name or an attribute, calls nothing."""
     try:
         called = inspect.unwrap(shell.ev(ast.unparse(func)))
-        tree = ast.parse(textwrap.dedent(inspect.getsource(called)))
+        tree = parse_source(textwrap.dedent(inspect.getsource(called)))
     except Exception:   # (no source: a builtin, a class, a partial, code typed at a prompt)
         return None
     definition = tree.body[0] if tree.body else None

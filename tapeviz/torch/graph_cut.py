@@ -20,6 +20,7 @@ import torch
 from ..debugger.label_source import innermost_scope, names_read, own_nodes
 from ..debugger.reaching import bindings_reaching
 from ..sourceinfo import SourceInfo, source_from
+from ..statements import parse_source
 
 MAX_DEPTH = 8   # statements followed back from the loss's
 
@@ -99,7 +100,7 @@ def loss_name(source: SourceInfo) -> str | None:
     """The name whose backward pass the line of `source` starts: `loss` of `loss.backward()`,
     `torch.autograd.grad(loss, ...)` or `torch.autograd.backward(loss)`."""
     try:
-        tree = ast.parse(source.statement or "")
+        tree = parse_source(source.statement or "")
     except SyntaxError:
         return None
     for call in ast.walk(tree):

@@ -22,6 +22,7 @@ from ..debugger.label_source import innermost_scope
 from ..debugger.reaching import bindings_at_end, bindings_reaching
 from ..sourceinfo import SourceInfo, source_from
 from .graph_cut import loss_name
+from ..statements import parse_source
 
 
 def not_scalar_note(frame, roots: list, made_at=None) -> str | None:
@@ -106,7 +107,7 @@ def _reduced_per_example(at: SourceInfo, names: dict) -> str | None:
     'criterion, made at <line>,' for a loss module made with it that the line calls (its
     name's value in `names`)."""
     try:
-        statement = ast.parse(at.statement)
+        statement = parse_source(at.statement)
     except SyntaxError:
         return None
     for call in ast.walk(statement):
