@@ -109,7 +109,8 @@ ROLES = {
              "data", "segment_ids"),
     AXIS: ("axis", "axes"),
     SHAPE: ("shape", "dims", "multiples", "perm", "batch_shape", "noise_shape", "begin",
-            "end", "strides", "paddings", "ksize", "dilations", "num_or_size_splits"),
+            "end", "strides", "paddings", "ksize", "dilations", "num_or_size_splits",
+            "output_shape"),
     FLAG: ("keepdims", "transpose_a", "transpose_b", "adjoint_a", "adjoint_b", "from_logits",
            "trainable", "exclusive", "reverse", "stable", "adjoint", "approximate"),
     DTYPE: ("dtype", "output_type", "out_type", "dtype_hint", "out_idx"),
@@ -185,6 +186,9 @@ ROLE_OVERRIDES = {
 VALID = {
     "conv2d": dict(input=floats(1, 4, 4, 2), filters=floats(2, 2, 2, 3), strides=1,
                    padding="SAME"),
+    **{name: dict(input=floats(1, 4, 4, 2), filters=floats(2, 2, 3, 2),
+                  output_shape=[1, 4, 4, 3], strides=1, padding="SAME")
+       for name in ("conv2d_transpose", "conv_transpose")},
     "max_pool2d": dict(input=floats(1, 4, 4, 2), ksize=2, strides=2, padding="VALID"),
     "avg_pool2d": dict(input=floats(1, 4, 4, 2), ksize=2, strides=2, padding="VALID"),
     "max_pool": dict(input=floats(1, 4, 4, 2), ksize=2, strides=2, padding="VALID"),

@@ -248,8 +248,10 @@ def dashboard_state(dash):
 def exercise_dashboard(page, dash, name="dashboard"):
     """Live counter, Pause holds it for a second, Resume lets it run on; screenshots."""
     dash.locator(".tvd-steps").wait_for()
+    # (a first step of the guide's CNN, with the kernel importing and warming, took over 30 s
+    # once on a machine running two test suites beside valgrind)
     wait_until(page, lambda: dashboard_state(dash) == "running" and dashboard_steps(dash) > 0,
-               "the loop to be running")
+               "the loop to be running", timeout=90)
     first = dashboard_steps(dash)
     wait_until(page, lambda: dashboard_steps(dash) > first, "a live step counter", timeout=15)
     assert dashboard_state(dash) == "running", "the loop ended before the test could act on it"
