@@ -8,7 +8,6 @@ import struct
 
 import pytest
 
-import tapeviz as tf
 from tapeviz.debugger import noted
 from tapeviz.debugger.noted import NotedStep
 from tapeviz.debugger.recorded_op import KeptBytes
@@ -31,20 +30,6 @@ def watched(loop_of):
     def after_step():
         drops.append(RUNNING[-1].dropped)
     return loop_of(after_step), drops
-
-
-def lecture_steps(xs, ys, after_step):
-    def loop():
-        w, b = tf.Variable(0.5, name="w"), tf.Variable(0.0, name="b")
-        for x, y in zip(xs, ys):
-            with tf.GradientTape() as tape:
-                t = tf.constant(y) - (tf.constant(x) * w + b)
-                loss = t ** 2 if tf.abs(t) <= 1.0 else 2.0 * tf.abs(t) - 1.0
-            dw, db = tape.gradient(loss, [w, b])
-            w.assign_sub(0.01 * dw)
-            b.assign_sub(0.01 * db)
-            after_step()
-    return loop
 
 
 def bits(step) -> tuple:
@@ -77,13 +62,13 @@ def test_a_loop_far_from_its_budget_counts_no_noted_step(monkeypatch):
 @pytest.mark.parametrize("budget", [15_000, 25_000, 40_000])
 def test_noted_steps_are_dropped_at_the_same_steps_as_when_each_is_counted(monkeypatch, budget):
     xs, ys = [1.0, 2.0, 3.0] * 20, [1.5, 2.5, 3.5] * 20
-    loop, lazy_drops = watched(lambda after: lecture_steps(xs, ys, after))
+    loop, lazy_drops = watched(lambda after: huber_loop(xs, ys, after))
     with pytest.warns(StepsDroppedWarning):
         lazy, _, replayed = run(loop, max_bytes=budget)
     lazy_kept = [bits(step) for step in lazy.steps]
     lazy_bytes = lazy.nbytes
     counting_each_step(monkeypatch)
-    loop, eager_drops = watched(lambda after: lecture_steps(xs, ys, after))
+    loop, eager_drops = watched(lambda after: huber_loop(xs, ys, after))
     with pytest.warns(StepsDroppedWarning):
         eager, _, _ = run(loop, max_bytes=budget)
     assert replayed >= 4 and lazy_drops[-1].steps > 0
@@ -98,7 +83,7 @@ def test_a_step_that_diverges_half_way_and_a_nan_step_near_the_budget_are_as_rec
     # program half-way), the 9th reads a NaN, every later one NaN variables
     xs = [1.0, 2.0, 3.0, 1.0, 2.0, 9.0, 1.0, 2.0, float("nan"), 1.0, 2.0, 3.0]
     ys = [x + 0.5 for x in xs]
-    loop, lazy_drops = watched(lambda after: lecture_steps(xs, ys, after))
+    loop, lazy_drops = watched(lambda after: huber_loop(xs, ys, after))
     with pytest.warns(StepsDroppedWarning):
         lazy, _, replayed = run(loop, max_bytes=30_000)
     lazy_kept = [bits(step) for step in lazy.steps]
@@ -106,12 +91,12 @@ def test_a_step_that_diverges_half_way_and_a_nan_step_near_the_budget_are_as_rec
     assert math.isnan(lazy.steps[-1].loss) and not math.isnan(lazy.steps[0].loss)
     with monkeypatch.context() as patched:
         counting_each_step(patched)
-        loop, eager_drops = watched(lambda after: lecture_steps(xs, ys, after))
+        loop, eager_drops = watched(lambda after: huber_loop(xs, ys, after))
         with pytest.warns(StepsDroppedWarning):
             run(loop, max_bytes=30_000)
     assert lazy_drops == eager_drops
     monkeypatch.setattr(Sink, "begin", lambda self: None)   # (every segment recorded fully)
-    full, _, none = run(lecture_steps(xs, ys, lambda: None))
+    full, _, none = run(huber_loop(xs, ys))
     assert none == 0 and not any(type(step) is NotedStep for step in full._steps)
     kept = len(lazy_kept)
     assert lazy_kept == [bits(step) for step in full.steps][-kept:]

@@ -98,8 +98,9 @@ def assert_same_recording(replaying, reference) -> None:
         assert outline(got) == outline(expected)
 
 
-def huber_loop(xs, ys):
-    """The lecture's loop: a GradientTape a step, the Huber `if`, two assign_sub."""
+def huber_loop(xs, ys, after_step=lambda: None):
+    """The lecture's loop: a GradientTape a step, the Huber `if`, two assign_sub; then
+    `after_step()` each step."""
     def loop():
         w, b = tf.Variable(0.5, name="w"), tf.Variable(0.0, name="b")
         for x, y in zip(xs, ys):
@@ -109,6 +110,7 @@ def huber_loop(xs, ys):
             dw, db = tape.gradient(loss, [w, b])
             w.assign_sub(0.01 * dw)
             b.assign_sub(0.01 * db)
+            after_step()
     return loop
 
 
