@@ -16,8 +16,9 @@ no backward hook. At its end one record stands for it in the Recorder's step
 a random call (dropout) draws again from torch's generator state kept before it (5 KB).
 A call given a list of tensors (`torch.cat`, clip_grad_norm_'s parameters) keeps each
 one's producer; a call that returns pieces (`x.split(4)`, `chunk`: micro-batches) is each
-piece's producer, by its place (`PIECE`); clip_grad_norm_ writes only `.grad`, so a look
-runs it again on its own leaves after the passes run again have written theirs.
+piece's producer, by its place (`PIECE`); clip_grad_norm_ and clip_grad_value_ write only
+`.grad`, so a look runs them again on its own leaves after the passes run again have written
+theirs.
 A call that cannot be run again the same (an in-place write, a write to an input such as
 batch norm's running statistics, a tensor read or made that is not a plain CPU one of a
 numpy dtype (a look runs again on the CPU alone, from numpy copies), autocast,
@@ -57,7 +58,7 @@ RANDOM = frozenset({"dropout", "dropout1d", "dropout2d", "dropout3d", "alpha_dro
                     "lstm", "gru", "rnn_tanh", "rnn_relu"})   # (dropout between RNN layers)
 # in-place ops that write only their tensors' .grad: run again on a look's own leaves, after
 # the backward passes run again have written theirs
-GRADIENT_WRITERS = frozenset({"clip_grad_norm_"})
+GRADIENT_WRITERS = frozenset({"clip_grad_norm_", "clip_grad_value_"})
 _LEARN, _FOLLOW, _LEFT = range(3)
 
 

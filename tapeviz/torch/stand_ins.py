@@ -1,10 +1,11 @@
 """What stands in for a few of torch's functions while anyone listens, so they read as the
 user thinks of them: `zero_grad` runs without the mode (it runs no op, but sent a dozen
-`.grad` reads through it), a custom `torch.autograd.Function` and `clip_grad_norm_` are one
-op each (traced call by call they were their forward's ops and a dozen norm, stack and
-foreach ops), and a `torch.compile`d model runs eagerly so its ops are heard. `install`
-puts them on and takes them off with the mode's hooks (activation._sync_hooks); a function the
-user's code took before (`from torch.nn.utils import clip_grad_norm_`) stays torch's own.
+`.grad` reads through it), a custom `torch.autograd.Function`, `clip_grad_norm_` and
+`clip_grad_value_` are one op each (traced call by call they were their forward's ops, a
+dozen norm, stack and foreach ops, 8 `_foreach_clamp` heads for two parameters), and a
+`torch.compile`d model runs eagerly so its ops are heard. `install` puts them on and takes
+them off with the mode's hooks (activation._sync_hooks); a function the user's code took
+before (`from torch.nn.utils import clip_grad_norm_`) stays torch's own.
 """
 from __future__ import annotations
 
@@ -78,7 +79,8 @@ def _as_one_op(name: str, call, args: tuple, kwargs: dict):
 
 _FUNCTION_APPLY = torch.autograd.Function.__dict__["apply"]   # a classmethod
 _CLIP = torch.nn.utils.clip_grad.clip_grad_norm_
-_CLIP_OWNERS = (torch.nn.utils, torch.nn.utils.clip_grad)   # the modules that name it
+_CLIP_VALUE = torch.nn.utils.clip_grad.clip_grad_value_
+_CLIP_OWNERS = (torch.nn.utils, torch.nn.utils.clip_grad)   # the modules that name them
 
 
 def _apply_as_one_op(cls, *args, **kwargs):
@@ -95,11 +97,32 @@ def _clip_as_one_op(parameters, *args, **kwargs):
     return _as_one_op("clip_grad_norm_", _CLIP, (parameters, *args), kwargs)
 
 
+@functools.wraps(_CLIP_VALUE)
+def _clip_value_with_largest(parameters, clip_value, foreach=None):
+    """torch's `clip_grad_value_`, returning the largest |gradient| it was given (the op's
+    output: whether the clip bit, as clip_grad_norm_'s total norm says)."""
+    grads = [parameter.grad for parameter in parameters if parameter.grad is not None]
+    with torch.no_grad():
+        largest = torch.cat([norm.reshape(1) for norm in torch._foreach_norm(
+            grads, float("inf"))]).max() if grads else torch.zeros(())
+    _CLIP_VALUE(parameters, clip_value, foreach)
+    return largest
+
+
+@functools.wraps(_CLIP_VALUE)
+def _clip_value_as_one_op(parameters, *args, **kwargs):
+    """`clip_grad_value_`: one op, the parameters in and their largest |gradient| out (the
+    user is given torch's None)."""
+    parameters = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
+    _as_one_op("clip_grad_value_", _clip_value_with_largest, (parameters, *args), kwargs)
+
+
 def _wrap_as_one_op(wrapped: bool) -> None:
     torch.autograd.Function.apply = classmethod(_apply_as_one_op) if wrapped else \
         _FUNCTION_APPLY
     for owner in _CLIP_OWNERS:
         owner.clip_grad_norm_ = _clip_as_one_op if wrapped else _CLIP
+        owner.clip_grad_value_ = _clip_value_as_one_op if wrapped else _CLIP_VALUE
 
 
 _eager_stance: list = []   # torch.compiler.set_stance("force_eager")'s, to restore the one before

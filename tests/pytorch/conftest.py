@@ -77,6 +77,8 @@ else:
         assert not stand_ins._zero_grads, "zero_grad was left wrapped"
         assert torch.autograd.Function.__dict__["apply"] is stand_ins._FUNCTION_APPLY
         assert torch.nn.utils.clip_grad_norm_ is stand_ins._CLIP, "clip_grad_norm_ left wrapped"
+        assert torch.nn.utils.clip_grad_value_ is stand_ins._CLIP_VALUE, \
+            "clip_grad_value_ left wrapped"
 
     @pytest.fixture
     def no_debugger(monkeypatch):

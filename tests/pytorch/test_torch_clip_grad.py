@@ -25,3 +25,27 @@ def test_clip_grad_norm_is_one_op_reading_the_parameters_and_making_the_norm():
     assert abs(clipped.item() - 1.0) < 1e-4   # it still clips
     for owner in (torch.nn.utils, torch.nn.utils.clip_grad):   # torch's own once nobody listens
         assert owner.clip_grad_norm_ is TORCHS
+
+
+TORCHS_VALUE = torch.nn.utils.clip_grad.clip_grad_value_
+
+
+def test_clip_grad_value_is_one_op_reading_the_parameters_and_making_the_largest_gradient():
+    """Traced call by call it was 8 `_foreach_clamp_min_`/`_foreach_clamp_max_` heads (one a
+    parameter, twice); one op now, its output the largest |gradient| it was given (what
+    says whether the clip bit), and torch's None still returned to the user."""
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    with tvt.record() as tape:
+        (10 * model(torch.randn(3, 4))).sum().backward()
+        largest = max(np.abs(p.grad.numpy()).max() for p in model.parameters())   # (no op)
+        returned = torch.nn.utils.clip_grad_value_(model.parameters(), 0.1)
+    assert returned is None
+    assert [n.op.name for n in tape.nodes] == ["linear", "mul", "sum", "clip_grad_value_"]
+    clip = tape.nodes[-1]
+    assert [t.variable.name.rsplit("/", 1)[-1] for t in clip.inputs] == ["weight", "bias"]
+    assert clip.output.numpy() == np.float32(largest)
+    assert clip.params["clip_value"] == 0.1
+    assert all(p.grad.abs().max().item() <= 0.1 + 1e-7 for p in model.parameters())
+    for owner in (torch.nn.utils, torch.nn.utils.clip_grad):   # torch's own once nobody listens
+        assert owner.clip_grad_value_ is TORCHS_VALUE

@@ -1,9 +1,10 @@
-"""A Recorder keeps the steps of loops that clip their gradients (`clip_grad_norm_`, after the
-backward pass) or split each batch into micro-batches (`x.split(4)`, `x.chunk(3)`: several
-backward passes, one optimizer step) as it keeps a plain loop's: learned from the first
-step, the later ones kept as their inputs and run again on a look, showing what a full
-recording shows, bitwise (was: each step recorded fully, every time: split's tuple of
-pieces and clip's list of parameters left the program)."""
+"""A Recorder keeps the steps of loops that clip their gradients (`clip_grad_norm_` or
+`clip_grad_value_`, after the backward pass) or split each batch into micro-batches
+(`x.split(4)`, `x.chunk(3)`: several backward passes, one optimizer step) as it keeps a
+plain loop's: learned from the first step, the later ones kept as their inputs and run
+again on a look, showing what a full recording shows, bitwise (was: each step recorded
+fully, every time: split's tuple of pieces and clip's list of parameters left the program;
+clip_grad_value_'s in-place clamps too)."""
 import json
 import re
 
@@ -31,7 +32,7 @@ def _loop(kind: str):
 
         def train(x, y):
             optimizer.zero_grad()
-            if kind == "clip":
+            if kind in ("clip", "clip value"):
                 F.mse_loss(model(x), y).backward()
             else:
                 pieces = zip(x.split(4), y.split(4)) if kind != "chunk" else \
@@ -41,6 +42,8 @@ def _loop(kind: str):
                     loss.backward()
             if kind in ("clip", "split and clip"):
                 nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+            elif kind == "clip value":
+                nn.utils.clip_grad_value_(model.parameters(), 0.05)
             optimizer.step()
         return train
     return make
@@ -52,14 +55,15 @@ def _batches(count: int = 5) -> list:
             for _ in range(count)]
 
 
-@pytest.mark.parametrize("kind", ["clip", "split", "chunk", "split and clip"])
+@pytest.mark.parametrize("kind", ["clip", "clip value", "split", "chunk", "split and clip"])
 def test_the_steps_are_kept_after_the_first_and_run_again_bitwise(switch, kind):
     full, kept, held = both_ways(switch, _loop(kind), _batches())
     assert held == [False] + [True] * 4
     assert_same_steps(full, kept)
     ops = [op.op for op in kept[3].ops]
-    assert ops.count("mse_loss") == (1 if kind == "clip" else 3)
-    assert ("clip_grad_norm_" in ops) == ("clip" in kind)
+    assert ops.count("mse_loss") == (1 if kind.startswith("clip") else 3)
+    assert ("clip_grad_norm_" in ops) == (kind in ("clip", "split and clip"))
+    assert ops.count("clip_grad_value_") == (kind == "clip value")   # (was 8 clamp heads)
     assert len(kept[3].backward_steps) == len(full[3].backward_steps) > 0
 
 
