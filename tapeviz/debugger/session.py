@@ -298,9 +298,13 @@ class _Commands:
         if self.curframe is self.user_frame and self.op_names:
             self.curframe_locals = ChainMap(self.curframe_locals, self.op_names)
 
+    def rows(self, text: str) -> None:
+        """Say `text`, a command's rows (a notebook's debugger wraps them between words)."""
+        self.message(text)
+
     def do_node(self, arg):
         """node: show the op this breakpoint stopped at (inputs, output, source, upstream)."""
-        self.message(node_summary(self.hit.node, self.hit.upstream))
+        self.rows(node_summary(self.hit.node, self.hit.upstream))
 
     def do_tape(self, arg):
         """tape [N]: show the N (default 3) ops of the tape either side of this op."""
@@ -317,7 +321,7 @@ class _Commands:
         if vjp_node is not None:
             self.message(f"{node.op.name} runs inside the gradient through {op_place(index)} "
                          f"({vjp_node.op.name}); no tape records it")
-        self.message(tape_listing(tape, index, around))
+        self.rows(tape_listing(tape, index, around))
 
     def do_nextop(self, arg):
         """nextop: continue to the next op (forward or backward) and stop there."""
@@ -347,7 +351,9 @@ def make_pdb(which: str, hit):
     if which == "ipython":
         if _ipython_pdb_class is None:
             from IPython.core.debugger import Pdb as IPythonPdb
-            _ipython_pdb_class = type("TapevizIPythonPdb", (_Commands, IPythonPdb),
+
+            from ..ipython.debugger_rows import NotebookRows
+            _ipython_pdb_class = type("TapevizIPythonPdb", (NotebookRows, _Commands, IPythonPdb),
                                       {"__doc__": "IPython's debugger with tapeviz commands."})
         debugger = _ipython_pdb_class(skip=OWN_MODULES)
     else:
