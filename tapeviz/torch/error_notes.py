@@ -260,6 +260,9 @@ def _written_outputs(ops, slot: int, backward: str) -> list:
     for maker in ops:
         if maker.head is None or not maker.head.name().startswith(backward):
             continue
+        if maker.node.op.inplace:   # autograd names the writer itself (x += h: Add)
+            notes += _written_input(maker, ops)
+            continue
         key = (maker.head._sequence_nr(), slot)
         for writer in ops:
             if writer.node.op.inplace and writer.inputs and writer.inputs[0] == key:
@@ -268,6 +271,21 @@ def _written_outputs(ops, slot: int, backward: str) -> list:
                              f"{maker.node.op.name}'s backward needs it as it was: write that "
                              f"line out of place (h = h + b, not h += b; no inplace=True)")
     return notes
+
+
+def _written_input(writer, ops) -> list:
+    """The value in-place `writer` wrote over, named by its maker and by the ops that saved it
+    for their backward before the write (a residual `x += out` over the x a conv read)."""
+    key = writer.inputs[0] if writer.inputs else None
+    maker = next((op for op in ops if key is not None and key[0] in op.heads), None)
+    readers = [op for op in ops if op is not writer and key in op.inputs]
+    if maker is None or not readers:
+        return []
+    read_by = ", ".join(f"{op.node.op.name} ({_where(op.node)})" for op in readers)
+    return [f"{maker.node.op.name}'s output ({_where(maker.node)}) was written in place by "
+            f"{writer.node.op.name} ({_where(writer.node)}) after {read_by} read it, and "
+            f"their backward needs it as it was: write that line out of place (x = x + out, "
+            f"not x += out; no inplace=True)"]
 
 
 def _stepped_parameters(ops, shape: tuple, version: int, expected: int) -> list:
