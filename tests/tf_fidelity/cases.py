@@ -3817,3 +3817,4 @@ from . import cases_map_specs  # noqa: E402,F401  (registers its cases into CASE
 from . import cases_tutorials_next  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_csv  # noqa: E402,F401  (registers its cases into CASES)
 from . import cases_schedule_arrays  # noqa: E402,F401  (registers its cases into CASES)
+from . import cases_schedule_dtypes  # noqa: E402,F401  (registers its cases into CASES)

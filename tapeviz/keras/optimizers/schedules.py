@@ -2,7 +2,9 @@
 
 An optimizer given a schedule calls it with its `iterations` before each update; a plot
 calls it on an array of steps (`schedule(np.linspace(0, 100000, 5))`), which TF evaluates
-elementwise into a float32 tensor of the steps' shape.
+elementwise into a tensor of the steps' shape. Each computes in its initial rate's dtype
+as convert_to_tensor gives it (a Python float float32, np.float64 float64); an int rate
+makes TF cast the other numbers and the step to int too, which tapeviz repeats.
 """
 from __future__ import annotations
 
@@ -11,50 +13,82 @@ import numbers
 
 import numpy as np
 
-from ...creation import constant
-from ...errors import InvalidArgumentError, bad_argument
+from ...creation import constant, convert_to_tensor
+from ...errors import DTypeError, InvalidArgumentError, bad_argument, kernel_words
 from ...tensor import Tensor
 
 
 class _OneStep:
     """The math of a schedule on one step, a Python float: the optimizer's call each update
-    stays as cheap as plain float arithmetic; `rate` makes TF's float32 scalar of it."""
-    floor, ceil, cos, log, minimum, rate = math.floor, math.ceil, math.cos, math.log, min, \
-        constant
+    stays as cheap as plain float arithmetic; `rate` makes TF's scalar tensor of it."""
+    floor, ceil, cos, log, minimum, trunc = math.floor, math.ceil, math.cos, math.log, min, \
+        math.trunc
 
     @staticmethod
     def where(condition, then, otherwise):
         return then if condition else otherwise
 
+    @staticmethod
+    def rate(value, dtype: str = "float32") -> Tensor:
+        return constant(value) if dtype == "float32" else constant(np.array(value, dtype))
+
 
 class _EachStep:
-    """The same math elementwise, on an array of steps; `rate` makes TF's float32 tensor of
-    the steps' shape."""
-    floor, ceil, cos, log, minimum, where = np.floor, np.ceil, np.cos, np.log, np.minimum, \
-        np.where
+    """The same math elementwise, on an array of steps; `rate` makes TF's tensor of the
+    steps' shape."""
+    floor, ceil, cos, log, minimum, where, trunc = np.floor, np.ceil, np.cos, np.log, \
+        np.minimum, np.where, np.trunc
 
     @staticmethod
-    def rate(values) -> Tensor:
-        return constant(np.asarray(values, dtype=np.float32))
+    def rate(values, dtype: str = "float32") -> Tensor:
+        return constant(np.asarray(values, dtype=dtype))
 
 
 _NUMBERS = (int, float, np.generic)
 
 
-def _steps(schedule: str, step):
-    """(the step as a Python float, _OneStep), or (the steps as float64, cast to float32
-    first as TF casts them, _EachStep) for an array, list or tensor of more than a number."""
+def _steps(schedule: str, step, dtype: str = "float32"):
+    """(the step as a Python float, _OneStep), or (the steps as float64, _EachStep) for an
+    array, list or tensor of more than a number: each as TF converts it (a Python float or
+    list float32, an array or tensor its own dtype) and casts it to `dtype`, the schedule's."""
     value = step._value if isinstance(step, Tensor) else step
     if isinstance(value, _NUMBERS):   # the optimizer's `iterations` holds an np.int64
+        if type(value) is float or dtype == "float32" and isinstance(value, np.floating):
+            return float(np.float32(value)), _OneStep
         return float(value), _OneStep
     try:
-        array = np.asarray(value, dtype=np.float32)
+        array = value if isinstance(value, np.ndarray) else np.asarray(value, np.float32)
+        if array.dtype.kind not in "biuf":
+            raise TypeError(array.dtype)
     except (TypeError, ValueError):
         raise bad_argument(schedule, "step", "a number, or an array or tensor of numbers",
                            step) from None
+    if dtype == "float32":
+        array = array.astype(np.float32)
     if array.ndim == 0:
         return float(array), _OneStep
     return array.astype(np.float64), _EachStep
+
+
+class _Computed:
+    """How TF computes a schedule: in its initial rate's dtype (`dtype`); an integer one
+    (`ints`) truncates the step and each number `number` is given, as its casts do; a
+    float64 one casts a Python float from float32, as `ops.cast(0.96, "float64")` does."""
+
+    def __init__(self, initial_learning_rate):
+        dtype = convert_to_tensor(initial_learning_rate).dtype
+        self.dtype, self.ints = dtype.name, dtype.is_integer
+        self.pi = 3.0 if self.ints else math.pi   # Keras makes pi in the rate's dtype
+
+    def number(self, value) -> float:
+        if self.ints:
+            return float(math.trunc(value))
+        if self.dtype == "float64" and type(value) is float:
+            return float(np.float32(value))
+        return float(value)
+
+    def step(self, step, each):
+        return each.trunc(step) if self.ints else step
 
 
 def _check_decay_steps(schedule: str, decay_steps) -> None:
@@ -90,16 +124,21 @@ class ExponentialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="ExponentialDecay"):
         _check_decay_steps("ExponentialDecay", decay_steps)
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate, self._computed = initial_learning_rate, \
+            _Computed(initial_learning_rate)
         self.decay_steps, self.decay_rate = decay_steps, float(decay_rate)
         self.staircase, self.name = staircase, name
 
     def __call__(self, step):
-        step, each = _steps("ExponentialDecay", step)
-        exponent = step / self.decay_steps
+        step, each = _steps("ExponentialDecay", step, self._computed.dtype)
+        computed = self._computed
+        exponent = computed.step(step, each) / computed.number(self.decay_steps)
         if self.staircase:
             exponent = each.floor(exponent)
-        return each.rate(self.initial_learning_rate * self.decay_rate ** exponent)
+        # an int rate's step / decay_steps is a float64 division, so float64 throughout
+        return each.rate(float(self.initial_learning_rate)
+                         * computed.number(self.decay_rate) ** exponent,
+                         "float64" if computed.ints else computed.dtype)
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -112,16 +151,20 @@ class InverseTimeDecay(LearningRateSchedule):
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False,
                  name="InverseTimeDecay"):
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate, self._computed = initial_learning_rate, \
+            _Computed(initial_learning_rate)
         self.decay_steps, self.decay_rate = decay_steps, float(decay_rate)
         self.staircase, self.name = staircase, name
 
     def __call__(self, step):
-        step, each = _steps("InverseTimeDecay", step)
-        ratio = step / self.decay_steps
+        step, each = _steps("InverseTimeDecay", step, self._computed.dtype)
+        computed = self._computed
+        ratio = computed.step(step, each) / computed.number(self.decay_steps)
         if self.staircase:
             ratio = each.floor(ratio)
-        return each.rate(self.initial_learning_rate / (1.0 + self.decay_rate * ratio))
+        return each.rate(float(self.initial_learning_rate)
+                         / (1.0 + computed.number(self.decay_rate) * ratio),
+                         "float64" if computed.ints else computed.dtype)
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -130,7 +173,8 @@ class InverseTimeDecay(LearningRateSchedule):
 
 
 class PiecewiseConstantDecay(LearningRateSchedule):
-    """values[i] while step <= boundaries[i] (and past the last boundary, values[-1]).
+    """values[i] while step <= boundaries[i] (and past the last boundary, values[-1]), in the
+    first value's dtype.
 
     >>> import tapeviz as tf
     >>> schedule = tf.keras.optimizers.schedules.PiecewiseConstantDecay([10], [1.0, 0.5])
@@ -145,18 +189,28 @@ class PiecewiseConstantDecay(LearningRateSchedule):
                                        f"{len(boundaries)} boundaries",
                                        hint="values[i] is the rate up to boundaries[i]; the "
                                             "last value, after the last boundary")
+        rates = [convert_to_tensor(value)._value for value in values]
+        for index, rate in enumerate(rates):
+            if rate.dtype != rates[0].dtype:   # TF's sum of value * (step in range) refuses
+                first, got = rates[0].dtype.name, rate.dtype.name
+                raise InvalidArgumentError(
+                    "PiecewiseConstantDecay", f"every value must have the first one's dtype "
+                    f"({first}); got values[{index}]={values[index]!r}, {got}: "
+                    f"{kernel_words('multiply', 1, first, got)}",
+                    hint=f"write every value as a float: {[float(v) for v in values]}")
         self.boundaries, self.values, self.name = list(boundaries), list(values), name
+        self._rates = rates
 
     def __call__(self, step):
         step, each = _steps("PiecewiseConstantDecay", step)
         if each is _OneStep:
-            for boundary, value in zip(self.boundaries, self.values):
+            for boundary, rate in zip(self.boundaries, self._rates):
                 if step <= boundary:
-                    return constant(float(value))
-            return constant(float(self.values[-1]))
-        rate = np.full(step.shape, self.values[-1], dtype=np.float32)
-        for boundary, value in zip(reversed(self.boundaries), reversed(self.values[:-1])):
-            rate = np.where(step <= boundary, np.float32(value), rate)
+                    return constant(rate)
+            return constant(self._rates[-1])
+        rate = np.full(step.shape, self._rates[-1])
+        for boundary, value in zip(reversed(self.boundaries), reversed(self._rates[:-1])):
+            rate = np.where(step <= boundary, value, rate)
         return constant(rate)
 
     def get_config(self) -> dict:
@@ -176,20 +230,24 @@ class PolynomialDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0,
                  cycle=False, name="PolynomialDecay"):
         _check_decay_steps("PolynomialDecay", decay_steps)
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate, self._computed = initial_learning_rate, \
+            _Computed(initial_learning_rate)
         self.decay_steps, self.end_learning_rate = decay_steps, float(end_learning_rate)
         self.power, self.cycle, self.name = float(power), cycle, name
 
     def __call__(self, step):
-        step, each = _steps("PolynomialDecay", step)
-        steps = self.decay_steps
+        step, each = _steps("PolynomialDecay", step, self._computed.dtype)
+        computed = self._computed
+        step, steps = computed.step(step, each), computed.number(self.decay_steps)
         if self.cycle:
-            steps = steps * each.where(step == 0, 1.0, each.ceil(step / steps))
+            steps = steps * each.where(step == 0, 1.0, each.ceil(step / self.decay_steps))
         else:
             step = each.minimum(step, steps)
-        left = (1.0 - step / steps) ** self.power
-        return each.rate((self.initial_learning_rate - self.end_learning_rate) * left
-                         + self.end_learning_rate)
+        end = computed.number(self.end_learning_rate)
+        left = (1.0 - step / steps) ** computed.number(self.power)
+        # an int rate: Keras's divide gives float32, its cycle's multiplier float64
+        dtype = computed.dtype if not computed.ints else "float64" if self.cycle else "float32"
+        return each.rate((float(self.initial_learning_rate) - end) * left + end, dtype)
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -209,29 +267,43 @@ class CosineDecay(LearningRateSchedule):
     def __init__(self, initial_learning_rate, decay_steps, alpha=0.0, name="CosineDecay",
                  warmup_target=None, warmup_steps=0):
         _check_decay_steps("CosineDecay", decay_steps)
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate, self._computed = initial_learning_rate, \
+            _Computed(initial_learning_rate)
         self.decay_steps, self.alpha, self.name = decay_steps, float(alpha), name
         self.warmup_target, self.warmup_steps = warmup_target, warmup_steps
 
     def _decayed(self, step, start: float, each):
-        cosine = 0.5 * (1.0 + each.cos(math.pi * step / self.decay_steps))
+        computed = self._computed
+        cosine = 0.5 * (1.0 + each.cos(computed.pi * step / computed.number(self.decay_steps)))
         return start * ((1.0 - self.alpha) * cosine + self.alpha)
 
     def __call__(self, step):
-        step, each = _steps("CosineDecay", step)
+        step, each = _steps("CosineDecay", step, self._computed.dtype)
+        computed = self._computed
+        step = computed.step(step, each)
         if self.warmup_target is None:
-            return each.rate(self._decayed(each.minimum(step, self.decay_steps),
-                                           self.initial_learning_rate, each))
+            return each.rate(self._decayed(each.minimum(step, computed.number(self.decay_steps)),
+                                           float(self.initial_learning_rate), each),
+                             "float32" if computed.ints else computed.dtype)
         if each is _EachStep and step.size > 1:
             raise InvalidArgumentError(
                 "CosineDecay", f"with warmup_target, the step must be one number (TF picks "
                 f"warmup or decay by a tf.cond on it); got steps of shape {step.shape}",
                 hint="call the schedule once a step: [float(schedule(s)) for s in steps]")
+        if computed.ints:
+            raise InvalidArgumentError(
+                "CosineDecay", f"with warmup_target, initial_learning_rate must be a float; got "
+                f"{self.initial_learning_rate!r}, {computed.dtype}, which TF's warmup multiplies "
+                f"by a float64 ratio: {kernel_words('multiply', 1, computed.dtype, 'float64')}",
+                hint=f"initial_learning_rate={float(self.initial_learning_rate)!r}")
         step = each.minimum(step, self.decay_steps + self.warmup_steps)
         if step < self.warmup_steps:   # one step, in an array of one element or not
-            rise = float(self.warmup_target) - self.initial_learning_rate
-            return each.rate(self.initial_learning_rate + rise * step / self.warmup_steps)
-        return each.rate(self._decayed(step - self.warmup_steps, float(self.warmup_target), each))
+            rise = computed.number(self.warmup_target) - float(self.initial_learning_rate)
+            return each.rate(float(self.initial_learning_rate) + rise * step / self.warmup_steps,
+                             computed.dtype)
+        return each.rate(self._decayed(step - self.warmup_steps,
+                                       computed.number(self.warmup_target), each),
+                         computed.dtype)
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
@@ -241,7 +313,8 @@ class CosineDecay(LearningRateSchedule):
 
 class CosineDecayRestarts(LearningRateSchedule):
     """Cosine decay restarted each period (SGDR): the first lasts first_decay_steps, each next
-    t_mul times longer and starting from m_mul times the rate.
+    t_mul times longer and starting from m_mul times the rate. A step before the periods'
+    start (below -first_decay_steps / (t_mul - 1)) has no period: NaN, as in TF.
 
     >>> import tapeviz as tf
     >>> [float(tf.keras.optimizers.schedules.CosineDecayRestarts(1.0, 10)(s)) for s in (5, 10)]
@@ -251,23 +324,40 @@ class CosineDecayRestarts(LearningRateSchedule):
     def __init__(self, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0,
                  alpha=0.0, name="SGDRDecay"):
         _check_decay_steps("CosineDecayRestarts", first_decay_steps)
-        self.initial_learning_rate = float(initial_learning_rate)
+        self.initial_learning_rate, self._computed = initial_learning_rate, \
+            _Computed(initial_learning_rate)
         self.first_decay_steps, self.alpha, self.name = first_decay_steps, float(alpha), name
         self.t_mul, self.m_mul = float(t_mul), float(m_mul)
 
     def __call__(self, step):
-        step, each = _steps("CosineDecayRestarts", step)
-        done = step / self.first_decay_steps   # in first periods
-        if self.t_mul == 1.0:
+        step, each = _steps("CosineDecayRestarts", step, self._computed.dtype)
+        computed = self._computed
+        # in first periods; an int rate's division is float64's
+        done = computed.step(step, each) / computed.number(self.first_decay_steps)
+        dtype = "float64" if computed.ints else computed.dtype
+        t_mul = computed.number(self.t_mul)
+        if t_mul == 1.0:
             restarts = each.floor(done)
             done = done - restarts
+        elif computed.ints:
+            raise DTypeError(
+                "CosineDecayRestarts", f"initial_learning_rate must be a float; got "
+                f"{self.initial_learning_rate!r}, {computed.dtype}, to which TF casts t_mul="
+                f"{self.t_mul:g}, and its restarts' 1.0 - t_mul fails: Cannot convert 1.0 to "
+                f"EagerTensor of dtype {computed.dtype}",
+                hint=f"initial_learning_rate={float(self.initial_learning_rate)!r}")
         else:   # periods grow geometrically: which one holds `done`, and how far into it
-            restarts = each.floor(each.log(1.0 - done * (1.0 - self.t_mul)) / math.log(self.t_mul))
-            before = (1.0 - self.t_mul ** restarts) / (1.0 - self.t_mul)
-            done = (done - before) / self.t_mul ** restarts
-        cosine = 0.5 * self.m_mul ** restarts * (1.0 + each.cos(math.pi * done))
-        return each.rate(self.initial_learning_rate * ((1.0 - self.alpha) * cosine
-                                                       + self.alpha))
+            inside = 1.0 - done * (1.0 - t_mul)
+            if each is _OneStep and not inside > 0:   # before the periods start: TF's NaN
+                return each.rate(math.nan, dtype)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                restarts = each.floor(each.log(inside) / math.log(t_mul))
+                before = (1.0 - t_mul ** restarts) / (1.0 - t_mul)
+                done = (done - before) / t_mul ** restarts
+        cosine = 0.5 * computed.number(self.m_mul) ** restarts * (
+            1.0 + each.cos(computed.pi * done))
+        return each.rate(float(self.initial_learning_rate) * (
+            (1.0 - computed.number(self.alpha)) * cosine + computed.number(self.alpha)), dtype)
 
     def get_config(self) -> dict:
         return {"initial_learning_rate": self.initial_learning_rate,
