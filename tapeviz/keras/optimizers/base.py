@@ -121,12 +121,13 @@ class Optimizer(PairChecks, Slots, Minimizing, Clipping, WeightDecay, MovingAver
     @property
     def learning_rate(self):
         """A non-trainable float32 Variable (assign to change it), or, under a schedule, the
-        schedule's rate at this step as a float32 tensor (as Keras 3 reads it)."""
+        schedule's rate at this step, a tensor in the schedule's dtype (as Keras 3 reads it)."""
         lr = self._learning_rate
         if isinstance(lr, Tensor):
             return lr
         with unrecorded():
-            return cast(lr(self._iterations), "float32")
+            rate = lr(self._iterations)
+            return rate if isinstance(rate, Tensor) else cast(rate, "float32")
 
     @learning_rate.setter
     def learning_rate(self, value):
