@@ -4,7 +4,9 @@ its recorder widget as Run All leaves it (lab-walk02-<theme>-recorder.png), held
 
 - the graph's view lies inside the drawing along each axis the drawing overflows: the view,
   following the pass to its last step's node near the graph's top, was centred on it and
-  showed an empty band above the graph while boxes were cut at both sides.
+  showed an empty band above the graph while boxes were cut at both sides;
+- no box is cut by the pane's top edge: the view, the pass's node centred, cut the top row
+  ('const 0.01', 'gradient') by 10 px.
 """
 import pytest
 
@@ -27,6 +29,15 @@ VIEW_BEYOND = """(svg) => {
   return out;
 }"""
 
+# [node id, px of it above the pane] for each box the pane's top edge cuts in two
+CUT_AT_TOP = """(pane) => {
+  const p = pane.getBoundingClientRect();
+  return [...pane.querySelectorAll("svg g.node")].map((n) => [n.id, n.getBoundingClientRect()])
+    .filter(([, r]) => r.top < p.top - 0.5 && r.bottom > p.top + 0.5 && r.right > p.left
+            && r.left < p.right)
+    .map(([id, r]) => [id, Math.round(p.top - r.top)]);
+}"""
+
 
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -39,6 +50,7 @@ def test_notebook_02_walked_as_a_newcomer(theme, tmp_path, browser, servers,  # 
     widget = tape_widget(page, "step 1 of 3")
     page.screenshot(widget, f"{name}-recorder")
     assert widget.locator(".tv-graph svg").evaluate(VIEW_BEYOND) == []
+    assert widget.locator(".tv-graph").evaluate(CUT_AT_TOP) == []
     assert widget_error(widget) == ""
     page_through(page, f"{name}-page", limit=20)
     check_clean(page, browser)

@@ -281,7 +281,18 @@ export function panZoom(container, onClick) {
     // the foot stays centred, on screen where the pane runs below the window
     const b = panned(box, ((n.left + n.right) / 2 - (r.left + r.right) / 2) * box.w / r.width, 0);
     const y = box.y + ((n.top + n.bottom) / 2 - (r.top + r.bottom) / 2) * box.h / r.height;
-    apply({ ...b, y: home.h > box.h ? Math.max(home.y, y) : y });
+    apply({ ...b, y: home.h > box.h ? wholeAtTop(b, Math.max(home.y, y)) : y });
+  }
+  // the view's top `y` (SVG units) raised to show whole a box of view `b` it would cut in two,
+  // its ring's margin above it: notebook 02's recorder, its pass's node centred, cut the top
+  // row ('const 0.01', 'gradient') by 13 px
+  function wholeAtTop(b, y) {
+    const r = container.getBoundingClientRect(), k = box.h / r.height;
+    const cut = [...svg.querySelectorAll("g.node")].map((q) => q.getBoundingClientRect())
+      .map((q) => ({ top: box.y + (q.top - r.top) * k, bottom: box.y + (q.bottom - r.top) * k,
+        left: box.x + (q.left - r.left) * k, right: box.x + (q.right - r.left) * k }))
+      .filter((q) => q.top < y && q.bottom > y && q.right > b.x && q.left < b.x + b.w);
+    return cut.length ? Math.max(home.y, Math.min(...cut.map((q) => q.top)) - RING * k) : y;
   }
   // the node with DOM id `id`, when drawn, brought into view (an alert's click shows its node):
   // into the pane, then the page scrolls it on screen where the pane reaches below the window.
