@@ -83,6 +83,7 @@ class Runner(RunnerGate):
         self._hearing = False              # whether the gate hears ops now
         self._last_targets: tuple = ()     # the last gradient call's targets (immutable)
         self._last_sources: tuple = ()     # ... and sources: the variables it trains now
+        self._sources_before = None        # (its sources, their values as it ran): _mid_update
         self._judged = None                # (gradient call, its refusal or None): refusal()
         self.paused_at: PausePoint | None = None
         self.error: BaseException | None = None
@@ -155,7 +156,8 @@ class Runner(RunnerGate):
         self._advance(None)
 
     def stop(self) -> None:
-        """Raise `RunnerStopped` inside the loop at its next op (a paused loop wakes for it)."""
+        """Raise `RunnerStopped` inside the loop at its next op (a paused loop wakes for it);
+        inside a training update, at the first op after it: no variable is left half-stepped."""
         with self._cond:
             if self._state == "idle":
                 self._state = "stopped"

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import threading
 import weakref
+from operator import attrgetter
 
 from .. import events
 from ..fpwarnings import warn_from_user_line
+from ..variable import Variable
 from . import live_runners
 from .pause_point import PausePoint
 from .runner_loop import ran_in_a_loop
 
 _hearing: weakref.WeakSet = weakref.WeakSet()   # runners whose gate hears ops now
+_value_of = attrgetter("_value")
 
 
 def any_gate_hearing() -> bool:
@@ -76,7 +79,7 @@ class RunnerGate:
             self.error, self._error_frames = exc, exc.__traceback__
         finally:
             live_runners.ended(self)
-            self._last_sources = ()
+            self._last_sources, self._sources_before = (), None
             events.unsubscribe(self._on_gradient)
             with self._cond:
                 self._ident = None
@@ -94,6 +97,9 @@ class RunnerGate:
                 raise refused   # before it counts: a refused gradient call is no step
         else:
             self._last_sources = event.sources
+        sources = event.sources   # (torch's: a Later, its updates heard after the step ran)
+        self._sources_before = (sources, list(map(_value_of, sources))) \
+            if type(sources) is list else None
         self.step_count += 1
         if self.step_count == 1:
             self.looped = ran_in_a_loop(RunnerGate._main.__code__)
@@ -119,7 +125,8 @@ class RunnerGate:
         kind = type(event)
         if kind is events.OpExecuted:
             self.op_count += 1
-        if self._stop:
+        if self._stop and not self._mid_update(
+                event.node if kind is events.OpExecuted else event.step.node):
             self._raise_stop(event)
         request = self._request
         if request is None:
@@ -130,17 +137,36 @@ class RunnerGate:
             self._wait(PausePoint("vjp", event.step.node, event.step, self.op_count))
 
     def _wait(self, point: PausePoint) -> None:
+        stopping = self._stop and not self._mid_update(point.node)
         with self._cond:
-            if self._stop:
+            if stopping:
                 self._raise_stop(None)
             if self._request != point.kind:  # resume() came between the check and the lock
                 return
             self._request, self.paused_at, self._state = None, point, "paused"
+            if point.kind == "op":
+                _show_written(point.node)
             self._cond.notify_all()
             while self._state == "paused":
                 self._cond.wait()
-        if self._stop:
+        if self._stop and not self._mid_update(point.node):
             self._raise_stop(None)
+
+    def _mid_update(self, node) -> bool:
+        """Whether the loop is inside a training update, which a stop lets finish (Keras's
+        `stop_training` and Lightning's `should_stop` end a loop at a step's end): just
+        after an update op (its variable takes the value once the op returns: an optimizer's
+        slot, its step count, fit's metrics), or after the last gradient call's first write
+        of a variable it differentiated and before its last (the lecture's w.assign_sub, then
+        b's). Not rolled back: torch's step has written every parameter before its updates
+        are heard."""
+        if getattr(node.op, "kind", None) == "update":
+            return True
+        before = self._sources_before
+        if before is None:
+            return False
+        written = [variable._value is not value for variable, value in zip(*before)]
+        return any(written) and not all(written)
 
     def _hold(self, point: PausePoint) -> None:
         """Pause the loop's own thread at `point`, as a `pause()` landing there would."""
@@ -155,6 +181,16 @@ class RunnerGate:
         where = f" at {node.op.name}" if node is not None else ""
         raise RunnerStopped(f"training loop {self.name!r} stopped by Runner.stop(){where}")
 
+
+
+def _show_written(node) -> None:
+    """Paused just after an update op of the numpy engine, its variable holds what the op
+    wrote, as the caller reads it ('after the optimizer's update of w'): the value it takes
+    once the op returns (torch's parameters are written before their updates are heard)."""
+    if getattr(node.op, "kind", None) == "update":
+        variable = getattr(node.inputs[0], "variable", None)
+        if type(variable) is Variable:
+            variable._value = node.output._value
 
 
 def pause_at_hit(hit, why: str) -> bool:
