@@ -19,6 +19,8 @@ from ..threadstate import thread_state
 from ..errors import InvalidArgumentError
 from ..nonfinite import (FIXES, counted, engine_of, fix, in_pass, nonfinite_counts,
                          nonfinite_kinds, reason)
+from .masked_rows import FIX as MASKED_ROWS_FIX, masked_on_purpose, reader_of_whole_rows
+from .masked_rows import reason as masked_rows_reason
 from .summary import _array, all_finite, nonfinite_each, summarize
 
 _local = threading.local()  # .suspended > 0: the checker stays quiet on this thread
@@ -190,6 +192,8 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     searched = nodes if entry is None else nodes[:entry.index]
     origin = next((_origin(node, index) for index, node in enumerate(searched)
                    if index not in absorbed and _born(node)), None)
+    if origin is not None and not origin.nan_count and masked_on_purpose(origin.node):
+        origin = _through_whole_masked_rows(nodes, origin) or origin
     if origin is None and entry is None and target is None and hasattr(source, "backward"):
         unsearched_backward_warning()   # a NaN gradient from a clean forward: sqrt(0)'s
     if origin is None and entry is None and target is not None:
@@ -198,6 +202,20 @@ def find_nan_origin(source, target=None, sources=None, output_gradients=None, *,
     if origin is not None and isinstance(getattr(source, "number", None), int):
         origin.of = f"step {source.number}"   # a Recorder's step, as the widget's title names it
     return origin
+
+
+def _through_whole_masked_rows(nodes, mask: NaNOrigin) -> NaNOrigin | None:
+    """The op that made NaN of an attention mask's -inf (`mask`, written on purpose) over
+    rows it masks wholly, as the origin in its place; None when no such op did."""
+    found = reader_of_whole_rows(nodes, mask.index)
+    if found is None:
+        return None
+    index, position, masked, rows = found
+    node = nodes[index]
+    line = "at the same line" if mask.source == node.source else f"at {_where(mask.source)}"
+    return NaNOrigin(node, "forward", index, *_counts(node.output), _input_lines(node.inputs),
+                     node.source, masked_rows_reason(mask.node, position, masked, rows, line),
+                     MASKED_ROWS_FIX, held=node.output)
 
 
 def _backward_origin(tape, target, sources, output_gradients):

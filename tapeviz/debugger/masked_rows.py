@@ -1,0 +1,51 @@
+"""NaN made by a softmax (or an attention op) over rows that a mask set wholly to -inf.
+
+An attention mask's -inf is written on purpose (`masked_fill(mask, -inf)`, torch's
+key_padding_mask made a float mask): it is no origin of NaN. The op that read a row of it
+with no entry left unmasked is: softmax over entries all -inf is 0 / 0. Said with the rows,
+the mask's line and the usual cause, a mask whose True marks the tokens to keep."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .summary import _array
+
+FIX = ("leave at least one entry of every row unmasked: a mask marks what to ignore "
+       "(torch's key_padding_mask and attn_mask are True at the padding, so `arange(T) < "
+       "lengths`, True on the real tokens, masks them instead: use >=), and a row that may "
+       "see nothing needs its output set to 0 rather than a softmax")
+
+
+def masked_on_purpose(node) -> bool:
+    """Whether `node` wrote ±inf because it was asked to: a fill whose value is infinite."""
+    value = (getattr(node, "params", None) or {}).get("value")
+    return isinstance(value, (float, int)) and math.isinf(value)
+
+
+def reader_of_whole_rows(nodes, mask_index: int) -> tuple | None:
+    """(index, input position, rows masked, rows) of the first node after `mask_index` that
+    read the mask's output and made NaN where every entry of a row along the last axis is
+    infinite; None when no reader did."""
+    mask = nodes[mask_index]
+    mask_id = getattr(mask, "output_id", id(mask.output))
+    for index in range(mask_index + 1, len(nodes)):
+        node = nodes[index]
+        ids = list(getattr(node, "input_ids", None) or map(id, node.inputs))
+        if mask_id not in ids or not np.isnan(_array(node.output)).any():
+            continue
+        position = ids.index(mask_id)
+        given = _array(node.inputs[position])
+        if given.ndim == 0:
+            return None
+        rows = np.isinf(given).all(axis=-1)
+        return (index, position, int(rows.sum()), rows.size) if rows.any() else None
+    return None
+
+
+def reason(mask, position: int, masked: int, rows: int, where: str) -> str:
+    """Why the reader made NaN, in words."""
+    return (f"input {position} is the mask {mask.op.name} filled with "
+            f"{mask.params['value']} {where}, and it masks every entry of {masked} of its "
+            f"{rows} rows: a softmax over entries all -inf is 0 / 0 = NaN")
