@@ -22,11 +22,15 @@ theirs.
 A call that cannot be run again the same (an in-place write, a write to an input such as
 batch norm's running statistics, a tensor read or made that is not a plain CPU one of a
 numpy dtype (a look runs again on the CPU alone, from numpy copies), autocast,
-an evaluation under no_grad reading a parameter, a GradScaler's scaling, any other
-backward call, a second optimizer's step in the training step) or that differs from the
-program leaves it: the calls so far are
-recorded fully (if a backward ran already, those up to it are kept to run again) and the
-rest of the segment as it runs.
+an evaluation under no_grad reading a parameter inside the segment, a GradScaler's scaling,
+any other backward call, a second optimizer's step in the training step) leaves it: the
+calls so far are recorded fully (if a backward ran already, those up to it are kept to run
+again) and the rest of the segment as it runs. A call that differs from the program follows
+another program learned with the same calls so far (steps alternating between two
+programs: a branch taken every other step, teacher forcing on and off), else leaves it as
+above and learns a new program from there, its calls so far the first. An evaluation under
+no_grad before a segment's first call (a model run on held-out data after a step) is
+recorded fully and is no part of the segment, which may then follow a program.
 """
 from __future__ import annotations
 
@@ -66,7 +70,7 @@ class _Segment:
     """The calls since the last step's end on this thread: learned, followed or left."""
 
     __slots__ = ("sink", "state", "program", "at", "made", "keys", "calls", "kept",
-                 "held", "durations", "backwards", "seeds", "outputs")
+                 "held", "durations", "backwards", "seeds", "outputs", "evaluated")
 
     def __init__(self, sink, follower):
         self.sink = sink
@@ -77,6 +81,7 @@ class _Segment:
         self.kept, self.held, self.durations = [], [], []   # following
         self.backwards = 0    # the held entries up to the last backward run (following)
         self.outputs = []     # the calls' outputs, held while the segment runs (ids unique)
+        self.evaluated = set()   # ids of what an evaluation before its first call made
 
 
 class _Follower(threading.local):
@@ -114,10 +119,17 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
                                  scaling)
     if key == ():   # no op on tensors
         return UNFOLLOWED
+    if segment.state == _FOLLOW:
+        keys = segment.program[0]
+        if (key is None or segment.at >= len(keys) or keys[segment.at] != key) \
+                and not _parted(segment, key) and segment.state == _LEFT:
+            return UNFOLLOWED
     if segment.state == _LEARN:
         if key is None or len(segment.keys) >= MAX_CALLS:
             segment.state = _LEFT
         elif not segment.keys:
+            if not key[6] and _evaluates_before(key, tensors, segment):
+                return _evaluated(op, func, args, kwargs, state, source, caller, segment)
             segment.program = next((program for program in _local.programs
                                     if program[0][0] == key), None)
             if segment.program is not None:
@@ -130,10 +142,6 @@ def traced(op, func, args, kwargs, state, source, caller, scaling: bool):
             segment.calls.append(_how(func, args, kwargs, source, state.scope, tensors,
                                       key[3], op.name in RANDOM))
             return _recorded(op, func, args, kwargs, state, source, caller, segment)
-    keys = segment.program[0]
-    if key is None or segment.at >= len(keys) or keys[segment.at] != key:
-        leave()
-        return UNFOLLOWED
     versions = [tensor._version for tensor in tensors]
     if op.name in RANDOM:   # (its draws: torch's generator as the call found it)
         segment.kept.append(_state(torch.get_rng_state()))
@@ -248,6 +256,30 @@ def _evaluates(key, segment) -> bool:
         any(call[0] is BACKWARD_CALL for call in segment.calls))
 
 
+def _evaluates_before(key, tensors, segment) -> bool:
+    """Whether a call under no_grad before the segment's first is an evaluation's (it reads
+    a parameter, or what an evaluation's call made): a model run on held-out data after the
+    step before."""
+    evaluated = segment.evaluated
+    return any(code < -1 for code in key[3]) or bool(evaluated) and any(
+        id(tensor) in evaluated for tensor in tensors)
+
+
+def _evaluated(op, func, args, kwargs, state, source, caller, segment):
+    """An evaluation's call before the segment's first: recorded fully, as the mode records
+    it (the Recorder makes the evaluation a step of its own), no part of the segment, which
+    begins at the training's first call and may follow a program (was: the step after each
+    evaluation left its program, recorded fully)."""
+    started = perf_counter()
+    result = mode._called(op, func, args, kwargs, state, caller)
+    _record(op, func, args, kwargs, result, perf_counter() - started, source, state.scope,
+            segment.sink)
+    segment.evaluated.update(map(id, (result,) if isinstance(result, torch.Tensor) else
+                                 result if type(result) in (tuple, list) else ()))
+    segment.outputs.append(result)   # (their ids stay theirs)
+    return result
+
+
 def _unfit_pieces(result, key, segment, count: int) -> bool:
     """Whether a call's result that is not one tensor cannot be made again as `count` pieces
     (split's, chunk's: a list or tuple of plain CPU tensors, none a leaf that requires grad)."""
@@ -348,21 +380,40 @@ def backward(func, args, kwargs) -> None:
         and len(args) == 1 and code >= 0 \
         and root.numel() == 1 and all(kwargs.get(name) in (None, False) for name in kwargs)
     key = (BACKWARD_CALL, code)
-    if segment.state == _LEARN:
+    if segment.state == _FOLLOW:
+        keys = segment.program[0]
+        if plain and segment.at < len(keys) and keys[segment.at] == key \
+                or _parted(segment, key if plain else None):
+            segment.held.append(None)
+            segment.durations.append(0.0)
+            segment.at += 1
+            segment.backwards = segment.at
+            return
+    if segment.state == _LEARN:   # (or learning from where it left its program)
         if plain and len(segment.keys) < MAX_CALLS:
             segment.keys.append(key)
-            segment.calls.append((BACKWARD_CALL, code))
+            segment.calls.append(key)
         else:
             segment.state = _LEFT
-        return
-    keys = segment.program[0]
-    if not plain or segment.at >= len(keys) or keys[segment.at] != key:
-        leave()
-        return
-    segment.held.append(None)
-    segment.durations.append(0.0)
-    segment.at += 1
-    segment.backwards = segment.at
+
+
+def _parted(segment, key) -> bool:
+    """The segment's call `key` (None: one that cannot run again) is not its program's next:
+    True where another program learned shares the calls so far and goes on with it (the
+    segment follows that one: steps alternating between two programs); else the segment
+    leaves its program and, unless `key` is None, learns a new one from here, the calls so
+    far its first (their keys and how to call them are the program's)."""
+    keys, at = segment.program[0], segment.at
+    if key is not None:
+        for program in _local.programs:
+            if len(program[0]) > at and program[0][at] == key and program[0][:at] == keys[:at]:
+                segment.program = program
+                return True
+    calls = segment.program[1]
+    leave()
+    if key is not None:
+        segment.state, segment.keys, segment.calls = _LEARN, list(keys[:at]), list(calls[:at])
+    return False
 
 
 def leave() -> None:
@@ -410,9 +461,10 @@ def step_ends() -> None:
     if segment.state == _FOLLOW:
         segment.sink.follows = None
         _keep(segment, segment.at)
-    elif segment.state == _LEARN and segment.keys and len(_local.programs) < MAX_PROGRAMS \
-            and not any(program[0][0] == segment.keys[0] for program in _local.programs):
-        _local.programs.append((tuple(segment.keys), tuple(segment.calls)))
+    elif segment.state == _LEARN and segment.keys and len(_local.programs) < MAX_PROGRAMS:
+        keys = tuple(segment.keys)
+        if not any(program[0] == keys for program in _local.programs):
+            _local.programs.append((keys, tuple(segment.calls)))
 
 
 def _keep(segment, count: int, outputs: tuple = ()) -> None:
