@@ -18,12 +18,13 @@ _VALUE = Tensor._value   # the slot under LazyTensor's property
 
 
 class _Pending:
-    """How to make a LazyTensor's value, and the dtype it will have."""
+    """How to make a LazyTensor's value, the dtype it will have, and what a later op may
+    take in its stead (`folded`: ops/relu_fold.py's masked gradient), or None."""
 
-    __slots__ = ("make", "dtype")
+    __slots__ = ("make", "dtype", "folded")
 
-    def __init__(self, make, dtype):
-        self.make, self.dtype = make, dtype
+    def __init__(self, make, dtype, folded=None):
+        self.make, self.dtype, self.folded = make, dtype, folded
 
 
 class LazyTensor(Tensor):
@@ -32,9 +33,9 @@ class LazyTensor(Tensor):
 
     __slots__ = ()
 
-    def __init__(self, make, dtype):
+    def __init__(self, make, dtype, folded=None):
         global pending
-        _VALUE.__set__(self, _Pending(make, dtype))
+        _VALUE.__set__(self, _Pending(make, dtype, folded))
         pending += 1
 
     @property
@@ -57,6 +58,15 @@ class LazyTensor(Tensor):
 
 
 pending = 0   # LazyTensors alive and not computed (read by the backward pass)
+
+
+def folded(tensor):
+    """What `tensor`'s maker left for a later op (`_Pending.folded`) while its value is not
+    computed; else None."""
+    if type(tensor) is not LazyTensor:
+        return None
+    held = _VALUE.__get__(tensor)
+    return held.folded if type(held) is _Pending else None
 
 
 def float_outputs(nodes, reachable: set) -> set:

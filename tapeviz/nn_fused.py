@@ -19,6 +19,7 @@ from .node import Node
 from .op_failure import FORWARD_ERRORS
 from .ops.conv import conv2d_op
 from .ops.fused_conv import conv2d_bias_relu
+from .ops import relu_fold
 from .ops.nn import bias_add_op, relu as relu_op
 from .sourceinfo import source_from
 from .tensor import Tensor, wrap
@@ -73,6 +74,7 @@ def _record(tape, state, conv_args, bias, conv_params, output, relu: bool, sourc
                    axis, state, source)]
     if relu:
         nodes.append(_node(relu_op, (biased,), (id(biased),), output, {}, state, source))
+        relu_fold.mark(output)
     tape.watch_read(conv_args)
     tape.record(nodes[0])
     tape.watch_read((convolved, bias))

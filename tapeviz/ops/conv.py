@@ -21,7 +21,7 @@ from collections import OrderedDict
 import numpy as np
 
 from ..errors import ShapeError
-from . import conv_taps, recycler
+from . import conv_taps, recycler, relu_fold
 from .registry import defop
 
 
@@ -213,15 +213,28 @@ def _scatter_shifted(g, w, pads, dilations):
     return np.ascontiguousarray(dxp[:, top:hp - bottom, left:wp - right, :])
 
 
+def _taps_input_gradient(g, w, input_shape, strides, padding, dilations, store_into=None):
+    """d(conv2d)/dx by kernel taps (stride 1, pads >= 0, g of 8 or more channels), each
+    block of it written by `store_into(out)`'s store when given; None where it does not
+    run so."""
+    _, pads = geometry(tuple(input_shape[1:3]), tuple(w.shape[:2]), strides, padding,
+                       dilations)
+    if tuple(strides) != (1, 1) or min(min(pads[0]), min(pads[1])) < 0 \
+            or g.shape[3] < conv_taps.MIN_CHANNELS or not g.size:
+        return None
+    return conv_taps.input_gradient(g, w, pads, dilations, input_shape, store_into)
+
+
 def _backprop_input_forward(g, w, *, input_shape, strides, padding, dilations):
     """d(conv2d)/dx as a full convolution: dilate g by the stride, pad, correlate with w
     flipped in space and with its in/out channels swapped."""
+    by_taps = _taps_input_gradient(g, w, input_shape, strides, padding, dilations)
+    if by_taps is not None:
+        return by_taps
     kh, kw = w.shape[:2]
     (oh, ow), pads = geometry(input_shape[1:3], (kh, kw), strides, padding, dilations)
     if tuple(strides) == (1, 1) and min(min(pads[0]), min(pads[1])) >= 0:
-        if g.shape[3] < conv_taps.MIN_CHANNELS or not g.size:
-            return _scatter_shifted(g, w, pads, dilations)
-        return conv_taps.input_gradient(g, w, pads, dilations, input_shape)
+        return _scatter_shifted(g, w, pads, dilations)
     gd = g
     if tuple(strides) != (1, 1):
         gd = np.zeros((g.shape[0], (oh - 1) * strides[0] + 1, (ow - 1) * strides[1] + 1,
@@ -262,9 +275,18 @@ def _shape_of(t) -> tuple:
     return tuple(np.shape(t._value))
 
 
+def _input_gradient_rule(g, ans, x, w, **p):
+    """conv2d's VJP for its input: with relu's gradient folded in where `x` is a fused
+    layer's relu output and nobody can tell (`relu_fold.py`), else conv2d_backprop_input."""
+    folded = relu_fold.input_gradient(_conv2d_backprop_input, _taps_input_gradient, g, x, w, p)
+    if folded is not None:
+        return folded
+    return _conv2d_backprop_input(g, w, input_shape=_shape_of(x), **p)
+
+
 # one rule per input, so a gradient nobody needs (the images') is never computed
 _conv2d_vjp = (
-    lambda g, ans, x, w, **p: _conv2d_backprop_input(g, w, input_shape=_shape_of(x), **p),
+    _input_gradient_rule,
     lambda g, ans, x, w, **p: _conv2d_backprop_filter(x, g, filter_shape=_shape_of(w), **p))
 # linear in g and in w: the adjoint in g is conv2d itself, in w the filter gradient
 _backprop_input_vjp = (

@@ -117,12 +117,14 @@ def correlate(xp, w, dilations, out_hw, store=None):
     return out
 
 
-def input_gradient(g, w, pads, dilations, input_shape):
+def input_gradient(g, w, pads, dilations, input_shape, store_into=None):
     """conv2d's stride-1 input gradient (pads >= 0): g sent back through every tap, as a
     correlation with the flipped kernel of g laid on the padded input's own grid (each
     image's output pixels in its top-left corner, zeros elsewhere, after a leading margin of
     zeros as long as the largest tap shift). A padded g's grid would carry a (KH-1)-pixel
-    margin on every image: 14% more rows on the guide's second conv."""
+    margin on every image: 14% more rows on the guide's second conv. With `store_into`,
+    `store_into(out)` gives the `store(into, pixels)` that writes each block of `out` (relu's
+    gradient folded in while the block is in cache: `relu_fold.py`)."""
     n, h, wd, _ = input_shape
     (top, bottom), (left, right) = pads
     hp, wp = h + top + bottom, wd + left + right
@@ -135,7 +137,7 @@ def input_gradient(g, w, pads, dilations, input_shape):
     _scratch.laid_out = (g, grid)
     out = recycler.empty(tuple(input_shape), np.result_type(g.dtype, w.dtype))
     _accumulate(placed, w[::-1, ::-1].transpose(0, 1, 3, 2), dilations, (n, hp, wp),
-                (top, left), out)
+                (top, left), out, None if store_into is None else store_into(out))
     return out
 
 

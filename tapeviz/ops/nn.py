@@ -18,7 +18,7 @@ from ..tensor import wrap
 from . import compare as _compare
 from . import kinds as _kinds
 from . import math as _m
-from . import recycler
+from . import recycler, relu_fold
 from . import reduce as _reduce
 from . import shape as _shape
 from .registry import defop
@@ -70,8 +70,10 @@ def _zeros(count: int, dtype) -> np.ndarray:
 
 # the mask read from relu's output, as TF's _ReluGrad does (ans > 0 exactly where x > 0): in a
 # conv stack it is the next layer's input, which that layer's filter gradient has just read
+# (or made already, folded into the next conv's input gradient: relu_fold.py)
 relu = defop("relu", _kinds._numbers_only("relu", _relu_forward), kind="activation",
-             vjp=lambda g, ans, x: (relu_grad(g, ans),), inputs=("features",),
+             vjp=lambda g, ans, x: (relu_fold.relu_gradient(relu_grad, g, ans),),
+             inputs=("features",),
              doc="max(x, 0) elementwise.")
 
 
@@ -82,18 +84,12 @@ def _relu_grad_forward(gradients, features):
     integer product keeps a NaN or infinite gradient where features > 0 and gives +0
     elsewhere, as np.where does."""
     keep = features > 0
-    size = gradients.dtype.itemsize
-    if gradients.dtype.kind != "f" or size not in (2, 4, 8) or not keep.ndim \
-            or keep.shape != gradients.shape:
+    if gradients.dtype.kind != "f" or gradients.dtype.itemsize not in relu_fold.SAME_SIZE_INTS \
+            or not keep.ndim or keep.shape != gradients.shape:
         return np.where(keep, gradients, 0).astype(gradients.dtype, copy=False)
-    bits = _SAME_SIZE_INTS[size]
     out = recycler.empty(gradients.shape, gradients.dtype)
-    np.multiply(_rows_coalesced(gradients).view(bits), keep.view(np.int8), out=out.view(bits))
+    relu_fold.masked_product(_rows_coalesced(gradients), keep, out)
     return out
-
-
-# relu_grad's integer views by size (a dtype made from a string costs ~1 us a call)
-_SAME_SIZE_INTS = {size: np.dtype(f"i{size}") for size in (2, 4, 8)}
 
 
 def _rows_coalesced(g):
