@@ -3,12 +3,14 @@ notebook 03's collapsed step (its model, Adam's 25 ops as one box) fitted the pa
 1280x800 in JupyterLab, and a click on conv2d/kernel opened the inspector at 38% of the
 widget: the graph, held at its smallest legible scale, lost the right of its Adam box. The
 inspector opens narrower (down to a quarter of the widget) when that lets the whole graph
-show at a legible scale; every box then lies whole in the pane. Light and dark; screenshots:
-tests/browser/artifacts/lab-room-<theme>-{fitted,inspected}.png."""
+show at a legible scale; every box then lies whole in the pane, and the inspector's head
+keeps its three buttons on one line inside it (the narrower one put 'Hide ✕' on a line of its
+own). Light and dark, at 1280x800 and 1024x700; screenshots:
+tests/browser/artifacts/lab-room-<theme>-<width>-{fitted,inspected,stepped}.png."""
 import pytest
 
 from .harness import notebook_page
-from .test_newcomer_notebooks import CUT_OFF_PX, WINDOW
+from .test_newcomer_notebooks import CUT_OFF_PX
 from .test_widgets import WIDGET, check_clean, inspector_title, wait_until, widget_error
 
 CELLS = ["""
@@ -43,6 +45,20 @@ BUTTONS_OUT = """(side) => {
     .filter((b) => b.getBoundingClientRect().right > edge + 1).map((b) => b.textContent);
 }"""
 
+# the inspector head's buttons: the tops of the lines they lie on, and those reaching past the
+# panel's edges
+HEAD_BUTTONS = """(side) => {
+  const s = side.getBoundingClientRect(), style = getComputedStyle(side);
+  const [left, right] = [s.left + parseFloat(style.paddingLeft),
+                         s.right - parseFloat(style.paddingRight)];
+  const buttons = [...side.querySelectorAll(".tv-side-head button")].filter((b) => b.offsetWidth);
+  return {
+    lines: [...new Set(buttons.map((b) => Math.round(b.getBoundingClientRect().top)))].length,
+    out: buttons.filter((b) => b.getBoundingClientRect().left < left - 1
+                        || b.getBoundingClientRect().right > right + 1).map((b) => b.textContent),
+  };
+}"""
+
 
 def boxes_cut(widget) -> dict:
     return {box.locator("text").first.text_content(): box.evaluate(CUT_OFF_PX)
@@ -52,32 +68,37 @@ def boxes_cut(widget) -> dict:
 
 @pytest.mark.browser
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_the_inspector_leaves_the_graph_room_for_every_box(theme, tmp_path, browser):
+@pytest.mark.parametrize("width,height", [(1280, 800), (1024, 700)])
+def test_the_inspector_leaves_the_graph_room_for_every_box(theme, width, height, tmp_path,
+                                                           browser):
+    name = f"room-{theme}-{width}"
     with notebook_page(browser, tmp_path / "room.ipynb", CELLS, theme=theme,
                        run=False) as page:
-        page.page.set_viewport_size(WINDOW)
+        page.page.set_viewport_size({"width": width, "height": height})
         page.run_all()
         widget = page.wait_for_output(WIDGET)
         widget.locator(".tv-graph svg g.node").first.wait_for()
         page.settle()
-        page.screenshot(widget, f"room-{theme}-fitted")
+        page.screenshot(widget, f"{name}-fitted")
         assert widget.locator(".tv-graph svg g.node", has_text="Adam").count() == 1
-        assert boxes_cut(widget) == {}
+        fits = width >= 1280   # at 1024 px its legible scale needs more room: "more" says so
+        assert boxes_cut(widget) == {} or not fits
         kernel = widget.locator(".tv-graph svg g.node", has_text="conv2d/kernel").first
         kernel.click()
         wait_until(page, lambda: "conv2d/kernel" in inspector_title(widget), "the kernel inspected")
         page.settle()
-        page.screenshot(widget, f"room-{theme}-inspected")
-        assert boxes_cut(widget) == {}
+        page.screenshot(widget, f"{name}-inspected")
+        assert boxes_cut(widget) == {} or not fits
         side = widget.locator(".tv-side").bounding_box()["width"]
         assert side >= 0.25 * widget.bounding_box()["width"] - 2, side   # still readable
+        assert widget.locator(".tv-side").evaluate(HEAD_BUTTONS) == {"lines": 1, "out": []}
         # two backward steps: the loss op, its long name in a button of the narrower inspector
         # ('Break on every sparse_softmax_cross_entropy_with_logits' ran past its right edge)
         for _ in range(2):
             widget.locator("button.tv-step").click()
         wait_until(page, lambda: "sparse_softmax" in inspector_title(widget), "the loss stepped")
         page.settle()
-        page.screenshot(widget, f"room-{theme}-stepped")
+        page.screenshot(widget, f"{name}-stepped")
         assert widget.locator(".tv-side").evaluate(BUTTONS_OUT) == []
         assert widget_error(widget) == ""
         check_clean(page, browser)

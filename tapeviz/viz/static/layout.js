@@ -46,10 +46,12 @@ export function sidePanel(main, side, toolbar, graphNeeds = () => 0) {
   const button = (cls, label, title, onclick) => h("button", { class: cls, title, onclick }, label);
   const head = h("div", { class: "tv-side-head" },
     h("span", { class: "tv-side-label" }, "Inspector"),
-    button("tv-side-wider", "◂ Wider", "Widen the inspector", () => setWidth(fraction + STEP)),
-    button("tv-side-narrower", "Narrower ▸", "Narrow the inspector", () => setWidth(fraction - STEP)),
-    button("tv-side-hide", "Hide ✕", "Hide the inspector: the graph takes the room",
-           () => setHidden(true)));
+    h("span", { class: "tv-side-buttons" },   // one line, under the label where it lacks room
+      button("tv-side-wider", "◂ Wider", "Widen the inspector", () => setWidth(fraction + STEP)),
+      button("tv-side-narrower", "Narrower ▸", "Narrow the inspector",
+             () => setWidth(fraction - STEP)),
+      button("tv-side-hide", "Hide ✕", "Hide the inspector: the graph takes the room",
+             () => setHidden(true))));
   const show = button("tv-side-show", "Show inspector", "Show the inspector beside the graph",
                       () => setHidden(false));
   side.prepend(head);
