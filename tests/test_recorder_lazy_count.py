@@ -9,11 +9,10 @@ import struct
 import pytest
 
 from tapeviz.debugger import noted
-from tapeviz.debugger.noted import NotedStep
 from tapeviz.debugger.recorded_op import KeptBytes
 from tapeviz.debugger.recorder import StepsDroppedWarning
 from tapeviz.debugger.sink import Sink
-from test_recorder_replay import RUNNING, huber_loop, outline, run, summary
+from test_recorder_replay import NOTED, RUNNING, huber_loop, outline, run, summary
 
 
 def counting_each_step(monkeypatch) -> None:
@@ -97,7 +96,7 @@ def test_a_step_that_diverges_half_way_and_a_nan_step_near_the_budget_are_as_rec
     assert lazy_drops == eager_drops
     monkeypatch.setattr(Sink, "begin", lambda self: None)   # (every segment recorded fully)
     full, _, none = run(huber_loop(xs, ys))
-    assert none == 0 and not any(type(step) is NotedStep for step in full._steps)
+    assert none == 0 and not any(type(step) in NOTED for step in full._steps)
     kept = len(lazy_kept)
     assert lazy_kept == [bits(step) for step in full.steps][-kept:]
     assert [step.index for step in lazy.steps] == list(range(len(xs) - kept, len(xs)))
@@ -108,5 +107,5 @@ def test_a_look_at_the_steps_leaves_no_noted_step_held_uncounted():
     rec, _, replayed = run(huber_loop([1.0, 2.0, 3.0] * 5, [1.5, 2.5, 3.5] * 5))
     assert replayed >= 10 and rec._kept.uncounted
     steps = rec.steps
-    assert not rec._kept.uncounted and not any(type(step) is NotedStep for step in steps)
+    assert not rec._kept.uncounted and not any(type(step) in NOTED for step in steps)
     assert rec.nbytes == rec._kept.nbytes

@@ -13,6 +13,7 @@ from ..fpwarnings import warn_from_user_line
 from ..node import RECORD_WIDTH
 from .footprint import UNPACKED_EXTRA
 from .history import RecordedStep
+from .noted import record_bytes
 from .sink import MAX_CHECK_GAP, MIN_CHECK_GAP
 
 
@@ -81,7 +82,9 @@ class StepBudget:
         current, closing = self._current, self._closing
         if current._flat:
             held += current.nbytes if count else current._counted
-        if closing is not None:
+        if type(closing) is list:   # (a noted step's record: counted once, as made)
+            held += record_bytes(closing)
+        elif closing is not None:
             held += closing.nbytes if count else closing._counted
         return held
 
@@ -120,8 +123,11 @@ class StepBudget:
             if len(steps) == 1 and not self._current._flat:
                 break                       # the newest finished step: kept alone
             old = steps.popleft()
-            old._owner = None
-            size = old.nbytes
+            if type(old) is list:   # (a noted step's record: nothing points back)
+                size = record_bytes(old)
+            else:
+                old._owner = None
+                size = old.nbytes
             self._kept.nbytes -= size
             held -= size
             dropped += 1
@@ -143,6 +149,7 @@ class StepBudget:
         big = self._steps[-1] if self._steps and not self._current._flat else self._current
         if self._closing is not None:
             big = self._closing
+        big = self._as_noted(big)   # (a record takes no mark: its NotedStep does)
         if not big._warned_big:
             big._warned_big = True
             self._warn(f"Recorder: step {big.number} alone holds {size_text(big.nbytes)}, "

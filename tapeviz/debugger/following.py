@@ -16,8 +16,11 @@ from ..node import NODE, RECORD_WIDTH, TAPED
 from ..sourceinfo import source_from
 from ..threadstate import thread_state
 from .kept_pass import mark_failed, pass_record
-from .noted import NotedStep
+from .noted import TAKEN, UPDATES, NotedStep
 from .program import Segment, pass_follows
+
+
+_NOTED = (NotedStep, list)   # a noted step, or its record (noted.py)
 
 
 def loss_of(event):
@@ -60,15 +63,25 @@ class ProgramFollowing:
         taken, evaluation = split
         start = taken + evaluation
         closing = self._closing
-        if state == "closing" and type(closing) is NotedStep and not evaluation \
-                and start < end.depth:   # (a training loop's step: no Segment made)
-            self._closing = None   # its updates: now final
-            closing._owner = self._kept
-            self._kept.uncounted.append(closing)   # (counted when the budget is near)
-            noted = self._note_step(end, outside, given, start, event, outs)
-            if taken:   # (the part its count holds already)
-                closing.updates, closing.taken = noted, taken
-            return True
+        if state == "closing" and not evaluation and start < end.depth:
+            kind = type(closing)   # (a training loop's step: no Segment made)
+            if kind is list:   # (a record: its owner is the kept bytes once in uncounted)
+                self._closing = None   # its updates: now final
+                self._kept.uncounted.append(closing)   # (counted when the budget is near)
+                noted = self._note_step(end, outside, given, start, event, outs)
+                if taken:   # (the part its count holds already)
+                    closing[UPDATES], closing[TAKEN] = noted, taken
+                return True
+            if kind is NotedStep:
+                self._closing = None
+                closing._owner = self._kept
+                self._kept.uncounted.append(closing)
+                noted = self._note_step(end, outside, given, start, event, outs)
+                if taken:
+                    closing.updates, closing.taken = noted, taken
+                return True
+        if type(closing) is list:   # (it takes a Segment as its updates: a NotedStep does)
+            closing = self._as_noted(closing)
         segment = Segment(end, outside, given)
         if state == "closing":
             if type(closing) is NotedStep and not evaluation:   # its updates: now final
@@ -93,13 +106,14 @@ class ProgramFollowing:
         return True
 
     def _note_step(self, end, outside: tuple, given: tuple, first: int, event, outs: list,
-                   segment=None) -> NotedStep:
+                   segment=None):
         """The step in progress ends at gradient call `event` holding the ops from `first`
         of the segment that followed the program up to branch `end` (its values from
         `outside`, the gradients `given` at its start; `segment`, if one was made) alone:
         it is noted, made when someone looks (noted.py), and takes the next segment's
         updates; that segment (`outs`: the outputs of this one) begins. Returns the noted
-        step (a look the budget's warning makes may have made the closing one already)."""
+        step: a record (noted.py's list) where no segment was made, else a NotedStep (a
+        look the budget's warning makes may have made the closing one already)."""
         current = self._current
         sources, last = event.sources, self._sources
         if len(sources) == len(last) and all(map(is_, sources, last)):
@@ -108,9 +122,13 @@ class ProgramFollowing:
             sources = self._sources = tuple(sources)
         targets = event.targets   # (loss_of, inlined: a call a step)
         gradients = tuple(event.gradients)
-        noted = NotedStep(current.index, end, outside, given, first, end.depth,
-                          targets[0]._value if len(targets) == 1 else None, sources, gradients,
-                          segment)
+        loss = targets[0]._value if len(targets) == 1 else None
+        if segment is None:   # (noted.py's record, INDEX to TAKEN: no object a step)
+            noted = [current.index, end, outside, given, first, loss, sources, gradients, None,
+                     None, None, 0]
+        else:
+            noted = NotedStep(current.index, end, outside, given, first, end.depth, loss,
+                              sources, gradients, segment)
         current.index = self._next_index   # (fresh: it serves as the next step)
         self._next_index += 1
         self._steps.append(noted)
@@ -133,26 +151,44 @@ class ProgramFollowing:
     def _made(self, step):
         """`step` (a kept step, the closing one or None), made if it was only noted, in its
         place."""
-        if type(step) is not NotedStep:
+        kind = type(step)
+        if kind is not NotedStep and kind is not list:
             return step
-        made = step.made()
+        return self._replaced(step, self._noted_of(step).made())
+
+    def _as_noted(self, step):
+        """`step` (a kept step, the closing one or None) as a NotedStep in its place if it
+        was a noted step's record."""
+        return step if type(step) is not list else self._replaced(step, self._noted_of(step))
+
+    def _noted_of(self, step) -> NotedStep:
+        """The NotedStep of a noted `step` (itself, or made of its record: counted in the
+        kept bytes unless it still takes updates)."""
+        if type(step) is not list:
+            return step
+        return NotedStep.of(step, None if step is self._closing else self._kept)
+
+    def _replaced(self, step, by):
+        """`by` in the place of kept step `step` (among the steps, as the closing one)."""
         steps = self._steps
         for index in range(len(steps) - 1, -1, -1):   # (the noted are the newest, mostly)
             if steps[index] is step:
-                steps[index] = made
+                steps[index] = by
                 break
         if self._closing is step:
-            self._closing = made
-        return made
+            self._closing = by
+        return by
 
     def _make_noted(self) -> None:
         """Make every kept step that was only noted (someone looks at them all)."""
         steps = self._steps
-        if NotedStep in map(type, steps):
+        kinds = set(map(type, steps))
+        if NotedStep in kinds or list in kinds:
             self._kept.total()   # (counted as noted first: the uncounted would outlive them)
-            self._steps = deque(step.made() if type(step) is NotedStep else step
+            closing = self._closing
+            self._steps = deque(self._noted_of(step).made() if type(step) in _NOTED else step
                                 for step in steps)
-            if type(self._closing) is NotedStep:   # (the closing step is the newest)
+            if type(closing) in _NOTED:   # (the closing step is the newest)
                 self._closing = self._steps[-1]
 
     def _keep_pass(self, backward, frame) -> bool:

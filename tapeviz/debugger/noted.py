@@ -8,7 +8,10 @@ next count) cost a training loop more than checking its ops did, so the Recorder
 its steps or must put ops into it. Its bytes are counted as the made step will count them
 (`footprint.noted_bytes`), when first asked: the Recorder asks only when its budget is near
 or someone looks (budget.py), so a loop far from its budget counts no step; the budget
-drops it unmade.
+drops it unmade. A training loop's step, noted while the one before it still took its
+updates, is kept as a record (a list, its fields at `INDEX` ... `TAKEN`: no object of its
+own, no `__init__` run a step) until someone looks, which makes its NotedStep
+(`NotedStep.of`) in its place.
 """
 from __future__ import annotations
 
@@ -19,6 +22,44 @@ from ..variable import Variable
 from .footprint import noted_bytes
 from .history import STEP_BYTES, RecordedStep
 from .program import Segment
+
+# a noted step kept as a record (a list the Recorder builds inline), its fields at these
+# places: its index, its segment's last branch, values from outside and gradients given, its
+# first op, its loss value, sources and gradients, its bytes once counted, its segment once
+# made, the step (record) after it whose first `taken` ops are its updates
+INDEX, BRANCH, OUTSIDE, GIVEN, FIRST, LOSS, SOURCES, GRADIENTS, NBYTES, SEGMENT, UPDATES, \
+    TAKEN = range(12)
+
+
+def record_segment(record: list) -> Segment:
+    """The segment of a noted step's `record`, made once (shared with the NotedStep made of
+    it and the step before, whose updates it holds)."""
+    segment = record[SEGMENT]
+    if segment is None:
+        segment = record[SEGMENT] = Segment(record[BRANCH], record[OUTSIDE], record[GIVEN])
+    return segment
+
+
+def record_bytes(record: list) -> int:
+    """A noted step's `record`'s bytes, counted once, as its NotedStep counts them."""
+    nbytes = record[NBYTES]
+    if nbytes is None:
+        nbytes = record[NBYTES] = _noted_count(record[OUTSIDE], record[SOURCES],
+                                               record[GRADIENTS], record[LOSS])
+    return nbytes
+
+
+def kept_bytes(step) -> int:
+    """The bytes of a kept step: a noted step's record or any step object."""
+    return record_bytes(step) if type(step) is list else step.nbytes
+
+
+def _noted_count(outside: tuple, sources: tuple, gradients: tuple, loss) -> int:
+    """Its variables' gradients, its loss, its segment's values from outside."""
+    held = tuple(compress(gradients, map(isinstance, sources, repeat(Variable))))
+    if not all(map(is_not, held, repeat(None))):
+        held = tuple(compress(held, map(is_not, held, repeat(None))))
+    return STEP_BYTES + noted_bytes(outside, held, () if loss is None else (loss,))
 
 
 class NotedStep:
@@ -53,6 +94,18 @@ class NotedStep:
         self._owner = None        # the KeptBytes it is counted in, once it takes no ops more
         self._warned_big = False
 
+    @classmethod
+    def of(cls, record: list, owner) -> "NotedStep":
+        """The NotedStep of a noted step's `record`, counted in `owner` (a KeptBytes, or None
+        while it takes updates), sharing the record's segment and count."""
+        branch = record[BRANCH]
+        step = cls(record[INDEX], branch, record[OUTSIDE], record[GIVEN], record[FIRST],
+                   branch.depth, record[LOSS], record[SOURCES], record[GRADIENTS],
+                   record_segment(record))
+        step.updates, step.taken = record[UPDATES], record[TAKEN]
+        step._nbytes, step._owner = record[NBYTES], owner
+        return step
+
     @property
     def segment(self) -> Segment:
         """Its segment, made once (shared with the step before, whose updates it holds)."""
@@ -65,13 +118,7 @@ class NotedStep:
         """Its bytes, counted once (its variables' gradients, its loss, its segment's values
         from outside)."""
         if self._nbytes is None:
-            held = tuple(compress(self.gradients,
-                                  map(isinstance, self.sources, repeat(Variable))))
-            if not all(map(is_not, held, repeat(None))):
-                held = tuple(compress(held, map(is_not, held, repeat(None))))
-            loss = self.loss
-            self._nbytes = STEP_BYTES + noted_bytes(self.outside, held,
-                                                    () if loss is None else (loss,))
+            self._nbytes = _noted_count(self.outside, self.sources, self.gradients, self.loss)
         return self._nbytes
 
     @property
@@ -80,7 +127,9 @@ class NotedStep:
         parts = [(self.segment, self.first, self.end)]
         updates = self.updates
         if updates is not None:
-            segment = updates.segment if type(updates) is NotedStep else updates
+            kind = type(updates)
+            segment = updates.segment if kind is NotedStep else \
+                record_segment(updates) if kind is list else updates
             parts.append((segment, 0, self.taken))
         return parts
 
@@ -114,4 +163,6 @@ class NotedStep:
         return step
 
 
-__all__ = ["NotedStep"]
+__all__ = ["NotedStep", "record_bytes", "record_segment", "kept_bytes", "INDEX", "BRANCH",
+           "OUTSIDE", "GIVEN", "FIRST", "LOSS", "SOURCES", "GRADIENTS", "NBYTES", "SEGMENT",
+           "UPDATES", "TAKEN"]

@@ -24,21 +24,23 @@ class KeptBytes:
     when someone looks at its ops. A plain object: a step holds no reference back to its
     recorder, so a recorder let go is freed at once, not by the cycle collector.
     `nbytes` counts the steps counted; `uncounted`: noted steps (noted.py) kept but not
-    counted yet, added in by `total()` when the budget may be near or someone looks."""
+    counted yet, added in by `total()` when the budget may be near or someone looks, each
+    counted by `count` (noted.kept_bytes: a step object or a noted step's record)."""
 
-    __slots__ = ("nbytes", "lock", "uncounted", "largest")
+    __slots__ = ("nbytes", "lock", "uncounted", "largest", "count")
 
-    def __init__(self, lock):
+    def __init__(self, lock, count):
         self.nbytes = 0
         self.lock = lock      # the recorder's
         self.uncounted: list = []
         self.largest = 0      # the bytes of the largest noted step counted so far
+        self.count = count
 
     def total(self) -> int:
         """The bytes of every kept step, the uncounted ones counted now."""
         uncounted = self.uncounted
         if uncounted:
-            sizes = [step.nbytes for step in uncounted]
+            sizes = list(map(self.count, uncounted))
             self.nbytes += sum(sizes)
             self.largest = max(self.largest, *sizes)
             uncounted.clear()

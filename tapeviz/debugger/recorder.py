@@ -42,6 +42,7 @@ from .following import ProgramFollowing, loss_of
 from .given import check_byte_budget, entered_twice, missing_step
 from .history import RecordedStep
 from .kept_forward import KEPT_FORWARD
+from .noted import kept_bytes
 from .program import learn
 from .recorded_op import KeptBytes, RecordedOp
 from .sink import MIN_CHECK_GAP, Sink
@@ -140,7 +141,8 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         self._warned_at = 0
         self._thread: int | None = None
         self._lock = threading.RLock()
-        self._kept = KeptBytes(self._lock)   # bytes of the finished steps, but the closing one
+        # bytes of the finished steps, but the closing one
+        self._kept = KeptBytes(self._lock, kept_bytes)
         self._recording = False
         self._running_pass = None   # the Backward of a kept pass, until a look or its end
         self._sources: tuple = ()   # the sources of the last step noted
@@ -219,7 +221,8 @@ class Recorder(StepSorting, ProgramFollowing, StepBudget):
         """Forget every recorded step (the drop counts are kept)."""
         with self._lock:
             for step in self._steps:
-                step._owner = None
+                if type(step) is not list:   # (a noted step's record points nowhere)
+                    step._owner = None
             self._steps.clear()
             self._closing = None
             self._current = RecordedStep(self._next_index)

@@ -163,6 +163,8 @@ class StepSorting:
         if not upstream:
             return
         for recorded in reversed(self._steps):
+            if type(recorded) is list:   # (a noted step's record: its passes were kept)
+                continue
             before = recorded.nbytes
             left = recorded._attach(upstream, step)
             if len(left) < len(upstream) and recorded.complete \
