@@ -5,7 +5,8 @@ the way to the loss (`broadcasts`), where NaN/Inf was born or, when no op made i
 was given from outside (the data, a variable's value), in the recording or in the first step
 of a history that holds any, a loss that diverges under updates as large as the weights,
 ReLU layers that output only zeros, sigmoid/tanh layers that output only their bounds,
-gradients that stay None or exactly zero over steps (`zero_gradients`), and gradient norms
+gradients that stay None or exactly zero over steps (`zero_gradients`), torch's gradient
+accumulation undone by a `zero_grad()` between its passes (`zeroed_passes`), and gradient norms
 that explode or vanish across the layers, naming the sigmoid/tanh ops in between (`norms`);
 `program_bugs` adds, first, bugs in how the program
 is written (gradient ascent, identical hidden units, a softmax over the batch, unscaled
@@ -49,6 +50,7 @@ from .recorder import Recorder
 from .summary import NoValues, nonfinite_each
 from .why_none import path_nodes
 from .zero_gradients import always_zero, zero_findings, zero_names
+from .zeroed_passes import zeroed_between_passes
 
 
 ACROSS_LAYERS = ("gradient_ratio", "vanishing_stack", "exploding_stack")
@@ -192,7 +194,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
                 else zero_names(gradients, variables))
     dead = dead_relus(nodes, evidence, recorded) + saturated(nodes, evidence, recorded)
     cut, explained = cut_off(none, nodes, recorded)
-    found += dead + cut
+    found += dead + cut + zeroed_between_passes([s for s in recorded if s.variable_gradients])
     found += zero_findings([name for name in none if name not in explained], zero, count, nodes,
                             {name for f in dead for name in f.variables}, recorded)
     if gradients is not None:
