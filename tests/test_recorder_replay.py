@@ -16,8 +16,6 @@ from tapeviz.variable import read_variable
 
 NOTED = (NotedStep, list)   # a noted step, or its record (noted.py)
 
-
-
 RUNNING: list = []   # the Recorder of the loop that runs (a loop may look at it)
 
 
