@@ -26,13 +26,18 @@ def tiny_model():
     return model
 
 
+def tiny_data() -> tuple:
+    """16 examples of 3 features, labelled by the first's sign."""
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(16, 3)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int32)
+
+
 def tiny_fit(model, validation=False):
     """A 2-epoch fit of 4 batches of 4; with `validation`, each epoch validated on 8 examples
     and EarlyStopping(restore_best_weights=True) stopping after 2 (mode='max' of val_loss:
     the first epoch is the best, so its weights are put back)."""
-    rng = np.random.default_rng(0)
-    x = rng.normal(size=(16, 3)).astype(np.float32)
-    y = (x[:, 0] > 0).astype(np.int32)
+    x, y = tiny_data()
     more = {}
     if validation:
         more = dict(validation_data=(x[:8], y[:8]), callbacks=[tf.keras.callbacks.EarlyStopping(
@@ -113,3 +118,48 @@ def test_a_first_update_from_numpy_is_still_the_steps_own():
     for step in steps:
         assert step.ops[0].op == "multiply" and step.ops[0].taped
         assert step.ops[-1].op == "assign"
+
+
+def _normalized_model():
+    """BatchNormalization first, on data no tape watches: its moments and moving-average
+    updates run before the step's first taped op."""
+    tf.random.set_seed(0)
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.BatchNormalization(),
+                                 tf.keras.layers.Dense(2)])
+    model.compile(optimizer="adam", metrics=["accuracy"],
+                  loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def _moving_updates(step) -> list:
+    return [index for index, node in enumerate(step.nodes) if node.op.kind == "update"
+            and node.scope == "sequential/batch_normalization"]
+
+
+@pytest.mark.parametrize("loop", ["fit", "GradientTape"])
+def test_a_layers_moving_average_update_stays_in_the_step_whose_batch_made_it(loop):
+    """Each step holds its own batch's two moving-average updates, before its training
+    updates (was: each step's were pulled into the step before, read there as what its
+    updates wrote, so step 1 held three batches' and the last one none)."""
+    model = _normalized_model()
+    x, y = tiny_data()
+
+    def custom():
+        for start in range(0, 16, 4):
+            with tf.GradientTape() as tape:
+                loss = model.loss(y[start:start + 4], model(x[start:start + 4], training=True))
+            grads = tape.gradient(loss, model.trainable_variables)
+            model.optimizer.apply_gradients(zip(grads, model.trainable_variables))
+            float(tf.reduce_mean(model.layers[0].moving_mean))   # read before the next tape
+
+    if loop == "fit":
+        _, rec = recorded(model.fit, x, y, batch_size=4, epochs=2, verbose=0, shuffle=False)
+    else:
+        _, rec = recorded(custom)
+    steps = rec.steps
+    assert len(steps) == (8 if loop == "fit" else 4)
+    for k, step in enumerate(steps):
+        moving = _moving_updates(step)
+        trained = [index for index, node in enumerate(step.nodes) if node.op.kind == "update"
+                   and node.inputs[0].variable.trainable]
+        assert len(moving) == 2 and len(trained) == 4 and moving[-1] < trained[0], k

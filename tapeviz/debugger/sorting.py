@@ -13,7 +13,7 @@ from threading import get_ident
 from ..node import OP, RECORD_WIDTH, SCOPE, SOURCE, TAPED
 from .kept_pass import KEPT_PASS, node_heard_now
 from .linking import link_outputs
-from .step_ends import evaluation_start, is_put_back, reads_a_model_variable, results_read
+from .step_ends import evaluation_start, is_step_update, reads_a_model_variable, results_read
 from .step_records import _looking
 
 
@@ -105,7 +105,7 @@ class StepSorting:
             base = len(flat) - len(waiting)
             for index in range(pulling - 1, -1, -1):
                 if ops[index].kind == "update" and \
-                        not is_put_back(flat, base + index * RECORD_WIDTH):
+                        is_step_update(flat, base + index * RECORD_WIDTH):
                     self._waiting = len(ops) - index - 1
                     break
         return first

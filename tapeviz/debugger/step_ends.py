@@ -65,6 +65,31 @@ def is_put_back(records: list, at: int) -> bool:
                                      records[INPUTS:at:RECORD_WIDTH]))
 
 
+def is_layer_state(records: list, at: int, layers: set | None = None) -> bool:
+    """Whether the op at `records[at]`, an update, writes a variable no optimizer trains in
+    the scope of a layer the tape recorded ops of (`layers`: `taped_scopes(records)`, made
+    here if not given): BatchNormalization's moving mean, in its forward, the work of the
+    step whose batch it read, never an update of the step that ended before it."""
+    inputs = records[at + INPUTS]
+    scope = records[at + SCOPE]
+    if not scope or not inputs or type(inputs[0]) is not VariableRead \
+            or inputs[0].variable.trainable:
+        return False
+    return scope in (taped_scopes(records) if layers is None else layers)
+
+
+def taped_scopes(records: list) -> set:
+    """The scopes of the taped ops of `records`: layers of the model the tape recorded."""
+    return set(compress(records[SCOPE::RECORD_WIDTH], records[TAPED::RECORD_WIDTH]))
+
+
+def is_step_update(records: list, at: int) -> bool:
+    """Whether the op at `records[at]`, an update, is a training step's: the ops before it
+    (those after the step's gradient call) are that step's. Not a value put back, nor a
+    layer's own state."""
+    return not is_put_back(records, at) and not is_layer_state(records, at)
+
+
 def results_read(records: list, start: int, updating: list) -> int:
     """How many ops of `records` from op `start` on (those after a step's last update) read
     what an update among `updating` (records) wrote to a variable no optimizer trains,
@@ -75,9 +100,11 @@ def results_read(records: list, start: int, updating: list) -> int:
     if at >= len(records) or not any(type(tensor) is VariableRead and not
                                      tensor.variable.trainable for tensor in records[at + INPUTS]):
         return 0   # (a plain loop's next batch: one look)
-    updated = {id(inputs[0].variable) for kind, inputs in
-               zip(map(_kind, updating[OP::width]), updating[INPUTS::width])
-               if kind == "update" and type(inputs[0]) is VariableRead}
+    layers = taped_scopes(updating)
+    updated = {id(updating[at + INPUTS][0].variable) for at in range(0, len(updating), width)
+               if updating[at + OP].kind == "update"
+               and type(updating[at + INPUTS][0]) is VariableRead
+               and not is_layer_state(updating, at, layers)}
     made: set = set()
     read = 0
     for index in range(at, len(records), width):
@@ -112,12 +139,12 @@ def split_of(records: list) -> tuple | None:
     pulling = evaluation_start(waiting) if any(waiting[SCOPE::RECORD_WIDTH]) else len(ops)
     taken = next((index + 1 for index in range(pulling - 1, -1, -1)
                   if ops[index].kind == "update"
-                  and not is_put_back(records, index * RECORD_WIDTH)), 0)
+                  and is_step_update(records, index * RECORD_WIDTH)), 0)
     # (the loss metric's update runs in the forward: the segment's, as in the step before's)
     taken += min(results_read(records, taken, records), first - taken)
     tail = waiting[taken * RECORD_WIDTH:]
     return taken, (first - taken if tail and reads_a_model_variable(tail) else 0)
 
 
-__all__ = ["evaluation_start", "is_put_back", "reads_a_model_variable", "results_read",
-           "split_of"]
+__all__ = ["evaluation_start", "is_layer_state", "is_put_back", "is_step_update",
+           "reads_a_model_variable", "results_read", "split_of", "taped_scopes"]
