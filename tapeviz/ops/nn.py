@@ -50,12 +50,12 @@ _SIMD_RUN = 4096
 _LONGEST_RUN = 1 << 16  # a row of zeros or of bias that stays in L2
 
 
-def _trailing_run(shape) -> int:
-    """The size of the longest run of trailing axes holding at most _LONGEST_RUN values (the
+def _trailing_run(shape, longest: int = _LONGEST_RUN) -> int:
+    """The size of the longest run of trailing axes holding at most `longest` values (the
     last axis whatever its size): contiguous rows numpy's inner loop takes whole."""
     run = 1
     for size in reversed(shape):
-        if run > 1 and run * size > _LONGEST_RUN:
+        if run > 1 and run * size > longest:
             break
         run *= size
     return run
