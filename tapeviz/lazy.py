@@ -5,9 +5,11 @@ writes the intermediate values its tape's nodes show. Each is a LazyTensor holdi
 own op makes it from the very arrays that op was given; the first read of `_value` (the
 widget, the inspector, `.numpy()`, an op) computes it with that op's forward, keeps it and
 turns the tensor into a plain `Tensor`: the same bits the unfused op would have made, read
-through the one accessor every reader already uses. While any is still `pending`, the
-backward pass asks `float_outputs` which outputs are floats, so that none is computed for
-that; otherwise it keeps its own walk, which reads values (no check an op added).
+through the one accessor every reader already uses; its maker may leave what a later op
+takes in its stead while it is unread (`folded`: relu's gradient made with a convolution's
+input gradient, `ops/relu_fold.py`). While any is still `pending`, the backward pass asks
+`float_outputs` which outputs are floats, so that none is computed for that; otherwise it
+keeps its own walk, which reads values (no check an op added).
 """
 from __future__ import annotations
 
