@@ -322,34 +322,39 @@ def histogram_svg(values, bins: int = 30, *, width: int = 240, height: int = 90,
         nan = inf = 0
     top, left = 18, 4                  # below the caption's 12 px line, with a gap
     plot_h = height - top - 16         # above the axis labels' line
+    # x in % of the drawing's width, no viewBox: a panel narrower than `width` (the narrowed
+    # inspector, 224 px at 1024x700) narrows the bars and keeps the text at 12 px, whole
+    def x(px):
+        return f"{100 * px / width:.2f}%"
+
     bar_w = (width - 2 * left) / bins
     most = int(hist.counts.max()) if hist.counts.size else 0
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" class="tv-histogram" font-family="sans-serif" '
+             f'class="tv-histogram" font-family="sans-serif" '
              f'font-size="12">']   # 12 px: the least a reader reads
     for i, count in enumerate(hist.counts.tolist()):
         if count:
             bar_h = max(1.0, plot_h * count / most)
             lo, hi = _num(hist.edges[i]), _num(hist.edges[i + 1])
-            parts.append(f'<rect x="{left + i * bar_w:.1f}" y="{top + plot_h - bar_h:.1f}" '
-                         f'width="{max(bar_w - 1, 1):.1f}" height="{bar_h:.1f}" fill="#4682b4" '
+            parts.append(f'<rect x="{x(left + i * bar_w)}" y="{top + plot_h - bar_h:.1f}" '
+                         f'width="{x(max(bar_w - 1, 1))}" height="{bar_h:.1f}" fill="#4682b4" '
                          f'class="tv-hist-bar">'
                          f'<title>{html.escape(f"[{lo}, {hi}): {count}")}</title></rect>')
     axis_y = top + plot_h
-    parts.append(f'<line x1="{left}" y1="{axis_y}" x2="{width - left}" y2="{axis_y}" '
+    parts.append(f'<line x1="{x(left)}" y1="{axis_y}" x2="{x(width - left)}" y2="{axis_y}" '
                  f'stroke="#888" class="tv-hist-axis"/>')
     total = int(hist.counts.sum())
     if total:
         low, high = _num(hist.edges[0]), _num(hist.edges[-1])
-        parts.append(f'<text x="{left}" y="{axis_y + 13}" fill="#333" class="tv-hist-label">'
+        parts.append(f'<text x="{x(left)}" y="{axis_y + 13}" fill="#333" class="tv-hist-label">'
                      f'{html.escape(low)}</text>')
-        parts.append(f'<text x="{width - left}" y="{axis_y + 13}" text-anchor="end" fill="#333" '
-                     f'class="tv-hist-label">'
+        parts.append(f'<text x="{x(width - left)}" y="{axis_y + 13}" text-anchor="end" '
+                     f'fill="#333" class="tv-hist-label">'
                      f'{html.escape(high)}</text>')
     caption = f"n={flat.size}" + (f" (1 in {step} binned)" if step > 1 else "")
     caption += f" nan {nan} inf {inf}" if total else f" no finite values, nan {nan} inf {inf}"
     colour, role = ("#c00", "tv-hist-alert") if nan or inf else ("#333", "tv-hist-label")
-    parts.append(f'<text x="{width - left}" y="11" text-anchor="end" fill="{colour}" '
+    parts.append(f'<text x="{x(width - left)}" y="11" text-anchor="end" fill="{colour}" '
                  f'class="{role}">'
                  f'{html.escape(caption)}</text></svg>')
     return "".join(parts)

@@ -5,7 +5,8 @@ widget: the graph, held at its smallest legible scale, lost the right of its Ada
 inspector opens narrower (down to a quarter of the widget) when that lets the whole graph
 show at a legible scale; every box then lies whole in the pane, and the inspector's head
 keeps its three buttons on one line inside it (the narrower one put 'Hide ✕' on a line of its
-own). Light and dark, at 1280x800 and 1024x700; screenshots:
+own), and every text of it lies inside it (the histogram's 'n=144 nan 0 inf 0' ran past its
+right edge at 1024). Light and dark, at 1280x800 and 1024x700; screenshots:
 tests/browser/artifacts/lab-room-<theme>-<width>-{fitted,inspected,stepped}.png."""
 import pytest
 
@@ -59,6 +60,20 @@ HEAD_BUTTONS = """(side) => {
   };
 }"""
 
+# the texts of the panel (HTML and SVG) that reach past its sides: [text, px past]
+TEXTS_OUT = """(side) => {
+  const s = side.getBoundingClientRect();
+  return [...side.querySelectorAll("*")].filter((el) => [...el.childNodes].some(
+      (n) => n.nodeType === 3 && n.textContent.trim()) && el.getClientRects().length)
+    .map((el) => {
+      const range = document.createRange();
+      range.selectNodeContents(el);
+      const r = range.getBoundingClientRect();
+      return [el.textContent.trim().slice(0, 30), Math.round(Math.max(s.left - r.left,
+                                                                      r.right - s.right))];
+    }).filter(([, px]) => px > 1);
+}"""
+
 
 def boxes_cut(widget) -> dict:
     return {box.locator("text").first.text_content(): box.evaluate(CUT_OFF_PX)
@@ -92,6 +107,7 @@ def test_the_inspector_leaves_the_graph_room_for_every_box(theme, width, height,
         side = widget.locator(".tv-side").bounding_box()["width"]
         assert side >= 0.25 * widget.bounding_box()["width"] - 2, side   # still readable
         assert widget.locator(".tv-side").evaluate(HEAD_BUTTONS) == {"lines": 1, "out": []}
+        assert widget.locator(".tv-side").evaluate(TEXTS_OUT) == []
         # two backward steps: the loss op, its long name in a button of the narrower inspector
         # ('Break on every sparse_softmax_cross_entropy_with_logits' ran past its right edge)
         for _ in range(2):
