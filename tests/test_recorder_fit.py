@@ -163,3 +163,26 @@ def test_a_layers_moving_average_update_stays_in_the_step_whose_batch_made_it(lo
         trained = [index for index, node in enumerate(step.nodes) if node.op.kind == "update"
                    and node.inputs[0].variable.trainable]
         assert len(moving) == 2 and len(trained) == 4 and moving[-1] < trained[0], k
+
+
+def test_earlystoppings_restore_without_validation_is_a_step_of_its_own():
+    """Restored at the end of fit with no validation data (as a validated fit's restore ends
+    its evaluation step), a step labelled "restore", not the last training step's updates."""
+    model = tiny_model()
+    x, y = tiny_data()
+    stopping = tf.keras.callbacks.EarlyStopping(monitor="loss", patience=0, mode="max",
+                                                restore_best_weights=True)
+    _, rec = recorded(model.fit, x, y, batch_size=4, epochs=3, verbose=0, shuffle=False,
+                      callbacks=[stopping])
+    steps = rec.steps
+    assert [step.label for step in steps] == [None] * 8 + ["restore"]
+    assert all(_trainable_updates(step) == ["assign_sub"] * 4 for step in steps[:8])
+    restore = steps[-1]
+    assert _ops(restore) == ["assign"] * 4 and not restore.variable_gradients
+    assert all(np.array_equal(node.output.numpy(), weight)
+               for node, weight in zip(restore.nodes, model.get_weights()))
+    widget = widget_of(rec)
+    widget.show_step(8)
+    assert widget.title.startswith("step 9 of 9, weights put back"), widget.title
+    assert "it was weights put back" in widget.no_backward
+    widget.close()

@@ -13,7 +13,8 @@ from threading import get_ident
 from ..node import OP, RECORD_WIDTH, SCOPE, SOURCE, TAPED
 from .kept_pass import KEPT_PASS, node_heard_now
 from .linking import link_outputs
-from .step_ends import evaluation_start, is_step_update, reads_a_model_variable, results_read
+from .step_ends import (evaluation_start, is_step_update, puts_back, reads_a_model_variable,
+                         results_read)
 from .step_records import _looking
 
 
@@ -116,27 +117,32 @@ class StepSorting:
         its own; the rest start the next, or, where they read a variable (a model run
         with no tape and no update: an evaluation), are a step of their own, "evaluation".
         When the recording stops first, those that read none stay the ended step's: they
-        start no step."""
+        start no step; but values put back (EarlyStopping's restore) are a step of their
+        own, "restore", as they end an evaluation."""
         closing, self._closing = self._closing, None
         if closing is None:
             return
         self._evaluating = False
-        tail = None
+        tail = restored = None
         if self._waiting:
             start = closing._record_count() - self._waiting
             closing._as_records()
-            tail = closing._take_tail(start + results_read(closing._flat, start, closing._flat))
+            start += results_read(closing._flat, start, closing._flat)
+            restored = puts_back(closing._flat, start)
+            tail = closing._take_tail(start)
         if tail:
-            if self._recording or reads_a_model_variable(tail):
+            if self._recording or restored or reads_a_model_variable(tail):
                 tail = self._less_abandoned(tail, closing)
                 self._current._put_first(tail)
             else:
                 closing._extend(tail)
                 tail = None
         self._finish(closing)
-        if tail and reads_a_model_variable(tail) and self._current._record_count() * RECORD_WIDTH \
-                == len(tail):
-            self._end_step("evaluation", closing=False)
+        if tail and self._current._record_count() * RECORD_WIDTH == len(tail):
+            if reads_a_model_variable(tail):
+                self._end_step("evaluation", closing=False)
+            elif restored and not self._recording:   # (the last ops: no step to begin)
+                self._end_step("restore", closing=False)
 
     def _less_abandoned(self, tail: list, closing) -> list:
         """`tail` (records: the ops after `closing`'s last update, the next step's before its

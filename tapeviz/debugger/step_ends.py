@@ -65,6 +65,13 @@ def is_put_back(records: list, at: int) -> bool:
                                      records[INPUTS:at:RECORD_WIDTH]))
 
 
+def puts_back(records: list, start: int) -> bool:
+    """Whether an op of `records` from op `start` on is a value put back (`is_put_back`):
+    EarlyStopping's restore, set_weights."""
+    return any(is_put_back(records, at) for at in range(start * RECORD_WIDTH, len(records),
+                                                        RECORD_WIDTH))
+
+
 def is_layer_state(records: list, at: int, layers: set | None = None) -> bool:
     """Whether the op at `records[at]`, an update, writes a variable no optimizer trains in
     the scope of a layer the tape recorded ops of (`layers`: `taped_scopes(records)`, made
@@ -104,6 +111,7 @@ def results_read(records: list, start: int, updating: list) -> int:
     updated = {id(updating[at + INPUTS][0].variable) for at in range(0, len(updating), width)
                if updating[at + OP].kind == "update"
                and type(updating[at + INPUTS][0]) is VariableRead
+               and not updating[at + INPUTS][0].variable.trainable
                and not is_layer_state(updating, at, layers)}
     made: set = set()
     read = 0
@@ -147,4 +155,4 @@ def split_of(records: list) -> tuple | None:
 
 
 __all__ = ["evaluation_start", "is_layer_state", "is_put_back", "is_step_update",
-           "reads_a_model_variable", "results_read", "split_of", "taped_scopes"]
+           "puts_back", "reads_a_model_variable", "results_read", "split_of", "taped_scopes"]

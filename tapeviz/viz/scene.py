@@ -43,6 +43,8 @@ _NO_BACKWARD = {
     "abandoned": ("stopped before its tape",
                   "an error caught outside its tape, or a continue, ended it"),
     "evaluation": ("an evaluation", "the model was run with no tape"),
+    "restore": ("weights put back", "values no op made were assigned to the trained "
+                "variables: EarlyStopping's restore, set_weights"),
 }
 
 
