@@ -12,7 +12,7 @@ says how (`again()`), nothing here imports torch.
 """
 from __future__ import annotations
 
-from ..node import OP, PARAMS, RECORD_WIDTH
+from ..node import INPUTS, OP, PARAMS, RECORD_WIDTH
 from ..tensor import Tensor
 
 _new = object.__new__
@@ -55,7 +55,10 @@ def run_kept_forwards(step) -> None:
     ran = []
     while KEPT_FORWARD in ops:
         at = ops.index(KEPT_FORWARD)
-        records, steps = flat[at * RECORD_WIDTH + PARAMS]["kept"].again()
+        # (given the record's inputs as the step holds them: a value an update of the step
+        # wrote is that update's output, linked by its id)
+        records, steps = flat[at * RECORD_WIDTH + PARAMS]["kept"].again(
+            flat[at * RECORD_WIDTH + INPUTS])
         flat[at * RECORD_WIDTH:(at + 1) * RECORD_WIDTH] = records
         moved = len(records) // RECORD_WIDTH - 1
         if step._grads:

@@ -23,14 +23,17 @@ A call that cannot be run again the same (an in-place write, a write to an input
 batch norm's running statistics, a tensor read or made that is not a plain CPU one of a
 numpy dtype (a look runs again on the CPU alone, from numpy copies), autocast,
 an evaluation under no_grad reading a parameter inside the segment, a GradScaler's scaling,
-any other backward call, a second optimizer's step in the training step) leaves it: the
+any other backward call) leaves it: the
 calls so far are recorded fully (if a backward ran already, those up to it are kept to run
 again) and the rest of the segment as it runs. A call that differs from the program follows
 another program learned with the same calls so far (steps alternating between two
 programs: a branch taken every other step, teacher forcing on and off), else leaves it as
 above and learns a new program from there, its calls so far the first. An evaluation under
 no_grad before a segment's first call (a model run on held-out data after a step) is
-recorded fully and is no part of the segment, which may then follow a program.
+recorded fully and is no part of the segment, which may then follow a program. An
+optimizer stepped inside the training step, another after it (a GAN's critic), is an entry
+of the program: the calls before it are put in the sink as a part of the segment's record
+before its updates, the rest at the end; a look runs the segment again once for both.
 """
 from __future__ import annotations
 
@@ -46,7 +49,7 @@ from ..threadstate import local as _thread
 from . import autograd, mode, modules, values   # (mode imports this module: no import-time use)
 from .call_arguments import argument_names, arguments, tensors_of
 from .nodes import make_node, other_outputs
-from .step_again import BACKWARD_CALL, PIECE, KeptSegment, Slot
+from .step_again import BACKWARD_CALL, PIECE, STEP_CALL, KeptSegment, Slot
 
 ON = True   # the switch (tests compare with it off: a step recorded fully)
 _new = object.__new__
@@ -70,7 +73,8 @@ class _Segment:
     """The calls since the last step's end on this thread: learned, followed or left."""
 
     __slots__ = ("sink", "state", "program", "at", "made", "keys", "calls", "kept",
-                 "held", "durations", "backwards", "seeds", "outputs", "evaluated")
+                 "held", "durations", "backwards", "seeds", "outputs", "evaluated", "whole",
+                 "shown")
 
     def __init__(self, sink, follower):
         self.sink = sink
@@ -82,6 +86,7 @@ class _Segment:
         self.backwards = 0    # the held entries up to the last backward run (following)
         self.outputs = []     # the calls' outputs, held while the segment runs (ids unique)
         self.evaluated = set()   # ids of what an evaluation before its first call made
+        self.whole, self.shown = None, 0   # its KeptSegment, the entries put in the sink
 
 
 class _Follower(threading.local):
@@ -397,6 +402,33 @@ def backward(func, args, kwargs) -> None:
             segment.state = _LEFT
 
 
+_STEP_KEY = (STEP_CALL,)
+
+
+def optimizer_steps() -> None:
+    """An optimizer steps inside the training step, another to step after it (a GAN's
+    critic): its updates go in the sink as they run, so the calls followed so far go there
+    first, as a part of the segment's record; learned as an entry of the program (was: the
+    segment left its program, every such step recorded fully)."""
+    segment = _local.segment
+    if segment is None or segment.state == _LEFT or _local.sink is None:
+        return
+    if segment.state == _FOLLOW:
+        keys = segment.program[0]
+        if segment.at < len(keys) and keys[segment.at] == _STEP_KEY \
+                or _parted(segment, _STEP_KEY):
+            _keep(segment, segment.at)
+            segment.held.append(None)
+            segment.durations.append(0.0)
+            segment.at += 1
+            return
+    if segment.state == _LEARN and len(segment.keys) < MAX_CALLS:
+        segment.keys.append(_STEP_KEY)
+        segment.calls.append(_STEP_KEY)
+    else:
+        segment.state = _LEFT
+
+
 def _parted(segment, key) -> bool:
     """The segment's call `key` (None: one that cannot run again) is not its program's next:
     True where another program learned shares the calls so far and goes on with it (the
@@ -430,12 +462,13 @@ def leave() -> None:
     name_of = modules.parameter_name
     # the outputs the calls kept made, as they ran: those recorded from here read these very
     # values, and a look shows them (the widget's edges join the two parts)
-    _keep(segment, segment.backwards, tuple(
+    kept = max(segment.backwards, segment.shown)   # (up to its last backward or step)
+    _keep(segment, kept, tuple(
         None if held is None else values.snapshot(held[4], name_of)
         if type(held[4]) is torch.Tensor else tuple(values.snapshot(piece, name_of)
                                                     for piece in held[4])
-        for held in segment.held[:segment.backwards]))
-    for held in segment.held[segment.backwards:]:
+        for held in segment.held[:kept]))
+    for held in segment.held[kept:]:
         if held is not None:
             op, func, args, kwargs, result, duration, source, scope = held
             _record(op, func, args, kwargs, result, duration, source, scope, segment.sink)
@@ -468,19 +501,29 @@ def step_ends() -> None:
 
 
 def _keep(segment, count: int, outputs: tuple = ()) -> None:
-    """Put in the sink the record standing for the segment's first `count` entries
-    (`outputs`: their outputs' copies, given when calls recorded fully come after them)."""
-    if not count:
-        return
+    """Put in the sink the record standing for the segment's entries from the last kept to
+    `count` (`outputs`: the copies of its outputs so far, given when calls recorded fully
+    come after them); all its records run the segment again once, on the first look."""
+    start, whole = segment.shown, segment.whole
     calls = segment.program[1][:count]
-    kept = tuple(segment.kept[:sum(_outside_count(call) for call in calls)])
-    first = calls[0]
+    if whole is None:
+        whole = segment.whole = KeptSegment((), (), (), torch.get_num_threads())
+    if outputs:
+        whole.outputs = outputs
+    if count <= start:
+        return
+    whole.calls, whole.durations = calls, tuple(segment.durations[:count])
+    whole.kept = tuple(segment.kept[:sum(map(_outside_count, calls))])
+    segment.shown = count
+    part = [call for call in calls[start:] if call[0] is not BACKWARD_CALL
+            and call[0] is not STEP_CALL]
+    if not part:
+        return
+    first_kept = sum(map(_outside_count, calls[:start]))
+    kept = whole.kept[first_kept:]
     sink = segment.sink
-    sink += forward_record(KeptSegment(calls, kept, tuple(segment.durations[:count]),
-                                       torch.get_num_threads(), outputs),
-                           sum(call[8] for call in calls if call[0] is not BACKWARD_CALL),
-                           kept, first[3],
-                           first[4])
+    sink += forward_record(whole.part(start, count, first_kept), sum(call[8] for call in part),
+                           kept, part[0][3], part[0][4])
     if len(sink) >= sink.check_at:
         sink.full()
 
@@ -502,7 +545,8 @@ events.watch_routing(_routing_changed)
 
 
 def _outside_count(call) -> int:
-    return 0 if call[0] is BACKWARD_CALL else sum(code < 0 for code in call[5]) + call[7]
+    return 0 if call[0] is BACKWARD_CALL or call[0] is STEP_CALL else \
+        sum(code < 0 for code in call[5]) + call[7]
 
 
 def _state(generator_state: torch.Tensor) -> Tensor:

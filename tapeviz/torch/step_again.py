@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..node import record
+from ..node import INPUT_IDS, INPUTS, NODE, RECORD_WIDTH, record
 from ..variable import VariableRead
 from . import autograd, modules, values
 from .backward_pass import BackwardPass
@@ -25,6 +25,7 @@ from .nodes import make_node, other_outputs
 from .ops import op_for
 
 BACKWARD_CALL = object()   # a kept entry `(BACKWARD_CALL, root)`: loss.backward() of call root
+STEP_CALL = object()   # a kept entry `(STEP_CALL,)`: an optimizer stepped inside the segment
 PIECE = 4096   # a producer code's stride: call i's k-th piece (split's) is i + PIECE * (k + 1)
 
 
@@ -49,37 +50,61 @@ class KeptSegment:
     copies of its calls' outputs as they ran, which the calls recorded fully after it read
     (a look shows these very values, bitwise those it makes, so the graph stays one)."""
 
-    __slots__ = ("calls", "kept", "durations", "threads", "outputs")
+    __slots__ = ("calls", "kept", "durations", "threads", "outputs", "_ran")
 
     def __init__(self, calls: tuple, kept: tuple, durations: tuple, threads: int,
                  outputs: tuple = ()):
         self.calls, self.kept, self.durations, self.threads = calls, kept, durations, threads
         self.outputs = outputs
+        self._ran = None
 
-    def again(self) -> tuple:
-        """(the records of its calls made again, the backward steps of its passes)."""
+    def again(self, inputs: tuple = ()) -> tuple:
+        """(the records of its calls made again, the backward steps of its passes); `inputs`:
+        its values kept as its record's step holds them."""
+        return self.part(0, len(self.calls), 0).again(inputs)
+
+    def part(self, start: int, stop: int, first_kept: int) -> KeptPart:
+        """Its entries `start` to `stop` (reading its kept values from `first_kept` on) as a
+        record's object of their own (a segment with an optimizer stepped inside: the updates
+        in between, the segment run again once)."""
+        return KeptPart(self, start, stop, first_kept)
+
+    def _again(self) -> tuple:
+        """(the records made again, where each entry's begin among them, the steps), made
+        on the first look at any of its parts."""
+        if self._ran is None:
+            self._ran = self._made()
+        return self._ran
+
+    def _made(self) -> tuple:
         steps = _Steps()
         records: list = []
+        starts: list = []
         saved, threads = autograd._local.pending, torch.get_num_threads()
         autograd._local.pending = {}   # (its own: the training thread's is left alone)
         try:
             if threads != self.threads:
                 torch.set_num_threads(self.threads)
             with torch._C.DisableTorchFunction(), torch.random.fork_rng(devices=()):
-                self._run(records, steps)   # (a random call's draws: its kept state's)
+                self._run(records, starts, steps)   # (a random call's draws: its kept state's)
         finally:
             autograd._local.pending = saved
             if threads != self.threads:
                 torch.set_num_threads(threads)
-        return records, steps.steps
+        return records, starts, steps.steps
 
-    def _run(self, records: list, steps: _Steps) -> None:
+    def _run(self, records: list, starts: list, steps: _Steps) -> None:
         kept = iter(self.kept)
         leaves: dict = {}   # id(kept value) -> its tensor again (one read twice: one tensor)
         outputs, shown = [], []
         name_of = modules.parameter_name
         given = self.outputs
         for call, duration in zip(self.calls, self.durations):
+            starts.append(len(records))
+            if call[0] is STEP_CALL:
+                outputs.append(None)
+                shown.append(None)
+                continue
             if call[0] is BACKWARD_CALL:
                 _backward(_produced(outputs, call[1]), steps)
                 outputs.append(None)
@@ -123,6 +148,41 @@ class KeptSegment:
             shown.append(output)
 
 
+class KeptPart:
+    """Entries `start` to `stop` of a KeptSegment, one record's object: what a look at it
+    makes again (the first part gives every backward step of the segment's passes)."""
+
+    __slots__ = ("whole", "start", "stop", "first_kept")
+
+    def __init__(self, whole: KeptSegment, start: int, stop: int, first_kept: int):
+        self.whole, self.start, self.stop, self.first_kept = whole, start, stop, first_kept
+
+    def again(self, inputs: tuple = ()) -> tuple:
+        """(its records made again, the segment's backward steps if it is the first part);
+        a kept value its record's step holds as another tensor (a parameter after an update
+        the step made: that update's output) is read as that one, as a full recording's."""
+        records, starts, steps = self.whole._again()
+        end = starts[self.stop] if self.stop < len(starts) else len(records)
+        mine = records[starts[self.start]:end]
+        kept = self.whole.kept[self.first_kept:self.first_kept + len(inputs)]
+        linked = {id(value): given for value, given in zip(kept, inputs) if value is not given}
+        if linked:
+            mine = _linked(mine, linked)
+        return mine, steps if self.start == 0 else []
+
+
+def _linked(records: list, linked: dict) -> list:
+    """`records` with each input whose id `linked` maps read as the tensor it maps to."""
+    records = list(records)
+    for at in range(0, len(records), RECORD_WIDTH):
+        node = records[at + NODE]
+        if any(id(tensor) in linked for tensor in node.inputs):
+            node.inputs = tuple(linked.get(id(tensor), tensor) for tensor in node.inputs)
+            node.input_ids = tuple(map(id, node.inputs))
+            records[at + INPUTS], records[at + INPUT_IDS] = node.inputs, node.input_ids
+    return records
+
+
 def _produced(made: list, code: int):
     """What call `code` made (its output, or a piece of its result: kept_steps.PIECE)."""
     return made[code] if code < PIECE else made[code % PIECE][code // PIECE - 1]
@@ -154,4 +214,4 @@ def _backward(root: torch.Tensor, steps: _Steps) -> None:
         pass_.end(remove_hooks=False, flush=True)
 
 
-__all__ = ["BACKWARD_CALL", "KeptSegment"]
+__all__ = ["BACKWARD_CALL", "STEP_CALL", "KeptSegment", "KeptPart"]

@@ -116,7 +116,7 @@ def _optimizer_steps(optimizer, args, kwargs) -> None:
         return
     _settle({id(p) for group in optimizer.param_groups for p in group["params"]})
     if _step_to_come(sys._getframe(1)):
-        kept_steps.leave()   # (its updates come inside the training step: recorded fully)
+        kept_steps.optimizer_steps()   # (its updates come inside the training step)
         _copy_settled()
     else:
         _send()
