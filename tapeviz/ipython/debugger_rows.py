@@ -12,8 +12,10 @@ from IPython import get_ipython
 from IPython.display import display
 
 HANGING_INDENT = 4   # characters a wrapped row's later lines start right of its first
-# where a code token too long for a line may break too: after a bracket, a comma, a name's `_`
-_BREAKABLE = re.compile(r"[(\[,]|(?<=\w)_(?=\w)")
+# where a code token too long for a line may break too, as the inspector's source lines do
+# (static/inspector.js: breakable): after a bracket, dot, comma or operator a name follows, and
+# after a name's underscore
+_BREAKABLE = re.compile(r"(?<=[^\w\s])(?=[^\W\d])|(?<=\w_)(?=\w)")   # not in 0.3438
 
 
 def _row(line: str) -> str:
@@ -23,8 +25,9 @@ def _row(line: str) -> str:
 
 
 def _breakable(line: str) -> str:
-    """`line` as HTML, a break allowed after each bracket, comma and a name's underscore."""
-    return _BREAKABLE.sub(r"\g<0><wbr>", html.escape(line))
+    """`line` as HTML, a break allowed at each of _BREAKABLE's places (`<wbr>`: copied as
+    nothing)."""
+    return "<wbr>".join(html.escape(part) for part in _BREAKABLE.split(line))
 
 
 class DebuggerRows:
