@@ -14,8 +14,6 @@ from .python_numbers import LIMIT, MADE, let_go, note
 from .tensor import Tensor, wrap
 from .variable import Variable, VariableRead, read_variable
 
-_new = object.__new__
-
 _INT32 = np.iinfo(np.int32)
 _INT64 = np.iinfo(np.int64)
 _SUPPORTED_KINDS = "biuf"
@@ -209,10 +207,10 @@ def input_tensors(op, args):
             if x_kind is Tensor:
                 if y_kind is Tensor:
                     return (a, b), args, (id(x), id(y)), False
-                read = _new(VariableRead)   # (`read_variable`, inlined: a call less a read)
+                read = VariableRead()   # (`read_variable`, inlined: a call less a read)
                 read._value, read.variable = b, y
                 return (a, b), (x, read), (id(x), id(y)), True
-            read = _new(VariableRead)
+            read = VariableRead()
             read._value, read.variable = a, x
             return (a, b), (read, y if y_kind is Tensor else read_variable(y)), \
                 (id(x), id(y)), True
@@ -266,7 +264,7 @@ def _constant_like(number, value):
             found = float_constant(number, value.dtype.type)
         else:
             return None
-    constant = _new(Tensor)   # (wrap, inlined)
+    constant = Tensor()   # (wrap, inlined)
     constant._value = found
     note(constant)   # what the widget calls a constant (python_numbers.py)
     if len(MADE) > LIMIT[0]:

@@ -47,7 +47,6 @@ from .sourceinfo import refused, source_from
 from .tensor import Tensor
 from .threadstate import local, thread_state
 
-_new = object.__new__
 _getframe = sys._getframe
 _getrefcount = sys.getrefcount
 
@@ -74,11 +73,11 @@ def dispatch(op, *args, **params):
             # tapes, nothing asked; here, not in a function of its own (a frame an op less)
             arrays, tensors, ids, reads_variable = input_tensors(op, args)
             try:
-                ans = _new(Tensor)
+                ans = Tensor()
                 ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
             except FORWARD_ERRORS as exc:
                 raise_forward_failure(op, arrays, params, args, exc)
-            node = _new(Node)   # (as _dispatch_traced makes it)
+            node = Node()   # (as _dispatch_traced makes it)
             node.op = op
             node.inputs = tensors
             node.output = ans
@@ -116,7 +115,7 @@ def dispatch(op, *args, **params):
         # someone looks (backward.py), or another thread than the one it records
     arrays = input_arrays(op, args)
     try:
-        ans = _new(Tensor)  # wrap(), inlined: this is the hottest line of the library
+        ans = Tensor()  # wrap(), inlined: this is the hottest line of the library
         # an empty **params costs ~60 ns a call: most ops have no params
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
         return ans
@@ -132,12 +131,12 @@ def _dispatch_taped_forms(op, args, params, state, route):
     source = state.source or source_from(_getframe(2), state.origin)
     started = perf_counter() if route.timed else 0.0
     try:
-        ans = _new(Tensor)
+        ans = Tensor()
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except FORWARD_ERRORS as exc:
         raise_forward_failure(op, arrays, params, args, exc)
     duration = perf_counter() - started if started else 0.0
-    node = _new(Node)   # (as _dispatch_traced makes it)
+    node = Node()   # (as _dispatch_traced makes it)
     node.op = op
     node.inputs = tensors
     node.output = ans
@@ -207,7 +206,7 @@ def _dispatch_traced(op, args, params, state, route):
         # (an op that follows is run again on a look, and timed then)
         started = perf_counter() if branch is None and (hearers or route.timed) else 0.0
     try:
-        ans = _new(Tensor)
+        ans = Tensor()
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except FORWARD_ERRORS as exc:
         raise_forward_failure(op, arrays, params, args, exc)
@@ -235,7 +234,7 @@ def _dispatch_traced(op, args, params, state, route):
         if len(sink) >= sink.check_at:
             sink.full()
         return ans
-    node = _new(Node)  # (no __init__ call: ~120 ns an op less)
+    node = Node()  # (Node has no __init__: a type call, no Python frame)
     node.op = op       # one store a line: a tuple assignment builds and unpacks a tuple
     node.inputs = tensors
     node.output = ans
@@ -299,7 +298,7 @@ def _dispatch_deferred(op, args, params, state, route, source, depth: int):
     arrays = input_arrays(op, args)
     started = perf_counter() if route.timed else 0.0
     try:
-        ans = _new(Tensor)
+        ans = Tensor()
         ans._value = op.forward(*arrays, **params) if params else op.forward(*arrays)
     except FORWARD_ERRORS as exc:
         raise_forward_failure(op, arrays, params, args, exc)

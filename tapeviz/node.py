@@ -10,8 +10,6 @@ from __future__ import annotations
 from .convert import input_tensors
 from .sourceinfo import source_from
 
-_new = object.__new__
-
 # What a Recorder keeps of an op until its step is packed: these fields, one after another in
 # one flat list of the step's ops (dispatch extends it from its locals: no tuple kept per op,
 # and a column is a strided slice, `flat[field::RECORD_WIDTH]`). `node` is None where dispatch
@@ -36,7 +34,7 @@ def node_of(fields) -> Node:
     else one made now of the very tensors and fields, as dispatch would have made it."""
     node = fields[NODE]
     if node is None:
-        node = _new(Node)
+        node = Node()
         node.op = fields[OP]
         node.inputs = fields[INPUTS]
         node.output = fields[OUTPUT]
@@ -131,7 +129,7 @@ class DeferredNode(Node):
 def deferred_node(op, args: tuple, output, params: dict, state, source, frame) -> DeferredNode:
     """A DeferredNode of `op` on `args` making `output`, run on the thread of `state`;
     `source`: its user line when known (else found from `frame`, dispatch's caller)."""
-    node = _new(DeferredNode)
+    node = DeferredNode()
     node.op = op
     node.output = output
     node.params = params

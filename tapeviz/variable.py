@@ -18,9 +18,6 @@ from .sourceinfo import user_source
 from .tensor import Tensor, _numpy_text, _shown_dtype
 from .threadstate import local as _thread
 
-_new = object.__new__
-
-
 class Variable(Tensor):
     """A named, mutable binding to a tensor value, watched by tapes when trainable.
 
@@ -170,7 +167,7 @@ def _check_variable_shape(shape, value_shape: tuple) -> None:
 
 def read_variable(variable: Variable) -> VariableRead:
     """A snapshot of `variable`'s current value (hot path: no __init__ call)."""
-    read = _new(VariableRead)
+    read = VariableRead()
     read._value = variable._value
     read.variable = variable
     return read
