@@ -58,3 +58,29 @@ for _label, _make in CASES.items():
              lambda tf, make=_make: [repr(make(tf).element_spec),
                                      [_listed(e) for e in make(tf).as_numpy_iterator()]],
              grad=False, op="map")
+
+
+def _positive_rows(tf):
+    return tf.data.Dataset.from_tensor_slices(np.arange(1, 13, dtype=np.float32).reshape(4, 3))
+
+
+# sizes that depend on the values where one probe (values plus one) keeps them: a mask that
+# keeps every entry of positive rows, a row's distinct values, a threshold no row reaches
+UNCHANGED_BY_PROBE = {
+    "boolean_mask_all_kept": lambda tf: _positive_rows(tf).map(
+        lambda r: tf.boolean_mask(r, r > 0)),
+    "where_coordinates": lambda tf: _positive_rows(tf).map(lambda r: tf.where(r > 0)),
+    "unique_values": lambda tf: tf.data.Dataset.from_tensor_slices(
+        np.array([[1, 1, 2], [3, 4, 5]], np.int32)).map(lambda r: tf.unique(r).y),
+    "boolean_mask_none_kept": lambda tf: _positive_rows(tf).map(
+        lambda r: tf.boolean_mask(r, r > 100.0)),
+    "gather_of_where": lambda tf: _positive_rows(tf).map(
+        lambda r: tf.gather(r, tf.reshape(tf.where(r >= 1.0), [-1]))),
+    "mask_then_sum": lambda tf: _positive_rows(tf).map(
+        lambda r: tf.reduce_sum(tf.boolean_mask(r, r > 0))),
+}
+for _label, _make in UNCHANGED_BY_PROBE.items():
+    add_case(f"data.Dataset.map/spec_{_label}",
+             lambda tf, make=_make: [repr(make(tf).element_spec),
+                                     [_listed(e) for e in make(tf).as_numpy_iterator()]],
+             grad=False, op="map")
