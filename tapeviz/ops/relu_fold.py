@@ -20,6 +20,7 @@ import numpy as np
 from ..lazy import LazyTensor, folded
 from ..tensor import wrap
 from ..threadstate import local
+from .blas import address
 
 # relu's outputs made by fused layers under a tape, by id (a tensor's hash is its values')
 _relu_outputs: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
@@ -71,12 +72,12 @@ def input_gradient(backprop_input, by_taps, g, x, w, params):
 def _masking_store(features, out):
     """`store(into, pixels)` for blocks of `out` (features' shape): into = pixels, then
     relu's gradient of it by the features at the same place."""
-    flat, start_of_out, size = features.reshape(-1), out.ctypes.data, out.itemsize
+    flat, start_of_out, size = features.reshape(-1), address(out), out.itemsize
 
     def store(into, pixels):
         if pixels is not into:
             into[...] = pixels
-        start = (into.ctypes.data - start_of_out) // size
+        start = (address(into) - start_of_out) // size   # (ndarray.ctypes: 3.6 against 0.9 us)
         masked_product(into, flat[start:start + into.size].reshape(into.shape) > 0, into)
     return store
 
