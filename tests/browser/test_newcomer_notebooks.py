@@ -83,9 +83,10 @@ CUT_OFF_PX = """(el) => {
 }"""
 
 
-def open_as_student(browser, jupyter_server, tmp_path, name, theme, wait=True, **parameters):
+def open_as_student(browser, jupyter_server, tmp_path, name, theme, wait=True,
+                    window=(1280, 800), **parameters):
     """Notebook `name` (its `parameters` set, as test_notebooks sets them) run in JupyterLab in
-    `theme` at a 1280x800 window: the page."""
+    `theme` at a `window` of (width, height), 1280x800 unless said: the page."""
     import nbformat
 
     from test_notebooks import set_parameter
@@ -98,7 +99,7 @@ def open_as_student(browser, jupyter_server, tmp_path, name, theme, wait=True, *
     server = JupyterServer([tmp_path / name], app="lab", theme=theme).__enter__()
     jupyter_server.append(server)
     page = browser.open_notebook(server, name)
-    page.page.set_viewport_size(WINDOW)
+    page.page.set_viewport_size({"width": window[0], "height": window[1]})
     page.run_all(timeout=300, wait=wait)
     return page
 

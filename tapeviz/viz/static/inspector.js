@@ -31,8 +31,7 @@ export function section(s) {
   } else if (s.type === "table") {
     const table = h("table");
     for (const row of s.content) {
-      table.append(h("tr", {}, ...row.map((cell, i) =>
-        h("td", {}, ...(i === row.length - 1 ? snakeBreakable(String(cell)) : [String(cell)])))));
+      table.append(h("tr", {}, ...row.map((cell, i) => tableCell(String(cell), i, row.length))));
     }
     body.append(table);
   } else if (s.type === "source") {
@@ -45,6 +44,16 @@ export function section(s) {
     body.append(h("div", { class: "tv-text" }, String(s.content)));
   }
   return h("div", { class: "tv-section" }, h("div", { class: "tv-section-title" }, s.title), body);
+}
+
+// A table's cell: its value (the last) wraps after an underscore; a label naming an input by
+// the user's expression ('input = probs[torch.arange(len(labels)), labels]') wraps where code
+// does (notebook 04's log at 1024x700 pushed the Inputs table 157 px past the panel's edge);
+// other labels ('layer path') stay on one line
+function tableCell(text, i, count) {
+  if (i === count - 1) return h("td", {}, ...snakeBreakable(text));
+  if (i === 0 && text.includes(" = ")) return h("td", { class: "tv-code-label" }, ...breakable(text));
+  return h("td", {}, text);
 }
 
 // One of the user's lines, as written: a long one wraps under itself, further in than its own
