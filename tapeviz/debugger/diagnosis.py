@@ -6,7 +6,8 @@ was given from outside (the data, a variable's value), in the recording or in th
 of a history that holds any, a loss that diverges under updates as large as the weights,
 ReLU layers that output only zeros, sigmoid/tanh layers that output only their bounds,
 gradients that stay None or exactly zero over steps (`zero_gradients`), torch's gradient
-accumulation undone by a `zero_grad()` between its passes (`zeroed_passes`), and gradient norms
+accumulation undone by a `zero_grad()` between its passes (`zeroed_passes`), a softmax over
+the steps of a sequence (`softmax_axis`), and gradient norms
 that explode or vanish across the layers, naming the sigmoid/tanh ops in between (`norms`);
 `program_bugs` adds, first, bugs in how the program
 is written (gradient ascent, identical hidden units, a softmax over the batch, unscaled
@@ -48,6 +49,7 @@ from .output_range import output_out_of_range
 from .program_bugs import with_program_bugs
 from .recorder import Recorder
 from .summary import NoValues, nonfinite_each
+from .softmax_axis import softmax_over_steps
 from .why_none import path_nodes
 from .zero_gradients import always_zero, zero_findings, zero_names
 from .zeroed_passes import zeroed_between_passes
@@ -163,6 +165,7 @@ def diagnose(recording=None, target=None, *, sources=None, gradients=None, histo
             found += non_scalar_target(target, nodes)
         found += outer_broadcasts(path_nodes(nodes, id(target)) if target is not None else nodes)
         found += logits_given_as_probabilities(nodes) + output_out_of_range(nodes)
+        found += softmax_over_steps(nodes)
         # one batched look at the outputs; the search for the first op that made NaN/Inf
         # from finite inputs runs only when some output holds one
         origin = find_nan_origin(nodes, entered=True) if any(
